@@ -1,0 +1,90 @@
+// Package all lists regflytt's connectors and opens a connection URL with
+// the right one. It is the only place that knows every dialect, so that the
+// rooms above import one package and the dialects never import each other.
+package all
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/sqlite"
+)
+
+// Connector is one dialect's entry points.
+type Connector struct {
+	Scheme     string
+	Dialect    connectors.Dialect
+	OpenSource func(ctx context.Context, loc *connectors.Location) (connectors.Source, error)
+	OpenTarget func(ctx context.Context, loc *connectors.Location) (connectors.Target, error)
+}
+
+// Connectors lists every dialect regflytt speaks, by URL scheme.
+func Connectors() map[string]Connector {
+	list := []Connector{
+		{
+			Scheme:  "sqlite",
+			Dialect: sqlite.Dialect{},
+			OpenSource: func(ctx context.Context, l *connectors.Location) (connectors.Source, error) {
+				return sqlite.OpenSource(ctx, l)
+			},
+			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
+				return sqlite.OpenTarget(ctx, l)
+			},
+		},
+	}
+	m := make(map[string]Connector, len(list))
+	for _, c := range list {
+		m[c.Scheme] = c
+	}
+	return m
+}
+
+func lookup(loc *connectors.Location) (Connector, error) {
+	c, ok := Connectors()[loc.Scheme]
+	if !ok {
+		var names []string
+		for n := range Connectors() {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return Connector{}, fmt.Errorf("%s: unknown database scheme %q (known: %s)", loc, loc.Scheme, strings.Join(names, ", "))
+	}
+	return c, nil
+}
+
+// OpenSource opens a connection URL (or env:NAME) as a read-only source.
+func OpenSource(ctx context.Context, url string) (connectors.Source, error) {
+	loc, err := connectors.ParseLocation(url)
+	if err != nil {
+		return nil, err
+	}
+	c, err := lookup(loc)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.OpenSource(ctx, loc)
+	if err != nil {
+		return nil, connectors.Scrub(fmt.Errorf("open source %s: %w", loc, err), loc.Password())
+	}
+	return s, nil
+}
+
+// OpenTarget opens a connection URL (or env:NAME) as a writable target.
+func OpenTarget(ctx context.Context, url string) (connectors.Target, error) {
+	loc, err := connectors.ParseLocation(url)
+	if err != nil {
+		return nil, err
+	}
+	c, err := lookup(loc)
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.OpenTarget(ctx, loc)
+	if err != nil {
+		return nil, connectors.Scrub(fmt.Errorf("open target %s: %w", loc, err), loc.Password())
+	}
+	return t, nil
+}

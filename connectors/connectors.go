@@ -1,0 +1,114 @@
+// Package connectors is the room where regflytt meets databases. It holds
+// the small interfaces every dialect implements (Source, Snapshot, Target,
+// Tx, Rows), the neutral catalogue (Table, Column, Type) and the canonical
+// value set (see Value) that all dialects read into and write from.
+//
+// The dialects live below it, one package each (connectors/sqlite,
+// connectors/postgres, connectors/mysql, connectors/sqlserver); the package
+// connectors/all lists them. Nothing here knows about plans, mappings,
+// verification or archives: those rooms sit above and talk to databases
+// only through these interfaces.
+//
+// # Adding a dialect
+//
+//  1. Implement Dialect (quoting, placeholders, DDL for each Type, the
+//     keyset batch query) and test its SQL text without a server.
+//  2. Implement Source: Snapshot must open a read-only transaction on a
+//     consistent snapshot and must make writes impossible, not merely
+//     unlikely.
+//  3. Implement Target on top: Create, Begin, and Tx.Write with the
+//     dialect's fastest bulk path.
+//  4. Decode every column into the canonical set; never hand a driver type
+//     upwards.
+//  5. Run connectors/conformance from the package's tests, gated on an
+//     environment variable when it needs a server.
+//  6. Add the dialect to connectors/all.
+package connectors
+
+import (
+	"context"
+)
+
+// Source is a legacy platform's database, opened for reading only.
+type Source interface {
+	// Snapshot begins a read-only transaction on a consistent snapshot.
+	// Every read of one run goes through one snapshot, so counts and rows
+	// agree with each other even while the legacy platform is in use.
+	Snapshot(ctx context.Context) (Snapshot, error)
+	// Dialect returns the SQL dialect of the database.
+	Dialect() Dialect
+	// Close releases the connection. Open snapshots must be closed first.
+	Close() error
+}
+
+// Snapshot is a read-only, consistent view of a database. A Snapshot is
+// used by one goroutine at a time. Several Rows from one Snapshot may be
+// open at once: a connector reads each keyset batch to the end before it
+// returns rows from it, so one connection serves them all.
+type Snapshot interface {
+	// Tables lists the catalogue: base tables with their columns, primary
+	// keys, foreign keys and row estimates, sorted by name.
+	Tables(ctx context.Context) ([]Table, error)
+	// Scan streams a table's rows in key order. See ScanOptions.
+	Scan(ctx context.Context, t *Table, opts ScanOptions) (Rows, error)
+	// Count returns the exact number of rows in a table.
+	Count(ctx context.Context, table string) (int64, error)
+	// Close ends the transaction, always by rolling it back.
+	Close() error
+}
+
+// ScanOptions say how to stream a table.
+type ScanOptions struct {
+	// Key lists the columns that order and paginate the scan. Empty means
+	// the table's primary key; a table without one must be given a key.
+	Key []string
+	// After, when non-nil, resumes the scan after this key (one value per
+	// key column, in canonical form).
+	After []Value
+	// BatchSize is the number of rows fetched per keyset query; zero means
+	// DefaultBatchSize. Memory is bounded by one batch.
+	BatchSize int
+}
+
+// DefaultBatchSize is large enough to amortise a round trip and small
+// enough to keep a batch of wide rows in a few megabytes.
+const DefaultBatchSize = 5000
+
+// Rows is a stream of canonical rows, modelled on pgx's CopyFromSource.
+//
+// Next advances and returns false at the end or on error; check Err after.
+// Row returns the current row, one value per column of Columns; the slice
+// and its []byte values are valid only until the next call to Next, so a
+// caller that keeps a row must copy it. Close may be called at any time and
+// more than once.
+type Rows interface {
+	Columns() []Column
+	Next() bool
+	Row() []Value
+	Err() error
+	Close() error
+}
+
+// Target is a receiving platform's database. It is also a Source, so that
+// verification can read back what was written through the same code.
+type Target interface {
+	Source
+	// Create creates the tables that do not exist yet, with DDL derived
+	// from each column's canonical Type. Existing tables are left alone.
+	Create(ctx context.Context, tables []Table) error
+	// Begin starts a write transaction. The caller commits a batch's rows
+	// together with its own bookkeeping, or rolls all of it back.
+	Begin(ctx context.Context) (Tx, error)
+}
+
+// Tx is a write transaction on a Target.
+type Tx interface {
+	// Write appends rows to a table. Each row holds one canonical value per
+	// column of t.Columns, in that order. Dialects use their fastest bulk
+	// path (PostgreSQL COPY, multi-row INSERT elsewhere). A value the
+	// column cannot hold is an error that names the table, the row index
+	// in the batch and the column; nothing of the batch is kept then.
+	Write(ctx context.Context, t *Table, rows [][]Value) (int64, error)
+	Commit() error
+	Rollback() error
+}

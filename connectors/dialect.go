@@ -1,0 +1,125 @@
+package connectors
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Dialect is what regflytt needs to know to speak a database's SQL. It is
+// pure: no connection, so every dialect's SQL text is testable without a
+// server (SQL Server's in particular, which CI does not run).
+type Dialect interface {
+	// Name is the URL scheme: "sqlite", "postgres", "mysql", "sqlserver".
+	Name() string
+	// QuoteIdent quotes one identifier, after CheckIdent.
+	QuoteIdent(name string) (string, error)
+	// ColumnType gives the DDL type for a canonical type, or an error when
+	// the dialect cannot hold it exactly.
+	ColumnType(t Type) (string, error)
+	// SelectBatch gives the keyset query that reads up to limit rows of
+	// table after a key (when after is true), ordered by key. Its
+	// parameters are the key values, once each in key order, unless the
+	// dialect documents otherwise.
+	SelectBatch(table string, columns, key []string, after bool, limit int) (string, error)
+}
+
+// MaxIdentLength is the longest identifier regflytt accepts: PostgreSQL's
+// limit (63 bytes), the smallest of the four dialects' limits after
+// MariaDB's 64 characters and SQL Server's 128.
+const MaxIdentLength = 63
+
+// CheckIdent rejects identifiers no dialect can carry safely: empty, too
+// long, invalid UTF-8 or holding control characters (NUL in particular).
+// Everything else, spaces and Swedish letters included, is quoted rather
+// than refused, because legacy schemas use them.
+func CheckIdent(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("empty identifier")
+	case len(name) > MaxIdentLength:
+		return fmt.Errorf("identifier %q is longer than %d bytes", name, MaxIdentLength)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("identifier %q is not valid UTF-8", name)
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("identifier %q holds a control character", name)
+		}
+	}
+	return nil
+}
+
+// QuoteWith quotes name between open and close, doubling close inside it,
+// after CheckIdent. Dialects build their QuoteIdent on it.
+func QuoteWith(name string, open, close byte) (string, error) {
+	if err := CheckIdent(name); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.Grow(len(name) + 2)
+	b.WriteByte(open)
+	for i := 0; i < len(name); i++ {
+		if name[i] == close {
+			b.WriteByte(close)
+		}
+		b.WriteByte(name[i])
+	}
+	b.WriteByte(close)
+	return b.String(), nil
+}
+
+// QuoteList quotes each name with d and joins them with ", ".
+func QuoteList(d Dialect, names []string) (string, error) {
+	q := make([]string, len(names))
+	for i, n := range names {
+		var err error
+		if q[i], err = d.QuoteIdent(n); err != nil {
+			return "", err
+		}
+	}
+	return strings.Join(q, ", "), nil
+}
+
+// KeysetCondition gives the predicate "key > after" for quoted key columns.
+// With rowValues it is the row comparison (a, b) > (p1, p2); without, the
+// expanded form a > p1 OR (a = p1 AND b > p2) for dialects lacking row
+// values. placeholder(i) names the i-th parameter (0-based); the expanded
+// form reuses them, so it suits dialects with numbered parameters or a
+// caller that repeats the arguments (see KeysetArgs).
+func KeysetCondition(quoted []string, rowValues bool, placeholder func(i int) string) string {
+	if rowValues || len(quoted) == 1 {
+		ps := make([]string, len(quoted))
+		for i := range quoted {
+			ps[i] = placeholder(i)
+		}
+		if len(quoted) == 1 {
+			return quoted[0] + " > " + ps[0]
+		}
+		return "(" + strings.Join(quoted, ", ") + ") > (" + strings.Join(ps, ", ") + ")"
+	}
+	var ors []string
+	n := 0
+	for i := range quoted {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, quoted[j]+" = "+placeholder(n))
+			n++
+		}
+		ands = append(ands, quoted[i]+" > "+placeholder(n))
+		n++
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return strings.Join(ors, " OR ")
+}
+
+// KeysetArgs expands key values for the expanded (non-row-value) form of
+// KeysetCondition with positional placeholders: for key (a, b) it gives
+// a, a, b.
+func KeysetArgs(after []Value) []Value {
+	var out []Value
+	for i := range after {
+		out = append(out, after[:i+1]...)
+	}
+	return out
+}

@@ -1,0 +1,292 @@
+package connectors
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Rule names why a value does not fit a column. Rules are stable codes:
+// archives and reports carry them as reasons.
+type Rule string
+
+// The rules of Type.Fit.
+const (
+	RuleNotNull      Rule = "not_null"
+	RuleWrongKind    Rule = "wrong_kind"
+	RuleIntRange     Rule = "int_range"
+	RulePrecision    Rule = "decimal_precision"
+	RuleNotFinite    Rule = "not_finite"
+	RuleTextLength   Rule = "text_length"
+	RuleNULByte      Rule = "nul_byte"
+	RuleInvalidUTF8  Rule = "invalid_utf8"
+	RuleInvalidDate  Rule = "invalid_date"
+	RuleTimeRange    Rule = "time_range"
+	RuleBytesLength  Rule = "bytes_length"
+	RuleBadDecimal   Rule = "bad_decimal"
+	RuleTimestampUTC Rule = "timestamp_not_utc"
+)
+
+// FitError says that a value does not fit a column type. It never carries
+// the value, which may be personal data; callers add table, key and column.
+type FitError struct {
+	Rule   Rule
+	Detail string
+}
+
+func (e *FitError) Error() string {
+	if e.Detail == "" {
+		return string(e.Rule)
+	}
+	return string(e.Rule) + ": " + e.Detail
+}
+
+func fitErr(r Rule, format string, args ...any) *FitError {
+	return &FitError{Rule: r, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Fit reports whether a canonical value can be stored in a column of type t
+// exactly, on every dialect regflytt writes to. NULL fits (nullability is
+// the column's business, see Column.Fit). Fit changes nothing: a value that
+// does not fit is an error, never rounded, truncated or shifted.
+func (t Type) Fit(v Value) error {
+	if v == nil {
+		return nil
+	}
+	switch t.Kind {
+	case KindInt:
+		return t.fitInt(v)
+	case KindFloat:
+		f, ok := v.(float64)
+		if !ok {
+			return wrongKind(t, v)
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			// SQLite turns NaN into NULL and MariaDB refuses both: keep
+			// them out of every target rather than per dialect.
+			return fitErr(RuleNotFinite, "NaN and infinities are not stored")
+		}
+		if t.Bits == 32 && float64(float32(f)) != f {
+			return fitErr(RulePrecision, "value needs double precision")
+		}
+	case KindDecimal:
+		d, ok := v.(Decimal)
+		if !ok {
+			return wrongKind(t, v)
+		}
+		return t.fitDecimal(d)
+	case KindBool:
+		if _, ok := v.(bool); !ok {
+			return wrongKind(t, v)
+		}
+	case KindText:
+		s, ok := v.(string)
+		if !ok {
+			return wrongKind(t, v)
+		}
+		if !utf8.ValidString(s) {
+			return fitErr(RuleInvalidUTF8, "text is not valid UTF-8")
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			return fitErr(RuleNULByte, "text holds a NUL byte, which PostgreSQL cannot store")
+		}
+		if t.Length > 0 {
+			if n := utf8.RuneCountInString(s); n > t.Length {
+				return fitErr(RuleTextLength, "%d characters, column holds %d", n, t.Length)
+			}
+		}
+	case KindBytes:
+		b, ok := v.([]byte)
+		if !ok {
+			return wrongKind(t, v)
+		}
+		if t.Length > 0 && len(b) > t.Length {
+			return fitErr(RuleBytesLength, "%d bytes, column holds %d", len(b), t.Length)
+		}
+	case KindDate:
+		switch d := v.(type) {
+		case Date:
+			if !d.Valid() {
+				return fitErr(RuleInvalidDate, "not a calendar date")
+			}
+		case InvalidDate:
+			return fitErr(RuleInvalidDate, "zero or invalid date")
+		default:
+			return wrongKind(t, v)
+		}
+	case KindDateTime:
+		switch d := v.(type) {
+		case LocalDateTime:
+			if !d.Valid() {
+				return fitErr(RuleInvalidDate, "not a calendar date and time")
+			}
+			if lost := d.Nanosecond % int(math.Pow10(9-t.fracDigits())); lost != 0 {
+				return fitErr(RulePrecision, "needs more than %d fractional digits", t.fracDigits())
+			}
+		case InvalidDate:
+			return fitErr(RuleInvalidDate, "zero or invalid date")
+		default:
+			return wrongKind(t, v)
+		}
+	case KindTimestamp:
+		ts, ok := v.(time.Time)
+		if !ok {
+			return wrongKind(t, v)
+		}
+		if ts.Location() != time.UTC {
+			return fitErr(RuleTimestampUTC, "instants travel in UTC")
+		}
+		if y := ts.Year(); y < 1 || y > 9999 {
+			return fitErr(RuleInvalidDate, "year outside 1..9999")
+		}
+		if ts.Nanosecond()%int(math.Pow10(9-t.fracDigits())) != 0 {
+			return fitErr(RulePrecision, "needs more than %d fractional digits", t.fracDigits())
+		}
+	case KindTime:
+		d, ok := v.(Duration)
+		if !ok {
+			return wrongKind(t, v)
+		}
+		// A receiving schema's time is a time of day; a MySQL TIME beyond
+		// 24 hours is a duration no time-of-day column can hold.
+		if d < 0 || time.Duration(d) > 24*time.Hour {
+			return fitErr(RuleTimeRange, "outside 00:00:00..24:00:00")
+		}
+		if int64(d)%int64(math.Pow10(9-t.fracDigits())) != 0 {
+			return fitErr(RulePrecision, "needs more than %d fractional digits", t.fracDigits())
+		}
+	case KindUUID:
+		if _, ok := v.(UUID); !ok {
+			return wrongKind(t, v)
+		}
+	case KindJSON:
+		if _, ok := v.(JSON); !ok {
+			return wrongKind(t, v)
+		}
+	default:
+		return fitErr(RuleWrongKind, "column type %v is not storable", t)
+	}
+	return nil
+}
+
+// Fit is Type.Fit plus nullability.
+func (c *Column) Fit(v Value) error {
+	if v == nil && !c.Nullable {
+		return &FitError{Rule: RuleNotNull, Detail: "column is NOT NULL"}
+	}
+	return c.Type.Fit(v)
+}
+
+// fracDigits is the fractional-second precision a temporal type keeps;
+// zero in the schema means whole seconds.
+func (t Type) fracDigits() int {
+	if t.Precision < 0 || t.Precision > 9 {
+		return 9
+	}
+	return t.Precision
+}
+
+func wrongKind(t Type, v Value) error {
+	return fitErr(RuleWrongKind, "a %s value in a %v column", KindOf(v), t)
+}
+
+func (t Type) fitInt(v Value) error {
+	bits := t.Bits
+	if bits == 0 {
+		bits = 64
+	}
+	switch n := v.(type) {
+	case int64:
+		if t.Unsigned {
+			if n < 0 || (bits < 64 && uint64(n) > 1<<bits-1) {
+				return fitErr(RuleIntRange, "outside %v", t)
+			}
+			return nil
+		}
+		if bits < 64 && (n < -1<<(bits-1) || n > 1<<(bits-1)-1) {
+			return fitErr(RuleIntRange, "outside %v", t)
+		}
+	case uint64:
+		// Only values above MaxInt64 are uint64; just an unsigned bigint
+		// holds them.
+		if !t.Unsigned || bits < 64 {
+			return fitErr(RuleIntRange, "outside %v", t)
+		}
+	default:
+		return wrongKind(t, v)
+	}
+	return nil
+}
+
+func (t Type) fitDecimal(d Decimal) error {
+	intDigits, fracDigits, ok := DecimalDigits(d)
+	if !ok {
+		return fitErr(RuleBadDecimal, "not a plain decimal number")
+	}
+	if fracDigits > t.Scale {
+		return fitErr(RulePrecision, "%d decimals, column keeps %d", fracDigits, t.Scale)
+	}
+	if intDigits > t.Precision-t.Scale {
+		return fitErr(RulePrecision, "%d integer digits, column holds %d", intDigits, t.Precision-t.Scale)
+	}
+	return nil
+}
+
+// DecimalDigits counts the significant integer digits and the fractional
+// digits of a plain decimal ("-0012.50" has 2 and 2), and says whether d is
+// well formed at all.
+func DecimalDigits(d Decimal) (intDigits, fracDigits int, ok bool) {
+	s := string(d)
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	ip, fp, hasPoint := strings.Cut(s, ".")
+	if ip == "" || (hasPoint && fp == "") {
+		return 0, 0, false
+	}
+	for _, part := range []string{ip, fp} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return 0, 0, false
+			}
+		}
+	}
+	ip = strings.TrimLeft(ip, "0")
+	return len(ip), len(fp), true
+}
+
+// KindOf names the canonical kind of a value, KindInvalid for anything
+// outside the canonical set.
+func KindOf(v Value) Kind {
+	switch v.(type) {
+	case int64, uint64:
+		return KindInt
+	case float64:
+		return KindFloat
+	case Decimal:
+		return KindDecimal
+	case bool:
+		return KindBool
+	case string:
+		return KindText
+	case []byte:
+		return KindBytes
+	case Date:
+		return KindDate
+	case LocalDateTime:
+		return KindDateTime
+	case InvalidDate:
+		return KindDate
+	case time.Time:
+		return KindTimestamp
+	case Duration:
+		return KindTime
+	case UUID:
+		return KindUUID
+	case JSON:
+		return KindJSON
+	}
+	return KindInvalid
+}

@@ -1,0 +1,82 @@
+package connectors
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// BatchQuery describes a keyset batch query for SelectBatchLimit.
+type BatchQuery struct {
+	// RowValues says the dialect compares row values: (a, b) > (?, ?).
+	RowValues bool
+	// Placeholder names the i-th (0-based) parameter.
+	Placeholder func(i int) string
+	// Select, when set, wraps each quoted column in the select list.
+	Select func(quoted string) string
+}
+
+// SelectBatchLimit builds "SELECT cols FROM t [WHERE key > after] ORDER BY
+// key LIMIT n" for dialects with a LIMIT clause.
+func SelectBatchLimit(d Dialect, table string, columns, key []string, after bool, limit int, bq BatchQuery) (string, error) {
+	qt, err := d.QuoteIdent(table)
+	if err != nil {
+		return "", err
+	}
+	sel := make([]string, len(columns))
+	for i, c := range columns {
+		if sel[i], err = d.QuoteIdent(c); err != nil {
+			return "", err
+		}
+		if bq.Select != nil {
+			sel[i] = bq.Select(sel[i])
+		}
+	}
+	qkey := make([]string, len(key))
+	for i, k := range key {
+		if qkey[i], err = d.QuoteIdent(k); err != nil {
+			return "", err
+		}
+	}
+	var b strings.Builder
+	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + qt)
+	if after {
+		b.WriteString(" WHERE " + KeysetCondition(qkey, bq.RowValues, bq.Placeholder))
+	}
+	b.WriteString(" ORDER BY " + strings.Join(qkey, ", "))
+	b.WriteString(" LIMIT " + strconv.Itoa(limit))
+	return b.String(), nil
+}
+
+// CreateTableSQL builds "<verb> t (col type [NOT NULL], …, PRIMARY KEY
+// (…))" from a declared table.
+func CreateTableSQL(d Dialect, t *Table, verb string) (string, error) {
+	qt, err := d.QuoteIdent(t.Name)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, c := range t.Columns {
+		qc, err := d.QuoteIdent(c.Name)
+		if err != nil {
+			return "", fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		typ, err := d.ColumnType(c.Type)
+		if err != nil {
+			return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
+		}
+		p := qc + " " + typ
+		if !c.Nullable {
+			p += " NOT NULL"
+		}
+		parts = append(parts, p)
+	}
+	if len(t.PrimaryKey) > 0 {
+		pk, err := QuoteList(d, t.PrimaryKey)
+		if err != nil {
+			return "", fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		parts = append(parts, "PRIMARY KEY ("+pk+")")
+	}
+	return verb + " " + qt + " (\n  " + strings.Join(parts, ",\n  ") + "\n)", nil
+}

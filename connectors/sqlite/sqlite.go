@@ -1,0 +1,417 @@
+// Package sqlite is the embedded default: a connector for SQLite database
+// files through the pure-Go modernc.org/sqlite driver, so regflytt runs on
+// a machine with no database server and no C compiler.
+//
+// # URL
+//
+//	sqlite:///absolute/path/registry.db
+//	sqlite://relative/path/registry.db
+//
+// A source opens the file in read-only mode (mode=ro, query_only), so a
+// write is refused by SQLite itself; a target creates the file if needed.
+//
+// # Types
+//
+// SQLite stores values by storage class, not by declared type, so this
+// connector declares types whose names say the canonical type and whose
+// affinity keeps the stored text exact: decimals and JSON are declared
+// DECIMAL_TEXT(p,s) and JSON_TEXT because NUMERIC affinity would turn
+// "12.50" into the REAL 12.5. A legacy file may hold a value of another
+// storage class than its column declares (SQLite's type affinity allows
+// 'abc' in an INTEGER column); such a value is handed up as it is stored
+// (string, int64, float64 or []byte), and the mapping decides its outcome.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+
+	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+)
+
+// DB is an open SQLite file, usable as a Source and, when opened for
+// writing, as a Target.
+type DB struct {
+	db       *sql.DB
+	path     string
+	readOnly bool
+}
+
+var _ connectors.Target = (*DB)(nil)
+
+// path reads the file path from a sqlite:// location.
+func path(loc *connectors.Location) (string, error) {
+	p := loc.URL.Host + loc.URL.Path
+	if loc.URL.Opaque != "" {
+		p = loc.URL.Opaque
+	}
+	if p == "" {
+		return "", fmt.Errorf("%s: no database file path (want sqlite:///path/to/file.db)", loc)
+	}
+	return p, nil
+}
+
+// OpenSource opens a database file read-only. The file must exist.
+func OpenSource(ctx context.Context, loc *connectors.Location) (*DB, error) {
+	return open(ctx, loc, true)
+}
+
+// OpenTarget opens a database file for writing, creating it if needed.
+func OpenTarget(ctx context.Context, loc *connectors.Location) (*DB, error) {
+	return open(ctx, loc, false)
+}
+
+func open(ctx context.Context, loc *connectors.Location, readOnly bool) (*DB, error) {
+	p, err := path(loc)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	if readOnly {
+		q.Set("mode", "ro")
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("mode", "rwc")
+		q.Set("_txlock", "immediate")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+	}
+	dsn := "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", p, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", p, err)
+	}
+	if readOnly {
+		// mode=ro opens a missing file as an empty database on some
+		// builds; a source that does not exist is a mistake to report.
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", p, err)
+		}
+	}
+	return &DB{db: db, path: p, readOnly: readOnly}, nil
+}
+
+// Dialect returns the SQLite dialect.
+func (d *DB) Dialect() connectors.Dialect { return Dialect{} }
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Snapshot begins a read transaction. SQLite's WAL mode gives a reader a
+// consistent view from its first read, which Snapshot makes at once.
+func (d *DB) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite %s: %w", d.path, err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite %s: begin snapshot: %w", d.path, err)
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+		conn.ExecContext(context.Background(), "ROLLBACK")
+		conn.Close()
+		return nil, fmt.Errorf("sqlite %s: begin snapshot: %w", d.path, err)
+	}
+	return &snapshot{conn: conn, path: d.path}, nil
+}
+
+type snapshot struct {
+	conn *sql.Conn
+	path string
+}
+
+func (s *snapshot) Close() error {
+	_, err := s.conn.ExecContext(context.Background(), "ROLLBACK")
+	if cerr := s.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (s *snapshot) Count(ctx context.Context, table string) (int64, error) {
+	q, err := Dialect{}.QuoteIdent(table)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite %s: count %s: %w", s.path, table, err)
+	}
+	return n, nil
+}
+
+func (s *snapshot) Tables(ctx context.Context) ([]connectors.Table, error) {
+	return tables(ctx, s.conn, s.path)
+}
+
+func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	return connectors.NewKeysetRows(ctx, &querier{conn: s.conn, table: t}, Dialect{}, t, opts)
+}
+
+// querier runs one keyset batch and drains it into canonical rows.
+type querier struct {
+	conn  *sql.Conn
+	table *connectors.Table
+}
+
+func (q *querier) QueryBatch(ctx context.Context, query string, args []connectors.Value, cols []connectors.Column, emit func([]connectors.Value)) error {
+	dargs := make([]any, len(args))
+	for i, a := range args {
+		v, err := driverValue(a)
+		if err != nil {
+			return fmt.Errorf("key value: %w", err)
+		}
+		dargs[i] = v
+	}
+	rows, err := q.conn.QueryContext(ctx, query, dargs...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	raw := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		row := make([]connectors.Value, len(cols))
+		for i, c := range cols {
+			v, err := decode(c.Type.Kind, raw[i])
+			if err != nil {
+				return fmt.Errorf("column %s: %w", c.Name, err)
+			}
+			row[i] = v
+		}
+		emit(row)
+	}
+	return rows.Err()
+}
+
+// decode turns what the driver stored into a canonical value for a column
+// of kind k. Values of another storage class than the column's are passed
+// up unchanged (see the package doc).
+func decode(k connectors.Kind, v any) (connectors.Value, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case int64:
+		switch k {
+		case connectors.KindBool:
+			if x == 0 || x == 1 {
+				return x == 1, nil
+			}
+		case connectors.KindDecimal:
+			return connectors.Decimal(fmt.Sprint(x)), nil
+		case connectors.KindFloat:
+			return float64(x), nil
+		}
+		return x, nil
+	case float64:
+		return x, nil
+	case []byte:
+		if k == connectors.KindText {
+			return string(x), nil
+		}
+		// A copy, never nil: an empty BLOB is not NULL.
+		return append(make([]byte, 0, len(x)), x...), nil
+	case string:
+		switch k {
+		case connectors.KindText:
+			return x, nil
+		case connectors.KindBytes:
+			return []byte(x), nil
+		}
+		pv, err := connectors.ParseText(k, x)
+		if err != nil {
+			// Affinity let text into a typed column: hand it up as text.
+			return x, nil
+		}
+		return pv, nil
+	}
+	return nil, fmt.Errorf("driver returned %T", v)
+}
+
+// driverValue turns a canonical value into what the driver binds.
+func driverValue(v connectors.Value) (any, error) {
+	switch x := v.(type) {
+	case nil, int64, float64, string, []byte:
+		return x, nil
+	case bool:
+		if x {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	case uint64:
+		return nil, fmt.Errorf("integer above 9223372036854775807 does not fit SQLite's INTEGER")
+	}
+	b, err := connectors.AppendText(nil, v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// tables reads the catalogue from sqlite_schema and the table pragmas.
+func tables(ctx context.Context, conn *sql.Conn, path string) ([]connectors.Table, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite %s: list tables: %w", path, err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite %s: list tables: %w", path, err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite %s: list tables: %w", path, err)
+	}
+	out := make([]connectors.Table, 0, len(names))
+	for _, n := range names {
+		t, err := table(ctx, conn, n)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite %s: table %s: %w", path, n, err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func table(ctx context.Context, conn *sql.Conn, name string) (connectors.Table, error) {
+	t := connectors.Table{Name: name, RowEstimate: -1}
+	rows, err := conn.QueryContext(ctx, "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid", name)
+	if err != nil {
+		return t, err
+	}
+	type pkcol struct {
+		name string
+		pos  int
+	}
+	var pks []pkcol
+	for rows.Next() {
+		var col, typ string
+		var notnull, pk int
+		if err := rows.Scan(&col, &typ, &notnull, &pk); err != nil {
+			rows.Close()
+			return t, err
+		}
+		ct := TypeOf(typ)
+		t.Columns = append(t.Columns, connectors.Column{Name: col, Type: ct, SourceType: typ, Nullable: notnull == 0 && pk == 0})
+		if pk > 0 {
+			pks = append(pks, pkcol{col, pk})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return t, err
+	}
+	t.PrimaryKey = make([]string, len(pks))
+	for _, p := range pks {
+		t.PrimaryKey[p.pos-1] = p.name
+	}
+	fks, err := conn.QueryContext(ctx, `SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq`, name)
+	if err != nil {
+		return t, err
+	}
+	defer fks.Close()
+	byID := map[int]int{}
+	for fks.Next() {
+		var id int
+		var ref, from string
+		var to sql.NullString
+		if err := fks.Scan(&id, &ref, &from, &to); err != nil {
+			return t, err
+		}
+		i, ok := byID[id]
+		if !ok {
+			i = len(t.ForeignKeys)
+			byID[id] = i
+			t.ForeignKeys = append(t.ForeignKeys, connectors.ForeignKey{Name: fmt.Sprintf("fk_%s_%d", name, id), RefTable: ref})
+		}
+		t.ForeignKeys[i].Columns = append(t.ForeignKeys[i].Columns, from)
+		t.ForeignKeys[i].RefColumns = append(t.ForeignKeys[i].RefColumns, to.String)
+	}
+	return t, fks.Err()
+}
+
+// TypeOf maps a declared SQLite type to a canonical type. Names this
+// connector writes map back exactly; other names follow SQLite's affinity
+// rules, so an unknown name still gets the kind SQLite itself would use.
+func TypeOf(declared string) connectors.Type {
+	d := strings.ToUpper(strings.TrimSpace(declared))
+	base := d
+	if i := strings.IndexByte(base, '('); i >= 0 {
+		base = strings.TrimSpace(base[:i])
+	}
+	switch base {
+	case "DECIMAL_TEXT", "DECIMAL", "NUMERIC":
+		if t, err := connectors.ParseType("decimal" + d[len(base):]); err == nil {
+			return t
+		}
+		if base != "NUMERIC" {
+			return connectors.Type{Kind: connectors.KindDecimal, Precision: 38, Scale: 10}
+		}
+	case "BOOLEAN", "BOOL":
+		return connectors.Type{Kind: connectors.KindBool}
+	case "DATE":
+		return connectors.Type{Kind: connectors.KindDate}
+	case "DATETIME", "TIMESTAMP":
+		return withPrecision(connectors.KindDateTime, d[len(base):])
+	case "TIMESTAMPTZ":
+		return withPrecision(connectors.KindTimestamp, d[len(base):])
+	case "TIME":
+		return withPrecision(connectors.KindTime, d[len(base):])
+	case "UUID":
+		return connectors.Type{Kind: connectors.KindUUID}
+	case "JSON_TEXT", "JSON":
+		return connectors.Type{Kind: connectors.KindJSON}
+	case "VARCHAR", "CHAR", "NVARCHAR", "NCHAR", "CHARACTER", "VARYING CHARACTER":
+		if t, err := connectors.ParseType("varchar" + d[len(base):]); err == nil {
+			return t
+		}
+		return connectors.Type{Kind: connectors.KindText}
+	case "REAL32":
+		return connectors.Type{Kind: connectors.KindFloat, Bits: 32}
+	}
+	// SQLite's affinity rules, in their documented order.
+	switch {
+	case strings.Contains(d, "INT"):
+		return connectors.Type{Kind: connectors.KindInt, Bits: 64}
+	case strings.Contains(d, "CHAR"), strings.Contains(d, "CLOB"), strings.Contains(d, "TEXT"):
+		return connectors.Type{Kind: connectors.KindText}
+	case strings.Contains(d, "BLOB"), d == "":
+		return connectors.Type{Kind: connectors.KindBytes}
+	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"):
+		return connectors.Type{Kind: connectors.KindFloat, Bits: 64}
+	}
+	return connectors.Type{Kind: connectors.KindDecimal, Precision: 38, Scale: 10}
+}
+
+func withPrecision(k connectors.Kind, args string) connectors.Type {
+	t := connectors.Type{Kind: k}
+	if pt, err := connectors.ParseType(k.String() + args); err == nil {
+		t = pt
+	}
+	return t
+}

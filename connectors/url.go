@@ -1,0 +1,127 @@
+package connectors
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Location is a parsed connection URL. Its String never shows the password.
+type Location struct {
+	Scheme string
+	URL    *url.URL
+	raw    string
+}
+
+// EnvPrefix marks a connection string to be read from an environment
+// variable: "env:REGFLYTT_SOURCE" keeps a password off the command line and
+// out of shell history.
+const EnvPrefix = "env:"
+
+// ParseLocation reads a connection URL (sqlite://, postgres://, mysql://,
+// sqlserver://), or "env:NAME" naming a variable that holds one. Errors
+// never contain the password.
+func ParseLocation(s string) (*Location, error) {
+	if name, ok := strings.CutPrefix(s, EnvPrefix); ok {
+		v, set := os.LookupEnv(name)
+		if !set || v == "" {
+			return nil, fmt.Errorf("environment variable %s is not set (it should hold the connection URL)", name)
+		}
+		s = v
+	}
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok {
+		return nil, fmt.Errorf("connection %q is not a URL: want scheme://…, one of sqlite, postgres, mysql, sqlserver", Redact(s))
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		// url.Error repeats the input, password included: say less.
+		return nil, fmt.Errorf("connection %s: malformed URL", Redact(s))
+	}
+	switch scheme = strings.ToLower(scheme); scheme {
+	case "postgresql":
+		scheme = "postgres"
+	case "mariadb":
+		scheme = "mysql"
+	case "mssql":
+		scheme = "sqlserver"
+	}
+	return &Location{Scheme: scheme, URL: u, raw: s}, nil
+}
+
+// Raw returns the full URL, password included: for drivers only, never for
+// messages.
+func (l *Location) Raw() string { return l.raw }
+
+// Password returns the URL's password, for Scrub.
+func (l *Location) Password() string {
+	if l.URL.User == nil {
+		return ""
+	}
+	p, _ := l.URL.User.Password()
+	return p
+}
+
+// String is the URL with its password replaced, safe for logs and reports.
+func (l *Location) String() string { return Redact(l.raw) }
+
+// Redact replaces the password in a URL-shaped connection string, and the
+// values of query parameters that commonly carry secrets, with "xxxxx". It
+// works on strings url.Parse rejects, because those reach error messages
+// too.
+func Redact(s string) string {
+	const mask = "xxxxx"
+	if scheme, rest, ok := strings.Cut(s, "://"); ok {
+		hostEnd := strings.IndexAny(rest, "/?#")
+		if hostEnd < 0 {
+			hostEnd = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:hostEnd], '@'); at >= 0 {
+			user := rest[:at]
+			if name, _, hasPw := strings.Cut(user, ":"); hasPw {
+				rest = name + ":" + mask + rest[at:]
+			}
+		}
+		s = scheme + "://" + rest
+	}
+	if q := strings.IndexByte(s, '?'); q >= 0 {
+		params := strings.Split(s[q+1:], "&")
+		for i, p := range params {
+			k, _, ok := strings.Cut(p, "=")
+			if ok && isSecretParam(k) {
+				params[i] = k + "=" + mask
+			}
+		}
+		s = s[:q+1] + strings.Join(params, "&")
+	}
+	return s
+}
+
+func isSecretParam(k string) bool {
+	k = strings.ToLower(k)
+	return strings.Contains(k, "password") || strings.Contains(k, "passwd") || k == "pwd" ||
+		strings.Contains(k, "secret") || strings.Contains(k, "token") || k == "sslkey"
+}
+
+// Scrub returns err with every occurrence of secret in its text replaced,
+// keeping the chain for errors.Is and errors.As. Drivers sometimes echo a
+// connection string in their errors; connectors pass theirs through Scrub.
+func Scrub(err error, secret string) error {
+	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return &scrubbed{msg: strings.ReplaceAll(err.Error(), secret, "xxxxx"), err: err}
+}
+
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
+
+// ErrReadOnly is returned (wrapped) when a write reaches a source snapshot.
+var ErrReadOnly = errors.New("read-only snapshot")
