@@ -266,3 +266,21 @@ func splitTypeArgs(s string) (string, []int, error) {
 	}
 	return name, args, nil
 }
+
+// TypeMapping is one row of a dialect's documented type map: how a source
+// type is read into the canonical set and what happens at its edges. Each
+// dialect lists its rows (TypeMap in its package); the README's type map is
+// rendered from them, and the conformance tests fail when a row has no
+// test case.
+type TypeMapping struct {
+	// Source is the type as the dialect writes it, with n, p, s for sizes:
+	// "tinyint(1)", "datetime(n)", "decimal(p,s)", "varchar(n) latin1".
+	Source string
+	// Canonical is the canonical kind values of this type are read into.
+	Canonical Kind
+	// Edges says what happens at the edges: widening, rejects, zones.
+	Edges string
+	// Case names the test that covers this row (package-relative test
+	// name), so a row without a case is found by a test.
+	Case string
+}
