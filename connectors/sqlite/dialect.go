@@ -74,4 +74,3 @@ func (d Dialect) SelectBatch(table string, columns, key []string, after bool, li
 func createTable(t *connectors.Table) (string, error) {
 	return connectors.CreateTableSQL(Dialect{}, t, "CREATE TABLE IF NOT EXISTS")
 }
-
