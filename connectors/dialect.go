@@ -82,44 +82,30 @@ func QuoteList(d Dialect, names []string) (string, error) {
 }
 
 // KeysetCondition gives the predicate "key > after" for quoted key columns.
-// With rowValues it is the row comparison (a, b) > (p1, p2); without, the
-// expanded form a > p1 OR (a = p1 AND b > p2) for dialects lacking row
-// values. placeholder(i) names the i-th parameter (0-based); the expanded
-// form reuses them, so it suits dialects with numbered parameters or a
-// caller that repeats the arguments (see KeysetArgs).
+// With rowValues it is the row comparison (a, b) > (p0, p1); without, the
+// expanded form a > p0 OR (a = p0 AND b > p1) for dialects lacking row
+// values. placeholder(i) names the parameter holding the i-th key value;
+// the expanded form uses it more than once, so it suits only numbered
+// parameters ($1, ?1, @p1), which every dialect without row values has.
 func KeysetCondition(quoted []string, rowValues bool, placeholder func(i int) string) string {
-	if rowValues || len(quoted) == 1 {
+	if len(quoted) == 1 {
+		return quoted[0] + " > " + placeholder(0)
+	}
+	if rowValues {
 		ps := make([]string, len(quoted))
 		for i := range quoted {
 			ps[i] = placeholder(i)
 		}
-		if len(quoted) == 1 {
-			return quoted[0] + " > " + ps[0]
-		}
 		return "(" + strings.Join(quoted, ", ") + ") > (" + strings.Join(ps, ", ") + ")"
 	}
-	var ors []string
-	n := 0
+	ors := make([]string, len(quoted))
 	for i := range quoted {
-		var ands []string
+		ands := make([]string, 0, i+1)
 		for j := 0; j < i; j++ {
-			ands = append(ands, quoted[j]+" = "+placeholder(n))
-			n++
+			ands = append(ands, quoted[j]+" = "+placeholder(j))
 		}
-		ands = append(ands, quoted[i]+" > "+placeholder(n))
-		n++
-		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+		ands = append(ands, quoted[i]+" > "+placeholder(i))
+		ors[i] = "(" + strings.Join(ands, " AND ") + ")"
 	}
 	return strings.Join(ors, " OR ")
-}
-
-// KeysetArgs expands key values for the expanded (non-row-value) form of
-// KeysetCondition with positional placeholders: for key (a, b) it gives
-// a, a, b.
-func KeysetArgs(after []Value) []Value {
-	var out []Value
-	for i := range after {
-		out = append(out, after[:i+1]...)
-	}
-	return out
 }
