@@ -1,0 +1,202 @@
+package mappings
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+func col(name, typ string, nullable bool) connectors.Column {
+	t, err := connectors.ParseType(typ)
+	if err != nil {
+		panic(err)
+	}
+	return connectors.Column{Name: name, Type: t, SourceType: typ, Nullable: nullable}
+}
+
+// legacy is a small source catalogue, as a connector would describe it.
+func legacy() []connectors.Table {
+	return []connectors.Table{{
+		Name:       "besok",
+		PrimaryKey: []string{"id"},
+		Columns: []connectors.Column{
+			col("id", "integer", false),
+			col("datum", "varchar(10)", true),
+			col("vikt", "varchar(8)", true),
+			col("langd", "integer", true),
+			col("personnr", "varchar(13)", true),
+		},
+	}, {
+		Name:    "nokey",
+		Columns: []connectors.Column{col("x", "integer", true), col("d", "varchar(10)", true)},
+	}}
+}
+
+const schemaYAML = `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: visit_date, type: date, not_null: true}
+      - {name: weight_kg, type: "decimal(5,1)"}
+      - {name: height_cm, type: smallint}
+`
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func compile(t *testing.T, mapping string) (*Program, Diagnostics) {
+	t.Helper()
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", schemaYAML))
+	if ds.Err() != nil {
+		t.Fatalf("schema: %v", ds)
+	}
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", mapping))
+	if f == nil {
+		return nil, ds
+	}
+	prog, more := Compile([]*File{f}, legacy(), schema)
+	return prog, append(ds, more...)
+}
+
+func TestCompileDiagnostics(t *testing.T) {
+	cases := []struct {
+		name    string
+		mapping string
+		want    []string // "line:col code" of each error, in order
+	}{
+		{"valid", `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {from: datum, cast: date}
+      weight_kg: {from: vikt, cast: "decimal(5,1)"}
+      height_cm: langd
+    drop: {personnr: not migrated}
+`, nil},
+		{"unknown source column", `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {from: datumm, cast: date}
+`, []string{"6:26 M003"}},
+		{"unknown target column and table", `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_day: {from: datum, cast: date}
+  - target: visits
+    source: besok
+    columns: {x: id}
+`, []string{"2:5 M005", "6:7 M004", "7:13 M002"}},
+		{"unknown source table", `tables:
+  - target: visit
+    source: besk
+    columns: {visit_id: id}
+`, []string{"3:13 M001"}},
+		{"type mismatch without cast", `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: datum
+`, []string{"6:19 M006"}},
+		{"cast to another kind than the column", `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {from: datum, cast: integer}
+`, []string{"6:39 M007"}},
+		{"typo in a field", `tables:
+  - target: visit
+    source: besok
+    colums: {visit_id: id}
+`, []string{"2:5 Y003", "4:5 Y002"}},
+		{"no key", `tables:
+  - target: visit
+    source: nokey
+    columns: {visit_id: x, visit_date: {from: d, cast: date}}
+`, []string{"3:13 M009"}},
+		{"column mapped twice", `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_id: langd
+      visit_date: {from: datum, cast: date}
+`, []string{"6:7 M008"}},
+		{"drop without reason", `tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, visit_date: {from: datum, cast: date}}
+    drop: {personnr: ""}
+`, []string{"5:22 Y003"}},
+		{"not YAML", "tables: [\n", []string{"1 Y001"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, ds := compile(t, c.mapping)
+			ds.Sort()
+			var got []string
+			for _, d := range ds {
+				if d.Severity != Error {
+					continue
+				}
+				if !strings.HasSuffix(d.Pos.File, "m.yaml") {
+					t.Errorf("diagnostic names file %q, want the mapping file", d.Pos.File)
+				}
+				got = append(got, strings.TrimPrefix(d.Pos.String(), d.Pos.File+":")+" "+d.Code)
+			}
+			if strings.Join(got, ", ") != strings.Join(c.want, ", ") {
+				t.Fatalf("errors %v, want %v\nall diagnostics:\n%v", got, c.want, ds)
+			}
+		})
+	}
+}
+
+func TestUnmappedSourceColumnIsWarned(t *testing.T) {
+	_, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, visit_date: {from: datum, cast: date}}
+`)
+	var warned []string
+	for _, d := range ds {
+		if d.Severity == Warning && d.Code == "M010" {
+			warned = append(warned, d.Message)
+		}
+	}
+	if len(warned) != 3 { // vikt, langd, personnr
+		t.Fatalf("warnings %v, want one M010 for each of vikt, langd, personnr", warned)
+	}
+	if ds.Err() != nil {
+		t.Fatalf("warnings made an error: %v", ds.Err())
+	}
+}
+
+func TestDiagnosticsErrorText(t *testing.T) {
+	_, ds := compile(t, "tables:\n  - target: visit\n    source: besok\n    columns: {visit_id: idd}\n")
+	err := ds.Err()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "m.yaml:4:") || !strings.Contains(msg, "error M003: source table besok has no column idd") || !strings.Contains(msg, `did you mean "id"?`) {
+		t.Fatalf("error text %q lacks file:line, code or suggestion", msg)
+	}
+}

@@ -1,0 +1,128 @@
+package mappings
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Pos is a position in a YAML file.
+type Pos struct {
+	File         string
+	Line, Column int
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.Line == 0:
+		return p.File
+	case p.Column == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+}
+
+// PosOf gives the position of a YAML node in file.
+func PosOf(file string, n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: file}
+	}
+	return Pos{File: file, Line: n.Line, Column: n.Column}
+}
+
+// Severity says whether a diagnostic stops a run.
+type Severity int
+
+// Severities.
+const (
+	Error Severity = iota
+	Warning
+)
+
+// Diagnostic is one problem found in a mapping, schema or plan file, with a
+// stable code (listed in Codes) so that scripts and documentation can refer
+// to it.
+type Diagnostic struct {
+	Pos      Pos
+	Code     string
+	Severity Severity
+	Message  string
+}
+
+func (d Diagnostic) String() string {
+	sev := "error"
+	if d.Severity == Warning {
+		sev = "warning"
+	}
+	return fmt.Sprintf("%s: %s %s: %s", d.Pos, sev, d.Code, d.Message)
+}
+
+// Diagnostics is a list of problems; as an error it reports all of them,
+// one per line, in file order.
+type Diagnostics []Diagnostic
+
+// Err returns the list as an error if it holds at least one Error, else nil.
+func (ds Diagnostics) Err() error {
+	for _, d := range ds {
+		if d.Severity == Error {
+			ds.Sort()
+			return ds
+		}
+	}
+	return nil
+}
+
+func (ds Diagnostics) Error() string {
+	lines := make([]string, len(ds))
+	for i, d := range ds {
+		lines[i] = d.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Sort orders diagnostics by file, line and column.
+func (ds Diagnostics) Sort() {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i].Pos, ds[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+}
+
+// add appends an error diagnostic.
+func (ds *Diagnostics) add(p Pos, code, format string, args ...any) {
+	*ds = append(*ds, Diagnostic{Pos: p, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// warn appends a warning.
+func (ds *Diagnostics) warn(p Pos, code, format string, args ...any) {
+	*ds = append(*ds, Diagnostic{Pos: p, Code: code, Severity: Warning, Message: fmt.Sprintf(format, args...)})
+}
+
+// Codes lists every diagnostic code with what it means, for map doc and
+// the README.
+var Codes = map[string]string{
+	"Y001": "the file is not valid YAML or does not have the expected shape",
+	"Y002": "a field is not known here (a typo?)",
+	"Y003": "a required field is missing",
+	"S001": "a receiving-schema type is not known",
+	"S002": "a table or column is declared twice",
+	"S003": "a primary-key column is not a column of the table",
+	"M001": "the source table does not exist in the source database",
+	"M002": "the target table is not in the receiving schema",
+	"M003": "the source column does not exist",
+	"M004": "the target column is not in the receiving schema",
+	"M005": "a NOT NULL target column gets no value",
+	"M006": "source and target types differ and no cast is given",
+	"M007": "the cast cannot convert this source type to this target type",
+	"M008": "a target column is mapped twice",
+	"M009": "a key column does not exist in the source table",
+	"M010": "a source column is neither mapped nor listed under drop",
+}

@@ -1,0 +1,223 @@
+package lexical
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestDecodeWindows1252(t *testing.T) {
+	tests := []struct {
+		in   []byte
+		want string
+	}{
+		{nil, ""},
+		{[]byte("plain ASCII\x00\x7f"), "plain ASCII\x00\x7f"},
+		{[]byte{0x80}, "€"},
+		{[]byte{0x81, 0x8D, 0x8F, 0x90, 0x9D}, "\u0081\u008d\u008f\u0090\u009d"},
+		{[]byte{0x82, 0x84, 0x85, 0x91, 0x92, 0x93, 0x94, 0x96, 0x97}, "‚„…‘’“”–—"},
+		{[]byte{0x8A, 0x8C, 0x8E, 0x9A, 0x9C, 0x9E, 0x9F}, "ŠŒŽšœžŸ"},
+		{[]byte{0x83, 0x86, 0x87, 0x88, 0x89, 0x8B, 0x95, 0x98, 0x99, 0x9B}, "ƒ†‡ˆ‰‹•˜™›"},
+		{[]byte{0xA0, 0xA7, 0xB0, 0xB5, 0xBD}, "\u00a0§°µ½"},
+		{[]byte("Sm\xf6rg\xe5s \xc5sa \xd6berg \xc4"), "Smörgås Åsa Öberg Ä"},
+		{[]byte{0xFF}, "ÿ"},
+	}
+	for _, tt := range tests {
+		if got := DecodeWindows1252(tt.in); got != tt.want {
+			t.Errorf("DecodeWindows1252(% x) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDecodeLatin1(t *testing.T) {
+	if got := DecodeLatin1([]byte("Sm\xf6rg\xe5s \x80")); got != "Smörgås \u0080" {
+		t.Errorf("DecodeLatin1 = %q", got)
+	}
+	if got := DecodeLatin1(nil); got != "" {
+		t.Errorf("DecodeLatin1(nil) = %q", got)
+	}
+}
+
+// TestSingleByteCodecs checks every byte: each decodes to exactly one
+// rune, the two code pages agree outside 0x80..0x9F, and singleByte (the
+// reverse that RepairMojibake relies on) inverts both.
+func TestSingleByteCodecs(t *testing.T) {
+	for i := 0; i < 256; i++ {
+		b := []byte{byte(i)}
+		for _, dec := range []func([]byte) string{DecodeWindows1252, DecodeLatin1} {
+			s := dec(b)
+			r, size := utf8.DecodeRuneInString(s)
+			if size != len(s) || r == utf8.RuneError {
+				t.Fatalf("byte %#x decodes to %q", i, s)
+			}
+			if back, ok := singleByte(r); !ok || back != byte(i) {
+				t.Errorf("singleByte(%U) = %#x, %v; want %#x", r, back, ok, i)
+			}
+		}
+		if l := DecodeLatin1(b); l != string(rune(i)) {
+			t.Errorf("Latin-1 byte %#x = %q", i, l)
+		}
+		if (i < 0x80 || i >= 0xA0) && DecodeWindows1252(b) != DecodeLatin1(b) {
+			t.Errorf("byte %#x: code pages disagree", i)
+		}
+	}
+}
+
+// swedish is text the registries hold: letters, names, places, and the
+// symbols that Windows-1252 added (the euro, typographic quotes, dashes),
+// plus the letters whose UTF-8 uses the bytes Windows-1252 leaves
+// undefined (Á 0x81, Í 0x8D, Ï 0x8F, Ð 0x90, Ý 0x9D).
+var swedish = []string{
+	"å", "ä", "ö", "Å", "Ä", "Ö", "é", "ü", "Ü", "É",
+	"smörgås", "Åsa Öberg", "Malmö", "Göteborg", "Västra Götalandsregionen",
+	"Region Västerbotten", "Region Skåne", "Örebro", "Ängelholm", "Ångström",
+	"hjärt- och kärlsjukdom", "Svenska Korsbandsregistret – årsrapport",
+	"“citat”", "’s", "…", "€ 12,50", "100 %‰", "Š Ž š ž Œ œ Ÿ ƒ ˆ ˜ ™ • † ‡ ‹ ›",
+	"½ ¼ ¾ ° µg/l ± × ÷ § ¶ © ®", "Á Í Ï Ð Ý á í ï ð ý", "naïve café crème brûlée",
+	"ß", "Ø Æ ø æ", "\u00a0", "tab\tand\nnewline ö",
+	"日本", "Ελληνικά", "emoji 🙂", // multi-byte sequences of 3 and 4 bytes
+}
+
+// garble does the damage RepairMojibake undoes: UTF-8 bytes read as a
+// single-byte code page.
+func garble(s string, dec func([]byte) string) string { return dec([]byte(s)) }
+
+func TestRepairMojibake(t *testing.T) {
+	// The classic forms, written out so that the test does not only
+	// agree with the decoder.
+	for garbled, want := range map[string]string{
+		"Ã¥": "å", "Ã¤": "ä", "Ã¶": "ö", "Ã…": "Å", "Ã„": "Ä", "Ã–": "Ö",
+		"â‚¬": "€", "smÃ¶rgÃ¥s": "smörgås", "Ã\u0085": "Å", "â€“": "–",
+		"Ã\u0081": "Á", "GÃ¶teborg 2024-05-01": "Göteborg 2024-05-01",
+	} {
+		if got, ok := RepairMojibake(garbled); !ok || got != want {
+			t.Errorf("RepairMojibake(%q) = %q, %v; want %q", garbled, got, ok, want)
+		}
+	}
+	for _, w := range swedish {
+		for name, dec := range map[string]func([]byte) string{"1252": DecodeWindows1252, "latin1": DecodeLatin1} {
+			g := garble(w, dec)
+			got, ok := RepairMojibake(g)
+			if !ok || got != w {
+				t.Errorf("%s: RepairMojibake(%q) = %q, %v; want %q", name, g, got, ok, w)
+			}
+			// Twice garbled needs two repairs, and the first one gives
+			// the once-garbled text.
+			gg := garble(g, dec)
+			once, ok1 := RepairMojibake(gg)
+			twice, ok2 := RepairMojibake(once)
+			if !ok1 || once != g || !ok2 || twice != w {
+				t.Errorf("%s: double repair of %q = %q, %q", name, w, once, twice)
+			}
+		}
+	}
+}
+
+func TestRepairMojibakeLeavesCorrectText(t *testing.T) {
+	correct := append([]string{
+		"", "ASCII only", "Ä", "Åsa Öberg", "SÃO PAULO", "Ã", "Ã ", "Â",
+		"ÄÖ", "ÅÅÅ", "Ångström", "50 °C", "1 234,5 €", "“x”",
+		"a\u0085b",       // a C1 control alone cannot be reversed into a sequence
+		"\xff", "Ã¥\xff", // invalid UTF-8 is never touched
+		"Ã¥ 日本",               // partly garbled, partly not reversible
+		"Ã¥ och å",            // mixed garbled and correct
+		"Â\u0085",             // would repair to the C1 control U+0085
+		"À¯",                  // C0 AF: an overlong '/'
+		"í\u00a0\u0080",       // ED A0 80: a surrogate
+		"ô\u0090\u0080\u0080", // F4 90 80 80: past U+10FFFF
+		"Ã",                   // lead byte without its continuation
+		"â‚",                  // three-byte sequence cut short
+		"\ufffd",              // not a single-byte rune
+	}, swedish...)
+	for _, s := range correct {
+		if got, ok := RepairMojibake(s); ok || got != s {
+			t.Errorf("RepairMojibake(%q) = %q, %v; want it unchanged", s, got, ok)
+		}
+	}
+}
+
+// TestRepairMojibakeProperties runs two properties over random text from a
+// fixed seed: correct text that contains no rune of the garbling alphabet
+// (U+0080..U+00FF and Windows-1252's extras) is never changed, and any
+// text without C1 controls and with some non-ASCII is restored from its
+// garbled form by either decoder.
+func TestRepairMojibakeProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune("abcXYZ 09-,.\t\n" + "ĀāŁłŐőŰűЖжΩω日本語한글" + "\u2028\u200b\ufeff" + "🙂𝄞")
+	garbling := []rune("åäöÅÄÖéüÃÂâ€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\u00a0¡¢£¤¥¦§¨©ª«¬\u00ad®¯°±²³´µ¶·¸¹º»¼½¾¿×÷ÿ")
+	randString := func(letters []rune) string {
+		n := rng.IntN(20)
+		var b strings.Builder
+		for range n {
+			b.WriteRune(letters[rng.IntN(len(letters))])
+		}
+		return b.String()
+	}
+	for range 20000 {
+		s := randString(alphabet)
+		if got, ok := RepairMojibake(s); ok || got != s {
+			t.Fatalf("RepairMojibake(%q) = %q, %v; want it unchanged", s, got, ok)
+		}
+	}
+	mixed := append(append([]rune{}, alphabet...), garbling...)
+	for range 20000 {
+		s := randString(mixed)
+		if strings.IndexFunc(s, func(r rune) bool { return r >= 0x80 }) < 0 {
+			continue
+		}
+		for _, dec := range []func([]byte) string{DecodeWindows1252, DecodeLatin1} {
+			g := garble(s, dec)
+			if got, ok := RepairMojibake(g); !ok || got != s {
+				t.Fatalf("RepairMojibake(%q) = %q, %v; want %q", g, got, ok, s)
+			}
+		}
+	}
+}
+
+func TestRepairMojibakeAllocations(t *testing.T) {
+	for _, s := range []string{"Åsa Öberg, smörgås", "plain ASCII text"} {
+		if n := testing.AllocsPerRun(100, func() { RepairMojibake(s) }); n != 0 {
+			t.Errorf("RepairMojibake(%q) allocated %v times", s, n)
+		}
+	}
+	g := garble("Åsa Öberg, smörgås", DecodeWindows1252)
+	if n := testing.AllocsPerRun(100, func() { RepairMojibake(g) }); n != 1 {
+		t.Errorf("repairing allocated %v times, want 1", n)
+	}
+}
+
+func TestInvalidUTF8Offset(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"", -1}, {"abc", -1}, {"smörgås", -1}, {"🙂", -1},
+		{"\xff", 0}, {"a\xffb", 1}, {"å\xc3", 2}, {"\xed\xa0\x80", 0},
+		{"abc\xe2\x82", 3}, {"ab\xc0\xaf", 2}, {"ok \xf4\x90\x80\x80", 3},
+	}
+	for _, tt := range tests {
+		if got := InvalidUTF8Offset(tt.in); got != tt.want {
+			t.Errorf("InvalidUTF8Offset(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTrimSpace(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""}, {"   ", ""}, {"a", "a"}, {" a ", "a"},
+		{"\t\r\n a b \v\f", "a b"},
+		{"\u00a0a\u00a0", "a"},
+		{"\ufeffa", "a"},
+		{"\ufeff \u00a0a", "a"},
+		{"\u202fa\u3000", "a"},
+		{"a\u200b", "a\u200b"}, // zero-width space is not white space
+		{"\xffa ", "\xffa"},
+		{"å ", "å"}, {" ö", "ö"},
+	}
+	for _, tt := range tests {
+		if got := TrimSpace(tt.in); got != tt.want {
+			t.Errorf("TrimSpace(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,265 @@
+package mappings
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Str is a YAML scalar with its position.
+type Str struct {
+	Value string
+	Pos   Pos
+}
+
+// IsSet reports whether the scalar was present.
+func (s Str) IsSet() bool { return s.Pos.Line != 0 }
+
+// ParseYAML reads and parses a YAML file into its document node. A syntax
+// error becomes a diagnostic with the line yaml.v3 reports.
+func ParseYAML(path string) (*yaml.Node, Diagnostics) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Diagnostics{{Pos: Pos{File: path}, Code: "Y001", Message: err.Error()}}
+	}
+	return ParseYAMLBytes(path, data)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// ParseYAMLBytes parses YAML text named file.
+func ParseYAMLBytes(file string, data []byte) (*yaml.Node, Diagnostics) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		p := Pos{File: file}
+		msg := err.Error()
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		}
+		return nil, Diagnostics{{Pos: p, Code: "Y001", Message: msg}}
+	}
+	if len(doc.Content) == 0 {
+		return nil, Diagnostics{{Pos: Pos{File: file}, Code: "Y001", Message: "the file is empty"}}
+	}
+	return doc.Content[0], nil
+}
+
+// Fields reads a YAML mapping node field by field. It remembers which keys
+// were read, so that Done can report every key nobody asked for: a typo in
+// a mapping must not be silently ignored.
+type Fields struct {
+	file  string
+	node  *yaml.Node
+	diags *Diagnostics
+	used  map[string]bool
+	ok    bool
+}
+
+// ReadFields starts reading a mapping node. If n is not a mapping, a
+// diagnostic is added and every read returns zero values.
+func ReadFields(file string, n *yaml.Node, ds *Diagnostics, what string) *Fields {
+	f := &Fields{file: file, node: n, diags: ds, used: map[string]bool{}}
+	if n == nil || n.Kind != yaml.MappingNode {
+		ds.add(PosOf(file, n), "Y001", "%s must be a mapping of fields", what)
+		return f
+	}
+	f.ok = true
+	return f
+}
+
+// Pos is the position of the mapping itself.
+func (f *Fields) Pos() Pos { return PosOf(f.file, f.node) }
+
+// File is the file being read.
+func (f *Fields) File() string { return f.file }
+
+// Diags is where problems are collected.
+func (f *Fields) Diags() *Diagnostics { return f.diags }
+
+// Node returns the value node of key, or nil when absent.
+func (f *Fields) Node(key string) *yaml.Node {
+	if !f.ok {
+		return nil
+	}
+	f.used[key] = true
+	for i := 0; i+1 < len(f.node.Content); i += 2 {
+		if f.node.Content[i].Value == key {
+			return f.node.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Str reads an optional scalar.
+func (f *Fields) Str(key string) Str {
+	n := f.Node(key)
+	if n == nil {
+		return Str{}
+	}
+	if n.Kind != yaml.ScalarNode {
+		f.diags.add(PosOf(f.file, n), "Y001", "%s must be a single value", key)
+		return Str{}
+	}
+	return Str{Value: n.Value, Pos: PosOf(f.file, n)}
+}
+
+// Required reads a scalar that must be present and non-empty.
+func (f *Fields) Required(key string) Str {
+	s := f.Str(key)
+	if f.ok && s.Value == "" && f.Node(key) == nil {
+		f.diags.add(f.Pos(), "Y003", "missing field %q", key)
+	} else if f.ok && s.IsSet() && strings.TrimSpace(s.Value) == "" {
+		f.diags.add(s.Pos, "Y003", "field %q is empty", key)
+	}
+	return s
+}
+
+// Strs reads a sequence of scalars; a single scalar counts as a list of
+// one.
+func (f *Fields) Strs(key string) []Str {
+	n := f.Node(key)
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode {
+		return []Str{{Value: n.Value, Pos: PosOf(f.file, n)}}
+	}
+	if n.Kind != yaml.SequenceNode {
+		f.diags.add(PosOf(f.file, n), "Y001", "%s must be a list", key)
+		return nil
+	}
+	out := make([]Str, 0, len(n.Content))
+	for _, c := range n.Content {
+		if c.Kind != yaml.ScalarNode {
+			f.diags.add(PosOf(f.file, c), "Y001", "each entry of %s must be a single value", key)
+			continue
+		}
+		out = append(out, Str{Value: c.Value, Pos: PosOf(f.file, c)})
+	}
+	return out
+}
+
+// Seq reads a sequence of nodes.
+func (f *Fields) Seq(key string) []*yaml.Node {
+	n := f.Node(key)
+	if n == nil {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		f.diags.add(PosOf(f.file, n), "Y001", "%s must be a list", key)
+		return nil
+	}
+	return n.Content
+}
+
+// Bool reads an optional boolean.
+func (f *Fields) Bool(key string) bool {
+	s := f.Str(key)
+	if !s.IsSet() {
+		return false
+	}
+	b, err := strconv.ParseBool(s.Value)
+	if err != nil {
+		f.diags.add(s.Pos, "Y001", "%s must be true or false", key)
+	}
+	return b
+}
+
+// Int reads an optional integer, def when absent.
+func (f *Fields) Int(key string, def int) int {
+	s := f.Str(key)
+	if !s.IsSet() {
+		return def
+	}
+	n, err := strconv.Atoi(s.Value)
+	if err != nil {
+		f.diags.add(s.Pos, "Y001", "%s must be a whole number", key)
+		return def
+	}
+	return n
+}
+
+// Pairs returns the key and value nodes of the mapping in file order, for
+// mappings whose keys are names (columns, tables) rather than fields.
+func (f *Fields) Pairs(key string) (keys, values []*yaml.Node) {
+	n := f.Node(key)
+	if n == nil {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		f.diags.add(PosOf(f.file, n), "Y001", "%s must be a mapping of names to values", key)
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		keys = append(keys, n.Content[i])
+		values = append(values, n.Content[i+1])
+	}
+	return keys, values
+}
+
+// Done reports every key that was not read. known lists extra keys that
+// are allowed but unused (reserved for later versions, say).
+func (f *Fields) Done(known ...string) {
+	if !f.ok {
+		return
+	}
+	for _, k := range known {
+		f.used[k] = true
+	}
+	var names []string
+	for k := range f.used {
+		names = append(names, k)
+	}
+	for i := 0; i+1 < len(f.node.Content); i += 2 {
+		k := f.node.Content[i]
+		if !f.used[k.Value] {
+			f.diags.add(PosOf(f.file, k), "Y002", "unknown field %q%s", k.Value, suggest(k.Value, names))
+		}
+	}
+}
+
+// suggest proposes the closest known name for a typo.
+func suggest(got string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(got, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// ErrDiagnostics is matched by errors.Is for any Diagnostics error.
+var ErrDiagnostics = errors.New("diagnostics")
+
+// Is lets errors.Is(err, ErrDiagnostics) find a list of diagnostics.
+func (ds Diagnostics) Is(target error) bool { return target == ErrDiagnostics }
