@@ -253,7 +253,7 @@ func splitTypeArgs(s string) (string, []int, error) {
 		return s, nil, nil
 	}
 	if !strings.HasSuffix(s, ")") {
-		return "", nil, fmt.Errorf("missing ')'")
+		return "", nil, fmt.Errorf("missing ')' (inside {…} in YAML, a comma splits the value: quote it, \"decimal(5,1)\")")
 	}
 	name := strings.TrimSpace(s[:open])
 	var args []int

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/sqlite"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/synth"
+)
+
+// demoMarker marks a work directory as the demo's own, so a second demo
+// may clear it and nothing else is ever removed.
+const demoMarker = ".regflytt-demo"
+
+func newDemoCmd(g *globals) *cobra.Command {
+	var work, planPath string
+	var patients int
+	var seed uint64
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Migrate a synthetic registry on embedded SQLite: no server needed",
+		Long: `demo creates a small synthetic legacy registry (Swedish table names, dates and
+weights stored as text, a few deliberately bad rows) in an SQLite file, runs
+the demo plan against it into a second SQLite file in the receiving schema,
+archives what cannot be transformed, verifies the counts, and prints a summary.
+It exits 0 only if every source record is accounted for.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if work == "" {
+				work = filepath.Join(os.TempDir(), "regflytt-demo")
+			}
+			if err := prepareDemoDir(work); err != nil {
+				return err
+			}
+			if !g.quiet {
+				fmt.Fprintf(g.stdout, "work directory: %s\n", work)
+			}
+			p, ds := plans.Load(planPath)
+			if err := ds.Err(); err != nil {
+				if errors.Is(err, os.ErrNotExist) || (len(ds) == 1 && ds[0].Code == "Y001") {
+					return fmt.Errorf("%w\nrun the demo from the repository root, or give --plan", err)
+				}
+				return err
+			}
+			srcURL := "sqlite://" + filepath.Join(work, "legacy.db")
+			tgtURL := "sqlite://" + filepath.Join(work, "receiving.db")
+			if err := makeDemoSource(cmd, srcURL, patients, seed); err != nil {
+				return err
+			}
+			rep, err := plans.Run(cmd.Context(), p, plans.Options{
+				SourceURL:   srcURL,
+				TargetURL:   tgtURL,
+				WorkDir:     work,
+				Progress:    newProgress(g),
+				Logger:      g.logger(),
+				ToolVersion: toolVersion(),
+			})
+			return printReport(g, rep, err)
+		},
+	}
+	cmd.Flags().StringVar(&work, "work", "", "work directory (default: regflytt-demo in the system's temporary directory); cleared if it is an earlier demo's")
+	cmd.Flags().StringVar(&planPath, "plan", filepath.Join("testdata", "plans", "demo.yaml"), "the demo's migration plan")
+	cmd.Flags().IntVar(&patients, "patients", 300, "number of synthetic patients")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the synthetic data: the same seed gives the same registry")
+	return cmd
+}
+
+// prepareDemoDir makes an empty work directory, clearing an earlier
+// demo's but refusing to touch a directory the demo did not make.
+func prepareDemoDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("demo work directory: %w", err)
+	case len(entries) > 0:
+		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
+			return fmt.Errorf("work directory %s is not empty and was not made by regflytt demo: choose another with --work", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("clear demo work directory: %w", err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("demo work directory: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by regflytt demo; removed by the next demo\n"), 0o640)
+}
+
+func makeDemoSource(cmd *cobra.Command, url string, patients int, seed uint64) error {
+	loc, err := connectors.ParseLocation(url)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.OpenTarget(cmd.Context(), loc)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := synth.Demo(cmd.Context(), db, synth.DemoConfig{Patients: patients, Seed: seed}); err != nil {
+		return err
+	}
+	return db.Close()
+}

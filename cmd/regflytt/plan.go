@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/plans"
+)
+
+func newPlanCmd(g *globals) *cobra.Command {
+	plan := &cobra.Command{
+		Use:   "plan",
+		Short: "Work with migration plans",
+	}
+	plan.AddCommand(&cobra.Command{
+		Use:   "check PLAN",
+		Short: "Validate a plan and the schema and mapping files it names",
+		Long: `check reads a migration plan and every file it names, and reports each
+problem as file:line:col: severity code: message. It needs no database.
+Exit status 0 when there is no error (warnings are printed), 2 otherwise.`,
+		Args: exactArgs(1, "one plan file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, ds := plans.Check(args[0])
+			for _, d := range ds {
+				if d.Severity == mappings.Warning {
+					fmt.Fprintln(g.stderr, d)
+				}
+			}
+			if err := ds.Err(); err != nil {
+				return err
+			}
+			if !g.quiet {
+				fmt.Fprintf(g.stdout, "%s: ok\n", args[0])
+			}
+			return nil
+		},
+	})
+	return plan
+}

@@ -1,0 +1,177 @@
+package plans
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+)
+
+// Plan is one register's migration plan.
+//
+//	plan: 1
+//	register: {id: demo, name: Demoregistret}
+//	system: {current: legacy-demo, chosen: receiving-demo}
+//	cpua: {current: Region A, future: Region B}
+//	rco: {current: RC A, future: RC B}
+//	source: {url: env:REGFLYTT_SOURCE}
+//	target: {url: env:REGFLYTT_TARGET, schema: ../platforms/x/schema.yaml}
+//	mappings: [../mappings/demo.yaml]
+//	archive: {dir: archive}
+//	run: {batch_size: 5000}
+//
+// Input paths (schema, mappings) are relative to the plan file; output
+// paths (archive) are relative to the run's work directory, so a plan kept
+// under version control never has runs written beside it.
+type Plan struct {
+	File string
+
+	RegisterID, RegisterName mappings.Str
+	// SystemCurrent is the legacy IT system, SystemChosen the receiving
+	// system chosen in the consolidation.
+	SystemCurrent, SystemChosen mappings.Str
+	CPUACurrent, CPUAFuture     mappings.Str
+	RCOCurrent, RCOFuture       mappings.Str
+
+	SourceURL    mappings.Str
+	TargetURL    mappings.Str
+	TargetSchema mappings.Str
+	Mappings     []mappings.Str
+	ArchiveDir   mappings.Str
+	BatchSize    int
+}
+
+// Load reads a plan file and reports every problem of shape in it.
+func Load(path string) (*Plan, mappings.Diagnostics) {
+	root, ds := mappings.ParseYAML(path)
+	if root == nil {
+		return nil, ds
+	}
+	p := &Plan{File: path}
+	f := mappings.ReadFields(path, root, &ds, "a migration plan")
+	if v := f.Required("plan"); v.IsSet() && v.Value != "1" {
+		ds = append(ds, mappings.Diagnostic{Pos: v.Pos, Code: "P001", Message: fmt.Sprintf("plan format %s is not known (this regflytt reads plan: 1)", v.Value)})
+	}
+	f.Str("description")
+	reg := sub(f, "register")
+	p.RegisterID = reg.Required("id")
+	p.RegisterName = reg.Required("name")
+	reg.Done()
+	sys := sub(f, "system")
+	p.SystemCurrent = sys.Required("current")
+	p.SystemChosen = sys.Required("chosen")
+	sys.Done()
+	cpua := sub(f, "cpua")
+	p.CPUACurrent = cpua.Required("current")
+	p.CPUAFuture = cpua.Required("future")
+	cpua.Done()
+	rco := sub(f, "rco")
+	p.RCOCurrent = rco.Required("current")
+	p.RCOFuture = rco.Required("future")
+	rco.Done()
+	src := sub(f, "source")
+	p.SourceURL = src.Str("url")
+	src.Done()
+	tgt := sub(f, "target")
+	p.TargetURL = tgt.Str("url")
+	p.TargetSchema = tgt.Required("schema")
+	tgt.Done()
+	p.Mappings = f.Strs("mappings")
+	if len(p.Mappings) == 0 {
+		ds = append(ds, mappings.Diagnostic{Pos: f.Pos(), Code: "Y003", Message: `missing field "mappings" (a list of mapping files)`})
+	}
+	arc := sub(f, "archive")
+	p.ArchiveDir = arc.Required("dir")
+	arc.Done()
+	if f.Node("run") != nil {
+		run := sub(f, "run")
+		p.BatchSize = run.Int("batch_size", 0)
+		run.Done()
+	}
+	f.Done()
+	if p.BatchSize < 0 || p.BatchSize > 1_000_000 {
+		ds = append(ds, mappings.Diagnostic{Pos: f.Pos(), Code: "P002", Message: "run.batch_size must be between 1 and 1000000"})
+	}
+	for _, u := range []mappings.Str{p.SourceURL, p.TargetURL} {
+		if d, ok := checkURL(u); !ok {
+			ds = append(ds, d)
+		}
+	}
+	return p, ds
+}
+
+// sub reads a nested mapping; a missing one is reported once, as missing.
+func sub(f *mappings.Fields, key string) *mappings.Fields {
+	n := f.Node(key)
+	if n == nil {
+		*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: f.Pos(), Code: "Y003", Message: fmt.Sprintf("missing field %q", key)})
+		var none mappings.Diagnostics
+		return mappings.ReadFields(f.File(), n, &none, key)
+	}
+	return mappings.ReadFields(f.File(), n, f.Diags(), key)
+}
+
+// checkURL refuses a password written into a plan: plans are reviewed,
+// mailed and committed, so a secret belongs in an environment variable.
+func checkURL(u mappings.Str) (mappings.Diagnostic, bool) {
+	if !u.IsSet() || strings.HasPrefix(u.Value, connectors.EnvPrefix) {
+		return mappings.Diagnostic{}, true
+	}
+	loc, err := connectors.ParseLocation(u.Value)
+	if err != nil {
+		return mappings.Diagnostic{Pos: u.Pos, Code: "P003", Message: err.Error()}, false
+	}
+	if loc.Password() != "" {
+		return mappings.Diagnostic{Pos: u.Pos, Code: "P004", Message: fmt.Sprintf("the URL %s holds a password: put the URL in an environment variable and write url: env:NAME", loc)}, false
+	}
+	return mappings.Diagnostic{}, true
+}
+
+// Path resolves a path named in the plan file against the plan's folder.
+func (p *Plan) Path(rel string) string {
+	if filepath.IsAbs(rel) {
+		return rel
+	}
+	return filepath.Join(filepath.Dir(p.File), rel)
+}
+
+// Inputs are the plan's schema and mapping files, parsed.
+type Inputs struct {
+	Schema   *mappings.Schema
+	Mappings []*mappings.File
+}
+
+// LoadInputs parses the receiving schema and every mapping file the plan
+// names, reporting all problems of all files together.
+func (p *Plan) LoadInputs() (*Inputs, mappings.Diagnostics) {
+	var ds mappings.Diagnostics
+	in := &Inputs{}
+	if p.TargetSchema.IsSet() {
+		s, sd := mappings.LoadSchema(p.Path(p.TargetSchema.Value))
+		ds = append(ds, sd...)
+		in.Schema = s
+	}
+	for _, m := range p.Mappings {
+		f, md := mappings.ParseFile(p.Path(m.Value))
+		ds = append(ds, md...)
+		if f != nil {
+			in.Mappings = append(in.Mappings, f)
+		}
+	}
+	return in, ds
+}
+
+// Check loads a plan and the files it names and returns every problem.
+// It needs no database; map check compares the mappings with a live source.
+func Check(path string) (*Plan, mappings.Diagnostics) {
+	p, ds := Load(path)
+	if p == nil {
+		return nil, ds
+	}
+	_, more := p.LoadInputs()
+	ds = append(ds, more...)
+	ds.Sort()
+	return p, ds
+}

@@ -1,0 +1,90 @@
+package verify
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+func targetName(t string) string {
+	if t == "" {
+		return "(archive)"
+	}
+	return t
+}
+
+// WriteText prints the report as a summary for a terminal: one line per
+// source table, the target and archive checks, and PASS or FAIL.
+func (r *Report) WriteText(w io.Writer) error {
+	// Names left, numbers right: tabwriter aligns a whole table one way.
+	nameW, tgtW := len("source table"), len("target")
+	for _, t := range r.Tables {
+		nameW, tgtW = max(nameW, len(t.Source)), max(tgtW, len(targetName(t.Target)))
+	}
+	row := func(a, b, c, d, e, f, g, h string) {
+		fmt.Fprintf(w, "%-*s  %-*s  %10s  %10s  %10s  %10s  %10s  %s\n", nameW, a, tgtW, b, c, d, e, f, g, h)
+	}
+	n := func(v int64) string { return strconv.FormatInt(v, 10) }
+	row("source table", "target", "rows", "read", "migrated", "archived", "excluded", "")
+	var read, mig, arc, exc int64
+	for _, t := range r.Tables {
+		mark := "ok"
+		if !t.OK {
+			mark = "MISMATCH"
+		}
+		row(t.Source, targetName(t.Target), n(t.SourceRows), n(t.Read), n(t.Migrated), n(t.Archived), n(t.Excluded), mark)
+		read, mig, arc, exc = read+t.Read, mig+t.Migrated, arc+t.Archived, exc+t.Excluded
+	}
+	row("total", "", "", n(read), n(mig), n(arc), n(exc), "")
+	for _, t := range r.Tables {
+		if len(t.ArchivedBy) == 0 && len(t.ExcludedBy) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  %s: %s\n", t.Source, reasons(t.ArchivedBy, t.ExcludedBy))
+	}
+	for _, t := range r.Targets {
+		mark := "ok"
+		if !t.OK {
+			mark = "MISMATCH"
+		}
+		fmt.Fprintf(w, "target %s: %d rows, %d written, %s\n", t.Table, t.Rows, t.Written, mark)
+	}
+	fmt.Fprintf(w, "archive %s: %d records, manifest %s\n", r.Archive.Dir, r.Archive.Records, okText(r.Archive.Manifest))
+	fmt.Fprintf(w, "time %.2fs, %.0f rows/s\n", r.Seconds, r.RowsPerSecond)
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "problem: %s\n", p)
+	}
+	verdict := "PASS: every source record is accounted for"
+	if !r.Pass {
+		verdict = "FAIL: not every source record is accounted for"
+	}
+	_, err := fmt.Fprintln(w, verdict)
+	return err
+}
+
+func okText(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "FAILED"
+}
+
+func reasons(archived, excluded map[string]int64) string {
+	var parts []string
+	for _, m := range []struct {
+		what string
+		by   map[string]int64
+	}{{"archived", archived}, {"excluded", excluded}} {
+		keys := make([]string, 0, len(m.by))
+		for k := range m.by {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %s %d", m.what, k, m.by[k]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
