@@ -366,4 +366,3 @@ func pick(row []connectors.Value, idx []int) []connectors.Value {
 	}
 	return out
 }
-

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cli runs one command line from the repository root, as a user would.
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	wd, _ := os.Getwd()
+	if err := os.Chdir("../.."); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestDemoTwiceInARow(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	for i := 0; i < 2; i++ {
+		code, out, errs := cli(t, "demo", "--work", work)
+		if code != exitOK {
+			t.Fatalf("run %d: exit %d\n%s\n%s", i+1, code, out, errs)
+		}
+		if !strings.Contains(out, "PASS") || !strings.Contains(out, "work directory: "+work) {
+			t.Fatalf("run %d: summary lacks PASS or the work directory:\n%s", i+1, out)
+		}
+	}
+}
+
+func TestDemoQuietPrintsNothing(t *testing.T) {
+	code, out, _ := cli(t, "demo", "--quiet", "--work", filepath.Join(t.TempDir(), "d"))
+	if code != exitOK || out != "" {
+		t.Fatalf("exit %d, stdout %q; want 0 and nothing", code, out)
+	}
+}
+
+func TestDemoRefusesForeignWorkDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := cli(t, "demo", "--work", dir)
+	if code != exitError || !strings.Contains(errs, "not made by regflytt demo") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "precious.txt")); err != nil {
+		t.Fatal("the demo removed a file it did not make")
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("plan: 1\nregister: {id: x}\n"), 0o600)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"version"}, exitOK, "regflytt "},
+		{[]string{"plan", "check", "testdata/plans/demo.yaml"}, exitOK, "ok"},
+		{[]string{"plan", "check", bad}, exitUsage, "bad.yaml:2:11: error Y003: missing field \"name\""},
+		{[]string{"run"}, exitUsage, "takes one plan file"},
+		{[]string{"demo", "--no-such-flag"}, exitUsage, "unknown flag"},
+		{[]string{"run", "testdata/plans/demo.yaml", "--source", "oracle://x", "--target", "sqlite:///tmp/x.db"}, exitError, "unknown database scheme"},
+	}
+	for _, c := range cases {
+		code, out, errs := cli(t, c.args...)
+		if code != c.code || !strings.Contains(out+errs, c.want) {
+			t.Errorf("%v: exit %d, output %q; want exit %d with %q", c.args, code, out+errs, c.code, c.want)
+		}
+	}
+}
+
+func TestHelpListsExitCodes(t *testing.T) {
+	_, out, _ := cli(t, "--help")
+	if !strings.Contains(out, "Exit status:") || !strings.Contains(out, "demo") || !strings.Contains(out, "run") {
+		t.Fatalf("help lacks commands or exit codes:\n%s", out)
+	}
+}

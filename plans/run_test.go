@@ -1,0 +1,174 @@
+package plans_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/sqlite"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/synth"
+	"github.com/regflytt/regflytt/verify"
+)
+
+const demoPlan = "../testdata/plans/demo.yaml"
+
+func loadPlan(t *testing.T, path string) *plans.Plan {
+	t.Helper()
+	p, ds := plans.Load(path)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// makeDemoSQLite writes the demo registry into a fresh SQLite file and
+// returns its URL and what was written.
+func makeDemoSQLite(t *testing.T, dir string, patients int) (string, *synth.DemoStats) {
+	t.Helper()
+	url := "sqlite://" + filepath.Join(dir, "legacy.db")
+	loc, err := connectors.ParseLocation(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.OpenTarget(context.Background(), loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := synth.Demo(context.Background(), db, synth.DemoConfig{Patients: patients, Seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	return url, st
+}
+
+// CheckDemoReport asserts that a demo run accounted for every row the
+// generator wrote, and that every deliberate defect was archived with its
+// reason. Integration tests on real servers reuse it.
+func checkDemoReport(t *testing.T, rep *verify.Report, st *synth.DemoStats) {
+	t.Helper()
+	if !rep.Pass {
+		t.Fatalf("report FAIL: %v", rep.Problems)
+	}
+	byTable := map[string]verify.TableCheck{}
+	for _, tc := range rep.Tables {
+		byTable[tc.Source] = tc
+	}
+	for table, n := range st.Rows {
+		tc, ok := byTable[table]
+		if !ok || tc.SourceRows != n || tc.Read != n {
+			t.Errorf("table %s: report has %+v, generator wrote %d rows", table, tc, n)
+		}
+	}
+	reasons := map[string]int64{}
+	for _, tc := range rep.Tables {
+		for r, n := range tc.ArchivedBy {
+			reasons[r] += n
+		}
+	}
+	want := map[string]int64{
+		"invalid_date":             st.Defects["zero_date"],
+		"cast_decimal":             st.Defects["bad_decimal"],
+		"not_null":                 st.Defects["missing_care_unit"],
+		"int_range":                st.Defects["height_out_of_range"],
+		plans.ReasonTableNotMapped: st.Defects["log_rows"],
+	}
+	for r, n := range want {
+		if n == 0 {
+			t.Errorf("generator made no %s defects: the test would prove nothing", r)
+		}
+		if reasons[r] != n {
+			t.Errorf("archived %d records for %s, generator made %d", reasons[r], r, n)
+		}
+	}
+	if len(reasons) != len(want) {
+		t.Errorf("archive reasons %v, want exactly %v", reasons, want)
+	}
+}
+
+func fileHash(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+func TestRunDemoOnSQLite(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 400)
+	before := fileHash(t, filepath.Join(dir, "legacy.db"))
+	rep, err := plans.Run(context.Background(), loadPlan(t, demoPlan), plans.Options{
+		SourceURL: src,
+		TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"),
+		WorkDir:   dir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	if fileHash(t, filepath.Join(dir, "legacy.db")) != before {
+		t.Error("the source database file changed during the run")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.json")); err != nil {
+		t.Errorf("no report.json beside the run: %v", err)
+	}
+}
+
+func TestRunRefusesNonEmptyTarget(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 20)
+	p := loadPlan(t, demoPlan)
+	tgt := "sqlite://" + filepath.Join(dir, "receiving.db")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "one")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "two")})
+	if err == nil || !strings.Contains(err.Error(), "already holds") {
+		t.Fatalf("second run into the same target: got %v, want a refusal naming the table", err)
+	}
+}
+
+func TestRunRefusesUsedArchiveDir(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 20)
+	p := loadPlan(t, demoPlan)
+	if err := os.MkdirAll(filepath.Join(dir, "archive"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "archive", "old.txt"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("got %v, want a refusal to mix archives", err)
+	}
+}
+
+func TestRunMappingErrorNamesFileAndLine(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 5)
+	mapping := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(mapping, []byte("tables:\n  - target: care_unit\n    source: vardenhet\n    columns:\n      care_unit_id: idd\n      name: namn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := loadPlan(t, demoPlan)
+	p.Mappings[0].Value = mapping
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "bad.yaml:5:21: error M003") {
+		t.Fatalf("got %v, want an M003 at bad.yaml:5:21", err)
+	}
+}
+
+func TestRunUnaccountedIsAnError(t *testing.T) {
+	if !errors.Is(errors.Join(plans.ErrNotAccounted), plans.ErrNotAccounted) {
+		t.Fatal("ErrNotAccounted does not match itself through a join")
+	}
+}
