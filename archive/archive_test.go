@@ -66,8 +66,10 @@ func TestCheckFindsTampering(t *testing.T) {
 			return os.WriteFile(p, []byte(strings.Replace(string(b), "2024-05-00", "2024-05-01", 1)), 0o600)
 		},
 		"removed file": func(dir string) error { return os.Remove(filepath.Join(dir, "data", "besok.columns.json")) },
-		"added file":   func(dir string) error { return os.WriteFile(filepath.Join(dir, "data", "extra.jsonl"), []byte("{}\n"), 0o600) },
-		"no manifest":  func(dir string) error { return os.Remove(filepath.Join(dir, manifestName)) },
+		"added file": func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "data", "extra.jsonl"), []byte("{}\n"), 0o600)
+		},
+		"no manifest": func(dir string) error { return os.Remove(filepath.Join(dir, manifestName)) },
 	}
 	for name, tamper := range cases {
 		t.Run(name, func(t *testing.T) {

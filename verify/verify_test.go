@@ -104,7 +104,7 @@ func TestCountsFail(t *testing.T) {
 		tamper func(t *testing.T, f *fixture)
 		want   string
 	}{
-		"an extra target row": {func(t *testing.T, f *fixture) { f.write(t, f.tgt, [][]connectors.Value{{int64(9)}}) }, "target table p holds 3 rows, the run wrote 2"},
+		"an extra target row":               {func(t *testing.T, f *fixture) { f.write(t, f.tgt, [][]connectors.Value{{int64(9)}}) }, "target table p holds 3 rows, the run wrote 2"},
 		"a source row the run did not read": {func(t *testing.T, f *fixture) { f.write(t, f.src, [][]connectors.Value{{int64(4)}}) }, "source table p: 4 rows"},
 		"a record counted but not archived": {func(t *testing.T, f *fixture) { f.ledger.Tables[0].Archive("int_range") }, "archive holds 1 records of p, the run archived 2"},
 	}
