@@ -70,13 +70,13 @@ const (
 	KindInvalid   Kind = iota
 	KindInt            // int64 (uint64 above MaxInt64)
 	KindFloat          // float64
-	KindDecimal        // Decimal
+	KindDecimal        // Decimal (NaN/±Infinity of a PostgreSQL numeric arrive as float64)
 	KindBool           // bool
 	KindText           // string
 	KindBytes          // []byte
 	KindDate           // Date (or InvalidDate when read from a legacy source)
 	KindDateTime       // LocalDateTime, zone-less (or InvalidDate)
-	KindTimestamp      // time.Time in UTC, an instant
+	KindTimestamp      // time.Time in UTC, an instant (or InvalidDate for infinity)
 	KindTime           // Duration
 	KindUUID           // UUID
 	KindJSON           // JSON
@@ -112,8 +112,9 @@ type Type struct {
 	// Bits is the integer width (8, 16, 24, 32, 64) or float width (32, 64).
 	Bits     int
 	Unsigned bool
-	// Precision and Scale are a decimal's digits; Precision is also the
-	// fractional-second digits of datetime, timestamptz and time.
+	// Precision and Scale are a decimal's digits (Precision 0: unbounded,
+	// as PostgreSQL's bare numeric); Precision is also the fractional-second
+	// digits of datetime, timestamptz and time.
 	Precision, Scale int
 	// Length bounds text (characters) or bytes; 0 means unbounded.
 	Length int

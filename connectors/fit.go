@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -27,6 +28,7 @@ const (
 	RuleBytesLength  Rule = "bytes_length"
 	RuleBadDecimal   Rule = "bad_decimal"
 	RuleTimestampUTC Rule = "timestamp_not_utc"
+	RuleInvalidJSON  Rule = "invalid_json"
 )
 
 // FitError says that a value does not fit a column type. It never carries
@@ -162,8 +164,17 @@ func (t Type) Fit(v Value) error {
 			return wrongKind(t, v)
 		}
 	case KindJSON:
-		if _, ok := v.(JSON); !ok {
+		j, ok := v.(JSON)
+		if !ok {
 			return wrongKind(t, v)
+		}
+		switch {
+		case !utf8.ValidString(string(j)):
+			return fitErr(RuleInvalidUTF8, "JSON text is not valid UTF-8")
+		case strings.IndexByte(string(j), 0) >= 0:
+			return fitErr(RuleNULByte, "JSON text holds a NUL byte")
+		case !json.Valid([]byte(j)):
+			return fitErr(RuleInvalidJSON, "not valid JSON")
 		}
 	default:
 		return fitErr(RuleWrongKind, "column type %v is not storable", t)

@@ -32,7 +32,9 @@ type Value = any
 
 // Decimal is an exact decimal number in plain text: an optional '-', digits,
 // and an optional '.' followed by digits ("-12.340"). It keeps the scale the
-// source stored.
+// source stored. Values written to a target are canonical (no leading
+// zeros, no negative zero, padded to the column's scale), because that is
+// what every target stores and returns; mappings make them so.
 type Decimal string
 
 // Date is a calendar date without a time zone.

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/mysql"
+	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/sqlite"
 )
 
@@ -32,6 +34,26 @@ func Connectors() map[string]Connector {
 			},
 			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
 				return sqlite.OpenTarget(ctx, l)
+			},
+		},
+		{
+			Scheme:  "postgres",
+			Dialect: postgres.Dialect{},
+			OpenSource: func(ctx context.Context, l *connectors.Location) (connectors.Source, error) {
+				return postgres.OpenSource(ctx, l)
+			},
+			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
+				return postgres.OpenTarget(ctx, l)
+			},
+		},
+		{
+			Scheme:  "mysql",
+			Dialect: mysql.Dialect{},
+			OpenSource: func(ctx context.Context, l *connectors.Location) (connectors.Source, error) {
+				return mysql.OpenSource(ctx, l)
+			},
+			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
+				return mysql.OpenTarget(ctx, l)
 			},
 		},
 	}

@@ -1,0 +1,351 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Every value arrives as the text the server printed (the text protocol:
+// no query of this package is a prepared statement), or as raw bytes for
+// binary strings and BIT. A decoder, chosen once per column from its
+// catalogue entry, turns those bytes into a canonical value.
+
+// decoder decodes one non-NULL value. b belongs to the driver and is valid
+// only during the call: a decoder copies what it keeps.
+type decoder func(b []byte) (connectors.Value, error)
+
+// decoderFor chooses the decoder of a column.
+func decoderFor(c *connectors.Column) decoder {
+	switch c.Type.Kind {
+	case connectors.KindInt:
+		if baseType(c.SourceType) == "bit" {
+			return decodeBit
+		}
+		return decodeInt
+	case connectors.KindFloat:
+		// FLOAT columns are selected as CAST(col AS DOUBLE) (see
+		// floatSelect), so both widths arrive as a double's shortest text.
+		return decodeFloat
+	case connectors.KindDecimal:
+		return decodeDecimal
+	case connectors.KindBool:
+		return decodeBool
+	case connectors.KindBytes:
+		return decodeBytes
+	case connectors.KindDate:
+		return decodeDate
+	case connectors.KindDateTime:
+		return decodeDateTime
+	case connectors.KindTimestamp:
+		return decodeTimestamp
+	case connectors.KindTime:
+		return decodeTime
+	case connectors.KindUUID:
+		return decodeUUID
+	case connectors.KindJSON:
+		return func(b []byte) (connectors.Value, error) { return connectors.JSON(b), nil }
+	}
+	// Text, and every type read as its text (enum, set, inet6, …).
+	return decodeText
+}
+
+// unsafeString views b as a string without copying, for parsers that keep
+// nothing of their input. Never store the result.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func decodeText(b []byte) (connectors.Value, error) { return string(b), nil }
+
+func decodeBytes(b []byte) (connectors.Value, error) {
+	// A copy, never nil: an empty BLOB is not NULL.
+	return append(make([]byte, 0, len(b)), b...), nil
+}
+
+// decodeInt reads a signed or unsigned decimal integer (ZEROFILL columns
+// print leading zeros) without allocating for the text.
+func decodeInt(b []byte) (connectors.Value, error) {
+	neg := len(b) > 0 && b[0] == '-'
+	digits := b
+	if neg {
+		digits = b[1:]
+	}
+	if len(digits) == 0 {
+		return nil, fmt.Errorf("not an integer")
+	}
+	var u uint64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return nil, fmt.Errorf("not an integer")
+		}
+		d := uint64(c - '0')
+		if u > (math.MaxUint64-d)/10 {
+			return nil, fmt.Errorf("integer out of 64-bit range")
+		}
+		u = u*10 + d
+	}
+	switch {
+	case neg && u <= 1<<63:
+		return int64(-u), nil // two's complement: -(1<<63) is MinInt64
+	case neg:
+		return nil, fmt.Errorf("integer out of 64-bit range")
+	case u <= math.MaxInt64:
+		return int64(u), nil
+	}
+	return u, nil
+}
+
+// decodeBit reads BIT(n), which the server sends as big-endian bytes, as
+// an unsigned integer: int64, or uint64 above MaxInt64 (BIT(64) only).
+func decodeBit(b []byte) (connectors.Value, error) {
+	if len(b) > 8 {
+		return nil, fmt.Errorf("BIT value of %d bytes", len(b))
+	}
+	var u uint64
+	for _, c := range b {
+		u = u<<8 | uint64(c)
+	}
+	if u <= math.MaxInt64 {
+		return int64(u), nil
+	}
+	return u, nil
+}
+
+func decodeFloat(b []byte) (connectors.Value, error) {
+	f, err := strconv.ParseFloat(unsafeString(b), 64)
+	if err != nil {
+		return nil, fmt.Errorf("not a floating-point number")
+	}
+	return f, nil
+}
+
+// decodeDecimal keeps the text, scale included, dropping the leading zeros
+// a ZEROFILL column prints so that equal numbers are equal values.
+func decodeDecimal(b []byte) (connectors.Value, error) {
+	s := string(b)
+	if _, _, ok := connectors.DecimalDigits(connectors.Decimal(s)); !ok {
+		return nil, fmt.Errorf("not a plain decimal number")
+	}
+	if len(s) > 1 && s[0] == '0' && s[1] != '.' {
+		t := strings.TrimLeft(s, "0")
+		if t == "" || t[0] == '.' {
+			t = "0" + t
+		}
+		s = t
+	}
+	return connectors.Decimal(s), nil
+}
+
+func decodeBool(b []byte) (connectors.Value, error) {
+	switch unsafeString(b) {
+	case "0":
+		return false, nil
+	case "1":
+		return true, nil
+	}
+	// Only another writer than regflytt can have put it there.
+	return nil, fmt.Errorf("a boolean column (marked %s) holds another value than 0 or 1", markBoolean)
+}
+
+// keepRaw copies the text of an InvalidDate, which the parsers take from
+// their (unsafe, borrowed) input.
+func keepRaw(v connectors.Value, err error) (connectors.Value, error) {
+	if d, ok := v.(connectors.InvalidDate); ok {
+		d.Raw = strings.Clone(d.Raw)
+		return d, nil
+	}
+	return v, err
+}
+
+func decodeDate(b []byte) (connectors.Value, error) {
+	return keepRaw(connectors.ParseDateText(unsafeString(b)))
+}
+
+func decodeDateTime(b []byte) (connectors.Value, error) {
+	return keepRaw(connectors.ParseDateTimeText(unsafeString(b)))
+}
+
+// decodeTimestamp reads a TIMESTAMP (printed in the session's +00:00) or a
+// datetime marked timestamptz (stored as a UTC wall clock) as an instant.
+func decodeTimestamp(b []byte) (connectors.Value, error) {
+	v, err := keepRaw(connectors.ParseDateTimeText(unsafeString(b)))
+	if dt, ok := v.(connectors.LocalDateTime); ok {
+		return dt.Time(), nil
+	}
+	return v, err
+}
+
+func decodeTime(b []byte) (connectors.Value, error) {
+	return connectors.ParseDurationText(unsafeString(b))
+}
+
+// decodeUUID reads this connector's binary(16) or MariaDB's uuid type,
+// which prints the hyphenated text.
+func decodeUUID(b []byte) (connectors.Value, error) {
+	if len(b) == 16 {
+		return connectors.UUID(b), nil
+	}
+	return connectors.ParseUUID(unsafeString(b))
+}
+
+// rawValue receives a column's value from database/sql without a copy and
+// keeps NULL apart from the empty string, which sql.RawBytes does not (an
+// empty value scanned into a nil RawBytes stays nil). The driver hands
+// over bytes for most types but parses integer and floating-point columns
+// itself, even in the text protocol; those arrive in v.
+type rawValue struct {
+	b    []byte
+	v    any // int64, uint64, float64 or float32 as the driver parsed it
+	null bool
+}
+
+func (r *rawValue) Scan(src any) error {
+	r.b, r.v, r.null = nil, nil, false
+	switch s := src.(type) {
+	case nil:
+		r.null = true
+	case []byte:
+		r.b = s
+	case string:
+		r.b = []byte(s)
+	case int64, uint64, float64, float32:
+		r.v = src
+	default:
+		return fmt.Errorf("driver returned %T", src)
+	}
+	return nil
+}
+
+// decodeRaw decodes one non-NULL value of a column.
+func decodeRaw(r *rawValue, kind connectors.Kind, dec decoder) (connectors.Value, error) {
+	if r.v == nil {
+		return dec(r.b)
+	}
+	switch x := r.v.(type) {
+	case int64:
+		if kind == connectors.KindInt {
+			return r.v, nil // already boxed: no second allocation
+		}
+		return dec(strconv.AppendInt(nil, x, 10))
+	case uint64:
+		if kind == connectors.KindInt {
+			if x > math.MaxInt64 {
+				return r.v, nil
+			}
+			return int64(x), nil
+		}
+		return dec(strconv.AppendUint(nil, x, 10))
+	case float64:
+		if kind == connectors.KindFloat {
+			return r.v, nil
+		}
+		return dec(strconv.AppendFloat(nil, x, 'g', -1, 64))
+	case float32:
+		// Only a FLOAT selected without the CAST of Scan: the driver
+		// parsed the server's six digits.
+		if kind == connectors.KindFloat {
+			return float64(x), nil
+		}
+		return dec(strconv.AppendFloat(nil, float64(x), 'g', -1, 32))
+	}
+	return nil, fmt.Errorf("driver returned %T", r.v)
+}
+
+// querier runs one keyset batch on a snapshot's connection and decodes it.
+type querier struct {
+	conn     *sql.Conn
+	decoders []decoder
+	keyCols  []*connectors.Column // in the order of the query's parameters
+	raw      []rawValue
+	ptrs     []any
+}
+
+// rowSlab is how many rows' values are allocated together: one allocation
+// per slab instead of one per row.
+const rowSlab = 256
+
+func newQuerier(conn *sql.Conn, t *connectors.Table, key []string) (*querier, error) {
+	q := &querier{conn: conn, decoders: make([]decoder, len(t.Columns))}
+	for i := range t.Columns {
+		q.decoders[i] = decoderFor(&t.Columns[i])
+	}
+	if len(key) == 0 {
+		key = t.PrimaryKey
+	}
+	cols := make([]*connectors.Column, len(key))
+	for i, k := range key {
+		if cols[i] = t.Column(k); cols[i] == nil {
+			return nil, fmt.Errorf("table %s: key column %s does not exist", t.Name, k)
+		}
+	}
+	q.keyCols = ExpandKeyArgs(cols)
+	q.raw = make([]rawValue, len(t.Columns))
+	q.ptrs = make([]any, len(t.Columns))
+	for i := range q.raw {
+		q.ptrs[i] = &q.raw[i]
+	}
+	return q, nil
+}
+
+func (q *querier) QueryBatch(ctx context.Context, query string, args []connectors.Value, cols []connectors.Column, emit func([]connectors.Value)) error {
+	if len(cols) != len(q.decoders) {
+		return fmt.Errorf("%d columns asked, %d known", len(cols), len(q.decoders))
+	}
+	if args != nil {
+		expanded := ExpandKeyArgs(args)
+		if len(expanded) != len(q.keyCols) {
+			return fmt.Errorf("%d key values for %d key columns", len(args), len(q.keyCols))
+		}
+		lits := make([][]byte, len(expanded))
+		for i, a := range expanded {
+			l, err := appendLiteral(nil, a, q.keyCols[i])
+			if err != nil {
+				return fmt.Errorf("key column %s: %w", q.keyCols[i].Name, err)
+			}
+			lits[i] = l
+		}
+		var err error
+		if query, err = bindLiterals(query, lits); err != nil {
+			return err
+		}
+	}
+	rows, err := q.conn.QueryContext(ctx, query)
+	if err != nil {
+		return withoutValues(err)
+	}
+	defer rows.Close()
+	n := len(q.decoders)
+	var slab []connectors.Value
+	for rows.Next() {
+		if err := rows.Scan(q.ptrs...); err != nil {
+			return err
+		}
+		if len(slab) < n {
+			slab = make([]connectors.Value, n*rowSlab)
+		}
+		row := slab[:n:n]
+		slab = slab[n:]
+		for i, dec := range q.decoders {
+			if q.raw[i].null {
+				continue
+			}
+			v, err := decodeRaw(&q.raw[i], cols[i].Type.Kind, dec)
+			if err != nil {
+				return fmt.Errorf("column %s (%s): %w", cols[i].Name, cols[i].SourceType, err)
+			}
+			row[i] = v
+		}
+		emit(row)
+	}
+	return withoutValues(rows.Err())
+}

@@ -1,0 +1,38 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// SnapshotExec runs a statement inside a snapshot's transaction, for the
+// test that proves the server itself refuses writes there.
+func SnapshotExec(ctx context.Context, s connectors.Snapshot, query string) error {
+	snap, ok := s.(*snapshot)
+	if !ok {
+		return fmt.Errorf("not a mysql snapshot: %T", s)
+	}
+	_, err := snap.conn.ExecContext(ctx, query)
+	return err
+}
+
+// SnapshotQuery reads one string inside a snapshot's transaction.
+func SnapshotQuery(ctx context.Context, s connectors.Snapshot, query string) (string, error) {
+	snap, ok := s.(*snapshot)
+	if !ok {
+		return "", fmt.Errorf("not a mysql snapshot: %T", s)
+	}
+	var v string
+	err := snap.conn.QueryRowContext(ctx, query).Scan(&v)
+	return v, err
+}
+
+// Unexported pieces the tests pin without a server.
+var (
+	BindLiterals  = bindLiterals
+	AppendLiteral = appendLiteral
+	DecoderFor    = func(c *connectors.Column) func([]byte) (connectors.Value, error) { return decoderFor(c) }
+	CreateTable   = createTable
+)

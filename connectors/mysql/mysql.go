@@ -1,0 +1,410 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// sessionSQLMode is every session's sql_mode, sources' included, so that
+// literals, escapes and CHAR values mean the same whatever the server's
+// global mode: strict on every table (an INSERT that does not fit fails
+// instead of being truncated with a warning), no zero dates or zero days
+// written, no NO_BACKSLASH_ESCAPES (the literals of literal.go escape with
+// backslashes), no PAD_CHAR_TO_FULL_LENGTH, no ANSI_QUOTES, and
+// NO_AUTO_VALUE_ON_ZERO so an id 0 is stored as 0, not as the next id.
+const sessionSQLMode = "STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO," +
+	"NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO"
+
+// connectionCollation compares literals with literals only; columns
+// compare by their own collation. Binary, so no two distinct strings of
+// regflytt's own are ever equal.
+const connectionCollation = "utf8mb4_bin"
+
+// defaultDialTimeout stops an unreachable server from holding a run for the
+// operating system's minutes-long TCP timeout.
+const defaultDialTimeout = 10 * time.Second
+
+// urlParams are the query parameters a mysql:// URL may carry (see the
+// package doc); the others are fixed by the connector.
+var urlParams = map[string]func(*mysql.Config, string) error{
+	"tls": func(c *mysql.Config, v string) error { c.TLSConfig = v; return nil },
+	"socket": func(c *mysql.Config, v string) error {
+		c.Net, c.Addr = "unix", v
+		return nil
+	},
+	"timeout":      durationParam(func(c *mysql.Config) *time.Duration { return &c.Timeout }),
+	"readTimeout":  durationParam(func(c *mysql.Config) *time.Duration { return &c.ReadTimeout }),
+	"writeTimeout": durationParam(func(c *mysql.Config) *time.Duration { return &c.WriteTimeout }),
+	"allowCleartextPasswords": func(c *mysql.Config, v string) error {
+		switch v {
+		case "true", "1":
+			c.AllowCleartextPasswords = true
+		case "false", "0":
+			c.AllowCleartextPasswords = false
+		default:
+			return fmt.Errorf("want true or false")
+		}
+		return nil
+	},
+}
+
+func durationParam(field func(*mysql.Config) *time.Duration) func(*mysql.Config, string) error {
+	return func(c *mysql.Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("want a duration such as 30s")
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// Config builds the driver configuration for a mysql:// location. The
+// password goes into the Config only, never into a DSN string, so nothing
+// printable ever holds it.
+func Config(loc *connectors.Location) (*mysql.Config, error) {
+	u := loc.URL
+	cfg := mysql.NewConfig()
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+	}
+	host, port := u.Hostname(), u.Port()
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == "" {
+		port = "3306"
+	}
+	cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(host, port)
+	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	if cfg.DBName == "" || strings.Contains(cfg.DBName, "/") {
+		return nil, fmt.Errorf("%s: name one database in the path (mysql://user@host:3306/registry)", loc)
+	}
+	cfg.Timeout = defaultDialTimeout
+	for k, vs := range u.Query() {
+		set, ok := urlParams[k]
+		if !ok {
+			return nil, fmt.Errorf("%s: parameter %s is not supported (supported: allowCleartextPasswords, readTimeout, socket, timeout, tls, writeTimeout; charset, time zone, sql_mode and parsing are fixed by the connector)", loc, k)
+		}
+		if err := set(cfg, vs[len(vs)-1]); err != nil {
+			return nil, fmt.Errorf("%s: parameter %s: %w", loc, k, err)
+		}
+	}
+	// Fixed: see the package doc for why each is what it is.
+	cfg.InterpolateParams = true
+	cfg.ParseTime = false
+	cfg.Loc = time.UTC
+	cfg.MultiStatements = false
+	cfg.Params = map[string]string{
+		"time_zone": "'+00:00'",
+		"sql_mode":  "'" + sessionSQLMode + "'",
+	}
+	cfg.ConnectionAttributes = "program_name:regflytt"
+	cfg.Logger = driverLogger{secret: cfg.Passwd}
+	if err := cfg.Apply(mysql.Charset("utf8mb4", connectionCollation)); err != nil {
+		return nil, fmt.Errorf("%s: %w", loc, err)
+	}
+	return cfg, nil
+}
+
+// driverLogger sends the driver's own messages (dropped connections,
+// mostly) to slog instead of the standard logger.
+type driverLogger struct{ secret string }
+
+func (l driverLogger) Print(v ...any) {
+	msg := fmt.Sprint(v...)
+	if l.secret != "" {
+		msg = strings.ReplaceAll(msg, l.secret, "xxxxx")
+	}
+	slog.Warn("mysql driver", "message", msg)
+}
+
+// DB is an open MariaDB/MySQL database, usable as a Source and, when
+// opened for writing, as a Target.
+type DB struct {
+	db       *sql.DB
+	loc      *connectors.Location
+	schema   string
+	readOnly bool
+}
+
+var _ connectors.Target = (*DB)(nil)
+
+// OpenSource opens a database for reading only: Create and Begin fail with
+// connectors.ErrReadOnly, and every read runs in a READ ONLY transaction
+// (see Snapshot). A user with only SELECT on the database suffices.
+func OpenSource(ctx context.Context, loc *connectors.Location) (*DB, error) {
+	return open(ctx, loc, true)
+}
+
+// OpenTarget opens a database for writing. The database must exist.
+func OpenTarget(ctx context.Context, loc *connectors.Location) (*DB, error) {
+	return open(ctx, loc, false)
+}
+
+func open(ctx context.Context, loc *connectors.Location, readOnly bool) (*DB, error) {
+	if loc.Scheme != "mysql" {
+		return nil, fmt.Errorf("%s: not a mysql:// or mariadb:// URL", loc)
+	}
+	cfg, err := Config(loc)
+	if err != nil {
+		return nil, err
+	}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, connectors.Scrub(fmt.Errorf("%s: %w", loc, err), loc.Password())
+	}
+	db := sql.OpenDB(connector)
+	// A snapshot holds one connection for a whole run and a writer another;
+	// keep a few idle for verification reading while writing.
+	db.SetMaxIdleConns(4)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, connectors.Scrub(fmt.Errorf("%s: connect: %w", loc, err), loc.Password())
+	}
+	return &DB{db: db, loc: loc, schema: cfg.DBName, readOnly: readOnly}, nil
+}
+
+// errorf wraps an error with the (redacted) location and scrubs the
+// password from the whole text, in case a driver message echoed it.
+func (d *DB) errorf(format string, args ...any) error {
+	return connectors.Scrub(fmt.Errorf("%s: "+format, append([]any{d.loc}, args...)...), d.loc.Password())
+}
+
+// Dialect returns the MariaDB dialect.
+func (d *DB) Dialect() connectors.Dialect { return Dialect{} }
+
+// Close closes the pool. Snapshots must be closed first.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Snapshot holds one connection in a REPEATABLE READ transaction started
+// WITH CONSISTENT SNAPSHOT, so InnoDB fixes the view at once rather than
+// at the first read, and READ ONLY, so the server refuses any write in it
+// (error 1792) even from a user who could write. Tables outside InnoDB
+// (MyISAM, Aria) have no snapshot: their rows are read as they are at each
+// query; the catalogue does not hide them, so scan them with the platform
+// stopped.
+func (d *DB) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, d.errorf("snapshot: %w", err)
+	}
+	for _, q := range []string{
+		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			conn.Close()
+			return nil, d.errorf("snapshot: %s: %w", q, err)
+		}
+	}
+	s := &snapshot{conn: conn, db: d}
+	s.position = binlogPosition(ctx, conn)
+	return s, nil
+}
+
+// binlogPosition names the point in the binary log that the snapshot
+// shows, or "" when the server keeps no binary log or the user may not
+// see it. MariaDB's Binlog_snapshot_* status is consistent with the
+// transaction's snapshot; SHOW MASTER STATUS (MySQL) is read just after it
+// began, close but not exact under load.
+func binlogPosition(ctx context.Context, conn *sql.Conn) string {
+	var file, pos string
+	rows, err := conn.QueryContext(ctx, "SHOW STATUS LIKE 'binlog_snapshot_%'")
+	if err == nil {
+		for rows.Next() {
+			var name, val string
+			if rows.Scan(&name, &val) != nil {
+				break
+			}
+			switch strings.ToLower(name) {
+			case "binlog_snapshot_file":
+				file = val
+			case "binlog_snapshot_position":
+				pos = val
+			}
+		}
+		rows.Close()
+	}
+	if file != "" {
+		return file + ":" + pos
+	}
+	rows, err = conn.QueryContext(ctx, "SHOW MASTER STATUS")
+	if err != nil {
+		return ""
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	if !rows.Next() || len(cols) < 2 {
+		return ""
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if rows.Scan(ptrs...) != nil || vals[0].String == "" {
+		return ""
+	}
+	return vals[0].String + ":" + vals[1].String
+}
+
+type snapshot struct {
+	conn     *sql.Conn
+	db       *DB
+	position string
+}
+
+// Position is the binary-log position ("mariadb-bin.000042:1234") that
+// the snapshot shows, or "" when unknown. Find it with a type assertion
+// on interface{ Position() string }: a later incremental run can start
+// reading the binary log there.
+func (s *snapshot) Position() string { return s.position }
+
+// Close rolls the transaction back and returns the connection to the pool.
+// A connection whose rollback failed is discarded rather than reused.
+func (s *snapshot) Close() error {
+	if s.conn == nil {
+		return nil
+	}
+	conn := s.conn
+	s.conn = nil
+	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		// Returning ErrBadConn from Raw closes the connection instead of
+		// pooling one whose transaction state is unknown.
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		return s.db.errorf("close snapshot: rollback: %w", err)
+	}
+	if err := conn.Close(); err != nil {
+		return s.db.errorf("close snapshot: %w", err)
+	}
+	return nil
+}
+
+func (s *snapshot) Tables(ctx context.Context) ([]connectors.Table, error) {
+	if s.conn == nil {
+		return nil, s.db.errorf("snapshot is closed")
+	}
+	ts, err := tables(ctx, s.conn, s.db.schema)
+	if err != nil {
+		return nil, s.db.errorf("%w", err)
+	}
+	return ts, nil
+}
+
+func (s *snapshot) Count(ctx context.Context, table string) (int64, error) {
+	if s.conn == nil {
+		return 0, s.db.errorf("snapshot is closed")
+	}
+	q, err := Dialect{}.QuoteIdent(table)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+q).Scan(&n); err != nil {
+		return 0, s.db.errorf("count %s: %w", table, err)
+	}
+	return n, nil
+}
+
+// Scan streams a table through keyset batches (see Dialect.SelectBatch).
+// FLOAT columns are selected as CAST(col AS DOUBLE): the server prints a
+// FLOAT with six significant digits, a DOUBLE with all it needs, and the
+// cast widens exactly.
+func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	if s.conn == nil {
+		return nil, s.db.errorf("snapshot is closed")
+	}
+	q, err := newQuerier(s.conn, t, opts.Key)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := connectors.NewKeysetRows(ctx, q, scanDialect{floats: floatColumns(t)}, t, opts)
+	if err != nil {
+		return nil, s.db.errorf("%w", err)
+	}
+	return &scrubRows{Rows: rows, db: s.db}, nil
+}
+
+// scrubRows passes a scan's error through the location's scrubbing, as
+// every other error of this package.
+type scrubRows struct {
+	connectors.Rows
+	db *DB
+}
+
+func (r *scrubRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return r.db.errorf("%w", err)
+	}
+	return nil
+}
+
+// scanDialect is the Dialect with a select list that widens FLOAT columns.
+type scanDialect struct {
+	Dialect
+	floats map[string]bool // quoted names
+}
+
+func (d scanDialect) SelectBatch(table string, columns, key []string, after bool, limit int) (string, error) {
+	return d.selectBatch(table, columns, key, after, limit, func(q string) string {
+		if d.floats[q] {
+			return "CAST(" + q + " AS DOUBLE)"
+		}
+		return q
+	})
+}
+
+func floatColumns(t *connectors.Table) map[string]bool {
+	m := map[string]bool{}
+	for _, c := range t.Columns {
+		if c.Type.Kind == connectors.KindFloat && (c.Type.Bits == 32 || baseType(c.SourceType) == "float") {
+			if q, err := (Dialect{}).QuoteIdent(c.Name); err == nil {
+				m[q] = true
+			}
+		}
+	}
+	return m
+}
+
+// withoutValues replaces the message of a server error that quotes a
+// value ("Duplicate entry '19121212-1212' for key …") with one that names
+// only the error: values can be personal data, and errors reach logs and
+// reports. The original stays in the chain for errors.As.
+func withoutValues(err error) error {
+	var me *mysql.MySQLError
+	if err == nil || !errors.As(err, &me) {
+		return err
+	}
+	switch me.Number {
+	case 1062, 1586: // duplicate entry
+		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): duplicate key value (the server's message quotes the value and is withheld)", me.Number, sqlState(me))}
+	case 1265, 1264, 1292, 1366, 1367, 1411, 1525, 4078:
+		// data truncated, out of range, incorrect value: the messages
+		// quote the value.
+		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): a value does not fit its column (the server's message quotes the value and is withheld)", me.Number, sqlState(me))}
+	}
+	return err
+}
+
+func sqlState(me *mysql.MySQLError) string { return string(me.SQLState[:]) }
+
+type valueError struct {
+	err error
+	msg string
+}
+
+func (e *valueError) Error() string { return e.msg }
+func (e *valueError) Unwrap() error { return e.err }

@@ -1,0 +1,242 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// RuleNegativeZero is the reason Write refuses -0.0: MariaDB stores it as
+// 0 (verified on 10.11), so the value would change sign silently.
+const RuleNegativeZero connectors.Rule = "negative_zero"
+
+// maxRowsPerInsert bounds an INSERT's rows: past about a thousand rows a
+// bigger statement saves no round trips worth having and only holds more
+// memory on both sides.
+const maxRowsPerInsert = 1000
+
+// maxStatementMemory bounds a statement's size whatever max_allowed_packet
+// allows (servers set it up to 1 GiB), so memory stays flat; a single row
+// larger than this still goes alone, up to max_allowed_packet.
+const maxStatementMemory = 16 << 20
+
+// packetSlack is room left under max_allowed_packet for the packet header
+// and the server's own accounting.
+const packetSlack = 1024
+
+// Create creates the tables that do not exist, InnoDB with utf8mb4 NO PAD
+// binary collation (see Dialect.ColumnType). Foreign keys are not created:
+// the runner writes tables in any order and each batch commits alone.
+func (d *DB) Create(ctx context.Context, tables []connectors.Table) error {
+	if d.readOnly {
+		return d.errorf("create tables: %w", connectors.ErrReadOnly)
+	}
+	for i := range tables {
+		ddl, err := createTable(&tables[i])
+		if err != nil {
+			return d.errorf("create table %s: %w", tables[i].Name, err)
+		}
+		if _, err := d.db.ExecContext(ctx, ddl); err != nil {
+			return d.errorf("create table %s: %w", tables[i].Name, err)
+		}
+	}
+	return nil
+}
+
+// Begin starts a write transaction on one connection of the pool. The
+// session is strict (see sessionSQLMode): the server refuses what does not
+// fit instead of truncating it with a warning.
+func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
+	if d.readOnly {
+		return nil, d.errorf("begin: %w", connectors.ErrReadOnly)
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, d.errorf("begin: %w", err)
+	}
+	var packet int64
+	if err := tx.QueryRowContext(ctx, "SELECT @@max_allowed_packet").Scan(&packet); err != nil {
+		tx.Rollback()
+		return nil, d.errorf("begin: read max_allowed_packet: %w", err)
+	}
+	limit := packet - packetSlack
+	if limit < 4096 {
+		limit = 4096
+	}
+	return &writeTx{tx: tx, db: d, maxStatement: int(min(limit, math.MaxInt32))}, nil
+}
+
+type writeTx struct {
+	tx           *sql.Tx
+	db           *DB
+	maxStatement int // bytes
+	buf          []byte
+	done         bool
+}
+
+func (w *writeTx) Commit() error {
+	w.done = true
+	if err := w.tx.Commit(); err != nil {
+		return w.db.errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (w *writeTx) Rollback() error {
+	w.done = true
+	if err := w.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return w.db.errorf("rollback: %w", err)
+	}
+	return nil
+}
+
+// Write inserts rows with multi-row INSERT statements of up to
+// maxRowsPerInsert rows and max_allowed_packet bytes, values rendered as
+// literals (see literal.go). Every value is checked with Column.Fit before
+// anything is sent. When the rows need more than one statement, a
+// savepoint makes the batch all or nothing: a statement that fails is
+// undone by the server, and the savepoint undoes the ones before it.
+func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	if w.done {
+		return 0, w.db.errorf("write %s: transaction has ended", t.Name)
+	}
+	ncol := len(t.Columns)
+	if ncol == 0 {
+		return 0, fmt.Errorf("table %s has no columns", t.Name)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	for i, row := range rows {
+		if len(row) != ncol {
+			return 0, fmt.Errorf("table %s: row %d of batch has %d values for %d columns", t.Name, i, len(row), ncol)
+		}
+		for j, v := range row {
+			if err := fitValue(&t.Columns[j], v); err != nil {
+				return 0, fmt.Errorf("table %s: row %d of batch, column %s: %w", t.Name, i, t.Columns[j].Name, err)
+			}
+		}
+	}
+	prefix, err := insertPrefix(t)
+	if err != nil {
+		return 0, err
+	}
+	// One statement in most batches; a savepoint only when there are more.
+	multi := len(rows) > maxRowsPerInsert
+	if multi {
+		if _, err := w.tx.ExecContext(ctx, "SAVEPOINT regflytt_write"); err != nil {
+			return 0, w.db.errorf("write %s: savepoint: %w", t.Name, err)
+		}
+	}
+	var written int64
+	start := 0
+	for start < len(rows) {
+		w.buf = append(w.buf[:0], prefix...)
+		end := start
+		for end < len(rows) && end-start < maxRowsPerInsert {
+			mark := len(w.buf)
+			if end > start {
+				w.buf = append(w.buf, ',')
+			}
+			if w.buf, err = appendRow(w.buf, t, rows[end]); err != nil {
+				return 0, w.undo(ctx, multi, fmt.Errorf("table %s: row %d of batch: %w", t.Name, end, err))
+			}
+			if len(w.buf) > w.maxStatement || (len(w.buf) > maxStatementMemory && end > start) {
+				if end == start {
+					return 0, w.undo(ctx, multi, fmt.Errorf("table %s: row %d of batch is %d bytes as SQL, more than max_allowed_packet allows (%d); raise max_allowed_packet on the server",
+						t.Name, end, len(w.buf)-len(prefix), w.maxStatement))
+				}
+				w.buf = w.buf[:mark]
+				if !multi {
+					// Nothing sent yet, but the rows need more than one
+					// statement after all: start under a savepoint.
+					if _, err := w.tx.ExecContext(ctx, "SAVEPOINT regflytt_write"); err != nil {
+						return 0, w.db.errorf("write %s: savepoint: %w", t.Name, err)
+					}
+					multi = true
+				}
+				break
+			}
+			end++
+		}
+		res, err := w.tx.ExecContext(ctx, string(w.buf))
+		if err != nil {
+			return 0, w.undo(ctx, multi, w.db.errorf("insert into %s, rows %d..%d of batch: %w", t.Name, start, end-1, withoutValues(err)))
+		}
+		n, _ := res.RowsAffected()
+		written += n
+		start = end
+	}
+	if multi {
+		if _, err := w.tx.ExecContext(ctx, "RELEASE SAVEPOINT regflytt_write"); err != nil {
+			return 0, w.db.errorf("write %s: release savepoint: %w", t.Name, err)
+		}
+	}
+	return written, nil
+}
+
+// undo rolls back to the batch's savepoint, if there is one, and returns
+// err (with the rollback's failure, if any, alongside).
+func (w *writeTx) undo(ctx context.Context, multi bool, err error) error {
+	if !multi {
+		return err
+	}
+	if _, rerr := w.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT regflytt_write"); rerr != nil {
+		return errors.Join(err, w.db.errorf("undo partial batch: %w (roll the transaction back)", rerr))
+	}
+	return err
+}
+
+// fitValue is Column.Fit plus what MariaDB alone cannot store exactly.
+func fitValue(c *connectors.Column, v connectors.Value) error {
+	if err := c.Fit(v); err != nil {
+		return err
+	}
+	if f, ok := v.(float64); ok && f == 0 && math.Signbit(f) {
+		return &connectors.FitError{Rule: RuleNegativeZero, Detail: "MariaDB stores -0.0 as 0"}
+	}
+	return nil
+}
+
+// insertPrefix gives INSERT INTO `t` (`a`, `b`) VALUES .
+func insertPrefix(t *connectors.Table) (string, error) {
+	qt, err := Dialect{}.QuoteIdent(t.Name)
+	if err != nil {
+		return "", err
+	}
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	cols, err := connectors.QuoteList(Dialect{}, names)
+	if err != nil {
+		return "", fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(qt)
+	b.WriteString(" (")
+	b.WriteString(cols)
+	b.WriteString(") VALUES ")
+	return b.String(), nil
+}
+
+// appendRow appends (v1,v2,…) for one row.
+func appendRow(b []byte, t *connectors.Table, row []connectors.Value) ([]byte, error) {
+	b = append(b, '(')
+	for j, v := range row {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendLiteral(b, v, &t.Columns[j]); err != nil {
+			return b, fmt.Errorf("column %s: %w", t.Columns[j].Name, err)
+		}
+	}
+	return append(b, ')'), nil
+}

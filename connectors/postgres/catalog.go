@@ -1,0 +1,244 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// The catalogue reads pg_catalog directly (information_schema hides
+// typmods and is slow on large schemas): three queries per call, whatever
+// the number of tables, all in the snapshot's transaction so the catalogue
+// and the rows agree.
+
+// relFilter selects a schema's base tables: ordinary and partitioned
+// tables, not their partitions (scanning the parent reads those), views,
+// foreign tables or sequences.
+const relFilter = `n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`
+
+const tablesQuery = `SELECT c.oid, c.relname::text, c.reltuples::float8
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE ` + relFilter + `
+ORDER BY c.relname COLLATE "C"`
+
+const columnsQuery = `SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
+  a.atttypid, a.attnotnull
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE ` + relFilter + ` AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum`
+
+// keysQuery lists primary and foreign keys with their columns in key
+// order (conkey's order, not the table's).
+const keysQuery = `SELECT con.conrelid, con.contype::text, con.conname::text,
+  ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.i),
+  coalesce(rn.nspname::text, ''), coalesce(rc.relname::text, ''),
+  ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.i)
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE ` + relFilter + ` AND con.contype IN ('p', 'f')
+ORDER BY con.conrelid, con.conname COLLATE "C"`
+
+const domainsQuery = `SELECT t.oid, t.typbasetype, pg_catalog.format_type(t.typbasetype, t.typtypmod)
+FROM pg_catalog.pg_type t WHERE t.typtype = 'd'`
+
+const encodingQuery = `SELECT pg_catalog.pg_encoding_to_char(encoding)::text FROM pg_catalog.pg_database WHERE datname = current_database()`
+
+// readTables reads the catalogue of one schema.
+func readTables(ctx context.Context, tx pgx.Tx, schema string, domains map[uint32]domain) ([]connectors.Table, error) {
+	var encoding string
+	if err := tx.QueryRow(ctx, encodingQuery).Scan(&encoding); err != nil {
+		return nil, fmt.Errorf("read database encoding: %w", err)
+	}
+	var out []connectors.Table
+	index := map[uint32]int{}
+	rows, err := tx.Query(ctx, tablesQuery, schema)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	for rows.Next() {
+		var oid uint32
+		var name string
+		var reltuples float64
+		if err := rows.Scan(&oid, &name, &reltuples); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list tables: %w", err)
+		}
+		est := int64(-1) // reltuples is -1 until the first VACUUM or ANALYZE (PostgreSQL 14+)
+		if reltuples >= 0 {
+			est = int64(math.Round(reltuples))
+		}
+		index[oid] = len(out)
+		out = append(out, connectors.Table{Name: name, RowEstimate: est})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+
+	rows, err = tx.Query(ctx, columnsQuery, schema)
+	if err != nil {
+		return nil, fmt.Errorf("list columns: %w", err)
+	}
+	for rows.Next() {
+		var rel, typ uint32
+		var name, format string
+		var notNull bool
+		if err := rows.Scan(&rel, &name, &format, &typ, &notNull); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list columns: %w", err)
+		}
+		i, ok := index[rel]
+		if !ok {
+			continue // created after the table list was read: not in this snapshot's view
+		}
+		// A domain reads as its base type; the source type keeps the
+		// domain's name, which is what the archive should show.
+		base := format
+		for n := 0; n < 16; n++ {
+			d, ok := domains[typ]
+			if !ok {
+				break
+			}
+			typ, base = d.base, d.baseFormat
+		}
+		col := connectors.Column{Name: name, Type: TypeOf(base), SourceType: format, Nullable: !notNull}
+		if col.Type.Kind == connectors.KindText || col.Type.Kind == connectors.KindJSON {
+			col.Charset = encoding
+		}
+		out[i].Columns = append(out[i].Columns, col)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list columns: %w", err)
+	}
+
+	rows, err = tx.Query(ctx, keysQuery, schema)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	for rows.Next() {
+		var rel uint32
+		var kind, name, refSchema, refTable string
+		var cols, refCols []string
+		if err := rows.Scan(&rel, &kind, &name, &cols, &refSchema, &refTable, &refCols); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list keys: %w", err)
+		}
+		i, ok := index[rel]
+		if !ok {
+			continue
+		}
+		if kind == "p" {
+			out[i].PrimaryKey = cols
+			continue
+		}
+		if refSchema != schema {
+			// The catalogue names tables within the schema; a reference
+			// outside it says where.
+			refTable = refSchema + "." + refTable
+		}
+		out[i].ForeignKeys = append(out[i].ForeignKeys, connectors.ForeignKey{Name: name, Columns: cols, RefTable: refTable, RefColumns: refCols})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	return out, nil
+}
+
+// readDomains maps every domain type to its base type.
+func readDomains(ctx context.Context, tx pgx.Tx) (map[uint32]domain, error) {
+	rows, err := tx.Query(ctx, domainsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("list domains: %w", err)
+	}
+	defer rows.Close()
+	m := map[uint32]domain{}
+	for rows.Next() {
+		var oid uint32
+		var d domain
+		if err := rows.Scan(&oid, &d.base, &d.baseFormat); err != nil {
+			return nil, fmt.Errorf("list domains: %w", err)
+		}
+		m[oid] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list domains: %w", err)
+	}
+	return m, nil
+}
+
+// TypeOf maps a PostgreSQL type, as pg_catalog.format_type prints it
+// ("numeric(10,2)", "character varying(20)", "timestamp(3) without time
+// zone", "integer[]"), to the canonical type its values are read as. It
+// agrees with the scan's decoders: arrays and every type not named here
+// read as text (see TypeMap).
+func TypeOf(formatted string) connectors.Type {
+	s := strings.ToLower(strings.TrimSpace(formatted))
+	if strings.HasSuffix(s, "]") {
+		return connectors.Type{Kind: connectors.KindText}
+	}
+	name, args := s, ""
+	if open := strings.IndexByte(s, '('); open >= 0 {
+		if end := strings.IndexByte(s[open:], ')'); end > 0 {
+			name = strings.TrimSpace(s[:open]) + s[open+end+1:]
+			args = s[open+1 : open+end]
+		}
+	}
+	n := func(i, def int) int {
+		parts := strings.Split(args, ",")
+		if i < len(parts) {
+			if v, err := strconv.Atoi(strings.TrimSpace(parts[i])); err == nil {
+				return v
+			}
+		}
+		return def
+	}
+	switch name {
+	case "smallint":
+		return connectors.Type{Kind: connectors.KindInt, Bits: 16}
+	case "integer":
+		return connectors.Type{Kind: connectors.KindInt, Bits: 32}
+	case "bigint":
+		return connectors.Type{Kind: connectors.KindInt, Bits: 64}
+	case "real":
+		return connectors.Type{Kind: connectors.KindFloat, Bits: 32}
+	case "double precision":
+		return connectors.Type{Kind: connectors.KindFloat, Bits: 64}
+	case "numeric":
+		// Unconstrained numeric: precision and scale 0 mean unbounded, and
+		// each value keeps the scale it was stored with.
+		return connectors.Type{Kind: connectors.KindDecimal, Precision: n(0, 0), Scale: n(1, 0)}
+	case "boolean":
+		return connectors.Type{Kind: connectors.KindBool}
+	case "text", "name":
+		return connectors.Type{Kind: connectors.KindText}
+	case "character varying", "character":
+		return connectors.Type{Kind: connectors.KindText, Length: n(0, 0)}
+	case "bytea":
+		return connectors.Type{Kind: connectors.KindBytes}
+	case "date":
+		return connectors.Type{Kind: connectors.KindDate}
+	case "timestamp without time zone":
+		return connectors.Type{Kind: connectors.KindDateTime, Precision: n(0, 6)}
+	case "timestamp with time zone":
+		return connectors.Type{Kind: connectors.KindTimestamp, Precision: n(0, 6)}
+	case "time without time zone":
+		return connectors.Type{Kind: connectors.KindTime, Precision: n(0, 6)}
+	case "uuid":
+		return connectors.Type{Kind: connectors.KindUUID}
+	case "json", "jsonb":
+		return connectors.Type{Kind: connectors.KindJSON}
+	}
+	return connectors.Type{Kind: connectors.KindText}
+}

@@ -1,0 +1,26 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Test hooks: raw SQL on a snapshot's own connection, and on a pooled
+// connection of a DB, to show what the server refuses.
+
+func SnapshotExec(ctx context.Context, s connectors.Snapshot, sql string) error {
+	_, err := s.(*snapshot).tx.Exec(ctx, sql)
+	return err
+}
+
+func SnapshotQueryString(ctx context.Context, s connectors.Snapshot, sql string) (string, error) {
+	var out string
+	err := s.(*snapshot).tx.QueryRow(ctx, sql).Scan(&out)
+	return out, err
+}
+
+func PoolExec(ctx context.Context, d *DB, sql string) error {
+	_, err := d.pool.Exec(ctx, sql)
+	return err
+}

@@ -1,0 +1,186 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// DB is an open PostgreSQL database: a pool of connections with pinned
+// session settings. It is a Source and, when opened with OpenTarget, a
+// Target.
+type DB struct {
+	pool     *pgxpool.Pool
+	schema   string
+	where    string   // host/database for messages: never the user or password
+	secrets  []string // passwords (userinfo, ?password=), scrubbed from every error
+	readOnly bool
+}
+
+var _ connectors.Target = (*DB)(nil)
+
+// sessionParams are set on every connection so that values never depend
+// on the server's or the database's defaults: TimeZone UTC keeps
+// timestamptz text and casts unshifted (the binary format is UTC anyway),
+// and the text forms of the types read as text (arrays, intervals, ranges)
+// are stable across servers, which verification hashes rely on.
+var sessionParams = map[string]string{
+	"timezone":           "UTC",
+	"datestyle":          "ISO, YMD",
+	"intervalstyle":      "postgres",
+	"extra_float_digits": "3",
+	"bytea_output":       "hex",
+}
+
+// regflyttParams are query parameters this package reads itself; they are
+// removed before the URL reaches pgx, which would send them to the server
+// as session settings.
+var regflyttParams = []string{"schema", "search_path"}
+
+// OpenSource opens a database for reading only. Besides the refusals of
+// Create and Begin, every connection's transactions are read-only at the
+// server (default_transaction_read_only) and each snapshot is a READ ONLY
+// transaction.
+func OpenSource(ctx context.Context, loc *connectors.Location) (*DB, error) {
+	return open(ctx, loc, true)
+}
+
+// OpenTarget opens a database for writing. The schema is created by
+// Create when it does not exist.
+func OpenTarget(ctx context.Context, loc *connectors.Location) (*DB, error) {
+	return open(ctx, loc, false)
+}
+
+// config turns a location into a pool configuration and the schema name.
+// Errors never hold the password.
+func config(loc *connectors.Location, readOnly bool) (*pgxpool.Config, string, error) {
+	if loc.Scheme != "postgres" {
+		return nil, "", fmt.Errorf("%s: not a postgres:// URL", loc)
+	}
+	u := *loc.URL
+	q := u.Query()
+	schema := q.Get("schema")
+	if schema == "" {
+		schema = "public"
+	}
+	quoted, err := Dialect{}.QuoteIdent(schema)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: schema: %w", loc, err)
+	}
+	// The schema comes first so that the unqualified names of the keyset
+	// queries resolve in it; a search_path given in the URL follows.
+	searchPath := quoted
+	if extra := strings.TrimSpace(q.Get("search_path")); extra != "" {
+		searchPath += ", " + extra
+	}
+	for _, p := range regflyttParams {
+		q.Del(p)
+	}
+	u.RawQuery = q.Encode()
+	cfg, err := pgxpool.ParseConfig(u.String())
+	if err != nil {
+		// Not wrapped: pgconn.ParseConfigError keeps the raw URL in a field.
+		for _, s := range secrets(loc) {
+			err = connectors.Scrub(err, s)
+		}
+		return nil, "", fmt.Errorf("%s: %s", loc, err)
+	}
+	rp := cfg.ConnConfig.RuntimeParams
+	for k := range rp {
+		// The server reads names case-insensitively: a URL's TimeZone=…
+		// would otherwise race the pinned timezone.
+		if _, pinned := sessionParams[strings.ToLower(k)]; pinned || (readOnly && strings.EqualFold(k, "default_transaction_read_only")) {
+			delete(rp, k)
+		}
+	}
+	for k, v := range sessionParams {
+		rp[k] = v
+	}
+	rp["search_path"] = searchPath
+	if rp["application_name"] == "" {
+		rp["application_name"] = "regflytt"
+	}
+	if readOnly {
+		rp["default_transaction_read_only"] = "on"
+	}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		return registerCodecs(c.TypeMap())
+	}
+	return cfg, schema, nil
+}
+
+func open(ctx context.Context, loc *connectors.Location, readOnly bool) (*DB, error) {
+	cfg, schema, err := config(loc, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{
+		schema:   schema,
+		where:    "postgres " + loc.URL.Host + loc.URL.Path,
+		secrets:  secrets(loc),
+		readOnly: readOnly,
+	}
+	if d.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return nil, d.errorf(err, "connect")
+	}
+	// The pool connects lazily; a wrong host or password is reported now,
+	// not at the first snapshot.
+	if err := d.pool.Ping(ctx); err != nil {
+		d.pool.Close()
+		return nil, d.errorf(err, "connect")
+	}
+	return d, nil
+}
+
+// secrets lists the passwords a location carries: libpq also reads one
+// from the query string.
+func secrets(loc *connectors.Location) []string {
+	var out []string
+	for _, s := range []string{loc.Password(), loc.URL.Query().Get("password")} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// errorf wraps a driver error with context, scrubbed of the password.
+func (d *DB) errorf(err error, format string, args ...any) error {
+	err = fmt.Errorf("%s: %s: %w", d.where, fmt.Sprintf(format, args...), err)
+	for _, s := range d.secrets {
+		err = connectors.Scrub(err, s)
+	}
+	return err
+}
+
+// Dialect returns the PostgreSQL dialect.
+func (d *DB) Dialect() connectors.Dialect { return Dialect{} }
+
+// Schema is the schema the catalogue reads and Create writes.
+func (d *DB) Schema() string { return d.schema }
+
+// Close closes the pool. It waits for open snapshots and transactions, so
+// close those first.
+func (d *DB) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+// qualified quotes schema.table for the statements this package builds
+// itself (Count, COPY); the dialect's keyset query relies on search_path.
+func (d *DB) qualified(table string) (string, error) {
+	qs, err := Dialect{}.QuoteIdent(d.schema)
+	if err != nil {
+		return "", err
+	}
+	qt, err := Dialect{}.QuoteIdent(table)
+	if err != nil {
+		return "", err
+	}
+	return qs + "." + qt, nil
+}

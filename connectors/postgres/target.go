@@ -1,0 +1,199 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Create creates the schema when missing and the tables that do not exist,
+// all in one transaction: a failure leaves no half-created schema behind.
+func (d *DB) Create(ctx context.Context, tables []connectors.Table) error {
+	if d.readOnly {
+		return fmt.Errorf("%s: create tables: %w", d.where, connectors.ErrReadOnly)
+	}
+	ddls := make([]string, len(tables))
+	for i := range tables {
+		ddl, err := createTable(&tables[i])
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.where, err)
+		}
+		ddls[i] = ddl
+	}
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return d.errorf(err, "create tables: begin")
+	}
+	defer tx.Rollback(context.Background())
+	// Only when missing: CREATE SCHEMA IF NOT EXISTS still needs the
+	// CREATE right on the database, which a target role may lack.
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)", d.schema).Scan(&exists); err != nil {
+		return d.errorf(err, "create tables: look up schema %s", d.schema)
+	}
+	if !exists {
+		qs, err := Dialect{}.QuoteIdent(d.schema)
+		if err != nil {
+			return fmt.Errorf("%s: schema: %w", d.where, err)
+		}
+		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+qs); err != nil {
+			return d.errorf(err, "create schema %s", d.schema)
+		}
+	}
+	for i, ddl := range ddls {
+		if _, err := tx.Exec(ctx, ddl); err != nil {
+			return d.errorf(err, "create table %s", tables[i].Name)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return d.errorf(err, "create tables: commit")
+	}
+	return nil
+}
+
+// Begin starts a write transaction on a dedicated connection.
+func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
+	if d.readOnly {
+		return nil, fmt.Errorf("%s: begin: %w", d.where, connectors.ErrReadOnly)
+	}
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return nil, d.errorf(err, "begin")
+	}
+	return &writeTx{db: d, tx: tx}, nil
+}
+
+// writeTx is a write transaction. Write checks a whole batch before any of
+// it is sent, so a value that does not fit leaves the transaction as it
+// was and the caller may go on (archive the row, write the rest). A server
+// error during COPY aborts the transaction; only Rollback helps then.
+type writeTx struct {
+	db  *DB
+	tx  pgx.Tx
+	src copySource
+}
+
+func (w *writeTx) Commit() error {
+	if err := w.tx.Commit(context.Background()); err != nil {
+		return w.db.errorf(err, "commit")
+	}
+	return nil
+}
+
+// Rollback ends the transaction; after Commit or a previous Rollback it
+// does nothing.
+func (w *writeTx) Rollback() error {
+	if err := w.tx.Rollback(context.Background()); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		return w.db.errorf(err, "rollback")
+	}
+	return nil
+}
+
+// Write appends rows with one binary COPY. Canonical values go to pgx as
+// they are (the connection's codecs know them), so a row costs no
+// conversion and no copy unless it holds a nil []byte.
+func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	ncol := len(t.Columns)
+	if ncol == 0 {
+		return 0, fmt.Errorf("table %s has no columns", t.Name)
+	}
+	if err := fitBatch(t, rows); err != nil {
+		return 0, err
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	names := make([]string, ncol)
+	w.src.bytesCols = w.src.bytesCols[:0]
+	for j, c := range t.Columns {
+		if err := connectors.CheckIdent(c.Name); err != nil {
+			return 0, fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		names[j] = c.Name
+		if c.Type.Kind == connectors.KindBytes {
+			w.src.bytesCols = append(w.src.bytesCols, j)
+		}
+	}
+	if err := connectors.CheckIdent(t.Name); err != nil {
+		return 0, err
+	}
+	w.src.reset(rows, ncol)
+	n, err := w.tx.CopyFrom(ctx, pgx.Identifier{w.db.schema, t.Name}, names, &w.src)
+	if err != nil {
+		return 0, w.db.errorf(err, "copy into %s", t.Name)
+	}
+	return n, nil
+}
+
+// RuleInvalidJSON says that JSON text is not JSON, which PostgreSQL's json
+// type refuses on input; Type.Fit checks it for every dialect.
+const RuleInvalidJSON = connectors.RuleInvalidJSON
+
+// fitBatch checks every value of a batch before anything is sent: a value
+// refused by the server in the middle of a COPY would abort the whole
+// transaction, and its error could not name the row.
+func fitBatch(t *connectors.Table, rows [][]connectors.Value) error {
+	ncol := len(t.Columns)
+	for i, row := range rows {
+		if len(row) != ncol {
+			return fmt.Errorf("table %s: row %d has %d values for %d columns", t.Name, i, len(row), ncol)
+		}
+		for j, v := range row {
+			if err := t.Columns[j].Fit(v); err != nil {
+				return fmt.Errorf("table %s: row %d of batch, column %s: %w", t.Name, i, t.Columns[j].Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// copySource feeds a checked batch to pgx's CopyFrom. pgx encodes a row's
+// values before asking for the next, so one buffer serves every row that
+// needs fixing up.
+type copySource struct {
+	rows      [][]connectors.Value
+	i         int
+	bytesCols []int // columns where a nil []byte must become empty, not NULL
+	buf       []any
+}
+
+func (s *copySource) reset(rows [][]connectors.Value, ncol int) {
+	s.rows, s.i = rows, -1
+	if cap(s.buf) < ncol {
+		s.buf = make([]any, ncol)
+	}
+	s.buf = s.buf[:ncol]
+}
+
+func (s *copySource) Next() bool {
+	s.i++
+	return s.i < len(s.rows)
+}
+
+// emptyBytes is what a nil []byte is written as: pgx would take a typed
+// nil slice for NULL, but a canonical []byte is never NULL.
+var emptyBytes = []byte{}
+
+func (s *copySource) Values() ([]any, error) {
+	row := s.rows[s.i]
+	fixed := false
+	for _, j := range s.bytesCols {
+		if b, ok := row[j].([]byte); ok && b == nil {
+			if !fixed {
+				copy(s.buf, row)
+				fixed = true
+			}
+			s.buf[j] = emptyBytes
+		}
+	}
+	if fixed {
+		return s.buf, nil
+	}
+	return row, nil
+}
+
+func (s *copySource) Err() error { return nil }
