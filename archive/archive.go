@@ -58,6 +58,14 @@ type Record struct {
 	Values []connectors.Value
 }
 
+// Value is one value archived alone: its record migrated with NULL in the
+// column, under value granularity.
+type Value struct {
+	Key                                  []connectors.Value
+	Column, SourceColumn, Reason, Detail string
+	Value                                connectors.Value
+}
+
 // Writer writes one archive package. It is not safe for concurrent use.
 type Writer struct {
 	dir    string
@@ -72,6 +80,10 @@ type tableFile struct {
 	w       *bufio.Writer
 	count   int64
 	reasons map[string]int64
+	// values is the file of values archived alone, opened on first use.
+	values     *os.File
+	vw         *bufio.Writer
+	valueCount int64
 }
 
 // Create starts a package in dir, which must not exist or be empty: an
@@ -115,6 +127,41 @@ func (w *Writer) Add(t *connectors.Table, r Record) error {
 	tf.reasons[r.Reason]++
 	return nil
 }
+
+// AddValue appends one value archived alone from a migrated record.
+func (w *Writer) AddValue(t *connectors.Table, v Value) error {
+	tf, err := w.table(t)
+	if err != nil {
+		return err
+	}
+	if tf.values == nil {
+		f, err := os.OpenFile(filepath.Join(w.dir, "data", t.Name+valuesSuffix), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o640)
+		if err != nil {
+			return fmt.Errorf("archive %s: %w", t.Name, err)
+		}
+		tf.values, tf.vw = f, bufio.NewWriterSize(f, 64<<10)
+	}
+	line := struct {
+		Key          []*string `json:"key"`
+		Column       string    `json:"column"`
+		SourceColumn string    `json:"source_column,omitempty"`
+		Reason       string    `json:"reason"`
+		Detail       string    `json:"detail,omitempty"`
+		Value        *string   `json:"value"`
+	}{texts(v.Key), v.Column, v.SourceColumn, v.Reason, v.Detail, texts([]connectors.Value{v.Value})[0]}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return fmt.Errorf("archive %s: %w", t.Name, err)
+	}
+	if _, err := tf.vw.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("archive %s: %w", t.Name, err)
+	}
+	tf.valueCount++
+	return nil
+}
+
+// valuesSuffix names a table's file of values archived alone.
+const valuesSuffix = ".values.jsonl"
 
 func texts(vs []connectors.Value) []*string {
 	out := make([]*string, len(vs))
@@ -173,11 +220,19 @@ func columnsDoc(t *connectors.Table) any {
 // checkpoint taken after Sync never points past what the archive holds.
 func (w *Writer) Sync() error {
 	for name, tf := range w.tables {
-		if err := tf.w.Flush(); err != nil {
-			return fmt.Errorf("archive %s: %w", name, err)
-		}
-		if err := tf.f.Sync(); err != nil {
-			return fmt.Errorf("archive %s: %w", name, err)
+		for _, p := range []struct {
+			w *bufio.Writer
+			f *os.File
+		}{{tf.w, tf.f}, {tf.vw, tf.values}} {
+			if p.f == nil {
+				continue
+			}
+			if err := p.w.Flush(); err != nil {
+				return fmt.Errorf("archive %s: %w", name, err)
+			}
+			if err := p.f.Sync(); err != nil {
+				return fmt.Errorf("archive %s: %w", name, err)
+			}
 		}
 	}
 	return nil
@@ -196,6 +251,8 @@ type TableSummary struct {
 	Table   string           `json:"table"`
 	Records int64            `json:"records"`
 	Reasons map[string]int64 `json:"reasons"`
+	// Values counts values archived alone (value granularity).
+	Values int64 `json:"values,omitempty"`
 }
 
 // Close finishes the package: flushes the data, writes archive.json and
@@ -214,7 +271,12 @@ func (w *Writer) Close(now time.Time) (*Summary, error) {
 		if err := tf.f.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("archive %s: %w", name, err))
 		}
-		sum.Tables = append(sum.Tables, TableSummary{Table: name, Records: tf.count, Reasons: tf.reasons})
+		if tf.values != nil {
+			if err := tf.values.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("archive %s: %w", name, err))
+			}
+		}
+		sum.Tables = append(sum.Tables, TableSummary{Table: name, Records: tf.count, Reasons: tf.reasons, Values: tf.valueCount})
 	}
 	sort.Slice(sum.Tables, func(i, j int) bool { return sum.Tables[i].Table < sum.Tables[j].Table })
 	if err := errors.Join(errs...); err != nil {
@@ -356,7 +418,7 @@ func CountRecords(dir string) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".jsonl")
-		if !ok {
+		if !ok || strings.HasSuffix(e.Name(), valuesSuffix) {
 			continue
 		}
 		f, err := os.Open(filepath.Join(dir, "data", e.Name()))

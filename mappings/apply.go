@@ -2,8 +2,13 @@ package mappings
 
 import (
 	"errors"
+	"math/big"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/pnr"
 )
 
 // OutcomeKind is what happened to one source record.
@@ -33,12 +38,16 @@ func (k OutcomeKind) String() string {
 	return "unknown"
 }
 
+// ReasonOptOut excludes the records of a patient on the opt-out list.
+const ReasonOptOut = "opt_out"
+
 // Outcome is what Apply made of one source record.
 type Outcome struct {
 	Kind OutcomeKind
 	// Reason is a stable code for archived and excluded records: a Fit
 	// rule ("not_null", "int_range", "invalid_date"), "cast_<kind>" for a
-	// failed cast, or an exclusion reason.
+	// failed cast, a function's reason ("zero_date", "pnr_checksum"),
+	// "code_unmapped", "rule_<kind>", or "opt_out".
 	Reason string
 	// Column is the target column whose value failed, SourceColumn the
 	// source column it came from (empty when none).
@@ -49,54 +58,285 @@ type Outcome struct {
 	// the program's Target table. Each call allocates a new one, so the
 	// caller may keep it.
 	Row []connectors.Value
+	// Values lists values archived alone under value granularity: the
+	// record migrated with NULL in their columns.
+	Values []ValueNote
+}
+
+// ValueNote is one value archived alone: which column, and why.
+type ValueNote struct {
+	Column, SourceColumn, Reason, Detail string
+	// Value is the source value (NULL when it came from an expression).
+	Value connectors.Value
+}
+
+// applyState is what Apply reuses between rows: one program is applied by
+// one goroutine at a time.
+type applyState struct {
+	vm  vm.VM
+	env exprEnv
+}
+
+// failure is why a column's value could not be made.
+type failure struct {
+	reason, detail string
+}
+
+func (p *TableProgram) failureOf(err error) failure {
+	var fe *connectors.FitError
+	var ce *castError
+	var re *reasonError
+	switch {
+	case errors.As(err, &fe):
+		return failure{string(fe.Rule), fe.Detail}
+	case errors.As(err, &ce):
+		return failure{"cast_" + ce.to.String(), ce.reason}
+	case errors.As(err, &re):
+		return failure{re.Reason, re.Detail}
+	}
+	return failure{"error", err.Error()}
 }
 
 // Apply transforms one source row (its columns in the order of the
-// program's Source table). It is pure: the same row always gives the same
-// outcome and the same bytes.
+// program's Source table). It is pure: the same row and Env always give
+// the same outcome and the same bytes. A TableProgram is not safe for
+// concurrent use.
 func (p *TableProgram) Apply(row []connectors.Value) Outcome {
-	out := make([]connectors.Value, len(p.cols))
-	for i := range p.cols {
-		cp := &p.cols[i]
-		var v connectors.Value
-		if cp.src >= 0 {
-			v = row[cp.src]
+	p.state.env.R = row
+	defer func() { p.state.env.R = nil }()
+	if p.person != nil && p.env.OptOut != nil {
+		v, err := p.value(p.person, row)
+		if err != nil {
+			f := p.failureOf(err)
+			return p.archived(p.person, f)
 		}
-		var err error
-		if cp.cast {
-			v, err = convert(v, cp.target.Type)
-		}
-		if err == nil {
-			if d, ok := v.(connectors.Decimal); ok && cp.scale >= 0 {
-				if err = cp.target.Fit(d); err == nil {
-					v = padScale(d, cp.scale)
+		if v != nil {
+			s, _ := v.(string)
+			n, err := pnr.Parse(s, p.env.RefDate)
+			if err != nil {
+				f := p.failureOf(err)
+				var pe *pnr.Error
+				if errors.As(err, &pe) {
+					f = failure{"person_" + string(pe.Rule), "the identity number to match against opt-outs is not valid: " + string(pe.Rule)}
 				}
-			} else {
-				err = cp.target.Fit(v)
+				return p.archived(p.person, f)
+			}
+			if p.env.OptOut.Contains(n) {
+				return Outcome{Kind: Excluded, Reason: ReasonOptOut}
 			}
 		}
+	}
+	out := make([]connectors.Value, len(p.cols))
+	var notes []ValueNote
+	for i := range p.cols {
+		cp := &p.cols[i]
+		v, err := p.value(cp, row)
 		if err != nil {
-			return p.archived(cp, err)
+			f := p.failureOf(err)
+			if p.ValueGranularity && cp.target.Nullable {
+				note := ValueNote{Column: cp.target.Name, Reason: f.reason, Detail: f.detail}
+				if cp.src >= 0 {
+					note.SourceColumn, note.Value = p.Source.Columns[cp.src].Name, row[cp.src]
+				}
+				notes = append(notes, note)
+				continue
+			}
+			return p.archived(cp, f)
 		}
 		out[i] = v
 	}
-	return Outcome{Kind: Migrated, Row: out}
+	return Outcome{Kind: Migrated, Row: out, Values: notes}
 }
 
-func (p *TableProgram) archived(cp *columnProgram, err error) Outcome {
-	o := Outcome{Kind: Archived, Column: cp.target.Name, Detail: err.Error()}
+func (p *TableProgram) archived(cp *columnProgram, f failure) Outcome {
+	o := Outcome{Kind: Archived, Column: cp.target.Name, Reason: f.reason, Detail: f.detail}
 	if cp.src >= 0 {
 		o.SourceColumn = p.Source.Columns[cp.src].Name
 	}
-	var fe *connectors.FitError
-	var ce *castError
-	switch {
-	case errors.As(err, &fe):
-		o.Reason, o.Detail = string(fe.Rule), fe.Detail
-	case errors.As(err, &ce):
-		o.Reason = "cast_" + ce.to.String()
-	default:
-		o.Reason = "error"
-	}
 	return o
+}
+
+// value runs one column's pipeline: source, default, code list, cast,
+// rules, fit.
+func (p *TableProgram) value(cp *columnProgram, row []connectors.Value) (connectors.Value, error) {
+	var v connectors.Value
+	var err error
+	switch {
+	case cp.src >= 0:
+		v = row[cp.src]
+	case cp.expr != nil:
+		if v, err = cp.expr.run(&p.state.vm, &p.state.env); err != nil {
+			return nil, err
+		}
+	case cp.hasConst:
+		v = cp.constant
+	}
+	if v == nil && cp.hasDef {
+		v = cp.def
+	}
+	if cp.codelist != nil && v != nil {
+		if v, err = cp.code(row, v); err != nil {
+			return nil, err
+		}
+	}
+	if cp.convert {
+		if v, err = convert(v, cp.target.Type); err != nil {
+			return nil, err
+		}
+	}
+	for i := range cp.rules {
+		if err := cp.rules[i].check(v); err != nil {
+			return nil, err
+		}
+	}
+	if d, ok := v.(connectors.Decimal); ok && cp.scale >= 0 {
+		if err := cp.target.Fit(d); err != nil {
+			return nil, err
+		}
+		return padScale(d, cp.scale), nil
+	}
+	if err := cp.target.Fit(v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// code maps an old code to a new one under the column's code list.
+func (cp *columnProgram) code(row []connectors.Value, v connectors.Value) (connectors.Value, error) {
+	old, _ := connectors.FormatValue(v)
+	version := cp.clConst
+	if cp.clVersion >= 0 {
+		version, _ = connectors.FormatValue(row[cp.clVersion])
+	}
+	if code, ok := cp.codelist.Lookup(version, old); ok {
+		return code, nil
+	}
+	switch cp.codelist.Policy() {
+	case UnmappedNull:
+		return nil, nil
+	case UnmappedDefault:
+		return cp.codelist.Default.Value, nil
+	}
+	detail := "code not in code list " + cp.codelist.Name.Value
+	if version != "" {
+		detail += " version " + version
+	}
+	return nil, &reasonError{Reason: "code_unmapped", Detail: detail}
+}
+
+func (r *compiledRule) check(v connectors.Value) error {
+	switch r.kind {
+	case "required":
+		if v == nil {
+			return &reasonError{Reason: "rule_required", Detail: "a value is required"}
+		}
+	case "range":
+		if v == nil {
+			return nil
+		}
+		if r.min != nil {
+			if c, ok := compare(v, r.min); !ok || c < 0 {
+				return &reasonError{Reason: "rule_range", Detail: "below the minimum"}
+			}
+		}
+		if r.max != nil {
+			if c, ok := compare(v, r.max); !ok || c > 0 {
+				return &reasonError{Reason: "rule_range", Detail: "above the maximum"}
+			}
+		}
+	case "pattern":
+		if v == nil {
+			return nil
+		}
+		s, _ := connectors.FormatValue(v)
+		if !r.pattern.MatchString(s) {
+			return &reasonError{Reason: "rule_pattern", Detail: "does not match the pattern"}
+		}
+	case "enum":
+		if v == nil {
+			return nil
+		}
+		s, _ := connectors.FormatValue(v)
+		if !r.enum[s] {
+			return &reasonError{Reason: "rule_enum", Detail: "not one of the allowed values"}
+		}
+	}
+	return nil
+}
+
+// orderable reports whether range applies to a kind.
+func orderable(k connectors.Kind) bool {
+	switch k {
+	case connectors.KindInt, connectors.KindFloat, connectors.KindDecimal, connectors.KindDate,
+		connectors.KindDateTime, connectors.KindTimestamp, connectors.KindTime, connectors.KindText:
+		return true
+	}
+	return false
+}
+
+// compare orders two canonical values of the same kind.
+func compare(a, b connectors.Value) (int, bool) {
+	switch x := a.(type) {
+	case int64, uint64, float64, connectors.Decimal:
+		ra, ok1 := rat(x)
+		rb, ok2 := rat(b)
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		return ra.Cmp(rb), true
+	case string:
+		y, ok := b.(string)
+		if !ok {
+			return 0, false
+		}
+		switch {
+		case x < y:
+			return -1, true
+		case x > y:
+			return 1, true
+		}
+		return 0, true
+	case connectors.Date:
+		y, ok := b.(connectors.Date)
+		return x.Time().Compare(y.Time()), ok
+	case connectors.LocalDateTime:
+		y, ok := b.(connectors.LocalDateTime)
+		return x.Time().Compare(y.Time()), ok
+	case time.Time:
+		y, ok := b.(time.Time)
+		return x.Compare(y), ok
+	case connectors.Duration:
+		y, ok := b.(connectors.Duration)
+		switch {
+		case !ok:
+			return 0, false
+		case x < y:
+			return -1, true
+		case x > y:
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// rat gives a number exactly, so a decimal bound compares with an integer
+// value without rounding.
+func rat(v connectors.Value) (*big.Rat, bool) {
+	r := new(big.Rat)
+	switch x := v.(type) {
+	case int64:
+		return r.SetInt64(x), true
+	case uint64:
+		return r.SetUint64(x), true
+	case float64:
+		if r.SetFloat64(x) == nil {
+			return nil, false
+		}
+		return r, true
+	case connectors.Decimal:
+		_, ok := r.SetString(string(x))
+		return r, ok
+	}
+	return nil, false
 }

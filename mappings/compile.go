@@ -1,12 +1,15 @@
 package mappings
 
 import (
+	"regexp"
+
 	"github.com/regflytt/regflytt/connectors"
 )
 
 // Program is a set of compiled table mappings, ready to apply to rows.
 type Program struct {
 	Tables []*TableProgram
+	env    *Env
 }
 
 // TableProgram applies one table mapping to rows of its source table.
@@ -23,18 +26,43 @@ type TableProgram struct {
 	Key []string
 	// KeyIndex gives the position of each key column in a source row.
 	KeyIndex []int
+	// ValueGranularity: a bad value is archived alone and its column left
+	// NULL, rather than archiving the whole record.
+	ValueGranularity bool
 
-	cols []columnProgram
+	cols   []columnProgram
+	person *columnProgram
+	env    *Env
+	state  applyState
 }
 
+// columnProgram computes one target column.
 type columnProgram struct {
 	target *connectors.Column
-	// src is the source column's position, -1 for a column the mapping
-	// leaves NULL.
-	src  int
-	cast bool
+	// src is the source column's position, -1 when the value comes from an
+	// expression or a constant.
+	src       int
+	expr      *compiledExpr
+	constant  connectors.Value
+	hasConst  bool
+	def       connectors.Value
+	hasDef    bool
+	codelist  *CodeList
+	clVersion int    // source column giving the code-list version, -1 for none
+	clConst   string // constant version when clVersion < 0
+	// convert: the value may be of another kind than the target's and is
+	// converted losslessly (cast:, expressions, code lists, YAML text).
+	convert bool
+	rules   []compiledRule
 	// scale pads decimals to the target's scale (-1 when not a decimal).
 	scale int
+}
+
+type compiledRule struct {
+	kind     string
+	min, max connectors.Value
+	pattern  *regexp.Regexp
+	enum     map[string]bool
 }
 
 // ForSource returns the program reading the named source table, or nil.
@@ -49,19 +77,34 @@ func (p *Program) ForSource(table string) *TableProgram {
 
 // Compile checks mapping files against the source catalogue and the
 // receiving schema and compiles them. It reports every problem it finds;
-// the Program is usable only when the diagnostics hold no error.
-func Compile(files []*File, source []connectors.Table, target *Schema) (*Program, Diagnostics) {
+// the Program is usable only when the diagnostics hold no error. env may
+// be nil for a check that runs nothing.
+func Compile(files []*File, source []connectors.Table, target *Schema, env *Env) (*Program, Diagnostics) {
 	var ds Diagnostics
-	prog := &Program{}
+	if env == nil {
+		env = &Env{}
+	}
+	prog := &Program{env: env}
 	srcByName := map[string]*connectors.Table{}
 	for i := range source {
 		srcByName[source[i].Name] = &source[i]
+	}
+	lists := map[string]*CodeList{}
+	for _, f := range files {
+		for _, cl := range f.CodeLists {
+			if first, dup := lists[cl.Name.Value]; dup {
+				ds.add(cl.Name.Pos, "C002", "code list %s is defined twice (first at %s)", cl.Name.Value, first.Name.Pos)
+				continue
+			}
+			lists[cl.Name.Value] = cl
+		}
 	}
 	sourceUsed := map[string]Pos{}
 	targetUsed := map[string]bool{}
 	for _, f := range files {
 		for _, tm := range f.Tables {
-			tp := compileTable(tm, srcByName, target, &ds)
+			c := &compiler{tm: tm, lists: lists, env: env, ds: &ds}
+			tp := c.table(srcByName, target)
 			if tp == nil {
 				continue
 			}
@@ -82,7 +125,18 @@ func Compile(files []*File, source []connectors.Table, target *Schema) (*Program
 	return prog, ds
 }
 
-func compileTable(tm *TableMapping, src map[string]*connectors.Table, target *Schema, ds *Diagnostics) *TableProgram {
+// compiler compiles one table mapping.
+type compiler struct {
+	tm    *TableMapping
+	lists map[string]*CodeList
+	env   *Env
+	ds    *Diagnostics
+	st    *connectors.Table
+	used  map[string]bool
+}
+
+func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *TableProgram {
+	tm, ds := c.tm, c.ds
 	st := src[tm.Source.Value]
 	if st == nil && tm.Source.IsSet() {
 		ds.add(tm.Source.Pos, "M001", "source table %s does not exist in the source database%s", tm.Source.Value, suggest(tm.Source.Value, tableNames(src)))
@@ -95,21 +149,16 @@ func compileTable(tm *TableMapping, src map[string]*connectors.Table, target *Sc
 		}
 		ds.add(tm.Target.Pos, "M002", "target table %s is not in the receiving schema %s%s", tm.Target.Value, target.File, suggest(tm.Target.Value, names))
 	}
-	if st == nil || tt == nil {
-		return nil
+	if st == nil || tt == nil || len(tm.Columns) == 0 {
+		return nil // reported above, or ParseFile reported the missing columns
 	}
-	if len(tm.Columns) == 0 {
-		return nil // ParseFile reported the missing columns; more would be noise
-	}
-	tp := &TableProgram{Mapping: tm, Source: st, Target: tt}
-	srcNames := columnNames(st)
-	tgtNames := columnNames(tt)
+	c.st, c.used = st, map[string]bool{}
+	tp := &TableProgram{Mapping: tm, Source: st, Target: tt, env: c.env, ValueGranularity: tm.Granularity.Value == "value"}
 
 	byTarget := map[string]*ColumnMapping{}
-	used := map[string]bool{}
 	for _, cm := range tm.Columns {
 		if tt.Column(cm.Target.Value) == nil {
-			ds.add(cm.Target.Pos, "M004", "column %s is not in receiving table %s%s", cm.Target.Value, tt.Name, suggest(cm.Target.Value, tgtNames))
+			ds.add(cm.Target.Pos, "M004", "column %s is not in receiving table %s%s", cm.Target.Value, tt.Name, suggest(cm.Target.Value, columnNames(tt)))
 			continue
 		}
 		if _, dup := byTarget[cm.Target.Value]; dup {
@@ -120,57 +169,43 @@ func compileTable(tm *TableMapping, src map[string]*connectors.Table, target *Sc
 	}
 	for i := range tt.Columns {
 		tc := &tt.Columns[i]
-		cp := columnProgram{target: tc, src: -1, scale: -1}
-		if tc.Type.Kind == connectors.KindDecimal {
-			cp.scale = tc.Type.Scale
-		}
 		cm := byTarget[tc.Name]
 		if cm == nil {
 			if !tc.Nullable {
 				ds.add(tm.Pos, "M005", "NOT NULL column %s.%s gets no value: map it", tt.Name, tc.Name)
 			}
-			tp.cols = append(tp.cols, cp)
+			tp.cols = append(tp.cols, columnProgram{target: tc, src: -1, scale: -1, clVersion: -1})
 			continue
 		}
-		cp.src = st.ColumnIndex(cm.From.Value)
-		if cp.src < 0 {
-			ds.add(cm.From.Pos, "M003", "source table %s has no column %s%s", st.Name, cm.From.Value, suggest(cm.From.Value, srcNames))
-			tp.cols = append(tp.cols, cp)
-			continue
-		}
-		used[cm.From.Value] = true
-		sk := st.Columns[cp.src].Type.Kind
-		if cm.Cast.IsSet() {
-			ct, err := connectors.ParseType(cm.Cast.Value)
-			switch {
-			case err != nil:
-				ds.add(cm.Cast.Pos, "M007", "%v", err)
-			case ct.Kind != tc.Type.Kind:
-				ds.add(cm.Cast.Pos, "M007", "cast to %s, but %s.%s is %v", cm.Cast.Value, tt.Name, tc.Name, tc.Type)
-			case !castable(sk, tc.Type.Kind):
-				ds.add(cm.Cast.Pos, "M007", "no cast from %s (%s.%s is %s) to %v", sk, st.Name, cm.From.Value, st.Columns[cp.src].SourceType, tc.Type)
-			}
-			cp.cast = true
-		} else if sk != tc.Type.Kind {
-			ds.add(cm.From.Pos, "M006", "%s.%s is %s (%s) but %s.%s is %v: add cast: %s", st.Name, cm.From.Value, sk, st.Columns[cp.src].SourceType, tt.Name, tc.Name, tc.Type, tc.Type.Kind)
-		}
-		tp.cols = append(tp.cols, cp)
+		tp.cols = append(tp.cols, c.column(cm, tc))
+	}
+	if tm.Person != nil {
+		// The person's identity is matched, not stored: its "column" is
+		// text, whatever it is written into.
+		text := &connectors.Column{Name: "person", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true}
+		p := c.column(tm.Person, text)
+		tp.person = &p
 	}
 
 	for name, p := range tm.DropPos {
 		if st.Column(name) == nil {
 			ds.add(p, "M003", "dropped column %s is not in source table %s", name, st.Name)
 		}
-		if used[name] {
+		if c.used[name] {
 			ds.add(p, "M010", "column %s is both mapped and dropped", name)
 		}
 	}
-	for _, c := range st.Columns {
-		if !used[c.Name] && tm.Drop[c.Name].Value == "" {
-			ds.warn(tm.Source.Pos, "M010", "source column %s.%s is neither mapped nor dropped: its values are not migrated (list it under drop: with a reason)", st.Name, c.Name)
+	for _, col := range st.Columns {
+		if !c.used[col.Name] && tm.Drop[col.Name].Value == "" {
+			ds.warn(tm.Source.Pos, "M010", "source column %s.%s is neither mapped nor dropped: its values are not migrated (list it under drop: with a reason)", st.Name, col.Name)
 		}
 	}
+	c.key(tp)
+	return tp
+}
 
+func (c *compiler) key(tp *TableProgram) {
+	tm, st, ds := c.tm, c.st, c.ds
 	tp.Key = st.PrimaryKey
 	var keyPos Pos
 	if len(tm.Key) > 0 {
@@ -190,7 +225,163 @@ func compileTable(tm *TableMapping, src map[string]*connectors.Table, target *Sc
 		}
 		tp.KeyIndex = append(tp.KeyIndex, i)
 	}
-	return tp
+}
+
+// column compiles one column's pipeline against its target column.
+func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgram {
+	ds, st := c.ds, c.st
+	cp := columnProgram{target: tc, src: -1, scale: -1, clVersion: -1}
+	if tc.Type.Kind == connectors.KindDecimal {
+		cp.scale = tc.Type.Scale
+	}
+	sourceKind := connectors.KindInvalid
+	switch {
+	case cm.From.IsSet():
+		cp.src = st.ColumnIndex(cm.From.Value)
+		if cp.src < 0 {
+			ds.add(cm.From.Pos, "M003", "source table %s has no column %s%s", st.Name, cm.From.Value, suggest(cm.From.Value, columnNames(st)))
+			return cp
+		}
+		c.used[cm.From.Value] = true
+		sourceKind = st.Columns[cp.src].Type.Kind
+	case cm.Expr.IsSet():
+		ce, err := compileExpr(cm.Expr, columnNames(st), c.env)
+		if err != nil {
+			ds.add(cm.Expr.Pos, "M013", "expression: %v", err)
+			return cp
+		}
+		for _, name := range ce.read {
+			c.used[name] = true
+		}
+		cp.expr, cp.convert = ce, true
+	case cm.Value != nil:
+		v, err := yamlValue(*cm.Value, tc.Type)
+		if err != nil {
+			ds.add(cm.Value.Pos, "M007", "value for %s: %v", tc.Name, err)
+		}
+		cp.constant, cp.hasConst = v, true
+	}
+	if cm.Default != nil {
+		v, err := yamlValue(*cm.Default, tc.Type)
+		if err != nil {
+			ds.add(cm.Default.Pos, "M007", "default for %s: %v", tc.Name, err)
+		}
+		cp.def, cp.hasDef = v, true
+	}
+	if cm.CodeList.IsSet() {
+		cl := c.lists[cm.CodeList.Value]
+		if cl == nil {
+			var names []string
+			for n := range c.lists {
+				names = append(names, n)
+			}
+			ds.add(cm.CodeList.Pos, "C003", "no code list named %s%s", cm.CodeList.Value, suggest(cm.CodeList.Value, names))
+		}
+		cp.codelist, cp.convert = cl, true
+		if v := cm.CodeListVersion; v.IsSet() {
+			if i := st.ColumnIndex(v.Value); i >= 0 {
+				cp.clVersion = i
+				c.used[v.Value] = true
+			} else if cl != nil && cl.Versions[v.Value] != nil {
+				cp.clConst = v.Value
+			} else {
+				ds.add(v.Pos, "C004", "code-list version %s is neither a source column nor a version of %s", v.Value, cm.CodeList.Value)
+			}
+		} else if cl != nil && cl.Versions[""] == nil {
+			ds.add(cm.CodeList.Pos, "C004", "code list %s has versions: say which with codelist: {name: %s, version: column}", cl.Name.Value, cl.Name.Value)
+		}
+		// What a code list gives is YAML text; each new code must convert
+		// to the target type, or the list is wrong for this column.
+		if cl != nil {
+			for _, ver := range cl.VersionNames() {
+				for old, code := range cl.Versions[ver] {
+					if _, err := convert(code, tc.Type); err != nil {
+						ds.add(cl.Pos, "C005", "code list %s maps %q to %q, which %s.%s (%v) cannot hold: %v", cl.Name.Value, old, code, c.tm.Target.Value, tc.Name, tc.Type, err)
+					}
+				}
+			}
+		}
+	}
+	if cm.Cast.IsSet() {
+		ct, err := connectors.ParseType(cm.Cast.Value)
+		switch {
+		case err != nil:
+			ds.add(cm.Cast.Pos, "M007", "%v", err)
+		case ct.Kind != tc.Type.Kind:
+			ds.add(cm.Cast.Pos, "M007", "cast to %s, but %s.%s is %v", cm.Cast.Value, c.tm.Target.Value, tc.Name, tc.Type)
+		case sourceKind != connectors.KindInvalid && !castable(sourceKind, tc.Type.Kind):
+			ds.add(cm.Cast.Pos, "M007", "no cast from %s (%s.%s is %s) to %v", sourceKind, st.Name, cm.From.Value, st.Columns[cp.src].SourceType, tc.Type)
+		}
+		cp.convert = true
+	} else if sourceKind != connectors.KindInvalid && !cp.convert && sourceKind != tc.Type.Kind {
+		ds.add(cm.From.Pos, "M006", "%s.%s is %s (%s) but %s.%s is %v: add cast: %s", st.Name, cm.From.Value, sourceKind, st.Columns[cp.src].SourceType, c.tm.Target.Value, tc.Name, tc.Type, tc.Type.Kind)
+	}
+	for _, r := range cm.Rules {
+		cp.rules = append(cp.rules, c.rule(r, tc))
+	}
+	return cp
+}
+
+// yamlValue converts YAML text to the target type, as a constant.
+func yamlValue(s Str, t connectors.Type) (connectors.Value, error) {
+	if s.Value == "" || s.Value == "null" || s.Value == "~" {
+		return nil, nil
+	}
+	return convert(s.Value, t)
+}
+
+func (c *compiler) rule(r Rule, tc *connectors.Column) compiledRule {
+	ds := c.ds
+	cr := compiledRule{kind: r.Kind}
+	switch r.Kind {
+	case "required":
+		if len(r.Args) != 1 || r.Args[0].Value != "true" {
+			ds.add(r.Pos, "M014", "required takes true")
+		}
+	case "range":
+		if len(r.Args) != 2 {
+			ds.add(r.Pos, "M014", "range takes [min, max]")
+			break
+		}
+		for i, a := range r.Args {
+			v, err := yamlValue(a, tc.Type)
+			if err != nil {
+				ds.add(a.Pos, "M014", "range bound for %s: %v", tc.Name, err)
+			}
+			if i == 0 {
+				cr.min = v
+			} else {
+				cr.max = v
+			}
+		}
+		if !orderable(tc.Type.Kind) {
+			ds.add(r.Pos, "M014", "range does not apply to %v columns", tc.Type)
+		}
+	case "pattern":
+		if len(r.Args) != 1 {
+			ds.add(r.Pos, "M014", "pattern takes one regular expression")
+			break
+		}
+		re, err := regexp.Compile("^(?:" + r.Args[0].Value + ")$")
+		if err != nil {
+			ds.add(r.Args[0].Pos, "M014", "pattern: %v", err)
+		}
+		cr.pattern = re
+	case "enum":
+		cr.enum = map[string]bool{}
+		for _, a := range r.Args {
+			v, err := yamlValue(a, tc.Type)
+			if err != nil {
+				ds.add(a.Pos, "M014", "enum value for %s: %v", tc.Name, err)
+				continue
+			}
+			s, _ := connectors.FormatValue(v)
+			cr.enum[s] = true
+		}
+	default:
+		ds.add(r.Pos, "M014", "unknown rule %s", r.Kind)
+	}
+	return cr
 }
 
 func tableNames(m map[string]*connectors.Table) []string {

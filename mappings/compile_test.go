@@ -57,6 +57,11 @@ func writeFile(t *testing.T, dir, name, text string) string {
 
 func compile(t *testing.T, mapping string) (*Program, Diagnostics) {
 	t.Helper()
+	return compileEnv(t, mapping, nil)
+}
+
+func compileEnv(t *testing.T, mapping string, env *Env) (*Program, Diagnostics) {
+	t.Helper()
 	dir := t.TempDir()
 	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", schemaYAML))
 	if ds.Err() != nil {
@@ -66,7 +71,7 @@ func compile(t *testing.T, mapping string) (*Program, Diagnostics) {
 	if f == nil {
 		return nil, ds
 	}
-	prog, more := Compile([]*File{f}, legacy(), schema)
+	prog, more := Compile([]*File{f}, legacy(), schema, env)
 	return prog, append(ds, more...)
 }
 

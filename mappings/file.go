@@ -22,6 +22,9 @@ import (
 type File struct {
 	Path   string
 	Tables []*TableMapping
+	// CodeLists are the code lists defined in the file or in the files it
+	// names under codelists:.
+	CodeLists []*CodeList
 }
 
 // TableMapping says how one source table becomes one target table.
@@ -35,17 +38,53 @@ type TableMapping struct {
 	Drop map[string]Str
 	// DropPos keeps where each dropped column was named.
 	DropPos map[string]Pos
+	// Person names the source column (or expression) holding the patient's
+	// identity number; records of opted-out patients are excluded.
+	Person *ColumnMapping
+	// Granularity is "record" (default: one bad value archives the whole
+	// record) or "value" (the value is archived, the target gets NULL).
+	Granularity Str
 }
 
-// ColumnMapping gives one target column its value.
+// ColumnMapping gives one target column its value. The value goes through
+// these steps, each optional, in this order:
+//
+//	from | expr | value   where the value comes from
+//	default               replaces NULL
+//	codelist              old code to new code, per code-list version
+//	cast                  lossless conversion to the target type
+//	rules                 required, range, pattern, enum
+//
+// and must then fit the target column.
 type ColumnMapping struct {
 	Pos    Pos
 	Target Str
 	// From is the source column.
 	From Str
-	// Cast converts the source value to the target type, losslessly or not
-	// at all (then the record is archived with reason cast_<kind>).
+	// Expr is an expression over the source columns (see Functions).
+	Expr Str
+	// Value is a constant.
+	Value *Str
+	// Default replaces a NULL.
+	Default *Str
+	// CodeList names a code list, CodeListVersion the source column (or a
+	// constant, when quoted) giving the code-list version.
+	CodeList, CodeListVersion Str
+	// Cast converts the value to the target type, losslessly or not at all
+	// (then the record is archived with reason cast_<kind>).
 	Cast Str
+	// Rules validate the value after the cast.
+	Rules []Rule
+}
+
+// Rule is one validation rule of a column: required, range, pattern or
+// enum.
+type Rule struct {
+	Pos  Pos
+	Kind string
+	// Args: range has min and max (either may be empty), pattern one
+	// regular expression, enum the allowed values, required none.
+	Args []Str
 }
 
 // ParseFile reads a mapping file and reports every problem of shape in it.
@@ -67,6 +106,7 @@ func parseFile(path string, root *yaml.Node) (*File, Diagnostics) {
 		ds.add(v.Pos, "Y001", "mapping format version %s is not known (this regflytt reads version 1)", v.Value)
 	}
 	top.Str("description")
+	file.CodeLists = parseCodeListsField(top, &ds)
 	tables := top.Seq("tables")
 	if top.Node("tables") == nil {
 		ds.add(top.Pos(), "Y003", "missing field %q", "tables")
@@ -78,6 +118,13 @@ func parseFile(path string, root *yaml.Node) (*File, Diagnostics) {
 		tm.Target = tf.Required("target")
 		tm.Source = tf.Required("source")
 		tm.Key = tf.Strs("key")
+		tm.Granularity = tf.Str("granularity")
+		if g := tm.Granularity; g.IsSet() && g.Value != "record" && g.Value != "value" {
+			ds.add(g.Pos, "Y001", "granularity must be record or value")
+		}
+		if pn := tf.Node("person"); pn != nil {
+			tm.Person = parseColumn(path, &yaml.Node{Kind: yaml.ScalarNode, Value: "person", Line: pn.Line, Column: pn.Column}, pn, &ds)
+		}
 		tf.Str("description")
 		keys, vals := tf.Pairs("columns")
 		if tf.Node("columns") == nil {
@@ -112,9 +159,81 @@ func parseColumn(path string, k, v *yaml.Node, ds *Diagnostics) *ColumnMapping {
 		return c
 	}
 	cf := ReadFields(path, v, ds, "a column mapping")
-	c.From = cf.Required("from")
+	c.From = cf.Str("from")
+	c.Expr = cf.Str("expr")
+	if n := cf.Node("value"); n != nil {
+		s := cf.Str("value")
+		c.Value = &s
+	}
+	if n := cf.Node("default"); n != nil {
+		s := cf.Str("default")
+		c.Default = &s
+	}
+	if n := cf.Node("codelist"); n != nil {
+		if n.Kind == yaml.ScalarNode {
+			c.CodeList = cf.Str("codelist")
+		} else {
+			lf := ReadFields(path, n, ds, "codelist")
+			c.CodeList = lf.Required("name")
+			c.CodeListVersion = lf.Str("version")
+			lf.Done()
+		}
+	}
 	c.Cast = cf.Str("cast")
+	if n := cf.Node("rules"); n != nil {
+		c.Rules = parseRules(path, n, ds)
+	}
 	cf.Str("description")
 	cf.Done()
+	sources := 0
+	for _, set := range []bool{c.From.IsSet(), c.Expr.IsSet(), c.Value != nil} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		ds.add(c.Pos, "Y003", "column %s needs exactly one of from, expr or value", k.Value)
+	}
 	return c
+}
+
+// ruleKinds lists the validation rules and what arguments they take.
+var ruleKinds = map[string]string{
+	"required": "true",
+	"range":    "[min, max] (either may be empty: [0, ] has no maximum)",
+	"pattern":  "a regular expression the whole text must match",
+	"enum":     "a list of allowed values",
+}
+
+func parseRules(path string, n *yaml.Node, ds *Diagnostics) []Rule {
+	rf := ReadFields(path, n, ds, "rules")
+	var rules []Rule
+	if !rf.ok {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		r := Rule{Pos: PosOf(path, k), Kind: k.Value}
+		if _, ok := ruleKinds[k.Value]; !ok {
+			var names []string
+			for name := range ruleKinds {
+				names = append(names, name)
+			}
+			ds.add(r.Pos, "Y002", "unknown rule %q%s", k.Value, suggest(k.Value, names))
+			continue
+		}
+		switch v.Kind {
+		case yaml.ScalarNode:
+			r.Args = []Str{{Value: v.Value, Pos: PosOf(path, v)}}
+		case yaml.SequenceNode:
+			for _, a := range v.Content {
+				r.Args = append(r.Args, Str{Value: a.Value, Pos: PosOf(path, a)})
+			}
+		default:
+			ds.add(PosOf(path, v), "Y001", "rule %s takes %s", k.Value, ruleKinds[k.Value])
+			continue
+		}
+		rules = append(rules, r)
+	}
+	return rules
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
@@ -41,6 +42,18 @@ type Plan struct {
 	Mappings     []mappings.Str
 	ArchiveDir   mappings.Str
 	BatchSize    int
+
+	// ReferenceDate resolves the century of 10-digit identity numbers; it
+	// is fixed in the plan so that a mapping gives the same result on
+	// every run.
+	ReferenceDate time.Time
+	// KeyFile or KeyEnv name where the pseudonymisation key is kept:
+	// outside the registry, never in a plan or mapping.
+	KeyFile, KeyEnv mappings.Str
+	// OptOutTable/OptOutColumn name the source table listing patients who
+	// opted out or demanded erasure; OptOutFile a file with one identity
+	// number per line. Either or both.
+	OptOutTable, OptOutColumn, OptOutFile mappings.Str
 }
 
 // Load reads a plan file and reports every problem of shape in it.
@@ -88,7 +101,33 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 	if f.Node("run") != nil {
 		run := sub(f, "run")
 		p.BatchSize = run.Int("batch_size", 0)
+		if rd := run.Str("reference_date"); rd.IsSet() {
+			t, err := time.Parse(time.DateOnly, rd.Value)
+			if err != nil {
+				ds = append(ds, mappings.Diagnostic{Pos: rd.Pos, Code: "P005", Message: "reference_date must be a date, YYYY-MM-DD"})
+			}
+			p.ReferenceDate = t
+		}
 		run.Done()
+	}
+	if f.Node("pseudonymisation") != nil {
+		ps := sub(f, "pseudonymisation")
+		p.KeyFile, p.KeyEnv = ps.Str("key_file"), ps.Str("key_env")
+		if p.KeyFile.IsSet() == p.KeyEnv.IsSet() {
+			ds = append(ds, mappings.Diagnostic{Pos: ps.Pos(), Code: "P006", Message: "pseudonymisation needs exactly one of key_file or key_env"})
+		}
+		ps.Done()
+	}
+	if f.Node("optout") != nil {
+		oo := sub(f, "optout")
+		p.OptOutTable, p.OptOutColumn, p.OptOutFile = oo.Str("table"), oo.Str("column"), oo.Str("file")
+		if p.OptOutTable.IsSet() != p.OptOutColumn.IsSet() {
+			ds = append(ds, mappings.Diagnostic{Pos: oo.Pos(), Code: "P007", Message: "optout: a table needs the column holding the identity number (table: and column:)"})
+		}
+		if !p.OptOutTable.IsSet() && !p.OptOutFile.IsSet() {
+			ds = append(ds, mappings.Diagnostic{Pos: oo.Pos(), Code: "P007", Message: "optout needs a table (with column) or a file"})
+		}
+		oo.Done()
 	}
 	f.Done()
 	if p.BatchSize < 0 || p.BatchSize > 1_000_000 {

@@ -136,7 +136,11 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source catalogue: %w", err)
 	}
-	prog, ds := mappings.Compile(r.in.Mappings, catalog, r.in.Schema)
+	env, err := r.mappingEnv(ctx, snap, catalog)
+	if err != nil {
+		return nil, err
+	}
+	prog, ds := mappings.Compile(r.in.Mappings, catalog, r.in.Schema, env)
 	for _, d := range ds {
 		if d.Severity == mappings.Warning {
 			r.log.Warn("mapping", "at", d.Pos.String(), "code", d.Code, "msg", d.Message)
@@ -266,11 +270,12 @@ func (r *runner) table(ctx context.Context, snap connectors.Snapshot, tgt connec
 	opts := connectors.ScanOptions{BatchSize: r.batch}
 	targetName := ""
 	keyIdx := primaryKeyIndex(t)
+	optOutList := tp == nil && r.plan.OptOutTable.Value == t.Name
 	if tp != nil {
 		opts.Key = tp.Key
 		targetName = tp.Target.Name
 		keyIdx = tp.KeyIndex
-	} else {
+	} else if !optOutList {
 		r.log.Warn("source table has no mapping: archiving all its records", "table", t.Name, "reason", ReasonTableNotMapped)
 		if len(t.PrimaryKey) == 0 {
 			return fmt.Errorf("source table %s has no mapping and no primary key: map it, or give it a key in a mapping so it can be read in order", t.Name)
@@ -299,17 +304,27 @@ func (r *runner) table(ctx context.Context, snap connectors.Snapshot, tgt connec
 	for rows.Next() {
 		row := rows.Row()
 		pending++
-		if tp == nil {
+		switch {
+		case optOutList:
+			tl.Exclude(ReasonOptOutList)
+		case tp == nil:
 			if err := arc.Add(t, archive.Record{Key: pick(row, keyIdx), Reason: ReasonTableNotMapped, Values: row}); err != nil {
 				return err
 			}
 			tl.Archive(ReasonTableNotMapped)
-		} else {
+		default:
 			o := tp.Apply(row)
 			switch o.Kind {
 			case mappings.Migrated:
 				out = append(out, o.Row)
 				tl.Migrate()
+				for _, vn := range o.Values {
+					vr := archive.Value{Key: pick(row, keyIdx), Column: vn.Column, SourceColumn: vn.SourceColumn, Reason: vn.Reason, Detail: vn.Detail, Value: vn.Value}
+					if err := arc.AddValue(t, vr); err != nil {
+						return err
+					}
+					tl.ArchiveValue(vn.Reason)
+				}
 			case mappings.Archived:
 				rec := archive.Record{Key: pick(row, keyIdx), Reason: o.Reason, Column: o.Column, SourceColumn: o.SourceColumn, Detail: o.Detail, Values: row}
 				if err := arc.Add(t, rec); err != nil {

@@ -47,6 +47,10 @@ type TableLedger struct {
 	// ArchivedBy and ExcludedBy count records by reason code.
 	ArchivedBy map[string]int64 `json:"archived_by,omitempty"`
 	ExcludedBy map[string]int64 `json:"excluded_by,omitempty"`
+	// ValuesArchived counts single values archived from migrated records
+	// (value granularity), by reason: not records, so outside the equation.
+	ValuesArchived   int64            `json:"values_archived,omitempty"`
+	ValuesArchivedBy map[string]int64 `json:"values_archived_by,omitempty"`
 }
 
 // NewLedger makes an empty ledger.
@@ -59,7 +63,7 @@ func (l *Ledger) Table(source, target string) *TableLedger {
 			return t
 		}
 	}
-	t := &TableLedger{Source: source, Target: target, ArchivedBy: map[string]int64{}, ExcludedBy: map[string]int64{}}
+	t := &TableLedger{Source: source, Target: target, ArchivedBy: map[string]int64{}, ExcludedBy: map[string]int64{}, ValuesArchivedBy: map[string]int64{}}
 	l.Tables = append(l.Tables, t)
 	return t
 }
@@ -76,6 +80,12 @@ func (t *TableLedger) Exclude(reason string) {
 	t.Read++
 	t.Excluded++
 	t.ExcludedBy[reason]++
+}
+
+// ArchiveValue counts one value archived alone from a migrated record.
+func (t *TableLedger) ArchiveValue(reason string) {
+	t.ValuesArchived++
+	t.ValuesArchivedBy[reason]++
 }
 
 // Migrate counts a migrated record.

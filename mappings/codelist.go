@@ -1,0 +1,152 @@
+package mappings
+
+import (
+	"path/filepath"
+	"sort"
+
+	"gopkg.in/yaml.v3"
+)
+
+// CodeList maps a legacy platform's codes to the receiving platform's,
+// per code-list version, with an explicit policy for what is not mapped:
+//
+//	codelists:
+//	  - name: smoking
+//	    unmapped: archive          # archive (default) | null | default
+//	    default: "9"               # the code given when unmapped: default
+//	    versions:                  # source code-list version -> old code -> new code
+//	      "1": {"1": current, "2": never, "3": former}
+//	      "2": {J: current, N: never, F: former, U: unknown}
+//
+// A list with a single version may give codes: {…} instead of versions.
+// A code no version maps is never dropped silently: the record is
+// archived (code_unmapped), or the policy says null or default.
+type CodeList struct {
+	Pos      Pos
+	Name     Str
+	Unmapped Str
+	Default  *Str
+	// Versions maps a version ("" for a list with one) to its codes.
+	Versions map[string]map[string]string
+}
+
+// Codelist policies for unmapped codes.
+const (
+	UnmappedArchive = "archive"
+	UnmappedNull    = "null"
+	UnmappedDefault = "default"
+)
+
+// Policy returns the unmapped policy, archive when not given.
+func (c *CodeList) Policy() string {
+	if c.Unmapped.Value == "" {
+		return UnmappedArchive
+	}
+	return c.Unmapped.Value
+}
+
+// Lookup gives the new code for an old one in a version ("" when the list
+// has a single version).
+func (c *CodeList) Lookup(version, code string) (string, bool) {
+	codes, ok := c.Versions[version]
+	if !ok {
+		return "", false
+	}
+	v, ok := codes[code]
+	return v, ok
+}
+
+// VersionNames lists the versions in sorted order.
+func (c *CodeList) VersionNames() []string {
+	out := make([]string, 0, len(c.Versions))
+	for v := range c.Versions {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// parseCodeListsField reads codelists: entries, each a code list or the
+// path of a file holding codelists: (relative to the file that names it).
+func parseCodeListsField(f *Fields, ds *Diagnostics) []*CodeList {
+	var out []*CodeList
+	for _, n := range f.Seq("codelists") {
+		if n.Kind == yaml.ScalarNode {
+			path := n.Value
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(filepath.Dir(f.File()), path)
+			}
+			out = append(out, LoadCodeLists(path, ds)...)
+			continue
+		}
+		out = append(out, parseCodeList(f.File(), n, ds))
+	}
+	return out
+}
+
+// LoadCodeLists reads a file of code lists (top level codelists: [...]).
+func LoadCodeLists(path string, ds *Diagnostics) []*CodeList {
+	root, pd := ParseYAML(path)
+	*ds = append(*ds, pd...)
+	if root == nil {
+		return nil
+	}
+	f := ReadFields(path, root, ds, "a code-list file")
+	f.Str("description")
+	lists := parseCodeListsField(f, ds)
+	f.Done()
+	return lists
+}
+
+func parseCodeList(path string, n *yaml.Node, ds *Diagnostics) *CodeList {
+	f := ReadFields(path, n, ds, "a code list")
+	c := &CodeList{Pos: f.Pos(), Versions: map[string]map[string]string{}}
+	c.Name = f.Required("name")
+	f.Str("description")
+	c.Unmapped = f.Str("unmapped")
+	switch c.Unmapped.Value {
+	case "", UnmappedArchive, UnmappedNull, UnmappedDefault:
+	default:
+		ds.add(c.Unmapped.Pos, "C001", "unmapped must be archive, null or default")
+	}
+	if f.Node("default") != nil {
+		d := f.Str("default")
+		c.Default = &d
+	}
+	if c.Policy() == UnmappedDefault && c.Default == nil {
+		ds.add(c.Pos, "C001", "code list %s: unmapped: default needs a default: code", c.Name.Value)
+	}
+	readCodes := func(n *yaml.Node) map[string]string {
+		codes := map[string]string{}
+		if n.Kind != yaml.MappingNode {
+			ds.add(PosOf(path, n), "Y001", "codes must be a mapping of old code to new code")
+			return codes
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if _, dup := codes[k.Value]; dup {
+				ds.add(PosOf(path, k), "C002", "code %q is mapped twice", k.Value)
+			}
+			if v.Kind != yaml.ScalarNode {
+				ds.add(PosOf(path, v), "Y001", "the new code for %q must be a single value", k.Value)
+			}
+			codes[k.Value] = v.Value
+		}
+		return codes
+	}
+	if n := f.Node("codes"); n != nil {
+		c.Versions[""] = readCodes(n)
+	}
+	vk, vv := f.Pairs("versions")
+	for i, k := range vk {
+		c.Versions[k.Value] = readCodes(vv[i])
+	}
+	if len(c.Versions) == 0 {
+		ds.add(c.Pos, "Y003", "code list %s has neither codes nor versions", c.Name.Value)
+	}
+	if f.Node("codes") != nil && len(vk) > 0 {
+		ds.add(c.Pos, "C001", "code list %s: give codes or versions, not both", c.Name.Value)
+	}
+	f.Done()
+	return c
+}

@@ -1,0 +1,351 @@
+package mappings
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/lexical"
+	"github.com/regflytt/regflytt/mappings/pnr"
+)
+
+// Env is what a program may use besides the source row. It is fixed for a
+// run, so that a program stays a pure function of (row, Env).
+type Env struct {
+	// RefDate resolves the century of 10-digit identity numbers. It comes
+	// from the plan, never from the clock.
+	RefDate time.Time
+	// Pseudonymiser makes pseudonyms; nil when the plan gives no key.
+	Pseudonymiser *pnr.Pseudonymiser
+	// OptOut lists the patients who opted out or demanded erasure.
+	OptOut OptOutList
+}
+
+// OptOutList answers whether a patient's records must be excluded.
+type OptOutList interface {
+	Contains(n pnr.Number) bool
+}
+
+// OptOutSet is an OptOutList in memory: opt-outs are few.
+type OptOutSet map[pnr.Number]struct{}
+
+// Contains reports whether n is in the set.
+func (s OptOutSet) Contains(n pnr.Number) bool {
+	_, ok := s[n]
+	return ok
+}
+
+// reasonError is how a built-in function says why a value cannot be
+// transformed; the record is archived with Reason. Detail never holds the
+// value.
+type reasonError struct {
+	Reason string
+	Detail string
+}
+
+func (e *reasonError) Error() string { return e.Reason + ": " + e.Detail }
+
+// Function documents one built-in function of mapping expressions. The
+// list is the single source of map doc's reference and of its tests: each
+// Example is evaluated and must give Result.
+type Function struct {
+	Name      string
+	Signature string
+	Doc       string
+	// Reasons lists the reason codes a failure archives the record with.
+	Reasons []string
+	Example string
+	Result  string
+	impl    func(env *Env, args []any) (any, error)
+}
+
+// Functions lists the built-in functions, in the order map doc shows them.
+// Every function returns NULL for a NULL argument unless it says
+// otherwise, so a missing value stays missing rather than failing.
+func Functions() []Function {
+	return []Function{
+		{Name: "pnr", Signature: "pnr(text) text",
+			Doc:     "A personal identity or co-ordination number in any shape (YYMMDD-NNNN, YYMMDD+NNNN, YYYYMMDDNNNN, with spaces), checked (date, Luhn) and normalised to YYYYMMDDNNNN. The century of 10-digit forms is resolved against the plan's reference date.",
+			Reasons: []string{"pnr_length", "pnr_digits", "pnr_separator", "pnr_month", "pnr_day", "pnr_checksum", "pnr_future", "pnr_empty"},
+			Example: `pnr(" 121212+1212 ")`, Result: "191212121212", impl: fnPNR},
+		{Name: "pseudonym", Signature: "pseudonym(text) text",
+			Doc:     "The keyed pseudonym (HMAC-SHA-256, 32 hex characters) of an identity number in any shape: the same person gets the same pseudonym in every table and every run. The key comes from the plan (a file or an environment variable), never from the mapping.",
+			Reasons: []string{"pnr_checksum", "pnr_day", "…"},
+			Example: `len(pseudonym("19121212-1212"))`, Result: "32", impl: fnPseudonym},
+		{Name: "date", Signature: "date(text, layout...) date",
+			Doc:     "A date read with the first matching layout (YYYY MM DD M D tokens: \"DD.MM.YYYY\"); without layouts, YYYY-MM-DD or YYYYMMDD. Zero dates (0000-00-00) and impossible dates (2023-02-30, 2024-05-00) are told apart.",
+			Reasons: []string{"zero_date", "invalid_date", "date_format"},
+			Example: `string(date("24.12.2023", "DD.MM.YYYY"))`, Result: "2023-12-24", impl: fnDate},
+		{Name: "datetime", Signature: "datetime(text, layout...) datetime",
+			Doc:     "A date and time without a zone, read like date; layouts add HH mm ss and .fff.",
+			Reasons: []string{"zero_date", "invalid_date", "date_format"},
+			Example: `string(datetime("2023-12-24 18:30", "YYYY-MM-DD HH:mm"))`, Result: "2023-12-24 18:30:00", impl: fnDateTime},
+		{Name: "decimal", Signature: "decimal(text) decimal",
+			Doc:     "An exact decimal from text with a decimal point or a decimal comma, spaces as thousands separators allowed (\"1 234,50\").",
+			Reasons: []string{"bad_decimal"},
+			Example: `string(decimal("1 234,50"))`, Result: "1234.50", impl: fnDecimal},
+		{Name: "integer", Signature: "integer(text) int",
+			Doc:     "A whole number from text, spaces around it allowed.",
+			Reasons: []string{"bad_integer"},
+			Example: `integer(" 42 ") + 1`, Result: "43", impl: fnInteger},
+		{Name: "latin1", Signature: "latin1(bytes) text",
+			Doc:     "Bytes decoded as Latin-1 the way MariaDB means it (Windows-1252: 0x80 is €). Text that is already valid UTF-8 is returned as it is; text that is not (a column holding Latin-1 bytes) is decoded.",
+			Example: `latin1("Umeå")`, Result: "Umeå", impl: fnLatin1},
+		{Name: "repair", Signature: "repair(text) text",
+			Doc:     "Text garbled once (UTF-8 read as Latin-1: \"SmÃ¶rgÃ¥s\") put right; correct text is left as it is.",
+			Example: `repair("SmÃ¶rgÃ¥s")`, Result: "Smörgås", impl: fnRepair},
+		{Name: "strip", Signature: "strip(text) text",
+			Doc:     "Text without surrounding white space, no-break spaces and byte-order marks included; empty text becomes NULL.",
+			Example: `strip("\u00a0 Umeå \ufeff")`, Result: "Umeå", impl: fnStrip},
+		{Name: "coalesce", Signature: "coalesce(value...) value",
+			Doc:     "The first argument that is not NULL.",
+			Example: `coalesce(nil, "x")`, Result: "x", impl: fnCoalesce},
+	}
+}
+
+func nilArg(args []any) bool { return len(args) > 0 && args[0] == nil }
+
+func textArg(name string, v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case []byte:
+		return string(x), nil
+	case int64, uint64, int, connectors.Decimal:
+		s, _ := connectors.FormatValue(x)
+		return s, nil
+	}
+	return "", fmt.Errorf("%s: wants text, got %s", name, kindName(v))
+}
+
+func kindName(v any) string {
+	if k := connectors.KindOf(v); k != connectors.KindInvalid {
+		return k.String()
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func parsePNR(env *Env, v any) (pnr.Number, error) {
+	s, err := textArg("pnr", v)
+	if err != nil {
+		return pnr.Number{}, err
+	}
+	n, err := pnr.Parse(s, env.RefDate)
+	if err != nil {
+		var pe *pnr.Error
+		if errors.As(err, &pe) {
+			return n, &reasonError{Reason: "pnr_" + string(pe.Rule), Detail: "identity number: " + string(pe.Rule)}
+		}
+		return n, err
+	}
+	return n, nil
+}
+
+func fnPNR(env *Env, args []any) (any, error) {
+	if nilArg(args) {
+		return nil, nil
+	}
+	n, err := parsePNR(env, args[0])
+	if err != nil {
+		return nil, err
+	}
+	return n.String(), nil
+}
+
+func fnPseudonym(env *Env, args []any) (any, error) {
+	if nilArg(args) {
+		return nil, nil
+	}
+	if env.Pseudonymiser == nil {
+		return nil, fmt.Errorf("pseudonym: the plan gives no pseudonymisation key")
+	}
+	n, err := parsePNR(env, args[0])
+	if err != nil {
+		return nil, err
+	}
+	return env.Pseudonymiser.Pseudonym(n), nil
+}
+
+func layouts(args []any) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		s, ok := a.(string)
+		if !ok {
+			return nil, fmt.Errorf("layouts must be text")
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func lexicalReason(err error) error {
+	switch lexical.KindOf(err) {
+	case lexical.KindZeroDate:
+		return &reasonError{Reason: "zero_date", Detail: "a zero date (0000-00-00)"}
+	case lexical.KindInvalidDate:
+		return &reasonError{Reason: "invalid_date", Detail: "not a calendar date"}
+	case lexical.KindNoLayout:
+		return &reasonError{Reason: "date_format", Detail: err.Error()}
+	case lexical.KindBadDecimal:
+		return &reasonError{Reason: "bad_decimal", Detail: err.Error()}
+	case lexical.KindBadInteger, lexical.KindOutOfRange:
+		return &reasonError{Reason: "bad_integer", Detail: err.Error()}
+	}
+	return err
+}
+
+func fnDate(env *Env, args []any) (any, error) {
+	if nilArg(args) {
+		return nil, nil
+	}
+	if d, ok := args[0].(connectors.Date); ok {
+		return d, nil
+	}
+	s, err := textArg("date", args[0])
+	if err != nil {
+		return nil, err
+	}
+	ls, err := layouts(args[1:])
+	if err != nil {
+		return nil, err
+	}
+	d, err := lexical.ParseDate(s, ls)
+	if err != nil {
+		return nil, lexicalReason(err)
+	}
+	return d, nil
+}
+
+func fnDateTime(env *Env, args []any) (any, error) {
+	if nilArg(args) {
+		return nil, nil
+	}
+	if d, ok := args[0].(connectors.LocalDateTime); ok {
+		return d, nil
+	}
+	s, err := textArg("datetime", args[0])
+	if err != nil {
+		return nil, err
+	}
+	ls, err := layouts(args[1:])
+	if err != nil {
+		return nil, err
+	}
+	d, err := lexical.ParseDateTime(s, ls)
+	if err != nil {
+		return nil, lexicalReason(err)
+	}
+	return d, nil
+}
+
+func fnDecimal(env *Env, args []any) (any, error) {
+	if nilArg(args) {
+		return nil, nil
+	}
+	if d, ok := args[0].(connectors.Decimal); ok {
+		return d, nil
+	}
+	s, err := textArg("decimal", args[0])
+	if err != nil {
+		return nil, err
+	}
+	d, err := lexical.ParseDecimal(s)
+	if err != nil {
+		return nil, lexicalReason(err)
+	}
+	return d, nil
+}
+
+func fnInteger(env *Env, args []any) (any, error) {
+	if nilArg(args) {
+		return nil, nil
+	}
+	if n, ok := args[0].(int64); ok {
+		return n, nil
+	}
+	s, err := textArg("integer", args[0])
+	if err != nil {
+		return nil, err
+	}
+	n, err := lexical.ParseInt(s)
+	if err != nil {
+		return nil, lexicalReason(err)
+	}
+	return n, nil
+}
+
+func fnLatin1(env *Env, args []any) (any, error) {
+	if nilArg(args) {
+		return nil, nil
+	}
+	switch x := args[0].(type) {
+	case []byte:
+		return lexical.DecodeWindows1252(x), nil
+	case string:
+		if utf8.ValidString(x) {
+			return x, nil
+		}
+		return lexical.DecodeWindows1252([]byte(x)), nil
+	}
+	return nil, fmt.Errorf("latin1: wants bytes or text, got %s", kindName(args[0]))
+}
+
+func fnRepair(env *Env, args []any) (any, error) {
+	if nilArg(args) {
+		return nil, nil
+	}
+	s, err := textArg("repair", args[0])
+	if err != nil {
+		return nil, err
+	}
+	r, _ := lexical.RepairMojibake(s)
+	return r, nil
+}
+
+func fnStrip(env *Env, args []any) (any, error) {
+	if nilArg(args) {
+		return nil, nil
+	}
+	s, err := textArg("strip", args[0])
+	if err != nil {
+		return nil, err
+	}
+	s = lexical.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	return s, nil
+}
+
+func fnCoalesce(env *Env, args []any) (any, error) {
+	for _, a := range args {
+		if a != nil {
+			return a, nil
+		}
+	}
+	return nil, nil
+}
+
+// exprDetail is the part of an expression's runtime error safe to report:
+// its first line, with quoted text (which may be a value) cut out.
+func exprDetail(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	var b strings.Builder
+	inQuote := false
+	for _, r := range msg {
+		if r == '"' {
+			if !inQuote {
+				b.WriteString(`"…"`)
+			}
+			inQuote = !inQuote
+			continue
+		}
+		if !inQuote {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
