@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/sqlite"
+	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/plans/synth"
 )
@@ -19,7 +19,7 @@ import (
 const demoMarker = ".regflytt-demo"
 
 func newDemoCmd(g *globals) *cobra.Command {
-	var work, planPath string
+	var work, planPath, srcURL, tgtURL string
 	var patients int
 	var seed uint64
 	cmd := &cobra.Command{
@@ -29,7 +29,14 @@ func newDemoCmd(g *globals) *cobra.Command {
 weights stored as text, a few deliberately bad rows) in an SQLite file, runs
 the demo plan against it into a second SQLite file in the receiving schema,
 archives what cannot be transformed, verifies the counts, and prints a summary.
-It exits 0 only if every source record is accounted for.`,
+It exits 0 only if every source record is accounted for.
+
+With --source and --target the demo runs on real servers instead: the
+synthetic registry is written into the --source database (which must be
+empty), then read from it read-only like any legacy platform.`,
+		Example: `  regflytt demo
+  regflytt demo --source mysql://root@127.0.0.1:3306/legacy \
+                --target postgres://postgres@127.0.0.1:5432/receiving`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if work == "" {
@@ -48,8 +55,12 @@ It exits 0 only if every source record is accounted for.`,
 				}
 				return err
 			}
-			srcURL := "sqlite://" + filepath.Join(work, "legacy.db")
-			tgtURL := "sqlite://" + filepath.Join(work, "receiving.db")
+			if srcURL == "" {
+				srcURL = "sqlite://" + filepath.Join(work, "legacy.db")
+			}
+			if tgtURL == "" {
+				tgtURL = "sqlite://" + filepath.Join(work, "receiving.db")
+			}
 			if err := makeDemoSource(cmd, srcURL, patients, seed); err != nil {
 				return err
 			}
@@ -68,6 +79,8 @@ It exits 0 only if every source record is accounted for.`,
 	cmd.Flags().StringVar(&planPath, "plan", filepath.Join("testdata", "plans", "demo.yaml"), "the demo's migration plan")
 	cmd.Flags().IntVar(&patients, "patients", 300, "number of synthetic patients")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the synthetic data: the same seed gives the same registry")
+	cmd.Flags().StringVar(&srcURL, "source", "", "database to write the synthetic legacy registry into, then migrate from (default: an SQLite file in the work directory)")
+	cmd.Flags().StringVar(&tgtURL, "target", "", "receiving database (default: an SQLite file in the work directory)")
 	return cmd
 }
 
@@ -93,18 +106,40 @@ func prepareDemoDir(dir string) error {
 	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by regflytt demo; removed by the next demo\n"), 0o640)
 }
 
+// makeDemoSource writes the synthetic legacy registry; the database must
+// not hold its tables yet, so the demo never mixes into real data.
 func makeDemoSource(cmd *cobra.Command, url string, patients int, seed uint64) error {
-	loc, err := connectors.ParseLocation(url)
-	if err != nil {
-		return err
-	}
-	db, err := sqlite.OpenTarget(cmd.Context(), loc)
+	db, err := all.OpenTarget(cmd.Context(), url)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	snap, err := db.Snapshot(cmd.Context())
+	if err != nil {
+		return err
+	}
+	existing, err := snap.Tables(cmd.Context())
+	snap.Close()
+	if err != nil {
+		return err
+	}
+	for _, t := range synth.DemoTables() {
+		for _, e := range existing {
+			if e.Name == t.Name {
+				return fmt.Errorf("%s already has a table %s: give the demo an empty database", redact(url), t.Name)
+			}
+		}
+	}
 	if _, err := synth.Demo(cmd.Context(), db, synth.DemoConfig{Patients: patients, Seed: seed}); err != nil {
 		return err
 	}
 	return db.Close()
+}
+
+func redact(url string) string {
+	loc, err := connectors.ParseLocation(url)
+	if err != nil {
+		return "(connection)"
+	}
+	return loc.String()
 }
