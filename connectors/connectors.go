@@ -112,3 +112,21 @@ type Tx interface {
 	Commit() error
 	Rollback() error
 }
+
+// LegacyWriter is implemented by targets that can also build a legacy
+// platform, for rehearsals and tests (regflytt synth): tables declared in
+// the dialect's own words, and values a receiving table would refuse.
+// A migration never uses it.
+type LegacyWriter interface {
+	// CreateLegacy creates tables whose columns use Column.SourceType
+	// verbatim as their DDL type when it is set ("date", "varchar(40)
+	// CHARACTER SET latin1", "tinyint(1)"), falling back to the canonical
+	// Type otherwise. Existing tables are an error: a legacy platform is
+	// built once.
+	CreateLegacy(ctx context.Context, tables []Table) error
+	// BeginLegacy starts a write transaction that stores what legacy
+	// platforms hold: no Fit checks, the dialect's permissive mode (MariaDB
+	// sql_mode=''), InvalidDate written as its raw text, []byte written as
+	// raw bytes into text columns where the dialect allows it.
+	BeginLegacy(ctx context.Context) (Tx, error)
+}
