@@ -232,8 +232,10 @@ func ParseType(s string) (Type, error) {
 		t.Kind = map[string]Kind{"datetime": KindDateTime, "timestamptz": KindTimestamp, "time": KindTime}[name]
 		if err = want(1); err == nil && len(args) == 1 {
 			t.Precision = args[0]
-			if t.Precision < 0 || t.Precision > 6 {
-				return Type{}, fmt.Errorf("type %q: fractional seconds must be 0..6", orig)
+			// 7 is SQL Server's datetime2(7); dialects with less refuse it
+			// in their DDL rather than round.
+			if t.Precision < 0 || t.Precision > 7 {
+				return Type{}, fmt.Errorf("type %q: fractional seconds must be 0..7", orig)
 			}
 		}
 	default:

@@ -13,6 +13,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/sqlite"
+	"github.com/regflytt/regflytt/connectors/sqlserver"
 )
 
 // Connector is one dialect's entry points.
@@ -54,6 +55,16 @@ func Connectors() map[string]Connector {
 			},
 			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
 				return mysql.OpenTarget(ctx, l)
+			},
+		},
+		{
+			Scheme:  "sqlserver",
+			Dialect: sqlserver.Dialect{Schema: "dbo"},
+			OpenSource: func(ctx context.Context, l *connectors.Location) (connectors.Source, error) {
+				return sqlserver.OpenSource(ctx, l)
+			},
+			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
+				return sqlserver.OpenTarget(ctx, l)
 			},
 		},
 	}
