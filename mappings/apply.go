@@ -68,6 +68,8 @@ type ValueNote struct {
 	Column, SourceColumn, Reason, Detail string
 	// Value is the source value (NULL when it came from an expression).
 	Value connectors.Value
+	// reads lists the source columns the failed value came from.
+	reads []int
 }
 
 // applyState is what Apply reuses between rows: one program is applied by
@@ -134,7 +136,7 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		if err != nil {
 			f := p.failureOf(err)
 			if p.ValueGranularity && cp.target.Nullable {
-				note := ValueNote{Column: cp.target.Name, Reason: f.reason, Detail: f.detail}
+				note := ValueNote{Column: cp.target.Name, Reason: f.reason, Detail: f.detail, reads: cp.reads}
 				if cp.src >= 0 {
 					note.SourceColumn, note.Value = p.Source.Columns[cp.src].Name, row[cp.src]
 				}
@@ -273,6 +275,11 @@ func orderable(k connectors.Kind) bool {
 	}
 	return false
 }
+
+// Compare orders two canonical values of the same kind, exactly (numbers
+// of different Go types by value). ok is false when they cannot be
+// compared.
+func Compare(a, b connectors.Value) (int, bool) { return compare(a, b) }
 
 // compare orders two canonical values of the same kind.
 func compare(a, b connectors.Value) (int, bool) {

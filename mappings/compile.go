@@ -29,6 +29,10 @@ type TableProgram struct {
 	// ValueGranularity: a bad value is archived alone and its column left
 	// NULL, rather than archiving the whole record.
 	ValueGranularity bool
+	// EAV is set for a form-store source: then Source is the pivot (the
+	// entity's columns and one column per variable) and rows are applied
+	// with ApplyEntity.
+	EAV *EAVProgram
 
 	cols   []columnProgram
 	person *columnProgram
@@ -56,6 +60,8 @@ type columnProgram struct {
 	rules   []compiledRule
 	// scale pads decimals to the target's scale (-1 when not a decimal).
 	scale int
+	// reads lists the source (or pivot) columns the value comes from.
+	reads []int
 }
 
 type compiledRule struct {
@@ -133,13 +139,20 @@ type compiler struct {
 	ds    *Diagnostics
 	st    *connectors.Table
 	used  map[string]bool
+	eav   *EAVProgram
 }
 
 func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *TableProgram {
 	tm, ds := c.tm, c.ds
-	st := src[tm.Source.Value]
-	if st == nil && tm.Source.IsSet() {
-		ds.add(tm.Source.Pos, "M001", "source table %s does not exist in the source database%s", tm.Source.Value, suggest(tm.Source.Value, tableNames(src)))
+	var st *connectors.Table
+	var eav *EAVProgram
+	if tm.EAV != nil {
+		st, eav = c.pivot(src)
+	} else {
+		st = src[tm.Source.Value]
+		if st == nil && tm.Source.IsSet() {
+			ds.add(tm.Source.Pos, "M001", "source table %s does not exist in the source database%s", tm.Source.Value, suggest(tm.Source.Value, tableNames(src)))
+		}
 	}
 	tt := target.Table(tm.Target.Value)
 	if tt == nil && tm.Target.IsSet() {
@@ -152,8 +165,8 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 	if st == nil || tt == nil || len(tm.Columns) == 0 {
 		return nil // reported above, or ParseFile reported the missing columns
 	}
-	c.st, c.used = st, map[string]bool{}
-	tp := &TableProgram{Mapping: tm, Source: st, Target: tt, env: c.env, ValueGranularity: tm.Granularity.Value == "value"}
+	c.st, c.used, c.eav = st, map[string]bool{}, eav
+	tp := &TableProgram{Mapping: tm, Source: st, Target: tt, EAV: eav, env: c.env, ValueGranularity: tm.Granularity.Value == "value"}
 
 	byTarget := map[string]*ColumnMapping{}
 	for _, cm := range tm.Columns {
@@ -187,6 +200,10 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 		tp.person = &p
 	}
 
+	if eav != nil {
+		c.eavCoverage(tp)
+		return tp
+	}
 	for name, p := range tm.DropPos {
 		if st.Column(name) == nil {
 			ds.add(p, "M003", "dropped column %s is not in source table %s", name, st.Name)
@@ -243,6 +260,7 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 			return cp
 		}
 		c.used[cm.From.Value] = true
+		cp.reads = []int{cp.src}
 		sourceKind = st.Columns[cp.src].Type.Kind
 	case cm.Expr.IsSet():
 		ce, err := compileExpr(cm.Expr, columnNames(st), c.env)
@@ -252,6 +270,7 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 		}
 		for _, name := range ce.read {
 			c.used[name] = true
+			cp.reads = append(cp.reads, st.ColumnIndex(name))
 		}
 		cp.expr, cp.convert = ce, true
 	case cm.Value != nil:
@@ -279,7 +298,14 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 		}
 		cp.codelist, cp.convert = cl, true
 		if v := cm.CodeListVersion; v.IsSet() {
-			if i := st.ColumnIndex(v.Value); i >= 0 {
+			if c.eav != nil && v.Value == c.tm.EAV.Version.Value && cm.From.IsSet() {
+				// In a form store the version belongs to each value row:
+				// that of the variable this column reads.
+				cp.clVersion = st.ColumnIndex(cm.From.Value + versionSuffix)
+				if cp.clVersion < 0 {
+					ds.add(v.Pos, "C004", "%s is not a variable with a version", cm.From.Value)
+				}
+			} else if i := st.ColumnIndex(v.Value); i >= 0 {
 				cp.clVersion = i
 				c.used[v.Value] = true
 			} else if cl != nil && cl.Versions[v.Value] != nil {

@@ -29,9 +29,14 @@ type File struct {
 
 // TableMapping says how one source table becomes one target table.
 type TableMapping struct {
-	Pos     Pos
-	Target  Str
-	Source  Str
+	Pos    Pos
+	Target Str
+	// Source names the source table (source: name or source: {table:
+	// name}); for an EAV source, its entities table.
+	Source Str
+	// EAV, when set, pivots entity-attribute-value rows into one target
+	// row per entity.
+	EAV     *EAVSource
 	Key     []Str
 	Columns []*ColumnMapping
 	// Drop maps deliberately unmapped source columns to the reason.
@@ -44,6 +49,28 @@ type TableMapping struct {
 	// Granularity is "record" (default: one bad value archives the whole
 	// record) or "value" (the value is archived, the target gets NULL).
 	Granularity Str
+}
+
+// EAVSource is a form store: an entities table with one row per
+// registration and a values table with one row per (entity, variable):
+//
+//	source:
+//	  eav:
+//	    entities: formular_instans  # keyed by its primary key (one column)
+//	    values: formular_varde
+//	    entity: instans_id          # column of values referring to the entity
+//	    attribute: variabel         # column of values naming the variable
+//	    value: varde                # column of values holding the value (text)
+//	    version: variabel_version   # optional: the variable's version
+//
+// Columns read entity columns and variables by name. A value row is a
+// source record of its own: it migrates with its entity, is archived
+// (variable_not_mapped, duplicate_value, orphan, or its entity's reason),
+// or is excluded with its patient.
+type EAVSource struct {
+	Pos                               Pos
+	Entities, Values                  Str
+	Entity, Attribute, Value, Version Str
 }
 
 // ColumnMapping gives one target column its value. The value goes through
@@ -116,7 +143,7 @@ func parseFile(path string, root *yaml.Node) (*File, Diagnostics) {
 		tf := ReadFields(path, tn, &ds, "a table mapping")
 		tm := &TableMapping{Pos: tf.Pos(), Drop: map[string]Str{}, DropPos: map[string]Pos{}}
 		tm.Target = tf.Required("target")
-		tm.Source = tf.Required("source")
+		parseSource(tf, tm, &ds)
 		tm.Key = tf.Strs("key")
 		tm.Granularity = tf.Str("granularity")
 		if g := tm.Granularity; g.IsSet() && g.Value != "record" && g.Value != "value" {
@@ -236,4 +263,40 @@ func parseRules(path string, n *yaml.Node, ds *Diagnostics) []Rule {
 		rules = append(rules, r)
 	}
 	return rules
+}
+
+// parseSource reads source: as a table name, {table: name} or {eav: …}.
+func parseSource(tf *Fields, tm *TableMapping, ds *Diagnostics) {
+	n := tf.Node("source")
+	if n == nil {
+		if tf.ok {
+			ds.add(tf.Pos(), "Y003", "missing field %q", "source")
+		}
+		return
+	}
+	if n.Kind == yaml.ScalarNode {
+		tm.Source = tf.Str("source")
+		return
+	}
+	sf := ReadFields(tf.File(), n, ds, "source")
+	if sf.Node("table") != nil {
+		tm.Source = sf.Required("table")
+	}
+	if en := sf.Node("eav"); en != nil {
+		ef := ReadFields(tf.File(), en, ds, "eav")
+		e := &EAVSource{Pos: ef.Pos()}
+		e.Entities = ef.Required("entities")
+		e.Values = ef.Required("values")
+		e.Entity = ef.Required("entity")
+		e.Attribute = ef.Required("attribute")
+		e.Value = ef.Required("value")
+		e.Version = ef.Str("version")
+		ef.Done()
+		tm.EAV = e
+		tm.Source = e.Entities
+	}
+	if (sf.Node("table") == nil) == (tm.EAV == nil) && sf.ok {
+		ds.add(sf.Pos(), "Y003", "source needs exactly one of table or eav")
+	}
+	sf.Done()
 }

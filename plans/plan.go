@@ -84,9 +84,12 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 	p.RCOCurrent = rco.Required("current")
 	p.RCOFuture = rco.Required("future")
 	rco.Done()
-	src := sub(f, "source")
-	p.SourceURL = src.Str("url")
-	src.Done()
+	// The source may come from --source alone.
+	if f.Node("source") != nil {
+		src := sub(f, "source")
+		p.SourceURL = src.Str("url")
+		src.Done()
+	}
 	tgt := sub(f, "target")
 	p.TargetURL = tgt.Str("url")
 	p.TargetSchema = tgt.Required("schema")

@@ -179,10 +179,26 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 
 	ledger := verify.NewLedger()
 	sort.Slice(catalog, func(i, j int) bool { return catalog[i].Name < catalog[j].Name })
+	consumed := map[string]bool{}
+	for _, tp := range prog.Tables {
+		w := &writer{r: r, ctx: ctx, snap: snap, tgt: tgt, arc: arc, ledger: ledger, tp: tp}
+		if tp.EAV != nil {
+			err = w.entities()
+			consumed[tp.EAV.Entities.Name], consumed[tp.EAV.Values.Name] = true, true
+		} else {
+			err = w.table(tp.Source)
+			consumed[tp.Source.Name] = true
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	for i := range catalog {
-		t := &catalog[i]
-		tp := prog.ForSource(t.Name)
-		if err := r.table(ctx, snap, tgt, arc, t, tp, ledger); err != nil {
+		if consumed[catalog[i].Name] {
+			continue
+		}
+		w := &writer{r: r, ctx: ctx, snap: snap, tgt: tgt, arc: arc, ledger: ledger}
+		if err := w.table(&catalog[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -253,100 +269,6 @@ func (r *runner) requireEmpty(ctx context.Context, tgt connectors.Target, prog *
 		}
 	}
 	return nil
-}
-
-// table moves one source table: each keyset batch of source rows becomes
-// one target transaction.
-func (r *runner) table(ctx context.Context, snap connectors.Snapshot, tgt connectors.Target, arc *archive.Writer, t *connectors.Table, tp *mappings.TableProgram, ledger *verify.Ledger) error {
-	total := t.RowEstimate
-	if total < 0 {
-		if n, err := snap.Count(ctx, t.Name); err == nil {
-			total = n
-		}
-	}
-	r.opts.Progress.Table(t.Name, total)
-	defer r.opts.Progress.TableDone()
-
-	opts := connectors.ScanOptions{BatchSize: r.batch}
-	targetName := ""
-	keyIdx := primaryKeyIndex(t)
-	optOutList := tp == nil && r.plan.OptOutTable.Value == t.Name
-	if tp != nil {
-		opts.Key = tp.Key
-		targetName = tp.Target.Name
-		keyIdx = tp.KeyIndex
-	} else if !optOutList {
-		r.log.Warn("source table has no mapping: archiving all its records", "table", t.Name, "reason", ReasonTableNotMapped)
-		if len(t.PrimaryKey) == 0 {
-			return fmt.Errorf("source table %s has no mapping and no primary key: map it, or give it a key in a mapping so it can be read in order", t.Name)
-		}
-	}
-	tl := ledger.Table(t.Name, targetName)
-	rows, err := snap.Scan(ctx, t, opts)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", t.Name, err)
-	}
-	defer rows.Close()
-
-	var out [][]connectors.Value
-	pending := 0
-	flush := func() error {
-		if tp != nil && len(out) > 0 {
-			if err := r.write(ctx, tgt, tp.Target, out); err != nil {
-				return err
-			}
-			ledger.Written[tp.Target.Name] += int64(len(out))
-		}
-		r.opts.Progress.Add(pending)
-		out, pending = out[:0], 0
-		return nil
-	}
-	for rows.Next() {
-		row := rows.Row()
-		pending++
-		switch {
-		case optOutList:
-			tl.Exclude(ReasonOptOutList)
-		case tp == nil:
-			if err := arc.Add(t, archive.Record{Key: pick(row, keyIdx), Reason: ReasonTableNotMapped, Values: row}); err != nil {
-				return err
-			}
-			tl.Archive(ReasonTableNotMapped)
-		default:
-			o := tp.Apply(row)
-			switch o.Kind {
-			case mappings.Migrated:
-				out = append(out, o.Row)
-				tl.Migrate()
-				for _, vn := range o.Values {
-					vr := archive.Value{Key: pick(row, keyIdx), Column: vn.Column, SourceColumn: vn.SourceColumn, Reason: vn.Reason, Detail: vn.Detail, Value: vn.Value}
-					if err := arc.AddValue(t, vr); err != nil {
-						return err
-					}
-					tl.ArchiveValue(vn.Reason)
-				}
-			case mappings.Archived:
-				rec := archive.Record{Key: pick(row, keyIdx), Reason: o.Reason, Column: o.Column, SourceColumn: o.SourceColumn, Detail: o.Detail, Values: row}
-				if err := arc.Add(t, rec); err != nil {
-					return err
-				}
-				tl.Archive(o.Reason)
-			case mappings.Excluded:
-				tl.Exclude(o.Reason)
-			default:
-				return fmt.Errorf("table %s: mapping gave no outcome", t.Name)
-			}
-		}
-		if pending >= r.batch {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", t.Name, err)
-	}
-	return flush()
 }
 
 func (r *runner) write(ctx context.Context, tgt connectors.Target, t *connectors.Table, rows [][]connectors.Value) error {

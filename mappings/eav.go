@@ -1,0 +1,302 @@
+package mappings
+
+import (
+	"sort"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Reasons for value rows of a form store.
+const (
+	// ReasonVariableNotMapped archives the value of a variable no column
+	// reads (a retired variable, say): kept, never dropped.
+	ReasonVariableNotMapped = "variable_not_mapped"
+	// ReasonDuplicateValue archives a second value of the same variable
+	// for the same entity; the first, in key order, is the one migrated.
+	ReasonDuplicateValue = "duplicate_value"
+	// ReasonOrphan archives a value row whose entity does not exist.
+	ReasonOrphan = "orphan"
+)
+
+// versionSuffix names the pivot column holding a variable's version.
+const versionSuffix = "#version"
+
+// EAVProgram is the compiled form-store part of a table program.
+type EAVProgram struct {
+	Entities, Values *connectors.Table
+	// EntityKey is the position of the entity's key in an entity row.
+	EntityKey int
+	// Entity, Attribute, Value and Version are positions in a value row
+	// (Version -1 when there is none).
+	Entity, Attribute, Value, Version int
+	// ValuesKey orders the values table by entity first, so that it can be
+	// read alongside the entities in one pass.
+	ValuesKey []string
+	// ValuesKeyIndex gives each ValuesKey column's position in a value row.
+	ValuesKeyIndex []int
+
+	nEntityCols int
+	vars        map[string]int // variable -> pivot column
+	versions    map[string]int // variable -> pivot column of its version
+	dropped     map[string]string
+}
+
+// Variables lists the variables the mapping reads, sorted.
+func (e *EAVProgram) Variables() []string {
+	out := make([]string, 0, len(e.vars))
+	for v := range e.vars {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Dropped reports whether a variable is listed under drop:, and why.
+func (e *EAVProgram) Dropped(variable string) (string, bool) {
+	r, ok := e.dropped[variable]
+	return r, ok
+}
+
+// pivot builds the virtual source table of an EAV mapping: the entity
+// table's columns, then one text column per variable the mapping reads
+// (and its version, when the source has versions).
+func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *EAVProgram) {
+	e, ds := c.tm.EAV, c.ds
+	ents, vals := src[e.Entities.Value], src[e.Values.Value]
+	for _, s := range []Str{e.Entities, e.Values} {
+		if src[s.Value] == nil && s.IsSet() {
+			ds.add(s.Pos, "M001", "source table %s does not exist in the source database%s", s.Value, suggest(s.Value, tableNames(src)))
+		}
+	}
+	if ents == nil || vals == nil {
+		return nil, nil
+	}
+	p := &EAVProgram{Entities: ents, Values: vals, Version: -1, vars: map[string]int{}, versions: map[string]int{}, dropped: map[string]string{}}
+	if len(ents.PrimaryKey) != 1 {
+		ds.add(e.Entities.Pos, "M009", "entities table %s needs a primary key of one column, the entity's id", ents.Name)
+		return nil, nil
+	}
+	p.EntityKey = ents.ColumnIndex(ents.PrimaryKey[0])
+	col := func(s Str) int {
+		if !s.IsSet() {
+			return -1
+		}
+		i := vals.ColumnIndex(s.Value)
+		if i < 0 {
+			ds.add(s.Pos, "M003", "values table %s has no column %s%s", vals.Name, s.Value, suggest(s.Value, columnNames(vals)))
+		}
+		return i
+	}
+	p.Entity, p.Attribute, p.Value, p.Version = col(e.Entity), col(e.Attribute), col(e.Value), col(e.Version)
+	if p.Entity < 0 || p.Attribute < 0 || p.Value < 0 || (e.Version.IsSet() && p.Version < 0) {
+		return nil, nil
+	}
+	p.ValuesKey = []string{e.Entity.Value}
+	for _, k := range vals.PrimaryKey {
+		if k != e.Entity.Value {
+			p.ValuesKey = append(p.ValuesKey, k)
+		}
+	}
+	if len(p.ValuesKey) == 1 {
+		p.ValuesKey = append(p.ValuesKey, e.Attribute.Value)
+	}
+	for _, k := range p.ValuesKey {
+		p.ValuesKeyIndex = append(p.ValuesKeyIndex, vals.ColumnIndex(k))
+	}
+
+	pivot := &connectors.Table{Name: ents.Name, PrimaryKey: ents.PrimaryKey, RowEstimate: ents.RowEstimate}
+	pivot.Columns = append(pivot.Columns, ents.Columns...)
+	p.nEntityCols = len(ents.Columns)
+	valueCol := vals.Columns[p.Value]
+	addVar := func(name string) {
+		if _, ok := p.vars[name]; ok || ents.Column(name) != nil {
+			return
+		}
+		p.vars[name] = len(pivot.Columns)
+		pivot.Columns = append(pivot.Columns, connectors.Column{Name: name, Type: valueCol.Type, SourceType: valueCol.SourceType, Charset: valueCol.Charset, Nullable: true})
+		if p.Version >= 0 {
+			vc := vals.Columns[p.Version]
+			p.versions[name] = len(pivot.Columns)
+			pivot.Columns = append(pivot.Columns, connectors.Column{Name: name + versionSuffix, Type: vc.Type, SourceType: vc.SourceType, Nullable: true})
+		}
+	}
+	mappings := append([]*ColumnMapping{}, c.tm.Columns...)
+	if c.tm.Person != nil {
+		mappings = append(mappings, c.tm.Person)
+	}
+	for _, cm := range mappings {
+		switch {
+		case cm.From.IsSet():
+			addVar(cm.From.Value)
+		case cm.Expr.IsSet():
+			for _, name := range identifiers(cm.Expr.Value) {
+				addVar(name)
+			}
+		}
+	}
+	for name, reason := range c.tm.Drop {
+		if ents.Column(name) == nil && vals.Column(name) == nil {
+			p.dropped[name] = reason.Value
+		}
+	}
+	return pivot, p
+}
+
+// identifiers lists the names an expression reads that are not
+// functions: the columns and variables it needs. A syntax error yields
+// nothing here; compiling the expression reports it.
+func identifiers(src string) []string {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil
+	}
+	funcs := map[string]bool{"col": true}
+	for _, f := range Functions() {
+		funcs[f.Name] = true
+	}
+	v := &identVisitor{funcs: funcs}
+	ast.Walk(&tree.Node, v)
+	return v.names
+}
+
+type identVisitor struct {
+	funcs map[string]bool
+	names []string
+}
+
+func (v *identVisitor) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if !v.funcs[n.Value] && n.Value != "$env" {
+			v.names = append(v.names, n.Value)
+		}
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && id.Value == "col" && len(n.Arguments) == 1 {
+			if s, ok := n.Arguments[0].(*ast.StringNode); ok {
+				v.names = append(v.names, s.Value)
+			}
+		}
+	}
+}
+
+// eavCoverage checks what a form-store mapping leaves behind: entity
+// columns and values-table columns that are neither read nor dropped.
+func (c *compiler) eavCoverage(tp *TableProgram) {
+	e, tm, ds := tp.EAV, c.tm, c.ds
+	for _, col := range e.Entities.Columns {
+		if !c.used[col.Name] && tm.Drop[col.Name].Value == "" {
+			ds.warn(tm.Source.Pos, "M010", "entity column %s.%s is neither mapped nor dropped: its values are not migrated (list it under drop: with a reason)", e.Entities.Name, col.Name)
+		}
+	}
+	structural := map[int]bool{e.Entity: true, e.Attribute: true, e.Value: true, e.Version: true}
+	for i, col := range e.Values.Columns {
+		if structural[i] || tm.Drop[col.Name].Value != "" {
+			continue
+		}
+		ds.warn(tm.Source.Pos, "M010", "values column %s.%s is not migrated (list it under drop: with a reason)", e.Values.Name, col.Name)
+	}
+	for name := range e.vars {
+		if _, both := e.dropped[name]; both {
+			ds.add(tm.DropPos[name], "M010", "variable %s is both mapped and dropped", name)
+		}
+	}
+	tp.Key = e.Entities.PrimaryKey
+	tp.KeyIndex = []int{e.EntityKey}
+}
+
+
+// EntityOutcome is what ApplyEntity made of one entity and its value rows.
+type EntityOutcome struct {
+	// Entity is the outcome of the entity record; when migrated, its Row
+	// is the target row.
+	Entity Outcome
+	// Values holds one outcome per value row, in the order given.
+	Values []Outcome
+}
+
+// ApplyEntity pivots one entity's value rows (given in values-key order)
+// and transforms the result. Every value row gets an outcome of its own:
+// it migrates with its entity when a column used it, is archived when no
+// column reads its variable, when it repeats a variable, or with its
+// entity's reason, and is excluded with an opted-out patient. Like Apply
+// it is pure and not safe for concurrent use.
+func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connectors.Value) EntityOutcome {
+	e := p.EAV
+	pivot := make([]connectors.Value, len(p.Source.Columns))
+	copy(pivot, entity)
+	filled := make([]bool, len(p.Source.Columns))
+	fate := make([]int, len(values)) // pivot column filled, or -1 not mapped, -2 duplicate
+	for i, vr := range values {
+		name, _ := connectors.FormatValue(vr[e.Attribute])
+		idx, ok := e.vars[name]
+		switch {
+		case !ok:
+			fate[i] = -1
+		case filled[idx]:
+			fate[i] = -2
+		default:
+			fate[i], filled[idx] = idx, true
+			pivot[idx] = vr[e.Value]
+			if vi, ok := e.versions[name]; ok {
+				pivot[vi] = vr[e.Version]
+			}
+		}
+	}
+	o := p.Apply(pivot)
+	out := EntityOutcome{Entity: o, Values: make([]Outcome, len(values))}
+
+	// Under value granularity a failed column archives the value row it
+	// read, unless another column used that value successfully.
+	failedCols := map[string]bool{}
+	failed := map[int]ValueNote{}
+	for _, n := range o.Values {
+		failedCols[n.Column] = true
+		if len(n.reads) == 1 {
+			failed[n.reads[0]] = n
+		}
+	}
+	used := map[int]bool{}
+	if len(failed) > 0 {
+		for i := range p.cols {
+			if failedCols[p.cols[i].target.Name] {
+				continue
+			}
+			for _, r := range p.cols[i].reads {
+				used[r] = true
+			}
+		}
+	}
+	for i, f := range fate {
+		vo := &out.Values[i]
+		switch {
+		case o.Kind == Excluded:
+			*vo = Outcome{Kind: Excluded, Reason: o.Reason}
+		case f == -1:
+			name, _ := connectors.FormatValue(values[i][e.Attribute])
+			detail := "no column reads variable " + name
+			if why, ok := e.dropped[name]; ok {
+				detail = "variable " + name + " is dropped: " + why
+			}
+			*vo = Outcome{Kind: Archived, Reason: ReasonVariableNotMapped, Detail: detail}
+		case f == -2:
+			*vo = Outcome{Kind: Archived, Reason: ReasonDuplicateValue, Detail: "a second value of the same variable for this entity"}
+		case o.Kind == Archived:
+			*vo = Outcome{Kind: Archived, Reason: o.Reason, Column: o.Column, SourceColumn: o.SourceColumn, Detail: "its entity is archived: " + o.Detail}
+		default:
+			if n, bad := failed[f]; bad && !used[f] {
+				*vo = Outcome{Kind: Archived, Reason: n.Reason, Column: n.Column, SourceColumn: n.SourceColumn, Detail: n.Detail}
+			} else {
+				*vo = Outcome{Kind: Migrated}
+			}
+		}
+	}
+	return out
+}
+
+// Orphan is the outcome of a value row whose entity does not exist.
+func Orphan(entityTable string) Outcome {
+	return Outcome{Kind: Archived, Reason: ReasonOrphan, Detail: "no entity with this id in " + entityTable}
+}

@@ -1,0 +1,163 @@
+package mappings
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+const eavSchema = `platform: test
+tables:
+  - name: registration
+    primary_key: [registration_id]
+    columns:
+      - {name: registration_id, type: bigint}
+      - {name: weight_kg, type: "decimal(5,1)"}
+      - {name: smoking, type: varchar(10)}
+      - {name: registered, type: date, not_null: true}
+`
+
+func eavCatalog() []connectors.Table {
+	return []connectors.Table{{
+		Name: "instans", PrimaryKey: []string{"id"},
+		Columns: []connectors.Column{col("id", "integer", false), col("datum", "varchar(10)", true)},
+	}, {
+		Name: "varde", PrimaryKey: []string{"id"},
+		Columns: []connectors.Column{col("id", "integer", false), col("instans_id", "integer", false),
+			col("variabel", "varchar(20)", false), col("varde", "text", true), col("ver", "integer", true)},
+	}}
+}
+
+func eavProgram(t *testing.T, granularity string) *TableProgram {
+	t.Helper()
+	mapping := `codelists:
+  - name: smoking
+    versions:
+      "1": {"1": current, "2": never}
+      "2": {J: current, N: never}
+tables:
+  - target: registration
+    granularity: ` + granularity + `
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde, version: ver}
+    columns:
+      registration_id: id
+      registered: {expr: date(datum)}
+      weight_kg: {expr: decimal(vikt)}
+      smoking: {from: rok, codelist: {name: smoking, version: ver}}
+    drop: {gammal: retired in 2015}
+`
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", eavSchema))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", mapping))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	prog, ds := Compile([]*File{f}, eavCatalog(), schema, testEnv(t))
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(prog.Tables) != 1 || prog.Tables[0].EAV == nil {
+		t.Fatal("no EAV program")
+	}
+	if got := strings.Join(prog.Tables[0].EAV.Variables(), ","); got != "rok,vikt" {
+		t.Fatalf("variables %s, want rok,vikt", got)
+	}
+	return prog.Tables[0]
+}
+
+func val(id int64, v string, value connectors.Value, ver int64) []connectors.Value {
+	return []connectors.Value{id, int64(1), v, value, ver}
+}
+
+func TestApplyEntity(t *testing.T) {
+	tp := eavProgram(t, "record")
+	entity := []connectors.Value{int64(1), "2024-03-01"}
+	values := [][]connectors.Value{
+		val(10, "gammal", "x", 1),  // retired variable: archived, not lost
+		val(11, "rok", "2", 1),     // old code-list version
+		val(12, "vikt", "72,5", 1), // decimal comma
+		val(13, "vikt", "80", 1),   // a second weight for the same form
+	}
+	eo := tp.ApplyEntity(entity, values)
+	if eo.Entity.Kind != Migrated {
+		t.Fatalf("entity %v %s %s", eo.Entity.Kind, eo.Entity.Reason, eo.Entity.Detail)
+	}
+	want := []string{"archived:variable_not_mapped", "migrated:", "migrated:", "archived:duplicate_value"}
+	for i, w := range want {
+		if got := eo.Values[i].Kind.String() + ":" + eo.Values[i].Reason; got != w {
+			t.Errorf("value row %d: %s, want %s", i, got, w)
+		}
+	}
+	if !strings.Contains(eo.Values[0].Detail, "retired in 2015") {
+		t.Errorf("the drop reason is not carried: %q", eo.Values[0].Detail)
+	}
+	row := eo.Entity.Row
+	if row[1] != connectors.Decimal("72.5") || row[2] != "never" || row[3] != (connectors.Date{Year: 2024, Month: 3, Day: 1}) {
+		t.Fatalf("target row %v", row)
+	}
+
+	// One bad value under record granularity archives the entity and all
+	// its values, each with the reason.
+	bad := [][]connectors.Value{val(11, "rok", "F", 2), val(12, "vikt", "72,5", 1)}
+	eo = tp.ApplyEntity(entity, bad)
+	if eo.Entity.Kind != Archived || eo.Entity.Reason != "code_unmapped" {
+		t.Fatalf("entity %v %s", eo.Entity.Kind, eo.Entity.Reason)
+	}
+	for i, vo := range eo.Values {
+		if vo.Kind != Archived || vo.Reason != "code_unmapped" {
+			t.Errorf("value %d: %v %s", i, vo.Kind, vo.Reason)
+		}
+	}
+}
+
+func TestApplyEntityValueGranularity(t *testing.T) {
+	tp := eavProgram(t, "value")
+	entity := []connectors.Value{int64(1), "2024-03-01"}
+	values := [][]connectors.Value{val(11, "rok", "F", 2), val(12, "vikt", "72,5", 1)}
+	eo := tp.ApplyEntity(entity, values)
+	if eo.Entity.Kind != Migrated {
+		t.Fatalf("entity %v %s", eo.Entity.Kind, eo.Entity.Reason)
+	}
+	if eo.Values[0].Kind != Archived || eo.Values[0].Reason != "code_unmapped" || eo.Values[1].Kind != Migrated {
+		t.Fatalf("values %+v", eo.Values)
+	}
+	if eo.Entity.Row[2] != nil || eo.Entity.Row[1] != connectors.Decimal("72.5") {
+		t.Fatalf("row %v", eo.Entity.Row)
+	}
+}
+
+func TestApplyEntityOptOutExcludesEveryValue(t *testing.T) {
+	dir := t.TempDir()
+	schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", eavSchema))
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    person: pnr
+    columns:
+      registration_id: id
+      registered: {expr: date(datum)}
+`))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	prog, ds := Compile([]*File{f}, eavCatalog(), schema, testEnv(t, "19121212-1212"))
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	eo := prog.Tables[0].ApplyEntity([]connectors.Value{int64(1), "2024-03-01"},
+		[][]connectors.Value{val(1, "pnr", "121212+1212", 1), val(2, "annat", "x", 1)})
+	if eo.Entity.Kind != Excluded {
+		t.Fatalf("entity %v", eo.Entity.Kind)
+	}
+	for i, vo := range eo.Values {
+		if vo.Kind != Excluded || vo.Detail != "" {
+			t.Errorf("value %d of an opted-out patient: %v %q", i, vo.Kind, vo.Detail)
+		}
+	}
+}

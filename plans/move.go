@@ -1,0 +1,277 @@
+package plans
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// writer moves the records of one program (or of one unmapped table):
+// it applies the mapping, batches target rows, archives and counts.
+type writer struct {
+	r      *runner
+	ctx    context.Context
+	snap   connectors.Snapshot
+	tgt    connectors.Target
+	arc    *archive.Writer
+	ledger *verify.Ledger
+	// tp is nil for a source table no mapping reads.
+	tp *mappings.TableProgram
+
+	out     [][]connectors.Value
+	pending int
+}
+
+// flush writes the batch's target rows in one transaction.
+func (w *writer) flush() error {
+	if w.tp != nil && len(w.out) > 0 {
+		if err := w.r.write(w.ctx, w.tgt, w.tp.Target, w.out); err != nil {
+			return err
+		}
+		w.ledger.Written[w.tp.Target.Name] += int64(len(w.out))
+	}
+	w.r.opts.Progress.Add(w.pending)
+	w.out, w.pending = w.out[:0], 0
+	return nil
+}
+
+// maybeFlush flushes when a batch of source records has an outcome.
+func (w *writer) maybeFlush() error {
+	if w.pending >= w.r.batch {
+		return w.flush()
+	}
+	return nil
+}
+
+// record accounts for one source record's outcome: target row, archive,
+// or a count only.
+func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, keyIdx []int, o mappings.Outcome) error {
+	w.pending++
+	switch o.Kind {
+	case mappings.Migrated:
+		if o.Row != nil {
+			w.out = append(w.out, o.Row)
+		}
+		tl.Migrate()
+		for _, vn := range o.Values {
+			vr := archive.Value{Key: pick(row, keyIdx), Column: vn.Column, SourceColumn: vn.SourceColumn, Reason: vn.Reason, Detail: vn.Detail, Value: vn.Value}
+			if err := w.arc.AddValue(t, vr); err != nil {
+				return err
+			}
+			tl.ArchiveValue(vn.Reason)
+		}
+	case mappings.Archived:
+		rec := archive.Record{Key: pick(row, keyIdx), Reason: o.Reason, Column: o.Column, SourceColumn: o.SourceColumn, Detail: o.Detail, Values: row}
+		if err := w.arc.Add(t, rec); err != nil {
+			return err
+		}
+		tl.Archive(o.Reason)
+	case mappings.Excluded:
+		tl.Exclude(o.Reason)
+	default:
+		return fmt.Errorf("table %s: the mapping gave no outcome", t.Name)
+	}
+	return nil
+}
+
+// table moves one source table: through its program, or, with none,
+// into the archive whole (or counted as the opt-out list).
+func (w *writer) table(t *connectors.Table) error {
+	r := w.r
+	total := t.RowEstimate
+	if total < 0 {
+		if n, err := w.snap.Count(w.ctx, t.Name); err == nil {
+			total = n
+		}
+	}
+	r.opts.Progress.Table(t.Name, total)
+	defer r.opts.Progress.TableDone()
+
+	opts := connectors.ScanOptions{BatchSize: r.batch}
+	target, keyIdx := "", primaryKeyIndex(t)
+	optOutList := w.tp == nil && r.plan.OptOutTable.Value == t.Name
+	switch {
+	case w.tp != nil:
+		opts.Key, target, keyIdx = w.tp.Key, w.tp.Target.Name, w.tp.KeyIndex
+	case optOutList:
+	default:
+		r.log.Warn("source table has no mapping: archiving all its records", "table", t.Name, "reason", ReasonTableNotMapped)
+		if len(t.PrimaryKey) == 0 {
+			return fmt.Errorf("source table %s has no mapping and no primary key: map it, or give it a key in a mapping so it can be read in order", t.Name)
+		}
+	}
+	tl := w.ledger.Table(t.Name, target)
+	rows, err := w.snap.Scan(w.ctx, t, opts)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		row := rows.Row()
+		var o mappings.Outcome
+		switch {
+		case w.tp != nil:
+			o = w.tp.Apply(row)
+		case optOutList:
+			o = mappings.Outcome{Kind: mappings.Excluded, Reason: ReasonOptOutList}
+		default:
+			o = mappings.Outcome{Kind: mappings.Archived, Reason: ReasonTableNotMapped}
+		}
+		if err := w.record(t, tl, row, keyIdx, o); err != nil {
+			return err
+		}
+		if err := w.maybeFlush(); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	return w.flush()
+}
+
+// entities moves a form store: the entities table and the values table,
+// both read in entity order in one pass, each entity with its values.
+// Memory holds one entity's values at a time.
+func (w *writer) entities() error {
+	e := w.tp.EAV
+	r := w.r
+	total := e.Entities.RowEstimate
+	if total < 0 {
+		if n, err := w.snap.Count(w.ctx, e.Entities.Name); err == nil {
+			total = n
+		}
+	}
+	r.opts.Progress.Table(e.Entities.Name, total)
+	defer r.opts.Progress.TableDone()
+
+	etl := w.ledger.Table(e.Entities.Name, w.tp.Target.Name)
+	vtl := w.ledger.Table(e.Values.Name, w.tp.Target.Name)
+	ents, err := w.snap.Scan(w.ctx, e.Entities, connectors.ScanOptions{BatchSize: r.batch})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", e.Entities.Name, err)
+	}
+	defer ents.Close()
+	vals, err := w.snap.Scan(w.ctx, e.Values, connectors.ScanOptions{BatchSize: r.batch, Key: e.ValuesKey})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", e.Values.Name, err)
+	}
+	defer vals.Close()
+
+	vs := &valueStream{rows: vals, table: e.Values, entity: e.Entity}
+	entKey := []int{e.EntityKey}
+	var group [][]connectors.Value
+	for ents.Next() {
+		entity := copyRow(ents.Row())
+		id := entity[e.EntityKey]
+		// Values of ids below this entity's have no entity: orphans.
+		group = group[:0]
+		for {
+			v, c, err := vs.peek(id)
+			if err != nil {
+				return err
+			}
+			if v == nil || c > 0 {
+				break
+			}
+			vs.take()
+			if c < 0 {
+				if err := w.record(e.Values, vtl, v, e.ValuesKeyIndex, mappings.Orphan(e.Entities.Name)); err != nil {
+					return err
+				}
+				continue
+			}
+			group = append(group, v)
+		}
+		eo := w.tp.ApplyEntity(entity, group)
+		if err := w.record(e.Entities, etl, entity, entKey, eo.Entity); err != nil {
+			return err
+		}
+		for i, v := range group {
+			vo := eo.Values[i]
+			vo.Row = nil
+			if err := w.record(e.Values, vtl, v, e.ValuesKeyIndex, vo); err != nil {
+				return err
+			}
+		}
+		if err := w.maybeFlush(); err != nil {
+			return err
+		}
+	}
+	if err := ents.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", e.Entities.Name, err)
+	}
+	// What is left has no entity.
+	for {
+		v, _, err := vs.peek(nil)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			break
+		}
+		vs.take()
+		if err := w.record(e.Values, vtl, v, e.ValuesKeyIndex, mappings.Orphan(e.Entities.Name)); err != nil {
+			return err
+		}
+	}
+	return w.flush()
+}
+
+// valueStream reads a values table one row ahead, so that the rows of one
+// entity can be taken while the next entity's stay.
+type valueStream struct {
+	rows   connectors.Rows
+	table  *connectors.Table
+	entity int
+	next   []connectors.Value
+	prev   connectors.Value
+	done   bool
+}
+
+// peek returns the next value row and how its entity compares with id
+// (-1 below, 0 equal, 1 above), or nil at the end. With id nil the
+// comparison is 0.
+func (s *valueStream) peek(id connectors.Value) ([]connectors.Value, int, error) {
+	if s.next == nil && !s.done {
+		if s.rows.Next() {
+			s.next = copyRow(s.rows.Row())
+			cur := s.next[s.entity]
+			// The merge needs both tables in one order; a database
+			// collation that orders text ids differently from Go would
+			// silently misplace values, so it is checked, not assumed.
+			if s.prev != nil {
+				if c, ok := mappings.Compare(s.prev, cur); !ok || c > 0 {
+					return nil, 0, fmt.Errorf("values table %s is not in entity order as regflytt compares ids; entity ids must be integers or binary-collated text", s.table.Name)
+				}
+			}
+			s.prev = cur
+		} else {
+			if err := s.rows.Err(); err != nil {
+				return nil, 0, fmt.Errorf("read %s: %w", s.table.Name, err)
+			}
+			s.done = true
+		}
+	}
+	if s.next == nil {
+		return nil, 0, nil
+	}
+	if id == nil {
+		return s.next, 0, nil
+	}
+	c, ok := mappings.Compare(s.next[s.entity], id)
+	if !ok {
+		return nil, 0, fmt.Errorf("values table %s: an entity id cannot be compared with the entities table's key (different types)", s.table.Name)
+	}
+	return s.next, c, nil
+}
+
+func (s *valueStream) take() { s.next = nil }
+
+func copyRow(row []connectors.Value) []connectors.Value {
+	return append([]connectors.Value(nil), row...)
+}
