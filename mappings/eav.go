@@ -207,7 +207,6 @@ func (c *compiler) eavCoverage(tp *TableProgram) {
 	tp.KeyIndex = []int{e.EntityKey}
 }
 
-
 // EntityOutcome is what ApplyEntity made of one entity and its value rows.
 type EntityOutcome struct {
 	// Entity is the outcome of the entity record; when migrated, its Row
