@@ -33,6 +33,11 @@ type TableProgram struct {
 	// entity's columns and one column per variable) and rows are applied
 	// with ApplyEntity.
 	EAV *EAVProgram
+	// Merge is set when this program's migrated rows are merged with
+	// others' (or with each other) before they are written; Member is this
+	// program's index in Merge.Members.
+	Merge  *MergeProgram
+	Member int
 
 	cols   []columnProgram
 	person *columnProgram
@@ -107,20 +112,42 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 	}
 	sourceUsed := map[string]Pos{}
 	targetUsed := map[string]bool{}
+	add := func(tm *TableMapping) *TableProgram {
+		c := &compiler{tm: tm, lists: lists, env: env, ds: &ds}
+		tp := c.table(srcByName, target)
+		if tp == nil {
+			return nil
+		}
+		names := []string{tp.Source.Name}
+		if tp.EAV != nil {
+			names = append(names, tp.EAV.Values.Name)
+		}
+		for _, n := range names {
+			if first, dup := sourceUsed[n]; dup {
+				ds.add(tm.Source.Pos, "M011", "source table %s is already mapped at %s: each source record needs exactly one outcome", n, first)
+				return nil
+			}
+			sourceUsed[n] = tm.Source.Pos
+		}
+		targetUsed[tp.Target.Name] = true
+		prog.Tables = append(prog.Tables, tp)
+		return tp
+	}
 	for _, f := range files {
 		for _, tm := range f.Tables {
-			c := &compiler{tm: tm, lists: lists, env: env, ds: &ds}
-			tp := c.table(srcByName, target)
-			if tp == nil {
-				continue
+			members := tm.Members
+			if len(members) == 0 {
+				members = []*TableMapping{tm}
 			}
-			if first, dup := sourceUsed[tp.Source.Name]; dup {
-				ds.add(tm.Source.Pos, "M011", "source table %s is already mapped at %s: each source record needs exactly one outcome", tp.Source.Name, first)
-				continue
+			var tps []*TableProgram
+			for _, m := range members {
+				if tp := add(m); tp != nil {
+					tps = append(tps, tp)
+				}
 			}
-			sourceUsed[tp.Source.Name] = tm.Source.Pos
-			targetUsed[tp.Target.Name] = true
-			prog.Tables = append(prog.Tables, tp)
+			if len(tm.Merge) > 0 && len(tps) == len(members) {
+				compileMerge(tm, tps, &ds)
+			}
 		}
 	}
 	for _, t := range target.Tables {

@@ -49,6 +49,13 @@ type TableMapping struct {
 	// Granularity is "record" (default: one bad value archives the whole
 	// record) or "value" (the value is archived, the target gets NULL).
 	Granularity Str
+	// Merge names target columns that identify the same record: rows with
+	// equal values there become one target row (see MergeProgram).
+	Merge []Str
+	// Members are the sub-registers of a main register (sources:), each a
+	// table mapping of its own into this target, with a Precedence.
+	Members    []*TableMapping
+	Precedence int
 }
 
 // EAVSource is a form store: an entities table with one row per
@@ -143,32 +150,27 @@ func parseFile(path string, root *yaml.Node) (*File, Diagnostics) {
 		tf := ReadFields(path, tn, &ds, "a table mapping")
 		tm := &TableMapping{Pos: tf.Pos(), Drop: map[string]Str{}, DropPos: map[string]Pos{}}
 		tm.Target = tf.Required("target")
-		parseSource(tf, tm, &ds)
-		tm.Key = tf.Strs("key")
-		tm.Granularity = tf.Str("granularity")
-		if g := tm.Granularity; g.IsSet() && g.Value != "record" && g.Value != "value" {
-			ds.add(g.Pos, "Y001", "granularity must be record or value")
-		}
-		if pn := tf.Node("person"); pn != nil {
-			tm.Person = parseColumn(path, &yaml.Node{Kind: yaml.ScalarNode, Value: "person", Line: pn.Line, Column: pn.Column}, pn, &ds)
-		}
-		tf.Str("description")
-		keys, vals := tf.Pairs("columns")
-		if tf.Node("columns") == nil {
-			ds.add(tf.Pos(), "Y003", "missing field %q", "columns")
-		}
-		for i, k := range keys {
-			tm.Columns = append(tm.Columns, parseColumn(path, k, vals[i], &ds))
-		}
-		dk, dv := tf.Pairs("drop")
-		for i, k := range dk {
-			reason := Str{Value: dv[i].Value, Pos: PosOf(path, dv[i])}
-			if dv[i].Kind != yaml.ScalarNode || dv[i].Value == "" {
-				ds.add(PosOf(path, dv[i]), "Y003", "dropping %s needs a reason (drop: {column: why})", k.Value)
+		tm.Merge = tf.Strs("merge")
+		if members := tf.Seq("sources"); members != nil {
+			for _, mn := range members {
+				mf := ReadFields(path, mn, &ds, "a source of a merged mapping")
+				m := &TableMapping{Pos: mf.Pos(), Target: tm.Target, Drop: map[string]Str{}, DropPos: map[string]Pos{}}
+				parseSource(mf, m, &ds)
+				m.Precedence = mf.Int("precedence", 0)
+				parseBody(path, mf, m, &ds)
+				mf.Done()
+				tm.Members = append(tm.Members, m)
 			}
-			tm.Drop[k.Value] = reason
-			tm.DropPos[k.Value] = PosOf(path, k)
+			if len(tm.Merge) == 0 {
+				ds.add(tf.Pos(), "Y003", "sources: needs merge: [target columns] that identify the same record")
+			}
+			tf.Str("description")
+			tf.Done()
+			file.Tables = append(file.Tables, tm)
+			continue
 		}
+		parseSource(tf, tm, &ds)
+		parseBody(path, tf, tm, &ds)
 		tf.Done()
 		file.Tables = append(file.Tables, tm)
 	}
@@ -299,4 +301,34 @@ func parseSource(tf *Fields, tm *TableMapping, ds *Diagnostics) {
 		ds.add(sf.Pos(), "Y003", "source needs exactly one of table or eav")
 	}
 	sf.Done()
+}
+
+// parseBody reads what every table mapping has: key, granularity,
+// person, columns, drop.
+func parseBody(path string, f *Fields, tm *TableMapping, ds *Diagnostics) {
+	tm.Key = f.Strs("key")
+	tm.Granularity = f.Str("granularity")
+	if g := tm.Granularity; g.IsSet() && g.Value != "record" && g.Value != "value" {
+		ds.add(g.Pos, "Y001", "granularity must be record or value")
+	}
+	if pn := f.Node("person"); pn != nil {
+		tm.Person = parseColumn(path, &yaml.Node{Kind: yaml.ScalarNode, Value: "person", Line: pn.Line, Column: pn.Column}, pn, ds)
+	}
+	f.Str("description")
+	keys, vals := f.Pairs("columns")
+	if f.Node("columns") == nil {
+		ds.add(f.Pos(), "Y003", "missing field %q", "columns")
+	}
+	for i, k := range keys {
+		tm.Columns = append(tm.Columns, parseColumn(path, k, vals[i], ds))
+	}
+	dk, dv := f.Pairs("drop")
+	for i, k := range dk {
+		reason := Str{Value: dv[i].Value, Pos: PosOf(path, dv[i])}
+		if dv[i].Kind != yaml.ScalarNode || dv[i].Value == "" {
+			ds.add(PosOf(path, dv[i]), "Y003", "dropping %s needs a reason (drop: {column: why})", k.Value)
+		}
+		tm.Drop[k.Value] = reason
+		tm.DropPos[k.Value] = PosOf(path, k)
+	}
 }

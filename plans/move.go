@@ -21,6 +21,8 @@ type writer struct {
 	ledger *verify.Ledger
 	// tp is nil for a source table no mapping reads.
 	tp *mappings.TableProgram
+	// spill takes the migrated rows of a merged program.
+	spill *spill
 
 	out     [][]connectors.Value
 	pending int
@@ -53,6 +55,13 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	w.pending++
 	switch o.Kind {
 	case mappings.Migrated:
+		if w.tp != nil && w.tp.Merge != nil && o.Row != nil {
+			// Counted when the merge decides its outcome.
+			if err := w.spill.add(w.ctx, w.tp, o.Row, copyRow(row), pick(row, keyIdx)); err != nil {
+				return err
+			}
+			break
+		}
 		if o.Row != nil {
 			w.out = append(w.out, o.Row)
 		}
@@ -274,4 +283,41 @@ func (s *valueStream) take() { s.next = nil }
 
 func copyRow(row []connectors.Value) []connectors.Value {
 	return append([]connectors.Value(nil), row...)
+}
+
+// merge writes the merged rows of a merge program and accounts for every
+// candidate record: migrated (merged) or archived (merge_conflict).
+func (w *writer) merge(m *mappings.MergeProgram) error {
+	w.r.opts.Progress.Table(m.Target.Name+" (merge)", -1)
+	defer w.r.opts.Progress.TableDone()
+	err := w.spill.groups(w.ctx, m, func(group []candidate) error {
+		cands := make([]mappings.Candidate, len(group))
+		for i, c := range group {
+			cands[i] = mappings.Candidate{Member: c.member, Row: c.target}
+		}
+		row, outs := m.Merge(cands)
+		w.out = append(w.out, row)
+		for i, c := range group {
+			tp := m.Members[c.member]
+			tl := w.ledger.Table(tp.Source.Name, tp.Target.Name)
+			o := outs[i]
+			if o.Kind == mappings.Migrated {
+				tl.Migrate()
+				continue
+			}
+			rec := archive.Record{Key: c.key, Reason: o.Reason, Column: o.Column, Detail: o.Detail, Values: c.source}
+			if err := w.arc.Add(tp.Source, rec); err != nil {
+				return err
+			}
+			tl.Archive(o.Reason)
+		}
+		if len(w.out) >= w.r.batch {
+			return w.flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return w.flush()
 }

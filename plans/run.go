@@ -180,8 +180,23 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	ledger := verify.NewLedger()
 	sort.Slice(catalog, func(i, j int) bool { return catalog[i].Name < catalog[j].Name })
 	consumed := map[string]bool{}
+	var sp *spill
 	for _, tp := range prog.Tables {
-		w := &writer{r: r, ctx: ctx, snap: snap, tgt: tgt, arc: arc, ledger: ledger, tp: tp}
+		if tp.Merge != nil && sp == nil {
+			if sp, err = newSpill(ctx); err != nil {
+				return nil, err
+			}
+			defer sp.Close()
+		}
+	}
+	merges := map[*mappings.MergeProgram]bool{}
+	var mergeOrder []*mappings.MergeProgram
+	for _, tp := range prog.Tables {
+		if tp.Merge != nil && !merges[tp.Merge] {
+			merges[tp.Merge] = true
+			mergeOrder = append(mergeOrder, tp.Merge)
+		}
+		w := &writer{r: r, ctx: ctx, snap: snap, tgt: tgt, arc: arc, ledger: ledger, tp: tp, spill: sp}
 		if tp.EAV != nil {
 			err = w.entities()
 			consumed[tp.EAV.Entities.Name], consumed[tp.EAV.Values.Name] = true, true
@@ -190,6 +205,12 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 			consumed[tp.Source.Name] = true
 		}
 		if err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range mergeOrder {
+		w := &writer{r: r, ctx: ctx, snap: snap, tgt: tgt, arc: arc, ledger: ledger, tp: m.Members[0], spill: sp}
+		if err := w.merge(m); err != nil {
 			return nil, err
 		}
 	}

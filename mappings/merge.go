@@ -1,0 +1,126 @@
+package mappings
+
+import (
+	"fmt"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// ReasonMergeConflict archives a record whose value differs from the one a
+// higher-precedence record gave the same target row: it is kept, in its
+// source shape, rather than overwrite or be overwritten silently.
+const ReasonMergeConflict = "merge_conflict"
+
+// MergeProgram merges the rows that several source records make of the
+// same registration (a main register's sub-registers, or duplicate
+// registrations within one table) into one target row:
+//
+//   - target: visit
+//     merge: [patient, visit_date]   # target columns identifying the registration
+//     sources:
+//   - {source: delreg_a, precedence: 1, columns: {…}}
+//   - {source: delreg_b, precedence: 2, columns: {…}}
+//
+// Records are taken in precedence order (lower first), then by source,
+// then in key order. The first gives the row; each next one fills the
+// columns still NULL if none of its values differs from the row so far,
+// and is then migrated (merged); one that differs is archived whole with
+// merge_conflict and gives nothing. A record whose merge columns hold a
+// NULL is a registration of its own.
+type MergeProgram struct {
+	Target *connectors.Table
+	// Key names the merge columns; KeyIndex their positions in a target
+	// row.
+	Key      []string
+	KeyIndex []int
+	// Members are the programs whose migrated rows are merged.
+	Members []*TableProgram
+}
+
+// Candidate is one migrated row waiting to be merged: which member made it
+// and the target row.
+type Candidate struct {
+	Member int
+	Row    []connectors.Value
+}
+
+func compileMerge(tm *TableMapping, members []*TableProgram, ds *Diagnostics) {
+	m := &MergeProgram{Target: members[0].Target, Members: members}
+	for _, k := range tm.Merge {
+		i := m.Target.ColumnIndex(k.Value)
+		if i < 0 {
+			ds.add(k.Pos, "M015", "merge column %s is not a column of %s%s", k.Value, m.Target.Name, suggest(k.Value, columnNames(m.Target)))
+			continue
+		}
+		m.Key, m.KeyIndex = append(m.Key, k.Value), append(m.KeyIndex, i)
+	}
+	seen := map[int]bool{}
+	for i, tp := range members {
+		if tp.EAV != nil {
+			// A form store's value rows follow their entity's outcome,
+			// which a merge decides only later; not built yet.
+			ds.add(tp.Mapping.Source.Pos, "M017", "a form store (eav) cannot be merged yet: pivot it into its own table")
+		}
+		tp.Merge, tp.Member = m, i
+		if len(members) > 1 && seen[tp.Mapping.Precedence] {
+			ds.add(tp.Mapping.Pos, "M016", "two sources have precedence %d: say which wins", tp.Mapping.Precedence)
+		}
+		seen[tp.Mapping.Precedence] = true
+	}
+}
+
+// MergeKey gives the encoded merge key of a target row, and false when a
+// merge column is NULL (the row then merges with nothing).
+func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
+	key := make([]connectors.Value, len(m.KeyIndex))
+	for i, j := range m.KeyIndex {
+		if row[j] == nil {
+			return nil, false, nil
+		}
+		key[i] = row[j]
+	}
+	b, err := connectors.AppendRow(nil, key)
+	return b, true, err
+}
+
+// Merge merges the candidates of one registration, given in precedence
+// order, into one target row and gives each candidate's outcome.
+func (m *MergeProgram) Merge(cands []Candidate) ([]connectors.Value, []Outcome) {
+	outs := make([]Outcome, len(cands))
+	if len(cands) == 0 {
+		return nil, outs
+	}
+	row := append([]connectors.Value(nil), cands[0].Row...)
+	from := make([]int, len(row)) // which candidate gave each column
+	outs[0] = Outcome{Kind: Migrated}
+	for i := 1; i < len(cands); i++ {
+		c := cands[i]
+		conflict := -1
+		for j, v := range c.Row {
+			if v != nil && row[j] != nil && !sameValue(v, row[j]) {
+				conflict = j
+				break
+			}
+		}
+		if conflict >= 0 {
+			src := m.Members[cands[from[conflict]].Member].Source.Name
+			outs[i] = Outcome{Kind: Archived, Reason: ReasonMergeConflict, Column: m.Target.Columns[conflict].Name,
+				Detail: fmt.Sprintf("differs from the value a record of %s (precedence %d) gave this registration", src, m.Members[cands[from[conflict]].Member].Mapping.Precedence)}
+			continue
+		}
+		for j, v := range c.Row {
+			if row[j] == nil && v != nil {
+				row[j], from[j] = v, i
+			}
+		}
+		outs[i] = Outcome{Kind: Migrated, Detail: "merged"}
+	}
+	return row, outs
+}
+
+// sameValue compares canonical values exactly, by their encoding.
+func sameValue(a, b connectors.Value) bool {
+	x, err1 := connectors.AppendValue(nil, a)
+	y, err2 := connectors.AppendValue(nil, b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
+}

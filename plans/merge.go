@@ -1,0 +1,188 @@
+package plans
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/sqlite"
+	"github.com/regflytt/regflytt/mappings"
+)
+
+// spill keeps the candidate rows of merged mappings on disk, in an
+// embedded SQLite file, and reads them back in merge-key order: grouping
+// registrations needs memory for one registration, not for the register.
+type spill struct {
+	dir    string
+	db     *sqlite.DB
+	tables map[*mappings.MergeProgram]*spillTable
+}
+
+type spillTable struct {
+	t    connectors.Table
+	rows [][]connectors.Value
+	seq  int64
+}
+
+// spillSize is how many candidate rows are written per transaction.
+const spillSize = 5000
+
+func newSpill(ctx context.Context) (*spill, error) {
+	dir, err := os.MkdirTemp("", "regflytt-merge-")
+	if err != nil {
+		return nil, fmt.Errorf("merge spill: %w", err)
+	}
+	loc, err := connectors.ParseLocation("sqlite://" + filepath.Join(dir, "spill.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	db, err := sqlite.OpenTarget(ctx, loc)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("merge spill: %w", err)
+	}
+	return &spill{dir: dir, db: db, tables: map[*mappings.MergeProgram]*spillTable{}}, nil
+}
+
+func (s *spill) Close() error {
+	err := s.db.Close()
+	if rerr := os.RemoveAll(s.dir); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+func (s *spill) table(ctx context.Context, m *mappings.MergeProgram) (*spillTable, error) {
+	if st, ok := s.tables[m]; ok {
+		return st, nil
+	}
+	bytesT := connectors.Type{Kind: connectors.KindBytes}
+	intT := connectors.Type{Kind: connectors.KindInt, Bits: 64}
+	st := &spillTable{t: connectors.Table{
+		Name:       fmt.Sprintf("merge_%d", len(s.tables)),
+		PrimaryKey: []string{"mkey", "prec", "member", "seq"},
+		Columns: []connectors.Column{
+			{Name: "mkey", Type: bytesT}, {Name: "prec", Type: intT}, {Name: "member", Type: intT},
+			{Name: "seq", Type: intT}, {Name: "payload", Type: bytesT},
+		},
+	}}
+	if err := s.db.Create(ctx, []connectors.Table{st.t}); err != nil {
+		return nil, fmt.Errorf("merge spill: %w", err)
+	}
+	s.tables[m] = st
+	return st, nil
+}
+
+// add spills one candidate: its target row, and its source row and key,
+// kept in case the merge archives it.
+func (s *spill) add(ctx context.Context, tp *mappings.TableProgram, target, source, key []connectors.Value) error {
+	st, err := s.table(ctx, tp.Merge)
+	if err != nil {
+		return err
+	}
+	st.seq++
+	mkey, ok, err := tp.Merge.MergeKey(target)
+	if err != nil {
+		return fmt.Errorf("merge key of %s: %w", tp.Source.Name, err)
+	}
+	if !ok {
+		// A NULL in the merge columns: a registration of its own. 0xff
+		// cannot start an encoded row of fewer than 255 values.
+		mkey = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64([]byte{0xff}, uint64(tp.Member)), uint64(st.seq))
+	}
+	payload, err := connectors.AppendRow(nil, target)
+	if err == nil {
+		payload, err = connectors.AppendRow(payload, source)
+	}
+	if err == nil {
+		payload, err = connectors.AppendRow(payload, key)
+	}
+	if err != nil {
+		return fmt.Errorf("merge spill of %s: %w", tp.Source.Name, err)
+	}
+	st.rows = append(st.rows, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload})
+	if len(st.rows) >= spillSize {
+		return s.flush(ctx, st)
+	}
+	return nil
+}
+
+func (s *spill) flush(ctx context.Context, st *spillTable) error {
+	if len(st.rows) == 0 {
+		return nil
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("merge spill: %w", err)
+	}
+	if _, err := tx.Write(ctx, &st.t, st.rows); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("merge spill: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("merge spill: %w", err)
+	}
+	st.rows = st.rows[:0]
+	return nil
+}
+
+// candidate is one spilled row, decoded.
+type candidate struct {
+	member              int
+	target, source, key []connectors.Value
+}
+
+// groups reads a merge program's candidates back in merge-key order and
+// calls fn with each registration's candidates, in precedence order.
+func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func([]candidate) error) error {
+	st, ok := s.tables[m]
+	if !ok {
+		return nil // no candidate at all
+	}
+	if err := s.flush(ctx, st); err != nil {
+		return err
+	}
+	snap, err := s.db.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("merge spill: %w", err)
+	}
+	defer snap.Close()
+	rows, err := snap.Scan(ctx, &st.t, connectors.ScanOptions{})
+	if err != nil {
+		return fmt.Errorf("merge spill: %w", err)
+	}
+	defer rows.Close()
+	var group []candidate
+	var key []byte
+	for rows.Next() {
+		r := rows.Row()
+		mkey, _ := r[0].([]byte)
+		payload, _ := r[4].([]byte)
+		c := candidate{member: int(r[2].(int64))}
+		rest := payload
+		for _, dst := range []*[]connectors.Value{&c.target, &c.source, &c.key} {
+			if *dst, rest, err = connectors.DecodeRow(rest); err != nil {
+				return fmt.Errorf("merge spill: %w", err)
+			}
+		}
+		if group != nil && string(mkey) != string(key) {
+			if err := fn(group); err != nil {
+				return err
+			}
+			group = group[:0]
+		}
+		key = append(key[:0], mkey...)
+		group = append(group, c)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("merge spill: %w", err)
+	}
+	if len(group) > 0 {
+		return fn(group)
+	}
+	return nil
+}

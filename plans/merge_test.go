@@ -1,0 +1,168 @@
+package plans_test
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A main register with two sub-registers reporting the same patients under
+// different identity formats: the same registration merges into one row,
+// gaps are filled by the lower precedence, a differing value is archived
+// as merge_conflict, an exact duplicate merges, and every record of both
+// sub-registers is accounted for.
+func TestRunMergedSubRegisters(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	src, err := all.OpenTarget(ctx, srcURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum"), textCol("vikt"), intCol("langd")}
+	tables := []connectors.Table{
+		{Name: "delreg_a", PrimaryKey: []string{"id"}, Columns: cols},
+		{Name: "delreg_b", PrimaryKey: []string{"id"}, Columns: cols},
+	}
+	if err := src.Create(ctx, tables); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][][]connectors.Value{
+		"delreg_a": {
+			{int64(1), "19121212-1212", "2024-01-01", "70", nil},  // gives the row
+			{int64(2), "19121212-1212", "2024-01-01", "70", nil},  // exact duplicate: merges
+			{int64(3), "19121212-1212", nil, "60", nil},           // no date: a registration of its own
+		},
+		"delreg_b": {
+			{int64(1), "121212+1212", "2024-01-01", nil, int64(180)}, // fills the height
+			{int64(2), "121212+1212", "2024-01-01", "71", nil},       // differs: merge_conflict
+			{int64(3), "121212+1212", "2024-02-01", "72", int64(181)}, // only in b
+		},
+	}
+	for i := range tables {
+		tx, err := src.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Write(ctx, &tables[i], rows[tables[i].Name]); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src.Close()
+
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    columns:
+      - {name: patient, type: varchar(12), not_null: true}
+      - {name: visit_date, type: date}
+      - {name: weight_kg, type: "decimal(5,1)"}
+      - {name: height_cm, type: smallint}
+`)
+	member := `
+        columns:
+          patient: {expr: pnr(personnr)}
+          visit_date: {expr: date(datum)}
+          weight_kg: {expr: decimal(vikt)}
+          height_cm: langd
+        drop: {id: registration number of the sub-register}`
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [patient, visit_date]
+    sources:
+      - source: delreg_a
+        precedence: 1`+member+`
+      - source: delreg_b
+        precedence: 2`+member+`
+`)
+	plan := write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
+register: {id: m, name: Merge test}
+system: {current: a, chosen: b}
+cpua: {current: A, future: B}
+rco: {current: A, future: B}
+target: {schema: schema.yaml}
+mappings: [m.yaml]
+archive: {dir: archive}
+run: {reference_date: 2026-01-01}
+`)
+	tgtURL := "sqlite://" + filepath.Join(dir, "t.db")
+	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	got := map[string]string{}
+	for _, tc := range rep.Tables {
+		got[tc.Source] = summary(tc.Migrated, tc.Archived, tc.Excluded, tc.ArchivedBy)
+	}
+	wantLedger := map[string]string{
+		"delreg_a": summary(3, 0, 0, map[string]int64{}),
+		"delreg_b": summary(2, 1, 0, map[string]int64{"merge_conflict": 1}),
+	}
+	for table, w := range wantLedger {
+		if got[table] != w {
+			t.Errorf("%s: %s, want %s", table, got[table], w)
+		}
+	}
+	tgt, err := all.OpenSource(ctx, tgtURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	snap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tables2, _ := snap.Tables(ctx)
+	var visit *connectors.Table
+	for i := range tables2 {
+		if tables2[i].Name == "visit" {
+			visit = &tables2[i]
+		}
+	}
+	rs, err := snap.Scan(ctx, visit, connectors.ScanOptions{Key: []string{"patient", "visit_date", "weight_kg"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rs.Next() {
+		r := rs.Row()
+		out = append(out, fmtRow(r))
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	want := []string{
+		"191212121212  60.0 ",              // no date: merged with nothing
+		"191212121212 2024-01-01 70.0 180", // a1, a2 (duplicate) and b1 (height)
+		"191212121212 2024-02-01 72.0 181", // only in b
+	}
+	if strings.Join(out, "|") != strings.Join(want, "|") {
+		t.Errorf("target rows %q, want %q", out, want)
+	}
+}
+
+func fmtRow(r []connectors.Value) string {
+	s := ""
+	for i, v := range r {
+		if i > 0 {
+			s += " "
+		}
+		t, _ := connectors.FormatValue(v)
+		s += t
+	}
+	return s
+}
