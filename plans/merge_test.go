@@ -35,13 +35,13 @@ func TestRunMergedSubRegisters(t *testing.T) {
 	}
 	rows := map[string][][]connectors.Value{
 		"delreg_a": {
-			{int64(1), "19121212-1212", "2024-01-01", "70", nil},  // gives the row
-			{int64(2), "19121212-1212", "2024-01-01", "70", nil},  // exact duplicate: merges
-			{int64(3), "19121212-1212", nil, "60", nil},           // no date: a registration of its own
+			{int64(1), "19121212-1212", "2024-01-01", "70", nil}, // gives the row
+			{int64(2), "19121212-1212", "2024-01-01", "70", nil}, // exact duplicate: merges
+			{int64(3), "19121212-1212", nil, "60", nil},          // no date: a registration of its own
 		},
 		"delreg_b": {
-			{int64(1), "121212+1212", "2024-01-01", nil, int64(180)}, // fills the height
-			{int64(2), "121212+1212", "2024-01-01", "71", nil},       // differs: merge_conflict
+			{int64(1), "121212+1212", "2024-01-01", nil, int64(180)},  // fills the height
+			{int64(2), "121212+1212", "2024-01-01", "71", nil},        // differs: merge_conflict
 			{int64(3), "121212+1212", "2024-02-01", "72", int64(181)}, // only in b
 		},
 	}
