@@ -109,3 +109,11 @@ func KeysetCondition(quoted []string, rowValues bool, placeholder func(i int) st
 	}
 	return strings.Join(ors, " OR ")
 }
+
+// ValueChecker is implemented by dialects that cannot hold some values
+// Type.Fit allows (MariaDB's DOUBLE has no -0.0). Runs check migrated rows
+// with it before writing, so such a value archives its own record with a
+// named rule instead of failing a whole batch at the server.
+type ValueChecker interface {
+	CheckValue(c *Column, v Value) error
+}
