@@ -2,6 +2,7 @@ package plans
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/regflytt/regflytt/archive"
@@ -53,6 +54,9 @@ func (w *writer) maybeFlush() error {
 // or a count only.
 func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, keyIdx []int, o mappings.Outcome) error {
 	w.pending++
+	if o.Kind == mappings.Migrated && o.Row != nil {
+		o = w.checkTarget(o)
+	}
 	switch o.Kind {
 	case mappings.Migrated:
 		if w.tp != nil && w.tp.Merge != nil && o.Row != nil {
@@ -85,6 +89,29 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 		return fmt.Errorf("table %s: the mapping gave no outcome", t.Name)
 	}
 	return nil
+}
+
+// checkTarget turns a migrated row the receiving dialect cannot hold
+// (what Type.Fit allows but, say, MariaDB does not) into an archived
+// record naming the column and the rule, before it can fail a batch.
+func (w *writer) checkTarget(o mappings.Outcome) mappings.Outcome {
+	vc, ok := w.tgt.Dialect().(connectors.ValueChecker)
+	if !ok {
+		return o
+	}
+	t := w.tp.Target
+	for i, v := range o.Row {
+		if err := vc.CheckValue(&t.Columns[i], v); err != nil {
+			reason, detail := "target_rejects", err.Error()
+			var fe *connectors.FitError
+			if errors.As(err, &fe) {
+				reason, detail = string(fe.Rule), fe.Detail
+			}
+			return mappings.Outcome{Kind: mappings.Archived, Reason: reason, Column: t.Columns[i].Name,
+				Detail: w.tgt.Dialect().Name() + " cannot hold this value: " + detail}
+		}
+	}
+	return o
 }
 
 // table moves one source table: through its program, or, with none,
