@@ -160,13 +160,14 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 
 // compiler compiles one table mapping.
 type compiler struct {
-	tm    *TableMapping
-	lists map[string]*CodeList
-	env   *Env
-	ds    *Diagnostics
-	st    *connectors.Table
-	used  map[string]bool
-	eav   *EAVProgram
+	tm      *TableMapping
+	lists   map[string]*CodeList
+	env     *Env
+	ds      *Diagnostics
+	st      *connectors.Table
+	used    map[string]bool
+	eav     *EAVProgram
+	catalog map[string]*connectors.Table
 }
 
 func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *TableProgram {
@@ -192,7 +193,8 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 	if st == nil || tt == nil || len(tm.Columns) == 0 {
 		return nil // reported above, or ParseFile reported the missing columns
 	}
-	c.st, c.used, c.eav = st, map[string]bool{}, eav
+	c.st, c.used, c.eav, c.catalog = st, map[string]bool{}, eav, src
+	c.checkLookupSpecs(src)
 	tp := &TableProgram{Mapping: tm, Source: st, Target: tt, EAV: eav, env: c.env, ValueGranularity: tm.Granularity.Value == "value"}
 
 	byTarget := map[string]*ColumnMapping{}
@@ -290,6 +292,7 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 		cp.reads = []int{cp.src}
 		sourceKind = st.Columns[cp.src].Type.Kind
 	case cm.Expr.IsSet():
+		c.checkLookups(cm.Expr, c.catalog)
 		ce, err := compileExpr(cm.Expr, columnNames(st), c.env)
 		if err != nil {
 			ds.add(cm.Expr.Pos, "M013", "expression: %v", err)

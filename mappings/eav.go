@@ -149,9 +149,18 @@ func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *
 // functions: the columns and variables it needs. A syntax error yields
 // nothing here; compiling the expression reports it.
 func identifiers(src string) []string {
+	return walkExpr(src).names
+}
+
+// lookupCalls lists an expression's lookup() calls with literal names.
+func lookupCalls(src string) []lookupCall {
+	return walkExpr(src).lookups
+}
+
+func walkExpr(src string) *identVisitor {
 	tree, err := parser.Parse(src)
 	if err != nil {
-		return nil
+		return &identVisitor{}
 	}
 	funcs := map[string]bool{"col": true}
 	for _, f := range Functions() {
@@ -159,12 +168,13 @@ func identifiers(src string) []string {
 	}
 	v := &identVisitor{funcs: funcs}
 	ast.Walk(&tree.Node, v)
-	return v.names
+	return v
 }
 
 type identVisitor struct {
-	funcs map[string]bool
-	names []string
+	funcs   map[string]bool
+	names   []string
+	lookups []lookupCall
 }
 
 func (v *identVisitor) Visit(node *ast.Node) {
@@ -174,9 +184,24 @@ func (v *identVisitor) Visit(node *ast.Node) {
 			v.names = append(v.names, n.Value)
 		}
 	case *ast.CallNode:
-		if id, ok := n.Callee.(*ast.IdentifierNode); ok && id.Value == "col" && len(n.Arguments) == 1 {
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return
+		}
+		if id.Value == "col" && len(n.Arguments) == 1 {
 			if s, ok := n.Arguments[0].(*ast.StringNode); ok {
 				v.names = append(v.names, s.Value)
+			}
+		}
+		if id.Value == "lookup" && len(n.Arguments) >= 3 {
+			name, _ := n.Arguments[0].(*ast.StringNode)
+			col, _ := n.Arguments[2].(*ast.StringNode)
+			if name != nil {
+				call := lookupCall{name: name.Value}
+				if col != nil {
+					call.column = col.Value
+				}
+				v.lookups = append(v.lookups, call)
 			}
 		}
 	}

@@ -56,6 +56,26 @@ type TableMapping struct {
 	// table mapping of its own into this target, with a Precedence.
 	Members    []*TableMapping
 	Precedence int
+	// Lookups name small reference tables expressions read with
+	// lookup(name, key, column).
+	Lookups []*LookupSpec
+}
+
+// LookupSpec declares a reference table read into memory, keyed by one
+// column:
+//
+//	lookups:
+//	  unit: {table: vardenhet, key: id}
+//
+// Expressions then read lookup("unit", vardenhet_id, "region"): the
+// region of the care unit the row refers to. A key that is not there
+// archives the record (lookup_missing) unless a fourth argument gives a
+// default. Reference tables are small; a big one belongs in a select:
+// source with a JOIN, so the database does the work.
+type LookupSpec struct {
+	Pos        Pos
+	Name       Str
+	Table, Key Str
 }
 
 // EAVSource is a form store: an entities table with one row per
@@ -310,6 +330,14 @@ func parseBody(path string, f *Fields, tm *TableMapping, ds *Diagnostics) {
 	tm.Granularity = f.Str("granularity")
 	if g := tm.Granularity; g.IsSet() && g.Value != "record" && g.Value != "value" {
 		ds.add(g.Pos, "Y001", "granularity must be record or value")
+	}
+	lk, lv := f.Pairs("lookups")
+	for i, k := range lk {
+		lf := ReadFields(path, lv[i], ds, "a lookup")
+		l := &LookupSpec{Pos: PosOf(path, k), Name: Str{Value: k.Value, Pos: PosOf(path, k)}}
+		l.Table, l.Key = lf.Required("table"), lf.Required("key")
+		lf.Done()
+		tm.Lookups = append(tm.Lookups, l)
 	}
 	if pn := f.Node("person"); pn != nil {
 		tm.Person = parseColumn(path, &yaml.Node{Kind: yaml.ScalarNode, Value: "person", Line: pn.Line, Column: pn.Column}, pn, ds)

@@ -22,6 +22,9 @@ type Env struct {
 	Pseudonymiser *pnr.Pseudonymiser
 	// OptOut lists the patients who opted out or demanded erasure.
 	OptOut OptOutList
+	// Lookups are the reference tables, by the name the mapping gives
+	// them; the run loads them before compiling (see LookupsNeeded).
+	Lookups map[string]*LookupTable
 }
 
 // OptOutList answers whether a patient's records must be excluded.
@@ -100,6 +103,10 @@ func Functions() []Function {
 		{Name: "strip", Signature: "strip(text) text",
 			Doc:     "Text without surrounding white space, no-break spaces and byte-order marks included; empty text becomes NULL.",
 			Example: `strip("\u00a0 Umeå \ufeff")`, Result: "Umeå", impl: fnStrip},
+		{Name: "lookup", Signature: "lookup(name, key, column[, default]) value",
+			Doc:     "The column of the row with this key in a reference table declared under lookups:. A key not found archives the record, unless a default is given; a NULL key gives NULL.",
+			Reasons: []string{"lookup_missing"},
+			Example: `lookup("unit", 1, "region")`, Result: "Region Norr", impl: fnLookup},
 		{Name: "coalesce", Signature: "coalesce(value...) value",
 			Doc:     "The first argument that is not NULL.",
 			Example: `coalesce(nil, "x")`, Result: "x", impl: fnCoalesce},

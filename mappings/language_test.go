@@ -25,7 +25,17 @@ func testEnv(t *testing.T, optOut ...string) *Env {
 		}
 		set[n] = struct{}{}
 	}
-	return &Env{RefDate: ref, Pseudonymiser: ps, OptOut: set}
+	// The reference table the lookup() example reads: care unit 1 lies
+	// in Region Norr.
+	units := &connectors.Table{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "integer", false), col("region", "text", true)}}
+	unit, err := NewLookupTable(units, "id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unit.Add([]connectors.Value{int64(1), "Region Norr"}); err != nil {
+		t.Fatal(err)
+	}
+	return &Env{RefDate: ref, Pseudonymiser: ps, OptOut: set, Lookups: map[string]*LookupTable{"unit": unit}}
 }
 
 // The documented examples of every function are run: the reference the
@@ -210,6 +220,42 @@ func TestLanguageDiagnostics(t *testing.T) {
 		err := ds.Err()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("mapping\n%s\ngave %v\nwant %q", c.mapping, err, c.want)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	env := testEnv(t)
+	run := func(src string) (connectors.Value, error) {
+		ce, err := compileExpr(Str{Value: src}, []string{"vardenhet_id"}, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st applyState
+		st.env.R = []any{int64(2)}
+		return ce.run(&st.vm, &st.env)
+	}
+	if _, err := run(`lookup("unit", vardenhet_id, "region")`); err == nil || !strings.Contains(err.Error(), "lookup_missing") {
+		t.Fatalf("a missing key gave %v, want lookup_missing", err)
+	}
+	if v, err := run(`lookup("unit", vardenhet_id, "region", "okänd")`); err != nil || v != "okänd" {
+		t.Fatalf("with a default: %v, %v", v, err)
+	}
+	if v, err := run(`lookup("unit", nil, "region")`); err != nil || v != nil {
+		t.Fatalf("a NULL key: %v, %v", v, err)
+	}
+}
+
+func TestLookupDiagnostics(t *testing.T) {
+	cases := []struct{ mapping, want string }{
+		{"tables:\n  - target: visit\n    source: besok\n    columns:\n      visit_id: id\n      visit_date: {expr: 'date(lookup(\"u\", langd, \"datum\"))'}\n", `error M018: lookup "u" is not declared`},
+		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: besok, key: id}}\n    columns:\n      visit_id: id\n      visit_date: {expr: 'date(lookup(\"u\", langd, \"datumm\"))'}\n", `error M018: lookup u: table besok has no column datumm`},
+		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: nope, key: id}}\n    columns:\n      visit_id: id\n      visit_date: {from: datum, cast: date}\n", "4:26: error M001: lookup table nope"},
+	}
+	for _, c := range cases {
+		_, ds := compile(t, c.mapping)
+		if err := ds.Err(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want %q", err, c.want)
 		}
 	}
 }

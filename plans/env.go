@@ -36,6 +36,9 @@ func (r *runner) mappingEnv(ctx context.Context, snap connectors.Snapshot, catal
 		}
 		env.Pseudonymiser = ps
 	}
+	if err := r.loadLookups(ctx, snap, catalog, env); err != nil {
+		return nil, err
+	}
 	if p.OptOutTable.IsSet() || p.OptOutFile.IsSet() {
 		if p.ReferenceDate.IsZero() {
 			return nil, fmt.Errorf("%s: an opt-out list needs run.reference_date, to read 10-digit identity numbers", p.File)
@@ -55,6 +58,49 @@ func (r *runner) mappingEnv(ctx context.Context, snap connectors.Snapshot, catal
 		r.log.Info("opt-out list loaded", "patients", len(set))
 	}
 	return env, nil
+}
+
+// loadLookups reads the reference tables the mappings declare, in the
+// run's snapshot, so lookups see the same data as the rows they serve.
+func (r *runner) loadLookups(ctx context.Context, snap connectors.Snapshot, catalog []connectors.Table, env *mappings.Env) error {
+	specs, ds := mappings.LookupsNeeded(r.in.Mappings)
+	if err := ds.Err(); err != nil {
+		return err
+	}
+	env.Lookups = map[string]*mappings.LookupTable{}
+	for _, spec := range specs {
+		var t *connectors.Table
+		for i := range catalog {
+			if catalog[i].Name == spec.Table.Value {
+				t = &catalog[i]
+			}
+		}
+		if t == nil {
+			continue // Compile reports the unknown table with its position
+		}
+		lt, err := mappings.NewLookupTable(t, spec.Key.Value)
+		if err != nil {
+			continue // likewise
+		}
+		rows, err := snap.Scan(ctx, t, connectors.ScanOptions{})
+		if err != nil {
+			return fmt.Errorf("lookup %s: %w", spec.Name.Value, err)
+		}
+		for rows.Next() {
+			if err := lt.Add(rows.Row()); err != nil {
+				rows.Close()
+				return fmt.Errorf("%s: lookup %s: %w", spec.Pos, spec.Name.Value, err)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("lookup %s: %w", spec.Name.Value, err)
+		}
+		env.Lookups[spec.Name.Value] = lt
+		r.log.Info("lookup loaded", "name", spec.Name.Value, "table", t.Name, "rows", lt.Len())
+	}
+	return nil
 }
 
 // pseudonymKey reads the key from the file or variable the plan names, or

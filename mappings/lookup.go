@@ -1,0 +1,155 @@
+package mappings
+
+import (
+	"fmt"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// MaxLookupRows bounds a lookup table held in memory. A bigger reference
+// table is a join, which a select: source lets the database do.
+const MaxLookupRows = 1_000_000
+
+// LookupTable is a reference table in memory, keyed by one column's
+// canonical encoding, so a key matches only a value of the same kind.
+type LookupTable struct {
+	Table   *connectors.Table
+	Key     string
+	columns map[string]int
+	rows    map[string][]connectors.Value
+}
+
+// NewLookupTable starts an empty lookup table over t keyed by key.
+func NewLookupTable(t *connectors.Table, key string) (*LookupTable, error) {
+	if t.ColumnIndex(key) < 0 {
+		return nil, fmt.Errorf("lookup table %s has no column %s", t.Name, key)
+	}
+	l := &LookupTable{Table: t, Key: key, columns: map[string]int{}, rows: map[string][]connectors.Value{}}
+	for i, c := range t.Columns {
+		l.columns[c.Name] = i
+	}
+	return l, nil
+}
+
+// Add stores a row (copied). A second row with the same key is an error:
+// a lookup must be unambiguous.
+func (l *LookupTable) Add(row []connectors.Value) error {
+	if len(l.rows) >= MaxLookupRows {
+		return fmt.Errorf("lookup table %s has more than %d rows: read it with a select: source and a JOIN instead", l.Table.Name, MaxLookupRows)
+	}
+	k, err := connectors.AppendValue(nil, row[l.columns[l.Key]])
+	if err != nil {
+		return fmt.Errorf("lookup table %s: %w", l.Table.Name, err)
+	}
+	if _, dup := l.rows[string(k)]; dup {
+		return fmt.Errorf("lookup table %s: key column %s is not unique", l.Table.Name, l.Key)
+	}
+	l.rows[string(k)] = append([]connectors.Value(nil), row...)
+	return nil
+}
+
+// Len is the number of rows held.
+func (l *LookupTable) Len() int { return len(l.rows) }
+
+// fnLookup implements lookup(name, key, column[, default]).
+func fnLookup(env *Env, args []any) (any, error) {
+	if len(args) < 3 || len(args) > 4 {
+		return nil, fmt.Errorf("lookup takes (name, key, column[, default])")
+	}
+	name, _ := args[0].(string)
+	column, _ := args[2].(string)
+	l := env.Lookups[name]
+	if l == nil {
+		return nil, fmt.Errorf("no lookup named %q", name)
+	}
+	ci, ok := l.columns[column]
+	if !ok {
+		return nil, fmt.Errorf("lookup %s has no column %q", name, column)
+	}
+	if args[1] == nil {
+		return nil, nil
+	}
+	key, err := canonical(args[1])
+	if err != nil {
+		return nil, err
+	}
+	k, err := connectors.AppendValue(nil, key)
+	if err != nil {
+		return nil, err
+	}
+	row, ok := l.rows[string(k)]
+	if !ok {
+		if len(args) == 4 {
+			return args[3], nil
+		}
+		return nil, &reasonError{Reason: "lookup_missing", Detail: fmt.Sprintf("no row in %s with this %s", l.Table.Name, l.Key)}
+	}
+	return row[ci], nil
+}
+
+// LookupsNeeded lists the lookups the mapping files declare, one per
+// name; the same name declared twice must mean the same table and key.
+func LookupsNeeded(files []*File) ([]*LookupSpec, Diagnostics) {
+	var ds Diagnostics
+	byName := map[string]*LookupSpec{}
+	var out []*LookupSpec
+	var visit func(tm *TableMapping)
+	visit = func(tm *TableMapping) {
+		for _, l := range tm.Lookups {
+			if first, ok := byName[l.Name.Value]; ok {
+				if first.Table.Value != l.Table.Value || first.Key.Value != l.Key.Value {
+					ds.add(l.Pos, "M018", "lookup %s is declared differently at %s", l.Name.Value, first.Pos)
+				}
+				continue
+			}
+			byName[l.Name.Value] = l
+			out = append(out, l)
+		}
+		for _, m := range tm.Members {
+			visit(m)
+		}
+	}
+	for _, f := range files {
+		for _, tm := range f.Tables {
+			visit(tm)
+		}
+	}
+	return out, ds
+}
+
+// lookupCall is a lookup() call with literal name and column.
+type lookupCall struct {
+	name, column string
+}
+
+// checkLookups checks the lookup() calls of an expression against the
+// lookups its table mapping declares and the source catalogue.
+func (c *compiler) checkLookups(src Str, catalog map[string]*connectors.Table) {
+	declared := map[string]*LookupSpec{}
+	for _, l := range c.tm.Lookups {
+		declared[l.Name.Value] = l
+	}
+	for _, call := range lookupCalls(src.Value) {
+		l := declared[call.name]
+		if l == nil {
+			c.ds.add(src.Pos, "M018", "lookup %q is not declared under lookups: of this table mapping", call.name)
+			continue
+		}
+		if t := catalog[l.Table.Value]; t != nil && call.column != "" && t.Column(call.column) == nil {
+			c.ds.add(src.Pos, "M018", "lookup %s: table %s has no column %s%s", call.name, t.Name, call.column, suggest(call.column, columnNames(t)))
+		}
+	}
+}
+
+func (c *compiler) checkLookupSpecs(catalog map[string]*connectors.Table) {
+	for _, l := range c.tm.Lookups {
+		t := catalog[l.Table.Value]
+		if t == nil {
+			c.ds.add(l.Table.Pos, "M001", "lookup table %s does not exist in the source database%s", l.Table.Value, suggest(l.Table.Value, tableNames(catalog)))
+			continue
+		}
+		if t.Column(l.Key.Value) == nil {
+			c.ds.add(l.Key.Pos, "M003", "lookup table %s has no column %s%s", t.Name, l.Key.Value, suggest(l.Key.Value, columnNames(t)))
+		}
+	}
+}
