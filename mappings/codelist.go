@@ -68,7 +68,7 @@ func (c *CodeList) VersionNames() []string {
 
 // parseCodeListsField reads codelists: entries, each a code list or the
 // path of a file holding codelists: (relative to the file that names it).
-func parseCodeListsField(f *Fields, ds *Diagnostics) []*CodeList {
+func parseCodeListsField(f *Fields, ds *Diagnostics, includes *[]string) []*CodeList {
 	var out []*CodeList
 	for _, n := range f.Seq("codelists") {
 		if n.Kind == yaml.ScalarNode {
@@ -76,7 +76,8 @@ func parseCodeListsField(f *Fields, ds *Diagnostics) []*CodeList {
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(filepath.Dir(f.File()), path)
 			}
-			out = append(out, LoadCodeLists(path, ds)...)
+			*includes = append(*includes, path)
+			out = append(out, loadCodeLists(path, ds, includes)...)
 			continue
 		}
 		out = append(out, parseCodeList(f.File(), n, ds))
@@ -86,6 +87,15 @@ func parseCodeListsField(f *Fields, ds *Diagnostics) []*CodeList {
 
 // LoadCodeLists reads a file of code lists (top level codelists: [...]).
 func LoadCodeLists(path string, ds *Diagnostics) []*CodeList {
+	var includes []string
+	return loadCodeLists(path, ds, &includes)
+}
+
+func loadCodeLists(path string, ds *Diagnostics, includes *[]string) []*CodeList {
+	if len(*includes) > 64 {
+		ds.add(Pos{File: path}, "Y001", "code-list files include each other too deeply (a cycle?)")
+		return nil
+	}
 	root, pd := ParseYAML(path)
 	*ds = append(*ds, pd...)
 	if root == nil {
@@ -93,7 +103,7 @@ func LoadCodeLists(path string, ds *Diagnostics) []*CodeList {
 	}
 	f := ReadFields(path, root, ds, "a code-list file")
 	f.Str("description")
-	lists := parseCodeListsField(f, ds)
+	lists := parseCodeListsField(f, ds, includes)
 	f.Done()
 	return lists
 }

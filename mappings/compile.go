@@ -67,6 +67,8 @@ type columnProgram struct {
 	scale int
 	// reads lists the source (or pivot) columns the value comes from.
 	reads []int
+	// pos is where the column mapping is written, codePos its code list.
+	pos, codePos Pos
 }
 
 type compiledRule struct {
@@ -276,7 +278,7 @@ func (c *compiler) key(tp *TableProgram) {
 // column compiles one column's pipeline against its target column.
 func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgram {
 	ds, st := c.ds, c.st
-	cp := columnProgram{target: tc, src: -1, scale: -1, clVersion: -1}
+	cp := columnProgram{target: tc, src: -1, scale: -1, clVersion: -1, pos: cm.Pos, codePos: cm.CodeList.Pos}
 	if tc.Type.Kind == connectors.KindDecimal {
 		cp.scale = tc.Type.Scale
 	}

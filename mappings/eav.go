@@ -304,7 +304,7 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 			if why, ok := e.dropped[name]; ok {
 				detail = "variable " + name + " is dropped: " + why
 			}
-			*vo = Outcome{Kind: Archived, Reason: ReasonVariableNotMapped, Detail: detail}
+			*vo = Outcome{Kind: Archived, Reason: ReasonVariableNotMapped, SourceColumn: e.Values.Columns[e.Attribute].Name, Detail: detail}
 		case f == -2:
 			*vo = Outcome{Kind: Archived, Reason: ReasonDuplicateValue, Detail: "a second value of the same variable for this entity"}
 		case o.Kind == Archived:

@@ -25,6 +25,8 @@ type File struct {
 	// CodeLists are the code lists defined in the file or in the files it
 	// names under codelists:.
 	CodeLists []*CodeList
+	// Includes are the code-list files it names, for fingerprints.
+	Includes []string
 }
 
 // TableMapping says how one source table becomes one target table.
@@ -160,7 +162,7 @@ func parseFile(path string, root *yaml.Node) (*File, Diagnostics) {
 		ds.add(v.Pos, "Y001", "mapping format version %s is not known (this regflytt reads version 1)", v.Value)
 	}
 	top.Str("description")
-	file.CodeLists = parseCodeListsField(top, &ds)
+	file.CodeLists = parseCodeListsField(top, &ds, &file.Includes)
 	tables := top.Seq("tables")
 	if top.Node("tables") == nil {
 		ds.add(top.Pos(), "Y003", "missing field %q", "tables")

@@ -17,8 +17,8 @@ type writer struct {
 	r      *runner
 	ctx    context.Context
 	snap   connectors.Snapshot
-	tgt    connectors.Target
-	arc    *archive.Writer
+	sink   rowSink
+	arc    archiver
 	ledger *verify.Ledger
 	// tp is nil for a source table no mapping reads.
 	tp *mappings.TableProgram
@@ -32,7 +32,7 @@ type writer struct {
 // flush writes the batch's target rows in one transaction.
 func (w *writer) flush() error {
 	if w.tp != nil && len(w.out) > 0 {
-		if err := w.r.write(w.ctx, w.tgt, w.tp.Target, w.out); err != nil {
+		if err := w.sink.Write(w.ctx, w.tp.Target, w.out); err != nil {
 			return err
 		}
 		w.ledger.Written[w.tp.Target.Name] += int64(len(w.out))
@@ -95,7 +95,8 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 // (what Type.Fit allows but, say, MariaDB does not) into an archived
 // record naming the column and the rule, before it can fail a batch.
 func (w *writer) checkTarget(o mappings.Outcome) mappings.Outcome {
-	vc, ok := w.tgt.Dialect().(connectors.ValueChecker)
+	d := w.sink.Dialect()
+	vc, ok := d.(connectors.ValueChecker)
 	if !ok {
 		return o
 	}
@@ -108,7 +109,7 @@ func (w *writer) checkTarget(o mappings.Outcome) mappings.Outcome {
 				reason, detail = string(fe.Rule), fe.Detail
 			}
 			return mappings.Outcome{Kind: mappings.Archived, Reason: reason, Column: t.Columns[i].Name,
-				Detail: w.tgt.Dialect().Name() + " cannot hold this value: " + detail}
+				Detail: d.Name() + " cannot hold this value: " + detail}
 		}
 	}
 	return o

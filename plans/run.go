@@ -63,7 +63,7 @@ var ErrNotAccounted = errors.New("not every source record is accounted for")
 // report.json in the work directory) whenever the run got as far as
 // verifying, together with ErrNotAccounted when verification failed.
 func Run(ctx context.Context, p *Plan, opts Options) (*verify.Report, error) {
-	r, err := newRunner(p, opts)
+	r, err := newRunner(p, opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,9 @@ type runner struct {
 	batch  int
 }
 
-func newRunner(p *Plan, opts Options) (*runner, error) {
+// newRunner prepares a run; needTarget is false for what reads only the
+// source (dry run, map check).
+func newRunner(p *Plan, opts Options, needTarget bool) (*runner, error) {
 	if opts.Progress == nil {
 		opts.Progress = NoProgress{}
 	}
@@ -102,7 +104,7 @@ func newRunner(p *Plan, opts Options) (*runner, error) {
 	if r.srcURL == "" {
 		return nil, fmt.Errorf("%s: no source: give --source or source.url in the plan", p.File)
 	}
-	if r.tgtURL == "" {
+	if r.tgtURL == "" && needTarget {
 		return nil, fmt.Errorf("%s: no target: give --target or target.url in the plan", p.File)
 	}
 	in, ds := p.LoadInputs()
@@ -120,35 +122,64 @@ func firstSet(a, b string) string {
 	return b
 }
 
-func (r *runner) run(ctx context.Context) (*verify.Report, error) {
-	started := r.opts.Now()
+// session is an open source snapshot with the mappings compiled against
+// it: what a run and a dry run share.
+type session struct {
+	src     connectors.Source
+	snap    connectors.Snapshot
+	catalog []connectors.Table
+	prog    *mappings.Program
+}
+
+func (s *session) Close() {
+	s.snap.Close()
+	s.src.Close()
+}
+
+// open reads the source catalogue in a new snapshot and compiles the
+// mappings against it.
+func (r *runner) open(ctx context.Context) (*session, error) {
 	src, err := all.OpenSource(ctx, r.srcURL)
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
 	snap, err := src.Snapshot(ctx)
 	if err != nil {
+		src.Close()
 		return nil, fmt.Errorf("source snapshot: %w", err)
 	}
-	defer snap.Close()
-	catalog, err := snap.Tables(ctx)
-	if err != nil {
+	s := &session{src: src, snap: snap}
+	if s.catalog, err = snap.Tables(ctx); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("source catalogue: %w", err)
 	}
-	env, err := r.mappingEnv(ctx, snap, catalog)
+	sort.Slice(s.catalog, func(i, j int) bool { return s.catalog[i].Name < s.catalog[j].Name })
+	env, err := r.mappingEnv(ctx, snap, s.catalog)
 	if err != nil {
+		s.Close()
 		return nil, err
 	}
-	prog, ds := mappings.Compile(r.in.Mappings, catalog, r.in.Schema, env)
+	prog, ds := mappings.Compile(r.in.Mappings, s.catalog, r.in.Schema, env)
 	for _, d := range ds {
 		if d.Severity == mappings.Warning {
 			r.log.Warn("mapping", "at", d.Pos.String(), "code", d.Code, "msg", d.Message)
 		}
 	}
 	if err := ds.Err(); err != nil {
+		s.Close()
 		return nil, err
 	}
+	s.prog = prog
+	return s, nil
+}
+
+func (r *runner) run(ctx context.Context) (*verify.Report, error) {
+	started := r.opts.Now()
+	s, err := r.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
 
 	tgt, err := all.OpenTarget(ctx, r.tgtURL)
 	if err != nil {
@@ -158,7 +189,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := tgt.Create(ctx, r.in.Schema.Tables); err != nil {
 		return nil, fmt.Errorf("create receiving tables: %w", err)
 	}
-	if err := r.requireEmpty(ctx, tgt, prog); err != nil {
+	if err := r.requireEmpty(ctx, tgt, s.prog); err != nil {
 		return nil, err
 	}
 
@@ -176,52 +207,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-
 	ledger := verify.NewLedger()
-	sort.Slice(catalog, func(i, j int) bool { return catalog[i].Name < catalog[j].Name })
-	consumed := map[string]bool{}
-	var sp *spill
-	for _, tp := range prog.Tables {
-		if tp.Merge != nil && sp == nil {
-			if sp, err = newSpill(ctx); err != nil {
-				return nil, err
-			}
-			defer sp.Close()
-		}
-	}
-	merges := map[*mappings.MergeProgram]bool{}
-	var mergeOrder []*mappings.MergeProgram
-	for _, tp := range prog.Tables {
-		if tp.Merge != nil && !merges[tp.Merge] {
-			merges[tp.Merge] = true
-			mergeOrder = append(mergeOrder, tp.Merge)
-		}
-		w := &writer{r: r, ctx: ctx, snap: snap, tgt: tgt, arc: arc, ledger: ledger, tp: tp, spill: sp}
-		if tp.EAV != nil {
-			err = w.entities()
-			consumed[tp.EAV.Entities.Name], consumed[tp.EAV.Values.Name] = true, true
-		} else {
-			err = w.table(tp.Source)
-			consumed[tp.Source.Name] = true
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	for _, m := range mergeOrder {
-		w := &writer{r: r, ctx: ctx, snap: snap, tgt: tgt, arc: arc, ledger: ledger, tp: m.Members[0], spill: sp}
-		if err := w.merge(m); err != nil {
-			return nil, err
-		}
-	}
-	for i := range catalog {
-		if consumed[catalog[i].Name] {
-			continue
-		}
-		w := &writer{r: r, ctx: ctx, snap: snap, tgt: tgt, arc: arc, ledger: ledger}
-		if err := w.table(&catalog[i]); err != nil {
-			return nil, err
-		}
+	if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, arc, ledger); err != nil {
+		return nil, err
 	}
 	if _, err := arc.Close(r.opts.Now()); err != nil {
 		return nil, fmt.Errorf("finish archive: %w", err)
@@ -235,7 +223,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		ToolVersion: r.opts.ToolVersion,
 		Started:     started.UTC(),
 	}
-	if err := verify.Counts(ctx, snap, tgt, arcDir, ledger, rep); err != nil {
+	if err := verify.Counts(ctx, s.snap, tgt, arcDir, ledger, rep); err != nil {
 		return nil, err
 	}
 	rep.Finished = r.opts.Now().UTC()
@@ -255,6 +243,85 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	}
 	return rep, nil
 }
+
+// move gives every source record its outcome: programs first (merged
+// ones through the spill), then the tables no mapping reads.
+func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archiver, ledger *verify.Ledger) error {
+	var sp *spill
+	for _, tp := range s.prog.Tables {
+		if tp.Merge != nil && sp == nil {
+			var err error
+			if sp, err = newSpill(ctx); err != nil {
+				return err
+			}
+			defer sp.Close()
+		}
+	}
+	newWriter := func(tp *mappings.TableProgram) *writer {
+		return &writer{r: r, ctx: ctx, snap: s.snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp}
+	}
+	consumed := map[string]bool{}
+	merges := map[*mappings.MergeProgram]bool{}
+	var mergeOrder []*mappings.MergeProgram
+	for _, tp := range s.prog.Tables {
+		if tp.Merge != nil && !merges[tp.Merge] {
+			merges[tp.Merge] = true
+			mergeOrder = append(mergeOrder, tp.Merge)
+		}
+		w := newWriter(tp)
+		var err error
+		if tp.EAV != nil {
+			err = w.entities()
+			consumed[tp.EAV.Entities.Name], consumed[tp.EAV.Values.Name] = true, true
+		} else {
+			err = w.table(tp.Source)
+			consumed[tp.Source.Name] = true
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, m := range mergeOrder {
+		if err := newWriter(m.Members[0]).merge(m); err != nil {
+			return err
+		}
+	}
+	for i := range s.catalog {
+		if !consumed[s.catalog[i].Name] {
+			if err := newWriter(nil).table(&s.catalog[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rowSink receives the migrated rows of a batch.
+type rowSink interface {
+	Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) error
+	// Dialect is the receiving dialect, for its ValueChecker; nil when
+	// nothing is written.
+	Dialect() connectors.Dialect
+}
+
+// archiver receives what cannot be transformed.
+type archiver interface {
+	Add(t *connectors.Table, r archive.Record) error
+	AddValue(t *connectors.Table, v archive.Value) error
+}
+
+// targetSink writes batches into the receiving database, one transaction
+// each.
+type targetSink struct {
+	tgt connectors.Target
+	r   *runner
+}
+
+func (t *targetSink) Write(ctx context.Context, table *connectors.Table, rows [][]connectors.Value) error {
+	return t.r.write(ctx, t.tgt, table, rows)
+}
+
+func (t *targetSink) Dialect() connectors.Dialect { return t.tgt.Dialect() }
 
 // redacted names a connection for reports: the URL without its password,
 // and for env:NAME the variable's name only.

@@ -65,7 +65,7 @@ passwords stay off the command line.`,
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "no progress bars and no summary; errors only")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what happens, step by step")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDemoCmd(g), newRunCmd(g), newPlanCmd(g), newVersionCmd(g))
+	root.AddCommand(newDemoCmd(g), newRunCmd(g), newPlanCmd(g), newMapCmd(g), newVersionCmd(g))
 	return root
 }
 

@@ -1,0 +1,276 @@
+package mappings
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"sort"
+	"strings"
+)
+
+// DocMeta is what a mapping document says about its plan.
+type DocMeta struct {
+	Title    string
+	Lines    []string // one fact per line: plan, systems, CPUA, RCO
+	Checksum string
+}
+
+// DocBlock is one part of a mapping document: a heading, paragraphs and
+// at most one table. Markdown and HTML are rendered from the same blocks.
+type DocBlock struct {
+	level   int
+	heading string
+	paras   []string
+	header  []string
+	rows    [][]string
+}
+
+// Document builds the readable account of mapping files: per receiving
+// table, where each column comes from and through which steps; what is
+// dropped and why; code lists; and the reference of functions and reason
+// codes. It is for the registry holder who signs the plan, so it uses
+// words rather than YAML.
+func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
+	blocks := []DocBlock{{level: 1, heading: meta.Title, paras: meta.Lines}}
+	var lists []*CodeList
+	for _, f := range files {
+		lists = append(lists, f.CodeLists...)
+		for _, tm := range f.Tables {
+			if len(tm.Members) == 0 {
+				blocks = append(blocks, tableBlocks(tm, schema, "")...)
+				continue
+			}
+			var keys []string
+			for _, k := range tm.Merge {
+				keys = append(keys, k.Value)
+			}
+			blocks = append(blocks, DocBlock{level: 2, heading: "Receiving table " + tm.Target.Value + " (merged)",
+				paras: []string{fmt.Sprintf("Records of %d sources are merged when they agree on %s. Lower precedence numbers win; a record whose value differs from the winner's is archived (merge_conflict); others fill what the winner leaves empty.", len(tm.Members), strings.Join(keys, ", "))}})
+			for _, m := range tm.Members {
+				blocks = append(blocks, tableBlocks(m, schema, fmt.Sprintf(" (precedence %d)", m.Precedence))...)
+			}
+		}
+	}
+	if len(lists) > 0 {
+		blocks = append(blocks, DocBlock{level: 2, heading: "Code lists"})
+		for _, cl := range lists {
+			b := DocBlock{level: 3, heading: "Code list " + cl.Name.Value,
+				paras:  []string{"Codes the list does not map: " + policyText(cl) + "."},
+				header: []string{"version", "old code", "new code"}}
+			for _, v := range cl.VersionNames() {
+				olds := make([]string, 0, len(cl.Versions[v]))
+				for old := range cl.Versions[v] {
+					olds = append(olds, old)
+				}
+				sort.Strings(olds)
+				label := v
+				if label == "" {
+					label = "(one version)"
+				}
+				for _, old := range olds {
+					b.rows = append(b.rows, []string{label, old, cl.Versions[v][old]})
+				}
+			}
+			blocks = append(blocks, b)
+		}
+	}
+	fb := DocBlock{level: 2, heading: "Functions", header: []string{"function", "what it does", "a failure archives with"}}
+	for _, f := range Functions() {
+		fb.rows = append(fb.rows, []string{f.Signature, f.Doc, strings.Join(f.Reasons, ", ")})
+	}
+	blocks = append(blocks, fb, DocBlock{level: 2, heading: "Outcomes", paras: []string{
+		"Every source record ends in exactly one outcome: migrated (it became a row of the receiving table), archived (kept in its source shape in the archive package, with a reason code), or excluded (the patient opted out or demanded erasure; the record is counted and written nowhere).",
+		"Under granularity record, one value that cannot be transformed archives the whole record; under granularity value, that value alone is archived and its column left empty.",
+	}})
+	if meta.Checksum != "" {
+		blocks = append(blocks, DocBlock{level: 2, heading: "Fingerprint", paras: []string{"SHA-256 of the plan and the files it names: " + meta.Checksum}})
+	}
+	return blocks
+}
+
+func policyText(cl *CodeList) string {
+	switch cl.Policy() {
+	case UnmappedNull:
+		return "the column is left empty"
+	case UnmappedDefault:
+		return fmt.Sprintf("they become %q", cl.Default.Value)
+	}
+	return "the record is archived (code_unmapped)"
+}
+
+func tableBlocks(tm *TableMapping, schema *Schema, suffix string) []DocBlock {
+	b := DocBlock{level: 2, heading: "Receiving table " + tm.Target.Value + suffix,
+		header: []string{"column", "type", "value from", "steps"}}
+	switch {
+	case tm.EAV != nil:
+		e := tm.EAV
+		b.paras = append(b.paras, fmt.Sprintf("Source: the form store %s (one row per registration) with its values in %s: the variable named in %s, its value in %s%s. Every value row is a record of its own: it migrates with its registration, or is archived when no column reads its variable.",
+			e.Entities.Value, e.Values.Value, e.Attribute.Value, e.Value.Value, versionText(e)))
+	default:
+		b.paras = append(b.paras, "Source: table "+tm.Source.Value+".")
+	}
+	if tm.Granularity.Value == "value" {
+		b.paras = append(b.paras, "A value that cannot be transformed is archived alone and its column left empty.")
+	} else {
+		b.paras = append(b.paras, "A value that cannot be transformed archives the whole record.")
+	}
+	if tm.Person != nil {
+		b.paras = append(b.paras, "Patients are identified for opt-out by "+sourceText(tm.Person)+"; records of a patient on the opt-out list are excluded.")
+	}
+	var t = schema.Table(tm.Target.Value)
+	for _, c := range tm.Columns {
+		typ := ""
+		if t != nil {
+			if col := t.Column(c.Target.Value); col != nil {
+				typ = col.Type.String()
+				if !col.Nullable {
+					typ += ", required"
+				}
+			}
+		}
+		b.rows = append(b.rows, []string{c.Target.Value, typ, sourceText(c), stepsText(c)})
+	}
+	blocks := []DocBlock{b}
+	if len(tm.Drop) > 0 {
+		d := DocBlock{level: 3, heading: "Not migrated", header: []string{"source column or variable", "why"}}
+		var names []string
+		for n := range tm.Drop {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			d.rows = append(d.rows, []string{n, tm.Drop[n].Value})
+		}
+		blocks = append(blocks, d)
+	}
+	if len(tm.Lookups) > 0 {
+		l := DocBlock{level: 3, heading: "Reference tables", header: []string{"name", "table", "key"}}
+		for _, lk := range tm.Lookups {
+			l.rows = append(l.rows, []string{lk.Name.Value, lk.Table.Value, lk.Key.Value})
+		}
+		blocks = append(blocks, l)
+	}
+	return blocks
+}
+
+func versionText(e *EAVSource) string {
+	if e.Version.IsSet() {
+		return ", the variable's version in " + e.Version.Value
+	}
+	return ""
+}
+
+func sourceText(c *ColumnMapping) string {
+	switch {
+	case c.From.IsSet():
+		return "column " + c.From.Value
+	case c.Expr.IsSet():
+		return "the expression " + c.Expr.Value
+	case c.Value != nil:
+		return fmt.Sprintf("the constant %q", c.Value.Value)
+	}
+	return ""
+}
+
+func stepsText(c *ColumnMapping) string {
+	var steps []string
+	if c.Default != nil {
+		steps = append(steps, fmt.Sprintf("empty becomes %q", c.Default.Value))
+	}
+	if c.CodeList.IsSet() {
+		s := "code list " + c.CodeList.Value
+		if c.CodeListVersion.IsSet() {
+			s += " (version from " + c.CodeListVersion.Value + ")"
+		}
+		steps = append(steps, s)
+	}
+	if c.Cast.IsSet() {
+		steps = append(steps, "converted to "+c.Cast.Value+" without loss")
+	}
+	for _, r := range c.Rules {
+		var args []string
+		for _, a := range r.Args {
+			args = append(args, a.Value)
+		}
+		switch r.Kind {
+		case "required":
+			steps = append(steps, "required")
+		case "range":
+			steps = append(steps, "between "+strings.Join(args, " and "))
+		case "pattern":
+			steps = append(steps, "matches "+strings.Join(args, ""))
+		case "enum":
+			steps = append(steps, "one of "+strings.Join(args, ", "))
+		}
+	}
+	return strings.Join(steps, "; ")
+}
+
+// WriteMarkdown renders a document as Markdown.
+func WriteMarkdown(w io.Writer, blocks []DocBlock) error {
+	var b strings.Builder
+	cell := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }
+	for _, bl := range blocks {
+		if bl.heading != "" {
+			fmt.Fprintf(&b, "%s %s\n\n", strings.Repeat("#", bl.level), bl.heading)
+		}
+		for _, p := range bl.paras {
+			fmt.Fprintf(&b, "%s\n\n", p)
+		}
+		if len(bl.rows) > 0 {
+			h := make([]string, len(bl.header))
+			for i := range h {
+				h[i] = cell(bl.header[i])
+			}
+			fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(h, " | "), strings.Repeat(" --- |", len(h)))
+			for _, r := range bl.rows {
+				cs := make([]string, len(r))
+				for i := range r {
+					cs[i] = cell(r[i])
+				}
+				fmt.Fprintf(&b, "| %s |\n", strings.Join(cs, " | "))
+			}
+			b.WriteString("\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteHTML renders a document as one self-contained HTML page.
+func WriteHTML(w io.Writer, blocks []DocBlock) error {
+	var b strings.Builder
+	e := html.EscapeString
+	title := ""
+	if len(blocks) > 0 {
+		title = blocks[0].heading
+	}
+	fmt.Fprintf(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title>\n", e(title))
+	b.WriteString("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;padding:.3em .6em;vertical-align:top;text-align:left}th{background:#eee}</style></head><body>\n")
+	for _, bl := range blocks {
+		if bl.heading != "" {
+			fmt.Fprintf(&b, "<h%d>%s</h%d>\n", bl.level, e(bl.heading), bl.level)
+		}
+		for _, p := range bl.paras {
+			fmt.Fprintf(&b, "<p>%s</p>\n", e(p))
+		}
+		if len(bl.rows) > 0 {
+			b.WriteString("<table><tr>")
+			for _, h := range bl.header {
+				fmt.Fprintf(&b, "<th>%s</th>", e(h))
+			}
+			b.WriteString("</tr>\n")
+			for _, r := range bl.rows {
+				b.WriteString("<tr>")
+				for _, c := range r {
+					fmt.Fprintf(&b, "<td>%s</td>", e(c))
+				}
+				b.WriteString("</tr>\n")
+			}
+			b.WriteString("</table>\n")
+		}
+	}
+	b.WriteString("</body></html>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

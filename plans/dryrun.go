@@ -1,0 +1,211 @@
+package plans
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// DryRunReport is what the mappings would make of the whole source:
+// outcomes per table and reason, and the values that no code list or
+// mapping covers, for the registry holder to review before the real run.
+type DryRunReport struct {
+	Register string `json:"register"`
+	Plan     string `json:"plan"`
+	Source   string `json:"source"`
+	// Tables are the outcomes per source table, as a run would count them.
+	Tables []*verify.TableLedger `json:"tables"`
+	// Written counts the rows each receiving table would get.
+	Written  map[string]int64 `json:"would_write"`
+	Unmapped []UnmappedValue  `json:"unmapped_values"`
+	Seconds  float64          `json:"seconds"`
+}
+
+// UnmappedValue is a value that archives records, with how many.
+type UnmappedValue struct {
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	Reason string `json:"reason"`
+	Value  string `json:"value"`
+	Count  int64  `json:"count"`
+}
+
+// valueReasons are the reasons whose values a report may show: codes and
+// variable names, not data about a person. Other reasons are counted only.
+var valueReasons = map[string]bool{"code_unmapped": true, mappings.ReasonVariableNotMapped: true, "rule_enum": true}
+
+// maxDistinct bounds the distinct values kept per table, column and
+// reason; the rest are counted under "(other values)".
+const maxDistinct = 1000
+
+// DryRun applies the plan's mappings to the whole source in one read-only
+// snapshot and writes nothing: no target, no archive.
+func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
+	r, err := newRunner(p, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	started := r.opts.Now()
+	s, err := r.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	sink := &countingSink{written: map[string]int64{}}
+	arc := &countingArchive{values: map[unmappedKey]map[string]int64{}}
+	ledger := verify.NewLedger()
+	if err := r.move(ctx, s, sink, arc, ledger); err != nil {
+		return nil, err
+	}
+	rep := &DryRunReport{Register: p.RegisterID.Value, Plan: p.File, Source: redacted(r.srcURL),
+		Tables: ledger.Tables, Written: sink.written, Unmapped: arc.top()}
+	rep.Seconds = r.opts.Now().Sub(started).Seconds()
+	return rep, nil
+}
+
+type countingSink struct{ written map[string]int64 }
+
+func (c *countingSink) Write(_ context.Context, t *connectors.Table, rows [][]connectors.Value) error {
+	c.written[t.Name] += int64(len(rows))
+	return nil
+}
+
+func (c *countingSink) Dialect() connectors.Dialect { return nil }
+
+type unmappedKey struct{ table, column, reason string }
+
+type countingArchive struct {
+	values map[unmappedKey]map[string]int64
+}
+
+func (c *countingArchive) Add(t *connectors.Table, rec archive.Record) error {
+	if !valueReasons[rec.Reason] || rec.SourceColumn == "" {
+		return nil
+	}
+	i := t.ColumnIndex(rec.SourceColumn)
+	if i < 0 || i >= len(rec.Values) {
+		return nil
+	}
+	c.count(unmappedKey{t.Name, rec.SourceColumn, rec.Reason}, rec.Values[i])
+	return nil
+}
+
+func (c *countingArchive) AddValue(t *connectors.Table, v archive.Value) error {
+	if valueReasons[v.Reason] && v.SourceColumn != "" {
+		c.count(unmappedKey{t.Name, v.SourceColumn, v.Reason}, v.Value)
+	}
+	return nil
+}
+
+func (c *countingArchive) count(k unmappedKey, v connectors.Value) {
+	s, ok := connectors.FormatValue(v)
+	if !ok {
+		s = "(NULL)"
+	}
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	m := c.values[k]
+	if m == nil {
+		m = map[string]int64{}
+		c.values[k] = m
+	}
+	if _, seen := m[s]; !seen && len(m) >= maxDistinct {
+		s = "(other values)"
+	}
+	m[s]++
+}
+
+// top lists the unmapped values, most frequent first within each table,
+// column and reason.
+func (c *countingArchive) top() []UnmappedValue {
+	var out []UnmappedValue
+	for k, m := range c.values {
+		for v, n := range m {
+			out = append(out, UnmappedValue{Table: k.table, Column: k.column, Reason: k.reason, Value: v, Count: n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Table != b.Table || a.Column != b.Column || a.Reason != b.Reason {
+			return a.Table+"\x00"+a.Column+"\x00"+a.Reason < b.Table+"\x00"+b.Column+"\x00"+b.Reason
+		}
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Value < b.Value
+	})
+	return out
+}
+
+// WriteJSON writes the report as JSON.
+func (d *DryRunReport) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
+
+// WriteText prints the report for a person: outcomes per table and
+// reason, then the top unmapped values (at most top per column).
+func (d *DryRunReport) WriteText(w io.Writer, top int) error {
+	fmt.Fprintf(w, "dry run of %s (register %s): nothing was written\n\n", d.Plan, d.Register)
+	for _, t := range d.Tables {
+		target := t.Target
+		if target == "" {
+			target = "(archive)"
+		}
+		fmt.Fprintf(w, "%s -> %s: %d records: %d migrated, %d archived, %d excluded\n", t.Source, target, t.Read, t.Migrated, t.Archived, t.Excluded)
+		for _, line := range reasonLines(t) {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+	}
+	var names []string
+	for n := range d.Written {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w)
+	for _, n := range names {
+		fmt.Fprintf(w, "receiving table %s would get %d rows\n", n, d.Written[n])
+	}
+	if len(d.Unmapped) > 0 {
+		fmt.Fprintln(w, "\nunmapped values (codes and variables no mapping covers):")
+	}
+	shown := map[unmappedKey]int{}
+	for _, u := range d.Unmapped {
+		k := unmappedKey{u.Table, u.Column, u.Reason}
+		if shown[k] >= top {
+			continue
+		}
+		shown[k]++
+		fmt.Fprintf(w, "  %s.%s %s: %q x %d\n", u.Table, u.Column, u.Reason, u.Value, u.Count)
+	}
+	_, err := fmt.Fprintf(w, "\n%.2fs\n", d.Seconds)
+	return err
+}
+
+func reasonLines(t *verify.TableLedger) []string {
+	var out []string
+	for _, part := range []struct {
+		what string
+		by   map[string]int64
+	}{{"archived", t.ArchivedBy}, {"excluded", t.ExcludedBy}, {"value archived", t.ValuesArchivedBy}} {
+		keys := make([]string, 0, len(part.by))
+		for k := range part.by {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = append(out, part.what+" "+k+": "+strconv.FormatInt(part.by[k], 10))
+		}
+	}
+	return out
+}

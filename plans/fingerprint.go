@@ -1,0 +1,36 @@
+package plans
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Fingerprint is the SHA-256 over the plan file and every file it names
+// (receiving schema, mappings, the code-list files they include, in that
+// order, each preceded by its path and length): what the registry holder
+// signed can be told apart from any later change.
+func (p *Plan) Fingerprint(in *Inputs) (string, error) {
+	files := []string{p.File}
+	if in.Schema != nil {
+		files = append(files, in.Schema.File)
+	}
+	for _, m := range in.Mappings {
+		files = append(files, m.Path)
+		files = append(files, m.Includes...)
+	}
+	h := sha256.New()
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("fingerprint: %w", err)
+		}
+		fmt.Fprintf(h, "%s\n%d\n", f, len(b))
+		if _, err := io.WriteString(h, string(b)); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
