@@ -46,7 +46,7 @@ tables:
       - {name: height_cm, type: smallint}
 `
 
-func writeFile(t *testing.T, dir, name, text string) string {
+func writeFile(t testing.TB, dir, name, text string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
@@ -55,12 +55,12 @@ func writeFile(t *testing.T, dir, name, text string) string {
 	return p
 }
 
-func compile(t *testing.T, mapping string) (*Program, Diagnostics) {
+func compile(t testing.TB, mapping string) (*Program, Diagnostics) {
 	t.Helper()
 	return compileEnv(t, mapping, nil)
 }
 
-func compileEnv(t *testing.T, mapping string, env *Env) (*Program, Diagnostics) {
+func compileEnv(t testing.TB, mapping string, env *Env) (*Program, Diagnostics) {
 	t.Helper()
 	dir := t.TempDir()
 	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", schemaYAML))
