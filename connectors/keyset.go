@@ -21,6 +21,12 @@ type BatchQuerier interface {
 // Dialects' placeholders are numbered (or the dialect uses row values), so
 // each query takes the previous batch's last key once, in key order.
 func NewKeysetRows(ctx context.Context, q BatchQuerier, d Dialect, t *Table, opts ScanOptions) (Rows, error) {
+	return newKeysetRows(ctx, q, t, opts, func(columns, key []string, after bool, limit int) (string, error) {
+		return d.SelectBatch(t.Name, columns, key, after, limit)
+	})
+}
+
+func newKeysetRows(ctx context.Context, q BatchQuerier, t *Table, opts ScanOptions, build func(columns, key []string, after bool, limit int) (string, error)) (Rows, error) {
 	key := opts.Key
 	if len(key) == 0 {
 		key = t.PrimaryKey
@@ -45,11 +51,11 @@ func NewKeysetRows(ctx context.Context, q BatchQuerier, d Dialect, t *Table, opt
 	for i, c := range t.Columns {
 		names[i] = c.Name
 	}
-	first, err := d.SelectBatch(t.Name, names, key, false, size)
+	first, err := build(names, key, false, size)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", t.Name, err)
 	}
-	next, err := d.SelectBatch(t.Name, names, key, true, size)
+	next, err := build(names, key, true, size)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", t.Name, err)
 	}

@@ -23,6 +23,11 @@ func SelectBatchLimit(d Dialect, table string, columns, key []string, after bool
 	if err != nil {
 		return "", err
 	}
+	return selectLimit(d, qt, columns, key, after, limit, bq)
+}
+
+func selectLimit(d Dialect, from string, columns, key []string, after bool, limit int, bq BatchQuery) (string, error) {
+	var err error
 	sel := make([]string, len(columns))
 	for i, c := range columns {
 		if sel[i], err = d.QuoteIdent(c); err != nil {
@@ -39,7 +44,7 @@ func SelectBatchLimit(d Dialect, table string, columns, key []string, after bool
 		}
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + qt)
+	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + from)
 	if after {
 		b.WriteString(" WHERE " + KeysetCondition(qkey, bq.RowValues, bq.Placeholder))
 	}

@@ -33,6 +33,9 @@ type TableProgram struct {
 	// entity's columns and one column per variable) and rows are applied
 	// with ApplyEntity.
 	EAV *EAVProgram
+	// Select is the query of a select: source; Source then has its result
+	// columns and the name of the table whose records its rows stand for.
+	Select string
 	// Merge is set when this program's migrated rows are merged with
 	// others' (or with each other) before they are written; Member is this
 	// program's index in Merge.Members.
@@ -176,9 +179,12 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 	tm, ds := c.tm, c.ds
 	var st *connectors.Table
 	var eav *EAVProgram
-	if tm.EAV != nil {
+	switch {
+	case tm.EAV != nil:
 		st, eav = c.pivot(src)
-	} else {
+	case tm.Select.IsSet():
+		st = c.selectTable(src)
+	default:
 		st = src[tm.Source.Value]
 		if st == nil && tm.Source.IsSet() {
 			ds.add(tm.Source.Pos, "M001", "source table %s does not exist in the source database%s", tm.Source.Value, suggest(tm.Source.Value, tableNames(src)))
@@ -198,6 +204,9 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 	c.st, c.used, c.eav, c.catalog = st, map[string]bool{}, eav, src
 	c.checkLookupSpecs(src)
 	tp := &TableProgram{Mapping: tm, Source: st, Target: tt, EAV: eav, env: c.env, ValueGranularity: tm.Granularity.Value == "value"}
+	if tm.Select.IsSet() {
+		tp.Select, _ = connectors.CheckSelect(tm.Select.Value)
+	}
 
 	byTarget := map[string]*ColumnMapping{}
 	for _, cm := range tm.Columns {
@@ -456,4 +465,58 @@ func columnNames(t *connectors.Table) []string {
 		out[i] = c.Name
 	}
 	return out
+}
+
+// selectTable gives a select: source's result as a table named after the
+// table whose records its rows stand for, keyed like it.
+func (c *compiler) selectTable(src map[string]*connectors.Table) *connectors.Table {
+	tm, ds := c.tm, c.ds
+	q, err := connectors.CheckSelect(tm.Select.Value)
+	if err != nil {
+		ds.add(tm.Select.Pos, "M021", "%v", err)
+		return nil
+	}
+	records := src[tm.Source.Value]
+	if records == nil {
+		ds.add(tm.Source.Pos, "M001", "source table %s does not exist in the source database%s", tm.Source.Value, suggest(tm.Source.Value, tableNames(src)))
+		return nil
+	}
+	cols, ok := c.env.Selects[q]
+	if !ok {
+		ds.add(tm.Select.Pos, "M021", "the select was not described against the source (it needs a database)")
+		return nil
+	}
+	t := &connectors.Table{Name: records.Name, Columns: cols, PrimaryKey: records.PrimaryKey, RowEstimate: records.RowEstimate}
+	for _, k := range t.PrimaryKey {
+		if t.Column(k) == nil && len(tm.Key) == 0 {
+			ds.add(tm.Select.Pos, "M009", "the select's result lacks %s, the key of %s: select it, or name the key with key: [...]", k, records.Name)
+		}
+	}
+	return t
+}
+
+// SelectsNeeded lists the queries of select: sources, checked.
+func SelectsNeeded(files []*File) ([]string, Diagnostics) {
+	var ds Diagnostics
+	var out []string
+	var visit func(tm *TableMapping)
+	visit = func(tm *TableMapping) {
+		if tm.Select.IsSet() {
+			q, err := connectors.CheckSelect(tm.Select.Value)
+			if err != nil {
+				ds.add(tm.Select.Pos, "M021", "%v", err)
+			} else {
+				out = append(out, q)
+			}
+		}
+		for _, m := range tm.Members {
+			visit(m)
+		}
+	}
+	for _, f := range files {
+		for _, tm := range f.Tables {
+			visit(tm)
+		}
+	}
+	return out, ds
 }

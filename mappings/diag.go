@@ -135,6 +135,7 @@ var Codes = map[string]string{
 	"M018": "a lookup is undeclared, declared twice differently, or names an unknown column",
 	"M019": "a form-store mapping reads a variable the source has no value of",
 	"M020": "a variable in the source is neither mapped nor dropped (its values will be archived)",
+	"M021": "a select: source is not one read-only SELECT, or could not be described",
 	"C001": "a code list's unmapped policy is malformed",
 	"C002": "a code or a code list is defined twice",
 	"C003": "a column names a code list that does not exist",

@@ -38,7 +38,15 @@ type TableMapping struct {
 	Source Str
 	// EAV, when set, pivots entity-attribute-value rows into one target
 	// row per entity.
-	EAV     *EAVSource
+	EAV *EAVSource
+	// Select, when set, is a read-only SELECT whose rows stand for the
+	// records of Source, one row each (a JOIN that drops or repeats them
+	// fails verification's count of Source):
+	//
+	//	source:
+	//	  table: besok
+	//	  select: SELECT b.*, p.personnr FROM besok b LEFT JOIN patient p ON p.id = b.patient_id
+	Select  Str
 	Key     []Str
 	Columns []*ColumnMapping
 	// Drop maps deliberately unmapped source columns to the reason.
@@ -305,6 +313,12 @@ func parseSource(tf *Fields, tm *TableMapping, ds *Diagnostics) {
 	sf := ReadFields(tf.File(), n, ds, "source")
 	if sf.Node("table") != nil {
 		tm.Source = sf.Required("table")
+	}
+	if sf.Node("select") != nil {
+		tm.Select = sf.Required("select")
+		if sf.Node("table") == nil {
+			ds.add(sf.Pos(), "Y003", "a select: source needs table: the table whose records its rows stand for")
+		}
 	}
 	if en := sf.Node("eav"); en != nil {
 		ef := ReadFields(tf.File(), en, ds, "eav")

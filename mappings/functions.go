@@ -25,6 +25,9 @@ type Env struct {
 	// Lookups are the reference tables, by the name the mapping gives
 	// them; the run loads them before compiling (see LookupsNeeded).
 	Lookups map[string]*LookupTable
+	// Selects are the result columns of select: sources, by query text;
+	// the run describes them before compiling (see SelectsNeeded).
+	Selects map[string][]connectors.Column
 }
 
 // OptOutList answers whether a patient's records must be excluded.

@@ -39,6 +39,9 @@ func (r *runner) mappingEnv(ctx context.Context, snap connectors.Snapshot, catal
 	if err := r.loadLookups(ctx, snap, catalog, env); err != nil {
 		return nil, err
 	}
+	if err := r.describeSelects(ctx, snap, env); err != nil {
+		return nil, err
+	}
 	if p.OptOutTable.IsSet() || p.OptOutFile.IsSet() {
 		if p.ReferenceDate.IsZero() {
 			return nil, fmt.Errorf("%s: an opt-out list needs run.reference_date, to read 10-digit identity numbers", p.File)
@@ -99,6 +102,31 @@ func (r *runner) loadLookups(ctx context.Context, snap connectors.Snapshot, cata
 		}
 		env.Lookups[spec.Name.Value] = lt
 		r.log.Info("lookup loaded", "name", spec.Name.Value, "table", t.Name, "rows", lt.Len())
+	}
+	return nil
+}
+
+// describeSelects reads the result columns of select: sources in the
+// run's snapshot.
+func (r *runner) describeSelects(ctx context.Context, snap connectors.Snapshot, env *mappings.Env) error {
+	queries, ds := mappings.SelectsNeeded(r.in.Mappings)
+	if err := ds.Err(); err != nil {
+		return err
+	}
+	if len(queries) == 0 {
+		return nil
+	}
+	q, ok := snap.(connectors.Querier)
+	if !ok {
+		return fmt.Errorf("this source's connector cannot read select: sources yet; map tables instead")
+	}
+	env.Selects = map[string][]connectors.Column{}
+	for _, query := range queries {
+		cols, err := q.DescribeQuery(ctx, query)
+		if err != nil {
+			return fmt.Errorf("select: %w", err)
+		}
+		env.Selects[query] = cols
 	}
 	return nil
 }

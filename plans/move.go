@@ -142,7 +142,17 @@ func (w *writer) table(t *connectors.Table) error {
 		}
 	}
 	tl := w.ledger.Table(t.Name, target)
-	rows, err := w.snap.Scan(w.ctx, t, opts)
+	var rows connectors.Rows
+	var err error
+	if w.tp != nil && w.tp.Select != "" {
+		q, ok := w.snap.(connectors.Querier)
+		if !ok {
+			return fmt.Errorf("this source's connector cannot read select: sources")
+		}
+		rows, err = q.ScanQuery(w.ctx, w.tp.Select, t.Columns, opts)
+	} else {
+		rows, err = w.snap.Scan(w.ctx, t, opts)
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", t.Name, err)
 	}
