@@ -499,8 +499,7 @@ func (c *compiler) selectTable(src map[string]*connectors.Table) *connectors.Tab
 func SelectsNeeded(files []*File) ([]string, Diagnostics) {
 	var ds Diagnostics
 	var out []string
-	var visit func(tm *TableMapping)
-	visit = func(tm *TableMapping) {
+	eachTable(files, func(tm *TableMapping) {
 		if tm.Select.IsSet() {
 			q, err := connectors.CheckSelect(tm.Select.Value)
 			if err != nil {
@@ -509,14 +508,6 @@ func SelectsNeeded(files []*File) ([]string, Diagnostics) {
 				out = append(out, q)
 			}
 		}
-		for _, m := range tm.Members {
-			visit(m)
-		}
-	}
-	for _, f := range files {
-		for _, tm := range f.Tables {
-			visit(tm)
-		}
-	}
+	})
 	return out, ds
 }

@@ -376,3 +376,20 @@ func parseBody(path string, f *Fields, tm *TableMapping, ds *Diagnostics) {
 		tm.DropPos[k.Value] = PosOf(path, k)
 	}
 }
+
+// eachTable calls fn for every table mapping of the files, the sources of
+// merged mappings included.
+func eachTable(files []*File, fn func(tm *TableMapping)) {
+	var visit func(tm *TableMapping)
+	visit = func(tm *TableMapping) {
+		fn(tm)
+		for _, m := range tm.Members {
+			visit(m)
+		}
+	}
+	for _, f := range files {
+		for _, tm := range f.Tables {
+			visit(tm)
+		}
+	}
+}

@@ -93,8 +93,7 @@ func LookupsNeeded(files []*File) ([]*LookupSpec, Diagnostics) {
 	var ds Diagnostics
 	byName := map[string]*LookupSpec{}
 	var out []*LookupSpec
-	var visit func(tm *TableMapping)
-	visit = func(tm *TableMapping) {
+	eachTable(files, func(tm *TableMapping) {
 		for _, l := range tm.Lookups {
 			if first, ok := byName[l.Name.Value]; ok {
 				if first.Table.Value != l.Table.Value || first.Key.Value != l.Key.Value {
@@ -105,15 +104,7 @@ func LookupsNeeded(files []*File) ([]*LookupSpec, Diagnostics) {
 			byName[l.Name.Value] = l
 			out = append(out, l)
 		}
-		for _, m := range tm.Members {
-			visit(m)
-		}
-	}
-	for _, f := range files {
-		for _, tm := range f.Tables {
-			visit(tm)
-		}
-	}
+	})
 	return out, ds
 }
 

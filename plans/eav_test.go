@@ -2,31 +2,12 @@ package plans_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/plans"
 )
-
-func write(t *testing.T, path, text string) string {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func intCol(name string) connectors.Column {
-	return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: name != "id"}
-}
-
-func textCol(name string) connectors.Column {
-	return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindText}, Nullable: true}
-}
 
 // A form store migrates end to end: every value row has an outcome of its
 // own, orphans included, and the entities and values tables both add up.
@@ -34,16 +15,9 @@ func TestRunEAV(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
-	src, err := all.OpenTarget(ctx, srcURL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tables := []connectors.Table{
 		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("datum")}},
 		{Name: "varde", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
-	}
-	if err := src.Create(ctx, tables); err != nil {
-		t.Fatal(err)
 	}
 	rows := map[string][][]connectors.Value{
 		"instans": {{int64(1), "2024-01-01"}, {int64(2), "0000-00-00"}, {int64(4), "2024-01-04"}},
@@ -58,19 +32,7 @@ func TestRunEAV(t *testing.T) {
 			{int64(8), int64(9), "vikt", "76"},   // orphan after the last entity
 		},
 	}
-	for i := range tables {
-		tx, err := src.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.Write(ctx, &tables[i], rows[tables[i].Name]); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	src.Close()
+	writeTables(t, srcURL, tables, rows)
 
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
 tables:
@@ -91,15 +53,7 @@ tables:
       weight_kg: {expr: decimal(vikt)}
     drop: {gammal: retired}
 `)
-	plan := write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
-register: {id: eav, name: EAV test}
-system: {current: a, chosen: b}
-cpua: {current: A, future: B}
-rco: {current: A, future: B}
-target: {schema: schema.yaml}
-mappings: [m.yaml]
-archive: {dir: archive}
-run: {batch_size: 2}
+	plan := writePlan(t, dir, `run: {batch_size: 2}
 `)
 	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
 	if err != nil {
@@ -108,10 +62,7 @@ run: {batch_size: 2}
 	if !rep.Pass {
 		t.Fatalf("FAIL: %v", rep.Problems)
 	}
-	got := map[string]string{}
-	for _, tc := range rep.Tables {
-		got[tc.Source] = summary(tc.Migrated, tc.Archived, tc.Excluded, tc.ArchivedBy)
-	}
+	got := ledgerOf(rep, false)
 	want := map[string]string{
 		"instans": summary(2, 1, 0, map[string]int64{"zero_date": 1}),
 		"varde":   summary(2, 6, 0, map[string]int64{"orphan": 3, "variable_not_mapped": 1, "zero_date": 1, "duplicate_value": 1}),
@@ -124,8 +75,4 @@ run: {batch_size: 2}
 	if rep.Targets[0].Rows != 2 {
 		t.Errorf("target rows %d, want 2", rep.Targets[0].Rows)
 	}
-}
-
-func summary(m, a, e int64, by map[string]int64) string {
-	return fmt.Sprint("migrated ", m, " archived ", a, " excluded ", e, " ", by)
 }

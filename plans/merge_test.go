@@ -21,17 +21,10 @@ func TestRunMergedSubRegisters(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
-	src, err := all.OpenTarget(ctx, srcURL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cols := []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum"), textCol("vikt"), intCol("langd")}
 	tables := []connectors.Table{
 		{Name: "delreg_a", PrimaryKey: []string{"id"}, Columns: cols},
 		{Name: "delreg_b", PrimaryKey: []string{"id"}, Columns: cols},
-	}
-	if err := src.Create(ctx, tables); err != nil {
-		t.Fatal(err)
 	}
 	rows := map[string][][]connectors.Value{
 		"delreg_a": {
@@ -45,19 +38,7 @@ func TestRunMergedSubRegisters(t *testing.T) {
 			{int64(3), "121212+1212", "2024-02-01", "72", int64(181)}, // only in b
 		},
 	}
-	for i := range tables {
-		tx, err := src.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.Write(ctx, &tables[i], rows[tables[i].Name]); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	src.Close()
+	writeTables(t, srcURL, tables, rows)
 
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
 tables:
@@ -84,15 +65,7 @@ tables:
       - source: delreg_b
         precedence: 2`+member+`
 `)
-	plan := write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
-register: {id: m, name: Merge test}
-system: {current: a, chosen: b}
-cpua: {current: A, future: B}
-rco: {current: A, future: B}
-target: {schema: schema.yaml}
-mappings: [m.yaml]
-archive: {dir: archive}
-run: {reference_date: 2026-01-01}
+	plan := writePlan(t, dir, `run: {reference_date: 2026-01-01}
 `)
 	tgtURL := "sqlite://" + filepath.Join(dir, "t.db")
 	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir})
@@ -102,10 +75,7 @@ run: {reference_date: 2026-01-01}
 	if !rep.Pass {
 		t.Fatalf("FAIL: %v", rep.Problems)
 	}
-	got := map[string]string{}
-	for _, tc := range rep.Tables {
-		got[tc.Source] = summary(tc.Migrated, tc.Archived, tc.Excluded, tc.ArchivedBy)
-	}
+	got := ledgerOf(rep, false)
 	wantLedger := map[string]string{
 		"delreg_a": summary(3, 0, 0, map[string]int64{}),
 		"delreg_b": summary(2, 1, 0, map[string]int64{"merge_conflict": 1}),

@@ -57,15 +57,7 @@ tables:
     columns:
       patient_id: id
 `)
-			plan := write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
-register: {id: s, name: Select test}
-system: {current: a, chosen: b}
-cpua: {current: A, future: B}
-rco: {current: A, future: B}
-target: {schema: schema.yaml}
-mappings: [m.yaml]
-archive: {dir: archive}
-run: {reference_date: 2026-01-01}
+			plan := writePlan(t, dir, `run: {reference_date: 2026-01-01}
 optout: {file: optout.txt}
 `)
 			write(t, filepath.Join(dir, "optout.txt"), "# opted out\n121212+1212\n")
@@ -74,10 +66,7 @@ optout: {file: optout.txt}
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := map[string]string{}
-				for _, tc := range rep.Tables {
-					got[tc.Source] = summary(tc.Migrated, tc.Archived, tc.Excluded, tc.ExcludedBy)
-				}
+				got := ledgerOf(rep, true)
 				// Visit 3's patient does not exist: no identity, so no
 				// opt-out can be ruled out; it migrates (its person is NULL).
 				if got["besok"] != summary(2, 0, 1, map[string]int64{"opt_out": 1}) || got["patient"] != summary(1, 0, 1, map[string]int64{"opt_out": 1}) {

@@ -10,36 +10,9 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
 )
-
-// writeTables creates tables in a database and fills them.
-func writeTables(t *testing.T, url string, tables []connectors.Table, rows map[string][][]connectors.Value) {
-	t.Helper()
-	ctx := context.Background()
-	db, err := all.OpenTarget(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Create(ctx, tables); err != nil {
-		t.Fatal(err)
-	}
-	for i := range tables {
-		tx, err := db.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.Write(ctx, &tables[i], rows[tables[i].Name]); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // toolFixture is a small legacy registry with a coded column and a form
 // store, and a plan over it.
@@ -87,15 +60,7 @@ tables:
       weight: {expr: decimal(vikt)}
       height: {expr: integer(langd)}
 `)
-	plan = write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
-register: {id: tools, name: Tools test}
-system: {current: a, chosen: b}
-cpua: {current: A, future: B}
-rco: {current: A, future: B}
-target: {schema: schema.yaml}
-mappings: [m.yaml]
-archive: {dir: archive}
-`)
+	plan = writePlan(t, dir, "")
 	return plan, srcURL
 }
 

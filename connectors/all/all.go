@@ -27,52 +27,41 @@ type Connector struct {
 // Connectors lists every dialect regflytt speaks, by URL scheme.
 func Connectors() map[string]Connector {
 	list := []Connector{
-		{
-			Scheme:  "sqlite",
-			Dialect: sqlite.Dialect{},
-			OpenSource: func(ctx context.Context, l *connectors.Location) (connectors.Source, error) {
-				return sqlite.OpenSource(ctx, l)
-			},
-			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
-				return sqlite.OpenTarget(ctx, l)
-			},
-		},
-		{
-			Scheme:  "postgres",
-			Dialect: postgres.Dialect{},
-			OpenSource: func(ctx context.Context, l *connectors.Location) (connectors.Source, error) {
-				return postgres.OpenSource(ctx, l)
-			},
-			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
-				return postgres.OpenTarget(ctx, l)
-			},
-		},
-		{
-			Scheme:  "mysql",
-			Dialect: mysql.Dialect{},
-			OpenSource: func(ctx context.Context, l *connectors.Location) (connectors.Source, error) {
-				return mysql.OpenSource(ctx, l)
-			},
-			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
-				return mysql.OpenTarget(ctx, l)
-			},
-		},
-		{
-			Scheme:  "sqlserver",
-			Dialect: sqlserver.Dialect{Schema: "dbo"},
-			OpenSource: func(ctx context.Context, l *connectors.Location) (connectors.Source, error) {
-				return sqlserver.OpenSource(ctx, l)
-			},
-			OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
-				return sqlserver.OpenTarget(ctx, l)
-			},
-		},
+		entry("sqlite", sqlite.Dialect{}, sqlite.OpenSource, sqlite.OpenTarget),
+		entry("postgres", postgres.Dialect{}, postgres.OpenSource, postgres.OpenTarget),
+		entry("mysql", mysql.Dialect{}, mysql.OpenSource, mysql.OpenTarget),
+		entry("sqlserver", sqlserver.Dialect{Schema: "dbo"}, sqlserver.OpenSource, sqlserver.OpenTarget),
 	}
 	m := make(map[string]Connector, len(list))
 	for _, c := range list {
 		m[c.Scheme] = c
 	}
 	return m
+}
+
+// entry adapts a dialect package's constructors, which return its own
+// concrete type, to the interfaces.
+func entry[S connectors.Source, T connectors.Target](scheme string, d connectors.Dialect,
+	openSource func(context.Context, *connectors.Location) (S, error),
+	openTarget func(context.Context, *connectors.Location) (T, error)) Connector {
+	return Connector{
+		Scheme:  scheme,
+		Dialect: d,
+		OpenSource: func(ctx context.Context, l *connectors.Location) (connectors.Source, error) {
+			s, err := openSource(ctx, l)
+			if err != nil {
+				return nil, err
+			}
+			return s, nil
+		},
+		OpenTarget: func(ctx context.Context, l *connectors.Location) (connectors.Target, error) {
+			t, err := openTarget(ctx, l)
+			if err != nil {
+				return nil, err
+			}
+			return t, nil
+		},
+	}
 }
 
 func lookup(loc *connectors.Location) (Connector, error) {

@@ -1,0 +1,91 @@
+package plans_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// Fixtures shared by the tests that build a small legacy database, a
+// receiving schema, a mapping and a plan in a temporary folder.
+
+func write(t *testing.T, path, text string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func intCol(name string) connectors.Column {
+	return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: name != "id"}
+}
+
+func textCol(name string) connectors.Column {
+	return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindText}, Nullable: true}
+}
+
+// writeTables creates tables in a database and fills them.
+func writeTables(t *testing.T, url string, tables []connectors.Table, rows map[string][][]connectors.Value) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := all.OpenTarget(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Create(ctx, tables); err != nil {
+		t.Fatal(err)
+	}
+	for i := range tables {
+		tx, err := db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Write(ctx, &tables[i], rows[tables[i].Name]); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// writePlan writes dir/plan.yaml over dir/schema.yaml and dir/m.yaml,
+// with extra lines (run:, optout: …) appended.
+func writePlan(t *testing.T, dir, extra string) string {
+	t.Helper()
+	return write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
+register: {id: test, name: Test register}
+system: {current: a, chosen: b}
+cpua: {current: A, future: B}
+rco: {current: A, future: B}
+target: {schema: schema.yaml}
+mappings: [m.yaml]
+archive: {dir: archive}
+`+extra)
+}
+
+func summary(m, a, e int64, by map[string]int64) string {
+	return fmt.Sprint("migrated ", m, " archived ", a, " excluded ", e, " ", by)
+}
+
+// ledgerOf summarises a report's ledger per source table, with the
+// reasons of archived (byExcluded: excluded) records.
+func ledgerOf(rep *verify.Report, byExcluded bool) map[string]string {
+	got := map[string]string{}
+	for _, tc := range rep.Tables {
+		by := tc.ArchivedBy
+		if byExcluded {
+			by = tc.ExcludedBy
+		}
+		got[tc.Source] = summary(tc.Migrated, tc.Archived, tc.Excluded, by)
+	}
+	return got
+}
