@@ -272,9 +272,9 @@ func splitTypeArgs(s string) (string, []int, error) {
 
 // TypeMapping is one row of a dialect's documented type map: how a source
 // type is read into the canonical set and what happens at its edges. Each
-// dialect lists its rows (TypeMap in its package); the README's type map is
-// rendered from them, and the conformance tests fail when a row has no
-// test case.
+// dialect lists its rows (TypeMap in its package); connectors/TYPEMAP.md
+// is rendered from them (conformance.RenderTypeMap), and each dialect's
+// TestTypeMapCases fails when a row names no existing test case.
 type TypeMapping struct {
 	// Source is the type as the dialect writes it, with n, p, s for sizes:
 	// "tinyint(1)", "datetime(n)", "decimal(p,s)", "varchar(n) latin1".

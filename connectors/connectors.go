@@ -12,17 +12,24 @@
 // # Adding a dialect
 //
 //  1. Implement Dialect (quoting, placeholders, DDL for each Type, the
-//     keyset batch query) and test its SQL text without a server.
+//     keyset batch query) and test its SQL text without a server. Give it
+//     a ValueChecker for what it cannot hold of what Type.Fit allows, and
+//     a TableCreator when its CREATE TABLE needs more than CreateTableSQL.
 //  2. Implement Source: Snapshot must open a read-only transaction on a
 //     consistent snapshot and must make writes impossible, not merely
 //     unlikely.
 //  3. Implement Target on top: Create, Begin, and Tx.Write with the
-//     dialect's fastest bulk path.
+//     dialect's fastest bulk path, checking every value with CheckColumn
+//     before anything is sent.
 //  4. Decode every column into the canonical set; never hand a driver type
-//     upwards.
-//  5. Run connectors/conformance from the package's tests, gated on an
-//     environment variable when it needs a server.
-//  6. Add the dialect to connectors/all.
+//     upwards. List every source type in a TypeMap function whose rows
+//     name the tests that read its edge values, and check them with
+//     conformance.CheckTypeMapCases.
+//  5. Run connectors/conformance from the package's tests with the
+//     Capabilities the dialect declares, gated on an environment variable
+//     when it needs a server.
+//  6. Add the dialect to connectors/all and to the documented type map
+//     (TYPEMAP.md, rendered by connectors/conformance's TestTypeMapDoc).
 package connectors
 
 import (

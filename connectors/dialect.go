@@ -114,6 +114,44 @@ func KeysetCondition(quoted []string, rowValues bool, placeholder func(i int) st
 // Type.Fit allows (MariaDB's DOUBLE has no -0.0). Runs check migrated rows
 // with it before writing, so such a value archives its own record with a
 // named rule instead of failing a whole batch at the server.
+//
+// CheckValue is called only with values c.Fit accepted, and checks only
+// what the dialect adds to Fit: its error is a *FitError whose Rule is one
+// of this package's (RuleNegativeZero, RuleSubnormal, RuleTimeRange, …),
+// never the value itself. It is pure and cheap: it runs for every value
+// migrated. A dialect's Tx.Write refuses the same values (see CheckColumn),
+// so a caller that skips CheckValue loses a batch, never a value.
 type ValueChecker interface {
 	CheckValue(c *Column, v Value) error
+}
+
+// CheckColumn is everything a target checks before it writes v into c:
+// Column.Fit, then the dialect's own limits when it has any. Targets'
+// Tx.Write use it for every value; the conformance suite holds each
+// dialect to it.
+func CheckColumn(d Dialect, c *Column, v Value) error {
+	if err := c.Fit(v); err != nil {
+		return err
+	}
+	if vc, ok := d.(ValueChecker); ok && v != nil {
+		return vc.CheckValue(c, v)
+	}
+	return nil
+}
+
+// TableCreator is implemented by dialects whose CREATE TABLE is more than
+// CreateTableSQL gives: table options (MariaDB's engine and collation),
+// CHECK constraints (SQL Server's narrower integers). Create runs exactly
+// this text, so what `regflytt schema` prints is what a run would create.
+type TableCreator interface {
+	CreateTable(t *Table) (string, error)
+}
+
+// CreateTableDDL gives the statement that creates t on dialect d: its
+// TableCreator's, or CREATE TABLE IF NOT EXISTS from CreateTableSQL.
+func CreateTableDDL(d Dialect, t *Table) (string, error) {
+	if tc, ok := d.(TableCreator); ok {
+		return tc.CreateTable(t)
+	}
+	return CreateTableSQL(d, t, "CREATE TABLE IF NOT EXISTS")
 }

@@ -13,7 +13,9 @@ import (
 // archives and reports carry them as reasons.
 type Rule string
 
-// The rules of Type.Fit.
+// The rules of Type.Fit, and of the dialects' ValueCheckers (the last
+// two), in one list so that a reason code means the same whatever refused
+// the value. Rules lists them with what each means.
 const (
 	RuleNotNull      Rule = "not_null"
 	RuleWrongKind    Rule = "wrong_kind"
@@ -29,7 +31,43 @@ const (
 	RuleBadDecimal   Rule = "bad_decimal"
 	RuleTimestampUTC Rule = "timestamp_not_utc"
 	RuleInvalidJSON  Rule = "invalid_json"
+	// RuleNegativeZero: the dialect stores -0.0 as 0 (MariaDB and SQLite
+	// do; SQL Server refuses it until a server shows the sign kept), so
+	// the sign would change silently.
+	RuleNegativeZero Rule = "negative_zero"
+	// RuleSubnormal: the dialect does not keep subnormal floats (SQL
+	// Server documents no range below the smallest normal number).
+	RuleSubnormal Rule = "subnormal_float"
 )
+
+// RuleInfo says what one rule means, for the documented type map and for
+// people reading an archive's reasons.
+type RuleInfo struct {
+	Rule  Rule
+	Means string
+}
+
+// Rules lists every rule of this package, in the order of the constants.
+func Rules() []RuleInfo {
+	return []RuleInfo{
+		{RuleNotNull, "NULL in a NOT NULL column"},
+		{RuleWrongKind, "a value of another canonical kind than the column's (a string in an integer column)"},
+		{RuleIntRange, "an integer outside the column's width and signedness (and any value above 9223372036854775807 where no unsigned 64-bit type exists)"},
+		{RulePrecision, "more decimal or fractional-second digits than the column keeps, or a double in a real column that float32 cannot hold exactly"},
+		{RuleNotFinite, "NaN, +Infinity or -Infinity: SQLite turns NaN into NULL and MariaDB and SQL Server refuse them, so no target receives them"},
+		{RuleTextLength, "more characters than varchar(n) holds"},
+		{RuleNULByte, "text or JSON holding a NUL byte, which PostgreSQL cannot store"},
+		{RuleInvalidUTF8, "text that is not valid UTF-8"},
+		{RuleInvalidDate, "a zero or impossible date (0000-00-00, 2024-05-00, infinity, BC) or a year outside 1..9999"},
+		{RuleTimeRange, "a time of day outside 00:00:00..24:00:00 (a MySQL TIME duration beyond a day, or negative), or 24:00:00 where the dialect's time ends before it (SQL Server)"},
+		{RuleBytesLength, "more bytes than varbinary(n) holds"},
+		{RuleBadDecimal, "decimal text that is not digits with one optional point"},
+		{RuleTimestampUTC, "an instant not in UTC, which is how instants travel"},
+		{RuleInvalidJSON, "text that is not JSON (on SQL Server also a top-level scalar, which ISJSON refuses)"},
+		{RuleNegativeZero, "-0.0, which the dialect stores as 0 (or is not yet shown to keep)"},
+		{RuleSubnormal, "a subnormal float (below 2.2250738585072014e-308, or 1.1754944e-38 in a real column)"},
+	}
+}
 
 // FitError says that a value does not fit a column type. It never carries
 // the value, which may be personal data; callers add table, key and column.
@@ -75,6 +113,11 @@ func (t Type) Fit(v Value) error {
 		}
 	case KindDecimal:
 		d, ok := v.(Decimal)
+		if f, isFloat := v.(float64); isFloat && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			// PostgreSQL's numeric NaN and ±Infinity have no Decimal form
+			// and arrive as float64: name them, not the kind.
+			return fitErr(RuleNotFinite, "NaN and infinities are not stored")
+		}
 		if !ok {
 			return wrongKind(t, v)
 		}
@@ -133,6 +176,11 @@ func (t Type) Fit(v Value) error {
 			return wrongKind(t, v)
 		}
 	case KindTimestamp:
+		if _, ok := v.(InvalidDate); ok {
+			// A zero TIMESTAMP, or PostgreSQL's infinity or BC: the same
+			// reason as in a date column, not a kind mismatch.
+			return fitErr(RuleInvalidDate, "zero or invalid timestamp")
+		}
 		ts, ok := v.(time.Time)
 		if !ok {
 			return wrongKind(t, v)

@@ -28,6 +28,26 @@ import (
 //
 // The integer rule (int64 unless it does not fit) makes equal numbers equal
 // values whatever the column's signedness, which verification relies on.
+//
+// What the set keeps, because a migration that must prove exactness cannot
+// normalise anything on the way:
+//
+//   - Unsigned integers are int64 up to math.MaxInt64 and uint64 above; a
+//     BIT(n) is such an unsigned integer (there is no bit-string kind), a
+//     YEAR a plain integer. A target without an unsigned 64-bit type
+//     refuses uint64 (RuleIntRange), never wraps it.
+//   - float64 is compared bit for bit: -0.0 keeps its sign (a dialect that
+//     would store it as 0 refuses it with RuleNegativeZero), subnormals
+//     are kept (SQL Server refuses them, RuleSubnormal), and NaN and ±Inf
+//     are values a source can hold that Fit keeps out of every target
+//     (RuleNotFinite). A FLOAT/real value is its float32 widened exactly.
+//   - A LocalDateTime is a wall clock and stays one: 2024-03-31 02:30
+//     (skipped in Stockholm) and 2023-10-29 02:30 (there twice) are
+//     ordinary values, never resolved in a zone.
+//   - A Duration holds a time of day and a MySQL TIME alike; only a
+//     receiving time column limits it to 00:00:00..24:00:00.
+//   - An InvalidDate is never written: it is the evidence a mapping
+//     archives (RuleInvalidDate) or turns into something else.
 type Value = any
 
 // Decimal is an exact decimal number in plain text: an optional '-', digits,

@@ -79,7 +79,9 @@ func LoadSchema(path string) (*Schema, Diagnostics) {
 			notNull := cf.Bool("not_null")
 			cf.Str("description")
 			cf.Done()
-			col := connectors.Column{Name: cname.Value, SourceType: ctype.Value, Nullable: !notNull}
+			// SourceType stays empty: a receiving column has only its canonical
+			// type, and a dialect must not mistake "uuid" for its own type name.
+			col := connectors.Column{Name: cname.Value, Nullable: !notNull}
 			if ctype.IsSet() {
 				typ, err := connectors.ParseType(ctype.Value)
 				if err != nil {

@@ -66,6 +66,7 @@ passwords stay off the command line.`,
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what happens, step by step")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDemoCmd(g), newRunCmd(g), newPlanCmd(g), newMapCmd(g), newVersionCmd(g))
+	root.AddCommand(newSchemaCmd(g))
 	return root
 }
 

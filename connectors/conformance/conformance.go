@@ -2,7 +2,22 @@
 // "exactly the same value" means the same thing on every dialect (after
 // restic's backend test suite and golang-migrate's driver tests). A
 // connector's own test calls Run with a function that makes a fresh, empty
-// database for one test.
+// database for one test and the Capabilities the dialect declares:
+//
+//	func TestConformance(t *testing.T) {
+//		conformance.Run(t, newTarget, conformance.Capabilities{NegativeZero: true, …})
+//	}
+//
+// Edges lists every edge value with what each dialect must do with it:
+// keep it exactly or refuse it with a named rule. The package also checks
+// that every row of a dialect's TypeMap names a test that exists
+// (CheckTypeMapCases), and renders the documented type map
+// (connectors/TYPEMAP.md) from the dialects and these cases
+// (RenderTypeMap; `go test ./connectors/... -run TypeMapDoc -update`
+// rewrites the page).
+//
+// Its neighbours: connectors above (the interfaces under test), and the
+// dialect packages, whose tests import it; it imports none of them.
 package conformance
 
 import (
@@ -21,14 +36,17 @@ import (
 // registers its removal with t.Cleanup.
 type NewTarget func(t *testing.T) connectors.Target
 
-// Run runs every conformance test against targets made by newTarget.
-func Run(t *testing.T, newTarget NewTarget) {
+// Run runs every conformance test against targets made by newTarget, for
+// a dialect that declares caps (see Capabilities).
+func Run(t *testing.T, newTarget NewTarget, caps Capabilities) {
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, newTarget(t)) })
 	t.Run("Catalogue", func(t *testing.T) { testCatalogue(t, newTarget(t)) })
 	t.Run("KeysetCompositeKey", func(t *testing.T) { testKeyset(t, newTarget(t)) })
 	t.Run("RollbackKeepsNothing", func(t *testing.T) { testRollback(t, newTarget(t)) })
 	t.Run("SnapshotIsConsistent", func(t *testing.T) { testSnapshotConsistent(t, newTarget(t)) })
 	t.Run("RejectsWhatDoesNotFit", func(t *testing.T) { testRejects(t, newTarget(t)) })
+	t.Run("Edges", func(t *testing.T) { testEdges(t, newTarget(t), caps) })
+	t.Run("TextKeys", func(t *testing.T) { testTextKeys(t, newTarget(t), caps) })
 }
 
 // Column is a column of the round-trip table with the values it must carry
@@ -192,9 +210,14 @@ func Equal(a, b connectors.Value) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// Describe prints a value with its Go type, for test failures.
+// Describe prints a value with its Go type, for test failures; a long
+// value is cut in the middle.
 func Describe(v connectors.Value) string {
-	return fmt.Sprintf("%T(%#v)", v, v)
+	s := fmt.Sprintf("%T(%#v)", v, v)
+	if len(s) > 300 {
+		s = s[:150] + fmt.Sprintf("…(%d bytes)…", len(s)-300) + s[len(s)-150:]
+	}
+	return s
 }
 
 func testCatalogue(t *testing.T, tgt connectors.Target) {

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -168,6 +169,22 @@ func ExpandKeyArgs[V any](after []V) []V {
 // consistent snapshots, and the text collation as the table default so a
 // column added by hand later compares the same way.
 const tableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
+
+// CheckValue refuses what MariaDB cannot hold of what Type.Fit allows:
+// -0.0, which a DOUBLE or FLOAT column stores as 0 (verified on 10.11,
+// whatever the literal's form), so the sign would be lost silently.
+func (Dialect) CheckValue(c *connectors.Column, v connectors.Value) error {
+	if f, ok := v.(float64); ok && f == 0 && math.Signbit(f) {
+		return &connectors.FitError{Rule: connectors.RuleNegativeZero, Detail: "MariaDB stores -0.0 as 0"}
+	}
+	return nil
+}
+
+var _ connectors.ValueChecker = Dialect{}
+
+// CreateTable gives the CREATE TABLE IF NOT EXISTS that Create runs, with
+// InnoDB and the text collation as table options.
+func (Dialect) CreateTable(t *connectors.Table) (string, error) { return createTable(t) }
 
 // createTable gives CREATE TABLE IF NOT EXISTS for a declared table.
 func createTable(t *connectors.Table) (string, error) {

@@ -77,8 +77,9 @@
 //	text          longtext, or varchar(n) up to 16383          text (64 KiB) would cap what Fit allows
 //	bytes         longblob, or varbinary(n) up to 16383
 //
-// Tx.Write checks every value with Column.Fit, and refuses -0.0 (which
-// MariaDB stores as 0), before it sends anything; then it sends multi-row
+// Tx.Write checks every value with Column.Fit and Dialect.CheckValue,
+// which refuses -0.0 (MariaDB stores it as 0: rule negative_zero), before
+// it sends anything; then it sends multi-row
 // INSERTs of up to 1000 rows and 16 MiB (or max_allowed_packet, if lower),
 // values as literals the connector renders. A batch of more than one
 // statement runs under a savepoint, so a batch the server refuses part-way

@@ -42,11 +42,31 @@ func openSource(t testing.TB, dbURL string) *mysql.DB {
 	return db
 }
 
+// capabilities is what MariaDB declares it holds where dialects differ:
+// bigint unsigned, but no -0.0 (DOUBLE and FLOAT store it as 0), and
+// microseconds at most. Text keys compare by code point without padding
+// (utf8mb4_nopad_bin, see Dialect.ColumnType).
+var capabilities = conformance.Capabilities{
+	UnsignedBigint:   true,
+	NegativeZero:     false,
+	Subnormals:       true,
+	EndOfDay:         true,
+	JSONScalars:      true,
+	FractionalDigits: 6,
+	PaddedKeys:       false,
+}
+
+// The declared capabilities hold for the dialect's code without a server:
+// what ColumnType refuses and what CheckColumn refuses, edge by edge.
+func TestDeclaredCapabilities(t *testing.T) {
+	conformance.CheckCapabilities(t, mysql.Dialect{}, capabilities)
+}
+
 func TestConformance(t *testing.T) {
 	mytest.ServerURL(t)
 	conformance.Run(t, func(t *testing.T) connectors.Target {
 		return openTarget(t, mytest.NewDatabase(t))
-	})
+	}, capabilities)
 }
 
 func simpleTable() connectors.Table {

@@ -11,10 +11,6 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 )
 
-// RuleNegativeZero is the reason Write refuses -0.0: MariaDB stores it as
-// 0 (verified on 10.11), so the value would change sign silently.
-const RuleNegativeZero connectors.Rule = "negative_zero"
-
 // maxRowsPerInsert bounds an INSERT's rows: past about a thousand rows a
 // bigger statement saves no round trips worth having and only holds more
 // memory on both sides.
@@ -97,8 +93,8 @@ func (w *writeTx) Rollback() error {
 
 // Write inserts rows with multi-row INSERT statements of up to
 // maxRowsPerInsert rows and max_allowed_packet bytes, values rendered as
-// literals (see literal.go). Every value is checked with Column.Fit before
-// anything is sent. When the rows need more than one statement, a
+// literals (see literal.go). Every value is checked with Column.Fit and
+// Dialect.CheckValue before anything is sent. When the rows need more than one statement, a
 // savepoint makes the batch all or nothing: a statement that fails is
 // undone by the server, and the savepoint undoes the ones before it.
 func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
@@ -117,7 +113,7 @@ func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]conne
 			return 0, fmt.Errorf("table %s: row %d of batch has %d values for %d columns", t.Name, i, len(row), ncol)
 		}
 		for j, v := range row {
-			if err := fitValue(&t.Columns[j], v); err != nil {
+			if err := connectors.CheckColumn(Dialect{}, &t.Columns[j], v); err != nil {
 				return 0, fmt.Errorf("table %s: row %d of batch, column %s: %w", t.Name, i, t.Columns[j].Name, err)
 			}
 		}
@@ -192,17 +188,6 @@ func (w *writeTx) undo(ctx context.Context, multi bool, err error) error {
 	return err
 }
 
-// fitValue is Column.Fit plus what MariaDB alone cannot store exactly.
-func fitValue(c *connectors.Column, v connectors.Value) error {
-	if err := c.Fit(v); err != nil {
-		return err
-	}
-	if f, ok := v.(float64); ok && f == 0 && math.Signbit(f) {
-		return &connectors.FitError{Rule: RuleNegativeZero, Detail: "MariaDB stores -0.0 as 0"}
-	}
-	return nil
-}
-
 // insertPrefix gives INSERT INTO `t` (`a`, `b`) VALUES .
 func insertPrefix(t *connectors.Table) (string, error) {
 	qt, err := Dialect{}.QuoteIdent(t.Name)
@@ -226,7 +211,12 @@ func insertPrefix(t *connectors.Table) (string, error) {
 	return b.String(), nil
 }
 
-// appendRow appends (v1,v2,…) for one row.
+// appendRow appends (v1,v2,…) for one row. Literals are rendered without
+// their column: a receiving table's columns come from a receiving schema,
+// whose SourceType is the notation ("uuid"), not a MariaDB COLUMN_TYPE,
+// so it cannot say which uuid column it is. The column-free literal of a
+// UUID, X'…', fits this connector's binary(16) and MariaDB's own uuid type
+// alike (verified on 10.11).
 func appendRow(b []byte, t *connectors.Table, row []connectors.Value) ([]byte, error) {
 	b = append(b, '(')
 	for j, v := range row {
@@ -234,7 +224,7 @@ func appendRow(b []byte, t *connectors.Table, row []connectors.Value) ([]byte, e
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = appendLiteral(b, v, &t.Columns[j]); err != nil {
+		if b, err = appendLiteral(b, v, nil); err != nil {
 			return b, fmt.Errorf("column %s: %w", t.Columns[j].Name, err)
 		}
 	}

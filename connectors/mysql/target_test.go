@@ -11,7 +11,6 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
-	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 )
 
@@ -113,7 +112,7 @@ func TestWriteRefusesBeforeSending(t *testing.T) {
 		col  int
 		rule connectors.Rule
 	}{
-		{math.Copysign(0, -1), 1, mysql.RuleNegativeZero},
+		{math.Copysign(0, -1), 1, connectors.RuleNegativeZero},
 		{math.NaN(), 1, connectors.RuleNotFinite},
 		{"text", 2, connectors.RuleWrongKind},
 	} {

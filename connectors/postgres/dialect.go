@@ -113,6 +113,22 @@ func (d Dialect) SelectBatch(table string, columns, key []string, after bool, li
 	})
 }
 
+// CheckValue refuses what PostgreSQL cannot hold of what Type.Fit allows:
+// an integer above 9223372036854775807, which Fit lets into a bigint
+// unsigned column that ColumnType refuses to create. Everything else Fit
+// accepts, PostgreSQL keeps exactly (-0.0, subnormals, 24:00:00 included).
+func (Dialect) CheckValue(c *connectors.Column, v connectors.Value) error {
+	if _, ok := v.(uint64); ok {
+		return &connectors.FitError{Rule: connectors.RuleIntRange, Detail: "PostgreSQL has no unsigned 64-bit integer"}
+	}
+	return nil
+}
+
+var _ connectors.ValueChecker = Dialect{}
+
+// CreateTable gives the CREATE TABLE IF NOT EXISTS that Create runs.
+func (Dialect) CreateTable(t *connectors.Table) (string, error) { return createTable(t) }
+
 // createTable gives CREATE TABLE IF NOT EXISTS for a declared table.
 func createTable(t *connectors.Table) (string, error) {
 	return connectors.CreateTableSQL(Dialect{}, t, "CREATE TABLE IF NOT EXISTS")

@@ -56,10 +56,29 @@ func snapshot(t testing.TB, src connectors.Source) connectors.Snapshot {
 	return snap
 }
 
+// capabilities is what PostgreSQL declares it holds where dialects
+// differ: everything but an unsigned 64-bit integer and fractional seconds
+// beyond microseconds.
+var capabilities = conformance.Capabilities{
+	UnsignedBigint:   false,
+	NegativeZero:     true,
+	Subnormals:       true,
+	EndOfDay:         true,
+	JSONScalars:      true,
+	FractionalDigits: 6,
+	PaddedKeys:       false,
+}
+
+// The declared capabilities hold for the dialect's code without a server:
+// what ColumnType refuses and what CheckColumn refuses, edge by edge.
+func TestDeclaredCapabilities(t *testing.T) {
+	conformance.CheckCapabilities(t, postgres.Dialect{}, capabilities)
+}
+
 func TestConformance(t *testing.T) {
 	conformance.Run(t, func(t *testing.T) connectors.Target {
 		return openTarget(t, pgtest.NewDatabase(t))
-	})
+	}, capabilities)
 }
 
 func TestSourceRefusesWrites(t *testing.T) {

@@ -133,7 +133,8 @@ func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]conne
 // type refuses on input; Type.Fit checks it for every dialect.
 const RuleInvalidJSON = connectors.RuleInvalidJSON
 
-// fitBatch checks every value of a batch before anything is sent: a value
+// fitBatch checks every value of a batch (Column.Fit and
+// Dialect.CheckValue) before anything is sent: a value
 // refused by the server in the middle of a COPY would abort the whole
 // transaction, and its error could not name the row.
 func fitBatch(t *connectors.Table, rows [][]connectors.Value) error {
@@ -143,7 +144,7 @@ func fitBatch(t *connectors.Table, rows [][]connectors.Value) error {
 			return fmt.Errorf("table %s: row %d has %d values for %d columns", t.Name, i, len(row), ncol)
 		}
 		for j, v := range row {
-			if err := t.Columns[j].Fit(v); err != nil {
+			if err := connectors.CheckColumn(Dialect{}, &t.Columns[j], v); err != nil {
 				return fmt.Errorf("table %s: row %d of batch, column %s: %w", t.Name, i, t.Columns[j].Name, err)
 			}
 		}

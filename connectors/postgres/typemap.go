@@ -17,7 +17,7 @@ func TypeMap() []connectors.TypeMapping {
 		row("bigint", connectors.KindInt, "int64; the full range exact", "bigint"),
 		row("real", connectors.KindFloat, "widened exactly to float64, so its shortest text is float64's (0.1 reads as 0.10000000149011612); -0, NaN and ±Infinity kept (Fit refuses NaN and infinities in every target)", "real"),
 		row("double precision", connectors.KindFloat, "float64 bit for bit: -0 keeps its sign, NaN and ±Infinity kept (Fit refuses them in targets), subnormals exact", "double"),
-		row("numeric(p,s)", connectors.KindDecimal, "Decimal, exact text with the column's scale (trailing zeros kept); NaN and ±Infinity have no Decimal form and read as float64 NaN/±Inf, which every target's Fit refuses as wrong_kind, so a mapping archives them", "numeric_ps"),
+		row("numeric(p,s)", connectors.KindDecimal, "Decimal, exact text with the column's scale (trailing zeros kept); NaN and ±Infinity have no Decimal form and read as float64 NaN/±Inf, which every target's Fit refuses (not_finite), so a mapping archives them", "numeric_ps"),
 		row("numeric", connectors.KindDecimal, "unconstrained: Type precision and scale 0 (unbounded); each value keeps the scale it was stored with; NaN/±Infinity as for numeric(p,s)", "numeric"),
 		row("boolean", connectors.KindBool, "bool", "boolean"),
 		row("text", connectors.KindText, "string, converted to UTF-8 by the server (client_encoding UTF8); Charset is the database encoding. A SQL_ASCII database passes bytes through unchecked, so text can be invalid UTF-8, which Fit refuses", "text"),

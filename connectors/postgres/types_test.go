@@ -146,6 +146,7 @@ func same(a, b connectors.Value) bool {
 // TestTypeMapCases: every TypeMap row names a case that exists, and every
 // case is named by a row.
 func TestTypeMapCases(t *testing.T) {
+	conformance.CheckTypeMapCases(t, postgres.TypeMap())
 	cases := map[string]bool{}
 	for _, c := range typeCases {
 		cases["TestSourceTypes/"+c.name] = true

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -69,6 +70,27 @@ func (d Dialect) SelectBatch(table string, columns, key []string, after bool, li
 		Select:      func(q string) string { return "+" + q },
 	})
 }
+
+// CheckValue refuses what SQLite cannot hold of what Type.Fit allows: an
+// integer above 9223372036854775807 (SQLite's integers are signed 64-bit),
+// and -0.0, which SQLite stores in a REAL column as the integer 0, so it
+// reads back as 0.0 (the record format keeps integral reals as integers).
+func (Dialect) CheckValue(c *connectors.Column, v connectors.Value) error {
+	switch x := v.(type) {
+	case uint64:
+		return &connectors.FitError{Rule: connectors.RuleIntRange, Detail: "SQLite integers stop at 9223372036854775807"}
+	case float64:
+		if x == 0 && math.Signbit(x) {
+			return &connectors.FitError{Rule: connectors.RuleNegativeZero, Detail: "SQLite stores -0.0 as 0"}
+		}
+	}
+	return nil
+}
+
+var _ connectors.ValueChecker = Dialect{}
+
+// CreateTable gives the CREATE TABLE IF NOT EXISTS that Create runs.
+func (Dialect) CreateTable(t *connectors.Table) (string, error) { return createTable(t) }
 
 // createTable gives CREATE TABLE IF NOT EXISTS for a declared table.
 func createTable(t *connectors.Table) (string, error) {

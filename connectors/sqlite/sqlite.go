@@ -20,6 +20,11 @@
 // storage class than its column declares (SQLite's type affinity allows
 // 'abc' in an INTEGER column); such a value is handed up as it is stored
 // (string, int64, float64 or []byte), and the mapping decides its outcome.
+// TypeMap lists every declared type with its edges.
+//
+// SQLite cannot hold -0.0 (a REAL -0.0 is stored as the integer 0) or
+// integers above 9223372036854775807: Dialect.CheckValue refuses them
+// (negative_zero, int_range), and so does Tx.Write.
 package sqlite
 
 import (
@@ -27,6 +32,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -366,12 +372,7 @@ func TypeOf(declared string) connectors.Type {
 	}
 	switch base {
 	case "DECIMAL_TEXT", "DECIMAL", "NUMERIC":
-		if t, err := connectors.ParseType("decimal" + d[len(base):]); err == nil {
-			return t
-		}
-		if base != "NUMERIC" {
-			return connectors.Type{Kind: connectors.KindDecimal, Precision: 38, Scale: 10}
-		}
+		return decimalType(d[len(base):])
 	case "BOOLEAN", "BOOL":
 		return connectors.Type{Kind: connectors.KindBool}
 	case "DATE":
@@ -405,11 +406,42 @@ func TypeOf(declared string) connectors.Type {
 	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"):
 		return connectors.Type{Kind: connectors.KindFloat, Bits: 64}
 	}
-	return connectors.Type{Kind: connectors.KindDecimal, Precision: 38, Scale: 10}
+	// NUMERIC affinity: a number of no declared size.
+	return connectors.Type{Kind: connectors.KindDecimal}
 }
 
+// decimalType reads "(p,s)" as declared, beyond the receiving notation's
+// 38 digits too, so a proposal from it says what the column was; without
+// a size the decimal is unbounded (Precision 0), as SQLite stores it.
+func decimalType(args string) connectors.Type {
+	t := connectors.Type{Kind: connectors.KindDecimal}
+	inner, ok := strings.CutPrefix(strings.TrimSpace(args), "(")
+	if inner, ok = strings.CutSuffix(inner, ")"); !ok {
+		return t
+	}
+	ps, ss, hasScale := strings.Cut(inner, ",")
+	p, err1 := strconv.Atoi(strings.TrimSpace(ps))
+	s, err2 := 0, error(nil)
+	if hasScale {
+		s, err2 = strconv.Atoi(strings.TrimSpace(ss))
+	}
+	if err1 != nil || err2 != nil || p < 1 || s < 0 || s > p {
+		return t
+	}
+	t.Precision, t.Scale = p, s
+	return t
+}
+
+// withPrecision reads a temporal type's fractional digits. A bare DATETIME,
+// TIMESTAMP or TIME, as other programs declare them, says nothing of the
+// text it holds, so it gets microseconds: precision 0 would make every
+// fractional value a refusal in a receiving schema proposed from it. The
+// types this connector writes always carry their digits ("DATETIME(0)").
 func withPrecision(k connectors.Kind, args string) connectors.Type {
-	t := connectors.Type{Kind: k}
+	t := connectors.Type{Kind: k, Precision: 6}
+	if strings.TrimSpace(args) == "" {
+		return t
+	}
 	if pt, err := connectors.ParseType(k.String() + args); err == nil {
 		t = pt
 	}

@@ -29,8 +29,28 @@ func newTarget(t *testing.T) connectors.Target {
 	return db
 }
 
+// capabilities is what SQLite declares it holds where dialects differ:
+// no unsigned 64-bit integers, and no -0.0 (a REAL -0.0 is stored as the
+// integer 0). Fractional seconds are text, so all seven digits the
+// receiving-schema notation allows are kept.
+var capabilities = conformance.Capabilities{
+	UnsignedBigint:   false,
+	NegativeZero:     false,
+	Subnormals:       true,
+	EndOfDay:         true,
+	JSONScalars:      true,
+	FractionalDigits: 7,
+	PaddedKeys:       false,
+}
+
+// The declared capabilities hold for the dialect's code without a server:
+// what ColumnType refuses and what CheckColumn refuses, edge by edge.
+func TestDeclaredCapabilities(t *testing.T) {
+	conformance.CheckCapabilities(t, sqlite.Dialect{}, capabilities)
+}
+
 func TestConformance(t *testing.T) {
-	conformance.Run(t, newTarget)
+	conformance.Run(t, newTarget, capabilities)
 }
 
 func TestSourceIsReadOnly(t *testing.T) {

@@ -98,7 +98,7 @@ func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]conne
 				return written, fmt.Errorf("table %s: row %d has %d values for %d columns", t.Name, start+i, len(row), ncol)
 			}
 			for j, v := range row {
-				err := t.Columns[j].Fit(v)
+				err := connectors.CheckColumn(Dialect{}, &t.Columns[j], v)
 				var dv any
 				if err == nil {
 					dv, err = driverValue(v)

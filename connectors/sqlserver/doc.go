@@ -91,10 +91,12 @@
 //	                   (all versions before 2022) accepts only an object or an array
 //
 // The catalogue reads the CHECKs back, so a table this connector created
-// has the same canonical types when read. Subnormal floats are refused on
-// write (outside SQL Server's documented float range). JSON text ISJSON
-// would refuse is a *connectors.FitError with RuleInvalidJSON, a rule that
-// belongs in connectors' list.
+// has the same canonical types when read. Dialect.CheckValue names what
+// SQL Server cannot hold of what Type.Fit allows, each with a rule of
+// connectors' list: 24:00:00 (time_range), integers above
+// 9223372036854775807 (int_range), subnormal floats, outside SQL Server's
+// documented float range (subnormal_float), -0.0 until a server shows it
+// kept (negative_zero), and JSON text ISJSON would refuse (invalid_json).
 //
 // Tx.Write sends multi-row INSERT … VALUES statements of at most 1000 rows
 // and 2000 parameters, after checking and encoding the whole batch, so a

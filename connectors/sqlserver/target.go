@@ -62,7 +62,7 @@ func (w *writeTx) Rollback() error {
 // 1000 rows and 2000 parameters each (see rowsPerInsert).
 //
 // Every value of the batch is checked (Column.Fit and what SQL Server
-// cannot hold, see fit) and encoded before the first statement is sent, so
+// cannot hold, see Dialect.CheckValue) and encoded before the first statement is sent, so
 // a value that does not fit is a *connectors.FitError and nothing of the
 // batch reaches the server. An error from the server itself can come
 // after earlier statements of the batch were executed in the transaction;
@@ -112,7 +112,7 @@ func encodeBatch(t *connectors.Table, rows [][]connectors.Value) ([]any, int, er
 		}
 		for j, v := range row {
 			c := &t.Columns[j]
-			err := fit(c, v)
+			err := connectors.CheckColumn(Dialect{}, c, v)
 			var dv any
 			if err == nil {
 				dv, err = encode(c.Type.Kind, v)

@@ -166,19 +166,22 @@ func uuidFromWire(b []byte) (connectors.UUID, error) {
 	return u, nil
 }
 
-// RuleInvalidJSON is the Fit rule for JSON text SQL Server's ISJSON
-// refuses. It belongs with connectors' other rules; see the package doc.
+// RuleInvalidJSON is the rule for JSON text SQL Server's ISJSON refuses.
 const RuleInvalidJSON = connectors.RuleInvalidJSON
 
-// fit is Column.Fit plus what SQL Server cannot hold of what Fit allows.
-func fit(c *connectors.Column, v connectors.Value) error {
-	if err := c.Fit(v); err != nil {
-		return err
-	}
+var _ connectors.ValueChecker = Dialect{}
+
+// CheckValue refuses what SQL Server cannot hold of what Type.Fit allows
+// (Tx.Write refuses the same, through connectors.CheckColumn):
+//
+//	24:00:00 in time             RuleTimeRange: time(n) ends at 23:59:59.9999999
+//	above 9223372036854775807    RuleIntRange: no unsigned 64-bit integer
+//	subnormal float              RuleSubnormal: outside the documented range
+//	-0.0                         RuleNegativeZero: not yet shown to keep its sign
+//	a top-level JSON scalar      RuleInvalidJSON: ISJSON before 2022 refuses it
+func (Dialect) CheckValue(c *connectors.Column, v connectors.Value) error {
 	switch x := v.(type) {
 	case connectors.Duration:
-		// Type.Fit allows 24:00:00 for time of day; time(n) ends at
-		// 23:59:59.9999999.
 		if time.Duration(x) >= 24*time.Hour {
 			return &connectors.FitError{Rule: connectors.RuleTimeRange, Detail: "SQL Server's time stops before 24:00:00"}
 		}
@@ -190,7 +193,14 @@ func fit(c *connectors.Column, v connectors.Value) error {
 		// CHECKDB's DATA_PURITY flags stored subnormals: refuse them
 		// rather than trust the path a parameter takes.
 		if x != 0 && ((c.Type.Bits == 32 && math.Abs(x) < 0x1p-126) || math.Abs(x) < 0x1p-1022) {
-			return &connectors.FitError{Rule: connectors.RulePrecision, Detail: "a subnormal float is outside SQL Server's float range"}
+			return &connectors.FitError{Rule: connectors.RuleSubnormal, Detail: "a subnormal float is outside SQL Server's float range"}
+		}
+		// float(53) can hold -0 (ROUND(-0.00001, 4) shows -0), but whether
+		// a bound float parameter keeps its sign through TDS into storage
+		// has not been run against a server here. Refused until the
+		// conformance suite shows it kept (Capabilities.NegativeZero).
+		if x == 0 && math.Signbit(x) {
+			return &connectors.FitError{Rule: connectors.RuleNegativeZero, Detail: "-0.0 is not known to keep its sign on SQL Server"}
 		}
 	case connectors.JSON:
 		if !json.Valid([]byte(x)) {

@@ -266,10 +266,11 @@ func TestFit(t *testing.T) {
 		{"time 24:00", col("time(6)"), connectors.Duration(24 * time.Hour), connectors.RuleTimeRange},
 		{"time 23:59:59.999999", col("time(6)"), connectors.Duration(24*time.Hour - time.Microsecond), ""},
 		{"unsigned bigint", col("bigint unsigned"), uint64(1) << 63, connectors.RuleIntRange},
-		{"subnormal double", col("double"), 5e-324, connectors.RulePrecision},
+		{"subnormal double", col("double"), 5e-324, connectors.RuleSubnormal},
 		{"smallest normal double", col("double"), 0x1p-1022, ""},
-		{"subnormal real", col("real"), float64(math.SmallestNonzeroFloat32), connectors.RulePrecision},
-		{"negative zero", col("double"), math.Copysign(0, -1), ""},
+		{"subnormal real", col("real"), float64(math.SmallestNonzeroFloat32), connectors.RuleSubnormal},
+		{"negative zero", col("double"), math.Copysign(0, -1), connectors.RuleNegativeZero},
+		{"positive zero", col("double"), 0.0, ""},
 		{"NaN", col("double"), math.NaN(), connectors.RuleNotFinite},
 		{"json object", col("json"), connectors.JSON(` {"a":1}`), ""},
 		{"json array", col("json"), connectors.JSON(`[1,2]`), ""},
@@ -281,7 +282,7 @@ func TestFit(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := fit(c.col, c.v)
+			err := connectors.CheckColumn(Dialect{}, c.col, c.v)
 			if c.rule == "" {
 				if err != nil {
 					t.Fatalf("got %v, want it to fit", err)
