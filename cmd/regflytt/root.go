@@ -67,6 +67,7 @@ passwords stay off the command line.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDemoCmd(g), newRunCmd(g), newPlanCmd(g), newMapCmd(g), newVersionCmd(g))
 	root.AddCommand(newSchemaCmd(g))
+	root.AddCommand(newSynthCmd(g))
 	return root
 }
 

@@ -1,21 +1,14 @@
-// Package synth generates synthetic legacy registries: faithful stand-ins
-// for databases that cannot leave their CPUA, for regflytt's own tests,
-// for benchmarks, and for RCO teams to rehearse a migration. Generation is
-// deterministic from a seed and streams through a connectors.Target, so it
-// writes to every dialect and its memory does not grow with size.
-//
-// Neighbours: cmd/regflytt's demo and synth commands call it; it writes
-// through connectors and knows nothing of mappings.
 package synth
 
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"strconv"
 
 	"github.com/regflytt/regflytt/connectors"
 )
+
+// The demo registry's writer: it writes receiving-style tables through a
+// plain connectors.Target, for `regflytt demo` and the plans tests.
 
 // writer batches rows into target transactions.
 type writer struct {
@@ -79,29 +72,3 @@ func table(name string, cols ...string) connectors.Table {
 	t.PrimaryKey = []string{t.Columns[0].Name}
 	return t
 }
-
-// personnummer makes a valid identity number YYYYMMDD-NNNC for a birth
-// date, with the Luhn check digit computed over YYMMDDNNN.
-func personnummer(r *rand.Rand, year, month, day int) string {
-	serial := r.IntN(1000)
-	ten := fmt.Sprintf("%02d%02d%02d%03d", year%100, month, day, serial)
-	return fmt.Sprintf("%04d%02d%02d-%03d%d", year, month, day, serial, luhn(ten))
-}
-
-// luhn gives the check digit for nine digits.
-func luhn(digits string) int {
-	sum := 0
-	for i := 0; i < 9; i++ {
-		d := int(digits[i] - '0')
-		if i%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return (10 - sum%10) % 10
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }

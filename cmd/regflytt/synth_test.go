@@ -1,0 +1,63 @@
+package main
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestSynthCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "legacy.db")
+	args := []string{"synth", "--platform", "wide", "--patients", "150", "--seed", "3", "--target", "sqlite://" + db, "--rate", "zero_date=0.2", "--digest"}
+	code, out, errs := cli(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"synth wide: 150 patients, seed 3", "operation", "zero_date", "sha256 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Counts only: no identity number reaches the output (the first
+	// line names the database, the last is the digest).
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	body := strings.Join(lines[1:len(lines)-1], "\n")
+	if regexp.MustCompile(`\d{6}[-+]?\d{4}`).MatchString(body) {
+		t.Errorf("the output holds something shaped like an identity number:\n%s", body)
+	}
+	// A database that holds the platform is refused, and left alone.
+	code, _, errs = cli(t, args...)
+	if code != exitError || !strings.Contains(errs, "already has table(s)") {
+		t.Fatalf("second synth: exit %d, %s", code, errs)
+	}
+}
+
+func TestSynthCommandRefusals(t *testing.T) {
+	target := "sqlite://" + filepath.Join(t.TempDir(), "x.db")
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"synth", "--platform", "wide", "--target", target, "--rate", "zero_date"}, exitUsage, "want defect=rate"},
+		{[]string{"synth", "--platform", "flat", "--target", target}, exitUsage, "unknown platform"},
+		{[]string{"synth", "--platform", "wide"}, exitUsage, "target"},
+		{[]string{"synth", "--platform", "wide", "--target", target, "--rate", "merge_conflict=0.1"}, exitError, "has no defect merge_conflict"},
+		{[]string{"synth", "--platform", "demo", "--target", target, "--rate", "zero_date=0.1"}, exitUsage, "defects are fixed"},
+		{[]string{"synth", "--platform", "wide", "--patients", "5", "--target", target}, exitUsage, "want 100..10000000"},
+	}
+	for _, c := range cases {
+		code, out, errs := cli(t, c.args...)
+		if code != c.code || !strings.Contains(out+errs, c.want) {
+			t.Errorf("%v: exit %d, output %q; want exit %d with %q", c.args, code, out+errs, c.code, c.want)
+		}
+	}
+}
+
+func TestSynthDemoQuiet(t *testing.T) {
+	code, out, errs := cli(t, "synth", "--quiet", "--platform", "demo", "--patients", "50", "--target", "sqlite://"+filepath.Join(t.TempDir(), "d.db"))
+	if code != exitOK || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and nothing", code, out, errs)
+	}
+}

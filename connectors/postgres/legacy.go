@@ -1,0 +1,302 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// The legacy writer builds a legacy platform in PostgreSQL for rehearsals
+// and tests (regflytt synth); a migration never uses it. PostgreSQL stores
+// less of what legacy platforms hold than MariaDB or SQLite, and the writer
+// stores only what PostgreSQL can hold, never an approximation:
+//
+//   - Zero and impossible dates ('0000-00-00', '2024-05-00') fit no date or
+//     timestamp column. Into a text column they are written as their raw
+//     text (and read back as that text, a string); into a date column they
+//     are an error. A platform that must carry zero dates therefore
+//     declares those columns text in its PostgreSQL rendition, which is
+//     what plans/synth does: the values read back with the same text as on
+//     MariaDB, though as strings rather than InvalidDate.
+//   - Text is UTF-8 without NUL. Bytes for a text column whose Charset is
+//     latin1 are decoded as MariaDB decodes latin1 (Windows-1252), so such
+//     a column reads back as the same platform on MariaDB reads; other
+//     bytes for a text column must be valid UTF-8. Invalid UTF-8 belongs in
+//     a bytea column.
+//   - Canonical values of other kinds for a text column (a Date in a column
+//     declared text, say) are written as their text form.
+//
+// Nothing is Fit-checked otherwise: an integer is stored if the column's
+// type takes it.
+
+var _ connectors.LegacyWriter = (*DB)(nil)
+
+// CreateLegacy creates the schema when missing and the tables, with each
+// column's SourceType as its DDL type when set ("varchar(13)", "text",
+// "date") and the canonical DDL otherwise, in one transaction. A table
+// that already exists is an error, and then nothing is created.
+func (d *DB) CreateLegacy(ctx context.Context, tables []connectors.Table) error {
+	if d.readOnly {
+		return fmt.Errorf("%s: create legacy tables: %w", d.where, connectors.ErrReadOnly)
+	}
+	ddls := make([]string, len(tables))
+	for i := range tables {
+		ddl, err := d.legacyTableSQL(&tables[i])
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.where, err)
+		}
+		ddls[i] = ddl
+	}
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return d.errorf(err, "create legacy tables: begin")
+	}
+	defer tx.Rollback(context.Background())
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)", d.schema).Scan(&exists); err != nil {
+		return d.errorf(err, "create legacy tables: look up schema %s", d.schema)
+	}
+	if !exists {
+		qs, err := Dialect{}.QuoteIdent(d.schema)
+		if err != nil {
+			return fmt.Errorf("%s: schema: %w", d.where, err)
+		}
+		if _, err := tx.Exec(ctx, "CREATE SCHEMA "+qs); err != nil {
+			return d.errorf(err, "create schema %s", d.schema)
+		}
+	}
+	for i, ddl := range ddls {
+		var taken bool
+		err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)",
+			d.schema, tables[i].Name).Scan(&taken)
+		if err != nil {
+			return d.errorf(err, "create legacy table %s", tables[i].Name)
+		}
+		if taken {
+			return fmt.Errorf("%s: table %s already exists: a legacy platform is built once, into an empty database", d.where, tables[i].Name)
+		}
+		if _, err := tx.Exec(ctx, ddl); err != nil {
+			return d.errorf(err, "create legacy table %s", tables[i].Name)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return d.errorf(err, "create legacy tables: commit")
+	}
+	return nil
+}
+
+// legacyTableSQL gives CREATE TABLE schema.t (…) with source types.
+func (d *DB) legacyTableSQL(t *connectors.Table) (string, error) {
+	qt, err := d.qualified(t.Name)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, c := range t.Columns {
+		qc, err := Dialect{}.QuoteIdent(c.Name)
+		if err != nil {
+			return "", fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		typ := c.SourceType
+		if typ != "" {
+			if err := checkSourceType(typ); err != nil {
+				return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
+			}
+		} else if typ, err = (Dialect{}).ColumnType(c.Type); err != nil {
+			return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
+		}
+		p := qc + " " + typ
+		if !c.Nullable {
+			p += " NOT NULL"
+		}
+		parts = append(parts, p)
+	}
+	if len(t.PrimaryKey) > 0 {
+		pk, err := connectors.QuoteList(Dialect{}, t.PrimaryKey)
+		if err != nil {
+			return "", fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		parts = append(parts, "PRIMARY KEY ("+pk+")")
+	}
+	return "CREATE TABLE " + qt + " (\n  " + strings.Join(parts, ",\n  ") + "\n)", nil
+}
+
+// checkSourceType accepts a type written the way catalogues print them
+// ("character varying(40)", "numeric(5,1)", "timestamp(0) without time
+// zone") and nothing else: the text goes into DDL unquoted, so a quote, a
+// semicolon or a comment must never get through.
+func checkSourceType(s string) error {
+	if s == "" || len(s) > 100 {
+		return fmt.Errorf("source type of %d characters: want 1..100", len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == ' ', c == '(', c == ')', c == ',', c == '_':
+		default:
+			return fmt.Errorf("source type %q: only letters, digits, spaces, parentheses, commas and underscores are allowed", s)
+		}
+	}
+	return nil
+}
+
+// BeginLegacy starts a write transaction whose Write stores values without
+// Fit checks, converted only as described above.
+func (d *DB) BeginLegacy(ctx context.Context) (connectors.Tx, error) {
+	tx, err := d.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &legacyTx{writeTx: tx.(*writeTx)}, nil
+}
+
+// legacyTx is a writeTx whose Write converts instead of checking.
+type legacyTx struct {
+	*writeTx
+	conv []connectors.Value // converted rows' values, reused between batches
+	rows [][]connectors.Value
+}
+
+// Write converts every value PostgreSQL cannot take as it is (legacyValue)
+// before anything is sent, then sends the batch with one binary COPY.
+func (w *legacyTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	ncol := len(t.Columns)
+	if ncol == 0 {
+		return 0, fmt.Errorf("table %s has no columns", t.Name)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	w.conv, w.rows = w.conv[:0], w.rows[:0]
+	for i, row := range rows {
+		if len(row) != ncol {
+			return 0, fmt.Errorf("table %s: row %d has %d values for %d columns", t.Name, i, len(row), ncol)
+		}
+		for j, v := range row {
+			cv, err := legacyValue(&t.Columns[j], v)
+			if err != nil {
+				return 0, fmt.Errorf("table %s: row %d of batch, column %s: %w", t.Name, i, t.Columns[j].Name, err)
+			}
+			w.conv = append(w.conv, cv)
+		}
+		w.rows = append(w.rows, nil)
+	}
+	// Slice after appending: conv may have moved while it grew.
+	for i := range w.rows {
+		w.rows[i] = w.conv[i*ncol : (i+1)*ncol : (i+1)*ncol]
+	}
+	names := make([]string, ncol)
+	w.src.bytesCols = w.src.bytesCols[:0]
+	for j, c := range t.Columns {
+		if err := connectors.CheckIdent(c.Name); err != nil {
+			return 0, fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		names[j] = c.Name
+		if c.Type.Kind == connectors.KindBytes {
+			w.src.bytesCols = append(w.src.bytesCols, j)
+		}
+	}
+	if err := connectors.CheckIdent(t.Name); err != nil {
+		return 0, err
+	}
+	w.src.reset(w.rows, ncol)
+	n, err := w.tx.CopyFrom(ctx, pgx.Identifier{w.db.schema, t.Name}, names, &w.src)
+	if err != nil {
+		return 0, w.db.errorf(err, "copy into %s", t.Name)
+	}
+	return n, nil
+}
+
+// legacyValue gives what PostgreSQL stores for v in column c, or an error
+// when it cannot store it exactly. Errors never hold the value.
+func legacyValue(c *connectors.Column, v connectors.Value) (connectors.Value, error) {
+	switch c.Type.Kind {
+	case connectors.KindText:
+		switch x := v.(type) {
+		case nil:
+			return nil, nil
+		case string:
+			return x, checkText(x)
+		case []byte:
+			if strings.EqualFold(c.Charset, "latin1") {
+				s := decodeLatin1(x)
+				return s, checkText(s)
+			}
+			if !utf8.Valid(x) {
+				return nil, fmt.Errorf("bytes that are not valid UTF-8 cannot be PostgreSQL text: declare the column bytea, or give it Charset latin1 if they are Latin-1")
+			}
+			s := string(x)
+			return s, checkText(s)
+		case connectors.InvalidDate:
+			return x.Raw, nil
+		case connectors.Date:
+			return x.String(), nil
+		case connectors.LocalDateTime:
+			return x.String(), nil
+		}
+		b, err := connectors.AppendText(nil, v)
+		if err != nil {
+			return nil, err
+		}
+		return string(b), nil
+	case connectors.KindDate, connectors.KindDateTime, connectors.KindTimestamp:
+		invalid := false
+		switch x := v.(type) {
+		case connectors.InvalidDate:
+			invalid = true
+		case connectors.Date:
+			invalid = !x.Valid()
+		case connectors.LocalDateTime:
+			invalid = !x.Valid()
+		}
+		if invalid {
+			return nil, fmt.Errorf("PostgreSQL cannot hold a zero or impossible date in a %v column: declare the column text in the PostgreSQL rendition of the platform", c.Type)
+		}
+	}
+	return v, nil
+}
+
+// checkText refuses what PostgreSQL text cannot hold.
+func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("text that is not valid UTF-8 cannot be PostgreSQL text: declare the column bytea")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return fmt.Errorf("text holding a NUL byte cannot be PostgreSQL text: declare the column bytea")
+	}
+	return nil
+}
+
+// win1252 gives the code points of Windows-1252's bytes 0x80..0x9F; every
+// other byte is its own code point. The five bytes Windows-1252 leaves
+// undefined map to the C1 controls of the same number, as MariaDB's latin1
+// does. It is the same table as mappings/lexical.DecodeWindows1252 (a
+// test compares all 256 bytes); connectors cannot import mappings.
+var win1252 = [32]rune{
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+}
+
+// decodeLatin1 decodes MariaDB latin1 (Windows-1252) bytes to UTF-8.
+func decodeLatin1(b []byte) string {
+	buf := make([]byte, 0, len(b)+len(b)/2)
+	for _, c := range b {
+		switch {
+		case c < utf8.RuneSelf:
+			buf = append(buf, c)
+		case c < 0xA0:
+			buf = utf8.AppendRune(buf, win1252[c-0x80])
+		default:
+			buf = utf8.AppendRune(buf, rune(c))
+		}
+	}
+	return string(buf)
+}

@@ -1,0 +1,231 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// The legacy writer builds a legacy platform in an SQLite file for
+// rehearsals and tests (regflytt synth); a migration never uses it.
+//
+// SQLite keeps whatever a legacy application gave it, so little needs
+// doing: a zero or impossible date (InvalidDate) is stored as its raw text,
+// which the Source reads back as the same InvalidDate; bytes bound for a
+// text column are stored as TEXT exactly as they are, invalid UTF-8
+// included, which the Source reads back as a string holding those bytes.
+// The exception is a column whose Charset is "latin1": SQLite has no
+// Latin-1 text, so its bytes are stored as the text they mean, decoded the
+// way MariaDB decodes its latin1 (Windows-1252). That is what a MariaDB
+// platform converted to SQLite holds, and it makes a platform written here
+// read back exactly as the same platform written to MariaDB.
+
+var _ connectors.LegacyWriter = (*DB)(nil)
+
+// CreateLegacy creates tables with each column's SourceType as its DDL type
+// when set (after checking it is a plain type name), else the canonical
+// DDL. A table that already exists is an error, and then none is created.
+func (d *DB) CreateLegacy(ctx context.Context, tables []connectors.Table) error {
+	if d.readOnly {
+		return fmt.Errorf("sqlite %s: %w", d.path, connectors.ErrReadOnly)
+	}
+	ddls := make([]string, len(tables))
+	for i := range tables {
+		ddl, err := legacyTableSQL(&tables[i])
+		if err != nil {
+			return fmt.Errorf("sqlite %s: %w", d.path, err)
+		}
+		ddls[i] = ddl
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite %s: create legacy tables: %w", d.path, err)
+	}
+	defer tx.Rollback()
+	for i, ddl := range ddls {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", tables[i].Name).Scan(&n); err != nil {
+			return fmt.Errorf("sqlite %s: create legacy table %s: %w", d.path, tables[i].Name, err)
+		}
+		if n > 0 {
+			return fmt.Errorf("sqlite %s: table %s already exists: a legacy platform is built once, into an empty database", d.path, tables[i].Name)
+		}
+		if _, err := tx.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("sqlite %s: create legacy table %s: %w", d.path, tables[i].Name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite %s: create legacy tables: commit: %w", d.path, err)
+	}
+	return nil
+}
+
+// legacyTableSQL gives CREATE TABLE (no IF NOT EXISTS) with source types.
+func legacyTableSQL(t *connectors.Table) (string, error) {
+	d := Dialect{}
+	qt, err := d.QuoteIdent(t.Name)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, c := range t.Columns {
+		qc, err := d.QuoteIdent(c.Name)
+		if err != nil {
+			return "", fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		typ := c.SourceType
+		if typ != "" {
+			if err := checkSourceType(typ); err != nil {
+				return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
+			}
+		} else if typ, err = d.ColumnType(c.Type); err != nil {
+			return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
+		}
+		p := qc + " " + typ
+		if !c.Nullable {
+			p += " NOT NULL"
+		}
+		parts = append(parts, p)
+	}
+	if len(t.PrimaryKey) > 0 {
+		pk, err := connectors.QuoteList(d, t.PrimaryKey)
+		if err != nil {
+			return "", fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		parts = append(parts, "PRIMARY KEY ("+pk+")")
+	}
+	return "CREATE TABLE " + qt + " (\n  " + strings.Join(parts, ",\n  ") + "\n)", nil
+}
+
+// checkSourceType accepts a type written the way catalogues print them
+// ("VARCHAR(40)", "decimal(5,1)", "varchar(40) CHARACTER SET latin1") and
+// nothing else: the text goes into DDL unquoted, so a quote, a semicolon
+// or a comment must never get through.
+func checkSourceType(s string) error {
+	if s == "" || len(s) > 100 {
+		return fmt.Errorf("source type of %d characters: want 1..100", len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == ' ', c == '(', c == ')', c == ',', c == '_':
+		default:
+			return fmt.Errorf("source type %q: only letters, digits, spaces, parentheses, commas and underscores are allowed", s)
+		}
+	}
+	return nil
+}
+
+// BeginLegacy starts a write transaction that stores values as a legacy
+// platform held them: no Fit checks, InvalidDate as its raw text, bytes in
+// text columns as TEXT (decoded first in latin1 columns, see above).
+func (d *DB) BeginLegacy(ctx context.Context) (connectors.Tx, error) {
+	tx, err := d.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &legacyTx{writeTx: tx.(*writeTx)}, nil
+}
+
+// legacyTx is a writeTx whose Write skips the Fit checks; Commit and
+// Rollback are writeTx's.
+type legacyTx struct {
+	*writeTx
+}
+
+// Write inserts rows as they are, converting only what the driver cannot
+// bind (see legacyValue).
+func (w *legacyTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	ncol := len(t.Columns)
+	if ncol == 0 {
+		return 0, fmt.Errorf("table %s has no columns", t.Name)
+	}
+	per := min(maxRowsPerInsert, maxParams/ncol)
+	var written int64
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		stmt, err := w.insertStmt(ctx, t, len(chunk))
+		if err != nil {
+			return written, err
+		}
+		w.args = w.args[:0]
+		for i, row := range chunk {
+			if len(row) != ncol {
+				return written, fmt.Errorf("table %s: row %d has %d values for %d columns", t.Name, start+i, len(row), ncol)
+			}
+			for j, v := range row {
+				dv, err := legacyValue(&t.Columns[j], v)
+				if err != nil {
+					return written, fmt.Errorf("table %s: row %d of batch, column %s: %w", t.Name, start+i, t.Columns[j].Name, err)
+				}
+				w.args = append(w.args, dv)
+			}
+		}
+		res, err := stmt.ExecContext(ctx, w.args...)
+		if err != nil {
+			return written, fmt.Errorf("sqlite %s: insert into %s: %w", w.path, t.Name, err)
+		}
+		n, _ := res.RowsAffected()
+		written += n
+	}
+	return written, nil
+}
+
+// legacyValue is driverValue for values a receiving table would refuse.
+func legacyValue(c *connectors.Column, v connectors.Value) (any, error) {
+	switch x := v.(type) {
+	case connectors.InvalidDate:
+		return x.Raw, nil
+	case connectors.Date:
+		if !x.Valid() {
+			return x.String(), nil
+		}
+	case connectors.LocalDateTime:
+		if !x.Valid() {
+			return x.String(), nil
+		}
+	case []byte:
+		if c.Type.Kind != connectors.KindText {
+			break
+		}
+		if strings.EqualFold(c.Charset, "latin1") {
+			return decodeLatin1(x), nil
+		}
+		// A Go string binds as TEXT whatever its bytes: invalid UTF-8 is
+		// kept, as a legacy import would have kept it.
+		return string(x), nil
+	}
+	return driverValue(v)
+}
+
+// win1252 gives the code points of Windows-1252's bytes 0x80..0x9F; every
+// other byte is its own code point. The five bytes Windows-1252 leaves
+// undefined map to the C1 controls of the same number, as MariaDB's latin1
+// does. It is the same table as mappings/lexical.DecodeWindows1252 (a
+// test compares all 256 bytes); connectors cannot import mappings.
+var win1252 = [32]rune{
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+}
+
+// decodeLatin1 decodes MariaDB latin1 (Windows-1252) bytes to UTF-8.
+func decodeLatin1(b []byte) string {
+	buf := make([]byte, 0, len(b)+len(b)/2)
+	for _, c := range b {
+		switch {
+		case c < utf8.RuneSelf:
+			buf = append(buf, c)
+		case c < 0xA0:
+			buf = utf8.AppendRune(buf, win1252[c-0x80])
+		default:
+			buf = utf8.AppendRune(buf, rune(c))
+		}
+	}
+	return string(buf)
+}
