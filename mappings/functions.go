@@ -98,7 +98,7 @@ func Functions() []Function {
 			Reasons: []string{"bad_integer"},
 			Example: `integer(" 42 ") + 1`, Result: "43", impl: fnInteger},
 		{Name: "latin1", Signature: "latin1(bytes) text",
-			Doc:     "Bytes decoded as Latin-1 the way MariaDB means it (Windows-1252: 0x80 is €). Text that is already valid UTF-8 is returned as it is; text that is not (a column holding Latin-1 bytes) is decoded.",
+			Doc:     "Bytes or text decoded as Latin-1 the way MariaDB means it (Windows-1252: 0x80 is €) when they are not valid UTF-8; valid UTF-8 is read as UTF-8, so a column holding both encodings migrates whole.",
 			Example: `latin1("Umeå")`, Result: "Umeå", impl: fnLatin1},
 		{Name: "repair", Signature: "repair(text) text",
 			Doc:     "Text garbled once (UTF-8 read as Latin-1: \"SmÃ¶rgÃ¥s\") put right; correct text is left as it is.",
@@ -211,8 +211,13 @@ func fnDate(env *Env, args []any) (any, error) {
 	if nilArg(args) {
 		return nil, nil
 	}
-	if d, ok := args[0].(connectors.Date); ok {
-		return d, nil
+	switch x := args[0].(type) {
+	case connectors.Date:
+		return x, nil
+	case connectors.InvalidDate:
+		// A DATE column's zero date: read its text, so the reason tells a
+		// zero date from an impossible one.
+		return fnDate(env, append([]any{x.Raw}, args[1:]...))
 	}
 	s, err := textArg("date", args[0])
 	if err != nil {
@@ -233,8 +238,11 @@ func fnDateTime(env *Env, args []any) (any, error) {
 	if nilArg(args) {
 		return nil, nil
 	}
-	if d, ok := args[0].(connectors.LocalDateTime); ok {
-		return d, nil
+	switch x := args[0].(type) {
+	case connectors.LocalDateTime:
+		return x, nil
+	case connectors.InvalidDate:
+		return fnDateTime(env, append([]any{x.Raw}, args[1:]...))
 	}
 	s, err := textArg("datetime", args[0])
 	if err != nil {
@@ -293,6 +301,9 @@ func fnLatin1(env *Env, args []any) (any, error) {
 	}
 	switch x := args[0].(type) {
 	case []byte:
+		if utf8.Valid(x) {
+			return string(x), nil
+		}
 		return lexical.DecodeWindows1252(x), nil
 	case string:
 		if utf8.ValidString(x) {

@@ -259,3 +259,28 @@ func TestLookupDiagnostics(t *testing.T) {
 		}
 	}
 }
+
+func TestDateOfAZeroDateColumn(t *testing.T) {
+	env := testEnv(t)
+	for raw, want := range map[string]string{"0000-00-00": "zero_date", "2024-05-00": "invalid_date", "2023-02-30": "invalid_date"} {
+		ce, err := compileExpr(Str{Value: "date(d)"}, []string{"d"}, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st applyState
+		st.env.R = []any{connectors.InvalidDate{Raw: raw}}
+		_, err = ce.run(&st.vm, &st.env)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("date(%s read from a DATE column) = %v, want reason %s", raw, err, want)
+		}
+	}
+}
+
+func TestLatin1Bytes(t *testing.T) {
+	for in, want := range map[string]string{"\xe5": "å", "\x80": "€", "Umeå": "Umeå", "caf\xc3\xa9": "café"} {
+		got, err := fnLatin1(nil, []any{[]byte(in)})
+		if err != nil || got != want {
+			t.Errorf("latin1(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

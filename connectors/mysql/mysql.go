@@ -391,8 +391,9 @@ func withoutValues(err error) error {
 	switch me.Number {
 	case 1062, 1586: // duplicate entry
 		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): duplicate key value (the server's message quotes the value and is withheld)", me.Number, sqlState(me))}
-	case 1265, 1264, 1292, 1366, 1367, 1411, 1525, 4078:
-		// data truncated, out of range, incorrect value: the messages
+	case 1265, 1264, 1292, 1300, 1366, 1367, 1411, 1525, 4078:
+		// data truncated, out of range, incorrect value, invalid
+		// characters for the charset (1300): the messages
 		// quote the value.
 		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): a value does not fit its column (the server's message quotes the value and is withheld)", me.Number, sqlState(me))}
 	}
