@@ -1,7 +1,6 @@
 package connectors
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -54,34 +53,11 @@ func selectLimit(d Dialect, from string, columns, key []string, after bool, limi
 }
 
 // CreateTableSQL builds "<verb> t (col type [NOT NULL], …, PRIMARY KEY
-// (…))" from a declared table.
+// (…))" from a declared table, with the dialect's canonical column types.
 func CreateTableSQL(d Dialect, t *Table, verb string) (string, error) {
 	qt, err := d.QuoteIdent(t.Name)
 	if err != nil {
 		return "", err
 	}
-	var parts []string
-	for _, c := range t.Columns {
-		qc, err := d.QuoteIdent(c.Name)
-		if err != nil {
-			return "", fmt.Errorf("table %s: %w", t.Name, err)
-		}
-		typ, err := d.ColumnType(c.Type)
-		if err != nil {
-			return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
-		}
-		p := qc + " " + typ
-		if !c.Nullable {
-			p += " NOT NULL"
-		}
-		parts = append(parts, p)
-	}
-	if len(t.PrimaryKey) > 0 {
-		pk, err := QuoteList(d, t.PrimaryKey)
-		if err != nil {
-			return "", fmt.Errorf("table %s: %w", t.Name, err)
-		}
-		parts = append(parts, "PRIMARY KEY ("+pk+")")
-	}
-	return verb + " " + qt + " (\n  " + strings.Join(parts, ",\n  ") + "\n)", nil
+	return TableSQL(d, verb+" "+qt, t, func(c *Column) (string, error) { return d.ColumnType(c.Type) })
 }

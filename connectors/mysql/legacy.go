@@ -81,37 +81,18 @@ func (d *DB) CreateLegacy(ctx context.Context, want []connectors.Table) error {
 	return nil
 }
 
-// legacyTableSQL gives CREATE TABLE (no IF NOT EXISTS) with source types.
+// legacyTableSQL gives CREATE TABLE (no IF NOT EXISTS) with source types
+// and their character sets.
 func legacyTableSQL(t *connectors.Table) (string, error) {
-	d := Dialect{}
-	qt, err := d.QuoteIdent(t.Name)
+	qt, err := Dialect{}.QuoteIdent(t.Name)
 	if err != nil {
 		return "", err
 	}
-	var parts []string
-	for _, c := range t.Columns {
-		qc, err := d.QuoteIdent(c.Name)
-		if err != nil {
-			return "", fmt.Errorf("table %s: %w", t.Name, err)
-		}
-		typ, err := legacyColumnType(&c)
-		if err != nil {
-			return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
-		}
-		p := qc + " " + typ
-		if !c.Nullable {
-			p += " NOT NULL"
-		}
-		parts = append(parts, p)
+	sql, err := connectors.TableSQL(Dialect{}, "CREATE TABLE "+qt, t, legacyColumnType)
+	if err != nil {
+		return "", err
 	}
-	if len(t.PrimaryKey) > 0 {
-		pk, err := connectors.QuoteList(d, t.PrimaryKey)
-		if err != nil {
-			return "", fmt.Errorf("table %s: %w", t.Name, err)
-		}
-		parts = append(parts, "PRIMARY KEY ("+pk+")")
-	}
-	return "CREATE TABLE " + qt + " (\n  " + strings.Join(parts, ",\n  ") + "\n)" + legacyTableOptions, nil
+	return sql + legacyTableOptions, nil
 }
 
 // legacyColumnType is the DDL type of one legacy column.
@@ -127,7 +108,7 @@ func legacyColumnType(c *connectors.Column) (string, error) {
 			typ = fmt.Sprintf("varchar(%d)", c.Type.Length)
 		}
 	}
-	if err := checkSourceType(typ); err != nil {
+	if err := connectors.CheckSourceType(typ); err != nil {
 		return "", err
 	}
 	lower := strings.ToLower(typ)
@@ -138,26 +119,6 @@ func legacyColumnType(c *connectors.Column) (string, error) {
 		typ += " CHARACTER SET " + c.Charset
 	}
 	return typ, nil
-}
-
-// checkSourceType accepts a type written the way catalogues print them
-// ("int(11)", "decimal(5,1)", "varchar(40) CHARACTER SET latin1") and
-// nothing else: the text goes into DDL unquoted, so a quote, a semicolon
-// or a comment must never get through.
-func checkSourceType(s string) error {
-	if s == "" || len(s) > 100 {
-		return fmt.Errorf("source type of %d characters: want 1..100", len(s))
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == ' ', c == '(', c == ')', c == ',', c == '_':
-		default:
-			return fmt.Errorf("source type %q: only letters, digits, spaces, parentheses, commas and underscores are allowed", s)
-		}
-	}
-	return nil
 }
 
 // checkCharset accepts a character-set name (latin1, utf8mb3, cp1250): it

@@ -96,54 +96,9 @@ func (d *DB) legacyTableSQL(t *connectors.Table) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var parts []string
-	for _, c := range t.Columns {
-		qc, err := Dialect{}.QuoteIdent(c.Name)
-		if err != nil {
-			return "", fmt.Errorf("table %s: %w", t.Name, err)
-		}
-		typ := c.SourceType
-		if typ != "" {
-			if err := checkSourceType(typ); err != nil {
-				return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
-			}
-		} else if typ, err = (Dialect{}).ColumnType(c.Type); err != nil {
-			return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
-		}
-		p := qc + " " + typ
-		if !c.Nullable {
-			p += " NOT NULL"
-		}
-		parts = append(parts, p)
-	}
-	if len(t.PrimaryKey) > 0 {
-		pk, err := connectors.QuoteList(Dialect{}, t.PrimaryKey)
-		if err != nil {
-			return "", fmt.Errorf("table %s: %w", t.Name, err)
-		}
-		parts = append(parts, "PRIMARY KEY ("+pk+")")
-	}
-	return "CREATE TABLE " + qt + " (\n  " + strings.Join(parts, ",\n  ") + "\n)", nil
-}
-
-// checkSourceType accepts a type written the way catalogues print them
-// ("character varying(40)", "numeric(5,1)", "timestamp(0) without time
-// zone") and nothing else: the text goes into DDL unquoted, so a quote, a
-// semicolon or a comment must never get through.
-func checkSourceType(s string) error {
-	if s == "" || len(s) > 100 {
-		return fmt.Errorf("source type of %d characters: want 1..100", len(s))
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == ' ', c == '(', c == ')', c == ',', c == '_':
-		default:
-			return fmt.Errorf("source type %q: only letters, digits, spaces, parentheses, commas and underscores are allowed", s)
-		}
-	}
-	return nil
+	return connectors.TableSQL(Dialect{}, "CREATE TABLE "+qt, t, func(c *connectors.Column) (string, error) {
+		return connectors.LegacyColumnType(Dialect{}, c)
+	})
 }
 
 // BeginLegacy starts a write transaction whose Write stores values without
@@ -225,7 +180,7 @@ func legacyValue(c *connectors.Column, v connectors.Value) (connectors.Value, er
 			return x, checkText(x)
 		case []byte:
 			if strings.EqualFold(c.Charset, "latin1") {
-				s := decodeLatin1(x)
+				s := connectors.DecodeWindows1252(x)
 				return s, checkText(s)
 			}
 			if !utf8.Valid(x) {
@@ -271,32 +226,4 @@ func checkText(s string) error {
 		return fmt.Errorf("text holding a NUL byte cannot be PostgreSQL text: declare the column bytea")
 	}
 	return nil
-}
-
-// win1252 gives the code points of Windows-1252's bytes 0x80..0x9F; every
-// other byte is its own code point. The five bytes Windows-1252 leaves
-// undefined map to the C1 controls of the same number, as MariaDB's latin1
-// does. It is the same table as mappings/lexical.DecodeWindows1252 (a
-// test compares all 256 bytes); connectors cannot import mappings.
-var win1252 = [32]rune{
-	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
-}
-
-// decodeLatin1 decodes MariaDB latin1 (Windows-1252) bytes to UTF-8.
-func decodeLatin1(b []byte) string {
-	buf := make([]byte, 0, len(b)+len(b)/2)
-	for _, c := range b {
-		switch {
-		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-		case c < 0xA0:
-			buf = utf8.AppendRune(buf, win1252[c-0x80])
-		default:
-			buf = utf8.AppendRune(buf, rune(c))
-		}
-	}
-	return string(buf)
 }

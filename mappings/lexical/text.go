@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // TrimSpace is strings.TrimSpace that also strips U+FEFF, the byte order
@@ -35,18 +37,17 @@ func mayTrim(b byte) bool {
 
 func isTrimSpace(r rune) bool { return r == '\ufeff' || unicode.IsSpace(r) }
 
-// win1252 gives the code points of Windows-1252's bytes 0x80..0x9F; the
-// other bytes are their own code points. The five bytes the code page
-// leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) map to the C1 controls
-// of the same number, because that is what MariaDB's "latin1" (which is
-// Windows-1252, not ISO 8859-1) does, and text decoded here must match
-// text the server converted itself.
-var win1252 = [32]rune{
-	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, // 80..87
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F, // 88..8F
-	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, // 90..97
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178, // 98..9F
-}
+// win1252 is connectors' table of Windows-1252's bytes 0x80..0x9F (the
+// others are their own code points; the five it leaves undefined map to
+// the C1 controls of the same number, as MariaDB's "latin1", which is
+// Windows-1252, does). One table serves the connectors that build legacy
+// platforms and the functions that decode and repair text here.
+var win1252 = func() (t [32]rune) {
+	for i := range t {
+		t[i] = connectors.Windows1252Rune(byte(0x80 + i))
+	}
+	return t
+}()
 
 // DecodeWindows1252 decodes b as Windows-1252, MariaDB's "latin1". Every
 // byte sequence decodes; the result is valid UTF-8.
