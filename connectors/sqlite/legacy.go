@@ -94,39 +94,7 @@ type legacyTx struct {
 // Write inserts rows as they are, converting only what the driver cannot
 // bind (see legacyValue).
 func (w *legacyTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
-	ncol := len(t.Columns)
-	if ncol == 0 {
-		return 0, fmt.Errorf("table %s has no columns", t.Name)
-	}
-	per := min(maxRowsPerInsert, maxParams/ncol)
-	var written int64
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
-		stmt, err := w.insertStmt(ctx, t, len(chunk))
-		if err != nil {
-			return written, err
-		}
-		w.args = w.args[:0]
-		for i, row := range chunk {
-			if len(row) != ncol {
-				return written, fmt.Errorf("table %s: row %d has %d values for %d columns", t.Name, start+i, len(row), ncol)
-			}
-			for j, v := range row {
-				dv, err := legacyValue(&t.Columns[j], v)
-				if err != nil {
-					return written, fmt.Errorf("table %s: row %d of batch, column %s: %w", t.Name, start+i, t.Columns[j].Name, err)
-				}
-				w.args = append(w.args, dv)
-			}
-		}
-		res, err := stmt.ExecContext(ctx, w.args...)
-		if err != nil {
-			return written, fmt.Errorf("sqlite %s: insert into %s: %w", w.path, t.Name, err)
-		}
-		n, _ := res.RowsAffected()
-		written += n
-	}
-	return written, nil
+	return w.insert(ctx, t, rows, legacyValue)
 }
 
 // legacyValue is driverValue for values a receiving table would refuse.

@@ -78,8 +78,23 @@ func (w *writeTx) closeStmts() {
 }
 
 // Write inserts rows with multi-row INSERT statements, prepared once per
-// table and statement size within the transaction.
+// table and statement size within the transaction, after checking that
+// every value fits its column.
 func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	return w.insert(ctx, t, rows, checkedValue)
+}
+
+// checkedValue binds a value a receiving column can hold exactly.
+func checkedValue(c *connectors.Column, v connectors.Value) (any, error) {
+	if err := connectors.CheckColumn(Dialect{}, c, v); err != nil {
+		return nil, err
+	}
+	return driverValue(v)
+}
+
+// insert writes rows, binding each value with bind; a value bind refuses
+// stops the batch, naming row and column.
+func (w *writeTx) insert(ctx context.Context, t *connectors.Table, rows [][]connectors.Value, bind func(*connectors.Column, connectors.Value) (any, error)) (int64, error) {
 	ncol := len(t.Columns)
 	if ncol == 0 {
 		return 0, fmt.Errorf("table %s has no columns", t.Name)
@@ -98,11 +113,7 @@ func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]conne
 				return written, fmt.Errorf("table %s: row %d has %d values for %d columns", t.Name, start+i, len(row), ncol)
 			}
 			for j, v := range row {
-				err := connectors.CheckColumn(Dialect{}, &t.Columns[j], v)
-				var dv any
-				if err == nil {
-					dv, err = driverValue(v)
-				}
+				dv, err := bind(&t.Columns[j], v)
 				if err != nil {
 					return written, fmt.Errorf("table %s: row %d of batch, column %s: %w", t.Name, start+i, t.Columns[j].Name, err)
 				}
