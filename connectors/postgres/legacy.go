@@ -57,18 +57,8 @@ func (d *DB) CreateLegacy(ctx context.Context, tables []connectors.Table) error 
 		return d.errorf(err, "create legacy tables: begin")
 	}
 	defer tx.Rollback(context.Background())
-	var exists bool
-	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)", d.schema).Scan(&exists); err != nil {
-		return d.errorf(err, "create legacy tables: look up schema %s", d.schema)
-	}
-	if !exists {
-		qs, err := Dialect{}.QuoteIdent(d.schema)
-		if err != nil {
-			return fmt.Errorf("%s: schema: %w", d.where, err)
-		}
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA "+qs); err != nil {
-			return d.errorf(err, "create schema %s", d.schema)
-		}
+	if err := d.ensureSchema(ctx, tx); err != nil {
+		return err
 	}
 	for i, ddl := range ddls {
 		var taken bool

@@ -29,20 +29,8 @@ func (d *DB) Create(ctx context.Context, tables []connectors.Table) error {
 		return d.errorf(err, "create tables: begin")
 	}
 	defer tx.Rollback(context.Background())
-	// Only when missing: CREATE SCHEMA IF NOT EXISTS still needs the
-	// CREATE right on the database, which a target role may lack.
-	var exists bool
-	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)", d.schema).Scan(&exists); err != nil {
-		return d.errorf(err, "create tables: look up schema %s", d.schema)
-	}
-	if !exists {
-		qs, err := Dialect{}.QuoteIdent(d.schema)
-		if err != nil {
-			return fmt.Errorf("%s: schema: %w", d.where, err)
-		}
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+qs); err != nil {
-			return d.errorf(err, "create schema %s", d.schema)
-		}
+	if err := d.ensureSchema(ctx, tx); err != nil {
+		return err
 	}
 	for i, ddl := range ddls {
 		if _, err := tx.Exec(ctx, ddl); err != nil {
@@ -198,3 +186,24 @@ func (s *copySource) Values() ([]any, error) {
 }
 
 func (s *copySource) Err() error { return nil }
+
+// ensureSchema creates the target schema when it is missing, and only
+// then: CREATE SCHEMA IF NOT EXISTS still needs the CREATE right on the
+// database, which a target role may lack.
+func (d *DB) ensureSchema(ctx context.Context, tx pgx.Tx) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)", d.schema).Scan(&exists); err != nil {
+		return d.errorf(err, "look up schema %s", d.schema)
+	}
+	if exists {
+		return nil
+	}
+	qs, err := Dialect{}.QuoteIdent(d.schema)
+	if err != nil {
+		return fmt.Errorf("%s: schema: %w", d.where, err)
+	}
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+qs); err != nil {
+		return d.errorf(err, "create schema %s", d.schema)
+	}
+	return nil
+}
