@@ -11,8 +11,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	mysqldriver "github.com/go-sql-driver/mysql"
-
 	"github.com/regflytt/regflytt/connectors"
 )
 
@@ -215,84 +213,7 @@ func (w *legacyTx) release() error {
 // every value without a warning. A batch of more than one statement runs
 // under a savepoint, so a failure keeps none of it.
 func (w *legacyTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
-	if w.done {
-		return 0, w.db.errorf("write %s: transaction has ended", t.Name)
-	}
-	ncol := len(t.Columns)
-	if ncol == 0 {
-		return 0, fmt.Errorf("table %s has no columns", t.Name)
-	}
-	if len(rows) == 0 {
-		return 0, nil
-	}
-	for i, row := range rows {
-		if len(row) != ncol {
-			return 0, fmt.Errorf("table %s: row %d of batch has %d values for %d columns", t.Name, i, len(row), ncol)
-		}
-	}
-	prefix, err := insertPrefix(t)
-	if err != nil {
-		return 0, err
-	}
-	multi := false
-	begin := func() error {
-		if multi {
-			return nil
-		}
-		multi = true
-		if _, err := w.tx.ExecContext(ctx, "SAVEPOINT regflytt_write"); err != nil {
-			return w.db.errorf("write %s: savepoint: %w", t.Name, err)
-		}
-		return nil
-	}
-	if len(rows) > maxRowsPerInsert {
-		if err := begin(); err != nil {
-			return 0, err
-		}
-	}
-	var written int64
-	start := 0
-	for start < len(rows) {
-		w.buf = append(w.buf[:0], prefix...)
-		end := start
-		for end < len(rows) && end-start < maxRowsPerInsert {
-			mark := len(w.buf)
-			if end > start {
-				w.buf = append(w.buf, ',')
-			}
-			if w.buf, err = appendLegacyRow(w.buf, t, rows[end]); err != nil {
-				return 0, w.undo(ctx, multi, fmt.Errorf("table %s: row %d of batch: %w", t.Name, end, err))
-			}
-			if len(w.buf) > w.maxStatement || (len(w.buf) > maxStatementMemory && end > start) {
-				if end == start {
-					return 0, w.undo(ctx, multi, fmt.Errorf("table %s: row %d of batch is %d bytes as SQL, more than max_allowed_packet allows (%d)",
-						t.Name, end, len(w.buf)-len(prefix), w.maxStatement))
-				}
-				w.buf = w.buf[:mark]
-				if err := begin(); err != nil {
-					return 0, err
-				}
-				break
-			}
-			end++
-		}
-		res, err := w.tx.ExecContext(ctx, string(w.buf))
-		if err != nil {
-			return 0, w.undo(ctx, multi, w.db.errorf("insert into %s, rows %d..%d of batch: %w", t.Name, start, end-1, legacyWithoutValues(err)))
-		}
-		if err := w.noWarnings(ctx, t, start, end); err != nil {
-			return 0, w.undo(ctx, multi, err)
-		}
-		n, _ := res.RowsAffected()
-		written += n
-		start = end
-	}
-	if multi {
-		if _, err := w.tx.ExecContext(ctx, "RELEASE SAVEPOINT regflytt_write"); err != nil {
-			return 0, w.db.errorf("write %s: release savepoint: %w", t.Name, err)
-		}
-	}
-	return written, nil
+	return w.insert(ctx, t, rows, nil, appendLegacyRow, w.noWarnings)
 }
 
 // noWarnings fails when the last statement left warnings: under
@@ -319,17 +240,6 @@ func (w *legacyTx) noWarnings(ctx context.Context, t *connectors.Table, start, e
 	}
 	return fmt.Errorf("table %s, rows %d..%d of batch: the server changed %d value(s) while storing them (first warning: code %s; 1366 is a character the column's charset cannot hold, 1265 a truncated value): a legacy write must store values exactly",
 		t.Name, start, end-1, n, code)
-}
-
-// legacyWithoutValues is withoutValues plus error 1300 (invalid character
-// string), which quotes the bytes and which only a legacy write can meet:
-// a receiving write refuses invalid text through Fit before sending it.
-func legacyWithoutValues(err error) error {
-	var me *mysqldriver.MySQLError
-	if errors.As(err, &me) && me.Number == 1300 {
-		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): a string is not valid in its character set (the server's message quotes the value and is withheld)", me.Number, sqlState(me))}
-	}
-	return withoutValues(err)
 }
 
 // appendLegacyRow appends (v1,v2,…) of legacy literals for one row.

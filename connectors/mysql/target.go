@@ -98,6 +98,20 @@ func (w *writeTx) Rollback() error {
 // savepoint makes the batch all or nothing: a statement that fails is
 // undone by the server, and the savepoint undoes the ones before it.
 func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	return w.insert(ctx, t, rows, func(c *connectors.Column, v connectors.Value) error {
+		return connectors.CheckColumn(Dialect{}, c, v)
+	}, appendRow, nil)
+}
+
+// insert writes rows as multi-row INSERTs: every value is checked with
+// check (when set) before anything is sent, each row is rendered by
+// appendRow, and after each statement afterStatement (when set) may refuse
+// what the server did with rows start..end-1. Rows that need more than one
+// statement run under a savepoint, so a failure keeps none of the batch.
+func (w *writeTx) insert(ctx context.Context, t *connectors.Table, rows [][]connectors.Value,
+	check func(*connectors.Column, connectors.Value) error,
+	appendRow func([]byte, *connectors.Table, []connectors.Value) ([]byte, error),
+	afterStatement func(ctx context.Context, t *connectors.Table, start, end int) error) (int64, error) {
 	if w.done {
 		return 0, w.db.errorf("write %s: transaction has ended", t.Name)
 	}
@@ -112,8 +126,11 @@ func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]conne
 		if len(row) != ncol {
 			return 0, fmt.Errorf("table %s: row %d of batch has %d values for %d columns", t.Name, i, len(row), ncol)
 		}
+		if check == nil {
+			continue
+		}
 		for j, v := range row {
-			if err := connectors.CheckColumn(Dialect{}, &t.Columns[j], v); err != nil {
+			if err := check(&t.Columns[j], v); err != nil {
 				return 0, fmt.Errorf("table %s: row %d of batch, column %s: %w", t.Name, i, t.Columns[j].Name, err)
 			}
 		}
@@ -163,6 +180,11 @@ func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]conne
 		res, err := w.tx.ExecContext(ctx, string(w.buf))
 		if err != nil {
 			return 0, w.undo(ctx, multi, w.db.errorf("insert into %s, rows %d..%d of batch: %w", t.Name, start, end-1, withoutValues(err)))
+		}
+		if afterStatement != nil {
+			if err := afterStatement(ctx, t, start, end); err != nil {
+				return 0, w.undo(ctx, multi, err)
+			}
 		}
 		n, _ := res.RowsAffected()
 		written += n
