@@ -24,6 +24,9 @@ type writer struct {
 	tp *mappings.TableProgram
 	// spill takes the migrated rows of a merged program.
 	spill *spill
+	// check is the receiving dialect's ValueChecker, nil when it has none
+	// (or nothing is written).
+	check connectors.ValueChecker
 
 	out     [][]connectors.Value
 	pending int
@@ -95,21 +98,19 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 // (what Type.Fit allows but, say, MariaDB does not) into an archived
 // record naming the column and the rule, before it can fail a batch.
 func (w *writer) checkTarget(o mappings.Outcome) mappings.Outcome {
-	d := w.sink.Dialect()
-	vc, ok := d.(connectors.ValueChecker)
-	if !ok {
+	if w.check == nil {
 		return o
 	}
 	t := w.tp.Target
 	for i, v := range o.Row {
-		if err := vc.CheckValue(&t.Columns[i], v); err != nil {
+		if err := w.check.CheckValue(&t.Columns[i], v); err != nil {
 			reason, detail := "target_rejects", err.Error()
 			var fe *connectors.FitError
 			if errors.As(err, &fe) {
 				reason, detail = string(fe.Rule), fe.Detail
 			}
 			return mappings.Outcome{Kind: mappings.Archived, Reason: reason, Column: t.Columns[i].Name,
-				Detail: d.Name() + " cannot hold this value: " + detail}
+				Detail: w.sink.Dialect().Name() + " cannot hold this value: " + detail}
 		}
 	}
 	return o

@@ -257,8 +257,9 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 			defer sp.Close()
 		}
 	}
+	check, _ := sink.Dialect().(connectors.ValueChecker)
 	newWriter := func(tp *mappings.TableProgram) *writer {
-		return &writer{r: r, ctx: ctx, snap: s.snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp}
+		return &writer{r: r, ctx: ctx, snap: s.snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check}
 	}
 	consumed := map[string]bool{}
 	merges := map[*mappings.MergeProgram]bool{}

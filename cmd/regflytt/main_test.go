@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/regflytt/regflytt/plans"
 )
 
 // cli runs one command line from the repository root, as a user would.
@@ -83,5 +86,18 @@ func TestHelpListsExitCodes(t *testing.T) {
 	_, out, _ := cli(t, "--help")
 	if !strings.Contains(out, "Exit status:") || !strings.Contains(out, "demo") || !strings.Contains(out, "run") {
 		t.Fatalf("help lacks commands or exit codes:\n%s", out)
+	}
+}
+
+// A run that finished but failed verification exits 3, whatever wraps the
+// error on its way up.
+func TestExitCodeNotAccounted(t *testing.T) {
+	var stderr bytes.Buffer
+	err := fmt.Errorf("run demo: %w", plans.ErrNotAccounted)
+	if code := exitCode(context.Background(), err, &stderr); code != exitNotAccounted {
+		t.Fatalf("exit %d, want %d", code, exitNotAccounted)
+	}
+	if code := exitCode(context.Background(), fmt.Errorf("open source: refused"), &stderr); code != exitError {
+		t.Fatalf("an ordinary error exits %d, want %d", code, exitError)
 	}
 }
