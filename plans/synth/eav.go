@@ -127,10 +127,7 @@ type eavGen struct {
 func (eav) generate(g *gen, tables []connectors.Table) error {
 	w := &eavGen{g: g, ps: newStream(), is: newStream(), units: unitCount(g.cfg.Patients)}
 	t := tablesByName(tables)
-	steps := []struct {
-		table string
-		fill  func(*connectors.Table) error
-	}{
+	return fillTables(t, []fillStep{
 		{"vardenhet", func(t *connectors.Table) error { return g.careUnitRows(t, plainText) }},
 		{"patient", func(t *connectors.Table) error {
 			return g.patientRows(t, plainText, func(row []connectors.Value, pt *patient, second bool) {
@@ -145,13 +142,7 @@ func (eav) generate(g *gen, tables []connectors.Table) error {
 		{eavInstances, w.instances}, {eavValues, w.values},
 		// The ten-digit shape, where the patient table has twelve.
 		{"avregistrering", func(t *connectors.Table) error { return g.optOutRows(t, person.short) }},
-	}
-	for _, s := range steps {
-		if err := s.fill(t[s.table]); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 func (w *eavGen) instance(pt *patient, j int) eavInstance {

@@ -103,10 +103,7 @@ type msGen struct {
 func (mainsub) generate(g *gen, tables []connectors.Table) error {
 	w := &msGen{g: g, ps: newStream(), vs: newStream(), units: unitCount(g.cfg.Patients)}
 	t := tablesByName(tables)
-	steps := []struct {
-		table string
-		fill  func(*connectors.Table) error
-	}{
+	return fillTables(t, []fillStep{
 		{"vardenhet", func(t *connectors.Table) error { return g.careUnitRows(t, latin1Text) }},
 		{"patient", func(t *connectors.Table) error {
 			return g.patientRows(t, latin1Text, func(row []connectors.Value, pt *patient, second bool) {
@@ -120,13 +117,7 @@ func (mainsub) generate(g *gen, tables []connectors.Table) error {
 		{subA, func(t *connectors.Table) error { return w.sub(t, true) }},
 		{subB, func(t *connectors.Table) error { return w.sub(t, false) }},
 		{"avregistrerad", func(t *connectors.Table) error { return g.optOutRows(t, person.normal) }},
-	}
-	for _, s := range steps {
-		if err := s.fill(t[s.table]); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 func (w *msGen) visit(pt *patient, j int, prev connectors.Date) msVisit {

@@ -72,3 +72,20 @@ func table(name string, cols ...string) connectors.Table {
 	t.PrimaryKey = []string{t.Columns[0].Name}
 	return t
 }
+
+// fillStep fills one legacy table.
+type fillStep struct {
+	table string
+	fill  func(*connectors.Table) error
+}
+
+// fillTables runs the steps in order: parents before the tables that
+// refer to them.
+func fillTables(t map[string]*connectors.Table, steps []fillStep) error {
+	for _, s := range steps {
+		if err := s.fill(t[s.table]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

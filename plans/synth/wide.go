@@ -97,10 +97,7 @@ type wideGen struct {
 func (wide) generate(g *gen, tables []connectors.Table) error {
 	w := &wideGen{g: g, ps: newStream(), os: newStream(), fs: newStream(), units: unitCount(g.cfg.Patients)}
 	t := tablesByName(tables)
-	steps := []struct {
-		table string
-		fill  func(*connectors.Table) error
-	}{
+	return fillTables(t, []fillStep{
 		{"vardenhet", func(t *connectors.Table) error { return g.careUnitRows(t, latin1Text) }},
 		{"kodverk", w.codes},
 		{"patient", func(t *connectors.Table) error {
@@ -115,13 +112,7 @@ func (wide) generate(g *gen, tables []connectors.Table) error {
 		{"operation", w.operations}, {"uppfoljning", w.followups},
 		// Twelve digits without a separator: not the patient table's shape.
 		{"avregistrerad", func(t *connectors.Table) error { return g.optOutRows(t, person.normal) }},
-	}
-	for _, s := range steps {
-		if err := s.fill(t[s.table]); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 func (w *wideGen) op(wp *patient, j int) wideOp {
