@@ -114,21 +114,8 @@ func makeDemoSource(cmd *cobra.Command, url string, patients int, seed uint64) e
 		return err
 	}
 	defer db.Close()
-	snap, err := db.Snapshot(cmd.Context())
-	if err != nil {
+	if err := refuseExisting(cmd, db, synth.DemoTables(), redact(url)); err != nil {
 		return err
-	}
-	existing, err := snap.Tables(cmd.Context())
-	snap.Close()
-	if err != nil {
-		return err
-	}
-	for _, t := range synth.DemoTables() {
-		for _, e := range existing {
-			if e.Name == t.Name {
-				return fmt.Errorf("%s already has a table %s: give the demo an empty database", redact(url), t.Name)
-			}
-		}
 	}
 	if _, err := synth.Demo(cmd.Context(), db, synth.DemoConfig{Patients: patients, Seed: seed}); err != nil {
 		return err

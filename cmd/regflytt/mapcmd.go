@@ -39,12 +39,7 @@ file:line:col: severity code: message. Exit status 0 without errors, 2 with.`,
 			if err != nil {
 				return err
 			}
-			for _, d := range ds {
-				if d.Severity == mappings.Warning {
-					fmt.Fprintln(g.stderr, d)
-				}
-			}
-			if err := ds.Err(); err != nil {
+			if err := reportDiagnostics(g, ds); err != nil {
 				return err
 			}
 			if !g.quiet {

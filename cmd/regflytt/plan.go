@@ -23,12 +23,7 @@ Exit status 0 when there is no error (warnings are printed), 2 otherwise.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, ds := plans.Check(args[0])
-			for _, d := range ds {
-				if d.Severity == mappings.Warning {
-					fmt.Fprintln(g.stderr, d)
-				}
-			}
-			if err := ds.Err(); err != nil {
+			if err := reportDiagnostics(g, ds); err != nil {
 				return err
 			}
 			if !g.quiet {
@@ -38,4 +33,15 @@ Exit status 0 when there is no error (warnings are printed), 2 otherwise.`,
 		},
 	})
 	return plan
+}
+
+// reportDiagnostics prints the warnings on stderr and returns the errors,
+// all of them, as one error (printed by main with exit status 2).
+func reportDiagnostics(g *globals, ds mappings.Diagnostics) error {
+	for _, d := range ds {
+		if d.Severity == mappings.Warning {
+			fmt.Fprintln(g.stderr, d)
+		}
+	}
+	return ds.Err()
 }
