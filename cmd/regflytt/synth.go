@@ -161,7 +161,7 @@ func refuseExisting(cmd *cobra.Command, tgt connectors.Target, want []connectors
 	}
 	if len(clash) > 0 {
 		sort.Strings(clash)
-		return fmt.Errorf("%s already has table(s) %s: give synth an empty database", where, strings.Join(clash, ", "))
+		return fmt.Errorf("%s already has table(s) %s: a synthetic registry is written only into an empty database", where, strings.Join(clash, ", "))
 	}
 	return nil
 }
