@@ -41,7 +41,8 @@ tables:
       eav: {entities: inst, values: val, entity: inst_id, attribute: var, value: value, version: ver}
     columns:
       id: id
-` + cols.String()
+` + cols.String() + `    drop: {val_id: the value row's own number}
+`
 	dir := b.TempDir()
 	s, ds := LoadSchema(writeFile(b, dir, "s.yaml", schema.String()))
 	if ds.Err() != nil {
@@ -53,7 +54,7 @@ tables:
 	}
 	catalog := []connectors.Table{
 		{Name: "inst", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "bigint", false)}},
-		{Name: "val", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "bigint", false), col("inst_id", "bigint", false),
+		{Name: "val", PrimaryKey: []string{"val_id"}, Columns: []connectors.Column{col("val_id", "bigint", false), col("inst_id", "bigint", false),
 			col("var", "varchar(20)", false), col("value", "text", true), col("ver", "integer", true)}},
 	}
 	prog, ds := Compile([]*File{f}, catalog, s, &Env{})

@@ -254,7 +254,7 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 	}
 	for _, col := range st.Columns {
 		if !c.used[col.Name] && tm.Drop[col.Name].Value == "" {
-			ds.warn(tm.Source.Pos, "M010", "source column %s.%s is neither mapped nor dropped: its values are not migrated (list it under drop: with a reason)", st.Name, col.Name)
+			ds.add(tm.Source.Pos, "M010", "source column %s.%s is neither mapped nor dropped: its values would not be migrated nor archived (map it, or list it under drop: with the reason it is left behind)", st.Name, col.Name)
 		}
 	}
 	c.key(tp)

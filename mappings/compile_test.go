@@ -97,6 +97,7 @@ func TestCompileDiagnostics(t *testing.T) {
     columns:
       visit_id: id
       visit_date: {from: datumm, cast: date}
+    drop: {datum: misspelt above, vikt: not in this test, langd: not in this test, personnr: not in this test}
 `, []string{"6:26 M003"}},
 		{"unknown target column and table", `tables:
   - target: visit
@@ -104,10 +105,11 @@ func TestCompileDiagnostics(t *testing.T) {
     columns:
       visit_id: id
       visit_day: {from: datum, cast: date}
+    drop: {vikt: not in this test, langd: not in this test, personnr: not in this test}
   - target: visits
     source: besok
     columns: {x: id}
-`, []string{"2:5 M005", "6:7 M004", "7:13 M002"}},
+`, []string{"2:5 M005", "3:13 M010", "6:7 M004", "8:13 M002"}},
 		{"unknown source table", `tables:
   - target: visit
     source: besk
@@ -119,6 +121,7 @@ func TestCompileDiagnostics(t *testing.T) {
     columns:
       visit_id: id
       visit_date: datum
+    drop: {vikt: not in this test, langd: not in this test, personnr: not in this test}
 `, []string{"6:19 M006"}},
 		{"cast to another kind than the column", `tables:
   - target: visit
@@ -126,6 +129,7 @@ func TestCompileDiagnostics(t *testing.T) {
     columns:
       visit_id: id
       visit_date: {from: datum, cast: integer}
+    drop: {vikt: not in this test, langd: not in this test, personnr: not in this test}
 `, []string{"6:39 M007"}},
 		{"typo in a field", `tables:
   - target: visit
@@ -144,13 +148,14 @@ func TestCompileDiagnostics(t *testing.T) {
       visit_id: id
       visit_id: langd
       visit_date: {from: datum, cast: date}
-`, []string{"6:7 M008"}},
+    drop: {vikt: not in this test, personnr: not in this test}
+`, []string{"3:13 M010", "6:7 M008"}},
 		{"drop without reason", `tables:
   - target: visit
     source: besok
     columns: {visit_id: id, visit_date: {from: datum, cast: date}}
-    drop: {personnr: ""}
-`, []string{"5:22 Y003"}},
+    drop: {personnr: "", vikt: not in this test, langd: not in this test}
+`, []string{"3:13 M010", "5:22 Y003"}},
 		{"not YAML", "tables: [\n", []string{"1 Y001"}},
 	}
 	for _, c := range cases {
@@ -174,23 +179,32 @@ func TestCompileDiagnostics(t *testing.T) {
 	}
 }
 
-func TestUnmappedSourceColumnIsWarned(t *testing.T) {
+// A source column left out of a mapping would be neither migrated nor
+// archived: the run must refuse, not warn (a warning that -q hides let a
+// whole column vanish under PASS).
+func TestUnmappedSourceColumnIsAnError(t *testing.T) {
 	_, ds := compile(t, `tables:
   - target: visit
     source: besok
     columns: {visit_id: id, visit_date: {from: datum, cast: date}}
+    drop: {langd: measured again at the next visit}
 `)
-	var warned []string
+	var named []string
 	for _, d := range ds {
-		if d.Severity == Warning && d.Code == "M010" {
-			warned = append(warned, d.Message)
+		if d.Code != "M010" {
+			t.Errorf("unexpected diagnostic %v", d)
+			continue
 		}
+		if d.Severity != Error {
+			t.Errorf("M010 is a %v, want an error: %v", d.Severity, d)
+		}
+		named = append(named, d.Message)
 	}
-	if len(warned) != 3 { // vikt, langd, personnr
-		t.Fatalf("warnings %v, want one M010 for each of vikt, langd, personnr", warned)
+	if len(named) != 2 || !strings.Contains(named[0]+named[1], "besok.vikt") || !strings.Contains(named[0]+named[1], "besok.personnr") {
+		t.Fatalf("M010 diagnostics %q, want one for each of besok.vikt and besok.personnr", named)
 	}
-	if ds.Err() != nil {
-		t.Fatalf("warnings made an error: %v", ds.Err())
+	if ds.Err() == nil {
+		t.Fatal("a source column neither mapped nor dropped compiled without an error")
 	}
 }
 

@@ -213,7 +213,7 @@ func (c *compiler) eavCoverage(tp *TableProgram) {
 	e, tm, ds := tp.EAV, c.tm, c.ds
 	for _, col := range e.Entities.Columns {
 		if !c.used[col.Name] && tm.Drop[col.Name].Value == "" {
-			ds.warn(tm.Source.Pos, "M010", "entity column %s.%s is neither mapped nor dropped: its values are not migrated (list it under drop: with a reason)", e.Entities.Name, col.Name)
+			ds.add(tm.Source.Pos, "M010", "entity column %s.%s is neither mapped nor dropped: its values would not be migrated nor archived (map it, or list it under drop: with the reason it is left behind)", e.Entities.Name, col.Name)
 		}
 	}
 	structural := map[int]bool{e.Entity: true, e.Attribute: true, e.Value: true, e.Version: true}
@@ -221,7 +221,7 @@ func (c *compiler) eavCoverage(tp *TableProgram) {
 		if structural[i] || tm.Drop[col.Name].Value != "" {
 			continue
 		}
-		ds.warn(tm.Source.Pos, "M010", "values column %s.%s is not migrated (list it under drop: with a reason)", e.Values.Name, col.Name)
+		ds.add(tm.Source.Pos, "M010", "values column %s.%s is neither read nor dropped: its values would not be migrated nor archived (list it under drop: with the reason it is left behind)", e.Values.Name, col.Name)
 	}
 	for name := range e.vars {
 		if _, both := e.dropped[name]; both {

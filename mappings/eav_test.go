@@ -23,8 +23,8 @@ func eavCatalog() []connectors.Table {
 		Name: "instans", PrimaryKey: []string{"id"},
 		Columns: []connectors.Column{col("id", "integer", false), col("datum", "varchar(10)", true)},
 	}, {
-		Name: "varde", PrimaryKey: []string{"id"},
-		Columns: []connectors.Column{col("id", "integer", false), col("instans_id", "integer", false),
+		Name: "varde", PrimaryKey: []string{"varde_id"},
+		Columns: []connectors.Column{col("varde_id", "integer", false), col("instans_id", "integer", false),
 			col("variabel", "varchar(20)", false), col("varde", "text", true), col("ver", "integer", true)},
 	}}
 }
@@ -46,7 +46,7 @@ tables:
       registered: {expr: date(datum)}
       weight_kg: {expr: decimal(vikt)}
       smoking: {from: rok, codelist: {name: smoking, version: ver}}
-    drop: {gammal: retired in 2015}
+    drop: {gammal: retired in 2015, varde_id: the value row's own number; each value migrates with its instance}
 `
 	dir := t.TempDir()
 	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", eavSchema))
@@ -142,6 +142,7 @@ func TestApplyEntityOptOutExcludesEveryValue(t *testing.T) {
     columns:
       registration_id: id
       registered: {expr: date(datum)}
+    drop: {varde_id: the value row's own number, ver: this form's variables have one version}
 `))
 	if ds.Err() != nil {
 		t.Fatal(ds)

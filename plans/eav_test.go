@@ -17,7 +17,7 @@ func TestRunEAV(t *testing.T) {
 	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
 	tables := []connectors.Table{
 		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("datum")}},
-		{Name: "varde", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
+		{Name: "varde", PrimaryKey: []string{"varde_id"}, Columns: []connectors.Column{intCol("varde_id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
 	}
 	rows := map[string][][]connectors.Value{
 		"instans": {{int64(1), "2024-01-01"}, {int64(2), "0000-00-00"}, {int64(4), "2024-01-04"}},
@@ -51,7 +51,7 @@ tables:
       registration_id: id
       registered: {expr: date(datum)}
       weight_kg: {expr: decimal(vikt)}
-    drop: {gammal: retired}
+    drop: {gammal: retired, varde_id: the value row's own number}
 `)
 	plan := writePlan(t, dir, `run: {batch_size: 2}
 `)

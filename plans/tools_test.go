@@ -23,7 +23,7 @@ func toolFixture(t *testing.T) (plan, srcURL string) {
 	writeTables(t, srcURL, []connectors.Table{
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("rok")}},
 		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}},
-		{Name: "varde", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
+		{Name: "varde", PrimaryKey: []string{"varde_id"}, Columns: []connectors.Column{intCol("varde_id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
 	}, map[string][][]connectors.Value{
 		"besok":   {{int64(1), "J"}, {int64(2), "N"}, {int64(3), "X"}, {int64(4), "X"}, {int64(5), "Q"}},
 		"instans": {{int64(1)}},
@@ -59,6 +59,7 @@ tables:
       form_id: id
       weight: {expr: decimal(vikt)}
       height: {expr: integer(langd)}
+    drop: {varde_id: the value row's own number}
 `)
 	plan = writePlan(t, dir, "")
 	return plan, srcURL
