@@ -81,6 +81,22 @@ func TestConformance(t *testing.T) {
 	}, capabilities)
 }
 
+// An existing receiving table is compared with the declared one (the
+// trial's numeric(5,0) that rounded 60.5 to 61 among them); the cases
+// only PostgreSQL's own type names show are written by hand.
+func TestCompareExisting(t *testing.T) {
+	conformance.CompareExisting(t, func(t *testing.T) connectors.Target {
+		return openTarget(t, pgtest.NewDatabase(t))
+	},
+		conformance.HandCase{Name: "Numeric50", Column: "weight_kg", SourceType: "numeric(5,0)", Want: "type weight_kg"},
+		conformance.HandCase{Name: "UnboundedNumeric", Column: "weight_kg", SourceType: "numeric", Want: "type weight_kg"},
+		conformance.HandCase{Name: "CharPadsVarchar", Column: "unit", SourceType: "character(20)", Want: "type unit"},
+		conformance.HandCase{Name: "TextForVarchar", Column: "unit", SourceType: "text", Want: "type unit"},
+		conformance.HandCase{Name: "TimestampForDate", Column: "visit_date", SourceType: "timestamp(0)", Want: "type visit_date"},
+		conformance.HandCase{Name: "SameAsCreated", Column: "unit", SourceType: "VARCHAR(20)", Want: ""},
+	)
+}
+
 func TestSourceRefusesWrites(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t)

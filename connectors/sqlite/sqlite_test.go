@@ -102,3 +102,16 @@ func TestTypeOfRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// An existing receiving table is compared with the declared one; the
+// cases only SQLite's own type names show are written by hand.
+func TestCompareExisting(t *testing.T) {
+	conformance.CompareExisting(t, newTarget,
+		// NUMERIC affinity stores '60.50' as the REAL 60.5; DECIMAL_TEXT
+		// keeps the text. Both read as decimal(5,1).
+		conformance.HandCase{Name: "NumericAffinityDecimal", Column: "weight_kg", SourceType: "DECIMAL(5,1)", Want: "type weight_kg"},
+		conformance.HandCase{Name: "Numeric50", Column: "weight_kg", SourceType: "NUMERIC(5,0)", Want: "type weight_kg"},
+		conformance.HandCase{Name: "TextForVarchar", Column: "unit", SourceType: "TEXT", Want: "type unit"},
+		conformance.HandCase{Name: "SameAsCreated", Column: "weight_kg", SourceType: "decimal_text(5, 1)", Want: ""},
+	)
+}

@@ -1,0 +1,134 @@
+package connectors
+
+import (
+	"fmt"
+	"strings"
+)
+
+// A receiving table that exists before a run is left alone by Create
+// (CREATE TABLE IF NOT EXISTS), so its columns, not the declared ones,
+// decide what is stored: a numeric(5,0) where the schema says
+// decimal(5,1) rounds 60.5 to 61 without an error. CompareTable finds
+// such a table before anything is written.
+
+// Difference is one way an existing receiving table differs from the
+// table the receiving schema declares. It names places and types, never
+// a value.
+type Difference struct {
+	Table string
+	// Column is empty for a difference of the whole table (its primary
+	// key).
+	Column string
+	// What is "missing column", "extra column", "type", "nullability" or
+	// "primary key".
+	What string
+	// Declared and Existing say what the schema declares (as this
+	// dialect would create it) and what the database has.
+	Declared, Existing string
+}
+
+func (d Difference) String() string {
+	where := "table " + d.Table
+	if d.Column != "" {
+		where += ", column " + d.Column
+	}
+	switch d.What {
+	case "missing column":
+		return fmt.Sprintf("%s: the schema declares it (%s) but the existing table has no such column", where, d.Declared)
+	case "extra column":
+		return fmt.Sprintf("%s: the existing table has it (%s) but the schema does not declare it", where, d.Existing)
+	}
+	return fmt.Sprintf("%s: %s differs: the existing table has %s, the schema declares %s", where, d.What, d.Existing, d.Declared)
+}
+
+// ExistingColumnChecker is implemented by dialects to say whether a
+// column read from their catalogue is the column their Create makes for a
+// declared type. It is needed where the catalogue reads a created column
+// as another canonical type than declared (PostgreSQL has no tinyint), and
+// where two column types read as one canonical type but store values
+// differently (PostgreSQL's character(n) pads what varchar(n) keeps;
+// SQLite's DECIMAL converts '12.50' to a REAL, DECIMAL_TEXT keeps it).
+// Without it, CompareTable compares canonical types exactly.
+type ExistingColumnChecker interface {
+	// CheckExisting reports whether c is what Create makes of type t; want
+	// names that column type in the database's own words, for the message.
+	CheckExisting(t Type, c *Column) (want string, ok bool)
+}
+
+// CompareTable compares a receiving table that already exists (as d's
+// catalogue reads it) with the table the receiving schema declares: the
+// set of columns, each column's type (kind, width, precision and scale,
+// length) and nullability, and the primary key in its order. Column order
+// is not compared: targets name the columns they write. It returns every
+// difference, in the declared table's column order, then extra columns,
+// then the primary key; none means the existing table holds exactly what
+// a created one would.
+func CompareTable(d Dialect, declared, existing *Table) []Difference {
+	var out []Difference
+	checker, _ := d.(ExistingColumnChecker)
+	for i := range declared.Columns {
+		dc := &declared.Columns[i]
+		ec := existing.Column(dc.Name)
+		if ec == nil {
+			out = append(out, Difference{Table: declared.Name, Column: dc.Name, What: "missing column", Declared: describeDeclared(dc)})
+			continue
+		}
+		want, ok := "", true
+		if checker != nil {
+			want, ok = checker.CheckExisting(dc.Type, ec)
+		} else {
+			want, ok = dc.Type.String(), SameType(dc.Type, ec.Type)
+		}
+		if !ok {
+			declaredType := dc.Type.String()
+			if want != "" && !strings.EqualFold(want, declaredType) {
+				declaredType += " (created as " + want + ")"
+			}
+			out = append(out, Difference{Table: declared.Name, Column: dc.Name, What: "type", Declared: declaredType, Existing: existingType(ec)})
+		}
+		if dc.Nullable != ec.Nullable {
+			out = append(out, Difference{Table: declared.Name, Column: dc.Name, What: "nullability", Declared: nullability(dc.Nullable), Existing: nullability(ec.Nullable)})
+		}
+	}
+	for i := range existing.Columns {
+		ec := &existing.Columns[i]
+		if declared.Column(ec.Name) == nil {
+			out = append(out, Difference{Table: declared.Name, Column: ec.Name, What: "extra column", Existing: existingType(ec) + " " + nullability(ec.Nullable)})
+		}
+	}
+	if strings.Join(declared.PrimaryKey, "\x00") != strings.Join(existing.PrimaryKey, "\x00") {
+		out = append(out, Difference{Table: declared.Name, What: "primary key", Declared: keyText(declared.PrimaryKey), Existing: keyText(existing.PrimaryKey)})
+	}
+	return out
+}
+
+// SameType reports whether two canonical types hold exactly the same
+// values: same kind, width, signedness, precision, scale and length.
+func SameType(a, b Type) bool { return a == b }
+
+func describeDeclared(c *Column) string { return c.Type.String() + " " + nullability(c.Nullable) }
+
+func existingType(c *Column) string {
+	s := c.Type.String()
+	if c.SourceType != "" {
+		s = c.SourceType
+	}
+	if c.Charset != "" && (c.Type.Kind == KindText || c.Type.Kind == KindJSON) {
+		s += " (" + c.Charset + ")"
+	}
+	return s
+}
+
+func nullability(nullable bool) string {
+	if nullable {
+		return "NULL"
+	}
+	return "NOT NULL"
+}
+
+func keyText(cols []string) string {
+	if len(cols) == 0 {
+		return "no primary key"
+	}
+	return "(" + strings.Join(cols, ", ") + ")"
+}

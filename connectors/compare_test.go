@@ -1,0 +1,51 @@
+package connectors
+
+import (
+	"strings"
+	"testing"
+)
+
+// Without an ExistingColumnChecker, CompareTable compares canonical types
+// exactly, and every difference names the table and the column.
+func TestCompareTableWithoutChecker(t *testing.T) {
+	mustType := func(s string) Type {
+		typ, err := ParseType(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return typ
+	}
+	declared := &Table{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []Column{
+		{Name: "visit_id", Type: mustType("bigint")},
+		{Name: "weight_kg", Type: mustType("decimal(5,1)"), Nullable: true},
+		{Name: "unit", Type: mustType("varchar(20)"), Nullable: true},
+	}}
+	existing := &Table{Name: "visit", Columns: []Column{
+		{Name: "unit", Type: mustType("varchar(10)"), SourceType: "varchar(10)", Nullable: false},
+		{Name: "visit_id", Type: mustType("bigint")},
+		{Name: "note", Type: mustType("text"), Nullable: true},
+	}}
+	var got []string
+	for _, d := range CompareTable(noCheckDialect{}, declared, existing) {
+		got = append(got, d.What+" "+d.Column)
+		if !strings.HasPrefix(d.String(), "table visit") {
+			t.Errorf("message does not start with the table: %s", d)
+		}
+	}
+	want := "missing column weight_kg,type unit,nullability unit,extra column note,primary key "
+	if strings.Join(got, ",") != want {
+		t.Fatalf("differences %q, want %q", strings.Join(got, ","), want)
+	}
+	same := *declared
+	if ds := CompareTable(noCheckDialect{}, declared, &same); len(ds) != 0 {
+		t.Fatalf("a table differs from itself: %v", ds)
+	}
+}
+
+func TestDifferenceText(t *testing.T) {
+	d := Difference{Table: "visit", Column: "weight_kg", What: "type", Declared: "decimal(5,1) (created as numeric(5,1))", Existing: "numeric(5,0)"}
+	want := "table visit, column weight_kg: type differs: the existing table has numeric(5,0), the schema declares decimal(5,1) (created as numeric(5,1))"
+	if d.String() != want {
+		t.Fatalf("%s\nwant %s", d, want)
+	}
+}
