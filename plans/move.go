@@ -27,6 +27,8 @@ type writer struct {
 	// check is the receiving dialect's ValueChecker, nil when it has none
 	// (or nothing is written).
 	check connectors.ValueChecker
+	// keys holds the receiving primary keys given so far (dupkeys.go).
+	keys *receivingKeys
 
 	out     [][]connectors.Value
 	pending int
@@ -169,6 +171,9 @@ func (w *writer) table(t *connectors.Table) error {
 		default:
 			o = mappings.Outcome{Kind: mappings.Archived, Reason: ReasonTableNotMapped}
 		}
+		if o, err = w.claimKey(o, t, row, keyIdx); err != nil {
+			return err
+		}
 		if err := w.record(t, tl, row, keyIdx, o); err != nil {
 			return err
 		}
@@ -236,6 +241,9 @@ func (w *writer) entities() error {
 			group = append(group, v)
 		}
 		eo := w.tp.ApplyEntity(entity, group)
+		if err := w.claimEntity(&eo, entity, entKey); err != nil {
+			return err
+		}
 		if err := w.record(e.Entities, etl, entity, entKey, eo.Entity); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -186,16 +187,22 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		return nil, err
 	}
 	defer tgt.Close()
-	if err := tgt.Create(ctx, r.in.Schema.Tables); err != nil {
-		return nil, fmt.Errorf("create receiving tables: %w", err)
-	}
-	if err := r.requireEmpty(ctx, tgt, s.prog); err != nil {
-		return nil, err
-	}
-
 	arcDir := r.plan.ArchiveDir.Value
 	if !filepath.IsAbs(arcDir) {
 		arcDir = filepath.Join(r.opts.WorkDir, arcDir)
+	}
+	if err := r.checkBeforeWrite(ctx, s, tgt, arcDir); err != nil {
+		return nil, err
+	}
+
+	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
+		return nil, fmt.Errorf("work directory: %w (nothing was written)", err)
+	}
+
+	// Writing starts here: from now on an error says what it left behind.
+	ledger := verify.NewLedger()
+	if err := tgt.Create(ctx, r.in.Schema.Tables); err != nil {
+		return nil, partial(fmt.Errorf("create receiving tables: %w", err), ledger.Written, "")
 	}
 	arc, err := archive.Create(arcDir, archive.Meta{
 		Register:     r.plan.RegisterID.Value,
@@ -205,14 +212,13 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		ToolVersion:  r.opts.ToolVersion,
 	})
 	if err != nil {
-		return nil, err
+		return nil, partial(err, ledger.Written, "")
 	}
-	ledger := verify.NewLedger()
 	if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, arc, ledger); err != nil {
-		return nil, err
+		return nil, partial(err, ledger.Written, arcDir)
 	}
 	if _, err := arc.Close(r.opts.Now()); err != nil {
-		return nil, fmt.Errorf("finish archive: %w", err)
+		return nil, partial(fmt.Errorf("finish archive: %w", err), ledger.Written, arcDir)
 	}
 
 	rep := &verify.Report{
@@ -224,7 +230,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		Started:     started.UTC(),
 	}
 	if err := verify.Counts(ctx, s.snap, tgt, arcDir, ledger, rep); err != nil {
-		return nil, err
+		return nil, partial(err, ledger.Written, arcDir)
 	}
 	rep.Finished = r.opts.Now().UTC()
 	rep.Seconds = rep.Finished.Sub(rep.Started).Seconds()
@@ -236,7 +242,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		rep.RowsPerSecond = float64(read) / rep.Seconds
 	}
 	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {
-		return rep, err
+		return rep, partial(err, ledger.Written, arcDir)
 	}
 	if !rep.Pass {
 		return rep, ErrNotAccounted
@@ -258,10 +264,11 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 		}
 	}
 	check, _ := sink.Dialect().(connectors.ValueChecker)
+	keys := newReceivingKeys()
 	newWriter := func(tp *mappings.TableProgram) *writer {
-		return &writer{r: r, ctx: ctx, snap: s.snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check}
+		return &writer{r: r, ctx: ctx, snap: s.snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys}
 	}
-	consumed := map[string]bool{}
+	consumed := readByPrograms(s.prog)
 	merges := map[*mappings.MergeProgram]bool{}
 	var mergeOrder []*mappings.MergeProgram
 	for _, tp := range s.prog.Tables {
@@ -273,10 +280,8 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 		var err error
 		if tp.EAV != nil {
 			err = w.entities()
-			consumed[tp.EAV.Entities.Name], consumed[tp.EAV.Values.Name] = true, true
 		} else {
 			err = w.table(tp.Source)
-			consumed[tp.Source.Name] = true
 		}
 		if err != nil {
 			return err
@@ -336,16 +341,12 @@ func redacted(url string) string {
 
 // requireEmpty refuses to add rows to receiving tables that already hold
 // some: the counts could not prove anything then. Resuming an interrupted
-// run is a later feature; until then, start from empty tables.
-func (r *runner) requireEmpty(ctx context.Context, tgt connectors.Target, prog *mappings.Program) error {
-	snap, err := tgt.Snapshot(ctx)
-	if err != nil {
-		return fmt.Errorf("target: %w", err)
-	}
-	defer snap.Close()
+// run is a later feature; until then, start from empty tables. Only the
+// tables in existing are counted; the others are created empty.
+func (r *runner) requireEmpty(ctx context.Context, snap connectors.Snapshot, prog *mappings.Program, existing map[string]*connectors.Table) error {
 	seen := map[string]bool{}
 	for _, tp := range prog.Tables {
-		if seen[tp.Target.Name] {
+		if seen[tp.Target.Name] || existing[tp.Target.Name] == nil {
 			continue
 		}
 		seen[tp.Target.Name] = true
@@ -354,7 +355,7 @@ func (r *runner) requireEmpty(ctx context.Context, tgt connectors.Target, prog *
 			return fmt.Errorf("target: %w", err)
 		}
 		if n > 0 {
-			return fmt.Errorf("receiving table %s already holds %d rows: regflytt migrates into empty tables (use a fresh database, or empty the table after checking what it holds)", tp.Target.Name, n)
+			return fmt.Errorf("receiving table %s already holds %d rows: regflytt migrates into empty tables (use a fresh database, or empty the table after checking what it holds; nothing was written)", tp.Target.Name, n)
 		}
 	}
 	return nil

@@ -1,0 +1,172 @@
+package plans
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+)
+
+// ReasonDuplicateKey archives a source record whose receiving row would
+// have the primary key of a row an earlier record already gave that
+// table. Without it, the second record fails its batch at the server and
+// stops the run with the target half written; with it, the first record
+// migrates, the later one is archived with both source keys (its own as
+// the record's key, the first one's in the detail), and a dry run counts
+// them.
+const ReasonDuplicateKey = "duplicate_key"
+
+// receivingKeys remembers, per receiving table, the primary keys of the
+// rows a run has decided to write, and the source record each came from.
+//
+// Memory: a key is kept as a 128-bit hash (the first 16 bytes of the
+// SHA-256 of its canonical encoding, so a collision, which would archive a
+// record as a duplicate it is not, takes about 2^64 keys), mapped to the
+// offset of the first record's source key, kept as text in one byte arena.
+// A map entry is 16 + 8 bytes in a pointer-free map (the garbage collector
+// never scans it), about 40 bytes with the map's free slots, plus the
+// source key's text (an integer id: about 8 bytes). BenchmarkReceivingKeys
+// measures it: about 50 bytes per key, so 10 million rows of one receiving
+// table cost about 0.5 GB. That is a bound proportional to the largest
+// receiving table, not to the register; a registry whose receiving table
+// is larger than memory allows needs the keys spilled to disk like the
+// merge candidates (see spill), which is not built.
+type receivingKeys struct {
+	tables map[string]*keySet
+}
+
+type keySet struct {
+	pk    []int
+	seen  map[[16]byte]uint64
+	arena []byte
+	// sources names the source tables whose records this set holds keys
+	// of; an arena entry starts with its index.
+	sources []string
+}
+
+func newReceivingKeys() *receivingKeys { return &receivingKeys{tables: map[string]*keySet{}} }
+
+func (k *receivingKeys) set(t *connectors.Table) *keySet {
+	s := k.tables[t.Name]
+	if s == nil {
+		s = &keySet{pk: primaryKeyIndex(t), seen: map[[16]byte]uint64{}}
+		k.tables[t.Name] = s
+	}
+	return s
+}
+
+// claim gives a migrated record's receiving row its primary key, or, when
+// an earlier record has it, turns the outcome into an archived one with
+// reason duplicate_key. source and sourceKey name the record. A table
+// without a primary key cannot have duplicates.
+func (k *receivingKeys) claim(target *connectors.Table, o mappings.Outcome, source string, sourceKey []connectors.Value) (mappings.Outcome, error) {
+	if o.Kind != mappings.Migrated || o.Row == nil || len(target.PrimaryKey) == 0 {
+		return o, nil
+	}
+	s := k.set(target)
+	h, err := keyHash(pick(o.Row, s.pk))
+	if err != nil {
+		return o, fmt.Errorf("receiving key of %s: %w", target.Name, err)
+	}
+	if at, dup := s.seen[h]; dup {
+		return mappings.Outcome{Kind: mappings.Archived, Reason: ReasonDuplicateKey, Column: strings.Join(target.PrimaryKey, ","),
+			Detail: "receiving table " + target.Name + " already has a row with this primary key, from " + s.winner(at)}, nil
+	}
+	s.seen[h] = s.add(source, sourceKey)
+	return o, nil
+}
+
+// add keeps a record's source table and key in the arena and returns
+// where.
+func (s *keySet) add(source string, key []connectors.Value) uint64 {
+	at := uint64(len(s.arena))
+	idx := -1
+	for i, n := range s.sources {
+		if n == source {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 {
+		idx = len(s.sources)
+		s.sources = append(s.sources, source)
+	}
+	s.arena = binary.AppendUvarint(s.arena, uint64(idx))
+	text := keyText(key)
+	s.arena = binary.AppendUvarint(s.arena, uint64(len(text)))
+	s.arena = append(s.arena, text...)
+	return at
+}
+
+// winner names the record kept at offset at: "source record of besok
+// with key (1001)".
+func (s *keySet) winner(at uint64) string {
+	b := s.arena[at:]
+	idx, n := binary.Uvarint(b)
+	b = b[n:]
+	l, n := binary.Uvarint(b)
+	return "source record of " + s.sources[idx] + " with key (" + string(b[n:n+int(l)]) + ")"
+}
+
+func keyHash(key []connectors.Value) ([16]byte, error) {
+	enc, err := connectors.AppendRow(nil, key)
+	if err != nil {
+		return [16]byte{}, err
+	}
+	sum := sha256.Sum256(enc)
+	var h [16]byte
+	copy(h[:], sum[:16])
+	return h, nil
+}
+
+// keyText is a source key as the archive writes values: each value's text,
+// comma separated, NULL for a missing one.
+func keyText(key []connectors.Value) string {
+	parts := make([]string, len(key))
+	for i, v := range key {
+		s, ok := connectors.FormatValue(v)
+		if !ok {
+			s = "NULL"
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, ", ")
+}
+
+// claimKey is the writer's hook for a table's record: the receiving row is
+// checked against the receiving dialect first (a row the target cannot
+// hold is archived and claims no key), then given its key.
+func (w *writer) claimKey(o mappings.Outcome, source *connectors.Table, row []connectors.Value, keyIdx []int) (mappings.Outcome, error) {
+	if w.keys == nil || w.tp == nil || w.tp.Merge != nil || o.Kind != mappings.Migrated || o.Row == nil {
+		return o, nil
+	}
+	if o = w.checkTarget(o); o.Kind != mappings.Migrated {
+		return o, nil
+	}
+	return w.keys.claim(w.tp.Target, o, source.Name, pick(row, keyIdx))
+}
+
+// claimEntity is claimKey for a form-store entity: when the entity is
+// archived here (a duplicate key, or a value the receiving dialect cannot
+// hold), the value rows that would have migrated with it are archived with
+// it, each with the same reason and detail: a value row is never counted
+// migrated into a row that was not written.
+func (w *writer) claimEntity(eo *mappings.EntityOutcome, entity []connectors.Value, keyIdx []int) error {
+	was := eo.Entity.Kind
+	o, err := w.claimKey(eo.Entity, w.tp.EAV.Entities, entity, keyIdx)
+	if err != nil {
+		return err
+	}
+	if was == mappings.Migrated && o.Kind == mappings.Archived {
+		for i, vo := range eo.Values {
+			if vo.Kind == mappings.Migrated {
+				eo.Values[i] = mappings.Outcome{Kind: mappings.Archived, Reason: o.Reason, Column: o.Column, Detail: o.Detail}
+			}
+		}
+	}
+	eo.Entity = o
+	return nil
+}

@@ -1,0 +1,220 @@
+package plans
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+)
+
+// A run checks everything it can before its first write, so that a refusal
+// leaves the target as it found it: the mappings compile against the
+// source (every column mapped or dropped, every table readable in key
+// order), the receiving tables that exist are the declared ones and
+// empty, and the work and archive directories can take what the run will
+// write. Only then are tables created. What fails after that says which
+// receiving tables hold rows of the stopped run (PartialRunError).
+
+// ErrTargetDiffers is returned (wrapped) when a receiving table exists
+// with other columns, types, nullability or key than the schema declares:
+// Create leaves an existing table alone, so its columns, not the declared
+// ones, would decide what is stored (a numeric(5,0) rounds 60.5 to 61).
+var ErrTargetDiffers = errors.New("existing receiving tables differ from the receiving schema")
+
+// checkBeforeWrite runs every check that needs no write, against the open
+// source session and target.
+func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connectors.Target, arcDir string) error {
+	if err := checkScanKeys(s); err != nil {
+		return err
+	}
+	snap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	defer snap.Close()
+	existing, err := snap.Tables(ctx)
+	if err != nil {
+		return fmt.Errorf("target catalogue: %w", err)
+	}
+	byName := map[string]*connectors.Table{}
+	for i := range existing {
+		byName[existing[i].Name] = &existing[i]
+	}
+	if err := compareExisting(tgt.Dialect(), r.in.Schema.Tables, byName); err != nil {
+		return err
+	}
+	if err := r.requireEmpty(ctx, snap, s.prog, byName); err != nil {
+		return err
+	}
+	if err := checkWorkDir(r.opts.WorkDir); err != nil {
+		return err
+	}
+	return checkArchiveDir(arcDir)
+}
+
+// checkScanKeys finds the source tables a run would read that have no key
+// to read them in order by: a table no mapping reads is archived whole in
+// primary-key order, so it needs a primary key (a mapped table's key is
+// checked when it compiles, M009).
+func checkScanKeys(s *session) error {
+	read := readByPrograms(s.prog)
+	var missing []string
+	for i := range s.catalog {
+		t := &s.catalog[i]
+		if !read[t.Name] && len(t.PrimaryKey) == 0 {
+			missing = append(missing, t.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("source tables %s have no primary key and no mapping that names a key, so their records cannot be read in order (to be archived, or as the opt-out list): map each with key: [unique, not-null columns] (nothing was written)", strings.Join(missing, ", "))
+}
+
+// readByPrograms names the source tables the programs read.
+func readByPrograms(prog *mappings.Program) map[string]bool {
+	read := map[string]bool{}
+	for _, tp := range prog.Tables {
+		if tp.EAV != nil {
+			read[tp.EAV.Entities.Name], read[tp.EAV.Values.Name] = true, true
+		} else {
+			read[tp.Source.Name] = true
+		}
+	}
+	return read
+}
+
+// compareExisting compares every declared table that exists with its
+// declaration and reports every difference in one error.
+func compareExisting(d connectors.Dialect, declared []connectors.Table, existing map[string]*connectors.Table) error {
+	var lines []string
+	for i := range declared {
+		e := existing[declared[i].Name]
+		if e == nil {
+			continue
+		}
+		for _, diff := range connectors.CompareTable(d, &declared[i], e) {
+			lines = append(lines, "  "+diff.String())
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w; nothing was written:\n%s\n(regflytt creates missing tables itself: drop the differing tables, or use a fresh database)", ErrTargetDiffers, strings.Join(lines, "\n"))
+}
+
+// checkWorkDir makes sure the work directory can take the report, which
+// is written at the end, when it is too late to refuse: it exists and
+// takes a file, or can be created.
+func checkWorkDir(dir string) error {
+	if err := checkCreatable(dir); err != nil {
+		return fmt.Errorf("work directory %s: %w (nothing was written)", dir, err)
+	}
+	return nil
+}
+
+// checkArchiveDir makes sure the archive package can be created: the
+// directory is absent or empty, and takes a file or can be created.
+func checkArchiveDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err == nil && len(entries) > 0 {
+		return fmt.Errorf("archive directory %s is not empty: choose a new one, or move the old package away first (nothing was written)", dir)
+	}
+	if err := checkCreatable(dir); err != nil {
+		return fmt.Errorf("archive directory %s: %w (nothing was written)", dir, err)
+	}
+	return nil
+}
+
+// checkCreatable says whether dir is a directory that takes a file, or,
+// when it does not exist, whether the nearest directory above it that
+// exists does.
+func checkCreatable(dir string) error {
+	at := filepath.Clean(dir)
+	for {
+		fi, err := os.Stat(at)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", at)
+			}
+			return probeWrite(at)
+		}
+		if !errors.Is(err, fs.ErrNotExist) || filepath.Dir(at) == at {
+			return err
+		}
+		at = filepath.Dir(at)
+	}
+}
+
+// probeWrite creates and removes a file in dir.
+func probeWrite(dir string) error {
+	f, err := os.CreateTemp(dir, ".regflytt-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// PartialRunError is returned when a run stops after it started writing:
+// the target may hold rows of this run, and the archive directory a
+// partial package, and the next run would refuse both. It says which, and
+// what to do; Unwrap gives the cause.
+type PartialRunError struct {
+	// Tables are the receiving tables that hold rows this run wrote, with
+	// how many, in name order.
+	Tables []string
+	Rows   []int64
+	// ArchiveDir is the archive directory, when the run got as far as
+	// creating its package there.
+	ArchiveDir string
+	Err        error
+}
+
+func (e *PartialRunError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Err.Error())
+	b.WriteString("\nthe run stopped after writing started: ")
+	if len(e.Tables) == 0 {
+		b.WriteString("no receiving table holds rows of it yet (the tables it created are empty and may stay)")
+	} else {
+		parts := make([]string, len(e.Tables))
+		for i, t := range e.Tables {
+			parts[i] = fmt.Sprintf("%s (%d rows)", t, e.Rows[i])
+		}
+		fmt.Fprintf(&b, "the target holds partial data in tables %s; drop them or use a fresh database", strings.Join(parts, ", "))
+	}
+	if e.ArchiveDir != "" {
+		fmt.Fprintf(&b, ", and move the partial archive package in %s away", e.ArchiveDir)
+	}
+	b.WriteString(" before running again")
+	return b.String()
+}
+
+func (e *PartialRunError) Unwrap() error { return e.Err }
+
+// partial wraps an error of a run that has started writing.
+func partial(err error, written map[string]int64, arcDir string) error {
+	if err == nil {
+		return nil
+	}
+	pe := &PartialRunError{ArchiveDir: arcDir, Err: err}
+	for t, n := range written {
+		if n > 0 {
+			pe.Tables = append(pe.Tables, t)
+		}
+	}
+	sort.Strings(pe.Tables)
+	for _, t := range pe.Tables {
+		pe.Rows = append(pe.Rows, written[t])
+	}
+	return pe
+}

@@ -1,0 +1,351 @@
+package plans_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/plans"
+)
+
+const visitSchema = `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: weight_kg, type: "decimal(5,1)"}
+`
+
+const visitMapping = `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: nr
+      weight_kg: {expr: decimal(vikt)}
+    drop: {id: the visit is known by its number}
+`
+
+// visitFixture is a legacy table besok (id, nr, vikt) with the given rows,
+// more tables when given, and a plan mapping it into visit.
+func visitFixture(t *testing.T, rows [][]connectors.Value, mapping string, more ...connectors.Table) (dir, plan, srcURL string) {
+	t.Helper()
+	dir = t.TempDir()
+	srcURL = "sqlite://" + filepath.Join(dir, "legacy.db")
+	tables := append([]connectors.Table{{Name: "besok", PrimaryKey: []string{"id"},
+		Columns: []connectors.Column{intCol("id"), intCol("nr"), textCol("vikt")}}}, more...)
+	writeTables(t, srcURL, tables, map[string][][]connectors.Value{"besok": rows})
+	write(t, filepath.Join(dir, "schema.yaml"), visitSchema)
+	write(t, filepath.Join(dir, "m.yaml"), mapping)
+	return dir, writePlan(t, dir, ""), srcURL
+}
+
+func targetTables(t *testing.T, url string) []string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := all.OpenTarget(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	snap, err := db.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tb := range tables {
+		names = append(names, tb.Name)
+	}
+	return names
+}
+
+// A run that is refused is refused before it writes: the target gets no
+// table (not even an empty one) and the archive directory no package.
+func TestRunRefusesBeforeWriting(t *testing.T) {
+	rows := [][]connectors.Value{{int64(1), int64(10), "60,5"}, {int64(2), int64(11), "70"}}
+	cases := []struct {
+		name    string
+		mapping string
+		more    []connectors.Table
+		prepare func(t *testing.T, dir, tgtURL string) (workDir string)
+		want    string
+		is      error
+	}{
+		{name: "archive directory not empty", mapping: visitMapping,
+			prepare: func(t *testing.T, dir, _ string) string {
+				if err := os.MkdirAll(filepath.Join(dir, "archive"), 0o750); err != nil {
+					t.Fatal(err)
+				}
+				write(t, filepath.Join(dir, "archive", "old.txt"), "an earlier package")
+				return dir
+			}, want: "archive directory " + "%DIR%/archive is not empty"},
+		{name: "archive directory is a file", mapping: visitMapping,
+			prepare: func(t *testing.T, dir, _ string) string {
+				write(t, filepath.Join(dir, "archive"), "not a directory")
+				return dir
+			}, want: "archive is not a directory"},
+		{name: "work directory is a file", mapping: visitMapping,
+			prepare: func(t *testing.T, dir, _ string) string {
+				return write(t, filepath.Join(dir, "work"), "not a directory")
+			}, want: "work directory %DIR%/work: %DIR%/work is not a directory"},
+		{name: "source column neither mapped nor dropped", mapping: strings.Replace(visitMapping, "    drop: {id: the visit is known by its number}\n", "", 1),
+			want: "error M010: source column besok.id is neither mapped nor dropped", is: mappings.ErrDiagnostics},
+		{name: "unmapped source table without a key", mapping: visitMapping,
+			more: []connectors.Table{{Name: "logg", Columns: []connectors.Column{textCol("rad")}}},
+			want: "source tables logg have no primary key and no mapping that names a key"},
+		{name: "existing receiving table with another scale", mapping: visitMapping,
+			prepare: func(t *testing.T, dir, tgtURL string) string {
+				createVisit(t, tgtURL, "decimal(5,0)")
+				return dir
+			}, want: "table visit, column weight_kg: type differs: the existing table has DECIMAL_TEXT(5,0), the schema declares decimal(5,1)", is: plans.ErrTargetDiffers},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir, plan, src := visitFixture(t, rows, c.mapping, c.more...)
+			tgt := "sqlite://" + filepath.Join(dir, "t.db")
+			work := dir
+			if c.prepare != nil {
+				work = c.prepare(t, dir, tgt)
+			}
+			before := targetTables(t, tgt)
+			_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work})
+			want := strings.ReplaceAll(c.want, "%DIR%", dir)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %v\nwant an error with %q", err, want)
+			}
+			if c.is != nil && !errors.Is(err, c.is) {
+				t.Errorf("error is not %v", c.is)
+			}
+			var pe *plans.PartialRunError
+			if errors.As(err, &pe) {
+				t.Errorf("a refusal before writing says the run stopped after writing: %v", err)
+			}
+			if after := targetTables(t, tgt); strings.Join(after, ",") != strings.Join(before, ",") {
+				t.Errorf("target tables %v after the refused run, %v before", after, before)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "archive", "data")); err == nil {
+				t.Error("the refused run created an archive package")
+			}
+		})
+	}
+}
+
+// createVisit creates the receiving table visit as someone else would
+// have, with weight_kg of the given type.
+func createVisit(t *testing.T, url, weightType string) {
+	t.Helper()
+	typ, err := connectors.ParseType(weightType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTables(t, url, []connectors.Table{{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []connectors.Column{
+		{Name: "visit_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "weight_kg", Type: typ, Nullable: true},
+	}}}, nil)
+}
+
+// An existing receiving table that is exactly the declared one, and
+// empty, is used as it is.
+func TestRunUsesMatchingExistingTable(t *testing.T) {
+	dir, plan, src := visitFixture(t, [][]connectors.Value{{int64(1), int64(10), "60,5"}}, visitMapping)
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	createVisit(t, tgt, "decimal(5,1)")
+	rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+}
+
+type archivedRecord struct {
+	Key    []*string `json:"key"`
+	Reason string    `json:"reason"`
+	Column string    `json:"column"`
+	Detail string    `json:"detail"`
+}
+
+func readArchived(t *testing.T, workDir, table string) []archivedRecord {
+	t.Helper()
+	f, err := os.Open(filepath.Join(workDir, "archive", "data", table+".jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []archivedRecord
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var rec archivedRecord
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+func keyOf(rec archivedRecord) string {
+	var parts []string
+	for _, k := range rec.Key {
+		if k == nil {
+			parts = append(parts, "NULL")
+		} else {
+			parts = append(parts, *k)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// Two source records that map to one receiving primary key: the first
+// migrates, the later ones are archived as duplicate_key with both source
+// keys, the run PASSes, and a dry run counts them beforehand. (Before,
+// the second record failed its batch at the server and stopped the run
+// with the target half written.)
+func TestDuplicateReceivingKeysAreArchived(t *testing.T) {
+	rows := [][]connectors.Value{
+		{int64(1), int64(10), "60,5"},
+		{int64(2), int64(11), "70"},
+		{int64(3), int64(10), "61"}, // nr 10 again
+		{int64(4), int64(12), "72"},
+		{int64(5), int64(10), "62"}, // and again
+	}
+	dir, plan, src := visitFixture(t, rows, visitMapping)
+	p := loadPlan(t, plan)
+
+	dry, err := plans.DryRun(context.Background(), p, plans.Options{SourceURL: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dry.Tables) != 1 || dry.Tables[0].ArchivedBy[plans.ReasonDuplicateKey] != 2 || dry.Written["visit"] != 3 {
+		t.Fatalf("dry run: %+v, would write %v; want 2 duplicate_key and 3 rows", dry.Tables[0], dry.Written)
+	}
+
+	p.BatchSize = 2 // the duplicates fall into later batches than their first
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	if got := ledgerOf(rep, false)["besok"]; got != summary(3, 2, 0, map[string]int64{plans.ReasonDuplicateKey: 2}) {
+		t.Fatalf("ledger %s", got)
+	}
+	recs := readArchived(t, dir, "besok")
+	if len(recs) != 2 {
+		t.Fatalf("archived %d records, want 2", len(recs))
+	}
+	for i, wantKey := range []string{"3", "5"} {
+		r := recs[i]
+		if keyOf(r) != wantKey || r.Reason != plans.ReasonDuplicateKey || r.Column != "visit_id" ||
+			!strings.Contains(r.Detail, "receiving table visit") || !strings.Contains(r.Detail, "besok with key (1)") {
+			t.Errorf("archived %+v (key %s), want key %s, duplicate_key of visit_id, the first record's key (1) in the detail", r, keyOf(r), wantKey)
+		}
+	}
+}
+
+// A form-store entity whose receiving key an earlier entity has is
+// archived, and so is every value row that would have migrated with it:
+// none is counted migrated into a row that was not written.
+func TestDuplicateEntityArchivesItsValues(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("nr")}},
+		{Name: "varde", PrimaryKey: []string{"varde_id"}, Columns: []connectors.Column{intCol("varde_id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
+	}, map[string][][]connectors.Value{
+		"instans": {{int64(1), int64(7)}, {int64(2), int64(7)}},
+		"varde":   {{int64(1), int64(1), "vikt", "70"}, {int64(2), int64(2), "vikt", "71"}, {int64(3), int64(2), "langd", "180"}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: registration
+    primary_key: [registration_id]
+    columns:
+      - {name: registration_id, type: bigint}
+      - {name: weight_kg, type: "decimal(5,1)"}
+      - {name: height_cm, type: smallint}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    columns:
+      registration_id: nr
+      weight_kg: {expr: decimal(vikt)}
+      height_cm: {expr: integer(langd)}
+    drop: {id: the registration is known by its number, varde_id: the value row's own number}
+`)
+	rep, err := plans.Run(ctx, loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	got := ledgerOf(rep, false)
+	want := map[string]string{
+		"instans": summary(1, 1, 0, map[string]int64{plans.ReasonDuplicateKey: 1}),
+		"varde":   summary(1, 2, 0, map[string]int64{plans.ReasonDuplicateKey: 2}),
+	}
+	for table, w := range want {
+		if got[table] != w {
+			t.Errorf("%s: %s, want %s", table, got[table], w)
+		}
+	}
+}
+
+// stopAt cancels the run when a table starts: a failure after writing
+// started.
+type stopAt struct {
+	plans.NoProgress
+	table  string
+	cancel context.CancelFunc
+}
+
+func (s stopAt) Table(name string, _ int64) {
+	if name == s.table {
+		s.cancel()
+	}
+}
+
+// A run that stops after it started writing says which receiving tables
+// hold rows of it and what to do, and still unwraps to its cause.
+func TestRunStoppedAfterWritingNamesPartialTables(t *testing.T) {
+	dir, plan, src := visitFixture(t, [][]connectors.Value{{int64(1), int64(10), "60,5"}, {int64(2), int64(11), "70"}},
+		visitMapping, connectors.Table{Name: "zlogg", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir,
+		Progress: stopAt{table: "zlogg", cancel: cancel}})
+	var pe *plans.PartialRunError
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v, want a PartialRunError", err)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("%v does not unwrap to its cause", err)
+	}
+	for _, want := range []string{
+		"the run stopped after writing started: the target holds partial data in tables visit (2 rows); drop them or use a fresh database",
+		"move the partial archive package in " + filepath.Join(dir, "archive") + " away before running again",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
