@@ -12,6 +12,7 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
 )
@@ -347,5 +348,23 @@ func TestRunStoppedAfterWritingNamesPartialTables(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+}
+
+// The trial's case on PostgreSQL: a receiving table created beforehand
+// with numeric(5,0) where the schema says decimal(5,1) would have stored
+// 60.5 as 61 under PASS. The run refuses, naming the table and column,
+// and writes nothing.
+func TestRunRefusesNumeric50OnPostgreSQL(t *testing.T) {
+	tgt := pgtest.NewDatabase(t)
+	pgtest.Exec(t, tgt, `CREATE TABLE visit (visit_id bigint PRIMARY KEY, weight_kg numeric(5,0))`)
+	dir, plan, src := visitFixture(t, [][]connectors.Value{{int64(1), int64(10), "60,5"}}, visitMapping)
+	_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	want := "table visit, column weight_kg: type differs: the existing table has numeric(5,0), the schema declares decimal(5,1) (created as numeric(5,1))"
+	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %q", err, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "archive")); err == nil {
+		t.Error("the refused run created the archive directory")
 	}
 }
