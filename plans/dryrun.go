@@ -59,6 +59,9 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 		return nil, err
 	}
 	defer s.Close()
+	if err := checkScanKeys(s); err != nil {
+		return nil, err
+	}
 	sink := &countingSink{written: map[string]int64{}}
 	arc := &countingArchive{values: map[unmappedKey]map[string]int64{}}
 	ledger := verify.NewLedger()

@@ -75,7 +75,7 @@ func checkScanKeys(s *session) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return fmt.Errorf("source tables %s have no primary key and no mapping that names a key, so their records cannot be read in order (to be archived, or as the opt-out list): map each with key: [unique, not-null columns] (nothing was written)", strings.Join(missing, ", "))
+	return fmt.Errorf("source tables %s have no primary key and no mapping that names a key, so their records cannot be read in order (to be archived, or as the opt-out list): map each with key: [unique, not-null columns]", strings.Join(missing, ", "))
 }
 
 // readByPrograms names the source tables the programs read.

@@ -144,6 +144,17 @@ func TestRunRefusesBeforeWriting(t *testing.T) {
 	}
 }
 
+// A dry run finds a source table it could not read in order before it
+// reads anything, as a run does.
+func TestDryRunFindsKeylessTable(t *testing.T) {
+	_, plan, src := visitFixture(t, [][]connectors.Value{{int64(1), int64(10), "60,5"}}, visitMapping,
+		connectors.Table{Name: "logg", Columns: []connectors.Column{textCol("rad")}})
+	_, err := plans.DryRun(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src})
+	if err == nil || !strings.Contains(err.Error(), "source tables logg have no primary key") {
+		t.Fatalf("got %v, want the keyless table named", err)
+	}
+}
+
 // createVisit creates the receiving table visit as someone else would
 // have, with weight_kg of the given type.
 func createVisit(t *testing.T, url, weightType string) {
