@@ -64,7 +64,13 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	var ue usageError
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "regflytt: interrupted")
+		// An interrupted run may leave rows behind: it says which.
+		var pe *plans.PartialRunError
+		if errors.As(err, &pe) {
+			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
+		} else {
+			fmt.Fprintln(stderr, "regflytt: interrupted")
+		}
 		return exitInterrupted
 	case errors.Is(err, plans.ErrNotAccounted):
 		fmt.Fprintln(stderr, "regflytt:", err)

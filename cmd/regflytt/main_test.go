@@ -101,3 +101,18 @@ func TestExitCodeNotAccounted(t *testing.T) {
 		t.Fatalf("an ordinary error exits %d, want %d", code, exitError)
 	}
 }
+
+// A run interrupted after it started writing still says which receiving
+// tables hold rows of it.
+func TestInterruptedRunNamesPartialTables(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := &plans.PartialRunError{Tables: []string{"visit"}, Rows: []int64{5000}, Err: context.Canceled}
+	var stderr bytes.Buffer
+	if code := exitCode(ctx, err, &stderr); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d", code, exitInterrupted)
+	}
+	if !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "partial data in tables visit (5000 rows)") {
+		t.Fatalf("stderr %q", stderr.String())
+	}
+}
