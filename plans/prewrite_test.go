@@ -379,3 +379,54 @@ func TestRunRefusesNumeric50OnPostgreSQL(t *testing.T) {
 		t.Error("the refused run created the archive directory")
 	}
 }
+
+// A form-store entity whose row the receiving dialect refuses (SQLite
+// stores -0.0 as 0) is archived, and its value rows with it: before, they
+// were counted migrated into a row that was never written, under PASS.
+func TestEntityTheTargetRefusesArchivesItsValues(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}},
+		{Name: "varde", PrimaryKey: []string{"varde_id"}, Columns: []connectors.Column{intCol("varde_id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
+	}, map[string][][]connectors.Value{
+		"instans": {{int64(1)}},
+		"varde":   {{int64(1), int64(1), "vikt", "70"}, {int64(2), int64(1), "vikt_delta", "x"}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: registration
+    primary_key: [registration_id]
+    columns:
+      - {name: registration_id, type: bigint}
+      - {name: weight_kg, type: "decimal(5,1)"}
+      - {name: weight_change, type: double}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    columns:
+      registration_id: id
+      weight_kg: {expr: decimal(vikt)}
+      weight_change: {expr: "vikt_delta == nil ? nil : -0.0"}
+    drop: {varde_id: the value row's own number}
+`)
+	rep, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	got := ledgerOf(rep, false)
+	want := map[string]string{
+		"instans": summary(0, 1, 0, map[string]int64{"negative_zero": 1}),
+		"varde":   summary(0, 2, 0, map[string]int64{"negative_zero": 2}),
+	}
+	for table, w := range want {
+		if got[table] != w {
+			t.Errorf("%s: %s, want %s", table, got[table], w)
+		}
+	}
+}
