@@ -3,9 +3,6 @@ package mappings
 import (
 	"sort"
 
-	"github.com/expr-lang/expr/ast"
-	"github.com/expr-lang/expr/parser"
-
 	"github.com/regflytt/regflytt/connectors"
 )
 
@@ -145,66 +142,17 @@ func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *
 	return pivot, p
 }
 
-// identifiers lists the names an expression reads that are not
-// functions: the columns and variables it needs. A syntax error yields
+// identifiers lists the names an expression reads as values, each once:
+// the columns and variables it needs. Names called as functions and
+// variables declared with let are not among them. A syntax error yields
 // nothing here; compiling the expression reports it.
 func identifiers(src string) []string {
-	return walkExpr(src).names
+	return freeNames(src).read
 }
 
 // lookupCalls lists an expression's lookup() calls with literal names.
 func lookupCalls(src string) []lookupCall {
-	return walkExpr(src).lookups
-}
-
-func walkExpr(src string) *identVisitor {
-	tree, err := parser.Parse(src)
-	if err != nil {
-		return &identVisitor{}
-	}
-	funcs := map[string]bool{"col": true}
-	for _, f := range Functions() {
-		funcs[f.Name] = true
-	}
-	v := &identVisitor{funcs: funcs}
-	ast.Walk(&tree.Node, v)
-	return v
-}
-
-type identVisitor struct {
-	funcs   map[string]bool
-	names   []string
-	lookups []lookupCall
-}
-
-func (v *identVisitor) Visit(node *ast.Node) {
-	switch n := (*node).(type) {
-	case *ast.IdentifierNode:
-		if !v.funcs[n.Value] && n.Value != "$env" {
-			v.names = append(v.names, n.Value)
-		}
-	case *ast.CallNode:
-		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok {
-			return
-		}
-		if id.Value == "col" && len(n.Arguments) == 1 {
-			if s, ok := n.Arguments[0].(*ast.StringNode); ok {
-				v.names = append(v.names, s.Value)
-			}
-		}
-		if id.Value == "lookup" && len(n.Arguments) >= 3 {
-			name, _ := n.Arguments[0].(*ast.StringNode)
-			col, _ := n.Arguments[2].(*ast.StringNode)
-			if name != nil {
-				call := lookupCall{name: name.Value}
-				if col != nil {
-					call.column = col.Value
-				}
-				v.lookups = append(v.lookups, call)
-			}
-		}
-	}
+	return freeNames(src).lookups
 }
 
 // eavCoverage checks what a form-store mapping leaves behind: entity
@@ -272,14 +220,17 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 	o := p.Apply(pivot)
 	out := EntityOutcome{Entity: o, Values: make([]Outcome, len(values))}
 
-	// Under value granularity a failed column archives the value row it
-	// read, unless another column used that value successfully.
+	// Under value granularity a failed column archives every value row it
+	// read (each once, however often the expression names it), unless
+	// another column used that value successfully.
 	failedCols := map[string]bool{}
 	failed := map[int]ValueNote{}
 	for _, n := range o.Values {
 		failedCols[n.Column] = true
-		if len(n.reads) == 1 {
-			failed[n.reads[0]] = n
+		for _, r := range n.reads {
+			if _, seen := failed[r]; !seen {
+				failed[r] = n
+			}
 		}
 	}
 	used := map[int]bool{}

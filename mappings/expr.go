@@ -6,7 +6,12 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	exprcompiler "github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/optimizer"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -16,8 +21,9 @@ import (
 // with no I/O, no loops without bounds, and a run time bounded by its size
 // and its input. regflytt takes away what would make a mapping impure or
 // slow (now, date, timezone, duration) and adds the domain's functions
-// (see Functions). Source columns are named as they are; a column whose
-// name is also a function's can be read as col("name").
+// (see Functions). Source columns are named as they are, also when a
+// function has the same name (a name used as a value is the column, a
+// name called is the function); col("name") reads any column by name.
 
 // exprEnv is the environment an expression runs in: the source row, by
 // position. Column names are rewritten to R[i] when compiling, so a run
@@ -32,58 +38,253 @@ var impure = []string{"now", "date", "timezone", "duration"}
 // maxExprNodes bounds an expression's size, and so its run time.
 const maxExprNodes = 2000
 
-// columnRefs rewrites identifiers naming source columns to R[i], and
-// col("name") likewise; it records which columns the expression reads.
-type columnRefs struct {
+// ReasonExpressionRange archives a value whose expression indexed or
+// sliced text or a list outside its length, or whose arithmetic left the
+// range of a 64-bit integer or a finite float: expr-lang itself would
+// clamp, wrap or give infinity silently.
+const ReasonExpressionRange = "expression_range"
+
+// Hidden functions the compiler puts in place of expr-lang's operators,
+// so that out-of-range results fail instead of wrapping or clamping.
+const (
+	fnCheckedIndex = "__index"
+	fnCheckedSlice = "__slice"
+	fnCheckedNeg   = "__neg"
+	fnCheckedInt   = "__int"
+)
+
+// checkedOps maps an arithmetic operator to its checked function.
+var checkedOps = map[string]string{"+": "__add", "-": "__sub", "*": "__mul", "/": "__div", "%": "__mod", "**": "__pow", "^": "__pow"}
+
+// resolver decides, before expr-lang type-checks an expression, what each
+// name in it is, with the scoping expr-lang gives let: a name used as a
+// value is a variable declared by an enclosing let, else a source column
+// (also when a function has the same name: date, len, pnr), else an error;
+// a name used as a callee is a function. It rewrites columns to R[i] and
+// operators to their checked functions, so nothing is left for expr-lang
+// to guess per row.
+type resolver struct {
+	// cols gives each source column's position; nil collects free names
+	// instead (a form store, whose variables are not known yet).
 	cols  map[string]int
 	funcs map[string]bool
-	read  []string
-	err   error
+	src   file.Source
+
+	read    []string
+	seen    map[string]bool
+	lookups []lookupCall
+	err     *file.Error
 }
 
-func (c *columnRefs) Visit(node *ast.Node) {
+func (r *resolver) fail(n ast.Node, format string, args ...any) {
+	if r.err == nil {
+		e := &file.Error{Location: n.Location(), Message: fmt.Sprintf(format, args...)}
+		r.err = e.Bind(r.src)
+	}
+}
+
+func (r *resolver) readColumn(name string) {
+	if !r.seen[name] {
+		r.seen[name] = true
+		r.read = append(r.read, name)
+	}
+}
+
+// column resolves a name read as a value (not a let variable).
+func (r *resolver) column(node *ast.Node, name string) {
+	if name == "$env" {
+		r.fail(*node, "$env is not part of the mapping language: name the source column")
+		return
+	}
+	if r.cols == nil {
+		r.readColumn(name)
+		return
+	}
+	i, ok := r.cols[name]
+	if !ok {
+		names := make([]string, 0, len(r.cols))
+		for c := range r.cols {
+			names = append(names, c)
+		}
+		if r.funcs[name] {
+			r.fail(*node, "%s is a function, not a source column: call it as %s(…)", name, name)
+			return
+		}
+		r.fail(*node, "no source column %s%s", name, suggest(name, names))
+		return
+	}
+	r.readColumn(name)
+	r.patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: "R"}, Property: &ast.IntegerNode{Value: i}})
+}
+
+// patch replaces a node, keeping its position for error messages.
+func (r *resolver) patch(node *ast.Node, with ast.Node) {
+	if r.cols == nil {
+		return // only collecting
+	}
+	with.SetLocation((*node).Location())
+	ast.Patch(node, with)
+}
+
+func (r *resolver) call(node *ast.Node, fn string, args ...ast.Node) {
+	r.patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: args})
+}
+
+// walk visits a node and its children top-down; scope lists the let
+// variables visible at the node, innermost last.
+func (r *resolver) walk(node *ast.Node, scope []string) {
+	if *node == nil || r.err != nil {
+		return
+	}
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
-		if i, ok := c.cols[n.Value]; ok && !c.funcs[n.Value] {
-			c.read = append(c.read, n.Value)
-			ast.Patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: "R"}, Property: &ast.IntegerNode{Value: i}})
+		for i := len(scope) - 1; i >= 0; i-- {
+			if scope[i] == n.Value {
+				return
+			}
 		}
+		r.column(node, n.Value)
+	case *ast.UnaryNode:
+		r.walk(&n.Node, scope)
+		if n.Operator == "-" {
+			r.call(node, fnCheckedNeg, n.Node)
+		}
+	case *ast.BinaryNode:
+		r.walk(&n.Left, scope)
+		r.walk(&n.Right, scope)
+		if fn, ok := checkedOps[n.Operator]; ok {
+			r.call(node, fn, n.Left, n.Right)
+		}
+	case *ast.ChainNode:
+		r.walk(&n.Node, scope)
+	case *ast.MemberNode:
+		r.walk(&n.Node, scope)
+		if _, field := n.Property.(*ast.StringNode); field {
+			return // a field of a map or a record: no range to leave
+		}
+		r.walk(&n.Property, scope)
+		r.call(node, fnCheckedIndex, n.Node, n.Property)
+	case *ast.SliceNode:
+		r.walk(&n.Node, scope)
+		from, to := n.From, n.To
+		if from == nil {
+			from = &ast.NilNode{}
+		}
+		if to == nil {
+			to = &ast.NilNode{}
+		}
+		r.walk(&from, scope)
+		r.walk(&to, scope)
+		r.call(node, fnCheckedSlice, n.Node, from, to)
 	case *ast.CallNode:
-		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok || id.Value != "col" || len(n.Arguments) != 1 {
+		r.callNode(node, n, scope)
+	case *ast.BuiltinNode:
+		for i := range n.Arguments {
+			r.walk(&n.Arguments[i], scope)
+		}
+		if n.Name == "int" && len(n.Arguments) == 1 {
+			r.call(node, fnCheckedInt, n.Arguments[0])
+		}
+	case *ast.PredicateNode:
+		r.walk(&n.Node, scope)
+	case *ast.VariableDeclaratorNode:
+		r.walk(&n.Value, scope)
+		inner := append(append([]string(nil), scope...), n.Name)
+		r.walk(&n.Expr, inner)
+	case *ast.SequenceNode:
+		for i := range n.Nodes {
+			r.walk(&n.Nodes[i], scope)
+		}
+	case *ast.ConditionalNode:
+		r.walk(&n.Cond, scope)
+		r.walk(&n.Exp1, scope)
+		r.walk(&n.Exp2, scope)
+	case *ast.ArrayNode:
+		for i := range n.Nodes {
+			r.walk(&n.Nodes[i], scope)
+		}
+	case *ast.MapNode:
+		for i := range n.Pairs {
+			r.walk(&n.Pairs[i], scope)
+		}
+	case *ast.PairNode:
+		r.walk(&n.Key, scope)
+		r.walk(&n.Value, scope)
+	case *ast.NilNode, *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.StringNode,
+		*ast.BytesNode, *ast.ConstantNode, *ast.PointerNode:
+	default:
+		r.fail(*node, "this construct is not part of the mapping language")
+	}
+}
+
+// callNode resolves a call: its callee is a function, never a column;
+// col("name") reads a column by name whatever functions are called so.
+func (r *resolver) callNode(node *ast.Node, n *ast.CallNode, scope []string) {
+	id, ok := n.Callee.(*ast.IdentifierNode)
+	if !ok {
+		r.fail(*node, "methods are not part of the mapping language: use the functions")
+		return
+	}
+	if id.Value == "col" {
+		if len(n.Arguments) != 1 {
+			r.fail(*node, "col() takes one quoted column name")
 			return
 		}
 		s, ok := n.Arguments[0].(*ast.StringNode)
 		if !ok {
-			c.err = fmt.Errorf("col() takes a quoted column name")
+			r.fail(*node, "col() takes a quoted column name")
 			return
 		}
-		i, ok := c.cols[s.Value]
+		if r.cols == nil {
+			r.readColumn(s.Value)
+			return
+		}
+		i, ok := r.cols[s.Value]
 		if !ok {
-			c.err = fmt.Errorf("col(%q): no such source column", s.Value)
+			names := make([]string, 0, len(r.cols))
+			for c := range r.cols {
+				names = append(names, c)
+			}
+			r.fail(*node, "col(%q): no such source column%s", s.Value, suggest(s.Value, names))
 			return
 		}
-		c.read = append(c.read, s.Value)
-		ast.Patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: "R"}, Property: &ast.IntegerNode{Value: i}})
+		r.readColumn(s.Value)
+		r.patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: "R"}, Property: &ast.IntegerNode{Value: i}})
+		return
+	}
+	if id.Value == "lookup" && len(n.Arguments) >= 3 {
+		name, _ := n.Arguments[0].(*ast.StringNode)
+		col, _ := n.Arguments[2].(*ast.StringNode)
+		if name != nil {
+			call := lookupCall{name: name.Value}
+			if col != nil {
+				call.column = col.Value
+			}
+			r.lookups = append(r.lookups, call)
+		}
+	}
+	for i := range n.Arguments {
+		r.walk(&n.Arguments[i], scope)
 	}
 }
 
 // compiledExpr is one compiled expression and the columns it reads.
 type compiledExpr struct {
 	prog *vm.Program
+	// read lists the columns the expression reads, each once.
 	read []string
+	// declaredNull is set during a run when a function gave NULL by its
+	// documented rule (strip of blank text, lookup of a NULL cell), so the
+	// NULL is not a value lost.
+	declaredNull bool
 }
 
-// compileExpr compiles an expression over the named source columns. A
-// compile error names the expression's position in the YAML file.
-func compileExpr(src Str, columns []string, env *Env) (*compiledExpr, error) {
-	refs := &columnRefs{cols: map[string]int{}, funcs: map[string]bool{"col": true}}
-	for i, c := range columns {
-		refs.cols[c] = i
-	}
+// exprConfig is expr-lang's configuration for mapping expressions: the
+// row environment, the domain's functions, the checked operators, and no
+// clock.
+func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 	opts := []expr.Option{
 		expr.Env(exprEnv{}),
-		expr.Patch(refs),
 		expr.MaxNodes(maxExprNodes),
 		expr.Function("col", func(...any) (any, error) { return nil, errors.New("col() is resolved when compiling") }),
 	}
@@ -92,12 +293,53 @@ func compileExpr(src Str, columns []string, env *Env) (*compiledExpr, error) {
 	}
 	for _, f := range Functions() {
 		f := f
-		refs.funcs[f.Name] = true
-		opts = append(opts, expr.Function(f.Name, func(args ...any) (any, error) { return f.impl(env, args) }))
+		opts = append(opts, expr.Function(f.Name, func(args ...any) (any, error) {
+			out, err := f.impl(env, args)
+			if out == nil && err == nil && f.nullByRule && ce != nil {
+				ce.declaredNull = true
+			}
+			return out, err
+		}))
 	}
-	prog, err := expr.Compile(src.Value, opts...)
-	if refs.err != nil {
-		return nil, refs.err
+	for name, fn := range checkedFuncs() {
+		opts = append(opts, expr.Function(name, fn))
+	}
+	config := conf.CreateNew()
+	for _, op := range opts {
+		op(config)
+	}
+	for name := range config.Disabled {
+		delete(config.Builtins, name)
+	}
+	config.Check()
+	return config
+}
+
+// compileExpr compiles an expression over the named source columns. A
+// compile error names the expression's position in the YAML file.
+func compileExpr(src Str, columns []string, env *Env) (*compiledExpr, error) {
+	ce := &compiledExpr{}
+	config := exprConfig(env, ce)
+	tree, err := parser.ParseWithConfig(src.Value, config)
+	if err == nil {
+		r := &resolver{cols: map[string]int{}, funcs: functionNames(config), src: tree.Source, seen: map[string]bool{}}
+		for i, c := range columns {
+			r.cols[c] = i
+		}
+		r.walk(&tree.Node, nil)
+		if r.err != nil {
+			err = r.err
+		}
+		ce.read = r.read
+	}
+	if err == nil {
+		_, err = new(checker.Checker).PatchAndCheck(tree, config)
+	}
+	if err == nil && config.Optimize {
+		err = optimizer.Optimize(&tree.Node, config)
+	}
+	if err == nil {
+		ce.prog, err = exprcompiler.Compile(tree, config)
 	}
 	if err != nil {
 		var fe *file.Error
@@ -106,11 +348,39 @@ func compileExpr(src Str, columns []string, env *Env) (*compiledExpr, error) {
 		}
 		return nil, err
 	}
-	return &compiledExpr{prog: prog, read: refs.read}, nil
+	return ce, nil
+}
+
+// functionNames lists the names a call may use: the domain's functions,
+// col, and expr-lang's built-ins.
+func functionNames(config *conf.Config) map[string]bool {
+	out := map[string]bool{"col": true}
+	for name := range config.Functions {
+		out[name] = true
+	}
+	for name := range config.Builtins {
+		out[name] = true
+	}
+	return out
+}
+
+// freeNames walks an expression as compileExpr does and gives the names it
+// reads as values (not functions, not let variables), each once, and its
+// lookup() calls. A syntax error yields nothing; compiling reports it.
+func freeNames(src string) *resolver {
+	config := exprConfig(&Env{}, nil)
+	tree, err := parser.ParseWithConfig(src, config)
+	if err != nil {
+		return &resolver{}
+	}
+	r := &resolver{funcs: functionNames(config), src: tree.Source, seen: map[string]bool{}}
+	r.walk(&tree.Node, nil)
+	return r
 }
 
 // run evaluates the expression on a row with a reused VM.
 func (c *compiledExpr) run(m *vm.VM, env *exprEnv) (connectors.Value, error) {
+	c.declaredNull = false
 	out, err := m.Run(c.prog, env)
 	if err != nil {
 		var re *reasonError

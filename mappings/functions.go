@@ -66,6 +66,10 @@ type Function struct {
 	Example string
 	Result  string
 	impl    func(env *Env, args []any) (any, error)
+	// nullByRule: the function gives NULL for a value by a documented rule
+	// (strip of blank text, lookup of a NULL cell), so that NULL is
+	// declared, not a value lost.
+	nullByRule bool
 }
 
 // Functions lists the built-in functions, in the order map doc shows them.
@@ -105,11 +109,11 @@ func Functions() []Function {
 			Example: `repair("SmÃ¶rgÃ¥s")`, Result: "Smörgås", impl: fnRepair},
 		{Name: "strip", Signature: "strip(text) text",
 			Doc:     "Text without surrounding white space, no-break spaces and byte-order marks included; empty text becomes NULL.",
-			Example: `strip("\u00a0 Umeå \ufeff")`, Result: "Umeå", impl: fnStrip},
+			Example: `strip("\u00a0 Umeå \ufeff")`, Result: "Umeå", impl: fnStrip, nullByRule: true},
 		{Name: "lookup", Signature: "lookup(name, key, column[, default]) value",
 			Doc:     "The column of the row with this key in a reference table declared under lookups:. A key not found archives the record, unless a default is given; a NULL key gives NULL.",
 			Reasons: []string{"lookup_missing"},
-			Example: `lookup("unit", 1, "region")`, Result: "Region Norr", impl: fnLookup},
+			Example: `lookup("unit", 1, "region")`, Result: "Region Norr", impl: fnLookup, nullByRule: true},
 		{Name: "coalesce", Signature: "coalesce(value...) value",
 			Doc:     "The first argument that is not NULL.",
 			Example: `coalesce(nil, "x")`, Result: "x", impl: fnCoalesce},

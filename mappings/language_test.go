@@ -208,7 +208,7 @@ func TestValueGranularity(t *testing.T) {
 
 func TestLanguageDiagnostics(t *testing.T) {
 	cases := []struct{ mapping, want string }{
-		{"tables:\n  - target: visit\n    source: besok\n    columns:\n      visit_id: id\n      visit_date: {expr: 'date(datumm)'}\n", "6:26: error M013: expression: unknown name datumm"},
+		{"tables:\n  - target: visit\n    source: besok\n    columns:\n      visit_id: id\n      visit_date: {expr: 'date(datumm)'}\n", "6:26: error M013: expression: no source column datumm (did you mean \"datum\"?)"},
 		{"tables:\n  - target: visit\n    source: besok\n    columns:\n      visit_id: id\n      visit_date: {expr: 'now()'}\n", "error M013: expression: unknown name now"},
 		{"tables:\n  - target: visit\n    source: besok\n    columns:\n      visit_id: id\n      visit_date: {from: datum, cast: date, rules: {range: [x, 2]}}\n", "error M014: range bound for visit_date"},
 		{"tables:\n  - target: visit\n    source: besok\n    columns:\n      visit_id: {from: id, codelist: nolist}\n      visit_date: {from: datum, cast: date}\n", "5:38: error C003: no code list named nolist"},

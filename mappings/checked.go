@@ -1,0 +1,276 @@
+package mappings
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+
+	"github.com/expr-lang/expr/vm/runtime"
+)
+
+// expr-lang's operators wrap integers on overflow (9223372036854775807 + 1
+// is negative), clamp slices to the text (s[5:9] of "abc" is ""), slice
+// text by byte (cutting a character in two) and index text to a byte (an
+// integer). A mapping must never turn a value into another silently, so
+// the compiler replaces them with these functions: the same results where
+// they are right, expression_range where expr-lang would give a wrong one.
+// Text is indexed and sliced by character.
+
+func rangeErr(format string, args ...any) error {
+	return &reasonError{Reason: ReasonExpressionRange, Detail: fmt.Sprintf(format, args...)}
+}
+
+// checkedFuncs gives the functions the compiler calls in place of
+// expr-lang's operators (see resolver).
+func checkedFuncs() map[string]func(...any) (any, error) {
+	arith := func(op string) func(...any) (any, error) {
+		return func(args ...any) (any, error) { return checkedArith(op, args[0], args[1]) }
+	}
+	out := map[string]func(...any) (any, error){
+		fnCheckedIndex: func(args ...any) (any, error) { return checkedIndex(args[0], args[1]) },
+		fnCheckedSlice: func(args ...any) (any, error) { return checkedSlice(args[0], args[1], args[2]) },
+		fnCheckedNeg:   func(args ...any) (any, error) { return checkedNeg(args[0]) },
+		fnCheckedInt:   func(args ...any) (any, error) { return checkedInt(args[0]) },
+	}
+	for op, name := range checkedOps {
+		out[name] = arith(op)
+	}
+	return out
+}
+
+// integer gives v as an int64 when it is a Go integer; ok is false for
+// other kinds, err set for an unsigned integer beyond int64.
+func integer(v any) (n int64, ok bool, err error) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true, nil
+	case int8:
+		return int64(x), true, nil
+	case int16:
+		return int64(x), true, nil
+	case int32:
+		return int64(x), true, nil
+	case int64:
+		return x, true, nil
+	case uint8:
+		return int64(x), true, nil
+	case uint16:
+		return int64(x), true, nil
+	case uint32:
+		return int64(x), true, nil
+	case uint:
+		if uint64(x) > math.MaxInt64 {
+			return 0, true, rangeErr("an integer beyond the 64-bit range")
+		}
+		return int64(x), true, nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return 0, true, rangeErr("an integer beyond the 64-bit range")
+		}
+		return int64(x), true, nil
+	}
+	return 0, false, nil
+}
+
+// checkedArith applies an arithmetic operator: integers exactly or not at
+// all, floats only to a finite result, everything else as expr-lang does.
+func checkedArith(op string, a, b any) (out any, err error) {
+	if a == nil || b == nil {
+		// expr-lang fails on NULL operands too; say so as it would.
+		return nil, fmt.Errorf("invalid operation: %s on NULL", op)
+	}
+	x, xi, err := integer(a)
+	if err != nil {
+		return nil, err
+	}
+	y, yi, err := integer(b)
+	if err != nil {
+		return nil, err
+	}
+	if xi && yi {
+		switch op {
+		case "+":
+			if (y > 0 && x > math.MaxInt64-y) || (y < 0 && x < math.MinInt64-y) {
+				return nil, rangeErr("the sum leaves the 64-bit integer range")
+			}
+			return int(x + y), nil
+		case "-":
+			if (y < 0 && x > math.MaxInt64+y) || (y > 0 && x < math.MinInt64+y) {
+				return nil, rangeErr("the difference leaves the 64-bit integer range")
+			}
+			return int(x - y), nil
+		case "*":
+			if x != 0 && y != 0 {
+				p := x * y
+				if p/y != x || (x == -1 && y == math.MinInt64) || (y == -1 && x == math.MinInt64) {
+					return nil, rangeErr("the product leaves the 64-bit integer range")
+				}
+			}
+			return int(x * y), nil
+		case "%":
+			if y == 0 {
+				return nil, rangeErr("remainder of a division by zero")
+			}
+			return int(x % y), nil
+		}
+	}
+	defer func() {
+		// expr-lang's runtime panics on operands it cannot combine.
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("invalid operation %s: %v", op, p)
+		}
+	}()
+	switch op {
+	case "+":
+		out = runtime.Add(a, b)
+	case "-":
+		out = runtime.Subtract(a, b)
+	case "*":
+		out = runtime.Multiply(a, b)
+	case "/":
+		out = runtime.Divide(a, b)
+	case "%":
+		out = runtime.Modulo(a, b)
+	case "**", "^":
+		out = runtime.Exponent(a, b)
+	}
+	switch f := out.(type) {
+	case float64:
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, rangeErr("the result of %s is not a finite number", op)
+		}
+	case float32:
+		if math.IsInf(float64(f), 0) || math.IsNaN(float64(f)) {
+			return nil, rangeErr("the result of %s is not a finite number", op)
+		}
+	}
+	return out, nil
+}
+
+// checkedNeg is -x: an integer exactly, anything else as expr-lang does
+// (so a float keeps its sign rules).
+func checkedNeg(x any) (any, error) {
+	if x == nil {
+		return nil, fmt.Errorf("invalid operation: - on NULL")
+	}
+	if _, ok, _ := integer(x); ok {
+		return checkedArith("-", 0, x)
+	}
+	return runtimeCall(func() any { return runtime.Negate(x) })
+}
+
+// checkedInt is expr-lang's int() without wrapping: a float beyond the
+// 64-bit range, infinite or not a number fails.
+func checkedInt(v any) (any, error) {
+	switch f := v.(type) {
+	case float64:
+		if math.IsNaN(f) || f >= math.MaxInt64 || f < math.MinInt64 {
+			return nil, rangeErr("int() of a number beyond the 64-bit integer range")
+		}
+		return int(f), nil
+	case float32:
+		return checkedInt(float64(f))
+	}
+	if n, ok, err := integer(v); ok {
+		return int(n), err
+	}
+	return runtimeCall(func() any { return runtime.ToInt(v) })
+}
+
+func runtimeCall(fn func() any) (out any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("%v", p)
+		}
+	}()
+	return fn(), nil
+}
+
+// position turns an index into a position in a sequence of n elements:
+// negative indexes count from the end, as in expr-lang; end allows n
+// itself (the end of a slice).
+func position(i any, n int, end bool) (int, error) {
+	k, ok, err := integer(i)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("an index must be an integer, not %s", kindName(i))
+	}
+	if k < 0 {
+		k += int64(n)
+	}
+	limit := int64(n)
+	if !end {
+		limit--
+	}
+	if k < 0 || k > limit {
+		return 0, rangeErr("index out of range for a length of %d", n)
+	}
+	return int(k), nil
+}
+
+// checkedIndex is x[i]: a character of text (as text), an element of a
+// list, or what expr-lang fetches from a map or record; NULL gives NULL.
+func checkedIndex(x, i any) (any, error) {
+	if x == nil {
+		return nil, nil
+	}
+	if s, ok := x.(string); ok {
+		r := []rune(s)
+		k, err := position(i, len(r), false)
+		if err != nil {
+			return nil, err
+		}
+		return string(r[k]), nil
+	}
+	v := reflect.ValueOf(x)
+	if v.Kind() == reflect.Slice {
+		k, err := position(i, v.Len(), false)
+		if err != nil {
+			return nil, err
+		}
+		return v.Index(k).Interface(), nil
+	}
+	return runtimeCall(func() any { return runtime.Fetch(x, i) })
+}
+
+// checkedSlice is x[from:to] of text (by character) or a list: both ends
+// inside, from not after to; a missing end is the start or the end.
+func checkedSlice(x, from, to any) (any, error) {
+	if x == nil {
+		return nil, nil
+	}
+	var n int
+	s, isText := x.(string)
+	var r []rune
+	v := reflect.ValueOf(x)
+	switch {
+	case isText:
+		r = []rune(s)
+		n = len(r)
+	case v.Kind() == reflect.Slice:
+		n = v.Len()
+	default:
+		return nil, fmt.Errorf("cannot slice a %s", kindName(x))
+	}
+	lo, hi := 0, n
+	var err error
+	if from != nil {
+		if lo, err = position(from, n, true); err != nil {
+			return nil, err
+		}
+	}
+	if to != nil {
+		if hi, err = position(to, n, true); err != nil {
+			return nil, err
+		}
+	}
+	if lo > hi {
+		return nil, rangeErr("slice from %d to %d", lo, hi)
+	}
+	if isText {
+		return string(r[lo:hi]), nil
+	}
+	return v.Slice(lo, hi).Interface(), nil
+}

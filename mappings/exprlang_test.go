@@ -1,0 +1,220 @@
+package mappings
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// evalExpr compiles an expression over the named columns and runs it on
+// one row.
+func evalExpr(t *testing.T, src string, cols []string, row ...any) (connectors.Value, error) {
+	t.Helper()
+	ce, err := compileExpr(Str{Value: src}, cols, testEnv(t))
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	var st applyState
+	st.env.R = row
+	return ce.run(&st.vm, &st.env)
+}
+
+// A column named like a function is read by its name where it is used as
+// a value, and the function is called where the name is called.
+func TestExprColumnsNamedLikeFunctions(t *testing.T) {
+	cols := []string{"pnr", "date", "lookup", "len", "upper", "strip"}
+	row := []any{"121212+1212", "2024-03-01", int64(1), "kort", "abc", " x "}
+	cases := []struct{ src, want string }{
+		{`pnr`, "121212+1212"},
+		{`pnr(pnr)`, "191212121212"},
+		{`string(date(date))`, "2024-03-01"},
+		{`date`, "2024-03-01"},
+		{`lookup("unit", lookup, "region")`, "Region Norr"},
+		{`len(len)`, "4"},
+		{`upper(upper)`, "ABC"},
+		{`upper | upper()`, "ABC"},
+		{`strip(strip)`, "x"},
+		{`col("date")`, "2024-03-01"},
+	}
+	for _, c := range cases {
+		v, err := evalExpr(t, c.src, cols, row...)
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
+		}
+		if s, _ := connectors.FormatValue(v); s != c.want {
+			t.Errorf("%s = %q, want %q", c.src, s, c.want)
+		}
+	}
+	// A function's name used as a value, with no such column: an error
+	// when compiling that says what to do, never a failure per row.
+	for src, want := range map[string]string{
+		`upper`:          "upper is a function, not a source column: call it as upper(…)",
+		`pseudonym + ""`: "pseudonym is a function",
+		`col("datum")`:   `col("datum"): no such source column`,
+	} {
+		_, err := compileExpr(Str{Value: src}, []string{"date"}, testEnv(t))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error with %q", src, err, want)
+		}
+	}
+}
+
+// Every expr-lang construct works or is refused when compiling; none
+// reads a column or variable that is not there.
+func TestExprConstructs(t *testing.T) {
+	cols := []string{"vikt", "langd", "x"}
+	row := []any{"72,5", int64(180), nil}
+	cases := []struct{ src, want string }{
+		{`let v = decimal(vikt); string(v)`, "72.5"},
+		{`let vikt = "shadowed"; vikt`, "shadowed"},
+		{`let a = langd; let b = a * 2; b + a`, "540"},
+		{`sum(map([1, 2, langd], # * 2))`, "366"},
+		{`len(filter([langd, 1, 2], # > 1))`, "2"},
+		{`vikt | upper() | trim()`, "72,5"},
+		{`x ?? "none"`, "none"},
+		{`{w: vikt, l: langd}.l`, "180"},
+		{`{w: vikt}["w"]`, "72,5"},
+		{`reduce([1, 2, 3], #acc + #, langd)`, "186"},
+	}
+	for _, c := range cases {
+		v, err := evalExpr(t, c.src, cols, row...)
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
+		}
+		if s, _ := connectors.FormatValue(v); s != c.want {
+			t.Errorf("%s = %q, want %q", c.src, s, c.want)
+		}
+	}
+	for src, want := range map[string]string{
+		`$env.R[0]`:                    "$env is not part of the mapping language",
+		`R[0]`:                         "no source column R",
+		`let v = 1; w`:                 "no source column w",
+		`(let v = 1; v) + v`:           "no source column v",
+		`date(vikt).Time().Local()`:    "methods are not part of the mapping language",
+		`map([1], let q = #; q) + [q]`: "no source column q",
+	} {
+		_, err := compileExpr(Str{Value: src}, cols, testEnv(t))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error with %q", src, err, want)
+		}
+	}
+	// The names an expression reads are its columns, each once: never a
+	// let variable, a function or a predicate's pointer.
+	got := identifiers(`let v = decimal(vikt); let w = v; map([w, langd, vikt], # + upper(date))`)
+	if want := []string{"vikt", "langd", "date"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("identifiers %v, want %v", got, want)
+	}
+	ce, err := compileExpr(Str{Value: `coalesce(vikt, vikt, col("vikt"))`}, cols, testEnv(t))
+	if err != nil || !reflect.DeepEqual(ce.read, []string{"vikt"}) {
+		t.Errorf("read %v (%v), want vikt once", ce.read, err)
+	}
+}
+
+// Indexing, slicing and arithmetic that leave the range fail the value
+// with expression_range; what is in range gives what it should (text by
+// character, not byte).
+func TestExprRange(t *testing.T) {
+	cols := []string{"s", "n", "f"}
+	row := []any{"åäö", int64(1) << 62, 1e308}
+	ok := []struct{ src, want string }{
+		{`s[0:2]`, "åä"},
+		{`s[1]`, "ä"},
+		{`s[-1]`, "ö"},
+		{`s[1:]`, "äö"},
+		{`s[:3]`, "åäö"},
+		{`n + 1`, "4611686018427387905"},
+		{`-n`, "-4611686018427387904"},
+		{`n * 1`, "4611686018427387904"},
+		{`7 % 3`, "1"},
+		{`int(2.9)`, "2"},
+		{`s + "x"`, "åäöx"},
+		{`[1, 2, 3][1:2][0]`, "2"},
+	}
+	for _, c := range ok {
+		v, err := evalExpr(t, c.src, cols, row...)
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
+		}
+		if s, _ := connectors.FormatValue(v); s != c.want {
+			t.Errorf("%s = %q, want %q", c.src, s, c.want)
+		}
+	}
+	for _, src := range []string{
+		`s[5:9]`, `s[3]`, `s[-4]`, `s[2:1]`, `s[:4]`,
+		`n + n`, `n * 4`, `-n - n - n`, `9223372036854775807 + 1`, `-9223372036854775807 - 2`,
+		`f * 10`, `1 / 0`, `int(1e30)`, `7 % 0`, `[1, 2][2]`,
+	} {
+		_, err := evalExpr(t, src, cols, row...)
+		var re *reasonError
+		if !errors.As(err, &re) || re.Reason != ReasonExpressionRange {
+			t.Errorf("%s: %v, want %s", src, err, ReasonExpressionRange)
+		}
+	}
+}
+
+func eavWith(t *testing.T, granularity, columns string) *TableProgram {
+	t.Helper()
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", eavSchema))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: registration
+    granularity: `+granularity+`
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    columns:
+      registration_id: id
+      registered: {expr: date(datum)}
+`+columns))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	prog, ds := Compile([]*File{f}, eavCatalog(), schema, testEnv(t))
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return prog.Tables[0]
+}
+
+// A let variable is not a form-store variable: the expression reads the
+// value it was given, not a NULL pivot column.
+func TestEAVLetIsNotAVariable(t *testing.T) {
+	tp := eavWith(t, "record", "      weight_kg: {expr: 'let v = vikt; decimal(v)'}\n")
+	if got := strings.Join(tp.EAV.Variables(), ","); got != "vikt" {
+		t.Fatalf("variables %s, want vikt", got)
+	}
+	eo := tp.ApplyEntity([]connectors.Value{int64(1), "2024-03-01"}, [][]connectors.Value{val(12, "vikt", "72,5", 1)})
+	if eo.Entity.Kind != Migrated || eo.Entity.Row[1] != connectors.Decimal("72.5") {
+		t.Fatalf("entity %v %s row %v", eo.Entity.Kind, eo.Entity.Reason, eo.Entity.Row)
+	}
+}
+
+// A value row is credited once however often the expression names its
+// variable: when the column fails under value granularity, the row is
+// archived with the reason, not counted as migrated.
+func TestEAVValueNamedTwiceIsArchivedWhenItFails(t *testing.T) {
+	tp := eavWith(t, "value", "      weight_kg: {expr: 'decimal(coalesce(vikt, vikt))'}\n")
+	eo := tp.ApplyEntity([]connectors.Value{int64(1), "2024-03-01"}, [][]connectors.Value{val(12, "vikt", "ca 72", 1)})
+	if eo.Entity.Kind != Migrated || eo.Entity.Row[1] != nil {
+		t.Fatalf("entity %v row %v", eo.Entity.Kind, eo.Entity.Row)
+	}
+	if vo := eo.Values[0]; vo.Kind != Archived || vo.Reason != "bad_decimal" {
+		t.Fatalf("value row %v %s, want archived bad_decimal", vo.Kind, vo.Reason)
+	}
+	// Both value rows an expression reads are archived when it fails.
+	tp = eavWith(t, "value", "      weight_kg: {expr: 'decimal(vikt + langd)'}\n")
+	eo = tp.ApplyEntity([]connectors.Value{int64(1), "2024-03-01"}, [][]connectors.Value{val(12, "vikt", "ca ", 1), val(13, "langd", "72", 1)})
+	for i, vo := range eo.Values {
+		if vo.Kind != Archived || vo.Reason != "bad_decimal" {
+			t.Errorf("value row %d: %v %s, want archived bad_decimal", i, vo.Kind, vo.Reason)
+		}
+	}
+}
