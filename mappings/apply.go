@@ -59,17 +59,38 @@ type Outcome struct {
 	// caller may keep it.
 	Row []connectors.Value
 	// Values lists values archived alone under value granularity: the
-	// record migrated with NULL in their columns.
+	// record migrated with NULL in their columns. A column made by an
+	// expression gives one note per source column the expression read.
 	Values []ValueNote
+	// Nulled names, per value a declared rule made NULL, the rule: a code
+	// list ("codelist smoking") or the column's null_when.
+	Nulled []string
+	// Lost lists the values lost: a column read a non-NULL source value
+	// and became NULL by no declared rule (and was not archived). Any lost
+	// value fails the run; it is what catches a mapping or language bug
+	// that would otherwise drop data silently.
+	Lost []ValueNote
 }
 
-// ValueNote is one value archived alone: which column, and why.
+// ReasonValueLost names a value lost (see Outcome.Lost).
+const ReasonValueLost = "value_lost"
+
+// ValueNote is one value archived alone, or lost: which column, and why.
 type ValueNote struct {
 	Column, SourceColumn, Reason, Detail string
-	// Value is the source value (NULL when it came from an expression).
+	// Value is the source value: the source column's, or for an
+	// expression that of the source column SourceColumn it read.
 	Value connectors.Value
 	// reads lists the source columns the failed value came from.
 	reads []int
+}
+
+// valueLostError is a column's value that became NULL from a non-NULL
+// source value by no declared rule.
+type valueLostError struct{ src int }
+
+func (e *valueLostError) Error() string {
+	return ReasonValueLost + ": a non-NULL source value became NULL, and no rule (null_when, a code list's null) says it may"
 }
 
 // applyState is what Apply reuses between rows: one program is applied by
@@ -88,7 +109,10 @@ func (p *TableProgram) failureOf(err error) failure {
 	var fe *connectors.FitError
 	var ce *castError
 	var re *reasonError
+	var le *valueLostError
 	switch {
+	case errors.As(err, &le):
+		return failure{ReasonValueLost, "a non-NULL source value became NULL by no declared rule"}
 	case errors.As(err, &fe):
 		return failure{string(fe.Rule), fe.Detail}
 	case errors.As(err, &ce):
@@ -129,25 +153,48 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		}
 	}
 	out := make([]connectors.Value, len(p.cols))
-	var notes []ValueNote
+	var notes, lost []ValueNote
+	var nulled []string
 	for i := range p.cols {
 		cp := &p.cols[i]
-		v, err := p.value(cp, row)
-		if err != nil {
+		v, rule, err := p.columnValue(cp, row)
+		var le *valueLostError
+		switch {
+		case errors.As(err, &le):
+			// Not archived: the run fails on it, and the mapping is to be
+			// fixed (or the NULL declared) before the migration is real.
+			lost = append(lost, ValueNote{Column: cp.target.Name, SourceColumn: p.Source.Columns[le.src].Name,
+				Reason: ReasonValueLost, Value: row[le.src], reads: cp.reads})
+			continue
+		case err != nil:
 			f := p.failureOf(err)
 			if p.ValueGranularity && cp.target.Nullable {
-				note := ValueNote{Column: cp.target.Name, Reason: f.reason, Detail: f.detail, reads: cp.reads}
-				if cp.src >= 0 {
-					note.SourceColumn, note.Value = p.Source.Columns[cp.src].Name, row[cp.src]
-				}
-				notes = append(notes, note)
+				notes = p.valueNotes(notes, cp, row, f)
 				continue
 			}
 			return p.archived(cp, f)
 		}
+		if rule != "" && v == nil {
+			nulled = append(nulled, rule)
+		}
 		out[i] = v
 	}
-	return Outcome{Kind: Migrated, Row: out, Values: notes}
+	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost}
+}
+
+// valueNotes adds the notes of a value archived alone: its source value,
+// or for an expression each source value it read, so the archive keeps
+// what the target does not get.
+func (p *TableProgram) valueNotes(notes []ValueNote, cp *columnProgram, row []connectors.Value, f failure) []ValueNote {
+	note := ValueNote{Column: cp.target.Name, Reason: f.reason, Detail: f.detail, reads: cp.reads}
+	if len(cp.reads) == 0 {
+		return append(notes, note)
+	}
+	for _, r := range cp.reads {
+		note.SourceColumn, note.Value = p.Source.Columns[r].Name, row[r]
+		notes = append(notes, note)
+	}
+	return notes
 }
 
 func (p *TableProgram) archived(cp *columnProgram, f failure) Outcome {
@@ -158,18 +205,33 @@ func (p *TableProgram) archived(cp *columnProgram, f failure) Outcome {
 	return o
 }
 
-// value runs one column's pipeline: source, default, code list, cast,
-// rules, fit.
+// value runs one column's pipeline (see columnValue).
 func (p *TableProgram) value(cp *columnProgram, row []connectors.Value) (connectors.Value, error) {
-	var v connectors.Value
-	var err error
+	v, _, err := p.columnValue(cp, row)
+	return v, err
+}
+
+// columnValue runs one column's pipeline: source, null_when, default,
+// code list, cast, rules, fit. rule names the declared rule that made the
+// value NULL, if one did. A column that read a non-NULL source value and
+// ends NULL by no declared rule fails with a valueLostError: whatever
+// went wrong (a function, the language, a conversion), it is not silent.
+func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v connectors.Value, rule string, err error) {
+	isNull, err := cp.nullWhen(p, row)
+	if err != nil {
+		return nil, "", err
+	}
+	declared := false
 	switch {
+	case isNull:
+		rule = "null_when " + cp.target.Name
 	case cp.src >= 0:
 		v = row[cp.src]
 	case cp.expr != nil:
 		if v, err = cp.expr.run(&p.state.vm, &p.state.env); err != nil {
-			return nil, err
+			return nil, "", err
 		}
+		declared = v == nil && cp.expr.declaredNull
 	case cp.hasConst:
 		v = cp.constant
 	}
@@ -177,10 +239,50 @@ func (p *TableProgram) value(cp *columnProgram, row []connectors.Value) (connect
 		v = cp.def
 	}
 	if cp.codelist != nil && v != nil {
-		if v, err = cp.code(row, v); err != nil {
-			return nil, err
+		if v, rule, err = cp.code(row, v); err != nil {
+			return nil, "", err
 		}
 	}
+	if v, err = p.fit(cp, v); err != nil {
+		return nil, "", err
+	}
+	if v == nil && rule == "" && !declared {
+		for _, r := range cp.reads {
+			if row[r] != nil {
+				return nil, "", &valueLostError{src: r}
+			}
+		}
+	}
+	return v, rule, nil
+}
+
+// nullWhen reports whether the column's null_when declares this row's
+// value NULL.
+func (cp *columnProgram) nullWhen(p *TableProgram, row []connectors.Value) (bool, error) {
+	if cp.nullValues != nil {
+		s, ok := connectors.FormatValue(row[cp.nullCol])
+		return ok && cp.nullValues[s], nil
+	}
+	if cp.nullExpr == nil {
+		return false, nil
+	}
+	out, err := p.state.vm.Run(cp.nullExpr.prog, &p.state.env)
+	if err != nil {
+		return false, &reasonError{Reason: "expression_failed", Detail: "null_when: " + exprDetail(err)}
+	}
+	switch b := out.(type) {
+	case bool:
+		return b, nil
+	case nil:
+		return false, nil
+	}
+	return false, &reasonError{Reason: "expression_failed", Detail: "null_when must give true or false"}
+}
+
+// fit runs the last steps of a column's pipeline: cast, rules and the
+// receiving column's type.
+func (p *TableProgram) fit(cp *columnProgram, v connectors.Value) (connectors.Value, error) {
+	var err error
 	if cp.convert {
 		if v, err = convert(v, cp.target.Type); err != nil {
 			return nil, err
@@ -203,27 +305,31 @@ func (p *TableProgram) value(cp *columnProgram, row []connectors.Value) (connect
 	return v, nil
 }
 
-// code maps an old code to a new one under the column's code list.
-func (cp *columnProgram) code(row []connectors.Value, v connectors.Value) (connectors.Value, error) {
+// code maps an old code to a new one under the column's code list; rule
+// names the list when it maps the code to NULL by declaration.
+func (cp *columnProgram) code(row []connectors.Value, v connectors.Value) (connectors.Value, string, error) {
 	old, _ := connectors.FormatValue(v)
 	version := cp.clConst
 	if cp.clVersion >= 0 {
 		version, _ = connectors.FormatValue(row[cp.clVersion])
 	}
+	if cp.codelist.MapsToNull(version, old) {
+		return nil, "codelist " + cp.codelist.Name.Value, nil
+	}
 	if code, ok := cp.codelist.Lookup(version, old); ok {
-		return code, nil
+		return code, "", nil
 	}
 	switch cp.codelist.Policy() {
 	case UnmappedNull:
-		return nil, nil
+		return nil, "codelist " + cp.codelist.Name.Value + " (unmapped: null)", nil
 	case UnmappedDefault:
-		return cp.codelist.Default.Value, nil
+		return cp.codelist.Default.Value, "", nil
 	}
 	detail := "code not in code list " + cp.codelist.Name.Value
 	if version != "" {
 		detail += " version " + version
 	}
-	return nil, &reasonError{Reason: "code_unmapped", Detail: detail}
+	return nil, "", &reasonError{Reason: "code_unmapped", Detail: detail}
 }
 
 func (r *compiledRule) check(v connectors.Value) error {

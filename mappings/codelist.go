@@ -16,11 +16,13 @@ import (
 //	    default: "9"               # the code given when unmapped: default
 //	    versions:                  # source code-list version -> old code -> new code
 //	      "1": {"1": current, "2": never, "3": former}
-//	      "2": {J: current, N: never, F: former, U: unknown}
+//	      "2": {J: current, N: never, F: former, U: unknown, "9": null}
 //
 // A list with a single version may give codes: {…} instead of versions.
 // A code no version maps is never dropped silently: the record is
-// archived (code_unmapped), or the policy says null or default.
+// archived (code_unmapped), or the policy says null or default. A code
+// mapped to YAML null (null, ~) is declared to mean no value: the column
+// is left empty, and the run counts it per list.
 type CodeList struct {
 	Pos      Pos
 	Name     Str
@@ -28,6 +30,8 @@ type CodeList struct {
 	Default  *Str
 	// Versions maps a version ("" for a list with one) to its codes.
 	Versions map[string]map[string]string
+	// Nulls maps a version to the codes it maps to NULL (YAML null).
+	Nulls map[string]map[string]bool
 }
 
 // Codelist policies for unmapped codes.
@@ -46,14 +50,23 @@ func (c *CodeList) Policy() string {
 }
 
 // Lookup gives the new code for an old one in a version ("" when the list
-// has a single version).
+// has a single version). A code mapped to NULL is mapped: ok is true and
+// the code "" (MapsToNull tells it from an empty code).
 func (c *CodeList) Lookup(version, code string) (string, bool) {
+	if c.MapsToNull(version, code) {
+		return "", true
+	}
 	codes, ok := c.Versions[version]
 	if !ok {
 		return "", false
 	}
 	v, ok := codes[code]
 	return v, ok
+}
+
+// MapsToNull reports whether a version maps a code to NULL.
+func (c *CodeList) MapsToNull(version, code string) bool {
+	return c.Nulls[version][code]
 }
 
 // VersionNames lists the versions in sorted order.
@@ -110,7 +123,7 @@ func loadCodeLists(path string, ds *Diagnostics, includes *[]string) []*CodeList
 
 func parseCodeList(path string, n *yaml.Node, ds *Diagnostics) *CodeList {
 	f := ReadFields(path, n, ds, "a code list")
-	c := &CodeList{Pos: f.Pos(), Versions: map[string]map[string]string{}}
+	c := &CodeList{Pos: f.Pos(), Versions: map[string]map[string]string{}, Nulls: map[string]map[string]bool{}}
 	c.Name = f.Required("name")
 	f.Str("description")
 	c.Unmapped = f.Str("unmapped")
@@ -126,30 +139,36 @@ func parseCodeList(path string, n *yaml.Node, ds *Diagnostics) *CodeList {
 	if c.Policy() == UnmappedDefault && c.Default == nil {
 		ds.add(c.Pos, "C001", "code list %s: unmapped: default needs a default: code", c.Name.Value)
 	}
-	readCodes := func(n *yaml.Node) map[string]string {
-		codes := map[string]string{}
+	readCodes := func(version string, n *yaml.Node) {
+		codes, nulls := map[string]string{}, map[string]bool{}
+		c.Versions[version], c.Nulls[version] = codes, nulls
 		if n.Kind != yaml.MappingNode {
 			ds.add(PosOf(path, n), "Y001", "codes must be a mapping of old code to new code")
-			return codes
+			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if _, dup := codes[k.Value]; dup {
+			if _, dup := codes[k.Value]; dup || nulls[k.Value] {
 				ds.add(PosOf(path, k), "C002", "code %q is mapped twice", k.Value)
 			}
 			if v.Kind != yaml.ScalarNode {
 				ds.add(PosOf(path, v), "Y001", "the new code for %q must be a single value", k.Value)
 			}
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				// Written null or ~ (an empty value too): the code means no
+				// value, by declaration; quoted "null" stays text.
+				nulls[k.Value] = true
+				continue
+			}
 			codes[k.Value] = v.Value
 		}
-		return codes
 	}
 	if n := f.Node("codes"); n != nil {
-		c.Versions[""] = readCodes(n)
+		readCodes("", n)
 	}
 	vk, vv := f.Pairs("versions")
 	for i, k := range vk {
-		c.Versions[k.Value] = readCodes(vv[i])
+		readCodes(k.Value, vv[i])
 	}
 	if len(c.Versions) == 0 {
 		ds.add(c.Pos, "Y003", "code list %s has neither codes nor versions", c.Name.Value)

@@ -70,6 +70,11 @@ type columnProgram struct {
 	scale int
 	// reads lists the source (or pivot) columns the value comes from.
 	reads []int
+	// null_when: a list of source values (as text) of column nullCol, or an
+	// expression, that declare the value NULL.
+	nullValues map[string]bool
+	nullCol    int
+	nullExpr   *compiledExpr
 	// pos is where the column mapping is written, codePos its code list.
 	pos, codePos Pos
 }
@@ -321,6 +326,7 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 		}
 		cp.constant, cp.hasConst = v, true
 	}
+	c.nullWhen(cm, &cp)
 	if cm.Default != nil {
 		v, err := yamlValue(*cm.Default, tc.Type)
 		if err != nil {

@@ -136,6 +136,7 @@ var Codes = map[string]string{
 	"M019": "a form-store mapping reads a variable the source has no value of",
 	"M020": "a variable in the source is neither mapped nor dropped (its values will be archived)",
 	"M021": "a select: source is not one read-only SELECT, or could not be described",
+	"M030": "null_when does not apply to the column (a constant, or a list for an expression reading several columns)",
 	"C001": "a code list's unmapped policy is malformed",
 	"C002": "a code or a code list is defined twice",
 	"C003": "a column names a code list that does not exist",

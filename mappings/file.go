@@ -139,6 +139,8 @@ type ColumnMapping struct {
 	Cast Str
 	// Rules validate the value after the cast.
 	Rules []Rule
+	// NullWhen declares when the value is NULL (see parseNullWhen).
+	NullWhen *NullWhen
 }
 
 // Rule is one validation rule of a column: required, range, pattern or
@@ -241,6 +243,9 @@ func parseColumn(path string, k, v *yaml.Node, ds *Diagnostics) *ColumnMapping {
 	c.Cast = cf.Str("cast")
 	if n := cf.Node("rules"); n != nil {
 		c.Rules = parseRules(path, n, ds)
+	}
+	if n := cf.Node("null_when"); n != nil {
+		c.NullWhen = parseNullWhen(path, n, ds)
 	}
 	cf.Str("description")
 	cf.Done()

@@ -191,8 +191,21 @@ func (d *DryRunReport) WriteText(w io.Writer, top int) error {
 		shown[k]++
 		fmt.Fprintf(w, "  %s.%s %s: %q x %d\n", u.Table, u.Column, u.Reason, u.Value, u.Count)
 	}
+	if lost := d.ValuesLost(); lost > 0 {
+		fmt.Fprintf(w, "\n%d values would be lost (a non-NULL source value becoming NULL by no declared rule): the run would FAIL; fix the mapping, or declare the NULL with null_when or a code list's null\n", lost)
+	}
 	_, err := fmt.Fprintf(w, "\n%.2fs\n", d.Seconds)
 	return err
+}
+
+// ValuesLost counts the values the run would lose, over all tables; a
+// run with any fails verification.
+func (d *DryRunReport) ValuesLost() int64 {
+	var n int64
+	for _, t := range d.Tables {
+		n += t.ValuesLost
+	}
+	return n
 }
 
 func reasonLines(t *verify.TableLedger) []string {
@@ -200,7 +213,8 @@ func reasonLines(t *verify.TableLedger) []string {
 	for _, part := range []struct {
 		what string
 		by   map[string]int64
-	}{{"archived", t.ArchivedBy}, {"excluded", t.ExcludedBy}, {"value archived", t.ValuesArchivedBy}} {
+	}{{"archived", t.ArchivedBy}, {"excluded", t.ExcludedBy}, {"value archived", t.ValuesArchivedBy},
+		{"value made NULL by", t.ValuesNulledBy}, {"VALUE LOST in column", t.ValuesLostBy}} {
 		keys := make([]string, 0, len(part.by))
 		for k := range part.by {
 			keys = append(keys, k)

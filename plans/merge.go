@@ -77,9 +77,11 @@ func (s *spill) table(ctx context.Context, m *mappings.MergeProgram) (*spillTabl
 	return st, nil
 }
 
-// add spills one candidate: its target row, and its source row and key,
-// kept in case the merge archives it.
-func (s *spill) add(ctx context.Context, tp *mappings.TableProgram, target, source, key []connectors.Value) error {
+// add spills one candidate: its target row, its source row and key, kept
+// in case the merge archives it, and the notes of its values (archived
+// alone, nulled, lost), accounted for when it is merged.
+func (s *spill) add(ctx context.Context, tp *mappings.TableProgram, o mappings.Outcome, source, key []connectors.Value) error {
+	target := o.Row
 	st, err := s.table(ctx, tp.Merge)
 	if err != nil {
 		return err
@@ -100,6 +102,9 @@ func (s *spill) add(ctx context.Context, tp *mappings.TableProgram, target, sour
 	}
 	if err == nil {
 		payload, err = connectors.AppendRow(payload, key)
+	}
+	if err == nil {
+		payload, err = appendNotes(payload, o)
 	}
 	if err != nil {
 		return fmt.Errorf("merge spill of %s: %w", tp.Source.Name, err)
@@ -134,6 +139,68 @@ func (s *spill) flush(ctx context.Context, st *spillTable) error {
 type candidate struct {
 	member              int
 	target, source, key []connectors.Value
+	// notes holds the candidate's Values, Nulled and Lost.
+	notes mappings.Outcome
+}
+
+// noteWidth is how many values encode one ValueNote.
+const noteWidth = 5
+
+// appendNotes encodes an outcome's value notes as three rows: archived
+// values, nulled rules, lost values.
+func appendNotes(b []byte, o mappings.Outcome) ([]byte, error) {
+	flat := func(notes []mappings.ValueNote) []connectors.Value {
+		out := make([]connectors.Value, 0, len(notes)*noteWidth)
+		for _, n := range notes {
+			out = append(out, n.Column, n.SourceColumn, n.Reason, n.Detail, n.Value)
+		}
+		return out
+	}
+	rules := make([]connectors.Value, len(o.Nulled))
+	for i, r := range o.Nulled {
+		rules[i] = r
+	}
+	b, err := connectors.AppendRow(b, flat(o.Values))
+	if err == nil {
+		b, err = connectors.AppendRow(b, rules)
+	}
+	if err == nil {
+		b, err = connectors.AppendRow(b, flat(o.Lost))
+	}
+	return b, err
+}
+
+// decodeNotes reads what appendNotes wrote.
+func decodeNotes(b []byte) (mappings.Outcome, error) {
+	var o mappings.Outcome
+	notes := func(row []connectors.Value) ([]mappings.ValueNote, error) {
+		if len(row)%noteWidth != 0 {
+			return nil, fmt.Errorf("a value note of %d fields", len(row)%noteWidth)
+		}
+		var out []mappings.ValueNote
+		for i := 0; i < len(row); i += noteWidth {
+			text := func(v connectors.Value) string { s, _ := v.(string); return s }
+			out = append(out, mappings.ValueNote{Column: text(row[i]), SourceColumn: text(row[i+1]),
+				Reason: text(row[i+2]), Detail: text(row[i+3]), Value: row[i+4]})
+		}
+		return out, nil
+	}
+	var rows [3][]connectors.Value
+	var err error
+	for i := range rows {
+		if rows[i], b, err = connectors.DecodeRow(b); err != nil {
+			return o, err
+		}
+	}
+	if o.Values, err = notes(rows[0]); err != nil {
+		return o, err
+	}
+	for _, r := range rows[1] {
+		s, _ := r.(string)
+		o.Nulled = append(o.Nulled, s)
+	}
+	o.Lost, err = notes(rows[2])
+	return o, err
 }
 
 // groups reads a merge program's candidates back in merge-key order and
@@ -168,6 +235,9 @@ func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func([]
 			if *dst, rest, err = connectors.DecodeRow(rest); err != nil {
 				return fmt.Errorf("merge spill: %w", err)
 			}
+		}
+		if c.notes, err = decodeNotes(rest); err != nil {
+			return fmt.Errorf("merge spill: %w", err)
 		}
 		if group != nil && string(mkey) != string(key) {
 			if err := fn(group); err != nil {

@@ -66,7 +66,9 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	case mappings.Migrated:
 		if w.tp != nil && w.tp.Merge != nil && o.Row != nil {
 			// Counted when the merge decides its outcome.
-			if err := w.spill.add(w.ctx, w.tp, o.Row, copyRow(row), pick(row, keyIdx)); err != nil {
+			// Its values archived alone, nulled or lost go with it: they
+			// count when it is merged, and not when it is archived whole.
+			if err := w.spill.add(w.ctx, w.tp, o, copyRow(row), pick(row, keyIdx)); err != nil {
 				return err
 			}
 			break
@@ -75,12 +77,8 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 			w.out = append(w.out, o.Row)
 		}
 		tl.Migrate()
-		for _, vn := range o.Values {
-			vr := archive.Value{Key: pick(row, keyIdx), Column: vn.Column, SourceColumn: vn.SourceColumn, Reason: vn.Reason, Detail: vn.Detail, Value: vn.Value}
-			if err := w.arc.AddValue(t, vr); err != nil {
-				return err
-			}
-			tl.ArchiveValue(vn.Reason)
+		if err := w.values(t, tl, pick(row, keyIdx), o); err != nil {
+			return err
 		}
 	case mappings.Archived:
 		rec := archive.Record{Key: pick(row, keyIdx), Reason: o.Reason, Column: o.Column, SourceColumn: o.SourceColumn, Detail: o.Detail, Values: row}
@@ -92,6 +90,26 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 		tl.Exclude(o.Reason)
 	default:
 		return fmt.Errorf("table %s: the mapping gave no outcome", t.Name)
+	}
+	return nil
+}
+
+// values accounts for the values of a migrated record that did not
+// migrate as they were: archived alone, made NULL by a declared rule, or
+// lost (which fails the run).
+func (w *writer) values(t *connectors.Table, tl *verify.TableLedger, key []connectors.Value, o mappings.Outcome) error {
+	for _, vn := range o.Values {
+		vr := archive.Value{Key: key, Column: vn.Column, SourceColumn: vn.SourceColumn, Reason: vn.Reason, Detail: vn.Detail, Value: vn.Value}
+		if err := w.arc.AddValue(t, vr); err != nil {
+			return err
+		}
+		tl.ArchiveValue(vn.Reason)
+	}
+	for _, rule := range o.Nulled {
+		tl.NullValue(rule)
+	}
+	for _, vn := range o.Lost {
+		tl.LoseValue(vn.Column)
 	}
 	return nil
 }
@@ -350,6 +368,9 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			o := outs[i]
 			if o.Kind == mappings.Migrated {
 				tl.Migrate()
+				if err := w.values(tp.Source, tl, c.key, c.notes); err != nil {
+					return err
+				}
 				continue
 			}
 			rec := archive.Record{Key: c.key, Reason: o.Reason, Column: o.Column, Detail: o.Detail, Values: c.source}

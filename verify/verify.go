@@ -51,6 +51,15 @@ type TableLedger struct {
 	// (value granularity), by reason: not records, so outside the equation.
 	ValuesArchived   int64            `json:"values_archived,omitempty"`
 	ValuesArchivedBy map[string]int64 `json:"values_archived_by,omitempty"`
+	// ValuesNulled counts values a declared rule made NULL (a code list's
+	// null, null_when), by rule: decided by the mapping, so not a loss.
+	ValuesNulled   int64            `json:"values_nulled,omitempty"`
+	ValuesNulledBy map[string]int64 `json:"values_nulled_by,omitempty"`
+	// ValuesLost counts non-NULL source values that ended as NULL by no
+	// declared rule and were not archived, by target column. Any fails
+	// verification: the mapping (or regflytt) dropped data.
+	ValuesLost   int64            `json:"values_lost,omitempty"`
+	ValuesLostBy map[string]int64 `json:"values_lost_by,omitempty"`
 }
 
 // NewLedger makes an empty ledger.
@@ -86,6 +95,24 @@ func (t *TableLedger) Exclude(reason string) {
 func (t *TableLedger) ArchiveValue(reason string) {
 	t.ValuesArchived++
 	t.ValuesArchivedBy[reason]++
+}
+
+// NullValue counts one value a declared rule made NULL.
+func (t *TableLedger) NullValue(rule string) {
+	if t.ValuesNulledBy == nil {
+		t.ValuesNulledBy = map[string]int64{}
+	}
+	t.ValuesNulled++
+	t.ValuesNulledBy[rule]++
+}
+
+// LoseValue counts one value lost in a target column.
+func (t *TableLedger) LoseValue(column string) {
+	if t.ValuesLostBy == nil {
+		t.ValuesLostBy = map[string]int64{}
+	}
+	t.ValuesLost++
+	t.ValuesLostBy[column]++
 }
 
 // Migrate counts a migrated record.
@@ -165,6 +192,11 @@ func Counts(ctx context.Context, src connectors.Snapshot, tgt connectors.Source,
 			fail("source table %s: %d rows, but %d read and %d migrated + %d archived + %d excluded = %d",
 				tl.Source, n, tl.Read, tl.Migrated, tl.Archived, tl.Excluded, tl.Migrated+tl.Archived+tl.Excluded)
 		}
+		if tl.ValuesLost > 0 {
+			c.OK = false
+			fail("source table %s: %d values lost (%s): a non-NULL source value became NULL by no declared rule and was not archived; fix the mapping, or declare the NULL with null_when or a code list's null",
+				tl.Source, tl.ValuesLost, lostColumns(tl.ValuesLostBy))
+		}
 		archived += tl.Archived
 		r.Tables = append(r.Tables, c)
 	}
@@ -214,6 +246,23 @@ func Counts(ctx context.Context, src connectors.Snapshot, tgt connectors.Source,
 		fail("archive holds %d records in all, the run archived %d", r.Archive.Records, archived)
 	}
 	return nil
+}
+
+// lostColumns lists the target columns that lost values, with counts.
+func lostColumns(by map[string]int64) string {
+	names := make([]string, 0, len(by))
+	for name := range by {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := ""
+	for i, name := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += fmt.Sprintf("%s: %d", name, by[name])
+	}
+	return out
 }
 
 // WriteJSON writes the report to path.

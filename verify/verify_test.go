@@ -107,6 +107,7 @@ func TestCountsFail(t *testing.T) {
 		"an extra target row":               {func(t *testing.T, f *fixture) { f.write(t, f.tgt, [][]connectors.Value{{int64(9)}}) }, "target table p holds 3 rows, the run wrote 2"},
 		"a source row the run did not read": {func(t *testing.T, f *fixture) { f.write(t, f.src, [][]connectors.Value{{int64(4)}}) }, "source table p: 4 rows"},
 		"a record counted but not archived": {func(t *testing.T, f *fixture) { f.ledger.Tables[0].Archive("int_range") }, "archive holds 1 records of p, the run archived 2"},
+		"a value lost":                      {func(t *testing.T, f *fixture) { f.ledger.Tables[0].LoseValue("weight") }, "source table p: 1 values lost (weight: 1)"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

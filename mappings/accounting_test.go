@@ -1,0 +1,138 @@
+package mappings
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// applyOne compiles a visit mapping with the given columns (besok: id,
+// datum, vikt, langd, personnr) and applies it to one row.
+func applyOne(t *testing.T, head, columns string, row ...connectors.Value) Outcome {
+	t.Helper()
+	prog, ds := compileEnv(t, head+`tables:
+  - target: visit
+    source: besok
+    granularity: value
+    columns:
+      visit_id: id
+      visit_date: {value: "2024-01-01"}
+`+columns, testEnv(t))
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return prog.ForSource("besok").Apply(row)
+}
+
+func lostColumns(o Outcome) string {
+	var out []string
+	for _, n := range o.Lost {
+		out = append(out, n.Column+"<-"+n.SourceColumn)
+	}
+	return strings.Join(out, ",")
+}
+
+// A column that read a non-NULL source value and ends as NULL is a value
+// lost unless a declared rule (null_when, a code list's null, a function's
+// documented NULL) made it so.
+func TestValueAccounting(t *testing.T) {
+	const smoking = `codelists:
+  - name: size
+    codes: {"1": "10", "2": "20", "9": null, "8": ~}
+`
+	cases := []struct {
+		name, columns string
+		row           []connectors.Value
+		lost          string
+		nulled        []string
+	}{
+		{"an expression giving NULL from a value", `      weight_kg: {expr: 'vikt == "-" ? nil : decimal(vikt)'}`,
+			[]connectors.Value{int64(1), nil, "-", nil, nil}, "weight_kg<-vikt", nil},
+		{"a map without the key", `      weight_kg: {expr: '{a: vikt}.b'}`,
+			[]connectors.Value{int64(1), nil, "70", nil, nil}, "weight_kg<-vikt", nil},
+		{"NULL from NULL is no loss", `      weight_kg: {expr: 'vikt == "-" ? nil : decimal(vikt)'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "", nil},
+		{"null_when list", `      weight_kg: {expr: 'decimal(vikt)', null_when: ["-", "?"]}`,
+			[]connectors.Value{int64(1), nil, "-", nil, nil}, "", []string{"null_when weight_kg"}},
+		{"null_when list, a value not listed", `      weight_kg: {expr: 'decimal(vikt)', null_when: ["-", "?"]}`,
+			[]connectors.Value{int64(1), nil, "70", nil, nil}, "", nil},
+		{"null_when expression", `      weight_kg: {expr: 'decimal(vikt)', null_when: 'vikt == "-" && langd == 0'}`,
+			[]connectors.Value{int64(1), nil, "-", int64(0), nil}, "", []string{"null_when weight_kg"}},
+		{"null_when list on from:", `      height_cm: {from: langd, null_when: ["0"]}`,
+			[]connectors.Value{int64(1), nil, nil, int64(0), nil}, "", []string{"null_when height_cm"}},
+		{"code list null", `      height_cm: {from: langd, codelist: size}`,
+			[]connectors.Value{int64(1), nil, nil, int64(9), nil}, "", []string{"codelist size"}},
+		{"code list ~", `      height_cm: {from: langd, codelist: size}`,
+			[]connectors.Value{int64(1), nil, nil, int64(8), nil}, "", []string{"codelist size"}},
+		{"strip of blank text", `      weight_kg: {expr: 'decimal(strip(vikt))'}`,
+			[]connectors.Value{int64(1), nil, "  ", nil, nil}, "", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := applyOne(t, smoking, c.columns+"\n", c.row...)
+			if o.Kind != Migrated {
+				t.Fatalf("%v %s %s", o.Kind, o.Reason, o.Detail)
+			}
+			if got := lostColumns(o); got != c.lost {
+				t.Errorf("lost %q, want %q", got, c.lost)
+			}
+			if !reflect.DeepEqual(o.Nulled, c.nulled) {
+				t.Errorf("nulled %q, want %q", o.Nulled, c.nulled)
+			}
+		})
+	}
+	// Quoted "null" is the text null, not NULL: a smallint cannot hold it.
+	_, ds := compileEnv(t, `codelists:
+  - name: size
+    codes: {"1": "10", "7": "null"}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {value: "2024-01-01"}
+      height_cm: {from: langd, codelist: size}
+`, testEnv(t))
+	if err := ds.Err(); err == nil || !strings.Contains(err.Error(), `maps "7" to "null"`) {
+		t.Errorf("quoted null: %v, want C005", err)
+	}
+}
+
+// A value archived alone keeps its source value, also when an expression
+// made it: one note per source column the expression read.
+func TestValueNotesKeepSourceValues(t *testing.T) {
+	o := applyOne(t, "", `      weight_kg: {expr: 'decimal(vikt + "," + string(langd))'}
+`, int64(1), nil, "ca 120", int64(5), nil)
+	var got []string
+	for _, n := range o.Values {
+		s, _ := connectors.FormatValue(n.Value)
+		got = append(got, n.Column+"<-"+n.SourceColumn+"="+s+" "+n.Reason)
+	}
+	want := []string{"weight_kg<-vikt=ca 120 bad_decimal", "weight_kg<-langd=5 bad_decimal"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("notes %q, want %q", got, want)
+	}
+}
+
+func TestNullWhenDiagnostics(t *testing.T) {
+	for columns, want := range map[string]string{
+		`      weight_kg: {value: "1", null_when: ["-"]}`:                    "error M030: null_when applies to from: and expr:",
+		`      weight_kg: {expr: 'decimal(vikt + datum)', null_when: ["-"]}`: "error M030: a null_when list needs from: or an expression that reads one source column",
+		`      weight_kg: {expr: 'decimal(vikt)', null_when: 'vikk == "-"'}`: "error M013: null_when: no source column vikk",
+		`      weight_kg: {expr: 'decimal(vikt)', null_when: {a: b}}`:        "error Y001: null_when takes an expression or a list of source values",
+		`      weight_kg: {expr: 'decimal(vikt)', null_when: []}`:            "error Y003: null_when lists no value",
+	} {
+		_, ds := compileEnv(t, `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {value: "2024-01-01"}
+`+columns+"\n", testEnv(t))
+		if !strings.Contains(ds.Error(), want) {
+			t.Errorf("%s:\n%v\nwant %q", columns, ds, want)
+		}
+	}
+}

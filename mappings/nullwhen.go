@@ -1,0 +1,85 @@
+package mappings
+
+import (
+	"gopkg.in/yaml.v3"
+)
+
+// NullWhen declares when a column's value is NULL although its source
+// value is not: the source's own ways of writing "no value".
+//
+//	length_cm: {expr: decimal(langd), null_when: ["-", "okänd"]}
+//	level:     {from: niva, null_when: 'niva == "9" && ver == 1'}
+//
+// A list holds source values, compared as text with the column's source
+// column (from:, or the one column an expression reads); an expression
+// over the source row gives true for NULL. A declared NULL is counted per
+// column; any other non-NULL source value that ends as NULL is a value
+// lost and fails the run.
+type NullWhen struct {
+	Pos Pos
+	// Values is the list form, Expr the expression form.
+	Values []Str
+	Expr   Str
+}
+
+func parseNullWhen(path string, n *yaml.Node, ds *Diagnostics) *NullWhen {
+	nw := &NullWhen{Pos: PosOf(path, n)}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		nw.Expr = Str{Value: n.Value, Pos: PosOf(path, n)}
+		if n.Value == "" {
+			ds.add(nw.Pos, "Y003", "null_when needs an expression or a list of source values")
+		}
+	case yaml.SequenceNode:
+		for _, v := range n.Content {
+			if v.Kind != yaml.ScalarNode {
+				ds.add(PosOf(path, v), "Y001", "null_when lists source values, each a single value")
+				continue
+			}
+			nw.Values = append(nw.Values, Str{Value: v.Value, Pos: PosOf(path, v)})
+		}
+		if len(nw.Values) == 0 {
+			ds.add(nw.Pos, "Y003", "null_when lists no value")
+		}
+	default:
+		ds.add(nw.Pos, "Y001", "null_when takes an expression or a list of source values")
+	}
+	return nw
+}
+
+// nullWhen compiles a column's null_when.
+func (c *compiler) nullWhen(cm *ColumnMapping, cp *columnProgram) {
+	nw := cm.NullWhen
+	if nw == nil {
+		return
+	}
+	if cm.Value != nil {
+		c.ds.add(nw.Pos, "M030", "null_when applies to from: and expr:, not to a constant")
+		return
+	}
+	if nw.Expr.IsSet() {
+		ce, err := compileExpr(nw.Expr, columnNames(c.st), c.env)
+		if err != nil {
+			c.ds.add(nw.Expr.Pos, "M013", "null_when: %v", err)
+			return
+		}
+		for _, name := range ce.read {
+			c.used[name] = true
+		}
+		cp.nullExpr = ce
+		return
+	}
+	switch {
+	case cp.src >= 0:
+		cp.nullCol = cp.src
+	case cp.expr != nil && len(cp.reads) == 1:
+		cp.nullCol = cp.reads[0]
+	default:
+		c.ds.add(nw.Pos, "M030", "a null_when list needs from: or an expression that reads one source column: write null_when as an expression instead")
+		return
+	}
+	cp.nullValues = map[string]bool{}
+	for _, v := range nw.Values {
+		cp.nullValues[v.Value] = true
+	}
+}
