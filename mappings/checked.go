@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"unicode/utf8"
 
+	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/vm/runtime"
 )
 
@@ -30,7 +32,10 @@ func checkedFuncs() map[string]func(...any) (any, error) {
 		fnCheckedIndex: func(args ...any) (any, error) { return checkedIndex(args[0], args[1]) },
 		fnCheckedSlice: func(args ...any) (any, error) { return checkedSlice(args[0], args[1], args[2]) },
 		fnCheckedNeg:   func(args ...any) (any, error) { return checkedNeg(args[0]) },
-		fnCheckedInt:   func(args ...any) (any, error) { return checkedInt(args[0]) },
+		"__int":        func(args ...any) (any, error) { return checkedInt(args[0]) },
+		"__abs":        func(args ...any) (any, error) { return checkedAbs(args[0]) },
+		"__sum":        func(args ...any) (any, error) { return checkedSum(args[0]) },
+		"__len":        func(args ...any) (any, error) { return checkedLen(args[0]) },
 	}
 	for op, name := range checkedOps {
 		out[name] = arith(op)
@@ -157,6 +162,46 @@ func checkedNeg(x any) (any, error) {
 		return checkedArith("-", 0, x)
 	}
 	return runtimeCall(func() any { return runtime.Negate(x) })
+}
+
+// checkedAbs is abs(x): the most negative integer has no absolute value
+// in 64 bits.
+func checkedAbs(x any) (any, error) {
+	if n, ok, err := integer(x); ok {
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return checkedArith("-", 0, n)
+		}
+		return int(n), nil
+	}
+	return runtimeCall(func() any { return builtin.Abs(x) })
+}
+
+// checkedSum is sum(list) with checked additions.
+func checkedSum(list any) (any, error) {
+	v := reflect.ValueOf(list)
+	if v.Kind() != reflect.Slice {
+		return nil, fmt.Errorf("sum takes a list, not %s", kindName(list))
+	}
+	var total any = 0
+	for i := 0; i < v.Len(); i++ {
+		var err error
+		if total, err = checkedArith("+", total, v.Index(i).Interface()); err != nil {
+			return nil, err
+		}
+	}
+	return total, nil
+}
+
+// checkedLen is len(x), text counted in characters as indexing and
+// slicing count it (expr-lang counts bytes: len("åäö") would be 6).
+func checkedLen(x any) (any, error) {
+	if s, ok := x.(string); ok {
+		return utf8.RuneCountInString(s), nil
+	}
+	return runtimeCall(func() any { return runtime.Len(x) })
 }
 
 // checkedInt is expr-lang's int() without wrapping: a float beyond the

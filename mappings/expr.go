@@ -50,8 +50,11 @@ const (
 	fnCheckedIndex = "__index"
 	fnCheckedSlice = "__slice"
 	fnCheckedNeg   = "__neg"
-	fnCheckedInt   = "__int"
 )
+
+// checkedBuiltins maps expr-lang's built-ins of one argument that would
+// wrap an integer, or count text in bytes, to their checked functions.
+var checkedBuiltins = map[string]string{"int": "__int", "abs": "__abs", "sum": "__sum", "len": "__len"}
 
 // checkedOps maps an arithmetic operator to its checked function.
 var checkedOps = map[string]string{"+": "__add", "-": "__sub", "*": "__mul", "/": "__div", "%": "__mod", "**": "__pow", "^": "__pow"}
@@ -182,8 +185,14 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 		for i := range n.Arguments {
 			r.walk(&n.Arguments[i], scope)
 		}
-		if n.Name == "int" && len(n.Arguments) == 1 {
-			r.call(node, fnCheckedInt, n.Arguments[0])
+		switch {
+		case len(n.Arguments) == 1 && checkedBuiltins[n.Name] != "":
+			r.call(node, checkedBuiltins[n.Name], n.Arguments[0])
+		case n.Name == "sum" && len(n.Arguments) == 2:
+			// sum(list, predicate) is the sum of map(list, predicate).
+			mapped := &ast.BuiltinNode{Name: "map", Arguments: n.Arguments}
+			mapped.SetLocation(n.Location())
+			r.call(node, checkedBuiltins["sum"], mapped)
 		}
 	case *ast.PredicateNode:
 		r.walk(&n.Node, scope)

@@ -47,6 +47,8 @@ func FuzzCompileExpr(f *testing.F) {
 	f.Add(`date(datum, "DD.MM.YYYY") ?? nil`)
 	f.Add(`map(1..1000000, # * 2)`)
 	f.Add(`col("datum")`)
+	f.Add(`let v = vikt; v[1:3] + string(len(v) * 9223372036854775807)`)
+	f.Add(`sum([1, 2], # * id) + abs(-id) ?? datum[-1]`)
 	f.Fuzz(func(t *testing.T, src string) {
 		env := &Env{}
 		ce, err := compileExpr(Str{Value: src}, []string{"id", "datum", "vikt"}, env)
