@@ -136,3 +136,33 @@ func TestNullWhenDiagnostics(t *testing.T) {
 		}
 	}
 }
+
+// map doc tells the registry holder which values are emptied by
+// declaration.
+func TestDocumentShowsDeclaredNulls(t *testing.T) {
+	dir := t.TempDir()
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", `codelists:
+  - name: size
+    codes: {"1": "10", "9": null}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      weight_kg: {expr: 'decimal(vikt)', null_when: ["-", "?"]}
+      height_cm: {from: langd, null_when: 'langd == 0'}
+`))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", schemaYAML))
+	var b strings.Builder
+	if err := WriteMarkdown(&b, Document(DocMeta{Title: "T"}, []*File{f}, schema)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`empty when the source value is "-" or "?"`, "empty when langd == 0", "| 9 | (empty: no value, by declaration) |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("map doc lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -58,8 +58,11 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 				paras:  []string{"Codes the list does not map: " + policyText(cl) + "."},
 				header: []string{"version", "old code", "new code"}}
 			for _, v := range cl.VersionNames() {
-				olds := make([]string, 0, len(cl.Versions[v]))
+				olds := make([]string, 0, len(cl.Versions[v])+len(cl.Nulls[v]))
 				for old := range cl.Versions[v] {
+					olds = append(olds, old)
+				}
+				for old := range cl.Nulls[v] {
 					olds = append(olds, old)
 				}
 				sort.Strings(olds)
@@ -68,7 +71,11 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 					label = "(one version)"
 				}
 				for _, old := range olds {
-					b.rows = append(b.rows, []string{label, old, cl.Versions[v][old]})
+					code := cl.Versions[v][old]
+					if cl.Nulls[v][old] {
+						code = "(empty: no value, by declaration)"
+					}
+					b.rows = append(b.rows, []string{label, old, code})
 				}
 			}
 			blocks = append(blocks, b)
@@ -81,6 +88,7 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 	blocks = append(blocks, fb, DocBlock{level: 2, heading: "Outcomes", paras: []string{
 		"Every source record ends in exactly one outcome: migrated (it became a row of the receiving table), archived (kept in its source shape in the archive package, with a reason code), or excluded (the patient opted out or demanded erasure; the record is counted and written nowhere).",
 		"Under granularity record, one value that cannot be transformed archives the whole record; under granularity value, that value alone is archived and its column left empty.",
+		"A source value is never emptied silently: a column left empty although its source value was not is either declared (null_when, or a code list mapping the code to no value) and counted, or it fails the run (value_lost).",
 	}})
 	if meta.Checksum != "" {
 		blocks = append(blocks, DocBlock{level: 2, heading: "Fingerprint", paras: []string{"SHA-256 of the plan and the files it names: " + meta.Checksum}})
@@ -174,6 +182,17 @@ func sourceText(c *ColumnMapping) string {
 
 func stepsText(c *ColumnMapping) string {
 	var steps []string
+	if nw := c.NullWhen; nw != nil {
+		if nw.Expr.IsSet() {
+			steps = append(steps, "empty when "+nw.Expr.Value)
+		} else {
+			var vals []string
+			for _, v := range nw.Values {
+				vals = append(vals, fmt.Sprintf("%q", v.Value))
+			}
+			steps = append(steps, "empty when the source value is "+strings.Join(vals, " or "))
+		}
+	}
 	if c.Default != nil {
 		steps = append(steps, fmt.Sprintf("empty becomes %q", c.Default.Value))
 	}
