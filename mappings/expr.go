@@ -12,6 +12,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/parser/lexer"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -329,6 +330,9 @@ func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 func compileExpr(src Str, columns []string, env *Env) (*compiledExpr, error) {
 	ce := &compiledExpr{}
 	config := exprConfig(env, ce)
+	if err := keywordColumns(src.Value, columns); err != nil {
+		return nil, err
+	}
 	tree, err := parser.ParseWithConfig(src.Value, config)
 	if err == nil {
 		r := &resolver{cols: map[string]int{}, funcs: functionNames(config), src: tree.Source, seen: map[string]bool{}}
@@ -358,6 +362,43 @@ func compileExpr(src Str, columns []string, env *Env) (*compiledExpr, error) {
 		return nil, err
 	}
 	return ce, nil
+}
+
+// keywords are words expr-lang reads as literals or operators, never as
+// a name: a column so named cannot be written bare.
+var keywords = map[string]bool{"true": true, "false": true, "nil": true, "in": true, "not": true, "and": true,
+	"or": true, "matches": true, "contains": true, "startsWith": true, "endsWith": true, "let": true, "if": true, "else": true}
+
+// keywordColumns refuses an expression that writes a keyword that is also
+// a source column's name: "nil" would be NULL and "true" true, not the
+// column, silently.
+func keywordColumns(src string, columns []string) error {
+	var named []string
+	for _, c := range columns {
+		if keywords[c] {
+			named = append(named, c)
+		}
+	}
+	if len(named) == 0 {
+		return nil
+	}
+	tokens, err := lexer.Lex(file.NewSource(src))
+	if err != nil {
+		return nil // the parser reports it
+	}
+	for _, tok := range tokens {
+		if tok.Kind != lexer.Identifier && tok.Kind != lexer.Operator {
+			continue
+		}
+		for _, c := range named {
+			if tok.Value == c {
+				e := &file.Error{Location: tok.Location, Message: fmt.Sprintf("%s is a word of the expression language and also a source column: write col(%q) for the column", c, c)}
+				e = e.Bind(file.NewSource(src))
+				return fmt.Errorf("%s (at column %d of the expression)", e.Message, e.Column+1)
+			}
+		}
+	}
+	return nil
 }
 
 // functionNames lists the names a call may use: the domain's functions,

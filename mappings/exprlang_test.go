@@ -61,6 +61,18 @@ func TestExprColumnsNamedLikeFunctions(t *testing.T) {
 			t.Errorf("%s: %v, want an error with %q", src, err, want)
 		}
 	}
+	// A column named like a word of the language cannot be written bare:
+	// nil would silently be NULL. The error says how to read it.
+	keywordCols := []string{"nil", "true", "in", "not"}
+	for _, src := range []string{`nil`, `true`, `in`, `not`, `coalesce(nil, "x")`} {
+		_, err := compileExpr(Str{Value: src}, keywordCols, testEnv(t))
+		if err == nil || !strings.Contains(err.Error(), "also a source column: write col(") {
+			t.Errorf("%s: %v, want the col() hint", src, err)
+		}
+	}
+	if v, err := evalExpr(t, `col("nil") + col("in")`, keywordCols, "a", "b", "c", "d"); err != nil || v != "ac" {
+		t.Errorf("col() of keyword columns: %v %v", v, err)
+	}
 }
 
 // Every expr-lang construct works or is refused when compiling; none
