@@ -91,6 +91,10 @@ func TestExprConstructs(t *testing.T) {
 		{`{w: vikt, l: langd}.l`, "180"},
 		{`{w: vikt}["w"]`, "72,5"},
 		{`reduce([1, 2, 3], #acc + #, langd)`, "186"},
+		{`if langd > 100 { "tall" } else { "short" }`, "tall"},
+		{`let k = 2; map([1, 2], # * k + langd)[1]`, "184"},
+		{`all([langd], {# > 100}) && vikt startsWith "72"`, "true"},
+		{`len(map(0..2, #index))`, "3"},
 	}
 	for _, c := range cases {
 		v, err := evalExpr(t, c.src, cols, row...)
@@ -109,6 +113,7 @@ func TestExprConstructs(t *testing.T) {
 		`(let v = 1; v) + v`:           "no source column v",
 		`date(vikt).Time().Local()`:    "methods are not part of the mapping language",
 		`map([1], let q = #; q) + [q]`: "no source column q",
+		`let date = vikt; date`:        "cannot redeclare function date",
 	} {
 		_, err := compileExpr(Str{Value: src}, cols, testEnv(t))
 		if err == nil || !strings.Contains(err.Error(), want) {
