@@ -3,6 +3,7 @@ package mappings
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -233,6 +234,11 @@ func (r *resolver) callNode(node *ast.Node, n *ast.CallNode, scope []string) {
 	id, ok := n.Callee.(*ast.IdentifierNode)
 	if !ok {
 		r.fail(*node, "methods are not part of the mapping language: use the functions")
+		return
+	}
+	if strings.HasPrefix(id.Value, "__") {
+		// The checked operators are the compiler's, not the mapping's.
+		r.fail(*node, "%s is not a function of the mapping language", id.Value)
 		return
 	}
 	if id.Value == "col" {

@@ -114,6 +114,7 @@ func TestExprConstructs(t *testing.T) {
 		`date(vikt).Time().Local()`:    "methods are not part of the mapping language",
 		`map([1], let q = #; q) + [q]`: "no source column q",
 		`let date = vikt; date`:        "cannot redeclare function date",
+		`__add(vikt, 1)`:               "__add is not a function of the mapping language",
 	} {
 		_, err := compileExpr(Str{Value: src}, cols, testEnv(t))
 		if err == nil || !strings.Contains(err.Error(), want) {
