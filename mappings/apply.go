@@ -158,15 +158,14 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 	for i := range p.cols {
 		cp := &p.cols[i]
 		v, rule, err := p.columnValue(cp, row)
-		var le *valueLostError
-		switch {
-		case errors.As(err, &le):
+		if le, ok := err.(*valueLostError); ok {
 			// Not archived: the run fails on it, and the mapping is to be
 			// fixed (or the NULL declared) before the migration is real.
 			lost = append(lost, ValueNote{Column: cp.target.Name, SourceColumn: p.Source.Columns[le.src].Name,
 				Reason: ReasonValueLost, Value: row[le.src], reads: cp.reads})
 			continue
-		case err != nil:
+		}
+		if err != nil {
 			f := p.failureOf(err)
 			if p.ValueGranularity && cp.target.Nullable {
 				notes = p.valueNotes(notes, cp, row, f)

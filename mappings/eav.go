@@ -133,6 +133,11 @@ func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *
 				addVar(name)
 			}
 		}
+		if cm.NullWhen != nil && cm.NullWhen.Expr.IsSet() {
+			for _, name := range identifiers(cm.NullWhen.Expr.Value) {
+				addVar(name)
+			}
+		}
 	}
 	for name, reason := range c.tm.Drop {
 		if ents.Column(name) == nil && vals.Column(name) == nil {

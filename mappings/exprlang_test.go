@@ -243,3 +243,22 @@ func TestEAVValueNamedTwiceIsArchivedWhenItFails(t *testing.T) {
 		}
 	}
 }
+
+// null_when in a form store reads variables like any expression, and a
+// list compares the variable's value.
+func TestEAVNullWhen(t *testing.T) {
+	tp := eavWith(t, "record", `      weight_kg: {expr: 'decimal(vikt)', null_when: 'status == "okänd"'}
+      smoking: {from: rok, null_when: ["-"]}
+`)
+	if got := strings.Join(tp.EAV.Variables(), ","); got != "rok,status,vikt" {
+		t.Fatalf("variables %s, want rok,status,vikt", got)
+	}
+	eo := tp.ApplyEntity([]connectors.Value{int64(1), "2024-03-01"}, [][]connectors.Value{
+		val(11, "rok", "-", 1), val(12, "status", "okänd", 1), val(13, "vikt", "ca 70", 1)})
+	if eo.Entity.Kind != Migrated || eo.Entity.Row[1] != nil || eo.Entity.Row[2] != nil || len(eo.Entity.Lost) != 0 {
+		t.Fatalf("entity %v %s row %v lost %v", eo.Entity.Kind, eo.Entity.Reason, eo.Entity.Row, eo.Entity.Lost)
+	}
+	if want := []string{"null_when weight_kg", "null_when smoking"}; !reflect.DeepEqual(eo.Entity.Nulled, want) {
+		t.Errorf("nulled %v, want %v", eo.Entity.Nulled, want)
+	}
+}
