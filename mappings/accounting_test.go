@@ -19,11 +19,25 @@ func applyOne(t *testing.T, head, columns string, row ...connectors.Value) Outco
     columns:
       visit_id: id
       visit_date: {value: "2024-01-01"}
-`+columns, testEnv(t))
+`+columns+dropUnread(columns), testEnv(t))
 	if err := ds.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return prog.ForSource("besok").Apply(row)
+}
+
+// dropUnread drops the columns of besok the mapping's columns do not name.
+func dropUnread(columns string) string {
+	var drop []string
+	for _, c := range []string{"datum", "vikt", "langd", "personnr"} {
+		if !strings.Contains(columns, c) {
+			drop = append(drop, c+": not in this test")
+		}
+	}
+	if len(drop) == 0 {
+		return ""
+	}
+	return "    drop: {" + strings.Join(drop, ", ") + "}\n"
 }
 
 func lostColumns(o Outcome) string {
@@ -94,7 +108,7 @@ tables:
       visit_id: id
       visit_date: {value: "2024-01-01"}
       height_cm: {from: langd, codelist: size}
-`, testEnv(t))
+`+dropUnread("langd"), testEnv(t))
 	if err := ds.Err(); err == nil || !strings.Contains(err.Error(), `maps "7" to "null"`) {
 		t.Errorf("quoted null: %v, want C005", err)
 	}
@@ -130,7 +144,7 @@ func TestNullWhenDiagnostics(t *testing.T) {
     columns:
       visit_id: id
       visit_date: {value: "2024-01-01"}
-`+columns+"\n", testEnv(t))
+`+columns+"\n"+dropUnread(columns), testEnv(t))
 		if !strings.Contains(ds.Error(), want) {
 			t.Errorf("%s:\n%v\nwant %q", columns, ds, want)
 		}

@@ -198,7 +198,8 @@ func eavWith(t *testing.T, granularity, columns string) *TableProgram {
     columns:
       registration_id: id
       registered: {expr: date(datum)}
-`+columns))
+`+columns+`    drop: {varde_id: the value row's own number, ver: one version}
+`))
 	if ds.Err() != nil {
 		t.Fatal(ds)
 	}
