@@ -53,6 +53,10 @@ func TestRedact(t *testing.T) {
 		"postgres://u:pa@ss:w@rd@h/db":                      "postgres://u:xxxxx@h/db",
 		"not a url password=x":                              "not a url password=x",
 		"sqlite:///tmp/x.db":                                "sqlite:///tmp/x.db",
+		"root:s3cret@tcp(127.0.0.1:3306)/legacy":            "root:xxxxx@tcp(127.0.0.1:3306)/legacy",
+		"mysql//root:s3cret@h/db":                           "mysql//root:xxxxx@h/db",
+		"postgres://u:pa/ss@h/db":                           "postgres://u:xxxxx@h/db",
+		"postgres://u:pa?ss@h/db":                           "postgres://u:xxxxx@h/db",
 	}
 	for in, want := range cases {
 		if got := Redact(in); got != want {
