@@ -112,6 +112,7 @@ var Codes = map[string]string{
 	"Y001": "the file is not valid YAML or does not have the expected shape",
 	"Y002": "a field is not known here (a typo?)",
 	"Y003": "a required field is missing",
+	"Y004": "a key is given twice in one mapping",
 	"S001": "a receiving-schema type is not known",
 	"S002": "a table or column is declared twice",
 	"S003": "a primary-key column is not a column of the table",

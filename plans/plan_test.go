@@ -56,3 +56,15 @@ archive: {dir: out}
 		t.Errorf("a password reached the diagnostics:\n%s", text)
 	}
 }
+
+func TestPlanDuplicateKeyNamesBothPlaces(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "schema.yaml"), "platform: x\ntables: []\n")
+	write(t, filepath.Join(dir, "m.yaml"), "tables: []\n")
+	path := writePlan(t, dir, "run: {batch_size: 10}\nrun: {batch_size: 20}\n")
+	_, ds := plans.Check(path)
+	want := path + ":10:1: error Y004: key run is given twice in this mapping (first at " + path + ":9:1)"
+	if !strings.Contains(ds.Error(), want) {
+		t.Fatalf("diagnostics lack %q:\n%s", want, ds.Error())
+	}
+}
