@@ -150,4 +150,5 @@ var Codes = map[string]string{
 	"P005": "run.reference_date is not a date",
 	"P006": "pseudonymisation needs exactly one of key_file or key_env",
 	"P007": "optout is incomplete",
+	"P008": "a path in the plan leaves its directory (or is absolute) without allow_outside: true",
 }

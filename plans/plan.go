@@ -23,11 +23,21 @@ import (
 //	archive: {dir: archive}
 //	run: {batch_size: 5000}
 //
-// Input paths (schema, mappings) are relative to the plan file; output
-// paths (archive) are relative to the run's work directory, so a plan kept
-// under version control never has runs written beside it.
+// Input paths (schema, mappings, key file, opt-out file) are relative to
+// the plan file; output paths (archive) are relative to the run's work
+// directory, so a plan kept under version control never has runs written
+// beside it. Every path must stay inside its directory (no "..", not
+// absolute) unless the plan says
+//
+//	allow_outside: true
+//
+// at its top level: then a reviewer reading the plan sees that it reaches
+// files elsewhere (a shared schema, a key kept apart), and a plan copied
+// or mailed cannot quietly read another register's files.
 type Plan struct {
 	File string
+	// AllowOutside lets the plan's paths leave their directory.
+	AllowOutside bool
 
 	RegisterID, RegisterName mappings.Str
 	// SystemCurrent is the legacy IT system, SystemChosen the receiving
@@ -132,7 +142,10 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 		}
 		oo.Done()
 	}
+	allow := f.Str("allow_outside")
+	p.AllowOutside = f.Bool("allow_outside")
 	f.Done()
+	ds = append(ds, p.checkPaths(allow)...)
 	if p.BatchSize < 0 || p.BatchSize > 1_000_000 {
 		ds = append(ds, mappings.Diagnostic{Pos: f.Pos(), Code: "P002", Message: "run.batch_size must be between 1 and 1000000"})
 	}
@@ -169,6 +182,58 @@ func checkURL(u mappings.Str) (mappings.Diagnostic, bool) {
 		return mappings.Diagnostic{Pos: u.Pos, Code: "P004", Message: fmt.Sprintf("the URL %s holds a password: put the URL in an environment variable and write url: env:NAME", loc)}, false
 	}
 	return mappings.Diagnostic{}, true
+}
+
+// checkPaths refuses the plan's paths that leave their directory, unless
+// the plan allows it; a plan that allows it but needs it nowhere is told
+// so, as a warning, so the permission does not outlive its reason.
+func (p *Plan) checkPaths(allow mappings.Str) mappings.Diagnostics {
+	var ds mappings.Diagnostics
+	type named struct {
+		what string
+		s    mappings.Str
+		base string
+	}
+	const planDir, workDir = "the plan's directory", "the work directory"
+	paths := []named{{"the receiving schema", p.TargetSchema, planDir}}
+	for _, m := range p.Mappings {
+		paths = append(paths, named{"a mapping file", m, planDir})
+	}
+	paths = append(paths,
+		named{"the pseudonymisation key file", p.KeyFile, planDir},
+		named{"the opt-out file", p.OptOutFile, planDir},
+		named{"the archive directory", p.ArchiveDir, workDir})
+	outside := false
+	for _, x := range paths {
+		if !x.s.IsSet() || x.s.Value == "" || !leaves(x.s.Value) {
+			continue
+		}
+		outside = true
+		if p.AllowOutside {
+			continue
+		}
+		how := "leaves " + x.base + " (..)"
+		if filepath.IsAbs(x.s.Value) {
+			how = "is absolute"
+		}
+		ds = append(ds, mappings.Diagnostic{Pos: x.s.Pos, Code: "P008", Message: fmt.Sprintf(
+			"the path of %s %s: a plan's paths stay inside %s; move the file there, or say allow_outside: true at the top of the plan if reaching outside is meant", x.what, how, x.base)})
+	}
+	if p.AllowOutside && !outside {
+		ds = append(ds, mappings.Diagnostic{Pos: allow.Pos, Code: "P008", Severity: mappings.Warning,
+			Message: "allow_outside: true, but every path stays inside: remove it"})
+	}
+	return ds
+}
+
+// leaves reports whether a path is absolute or climbs out of the
+// directory it is relative to.
+func leaves(path string) bool {
+	if filepath.IsAbs(path) || filepath.VolumeName(path) != "" || strings.HasPrefix(path, "/") || strings.HasPrefix(path, `\`) {
+		return true
+	}
+	clean := filepath.ToSlash(filepath.Clean(path))
+	return clean == ".." || strings.HasPrefix(clean, "../")
 }
 
 // Path resolves a path named in the plan file against the plan's folder.
