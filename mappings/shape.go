@@ -74,7 +74,7 @@ const maxCodeRunes = 8
 // anything longer or identity-like is not a code but data that landed in
 // a code column.
 func SafeCode(s string) string {
-	if plain(s, maxCodeRunes) {
+	if PlainCode(s) {
 		return fmt.Sprintf("%q", s)
 	}
 	return Shape(s)
@@ -84,11 +84,17 @@ func SafeCode(s string) string {
 // a message may show it: an identifier of up to 64 characters as it is,
 // anything else by its Shape.
 func SafeName(s string) string {
-	if plain(s, 64) {
+	if PlainName(s) {
 		return s
 	}
 	return Shape(s)
 }
+
+// PlainCode reports whether SafeCode shows s as it is.
+func PlainCode(s string) bool { return plain(s, maxCodeRunes) }
+
+// PlainName reports whether SafeName shows s as it is.
+func PlainName(s string) bool { return plain(s, 64) }
 
 // plain reports whether s is short, made of letters, digits, '.', '_' and
 // '-', and holds fewer than six digits (six are a date of birth).

@@ -59,8 +59,10 @@ file:line:col: severity code: message. Exit status 0 without errors, 2 with.`,
 and prints per table and per reason how many records would be migrated,
 archived or excluded, with the most frequent unmapped codes and variables:
 the list a registry holder reviews before the real run. Nothing is written:
-no receiving table, no archive. Values are shown only for codes and
-variable names, never for data about a person.`,
+no receiving table, no archive. Values are shown only when they are short
+codes or variable names; anything else (an identity number in a code
+column, free text) is shown by its shape, such as YYYYMMDD-NNNN or
+"text, length 42", and values of one shape are counted together.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, ds := plans.Load(args[0])
