@@ -271,14 +271,38 @@ func (p *Plan) LoadInputs() (*Inputs, mappings.Diagnostics) {
 }
 
 // Check loads a plan and the files it names and returns every problem.
-// It needs no database; map check compares the mappings with a live source.
+// It needs no database: the mappings are compiled against the receiving
+// schema and the source as they name it (mappings.NamedSource), so that
+// an unknown receiving column, an unknown function, a cast or constant the
+// receiving type cannot take, a column or code list given twice, are
+// found here and not first by run. map check compares the mappings with a
+// live source.
 func Check(path string) (*Plan, mappings.Diagnostics) {
 	p, ds := Load(path)
 	if p == nil {
 		return nil, ds
 	}
-	_, more := p.LoadInputs()
+	in, more := p.LoadInputs()
 	ds = append(ds, more...)
+	// Compiled whenever every file could be read, so that one run of plan
+	// check reports the problems of shape and of meaning together.
+	if in.Schema != nil && len(in.Mappings) == len(p.Mappings) {
+		ds = append(ds, compileWithoutSource(in)...)
+	}
 	ds.Sort()
 	return p, ds
+}
+
+// compileWithoutSource compiles the mappings against the source they name,
+// keeping what does not depend on the source database.
+func compileWithoutSource(in *Inputs) mappings.Diagnostics {
+	catalog, selects := mappings.NamedSource(in.Mappings)
+	_, ds := mappings.LookupsNeeded(in.Mappings)
+	_, cds := mappings.Compile(in.Mappings, catalog, in.Schema, &mappings.Env{Selects: selects})
+	for _, d := range cds {
+		if !mappings.SourceDiagnostic(d) {
+			ds = append(ds, d)
+		}
+	}
+	return ds
 }

@@ -147,3 +147,78 @@ archive: {dir: `+archive+`}
 		t.Fatalf("relative to the plan, from elsewhere: %v", ds)
 	}
 }
+
+// plan check compiles the mappings against the receiving schema without a
+// database: what would stop run is found here, with its place.
+func TestPlanCheckCompilesWithoutADatabase(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: visit_date, type: date, not_null: true}
+      - {name: smoking, type: smallint}
+      - {name: weight, type: "decimal(5,1)"}
+`)
+	write(t, filepath.Join(dir, "lists.yaml"), `codelists:
+  - name: smoking
+    codes: {J: "1", N: "ja"}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `codelists:
+  - lists.yaml
+  - name: smoking
+    codes: {J: "1", N: "2"}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {expr: datum_fran_text(datum)}
+      smoking: {from: rok, codelist: smoking}
+      weight: {from: vikt, cast: integer}
+      langd: {from: langd}
+      visit_date: {value: "not a date"}
+`)
+	path := writePlan(t, dir, "")
+	_, ds := plans.Check(path)
+	var got []string
+	for _, d := range ds {
+		if d.Severity == mappings.Error {
+			got = append(got, filepath.Base(d.Pos.File)+":"+strings.TrimPrefix(d.Pos.String(), d.Pos.File+":")+" "+d.Code)
+		}
+	}
+	want := []string{
+		"lists.yaml:2:5 C005", // the list maps N to "ja", which smallint cannot hold
+		"m.yaml:3:11 C002",    // code list smoking defined twice (first in lists.yaml)
+		"m.yaml:10:26 M013",   // unknown function
+		"m.yaml:12:34 M007",   // cast to integer, but weight is a decimal
+		"m.yaml:13:7 M004",    // no receiving column langd
+		"m.yaml:14:7 Y004",    // visit_date given twice
+		"m.yaml:14:7 M008",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("errors:\n%s\nwant:\n%s\nall:\n%v", strings.Join(got, "\n"), strings.Join(want, "\n"), ds)
+	}
+}
+
+// The plans of the synthetic platforms compile without a database, with
+// no error and no warning about the source plan check cannot see.
+func TestPlanCheckTestdataPlans(t *testing.T) {
+	plans_, _ := filepath.Glob("../testdata/plans/*.yaml")
+	if len(plans_) == 0 {
+		t.Fatal("no plans")
+	}
+	for _, path := range plans_ {
+		_, ds := plans.Check(path)
+		if err := ds.Err(); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+		for _, d := range ds {
+			if mappings.SourceDiagnostic(d) {
+				t.Errorf("%s: a diagnostic about the source: %v", path, d)
+			}
+		}
+	}
+}

@@ -91,7 +91,10 @@ column, free text) is shown by its shape, such as YYYYMMDD-NNNN or
 		Long: `doc renders a plan's mappings as Markdown (or HTML with --html): per receiving
 table, where each column comes from and through which steps, what is not
 migrated and why, the code lists, the functions and the outcomes, and the
-SHA-256 fingerprint of the plan and its files. It needs no database.`,
+SHA-256 fingerprint of the plan and its files. It needs no database. A plan
+that plan check rejects (a mapping that does not compile against the
+receiving schema, say) is refused with exit status 2: nobody should approve
+a mapping the run would refuse.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, ds := plans.Check(args[0])

@@ -176,3 +176,27 @@ func TestNoSourceValueInAnyOutput(t *testing.T) {
 		t.Error("no output showed a shape: the fixture no longer reaches the code that hides values")
 	}
 }
+
+// map doc refuses a plan whose mappings do not compile against the
+// receiving schema, so that nobody approves a mapping run would refuse;
+// plan check finds the same without a database.
+func TestMapDocRefusesAMappingThatDoesNotCompile(t *testing.T) {
+	plan, _ := privacyFixture(t)
+	m := filepath.Join(filepath.Dir(plan), "m.yaml")
+	b, err := os.ReadFile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(m, []byte(strings.Replace(string(b), "side: {from: sida", "sidan: {from: sida", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"map", "doc", plan}, {"plan", "check", plan}} {
+		code, out, errs := cli(t, args...)
+		if code != exitUsage || !strings.Contains(errs, "error M004: column sidan is not in receiving table visit") {
+			t.Errorf("%v: exit %d\n%s%s", args[:2], code, out, errs)
+		}
+		if strings.Contains(out, "# Mappings") {
+			t.Errorf("%v printed a document of a broken mapping", args[:2])
+		}
+	}
+}
