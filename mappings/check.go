@@ -13,6 +13,9 @@ type CodeMiss struct {
 	List   *CodeList
 	// Version is the code-list version ("" for a list with one).
 	Version, Code string
+	// ValueOnly: under value granularity the run archives the value alone
+	// (the column left NULL), not the record.
+	ValueOnly bool
 }
 
 // CodeMisses reports the codes of a source row (for a form store: the
@@ -96,7 +99,8 @@ func (cp *columnProgram) version(row []connectors.Value) string {
 func (p *TableProgram) codeMiss(cp *columnProgram, v connectors.Value, version string, fn func(CodeMiss)) {
 	code, _ := connectors.FormatValue(v)
 	if _, ok := cp.codelist.Lookup(version, code); !ok {
-		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code})
+		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code,
+			ValueOnly: p.ValueGranularity && cp.target.Nullable})
 	}
 }
 

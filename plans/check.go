@@ -56,6 +56,7 @@ type missKey struct {
 	column, list, version, code string
 	pos                         mappings.Pos
 	policy                      string
+	valueOnly                   bool
 }
 
 // codeMisses collects code-list misses, counted.
@@ -66,7 +67,7 @@ func (m codeMisses) add(c mappings.CodeMiss) {
 	if c.Version != "" {
 		version = mappings.SafeCode(c.Version)
 	}
-	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy()}]++
+	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly}]++
 }
 
 // diagnostics says what the run will do with the codes no list maps. They
@@ -84,7 +85,7 @@ func (m codeMisses) diagnostics(table string) mappings.Diagnostics {
 		d.Message = fmt.Sprintf("code list %s%s does not map %s, which %s holds %s (for column %s)", k.list, version, k.code, table, times(n), k.column)
 		switch k.policy {
 		case mappings.UnmappedArchive:
-			d.Message += fmt.Sprintf(": %s will be archived (code_unmapped); add the code, or say unmapped: null or default", records(n))
+			d.Message += fmt.Sprintf(": %s will be archived (code_unmapped); add the code, or say unmapped: null or default", records(n, k.valueOnly))
 		default:
 			d.Message += fmt.Sprintf(": those values become %s, as the list's unmapped policy says", k.policy)
 		}
@@ -93,8 +94,15 @@ func (m codeMisses) diagnostics(table string) mappings.Diagnostics {
 	return ds
 }
 
-func records(n int64) string {
-	if n == 1 {
+// records names what the run archives for n misses: the records, or
+// under value granularity the values alone.
+func records(n int64, valueOnly bool) string {
+	switch {
+	case valueOnly && n == 1:
+		return "that value (granularity: value)"
+	case valueOnly:
+		return fmt.Sprintf("those %d values (granularity: value)", n)
+	case n == 1:
 		return "that record"
 	}
 	return fmt.Sprintf("those %d records", n)

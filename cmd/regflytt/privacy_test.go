@@ -172,6 +172,11 @@ func TestNoSourceValueInAnyOutput(t *testing.T) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
 	}
+	// Under granularity: value the run archives the value, not the record,
+	// and map check says so.
+	if _, _, errs := cli(t, "map", "check", plan, "--source", src); !strings.Contains(errs, `does not map "X", which besok holds once (for column smoking): that value (granularity: value) will be archived`) {
+		t.Errorf("map check does not say the value alone is archived:\n%s", errs)
+	}
 	if shapes == 0 {
 		t.Error("no output showed a shape: the fixture no longer reaches the code that hides values")
 	}
