@@ -3,6 +3,7 @@ package plans
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -25,6 +26,9 @@ func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnos
 	if err != nil {
 		return nil, err
 	}
+	// The compile's warnings are returned below as diagnostics, not
+	// logged as a run logs them.
+	r.log = slog.New(dropMappingWarnings{r.log.Handler()})
 	s, err := r.open(ctx)
 	if err != nil {
 		if ds, ok := err.(mappings.Diagnostics); ok {
@@ -33,7 +37,17 @@ func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnos
 		return nil, err
 	}
 	defer s.Close()
+	env := &mappings.Env{}
+	if err := r.describeSelects(ctx, s.snap, env); err != nil {
+		return nil, err
+	}
 	var ds mappings.Diagnostics
+	_, cds := mappings.Compile(r.in.Mappings, s.catalog, r.in.Schema, env)
+	for _, d := range cds {
+		if d.Severity == mappings.Warning {
+			ds = append(ds, d)
+		}
+	}
 	for _, tp := range s.prog.Tables {
 		var more mappings.Diagnostics
 		if tp.EAV != nil {
@@ -241,4 +255,15 @@ func times(n int64) string {
 		return "once"
 	}
 	return fmt.Sprintf("%d times", n)
+}
+
+// dropMappingWarnings passes every log record but the compile's warnings,
+// which map check returns as diagnostics instead.
+type dropMappingWarnings struct{ slog.Handler }
+
+func (h dropMappingWarnings) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelWarn && r.Message == "mapping" {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
 }
