@@ -81,6 +81,52 @@ func (l *Location) Password() string {
 	return p
 }
 
+// Secrets lists every form in which a message could echo a secret of the
+// location: the password decoded and as written (percent-escaped), and
+// the values of query parameters that carry secrets (password=, sslkey=
+// …). Error paths pass driver errors through Scrub with each.
+func (l *Location) Secrets() []string {
+	var out []string
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		for _, o := range out {
+			if o == s {
+				return
+			}
+		}
+		out = append(out, s)
+	}
+	add(l.Password())
+	if _, rest, ok := strings.Cut(l.raw, "://"); ok {
+		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
+				add(pw)
+			}
+		}
+	}
+	if _, query, ok := strings.Cut(l.raw, "?"); ok {
+		for _, p := range strings.Split(query, "&") {
+			if k, v, ok := strings.Cut(p, "="); ok && isSecretParam(k) {
+				add(v)
+				if dec, err := url.QueryUnescape(v); err == nil {
+					add(dec)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ScrubAll is Scrub with every secret of loc.
+func ScrubAll(err error, loc *Location) error {
+	for _, s := range loc.Secrets() {
+		err = Scrub(err, s)
+	}
+	return err
+}
+
 // String is the URL with its password replaced, safe for logs and reports.
 func (l *Location) String() string { return Redact(l.raw) }
 
