@@ -68,7 +68,7 @@ func Shape(s string) string {
 const maxCodeRunes = 8
 
 // SafeCode gives a code a source holds as a message may show it: the code
-// itself when it is short (at most 8 characters of letters, digits, '.',
+// itself, quoted, when it is short (at most 8 characters of letters, digits, '.',
 // '_' and '-', fewer than 6 of them digits), else its Shape. Codes of a
 // code list are what a registry holder must see to complete the list;
 // anything longer or identity-like is not a code but data that landed in
@@ -96,8 +96,9 @@ func PlainCode(s string) bool { return plain(s, maxCodeRunes) }
 // PlainName reports whether SafeName shows s as it is.
 func PlainName(s string) bool { return plain(s, 64) }
 
-// plain reports whether s is short, made of letters, digits, '.', '_' and
-// '-', and holds fewer than six digits (six are a date of birth).
+// plain reports whether s is short, made of letters (å, ä and ö too:
+// Swedish variable names have them), ASCII digits, '.', '_' and '-', and
+// holds fewer than six digits (six are a date of birth).
 func plain(s string, max int) bool {
 	if s == "" || utf8.RuneCountInString(s) > max {
 		return false
@@ -107,7 +108,7 @@ func plain(s string, max int) bool {
 		switch {
 		case r < utf8.RuneSelf && unicode.IsDigit(r):
 			digits++
-		case r < utf8.RuneSelf && unicode.IsLetter(r), r == '.', r == '_', r == '-':
+		case unicode.IsLetter(r), r == '.', r == '_', r == '-':
 		default:
 			return false
 		}

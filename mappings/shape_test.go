@@ -1,6 +1,11 @@
 package mappings
 
-import "testing"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+)
 
 func TestShapeNeverShowsTheValue(t *testing.T) {
 	cases := map[string]string{
@@ -39,10 +44,38 @@ func TestSafeCode(t *testing.T) {
 			t.Errorf("SafeCode(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := SafeName("rokning_status"); got != "rokning_status" {
+	if got := SafeName("rökning_status"); got != "rökning_status" {
 		t.Errorf("SafeName of an identifier = %q", got)
 	}
 	if got := SafeName("191212121212"); got == "191212121212" {
 		t.Error("SafeName showed an identity number")
 	}
+}
+
+// FuzzSafe: what SafeCode and SafeName show of a value never holds a run
+// of six digits from it (a date of birth, an identity number), and a shape
+// drawn rune by rune holds no digit at all.
+func FuzzSafe(f *testing.F) {
+	for _, s := range []string{"J", "191212121212", "19121212-1212", "Kalle Anka", "rökning", "a1b2c3d4e5f6", "1212 12-1212"} {
+		f.Add(s)
+	}
+	sixDigits := regexp.MustCompile(`[0-9]{6,}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, shown := range []string{SafeCode(s), SafeName(s)} {
+			for _, run := range sixDigits.FindAllString(s, -1) {
+				if strings.Contains(shown, run) {
+					t.Fatalf("%q shown as %q", s, shown)
+				}
+			}
+			if shown == s || shown == fmt.Sprintf("%q", s) {
+				continue
+			}
+			if strings.HasPrefix(shown, "text, length ") || strings.HasPrefix(shown, "identity-number shape ") || shown == "empty text" {
+				continue
+			}
+			if !strings.HasPrefix(shown, "shape ") || strings.ContainsAny(strings.TrimPrefix(shown, "shape "), "0123456789") {
+				t.Fatalf("%q shown as %q", s, shown)
+			}
+		}
+	})
 }
