@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -51,7 +52,7 @@ func ParseYAMLBytes(file string, data []byte) (*yaml.Node, Diagnostics) {
 			p.Line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
-		msg = yamlQuoted.ReplaceAllString(msg, "(…)")
+		msg = yamlQuoted.ReplaceAllStringFunc(msg, quotedToken)
 		return nil, Diagnostics{{Pos: p, Code: "Y001", Message: "not valid YAML: " + msg}}
 	}
 	if len(doc.Content) == 0 {
@@ -60,6 +61,16 @@ func ParseYAMLBytes(file string, data []byte) (*yaml.Node, Diagnostics) {
 	var ds Diagnostics
 	duplicateKeys(file, doc.Content[0], &ds)
 	return doc.Content[0], ds
+}
+
+// quotedToken keeps what yaml.v3 quotes of its own grammar (',' or '}'
+// in "did not find expected ',' or '}'"), and cuts out anything else.
+func quotedToken(q string) string {
+	inner := q[1 : len(q)-1]
+	if len(inner) <= 3 && strings.IndexFunc(inner, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+		return q
+	}
+	return "(…)"
 }
 
 // duplicateKeys reports every key that a mapping node (at any depth)
