@@ -16,7 +16,7 @@ func TestNamedSource(t *testing.T) {
 	}}}
 	cases := []struct {
 		name, mapping string
-		want         []string // error codes
+		want          []string // error codes
 	}{
 		{"plain", `tables:
   - target: visit
