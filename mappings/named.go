@@ -1,6 +1,8 @@
 package mappings
 
 import (
+	"strings"
+
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
 
@@ -18,9 +20,11 @@ import (
 // plan check uses it; map check and run compile against the real
 // catalogue.
 //
-// Diagnostics about the source itself (M001, M003, M009, M010 warnings)
-// can only come from a mapping that names too little to build the table
-// (no column at all); SourceDiagnostic tells them apart.
+// Diagnostics about the source itself (M001, M003, M009, M010 for a
+// column neither mapped nor dropped) come only from what this catalogue
+// must invent (an entity key no mapping names, a column whose mapping
+// failed to compile, a table the mapping names no column of);
+// SourceDiagnostic tells them apart.
 func NamedSource(files []*File) ([]connectors.Table, map[string][]connectors.Column) {
 	n := &namedSource{tables: map[string]*connectors.Table{}}
 	var selects []struct {
@@ -101,7 +105,9 @@ func SourceDiagnostic(d Diagnostic) bool {
 	case "M001", "M003", "M009":
 		return true
 	case "M010":
-		return d.Severity == Warning
+		// "neither mapped nor dropped" is about columns only the source
+		// has; "both mapped and dropped" is the mapping's own.
+		return strings.Contains(d.Message, "neither")
 	}
 	return false
 }

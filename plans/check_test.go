@@ -26,7 +26,7 @@ func checkAgreesFixture(t *testing.T) (plan, srcURL string) {
 		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("rok")}},
 		{Name: "enkat", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("patient_id"), textCol("rok")}},
 		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("formver")}},
-		{Name: "varde", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("instans_id"), textCol("variabel"), textCol("varde"), intCol("vver")}},
+		{Name: "varde", PrimaryKey: []string{"varde_id"}, Columns: []connectors.Column{intCol("varde_id"), intCol("instans_id"), textCol("variabel"), textCol("varde"), intCol("vver")}},
 	}, map[string][][]connectors.Value{
 		// J only under version 1; K under version 2 is the one real miss.
 		"besok": {{int64(1), "J", int64(1)}, {int64(2), "J", int64(1)}, {int64(3), "N", int64(2)}, {int64(4), "K", int64(2)}},
@@ -70,6 +70,10 @@ tables:
       - {name: form_id, type: bigint}
       - {name: smoking, type: varchar(10)}
       - {name: smoking2, type: varchar(10)}
+  - name: unused
+    primary_key: [unused_id]
+    columns:
+      - {name: unused_id, type: bigint}
 `)
 	write(t, filepath.Join(dir, "m.yaml"), `codelists:
   - name: smoking
@@ -105,6 +109,7 @@ tables:
       form_id: id
       smoking: {from: rok, codelist: {name: smoking, version: vver}}
       smoking2: {from: rok2, codelist: {name: smoking, version: formver}}
+    drop: {varde_id: the value row's own number}
 `)
 	write(t, filepath.Join(dir, "optout.txt"), "121212+1212\n")
 	plan = writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")
@@ -132,6 +137,11 @@ func TestMapCheckAgreesWithTheRun(t *testing.T) {
 		got = append(got, d.Message)
 	}
 	sort.Strings(got)
+	// The compile's warnings are diagnostics too, not log lines that -q
+	// hides.
+	if !strings.Contains(ds.Error(), "warning M012: receiving table unused gets no rows from any mapping") {
+		t.Errorf("map check lacks the compile's warning M012:\n%v", ds)
+	}
 	want := []string{
 		`code list plain does not map "K", which enkat holds once (for column smoking): that record will be archived (code_unmapped); add the code, or say unmapped: null or default`,
 		`code list smoking version "2" does not map "K", which besok holds once (for column smoking): that record will be archived (code_unmapped); add the code, or say unmapped: null or default`,

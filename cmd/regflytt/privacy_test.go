@@ -28,12 +28,12 @@ func privacyFixture(t *testing.T) (plan, srcURL string) {
 		return connectors.Column{Name: n, Type: connectors.Type{Kind: connectors.KindText}, Nullable: true}
 	}
 	id := func(n string) connectors.Column {
-		return connectors.Column{Name: n, Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: n != "id"}
+		return connectors.Column{Name: n, Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: n != "id" && n != "varde_id"}
 	}
 	tables := []connectors.Table{
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{id("id"), text("rok"), text("sida")}},
 		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{id("id")}},
-		{Name: "varde", PrimaryKey: []string{"id"}, Columns: []connectors.Column{id("id"), id("instans_id"), text("variabel"), text("varde")}},
+		{Name: "varde", PrimaryKey: []string{"varde_id"}, Columns: []connectors.Column{id("varde_id"), id("instans_id"), text("variabel"), text("varde")}},
 	}
 	rows := map[string][][]connectors.Value{
 		"besok": {
@@ -106,6 +106,7 @@ tables:
     columns:
       form_id: id
       smoking: {from: rok, codelist: smoking}
+    drop: {varde_id: the value row's own number}
 `,
 		"plan.yaml": `plan: 1
 register: {id: p, name: Privacy}
