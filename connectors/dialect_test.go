@@ -1,7 +1,9 @@
 package connectors
 
 import (
+	"errors"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -53,6 +55,10 @@ func TestRedact(t *testing.T) {
 		"postgres://u:pa@ss:w@rd@h/db":                      "postgres://u:xxxxx@h/db",
 		"not a url password=x":                              "not a url password=x",
 		"sqlite:///tmp/x.db":                                "sqlite:///tmp/x.db",
+		"root:s3cret@tcp(127.0.0.1:3306)/legacy":            "root:xxxxx@tcp(127.0.0.1:3306)/legacy",
+		"mysql//root:s3cret@h/db":                           "mysql//root:xxxxx@h/db",
+		"postgres://u:pa/ss@h/db":                           "postgres://u:xxxxx@h/db",
+		"postgres://u:pa?ss@h/db":                           "postgres://u:xxxxx@h/db",
 	}
 	for in, want := range cases {
 		if got := Redact(in); got != want {
@@ -72,5 +78,21 @@ func TestParseLocationEnv(t *testing.T) {
 	}
 	if _, err := ParseLocation("env:REGFLYTT_TEST_UNSET_VARIABLE"); err == nil {
 		t.Fatal("an unset variable gave no error")
+	}
+}
+
+// Secrets gives every spelling a driver might echo, so Scrub can find it.
+func TestLocationSecrets(t *testing.T) {
+	loc, err := ParseLocation("postgres://u:p%40ss@h/db?sslmode=disable&password=a%26b&sslkey=k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(loc.Secrets(), " ")
+	if got != "p@ss p%40ss a%26b a&b k" {
+		t.Fatalf("Secrets() = %q", got)
+	}
+	e := ScrubAll(errors.New("dial p%40ss and p@ss with a&b"), loc)
+	if strings.Contains(e.Error(), "ss") || strings.Contains(e.Error(), "a&b") {
+		t.Fatalf("ScrubAll left a secret: %v", e)
 	}
 }

@@ -33,7 +33,9 @@ func ParseLocation(s string) (*Location, error) {
 	}
 	scheme, _, ok := strings.Cut(s, "://")
 	if !ok {
-		return nil, fmt.Errorf("connection %q is not a URL: want scheme://…, one of sqlite, postgres, mysql, sqlserver", Redact(s))
+		// Not echoed, not even redacted: a string of unknown shape has no
+		// part known to be safe to print.
+		return nil, notURL(s)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
@@ -51,6 +53,21 @@ func ParseLocation(s string) (*Location, error) {
 	return &Location{Scheme: scheme, URL: u, raw: s}, nil
 }
 
+// notURL explains a connection string that is not a URL without quoting
+// it: only its shape is named.
+func notURL(s string) error {
+	hint := ""
+	switch {
+	case strings.Contains(s, "@tcp(") || strings.Contains(s, "@unix("):
+		hint = " (it looks like a Go driver DSN, user:password@tcp(host)/db: write mysql://user@host:3306/db)"
+	case strings.Contains(s, "//"), strings.Contains(s, ":/"):
+		hint = " (the scheme's :// is incomplete)"
+	case strings.Contains(s, "=") && strings.Contains(s, " "):
+		hint = " (it looks like key=value settings: write postgres://user@host:5432/db)"
+	}
+	return fmt.Errorf("the connection string (%d characters, not shown) is not a URL%s: want scheme://…, one of sqlite, postgres, mysql, sqlserver, with the password in an environment variable (env:NAME)", len(s), hint)
+}
+
 // Raw returns the full URL, password included: for drivers only, never for
 // messages.
 func (l *Location) Raw() string { return l.raw }
@@ -64,28 +81,75 @@ func (l *Location) Password() string {
 	return p
 }
 
+// Secrets lists every form in which a message could echo a secret of the
+// location: the password decoded and as written (percent-escaped), and
+// the values of query parameters that carry secrets (password=, sslkey=
+// …). Error paths pass driver errors through Scrub with each.
+func (l *Location) Secrets() []string {
+	var out []string
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		for _, o := range out {
+			if o == s {
+				return
+			}
+		}
+		out = append(out, s)
+	}
+	add(l.Password())
+	if _, rest, ok := strings.Cut(l.raw, "://"); ok {
+		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
+				add(pw)
+			}
+		}
+	}
+	if _, query, ok := strings.Cut(l.raw, "?"); ok {
+		for _, p := range strings.Split(query, "&") {
+			if k, v, ok := strings.Cut(p, "="); ok && isSecretParam(k) {
+				add(v)
+				if dec, err := url.QueryUnescape(v); err == nil {
+					add(dec)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ScrubAll is Scrub with every secret of loc.
+func ScrubAll(err error, loc *Location) error {
+	for _, s := range loc.Secrets() {
+		err = Scrub(err, s)
+	}
+	return err
+}
+
 // String is the URL with its password replaced, safe for logs and reports.
 func (l *Location) String() string { return Redact(l.raw) }
 
-// Redact replaces the password in a URL-shaped connection string, and the
-// values of query parameters that commonly carry secrets, with "xxxxx". It
-// works on strings url.Parse rejects, because those reach error messages
-// too.
+// Redact replaces the password in a connection string, and the values of
+// query parameters that commonly carry secrets, with "xxxxx". It works on
+// strings url.Parse rejects, because those reach error messages too: in
+// whatever shape (URL, Go driver DSN user:pass@tcp(host)/db, a mistyped
+// mysql//…), everything after the first ":" of the user part and before
+// the last "@" is masked. A password holding "/", "?" or "@" unescaped is
+// masked whole; a URL whose query holds an "@" loses a little more than
+// its password, which is the safe side.
 func Redact(s string) string {
 	const mask = "xxxxx"
-	if scheme, rest, ok := strings.Cut(s, "://"); ok {
-		hostEnd := strings.IndexAny(rest, "/?#")
-		if hostEnd < 0 {
-			hostEnd = len(rest)
-		}
-		if at := strings.LastIndexByte(rest[:hostEnd], '@'); at >= 0 {
-			user := rest[:at]
-			if name, _, hasPw := strings.Cut(user, ":"); hasPw {
-				rest = name + ":" + mask + rest[at:]
-			}
-		}
-		s = scheme + "://" + rest
+	prefix, rest := "", s
+	if scheme, r, ok := strings.Cut(s, "://"); ok {
+		prefix, rest = scheme+"://", r
 	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		if colon := strings.IndexByte(rest[:at], ':'); colon >= 0 {
+			rest = rest[:colon+1] + mask + rest[at:]
+		}
+	}
+	s = prefix + rest
 	if q := strings.IndexByte(s, '?'); q >= 0 {
 		params := strings.Split(s[q+1:], "&")
 		for i, p := range params {

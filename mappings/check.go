@@ -13,41 +13,79 @@ type CodeMiss struct {
 	List   *CodeList
 	// Version is the code-list version ("" for a list with one).
 	Version, Code string
+	// ValueOnly: under value granularity the run archives the value alone
+	// (the column left NULL), not the record.
+	ValueOnly bool
 }
 
-// CodeMisses reports the codes of a source row (a pivot row for a form
-// store) that its columns' code lists do not map. It checks every column,
-// not only the first that fails, so map check can list them all.
+// CodeMisses reports the codes of a source row (for a form store: the
+// pivot of one entity, see EntityCodeMisses) that its columns' code lists
+// do not map. The code and its version are found exactly as Apply finds
+// them: the value from the source column, the expression or the constant,
+// then the default; the version from its column in the same row. It checks
+// every column, not only the first that fails, so map check can list them
+// all; a value whose expression fails is not a code miss (the run
+// archives it for that failure).
 func (p *TableProgram) CodeMisses(row []connectors.Value, fn func(CodeMiss)) {
+	p.state.env.R = row
+	defer func() { p.state.env.R = nil }()
 	for i := range p.cols {
 		cp := &p.cols[i]
-		if cp.codelist == nil || cp.src < 0 || row[cp.src] == nil {
+		if cp.codelist == nil {
 			continue
 		}
-		p.codeMiss(cp, row[cp.src], cp.version(row), fn)
+		v, ok := p.codeInput(cp, row)
+		if !ok || v == nil {
+			continue
+		}
+		p.codeMiss(cp, v, cp.version(row), fn)
 	}
 }
 
-// ValueCodeMisses does CodeMisses for one value row of a form store,
-// without its entity: the codes of the variable it holds.
-func (p *TableProgram) ValueCodeMisses(value []connectors.Value, fn func(CodeMiss)) {
-	e := p.EAV
-	name, _ := connectors.FormatValue(value[e.Attribute])
-	idx, ok := e.vars[name]
-	if !ok || value[e.Value] == nil {
-		return
+// codeInput is the value that reaches a column's code list: the first
+// steps of value, which Apply runs.
+func (p *TableProgram) codeInput(cp *columnProgram, row []connectors.Value) (connectors.Value, bool) {
+	var v connectors.Value
+	switch {
+	case cp.src >= 0:
+		v = row[cp.src]
+	case cp.expr != nil:
+		var err error
+		if v, err = cp.expr.run(&p.state.vm, &p.state.env); err != nil {
+			return nil, false
+		}
+	case cp.hasConst:
+		v = cp.constant
 	}
-	for i := range p.cols {
-		cp := &p.cols[i]
-		if cp.codelist == nil || cp.src != idx {
+	if v == nil && cp.hasDef {
+		v = cp.def
+	}
+	return v, true
+}
+
+// EntityCodeMisses does CodeMisses for one entity of a form store and its
+// value rows (in values-key order), pivoted as ApplyEntity pivots them:
+// the first value row of a variable is the one a column reads, and a
+// variable's version comes from that value row, a registration's from its
+// entity column.
+func (p *TableProgram) EntityCodeMisses(entity []connectors.Value, values [][]connectors.Value, fn func(CodeMiss)) {
+	e := p.EAV
+	pivot := make([]connectors.Value, len(p.Source.Columns))
+	copy(pivot, entity)
+	filled := make([]bool, len(p.Source.Columns))
+	for _, vr := range values {
+		name, _ := connectors.FormatValue(vr[e.Attribute])
+		idx, ok := e.vars[name]
+		if !ok || filled[idx] {
 			continue
 		}
-		version := cp.clConst
-		if vi, ok := e.versions[name]; ok && cp.clVersion == vi && e.Version >= 0 {
-			version, _ = connectors.FormatValue(value[e.Version])
+		filled[idx] = true
+		pivot[idx] = vr[e.Value]
+		if vi, ok := e.versions[name]; ok {
+			pivot[vi] = vr[e.Version]
 		}
-		p.codeMiss(cp, value[e.Value], version, fn)
 	}
+	p.CodeMisses(pivot, fn)
 }
 
 func (cp *columnProgram) version(row []connectors.Value) string {
@@ -61,7 +99,8 @@ func (cp *columnProgram) version(row []connectors.Value) string {
 func (p *TableProgram) codeMiss(cp *columnProgram, v connectors.Value, version string, fn func(CodeMiss)) {
 	code, _ := connectors.FormatValue(v)
 	if _, ok := cp.codelist.Lookup(version, code); !ok {
-		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code})
+		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code,
+			ValueOnly: p.ValueGranularity && cp.target.Nullable})
 	}
 }
 

@@ -148,9 +148,7 @@ func parseCodeList(path string, n *yaml.Node, ds *Diagnostics) *CodeList {
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if _, dup := codes[k.Value]; dup || nulls[k.Value] {
-				ds.add(PosOf(path, k), "C002", "code %q is mapped twice", k.Value)
-			}
+			// A code given twice is a duplicate key: ParseYAML reports it.
 			if v.Kind != yaml.ScalarNode {
 				ds.add(PosOf(path, v), "Y001", "the new code for %q must be a single value", k.Value)
 			}

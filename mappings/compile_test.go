@@ -149,7 +149,7 @@ func TestCompileDiagnostics(t *testing.T) {
       visit_id: langd
       visit_date: {from: datum, cast: date}
     drop: {vikt: not in this test, personnr: not in this test}
-`, []string{"3:13 M010", "6:7 M008"}},
+`, []string{"3:13 M010", "6:7 Y004", "6:7 M008"}},
 		{"drop without reason", `tables:
   - target: visit
     source: besok

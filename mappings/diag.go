@@ -112,6 +112,7 @@ var Codes = map[string]string{
 	"Y001": "the file is not valid YAML or does not have the expected shape",
 	"Y002": "a field is not known here (a typo?)",
 	"Y003": "a required field is missing",
+	"Y004": "a key is given twice in one mapping",
 	"S001": "a receiving-schema type is not known",
 	"S002": "a table or column is declared twice",
 	"S003": "a primary-key column is not a column of the table",
@@ -150,4 +151,5 @@ var Codes = map[string]string{
 	"P005": "run.reference_date is not a date",
 	"P006": "pseudonymisation needs exactly one of key_file or key_env",
 	"P007": "optout is incomplete",
+	"P008": "a path in the plan leaves its directory (or is absolute) without allow_outside: true",
 }

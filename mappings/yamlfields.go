@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -30,24 +31,72 @@ func ParseYAML(path string) (*yaml.Node, Diagnostics) {
 	return ParseYAMLBytes(path, data)
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var (
+	yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	// yamlQuoted is what a yaml.v3 message quotes of the file (an anchor's
+	// name, a tag's value): cut out, since a file of the wrong kind (a
+	// data file named as a mapping) can hold anything.
+	yamlQuoted = regexp.MustCompile("'[^']*'|`[^`]*`|\"[^\"]*\"")
+)
 
-// ParseYAMLBytes parses YAML text named file.
+// ParseYAMLBytes parses YAML text named file. Beyond what yaml.v3
+// rejects, a key given twice in one mapping is an error (Y004) naming both
+// places: yaml.v3 keeps both when it decodes into nodes, and the readers
+// would silently take the first.
 func ParseYAMLBytes(file string, data []byte) (*yaml.Node, Diagnostics) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		p := Pos{File: file}
-		msg := err.Error()
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			p.Line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
-		return nil, Diagnostics{{Pos: p, Code: "Y001", Message: msg}}
+		msg = yamlQuoted.ReplaceAllStringFunc(msg, quotedToken)
+		return nil, Diagnostics{{Pos: p, Code: "Y001", Message: "not valid YAML: " + msg}}
 	}
 	if len(doc.Content) == 0 {
 		return nil, Diagnostics{{Pos: Pos{File: file}, Code: "Y001", Message: "the file is empty"}}
 	}
-	return doc.Content[0], nil
+	var ds Diagnostics
+	duplicateKeys(file, doc.Content[0], &ds)
+	return doc.Content[0], ds
+}
+
+// quotedToken keeps what yaml.v3 quotes of its own grammar (',' or '}'
+// in "did not find expected ',' or '}'"), and cuts out anything else.
+func quotedToken(q string) string {
+	inner := q[1 : len(q)-1]
+	if len(inner) <= 3 && strings.IndexFunc(inner, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+		return q
+	}
+	return "(…)"
+}
+
+// duplicateKeys reports every key that a mapping node (at any depth)
+// holds twice, at the second place, naming the first. Aliases are not
+// followed: their target is checked where it is written.
+func duplicateKeys(file string, n *yaml.Node, ds *Diagnostics) {
+	if n == nil || n.Kind == yaml.AliasNode {
+		return
+	}
+	if n.Kind == yaml.MappingNode {
+		first := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Value == "<<" {
+				continue
+			}
+			if f, dup := first[k.Value]; dup {
+				ds.add(PosOf(file, k), "Y004", "key %s is given twice in this mapping (first at %s): remove one", SafeName(k.Value), PosOf(file, f))
+				continue
+			}
+			first[k.Value] = k
+		}
+	}
+	for _, c := range n.Content {
+		duplicateKeys(file, c, ds)
+	}
 }
 
 // Fields reads a YAML mapping node field by field. It remembers which keys
@@ -219,7 +268,13 @@ func (f *Fields) Done(known ...string) {
 	for i := 0; i+1 < len(f.node.Content); i += 2 {
 		k := f.node.Content[i]
 		if !f.used[k.Value] {
-			f.diags.add(PosOf(f.file, k), "Y002", "unknown field %q%s", k.Value, suggest(k.Value, names))
+			// The key is shown only when it is name-like: a data file
+			// named as a mapping has its data in the keys.
+			name := SafeName(k.Value)
+			if name == k.Value {
+				name = fmt.Sprintf("%q", k.Value)
+			}
+			f.diags.add(PosOf(f.file, k), "Y002", "unknown field %s%s", name, suggest(k.Value, names))
 		}
 	}
 }

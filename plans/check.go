@@ -3,6 +3,7 @@ package plans
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -14,14 +15,20 @@ import (
 // types, expressions), and what only the data shows: codes the source
 // holds that a code list does not map (C006), variables a form-store
 // mapping reads that no value row has (M019), and variables in the source
-// no mapping reads or drops (M020). It reads the source in one read-only
-// snapshot and writes nothing; the data checks scan only the tables with
-// code lists or variables.
+// no mapping reads or drops (M020). The data checks are warnings with
+// counts, found as the run finds them (the same rows, versions and
+// exclusions); errors are what would stop the run. Source values appear
+// only as short codes or shapes (mappings.SafeCode). It reads the source
+// in one read-only snapshot and writes nothing; the data checks scan only
+// the tables with code lists or variables.
 func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnostics, error) {
 	r, err := newRunner(p, opts, false)
 	if err != nil {
 		return nil, err
 	}
+	// The compile's warnings are returned below as diagnostics, not
+	// logged as a run logs them.
+	r.log = slog.New(dropMappingWarnings{r.log.Handler()})
 	s, err := r.open(ctx)
 	if err != nil {
 		if ds, ok := err.(mappings.Diagnostics); ok {
@@ -30,7 +37,17 @@ func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnos
 		return nil, err
 	}
 	defer s.Close()
+	env := &mappings.Env{}
+	if err := r.describeSelects(ctx, s.snap, env); err != nil {
+		return nil, err
+	}
 	var ds mappings.Diagnostics
+	_, cds := mappings.Compile(r.in.Mappings, s.catalog, r.in.Schema, env)
+	for _, d := range cds {
+		if d.Severity == mappings.Warning {
+			ds = append(ds, d)
+		}
+	}
 	for _, tp := range s.prog.Tables {
 		var more mappings.Diagnostics
 		if tp.EAV != nil {
@@ -48,36 +65,42 @@ func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnos
 }
 
 type missKey struct {
+	// code and version are as a message may show them (mappings.SafeCode):
+	// an identity number in a code column is counted by its shape.
 	column, list, version, code string
 	pos                         mappings.Pos
 	policy                      string
+	valueOnly                   bool
 }
 
 // codeMisses collects code-list misses, counted.
 type codeMisses map[missKey]int64
 
 func (m codeMisses) add(c mappings.CodeMiss) {
-	m[missKey{c.Column, c.List.Name.Value, c.Version, c.Code, c.Pos, c.List.Policy()}]++
+	version := ""
+	if c.Version != "" {
+		version = mappings.SafeCode(c.Version)
+	}
+	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly}]++
 }
 
+// diagnostics says what the run will do with the codes no list maps. They
+// are warnings: the run archives those records (or writes NULL or the
+// default, as the list says) and still PASSes; an error in map check is
+// what would stop the run.
 func (m codeMisses) diagnostics(table string) mappings.Diagnostics {
 	var ds mappings.Diagnostics
 	for k, n := range m {
-		d := mappings.Diagnostic{Pos: k.pos, Code: "C006"}
+		d := mappings.Diagnostic{Pos: k.pos, Code: "C006", Severity: mappings.Warning}
 		version := ""
 		if k.version != "" {
 			version = " version " + k.version
 		}
-		code := k.code
-		if len(code) > 40 {
-			code = code[:40] + "…"
-		}
-		d.Message = fmt.Sprintf("code list %s%s does not map code %q, which %s holds %s (for column %s)", k.list, version, code, table, times(n), k.column)
+		d.Message = fmt.Sprintf("code list %s%s does not map %s, which %s holds %s (for column %s)", k.list, version, k.code, table, times(n), k.column)
 		switch k.policy {
 		case mappings.UnmappedArchive:
-			d.Message += ": those records will be archived (code_unmapped); add the code, or say unmapped: null or default"
+			d.Message += fmt.Sprintf(": %s will be archived (code_unmapped); add the code, or say unmapped: null or default", records(n, k.valueOnly))
 		default:
-			d.Severity = mappings.Warning
 			d.Message += fmt.Sprintf(": those values become %s, as the list's unmapped policy says", k.policy)
 		}
 		ds = append(ds, d)
@@ -85,6 +108,24 @@ func (m codeMisses) diagnostics(table string) mappings.Diagnostics {
 	return ds
 }
 
+// records names what the run archives for n misses: the records, or
+// under value granularity the values alone.
+func records(n int64, valueOnly bool) string {
+	switch {
+	case valueOnly && n == 1:
+		return "that value (granularity: value)"
+	case valueOnly:
+		return fmt.Sprintf("those %d values (granularity: value)", n)
+	case n == 1:
+		return "that record"
+	}
+	return fmt.Sprintf("those %d records", n)
+}
+
+// checkCodes reads a table as the run reads it (a select: source through
+// its query) and counts the codes its code lists do not map, leaving out
+// the records the run excludes: their data is nobody's business, not even
+// a check's.
 func checkCodes(ctx context.Context, snap connectors.Snapshot, tp *mappings.TableProgram) (mappings.Diagnostics, error) {
 	misses := codeMisses{}
 	has := false
@@ -96,13 +137,28 @@ func checkCodes(ctx context.Context, snap connectors.Snapshot, tp *mappings.Tabl
 	if !has {
 		return nil, nil
 	}
-	rows, err := snap.Scan(ctx, tp.Source, connectors.ScanOptions{Key: tp.Key})
+	var rows connectors.Rows
+	var err error
+	opts := connectors.ScanOptions{Key: tp.Key}
+	if tp.Select != "" {
+		q, ok := snap.(connectors.Querier)
+		if !ok {
+			return nil, fmt.Errorf("this source's connector cannot read select: sources")
+		}
+		rows, err = q.ScanQuery(ctx, tp.Select, tp.Source.Columns, opts)
+	} else {
+		rows, err = snap.Scan(ctx, tp.Source, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", tp.Source.Name, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		tp.CodeMisses(rows.Row(), misses.add)
+		row := rows.Row()
+		if tp.Apply(row).Kind == mappings.Excluded {
+			continue
+		}
+		tp.CodeMisses(row, misses.add)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("check %s: %w", tp.Source.Name, err)
@@ -110,23 +166,61 @@ func checkCodes(ctx context.Context, snap connectors.Snapshot, tp *mappings.Tabl
 	return misses.diagnostics(tp.Source.Name), nil
 }
 
+// checkEAV reads a form store as the run reads it: entities and their
+// value rows together, so that a code's version comes from where the run
+// takes it (the value row, or the registration), and an excluded
+// patient's values are not looked at.
 func checkEAV(ctx context.Context, snap connectors.Snapshot, tp *mappings.TableProgram) (mappings.Diagnostics, error) {
 	e := tp.EAV
 	misses := codeMisses{}
 	seen := map[string]int64{}
-	rows, err := snap.Scan(ctx, e.Values, connectors.ScanOptions{Key: e.ValuesKey})
+	ents, err := snap.Scan(ctx, e.Entities, connectors.ScanOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("check %s: %w", e.Entities.Name, err)
+	}
+	defer ents.Close()
+	vals, err := snap.Scan(ctx, e.Values, connectors.ScanOptions{Key: e.ValuesKey})
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", e.Values.Name, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		row := rows.Row()
-		name, _ := connectors.FormatValue(row[e.Attribute])
-		seen[name]++
-		tp.ValueCodeMisses(row, misses.add)
+	defer vals.Close()
+	vs := &valueStream{rows: vals, table: e.Values, entity: e.Entity}
+	var group [][]connectors.Value
+	// take reads the value rows up to id (all that are left for nil),
+	// counting their variables; those of id are grouped.
+	take := func(id connectors.Value) error {
+		group = group[:0]
+		for {
+			v, c, err := vs.peek(id)
+			if err != nil {
+				return err
+			}
+			if v == nil || c > 0 {
+				return nil
+			}
+			vs.take()
+			name, _ := connectors.FormatValue(v[e.Attribute])
+			seen[name]++
+			if c == 0 && id != nil {
+				group = append(group, v)
+			}
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("check %s: %w", e.Values.Name, err)
+	for ents.Next() {
+		entity := copyRow(ents.Row())
+		if err := take(entity[e.EntityKey]); err != nil {
+			return nil, err
+		}
+		if tp.ApplyEntity(entity, group).Entity.Kind == mappings.Excluded {
+			continue
+		}
+		tp.EntityCodeMisses(entity, group, misses.add)
+	}
+	if err := ents.Err(); err != nil {
+		return nil, fmt.Errorf("check %s: %w", e.Entities.Name, err)
+	}
+	if err := take(nil); err != nil {
+		return nil, err
 	}
 	ds := misses.diagnostics(e.Values.Name)
 	pos := tp.Mapping.Source.Pos
@@ -136,19 +230,22 @@ func checkEAV(ctx context.Context, snap connectors.Snapshot, tp *mappings.TableP
 				Message: fmt.Sprintf("the mapping reads variable %s, but %s has no value of it (a typo, or a variable of another form?)", v, e.Values.Name)})
 		}
 	}
-	var names []string
-	for v := range seen {
-		if !e.Variable(v) {
-			names = append(names, v)
+	// Counted by the name as shown: variables named like identity
+	// numbers (data in the attribute column) add up under one shape.
+	unmapped := map[string]int64{}
+	for v, n := range seen {
+		if _, dropped := e.Dropped(v); !e.Variable(v) && !dropped {
+			unmapped[mappings.SafeName(v)] += n
 		}
+	}
+	names := make([]string, 0, len(unmapped))
+	for v := range unmapped {
+		names = append(names, v)
 	}
 	sort.Strings(names)
 	for _, v := range names {
-		if _, dropped := e.Dropped(v); dropped {
-			continue
-		}
 		ds = append(ds, mappings.Diagnostic{Pos: pos, Code: "M020", Severity: mappings.Warning,
-			Message: fmt.Sprintf("variable %s (%d values in %s) is neither mapped nor dropped: its values will be archived as variable_not_mapped (list it under drop: with a reason)", v, seen[v], e.Values.Name)})
+			Message: fmt.Sprintf("variable %s (%d values in %s) is neither mapped nor dropped: its values will be archived as variable_not_mapped (list it under drop: with a reason)", v, unmapped[v], e.Values.Name)})
 	}
 	return ds, nil
 }
@@ -158,4 +255,15 @@ func times(n int64) string {
 		return "once"
 	}
 	return fmt.Sprintf("%d times", n)
+}
+
+// dropMappingWarnings passes every log record but the compile's warnings,
+// which map check returns as diagnostics instead.
+type dropMappingWarnings struct{ slog.Handler }
+
+func (h dropMappingWarnings) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelWarn && r.Message == "mapping" {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
 }

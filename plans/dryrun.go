@@ -29,17 +29,23 @@ type DryRunReport struct {
 	Seconds  float64          `json:"seconds"`
 }
 
-// UnmappedValue is a value that archives records, with how many.
+// UnmappedValue is a value that archives records, with how many: the
+// value itself when it is a short code or a variable's name, else only
+// its shape (values of that shape are counted together).
 type UnmappedValue struct {
 	Table  string `json:"table"`
 	Column string `json:"column"`
 	Reason string `json:"reason"`
-	Value  string `json:"value"`
+	Value  string `json:"value,omitempty"`
+	Shape  string `json:"shape,omitempty"`
 	Count  int64  `json:"count"`
 }
 
 // valueReasons are the reasons whose values a report may show: codes and
 // variable names, not data about a person. Other reasons are counted only.
+// Even these are shown only when they look like codes or names
+// (mappings.SafeCode, SafeName): an identity number in a code column is
+// data about a person, and shown by its shape.
 var valueReasons = map[string]bool{"code_unmapped": true, mappings.ReasonVariableNotMapped: true, "rule_enum": true}
 
 // maxDistinct bounds the distinct values kept per table, column and
@@ -63,7 +69,7 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 		return nil, err
 	}
 	sink := &countingSink{written: map[string]int64{}}
-	arc := &countingArchive{values: map[unmappedKey]map[string]int64{}}
+	arc := &countingArchive{values: map[unmappedKey]map[shownValue]int64{}}
 	ledger := verify.NewLedger()
 	if err := r.move(ctx, s, sink, arc, ledger); err != nil {
 		return nil, err
@@ -86,8 +92,11 @@ func (c *countingSink) Dialect() connectors.Dialect { return nil }
 type unmappedKey struct{ table, column, reason string }
 
 type countingArchive struct {
-	values map[unmappedKey]map[string]int64
+	values map[unmappedKey]map[shownValue]int64
 }
+
+// shownValue is a value as a report may show it: itself, or its shape.
+type shownValue struct{ value, shape string }
 
 func (c *countingArchive) Add(t *connectors.Table, rec archive.Record) error {
 	if !valueReasons[rec.Reason] || rec.SourceColumn == "" {
@@ -109,20 +118,25 @@ func (c *countingArchive) AddValue(t *connectors.Table, v archive.Value) error {
 }
 
 func (c *countingArchive) count(k unmappedKey, v connectors.Value) {
-	s, ok := connectors.FormatValue(v)
-	if !ok {
-		s = "(NULL)"
-	}
-	if len(s) > 40 {
-		s = s[:40] + "…"
+	var s shownValue
+	text, ok := connectors.FormatValue(v)
+	switch {
+	case !ok:
+		s.shape = "NULL"
+	case k.reason == mappings.ReasonVariableNotMapped && mappings.PlainName(text):
+		s.value = text
+	case k.reason != mappings.ReasonVariableNotMapped && mappings.PlainCode(text):
+		s.value = text
+	default:
+		s.shape = mappings.Shape(text)
 	}
 	m := c.values[k]
 	if m == nil {
-		m = map[string]int64{}
+		m = map[shownValue]int64{}
 		c.values[k] = m
 	}
 	if _, seen := m[s]; !seen && len(m) >= maxDistinct {
-		s = "(other values)"
+		s = shownValue{shape: "(other values)"}
 	}
 	m[s]++
 }
@@ -133,7 +147,7 @@ func (c *countingArchive) top() []UnmappedValue {
 	var out []UnmappedValue
 	for k, m := range c.values {
 		for v, n := range m {
-			out = append(out, UnmappedValue{Table: k.table, Column: k.column, Reason: k.reason, Value: v, Count: n})
+			out = append(out, UnmappedValue{Table: k.table, Column: k.column, Reason: k.reason, Value: v.value, Shape: v.shape, Count: n})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -144,7 +158,7 @@ func (c *countingArchive) top() []UnmappedValue {
 		if a.Count != b.Count {
 			return a.Count > b.Count
 		}
-		return a.Value < b.Value
+		return a.Value+"\x00"+a.Shape < b.Value+"\x00"+b.Shape
 	})
 	return out
 }
@@ -189,7 +203,11 @@ func (d *DryRunReport) WriteText(w io.Writer, top int) error {
 			continue
 		}
 		shown[k]++
-		fmt.Fprintf(w, "  %s.%s %s: %q x %d\n", u.Table, u.Column, u.Reason, u.Value, u.Count)
+		what := u.Shape
+		if u.Value != "" {
+			what = fmt.Sprintf("%q", u.Value)
+		}
+		fmt.Fprintf(w, "  %s.%s %s: %s x %d\n", u.Table, u.Column, u.Reason, what, u.Count)
 	}
 	if lost := d.ValuesLost(); lost > 0 {
 		fmt.Fprintf(w, "\n%d values would be lost (a non-NULL source value becoming NULL by no declared rule): the run would FAIL; fix the mapping, or declare the NULL with null_when or a code list's null\n", lost)

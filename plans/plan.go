@@ -23,11 +23,21 @@ import (
 //	archive: {dir: archive}
 //	run: {batch_size: 5000}
 //
-// Input paths (schema, mappings) are relative to the plan file; output
-// paths (archive) are relative to the run's work directory, so a plan kept
-// under version control never has runs written beside it.
+// Input paths (schema, mappings, key file, opt-out file) are relative to
+// the plan file; output paths (archive) are relative to the run's work
+// directory, so a plan kept under version control never has runs written
+// beside it. Every path must stay inside its directory (no "..", not
+// absolute) unless the plan says
+//
+//	allow_outside: true
+//
+// at its top level: then a reviewer reading the plan sees that it reaches
+// files elsewhere (a shared schema, a key kept apart), and a plan copied
+// or mailed cannot quietly read another register's files.
 type Plan struct {
 	File string
+	// AllowOutside lets the plan's paths leave their directory.
+	AllowOutside bool
 
 	RegisterID, RegisterName mappings.Str
 	// SystemCurrent is the legacy IT system, SystemChosen the receiving
@@ -132,7 +142,10 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 		}
 		oo.Done()
 	}
+	allow := f.Str("allow_outside")
+	p.AllowOutside = f.Bool("allow_outside")
 	f.Done()
+	ds = append(ds, p.checkPaths(allow)...)
 	if p.BatchSize < 0 || p.BatchSize > 1_000_000 {
 		ds = append(ds, mappings.Diagnostic{Pos: f.Pos(), Code: "P002", Message: "run.batch_size must be between 1 and 1000000"})
 	}
@@ -171,6 +184,58 @@ func checkURL(u mappings.Str) (mappings.Diagnostic, bool) {
 	return mappings.Diagnostic{}, true
 }
 
+// checkPaths refuses the plan's paths that leave their directory, unless
+// the plan allows it; a plan that allows it but needs it nowhere is told
+// so, as a warning, so the permission does not outlive its reason.
+func (p *Plan) checkPaths(allow mappings.Str) mappings.Diagnostics {
+	var ds mappings.Diagnostics
+	type named struct {
+		what string
+		s    mappings.Str
+		base string
+	}
+	const planDir, workDir = "the plan's directory", "the work directory"
+	paths := []named{{"the receiving schema", p.TargetSchema, planDir}}
+	for _, m := range p.Mappings {
+		paths = append(paths, named{"a mapping file", m, planDir})
+	}
+	paths = append(paths,
+		named{"the pseudonymisation key file", p.KeyFile, planDir},
+		named{"the opt-out file", p.OptOutFile, planDir},
+		named{"the archive directory", p.ArchiveDir, workDir})
+	outside := false
+	for _, x := range paths {
+		if !x.s.IsSet() || x.s.Value == "" || !leaves(x.s.Value) {
+			continue
+		}
+		outside = true
+		if p.AllowOutside {
+			continue
+		}
+		how := "leaves " + x.base + " (..)"
+		if filepath.IsAbs(x.s.Value) {
+			how = "is absolute"
+		}
+		ds = append(ds, mappings.Diagnostic{Pos: x.s.Pos, Code: "P008", Message: fmt.Sprintf(
+			"the path of %s %s: a plan's paths stay inside %s; move the file there, or say allow_outside: true at the top of the plan if reaching outside is meant", x.what, how, x.base)})
+	}
+	if p.AllowOutside && !outside {
+		ds = append(ds, mappings.Diagnostic{Pos: allow.Pos, Code: "P008", Severity: mappings.Warning,
+			Message: "allow_outside: true, but every path stays inside: remove it"})
+	}
+	return ds
+}
+
+// leaves reports whether a path is absolute or climbs out of the
+// directory it is relative to.
+func leaves(path string) bool {
+	if filepath.IsAbs(path) || filepath.VolumeName(path) != "" || strings.HasPrefix(path, "/") || strings.HasPrefix(path, `\`) {
+		return true
+	}
+	clean := filepath.ToSlash(filepath.Clean(path))
+	return clean == ".." || strings.HasPrefix(clean, "../")
+}
+
 // Path resolves a path named in the plan file against the plan's folder.
 func (p *Plan) Path(rel string) string {
 	if filepath.IsAbs(rel) {
@@ -206,14 +271,38 @@ func (p *Plan) LoadInputs() (*Inputs, mappings.Diagnostics) {
 }
 
 // Check loads a plan and the files it names and returns every problem.
-// It needs no database; map check compares the mappings with a live source.
+// It needs no database: the mappings are compiled against the receiving
+// schema and the source as they name it (mappings.NamedSource), so that
+// an unknown receiving column, an unknown function, a cast or constant the
+// receiving type cannot take, a column or code list given twice, are
+// found here and not first by run. map check compares the mappings with a
+// live source.
 func Check(path string) (*Plan, mappings.Diagnostics) {
 	p, ds := Load(path)
 	if p == nil {
 		return nil, ds
 	}
-	_, more := p.LoadInputs()
+	in, more := p.LoadInputs()
 	ds = append(ds, more...)
+	// Compiled whenever every file could be read, so that one run of plan
+	// check reports the problems of shape and of meaning together.
+	if in.Schema != nil && len(in.Mappings) == len(p.Mappings) {
+		ds = append(ds, compileWithoutSource(in)...)
+	}
 	ds.Sort()
 	return p, ds
+}
+
+// compileWithoutSource compiles the mappings against the source they name,
+// keeping what does not depend on the source database.
+func compileWithoutSource(in *Inputs) mappings.Diagnostics {
+	catalog, selects := mappings.NamedSource(in.Mappings)
+	_, ds := mappings.LookupsNeeded(in.Mappings)
+	_, cds := mappings.Compile(in.Mappings, catalog, in.Schema, &mappings.Env{Selects: selects})
+	for _, d := range cds {
+		if !mappings.SourceDiagnostic(d) {
+			ds = append(ds, d)
+		}
+	}
+	return ds
 }

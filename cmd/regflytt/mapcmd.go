@@ -59,8 +59,10 @@ file:line:col: severity code: message. Exit status 0 without errors, 2 with.`,
 and prints per table and per reason how many records would be migrated,
 archived or excluded, with the most frequent unmapped codes and variables:
 the list a registry holder reviews before the real run. Nothing is written:
-no receiving table, no archive. Values are shown only for codes and
-variable names, never for data about a person.`,
+no receiving table, no archive. Values are shown only when they are short
+codes or variable names; anything else (an identity number in a code
+column, free text) is shown by its shape, such as YYYYMMDD-NNNN or
+"text, length 42", and values of one shape are counted together.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, ds := plans.Load(args[0])
@@ -89,7 +91,10 @@ variable names, never for data about a person.`,
 		Long: `doc renders a plan's mappings as Markdown (or HTML with --html): per receiving
 table, where each column comes from and through which steps, what is not
 migrated and why, the code lists, the functions and the outcomes, and the
-SHA-256 fingerprint of the plan and its files. It needs no database.`,
+SHA-256 fingerprint of the plan and its files. It needs no database. A plan
+that plan check rejects (a mapping that does not compile against the
+receiving schema, say) is refused with exit status 2: nobody should approve
+a mapping the run would refuse.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, ds := plans.Check(args[0])

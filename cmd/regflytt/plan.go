@@ -17,8 +17,12 @@ func newPlanCmd(g *globals) *cobra.Command {
 	plan.AddCommand(&cobra.Command{
 		Use:   "check PLAN",
 		Short: "Validate a plan and the schema and mapping files it names",
-		Long: `check reads a migration plan and every file it names, and reports each
-problem as file:line:col: severity code: message. It needs no database.
+		Long: `check reads a migration plan and every file it names, compiles the mappings
+against the receiving schema (with the source columns as the mappings name
+them: unknown receiving columns, unknown functions, casts and constants the
+receiving types cannot take, columns and code lists given twice), and reports
+each problem as file:line:col: severity code: message. It needs no database;
+map check compares the mappings with the source itself.
 Exit status 0 when there is no error (warnings are printed), 2 otherwise.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {

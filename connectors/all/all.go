@@ -89,7 +89,7 @@ func OpenSource(ctx context.Context, url string) (connectors.Source, error) {
 	}
 	s, err := c.OpenSource(ctx, loc)
 	if err != nil {
-		return nil, connectors.Scrub(fmt.Errorf("open source %s: %w", loc, err), loc.Password())
+		return nil, connectors.ScrubAll(fmt.Errorf("open source %s: %w", loc, err), loc)
 	}
 	return s, nil
 }
@@ -106,7 +106,7 @@ func OpenTarget(ctx context.Context, url string) (connectors.Target, error) {
 	}
 	t, err := c.OpenTarget(ctx, loc)
 	if err != nil {
-		return nil, connectors.Scrub(fmt.Errorf("open target %s: %w", loc, err), loc.Password())
+		return nil, connectors.ScrubAll(fmt.Errorf("open target %s: %w", loc, err), loc)
 	}
 	return t, nil
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestConnectionSecretsNeverEchoed runs the commands that take a
+// connection string with one that carries a password, in every shape a
+// user might write it: a URL with a scheme nobody speaks, a Go driver DSN,
+// a mistyped scheme, and a URL to a host that does not answer. The
+// password must not reach stdout, stderr or a report.
+func TestConnectionSecretsNeverEchoed(t *testing.T) {
+	const pw = "Hemlig9Losen"
+	conns := map[string]string{
+		"bad scheme":       "oracle://scott:" + pw + "@db.example:1521/orcl",
+		"go dsn":           "root:" + pw + "@tcp(127.0.0.1:3306)/legacy?parseTime=true",
+		"scheme typo":      "mysql//root:" + pw + "@127.0.0.1:3306/legacy",
+		"key=value":        "host=127.0.0.1 user=postgres password=" + pw + " dbname=x",
+		"postgres refused": "postgres://postgres:" + pw + "@127.0.0.1:1/x?sslmode=disable&connect_timeout=2",
+		"mysql refused":    "mysql://root:" + pw + "@127.0.0.1:1/x",
+		"encoded at":       "postgres://postgres:" + pw + "%40x@127.0.0.1:1/x?sslmode=disable&connect_timeout=2",
+	}
+	for name, conn := range conns {
+		t.Run(name, func(t *testing.T) {
+			work := t.TempDir()
+			t.Setenv("REGFLYTT_TEST_SECRET_URL", conn)
+			for _, args := range [][]string{
+				{"run", "testdata/plans/demo.yaml", "--source", conn, "--target", "sqlite://" + filepath.Join(work, "r.db"), "--work", work},
+				{"run", "testdata/plans/demo.yaml", "--source", "env:REGFLYTT_TEST_SECRET_URL", "--target", conn, "--work", work},
+				{"map", "check", "testdata/plans/demo.yaml", "--source", conn},
+				{"map", "dry-run", "testdata/plans/demo.yaml", "--source", "env:REGFLYTT_TEST_SECRET_URL"},
+				{"schema", conn, "--to", "postgres"},
+			} {
+				code, out, errs := cli(t, args...)
+				if code == exitOK {
+					t.Errorf("%v: exit 0 with a connection that cannot work", args[:2])
+				}
+				if strings.Contains(out+errs, pw) {
+					t.Errorf("%v: the password reached the output:\n%s%s", args[:2], out, errs)
+				}
+				if errs == "" {
+					t.Errorf("%v: no message at all", args[:2])
+				}
+			}
+			if b, err := os.ReadFile(filepath.Join(work, "report.json")); err == nil && strings.Contains(string(b), pw) {
+				t.Errorf("report.json holds the password")
+			}
+		})
+	}
+}
+
+// A plan that writes a connection string that is not a URL into source.url
+// is refused by plan check, which names the place and not the string.
+func TestPlanCheckDoesNotEchoADSN(t *testing.T) {
+	dir := t.TempDir()
+	plan, err := os.ReadFile("../../testdata/plans/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(plan), "url: env:REGFLYTT_SOURCE", `url: "root:Hemlig9Losen@tcp(h:3306)/db"`, 1)
+	text = strings.ReplaceAll(text, "../", filepath.Join(wdRoot(t), "testdata")+"/")
+	path := filepath.Join(dir, "plan.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := cli(t, "plan", "check", path)
+	if code != exitUsage || !strings.Contains(errs, "P003") || strings.Contains(out+errs, "Hemlig9Losen") {
+		t.Fatalf("exit %d, output:\n%s%s", code, out, errs)
+	}
+}
+
+func wdRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
