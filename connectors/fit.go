@@ -248,7 +248,24 @@ func (t Type) fracDigits() int {
 }
 
 func wrongKind(t Type, v Value) error {
-	return fitErr(RuleWrongKind, "a %s value in a %v column", KindOf(v), t)
+	return fitErr(RuleWrongKind, "a %s value in a %v column%s", KindOf(v), t, wrongKindHint(t.Kind, KindOf(v)))
+}
+
+// wrongKindHint says why a value of another kind is refused where the
+// usual cause is a source that stores by affinity (SQLite) or as text,
+// and what a mapping can do about it.
+func wrongKindHint(col, val Kind) string {
+	switch {
+	case col == KindDecimal && val == KindFloat:
+		return ": a binary float is no exact decimal (the source stored a REAL whose shortest form does not fit its declared scale, or an expression computed a float); cast: decimal takes its shortest form"
+	case val == KindText && (col == KindDecimal || col == KindInt || col == KindFloat):
+		return ": the source stored text that is not a plain number; read it with decimal() or integer()"
+	case val == KindText && (col == KindDate || col == KindDateTime):
+		return ": the source stored text that is not an ISO date; read it with date() or datetime() and its layout"
+	case (val == KindInt || val == KindFloat) && (col == KindDate || col == KindDateTime):
+		return ": a number in a date column (Unix time, a Julian day or YYYYMMDD?) is not read as any date; say which in the mapping, e.g. date(x, \"YYYYMMDD\")"
+	}
+	return ""
 }
 
 func (t Type) fitInt(v Value) error {
