@@ -157,7 +157,7 @@ func (t Type) Fit(v Value) error {
 				return fitErr(RuleInvalidDate, "not a calendar date")
 			}
 		case InvalidDate:
-			return fitErr(RuleInvalidDate, "zero or invalid date")
+			return invalidDate(d)
 		default:
 			return wrongKind(t, v)
 		}
@@ -171,7 +171,7 @@ func (t Type) Fit(v Value) error {
 				return fitErr(RulePrecision, "needs more than %d fractional digits", t.fracDigits())
 			}
 		case InvalidDate:
-			return fitErr(RuleInvalidDate, "zero or invalid date")
+			return invalidDate(d)
 		default:
 			return wrongKind(t, v)
 		}
@@ -245,6 +245,36 @@ func (t Type) fracDigits() int {
 		return 9
 	}
 	return t.Precision
+}
+
+// invalidDate refuses a stored date no calendar holds, and says when it
+// is a partial date (1980-00-00, 2019-05-00: the year or month known),
+// which the mapping function partial_date keeps at its precision.
+func invalidDate(d InvalidDate) error {
+	if partialDateText(d.Raw) {
+		return fitErr(RuleInvalidDate, "a partial date (year or month known, the rest zero); partial_date() and partial_date_precision() keep it")
+	}
+	return fitErr(RuleInvalidDate, "zero or invalid date")
+}
+
+// partialDateText reports whether s is YYYY-MM-00 or YYYY-00-00 with a
+// real year and month, alone or at a zero time of day.
+func partialDateText(s string) bool {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	y, ok1 := digits(s[0:4])
+	m, ok2 := digits(s[5:7])
+	if !ok1 || !ok2 || y == 0 || m > 12 || s[8:10] != "00" {
+		return false
+	}
+	switch rest := s[10:]; {
+	case rest == "", rest == " 00:00:00", rest == "T00:00:00":
+		return true
+	case strings.HasPrefix(rest, " 00:00:00.") && strings.Trim(rest[10:], "0") == "":
+		return true
+	}
+	return false
 }
 
 func wrongKind(t Type, v Value) error {

@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -153,6 +154,30 @@ func TestParseTextRefusesYearZeroAndHour24(t *testing.T) {
 	} {
 		if v, err := ParseText(c.k, c.in); err != nil || v != c.want {
 			t.Errorf("ParseText(%v, %q) = %#v, %v; want %#v", c.k, c.in, v, err, c.want)
+		}
+	}
+}
+
+// A partial date is refused like any other impossible date, with a detail
+// that names the function that keeps it.
+func TestFitNamesPartialDates(t *testing.T) {
+	for _, c := range []struct {
+		raw     string
+		partial bool
+	}{
+		{"2019-05-00", true}, {"1980-00-00", true}, {"2019-05-00 00:00:00", true}, {"2019-05-00 00:00:00.000000", true},
+		{"0000-00-00", false}, {"0000-05-00", false}, {"2019-13-00", false}, {"1980-00-15", false},
+		{"2023-02-30", false}, {"2019-05-00 12:00:00", false}, {"2019-05", false},
+	} {
+		for _, typ := range []Type{{Kind: KindDate}, {Kind: KindDateTime, Precision: 6}} {
+			err := typ.Fit(InvalidDate{c.raw})
+			fe, ok := err.(*FitError)
+			if !ok || fe.Rule != RuleInvalidDate {
+				t.Fatalf("%s in %v: %v, want invalid_date", c.raw, typ, err)
+			}
+			if got := strings.Contains(fe.Detail, "partial_date()"); got != c.partial {
+				t.Errorf("%s in %v: detail %q, partial %v, want %v", c.raw, typ, fe.Detail, got, c.partial)
+			}
 		}
 	}
 }
