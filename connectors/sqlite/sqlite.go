@@ -339,8 +339,8 @@ func floatDecimal(t connectors.Type, f float64) (connectors.Decimal, bool) {
 // dateText widens the text forms SQLite's own date functions write and
 // read to the canonical ones, where that is exact: a DATE stored with a
 // midnight time ('2024-01-15 00:00:00', as tools that know one timestamp
-// type write it) is that date, and a DATETIME without seconds
-// ('2024-01-15 10:30') is at :00. Other text is left as it is.
+// type write it) is that date, and a DATETIME or TIME without seconds
+// ('2024-01-15 10:30', '10:30') is at :00. Other text is left as it is.
 func dateText(k connectors.Kind, s string) string {
 	switch k {
 	case connectors.KindDate:
@@ -353,6 +353,10 @@ func dateText(k connectors.Kind, s string) string {
 		}
 	case connectors.KindDateTime:
 		if len(s) == 16 && (s[10] == ' ' || s[10] == 'T') && s[13] == ':' {
+			return s + ":00"
+		}
+	case connectors.KindTime:
+		if len(s) == 5 && s[2] == ':' {
 			return s + ":00"
 		}
 	}

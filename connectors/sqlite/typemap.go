@@ -34,7 +34,7 @@ func TypeMap() []connectors.TypeMapping {
 		row("DATETIME(n), TIMESTAMP(n)", connectors.KindDateTime,
 			"a bare DATETIME or TIMESTAMP is datetime(6), since SQLite keeps no precision; 'YYYY-MM-DD HH:MM:SS[.f]' (or with T), 'YYYY-MM-DD HH:MM' (at :00) and 'YYYY-MM-DD' (midnight) read as a zone-less LocalDateTime, never shifted (the driver's own time parsing is bypassed); a zero date, year 0 or hour 24 as InvalidDate; text with a zone suffix ('…Z') reads as a string; integers (Unix time) as int64 and REALs (Julian days) as float64, refused unless the mapping reads them", "datetime"),
 		row("TIMESTAMPTZ(n) (written by regflytt for timestamptz)", connectors.KindTimestamp, "the UTC wall clock as text, read as time.Time in UTC", "timestamptz"),
-		row("TIME(n)", connectors.KindTime, "a bare TIME is time(6); [-]H+:MM:SS[.f] reads as Duration, beyond 24 hours and negative included (a target's time of day refuses those)", "time"),
+		row("TIME(n)", connectors.KindTime, "a bare TIME is time(6); [-]H+:MM:SS[.f] and HH:MM (at :00) read as Duration, beyond 24 hours and negative included (a target's time of day refuses those); an integer (seconds?) reads as int64 and other text as a string", "time"),
 		row("UUID", connectors.KindUUID, "the 36-character text reads as UUID; 16 bytes stored as a BLOB read as []byte", "uuid"),
 		row("JSON, JSON_TEXT", connectors.KindJSON, "the text byte for byte", "json"),
 	}

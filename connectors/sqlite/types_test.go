@@ -115,9 +115,10 @@ var sourceCases = []sourceCase{
 			want: vals(time.Date(2024, 6, 1, 12, 0, 0, 1000, time.UTC))},
 	}},
 	{"time", []legacyColumn{
-		{name: "tm", decl: "TIME", kind: connectors.KindTime, lits: []string{"'13:14:15.5'", "'838:59:59'", "'-00:00:01'", "'24:00:00'"},
+		{name: "tm", decl: "TIME", kind: connectors.KindTime, lits: []string{"'13:14:15.5'", "'838:59:59'", "'-00:00:01'", "'24:00:00'", "'10:30'", "'1:2'", "37800"},
 			want: vals(connectors.Duration(13*time.Hour+14*time.Minute+15*time.Second+500*time.Millisecond),
-				connectors.Duration(838*time.Hour+59*time.Minute+59*time.Second), connectors.Duration(-time.Second), connectors.Duration(24*time.Hour))},
+				connectors.Duration(838*time.Hour+59*time.Minute+59*time.Second), connectors.Duration(-time.Second), connectors.Duration(24*time.Hour),
+				connectors.Duration(10*time.Hour+30*time.Minute), "1:2", int64(37800))},
 	}},
 	{"uuid", []legacyColumn{
 		{name: "uu", decl: "UUID", kind: connectors.KindUUID, lits: []string{"'12345678-9ABC-def0-0102-030405060708'", "X'12345678123456781234567812345678'"},
