@@ -157,7 +157,7 @@ func (t Type) Fit(v Value) error {
 				return fitErr(RuleInvalidDate, "not a calendar date")
 			}
 		case InvalidDate:
-			return fitErr(RuleInvalidDate, "zero or invalid date")
+			return invalidDate(d)
 		default:
 			return wrongKind(t, v)
 		}
@@ -171,7 +171,7 @@ func (t Type) Fit(v Value) error {
 				return fitErr(RulePrecision, "needs more than %d fractional digits", t.fracDigits())
 			}
 		case InvalidDate:
-			return fitErr(RuleInvalidDate, "zero or invalid date")
+			return invalidDate(d)
 		default:
 			return wrongKind(t, v)
 		}
@@ -247,8 +247,55 @@ func (t Type) fracDigits() int {
 	return t.Precision
 }
 
+// invalidDate refuses a stored date no calendar holds, and says when it
+// is a partial date (1980-00-00, 2019-05-00: the year or month known),
+// which the mapping function partial_date keeps at its precision.
+func invalidDate(d InvalidDate) error {
+	if partialDateText(d.Raw) {
+		return fitErr(RuleInvalidDate, "a partial date (year or month known, the rest zero); partial_date() and partial_date_precision() keep it")
+	}
+	return fitErr(RuleInvalidDate, "zero or invalid date")
+}
+
+// partialDateText reports whether s is YYYY-MM-00 or YYYY-00-00 with a
+// real year and month, alone or at a zero time of day.
+func partialDateText(s string) bool {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	y, ok1 := digits(s[0:4])
+	m, ok2 := digits(s[5:7])
+	if !ok1 || !ok2 || y == 0 || m > 12 || s[8:10] != "00" {
+		return false
+	}
+	switch rest := s[10:]; {
+	case rest == "", rest == " 00:00:00", rest == "T00:00:00":
+		return true
+	case strings.HasPrefix(rest, " 00:00:00.") && strings.Trim(rest[10:], "0") == "":
+		return true
+	}
+	return false
+}
+
 func wrongKind(t Type, v Value) error {
-	return fitErr(RuleWrongKind, "a %s value in a %v column", KindOf(v), t)
+	return fitErr(RuleWrongKind, "a %s value in a %v column%s", KindOf(v), t, wrongKindHint(t.Kind, KindOf(v)))
+}
+
+// wrongKindHint says why a value of another kind is refused where the
+// usual cause is a source that stores by affinity (SQLite) or as text,
+// and what a mapping can do about it.
+func wrongKindHint(col, val Kind) string {
+	switch {
+	case col == KindDecimal && val == KindFloat:
+		return ": a binary float is no exact decimal (the source stored a REAL whose shortest form does not fit its declared scale, or an expression computed a float); cast: decimal takes its shortest form"
+	case val == KindText && (col == KindDecimal || col == KindInt || col == KindFloat):
+		return ": the source stored text that is not a plain number; read it with decimal() or integer()"
+	case val == KindText && (col == KindDate || col == KindDateTime):
+		return ": the source stored text that is not an ISO date; read it with date() or datetime() and its layout"
+	case (val == KindInt || val == KindFloat) && (col == KindDate || col == KindDateTime):
+		return ": a number in a date column (Unix time, a Julian day or YYYYMMDD?) is not read as any date; say which in the mapping, e.g. date(x, \"YYYYMMDD\")"
+	}
+	return ""
 }
 
 func (t Type) fitInt(v Value) error {

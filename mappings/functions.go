@@ -117,6 +117,7 @@ func Functions() []Function {
 		{Name: "coalesce", Signature: "coalesce(value...) value",
 			Doc:     "The first argument that is not NULL.",
 			Example: `coalesce(nil, "x")`, Result: "x", impl: fnCoalesce},
+		partialDateFunction, partialDatePrecisionFunction, // partialdate.go
 	}
 }
 

@@ -18,9 +18,16 @@
 // DECIMAL_TEXT(p,s) and JSON_TEXT because NUMERIC affinity would turn
 // "12.50" into the REAL 12.5. A legacy file may hold a value of another
 // storage class than its column declares (SQLite's type affinity allows
-// 'abc' in an INTEGER column); such a value is handed up as it is stored
-// (string, int64, float64 or []byte), and the mapping decides its outcome.
-// TypeMap lists every declared type with its edges.
+// 'abc' in an INTEGER column, and stores NUMERIC(10,2) prices as REALs).
+// Such a value is read as the declared type when that reading is exact
+// and unambiguous: the REAL 0.99 in a NUMERIC(10,2) column is the decimal
+// 0.99 (its shortest round-trip form, which no other two-decimal number
+// shares); an integer in a REAL column is that double; '2024-01-15
+// 00:00:00' in a DATE column is that date. Anything else is handed up as
+// it is stored (string, int64, float64 or []byte), and the mapping decides
+// its outcome: 0.995 in NUMERIC(10,2), or an integer in a DATE column
+// (Unix time? a Julian day? YYYYMMDD?) is refused unless a mapping reads
+// it. TypeMap lists every declared type with its edges.
 //
 // SQLite cannot hold -0.0 (a REAL -0.0 is stored as the integer 0) or
 // integers above 9223372036854775807: Dialect.CheckValue refuses them
@@ -31,6 +38,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -199,7 +207,7 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 		}
 		row := make([]connectors.Value, len(cols))
 		for i, c := range cols {
-			v, err := decode(c.Type.Kind, raw[i])
+			v, err := decode(c.Type, raw[i])
 			if err != nil {
 				return fmt.Errorf("column %s: %w", c.Name, err)
 			}
@@ -211,9 +219,13 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 }
 
 // decode turns what the driver stored into a canonical value for a column
-// of kind k. Values of another storage class than the column's are passed
-// up unchanged (see the package doc).
-func decode(k connectors.Kind, v any) (connectors.Value, error) {
+// of type t. SQLite stores a value by its affinity, not its declared type
+// (see the package doc and TypeMap): a value whose storage class differs
+// from the declaration is read as the declared type where that reading is
+// exact and unambiguous, and is otherwise passed up as stored, for the
+// mapping to archive (Fit names it wrong_kind) or to read explicitly.
+func decode(t connectors.Type, v any) (connectors.Value, error) {
+	k := t.Kind
 	switch x := v.(type) {
 	case nil:
 		return nil, nil
@@ -224,12 +236,25 @@ func decode(k connectors.Kind, v any) (connectors.Value, error) {
 				return x == 1, nil
 			}
 		case connectors.KindDecimal:
-			return connectors.Decimal(fmt.Sprint(x)), nil
+			return connectors.Decimal(strconv.FormatInt(x, 10)), nil
 		case connectors.KindFloat:
-			return float64(x), nil
+			// REAL affinity keeps integral values as integers on disk.
+			// Beyond ±2^53 a double would round: keep the integer.
+			if x >= -1<<53 && x <= 1<<53 {
+				return float64(x), nil
+			}
 		}
+		// An integer in a DATE or DATETIME column could be Unix seconds,
+		// milliseconds, a Julian day or YYYYMMDD: it is not read as any.
 		return x, nil
 	case float64:
+		if k == connectors.KindDecimal {
+			if d, ok := floatDecimal(t, x); ok {
+				return d, nil
+			}
+		}
+		// A REAL in a DATE or DATETIME column (a Julian day, or Unix time
+		// with a fraction) is passed up as it is, like an integer.
 		return x, nil
 	case []byte:
 		if k == connectors.KindText {
@@ -243,15 +268,99 @@ func decode(k connectors.Kind, v any) (connectors.Value, error) {
 			return x, nil
 		case connectors.KindBytes:
 			return []byte(x), nil
+		case connectors.KindFloat:
+			// REAL affinity has already turned every number SQLite reads
+			// into a REAL: text left here ('NaN', '0x1p3', '12,5') is not
+			// one, and Go's parser must not read it as one.
+			return x, nil
 		}
-		pv, err := connectors.ParseText(k, x)
+		pv, err := connectors.ParseText(k, dateText(k, x))
 		if err != nil {
 			// Affinity let text into a typed column: hand it up as text.
 			return x, nil
 		}
+		if bad, ok := pv.(connectors.InvalidDate); ok {
+			bad.Raw = x // the text as stored, for the archive
+			return bad, nil
+		}
 		return pv, nil
 	}
 	return nil, fmt.Errorf("driver returned %T", v)
+}
+
+// maxExactDigits is how many significant decimal digits every double
+// holds exactly (DBL_DIG): two decimals of at most 15 digits never round
+// to the same double.
+const maxExactDigits = 15
+
+// floatDecimal reads a REAL stored in a column declared NUMERIC or
+// DECIMAL(p,s) as the decimal it stands for. NUMERIC affinity stores
+// '0.99' (and the literal 0.99) as the REAL 0.99, which is not 0.99
+// exactly; its shortest round-trip form is. That form is the value only
+// when no other decimal of the column's scale could have become the same
+// REAL: it must have at most s decimals, and its integer digits plus s
+// must stay within 15, where the spacing of doubles is finer than 10^-s.
+// A bare NUMERIC has no declared scale; the value's own decimals count,
+// so its significant digits must stay within 15. Anything else (0.995 in
+// NUMERIC(10,2), 0.30000000000000004, 1e20 with two decimals) is not read
+// as a decimal: it is passed up as the float it is, and refused.
+func floatDecimal(t connectors.Type, f float64) (connectors.Decimal, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "", false
+	}
+	if f == 0 {
+		return "0", true // a decimal has no negative zero
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	intDigits, fracDigits, ok := connectors.DecimalDigits(connectors.Decimal(s))
+	if !ok {
+		return "", false
+	}
+	scale := t.Scale
+	if t.Precision == 0 {
+		scale = fracDigits
+	}
+	if fracDigits > scale {
+		return "", false
+	}
+	// The decimal exponent of the leading digit: the integer digits, or
+	// minus the zeros after the point (0.0012 gives -2).
+	lead := intDigits
+	if intDigits == 0 {
+		_, frac, _ := strings.Cut(s, ".")
+		lead = -(len(frac) - len(strings.TrimLeft(frac, "0")))
+	}
+	if lead+scale > maxExactDigits {
+		return "", false
+	}
+	return connectors.Decimal(s), true
+}
+
+// dateText widens the text forms SQLite's own date functions write and
+// read to the canonical ones, where that is exact: a DATE stored with a
+// midnight time ('2024-01-15 00:00:00', as tools that know one timestamp
+// type write it) is that date, and a DATETIME or TIME without seconds
+// ('2024-01-15 10:30', '10:30') is at :00. Other text is left as it is.
+func dateText(k connectors.Kind, s string) string {
+	switch k {
+	case connectors.KindDate:
+		if len(s) > 10 && (s[10] == ' ' || s[10] == 'T') {
+			clock := s[11:]
+			frac, hasFrac := strings.CutPrefix(clock, "00:00:00.")
+			if clock == "00:00" || clock == "00:00:00" || hasFrac && frac != "" && strings.Trim(frac, "0") == "" {
+				return s[:10]
+			}
+		}
+	case connectors.KindDateTime:
+		if len(s) == 16 && (s[10] == ' ' || s[10] == 'T') && s[13] == ':' {
+			return s + ":00"
+		}
+	case connectors.KindTime:
+		if len(s) == 5 && s[2] == ':' {
+			return s + ":00"
+		}
+	}
+	return s
 }
 
 // driverValue turns a canonical value into what the driver binds.

@@ -51,18 +51,28 @@ var sourceCases = []sourceCase{
 			want: vals(1.8446744073709552e19, int64(math.MaxInt64))},
 	}},
 	{"real", []legacyColumn{
-		{name: "r", decl: "REAL", kind: connectors.KindFloat, lits: []string{"-0.0", "0.1", "5e-324", "1.7976931348623157e308", "3"},
-			want: vals(0.0, 0.1, 5e-324, math.MaxFloat64, 3.0)},
+		{name: "r", decl: "REAL", kind: connectors.KindFloat, lits: []string{"-0.0", "0.1", "5e-324", "1.7976931348623157e308", "3", "'NaN'", "'0x1p3'", "'12,5'"},
+			want: vals(0.0, 0.1, 5e-324, math.MaxFloat64, 3.0, "NaN", "0x1p3", "12,5")},
 		{name: "dp", decl: "DOUBLE PRECISION", kind: connectors.KindFloat, lits: []string{"0.30000000000000004"}, want: vals(0.30000000000000004)},
 	}},
 	{"real32", []legacyColumn{
 		{name: "r32", decl: "REAL32", kind: connectors.KindFloat, lits: []string{"0.10000000149011612"}, want: vals(float64(float32(0.1)))},
 	}},
 	{"numeric", []legacyColumn{
-		{name: "nu", decl: "NUMERIC", kind: connectors.KindDecimal, lits: []string{"'12.50'", "12", "1e400", "'abc'"},
-			want: vals(12.5, connectors.Decimal("12"), math.Inf(1), "abc")},
-		{name: "d2", decl: "DECIMAL(10,2)", kind: connectors.KindDecimal, lits: []string{"0.1", "'7'"}, want: vals(0.1, connectors.Decimal("7"))},
-		{name: "mo", decl: "MONEY", kind: connectors.KindDecimal, lits: []string{"'12.50'"}, want: vals(12.5)},
+		// NUMERIC affinity stores '12.50' as the REAL 12.5: a REAL reads as
+		// its shortest decimal form when that is the only decimal of the
+		// column's scale the REAL can stand for, else as the float it is.
+		{name: "nu", decl: "NUMERIC", kind: connectors.KindDecimal,
+			lits: []string{"'12.50'", "12", "1e400", "'abc'", "0.30000000000000004", "1e-20", "123456789012345678", "1.5e300", "-0.5", "'12,50'"},
+			want: vals(connectors.Decimal("12.5"), connectors.Decimal("12"), math.Inf(1), "abc", 0.30000000000000004,
+				connectors.Decimal("0.00000000000000000001"), connectors.Decimal("123456789012345678"), 1.5e300, connectors.Decimal("-0.5"), "12,50")},
+		{name: "d2", decl: "DECIMAL(10,2)", kind: connectors.KindDecimal, lits: []string{"0.1", "'7'"}, want: vals(connectors.Decimal("0.1"), connectors.Decimal("7"))},
+		{name: "mo", decl: "MONEY", kind: connectors.KindDecimal, lits: []string{"'12.50'"}, want: vals(connectors.Decimal("12.5"))},
+		// Chinook's prices: NUMERIC(10,2) written with REAL literals.
+		{name: "price", decl: "NUMERIC(10,2)", kind: connectors.KindDecimal,
+			lits: []string{"0.99", "1.98", "13.86", "1.0", "-0.99", "0.995", "0.30000000000000004", "9999999999999.99", "10000000000000.01", "'0.99'", "'1,99'"},
+			want: vals(connectors.Decimal("0.99"), connectors.Decimal("1.98"), connectors.Decimal("13.86"), connectors.Decimal("1"), connectors.Decimal("-0.99"),
+				0.995, 0.30000000000000004, connectors.Decimal("9999999999999.99"), 10000000000000.01, connectors.Decimal("0.99"), "1,99")},
 	}},
 	{"decimal_text", []legacyColumn{
 		{name: "dt38", decl: "DECIMAL_TEXT(38,10)", kind: connectors.KindDecimal, lits: []string{"'12.5000000000'", "'-0.0000000001'"},
@@ -83,14 +93,20 @@ var sourceCases = []sourceCase{
 		{name: "bo", decl: "BOOLEAN", kind: connectors.KindBool, lits: []string{"1", "0", "2", "'true'", "'yes'"}, want: vals(true, false, int64(2), true, "yes")},
 	}},
 	{"date", []legacyColumn{
-		{name: "da", decl: "DATE", kind: connectors.KindDate, lits: []string{"'2024-02-29'", "'0000-00-00'", "'2024-05-00'", "2460000", "'yesterday'", "'0001-01-01'", "'9999-12-31'"},
-			want: vals(day(2024, 2, 29), connectors.InvalidDate{Raw: "0000-00-00"}, connectors.InvalidDate{Raw: "2024-05-00"}, int64(2460000), "yesterday", day(1, 1, 1), day(9999, 12, 31))},
+		{name: "da", decl: "DATE", kind: connectors.KindDate, lits: []string{"'2024-02-29'", "'0000-00-00'", "'2024-05-00'", "2460000", "'yesterday'", "'0001-01-01'", "'9999-12-31'",
+			"'2024-01-15 00:00:00'", "'2024-01-15T00:00'", "'2024-01-15 00:00:00.000'", "'2024-01-15 10:00:00'", "'2024-05-00 00:00:00'", "2460324.5", "20240115", "'0000-01-01'"},
+			want: vals(day(2024, 2, 29), connectors.InvalidDate{Raw: "0000-00-00"}, connectors.InvalidDate{Raw: "2024-05-00"}, int64(2460000), "yesterday", day(1, 1, 1), day(9999, 12, 31),
+				day(2024, 1, 15), day(2024, 1, 15), day(2024, 1, 15), "2024-01-15 10:00:00", connectors.InvalidDate{Raw: "2024-05-00 00:00:00"}, 2460324.5, int64(20240115),
+				connectors.InvalidDate{Raw: "0000-01-01"})},
 	}},
 	{"datetime", []legacyColumn{
 		{name: "dtm", decl: "DATETIME", kind: connectors.KindDateTime,
-			lits: []string{"'2024-03-31 02:30:00'", "'2023-10-29T02:30:00.123456'", "'2024-03-31 02:30:00Z'", "'0000-00-00 00:00:00'", "1711848600"},
+			lits: []string{"'2024-03-31 02:30:00'", "'2023-10-29T02:30:00.123456'", "'2024-03-31 02:30:00Z'", "'0000-00-00 00:00:00'", "1711848600",
+				"'2024-01-15 10:30'", "'2024-01-15'", "'2024-01-15 24:00:00'", "2460324.5", "'2024-01-15 01:02:03'"},
 			want: vals(connectors.LocalDateTime{Date: day(2024, 3, 31), Hour: 2, Minute: 30}, connectors.LocalDateTime{Date: day(2023, 10, 29), Hour: 2, Minute: 30, Nanosecond: 123456000},
-				"2024-03-31 02:30:00Z", connectors.InvalidDate{Raw: "0000-00-00 00:00:00"}, int64(1711848600))},
+				"2024-03-31 02:30:00Z", connectors.InvalidDate{Raw: "0000-00-00 00:00:00"}, int64(1711848600),
+				connectors.LocalDateTime{Date: day(2024, 1, 15), Hour: 10, Minute: 30}, connectors.LocalDateTime{Date: day(2024, 1, 15)},
+				connectors.InvalidDate{Raw: "2024-01-15 24:00:00"}, 2460324.5, connectors.LocalDateTime{Date: day(2024, 1, 15), Hour: 1, Minute: 2, Second: 3})},
 		{name: "tsp", decl: "TIMESTAMP", kind: connectors.KindDateTime, lits: []string{"'2024-02-29 23:59:59.999999'"},
 			want: vals(connectors.LocalDateTime{Date: day(2024, 2, 29), Hour: 23, Minute: 59, Second: 59, Nanosecond: 999999000})},
 	}},
@@ -99,9 +115,10 @@ var sourceCases = []sourceCase{
 			want: vals(time.Date(2024, 6, 1, 12, 0, 0, 1000, time.UTC))},
 	}},
 	{"time", []legacyColumn{
-		{name: "tm", decl: "TIME", kind: connectors.KindTime, lits: []string{"'13:14:15.5'", "'838:59:59'", "'-00:00:01'", "'24:00:00'"},
+		{name: "tm", decl: "TIME", kind: connectors.KindTime, lits: []string{"'13:14:15.5'", "'838:59:59'", "'-00:00:01'", "'24:00:00'", "'10:30'", "'1:2'", "37800"},
 			want: vals(connectors.Duration(13*time.Hour+14*time.Minute+15*time.Second+500*time.Millisecond),
-				connectors.Duration(838*time.Hour+59*time.Minute+59*time.Second), connectors.Duration(-time.Second), connectors.Duration(24*time.Hour))},
+				connectors.Duration(838*time.Hour+59*time.Minute+59*time.Second), connectors.Duration(-time.Second), connectors.Duration(24*time.Hour),
+				connectors.Duration(10*time.Hour+30*time.Minute), "1:2", int64(37800))},
 	}},
 	{"uuid", []legacyColumn{
 		{name: "uu", decl: "UUID", kind: connectors.KindUUID, lits: []string{"'12345678-9ABC-def0-0102-030405060708'", "X'12345678123456781234567812345678'"},

@@ -307,7 +307,8 @@ func daysIn(month, year int) int {
 // that "2024-05-00" is reported as invalid rather than as matching nothing.
 //
 // pre, when not nil, holds layouts already compiled (the defaults).
-func parse(s string, layouts []string, pre []compiled, dateOnly bool) (fields, error) {
+// partial judges by judgePartial, which lets a zero day or month through.
+func parse(s string, layouts []string, pre []compiled, dateOnly, partial bool) (fields, error) {
 	var (
 		got   fields
 		found bool
@@ -339,6 +340,9 @@ func parse(s string, layouts []string, pre []compiled, dateOnly bool) (fields, e
 			continue
 		}
 		zero, why := v.judge()
+		if partial {
+			zero, why = v.judgePartial()
+		}
 		if why == "" {
 			got, found = v, true
 			continue
@@ -377,7 +381,7 @@ func ParseDate(s string, layouts []string) (connectors.Date, error) {
 	if len(layouts) == 0 {
 		layouts, pre = defaultDateLayouts[:], defaultDate
 	}
-	v, err := parse(s, layouts, pre, true)
+	v, err := parse(s, layouts, pre, true, false)
 	if err != nil {
 		return connectors.Date{}, err
 	}
@@ -393,7 +397,7 @@ func ParseDateTime(s string, layouts []string) (connectors.LocalDateTime, error)
 	if len(layouts) == 0 {
 		layouts, pre = defaultDateTimeLayouts[:], defaultDateTime
 	}
-	v, err := parse(s, layouts, pre, false)
+	v, err := parse(s, layouts, pre, false, false)
 	if err != nil {
 		return connectors.LocalDateTime{}, err
 	}

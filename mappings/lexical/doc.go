@@ -67,7 +67,9 @@
 // "0000-00-00 00:00:00") or KindInvalidDate ("2024-05-00", "2023-02-30",
 // "2024-01-01 24:00:00"); a value with no layout's shape is KindNoLayout.
 // AsInvalidDate turns the first two into connectors.InvalidDate for the
-// archive. Listing both "DD/MM/YYYY" and "MM/DD/YYYY" is allowed but
+// archive. ParsePartialDate reads the same layouts but lets a zero day,
+// or a zero month and day, through: "2019-05-00" is May 2019, given as
+// its first day with PrecisionMonth. Listing both "DD/MM/YYYY" and "MM/DD/YYYY" is allowed but
 // reads "01/02/2024" by the first: the order is the mapping's decision.
 //
 // # Numbers

@@ -128,6 +128,7 @@ const (
 	reasonMonthRange     = "month above 12"
 	reasonDayZero        = "day is zero"
 	reasonDayRange       = "day does not exist in that month"
+	reasonDayNoMonth     = "a day without a month"
 	reasonHourRange      = "hour above 23"
 	reasonMinuteRange    = "minute above 59"
 	reasonSecondRange    = "second above 59"
@@ -157,7 +158,7 @@ var reasons = []string{
 	reasonEmpty, reasonNoDigits, reasonSigns, reasonSignPlace, reasonBothMarks,
 	reasonTwoMarks, reasonExponent, reasonNaNInf, reasonGrouping, reasonGroupingDot,
 	reasonMixedGroups, reasonSpace, reasonChar, reasonTooBig, reasonZeroDate,
-	reasonYearZero, reasonMonthZero, reasonMonthRange, reasonDayZero, reasonDayRange,
+	reasonYearZero, reasonMonthZero, reasonMonthRange, reasonDayZero, reasonDayRange, reasonDayNoMonth,
 	reasonHourRange, reasonMinuteRange, reasonSecondRange, reasonNoLayout,
 	reasonLayoutEmpty, reasonLayoutLong, reasonLayoutYY, reasonLayoutYear,
 	reasonLayoutMonth, reasonLayoutDay, reasonLayoutHour, reasonLayoutMinute,

@@ -148,6 +148,25 @@ func FuzzParseDate(f *testing.F) {
 			}
 		}
 
+		// A partial date is a real first day of its period, and a whole
+		// date whenever ParseDate reads one.
+		pd, p, perr := ParsePartialDate(s, layouts)
+		switch {
+		case perr != nil:
+			if CheckDateLayout(layout) != nil {
+				if KindOf(perr) != KindBadLayout {
+					t.Fatalf("bad date layout %q accepted by ParsePartialDate: %v", layout, perr)
+				}
+			} else {
+				checkPkgErr(t, perr, KindZeroDate, KindInvalidDate, KindNoLayout)
+			}
+		case !pd.Valid() || (p != PrecisionDay && pd.Day != 1) || (p == PrecisionYear && pd.Month != 1):
+			t.Fatalf("ParsePartialDate(%q, %q) = %v %s", s, layout, pd, p)
+		}
+		if dd, err := ParseDate(s, layouts); err == nil && (perr != nil || pd != dd || p != PrecisionDay) {
+			t.Fatalf("ParseDate(%q) = %v but ParsePartialDate = %v %s %v", s, dd, pd, p, perr)
+		}
+
 		// The defaults: whatever parses prints in ISO form, which parses back.
 		if d, err := ParseDate(s, nil); err == nil {
 			if d2, err := ParseDate(d.String(), nil); err != nil || d2 != d {
