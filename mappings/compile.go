@@ -10,6 +10,8 @@ import (
 type Program struct {
 	Tables []*TableProgram
 	env    *Env
+	// order is Tables with every parent before its children.
+	order []*TableProgram
 }
 
 // TableProgram applies one table mapping to rows of its source table.
@@ -41,6 +43,10 @@ type TableProgram struct {
 	// program's index in Merge.Members.
 	Merge  *MergeProgram
 	Member int
+	// Parent and Duplicates are the compiled parent link and duplicates
+	// rule, nil when the mapping declares none.
+	Parent     *ParentProgram
+	Duplicates *DuplicatesProgram
 
 	cols   []columnProgram
 	person *columnProgram
@@ -160,6 +166,7 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 			}
 		}
 	}
+	compileLinks(prog, files, &ds)
 	for _, t := range target.Tables {
 		if !targetUsed[t.Name] {
 			ds.warn(target.DeclaredAt(t.Name), "M012", "receiving table %s gets no rows from any mapping", t.Name)

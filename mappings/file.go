@@ -69,6 +69,11 @@ type TableMapping struct {
 	// Lookups name small reference tables expressions read with
 	// lookup(name, key, column).
 	Lookups []*LookupSpec
+	// Parent, when set, makes each record follow its parent record's
+	// outcome; Duplicates decides which of the records of one
+	// registration is migrated (see parent.go).
+	Parent     *ParentSpec
+	Duplicates *DuplicatesSpec
 }
 
 // LookupSpec declares a reference table read into memory, keyed by one
@@ -363,6 +368,8 @@ func parseBody(path string, f *Fields, tm *TableMapping, ds *Diagnostics) {
 	if pn := f.Node("person"); pn != nil {
 		tm.Person = parseColumn(path, &yaml.Node{Kind: yaml.ScalarNode, Value: "person", Line: pn.Line, Column: pn.Column}, pn, ds)
 	}
+	tm.Parent = parseParent(path, f, ds)
+	tm.Duplicates = parseDuplicates(path, f, ds)
 	f.Str("description")
 	keys, vals := f.Pairs("columns")
 	if f.Node("columns") == nil {

@@ -122,6 +122,7 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string) []DocBlock {
 	} else {
 		b.paras = append(b.paras, "A value that cannot be transformed archives the whole record.")
 	}
+	b.paras = append(b.paras, linkParas(tm)...)
 	if tm.Person != nil {
 		b.paras = append(b.paras, "Patients are identified for opt-out by "+sourceText(tm.Person)+"; records of a patient on the opt-out list are excluded.")
 	}
