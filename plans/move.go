@@ -29,6 +29,10 @@ type writer struct {
 	check connectors.ValueChecker
 	// keys holds the receiving primary keys given so far (dupkeys.go).
 	keys *receivingKeys
+	// links keeps parents' outcomes and duplicates' decisions (nil when
+	// the mappings declare none); dups are this table's decisions.
+	links *links
+	dups  *duplicates
 
 	out     [][]connectors.Value
 	pending int
@@ -61,6 +65,9 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	w.pending++
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)
+	}
+	if err := w.remember(t, row, keyIdx, o); err != nil {
+		return err
 	}
 	switch o.Kind {
 	case mappings.Migrated:
@@ -163,19 +170,9 @@ func (w *writer) table(t *connectors.Table) error {
 		}
 	}
 	tl := w.ledger.Table(t.Name, target)
-	var rows connectors.Rows
-	var err error
-	if w.tp != nil && w.tp.Select != "" {
-		q, ok := w.snap.(connectors.Querier)
-		if !ok {
-			return fmt.Errorf("this source's connector cannot read select: sources")
-		}
-		rows, err = q.ScanQuery(w.ctx, w.tp.Select, t.Columns, opts)
-	} else {
-		rows, err = w.snap.Scan(w.ctx, t, opts)
-	}
+	rows, err := w.openRows(t, opts)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", t.Name, err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -183,7 +180,9 @@ func (w *writer) table(t *connectors.Table) error {
 		var o mappings.Outcome
 		switch {
 		case w.tp != nil:
-			o = w.tp.Apply(row)
+			if o, err = w.follow(row, w.tp.Apply(row)); err != nil {
+				return err
+			}
 		case optOutList:
 			o = mappings.Outcome{Kind: mappings.Excluded, Reason: ReasonOptOutList}
 		default:
@@ -203,6 +202,38 @@ func (w *writer) table(t *connectors.Table) error {
 		return fmt.Errorf("read %s: %w", t.Name, err)
 	}
 	return w.flush()
+}
+
+// openRows reads a source table, or the select: standing for it.
+func (w *writer) openRows(t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	var rows connectors.Rows
+	var err error
+	if w.tp != nil && w.tp.Select != "" {
+		q, ok := w.snap.(connectors.Querier)
+		if !ok {
+			return nil, fmt.Errorf("this source's connector cannot read select: sources")
+		}
+		rows, err = q.ScanQuery(w.ctx, w.tp.Select, t.Columns, opts)
+	} else {
+		rows, err = w.snap.Scan(w.ctx, t, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	return rows, nil
+}
+
+// follow gives a record the outcome its declared parent and its
+// table's duplicates rule allow.
+func (w *writer) follow(row []connectors.Value, o mappings.Outcome) (mappings.Outcome, error) {
+	if w.links == nil {
+		return o, nil
+	}
+	o, err := w.followParent(row, o)
+	if err != nil || w.dups == nil {
+		return o, err
+	}
+	return w.dups.decide(w.ctx, row, o)
 }
 
 // entities moves a form store: the entities table and the values table,
@@ -259,6 +290,13 @@ func (w *writer) entities() error {
 			group = append(group, v)
 		}
 		eo := w.tp.ApplyEntity(entity, group)
+		// The parent first: a record its parent takes out of the
+		// target claims no receiving key.
+		if w.links != nil {
+			if eo, err = w.followParentEntity(entity, eo); err != nil {
+				return err
+			}
+		}
 		if err := w.claimEntity(&eo, entity, entKey); err != nil {
 			return err
 		}

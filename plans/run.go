@@ -263,15 +263,24 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 			defer sp.Close()
 		}
 	}
+	var lk *links
+	if needsLinks(s.prog) {
+		var err error
+		if lk, err = newLinks(ctx, s.prog); err != nil {
+			return err
+		}
+		defer lk.Close()
+	}
 	check, _ := sink.Dialect().(connectors.ValueChecker)
 	keys := newReceivingKeys()
 	newWriter := func(tp *mappings.TableProgram) *writer {
-		return &writer{r: r, ctx: ctx, snap: s.snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys}
+		return &writer{r: r, ctx: ctx, snap: s.snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys, links: lk}
 	}
 	consumed := readByPrograms(s.prog)
 	merges := map[*mappings.MergeProgram]bool{}
 	var mergeOrder []*mappings.MergeProgram
-	for _, tp := range s.prog.Tables {
+	// Parents first: a child's outcome follows its parent's.
+	for _, tp := range s.prog.InParentOrder() {
 		if tp.Merge != nil && !merges[tp.Merge] {
 			merges[tp.Merge] = true
 			mergeOrder = append(mergeOrder, tp.Merge)
@@ -281,7 +290,10 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 		if tp.EAV != nil {
 			err = w.entities()
 		} else {
-			err = w.table(tp.Source)
+			err = w.moveTable()
+		}
+		if err == nil {
+			err = lk.tableDone(ctx, tp)
 		}
 		if err != nil {
 			return err

@@ -1,0 +1,316 @@
+package plans
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+)
+
+// links keeps what declared parent links and duplicates rules need while
+// a run moves the tables: the outcome of every record of a parent table,
+// and the duplicates' candidates and decisions. It lives in a temporary
+// SQLite file, so memory stays flat however many records a table has;
+// the run reads a parent table whole before its children (the program
+// order), so a child looks up a finished table.
+type links struct {
+	dir string
+	db  *sql.DB
+	// parents maps a parent program to the store of its records' outcomes.
+	parents map[*mappings.TableProgram]*outcomeStore
+	n       int
+}
+
+// needsLinks says whether a program declares parents or duplicates.
+func needsLinks(prog *mappings.Program) bool {
+	for _, tp := range prog.Tables {
+		if tp.Parent != nil || tp.Duplicates != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func newLinks(ctx context.Context, prog *mappings.Program) (*links, error) {
+	dir, err := os.MkdirTemp("", "regflytt-links-")
+	if err != nil {
+		return nil, fmt.Errorf("parent links: %w", err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "links.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("parent links: %w", err)
+	}
+	// One connection: every statement runs on it in turn, so no reader
+	// ever blocks a writer (reads page with LIMIT instead of holding a
+	// cursor).
+	db.SetMaxOpenConns(1)
+	l := &links{dir: dir, db: db, parents: map[*mappings.TableProgram]*outcomeStore{}}
+	for _, pragma := range []string{"PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF"} {
+		if _, err := db.ExecContext(ctx, pragma); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("parent links: %w", err)
+		}
+	}
+	for _, tp := range prog.Tables {
+		if tp.Parent == nil || l.parents[tp.Parent.Table] != nil {
+			continue
+		}
+		st, err := l.newOutcomeStore(ctx, tp.Parent.Table)
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		l.parents[tp.Parent.Table] = st
+	}
+	return l, nil
+}
+
+// Close removes the temporary file.
+func (l *links) Close() error {
+	err := l.db.Close()
+	if rerr := os.RemoveAll(l.dir); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// create makes a scratch table and returns its name.
+func (l *links) create(ctx context.Context, prefix, columns string) (string, error) {
+	l.n++
+	name := fmt.Sprintf("%s_%d", prefix, l.n)
+	if _, err := l.db.ExecContext(ctx, "CREATE TABLE "+name+" ("+columns+") WITHOUT ROWID"); err != nil {
+		return "", fmt.Errorf("parent links: %w", err)
+	}
+	return name, nil
+}
+
+// inserter writes rows into a scratch table in transactions of
+// spillSize rows.
+type inserter struct {
+	db      *sql.DB
+	query   string
+	what    string
+	pending [][]any
+}
+
+func (in *inserter) add(ctx context.Context, row ...any) error {
+	in.pending = append(in.pending, row)
+	if len(in.pending) >= spillSize {
+		return in.flush(ctx)
+	}
+	return nil
+}
+
+func (in *inserter) flush(ctx context.Context) error {
+	if len(in.pending) == 0 {
+		return nil
+	}
+	tx, err := in.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in.what, err)
+	}
+	stmt, err := tx.PrepareContext(ctx, in.query)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("%s: %w", in.what, err)
+	}
+	for _, row := range in.pending {
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			stmt.Close()
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", in.what, err)
+		}
+	}
+	stmt.Close()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", in.what, err)
+	}
+	in.pending = in.pending[:0]
+	return nil
+}
+
+// outcomeStore holds the outcome of every record of one parent table,
+// keyed by the canonical encoding of its source key. Every record is
+// kept, migrated ones too, so that a child whose parent key matches no
+// record is told apart from one whose parent migrated.
+type outcomeStore struct {
+	l       *links
+	records *connectors.Table
+	table   string
+	in      *inserter
+	// last caches the latest lookup: children of one parent often come
+	// one after another.
+	lastKey   string
+	last      parentOutcome
+	lastFound bool
+	hasLast   bool
+}
+
+// parentOutcome is what a child needs of its parent's outcome.
+type parentOutcome struct {
+	kind   mappings.OutcomeKind
+	reason string
+}
+
+func (l *links) newOutcomeStore(ctx context.Context, parent *mappings.TableProgram) (*outcomeStore, error) {
+	name, err := l.create(ctx, "parent", "k BLOB PRIMARY KEY, kind INTEGER NOT NULL, reason TEXT NOT NULL")
+	if err != nil {
+		return nil, err
+	}
+	records := parent.RecordsTable()
+	return &outcomeStore{l: l, records: records, table: name,
+		in: &inserter{db: l.db, query: "INSERT INTO " + name + " (k, kind, reason) VALUES (?, ?, ?)", what: "outcomes of " + records.Name}}, nil
+}
+
+// remember keeps one parent record's final outcome.
+func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o mappings.Outcome) error {
+	k, err := connectors.AppendRow(nil, key)
+	if err != nil {
+		return fmt.Errorf("key of %s: %w", s.records.Name, err)
+	}
+	return s.explain(s.in.add(ctx, k, int64(o.Kind), o.Reason))
+}
+
+// explain says what a failed insert means: a key that is not unique.
+func (s *outcomeStore) explain(err error) error {
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return fmt.Errorf("%s has two records with the same key: its children cannot say which is their parent (declare the table's key with key: [...])", s.records.Name)
+	}
+	return err
+}
+
+// done is called when the parent table is read whole.
+func (s *outcomeStore) done(ctx context.Context) error {
+	return s.explain(s.in.flush(ctx))
+}
+
+// lookup gives the outcome of the parent record with the key, and false
+// when there is none.
+func (s *outcomeStore) lookup(ctx context.Context, key []connectors.Value) (parentOutcome, bool, error) {
+	k, err := connectors.AppendRow(nil, key)
+	if err != nil {
+		return parentOutcome{}, false, fmt.Errorf("parent key of %s: %w", s.records.Name, err)
+	}
+	if s.hasLast && s.lastKey == string(k) {
+		return s.last, s.lastFound, nil
+	}
+	var kind int64
+	var po parentOutcome
+	found := true
+	err = s.l.db.QueryRowContext(ctx, "SELECT kind, reason FROM "+s.table+" WHERE k = ?", k).Scan(&kind, &po.reason)
+	switch {
+	case err == sql.ErrNoRows:
+		found = false
+	case err != nil:
+		return parentOutcome{}, false, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
+	}
+	po.kind = mappings.OutcomeKind(kind)
+	s.lastKey, s.last, s.lastFound, s.hasLast = string(k), po, found, true
+	return po, found, nil
+}
+
+// followParent gives a record of a program with a parent link the
+// outcome its parent's allows: excluded with an excluded parent (its
+// data then goes nowhere, not even to the archive), archived with an
+// archived one, archived as an orphan when there is no parent. A record
+// already archived for a reason of its own keeps that reason.
+func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappings.Outcome, error) {
+	p := w.tp.Parent
+	if p == nil || o.Kind == mappings.Excluded {
+		return o, nil
+	}
+	key := pick(row, p.KeyIndex)
+	for _, v := range key {
+		if v == nil {
+			if o.Kind == mappings.Archived {
+				return o, nil
+			}
+			return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonOrphan,
+				Detail: fmt.Sprintf("its key to a record of %s (%s) is empty", p.Records.Name, strings.Join(p.Key, ", "))}, nil
+		}
+	}
+	po, found, err := w.links.parents[p.Table].lookup(w.ctx, key)
+	if err != nil {
+		return o, err
+	}
+	switch {
+	case !found:
+		if o.Kind == mappings.Archived {
+			return o, nil
+		}
+		return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonOrphan,
+			Detail: fmt.Sprintf("no record of %s has the key in %s", p.Records.Name, strings.Join(p.Key, ", "))}, nil
+	case po.kind == mappings.Excluded:
+		return mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}, nil
+	case po.kind == mappings.Archived && o.Kind == mappings.Migrated:
+		return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonParentArchived,
+			Detail: fmt.Sprintf("its parent record in %s is archived (%s)", p.Records.Name, po.reason)}, nil
+	}
+	return o, nil
+}
+
+// followParentEntity applies followParent to a form-store entity, and
+// its value rows follow the entity as ApplyEntity would have them.
+func (w *writer) followParentEntity(entity []connectors.Value, eo mappings.EntityOutcome) (mappings.EntityOutcome, error) {
+	o, err := w.followParent(entity, eo.Entity)
+	if err != nil || o.Kind == eo.Entity.Kind {
+		return eo, err
+	}
+	eo.Entity = o
+	for i, vo := range eo.Values {
+		switch {
+		case o.Kind == mappings.Excluded:
+			eo.Values[i] = mappings.Outcome{Kind: mappings.Excluded, Reason: o.Reason}
+		case vo.Kind == mappings.Migrated:
+			eo.Values[i] = mappings.Outcome{Kind: mappings.Archived, Reason: o.Reason, Detail: "its entity is archived: " + o.Detail}
+		}
+	}
+	return eo, nil
+}
+
+// remember keeps the final outcome of a record of a parent table: called
+// by record once nothing can change it any more.
+func (w *writer) remember(t *connectors.Table, row []connectors.Value, keyIdx []int, o mappings.Outcome) error {
+	if w.links == nil || w.tp == nil || t != w.tp.RecordsTable() {
+		return nil
+	}
+	st := w.links.parents[w.tp]
+	if st == nil {
+		return nil
+	}
+	return st.remember(w.ctx, pick(row, keyIdx), o)
+}
+
+// tableDone finishes what the links keep of a program's table.
+func (l *links) tableDone(ctx context.Context, tp *mappings.TableProgram) error {
+	if l == nil {
+		return nil
+	}
+	if st := l.parents[tp]; st != nil {
+		return st.done(ctx)
+	}
+	return nil
+}
+
+// archiveKey formats a record's key for an archive record's Detail:
+// column names and values. Keys are the source's record ids, which the
+// archive keeps with every record anyway (archive.Record.Key).
+func archiveKey(cols []string, key []connectors.Value) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		s, ok := connectors.FormatValue(key[i])
+		if !ok {
+			s = "NULL"
+		}
+		parts[i] = c + "=" + s
+	}
+	return strings.Join(parts, ", ")
+}
