@@ -146,6 +146,7 @@ type outcomeStore struct {
 	records *connectors.Table
 	table   string
 	in      *inserter
+	get     *sql.Stmt
 	// last caches the latest lookup: children of one parent often come
 	// one after another.
 	lastKey   string
@@ -205,7 +206,12 @@ func (s *outcomeStore) lookup(ctx context.Context, key []connectors.Value) (pare
 	var kind int64
 	var po parentOutcome
 	found := true
-	err = s.l.db.QueryRowContext(ctx, "SELECT kind, reason FROM "+s.table+" WHERE k = ?", k).Scan(&kind, &po.reason)
+	if s.get == nil {
+		if s.get, err = s.l.db.PrepareContext(ctx, "SELECT kind, reason FROM "+s.table+" WHERE k = ?"); err != nil {
+			return parentOutcome{}, false, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
+		}
+	}
+	err = s.get.QueryRowContext(ctx, k).Scan(&kind, &po.reason)
 	switch {
 	case err == sql.ErrNoRows:
 		found = false

@@ -265,3 +265,87 @@ func archiveRecords(t *testing.T, dir, table string) map[string]string {
 	}
 	return out
 }
+
+// A form store's entities follow their patient, and its value rows their
+// entity; a table whose parent is the form store's entity follows it.
+func TestRunParentsOfAFormStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("fodd")}},
+		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("patient_id")}},
+		{Name: "varde", PrimaryKey: []string{"varde_id"}, Columns: []connectors.Column{intCol("varde_id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
+		{Name: "bilaga", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("instans_id")}},
+	}, map[string][][]connectors.Value{
+		"patient": {
+			{int64(1), "19121212-1212", "1912-12-12"}, // opted out
+			{int64(2), "19460101-0301", "1946-01-01"},
+			{int64(4), "19711111-2228", "1971-02-30"}, // archived
+		},
+		"instans": {{int64(1), int64(1)}, {int64(2), int64(2)}, {int64(3), int64(4)}, {int64(4), int64(5)}},
+		"varde": {
+			{int64(1), int64(1), "vikt", "70"}, // patient opted out: excluded
+			{int64(2), int64(1), "gammal", "x"},
+			{int64(3), int64(2), "vikt", "71"}, // migrated
+			{int64(4), int64(3), "vikt", "72"}, // patient archived
+			{int64(5), int64(3), "gammal", "x"},
+			{int64(6), int64(4), "vikt", "73"}, // entity an orphan
+		},
+		"bilaga": {{int64(1), int64(1)}, {int64(2), int64(2)}, {int64(3), int64(3)}, {int64(4), int64(4)}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: patient
+    columns: [{name: patient_id, type: bigint}, {name: born, type: date}]
+  - name: registration
+    columns: [{name: registration_id, type: bigint}, {name: weight, type: integer}]
+  - name: attachment
+    columns: [{name: attachment_id, type: bigint}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: attachment
+    source: bilaga
+    parent: {table: instans, key: [instans_id]}
+    columns: {attachment_id: id}
+    drop: {instans_id: the form instance is the parent}
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    parent: {table: patient, key: [patient_id]}
+    columns: {registration_id: id, weight: {expr: integer(vikt)}}
+    drop: {gammal: retired, patient_id: the patient is the parent, varde_id: the value row's own number}
+  - target: patient
+    source: patient
+    person: personnr
+    columns: {patient_id: id, born: {expr: date(fodd)}}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "121212+1212\n")
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")
+	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	archived, excluded := ledgerOf(rep, false), ledgerOf(rep, true)
+	for table, want := range map[string]string{
+		"instans": summary(1, 2, 1, map[string]int64{"parent_archived": 1, "orphan": 1}),
+		"varde":   summary(1, 3, 2, map[string]int64{"parent_archived": 1, "variable_not_mapped": 1, "orphan": 1}),
+		"bilaga":  summary(1, 2, 1, map[string]int64{"parent_archived": 2}),
+	} {
+		if archived[table] != want {
+			t.Errorf("%s: %s, want %s", table, archived[table], want)
+		}
+	}
+	for table, want := range map[string]string{
+		"instans": summary(1, 2, 1, map[string]int64{"opt_out": 1}),
+		"varde":   summary(1, 3, 2, map[string]int64{"opt_out": 2}),
+		"bilaga":  summary(1, 2, 1, map[string]int64{"opt_out": 1}),
+	} {
+		if excluded[table] != want {
+			t.Errorf("%s excluded: %s, want %s", table, excluded[table], want)
+		}
+	}
+}
