@@ -215,49 +215,30 @@ type grouped struct {
 }
 
 // better says whether record a wins over record b of one registration.
+// An empty by value never wins, whether the earliest or the latest is
+// kept; equal by values go to the lower source key (latest: the higher).
 func better(d *mappings.DuplicatesProgram, a, b *dupCandidate) (bool, error) {
-	c, err := compareBy(a.by, b.by)
-	if err != nil {
-		return false, err
+	aEmpty, bEmpty := len(a.by) > 0 && a.by[0] == nil, len(b.by) > 0 && b.by[0] == nil
+	if aEmpty != bEmpty {
+		return bEmpty, nil
 	}
-	if c == 0 {
-		for i := range a.key {
-			x, ok := mappings.Compare(a.key[i], b.key[i])
-			if !ok {
-				return false, fmt.Errorf("source keys cannot be compared")
-			}
-			if x != 0 {
-				c = x
-				break
-			}
+	c := 0
+	if len(a.by) > 0 && !aEmpty {
+		var ok bool
+		if c, ok = mappings.Compare(a.by[0], b.by[0]); !ok {
+			return false, fmt.Errorf("by values cannot be compared")
+		}
+	}
+	for i := 0; c == 0 && i < len(a.key); i++ {
+		var ok bool
+		if c, ok = mappings.Compare(a.key[i], b.key[i]); !ok {
+			return false, fmt.Errorf("source keys cannot be compared")
 		}
 	}
 	if d.Latest {
 		c = -c
 	}
 	return c < 0, nil
-}
-
-// compareBy orders by values, a NULL after every value (it never wins,
-// whether the earliest or the latest is kept).
-func compareBy(a, b []connectors.Value) (int, error) {
-	if len(a) == 0 {
-		return 0, nil
-	}
-	x, y := a[0], b[0]
-	switch {
-	case x == nil && y == nil:
-		return 0, nil
-	case x == nil:
-		return 2, nil
-	case y == nil:
-		return -2, nil
-	}
-	c, ok := mappings.Compare(x, y)
-	if !ok {
-		return 0, fmt.Errorf("by values cannot be compared")
-	}
-	return c, nil
 }
 
 // decide is called for every record of the second read, in order: a

@@ -11,6 +11,8 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 )
 
@@ -40,7 +42,11 @@ const familyMapping = `tables:
 // mapping and the plan, and returns the plan's path and the source URL.
 func writeFamily(t *testing.T, dir, mapping string) (string, string) {
 	t.Helper()
-	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	return writeFamilyAt(t, dir, "sqlite://"+filepath.Join(dir, "legacy.db"), mapping)
+}
+
+func writeFamilyAt(t *testing.T, dir, srcURL, mapping string) (string, string) {
+	t.Helper()
 	writeTables(t, srcURL, []connectors.Table{
 		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("fodd")}},
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("patient_id"), textCol("datum"), textCol("reg")}},
@@ -100,10 +106,26 @@ tables:
 // Outcomes follow declared parents down a chain (form → visit →
 // patient), orphans are archived, duplicate registrations are archived
 // with the winner's key, and every source record is accounted for.
+// On PostgreSQL and MariaDB too, when their variables are set.
 func TestRunParentsAndDuplicates(t *testing.T) {
+	sources := map[string]func(t *testing.T, dir string) string{
+		"sqlite": func(t *testing.T, dir string) string { return "sqlite://" + filepath.Join(dir, "legacy.db") },
+	}
+	if os.Getenv("REGFLYTT_TEST_MYSQL") != "" {
+		sources["mysql"] = func(t *testing.T, _ string) string { return mytest.NewDatabase(t) }
+	}
+	if os.Getenv("REGFLYTT_TEST_PG") != "" {
+		sources["postgres"] = func(t *testing.T, _ string) string { return pgtest.NewDatabase(t) }
+	}
+	for name, newSource := range sources {
+		t.Run(name, func(t *testing.T) { testParentsAndDuplicates(t, newSource) })
+	}
+}
+
+func testParentsAndDuplicates(t *testing.T, newSource func(t *testing.T, dir string) string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	plan, srcURL := writeFamily(t, dir, familyMapping)
+	plan, srcURL := writeFamilyAt(t, dir, newSource(t, dir), familyMapping)
 	tgtURL := "sqlite://" + filepath.Join(dir, "t.db")
 	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir})
 	if err != nil {
