@@ -307,7 +307,7 @@ func parentOrder(tables []*TableProgram, ds *Diagnostics) []*TableProgram {
 func linkParas(tm *TableMapping) []string {
 	var out []string
 	if s := tm.Parent; s != nil {
-		out = append(out, fmt.Sprintf("Each record belongs to a record of %s (its %s holds that record's key). A record whose parent is excluded is excluded with it; one whose parent is archived is archived (parent_archived); one whose parent does not exist is archived (orphan).",
+		out = append(out, fmt.Sprintf("Each record belongs to a record of source table %s (its %s holds that record's key). A record whose parent is excluded is excluded with it; one whose parent is archived is archived (parent_archived); one whose parent does not exist is archived (orphan).",
 			s.Table.Value, strsText(s.Key)))
 	}
 	if s := tm.Duplicates; s != nil {

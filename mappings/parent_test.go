@@ -156,7 +156,7 @@ func TestDocumentParentAndDuplicates(t *testing.T) {
 		b.WriteString(strings.Join(blk.paras, "\n"))
 	}
 	for _, want := range []string{
-		"Each record belongs to a record of patient (its patient_id holds that record's key)",
+		"Each record belongs to a record of source table patient (its patient_id holds that record's key)",
 		"archived (parent_archived)",
 		"Records that agree on patient_id, visit_date are one registration: the earliest by visit_id (then the source key) is migrated",
 	} {
