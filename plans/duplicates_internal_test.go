@@ -1,11 +1,17 @@
 package plans
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // Which record of a registration is kept: by the by value, earliest or
@@ -44,3 +50,108 @@ func TestBetterDuplicate(t *testing.T) {
 		t.Error("values of different kinds compared without an error")
 	}
 }
+
+// The decisions of the first read are trusted in the second only if the
+// snapshot gives the same records in the same order: a source that does
+// not stops the run instead of archiving the wrong records.
+func TestDuplicatesSecondReadMustMatch(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	besok := connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "patient_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: true},
+	}}
+	db, err := all.OpenTarget(ctx, srcURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(ctx, []connectors.Table{besok}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1 and 2 are one registration, 3 and 4 another.
+	if _, err := tx.Write(ctx, &besok, [][]connectors.Value{{int64(1), int64(7)}, {int64(2), int64(7)}, {int64(3), int64(8)}, {int64(4), int64(8)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	files := map[string]string{
+		"schema.yaml": "platform: t\ntables:\n  - name: visit\n    columns: [{name: visit_id, type: bigint}, {name: patient_id, type: bigint}]\n",
+		"m.yaml":      "tables:\n  - target: visit\n    source: besok\n    duplicates: {same: [patient_id], keep: earliest}\n    columns: {visit_id: id, patient_id: patient_id}\n",
+		"plan.yaml":   "plan: 1\nregister: {id: test, name: Test}\nsystem: {current: a, chosen: b}\ncpua: {current: A, future: B}\nrco: {current: A, future: B}\ntarget: {schema: schema.yaml}\nmappings: [m.yaml]\narchive: {dir: archive}\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, ds := Load(filepath.Join(dir, "plan.yaml"))
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, reverse := range []bool{false, true} {
+		r, err := newRunner(p, Options{SourceURL: srcURL}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := r.open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.snap = &secondReadReversed{Snapshot: s.snap, reverse: reverse}
+		arc := &countingArchive{values: map[unmappedKey]map[string]int64{}}
+		ledger := verify.NewLedger()
+		err = r.move(ctx, s, &countingSink{written: map[string]int64{}}, arc, ledger)
+		s.Close()
+		switch {
+		case !reverse && err != nil:
+			t.Fatal(err)
+		case !reverse:
+			if tl := ledger.Table("besok", "visit"); tl.ArchivedBy[mappings.ReasonDuplicateRegistration] != 2 {
+				t.Errorf("same order: %+v", tl)
+			}
+		case err == nil || !strings.Contains(err.Error(), "did not give the records of the first in the same order"):
+			t.Errorf("a second read in another order: %v", err)
+		}
+	}
+}
+
+// secondReadReversed gives the rows of every second scan of a table in
+// reverse order.
+type secondReadReversed struct {
+	connectors.Snapshot
+	reverse bool
+	scans   int
+}
+
+func (s *secondReadReversed) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	rows, err := s.Snapshot.Scan(ctx, t, opts)
+	s.scans++
+	if err != nil || !s.reverse || s.scans != 2 {
+		return rows, err
+	}
+	defer rows.Close()
+	out := &sliceRows{cols: rows.Columns(), i: -1}
+	for rows.Next() {
+		out.rows = append([][]connectors.Value{copyRow(rows.Row())}, out.rows...)
+	}
+	return out, rows.Err()
+}
+
+type sliceRows struct {
+	cols []connectors.Column
+	rows [][]connectors.Value
+	i    int
+}
+
+func (r *sliceRows) Columns() []connectors.Column { return r.cols }
+func (r *sliceRows) Next() bool                   { r.i++; return r.i < len(r.rows) }
+func (r *sliceRows) Row() []connectors.Value      { return r.rows[r.i] }
+func (r *sliceRows) Err() error                   { return nil }
+func (r *sliceRows) Close() error                 { return nil }
