@@ -141,6 +141,7 @@ var Codes = map[string]string{
 	"M040": "a parent link names a table that is not mapped, or key columns that do not match the parent's key",
 	"M041": "parent links form a cycle",
 	"M042": "a duplicates rule names an unknown target column, or is not supported for this source",
+	"M043": "a source table has a foreign key to a mapped table but its mapping declares no parent",
 	"C001": "a code list's unmapped policy is malformed",
 	"C002": "a code or a code list is defined twice",
 	"C003": "a column names a code list that does not exist",

@@ -147,12 +147,28 @@ func compileLinks(prog *Program, files []*File, ds *Diagnostics) {
 	for _, tp := range prog.Tables {
 		if s := tp.Mapping.Parent; s != nil {
 			tp.Parent = compileParent(tp, s, bySource, mapped, ds)
+		} else {
+			undeclaredParents(tp, bySource, ds)
 		}
 		if s := tp.Mapping.Duplicates; s != nil {
 			tp.Duplicates = compileDuplicates(tp, s, ds)
 		}
 	}
 	prog.order = parentOrder(prog.Tables, ds)
+}
+
+// undeclaredParents warns of a foreign key the source declares to a
+// mapped table's records when the mapping declares no parent: the
+// database says the records belong together, the run would not.
+func undeclaredParents(tp *TableProgram, bySource map[string]*TableProgram, ds *Diagnostics) {
+	for _, fk := range tp.RecordsTable().ForeignKeys {
+		parent := bySource[fk.RefTable]
+		if parent == nil || parent == tp || parent.Merge != nil || strings.Join(fk.RefColumns, ",") != strings.Join(parent.RecordKey(), ",") {
+			continue
+		}
+		ds.warn(tp.Mapping.Source.Pos, "M043", "source table %s refers to %s (foreign key %s) but its mapping declares no parent: a record whose %s record is archived or excluded would still migrate (declare parent: {table: %s, key: [%s]})",
+			tp.RecordsTable().Name, fk.RefTable, strings.Join(fk.Columns, ", "), fk.RefTable, fk.RefTable, strings.Join(fk.Columns, ", "))
+	}
 }
 
 func compileParent(tp *TableProgram, s *ParentSpec, bySource map[string]*TableProgram, mapped map[string]bool, ds *Diagnostics) *ParentProgram {

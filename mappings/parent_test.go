@@ -13,7 +13,8 @@ import (
 func familyCatalogue() []connectors.Table {
 	return []connectors.Table{
 		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "integer", false), col("personnr", "varchar(13)", true)}},
-		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "integer", false), col("patient_id", "integer", true), col("patient_ref", "varchar(10)", true), col("datum", "varchar(10)", true)}},
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "integer", false), col("patient_id", "integer", true), col("patient_ref", "varchar(10)", true), col("datum", "varchar(10)", true)},
+			ForeignKeys: []connectors.ForeignKey{{Name: "fk_patient", Columns: []string{"patient_id"}, RefTable: "patient", RefColumns: []string{"id"}}}},
 		{Name: "formular", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "integer", false), col("besok_id", "integer", true)}},
 	}
 }
@@ -139,6 +140,28 @@ func TestParentAndDuplicatesDiagnostics(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A foreign key the source declares, to a mapped table, without a
+// parent: in the mapping is a warning that names the fix.
+func TestUndeclaredParentWarns(t *testing.T) {
+	_, ds := compileFamily(t, familyMapping("", "", ""))
+	var got []string
+	for _, d := range ds {
+		if d.Code == "M043" {
+			got = append(got, fmt.Sprintf("%d:%d %s", d.Pos.Line, d.Pos.Column, d.Message))
+		}
+	}
+	want := "6:13 source table besok refers to patient (foreign key patient_id) but its mapping declares no parent: a record whose patient record is archived or excluded would still migrate (declare parent: {table: patient, key: [patient_id]})"
+	if strings.Join(got, "|") != want {
+		t.Errorf("got %q", got)
+	}
+	_, ds = compileFamily(t, familyMapping("", "\n    parent: {table: patient, key: [patient_id]}", ""))
+	for _, d := range ds {
+		if d.Code == "M043" {
+			t.Errorf("warned with the parent declared: %v", d)
+		}
 	}
 }
 
