@@ -59,7 +59,7 @@ func (w *writer) rankDuplicates(t *connectors.Table) (*duplicates, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &inserter{db: w.links.db, query: "INSERT INTO " + cands + " (g, seq, by, k) VALUES (?, ?, ?, ?)", what: "duplicates of " + t.Name}
+	in := newInserter(w.links.db, cands, []string{"g", "seq", "by", "k"}, "duplicates of "+t.Name)
 	rows, err := w.openRows(t, connectors.ScanOptions{BatchSize: w.r.batch, Key: w.tp.Key})
 	if err != nil {
 		return nil, err
@@ -127,8 +127,8 @@ func (w *writer) decideDuplicates(t *connectors.Table, cands string) (*duplicate
 		return nil, err
 	}
 	what := "duplicates of " + t.Name
-	losers := &inserter{db: w.links.db, query: "INSERT INTO " + dp.losers + " (seq, g, k) VALUES (?, ?, ?)", what: what}
-	winners := &inserter{db: w.links.db, query: "INSERT INTO " + dp.winners + " (g, k) VALUES (?, ?)", what: what}
+	losers := newInserter(w.links.db, dp.losers, []string{"seq", "g", "k"}, what)
+	winners := newInserter(w.links.db, dp.winners, []string{"g", "k"}, what)
 	var group []byte
 	var best *dupCandidate
 	lost := false

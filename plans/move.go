@@ -220,7 +220,7 @@ func (w *writer) openRows(t *connectors.Table, opts connectors.ScanOptions) (con
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.Name, err)
 	}
-	return rows, nil
+	return w.prefetched(rows), nil
 }
 
 // follow gives a record the outcome its declared parent and its
@@ -257,6 +257,7 @@ func (w *writer) entities() error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", e.Entities.Name, err)
 	}
+	ents = w.prefetched(ents)
 	defer ents.Close()
 	vals, err := w.snap.Scan(w.ctx, e.Values, connectors.ScanOptions{BatchSize: r.batch, Key: e.ValuesKey})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
@@ -93,12 +94,23 @@ func (l *links) create(ctx context.Context, prefix, columns string) (string, err
 }
 
 // inserter writes rows into a scratch table in transactions of
-// spillSize rows.
+// spillSize rows, many rows per statement: one statement per row would
+// cost more than the rest of the run.
 type inserter struct {
-	db      *sql.DB
-	query   string
-	what    string
-	pending [][]any
+	db *sql.DB
+	// table and columns name where the rows go.
+	table, columns string
+	ncols          int
+	what           string
+	pending        [][]any
+}
+
+// insertRows is how many rows one INSERT statement carries (SQLite allows
+// 32766 parameters).
+const insertRows = 200
+
+func newInserter(db *sql.DB, table string, columns []string, what string) *inserter {
+	return &inserter{db: db, table: table, columns: strings.Join(columns, ", "), ncols: len(columns), what: what}
 }
 
 func (in *inserter) add(ctx context.Context, row ...any) error {
@@ -109,6 +121,12 @@ func (in *inserter) add(ctx context.Context, row ...any) error {
 	return nil
 }
 
+// statement is an INSERT of n rows.
+func (in *inserter) statement(n int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", in.ncols), ", ") + ")"
+	return "INSERT INTO " + in.table + " (" + in.columns + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
+}
+
 func (in *inserter) flush(ctx context.Context) error {
 	if len(in.pending) == 0 {
 		return nil
@@ -117,19 +135,36 @@ func (in *inserter) flush(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", in.what, err)
 	}
-	stmt, err := tx.PrepareContext(ctx, in.query)
-	if err != nil {
-		tx.Rollback()
-		return fmt.Errorf("%s: %w", in.what, err)
-	}
-	for _, row := range in.pending {
-		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			stmt.Close()
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, insertRows*in.ncols)
+	for rest := in.pending; len(rest) > 0; {
+		n := min(len(rest), insertRows)
+		args = args[:0]
+		for _, row := range rest[:n] {
+			args = append(args, row...)
+		}
+		if n == insertRows && full == nil {
+			if full, err = tx.PrepareContext(ctx, in.statement(n)); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("%s: %w", in.what, err)
+			}
+		}
+		if n == insertRows {
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, in.statement(n), args...)
+		}
+		if err != nil {
 			tx.Rollback()
 			return fmt.Errorf("%s: %w", in.what, err)
 		}
+		rest = rest[n:]
 	}
-	stmt.Close()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s: %w", in.what, err)
 	}
@@ -147,12 +182,14 @@ type outcomeStore struct {
 	table   string
 	in      *inserter
 	get     *sql.Stmt
-	// last caches the latest lookup: children of one parent often come
-	// one after another.
-	lastKey   string
-	last      parentOutcome
-	lastFound bool
-	hasLast   bool
+	// batch holds the outcomes of the parents of the child rows read
+	// ahead (see prefetchRows), found or not: one query for many rows.
+	batch map[string]batchOutcome
+}
+
+type batchOutcome struct {
+	parentOutcome
+	found bool
 }
 
 // parentOutcome is what a child needs of its parent's outcome.
@@ -168,7 +205,7 @@ func (l *links) newOutcomeStore(ctx context.Context, parent *mappings.TableProgr
 	}
 	records := parent.RecordsTable()
 	return &outcomeStore{l: l, records: records, table: name,
-		in: &inserter{db: l.db, query: "INSERT INTO " + name + " (k, kind, reason) VALUES (?, ?, ?)", what: "outcomes of " + records.Name}}, nil
+		in: newInserter(l.db, name, []string{"k", "kind", "reason"}, "outcomes of "+records.Name)}, nil
 }
 
 // remember keeps one parent record's final outcome.
@@ -200,8 +237,8 @@ func (s *outcomeStore) lookup(ctx context.Context, key []connectors.Value) (pare
 	if err != nil {
 		return parentOutcome{}, false, fmt.Errorf("parent key of %s: %w", s.records.Name, err)
 	}
-	if s.hasLast && s.lastKey == string(k) {
-		return s.last, s.lastFound, nil
+	if b, ok := s.batch[string(k)]; ok {
+		return b.parentOutcome, b.found, nil
 	}
 	var kind int64
 	var po parentOutcome
@@ -219,8 +256,116 @@ func (s *outcomeStore) lookup(ctx context.Context, key []connectors.Value) (pare
 		return parentOutcome{}, false, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
 	}
 	po.kind = mappings.OutcomeKind(kind)
-	s.lastKey, s.last, s.lastFound, s.hasLast = string(k), po, found, true
 	return po, found, nil
+}
+
+// prefetchKeys is how many keys one prefetch query asks for.
+const prefetchKeys = 500
+
+// prefetch looks up the outcomes of many parent keys in few queries and
+// keeps them until the next prefetch.
+func (s *outcomeStore) prefetch(ctx context.Context, keys [][]connectors.Value) error {
+	clear(s.batch)
+	if s.batch == nil {
+		s.batch = map[string]batchOutcome{}
+	}
+	var ask []any
+	ask1 := func() error {
+		if len(ask) == 0 {
+			return nil
+		}
+		q := "SELECT k, kind, reason FROM " + s.table + " WHERE k IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ask)), ", ") + ")"
+		rows, err := s.l.db.QueryContext(ctx, q, ask...)
+		if err != nil {
+			return fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k []byte
+			var kind int64
+			var b batchOutcome
+			if err := rows.Scan(&k, &kind, &b.reason); err != nil {
+				return fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
+			}
+			b.kind, b.found = mappings.OutcomeKind(kind), true
+			s.batch[string(k)] = b
+		}
+		ask = ask[:0]
+		return rows.Err()
+	}
+	for _, key := range keys {
+		k, err := connectors.AppendRow(nil, key)
+		if err != nil {
+			return fmt.Errorf("parent key of %s: %w", s.records.Name, err)
+		}
+		if _, seen := s.batch[string(k)]; seen {
+			continue
+		}
+		// Not found until the query says otherwise.
+		s.batch[string(k)] = batchOutcome{}
+		ask = append(ask, k)
+		if len(ask) == prefetchKeys {
+			if err := ask1(); err != nil {
+				return err
+			}
+		}
+	}
+	return ask1()
+}
+
+// prefetchRows reads a child table a batch of rows ahead and looks up
+// their parents together.
+type prefetchRows struct {
+	connectors.Rows
+	ctx   context.Context
+	store *outcomeStore
+	key   []int
+	buf   [][]connectors.Value
+	i     int
+	err   error
+}
+
+func (p *prefetchRows) Next() bool {
+	if p.i+1 < len(p.buf) {
+		p.i++
+		return true
+	}
+	p.buf, p.i = p.buf[:0], 0
+	for len(p.buf) < prefetchKeys && p.Rows.Next() {
+		p.buf = append(p.buf, copyRow(p.Rows.Row()))
+	}
+	if len(p.buf) == 0 {
+		return false
+	}
+	keys := make([][]connectors.Value, 0, len(p.buf))
+	for _, row := range p.buf {
+		key := pick(row, p.key)
+		if !slices.Contains(key, nil) {
+			keys = append(keys, key)
+		}
+	}
+	if p.err = p.store.prefetch(p.ctx, keys); p.err != nil {
+		return false
+	}
+	return true
+}
+
+func (p *prefetchRows) Row() []connectors.Value { return p.buf[p.i] }
+
+func (p *prefetchRows) Err() error {
+	if p.err != nil {
+		return p.err
+	}
+	return p.Rows.Err()
+}
+
+// prefetched wraps the rows of a program with a parent so that their
+// parents are looked up a batch at a time.
+func (w *writer) prefetched(rows connectors.Rows) connectors.Rows {
+	if w.links == nil || w.tp == nil || w.tp.Parent == nil {
+		return rows
+	}
+	return &prefetchRows{Rows: rows, ctx: w.ctx, store: w.links.parents[w.tp.Parent.Table], key: w.tp.Parent.KeyIndex, i: -1}
 }
 
 // followParent gives a record of a program with a parent link the
