@@ -40,6 +40,7 @@ func NamedSource(files []*File) ([]connectors.Table, map[string][]connectors.Col
 		}
 	})
 	eachTable(files, func(tm *TableMapping) {
+		defer n.parentKeys(tm)
 		cols := tm.Columns
 		if tm.Person != nil {
 			cols = append(append([]*ColumnMapping{}, cols...), tm.Person)
@@ -102,7 +103,7 @@ func NamedSource(files []*File) ([]connectors.Table, map[string][]connectors.Col
 // NamedSource is about the source database, which plan check cannot see.
 func SourceDiagnostic(d Diagnostic) bool {
 	switch d.Code {
-	case "M001", "M003", "M009":
+	case "M001", "M003", "M009", "M044":
 		return true
 	case "M010":
 		// "neither mapped nor dropped" is about columns only the source

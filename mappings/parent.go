@@ -195,7 +195,7 @@ func compileParent(tp *TableProgram, s *ParentSpec, bySource map[string]*TablePr
 		return nil // reported by parseParent
 	}
 	if len(s.Key) != len(pkey) {
-		ds.add(s.Pos, "M040", "parent %s has a key of %d column(s) (%s) but key: names %d", parent.RecordsTable().Name, len(pkey), strings.Join(pkey, ", "), len(s.Key))
+		ds.add(s.Pos, "M044", "parent %s has a key of %d column(s) (%s) but key: names %d", parent.RecordsTable().Name, len(pkey), strings.Join(pkey, ", "), len(s.Key))
 		return nil
 	}
 	p := &ParentProgram{Table: parent, Records: parent.RecordsTable()}
@@ -203,13 +203,13 @@ func compileParent(tp *TableProgram, s *ParentSpec, bySource map[string]*TablePr
 	for i, k := range s.Key {
 		col := records.Column(k.Value)
 		if col == nil {
-			ds.add(k.Pos, "M040", "parent key column %s is not in source table %s%s", k.Value, records.Name, suggest(k.Value, columnNames(records)))
+			ds.add(k.Pos, "M044", "parent key column %s is not in source table %s%s", k.Value, records.Name, suggest(k.Value, columnNames(records)))
 			ok = false
 			continue
 		}
 		pcol := p.Records.Column(pkey[i])
 		if pcol != nil && !sameKeyType(col.Type, pcol.Type) {
-			ds.add(k.Pos, "M040", "%s.%s is %v but the key it refers to, %s.%s, is %v: a parent key must have the parent's type", records.Name, k.Value, col.Type, p.Records.Name, pkey[i], pcol.Type)
+			ds.add(k.Pos, "M044", "%s.%s is %v but the key it refers to, %s.%s, is %v: a parent key must have the parent's type", records.Name, k.Value, col.Type, p.Records.Name, pkey[i], pcol.Type)
 			ok = false
 			continue
 		}
@@ -316,6 +316,22 @@ func parentOrder(tables []*TableProgram, ds *Diagnostics) []*TableProgram {
 		visit(tp, nil)
 	}
 	return order
+}
+
+// parentKeys names, in the source catalogue plan check compiles against
+// (NamedSource), the columns a mapping's parent link reads.
+func (n *namedSource) parentKeys(tm *TableMapping) {
+	if tm.Parent == nil {
+		return
+	}
+	records := tm.Source.Value
+	if tm.EAV != nil {
+		records = tm.EAV.Entities.Value
+	}
+	t := n.table(records)
+	for _, k := range tm.Parent.Key {
+		n.column(t, k.Value)
+	}
 }
 
 // linkParas says in words what a mapping's parent and duplicates rules

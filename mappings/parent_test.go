@@ -104,11 +104,11 @@ func TestParentAndDuplicatesDiagnostics(t *testing.T) {
 		{"parent not mapped", "", "\n    parent: {table: patients, key: [patient_id]}", "",
 			[]string{"9:21 M040"}},
 		{"too many key columns", "", "\n    parent: {table: patient, key: [patient_id, datum]}", "",
-			[]string{"9:13 M040"}},
+			[]string{"9:13 M044"}},
 		{"no such key column", "", "\n    parent: {table: patient, key: [patient]}", "",
-			[]string{"9:36 M040"}},
+			[]string{"9:36 M044"}},
 		{"key of another type", "", "\n    parent: {table: patient, key: [patient_ref]}", "",
-			[]string{"9:36 M040"}},
+			[]string{"9:36 M044"}},
 		{"no key", "", "\n    parent: {table: patient}", "",
 			[]string{"9:13 Y003"}},
 		{"typo in parent", "", "\n    parent: {table: patient, keys: [patient_id]}", "",
@@ -186,5 +186,51 @@ func TestDocumentParentAndDuplicates(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("document lacks %q", want)
 		}
+	}
+}
+
+// plan check compiles without a database, against the source the
+// mappings name: parent links are ordered and their cycles found there
+// too, and the key checks that need the source's key are left to map
+// check and run (M044 is a source diagnostic).
+func TestParentLinksWithoutDatabase(t *testing.T) {
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", familySchema))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	compileNamed := func(mapping string) (*Program, []string) {
+		f, ds := ParseFile(writeFile(t, dir, "m.yaml", mapping))
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		catalog, selects := NamedSource([]*File{f})
+		prog, cds := Compile([]*File{f}, catalog, schema, &Env{Selects: selects})
+		var got []string
+		for _, d := range cds {
+			if d.Severity == Error && !SourceDiagnostic(d) {
+				got = append(got, fmt.Sprintf("%d:%d %s", d.Pos.Line, d.Pos.Column, d.Code))
+			}
+		}
+		return prog, got
+	}
+	prog, errs := compileNamed(familyMapping("", "\n    parent: {table: patient, key: [patient_id]}", "\n    parent: {table: besok, key: besok_id}"))
+	if len(errs) > 0 {
+		t.Fatalf("errors without a database: %v", errs)
+	}
+	var order []string
+	for _, tp := range prog.InParentOrder() {
+		order = append(order, tp.Source.Name)
+	}
+	if got := strings.Join(order, " "); got != "patient besok formular" {
+		t.Errorf("order %q", got)
+	}
+	// Which columns make patient's key only the database knows.
+	if _, errs := compileNamed(familyMapping("", "\n    parent: {table: patient, key: [patient_id, datum]}", "")); len(errs) > 0 {
+		t.Errorf("a two-column parent key without a database: %v", errs)
+	}
+	_, errs = compileNamed(familyMapping("\n    parent: {table: besok, key: [id]}", "\n    parent: {table: patient, key: [patient_id]}", ""))
+	if got := strings.Join(errs, ","); got != "9:13 M041,14:13 M041" {
+		t.Errorf("a cycle without a database: %s", got)
 	}
 }

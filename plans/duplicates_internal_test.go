@@ -105,7 +105,7 @@ func TestDuplicatesSecondReadMustMatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.snap = &secondReadReversed{Snapshot: s.snap, reverse: reverse}
-		arc := &countingArchive{values: map[unmappedKey]map[string]int64{}}
+		arc := &countingArchive{values: map[unmappedKey]map[shownValue]int64{}}
 		ledger := verify.NewLedger()
 		err = r.move(ctx, s, &countingSink{written: map[string]int64{}}, arc, ledger)
 		s.Close()

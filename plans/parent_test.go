@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,15 +201,23 @@ func TestDryRunParentsAndDuplicates(t *testing.T) {
 	}
 }
 
-// A cycle of parent links stops the run before anything is read, at the
-// place it is written.
+// A cycle of parent links is found by plan check, without a database,
+// and stops a run before anything is read, at the place it is written.
 func TestRunParentCycle(t *testing.T) {
 	dir := t.TempDir()
 	mapping := strings.Replace(familyMapping, "    person: personnr\n", "    person: personnr\n    parent: {table: formular, key: [id]}\n", 1)
 	plan, srcURL := writeFamily(t, dir, mapping)
-	_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
-	if err == nil || !strings.Contains(err.Error(), "m.yaml:18:13: error M041: parent links form a cycle (formular → besok → patient → formular)") {
-		t.Fatalf("got %v", err)
+	const want = "m.yaml:18:13: error M041: parent links form a cycle (formular → besok → patient → formular)"
+	if _, ds := plans.Check(plan); !strings.Contains(fmt.Sprint(ds.Err()), want) {
+		t.Errorf("plan check: %v", ds)
+	}
+	p, ds := plans.Load(plan)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("run: %v", err)
 	}
 	if _, serr := os.Stat(filepath.Join(dir, "t.db")); serr == nil {
 		t.Errorf("the receiving database was created by a run that could not start")
