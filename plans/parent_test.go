@@ -380,3 +380,76 @@ tables:
 		}
 	}
 }
+
+// Sub-registers merged into one receiving table follow their patient
+// before they are merged: a record of an opted-out patient is excluded,
+// one of an archived patient archived, and the rest merge as before.
+func TestRunMergedSourcesFollowTheirParent(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	sub := []connectors.Column{intCol("id"), intCol("patient_id"), textCol("datum"), intCol("langd")}
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("fodd")}},
+		{Name: "delreg_a", PrimaryKey: []string{"id"}, Columns: sub},
+		{Name: "delreg_b", PrimaryKey: []string{"id"}, Columns: sub},
+	}, map[string][][]connectors.Value{
+		"patient": {
+			{int64(1), "19121212-1212", "1912-12-12"}, // opted out
+			{int64(2), "19460101-0301", "1946-01-01"},
+			{int64(4), "19711111-2228", "1971-02-30"}, // archived
+		},
+		"delreg_a": {{int64(1), int64(1), "2024-01-01", nil}, {int64(2), int64(2), "2024-01-02", nil}, {int64(3), int64(4), "2024-01-03", nil}},
+		"delreg_b": {{int64(1), int64(1), "2024-01-01", int64(170)}, {int64(2), int64(2), "2024-01-02", int64(180)}, {int64(3), int64(9), "2024-01-03", int64(190)}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: patient
+    columns: [{name: patient_id, type: bigint}, {name: born, type: date}]
+  - name: visit
+    columns: [{name: patient_id, type: bigint}, {name: visit_date, type: date}, {name: height_cm, type: smallint}]
+`)
+	member := `
+        parent: {table: patient, key: [patient_id]}
+        columns: {patient_id: patient_id, visit_date: {expr: date(datum)}, height_cm: langd}
+        drop: {id: the sub-register's own number}`
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [patient_id, visit_date]
+    sources:
+      - source: delreg_a
+        precedence: 1`+member+`
+      - source: delreg_b
+        precedence: 2`+member+`
+  - target: patient
+    source: patient
+    person: personnr
+    columns: {patient_id: id, born: {expr: date(fodd)}}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "121212+1212\n")
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")
+	tgtURL := "sqlite://" + filepath.Join(dir, "t.db")
+	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	archived, excluded := ledgerOf(rep, false), ledgerOf(rep, true)
+	for table, want := range map[string]string{
+		"delreg_a": summary(1, 1, 1, map[string]int64{"parent_archived": 1}),
+		"delreg_b": summary(1, 1, 1, map[string]int64{"orphan": 1}),
+	} {
+		if archived[table] != want {
+			t.Errorf("%s: %s, want %s", table, archived[table], want)
+		}
+	}
+	if excluded["delreg_a"] != summary(1, 1, 1, map[string]int64{"opt_out": 1}) || excluded["delreg_b"] != summary(1, 1, 1, map[string]int64{"opt_out": 1}) {
+		t.Errorf("excluded: %v", excluded)
+	}
+	// Patient 2's two records merged into one row.
+	if got := targetKeys(t, tgtURL, "visit"); got != "2" {
+		t.Errorf("receiving visit holds patients %s, want 2", got)
+	}
+}
