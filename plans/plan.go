@@ -71,6 +71,8 @@ type Plan struct {
 	// demanded erasure, like the opt-out list; their records are excluded
 	// with reason erasure.
 	ErasureTable, ErasureColumn, ErasureFile mappings.Str
+	// ErasureUnmatched acknowledges erasure entries that match no source
+	// person, like OptOutUnmatched.
 	ErasureUnmatched Acknowledgement
 }
 
