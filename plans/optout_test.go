@@ -208,3 +208,14 @@ func TestPlanAcknowledgementNeedsCount(t *testing.T) {
 		}
 	}
 }
+
+// A mapping that matches persons in the opt-out table itself would match
+// every entry with itself: no entry could ever be reported unmatched.
+func TestRunRefusesPersonOnListTable(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := writeOptOutRegistry(t, dir)
+	_, err := runOptOutPlan(t, dir, srcURL, "optout: {table: besok, column: personnr}\n")
+	if err == nil || !strings.Contains(err.Error(), "source table besok is an opt-out or erasure list") {
+		t.Fatalf("got %v", err)
+	}
+}

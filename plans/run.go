@@ -171,6 +171,10 @@ func (r *runner) open(ctx context.Context) (*session, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := r.checkListTables(prog); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.prog, s.env = prog, env
 	return s, nil
 }
@@ -254,9 +258,6 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 // move gives every source record its outcome: programs first (merged
 // ones through the spill), then the tables no mapping reads.
 func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archiver, ledger *verify.Ledger) error {
-	if err := r.checkListTables(s.prog); err != nil {
-		return err
-	}
 	defer func() { ledger.Lists = r.listLedgers(s.env) }()
 	var sp *spill
 	for _, tp := range s.prog.Tables {
