@@ -172,6 +172,15 @@ erasure: {file: erasure.txt}
 	if tl.Warnings["pnr_century_resolved"] != 1 || tl.Warnings["exclusion_century_ambiguous"] != 1 {
 		t.Fatalf("warnings %v, want one pnr_century_resolved (visit 3) and one exclusion_century_ambiguous (visit 1)", tl.Warnings)
 	}
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"warning pnr_century_resolved 1", "opt-out list: 2 entries, 1 matched, 1 unmatched, 1 acknowledged, ok"} {
+		if !strings.Contains(text.String(), want) {
+			t.Fatalf("summary lacks %q:\n%s", want, text.String())
+		}
+	}
 	patients := targetColumn(t, tgtURL, "visit", 1)
 	p1920 := pseudonymOf(t, "192003011232")
 	if strings.Join(patients, ",") != p1920+","+p1920 {
@@ -217,5 +226,33 @@ func TestRunRefusesPersonOnListTable(t *testing.T) {
 	_, err := runOptOutPlan(t, dir, srcURL, "optout: {table: besok, column: personnr}\n")
 	if err == nil || !strings.Contains(err.Error(), "source table besok is an opt-out or erasure list") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A dry run shows what the run would check: the unmatched entry by its
+// place, and the warnings per table.
+func TestDryRunShowsListsAndWarnings(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := writeOptOutRegistry(t, dir)
+	plan := writePlan(t, dir, `run: {reference_date: 2026-01-01}
+pseudonymisation: {key_env: REGFLYTT_TEST_OPTOUT_KEY}
+optout: {file: optout.txt}
+`)
+	rep, err := plans.DryRun(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := rep.WriteText(&text, 10); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"warning exclusion_century_ambiguous: 1", "warning pnr_century_resolved: 1",
+		"opt-out list: 2 entries, 1 matched, 1 unmatched, 0 acknowledged",
+		"problem (the run would fail): opt-out list: 1 of 2 entries match no person in the source (file optout.txt line 3)",
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Fatalf("dry run text lacks %q:\n%s", want, text.String())
+		}
 	}
 }
