@@ -72,13 +72,19 @@ func NewPersonList(reason, source string) *PersonList {
 // exclude, and guessing could bring an opted-out patient into the new
 // registry.
 func (l *PersonList) Add(s string, ref time.Time, place string) error {
-	n, notes, err := pnr.ParseNotes(s, ref)
+	k, written, err := pnr.ParseKey(s)
+	if err != nil {
+		return fmt.Errorf("%s, %s: %w", l.Source, place, err)
+	}
+	// The century the reference date reads tells a plain match from an
+	// ambiguous one; a number that has none (a birth after it) is refused.
+	n, err := pnr.Parse(s, ref)
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", l.Source, place, err)
 	}
 	i := int32(len(l.entries))
-	l.entries = append(l.entries, listEntry{n: n, written: !notes.Has(pnr.NoteCentury), place: place})
-	l.byKey[n.Key()] = append(l.byKey[n.Key()], i)
+	l.entries = append(l.entries, listEntry{n: n, written: written, place: place})
+	l.byKey[k] = append(l.byKey[k], i)
 	l.matched = append(l.matched, atomic.Bool{})
 	return nil
 }
