@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -206,6 +207,9 @@ func (d *DryRunReport) WriteText(w io.Writer, top int) error {
 	}
 	for _, l := range d.Lists {
 		fmt.Fprintf(w, "%s list: %d entries, %d matched, %d unmatched, %d acknowledged\n", l.List, l.Entries, l.Matched, l.Unmatched, l.Acknowledged)
+		if len(l.NotMatchedIn) > 0 {
+			fmt.Fprintf(w, "  not matched against it (no person: in their mapping): %s\n", strings.Join(l.NotMatchedIn, ", "))
+		}
 	}
 	for _, p := range d.Problems {
 		fmt.Fprintf(w, "problem (the run would fail): %s\n", p)

@@ -275,9 +275,15 @@ func (r *runner) checkListTables(prog *mappings.Program) error {
 
 // listLedgers accounts for the exclusion lists once every record has had
 // its outcome: which entries matched no person, and what the plan
-// acknowledges.
-func (r *runner) listLedgers(env *mappings.Env) []verify.ListLedger {
+// acknowledges, and which mapped tables were not matched against them.
+func (r *runner) listLedgers(env *mappings.Env, prog *mappings.Program) []verify.ListLedger {
 	var out []verify.ListLedger
+	var notMatched []string
+	for _, tp := range prog.Tables {
+		if tp.Mapping.Person == nil {
+			notMatched = append(notMatched, tp.Source.Name)
+		}
+	}
 	for _, spec := range r.plan.exclusionLists() {
 		if env == nil || *spec.env(env) == nil {
 			continue
@@ -285,7 +291,7 @@ func (r *runner) listLedgers(env *mappings.Env) []verify.ListLedger {
 		list := *spec.env(env)
 		un := list.Unmatched()
 		l := verify.ListLedger{List: spec.name, Entries: int64(list.Len()), Unmatched: int64(len(un)), UnmatchedAt: un,
-			Acknowledged: spec.ack.Count, AcknowledgedReason: spec.ack.Reason.Value}
+			Acknowledged: spec.ack.Count, AcknowledgedReason: spec.ack.Reason.Value, NotMatchedIn: notMatched}
 		l.Matched = l.Entries - l.Unmatched
 		if spec.ack.Pos.Line != 0 {
 			l.AcknowledgedAt = spec.ack.Pos.String()

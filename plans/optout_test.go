@@ -28,7 +28,8 @@ func writeOptOutRegistry(t *testing.T, dir string) string {
 	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
 	writeTables(t, srcURL, []connectors.Table{
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum")}},
-	}, map[string][][]connectors.Value{"besok": {
+		{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("namn")}},
+	}, map[string][][]connectors.Value{"vardenhet": {{int64(1), "Kirurgen"}}, "besok": {
 		// Opted out as 161202-1814: read against 2026 that is 2016,
 		// while the table writes 1916.
 		{int64(1), "191612021814", "2010-05-01"},
@@ -48,8 +49,16 @@ tables:
       - {name: visit_id, type: bigint}
       - {name: patient, type: varchar(32)}
       - {name: visit_date, type: date}
+  - name: unit
+    primary_key: [unit_id]
+    columns:
+      - {name: unit_id, type: bigint}
+      - {name: name, type: text}
 `)
 	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: unit
+    source: vardenhet
+    columns: {unit_id: id, name: namn}
   - target: visit
     source: besok
     person: personnr
@@ -168,7 +177,12 @@ erasure: {file: erasure.txt}
 	if want := summary(2, 0, 3, map[string]int64{"opt_out": 2, "erasure": 1}); got != want {
 		t.Fatalf("ledger %s, want %s", got, want)
 	}
-	tl := rep.Tables[0]
+	var tl verify.TableCheck
+	for _, tc := range rep.Tables {
+		if tc.Source == "besok" {
+			tl = tc
+		}
+	}
 	if tl.Warnings["pnr_century_resolved"] != 1 || tl.Warnings["exclusion_century_ambiguous"] != 1 {
 		t.Fatalf("warnings %v, want one pnr_century_resolved (visit 3) and one exclusion_century_ambiguous (visit 1)", tl.Warnings)
 	}
@@ -250,6 +264,7 @@ optout: {file: optout.txt}
 		"warning exclusion_century_ambiguous: 1", "warning pnr_century_resolved: 1",
 		"opt-out list: 2 entries, 1 matched, 1 unmatched, 0 acknowledged",
 		"problem (the run would fail): opt-out list: 1 of 2 entries match no person in the source (file optout.txt line 3)",
+		"not matched against it (no person: in their mapping): vardenhet",
 	} {
 		if !strings.Contains(text.String(), want) {
 			t.Fatalf("dry run text lacks %q:\n%s", want, text.String())

@@ -54,6 +54,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "archive %s: %d records, manifest %s\n", r.Archive.Dir, r.Archive.Records, okText(r.Archive.Manifest))
 	for _, l := range r.Lists {
 		fmt.Fprintf(w, "%s list: %d entries, %d matched, %d unmatched, %d acknowledged, %s\n", l.List, l.Entries, l.Matched, l.Unmatched, l.Acknowledged, okText(l.OK))
+		if len(l.NotMatchedIn) > 0 {
+			fmt.Fprintf(w, "  not matched against it (no person: in their mapping): %s\n", strings.Join(l.NotMatchedIn, ", "))
+		}
 	}
 	fmt.Fprintf(w, "time %.2fs, %.0f rows/s\n", r.Seconds, r.RowsPerSecond)
 	for _, p := range r.Problems {

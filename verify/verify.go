@@ -56,6 +56,10 @@ type ListLedger struct {
 	Acknowledged       int64  `json:"acknowledged,omitempty"`
 	AcknowledgedReason string `json:"acknowledged_reason,omitempty"`
 	AcknowledgedAt     string `json:"acknowledged_at,omitempty"`
+	// NotMatchedIn names the mapped source tables whose mapping names no
+	// person: their records migrate without being matched against the
+	// list, which is right only for tables that hold no patient data.
+	NotMatchedIn []string `json:"not_matched_in,omitempty"`
 }
 
 // TableLedger accounts for one source table.
