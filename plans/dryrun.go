@@ -208,7 +208,7 @@ func (d *DryRunReport) WriteText(w io.Writer, top int) error {
 	for _, l := range d.Lists {
 		fmt.Fprintf(w, "%s list: %d entries, %d matched, %d unmatched, %d acknowledged\n", l.List, l.Entries, l.Matched, l.Unmatched, l.Acknowledged)
 		if len(l.NotMatchedIn) > 0 {
-			fmt.Fprintf(w, "  not matched against it (no person: in their mapping): %s\n", strings.Join(l.NotMatchedIn, ", "))
+			fmt.Fprintf(w, "  tables not matched against it: %s\n", strings.Join(l.NotMatchedIn, ", "))
 		}
 	}
 	for _, p := range d.Problems {

@@ -275,13 +275,26 @@ func (r *runner) checkListTables(prog *mappings.Program) error {
 
 // listLedgers accounts for the exclusion lists once every record has had
 // its outcome: which entries matched no person, and what the plan
-// acknowledges, and which mapped tables were not matched against them.
-func (r *runner) listLedgers(env *mappings.Env, prog *mappings.Program) []verify.ListLedger {
+// acknowledges, and which source tables were not matched against them.
+func (r *runner) listLedgers(s *session) []verify.ListLedger {
+	env := s.env
 	var out []verify.ListLedger
 	var notMatched []string
-	for _, tp := range prog.Tables {
+	read := map[string]bool{}
+	for _, tp := range s.prog.Tables {
+		read[tp.Source.Name] = true
+		if tp.EAV != nil {
+			read[tp.EAV.Entities.Name], read[tp.EAV.Values.Name] = true, true
+		}
 		if tp.Mapping.Person == nil {
 			notMatched = append(notMatched, tp.Source.Name)
+		}
+	}
+	// A table no mapping reads goes to the archive whole, unmatched: an
+	// opted-out patient's rows in it would be kept there.
+	for _, t := range s.catalog {
+		if !read[t.Name] && r.plan.listTableReason(t.Name) == "" {
+			notMatched = append(notMatched, t.Name+" (archived whole)")
 		}
 	}
 	for _, spec := range r.plan.exclusionLists() {

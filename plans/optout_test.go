@@ -29,7 +29,8 @@ func writeOptOutRegistry(t *testing.T, dir string) string {
 	writeTables(t, srcURL, []connectors.Table{
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum")}},
 		{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("namn")}},
-	}, map[string][][]connectors.Value{"vardenhet": {{int64(1), "Kirurgen"}}, "besok": {
+		{Name: "anteckning", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("text")}},
+	}, map[string][][]connectors.Value{"vardenhet": {{int64(1), "Kirurgen"}}, "anteckning": {{int64(1), "no mapping reads this"}}, "besok": {
 		// Opted out as 161202-1814: read against 2026 that is 2016,
 		// while the table writes 1916.
 		{int64(1), "191612021814", "2010-05-01"},
@@ -264,7 +265,7 @@ optout: {file: optout.txt}
 		"warning exclusion_century_ambiguous: 1", "warning pnr_century_resolved: 1",
 		"opt-out list: 2 entries, 1 matched, 1 unmatched, 0 acknowledged",
 		"problem (the run would fail): opt-out list: 1 of 2 entries match no person in the source (file optout.txt line 3)",
-		"not matched against it (no person: in their mapping): vardenhet",
+		"tables not matched against it: vardenhet, anteckning (archived whole)",
 	} {
 		if !strings.Contains(text.String(), want) {
 			t.Fatalf("dry run text lacks %q:\n%s", want, text.String())

@@ -258,7 +258,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 // move gives every source record its outcome: programs first (merged
 // ones through the spill), then the tables no mapping reads.
 func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archiver, ledger *verify.Ledger) error {
-	defer func() { ledger.Lists = r.listLedgers(s.env, s.prog) }()
+	defer func() { ledger.Lists = r.listLedgers(s) }()
 	var sp *spill
 	for _, tp := range s.prog.Tables {
 		if tp.Merge != nil && sp == nil {

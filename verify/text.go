@@ -55,7 +55,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, l := range r.Lists {
 		fmt.Fprintf(w, "%s list: %d entries, %d matched, %d unmatched, %d acknowledged, %s\n", l.List, l.Entries, l.Matched, l.Unmatched, l.Acknowledged, okText(l.OK))
 		if len(l.NotMatchedIn) > 0 {
-			fmt.Fprintf(w, "  not matched against it (no person: in their mapping): %s\n", strings.Join(l.NotMatchedIn, ", "))
+			fmt.Fprintf(w, "  tables not matched against it: %s\n", strings.Join(l.NotMatchedIn, ", "))
 		}
 	}
 	fmt.Fprintf(w, "time %.2fs, %.0f rows/s\n", r.Seconds, r.RowsPerSecond)

@@ -56,9 +56,10 @@ type ListLedger struct {
 	Acknowledged       int64  `json:"acknowledged,omitempty"`
 	AcknowledgedReason string `json:"acknowledged_reason,omitempty"`
 	AcknowledgedAt     string `json:"acknowledged_at,omitempty"`
-	// NotMatchedIn names the mapped source tables whose mapping names no
-	// person: their records migrate without being matched against the
-	// list, which is right only for tables that hold no patient data.
+	// NotMatchedIn names the source tables whose records were not matched
+	// against the list: mapped without a person:, or read by no mapping
+	// and archived whole ("x (archived whole)"). That is right only for
+	// tables that hold no patient data.
 	NotMatchedIn []string `json:"not_matched_in,omitempty"`
 }
 
