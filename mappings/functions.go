@@ -118,7 +118,7 @@ func Functions() []Function {
 			Example: `pnr("161202-1814", "2010-05-01")`, Result: "191612021814", impl: fnPNR},
 		{Name: "pseudonym", Signature: "pseudonym(text[, born_by date]) text",
 			Doc:     "The keyed pseudonym (HMAC-SHA-256, 32 hex characters) of an identity number in any shape: the same person gets the same pseudonym in every table and every run. The key comes from the plan (a file or an environment variable), never from the mapping. born_by works as in pnr(): pseudonym(personnr, besoksdatum) gives a 10-digit number written in a 2010 visit as 161202-1814 the pseudonym of 191612021814, not of 2016's, and counts pnr_century_resolved.",
-			Reasons: []string{"pnr_checksum", "pnr_day", "…", "zero_date", "invalid_date", "date_format"},
+			Reasons: []string{"pnr_checksum", "pnr_day", "zero_date", "invalid_date", "date_format", "…"},
 			Example: `len(pseudonym("19121212-1212"))`, Result: "32", impl: fnPseudonym},
 		{Name: "date", Signature: "date(text, layout...) date",
 			Doc:     "A date read with the first matching layout (YYYY MM DD M D tokens: \"DD.MM.YYYY\"); without layouts, YYYY-MM-DD or YYYYMMDD. Zero dates (0000-00-00) and impossible dates (2023-02-30, 2024-05-00) are told apart.",
