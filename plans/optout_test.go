@@ -226,10 +226,16 @@ func TestPlanAcknowledgementNeedsCount(t *testing.T) {
 	plan := writePlan(t, dir, "optout: {file: optout.txt, unmatched: {reason: some}}\nerasure: {table: x}\n")
 	_, ds := plans.Load(plan)
 	got := ds.Error()
-	for _, want := range []string{"P008", "optout.unmatched needs acknowledged: N", "P007", "erasure: a table needs the column"} {
+	for _, want := range []string{"P009", "optout.unmatched needs acknowledged: N", "P007", "erasure: a table needs the column"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("diagnostics %q lack %q", got, want)
 		}
+	}
+	// The erasure file stays inside the plan's directory like the opt-out file.
+	plan = writePlan(t, dir, "erasure: {file: ../erasure.txt}\n")
+	_, ds = plans.Load(plan)
+	if got := ds.Error(); !strings.Contains(got, "P008") || !strings.Contains(got, "the erasure file") {
+		t.Fatalf("diagnostics %q: want the erasure file refused outside the plan's directory", got)
 	}
 }
 
