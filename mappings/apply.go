@@ -8,7 +8,6 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/mappings/pnr"
 )
 
 // OutcomeKind is what happened to one source record.
@@ -38,16 +37,13 @@ func (k OutcomeKind) String() string {
 	return "unknown"
 }
 
-// ReasonOptOut excludes the records of a patient on the opt-out list.
-const ReasonOptOut = "opt_out"
-
 // Outcome is what Apply made of one source record.
 type Outcome struct {
 	Kind OutcomeKind
 	// Reason is a stable code for archived and excluded records: a Fit
 	// rule ("not_null", "int_range", "invalid_date"), "cast_<kind>" for a
 	// failed cast, a function's reason ("zero_date", "pnr_checksum"),
-	// "code_unmapped", "rule_<kind>", or "opt_out".
+	// "code_unmapped", "rule_<kind>", "opt_out" or "erasure".
 	Reason string
 	// Column is the target column whose value failed, SourceColumn the
 	// source column it came from (empty when none).
@@ -70,6 +66,10 @@ type Outcome struct {
 	// value fails the run; it is what catches a mapping or language bug
 	// that would otherwise drop data silently.
 	Lost []ValueNote
+	// Warnings are codes of doubts the record raised but that did not
+	// stop it (pnr_century_resolved, exclusion_century_ambiguous), each
+	// at most once; the ledger counts them.
+	Warnings []string
 }
 
 // ReasonValueLost names a value lost (see Outcome.Lost).
@@ -130,7 +130,8 @@ func (p *TableProgram) failureOf(err error) failure {
 func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 	p.state.env.R = row
 	defer func() { p.state.env.R = nil }()
-	if p.person != nil && p.env.OptOut != nil {
+	p.env.warnings.reset()
+	if p.person != nil && (p.env.OptOut != nil || p.env.Erasure != nil) {
 		v, err := p.value(p.person, row)
 		if err != nil {
 			f := p.failureOf(err)
@@ -138,17 +139,10 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		}
 		if v != nil {
 			s, _ := v.(string)
-			n, err := pnr.Parse(s, p.env.RefDate)
-			if err != nil {
-				f := p.failureOf(err)
-				var pe *pnr.Error
-				if errors.As(err, &pe) {
-					f = failure{"person_" + string(pe.Rule), "the identity number to match against opt-outs is not valid: " + string(pe.Rule)}
-				}
-				return p.archived(p.person, f)
-			}
-			if p.env.OptOut.Contains(n) {
-				return Outcome{Kind: Excluded, Reason: ReasonOptOut}
+			// A century counts as written only when the source wrote
+			// it: an expression's twelve digits may hold one inferred.
+			if o, ok := p.exclude(s, p.person.src >= 0); ok {
+				return o
 			}
 		}
 	}
@@ -178,7 +172,7 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		}
 		out[i] = v
 	}
-	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost}
+	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, Warnings: p.env.warnings.take()}
 }
 
 // valueNotes adds the notes of a value archived alone: its source value,

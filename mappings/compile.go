@@ -129,7 +129,7 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 	sourceUsed := map[string]Pos{}
 	targetUsed := map[string]bool{}
 	add := func(tm *TableMapping) *TableProgram {
-		c := &compiler{tm: tm, lists: lists, env: env, ds: &ds}
+		c := &compiler{tm: tm, lists: lists, env: env.forTable(), ds: &ds}
 		tp := c.table(srcByName, target)
 		if tp == nil {
 			return nil

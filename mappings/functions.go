@@ -20,29 +20,64 @@ type Env struct {
 	RefDate time.Time
 	// Pseudonymiser makes pseudonyms; nil when the plan gives no key.
 	Pseudonymiser *pnr.Pseudonymiser
-	// OptOut lists the patients who opted out or demanded erasure.
-	OptOut OptOutList
+	// OptOut lists the patients who opted out, Erasure those who demanded
+	// erasure; nil when the plan has no such list.
+	OptOut, Erasure *PersonList
 	// Lookups are the reference tables, by the name the mapping gives
 	// them; the run loads them before compiling (see LookupsNeeded).
 	Lookups map[string]*LookupTable
 	// Selects are the result columns of select: sources, by query text;
 	// the run describes them before compiling (see SelectsNeeded).
 	Selects map[string][]connectors.Column
+
+	// warnings collects what built-ins doubt while one record is applied.
+	// Each table program has its own Env copy (forTable), and a program
+	// is applied by one goroutine at a time.
+	warnings *warnings
 }
 
-// OptOutList answers whether a patient's records must be excluded.
-type OptOutList interface {
-	Contains(n pnr.Number) bool
+// forTable gives a table program its own copy of the Env, sharing the
+// run's lists and tables but with its own warnings.
+func (e *Env) forTable() *Env {
+	c := *e
+	c.warnings = &warnings{}
+	return &c
 }
 
-// OptOutSet is an OptOutList in memory: opt-outs are few.
-type OptOutSet map[pnr.Number]struct{}
+// warnings are the codes raised while applying one record, each once.
+type warnings struct{ codes []string }
 
-// Contains reports whether n is in the set.
-func (s OptOutSet) Contains(n pnr.Number) bool {
-	_, ok := s[n]
-	return ok
+func (w *warnings) add(code string) {
+	if w == nil {
+		return
+	}
+	for _, c := range w.codes {
+		if c == code {
+			return
+		}
+	}
+	w.codes = append(w.codes, code)
 }
+
+func (w *warnings) reset() {
+	if w != nil {
+		w.codes = w.codes[:0]
+	}
+}
+
+// take gives the codes raised (nil for none: the common case allocates
+// nothing).
+func (w *warnings) take() []string {
+	if w == nil || len(w.codes) == 0 {
+		return nil
+	}
+	return append([]string(nil), w.codes...)
+}
+
+// WarnCenturyResolved is counted when a 10-digit identity number read
+// against the reference date gave a birth after the record's own date,
+// and the century before was taken (see pnr.ParseBornBy).
+const WarnCenturyResolved = "pnr_century_resolved"
 
 // reasonError is how a built-in function says why a value cannot be
 // transformed; the record is archived with Reason. Detail never holds the
@@ -77,13 +112,13 @@ type Function struct {
 // otherwise, so a missing value stays missing rather than failing.
 func Functions() []Function {
 	return []Function{
-		{Name: "pnr", Signature: "pnr(text) text",
-			Doc:     "A personal identity or co-ordination number in any shape (YYMMDD-NNNN, YYMMDD+NNNN, YYYYMMDDNNNN, with spaces), checked (date, Luhn) and normalised to YYYYMMDDNNNN. The century of 10-digit forms is resolved against the plan's reference date.",
-			Reasons: []string{"pnr_length", "pnr_digits", "pnr_separator", "pnr_month", "pnr_day", "pnr_checksum", "pnr_future", "pnr_empty"},
-			Example: `pnr(" 121212+1212 ")`, Result: "191212121212", impl: fnPNR},
-		{Name: "pseudonym", Signature: "pseudonym(text) text",
-			Doc:     "The keyed pseudonym (HMAC-SHA-256, 32 hex characters) of an identity number in any shape: the same person gets the same pseudonym in every table and every run. The key comes from the plan (a file or an environment variable), never from the mapping.",
-			Reasons: []string{"pnr_checksum", "pnr_day", "…"},
+		{Name: "pnr", Signature: "pnr(text[, born_by date]) text",
+			Doc:     "A personal identity or co-ordination number in any shape (YYMMDD-NNNN, YYMMDD+NNNN, YYYYMMDDNNNN, with spaces), checked (date, Luhn) and normalised to YYYYMMDDNNNN. The century of 10-digit forms is resolved against the plan's reference date; give the record's own date as born_by (pnr(personnr, besoksdatum): a person is born on or before their visit) and a 10-digit number whose birth would fall after it gets the century before, counted as the warning pnr_century_resolved. born_by is read like date(); NULL means no evidence.",
+			Reasons: []string{"pnr_length", "pnr_digits", "pnr_separator", "pnr_month", "pnr_day", "pnr_checksum", "pnr_future", "pnr_empty", "zero_date", "invalid_date", "date_format"},
+			Example: `pnr("161202-1814", "2010-05-01")`, Result: "191612021814", impl: fnPNR},
+		{Name: "pseudonym", Signature: "pseudonym(text[, born_by date]) text",
+			Doc:     "The keyed pseudonym (HMAC-SHA-256, 32 hex characters) of an identity number in any shape: the same person gets the same pseudonym in every table and every run. The key comes from the plan (a file or an environment variable), never from the mapping. born_by works as in pnr(): pseudonym(personnr, besoksdatum) gives a 10-digit number written in a 2010 visit as 161202-1814 the pseudonym of 191612021814, not of 2016's, and counts pnr_century_resolved.",
+			Reasons: []string{"pnr_checksum", "pnr_day", "zero_date", "invalid_date", "date_format", "…"},
 			Example: `len(pseudonym("19121212-1212"))`, Result: "32", impl: fnPseudonym},
 		{Name: "date", Signature: "date(text, layout...) date",
 			Doc:     "A date read with the first matching layout (YYYY MM DD M D tokens: \"DD.MM.YYYY\"); without layouts, YYYY-MM-DD or YYYYMMDD. Zero dates (0000-00-00) and impossible dates (2023-02-30, 2024-05-00) are told apart.",
@@ -143,18 +178,46 @@ func kindName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-func parsePNR(env *Env, v any) (pnr.Number, error) {
-	s, err := textArg("pnr", v)
+// parsePNR reads the identity number of pnr() and pseudonym(): args[0],
+// with args[1], when given, the date the person was born by.
+func parsePNR(name string, env *Env, args []any) (pnr.Number, error) {
+	if len(args) < 1 || len(args) > 2 {
+		return pnr.Number{}, fmt.Errorf("%s: wants an identity number and optionally a date the person was born by, got %d arguments", name, len(args))
+	}
+	s, err := textArg(name, args[0])
 	if err != nil {
 		return pnr.Number{}, err
 	}
-	n, err := pnr.Parse(s, env.RefDate)
+	var bornBy time.Time
+	if len(args) == 2 && args[1] != nil {
+		switch x := args[1].(type) {
+		case connectors.LocalDateTime:
+			bornBy = x.Time()
+		case time.Time:
+			bornBy = x
+		default:
+			d, err := fnDate(env, args[1:])
+			if err != nil {
+				return pnr.Number{}, err
+			}
+			if d, ok := d.(connectors.Date); ok {
+				bornBy = d.Time()
+			}
+		}
+	}
+	n, notes, err := pnr.ParseBornBy(s, env.RefDate, bornBy)
 	if err != nil {
+		if !bornBy.IsZero() && errors.Is(err, pnr.ErrReference) && !env.RefDate.IsZero() {
+			return n, &reasonError{Reason: "invalid_date", Detail: "the born-by date is outside the years 1000-9999"}
+		}
 		var pe *pnr.Error
 		if errors.As(err, &pe) {
 			return n, &reasonError{Reason: "pnr_" + string(pe.Rule), Detail: "identity number: " + string(pe.Rule)}
 		}
 		return n, err
+	}
+	if notes.Has(pnr.NoteCenturyResolved) {
+		env.warnings.add(WarnCenturyResolved)
 	}
 	return n, nil
 }
@@ -163,7 +226,7 @@ func fnPNR(env *Env, args []any) (any, error) {
 	if nilArg(args) {
 		return nil, nil
 	}
-	n, err := parsePNR(env, args[0])
+	n, err := parsePNR("pnr", env, args)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +240,7 @@ func fnPseudonym(env *Env, args []any) (any, error) {
 	if env.Pseudonymiser == nil {
 		return nil, fmt.Errorf("pseudonym: the plan gives no pseudonymisation key")
 	}
-	n, err := parsePNR(env, args[0])
+	n, err := parsePNR("pseudonym", env, args)
 	if err != nil {
 		return nil, err
 	}

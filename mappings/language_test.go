@@ -17,13 +17,11 @@ func testEnv(t *testing.T, optOut ...string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := OptOutSet{}
-	for _, s := range optOut {
-		n, err := pnr.Parse(s, ref)
-		if err != nil {
+	set := NewPersonList(ReasonOptOut, "test list")
+	for i, s := range optOut {
+		if err := set.Add(s, ref, fmt.Sprint("line ", i+1)); err != nil {
 			t.Fatal(err)
 		}
-		set[n] = struct{}{}
 	}
 	// The reference table the lookup() example reads: care unit 1 lies
 	// in Region Norr.

@@ -124,7 +124,7 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string) []DocBlock {
 	}
 	b.paras = append(b.paras, linkParas(tm)...)
 	if tm.Person != nil {
-		b.paras = append(b.paras, "Patients are identified for opt-out by "+sourceText(tm.Person)+"; records of a patient on the opt-out list are excluded.")
+		b.paras = append(b.paras, "Patients are identified for opt-out by "+sourceText(tm.Person)+"; records of a patient on the opt-out or erasure list are excluded, matched on the ten digits every form of the number shares.")
 	}
 	var t = schema.Table(tm.Target.Value)
 	for _, c := range tm.Columns {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -26,7 +27,11 @@ type DryRunReport struct {
 	// Written counts the rows each receiving table would get.
 	Written  map[string]int64 `json:"would_write"`
 	Unmapped []UnmappedValue  `json:"unmapped_values"`
-	Seconds  float64          `json:"seconds"`
+	// Lists account for the opt-out and erasure lists: a list whose
+	// unmatched entries the plan does not acknowledge would fail the run.
+	Lists    []verify.ListCheck `json:"lists,omitempty"`
+	Problems []string           `json:"problems,omitempty"`
+	Seconds  float64            `json:"seconds"`
 }
 
 // UnmappedValue is a value that archives records, with how many: the
@@ -76,6 +81,13 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 	}
 	rep := &DryRunReport{Register: p.RegisterID.Value, Plan: p.File, Source: redacted(r.srcURL),
 		Tables: ledger.Tables, Written: sink.written, Unmapped: arc.top()}
+	for _, l := range ledger.Lists {
+		c, problem := verify.CheckList(l)
+		rep.Lists = append(rep.Lists, c)
+		if problem != "" {
+			rep.Problems = append(rep.Problems, problem)
+		}
+	}
 	rep.Seconds = r.opts.Now().Sub(started).Seconds()
 	return rep, nil
 }
@@ -193,6 +205,15 @@ func (d *DryRunReport) WriteText(w io.Writer, top int) error {
 	for _, n := range names {
 		fmt.Fprintf(w, "receiving table %s would get %d rows\n", n, d.Written[n])
 	}
+	for _, l := range d.Lists {
+		fmt.Fprintf(w, "%s list: %d entries, %d matched, %d unmatched, %d acknowledged\n", l.List, l.Entries, l.Matched, l.Unmatched, l.Acknowledged)
+		if len(l.NotMatchedIn) > 0 {
+			fmt.Fprintf(w, "  tables not matched against it: %s\n", strings.Join(l.NotMatchedIn, ", "))
+		}
+	}
+	for _, p := range d.Problems {
+		fmt.Fprintf(w, "problem (the run would fail): %s\n", p)
+	}
 	if len(d.Unmapped) > 0 {
 		fmt.Fprintln(w, "\nunmapped values (codes and variables no mapping covers):")
 	}
@@ -232,7 +253,7 @@ func reasonLines(t *verify.TableLedger) []string {
 		what string
 		by   map[string]int64
 	}{{"archived", t.ArchivedBy}, {"excluded", t.ExcludedBy}, {"value archived", t.ValuesArchivedBy},
-		{"value made NULL by", t.ValuesNulledBy}, {"VALUE LOST in column", t.ValuesLostBy}} {
+		{"value made NULL by", t.ValuesNulledBy}, {"VALUE LOST in column", t.ValuesLostBy}, {"warning", t.Warnings}} {
 		keys := make([]string, 0, len(part.by))
 		for k := range part.by {
 			keys = append(keys, k)

@@ -12,6 +12,7 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/mappings/pnr"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // ReasonOptOutList counts the rows of the opt-out table itself when no
@@ -19,8 +20,11 @@ import (
 // identity numbers are written nowhere, the archive included.
 const ReasonOptOutList = "opt_out_list"
 
+// ReasonErasureList counts the rows of the erasure table itself, likewise.
+const ReasonErasureList = "erasure_list"
+
 // mappingEnv builds what mappings may use besides the row: the reference
-// date, the pseudonymiser, the opt-out list.
+// date, the pseudonymiser, the opt-out and erasure lists.
 func (r *runner) mappingEnv(ctx context.Context, snap connectors.Snapshot, catalog []connectors.Table) (*mappings.Env, error) {
 	p := r.plan
 	env := &mappings.Env{RefDate: p.ReferenceDate}
@@ -42,23 +46,26 @@ func (r *runner) mappingEnv(ctx context.Context, snap connectors.Snapshot, catal
 	if err := r.describeSelects(ctx, snap, env); err != nil {
 		return nil, err
 	}
-	if p.OptOutTable.IsSet() || p.OptOutFile.IsSet() {
+	for _, spec := range p.exclusionLists() {
+		if !spec.table.IsSet() && !spec.file.IsSet() {
+			continue
+		}
 		if p.ReferenceDate.IsZero() {
-			return nil, fmt.Errorf("%s: an opt-out list needs run.reference_date, to read 10-digit identity numbers", p.File)
+			return nil, fmt.Errorf("%s: an %s list needs run.reference_date, to read 10-digit identity numbers", p.File, spec.name)
 		}
-		set := mappings.OptOutSet{}
-		if p.OptOutTable.IsSet() {
-			if err := loadOptOutTable(ctx, snap, catalog, p, set); err != nil {
+		list := mappings.NewPersonList(spec.reason, spec.name+" list")
+		if spec.table.IsSet() {
+			if err := loadListTable(ctx, snap, catalog, p, spec, list); err != nil {
 				return nil, err
 			}
 		}
-		if p.OptOutFile.IsSet() {
-			if err := loadOptOutFile(p.Path(p.OptOutFile.Value), p.ReferenceDate, set); err != nil {
+		if spec.file.IsSet() {
+			if err := loadListFile(p.Path(spec.file.Value), spec.file.Value, p.ReferenceDate, list); err != nil {
 				return nil, err
 			}
 		}
-		env.OptOut = set
-		r.log.Info("opt-out list loaded", "patients", len(set))
+		*spec.env(env) = list
+		r.log.Info(spec.name+" list loaded", "entries", list.Len())
 	}
 	return env, nil
 }
@@ -151,54 +158,89 @@ func (p *Plan) pseudonymKey() ([]byte, error) {
 	return nil, nil
 }
 
-// loadOptOutTable reads the opt-out table of the source in the run's
+// exclusionList is one of the plan's exclusion lists, as the runner
+// loads and checks it.
+type exclusionList struct {
+	// name is how messages call it ("opt-out", "erasure"), reason the
+	// reason of the records it excludes, listReason that of its own rows
+	// when it is a source table.
+	name, reason, listReason string
+	table, column, file      mappings.Str
+	ack                      Acknowledgement
+	env                      func(*mappings.Env) **mappings.PersonList
+}
+
+// exclusionLists gives the plan's opt-out and erasure lists, set or not.
+func (p *Plan) exclusionLists() []exclusionList {
+	return []exclusionList{
+		{name: "opt-out", reason: mappings.ReasonOptOut, listReason: ReasonOptOutList,
+			table: p.OptOutTable, column: p.OptOutColumn, file: p.OptOutFile, ack: p.OptOutUnmatched,
+			env: func(e *mappings.Env) **mappings.PersonList { return &e.OptOut }},
+		{name: "erasure", reason: mappings.ReasonErasure, listReason: ReasonErasureList,
+			table: p.ErasureTable, column: p.ErasureColumn, file: p.ErasureFile, ack: p.ErasureUnmatched,
+			env: func(e *mappings.Env) **mappings.PersonList { return &e.Erasure }},
+	}
+}
+
+// listTableReason gives the reason the rows of a source table that is an
+// exclusion list are excluded with, or "" when it is none.
+func (p *Plan) listTableReason(table string) string {
+	for _, l := range p.exclusionLists() {
+		if l.table.IsSet() && l.table.Value == table {
+			return l.listReason
+		}
+	}
+	return ""
+}
+
+// loadListTable reads an exclusion list's source table in the run's
 // snapshot. An entry that is not a valid identity number stops the run:
 // regflytt cannot know whose records to exclude, and guessing could bring
 // an opted-out patient into the new registry.
-func loadOptOutTable(ctx context.Context, snap connectors.Snapshot, catalog []connectors.Table, p *Plan, set mappings.OptOutSet) error {
+func loadListTable(ctx context.Context, snap connectors.Snapshot, catalog []connectors.Table, p *Plan, spec exclusionList, list *mappings.PersonList) error {
 	var t *connectors.Table
 	for i := range catalog {
-		if catalog[i].Name == p.OptOutTable.Value {
+		if catalog[i].Name == spec.table.Value {
 			t = &catalog[i]
 		}
 	}
 	if t == nil {
-		return fmt.Errorf("%s: opt-out table %s is not in the source", p.OptOutTable.Pos, p.OptOutTable.Value)
+		return fmt.Errorf("%s: %s table %s is not in the source", spec.table.Pos, spec.name, spec.table.Value)
 	}
-	col := t.ColumnIndex(p.OptOutColumn.Value)
+	col := t.ColumnIndex(spec.column.Value)
 	if col < 0 {
-		return fmt.Errorf("%s: opt-out table %s has no column %s", p.OptOutColumn.Pos, t.Name, p.OptOutColumn.Value)
+		return fmt.Errorf("%s: %s table %s has no column %s", spec.column.Pos, spec.name, t.Name, spec.column.Value)
 	}
 	rows, err := snap.Scan(ctx, t, connectors.ScanOptions{})
 	if err != nil {
-		return fmt.Errorf("opt-out table %s: %w", t.Name, err)
+		return fmt.Errorf("%s table %s: %w", spec.name, t.Name, err)
 	}
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
 		n++
+		place := fmt.Sprintf("table %s row %d in key order", t.Name, n)
 		s, ok := connectors.FormatValue(rows.Row()[col])
 		if !ok {
-			return fmt.Errorf("opt-out table %s, row %d in key order: column %s is NULL", t.Name, n, p.OptOutColumn.Value)
+			return fmt.Errorf("%s list, %s: column %s is NULL; correct the list before migrating", spec.name, place, spec.column.Value)
 		}
-		num, err := pnr.Parse(s, p.ReferenceDate)
-		if err != nil {
-			return fmt.Errorf("opt-out table %s, row %d in key order, column %s: %w; correct the list before migrating", t.Name, n, p.OptOutColumn.Value, err)
+		if err := list.Add(s, p.ReferenceDate, place); err != nil {
+			return fmt.Errorf("%w (column %s); correct the list before migrating", err, spec.column.Value)
 		}
-		set[num] = struct{}{}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("opt-out table %s: %w", t.Name, err)
+		return fmt.Errorf("%s table %s: %w", spec.name, t.Name, err)
 	}
 	return nil
 }
 
-// loadOptOutFile reads one identity number per line; blank lines and
-// lines starting with # are skipped.
-func loadOptOutFile(path string, ref time.Time, set mappings.OptOutSet) error {
+// loadListFile reads one identity number per line; blank lines and lines
+// starting with # are skipped. name is the file as the plan names it, for
+// messages.
+func loadListFile(path, name string, ref time.Time, list *mappings.PersonList) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("opt-out file: %w", err)
+		return fmt.Errorf("%s: %w", list.Source, err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -209,14 +251,68 @@ func loadOptOutFile(path string, ref time.Time, set mappings.OptOutSet) error {
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		num, err := pnr.Parse(s, ref)
-		if err != nil {
-			return fmt.Errorf("opt-out file %s:%d: %w; correct the list before migrating", path, line, err)
+		if err := list.Add(s, ref, fmt.Sprintf("file %s line %d", name, line)); err != nil {
+			return fmt.Errorf("%w; correct the list before migrating", err)
 		}
-		set[num] = struct{}{}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("opt-out file %s: %w", path, err)
+		return fmt.Errorf("%s, file %s: %w", list.Source, name, err)
 	}
 	return nil
+}
+
+// checkListTables refuses a mapping that matches persons in an exclusion
+// list's own table: every entry would match itself, and an entry that
+// names nobody else would never be reported.
+func (r *runner) checkListTables(prog *mappings.Program) error {
+	for _, tp := range prog.Tables {
+		if tp.Mapping.Person != nil && r.plan.listTableReason(tp.Source.Name) != "" {
+			return fmt.Errorf("%s: source table %s is an opt-out or erasure list: its mapping must not name a person: (its entries would match themselves)", tp.Mapping.Person.Pos, tp.Source.Name)
+		}
+	}
+	return nil
+}
+
+// listLedgers accounts for the exclusion lists once every record has had
+// its outcome: which entries matched no person, and what the plan
+// acknowledges, and which source tables were not matched against them.
+func (r *runner) listLedgers(s *session) []verify.ListLedger {
+	env := s.env
+	var out []verify.ListLedger
+	var notMatched []string
+	read := map[string]bool{}
+	for _, tp := range s.prog.Tables {
+		read[tp.Source.Name] = true
+		if tp.EAV != nil {
+			read[tp.EAV.Entities.Name], read[tp.EAV.Values.Name] = true, true
+		}
+		if tp.Mapping.Person == nil {
+			notMatched = append(notMatched, tp.Source.Name)
+		}
+	}
+	// A table no mapping reads goes to the archive whole, unmatched: an
+	// opted-out patient's rows in it would be kept there.
+	for _, t := range s.catalog {
+		if !read[t.Name] && r.plan.listTableReason(t.Name) == "" {
+			notMatched = append(notMatched, t.Name+" (archived whole)")
+		}
+	}
+	for _, spec := range r.plan.exclusionLists() {
+		if env == nil || *spec.env(env) == nil {
+			continue
+		}
+		list := *spec.env(env)
+		un := list.Unmatched()
+		l := verify.ListLedger{List: spec.name, Entries: int64(list.Len()), Unmatched: int64(len(un)), UnmatchedAt: un,
+			Acknowledged: spec.ack.Count, AcknowledgedReason: spec.ack.Reason.Value, NotMatchedIn: notMatched}
+		l.Matched = l.Entries - l.Unmatched
+		if spec.ack.Pos.Line != 0 {
+			l.AcknowledgedAt = spec.ack.Pos.String()
+		}
+		if l.Unmatched > 0 {
+			r.log.Warn(spec.name+" entries match no source person", "count", l.Unmatched, "acknowledged", l.Acknowledged)
+		}
+		out = append(out, l)
+	}
+	return out
 }

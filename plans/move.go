@@ -63,6 +63,9 @@ func (w *writer) maybeFlush() error {
 // or a count only.
 func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, keyIdx []int, o mappings.Outcome) error {
 	w.pending++
+	for _, code := range o.Warnings {
+		tl.Warn(code)
+	}
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)
 	}
@@ -144,7 +147,7 @@ func (w *writer) checkTarget(o mappings.Outcome) mappings.Outcome {
 }
 
 // table moves one source table: through its program, or, with none,
-// into the archive whole (or counted as the opt-out list).
+// into the archive whole (or counted as an opt-out or erasure list).
 func (w *writer) table(t *connectors.Table) error {
 	r := w.r
 	total := t.RowEstimate
@@ -158,11 +161,14 @@ func (w *writer) table(t *connectors.Table) error {
 
 	opts := connectors.ScanOptions{BatchSize: r.batch}
 	target, keyIdx := "", primaryKeyIndex(t)
-	optOutList := w.tp == nil && r.plan.OptOutTable.Value == t.Name
+	listReason := ""
+	if w.tp == nil {
+		listReason = r.plan.listTableReason(t.Name)
+	}
 	switch {
 	case w.tp != nil:
 		opts.Key, target, keyIdx = w.tp.Key, w.tp.Target.Name, w.tp.KeyIndex
-	case optOutList:
+	case listReason != "":
 	default:
 		r.log.Warn("source table has no mapping: archiving all its records", "table", t.Name, "reason", ReasonTableNotMapped)
 		if len(t.PrimaryKey) == 0 {
@@ -183,8 +189,8 @@ func (w *writer) table(t *connectors.Table) error {
 			if o, err = w.follow(row, w.tp.Apply(row)); err != nil {
 				return err
 			}
-		case optOutList:
-			o = mappings.Outcome{Kind: mappings.Excluded, Reason: ReasonOptOutList}
+		case listReason != "":
+			o = mappings.Outcome{Kind: mappings.Excluded, Reason: listReason}
 		default:
 			o = mappings.Outcome{Kind: mappings.Archived, Reason: ReasonTableNotMapped}
 		}

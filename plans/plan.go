@@ -61,9 +61,34 @@ type Plan struct {
 	// outside the registry, never in a plan or mapping.
 	KeyFile, KeyEnv mappings.Str
 	// OptOutTable/OptOutColumn name the source table listing patients who
-	// opted out or demanded erasure; OptOutFile a file with one identity
-	// number per line. Either or both.
+	// opted out; OptOutFile a file with one identity number per line.
+	// Either or both.
 	OptOutTable, OptOutColumn, OptOutFile mappings.Str
+	// OptOutUnmatched acknowledges opt-out entries that match no source
+	// person; without it, one such entry fails the run.
+	OptOutUnmatched Acknowledgement
+	// ErasureTable/ErasureColumn/ErasureFile name the patients who
+	// demanded erasure, like the opt-out list; their records are excluded
+	// with reason erasure.
+	ErasureTable, ErasureColumn, ErasureFile mappings.Str
+	// ErasureUnmatched acknowledges erasure entries that match no source
+	// person, like OptOutUnmatched.
+	ErasureUnmatched Acknowledgement
+}
+
+// Acknowledgement is a plan's statement that exactly Count entries of an
+// exclusion list match no person in the source, and why:
+//
+//	optout: {file: optout.txt, unmatched: {acknowledged: 2, reason: patients who never reported}}
+//
+// The count must equal what the run finds, so a list that stops matching
+// (another format, a new entry) fails the run again instead of hiding
+// behind an old acknowledgement.
+type Acknowledgement struct {
+	Count  int64
+	Reason mappings.Str
+	// Pos is where the plan says it; the zero Pos when it does not.
+	Pos mappings.Pos
 }
 
 // Load reads a plan file and reports every problem of shape in it.
@@ -132,15 +157,10 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 		ps.Done()
 	}
 	if f.Node("optout") != nil {
-		oo := sub(f, "optout")
-		p.OptOutTable, p.OptOutColumn, p.OptOutFile = oo.Str("table"), oo.Str("column"), oo.Str("file")
-		if p.OptOutTable.IsSet() != p.OptOutColumn.IsSet() {
-			ds = append(ds, mappings.Diagnostic{Pos: oo.Pos(), Code: "P007", Message: "optout: a table needs the column holding the identity number (table: and column:)"})
-		}
-		if !p.OptOutTable.IsSet() && !p.OptOutFile.IsSet() {
-			ds = append(ds, mappings.Diagnostic{Pos: oo.Pos(), Code: "P007", Message: "optout needs a table (with column) or a file"})
-		}
-		oo.Done()
+		p.OptOutTable, p.OptOutColumn, p.OptOutFile, p.OptOutUnmatched = readList(f, "optout")
+	}
+	if f.Node("erasure") != nil {
+		p.ErasureTable, p.ErasureColumn, p.ErasureFile, p.ErasureUnmatched = readList(f, "erasure")
 	}
 	allow := f.Str("allow_outside")
 	p.AllowOutside = f.Bool("allow_outside")
@@ -155,6 +175,32 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 		}
 	}
 	return p, ds
+}
+
+// readList reads an exclusion list (optout:, erasure:): a source table
+// and column, or a file, or both, and what the plan acknowledges of
+// entries that match nobody.
+func readList(f *mappings.Fields, key string) (table, column, file mappings.Str, ack Acknowledgement) {
+	oo := sub(f, key)
+	table, column, file = oo.Str("table"), oo.Str("column"), oo.Str("file")
+	if table.IsSet() != column.IsSet() {
+		*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: oo.Pos(), Code: "P007", Message: key + ": a table needs the column holding the identity number (table: and column:)"})
+	}
+	if !table.IsSet() && !file.IsSet() {
+		*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: oo.Pos(), Code: "P007", Message: key + " needs a table (with column) or a file"})
+	}
+	if n := oo.Node("unmatched"); n != nil {
+		u := mappings.ReadFields(f.File(), n, f.Diags(), key+".unmatched")
+		ack.Pos = u.Pos()
+		ack.Count = int64(u.Int("acknowledged", 0))
+		ack.Reason = u.Required("reason")
+		if ack.Count < 1 {
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: u.Pos(), Code: "P009", Message: key + ".unmatched needs acknowledged: N, the number of entries that match no source person (1 or more)"})
+		}
+		u.Done()
+	}
+	oo.Done()
+	return table, column, file, ack
 }
 
 // sub reads a nested mapping; a missing one is reported once, as missing.
@@ -202,6 +248,7 @@ func (p *Plan) checkPaths(allow mappings.Str) mappings.Diagnostics {
 	paths = append(paths,
 		named{"the pseudonymisation key file", p.KeyFile, planDir},
 		named{"the opt-out file", p.OptOutFile, planDir},
+		named{"the erasure file", p.ErasureFile, planDir},
 		named{"the archive directory", p.ArchiveDir, workDir})
 	outside := false
 	for _, x := range paths {

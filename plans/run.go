@@ -130,6 +130,7 @@ type session struct {
 	snap    connectors.Snapshot
 	catalog []connectors.Table
 	prog    *mappings.Program
+	env     *mappings.Env
 }
 
 func (s *session) Close() {
@@ -170,7 +171,11 @@ func (r *runner) open(ctx context.Context) (*session, error) {
 		s.Close()
 		return nil, err
 	}
-	s.prog = prog
+	if err := r.checkListTables(prog); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.prog, s.env = prog, env
 	return s, nil
 }
 
@@ -253,6 +258,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 // move gives every source record its outcome: programs first (merged
 // ones through the spill), then the tables no mapping reads.
 func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archiver, ledger *verify.Ledger) error {
+	defer func() { ledger.Lists = r.listLedgers(s) }()
 	var sp *spill
 	for _, tp := range s.prog.Tables {
 		if tp.Merge != nil && sp == nil {

@@ -39,10 +39,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	row("total", "", "", n(read), n(mig), n(arc), n(exc), "")
 	for _, t := range r.Tables {
-		if len(t.ArchivedBy) == 0 && len(t.ExcludedBy) == 0 {
+		if len(t.ArchivedBy) == 0 && len(t.ExcludedBy) == 0 && len(t.Warnings) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "  %s: %s\n", t.Source, reasons(t.ArchivedBy, t.ExcludedBy))
+		fmt.Fprintf(w, "  %s: %s\n", t.Source, reasons(t.ArchivedBy, t.ExcludedBy, t.Warnings))
 	}
 	for _, t := range r.Targets {
 		mark := "ok"
@@ -52,6 +52,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "target %s: %d rows, %d written, %s\n", t.Table, t.Rows, t.Written, mark)
 	}
 	fmt.Fprintf(w, "archive %s: %d records, manifest %s\n", r.Archive.Dir, r.Archive.Records, okText(r.Archive.Manifest))
+	for _, l := range r.Lists {
+		fmt.Fprintf(w, "%s list: %d entries, %d matched, %d unmatched, %d acknowledged, %s\n", l.List, l.Entries, l.Matched, l.Unmatched, l.Acknowledged, okText(l.OK))
+		if len(l.NotMatchedIn) > 0 {
+			fmt.Fprintf(w, "  tables not matched against it: %s\n", strings.Join(l.NotMatchedIn, ", "))
+		}
+	}
 	fmt.Fprintf(w, "time %.2fs, %.0f rows/s\n", r.Seconds, r.RowsPerSecond)
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "problem: %s\n", p)
@@ -71,12 +77,12 @@ func okText(ok bool) string {
 	return "FAILED"
 }
 
-func reasons(archived, excluded map[string]int64) string {
+func reasons(archived, excluded, warnings map[string]int64) string {
 	var parts []string
 	for _, m := range []struct {
 		what string
 		by   map[string]int64
-	}{{"archived", archived}, {"excluded", excluded}} {
+	}{{"archived", archived}, {"excluded", excluded}, {"warning", warnings}} {
 		keys := make([]string, 0, len(m.by))
 		for k := range m.by {
 			keys = append(keys, k)

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/regflytt/regflytt/archive"
@@ -32,6 +33,34 @@ type Ledger struct {
 	Tables []*TableLedger `json:"tables"`
 	// Written counts the rows written to each target table.
 	Written map[string]int64 `json:"written"`
+	// Lists account for the opt-out and erasure lists' entries.
+	Lists []ListLedger `json:"lists,omitempty"`
+}
+
+// ListLedger accounts for one exclusion list (opt-out, erasure): each
+// entry should name a person the run saw. An entry that matches nobody is
+// as likely a list in another format — whose patient then migrates — as
+// a patient who never reported, so the plan must say how many it expects.
+type ListLedger struct {
+	// List names the list: "opt-out" or "erasure".
+	List      string `json:"list"`
+	Entries   int64  `json:"entries"`
+	Matched   int64  `json:"matched"`
+	Unmatched int64  `json:"unmatched"`
+	// UnmatchedAt says where each unmatched entry stands in its list ("file
+	// optout.txt line 3", "table spärr row 7 in key order"): never the
+	// number.
+	UnmatchedAt []string `json:"unmatched_at,omitempty"`
+	// Acknowledged is how many unmatched entries the plan expects, with
+	// its reason and where the plan says so; 0 when it says nothing.
+	Acknowledged       int64  `json:"acknowledged,omitempty"`
+	AcknowledgedReason string `json:"acknowledged_reason,omitempty"`
+	AcknowledgedAt     string `json:"acknowledged_at,omitempty"`
+	// NotMatchedIn names the source tables whose records were not matched
+	// against the list: mapped without a person:, or read by no mapping
+	// and archived whole ("x (archived whole)"). That is right only for
+	// tables that hold no patient data.
+	NotMatchedIn []string `json:"not_matched_in,omitempty"`
 }
 
 // TableLedger accounts for one source table.
@@ -60,6 +89,10 @@ type TableLedger struct {
 	// verification: the mapping (or regflytt) dropped data.
 	ValuesLost   int64            `json:"values_lost,omitempty"`
 	ValuesLostBy map[string]int64 `json:"values_lost_by,omitempty"`
+	// Warnings counts records by the doubts they raised without failing
+	// (pnr_century_resolved, exclusion_century_ambiguous): not outcomes,
+	// so outside the equation, but for the auditor to see.
+	Warnings map[string]int64 `json:"warnings,omitempty"`
 }
 
 // NewLedger makes an empty ledger.
@@ -115,6 +148,14 @@ func (t *TableLedger) LoseValue(column string) {
 	t.ValuesLostBy[column]++
 }
 
+// Warn counts a record that raised the warning code.
+func (t *TableLedger) Warn(code string) {
+	if t.Warnings == nil {
+		t.Warnings = map[string]int64{}
+	}
+	t.Warnings[code]++
+}
+
 // Migrate counts a migrated record.
 func (t *TableLedger) Migrate() {
 	t.Read++
@@ -140,6 +181,7 @@ type Report struct {
 	Tables        []TableCheck  `json:"tables"`
 	Targets       []TargetCheck `json:"targets"`
 	Archive       ArchiveCheck  `json:"archive"`
+	Lists         []ListCheck   `json:"lists,omitempty"`
 	Pass          bool          `json:"pass"`
 	Problems      []string      `json:"problems,omitempty"`
 }
@@ -158,6 +200,44 @@ type TargetCheck struct {
 	Rows    int64  `json:"rows"`
 	Written int64  `json:"written"`
 	OK      bool   `json:"ok"`
+}
+
+// ListCheck is an exclusion list's equation: the entries that match no
+// source person are exactly as many as the plan acknowledges.
+type ListCheck struct {
+	ListLedger
+	OK bool `json:"ok"`
+}
+
+// maxPlaces bounds the unmatched entries a problem line names; the report
+// lists them all.
+const maxPlaces = 10
+
+// CheckList checks one list's equation; problem says what is wrong, "" when OK.
+func CheckList(l ListLedger) (ListCheck, string) {
+	c := ListCheck{ListLedger: l, OK: l.Unmatched == l.Acknowledged}
+	if c.OK {
+		return c, ""
+	}
+	places := l.UnmatchedAt
+	more := ""
+	if len(places) > maxPlaces {
+		places, more = places[:maxPlaces], fmt.Sprintf(" and %d more", len(places)-maxPlaces)
+	}
+	msg := fmt.Sprintf("%s list: %d of %d entries match no person in the source", l.List, l.Unmatched, l.Entries)
+	if len(places) > 0 {
+		msg += " (" + strings.Join(places, ", ") + more + ")"
+	}
+	key := "optout"
+	if l.List == "erasure" {
+		key = "erasure"
+	}
+	if l.AcknowledgedAt != "" {
+		msg += fmt.Sprintf(", but the plan acknowledges %d at %s: check the list against the source and correct the count", l.Acknowledged, l.AcknowledgedAt)
+	} else {
+		msg += fmt.Sprintf(": an entry in another format would let its patient migrate; check each against the source, correct the list, or acknowledge them in the plan with %s: {…, unmatched: {acknowledged: %d, reason: …}}", key, l.Unmatched)
+	}
+	return c, msg
 }
 
 // ArchiveCheck compares the archive package with the archived outcomes.
@@ -199,6 +279,14 @@ func Counts(ctx context.Context, src connectors.Snapshot, tgt connectors.Source,
 		}
 		archived += tl.Archived
 		r.Tables = append(r.Tables, c)
+	}
+
+	for _, ll := range l.Lists {
+		c, problem := CheckList(ll)
+		if !c.OK {
+			fail("%s", problem)
+		}
+		r.Lists = append(r.Lists, c)
 	}
 
 	tsnap, err := tgt.Snapshot(ctx)

@@ -26,7 +26,17 @@
 // age 98 has since turned 100 and, read against today's date, would be
 // born in 2025 instead of 1925. Such a misreading passes every check;
 // [NoteCentury] marks the values whose century was inferred so the ledger
-// can count them.
+// can count them. [ParseBornBy] takes that date as evidence: a person cannot
+// be born after their own registration, so a birth read after it moves a
+// century back ([NoteCenturyResolved]).
+//
+// # Matching lists
+//
+// Two sources often write one person in different shapes, and a reference
+// date can read the same ten digits a century apart. [Key] is what every
+// shape shares and the check digit covers (YYMMDDNNNC); [ParseKey] reads it
+// without a reference date and says whether the century was written.
+// Opt-out and erasure lists are matched on it.
 //
 // # Personal data
 //

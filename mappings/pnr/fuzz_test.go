@@ -67,3 +67,52 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseKey holds ParseKey to Parse: whatever Parse accepts, ParseKey
+// accepts with the same Key, and it tells a written century exactly when
+// Parse did not infer one; whatever ParseKey refuses, Parse refuses under
+// the same rule (or at a day its century lacks). ParseBornBy never gives a birth after its evidence.
+func FuzzParseKey(f *testing.F) {
+	refDay := uint32(ref.Sub(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+	for _, s := range []string{
+		"161202-1814", "191612021814", "201612021814", "161202+1814", "000229-1235",
+		"19000229-1235", "010229-1234", "701063-2391", " 1612021814 ", "161202-1815", "",
+	} {
+		f.Add(s, refDay, refDay/2)
+	}
+	f.Fuzz(func(t *testing.T, s string, day, byDay uint32) {
+		r, by := fuzzRef(day), fuzzRef(byDay)
+		k, written, kerr := ParseKey(s)
+		n, notes, err := ParseNotes(s, r)
+		if kerr != nil {
+			if !k.IsZero() || err == nil {
+				t.Fatalf("ParseKey refused (%v) what Parse accepts, or gave a Key with its error", kerr)
+			}
+			// The same rule, except that Parse may stop earlier at a day
+			// its reference date's century lacks (29 February 1900).
+			var ke, pe *Error
+			if !errors.As(kerr, &ke) || !errors.As(err, &pe) || ke.Rule != pe.Rule && pe.Rule != RuleDay {
+				t.Fatalf("ParseKey says %v, Parse says %v", kerr, err)
+			}
+			return
+		}
+		if err == nil && (n.Key() != k || written == notes.Has(NoteCentury)) {
+			t.Fatalf("Parse and ParseKey disagree: key %q vs %q, written %v, notes %q", n.Key(), k, written, notes)
+		}
+		m, mnotes, err := ParseBornBy(s, r, by)
+		if err != nil {
+			return
+		}
+		if m.Key() != k {
+			t.Fatalf("ParseBornBy changed the ten digits")
+		}
+		y, mo, d := m.BirthDate()
+		byY, byM, byD := by.Date()
+		if !written && after(y, int(mo), d, byY, int(byM), byD) {
+			t.Fatalf("ParseBornBy gave a birth after its evidence")
+		}
+		if mnotes.Has(NoteCenturyResolved) && (written || m.Century() >= n.Century() && !n.IsZero()) {
+			t.Fatalf("century resolved without moving it back")
+		}
+	})
+}

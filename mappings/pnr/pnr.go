@@ -30,6 +30,11 @@ const (
 	// inferred from the reference date. See the package doc for when that
 	// inference is wrong.
 	NoteCentury
+	// NoteCenturyResolved: the century inferred from the reference date
+	// put the birth after the date the person was known to be born by
+	// (see ParseBornBy), and was moved back. The number was doubtful; the
+	// mapping layer counts these as pnr_century_resolved.
+	NoteCenturyResolved
 )
 
 // Has reports whether every note in x is set.
@@ -43,6 +48,9 @@ func (n Notes) String() string {
 	}
 	if n.Has(NoteCentury) {
 		parts = append(parts, "century")
+	}
+	if n.Has(NoteCenturyResolved) {
+		parts = append(parts, "century_resolved")
 	}
 	return strings.Join(parts, ",")
 }
@@ -73,69 +81,40 @@ func Parse(s string, ref time.Time) (Number, error) {
 // broken, in the order of the Rule constants. The check digit is verified
 // over the ten digits YYMMDDNNNC as written, day+60 included.
 func ParseNotes(s string, ref time.Time) (Number, Notes, error) {
+	return parse(s, ref, time.Time{})
+}
+
+// ParseBornBy is ParseNotes with one more piece of evidence: bornBy, a
+// date the person was born on or before — the date of the record the
+// number is written in (a registration, a visit). A person cannot be born
+// after their own registration, so when a 10-digit number read against ref
+// gives a birth after bornBy, the century is moved back until it does not,
+// and NoteCenturyResolved says so. This is how one person written
+// 161202-1814 in a 2010 visit and 191612021814 elsewhere gets one Number,
+// where ref (2026) alone would read the ten digits as 2016.
+//
+// A zero bornBy means no evidence: ParseBornBy is then ParseNotes. A
+// non-zero bornBy must lie in years 1000-9999, else ErrReference. A
+// 12-digit number is never changed: its century is written.
+func ParseBornBy(s string, ref, bornBy time.Time) (Number, Notes, error) {
+	return parse(s, ref, bornBy)
+}
+
+func parse(s string, ref, bornBy time.Time) (Number, Notes, error) {
 	ry, rm, rd := ref.Date()
 	if ry < 1000 || ry > 9999 {
 		return Number{}, 0, ErrReference
 	}
-
-	var notes Notes
-	// Only pay for Unicode trimming when an end is not a digit: clean
-	// values, the common case, skip it.
-	if s != "" && (!isDigit(s[0]) || !isDigit(s[len(s)-1])) {
-		t := strings.TrimFunc(s, unicode.IsSpace)
-		if len(t) != len(s) {
-			notes |= NoteTrimmed
-		}
-		s = t
-	}
-	if s == "" {
-		return Number{}, notes, fail(RuleEmpty)
-	}
-	// The widest valid shape is 13 bytes; this also bounds the scan below
-	// whatever a free-text column holds.
-	if len(s) < 10 || len(s) > 13 {
-		return Number{}, notes, fail(RuleLength)
-	}
-
-	sep, nsep, other := -1, 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case isDigit(c):
-		case c == '-' || c == '+':
-			sep = i
-			nsep++
-		default:
-			other = true
+	if !bornBy.IsZero() {
+		if by := bornBy.Year(); by < 1000 || by > 9999 {
+			return Number{}, 0, ErrReference
 		}
 	}
-	if other {
-		return Number{}, notes, fail(RuleDigits)
+	n, nd, plus, notes, err := scan(s)
+	if err != nil {
+		return Number{}, notes, err
 	}
-	if nsep > 1 {
-		return Number{}, notes, fail(RuleSeparator)
-	}
-	nd := len(s) - nsep
-	if nd != 10 && nd != 12 {
-		return Number{}, notes, fail(RuleLength)
-	}
-	plus := sep >= 0 && s[sep] == '+'
-	if sep >= 0 && (sep != len(s)-5 || plus && nd == 12) {
-		return Number{}, notes, fail(RuleSeparator)
-	}
-
-	var n Number
-	j := 12 - nd // a two-digit year leaves room for the century
-	for i := 0; i < len(s); i++ {
-		if i != sep {
-			n.d[j] = s[i]
-			j++
-		}
-	}
-
 	month := num2(n.d[4], n.d[5])
-	if month < 1 || month > 12 {
-		return Number{}, notes, fail(RuleMonth)
-	}
 	day := num2(n.d[6], n.d[7])
 	if day > 60 {
 		day -= 60
@@ -154,7 +133,14 @@ func ParseNotes(s string, ref time.Time) (Number, Notes, error) {
 		if plus {
 			year -= 100
 		}
-		// ry >= 1000 keeps year >= 800, so it always has four digits.
+		if !bornBy.IsZero() {
+			by, bm, bd := bornBy.Date()
+			for after(year, month, day, by, int(bm), bd) {
+				year -= 100
+				notes |= NoteCenturyResolved
+			}
+		}
+		// ry, by >= 1000 keep year >= 800, so it always has four digits.
 		n.d[0] = byte('0' + year/1000)
 		n.d[1] = byte('0' + year/100%10)
 	} else {
@@ -173,6 +159,68 @@ func ParseNotes(s string, ref time.Time) (Number, Notes, error) {
 		return Number{}, notes, fail(RuleFuture)
 	}
 	return n, notes, nil
+}
+
+// scan reads the shape: digits into n (a 10-digit shape leaves n.d[0:2]
+// for the century), how many digits there were, whether the separator was
+// '+', and the month checked. It is shared by Parse and ParseKey so that
+// both accept exactly the same shapes.
+func scan(s string) (n Number, nd int, plus bool, notes Notes, err error) {
+	// Only pay for Unicode trimming when an end is not a digit: clean
+	// values, the common case, skip it.
+	if s != "" && (!isDigit(s[0]) || !isDigit(s[len(s)-1])) {
+		t := strings.TrimFunc(s, unicode.IsSpace)
+		if len(t) != len(s) {
+			notes |= NoteTrimmed
+		}
+		s = t
+	}
+	if s == "" {
+		return n, 0, false, notes, fail(RuleEmpty)
+	}
+	// The widest valid shape is 13 bytes; this also bounds the scan below
+	// whatever a free-text column holds.
+	if len(s) < 10 || len(s) > 13 {
+		return n, 0, false, notes, fail(RuleLength)
+	}
+
+	sep, nsep, other := -1, 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+		case c == '-' || c == '+':
+			sep = i
+			nsep++
+		default:
+			other = true
+		}
+	}
+	if other {
+		return n, 0, false, notes, fail(RuleDigits)
+	}
+	if nsep > 1 {
+		return n, 0, false, notes, fail(RuleSeparator)
+	}
+	nd = len(s) - nsep
+	if nd != 10 && nd != 12 {
+		return n, 0, false, notes, fail(RuleLength)
+	}
+	plus = sep >= 0 && s[sep] == '+'
+	if sep >= 0 && (sep != len(s)-5 || plus && nd == 12) {
+		return n, 0, false, notes, fail(RuleSeparator)
+	}
+
+	j := 12 - nd // a two-digit year leaves room for the century
+	for i := 0; i < len(s); i++ {
+		if i != sep {
+			n.d[j] = s[i]
+			j++
+		}
+	}
+	if month := num2(n.d[4], n.d[5]); month < 1 || month > 12 {
+		return Number{}, 0, false, notes, fail(RuleMonth)
+	}
+	return n, nd, plus, notes, nil
 }
 
 // String gives the normalised form, 12 digits YYYYMMDDNNNC without a

@@ -1,0 +1,177 @@
+package mappings
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/regflytt/regflytt/mappings/pnr"
+)
+
+// The reasons an excluded record carries.
+const (
+	// ReasonOptOut excludes the records of a patient on the opt-out list.
+	ReasonOptOut = "opt_out"
+	// ReasonErasure excludes the records of a patient who demanded
+	// erasure (utplåning).
+	ReasonErasure = "erasure"
+)
+
+// WarnCenturyAmbiguous is counted when a record is excluded because its
+// person shares the ten digits of a list entry (see pnr.Key) while the
+// two, read against the reference date, fall in different centuries: the
+// match is not proven, but a 10-digit form cannot prove it wrong either,
+// and an opt-out is never risked on a guessed century.
+const WarnCenturyAmbiguous = "exclusion_century_ambiguous"
+
+// PersonList is an opt-out or an erasure list: the patients whose records
+// are excluded, written nowhere, not even to the archive.
+//
+// Entries are matched on the ten digits every shape of a number shares
+// (pnr.Key), so a list that writes 161202-1814 excludes the patient a
+// table writes 191612021814, whatever century the reference date reads
+// into the ten digits. Only two written centuries that differ tell two
+// people apart. See Match.
+//
+// It remembers which entries matched a record, so that an entry matching
+// nobody can be reported (Unmatched): an opt-out that excludes nothing is
+// as likely a list in another format as a patient who never reported.
+// Match is safe for concurrent use; Add is not and comes first.
+type PersonList struct {
+	// Reason is the reason of the records the list excludes: ReasonOptOut
+	// or ReasonErasure.
+	Reason string
+	// Source says where the list comes from, for reports: "file
+	// optout.txt" or "table spärr".
+	Source  string
+	entries []listEntry
+	byKey   map[pnr.Key][]int32
+	matched []atomic.Bool
+}
+
+type listEntry struct {
+	// n is the number read against the reference date; written says the
+	// list wrote its century.
+	n       pnr.Number
+	written bool
+	// place is the entry's line in the list file or row in the list
+	// table: never the number.
+	place string
+}
+
+// NewPersonList makes an empty list whose matches are excluded with
+// reason.
+func NewPersonList(reason, source string) *PersonList {
+	return &PersonList{Reason: reason, Source: source, byKey: map[pnr.Key][]int32{}}
+}
+
+// Add reads one entry found at place ("line 3", "row 7"). An entry that
+// is not a valid identity number is an error naming place and the rule
+// it breaks, never the value: regflytt cannot know whose records to
+// exclude, and guessing could bring an opted-out patient into the new
+// registry.
+func (l *PersonList) Add(s string, ref time.Time, place string) error {
+	k, written, err := pnr.ParseKey(s)
+	if err != nil {
+		return fmt.Errorf("%s, %s: %w", l.Source, place, err)
+	}
+	// The century the reference date reads tells a plain match from an
+	// ambiguous one; a number that has none (a birth after it) is refused.
+	n, err := pnr.Parse(s, ref)
+	if err != nil {
+		return fmt.Errorf("%s, %s: %w", l.Source, place, err)
+	}
+	i := int32(len(l.entries))
+	l.entries = append(l.entries, listEntry{n: n, written: written, place: place})
+	l.byKey[k] = append(l.byKey[k], i)
+	l.matched = append(l.matched, atomic.Bool{})
+	return nil
+}
+
+// Len is the number of entries.
+func (l *PersonList) Len() int { return len(l.entries) }
+
+// Match reports whether a record's person, n (read against the
+// reference date), is on the list; written says the record wrote the
+// century itself rather than having it inferred. Every entry it matches
+// is marked as matched.
+//
+// An entry matches when the ten digits agree, unless both sides wrote
+// their century and the centuries differ: then they are two people.
+// ambiguous is true for a match whose sides read as different centuries:
+// one of them was inferred, so the record is excluded all the same.
+func (l *PersonList) Match(n pnr.Number, written bool) (matched, ambiguous bool) {
+	if l == nil {
+		return false, false
+	}
+	for _, i := range l.byKey[n.Key()] {
+		e := &l.entries[i]
+		if written && e.written && e.n != n {
+			continue
+		}
+		l.matched[i].Store(true)
+		if !matched || ambiguous {
+			// One exact entry is enough to call the match unambiguous.
+			ambiguous = e.n != n
+		}
+		matched = true
+	}
+	return matched, ambiguous
+}
+
+// Unmatched lists the places of the entries no record matched, in list
+// order, with their count. Call it when every record has been matched.
+func (l *PersonList) Unmatched() []string {
+	var out []string
+	for i := range l.entries {
+		if !l.matched[i].Load() {
+			out = append(out, l.entries[i].place)
+		}
+	}
+	return out
+}
+
+// lists gives the exclusion lists the run has, erasure first: a patient
+// on both is excluded as erased, the stronger demand.
+func (e *Env) lists() []*PersonList {
+	var out []*PersonList
+	for _, l := range []*PersonList{e.Erasure, e.OptOut} {
+		if l != nil {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// exclude decides a record by its person's identity number s: excluded
+// with a list's reason, archived when s is no identity number (the list
+// cannot be checked against it), or ok to go on with the row.
+func (p *TableProgram) exclude(s string, written bool) (Outcome, bool) {
+	n, notes, err := pnr.ParseNotes(s, p.env.RefDate)
+	if err != nil {
+		f := p.failureOf(err)
+		var pe *pnr.Error
+		if errors.As(err, &pe) {
+			f = failure{"person_" + string(pe.Rule), "the identity number to match against opt-outs is not valid: " + string(pe.Rule)}
+		}
+		return p.archived(p.person, f), true
+	}
+	written = written && !notes.Has(pnr.NoteCentury)
+	var o Outcome
+	for _, l := range p.env.lists() {
+		// Every list is asked, even after a match, so that each entry
+		// naming this person counts as matched.
+		m, amb := l.Match(n, written)
+		if !m {
+			continue
+		}
+		if o.Kind == 0 {
+			o = Outcome{Kind: Excluded, Reason: l.Reason}
+		}
+		if amb && len(o.Warnings) == 0 {
+			o.Warnings = []string{WarnCenturyAmbiguous}
+		}
+	}
+	return o, o.Kind != 0
+}
