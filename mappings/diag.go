@@ -158,4 +158,5 @@ var Codes = map[string]string{
 	"P007": "optout or erasure is incomplete",
 	"P008": "a path in the plan leaves its directory (or is absolute) without allow_outside: true",
 	"P009": "an acknowledgement of unmatched opt-out or erasure entries gives no count",
+	"P010": "a source table no mapping reads is not declared under unmapped_tables with the reason it holds no patient's data",
 }

@@ -79,6 +79,7 @@ func runOptOutPlan(t *testing.T, dir, srcURL, extra string) (*verify.Report, err
 	t.Helper()
 	plan := writePlan(t, dir, `run: {reference_date: 2026-01-01}
 pseudonymisation: {key_env: REGFLYTT_TEST_OPTOUT_KEY}
+unmapped_tables: {anteckning: "notes on the platform itself, no patient data"}
 `+extra)
 	work := t.TempDir()
 	return plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
@@ -166,6 +167,7 @@ erasure: {file: erasure.txt}
 	work := t.TempDir()
 	plan := writePlan(t, dir, `run: {reference_date: 2026-01-01}
 pseudonymisation: {key_env: REGFLYTT_TEST_OPTOUT_KEY}
+unmapped_tables: {anteckning: "notes on the platform itself, no patient data"}
 optout: {file: optout.txt, unmatched: {acknowledged: 1, reason: a patient who never reported}}
 erasure: {file: erasure.txt}
 `)
@@ -257,6 +259,7 @@ func TestDryRunShowsListsAndWarnings(t *testing.T) {
 	srcURL := writeOptOutRegistry(t, dir)
 	plan := writePlan(t, dir, `run: {reference_date: 2026-01-01}
 pseudonymisation: {key_env: REGFLYTT_TEST_OPTOUT_KEY}
+unmapped_tables: {anteckning: "notes on the platform itself, no patient data"}
 optout: {file: optout.txt}
 `)
 	rep, err := plans.DryRun(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL})
@@ -276,5 +279,37 @@ optout: {file: optout.txt}
 		if !strings.Contains(text.String(), want) {
 			t.Fatalf("dry run text lacks %q:\n%s", want, text.String())
 		}
+	}
+}
+
+// A table no mapping reads is archived whole, where no list can take out
+// a listed patient's rows: with a list in the plan, it must be declared
+// as holding no patient's data, and the declaration cannot go stale.
+func TestRunRefusesUndeclaredUnmappedTableWithAList(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := writeOptOutRegistry(t, dir)
+	for _, c := range []struct{ name, extra, want string }{
+		{"undeclared", "", "source tables anteckning are read by no mapping"},
+		{"not in the source", "unmapped_tables: {anteckning: no patient data, gone: dropped long ago}\n", "unmapped_tables names gone, which the source does not have"},
+		{"mapped", "unmapped_tables: {anteckning: no patient data, besok: oops}\n", "unmapped_tables names besok, which a mapping reads"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			plan := writePlan(t, dir, `run: {reference_date: 2026-01-01}
+pseudonymisation: {key_env: REGFLYTT_TEST_OPTOUT_KEY}
+optout: {file: optout.txt, unmatched: {acknowledged: 1, reason: a patient who never reported}}
+`+c.extra)
+			work := t.TempDir()
+			tgtURL := "sqlite://" + filepath.Join(work, "t.db")
+			_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: work})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("run: got %v, want an error containing %q", err, c.want)
+			}
+			if got := targetColumn(t, tgtURL, "visit", 0); len(got) != 0 {
+				t.Fatalf("the refused run wrote visits %v", got)
+			}
+			if _, err := plans.DryRun(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL}); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("dry run: got %v, want an error containing %q", err, c.want)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
+	"gopkg.in/yaml.v3"
 )
 
 // Plan is one register's migration plan.
@@ -74,6 +75,11 @@ type Plan struct {
 	// ErasureUnmatched acknowledges erasure entries that match no source
 	// person, like OptOutUnmatched.
 	ErasureUnmatched Acknowledgement
+	// UnmappedTables names source tables no mapping reads, each with the
+	// reason it holds no patient's data. They are archived whole; with an
+	// opt-out or erasure list, every such table must be named here, since
+	// a table archived whole cannot have a listed patient's rows taken out.
+	UnmappedTables map[string]mappings.Str
 }
 
 // Acknowledgement is a plan's statement that exactly Count entries of an
@@ -161,6 +167,17 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 	}
 	if f.Node("erasure") != nil {
 		p.ErasureTable, p.ErasureColumn, p.ErasureFile, p.ErasureUnmatched = readList(f, "erasure")
+	}
+	keys, vals := f.Pairs("unmapped_tables")
+	for i, k := range keys {
+		if p.UnmappedTables == nil {
+			p.UnmappedTables = map[string]mappings.Str{}
+		}
+		reason := mappings.Str{Value: vals[i].Value, Pos: mappings.PosOf(path, vals[i])}
+		if vals[i].Kind != yaml.ScalarNode || strings.TrimSpace(vals[i].Value) == "" {
+			ds = append(ds, mappings.Diagnostic{Pos: reason.Pos, Code: "P010", Message: "unmapped_tables." + k.Value + " needs the reason the table holds no patient's data"})
+		}
+		p.UnmappedTables[k.Value] = reason
 	}
 	allow := f.Str("allow_outside")
 	p.AllowOutside = f.Bool("allow_outside")

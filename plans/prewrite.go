@@ -34,6 +34,9 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	if err := checkScanKeys(s); err != nil {
 		return err
 	}
+	if err := r.checkUnmappedTables(s); err != nil {
+		return err
+	}
 	snap, err := tgt.Snapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)

@@ -1,0 +1,53 @@
+package plans
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// checkUnmappedTables holds the source tables no mapping reads to the
+// plan's unmapped_tables. Such a table is archived whole, row for row:
+// nothing in it is matched against the opt-out and erasure lists, so with
+// a list in the plan an undeclared one could carry an opted-out patient's
+// rows into the archive, which the law forbids. Every such table must
+// then be named with the reason it holds no patient's data; a table that
+// does hold some is mapped instead (with person: or parent:), so its
+// listed patients are excluded. A name that is no unmapped source table
+// is refused too, so the declaration cannot go stale unnoticed.
+func (r *runner) checkUnmappedTables(s *session) error {
+	read := readByPrograms(s.prog)
+	inSource := map[string]bool{}
+	var undeclared []string
+	for i := range s.catalog {
+		name := s.catalog[i].Name
+		inSource[name] = true
+		if read[name] || r.plan.listTableReason(name) != "" {
+			continue
+		}
+		if _, ok := r.plan.UnmappedTables[name]; !ok {
+			undeclared = append(undeclared, name)
+		}
+	}
+	var stale []string
+	for name, reason := range r.plan.UnmappedTables {
+		switch {
+		case !inSource[name]:
+			stale = append(stale, fmt.Sprintf("%s: unmapped_tables names %s, which the source does not have", reason.Pos, name))
+		case read[name]:
+			stale = append(stale, fmt.Sprintf("%s: unmapped_tables names %s, which a mapping reads", reason.Pos, name))
+		}
+	}
+	sort.Strings(stale)
+	if len(stale) > 0 {
+		return fmt.Errorf("%s", strings.Join(stale, "; "))
+	}
+	hasList := false
+	for _, l := range r.plan.exclusionLists() {
+		hasList = hasList || l.table.IsSet() || l.file.IsSet()
+	}
+	if !hasList || len(undeclared) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: source tables %s are read by no mapping and would be archived whole, where the opt-out and erasure lists cannot take out a listed patient's rows: map each (with person: or parent:), or, if it holds no patient's data, name it under unmapped_tables with the reason (P010)", r.plan.File, strings.Join(undeclared, ", "))
+}
