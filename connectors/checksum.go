@@ -1,0 +1,416 @@
+package connectors
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+)
+
+// Content checksums: what verification compares instead of rows, so that a
+// table of millions of records is proven equal by a few thousand numbers,
+// and, where a dialect can compute them itself (Checksummer), without its
+// rows crossing the wire.
+//
+// A row's hash is the SHA-256 of its canonical encoding (AppendRow) over
+// the hashed columns, in the order asked. Rows are grouped into buckets by
+// their record key: a key's bucket is KeyHash(key) mod N, where KeyHash is
+// the first four bytes of the SHA-256 of the key's canonical encoding.
+// Because the bucket is a hash of the key's bytes, never its sort order,
+// two databases whose collations order the keys differently (hyphens,
+// utf8mb4_0900_ai_ci against _bin) still put each record in the same
+// bucket. Per bucket the Aggregate is the count and two sums of 64-bit
+// slices of the row hashes, modulo 2^64. Sums, not XOR: a duplicated row
+// adds its hash twice instead of cancelling out, and the count moves too.
+//
+// Floats are outside the hash: two databases may print or round a float
+// differently while both hold "the same" measurement, so a verifier
+// compares float columns with a declared tolerance, value by value, and
+// leaves them out of the columns it asks to hash (see SplitHashColumns,
+// the mask). A ChecksumRequest naming a float column is refused.
+
+// ChecksumVersion names this row hash and aggregate together with the
+// row encoding they hash. A report records it beside every aggregate; two
+// aggregates are comparable only when their versions are equal.
+const ChecksumVersion = "regflytt-sum-1/sha256/" + EncodingVersion
+
+// ErrNoPushdown says a Checksummer cannot compute the asked checksum in the
+// database (a column type whose encoding it cannot build in SQL, exactly):
+// the caller computes it in Go from scanned rows instead (HashTable).
+var ErrNoPushdown = errors.New("checksum cannot be computed in the database")
+
+// RowHash is the SHA-256 of a row's canonical encoding.
+type RowHash [sha256.Size]byte
+
+// HashRow hashes the canonical encoding of a row.
+func HashRow(row []Value) (RowHash, error) {
+	b, err := AppendRow(nil, row)
+	if err != nil {
+		return RowHash{}, err
+	}
+	return sha256.Sum256(b), nil
+}
+
+// KeyHash is the bucketing hash of a record key: the first four bytes of
+// the SHA-256 of the key's canonical encoding, big-endian.
+func KeyHash(key []Value) (uint32, error) {
+	b, err := AppendRow(nil, key)
+	if err != nil {
+		return 0, err
+	}
+	return keyHashOf(b), nil
+}
+
+func keyHashOf(encodedKey []byte) uint32 {
+	h := sha256.Sum256(encodedKey)
+	return binary.BigEndian.Uint32(h[:4])
+}
+
+// Aggregate is the order-independent checksum of a set of rows: how many,
+// and the sums modulo 2^64 of two independent 64-bit slices of their row
+// hashes (bytes 0–7 and 8–15, big-endian). Two sets of rows with equal
+// aggregates are equal as multisets except with probability about 2^-128
+// for rows that differ by accident.
+type Aggregate struct {
+	Count      uint64
+	Sum1, Sum2 uint64
+}
+
+// Add adds one row's hash.
+func (a *Aggregate) Add(h RowHash) {
+	a.Count++
+	a.Sum1 += binary.BigEndian.Uint64(h[0:8])
+	a.Sum2 += binary.BigEndian.Uint64(h[8:16])
+}
+
+// Merge adds the rows of b.
+func (a *Aggregate) Merge(b Aggregate) {
+	a.Count += b.Count
+	a.Sum1 += b.Sum1
+	a.Sum2 += b.Sum2
+}
+
+// BucketSum is the aggregate of the rows of one bucket.
+type BucketSum struct {
+	Bucket uint32
+	Aggregate
+}
+
+// Buckets is the checksum of a table, or of part of it, bucket by bucket.
+type Buckets struct {
+	// Version is ChecksumVersion when the checksum was taken.
+	Version string
+	// N is the number of buckets: a record is in bucket KeyHash mod N.
+	N uint32
+	// Sums holds the non-empty buckets in increasing bucket order; a
+	// bucket not listed holds no rows.
+	Sums []BucketSum
+}
+
+// Total is the aggregate of all the listed buckets.
+func (b Buckets) Total() Aggregate {
+	var t Aggregate
+	for _, s := range b.Sums {
+		t.Merge(s.Aggregate)
+	}
+	return t
+}
+
+// DiffBuckets lists the buckets whose aggregates differ between a and b
+// (present on one side only included), in increasing order. It refuses
+// checksums of different versions or bucket counts, which are not
+// comparable.
+func DiffBuckets(a, b Buckets) ([]uint32, error) {
+	if a.Version != b.Version {
+		return nil, fmt.Errorf("checksums of versions %q and %q are not comparable", a.Version, b.Version)
+	}
+	if a.N != b.N {
+		return nil, fmt.Errorf("checksums over %d and %d buckets are not comparable", a.N, b.N)
+	}
+	var diff []uint32
+	i, j := 0, 0
+	for i < len(a.Sums) || j < len(b.Sums) {
+		switch {
+		case j == len(b.Sums) || (i < len(a.Sums) && a.Sums[i].Bucket < b.Sums[j].Bucket):
+			diff = append(diff, a.Sums[i].Bucket)
+			i++
+		case i == len(a.Sums) || b.Sums[j].Bucket < a.Sums[i].Bucket:
+			diff = append(diff, b.Sums[j].Bucket)
+			j++
+		default:
+			if a.Sums[i].Aggregate != b.Sums[j].Aggregate {
+				diff = append(diff, a.Sums[i].Bucket)
+			}
+			i++
+			j++
+		}
+	}
+	return diff, nil
+}
+
+// ChecksumRequest says what to checksum.
+//
+// # Drill-down
+//
+// A verifier compares the checksums of both sides over N buckets. For the
+// buckets that differ it asks again with N·F buckets (F, the fan-out, say
+// 64), restricted to the differing ones: Buckets N·F, Within N, In the
+// differing buckets. Since KeyHash mod N·F determines KeyHash mod N, each
+// differing bucket b splits into the F buckets b, b+N, … b+(F−1)·N, and
+// only those are compared next. Once a differing bucket holds few
+// records, RecordHashes lists them with their keys and row hashes, and the
+// records that differ are named.
+//
+// All the differing buckets of one level go into one request, so a
+// verifier makes one request per level: about log_F(rows/leaf) of them,
+// whatever the number k of differing records. The rows hashed and returned
+// grow with k (at most k differing buckets per level, each of about
+// rows/N_level records), not with the table. What every level still costs
+// in the database is reading the key columns of the table to compute their
+// bucket: a hash of the key, far cheaper than the row's, and the price of
+// buckets that no two collations can misalign (a key range would use an
+// index, but a range means different records under different collations).
+type ChecksumRequest struct {
+	// Columns are hashed, in this order. Each must be a column of the
+	// table and not a float (floats are compared outside the hash; see
+	// SplitHashColumns).
+	Columns []string
+	// Key is the record key whose KeyHash chooses the bucket; empty means
+	// the table's primary key.
+	Key []string
+	// Buckets is N, the number of buckets; at least 1.
+	Buckets uint32
+	// Within and In restrict the checksum to the records whose KeyHash
+	// mod Within is one of In: a drill-down into buckets of a coarser
+	// checksum. Within 0 means the whole table. Within must divide
+	// Buckets, and every In must be below Within.
+	Within uint32
+	In     []uint32
+}
+
+// Resolve checks the request against a table and gives the positions of
+// its hashed and key columns in t.Columns. Every Checksummer calls it first,
+// so that the checks and errors are the same for all.
+func (r ChecksumRequest) Resolve(t *Table) (cols, key []int, err error) {
+	if r.Buckets == 0 {
+		return nil, nil, fmt.Errorf("checksum of %s: zero buckets", t.Name)
+	}
+	if r.Within != 0 {
+		if r.Buckets%r.Within != 0 {
+			return nil, nil, fmt.Errorf("checksum of %s: %d buckets do not split %d", t.Name, r.Buckets, r.Within)
+		}
+		for _, b := range r.In {
+			if b >= r.Within {
+				return nil, nil, fmt.Errorf("checksum of %s: bucket %d is not one of %d", t.Name, b, r.Within)
+			}
+		}
+	} else if len(r.In) > 0 {
+		return nil, nil, fmt.Errorf("checksum of %s: buckets named without Within", t.Name)
+	}
+	keyNames := r.Key
+	if len(keyNames) == 0 {
+		keyNames = t.PrimaryKey
+	}
+	if len(keyNames) == 0 {
+		return nil, nil, fmt.Errorf("checksum of %s: the table has no primary key; name a record key", t.Name)
+	}
+	for _, name := range keyNames {
+		i := t.ColumnIndex(name)
+		if i < 0 {
+			return nil, nil, fmt.Errorf("checksum of %s: key column %s does not exist", t.Name, name)
+		}
+		key = append(key, i)
+	}
+	for _, name := range r.Columns {
+		i := t.ColumnIndex(name)
+		if i < 0 {
+			return nil, nil, fmt.Errorf("checksum of %s: column %s does not exist", t.Name, name)
+		}
+		if t.Columns[i].Type.Kind == KindFloat {
+			return nil, nil, fmt.Errorf("checksum of %s: column %s is a float, compared with a tolerance outside the hash", t.Name, name)
+		}
+		cols = append(cols, i)
+	}
+	return cols, key, nil
+}
+
+// KeyColumns gives the names of the record key: Key, or the table's
+// primary key when Key is empty.
+func (r ChecksumRequest) KeyColumns(t *Table) []string {
+	if len(r.Key) > 0 {
+		return r.Key
+	}
+	return t.PrimaryKey
+}
+
+// selects reports whether a record with key hash kh is in the request.
+func (r ChecksumRequest) selects(kh uint32) bool {
+	return r.Within == 0 || slices.Contains(r.In, kh%r.Within)
+}
+
+// SplitHashColumns is the column mask of a row hash: of cols, the columns
+// that are hashed (every kind but float) and the float columns a verifier
+// compares with its declared tolerance instead. An unknown column is an
+// error.
+func SplitHashColumns(t *Table, cols []string) (hashed, floats []string, err error) {
+	for _, name := range cols {
+		c := t.Column(name)
+		if c == nil {
+			return nil, nil, fmt.Errorf("table %s: column %s does not exist", t.Name, name)
+		}
+		if c.Type.Kind == KindFloat {
+			floats = append(floats, name)
+		} else {
+			hashed = append(hashed, name)
+		}
+	}
+	return hashed, floats, nil
+}
+
+// RecordHash is one record of a drill-down's last step: its key (canonical
+// values) and the hash of its row.
+type RecordHash struct {
+	Key  []Value
+	Hash RowHash
+}
+
+// Checksummer is an optional extra of a Snapshot, found by type assertion:
+// it computes checksums inside the database, so that rows need not cross
+// the wire. Its results must equal, bit for bit, what HashTable computes
+// from the same snapshot's scanned rows; each dialect proves that on every
+// conformance edge value it pushes down. A request it cannot compute
+// exactly (a column type whose encoding it cannot build in SQL) fails
+// with an error wrapping ErrNoPushdown before anything is read.
+type Checksummer interface {
+	// Checksum gives the bucket aggregates of the request's rows.
+	Checksum(ctx context.Context, t *Table, req ChecksumRequest) (Buckets, error)
+	// RecordHashes lists every record of the request with its key and row
+	// hash, in no particular order: the last step of a drill-down, asked
+	// for a few small buckets (see ChecksumRequest).
+	RecordHashes(ctx context.Context, t *Table, req ChecksumRequest) ([]RecordHash, error)
+}
+
+// Checksum computes a checksum in the database when the snapshot is a
+// Checksummer that can, and from its scanned rows otherwise.
+func Checksum(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) (b Buckets, pushed bool, err error) {
+	if c, ok := snap.(Checksummer); ok {
+		b, err = c.Checksum(ctx, t, req)
+		if !errors.Is(err, ErrNoPushdown) {
+			return b, err == nil, err
+		}
+	}
+	b, err = HashTable(ctx, snap, t, req)
+	return b, false, err
+}
+
+// HashTable computes a checksum in Go from the snapshot's scanned rows:
+// the reference every Checksummer must agree with, and the fallback where
+// none can.
+func HashTable(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) (Buckets, error) {
+	sums := map[uint32]*Aggregate{}
+	err := scanHashes(ctx, snap, t, req, func(bucket uint32, _ []byte, h RowHash) error {
+		a := sums[bucket]
+		if a == nil {
+			a = &Aggregate{}
+			sums[bucket] = a
+		}
+		a.Add(h)
+		return nil
+	})
+	if err != nil {
+		return Buckets{}, err
+	}
+	out := Buckets{Version: ChecksumVersion, N: req.Buckets, Sums: make([]BucketSum, 0, len(sums))}
+	for b, a := range sums {
+		out.Sums = append(out.Sums, BucketSum{Bucket: b, Aggregate: *a})
+	}
+	slices.SortFunc(out.Sums, func(x, y BucketSum) int { return int(int64(x.Bucket) - int64(y.Bucket)) })
+	return out, nil
+}
+
+// HashRecords lists the records of a request with their row hashes, in Go
+// from scanned rows (see Checksummer.RecordHashes).
+func HashRecords(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) ([]RecordHash, error) {
+	var out []RecordHash
+	err := scanHashes(ctx, snap, t, req, func(_ uint32, encodedKey []byte, h RowHash) error {
+		// Decoded from its encoding: a copy that owns its bytes,
+		// whatever the Rows contract says of the row's.
+		key, _, err := DecodeRow(encodedKey)
+		if err != nil {
+			return fmt.Errorf("checksum of %s: key: %w", t.Name, err)
+		}
+		out = append(out, RecordHash{Key: key, Hash: h})
+		return nil
+	})
+	return out, err
+}
+
+// scanHashes scans a table in key order and calls fn with the bucket, the
+// encoded key (valid during the call) and the row hash of every record the request selects.
+// Records outside the request cost a key hash only.
+func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest, fn func(uint32, []byte, RowHash) error) error {
+	cols, key, err := req.Resolve(t)
+	if err != nil {
+		return err
+	}
+	rows, err := snap.Scan(ctx, t, ScanOptions{Key: req.KeyColumns(t)})
+	if err != nil {
+		return fmt.Errorf("checksum of %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	var kbuf, rbuf []byte
+	keyVals := make([]Value, len(key))
+	rowVals := make([]Value, len(cols))
+	for rows.Next() {
+		row := rows.Row()
+		for i, c := range key {
+			keyVals[i] = row[c]
+		}
+		if kbuf, err = AppendRow(kbuf[:0], keyVals); err != nil {
+			return fmt.Errorf("checksum of %s: key: %w", t.Name, err)
+		}
+		kh := keyHashOf(kbuf)
+		if !req.selects(kh) {
+			continue
+		}
+		for i, c := range cols {
+			rowVals[i] = row[c]
+		}
+		if rbuf, err = AppendRow(rbuf[:0], rowVals); err != nil {
+			return fmt.Errorf("checksum of %s: column %w", t.Name, err)
+		}
+		if err := fn(kh%req.Buckets, kbuf, sha256.Sum256(rbuf)); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("checksum of %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// BucketOf gives a record key's bucket among n.
+func BucketOf(key []Value, n uint32) (uint32, error) {
+	kh, err := KeyHash(key)
+	if err != nil {
+		return 0, err
+	}
+	return kh % n, nil
+}
+
+// two64 is 2^64, the modulus of the sums.
+var two64 = new(big.Int).Lsh(big.NewInt(1), 64)
+
+// SumMod64 reads a decimal integer of any size and sign, as a database's
+// exact SUM prints it, modulo 2^64. Dialects sum 64-bit slices (signed or
+// unsigned: the residue is the same) as exact decimals and reduce here.
+func SumMod64(decimal string) (uint64, error) {
+	n, ok := new(big.Int).SetString(decimal, 10)
+	if !ok {
+		return 0, fmt.Errorf("sum %q is not an integer", decimal)
+	}
+	return n.Mod(n, two64).Uint64(), nil
+}
