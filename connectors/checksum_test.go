@@ -24,7 +24,7 @@ type memSnapshot struct {
 
 func (m *memSnapshot) Tables(context.Context) ([]connectors.Table, error) { return nil, nil }
 func (m *memSnapshot) Count(context.Context, string) (int64, error)       { return int64(len(m.rows)), nil }
-func (m *memSnapshot) Close() error                                        { return nil }
+func (m *memSnapshot) Close() error                                       { return nil }
 func (m *memSnapshot) Scan(_ context.Context, t *connectors.Table, _ connectors.ScanOptions) (connectors.Rows, error) {
 	return &memRows{m: m, cols: t.Columns, i: -1}, nil
 }
@@ -109,7 +109,7 @@ func aggregateOf(t *testing.T, rows ...[]connectors.Value) connectors.Aggregate 
 }
 
 // The aggregate tells apart what other diff tools confused: duplicates
-// (XOR cancels them), adjacent-field shifts, NULL against '' and 'NULL',
+// (XOR cancels them), adjacent-field shifts, NULL against ” and 'NULL',
 // trailing spaces and case; and it ignores order.
 func TestAggregateTellsApart(t *testing.T) {
 	r := func(v ...connectors.Value) []connectors.Value { return v }
