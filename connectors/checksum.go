@@ -356,7 +356,13 @@ func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumReques
 	if err != nil {
 		return err
 	}
-	rows, err := snap.Scan(ctx, t, ScanOptions{Key: req.KeyColumns(t)})
+	// Scanned in primary-key order: the record key need not be unique,
+	// non-NULL or sortable to be hashed.
+	var opts ScanOptions
+	if len(t.PrimaryKey) == 0 {
+		opts.Key = req.KeyColumns(t)
+	}
+	rows, err := snap.Scan(ctx, t, opts)
 	if err != nil {
 		return fmt.Errorf("checksum of %s: %w", t.Name, err)
 	}
@@ -380,7 +386,7 @@ func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumReques
 			rowVals[i] = row[c]
 		}
 		if rbuf, err = AppendRow(rbuf[:0], rowVals); err != nil {
-			return fmt.Errorf("checksum of %s: column %w", t.Name, err)
+			return fmt.Errorf("checksum of %s: hashed %w", t.Name, err)
 		}
 		if err := fn(kh%req.Buckets, kbuf, sha256.Sum256(rbuf)); err != nil {
 			return err

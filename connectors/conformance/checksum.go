@@ -1,0 +1,198 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// RunChecksum holds a dialect's Checksummer to connectors.HashTable, the
+// Go reference, on every edge value the dialect keeps (floats aside: they
+// are outside the hash): each value as a hashed column and as part of a
+// record key, record by record, so that a value whose SQL encoding differs
+// from AppendRow's by one byte is named. noPushdown lists the receiving
+// types (as in Edge.Type) the dialect declares it cannot encode in SQL: a
+// request with such a column must fail with ErrNoPushdown, and every other
+// must be pushed down.
+func RunChecksum(t *testing.T, tgt connectors.Target, caps Capabilities, noPushdown ...string) {
+	ctx := context.Background()
+	tbl := &connectors.Table{Name: "checksum_edges", PrimaryKey: []string{"id"},
+		Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}}}}
+	colOf := map[string]int{}
+	edgeOf := map[int64]string{} // row id -> edge name
+	var rows [][]connectors.Value
+	edges := Edges()
+	for _, e := range edges {
+		typ, err := connectors.ParseType(e.Type)
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name, err)
+		}
+		if w := e.Want(caps); w.Rule != "" || w.NoColumn || typ.Kind == connectors.KindFloat {
+			continue
+		}
+		if _, ok := colOf[e.Type]; !ok {
+			colOf[e.Type] = len(tbl.Columns)
+			tbl.Columns = append(tbl.Columns, connectors.Column{Name: columnName(e.Type), Type: typ, SourceType: e.Type, Nullable: true})
+		}
+	}
+	nulls := func(id int) []connectors.Value {
+		row := make([]connectors.Value, len(tbl.Columns))
+		row[0] = int64(id)
+		return row
+	}
+	rows = append(rows, nulls(0))
+	edgeOf[0] = "null"
+	for i, e := range edges {
+		j, ok := colOf[e.Type]
+		if !ok || e.Want(caps).Rule != "" {
+			continue
+		}
+		row := nulls(i + 1)
+		row[j] = e.Value
+		rows = append(rows, row)
+		edgeOf[int64(i+1)] = e.Name
+	}
+	if err := tgt.Create(ctx, []connectors.Table{*tbl}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	write(t, tgt, tbl, rows)
+	snap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	defer snap.Close()
+	cs, ok := snap.(connectors.Checksummer)
+	if !ok {
+		t.Fatalf("%s's snapshot is not a connectors.Checksummer", tgt.Dialect().Name())
+	}
+	for typ, j := range colOf {
+		col := tbl.Columns[j].Name
+		t.Run(col, func(t *testing.T) {
+			value := connectors.ChecksumRequest{Columns: []string{"id", col}, Buckets: 1}
+			key := connectors.ChecksumRequest{Columns: []string{"id"}, Key: []string{col, "id"}, Buckets: 1}
+			_, err := cs.RecordHashes(ctx, tbl, value)
+			if slices.Contains(noPushdown, typ) {
+				if !errors.Is(err, connectors.ErrNoPushdown) {
+					t.Fatalf("declared without pushdown, but a checksum over %s gave %v, not ErrNoPushdown", typ, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("record hashes: %v", err)
+			}
+			compareRecords(t, snap, cs, tbl, value, edgeOf)
+			compareRecords(t, snap, cs, tbl, key, edgeOf)
+			compareBuckets(t, snap, cs, tbl, connectors.ChecksumRequest{Columns: []string{"id", col}, Key: []string{col, "id"}, Buckets: 13})
+		})
+	}
+	var pushed []string
+	for _, c := range tbl.Columns {
+		if !slices.Contains(noPushdown, c.SourceType) {
+			pushed = append(pushed, c.Name)
+		}
+	}
+	t.Run("all_columns", func(t *testing.T) {
+		compareBuckets(t, snap, cs, tbl, connectors.ChecksumRequest{Columns: pushed, Buckets: 1})
+		compareBuckets(t, snap, cs, tbl, connectors.ChecksumRequest{Columns: pushed, Buckets: 16})
+		// A drill-down step: two of four coarse buckets, split in four.
+		compareBuckets(t, snap, cs, tbl, connectors.ChecksumRequest{Columns: pushed, Buckets: 16, Within: 4, In: []uint32{1, 3}})
+		compareRecords(t, snap, cs, tbl, connectors.ChecksumRequest{Columns: pushed, Buckets: 16, Within: 4, In: []uint32{0, 2}}, edgeOf)
+	})
+	t.Run("text_keys", func(t *testing.T) { testChecksumTextKeys(t, tgt, caps) })
+}
+
+// compareRecords requires the same records with the same keys and row
+// hashes from the database and from Go, naming the edge of a differing one.
+func compareRecords(t *testing.T, snap connectors.Snapshot, cs connectors.Checksummer, tbl *connectors.Table, req connectors.ChecksumRequest, edgeOf map[int64]string) {
+	t.Helper()
+	ctx := context.Background()
+	want, err := connectors.HashRecords(ctx, snap, tbl, req)
+	if err != nil {
+		t.Fatalf("Go: %v", err)
+	}
+	got, err := cs.RecordHashes(ctx, tbl, req)
+	if err != nil {
+		t.Fatalf("database: %v", err)
+	}
+	idOf := func(r connectors.RecordHash) int64 {
+		id, _ := r.Key[len(r.Key)-1].(int64)
+		return id
+	}
+	byID := map[int64]connectors.RecordHash{}
+	for _, r := range got {
+		byID[idOf(r)] = r
+	}
+	if len(got) != len(want) {
+		t.Errorf("key %v: %d records from the database, %d from Go", req.KeyColumns(tbl), len(got), len(want))
+	}
+	for _, w := range want {
+		g, ok := byID[idOf(w)]
+		name := edgeOf[idOf(w)]
+		switch {
+		case !ok:
+			t.Errorf("%s: not listed by the database", name)
+		case len(g.Key) != len(w.Key):
+			t.Errorf("%s: key of %d values, want %d", name, len(g.Key), len(w.Key))
+		case g.Hash != w.Hash:
+			t.Errorf("%s: columns %v: the database's row hash differs from Go's", name, req.Columns)
+		default:
+			for i := range w.Key {
+				if !Equal(g.Key[i], w.Key[i]) {
+					t.Errorf("%s: key value %d decoded from the database's encoding as %s, Go's is %s", name, i, Describe(g.Key[i]), Describe(w.Key[i]))
+				}
+			}
+		}
+	}
+}
+
+// compareBuckets requires the same bucket aggregates from the database and
+// from Go.
+func compareBuckets(t *testing.T, snap connectors.Snapshot, cs connectors.Checksummer, tbl *connectors.Table, req connectors.ChecksumRequest) {
+	t.Helper()
+	ctx := context.Background()
+	want, err := connectors.HashTable(ctx, snap, tbl, req)
+	if err != nil {
+		t.Fatalf("Go: %v", err)
+	}
+	got, err := cs.Checksum(ctx, tbl, req)
+	if err != nil {
+		t.Fatalf("database: %v", err)
+	}
+	diff, err := connectors.DiffBuckets(got, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diff) > 0 || want.Total().Count == 0 {
+		t.Errorf("%d buckets within %d %v: buckets %v differ (database %+v, Go %+v)", req.Buckets, req.Within, req.In, diff, got.Sums, want.Sums)
+	}
+}
+
+// testChecksumTextKeys buckets keys that collations merge or reorder: the
+// database and Go must put each in the same bucket.
+func testChecksumTextKeys(t *testing.T, tgt connectors.Target, caps Capabilities) {
+	if caps.PaddedKeys {
+		t.Skip("the dialect merges keys differing in trailing spaces")
+	}
+	ctx := context.Background()
+	tbl := &connectors.Table{Name: "checksum_text_key", PrimaryKey: []string{"k"}, Columns: []connectors.Column{
+		{Name: "k", Type: connectors.Type{Kind: connectors.KindText, Length: 10}},
+		{Name: "n", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}, Nullable: true},
+	}}
+	if err := tgt.Create(ctx, []connectors.Table{*tbl}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	var rows [][]connectors.Value
+	for i, k := range TextKeys() {
+		rows = append(rows, []connectors.Value{k, int64(i)})
+	}
+	write(t, tgt, tbl, rows)
+	snap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	defer snap.Close()
+	compareBuckets(t, snap, snap.(connectors.Checksummer), tbl, connectors.ChecksumRequest{Columns: []string{"k", "n"}, Buckets: 5})
+}

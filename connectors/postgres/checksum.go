@@ -1,0 +1,326 @@
+package postgres
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Pushdown checksums (connectors.Checksummer): the canonical row encoding
+// of connectors.AppendRow built in SQL, hashed with sha256() and summed in
+// the server, so that only the bucket aggregates cross the wire. Every
+// column's SQL gives exactly the bytes AppendRow gives for the value this
+// package's Scan decodes from it; TestChecksumPushdown holds each type to
+// that on every conformance edge value. The encoding is chosen from the
+// server's own catalogue, never from the Table the caller passes (whose
+// SourceType may be a receiving schema's notation): the column's real type
+// decides what Scan decodes, so it decides the SQL too.
+
+var _ connectors.Checksummer = (*snapshot)(nil)
+
+// Checksum computes the request's bucket aggregates in the server.
+func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (connectors.Buckets, error) {
+	q, err := s.checksumQuery(ctx, t, req, false)
+	if err != nil {
+		return connectors.Buckets{}, err
+	}
+	rows, err := s.tx.Query(ctx, q.sql, q.args...)
+	if err != nil {
+		return connectors.Buckets{}, s.db.errorf(err, "checksum of %s", t.Name)
+	}
+	defer rows.Close()
+	out := connectors.Buckets{Version: connectors.ChecksumVersion, N: req.Buckets}
+	for rows.Next() {
+		var bucket, count int64
+		var sum1, sum2 string
+		if err := rows.Scan(&bucket, &count, &sum1, &sum2); err != nil {
+			return connectors.Buckets{}, s.db.errorf(err, "checksum of %s", t.Name)
+		}
+		bs := connectors.BucketSum{Bucket: uint32(bucket), Aggregate: connectors.Aggregate{Count: uint64(count)}}
+		if bs.Sum1, err = connectors.SumMod64(sum1); err != nil {
+			return connectors.Buckets{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
+		}
+		if bs.Sum2, err = connectors.SumMod64(sum2); err != nil {
+			return connectors.Buckets{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
+		}
+		out.Sums = append(out.Sums, bs)
+	}
+	if err := rows.Err(); err != nil {
+		return connectors.Buckets{}, s.db.errorf(err, "checksum of %s", t.Name)
+	}
+	return out, nil
+}
+
+// RecordHashes lists the request's records with their keys (decoded from
+// the key's encoding, built by the same SQL) and row hashes.
+func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) ([]connectors.RecordHash, error) {
+	q, err := s.checksumQuery(ctx, t, req, true)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.tx.Query(ctx, q.sql, q.args...)
+	if err != nil {
+		return nil, s.db.errorf(err, "record hashes of %s", t.Name)
+	}
+	defer rows.Close()
+	var out []connectors.RecordHash
+	for rows.Next() {
+		var key, hash []byte
+		if err := rows.Scan(&key, &hash); err != nil {
+			return nil, s.db.errorf(err, "record hashes of %s", t.Name)
+		}
+		r := connectors.RecordHash{}
+		if r.Key, _, err = connectors.DecodeRow(key); err != nil || copy(r.Hash[:], hash) != len(r.Hash) {
+			return nil, fmt.Errorf("record hashes of %s: the server's key or hash is malformed", t.Name)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.db.errorf(err, "record hashes of %s", t.Name)
+	}
+	return out, nil
+}
+
+type checksumSQL struct {
+	sql  string
+	args []any
+}
+
+// checksumQuery builds the aggregate query, or with records the query
+// listing each record's encoded key and row hash.
+func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest, records bool) (checksumSQL, error) {
+	if err := s.load(ctx); err != nil {
+		return checksumSQL{}, err
+	}
+	tables, err := readTables(ctx, s.tx, s.db.schema, s.domains)
+	if err != nil {
+		return checksumSQL{}, s.db.errorf(err, "checksum of %s: read catalogue", t.Name)
+	}
+	var cat *connectors.Table
+	for i := range tables {
+		if tables[i].Name == t.Name {
+			cat = &tables[i]
+		}
+	}
+	if cat == nil {
+		return checksumSQL{}, fmt.Errorf("checksum of %s: no such table in schema %s", t.Name, s.db.schema)
+	}
+	if len(req.Key) == 0 {
+		// The caller's primary key, not the catalogue's: both sides of a
+		// comparison must bucket by the same columns.
+		req.Key = t.PrimaryKey
+	}
+	cols, key, err := req.Resolve(cat)
+	if err != nil {
+		return checksumSQL{}, err
+	}
+	rowEnc, err := encodeRowSQL(cat, cols)
+	if err != nil {
+		return checksumSQL{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
+	}
+	keyEnc, err := encodeRowSQL(cat, key)
+	if err != nil {
+		return checksumSQL{}, fmt.Errorf("checksum of %s: key: %w", t.Name, err)
+	}
+	table, err := s.db.qualified(t.Name)
+	if err != nil {
+		return checksumSQL{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
+	}
+	return buildChecksumSQL(table, rowEnc, keyEnc, req, records), nil
+}
+
+// buildChecksumSQL puts the encodings into the query. The key hash is
+// computed once per row below an OFFSET 0 fence, and the row hash only for
+// rows the bucket filter keeps. A whole-table checksum in one bucket needs
+// no key hash at all.
+func buildChecksumSQL(table, rowEnc, keyEnc string, req connectors.ChecksumRequest, records bool) checksumSQL {
+	const keyHash = "regflytt_kh"
+	kh := "('x' || encode(substring(sha256(" + keyEnc + ") FROM 1 FOR 4), 'hex'))::bit(32)::int8"
+	var q checksumSQL
+	inner := "SELECT * FROM " + table
+	where := ""
+	if records || req.Within != 0 || req.Buckets > 1 {
+		inner = "SELECT " + kh + " AS " + keyHash + ", * FROM " + table + " OFFSET 0"
+	}
+	if req.Within != 0 {
+		in := make([]int64, len(req.In))
+		for i, b := range req.In {
+			in[i] = int64(b)
+		}
+		where = " WHERE " + keyHash + " % " + strconv.FormatUint(uint64(req.Within), 10) + " = ANY($1::int8[])"
+		q.args = []any{in}
+	}
+	if records {
+		q.sql = "SELECT " + keyEnc + ", sha256(" + rowEnc + ") FROM (" + inner + ") k" + where
+		return q
+	}
+	bucket := "0::int8"
+	if req.Buckets > 1 {
+		bucket = keyHash + " % " + strconv.FormatUint(uint64(req.Buckets), 10)
+	}
+	slice := func(from int) string {
+		return "sum(('x' || encode(substring(h FROM " + strconv.Itoa(from) + " FOR 8), 'hex'))::bit(64)::int8)::text"
+	}
+	q.sql = "SELECT b, count(*), " + slice(1) + ", " + slice(9) +
+		" FROM (SELECT " + bucket + " AS b, sha256(" + rowEnc + ") AS h FROM (" + inner + ") k" + where + " OFFSET 0) r" +
+		" GROUP BY b ORDER BY b"
+	return q
+}
+
+// encodeRowSQL gives the SQL bytea expression of AppendRow over columns
+// cols of t: the count, then each value.
+func encodeRowSQL(t *connectors.Table, cols []int) (string, error) {
+	parts := []string{bytesLiteral(uvarint(nil, uint64(len(cols))))}
+	for _, i := range cols {
+		c := &t.Columns[i]
+		e, err := encodeValueSQL(c)
+		if err != nil {
+			return "", fmt.Errorf("column %s (%s): %w", c.Name, c.SourceType, err)
+		}
+		parts = append(parts, e)
+	}
+	return "(" + strings.Join(parts, " || ") + ")", nil
+}
+
+func uvarint(b []byte, n uint64) []byte {
+	for n >= 0x80 {
+		b = append(b, byte(n)|0x80)
+		n >>= 7
+	}
+	return append(b, byte(n))
+}
+
+func bytesLiteral(b []byte) string { return `'\x` + hex.EncodeToString(b) + `'::bytea` }
+
+func tagLiteral(tag byte, rest ...byte) string { return bytesLiteral(append([]byte{tag}, rest...)) }
+
+// The type tags of connectors/encoding.go. They are the encoding's, and
+// TestChecksumPushdown fails if one drifts.
+const (
+	tagNull        = 0
+	tagInt         = 1
+	tagFloat       = 3
+	tagBool        = 4
+	tagText        = 5
+	tagBytes       = 6
+	tagDecimal     = 7
+	tagDate        = 8
+	tagDateTime    = 9
+	tagTimestamp   = 10
+	tagDuration    = 11
+	tagInvalidDate = 12
+	tagUUID        = 13
+	tagJSON        = 14
+)
+
+// typmod strips "(6)" and "(38,10)" from format_type's text.
+var typmod = regexp.MustCompile(`\(\d+(,\d+)?\)`)
+
+// encodeValueSQL gives the bytea expression of AppendValue for the value
+// Scan decodes from column c, NULL included. Types without one fail with
+// ErrNoPushdown: the verifier hashes them in Go.
+func encodeValueSQL(c *connectors.Column) (string, error) {
+	col, err := Dialect{}.QuoteIdent(c.Name)
+	if err != nil {
+		return "", err
+	}
+	var e string
+	switch typmod.ReplaceAllString(c.SourceType, "") {
+	case "smallint", "integer", "bigint":
+		e = tagLiteral(tagInt) + " || int8send(" + col + "::int8)"
+	case "boolean":
+		e = "CASE WHEN " + col + " THEN " + tagLiteral(tagBool, 1) + " ELSE " + tagLiteral(tagBool, 0) + " END"
+	case "text", "character varying", "name":
+		e = lengthPrefixed(tagText, "convert_to("+col+"::text, 'UTF8')")
+	case "character":
+		// Scan reads the padded value as stored; a cast to text would
+		// strip the padding, the output function keeps it.
+		e = lengthPrefixed(tagText, "convert_to(textin(bpcharout("+col+")), 'UTF8')")
+	case "bytea":
+		e = lengthPrefixed(tagBytes, col)
+	case "numeric":
+		// NaN and ±Infinity read as float64 (math.NaN()'s bits, ±Inf).
+		e = "CASE " + col + " WHEN 'NaN' THEN " + tagLiteral(tagFloat, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1) +
+			" WHEN 'Infinity' THEN " + tagLiteral(tagFloat, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0) +
+			" WHEN '-Infinity' THEN " + tagLiteral(tagFloat, 0xff, 0xf0, 0, 0, 0, 0, 0, 0) +
+			" ELSE " + lengthPrefixed(tagDecimal, "convert_to("+col+"::text, 'UTF8')") + " END"
+	case "date":
+		e = "CASE WHEN " + col + " BETWEEN '0001-01-01' AND '9999-12-31' THEN " + tagLiteral(tagDate) + " || " + dateSQL(col) +
+			" ELSE " + invalidDateSQL(col) + " END"
+	case "timestamp without time zone":
+		e = "CASE WHEN " + col + " >= '0001-01-01' AND " + col + " < '10000-01-01' THEN " + tagLiteral(tagDateTime) + " || " + dateSQL(col) +
+			" || substring(int4send((extract(hour FROM " + col + ")::int4 << 16) | (extract(minute FROM " + col + ")::int4 << 8) | floor(extract(second FROM " + col + "))::int4) FROM 2)" +
+			" || " + nanosSQL(col) + " ELSE " + invalidDateSQL(col) + " END"
+	case "timestamp with time zone":
+		// The session's TimeZone is pinned to UTC, so the fields and the
+		// text are UTC's, as Scan reads them.
+		e = "CASE WHEN " + col + " >= '0001-01-01 00:00:00+00' AND " + col + " < '10000-01-01 00:00:00+00' THEN " + tagLiteral(tagTimestamp) +
+			" || int8send(extract(epoch FROM date_trunc('second', " + col + "))::int8) || " + nanosSQL(col) +
+			" ELSE " + invalidDateSQL(col) + " END"
+	case "time without time zone":
+		e = tagLiteral(tagDuration) + " || int8send((extract(epoch FROM " + col + ") * 1000000000)::int8)"
+	case "uuid":
+		e = tagLiteral(tagUUID) + " || uuid_send(" + col + ")"
+	case "json", "jsonb":
+		e = lengthPrefixed(tagJSON, "convert_to("+col+"::text, 'UTF8')")
+	default:
+		return "", fmt.Errorf("%w: no exact encoding in SQL for this type", connectors.ErrNoPushdown)
+	}
+	return "CASE WHEN " + col + " IS NULL THEN " + tagLiteral(tagNull) + " ELSE " + e + " END", nil
+}
+
+// dateSQL gives a date's four bytes: year (int16), month, day.
+func dateSQL(col string) string {
+	return "int4send((extract(year FROM " + col + ")::int4 << 16) | (extract(month FROM " + col + ")::int4 << 8) | extract(day FROM " + col + ")::int4)"
+}
+
+// nanosSQL gives the sub-second part as uint32 nanoseconds.
+func nanosSQL(col string) string {
+	return "int4send(((extract(microseconds FROM " + col + ")::int8 % 1000000) * 1000)::int4)"
+}
+
+// invalidDateSQL is what Scan reads for infinity and years outside
+// 1..9999: InvalidDate with PostgreSQL's text (DateStyle ISO pinned).
+func invalidDateSQL(col string) string {
+	return lengthPrefixed(tagInvalidDate, "convert_to("+col+"::text, 'UTF8')")
+}
+
+// lengthPrefixed gives tag, uvarint(length) and the bytes of a bytea
+// expression.
+func lengthPrefixed(tag byte, bytes string) string {
+	return tagLiteral(tag) + " || " + uvarintSQL("octet_length("+bytes+")") + " || " + bytes
+}
+
+// uvarintSQL gives the bytea of binary.AppendUvarint for a non-negative
+// integer expression below 2^35 (a bytea or text holds at most 1 GB):
+// seven bits a byte, low first, the high bit set on all but the last.
+func uvarintSQL(n string) string {
+	var b strings.Builder
+	b.WriteString("(CASE")
+	for size := 1; size <= 5; size++ {
+		// The bytes as one int8, first byte highest, sent big-endian and
+		// cut to size.
+		var groups []string
+		for i := 0; i < size; i++ {
+			g := "((" + n + " >> " + strconv.Itoa(7*i) + ") & 127)"
+			if i < size-1 {
+				g = "(" + g + " | 128)"
+			}
+			// Parenthesised: PostgreSQL gives <<, | and & one precedence.
+			groups = append(groups, "("+g+"::int8 << "+strconv.Itoa(8*(size-1-i))+")")
+		}
+		expr := "substring(int8send(" + strings.Join(groups, " | ") + ") FROM " + strconv.Itoa(9-size) + ")"
+		if size < 5 {
+			fmt.Fprintf(&b, " WHEN %s < %d THEN %s", n, 1<<(7*size), expr)
+		} else {
+			b.WriteString(" ELSE " + expr)
+		}
+	}
+	b.WriteString(" END)")
+	return b.String()
+}
