@@ -1,0 +1,140 @@
+package mysql_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+)
+
+// The SQL encoding agrees with AppendRow on every conformance edge value
+// MariaDB keeps, as a hashed column and as a key.
+func TestChecksumPushdown(t *testing.T) {
+	conformance.RunChecksum(t, openTarget(t, mytest.NewDatabase(t)), capabilities)
+}
+
+// noPushdown are the legacy fixture's columns that Checksum leaves to Go:
+// a zerofill decimal (Scan strips its padding), geometry (Scan reads the
+// storage bytes) and inet6 (its text). Floats are outside the hash.
+var noPushdown = []string{"dz", "gp", "i6"}
+
+// Every legacy source type of TestSourceTypes, with its edge values (zero
+// dates and days, latin1 as Windows-1252, bit(64) above int64, negative
+// times, padded binary), hashes in the server exactly as in Go, or is
+// refused with ErrNoPushdown.
+func TestChecksumSourceTypes(t *testing.T) {
+	ctx := context.Background()
+	src := openSource(t, legacyFixture(t))
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables: %v, %v", tables, err)
+	}
+	tbl := &tables[0]
+	cs := snap.(connectors.Checksummer)
+	for _, col := range tbl.Columns[1:] {
+		if col.Type.Kind == connectors.KindFloat {
+			continue
+		}
+		t.Run(col.Name, func(t *testing.T) {
+			for _, req := range []connectors.ChecksumRequest{
+				{Columns: []string{"id", col.Name}, Buckets: 1},
+				{Columns: []string{"id"}, Key: []string{col.Name, "id"}, Buckets: 1},
+			} {
+				got, err := cs.RecordHashes(ctx, tbl, req)
+				if slices.Contains(noPushdown, col.Name) {
+					if !errors.Is(err, connectors.ErrNoPushdown) {
+						t.Fatalf("got %v, want ErrNoPushdown", err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := connectors.HashRecords(ctx, snap, tbl, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameRecords(t, got, want)
+			}
+		})
+	}
+}
+
+// sameRecords requires equal record hashes and keys, matched by the id
+// that ends every key.
+func sameRecords(t *testing.T, got, want []connectors.RecordHash) {
+	t.Helper()
+	id := func(r connectors.RecordHash) int64 { return r.Key[len(r.Key)-1].(int64) }
+	byID := map[int64]connectors.RecordHash{}
+	for _, r := range got {
+		byID[id(r)] = r
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d records from the server, %d from Go", len(got), len(want))
+	}
+	for _, w := range want {
+		g, ok := byID[id(w)]
+		if !ok || g.Hash != w.Hash || len(g.Key) != len(w.Key) {
+			t.Errorf("row %d: the server's hash or key differs from Go's", id(w))
+			continue
+		}
+		for i := range w.Key {
+			if !conformance.Equal(g.Key[i], w.Key[i]) {
+				t.Errorf("row %d: key value %d is %s from the server, %s from Go", id(w), i, conformance.Describe(g.Key[i]), conformance.Describe(w.Key[i]))
+			}
+		}
+	}
+}
+
+// TIMESTAMP columns written in another zone, zero timestamps, dates that
+// ALLOW_INVALID_DATES lets in, and a negative TIME hash in the server as
+// Scan reads them (InvalidDate with the server's text, UTC instants).
+func TestChecksumTimestampsAndInvalidDates(t *testing.T) {
+	ctx := context.Background()
+	dbURL := mytest.NewDatabase(t)
+	mytest.Exec(t, dbURL,
+		"SET SESSION sql_mode = 'ALLOW_INVALID_DATES'",
+		"SET SESSION time_zone = '+02:00'",
+		"CREATE TABLE ts (id int PRIMARY KEY, t timestamp(6) NULL, t0 timestamp NULL, d date NULL, dt datetime(3) NULL, tm time(6) NULL)",
+		`INSERT INTO ts VALUES
+		  (1, '2024-06-01 14:00:00.123456', '1970-01-01 02:00:01', '2023-02-30', '2024-05-00 10:00:00.5', '-00:00:00.000001'),
+		  (2, '2038-01-19 05:14:07.999999', '0000-00-00 00:00:00', '0000-00-00', '0000-00-00 00:00:00', '-838:59:59'),
+		  (3, '1970-01-01 02:00:00.000001', NULL, '2024-02-29', '2023-02-29 23:59:59.999', '838:59:59.999999')`)
+	src := openSource(t, dbURL)
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables: %v, %v", tables, err)
+	}
+	tbl := &tables[0]
+	cs := snap.(connectors.Checksummer)
+	for _, col := range []string{"t", "t0", "d", "dt", "tm"} {
+		for _, req := range []connectors.ChecksumRequest{
+			{Columns: []string{"id", col}, Buckets: 1},
+			{Columns: []string{"id"}, Key: []string{col, "id"}, Buckets: 1},
+		} {
+			got, err := cs.RecordHashes(ctx, tbl, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := connectors.HashRecords(ctx, snap, tbl, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Run(col, func(t *testing.T) { sameRecords(t, got, want) })
+		}
+	}
+}
