@@ -119,11 +119,12 @@ func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req c
 	if err != nil {
 		return checksumSQL{}, err
 	}
-	rowEnc, err := encodeRowSQL(cat, cols)
+	ver := serverVersion(s.tx.Conn().PgConn().ParameterStatus("server_version"))
+	rowEnc, err := encodeRowSQL(cat, cols, ver)
 	if err != nil {
 		return checksumSQL{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
 	}
-	keyEnc, err := encodeRowSQL(cat, key)
+	keyEnc, err := encodeRowSQL(cat, key, ver)
 	if err != nil {
 		return checksumSQL{}, fmt.Errorf("checksum of %s: key: %w", t.Name, err)
 	}
@@ -132,6 +133,17 @@ func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req c
 		return checksumSQL{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
 	}
 	return buildChecksumSQL(table, rowEnc, keyEnc, req, records), nil
+}
+
+// serverVersion reads "15.20 (Debian …)" as 150000, as server_version_num
+// counts; 0 when unreadable, which keeps to what every version parses.
+func serverVersion(s string) int {
+	major, _, _ := strings.Cut(s, ".")
+	n, err := strconv.Atoi(major)
+	if err != nil {
+		return 0
+	}
+	return n * 10000
 }
 
 // buildChecksumSQL puts the encodings into the query. The key hash is
@@ -174,11 +186,11 @@ func buildChecksumSQL(table, rowEnc, keyEnc string, req connectors.ChecksumReque
 
 // encodeRowSQL gives the SQL bytea expression of AppendRow over columns
 // cols of t: the count, then each value.
-func encodeRowSQL(t *connectors.Table, cols []int) (string, error) {
+func encodeRowSQL(t *connectors.Table, cols []int, ver int) (string, error) {
 	parts := []string{bytesLiteral(uvarint(nil, uint64(len(cols))))}
 	for _, i := range cols {
 		c := &t.Columns[i]
-		e, err := encodeValueSQL(c)
+		e, err := encodeValueSQL(c, ver)
 		if err != nil {
 			return "", fmt.Errorf("column %s (%s): %w", c.Name, c.SourceType, err)
 		}
@@ -224,7 +236,12 @@ var typmod = regexp.MustCompile(`\(\d+(,\d+)?\)`)
 // encodeValueSQL gives the bytea expression of AppendValue for the value
 // Scan decodes from column c, NULL included. Types without one fail with
 // ErrNoPushdown: the verifier hashes them in Go.
-func encodeValueSQL(c *connectors.Column) (string, error) {
+//
+// The expressions are written for the executor's sake: every node costs
+// per row, so fields come from date_part (float8, exact for these
+// integers) rather than extract (numeric), fixed-size fields are packed
+// into one int8send, and a NOT NULL column skips the NULL test.
+func encodeValueSQL(c *connectors.Column, ver int) (string, error) {
 	col, err := Dialect{}.QuoteIdent(c.Name)
 	if err != nil {
 		return "", err
@@ -236,64 +253,89 @@ func encodeValueSQL(c *connectors.Column) (string, error) {
 	case "boolean":
 		e = "CASE WHEN " + col + " THEN " + tagLiteral(tagBool, 1) + " ELSE " + tagLiteral(tagBool, 0) + " END"
 	case "text", "character varying", "name":
-		e = lengthPrefixed(tagText, "convert_to("+col+"::text, 'UTF8')")
+		e = textSQL(tagText, col+"::text", c.Charset)
 	case "character":
 		// Scan reads the padded value as stored; a cast to text would
 		// strip the padding, the output function keeps it.
-		e = lengthPrefixed(tagText, "convert_to(textin(bpcharout("+col+")), 'UTF8')")
+		e = textSQL(tagText, "textin(bpcharout("+col+"))", c.Charset)
 	case "bytea":
-		e = lengthPrefixed(tagBytes, col)
+		e = lengthPrefixed(tagBytes, col, col)
 	case "numeric":
 		// NaN and ±Infinity read as float64 (math.NaN()'s bits, ±Inf).
-		e = "CASE " + col + " WHEN 'NaN' THEN " + tagLiteral(tagFloat, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1) +
-			" WHEN 'Infinity' THEN " + tagLiteral(tagFloat, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0) +
-			" WHEN '-Infinity' THEN " + tagLiteral(tagFloat, 0xff, 0xf0, 0, 0, 0, 0, 0, 0) +
-			" ELSE " + lengthPrefixed(tagDecimal, "convert_to("+col+"::text, 'UTF8')") + " END"
+		// Only an unconstrained numeric holds infinities, and only from
+		// PostgreSQL 14 on, which is also the first to parse them.
+		nan := " WHEN 'NaN' THEN " + tagLiteral(tagFloat, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1)
+		if c.SourceType == "numeric" && ver >= 140000 {
+			nan += " WHEN 'Infinity' THEN " + tagLiteral(tagFloat, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0) +
+				" WHEN '-Infinity' THEN " + tagLiteral(tagFloat, 0xff, 0xf0, 0, 0, 0, 0, 0, 0)
+		}
+		e = "CASE " + col + nan + " ELSE " + textSQL(tagDecimal, col+"::text", "SQL_ASCII") + " END"
 	case "date":
-		e = "CASE WHEN " + col + " BETWEEN '0001-01-01' AND '9999-12-31' THEN " + tagLiteral(tagDate) + " || " + dateSQL(col) +
-			" ELSE " + invalidDateSQL(col) + " END"
+		e = "CASE WHEN " + col + " BETWEEN '0001-01-01' AND '9999-12-31' THEN " + tagLiteral(tagDate) +
+			" || int4send(" + packDate(col) + "::int4) ELSE " + invalidDateSQL(col) + " END"
 	case "timestamp without time zone":
-		e = "CASE WHEN " + col + " >= '0001-01-01' AND " + col + " < '10000-01-01' THEN " + tagLiteral(tagDateTime) + " || " + dateSQL(col) +
-			" || substring(int4send((extract(hour FROM " + col + ")::int4 << 16) | (extract(minute FROM " + col + ")::int4 << 8) | floor(extract(second FROM " + col + "))::int4) FROM 2)" +
+		// Date and clock in one int8 (its first byte is zero: year < 2^15),
+		// then the nanoseconds.
+		e = "CASE WHEN " + col + " >= '0001-01-01' AND " + col + " < '10000-01-01' THEN " + tagLiteral(tagDateTime) +
+			" || substring(int8send(" + packDate(col) + "::int8 << 24 | (date_part('hour', " + col + ")::int8 << 16)" +
+			" | (date_part('minute', " + col + ")::int8 << 8) | floor(date_part('second', " + col + "))::int8) FROM 2)" +
 			" || " + nanosSQL(col) + " ELSE " + invalidDateSQL(col) + " END"
 	case "timestamp with time zone":
 		// The session's TimeZone is pinned to UTC, so the fields and the
 		// text are UTC's, as Scan reads them.
 		e = "CASE WHEN " + col + " >= '0001-01-01 00:00:00+00' AND " + col + " < '10000-01-01 00:00:00+00' THEN " + tagLiteral(tagTimestamp) +
-			" || int8send(extract(epoch FROM date_trunc('second', " + col + "))::int8) || " + nanosSQL(col) +
+			" || int8send(date_part('epoch', date_trunc('second', " + col + "))::int8) || " + nanosSQL(col) +
 			" ELSE " + invalidDateSQL(col) + " END"
 	case "time without time zone":
-		e = tagLiteral(tagDuration) + " || int8send((extract(epoch FROM " + col + ") * 1000000000)::int8)"
+		// Microseconds of the day below 2^37: exact in a float8.
+		e = tagLiteral(tagDuration) + " || int8send((date_part('epoch', " + col + ") * 1000000)::int8 * 1000)"
 	case "uuid":
 		e = tagLiteral(tagUUID) + " || uuid_send(" + col + ")"
 	case "json", "jsonb":
-		e = lengthPrefixed(tagJSON, "convert_to("+col+"::text, 'UTF8')")
+		e = textSQL(tagJSON, col+"::text", c.Charset)
 	default:
 		return "", fmt.Errorf("%w: no exact encoding in SQL for this type", connectors.ErrNoPushdown)
+	}
+	if !c.Nullable {
+		return "(" + e + ")", nil
 	}
 	return "CASE WHEN " + col + " IS NULL THEN " + tagLiteral(tagNull) + " ELSE " + e + " END", nil
 }
 
-// dateSQL gives a date's four bytes: year (int16), month, day.
-func dateSQL(col string) string {
-	return "int4send((extract(year FROM " + col + ")::int4 << 16) | (extract(month FROM " + col + ")::int4 << 8) | extract(day FROM " + col + ")::int4)"
+// packDate gives a date's year << 16 | month << 8 | day, the four bytes of
+// its encoding.
+func packDate(col string) string {
+	return "(date_part('year', " + col + ")::int4 << 16 | (date_part('month', " + col + ")::int4 << 8) | date_part('day', " + col + ")::int4)"
 }
 
 // nanosSQL gives the sub-second part as uint32 nanoseconds.
 func nanosSQL(col string) string {
-	return "int4send(((extract(microseconds FROM " + col + ")::int8 % 1000000) * 1000)::int4)"
+	return "int4send((date_part('microseconds', " + col + ")::int4 % 1000000) * 1000)"
 }
 
 // invalidDateSQL is what Scan reads for infinity and years outside
 // 1..9999: InvalidDate with PostgreSQL's text (DateStyle ISO pinned).
 func invalidDateSQL(col string) string {
-	return lengthPrefixed(tagInvalidDate, "convert_to("+col+"::text, 'UTF8')")
+	return textSQL(tagInvalidDate, col+"::text", "SQL_ASCII")
+}
+
+// textSQL gives a length-prefixed text value in UTF-8. The length is the
+// text's own octet_length where the database's encoding is UTF-8 already
+// (or bytes passed through: SQL_ASCII, also the encoding of what a
+// server's output functions print for numbers and dates), saving a
+// conversion per row.
+func textSQL(tag byte, text, encoding string) string {
+	bytes := "convert_to(" + text + ", 'UTF8')"
+	if encoding == "UTF8" || encoding == "SQL_ASCII" {
+		return lengthPrefixed(tag, bytes, text)
+	}
+	return lengthPrefixed(tag, bytes, bytes)
 }
 
 // lengthPrefixed gives tag, uvarint(length) and the bytes of a bytea
-// expression.
-func lengthPrefixed(tag byte, bytes string) string {
-	return tagLiteral(tag) + " || " + uvarintSQL("octet_length("+bytes+")") + " || " + bytes
+// expression; sized is an expression with the same octet_length.
+func lengthPrefixed(tag byte, bytes, sized string) string {
+	return tagLiteral(tag) + " || " + uvarintSQL("octet_length("+sized+")") + " || " + bytes
 }
 
 // uvarintSQL gives the bytea of binary.AppendUvarint for a non-negative
@@ -315,9 +357,13 @@ func uvarintSQL(n string) string {
 			groups = append(groups, "("+g+"::int8 << "+strconv.Itoa(8*(size-1-i))+")")
 		}
 		expr := "substring(int8send(" + strings.Join(groups, " | ") + ") FROM " + strconv.Itoa(9-size) + ")"
-		if size < 5 {
+		switch {
+		case size == 1:
+			// The common case, in one node.
+			fmt.Fprintf(&b, " WHEN %s < 128 THEN set_byte('\\x00'::bytea, 0, %s)", n, n)
+		case size < 5:
 			fmt.Fprintf(&b, " WHEN %s < %d THEN %s", n, 1<<(7*size), expr)
-		} else {
+		default:
 			b.WriteString(" ELSE " + expr)
 		}
 	}
