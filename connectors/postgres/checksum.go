@@ -146,40 +146,40 @@ func serverVersion(s string) int {
 	return n * 10000
 }
 
-// buildChecksumSQL puts the encodings into the query. The key hash is
-// computed once per row below an OFFSET 0 fence, and the row hash only for
-// rows the bucket filter keeps. A whole-table checksum in one bucket needs
-// no key hash at all.
+// buildChecksumSQL puts the encodings into the query. Below an OFFSET 0
+// fence each row's hash is computed once (without it the planner would
+// put the expression into each of the two sums) and still in parallel
+// workers. A drill-down filters on the key hash in an inner fenced query,
+// so that only the rows it keeps are hashed; a whole-table checksum in one
+// bucket hashes no key at all.
 func buildChecksumSQL(table, rowEnc, keyEnc string, req connectors.ChecksumRequest, records bool) checksumSQL {
 	const keyHash = "regflytt_kh"
 	kh := "('x' || encode(substring(sha256(" + keyEnc + ") FROM 1 FOR 4), 'hex'))::bit(32)::int8"
 	var q checksumSQL
-	inner := "SELECT * FROM " + table
-	where := ""
-	if records || req.Within != 0 || req.Buckets > 1 {
-		inner = "SELECT " + kh + " AS " + keyHash + ", * FROM " + table + " OFFSET 0"
-	}
+	from := table
 	if req.Within != 0 {
 		in := make([]int64, len(req.In))
 		for i, b := range req.In {
 			in[i] = int64(b)
 		}
-		where = " WHERE " + keyHash + " % " + strconv.FormatUint(uint64(req.Within), 10) + " = ANY($1::int8[])"
+		from = "(SELECT " + kh + " AS " + keyHash + ", * FROM " + table + " OFFSET 0) k WHERE " +
+			keyHash + " % " + strconv.FormatUint(uint64(req.Within), 10) + " = ANY($1::int8[])"
+		kh = keyHash
 		q.args = []any{in}
 	}
 	if records {
-		q.sql = "SELECT " + keyEnc + ", sha256(" + rowEnc + ") FROM (" + inner + ") k" + where
+		q.sql = "SELECT " + keyEnc + ", sha256(" + rowEnc + ") FROM " + from
 		return q
 	}
 	bucket := "0::int8"
 	if req.Buckets > 1 {
-		bucket = keyHash + " % " + strconv.FormatUint(uint64(req.Buckets), 10)
+		bucket = kh + " % " + strconv.FormatUint(uint64(req.Buckets), 10)
 	}
 	slice := func(from int) string {
 		return "sum(('x' || encode(substring(h FROM " + strconv.Itoa(from) + " FOR 8), 'hex'))::bit(64)::int8)::text"
 	}
 	q.sql = "SELECT b, count(*), " + slice(1) + ", " + slice(9) +
-		" FROM (SELECT " + bucket + " AS b, sha256(" + rowEnc + ") AS h FROM (" + inner + ") k" + where + " OFFSET 0) r" +
+		" FROM (SELECT " + bucket + " AS b, sha256(" + rowEnc + ") AS h FROM " + from + " OFFSET 0) r" +
 		" GROUP BY b ORDER BY b"
 	return q
 }
