@@ -252,21 +252,20 @@ func encodeValueSQL(c *connectors.Column) (string, error) {
 			// Scan drops the padding zeros; not worth redoing in SQL.
 			return "", noPushdown()
 		}
-		e = lengthPrefixed(tagDecimal, "CAST(CAST("+col+" AS CHAR) AS BINARY)")
+		e = shortText(tagDecimal, "CAST(CAST("+col+" AS CHAR) AS BINARY)")
 	case connectors.KindText:
 		switch base {
 		case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set":
-			// The server converts to utf8mb4 as it does for the result set.
-			e = lengthPrefixed(tagText, "CAST(CONVERT("+col+" USING utf8mb4) AS BINARY)")
+			e = textSQL(tagText, col, c.Charset)
 		default:
 			return "", noPushdown()
 		}
 	case connectors.KindJSON:
-		e = lengthPrefixed(tagJSON, "CAST(CONVERT("+col+" USING utf8mb4) AS BINARY)")
+		e = textSQL(tagJSON, col, c.Charset)
 	case connectors.KindBytes:
 		switch base {
 		case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
-			e = lengthPrefixed(tagBytes, col)
+			e = lengthPrefixed(tagBytes, col, col)
 		default:
 			return "", noPushdown() // geometry: Scan reads the storage bytes
 		}
@@ -280,26 +279,27 @@ func encodeValueSQL(c *connectors.Column) (string, error) {
 			return "", noPushdown()
 		}
 	case connectors.KindDate:
-		e = "CASE WHEN " + validDate(col) + " THEN CONCAT(" + tagLiteral(tagDate) + ", " + dateBytes(col) + ") ELSE " + invalidDate(col) + " END"
+		e = "CASE WHEN " + validDate(col) + " THEN CHAR(" + strconv.Itoa(tagDate) + ", " + dateBytes(col) + " USING binary) ELSE " + invalidDate(col) + " END"
 	case connectors.KindDateTime:
-		e = "CASE WHEN " + validDate(col) + " THEN CONCAT(" + tagLiteral(tagDateTime) + ", " + dateBytes(col) +
-			", UNHEX(CONCAT(" + fixedHex("HOUR("+col+")", 1) + ", " + fixedHex("MINUTE("+col+")", 1) + ", " + fixedHex("SECOND("+col+")", 1) +
-			", " + fixedHex("MICROSECOND("+col+") * 1000", 4) + "))) ELSE " + invalidDate(col) + " END"
+		e = "CASE WHEN " + validDate(col) + " THEN CONCAT(CHAR(" + strconv.Itoa(tagDateTime) + ", " + dateBytes(col) +
+			", HOUR(" + col + "), MINUTE(" + col + "), SECOND(" + col + ") USING binary), UNHEX(" + fixedHex("MICROSECOND("+col+") * 1000", 4) + "))" +
+			" ELSE " + invalidDate(col) + " END"
 	case connectors.KindTimestamp:
 		// Sessions run with time_zone '+00:00', so a TIMESTAMP reads as
 		// its UTC wall clock, as Scan reads it; a datetime marked
-		// timestamptz holds one. Microseconds since the epoch, split into
-		// floored seconds and a non-negative fraction with integer
-		// arithmetic only.
-		us := "TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', " + col + ")"
-		frac := "MOD(MOD(" + us + ", 1000000) + 1000000, 1000000)"
-		e = "CASE WHEN " + validDate(col) + " THEN CONCAT(" + tagLiteral(tagTimestamp) +
-			", UNHEX(" + fixedHex("CAST(("+us+" - "+frac+") DIV 1000000 AS SIGNED)", 8) + "), UNHEX(" + fixedHex(frac+" * 1000", 4) + "))" +
+		// timestamptz holds one. TO_SECONDS counts the clock's whole
+		// seconds from year 0 (the fraction is left out, so the count is
+		// floored before 1970 too); 62167219200 of them precede the epoch.
+		e = "CASE WHEN " + validDate(col) + " THEN CONCAT(" + tagLiteral(tagTimestamp) + ", UNHEX(CONCAT(" +
+			fixedHex("CAST(TO_SECONDS("+col+") - 62167219200 AS SIGNED)", 8) + ", " + fixedHex("MICROSECOND("+col+") * 1000", 4) + ")))" +
 			" ELSE " + invalidDate(col) + " END"
 	case connectors.KindTime:
 		e = "CONCAT(" + tagLiteral(tagDuration) + ", UNHEX(" + fixedHex("CAST(TIME_TO_SEC("+col+") * 1000000000 AS SIGNED)", 8) + "))"
 	default:
 		return "", noPushdown()
+	}
+	if !c.Nullable {
+		return e, nil
 	}
 	return "CASE WHEN " + col + " IS NULL THEN " + tagLiteral(tagNull) + " ELSE " + e + " END", nil
 }
@@ -316,28 +316,47 @@ func uintSQL(col string) string {
 
 // validDate is what connectors.Date.Valid checks, for a date or the date
 // of a datetime: years 1..9999 and a day the month has. Zero dates, zero
-// days and ALLOW_INVALID_DATES' 2023-02-30 are InvalidDate to Scan.
+// days and ALLOW_INVALID_DATES' 2023-02-30 are InvalidDate to Scan. A
+// day count maps such a date to another one (2023-03-02) or to NULL, so
+// the round trip through TO_DAYS and FROM_DAYS keeps exactly the dates of
+// the calendar; the years MariaDB stores never pass 9999.
 func validDate(col string) string {
-	y, m, d := "YEAR("+col+")", "MONTH("+col+")", "DAYOFMONTH("+col+")"
-	leap := "(" + y + " % 4 = 0 AND (" + y + " % 100 <> 0 OR " + y + " % 400 = 0))"
-	days := "CASE " + m + " WHEN 2 THEN IF(" + leap + ", 29, 28) WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END"
-	return "(" + y + " BETWEEN 1 AND 9999 AND " + m + " BETWEEN 1 AND 12 AND " + d + " BETWEEN 1 AND " + days + ")"
+	return "(YEAR(" + col + ") >= 1 AND FROM_DAYS(TO_DAYS(" + col + ")) = DATE(" + col + "))"
 }
 
-// dateBytes gives a date's four bytes: year (int16), month, day.
+// dateBytes gives a date's four bytes, year (int16), month and day, as
+// CHAR's bytes: one for each argument below 256.
 func dateBytes(col string) string {
-	return "UNHEX(CONCAT(" + fixedHex("YEAR("+col+")", 2) + ", " + fixedHex("MONTH("+col+")", 1) + ", " + fixedHex("DAYOFMONTH("+col+")", 1) + "))"
+	return "YEAR(" + col + ") >> 8, YEAR(" + col + ") & 255, MONTH(" + col + "), DAYOFMONTH(" + col + ")"
 }
 
 // invalidDate is an InvalidDate holding the text the server prints.
 func invalidDate(col string) string {
-	return lengthPrefixed(tagInvalidDate, "CAST(CAST("+col+" AS CHAR) AS BINARY)")
+	return shortText(tagInvalidDate, "CAST(CAST("+col+" AS CHAR) AS BINARY)")
+}
+
+// textSQL gives a length-prefixed text value in UTF-8, as the connection
+// (utf8mb4) receives it. A utf8mb4 column is sent as stored, so it is
+// hashed as stored, without a conversion per row; any other character set
+// is converted as the server converts the result set.
+func textSQL(tag byte, col, charset string) string {
+	if charset == "utf8mb4" {
+		return lengthPrefixed(tag, "CAST("+col+" AS BINARY)", col)
+	}
+	bytes := "CAST(CONVERT(" + col + " USING utf8mb4) AS BINARY)"
+	return lengthPrefixed(tag, bytes, bytes)
+}
+
+// shortText gives a length-prefixed text known to be shorter than 128
+// bytes (a decimal's 65 digits, a date's text), whose length is one byte.
+func shortText(tag byte, bytes string) string {
+	return "CONCAT(" + tagLiteral(tag) + ", CHAR(LENGTH(" + bytes + ") USING binary), " + bytes + ")"
 }
 
 // lengthPrefixed gives tag, uvarint(length) and the bytes of a binary
-// string expression.
-func lengthPrefixed(tag byte, bytes string) string {
-	return "CONCAT(" + tagLiteral(tag) + ", " + uvarintSQL("LENGTH("+bytes+")") + ", " + bytes + ")"
+// string expression; sized is an expression with the same LENGTH in bytes.
+func lengthPrefixed(tag byte, bytes, sized string) string {
+	return "CONCAT(" + tagLiteral(tag) + ", " + uvarintSQL("LENGTH("+sized+")") + ", " + bytes + ")"
 }
 
 // uvarintSQL gives the binary string of binary.AppendUvarint for a
