@@ -92,4 +92,29 @@
 // used: with LOCAL the server treats errors as warnings (duplicates are
 // skipped, values truncated), it needs local_infile on the server, and a
 // refused row could no longer be named.
+//
+// # Checksums
+//
+// A snapshot is a connectors.Checksummer (checksum.go): the canonical row
+// encoding built from binary strings in SQL, hashed with SHA2(…, 256) and
+// summed in the server. MariaDB has no unsigned 64-bit modular sum, so the
+// two 64-bit slices are summed as BIGINT UNSIGNED into SUM's exact
+// DECIMAL and reduced modulo 2^64 in Go. The encoding is chosen from the
+// server's catalogue and the connector's COMMENT markers. It is proven
+// byte for byte against Go on every conformance edge value
+// (TestChecksumPushdown), on the legacy fixture of TestSourceTypes
+// (TestChecksumSourceTypes: latin1 as Windows-1252, bit(64), zero dates)
+// and on TIMESTAMP, zero and ALLOW_INVALID_DATES dates, negative TIME,
+// utf8mb4 CHAR and YEAR (TestChecksumTimestampsAndInvalidDates).
+//
+// Pushed down: every integer type, year, bit(n), the marked boolean,
+// decimal, char/varchar/text of any character set (converted to utf8mb4
+// as the result set is), enum, set, json, binary/varbinary/blob, both
+// uuids, date, datetime, timestamp and the marked timestamptz (the
+// session's +00:00), time. Left to Go (ErrNoPushdown): decimal ZEROFILL
+// (Scan strips the padding), geometry types (their storage bytes), inet4,
+// inet6 and any other type read as its text. Floats are outside the hash.
+// A marked boolean holding another value than 0 or 1, which Scan refuses,
+// hashes with a tag no value has, so its bucket differs and a drill-down
+// reads the row and reports the error.
 package mysql

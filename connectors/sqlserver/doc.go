@@ -136,4 +136,21 @@
 // may create databases, and go test runs the conformance suite and the
 // TestServer tests, each in a fresh database (mstest.NewDatabase). Unset,
 // they skip with a message saying that they were not run.
+//
+// # Checksums
+//
+// A snapshot is a connectors.Checksummer whose T-SQL (checksum.go) builds
+// the canonical row encoding from varbinary pieces and hashes it with
+// HASHBYTES('SHA2_256', …). It has NOT been run against a server: its
+// text is pinned by TestChecksumSQL and TestChecksumSQLTypes, and
+// TestServerChecksumPushdown runs the conformance edge values the day
+// REGFLYTT_TEST_MSSQL names a server. SUM over bigint raises an overflow
+// instead of wrapping, so the hash slices are summed as 32-bit halves and
+// combined modulo 2^64 in Go. It needs SQL Server 2019 (UTF-8 collations).
+// Pushed down: integers, bit, char/varchar/text and their n-types (through
+// nvarchar, as Scan reads them, then UTF-8), binary/varbinary/image, date,
+// datetime2, datetimeoffset (in UTC), time and uniqueidentifier (in RFC
+// 4122 order). Left to Go (ErrNoPushdown): decimal and money (whose text
+// the driver formats, not the server), datetime and smalldatetime (1/300 s
+// ticks), json, xml, sql_variant, rowversion and the CLR types.
 package sqlserver
