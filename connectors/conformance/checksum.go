@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -102,6 +103,148 @@ func RunChecksum(t *testing.T, tgt connectors.Target, caps Capabilities, noPushd
 		compareRecords(t, snap, cs, tbl, connectors.ChecksumRequest{Columns: pushed, Buckets: 16, Within: 4, In: []uint32{0, 2}}, edgeOf)
 	})
 	t.Run("text_keys", func(t *testing.T) { testChecksumTextKeys(t, tgt, caps) })
+	t.Run("drill_down", func(t *testing.T) { testChecksumDrillDown(t, tgt) })
+}
+
+// testChecksumDrillDown drills down, in the database, from one checksum
+// of two tables to the records that differ between them (changed, missing
+// and extra), as ChecksumRequest documents it, for k = 1, 10 and 100
+// differences among 4000 records: the keys named must be exactly those,
+// and the rows hashed after the first level must grow with k.
+func testChecksumDrillDown(t *testing.T, tgt connectors.Target) {
+	ctx := context.Background()
+	const n = 4000
+	cols := []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "v", Type: connectors.Type{Kind: connectors.KindText, Length: 40}, Nullable: true},
+	}
+	base := make([][]connectors.Value, n)
+	for i := range base {
+		base[i] = []connectors.Value{int64(i), fmt.Sprintf("värde %d", i)}
+	}
+	a := &connectors.Table{Name: "drill_a", PrimaryKey: []string{"id"}, Columns: cols}
+	if err := tgt.Create(ctx, []connectors.Table{*a}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	write(t, tgt, a, base)
+	perRecord := map[int]float64{}
+	for _, k := range []int{1, 10, 100} {
+		b := &connectors.Table{Name: fmt.Sprintf("drill_b%d", k), PrimaryKey: []string{"id"}, Columns: cols}
+		if err := tgt.Create(ctx, []connectors.Table{*b}); err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		var rows [][]connectors.Value
+		want := map[int64]bool{}
+		changed := map[int]int{} // row -> kind of change
+		for i := 0; i < k; i++ {
+			changed[(i*7919+11)%n] = i % 3
+		}
+		for i, r := range base {
+			switch c, ok := changed[i]; {
+			case !ok:
+				rows = append(rows, r)
+			case c == 0: // a changed value
+				rows = append(rows, []connectors.Value{r[0], r[1].(string) + " "})
+			case c == 1: // NULL in place of a value
+				rows = append(rows, []connectors.Value{r[0], nil})
+			}
+			// c == 2: missing
+			if _, ok := changed[i]; ok {
+				want[int64(i)] = true
+			}
+		}
+		write(t, tgt, b, rows)
+		snap, err := tgt.Snapshot(ctx)
+		if err != nil {
+			t.Fatalf("snapshot: %v", err)
+		}
+		got, hashed := drillDown(t, snap.(connectors.Checksummer), a, b)
+		snap.Close()
+		if len(got) != len(want) {
+			t.Errorf("k=%d: drill-down named %d keys, want %d", k, len(got), len(want))
+		}
+		for id := range got {
+			if !want[id] {
+				t.Errorf("k=%d: drill-down named key %d, which does not differ", k, id)
+			}
+		}
+		perRecord[k] = float64(hashed) / float64(k)
+		t.Logf("k=%d: %d rows hashed after the first level", k, hashed)
+	}
+	// Bounded per differing record (it falls as they share buckets); a
+	// drill-down that rehashed the tables would cost 8000 per level.
+	for k, w := range perRecord {
+		if w > 2*n/64+2*32 {
+			t.Errorf("k=%d: %.0f rows hashed per differing record", k, w)
+		}
+	}
+}
+
+// drillDown compares tables a and b bucket by bucket in the database and
+// splits the differing buckets until they hold at most 8 records, then
+// lists those records. It returns the keys (id) whose records differ and
+// the rows hashed after the first level.
+func drillDown(t *testing.T, cs connectors.Checksummer, a, b *connectors.Table) (map[int64]bool, uint64) {
+	t.Helper()
+	ctx := context.Background()
+	req := connectors.ChecksumRequest{Columns: []string{"id", "v"}, Buckets: 64}
+	var hashed uint64
+	for level := 0; ; level++ {
+		sa, err := cs.Checksum(ctx, a, req)
+		if err != nil {
+			t.Fatalf("checksum: %v", err)
+		}
+		sb, err := cs.Checksum(ctx, b, req)
+		if err != nil {
+			t.Fatalf("checksum: %v", err)
+		}
+		if level > 0 {
+			hashed += sa.Total().Count + sb.Total().Count
+		}
+		diff, err := connectors.DiffBuckets(sa, sb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(diff) == 0 {
+			return nil, hashed
+		}
+		var most uint64
+		for _, s := range append(sa.Sums, sb.Sums...) {
+			if slices.Contains(diff, s.Bucket) {
+				most = max(most, s.Count)
+			}
+		}
+		req = connectors.ChecksumRequest{Columns: req.Columns, Buckets: req.Buckets, Within: req.Buckets, In: diff}
+		if most <= 8 {
+			break
+		}
+		req.Buckets *= 32
+	}
+	ra, err := cs.RecordHashes(ctx, a, req)
+	if err != nil {
+		t.Fatalf("record hashes: %v", err)
+	}
+	rb, err := cs.RecordHashes(ctx, b, req)
+	if err != nil {
+		t.Fatalf("record hashes: %v", err)
+	}
+	hashed += uint64(len(ra) + len(rb))
+	hashOf := map[int64]connectors.RowHash{}
+	for _, r := range ra {
+		hashOf[r.Key[0].(int64)] = r.Hash
+	}
+	differ := map[int64]bool{}
+	for _, r := range rb {
+		id := r.Key[0].(int64)
+		if h, ok := hashOf[id]; !ok || h != r.Hash {
+			differ[id] = true
+		}
+		delete(hashOf, id)
+	}
+	for id := range hashOf {
+		differ[id] = true // only in a
+	}
+	return differ, hashed
 }
 
 // compareRecords requires the same records with the same keys and row
