@@ -30,6 +30,9 @@
 //     when it needs a server.
 //  6. Add the dialect to connectors/all and to the documented type map
 //     (TYPEMAP.md, rendered by connectors/conformance's TestTypeMapDoc).
+//  7. Optionally make the Snapshot a Checksummer (checksums computed in
+//     the database), prove it with conformance.RunChecksum, and list in
+//     the package doc the types it leaves to Go (ErrNoPushdown).
 package connectors
 
 import (
