@@ -120,6 +120,16 @@ func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req c
 		return checksumSQL{}, err
 	}
 	ver := serverVersion(s.tx.Conn().PgConn().ParameterStatus("server_version"))
+	if ver >= 110000 {
+		// The encoding is one large expression: LLVM would compile it in
+		// every parallel worker, for seconds, before the first row (11.7 s
+		// against 2.7 s without, 1M rows of 12 columns). For the rest of
+		// the snapshot's transaction only; its keyset scans are too
+		// simple to gain from JIT.
+		if _, err := s.tx.Exec(ctx, "SET LOCAL jit = off"); err != nil {
+			return checksumSQL{}, s.db.errorf(err, "checksum of %s", t.Name)
+		}
+	}
 	rowEnc, err := encodeRowSQL(cat, cols, ver)
 	if err != nil {
 		return checksumSQL{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
