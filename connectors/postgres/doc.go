@@ -68,7 +68,9 @@
 // A snapshot is a connectors.Checksummer: it builds the canonical row
 // encoding (connectors.AppendRow) in SQL, hashes it with sha256() and sums
 // the bucket aggregates in the server (parallel workers included), so only
-// the aggregates cross the wire (checksum.go). The encoding is chosen from
+// the aggregates cross the wire (checksum.go); it sets jit = off for the
+// rest of the snapshot's transaction, because compiling the encoding
+// expression in every worker cost more than the scan. The encoding is chosen from
 // the column's real type in pg_catalog. TestChecksumPushdown proves it
 // byte for byte against Go on every conformance edge value, and
 // TestChecksumSourceTypes on every legacy source type of TestSourceTypes
