@@ -306,6 +306,20 @@ func Checksum(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest)
 	return b, false, err
 }
 
+// Records lists a request's records with their row hashes (the last step
+// of a drill-down) in the database when the snapshot is a Checksummer that
+// can, and from its scanned rows otherwise.
+func Records(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) (r []RecordHash, pushed bool, err error) {
+	if c, ok := snap.(Checksummer); ok {
+		r, err = c.RecordHashes(ctx, t, req)
+		if !errors.Is(err, ErrNoPushdown) {
+			return r, err == nil, err
+		}
+	}
+	r, err = HashRecords(ctx, snap, t, req)
+	return r, false, err
+}
+
 // HashTable computes a checksum in Go from the snapshot's scanned rows:
 // the reference every Checksummer must agree with, and the fallback where
 // none can.

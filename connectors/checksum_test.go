@@ -402,9 +402,16 @@ func TestChecksumFallsBackOnNoPushdown(t *testing.T) {
 	if err != nil || ok || got.Total() != want.Total() {
 		t.Errorf("fallback: %+v %v %v", got, ok, err)
 	}
+	recs, ok, err := connectors.Records(ctx, pushed, recordTable, req)
+	if err != nil || ok || len(recs) != 50 || recs[7].Key[0] != int64(7) {
+		t.Errorf("records fallback: %d records, %v %v", len(recs), ok, err)
+	}
 	pushed.err = errors.New("connection lost")
 	if _, _, err = connectors.Checksum(ctx, pushed, recordTable, req); err == nil {
 		t.Error("a pushdown failure was hidden by the fallback")
+	}
+	if _, _, err = connectors.Records(ctx, pushed, recordTable, req); err == nil {
+		t.Error("a pushdown failure of Records was hidden by the fallback")
 	}
 }
 

@@ -75,7 +75,8 @@ func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req co
 			return nil, s.db.errorf(err, "record hashes of %s", t.Name)
 		}
 		r := connectors.RecordHash{}
-		if r.Key, _, err = connectors.DecodeRow(key); err != nil || copy(r.Hash[:], hash) != len(r.Hash) {
+		var rest []byte
+		if r.Key, rest, err = connectors.DecodeRow(key); err != nil || len(rest) != 0 || copy(r.Hash[:], hash) != len(r.Hash) {
 			return nil, fmt.Errorf("record hashes of %s: the server's key or hash is malformed", t.Name)
 		}
 		out = append(out, r)
