@@ -181,7 +181,8 @@ type ChecksumRequest struct {
 	// Key is the record key whose KeyHash chooses the bucket; empty means
 	// the table's primary key.
 	Key []string
-	// Buckets is N, the number of buckets; at least 1.
+	// Buckets is N, the number of buckets; at least 1. KeyHash has 32
+	// bits, so a drill-down that would need more lists the records.
 	Buckets uint32
 	// Within and In restrict the checksum to the records whose KeyHash
 	// mod Within is one of In: a drill-down into buckets of a coarser
@@ -284,6 +285,12 @@ type RecordHash struct {
 // conformance edge value it pushes down. A request it cannot compute
 // exactly (a column type whose encoding it cannot build in SQL) fails
 // with an error wrapping ErrNoPushdown before anything is read.
+//
+// Pass the snapshot's own catalogue entry (from Tables) as t, on both
+// sides of a comparison: a Checksummer encodes each column as the server's
+// catalogue types it, and some dialects' Scan decodes by t's Kind, so a
+// table declared otherwise (a receiving schema's notation) could make the
+// Go side and the database side disagree, which shows as a difference.
 type Checksummer interface {
 	// Checksum gives the bucket aggregates of the request's rows.
 	Checksum(ctx context.Context, t *Table, req ChecksumRequest) (Buckets, error)
