@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -55,6 +56,20 @@ func RunChecksum(t *testing.T, tgt connectors.Target, caps Capabilities, noPushd
 		row[j] = e.Value
 		rows = append(rows, row)
 		edgeOf[int64(i+1)] = e.Name
+	}
+	// Lengths at every step of the encoding's uvarint prefix (1 to 4
+	// bytes), which the edges do not all reach.
+	next := 1000
+	for _, n := range []int{127, 128, 16383, 16384, 1<<21 - 1, 1 << 21} {
+		for typ, v := range map[string]connectors.Value{"text": strings.Repeat("x", n), "bytes": make([]byte, n)} {
+			if j, ok := colOf[typ]; ok {
+				row := nulls(next)
+				row[j] = v
+				rows = append(rows, row)
+				edgeOf[int64(next)] = fmt.Sprintf("%s of %d bytes", typ, n)
+				next++
+			}
+		}
 	}
 	if err := tgt.Create(ctx, []connectors.Table{*tbl}); err != nil {
 		t.Fatalf("create: %v", err)
