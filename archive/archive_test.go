@@ -1,86 +1,414 @@
 package archive
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
 )
 
 var besok = &connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
 	{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, SourceType: "int(11)"},
 	{Name: "datum", Type: connectors.Type{Kind: connectors.KindDate}, SourceType: "date", Nullable: true},
+	{Name: "namn", Type: connectors.Type{Kind: connectors.KindText, Length: 40}, SourceType: "varchar(40)", Charset: "latin1", Nullable: true},
 }}
+
+var created = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func testMeta() Meta {
+	return Meta{Register: "demo", Owner: "Region B", FormerOwner: "Region A", SourceSystem: "legacy-demo", Run: "20260101T000000Z", ToolVersion: "test"}
+}
 
 func writePackage(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pkg")
-	w, err := Create(dir, Meta{Register: "demo", Owner: "Region B"})
+	w, err := Create(dir, testMeta())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, raw := range []string{"0000-00-00", "2024-05-00"} {
-		rec := Record{Key: []connectors.Value{int64(i + 1)}, Reason: "invalid_date", Column: "visit_date", SourceColumn: "datum",
-			Values: []connectors.Value{int64(i + 1), connectors.InvalidDate{Raw: raw}}}
+	recs := []Record{
+		{Key: []connectors.Value{int64(1)}, Reason: "invalid_date", Column: "visit_date", SourceColumn: "datum",
+			Values: []connectors.Value{int64(1), connectors.InvalidDate{Raw: "0000-00-00"}, "Åsa"}},
+		{Key: []connectors.Value{int64(2)}, Reason: "invalid_utf8", Column: "name", SourceColumn: "namn", CareUnit: "SU/Sahlgrenska",
+			Values: []connectors.Value{int64(2), connectors.Date{Year: 2019, Month: 5, Day: 1}, "Ko\xffr\xc3"}},
+		{Key: []connectors.Value{int64(3)}, Reason: "not_null", Column: "visit_date", SourceColumn: "datum",
+			Values: []connectors.Value{int64(3), nil, "a <b> & \\c"}},
+	}
+	for i, rec := range recs {
 		if err := w.Add(besok, rec); err != nil {
 			t.Fatal(err)
 		}
+		if i == 1 {
+			if err := w.Sync(); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	if _, err := w.Close(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+	if err := w.AddValue(besok, Value{Key: []connectors.Value{int64(4)}, Column: "name", SourceColumn: "namn", Reason: "invalid_utf8", Value: []byte{0xe5, 0xe4, 0xf6}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Close(created); err != nil {
 		t.Fatal(err)
 	}
 	return dir
 }
 
+// readAll reads every record of a table back through Reader.
+func readAll(t *testing.T, p *Package, table string) []ArchivedRecord {
+	t.Helper()
+	recs, err := p.Records(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recs.Close()
+	var out []ArchivedRecord
+	for recs.Next() {
+		out = append(out, recs.Record())
+	}
+	if err := recs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// sameValue compares two values exactly, kind included, through the
+// canonical encoding (which keeps NaN's and -0's bits and the Go type).
+func sameValue(a, b connectors.Value) bool {
+	ea, err1 := connectors.AppendValue(nil, a)
+	eb, err2 := connectors.AppendValue(nil, b)
+	return err1 == nil && err2 == nil && bytes.Equal(ea, eb)
+}
+
 func TestPackageRoundTrip(t *testing.T) {
 	dir := writePackage(t)
-	sum, err := Check(dir)
+	if probs := Verify(dir); len(probs) > 0 {
+		t.Fatalf("a fresh package fails: %v", probs)
+	}
+	p, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.Tables) != 1 || sum.Tables[0].Records != 2 || sum.Tables[0].Reasons["invalid_date"] != 2 || sum.Meta.Owner != "Region B" {
-		t.Fatalf("summary %+v", sum)
+	if p.Owner() != "Region B" || p.Timespan() != "2019-05-01/2019-05-01" {
+		t.Fatalf("owner %q, timespan %q", p.Owner(), p.Timespan())
 	}
-	counts, err := CountRecords(dir)
-	if err != nil || counts["besok"] != 2 {
+	got := readAll(t, p, "besok")
+	want := [][]connectors.Value{
+		{int64(1), connectors.InvalidDate{Raw: "0000-00-00"}, "Åsa"},
+		{int64(2), connectors.Date{Year: 2019, Month: 5, Day: 1}, "Ko\xffr\xc3"},
+		{int64(3), nil, "a <b> & \\c"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		for j := range want[i] {
+			if !sameValue(got[i].Values[j], want[i][j]) {
+				t.Errorf("record %d column %d: got %#v, want %#v", i+1, j, got[i].Values[j], want[i][j])
+			}
+		}
+	}
+	if o := got[1].Outcome; o.Reason != "invalid_utf8" || o.Column != "name" || o.SourceColumn != "namn" || o.CareUnit != "SU/Sahlgrenska" || got[1].KeyText != `["2"]` {
+		t.Errorf("outcome %+v key %s", o, got[1].KeyText)
+	}
+	vals, err := p.Values("besok")
+	if err != nil || len(vals) != 1 || !sameValue(vals[0].Value.Value, []byte{0xe5, 0xe4, 0xf6}) || vals[0].SourceColumn != "namn" {
+		t.Fatalf("values %+v, %v", vals, err)
+	}
+	counts, err := p.CountRecords()
+	if err != nil || counts["besok"] != 3 {
 		t.Fatalf("CountRecords = %v, %v", counts, err)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "data", "besok.jsonl"))
+	// The zero date is kept verbatim: its bytes in the raw cell, its kind
+	// beside them, the natural DATE cell left out.
+	data, err := os.ReadFile(filepath.Join(dir, "data/content/schema0/table0/table0.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The zero date is kept verbatim, in its source shape.
-	if !strings.Contains(string(data), `"values":["1","0000-00-00"]`) {
+	if !strings.Contains(string(data), "<row><c1>1</c1><c3>Åsa</c3><c4>invalid_date</c4><c5>303030302D30302D3030</c5></row>") {
 		t.Fatalf("record not kept verbatim:\n%s", data)
+	}
+	if _, err := os.Stat(filepath.Join(dir, partsDir)); !os.IsNotExist(err) {
+		t.Fatalf("the chunks are left behind: %v", err)
 	}
 }
 
-func TestCheckFindsTampering(t *testing.T) {
-	cases := map[string]func(dir string) error{
-		"changed record": func(dir string) error {
-			p := filepath.Join(dir, "data", "besok.jsonl")
-			b, _ := os.ReadFile(p)
-			return os.WriteFile(p, []byte(strings.Replace(string(b), "2024-05-00", "2024-05-01", 1)), 0o600)
-		},
-		"removed file": func(dir string) error { return os.Remove(filepath.Join(dir, "data", "besok.columns.json")) },
-		"added file": func(dir string) error {
-			return os.WriteFile(filepath.Join(dir, "data", "extra.jsonl"), []byte("{}\n"), 0o600)
-		},
-		"no manifest": func(dir string) error { return os.Remove(filepath.Join(dir, manifestName)) },
+// Every conformance edge value, archived in its own column type, in a
+// text column, and alone, reads back with identical bytes and kind; so do
+// invalid UTF-8, Latin-1 bytes, and a byte string beside a text of the
+// same hex.
+func TestEdgeValuesByteExact(t *testing.T) {
+	edges := conformance.Edges()
+	type probe struct {
+		name  string
+		typ   connectors.Type
+		value connectors.Value
 	}
-	for name, tamper := range cases {
-		t.Run(name, func(t *testing.T) {
+	var probes []probe
+	for _, e := range edges {
+		typ, err := connectors.ParseType(e.Type)
+		if err != nil {
+			t.Fatalf("edge %s: %v", e.Name, err)
+		}
+		probes = append(probes,
+			probe{e.Name, typ, e.Value},
+			probe{e.Name + "_in_text", connectors.Type{Kind: connectors.KindText}, e.Value},
+			probe{e.Name + "_in_bytes", connectors.Type{Kind: connectors.KindBytes}, e.Value})
+	}
+	text := connectors.Type{Kind: connectors.KindText, Length: 20}
+	probes = append(probes,
+		probe{"invalid_utf8", text, "4B6F\x4b\x6f\xff\x72\xc3"},
+		probe{"latin1", text, "\xe5\xe4\xf6"},
+		probe{"latin1_bytes", text, []byte{0xe5, 0xe4, 0xf6}},
+		probe{"hex_text", connectors.Type{Kind: connectors.KindBytes}, "4B6F"},
+		probe{"hex_bytes", connectors.Type{Kind: connectors.KindBytes}, []byte{0x4b, 0x6f}},
+		probe{"escape_lookalike", text, `\u005C and \u0000`},
+		probe{"null", text, nil},
+		probe{"date_in_int", connectors.Type{Kind: connectors.KindInt, Bits: 32}, connectors.Date{Year: 2024, Month: 2, Day: 30}},
+	)
+	tbl := &connectors.Table{Name: "edges", Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}, SourceType: "int"}}}
+	row := []connectors.Value{int64(1)}
+	for _, p := range probes {
+		tbl.Columns = append(tbl.Columns, connectors.Column{Name: p.name, Type: p.typ, SourceType: p.typ.String(), Nullable: true})
+		row = append(row, p.value)
+	}
+	dir := filepath.Join(t.TempDir(), "pkg")
+	w, err := Create(dir, testMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(tbl, Record{Key: []connectors.Value{int64(1)}, Reason: "edge", Values: row}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range probes {
+		if err := w.AddValue(tbl, Value{Key: []connectors.Value{int64(1)}, SourceColumn: p.name, Reason: "edge", Value: p.value}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(created); err != nil {
+		t.Fatal(err)
+	}
+	if probs := Verify(dir); len(probs) > 0 {
+		t.Fatalf("Verify: %v", probs)
+	}
+	validateIfPossible(t, dir)
+	pkg, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, pkg, "edges")
+	if len(got) != 1 {
+		t.Fatalf("%d records", len(got))
+	}
+	vals, err := pkg.Values("edges")
+	if err != nil || len(vals) != len(probes) {
+		t.Fatalf("%d values, %v", len(vals), err)
+	}
+	for i, p := range probes {
+		if !sameValue(got[0].Values[i+1], p.value) {
+			t.Errorf("%s (%s): record gives %#v, want %#v", p.name, p.typ, got[0].Values[i+1], p.value)
+		}
+		if !sameValue(vals[i].Value.Value, p.value) || vals[i].SourceColumn != p.name {
+			t.Errorf("%s: value alone gives %#v, want %#v", p.name, vals[i].Value.Value, p.value)
+		}
+	}
+}
+
+// validateIfPossible runs the XSD checks when xmllint is installed; under
+// CI=true its absence fails the test.
+func validateIfPossible(t *testing.T, dir string) {
+	t.Helper()
+	probs, err := ValidateXSD(context.Background(), dir)
+	if errors.Is(err, ErrNoXmllint) {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Log(err)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) > 0 {
+		t.Fatalf("XSD: %v", probs)
+	}
+}
+
+func TestXSDValidation(t *testing.T) {
+	if _, err := exec.LookPath("xmllint"); err != nil && os.Getenv("CI") != "true" {
+		t.Skip("xmllint not installed")
+	}
+	dir := writePackage(t)
+	validateIfPossible(t, dir)
+	// A date no calendar has, forced into the natural DATE cell, fails
+	// the table's own schema.
+	p := filepath.Join(dir, "data/content/schema0/table0/table0.xml")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, bytes.Replace(b, []byte("<c2>2019-05-01</c2>"), []byte("<c2>2019-02-30</c2>"), 1), 0o600)
+	probs, err := ValidateXSD(context.Background(), dir)
+	if err != nil || len(probs) != 1 || probs[0].File != "data/content/schema0/table0/table0.xml" {
+		t.Fatalf("problems %v, %v", probs, err)
+	}
+	if strings.Contains(probs[0].Detail, "2019-02-30") {
+		t.Fatalf("the problem repeats the value: %s", probs[0].Detail)
+	}
+}
+
+func TestLOBFiles(t *testing.T) {
+	old := lobThreshold
+	lobThreshold = 8
+	defer func() { lobThreshold = old }()
+	tbl := &connectors.Table{Name: "bilaga", Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "fil", Type: connectors.Type{Kind: connectors.KindBytes}, SourceType: "longblob"},
+	}}
+	dir := filepath.Join(t.TempDir(), "pkg")
+	w, _ := Create(dir, testMeta())
+	big := bytes.Repeat([]byte{0, 1, 0xff}, 100)
+	if err := w.Add(tbl, Record{Reason: "r", Values: []connectors.Value{int64(1), big}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Close(created); err != nil {
+		t.Fatal(err)
+	}
+	lob := "data/content/schema0/table0/lob2/record1.bin"
+	if b, err := os.ReadFile(filepath.Join(dir, lob)); err != nil || !bytes.Equal(b, big) {
+		t.Fatalf("LOB file: %v", err)
+	}
+	if probs := Verify(dir); len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	validateIfPossible(t, dir)
+	p, _ := Open(dir)
+	if got := readAll(t, p, "bilaga"); !sameValue(got[0].Values[1], big) {
+		t.Fatal("LOB not read back")
+	}
+	// A LOB file cut short fails as a LOB and as a digest, naming it.
+	os.WriteFile(filepath.Join(dir, lob), big[:10], 0o600)
+	if !hasProblem(Verify(dir), "data/content/schema0/table0/table0.xml", RuleLOB) || !hasProblem(Verify(dir), lob, RuleDigest) {
+		t.Fatalf("a damaged LOB passes: %v", Verify(dir))
+	}
+}
+
+func hasProblem(probs []Problem, file, rule string) bool {
+	for _, p := range probs {
+		if p.File == file && p.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+func TestVerifyFindsTampering(t *testing.T) {
+	const rows = "data/content/schema0/table0/table0.xml"
+	cases := []struct {
+		name, file, rule string
+		tamper           func(dir string) error
+	}{
+		{"flipped byte", rows, RuleDigest, func(dir string) error {
+			p := filepath.Join(dir, rows)
+			b, _ := os.ReadFile(p)
+			i := bytes.Index(b, []byte("<c1>2</c1>"))
+			b[i+4] = '7'
+			return os.WriteFile(p, b, 0o600)
+		}},
+		{"deleted file", "data/content/schema1/table0/table0.xsd", RuleMissing, func(dir string) error {
+			return os.Remove(filepath.Join(dir, "data/content/schema1/table0/table0.xsd"))
+		}},
+		{"added file", "data/content/schema0/table0/extra.xml", RuleUnlisted, func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "data/content/schema0/table0/extra.xml"), []byte("<x/>"), 0o600)
+		}},
+		{"added tag file", "notes.txt", RuleUnlisted, func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o600)
+		}},
+		{"edited metadata", "data/header/metadata.xml", RuleDigest, func(dir string) error {
+			p := filepath.Join(dir, "data/header/metadata.xml")
+			b, _ := os.ReadFile(p)
+			return os.WriteFile(p, bytes.Replace(b, []byte("Region B"), []byte("Region C"), 1), 0o600)
+		}},
+		{"edited event log", eventsName, RuleDigest, func(dir string) error {
+			p := filepath.Join(dir, eventsName)
+			b, _ := os.ReadFile(p)
+			return os.WriteFile(p, bytes.Replace(b, []byte("created"), []byte("creaTed"), 1), 0o600)
+		}},
+		{"edited manifest", manifest256, RuleDigest, func(dir string) error {
+			p := filepath.Join(dir, manifest256)
+			b, _ := os.ReadFile(p)
+			b[0] ^= 1
+			return os.WriteFile(p, b, 0o600)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
 			dir := writePackage(t)
-			if err := tamper(dir); err != nil {
+			if err := c.tamper(dir); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Check(dir); err == nil {
-				t.Fatal("Check passed a tampered package")
+			probs := Verify(dir)
+			if !hasProblem(probs, c.file, c.rule) {
+				t.Fatalf("want %s: %s among %v", c.file, c.rule, probs)
+			}
+			if _, err := Check(dir); !errors.Is(err, ErrVerify) {
+				t.Fatalf("Check passed a tampered package: %v", err)
 			}
 		})
+	}
+}
+
+func TestEventLogIsAppendOnly(t *testing.T) {
+	dir := writePackage(t)
+	if err := AppendEvent(dir, Event{Event: "verified", At: created.Format(time.RFC3339)}); err != nil {
+		t.Fatal(err)
+	}
+	if probs := Verify(dir); len(probs) > 0 {
+		t.Fatalf("an appended event breaks the package: %v", probs)
+	}
+	// Dropping the first event, even with a fresh tag manifest, breaks
+	// the chain.
+	p := filepath.Join(dir, eventsName)
+	b, _ := os.ReadFile(p)
+	_, rest, _ := bytes.Cut(b, []byte{'\n'})
+	os.WriteFile(p, rest, 0o600)
+	if err := writeTagManifest(dir); err != nil {
+		t.Fatal(err)
+	}
+	if !hasProblem(Verify(dir), eventsName, RuleEventChain) {
+		t.Fatalf("a removed event passes: %v", Verify(dir))
+	}
+}
+
+// After Sync, what was added is in complete chunks under their final
+// names; what was added after it is only in a temporary chunk.
+func TestSyncLeavesCompleteChunks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pkg")
+	w, _ := Create(dir, testMeta())
+	add := func(id int64) {
+		if err := w.Add(besok, Record{Reason: "r", Values: []connectors.Value{id, nil, "x"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(1)
+	add(2)
+	if err := w.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	add(3)
+	chunk, err := os.ReadFile(filepath.Join(dir, partsDir, "s0t0-000000.rows"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(chunk, []byte("</row>\n")); n != 2 || !bytes.HasSuffix(chunk, []byte("</row>\n")) {
+		t.Fatalf("synced chunk holds %d complete rows:\n%s", n, chunk)
+	}
+	if _, err := os.Stat(filepath.Join(dir, partsDir, "s0t0-000001.rows")); !os.IsNotExist(err) {
+		t.Fatal("an unsynced chunk has its final name")
 	}
 }
 
@@ -88,5 +416,14 @@ func TestCreateRefusesUsedDir(t *testing.T) {
 	dir := writePackage(t)
 	if _, err := Create(dir, Meta{}); err == nil {
 		t.Fatal("Create reused a directory holding a package")
+	}
+}
+
+func TestEscapes(t *testing.T) {
+	for _, s := range []string{"", "a", `\`, `\u005C`, "\r\n", "\x00\x01\t\n\x1f\x7f", "\uFFFE\uFFFF", "😀"} {
+		got, err := unescapeText(escapeText(s))
+		if err != nil || got != s {
+			t.Errorf("%q: got %q, %v", s, got, err)
+		}
 	}
 }

@@ -10,9 +10,7 @@ package plans_test
 // REGFLYTT_TEST_PG, and skip without them.
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/conformance"
@@ -241,39 +240,40 @@ archive: {dir: archive}
 }
 
 // exactArchived reads the archive a run left in its work directory for a
-// source table: each record's key (the id) with its "reason column".
+// source table, through archive.Reader: each record's key (the id) with
+// its "reason column".
 func exactArchived(t *testing.T, workDir, table string) map[int]string {
 	t.Helper()
 	out := map[int]string{}
-	f, err := os.Open(filepath.Join(workDir, "archive", "data", table+".jsonl"))
-	if os.IsNotExist(err) {
-		return out
-	}
+	pkg, err := archive.Check(filepath.Join(workDir, "archive"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var rec struct {
-			Key    []*string `json:"key"`
-			Reason string    `json:"reason"`
-			Column string    `json:"column"`
+	idCol := -1
+	for _, tbl := range pkg.Tables() {
+		for i, c := range tbl.Columns {
+			if tbl.Table == table && len(tbl.PrimaryKey) == 1 && c.Name == tbl.PrimaryKey[0] {
+				idCol = i
+			}
 		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatal(err)
-		}
-		if len(rec.Key) != 1 || rec.Key[0] == nil {
-			t.Fatalf("archived record with key %v", rec.Key)
-		}
-		id, err := strconv.Atoi(*rec.Key[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[id] = rec.Reason + " " + rec.Column
 	}
-	if err := sc.Err(); err != nil {
+	if idCol < 0 {
+		return out // nothing of the table archived
+	}
+	recs, err := pkg.Records(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recs.Close()
+	for recs.Next() {
+		rec := recs.Record()
+		id, ok := rec.Values[idCol].(int64)
+		if !ok {
+			t.Fatalf("archived record with id of type %T", rec.Values[idCol])
+		}
+		out[int(id)] = rec.Outcome.Reason + " " + rec.Outcome.Column
+	}
+	if err := recs.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return out

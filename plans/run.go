@@ -199,6 +199,10 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := r.checkBeforeWrite(ctx, s, tgt, arcDir); err != nil {
 		return nil, err
 	}
+	fingerprint, err := r.plan.Fingerprint(r.in)
+	if err != nil {
+		return nil, err
+	}
 
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
 		return nil, fmt.Errorf("work directory: %w (nothing was written)", err)
@@ -210,11 +214,18 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		return nil, partial(fmt.Errorf("create receiving tables: %w", err), ledger.Written, "")
 	}
 	arc, err := archive.Create(arcDir, archive.Meta{
-		Register:     r.plan.RegisterID.Value,
-		Owner:        r.plan.CPUAFuture.Value,
-		SourceSystem: r.plan.SystemCurrent.Value,
-		Plan:         r.plan.File,
-		ToolVersion:  r.opts.ToolVersion,
+		Register:        r.plan.RegisterID.Value,
+		RegisterName:    r.plan.RegisterName.Value,
+		Owner:           r.plan.CPUAFuture.Value,
+		FormerOwner:     r.plan.CPUACurrent.Value,
+		RCOFormer:       r.plan.RCOCurrent.Value,
+		RCO:             r.plan.RCOFuture.Value,
+		SourceSystem:    r.plan.SystemCurrent.Value,
+		TargetSystem:    r.plan.SystemChosen.Value,
+		Plan:            r.plan.File,
+		PlanFingerprint: fingerprint,
+		Run:             started.UTC().Format("20060102T150405Z"),
+		ToolVersion:     r.opts.ToolVersion,
 	})
 	if err != nil {
 		return nil, partial(err, ledger.Written, "")

@@ -312,14 +312,14 @@ func Counts(ctx context.Context, src connectors.Snapshot, tgt connectors.Source,
 	}
 
 	r.Archive = ArchiveCheck{Dir: archiveDir, Archived: archived}
-	if _, err := archive.Check(archiveDir); err != nil {
+	counts := map[string]int64{}
+	if pkg, err := archive.Check(archiveDir); err != nil {
 		fail("%v", err)
 	} else {
 		r.Archive.Manifest = true
-	}
-	counts, err := archive.CountRecords(archiveDir)
-	if err != nil {
-		fail("%v", err)
+		if counts, err = pkg.CountRecords(); err != nil {
+			fail("%v", err)
+		}
 	}
 	for _, n := range counts {
 		r.Archive.Records += n

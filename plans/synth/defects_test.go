@@ -1,9 +1,9 @@
 package synth_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
@@ -232,64 +233,51 @@ type archived struct {
 
 // readArchive reads an archive package's records and values archived
 // alone, per table and source key (the row's own id: every synthetic table
-// has a one-column integer key, which the record's values hold).
+// has a one-column integer key, which the record's values hold), through
+// archive.Reader, which also checks the package.
 func readArchive(t *testing.T, dir string) map[string]map[string]*archived {
 	t.Helper()
 	out := map[string]map[string]*archived{}
-	files, err := filepath.Glob(filepath.Join(dir, "data", "*.columns.json"))
+	pkg, err := archive.Check(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, cf := range files {
-		table := strings.TrimSuffix(filepath.Base(cf), ".columns.json")
-		var doc struct {
-			PrimaryKey []string `json:"primary_key"`
-			Columns    []struct {
-				Name string `json:"name"`
-			} `json:"columns"`
-		}
-		b, err := os.ReadFile(cf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatal(err)
-		}
+	for _, tbl := range pkg.Tables() {
 		idCol := -1
-		for i, c := range doc.Columns {
-			if len(doc.PrimaryKey) == 1 && c.Name == doc.PrimaryKey[0] {
+		for i, c := range tbl.Columns {
+			if len(tbl.PrimaryKey) == 1 && c.Name == tbl.PrimaryKey[0] {
 				idCol = i
 			}
 		}
 		rows := map[string]*archived{}
-		out[table] = rows
-		each(t, filepath.Join(dir, "data", table+".jsonl"), func(line []byte) {
-			var rec struct {
-				Key    []*string `json:"key"`
-				Reason string    `json:"reason"`
-				Column string    `json:"column"`
-				Values []*string `json:"values"`
+		out[tbl.Table] = rows
+		recs, err := pkg.Records(tbl.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for recs.Next() {
+			rec := recs.Record()
+			if idCol < 0 || rec.Values[idCol] == nil {
+				t.Fatalf("archive %s: a record without its id", tbl.Table)
 			}
-			if err := json.Unmarshal(line, &rec); err != nil {
-				t.Fatal(err)
-			}
-			if idCol < 0 || idCol >= len(rec.Values) || rec.Values[idCol] == nil {
-				t.Fatalf("archive %s: a record without its id", table)
-			}
-			rows[*rec.Values[idCol]] = &archived{reason: rec.Reason, column: rec.Column}
-		})
-		each(t, filepath.Join(dir, "data", table+".values.jsonl"), func(line []byte) {
-			var v struct {
-				Key    []*string `json:"key"`
-				Column string    `json:"column"`
-				Reason string    `json:"reason"`
-			}
-			if err := json.Unmarshal(line, &v); err != nil {
-				t.Fatal(err)
-			}
+			id, _ := connectors.FormatValue(rec.Values[idCol])
+			rows[id] = &archived{reason: rec.Outcome.Reason, column: rec.Outcome.Column}
+		}
+		if err := errors.Join(recs.Err(), recs.Close()); err != nil {
+			t.Fatal(err)
+		}
+		vals, err := pkg.Values(tbl.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
 			// Values archived alone carry the record's key; the synthetic
 			// tables' keys end in the id.
-			id := *v.Key[len(v.Key)-1]
+			var key []*string
+			if err := json.Unmarshal([]byte(v.KeyText), &key); err != nil || len(key) == 0 || key[len(key)-1] == nil {
+				t.Fatalf("archive %s: a value without its key", tbl.Table)
+			}
+			id := *key[len(key)-1]
 			a := rows[id]
 			if a == nil {
 				a = &archived{}
@@ -299,31 +287,11 @@ func readArchive(t *testing.T, dir string) map[string]map[string]*archived {
 				a.values = map[string]string{}
 			}
 			a.values[v.Column] = v.Reason
-		})
+		}
 	}
 	return out
 }
 
-// each calls fn for every line of a file that may not exist.
-func each(t *testing.T, path string, fn func([]byte)) {
-	t.Helper()
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		fn(sc.Bytes())
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // checkRow holds one affected row to its catalogue line.
 func checkRow(in synth.Injection, w catWhere, arc map[string]map[string]*archived, tgt *targetIndex, ps *pnr.Pseudonymiser, ref time.Time) error {
