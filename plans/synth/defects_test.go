@@ -292,7 +292,6 @@ func readArchive(t *testing.T, dir string) map[string]map[string]*archived {
 	return out
 }
 
-
 // checkRow holds one affected row to its catalogue line.
 func checkRow(in synth.Injection, w catWhere, arc map[string]map[string]*archived, tgt *targetIndex, ps *pnr.Pseudonymiser, ref time.Time) error {
 	key := strconv.FormatInt(in.Key, 10)
