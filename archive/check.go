@@ -243,6 +243,8 @@ func checkLayout(dir string, payload []string, add addFunc) {
 // checkTables reads every table of the package.
 func (p *Package) checkTables(onDisk map[string]bool, add addFunc) {
 	claimed := map[string]bool{"data/header/metadata.xml": true}
+	// bad lists the table files already found damaged, named once.
+	bad := map[string]bool{}
 	for s, sch := range p.metadata.Schemas {
 		if sch.Folder != fmt.Sprintf("schema%d", s) {
 			add("data/header/metadata.xml", RuleMetadata, "schema %d has folder %q", s, sch.Folder)
@@ -287,7 +289,8 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc) {
 				}
 			}
 			if rr.err != nil {
-				add(xmlRel, RuleRows, "%v", rr.err)
+				bad[xmlRel] = true
+				add(xmlRel, RuleRows, "%s", strings.TrimPrefix(strings.TrimPrefix(rr.err.Error(), xmlRel), ": "))
 			} else if rr.n != tm.Rows {
 				add(xmlRel, RuleCounts, "%d rows, metadata.xml says %d", rr.n, tm.Rows)
 			}
@@ -308,9 +311,14 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc) {
 		add(f, RuleLayout, "no table of metadata.xml holds or names this file")
 	}
 	for _, t := range p.Summary.Tables {
+		recsRel := fmt.Sprintf("%s/table%d.xml", tablePath(schemaRecords, t.Folder), t.Folder)
+		outRel := fmt.Sprintf("%s/table%d.xml", tablePath(schemaOutcome, t.Folder), t.Folder)
+		if bad[recsRel] || bad[outRel] {
+			continue
+		}
 		recs, err := p.Records(t.Table)
 		if err != nil {
-			add(tablePath(schemaRecords, t.Folder), RuleRows, "%v", err)
+			add(recsRel, RuleRows, "%v", err)
 			continue
 		}
 		var n int64
@@ -318,7 +326,7 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc) {
 			n++
 		}
 		if err := recs.Err(); err != nil {
-			add(fmt.Sprintf("%s/table%d.xml", tablePath(schemaRecords, t.Folder), t.Folder), RuleRows, "%v", err)
+			add(recsRel, RuleRows, "%v", err)
 		} else if n != t.Records {
 			add(packageName, RuleCounts, "%s: %d records, the package says %d", t.Table, n, t.Records)
 		}

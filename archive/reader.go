@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -422,6 +423,7 @@ func (r *rowReader) next() ([]cell, bool) {
 		switch t := tok.(type) {
 		case xml.EndElement:
 			if t.Name.Local == "table" {
+				r.trailing()
 				return nil, false
 			}
 		case xml.StartElement:
@@ -488,6 +490,25 @@ func (r *rowReader) next() ([]cell, bool) {
 				}
 			}
 		}
+	}
+}
+
+// trailing fails the reader when anything but white space follows </table>.
+func (r *rowReader) trailing() {
+	for {
+		tok, err := r.dec.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			r.err = fmt.Errorf("%s: after </table>: %v", r.rel, err)
+			return
+		}
+		if cd, ok := tok.(xml.CharData); ok && len(strings.TrimSpace(string(cd))) == 0 {
+			continue
+		}
+		r.err = fmt.Errorf("%s: content after </table>", r.rel)
+		return
 	}
 }
 

@@ -68,6 +68,7 @@ passwords stay off the command line.`,
 	root.AddCommand(newDemoCmd(g), newRunCmd(g), newPlanCmd(g), newMapCmd(g), newVersionCmd(g))
 	root.AddCommand(newSchemaCmd(g))
 	root.AddCommand(newSynthCmd(g))
+	root.AddCommand(newArchiveCmd(g))
 	return root
 }
 

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The demo's package passes archive verify, and each kind of tampering
+// fails it with exit 1, naming the file and the rule.
+func TestArchiveVerifyDemoPackage(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	if code, out, errs := cli(t, "demo", "--quiet", "--work", work); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	pkg := filepath.Join(work, "archive")
+	code, out, errs := cli(t, "archive", "verify", pkg)
+	if code != exitOK || !strings.Contains(out, "PASS") {
+		t.Fatalf("archive verify: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, err := exec.LookPath("xmllint"); err == nil && !strings.Contains(out, "XML schemas valid") {
+		t.Fatalf("xmllint is installed, but the schemas were not checked:\n%s", out)
+	}
+	events, _ := os.ReadFile(filepath.Join(pkg, "regflytt", "events.jsonl"))
+	if !bytes.Contains(events, []byte(`"event":"verified"`)) {
+		t.Fatalf("no verified event:\n%s", events)
+	}
+	if code, out, _ := cli(t, "archive", "ls", pkg); code != exitOK || !strings.Contains(out, "table besok: 18 records archived") {
+		t.Fatalf("archive ls: exit %d\n%s", code, out)
+	}
+
+	const rows = "data/content/schema0/table1/table1.xml"
+	cases := []struct {
+		name, want string
+		tamper     func(dir string) error
+	}{
+		{"flipped byte", rows + ": digest-mismatch", func(dir string) error {
+			p := filepath.Join(dir, rows)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b[len(b)/2] ^= 0x01
+			return os.WriteFile(p, b, 0o600)
+		}},
+		{"deleted file", rows + ": missing-file", func(dir string) error { return os.Remove(filepath.Join(dir, rows)) }},
+		{"added file", "data/content/schema0/table1/extra.xml: file-not-in-manifest", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "data/content/schema0/table1/extra.xml"), []byte("<x/>"), 0o600)
+		}},
+		{"edited metadata", "data/header/metadata.xml: digest-mismatch", func(dir string) error {
+			p := filepath.Join(dir, "data/header/metadata.xml")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(p, bytes.Replace(b, []byte("<rows>18</rows>"), []byte("<rows>17</rows>"), 1), 0o600)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "pkg")
+			if err := exec.Command("cp", "-r", pkg, dir).Run(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.tamper(dir); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errs := cli(t, "archive", "verify", "--no-log", dir)
+			if code != exitError || !strings.Contains(errs, c.want) {
+				t.Fatalf("exit %d, want 1 and %q in:\n%s", code, c.want, errs)
+			}
+		})
+	}
+}
