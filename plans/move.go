@@ -40,6 +40,12 @@ type writer struct {
 
 // flush writes the batch's target rows in one transaction.
 func (w *writer) flush() error {
+	// The batch's archived records are durable before its rows commit.
+	if s, ok := w.arc.(interface{ Sync() error }); ok && w.pending > 0 {
+		if err := s.Sync(); err != nil {
+			return err
+		}
+	}
 	if w.tp != nil && len(w.out) > 0 {
 		if err := w.sink.Write(w.ctx, w.tp.Target, w.out); err != nil {
 			return err

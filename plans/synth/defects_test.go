@@ -1,6 +1,7 @@
 package synth_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -120,6 +121,7 @@ func runDefects(t *testing.T, p synth.Platform, srcURL, tgtURL, work string) {
 
 	checkLedger(t, rep, plan, st, injected, cat)
 	arc := readArchive(t, filepath.Join(work, plan.ArchiveDir.Value))
+	checkArchiveExact(t, ctx, srcURL, filepath.Join(work, plan.ArchiveDir.Value))
 	tgt := newTargetIndex(t, ctx, plan, srcURL, tgtURL)
 	ps, err := pnr.NewPseudonymiser([]byte(testKey))
 	if err != nil {
@@ -514,4 +516,105 @@ func encode(row []connectors.Value, key []string, cols map[string]int) string {
 		parts[i], _ = connectors.FormatValue(row[cols[k]])
 	}
 	return strings.Join(parts, "\x00")
+}
+
+// checkArchiveExact holds every archived record to its source row, and
+// every value archived alone to its source cell: the same canonical bytes
+// and kind (connectors.AppendValue), read back through archive.Reader.
+// Garbled Latin-1, invalid bytes, zero dates and the rest arrive as the
+// source connector read them, not as text made of them.
+func checkArchiveExact(t *testing.T, ctx context.Context, srcURL, arcDir string) {
+	t.Helper()
+	pkg, err := archive.Open(arcDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := all.OpenSource(ctx, srcURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, at := range pkg.Tables() {
+		var tbl *connectors.Table
+		for i := range tables {
+			if tables[i].Name == at.Table {
+				tbl = &tables[i]
+			}
+		}
+		if tbl == nil || len(tbl.PrimaryKey) != 1 {
+			t.Fatalf("archive table %s: no source table with a one-column key", at.Table)
+		}
+		idCol := tbl.ColumnIndex(tbl.PrimaryKey[0])
+		rows, err := snap.Scan(ctx, tbl, connectors.ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		source := map[string][]connectors.Value{}
+		for rows.Next() {
+			row := rows.Row()
+			id, _ := connectors.FormatValue(row[idCol])
+			cp := make([]connectors.Value, len(row))
+			for i, v := range row {
+				if b, ok := v.([]byte); ok {
+					v = append([]byte(nil), b...)
+				}
+				cp[i] = v
+			}
+			source[id] = cp
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := pkg.Records(at.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for recs.Next() {
+			rec := recs.Record()
+			id, _ := connectors.FormatValue(rec.Values[idCol])
+			want, err1 := connectors.AppendRow(nil, source[id])
+			got, err2 := connectors.AppendRow(nil, rec.Values)
+			if source[id] == nil || err1 != nil || err2 != nil || !bytes.Equal(got, want) {
+				t.Errorf("archive %s row %d (id %s): the archived values differ from the source row", at.Table, rec.Row, id)
+			}
+			checked++
+		}
+		if err := errors.Join(recs.Err(), recs.Close()); err != nil {
+			t.Fatal(err)
+		}
+		vals, err := pkg.Values(at.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			col := tbl.ColumnIndex(v.SourceColumn)
+			var key []*string
+			if col < 0 || v.Value.Value == nil || json.Unmarshal([]byte(v.KeyText), &key) != nil || len(key) == 0 || key[len(key)-1] == nil {
+				continue // a value made by an expression, or from another table of an EAV pivot
+			}
+			row := source[*key[len(key)-1]]
+			if row == nil {
+				continue
+			}
+			want, _ := connectors.AppendValue(nil, row[col])
+			got, _ := connectors.AppendValue(nil, v.Value.Value)
+			if !bytes.Equal(got, want) {
+				t.Errorf("archive %s: the value of %s archived alone for key %s differs from the source", at.Table, v.SourceColumn, v.KeyText)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no archived record or value was compared with its source")
+	}
 }
