@@ -427,3 +427,38 @@ func TestEscapes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWriter measures writing archived records (with a Sync every
+// 5000, as the runner's batches do) and closing the package.
+func BenchmarkWriter(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "pkg")
+	w, err := Create(dir, testMeta())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := Record{Key: []connectors.Value{int64(i)}, Reason: "invalid_date", Column: "visit_date", SourceColumn: "datum",
+			Values: []connectors.Value{int64(i), connectors.InvalidDate{Raw: "2024-05-00"}, "Anna-Karin Ståhlberg"}}
+		if err := w.Add(besok, rec); err != nil {
+			b.Fatal(err)
+		}
+		if i%5000 == 4999 {
+			if err := w.Sync(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if _, err := w.Close(created); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	size := int64(0)
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if info, err := d.Info(); err == nil && !d.IsDir() {
+			size += info.Size()
+		}
+		return nil
+	})
+	b.ReportMetric(float64(size)/float64(b.N), "package-bytes/record")
+}

@@ -95,11 +95,11 @@ func Create(dir string, meta Meta) (*Writer, error) {
 func (w *Writer) Dir() string { return w.dir }
 
 func (w *Writer) source(t *connectors.Table) (*sourceTable, error) {
-	if st, ok := w.tables[t.Name]; ok {
-		return st, nil
-	}
 	if w.closed {
 		return nil, errors.New("archive already closed")
+	}
+	if st, ok := w.tables[t.Name]; ok {
+		return st, nil
 	}
 	st := &sourceTable{src: t, companion: map[int]int{}, reasons: map[string]int64{}}
 	folder := len(w.order)
