@@ -462,3 +462,40 @@ func BenchmarkWriter(b *testing.B) {
 	})
 	b.ReportMetric(float64(size)/float64(b.N), "package-bytes/record")
 }
+
+func TestExtractLogsAccess(t *testing.T) {
+	dir := writePackage(t)
+	out := filepath.Join(t.TempDir(), "out.csv")
+	p, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Extract(out, ExtractRequest{Table: "besok", Who: "anna"}); err == nil {
+		t.Fatal("an extract without a purpose ran")
+	}
+	n, err := p.Extract(out, ExtractRequest{Table: "besok", WhereColumn: "id", WhereValue: "2", Purpose: "research request 12", Who: "anna", At: created})
+	if err != nil || n != 1 {
+		t.Fatalf("extract: %d, %v", n, err)
+	}
+	b, _ := os.ReadFile(out)
+	want := "id,datum,namn,outcome_reason,outcome_column,outcome_source_column,outcome_detail,care_unit\n2,2019-05-01,\\x4b6fff72c3,invalid_utf8,name,namn,,SU/Sahlgrenska\n"
+	if string(b) != want {
+		t.Fatalf("CSV:\n%s\nwant:\n%s", b, want)
+	}
+	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+	access, _ := os.ReadFile(AccessLogPath(dir))
+	events, _ := os.ReadFile(filepath.Join(dir, eventsName))
+	for _, log := range [][]byte{access, events} {
+		if !bytes.Contains(log, []byte(`"event":"extracted"`)) || !bytes.Contains(log, []byte(`"purpose":"research request 12"`)) ||
+			!bytes.Contains(log, []byte(`"who":"anna"`)) || !bytes.Contains(log, []byte(`"where":"id = sha256:`)) {
+			t.Fatalf("log lacks the extract:\n%s", log)
+		}
+	}
+	// The package still verifies: the event is chained and the tag
+	// manifest follows it.
+	if probs := Verify(dir); len(probs) > 0 {
+		t.Fatal(probs)
+	}
+}

@@ -32,14 +32,19 @@ const (
 // Event is one line of the package's event log. Prev is the SHA-256 of
 // the log before this line, so an edited or removed line breaks the chain.
 type Event struct {
-	Seq   int              `json:"seq"`
-	Event string           `json:"event"`
-	At    string           `json:"at"`
-	Tool  string           `json:"tool,omitempty"`
-	Who   string           `json:"who,omitempty"`
-	Note  string           `json:"note,omitempty"`
-	Count map[string]int64 `json:"counts,omitempty"`
-	Prev  string           `json:"prev"`
+	Seq   int    `json:"seq"`
+	Event string `json:"event"`
+	At    string `json:"at"`
+	Tool  string `json:"tool,omitempty"`
+	Who   string `json:"who,omitempty"`
+	Note  string `json:"note,omitempty"`
+	// Purpose, Table and Where describe an extract; Reference an erasure.
+	Purpose   string           `json:"purpose,omitempty"`
+	Table     string           `json:"table,omitempty"`
+	Where     string           `json:"where,omitempty"`
+	Reference string           `json:"reference,omitempty"`
+	Count     map[string]int64 `json:"counts,omitempty"`
+	Prev      string           `json:"prev"`
 }
 
 func writeBag(dir string, sum *Summary, now time.Time) error {

@@ -32,6 +32,17 @@ func TestArchiveVerifyDemoPackage(t *testing.T) {
 		t.Fatalf("archive ls: exit %d\n%s", code, out)
 	}
 
+	csv := filepath.Join(t.TempDir(), "besok.csv")
+	if code, _, errs := cli(t, "archive", "extract", pkg, "--table", "besok", "--to", csv); code != exitUsage || !strings.Contains(errs, "--purpose") {
+		t.Fatalf("extract without a purpose: exit %d, %s", code, errs)
+	}
+	if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "besok", "--to", csv, "--purpose", "audit"); code != exitOK || !strings.Contains(out, "extracted 18 records") {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := cli(t, "archive", "verify", "--no-log", pkg); code != exitOK {
+		t.Fatalf("the package fails after an extract:\n%s", errs)
+	}
+
 	const rows = "data/content/schema0/table1/table1.xml"
 	cases := []struct {
 		name, want string

@@ -1,0 +1,177 @@
+package archive
+
+import (
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// ExtractRequest says what to extract from a package, by whom and why.
+// Every extract is logged: access to personal data is logged and kept
+// (PDL).
+type ExtractRequest struct {
+	Table string
+	// WhereColumn and WhereValue, when set, keep only the records whose
+	// column holds exactly this text (connectors.FormatValue).
+	WhereColumn, WhereValue string
+	Purpose, Who            string
+	At                      time.Time
+}
+
+// AccessLogPath is the access log kept beside a package: one JSON line
+// per extract, appended and synced, outside the bag so that the package's
+// digests do not change with every access.
+func AccessLogPath(dir string) string {
+	return filepath.Clean(dir) + ".access.jsonl"
+}
+
+// Extract writes the records of one table, with their outcomes, as CSV to
+// path (created 0600, complete or absent), and logs the extract both in
+// the package's event log and in the access log beside it. The log holds
+// who, when, the purpose, the table, the filter's column and the SHA-256
+// of its value (never the value) and the count. If the access cannot be
+// logged, nothing is extracted.
+//
+// Text that is not UTF-8 and bytes are written as \x followed by hex, so
+// the CSV is text; the package keeps the exact bytes.
+func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
+	if strings.TrimSpace(req.Purpose) == "" {
+		return 0, errors.New("an extract needs its purpose: access to personal data is logged with why")
+	}
+	t, err := p.table(req.Table)
+	if err != nil {
+		return 0, err
+	}
+	where := -1
+	if req.WhereColumn != "" {
+		if where = indexOf(t.Columns, req.WhereColumn); where < 0 {
+			return 0, fmt.Errorf("archive %s: table %s has no column %s", p.Dir, req.Table, req.WhereColumn)
+		}
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	cw := csv.NewWriter(f)
+	header := make([]string, 0, len(t.Columns)+5)
+	for _, c := range t.Columns {
+		header = append(header, c.Name)
+	}
+	header = append(header, "outcome_reason", "outcome_column", "outcome_source_column", "outcome_detail", "care_unit")
+	if err := cw.Write(header); err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
+	}
+	recs, err := p.Records(req.Table)
+	if err != nil {
+		return 0, err
+	}
+	defer recs.Close()
+	var n int64
+	for recs.Next() {
+		rec := recs.Record()
+		if where >= 0 {
+			if s, ok := connectors.FormatValue(rec.Values[where]); !ok || s != req.WhereValue {
+				continue
+			}
+		}
+		line := make([]string, 0, len(header))
+		for _, v := range rec.Values {
+			line = append(line, csvText(v))
+		}
+		o := rec.Outcome
+		line = append(line, o.Reason, o.Column, o.SourceColumn, o.Detail, o.CareUnit)
+		if err := cw.Write(line); err != nil {
+			return 0, fmt.Errorf("extract: %w", err)
+		}
+		n++
+	}
+	if err := recs.Err(); err != nil {
+		return 0, err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
+	}
+	e := Event{Event: "extracted", At: req.At.UTC().Format(time.RFC3339), Who: req.Who, Purpose: req.Purpose, Table: req.Table,
+		Count: map[string]int64{"records": n}}
+	if req.WhereColumn != "" {
+		sum := sha256.Sum256([]byte(req.WhereValue))
+		e.Where = req.WhereColumn + " = sha256:" + hex.EncodeToString(sum[:])
+	}
+	if err := appendAccessLog(p.Dir, e); err != nil {
+		return 0, err
+	}
+	if err := AppendEvent(p.Dir, e); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
+	}
+	done = true
+	return n, nil
+}
+
+// csvText renders a value for the CSV: NULL as empty, text as itself when
+// it is UTF-8, bytes and other text as \x and hex.
+func csvText(v connectors.Value) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		if utf8.ValidString(x) {
+			return x
+		}
+		return `\x` + hex.EncodeToString([]byte(x))
+	case connectors.JSON:
+		if utf8.ValidString(string(x)) {
+			return string(x)
+		}
+		return `\x` + hex.EncodeToString([]byte(x))
+	}
+	s, _ := connectors.FormatValue(v)
+	return s
+}
+
+func appendAccessLog(dir string, e Event) error {
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(AccessLogPath(dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("access log: %w", err)
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("access log: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("access log: %w", err)
+	}
+	return f.Close()
+}
