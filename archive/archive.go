@@ -57,6 +57,9 @@ type Meta struct {
 	PlanFingerprint string `json:"plan_fingerprint,omitempty"`
 	// Run names the run that wrote the package (its start, UTC).
 	Run string `json:"run,omitempty"`
+	// ReferenceDate is the plan's date 10-digit identity numbers are read
+	// against (YYYY-MM-DD), which erasure matches with too.
+	ReferenceDate string `json:"reference_date,omitempty"`
 	// LegalBasis and ReviewDate come from the plan when it names them.
 	LegalBasis  string `json:"legal_basis,omitempty"`
 	ReviewDate  string `json:"review_date,omitempty"`
@@ -73,6 +76,9 @@ type Record struct {
 	Values []connectors.Value
 	// CareUnit is the reporting care unit, where the plan names one.
 	CareUnit string
+	// KeyText, when set, is written as the outcome's key instead of a
+	// rendering of Key (a package rewritten from another keeps its text).
+	KeyText string
 }
 
 // Value is one value archived alone: its record migrated with NULL in the
@@ -83,6 +89,8 @@ type Value struct {
 	Value                                connectors.Value
 	// CareUnit is the reporting care unit, where the plan names one.
 	CareUnit string
+	// KeyText: as Record.KeyText.
+	KeyText string
 }
 
 // Summary is the package's content, as regflytt/package.json records it.
@@ -108,9 +116,18 @@ type TableSummary struct {
 	ValuesFolder int `json:"values_folder"`
 	// Columns are the source table's, in order; Companions the columns
 	// whose raw cells follow them (see values.go), in cell order.
-	Columns    []ColumnSummary `json:"columns"`
-	Companions []string        `json:"companions,omitempty"`
-	PrimaryKey []string        `json:"primary_key,omitempty"`
+	Columns     []ColumnSummary `json:"columns"`
+	Companions  []string        `json:"companions,omitempty"`
+	PrimaryKey  []string        `json:"primary_key,omitempty"`
+	ForeignKeys []ForeignKeyDoc `json:"foreign_keys,omitempty"`
+}
+
+// ForeignKeyDoc is a foreign key the source declared: erasure follows it
+// from an erased record to the archived records that refer to it.
+type ForeignKeyDoc struct {
+	Columns    []string `json:"columns"`
+	RefTable   string   `json:"ref_table"`
+	RefColumns []string `json:"ref_columns"`
 }
 
 // ColumnSummary is one source column: its name, the type the legacy

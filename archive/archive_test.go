@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -497,5 +498,86 @@ func TestExtractLogsAccess(t *testing.T) {
 	// manifest follows it.
 	if probs := Verify(dir); len(probs) > 0 {
 		t.Fatal(probs)
+	}
+}
+
+func TestEraseRemovesEveryTrace(t *testing.T) {
+	patient := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "personnr", Type: connectors.Type{Kind: connectors.KindText, Length: 13}, Nullable: true},
+	}}
+	visit := &connectors.Table{Name: "besok", PrimaryKey: []string{"id"},
+		ForeignKeys: []connectors.ForeignKey{{Columns: []string{"patient_id"}, RefTable: "patient", RefColumns: []string{"id"}}},
+		Columns: []connectors.Column{
+			{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+			{Name: "patient_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}, Nullable: true},
+			{Name: "anteckning", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+		}}
+	const erased, kept = "19121212-1212", "19500101-0003"
+	dir := filepath.Join(t.TempDir(), "pkg")
+	w, _ := Create(dir, testMeta())
+	adds := []struct {
+		t   *connectors.Table
+		rec Record
+	}{
+		{patient, Record{Key: []connectors.Value{int64(1)}, Reason: "not_null", Values: []connectors.Value{int64(1), erased}}},
+		{patient, Record{Key: []connectors.Value{int64(2)}, Reason: "not_null", Values: []connectors.Value{int64(2), kept}}},
+		// Latin-1 bytes beside the number: a raw cell, hex in the file.
+		{patient, Record{Key: []connectors.Value{int64(3)}, Reason: "invalid_utf8", Values: []connectors.Value{int64(3), erased + "\xe5"}}},
+		{visit, Record{Key: []connectors.Value{int64(10)}, Reason: "invalid_date", Values: []connectors.Value{int64(10), int64(1), "follow-up"}}},
+		{visit, Record{Key: []connectors.Value{int64(11)}, Reason: "invalid_date", Values: []connectors.Value{int64(11), int64(2), "follow-up"}}},
+	}
+	for _, a := range adds {
+		if err := w.Add(a.t, a.rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.AddValue(visit, Value{Key: []connectors.Value{int64(12)}, Column: "note", SourceColumn: "anteckning", Reason: "r", Value: "ring " + erased})
+	if _, err := w.Close(created); err != nil {
+		t.Fatal(err)
+	}
+	identifies := func(v connectors.Value) bool {
+		s, _ := v.(string)
+		return strings.Contains(s, "121212")
+	}
+	res, err := Erase(dir, EraseRequest{Identifies: identifies, Reference: "Dnr 2026/123", Who: "anna", At: created.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records["patient"] != 2 || res.Linked["besok"] != 1 || res.Values["besok"] != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	if probs := Verify(dir); len(probs) > 0 {
+		t.Fatalf("the erased package fails: %v", probs)
+	}
+	// No file holds the number, as text or as the hex of a raw cell.
+	needles := [][]byte{[]byte("121212"), []byte(fmt.Sprintf("%X", "121212")), []byte(fmt.Sprintf("%x", "121212"))}
+	filepath.WalkDir(filepath.Dir(dir), func(p string, d os.DirEntry, err error) error {
+		if d.IsDir() {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		for _, n := range needles {
+			if bytes.Contains(b, n) {
+				t.Errorf("%s still holds %s", p, n)
+			}
+		}
+		return nil
+	})
+	p, _ := Open(dir)
+	if got := readAll(t, p, "patient"); len(got) != 1 || got[0].Values[1] != kept {
+		t.Fatalf("patients left: %+v", got)
+	}
+	if got := readAll(t, p, "besok"); len(got) != 1 || got[0].Values[0] != int64(11) {
+		t.Fatalf("visits left: %+v", got)
+	}
+	events, _ := os.ReadFile(filepath.Join(dir, eventsName))
+	if !bytes.Contains(events, []byte(`"event":"created"`)) || !bytes.Contains(events, []byte(`"event":"erased"`)) || !bytes.Contains(events, []byte("Dnr 2026/123")) {
+		t.Fatalf("event log:\n%s", events)
+	}
+	for _, stale := range []string{dir + ".erase-new", dir + ".erase-old"} {
+		if _, err := os.Stat(stale); !os.IsNotExist(err) {
+			t.Fatalf("%s left behind", stale)
+		}
 	}
 }

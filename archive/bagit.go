@@ -47,7 +47,7 @@ type Event struct {
 	Prev      string           `json:"prev"`
 }
 
-func writeBag(dir string, sum *Summary, now time.Time) error {
+func writeBag(dir string, sum *Summary, now time.Time, history []byte, closing *Event) error {
 	if err := writeFileAtomic(filepath.Join(dir, bagitName), []byte(bagitText)); err != nil {
 		return fmt.Errorf("archive bag: %w", err)
 	}
@@ -87,6 +87,12 @@ func writeBag(dir string, sum *Summary, now time.Time) error {
 	}
 	if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(packageName)), append(pkg, '\n')); err != nil {
 		return fmt.Errorf("archive bag: %w", err)
+	}
+	if closing != nil {
+		if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(eventsName)), history); err != nil {
+			return fmt.Errorf("archive bag: %w", err)
+		}
+		return AppendEvent(dir, *closing)
 	}
 	counts := map[string]int64{}
 	for _, t := range sum.Tables {

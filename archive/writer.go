@@ -44,6 +44,10 @@ type Writer struct {
 	spanHi     connectors.Date
 	spanAny    bool
 	closed     bool
+	// history and closing replace the "created" event when a package is
+	// rewritten (erasure): the old log continues with the closing event.
+	history []byte
+	closing *Event
 }
 
 // sourceTable is one source table's share of the package.
@@ -213,7 +217,10 @@ func (w *Writer) Add(t *connectors.Table, r Record) error {
 	}
 	ob := append(st.outcome.buf[:0], "<row>"...)
 	ob = appendCell(ob, 1, strconv.FormatInt(row, 10))
-	ob = appendCell(ob, 2, keyText(r.Key))
+	if r.KeyText == "" {
+		r.KeyText = keyText(r.Key)
+	}
+	ob = appendCell(ob, 2, r.KeyText)
 	ob = appendOptional(ob, 3, r.Reason)
 	ob = appendOptional(ob, 4, r.Column)
 	ob = appendOptional(ob, 5, r.SourceColumn)
@@ -251,7 +258,10 @@ func (w *Writer) AddValue(t *connectors.Table, v Value) error {
 		w.nextValues++
 	}
 	b := append(st.values.buf[:0], "<row>"...)
-	b = appendCell(b, 1, keyText(v.Key))
+	if v.KeyText == "" {
+		v.KeyText = keyText(v.Key)
+	}
+	b = appendCell(b, 1, v.KeyText)
 	b = appendOptional(b, 2, v.Column)
 	b = appendOptional(b, 3, v.SourceColumn)
 	b = appendOptional(b, 4, v.Reason)
@@ -474,6 +484,9 @@ func (w *Writer) Close(now time.Time) (*Summary, error) {
 		for _, c := range st.src.Columns {
 			ts.Columns = append(ts.Columns, ColumnSummary{Name: c.Name, SourceType: c.SourceType, Charset: c.Charset, Nullable: c.Nullable, Type: typeDoc(c.Type)})
 		}
+		for _, fk := range st.src.ForeignKeys {
+			ts.ForeignKeys = append(ts.ForeignKeys, ForeignKeyDoc{Columns: fk.Columns, RefTable: fk.RefTable, RefColumns: fk.RefColumns})
+		}
 		for _, i := range st.companions {
 			ts.Companions = append(ts.Companions, st.src.Columns[i].Name)
 		}
@@ -485,7 +498,7 @@ func (w *Writer) Close(now time.Time) (*Summary, error) {
 	if err := os.RemoveAll(filepath.Join(w.dir, partsDir)); err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
-	if err := writeBag(w.dir, sum, now); err != nil {
+	if err := writeBag(w.dir, sum, now, w.history, w.closing); err != nil {
 		return nil, err
 	}
 	return sum, nil

@@ -225,6 +225,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		Plan:            r.plan.File,
 		PlanFingerprint: fingerprint,
 		Run:             started.UTC().Format("20060102T150405Z"),
+		ReferenceDate:   dateOrEmpty(r.plan.ReferenceDate),
 		ToolVersion:     r.opts.ToolVersion,
 	})
 	if err != nil {
@@ -264,6 +265,13 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		return rep, ErrNotAccounted
 	}
 	return rep, nil
+}
+
+func dateOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
 }
 
 // move gives every source record its outcome: programs first (merged

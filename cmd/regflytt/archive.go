@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"os"
 	"os/user"
 	"sort"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/pnr"
 )
 
 func newArchiveCmd(g *globals) *cobra.Command {
@@ -21,7 +25,7 @@ func newArchiveCmd(g *globals) *cobra.Command {
 source shape and byte for byte, owned by the register's new CPUA: a BagIt 1.0 bag
 holding an unzipped SIARD 2.2 archive under data/.`,
 	}
-	cmd.AddCommand(newArchiveVerifyCmd(g), newArchiveLsCmd(g), newArchiveExtractCmd(g))
+	cmd.AddCommand(newArchiveVerifyCmd(g), newArchiveLsCmd(g), newArchiveExtractCmd(g), newArchiveEraseCmd(g))
 	return cmd
 }
 
@@ -199,4 +203,137 @@ and the count. Access to personal data is logged and kept (PDL).`,
 	cmd.Flags().StringVar(&to, "to", "", "CSV file to create (must not exist)")
 	cmd.Flags().StringVar(&purpose, "purpose", "", "why the records are extracted (logged)")
 	return cmd
+}
+
+func newArchiveEraseCmd(g *globals) *cobra.Command {
+	var list, reference, refDate, keyEnv string
+	cmd := &cobra.Command{
+		Use:   "erase PKG --person-list FILE --reference REF",
+		Short: "Remove every archived record of the listed persons (erasure), keeping the package verifiable",
+		Long: `Removes from the package every record that holds one of the listed identity
+numbers in any column (matched as the opt-out list is: every shape, century-safe
+against the plan's reference date), or the person's pseudonym when
+--pseudonym-key-env names the key; every record that refers to a removed one
+through a foreign key the source declared; and every value archived alone that
+names the person. A new version with new manifests is written beside the old,
+verified, and only then put in its place. The event log gets an "erased" event
+with the reference and the counts, never an identity.
+
+FILE has one identity number per line; blank lines and lines starting with #
+are skipped. Records linked to a person only through rows the package does not
+hold cannot be found here: the receiving platform's erasure covers those.`,
+		Args: exactArgs(1, "one package directory"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if list == "" || strings.TrimSpace(reference) == "" {
+				return usageError{fmt.Errorf("archive erase needs --person-list and --reference")}
+			}
+			pkg, err := archive.Open(args[0])
+			if err != nil {
+				return err
+			}
+			if refDate == "" {
+				refDate = pkg.Summary.Meta.ReferenceDate
+			}
+			if refDate == "" {
+				return usageError{fmt.Errorf("the package names no reference date: give --reference-date YYYY-MM-DD (the plan's run.reference_date)")}
+			}
+			ref, err := time.Parse(time.DateOnly, refDate)
+			if err != nil {
+				return usageError{fmt.Errorf("--reference-date must be YYYY-MM-DD")}
+			}
+			persons, err := readPersonList(list, ref)
+			if err != nil {
+				return err
+			}
+			pseudonyms := map[string]bool{}
+			if keyEnv != "" {
+				ps, err := pnr.NewPseudonymiser([]byte(os.Getenv(keyEnv)))
+				if err != nil {
+					return fmt.Errorf("pseudonymisation key from %s: %w", keyEnv, err)
+				}
+				for n := range persons {
+					pseudonyms[ps.Pseudonym(n)] = true
+				}
+			}
+			identifies := func(v connectors.Value) bool {
+				var s string
+				switch x := v.(type) {
+				case string:
+					s = x
+				case []byte:
+					s = string(x)
+				case int64:
+					s = fmt.Sprint(x)
+				default:
+					return false
+				}
+				s = strings.TrimSpace(s)
+				if pseudonyms[s] {
+					return true
+				}
+				n, err := pnr.Parse(s, ref)
+				return err == nil && persons[n]
+			}
+			res, err := archive.Erase(args[0], archive.EraseRequest{Identifies: identifies, Reference: reference, Who: whoami(), At: time.Now()})
+			if err != nil {
+				return err
+			}
+			if !g.quiet {
+				fmt.Fprintf(g.stdout, "erased from %s (reference %s), %d persons listed:\n", args[0], reference, len(persons))
+				for _, what := range []struct {
+					name string
+					m    map[string]int64
+				}{{"records naming a person", res.Records}, {"records referring to those", res.Linked}, {"values archived alone", res.Values}} {
+					var parts []string
+					for t, n := range what.m {
+						parts = append(parts, fmt.Sprintf("%s %d", t, n))
+					}
+					sort.Strings(parts)
+					if len(parts) == 0 {
+						parts = []string{"none"}
+					}
+					fmt.Fprintf(g.stdout, "  %s: %s\n", what.name, strings.Join(parts, ", "))
+				}
+				fmt.Fprintln(g.stdout, "the new version verifies; the old one is removed")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&list, "person-list", "", "file with one identity number per line")
+	cmd.Flags().StringVar(&reference, "reference", "", "the erasure decision's reference (logged)")
+	cmd.Flags().StringVar(&refDate, "reference-date", "", "date 10-digit numbers are read against (default: the package's, from its plan)")
+	cmd.Flags().StringVar(&keyEnv, "pseudonym-key-env", "", "environment variable holding the pseudonymisation key, to erase pseudonyms too")
+	return cmd
+}
+
+// readPersonList reads identity numbers, one per line; a malformed line
+// stops the erasure, named by file and line, never by its content.
+func readPersonList(path string, ref time.Time) (map[pnr.Number]bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("person list: %w", err)
+	}
+	defer f.Close()
+	out := map[pnr.Number]bool{}
+	sc := bufio.NewScanner(f)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		n, err := pnr.Parse(s, ref)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("person list %s:%d: %w; correct the list first", path, line, err)}
+		}
+		out[n] = true
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("person list %s: %w", path, err)
+	}
+	if len(out) == 0 {
+		return nil, usageError{fmt.Errorf("person list %s names nobody", path)}
+	}
+	return out, nil
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/regflytt/regflytt/archive"
 )
 
 // The demo's package passes archive verify, and each kind of tampering
@@ -41,6 +44,43 @@ func TestArchiveVerifyDemoPackage(t *testing.T) {
 	}
 	if code, _, errs := cli(t, "archive", "verify", "--no-log", pkg); code != exitOK {
 		t.Fatalf("the package fails after an extract:\n%s", errs)
+	}
+
+	// Erase the first archived patient: afterwards no file of the package
+	// holds the number, and the package verifies.
+	erasePkg := filepath.Join(t.TempDir(), "erase")
+	if err := exec.Command("cp", "-r", pkg, erasePkg).Run(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := archive.Open(erasePkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := p.Records("patient")
+	if err != nil || !recs.Next() {
+		t.Fatalf("no archived patient: %v", err)
+	}
+	number, _ := recs.Record().Values[1].(string)
+	recs.Close()
+	list := filepath.Join(t.TempDir(), "persons.txt")
+	os.WriteFile(list, []byte("# erasure\n"+number+"\n"), 0o600)
+	code, out, errs = cli(t, "archive", "erase", erasePkg, "--person-list", list, "--reference", "Dnr 1", "--reference-date", "2026-01-01")
+	if code != exitOK || !strings.Contains(out, "patient 1") {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := cli(t, "archive", "verify", "--no-log", erasePkg); code != exitOK {
+		t.Fatalf("the erased package fails:\n%s", errs)
+	}
+	filepath.WalkDir(erasePkg, func(path string, d os.DirEntry, err error) error {
+		if b, _ := os.ReadFile(path); !d.IsDir() && (bytes.Contains(b, []byte(number)) || bytes.Contains(b, []byte(fmt.Sprintf("%X", number)))) {
+			t.Errorf("%s still holds the erased number", path)
+		}
+		return nil
+	})
+	bad := filepath.Join(t.TempDir(), "bad.txt")
+	os.WriteFile(bad, []byte("19121212-1213\n"), 0o600)
+	if code, _, errs := cli(t, "archive", "erase", erasePkg, "--person-list", bad, "--reference", "Dnr 2", "--reference-date", "2026-01-01"); code != exitUsage || !strings.Contains(errs, "bad.txt:1") || strings.Contains(errs, "1213") {
+		t.Fatalf("a malformed list: exit %d, %s", code, errs)
 	}
 
 	const rows = "data/content/schema0/table1/table1.xml"
