@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"context"
+	"crypto/sha512"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
@@ -579,5 +582,49 @@ func TestEraseRemovesEveryTrace(t *testing.T) {
 		if _, err := os.Stat(stale); !os.IsNotExist(err) {
 			t.Fatalf("%s left behind", stale)
 		}
+	}
+}
+
+func TestEncryptedPackageRoundTrips(t *testing.T) {
+	dir := writePackage(t)
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "pkg.tar.age")
+	sum, err := Encrypt(dir, out, id.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{out, out + ".sha512"} {
+		if st, err := os.Stat(f); err != nil || st.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	ct, _ := os.ReadFile(out)
+	if got := fmt.Sprintf("%x", sha512.Sum512(ct)); got != sum {
+		t.Fatal("the printed SHA-512 is not the ciphertext's")
+	}
+	if bytes.Contains(ct, []byte("Region B")) || bytes.Contains(ct, []byte("besok")) {
+		t.Fatal("the ciphertext holds clear text")
+	}
+	other, _ := age.GenerateX25519Identity()
+	if _, err := Decrypt(out, filepath.Join(t.TempDir(), "x"), other); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("a wrong key gives %v", err)
+	}
+	back := filepath.Join(t.TempDir(), "back")
+	p, err := Decrypt(out, back, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, p, "besok")
+	if len(got) != 3 || !sameValue(got[1].Values[2], "Ko\xffr\xc3") {
+		t.Fatalf("decrypted records %+v", got)
+	}
+	// A flipped ciphertext byte fails, naming the file.
+	ct[len(ct)/2] ^= 1
+	os.WriteFile(out, ct, 0o600)
+	if _, err := Decrypt(out, filepath.Join(t.TempDir(), "y"), id); err == nil || !strings.Contains(err.Error(), out) {
+		t.Fatalf("damaged ciphertext: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"github.com/regflytt/regflytt/archive"
@@ -25,7 +26,7 @@ func newArchiveCmd(g *globals) *cobra.Command {
 source shape and byte for byte, owned by the register's new CPUA: a BagIt 1.0 bag
 holding an unzipped SIARD 2.2 archive under data/.`,
 	}
-	cmd.AddCommand(newArchiveVerifyCmd(g), newArchiveLsCmd(g), newArchiveExtractCmd(g), newArchiveEraseCmd(g))
+	cmd.AddCommand(newArchiveVerifyCmd(g), newArchiveLsCmd(g), newArchiveExtractCmd(g), newArchiveEraseCmd(g), newArchiveEncryptCmd(g), newArchiveDecryptCmd(g))
 	return cmd
 }
 
@@ -336,4 +337,88 @@ func readPersonList(path string, ref time.Time) (map[pnr.Number]bool, error) {
 		return nil, usageError{fmt.Errorf("person list %s names nobody", path)}
 	}
 	return out, nil
+}
+
+func newArchiveEncryptCmd(g *globals) *cobra.Command {
+	var recipients []string
+	var recipientsFile, to string
+	cmd := &cobra.Command{
+		Use:   "encrypt PKG --recipient AGE_PUBLIC_KEY… --to PKG.tar.age",
+		Short: "Seal a verified package with age to its recipients, and print the ciphertext's SHA-512",
+		Long: `Verifies the package, serialises it as a tar and encrypts it with age
+(filippo.io/age) to every recipient (age1… public keys, from --recipient or a
+recipients file). The ciphertext is written 0600, and its SHA-512 printed and
+written beside it as TO.sha512, so fixity can be checked without a key
+(sha512sum -c TO.sha512). The clear package is left as it is: remove it once the
+encrypted one is stored.`,
+		Args: exactArgs(1, "one package directory"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if to == "" || (len(recipients) == 0 && recipientsFile == "") {
+				return usageError{fmt.Errorf("archive encrypt needs --to and at least one --recipient or --recipients-file")}
+			}
+			var rs []age.Recipient
+			for _, r := range recipients {
+				rec, err := age.ParseX25519Recipient(r)
+				if err != nil {
+					return usageError{fmt.Errorf("--recipient: %w", err)}
+				}
+				rs = append(rs, rec)
+			}
+			if recipientsFile != "" {
+				f, err := os.Open(recipientsFile)
+				if err != nil {
+					return fmt.Errorf("recipients: %w", err)
+				}
+				more, err := age.ParseRecipients(f)
+				f.Close()
+				if err != nil {
+					return usageError{fmt.Errorf("recipients file %s: %w", recipientsFile, err)}
+				}
+				rs = append(rs, more...)
+			}
+			sum, err := archive.Encrypt(args[0], to, rs...)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%s  %s\n", sum, to)
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&recipients, "recipient", nil, "age public key (age1…) to encrypt to (repeat it)")
+	cmd.Flags().StringVar(&recipientsFile, "recipients-file", "", "file of age recipients, one per line")
+	cmd.Flags().StringVar(&to, "to", "", "encrypted file to create (must not exist)")
+	return cmd
+}
+
+func newArchiveDecryptCmd(g *globals) *cobra.Command {
+	var identity, to string
+	cmd := &cobra.Command{
+		Use:   "decrypt FILE --identity KEYFILE --to DIR",
+		Short: "Open an encrypted package into a new folder and verify it",
+		Args:  exactArgs(1, "one encrypted package"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if identity == "" || to == "" {
+				return usageError{fmt.Errorf("archive decrypt needs --identity and --to")}
+			}
+			f, err := os.Open(identity)
+			if err != nil {
+				return fmt.Errorf("identity: %w", err)
+			}
+			ids, err := age.ParseIdentities(f)
+			f.Close()
+			if err != nil {
+				return usageError{fmt.Errorf("identity file %s holds no age key", identity)}
+			}
+			if _, err := archive.Decrypt(args[0], to, ids...); err != nil {
+				return err
+			}
+			if !g.quiet {
+				fmt.Fprintf(g.stdout, "decrypted %s into %s; it verifies\n", args[0], to)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&identity, "identity", "", "file holding the age secret key (AGE-SECRET-KEY-1…)")
+	cmd.Flags().StringVar(&to, "to", "", "folder to create")
+	return cmd
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
+
 	"github.com/regflytt/regflytt/archive"
 )
 
@@ -81,6 +83,23 @@ func TestArchiveVerifyDemoPackage(t *testing.T) {
 	os.WriteFile(bad, []byte("19121212-1213\n"), 0o600)
 	if code, _, errs := cli(t, "archive", "erase", erasePkg, "--person-list", bad, "--reference", "Dnr 2", "--reference-date", "2026-01-01"); code != exitUsage || !strings.Contains(errs, "bad.txt:1") || strings.Contains(errs, "1213") {
 		t.Fatalf("a malformed list: exit %d, %s", code, errs)
+	}
+
+	// Sealed with age and opened again; a wrong key says so.
+	id, _ := age.GenerateX25519Identity()
+	other, _ := age.GenerateX25519Identity()
+	keys := t.TempDir()
+	os.WriteFile(filepath.Join(keys, "id.txt"), []byte(id.String()+"\n"), 0o600)
+	os.WriteFile(filepath.Join(keys, "other.txt"), []byte(other.String()+"\n"), 0o600)
+	sealed := filepath.Join(t.TempDir(), "pkg.tar.age")
+	if code, out, errs := cli(t, "archive", "encrypt", pkg, "--recipient", id.Recipient().String(), "--to", sealed); code != exitOK || len(strings.Fields(out)) != 2 || len(strings.Fields(out)[0]) != 128 {
+		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := cli(t, "archive", "decrypt", sealed, "--identity", filepath.Join(keys, "other.txt"), "--to", filepath.Join(t.TempDir(), "x")); code != exitError || !strings.Contains(errs, "none of the given keys opens this package") {
+		t.Fatalf("wrong key: exit %d, %s", code, errs)
+	}
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", filepath.Join(keys, "id.txt"), "--to", filepath.Join(t.TempDir(), "y")); code != exitOK || !strings.Contains(out, "it verifies") {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
 	}
 
 	const rows = "data/content/schema0/table1/table1.xml"

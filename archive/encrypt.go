@@ -1,0 +1,195 @@
+package archive
+
+import (
+	"archive/tar"
+	"bufio"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+)
+
+// Encrypt serialises a package (a tar of the bag, files in sorted order)
+// and encrypts it with age to the recipients, into out (mode 0600,
+// complete or absent). It returns the SHA-512 of the ciphertext and
+// writes it beside out as out.sha512 ("hash  name", as sha512sum checks
+// it), so the encrypted package's fixity can be checked without a key.
+// The package is verified first: only an intact package is sealed.
+func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
+	if len(recipients) == 0 {
+		return "", errors.New("encrypt: no recipients")
+	}
+	if _, err := Check(dir); err != nil {
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		files = append(files, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	tmp := out + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	defer os.Remove(tmp)
+	h := sha512.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(f, h), 256<<10)
+	enc, err := age.Encrypt(bw, recipients...)
+	if err != nil {
+		f.Close()
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	tw := tar.NewWriter(enc)
+	for _, rel := range files {
+		if err := addToTar(tw, dir, rel); err != nil {
+			f.Close()
+			return "", fmt.Errorf("encrypt: %w", err)
+		}
+	}
+	for _, c := range []io.Closer{tw, enc} {
+		if err := c.Close(); err != nil {
+			f.Close()
+			return "", fmt.Errorf("encrypt: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if err := writeFileAtomic(out+".sha512", []byte(sum+"  "+filepath.Base(out)+"\n")); err != nil {
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	if err := os.Chmod(out+".sha512", 0o600); err != nil {
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	return sum, nil
+}
+
+func addToTar(tw *tar.Writer, dir, rel string) error {
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	st, err := os.Lstat(p)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: rel + "/", Mode: 0o700, ModTime: st.ModTime()})
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", rel)
+	}
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: rel, Mode: 0o600, Size: st.Size(), ModTime: st.ModTime()}); err != nil {
+		return err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(tw, f)
+	return err
+}
+
+// ErrWrongKey says none of the given identities opens an encrypted
+// package.
+var ErrWrongKey = errors.New("none of the given keys opens this package (it was encrypted to other recipients)")
+
+// Decrypt opens an encrypted package into dir, which must not exist, and
+// verifies it. Files are written 0600, folders 0700. A wrong key is
+// ErrWrongKey; a damaged ciphertext an error naming the file.
+func Decrypt(in, dir string, identities ...age.Identity) (*Package, error) {
+	if _, err := os.Stat(dir); err == nil {
+		return nil, fmt.Errorf("decrypt: %s exists: choose a new folder", dir)
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	defer f.Close()
+	r, err := age.Decrypt(bufio.NewReaderSize(f, 256<<10), identities...)
+	var nomatch *age.NoIdentityMatchError
+	if errors.As(err, &nomatch) {
+		return nil, fmt.Errorf("decrypt %s: %w", in, ErrWrongKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decrypt %s: %w", in, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	fail := func(err error) (*Package, error) {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("decrypt %s: %w", in, err)
+	}
+	tr := tar.NewReader(r)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		name := path.Clean(hdr.Name)
+		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			return fail(fmt.Errorf("an entry outside the package"))
+		}
+		target := filepath.Join(dir, filepath.FromSlash(name))
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(target, 0o700); err != nil {
+				return fail(err)
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+				return fail(err)
+			}
+			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+			if err != nil {
+				return fail(err)
+			}
+			_, err = io.Copy(out, tr)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fail(err)
+			}
+		default:
+			return fail(fmt.Errorf("entry %s is neither file nor folder", name))
+		}
+	}
+	p, err := Check(dir)
+	if err != nil {
+		return fail(err)
+	}
+	return p, nil
+}
