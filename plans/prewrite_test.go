@@ -1,7 +1,6 @@
 package plans_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
@@ -193,19 +193,26 @@ type archivedRecord struct {
 
 func readArchived(t *testing.T, workDir, table string) []archivedRecord {
 	t.Helper()
-	f, err := os.Open(filepath.Join(workDir, "archive", "data", table+".jsonl"))
+	pkg, err := archive.Check(filepath.Join(workDir, "archive"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	recs, err := pkg.Records(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recs.Close()
 	var out []archivedRecord
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var rec archivedRecord
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+	for recs.Next() {
+		r := recs.Record()
+		rec := archivedRecord{Reason: r.Outcome.Reason, Column: r.Outcome.Column, Detail: r.Outcome.Detail}
+		if err := json.Unmarshal([]byte(r.KeyText), &rec.Key); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, rec)
+	}
+	if err := recs.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -1,15 +1,13 @@
 package plans_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
@@ -19,32 +17,21 @@ import (
 // source column=value.
 func archivedValues(t *testing.T, dir, table string) []string {
 	t.Helper()
-	paths, _ := filepath.Glob(filepath.Join(dir, "archive", "*", table+".values.jsonl"))
-	more, _ := filepath.Glob(filepath.Join(dir, "archive", "*", "*", table+".values.jsonl"))
-	paths = append(paths, more...)
+	pkg, err := archive.Check(filepath.Join(dir, "archive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := pkg.Values(table)
+	if err != nil {
+		return nil // nothing of the table archived
+	}
 	var out []string
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
+	for _, v := range vals {
+		text, ok := connectors.FormatValue(v.Value.Value)
+		if !ok {
+			text = "NULL"
 		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			var line struct {
-				Column, Reason string
-				SourceColumn   string `json:"source_column"`
-				Value          *string
-			}
-			if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-				t.Fatal(err)
-			}
-			v := "NULL"
-			if line.Value != nil {
-				v = *line.Value
-			}
-			out = append(out, line.Column+"<-"+line.SourceColumn+"="+v+" "+line.Reason)
-		}
-		f.Close()
+		out = append(out, v.Column+"<-"+v.SourceColumn+"="+text+" "+v.Reason)
 	}
 	return out
 }
