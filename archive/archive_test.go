@@ -176,6 +176,7 @@ func TestEdgeValuesByteExact(t *testing.T) {
 		probe{"escape_lookalike", text, `\u005C and \u0000`},
 		probe{"null", text, nil},
 		probe{"date_in_int", connectors.Type{Kind: connectors.KindInt, Bits: 32}, connectors.Date{Year: 2024, Month: 2, Day: 30}},
+		probe{"small_uint", connectors.Type{Kind: connectors.KindInt, Bits: 64, Unsigned: true}, uint64(7)},
 	)
 	tbl := &connectors.Table{Name: "edges", Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}, SourceType: "int"}}}
 	row := []connectors.Value{int64(1)}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if _, err := os.Stat(next); err == nil {
 		return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): check it and remove it first", next)
 	}
-	history, err := os.ReadFile(dir + "/" + eventsName)
+	history, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(eventsName)))
 	if err != nil {
 		return nil, fmt.Errorf("erase: %w", err)
 	}

@@ -282,7 +282,11 @@ func naturalText(k connectors.Kind, v connectors.Value) (string, bool) {
 		case int64:
 			return strconv.FormatInt(x, 10), true
 		case uint64:
-			return strconv.FormatUint(x, 10), true
+			// Canonical only above MaxInt64; below it the natural cell
+			// would read back as int64, so it is kept raw.
+			if x > math.MaxInt64 {
+				return strconv.FormatUint(x, 10), true
+			}
 		}
 	case connectors.KindFloat:
 		if x, ok := v.(float64); ok {

@@ -244,6 +244,16 @@ func readArchive(t *testing.T, dir string) map[string]map[string]*archived {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The official schemas too, where xmllint is installed (CI installs it).
+	probs, err := archive.ValidateXSD(context.Background(), dir)
+	switch {
+	case errors.Is(err, archive.ErrNoXmllint) && os.Getenv("CI") != "true":
+		t.Log(err)
+	case err != nil:
+		t.Fatal(err)
+	case len(probs) > 0:
+		t.Fatalf("archive fails its XML schemas: %v", probs)
+	}
 	for _, tbl := range pkg.Tables() {
 		idCol := -1
 		for i, c := range tbl.Columns {
