@@ -108,7 +108,7 @@ func (w *Writer) writeMetadata(sum *Summary, now time.Time) error {
 	}
 	b.WriteByte('\n')
 	header := filepath.Join(w.dir, "data", "header")
-	if err := os.MkdirAll(filepath.Join(header, "siardversion", "2.2"), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Join(header, "siardversion", "2.2"), 0o700); err != nil {
 		return fmt.Errorf("archive metadata: %w", err)
 	}
 	if err := writeFileAtomic(filepath.Join(header, "metadata.xml"), b.Bytes()); err != nil {

@@ -89,7 +89,7 @@ func Create(dir string, meta Meta) (*Writer, error) {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("archive directory %s is not empty: choose a new one, or move the old package away first", dir)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, partsDir), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, partsDir), 0o700); err != nil {
 		return nil, fmt.Errorf("create archive: %w", err)
 	}
 	return &Writer{dir: dir, meta: meta, tables: map[string]*sourceTable{}}, nil
@@ -362,11 +362,11 @@ func (w *Writer) writeLOB(t *siardTable, cell int, row int64, bs []byte) (string
 // writeFileAtomic writes a whole file under a temporary name, syncs it and
 // renames it: the file is complete or absent.
 func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
@@ -390,7 +390,7 @@ func (w *Writer) chunkPath(t *siardTable, n int) string {
 
 func (w *Writer) writeRow(t *siardTable, row []byte) error {
 	if t.f == nil {
-		f, err := os.OpenFile(w.chunkPath(t, t.chunks)+".tmp", os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+		f, err := os.OpenFile(w.chunkPath(t, t.chunks)+".tmp", os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 		if err != nil {
 			return fmt.Errorf("archive %s: %w", t.name, err)
 		}
@@ -507,7 +507,7 @@ func (w *Writer) Close(now time.Time) (*Summary, error) {
 // assemble writes tableM.xml from the table's chunks, and tableM.xsd.
 func (w *Writer) assemble(t *siardTable) error {
 	dir := filepath.Join(w.dir, filepath.FromSlash(tablePath(t.schema, t.folder)))
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("archive %s: %w", t.name, err)
 	}
 	name := fmt.Sprintf("table%d", t.folder)
@@ -515,7 +515,7 @@ func (w *Writer) assemble(t *siardTable) error {
 		return fmt.Errorf("archive %s: %w", t.name, err)
 	}
 	path := filepath.Join(dir, name+".xml")
-	f, err := os.OpenFile(path+".tmp", os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	f, err := os.OpenFile(path+".tmp", os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", t.name, err)
 	}

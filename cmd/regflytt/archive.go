@@ -85,7 +85,8 @@ package that passes gets a "verified" event in its log (unless --no-log).`,
 				if err := archive.AppendEvent(dir, archive.Event{Event: "verified", At: time.Now().UTC().Format(time.RFC3339),
 					Tool: "regflytt " + toolVersion(), Who: whoami(), Note: note,
 					Count: map[string]int64{"records": records, "values": values}}); err != nil {
-					return fmt.Errorf("archive %s passed, but its event log could not be appended to: %w", dir, err)
+					// The package passed; a read-only copy cannot take the event.
+					fmt.Fprintf(g.stderr, "regflytt: warning: the verified event could not be logged (%v); use --no-log for read-only copies\n", err)
 				}
 			}
 			if !g.quiet {
