@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
 	"gopkg.in/yaml.v3"
@@ -52,7 +54,13 @@ type Plan struct {
 	TargetSchema mappings.Str
 	Mappings     []mappings.Str
 	ArchiveDir   mappings.Str
-	BatchSize    int
+	// ArchiveEncryptTo lists the age recipients (age1… public keys) the
+	// archive package is sealed to after the run; ArchiveClearReason says
+	// why it may stay in clear instead. A package holds the source's
+	// records, identity numbers included.
+	ArchiveEncryptTo   []mappings.Str
+	ArchiveClearReason mappings.Str
+	BatchSize          int
 
 	// ReferenceDate resolves the century of 10-digit identity numbers; it
 	// is fixed in the plan so that a mapping gives the same result on
@@ -141,6 +149,16 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 	}
 	arc := sub(f, "archive")
 	p.ArchiveDir = arc.Required("dir")
+	p.ArchiveEncryptTo = arc.Strs("encrypt_to")
+	p.ArchiveClearReason = arc.Str("unencrypted_reason")
+	for _, r := range p.ArchiveEncryptTo {
+		if _, err := age.ParseX25519Recipient(r.Value); err != nil {
+			ds = append(ds, mappings.Diagnostic{Pos: r.Pos, Code: "P030", Message: "archive.encrypt_to: not an age recipient (age1… public key)"})
+		}
+	}
+	if len(p.ArchiveEncryptTo) > 0 && p.ArchiveClearReason.IsSet() {
+		ds = append(ds, mappings.Diagnostic{Pos: p.ArchiveClearReason.Pos, Code: "P031", Message: "archive: encrypt_to and unencrypted_reason exclude each other"})
+	}
 	arc.Done()
 	if f.Node("run") != nil {
 		run := sub(f, "run")

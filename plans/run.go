@@ -203,6 +203,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.checkSealable(arcDir); err != nil {
+		return nil, err
+	}
 
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
 		return nil, fmt.Errorf("work directory: %w (nothing was written)", err)
@@ -260,6 +263,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	}
 	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {
 		return rep, partial(err, ledger.Written, arcDir)
+	}
+	if err := r.seal(arcDir); err != nil {
+		return rep, err
 	}
 	if !rep.Pass {
 		return rep, ErrNotAccounted

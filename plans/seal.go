@@ -1,0 +1,54 @@
+package plans
+
+import (
+	"fmt"
+	"os"
+
+	"filippo.io/age"
+
+	"github.com/regflytt/regflytt/archive"
+)
+
+// SealedSuffix names the encrypted archive package beside its folder.
+const SealedSuffix = ".tar.age"
+
+// checkSealable refuses, before anything is written, a run whose sealed
+// package could not be written at the end.
+func (r *runner) checkSealable(arcDir string) error {
+	if len(r.plan.ArchiveEncryptTo) == 0 {
+		if !r.plan.ArchiveClearReason.IsSet() {
+			r.log.Warn("the archive package will hold the source's records in clear: name age recipients (archive.encrypt_to) or why it may stay in clear (archive.unencrypted_reason)")
+		}
+		return nil
+	}
+	if _, err := os.Stat(arcDir + SealedSuffix); err == nil {
+		return fmt.Errorf("%s exists: move the old sealed package away first (nothing was written)", arcDir+SealedSuffix)
+	}
+	return nil
+}
+
+// seal encrypts the finished archive package to the plan's recipients,
+// writes the ciphertext's SHA-512 beside it, and removes the package in
+// clear. Without recipients it does nothing.
+func (r *runner) seal(arcDir string) error {
+	if len(r.plan.ArchiveEncryptTo) == 0 {
+		return nil
+	}
+	var rs []age.Recipient
+	for _, s := range r.plan.ArchiveEncryptTo {
+		rec, err := age.ParseX25519Recipient(s.Value)
+		if err != nil {
+			return fmt.Errorf("%s: archive.encrypt_to: %w", s.Pos, err)
+		}
+		rs = append(rs, rec)
+	}
+	sum, err := archive.Encrypt(arcDir, arcDir+SealedSuffix, rs...)
+	if err != nil {
+		return fmt.Errorf("seal archive (the package stays in clear in %s): %w", arcDir, err)
+	}
+	if err := os.RemoveAll(arcDir); err != nil {
+		return fmt.Errorf("archive sealed in %s, but the clear package in %s could not be removed: remove it: %w", arcDir+SealedSuffix, arcDir, err)
+	}
+	r.log.Info("archive sealed", "file", arcDir+SealedSuffix, "sha512", sum)
+	return nil
+}
