@@ -51,9 +51,29 @@ const (
 // ErrVerify is returned (wrapped) by Check when a package has problems.
 var ErrVerify = errors.New("archive package fails verification")
 
-// Check verifies a package and returns it opened, or an error listing
-// every problem (wrapping ErrVerify).
-func Check(dir string) (*Package, error) {
+// Check verifies a package and returns its summary (regflytt/package.json),
+// or an error listing every problem (wrapping ErrVerify).
+func Check(dir string) (*Summary, error) {
+	p, err := OpenVerified(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &p.Summary, nil
+}
+
+// CountRecords verifies a package and counts each table's records by
+// reading them, independently of what package.json says.
+func CountRecords(dir string) (map[string]int64, error) {
+	p, err := OpenVerified(dir)
+	if err != nil {
+		return nil, err
+	}
+	return p.CountRecords()
+}
+
+// OpenVerified verifies a package and returns it opened, or an error
+// listing every problem (wrapping ErrVerify).
+func OpenVerified(dir string) (*Package, error) {
 	probs := Verify(dir)
 	if len(probs) > 0 {
 		lines := make([]string, len(probs))

@@ -26,7 +26,7 @@ func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
 	if len(recipients) == 0 {
 		return "", errors.New("encrypt: no recipients")
 	}
-	if _, err := Check(dir); err != nil {
+	if _, err := OpenVerified(dir); err != nil {
 		return "", fmt.Errorf("encrypt: %w", err)
 	}
 	var files []string
@@ -187,7 +187,7 @@ func Decrypt(in, dir string, identities ...age.Identity) (*Package, error) {
 			return fail(fmt.Errorf("entry %s is neither file nor folder", name))
 		}
 	}
-	p, err := Check(dir)
+	p, err := OpenVerified(dir)
 	if err != nil {
 		return fail(err)
 	}

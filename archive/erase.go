@@ -23,6 +23,8 @@ type EraseRequest struct {
 	// is logged, the persons are not.
 	Reference, Who string
 	At             time.Time
+	// Tool names the program erasing ("regflytt v1.2"), for the log.
+	Tool string
 }
 
 // EraseResult counts what an erasure removed, per source table.
@@ -51,7 +53,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if req.Identifies == nil || strings.TrimSpace(req.Reference) == "" {
 		return nil, errors.New("an erasure needs the persons and the decision's reference")
 	}
-	old, err := Check(dir)
+	old, err := OpenVerified(dir)
 	if err != nil {
 		return nil, fmt.Errorf("erase: the package must verify first: %w", err)
 	}
@@ -164,7 +166,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	}
 	w.history = history
 	w.closing = &Event{Event: "erased", At: req.At.UTC().Format(time.RFC3339), Who: req.Who, Reference: req.Reference, Count: counts,
-		Tool: "regflytt " + old.Summary.Meta.ToolVersion}
+		Tool: req.Tool}
 	if _, err := w.Close(req.At); err != nil {
 		return fail(err)
 	}

@@ -245,7 +245,7 @@ archive: {dir: archive}
 func exactArchived(t *testing.T, workDir, table string) map[int]string {
 	t.Helper()
 	out := map[int]string{}
-	pkg, err := archive.Check(filepath.Join(workDir, "archive"))
+	pkg, err := archive.OpenVerified(filepath.Join(workDir, "archive"))
 	if err != nil {
 		t.Fatal(err)
 	}

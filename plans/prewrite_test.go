@@ -193,7 +193,7 @@ type archivedRecord struct {
 
 func readArchived(t *testing.T, workDir, table string) []archivedRecord {
 	t.Helper()
-	pkg, err := archive.Check(filepath.Join(workDir, "archive"))
+	pkg, err := archive.OpenVerified(filepath.Join(workDir, "archive"))
 	if err != nil {
 		t.Fatal(err)
 	}

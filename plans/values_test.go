@@ -17,7 +17,7 @@ import (
 // source column=value.
 func archivedValues(t *testing.T, dir, table string) []string {
 	t.Helper()
-	pkg, err := archive.Check(filepath.Join(dir, "archive"))
+	pkg, err := archive.OpenVerified(filepath.Join(dir, "archive"))
 	if err != nil {
 		t.Fatal(err)
 	}

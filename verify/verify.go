@@ -313,7 +313,7 @@ func Counts(ctx context.Context, src connectors.Snapshot, tgt connectors.Source,
 
 	r.Archive = ArchiveCheck{Dir: archiveDir, Archived: archived}
 	counts := map[string]int64{}
-	if pkg, err := archive.Check(archiveDir); err != nil {
+	if pkg, err := archive.OpenVerified(archiveDir); err != nil {
 		fail("%v", err)
 	} else {
 		r.Archive.Manifest = true

@@ -186,7 +186,7 @@ and the count. Access to personal data is logged and kept (PDL).`,
 				}
 				req.WhereColumn, req.WhereValue = col, val
 			}
-			pkg, err := archive.Check(args[0])
+			pkg, err := archive.OpenVerified(args[0])
 			if err != nil {
 				return fmt.Errorf("%w (run regflytt archive verify %s for the list)", err, args[0])
 			}
@@ -276,7 +276,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				n, err := pnr.Parse(s, ref)
 				return err == nil && persons[n]
 			}
-			res, err := archive.Erase(args[0], archive.EraseRequest{Identifies: identifies, Reference: reference, Who: whoami(), At: time.Now()})
+			res, err := archive.Erase(args[0], archive.EraseRequest{Identifies: identifies, Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()})
 			if err != nil {
 				return err
 			}

@@ -240,7 +240,7 @@ type archived struct {
 func readArchive(t *testing.T, dir string) map[string]map[string]*archived {
 	t.Helper()
 	out := map[string]map[string]*archived{}
-	pkg, err := archive.Check(dir)
+	pkg, err := archive.OpenVerified(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
