@@ -15,6 +15,7 @@ import (
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/mappings/pnr"
 )
 
@@ -243,7 +244,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			if err != nil {
 				return usageError{fmt.Errorf("--reference-date must be YYYY-MM-DD")}
 			}
-			persons, err := readPersonList(list, ref)
+			persons, keys, err := readPersonList(list, ref)
 			if err != nil {
 				return err
 			}
@@ -253,8 +254,15 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				if err != nil {
 					return fmt.Errorf("pseudonymisation key from %s: %w", keyEnv, err)
 				}
-				for n := range persons {
-					pseudonyms[ps.Pseudonym(n)] = true
+				// Every century the ten digits could be read in: a pseudonym
+				// is of the 12-digit number, and erasing too much of a
+				// namesake a century apart is the safe side.
+				for k := range keys {
+					for _, c := range []string{"18", "19", "20"} {
+						if n, err := pnr.Parse(c+k.String(), ref); err == nil {
+							pseudonyms[ps.Pseudonym(n)] = true
+						}
+					}
 				}
 			}
 			identifies := func(v connectors.Value) bool {
@@ -273,15 +281,26 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				if pseudonyms[s] {
 					return true
 				}
+				// Matched as the opt-out and erasure lists of a run are:
+				// on the ten digits, two written centuries that differ
+				// telling two people apart.
+				k, written, err := pnr.ParseKey(s)
+				if err != nil || !keys[k] {
+					return false
+				}
 				n, err := pnr.Parse(s, ref)
-				return err == nil && persons[n]
+				if err != nil {
+					return true // no century readable: the ten digits decide
+				}
+				matched, _ := persons.Match(n, written)
+				return matched
 			}
 			res, err := archive.Erase(args[0], archive.EraseRequest{Identifies: identifies, Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()})
 			if err != nil {
 				return err
 			}
 			if !g.quiet {
-				fmt.Fprintf(g.stdout, "erased from %s (reference %s), %d persons listed:\n", args[0], reference, len(persons))
+				fmt.Fprintf(g.stdout, "erased from %s (reference %s), %d persons listed, %d found in no archived record:\n", args[0], reference, persons.Len(), len(persons.Unmatched()))
 				for _, what := range []struct {
 					name string
 					m    map[string]int64
@@ -308,15 +327,18 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 	return cmd
 }
 
-// readPersonList reads identity numbers, one per line; a malformed line
-// stops the erasure, named by file and line, never by its content.
-func readPersonList(path string, ref time.Time) (map[pnr.Number]bool, error) {
+// readPersonList reads identity numbers, one per line, into a person list
+// matched as a run's erasure list is, with the ten-digit keys it holds. A
+// malformed line stops the erasure, named by file and line, never by its
+// content.
+func readPersonList(path string, ref time.Time) (*mappings.PersonList, map[pnr.Key]bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("person list: %w", err)
+		return nil, nil, fmt.Errorf("person list: %w", err)
 	}
 	defer f.Close()
-	out := map[pnr.Number]bool{}
+	list := mappings.NewPersonList(mappings.ReasonErasure, "person list "+path)
+	keys := map[pnr.Key]bool{}
 	sc := bufio.NewScanner(f)
 	line := 0
 	for sc.Scan() {
@@ -325,19 +347,19 @@ func readPersonList(path string, ref time.Time) (map[pnr.Number]bool, error) {
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		n, err := pnr.Parse(s, ref)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("person list %s:%d: %w; correct the list first", path, line, err)}
+		if err := list.Add(s, ref, fmt.Sprintf("%s:%d", path, line)); err != nil {
+			return nil, nil, usageError{fmt.Errorf("%w; correct the list first", err)}
 		}
-		out[n] = true
+		k, _, _ := pnr.ParseKey(s)
+		keys[k] = true
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("person list %s: %w", path, err)
+		return nil, nil, fmt.Errorf("person list %s: %w", path, err)
 	}
-	if len(out) == 0 {
-		return nil, usageError{fmt.Errorf("person list %s names nobody", path)}
+	if list.Len() == 0 {
+		return nil, nil, usageError{fmt.Errorf("person list %s names nobody", path)}
 	}
-	return out, nil
+	return list, keys, nil
 }
 
 func newArchiveEncryptCmd(g *globals) *cobra.Command {

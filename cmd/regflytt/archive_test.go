@@ -65,7 +65,11 @@ func TestArchiveVerifyDemoPackage(t *testing.T) {
 	number, _ := recs.Record().Values[1].(string)
 	recs.Close()
 	list := filepath.Join(t.TempDir(), "persons.txt")
-	os.WriteFile(list, []byte("# erasure\n"+number+"\n"), 0o600)
+	// The list writes the 10-digit shape; the archive holds the 12-digit.
+	if len(number) != 13 {
+		t.Fatalf("an archived identity number of %d characters", len(number))
+	}
+	os.WriteFile(list, []byte("# erasure\n"+number[2:]+"\n"), 0o600)
 	code, out, errs = cli(t, "archive", "erase", erasePkg, "--person-list", list, "--reference", "Dnr 1", "--reference-date", "2026-01-01")
 	if code != exitOK || !strings.Contains(out, "patient 1") {
 		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
