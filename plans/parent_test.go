@@ -1,7 +1,6 @@
 package plans_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
@@ -269,29 +269,29 @@ func targetKeys(t *testing.T, url, table string) string {
 // key, "reason: detail".
 func archiveRecords(t *testing.T, dir, table string) map[string]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "data", table+".jsonl"))
+	pkg, err := archive.OpenVerified(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	recs, err := pkg.Records(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recs.Close()
 	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var rec struct {
-			Key    []*string `json:"key"`
-			Reason string    `json:"reason"`
-			Detail string    `json:"detail"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+	for recs.Next() {
+		rec := recs.Record()
+		var key []*string
+		if err := json.Unmarshal([]byte(rec.KeyText), &key); err != nil {
 			t.Fatal(err)
 		}
-		var key []string
-		for _, k := range rec.Key {
-			key = append(key, *k)
+		var parts []string
+		for _, k := range key {
+			parts = append(parts, *k)
 		}
-		out[strings.Join(key, ",")] = rec.Reason + ": " + rec.Detail
+		out[strings.Join(parts, ",")] = rec.Outcome.Reason + ": " + rec.Outcome.Detail
 	}
-	if err := sc.Err(); err != nil {
+	if err := recs.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return out
