@@ -8,10 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 
 	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/pnr"
 )
 
 // The demo's package passes archive verify, and each kind of tampering
@@ -147,5 +150,59 @@ func TestArchiveVerifyDemoPackage(t *testing.T) {
 				t.Fatalf("exit %d, want 1 and %q in:\n%s", code, c.want, errs)
 			}
 		})
+	}
+}
+
+// Erasure matches as a run's erasure list does: a record that writes
+// another century than the list is another person and stays; the
+// person's pseudonym goes, when the key is given.
+func TestArchiveEraseCenturiesAndPseudonyms(t *testing.T) {
+	const key = "archive erase test: not a real key"
+	ps, err := pnr.NewPseudonymiser([]byte(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	person, err := pnr.Parse("191212121212", ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+	}}
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: "2026-01-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ident := range []string{"191212121212", "181212121212", ps.Pseudonym(person), "1212121212"} {
+		if err := w.Add(tbl, archive.Record{Reason: "r", Values: []connectors.Value{int64(i + 1), ident}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(ref); err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(t.TempDir(), "list.txt")
+	os.WriteFile(list, []byte("19121212-1212\n"), 0o600)
+	t.Setenv("TEST_ERASE_KEY", key)
+	if code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 3", "--pseudonym-key-env", "TEST_ERASE_KEY"); code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	p, err := archive.Open(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := p.Records("patient")
+	defer recs.Close()
+	var left []string
+	for recs.Next() {
+		left = append(left, fmt.Sprint(recs.Record().Values[0]))
+	}
+	// 1 (same number), 3 (its pseudonym) and 4 (the ten digits, century
+	// read from the reference date) go; 2 wrote another century.
+	if strings.Join(left, " ") != "2" {
+		t.Fatalf("records left: %v", left)
 	}
 }
