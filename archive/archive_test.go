@@ -31,7 +31,7 @@ func testMeta() Meta {
 	return Meta{Register: "demo", Owner: "Region B", FormerOwner: "Region A", SourceSystem: "legacy-demo", Run: "20260101T000000Z", ToolVersion: "test"}
 }
 
-func writePackage(t *testing.T) string {
+func writePackage(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pkg")
 	w, err := Create(dir, testMeta())
