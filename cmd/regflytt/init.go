@@ -47,8 +47,11 @@ Next: review the files, then map check, map dry-run and run (see the README).`,
 		Args: exactArgs(1, "one directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			if fromDemo == (source != "") {
-				return usageError{fmt.Errorf("%s needs one of --from-demo or --source URL", cmd.CommandPath())}
+			switch {
+			case fromDemo && source != "":
+				return usageError{fmt.Errorf("%s: --from-demo or --source URL, not both", cmd.CommandPath())}
+			case !fromDemo && source == "":
+				return usageError{fmt.Errorf("%s needs --from-demo, or --source URL to start from a legacy database", cmd.CommandPath())}
 			}
 			if fromDemo {
 				if to != "" || register != "" || name != "" {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/plans"
 )
 
 // addJSONFlag gives a command that prints a result the --json flag. Every
@@ -115,6 +116,9 @@ func (h *cliHandler) Handle(_ context.Context, r slog.Record) error {
 		attrs = append(attrs, a)
 		return true
 	})
+	if !h.verbose && summarised(attrs) {
+		return nil
+	}
 	var line string
 	if at, code, msg, ok := mappingWarning(r.Message, attrs); ok {
 		// A compile warning is a diagnostic: printed as plan check does.
@@ -122,8 +126,13 @@ func (h *cliHandler) Handle(_ context.Context, r slog.Record) error {
 	} else {
 		var b strings.Builder
 		b.WriteString("regflytt: ")
-		if r.Level != slog.LevelInfo {
-			b.WriteString(strings.ToLower(r.Level.String()) + ": ")
+		switch {
+		case r.Level >= slog.LevelError:
+			b.WriteString("error: ")
+		case r.Level >= slog.LevelWarn:
+			b.WriteString("warning: ")
+		case r.Level < slog.LevelInfo:
+			b.WriteString("debug: ")
 		}
 		b.WriteString(r.Message)
 		if len(attrs) > 0 {
@@ -149,6 +158,19 @@ func (h *cliHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	_, err := fmt.Fprintln(h.w, line)
 	return err
+}
+
+// summarised reports whether a log record tells of an outcome the
+// command's summary counts per table and reason (a source table no
+// mapping reads, archived whole): printed there, it is not repeated as a
+// log line unless --verbose asks for every step.
+func summarised(attrs []slog.Attr) bool {
+	for _, a := range attrs {
+		if a.Key == "reason" && a.Value.String() == plans.ReasonTableNotMapped {
+			return true
+		}
+	}
+	return false
 }
 
 // mappingWarning recognises the runner's log line for a compile warning.
