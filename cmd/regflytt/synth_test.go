@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -52,6 +53,19 @@ func TestSynthCommandRefusals(t *testing.T) {
 		if code != c.code || !strings.Contains(out+errs, c.want) {
 			t.Errorf("%v: exit %d, output %q; want exit %d with %q", c.args, code, out+errs, c.code, c.want)
 		}
+	}
+}
+
+// A mistyped platform is refused before the database is opened: no
+// SQLite file is left behind.
+func TestSynthPlatformCheckedFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	code, _, errs := cli(t, "synth", "--platform", "eva", "--target", "sqlite://"+path)
+	if code != exitUsage || !strings.Contains(errs, "want one of eav, wide, mainsub, demo") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("synth created the database of a command line it refused")
 	}
 }
 
