@@ -142,7 +142,8 @@ func TestBinaryStandsAlone(t *testing.T) {
 		t.Fatalf("want one regflytt-runs/demo-*/report.json, found %v\n%s", reports, out)
 	}
 	rel, _ := filepath.Rel(dir, filepath.Dir(reports[0]))
-	if !strings.Contains(out, "work directory: "+rel) || !strings.Contains(out, "report  "+filepath.Join(rel, "report.json")) {
+	if !strings.Contains(out, "work directory: "+rel) || !strings.Contains(out, "report  "+filepath.Join(rel, "report.json")) ||
+		!strings.Contains(out, "archive "+filepath.Join(rel, "archive")+":") {
 		t.Fatalf("the run does not say where its work directory and report are:\n%s", out)
 	}
 	var rep struct {

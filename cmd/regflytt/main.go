@@ -47,6 +47,7 @@ func main() {
 // run executes one command line and returns its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := newRootCmd(stdout, stderr)
+	finishTree(cmd)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	return exitCode(ctx, err, stderr)

@@ -84,12 +84,11 @@ passwords stay off the command line.`,
 	root.AddCommand(newVersionCmd(g))
 	root.AddCommand(newSchemaCmd(g))
 	root.AddCommand(newSynthCmd(g))
-	finishTree(root)
 	return root
 }
 
 // finishTree holds the conventions every command keeps, whoever added
-// it: a command with subcommands refuses an unknown one, and every
+// it (run calls it on the whole tree): a command with subcommands refuses an unknown one, and every
 // complaint about arguments is a usage error (exit 2).
 func finishTree(root *cobra.Command) {
 	root.InitDefaultHelpCmd()

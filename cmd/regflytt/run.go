@@ -128,7 +128,8 @@ func printReport(g *globals, rep *verify.Report, work string, err error) error {
 		case !g.quiet:
 			var b bytes.Buffer
 			if werr = rep.WriteText(&b); werr == nil {
-				fmt.Fprintf(&b, "report  %s\narchive %s\n", res.ReportFile, res.ArchiveDir)
+				// The archive's line above names its directory.
+				fmt.Fprintf(&b, "report  %s\n", res.ReportFile)
 				text := b.String()
 				if useColour(g.stdout) {
 					text = colourVerdicts(text)
