@@ -188,3 +188,20 @@ func TestConnectionErrorNamesURLOnce(t *testing.T) {
 		}
 	}
 }
+
+// map doc takes --format like the other commands; --html stays its alias.
+func TestMapDocFormat(t *testing.T) {
+	for _, args := range [][]string{{"--format", "html"}, {"--html"}} {
+		code, out, errs := cli(t, append([]string{"map", "doc", "testdata/plans/demo.yaml"}, args...)...)
+		if code != exitOK || !strings.Contains(strings.ToLower(out), "<html") {
+			t.Errorf("%v: exit %d %s\n%.200s", args, code, errs, out)
+		}
+	}
+	code, out, _ := cli(t, "map", "doc", "testdata/plans/demo.yaml")
+	if code != exitOK || strings.Contains(strings.ToLower(out), "<html") || !strings.HasPrefix(out, "#") {
+		t.Errorf("default: exit %d\n%.200s", code, out)
+	}
+	if code, _, errs := cli(t, "map", "doc", "testdata/plans/demo.yaml", "--html", "--format", "markdown"); code != exitUsage {
+		t.Errorf("--html --format markdown: exit %d %s", code, errs)
+	}
+}
