@@ -48,6 +48,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := newRootCmd(stdout, stderr)
 	finishTree(cmd)
+	if err := unknownBeforeHelp(cmd, args); err != nil {
+		return exitCode(ctx, err, stderr)
+	}
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	return exitCode(ctx, err, stderr)

@@ -102,6 +102,10 @@ func finishTree(root *cobra.Command) {
 		case c.HasSubCommands() && !c.Runnable():
 			c.Args = cobra.ArbitraryArgs
 			c.RunE = groupCommand
+			if c.Annotations == nil {
+				c.Annotations = map[string]string{}
+			}
+			c.Annotations[groupAnnotation] = "true"
 		}
 		if args := c.Args; args != nil {
 			c.Args = func(cmd *cobra.Command, a []string) error {
@@ -116,6 +120,30 @@ func finishTree(root *cobra.Command) {
 		}
 	}
 	walk(root)
+}
+
+const groupAnnotation = "regflytt:group"
+
+// unknownBeforeHelp finds an unknown subcommand that cobra would not
+// report because --help came with it (cobra prints the parent's help and
+// succeeds): "regflytt nosuch --help" is as wrong as "regflytt nosuch".
+func unknownBeforeHelp(root *cobra.Command, args []string) error {
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		return nil // the shell's completion requests, which cobra adds when it runs
+	}
+	c, rest, err := root.Find(args)
+	if err != nil || c.Annotations[groupAnnotation] == "" {
+		return nil
+	}
+	for _, a := range rest {
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			return unknownCommand(c, a)
+		}
+	}
+	return nil
 }
 
 // groupCommand runs a command that only holds others: alone it prints its

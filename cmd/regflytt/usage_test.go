@@ -15,6 +15,8 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // exits 2 and says what is wrong, on stderr, once.
 var usageCases = [][]string{
 	{"nosuch"},
+	{"nosuch", "--help"},
+	{"-q", "map", "nosuch", "-h"},
 	{"--no-such-flag"},
 	{"help", "nosuch"},
 	{"map", "nosuch"},
