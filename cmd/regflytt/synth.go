@@ -82,6 +82,19 @@ func runSynth(cmd *cobra.Command, g *globals, f *synthFlags) error {
 	if demo && len(rates) > 0 {
 		return usageError{fmt.Errorf("the demo platform's defects are fixed: --rate is for eav, wide and mainsub")}
 	}
+	if !demo {
+		known := synth.DefectNames(platform)
+		var unknown []string
+		for id := range rates {
+			if !contains(known, string(id)) {
+				unknown = append(unknown, string(id))
+			}
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			return usageError{fmt.Errorf("--rate: platform %s has no defect %s (it has: %s)", platform, strings.Join(unknown, ", "), strings.Join(known, ", "))}
+		}
+	}
 	tgt, err := all.OpenTarget(ctx, f.target)
 	if err != nil {
 		return err
