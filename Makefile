@@ -4,7 +4,9 @@
 all: vet test
 
 build:
-	go build -o regflytt ./cmd/regflytt
+	# The version names the commit also where the go tool cannot stamp it
+	# (a git worktree, -buildvcs=false).
+	go build -ldflags "-X main.version=$$(git describe --tags --always --dirty 2>/dev/null || echo devel)" -o regflytt ./cmd/regflytt
 
 test:
 	go test ./...

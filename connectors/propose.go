@@ -207,7 +207,7 @@ func WriteSchemaReport(w io.Writer, source string, plans []TablePlan, target Dia
 
 // WriteReceivingYAML writes the proposal as a receiving-schema file in
 // the format mappings.LoadSchema reads (see
-// testdata/platforms/receiving-demo/schema.yaml): a starting point, to be
+// plans/demo/schema.yaml): a starting point, to be
 // reviewed. A column with a problem is written commented out, with the
 // reason, so the file loads and the mapping check asks about the column.
 func WriteReceivingYAML(w io.Writer, platform, source string, plans []TablePlan, target Dialect) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/demo"
 	"github.com/regflytt/regflytt/plans/synth"
 )
 
@@ -29,7 +30,10 @@ func newDemoCmd(g *globals) *cobra.Command {
 weights stored as text, a few deliberately bad rows) in an SQLite file, runs
 the demo plan against it into a second SQLite file in the receiving schema,
 archives what cannot be transformed, verifies the counts, and prints a summary.
-It exits 0 only if every source record is accounted for.
+It exits 0 only if every source record is accounted for. The plan, receiving
+schema and mapping are built into regflytt and written into the work
+directory, so the demo runs from any directory; "regflytt init DIR
+--from-demo" writes them where you want to change them.
 
 With --source and --target the demo runs on real servers instead: the
 synthetic registry is written into the --source database (which must be
@@ -46,13 +50,19 @@ empty), then read from it read-only like any legacy platform.`,
 				return err
 			}
 			if !g.quiet {
-				fmt.Fprintf(g.stdout, "work directory: %s\n", work)
+				fmt.Fprintf(g.info(), "work directory: %s\n", work)
+			}
+			if planPath == "" {
+				// The plan built into the binary, written beside the
+				// databases, so the demo needs nothing but the binary and
+				// the user can read the plan it ran.
+				var err error
+				if planPath, err = demo.Write(work); err != nil {
+					return err
+				}
 			}
 			p, ds := plans.Load(planPath)
 			if err := ds.Err(); err != nil {
-				if errors.Is(err, os.ErrNotExist) || (len(ds) == 1 && ds[0].Code == "Y001") {
-					return fmt.Errorf("%w\nrun the demo from the repository root, or give --plan", err)
-				}
 				return err
 			}
 			if srcURL == "" {
@@ -72,15 +82,16 @@ empty), then read from it read-only like any legacy platform.`,
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
 			})
-			return printReport(g, rep, err)
+			return printReport(g, rep, work, err)
 		},
 	}
 	cmd.Flags().StringVar(&work, "work", "", "work directory (default: regflytt-demo in the system's temporary directory); cleared if it is an earlier demo's")
-	cmd.Flags().StringVar(&planPath, "plan", filepath.Join("testdata", "plans", "demo.yaml"), "the demo's migration plan")
+	cmd.Flags().StringVar(&planPath, "plan", "", "the demo's migration plan (default: the one built in, written into the work directory)")
 	cmd.Flags().IntVar(&patients, "patients", 300, "number of synthetic patients")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the synthetic data: the same seed gives the same registry")
 	cmd.Flags().StringVar(&srcURL, "source", "", "database to write the synthetic legacy registry into, then migrate from (default: an SQLite file in the work directory)")
 	cmd.Flags().StringVar(&tgtURL, "target", "", "receiving database (default: an SQLite file in the work directory)")
+	addJSONFlag(cmd, g)
 	return cmd
 }
 

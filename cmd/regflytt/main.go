@@ -31,7 +31,8 @@ const (
 const exitHelp = `Exit status:
   0    success; for run and demo: every source record is accounted for (PASS)
   1    an error stopped the command (the message says where and why)
-  2    the command line or a plan, mapping or schema file is invalid
+  2    the command line is wrong (an unknown command, subcommand or flag
+       too), or a plan, mapping or schema file is invalid
   3    the run finished but verification FAILED: not every record is accounted for
   130  interrupted (Ctrl-C or SIGTERM)
 `
@@ -46,6 +47,10 @@ func main() {
 // run executes one command line and returns its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := newRootCmd(stdout, stderr)
+	finishTree(cmd)
+	if err := unknownBeforeHelp(cmd, args); err != nil {
+		return exitCode(ctx, err, stderr)
+	}
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	return exitCode(ctx, err, stderr)

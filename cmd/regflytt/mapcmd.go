@@ -32,25 +32,19 @@ file:line:col: severity code: message. Exit status 0 without errors, 2 with.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, ds := plans.Load(args[0])
-			if err := ds.Err(); err != nil {
-				return err
+			if ds.Err() != nil {
+				return reportCheck(g, args[0], "", ds)
 			}
-			ds, err := plans.CheckMappings(cmd.Context(), p, plans.Options{SourceURL: source, Logger: g.logger()})
+			more, err := plans.CheckMappings(cmd.Context(), p, plans.Options{SourceURL: source, Logger: g.logger()})
 			if err != nil {
 				return err
 			}
-			if err := reportDiagnostics(g, ds); err != nil {
-				return err
-			}
-			if !g.quiet {
-				fmt.Fprintf(g.stdout, "%s: mappings ok\n", args[0])
-			}
-			return nil
+			return reportCheck(g, args[0], "mappings ok", append(ds, more...))
 		},
 	}
 	sourceFlag(check)
+	addJSONFlag(check, g)
 
-	var asJSON bool
 	var top int
 	dry := &cobra.Command{
 		Use:   "dry-run PLAN",
@@ -73,22 +67,22 @@ column, free text) is shown by its shape, such as YYYYMMDD-NNNN or
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			if g.json {
 				return rep.WriteJSON(g.stdout)
 			}
 			return rep.WriteText(g.stdout, top)
 		},
 	}
 	sourceFlag(dry)
-	dry.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	addJSONFlag(dry, g)
 	dry.Flags().IntVar(&top, "top", 10, "unmapped values to show per column")
 
 	var asHTML bool
-	var out string
+	var out, format string
 	doc := &cobra.Command{
 		Use:   "doc PLAN",
 		Short: "Render the mappings as a document for the registry holder",
-		Long: `doc renders a plan's mappings as Markdown (or HTML with --html): per receiving
+		Long: `doc renders a plan's mappings as Markdown (or HTML with --format html): per receiving
 table, where each column comes from and through which steps, what is not
 migrated and why, the code lists, the functions and the outcomes, and the
 SHA-256 fingerprint of the plan and its files. It needs no database. A plan
@@ -96,7 +90,15 @@ that plan check rejects (a mapping that does not compile against the
 receiving schema, say) is refused with exit status 2: nobody should approve
 a mapping the run would refuse.`,
 		Args: exactArgs(1, "one plan file"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			switch {
+			case asHTML && cmd.Flags().Changed("format") && format != "html":
+				return usageError{fmt.Errorf("--html and --format %s: choose one", format)}
+			case asHTML:
+				format = "html"
+			case format != "markdown" && format != "html":
+				return usageError{fmt.Errorf("--format %q: want markdown or html", format)}
+			}
 			p, ds := plans.Check(args[0])
 			if err := ds.Err(); err != nil {
 				return err
@@ -123,20 +125,29 @@ a mapping the run would refuse.`,
 			if out != "" {
 				f, err := os.Create(out)
 				if err != nil {
-					return err
+					return fmt.Errorf("map doc: %w", err)
 				}
-				defer f.Close()
+				// A document cut short must not pass for a whole one.
+				defer func() {
+					if cerr := f.Close(); cerr != nil && err == nil {
+						err = fmt.Errorf("map doc: %w", cerr)
+					}
+				}()
 				w = f
 			}
 			blocks := mappings.Document(meta, in.Mappings, in.Schema)
-			if asHTML {
+			if format == "html" {
 				return mappings.WriteHTML(w, blocks)
 			}
 			return mappings.WriteMarkdown(w, blocks)
 		},
 	}
-	doc.Flags().BoolVar(&asHTML, "html", false, "write HTML instead of Markdown")
+	doc.Flags().StringVar(&format, "format", "markdown", "markdown or html")
+	doc.Flags().BoolVar(&asHTML, "html", false, "the same as --format html")
+	enumFlag(doc, "format", "markdown", "html")
 	doc.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
-	m.AddCommand(check, dry, doc)
+	m.AddCommand(check)
+	m.AddCommand(dry)
+	m.AddCommand(doc)
 	return m
 }

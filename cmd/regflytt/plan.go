@@ -14,7 +14,7 @@ func newPlanCmd(g *globals) *cobra.Command {
 		Use:   "plan",
 		Short: "Work with migration plans",
 	}
-	plan.AddCommand(&cobra.Command{
+	check := &cobra.Command{
 		Use:   "check PLAN",
 		Short: "Validate a plan and the schema and mapping files it names",
 		Long: `check reads a migration plan and every file it names, compiles the mappings
@@ -27,16 +27,52 @@ Exit status 0 when there is no error (warnings are printed), 2 otherwise.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, ds := plans.Check(args[0])
-			if err := reportDiagnostics(g, ds); err != nil {
-				return err
-			}
-			if !g.quiet {
-				fmt.Fprintf(g.stdout, "%s: ok\n", args[0])
-			}
-			return nil
+			return reportCheck(g, args[0], "ok", ds)
 		},
-	})
+	}
+	addJSONFlag(check, g)
+	plan.AddCommand(check)
 	return plan
+}
+
+// checkResult is what plan check --json and map check --json print.
+type checkResult struct {
+	Plan        string           `json:"plan"`
+	OK          bool             `json:"ok"`
+	Errors      int              `json:"errors"`
+	Warnings    int              `json:"warnings"`
+	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+}
+
+// reportCheck prints a check's diagnostics once each: warnings on stderr
+// and the errors as the returned error (printed by main, exit status 2),
+// or, with --json, all of them in the JSON document.
+func reportCheck(g *globals, plan, okText string, ds mappings.Diagnostics) error {
+	res := checkResult{Plan: plan, Diagnostics: jsonDiagnostics(ds)}
+	for _, d := range ds {
+		if d.Severity == mappings.Warning {
+			res.Warnings++
+		} else {
+			res.Errors++
+		}
+	}
+	res.OK = res.Errors == 0
+	if g.json {
+		if err := writeJSON(g, res); err != nil {
+			return err
+		}
+		if !res.OK {
+			return usageError{fmt.Errorf("%s: %d error(s), listed in the JSON on stdout", plan, res.Errors)}
+		}
+		return nil
+	}
+	if err := reportDiagnostics(g, ds); err != nil {
+		return err
+	}
+	if !g.quiet {
+		fmt.Fprintf(g.stdout, "%s: %s\n", plan, okText)
+	}
+	return nil
 }
 
 // reportDiagnostics prints the warnings on stderr and returns the errors,

@@ -17,10 +17,10 @@ type barProgress struct {
 }
 
 // newProgress gives bars when stderr is a terminal and the user did not
-// ask for quiet; otherwise nothing, so logs and CI output stay clean.
+// ask for quiet or JSON; otherwise nothing, so logs and CI output stay clean.
 func newProgress(g *globals) plans.Progress {
 	f, ok := g.stderr.(*os.File)
-	if g.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+	if g.quiet || g.json || !ok || !term.IsTerminal(int(f.Fd())) {
 		return plans.NoProgress{}
 	}
 	return &barProgress{w: g.stderr}

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +19,10 @@ type runFlags struct {
 	source, target, work string
 }
 
+// runsDir holds the work directories of runs not given --work; .gitignore
+// names it, so a run inside a checkout leaves nothing to commit.
+const runsDir = "regflytt-runs"
+
 func newRunCmd(g *globals) *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
@@ -23,7 +32,12 @@ func newRunCmd(g *globals) *cobra.Command {
 plan's mappings can transform into the receiving tables, archives the rest with
 their reasons, and verifies that source rows = migrated + archived + excluded.
 It prints a summary and writes report.json and the archive package into the
-work directory.
+work directory: --work, or a new regflytt-runs/<register>-<time>/ under the
+current directory for each run, printed before the run starts.
+
+Before it writes anything, run checks all it can (the mappings against the
+source, keys, the receiving tables, the work and archive directories); a
+refused run leaves the target as it was.
 
 The source and target URLs come from --source/--target, or from the plan's
 source.url/target.url (often env:NAME).`,
@@ -36,27 +50,94 @@ source.url/target.url (often env:NAME).`,
 			if err := ds.Err(); err != nil {
 				return err
 			}
+			work := f.work
+			if work == "" {
+				var err error
+				if work, err = newRunDir(p.RegisterID.Value, time.Now()); err != nil {
+					return err
+				}
+			}
+			if !g.quiet {
+				fmt.Fprintf(g.info(), "work directory: %s\n", work)
+			}
 			rep, err := plans.Run(cmd.Context(), p, plans.Options{
 				SourceURL:   f.source,
 				TargetURL:   f.target,
-				WorkDir:     f.work,
+				WorkDir:     work,
 				Progress:    newProgress(g),
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
 			})
-			return printReport(g, rep, err)
+			return printReport(g, rep, work, err)
 		},
 	}
 	cmd.Flags().StringVar(&f.source, "source", "", "source database URL, or env:NAME (default: the plan's source.url)")
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
-	cmd.Flags().StringVar(&f.work, "work", ".", "work directory for the archive package and report.json")
+	cmd.Flags().StringVar(&f.work, "work", "", "work directory for the archive package and report.json (default: a new "+runsDir+"/<register>-<time>)")
+	addJSONFlag(cmd, g)
 	return cmd
 }
 
-// printReport prints the summary of a run that got as far as verifying.
-func printReport(g *globals, rep *verify.Report, err error) error {
-	if rep != nil && !g.quiet {
-		if werr := rep.WriteText(g.stdout); werr != nil {
+// newRunDir names a work directory no run has used: the register and the
+// time, with a counter when two runs start in the same second. It is not
+// made here: the runner makes it after its checks, so a refused run
+// leaves no directory behind.
+func newRunDir(register string, now time.Time) (string, error) {
+	name := strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '_'
+	}, register)
+	if name == "" || strings.Trim(name, ".") == "" {
+		name = "register"
+	}
+	base := filepath.Join(runsDir, name+"-"+now.UTC().Format("20060102-150405"))
+	for i := 1; i < 1000; i++ {
+		dir := base
+		if i > 1 {
+			dir = fmt.Sprintf("%s-%d", base, i)
+		}
+		if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+			return dir, nil
+		} else if err != nil {
+			return "", fmt.Errorf("work directory: %w", err)
+		}
+	}
+	return "", fmt.Errorf("work directory: %s-1 … -999 all exist: give --work", base)
+}
+
+// runResult is what run --json prints.
+type runResult struct {
+	WorkDir    string         `json:"work_dir"`
+	ReportFile string         `json:"report_file"`
+	ArchiveDir string         `json:"archive_dir"`
+	Pass       bool           `json:"pass"`
+	Report     *verify.Report `json:"report"`
+}
+
+// printReport prints the summary of a run that got as far as verifying,
+// with where its report and archive are.
+func printReport(g *globals, rep *verify.Report, work string, err error) error {
+	if rep != nil {
+		res := runResult{WorkDir: work, ReportFile: filepath.Join(work, "report.json"), ArchiveDir: rep.Archive.Dir, Pass: rep.Pass, Report: rep}
+		var werr error
+		switch {
+		case g.json:
+			werr = writeJSON(g, res)
+		case !g.quiet:
+			var b bytes.Buffer
+			if werr = rep.WriteText(&b); werr == nil {
+				// The archive's line above names its directory.
+				fmt.Fprintf(&b, "report  %s\n", res.ReportFile)
+				text := b.String()
+				if useColour(g.stdout) {
+					text = colourVerdicts(text)
+				}
+				_, werr = fmt.Fprint(g.stdout, text)
+			}
+		}
+		if werr != nil {
 			return errors.Join(err, werr)
 		}
 	}

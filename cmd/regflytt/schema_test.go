@@ -40,7 +40,7 @@ func legacySQLite(t *testing.T) string {
 
 func TestSchemaReport(t *testing.T) {
 	src := legacySQLite(t)
-	code, out, errs := cli(t, "schema", src, "--to", "mysql", "--count")
+	code, out, errs := cli(t, "schema", "--source", src, "--to", "mysql", "--count")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -107,7 +107,10 @@ func TestSchemaUsage(t *testing.T) {
 	}{
 		{[]string{"schema", src}, exitUsage, "needs --to"},
 		{[]string{"schema", src, "--to", "oracle"}, exitUsage, `--to "oracle": want one of mysql, postgres, sqlite, sqlserver`},
-		{[]string{"schema", "--to", "mysql"}, exitUsage, "takes one source URL"},
+		{[]string{"schema", "--to", "mysql"}, exitUsage, "needs --source URL"},
+		{[]string{"schema", src, "--source", src, "--to", "mysql"}, exitUsage, "give the source once"},
+		{[]string{"schema", src, src, "--to", "mysql"}, exitUsage, "takes the source as --source URL"},
+		{[]string{"schema", "--source", src, "--to", "sqlite", "--yaml", "--json"}, exitUsage, "choose one"},
 		{[]string{"schema", "sqlite:///nonexistent/legacy.db", "--to", "mysql"}, exitError, "open source"},
 	} {
 		code, out, errs := cli(t, c.args...)

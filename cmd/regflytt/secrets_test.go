@@ -33,6 +33,7 @@ func TestConnectionSecretsNeverEchoed(t *testing.T) {
 				{"map", "check", "testdata/plans/demo.yaml", "--source", conn},
 				{"map", "dry-run", "testdata/plans/demo.yaml", "--source", "env:REGFLYTT_TEST_SECRET_URL"},
 				{"schema", conn, "--to", "postgres"},
+				{"init", filepath.Join(work, "init"), "--source", conn, "--to", "postgres"},
 			} {
 				code, out, errs := cli(t, args...)
 				if code == exitOK {

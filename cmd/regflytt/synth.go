@@ -46,19 +46,29 @@ affected: counts only, never a value.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSynth(cmd, g, &f) },
 	}
-	cmd.Flags().StringVar(&f.platform, "platform", "", "eav, wide, mainsub or demo")
+	cmd.Flags().StringVar(&f.platform, "platform", "", strings.Join(synthPlatforms(), ", "))
 	cmd.Flags().IntVar(&f.patients, "patients", 1000, fmt.Sprintf("number of patients (%d to %d)", synth.MinPatients, synth.MaxPatients))
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed: the same seed gives the same data")
 	cmd.Flags().StringVar(&f.target, "target", "", "database URL to write into, or env:NAME (sqlite://, mysql://, postgres://)")
 	cmd.Flags().StringArrayVar(&f.rates, "rate", nil, "a defect's rate, id=0.01 (repeat it; 0 turns a defect off; see testdata/defects.yaml)")
 	cmd.Flags().BoolVar(&f.digest, "digest", false, "read the platform back and print the SHA-256 of its canonical dump")
+	enumFlag(cmd, "platform", synthPlatforms()...)
+	addJSONFlag(cmd, g)
 	return cmd
 }
 
 func runSynth(cmd *cobra.Command, g *globals, f *synthFlags) error {
 	ctx := cmd.Context()
-	if f.platform == "" || f.target == "" {
-		return usageError{fmt.Errorf("synth needs --platform and --target (see --help)")}
+	// Everything about the command line is checked before a database (or
+	// an SQLite file) is opened, so a typo creates nothing.
+	known := synthPlatforms()
+	switch {
+	case f.platform == "":
+		return usageError{fmt.Errorf("synth needs --platform (%s) and --target URL", strings.Join(known, ", "))}
+	case !contains(known, f.platform):
+		return usageError{fmt.Errorf("--platform %q: unknown platform; want one of %s", f.platform, strings.Join(known, ", "))}
+	case f.target == "":
+		return usageError{fmt.Errorf("synth needs --target URL: the empty database to write the %s platform into", f.platform)}
 	}
 	if f.platform != "demo" && (f.patients < synth.MinPatients || f.patients > synth.MaxPatients) {
 		return usageError{fmt.Errorf("--patients %d: want %d..%d", f.patients, synth.MinPatients, synth.MaxPatients)}
@@ -71,6 +81,19 @@ func runSynth(cmd *cobra.Command, g *globals, f *synthFlags) error {
 	demo := f.platform == "demo"
 	if demo && len(rates) > 0 {
 		return usageError{fmt.Errorf("the demo platform's defects are fixed: --rate is for eav, wide and mainsub")}
+	}
+	if !demo {
+		known := synth.DefectNames(platform)
+		var unknown []string
+		for id := range rates {
+			if !contains(known, string(id)) {
+				unknown = append(unknown, string(id))
+			}
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			return usageError{fmt.Errorf("--rate: platform %s has no defect %s (it has: %s)", platform, strings.Join(unknown, ", "), strings.Join(known, ", "))}
+		}
 	}
 	tgt, err := all.OpenTarget(ctx, f.target)
 	if err != nil {
@@ -108,6 +131,21 @@ func runSynth(cmd *cobra.Command, g *globals, f *synthFlags) error {
 		}
 		rows = st.Rows
 	}
+	if g.json {
+		res := synthResult{Platform: f.platform, Patients: f.patients, Seed: f.seed, Target: where, Rows: rows}
+		if st != nil {
+			res.Defects = map[string]int64{}
+			for _, id := range synth.DefectNames(st.Platform) {
+				res.Defects[id] = st.DefectRows(synth.DefectID(id))
+			}
+		}
+		if f.digest {
+			if res.SHA256, _, err = synth.Digest(ctx, tgt); err != nil {
+				return err
+			}
+		}
+		return writeJSON(g, res)
+	}
 	if g.quiet && !f.digest {
 		return nil
 	}
@@ -123,6 +161,35 @@ func runSynth(cmd *cobra.Command, g *globals, f *synthFlags) error {
 		fmt.Fprintf(g.stdout, "sha256 %s\n", d)
 	}
 	return nil
+}
+
+// synthResult is what synth --json prints: counts only.
+type synthResult struct {
+	Platform string           `json:"platform"`
+	Patients int              `json:"patients"`
+	Seed     uint64           `json:"seed"`
+	Target   string           `json:"target"`
+	Rows     map[string]int64 `json:"rows"`
+	Defects  map[string]int64 `json:"defect_rows,omitempty"`
+	SHA256   string           `json:"sha256,omitempty"`
+}
+
+// synthPlatforms lists every platform synth writes.
+func synthPlatforms() []string {
+	var out []string
+	for _, p := range synth.Platforms() {
+		out = append(out, string(p))
+	}
+	return append(out, "demo")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // parseRates reads --rate id=0.01 flags.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -43,7 +44,7 @@ func TestSynthCommandRefusals(t *testing.T) {
 		{[]string{"synth", "--platform", "wide", "--target", target, "--rate", "zero_date"}, exitUsage, "want defect=rate"},
 		{[]string{"synth", "--platform", "flat", "--target", target}, exitUsage, "unknown platform"},
 		{[]string{"synth", "--platform", "wide"}, exitUsage, "target"},
-		{[]string{"synth", "--platform", "wide", "--target", target, "--rate", "merge_conflict=0.1"}, exitError, "has no defect merge_conflict"},
+		{[]string{"synth", "--platform", "wide", "--target", target, "--rate", "merge_conflict=0.1"}, exitUsage, "has no defect merge_conflict"},
 		{[]string{"synth", "--platform", "demo", "--target", target, "--rate", "zero_date=0.1"}, exitUsage, "defects are fixed"},
 		{[]string{"synth", "--platform", "wide", "--patients", "5", "--target", target}, exitUsage, "want 100..10000000"},
 	}
@@ -51,6 +52,24 @@ func TestSynthCommandRefusals(t *testing.T) {
 		code, out, errs := cli(t, c.args...)
 		if code != c.code || !strings.Contains(out+errs, c.want) {
 			t.Errorf("%v: exit %d, output %q; want exit %d with %q", c.args, code, out+errs, c.code, c.want)
+		}
+	}
+}
+
+// A mistyped platform is refused before the database is opened: no
+// SQLite file is left behind.
+func TestSynthPlatformCheckedFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	for _, args := range [][]string{
+		{"synth", "--platform", "eva", "--target", "sqlite://" + path},
+		{"synth", "--platform", "wide", "--rate", "merge_conflict=0.1", "--target", "sqlite://" + path},
+	} {
+		code, _, errs := cli(t, args...)
+		if code != exitUsage {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		if _, err := os.Stat(path); err == nil {
+			t.Fatalf("%v: synth created the database of a command line it refused", args)
 		}
 	}
 }

@@ -89,7 +89,7 @@ func OpenSource(ctx context.Context, url string) (connectors.Source, error) {
 	}
 	s, err := c.OpenSource(ctx, loc)
 	if err != nil {
-		return nil, connectors.ScrubAll(fmt.Errorf("open source %s: %w", loc, err), loc)
+		return nil, connectors.ScrubAll(fmt.Errorf("open source%s: %w", nameOnce(loc, err), err), loc)
 	}
 	return s, nil
 }
@@ -106,7 +106,16 @@ func OpenTarget(ctx context.Context, url string) (connectors.Target, error) {
 	}
 	t, err := c.OpenTarget(ctx, loc)
 	if err != nil {
-		return nil, connectors.ScrubAll(fmt.Errorf("open target %s: %w", loc, err), loc)
+		return nil, connectors.ScrubAll(fmt.Errorf("open target%s: %w", nameOnce(loc, err), err), loc)
 	}
 	return t, nil
+}
+
+// nameOnce gives " URL" for a connector's error that does not name the
+// (redacted) URL itself, so that a connection error names it once.
+func nameOnce(loc *connectors.Location, err error) string {
+	if strings.Contains(err.Error(), loc.String()) {
+		return ""
+	}
+	return " " + loc.String()
 }

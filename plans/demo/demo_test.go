@@ -1,0 +1,113 @@
+package demo_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/demo"
+)
+
+// The embedded plan, written anywhere, passes plan check without a single
+// diagnostic: it needs no allow_outside and no file beside it but its own.
+func TestWrittenPlanChecksClean(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new")
+	path, err := demo.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ds := plans.Check(path)
+	if len(ds) > 0 {
+		t.Fatalf("plan check of the embedded demo plan:\n%v", ds)
+	}
+	if p.AllowOutside {
+		t.Fatal("the embedded plan reaches outside its directory")
+	}
+}
+
+func TestWriteOverwritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "mapping.yaml")
+	if err := os.WriteFile(mine, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Write(dir); err == nil || !strings.Contains(err.Error(), "mapping.yaml") {
+		t.Fatalf("err %v; want a refusal naming mapping.yaml", err)
+	}
+	if b, _ := os.ReadFile(mine); string(b) != "mine" {
+		t.Fatal("an existing file was overwritten")
+	}
+	if _, err := os.Stat(filepath.Join(dir, demo.PlanFile)); err == nil {
+		t.Fatal("a refused write left the plan behind")
+	}
+}
+
+// testdata/plans/demo.yaml is the repository's way into the same demo: it
+// must say what the embedded plan says, and name the embedded schema and
+// mapping, so that the README's commands and the binary's demo never
+// migrate differently.
+func TestRepositoryPlanMatchesEmbedded(t *testing.T) {
+	embedded, err := demo.Write(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ds := plans.Check(embedded)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	r, ds := plans.Check("../../testdata/plans/demo.yaml")
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	abs := func(p *plans.Plan, s mappings.Str) string {
+		a, err := filepath.Abs(p.Path(s.Value))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	here, _ := filepath.Abs(".")
+	if got, want := abs(r, r.TargetSchema), filepath.Join(here, "schema.yaml"); got != want {
+		t.Errorf("testdata plan's schema is %s, want the embedded %s", got, want)
+	}
+	if len(r.Mappings) != 1 || abs(r, r.Mappings[0]) != filepath.Join(here, "mapping.yaml") {
+		t.Errorf("testdata plan's mappings are %v, want the embedded mapping.yaml", r.Mappings)
+	}
+	// Everything else, value for value (positions differ).
+	ev, rv := values(reflect.ValueOf(*e)), values(reflect.ValueOf(*r))
+	for _, skip := range []string{"File", "AllowOutside", "TargetSchema", "Mappings"} {
+		delete(ev, skip)
+		delete(rv, skip)
+	}
+	if !reflect.DeepEqual(ev, rv) {
+		t.Errorf("testdata/plans/demo.yaml and plans/demo/plan.yaml differ:\n%v\n%v", rv, ev)
+	}
+}
+
+// values gives a plan's fields with each positioned scalar reduced to its
+// value.
+func values(v reflect.Value) map[string]any {
+	out := map[string]any{}
+	strType := reflect.TypeOf(mappings.Str{})
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		name := v.Type().Field(i).Name
+		switch {
+		case f.Type() == strType:
+			out[name] = f.Interface().(mappings.Str).Value
+		case f.Kind() == reflect.Slice && f.Type().Elem() == strType:
+			var s []string
+			for j := 0; j < f.Len(); j++ {
+				s = append(s, f.Index(j).Interface().(mappings.Str).Value)
+			}
+			out[name] = s
+		default:
+			out[name] = f.Interface()
+		}
+	}
+	return out
+}
