@@ -36,6 +36,7 @@ type catWhere struct {
 	TargetColumn string `yaml:"target_column"`
 	ValueReason  string `yaml:"value_reason"`
 	Check        string `yaml:"check"`
+	Warning      string `yaml:"warning"`
 	Note         string `yaml:"note"`
 }
 

@@ -202,9 +202,11 @@ func (w *wideGen) operations(t *connectors.Table) error {
 				copy(dup, row)
 				dup[0] = id
 				if o.defect == DuplicateNear {
-					// Entered again a few minutes later from the same paper form.
+					// Entered again a few minutes later from the same paper
+					// form: later, also across the hour (clocks stop at 17:59).
 					at := o.at
-					at.Minute = (at.Minute + 3 + w.os.r.IntN(20)) % 60
+					m := at.Minute + 3 + w.os.r.IntN(20)
+					at.Hour, at.Minute = at.Hour+m/60, m%60
 					dup[5] = at
 				}
 				g.hit(o.defect, t.Name, id, "", nil)
