@@ -271,6 +271,9 @@ type archived struct {
 	reason, column string
 	// values maps target columns to the reasons of values archived alone.
 	values map[string]string
+	// source holds the record's values by source column, as the archive
+	// keeps them.
+	source map[string]connectors.Value
 }
 
 // readArchive reads an archive package's records and values archived
@@ -313,7 +316,13 @@ func readArchive(t *testing.T, dir string) map[string]map[string]*archived {
 				t.Fatalf("archive %s: a record without its id", tbl.Table)
 			}
 			id, _ := connectors.FormatValue(rec.Values[idCol])
-			rows[id] = &archived{reason: rec.Outcome.Reason, column: rec.Outcome.Column}
+			a := &archived{reason: rec.Outcome.Reason, column: rec.Outcome.Column, source: map[string]connectors.Value{}}
+			for i, c := range tbl.Columns {
+				if i < len(rec.Values) {
+					a.source[c.Name] = rec.Values[i]
+				}
+			}
+			rows[id] = a
 		}
 		if err := errors.Join(recs.Err(), recs.Close()); err != nil {
 			t.Fatal(err)
@@ -365,6 +374,12 @@ func checkRow(in synth.Injection, w catWhere, e *expect, arc map[string]map[stri
 		if w.TargetColumn != "" && a.column != w.TargetColumn {
 			return fmt.Errorf("archived for column %s, want %s", a.column, w.TargetColumn)
 		}
+		if w.Check == "source_text" {
+			want, _ := connectors.FormatValue(in.Want)
+			if got, ok := connectors.FormatValue(a.source[w.Column]); !ok || got != want {
+				return fmt.Errorf("the archive's %s is not %q as the source stored it", w.Column, want)
+			}
+		}
 		return nil
 	case "excluded":
 		if a != nil {
@@ -413,6 +428,22 @@ func checkRow(in synth.Injection, w catWhere, e *expect, arc map[string]map[stri
 		want = ps.Pseudonym(n)
 	case w.Check == "value":
 		want, _ = connectors.FormatValue(in.Want)
+	case w.Check == "partial_date":
+		// 2019-00-00 is 2019-01-01 known to the year, 2019-05-00
+		// 2019-05-01 known to the month.
+		raw := fmt.Sprint(in.Want)
+		precision := "month"
+		want = raw[:8] + "01"
+		if raw[5:7] == "00" {
+			precision, want = "year", raw[:5]+"01-01"
+		}
+		pi, ok := cols[w.TargetColumn+"_precision"]
+		if !ok {
+			return fmt.Errorf("receiving table has no column %s_precision", w.TargetColumn)
+		}
+		if p, _ := connectors.FormatValue(row[pi]); p != precision {
+			return fmt.Errorf("%s_precision is %q, want %q", w.TargetColumn, p, precision)
+		}
 	}
 	if got != want {
 		return fmt.Errorf("%s is %q, want %q", w.TargetColumn, got, want)

@@ -33,12 +33,15 @@ type expect struct {
 	wrong string
 }
 
-// structural reasons are given by the links and the duplicates rules,
-// after a row's own mapping found nothing wrong with it: the row's own
-// outcome is migrated until the links decide.
+// structural reasons are given by the links, the duplicates rules, the
+// merge and the receiving keys, after a row's own mapping found nothing
+// wrong with it: the row's own outcome is migrated until the links decide
+// (a sub-register report of an archived patient is archived with them
+// before it could conflict with the other register's).
 var structural = map[string]bool{
 	mappings.ReasonOrphan: true, mappings.ReasonParentArchived: true,
 	mappings.ReasonDuplicateRegistration: true, plans.ReasonDuplicateKey: true,
+	mappings.ReasonMergeConflict: true,
 }
 
 // linkReasons are the structural reasons the parent links give; the
