@@ -144,8 +144,8 @@ func checkWhere(w catWhere) error {
 		if w.Reason == "" {
 			return fmt.Errorf("an %s record needs its reason", w.Outcome)
 		}
-		if (w.Check != "" && w.Check != "source_text") || w.ValueReason != "" {
-			return fmt.Errorf("check (but source_text) and value_reason are for migrated records")
+		if (w.Check != "" && w.Check != "source_text" && w.Check != "kept") || w.ValueReason != "" {
+			return fmt.Errorf("check (but source_text and kept) and value_reason are for migrated records")
 		}
 		if w.Check == "source_text" && w.Column == "" {
 			return fmt.Errorf("check source_text needs the column")
@@ -154,19 +154,19 @@ func checkWhere(w catWhere) error {
 		return fmt.Errorf("outcome %q: want migrated, archived or excluded", w.Outcome)
 	}
 	switch w.Check {
-	case "", "value", "pseudonym", "partial_date", "source_text":
+	case "", "value", "pseudonym", "partial_date", "source_text", "kept":
 	default:
-		return fmt.Errorf("check %q: want value, pseudonym, partial_date or source_text", w.Check)
+		return fmt.Errorf("check %q: want value, pseudonym, partial_date, source_text or kept", w.Check)
 	}
-	if w.Check == "source_text" && w.Outcome != "archived" {
-		return fmt.Errorf("check source_text is for archived records")
+	if (w.Check == "source_text" || w.Check == "kept") && w.Outcome != "archived" {
+		return fmt.Errorf("check %s is for archived records", w.Check)
 	}
 	switch w.Warning {
 	case "", mappings.WarnCenturyResolved, mappings.WarnCenturyAmbiguous:
 	default:
 		return fmt.Errorf("warning %q: want %s or %s", w.Warning, mappings.WarnCenturyResolved, mappings.WarnCenturyAmbiguous)
 	}
-	if (w.Check != "" || w.ValueReason != "") && w.TargetColumn == "" {
+	if ((w.Check != "" && w.Check != "kept") || w.ValueReason != "") && w.TargetColumn == "" {
 		return fmt.Errorf("check and value_reason need target_column")
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -268,7 +269,7 @@ func checkLedger(t *testing.T, rep *verify.Report, plan *plans.Plan, st *synth.S
 
 // archived is what the archive holds of one source row.
 type archived struct {
-	reason, column string
+	reason, column, detail string
 	// values maps target columns to the reasons of values archived alone.
 	values map[string]string
 	// source holds the record's values by source column, as the archive
@@ -316,7 +317,7 @@ func readArchive(t *testing.T, dir string) map[string]map[string]*archived {
 				t.Fatalf("archive %s: a record without its id", tbl.Table)
 			}
 			id, _ := connectors.FormatValue(rec.Values[idCol])
-			a := &archived{reason: rec.Outcome.Reason, column: rec.Outcome.Column, source: map[string]connectors.Value{}}
+			a := &archived{reason: rec.Outcome.Reason, column: rec.Outcome.Column, detail: rec.Outcome.Detail, source: map[string]connectors.Value{}}
 			for i, c := range tbl.Columns {
 				if i < len(rec.Values) {
 					a.source[c.Name] = rec.Values[i]
@@ -373,6 +374,14 @@ func checkRow(in synth.Injection, w catWhere, e *expect, arc map[string]map[stri
 		}
 		if w.TargetColumn != "" && a.column != w.TargetColumn {
 			return fmt.Errorf("archived for column %s, want %s", a.column, w.TargetColumn)
+		}
+		if w.Check == "kept" {
+			// The detail names the record kept by its key: "id=12" or
+			// "key (12)".
+			kept := regexp.MustCompile(fmt.Sprintf(`[(=]%d([),\s]|$)`, in.Want))
+			if !kept.MatchString(a.detail) {
+				return fmt.Errorf("the archive record's detail does not name the record kept, %v", in.Want)
+			}
 		}
 		if w.Check == "source_text" {
 			want, _ := connectors.FormatValue(in.Want)

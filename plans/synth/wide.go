@@ -213,7 +213,7 @@ func (w *wideGen) operations(t *connectors.Table) error {
 					at.Hour, at.Minute = at.Hour+m/60, m%60
 					dup[5] = at
 				}
-				g.hit(o.defect, t.Name, id, "", nil)
+				g.hit(o.defect, t.Name, id, "", id-1) // repeats the operation before it
 			}
 		}
 	}
