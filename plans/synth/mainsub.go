@@ -243,7 +243,7 @@ func (w *msGen) fill(row []connectors.Value, pt *patient, v *msVisit, id int64, 
 	if inA {
 		switch v.defect {
 		case ZeroDate:
-			date, column = connectors.InvalidDate{Raw: "0000-00-00"}, "besoksdatum"
+			date, column, want = connectors.InvalidDate{Raw: "0000-00-00"}, "besoksdatum", "0000-00-00"
 		case FutureDate:
 			date, column = v.future, "besoksdatum"
 		case NullRequired:

@@ -238,9 +238,10 @@ func (w *wideGen) opRow(row []connectors.Value, wp *patient, o *wideOp, id int64
 	case PNRTwoFormats:
 		row[2], column, want = wp.p.ten(), "personnr", wp.p.normal()
 	case ZeroDate:
-		row[4], column = connectors.InvalidDate{Raw: "0000-00-00"}, "op_datum"
+		row[4], column, want = connectors.InvalidDate{Raw: "0000-00-00"}, "op_datum", "0000-00-00"
 	case ZeroDay:
-		row[4], column = connectors.InvalidDate{Raw: fmt.Sprintf("%04d-%02d-00", o.date.Year, int(o.date.Month))}, "op_datum"
+		raw := fmt.Sprintf("%04d-%02d-00", o.date.Year, int(o.date.Month))
+		row[4], column, want = connectors.InvalidDate{Raw: raw}, "op_datum", raw
 	case ZeroDateTime:
 		row[5], column = connectors.InvalidDate{Raw: "0000-00-00 00:00:00"}, "inskriven"
 	case FutureDate:
