@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans/synth"
 )
 
@@ -36,6 +37,7 @@ type catWhere struct {
 	TargetColumn string `yaml:"target_column"`
 	ValueReason  string `yaml:"value_reason"`
 	Check        string `yaml:"check"`
+	Warning      string `yaml:"warning"`
 	Note         string `yaml:"note"`
 }
 
@@ -142,18 +144,29 @@ func checkWhere(w catWhere) error {
 		if w.Reason == "" {
 			return fmt.Errorf("an %s record needs its reason", w.Outcome)
 		}
-		if w.Check != "" || w.ValueReason != "" {
-			return fmt.Errorf("check and value_reason are for migrated records")
+		if (w.Check != "" && w.Check != "source_text" && w.Check != "kept") || w.ValueReason != "" {
+			return fmt.Errorf("check (but source_text and kept) and value_reason are for migrated records")
+		}
+		if w.Check == "source_text" && w.Column == "" {
+			return fmt.Errorf("check source_text needs the column")
 		}
 	default:
 		return fmt.Errorf("outcome %q: want migrated, archived or excluded", w.Outcome)
 	}
 	switch w.Check {
-	case "", "value", "pseudonym":
+	case "", "value", "pseudonym", "partial_date", "source_text", "kept":
 	default:
-		return fmt.Errorf("check %q: want value or pseudonym", w.Check)
+		return fmt.Errorf("check %q: want value, pseudonym, partial_date, source_text or kept", w.Check)
 	}
-	if (w.Check != "" || w.ValueReason != "") && w.TargetColumn == "" {
+	if (w.Check == "source_text" || w.Check == "kept") && w.Outcome != "archived" {
+		return fmt.Errorf("check %s is for archived records", w.Check)
+	}
+	switch w.Warning {
+	case "", mappings.WarnCenturyResolved, mappings.WarnCenturyAmbiguous:
+	default:
+		return fmt.Errorf("warning %q: want %s or %s", w.Warning, mappings.WarnCenturyResolved, mappings.WarnCenturyAmbiguous)
+	}
+	if ((w.Check != "" && w.Check != "kept") || w.ValueReason != "") && w.TargetColumn == "" {
 		return fmt.Errorf("check and value_reason need target_column")
 	}
 	return nil
@@ -161,14 +174,21 @@ func checkWhere(w catWhere) error {
 
 // testRates gives every defect of a platform a rate high enough that a
 // few hundred patients carry each, within the rule that one row's
-// defects add up to at most 1. PNRPlus needs more: only patients aged
-// 100 or more can have it.
+// defects add up to at most 1. PNRPlus, OptOutOtherCentury and
+// PNRCenturyFromDate need more: only patients aged 100 or more can have
+// them.
 func testRates(p synth.Platform) map[synth.DefectID]float64 {
 	rates := map[synth.DefectID]float64{}
 	for _, n := range synth.DefectNames(p) {
 		rates[synth.DefectID(n)] = 0.025
 	}
-	rates[synth.PNRPlus] = 0.3
+	// Only the old can have these; the late century's birth must also
+	// follow the row's date.
+	for _, id := range []synth.DefectID{synth.PNRPlus, synth.OptOutOtherCentury, synth.PNRCenturyFromDate} {
+		if _, ok := rates[id]; ok {
+			rates[id] = 0.25
+		}
+	}
 	return rates
 }
 

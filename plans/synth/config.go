@@ -74,7 +74,9 @@ type Injection struct {
 	Column string
 	// Want is what the row means where a migration can put the defect
 	// right: the identity number in normal form (YYYYMMDDNNNN), the
-	// decimal, the repaired text, the new code. Nil otherwise.
+	// decimal, the repaired text, the new code; the text of a partial
+	// date; for a record that repeats another, the other's key. Nil
+	// otherwise.
 	Want connectors.Value
 }
 

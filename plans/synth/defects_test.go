@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -119,21 +120,53 @@ func runDefects(t *testing.T, p synth.Platform, srcURL, tgtURL, work string) {
 		t.Fatalf("report FAIL: %v", rep.Problems)
 	}
 
-	checkLedger(t, rep, plan, st, injected, cat)
+	tgt := newTargetIndex(t, ctx, plan, srcURL, tgtURL)
+	exp := expectations(tgt, injected, cat)
+	checkLedger(t, rep, plan, st, injected, cat, exp)
 	arc := readArchive(t, filepath.Join(work, plan.ArchiveDir.Value))
 	checkArchiveExact(t, ctx, srcURL, filepath.Join(work, plan.ArchiveDir.Value))
-	tgt := newTargetIndex(t, ctx, plan, srcURL, tgtURL)
 	ps, err := pnr.NewPseudonymiser([]byte(testKey))
 	if err != nil {
 		t.Fatal(err)
 	}
 	failures := 0
+	fail := func(format string, args ...any) {
+		failures++
+		if failures <= 20 {
+			t.Errorf(format, args...)
+		}
+	}
+	checked := map[string]map[int64]bool{}
 	for _, in := range injected {
 		w := cat[[2]string{string(in.Defect), in.Table}]
-		if err := checkRow(in, w, arc, tgt, ps, plan.ReferenceDate); err != nil {
-			failures++
-			if failures <= 20 {
-				t.Errorf("%s row %s.%d (%s): %v", in.Defect, in.Table, in.Key, w.Outcome, err)
+		e := exp[in.Table][in.Key]
+		if e == nil {
+			// The opt-out list's own rows: no mapping reads them.
+			e = &expect{outcome: w.Outcome, reason: w.Reason, line: &w}
+		}
+		if checked[in.Table] == nil {
+			checked[in.Table] = map[int64]bool{}
+		}
+		checked[in.Table][in.Key] = true
+		if e.wrong != "" {
+			fail("%s row %s.%d: %s", in.Defect, in.Table, in.Key, e.wrong)
+			continue
+		}
+		if err := checkRow(in, w, e, arc, tgt, ps, plan.ReferenceDate); err != nil {
+			fail("%s row %s.%d (%s %s): %v", in.Defect, in.Table, in.Key, e.outcome, e.reason, err)
+		}
+	}
+	// Rows of no defect of their own that their parent took out of the
+	// target.
+	for table, rows := range exp {
+		for _, id := range sortedIDs(rows) {
+			e := rows[id]
+			if checked[table][id] || e.outcome == "migrated" {
+				continue
+			}
+			in := synth.Injection{Table: table, Key: id}
+			if err := checkRow(in, catWhere{Outcome: e.outcome, Reason: e.reason}, e, arc, tgt, ps, plan.ReferenceDate); err != nil {
+				fail("row %s.%d of no defect of its own (%s %s by its parent): %v", table, id, e.outcome, e.reason, err)
 			}
 		}
 	}
@@ -164,11 +197,13 @@ func generate(t *testing.T, url string, cfg synth.Config) *synth.Stats {
 }
 
 // checkLedger compares the run's archived and excluded counts, per table
-// and reason, with what the catalogue says of the affected rows: equal,
-// so no clean row was archived or excluded, and no affected row escaped.
-// Tables no mapping reads are archived whole; the opt-out list is
-// excluded whole.
-func checkLedger(t *testing.T, rep *verify.Report, plan *plans.Plan, st *synth.Stats, injected []synth.Injection, cat map[[2]string]catWhere) {
+// and reason, with the expected outcomes of every row (each affected
+// row's catalogue line, followed through the declared parent links):
+// equal, so no clean row was archived or excluded, and no affected row
+// escaped. Values archived alone and warnings are counted for the rows
+// whose line says so and whose outcome is their own. Tables no mapping
+// reads are archived whole; the opt-out list is excluded whole.
+func checkLedger(t *testing.T, rep *verify.Report, plan *plans.Plan, st *synth.Stats, injected []synth.Injection, cat map[[2]string]catWhere, exp map[string]map[int64]*expect) {
 	t.Helper()
 	type counts map[string]map[string]int64 // table -> reason -> rows
 	add := func(c counts, table, reason string, n int64) {
@@ -177,16 +212,19 @@ func checkLedger(t *testing.T, rep *verify.Report, plan *plans.Plan, st *synth.S
 		}
 		c[table][reason] += n
 	}
-	wantArch, wantExcl, wantVals := counts{}, counts{}, counts{}
+	wantArch, wantExcl := counts(tally(exp, "archived")), counts(tally(exp, "excluded"))
+	wantVals, wantWarn := counts{}, counts{}
 	for _, in := range injected {
 		w := cat[[2]string{string(in.Defect), in.Table}]
-		switch {
-		case w.Outcome == "archived":
-			add(wantArch, in.Table, w.Reason, 1)
-		case w.Outcome == "excluded" && w.Reason != plans.ReasonOptOutList:
-			add(wantExcl, in.Table, w.Reason, 1)
-		case w.ValueReason != "":
+		e := exp[in.Table][in.Key]
+		if e == nil || e.derived {
+			continue
+		}
+		if w.ValueReason != "" && e.outcome == "migrated" {
 			add(wantVals, in.Table, w.ValueReason, 1)
+		}
+		if w.Warning != "" {
+			add(wantWarn, in.Table, w.Warning, 1)
 		}
 	}
 	mapped := map[string]bool{}
@@ -195,7 +233,7 @@ func checkLedger(t *testing.T, rep *verify.Report, plan *plans.Plan, st *synth.S
 			mapped[tc.Source] = true
 		}
 	}
-	gotArch, gotExcl, gotVals := counts{}, counts{}, counts{}
+	gotArch, gotExcl, gotVals, gotWarn := counts{}, counts{}, counts{}, counts{}
 	for _, tc := range rep.Tables {
 		switch {
 		case tc.Source == plan.OptOutTable.Value:
@@ -212,6 +250,9 @@ func checkLedger(t *testing.T, rep *verify.Report, plan *plans.Plan, st *synth.S
 		for r, n := range tc.ValuesArchivedBy {
 			add(gotVals, tc.Source, r, n)
 		}
+		for r, n := range tc.Warnings {
+			add(gotWarn, tc.Source, r, n)
+		}
 		if tc.SourceRows != st.Rows[tc.Source] {
 			t.Errorf("table %s: the run read %d rows, the generator wrote %d", tc.Source, tc.SourceRows, st.Rows[tc.Source])
 		}
@@ -219,18 +260,21 @@ func checkLedger(t *testing.T, rep *verify.Report, plan *plans.Plan, st *synth.S
 	for _, c := range []struct {
 		what      string
 		got, want counts
-	}{{"archived", gotArch, wantArch}, {"excluded", gotExcl, wantExcl}, {"values archived alone", gotVals, wantVals}} {
+	}{{"archived", gotArch, wantArch}, {"excluded", gotExcl, wantExcl}, {"values archived alone", gotVals, wantVals}, {"warnings", gotWarn, wantWarn}} {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
-			t.Errorf("%s by table and reason:\n got %v\nwant %v (from the catalogue's lines for the affected rows)", c.what, c.got, c.want)
+			t.Errorf("%s by table and reason:\n got %v\nwant %v (from the catalogue's lines for the affected rows and their children)", c.what, c.got, c.want)
 		}
 	}
 }
 
 // archived is what the archive holds of one source row.
 type archived struct {
-	reason, column string
+	reason, column, detail string
 	// values maps target columns to the reasons of values archived alone.
 	values map[string]string
+	// source holds the record's values by source column, as the archive
+	// keeps them.
+	source map[string]connectors.Value
 }
 
 // readArchive reads an archive package's records and values archived
@@ -273,7 +317,13 @@ func readArchive(t *testing.T, dir string) map[string]map[string]*archived {
 				t.Fatalf("archive %s: a record without its id", tbl.Table)
 			}
 			id, _ := connectors.FormatValue(rec.Values[idCol])
-			rows[id] = &archived{reason: rec.Outcome.Reason, column: rec.Outcome.Column}
+			a := &archived{reason: rec.Outcome.Reason, column: rec.Outcome.Column, detail: rec.Outcome.Detail, source: map[string]connectors.Value{}}
+			for i, c := range tbl.Columns {
+				if i < len(rec.Values) {
+					a.source[c.Name] = rec.Values[i]
+				}
+			}
+			rows[id] = a
 		}
 		if err := errors.Join(recs.Err(), recs.Close()); err != nil {
 			t.Fatal(err)
@@ -304,20 +354,40 @@ func readArchive(t *testing.T, dir string) map[string]map[string]*archived {
 	return out
 }
 
-// checkRow holds one affected row to its catalogue line.
-func checkRow(in synth.Injection, w catWhere, arc map[string]map[string]*archived, tgt *targetIndex, ps *pnr.Pseudonymiser, ref time.Time) error {
+// checkRow holds one affected row to its catalogue line, w, or where its
+// parent decided its outcome, to that: e.
+func checkRow(in synth.Injection, w catWhere, e *expect, arc map[string]map[string]*archived, tgt *targetIndex, ps *pnr.Pseudonymiser, ref time.Time) error {
 	key := strconv.FormatInt(in.Key, 10)
 	a := arc[in.Table][key]
-	switch w.Outcome {
+	if e.derived {
+		// Only the outcome is the parent's: the row's own column and
+		// values do not matter.
+		w = catWhere{Outcome: e.outcome, Reason: e.reason}
+	}
+	switch e.outcome {
 	case "archived":
 		if a == nil || a.reason == "" {
-			return fmt.Errorf("not in the archive, want archived with %s", w.Reason)
+			return fmt.Errorf("not in the archive, want archived with %s", e.reason)
 		}
-		if a.reason != w.Reason {
-			return fmt.Errorf("archived with %s, want %s", a.reason, w.Reason)
+		if a.reason != e.reason {
+			return fmt.Errorf("archived with %s, want %s", a.reason, e.reason)
 		}
 		if w.TargetColumn != "" && a.column != w.TargetColumn {
 			return fmt.Errorf("archived for column %s, want %s", a.column, w.TargetColumn)
+		}
+		if w.Check == "kept" {
+			// The detail names the record kept by its key: "id=12" or
+			// "key (12)".
+			kept := regexp.MustCompile(fmt.Sprintf(`[(=]%d([),\s]|$)`, in.Want))
+			if !kept.MatchString(a.detail) {
+				return fmt.Errorf("the archive record's detail does not name the record kept, %v", in.Want)
+			}
+		}
+		if w.Check == "source_text" {
+			want, _ := connectors.FormatValue(in.Want)
+			if got, ok := connectors.FormatValue(a.source[w.Column]); !ok || got != want {
+				return fmt.Errorf("the archive's %s is not %q as the source stored it", w.Column, want)
+			}
 		}
 		return nil
 	case "excluded":
@@ -367,6 +437,22 @@ func checkRow(in synth.Injection, w catWhere, arc map[string]map[string]*archive
 		want = ps.Pseudonym(n)
 	case w.Check == "value":
 		want, _ = connectors.FormatValue(in.Want)
+	case w.Check == "partial_date":
+		// 2019-00-00 is 2019-01-01 known to the year, 2019-05-00
+		// 2019-05-01 known to the month.
+		raw := fmt.Sprint(in.Want)
+		precision := "month"
+		want = raw[:8] + "01"
+		if raw[5:7] == "00" {
+			precision, want = "year", raw[:5]+"01-01"
+		}
+		pi, ok := cols[w.TargetColumn+"_precision"]
+		if !ok {
+			return fmt.Errorf("receiving table has no column %s_precision", w.TargetColumn)
+		}
+		if p, _ := connectors.FormatValue(row[pi]); p != precision {
+			return fmt.Errorf("%s_precision is %q, want %q", w.TargetColumn, p, precision)
+		}
 	}
 	if got != want {
 		return fmt.Errorf("%s is %q, want %q", w.TargetColumn, got, want)

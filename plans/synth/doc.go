@@ -46,7 +46,11 @@
 // per defect and table, and Config.Observe reports each one. The defect
 // catalogue, testdata/defects.yaml, says what a migration must make of
 // each; TestDefectsWide, TestDefectsEAV and TestDefectsMainSub run the
-// real migration path and hold every affected row to it.
+// real migration path and hold every affected row to it. Where the
+// mappings declare parents, a row's outcome is also its parent's doing
+// (the visits of an archived patient are archived with them), and the
+// tests derive every row's expected outcome, clean rows included, through
+// those links.
 //
 // # Benchmark
 //

@@ -319,7 +319,7 @@ func (w *eavGen) values(t *connectors.Table) error {
 			}
 			row[0], row[1], row[2], row[3], row[4] = id, inst, v.variable, v.version, v.value
 			switch {
-			case pt.defect == OptOutOtherFormat:
+			case pt.optedOut():
 				g.hit(pt.defect, t.Name, id, "", nil) // excluded with the patient
 			case copyOf:
 				// A duplicate instance's values migrate with it.

@@ -30,7 +30,7 @@ var mainsubTables = []ltable{
 	{"vardenhet", []lcol{col("id", "integer", 0), col("namn", "varchar(80)", optLatin1), col("region", "varchar(40)", optNull|optLatin1)}},
 	{"patient", []lcol{
 		col("id", "integer", 0), col("personnr", "varchar(20)", optNull|optLatin1), col("kon", "varchar(1)", optNull|optFixed|optLatin1),
-		col("hemort", "varchar(40)", optNull|optLatin1), col("registrerad", "date", optNull),
+		col("hemort", "varchar(40)", optNull|optLatin1), col("registrerad", "date", optNull|optZero),
 	}},
 	{subA, []lcol{
 		col("id", "integer", 0), col("patient_id", "integer", optNull), col("personnr", "varchar(13)", optNull),
@@ -64,6 +64,11 @@ func (mainsub) defects() []defectSpec {
 		defectSpec{CodeOldVersion, "besok", a},
 		defectSpec{CodeUnknown, "besok", a},
 		defectSpec{DuplicateExact, "besok", a},
+
+		// Last in their levels, so that the others keep their slices.
+		defectSpec{PartialDate, patientLevel, []string{"patient"}},
+		defectSpec{DuplicateReceivingKey, patientLevel, []string{"patient"}},
+		defectSpec{PNRCenturyFromDate, "besok", b},
 	)
 }
 
@@ -107,11 +112,7 @@ func (mainsub) generate(g *gen, tables []connectors.Table) error {
 		{"vardenhet", func(t *connectors.Table) error { return g.careUnitRows(t, latin1Text) }},
 		{"patient", func(t *connectors.Table) error {
 			return g.patientRows(t, latin1Text, func(row []connectors.Value, pt *patient, second bool) {
-				reg := pt.registered
-				if second {
-					reg = dateAt(reg, 400)
-				}
-				row[2], row[3], row[4] = pt.p.sex(), latin1Text(pt.town), reg
+				row[2], row[3], row[4] = pt.p.sex(), latin1Text(pt.town), pt.registeredValue(second)
 			})
 		}},
 		{subA, func(t *connectors.Table) error { return w.sub(t, true) }},
@@ -135,7 +136,7 @@ func (w *msGen) visit(pt *patient, j int, prev connectors.Date) msVisit {
 	if !pt.formsCarry() {
 		v.defect = g.draw("besok", r, func(d DefectID) bool {
 			switch d {
-			case PNRTwoFormats:
+			case PNRTwoFormats, PNRCenturyFromDate:
 				return v.inB
 			case MergeConflict:
 				return v.inA && v.inB
@@ -152,6 +153,9 @@ func (w *msGen) visit(pt *patient, j int, prev connectors.Date) msVisit {
 		if v.date = dateAt(prev, gap); v.date.Time().After(lastVisit.Time()) {
 			v.date = dateAt(prev, -gap)
 		}
+	}
+	if v.defect == PNRCenturyFromDate && !(pt.p.old() && v.date.Time().Before(pt.p.lateBirth().Time())) {
+		v.defect = "" // the number's late century would not follow the date: no evidence to resolve it
 	}
 	v.unit = 1 + r.IntN(w.units)
 	v.weight = 450 + r.IntN(850)
@@ -203,7 +207,7 @@ func (w *msGen) sub(t *connectors.Table, inA bool) error {
 				return err
 			}
 			column, want := w.fill(row, &pt, v, id, inA)
-			ours := (v.defect == PNRTwoFormats || v.defect == MergeConflict) != inA
+			ours := (v.defect == PNRTwoFormats || v.defect == MergeConflict || v.defect == PNRCenturyFromDate) != inA
 			switch {
 			case pt.formsCarry():
 				g.hit(pt.defect, t.Name, id, "personnr", pt.p.normal())
@@ -239,7 +243,7 @@ func (w *msGen) fill(row []connectors.Value, pt *patient, v *msVisit, id int64, 
 	if inA {
 		switch v.defect {
 		case ZeroDate:
-			date, column = connectors.InvalidDate{Raw: "0000-00-00"}, "besoksdatum"
+			date, column, want = connectors.InvalidDate{Raw: "0000-00-00"}, "besoksdatum", "0000-00-00"
 		case FutureDate:
 			date, column = v.future, "besoksdatum"
 		case NullRequired:
@@ -262,6 +266,8 @@ func (w *msGen) fill(row []connectors.Value, pt *patient, v *msVisit, id int64, 
 	switch v.defect {
 	case PNRTwoFormats:
 		pnr, column, want = pt.p.ten(), "personnr", pt.p.normal()
+	case PNRCenturyFromDate:
+		pnr, column, want = pt.p.tenLate(), "personnr", pt.p.normal()
 	case MergeConflict:
 		weight, column = weightText(v.other, false), "vikt"
 	}

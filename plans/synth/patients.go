@@ -1,6 +1,8 @@
 package synth
 
 import (
+	"fmt"
+
 	"github.com/regflytt/regflytt/connectors"
 )
 
@@ -29,6 +31,8 @@ func patientDefects(patients string, forms, all []string, optOut string) []defec
 		{OrphanPatient, patientLevel, []string{patients}},
 		{OrphanForm, patientLevel, forms},
 		{OptOutOtherFormat, patientLevel, append(append([]string{patients}, all...), optOut)},
+		// Last, so that the others keep their slices of the draw.
+		{OptOutOtherCentury, patientLevel, append(append([]string{patients}, all...), optOut)},
 	}
 }
 
@@ -50,7 +54,12 @@ type patient struct {
 // patient's forms are excluded with them). Those rows then draw no defect
 // of their own, so that each has one cause.
 func (p *patient) formsCarry() bool {
-	return p.defect == PNRCoordination || p.defect == OrphanForm || p.defect == OptOutOtherFormat
+	return p.defect == PNRCoordination || p.defect == OrphanForm || p.optedOut()
+}
+
+// optedOut reports whether the patient is on the opt-out list.
+func (p *patient) optedOut() bool {
+	return p.defect == OptOutOtherFormat || p.defect == OptOutOtherCentury
 }
 
 // patient draws patient i from its own stream.
@@ -59,7 +68,7 @@ func (g *gen) patient(s *stream, i int) patient {
 	pt := patient{i: i, p: g.people.at(i)}
 	pt.defect = g.draw(patientLevel, r, func(d DefectID) bool {
 		switch d {
-		case PNRPlus:
+		case PNRPlus, OptOutOtherCentury:
 			return pt.p.old()
 		case PNRShort:
 			return !pt.p.old() // the short form of the old is PNRPlus
@@ -76,6 +85,30 @@ func (g *gen) patient(s *stream, i int) patient {
 		pt.forms = 0
 	}
 	return pt
+}
+
+// partial gives the patient's registration date as a legacy form wrote it
+// when only the year (an even serial) or the month (an odd one) was
+// known: 2019-00-00, 2019-05-00.
+func (p *patient) partial() string {
+	d := p.registered
+	if p.p.serial%2 == 0 {
+		return fmt.Sprintf("%04d-00-00", d.Year)
+	}
+	return fmt.Sprintf("%04d-%02d-00", d.Year, int(d.Month))
+}
+
+// registeredValue is the registration date as the patient table holds it:
+// the date, or the partial date of a PartialDate patient (a DATE column's
+// zero-in-date value, text on PostgreSQL).
+func (p *patient) registeredValue(second bool) connectors.Value {
+	if second {
+		return dateAt(p.registered, 400)
+	}
+	if p.defect == PartialDate {
+		return connectors.InvalidDate{Raw: p.partial()}
+	}
+	return p.registered
 }
 
 // patientRows writes a platform's patient table: one row per patient but
@@ -119,33 +152,43 @@ func (g *gen) patientRows(t *connectors.Table, text func(string) connectors.Valu
 			g.hit(pt.defect, t.Name, key, t.Columns[1].Name, want)
 		case PNRChecksum, PNRMissing:
 			g.hit(pt.defect, t.Name, key, t.Columns[1].Name, nil)
-		case OrphanPatient, OptOutOtherFormat:
+		case OrphanPatient, OptOutOtherFormat, OptOutOtherCentury:
 			g.hit(pt.defect, t.Name, key, "", want)
-		case PatientTwoFormats:
-			// Registered again later, the number typed another way.
+		case PartialDate:
+			// fill wrote the partial date; its column is the platform's.
+			g.hit(pt.defect, t.Name, key, "registrerad", pt.partial())
+		case PatientTwoFormats, DuplicateReceivingKey:
+			// Registered again later, the number typed another way, or
+			// the same way.
 			extra++
 			dup, err := e.add()
 			if err != nil {
 				return err
 			}
 			dup[0], dup[1] = extra, pt.p.normal()
+			if pt.defect == DuplicateReceivingKey {
+				dup[1] = pt.p.canonical()
+			}
 			fill(dup, &pt, true)
-			g.hit(pt.defect, t.Name, extra, t.Columns[1].Name, want)
+			// What the row means is the first registration, which it
+			// repeats: its key.
+			g.hit(pt.defect, t.Name, extra, t.Columns[1].Name, key)
 		}
 	}
 	return e.close()
 }
 
 // optOutRows writes the opt-out list: one row per opted-out patient, the
-// identity number in another shape than the patient table's (format),
-// and the date of the request.
+// identity number in another shape than the patient table's (format; for
+// OptOutOtherCentury YYMMDD-NNNN, a century late for the old), and the
+// date of the request.
 func (g *gen) optOutRows(t *connectors.Table, format func(person) string) error {
 	e := g.emitter(t, -1)
 	s := newStream()
 	id := int64(0)
 	for i := 1; i <= g.cfg.Patients; i++ {
 		pt := g.patient(s, i)
-		if pt.defect != OptOutOtherFormat {
+		if !pt.optedOut() {
 			continue
 		}
 		id++
@@ -153,8 +196,12 @@ func (g *gen) optOutRows(t *connectors.Table, format func(person) string) error 
 		if err != nil {
 			return err
 		}
-		row[0], row[1], row[2] = id, format(pt.p), dateAt(pt.registered, 30+s.r.IntN(3000))
-		g.hit(OptOutOtherFormat, t.Name, id, t.Columns[1].Name, pt.p.normal())
+		number := format(pt.p)
+		if pt.defect == OptOutOtherCentury {
+			number = pt.p.tenLate()
+		}
+		row[0], row[1], row[2] = id, number, dateAt(pt.registered, 30+s.r.IntN(3000))
+		g.hit(pt.defect, t.Name, id, t.Columns[1].Name, pt.p.normal())
 	}
 	return e.close()
 }

@@ -155,6 +155,24 @@ func (p person) ten() string {
 	return string(d[2:])
 }
 
+// tenLate is YYMMDD-NNNC also for the old: the '-' says aged under 100,
+// so the reference date reads their birth a century late (161202-1814 for
+// 19161202-1814 is 2016).
+func (p person) tenLate() string {
+	d := p.digits()
+	return string(d[2:8]) + "-" + string(d[8:])
+}
+
+// lateBirth is the birth the reference date reads from tenLate: a century
+// late for the old.
+func (p person) lateBirth() connectors.Date {
+	b := p.birth
+	if p.old() {
+		b.Year += 100
+	}
+	return b
+}
+
 // wrongCheck is the canonical shape with another check digit.
 func (p person) wrongCheck(r *rand.Rand) string {
 	d := p.digits()

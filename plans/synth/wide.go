@@ -29,7 +29,7 @@ var wideTables = []ltable{
 	}},
 	{"patient", []lcol{
 		col("id", "integer", 0), col("personnr", "varchar(20)", optNull|optLatin1), col("kon", "varchar(1)", optNull|optFixed|optLatin1),
-		col("hemort", "varchar(40)", optNull|optLatin1), col("registrerad", "date", optNull),
+		col("hemort", "varchar(40)", optNull|optLatin1), col("registrerad", "date", optNull|optZero),
 	}},
 	{"operation", []lcol{
 		col("id", "integer", 0), col("patient_id", "integer", optNull), col("personnr", "varchar(13)", optNull|optLatin1),
@@ -41,6 +41,9 @@ var wideTables = []ltable{
 		col("id", "integer", 0), col("operation_id", "integer", optNull), col("personnr", "varchar(13)", optNull|optLatin1),
 		col("uppf_datum", "date", optNull), col("smarta", "tinyint", optNull), col("nojd", "varchar(2)", optNull|optLatin1),
 		col("anteckning", "bytes", optNull),
+		// The date of a reoperation before the follow-up, as text; a
+		// column named like the mapping language's date().
+		col("date", "varchar(10)", optNull),
 	}},
 	{"avregistrerad", []lcol{
 		col("id", "integer", 0), col("personnummer", "varchar(13)", optLatin1), col("datum", "date", optNull),
@@ -72,6 +75,11 @@ func (wide) defects() []defectSpec {
 
 		defectSpec{TextInvalidBytes, "uppfoljning", []string{"uppfoljning"}},
 		defectSpec{OutOfRangeValue, "uppfoljning", []string{"uppfoljning"}},
+
+		// Last in their levels, so that the others keep their slices.
+		defectSpec{PartialDate, patientLevel, []string{"patient"}},
+		defectSpec{PNRCenturyFromDate, "uppfoljning", []string{"uppfoljning"}},
+		defectSpec{ColumnNamedLikeBuiltin, "uppfoljning", []string{"uppfoljning"}},
 	)
 }
 
@@ -102,11 +110,7 @@ func (wide) generate(g *gen, tables []connectors.Table) error {
 		{"kodverk", w.codes},
 		{"patient", func(t *connectors.Table) error {
 			return g.patientRows(t, latin1Text, func(row []connectors.Value, pt *patient, second bool) {
-				reg := pt.registered
-				if second {
-					reg = dateAt(reg, 400)
-				}
-				row[2], row[3], row[4] = pt.p.sex(), latin1Text(pt.town), reg
+				row[2], row[3], row[4] = pt.p.sex(), latin1Text(pt.town), pt.registeredValue(second)
 			})
 		}},
 		{"operation", w.operations}, {"uppfoljning", w.followups},
@@ -202,12 +206,14 @@ func (w *wideGen) operations(t *connectors.Table) error {
 				copy(dup, row)
 				dup[0] = id
 				if o.defect == DuplicateNear {
-					// Entered again a few minutes later from the same paper form.
+					// Entered again a few minutes later from the same paper
+					// form: later, also across the hour (clocks stop at 17:59).
 					at := o.at
-					at.Minute = (at.Minute + 3 + w.os.r.IntN(20)) % 60
+					m := at.Minute + 3 + w.os.r.IntN(20)
+					at.Hour, at.Minute = at.Hour+m/60, m%60
 					dup[5] = at
 				}
-				g.hit(o.defect, t.Name, id, "", nil)
+				g.hit(o.defect, t.Name, id, "", id-1) // repeats the operation before it
 			}
 		}
 	}
@@ -232,9 +238,10 @@ func (w *wideGen) opRow(row []connectors.Value, wp *patient, o *wideOp, id int64
 	case PNRTwoFormats:
 		row[2], column, want = wp.p.ten(), "personnr", wp.p.normal()
 	case ZeroDate:
-		row[4], column = connectors.InvalidDate{Raw: "0000-00-00"}, "op_datum"
+		row[4], column, want = connectors.InvalidDate{Raw: "0000-00-00"}, "op_datum", "0000-00-00"
 	case ZeroDay:
-		row[4], column = connectors.InvalidDate{Raw: fmt.Sprintf("%04d-%02d-00", o.date.Year, int(o.date.Month))}, "op_datum"
+		raw := fmt.Sprintf("%04d-%02d-00", o.date.Year, int(o.date.Month))
+		row[4], column, want = connectors.InvalidDate{Raw: raw}, "op_datum", raw
 	case ZeroDateTime:
 		row[5], column = connectors.InvalidDate{Raw: "0000-00-00 00:00:00"}, "inskriven"
 	case FutureDate:
@@ -302,13 +309,22 @@ func (w *wideGen) followups(t *connectors.Table) error {
 				if r.IntN(10) > 2 {
 					note = []byte(pickString(r, notes))
 				}
+				date := dateAt(o.date, 60+r.IntN(120))
+				if d == PNRCenturyFromDate && !(wp.p.old() && date.Time().Before(wp.p.lateBirth().Time())) {
+					d = "" // the number's late century would not follow the date: no evidence to resolve it
+				}
 				row[0], row[1], row[2] = id, this, wp.p.canonical()
-				row[3], row[4], row[5], row[6] = dateAt(o.date, 60+r.IntN(120)), pain, sat, note
+				row[3], row[4], row[5], row[6] = date, pain, sat, note
 				column, want := "", connectors.Value(nil)
 				switch d {
 				case "":
 					continue
-				case PNRCoordination, OrphanForm, OptOutOtherFormat:
+				case PNRCenturyFromDate:
+					row[2], column, want = wp.p.tenLate(), "personnr", wp.p.normal()
+				case ColumnNamedLikeBuiltin:
+					re := dateAt(o.date, 1+r.IntN(59))
+					row[7], column, want = re.String(), "date", re
+				case PNRCoordination, OrphanForm, OptOutOtherFormat, OptOutOtherCentury:
 					column, want = "personnr", wp.p.normal()
 				case TextInvalidBytes:
 					row[6], column = latin1Text(pickNonASCII(r, notes)), "anteckning"
