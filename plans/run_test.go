@@ -79,6 +79,7 @@ func checkDemoReport(t *testing.T, rep *verify.Report, st *synth.DemoStats) {
 		"not_null":                 st.Defects["missing_care_unit"],
 		"int_range":                st.Defects["height_out_of_range"],
 		plans.ReasonTableNotMapped: st.Defects["log_rows"],
+		"parent_archived":          st.Defects["visit_of_archived_patient"],
 	}
 	for r, n := range want {
 		if n == 0 {

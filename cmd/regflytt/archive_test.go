@@ -36,7 +36,7 @@ func TestArchiveVerifyDemoPackage(t *testing.T) {
 	if !bytes.Contains(events, []byte(`"event":"verified"`)) {
 		t.Fatalf("no verified event:\n%s", events)
 	}
-	if code, out, _ := cli(t, "archive", "ls", pkg); code != exitOK || !strings.Contains(out, "table besok: 18 records archived") {
+	if code, out, _ := cli(t, "archive", "ls", pkg); code != exitOK || !strings.Contains(out, "table besok: 26 records archived") {
 		t.Fatalf("archive ls: exit %d\n%s", code, out)
 	}
 
@@ -44,7 +44,7 @@ func TestArchiveVerifyDemoPackage(t *testing.T) {
 	if code, _, errs := cli(t, "archive", "extract", pkg, "--table", "besok", "--to", csv); code != exitUsage || !strings.Contains(errs, "--purpose") {
 		t.Fatalf("extract without a purpose: exit %d, %s", code, errs)
 	}
-	if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "besok", "--to", csv, "--purpose", "audit"); code != exitOK || !strings.Contains(out, "extracted 18 records") {
+	if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "besok", "--to", csv, "--purpose", "audit"); code != exitOK || !strings.Contains(out, "extracted 26 records") {
 		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
 	}
 	if code, _, errs := cli(t, "archive", "verify", "--no-log", pkg); code != exitOK {
@@ -133,7 +133,11 @@ func TestArchiveVerifyDemoPackage(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return os.WriteFile(p, bytes.Replace(b, []byte("<rows>18</rows>"), []byte("<rows>17</rows>"), 1), 0o600)
+			edited := bytes.Replace(b, []byte("<rows>26</rows>"), []byte("<rows>25</rows>"), 1)
+			if bytes.Equal(edited, b) {
+				return fmt.Errorf("metadata.xml has no <rows>26</rows> to edit: the tamper would change nothing")
+			}
+			return os.WriteFile(p, edited, 0o600)
 		}},
 	}
 	for _, c := range cases {

@@ -19,6 +19,7 @@ type DemoConfig struct {
 type DemoStats struct {
 	Rows map[string]int64
 	// Defects counts rows per defect: "zero_date", "bad_decimal",
+	// "visit_of_archived_patient" (a sound visit whose patient is archived),
 	// "missing_care_unit", "height_out_of_range", "log_rows".
 	Defects map[string]int64
 }
@@ -107,6 +108,11 @@ func Demo(ctx context.Context, tgt connectors.Target, cfg DemoConfig) (*DemoStat
 			case visit%263 == 0:
 				height = int64(40000)
 				st.Defects["height_out_of_range"]++
+			}
+			if p%89 == 0 && visit%97 != 0 && visit%131 != 0 && visit%151 != 0 && visit%263 != 0 {
+				// A sound visit of a patient archived for a zero date:
+				// it follows its patient (the plan declares the parent).
+				st.Defects["visit_of_archived_patient"]++
 			}
 			if visit%7 == 0 {
 				smoker = nil
