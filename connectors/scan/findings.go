@@ -1,0 +1,114 @@
+package scan
+
+import (
+	"fmt"
+	"strings"
+)
+
+// findings lists what a mapping must decide about, from the profiles:
+// one Finding per table, column (or EAV attribute) and kind.
+func findings(rep *Report) []Finding {
+	var out []Finding
+	add := func(f Finding) {
+		if f.Count > 0 {
+			out = append(out, f)
+		}
+	}
+	for _, g := range rep.NotMigrated {
+		add(Finding{Code: "not_migrated", Count: int64(g.Count),
+			Message: fmt.Sprintf("not migrated: %d %s(s) (%s): a migration carries tables only; recreate or retire them on the receiving platform", g.Count, g.Kind, strings.Join(g.Names, ", "))})
+	}
+	for _, tr := range rep.Tables {
+		if !tr.Profiled {
+			add(Finding{Code: "no_primary_key", Table: tr.Name, Count: tr.Rows,
+				Message: fmt.Sprintf("%d rows in a table without a primary key: not profiled; a mapping must name a key to read it in order", tr.Rows)})
+		}
+		for _, fk := range tr.ForeignKeys {
+			how := "inferred from the column names"
+			if fk.Declared {
+				how = "declared"
+			}
+			add(Finding{Code: "orphan_rows", Table: tr.Name, Column: strings.Join(fk.Columns, ","), Count: fk.Orphans,
+				Message: fmt.Sprintf("%d row(s) refer to no row of %s (%s; reference %s)", fk.Orphans, fk.RefTable, strings.Join(fk.RefColumns, ","), how)})
+		}
+		for ci, c := range tr.Columns {
+			if tr.EAV == nil || c.Name != tr.EAV.Value {
+				// an EAV value column's findings are the attributes'
+				out = append(out, columnFindings(tr.Name, c, "", rep.ReferenceDate)...)
+			}
+			if ci < len(tr.proposals) && tr.proposals[ci].note != "" {
+				code := "proposal_note"
+				if strings.Contains(tr.proposals[ci].note, "24:00:00") {
+					code = "time_beyond_day"
+				}
+				out = append(out, Finding{Code: code, Table: tr.Name, Column: c.Name, Count: c.Values, Message: tr.proposals[ci].note})
+			}
+		}
+		if tr.EAV != nil {
+			e := tr.EAV
+			names := make([]string, 0, len(e.Attributes))
+			for _, a := range e.Attributes {
+				names = append(names, a.Name)
+			}
+			add(Finding{Code: "eav_table", Table: tr.Name, Count: int64(len(e.Attributes)),
+				Message: fmt.Sprintf("entity–attribute–value table: entity %s, attribute %s, value %s; %d attributes: %s", e.Entity, e.Attribute, e.Value, len(names), strings.Join(names, ", "))})
+			for _, a := range e.Attributes {
+				out = append(out, columnFindings(tr.Name, a, e.Value, rep.ReferenceDate)...)
+			}
+		}
+	}
+	return out
+}
+
+// columnFindings gives one column's findings; for an EAV attribute, c is
+// the attribute's profile and valueCol the column that holds it.
+func columnFindings(table string, c *Column, valueCol, ref string) []Finding {
+	col, attr := c.Name, ""
+	if valueCol != "" {
+		col, attr = valueCol, c.Name
+	}
+	var out []Finding
+	add := func(code string, n int64, format string, args ...any) {
+		if n > 0 {
+			out = append(out, Finding{Code: code, Table: table, Column: col, Attribute: attr, Count: n, Message: fmt.Sprintf(format, args...)})
+		}
+	}
+	if id := c.Identity; id != nil {
+		var fs []string
+		var total int64
+		for _, f := range id.Formats {
+			fs = append(fs, fmt.Sprintf("%s %d", f.Value, f.Count))
+			total += f.Count
+		}
+		extra := ""
+		if id.Coordination > 0 {
+			extra += fmt.Sprintf("; %d co-ordination numbers", id.Coordination)
+		}
+		if id.Spaced > 0 {
+			extra += fmt.Sprintf("; %d with surrounding spaces", id.Spaced)
+		}
+		add("identity_numbers", total, "%d identity numbers (%s)%s: pseudonymise with pseudonym() and match the opt-out list with person:", total, strings.Join(fs, ", "), extra)
+		for _, r := range id.Invalid {
+			add("identity_invalid", r.Count, "%d identity number(s) break the rule %q (mappings/pnr)", r.Count, r.Value)
+		}
+		add("identity_ambiguous_century", id.AmbiguousCentury, "%d 10-digit identity number(s) without a separator: the century is read against %s, and a person aged 100 or more cannot be told apart", id.AmbiguousCentury, ref)
+	}
+	if d := c.Dates; d != nil {
+		add("zero_date", d.Zero, "%d zero date(s) (0000-00-00)", d.Zero)
+		add("partial_date", d.Partial, "%d partial date(s) with day or month 00 (2019-05-00)", d.Partial)
+		add("impossible_date", d.Impossible, "%d date(s) no calendar holds (2023-02-30)", d.Impossible)
+		add("future_date", d.Future, "%d date(s) after the reference date %s", d.Future, ref)
+	}
+	if t := c.Text; t != nil {
+		add("garbled_text", t.Garbled, "%d text value(s) read as UTF-8 decoded as Latin-1 once (\"Ã¤\" for \"ä\"): repair() undoes it", t.Garbled)
+		add("invalid_text", t.Invalid, "%d value(s) not valid in their charset (bytes that are not UTF-8): latin1() reads them", t.Invalid)
+	}
+	if n := c.Numeric; n != nil {
+		add("decimal_comma", n.DecimalComma, "%d number(s) written with a decimal comma: decimal() reads them", n.DecimalComma)
+		add("not_a_number", n.NotNumber, "%d value(s) of a column of numbers that no decimal reader accepts", n.NotNumber)
+	}
+	for _, u := range c.Unfit {
+		add("unfit_value", u.Count, "%d value(s) no receiving type holds exactly (rule %s)", u.Count, u.Value)
+	}
+	return out
+}

@@ -1,0 +1,552 @@
+package scan
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/lexical"
+	"github.com/regflytt/regflytt/mappings/pnr"
+)
+
+// columnStat follows one column (or one EAV attribute's values) through
+// a stream of values. Its memory is bounded: at most bound distinct
+// values are remembered, then a HyperLogLog sketch takes over.
+type columnStat struct {
+	col   connectors.Column
+	opts  *Options
+	ref   connectors.Date
+	refAt time.Time
+	bound int
+
+	values, nulls int64
+
+	exact  map[uint64]*entry // nil once the bound is passed
+	sketch *hll
+
+	min, max connectors.Value
+
+	lenMin, lenMax int
+	lenBuckets     [len(lengthEdges) + 1]int64
+	totalChars     int64
+
+	// identity numbers
+	pnrShaped, pnrValid, coord, spaced, ambiguous int64
+	formats                                       map[string]int64
+	invalid                                       map[pnr.Rule]int64
+	shapes                                        map[string]int64
+
+	// dates
+	dateLike, zero, partial, impossible, future int64
+
+	// text
+	garbled, invalidText, blobText int64
+
+	// numbers in text
+	numbers, comma, notNumber int64
+
+	// what the proposal needs
+	fitType          connectors.Type
+	fitOK            bool
+	unfit            map[connectors.Rule]int64
+	maxChars         int
+	hasUint64        bool
+	intDigits, scale int
+	beyondDay        bool
+}
+
+// entry is one distinct value: the value itself when it is short enough
+// to show (long text never is), and its count.
+type entry struct {
+	v connectors.Value
+	n int64
+}
+
+// lengthEdges are the upper bounds of the length buckets.
+var lengthEdges = [...]int{0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024}
+
+func newColumnStat(c connectors.Column, opts *Options, bound int) *columnStat {
+	s := &columnStat{col: c, opts: opts, bound: bound, exact: map[uint64]*entry{}, lenMin: -1,
+		formats: map[string]int64{}, invalid: map[pnr.Rule]int64{}, shapes: map[string]int64{}, unfit: map[connectors.Rule]int64{}}
+	s.refAt = opts.ReferenceDate
+	s.ref = connectors.DateOf(opts.ReferenceDate)
+	if t, err := connectors.ReceivingType(c); err == nil {
+		// The proposal widens text and unsigned integers to what the
+		// values need; what no widening helps is what Unfit counts.
+		t.Length = 0
+		if t.Kind == connectors.KindInt {
+			t.Bits, t.Unsigned = 64, false
+		}
+		s.fitType, s.fitOK = t, true
+	}
+	return s
+}
+
+// identityName reports whether a column's name says it holds identity
+// numbers.
+func identityName(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"personnr", "personnummer", "pnr", "ssn", "samordningsnr", "personid_nr"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *columnStat) add(v connectors.Value) {
+	if v == nil {
+		s.nulls++
+		return
+	}
+	s.values++
+	s.distinct(v)
+	s.minMax(v)
+	if s.fitOK {
+		if err := s.fitType.Fit(v); err != nil {
+			if fe, ok := err.(*connectors.FitError); ok {
+				switch fe.Rule {
+				case connectors.RuleInvalidDate, connectors.RuleTimeRange:
+					// counted as dates and durations below
+				case connectors.RuleIntRange:
+					if _, big := v.(uint64); !big {
+						s.unfit[fe.Rule]++
+					}
+				default:
+					s.unfit[fe.Rule]++
+				}
+			}
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		s.text(x)
+	case []byte:
+		s.length(len(x))
+		if utf8.Valid(x) {
+			s.blobText++
+		} else {
+			s.invalidText++
+		}
+	case int64:
+		if identityName(s.col.Name) {
+			s.identity(strconv.FormatInt(x, 10))
+		}
+	case uint64:
+		s.hasUint64 = true
+	case connectors.Decimal:
+		s.decimalDigits(string(x))
+	case connectors.InvalidDate:
+		s.invalidDate(x.Raw)
+	case connectors.Date:
+		if dateAfter(x, s.ref) {
+			s.future++
+		}
+	case connectors.LocalDateTime:
+		if dateAfter(x.Date, s.ref) {
+			s.future++
+		}
+	case time.Time:
+		if dateAfter(connectors.DateOf(x), s.ref) {
+			s.future++
+		}
+	case connectors.Duration:
+		if d := time.Duration(x); d < 0 || d > 24*time.Hour {
+			s.beyondDay = true
+		}
+	}
+}
+
+func dateAfter(a, b connectors.Date) bool {
+	if a.Year != b.Year {
+		return a.Year > b.Year
+	}
+	if a.Month != b.Month {
+		return a.Month > b.Month
+	}
+	return a.Day > b.Day
+}
+
+func (s *columnStat) distinct(v connectors.Value) {
+	if s.exact == nil {
+		s.sketch.add(hashValue(v))
+		return
+	}
+	h := hashValue(v)
+	if e := s.exact[h]; e != nil {
+		e.n++
+		return
+	}
+	if len(s.exact) >= s.bound {
+		s.sketch = &hll{}
+		for k := range s.exact {
+			s.sketch.add(k)
+		}
+		s.exact = nil
+		s.sketch.add(h)
+		return
+	}
+	e := &entry{n: 1}
+	switch x := v.(type) {
+	case string:
+		if len(x) <= 64 {
+			e.v = strings.Clone(x)
+		}
+	case []byte, connectors.JSON:
+		// never shown
+	default:
+		e.v = v
+	}
+	s.exact[h] = e
+}
+
+func hashValue(v connectors.Value) uint64 {
+	switch x := v.(type) {
+	case int64:
+		return mix64(uint64(x))
+	case string:
+		return hashString(x)
+	case []byte:
+		return hashString(string(x))
+	}
+	t, _ := connectors.FormatValue(v)
+	return hashString(t)
+}
+
+func (s *columnStat) minMax(v connectors.Value) {
+	switch x := v.(type) {
+	case connectors.InvalidDate, []byte, connectors.JSON, bool, connectors.UUID:
+		return
+	case float64:
+		if math.IsNaN(x) {
+			return
+		}
+	case string:
+		v = strings.Clone(x)
+	}
+	if s.min == nil || less(v, s.min) {
+		s.min = v
+	}
+	if s.max == nil || less(s.max, v) {
+		s.max = v
+	}
+}
+
+func (s *columnStat) length(n int) {
+	if s.lenMin < 0 || n < s.lenMin {
+		s.lenMin = n
+	}
+	if n > s.lenMax {
+		s.lenMax = n
+	}
+	s.totalChars += int64(n)
+	i := sort.SearchInts(lengthEdges[:], n)
+	s.lenBuckets[i]++
+}
+
+func (s *columnStat) text(x string) {
+	n := utf8.RuneCountInString(x)
+	s.length(n)
+	if n > s.maxChars {
+		s.maxChars = n
+	}
+	if !utf8.ValidString(x) {
+		s.invalidText++
+	} else if _, changed := lexical.RepairMojibake(x); changed {
+		s.garbled++
+	}
+	t := strings.TrimFunc(x, unicode.IsSpace)
+	if t == "" {
+		return
+	}
+	if s.identity(x) {
+		return
+	}
+	if len(t) <= 32 {
+		if d, err := lexical.ParseDecimal(t); err == nil {
+			s.numbers++
+			if strings.Contains(t, ",") {
+				s.comma++
+			}
+			s.decimalDigits(string(d))
+			return
+		} else if strings.IndexFunc(t, unicode.IsDigit) >= 0 {
+			s.notNumber++
+		}
+	}
+	if len(t) >= 8 && len(t) <= 29 && t[0] >= '0' && t[0] <= '9' {
+		s.textDate(t)
+	}
+}
+
+// textDate reads text that may be a date with the ISO layouts every
+// locale reads alike.
+func (s *columnStat) textDate(t string) {
+	d, err := lexical.ParseDate(t, nil)
+	if err == nil {
+		s.dateLike++
+		if dateAfter(d, s.ref) {
+			s.future++
+		}
+		return
+	}
+	if lexical.KindOf(err) == lexical.KindNoLayout {
+		dt, err2 := lexical.ParseDateTime(t, nil)
+		if err2 == nil {
+			s.dateLike++
+			if dateAfter(dt.Date, s.ref) {
+				s.future++
+			}
+			return
+		}
+		err = err2
+	}
+	switch lexical.KindOf(err) {
+	case lexical.KindZeroDate, lexical.KindInvalidDate:
+		s.dateLike++
+		s.invalidDate(t)
+	}
+}
+
+// invalidDate sorts a stored date no calendar holds: all zero, a zero
+// day or month (a partial date), or a day the month does not have.
+func (s *columnStat) invalidDate(raw string) {
+	var parts []int
+	cur, in := 0, false
+	for i := 0; i < len(raw) && len(parts) < 3; i++ {
+		c := raw[i]
+		if c >= '0' && c <= '9' {
+			cur, in = cur*10+int(c-'0'), true
+			if len(parts) == 0 && i == 7 && !strings.ContainsAny(raw[:8], "-./") {
+				// YYYYMMDD
+				parts = []int{cur / 10000, cur / 100 % 100, cur % 100}
+				in = false
+			}
+			continue
+		}
+		if in {
+			parts = append(parts, cur)
+		}
+		cur, in = 0, false
+	}
+	if in && len(parts) < 3 {
+		parts = append(parts, cur)
+	}
+	for len(parts) < 3 {
+		parts = append(parts, 0)
+	}
+	switch {
+	case parts[0] == 0 && parts[1] == 0 && parts[2] == 0:
+		s.zero++
+	case parts[1] == 0 || parts[2] == 0:
+		s.partial++
+	default:
+		s.impossible++
+	}
+}
+
+// identity looks at text that may be an identity number; it reports
+// whether the value had an identity number's shape.
+func (s *columnStat) identity(x string) bool {
+	t := strings.TrimFunc(x, unicode.IsSpace)
+	format := pnrFormat(t)
+	if format == "" {
+		return false
+	}
+	s.pnrShaped++
+	if len(t) != len(x) {
+		s.spaced++
+	}
+	s.formats[format]++
+	n, notes, err := pnr.ParseNotes(x, s.refAt)
+	if err != nil {
+		var rule pnr.Rule = "invalid"
+		if pe, ok := err.(*pnr.Error); ok {
+			rule = pe.Rule
+		}
+		s.invalid[rule]++
+	} else {
+		s.pnrValid++
+		if n.Coordination() {
+			s.coord++
+		}
+		if notes.Has(pnr.NoteCentury) && format == "YYMMDDNNNN" {
+			s.ambiguous++
+		}
+	}
+	if len(s.shapes) < 64 || s.shapes[shapeOf(t, 24)] > 0 {
+		s.shapes[shapeOf(t, 24)]++
+	}
+	return true
+}
+
+// pnrFormat names the shape of a value that looks like an identity
+// number, or "" when it does not: 10 or 12 digits with at most one '-' or
+// '+' among them.
+func pnrFormat(t string) string {
+	if len(t) < 10 || len(t) > 13 {
+		return ""
+	}
+	digits, sep, at := 0, byte(0), -1
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case (c == '-' || c == '+') && sep == 0:
+			sep, at = c, i
+		default:
+			return ""
+		}
+	}
+	if digits != 10 && digits != 12 {
+		return ""
+	}
+	year := "YY"
+	if digits == 12 {
+		year = "YYYY"
+	}
+	switch {
+	case sep == 0:
+		return year + "MMDDNNNN"
+	case at == len(t)-5:
+		return year + "MMDD" + string(sep) + "NNNN"
+	}
+	return "other (" + strconv.Itoa(digits) + " digits, misplaced separator)"
+}
+
+// shapeOf gives a value's shape: digits as 9, letters as A or a, other
+// characters kept, cut after max runes. A shape says what a value looks
+// like without saying what it is.
+func shapeOf(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == max {
+			b.WriteString("…")
+			break
+		}
+		switch {
+		case unicode.IsDigit(r):
+			b.WriteByte('9')
+		case unicode.IsUpper(r):
+			b.WriteByte('A')
+		case unicode.IsLetter(r):
+			b.WriteByte('a')
+		case r == ' ':
+			b.WriteByte(' ')
+		case unicode.IsSpace(r):
+			b.WriteString("␣")
+		case r < 0x80 && unicode.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			b.WriteString("·")
+		}
+		n++
+	}
+	return b.String()
+}
+
+// decimalDigits records the integer digits and scale a decimal needs.
+func (s *columnStat) decimalDigits(d string) {
+	d = strings.TrimPrefix(d, "-")
+	ip, fp, _ := strings.Cut(d, ".")
+	ip = strings.TrimLeft(ip, "0")
+	if len(ip) > s.intDigits {
+		s.intDigits = len(ip)
+	}
+	if len(fp) > s.scale {
+		s.scale = len(fp)
+	}
+}
+
+// less orders two canonical values of one column's kind.
+func less(a, b connectors.Value) bool {
+	switch x := a.(type) {
+	case int64:
+		switch y := b.(type) {
+		case int64:
+			return x < y
+		case uint64:
+			return true
+		}
+	case uint64:
+		switch y := b.(type) {
+		case uint64:
+			return x < y
+		case int64:
+			return false
+		}
+	case float64:
+		if y, ok := b.(float64); ok {
+			return x < y
+		}
+	case string:
+		if y, ok := b.(string); ok {
+			return x < y
+		}
+	case connectors.Decimal:
+		if y, ok := b.(connectors.Decimal); ok {
+			return cmpDecimal(string(x), string(y)) < 0
+		}
+	case connectors.Date:
+		if y, ok := b.(connectors.Date); ok {
+			return dateAfter(y, x)
+		}
+	case connectors.LocalDateTime:
+		if y, ok := b.(connectors.LocalDateTime); ok {
+			return x.Time().Before(y.Time())
+		}
+	case time.Time:
+		if y, ok := b.(time.Time); ok {
+			return x.Before(y)
+		}
+	case connectors.Duration:
+		if y, ok := b.(connectors.Duration); ok {
+			return x < y
+		}
+	}
+	return false
+}
+
+// cmpDecimal compares two decimals in canonical text.
+func cmpDecimal(a, b string) int {
+	na, nb := strings.HasPrefix(a, "-"), strings.HasPrefix(b, "-")
+	if na != nb {
+		if na {
+			return -1
+		}
+		return 1
+	}
+	c := cmpAbs(strings.TrimPrefix(a, "-"), strings.TrimPrefix(b, "-"))
+	if na {
+		return -c
+	}
+	return c
+}
+
+func cmpAbs(a, b string) int {
+	ai, af, _ := strings.Cut(a, ".")
+	bi, bf, _ := strings.Cut(b, ".")
+	ai, bi = strings.TrimLeft(ai, "0"), strings.TrimLeft(bi, "0")
+	if len(ai) != len(bi) {
+		if len(ai) < len(bi) {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(ai, bi); c != 0 {
+		return c
+	}
+	for len(af) < len(bf) {
+		af += "0"
+	}
+	for len(bf) < len(af) {
+		bf += "0"
+	}
+	return strings.Compare(af, bf)
+}

@@ -1,0 +1,110 @@
+package scan
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+func testOpts() *Options {
+	o := &Options{ReferenceDate: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := o.defaults(); err != nil {
+		panic(err)
+	}
+	return o
+}
+
+// Distinct counts are exact up to the bound and estimated within a few
+// per cent beyond it.
+func TestDistinctExactThenEstimated(t *testing.T) {
+	for _, n := range []int{10, 999, 1000, 5000, 100_000} {
+		s := newColumnStat(connectors.Column{Name: "x", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}, testOpts(), 1000)
+		for i := 0; i < n; i++ {
+			s.add(int64(i))
+			s.add(int64(i)) // repeats do not count
+		}
+		c := s.report(false)
+		if n <= 1000 {
+			if !c.DistinctExact || c.Distinct != int64(n) {
+				t.Errorf("%d values: distinct %d exact %v, want %d exact", n, c.Distinct, c.DistinctExact, n)
+			}
+			continue
+		}
+		if c.DistinctExact {
+			t.Errorf("%d values: distinct claimed exact beyond the bound", n)
+		}
+		if e := float64(c.Distinct-int64(n)) / float64(n); e > 0.05 || e < -0.05 {
+			t.Errorf("%d values: estimate %d is %.1f %% off", n, c.Distinct, e*100)
+		}
+	}
+}
+
+// A code column shows its frequent values, never those held by fewer
+// rows than the smallest cell; an identity column shows shapes only.
+func TestTopValuesSuppressed(t *testing.T) {
+	s := newColumnStat(connectors.Column{Name: "rokning", Type: connectors.Type{Kind: connectors.KindText, Length: 2}}, testOpts(), 1000)
+	for i := 0; i < 20; i++ {
+		s.add("J")
+	}
+	for i := 0; i < 4; i++ {
+		s.add("X")
+	}
+	c := s.report(false)
+	if c.Class != ClassCode || len(c.Top) != 1 || c.Top[0] != (Count{"J", 20}) || c.TopNote == "" {
+		t.Errorf("code column: class %s top %v note %q", c.Class, c.Top, c.TopNote)
+	}
+	if c.Min != "A" || c.Max != "A" || !c.MinMaxShapes {
+		t.Errorf("min %q max %q shapes %v: X is held by 4 rows and must not be shown", c.Min, c.Max, c.MinMaxShapes)
+	}
+
+	p := newColumnStat(connectors.Column{Name: "nummer", Type: connectors.Type{Kind: connectors.KindText}}, testOpts(), 1000)
+	for i := 0; i < 10; i++ {
+		p.add("19121212-1212")
+	}
+	c = p.report(false)
+	if c.Class != ClassIdentity || !c.TopShapes || len(c.Top) != 1 || c.Top[0].Value != "99999999-9999" || c.Min != "99999999-9999" {
+		t.Errorf("identity column: class %s top %v min %q", c.Class, c.Top, c.Min)
+	}
+}
+
+// Dates no calendar holds are told apart: zero, partial and impossible.
+func TestInvalidDates(t *testing.T) {
+	s := newColumnStat(connectors.Column{Name: "d", Type: connectors.Type{Kind: connectors.KindText}}, testOpts(), 1000)
+	for _, v := range []string{"0000-00-00", "2019-05-00", "2019-00-00", "2023-02-30", "2023-04-31", "2024-01-01", "2031-01-01", "0000-00-00 00:00:00"} {
+		s.add(v)
+	}
+	c := s.report(false)
+	if d := c.Dates; d == nil || *d != (Dates{Zero: 2, Partial: 2, Impossible: 2, Future: 1}) {
+		t.Errorf("dates: %+v", c.Dates)
+	}
+}
+
+// Identity numbers are counted per format, with co-ordination numbers,
+// invalid ones by rule and the ambiguous century.
+func TestIdentityFormats(t *testing.T) {
+	s := newColumnStat(connectors.Column{Name: "personnr", Type: connectors.Type{Kind: connectors.KindText}}, testOpts(), 1000)
+	for _, v := range []string{"19121212-1212", "121212-1212", "1212121212", "191212121212", "121212+1212", "19121272-1219", "19121212-1213", " 19121212-1212\u00a0"} {
+		s.add(v)
+	}
+	c := s.report(false)
+	id := c.Identity
+	if id == nil {
+		t.Fatal("no identity profile")
+	}
+	want := map[string]int64{"YYYYMMDD-NNNN": 4, "YYMMDD-NNNN": 1, "YYMMDDNNNN": 1, "YYYYMMDDNNNN": 1, "YYMMDD+NNNN": 1}
+	for _, f := range id.Formats {
+		if want[f.Value] != f.Count {
+			t.Errorf("format %s: %d, want %d", f.Value, f.Count, want[f.Value])
+		}
+	}
+	if id.AmbiguousCentury != 1 || id.Coordination != 1 || id.Spaced != 1 || len(id.Invalid) != 1 || id.Invalid[0] != (Count{"checksum", 1}) {
+		t.Errorf("identity: %+v", id)
+	}
+	for _, f := range id.Formats {
+		if _, err := strconv.Atoi(f.Value); err == nil {
+			t.Errorf("a format is a number: %q", f.Value)
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package scan
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// The proposal: a receiving type per column that holds every value the
+// source actually holds, from the declared type and the profile. It
+// builds on connectors.PlanSchema (what `regflytt schema` prints from the
+// catalogue alone) and corrects it where the profile knows better.
+
+// proposal is one column's proposed receiving type.
+type proposal struct {
+	typ connectors.Type
+	// cast is set when the receiving kind differs from the source's, so
+	// a mapping must convert (the skeleton writes it).
+	cast bool
+	// problem says why no type is proposed ("" when one is).
+	problem string
+	// note is a finding the proposal makes (time beyond a day).
+	note string
+}
+
+// proposedType gives the receiving type for a column from its profile.
+func (s *columnStat) proposedType() proposal {
+	c := s.col
+	t, err := connectors.ReceivingType(c)
+	if err != nil {
+		if c.Type.Kind == connectors.KindDecimal {
+			p := s.intDigits + s.scale
+			if p == 0 {
+				p = 1
+			}
+			if p <= 38 {
+				return proposal{typ: connectors.Type{Kind: connectors.KindDecimal, Precision: p, Scale: s.scale},
+					note: fmt.Sprintf("declared %s: decimal(%d,%d) holds every value it holds", c.SourceType, p, s.scale)}
+			}
+		}
+		return proposal{problem: err.Error()}
+	}
+	switch t.Kind {
+	case connectors.KindInt:
+		if t.Unsigned && t.Bits == 64 {
+			// No receiving dialect but MariaDB has an unsigned 64-bit
+			// integer; numeric(20,0) holds 0..18446744073709551615.
+			return proposal{typ: connectors.Type{Kind: connectors.KindDecimal, Precision: 20, Scale: 0}, cast: true}
+		}
+	case connectors.KindText:
+		if t.Length > 0 && s.maxChars > t.Length {
+			t.Length = s.maxChars
+		}
+	case connectors.KindBytes:
+		if t.Length > 0 && s.lenMax > t.Length {
+			t.Length = s.lenMax
+		}
+	case connectors.KindTime:
+		if s.beyondDay {
+			// The receiving notation has no interval; text keeps the
+			// duration exactly as [-]HHH:MM:SS[.ffffff].
+			return proposal{typ: connectors.Type{Kind: connectors.KindText}, cast: true,
+				note: "values outside 00:00:00..24:00:00 (a TIME duration): proposed as text, since the receiving notation has no interval type"}
+		}
+	}
+	return proposal{typ: t}
+}
+
+// proposeTypes sets each profiled column's Proposed type.
+func proposeTypes(rep *Report, tables []connectors.Table) {
+	rep.catalogue = tables
+	for _, tr := range rep.Tables {
+		tr.proposals = make([]proposal, len(tr.stats))
+		for i, s := range tr.stats {
+			p := s.proposedType()
+			if !tr.Profiled && p.problem == "" && s.values == 0 {
+				// nothing observed: the declared type stands
+				p = proposal{typ: p.typ}
+			}
+			tr.proposals[i] = p
+			if p.problem == "" {
+				tr.Columns[i].Proposed = p.typ.String()
+			}
+		}
+	}
+}
+
+// TablePlans gives the receiving tables the scan proposes on a target
+// dialect: connectors.PlanSchema's proposal from the catalogue, with each
+// column's type replaced by the profile's where it differs.
+func (r *Report) TablePlans(target connectors.Dialect) []connectors.TablePlan {
+	plans := connectors.PlanSchema(r.catalogue, target)
+	for ti := range plans {
+		tp := &plans[ti]
+		tr := r.Tables[ti]
+		create := connectors.Table{Name: tp.Source.Name}
+		bad := map[string]bool{}
+		for ci := range tp.Columns {
+			cp := &tp.Columns[ci]
+			p := tr.proposals[ci]
+			cp.Problem, cp.DDL = "", ""
+			if p.problem != "" {
+				cp.Problem = p.problem
+			} else {
+				cp.Type = p.typ
+				ddl, err := target.ColumnType(p.typ)
+				if err != nil {
+					cp.Problem = target.Name() + " cannot hold it: " + err.Error()
+				} else {
+					cp.DDL = ddl
+					create.Columns = append(create.Columns, connectors.Column{Name: cp.Source.Name, Type: p.typ, Nullable: cp.Source.Nullable})
+				}
+			}
+			if cp.Problem != "" {
+				bad[cp.Source.Name] = true
+			}
+		}
+		tp.PrimaryKey = nil
+		for _, k := range tp.Source.PrimaryKey {
+			if !bad[k] {
+				tp.PrimaryKey = append(tp.PrimaryKey, k)
+			}
+		}
+		create.PrimaryKey = tp.PrimaryKey
+		tp.Problem, tp.CreateSQL = "", ""
+		if len(create.Columns) == 0 {
+			tp.Problem = "no column can be created on " + target.Name()
+		} else if ddl, err := connectors.CreateTableDDL(target, &create); err != nil {
+			tp.Problem = err.Error()
+		} else {
+			tp.CreateSQL = ddl
+		}
+	}
+	return plans
+}
+
+// WriteSchema writes the proposed receiving schema in the format of
+// testdata/platforms/*/schema.yaml, as `regflytt schema --yaml` does.
+func (r *Report) WriteSchema(w io.Writer, platform string, target connectors.Dialect) error {
+	return connectors.WriteReceivingYAML(w, platform, r.Source, r.TablePlans(target), target)
+}

@@ -1,0 +1,217 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// refBase gives the table name a reference column's name points at
+// ("patient" for patient_id), or "" when the name is not one.
+func refBase(name string) string {
+	n := strings.ToLower(name)
+	if base, ok := strings.CutSuffix(n, "_id"); ok && base != "" {
+		return base
+	}
+	return ""
+}
+
+// relations lists each table's declared foreign keys and those inferred
+// from same-named id columns (besok.patient_id → patient.id or
+// patient.patient_id; instans_id → formular_instans.id), and counts
+// their orphan rows in the snapshot.
+func relations(ctx context.Context, snap connectors.Snapshot, q connectors.Querier, d connectors.Dialect, tables []connectors.Table, rep *Report) error {
+	byName := map[string]*connectors.Table{}
+	for i := range tables {
+		byName[strings.ToLower(tables[i].Name)] = &tables[i]
+	}
+	for ti := range tables {
+		child := &tables[ti]
+		tr := rep.Tables[ti]
+		covered := map[string]bool{}
+		for _, fk := range child.ForeignKeys {
+			tr.ForeignKeys = append(tr.ForeignKeys, ForeignKey{Columns: fk.Columns, RefTable: fk.RefTable, RefColumns: fk.RefColumns, Declared: true})
+			if len(fk.Columns) == 1 {
+				covered[fk.Columns[0]] = true
+			}
+		}
+		for _, c := range child.Columns {
+			if covered[c.Name] || (len(child.PrimaryKey) == 1 && child.PrimaryKey[0] == c.Name) {
+				continue
+			}
+			base := refBase(c.Name)
+			if base == "" {
+				continue
+			}
+			parent, refCol := inferParent(byName, child, &c, base)
+			if parent == nil {
+				continue
+			}
+			tr.ForeignKeys = append(tr.ForeignKeys, ForeignKey{Columns: []string{c.Name}, RefTable: parent.Name, RefColumns: []string{refCol}})
+		}
+		for i := range tr.ForeignKeys {
+			fk := &tr.ForeignKeys[i]
+			fk.Orphans = -1
+			if q == nil || !tr.Profiled {
+				continue
+			}
+			n, err := countOrphans(ctx, q, d, child.Name, fk)
+			if err != nil {
+				return fmt.Errorf("scan: table %s: orphans of (%s) → %s: %w", child.Name, strings.Join(fk.Columns, ", "), fk.RefTable, err)
+			}
+			fk.Orphans = n
+		}
+	}
+	return nil
+}
+
+// inferParent finds the one table a reference column names: the table
+// called base, else the one table whose name ends in _base; its
+// single-column primary key must be id or the column's own name, of the
+// same kind.
+func inferParent(byName map[string]*connectors.Table, child *connectors.Table, c *connectors.Column, base string) (*connectors.Table, string) {
+	var cands []*connectors.Table
+	if t := byName[base]; t != nil {
+		cands = append(cands, t)
+	} else {
+		for name, t := range byName {
+			if strings.HasSuffix(name, "_"+base) {
+				cands = append(cands, t)
+			}
+		}
+	}
+	if len(cands) != 1 || cands[0] == child || len(cands[0].PrimaryKey) != 1 {
+		return nil, ""
+	}
+	p := cands[0]
+	pk := p.PrimaryKey[0]
+	if !strings.EqualFold(pk, "id") && !strings.EqualFold(pk, c.Name) {
+		return nil, ""
+	}
+	pc := p.Column(pk)
+	if pc == nil || pc.Type.Kind != c.Type.Kind {
+		return nil, ""
+	}
+	return p, pk
+}
+
+// countOrphans counts, in the database, the rows whose reference is not
+// NULL and names no parent row.
+func countOrphans(ctx context.Context, q connectors.Querier, d connectors.Dialect, child string, fk *ForeignKey) (int64, error) {
+	qc, err := d.QuoteIdent(child)
+	if err != nil {
+		return 0, err
+	}
+	qp, err := d.QuoteIdent(fk.RefTable)
+	if err != nil {
+		return 0, err
+	}
+	var notNull, join []string
+	for i, c := range fk.Columns {
+		cc, err := d.QuoteIdent(c)
+		if err != nil {
+			return 0, err
+		}
+		pc, err := d.QuoteIdent(fk.RefColumns[i])
+		if err != nil {
+			return 0, err
+		}
+		notNull = append(notNull, "c."+cc+" IS NOT NULL")
+		join = append(join, "p."+pc+" = c."+cc)
+	}
+	query := "SELECT 1 AS k, COUNT(*) AS n FROM " + qc + " c WHERE " + strings.Join(notNull, " AND ") +
+		" AND NOT EXISTS (SELECT 1 FROM " + qp + " p WHERE " + strings.Join(join, " AND ") + ")"
+	rows, err := queryAll(ctx, q, query, []string{"k"})
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) != 1 {
+		return 0, fmt.Errorf("count gave %d rows", len(rows))
+	}
+	return toInt(rows[0][1])
+}
+
+// queryAll reads a small result (counts, catalogue names) whole.
+func queryAll(ctx context.Context, q connectors.Querier, query string, key []string) ([][]connectors.Value, error) {
+	cols, err := q.DescribeQuery(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.ScanQuery(ctx, query, cols, connectors.ScanOptions{Key: key})
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]connectors.Value
+	for rows.Next() {
+		r := rows.Row()
+		cp := make([]connectors.Value, len(r))
+		for i, v := range r {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			cp[i] = v
+		}
+		out = append(out, cp)
+	}
+	return out, rows.Err()
+}
+
+func toInt(v connectors.Value) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case float64:
+		return int64(x), nil
+	}
+	s, _ := connectors.FormatValue(v)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("a count of kind %T is not an integer", v)
+	}
+	return n, nil
+}
+
+// notMigrated lists the views, triggers and routines of the scanned
+// schema, which a migration of tables does not carry.
+func notMigrated(ctx context.Context, q connectors.Querier, dialect string) ([]ObjectGroup, error) {
+	var query string
+	switch dialect {
+	case "sqlite":
+		query = "SELECT type AS kind, name AS name FROM sqlite_master WHERE type IN ('view', 'trigger')"
+	case "postgres":
+		query = `SELECT DISTINCT 'view'::text AS kind, table_name::text AS name FROM information_schema.views WHERE table_schema = current_schema()
+UNION SELECT 'trigger'::text, trigger_name::text FROM information_schema.triggers WHERE trigger_schema = current_schema()
+UNION SELECT 'routine'::text, routine_name::text FROM information_schema.routines WHERE routine_schema = current_schema()`
+	case "mysql":
+		query = `SELECT CAST('view' AS CHAR(10)) AS kind, CAST(TABLE_NAME AS CHAR(64)) AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
+UNION SELECT CAST('trigger' AS CHAR(10)), CAST(TRIGGER_NAME AS CHAR(64)) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+UNION SELECT CAST('routine' AS CHAR(10)), CAST(ROUTINE_NAME AS CHAR(64)) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()`
+	default:
+		return nil, nil
+	}
+	rows, err := queryAll(ctx, q, query, []string{"kind", "name"})
+	if err != nil {
+		return nil, fmt.Errorf("scan: views, triggers and routines: %w", err)
+	}
+	var out []ObjectGroup
+	idx := map[string]int{}
+	for _, r := range rows {
+		kind, _ := connectors.FormatValue(r[0])
+		name, _ := connectors.FormatValue(r[1])
+		i, ok := idx[kind]
+		if !ok {
+			i = len(out)
+			idx[kind] = i
+			out = append(out, ObjectGroup{Kind: kind})
+		}
+		out[i].Count++
+		if len(out[i].Names) < 50 {
+			out[i].Names = append(out[i].Names, name)
+		}
+	}
+	return out, nil
+}

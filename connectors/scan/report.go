@@ -1,0 +1,202 @@
+package scan
+
+import "github.com/regflytt/regflytt/connectors"
+
+// SchemaVersion is the version of the JSON report's shape. It changes
+// when a field is renamed or removed or changes meaning; new fields do
+// not change it.
+const SchemaVersion = 1
+
+// Report is what a scan found: one value, rendered as JSON, Markdown or
+// HTML (see WriteJSON, WriteMarkdown, WriteHTML). It holds counts,
+// shapes and declared names only: no identity number, no free text, and
+// no value whose cell is smaller than MinCell.
+type Report struct {
+	SchemaVersion int    `json:"schema_version"`
+	Tool          string `json:"tool"`
+	// Source is the scanned database, its password redacted.
+	Source  string `json:"source"`
+	Dialect string `json:"dialect"`
+	// ReferenceDate is the date future dates and 10-digit identity
+	// numbers were read against (YYYY-MM-DD).
+	ReferenceDate string `json:"reference_date"`
+	// MinCell is the smallest count a value may have to be shown.
+	MinCell int `json:"min_cell"`
+	// DistinctBound is the number of distinct values counted exactly per
+	// column; beyond it distinct counts are estimates.
+	DistinctBound int       `json:"distinct_bound"`
+	Tables        []*Table  `json:"tables"`
+	Findings      []Finding `json:"findings"`
+	// NotMigrated lists the catalogue's objects a migration does not
+	// carry (views, triggers, routines), by kind.
+	NotMigrated []ObjectGroup `json:"not_migrated,omitempty"`
+	catalogue   []connectors.Table
+}
+
+// Table is one table's profile.
+type Table struct {
+	Name       string   `json:"name"`
+	Rows       int64    `json:"rows"`
+	PrimaryKey []string `json:"primary_key"`
+	// Profiled is false for a table the scan could not read in key order
+	// (no primary key); only its row count is known then.
+	Profiled    bool          `json:"profiled"`
+	ForeignKeys []ForeignKey  `json:"foreign_keys,omitempty"`
+	Columns     []*Column     `json:"columns"`
+	EAV         *EAV          `json:"eav,omitempty"`
+	stats       []*columnStat // per column, in Columns' order; not rendered
+	proposals   []proposal
+}
+
+// ForeignKey is a declared or inferred reference and its orphan rows.
+type ForeignKey struct {
+	Columns    []string `json:"columns"`
+	RefTable   string   `json:"ref_table"`
+	RefColumns []string `json:"ref_columns"`
+	// Declared is true for a constraint of the catalogue, false for one
+	// inferred from same-named id columns.
+	Declared bool `json:"declared"`
+	// Orphans counts rows whose non-NULL reference names no row of
+	// RefTable; -1 when the source cannot count them (no SELECT support).
+	Orphans int64 `json:"orphans"`
+}
+
+// Column is one column's profile, or one EAV attribute's.
+type Column struct {
+	Name       string `json:"name"`
+	SourceType string `json:"source_type,omitempty"`
+	Charset    string `json:"charset,omitempty"`
+	Canonical  string `json:"canonical,omitempty"`
+	Nullable   bool   `json:"nullable"`
+	// Class is what the values look like: "identity" (identity
+	// numbers), "free_text", "code" (few distinct short values),
+	// "date", "number", "key" or "value". Identity and free-text columns
+	// show shapes and counts, never values.
+	Class    string `json:"class"`
+	Values   int64  `json:"values"`
+	Nulls    int64  `json:"nulls"`
+	Distinct int64  `json:"distinct"`
+	// DistinctExact is false when Distinct is an estimate.
+	DistinctExact bool `json:"distinct_exact"`
+	// Min and Max are values, or shapes (MinMaxShapes) where values
+	// could be personal data.
+	Min          string `json:"min,omitempty"`
+	Max          string `json:"max,omitempty"`
+	MinMaxShapes bool   `json:"min_max_shapes,omitempty"`
+	// Top lists the most frequent values (or shapes, TopShapes), at most
+	// ten, each with a count of at least MinCell.
+	Top       []Count `json:"top,omitempty"`
+	TopShapes bool    `json:"top_shapes,omitempty"`
+	// TopNote says why Top is empty or shortened.
+	TopNote string `json:"top_note,omitempty"`
+	// Lengths is the distribution of text lengths (characters) or byte
+	// lengths.
+	Lengths *Lengths `json:"lengths,omitempty"`
+	// Identity is set for a column holding identity numbers.
+	Identity *Identity `json:"identity,omitempty"`
+	// Dates is set for a date column or text that holds dates.
+	Dates *Dates `json:"dates,omitempty"`
+	// Text counts damaged text.
+	Text *TextDamage `json:"text,omitempty"`
+	// Numeric is set for text that holds numbers.
+	Numeric *NumericText `json:"numeric_text,omitempty"`
+	// Unfit counts, per rule, the values the proposed receiving type
+	// cannot hold (connectors.Rule codes).
+	Unfit []Count `json:"unfit,omitempty"`
+	// Proposed is the receiving-schema type the scan proposes, "" when
+	// it has none.
+	Proposed string `json:"proposed,omitempty"`
+}
+
+// Count is a value, shape or code with its count.
+type Count struct {
+	Value string `json:"value"`
+	Count int64  `json:"count"`
+}
+
+// Lengths is a length distribution.
+type Lengths struct {
+	Min     int     `json:"min"`
+	Max     int     `json:"max"`
+	Buckets []Count `json:"buckets"`
+}
+
+// Identity counts identity numbers by format and problem.
+type Identity struct {
+	// Formats counts values by shape: YYMMDD-NNNN, YYYYMMDDNNNN, …
+	Formats []Count `json:"formats"`
+	Valid   int64   `json:"valid"`
+	// Coordination counts valid co-ordination numbers (day + 60).
+	Coordination int64 `json:"coordination"`
+	// Spaced counts values with surrounding white space.
+	Spaced int64 `json:"spaced"`
+	// Invalid counts values no rule accepts, by the first rule broken
+	// (mappings/pnr's rule codes).
+	Invalid []Count `json:"invalid,omitempty"`
+	// AmbiguousCentury counts 10-digit numbers without a separator:
+	// whether the person was 100 or older cannot be told from them.
+	AmbiguousCentury int64 `json:"ambiguous_century"`
+}
+
+// Dates counts dates no calendar holds and dates after the reference.
+type Dates struct {
+	Zero       int64 `json:"zero"`       // 0000-00-00
+	Partial    int64 `json:"partial"`    // 2019-05-00
+	Impossible int64 `json:"impossible"` // 2023-02-30
+	Future     int64 `json:"future"`     // after the reference date
+}
+
+// TextDamage counts damaged text values.
+type TextDamage struct {
+	// Garbled counts text that reads as UTF-8 decoded as Latin-1 once.
+	Garbled int64 `json:"garbled"`
+	// Invalid counts values that are not valid in their charset (bytes
+	// that are not UTF-8 in text, or in a blob that otherwise holds it).
+	Invalid int64 `json:"invalid"`
+}
+
+// NumericText counts numbers written as text.
+type NumericText struct {
+	Numbers      int64 `json:"numbers"`
+	DecimalComma int64 `json:"decimal_comma"`
+	// NotNumber counts values of a numeric text column that no decimal
+	// reader accepts.
+	NotNumber int64 `json:"not_number"`
+}
+
+// EAV describes an entity–attribute–value table.
+type EAV struct {
+	Entity    string `json:"entity"`
+	Attribute string `json:"attribute"`
+	Value     string `json:"value"`
+	// Version is the column that versions an attribute, if any.
+	Version string `json:"version,omitempty"`
+	// EntityTable is the table the entity column refers to, if known.
+	EntityTable string `json:"entity_table,omitempty"`
+	// Attributes profiles the value column per attribute.
+	Attributes []*Column `json:"attributes"`
+	stats      map[string]*columnStat
+}
+
+// ObjectGroup is one kind of catalogue object a migration leaves behind.
+type ObjectGroup struct {
+	Kind  string   `json:"kind"` // view, trigger, routine
+	Count int      `json:"count"`
+	Names []string `json:"names,omitempty"`
+}
+
+// Finding is one registry finding: a count of values or rows that a
+// mapping must decide about.
+type Finding struct {
+	// Code is stable: identity_numbers, identity_invalid,
+	// identity_ambiguous_century, zero_date, partial_date,
+	// impossible_date, future_date, garbled_text, invalid_text,
+	// decimal_comma, not_a_number, orphan_rows, eav_table, unfit_value,
+	// time_beyond_day, not_migrated, no_primary_key.
+	Code      string `json:"code"`
+	Table     string `json:"table,omitempty"`
+	Column    string `json:"column,omitempty"`
+	Attribute string `json:"attribute,omitempty"`
+	Count     int64  `json:"count"`
+	Message   string `json:"message"`
+}
