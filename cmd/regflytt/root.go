@@ -85,6 +85,7 @@ passwords stay off the command line.`,
 	root.AddCommand(newSchemaCmd(g))
 	root.AddCommand(newSynthCmd(g))
 	root.AddCommand(newArchiveCmd(g))
+	root.AddCommand(newScanCmd(g))
 	return root
 }
 

@@ -1,0 +1,315 @@
+package scan
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// The mapping skeleton: a plan, a receiving schema, a mapping and code
+// lists, all in one directory, that `regflytt plan check` and `regflytt
+// map check` accept as they are. One receiving column per source column
+// (or EAV attribute); identity numbers become pseudonyms; codes go
+// through code lists pre-filled with the codes observed, each mapped to
+// itself. It is a start: every name and type is for people to review.
+
+// maxCodes is the most codes a column may have to get a code list.
+const maxCodes = 50
+
+// q quotes a YAML scalar: JSON's double-quoted strings are YAML's.
+func q(s string) string { return strconv.Quote(s) }
+
+type skelColumn struct {
+	name, typ string
+	notNull   bool
+	// mapping is the right-hand side of the column in the mapping.
+	mapping string
+}
+
+type skelTable struct {
+	target, source string
+	eav            *EAV
+	key            []string
+	person         string
+	columns        []skelColumn
+	drop           map[string]string
+}
+
+type skelCodeList struct {
+	name  string
+	codes []string
+}
+
+// WriteSkeleton writes plan.yaml, schema.yaml, mapping.yaml and
+// codelists.yaml into dir (created if missing; existing files of those
+// names are refused, so a reviewed skeleton is never overwritten).
+func (r *Report) WriteSkeleton(dir, platform string, target connectors.Dialect) error {
+	names := []string{"plan.yaml", "schema.yaml", "mapping.yaml", "codelists.yaml"}
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			return fmt.Errorf("scan: mapping skeleton: %s exists already; choose an empty directory", filepath.Join(dir, n))
+		}
+	}
+	tables, lists := r.skeleton(target)
+	files := map[string][]byte{
+		"plan.yaml":      r.skeletonPlan(tables),
+		"schema.yaml":    skeletonSchema(platform, r.Source, tables),
+		"mapping.yaml":   skeletonMapping(r.Source, tables),
+		"codelists.yaml": skeletonCodeLists(lists),
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("scan: mapping skeleton: %w", err)
+	}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), files[n], 0o644); err != nil {
+			return fmt.Errorf("scan: mapping skeleton: %w", err)
+		}
+	}
+	return nil
+}
+
+func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeList) {
+	plans := r.TablePlans(target)
+	var out []*skelTable
+	var lists []skelCodeList
+	used := map[string]bool{}
+	entityTables := map[string]bool{}
+	for _, tr := range r.Tables {
+		if tr.EAV != nil && tr.EAV.EntityTable != "" {
+			entityTables[tr.EAV.EntityTable] = true
+		}
+	}
+	byName := map[string]int{}
+	for i, tr := range r.Tables {
+		byName[tr.Name] = i
+	}
+	// columnsOf maps a 1:1 table's columns.
+	columnsOf := func(ti int, st *skelTable) {
+		tr, tp := r.Tables[ti], plans[ti]
+		for ci, c := range tr.Columns {
+			cp := tp.Columns[ci]
+			isKey := contains(tr.PrimaryKey, c.Name)
+			switch {
+			case c.Class == ClassIdentity:
+				st.columns = append(st.columns, skelColumn{name: c.Name, typ: "varchar(32)", notNull: isKey, mapping: "{expr: " + q("pseudonym("+c.Name+")") + "}"})
+				if st.person == "" {
+					st.person = c.Name
+				}
+			case cp.Problem != "":
+				st.drop[c.Name] = "no receiving type holds it as it is: " + cp.Problem
+			default:
+				m := q(c.Name)
+				if tr.proposals[ci].cast {
+					m = "{from: " + q(c.Name) + ", cast: " + q(cp.Type.String()) + "}"
+				} else if cl := codeList(tr.stats[ci], tr.Name+"_"+c.Name, used); cl != nil && !isKey {
+					lists = append(lists, *cl)
+					m = "{from: " + q(c.Name) + ", codelist: {name: " + q(cl.name) + "}}"
+				}
+				st.columns = append(st.columns, skelColumn{name: c.Name, typ: cp.Type.String(), notNull: isKey, mapping: m})
+			}
+		}
+	}
+	for ti, tr := range r.Tables {
+		if !tr.Profiled || entityTables[tr.Name] && tr.EAV == nil {
+			continue // keyless tables are archived whole; entity tables map with their values
+		}
+		if tr.EAV != nil {
+			e := tr.EAV
+			ei, ok := byName[e.EntityTable]
+			if !ok || !r.Tables[ei].Profiled {
+				continue
+			}
+			st := &skelTable{target: tr.Name, source: e.EntityTable, eav: e, key: r.Tables[ei].PrimaryKey, drop: map[string]string{}}
+			columnsOf(ei, st)
+			taken := map[string]bool{}
+			for _, c := range st.columns {
+				taken[c.name] = true
+			}
+			for _, c := range tr.Columns {
+				switch c.Name {
+				case e.Entity, e.Attribute, e.Value, e.Version:
+				default:
+					st.drop[c.Name] = "a column of the value rows, not of the form: each value migrates as its attribute's column"
+				}
+			}
+			for _, a := range e.Attributes {
+				name := a.Name
+				if taken[name] {
+					name += "_value"
+				}
+				taken[name] = true
+				s := e.stats[a.Name]
+				typ := "text"
+				if s.maxChars > 0 && s.maxChars <= 255 {
+					typ = "varchar(" + strconv.Itoa(s.maxChars) + ")"
+				}
+				m := q(a.Name)
+				if a.Class == ClassIdentity {
+					typ, m = "varchar(32)", "{expr: "+q("pseudonym("+a.Name+")")+"}"
+				} else if cl := codeList(s, tr.Name+"_"+a.Name, used); cl != nil {
+					lists = append(lists, *cl)
+					m = "{from: " + q(a.Name) + ", codelist: {name: " + q(cl.name) + "}}"
+				}
+				st.columns = append(st.columns, skelColumn{name: name, typ: typ, mapping: m})
+			}
+			out = append(out, st)
+			continue
+		}
+		st := &skelTable{target: tr.Name, source: tr.Name, drop: map[string]string{}}
+		columnsOf(ti, st)
+		if len(st.columns) == 0 {
+			continue
+		}
+		for _, k := range tr.PrimaryKey {
+			if _, dropped := st.drop[k]; !dropped {
+				st.key = append(st.key, k)
+			}
+		}
+		out = append(out, st)
+	}
+	return out, lists
+}
+
+// codeList gives a code list of a column's observed codes mapped to
+// themselves, for text columns of few short, non-personal values.
+func codeList(s *columnStat, name string, used map[string]bool) *skelCodeList {
+	if s.col.Type.Kind != connectors.KindText || s.exact == nil || len(s.exact) == 0 || len(s.exact) > maxCodes || s.maxChars > 20 {
+		return nil
+	}
+	if c := s.class(false); c != ClassCode {
+		return nil
+	}
+	cl := &skelCodeList{name: name}
+	for used[cl.name] {
+		cl.name += "_"
+	}
+	used[cl.name] = true
+	for _, e := range s.exact {
+		v, ok := e.v.(string)
+		if !ok {
+			return nil
+		}
+		cl.codes = append(cl.codes, v)
+	}
+	sort.Strings(cl.codes)
+	return cl
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Report) skeletonPlan(tables []*skelTable) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Migration plan skeleton written by `regflytt scan --mapping-skeleton` from %s.\n", r.Source)
+	b.WriteString("# Fill in the strategy's template fields and review schema.yaml and mapping.yaml.\n")
+	b.WriteString("plan: 1\n")
+	fmt.Fprintf(&b, "description: %s\n", q("Skeleton from a scan of "+r.Source))
+	b.WriteString("register:\n  id: register\n  name: \"Register (fill in)\"\n")
+	b.WriteString("system:\n  current: legacy\n  chosen: receiving\n")
+	b.WriteString("cpua:\n  current: \"(fill in)\"\n  future: \"(fill in)\"\n")
+	b.WriteString("rco:\n  current: \"(fill in)\"\n  future: \"(fill in)\"\n")
+	b.WriteString("source:\n  url: env:REGFLYTT_SOURCE\n")
+	b.WriteString("target:\n  url: env:REGFLYTT_TARGET\n  schema: schema.yaml\n")
+	b.WriteString("mappings:\n  - mapping.yaml\n")
+	b.WriteString("archive:\n  dir: archive\n")
+	fmt.Fprintf(&b, "run:\n  batch_size: 5000\n  # the scan's reference date: 10-digit identity numbers get their century from it\n  reference_date: %q\n", r.ReferenceDate)
+	for _, t := range tables {
+		if t.person != "" {
+			b.WriteString("pseudonymisation:\n  key_env: REGFLYTT_PSEUDONYM_KEY\n")
+			b.WriteString("# optout:\n#   table: (the opt-out list)\n#   column: (its identity number column)\n")
+			break
+		}
+	}
+	return b.Bytes()
+}
+
+func skeletonSchema(platform, source string, tables []*skelTable) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Receiving schema of the mapping skeleton, from a scan of %s.\n", source)
+	fmt.Fprintf(&b, "platform: %s\n", q(platform))
+	fmt.Fprintf(&b, "description: %s\n", q("Skeleton from a scan of "+source))
+	b.WriteString("tables:\n")
+	for _, t := range tables {
+		fmt.Fprintf(&b, "  - name: %s\n", q(t.target))
+		if len(t.key) > 0 {
+			keys := make([]string, len(t.key))
+			for i, k := range t.key {
+				keys[i] = q(k)
+			}
+			fmt.Fprintf(&b, "    primary_key: [%s]\n", strings.Join(keys, ", "))
+		}
+		b.WriteString("    columns:\n")
+		for _, c := range t.columns {
+			fmt.Fprintf(&b, "      - {name: %s, type: %s}\n", q(c.name), q(c.typ))
+		}
+	}
+	return b.Bytes()
+}
+
+func skeletonMapping(source string, tables []*skelTable) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Mapping skeleton from a scan of %s: one receiving column per source\n", source)
+	b.WriteString("# column or EAV attribute. Review names, types, code lists and rules.\n")
+	b.WriteString("version: 1\ncodelists:\n  - codelists.yaml\ntables:\n")
+	for _, t := range tables {
+		fmt.Fprintf(&b, "  - target: %s\n", q(t.target))
+		if t.eav != nil {
+			e := t.eav
+			fmt.Fprintf(&b, "    source:\n      eav:\n        entities: %s\n        values: %s\n        entity: %s\n        attribute: %s\n        value: %s\n",
+				q(t.source), q(t.target), q(e.Entity), q(e.Attribute), q(e.Value))
+			if e.Version != "" {
+				fmt.Fprintf(&b, "        version: %s\n", q(e.Version))
+			}
+		} else {
+			fmt.Fprintf(&b, "    source: %s\n", q(t.source))
+		}
+		if t.person != "" {
+			fmt.Fprintf(&b, "    person: %s\n", q(t.person))
+		}
+		b.WriteString("    columns:\n")
+		for _, c := range t.columns {
+			fmt.Fprintf(&b, "      %s: %s\n", q(c.name), c.mapping)
+		}
+		if len(t.drop) > 0 {
+			b.WriteString("    drop:\n")
+			keys := make([]string, 0, len(t.drop))
+			for k := range t.drop {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				fmt.Fprintf(&b, "      %s: %s\n", q(k), q(t.drop[k]))
+			}
+		}
+	}
+	return b.Bytes()
+}
+
+func skeletonCodeLists(lists []skelCodeList) []byte {
+	var b bytes.Buffer
+	b.WriteString("# Code lists of the mapping skeleton: every code the scan observed, mapped to\n")
+	b.WriteString("# itself. Write the receiving platform's codes on the right.\n")
+	b.WriteString("codelists:\n")
+	if len(lists) == 0 {
+		b.WriteString("  []\n")
+	}
+	for _, l := range lists {
+		fmt.Fprintf(&b, "  - name: %s\n    unmapped: archive\n    codes:\n", q(l.name))
+		for _, c := range l.codes {
+			fmt.Fprintf(&b, "      %s: %s\n", q(c), q(c))
+		}
+	}
+	return b.Bytes()
+}
