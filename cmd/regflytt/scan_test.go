@@ -1,0 +1,103 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// synthSQLite writes a small synthetic platform into SQLite.
+func synthSQLite(t *testing.T, platform string) string {
+	t.Helper()
+	url := "sqlite://" + filepath.Join(t.TempDir(), platform+".db")
+	if code, _, errs := cli(t, "synth", "--platform", platform, "--patients", "200", "--seed", "5", "--target", url, "-q"); code != exitOK {
+		t.Fatalf("synth: exit %d: %s", code, errs)
+	}
+	return url
+}
+
+// One report, three renderings: JSON with its schema version and the
+// reference date, self-contained HTML, Markdown; the source as argument
+// or --source.
+func TestScanFormats(t *testing.T) {
+	url := synthSQLite(t, "wide")
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		file string
+	}{
+		{[]string{"scan", url, "--format", "json", "--out", filepath.Join(dir, "r.json")}, "r.json"},
+		{[]string{"scan", "--source", url, "--out", filepath.Join(dir, "r.html")}, "r.html"},
+		{[]string{"scan", url, "--format", "md", "--out", filepath.Join(dir, "r.md")}, "r.md"},
+	} {
+		code, _, errs := cli(t, append(tc.args, "--reference-date", "2026-01-01")...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, errs)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "r.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		SchemaVersion int    `json:"schema_version"`
+		ReferenceDate string `json:"reference_date"`
+		Tables        []struct{ Name string }
+		Findings      []struct{ Code string }
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.SchemaVersion != 1 || rep.ReferenceDate != "2026-01-01" || len(rep.Tables) != 6 || len(rep.Findings) == 0 {
+		t.Errorf("JSON report: version %d, reference %q, %d tables, %d findings", rep.SchemaVersion, rep.ReferenceDate, len(rep.Tables), len(rep.Findings))
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, "r.html"))
+	html := string(page)
+	for _, bad := range []string{"http://", "https://", "<script", "<link", "<img", "@import", "url("} {
+		if strings.Contains(html, bad) {
+			t.Errorf("the HTML report is not self-contained: it holds %q", bad)
+		}
+	}
+	if !strings.Contains(html, "@media print") || !strings.Contains(html, "reference date: 2026-01-01") || !strings.Contains(html, "Table operation") {
+		t.Errorf("the HTML report lacks its print style, reference date or tables")
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "r.md"))
+	if !strings.HasPrefix(string(md), "# Scan of sqlite://") || !strings.Contains(string(md), "## Table operation") || !strings.Contains(string(md), "reference date: 2026-01-01") {
+		t.Errorf("the Markdown report:\n%.500s", md)
+	}
+	for _, args := range [][]string{{"scan"}, {"scan", url, "--format", "pdf"}, {"scan", url, "--reference-date", "1.1.2026"}, {"scan", url, "--source", "sqlite:///other.db"}} {
+		if code, _, _ := cli(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+// The mapping skeleton of every synthetic platform passes plan check and
+// map check as written, and the scan refuses to overwrite it.
+func TestScanSkeletonPassesChecks(t *testing.T) {
+	for _, p := range []string{"wide", "eav", "mainsub"} {
+		t.Run(p, func(t *testing.T) {
+			url := synthSQLite(t, p)
+			dir := filepath.Join(t.TempDir(), "skeleton")
+			args := []string{"scan", url, "--reference-date", "2026-01-01", "--out", filepath.Join(t.TempDir(), "r.md"), "--mapping-skeleton", dir, "-q"}
+			if code, _, errs := cli(t, args...); code != exitOK {
+				t.Fatalf("scan: exit %d: %s", code, errs)
+			}
+			plan := filepath.Join(dir, "plan.yaml")
+			if code, out, errs := cli(t, "plan", "check", plan); code != exitOK {
+				t.Fatalf("plan check: exit %d: %s%s", code, out, errs)
+			}
+			t.Setenv("REGFLYTT_SOURCE", url)
+			t.Setenv("REGFLYTT_TARGET", "sqlite://"+filepath.Join(t.TempDir(), "receiving.db"))
+			t.Setenv("REGFLYTT_PSEUDONYM_KEY", "a rehearsal key, never a real one")
+			if code, out, errs := cli(t, "map", "check", plan); code != exitOK {
+				t.Fatalf("map check: exit %d: %s%s", code, out, errs)
+			}
+			if code, _, _ := cli(t, args...); code == exitOK {
+				t.Errorf("a second scan overwrote the skeleton")
+			}
+		})
+	}
+}
