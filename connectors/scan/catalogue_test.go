@@ -1,0 +1,55 @@
+package scan_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	_ "modernc.org/sqlite" // the legacy file is written with raw SQL
+)
+
+// Views and triggers are listed as not migrated, and declared foreign
+// keys have their orphans counted like inferred ones.
+func TestViewsTriggersAndDeclaredKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE enhet (nr INTEGER PRIMARY KEY, namn TEXT)`,
+		`CREATE TABLE besok (id INTEGER PRIMARY KEY, enhet INTEGER REFERENCES enhet(nr), datum DATE)`,
+		`CREATE TABLE logg (rad TEXT)`,
+		`INSERT INTO enhet VALUES (1, 'A'), (2, 'B')`,
+		`INSERT INTO besok VALUES (1, 1, '2024-01-01'), (2, 3, '2024-01-02'), (3, 4, NULL), (4, NULL, '2024-00-00')`,
+		`CREATE VIEW v_besok AS SELECT * FROM besok`,
+		`CREATE VIEW v_enhet AS SELECT * FROM enhet`,
+		`INSERT INTO logg VALUES ('y')`,
+		`CREATE TRIGGER t_besok AFTER INSERT ON besok BEGIN INSERT INTO logg VALUES ('x'); END`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	rep := scanURL(t, "sqlite://"+path)
+	kinds := map[string]int{}
+	for _, g := range rep.NotMigrated {
+		kinds[g.Kind] = g.Count
+	}
+	if kinds["view"] != 2 || kinds["trigger"] != 1 {
+		t.Errorf("not migrated: %+v, want 2 views and 1 trigger", rep.NotMigrated)
+	}
+	if n := finding(rep, "not_migrated", "", "", ""); n != 3 {
+		t.Errorf("not_migrated findings count %d, want 3", n)
+	}
+	if n := finding(rep, "orphan_rows", "besok", "enhet", ""); n != 2 {
+		t.Errorf("orphans of the declared key: %d, want 2", n)
+	}
+	if n := finding(rep, "partial_date", "besok", "datum", ""); n != 1 {
+		t.Errorf("partial dates: %d, want 1", n)
+	}
+	if n := finding(rep, "no_primary_key", "logg", "", ""); n != 1 {
+		t.Errorf("no_primary_key for a keyless table of one row: %d, want 1", n)
+	}
+}
