@@ -54,7 +54,7 @@ func identityNumbers(t *testing.T, url string) map[string]bool {
 					}
 					return -1
 				}, s)
-				if len(digits) == 10 || len(digits) == 12 && len(s) <= 13 && strings.Trim(s, "0123456789-+") == "" {
+				if (len(digits) == 10 || len(digits) == 12) && len(s) <= 13 && strings.Trim(s, "0123456789-+") == "" {
 					out[s] = true
 					out[digits] = true
 				}
