@@ -8,7 +8,8 @@ import (
 	_ "modernc.org/sqlite" // the legacy file is written with raw SQL
 )
 
-// Views and triggers are listed as not migrated, and declared foreign
+// Views, triggers, foreign keys, indexes, defaults and auto-increments
+// are listed as not migrated, and declared foreign
 // keys have their orphans counted like inferred ones.
 func TestViewsTriggersAndDeclaredKeys(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "legacy.db")
@@ -25,6 +26,8 @@ func TestViewsTriggersAndDeclaredKeys(t *testing.T) {
 		`CREATE VIEW v_besok AS SELECT * FROM besok`,
 		`CREATE VIEW v_enhet AS SELECT * FROM enhet`,
 		`INSERT INTO logg VALUES ('y')`,
+		`CREATE TABLE kod (id INTEGER PRIMARY KEY AUTOINCREMENT, kod TEXT UNIQUE DEFAULT 'A')`,
+		`CREATE INDEX ix_datum ON besok (datum)`,
 		`CREATE TRIGGER t_besok AFTER INSERT ON besok BEGIN INSERT INTO logg VALUES ('x'); END`,
 	} {
 		if _, err := db.Exec(q); err != nil {
@@ -37,11 +40,14 @@ func TestViewsTriggersAndDeclaredKeys(t *testing.T) {
 	for _, g := range rep.NotMigrated {
 		kinds[g.Kind] = g.Count
 	}
-	if kinds["view"] != 2 || kinds["trigger"] != 1 {
-		t.Errorf("not migrated: %+v, want 2 views and 1 trigger", rep.NotMigrated)
+	want := map[string]int{"view": 2, "trigger": 1, "foreign_key": 1, "index": 2, "default": 1, "auto_increment": 1}
+	for k, n := range want {
+		if kinds[k] != n {
+			t.Errorf("not migrated: %d %s(s), want %d (%+v)", kinds[k], k, n, rep.NotMigrated)
+		}
 	}
-	if n := finding(rep, "not_migrated", "", "", ""); n != 3 {
-		t.Errorf("not_migrated findings count %d, want 3", n)
+	if n := finding(rep, "not_migrated", "", "", ""); n != 8 {
+		t.Errorf("not_migrated findings count %d, want 8", n)
 	}
 	if n := finding(rep, "orphan_rows", "besok", "enhet", ""); n != 2 {
 		t.Errorf("orphans of the declared key: %d, want 2", n)

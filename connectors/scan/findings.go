@@ -5,6 +5,17 @@ import (
 	"strings"
 )
 
+// notCarried says why each kind of catalogue object does not travel.
+var notCarried = map[string]string{
+	"view":           "a migration carries tables only; recreate or retire them on the receiving platform",
+	"trigger":        "a migration carries tables only; recreate or retire them on the receiving platform",
+	"routine":        "a migration carries tables only; recreate or retire them on the receiving platform",
+	"foreign_key":    "the receiving-schema notation has no foreign keys; declare parents in the mapping and create the constraints after the load",
+	"index":          "the receiving-schema notation has no secondary or unique indexes; create them after the load",
+	"default":        "the receiving-schema notation has no column defaults; the migrated rows keep their values, new rows need the defaults recreated",
+	"auto_increment": "the receiving-schema notation has no identity columns; create them after the load, with their sequences set past the highest value",
+}
+
 // findings lists what a mapping must decide about, from the profiles:
 // one Finding per table, column (or EAV attribute) and kind.
 func findings(rep *Report) []Finding {
@@ -16,7 +27,7 @@ func findings(rep *Report) []Finding {
 	}
 	for _, g := range rep.NotMigrated {
 		add(Finding{Code: "not_migrated", Count: int64(g.Count),
-			Message: fmt.Sprintf("not migrated: %d %s(s) (%s): a migration carries tables only; recreate or retire them on the receiving platform", g.Count, g.Kind, strings.Join(g.Names, ", "))})
+			Message: fmt.Sprintf("not migrated: %d %s(s) (%s): %s", g.Count, g.Kind, strings.Join(g.Names, ", "), notCarried[g.Kind])})
 	}
 	for _, tr := range rep.Tables {
 		if !tr.Profiled {

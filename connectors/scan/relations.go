@@ -175,33 +175,51 @@ func toInt(v connectors.Value) (int64, error) {
 	return n, nil
 }
 
-// notMigrated lists the views, triggers and routines of the scanned
-// schema, which a migration of tables does not carry.
-func notMigrated(ctx context.Context, q connectors.Querier, dialect string) ([]ObjectGroup, error) {
-	var query string
-	switch dialect {
-	case "sqlite":
-		query = "SELECT type AS kind, name AS name FROM sqlite_master WHERE type IN ('view', 'trigger')"
-	case "postgres":
-		query = `SELECT DISTINCT 'view'::text AS kind, table_name::text AS name FROM information_schema.views WHERE table_schema = current_schema()
+// objectQueries are, per dialect, the catalogue queries that list what
+// a migration of tables does not carry: views, triggers and routines,
+// and what the receiving-schema notation cannot declare (secondary and
+// unique indexes, column defaults, auto-increments). Each gives (kind,
+// name) rows, unique, names being table.object where objects are per
+// table.
+var objectQueries = map[string][]string{
+	"sqlite": {
+		"SELECT type AS kind, name AS name FROM sqlite_master WHERE type IN ('view', 'trigger')",
+		"SELECT 'index' AS kind, m.name || '.' || il.name AS name FROM sqlite_master m, pragma_index_list(m.name) il WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND il.origin <> 'pk'",
+		"SELECT 'default' AS kind, m.name || '.' || p.name AS name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND p.dflt_value IS NOT NULL",
+		"SELECT 'auto_increment' AS kind, name AS name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND upper(sql) LIKE '%AUTOINCREMENT%'",
+	},
+	"postgres": {
+		`SELECT DISTINCT 'view'::text AS kind, table_name::text AS name FROM information_schema.views WHERE table_schema = current_schema()
 UNION SELECT 'trigger'::text, trigger_name::text FROM information_schema.triggers WHERE trigger_schema = current_schema()
-UNION SELECT 'routine'::text, routine_name::text FROM information_schema.routines WHERE routine_schema = current_schema()`
-	case "mysql":
-		query = `SELECT CAST('view' AS CHAR(10)) AS kind, CAST(TABLE_NAME AS CHAR(64)) AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
-UNION SELECT CAST('trigger' AS CHAR(10)), CAST(TRIGGER_NAME AS CHAR(64)) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
-UNION SELECT CAST('routine' AS CHAR(10)), CAST(ROUTINE_NAME AS CHAR(64)) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()`
-	default:
-		return nil, nil
-	}
-	rows, err := queryAll(ctx, q, query, []string{"kind", "name"})
-	if err != nil {
-		return nil, fmt.Errorf("scan: views, triggers and routines: %w", err)
-	}
+UNION SELECT 'routine'::text, routine_name::text FROM information_schema.routines WHERE routine_schema = current_schema()`,
+		`SELECT 'index'::text AS kind, (t.relname || '.' || i.relname)::text AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND NOT x.indisprimary`,
+		`SELECT CASE WHEN c.column_default LIKE 'nextval(%' OR c.is_identity = 'YES' THEN 'auto_increment' ELSE 'default' END::text AS kind,
+(c.table_name || '.' || c.column_name)::text AS name FROM information_schema.columns c JOIN information_schema.tables t
+ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+WHERE c.table_schema = current_schema() AND (c.column_default IS NOT NULL OR c.is_identity = 'YES')`,
+	},
+	"mysql": {
+		`SELECT CAST('view' AS CHAR(20)) AS kind, CAST(TABLE_NAME AS CHAR(200)) AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
+UNION SELECT CAST('trigger' AS CHAR(20)), CAST(TRIGGER_NAME AS CHAR(200)) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+UNION SELECT CAST('routine' AS CHAR(20)), CAST(ROUTINE_NAME AS CHAR(200)) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()`,
+		`SELECT DISTINCT CAST('index' AS CHAR(20)) AS kind, CAST(CONCAT(TABLE_NAME, '.', INDEX_NAME) AS CHAR(200)) AS name
+FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY'`,
+		// MariaDB reports a column without a default as the text NULL
+		// (a string default NULL is quoted, 'NULL').
+		`SELECT CAST(CASE WHEN c.EXTRA LIKE '%auto_increment%' THEN 'auto_increment' ELSE 'default' END AS CHAR(20)) AS kind,
+CAST(CONCAT(c.TABLE_NAME, '.', c.COLUMN_NAME) AS CHAR(200)) AS name FROM information_schema.COLUMNS c JOIN information_schema.TABLES t
+ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE'
+WHERE c.TABLE_SCHEMA = DATABASE() AND (c.EXTRA LIKE '%auto_increment%' OR c.COLUMN_DEFAULT IS NOT NULL AND c.COLUMN_DEFAULT <> 'NULL')`,
+	},
+}
+
+// notMigrated lists the catalogue's objects a migration of tables does
+// not carry, by kind, with the declared foreign keys of the catalogue.
+func notMigrated(ctx context.Context, q connectors.Querier, dialect string, tables []connectors.Table) ([]ObjectGroup, error) {
 	var out []ObjectGroup
 	idx := map[string]int{}
-	for _, r := range rows {
-		kind, _ := connectors.FormatValue(r[0])
-		name, _ := connectors.FormatValue(r[1])
+	add := func(kind, name string) {
 		i, ok := idx[kind]
 		if !ok {
 			i = len(out)
@@ -211,6 +229,25 @@ UNION SELECT CAST('routine' AS CHAR(10)), CAST(ROUTINE_NAME AS CHAR(64)) FROM in
 		out[i].Count++
 		if len(out[i].Names) < 50 {
 			out[i].Names = append(out[i].Names, name)
+		}
+	}
+	for _, t := range tables {
+		for _, fk := range t.ForeignKeys {
+			add("foreign_key", t.Name+"."+fk.Name)
+		}
+	}
+	if q == nil {
+		return out, nil
+	}
+	for _, query := range objectQueries[dialect] {
+		rows, err := queryAll(ctx, q, query, []string{"kind", "name"})
+		if err != nil {
+			return nil, fmt.Errorf("scan: catalogue objects (views, triggers, routines, indexes, defaults): %w", err)
+		}
+		for _, r := range rows {
+			kind, _ := connectors.FormatValue(r[0])
+			name, _ := connectors.FormatValue(r[1])
+			add(kind, name)
 		}
 	}
 	return out, nil

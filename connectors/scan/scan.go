@@ -107,12 +107,8 @@ func Scan(ctx context.Context, src connectors.Source, opts Options) (*Report, er
 	if err := findEAV(ctx, snap, catalogue, rep, &opts); err != nil {
 		return nil, err
 	}
-	if q != nil {
-		groups, err := notMigrated(ctx, q, src.Dialect().Name())
-		if err != nil {
-			return nil, err
-		}
-		rep.NotMigrated = groups
+	if rep.NotMigrated, err = notMigrated(ctx, q, src.Dialect().Name(), tables); err != nil {
+		return nil, err
 	}
 	proposeTypes(rep, tables)
 	rep.Findings = findings(rep)
