@@ -95,7 +95,7 @@ mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts.`,
 				return err
 			}
 			defer src.Close()
-			rep, err := scan.Scan(ctx, src, scan.Options{ReferenceDate: ref, MinCell: minCell, Source: loc.String(), Tool: "regflytt " + toolVersion()})
+			rep, err := scan.Scan(ctx, src, scan.Options{ReferenceDate: ref, MinCell: minCell, Source: loc.String(), Tool: "regflytt " + toolVersion(), Log: g.logger()})
 			if err != nil {
 				return fmt.Errorf("%s: %w", loc, err)
 			}

@@ -120,6 +120,10 @@ func (s *columnStat) class(key bool) string {
 		return ClassKey
 	case kind == connectors.KindBytes && s.blobText*2 >= s.values && s.values > 0:
 		return ClassFreeText
+	case kind == connectors.KindText && personalName(s.col.Name):
+		// Names, addresses and contact details are personal data even
+		// when they are short and repeat: never shown.
+		return ClassFreeText
 	case kind == connectors.KindText:
 		avg := int64(0)
 		if s.values > 0 {
@@ -241,4 +245,10 @@ func bucketLabel(i int) string {
 		return strconv.Itoa(lengthEdges[i])
 	}
 	return strconv.Itoa(lengthEdges[i-1]+1) + "-" + strconv.Itoa(lengthEdges[i])
+}
+
+// personalName reports whether a column's name says it holds a person's
+// name, address or contact details.
+func personalName(name string) bool {
+	return nameHas(name, "namn", "name", "adress", "address", "gata", "street", "telefon", "phone", "mobil", "epost", "email", "e_post", "mail")
 }

@@ -108,3 +108,17 @@ func TestIdentityFormats(t *testing.T) {
 		}
 	}
 }
+
+// A short, repeated text in a column named for a person's name is free
+// text: neither its values nor its range are shown, however often they
+// occur.
+func TestPersonalNamesNotShown(t *testing.T) {
+	s := newColumnStat(connectors.Column{Name: "efternamn", Type: connectors.Type{Kind: connectors.KindText, Length: 40}}, testOpts(), 1000)
+	for i := 0; i < 50; i++ {
+		s.add("Andersson")
+	}
+	c := s.report(false)
+	if c.Class != ClassFreeText || len(c.Top) != 0 || !c.MinMaxShapes || c.Min == "Andersson" {
+		t.Errorf("a name column: class %s top %v min %q", c.Class, c.Top, c.Min)
+	}
+}

@@ -17,6 +17,8 @@ package scan
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -42,6 +44,9 @@ type Options struct {
 	Source string
 	// Tool is written into the report ("regflytt 1.2").
 	Tool string
+	// Log, when set, is told which table is being read (names and
+	// counts only).
+	Log *slog.Logger
 }
 
 func (o *Options) defaults() error {
@@ -50,6 +55,9 @@ func (o *Options) defaults() error {
 	}
 	if y := o.ReferenceDate.Year(); y < 1000 || y > 9999 {
 		return fmt.Errorf("scan: reference date year %d: want 1000..9999", y)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if o.MinCell == 0 {
 		o.MinCell = 5
@@ -122,6 +130,7 @@ func profileTable(ctx context.Context, snap connectors.Snapshot, t *connectors.T
 	if err != nil {
 		return nil, fmt.Errorf("scan: table %s: %w", t.Name, err)
 	}
+	opts.Log.Info("scan: table", "table", t.Name, "rows", n)
 	tr := &Table{Name: t.Name, Rows: n, PrimaryKey: t.PrimaryKey}
 	for _, c := range t.Columns {
 		tr.stats = append(tr.stats, newColumnStat(c, opts, opts.DistinctBound))
