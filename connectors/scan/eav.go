@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -114,8 +115,18 @@ func profileAttributes(ctx context.Context, snap connectors.Snapshot, t *connect
 	sort.Strings(names)
 	for _, n := range names {
 		c := stats[n].report(false)
+		c.Proposed = stats[n].attributeType()
 		e.Attributes = append(e.Attributes, c)
 	}
 	e.stats = stats
 	return nil
+}
+
+// attributeType is the receiving type of an EAV attribute's column: its
+// values are text, so text as long as the longest, or unbounded.
+func (s *columnStat) attributeType() string {
+	if s.maxChars > 0 && s.maxChars <= 255 {
+		return "varchar(" + strconv.Itoa(s.maxChars) + ")"
+	}
+	return "text"
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/pnr"
 )
 
 // Column classes.
@@ -66,6 +67,20 @@ func (s *columnStat) report(key bool) *Column {
 		}
 	}
 
+	// Text that holds numbers or dates: their range by value. A weight
+	// or a visit date is no identity; the range says what a mapping's
+	// rules must accept.
+	if isText && c.Class == ClassNumber && s.textNumMin != nil {
+		c.Min, _ = connectors.FormatValue(s.textNumMin)
+		c.Max, _ = connectors.FormatValue(s.textNumMax)
+		c.MinMaxShapes = false
+	}
+	if isText && c.Class == ClassDate && s.textDateMin != nil {
+		c.Min, _ = connectors.FormatValue(s.textDateMin)
+		c.Max, _ = connectors.FormatValue(s.textDateMax)
+		c.MinMaxShapes = false
+	}
+
 	// Most frequent values.
 	switch {
 	case c.Class == ClassIdentity:
@@ -114,7 +129,7 @@ func (s *columnStat) numericText() bool {
 func (s *columnStat) class(key bool) string {
 	kind := s.col.Type.Kind
 	switch {
-	case identityName(s.col.Name) || s.values > 0 && s.pnrShaped*2 >= s.values:
+	case identityName(s.col.Name) || s.values > 0 && s.pnrShaped*2 >= s.values && s.plausiblePNR()*2 >= s.pnrShaped:
 		return ClassIdentity
 	case key:
 		return ClassKey
@@ -251,4 +266,12 @@ func bucketLabel(i int) string {
 // name, address or contact details.
 func personalName(name string) bool {
 	return nameHas(name, "namn", "name", "adress", "address", "gata", "street", "telefon", "phone", "mobil", "epost", "email", "e_post", "mail")
+}
+
+// plausiblePNR counts the identity-shaped values that name a birth date:
+// valid, or broken only in the check digit, the day or by lying ahead.
+// Ten-digit running numbers (month 00) are not identity numbers; typed
+// identity numbers with bad check digits still are.
+func (s *columnStat) plausiblePNR() int64 {
+	return s.pnrValid + s.invalid[pnr.RuleChecksum] + s.invalid[pnr.RuleDay] + s.invalid[pnr.RuleFuture]
 }

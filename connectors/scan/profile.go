@@ -49,6 +49,10 @@ type columnStat struct {
 
 	// numbers in text
 	numbers, comma, notNumber int64
+	// the range of the numbers and dates text holds, by value, not by
+	// spelling ("99.9" sorts after "100.5" as text)
+	textNumMin, textNumMax   connectors.Value
+	textDateMin, textDateMax connectors.Value
 
 	// what the proposal needs
 	fitType          connectors.Type
@@ -134,7 +138,12 @@ func (s *columnStat) add(v connectors.Value) {
 			s.invalidText++
 		}
 	case int64:
-		if identityName(s.col.Name) {
+		// Identity numbers kept as integers: 12 digits, 10, or 9 when a
+		// birth year 2000-2009 lost its leading zero.
+		switch {
+		case x >= 100_000_000 && x < 1_000_000_000:
+			s.identity("0" + strconv.FormatInt(x, 10))
+		case x >= 1_000_000_000 && x < 10_000_000_000, x >= 100_000_000_000 && x < 1_000_000_000_000:
 			s.identity(strconv.FormatInt(x, 10))
 		}
 	case uint64:
@@ -274,6 +283,7 @@ func (s *columnStat) text(x string) {
 				s.comma++
 			}
 			s.decimalDigits(string(d))
+			s.textNumMin, s.textNumMax = widen(s.textNumMin, s.textNumMax, d)
 			return
 		} else if strings.IndexFunc(t, unicode.IsDigit) >= 0 {
 			s.notNumber++
@@ -290,6 +300,7 @@ func (s *columnStat) textDate(t string) {
 	d, err := lexical.ParseDate(t, nil)
 	if err == nil {
 		s.dateLike++
+		s.textDateMin, s.textDateMax = widen(s.textDateMin, s.textDateMax, d)
 		if dateAfter(d, s.ref) {
 			s.future++
 		}
@@ -299,6 +310,7 @@ func (s *columnStat) textDate(t string) {
 		dt, err2 := lexical.ParseDateTime(t, nil)
 		if err2 == nil {
 			s.dateLike++
+			s.textDateMin, s.textDateMax = widen(s.textDateMin, s.textDateMax, dt)
 			if dateAfter(dt.Date, s.ref) {
 				s.future++
 			}
@@ -462,6 +474,17 @@ func (s *columnStat) decimalDigits(d string) {
 	if len(fp) > s.scale {
 		s.scale = len(fp)
 	}
+}
+
+// widen extends a range by v (values of one kind; see less).
+func widen(lo, hi, v connectors.Value) (connectors.Value, connectors.Value) {
+	if lo == nil || less(v, lo) {
+		lo = v
+	}
+	if hi == nil || less(hi, v) {
+		hi = v
+	}
+	return lo, hi
 }
 
 // less orders two canonical values of one column's kind.

@@ -122,3 +122,53 @@ func TestPersonalNamesNotShown(t *testing.T) {
 		t.Errorf("a name column: class %s top %v min %q", c.Class, c.Top, c.Min)
 	}
 }
+
+// Text that holds numbers or dates shows its range by value, not by
+// spelling.
+func TestTextNumberAndDateRanges(t *testing.T) {
+	num := newColumnStat(connectors.Column{Name: "vikt", Type: connectors.Type{Kind: connectors.KindText, Length: 10}}, testOpts(), 1000)
+	for i := 0; i < 60; i++ {
+		num.add(strconv.Itoa(40+i) + ",5")
+	}
+	num.add("100.5")
+	num.add("99.9")
+	if c := num.report(false); c.Class != ClassNumber || c.Min != "40.5" || c.Max != "100.5" || c.MinMaxShapes {
+		t.Errorf("numbers in text: class %s range %q … %q shapes %v", c.Class, c.Min, c.Max, c.MinMaxShapes)
+	}
+	d := newColumnStat(connectors.Column{Name: "datum", Type: connectors.Type{Kind: connectors.KindText, Length: 10}}, testOpts(), 1000)
+	for _, v := range []string{"2019-05-01", "2003-12-31", "0000-00-00", "2024-02-29"} {
+		d.add(v)
+	}
+	if c := d.report(false); c.Class != ClassDate || c.Min != "2003-12-31" || c.Max != "2024-02-29" {
+		t.Errorf("dates in text: class %s range %q … %q", c.Class, c.Min, c.Max)
+	}
+}
+
+// Identity numbers kept in an integer column under a name that says
+// nothing are recognised, and their range is shown as shapes.
+func TestIdentityNumbersAsIntegers(t *testing.T) {
+	s := newColumnStat(connectors.Column{Name: "nr", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}, testOpts(), 1000)
+	for _, v := range []int64{191212121212, 1212121212, 12121212} {
+		for i := 0; i < 5; i++ {
+			s.add(v)
+		}
+	}
+	c := s.report(false)
+	if c.Class != ClassIdentity || !c.MinMaxShapes || !c.TopShapes || c.Min == "12121212" || c.Max == "191212121212" {
+		t.Errorf("integer identity numbers: class %s range %q … %q top %v", c.Class, c.Min, c.Max, c.Top)
+	}
+	seq := newColumnStat(connectors.Column{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}, testOpts(), 1000)
+	for i := int64(1_000_000_000); i < 1_000_000_100; i++ {
+		seq.add(i)
+	}
+	if c := seq.report(true); c.Class == ClassIdentity {
+		t.Errorf("a sequence of 10-digit keys taken for identity numbers")
+	}
+	bad := newColumnStat(connectors.Column{Name: "nr", Type: connectors.Type{Kind: connectors.KindText}}, testOpts(), 1000)
+	for i := 0; i < 10; i++ {
+		bad.add("19121212-1213") // a wrong check digit is still a person's number
+	}
+	if c := bad.report(false); c.Class != ClassIdentity {
+		t.Errorf("identity numbers with wrong check digits: class %s", c.Class)
+	}
+}

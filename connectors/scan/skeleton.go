@@ -145,10 +145,7 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 				}
 				taken[name] = true
 				s := e.stats[a.Name]
-				typ := "text"
-				if s.maxChars > 0 && s.maxChars <= 255 {
-					typ = "varchar(" + strconv.Itoa(s.maxChars) + ")"
-				}
+				typ := s.attributeType()
 				m := q(a.Name)
 				if a.Class == ClassIdentity {
 					typ, m = "varchar(32)", "{expr: "+q("pseudonym("+a.Name+")")+"}"
