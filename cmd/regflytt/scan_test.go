@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -99,5 +100,39 @@ func TestScanSkeletonPassesChecks(t *testing.T) {
 				t.Errorf("a second scan overwrote the skeleton")
 			}
 		})
+	}
+}
+
+// Identity numbers kept as integers under a neutral name: the skeleton
+// pseudonymises them and matches the opt-out list on their text, and
+// plan check, map check and a run accept it.
+func TestScanSkeletonIntegerIdentityNumbers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE p (id INTEGER PRIMARY KEY, nr BIGINT)`,
+		`INSERT INTO p VALUES (1, 191212121212), (2, 191212121212), (3, 1212121212), (4, 191212121212), (5, 191212121212), (6, 191212121212)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	url := "sqlite://" + path
+	dir := filepath.Join(t.TempDir(), "skeleton")
+	if code, _, errs := cli(t, "scan", url, "--reference-date", "2026-01-01", "--out", filepath.Join(t.TempDir(), "r.json"), "--mapping-skeleton", dir, "-q"); code != exitOK {
+		t.Fatalf("scan: exit %d: %s", code, errs)
+	}
+	t.Setenv("REGFLYTT_SOURCE", url)
+	t.Setenv("REGFLYTT_TARGET", "sqlite://"+filepath.Join(t.TempDir(), "receiving.db"))
+	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "a rehearsal key, never a real one")
+	plan := filepath.Join(dir, "plan.yaml")
+	for _, args := range [][]string{{"plan", "check", plan}, {"map", "check", plan}, {"run", plan, "--work", t.TempDir(), "-q"}} {
+		if code, out, errs := cli(t, args...); code != exitOK {
+			t.Fatalf("%v: exit %d: %s%s", args, code, out, errs)
+		}
 	}
 }

@@ -99,7 +99,11 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 			case c.Class == ClassIdentity:
 				st.columns = append(st.columns, skelColumn{name: c.Name, typ: "varchar(32)", notNull: isKey, mapping: "{expr: " + q("pseudonym("+c.Name+")") + "}"})
 				if st.person == "" {
-					st.person = c.Name
+					st.person = q(c.Name)
+					if tr.stats[ci].col.Type.Kind != connectors.KindText {
+						// the opt-out match reads text
+						st.person = "{from: " + q(c.Name) + ", cast: text}"
+					}
 				}
 			case cp.Problem != "":
 				st.drop[c.Name] = "no receiving type holds it as it is: " + cp.Problem
@@ -273,7 +277,7 @@ func skeletonMapping(source string, tables []*skelTable) []byte {
 			fmt.Fprintf(&b, "    source: %s\n", q(t.source))
 		}
 		if t.person != "" {
-			fmt.Fprintf(&b, "    person: %s\n", q(t.person))
+			fmt.Fprintf(&b, "    person: %s\n", t.person)
 		}
 		b.WriteString("    columns:\n")
 		for _, c := range t.columns {
