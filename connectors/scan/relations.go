@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ func refBase(name string) string {
 // from same-named id columns (besok.patient_id → patient.id or
 // patient.patient_id; instans_id → formular_instans.id), and counts
 // their orphan rows in the snapshot.
-func relations(ctx context.Context, snap connectors.Snapshot, q connectors.Querier, d connectors.Dialect, tables []connectors.Table, rep *Report) error {
+func relations(ctx context.Context, q connectors.Querier, d connectors.Dialect, tables []connectors.Table, rep *Report, log *slog.Logger) error {
 	byName := map[string]*connectors.Table{}
 	for i := range tables {
 		byName[strings.ToLower(tables[i].Name)] = &tables[i]
@@ -58,6 +59,7 @@ func relations(ctx context.Context, snap connectors.Snapshot, q connectors.Queri
 			if q == nil || !tr.Profiled {
 				continue
 			}
+			log.Info("scan: orphans", "table", child.Name, "columns", strings.Join(fk.Columns, ","), "parent", fk.RefTable)
 			n, err := countOrphans(ctx, q, d, child.Name, fk)
 			if err != nil {
 				return fmt.Errorf("scan: table %s: orphans of (%s) → %s: %w", child.Name, strings.Join(fk.Columns, ", "), fk.RefTable, err)

@@ -46,6 +46,7 @@ type Table struct {
 	EAV         *EAV          `json:"eav,omitempty"`
 	stats       []*columnStat // per column, in Columns' order; not rendered
 	proposals   []proposal
+	attrs       *attributeStats // per-attribute profiles of the first pass
 }
 
 // ForeignKey is a declared or inferred reference and its orphan rows.

@@ -109,7 +109,7 @@ func Scan(ctx context.Context, src connectors.Source, opts Options) (*Report, er
 		rep.Tables = append(rep.Tables, tr)
 	}
 	q, _ := snap.(connectors.Querier)
-	if err := relations(ctx, snap, q, src.Dialect(), tables, rep); err != nil {
+	if err := relations(ctx, q, src.Dialect(), tables, rep, opts.Log); err != nil {
 		return nil, err
 	}
 	if err := findEAV(ctx, snap, catalogue, rep, &opts); err != nil {
@@ -122,6 +122,10 @@ func Scan(ctx context.Context, src connectors.Source, opts Options) (*Report, er
 	rep.Findings = findings(rep)
 	return rep, nil
 }
+
+// firstPassAttributes lets a test compare the first pass's per-attribute
+// profiles with a second pass's.
+var firstPassAttributes = true
 
 // profileTable counts a table's rows and streams them through a
 // columnStat per column.
@@ -140,9 +144,16 @@ func profileTable(ctx context.Context, snap connectors.Snapshot, t *connectors.T
 		if err != nil {
 			return nil, fmt.Errorf("scan: table %s: %w", t.Name, err)
 		}
+		if firstPassAttributes {
+			tr.attrs = newAttributeStats(t, opts)
+		}
 		for rows.Next() {
-			for i, v := range rows.Row() {
+			row := rows.Row()
+			for i, v := range row {
 				tr.stats[i].add(v)
+			}
+			if tr.attrs != nil && !tr.attrs.add(row) {
+				tr.attrs = nil // too many attributes: not an EAV table after all
 			}
 		}
 		err = rows.Err()

@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"testing"
@@ -207,5 +208,26 @@ func TestScanFindsInjectedDefects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The per-attribute profiles made during the first pass equal those of a
+// second pass over the EAV table.
+func TestAttributesInOnePass(t *testing.T) {
+	db := generate(t, synth.EAV, 500)
+	var one, two bytes.Buffer
+	if err := scanURL(t, db.url).WriteJSON(&one); err != nil {
+		t.Fatal(err)
+	}
+	scan.SetFirstPassAttributes(false)
+	defer scan.SetFirstPassAttributes(true)
+	if err := scanURL(t, db.url).WriteJSON(&two); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(one.Bytes(), []byte(`"attributes": [`)) {
+		t.Fatal("no EAV attributes in the report")
+	}
+	if !bytes.Equal(one.Bytes(), two.Bytes()) {
+		t.Errorf("the reports differ between one and two passes")
 	}
 }

@@ -1,0 +1,5 @@
+package scan
+
+// SetFirstPassAttributes switches the first pass's EAV profiling, for
+// TestAttributesInOnePass.
+func SetFirstPassAttributes(on bool) { firstPassAttributes = on }
