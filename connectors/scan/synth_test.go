@@ -105,6 +105,11 @@ type expect struct {
 	alsoIn string
 }
 
+// formatIn counts the identity numbers of one format in a column.
+func formatIn(t *testing.T, table, col, f string) func(*scan.Report) int64 {
+	return func(rep *scan.Report) int64 { return format(column(t, rep, table, col), f) }
+}
+
 func find(code, table, column, attr string) func(*scan.Report) int64 {
 	return func(rep *scan.Report) int64 { return finding(rep, code, table, column, attr) }
 }
@@ -144,7 +149,10 @@ func TestScanFindsInjectedDefects(t *testing.T) {
 				expect{defect: synth.OrphanForm, table: "operation", got: find("orphan_rows", "operation", "patient_id", "")},
 				expect{defect: synth.UnknownRef, table: "operation", got: find("orphan_rows", "operation", "vardenhet_id", "")},
 				expect{defect: synth.OrphanDetail, table: "uppfoljning", got: find("orphan_rows", "uppfoljning", "operation_id", "")},
-				expect{defect: synth.OptOutOtherFormat, table: "avregistrerad", got: find("identity_numbers", "avregistrerad", "personnummer", "")},
+				expect{defect: synth.OptOutOtherFormat, table: "avregistrerad", got: find("identity_numbers", "avregistrerad", "personnummer", ""),
+					also: []synth.DefectID{synth.OptOutOtherCentury}, alsoIn: "avregistrerad"},
+				expect{defect: synth.PartialDate, table: "patient", got: find("partial_date", "patient", "registrerad", "")},
+				expect{defect: synth.PNRCenturyFromDate, table: "uppfoljning", got: formatIn(t, "uppfoljning", "personnr", "YYMMDD-NNNN")},
 			)
 		},
 		synth.EAV: func(t *testing.T) []expect {
@@ -159,7 +167,8 @@ func TestScanFindsInjectedDefects(t *testing.T) {
 				expect{defect: synth.TextGarbled, table: "formular_instans", got: find("garbled_text", v, "varde", "diagnos")},
 				expect{defect: synth.OrphanForm, table: "formular_instans", got: find("orphan_rows", "formular_instans", "patient_id", "")},
 				expect{defect: synth.OrphanDetail, table: v, got: find("orphan_rows", v, "instans_id", "")},
-				expect{defect: synth.OptOutOtherFormat, table: "avregistrering", got: find("identity_numbers", "avregistrering", "personnr", "")},
+				expect{defect: synth.OptOutOtherFormat, table: "avregistrering", got: find("identity_numbers", "avregistrering", "personnr", ""),
+					also: []synth.DefectID{synth.OptOutOtherCentury}, alsoIn: "avregistrering"},
 			)
 		},
 		synth.MainSub: func(t *testing.T) []expect {
@@ -170,7 +179,10 @@ func TestScanFindsInjectedDefects(t *testing.T) {
 				expect{defect: synth.DecimalComma, table: a, got: find("decimal_comma", a, "vikt", "")},
 				expect{defect: synth.OrphanForm, table: a, got: find("orphan_rows", a, "patient_id", "")},
 				expect{defect: synth.OrphanForm, table: "delreg_rehab", got: find("orphan_rows", "delreg_rehab", "patient_id", "")},
-				expect{defect: synth.OptOutOtherFormat, table: "avregistrerad", got: find("identity_numbers", "avregistrerad", "personnummer", "")},
+				expect{defect: synth.OptOutOtherFormat, table: "avregistrerad", got: find("identity_numbers", "avregistrerad", "personnummer", ""),
+					also: []synth.DefectID{synth.OptOutOtherCentury}, alsoIn: "avregistrerad"},
+				expect{defect: synth.PartialDate, table: "patient", got: find("partial_date", "patient", "registrerad", "")},
+				expect{defect: synth.PNRCenturyFromDate, table: "delreg_rehab", got: formatIn(t, "delreg_rehab", "personnr", "YYMMDD-NNNN")},
 			)
 		},
 	}
