@@ -1,4 +1,4 @@
-package plans
+package portfolio
 
 import (
 	"errors"
@@ -39,10 +39,10 @@ systems:
       - LKG-registret
 `
 
-func TestLoadPortfolioMinimal(t *testing.T) {
-	p, err := LoadPortfolio(writePortfolio(t, minimalPortfolio))
+func TestLoadMinimal(t *testing.T) {
+	p, err := Load(writePortfolio(t, minimalPortfolio))
 	if err != nil {
-		t.Fatalf("LoadPortfolio: %v", err)
+		t.Fatalf("Load: %v", err)
 	}
 	want := &Portfolio{
 		Version: 1,
@@ -55,14 +55,14 @@ func TestLoadPortfolioMinimal(t *testing.T) {
 		}},
 	}
 	if !reflect.DeepEqual(p, want) {
-		t.Errorf("LoadPortfolio:\n got %+v\nwant %+v", p, want)
+		t.Errorf("Load:\n got %+v\nwant %+v", p, want)
 	}
 }
 
-func TestLoadPortfolioOptionalFields(t *testing.T) {
+func TestLoadOptionalFields(t *testing.T) {
 	// Fields that are "not stated" may be absent; a count that disagrees
 	// with the names is fine once a discrepancy explains it.
-	p, err := LoadPortfolio(writePortfolio(t, `
+	p, err := Load(writePortfolio(t, `
 version: 1
 systems:
   - id: a
@@ -80,7 +80,7 @@ systems:
     condition: if it scales
 `))
 	if err != nil {
-		t.Fatalf("LoadPortfolio: %v", err)
+		t.Fatalf("Load: %v", err)
 	}
 	if got := p.Systems[0]; got.OwnerKind != "" || got.RCOs != nil || got.PlannedMoveTo != "b" {
 		t.Errorf("system a = %+v", got)
@@ -90,7 +90,7 @@ systems:
 	}
 }
 
-func TestLoadPortfolioErrors(t *testing.T) {
+func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		src  string
@@ -528,12 +528,12 @@ systems:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writePortfolio(t, tt.src)
-			p, err := LoadPortfolio(path)
+			p, err := Load(path)
 			if err == nil {
-				t.Fatalf("LoadPortfolio succeeded (%+v), want errors %q", p, tt.want)
+				t.Fatalf("Load succeeded (%+v), want errors %q", p, tt.want)
 			}
 			if p != nil {
-				t.Errorf("LoadPortfolio returned a portfolio along with the error")
+				t.Errorf("Load returned a portfolio along with the error")
 			}
 			var want []string
 			for _, w := range tt.want {
@@ -566,19 +566,19 @@ systems:
 	}
 }
 
-func TestLoadPortfolioMissingFile(t *testing.T) {
-	_, err := LoadPortfolio(filepath.Join(t.TempDir(), "nope.yaml"))
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("LoadPortfolio(missing) = %v, want an error wrapping fs.ErrNotExist", err)
+		t.Errorf("Load(missing) = %v, want an error wrapping fs.ErrNotExist", err)
 	}
 }
 
 // TestPortfolioFile checks testdata/portfolio.yaml against the facts in
 // shared/DOMAIN.md and the strategy.
 func TestPortfolioFile(t *testing.T) {
-	p, err := LoadPortfolio(filepath.Join("..", "testdata", "portfolio.yaml"))
+	p, err := Load(filepath.Join("..", "..", "testdata", "portfolio.yaml"))
 	if err != nil {
-		t.Fatalf("LoadPortfolio: %v", err)
+		t.Fatalf("Load: %v", err)
 	}
 
 	// DOMAIN.md, "The consolidation": system, owner, NKR (2021), step.
@@ -711,13 +711,13 @@ func FuzzParsePortfolio(f *testing.F) {
 	f.Add([]byte("version: 1\nsystems: [{id: a, name: A, step: A, rcos: [x], registries: [a, a]}]\n"))
 	f.Add([]byte("systems: [~, [], {id: &a b}, *a]\n"))
 	f.Add([]byte("---\n---\n"))
-	if data, err := os.ReadFile(filepath.Join("..", "testdata", "portfolio.yaml")); err == nil {
+	if data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "portfolio.yaml")); err == nil {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := parsePortfolio("fuzz.yaml", data)
+		p, err := parse("fuzz.yaml", data)
 		if (p == nil) == (err == nil) {
-			t.Fatalf("parsePortfolio = %v, %v: want exactly one of them", p, err)
+			t.Fatalf("parse = %v, %v: want exactly one of them", p, err)
 		}
 		if err == nil {
 			return

@@ -1,4 +1,4 @@
-package plans
+package portfolio
 
 import (
 	"bytes"
@@ -80,7 +80,7 @@ const (
 	StepReceiver = "receiver"
 )
 
-// PortfolioVersion is the only portfolio file version LoadPortfolio accepts.
+// PortfolioVersion is the only portfolio file version Load accepts.
 const PortfolioVersion = 1
 
 // Kinds of portfolio problem; every PortfolioError wraps exactly one.
@@ -117,18 +117,18 @@ func (e *PortfolioError) Error() string {
 
 func (e *PortfolioError) Unwrap() error { return e.Err }
 
-// LoadPortfolio reads and validates the portfolio file at path. Unknown keys
+// Load reads and validates the portfolio file at path. Unknown keys
 // are errors. On invalid input it returns a nil portfolio and every problem
 // found, each a *PortfolioError, joined with errors.Join.
-func LoadPortfolio(path string) (*Portfolio, error) {
+func Load(path string) (*Portfolio, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load portfolio: %w", err)
 	}
-	return parsePortfolio(path, data)
+	return parse(path, data)
 }
 
-func parsePortfolio(path string, data []byte) (*Portfolio, error) {
+func parse(path string, data []byte) (*Portfolio, error) {
 	d := &pfDecoder{path: path, nodes: map[any]*yaml.Node{}, bad: map[any]bool{}}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
