@@ -88,6 +88,10 @@ type Plan struct {
 	// opt-out or erasure list, every such table must be named here, since
 	// a table archived whole cannot have a listed patient's rows taken out.
 	UnmappedTables map[string]mappings.Str
+
+	// Template is the strategy's template: the half the registry holder
+	// reviews and approves (template.go).
+	Template Template
 }
 
 // Acknowledgement is a plan's statement that exactly Count entries of an
@@ -120,6 +124,7 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 	reg := sub(f, "register")
 	p.RegisterID = reg.Required("id")
 	p.RegisterName = reg.Required("name")
+	p.readSubRegisters(reg)
 	reg.Done()
 	sys := sub(f, "system")
 	p.SystemCurrent = sys.Required("current")
@@ -197,6 +202,7 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 		}
 		p.UnmappedTables[k.Value] = reason
 	}
+	p.readTemplate(f)
 	allow := f.Str("allow_outside")
 	p.AllowOutside = f.Bool("allow_outside")
 	f.Done()

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regflytt/regflytt/mappings"
-	"github.com/regflytt/regflytt/plans"
 )
 
 func newPlanCmd(g *globals) *cobra.Command {
@@ -14,6 +13,7 @@ func newPlanCmd(g *globals) *cobra.Command {
 		Use:   "plan",
 		Short: "Work with migration plans",
 	}
+	var portfolioFile string
 	check := &cobra.Command{
 		Use:   "check PLAN",
 		Short: "Validate a plan and the schema and mapping files it names",
@@ -23,15 +23,24 @@ them: unknown receiving columns, unknown functions, casts and constants the
 receiving types cannot take, columns and code lists given twice), and reports
 each problem as file:line:col: severity code: message. It needs no database;
 map check compares the mappings with the source itself.
+
+It also checks the strategy's template: every field present, the milestones
+in order, the archive owner the future CPUA, each approval made on the plan
+as it stands; and the plan against the national portfolio it names
+(portfolio: PATH, relative to the plan; --portfolio overrides): the future
+CPUA an authority, the chosen system a chosen receiver, the current system,
+step and RCOs those of the portfolio.
 Exit status 0 when there is no error (warnings are printed), 2 otherwise.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, ds := plans.Check(args[0])
+			_, _, ds := checkPlanForReview(args[0], portfolioFile)
 			return reportCheck(g, args[0], "ok", ds)
 		},
 	}
 	addJSONFlag(check, g)
+	check.Flags().StringVar(&portfolioFile, "portfolio", "", "check against this portfolio file instead of the one the plan names")
 	plan.AddCommand(check)
+	addPlanTemplateCmds(g, plan)
 	return plan
 }
 

@@ -21,6 +21,11 @@ type Portfolio struct {
 	Version int      `yaml:"version"`
 	RCOs    []RCO    `yaml:"rcos"`
 	Systems []System `yaml:"systems"`
+	// Authorities are the organisations that may be a registry's CPUA:
+	// only a healthcare authority may (PDL 7 ch. 7 §). A plan's future
+	// CPUA must be one of them, written the same way, so that a typo
+	// cannot create a data controller nobody is.
+	Authorities []string `yaml:"authorities,omitempty"`
 }
 
 // RCO is a regional registry-centre organisation (registercentrumorganisation).

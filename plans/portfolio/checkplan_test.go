@@ -1,0 +1,97 @@
+package portfolio
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/plans"
+)
+
+const demoPlan = "../../testdata/plans/demo.yaml"
+
+// demoCopy writes the demo plan with each old replaced by new into a fresh
+// directory, its relative paths made absolute.
+func demoCopy(t *testing.T, edits ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(demoPlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs("../../testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(b), "../", root+"/")
+	for i := 0; i+1 < len(edits); i += 2 {
+		if !strings.Contains(text, edits[i]) {
+			t.Fatalf("demo plan lacks %q", edits[i])
+		}
+		text = strings.Replace(text, edits[i], edits[i+1], 1)
+	}
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func planDiags(t *testing.T, path string) mappings.Diagnostics {
+	t.Helper()
+	p, ds := plans.Load(path)
+	if p == nil {
+		t.Fatal(ds)
+	}
+	pf, pds := Of(p, "")
+	if pf == nil {
+		return append(ds, pds...)
+	}
+	return append(ds, CheckPlan(pf, p)...)
+}
+
+// Each rule that needs the portfolio, broken once, is named by its code
+// at the place of the fault; every plan in testdata/plans breaks none.
+func TestCheckPlanRules(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/plans/*.yaml")
+	for _, f := range files {
+		if ds := planDiags(t, f); len(ds) != 0 {
+			t.Errorf("%s: %v", f, ds)
+		}
+	}
+	cases := []struct {
+		name  string
+		edits []string
+		want  string
+	}{
+		{"no portfolio named", []string{"\nportfolio: ", "\n#portfolio: "}, ":1:1: error P020: the plan names no portfolio"},
+		{"a portfolio that is not there", []string{"portfolio.yaml\n", "no-such-portfolio.yaml\n"}, ":13:12: error P020: the portfolio cannot be read"},
+		{"a future CPUA that is no authority", []string{"  future: Västra Götalandsregionen", "  future: Vastra Gotalandsregionen"}, ":24:11: error P026: the future CPUA \"Vastra Gotalandsregionen\" is not an authority the portfolio lists: only a healthcare authority may be CPUA (PDL 7 ch. 7 §); write its name as the portfolio's authorities do (did you mean \"Västra Götalandsregionen\"?)"},
+		{"a company as CPUA", []string{"  future: Västra Götalandsregionen", "  future: Nasher AB"}, "error P026: the future CPUA \"Nasher AB\""},
+		{"a receiver not in the portfolio", []string{"chosen: stratum", "chosen: receiving-demo"}, ":21:11: error P027: the chosen system \"receiving-demo\" is not in the portfolio; registries migrate only to the chosen receivers: medscinet, qreg5, stratum, inca"},
+		{"a system that is not a chosen receiver", []string{"chosen: stratum", "chosen: 3c"}, "error P027: the chosen system 3c is not a chosen receiver (its step is receiver)"},
+		{"a system slated for migration as receiver", []string{"chosen: stratum", "chosen: qreg4"}, "error P027: the chosen system qreg4 is not a chosen receiver (its step is C)"},
+		{"an unknown current system", []string{"current: pharos", "current: legacy-demo"}, ":20:12: error P028: the current system \"legacy-demo\" is not in the portfolio"},
+		{"a current system that remains", []string{"current: pharos", "current: inca"}, "error P028: inca remains after the consolidation"},
+		{"the wrong step", []string{"step: B", "step: A"}, ":31:7: error P028: step A, but the portfolio puts pharos in step B"},
+		{"a register listed elsewhere", []string{"name: Demoregistret (synthetic)", "name: Svenska Cornearegistret"}, ""},
+		{"a register listed on another system", []string{"name: Demoregistret (synthetic)", "name: Swedvasc"}, "error P028: the portfolio lists \"Swedvasc\" on qreg4, not on pharos"},
+		{"an unknown RCO", []string{"  future: RCO VGR", "  future: RCO Väst"}, ":27:11: error P029: \"RCO Väst\" is not an RCO of the portfolio"},
+		{"a planned move elsewhere", []string{"current: pharos", "current: ndr", "chosen: stratum", "chosen: qreg5", "step: B", "step: A"}, "warning P027: the portfolio says ndr's registries are planned to move to stratum, not qreg5"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ds := planDiags(t, demoCopy(t, c.edits...))
+			if c.want == "" {
+				if len(ds) != 0 {
+					t.Errorf("want no diagnostics, got:\n%s", ds.Error())
+				}
+				return
+			}
+			if !strings.Contains(ds.Error(), c.want) {
+				t.Errorf("want %q in:\n%s", c.want, ds.Error())
+			}
+		})
+	}
+}
