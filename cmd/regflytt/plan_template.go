@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/regflytt/regflytt/mappings"
@@ -32,4 +35,65 @@ func checkPlanForReview(path, portfolioFile string) (*plans.Plan, *portfolio.Por
 
 // addPlanTemplateCmds adds the plan's review commands: render, approve, new.
 func addPlanTemplateCmds(g *globals, plan *cobra.Command) {
+	plan.AddCommand(newPlanApproveCmd(g))
+}
+
+func newPlanApproveCmd(g *globals) *cobra.Command {
+	var by, role, date, portfolioFile string
+	cmd := &cobra.Command{
+		Use:   "approve PLAN --by NAME --role ROLE",
+		Short: "Record an approval of the plan as it stands, with its SHA-256",
+		Long: `approve records in the plan file that NAME, in ROLE, approved the plan as it
+stands: an entry under approvals with the date and the plan's SHA-256 hash.
+The hash covers the plan file without its approvals and progress sections,
+and the schema, mapping and code-list files it names: recording approvals
+does not change it, and any other change makes the approval stale (plan check
+reports it, P025) until it is approved again. Approving again replaces the
+same person's earlier approval in the same role. The file is edited as text:
+its comments and layout stay.
+
+A plan that plan check rejects is not approved (exit 2); stale approvals of
+others do not stop it.`,
+		Args: exactArgs(1, "one plan file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if by == "" || role == "" {
+				return usageError{fmt.Errorf("plan approve needs --by NAME and --role ROLE")}
+			}
+			when := time.Now().UTC()
+			if date != "" {
+				d, err := time.Parse(time.DateOnly, date)
+				if err != nil {
+					return usageError{fmt.Errorf("--date must be YYYY-MM-DD")}
+				}
+				when = d
+			}
+			p, _, ds := checkPlanForReview(args[0], portfolioFile)
+			var blocking mappings.Diagnostics
+			for _, d := range ds {
+				if d.Code != "P025" {
+					blocking = append(blocking, d)
+				}
+			}
+			if err := reportDiagnostics(g, blocking); err != nil {
+				return err
+			}
+			in, ids := p.LoadInputs()
+			if err := ids.Err(); err != nil {
+				return err
+			}
+			sum, err := p.Approve(in, by, role, when)
+			if err != nil {
+				return err
+			}
+			if !g.quiet {
+				fmt.Fprintf(g.stdout, "%s: approved by %s (%s) on %s\nsha256 %s\n", args[0], by, role, when.Format(time.DateOnly), sum)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&by, "by", "", "the approver's name")
+	cmd.Flags().StringVar(&role, "role", "", "the approver's role (registerhållare, CPUA, …)")
+	cmd.Flags().StringVar(&date, "date", "", "the date of the approval, YYYY-MM-DD (default today, UTC)")
+	cmd.Flags().StringVar(&portfolioFile, "portfolio", "", "check against this portfolio file instead of the one the plan names")
+	return cmd
 }

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// demoPlanCopy copies testdata/plans/demo.yaml into a fresh directory with
+// its relative paths made absolute, each old replaced by new.
+func demoPlanCopy(t *testing.T, edits ...string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../testdata/plans/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(b), "../", filepath.Join(wdRoot(t), "testdata")+"/")
+	for i := 0; i+1 < len(edits); i += 2 {
+		text = strings.Replace(text, edits[i], edits[i+1], 1)
+	}
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// plan approve records an approval plan check accepts; a change to the
+// plan makes plan check fail on it until it is approved again; a plan
+// plan check rejects is not approved.
+func TestPlanApproveCommand(t *testing.T) {
+	path := demoPlanCopy(t)
+	code, out, errs := cli(t, "plan", "approve", path, "--by", "Anna Andersson", "--role", "registerhållare", "--date", "2027-01-20")
+	if code != exitOK || !strings.Contains(out, "approved by Anna Andersson") {
+		t.Fatalf("approve: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "plan", "check", path); code != exitOK {
+		t.Fatalf("check after approve: exit %d\n%s%s", code, out, errs)
+	}
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(b), "sek: 420000", "sek: 520000", 1)), 0o600)
+	code, out, errs = cli(t, "plan", "check", path)
+	if code != exitUsage || !strings.Contains(errs, "error P025: the approval by Anna Andersson (registerhållare, 2027-01-20) is of another version") {
+		t.Fatalf("check after a change: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "plan", "approve", path, "--by", "Anna Andersson", "--role", "registerhållare"); code != exitOK {
+		t.Fatalf("approve again: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "plan", "check", path); code != exitOK {
+		t.Fatalf("check after approving again: exit %d\n%s%s", code, out, errs)
+	}
+
+	bad := demoPlanCopy(t, "archive_owner: Västra Götalandsregionen", "archive_owner: RCO VGR")
+	before, _ := os.ReadFile(bad)
+	code, _, errs = cli(t, "plan", "approve", bad, "--by", "A", "--role", "registerhållare")
+	if after, _ := os.ReadFile(bad); code != exitUsage || !strings.Contains(errs, "P024") || string(after) != string(before) {
+		t.Fatalf("approving a rejected plan: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := cli(t, "plan", "check", path, "--portfolio", filepath.Join(t.TempDir(), "none.yaml")); code != exitUsage || !strings.Contains(errs, "P020") {
+		t.Fatalf("--portfolio naming no file: exit %d\n%s", code, errs)
+	}
+}
