@@ -61,3 +61,17 @@ func TestPlanApproveCommand(t *testing.T) {
 		t.Fatalf("--portfolio naming no file: exit %d\n%s", code, errs)
 	}
 }
+
+// portfolio check on the strategy's portfolio names the rule it breaks
+// and exits 3; without a portfolio it asks for one rather than guess.
+func TestPortfolioCheckCommand(t *testing.T) {
+	code, out, errs := cli(t, "portfolio", "check", "--plans", "testdata/plans")
+	if code != exitNotAccounted || !strings.Contains(out, "portfolio "+filepath.Join(wdRoot(t), "testdata", "portfolio.yaml")+", 4 plan(s)") ||
+		!strings.Contains(out, "FAIL  every-registry-has-a-plan: 36 of the 36 registries") ||
+		!strings.Contains(out, "WARN  plans-match-portfolio") || !strings.Contains(errs, "breaks a rule of the strategy: every-registry-has-a-plan") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := cli(t, "portfolio", "check"); code != exitUsage || !strings.Contains(errs, "give --portfolio FILE") {
+		t.Fatalf("no portfolio: exit %d %s", code, errs)
+	}
+}

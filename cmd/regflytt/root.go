@@ -86,6 +86,7 @@ passwords stay off the command line.`,
 	root.AddCommand(newSynthCmd(g))
 	root.AddCommand(newArchiveCmd(g))
 	root.AddCommand(newScanCmd(g))
+	root.AddCommand(newPortfolioCmd(g))
 	return root
 }
 

@@ -26,6 +26,9 @@ type Portfolio struct {
 	// CPUA must be one of them, written the same way, so that a typo
 	// cannot create a data controller nobody is.
 	Authorities []string `yaml:"authorities,omitempty"`
+
+	// File is the path the portfolio was loaded from.
+	File string `yaml:"-"`
 }
 
 // RCO is a regional registry-centre organisation (registercentrumorganisation).
@@ -160,6 +163,7 @@ func parse(path string, data []byte) (*Portfolio, error) {
 	if len(d.errs) > 0 {
 		return nil, errors.Join(d.errs...)
 	}
+	p.File = path
 	return &p, nil
 }
 

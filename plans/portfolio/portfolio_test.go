@@ -40,7 +40,8 @@ systems:
 `
 
 func TestLoadMinimal(t *testing.T) {
-	p, err := Load(writePortfolio(t, minimalPortfolio))
+	path := writePortfolio(t, minimalPortfolio)
+	p, err := Load(path)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -53,6 +54,7 @@ func TestLoadMinimal(t *testing.T) {
 			Registries: []string{"RIKSÖFT", "LKG-registret"},
 			Pos:        PortfolioPos{Line: 6, Column: 5},
 		}},
+		File: path,
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("Load:\n got %+v\nwant %+v", p, want)
