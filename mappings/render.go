@@ -257,16 +257,40 @@ func WriteMarkdown(w io.Writer, blocks []DocBlock) error {
 	return err
 }
 
+// NewDocBlock makes a block, for documents that embed the mapping
+// document (plan render): a heading at level (1 is the title), paragraphs,
+// and a table when rows are given.
+func NewDocBlock(level int, heading string, paras, header []string, rows [][]string) DocBlock {
+	return DocBlock{level: level, heading: heading, paras: paras, header: header, rows: rows}
+}
+
+// Demote returns the blocks with every heading n levels deeper, to embed
+// a document in another.
+func Demote(blocks []DocBlock, n int) []DocBlock {
+	out := make([]DocBlock, len(blocks))
+	for i, b := range blocks {
+		b.level = min(b.level+n, 6)
+		out[i] = b
+	}
+	return out
+}
+
 // WriteHTML renders a document as one self-contained HTML page.
 func WriteHTML(w io.Writer, blocks []DocBlock) error {
+	return WriteHTMLLang(w, blocks, "en")
+}
+
+// WriteHTMLLang renders a document as one self-contained, printable HTML
+// page in the language lang (its lang attribute).
+func WriteHTMLLang(w io.Writer, blocks []DocBlock, lang string) error {
 	var b strings.Builder
 	e := html.EscapeString
 	title := ""
 	if len(blocks) > 0 {
 		title = blocks[0].heading
 	}
-	fmt.Fprintf(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title>\n", e(title))
-	b.WriteString("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;padding:.3em .6em;vertical-align:top;text-align:left}th{background:#eee}</style></head><body>\n")
+	fmt.Fprintf(&b, "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>%s</title>\n", e(lang), e(title))
+	b.WriteString("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;padding:.3em .6em;vertical-align:top;text-align:left}th{background:#eee}@media print{body{max-width:none;margin:0}table{page-break-inside:avoid}}</style></head><body>\n")
 	for _, bl := range blocks {
 		if bl.heading != "" {
 			fmt.Fprintf(&b, "<h%d>%s</h%d>\n", bl.level, e(bl.heading), bl.level)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,6 +37,85 @@ func checkPlanForReview(path, portfolioFile string) (*plans.Plan, *portfolio.Por
 // addPlanTemplateCmds adds the plan's review commands: render, approve, new.
 func addPlanTemplateCmds(g *globals, plan *cobra.Command) {
 	plan.AddCommand(newPlanApproveCmd(g))
+	plan.AddCommand(newPlanRenderCmd(g))
+}
+
+// withoutStale drops the stale approvals (P025): they do not stop a plan
+// being shown or approved again.
+func withoutStale(ds mappings.Diagnostics) mappings.Diagnostics {
+	var out mappings.Diagnostics
+	for _, d := range ds {
+		if d.Code != "P025" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func newPlanRenderCmd(g *globals) *cobra.Command {
+	var format, lang, reports, out, portfolioFile string
+	cmd := &cobra.Command{
+		Use:   "render PLAN [--format md|html] [--lang sv|en] [--reports DIR]",
+		Short: "Render the plan as the review document the registry holder approves",
+		Long: `render writes the review document of a plan for the registry holder: the
+strategy's template (register, systems, CPUA, RCO, timeline, support,
+practicalities, history, cost, measures), the outcome tables of the latest
+dry run and run with their verification when --reports DIR holds them
+(report.json, and dryrun.json saved from map dry-run --json), the open alarms,
+the mapping document (map doc), and a signature block with the plan's SHA-256
+and its approvals, stale ones marked. Swedish by default (--lang en for
+English; the mapping document is in English). HTML is one self-contained,
+printable page with no network references.
+A plan that plan check rejects is refused (exit 2), stale approvals aside.`,
+		Args: exactArgs(1, "one plan file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "md" && format != "html" {
+				return usageError{fmt.Errorf("--format must be md or html")}
+			}
+			if lang != portfolio.Swedish && lang != portfolio.English {
+				return usageError{fmt.Errorf("--lang must be sv or en")}
+			}
+			p, _, ds := checkPlanForReview(args[0], portfolioFile)
+			if err := reportDiagnostics(g, withoutStale(ds)); err != nil {
+				return err
+			}
+			in, ids := p.LoadInputs()
+			if err := ids.Err(); err != nil {
+				return err
+			}
+			sum, err := p.Hash(in)
+			if err != nil {
+				return err
+			}
+			reps, err := portfolio.LoadReports(reports)
+			if err != nil {
+				return err
+			}
+			if err := reps.Of(p); err != nil {
+				return err
+			}
+			blocks := portfolio.Review(p, in, sum, reps, lang)
+			w := g.stdout
+			if out != "" {
+				f, err := os.Create(out)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				w = f
+			}
+			if format == "html" {
+				return mappings.WriteHTMLLang(w, blocks, lang)
+			}
+			return mappings.WriteMarkdown(w, blocks)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "md", "md or html")
+	cmd.Flags().StringVar(&lang, "lang", portfolio.Swedish, "sv or en")
+	cmd.Flags().StringVar(&reports, "reports", "", "a run's work directory holding report.json (and dryrun.json)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
+	cmd.Flags().StringVar(&portfolioFile, "portfolio", "", "check against this portfolio file instead of the one the plan names")
+	return cmd
 }
 
 func newPlanApproveCmd(g *globals) *cobra.Command {
@@ -68,13 +148,7 @@ others do not stop it.`,
 				when = d
 			}
 			p, _, ds := checkPlanForReview(args[0], portfolioFile)
-			var blocking mappings.Diagnostics
-			for _, d := range ds {
-				if d.Code != "P025" {
-					blocking = append(blocking, d)
-				}
-			}
-			if err := reportDiagnostics(g, blocking); err != nil {
+			if err := reportDiagnostics(g, withoutStale(ds)); err != nil {
 				return err
 			}
 			in, ids := p.LoadInputs()

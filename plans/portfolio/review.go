@@ -1,0 +1,257 @@
+package portfolio
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// Reports are what runs of a plan left in a work directory: the run's
+// report.json (verify.Report) and a dry run's outcomes, saved as
+// dryrun.json (regflytt map dry-run PLAN --json > dryrun.json). Either
+// may be absent.
+type Reports struct {
+	Run *verify.Report
+	Dry *plans.DryRunReport
+}
+
+// LoadReports reads the reports in dir; missing files are no error.
+func LoadReports(dir string) (Reports, error) {
+	var r Reports
+	if dir == "" {
+		return r, nil
+	}
+	read := func(name string, v any) (bool, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("reports: %w", err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			return false, fmt.Errorf("reports: %s: %w", filepath.Join(dir, name), err)
+		}
+		return true, nil
+	}
+	var run verify.Report
+	if ok, err := read("report.json", &run); err != nil {
+		return r, err
+	} else if ok {
+		r.Run = &run
+	}
+	var dry plans.DryRunReport
+	if ok, err := read("dryrun.json", &dry); err != nil {
+		return r, err
+	} else if ok {
+		r.Dry = &dry
+	}
+	return r, nil
+}
+
+// Languages plan render writes.
+const (
+	Swedish = "sv"
+	English = "en"
+)
+
+// Review builds the review document of a plan for the registry holder who
+// approves it: the template's fields, the mapping document, the outcome
+// tables of the latest dry run and run when there are reports, the open
+// alarms (what made verification fail), and a signature block with the
+// plan's hash (sum) and its approvals. lang is Swedish or English; the
+// mapping document itself is in English.
+func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang string) []mappings.DocBlock {
+	sv := lang != English
+	tr := func(s, e string) string {
+		if sv {
+			return s
+		}
+		return e
+	}
+	t := &p.Template
+	blk := mappings.NewDocBlock
+	var bs []mappings.DocBlock
+	title := tr("Migreringsplan: ", "Migration plan: ") + p.RegisterName.Value
+	bs = append(bs, blk(1, title, []string{
+		tr("Plan: ", "Plan: ") + filepath.Base(p.File),
+		tr("Planens SHA-256: ", "The plan's SHA-256: ") + sum,
+		approvalState(p, sum, tr),
+	}, nil, nil))
+
+	subs := tr("inga", "none")
+	if len(t.SubRegisters) > 0 {
+		var names []string
+		for _, s := range t.SubRegisters {
+			names = append(names, s.Value)
+		}
+		subs = strings.Join(names, ", ")
+	}
+	bs = append(bs, blk(2, tr("Registret och vart det flyttar", "The register and where it moves"), nil,
+		[]string{tr("uppgift", "item"), tr("nu", "now"), tr("efter migreringen", "after the migration")},
+		[][]string{
+			{tr("register", "register"), p.RegisterName.Value + " (" + p.RegisterID.Value + ")", ""},
+			{tr("delregister", "sub-registers"), subs, ""},
+			{tr("IT-system", "IT system"), p.SystemCurrent.Value, p.SystemChosen.Value},
+			{tr("konsolideringssteg", "consolidation step"), t.Step.Value, ""},
+			{"CPUA", p.CPUACurrent.Value, p.CPUAFuture.Value},
+			{"RCO", p.RCOCurrent.Value, p.RCOFuture.Value},
+		}))
+
+	var rows [][]string
+	for _, m := range plans.Milestones {
+		rows = append(rows, []string{milestoneName(m, sv), t.Timeline[m].String(), t.Progress[m].String()})
+	}
+	bs = append(bs, blk(2, tr("Tidplan", "Timeline"), nil, []string{tr("milstolpe", "milestone"), tr("planerad", "planned"), tr("genomförd", "done")}, rows))
+
+	text := func(heading, body string) {
+		bs = append(bs, blk(2, heading, []string{body}, nil, nil))
+	}
+	text(tr("Behov av stöd", "Support needed"), t.Support.Value)
+	text(tr("Registerspecifika praktikaliteter", "Register-specific practicalities"), t.Practicalities.Value)
+	text(tr("Strategiska åtgärder före migreringen", "Strategic measures before migrating"), t.Measures.Value)
+	bs = append(bs, blk(2, tr("Historiska data", "Historical data"), nil, []string{tr("uppgift", "item"), tr("plan", "plan")}, [][]string{
+		{tr("migreras", "migrates"), t.HistoryMigrates.Value},
+		{tr("arkiveras", "archived"), t.HistoryArchived.Value},
+		{tr("arkivets ägare", "archive owner"), t.ArchiveOwner.Value},
+		{tr("bevarande", "retention"), t.Retention.Value},
+		{tr("omprövas", "review date"), t.ReviewDate.String()},
+	}))
+	cost := fmt.Sprintf("%s kr", groupDigits(t.CostSEK))
+	if t.CostNote.Value != "" {
+		cost += ". " + t.CostNote.Value
+	}
+	text(tr("Förväntad kostnad", "Expected cost"), cost)
+
+	bs = append(bs, outcomeBlocks(reps, tr)...)
+
+	if in != nil && in.Schema != nil {
+		meta := mappings.DocMeta{Title: tr("Mappningar (på engelska)", "Mappings")}
+		bs = append(bs, mappings.Demote(mappings.Document(meta, in.Mappings, in.Schema), 1)...)
+	}
+
+	sig := [][]string{}
+	for _, a := range t.Approvals {
+		state := tr("gäller denna version", "of this version")
+		if a.SHA256.Value != sum {
+			state = tr("INAKTUELL: en annan version", "STALE: another version")
+		}
+		sig = append(sig, []string{a.By.Value, a.Role.Value, a.Date.String(), fmt.Sprintf("%.12s… (%s)", a.SHA256.Value, state), ""})
+	}
+	sig = append(sig, []string{"", tr("registerhållare", "registry holder"), "", "", ""}, []string{"", "CPUA", "", "", ""})
+	bs = append(bs, blk(2, tr("Godkännande", "Approval"), []string{
+		tr("Den som godkänner planen godkänner versionen med SHA-256 ", "Whoever approves the plan approves the version with SHA-256 ") + sum +
+			tr(". Varje ändring av planen eller av filerna den nämner ger en annan summa och kräver nytt godkännande (regflytt plan approve).",
+				". Any change of the plan or of the files it names gives another sum and needs approving again (regflytt plan approve)."),
+	}, []string{tr("namn", "name"), tr("roll", "role"), tr("datum", "date"), "SHA-256", tr("underskrift", "signature")}, sig))
+	return bs
+}
+
+func approvalState(p *plans.Plan, sum string, tr func(string, string) string) string {
+	switch {
+	case p.Approved(sum):
+		return tr("Status: godkänd i denna version.", "State: approved in this version.")
+	case len(p.Template.Approvals) > 0:
+		return tr("Status: INTE godkänd – planen har ändrats sedan den godkändes.", "State: NOT approved – the plan changed since it was approved.")
+	}
+	return tr("Status: utkast, inte godkänd.", "State: draft, not approved.")
+}
+
+func milestoneName(m string, sv bool) string {
+	names := map[string][2]string{
+		"plan_approved":         {"planen godkänd", "plan approved"},
+		"rehearsal":             {"generalrepetition", "rehearsal"},
+		"legacy_frozen":         {"gamla systemet fryst", "legacy frozen"},
+		"cut_over":              {"övergång", "cut-over"},
+		"verified":              {"verifierad", "verified"},
+		"archive_handed_over":   {"arkivet överlämnat", "archive handed over"},
+		"legacy_decommissioned": {"gamla systemet avvecklat", "legacy decommissioned"},
+	}
+	if sv {
+		return names[m][0]
+	}
+	return names[m][1]
+}
+
+// groupDigits writes 450000 as 450 000.
+func groupDigits(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func ledgerRows(tables []*verify.TableLedger, tr func(string, string) string) [][]string {
+	var rows [][]string
+	for _, tl := range tables {
+		rows = append(rows, []string{tl.Source, tl.Target, fmt.Sprint(tl.Read), fmt.Sprint(tl.Migrated), fmt.Sprint(tl.Archived), fmt.Sprint(tl.Excluded), reasons(tl.ArchivedBy, tl.ExcludedBy)})
+	}
+	return rows
+}
+
+func reasons(maps ...map[string]int64) string {
+	var s []string
+	for _, m := range maps {
+		for k, v := range m {
+			s = append(s, fmt.Sprintf("%s %d", k, v))
+		}
+	}
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}
+
+func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocBlock {
+	blk := mappings.NewDocBlock
+	header := []string{tr("källtabell", "source table"), tr("måltabell", "target table"), tr("lästa", "read"), tr("migrerade", "migrated"), tr("arkiverade", "archived"), tr("undantagna", "excluded"), tr("skäl", "reasons")}
+	var bs []mappings.DocBlock
+	if reps.Dry != nil {
+		bs = append(bs, blk(2, tr("Senaste provkörning (dry run)", "Latest dry run"), nil, header, ledgerRows(reps.Dry.Tables, tr)))
+	} else {
+		bs = append(bs, blk(2, tr("Senaste provkörning (dry run)", "Latest dry run"), []string{tr("Ingen rapport.", "No report.")}, nil, nil))
+	}
+	if reps.Run != nil {
+		var tables []*verify.TableLedger
+		for i := range reps.Run.Tables {
+			tables = append(tables, &reps.Run.Tables[i].TableLedger)
+		}
+		verdict := tr("Verifieringen: GODKÄND (PASS): varje källpost är redovisad.", "Verification: PASS: every source record is accounted for.")
+		if !reps.Run.Pass {
+			verdict = tr("Verifieringen: UNDERKÄND (FAIL).", "Verification: FAIL.")
+		}
+		bs = append(bs, blk(2, tr("Senaste körning och verifiering", "Latest run and verification"),
+			[]string{verdict, tr("Startad ", "Started ") + reps.Run.Started.UTC().Format("2006-01-02 15:04 UTC")}, header, ledgerRows(tables, tr)))
+	} else {
+		bs = append(bs, blk(2, tr("Senaste körning och verifiering", "Latest run and verification"), []string{tr("Ingen rapport.", "No report.")}, nil, nil))
+	}
+	alarms := []string{tr("Inga öppna larm.", "No open alarms.")}
+	if reps.Run != nil && len(reps.Run.Problems) > 0 {
+		alarms = reps.Run.Problems
+	}
+	return append(bs, blk(2, tr("Öppna larm", "Open alarms"), alarms, nil, nil))
+}
+
+// Of checks that the reports are of the plan's register: a work directory
+// of another register would put its outcomes in this plan's review.
+func (r Reports) Of(p *plans.Plan) error {
+	if r.Run != nil && r.Run.Register != p.RegisterID.Value {
+		return fmt.Errorf("reports: report.json is of register %q, the plan of %q", r.Run.Register, p.RegisterID.Value)
+	}
+	if r.Dry != nil && r.Dry.Register != p.RegisterID.Value {
+		return fmt.Errorf("reports: dryrun.json is of register %q, the plan of %q", r.Dry.Register, p.RegisterID.Value)
+	}
+	return nil
+}

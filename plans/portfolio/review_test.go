@@ -1,0 +1,131 @@
+package portfolio
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/plans"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const reviewPlan = "testdata/review/plan.yaml"
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./plans/portfolio -run %s -update, then read the diff):\n%s", path, t.Name(), got)
+	}
+}
+
+func reviewFixture(t *testing.T) (*plans.Plan, *plans.Inputs, string) {
+	t.Helper()
+	p, ds := plans.Check(reviewPlan)
+	in, ids := p.LoadInputs()
+	if ds.Err() != nil || ids.Err() != nil {
+		t.Fatal(ds, ids)
+	}
+	sum, err := p.Hash(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, in, sum
+}
+
+var networkRef = regexp.MustCompile(`(?i)https?:|src\s*=|href\s*=|@import|url\(|//[a-z0-9.-]+\.[a-z]{2,}/`)
+
+// The review document, in Swedish as Markdown and in English as HTML, with
+// the fixture's reports, one current and one stale approval.
+func TestReviewGolden(t *testing.T) {
+	p, in, sum := reviewFixture(t)
+	date, _ := time.Parse(time.DateOnly, "2027-01-20")
+	p.Template.Approvals = []plans.Approval{
+		{By: mappings.Str{Value: "Anna Andersson"}, Role: mappings.Str{Value: "registerhållare"}, Date: plans.Date{Time: date}, SHA256: mappings.Str{Value: sum}},
+		{By: mappings.Str{Value: "Bo Berg"}, Role: mappings.Str{Value: "CPUA"}, Date: plans.Date{Time: date}, SHA256: mappings.Str{Value: strings.Repeat("ab", 32)}},
+	}
+	reps, err := LoadReports("testdata/review/reports")
+	if err != nil || reps.Of(p) != nil || reps.Run == nil || reps.Dry == nil {
+		t.Fatalf("reports: %v %v", err, reps.Of(p))
+	}
+	var md, page bytes.Buffer
+	if err := mappings.WriteMarkdown(&md, Review(p, in, sum, reps, Swedish)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "review.sv.md", withoutFunctions(t, md.Bytes(), "### Functions\n", "### Outcomes\n"))
+	if err := mappings.WriteHTMLLang(&page, Review(p, in, sum, reps, English), English); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "review.en.html", withoutFunctions(t, page.Bytes(), "<h3>Functions</h3>\n", "<h3>Outcomes</h3>\n"))
+	for _, s := range []string{"Status: godkänd i denna version.", "INAKTUELL: en annan version", "Planens SHA-256: " + sum, "| besok | visit | 12000 | 11950 | 40 | 10 |", "target table visit holds 11949 rows"} {
+		if !strings.Contains(md.String(), s) {
+			t.Errorf("the Swedish review lacks %q", s)
+		}
+	}
+	if m := networkRef.FindString(page.String()); m != "" {
+		t.Errorf("the HTML refers to the network: %q", m)
+	}
+	openInChromium(t, page.Bytes(), "Migration plan: Granskningsregistret")
+
+	// Reports of another register are refused, not shown as this one's.
+	p.RegisterID.Value = "another"
+	if err := reps.Of(p); err == nil {
+		t.Error("the reports of register review were accepted for register another")
+	}
+}
+
+// withoutFunctions cuts the mapping document's reference of all functions
+// (from start to end) out of a rendered document: it grows with every
+// function added to the mapping language, and is map doc's to check, not
+// the review's. That it is there is checked here.
+func withoutFunctions(t *testing.T, doc []byte, start, end string) []byte {
+	t.Helper()
+	s := string(doc)
+	i, j := strings.Index(s, start), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("the document lacks the mapping document's %q before %q", start, end)
+	}
+	return []byte(s[:i+len(start)] + "(the function reference, as map doc writes it)\n" + s[j:])
+}
+
+// openInChromium loads page in headless Chromium, with the network
+// refused, and checks that it renders text; skipped where Chromium is not
+// installed.
+func openInChromium(t *testing.T, page []byte, want string) {
+	t.Helper()
+	bin := "/usr/bin/chromium"
+	if _, err := os.Stat(bin); err != nil {
+		t.Logf("skipping the headless browser check: %s is not installed", bin)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "page.html")
+	if err := os.WriteFile(path, page, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9", "--user-data-dir="+t.TempDir(), "--dump-dom", "file://"+path).Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	if !strings.Contains(string(out), want) {
+		t.Errorf("chromium's DOM lacks %q", want)
+	}
+}
