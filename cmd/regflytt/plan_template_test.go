@@ -75,3 +75,21 @@ func TestPortfolioCheckCommand(t *testing.T) {
 		t.Fatalf("no portfolio: exit %d %s", code, errs)
 	}
 }
+
+// plan render and portfolio status run from the command line.
+func TestRenderAndStatusCommands(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "review.html")
+	code, _, errs := cli(t, "plan", "render", "plans/portfolio/testdata/review/plan.yaml", "--format", "html", "--reports", "plans/portfolio/testdata/review/reports/review", "-o", out)
+	page, _ := os.ReadFile(out)
+	if code != exitOK || !strings.Contains(string(page), `<html lang="sv">`) || !strings.Contains(string(page), "Verifieringen: UNDERKÄND (FAIL).") {
+		t.Fatalf("render: exit %d %s\n%s", code, errs, page)
+	}
+	code, _, errs = cli(t, "plan", "render", "testdata/plans/demo.yaml", "--reports", "plans/portfolio/testdata/review/reports/review")
+	if code != exitError || !strings.Contains(errs, `report.json is of register "review", the plan of "demo"`) {
+		t.Fatalf("render with another register's reports: exit %d %s", code, errs)
+	}
+	code, stdout, errs := cli(t, "portfolio", "status", "--plans", "testdata/plans", "--reports", t.TempDir())
+	if code != exitOK || !strings.Contains(stdout, "demo                         demo.yaml        pharos → stratum       draft") {
+		t.Fatalf("status: exit %d %s\n%s", code, errs, stdout)
+	}
+}

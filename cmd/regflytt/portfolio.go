@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,70 @@ func newPortfolioCmd(g *globals) *cobra.Command {
 		Short: "Check and follow up the national portfolio of register platforms",
 	}
 	pc.AddCommand(newPortfolioCheckCmd(g))
+	pc.AddCommand(newPortfolioStatusCmd(g))
 	return pc
+}
+
+func newPortfolioStatusCmd(g *globals) *cobra.Command {
+	var f portfolioFlags
+	var reports, format, out string
+	cmd := &cobra.Command{
+		Use:   "status --plans DIR --reports DIR [--format text|html]",
+		Short: "The national follow-up: each registry's state and each system's registries",
+		Long: `status shows where each plan in --plans DIR stands, and each system's
+registries before and after:
+
+  draft           no approval of the plan as it stands
+  approved        approved in its current version
+  rehearsed       progress.rehearsal recorded
+  migrated        progress.cut_over recorded and the run's report.json present
+  verified        progress.verified recorded and the report says PASS
+  archived        progress.archive_handed_over recorded and the archive package
+                  passes its manifest, owned by the future CPUA
+  decommissioned  progress.legacy_decommissioned recorded
+
+A plan is in the furthest state whose evidence holds and every earlier one's
+too; what stops it is listed under it. --reports DIR holds one work directory
+per register, named by its register id (DIR/<id>/report.json, the archive
+package at the plan's archive.dir). --format html writes one self-contained,
+printable page with an SVG chart of registries cut over per month, planned
+and done.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.plans == "" {
+				return usageError{errors.New("portfolio status needs --plans DIR")}
+			}
+			if format != "text" && format != "html" {
+				return usageError{errors.New("--format must be text or html")}
+			}
+			pf, ps, err := f.load(g)
+			if err != nil {
+				return err
+			}
+			st, err := portfolio.FollowUp(pf, ps, reports)
+			if err != nil {
+				return err
+			}
+			w := g.stdout
+			if out != "" {
+				file, err := os.Create(out)
+				if err != nil {
+					return err
+				}
+				defer file.Close()
+				w = file
+			}
+			if format == "html" {
+				return st.WriteHTML(w)
+			}
+			return st.WriteText(w)
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().StringVar(&reports, "reports", "", "a directory with one work directory per register id")
+	cmd.Flags().StringVar(&format, "format", "text", "text or html")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
+	return cmd
 }
 
 // portfolioFlags are how a portfolio command finds its portfolio and plans.

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
 )
@@ -191,7 +193,26 @@ func distance(a, b string) int {
 	return prev[len(rb)]
 }
 
-// LoadPlans loads every plan (*.yaml, *.yml) directly in dir, sorted by
+// isPlan reports whether a YAML file is a plan: a mapping with the key
+// plan at its top. A file that does not parse is taken for a plan, so
+// that its errors are reported.
+func isPlan(path string) bool {
+	root, _ := mappings.ParseYAML(path)
+	if root == nil {
+		return true
+	}
+	if root.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "plan" {
+			return true
+		}
+	}
+	return false
+}
+
+// LoadPlans loads every plan (*.yaml, *.yml with plan: at the top) directly in dir, sorted by
 // file name, with every problem of shape found in them.
 func LoadPlans(dir string) ([]*plans.Plan, mappings.Diagnostics, error) {
 	entries, err := os.ReadDir(dir)
@@ -205,7 +226,11 @@ func LoadPlans(dir string) ([]*plans.Plan, mappings.Diagnostics, error) {
 		if e.IsDir() || ext != ".yaml" && ext != ".yml" {
 			continue
 		}
-		p, pds := plans.Load(filepath.Join(dir, e.Name()))
+		path := filepath.Join(dir, e.Name())
+		if !isPlan(path) {
+			continue // a schema or mapping kept beside the plans
+		}
+		p, pds := plans.Load(path)
 		ds = append(ds, pds...)
 		if p != nil {
 			out = append(out, p)

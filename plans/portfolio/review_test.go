@@ -63,7 +63,7 @@ func TestReviewGolden(t *testing.T) {
 		{By: mappings.Str{Value: "Anna Andersson"}, Role: mappings.Str{Value: "registerhållare"}, Date: plans.Date{Time: date}, SHA256: mappings.Str{Value: sum}},
 		{By: mappings.Str{Value: "Bo Berg"}, Role: mappings.Str{Value: "CPUA"}, Date: plans.Date{Time: date}, SHA256: mappings.Str{Value: strings.Repeat("ab", 32)}},
 	}
-	reps, err := LoadReports("testdata/review/reports")
+	reps, err := LoadReports("testdata/review/reports/review")
 	if err != nil || reps.Of(p) != nil || reps.Run == nil || reps.Dry == nil {
 		t.Fatalf("reports: %v %v", err, reps.Of(p))
 	}

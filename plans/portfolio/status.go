@@ -1,0 +1,304 @@
+package portfolio
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// The states of a plan, in order. A plan is in the furthest state whose
+// evidence holds and every earlier one's too:
+//
+//	approved        an approval of the plan as it stands
+//	rehearsed       progress.rehearsal recorded
+//	migrated        progress.cut_over recorded and the run's report.json present
+//	verified        progress.verified recorded and the report says PASS
+//	archived        progress.archive_handed_over recorded and the archive
+//	                package passes its manifest, owned by the future CPUA
+//	decommissioned  progress.legacy_decommissioned recorded
+var States = []string{"draft", "approved", "rehearsed", "migrated", "verified", "archived", "decommissioned"}
+
+// PlanStatus is where one registry's migration stands.
+type PlanStatus struct {
+	Register, Name string
+	Plan           string // the plan file's name
+	From, To       string
+	State          string
+	// Verification is PASS or FAIL from the run's report, "" without one.
+	Verification string
+	ArchiveOwner string
+	// Problems say why the plan is not further: evidence missing for a
+	// milestone recorded as done, a stale approval, a failed verification.
+	Problems []string
+	// Planned and Done are the cut-over dates, for the chart.
+	Planned, Done time.Time
+}
+
+// SystemStatus counts one system's registries before and after.
+type SystemStatus struct {
+	ID, Step              string
+	Today, Out, In, Now   int
+	PlannedOut, PlannedIn int
+}
+
+// Status is the national follow-up: every plan's state and every system's
+// registries.
+type Status struct {
+	Plans   []PlanStatus
+	Systems []SystemStatus
+}
+
+// FollowUp computes the status of the plans from their approvals,
+// progress and the reports in reports: one work directory per register,
+// reports/<register id>/ (report.json, dryrun.json, the archive package
+// at the plan's archive.dir).
+func FollowUp(pf *Portfolio, ps []*plans.Plan, reports string) (*Status, error) {
+	st := &Status{}
+	for _, p := range ps {
+		s, err := planStatus(p, reports)
+		if err != nil {
+			return nil, err
+		}
+		st.Plans = append(st.Plans, s)
+	}
+	for _, sys := range pf.Systems {
+		ss := SystemStatus{ID: sys.ID, Step: sys.Step, Today: max(sys.NKRCount2021, len(sys.Registries))}
+		for i, p := range ps {
+			moved := stateIndex(st.Plans[i].State) >= stateIndex("migrated")
+			if p.SystemCurrent.Value == sys.ID {
+				ss.PlannedOut++
+				if moved {
+					ss.Out++
+				}
+			}
+			if p.SystemChosen.Value == sys.ID {
+				ss.PlannedIn++
+				if moved {
+					ss.In++
+				}
+			}
+		}
+		ss.Now = ss.Today - ss.Out + ss.In
+		st.Systems = append(st.Systems, ss)
+	}
+	return st, nil
+}
+
+func stateIndex(s string) int {
+	for i, x := range States {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
+	t := &p.Template
+	s := PlanStatus{Register: p.RegisterID.Value, Name: p.RegisterName.Value, Plan: filepath.Base(p.File),
+		From: p.SystemCurrent.Value, To: p.SystemChosen.Value, State: "draft", ArchiveOwner: t.ArchiveOwner.Value,
+		Planned: t.Timeline["cut_over"].Time, Done: t.Progress["cut_over"].Time}
+	in, ds := p.LoadInputs()
+	sum := ""
+	if ds.Err() == nil {
+		h, err := p.Hash(in)
+		if err == nil {
+			sum = h
+		}
+	}
+	if sum == "" {
+		s.Problems = append(s.Problems, "its files cannot be read, so its hash cannot be computed (run plan check)")
+	}
+	work := ""
+	var reps Reports
+	if reports != "" {
+		work = filepath.Join(reports, p.RegisterID.Value)
+		var err error
+		if reps, err = LoadReports(work); err != nil {
+			return s, err
+		}
+		if err := reps.Of(p); err != nil {
+			return s, err
+		}
+	}
+	if reps.Run != nil {
+		s.Verification = "FAIL"
+		if reps.Run.Pass {
+			s.Verification = "PASS"
+		}
+	}
+	done := func(m string) bool { return t.Progress[m].IsSet() }
+	steps := []struct {
+		state string
+		ok    func() (bool, string)
+	}{
+		{"approved", func() (bool, string) {
+			if sum != "" && p.Approved(sum) {
+				return true, ""
+			}
+			if len(t.Approvals) > 0 {
+				return false, "its approvals are of another version of the plan: approve it again"
+			}
+			return false, ""
+		}},
+		{"rehearsed", func() (bool, string) { return done("rehearsal"), "" }},
+		{"migrated", func() (bool, string) {
+			if !done("cut_over") {
+				return false, ""
+			}
+			if reps.Run == nil {
+				return false, fmt.Sprintf("cut_over is recorded, but the reports hold no %s", filepath.Join(p.RegisterID.Value, "report.json"))
+			}
+			return true, ""
+		}},
+		{"verified", func() (bool, string) {
+			if reps.Run != nil && !reps.Run.Pass {
+				return false, fmt.Sprintf("verification FAILED (%d problem(s) in report.json)", len(reps.Run.Problems))
+			}
+			return done("verified"), ""
+		}},
+		{"archived", func() (bool, string) {
+			if !done("archive_handed_over") {
+				return false, ""
+			}
+			dir := filepath.Join(work, p.ArchiveDir.Value)
+			sum, err := archive.Check(dir)
+			if err != nil {
+				return false, fmt.Sprintf("archive_handed_over is recorded, but the archive package does not check: %v", err)
+			}
+			if normName(sum.Meta.Owner) != normName(p.CPUAFuture.Value) {
+				return false, fmt.Sprintf("the archive package is owned by %q, not the future CPUA %q", sum.Meta.Owner, p.CPUAFuture.Value)
+			}
+			return true, ""
+		}},
+		{"decommissioned", func() (bool, string) { return done("legacy_decommissioned"), "" }},
+	}
+	for _, step := range steps {
+		ok, why := step.ok()
+		if why != "" {
+			s.Problems = append(s.Problems, why)
+		}
+		if !ok {
+			break
+		}
+		s.State = step.state
+	}
+	return s, nil
+}
+
+func normName(s string) string { return pfNorm(s) }
+
+// WriteText writes the status as plain text tables.
+func (st *Status) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-28s %-16s %-22s %-15s %-6s %s\n", "register", "plan", "move", "state", "verify", "archive owner")
+	for _, p := range st.Plans {
+		fmt.Fprintf(&b, "%-28s %-16s %-22s %-15s %-6s %s\n", p.Register, p.Plan, p.From+" → "+p.To, p.State, dash(p.Verification), p.ArchiveOwner)
+		for _, x := range p.Problems {
+			fmt.Fprintf(&b, "    %s\n", x)
+		}
+	}
+	fmt.Fprintf(&b, "\n%-20s %-9s %6s %6s %6s %6s %s\n", "system", "step", "today", "out", "in", "now", "planned out/in")
+	for _, s := range st.Systems {
+		fmt.Fprintf(&b, "%-20s %-9s %6d %6d %6d %6d %d/%d\n", s.ID, s.Step, s.Today, s.Out, s.In, s.Now, s.PlannedOut, s.PlannedIn)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// WriteHTML writes the follow-up page: one self-contained, printable HTML
+// page with the chart drawn in inline SVG.
+func (st *Status) WriteHTML(w io.Writer) error {
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Portfolio status</title>\n")
+	b.WriteString("<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.4}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;padding:.3em .6em;text-align:left;vertical-align:top}th{background:#eee}td.n{text-align:right}.FAIL{color:#a00;font-weight:bold}@media print{body{max-width:none;margin:0}}</style></head><body>\n")
+	b.WriteString("<h1>Portfolio status</h1>\n<h2>Registries</h2>\n<table><tr><th>register</th><th>plan</th><th>from</th><th>to</th><th>state</th><th>verification</th><th>archive owner</th><th>problems</th></tr>\n")
+	for _, p := range st.Plans {
+		fmt.Fprintf(&b, "<tr><td>%s (%s)</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"%s\">%s</td><td>%s</td><td>%s</td></tr>\n",
+			e(p.Name), e(p.Register), e(p.Plan), e(p.From), e(p.To), e(p.State), e(p.Verification), e(dash(p.Verification)), e(p.ArchiveOwner), e(strings.Join(p.Problems, "; ")))
+	}
+	b.WriteString("</table>\n<h2>Systems</h2>\n<table><tr><th>system</th><th>step</th><th>registries today</th><th>moved out</th><th>moved in</th><th>now</th><th>planned out</th><th>planned in</th></tr>\n")
+	for _, s := range st.Systems {
+		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td></tr>\n",
+			e(s.ID), e(s.Step), s.Today, s.Out, s.In, s.Now, s.PlannedOut, s.PlannedIn)
+	}
+	b.WriteString("</table>\n<h2>The move over time</h2>\n<p>Registries cut over to their receiving system, by month: planned (timeline.cut_over) and done (progress.cut_over with the run's report).</p>\n")
+	b.WriteString(st.chart())
+	b.WriteString("</body></html>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// chart draws the cumulative number of registries cut over, planned and
+// done, per month, as inline SVG.
+func (st *Status) chart() string {
+	var planned, done []time.Time
+	for _, p := range st.Plans {
+		if !p.Planned.IsZero() {
+			planned = append(planned, p.Planned)
+		}
+		if !p.Done.IsZero() && stateIndex(p.State) >= stateIndex("migrated") {
+			done = append(done, p.Done)
+		}
+	}
+	all := append(append([]time.Time{}, planned...), done...)
+	if len(all) == 0 {
+		return "<p>No plan has a cut-over date.</p>\n"
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Before(all[j]) })
+	first := time.Date(all[0].Year(), all[0].Month(), 1, 0, 0, 0, 0, time.UTC)
+	last := all[len(all)-1]
+	months := (last.Year()-first.Year())*12 + int(last.Month()-first.Month()) + 1
+	const w, h, left, bottom = 640, 240, 40, 30
+	colW := float64(w-left-10) / float64(months)
+	yMax := len(st.Plans)
+	y := func(n int) float64 { return float64(h-bottom) - float64(n)*float64(h-bottom-10)/float64(max(yMax, 1)) }
+	cum := func(ts []time.Time, m int) int {
+		end := first.AddDate(0, m+1, 0)
+		n := 0
+		for _, t := range ts {
+			if t.Before(end) {
+				n++
+			}
+		}
+		return n
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Registries cut over per month\">\n", w, h, w, h)
+	fmt.Fprintf(&b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", left, h-bottom, w-10, h-bottom)
+	fmt.Fprintf(&b, "<line x1=\"%d\" y1=\"10\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", left, left, h-bottom)
+	fmt.Fprintf(&b, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%d</text>\n", left-4, y(yMax)+4, yMax)
+	fmt.Fprintf(&b, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">0</text>\n", left-4, y(0)+4)
+	line := func(ts []time.Time, color, dash string) {
+		var pts []string
+		for m := range months {
+			x0 := float64(left) + float64(m)*colW
+			n := cum(ts, m)
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f %.1f,%.1f", x0, y(n), x0+colW, y(n)))
+		}
+		fmt.Fprintf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"%s\"/>\n", color, dash, strings.Join(pts, " "))
+	}
+	line(planned, "#888", " stroke-dasharray=\"5,3\"")
+	line(done, "#06c", "")
+	for m := 0; m < months; m += max(1, months/6) {
+		fmt.Fprintf(&b, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%s</text>\n", float64(left)+float64(m)*colW, h-bottom+16, first.AddDate(0, m, 0).Format("2006-01"))
+	}
+	fmt.Fprintf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#888\">planned</text><text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#06c\">done</text>\n", left+10, 20, left+70, 20)
+	b.WriteString("</svg>\n")
+	return b.String()
+}

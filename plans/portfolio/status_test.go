@@ -1,0 +1,151 @@
+package portfolio
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// statusFixture writes four plans of the review fixture's shape into a
+// plans directory, and their work directories into a reports directory:
+// one archived, one migrated whose verification failed, one draft, one
+// approved and changed since.
+func statusFixture(t *testing.T) (plansDir, reportsDir string) {
+	t.Helper()
+	root := t.TempDir()
+	plansDir, reportsDir = filepath.Join(root, "plans"), filepath.Join(root, "reports")
+	text, err := os.ReadFile(reviewPlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, _ := filepath.Abs("../../testdata/portfolio.yaml")
+	base := strings.Replace(string(text), "../../../../testdata/portfolio.yaml", pf, 1)
+	base = strings.Replace(base, "progress:\n  plan_approved: 2027-02-01\n  rehearsal: 2027-04-16\n", "", 1)
+	for _, f := range []string{"schema.yaml", "m.yaml"} {
+		b, _ := os.ReadFile(filepath.Join("testdata/review", f))
+		mustWrite(t, filepath.Join(plansDir, f), string(b))
+	}
+	type fixture struct {
+		id, name, progress string
+		approve, change    bool
+		pass               *bool
+		archiveOwner       string
+	}
+	yes, no := true, false
+	fixtures := []fixture{
+		{"a-archived", "Svenska Cornearegistret", "progress:\n  rehearsal: 2027-04-16\n  cut_over: 2027-09-02\n  verified: 2027-09-09\n  archive_handed_over: 2027-10-01\n", true, false, &yes, "Västra Götalandsregionen"},
+		{"b-failed", "Makularegistret", "progress:\n  rehearsal: 2027-05-02\n  cut_over: 2027-10-02\n  verified: 2027-10-09\n", true, false, &no, ""},
+		{"c-draft", "Svenska Traumaregistret", "", false, false, nil, ""},
+		{"d-changed", "Svenska BPSD-registret", "progress:\n  rehearsal: 2027-04-20\n", true, true, nil, ""},
+	}
+	for _, f := range fixtures {
+		text := strings.Replace(strings.Replace(base, "id: review", "id: "+f.id, 1), "Granskningsregistret (synthetic)", f.name, 1)
+		text = strings.Replace(text, "step: B\n", "step: B\n"+f.progress, 1)
+		path := mustWrite(t, filepath.Join(plansDir, f.id+".yaml"), text)
+		if f.approve {
+			p, ds := plans.Load(path)
+			in, ids := p.LoadInputs()
+			if ds.Err() != nil || ids.Err() != nil {
+				t.Fatal(ds, ids)
+			}
+			if _, err := p.Approve(in, "Anna Andersson", "registerhållare", time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if f.change {
+			b, _ := os.ReadFile(path)
+			mustWrite(t, path, strings.Replace(string(b), "sek: 420000", "sek: 480000", 1))
+		}
+		work := filepath.Join(reportsDir, f.id)
+		if f.pass != nil {
+			rep := verify.Report{Version: 1, Register: f.id, Pass: *f.pass, Started: time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)}
+			if !*f.pass {
+				rep.Problems = []string{"target table visit holds 11949 rows, the run wrote 11950"}
+			}
+			b, _ := json.Marshal(rep)
+			mustWrite(t, filepath.Join(work, "report.json"), string(b))
+		}
+		if f.archiveOwner != "" {
+			w, err := archive.Create(filepath.Join(work, "archive"), archive.Meta{Register: f.id, Owner: f.archiveOwner})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Close(time.Date(2027, 10, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return plansDir, reportsDir
+}
+
+func mustWrite(t *testing.T, path, text string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Each plan's state follows from its approvals, progress and reports; the
+// text and the HTML page are checked against golden files, the HTML for
+// network references and in headless Chromium where installed.
+func TestStatusGolden(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	st, err := FollowUp(strategy(t), ps, reportsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a-archived": "archived", "b-failed": "migrated", "c-draft": "draft", "d-changed": "draft"}
+	for _, p := range st.Plans {
+		if p.State != want[p.Register] {
+			t.Errorf("%s: %s, want %s (%v)", p.Register, p.State, want[p.Register], p.Problems)
+		}
+	}
+	var text, page bytes.Buffer
+	if err := st.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "status.txt", text.Bytes())
+	if err := st.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "status.html", page.Bytes())
+	if m := networkRef.FindString(page.String()); m != "" {
+		t.Errorf("the HTML refers to the network: %q", m)
+	}
+	if !strings.Contains(page.String(), "<svg") {
+		t.Error("no chart")
+	}
+	openInChromium(t, page.Bytes(), "Portfolio status")
+
+	// An archive package owned by someone else is not archived.
+	w, err := archive.Create(filepath.Join(reportsDir, "a-archived", "archive2"), archive.Meta{Register: "a-archived", Owner: "Region Skåne"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close(time.Now())
+	os.RemoveAll(filepath.Join(reportsDir, "a-archived", "archive"))
+	os.Rename(filepath.Join(reportsDir, "a-archived", "archive2"), filepath.Join(reportsDir, "a-archived", "archive"))
+	st, err = FollowUp(strategy(t), ps, reportsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := st.Plans[0]; a.State != "verified" || !strings.Contains(strings.Join(a.Problems, ";"), `owned by "Region Skåne", not the future CPUA`) {
+		t.Errorf("a package of another owner: %s %v", a.State, a.Problems)
+	}
+}
