@@ -130,7 +130,7 @@ func (p *Plan) readTemplate(f *mappings.Fields) {
 		c := mappings.ReadFields(f.File(), f.Node("cost"), ds, "cost")
 		t.hasCost, t.costPos = true, c.Pos()
 		t.costSet = c.Str("sek")
-		if t.costSet.IsSet() {
+		if t.costSet.Value != "" {
 			n, err := strconv.ParseInt(t.costSet.Value, 10, 64)
 			if err != nil || n < 0 {
 				*ds = append(*ds, mappings.Diagnostic{Pos: t.costSet.Pos, Code: "P030", Message: "cost.sek must be a whole number of kronor, 0 or more"})
@@ -187,8 +187,8 @@ func readMilestones(f *mappings.Fields, key string, pos *mappings.Pos, has *bool
 // readDate reads a YYYY-MM-DD date; a malformed one is reported (P022).
 func readDate(f *mappings.Fields, key string) Date {
 	s := f.Str(key)
-	if !s.IsSet() {
-		return Date{}
+	if !s.IsSet() || s.Value == "" {
+		return Date{} // a key left empty (plan new writes them so) is missing
 	}
 	t, err := time.Parse(time.DateOnly, s.Value)
 	if err != nil {
@@ -248,7 +248,7 @@ func (p *Plan) CheckTemplate(in *Inputs) mappings.Diagnostics {
 			missing(t.historyPos, "history.review_date", "when the archive's retention is reviewed, YYYY-MM-DD")
 		}
 	}
-	if !t.hasCost || !t.costSet.IsSet() {
+	if !t.hasCost || t.costSet.Value == "" {
 		at := top
 		if t.hasCost {
 			at = t.costPos

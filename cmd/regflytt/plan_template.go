@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,6 +40,72 @@ func checkPlanForReview(path, portfolioFile string) (*plans.Plan, *portfolio.Por
 func addPlanTemplateCmds(g *globals, plan *cobra.Command) {
 	plan.AddCommand(newPlanApproveCmd(g))
 	plan.AddCommand(newPlanRenderCmd(g))
+	plan.AddCommand(newPlanNewCmd(g))
+}
+
+func newPlanNewCmd(g *globals) *cobra.Command {
+	var register, to, portfolioFile, out string
+	cmd := &cobra.Command{
+		Use:   "new --register NAME --to SYSTEM --portfolio FILE [-o PLAN]",
+		Short: "Write a plan pre-filled from the portfolio",
+		Long: `new writes a migration plan for the registry NAME (as the portfolio lists it)
+moving to the chosen receiving system SYSTEM (its id): the current system and
+its consolidation step, the RCO where the portfolio names one, the receiving
+system and the portfolio filled in; the CPUAs, the timeline, the texts and the
+technical run left for the author, each with a comment. plan check names what
+is still missing. The plan's portfolio: field is the portfolio's path relative
+to the plan written with -o (absolute on standard output). An existing file
+is not overwritten.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if register == "" || to == "" || portfolioFile == "" {
+				return usageError{errors.New("plan new needs --register NAME, --to SYSTEM and --portfolio FILE")}
+			}
+			pf, err := portfolio.Load(portfolioFile)
+			if err != nil {
+				return err
+			}
+			ref, err := filepath.Abs(portfolioFile)
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				if dir, err := filepath.Abs(filepath.Dir(out)); err == nil {
+					if rel, err := filepath.Rel(dir, ref); err == nil {
+						ref = filepath.ToSlash(rel)
+					}
+				}
+			}
+			text, err := pf.NewPlan(register, to, ref)
+			if err != nil {
+				return usageError{err}
+			}
+			if out == "" {
+				_, err := fmt.Fprint(g.stdout, text)
+				return err
+			}
+			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+			if err != nil {
+				return err
+			}
+			if _, err := f.WriteString(text); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			if !g.quiet {
+				fmt.Fprintf(g.stdout, "%s: written; fill it in, then run regflytt plan check %s\n", out, out)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&register, "register", "", "the registry's name, as the portfolio lists it")
+	cmd.Flags().StringVar(&to, "to", "", "the id of the chosen receiving system")
+	cmd.Flags().StringVar(&portfolioFile, "portfolio", "", "the portfolio file")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the plan to this new file instead of standard output")
+	return cmd
 }
 
 // withoutStale drops the stale approvals (P025): they do not stop a plan

@@ -93,3 +93,44 @@ func TestRenderAndStatusCommands(t *testing.T) {
 		t.Fatalf("status: exit %d %s\n%s", code, errs, stdout)
 	}
 }
+
+// plan new writes a plan whose portfolio: field resolves from the plan's
+// directory, and does not overwrite a file.
+func TestPlanNewCommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "sub", "cornea.yaml")
+	os.MkdirAll(filepath.Dir(out), 0o700)
+	code, _, errs := cli(t, "plan", "new", "--register", "Svenska Cornearegistret", "--to", "stratum", "--portfolio", "testdata/portfolio.yaml", "-o", out)
+	if code != exitOK {
+		t.Fatalf("exit %d %s", code, errs)
+	}
+	text, _ := os.ReadFile(out)
+	rel, _ := filepath.Rel(filepath.Dir(out), filepath.Join(wdRoot(t), "testdata", "portfolio.yaml"))
+	if !strings.Contains(string(text), "portfolio: "+filepath.ToSlash(rel)+"\n") {
+		t.Fatalf("plan:\n%s", text)
+	}
+	code, _, errs = cli(t, "plan", "check", out)
+	if code != exitUsage || strings.Contains(errs, "P020") || !strings.Contains(errs, "P021") {
+		t.Fatalf("check of a new plan: exit %d\n%s", code, errs)
+	}
+	if code, _, _ := cli(t, "plan", "new", "--register", "Svenska Cornearegistret", "--to", "stratum", "--portfolio", "testdata/portfolio.yaml", "-o", out); code != exitError {
+		t.Fatalf("overwrote: exit %d", code)
+	}
+	if code, _, errs := cli(t, "plan", "new", "--register", "Svenska Cornearegistret", "--to", "pharos", "--portfolio", "testdata/portfolio.yaml"); code != exitUsage || !strings.Contains(errs, "not a chosen receiver") {
+		t.Fatalf("to pharos: exit %d %s", code, errs)
+	}
+}
+
+// Every plan in testdata/plans passes plan check, template and portfolio
+// included.
+func TestEveryTestdataPlanPassesPlanCheck(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/plans/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no plans")
+	}
+	for _, f := range files {
+		rel, _ := filepath.Rel("../..", f)
+		if code, out, errs := cli(t, "plan", "check", rel); code != exitOK || errs != "" {
+			t.Errorf("%s: exit %d\n%s%s", rel, code, out, errs)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -144,5 +145,45 @@ func TestCheckRulesBrokenOnce(t *testing.T) {
 		if x.Outcome != wantOutcome || !strings.Contains(findings(x), c.want) {
 			t.Errorf("%s: %s %s, want %s with %q:\n%s", c.rule, x.Outcome, x.Summary, wantOutcome, c.want, findings(x))
 		}
+	}
+}
+
+// plan new pre-fills from the portfolio what it knows, and the plan reads
+// (plan check then names every field still to fill); it refuses a
+// registry the portfolio does not list and a system that is no receiver.
+func TestNewPlan(t *testing.T) {
+	pf := strategy(t)
+	text, err := pf.NewPlan("svenska cornearegistret", "stratum", "../../testdata/portfolio.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"name: Svenska Cornearegistret\n", "id: svenska-cornearegistret\n", "current: pharos\n", "chosen: stratum\n", "step: B ", "current: RCO Syd\n", `future: "" # one of: RCO UCR, RCO VGR`} {
+		if !strings.Contains(text, s) {
+			t.Errorf("plan lacks %q:\n%s", s, text)
+		}
+	}
+	path := mustWrite(t, filepath.Join(t.TempDir(), "plan.yaml"), text)
+	p, ds := plans.Load(path)
+	if p == nil {
+		t.Fatalf("the new plan does not read: %v", ds)
+	}
+	// Only the CPUAs and the RCO the portfolio cannot tell are empty.
+	if len(ds) != 3 || !strings.Contains(ds.Error(), `:14:12: error Y003: field "current" is empty`) {
+		t.Errorf("the new plan: %v", ds)
+	}
+	tds := p.CheckTemplate(nil)
+	for _, d := range tds {
+		if d.Code != "P021" {
+			t.Errorf("unexpected: %v", d)
+		}
+	}
+	if !strings.Contains(tds.Error(), "the template needs timeline.cut_over") {
+		t.Errorf("missing milestones not named:\n%s", tds.Error())
+	}
+	if _, err := pf.NewPlan("Nytt register", "stratum", "x"); err == nil {
+		t.Error("a registry the portfolio does not list got a plan")
+	}
+	if _, err := pf.NewPlan("Swedvasc", "3c", "x"); err == nil || !strings.Contains(err.Error(), "not a chosen receiver") {
+		t.Errorf("a plan to 3c: %v", err)
 	}
 }
