@@ -156,6 +156,15 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			if reps.Run == nil {
 				return false, fmt.Sprintf("cut_over is recorded, but the reports hold no %s", filepath.Join(p.RegisterID.Value, "report.json"))
 			}
+			// A rehearsal's report left in the work directory is not the
+			// migration's: the migration runs once the legacy system is frozen.
+			frozen := t.Progress["legacy_frozen"]
+			if !frozen.IsSet() {
+				frozen = t.Timeline["legacy_frozen"]
+			}
+			if started := reps.Run.Started.UTC(); frozen.IsSet() && started.Before(frozen.Time) {
+				return false, fmt.Sprintf("report.json is of a run started %s, before the legacy system was frozen (%s): a rehearsal, not the migration", started.Format(time.DateOnly), frozen)
+			}
 			return true, ""
 		}},
 		{"verified", func() (bool, string) {

@@ -133,6 +133,21 @@ func TestStatusGolden(t *testing.T) {
 	}
 	openInChromium(t, page.Bytes(), "Portfolio status")
 
+	// A rehearsal's report (started before the legacy system was frozen)
+	// does not make a plan migrated, let alone verified.
+	early := verify.Report{Version: 1, Register: "a-archived", Pass: true, Started: time.Date(2027, 4, 16, 8, 0, 0, 0, time.UTC)}
+	b, _ := json.Marshal(early)
+	good, _ := os.ReadFile(filepath.Join(reportsDir, "a-archived", "report.json"))
+	mustWrite(t, filepath.Join(reportsDir, "a-archived", "report.json"), string(b))
+	st, err = FollowUp(strategy(t), ps, reportsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := st.Plans[0]; a.State != "rehearsed" || !strings.Contains(strings.Join(a.Problems, ";"), "a rehearsal, not the migration") {
+		t.Errorf("a rehearsal's report: %s %v", a.State, a.Problems)
+	}
+	mustWrite(t, filepath.Join(reportsDir, "a-archived", "report.json"), string(good))
+
 	// An archive package owned by someone else is not archived.
 	w, err := archive.Create(filepath.Join(reportsDir, "a-archived", "archive2"), archive.Meta{Register: "a-archived", Owner: "Region Skåne"})
 	if err != nil {
