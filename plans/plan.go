@@ -26,6 +26,9 @@ import (
 //	archive: {dir: archive}
 //	run: {batch_size: 5000}
 //
+// and the rest of the strategy's template (Template: step, timeline,
+// history, cost, approvals, …), which a run does not need.
+//
 // Input paths (schema, mappings, key file, opt-out file) are relative to
 // the plan file; output paths (archive) are relative to the run's work
 // directory, so a plan kept under version control never has runs written
