@@ -285,6 +285,14 @@ func (p *Plan) CheckTemplate(in *Inputs) mappings.Diagnostics {
 	return ds
 }
 
+// Begun reports whether the plan holds any of the template's fields: a
+// plan with none is a technical starter (regflytt init writes one) that
+// can run but not be reviewed or approved.
+func (t *Template) Begun() bool {
+	return t.Portfolio.IsSet() || t.HasSubRegisters || t.Step.IsSet() || t.hasTimeline || t.Support.IsSet() ||
+		t.Practicalities.IsSet() || t.Measures.IsSet() || t.hasHistory || t.hasCost || len(t.Approvals) > 0
+}
+
 // inOrder reports the milestones dated before one that comes earlier.
 func inOrder(dates map[string]Date, what string) mappings.Diagnostics {
 	var ds mappings.Diagnostics

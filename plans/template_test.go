@@ -23,7 +23,11 @@ func demoCopy(t *testing.T, edits ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.ReplaceAll(string(b), "../", root+"/")
+	// ../../ reaches the repository (the embedded demo's schema and
+	// mapping), ../ testdata.
+	text := strings.ReplaceAll(string(b), "../../", filepath.Dir(root)+"/")
+	text = strings.ReplaceAll(text, "\n  - ../", "\n  - "+root+"/")
+	text = strings.ReplaceAll(text, " ../", " "+root+"/")
 	for i := 0; i+1 < len(edits); i += 2 {
 		if !strings.Contains(text, edits[i]) {
 			t.Fatalf("demo plan lacks %q", edits[i])
@@ -58,15 +62,15 @@ func TestTemplateRules(t *testing.T) {
 		want  string // code and line:col
 	}{
 		{"a text field missing", []string{"practicalities: >-\n  Inrapporteringen stängs under ett dygn vid övergången; vårdgivarna meddelas en månad före.\n", ""}, "1:1: error P021: the template needs practicalities"},
-		{"a milestone missing", []string{"  verified: 2027-09-10\n", ""}, ":33:3: error P021: the template needs timeline.verified"},
-		{"sub-registers not stated", []string{"  sub_registers: []\n", ""}, ":16:7: error P021: the template needs register.sub_registers"},
-		{"a date that is no date", []string{"rehearsal: 2027-04-15", "rehearsal: 15 april"}, ":34:14: error P022"},
-		{"milestones out of order", []string{"cut_over: 2027-09-02", "cut_over: 2027-08-02"}, ":36:13: error P023: cut_over is planned for 2027-08-02, before legacy_frozen (2027-09-01)"},
+		{"a milestone missing", []string{"  verified: 2027-09-10\n", ""}, ":34:3: error P021: the template needs timeline.verified"},
+		{"sub-registers not stated", []string{"  sub_registers: []\n", ""}, ":17:7: error P021: the template needs register.sub_registers"},
+		{"a date that is no date", []string{"rehearsal: 2027-04-15", "rehearsal: 15 april"}, ":35:14: error P022"},
+		{"milestones out of order", []string{"cut_over: 2027-09-02", "cut_over: 2027-08-02"}, ":37:13: error P023: cut_over is planned for 2027-08-02, before legacy_frozen (2027-09-01)"},
 		{"done out of order", []string{"step: B\n", "step: B\nprogress: {rehearsal: 2027-05-01, plan_approved: 2027-06-01}\n"}, "error P023: rehearsal is done for 2027-05-01, before plan_approved"},
-		{"review before handover", []string{"review_date: 2032-10-01", "review_date: 2027-09-30"}, ":52:16: error P023: history.review_date 2027-09-30 is not after"},
-		{"archive owner not the future CPUA", []string{"archive_owner: Västra Götalandsregionen", "archive_owner: RCO VGR"}, ":50:18: error P024: the archive owner \"RCO VGR\" is not the future CPUA"},
-		{"a step that is no step", []string{"step: B", "step: E"}, ":31:7: error P030"},
-		{"a cost that is no number", []string{"sek: 420000", "sek: 420 000 kr"}, ":54:8: error P030"},
+		{"review before handover", []string{"review_date: 2032-10-01", "review_date: 2027-09-30"}, ":53:16: error P023: history.review_date 2027-09-30 is not after"},
+		{"archive owner not the future CPUA", []string{"archive_owner: Västra Götalandsregionen", "archive_owner: RCO VGR"}, ":51:18: error P024: the archive owner \"RCO VGR\" is not the future CPUA"},
+		{"a step that is no step", []string{"step: B", "step: E"}, ":32:7: error P030"},
+		{"a cost that is no number", []string{"sek: 420000", "sek: 420 000 kr"}, ":55:8: error P030"},
 		{"an approval without a hash", []string{"step: B\n", "step: B\napprovals:\n  - {by: A, role: registerhållare, date: 2027-01-01}\n"}, "error P030: an approval needs sha256"},
 		{"a stale approval", []string{"step: B\n", "step: B\napprovals:\n  - {by: A, role: registerhållare, date: 2027-01-01, sha256: " + strings.Repeat("ab", 32) + "}\n"}, "error P025: the approval by A (registerhållare, 2027-01-01) is of another version of the plan"},
 	}
@@ -121,14 +125,14 @@ func TestHashCoversThePlanButNotItsRecords(t *testing.T) {
 	// A mapping the plan names is part of what is approved.
 	path := demoCopy(t)
 	m := filepath.Join(filepath.Dir(path), "m.yaml")
-	b, err := os.ReadFile("../testdata/mappings/demo.yaml")
+	b, err := os.ReadFile("demo/mapping.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	write(t, m, string(b))
 	text, _ := os.ReadFile(path)
-	root, _ := filepath.Abs("../testdata")
-	write(t, path, strings.Replace(string(text), root+"/mappings/demo.yaml", m, 1))
+	repo, _ := filepath.Abs("..")
+	write(t, path, strings.Replace(string(text), repo+"/plans/demo/mapping.yaml", m, 1))
 	before := hash(path)
 	write(t, m, string(b)+"\n# a changed mapping\n")
 	if hash(path) == before {

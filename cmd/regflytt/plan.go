@@ -29,11 +29,13 @@ in order, the archive owner the future CPUA, each approval made on the plan
 as it stands; and the plan against the national portfolio it names
 (portfolio: PATH, relative to the plan; --portfolio overrides): the future
 CPUA an authority, the chosen system a chosen receiver, the current system,
-step and RCOs those of the portfolio.
+step and RCOs those of the portfolio. A plan with no template field at all
+(a technical starter, as init writes) gets one warning instead: it can run,
+but plan render and plan approve refuse it.
 Exit status 0 when there is no error (warnings are printed), 2 otherwise.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, _, ds := checkPlanForReview(args[0], portfolioFile)
+			_, _, ds := checkPlanForReview(args[0], portfolioFile, false)
 			return reportCheck(g, args[0], "ok", ds)
 		},
 	}

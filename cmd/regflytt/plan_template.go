@@ -17,10 +17,19 @@ import (
 // checkPlanForReview is plan check: the technical run (plans.Check), the
 // strategy's template (Plan.CheckTemplate) and the plan against the
 // portfolio it names, or the one --portfolio gives (portfolio.CheckPlan).
-func checkPlanForReview(path, portfolioFile string) (*plans.Plan, *portfolio.Portfolio, mappings.Diagnostics) {
+// A plan with no template field at all (a technical starter, as regflytt
+// init writes) gets one warning instead, unless forReview: plan render and
+// plan approve need the template whole.
+func checkPlanForReview(path, portfolioFile string, forReview bool) (*plans.Plan, *portfolio.Portfolio, mappings.Diagnostics) {
 	p, ds := plans.Check(path)
 	if p == nil {
 		return nil, nil, ds
+	}
+	if !forReview && !p.Template.Begun() {
+		ds = append(ds, mappings.Diagnostic{Pos: mappings.Pos{File: path, Line: 1, Column: 1}, Code: "P021", Severity: mappings.Warning,
+			Message: "the plan has no field of the strategy's template yet: it can run, but not be reviewed or approved; regflytt plan new writes a plan with the template"})
+		ds.Sort()
+		return p, nil, ds
 	}
 	in, ids := p.LoadInputs()
 	if ids.Err() != nil {
@@ -143,7 +152,7 @@ A plan that plan check rejects is refused (exit 2), stale approvals aside.`,
 			if lang != portfolio.Swedish && lang != portfolio.English {
 				return usageError{fmt.Errorf("--lang must be sv or en")}
 			}
-			p, _, ds := checkPlanForReview(args[0], portfolioFile)
+			p, _, ds := checkPlanForReview(args[0], portfolioFile, true)
 			if err := reportDiagnostics(g, withoutStale(ds)); err != nil {
 				return err
 			}
@@ -215,7 +224,7 @@ others do not stop it.`,
 				}
 				when = d
 			}
-			p, _, ds := checkPlanForReview(args[0], portfolioFile)
+			p, _, ds := checkPlanForReview(args[0], portfolioFile, true)
 			if err := reportDiagnostics(g, withoutStale(ds)); err != nil {
 				return err
 			}

@@ -15,7 +15,8 @@ func demoPlanCopy(t *testing.T, edits ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.ReplaceAll(string(b), "../", filepath.Join(wdRoot(t), "testdata")+"/")
+	text := strings.ReplaceAll(string(b), "../../", wdRoot(t)+"/")
+	text = strings.ReplaceAll(text, " ../", " "+filepath.Join(wdRoot(t), "testdata")+"/")
 	for i := 0; i+1 < len(edits); i += 2 {
 		text = strings.Replace(text, edits[i], edits[i+1], 1)
 	}
@@ -131,6 +132,29 @@ func TestEveryTestdataPlanPassesPlanCheck(t *testing.T) {
 		rel, _ := filepath.Rel("../..", f)
 		if code, out, errs := cli(t, "plan", "check", rel); code != exitOK || errs != "" {
 			t.Errorf("%s: exit %d\n%s%s", rel, code, out, errs)
+		}
+	}
+}
+
+// A plan without any template field (a technical starter) passes plan
+// check with one warning, and can be neither approved nor rendered.
+func TestStarterPlanWithoutTemplate(t *testing.T) {
+	b, _ := os.ReadFile("../../testdata/plans/demo.yaml")
+	text := string(b)
+	start, end := strings.Index(text, "# The strategy's template"), strings.Index(text, "source:\n")
+	text = text[:start] + text[end:]
+	text = strings.Replace(text, "portfolio: ../portfolio.yaml\n", "", 1)
+	text = strings.Replace(text, "  sub_registers: []\n", "", 1)
+	path := demoPlanCopy(t)
+	text = strings.ReplaceAll(text, "../../", wdRoot(t)+"/")
+	os.WriteFile(path, []byte(text), 0o600)
+	code, _, errs := cli(t, "plan", "check", path)
+	if code != exitOK || !strings.Contains(errs, "warning P021: the plan has no field of the strategy's template yet") {
+		t.Fatalf("check: exit %d\n%s", code, errs)
+	}
+	for _, args := range [][]string{{"plan", "approve", path, "--by", "A", "--role", "r"}, {"plan", "render", path}} {
+		if code, _, errs := cli(t, args...); code != exitUsage || !strings.Contains(errs, "error P021: the template needs timeline") {
+			t.Errorf("%v: exit %d\n%s", args[:2], code, errs)
 		}
 	}
 }

@@ -1,5 +1,6 @@
 // Package demo holds the demo register's plan, receiving schema and
-// mapping, built into the binary so that `regflytt demo` and
+// mapping, and a copy of the strategy's portfolio (testdata/portfolio.yaml,
+// which plan check needs; a test keeps the copy equal), built into the binary so that `regflytt demo` and
 // `regflytt init --from-demo` work from any directory with the binary
 // alone. These files are the only copy of the demo's schema and mapping;
 // testdata/plans/demo.yaml names them here, and a test keeps that plan
@@ -19,7 +20,7 @@ import (
 	"strings"
 )
 
-//go:embed plan.yaml schema.yaml mapping.yaml
+//go:embed plan.yaml schema.yaml mapping.yaml portfolio.yaml
 var files embed.FS
 
 // PlanFile is the plan's name among Files; the plan names the others
@@ -27,7 +28,7 @@ var files embed.FS
 const PlanFile = "plan.yaml"
 
 // Names lists the embedded files, the plan first.
-func Names() []string { return []string{PlanFile, "schema.yaml", "mapping.yaml"} }
+func Names() []string { return []string{PlanFile, "schema.yaml", "mapping.yaml", "portfolio.yaml"} }
 
 // FS gives the embedded files.
 func FS() fs.FS { return files }

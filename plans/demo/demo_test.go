@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
@@ -79,13 +80,61 @@ func TestRepositoryPlanMatchesEmbedded(t *testing.T) {
 	}
 	// Everything else, value for value (positions differ).
 	ev, rv := values(reflect.ValueOf(*e)), values(reflect.ValueOf(*r))
-	for _, skip := range []string{"File", "AllowOutside", "TargetSchema", "Mappings"} {
+	for _, skip := range []string{"File", "AllowOutside", "TargetSchema", "Mappings", "Template"} {
 		delete(ev, skip)
 		delete(rv, skip)
 	}
 	if !reflect.DeepEqual(ev, rv) {
 		t.Errorf("testdata/plans/demo.yaml and plans/demo/plan.yaml differ:\n%v\n%v", rv, ev)
 	}
+	// The strategy's template too, but for the portfolio's path.
+	et, rt := withoutPos(reflect.ValueOf(e.Template)), withoutPos(reflect.ValueOf(r.Template))
+	delete(et.(map[string]any), "Portfolio")
+	delete(rt.(map[string]any), "Portfolio")
+	if !reflect.DeepEqual(et, rt) {
+		t.Errorf("the templates of testdata/plans/demo.yaml and plans/demo/plan.yaml differ:\n%v\n%v", rt, et)
+	}
+	// The embedded portfolio is the repository's.
+	a, _ := os.ReadFile("portfolio.yaml")
+	b, _ := os.ReadFile("../../testdata/portfolio.yaml")
+	if len(a) == 0 || string(a) != string(b) {
+		t.Error("plans/demo/portfolio.yaml is not a copy of testdata/portfolio.yaml: copy it again")
+	}
+}
+
+// withoutPos gives v's exported values with positions left out: scalars
+// by value, structs as maps of their fields.
+func withoutPos(v reflect.Value) any {
+	switch {
+	case v.Type() == reflect.TypeOf(mappings.Str{}):
+		return v.Interface().(mappings.Str).Value
+	case v.Type() == reflect.TypeOf(time.Time{}):
+		return v.Interface().(time.Time).Format(time.DateOnly)
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		out := map[string]any{}
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			if f.IsExported() && f.Type != reflect.TypeOf(mappings.Pos{}) {
+				out[f.Name] = withoutPos(v.Field(i))
+			}
+		}
+		return out
+	case reflect.Map:
+		out := map[string]any{}
+		for _, k := range v.MapKeys() {
+			out[k.String()] = withoutPos(v.MapIndex(k))
+		}
+		return out
+	case reflect.Slice:
+		out := []any{}
+		for i := 0; i < v.Len(); i++ {
+			out = append(out, withoutPos(v.Index(i)))
+		}
+		return out
+	}
+	return v.Interface()
 }
 
 // values gives a plan's fields with each positioned scalar reduced to its

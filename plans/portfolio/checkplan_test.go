@@ -24,7 +24,11 @@ func demoCopy(t *testing.T, edits ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.ReplaceAll(string(b), "../", root+"/")
+	// ../../ reaches the repository (the embedded demo's schema and
+	// mapping), ../ testdata.
+	text := strings.ReplaceAll(string(b), "../../", filepath.Dir(root)+"/")
+	text = strings.ReplaceAll(text, "\n  - ../", "\n  - "+root+"/")
+	text = strings.ReplaceAll(text, " ../", " "+root+"/")
 	for i := 0; i+1 < len(edits); i += 2 {
 		if !strings.Contains(text, edits[i]) {
 			t.Fatalf("demo plan lacks %q", edits[i])
@@ -66,18 +70,18 @@ func TestCheckPlanRules(t *testing.T) {
 		want  string
 	}{
 		{"no portfolio named", []string{"\nportfolio: ", "\n#portfolio: "}, ":1:1: error P020: the plan names no portfolio"},
-		{"a portfolio that is not there", []string{"portfolio.yaml\n", "no-such-portfolio.yaml\n"}, ":13:12: error P020: the portfolio cannot be read"},
-		{"a future CPUA that is no authority", []string{"  future: Västra Götalandsregionen", "  future: Vastra Gotalandsregionen"}, ":24:11: error P026: the future CPUA \"Vastra Gotalandsregionen\" is not an authority the portfolio lists: only a healthcare authority may be CPUA (PDL 7 ch. 7 §); write its name as the portfolio's authorities do (did you mean \"Västra Götalandsregionen\"?)"},
+		{"a portfolio that is not there", []string{"portfolio.yaml\n", "no-such-portfolio.yaml\n"}, ":14:12: error P020: the portfolio cannot be read"},
+		{"a future CPUA that is no authority", []string{"  future: Västra Götalandsregionen", "  future: Vastra Gotalandsregionen"}, ":25:11: error P026: the future CPUA \"Vastra Gotalandsregionen\" is not an authority the portfolio lists: only a healthcare authority may be CPUA (PDL 7 ch. 7 §); write its name as the portfolio's authorities do (did you mean \"Västra Götalandsregionen\"?)"},
 		{"a company as CPUA", []string{"  future: Västra Götalandsregionen", "  future: Nasher AB"}, "error P026: the future CPUA \"Nasher AB\""},
-		{"a receiver not in the portfolio", []string{"chosen: stratum", "chosen: receiving-demo"}, ":21:11: error P027: the chosen system \"receiving-demo\" is not in the portfolio; registries migrate only to the chosen receivers: medscinet, qreg5, stratum, inca"},
+		{"a receiver not in the portfolio", []string{"chosen: stratum", "chosen: receiving-demo"}, ":22:11: error P027: the chosen system \"receiving-demo\" is not in the portfolio; registries migrate only to the chosen receivers: medscinet, qreg5, stratum, inca"},
 		{"a system that is not a chosen receiver", []string{"chosen: stratum", "chosen: 3c"}, "error P027: the chosen system 3c is not a chosen receiver (its step is receiver)"},
 		{"a system slated for migration as receiver", []string{"chosen: stratum", "chosen: qreg4"}, "error P027: the chosen system qreg4 is not a chosen receiver (its step is C)"},
-		{"an unknown current system", []string{"current: pharos", "current: legacy-demo"}, ":20:12: error P028: the current system \"legacy-demo\" is not in the portfolio"},
+		{"an unknown current system", []string{"current: pharos", "current: legacy-demo"}, ":21:12: error P028: the current system \"legacy-demo\" is not in the portfolio"},
 		{"a current system that remains", []string{"current: pharos", "current: inca"}, "error P028: inca remains after the consolidation"},
-		{"the wrong step", []string{"step: B", "step: A"}, ":31:7: error P028: step A, but the portfolio puts pharos in step B"},
+		{"the wrong step", []string{"step: B", "step: A"}, ":32:7: error P028: step A, but the portfolio puts pharos in step B"},
 		{"a register listed elsewhere", []string{"name: Demoregistret (synthetic)", "name: Svenska Cornearegistret"}, ""},
 		{"a register listed on another system", []string{"name: Demoregistret (synthetic)", "name: Swedvasc"}, "error P028: the portfolio lists \"Swedvasc\" on qreg4, not on pharos"},
-		{"an unknown RCO", []string{"  future: RCO VGR", "  future: RCO Väst"}, ":27:11: error P029: \"RCO Väst\" is not an RCO of the portfolio"},
+		{"an unknown RCO", []string{"  future: RCO VGR", "  future: RCO Väst"}, ":28:11: error P029: \"RCO Väst\" is not an RCO of the portfolio"},
 		{"a planned move elsewhere", []string{"current: pharos", "current: ndr", "chosen: stratum", "chosen: qreg5", "step: B", "step: A"}, "warning P027: the portfolio says ndr's registries are planned to move to stratum, not qreg5"},
 	}
 	for _, c := range cases {

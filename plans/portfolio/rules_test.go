@@ -118,8 +118,8 @@ func TestCheckRulesBrokenOnce(t *testing.T) {
 		ps   []*plans.Plan
 		want string
 	}{
-		{RuleOnlyReceivers, nil, []*plans.Plan{plan("chosen: stratum", "chosen: 3c")}, "plan.yaml:21:11 Demoregistret (synthetic) moves to \"3c\", not a chosen receiver"},
-		{RuleArchiveOwner, nil, []*plans.Plan{plan("archive_owner: Västra Götalandsregionen", "archive_owner: Region Skåne")}, "plan.yaml:50:18 Demoregistret (synthetic): the archive owner \"Region Skåne\" is not the future CPUA \"Västra Götalandsregionen\""},
+		{RuleOnlyReceivers, nil, []*plans.Plan{plan("chosen: stratum", "chosen: 3c")}, "plan.yaml:22:11 Demoregistret (synthetic) moves to \"3c\", not a chosen receiver"},
+		{RuleArchiveOwner, nil, []*plans.Plan{plan("archive_owner: Västra Götalandsregionen", "archive_owner: Region Skåne")}, "plan.yaml:51:18 Demoregistret (synthetic): the archive owner \"Region Skåne\" is not the future CPUA \"Västra Götalandsregionen\""},
 		{RulePlansMatch, nil, []*plans.Plan{named("Swedvasc", "pharos")}, "Swedvasc is on qreg4 in the portfolio, but its plan moves it from pharos"},
 		{RulePlansMatch, nil, []*plans.Plan{named("Swedvasc", "qreg4"), named("swedvasc", "qreg4")}, "swedvasc has a second plan"},
 		{RuleSystemCount, func(pf *Portfolio) {
