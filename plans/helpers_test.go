@@ -68,7 +68,7 @@ cpua: {current: A, future: B}
 rco: {current: A, future: B}
 target: {schema: schema.yaml}
 mappings: [m.yaml]
-archive: {dir: archive}
+archive: {dir: archive, unencrypted_reason: synthetic test data}
 `+extra)
 }
 

@@ -16,9 +16,13 @@ const SealedSuffix = ".tar.age"
 // package could not be written at the end.
 func (r *runner) checkSealable(arcDir string) error {
 	if len(r.plan.ArchiveEncryptTo) == 0 {
-		if !r.plan.ArchiveClearReason.IsSet() {
-			r.log.Warn("the archive package will hold the source's records in clear: name age recipients (archive.encrypt_to) or why it may stay in clear (archive.unencrypted_reason)")
+		if r.plan.ArchiveClearReason.IsSet() {
+			return nil
 		}
+		if what := r.identities(); what != "" {
+			return fmt.Errorf("%s: the archive package would keep identity numbers in clear (%s): name age recipients (archive.encrypt_to), or say why it may stay in clear (archive.unencrypted_reason) (nothing was written)", r.plan.File, what)
+		}
+		r.log.Warn("the archive package will hold the source's records in clear: name age recipients (archive.encrypt_to) or why it may stay in clear (archive.unencrypted_reason)")
 		return nil
 	}
 	if _, err := os.Stat(arcDir + SealedSuffix); err == nil {
@@ -51,4 +55,27 @@ func (r *runner) seal(arcDir string) error {
 	}
 	r.log.Info("archive sealed", "file", arcDir+SealedSuffix, "sha512", sum)
 	return nil
+}
+
+// identities says why the plan handles personal identity numbers — a
+// pseudonymisation key, an opt-out or erasure list, a mapping's person: —
+// or "" when nothing says it does. Archived records keep their source
+// shape, identity columns included, so such a plan's archive may hold them
+// in clear only by an explicit decision.
+func (r *runner) identities() string {
+	p := r.plan
+	switch {
+	case p.KeyFile.IsSet() || p.KeyEnv.IsSet():
+		return "the plan pseudonymises identities"
+	case p.OptOutTable.IsSet() || p.OptOutFile.IsSet() || p.ErasureTable.IsSet() || p.ErasureFile.IsSet():
+		return "the plan has an opt-out or erasure list"
+	}
+	for _, f := range r.in.Mappings {
+		for _, tm := range f.Tables {
+			if tm.Person != nil {
+				return "a mapping names a person: column"
+			}
+		}
+	}
+	return ""
 }

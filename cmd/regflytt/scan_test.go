@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"os"
@@ -130,9 +131,26 @@ func TestScanSkeletonIntegerIdentityNumbers(t *testing.T) {
 	t.Setenv("REGFLYTT_TARGET", "sqlite://"+filepath.Join(t.TempDir(), "receiving.db"))
 	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "a rehearsal key, never a real one")
 	plan := filepath.Join(dir, "plan.yaml")
-	for _, args := range [][]string{{"plan", "check", plan}, {"map", "check", plan}, {"run", plan, "--work", t.TempDir(), "-q"}} {
+	for _, args := range [][]string{{"plan", "check", plan}, {"map", "check", plan}} {
 		if code, out, errs := cli(t, args...); code != exitOK {
 			t.Fatalf("%v: exit %d: %s%s", args, code, out, errs)
 		}
+	}
+	// The skeleton pseudonymises identities, so its archive would keep
+	// them in clear: a run refuses until the plan says how it is kept.
+	run := []string{"run", plan, "--work", t.TempDir(), "-q"}
+	if code, _, errs := cli(t, run...); code != exitError || !strings.Contains(errs, "archive.unencrypted_reason") {
+		t.Fatalf("run of the skeleton as written: exit %d, want 1 naming archive.unencrypted_reason: %s", code, errs)
+	}
+	b, err := os.ReadFile(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte("  dir: archive\n"), []byte("  dir: archive\n  unencrypted_reason: a rehearsal on synthetic data\n"), 1)
+	if err := os.WriteFile(plan, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := cli(t, run...); code != exitOK {
+		t.Fatalf("%v: exit %d: %s%s", run, code, out, errs)
 	}
 }

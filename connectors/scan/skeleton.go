@@ -224,7 +224,7 @@ func (r *Report) skeletonPlan(tables []*skelTable) []byte {
 	b.WriteString("source:\n  url: env:REGFLYTT_SOURCE\n")
 	b.WriteString("target:\n  url: env:REGFLYTT_TARGET\n  schema: schema.yaml\n")
 	b.WriteString("mappings:\n  - mapping.yaml\n")
-	b.WriteString("archive:\n  dir: archive\n")
+	b.WriteString("archive:\n  dir: archive\n  # Archived records keep their identity numbers: seal the package to the\n  # new CPUA (encrypt_to: [age1…]), or say why it may stay in clear\n  # (unencrypted_reason: …); a run refuses a plan that does neither.\n")
 	fmt.Fprintf(&b, "run:\n  batch_size: 5000\n  # the scan's reference date: 10-digit identity numbers get their century from it\n  reference_date: %q\n", r.ReferenceDate)
 	for _, t := range tables {
 		if t.person != "" {
