@@ -74,6 +74,8 @@ type TableMapping struct {
 	// registration is migrated (see parent.go).
 	Parent     *ParentSpec
 	Duplicates *DuplicatesSpec
+	// Unit names the reporting care unit of the records (access.go).
+	Unit *UnitSpec
 }
 
 // LookupSpec declares a reference table read into memory, keyed by one
@@ -370,6 +372,7 @@ func parseBody(path string, f *Fields, tm *TableMapping, ds *Diagnostics) {
 	}
 	tm.Parent = parseParent(path, f, ds)
 	tm.Duplicates = parseDuplicates(path, f, ds)
+	tm.Unit = parseUnit(path, f, ds)
 	f.Str("description")
 	keys, vals := f.Pairs("columns")
 	if f.Node("columns") == nil {

@@ -33,6 +33,7 @@ type writer struct {
 	// the mappings declare none); dups are this table's decisions.
 	links *links
 	dups  *duplicates
+	own   map[*mappings.TableProgram]*ownership // units.go
 
 	out     [][]connectors.Value
 	pending int
@@ -78,6 +79,7 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	if err := w.remember(t, row, keyIdx, o); err != nil {
 		return err
 	}
+	unit := w.unitOf(w.tp, t, tl, row, o)
 	switch o.Kind {
 	case mappings.Migrated:
 		if w.tp != nil && w.tp.Merge != nil && o.Row != nil {
@@ -97,7 +99,7 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 			return err
 		}
 	case mappings.Archived:
-		rec := archive.Record{Key: pick(row, keyIdx), Reason: o.Reason, Column: o.Column, SourceColumn: o.SourceColumn, Detail: o.Detail, Values: row}
+		rec := archive.Record{Key: pick(row, keyIdx), Reason: o.Reason, Column: o.Column, SourceColumn: o.SourceColumn, Detail: o.Detail, Values: row, CareUnit: unit}
 		if err := w.arc.Add(t, rec); err != nil {
 			return err
 		}
@@ -417,6 +419,7 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			tp := m.Members[c.member]
 			tl := w.ledger.Table(tp.Source.Name, tp.Target.Name)
 			o := outs[i]
+			unit := w.unitOf(tp, tp.Source, tl, c.source, o)
 			if o.Kind == mappings.Migrated {
 				tl.Migrate()
 				if err := w.values(tp.Source, tl, c.key, c.notes); err != nil {
@@ -424,7 +427,7 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 				}
 				continue
 			}
-			rec := archive.Record{Key: c.key, Reason: o.Reason, Column: o.Column, Detail: o.Detail, Values: c.source}
+			rec := archive.Record{Key: c.key, Reason: o.Reason, Column: o.Column, Detail: o.Detail, Values: c.source, CareUnit: unit}
 			if err := w.arc.Add(tp.Source, rec); err != nil {
 				return err
 			}

@@ -48,6 +48,9 @@ type Options struct {
 	ToolVersion string
 	// Now is the clock, for reports; default time.Now.
 	Now func() time.Time
+	// UnitReports, when set, is the directory for one report per
+	// reporting unit (units.go).
+	UnitReports string
 }
 
 // ReasonTableNotMapped archives every record of a source table that no
@@ -252,6 +255,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := verify.Counts(ctx, s.snap, tgt, arcDir, ledger, rep); err != nil {
 		return nil, partial(err, ledger.Written, arcDir)
 	}
+	if err := r.checkOwnership(ctx, s, ledger, rep); err != nil {
+		return nil, partial(err, ledger.Written, arcDir)
+	}
 	rep.Finished = r.opts.Now().UTC()
 	rep.Seconds = rep.Finished.Sub(rep.Started).Seconds()
 	var read int64
@@ -262,6 +268,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		rep.RowsPerSecond = float64(read) / rep.Seconds
 	}
 	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {
+		return rep, partial(err, ledger.Written, arcDir)
+	}
+	if err := r.writeUnitReports(rep); err != nil {
 		return rep, partial(err, ledger.Written, arcDir)
 	}
 	if err := r.seal(arcDir); err != nil {

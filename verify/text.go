@@ -58,6 +58,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "  tables not matched against it: %s\n", strings.Join(l.NotMatchedIn, ", "))
 		}
 	}
+	r.writeUnitsText(w)
 	fmt.Fprintf(w, "time %.2fs, %.0f rows/s\n", r.Seconds, r.RowsPerSecond)
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "problem: %s\n", p)

@@ -93,6 +93,11 @@ type TableLedger struct {
 	// (pnr_century_resolved, exclusion_century_ambiguous): not outcomes,
 	// so outside the equation, but for the auditor to see.
 	Warnings map[string]int64 `json:"warnings,omitempty"`
+	// UnitColumn and Units account per reporting care unit (units.go).
+	UnitColumn string                 `json:"unit_column,omitempty"`
+	Units      map[string]*UnitCounts `json:"units,omitempty"`
+	OwnerLost  int64                  `json:"owner_lost,omitempty"`
+	unit       *UnitCounts
 }
 
 // NewLedger makes an empty ledger.
@@ -115,6 +120,7 @@ func (t *TableLedger) Archive(reason string) {
 	t.Read++
 	t.Archived++
 	t.ArchivedBy[reason]++
+	t.unit.archive(reason)
 }
 
 // Exclude counts an excluded record.
@@ -122,6 +128,7 @@ func (t *TableLedger) Exclude(reason string) {
 	t.Read++
 	t.Excluded++
 	t.ExcludedBy[reason]++
+	t.unit.exclude(reason)
 }
 
 // ArchiveValue counts one value archived alone from a migrated record.
@@ -160,6 +167,7 @@ func (t *TableLedger) Warn(code string) {
 func (t *TableLedger) Migrate() {
 	t.Read++
 	t.Migrated++
+	t.unit.migrate()
 }
 
 // Report is the outcome of a count check, written as JSON beside the run
@@ -182,6 +190,8 @@ type Report struct {
 	Targets       []TargetCheck `json:"targets"`
 	Archive       ArchiveCheck  `json:"archive"`
 	Lists         []ListCheck   `json:"lists,omitempty"`
+	Units         []UnitCheck   `json:"units,omitempty"`
+	Access        *AccessCheck  `json:"access,omitempty"`
 	Pass          bool          `json:"pass"`
 	Problems      []string      `json:"problems,omitempty"`
 }

@@ -17,6 +17,7 @@ import (
 
 type runFlags struct {
 	source, target, work string
+	unitReports          string
 }
 
 // runsDir holds the work directories of runs not given --work; .gitignore
@@ -67,12 +68,14 @@ source.url/target.url (often env:NAME).`,
 				Progress:    newProgress(g),
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
+				UnitReports: f.unitReports,
 			})
 			return printReport(g, rep, work, err)
 		},
 	}
 	cmd.Flags().StringVar(&f.source, "source", "", "source database URL, or env:NAME (default: the plan's source.url)")
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
+	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md)")
 	cmd.Flags().StringVar(&f.work, "work", "", "work directory for the archive package and report.json (default: a new "+runsDir+"/<register>-<time>)")
 	addJSONFlag(cmd, g)
 	return cmd

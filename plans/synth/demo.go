@@ -26,11 +26,12 @@ type DemoStats struct {
 
 // DemoTables declares the legacy-demo platform: a single-registry solution
 // with Swedish table names, dates and weights stored as text, and a log
-// table no mapping reads.
+// table no mapping reads. Patients and visits name the care unit
+// (vardenhet_id) that reported them.
 func DemoTables() []connectors.Table {
 	return []connectors.Table{
 		table("vardenhet", "id", "integer", "namn", "varchar(100)", "region", "varchar(40) null"),
-		table("patient", "id", "integer", "personnr", "varchar(13)", "kon", "varchar(1) null", "registrerad", "varchar(10) null"),
+		table("patient", "id", "integer", "personnr", "varchar(13)", "kon", "varchar(1) null", "registrerad", "varchar(10) null", "vardenhet_id", "integer"),
 		table("besok", "id", "integer", "patient_id", "integer", "vardenhet_id", "integer null",
 			"besoksdatum", "varchar(10) null", "vikt", "varchar(8) null", "langd", "integer null", "rokare", "integer null"),
 		table("logg", "id", "integer", "handelse", "text"),
@@ -76,7 +77,10 @@ func Demo(ctx context.Context, tgt connectors.Target, cfg DemoConfig) (*DemoStat
 			reg = "0000-00-00" // a MySQL zero date kept as text
 			st.Defects["zero_date"]++
 		}
-		if err := w.add(int64(i), personnummer(r, y, m, d), sex, reg); err != nil {
+		// The unit that registered the patient: drawn without the random
+		// stream, so that every other value stays as earlier seeds gave it.
+		unit := int64(1 + (i*7)%units)
+		if err := w.add(int64(i), personnummer(r, y, m, d), sex, reg, unit); err != nil {
 			return nil, err
 		}
 	}

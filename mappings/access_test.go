@@ -1,0 +1,97 @@
+package mappings
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+func unitCatalogue() []connectors.Table {
+	return []connectors.Table{
+		{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "integer", false), col("namn", "varchar(100)", true)}},
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "integer", false), col("vardenhet_id", "integer", true), col("vikt", "varchar(8)", true)}},
+	}
+}
+
+const unitSchema = `platform: test
+tables:
+  - name: care_unit
+    columns: [{name: care_unit_id, type: bigint}, {name: name, type: varchar(100)}]
+  - name: visit
+    columns: [{name: visit_id, type: bigint}, {name: care_unit_id, type: bigint}, {name: weight, type: varchar(8)}]
+`
+
+func compileUnits(t *testing.T, mapping string) Diagnostics {
+	t.Helper()
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", unitSchema))
+	if ds.Err() != nil {
+		t.Fatalf("schema: %v", ds)
+	}
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", mapping))
+	if f == nil {
+		return ds
+	}
+	_, more := Compile([]*File{f}, unitCatalogue(), schema, nil)
+	return append(ds, more...)
+}
+
+func TestReportingUnitMustReachTheTarget(t *testing.T) {
+	const units = `tables:
+  - target: care_unit
+    source: vardenhet
+    unit: id
+    columns: {care_unit_id: id, name: namn}
+  - target: visit
+    source: besok
+`
+	cases := []struct {
+		name, visit string
+		want        string // "code line", "" for none
+	}{
+		{"carried", "    unit: vardenhet_id\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", ""},
+		{"carried, long form", "    unit: {column: vardenhet_id}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", ""},
+		{"dropped", "    unit: vardenhet_id\n    columns: {visit_id: id, weight: vikt}\n    drop: {vardenhet_id: not needed}\n", "M051 8"},
+		{"not mapped", "    unit: vardenhet_id\n    columns: {visit_id: id, weight: vikt, care_unit_id: {expr: vardenhet_id}}\n", "M051 8"},
+		{"null_when", "    unit: vardenhet_id\n    columns:\n      visit_id: id\n      weight: vikt\n      care_unit_id: {from: vardenhet_id, null_when: [\"0\"]}\n", "M052 12"},
+		{"default", "    unit: vardenhet_id\n    columns:\n      visit_id: id\n      weight: vikt\n      care_unit_id: {from: vardenhet_id, default: \"1\"}\n", "M052 12"},
+		{"undeclared", "    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", "M050 6"},
+		{"none", "    unit: {none: test}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", ""},
+		{"both", "    unit: {none: test, column: vardenhet_id}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", "Y003 8"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ds := compileUnits(t, units+c.visit)
+			var got []string
+			for _, d := range ds {
+				if d.Severity == Error {
+					got = append(got, fmt.Sprintf("%s %d", d.Code, d.Pos.Line))
+				}
+			}
+			if c.want == "" && len(got) > 0 {
+				t.Fatalf("want no error, got %v: %v", got, ds)
+			}
+			if c.want != "" && (len(got) != 1 || got[0] != c.want) {
+				t.Fatalf("want %s, got %v: %v", c.want, got, ds)
+			}
+			if c.want != "" && strings.Contains(ds.Error(), "vikt") {
+				t.Errorf("message names an unrelated column: %v", ds)
+			}
+		})
+	}
+}
+
+// A plan whose mappings declare no unit anywhere is as before.
+func TestNoUnitsDeclaredIsAsBefore(t *testing.T) {
+	ds := compileUnits(t, `tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, weight: vikt}
+    drop: {vardenhet_id: old}
+`)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,137 @@
+package plans
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// Ownership of records: every record keeps the care unit that reported it
+// (the mapping's unit:, see mappings/access.go). The writer asks unitOf
+// before it counts a record's outcome, so that the ledger counts per unit
+// and the archive's outcome row names the unit; at the end the run counts
+// the source per unit itself (verify.CheckUnits).
+
+// ownership is a writer's view of its table's unit column, worked out on
+// its first record.
+type ownership struct {
+	ready bool
+	// src is the unit column's position in a record's row (for a form
+	// store, in an entity row), -1 when the table declares none; tgt its
+	// receiving column's position in a target row, -1 when none.
+	src, tgt int
+	column   string
+	// entity and entityUnit are the last entity of a form store and its
+	// unit: its value rows are its unit's.
+	entity     connectors.Value
+	entityUnit string
+}
+
+// unitOf tells tl which unit reported the record whose outcome o is about
+// to be counted, and returns it ("" when the table declares no unit
+// column or the record names none). A migrated record whose receiving
+// unit column is empty though the source named one is counted as having
+// lost its owner.
+func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome) string {
+	if tp == nil || tp.Mapping == nil || tp.Mapping.Unit == nil || tp.Mapping.Unit.Column.Value == "" {
+		return ""
+	}
+	own := w.owner(tp)
+	if own.src < 0 {
+		return ""
+	}
+	tl.UnitColumn = own.column
+	var unit string
+	switch {
+	case tp.EAV != nil && t == tp.EAV.Values:
+		// A value row is its entity's, when it has one: orphans belong
+		// to no unit.
+		if c, ok := mappings.Compare(row[tp.EAV.Entity], own.entity); own.entity != nil && ok && c == 0 {
+			unit = own.entityUnit
+		}
+	default:
+		unit = verify.UnitText(row[own.src])
+		if tp.EAV != nil {
+			own.entity, own.entityUnit = row[tp.EAV.EntityKey], unit
+		}
+	}
+	tl.ForUnit(unit)
+	if o.Kind == mappings.Migrated && o.Row != nil && tp.Merge == nil && unit != verify.NoUnit && own.tgt >= 0 && own.tgt < len(o.Row) && o.Row[own.tgt] == nil {
+		tl.LoseOwner()
+	}
+	return unit
+}
+
+func (w *writer) owner(tp *mappings.TableProgram) *ownership {
+	if w.own == nil {
+		w.own = map[*mappings.TableProgram]*ownership{}
+	}
+	own := w.own[tp]
+	if own != nil {
+		return own
+	}
+	own = &ownership{src: -1, tgt: -1}
+	w.own[tp] = own
+	target, source := tp.Mapping.UnitColumn()
+	own.column = source
+	rowTable := tp.Source
+	if tp.EAV != nil {
+		rowTable = tp.EAV.Entities
+	}
+	own.src = rowTable.ColumnIndex(source)
+	if target != "" {
+		own.tgt = tp.Target.ColumnIndex(target)
+	}
+	return own
+}
+
+// unitSources names, per source table with a unit column, where the
+// unit check counts it in the source.
+func unitSources(prog *mappings.Program, catalog []connectors.Table) map[string]verify.UnitSource {
+	byName := map[string]*connectors.Table{}
+	for i := range catalog {
+		byName[catalog[i].Name] = &catalog[i]
+	}
+	out := map[string]verify.UnitSource{}
+	for _, tp := range prog.Tables {
+		if tp.Mapping == nil || tp.Mapping.Unit == nil || tp.Mapping.Unit.Column.Value == "" {
+			continue
+		}
+		name := tp.Source.Name
+		if tp.EAV != nil {
+			name = tp.EAV.Entities.Name
+		}
+		t := byName[name]
+		col := tp.Mapping.Unit.Column.Value
+		if t == nil || t.ColumnIndex(col) < 0 {
+			// A select: adding the unit by a join: only the run's counts.
+			continue
+		}
+		var key []string
+		if len(t.PrimaryKey) == 0 {
+			key = tp.Key
+		}
+		out[name] = verify.UnitSource{Table: t, Column: col, Key: key}
+	}
+	return out
+}
+
+// checkOwnership adds the per-unit equations to the report.
+func (r *runner) checkOwnership(ctx context.Context, s *session, ledger *verify.Ledger, rep *verify.Report) error {
+	return verify.CheckUnits(ctx, s.snap, unitSources(s.prog, s.catalog), ledger, rep)
+}
+
+// writeUnitReports writes one report per reporting unit when the run was
+// asked to (--unit-reports DIR).
+func (r *runner) writeUnitReports(rep *verify.Report) error {
+	if r.opts.UnitReports == "" {
+		return nil
+	}
+	if _, err := verify.WriteUnitReports(r.opts.UnitReports, rep); err != nil {
+		return fmt.Errorf("unit reports: %w", err)
+	}
+	return nil
+}

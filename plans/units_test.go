@@ -1,0 +1,211 @@
+package plans_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/demo"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// writeDemoPlan writes the demo's plan, schema and mapping into a new
+// directory, each changed by edit (name -> text -> text), and returns the
+// plan's path.
+func writeDemoPlan(t *testing.T, edit map[string]func(string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path, err := demo.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, fn := range edit {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := fn(string(b))
+		if changed == string(b) {
+			t.Fatalf("the edit of %s changed nothing", name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(changed), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// Each unit's records add up, the source counted per unit by the check
+// itself; the archive's outcome rows name the unit of every archived
+// record; every unit gets a report of its own figures only.
+func TestRunReconcilesPerReportingUnit(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 400)
+	unitDir := filepath.Join(dir, "units")
+	rep, err := plans.Run(context.Background(), loadPlan(t, demoPlan), plans.Options{
+		SourceURL:   src,
+		TargetURL:   "sqlite://" + filepath.Join(dir, "receiving.db"),
+		WorkDir:     dir,
+		UnitReports: unitDir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	perTable := map[string]map[string]verify.UnitCheck{}
+	for _, c := range rep.Units {
+		if perTable[c.Source] == nil {
+			perTable[c.Source] = map[string]verify.UnitCheck{}
+		}
+		perTable[c.Source][c.Unit] = c
+		if c.SourceRows == nil || !c.OK || *c.SourceRows != c.Migrated+c.Archived+c.Excluded {
+			t.Errorf("%s unit %q: %+v", c.Source, c.Unit, c)
+		}
+	}
+	for _, table := range []string{"vardenhet", "patient", "besok"} {
+		if len(perTable[table]) < 2 {
+			t.Errorf("table %s: per-unit checks %v", table, perTable[table])
+		}
+	}
+	if _, ok := perTable["logg"]; ok {
+		t.Error("the log, read by no mapping, has no units")
+	}
+	// The visits without a unit are the generator's missing_care_unit rows.
+	none := perTable["besok"][verify.NoUnit]
+	if none.Read != st.Defects["missing_care_unit"] || none.ArchivedBy["not_null"] != none.Read {
+		t.Errorf("visits without unit: %+v, generator wrote %d", none, st.Defects["missing_care_unit"])
+	}
+
+	// The archive names each archived record's unit, as the ledger counts.
+	pkg, err := archive.Open(filepath.Join(dir, "archive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"patient", "besok"} {
+		recs, err := pkg.Records(table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for recs.Next() {
+			got[recs.Record().Outcome.CareUnit]++
+		}
+		if err := recs.Err(); err != nil {
+			t.Fatal(err)
+		}
+		for unit, c := range perTable[table] {
+			if got[unit] != c.Archived {
+				t.Errorf("archive of %s: %d records of unit %q, the ledger %d", table, got[unit], unit, c.Archived)
+			}
+		}
+	}
+
+	// One report per unit, only its own.
+	var units []string
+	for u := range perTable["besok"] {
+		if u != verify.NoUnit {
+			units = append(units, u)
+		}
+	}
+	entries, err := os.ReadDir(unitDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2*len(units) {
+		t.Fatalf("%d unit report files for %d units", len(entries), len(units))
+	}
+	for _, u := range units {
+		raw, err := os.ReadFile(filepath.Join(unitDir, "unit-"+u+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		md, err := os.ReadFile(filepath.Join(unitDir, "unit-"+u+".md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ur verify.UnitReport
+		if err := json.Unmarshal(raw, &ur); err != nil {
+			t.Fatal(err)
+		}
+		if ur.Unit != u || !ur.Pass || len(ur.Tables) != 3 {
+			t.Errorf("unit %s report: %+v", u, ur)
+		}
+		for _, tc := range ur.Tables {
+			if tc.Unit != u || tc.Migrated != perTable[tc.Source][u].Migrated {
+				t.Errorf("unit %s report holds %+v", u, tc)
+			}
+		}
+		for _, other := range units {
+			if other == u {
+				continue
+			}
+			if strings.Contains(string(raw), `"unit": "`+other+`"`) || strings.Contains(string(md), "care unit "+other+"\n") {
+				t.Errorf("unit %s's report names unit %s", u, other)
+			}
+		}
+		for _, text := range []string{string(raw), string(md)} {
+			if strings.Contains(text, "Vårdenhet") || strings.Contains(text, "Region") {
+				t.Errorf("unit %s's report names a care unit or region: %s", u, text)
+			}
+		}
+	}
+}
+
+// A mapping that drops the unit column is refused by plan check (no
+// database) and by run before it writes anything.
+func TestMappingDroppingTheUnitColumnIsRefused(t *testing.T) {
+	path := writeDemoPlan(t, map[string]func(string) string{
+		"mapping.yaml": func(s string) string {
+			s = strings.Replace(s, "      care_unit_id: vardenhet_id\n      visit_date", "      care_unit_id: {value: \"0\"}\n      visit_date", 1)
+			return s + "    drop:\n      vardenhet_id: not needed\n"
+		},
+	})
+	_, ds := plans.Check(path)
+	if err := ds.Err(); err == nil || !strings.Contains(err.Error(), "M051") || !strings.Contains(err.Error(), "dropped") {
+		t.Fatalf("plan check: %v", ds)
+	}
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 20)
+	p, _ := plans.Load(path)
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: filepath.Join(dir, "work")})
+	if err == nil || !strings.Contains(err.Error(), "M051") {
+		t.Fatalf("run: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "receiving.db")); err == nil {
+		t.Error("the refused run created the receiving database")
+	}
+}
+
+// A unit code list that maps a unit to NULL loses the records' owner:
+// the records migrate, and the run fails saying so.
+func TestRunFailsWhenARecordLosesItsUnit(t *testing.T) {
+	path := writeDemoPlan(t, map[string]func(string) string{
+		"mapping.yaml": func(s string) string {
+			s = strings.Replace(s, "tables:\n", "codelists:\n  - name: units\n    unmapped: null\n    codes: {\"1\": \"1\"}\ntables:\n", 1)
+			return strings.Replace(s, "      care_unit_id: vardenhet_id\n      visit_date", "      care_unit_id: {from: vardenhet_id, codelist: units}\n      visit_date", 1)
+		},
+		"schema.yaml": func(s string) string {
+			return strings.Replace(s, "{name: care_unit_id, type: integer, not_null: true}\n      - {name: visit_date", "{name: care_unit_id, type: integer}\n      - {name: visit_date", 1)
+		},
+	})
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 60)
+	rep, err := plans.Run(context.Background(), loadPlan(t, path), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir})
+	if err == nil || rep == nil || rep.Pass {
+		t.Fatalf("run passed: %v", err)
+	}
+	found := false
+	for _, p := range rep.Problems {
+		found = found || strings.Contains(p, "lost their reporting unit")
+	}
+	if !found {
+		t.Errorf("problems: %v", rep.Problems)
+	}
+}

@@ -1,0 +1,407 @@
+package verify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// A care provider (LPUA) may read only the records it reported, and it is
+// the one who can confirm that they all arrived: so the ledger accounts
+// per reporting unit too, and each unit gets a report of its own figures.
+//
+// The runner says which unit a record belongs to (TableLedger.ForUnit)
+// before it counts the record's outcome; CheckUnits then counts the
+// source per unit itself and checks, per table and unit, source rows =
+// migrated + archived + excluded.
+
+// UnitCounts are one reporting unit's outcomes in one source table.
+type UnitCounts struct {
+	Read       int64            `json:"read"`
+	Migrated   int64            `json:"migrated"`
+	Archived   int64            `json:"archived"`
+	Excluded   int64            `json:"excluded"`
+	ArchivedBy map[string]int64 `json:"archived_by,omitempty"`
+	ExcludedBy map[string]int64 `json:"excluded_by,omitempty"`
+}
+
+func (u *UnitCounts) migrate() {
+	if u != nil {
+		u.Read++
+		u.Migrated++
+	}
+}
+
+func (u *UnitCounts) archive(reason string) {
+	if u != nil {
+		u.Read++
+		u.Archived++
+		if u.ArchivedBy == nil {
+			u.ArchivedBy = map[string]int64{}
+		}
+		u.ArchivedBy[reason]++
+	}
+}
+
+func (u *UnitCounts) exclude(reason string) {
+	if u != nil {
+		u.Read++
+		u.Excluded++
+		if u.ExcludedBy == nil {
+			u.ExcludedBy = map[string]int64{}
+		}
+		u.ExcludedBy[reason]++
+	}
+}
+
+// NoUnit is the key under which records whose unit column is NULL are
+// counted: they belong to no care provider's report.
+const NoUnit = ""
+
+// ForUnit says that the record whose outcome is counted next (Migrate,
+// Archive, Exclude) was reported by unit (its text, NoUnit for NULL).
+func (t *TableLedger) ForUnit(unit string) {
+	if t.Units == nil {
+		t.Units = map[string]*UnitCounts{}
+	}
+	u := t.Units[unit]
+	if u == nil {
+		u = &UnitCounts{}
+		t.Units[unit] = u
+	}
+	t.unit = u
+}
+
+// LoseOwner counts a migrated record whose receiving unit column is empty
+// although its source named a unit: the care provider can no longer see
+// it. Any fails verification.
+func (t *TableLedger) LoseOwner() { t.OwnerLost++ }
+
+// UnitText is a unit's key in the ledger: the value as text, NoUnit for
+// NULL. Unit ids are codes (HSA-ids, numbers), never personal data.
+func UnitText(v connectors.Value) string {
+	s, ok := connectors.FormatValue(v)
+	if !ok {
+		return NoUnit
+	}
+	return s
+}
+
+// UnitSource says where CheckUnits counts a table's records per unit
+// itself: the source table, its unit column, and the key it is read by.
+type UnitSource struct {
+	Table  *connectors.Table
+	Column string
+	Key    []string
+}
+
+// CountUnits reads a source table in the snapshot and counts its rows per
+// unit: the figures the ledger is compared with, taken without it.
+func CountUnits(ctx context.Context, snap connectors.Snapshot, src UnitSource) (map[string]int64, error) {
+	idx := src.Table.ColumnIndex(src.Column)
+	if idx < 0 {
+		return nil, fmt.Errorf("verify: source table %s has no unit column %s", src.Table.Name, src.Column)
+	}
+	rows, err := snap.Scan(ctx, src.Table, connectors.ScanOptions{Key: src.Key})
+	if err != nil {
+		return nil, fmt.Errorf("verify: count units of %s: %w", src.Table.Name, err)
+	}
+	defer rows.Close()
+	counts := map[string]int64{}
+	for rows.Next() {
+		counts[UnitText(rows.Row()[idx])]++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("verify: count units of %s: %w", src.Table.Name, err)
+	}
+	return counts, nil
+}
+
+// UnitCheck is one table's equation for one reporting unit.
+type UnitCheck struct {
+	Unit   string `json:"unit"`
+	Source string `json:"source_table"`
+	Target string `json:"target_table,omitempty"`
+	// SourceRows is the unit's rows counted in the source; nil when the
+	// unit is not a column of the table (a form store's values follow
+	// their entity's unit), so only the run's counts add up.
+	SourceRows *int64 `json:"source_rows,omitempty"`
+	UnitCounts
+	OK bool `json:"ok"`
+}
+
+// CheckUnits checks every table the ledger counts per unit: the units add
+// up to the table, and, where sources names the table, each unit's source
+// rows equal its migrated + archived + excluded. It adds the checks to
+// r.Units and what fails to r.Problems.
+func CheckUnits(ctx context.Context, snap connectors.Snapshot, sources map[string]UnitSource, l *Ledger, r *Report) error {
+	fail := func(format string, args ...any) {
+		r.Pass = false
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+	for _, tl := range l.Tables {
+		if tl.Units == nil {
+			continue
+		}
+		var sum UnitCounts
+		for _, u := range tl.Units {
+			sum.Read += u.Read
+			sum.Migrated += u.Migrated
+			sum.Archived += u.Archived
+			sum.Excluded += u.Excluded
+		}
+		if sum.Read != tl.Read || sum.Migrated != tl.Migrated || sum.Archived != tl.Archived || sum.Excluded != tl.Excluded {
+			fail("source table %s: its reporting units account for %d records (%d migrated, %d archived, %d excluded), the table for %d (%d, %d, %d): a record was counted for no unit",
+				tl.Source, sum.Read, sum.Migrated, sum.Archived, sum.Excluded, tl.Read, tl.Migrated, tl.Archived, tl.Excluded)
+		}
+		if tl.OwnerLost > 0 {
+			fail("source table %s: %d migrated records lost their reporting unit (the receiving column is empty where the source named a unit): their care provider can no longer see them; carry %s as it is",
+				tl.Source, tl.OwnerLost, tl.UnitColumn)
+		}
+		var counted map[string]int64
+		if src, ok := sources[tl.Source]; ok {
+			var err error
+			if counted, err = CountUnits(ctx, snap, src); err != nil {
+				return err
+			}
+		}
+		units := map[string]bool{}
+		for u := range tl.Units {
+			units[u] = true
+		}
+		for u := range counted {
+			units[u] = true
+		}
+		for _, u := range sortedKeys(units) {
+			c := UnitCheck{Unit: u, Source: tl.Source, Target: tl.Target}
+			if uc := tl.Units[u]; uc != nil {
+				c.UnitCounts = *uc
+			}
+			accounted := c.Migrated + c.Archived + c.Excluded
+			c.OK = accounted == c.Read
+			if counted != nil {
+				n := counted[u]
+				c.SourceRows = &n
+				c.OK = c.OK && n == accounted
+			}
+			if !c.OK {
+				src := "not counted"
+				if c.SourceRows != nil {
+					src = fmt.Sprint(*c.SourceRows)
+				}
+				fail("source table %s, reporting unit %s: %s source rows, but %d read and %d migrated + %d archived + %d excluded = %d",
+					tl.Source, unitLabel(u), src, c.Read, c.Migrated, c.Archived, c.Excluded, accounted)
+			}
+			r.Units = append(r.Units, c)
+		}
+	}
+	return nil
+}
+
+func unitLabel(u string) string {
+	if u == NoUnit {
+		return "(none)"
+	}
+	return u
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortUnits(out)
+	return out
+}
+
+// sortUnits orders unit ids as numbers when both are, else as text.
+func sortUnits(units []string) {
+	sort.Slice(units, func(i, j int) bool {
+		a, aerr := strconv.ParseInt(units[i], 10, 64)
+		b, berr := strconv.ParseInt(units[j], 10, 64)
+		if aerr == nil && berr == nil {
+			return a < b
+		}
+		return units[i] < units[j]
+	})
+}
+
+// UnitReport is what one care provider is sent: its own unit's figures,
+// nothing of any other unit's.
+type UnitReport struct {
+	Version  int         `json:"report_version"`
+	Register string      `json:"register"`
+	Unit     string      `json:"unit"`
+	Finished time.Time   `json:"finished"`
+	Pass     bool        `json:"pass"`
+	Tables   []UnitCheck `json:"tables"`
+}
+
+// UnitReports splits the report's per-unit checks into one report per
+// reporting unit. Records without a unit are in no unit's report (the
+// registry's own report counts them).
+func UnitReports(r *Report) []UnitReport {
+	byUnit := map[string]*UnitReport{}
+	var order []string
+	for _, c := range r.Units {
+		if c.Unit == NoUnit {
+			continue
+		}
+		ur := byUnit[c.Unit]
+		if ur == nil {
+			ur = &UnitReport{Version: ReportVersion, Register: r.Register, Unit: c.Unit, Finished: r.Finished, Pass: true}
+			byUnit[c.Unit] = ur
+			order = append(order, c.Unit)
+		}
+		ur.Tables = append(ur.Tables, c)
+		ur.Pass = ur.Pass && c.OK
+	}
+	sortUnits(order)
+	out := make([]UnitReport, 0, len(order))
+	for _, u := range order {
+		out = append(out, *byUnit[u])
+	}
+	return out
+}
+
+// WriteUnitReports writes, into dir, unit-<id>.json and unit-<id>.md for
+// every reporting unit, and returns the files' names.
+func WriteUnitReports(dir string, r *Report) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("unit reports: %w", err)
+	}
+	var names []string
+	for _, ur := range UnitReports(r) {
+		base := "unit-" + unitFileName(ur.Unit)
+		b, err := json.MarshalIndent(ur, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, base+".json"), append(b, '\n'), 0o640); err != nil {
+			return nil, fmt.Errorf("unit reports: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, base+".md"), []byte(ur.Markdown()), 0o640); err != nil {
+			return nil, fmt.Errorf("unit reports: %w", err)
+		}
+		names = append(names, base+".json", base+".md")
+	}
+	return names, nil
+}
+
+// unitFileName makes a unit id a file name; an id that needs changing
+// gets a digest of itself, so that two ids never share a file.
+func unitFileName(u string) string {
+	safe := strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '_'
+	}, u)
+	if safe == u && strings.Trim(u, ".") != "" {
+		return u
+	}
+	sum := sha256.Sum256([]byte(u))
+	return safe + "-" + hex.EncodeToString(sum[:4])
+}
+
+// Markdown is the unit report as a short text for the care provider.
+func (ur UnitReport) Markdown() string {
+	var b strings.Builder
+	verdict := "PASS"
+	if !ur.Pass {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(&b, "# Register %s: the records reported by care unit %s\n\n", ur.Register, ur.Unit)
+	fmt.Fprintf(&b, "Migration finished %s: %s. Every record the unit reported is migrated, archived (kept by the registry's data controller, with the reason) or excluded (opt-out or erasure).\n\n",
+		ur.Finished.Format(time.RFC3339), verdict)
+	b.WriteString("| source table | source rows | migrated | archived | excluded | ok |\n| --- | ---: | ---: | ---: | ---: | --- |\n")
+	for _, t := range ur.Tables {
+		src := "–"
+		if t.SourceRows != nil {
+			src = fmt.Sprint(*t.SourceRows)
+		}
+		ok := "yes"
+		if !t.OK {
+			ok = "NO"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s |\n", t.Source, src, t.Migrated, t.Archived, t.Excluded, ok)
+	}
+	for _, t := range ur.Tables {
+		for _, reason := range sortedCounts(t.ArchivedBy) {
+			fmt.Fprintf(&b, "\n- %s: %d archived as %s", t.Source, t.ArchivedBy[reason], reason)
+		}
+		for _, reason := range sortedCounts(t.ExcludedBy) {
+			fmt.Fprintf(&b, "\n- %s: %d excluded as %s", t.Source, t.ExcludedBy[reason], reason)
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func sortedCounts(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// maxUnitLines bounds the units the terminal summary lists one by one;
+// report.json has them all.
+const maxUnitLines = 40
+
+// writeUnitsText prints the per-unit equations summed over the tables:
+// one line per reporting unit.
+func (r *Report) writeUnitsText(w io.Writer) {
+	if len(r.Units) == 0 {
+		return
+	}
+	type sum struct {
+		rows, mig, arc, exc int64
+		counted, ok         bool
+	}
+	byUnit := map[string]*sum{}
+	var order []string
+	for _, c := range r.Units {
+		s := byUnit[c.Unit]
+		if s == nil {
+			s = &sum{ok: true, counted: true}
+			byUnit[c.Unit] = s
+			order = append(order, c.Unit)
+		}
+		if c.SourceRows != nil {
+			s.rows += *c.SourceRows
+		} else {
+			s.counted = false
+		}
+		s.mig, s.arc, s.exc = s.mig+c.Migrated, s.arc+c.Archived, s.exc+c.Excluded
+		s.ok = s.ok && c.OK
+	}
+	sortUnits(order)
+	fmt.Fprintf(w, "reporting units: %d (per unit, all its tables)\n", len(order))
+	fmt.Fprintf(w, "  %-20s  %10s  %10s  %10s  %10s\n", "unit", "rows", "migrated", "archived", "excluded")
+	for i, u := range order {
+		if i == maxUnitLines {
+			fmt.Fprintf(w, "  … %d more units in report.json\n", len(order)-i)
+			break
+		}
+		s := byUnit[u]
+		rows := "–"
+		if s.counted {
+			rows = fmt.Sprint(s.rows)
+		}
+		fmt.Fprintf(w, "  %-20s  %10s  %10d  %10d  %10d  %s\n", unitLabel(u), rows, s.mig, s.arc, s.exc, okText(s.ok))
+	}
+}
