@@ -1,9 +1,271 @@
 package verify
 
-// AccessCheck is the proof that the migration widened no one's access
-// (see CheckAccess).
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// A migration must carry users, roles and scopes so that nobody sees more
+// afterwards than before (DOMAIN.md, "Who may see what"). CheckAccess
+// proves it from two lists of grants — the legacy platform's and the
+// receiving platform's — and the care units that exist, as of the plan's
+// reference date. It names accounts by their id only: never a user's name
+// or e-mail, never health data.
+
+// Grant is one user's access to a scope: a care unit, a region (every
+// unit in it), or everything.
+type Grant struct {
+	// Account is the user's account id.
+	Account string `json:"account"`
+	// Exactly one of Unit, Region and All says the scope.
+	Unit   string `json:"unit,omitempty"`
+	Region string `json:"region,omitempty"`
+	All    bool   `json:"all,omitempty"`
+	// Write is read and write; false is read only.
+	Write bool `json:"write"`
+	// Role is the role the grant comes from (a legacy code, or the
+	// receiving platform's role).
+	Role string `json:"role,omitempty"`
+	// Basis is why the grant exists: BasisRole (a role with a scope) or
+	// BasisAppointment (a förordnande, valid from ValidFrom to ValidTo);
+	// empty is no basis, which fails.
+	Basis string `json:"basis"`
+	// ValidFrom and ValidTo bound the grant, inclusive; zero is open.
+	ValidFrom time.Time `json:"valid_from,omitzero"`
+	ValidTo   time.Time `json:"valid_to,omitzero"`
+}
+
+// The bases of a grant.
+const (
+	BasisRole        = "role"
+	BasisAppointment = "appointment"
+)
+
+// ActiveOn says whether the grant is in force on day.
+func (g Grant) ActiveOn(day time.Time) bool {
+	if !g.ValidFrom.IsZero() && day.Before(g.ValidFrom) {
+		return false
+	}
+	if !g.ValidTo.IsZero() && day.After(g.ValidTo) {
+		return false
+	}
+	return true
+}
+
+// AccessCheck is the proof that the migration widened no one's access.
 type AccessCheck struct {
-	Users  int  `json:"users"`
-	Grants int  `json:"grants"`
-	OK     bool `json:"ok"`
+	// ReferenceDate is the day the grants are compared on.
+	ReferenceDate string `json:"reference_date"`
+	// Accounts and Grants count the receiving side; LegacyAccounts and
+	// LegacyGrants the legacy side.
+	Accounts       int `json:"accounts"`
+	Grants         int `json:"grants"`
+	LegacyAccounts int `json:"legacy_accounts"`
+	LegacyGrants   int `json:"legacy_grants"`
+	// Widened names the accounts that can read or write a unit after the
+	// migration that they could not before; Expired those given an active
+	// grant from an appointment not valid on the reference date;
+	// Baseless those with a grant that has no basis.
+	Widened  []string `json:"widened,omitempty"`
+	Expired  []string `json:"expired,omitempty"`
+	Baseless []string `json:"baseless,omitempty"`
+	OK       bool     `json:"ok"`
+	// Problems say, per account, what is wrong: unit ids and counts only.
+	Problems []string `json:"problems,omitempty"`
+}
+
+// level is what a grant allows on a unit.
+type level int
+
+const (
+	none level = iota
+	read
+	write
+)
+
+func (l level) String() string {
+	if l == write {
+		return "write"
+	}
+	return "read"
+}
+
+// reach is, per account, per unit, the highest level.
+type reach map[string]map[string]level
+
+func (r reach) add(account, unit string, l level) {
+	m := r[account]
+	if m == nil {
+		m = map[string]level{}
+		r[account] = m
+	}
+	if l > m[unit] {
+		m[unit] = l
+	}
+}
+
+// expand gives the units a grant reaches: its unit (existing or not: a
+// unit since removed is reached by nobody, but the grant still names it),
+// its region's units, or all units.
+func expand(g Grant, units map[string]string) []string {
+	switch {
+	case g.All:
+		out := make([]string, 0, len(units))
+		for u := range units {
+			out = append(out, u)
+		}
+		return out
+	case g.Region != "":
+		var out []string
+		for u, region := range units {
+			if region == g.Region {
+				out = append(out, u)
+			}
+		}
+		return out
+	case g.Unit != "":
+		return []string{g.Unit}
+	}
+	return nil
+}
+
+// CheckAccess compares the receiving grants (after) with the legacy ones
+// (before) on the reference date day; units maps every care unit that
+// exists to its region. Per account, the units it can read or write
+// after must be a subset of those before (write only where it could
+// write); no grant may rest on an appointment that is not valid on day;
+// every grant must have a basis in a legacy grant in force on day: a role
+// with a scope, or a valid appointment.
+func CheckAccess(units map[string]string, before, after []Grant, day time.Time) AccessCheck {
+	c := AccessCheck{ReferenceDate: day.Format(time.DateOnly), LegacyGrants: len(before), Grants: len(after)}
+	was := reach{}
+	bases := map[string]map[string]bool{} // account -> basis in force
+	for _, g := range before {
+		if was[g.Account] == nil {
+			was[g.Account] = map[string]level{}
+		}
+		if !g.ActiveOn(day) || g.Basis == "" {
+			continue
+		}
+		if bases[g.Account] == nil {
+			bases[g.Account] = map[string]bool{}
+		}
+		bases[g.Account][g.Basis] = true
+		l := read
+		if g.Write {
+			l = write
+		}
+		for _, u := range expand(g, units) {
+			was.add(g.Account, u, l)
+		}
+	}
+	c.LegacyAccounts = len(was)
+
+	is := reach{}
+	accounts := map[string]bool{}
+	widened, expired, baseless := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var problems []string
+	for _, g := range after {
+		accounts[g.Account] = true
+		if !g.ActiveOn(day) {
+			// A grant not in force on the reference date gives nothing now;
+			// one that starts later is carried as it was.
+			if !g.ValidTo.IsZero() && day.After(g.ValidTo) && g.Basis == BasisAppointment {
+				// Carried although it had ended: a dead appointment on the
+				// new platform is one edit away from an active grant.
+				expired[g.Account] = true
+				problems = append(problems, fmt.Sprintf("account %s: a grant from an appointment that ended %s was carried", g.Account, g.ValidTo.Format(time.DateOnly)))
+			}
+			continue
+		}
+		switch {
+		case g.Basis != BasisRole && g.Basis != BasisAppointment:
+			baseless[g.Account] = true
+			problems = append(problems, fmt.Sprintf("account %s: a grant with no basis (neither a role with a scope nor an appointment)", g.Account))
+			continue
+		case !bases[g.Account][g.Basis]:
+			if g.Basis == BasisAppointment {
+				expired[g.Account] = true
+				problems = append(problems, fmt.Sprintf("account %s: an active grant from an appointment, but the account has no appointment valid on %s", g.Account, c.ReferenceDate))
+			} else {
+				baseless[g.Account] = true
+				problems = append(problems, fmt.Sprintf("account %s: a grant from a role, but the account had no role with a scope on %s", g.Account, c.ReferenceDate))
+			}
+			continue
+		}
+		l := read
+		if g.Write {
+			l = write
+		}
+		for _, u := range expand(g, units) {
+			is.add(g.Account, u, l)
+		}
+	}
+	c.Accounts = len(accounts)
+	for _, account := range sortedAccounts(is) {
+		var gained []string
+		for u, l := range is[account] {
+			if was[account][u] < l {
+				gained = append(gained, fmt.Sprintf("%s on unit %s", l, u))
+			}
+		}
+		if len(gained) > 0 {
+			sort.Strings(gained)
+			widened[account] = true
+			more := ""
+			if len(gained) > 5 {
+				gained, more = gained[:5], fmt.Sprintf(" and %d more", len(gained)-5)
+			}
+			problems = append(problems, fmt.Sprintf("account %s: access widened: %s%s, which it did not have before", account, joinComma(gained), more))
+		}
+	}
+	c.Widened, c.Expired, c.Baseless = setList(widened), setList(expired), setList(baseless)
+	sort.Strings(problems)
+	c.Problems = problems
+	c.OK = len(problems) == 0
+	return c
+}
+
+func sortedAccounts(r reach) []string {
+	out := make([]string, 0, len(r))
+	for a := range r {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func setList(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += x
+	}
+	return out
+}
+
+// AddAccess puts an access check into the report: its problems fail it.
+func (r *Report) AddAccess(c AccessCheck) {
+	r.Access = &c
+	if !c.OK {
+		r.Pass = false
+		for _, p := range c.Problems {
+			r.Problems = append(r.Problems, "access: "+p)
+		}
+	}
 }
