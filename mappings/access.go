@@ -120,3 +120,221 @@ func (tm *TableMapping) UnitColumn() (target, source string) {
 	}
 	return "", tm.Unit.Column.Value
 }
+
+// AccessSpec is a mapping file's access: section. It says what grants
+// mean on both platforms, so that verification can prove that no account
+// reaches more after the migration than before (verify.CheckAccess):
+//
+//	access:
+//	  units: {table: vardenhet, key: id, region: region}   # the legacy care units and their regions
+//	  legacy:
+//	    roles:                                  # what each legacy role may do
+//	      LAK: {access: write}                  # reach: scope (default) | region | all
+//	      ADM: {access: write, reach: all}
+//	    grants:                                 # source tables whose rows are grants
+//	      - {table: behorighet, account: anvandare_id, role: roll, unit: vardenhet_id, region: region}
+//	      - {table: forordnande, account: anvandare_id, unit: vardenhet_id, region: region,
+//	         valid_from: giltig_fran, valid_to: giltig_till, basis: appointment, access: write}
+//	  receiving:
+//	    roles: {reporter: {access: write}, reader: {access: read}}
+//	    grants:                                 # receiving tables whose rows are grants
+//	      - {table: app_grant, account: user_id, role: role, unit: care_unit_id, region: region}
+//
+// The grants themselves are moved by ordinary table mappings (a code list
+// maps the roles); the legacy grant tables must be mapped. A grant's scope
+// is its unit, else its region; its role's reach may widen that to the
+// unit's region or to every unit. A grant with basis appointment is valid
+// from valid_from to valid_to and gives what access: says; the run archives
+// one that ended before the reference date (appointment_expired), and a
+// legacy grant scoped to a care unit that does not exist
+// (unit_not_found). Accounts keep their id across the migration.
+type AccessSpec struct {
+	Pos       Pos
+	Units     UnitTable
+	Legacy    AccessSide
+	Receiving AccessSide
+}
+
+// UnitTable is the legacy table of care units: the units that exist.
+type UnitTable struct {
+	Pos                Pos
+	Table, Key, Region Str
+}
+
+// AccessSide is one platform's roles and grant tables.
+type AccessSide struct {
+	Roles  map[string]AccessRole
+	Grants []*GrantTable
+}
+
+// Reaches of a role.
+const (
+	ReachScope  = "scope"
+	ReachRegion = "region"
+	ReachAll    = "all"
+)
+
+// AccessRole is what a role may do: Write (else read only) within its
+// Reach.
+type AccessRole struct {
+	Pos   Pos
+	Write bool
+	Reach string
+}
+
+// GrantTable names a table whose rows are grants, and its columns.
+type GrantTable struct {
+	Pos                                                    Pos
+	Table, Account, Role, Unit, Region, ValidFrom, ValidTo Str
+	// Basis is "role" (the default: the row's role with its scope) or
+	// "appointment" (then Write says what it gives).
+	Basis string
+	Write bool
+}
+
+func parseAccess(path string, top *Fields, ds *Diagnostics) *AccessSpec {
+	n := top.Node("access")
+	if n == nil {
+		return nil
+	}
+	af := ReadFields(path, n, ds, "access")
+	a := &AccessSpec{Pos: af.Pos()}
+	if un := af.Node("units"); un != nil {
+		uf := ReadFields(path, un, ds, "access units")
+		a.Units = UnitTable{Pos: uf.Pos(), Table: uf.Required("table"), Key: uf.Required("key"), Region: uf.Str("region")}
+		uf.Done()
+	} else if af.ok {
+		ds.add(a.Pos, "Y003", "access: needs units: {table: …, key: …, region: …}, the care units that exist")
+	}
+	for _, side := range []struct {
+		name string
+		into *AccessSide
+	}{{"legacy", &a.Legacy}, {"receiving", &a.Receiving}} {
+		sn := af.Node(side.name)
+		if sn == nil {
+			if af.ok {
+				ds.add(a.Pos, "Y003", "access: needs %s: {roles: …, grants: […]}", side.name)
+			}
+			continue
+		}
+		*side.into = parseAccessSide(path, sn, side.name, ds)
+	}
+	af.Done()
+	return a
+}
+
+func parseAccessSide(path string, n *yaml.Node, name string, ds *Diagnostics) AccessSide {
+	sf := ReadFields(path, n, ds, "access "+name)
+	side := AccessSide{Roles: map[string]AccessRole{}}
+	keys, vals := sf.Pairs("roles")
+	for i, k := range keys {
+		rf := ReadFields(path, vals[i], ds, "a role")
+		role := AccessRole{Pos: PosOf(path, k), Reach: ReachScope}
+		switch acc := rf.Required("access"); acc.Value {
+		case "write":
+			role.Write = true
+		case "read", "":
+		default:
+			ds.add(acc.Pos, "Y001", "role %s: access must be read or write", k.Value)
+		}
+		if r := rf.Str("reach"); r.IsSet() {
+			role.Reach = r.Value
+			if r.Value != ReachScope && r.Value != ReachRegion && r.Value != ReachAll {
+				ds.add(r.Pos, "Y001", "role %s: reach must be scope, region or all", k.Value)
+			}
+		}
+		rf.Done()
+		side.Roles[k.Value] = role
+	}
+	for _, gn := range sf.Seq("grants") {
+		gf := ReadFields(path, gn, ds, "a grant table")
+		g := &GrantTable{Pos: gf.Pos(), Basis: "role"}
+		g.Table, g.Account = gf.Required("table"), gf.Required("account")
+		g.Role, g.Unit, g.Region = gf.Str("role"), gf.Str("unit"), gf.Str("region")
+		g.ValidFrom, g.ValidTo = gf.Str("valid_from"), gf.Str("valid_to")
+		if b := gf.Str("basis"); b.IsSet() {
+			g.Basis = b.Value
+			if b.Value != "role" && b.Value != "appointment" {
+				ds.add(b.Pos, "Y001", "basis must be role or appointment")
+			}
+		}
+		acc := gf.Str("access")
+		g.Write = acc.Value == "write"
+		switch {
+		case g.Basis == "role" && !g.Role.IsSet():
+			ds.add(g.Pos, "Y003", "grant table %s: a grant by role needs role: the column naming the role", g.Table.Value)
+		case g.Basis == "appointment" && (acc.Value != "read" && acc.Value != "write"):
+			ds.add(g.Pos, "Y003", "grant table %s: an appointment needs access: read or write", g.Table.Value)
+		case g.Basis == "appointment" && !g.ValidTo.IsSet():
+			ds.add(g.Pos, "Y003", "grant table %s: an appointment needs valid_to: the column giving its last day", g.Table.Value)
+		}
+		if !g.Unit.IsSet() && !g.Region.IsSet() {
+			ds.add(g.Pos, "Y003", "grant table %s needs unit: or region: (or both), the columns giving its scope", g.Table.Value)
+		}
+		gf.Done()
+		side.Grants = append(side.Grants, g)
+	}
+	if len(side.Grants) == 0 && sf.ok {
+		ds.add(sf.Pos(), "Y003", "access %s: needs grants: [the tables whose rows are grants]", name)
+	}
+	sf.Done()
+	return side
+}
+
+// checkAccess checks the access: sections against the mappings and the
+// receiving schema, without a source:
+//
+//	M060  a second access: section
+//	M061  a legacy grant table or the units table no mapping reads
+//	M062  a receiving grant table or column the schema does not have
+func checkAccess(files []*File, target *Schema) Diagnostics {
+	var ds Diagnostics
+	var first *AccessSpec
+	mapped := map[string]bool{}
+	eachTable(files, func(tm *TableMapping) { mapped[tm.Source.Value] = true })
+	for _, f := range files {
+		a := f.Access
+		if a == nil {
+			continue
+		}
+		if first != nil {
+			ds.add(a.Pos, "M060", "a second access: section (the first is at %s): one plan has one", first.Pos)
+			continue
+		}
+		first = a
+		if a.Units.Table.IsSet() && !mapped[a.Units.Table.Value] {
+			ds.add(a.Units.Table.Pos, "M061", "care unit table %s is read by no mapping", a.Units.Table.Value)
+		}
+		for _, g := range a.Legacy.Grants {
+			if !mapped[g.Table.Value] {
+				ds.add(g.Table.Pos, "M061", "legacy grant table %s is read by no mapping: map it (its grants must be carried or archived, with a reason)", g.Table.Value)
+			}
+		}
+		if target == nil {
+			continue
+		}
+		for _, g := range a.Receiving.Grants {
+			t := target.Table(g.Table.Value)
+			if t == nil {
+				ds.add(g.Table.Pos, "M062", "receiving grant table %s is not in the receiving schema", g.Table.Value)
+				continue
+			}
+			for _, c := range []Str{g.Account, g.Role, g.Unit, g.Region, g.ValidFrom, g.ValidTo} {
+				if c.IsSet() && t.ColumnIndex(c.Value) < 0 {
+					ds.add(c.Pos, "M062", "receiving grant table %s has no column %s", g.Table.Value, c.Value)
+				}
+			}
+		}
+	}
+	return ds
+}
+
+// Access returns the plan's access: section, nil when it has none.
+func Access(files []*File) *AccessSpec {
+	for _, f := range files {
+		if f.Access != nil {
+			return f.Access
+		}
+	}
+	return nil
+}

@@ -95,3 +95,56 @@ func TestNoUnitsDeclaredIsAsBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAccessSectionIsChecked(t *testing.T) {
+	const tables = `
+tables:
+  - target: care_unit
+    source: vardenhet
+    columns: {care_unit_id: id, name: namn}
+  - target: visit
+    source: besok
+    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}
+`
+	cases := []struct {
+		name, access string
+		want         []string // "code line"
+	}{
+		{"well formed", `access:
+  units: {table: vardenhet, key: id}
+  legacy:
+    roles: {LAK: {access: write}, ADM: {access: write, reach: all}}
+    grants:
+      - {table: besok, account: id, role: vikt, unit: vardenhet_id}
+  receiving:
+    roles: {reporter: {access: write}}
+    grants:
+      - {table: visit, account: visit_id, role: weight, unit: care_unit_id}
+`, nil},
+		{"unmapped tables, unknown columns, bad fields", `access:
+  units: {table: enheter, key: id}
+  legacy:
+    roles: {LAK: {access: all}, ADM: {access: write, reach: country}}
+    grants:
+      - {table: behorighet, account: anvandare_id, role: roll, unit: vardenhet_id}
+      - {table: besok, account: id, unit: vardenhet_id, basis: appointment, access: write}
+  receiving:
+    roles: {reporter: {access: write}}
+    grants:
+      - {table: grants, account: user_id, role: role, unit: care_unit_id}
+      - {table: visit, account: user_id, role: role, region: weight}
+`, []string{"Y001 4", "Y001 4", "Y003 7", "M061 2", "M061 6", "M062 11", "M062 12", "M062 12"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ds := compileUnits(t, c.access+tables)
+			var got []string
+			for _, d := range ds {
+				got = append(got, fmt.Sprintf("%s %d", d.Code, d.Pos.Line))
+			}
+			if strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Fatalf("got %v, want %v: %v", got, c.want, ds)
+			}
+		})
+	}
+}

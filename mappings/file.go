@@ -27,6 +27,8 @@ type File struct {
 	CodeLists []*CodeList
 	// Includes are the code-list files it names, for fingerprints.
 	Includes []string
+	// Access says what grants mean on both platforms (access.go).
+	Access *AccessSpec
 }
 
 // TableMapping says how one source table becomes one target table.
@@ -180,6 +182,7 @@ func parseFile(path string, root *yaml.Node) (*File, Diagnostics) {
 	}
 	top.Str("description")
 	file.CodeLists = parseCodeListsField(top, &ds, &file.Includes)
+	file.Access = parseAccess(path, top, &ds)
 	tables := top.Seq("tables")
 	if top.Node("tables") == nil {
 		ds.add(top.Pos(), "Y003", "missing field %q", "tables")

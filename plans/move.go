@@ -202,6 +202,9 @@ func (w *writer) table(t *connectors.Table) error {
 		default:
 			o = mappings.Outcome{Kind: mappings.Archived, Reason: ReasonTableNotMapped}
 		}
+		if o, err = w.accessOutcome(t, row, o); err != nil {
+			return err
+		}
 		if o, err = w.claimKey(o, t, row, keyIdx); err != nil {
 			return err
 		}

@@ -82,6 +82,7 @@ type runner struct {
 	srcURL string
 	tgtURL string
 	batch  int
+	acc    *accessState // access.go
 }
 
 // newRunner prepares a run; needTarget is false for what reads only the
@@ -255,7 +256,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := verify.Counts(ctx, s.snap, tgt, arcDir, ledger, rep); err != nil {
 		return nil, partial(err, ledger.Written, arcDir)
 	}
-	if err := r.checkOwnership(ctx, s, ledger, rep); err != nil {
+	if err := r.checkOwnership(ctx, s, tgt, ledger, rep); err != nil {
 		return nil, partial(err, ledger.Written, arcDir)
 	}
 	rep.Finished = r.opts.Now().UTC()

@@ -119,9 +119,13 @@ func unitSources(prog *mappings.Program, catalog []connectors.Table) map[string]
 	return out
 }
 
-// checkOwnership adds the per-unit equations to the report.
-func (r *runner) checkOwnership(ctx context.Context, s *session, ledger *verify.Ledger, rep *verify.Report) error {
-	return verify.CheckUnits(ctx, s.snap, unitSources(s.prog, s.catalog), ledger, rep)
+// checkOwnership adds the per-unit equations and the proof that no
+// access widened (access.go) to the report.
+func (r *runner) checkOwnership(ctx context.Context, s *session, tgt connectors.Source, ledger *verify.Ledger, rep *verify.Report) error {
+	if err := verify.CheckUnits(ctx, s.snap, unitSources(s.prog, s.catalog), ledger, rep); err != nil {
+		return err
+	}
+	return r.checkAccess(ctx, s.snap, tgt, rep)
 }
 
 // writeUnitReports writes one report per reporting unit when the run was

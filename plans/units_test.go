@@ -188,7 +188,7 @@ func TestMappingDroppingTheUnitColumnIsRefused(t *testing.T) {
 func TestRunFailsWhenARecordLosesItsUnit(t *testing.T) {
 	path := writeDemoPlan(t, map[string]func(string) string{
 		"mapping.yaml": func(s string) string {
-			s = strings.Replace(s, "tables:\n", "codelists:\n  - name: units\n    unmapped: null\n    codes: {\"1\": \"1\"}\ntables:\n", 1)
+			s = strings.Replace(s, "codelists:\n", "codelists:\n  - name: units\n    unmapped: null\n    codes: {\"1\": \"1\"}\n", 1)
 			return strings.Replace(s, "      care_unit_id: vardenhet_id\n      visit_date", "      care_unit_id: {from: vardenhet_id, codelist: units}\n      visit_date", 1)
 		},
 		"schema.yaml": func(s string) string {

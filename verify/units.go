@@ -365,6 +365,10 @@ const maxUnitLines = 40
 // writeUnitsText prints the per-unit equations summed over the tables:
 // one line per reporting unit.
 func (r *Report) writeUnitsText(w io.Writer) {
+	if a := r.Access; a != nil {
+		fmt.Fprintf(w, "access on %s: %d accounts with %d grants before, %d with %d after; widened %d, expired carried %d, without basis %d, %s\n",
+			a.ReferenceDate, a.LegacyAccounts, a.LegacyGrants, a.Accounts, a.Grants, len(a.Widened), len(a.Expired), len(a.Baseless), okText(a.OK))
+	}
 	if len(r.Units) == 0 {
 		return
 	}

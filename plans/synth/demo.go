@@ -27,15 +27,16 @@ type DemoStats struct {
 // DemoTables declares the legacy-demo platform: a single-registry solution
 // with Swedish table names, dates and weights stored as text, and a log
 // table no mapping reads. Patients and visits name the care unit
-// (vardenhet_id) that reported them.
+// (vardenhet_id) that reported them; the access tables (access.go) hold
+// the platform's users and what they may see.
 func DemoTables() []connectors.Table {
-	return []connectors.Table{
+	return append([]connectors.Table{
 		table("vardenhet", "id", "integer", "namn", "varchar(100)", "region", "varchar(40) null"),
 		table("patient", "id", "integer", "personnr", "varchar(13)", "kon", "varchar(1) null", "registrerad", "varchar(10) null", "vardenhet_id", "integer"),
 		table("besok", "id", "integer", "patient_id", "integer", "vardenhet_id", "integer null",
 			"besoksdatum", "varchar(10) null", "vikt", "varchar(8) null", "langd", "integer null", "rokare", "integer null"),
 		table("logg", "id", "integer", "handelse", "text"),
-	}
+	}, AccessTables()...)
 }
 
 var regions = []string{"Region Skåne", "Region Uppsala", "Västra Götalandsregionen", "Region Västerbotten", "Region Stockholm"}
@@ -57,8 +58,10 @@ func Demo(ctx context.Context, tgt connectors.Target, cfg DemoConfig) (*DemoStat
 
 	units := max(3, cfg.Patients/15)
 	w := newWriter(ctx, tgt, &tables[0])
+	var unitRegions []accessUnit
 	for i := 1; i <= units; i++ {
 		reg := regions[r.IntN(len(regions))]
+		unitRegions = append(unitRegions, accessUnit{id: int64(i), region: reg})
 		if err := w.add(int64(i), fmt.Sprintf("Vårdenhet %d, %s", i, reg), reg); err != nil {
 			return nil, err
 		}
@@ -142,5 +145,8 @@ func Demo(ctx context.Context, tgt connectors.Target, cfg DemoConfig) (*DemoStat
 	}
 	st.Rows["logg"] = w.n
 	st.Defects["log_rows"] = w.n
+	if err := writeAccess(ctx, tgt, cfg.Seed, unitRegions, st); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	return st, nil
 }

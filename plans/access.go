@@ -1,0 +1,241 @@
+package plans
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// Who may see what: the mappings' access: section (mappings/access.go)
+// says which tables hold grants on both platforms. The run archives the
+// legacy grants that must not be carried — an appointment that ended
+// before the reference date, a scope naming a care unit that no longer
+// exists — and at its end reads the grants back from the source and the
+// target and proves with verify.CheckAccess that no account reaches more
+// than before.
+
+// Reasons the run archives a legacy grant with.
+const (
+	ReasonAppointmentExpired = "appointment_expired"
+	ReasonUnitNotFound       = "unit_not_found"
+)
+
+// accessState is what the run knows of access, read once.
+type accessState struct {
+	spec *mappings.AccessSpec
+	// units maps every care unit that exists to its region.
+	units map[string]string
+	day   time.Time
+}
+
+// access reads the care units once; nil when the plan has no access:.
+func (r *runner) access(ctx context.Context, snap connectors.Snapshot) (*accessState, error) {
+	if r.acc != nil || r.in == nil {
+		return r.acc, nil
+	}
+	spec := mappings.Access(r.in.Mappings)
+	if spec == nil {
+		return nil, nil
+	}
+	st := &accessState{spec: spec, units: map[string]string{}, day: r.referenceDay()}
+	t, err := tableOf(ctx, snap, spec.Units.Table.Value)
+	if err != nil {
+		return nil, err
+	}
+	err = scanColumns(ctx, snap, t, []string{spec.Units.Key.Value, spec.Units.Region.Value}, func(v []connectors.Value) {
+		region, _ := connectors.FormatValue(v[1])
+		st.units[verify.UnitText(v[0])] = region
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.acc = st
+	return st, nil
+}
+
+// referenceDay is the day grants are judged on: the plan's reference
+// date, else the day the run started.
+func (r *runner) referenceDay() time.Time {
+	if !r.plan.ReferenceDate.IsZero() {
+		return connectors.DateOf(r.plan.ReferenceDate).Time()
+	}
+	return connectors.DateOf(r.opts.Now().UTC()).Time()
+}
+
+// accessOutcome archives a legacy grant that must not be carried. It is
+// applied to every record of a mapped table after its mapping and parent.
+func (w *writer) accessOutcome(t *connectors.Table, row []connectors.Value, o mappings.Outcome) (mappings.Outcome, error) {
+	if o.Kind != mappings.Migrated || w.tp == nil {
+		return o, nil
+	}
+	st, err := w.r.access(w.ctx, w.snap)
+	if err != nil || st == nil {
+		return o, err
+	}
+	for _, g := range st.spec.Legacy.Grants {
+		if g.Table.Value != t.Name {
+			continue
+		}
+		if g.Basis == "appointment" && g.ValidTo.IsSet() {
+			if i := t.ColumnIndex(g.ValidTo.Value); i >= 0 {
+				if to, ok := dayOf(row[i]); ok && st.day.After(to) {
+					return mappings.Outcome{Kind: mappings.Archived, Reason: ReasonAppointmentExpired, SourceColumn: g.ValidTo.Value,
+						Detail: "the appointment ended before the reference date " + st.day.Format(time.DateOnly)}, nil
+				}
+			}
+		}
+		if g.Unit.IsSet() {
+			if i := t.ColumnIndex(g.Unit.Value); i >= 0 && row[i] != nil {
+				if _, ok := st.units[verify.UnitText(row[i])]; !ok {
+					return mappings.Outcome{Kind: mappings.Archived, Reason: ReasonUnitNotFound, SourceColumn: g.Unit.Value,
+						Detail: "the grant's care unit is not in " + st.spec.Units.Table.Value}, nil
+				}
+			}
+		}
+	}
+	return o, nil
+}
+
+// checkAccess reads the grants of both platforms and adds the proof that
+// none widened to the report.
+func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt connectors.Source, rep *verify.Report) error {
+	st, err := r.access(ctx, snap)
+	if err != nil || st == nil {
+		return err
+	}
+	before, err := readGrants(ctx, snap, st.spec.Legacy, st.units)
+	if err != nil {
+		return fmt.Errorf("access: legacy grants: %w", err)
+	}
+	tsnap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("access: target: %w", err)
+	}
+	defer tsnap.Close()
+	after, err := readGrants(ctx, tsnap, st.spec.Receiving, st.units)
+	if err != nil {
+		return fmt.Errorf("access: receiving grants: %w", err)
+	}
+	rep.AddAccess(verify.CheckAccess(st.units, before, after, st.day))
+	return nil
+}
+
+// readGrants reads one platform's grant tables as verify.Grants, each
+// role's reach applied: a role that reaches the region of its unit is a
+// grant for the region; one that reaches all, for all units. A grant by a
+// role the section does not define has no basis (on the legacy side it
+// gives nothing, so anything carried from it shows as widened).
+func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string) ([]verify.Grant, error) {
+	var out []verify.Grant
+	for _, g := range side.Grants {
+		t, err := tableOf(ctx, snap, g.Table.Value)
+		if err != nil {
+			return nil, err
+		}
+		cols := []string{g.Account.Value, g.Role.Value, g.Unit.Value, g.Region.Value, g.ValidFrom.Value, g.ValidTo.Value}
+		err = scanColumns(ctx, snap, t, cols, func(v []connectors.Value) {
+			gr := verify.Grant{Account: verify.UnitText(v[0]), Basis: g.Basis, Write: g.Write}
+			if v[2] != nil {
+				gr.Unit = verify.UnitText(v[2])
+			} else if v[3] != nil {
+				gr.Region, _ = connectors.FormatValue(v[3])
+			}
+			gr.ValidFrom, _ = dayOf(v[4])
+			gr.ValidTo, _ = dayOf(v[5])
+			reach := mappings.ReachScope
+			if g.Basis == verify.BasisRole {
+				gr.Role, _ = connectors.FormatValue(v[1])
+				role, ok := side.Roles[gr.Role]
+				if !ok {
+					gr.Basis = ""
+				}
+				gr.Write, reach = role.Write, role.Reach
+			}
+			switch reach {
+			case mappings.ReachAll:
+				gr.All, gr.Unit, gr.Region = true, "", ""
+			case mappings.ReachRegion:
+				if gr.Unit != "" {
+					gr.Region, gr.Unit = units[gr.Unit], ""
+				}
+			}
+			if !gr.All && gr.Unit == "" && gr.Region == "" {
+				// A grant with no scope reaches nothing.
+				return
+			}
+			out = append(out, gr)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// tableOf finds a table in a snapshot's catalogue.
+func tableOf(ctx context.Context, snap connectors.Snapshot, name string) (*connectors.Table, error) {
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: %w", err)
+	}
+	for i := range tables {
+		if tables[i].Name == name {
+			return &tables[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no table %s", name)
+}
+
+// scanColumns reads a table and gives fn the named columns of each row
+// ("" gives NULL).
+func scanColumns(ctx context.Context, snap connectors.Snapshot, t *connectors.Table, cols []string, fn func([]connectors.Value)) error {
+	idx := make([]int, len(cols))
+	for i, c := range cols {
+		idx[i] = -1
+		if c != "" {
+			if idx[i] = t.ColumnIndex(c); idx[i] < 0 {
+				return fmt.Errorf("table %s has no column %s", t.Name, c)
+			}
+		}
+	}
+	rows, err := snap.Scan(ctx, t, connectors.ScanOptions{})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	vals := make([]connectors.Value, len(cols))
+	for rows.Next() {
+		row := rows.Row()
+		for i, j := range idx {
+			vals[i] = nil
+			if j >= 0 {
+				vals[i] = row[j]
+			}
+		}
+		fn(vals)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// dayOf reads a date value as a day; false for NULL or what is no date.
+func dayOf(v connectors.Value) (time.Time, bool) {
+	switch x := v.(type) {
+	case connectors.Date:
+		return x.Time(), true
+	case time.Time:
+		return connectors.DateOf(x).Time(), true
+	case connectors.LocalDateTime:
+		return x.Date.Time(), true
+	case string:
+		t, err := time.Parse(time.DateOnly, x)
+		return t, err == nil
+	}
+	return time.Time{}, false
+}
