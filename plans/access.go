@@ -163,10 +163,8 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 					gr.Region, gr.Unit = units[gr.Unit], ""
 				}
 			}
-			if !gr.All && gr.Unit == "" && gr.Region == "" {
-				// A grant with no scope reaches nothing.
-				return
-			}
+			// A grant with no scope is kept: on the legacy side it reaches
+			// nothing, on the receiving side CheckAccess refuses it.
 			out = append(out, gr)
 		})
 		if err != nil {

@@ -141,6 +141,10 @@ func CheckAccess(units map[string]string, before, after []Grant, day time.Time) 
 	c := AccessCheck{ReferenceDate: day.Format(time.DateOnly), LegacyGrants: len(before), Grants: len(after)}
 	was := reach{}
 	bases := map[string]map[string]bool{} // account -> basis in force
+	// until is, per account and unit, the last day a legacy appointment in
+	// force reaches it (zero: no end); an appointment carried must not
+	// outlive it.
+	until := map[string]map[string]time.Time{}
 	for _, g := range before {
 		if was[g.Account] == nil {
 			was[g.Account] = map[string]level{}
@@ -158,6 +162,14 @@ func CheckAccess(units map[string]string, before, after []Grant, day time.Time) 
 		}
 		for _, u := range expand(g, units) {
 			was.add(g.Account, u, l)
+			if g.Basis == BasisAppointment {
+				if until[g.Account] == nil {
+					until[g.Account] = map[string]time.Time{}
+				}
+				if end, seen := until[g.Account][u]; !seen || (!end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end))) {
+					until[g.Account][u] = g.ValidTo
+				}
+			}
 		}
 	}
 	c.LegacyAccounts = len(was)
@@ -194,12 +206,30 @@ func CheckAccess(units map[string]string, before, after []Grant, day time.Time) 
 			}
 			continue
 		}
+		if !g.All && g.Unit == "" && g.Region == "" {
+			// What a grant without a scope means is the receiving
+			// platform's business: it may well be everything.
+			baseless[g.Account] = true
+			problems = append(problems, fmt.Sprintf("account %s: a grant with no scope (neither unit nor region)", g.Account))
+			continue
+		}
 		l := read
 		if g.Write {
 			l = write
 		}
 		for _, u := range expand(g, units) {
 			is.add(g.Account, u, l)
+			if g.Basis != BasisAppointment {
+				continue
+			}
+			if end, ok := until[g.Account][u]; ok && !end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end)) {
+				widened[g.Account] = true
+				to := "without end"
+				if !g.ValidTo.IsZero() {
+					to = "to " + g.ValidTo.Format(time.DateOnly)
+				}
+				problems = append(problems, fmt.Sprintf("account %s: access widened: an appointment on unit %s runs %s, the legacy one ended %s", g.Account, u, to, end.Format(time.DateOnly)))
+			}
 		}
 	}
 	c.Accounts = len(accounts)

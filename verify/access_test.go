@@ -48,6 +48,11 @@ func TestCheckAccess(t *testing.T) {
 		{"expired appointment carried as it was", []Grant{{Account: "u4", Unit: "21", Write: true, Basis: BasisAppointment, ValidTo: day("2025-12-31")}},
 			"account u4: a grant from an appointment that ended 2025-12-31 was carried", nil},
 		{"no basis", []Grant{{Account: "u1", Unit: "11"}}, "account u1: a grant with no basis", nil},
+		{"no scope", []Grant{{Account: "u1", Write: true, Basis: BasisRole}}, "account u1: a grant with no scope", nil},
+		{"appointment extended", []Grant{{Account: "u3", Unit: "21", Write: true, Basis: BasisAppointment, ValidTo: day("2099-12-31")}},
+			"account u3: access widened: an appointment on unit 21 runs to 2099-12-31, the legacy one ended 2026-06-30", []string{"u3"}},
+		{"appointment without end", []Grant{{Account: "u3", Unit: "21", Basis: BasisAppointment}},
+			"account u3: access widened: an appointment on unit 21 runs without end", []string{"u3"}},
 		{"an account that had nothing", []Grant{{Account: "u9", Unit: "11", Basis: BasisRole}}, "account u9: a grant from a role, but the account had no role", nil},
 	}
 	for _, c := range cases {
