@@ -119,6 +119,7 @@ func runDefects(t *testing.T, p synth.Platform, srcURL, tgtURL, work string) {
 	if !rep.Pass {
 		t.Fatalf("report FAIL: %v", rep.Problems)
 	}
+	checkUnitEquations(t, p, rep)
 
 	tgt := newTargetIndex(t, ctx, plan, srcURL, tgtURL)
 	exp := expectations(tgt, injected, cat)
