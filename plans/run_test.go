@@ -57,6 +57,9 @@ func checkDemoReport(t *testing.T, rep *verify.Report, st *synth.DemoStats) {
 	if !rep.Pass {
 		t.Fatalf("report FAIL: %v", rep.Problems)
 	}
+	if a := rep.Access; a == nil || !a.OK || a.Grants == 0 || len(rep.Units) == 0 {
+		t.Errorf("the demo's access proof or per-unit figures are missing: %+v, %d unit checks", a, len(rep.Units))
+	}
 	byTable := map[string]verify.TableCheck{}
 	for _, tc := range rep.Tables {
 		byTable[tc.Source] = tc

@@ -44,9 +44,10 @@ func AccessTables() []connectors.Table {
 
 // AccessValidUntil is when the valid appointments end; the expired ones
 // ended by AccessExpiredBy. A reference date between the two tells them
-// apart.
+// apart; the demo plan names none, so its runs judge on the day they
+// start, and the valid ones end far enough ahead for that to hold.
 var (
-	AccessValidUntil = connectors.Date{Year: 2030, Month: 12, Day: 31}
+	AccessValidUntil = connectors.Date{Year: 2099, Month: 12, Day: 31}
 	AccessExpiredBy  = connectors.Date{Year: 2024, Month: 6, Day: 30}
 )
 
