@@ -146,6 +146,10 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 			}
 		}
 	}
+	if o, ok := p.applyRules(nil, row); ok {
+		o.Warnings = p.env.warnings.take()
+		return o
+	}
 	out := make([]connectors.Value, len(p.cols))
 	var notes, lost []ValueNote
 	var nulled []string
@@ -172,6 +176,10 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		}
 		out[i] = v
 	}
+	if o, ok := p.applyRules(out, row); ok {
+		o.Warnings = p.env.warnings.take()
+		return o
+	}
 	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, Warnings: p.env.warnings.take()}
 }
 
@@ -179,6 +187,7 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 // or for an expression each source value it read, so the archive keeps
 // what the target does not get.
 func (p *TableProgram) valueNotes(notes []ValueNote, cp *columnProgram, row []connectors.Value, f failure) []ValueNote {
+	f = cp.named(f)
 	note := ValueNote{Column: cp.target.Name, Reason: f.reason, Detail: f.detail, reads: cp.reads}
 	if len(cp.reads) == 0 {
 		return append(notes, note)
@@ -191,11 +200,8 @@ func (p *TableProgram) valueNotes(notes []ValueNote, cp *columnProgram, row []co
 }
 
 func (p *TableProgram) archived(cp *columnProgram, f failure) Outcome {
-	o := Outcome{Kind: Archived, Column: cp.target.Name, Reason: f.reason, Detail: f.detail}
-	if cp.src >= 0 {
-		o.SourceColumn = p.Source.Columns[cp.src].Name
-	}
-	return o
+	f = cp.named(f)
+	return Outcome{Kind: Archived, Column: cp.target.Name, Reason: f.reason, Detail: f.detail, SourceColumn: p.sourceColumns(cp)}
 }
 
 // value runs one column's pipeline (see columnValue).
@@ -218,6 +224,8 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 	switch {
 	case isNull:
 		rule = "null_when " + cp.target.Name
+	case cp.openEnded.matches(row):
+		rule = "open_ended " + cp.target.Name
 	case cp.src >= 0:
 		v = row[cp.src]
 	case cp.expr != nil:
@@ -311,6 +319,9 @@ func (cp *columnProgram) code(row []connectors.Value, v connectors.Value) (conne
 	}
 	if code, ok := cp.codelist.Lookup(version, old); ok {
 		return code, "", nil
+	}
+	if reason, ok := cp.codelist.ArchiveReason(version, old); ok {
+		return nil, "", &reasonError{Reason: reason, Detail: "a code code list " + cp.codelist.Name.Value + " archives on purpose"}
 	}
 	switch cp.codelist.Policy() {
 	case UnmappedNull:

@@ -16,6 +16,9 @@ type CodeMiss struct {
 	// ValueOnly: under value granularity the run archives the value alone
 	// (the column left NULL), not the record.
 	ValueOnly bool
+	// Reason is set for a code the list archives on purpose (archive:):
+	// expected, not a code to fix.
+	Reason string
 }
 
 // CodeMisses reports the codes of a source row (for a form store: the
@@ -99,8 +102,9 @@ func (cp *columnProgram) version(row []connectors.Value) string {
 func (p *TableProgram) codeMiss(cp *columnProgram, v connectors.Value, version string, fn func(CodeMiss)) {
 	code, _ := connectors.FormatValue(v)
 	if _, ok := cp.codelist.Lookup(version, code); !ok {
+		reason, _ := cp.codelist.ArchiveReason(version, code)
 		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code,
-			ValueOnly: p.ValueGranularity && cp.target.Nullable})
+			ValueOnly: p.ValueGranularity && cp.target.Nullable, Reason: reason})
 	}
 }
 

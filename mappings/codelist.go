@@ -19,6 +19,12 @@ import (
 //	      "2": {J: current, N: never, F: former, U: unknown, "9": null}
 //
 // A list with a single version may give codes: {…} instead of versions.
+// Codes retired on purpose are archived with the list's own reason, in
+// every version that does not map them, and map check reports them as
+// expected (C007, with counts), not as codes to fix:
+//
+//	archive: {"9": obsolete_code, "X": withdrawn_code}
+//
 // A code no version maps is never dropped silently: the record is
 // archived (code_unmapped), or the policy says null or default. A code
 // mapped to YAML null (null, ~) is declared to mean no value: the column
@@ -32,6 +38,34 @@ type CodeList struct {
 	Versions map[string]map[string]string
 	// Nulls maps a version to the codes it maps to NULL (YAML null).
 	Nulls map[string]map[string]bool
+	// Archive maps codes archived on purpose to the reason code the list
+	// names (in every version that does not map them).
+	Archive map[string]Str
+}
+
+// ArchiveReason gives the reason a code is archived with on purpose in a
+// version, when the list says so and the version does not map it.
+func (c *CodeList) ArchiveReason(version, code string) (string, bool) {
+	if _, mapped := c.Lookup(version, code); mapped {
+		return "", false
+	}
+	r, ok := c.Archive[code]
+	return r.Value, ok
+}
+
+// ArchiveReasons lists the distinct reasons of the codes archived on
+// purpose, sorted.
+func (c *CodeList) ArchiveReasons() []string {
+	set := map[string]bool{}
+	for _, r := range c.Archive {
+		set[r.Value] = true
+	}
+	out := make([]string, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Codelist policies for unmapped codes.
@@ -163,6 +197,19 @@ func parseCodeList(path string, n *yaml.Node, ds *Diagnostics) *CodeList {
 	}
 	if n := f.Node("codes"); n != nil {
 		readCodes("", n)
+	}
+	ak, av := f.Pairs("archive")
+	for i, k := range ak {
+		if c.Archive == nil {
+			c.Archive = map[string]Str{}
+		}
+		if av[i].Kind != yaml.ScalarNode {
+			ds.add(PosOf(path, av[i]), "Y001", "archive: the reason for code %s must be a single value", SafeCode(k.Value))
+			continue
+		}
+		r := Str{Value: av[i].Value, Pos: PosOf(path, av[i])}
+		checkReasonCode(r, ds)
+		c.Archive[k.Value] = r
 	}
 	vk, vv := f.Pairs("versions")
 	for i, k := range vk {

@@ -49,6 +49,7 @@ type TableProgram struct {
 	Duplicates *DuplicatesProgram
 
 	cols   []columnProgram
+	rules  []compiledTableRule
 	person *columnProgram
 	env    *Env
 	state  applyState
@@ -83,6 +84,10 @@ type columnProgram struct {
 	nullExpr   *compiledExpr
 	// pos is where the column mapping is written, codePos its code list.
 	pos, codePos Pos
+	// reasons renames built-in failure reasons (see rules.go); openEnded
+	// holds the values declared open (see openended.go).
+	reasons   map[string]string
+	openEnded *openEnded
 }
 
 type compiledRule struct {
@@ -254,6 +259,7 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 		tp.person = &p
 	}
 
+	c.tableRules(tp)
 	if eav != nil {
 		c.eavCoverage(tp)
 		return tp
@@ -336,6 +342,7 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 		cp.constant, cp.hasConst = v, true
 	}
 	c.nullWhen(cm, &cp)
+	c.columnReasons(cm, &cp)
 	if cm.Default != nil {
 		v, err := yamlValue(*cm.Default, tc.Type)
 		if err != nil {

@@ -39,7 +39,20 @@ type Severity int
 const (
 	Error Severity = iota
 	Warning
+	// Info is what a check found as the mapping declares it (codes a
+	// code list archives on purpose, counted): nothing to fix.
+	Info
 )
+
+func (s Severity) String() string {
+	switch s {
+	case Warning:
+		return "warning"
+	case Info:
+		return "info"
+	}
+	return "error"
+}
 
 // Diagnostic is one problem found in a mapping, schema or plan file, with a
 // stable code (listed in Codes) so that scripts and documentation can refer
@@ -52,11 +65,7 @@ type Diagnostic struct {
 }
 
 func (d Diagnostic) String() string {
-	sev := "error"
-	if d.Severity == Warning {
-		sev = "warning"
-	}
-	return fmt.Sprintf("%s: %s %s: %s", d.Pos, sev, d.Code, d.Message)
+	return fmt.Sprintf("%s: %s %s: %s", d.Pos, d.Severity, d.Code, d.Message)
 }
 
 // Diagnostics is a list of problems; as an error it reports all of them,
@@ -149,6 +158,10 @@ var Codes = map[string]string{
 	"C004": "a code-list version cannot be resolved",
 	"C005": "a code list maps to a code the target column cannot hold",
 	"C006": "the source holds a code the code list does not map",
+	"C007": "the source holds codes the code list archives on purpose (info, with counts)",
+	"M050": "a reason code the mapping names is not snake_case or takes a built-in reason's name",
+	"T001": "a test case of the mapping (tests:) is malformed",
+	"T002": "a test case names a mapping map test cannot run yet (a form store)",
 	"P001": "the plan format version is not known",
 	"P002": "run.batch_size is out of range",
 	"P003": "a connection URL is malformed",

@@ -79,6 +79,7 @@ type resolver struct {
 	seen    map[string]bool
 	lookups []lookupCall
 	err     *file.Error
+	mode    exprMode
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -100,6 +101,13 @@ func (r *resolver) column(node *ast.Node, name string) {
 	if name == "$env" {
 		r.fail(*node, "$env is not part of the mapping language: name the source column")
 		return
+	}
+	if name == refDateName {
+		if _, col := r.cols[name]; !col {
+			// The plan's reference date, unless a column is so named.
+			r.call(node, fnRefDate)
+			return
+		}
 	}
 	if r.cols == nil {
 		r.readColumn(name)
@@ -159,10 +167,18 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 		r.walk(&n.Right, scope)
 		if fn, ok := checkedOps[n.Operator]; ok {
 			r.call(node, fn, n.Left, n.Right)
+		} else if fn, ok := orderOps[n.Operator]; ok {
+			if r.mode.nullFalse {
+				fn += nullFalseSuffix
+			}
+			r.call(node, fn, n.Left, n.Right)
 		}
 	case *ast.ChainNode:
 		r.walk(&n.Node, scope)
 	case *ast.MemberNode:
+		if r.sourceMember(node, n, scope) {
+			return
+		}
 		r.walk(&n.Node, scope)
 		if _, field := n.Property.(*ast.StringNode); field {
 			return // a field of a map or a record: no range to leave
@@ -320,6 +336,10 @@ func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 	for name, fn := range checkedFuncs() {
 		opts = append(opts, expr.Function(name, fn))
 	}
+	for name, fn := range orderFuncs() {
+		opts = append(opts, expr.Function(name, fn))
+	}
+	opts = append(opts, expr.Function(fnRefDate, func(...any) (any, error) { return refDate(env), nil }))
 	config := conf.CreateNew()
 	for _, op := range opts {
 		op(config)
@@ -334,6 +354,12 @@ func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 // compileExpr compiles an expression over the named source columns. A
 // compile error names the expression's position in the YAML file.
 func compileExpr(src Str, columns []string, env *Env) (*compiledExpr, error) {
+	return compileExprMode(src, columns, env, exprMode{})
+}
+
+// compileExprMode compiles an expression as compileExpr does, in a mode
+// (a table rule's).
+func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compiledExpr, error) {
 	ce := &compiledExpr{}
 	config := exprConfig(env, ce)
 	if err := keywordColumns(src.Value, columns); err != nil {
@@ -341,7 +367,7 @@ func compileExpr(src Str, columns []string, env *Env) (*compiledExpr, error) {
 	}
 	tree, err := parser.ParseWithConfig(src.Value, config)
 	if err == nil {
-		r := &resolver{cols: map[string]int{}, funcs: functionNames(config), src: tree.Source, seen: map[string]bool{}}
+		r := &resolver{cols: map[string]int{}, funcs: functionNames(config), src: tree.Source, seen: map[string]bool{}, mode: mode}
 		for i, c := range columns {
 			r.cols[c] = i
 		}

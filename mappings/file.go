@@ -29,6 +29,8 @@ type File struct {
 	Includes []string
 	// Access says what grants mean on both platforms (access.go).
 	Access *AccessSpec
+	// Tests are the file's own test cases (see maptest.go).
+	Tests []*TestCase
 }
 
 // TableMapping says how one source table becomes one target table.
@@ -78,6 +80,9 @@ type TableMapping struct {
 	Duplicates *DuplicatesSpec
 	// Unit names the reporting care unit of the records (access.go).
 	Unit *UnitSpec
+	// Rules are the table's rules over the whole record, each with the
+	// reason code the mapping names (see rules.go).
+	Rules []*TableRule
 }
 
 // LookupSpec declares a reference table read into memory, keyed by one
@@ -150,6 +155,12 @@ type ColumnMapping struct {
 	Rules []Rule
 	// NullWhen declares when the value is NULL (see parseNullWhen).
 	NullWhen *NullWhen
+	// Reasons renames the built-in reasons of this column's failures to
+	// the mapping's own (lookup_missing: unit_missing).
+	Reasons map[string]Str
+	// OpenEnded lists the source values that mean "open" (no end yet):
+	// they become NULL by declaration (see openended.go).
+	OpenEnded []Str
 }
 
 // Rule is one validation rule of a column: required, range, pattern or
@@ -183,6 +194,7 @@ func parseFile(path string, root *yaml.Node) (*File, Diagnostics) {
 	top.Str("description")
 	file.CodeLists = parseCodeListsField(top, &ds, &file.Includes)
 	file.Access = parseAccess(path, top, &ds)
+	file.Tests = parseTests(path, top, &ds)
 	tables := top.Seq("tables")
 	if top.Node("tables") == nil {
 		ds.add(top.Pos(), "Y003", "missing field %q", "tables")
@@ -257,6 +269,10 @@ func parseColumn(path string, k, v *yaml.Node, ds *Diagnostics) *ColumnMapping {
 	if n := cf.Node("null_when"); n != nil {
 		c.NullWhen = parseNullWhen(path, n, ds)
 	}
+	if n := cf.Node("reasons"); n != nil {
+		c.Reasons = parseReasons(path, n, ds)
+	}
+	c.OpenEnded = cf.Strs("open_ended")
 	cf.Str("description")
 	cf.Done()
 	sources := 0
@@ -376,6 +392,7 @@ func parseBody(path string, f *Fields, tm *TableMapping, ds *Diagnostics) {
 	tm.Parent = parseParent(path, f, ds)
 	tm.Duplicates = parseDuplicates(path, f, ds)
 	tm.Unit = parseUnit(path, f, ds)
+	tm.Rules = parseTableRules(path, f, ds)
 	f.Str("description")
 	keys, vals := f.Pairs("columns")
 	if f.Node("columns") == nil {

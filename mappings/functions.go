@@ -153,6 +153,7 @@ func Functions() []Function {
 			Doc:     "The first argument that is not NULL.",
 			Example: `coalesce(nil, "x")`, Result: "x", impl: fnCoalesce},
 		partialDateFunction, partialDatePrecisionFunction, // partialdate.go
+		pnrKindFunction, // pnrkind.go
 	}
 }
 

@@ -64,6 +64,11 @@ func NamedSource(files []*File) ([]connectors.Table, map[string][]connectors.Col
 		for _, k := range tm.Key {
 			n.column(t, k.Value)
 		}
+		for _, r := range tm.Rules {
+			for _, name := range ruleSourceNames(r.When.Value) {
+				n.column(t, name)
+			}
+		}
 		for name := range tm.Drop {
 			n.column(t, name)
 		}
@@ -186,7 +191,7 @@ func columnIdentifiers(src string) []string {
 	ast.Walk(&tree.Node, callees)
 	var out []string
 	for _, name := range identifiers(src) {
-		if !callees[name] {
+		if !callees[name] && name != refDateName {
 			out = append(out, name)
 		}
 	}

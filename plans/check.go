@@ -71,6 +71,8 @@ type missKey struct {
 	pos                         mappings.Pos
 	policy                      string
 	valueOnly                   bool
+	// reason is set for codes the list archives on purpose.
+	reason string
 }
 
 // codeMisses collects code-list misses, counted.
@@ -81,7 +83,7 @@ func (m codeMisses) add(c mappings.CodeMiss) {
 	if c.Version != "" {
 		version = mappings.SafeCode(c.Version)
 	}
-	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly}]++
+	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly, c.Reason}]++
 }
 
 // diagnostics says what the run will do with the codes no list maps. They
@@ -97,6 +99,14 @@ func (m codeMisses) diagnostics(table string) mappings.Diagnostics {
 			version = " version " + k.version
 		}
 		d.Message = fmt.Sprintf("code list %s%s does not map %s, which %s holds %s (for column %s)", k.list, version, k.code, table, times(n), k.column)
+		switch {
+		case k.reason != "":
+			// Archived on purpose: expected, counted, nothing to fix.
+			d.Code, d.Severity = "C007", mappings.Info
+			d.Message = fmt.Sprintf("code list %s%s archives %s on purpose (%s): %s holds it %s (for column %s), %s will be archived as %s", k.list, version, k.code, k.reason, table, times(n), k.column, records(n, k.valueOnly), k.reason)
+			ds = append(ds, d)
+			continue
+		}
 		switch k.policy {
 		case mappings.UnmappedArchive:
 			d.Message += fmt.Sprintf(": %s will be archived (code_unmapped); add the code, or say unmapped: null or default", records(n, k.valueOnly))

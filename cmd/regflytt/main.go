@@ -33,7 +33,8 @@ const exitHelp = `Exit status:
   1    an error stopped the command (the message says where and why)
   2    the command line is wrong (an unknown command, subcommand or flag
        too), or a plan, mapping or schema file is invalid
-  3    the run finished but verification FAILED: not every record is accounted for
+  3    the run finished but verification FAILED: not every record is accounted for;
+       for map test: a test of the mappings failed
   130  interrupted (Ctrl-C or SIGTERM)
 `
 
@@ -77,7 +78,7 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "regflytt: interrupted")
 		}
 		return exitInterrupted
-	case errors.Is(err, plans.ErrNotAccounted):
+	case errors.Is(err, plans.ErrNotAccounted), errors.Is(err, errTestsFailed):
 		fmt.Fprintln(stderr, "regflytt:", err)
 		return exitNotAccounted
 	case errors.Is(err, mappings.ErrDiagnostics):

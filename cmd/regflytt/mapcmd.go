@@ -148,6 +148,7 @@ a mapping the run would refuse.`,
 	doc.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
 	m.AddCommand(check)
 	m.AddCommand(dry)
+	m.AddCommand(newMapTestCmd(g))
 	m.AddCommand(doc)
 	return m
 }

@@ -50,11 +50,7 @@ type jsonDiagnostic struct {
 func jsonDiagnostics(ds mappings.Diagnostics) []jsonDiagnostic {
 	out := make([]jsonDiagnostic, 0, len(ds))
 	for _, d := range ds {
-		sev := "error"
-		if d.Severity == mappings.Warning {
-			sev = "warning"
-		}
-		out = append(out, jsonDiagnostic{File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Column, Severity: sev, Code: d.Code, Message: d.Message})
+		out = append(out, jsonDiagnostic{File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Column, Severity: d.Severity.String(), Code: d.Code, Message: d.Message})
 	}
 	return out
 }

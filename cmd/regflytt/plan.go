@@ -61,9 +61,10 @@ type checkResult struct {
 func reportCheck(g *globals, plan, okText string, ds mappings.Diagnostics) error {
 	res := checkResult{Plan: plan, Diagnostics: jsonDiagnostics(ds)}
 	for _, d := range ds {
-		if d.Severity == mappings.Warning {
+		switch d.Severity {
+		case mappings.Warning:
 			res.Warnings++
-		} else {
+		case mappings.Error:
 			res.Errors++
 		}
 	}
@@ -90,7 +91,7 @@ func reportCheck(g *globals, plan, okText string, ds mappings.Diagnostics) error
 // all of them, as one error (printed by main with exit status 2).
 func reportDiagnostics(g *globals, ds mappings.Diagnostics) error {
 	for _, d := range ds {
-		if d.Severity == mappings.Warning {
+		if d.Severity != mappings.Error {
 			fmt.Fprintln(g.stderr, d)
 		}
 	}

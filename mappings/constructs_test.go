@@ -1,0 +1,52 @@
+package mappings
+
+import (
+	"testing"
+	"time"
+)
+
+// runExample runs the tests of one mapping text against a schema text, as
+// map test does.
+func runExample(t *testing.T, schemaText, mapping string) *TestReport {
+	t.Helper()
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", schemaText))
+	if err := ds.Err(); err != nil {
+		t.Fatalf("schema: %v", err)
+	}
+	f, ds := ParseFile(writeFile(t, dir, "mapping.yaml", mapping))
+	if err := ds.Err(); err != nil {
+		t.Fatalf("mapping: %v", err)
+	}
+	rep, ds := RunTests([]*File{f}, schema, testRef)
+	if err := ds.Err(); err != nil {
+		t.Fatalf("map test: %v", err)
+	}
+	return rep
+}
+
+// Every documented construct's example runs as map test runs it: its
+// tests pass, and exercise every column and rule of the example.
+func TestConstructExamples(t *testing.T) {
+	for _, c := range Constructs() {
+		t.Run(c.Name, func(t *testing.T) {
+			rep := runExample(t, c.Schema, c.Mapping)
+			if rep.Cases == 0 || rep.Rows == 0 {
+				t.Fatalf("the example has no tests")
+			}
+			for _, f := range rep.Failures {
+				t.Errorf("%s: row %d: %s", f.Pos, f.Row, f.Message)
+			}
+			for _, u := range rep.Uncovered {
+				t.Errorf("not exercised: %s: %s", u.Pos, u.What)
+			}
+			f, _ := ParseFile(writeFile(t, t.TempDir(), "m.yaml", c.Mapping))
+			if !c.used([]*File{f}) {
+				t.Errorf("the example does not use its construct (map doc would not show it)")
+			}
+		})
+	}
+}
+
+// testRef is the reference date of map test in these tests.
+var testRef = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

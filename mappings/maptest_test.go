@@ -1,0 +1,145 @@
+package mappings
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// A test whose expectation the mapping does not meet is reported at the
+// line of the expectation, and coverage names what no row exercised.
+func TestMapTestReportsFailuresAtTheirLine(t *testing.T) {
+	rep := runExample(t, exampleSchema, `version: 1
+tables:
+  - target: visit
+    source: besok
+    rules:
+      - {when: "visit_date < birth_date", archive: before_birth}
+    columns:
+      visit_id: id
+      birth_date: fodd
+      visit_date: datum
+      unit: {from: enhet, rules: {range: [1, 9]}}
+tests:
+  - name: wrong expectations
+    source: besok
+    rows:
+      - given: {id: 1, fodd: 1980-01-01, datum: 2020-01-01}
+        migrated: {visit_id: 2}
+      - given: {id: 2, fodd: 1980-01-01, datum: 1970-01-01}
+        archived: too_early
+      - given: {id: 3, fodd: 1980-01-01, datum: 2020-01-01}
+        excluded: opt_out
+`)
+	var got []string
+	for _, f := range rep.Failures {
+		got = append(got, fmt.Sprintf("%d: %s", f.Pos.Line, f.Message))
+	}
+	want := []string{
+		`17: column visit_id: want "2", got "1"`,
+		`19: want archived too_early, got archived before_birth`,
+		`20: want excluded opt_out, got migrated`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("failures:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if rep.Rows != 3 || rep.Passed != 0 {
+		t.Errorf("rows %d passed %d, want 3 and 0", rep.Rows, rep.Passed)
+	}
+	var unc []string
+	for _, u := range rep.Uncovered {
+		unc = append(unc, fmt.Sprintf("%d: %s", u.Pos.Line, u.What))
+	}
+	wantUnc := "3: mapping besok -> visit: no test"
+	if strings.Join(unc, "\n") != wantUnc {
+		t.Errorf("uncovered:\n%s\nwant:\n%s", strings.Join(unc, "\n"), wantUnc)
+	}
+}
+
+// Coverage lists the receiving columns no passing row names and the rules
+// no passing row breaks.
+func TestMapTestCoverage(t *testing.T) {
+	rep := runExample(t, exampleSchema, `version: 1
+tables:
+  - target: visit
+    source: besok
+    rules:
+      - {when: "visit_date < birth_date", archive: before_birth}
+    columns:
+      visit_id: id
+      birth_date: fodd
+      visit_date: datum
+      unit: {from: enhet, rules: {range: [1, 9]}, null_when: ["0"]}
+tests:
+  - name: one row
+    source: besok
+    rows:
+      - given: {id: 1, fodd: 1980-01-01, datum: 2020-01-01}
+        migrated: {visit_id: 1, visit_date: 2020-01-01}
+`)
+	if len(rep.Failures) > 0 {
+		t.Fatalf("failures: %v", rep.Failures)
+	}
+	var unc []string
+	for _, u := range rep.Uncovered {
+		unc = append(unc, fmt.Sprintf("%d: %s", u.Pos.Line, u.What))
+	}
+	want := []string{
+		"6: rule before_birth of besok: no row gives it",
+		"9: receiving column visit.birth_date: no migrated row names it",
+		"11: receiving column visit.unit: no migrated row names it",
+		"11: rule range of visit.unit: no row breaks it",
+		"11: null_when of visit.unit: no row makes it NULL",
+	}
+	if strings.Join(unc, "\n") != strings.Join(want, "\n") {
+		t.Errorf("uncovered:\n%s\nwant:\n%s", strings.Join(unc, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A malformed test is a problem of the file (exit 2), at its line.
+func TestMapTestInvalidCases(t *testing.T) {
+	dir := t.TempDir()
+	schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", exampleSchema))
+	cases := []struct{ tests, want string }{
+		{`  - name: x
+    source: besok
+    rows:
+      - given: {id: 1}
+        migrated: {visit_id: 1}
+        archived: x
+`, "8:9 Y003"},
+		{`  - name: x
+    source: nowhere
+    rows:
+      - given: {id: 1}
+        migrated: {}
+`, "6:13 T001"},
+		{`  - name: x
+    source: besok
+    rows:
+      - given: {id: 1, nosuch: 2}
+        migrated: {}
+`, "8:24 T001"},
+		{`  - name: x
+    source: besok
+`, "5:5 Y003"},
+	}
+	for _, c := range cases {
+		path := writeFile(t, dir, "m.yaml", `version: 1
+tables:
+  - {target: visit, source: besok, columns: {visit_id: id, visit_date: datum}}
+tests:
+`+c.tests)
+		f, ds := ParseFile(path)
+		if ds.Err() == nil {
+			_, ds = RunTests([]*File{f}, schema, testRef)
+		}
+		var got []string
+		for _, d := range ds {
+			got = append(got, fmt.Sprintf("%d:%d %s", d.Pos.Line, d.Pos.Column, d.Code))
+		}
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("%s: got %v (%v), want %s", c.tests, got, ds, c.want)
+		}
+	}
+}

@@ -1,0 +1,347 @@
+package mappings
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// TableRule is a rule over a whole record, in a table mapping's rules:
+// list, with the reason code the mapping names for it:
+//
+//	rules:
+//	  - {when: "visit_date < birth_date", archive: before_birth, detail: "visit dated before the patient's birth"}
+//	  - {when: "visit_date > reference_date", archive: after_reference_date}
+//	  - {when: 'src.test_patient == "J"', exclude: test_patient}
+//
+// when is an expression over the receiving row as the mapping made it
+// (its columns by name) and the source row (src.column), with the plan's
+// run.reference_date as reference_date. A record whose row the columns
+// made gets the first rule that gives true: archived (or excluded,
+// written nowhere) with that reason. An ordering comparison with an empty
+// side is false here, so a rule about two dates says nothing when one is
+// missing.
+type TableRule struct {
+	Pos  Pos
+	When Str
+	// Archive or Exclude is the reason code; exactly one is set.
+	Archive, Exclude Str
+	// Detail says why in words, for the archive's reader and map doc.
+	Detail Str
+}
+
+// Code is the rule's reason code, whichever outcome it gives.
+func (r *TableRule) Code() Str {
+	if r.Archive.IsSet() {
+		return r.Archive
+	}
+	return r.Exclude
+}
+
+// reasonCode is the shape of a reason a mapping names: snake_case.
+var reasonCode = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// builtinReasonList lists the reason codes regflytt itself gives, beyond
+// those of functions (Functions) and of the receiving column's type
+// (connectors.Rules) and the cast_<kind> family.
+var builtinReasonList = []string{
+	"code_unmapped", "rule_required", "rule_range", "rule_pattern", "rule_enum",
+	ReasonExpressionRange, "expression_failed", ReasonValueLost, "lookup_missing",
+	ReasonVariableNotMapped, "duplicate_value", "orphan", "merge_conflict", "parent_archived",
+	"duplicate_registration", "table_not_mapped", "duplicate_key", "opt_out", "erasure", "error",
+}
+
+// BuiltinReasons lists every reason code regflytt gives by itself, sorted.
+// A mapping's own reason codes must not take one of these names: an
+// auditor counting merge_conflict must count only merge conflicts.
+func BuiltinReasons() []string {
+	set := map[string]bool{}
+	for _, r := range builtinReasonList {
+		set[r] = true
+	}
+	for _, f := range Functions() {
+		for _, r := range f.Reasons {
+			if r != "…" {
+				set[r] = true
+			}
+		}
+	}
+	for _, r := range pnrRules {
+		set["pnr_"+r] = true
+	}
+	for _, ri := range connectors.Rules() {
+		set[string(ri.Rule)] = true
+	}
+	out := make([]string, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// pnrRules are the rules of identity numbers a failure of pnr() or
+// pseudonym() names (pnr_<rule>).
+var pnrRules = []string{"length", "digits", "separator", "month", "day", "checksum", "future", "empty"}
+
+func isBuiltinReason(code string) bool {
+	if strings.HasPrefix(code, "cast_") {
+		return true
+	}
+	for _, r := range BuiltinReasons() {
+		if r == code {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReasonCode reports a reason code a mapping names that is not
+// snake_case or takes a built-in reason's name.
+func checkReasonCode(s Str, ds *Diagnostics) {
+	switch {
+	case !reasonCode.MatchString(s.Value):
+		ds.add(s.Pos, "M050", "reason code %s must be snake_case (lower-case letters, digits and _, starting with a letter)", SafeName(s.Value))
+	case isBuiltinReason(s.Value):
+		ds.add(s.Pos, "M050", "reason code %s is one regflytt gives by itself: name the mapping's own reason (before_birth, unit_missing), so that the archive tells them apart", s.Value)
+	}
+}
+
+// parseTableRules reads a table mapping's rules: list.
+func parseTableRules(path string, f *Fields, ds *Diagnostics) []*TableRule {
+	var out []*TableRule
+	for _, n := range f.Seq("rules") {
+		rf := ReadFields(path, n, ds, "a table rule")
+		r := &TableRule{Pos: rf.Pos()}
+		r.When = rf.Required("when")
+		r.Archive = rf.Str("archive")
+		r.Exclude = rf.Str("exclude")
+		r.Detail = rf.Str("detail")
+		rf.Str("description")
+		rf.Done()
+		if !rf.ok {
+			continue
+		}
+		if r.Archive.IsSet() == r.Exclude.IsSet() {
+			ds.add(r.Pos, "Y003", "a table rule needs exactly one of archive: reason or exclude: reason")
+		} else {
+			checkReasonCode(r.Code(), ds)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// parseReasons reads a column's reasons: the built-in reasons of its
+// failures renamed to the mapping's own, so the archive says why in the
+// registry's words:
+//
+//	unit: {expr: 'lookup("unit", enhet, "id")', reasons: {lookup_missing: unit_missing}}
+func parseReasons(path string, n *yaml.Node, ds *Diagnostics) map[string]Str {
+	if n.Kind != yaml.MappingNode {
+		ds.add(PosOf(path, n), "Y001", "reasons must map a built-in reason to the mapping's own: {lookup_missing: unit_missing}")
+		return nil
+	}
+	out := map[string]Str{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !isBuiltinReason(k.Value) {
+			ds.add(PosOf(path, k), "M050", "reasons: %s is not a reason regflytt gives (%s …)", SafeName(k.Value), strings.Join(BuiltinReasons()[:6], ", "))
+			continue
+		}
+		if v.Kind != yaml.ScalarNode {
+			ds.add(PosOf(path, v), "Y001", "reasons: the new reason for %s must be a single value", k.Value)
+			continue
+		}
+		s := Str{Value: v.Value, Pos: PosOf(path, v)}
+		checkReasonCode(s, ds)
+		out[k.Value] = s
+	}
+	return out
+}
+
+// compiledTableRule is a table rule ready to run.
+type compiledTableRule struct {
+	rule *TableRule
+	when *compiledExpr
+	kind OutcomeKind
+	// before: the rule reads only the source row, and is checked before
+	// the columns are made, so its reason wins over a column's failure
+	// (a reserve number archived as no_national_id, not pnr_digits).
+	before bool
+}
+
+// tableRules compiles a table mapping's rules against its receiving table
+// (columns by name) and source table (src.column).
+func (c *compiler) tableRules(tp *TableProgram) {
+	if len(c.tm.Rules) == 0 {
+		return
+	}
+	names := ruleColumnNames(tp)
+	for _, r := range c.tm.Rules {
+		if !r.When.IsSet() {
+			continue
+		}
+		ce, err := compileExprMode(r.When, names, c.env, exprMode{sourceMembers: true, nullFalse: true})
+		if err != nil {
+			c.ds.add(r.When.Pos, "M013", "rule %s: %v", r.Code().Value, err)
+			continue
+		}
+		// A source column a rule reads is not thereby migrated: it is
+		// still mapped or dropped with a reason (M010), like any other.
+		kind := Archived
+		if r.Exclude.IsSet() {
+			kind = Excluded
+		}
+		before := true
+		for _, name := range ce.read {
+			if !strings.HasPrefix(name, "src.") {
+				before = false
+			}
+		}
+		tp.rules = append(tp.rules, compiledTableRule{rule: r, when: ce, kind: kind, before: before})
+	}
+}
+
+// ruleColumnNames are the names a table rule reads: the receiving
+// columns, then the source columns as src.name.
+func ruleColumnNames(tp *TableProgram) []string {
+	names := columnNames(tp.Target)
+	for _, c := range tp.Source.Columns {
+		names = append(names, "src."+c.Name)
+	}
+	return names
+}
+
+// applyRules runs the table rules on a record; ok is set when one fires,
+// with the outcome it gives. With out nil it runs the rules that read only
+// the source row (before the columns are made), else the others on the
+// receiving row.
+func (p *TableProgram) applyRules(out, row []connectors.Value) (Outcome, bool) {
+	if len(p.rules) == 0 {
+		return Outcome{}, false
+	}
+	before := out == nil
+	r := make([]any, len(p.Target.Columns), len(p.Target.Columns)+len(row))
+	for i, v := range out {
+		r[i] = v
+	}
+	for _, v := range row {
+		r = append(r, v)
+	}
+	env := &exprEnv{R: r}
+	for i := range p.rules {
+		tr := &p.rules[i]
+		if tr.before != before {
+			continue
+		}
+		got, err := p.state.vm.Run(tr.when.prog, env)
+		if err != nil {
+			return Outcome{Kind: Archived, Reason: "expression_failed", Detail: "rule " + tr.rule.Code().Value + ": " + exprDetail(err)}, true
+		}
+		switch b := got.(type) {
+		case bool:
+			if !b {
+				continue
+			}
+		case nil:
+			continue
+		default:
+			return Outcome{Kind: Archived, Reason: "expression_failed", Detail: "rule " + tr.rule.Code().Value + ": when must give true or false"}, true
+		}
+		o := Outcome{Kind: tr.kind, Reason: tr.rule.Code().Value, Detail: tr.rule.Detail.Value}
+		if tr.kind == Archived {
+			o.SourceColumn = ruleSources(tr.when.read)
+		}
+		return o, true
+	}
+	return Outcome{}, false
+}
+
+// ruleSources names the source columns a rule read (src.name), for the
+// archive record.
+func ruleSources(read []string) string {
+	var out []string
+	for _, n := range read {
+		if s, ok := strings.CutPrefix(n, "src."); ok {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// named renames a failure's built-in reason to the one the column's
+// reasons: gives, keeping the built-in reason in the detail.
+func (cp *columnProgram) named(f failure) failure {
+	if to, ok := cp.reasons[f.reason]; ok {
+		return failure{reason: to, detail: f.reason + ": " + f.detail}
+	}
+	return f
+}
+
+// sourceColumns names the source columns a column's value came from, for
+// the archive record of a failed value: the from: column, or every column
+// an expression read.
+func (p *TableProgram) sourceColumns(cp *columnProgram) string {
+	if cp.src >= 0 {
+		return p.Source.Columns[cp.src].Name
+	}
+	names := make([]string, 0, len(cp.reads))
+	for _, r := range cp.reads {
+		if r >= 0 && r < len(p.Source.Columns) {
+			names = append(names, p.Source.Columns[r].Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// ruleText says a table rule in words, for map doc.
+func ruleText(r *TableRule) string {
+	verb := "archived"
+	if r.Exclude.IsSet() {
+		verb = "excluded (written nowhere)"
+	}
+	s := fmt.Sprintf("when %s: %s as %s", r.When.Value, verb, r.Code().Value)
+	if r.Detail.IsSet() {
+		s += " — " + r.Detail.Value
+	}
+	return s
+}
+
+// ruleSourceNames lists the source columns a table rule names as
+// src.column, for the catalogue plan check compiles against.
+func ruleSourceNames(src string) []string {
+	if src == "" {
+		return nil
+	}
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil
+	}
+	v := &srcMembers{}
+	ast.Walk(&tree.Node, v)
+	return v.names
+}
+
+type srcMembers struct{ names []string }
+
+func (v *srcMembers) Visit(node *ast.Node) {
+	m, ok := (*node).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	if !ok || id.Value != "src" {
+		return
+	}
+	if p, ok := m.Property.(*ast.StringNode); ok {
+		v.names = append(v.names, p.Value)
+	}
+}

@@ -1,0 +1,153 @@
+package mappings
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Reason codes a mapping names are snake_case and never a built-in
+// reason's name, wherever they are named.
+func TestReasonCodesChecked(t *testing.T) {
+	cases := []struct{ text, want string }{
+		{`    rules: [{when: "visit_id > 1", archive: Before-Birth}]`, "M050"},
+		{`    rules: [{when: "visit_id > 1", archive: merge_conflict}]`, "M050"},
+		{`    rules: [{when: "visit_id > 1", exclude: opt_out}]`, "M050"},
+		{`    rules: [{when: "visit_id > 1", archive: a, exclude: b}]`, "Y003"},
+		{`    rules: [{when: "visit_id > 1", archive: before_birth}]`, ""},
+		{`    rules: [{when: "no_such > 1", archive: before_birth}]`, "M013"},
+	}
+	for _, c := range cases {
+		_, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+`+c.text+`
+    columns: {visit_id: id, visit_date: {expr: date(datum)}}
+    drop: {vikt: x, langd: x, personnr: x}
+`)
+		var got []string
+		for _, d := range ds {
+			got = append(got, d.Code)
+		}
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("%s: got %v, want %s", c.text, ds, c.want)
+		}
+	}
+	_, ds := compile(t, `codelists:
+  - {name: s, codes: {"1": "10"}, archive: {"9": cast_int}}
+tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, visit_date: {expr: date(datum)}, height_cm: {from: vikt, codelist: s, reasons: {lookup_missing: Unit, no_reason: x}}}
+    drop: {langd: x, personnr: x}
+`)
+	var got []string
+	for _, d := range ds {
+		got = append(got, fmt.Sprintf("%d:%d %s", d.Pos.Line, d.Pos.Column, d.Code))
+	}
+	if want := "2:50 M050,6:125 M050,6:131 M050"; strings.Join(got, ",") != want {
+		t.Errorf("got %v, want %s", ds, want)
+	}
+}
+
+// An ordering comparison with an empty side fails a column's expression
+// (as it did before dates could be compared), but is false in a rule.
+func TestOrderingWithNull(t *testing.T) {
+	prog, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+    rules: [{when: "height_cm > 100", archive: tall}]
+    columns:
+      visit_id: id
+      visit_date: {expr: date(datum)}
+      height_cm: {expr: 'langd > 5 ? langd : 0'}
+    drop: {vikt: x, personnr: x}
+`)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tp := prog.ForSource("besok")
+	o := tp.Apply([]connectors.Value{int64(1), "2020-01-01", nil, nil, nil})
+	if o.Kind != Archived || o.Reason != "expression_failed" || o.Column != "height_cm" {
+		t.Errorf("NULL > 5 in a column: %+v, want archived expression_failed", o)
+	}
+	o = tp.Apply([]connectors.Value{int64(2), "2020-01-01", nil, int64(150), nil})
+	if o.Kind != Archived || o.Reason != "tall" {
+		t.Errorf("150 > 100 in a rule: %+v, want archived tall", o)
+	}
+	o = tp.Apply([]connectors.Value{int64(3), "2020-01-01", nil, int64(3), nil})
+	if o.Kind != Migrated || o.Row[3] != int64(0) {
+		t.Errorf("3 > 5: %+v, want migrated with 0", o)
+	}
+}
+
+// A record archived for an expression column's failure names the source
+// columns the expression read; a rule's, the source columns it read.
+func TestArchivedRecordNamesSourceColumns(t *testing.T) {
+	prog, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+    rules: [{when: 'src.personnr == "x"', archive: marked}]
+    columns:
+      visit_id: id
+      visit_date: {expr: 'date(datum + vikt)'}
+    drop: {langd: x, personnr: x}
+`)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tp := prog.ForSource("besok")
+	o := tp.Apply([]connectors.Value{int64(1), "2020-01-", "99", nil, nil})
+	if o.Kind != Archived || o.SourceColumn != "datum, vikt" {
+		t.Errorf("got %+v, want archived naming datum, vikt", o)
+	}
+	o = tp.Apply([]connectors.Value{int64(1), "2020-01-", "01", nil, "x"})
+	if o.Kind != Archived || o.Reason != "marked" || o.SourceColumn != "personnr" {
+		t.Errorf("got %+v, want archived marked naming personnr", o)
+	}
+}
+
+// A code a list archives on purpose is archived with its reason also when
+// the list's policy for unknown codes is null: the declaration is the
+// list's, not an accident of the policy.
+func TestCodeArchivedOnPurposeBeforePolicy(t *testing.T) {
+	prog, ds := compile(t, `codelists:
+  - {name: s, unmapped: "null", codes: {"1": "10"}, archive: {"9": obsolete_code}}
+tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, visit_date: {expr: date(datum)}, height_cm: {from: vikt, codelist: s}}
+    drop: {langd: x, personnr: x}
+`)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tp := prog.ForSource("besok")
+	if o := tp.Apply([]connectors.Value{int64(1), "2020-01-01", "9", nil, nil}); o.Kind != Archived || o.Reason != "obsolete_code" {
+		t.Errorf("code 9: %+v, want archived obsolete_code", o)
+	}
+	if o := tp.Apply([]connectors.Value{int64(1), "2020-01-01", "7", nil, nil}); o.Kind != Migrated || o.Row[3] != nil {
+		t.Errorf("code 7: %+v, want migrated with NULL", o)
+	}
+	var misses []CodeMiss
+	tp.CodeMisses([]connectors.Value{int64(1), "2020-01-01", "9", nil, nil}, func(m CodeMiss) { misses = append(misses, m) })
+	if len(misses) != 1 || misses[0].Reason != "obsolete_code" {
+		t.Errorf("code misses: %+v, want one with reason obsolete_code", misses)
+	}
+}
+
+func TestPNRKind(t *testing.T) {
+	env := testEnv(t)
+	for in, want := range map[string]any{
+		"19121212-1212": KindPersonnummer, "121212-1212": KindPersonnummer, "19121272-1219": KindSamordningsnummer,
+		"19900101-T123": KindReservnummer, "900101TF12": KindReservnummer, "19121212-1213": KindNone,
+		"abc": KindNone, "": KindNone, "19900101-T1%3": KindNone,
+	} {
+		got, err := fnPNRKind(env, []any{in})
+		if err != nil || got != want {
+			t.Errorf("pnr_kind(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}
