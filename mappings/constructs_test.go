@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -50,3 +51,28 @@ func TestConstructExamples(t *testing.T) {
 
 // testRef is the reference date of map test in these tests.
 var testRef = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// map doc shows each construct a mapping uses with its example, and a
+// table's rules with their reasons.
+func TestDocShowsConstructs(t *testing.T) {
+	for _, c := range Constructs() {
+		dir := t.TempDir()
+		schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", c.Schema))
+		f, _ := ParseFile(writeFile(t, dir, "m.yaml", c.Mapping))
+		var b strings.Builder
+		if err := WriteMarkdown(&b, Document(DocMeta{Title: "t"}, []*File{f}, schema)); err != nil {
+			t.Fatal(err)
+		}
+		doc := b.String()
+		if !strings.Contains(doc, "### "+c.Name+"\n") || !strings.Contains(doc, c.Mapping) {
+			t.Errorf("%s: map doc does not show the construct with its example", c.Name)
+		}
+		for _, tm := range f.Tables {
+			for _, r := range tm.Rules {
+				if !strings.Contains(doc, "| "+r.When.Value+" |") || !strings.Contains(doc, "| "+r.Code().Value+" |") {
+					t.Errorf("%s: map doc does not list rule %s", c.Name, r.Code().Value)
+				}
+			}
+		}
+	}
+}

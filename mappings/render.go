@@ -23,6 +23,8 @@ type DocBlock struct {
 	paras   []string
 	header  []string
 	rows    [][]string
+	// code is an example in YAML, shown as it is.
+	code string
 }
 
 // Document builds the readable account of mapping files: per receiving
@@ -78,6 +80,7 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 					b.rows = append(b.rows, []string{label, old, code})
 				}
 			}
+			b.rows = append(b.rows, archivedCodeRows(cl)...)
 			blocks = append(blocks, b)
 		}
 	}
@@ -85,7 +88,9 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 	for _, f := range Functions() {
 		fb.rows = append(fb.rows, []string{f.Signature, f.Doc, strings.Join(f.Reasons, ", ")})
 	}
-	blocks = append(blocks, fb, DocBlock{level: 2, heading: "Outcomes", paras: []string{
+	blocks = append(blocks, fb)
+	blocks = append(blocks, constructBlocks(files)...)
+	blocks = append(blocks, DocBlock{level: 2, heading: "Outcomes", paras: []string{
 		"Every source record ends in exactly one outcome: migrated (it became a row of the receiving table), archived (kept in its source shape in the archive package, with a reason code), or excluded (the patient opted out or demanded erasure; the record is counted and written nowhere).",
 		"Under granularity record, one value that cannot be transformed archives the whole record; under granularity value, that value alone is archived and its column left empty.",
 		"A source value is never emptied silently: a column left empty although its source value was not is either declared (null_when, or a code list mapping the code to no value) and counted, or it fails the run (value_lost).",
@@ -140,6 +145,9 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string) []DocBlock {
 		b.rows = append(b.rows, []string{c.Target.Value, typ, sourceText(c), stepsText(c)})
 	}
 	blocks := []DocBlock{b}
+	if rb, ok := rulesBlock(tm); ok {
+		blocks = append(blocks, rb)
+	}
 	if len(tm.Drop) > 0 {
 		d := DocBlock{level: 3, heading: "Not migrated", header: []string{"source column or variable", "why"}}
 		var names []string
@@ -204,6 +212,13 @@ func stepsText(c *ColumnMapping) string {
 		}
 		steps = append(steps, s)
 	}
+	if len(c.OpenEnded) > 0 {
+		var vals []string
+		for _, v := range c.OpenEnded {
+			vals = append(vals, v.Value)
+		}
+		steps = append(steps, "empty (open) when the source value is "+strings.Join(vals, " or "))
+	}
 	if c.Cast.IsSet() {
 		steps = append(steps, "converted to "+c.Cast.Value+" without loss")
 	}
@@ -223,6 +238,7 @@ func stepsText(c *ColumnMapping) string {
 			steps = append(steps, "one of "+strings.Join(args, ", "))
 		}
 	}
+	steps = append(steps, reasonsText(c)...)
 	return strings.Join(steps, "; ")
 }
 
@@ -236,6 +252,9 @@ func WriteMarkdown(w io.Writer, blocks []DocBlock) error {
 		}
 		for _, p := range bl.paras {
 			fmt.Fprintf(&b, "%s\n\n", p)
+		}
+		if bl.code != "" {
+			fmt.Fprintf(&b, "```yaml\n%s```\n\n", bl.code)
 		}
 		if len(bl.rows) > 0 {
 			h := make([]string, len(bl.header))
@@ -297,6 +316,9 @@ func WriteHTMLLang(w io.Writer, blocks []DocBlock, lang string) error {
 		}
 		for _, p := range bl.paras {
 			fmt.Fprintf(&b, "<p>%s</p>\n", e(p))
+		}
+		if bl.code != "" {
+			fmt.Fprintf(&b, "<pre>%s</pre>\n", e(bl.code))
 		}
 		if len(bl.rows) > 0 {
 			b.WriteString("<table><tr>")

@@ -345,3 +345,68 @@ func (v *srcMembers) Visit(node *ast.Node) {
 		v.names = append(v.names, p.Value)
 	}
 }
+
+// rulesBlock documents a table's rules for map doc: when, what, why.
+func rulesBlock(tm *TableMapping) (DocBlock, bool) {
+	if len(tm.Rules) == 0 {
+		return DocBlock{}, false
+	}
+	b := DocBlock{level: 3, heading: "Rules", header: []string{"when", "the record is", "reason", "why"},
+		paras: []string{"Checked in this order; the first that holds decides. A rule that reads only the source row is checked before the columns are made, the others on the receiving row."}}
+	for _, r := range tm.Rules {
+		what := "archived"
+		if r.Exclude.IsSet() {
+			what = "excluded (written nowhere)"
+		}
+		b.rows = append(b.rows, []string{r.When.Value, what, r.Code().Value, r.Detail.Value})
+	}
+	return b, true
+}
+
+// reasonsText says a column's renamed reasons for map doc.
+func reasonsText(c *ColumnMapping) []string {
+	if len(c.Reasons) == 0 {
+		return nil
+	}
+	from := make([]string, 0, len(c.Reasons))
+	for k := range c.Reasons {
+		from = append(from, k)
+	}
+	sort.Strings(from)
+	var out []string
+	for _, k := range from {
+		out = append(out, fmt.Sprintf("%s is archived as %s", k, c.Reasons[k].Value))
+	}
+	return out
+}
+
+// archivedCodeRows lists a code list's codes archived on purpose for map
+// doc's code-list table.
+func archivedCodeRows(cl *CodeList) [][]string {
+	codes := make([]string, 0, len(cl.Archive))
+	for c := range cl.Archive {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	var rows [][]string
+	for _, c := range codes {
+		rows = append(rows, []string{"(every version not mapping it)", c, "(archived on purpose: " + cl.Archive[c].Value + ")"})
+	}
+	return rows
+}
+
+// constructBlocks explains, with its example, each construct of the
+// language the files use (see Constructs).
+func constructBlocks(files []*File) []DocBlock {
+	var out []DocBlock
+	for _, c := range Constructs() {
+		if !c.used(files) {
+			continue
+		}
+		if len(out) == 0 {
+			out = append(out, DocBlock{level: 2, heading: "How to read the rules", paras: []string{"What the constructs these mappings use mean, each with an example whose tests regflytt runs."}})
+		}
+		out = append(out, DocBlock{level: 3, heading: c.Name, paras: []string{c.Doc}, code: c.Mapping})
+	}
+	return out
+}

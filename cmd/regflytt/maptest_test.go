@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyDemo copies the demo's plan, schema and mapping into a directory,
+// the mapping passed through edit.
+func copyDemo(t *testing.T, edit func(string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"plan.yaml", "schema.yaml", "mapping.yaml"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "plans", "demo", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		if name == "mapping.yaml" {
+			text = edit(text)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "plan.yaml")
+}
+
+// map test exits 0 when the mapping's tests pass, 3 when one fails (the
+// failure at its file:line), 2 when a test is malformed.
+func TestMapTestExitCodes(t *testing.T) {
+	code, out, errs := cli(t, "map", "test", copyDemo(t, func(s string) string { return s }))
+	if code != 0 || !strings.Contains(out, "PASS") {
+		t.Fatalf("passing tests: exit %d\n%s%s", code, out, errs)
+	}
+	plan := copyDemo(t, func(s string) string {
+		return strings.Replace(s, "migrated: {care_unit_id: 2, name: Umeå", "migrated: {care_unit_id: 3, name: Umeå", 1)
+	})
+	code, out, errs = cli(t, "map", "test", plan)
+	want := filepath.Join(filepath.Dir(plan), "mapping.yaml") + ":49:20: FAIL care units and patients migrate as they are, row 1: column care_unit_id: want \"3\", got \"2\""
+	if code != 3 || !strings.Contains(out, want) {
+		t.Fatalf("a failing test: exit %d, want 3 and %q\n%s%s", code, want, out, errs)
+	}
+	plan = copyDemo(t, func(s string) string {
+		return strings.Replace(s, "        archived: {reason: not_null, column: name}", "        archived: {reason: not_null, column: name}\n        migrated: {}", 1)
+	})
+	code, out, errs = cli(t, "map", "test", plan)
+	if code != 2 || !strings.Contains(errs, "Y003") {
+		t.Fatalf("a malformed test: exit %d, want 2 and Y003\n%s%s", code, out, errs)
+	}
+}
