@@ -161,7 +161,6 @@ var Codes = map[string]string{
 	"C007": "the source holds codes the code list archives on purpose (info, with counts)",
 	"M050": "a reason code the mapping names is not snake_case or takes a built-in reason's name",
 	"T001": "a test case of the mapping (tests:) is malformed",
-	"T002": "a test case names a mapping map test cannot run yet (a form store)",
 	"P001": "the plan format version is not known",
 	"P002": "run.batch_size is out of range",
 	"P003": "a connection URL is malformed",

@@ -31,7 +31,7 @@ import (
 //	        excluded: opt_out
 //
 // Given values take their kind from YAML: 12 is an integer, 1.5 a
-// decimal, 2020-05-01 a date, 2020-05-01T10:00:00 a date and time, true a
+// decimal, 2020-05-01 a date, 2020-05-01 10:00:00 a date and time, true a
 // boolean, ~ NULL, anything quoted text; !invalid_date infinity is a
 // date the database could not give as one (PostgreSQL's infinity, MariaDB's
 // 0000-00-00). Columns not given are NULL. Expected receiving values are
@@ -41,9 +41,15 @@ import (
 // names the columns whose value must be archived alone (granularity:
 // value) and the reason.
 //
+// For a form store (eav:), entity: gives the registration's own columns
+// (the entities table's), given: its variables, each a value row (its
+// value as text); versions: {variable: version} gives a variable's
+// version, and values_archived also names the variables archived on their
+// own (variable_not_mapped).
+//
 // Tests apply one table's mapping to its rows: what the run decides across
 // records and tables (parents, duplicates, duplicate receiving keys,
-// merges) is not tested here, and form stores (eav:) not yet.
+// merges) is not tested here.
 type TestCase struct {
 	Pos     Pos
 	Name    Str
@@ -65,6 +71,9 @@ type TestRow struct {
 	Reason, Column Str
 	Expect         []testValue
 	ValuesArchived []testValue
+	// Entity and Versions give a form store's entity columns and its
+	// variables' versions.
+	Entity, Versions []testValue
 }
 
 type testValue struct {
@@ -180,6 +189,8 @@ func parseTestRow(path string, n *yaml.Node, ds *Diagnostics) *TestRow {
 	if outcomes != 1 {
 		ds.add(r.Pos, "Y003", "a test row needs exactly one of migrated, archived or excluded")
 	}
+	r.Versions = pairs(path, rf.Node("versions"), ds, "versions")
+	r.Entity = pairs(path, rf.Node("entity"), ds, "entity")
 	rf.Done("values_archived")
 	return r
 }
@@ -217,6 +228,7 @@ type TestReport struct {
 // (they keep the tests from running).
 func RunTests(files []*File, schema *Schema, refDate time.Time) (*TestReport, Diagnostics) {
 	catalog, selects := NamedSource(files)
+	entityColumns(files, catalog)
 	var ds Diagnostics
 	_, cds := Compile(files, catalog, schema, &Env{Selects: selects, RefDate: refDate})
 	for _, d := range cds {
@@ -227,7 +239,7 @@ func RunTests(files []*File, schema *Schema, refDate time.Time) (*TestReport, Di
 	if ds.Err() != nil {
 		return nil, ds
 	}
-	rep := &TestReport{}
+	rep := &TestReport{Failures: []TestFailure{}}
 	cov := newCoverage()
 	for _, f := range files {
 		for _, tc := range f.Tests {
@@ -239,7 +251,7 @@ func RunTests(files []*File, schema *Schema, refDate time.Time) (*TestReport, Di
 		return nil, ds
 	}
 	prog, _ := Compile(files, catalog, schema, &Env{Selects: selects, RefDate: refDate})
-	rep.Uncovered = cov.uncovered(prog)
+	rep.Uncovered = append([]Uncovered{}, cov.uncovered(prog)...)
 	return rep, ds
 }
 
@@ -314,14 +326,23 @@ func runCase(files []*File, f *File, tc *TestCase, catalog []connectors.Table, s
 		ds.add(tc.Source.Pos, "T001", "test %s: no mapping reads source table %s", tc.Name.Value, SafeName(tc.Source.Value))
 		return
 	}
-	if tp.EAV != nil {
-		ds.add(tc.Source.Pos, "T002", "test %s: map test does not run form-store (eav:) mappings yet", tc.Name.Value)
-		return
-	}
 	for i, r := range tc.Rows {
 		rep.Rows++
 		fail := func(p Pos, format string, args ...any) {
 			rep.Failures = append(rep.Failures, TestFailure{Pos: p, Case: tc.Name.Value, Row: i + 1, Message: fmt.Sprintf(format, args...)})
+		}
+		if tp.EAV != nil {
+			o, alone, ok := applyEntityTest(tp, f.Path, r, i, ds)
+			if !ok {
+				continue
+			}
+			before := len(rep.Failures)
+			checkOutcome(tp, r, o, env, alone, fail)
+			if len(rep.Failures) == before {
+				rep.Passed++
+				cov.saw(tp, r, o)
+			}
+			continue
 		}
 		row := make([]connectors.Value, len(tp.Source.Columns))
 		bad := false
@@ -344,12 +365,70 @@ func runCase(files []*File, f *File, tc *TestCase, catalog []connectors.Table, s
 		}
 		o := tp.Apply(row)
 		before := len(rep.Failures)
-		checkOutcome(tp, r, o, env, fail)
+		checkOutcome(tp, r, o, env, nil, fail)
 		if len(rep.Failures) == before {
 			rep.Passed++
 			cov.saw(tp, r, o)
 		}
 	}
+}
+
+// applyEntityTest applies a form store's mapping to a test row: the
+// entity's columns and one value row per given variable. alone maps the
+// variables archived on their own to the reason.
+func applyEntityTest(tp *TableProgram, path string, r *TestRow, n int, ds *Diagnostics) (Outcome, map[string]string, bool) {
+	e := tp.EAV
+	entity := make([]connectors.Value, len(e.Entities.Columns))
+	var values [][]connectors.Value
+	versions := map[string]string{}
+	for _, v := range r.Versions {
+		versions[v.Name.Value] = v.Node.Value
+	}
+	ok := true
+	for _, g := range r.Entity {
+		v, err := givenValue(g.Node)
+		if err != nil {
+			ds.add(PosOf(path, g.Node), "T001", "%s: %v", g.Name.Value, err)
+			ok = false
+		}
+		entity[e.Entities.ColumnIndex(g.Name.Value)] = v
+	}
+	for _, g := range r.Given {
+		v, err := givenValue(g.Node)
+		if err != nil {
+			ds.add(PosOf(path, g.Node), "T001", "%s: %v", g.Name.Value, err)
+			ok = false
+			continue
+		}
+		vr := make([]connectors.Value, len(e.Values.Columns))
+		vr[e.Attribute] = g.Name.Value
+		if v != nil {
+			s, _ := connectors.FormatValue(v)
+			vr[e.Value] = s
+		}
+		if ver, has := versions[g.Name.Value]; has && e.Version >= 0 {
+			vr[e.Version] = ver
+		}
+		values = append(values, vr)
+	}
+	if entity[e.EntityKey] == nil {
+		entity[e.EntityKey] = int64(n + 1)
+	}
+	for _, vr := range values {
+		vr[e.Entity] = entity[e.EntityKey]
+	}
+	if !ok {
+		return Outcome{}, nil, false
+	}
+	eo := tp.ApplyEntity(entity, values)
+	alone := map[string]string{}
+	for i, vo := range eo.Values {
+		if vo.Reason == ReasonVariableNotMapped || vo.Reason == ReasonDuplicateValue {
+			name, _ := connectors.FormatValue(values[i][e.Attribute])
+			alone[name] = vo.Reason
+		}
+	}
+	return eo.Entity, alone, true
 }
 
 // givenValue reads a given source value by its YAML kind.
@@ -382,7 +461,7 @@ func givenValue(n *yaml.Node) (connectors.Value, error) {
 }
 
 // checkOutcome compares an outcome with a row's expectation.
-func checkOutcome(tp *TableProgram, r *TestRow, o Outcome, env *Env, fail func(Pos, string, ...any)) {
+func checkOutcome(tp *TableProgram, r *TestRow, o Outcome, env *Env, alone map[string]string, fail func(Pos, string, ...any)) {
 	got := o.Kind.String()
 	if o.Reason != "" {
 		got += " " + o.Reason
@@ -427,6 +506,9 @@ func checkOutcome(tp *TableProgram, r *TestRow, o Outcome, env *Env, fail func(P
 		}
 	}
 	archivedAlone := map[string]string{}
+	for name, reason := range alone {
+		archivedAlone[name] = reason
+	}
 	for _, n := range o.Values {
 		archivedAlone[n.Column] = n.Reason
 	}
@@ -497,9 +579,11 @@ func (c *coverage) saw(tp *TableProgram, r *TestRow, o Outcome) {
 	}
 	if o.Reason != "" {
 		c.reasons[src+"\x00"+o.Reason] = true
+		c.reasons[src+"\x00"+o.Column+"\x00"+o.Reason] = true
 	}
 	for _, n := range o.Values {
 		c.reasons[src+"\x00"+n.Reason] = true
+		c.reasons[src+"\x00"+n.Column+"\x00"+n.Reason] = true
 	}
 	for _, rule := range o.Nulled {
 		c.nulled[src+"\x00"+rule] = true
@@ -544,7 +628,7 @@ func (c *coverage) uncovered(prog *Program) []Uncovered {
 				if to, ok := cp.reasons[reason]; ok {
 					reason = to
 				}
-				if !c.reasons[src+"\x00"+reason] {
+				if !c.reasons[src+"\x00"+cm.Target.Value+"\x00"+reason] {
 					out = append(out, Uncovered{r.Pos, fmt.Sprintf("rule %s of %s.%s: no row breaks it", r.Kind, tp.Target.Name, cm.Target.Value)})
 				}
 			}
@@ -556,7 +640,7 @@ func (c *coverage) uncovered(prog *Program) []Uncovered {
 			}
 			if cp.codelist != nil {
 				for _, reason := range cp.codelist.ArchiveReasons() {
-					if !c.reasons[src+"\x00"+reason] {
+					if !c.reasons[src+"\x00"+cm.Target.Value+"\x00"+reason] {
 						out = append(out, Uncovered{cp.codelist.Pos, fmt.Sprintf("code list %s archives %s in %s.%s: no row gives it", cp.codelist.Name.Value, reason, tp.Target.Name, cm.Target.Value)})
 					}
 				}
@@ -579,4 +663,37 @@ func columnMapping(tm *TableMapping, target string) *ColumnMapping {
 		}
 	}
 	return nil
+}
+
+// entityColumns adds to each form store's entities table the columns its
+// tests give under entity:, so that the mapping reads them as the
+// registration's columns rather than as variables (the catalogue as the
+// files name it cannot tell them apart).
+func entityColumns(files []*File, catalog []connectors.Table) {
+	forms := map[string]bool{}
+	eachTable(files, func(tm *TableMapping) {
+		if tm.EAV != nil {
+			forms[tm.EAV.Entities.Value] = true
+		}
+	})
+	for _, f := range files {
+		for _, tc := range f.Tests {
+			if !forms[tc.Source.Value] {
+				continue
+			}
+			for i := range catalog {
+				t := &catalog[i]
+				if t.Name != tc.Source.Value {
+					continue
+				}
+				for _, r := range tc.Rows {
+					for _, g := range r.Entity {
+						if t.Column(g.Name.Value) == nil {
+							t.Columns = append(t.Columns, connectors.Column{Name: g.Name.Value, SourceType: "unknown (no database)", Nullable: true})
+						}
+					}
+				}
+			}
+		}
+	}
 }

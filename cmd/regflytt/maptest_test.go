@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,5 +50,27 @@ func TestMapTestExitCodes(t *testing.T) {
 	code, out, errs = cli(t, "map", "test", plan)
 	if code != 2 || !strings.Contains(errs, "Y003") {
 		t.Fatalf("a malformed test: exit %d, want 2 and Y003\n%s%s", code, out, errs)
+	}
+}
+
+// The synthetic platforms' and the demo's mappings carry tests: they pass
+// and exercise every receiving column and rule of the mappings.
+func TestSyntheticMappingsTested(t *testing.T) {
+	for _, plan := range []string{"testdata/plans/wide.yaml", "testdata/plans/mainsub.yaml", "testdata/plans/eav.yaml", "plans/demo/plan.yaml"} {
+		code, out, errs := cli(t, "map", "test", "--json", plan)
+		var res struct {
+			OK        bool
+			Cases     int
+			Uncovered []struct{ What string }
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("%s: %v\n%s%s", plan, err, out, errs)
+		}
+		if code != 0 || !res.OK || res.Cases == 0 {
+			t.Errorf("%s: exit %d, ok %v, %d cases\n%s", plan, code, res.OK, res.Cases, errs)
+		}
+		for _, u := range res.Uncovered {
+			t.Errorf("%s: not exercised: %s", plan, u.What)
+		}
 	}
 }
