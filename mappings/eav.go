@@ -165,6 +165,9 @@ func lookupCalls(src string) []lookupCall {
 func (c *compiler) eavCoverage(tp *TableProgram) {
 	e, tm, ds := tp.EAV, c.tm, c.ds
 	for _, col := range e.Entities.Columns {
+		if c.used[col.Name] && tm.Drop[col.Name].IsSet() {
+			ds.add(tm.DropPos[col.Name], "M010", "entity column %s is both mapped and dropped", col.Name)
+		}
 		if !c.used[col.Name] && tm.Drop[col.Name].Value == "" {
 			ds.add(tm.Source.Pos, "M010", "entity column %s.%s is neither mapped nor dropped: its values would not be migrated nor archived (map it, or list it under drop: with the reason it is left behind)", e.Entities.Name, col.Name)
 		}
