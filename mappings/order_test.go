@@ -1,0 +1,27 @@
+package mappings
+
+import (
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Decimals order by value in expressions, not as text: "10.0" > "9.5".
+func TestDecimalsOrderByValue(t *testing.T) {
+	prog, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {expr: date(datum)}
+      height_cm: {expr: 'decimal(vikt) > decimal("9.5") ? 1 : 0'}
+    drop: {langd: x, personnr: x}
+`)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), "2020-01-01", "10.0", nil, nil})
+	if o.Kind != Migrated || o.Row[3] != int64(1) {
+		t.Errorf("10.0 > 9.5: %+v, want migrated with 1", o)
+	}
+}
