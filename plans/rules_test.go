@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -15,7 +16,44 @@ import (
 // declaration; and the run PASSes with them.
 func TestRunCountsNamedReasons(t *testing.T) {
 	dir := t.TempDir()
-	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	srcURL, plan := namedReasonsRegistry(t, dir)
+	work := t.TempDir()
+	rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := rep.Tables[0]
+	got := fmt.Sprint(tl.Migrated, tl.ArchivedBy, tl.ExcludedBy, tl.ValuesNulledBy)
+	want := "2 map[after_reference_date:1 before_birth:1 obsolete_code:1] map[test_patient:1] map[open_ended ended_on:1]"
+	if got != want {
+		t.Errorf("ledger: %s\nwant:   %s", got, want)
+	}
+}
+
+// map check reports the codes a list archives on purpose as expected:
+// info C007 with the count, not the C006 warning of a code to fix.
+func TestMapCheckReportsCodesArchivedOnPurpose(t *testing.T) {
+	dir := t.TempDir()
+	srcURL, plan := namedReasonsRegistry(t, dir)
+	ds, err := plans.CheckMappings(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.Severity.String()+" "+d.Code+": "+d.Message)
+	}
+	want := "info C007: code list smoking archives \"9\" on purpose (obsolete_code): besok holds it once (for column smoking), that record will be archived as obsolete_code"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
+// namedReasonsRegistry writes a visit table and a mapping with rules,
+// a code archived on purpose and an open-ended date.
+func namedReasonsRegistry(t *testing.T, dir string) (srcURL, plan string) {
+	t.Helper()
+	srcURL = "sqlite://" + filepath.Join(dir, "legacy.db")
 	writeTables(t, srcURL, []connectors.Table{
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("fodd"), textCol("datum"), textCol("slut"), textCol("rok"), textCol("test")}},
 	}, map[string][][]connectors.Value{"besok": {
@@ -54,16 +92,5 @@ tables:
       smoking: {from: rok, codelist: smoking}
     drop: {test: read by the rule that excludes test patients}
 `)
-	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\n")
-	work := t.TempDir()
-	rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tl := rep.Tables[0]
-	got := fmt.Sprint(tl.Migrated, tl.ArchivedBy, tl.ExcludedBy, tl.ValuesNulledBy)
-	want := "2 map[after_reference_date:1 before_birth:1 obsolete_code:1] map[test_patient:1] map[open_ended ended_on:1]"
-	if got != want {
-		t.Errorf("ledger: %s\nwant:   %s", got, want)
-	}
+	return srcURL, writePlan(t, dir, "run: {reference_date: 2026-01-01}\n")
 }
