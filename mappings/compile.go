@@ -116,6 +116,9 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 	if env == nil {
 		env = &Env{}
 	}
+	withDefs := *env
+	withDefs.defs = definitions(files, &ds)
+	env = &withDefs
 	prog := &Program{env: env}
 	srcByName := map[string]*connectors.Table{}
 	for i := range source {

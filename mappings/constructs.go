@@ -149,6 +149,70 @@ tests:
         archived: {reason: pnr_checksum, column: patient}
 `,
 			used: func(files []*File) bool { return usesText(files, "pnr_kind(") }},
+		{Name: "Definitions written once",
+			Doc: "define: names an expression with parameters once, for every table of the plan: the century rule of identity numbers, say. A call binds each parameter to its argument (evaluated once); a body reads only its parameters and reference_date, never a column by itself, and may call functions and other definitions. A definition may not take a function's name (M051).",
+			Schema: `platform: example
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: patient, type: varchar(32)}
+      - {name: visit_date, type: date, not_null: true}
+  - name: followup
+    primary_key: [followup_id]
+    columns:
+      - {name: followup_id, type: bigint}
+      - {name: patient, type: varchar(32)}
+`,
+			Mapping: `version: 1
+define:
+  - name: patient
+    params: [number, seen_on]
+    expr: "pseudonym(number, seen_on)"
+  - name: reserve_number
+    params: [number]
+    expr: 'pnr_kind(number) == "reservnummer"'
+tables:
+  - target: visit
+    source: besok
+    rules:
+      - {when: "reserve_number(src.personnr)", archive: no_national_id}
+    columns:
+      visit_id: id
+      patient: {expr: "patient(personnr, datum)"}
+      visit_date: datum
+  - target: followup
+    source: uppfoljning
+    rules:
+      - {when: "reserve_number(src.pnr)", archive: no_national_id}
+    columns:
+      followup_id: id
+      patient: {expr: "patient(pnr, uppf_datum)"}
+tests:
+  - name: one definition, two tables
+    source: besok
+    rows:
+      - given: {id: 1, personnr: "161202-1814", datum: 2010-05-01}
+        migrated: {visit_id: 1, patient: !pseudonym "19161202-1814", visit_date: 2010-05-01}
+      - given: {id: 2, personnr: "19900101-T123", datum: 2010-05-01}
+        archived: no_national_id
+  - name: the follow-ups use the same rule
+    source: uppfoljning
+    rows:
+      - given: {id: 7, pnr: "161202-1814", uppf_datum: 2012-01-01}
+        migrated: {followup_id: 7, patient: !pseudonym "19161202-1814"}
+      - given: {id: 8, pnr: "900101-T123", uppf_datum: 2012-01-01}
+        archived: no_national_id
+`,
+			used: func(files []*File) bool {
+				for _, f := range files {
+					if len(f.Definitions) > 0 {
+						return true
+					}
+				}
+				return false
+			}},
 		{Name: "Open-ended dates",
 			Doc:    "open_ended: lists the source values that mean \"no end yet\": zero (a zero date, 0000-00-00), infinity and -infinity (PostgreSQL's), a date such as 9999-12-31 (also the date part of a date and time), or other text. They become NULL (open) by declaration, counted like null_when (values_nulled_by), never archived by accident.",
 			Schema: exampleSchema,

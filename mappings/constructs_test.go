@@ -67,6 +67,11 @@ func TestDocShowsConstructs(t *testing.T) {
 		if !strings.Contains(doc, "### "+c.Name+"\n") || !strings.Contains(doc, c.Mapping) {
 			t.Errorf("%s: map doc does not show the construct with its example", c.Name)
 		}
+		for _, d := range f.Definitions {
+			if !strings.Contains(doc, definitionsText(d)) {
+				t.Errorf("%s: map doc does not list definition %s", c.Name, d.Name.Value)
+			}
+		}
 		for _, tm := range f.Tables {
 			for _, r := range tm.Rules {
 				if !strings.Contains(doc, "| "+r.When.Value+" |") || !strings.Contains(doc, "| "+r.Code().Value+" |") {

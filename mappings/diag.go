@@ -159,6 +159,7 @@ var Codes = map[string]string{
 	"C005": "a code list maps to a code the target column cannot hold",
 	"C006": "the source holds a code the code list does not map",
 	"C007": "the source holds codes the code list archives on purpose (info, with counts)",
+	"M051": "a definition (define:) is malformed, named like a function, given twice, or reads a name that is not its parameter",
 	"M050": "a reason code the mapping names is not snake_case or takes a built-in reason's name",
 	"T001": "a test case of the mapping (tests:) is malformed",
 	"P001": "the plan format version is not known",

@@ -80,6 +80,10 @@ type resolver struct {
 	lookups []lookupCall
 	err     *file.Error
 	mode    exprMode
+	// defs are the plan's definitions (define:), depth how deep their
+	// expansion is.
+	defs  map[string]*Definition
+	depth int
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -284,6 +288,9 @@ func (r *resolver) callNode(node *ast.Node, n *ast.CallNode, scope []string) {
 		r.patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: "R"}, Property: &ast.IntegerNode{Value: i}})
 		return
 	}
+	if r.expand(node, n, scope) {
+		return
+	}
 	if id.Value == "lookup" && len(n.Arguments) >= 3 {
 		name, _ := n.Arguments[0].(*ast.StringNode)
 		col, _ := n.Arguments[2].(*ast.StringNode)
@@ -367,7 +374,7 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 	}
 	tree, err := parser.ParseWithConfig(src.Value, config)
 	if err == nil {
-		r := &resolver{cols: map[string]int{}, funcs: functionNames(config), src: tree.Source, seen: map[string]bool{}, mode: mode}
+		r := &resolver{cols: map[string]int{}, funcs: functionNames(config), src: tree.Source, seen: map[string]bool{}, mode: mode, defs: env.defs}
 		for i, c := range columns {
 			r.cols[c] = i
 		}

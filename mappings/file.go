@@ -31,6 +31,9 @@ type File struct {
 	Access *AccessSpec
 	// Tests are the file's own test cases (see maptest.go).
 	Tests []*TestCase
+	// Definitions are the named expressions the file defines (define:),
+	// callable from every table of the plan.
+	Definitions []*Definition
 }
 
 // TableMapping says how one source table becomes one target table.
@@ -195,6 +198,7 @@ func parseFile(path string, root *yaml.Node) (*File, Diagnostics) {
 	file.CodeLists = parseCodeListsField(top, &ds, &file.Includes)
 	file.Access = parseAccess(path, top, &ds)
 	file.Tests = parseTests(path, top, &ds)
+	file.Definitions = parseDefinitions(path, top, &ds)
 	tables := top.Seq("tables")
 	if top.Node("tables") == nil {
 		ds.add(top.Pos(), "Y003", "missing field %q", "tables")

@@ -34,6 +34,8 @@ type Env struct {
 	// Each table program has its own Env copy (forTable), and a program
 	// is applied by one goroutine at a time.
 	warnings *warnings
+	// defs are the mapping files' definitions (define:), set by Compile.
+	defs map[string]*Definition
 }
 
 // forTable gives a table program its own copy of the Env, sharing the
