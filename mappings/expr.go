@@ -346,7 +346,7 @@ func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 	for name, fn := range orderFuncs() {
 		opts = append(opts, expr.Function(name, fn))
 	}
-	opts = append(opts, expr.Function(fnRefDate, func(...any) (any, error) { return refDate(env), nil }))
+	opts = append(opts, expr.Function(fnRefDate, func(...any) (any, error) { return refDate(env) }))
 	config := conf.CreateNew()
 	for _, op := range opts {
 		op(config)

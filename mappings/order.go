@@ -26,13 +26,14 @@ const refDateName = "reference_date"
 // fnRefDate is the hidden function reference_date is compiled to.
 const fnRefDate = "__refdate"
 
-// refDate gives the plan's reference date as a date, NULL when the plan
-// gives none.
-func refDate(env *Env) any {
+// refDate gives the plan's reference date as a date. A plan that gives
+// none fails every value that reads it: NULL would make a rule such as
+// visit_date > reference_date silently never hold.
+func refDate(env *Env) (any, error) {
 	if env == nil || env.RefDate.IsZero() {
-		return nil
+		return nil, &reasonError{Reason: "expression_failed", Detail: "reference_date: the plan gives no run.reference_date"}
 	}
-	return connectors.DateOf(env.RefDate)
+	return connectors.DateOf(env.RefDate), nil
 }
 
 // orderOps maps the ordering operators to the functions that compare

@@ -25,3 +25,24 @@ func TestDecimalsOrderByValue(t *testing.T) {
 		t.Errorf("10.0 > 9.5: %+v, want migrated with 1", o)
 	}
 }
+
+// A rule reading reference_date under a plan that gives none archives the
+// record (expression_failed), rather than never holding.
+func TestReferenceDateMissing(t *testing.T) {
+	prog, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+    rules: [{when: "visit_date > reference_date", archive: after_reference_date}]
+    columns:
+      visit_id: id
+      visit_date: {expr: date(datum)}
+    drop: {vikt: x, langd: x, personnr: x}
+`)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), "2030-01-01", nil, nil, nil})
+	if o.Kind != Archived || o.Reason != "expression_failed" {
+		t.Errorf("%+v, want archived expression_failed", o)
+	}
+}
