@@ -150,7 +150,7 @@ tests:
 `,
 			used: func(files []*File) bool { return usesText(files, "pnr_kind(") }},
 		{Name: "Definitions written once",
-			Doc: "define: names an expression with parameters once, for every table of the plan: the century rule of identity numbers, say. A call binds each parameter to its argument (evaluated once); a body reads only its parameters and reference_date, never a column by itself, and may call functions and other definitions. A definition may not take a function's name (M051).",
+			Doc: "define: names an expression with parameters once, for every table of the plan: the century rule of identity numbers, say. A call binds each parameter to its argument (evaluated once); a body reads only its parameters and reference_date, never a column by itself, and may call functions and other definitions. A definition may not take a function's name (M071).",
 			Schema: `platform: example
 tables:
   - name: visit

@@ -66,32 +66,32 @@ func definitions(files []*File, ds *Diagnostics) map[string]*Definition {
 			name := d.Name.Value
 			switch {
 			case !definitionName.MatchString(name):
-				ds.add(d.Name.Pos, "M051", "definition %s: a name is lower-case letters, digits and _", SafeName(name))
+				ds.add(d.Name.Pos, "M071", "definition %s: a name is lower-case letters, digits and _", SafeName(name))
 				continue
 			case funcs[name] || name == refDateName:
-				ds.add(d.Name.Pos, "M051", "definition %s: a function of the language has this name", name)
+				ds.add(d.Name.Pos, "M071", "definition %s: a function of the language has this name", name)
 				continue
 			case out[name] != nil:
-				ds.add(d.Name.Pos, "M051", "definition %s is given twice (first at %s)", name, out[name].Name.Pos)
+				ds.add(d.Name.Pos, "M071", "definition %s is given twice (first at %s)", name, out[name].Name.Pos)
 				continue
 			}
 			params := map[string]bool{}
 			for _, p := range d.Params {
 				if !definitionName.MatchString(p.Value) || params[p.Value] {
-					ds.add(p.Pos, "M051", "definition %s: parameter %s is not a lower-case name, or is given twice", name, SafeName(p.Value))
+					ds.add(p.Pos, "M071", "definition %s: parameter %s is not a lower-case name, or is given twice", name, SafeName(p.Value))
 				}
 				params[p.Value] = true
 			}
 			tree, err := parser.Parse(d.Expr.Value)
 			if err != nil {
-				ds.add(d.Expr.Pos, "M051", "definition %s: %v", name, firstLine(err))
+				ds.add(d.Expr.Pos, "M071", "definition %s: %v", name, firstLine(err))
 				continue
 			}
 			callees := calleeVisitor{}
 			ast.Walk(&tree.Node, callees)
 			for _, id := range identifiers(d.Expr.Value) {
 				if !params[id] && !callees[id] && id != refDateName {
-					ds.add(d.Expr.Pos, "M051", "definition %s reads %s, which is not one of its parameters: pass the column as an argument", name, SafeName(id))
+					ds.add(d.Expr.Pos, "M071", "definition %s reads %s, which is not one of its parameters: pass the column as an argument", name, SafeName(id))
 				}
 			}
 			out[name] = d

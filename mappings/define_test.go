@@ -9,12 +9,12 @@ import (
 
 func TestDefinitionsChecked(t *testing.T) {
 	cases := []struct{ define, column, want string }{
-		{`[{name: w, params: [x], expr: "decimal(x) + decimal(langd)"}]`, `w(vikt)`, "M051"},
-		{`[{name: date, params: [x], expr: "x"}]`, `decimal(vikt)`, "M051"},
-		{`[{name: w, params: [x], expr: "x"}, {name: w, params: [x], expr: "x"}]`, `w(vikt)`, "M051"},
+		{`[{name: w, params: [x], expr: "decimal(x) + decimal(langd)"}]`, `w(vikt)`, "M071"},
+		{`[{name: date, params: [x], expr: "x"}]`, `decimal(vikt)`, "M071"},
+		{`[{name: w, params: [x], expr: "x"}, {name: w, params: [x], expr: "x"}]`, `w(vikt)`, "M071"},
 		{`[{name: w, params: [x, y], expr: "x"}]`, `w(vikt)`, "M013,M010"},
 		{`[{name: w, params: [x], expr: "w(x)"}]`, `w(vikt)`, "M013,M010"},
-		{`[{name: w, params: [x], expr: "decimal(x"}]`, `w(vikt)`, "M051,M013,M010"},
+		{`[{name: w, params: [x], expr: "decimal(x"}]`, `w(vikt)`, "M071,M013,M010"},
 	}
 	for _, c := range cases {
 		_, ds := compile(t, "define: "+c.define+`

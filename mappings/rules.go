@@ -108,9 +108,9 @@ func isBuiltinReason(code string) bool {
 func checkReasonCode(s Str, ds *Diagnostics) {
 	switch {
 	case !reasonCode.MatchString(s.Value):
-		ds.add(s.Pos, "M050", "reason code %s must be snake_case (lower-case letters, digits and _, starting with a letter)", SafeName(s.Value))
+		ds.add(s.Pos, "M070", "reason code %s must be snake_case (lower-case letters, digits and _, starting with a letter)", SafeName(s.Value))
 	case isBuiltinReason(s.Value):
-		ds.add(s.Pos, "M050", "reason code %s is one regflytt gives by itself: name the mapping's own reason (before_birth, unit_missing), so that the archive tells them apart", s.Value)
+		ds.add(s.Pos, "M070", "reason code %s is one regflytt gives by itself: name the mapping's own reason (before_birth, unit_missing), so that the archive tells them apart", s.Value)
 	}
 }
 
@@ -153,7 +153,7 @@ func parseReasons(path string, n *yaml.Node, ds *Diagnostics) map[string]Str {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !isBuiltinReason(k.Value) {
-			ds.add(PosOf(path, k), "M050", "reasons: %s is not a reason regflytt gives (%s …)", SafeName(k.Value), strings.Join(BuiltinReasons()[:6], ", "))
+			ds.add(PosOf(path, k), "M070", "reasons: %s is not a reason regflytt gives (%s …)", SafeName(k.Value), strings.Join(BuiltinReasons()[:6], ", "))
 			continue
 		}
 		if v.Kind != yaml.ScalarNode {

@@ -12,9 +12,9 @@ import (
 // reason's name, wherever they are named.
 func TestReasonCodesChecked(t *testing.T) {
 	cases := []struct{ text, want string }{
-		{`    rules: [{when: "visit_id > 1", archive: Before-Birth}]`, "M050"},
-		{`    rules: [{when: "visit_id > 1", archive: merge_conflict}]`, "M050"},
-		{`    rules: [{when: "visit_id > 1", exclude: opt_out}]`, "M050"},
+		{`    rules: [{when: "visit_id > 1", archive: Before-Birth}]`, "M070"},
+		{`    rules: [{when: "visit_id > 1", archive: merge_conflict}]`, "M070"},
+		{`    rules: [{when: "visit_id > 1", exclude: opt_out}]`, "M070"},
 		{`    rules: [{when: "visit_id > 1", archive: a, exclude: b}]`, "Y003"},
 		{`    rules: [{when: "visit_id > 1", archive: before_birth}]`, ""},
 		{`    rules: [{when: "no_such > 1", archive: before_birth}]`, "M013"},
@@ -47,7 +47,7 @@ tables:
 	for _, d := range ds {
 		got = append(got, fmt.Sprintf("%d:%d %s", d.Pos.Line, d.Pos.Column, d.Code))
 	}
-	if want := "2:50 M050,6:125 M050,6:131 M050"; strings.Join(got, ",") != want {
+	if want := "2:50 M070,6:125 M070,6:131 M070"; strings.Join(got, ",") != want {
 		t.Errorf("got %v, want %s", ds, want)
 	}
 }
