@@ -14,6 +14,9 @@ func FuzzParseFile(f *testing.F) {
 	f.Add([]byte("codelists:\n  - name: c\n    versions: {\"1\": {a: b}}\ntables: []\n"))
 	f.Add([]byte("tables:\n  - target: visit\n    merge: [visit_id]\n    sources:\n      - {source: besok, precedence: 1, columns: {visit_id: id}}\n"))
 	f.Add([]byte("tables: [\n"))
+	for _, c := range Constructs() {
+		f.Add([]byte(c.Mapping))
+	}
 	schema := &Schema{File: "schema.yaml", pos: map[string]Pos{}}
 	schema.Tables = []connectors.Table{{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []connectors.Column{
 		col("visit_id", "bigint", false), col("visit_date", "date", false), col("weight_kg", "decimal(5,1)", true), col("height_cm", "smallint", true),
@@ -34,6 +37,8 @@ func FuzzParseFile(f *testing.F) {
 		if prog == nil {
 			t.Fatal("Compile gave no program")
 		}
+		// The file's own tests run without a panic too.
+		RunTests([]*File{file}, schema, testRef)
 	})
 }
 
@@ -47,6 +52,7 @@ func FuzzCompileExpr(f *testing.F) {
 	f.Add(`date(datum, "DD.MM.YYYY") ?? nil`)
 	f.Add(`map(1..1000000, # * 2)`)
 	f.Add(`col("datum")`)
+	f.Add(`date(datum) < reference_date && vikt >= "1"`)
 	f.Add(`let v = vikt; v[1:3] + string(len(v) * 9223372036854775807)`)
 	f.Add(`sum([1, 2], # * id) + abs(-id) ?? datum[-1]`)
 	f.Fuzz(func(t *testing.T, src string) {
