@@ -78,6 +78,20 @@ func TestDocShowsConstructs(t *testing.T) {
 					t.Errorf("%s: map doc does not list rule %s", c.Name, r.Code().Value)
 				}
 			}
+			for _, cm := range tm.Columns {
+				for _, to := range cm.Reasons {
+					if !strings.Contains(doc, "| "+to.Value+" | archived | "+tm.Target.Value+"."+cm.Target.Value+" |") {
+						t.Errorf("%s: map doc does not list reason %s", c.Name, to.Value)
+					}
+				}
+			}
+		}
+		for _, cl := range f.CodeLists {
+			for code, r := range cl.Archive {
+				if !strings.Contains(doc, "| "+r.Value+" | archived | code list "+cl.Name.Value+" |") {
+					t.Errorf("%s: map doc does not list code %s archived as %s", c.Name, code, r.Value)
+				}
+			}
 		}
 	}
 }

@@ -88,6 +88,7 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 	for _, f := range Functions() {
 		fb.rows = append(fb.rows, []string{f.Signature, f.Doc, strings.Join(f.Reasons, ", ")})
 	}
+	blocks = append(blocks, namedReasonsBlock(files)...)
 	blocks = append(blocks, definitionBlocks(files)...)
 	blocks = append(blocks, fb)
 	blocks = append(blocks, constructBlocks(files)...)

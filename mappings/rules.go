@@ -410,3 +410,45 @@ func constructBlocks(files []*File) []DocBlock {
 	}
 	return out
 }
+
+// namedReasonsBlock lists every reason code the mappings name, where and
+// why, for map doc: the codes an auditor will meet in the archive and the
+// reports beside the built-in ones.
+func namedReasonsBlock(files []*File) []DocBlock {
+	b := DocBlock{level: 2, heading: "Reasons these mappings name", header: []string{"reason", "the record is", "where", "why"},
+		paras: []string{"Besides regflytt's own reason codes, records are archived or excluded with these, and every report counts them by name."}}
+	eachTable(files, func(tm *TableMapping) {
+		for _, r := range tm.Rules {
+			what := "archived"
+			if r.Exclude.IsSet() {
+				what = "excluded"
+			}
+			b.rows = append(b.rows, []string{r.Code().Value, what, "rule of " + tm.Source.Value + ": " + r.When.Value, r.Detail.Value})
+		}
+		for _, c := range tm.Columns {
+			for _, from := range sortedKeys(c.Reasons) {
+				b.rows = append(b.rows, []string{c.Reasons[from].Value, "archived", tm.Target.Value + "." + c.Target.Value, "renames " + from})
+			}
+		}
+	})
+	for _, f := range files {
+		for _, cl := range f.CodeLists {
+			for _, code := range sortedKeys(cl.Archive) {
+				b.rows = append(b.rows, []string{cl.Archive[code].Value, "archived", "code list " + cl.Name.Value, fmt.Sprintf("code %q archived on purpose", code)})
+			}
+		}
+	}
+	if len(b.rows) == 0 {
+		return nil
+	}
+	return []DocBlock{b}
+}
+
+func sortedKeys(m map[string]Str) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -21,6 +21,7 @@ type mapTestResult struct {
 }
 
 func newMapTestCmd(g *globals) *cobra.Command {
+	var requireCoverage bool
 	cmd := &cobra.Command{
 		Use:   "test PLAN",
 		Short: "Run the tests the mapping files carry (tests:), without a database",
@@ -34,8 +35,9 @@ as file:line: the test, the row and what differed; then the receiving columns
 and rules no passing row exercised (coverage).
 
 Exit status: 0 when every test passes (gaps in coverage are listed, not
-failed), 3 when a test fails, 2 when the plan or a mapping (its tests included)
-is invalid.`,
+failed unless --require-coverage), 3 when a test fails (or, with
+--require-coverage, a column or rule is not exercised), 2 when the plan or a
+mapping (its tests included) is invalid.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, ds := plans.Check(args[0])
@@ -50,7 +52,7 @@ is invalid.`,
 			if err := ds.Err(); err != nil {
 				return err
 			}
-			res := mapTestResult{Plan: args[0], OK: len(rep.Failures) == 0, TestReport: rep}
+			res := mapTestResult{Plan: args[0], OK: len(rep.Failures) == 0 && (!requireCoverage || len(rep.Uncovered) == 0), TestReport: rep}
 			if g.json {
 				if err := writeJSON(g, res); err != nil {
 					return err
@@ -58,12 +60,16 @@ is invalid.`,
 			} else {
 				writeTestReport(g, args[0], rep)
 			}
-			if !res.OK {
+			switch {
+			case len(rep.Failures) > 0:
 				return fmt.Errorf("%s: %d of %d test rows failed: %w", args[0], rep.Rows-rep.Passed, rep.Rows, errTestsFailed)
+			case !res.OK:
+				return fmt.Errorf("%s: %d columns or rules no test exercises (--require-coverage): %w", args[0], len(rep.Uncovered), errTestsFailed)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&requireCoverage, "require-coverage", false, "fail (exit 3) when a receiving column or rule is not exercised by any passing test")
 	addJSONFlag(cmd, g)
 	return cmd
 }

@@ -52,6 +52,16 @@ func TestMapTestExitCodes(t *testing.T) {
 		t.Fatalf("a failing test: exit %d, want 3 and %q\n%s%s", code, want, out, errs)
 	}
 	plan = copyDemo(t, func(s string) string {
+		return strings.Replace(s, "migrated: {care_unit_id: 2, name: Umeå, region: Norr}", "migrated: {care_unit_id: 2, name: Umeå}", 1)
+	})
+	if code, out, errs = cli(t, "map", "test", plan); code != 0 {
+		t.Fatalf("a gap in coverage: exit %d, want 0\n%s%s", code, out, errs)
+	}
+	code, out, errs = cli(t, "map", "test", "--require-coverage", plan)
+	if code != 3 || !strings.Contains(out, "care_unit.region") {
+		t.Fatalf("a gap in coverage with --require-coverage: exit %d, want 3 naming care_unit.region\n%s%s", code, out, errs)
+	}
+	plan = copyDemo(t, func(s string) string {
 		return strings.Replace(s, "        archived: {reason: not_null, column: name}", "        archived: {reason: not_null, column: name}\n        migrated: {}", 1)
 	})
 	code, out, errs = cli(t, "map", "test", plan)
