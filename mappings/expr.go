@@ -127,6 +127,10 @@ func (r *resolver) column(node *ast.Node, name string) {
 			r.fail(*node, "%s is a function, not a source column: call it as %s(…)", name, name)
 			return
 		}
+		if _, src := r.cols["src."+name]; src && r.mode.sourceMembers {
+			r.fail(*node, "a rule reads receiving columns by name: %s is a source column, read it as src.%s", name, name)
+			return
+		}
 		r.fail(*node, "no source column %s%s", name, suggest(name, names))
 		return
 	}

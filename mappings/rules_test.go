@@ -151,3 +151,17 @@ func TestPNRKind(t *testing.T) {
 		}
 	}
 }
+
+// A rule naming a source column bare is told to write src.column.
+func TestRuleNamesSourceColumnBare(t *testing.T) {
+	_, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+    rules: [{when: 'vikt == "0"', archive: no_weight}]
+    columns: {visit_id: id, visit_date: {expr: date(datum)}}
+    drop: {vikt: x, langd: x, personnr: x}
+`)
+	if err := ds.Err(); err == nil || !strings.Contains(err.Error(), "read it as src.vikt") {
+		t.Errorf("got %v, want M013 saying src.vikt", ds)
+	}
+}
