@@ -286,7 +286,7 @@ tests:
 				return false
 			}},
 		{Name: "Tests inside the mapping",
-			Doc:    "tests: holds cases, each naming the source table whose mapping it tests, optional optout:/erasure: lists and lookups: rows, and rows: each given: source values (YAML kinds: 12 an integer, 1.5 a decimal, 2020-05-01 a date, ~ NULL, quoted text; !invalid_date infinity) and one of migrated: {columns it checks}, archived: reason (or {reason:, column:}), excluded: reason; values_archived: {column: reason} under granularity: value. regflytt map test PLAN runs them without a database, prints each failure at its file:line and the columns and rules no test exercises; exit 0, 3 on a failure, 2 on an invalid file.",
+			Doc:    "tests: holds cases, each naming the source table whose mapping it tests, optional optout:/erasure: lists and lookups: rows, and rows: each given: source values (YAML kinds: 12 an integer, 1.5 a decimal, 2020-05-01 a date, ~ NULL, quoted text; !invalid_date infinity) and one of migrated: {columns it checks}, archived: reason (or {reason:, column:}), excluded: reason; values_archived: {column: reason} under granularity: value. A form store's test gives the registration's own columns under entity: and its variables under given: (versions: {variable: version}). regflytt map test PLAN runs them without a database, prints each failure at its file:line and the columns and rules no test exercises; exit 0, 3 on a failure (with --require-coverage also on a gap), 2 on an invalid file.",
 			Schema: exampleSchema,
 			Mapping: `version: 1
 tables:

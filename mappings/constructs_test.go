@@ -67,6 +67,11 @@ func TestDocShowsConstructs(t *testing.T) {
 		if !strings.Contains(doc, "### "+c.Name+"\n") || !strings.Contains(doc, c.Mapping) {
 			t.Errorf("%s: map doc does not show the construct with its example", c.Name)
 		}
+		for _, tc := range f.Tests {
+			if !strings.Contains(doc, "| "+tc.Name.Value+" | "+tc.Source.Value+" |") {
+				t.Errorf("%s: map doc does not list test %s", c.Name, tc.Name.Value)
+			}
+		}
 		for _, d := range f.Definitions {
 			if !strings.Contains(doc, definitionsText(d)) {
 				t.Errorf("%s: map doc does not list definition %s", c.Name, d.Name.Value)

@@ -697,3 +697,33 @@ func entityColumns(files []*File, catalog []connectors.Table) {
 		}
 	}
 }
+
+// testsBlock lists the mappings' own tests for map doc: what each case
+// shows, by outcome.
+func testsBlock(files []*File) []DocBlock {
+	b := DocBlock{level: 2, heading: "Tests of these mappings", header: []string{"test", "source table", "migrated", "archived", "excluded"},
+		paras: []string{"Source rows and the outcome each must have, kept in the mapping files and run by regflytt map test without a database."}}
+	for _, f := range files {
+		for _, tc := range f.Tests {
+			var n [4]int
+			var reasons [4][]string
+			for _, r := range tc.Rows {
+				n[r.Want]++
+				if r.Reason.IsSet() {
+					reasons[r.Want] = append(reasons[r.Want], r.Reason.Value)
+				}
+			}
+			cell := func(k OutcomeKind) string {
+				if len(reasons[k]) == 0 {
+					return fmt.Sprint(n[k])
+				}
+				return fmt.Sprintf("%d (%s)", n[k], strings.Join(reasons[k], ", "))
+			}
+			b.rows = append(b.rows, []string{tc.Name.Value, tc.Source.Value, cell(Migrated), cell(Archived), cell(Excluded)})
+		}
+	}
+	if len(b.rows) == 0 {
+		return nil
+	}
+	return []DocBlock{b}
+}

@@ -89,6 +89,7 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 		fb.rows = append(fb.rows, []string{f.Signature, f.Doc, strings.Join(f.Reasons, ", ")})
 	}
 	blocks = append(blocks, namedReasonsBlock(files)...)
+	blocks = append(blocks, testsBlock(files)...)
 	blocks = append(blocks, definitionBlocks(files)...)
 	blocks = append(blocks, fb)
 	blocks = append(blocks, constructBlocks(files)...)
