@@ -144,8 +144,10 @@ func (r *resolver) expand(node *ast.Node, n *ast.CallNode, scope []string) bool 
 	for _, p := range d.Params {
 		bodyScope = append(bodyScope, p.Value)
 	}
+	// The body's names are its parameters (checked when the definition
+	// was read), so no column is read here.
 	r.depth++
-	r.walkBody(&body, bodyScope)
+	r.walk(&body, bodyScope)
 	r.depth--
 	for i := len(d.Params) - 1; i >= 0; i-- {
 		body = &ast.VariableDeclaratorNode{Name: d.Params[i].Value, Value: n.Arguments[i], Expr: body}
@@ -156,12 +158,6 @@ func (r *resolver) expand(node *ast.Node, n *ast.CallNode, scope []string) bool 
 	body.SetLocation((*node).Location())
 	ast.Patch(node, body)
 	return true
-}
-
-// walkBody resolves a definition's body: its names are its parameters
-// (checked when the definition was read), so no column is read here.
-func (r *resolver) walkBody(node *ast.Node, params []string) {
-	r.walk(node, params)
 }
 
 func paramList(d *Definition) string {

@@ -302,19 +302,6 @@ func (p *TableProgram) sourceColumns(cp *columnProgram) string {
 	return strings.Join(names, ", ")
 }
 
-// ruleText says a table rule in words, for map doc.
-func ruleText(r *TableRule) string {
-	verb := "archived"
-	if r.Exclude.IsSet() {
-		verb = "excluded (written nowhere)"
-	}
-	s := fmt.Sprintf("when %s: %s as %s", r.When.Value, verb, r.Code().Value)
-	if r.Detail.IsSet() {
-		s += " — " + r.Detail.Value
-	}
-	return s
-}
-
 // ruleSourceNames lists the source columns a table rule names as
 // src.column, for the catalogue plan check compiles against.
 func ruleSourceNames(src string) []string {
