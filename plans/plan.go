@@ -95,6 +95,8 @@ type Plan struct {
 	// Template is the strategy's template: the half the registry holder
 	// reviews and approves (template.go).
 	Template Template
+	// Verification holds the verification: section (verify.go).
+	Verification Verification
 }
 
 // Acknowledgement is a plan's statement that exactly Count entries of an
@@ -206,6 +208,7 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 		p.UnmappedTables[k.Value] = reason
 	}
 	p.readTemplate(f)
+	p.Verification = readVerification(f)
 	allow := f.Str("allow_outside")
 	p.AllowOutside = f.Bool("allow_outside")
 	f.Done()

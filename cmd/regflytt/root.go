@@ -87,6 +87,7 @@ passwords stay off the command line.`,
 	root.AddCommand(newArchiveCmd(g))
 	root.AddCommand(newScanCmd(g))
 	root.AddCommand(newPortfolioCmd(g))
+	root.AddCommand(newVerifyCmd(g))
 	return root
 }
 

@@ -1,0 +1,521 @@
+package plans
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// Verification is the plan's verification: section:
+//
+//	verification:
+//	  archived_share_max: 0.05          # more archived than this share of a table's records is a finding
+//	  acknowledge:
+//	    archived_share.besok: "visits before 2005 used a code list that no longer exists"
+//	    pnr_century_resolved.patient: "10-digit numbers of centenarians, checked by hand"
+//
+// A finding is named kind.subject, as the verification report lists it;
+// an acknowledgement that names no finding of the verification fails it,
+// so that an acknowledgement cannot outlive what it acknowledged.
+type Verification struct {
+	// ArchivedShareMax is the share of a table's records above which its
+	// archived records are a finding; 0.05 unless the plan says.
+	ArchivedShareMax float64
+	Acknowledge      map[string]mappings.Str
+}
+
+// DefaultArchivedShareMax is the archived share a plan allows without a
+// finding unless it says otherwise.
+const DefaultArchivedShareMax = 0.05
+
+// readVerification reads the verification: section.
+func readVerification(f *mappings.Fields) Verification {
+	v := Verification{ArchivedShareMax: DefaultArchivedShareMax}
+	if f.Node("verification") == nil {
+		return v
+	}
+	vf := sub(f, "verification")
+	if s := vf.Str("archived_share_max"); s.IsSet() {
+		x, err := strconv.ParseFloat(s.Value, 64)
+		if err != nil || x < 0 || x > 1 {
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: s.Pos, Code: "P020", Message: "verification.archived_share_max must be a share between 0 and 1, such as 0.05"})
+		}
+		v.ArchivedShareMax = x
+	}
+	keys, vals := vf.Pairs("acknowledge")
+	for i, k := range keys {
+		reason := mappings.Str{Value: vals[i].Value, Pos: mappings.PosOf(f.File(), vals[i])}
+		if vals[i].Value == "" {
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: reason.Pos, Code: "P021", Message: "verification.acknowledge." + k.Value + " needs the reason the finding is acceptable"})
+		}
+		if v.Acknowledge == nil {
+			v.Acknowledge = map[string]mappings.Str{}
+		}
+		v.Acknowledge[k.Value] = reason
+	}
+	vf.Done()
+	return v
+}
+
+// Verify proves a migration independently of the run that made it: it
+// opens its own read-only snapshots of the source and the target, re-reads
+// the source through the compiled mappings (the same compile path, opt-out
+// lists and lookups as a run), and compares what that gives with the
+// receiving tables' content (checksums, pushed down where the target can)
+// and with the archive package. Nothing the run recorded is read. The
+// summary is returned whenever verification got as far as comparing,
+// together with ErrNotAccounted when it FAILED.
+func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error) {
+	r, err := newRunner(p, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	started := r.opts.Now()
+	s, err := r.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	if err := checkScanKeys(s); err != nil {
+		return nil, err
+	}
+	if err := r.checkUnmappedTables(s); err != nil {
+		return nil, err
+	}
+	tgt, err := all.OpenSource(ctx, r.tgtURL)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	defer tgt.Close()
+	tsnap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("target snapshot: %w", err)
+	}
+	defer tsnap.Close()
+	tcat, err := tsnap.Tables(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("target catalogue: %w", err)
+	}
+	inTarget := map[string]*connectors.Table{}
+	for i := range tcat {
+		inTarget[tcat[i].Name] = &tcat[i]
+	}
+
+	sum := &verify.Summary{
+		Register: p.RegisterID.Value, RegisterName: p.RegisterName.Value, Plan: p.File,
+		Source: redacted(r.srcURL), Target: redacted(r.tgtURL), ToolVersion: r.opts.ToolVersion,
+		Started: started.UTC(), HashAlgorithm: connectors.ChecksumVersion,
+	}
+	if sum.PlanFingerprint, err = p.Fingerprint(r.in); err != nil {
+		return nil, err
+	}
+	if sum.Files, err = r.fileFingerprints(); err != nil {
+		return nil, err
+	}
+	sum.Positions = positions(ctx, s.snap, tsnap)
+
+	// Expected content: one fixed array of bucket aggregates per
+	// receiving table, sized by the target's row count.
+	contents := map[string]*verify.Content{}
+	var order []string
+	for i := range r.in.Schema.Tables {
+		t := &r.in.Schema.Tables[i]
+		var n int64
+		if inTarget[t.Name] != nil {
+			if n, err = tsnap.Count(ctx, t.Name); err != nil {
+				return nil, fmt.Errorf("target: %w", err)
+			}
+		}
+		c, err := verify.NewContent(t, verify.BucketsFor(n))
+		if err != nil {
+			return nil, err
+		}
+		contents[t.Name] = c
+		order = append(order, t.Name)
+	}
+	ledger := verify.NewLedger()
+	sink := &hashingSink{contents: contents, dialect: tgt.Dialect()}
+	arc := &expectedArchive{}
+	if err := r.move(ctx, s, sink, arc, ledger); err != nil {
+		return nil, fmt.Errorf("verify: re-apply the mappings: %w", err)
+	}
+
+	// The receiving tables' content.
+	var differing []*verify.ContentCheck
+	for _, name := range order {
+		c := contents[name]
+		tt := inTarget[name]
+		if tt == nil {
+			if c.Rows > 0 {
+				sum.Fail("receiving table %s does not exist in the target; %d rows are expected in it", name, c.Rows)
+			}
+			continue
+		}
+		cc, err := verify.CompareContent(ctx, tsnap, tt, c)
+		if err != nil {
+			return nil, err
+		}
+		sum.Contents = append(sum.Contents, cc)
+		if !cc.OK {
+			differing = append(differing, cc)
+		}
+		for i, col := range c.Table.Columns {
+			sum.Columns = append(sum.Columns, verify.ColumnEquation{Table: name, Column: col.Name, NonNull: c.NonNull[i], Rows: c.Rows})
+		}
+	}
+	if len(differing) > 0 {
+		if err := r.drillDown(ctx, s, sink.dialect, tsnap, inTarget, contents, differing); err != nil {
+			return nil, err
+		}
+	}
+
+	// The equations per source table, and the archive.
+	arcDir := r.plan.ArchiveDir.Value
+	if !filepath.IsAbs(arcDir) {
+		arcDir = filepath.Join(r.opts.WorkDir, arcDir)
+	}
+	held := r.checkArchive(sum, arcDir, arc)
+	for _, tl := range ledger.Tables {
+		n, err := s.snap.Count(ctx, tl.Source)
+		if err != nil {
+			return nil, fmt.Errorf("verify: count source table %s: %w", tl.Source, err)
+		}
+		eq := verify.TableEquation{Source: tl.Source, Target: tl.Target, SourceRecords: n, Read: tl.Read,
+			Migrated: tl.Migrated, Archived: tl.Archived, Excluded: tl.Excluded,
+			ArchivedBy: nonEmpty(tl.ArchivedBy), ExcludedBy: nonEmpty(tl.ExcludedBy), InArchive: held[tl.Source],
+			ValuesArchivedBy: nonEmpty(tl.ValuesArchivedBy), ValuesNulledBy: nonEmpty(tl.ValuesNulledBy),
+			ValuesLostBy: nonEmpty(tl.ValuesLostBy), Warnings: nonEmpty(tl.Warnings)}
+		eq.OK = n == tl.Read && n == tl.Migrated+tl.Archived+tl.Excluded && held[tl.Source] == tl.Archived
+		if n != tl.Read || n != tl.Migrated+tl.Archived+tl.Excluded {
+			sum.Fail("source table %s: %d records, but the mappings read %d and give %d migrated + %d archived + %d excluded", tl.Source, n, tl.Read, tl.Migrated, tl.Archived, tl.Excluded)
+		}
+		if held[tl.Source] != tl.Archived {
+			sum.Fail("source table %s: the mappings archive %d records, the archive package holds %d", tl.Source, tl.Archived, held[tl.Source])
+		}
+		sum.Tables = append(sum.Tables, eq)
+	}
+	for name, n := range held {
+		if ledger.Table(name, "").Read == 0 && n > 0 {
+			sum.Fail("the archive package holds %d records of %s, a table the mappings archive nothing of", n, name)
+		}
+	}
+	for _, l := range ledger.Lists {
+		c, _ := verify.CheckList(l)
+		sum.Lists = append(sum.Lists, c)
+	}
+	r.findings(sum, ledger)
+	sum.Finish(r.opts.Now())
+	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
+		return sum, fmt.Errorf("work directory: %w", err)
+	}
+	if err := sum.WriteFiles(r.opts.WorkDir); err != nil {
+		return sum, err
+	}
+	if !sum.Pass {
+		return sum, fmt.Errorf("verification FAILED: %w", ErrNotAccounted)
+	}
+	return sum, nil
+}
+
+func nonEmpty(m map[string]int64) map[string]int64 {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// drillDown re-reads the source through the mappings once more, keeping
+// only the expected rows in the differing buckets, and names the records
+// and columns that differ.
+func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table, contents map[string]*verify.Content, differing []*verify.ContentCheck) error {
+	keep := &keepingSink{contents: contents, dialect: d, want: map[string]map[uint32]bool{}, rows: map[string][][]connectors.Value{}}
+	for _, cc := range differing {
+		set := map[uint32]bool{}
+		for _, b := range cc.Differing() {
+			set[b] = true
+		}
+		keep.want[cc.Table] = set
+	}
+	if err := r.move(ctx, s, keep, &expectedArchive{}, verify.NewLedger()); err != nil {
+		return fmt.Errorf("verify: drill-down: re-apply the mappings: %w", err)
+	}
+	for _, cc := range differing {
+		if err := verify.DrillDown(ctx, tsnap, inTarget[cc.Table], contents[cc.Table], cc, keep.rows[cc.Table]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hashingSink takes the rows the mappings give and hashes them into their
+// receiving table's expected content; nothing is written.
+type hashingSink struct {
+	contents map[string]*verify.Content
+	dialect  connectors.Dialect
+}
+
+func (h *hashingSink) Write(_ context.Context, t *connectors.Table, rows [][]connectors.Value) error {
+	c := h.contents[t.Name]
+	if c == nil {
+		return fmt.Errorf("verify: rows for %s, which the receiving schema does not declare", t.Name)
+	}
+	for _, row := range rows {
+		if err := c.Add(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Dialect is the target's: a value it cannot hold is archived as in the
+// run (checkTarget), so the expected outcomes are the run's.
+func (h *hashingSink) Dialect() connectors.Dialect { return h.dialect }
+
+// keepingSink keeps the rows of the differing buckets, for a drill-down.
+type keepingSink struct {
+	contents map[string]*verify.Content
+	dialect  connectors.Dialect
+	want     map[string]map[uint32]bool
+	rows     map[string][][]connectors.Value
+}
+
+func (k *keepingSink) Write(_ context.Context, t *connectors.Table, rows [][]connectors.Value) error {
+	set := k.want[t.Name]
+	if set == nil {
+		return nil
+	}
+	for _, row := range rows {
+		b, err := k.contents[t.Name].Bucket(row)
+		if err != nil {
+			return err
+		}
+		if set[b] {
+			k.rows[t.Name] = append(k.rows[t.Name], row)
+		}
+	}
+	return nil
+}
+
+func (k *keepingSink) Dialect() connectors.Dialect { return k.dialect }
+
+// expectedArchive counts the records and values the mappings archive, by
+// table and reason; nothing is written.
+type expectedArchive struct {
+	records map[string]map[string]int64
+	values  map[string]int64
+}
+
+func (e *expectedArchive) Add(t *connectors.Table, rec archive.Record) error {
+	if e.records == nil {
+		e.records = map[string]map[string]int64{}
+	}
+	if e.records[t.Name] == nil {
+		e.records[t.Name] = map[string]int64{}
+	}
+	e.records[t.Name][rec.Reason]++
+	return nil
+}
+
+func (e *expectedArchive) AddValue(t *connectors.Table, _ archive.Value) error {
+	if e.values == nil {
+		e.values = map[string]int64{}
+	}
+	e.values[t.Name]++
+	return nil
+}
+
+// checkArchive checks the archive package's integrity (every file against
+// its manifest) and counts its records per table by reading them; it
+// returns the counts.
+func (r *runner) checkArchive(sum *verify.Summary, dir string, want *expectedArchive) map[string]int64 {
+	eq := verify.ArchiveEquation{Dir: dir}
+	for _, by := range want.records {
+		for _, n := range by {
+			eq.Expected += n
+		}
+	}
+	held := map[string]int64{}
+	pkg, err := archive.Check(dir)
+	if err != nil {
+		sum.Fail("%v", err)
+	} else {
+		eq.Manifest = true
+		// The package's own description must agree with the mappings on
+		// every reason, not only on the count.
+		for _, ts := range pkg.Tables {
+			for reason, n := range ts.Reasons {
+				if w := want.records[ts.Table][reason]; w != n {
+					sum.Fail("archive package: %d records of %s with reason %s, the mappings archive %d", n, ts.Table, reason, w)
+				}
+			}
+		}
+	}
+	counts, err := archive.CountRecords(dir)
+	if err != nil {
+		sum.Fail("%v", err)
+	}
+	for t, n := range counts {
+		held[t] = n
+		eq.Records += n
+	}
+	eq.OK = eq.Manifest && err == nil && eq.Records == eq.Expected
+	if eq.Records != eq.Expected {
+		sum.Fail("the archive package holds %d records, the mappings archive %d", eq.Records, eq.Expected)
+	}
+	sum.Archive = eq
+	return held
+}
+
+// findings raises the alarms that need a person, with the plan's
+// acknowledgements.
+func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger) {
+	v := r.plan.Verification
+	var fs []verify.Finding
+	for _, tl := range ledger.Tables {
+		if tl.Target == "" {
+			// Read by no mapping: archived whole by the plan's decision,
+			// which unmapped_tables states with its reason.
+			f := verify.Finding{Kind: ReasonTableNotMapped, Subject: tl.Source, Count: tl.Archived, Of: tl.Read,
+				Message: fmt.Sprintf("%s is read by no mapping: its %d records are archived whole", tl.Source, tl.Read)}
+			if reason, ok := r.plan.UnmappedTables[tl.Source]; ok {
+				f.Acknowledged, f.Reason = true, reason.Value
+			}
+			if r.plan.listTableReason(tl.Source) == "" {
+				fs = append(fs, f)
+			}
+		} else if tl.Read > 0 && tl.Archived > 0 && float64(tl.Archived) > v.ArchivedShareMax*float64(tl.Read) {
+			fs = append(fs, verify.Finding{Kind: "archived_share", Subject: tl.Source, Count: tl.Archived, Of: tl.Read,
+				Message: fmt.Sprintf("%d of %d records of %s archived, more than the plan's %.1f%%", tl.Archived, tl.Read, tl.Source, 100*v.ArchivedShareMax)})
+		}
+		for _, code := range sortedCodes(tl.Warnings) {
+			fs = append(fs, verify.Finding{Kind: code, Subject: tl.Source, Count: tl.Warnings[code], Of: tl.Read,
+				Message: fmt.Sprintf("%d records of %s raised %s", tl.Warnings[code], tl.Source, code)})
+		}
+		if tl.ValuesLost > 0 {
+			fs = append(fs, verify.Finding{Kind: "values_lost", Subject: tl.Source, Count: tl.ValuesLost, Fatal: true,
+				Message: fmt.Sprintf("%d non-NULL values of %s become NULL by no declared rule and are not archived", tl.ValuesLost, tl.Source)})
+		}
+	}
+	for _, l := range ledger.Lists {
+		if l.Unmatched == 0 {
+			continue
+		}
+		f := verify.Finding{Kind: "list_unmatched", Subject: l.List, Count: l.Unmatched, Of: l.Entries,
+			Message: fmt.Sprintf("%d of %d %s entries match no person in the source", l.Unmatched, l.Entries, l.List)}
+		if l.Unmatched == l.Acknowledged {
+			f.Acknowledged, f.Reason = true, l.AcknowledgedReason
+		}
+		fs = append(fs, f)
+	}
+	seen := map[string]bool{}
+	for i := range fs {
+		f := &fs[i]
+		f.ID = f.Kind + "." + f.Subject
+		seen[f.ID] = true
+		if ack, ok := v.Acknowledge[f.ID]; ok && !f.Fatal {
+			f.Acknowledged, f.Reason = true, ack.Value
+		}
+	}
+	for _, id := range sortedStrs(v.Acknowledge) {
+		if !seen[id] {
+			sum.Fail("%s: verification.acknowledge names %s, which is no finding of this verification: remove it, so that it cannot hide a later one", v.Acknowledge[id].Pos, id)
+		}
+	}
+	sum.Findings = fs
+}
+
+func sortedCodes(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedStrs(m map[string]mappings.Str) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fileFingerprints gives the SHA-256 of the plan and every input file
+// it names: schema, mappings, code lists, opt-out and erasure files (never
+// the pseudonymisation key file: a secret's hash helps guess it).
+func (r *runner) fileFingerprints() ([]verify.FileFingerprint, error) {
+	type file struct{ role, path string }
+	files := []file{{"plan", r.plan.File}}
+	if r.in.Schema != nil {
+		files = append(files, file{"receiving schema", r.in.Schema.File})
+	}
+	for _, m := range r.in.Mappings {
+		files = append(files, file{"mapping", m.Path})
+		for _, inc := range m.Includes {
+			files = append(files, file{"code list", inc})
+		}
+	}
+	for _, l := range r.plan.exclusionLists() {
+		if l.file.IsSet() {
+			files = append(files, file{l.name + " list", r.plan.Path(l.file.Value)})
+		}
+	}
+	var out []verify.FileFingerprint
+	for _, f := range files {
+		h, err := sha256File(f.path)
+		if err != nil {
+			return nil, fmt.Errorf("fingerprint: %w", err)
+		}
+		out = append(out, verify.FileFingerprint{Role: f.role, Path: f.path, SHA256: h})
+	}
+	return out, nil
+}
+
+func sha256File(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// positioner is a snapshot that can say where in its database's history
+// it stands (PostgreSQL's LSN, MariaDB's GTID). No connector offers it
+// yet; the report lists positions when one does.
+type positioner interface {
+	Position(ctx context.Context) (kind, value string, err error)
+}
+
+func positions(ctx context.Context, src, tgt connectors.Snapshot) []verify.Position {
+	var out []verify.Position
+	for _, s := range []struct {
+		side string
+		snap connectors.Snapshot
+	}{{"source", src}, {"target", tgt}} {
+		if p, ok := s.snap.(positioner); ok {
+			if kind, value, err := p.Position(ctx); err == nil && value != "" {
+				out = append(out, verify.Position{Side: s.side, Kind: kind, Value: value})
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,407 @@
+package verify
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Content is what one receiving table must hold, built from the source
+// re-read and passed through the mappings: per bucket of the receiving
+// key, the aggregate of the rows' hashes. Memory is one fixed array of
+// aggregates, whatever the table's size: the rows themselves are hashed
+// and forgotten.
+type Content struct {
+	// Table is the receiving table as the plan's schema declares it.
+	Table *connectors.Table
+	// KeyNames is the receiving key: the primary key, or every hashed
+	// column for a table without one (then a changed value is a missing
+	// row plus a foreign one, which still names the difference).
+	KeyNames []string
+	// HashedNames are the columns in the row hash, in schema order: every
+	// column but floats. FloatNames are left out (see Checksum).
+	HashedNames, FloatNames []string
+	// N is the number of buckets.
+	N    uint32
+	Rows int64
+	// NonNull counts the non-NULL values each column of Table got.
+	NonNull []int64
+
+	key, hashed []int
+	sums        []connectors.Aggregate
+	kbuf, rbuf  []byte
+	kv, rv      []connectors.Value
+}
+
+// BucketsFor chooses the number of buckets for a table of about rows
+// rows: about 16 records a bucket, so that a drill-down lists few records
+// per differing bucket, between 16 and 65536 buckets (1.5 MB of
+// aggregates at most).
+func BucketsFor(rows int64) uint32 {
+	want := uint64(max(rows, 0)/16) + 1
+	n := uint32(1) << (64 - bits.LeadingZeros64(want-1))
+	return min(max(n, 16), 1<<16)
+}
+
+// NewContent starts the expected content of a receiving table over n buckets.
+func NewContent(t *connectors.Table, n uint32) (*Content, error) {
+	c := &Content{Table: t, N: n, sums: make([]connectors.Aggregate, n), NonNull: make([]int64, len(t.Columns))}
+	hashed, floats, err := connectors.SplitHashColumns(t, columnNames(t))
+	if err != nil {
+		return nil, err
+	}
+	c.HashedNames, c.FloatNames = hashed, floats
+	c.KeyNames = t.PrimaryKey
+	if len(c.KeyNames) == 0 {
+		c.KeyNames = hashed
+	}
+	for _, k := range c.KeyNames {
+		i := t.ColumnIndex(k)
+		if i < 0 {
+			return nil, fmt.Errorf("receiving table %s: key column %s is not a column", t.Name, k)
+		}
+		c.key = append(c.key, i)
+	}
+	for _, h := range hashed {
+		c.hashed = append(c.hashed, t.ColumnIndex(h))
+	}
+	c.kv, c.rv = make([]connectors.Value, len(c.key)), make([]connectors.Value, len(c.hashed))
+	return c, nil
+}
+
+func columnNames(t *connectors.Table) []string {
+	out := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// record is one row's key encoding, bucket and row hash.
+func (c *Content) record(row []connectors.Value) (key []byte, bucket uint32, h connectors.RowHash, err error) {
+	if len(row) != len(c.Table.Columns) {
+		return nil, 0, h, fmt.Errorf("receiving table %s: a row of %d values for %d columns", c.Table.Name, len(row), len(c.Table.Columns))
+	}
+	for i, j := range c.key {
+		c.kv[i] = row[j]
+	}
+	for i, j := range c.hashed {
+		c.rv[i] = row[j]
+	}
+	if c.kbuf, err = connectors.AppendRow(c.kbuf[:0], c.kv); err != nil {
+		return nil, 0, h, fmt.Errorf("receiving table %s: key: %w", c.Table.Name, err)
+	}
+	if c.rbuf, err = connectors.AppendRow(c.rbuf[:0], c.rv); err != nil {
+		return nil, 0, h, fmt.Errorf("receiving table %s: row: %w", c.Table.Name, err)
+	}
+	kh := sha256.Sum256(c.kbuf)
+	bucket = (uint32(kh[0])<<24 | uint32(kh[1])<<16 | uint32(kh[2])<<8 | uint32(kh[3])) % c.N
+	return c.kbuf, bucket, sha256.Sum256(c.rbuf), nil
+}
+
+// Add adds one expected row (one value per column of Table).
+func (c *Content) Add(row []connectors.Value) error {
+	_, b, h, err := c.record(row)
+	if err != nil {
+		return err
+	}
+	c.sums[b].Add(h)
+	c.Rows++
+	for i, v := range row {
+		if v != nil {
+			c.NonNull[i]++
+		}
+	}
+	return nil
+}
+
+// Bucket gives the bucket of a row's receiving key.
+func (c *Content) Bucket(row []connectors.Value) (uint32, error) {
+	_, b, _, err := c.record(row)
+	return b, err
+}
+
+// Buckets gives the expected checksum in connectors' shape.
+func (c *Content) Buckets() connectors.Buckets {
+	out := connectors.Buckets{Version: connectors.ChecksumVersion, N: c.N}
+	for i, a := range c.sums {
+		if a.Count > 0 {
+			out.Sums = append(out.Sums, connectors.BucketSum{Bucket: uint32(i), Aggregate: a})
+		}
+	}
+	return out
+}
+
+// Request is the checksum request for the receiving table's actual side.
+func (c *Content) Request() connectors.ChecksumRequest {
+	return connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N}
+}
+
+// ContentCheck is the comparison of one receiving table's expected and
+// actual content.
+type ContentCheck struct {
+	Table string `json:"table"`
+	// ExpectedRows come from the re-applied mappings, ActualRows are in
+	// the target.
+	ExpectedRows int64 `json:"expected_rows"`
+	ActualRows   int64 `json:"actual_rows"`
+	Buckets      uint32 `json:"buckets"`
+	// Expected and Actual are the totals over all buckets, in hex: what an
+	// auditor re-running verify compares.
+	Expected HashTotal `json:"expected"`
+	Actual   HashTotal `json:"actual"`
+	// Pushdown says the target computed its checksum itself.
+	Pushdown bool `json:"pushdown"`
+	// DifferingBuckets counts the buckets whose aggregates differ.
+	DifferingBuckets int          `json:"differing_buckets"`
+	HashedColumns    []string     `json:"hashed_columns"`
+	FloatColumns     []string     `json:"float_columns,omitempty"`
+	KeyColumns       []string     `json:"key_columns"`
+	Differences      []Difference `json:"differences,omitempty"`
+	OK               bool         `json:"ok"`
+
+	diff []uint32
+}
+
+// HashTotal is an aggregate as the report prints it.
+type HashTotal struct {
+	Count uint64 `json:"count"`
+	Sum1  string `json:"sum1"`
+	Sum2  string `json:"sum2"`
+}
+
+func totalOf(a connectors.Aggregate) HashTotal {
+	return HashTotal{Count: a.Count, Sum1: fmt.Sprintf("%016x", a.Sum1), Sum2: fmt.Sprintf("%016x", a.Sum2)}
+}
+
+// Difference is one record that differs between the expected and the
+// actual content of a receiving table. It names the record by its
+// receiving key and the columns by name: never a value but the key.
+type Difference struct {
+	Table string `json:"table"`
+	// Key is the receiving key, rendered as text (a pseudonym or a
+	// surrogate number in a receiving schema).
+	Key []string `json:"key"`
+	// Kind is "missing" (expected, not in the target), "foreign" (in the
+	// target, not expected), "changed" (both, with differing columns) or
+	// "duplicate" (the key more often in the target than expected).
+	Kind    string   `json:"kind"`
+	Columns []string `json:"columns,omitempty"`
+	// Expected and Actual count the records with this key on each side.
+	Expected int `json:"expected"`
+	Actual   int `json:"actual"`
+}
+
+// String describes the difference for a person.
+func (d Difference) String() string {
+	key := strings.Join(d.Key, ", ")
+	switch d.Kind {
+	case "missing":
+		return fmt.Sprintf("%s key (%s): expected from the source, missing in the target", d.Table, key)
+	case "foreign":
+		return fmt.Sprintf("%s key (%s): in the target, but no source record gives it", d.Table, key)
+	case "duplicate":
+		return fmt.Sprintf("%s key (%s): %d rows in the target, %d expected", d.Table, key, d.Actual, d.Expected)
+	}
+	return fmt.Sprintf("%s key (%s): columns %s differ", d.Table, key, strings.Join(d.Columns, ", "))
+}
+
+// CompareContent compares the expected content of a receiving table with
+// the target's own checksum of it (pushed down where the target can).
+// tt must be the target snapshot's catalogue entry of the table. The
+// check's differing buckets are kept for DrillDown.
+func CompareContent(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table, c *Content) (*ContentCheck, error) {
+	got, pushed, err := connectors.Checksum(ctx, tsnap, tt, c.Request())
+	if err != nil {
+		return nil, fmt.Errorf("verify: checksum of receiving table %s: %w", tt.Name, err)
+	}
+	want := c.Buckets()
+	diff, err := connectors.DiffBuckets(want, got)
+	if err != nil {
+		return nil, fmt.Errorf("verify: receiving table %s: %w", tt.Name, err)
+	}
+	wt, gt := want.Total(), got.Total()
+	cc := &ContentCheck{Table: c.Table.Name, ExpectedRows: c.Rows, ActualRows: int64(gt.Count), Buckets: c.N,
+		Expected: totalOf(wt), Actual: totalOf(gt), Pushdown: pushed, DifferingBuckets: len(diff),
+		HashedColumns: c.HashedNames, FloatColumns: c.FloatNames, KeyColumns: c.KeyNames, OK: len(diff) == 0, diff: diff}
+	return cc, nil
+}
+
+// Differing lists the buckets a drill-down must look into.
+func (cc *ContentCheck) Differing() []uint32 { return cc.diff }
+
+// maxDifferences bounds the differences a report lists per table; the
+// differing-bucket count says how far beyond.
+const maxDifferences = 1000
+
+// DrillDown names the records of the differing buckets that differ, and
+// for each changed record its differing columns. expected are the
+// expected rows of those buckets (from a second pass of the mappings
+// that keeps only them); the actual side is asked of the target for the
+// same buckets only, one checksum request for whole rows and one per
+// hashed column, so what crosses the wire grows with the differences,
+// not with the table.
+func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table, c *Content, cc *ContentCheck, expected [][]connectors.Value) error {
+	if len(cc.diff) == 0 {
+		return nil
+	}
+	req := c.Request()
+	req.Within, req.In = c.N, cc.diff
+	actual, _, err := connectors.Records(ctx, tsnap, tt, req)
+	if err != nil {
+		return fmt.Errorf("verify: drill-down of receiving table %s: %w", tt.Name, err)
+	}
+	type side struct {
+		key       []connectors.Value
+		want, got []connectors.RowHash
+		wantRow   []connectors.Value
+	}
+	byKey := map[string]*side{}
+	get := func(enc []byte, key []connectors.Value) *side {
+		s := byKey[string(enc)]
+		if s == nil {
+			s = &side{key: key}
+			byKey[string(enc)] = s
+		}
+		return s
+	}
+	for _, row := range expected {
+		enc, _, h, err := c.record(row)
+		if err != nil {
+			return err
+		}
+		key := make([]connectors.Value, len(c.key))
+		for i, j := range c.key {
+			key[i] = row[j]
+		}
+		s := get(enc, key)
+		s.want = append(s.want, h)
+		s.wantRow = row
+	}
+	for _, r := range actual {
+		enc, err := connectors.AppendRow(nil, r.Key)
+		if err != nil {
+			return fmt.Errorf("verify: receiving table %s: key: %w", tt.Name, err)
+		}
+		s := get(enc, r.Key)
+		s.got = append(s.got, r.Hash)
+	}
+	var changed []string
+	var diffs []Difference
+	var encs []string
+	for enc, s := range byKey {
+		d := Difference{Table: c.Table.Name, Key: keyText(s.key), Expected: len(s.want), Actual: len(s.got)}
+		switch {
+		case len(s.got) == 0:
+			d.Kind = "missing"
+		case len(s.want) == 0:
+			d.Kind = "foreign"
+		case len(s.got) > len(s.want):
+			d.Kind = "duplicate"
+		case len(s.got) < len(s.want):
+			d.Kind = "missing"
+		case sameHashes(s.want, s.got):
+			continue
+		default:
+			d.Kind = "changed"
+			changed = append(changed, enc)
+		}
+		diffs = append(diffs, d)
+		encs = append(encs, enc)
+	}
+	// Which columns differ: per column, the records' one-column hashes.
+	if len(changed) > 0 {
+		cols := map[string][]string{}
+		for _, name := range c.HashedNames {
+			if contains(c.KeyNames, name) {
+				continue
+			}
+			creq := req
+			creq.Columns = []string{name}
+			recs, _, err := connectors.Records(ctx, tsnap, tt, creq)
+			if err != nil {
+				return fmt.Errorf("verify: drill-down of receiving table %s column %s: %w", tt.Name, name, err)
+			}
+			got := map[string]connectors.RowHash{}
+			for _, r := range recs {
+				enc, err := connectors.AppendRow(nil, r.Key)
+				if err != nil {
+					return err
+				}
+				got[string(enc)] = r.Hash
+			}
+			idx := c.Table.ColumnIndex(name)
+			for _, enc := range changed {
+				s := byKey[enc]
+				want, err := connectors.HashRow([]connectors.Value{s.wantRow[idx]})
+				if err != nil {
+					return err
+				}
+				if got[enc] != want {
+					cols[enc] = append(cols[enc], name)
+				}
+			}
+		}
+		for i := range diffs {
+			if diffs[i].Kind == "changed" {
+				diffs[i].Columns = cols[encs[i]]
+			}
+		}
+	}
+	sort.Slice(diffs, func(i, j int) bool {
+		a, b := strings.Join(diffs[i].Key, "\x00"), strings.Join(diffs[j].Key, "\x00")
+		if a != b {
+			return a < b
+		}
+		return diffs[i].Kind < diffs[j].Kind
+	})
+	if len(diffs) > maxDifferences {
+		diffs = diffs[:maxDifferences]
+	}
+	cc.Differences = diffs
+	cc.OK = false
+	return nil
+}
+
+func sameHashes(a, b []connectors.RowHash) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	count := map[connectors.RowHash]int{}
+	for _, h := range a {
+		count[h]++
+	}
+	for _, h := range b {
+		if count[h]--; count[h] < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// keyText renders a key for the report.
+func keyText(key []connectors.Value) []string {
+	out := make([]string, len(key))
+	for i, v := range key {
+		s, ok := connectors.FormatValue(v)
+		if !ok {
+			s = "NULL"
+		}
+		out[i] = s
+	}
+	return out
+}

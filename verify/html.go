@@ -1,0 +1,139 @@
+package verify
+
+import (
+	"html/template"
+	"io"
+)
+
+// WriteHTML renders the summary as one self-contained HTML file for an
+// auditor: no script, no font, no image or style fetched from anywhere,
+// an inline SVG bar chart of outcomes per source table, and a print
+// style so that it prints as it reads.
+func (s *Summary) WriteHTML(w io.Writer) error {
+	return htmlReport.Execute(w, htmlView{Summary: s, Chart: chartOf(s)})
+}
+
+type htmlView struct {
+	*Summary
+	Chart chart
+}
+
+// chart is the outcomes bar chart: one bar per source table, its
+// segments migrated, archived and excluded, scaled to the largest table.
+type chart struct {
+	Width, Height int
+	Bars          []bar
+}
+
+type bar struct {
+	Label                  string
+	Y                      int
+	Migrated, Archived     int
+	Excluded               int
+	ArchivedX, ExcludedX   int
+	Total                  int64
+	NMig, NArc, NExc       int64
+	LabelY, TotalX, TotalY int
+}
+
+func chartOf(s *Summary) chart {
+	const left, width, rowH = 160, 440, 22
+	var most int64 = 1
+	for _, t := range s.Tables {
+		most = max(most, t.Migrated+t.Archived+t.Excluded)
+	}
+	c := chart{Width: left + width + 90, Height: rowH*len(s.Tables) + 30}
+	scale := func(n int64) int { return int(n * width / most) }
+	for i, t := range s.Tables {
+		b := bar{Label: t.Source, Y: 4 + i*rowH, Total: t.SourceRecords, NMig: t.Migrated, NArc: t.Archived, NExc: t.Excluded}
+		b.Migrated, b.Archived, b.Excluded = scale(t.Migrated), scale(t.Archived), scale(t.Excluded)
+		b.ArchivedX = left + b.Migrated
+		b.ExcludedX = b.ArchivedX + b.Archived
+		b.LabelY, b.TotalX, b.TotalY = b.Y+13, b.ExcludedX+b.Excluded+6, b.Y+13
+		c.Bars = append(c.Bars, b)
+	}
+	return c
+}
+
+var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{"counts": countsText}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Verification of {{.Register}}: {{if .Pass}}PASS{{else}}FAIL{{end}}</title>
+<style>
+body { font-family: sans-serif; margin: 2em; color: #111; max-width: 60em; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #999; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #064; } .fail { color: #a00; }
+code { font-size: 0.9em; word-break: break-all; }
+@media print { body { margin: 0; } h2 { break-after: avoid; } table, svg { break-inside: avoid; } }
+</style>
+</head>
+<body>
+<h1>Verification of register {{.Register}}{{if .RegisterName}} ({{.RegisterName}}){{end}}</h1>
+<p id="verdict" class="{{if .Pass}}pass{{else}}fail{{end}}"><strong>{{.Verdict}}</strong></p>
+<table>
+<tr><th>plan</th><td>{{.Plan}}</td></tr>
+<tr><th>source</th><td>{{.Source}}</td></tr>
+<tr><th>target</th><td>{{.Target}}</td></tr>
+<tr><th>regflytt</th><td>{{.ToolVersion}}</td></tr>
+<tr><th>started</th><td>{{.Started.Format "2006-01-02 15:04:05 MST"}}</td></tr>
+<tr><th>finished</th><td>{{.Finished.Format "2006-01-02 15:04:05 MST"}}</td></tr>
+<tr><th>plan fingerprint (SHA-256)</th><td><code>{{.PlanFingerprint}}</code></td></tr>
+<tr><th>hash algorithm</th><td><code>{{.HashAlgorithm}}</code></td></tr>
+{{range .Positions}}<tr><th>{{.Side}} snapshot ({{.Kind}})</th><td><code>{{.Value}}</code></td></tr>
+{{end}}</table>
+
+<h2>Outcomes per source table</h2>
+<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="outcomes per source table" width="{{.Chart.Width}}" height="{{.Chart.Height}}" viewBox="0 0 {{.Chart.Width}} {{.Chart.Height}}">
+{{range .Chart.Bars}}<g><title>{{.Label}}: {{.NMig}} migrated, {{.NArc}} archived, {{.NExc}} excluded</title>
+<text x="0" y="{{.LabelY}}" font-size="12">{{.Label}}</text>
+<rect x="160" y="{{.Y}}" width="{{.Migrated}}" height="16" fill="#2a7"/>
+<rect x="{{.ArchivedX}}" y="{{.Y}}" width="{{.Archived}}" height="16" fill="#e93"/>
+<rect x="{{.ExcludedX}}" y="{{.Y}}" width="{{.Excluded}}" height="16" fill="#888"/>
+<text x="{{.TotalX}}" y="{{.TotalY}}" font-size="12">{{.Total}}</text></g>
+{{end}}<g font-size="12"><rect x="160" y="{{.Chart.Height}}" transform="translate(0,-14)" width="10" height="10" fill="#2a7"/><text x="174" y="{{.Chart.Height}}" transform="translate(0,-5)">migrated</text>
+<rect x="250" y="{{.Chart.Height}}" transform="translate(0,-14)" width="10" height="10" fill="#e93"/><text x="264" y="{{.Chart.Height}}" transform="translate(0,-5)">archived</text>
+<rect x="340" y="{{.Chart.Height}}" transform="translate(0,-14)" width="10" height="10" fill="#888"/><text x="354" y="{{.Chart.Height}}" transform="translate(0,-5)">excluded</text></g>
+</svg>
+
+<h2>Equations: source records = migrated + archived + excluded</h2>
+<table id="equations">
+<tr><th>source table</th><th>receiving table</th><th>source records</th><th>migrated</th><th>archived</th><th>excluded</th><th>in archive</th><th>reasons</th><th></th></tr>
+{{range .Tables}}<tr><td>{{.Source}}</td><td>{{.Target}}</td><td class="n">{{.SourceRecords}}</td><td class="n">{{.Migrated}}</td><td class="n">{{.Archived}}</td><td class="n">{{.Excluded}}</td><td class="n">{{.InArchive}}</td><td>{{counts .ArchivedBy}}{{if .ExcludedBy}}; excluded: {{counts .ExcludedBy}}{{end}}{{if .ValuesNulledBy}}; values nulled: {{counts .ValuesNulledBy}}{{end}}{{if .ValuesLostBy}}; VALUES LOST: {{counts .ValuesLostBy}}{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{end}}</table>
+
+<h2>Content of the receiving tables</h2>
+<table id="contents">
+<tr><th>receiving table</th><th>rows expected</th><th>rows in target</th><th>buckets</th><th>expected total</th><th>actual total</th><th>computed</th><th></th></tr>
+{{range .Contents}}<tr><td>{{.Table}}</td><td class="n">{{.ExpectedRows}}</td><td class="n">{{.ActualRows}}</td><td class="n">{{.Buckets}}</td><td><code>{{.Expected.Sum1}} {{.Expected.Sum2}}</code></td><td><code>{{.Actual.Sum1}} {{.Actual.Sum2}}</code></td><td>{{if .Pushdown}}in the database{{else}}in Go{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{end}}</table>
+
+<h2>Archive package</h2>
+<p>{{.Archive.Dir}}: {{.Archive.Expected}} records expected, {{.Archive.Records}} held, manifest {{if .Archive.Manifest}}ok{{else}}FAILED{{end}}.</p>
+
+{{if .Exceptions}}<h2>Exceptions</h2>
+<table id="exceptions">
+<tr><th>receiving table</th><th>key</th><th>what</th><th>columns</th><th>expected</th><th>in target</th></tr>
+{{range .Exceptions}}<tr><td>{{.Table}}</td><td><code>{{range $i, $k := .Key}}{{if $i}}, {{end}}{{$k}}{{end}}</code></td><td>{{.Kind}}</td><td>{{range $i, $c := .Columns}}{{if $i}}, {{end}}{{$c}}{{end}}</td><td class="n">{{.Expected}}</td><td class="n">{{.Actual}}</td></tr>
+{{end}}</table>{{end}}
+
+{{if .Findings}}<h2>Findings that need a person</h2>
+<table id="findings">
+<tr><th>finding</th><th>count</th><th>what</th><th>acknowledgement</th></tr>
+{{range .Findings}}<tr><td><code>{{.ID}}</code></td><td class="n">{{.Count}}</td><td>{{.Message}}</td><td class="{{if .Fails}}fail{{else}}pass{{end}}">{{if .Fatal}}cannot be acknowledged{{else if .Acknowledged}}{{.Reason}}{{else}}NOT ACKNOWLEDGED{{end}}</td></tr>
+{{end}}</table>{{end}}
+
+{{if .Problems}}<h2>Problems</h2>
+<ul>{{range .Problems}}<li>{{.}}</li>{{end}}</ul>{{end}}
+
+<h2>Input files</h2>
+<table id="files">
+<tr><th>role</th><th>file</th><th>SHA-256</th></tr>
+{{range .Files}}<tr><td>{{.Role}}</td><td>{{.Path}}</td><td><code>{{.SHA256}}</code></td></tr>
+{{end}}</table>
+<p>Report format {{.SchemaVersion}}.</p>
+</body>
+</html>
+`))

@@ -1,0 +1,261 @@
+package verify
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// SchemaVersion names the shape of the verification report (report.json
+// of `regflytt verify`). Fields are added, never renamed or removed,
+// without changing it.
+const SchemaVersion = "regflytt-verify-report/1"
+
+// Summary is the one value a verification produces: report.json,
+// report.html and the terminal's text are all rendered from it. It holds
+// counts, names, hashes and receiving keys only, never a value.
+type Summary struct {
+	SchemaVersion string `json:"schema_version"`
+	Register      string `json:"register"`
+	RegisterName  string `json:"register_name,omitempty"`
+	Plan          string `json:"plan"`
+	// Source and Target are the connections, without passwords.
+	Source      string    `json:"source"`
+	Target      string    `json:"target"`
+	ToolVersion string    `json:"tool_version"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	// PlanFingerprint is the SHA-256 over the plan and the files it names,
+	// as `map doc` shows it; Files the SHA-256 of each.
+	PlanFingerprint string            `json:"plan_fingerprint"`
+	Files           []FileFingerprint `json:"files"`
+	// Positions are the snapshots' positions where the database tells
+	// them (PostgreSQL LSN, MariaDB GTID).
+	Positions []Position `json:"snapshot_positions,omitempty"`
+	// HashAlgorithm names the row hash, aggregate and row encoding.
+	HashAlgorithm string `json:"hash_algorithm"`
+	// Tables are the equations per source table, Contents the content
+	// checks per receiving table, Columns the value equations per
+	// receiving column.
+	Tables   []TableEquation  `json:"tables"`
+	Contents []*ContentCheck  `json:"contents"`
+	Columns  []ColumnEquation `json:"columns,omitempty"`
+	Archive  ArchiveEquation  `json:"archive"`
+	Lists    []ListCheck      `json:"lists,omitempty"`
+	Findings []Finding        `json:"findings,omitempty"`
+	// Exceptions are the records that differ (receiving keys only).
+	Exceptions []Difference `json:"exceptions,omitempty"`
+	Problems   []string     `json:"problems,omitempty"`
+	Pass       bool         `json:"pass"`
+	Verdict    string       `json:"verdict"`
+}
+
+// FileFingerprint is the SHA-256 of one input file.
+type FileFingerprint struct {
+	Role   string `json:"role"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+// Position is a snapshot's position in its database's history.
+type Position struct {
+	Side  string `json:"side"`
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+// TableEquation is one source table's equation: SourceRecords (counted
+// in verify's own snapshot) = Migrated + Archived + Excluded, where the
+// outcomes come from re-applying the mappings, the archived side is
+// checked against the archive package and the migrated side against the
+// receiving table's content.
+type TableEquation struct {
+	Source string `json:"source_table"`
+	Target string `json:"target_table,omitempty"`
+	// SourceRecords is the table's row count; Read the records the
+	// re-application read (a select: or a join may differ: that fails).
+	SourceRecords int64            `json:"source_records"`
+	Read          int64            `json:"read"`
+	Migrated      int64            `json:"migrated"`
+	Archived      int64            `json:"archived"`
+	Excluded      int64            `json:"excluded"`
+	ArchivedBy    map[string]int64 `json:"archived_by,omitempty"`
+	ExcludedBy    map[string]int64 `json:"excluded_by,omitempty"`
+	// InArchive is how many records of the table the archive package holds.
+	InArchive        int64            `json:"in_archive"`
+	ValuesArchivedBy map[string]int64 `json:"values_archived_by,omitempty"`
+	ValuesNulledBy   map[string]int64 `json:"values_nulled_by,omitempty"`
+	ValuesLostBy     map[string]int64 `json:"values_lost_by,omitempty"`
+	Warnings         map[string]int64 `json:"warnings,omitempty"`
+	OK               bool             `json:"ok"`
+}
+
+// ColumnEquation is a receiving column's value count: the non-NULL values
+// the re-applied mappings give it, which the content check proves the
+// target holds; with the values archived alone, nulled by a declared rule
+// and lost (which must be none) per source table in Tables.
+type ColumnEquation struct {
+	Table   string `json:"table"`
+	Column  string `json:"column"`
+	NonNull int64  `json:"non_null"`
+	Rows    int64  `json:"rows"`
+}
+
+// ArchiveEquation compares the archive package with the re-applied
+// outcomes.
+type ArchiveEquation struct {
+	Dir      string `json:"dir"`
+	Expected int64  `json:"expected_records"`
+	Records  int64  `json:"records"`
+	Manifest bool   `json:"manifest_ok"`
+	OK       bool   `json:"ok"`
+}
+
+// Finding is an alarm that needs a human: named by ID (kind.subject), with
+// a count. An unacknowledged blocking finding fails verification; the
+// plan acknowledges one under verification.acknowledge with a reason.
+type Finding struct {
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	Subject string `json:"subject"`
+	Count   int64  `json:"count"`
+	Of      int64  `json:"of,omitempty"`
+	Message string `json:"message"`
+	// Acknowledged findings carry the plan's reason; Fatal ones cannot be
+	// acknowledged (values lost).
+	Acknowledged bool   `json:"acknowledged"`
+	Reason       string `json:"reason,omitempty"`
+	Fatal        bool   `json:"fatal,omitempty"`
+}
+
+// Fails says the finding fails verification.
+func (f Finding) Fails() bool { return f.Fatal || !f.Acknowledged }
+
+// Fail records a problem and fails the verification.
+func (s *Summary) Fail(format string, args ...any) {
+	s.Pass = false
+	s.Problems = append(s.Problems, fmt.Sprintf(format, args...))
+}
+
+// Finish decides PASS or FAIL from what the summary holds: every table's
+// equation, every content check, the archive, every list and finding.
+func (s *Summary) Finish(now time.Time) {
+	s.SchemaVersion = SchemaVersion
+	s.Finished = now.UTC()
+	pass := len(s.Problems) == 0
+	for _, t := range s.Tables {
+		pass = pass && t.OK
+	}
+	s.Exceptions = nil
+	for _, c := range s.Contents {
+		pass = pass && c.OK
+		s.Exceptions = append(s.Exceptions, c.Differences...)
+	}
+	pass = pass && s.Archive.OK
+	for _, l := range s.Lists {
+		pass = pass && l.OK
+	}
+	for _, f := range s.Findings {
+		pass = pass && !f.Fails()
+	}
+	s.Pass = pass
+	if pass {
+		s.Verdict = "PASS: every source record is accounted for, and the target and archive hold exactly what the mappings give"
+	} else {
+		s.Verdict = "FAIL: see the problems, exceptions and findings"
+	}
+}
+
+// WriteJSON writes the summary as indented JSON.
+func (s *Summary) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// WriteFiles writes report.json and report.html into dir.
+func (s *Summary) WriteFiles(dir string) error {
+	for name, write := range map[string]func(io.Writer) error{"report.json": s.WriteJSON, "report.html": s.WriteHTML} {
+		f, err := os.OpenFile(dir+string(os.PathSeparator)+name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+		if err != nil {
+			return fmt.Errorf("verification report: %w", err)
+		}
+		werr := write(f)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("verification report %s: %w", name, werr)
+		}
+	}
+	return nil
+}
+
+// WriteText prints the summary for a terminal.
+func (s *Summary) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "verification of %s (register %s)\n", s.Plan, s.Register)
+	nameW := len("source table")
+	for _, t := range s.Tables {
+		nameW = max(nameW, len(t.Source))
+	}
+	fmt.Fprintf(w, "%-*s  %10s  %10s  %10s  %10s  %10s\n", nameW, "source table", "records", "migrated", "archived", "excluded", "")
+	for _, t := range s.Tables {
+		fmt.Fprintf(w, "%-*s  %10d  %10d  %10d  %10d  %10s\n", nameW, t.Source, t.SourceRecords, t.Migrated, t.Archived, t.Excluded, okMark(t.OK))
+	}
+	for _, c := range s.Contents {
+		how := "in Go"
+		if c.Pushdown {
+			how = "in the database"
+		}
+		fmt.Fprintf(w, "receiving table %s: %d rows expected, %d in the target, checksum over %d buckets %s: %s\n",
+			c.Table, c.ExpectedRows, c.ActualRows, c.Buckets, how, okMark(c.OK))
+	}
+	fmt.Fprintf(w, "archive %s: %d records expected, %d held, manifest %s\n", s.Archive.Dir, s.Archive.Expected, s.Archive.Records, okMark(s.Archive.Manifest))
+	for _, d := range s.Exceptions {
+		fmt.Fprintf(w, "exception: %s\n", d)
+	}
+	for _, f := range s.Findings {
+		state := "NOT ACKNOWLEDGED"
+		if f.Fatal {
+			state = "FAILS"
+		} else if f.Acknowledged {
+			state = "acknowledged: " + f.Reason
+		}
+		fmt.Fprintf(w, "finding %s: %s (%s)\n", f.ID, f.Message, state)
+	}
+	for _, p := range s.Problems {
+		fmt.Fprintf(w, "problem: %s\n", p)
+	}
+	_, err := fmt.Fprintln(w, s.Verdict)
+	return err
+}
+
+func okMark(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "MISMATCH"
+}
+
+// sortedKeys lists a count map's keys in order.
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// countsText renders a count map as "a 1, b 2".
+func countsText(m map[string]int64) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
