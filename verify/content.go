@@ -148,8 +148,8 @@ type ContentCheck struct {
 	Table string `json:"table"`
 	// ExpectedRows come from the re-applied mappings, ActualRows are in
 	// the target.
-	ExpectedRows int64 `json:"expected_rows"`
-	ActualRows   int64 `json:"actual_rows"`
+	ExpectedRows int64  `json:"expected_rows"`
+	ActualRows   int64  `json:"actual_rows"`
 	Buckets      uint32 `json:"buckets"`
 	// Expected and Actual are the totals over all buckets, in hex: what an
 	// auditor re-running verify compares.
