@@ -227,7 +227,7 @@ func runTamperSuite(t *testing.T, newTarget func(t *testing.T) tamperTarget) {
 				t.Fatalf("exceptions:\n got %q\nwant %q\nproblems %v", got, wantExc, sum.Problems)
 			}
 			// The files are written for the auditor even on FAIL.
-			for _, name := range []string{"report.json", "report.html"} {
+			for _, name := range []string{verify.JSONFile, verify.HTMLFile} {
 				if _, err := os.Stat(filepath.Join(work, name)); err != nil {
 					t.Error(err)
 				}

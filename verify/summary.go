@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -177,10 +178,18 @@ func (s *Summary) WriteJSON(w io.Writer) error {
 	return enc.Encode(s)
 }
 
-// WriteFiles writes report.json and report.html into dir.
+// The files a verification writes into its work directory. They are not
+// report.json, which is the run's own record (its ledger, how far it
+// got) in the same directory: verify never overwrites what it checks.
+const (
+	JSONFile = "verify-report.json"
+	HTMLFile = "verify-report.html"
+)
+
+// WriteFiles writes JSONFile and HTMLFile into dir.
 func (s *Summary) WriteFiles(dir string) error {
-	for name, write := range map[string]func(io.Writer) error{"report.json": s.WriteJSON, "report.html": s.WriteHTML} {
-		f, err := os.OpenFile(dir+string(os.PathSeparator)+name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	for name, write := range map[string]func(io.Writer) error{JSONFile: s.WriteJSON, HTMLFile: s.WriteHTML} {
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
 		if err != nil {
 			return fmt.Errorf("verification report: %w", err)
 		}

@@ -82,7 +82,10 @@ empty), then read from it read-only like any legacy platform.`,
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
 			})
-			return printReport(g, rep, work, err)
+			if err := printReport(g, rep, work, err); err != nil {
+				return err
+			}
+			return demoVerify(cmd, g, p, plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: work, Logger: g.logger(), ToolVersion: toolVersion()})
 		},
 	}
 	cmd.Flags().StringVar(&work, "work", "", "work directory (default: regflytt-demo in the system's temporary directory); cleared if it is an earlier demo's")

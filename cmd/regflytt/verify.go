@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"path/filepath"
+
 	"github.com/spf13/cobra"
 
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 func newVerifyCmd(g *globals) *cobra.Command {
@@ -21,8 +25,9 @@ archive; and it raises the findings that need a person (archived share above the
 plan's limit, opt-out entries that match nobody, identity numbers whose century
 was resolved), which the plan acknowledges under verification.acknowledge.
 
-It writes report.json and report.html into the work directory; the run's
-archive package is read from the plan's archive.dir under it.
+It writes verify-report.json and verify-report.html (one self-contained file
+for the auditor) into the work directory, beside the run's report.json, which it
+never reads; the run's archive package is read from the plan's archive.dir under it.
 
 Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 		Example: `  regflytt verify testdata/plans/demo.yaml \
@@ -34,23 +39,44 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 			if err := ds.Err(); err != nil {
 				return err
 			}
-			sum, err := plans.Verify(cmd.Context(), p, plans.Options{
+			return runVerify(cmd, g, p, plans.Options{
 				SourceURL:   f.source,
 				TargetURL:   f.target,
 				WorkDir:     f.work,
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
 			})
-			if sum != nil && !g.quiet {
-				if werr := sum.WriteText(g.stdout); werr != nil && err == nil {
-					err = werr
-				}
-			}
-			return err
 		},
 	}
 	cmd.Flags().StringVar(&f.source, "source", "", "source database URL, or env:NAME (default: the plan's source.url)")
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
-	cmd.Flags().StringVar(&f.work, "work", ".", "work directory: the run's archive package is read from it, report.json and report.html written into it")
+	cmd.Flags().StringVar(&f.work, "work", ".", "work directory: the run's archive package is read from it, verify-report.json and verify-report.html written into it")
 	return cmd
+}
+
+// runVerify verifies and prints the summary; the error carries FAIL
+// (plans.ErrNotAccounted, exit 3).
+func runVerify(cmd *cobra.Command, g *globals, p *plans.Plan, opts plans.Options) error {
+	sum, err := plans.Verify(cmd.Context(), p, opts)
+	if sum != nil && !g.quiet {
+		if werr := sum.WriteText(g.stdout); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// demoVerify ends the demo with the proof: verify, independent of the
+// run, with its reports beside the databases.
+func demoVerify(cmd *cobra.Command, g *globals, p *plans.Plan, opts plans.Options) error {
+	if !g.quiet {
+		fmt.Fprintln(g.stdout)
+	}
+	if err := runVerify(cmd, g, p, opts); err != nil {
+		return err
+	}
+	if !g.quiet {
+		fmt.Fprintf(g.stdout, "verification report: %s\n", filepath.Join(opts.WorkDir, verify.HTMLFile))
+	}
+	return nil
 }
