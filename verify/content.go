@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 
@@ -32,10 +34,17 @@ type Content struct {
 	// NonNull counts the non-NULL values each column of Table got.
 	NonNull []int64
 
-	key, hashed []int
-	sums        []connectors.Aggregate
-	kbuf, rbuf  []byte
-	kv, rv      []connectors.Value
+	// FloatTolerance is the relative difference two float values may
+	// have and count as equal (DefaultFloatTolerance unless the plan says).
+	FloatTolerance float64
+
+	key, hashed, floats []int
+	sums                []connectors.Aggregate
+	// floatSums holds, per bucket and float column, the sums the floats
+	// are compared by (len N·len(floats)).
+	floatSums  []FloatSum
+	kbuf, rbuf []byte
+	kv, rv     []connectors.Value
 }
 
 // BucketsFor chooses the number of buckets for a table of about rows
@@ -70,6 +79,11 @@ func NewContent(t *connectors.Table, n uint32) (*Content, error) {
 	for _, h := range hashed {
 		c.hashed = append(c.hashed, t.ColumnIndex(h))
 	}
+	for _, f := range floats {
+		c.floats = append(c.floats, t.ColumnIndex(f))
+	}
+	c.FloatTolerance = DefaultFloatTolerance
+	c.floatSums = make([]FloatSum, int(n)*len(floats))
 	c.kv, c.rv = make([]connectors.Value, len(c.key)), make([]connectors.Value, len(c.hashed))
 	return c, nil
 }
@@ -111,6 +125,7 @@ func (c *Content) Add(row []connectors.Value) error {
 		return err
 	}
 	c.sums[b].Add(h)
+	c.addFloats(c.floatSums, b, row)
 	c.Rows++
 	for i, v := range row {
 		if v != nil {
@@ -118,6 +133,127 @@ func (c *Content) Add(row []connectors.Value) error {
 		}
 	}
 	return nil
+}
+
+// DefaultFloatTolerance is the relative difference under which two float
+// values are the same measurement: far below any instrument's precision,
+// far above a last-digit rounding in a database's float text.
+const DefaultFloatTolerance = 1e-9
+
+// FloatSum is what one bucket's values of one float column are compared
+// by, with a tolerance: how many are non-NULL, their sum, their sum
+// weighted by a number in [1, 2) taken from each record's key hash (so
+// that two records swapping their values moves it), and the sum of their
+// magnitudes, which scales the tolerance.
+type FloatSum struct {
+	Count                   int64
+	Sum, Weighted, Absolute float64
+}
+
+func (c *Content) addFloats(sums []FloatSum, bucket uint32, row []connectors.Value) {
+	if len(c.floats) == 0 {
+		return
+	}
+	kh := sha256.Sum256(c.kbuf)
+	w := 1 + float64(uint32(kh[4])<<24|uint32(kh[5])<<16|uint32(kh[6])<<8|uint32(kh[7]))/(1<<32)
+	for i, j := range c.floats {
+		v, ok := row[j].(float64)
+		if !ok {
+			continue
+		}
+		s := &sums[int(bucket)*len(c.floats)+i]
+		s.Count++
+		s.Sum += v
+		s.Weighted += w * v
+		s.Absolute += math.Abs(v) * w
+	}
+}
+
+// sameFloats compares two buckets' float sums with the tolerance.
+func (c *Content) sameFloats(a, b FloatSum) bool {
+	if a.Count != b.Count {
+		return false
+	}
+	scale := c.FloatTolerance * (a.Absolute + b.Absolute)
+	return math.Abs(a.Sum-b.Sum) <= scale && math.Abs(a.Weighted-b.Weighted) <= scale
+}
+
+// sameFloat compares two values of a float column with the tolerance.
+func (c *Content) sameFloat(a, b connectors.Value) bool {
+	x, xok := a.(float64)
+	y, yok := b.(float64)
+	if !xok || !yok {
+		return a == nil && b == nil
+	}
+	return x == y || math.Abs(x-y) <= c.FloatTolerance*(math.Abs(x)+math.Abs(y))
+}
+
+// scanOptions reads a receiving table in its key order; one without a
+// primary key is read in the order of the record key.
+func (c *Content) scanOptions(tt *connectors.Table) connectors.ScanOptions {
+	if len(tt.PrimaryKey) == 0 {
+		return connectors.ScanOptions{Key: c.KeyNames}
+	}
+	return connectors.ScanOptions{}
+}
+
+// scanTarget reads the receiving table's rows in Go and calls fn with
+// each row, laid out in Table's column order, and its bucket.
+func (c *Content) scanTarget(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table, fn func(row []connectors.Value, bucket uint32) error) error {
+	pos := make([]int, len(c.Table.Columns))
+	for i, col := range c.Table.Columns {
+		if pos[i] = tt.ColumnIndex(col.Name); pos[i] < 0 {
+			return fmt.Errorf("verify: receiving table %s has no column %s", tt.Name, col.Name)
+		}
+	}
+	rows, err := tsnap.Scan(ctx, tt, c.scanOptions(tt))
+	if err != nil {
+		return fmt.Errorf("verify: read receiving table %s: %w", tt.Name, err)
+	}
+	defer rows.Close()
+	row := make([]connectors.Value, len(pos))
+	for rows.Next() {
+		r := rows.Row()
+		for i, j := range pos {
+			row[i] = r[j]
+		}
+		_, b, _, err := c.record(row)
+		if err != nil {
+			return err
+		}
+		if err := fn(row, b); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("verify: read receiving table %s: %w", tt.Name, err)
+	}
+	return nil
+}
+
+// floatBuckets reads the target's float columns (in Go: no database
+// sums floats the way Go does) and lists the buckets whose float sums
+// differ from the expected beyond the tolerance.
+func (c *Content) floatBuckets(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table) ([]uint32, error) {
+	got := make([]FloatSum, len(c.floatSums))
+	err := c.scanTarget(ctx, tsnap, tt, func(row []connectors.Value, b uint32) error {
+		c.addFloats(got, b, row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var diff []uint32
+	for b := 0; b < int(c.N); b++ {
+		for i := range c.floats {
+			k := b*len(c.floats) + i
+			if !c.sameFloats(c.floatSums[k], got[k]) {
+				diff = append(diff, uint32(b))
+				break
+			}
+		}
+	}
+	return diff, nil
 }
 
 // Bucket gives the bucket of a row's receiving key.
@@ -225,11 +361,24 @@ func CompareContent(ctx context.Context, tsnap connectors.Snapshot, tt *connecto
 	if err != nil {
 		return nil, fmt.Errorf("verify: receiving table %s: %w", tt.Name, err)
 	}
+	if len(c.floats) > 0 {
+		fd, err := c.floatBuckets(ctx, tsnap, tt)
+		if err != nil {
+			return nil, err
+		}
+		diff = unionSorted(diff, fd)
+	}
 	wt, gt := want.Total(), got.Total()
 	cc := &ContentCheck{Table: c.Table.Name, ExpectedRows: c.Rows, ActualRows: int64(gt.Count), Buckets: c.N,
 		Expected: totalOf(wt), Actual: totalOf(gt), Pushdown: pushed, DifferingBuckets: len(diff),
 		HashedColumns: c.HashedNames, FloatColumns: c.FloatNames, KeyColumns: c.KeyNames, OK: len(diff) == 0, diff: diff}
 	return cc, nil
+}
+
+func unionSorted(a, b []uint32) []uint32 {
+	out := append(append([]uint32(nil), a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Differing lists the buckets a drill-down must look into.
@@ -260,6 +409,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		key       []connectors.Value
 		want, got []connectors.RowHash
 		wantRow   []connectors.Value
+		gotRow    []connectors.Value
 	}
 	byKey := map[string]*side{}
 	get := func(enc []byte, key []connectors.Value) *side {
@@ -291,6 +441,40 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		s := get(enc, r.Key)
 		s.got = append(s.got, r.Hash)
 	}
+	if len(c.floats) > 0 {
+		in := map[uint32]bool{}
+		for _, b := range cc.diff {
+			in[b] = true
+		}
+		err := c.scanTarget(ctx, tsnap, tt, func(row []connectors.Value, b uint32) error {
+			if !in[b] {
+				return nil
+			}
+			enc, _, _, err := c.record(row)
+			if err != nil {
+				return err
+			}
+			if s := byKey[string(enc)]; s != nil {
+				s.gotRow = slices.Clone(row)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	floatCols := func(s *side) []string {
+		var out []string
+		if len(s.want) != 1 || len(s.got) != 1 || s.gotRow == nil {
+			return nil
+		}
+		for i, j := range c.floats {
+			if !c.sameFloat(s.wantRow[j], s.gotRow[j]) {
+				out = append(out, c.FloatNames[i])
+			}
+		}
+		return out
+	}
 	var changed []string
 	var diffs []Difference
 	var encs []string
@@ -306,6 +490,13 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		case len(s.got) < len(s.want):
 			d.Kind = "missing"
 		case sameHashes(s.want, s.got):
+			fc := floatCols(s)
+			if len(fc) == 0 {
+				continue
+			}
+			d.Kind, d.Columns = "changed", fc
+			diffs = append(diffs, d)
+			encs = append(encs, enc)
 			continue
 		default:
 			d.Kind = "changed"
@@ -348,8 +539,8 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 			}
 		}
 		for i := range diffs {
-			if diffs[i].Kind == "changed" {
-				diffs[i].Columns = cols[encs[i]]
+			if diffs[i].Kind == "changed" && diffs[i].Columns == nil {
+				diffs[i].Columns = append(cols[encs[i]], floatCols(byKey[encs[i]])...)
 			}
 		}
 	}
