@@ -22,6 +22,7 @@ import (
 //
 //	verification:
 //	  archived_share_max: 0.05          # more archived than this share of a table's records is a finding
+//	  float_tolerance: 1e-9             # relative difference under which two float values are equal
 //	  acknowledge:
 //	    archived_share.besok: "visits before 2005 used a code list that no longer exists"
 //	    pnr_century_resolved.patient: "10-digit numbers of centenarians, checked by hand"
@@ -33,7 +34,11 @@ type Verification struct {
 	// ArchivedShareMax is the share of a table's records above which its
 	// archived records are a finding; 0.05 unless the plan says.
 	ArchivedShareMax float64
-	Acknowledge      map[string]mappings.Str
+	// FloatTolerance is the relative difference under which two float
+	// values count as equal (verify.DefaultFloatTolerance unless the plan
+	// says).
+	FloatTolerance float64
+	Acknowledge    map[string]mappings.Str
 }
 
 // DefaultArchivedShareMax is the archived share a plan allows without a
@@ -42,7 +47,7 @@ const DefaultArchivedShareMax = 0.05
 
 // readVerification reads the verification: section.
 func readVerification(f *mappings.Fields) Verification {
-	v := Verification{ArchivedShareMax: DefaultArchivedShareMax}
+	v := Verification{ArchivedShareMax: DefaultArchivedShareMax, FloatTolerance: verify.DefaultFloatTolerance}
 	if f.Node("verification") == nil {
 		return v
 	}
@@ -53,6 +58,13 @@ func readVerification(f *mappings.Fields) Verification {
 			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: s.Pos, Code: "P020", Message: "verification.archived_share_max must be a share between 0 and 1, such as 0.05"})
 		}
 		v.ArchivedShareMax = x
+	}
+	if s := vf.Str("float_tolerance"); s.IsSet() {
+		x, err := strconv.ParseFloat(s.Value, 64)
+		if err != nil || x < 0 || x >= 1 {
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: s.Pos, Code: "P020", Message: "verification.float_tolerance must be a relative difference between 0 and 1, such as 1e-9"})
+		}
+		v.FloatTolerance = x
 	}
 	keys, vals := vf.Pairs("acknowledge")
 	for i, k := range keys {
@@ -142,6 +154,7 @@ func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error)
 		if err != nil {
 			return nil, err
 		}
+		c.FloatTolerance = p.Verification.FloatTolerance
 		contents[t.Name] = c
 		order = append(order, t.Name)
 	}

@@ -282,3 +282,103 @@ func TestVerifyTamperMariaDB(t *testing.T) {
 			dropPK: []string{"ALTER TABLE visit DROP PRIMARY KEY"}, pushdown: true}
 	})
 }
+
+// Findings that need a person fail verification until the plan
+// acknowledges them with a reason; an acknowledgement of nothing fails it
+// too, so that it cannot outlive what it acknowledged.
+func TestVerifyFindingsAndAcknowledgements(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	tables := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum"), intCol("niva")}}}
+	var rows [][]connectors.Value
+	for i := int64(1); i <= 10; i++ {
+		niva := i % 5
+		if i <= 2 {
+			niva = 9 // out of range: archived, 2 of 10
+		}
+		pnr := "19121212-1212"
+		if i == 5 {
+			pnr = "161202-1814" // born 2016 by the reference date, but visited in 2010
+		}
+		rows = append(rows, []connectors.Value{i, pnr, "2010-01-01", niva})
+	}
+	writeTables(t, srcURL, tables, map[string][][]connectors.Value{"besok": rows})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+      - {name: patient, type: varchar(12), not_null: true}
+      - {name: level, type: smallint}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    columns:
+      id: {from: id}
+      patient: {expr: 'pnr(personnr, datum)'}
+      level: {from: niva, rules: {range: [0, 5]}}
+`)
+	tgtURL := "sqlite://" + filepath.Join(dir, "t.db")
+	const run = "run: {reference_date: 2026-01-01}\n"
+	if _, err := plans.Run(ctx, loadPlan(t, writePlan(t, dir, run)), plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, verification string
+		pass               bool
+		findings, problem  string
+	}{
+		{"none acknowledged", "", false,
+			"archived_share.besok 2 false|pnr_century_resolved.besok 1 false", ""},
+		{"both acknowledged", `verification:
+  acknowledge:
+    archived_share.besok: levels above 5 were a form error in 2010
+    pnr_century_resolved.besok: checked by hand against the visit dates
+`, true, "archived_share.besok 2 true|pnr_century_resolved.besok 1 true", ""},
+		{"a higher limit", `verification:
+  archived_share_max: 0.25
+  acknowledge: {pnr_century_resolved.besok: checked by hand}
+`, true, "pnr_century_resolved.besok 1 true", ""},
+		{"an acknowledgement of nothing", `verification:
+  archived_share_max: 0.25
+  acknowledge: {pnr_century_resolved.besok: checked, archived_share.besok: old reason}
+`, false, "pnr_century_resolved.besok 1 true", "names archived_share.besok, which is no finding"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := loadPlan(t, writePlan(t, dir, run+tc.verification))
+			sum, err := plans.Verify(ctx, p, plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir})
+			if sum == nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range sum.Findings {
+				got = append(got, fmt.Sprint(f.ID, " ", f.Count, " ", f.Acknowledged))
+			}
+			if strings.Join(got, "|") != tc.findings {
+				t.Errorf("findings %q, want %q", strings.Join(got, "|"), tc.findings)
+			}
+			if sum.Pass != tc.pass || (err == nil) != tc.pass {
+				t.Errorf("pass %v (err %v), want %v; problems %v", sum.Pass, err, tc.pass, sum.Problems)
+			}
+			if tc.problem != "" && !strings.Contains(strings.Join(sum.Problems, "\n"), tc.problem) {
+				t.Errorf("problems %v lack %q", sum.Problems, tc.problem)
+			}
+		})
+	}
+}
+
+func TestVerificationSectionErrors(t *testing.T) {
+	dir := t.TempDir()
+	path := writePlan(t, dir, "verification:\n  archived_share_max: lots\n  float_tolerance: 2\n  acknowledge: {archived_share.x: ''}\n")
+	_, ds := plans.Load(path)
+	got := ds.Error()
+	for _, want := range []string{"plan.yaml:10:23: error P020", "plan.yaml:11:20: error P020", "plan.yaml:12:35: error P021"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, got)
+		}
+	}
+}
