@@ -4,13 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
@@ -380,5 +383,51 @@ func TestVerificationSectionErrors(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, got)
 		}
+	}
+}
+
+
+// The verification report's format is guarded by a golden file: the demo
+// registry (seeded), verified with a fixed clock, its temporary paths
+// replaced by $WORK. A renamed or removed field, or a changed hash, shows
+// here; run `go test ./plans/ -run TestVerifyReportGolden -update` after
+// a deliberate change (and change verify.SchemaVersion when a field is
+// renamed or removed).
+func TestVerifyReportGolden(t *testing.T) {
+	dir := t.TempDir()
+	srcURL, _ := makeDemoSQLite(t, dir, 25)
+	p := loadPlan(t, demoPlan)
+	clock := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir, Now: clock, ToolVersion: "v0.0.0-test"}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plans.Verify(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, verify.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Hashes of the plan's files and of the demo's content change with
+	// every edit of the demo mapping or generator: the format is what is
+	// guarded here (the tamper tests guard the hashes' meaning).
+	got := strings.ReplaceAll(string(b), dir, "$WORK")
+	got = regexp.MustCompile(`"(sha256|plan_fingerprint|sum1|sum2)": "[0-9a-f]+"`).ReplaceAllString(got, `"$1": "$$HEX"`)
+	golden := filepath.Join("testdata", "verify-report.golden.json")
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.MkdirAll("testdata", 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file %s (run with -update after a deliberate change):\n%s", verify.JSONFile, golden, got)
 	}
 }
