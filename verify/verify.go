@@ -1,14 +1,21 @@
 // Package verify proves that a migration accounted for every source
-// record. It keeps the ledger a run fills (outcomes per table and reason)
-// and checks it against counts taken independently: the source in the
-// run's snapshot, the target after the run, the archive package's files.
+// record. It is the independent checker (restic's checker is the model):
 //
-// The walking skeleton checks counts; content checksums, control groups
-// and drill-down come next and will re-apply the mappings to a fresh
-// snapshot rather than trust the ledger.
+//   - Content (content.go) is what a receiving table must hold, built from
+//     the source re-read through the mappings, as bucket aggregates of row
+//     hashes per bucket of the receiving key; CompareContent compares it
+//     with the target's own checksum (pushed down where the dialect can)
+//     and DrillDown names the records and columns that differ.
+//   - Summary (summary.go, html.go) is the verification report: equations
+//     per source table, content per receiving table, the archive, findings
+//     and their acknowledgements, PASS or FAIL; rendered as JSON, HTML and
+//     text from the one value.
+//   - Ledger and Counts are the run's own accounting and count check,
+//     which a run writes to report.json; verification never reads them.
 //
-// Neighbours: plans fills the ledger and calls Check; connectors give the
-// counts; archive gives the archived records' count.
+// Neighbours: plans re-applies the mappings and feeds Content (plans.Verify),
+// since verify must not know mappings; connectors give snapshots and
+// checksums; archive gives the package's integrity and counts.
 package verify
 
 import (

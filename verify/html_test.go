@@ -1,0 +1,126 @@
+package verify_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/verify"
+)
+
+// failedSummary is a FAIL with one of everything the report shows.
+func failedSummary() *verify.Summary {
+	s := &verify.Summary{Register: "demo", RegisterName: "Demo <register> & co", Plan: "plan.yaml",
+		Source: "mysql://reader:xxxxx@legacy/db", Target: "postgres://w:xxxxx@recv/db", ToolVersion: "v1.2.3",
+		Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), PlanFingerprint: "ab12", HashAlgorithm: "regflytt-sum-1/sha256/regflytt-row-1",
+		Files:     []verify.FileFingerprint{{Role: "plan", Path: "plan.yaml", SHA256: "ab12"}},
+		Positions: []verify.Position{{Side: "target", Kind: "postgres_lsn", Value: "0/16B3748"}},
+		Tables: []verify.TableEquation{
+			{Source: "besok", Target: "visit", SourceRecords: 10, Read: 10, Migrated: 7, Archived: 2, Excluded: 1, InArchive: 2, ArchivedBy: map[string]int64{"rule_range": 2}, OK: true},
+			{Source: "logg", SourceRecords: 5, Read: 5, Archived: 5, InArchive: 4, OK: false},
+		},
+		Contents: []*verify.ContentCheck{{Table: "visit", ExpectedRows: 7, ActualRows: 7, Buckets: 16, Differences: []verify.Difference{
+			{Table: "visit", Key: []string{"42"}, Kind: "changed", Columns: []string{"height_cm"}, Expected: 1, Actual: 1}}}},
+		Archive:  verify.ArchiveEquation{Dir: "archive", Expected: 7, Records: 6},
+		Findings: []verify.Finding{{ID: "archived_share.besok", Kind: "archived_share", Subject: "besok", Count: 2, Of: 10, Message: "2 of 10 records of besok archived"}},
+	}
+	s.Fail("the archive package holds 6 records, the mappings archive 7")
+	s.Finish(time.Date(2026, 1, 2, 3, 4, 6, 0, time.UTC))
+	return s
+}
+
+// The HTML report is one file that needs nothing from anywhere: no
+// script, style sheet, font or image fetched, no link out; names are
+// escaped.
+func TestHTMLSelfContained(t *testing.T) {
+	var b bytes.Buffer
+	if err := failedSummary().WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	// The SVG namespace is a name, not a fetch.
+	rest := strings.ReplaceAll(html, `xmlns="http://www.w3.org/2000/svg"`, "")
+	for _, bad := range []string{"http:", "https:", "<script", "<link", "src=", "@import", "url(", "<img", "<iframe"} {
+		if strings.Contains(strings.ToLower(rest), bad) {
+			t.Errorf("the report holds %q: it must not need the network", bad)
+		}
+	}
+	for _, want := range []string{"FAIL", "<svg", "Demo &lt;register&gt; &amp; co", "height_cm", "archived_share.besok", "NOT ACKNOWLEDGED",
+		"0/16B3748", "@media print", "the archive package holds 6 records"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+}
+
+// The JSON and the HTML come from one value: what one says, the other does.
+func TestJSONAndHTMLAgree(t *testing.T) {
+	s := failedSummary()
+	var j, h bytes.Buffer
+	if err := s.WriteJSON(&j); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteHTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{`"pass": false`, `"schema_version": "regflytt-verify-report/1"`, `"kind": "changed"`} {
+		if !strings.Contains(j.String(), v) {
+			t.Errorf("JSON lacks %s", v)
+		}
+	}
+	if s.Pass || !strings.Contains(h.String(), s.Verdict) {
+		t.Errorf("HTML lacks the verdict %q", s.Verdict)
+	}
+}
+
+// chromium finds a headless Chromium, or skips saying how to get one.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(name); err == nil {
+			return name
+		}
+	}
+	t.Skip("no Chromium at /usr/bin/chromium: skipping the test that opens the HTML report in a browser (apt-get install chromium; .ci/run installs it)")
+	return ""
+}
+
+// The report opens in a real browser, with the network cut off, and its
+// DOM holds the verdict, the equations and the chart; it prints to PDF.
+func TestHTMLInHeadlessChromium(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	if err := failedSummary().WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	page := "file://" + filepath.Join(dir, verify.HTMLFile)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	common := []string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=" + filepath.Join(dir, "profile"),
+		"--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"}
+	out, err := exec.CommandContext(ctx, bin, append(common, "--dump-dom", page)...).Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom: %v", err)
+	}
+	dom := string(out)
+	for _, want := range []string{`id="verdict"`, "FAIL", "<svg", "besok", "height_cm"} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("the DOM Chromium built lacks %q", want)
+		}
+	}
+	if n := len(regexp.MustCompile(`<rect`).FindAllString(dom, -1)); n < 6 {
+		t.Errorf("the chart has %d bars and keys, want at least 6", n)
+	}
+	pdf := filepath.Join(dir, "report.pdf")
+	if err := exec.CommandContext(ctx, bin, append(common, "--print-to-pdf="+pdf, page)...).Run(); err != nil {
+		t.Fatalf("chromium --print-to-pdf: %v", err)
+	}
+	if st, err := os.Stat(pdf); err != nil || st.Size() < 1000 {
+		t.Fatalf("printing the report gave no PDF: %v", err)
+	}
+}
