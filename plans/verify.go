@@ -142,15 +142,24 @@ func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error)
 	// receiving table, sized by the target's row count.
 	contents := map[string]*verify.Content{}
 	var order []string
+	feeds := sourceRowsPerTarget(ctx, s)
 	for i := range r.in.Schema.Tables {
 		t := &r.in.Schema.Tables[i]
 		var n int64
-		if inTarget[t.Name] != nil {
+		if tt := inTarget[t.Name]; tt != nil {
 			if n, err = tsnap.Count(ctx, t.Name); err != nil {
 				return nil, fmt.Errorf("target: %w", err)
 			}
+			// A receiving table changed after the run (a column added, a
+			// type or key altered) is not what was proven.
+			for _, d := range connectors.CompareTable(tgt.Dialect(), t, tt) {
+				sum.Fail("receiving table %s is not as the schema declares it: %s", t.Name, d)
+			}
 		}
-		c, err := verify.NewContent(t, verify.BucketsFor(n))
+		// Buckets sized by the larger of the target's rows and the
+		// source's records that feed it, so that a target emptied or
+		// shrunk still drills down into small buckets.
+		c, err := verify.NewContent(t, verify.BucketsFor(max(n, feeds[t.Name])))
 		if err != nil {
 			return nil, err
 		}
@@ -219,8 +228,12 @@ func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error)
 		}
 		sum.Tables = append(sum.Tables, eq)
 	}
+	inLedger := map[string]bool{}
+	for _, tl := range ledger.Tables {
+		inLedger[tl.Source] = true
+	}
 	for name, n := range held {
-		if ledger.Table(name, "").Read == 0 && n > 0 {
+		if !inLedger[name] && n > 0 {
 			sum.Fail("the archive package holds %d records of %s, a table the mappings archive nothing of", n, name)
 		}
 	}
@@ -240,6 +253,27 @@ func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error)
 		return sum, fmt.Errorf("verification FAILED: %w", ErrNotAccounted)
 	}
 	return sum, nil
+}
+
+// sourceRowsPerTarget sums, per receiving table, the row estimates of the
+// source tables its programs read (exact counts where no estimate is
+// known): only the size of the buckets depends on it.
+func sourceRowsPerTarget(ctx context.Context, s *session) map[string]int64 {
+	out := map[string]int64{}
+	for _, tp := range s.prog.Tables {
+		src := tp.Source
+		if tp.EAV != nil {
+			src = tp.EAV.Entities
+		}
+		n := src.RowEstimate
+		if n < 0 {
+			if c, err := s.snap.Count(ctx, src.Name); err == nil {
+				n = c
+			}
+		}
+		out[tp.Target.Name] += max(n, 0)
+	}
+	return out
 }
 
 func nonEmpty(m map[string]int64) map[string]int64 {

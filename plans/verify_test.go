@@ -161,6 +161,15 @@ func runTamperSuite(t *testing.T, newTarget func(t *testing.T) tamperTarget) {
 			slices.Sort(want)
 			return want, ""
 		}},
+		{"empty the table", func(t *testing.T, tg tamperTarget, work string, visits []visitRow) ([]string, string) {
+			tg.exec(t, "DELETE FROM visit")
+			var want []string
+			for _, v := range visits {
+				want = append(want, fmt.Sprintf("visit %d missing ", v.id))
+			}
+			slices.SortFunc(want, func(a, b string) int { return strings.Compare(strings.Fields(a)[1], strings.Fields(b)[1]) })
+			return want, ""
+		}},
 		{"add a foreign row", func(t *testing.T, tg tamperTarget, work string, visits []visitRow) ([]string, string) {
 			tg.exec(t, "INSERT INTO visit (visit_id, patient_id, care_unit_id, visit_date) VALUES (999999, 1, 1, '2020-01-01')")
 			return []string{"visit 999999 foreign "}, ""

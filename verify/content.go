@@ -381,8 +381,14 @@ func unionSorted(a, b []uint32) []uint32 {
 	return slices.Compact(out)
 }
 
-// Differing lists the buckets a drill-down must look into.
-func (cc *ContentCheck) Differing() []uint32 { return cc.diff }
+// maxDrillBuckets bounds the buckets one drill-down looks into, and so
+// its memory: about 16 records a bucket on each side. A table with more
+// differing buckets (a target emptied, a column rewritten) names the
+// records of the first ones; the differing-bucket count says how many more.
+const maxDrillBuckets = 1024
+
+// Differing lists the buckets a drill-down looks into.
+func (cc *ContentCheck) Differing() []uint32 { return cc.diff[:min(len(cc.diff), maxDrillBuckets)] }
 
 // maxDifferences bounds the differences a report lists per table; the
 // differing-bucket count says how far beyond.
@@ -400,7 +406,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		return nil
 	}
 	req := c.Request()
-	req.Within, req.In = c.N, cc.diff
+	req.Within, req.In = c.N, cc.Differing()
 	actual, _, err := connectors.Records(ctx, tsnap, tt, req)
 	if err != nil {
 		return fmt.Errorf("verify: drill-down of receiving table %s: %w", tt.Name, err)
@@ -443,7 +449,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 	}
 	if len(c.floats) > 0 {
 		in := map[uint32]bool{}
-		for _, b := range cc.diff {
+		for _, b := range cc.Differing() {
 			in[b] = true
 		}
 		err := c.scanTarget(ctx, tsnap, tt, func(row []connectors.Value, b uint32) error {
