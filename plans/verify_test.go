@@ -395,7 +395,6 @@ func TestVerificationSectionErrors(t *testing.T) {
 	}
 }
 
-
 // The verification report's format is guarded by a golden file: the demo
 // registry (seeded), verified with a fixed clock, its temporary paths
 // replaced by $WORK. A renamed or removed field, or a changed hash, shows

@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,10 +42,18 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 			if err := ds.Err(); err != nil {
 				return err
 			}
+			work := f.work
+			if work == "" {
+				var err error
+				if work, err = latestRunDir(p.RegisterID.Value); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.info(), "work directory: %s\n", work)
+			}
 			return runVerify(cmd, g, p, plans.Options{
 				SourceURL:   f.source,
 				TargetURL:   f.target,
-				WorkDir:     f.work,
+				WorkDir:     work,
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
 			})
@@ -50,7 +61,7 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 	}
 	cmd.Flags().StringVar(&f.source, "source", "", "source database URL, or env:NAME (default: the plan's source.url)")
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
-	cmd.Flags().StringVar(&f.work, "work", ".", "work directory: the run's archive package is read from it, verify-report.json and verify-report.html written into it")
+	cmd.Flags().StringVar(&f.work, "work", "", "the run's work directory: its archive package is read, verify-report.json and verify-report.html written into it (default: the register's newest "+runsDir+"/<register>-<time>)")
 	return cmd
 }
 
@@ -58,12 +69,35 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 // (plans.ErrNotAccounted, exit 3).
 func runVerify(cmd *cobra.Command, g *globals, p *plans.Plan, opts plans.Options) error {
 	sum, err := plans.Verify(cmd.Context(), p, opts)
-	if sum != nil && !g.quiet {
-		if werr := sum.WriteText(g.stdout); werr != nil && err == nil {
+	if sum != nil {
+		var werr error
+		switch {
+		case g.json:
+			werr = writeJSON(g, sum)
+		case !g.quiet:
+			werr = sum.WriteText(g.stdout)
+		}
+		if werr != nil && err == nil {
 			err = werr
 		}
 	}
 	return err
+}
+
+// latestRunDir is the newest work directory run made for a register
+// without --work: the names sort by time.
+func latestRunDir(register string) (string, error) {
+	base, err := newRunDir(register, time.Time{})
+	if err != nil {
+		return "", err
+	}
+	prefix := strings.TrimSuffix(base, time.Time{}.UTC().Format("20060102-150405"))
+	dirs, _ := filepath.Glob(prefix + "[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]*")
+	if len(dirs) == 0 {
+		return "", fmt.Errorf("no run of register %s under %s: give the run's work directory with --work", register, runsDir)
+	}
+	slices.Sort(dirs)
+	return dirs[len(dirs)-1], nil
 }
 
 // demoVerify ends the demo with the proof: verify, independent of the

@@ -154,6 +154,14 @@ func values(v reflect.Value) map[string]any {
 				s = append(s, f.Index(j).Interface().(mappings.Str).Value)
 			}
 			out[name] = s
+		case f.Kind() == reflect.Map && f.Type().Elem() == strType:
+			m := map[string]string{}
+			for _, k := range f.MapKeys() {
+				m[k.String()] = f.MapIndex(k).Interface().(mappings.Str).Value
+			}
+			out[name] = m
+		case f.Kind() == reflect.Struct && f.Type().Name() == "Verification":
+			out[name] = values(f)
 		default:
 			out[name] = f.Interface()
 		}
