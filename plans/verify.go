@@ -169,7 +169,7 @@ func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error)
 	}
 	ledger := verify.NewLedger()
 	sink := &hashingSink{contents: contents, dialect: tgt.Dialect()}
-	arc := &expectedArchive{}
+	arc := &expectedArchive{content: verify.NewArchiveContent()}
 	if err := r.move(ctx, s, sink, arc, ledger); err != nil {
 		return nil, fmt.Errorf("verify: re-apply the mappings: %w", err)
 	}
@@ -197,18 +197,26 @@ func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error)
 			sum.Columns = append(sum.Columns, verify.ColumnEquation{Table: name, Column: col.Name, NonNull: c.NonNull[i], Rows: c.Rows})
 		}
 	}
-	if len(differing) > 0 {
-		if err := r.drillDown(ctx, s, sink.dialect, tsnap, inTarget, contents, differing); err != nil {
-			return nil, err
-		}
-	}
 
-	// The equations per source table, and the archive.
+	// The archive package, read through archive.Reader.
 	arcDir := r.plan.ArchiveDir.Value
 	if !filepath.IsAbs(arcDir) {
 		arcDir = filepath.Join(r.opts.WorkDir, arcDir)
 	}
-	held := r.checkArchive(sum, arcDir, arc)
+	ares := verify.CompareArchive(arcDir, arc.content)
+	sum.Archive = ares.Equation
+	for _, p := range ares.Problems {
+		sum.Fail("%s", p)
+	}
+	held := ares.Held
+
+	if len(differing) > 0 || len(ares.Differing) > 0 {
+		if err := r.drillDown(ctx, s, sink.dialect, tsnap, inTarget, contents, differing, arcDir, ares.Differing, sum); err != nil {
+			return nil, err
+		}
+	}
+
+	// The equations per source table.
 	for _, tl := range ledger.Tables {
 		n, err := s.snap.Count(ctx, tl.Source)
 		if err != nil {
@@ -286,8 +294,10 @@ func nonEmpty(m map[string]int64) map[string]int64 {
 // drillDown re-reads the source through the mappings once more, keeping
 // only the expected rows in the differing buckets, and names the records
 // and columns that differ.
-func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table, contents map[string]*verify.Content, differing []*verify.ContentCheck) error {
+func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table,
+	contents map[string]*verify.Content, differing []*verify.ContentCheck, arcDir string, arcDiffering map[string][]int, sum *verify.Summary) error {
 	keep := &keepingSink{contents: contents, dialect: d, want: map[string]map[uint32]bool{}, rows: map[string][][]connectors.Value{}}
+	karc := &keepingArchive{want: arcDiffering, kept: map[string][]verify.ArchivedKey{}}
 	for _, cc := range differing {
 		set := map[uint32]bool{}
 		for _, b := range cc.Differing() {
@@ -295,7 +305,7 @@ func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect
 		}
 		keep.want[cc.Table] = set
 	}
-	if err := r.move(ctx, s, keep, &expectedArchive{}, verify.NewLedger()); err != nil {
+	if err := r.move(ctx, s, keep, karc, verify.NewLedger()); err != nil {
 		return fmt.Errorf("verify: drill-down: re-apply the mappings: %w", err)
 	}
 	for _, cc := range differing {
@@ -303,8 +313,47 @@ func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect
 			return err
 		}
 	}
+	tables := make([]string, 0, len(arcDiffering))
+	for t := range arcDiffering {
+		tables = append(tables, t)
+	}
+	sort.Strings(tables)
+	for _, t := range tables {
+		diffs, err := verify.ArchiveDrillDown(arcDir, t, arcDiffering[t], karc.kept[t])
+		if err != nil {
+			sum.Fail("archive package: drill-down of %s: %v", t, err)
+			continue
+		}
+		sum.ArchiveExceptions = append(sum.ArchiveExceptions, diffs...)
+		if len(diffs) == 0 {
+			sum.Fail("archive package: the records of %s differ from what the mappings archive, in %d buckets, but no record could be named", t, len(arcDiffering[t]))
+		}
+	}
 	return nil
 }
+
+// keepingArchive keeps the archived records of the differing buckets,
+// for an archive drill-down.
+type keepingArchive struct {
+	want map[string][]int
+	kept map[string][]verify.ArchivedKey
+}
+
+func (k *keepingArchive) Add(t *connectors.Table, rec archive.Record) error {
+	if k.want[t.Name] == nil {
+		return nil
+	}
+	h, err := verify.ArchivedHash(rec.Values, rec.Reason)
+	if err != nil {
+		return err
+	}
+	if verify.InBuckets(k.want, t.Name, h) {
+		k.kept[t.Name] = append(k.kept[t.Name], verify.ArchivedKey{KeyText: verify.KeyText(rec.Key), Hash: h})
+	}
+	return nil
+}
+
+func (k *keepingArchive) AddValue(*connectors.Table, archive.Value) error { return nil }
 
 // hashingSink takes the rows the mappings give and hashes them into their
 // receiving table's expected content; nothing is written.
@@ -357,73 +406,17 @@ func (k *keepingSink) Write(_ context.Context, t *connectors.Table, rows [][]con
 
 func (k *keepingSink) Dialect() connectors.Dialect { return k.dialect }
 
-// expectedArchive counts the records and values the mappings archive, by
-// table and reason; nothing is written.
+// expectedArchive hashes the records the mappings archive into the
+// expected archive content; nothing is written.
 type expectedArchive struct {
-	records map[string]map[string]int64
-	values  map[string]int64
+	content *verify.ArchiveContent
 }
 
 func (e *expectedArchive) Add(t *connectors.Table, rec archive.Record) error {
-	if e.records == nil {
-		e.records = map[string]map[string]int64{}
-	}
-	if e.records[t.Name] == nil {
-		e.records[t.Name] = map[string]int64{}
-	}
-	e.records[t.Name][rec.Reason]++
-	return nil
+	return e.content.Add(t.Name, rec.Values, rec.Reason)
 }
 
-func (e *expectedArchive) AddValue(t *connectors.Table, _ archive.Value) error {
-	if e.values == nil {
-		e.values = map[string]int64{}
-	}
-	e.values[t.Name]++
-	return nil
-}
-
-// checkArchive checks the archive package's integrity (every file against
-// its manifest) and counts its records per table by reading them; it
-// returns the counts.
-func (r *runner) checkArchive(sum *verify.Summary, dir string, want *expectedArchive) map[string]int64 {
-	eq := verify.ArchiveEquation{Dir: dir}
-	for _, by := range want.records {
-		for _, n := range by {
-			eq.Expected += n
-		}
-	}
-	held := map[string]int64{}
-	pkg, err := archive.Check(dir)
-	if err != nil {
-		sum.Fail("%v", err)
-	} else {
-		eq.Manifest = true
-		// The package's own description must agree with the mappings on
-		// every reason, not only on the count.
-		for _, ts := range pkg.Tables {
-			for reason, n := range ts.Reasons {
-				if w := want.records[ts.Table][reason]; w != n {
-					sum.Fail("archive package: %d records of %s with reason %s, the mappings archive %d", n, ts.Table, reason, w)
-				}
-			}
-		}
-	}
-	counts, err := archive.CountRecords(dir)
-	if err != nil {
-		sum.Fail("%v", err)
-	}
-	for t, n := range counts {
-		held[t] = n
-		eq.Records += n
-	}
-	eq.OK = eq.Manifest && err == nil && eq.Records == eq.Expected
-	if eq.Records != eq.Expected {
-		sum.Fail("the archive package holds %d records, the mappings archive %d", eq.Records, eq.Expected)
-	}
-	sum.Archive = eq
-	return held
-}
+func (e *expectedArchive) AddValue(*connectors.Table, archive.Value) error { return nil }
 
 // findings raises the alarms that need a person, with the plan's
 // acknowledgements.

@@ -343,6 +343,12 @@ func (d Difference) String() string {
 		return fmt.Sprintf("%s key (%s): in the target, but no source record gives it", d.Table, key)
 	case "duplicate":
 		return fmt.Sprintf("%s key (%s): %d rows in the target, %d expected", d.Table, key, d.Actual, d.Expected)
+	case "archive_missing":
+		return fmt.Sprintf("archived %s record %s: expected from the source, missing in the archive package", d.Table, key)
+	case "archive_foreign":
+		return fmt.Sprintf("archived %s record %s: in the archive package, but no source record is archived so", d.Table, key)
+	case "archive_changed":
+		return fmt.Sprintf("archived %s record %s: its values or reason differ from the source's", d.Table, key)
 	}
 	return fmt.Sprintf("%s key (%s): columns %s differ", d.Table, key, strings.Join(d.Columns, ", "))
 }

@@ -113,10 +113,11 @@ code { font-size: 0.9em; word-break: break-all; }
 <h2>Archive package</h2>
 <p>{{.Archive.Dir}}: {{.Archive.Expected}} records expected, {{.Archive.Records}} held, manifest {{if .Archive.Manifest}}ok{{else}}FAILED{{end}}.</p>
 
-{{if .Exceptions}}<h2>Exceptions</h2>
+{{if or .Exceptions .ArchiveExceptions}}<h2>Exceptions</h2>
 <table id="exceptions">
 <tr><th>receiving table</th><th>key</th><th>what</th><th>columns</th><th>expected</th><th>in target</th></tr>
 {{range .Exceptions}}<tr><td>{{.Table}}</td><td><code>{{range $i, $k := .Key}}{{if $i}}, {{end}}{{$k}}{{end}}</code></td><td>{{.Kind}}</td><td>{{range $i, $c := .Columns}}{{if $i}}, {{end}}{{$c}}{{end}}</td><td class="n">{{.Expected}}</td><td class="n">{{.Actual}}</td></tr>
+{{end}}{{range .ArchiveExceptions}}<tr><td>{{.Table}} (archive)</td><td><code>{{range $i, $k := .Key}}{{if $i}}, {{end}}{{$k}}{{end}}</code></td><td>{{.Kind}}</td><td>{{range $i, $c := .Columns}}{{if $i}}, {{end}}{{$c}}{{end}}</td><td class="n">{{.Expected}}</td><td class="n">{{.Actual}}</td></tr>
 {{end}}</table>{{end}}
 
 {{if .Findings}}<h2>Findings that need a person</h2>

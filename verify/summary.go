@@ -48,11 +48,14 @@ type Summary struct {
 	Archive  ArchiveEquation  `json:"archive"`
 	Lists    []ListCheck      `json:"lists,omitempty"`
 	Findings []Finding        `json:"findings,omitempty"`
-	// Exceptions are the records that differ (receiving keys only).
-	Exceptions []Difference `json:"exceptions,omitempty"`
-	Problems   []string     `json:"problems,omitempty"`
-	Pass       bool         `json:"pass"`
-	Verdict    string       `json:"verdict"`
+	// Exceptions are the records that differ (receiving keys only);
+	// ArchiveExceptions the archived records that differ (source keys, as
+	// the package's outcome table renders them).
+	Exceptions        []Difference `json:"exceptions,omitempty"`
+	ArchiveExceptions []Difference `json:"archive_exceptions,omitempty"`
+	Problems          []string     `json:"problems,omitempty"`
+	Pass              bool         `json:"pass"`
+	Verdict           string       `json:"verdict"`
 }
 
 // FileFingerprint is the SHA-256 of one input file.
@@ -156,7 +159,7 @@ func (s *Summary) Finish(now time.Time) {
 		pass = pass && c.OK
 		s.Exceptions = append(s.Exceptions, c.Differences...)
 	}
-	pass = pass && s.Archive.OK
+	pass = pass && s.Archive.OK && len(s.ArchiveExceptions) == 0
 	for _, l := range s.Lists {
 		pass = pass && l.OK
 	}
@@ -225,6 +228,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "archive %s: %d records expected, %d held, manifest %s\n", s.Archive.Dir, s.Archive.Expected, s.Archive.Records, okMark(s.Archive.Manifest))
 	for _, d := range s.Exceptions {
+		fmt.Fprintf(w, "exception: %s\n", d)
+	}
+	for _, d := range s.ArchiveExceptions {
 		fmt.Fprintf(w, "exception: %s\n", d)
 	}
 	for _, f := range s.Findings {

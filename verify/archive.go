@@ -1,0 +1,266 @@
+package verify
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// archiveBuckets is the number of buckets an archived table's records are
+// summed in. Archived records carry no receiving key, so a record's
+// bucket is taken from its own hash: a changed record leaves one bucket
+// and enters another, and a drill-down into the differing buckets finds
+// exactly the records that differ.
+const archiveBuckets = 256
+
+// ArchiveContent is what the archive package must hold, built from the
+// re-applied mappings: per source table, bucket aggregates of the
+// archived records' hashes (their source values and reason), and counts
+// by reason. Memory is fixed per table.
+type ArchiveContent struct {
+	tables  map[string][]connectors.Aggregate
+	reasons map[string]map[string]int64
+}
+
+// NewArchiveContent starts an empty expected archive.
+func NewArchiveContent() *ArchiveContent {
+	return &ArchiveContent{tables: map[string][]connectors.Aggregate{}, reasons: map[string]map[string]int64{}}
+}
+
+// ArchivedHash is the hash of one archived record: its source values and
+// its reason code, canonically encoded.
+func ArchivedHash(values []connectors.Value, reason string) (connectors.RowHash, error) {
+	row := append(append(make([]connectors.Value, 0, len(values)+1), values...), reason)
+	return connectors.HashRow(row)
+}
+
+func archiveBucket(h connectors.RowHash) int { return int(h[31]) % archiveBuckets }
+
+// Add counts one record the mappings archive.
+func (a *ArchiveContent) Add(table string, values []connectors.Value, reason string) error {
+	h, err := ArchivedHash(values, reason)
+	if err != nil {
+		return fmt.Errorf("archived record of %s: %w", table, err)
+	}
+	sums := a.tables[table]
+	if sums == nil {
+		sums = make([]connectors.Aggregate, archiveBuckets)
+		a.tables[table] = sums
+	}
+	sums[archiveBucket(h)].Add(h)
+	if a.reasons[table] == nil {
+		a.reasons[table] = map[string]int64{}
+	}
+	a.reasons[table][reason]++
+	return nil
+}
+
+// Expected is the number of archived records expected in all.
+func (a *ArchiveContent) Expected() int64 {
+	var n int64
+	for _, sums := range a.tables {
+		for _, s := range sums {
+			n += int64(s.Count)
+		}
+	}
+	return n
+}
+
+// InBuckets says whether a record's hash falls in the buckets listed for
+// its table (a drill-down keeps only those).
+func InBuckets(want map[string][]int, table string, h connectors.RowHash) bool {
+	for _, b := range want[table] {
+		if b == archiveBucket(h) {
+			return true
+		}
+	}
+	return false
+}
+
+// ArchivedKey is one archived record as a drill-down lists it: the key as
+// the package's outcome table renders it, and its hash.
+type ArchivedKey struct {
+	KeyText string
+	Hash    connectors.RowHash
+}
+
+// KeyText renders a record key as the archive package's outcome table
+// does (a JSON array of the values' text, null for NULL), so that a
+// record named from the source and one named from the package compare.
+func KeyText(key []connectors.Value) string {
+	texts := make([]*string, len(key))
+	for i, v := range key {
+		if s, ok := connectors.FormatValue(v); ok {
+			texts[i] = &s
+		}
+	}
+	b, _ := json.Marshal(texts)
+	return string(b)
+}
+
+// ArchiveResult is the archive package compared with the expected one.
+type ArchiveResult struct {
+	Equation ArchiveEquation
+	// Held counts the package's records per source table, read one by one.
+	Held map[string]int64
+	// Differing lists, per source table, the buckets whose records differ.
+	Differing map[string][]int
+	Problems  []string
+}
+
+// CompareArchive verifies the package at dir without trusting it (every
+// file against its manifests, the SIARD layout, every value decodes),
+// then reads every archived record through archive.Reader and compares
+// each table's record hashes and reasons with the expected ones.
+func CompareArchive(dir string, want *ArchiveContent) ArchiveResult {
+	res := ArchiveResult{Equation: ArchiveEquation{Dir: dir, Expected: want.Expected()}, Held: map[string]int64{}, Differing: map[string][]int{}}
+	fail := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
+	for _, p := range archive.Verify(dir) {
+		fail("archive package %s: %s", dir, p)
+	}
+	res.Equation.Manifest = len(res.Problems) == 0
+	pkg, err := archive.Open(dir)
+	if err != nil {
+		fail("%v", err)
+		return res
+	}
+	got := map[string][]connectors.Aggregate{}
+	reasons := map[string]map[string]int64{}
+	for _, ts := range pkg.Tables() {
+		sums := make([]connectors.Aggregate, archiveBuckets)
+		by := map[string]int64{}
+		err := eachArchived(pkg, ts.Table, func(rec archive.ArchivedRecord, h connectors.RowHash) {
+			sums[archiveBucket(h)].Add(h)
+			by[rec.Outcome.Reason]++
+			res.Held[ts.Table]++
+			res.Equation.Records++
+		})
+		if err != nil {
+			fail("%v", err)
+			continue
+		}
+		got[ts.Table], reasons[ts.Table] = sums, by
+	}
+	tables := map[string]bool{}
+	for t := range want.tables {
+		tables[t] = true
+	}
+	for t := range got {
+		tables[t] = true
+	}
+	names := make([]string, 0, len(tables))
+	for t := range tables {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	empty := make([]connectors.Aggregate, archiveBuckets)
+	for _, t := range names {
+		w, g := want.tables[t], got[t]
+		if w == nil {
+			w = empty
+		}
+		if g == nil {
+			g = empty
+		}
+		for b := range w {
+			if w[b] != g[b] {
+				res.Differing[t] = append(res.Differing[t], b)
+			}
+		}
+		for _, reason := range sortedKeys(unionKeys(want.reasons[t], reasons[t])) {
+			if n, m := want.reasons[t][reason], reasons[t][reason]; n != m {
+				fail("archive package: %d records of %s with reason %s, the mappings archive %d", m, t, reason, n)
+			}
+		}
+	}
+	res.Equation.OK = len(res.Problems) == 0 && len(res.Differing) == 0 && res.Equation.Records == res.Equation.Expected
+	return res
+}
+
+func unionKeys(a, b map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for k := range a {
+		out[k] = 0
+	}
+	for k := range b {
+		out[k] = 0
+	}
+	return out
+}
+
+func eachArchived(pkg *archive.Package, table string, fn func(archive.ArchivedRecord, connectors.RowHash)) error {
+	rs, err := pkg.Records(table)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		rec := rs.Record()
+		h, err := ArchivedHash(rec.Values, rec.Outcome.Reason)
+		if err != nil {
+			return fmt.Errorf("archive package: table %s row %d: %w", table, rec.Row, err)
+		}
+		fn(rec, h)
+	}
+	return rs.Err()
+}
+
+// ArchiveDrillDown names the archived records that differ in the
+// differing buckets of a table: expected lists the records the mappings
+// archive in those buckets (from a second pass that keeps only them).
+// A record whose key is on both sides with different content is
+// "archive_changed"; one only expected "archive_missing"; one only in the
+// package "archive_foreign" (an excluded patient's record there is one).
+func ArchiveDrillDown(dir, table string, buckets []int, expected []ArchivedKey) ([]Difference, error) {
+	pkg, err := archive.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	in := map[int]bool{}
+	for _, b := range buckets {
+		in[b] = true
+	}
+	type side struct{ want, got []connectors.RowHash }
+	byKey := map[string]*side{}
+	get := func(k string) *side {
+		if byKey[k] == nil {
+			byKey[k] = &side{}
+		}
+		return byKey[k]
+	}
+	for _, e := range expected {
+		get(e.KeyText).want = append(get(e.KeyText).want, e.Hash)
+	}
+	err = eachArchived(pkg, table, func(rec archive.ArchivedRecord, h connectors.RowHash) {
+		if in[archiveBucket(h)] {
+			get(rec.KeyText).got = append(get(rec.KeyText).got, h)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Difference
+	for k, s := range byKey {
+		if sameHashes(s.want, s.got) {
+			continue
+		}
+		d := Difference{Table: table, Key: []string{k}, Expected: len(s.want), Actual: len(s.got)}
+		switch {
+		case len(s.got) == 0:
+			d.Kind = "archive_missing"
+		case len(s.want) == 0:
+			d.Kind = "archive_foreign"
+		default:
+			d.Kind = "archive_changed"
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key[0] < out[j].Key[0] })
+	if len(out) > maxDifferences {
+		out = out[:maxDifferences]
+	}
+	return out, nil
+}
