@@ -136,7 +136,7 @@ func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error)
 	if sum.Files, err = r.fileFingerprints(); err != nil {
 		return nil, err
 	}
-	sum.Positions = positions(ctx, s.snap, tsnap)
+	sum.Positions = positions(ctx, s.src, tgt, s.snap, tsnap)
 
 	// Expected content: one fixed array of bucket aggregates per
 	// receiving table, sized by the target's row count.
@@ -538,24 +538,51 @@ func sha256File(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// positioner is a snapshot that can say where in its database's history
-// it stands (PostgreSQL's LSN, MariaDB's GTID). No connector offers it
-// yet; the report lists positions when one does.
-type positioner interface {
-	Position(ctx context.Context) (kind, value string, err error)
+// positionQueries ask a database where in its history it stands, per
+// dialect: PostgreSQL's WAL insert position, MariaDB's GTID position.
+// Asked inside the snapshot's transaction, after its first read, so the
+// position is at or after the snapshot's: an auditor re-running verify
+// against a copy restored to it sees at least what this run saw.
+var positionQueries = map[string]struct{ kind, query string }{
+	"postgres": {"postgres_wal_lsn", "SELECT pg_current_wal_lsn()::text AS position"},
+	"mysql":    {"mariadb_gtid_current_pos", "SELECT @@gtid_current_pos AS position"},
 }
 
-func positions(ctx context.Context, src, tgt connectors.Snapshot) []verify.Position {
+// positions records the snapshots' positions where the dialect can tell
+// them; a database that cannot (SQLite, a standby, MySQL without
+// MariaDB's GTID variable) is left out, never an error.
+func positions(ctx context.Context, src, tgt connectors.Source, srcSnap, tgtSnap connectors.Snapshot) []verify.Position {
 	var out []verify.Position
 	for _, s := range []struct {
 		side string
+		db   connectors.Source
 		snap connectors.Snapshot
-	}{{"source", src}, {"target", tgt}} {
-		if p, ok := s.snap.(positioner); ok {
-			if kind, value, err := p.Position(ctx); err == nil && value != "" {
-				out = append(out, verify.Position{Side: s.side, Kind: kind, Value: value})
-			}
+	}{{"source", src, srcSnap}, {"target", tgt, tgtSnap}} {
+		pq, ok := positionQueries[s.db.Dialect().Name()]
+		q, isQ := s.snap.(connectors.Querier)
+		if !ok || !isQ {
+			continue
+		}
+		if v := queryPosition(ctx, q, pq.query); v != "" {
+			out = append(out, verify.Position{Side: s.side, Kind: pq.kind, Value: v})
 		}
 	}
 	return out
+}
+
+func queryPosition(ctx context.Context, q connectors.Querier, query string) string {
+	cols, err := q.DescribeQuery(ctx, query)
+	if err != nil || len(cols) != 1 {
+		return ""
+	}
+	rows, err := q.ScanQuery(ctx, query, cols, connectors.ScanOptions{Key: []string{cols[0].Name}})
+	if err != nil {
+		return ""
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return ""
+	}
+	v, _ := connectors.FormatValue(rows.Row()[0])
+	return v
 }
