@@ -48,11 +48,12 @@ type Content struct {
 }
 
 // BucketsFor chooses the number of buckets for a table of about rows
-// rows: about 16 records a bucket, so that a drill-down lists few records
+// rows: about 64 records a bucket, so that a drill-down lists few records
 // per differing bucket, between 16 and 65536 buckets (1.5 MB of
-// aggregates at most).
+// aggregates at most). More buckets cost the database a larger GROUP BY:
+// at 16 records a bucket pushdown was slower than hashing in Go.
 func BucketsFor(rows int64) uint32 {
-	want := uint64(max(rows, 0)/16) + 1
+	want := uint64(max(rows, 0)/64) + 1
 	n := uint32(1) << (64 - bits.LeadingZeros64(want-1))
 	return min(max(n, 16), 1<<16)
 }
