@@ -90,6 +90,19 @@ func readVerification(f *mappings.Fields) Verification {
 // summary is returned whenever verification got as far as comparing,
 // together with ErrNotAccounted when it FAILED.
 func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error) {
+	return VerifyWith(ctx, p, opts, VerifyOptions{})
+}
+
+// VerifyOptions are verify's own settings.
+type VerifyOptions struct {
+	// ArchiveDir is the archive package to read, when not the plan's
+	// archive.dir under the work directory: a sealed package decrypted
+	// elsewhere (regflytt archive decrypt).
+	ArchiveDir string
+}
+
+// VerifyWith is Verify with verify's own settings.
+func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*verify.Summary, error) {
 	r, err := newRunner(p, opts, true)
 	if err != nil {
 		return nil, err
@@ -205,6 +218,13 @@ func Verify(ctx context.Context, p *Plan, opts Options) (*verify.Summary, error)
 	arcDir := r.plan.ArchiveDir.Value
 	if !filepath.IsAbs(arcDir) {
 		arcDir = filepath.Join(r.opts.WorkDir, arcDir)
+	}
+	if vo.ArchiveDir != "" {
+		arcDir = vo.ArchiveDir
+	} else if _, err := os.Stat(arcDir); os.IsNotExist(err) {
+		if _, serr := os.Stat(arcDir + SealedSuffix); serr == nil {
+			return nil, fmt.Errorf("the archive package is sealed in %s: decrypt it (regflytt archive decrypt %s --identity KEYFILE --to DIR) and give verify --archive DIR", arcDir+SealedSuffix, arcDir+SealedSuffix)
+		}
 	}
 	ares := verify.CompareArchive(arcDir, arc.content)
 	sum.Archive = ares.Equation

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
@@ -478,5 +481,47 @@ func TestVerifyArchiveContentAgainstSource(t *testing.T) {
 	}
 	if len(sum.Exceptions) != 0 || !sum.Archive.Manifest {
 		t.Errorf("receiving exceptions %v, manifest ok %v: only the archive differs", sum.Exceptions, sum.Archive.Manifest)
+	}
+}
+
+// A run that seals its archive removes the package in clear: verify says
+// so and how to go on, and verifies the decrypted package given with
+// --archive.
+func TestVerifySealedArchive(t *testing.T) {
+	dir := t.TempDir()
+	srcURL, _ := makeDemoSQLite(t, dir, 15)
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"schema.yaml", "mapping.yaml"} {
+		b, err := os.ReadFile(filepath.Join("demo", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(dir, name), string(b))
+	}
+	b, err := os.ReadFile(filepath.Join("demo", "plan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := regexp.MustCompile(`unencrypted_reason: .*`).ReplaceAllString(string(b), "encrypt_to: ["+id.Recipient().String()+"]")
+	p := loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), text))
+	work := filepath.Join(dir, "work")
+	opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: work}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	_, err = plans.Verify(context.Background(), p, opts)
+	if err == nil || !strings.Contains(err.Error(), "is sealed in") || !strings.Contains(err.Error(), "--archive") {
+		t.Fatalf("verify of a sealed package: %v", err)
+	}
+	clear := filepath.Join(dir, "clear")
+	if _, err := archive.Decrypt(filepath.Join(work, "archive"+plans.SealedSuffix), clear, id); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := plans.VerifyWith(context.Background(), p, opts, plans.VerifyOptions{ArchiveDir: clear})
+	if err != nil || !sum.Pass {
+		t.Fatalf("verify of the decrypted package: %v", err)
 	}
 }

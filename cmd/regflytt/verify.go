@@ -15,6 +15,7 @@ import (
 
 func newVerifyCmd(g *globals) *cobra.Command {
 	var f runFlags
+	var archiveDir string
 	cmd := &cobra.Command{
 		Use:   "verify PLAN",
 		Short: "Prove a finished migration from the source, the target and the archive, trusting no run",
@@ -50,7 +51,7 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 				}
 				fmt.Fprintf(g.info(), "work directory: %s\n", work)
 			}
-			return runVerify(cmd, g, p, plans.Options{
+			return runVerify(cmd, g, p, plans.VerifyOptions{ArchiveDir: archiveDir}, plans.Options{
 				SourceURL:   f.source,
 				TargetURL:   f.target,
 				WorkDir:     work,
@@ -61,14 +62,15 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 	}
 	cmd.Flags().StringVar(&f.source, "source", "", "source database URL, or env:NAME (default: the plan's source.url)")
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
+	cmd.Flags().StringVar(&archiveDir, "archive", "", "the archive package to read (default: the plan's archive.dir in the work directory); a sealed package is decrypted first with regflytt archive decrypt")
 	cmd.Flags().StringVar(&f.work, "work", "", "the run's work directory: its archive package is read, verify-report.json and verify-report.html written into it (default: the register's newest "+runsDir+"/<register>-<time>)")
 	return cmd
 }
 
 // runVerify verifies and prints the summary; the error carries FAIL
 // (plans.ErrNotAccounted, exit 3).
-func runVerify(cmd *cobra.Command, g *globals, p *plans.Plan, opts plans.Options) error {
-	sum, err := plans.Verify(cmd.Context(), p, opts)
+func runVerify(cmd *cobra.Command, g *globals, p *plans.Plan, vo plans.VerifyOptions, opts plans.Options) error {
+	sum, err := plans.VerifyWith(cmd.Context(), p, opts, vo)
 	if sum != nil {
 		var werr error
 		switch {
@@ -106,7 +108,7 @@ func demoVerify(cmd *cobra.Command, g *globals, p *plans.Plan, opts plans.Option
 	if !g.quiet {
 		fmt.Fprintln(g.stdout)
 	}
-	if err := runVerify(cmd, g, p, opts); err != nil {
+	if err := runVerify(cmd, g, p, plans.VerifyOptions{}, opts); err != nil {
 		return err
 	}
 	if !g.quiet {
