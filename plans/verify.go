@@ -209,9 +209,6 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		if !cc.OK {
 			differing = append(differing, cc)
 		}
-		for i, col := range c.Table.Columns {
-			sum.Columns = append(sum.Columns, verify.ColumnEquation{Table: name, Column: col.Name, NonNull: c.NonNull[i], Rows: c.Rows})
-		}
 	}
 
 	// The archive package, read through archive.Reader.
@@ -268,6 +265,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			sum.Fail("the archive package holds %d records of %s, a table the mappings archive nothing of", n, name)
 		}
 	}
+	sum.Columns = columnEquations(order, contents, ledger, arc)
 	for _, l := range ledger.Lists {
 		c, _ := verify.CheckList(l)
 		sum.Lists = append(sum.Lists, c)
@@ -319,6 +317,28 @@ func nonEmpty(m map[string]int64) map[string]int64 {
 		return nil
 	}
 	return m
+}
+
+// columnEquations gives each receiving column's values, from the
+// re-applied mappings.
+func columnEquations(order []string, contents map[string]*verify.Content, ledger *verify.Ledger, arc *expectedArchive) []verify.ColumnEquation {
+	var out []verify.ColumnEquation
+	for _, name := range order {
+		c := contents[name]
+		for i, col := range c.Table.Columns {
+			eq := verify.ColumnEquation{Table: name, Column: col.Name, NonNull: c.NonNull[i], Rows: c.Rows}
+			for _, tl := range ledger.Tables {
+				if tl.Target != name {
+					continue
+				}
+				eq.ArchivedAlone += arc.alone[tl.Source][col.Name]
+				eq.NulledByRule += tl.ValuesNulledBy["null_when "+col.Name]
+				eq.Lost += tl.ValuesLostBy[col.Name]
+			}
+			out = append(out, eq)
+		}
+	}
+	return out
 }
 
 // drillDown re-reads the source through the mappings once more, keeping
@@ -440,13 +460,25 @@ func (k *keepingSink) Dialect() connectors.Dialect { return k.dialect }
 // expected archive content; nothing is written.
 type expectedArchive struct {
 	content *verify.ArchiveContent
+	// alone counts the values archived alone, per source table and
+	// receiving column.
+	alone map[string]map[string]int64
 }
 
 func (e *expectedArchive) Add(t *connectors.Table, rec archive.Record) error {
 	return e.content.Add(t.Name, rec.Values, rec.Reason)
 }
 
-func (e *expectedArchive) AddValue(*connectors.Table, archive.Value) error { return nil }
+func (e *expectedArchive) AddValue(t *connectors.Table, v archive.Value) error {
+	if e.alone == nil {
+		e.alone = map[string]map[string]int64{}
+	}
+	if e.alone[t.Name] == nil {
+		e.alone[t.Name] = map[string]int64{}
+	}
+	e.alone[t.Name][v.Column]++
+	return nil
+}
 
 // findings raises the alarms that need a person, with the plan's
 // acknowledgements.

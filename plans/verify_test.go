@@ -525,3 +525,54 @@ func TestVerifySealedArchive(t *testing.T) {
 		t.Fatalf("verify of the decrypted package: %v", err)
 	}
 }
+
+// Each receiving column's values, recomputed: non-NULL, archived alone,
+// made NULL by null_when; the verification passes with them declared.
+func TestVerifyColumnEquations(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	tables := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("langd"), textCol("rok")}}}
+	writeTables(t, srcURL, tables, map[string][][]connectors.Value{"besok": {
+		{int64(1), "172", "ja"}, {int64(2), "ca 180", "nej"}, {int64(3), nil, "-"}, {int64(4), "165", nil},
+	}})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+      - {name: length_cm, type: "decimal(5,1)"}
+      - {name: smoker, type: varchar(3)}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    granularity: value
+    columns:
+      id: {from: id}
+      length_cm: {expr: decimal(langd)}
+      smoker: {from: rok, null_when: ["-"]}
+`)
+	p := loadPlan(t, writePlan(t, dir, ""))
+	opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	if _, err := plans.Run(ctx, p, opts); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := plans.Verify(ctx, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range sum.Columns {
+		got = append(got, fmt.Sprintf("%s.%s rows %d non-NULL %d alone %d null_when %d lost %d", c.Table, c.Column, c.Rows, c.NonNull, c.ArchivedAlone, c.NulledByRule, c.Lost))
+	}
+	want := []string{
+		"visit.id rows 4 non-NULL 4 alone 0 null_when 0 lost 0",
+		"visit.length_cm rows 4 non-NULL 2 alone 1 null_when 0 lost 0",
+		"visit.smoker rows 4 non-NULL 2 alone 0 null_when 1 lost 0",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("column equations\n got %q\nwant %q", got, want)
+	}
+}

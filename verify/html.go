@@ -110,6 +110,12 @@ code { font-size: 0.9em; word-break: break-all; }
 {{range .Contents}}<tr><td>{{.Table}}</td><td class="n">{{.ExpectedRows}}</td><td class="n">{{.ActualRows}}</td><td class="n">{{.Buckets}}</td><td><code>{{.Expected.Sum1}} {{.Expected.Sum2}}</code></td><td><code>{{.Actual.Sum1}} {{.Actual.Sum2}}</code></td><td>{{if .Pushdown}}in the database{{else}}in Go{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
 {{end}}</table>
 
+{{if .Columns}}<h2>Values per receiving column</h2>
+<table id="columns">
+<tr><th>receiving column</th><th>rows</th><th>non-NULL</th><th>archived alone</th><th>NULL by null_when</th><th>lost</th></tr>
+{{range .Columns}}<tr><td>{{.Table}}.{{.Column}}</td><td class="n">{{.Rows}}</td><td class="n">{{.NonNull}}</td><td class="n">{{.ArchivedAlone}}</td><td class="n">{{.NulledByRule}}</td><td class="n {{if .Lost}}fail{{end}}">{{.Lost}}</td></tr>
+{{end}}</table>{{end}}
+
 <h2>Archive package</h2>
 <p>{{.Archive.Dir}}: {{.Archive.Expected}} records expected, {{.Archive.Records}} held, manifest {{if .Archive.Manifest}}ok{{else}}FAILED{{end}}.</p>
 

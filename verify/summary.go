@@ -98,15 +98,20 @@ type TableEquation struct {
 	OK               bool             `json:"ok"`
 }
 
-// ColumnEquation is a receiving column's value count: the non-NULL values
-// the re-applied mappings give it, which the content check proves the
-// target holds; with the values archived alone, nulled by a declared rule
-// and lost (which must be none) per source table in Tables.
+// ColumnEquation is a receiving column's values, as the re-applied
+// mappings give them: non-NULL (which the content check proves the target
+// holds), archived alone (value granularity), made NULL by the column's
+// null_when, and lost (which fails verification). Values a code list made
+// NULL are counted per list in the source table's values_nulled_by: a
+// list does not say which column used it.
 type ColumnEquation struct {
-	Table   string `json:"table"`
-	Column  string `json:"column"`
-	NonNull int64  `json:"non_null"`
-	Rows    int64  `json:"rows"`
+	Table         string `json:"table"`
+	Column        string `json:"column"`
+	Rows          int64  `json:"rows"`
+	NonNull       int64  `json:"non_null"`
+	ArchivedAlone int64  `json:"archived_alone,omitempty"`
+	NulledByRule  int64  `json:"nulled_by_null_when,omitempty"`
+	Lost          int64  `json:"lost,omitempty"`
 }
 
 // ArchiveEquation compares the archive package with the re-applied
