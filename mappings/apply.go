@@ -240,7 +240,7 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 		v = cp.def
 	}
 	if cp.codelist != nil && v != nil {
-		if v, rule, err = cp.code(row, v); err != nil {
+		if v, rule, err = cp.code(row, v, p.env.CodesUsed); err != nil {
 			return nil, "", err
 		}
 	}
@@ -308,16 +308,22 @@ func (p *TableProgram) fit(cp *columnProgram, v connectors.Value) (connectors.Va
 
 // code maps an old code to a new one under the column's code list; rule
 // names the list when it maps the code to NULL by declaration.
-func (cp *columnProgram) code(row []connectors.Value, v connectors.Value) (connectors.Value, string, error) {
+func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *CodeUse) (connectors.Value, string, error) {
 	old, _ := connectors.FormatValue(v)
 	version := cp.clConst
 	if cp.clVersion >= 0 {
 		version, _ = connectors.FormatValue(row[cp.clVersion])
 	}
 	if cp.codelist.MapsToNull(version, old) {
+		if used != nil {
+			used.saw(cp.codelist.Name.Value, version, old)
+		}
 		return nil, "codelist " + cp.codelist.Name.Value, nil
 	}
 	if code, ok := cp.codelist.Lookup(version, old); ok {
+		if used != nil {
+			used.saw(cp.codelist.Name.Value, version, old)
+		}
 		return code, "", nil
 	}
 	if reason, ok := cp.codelist.ArchiveReason(version, old); ok {

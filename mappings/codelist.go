@@ -3,6 +3,7 @@ package mappings
 import (
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -223,4 +224,29 @@ func parseCodeList(path string, n *yaml.Node, ds *Diagnostics) *CodeList {
 	}
 	f.Done()
 	return c
+}
+
+// CodeUse records which codes the code lists mapped while records were
+// applied, so that verification can name the codes of a list no record
+// used (a list for another platform version, a typo in a code). It is
+// shared by every table program of one Env and safe for concurrent use.
+type CodeUse struct {
+	mu   sync.Mutex
+	seen map[[3]string]bool
+}
+
+func (u *CodeUse) saw(list, version, code string) {
+	u.mu.Lock()
+	if u.seen == nil {
+		u.seen = map[[3]string]bool{}
+	}
+	u.seen[[3]string{list, version, code}] = true
+	u.mu.Unlock()
+}
+
+// Seen reports whether a list's version mapped the code for some record.
+func (u *CodeUse) Seen(list, version, code string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.seen[[3]string{list, version, code}]
 }

@@ -29,6 +29,9 @@ type Env struct {
 	// Selects are the result columns of select: sources, by query text;
 	// the run describes them before compiling (see SelectsNeeded).
 	Selects map[string][]connectors.Column
+	// CodesUsed, when set, records every code a code list maps (see
+	// CodeUse); verification reads it.
+	CodesUsed *CodeUse
 
 	// warnings collects what built-ins doubt while one record is applied.
 	// Each table program has its own Env copy (forTable), and a program

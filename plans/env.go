@@ -27,7 +27,7 @@ const ReasonErasureList = "erasure_list"
 // date, the pseudonymiser, the opt-out and erasure lists.
 func (r *runner) mappingEnv(ctx context.Context, snap connectors.Snapshot, catalog []connectors.Table) (*mappings.Env, error) {
 	p := r.plan
-	env := &mappings.Env{RefDate: p.ReferenceDate}
+	env := &mappings.Env{RefDate: p.ReferenceDate, CodesUsed: &mappings.CodeUse{}}
 	key, err := p.pseudonymKey()
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -270,7 +271,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		c, _ := verify.CheckList(l)
 		sum.Lists = append(sum.Lists, c)
 	}
-	r.findings(sum, ledger)
+	r.findings(sum, ledger, s.env.CodesUsed)
 	sum.Finish(r.opts.Now())
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
 		return sum, fmt.Errorf("work directory: %w", err)
@@ -482,7 +483,7 @@ func (e *expectedArchive) AddValue(t *connectors.Table, v archive.Value) error {
 
 // findings raises the alarms that need a person, with the plan's
 // acknowledgements.
-func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger) {
+func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mappings.CodeUse) {
 	v := r.plan.Verification
 	var fs []verify.Finding
 	for _, tl := range ledger.Tables {
@@ -521,6 +522,7 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger) {
 		}
 		fs = append(fs, f)
 	}
+	fs = append(fs, r.codesNeverSeen(used)...)
 	seen := map[string]bool{}
 	for i := range fs {
 		f := &fs[i]
@@ -536,6 +538,57 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger) {
 		}
 	}
 	sum.Findings = fs
+}
+
+// codesNeverSeen finds, per code list, the codes no source record used:
+// a list written for another version of the platform, or a code written
+// wrong, maps nothing, and the values it was meant for went elsewhere.
+func (r *runner) codesNeverSeen(used *mappings.CodeUse) []verify.Finding {
+	if used == nil {
+		return nil
+	}
+	var out []verify.Finding
+	done := map[string]bool{}
+	for _, m := range r.in.Mappings {
+		for _, cl := range m.CodeLists {
+			name := cl.Name.Value
+			if done[name] {
+				continue
+			}
+			done[name] = true
+			var never, all int64
+			var versions []string
+			for _, ver := range cl.VersionNames() {
+				codes := map[string]bool{}
+				for c := range cl.Versions[ver] {
+					codes[c] = true
+				}
+				for c := range cl.Nulls[ver] {
+					codes[c] = true
+				}
+				var n int64
+				for c := range codes {
+					all++
+					if !used.Seen(name, ver, c) {
+						n++
+					}
+				}
+				if n > 0 {
+					label := ver
+					if label == "" {
+						label = "(one version)"
+					}
+					versions = append(versions, fmt.Sprintf("%s: %d", label, n))
+				}
+				never += n
+			}
+			if never > 0 {
+				out = append(out, verify.Finding{Kind: "codes_never_seen", Subject: name, Count: never, Of: all,
+					Message: fmt.Sprintf("%d of %d codes of code list %s map no source value (%s)", never, all, name, strings.Join(versions, ", "))})
+			}
+		}
+	}
+	return out
 }
 
 func sortedCodes(m map[string]int64) []string {

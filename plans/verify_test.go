@@ -576,3 +576,44 @@ tables:
 		t.Fatalf("column equations\n got %q\nwant %q", got, want)
 	}
 }
+
+// A code list with codes no source record uses is a finding: the list may
+// be for another platform version, or a code may be written wrong.
+func TestVerifyCodesNeverSeen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	tables := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("rok")}}}
+	writeTables(t, srcURL, tables, map[string][][]connectors.Value{"besok": {{int64(1), "J"}, {int64(2), "N"}, {int64(3), "J"}}})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+      - {name: smoker, type: varchar(10)}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `codelists:
+  - name: smoking
+    unmapped: archive
+    codes: {J: current, N: never, F: former, X: ~}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      id: {from: id}
+      smoker: {from: rok, codelist: smoking}
+`)
+	opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	if _, err := plans.Run(ctx, loadPlan(t, writePlan(t, dir, "")), opts); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := plans.Verify(ctx, loadPlan(t, writePlan(t, dir, "")), opts)
+	if sum == nil || len(sum.Findings) != 1 || sum.Findings[0].ID != "codes_never_seen.smoking" || sum.Findings[0].Count != 2 || sum.Findings[0].Of != 4 || sum.Pass {
+		t.Fatalf("findings %+v (err %v), want codes_never_seen.smoking: 2 of 4 (F and X), unacknowledged", sum.Findings, err)
+	}
+	ack := "verification: {acknowledge: {codes_never_seen.smoking: F and X are for later form versions}}\n"
+	if sum, err := plans.Verify(ctx, loadPlan(t, writePlan(t, dir, ack)), opts); err != nil || !sum.Pass {
+		t.Fatalf("acknowledged: %v", err)
+	}
+}
