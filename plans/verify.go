@@ -17,6 +17,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
+	"gopkg.in/yaml.v3"
 )
 
 // Verification is the plan's verification: section:
@@ -24,6 +25,8 @@ import (
 //	verification:
 //	  archived_share_max: 0.05          # more archived than this share of a table's records is a finding
 //	  float_tolerance: 1e-9             # relative difference under which two float values are equal
+//	  control_groups:                   # rows per group, expected and in the target
+//	    visit: [care_unit_id]
 //	  acknowledge:
 //	    archived_share.besok: "visits before 2005 used a code list that no longer exists"
 //	    pnr_century_resolved.patient: "10-digit numbers of centenarians, checked by hand"
@@ -40,6 +43,12 @@ type Verification struct {
 	// says).
 	FloatTolerance float64
 	Acknowledge    map[string]mappings.Str
+	// ControlGroups names, per receiving table, the columns whose values
+	// make its control groups (a care unit, a year): each group's rows
+	// are counted on both sides.
+	ControlGroups map[string][]mappings.Str
+	// ControlGroupsAt is where the plan names each table's groups.
+	ControlGroupsAt map[string]mappings.Pos
 }
 
 // DefaultArchivedShareMax is the archived share a plan allows without a
@@ -66,6 +75,20 @@ func readVerification(f *mappings.Fields) Verification {
 			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: s.Pos, Code: "P020", Message: "verification.float_tolerance must be a relative difference between 0 and 1, such as 1e-9"})
 		}
 		v.FloatTolerance = x
+	}
+	gkeys, gvals := vf.Pairs("control_groups")
+	for i, k := range gkeys {
+		if v.ControlGroups == nil {
+			v.ControlGroups, v.ControlGroupsAt = map[string][]mappings.Str{}, map[string]mappings.Pos{}
+		}
+		v.ControlGroupsAt[k.Value] = mappings.PosOf(f.File(), k)
+		if gvals[i].Kind != yaml.SequenceNode || len(gvals[i].Content) == 0 {
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: mappings.PosOf(f.File(), gvals[i]), Code: "P022", Message: "verification.control_groups." + k.Value + " needs a list of the receiving table's columns, such as [care_unit_id]"})
+			continue
+		}
+		for _, c := range gvals[i].Content {
+			v.ControlGroups[k.Value] = append(v.ControlGroups[k.Value], mappings.Str{Value: c.Value, Pos: mappings.PosOf(f.File(), c)})
+		}
 	}
 	keys, vals := vf.Pairs("acknowledge")
 	for i, k := range keys {
@@ -184,8 +207,24 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		contents[t.Name] = c
 		order = append(order, t.Name)
 	}
+	groups := map[string]*verify.Groups{}
+	for _, table := range sortedGroupTables(p.Verification.ControlGroups) {
+		c := contents[table]
+		if c == nil {
+			return nil, fmt.Errorf("%s: verification.control_groups names %s, which the receiving schema does not declare", p.Verification.ControlGroupsAt[table], table)
+		}
+		var cols []string
+		for _, col := range p.Verification.ControlGroups[table] {
+			cols = append(cols, col.Value)
+		}
+		g, err := verify.NewGroups(c.Table, cols)
+		if err != nil {
+			return nil, fmt.Errorf("%s: verification.control_groups: %w", p.Verification.ControlGroupsAt[table], err)
+		}
+		groups[table] = g
+	}
 	ledger := verify.NewLedger()
-	sink := &hashingSink{contents: contents, dialect: tgt.Dialect()}
+	sink := &hashingSink{contents: contents, groups: groups, dialect: tgt.Dialect()}
 	arc := &expectedArchive{content: verify.NewArchiveContent()}
 	if err := r.move(ctx, s, sink, arc, ledger); err != nil {
 		return nil, fmt.Errorf("verify: re-apply the mappings: %w", err)
@@ -209,6 +248,13 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		sum.Contents = append(sum.Contents, cc)
 		if !cc.OK {
 			differing = append(differing, cc)
+		}
+		if g := groups[name]; g != nil {
+			eqs, err := verify.CompareGroups(ctx, tsnap, tt, c, g)
+			if err != nil {
+				return nil, err
+			}
+			sum.Groups = append(sum.Groups, eqs...)
 		}
 	}
 
@@ -410,6 +456,7 @@ func (k *keepingArchive) AddValue(*connectors.Table, archive.Value) error { retu
 // receiving table's expected content; nothing is written.
 type hashingSink struct {
 	contents map[string]*verify.Content
+	groups   map[string]*verify.Groups
 	dialect  connectors.Dialect
 }
 
@@ -418,9 +465,15 @@ func (h *hashingSink) Write(_ context.Context, t *connectors.Table, rows [][]con
 	if c == nil {
 		return fmt.Errorf("verify: rows for %s, which the receiving schema does not declare", t.Name)
 	}
+	g := h.groups[t.Name]
 	for _, row := range rows {
 		if err := c.Add(row); err != nil {
 			return err
+		}
+		if g != nil {
+			if err := g.Add(row); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -588,6 +641,15 @@ func (r *runner) codesNeverSeen(used *mappings.CodeUse) []verify.Finding {
 			}
 		}
 	}
+	return out
+}
+
+func sortedGroupTables(m map[string][]mappings.Str) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 

@@ -393,10 +393,10 @@ tables:
 
 func TestVerificationSectionErrors(t *testing.T) {
 	dir := t.TempDir()
-	path := writePlan(t, dir, "verification:\n  archived_share_max: lots\n  float_tolerance: 2\n  acknowledge: {archived_share.x: ''}\n")
+	path := writePlan(t, dir, "verification:\n  archived_share_max: lots\n  float_tolerance: 2\n  acknowledge: {archived_share.x: ''}\n  control_groups: {visit: care_unit_id}\n")
 	_, ds := plans.Load(path)
 	got := ds.Error()
-	for _, want := range []string{"plan.yaml:10:23: error P020", "plan.yaml:11:20: error P020", "plan.yaml:12:35: error P021"} {
+	for _, want := range []string{"plan.yaml:10:23: error P020", "plan.yaml:11:20: error P020", "plan.yaml:12:35: error P021", "plan.yaml:13:27: error P022"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, got)
 		}
@@ -615,5 +615,68 @@ tables:
 	ack := "verification: {acknowledge: {codes_never_seen.smoking: F and X are for later form versions}}\n"
 	if sum, err := plans.Verify(ctx, loadPlan(t, writePlan(t, dir, ack)), opts); err != nil || !sum.Pass {
 		t.Fatalf("acknowledged: %v", err)
+	}
+}
+
+// Control groups: the rows per care unit, expected and in the target. A
+// visit moved to another care unit changes two groups' counts (and the
+// content check names the visit and the column).
+func TestVerifyControlGroups(t *testing.T) {
+	dir := t.TempDir()
+	srcURL, _ := makeDemoSQLite(t, dir, 30)
+	for _, name := range []string{"schema.yaml", "mapping.yaml"} {
+		b, err := os.ReadFile(filepath.Join("demo", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(dir, name), string(b))
+	}
+	b, err := os.ReadFile(filepath.Join("demo", "plan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b) + "verification:\n  control_groups:\n    visit: [care_unit_id]\n"
+	planPath := write(t, filepath.Join(dir, "plan.yaml"), text)
+	p := loadPlan(t, planPath)
+	tgt := filepath.Join(dir, "receiving.db")
+	opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + tgt, WorkDir: dir}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := plans.Verify(context.Background(), p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, g := range sum.Groups {
+		if !g.OK || g.Table != "visit" || len(g.Group) != 1 {
+			t.Errorf("group %+v", g)
+		}
+		total += g.Actual
+	}
+	if len(sum.Groups) < 2 || total != sum.Contents[2].ActualRows {
+		t.Fatalf("%d groups holding %d rows, want the %d visits in several care units", len(sum.Groups), total, sum.Contents[2].ActualRows)
+	}
+	db, err := sql.Open("sqlite", tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := sum.Groups[0].Group[0], sum.Groups[1].Group[0]
+	if _, err := db.Exec("UPDATE visit SET care_unit_id = "+to+" WHERE visit_id = (SELECT min(visit_id) FROM visit WHERE care_unit_id = "+from+")"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	sum, err = plans.Verify(context.Background(), p, opts)
+	if !errors.Is(err, plans.ErrNotAccounted) {
+		t.Fatalf("a visit moved to another care unit passes: %v", err)
+	}
+	var bad []string
+	for _, g := range sum.Groups {
+		if !g.OK {
+			bad = append(bad, fmt.Sprintf("%s %d→%d", g.Group[0], g.Expected, g.Actual))
+		}
+	}
+	if len(bad) != 2 || len(sum.Exceptions) != 1 || !slices.Equal(sum.Exceptions[0].Columns, []string{"care_unit_id"}) {
+		t.Fatalf("groups differing %v, exceptions %v", bad, exceptionKinds(sum))
 	}
 }

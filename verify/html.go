@@ -110,6 +110,12 @@ code { font-size: 0.9em; word-break: break-all; }
 {{range .Contents}}<tr><td>{{.Table}}</td><td class="n">{{.ExpectedRows}}</td><td class="n">{{.ActualRows}}</td><td class="n">{{.Buckets}}</td><td><code>{{.Expected.Sum1}} {{.Expected.Sum2}}</code></td><td><code>{{.Actual.Sum1}} {{.Actual.Sum2}}</code></td><td>{{if .Pushdown}}in the database{{else}}in Go{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
 {{end}}</table>
 
+{{if .Groups}}<h2>Control groups</h2>
+<table id="groups">
+<tr><th>receiving table</th><th>group</th><th>rows expected</th><th>rows in target</th><th></th></tr>
+{{range .Groups}}<tr><td>{{.Table}}</td><td>{{range $i, $c := .Columns}}{{if $i}}, {{end}}{{$c}}{{end}} = {{range $i, $v := .Group}}{{if $i}}, {{end}}{{$v}}{{end}}</td><td class="n">{{.Expected}}</td><td class="n">{{.Actual}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{end}}</table>{{end}}
+
 {{if .Columns}}<h2>Values per receiving column</h2>
 <table id="columns">
 <tr><th>receiving column</th><th>rows</th><th>non-NULL</th><th>archived alone</th><th>NULL by null_when</th><th>lost</th></tr>

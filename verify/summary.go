@@ -45,6 +45,7 @@ type Summary struct {
 	Tables   []TableEquation  `json:"tables"`
 	Contents []*ContentCheck  `json:"contents"`
 	Columns  []ColumnEquation `json:"columns,omitempty"`
+	Groups   []GroupEquation  `json:"control_groups,omitempty"`
 	Archive  ArchiveEquation  `json:"archive"`
 	Lists    []ListCheck      `json:"lists,omitempty"`
 	Findings []Finding        `json:"findings,omitempty"`
@@ -114,6 +115,20 @@ type ColumnEquation struct {
 	Lost          int64  `json:"lost,omitempty"`
 }
 
+// GroupEquation is one control group of a receiving table (the rows with
+// one value of the columns the plan names, such as a care unit): the rows
+// the re-applied mappings give it and the rows the target holds in it.
+type GroupEquation struct {
+	Table   string   `json:"table"`
+	Columns []string `json:"columns"`
+	// Group is the group's values as text ("NULL" for NULL): care units
+	// and years, not personal data, as the plan chooses them.
+	Group    []string `json:"group"`
+	Expected int64    `json:"expected"`
+	Actual   int64    `json:"actual"`
+	OK       bool     `json:"ok"`
+}
+
 // ArchiveEquation compares the archive package with the re-applied
 // outcomes.
 type ArchiveEquation struct {
@@ -165,6 +180,9 @@ func (s *Summary) Finish(now time.Time) {
 		s.Exceptions = append(s.Exceptions, c.Differences...)
 	}
 	pass = pass && s.Archive.OK && len(s.ArchiveExceptions) == 0
+	for _, g := range s.Groups {
+		pass = pass && g.OK
+	}
 	for _, l := range s.Lists {
 		pass = pass && l.OK
 	}
@@ -230,6 +248,11 @@ func (s *Summary) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "receiving table %s: %d rows expected, %d in the target, checksum over %d buckets %s: %s\n",
 			c.Table, c.ExpectedRows, c.ActualRows, c.Buckets, how, okMark(c.OK))
+	}
+	for _, g := range s.Groups {
+		if !g.OK {
+			fmt.Fprintf(w, "control group %s %s = %s: %d rows expected, %d in the target: MISMATCH\n", g.Table, strings.Join(g.Columns, ", "), strings.Join(g.Group, ", "), g.Expected, g.Actual)
+		}
 	}
 	fmt.Fprintf(w, "archive %s: %d records expected, %d held, manifest %s\n", s.Archive.Dir, s.Archive.Expected, s.Archive.Records, okMark(s.Archive.Manifest))
 	for _, d := range s.Exceptions {
