@@ -662,7 +662,7 @@ func TestVerifyControlGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	from, to := sum.Groups[0].Group[0], sum.Groups[1].Group[0]
-	if _, err := db.Exec("UPDATE visit SET care_unit_id = "+to+" WHERE visit_id = (SELECT min(visit_id) FROM visit WHERE care_unit_id = "+from+")"); err != nil {
+	if _, err := db.Exec("UPDATE visit SET care_unit_id = " + to + " WHERE visit_id = (SELECT min(visit_id) FROM visit WHERE care_unit_id = " + from + ")"); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
