@@ -170,7 +170,7 @@ func CompareArchive(dir string, want *ArchiveContent) ArchiveResult {
 				res.Differing[t] = append(res.Differing[t], b)
 			}
 		}
-		for _, reason := range sortedKeys(unionKeys(want.reasons[t], reasons[t])) {
+		for _, reason := range sortedCountKeys(unionKeys(want.reasons[t], reasons[t])) {
 			if n, m := want.reasons[t][reason], reasons[t][reason]; n != m {
 				fail("archive package: %d records of %s with reason %s, the mappings archive %d", m, t, reason, n)
 			}

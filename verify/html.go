@@ -140,6 +140,8 @@ code { font-size: 0.9em; word-break: break-all; }
 
 {{if .Problems}}<h2>Problems</h2>
 <ul>{{range .Problems}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Notes}}<h2>Notes</h2>
+<ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 
 <h2>Input files</h2>
 <table id="files">

@@ -37,6 +37,9 @@ type Summary struct {
 	// Positions are the snapshots' positions where the database tells
 	// them (PostgreSQL LSN, MariaDB GTID).
 	Positions []Position `json:"snapshot_positions,omitempty"`
+	// ReferenceDay is the day the mappings judged dates on (grants'
+	// validity): the plan's reference date, else the run's start.
+	ReferenceDay string `json:"reference_day,omitempty"`
 	// HashAlgorithm names the row hash, aggregate and row encoding.
 	HashAlgorithm string `json:"hash_algorithm"`
 	// Tables are the equations per source table, Contents the content
@@ -55,8 +58,11 @@ type Summary struct {
 	Exceptions        []Difference `json:"exceptions,omitempty"`
 	ArchiveExceptions []Difference `json:"archive_exceptions,omitempty"`
 	Problems          []string     `json:"problems,omitempty"`
-	Pass              bool         `json:"pass"`
-	Verdict           string       `json:"verdict"`
+	// Notes are for a person to read and do not fail verification (an
+	// acknowledgement of a finding that did not occur).
+	Notes   []string `json:"notes,omitempty"`
+	Pass    bool     `json:"pass"`
+	Verdict string   `json:"verdict"`
 }
 
 // FileFingerprint is the SHA-256 of one input file.
@@ -273,6 +279,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 	for _, p := range s.Problems {
 		fmt.Fprintf(w, "problem: %s\n", p)
 	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	_, err := fmt.Fprintln(w, s.Verdict)
 	return err
 }
@@ -285,7 +294,7 @@ func okMark(ok bool) string {
 }
 
 // sortedKeys lists a count map's keys in order.
-func sortedKeys(m map[string]int64) []string {
+func sortedCountKeys(m map[string]int64) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -297,7 +306,7 @@ func sortedKeys(m map[string]int64) []string {
 // countsText renders a count map as "a 1, b 2".
 func countsText(m map[string]int64) string {
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range sortedCountKeys(m) {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
