@@ -544,6 +544,9 @@ func (e *expectedArchive) Add(t *connectors.Table, rec archive.Record) error {
 }
 
 func (e *expectedArchive) AddValue(t *connectors.Table, v archive.Value) error {
+	if err := e.content.AddValue(t.Name, v.Key, v.Column, v.SourceColumn, v.Reason, v.Value); err != nil {
+		return err
+	}
 	if e.alone == nil {
 		e.alone = map[string]map[string]int64{}
 	}

@@ -575,6 +575,20 @@ tables:
 	if !slices.Equal(got, want) {
 		t.Fatalf("column equations\n got %q\nwant %q", got, want)
 	}
+	// The value archived alone is compared with the package's, value for
+	// value: the source now says another thing than the archive holds.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "legacy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE besok SET langd = 'ca 190' WHERE id = 2"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	sum, err = plans.Verify(ctx, p, opts)
+	if !errors.Is(err, plans.ErrNotAccounted) || !strings.Contains(strings.Join(sum.Problems, "\n"), "values archived alone of besok") {
+		t.Fatalf("a value archived alone that differs from the source passes: %v %v", err, sum.Problems)
+	}
 }
 
 // A code list with codes no source record uses is a finding: the list may

@@ -23,11 +23,13 @@ const archiveBuckets = 256
 type ArchiveContent struct {
 	tables  map[string][]connectors.Aggregate
 	reasons map[string]map[string]int64
+	// values sums the values archived alone, per source table.
+	values map[string]*connectors.Aggregate
 }
 
 // NewArchiveContent starts an empty expected archive.
 func NewArchiveContent() *ArchiveContent {
-	return &ArchiveContent{tables: map[string][]connectors.Aggregate{}, reasons: map[string]map[string]int64{}}
+	return &ArchiveContent{tables: map[string][]connectors.Aggregate{}, reasons: map[string]map[string]int64{}, values: map[string]*connectors.Aggregate{}}
 }
 
 // ArchivedHash is the hash of one archived record: its source values and
@@ -55,6 +57,26 @@ func (a *ArchiveContent) Add(table string, values []connectors.Value, reason str
 		a.reasons[table] = map[string]int64{}
 	}
 	a.reasons[table][reason]++
+	return nil
+}
+
+// valueHash is the hash of one value archived alone: its record's key (as
+// the package renders it), the receiving and source column, the reason
+// and the value.
+func valueHash(keyText, column, sourceColumn, reason string, v connectors.Value) (connectors.RowHash, error) {
+	return connectors.HashRow([]connectors.Value{keyText, column, sourceColumn, reason, v})
+}
+
+// AddValue counts one value the mappings archive alone.
+func (a *ArchiveContent) AddValue(table string, key []connectors.Value, column, sourceColumn, reason string, v connectors.Value) error {
+	h, err := valueHash(KeyText(key), column, sourceColumn, reason, v)
+	if err != nil {
+		return fmt.Errorf("value archived alone of %s: %w", table, err)
+	}
+	if a.values[table] == nil {
+		a.values[table] = &connectors.Aggregate{}
+	}
+	a.values[table].Add(h)
 	return nil
 }
 
@@ -144,8 +166,14 @@ func CompareArchive(dir string, want *ArchiveContent) ArchiveResult {
 		}
 		got[ts.Table], reasons[ts.Table] = sums, by
 	}
-	tables := map[string]bool{}
+	tables, inPkg := map[string]bool{}, map[string]bool{}
+	for _, ts := range pkg.Tables() {
+		tables[ts.Table], inPkg[ts.Table] = true, true
+	}
 	for t := range want.tables {
+		tables[t] = true
+	}
+	for t := range want.values {
 		tables[t] = true
 	}
 	for t := range got {
@@ -174,6 +202,32 @@ func CompareArchive(dir string, want *ArchiveContent) ArchiveResult {
 			if n, m := want.reasons[t][reason], reasons[t][reason]; n != m {
 				fail("archive package: %d records of %s with reason %s, the mappings archive %d", m, t, reason, n)
 			}
+		}
+	}
+	// Values archived alone: few, compared per table as one aggregate.
+	for _, t := range names {
+		var got connectors.Aggregate
+		if inPkg[t] {
+			vals, err := pkg.Values(t)
+			if err != nil {
+				fail("%v", err)
+				continue
+			}
+			for _, v := range vals {
+				h, err := valueHash(v.KeyText, v.Column, v.SourceColumn, v.Reason, v.Value.Value)
+				if err != nil {
+					fail("archive package: a value archived alone of %s: %v", t, err)
+					continue
+				}
+				got.Add(h)
+			}
+		}
+		var exp connectors.Aggregate
+		if w := want.values[t]; w != nil {
+			exp = *w
+		}
+		if exp != got {
+			fail("archive package: %d values archived alone of %s, the mappings archive %d, or they differ (key, column, reason or value)", got.Count, t, exp.Count)
 		}
 	}
 	res.Equation.OK = len(res.Problems) == 0 && len(res.Differing) == 0 && res.Equation.Records == res.Equation.Expected
