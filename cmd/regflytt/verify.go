@@ -62,6 +62,7 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 	}
 	cmd.Flags().StringVar(&f.source, "source", "", "source database URL, or env:NAME (default: the plan's source.url)")
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
+	addJSONFlag(cmd, g)
 	cmd.Flags().StringVar(&archiveDir, "archive", "", "the archive package to read (default: the plan's archive.dir in the work directory); a sealed package is decrypted first with regflytt archive decrypt")
 	cmd.Flags().StringVar(&f.work, "work", "", "the run's work directory: its archive package is read, verify-report.json and verify-report.html written into it (default: the register's newest "+runsDir+"/<register>-<time>)")
 	return cmd

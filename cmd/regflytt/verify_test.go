@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,12 @@ func TestVerifyCommandExitCodes(t *testing.T) {
 		"--source", "sqlite://" + filepath.Join(work, "legacy.db"), "--target", "sqlite://" + filepath.Join(work, "receiving.db")}
 	if code, out, errs := cli(t, args...); code != exitOK {
 		t.Fatalf("verify of the untouched demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	// --json prints the summary as one JSON document.
+	code, out, errs = cli(t, append(args, "--json")...)
+	var sum verify.Summary
+	if err := json.Unmarshal([]byte(out), &sum); code != exitOK || err != nil || !sum.Pass || sum.SchemaVersion != verify.SchemaVersion {
+		t.Fatalf("verify --json: exit %d, %v\n%s\n%s", code, err, out, errs)
 	}
 	db, err := sql.Open("sqlite", filepath.Join(work, "receiving.db"))
 	if err != nil {
