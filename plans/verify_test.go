@@ -728,3 +728,119 @@ func TestVerifyJudgesOnTheRunsDay(t *testing.T) {
 		t.Errorf("reference day %q, finished %v", sum.ReferenceDay, sum.Finished)
 	}
 }
+
+// Traps through the transformation, on every target: JSON with spacing
+// a server could normalise, fractional seconds, a time of day, a decimal
+// padded to its scale, trailing spaces, '' against NULL against 'NULL'.
+// An untouched migration passes (no false difference); each tamper is
+// named by key and column.
+func runTrapsThroughMapping(t *testing.T, newTarget func(t *testing.T) tamperTarget) {
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	cols := []connectors.Column{intCol("id"), textCol("j"), textCol("dt"), textCol("ts"), textCol("tm"), textCol("d"), textCol("s")}
+	writeTables(t, srcURL, []connectors.Table{{Name: "t", PrimaryKey: []string{"id"}, Columns: cols}}, map[string][][]connectors.Value{"t": {
+		{int64(1), `{"b": 1,  "a": [1, 2]}`, "2024-01-02 03:04:05.123456", "2024-01-02T03:04:05.5Z", "12:34:56.5", "1.5", "x  "},
+		{int64(2), nil, "2024-01-02 03:04:05", nil, nil, "-0.5", ""},
+		{int64(3), `[]`, nil, nil, nil, nil, "NULL"},
+		{int64(4), nil, nil, nil, nil, nil, nil},
+	}})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: x
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+      - {name: j, type: json}
+      - {name: dt, type: datetime(6)}
+      - {name: ts, type: timestamptz(6)}
+      - {name: tm, type: time(6)}
+      - {name: d, type: "decimal(5,2)"}
+      - {name: s, type: varchar(10)}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: x
+    source: t
+    columns:
+      id: {from: id}
+      j: {from: j, cast: json}
+      dt: {from: dt, cast: datetime(6)}
+      ts: {from: ts, cast: timestamptz(6)}
+      tm: {from: tm, cast: time(6)}
+      d: {from: d, cast: "decimal(5,2)"}
+      s: {from: s}
+`)
+	p := loadPlan(t, writePlan(t, dir, ""))
+	for _, c := range []struct {
+		name, tamper string
+		want         []string
+	}{
+		{"untouched", "", nil},
+		{"a trailing space less", "UPDATE x SET s = 'x ' WHERE id = 1", []string{"x 1 changed s"}},
+		{"NULL for ''", "UPDATE x SET s = NULL WHERE id = 2", []string{"x 2 changed s"}},
+		{"'' for 'NULL'", "UPDATE x SET s = '' WHERE id = 3", []string{"x 3 changed s"}},
+		{"the decimal's last digit", "UPDATE x SET d = 1.51 WHERE id = 1", []string{"x 1 changed d"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := newTarget(t)
+			work := t.TempDir()
+			opts := plans.Options{SourceURL: srcURL, TargetURL: tg.url, WorkDir: work}
+			if _, err := plans.Run(context.Background(), p, opts); err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if c.tamper != "" {
+				tg.exec(t, c.tamper)
+			}
+			sum, err := plans.Verify(context.Background(), p, opts)
+			if sum == nil {
+				t.Fatal(err)
+			}
+			for _, tc := range sum.Tables {
+				if tc.Migrated != 4 {
+					t.Fatalf("%s: %d of 4 migrated (%v): the corpus must migrate whole", tc.Source, tc.Migrated, tc.ArchivedBy)
+				}
+			}
+			var got []string
+			for _, d := range sum.Exceptions {
+				got = append(got, fmt.Sprintf("%s %s %s %s", d.Table, strings.Join(d.Key, ","), d.Kind, strings.Join(d.Columns, ",")))
+			}
+			if !slices.Equal(got, c.want) || (c.want == nil) != sum.Pass {
+				t.Fatalf("exceptions %q (pass %v), want %q; problems %v", got, sum.Pass, c.want, sum.Problems)
+			}
+		})
+	}
+}
+
+func TestVerifyTrapsSQLite(t *testing.T) {
+	runTrapsThroughMapping(t, func(t *testing.T) tamperTarget {
+		path := filepath.Join(t.TempDir(), "receiving.db")
+		return tamperTarget{url: "sqlite://" + path, exec: func(t *testing.T, stmts ...string) {
+			t.Helper()
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for _, s := range stmts {
+				if _, err := db.Exec(s); err != nil {
+					t.Fatalf("%s: %v", s, err)
+				}
+			}
+		}}
+	})
+}
+
+func TestVerifyTrapsPostgreSQL(t *testing.T) {
+	pgtest.AdminURL(t)
+	runTrapsThroughMapping(t, func(t *testing.T) tamperTarget {
+		url := pgtest.NewDatabase(t)
+		return tamperTarget{url: url, exec: func(t *testing.T, stmts ...string) { t.Helper(); pgtest.Exec(t, url, stmts...) }}
+	})
+}
+
+func TestVerifyTrapsMariaDB(t *testing.T) {
+	mytest.ServerURL(t)
+	runTrapsThroughMapping(t, func(t *testing.T) tamperTarget {
+		url := mytest.NewDatabase(t)
+		return tamperTarget{url: url, exec: func(t *testing.T, stmts ...string) { t.Helper(); mytest.Exec(t, url, stmts...) }}
+	})
+}
