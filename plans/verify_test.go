@@ -731,7 +731,7 @@ func TestVerifyJudgesOnTheRunsDay(t *testing.T) {
 
 // Traps through the transformation, on every target: JSON with spacing
 // a server could normalise, fractional seconds, a time of day, a decimal
-// padded to its scale, trailing spaces, ” against NULL against 'NULL'.
+// padded to its scale, trailing spaces, the empty string against NULL against the text NULL.
 // An untouched migration passes (no false difference); each tamper is
 // named by key and column.
 func runTrapsThroughMapping(t *testing.T, newTarget func(t *testing.T) tamperTarget) {
