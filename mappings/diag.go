@@ -183,4 +183,9 @@ var Codes = map[string]string{
 	"P028": "the current system, the step or the register disagrees with the portfolio",
 	"P029": "an RCO is not one the portfolio lists",
 	"P030": "a template value is malformed (step, cost, an approval)",
+	"P035": "archive.encrypt_to names something that is not an age recipient",
+	"P036": "archive: encrypt_to and unencrypted_reason exclude each other",
+	"P040": "verification: a share or tolerance is out of range",
+	"P041": "verification.acknowledge: a finding is acknowledged without a reason",
+	"P042": "verification.control_groups: a group is not a list of receiving columns",
 }

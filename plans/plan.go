@@ -163,11 +163,11 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 	p.ArchiveClearReason = arc.Str("unencrypted_reason")
 	for _, r := range p.ArchiveEncryptTo {
 		if _, err := age.ParseX25519Recipient(r.Value); err != nil {
-			ds = append(ds, mappings.Diagnostic{Pos: r.Pos, Code: "P030", Message: "archive.encrypt_to: not an age recipient (age1… public key)"})
+			ds = append(ds, mappings.Diagnostic{Pos: r.Pos, Code: "P035", Message: "archive.encrypt_to: not an age recipient (age1… public key)"})
 		}
 	}
 	if len(p.ArchiveEncryptTo) > 0 && p.ArchiveClearReason.IsSet() {
-		ds = append(ds, mappings.Diagnostic{Pos: p.ArchiveClearReason.Pos, Code: "P031", Message: "archive: encrypt_to and unencrypted_reason exclude each other"})
+		ds = append(ds, mappings.Diagnostic{Pos: p.ArchiveClearReason.Pos, Code: "P036", Message: "archive: encrypt_to and unencrypted_reason exclude each other"})
 	}
 	arc.Done()
 	if f.Node("run") != nil {

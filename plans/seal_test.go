@@ -79,7 +79,7 @@ archive: {dir: archive, encrypt_to: [`+id.Recipient().String()+`]}
 		t.Fatal(err)
 	}
 	bad := write(t, filepath.Join(dir, "bad.yaml"), strings.Replace(string(text), id.Recipient().String(), "age1nope", 1))
-	if _, ds := plans.Load(bad); ds.Err() == nil || !strings.Contains(ds.Err().Error(), "P030") {
+	if _, ds := plans.Load(bad); ds.Err() == nil || !strings.Contains(ds.Err().Error(), "P035") {
 		t.Fatalf("bad recipient: %v", ds.Err())
 	}
 }

@@ -68,14 +68,14 @@ func readVerification(f *mappings.Fields) Verification {
 	if s := vf.Str("archived_share_max"); s.IsSet() {
 		x, err := strconv.ParseFloat(s.Value, 64)
 		if err != nil || x < 0 || x > 1 {
-			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: s.Pos, Code: "P020", Message: "verification.archived_share_max must be a share between 0 and 1, such as 0.05"})
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: s.Pos, Code: "P040", Message: "verification.archived_share_max must be a share between 0 and 1, such as 0.05"})
 		}
 		v.ArchivedShareMax = x
 	}
 	if s := vf.Str("float_tolerance"); s.IsSet() {
 		x, err := strconv.ParseFloat(s.Value, 64)
 		if err != nil || x < 0 || x >= 1 {
-			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: s.Pos, Code: "P020", Message: "verification.float_tolerance must be a relative difference between 0 and 1, such as 1e-9"})
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: s.Pos, Code: "P040", Message: "verification.float_tolerance must be a relative difference between 0 and 1, such as 1e-9"})
 		}
 		v.FloatTolerance = x
 	}
@@ -86,7 +86,7 @@ func readVerification(f *mappings.Fields) Verification {
 		}
 		v.ControlGroupsAt[k.Value] = mappings.PosOf(f.File(), k)
 		if gvals[i].Kind != yaml.SequenceNode || len(gvals[i].Content) == 0 {
-			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: mappings.PosOf(f.File(), gvals[i]), Code: "P022", Message: "verification.control_groups." + k.Value + " needs a list of the receiving table's columns, such as [care_unit_id]"})
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: mappings.PosOf(f.File(), gvals[i]), Code: "P042", Message: "verification.control_groups." + k.Value + " needs a list of the receiving table's columns, such as [care_unit_id]"})
 			continue
 		}
 		for _, c := range gvals[i].Content {
@@ -97,7 +97,7 @@ func readVerification(f *mappings.Fields) Verification {
 	for i, k := range keys {
 		reason := mappings.Str{Value: vals[i].Value, Pos: mappings.PosOf(f.File(), vals[i])}
 		if vals[i].Value == "" {
-			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: reason.Pos, Code: "P021", Message: "verification.acknowledge." + k.Value + " needs the reason the finding is acceptable"})
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: reason.Pos, Code: "P041", Message: "verification.acknowledge." + k.Value + " needs the reason the finding is acceptable"})
 		}
 		if v.Acknowledge == nil {
 			v.Acknowledge = map[string]mappings.Str{}

@@ -396,7 +396,7 @@ func TestVerificationSectionErrors(t *testing.T) {
 	path := writePlan(t, dir, "verification:\n  archived_share_max: lots\n  float_tolerance: 2\n  acknowledge: {archived_share.x: ''}\n  control_groups: {visit: care_unit_id}\n")
 	_, ds := plans.Load(path)
 	got := ds.Error()
-	for _, want := range []string{"plan.yaml:10:23: error P020", "plan.yaml:11:20: error P020", "plan.yaml:12:35: error P021", "plan.yaml:13:27: error P022"} {
+	for _, want := range []string{"plan.yaml:10:23: error P040", "plan.yaml:11:20: error P040", "plan.yaml:12:35: error P041", "plan.yaml:13:27: error P042"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, got)
 		}
