@@ -103,6 +103,15 @@ func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]conne
 	}, appendRow, nil)
 }
 
+// WriteChecked is Write for rows whose values the caller has checked
+// (see connectors.CheckedWriter); each value's literal is still built
+// for its column's type, which refuses a value of the wrong kind.
+func (w *writeTx) WriteChecked(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	return w.insert(ctx, t, rows, func(*connectors.Column, connectors.Value) error { return nil }, appendRow, nil)
+}
+
+var _ connectors.CheckedWriter = (*writeTx)(nil)
+
 // insert writes rows as multi-row INSERTs: every value is checked with
 // check (when set) before anything is sent, each row is rendered by
 // appendRow, and after each statement afterStatement (when set) may refuse
