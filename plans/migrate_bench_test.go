@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/synth"
 
 	_ "modernc.org/sqlite"
 )
@@ -25,8 +27,9 @@ import (
 //	go test ./plans/ -run '^$' -bench BenchmarkMigrate -benchtime 1x -cpuprofile cpu.out
 //	go tool pprof -top plans.test cpu.out
 //
-// The SQLite → SQLite case always runs; MariaDB → PostgreSQL runs when
-// REGFLYTT_TEST_MYSQL and REGFLYTT_TEST_PG name servers. Each reports
+// The SQLite → SQLite case always runs; MariaDB → PostgreSQL (identity,
+// and the synthetic EAV platform with its real mapping at about that many
+// value rows) when REGFLYTT_TEST_MYSQL and REGFLYTT_TEST_PG name servers. Each reports
 // rows/s and CPU-s per 1M rows (the process's user+system time).
 func BenchmarkMigrate(b *testing.B) {
 	rows := 100_000
@@ -54,6 +57,32 @@ func BenchmarkMigrate(b *testing.B) {
 			return "sqlite://" + filepath.Join(dir, fmt.Sprintf("recv%d.db", i))
 		})
 	})
+	b.Run("eav-mariadb-postgres", func(b *testing.B) {
+		if os.Getenv(mytest.EnvVar) == "" || os.Getenv("REGFLYTT_TEST_PG") == "" {
+			b.Skip("set REGFLYTT_TEST_MYSQL and REGFLYTT_TEST_PG")
+		}
+		patients := rows / 7 // about seven value rows a patient
+		src := mytest.NewDatabase(b)
+		w, err := all.OpenTarget(context.Background(), src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lw, ok := w.(synth.Writer)
+		if !ok {
+			b.Fatal("the MariaDB connector cannot build a legacy platform")
+		}
+		_, err = synth.Generate(context.Background(), lw, synth.Config{Platform: synth.EAV, Patients: patients, Seed: 7, BatchSize: 10_000})
+		w.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Setenv("REGFLYTT_PSEUDONYM_KEY", "a benchmark key, never a real one")
+		p, ds := plans.Check("../testdata/plans/eav.yaml")
+		if err := ds.Err(); err != nil {
+			b.Fatal(err)
+		}
+		runBench(b, rows, p, src, func(int) string { return pgtest.NewDatabase(b) })
+	})
 	b.Run("mariadb-postgres", func(b *testing.B) {
 		if os.Getenv(mytest.EnvVar) == "" || os.Getenv("REGFLYTT_TEST_PG") == "" {
 			b.Skip("set REGFLYTT_TEST_MYSQL and REGFLYTT_TEST_PG")
@@ -73,6 +102,11 @@ func benchMigrate(b *testing.B, rows int, src string, target func(i int) string)
 	if err := ds.Err(); err != nil {
 		b.Fatal(err)
 	}
+	runBench(b, rows, p, src, target)
+}
+
+func runBench(b *testing.B, rows int, p *plans.Plan, src string, target func(i int) string) {
+	dir := b.TempDir()
 	b.ResetTimer()
 	var cpu float64
 	for i := 0; i < b.N; i++ {
@@ -109,7 +143,7 @@ const benchSourceDDL = `CREATE TABLE besok (
   fodd date,
   besokt datetime(6),
   registrerad datetime(6),
-  aktiv boolean,
+  aktiv smallint,
   kod varchar(10),
   kontroll %s
 )`
@@ -153,7 +187,7 @@ tables:
       - {name: fodd, type: date}
       - {name: besokt, type: datetime(6)}
       - {name: registrerad, type: datetime(6)}
-      - {name: aktiv, type: boolean}
+      - {name: aktiv, type: smallint}
       - {name: kod, type: varchar(10)}
       - {name: kontroll, type: bytes}
 `
