@@ -152,6 +152,13 @@ func (s *snapshot) cursor(ctx context.Context, t *connectors.Table, opts connect
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", t.Name, err)
 	}
+	if s.cursors == 0 {
+		// Every cursor is read to its end: plan for all rows, not for
+		// the first tenth (the default fraction favours a fast start).
+		if _, err := s.tx.Exec(ctx, "SET LOCAL cursor_tuple_fraction = 1"); err != nil {
+			return nil, s.db.errorf(err, "read %s", t.Name)
+		}
+	}
 	s.cursors++
 	name := fmt.Sprintf("regflytt_scan_%d", s.cursors)
 	args := make([]any, len(opts.After))
