@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -134,6 +135,10 @@ func (l driverLogger) Print(v ...any) {
 // DB is an open MariaDB/MySQL database, usable as a Source and, when
 // opened for writing, as a Target.
 type DB struct {
+	// noLoad is set when the server refused LOAD DATA LOCAL INFILE:
+	// writes use INSERTs from then on.
+	noLoad   atomic.Bool
+	loads    atomic.Int64 // batches loaded, for tests
 	db       *sql.DB
 	loc      *connectors.Location
 	schema   string
