@@ -17,10 +17,14 @@
 //     a TableCreator when its CREATE TABLE needs more than CreateTableSQL.
 //  2. Implement Source: Snapshot must open a read-only transaction on a
 //     consistent snapshot and must make writes impossible, not merely
-//     unlikely.
+//     unlikely. Scan reads by the primary key in keyset pages
+//     (NewKeysetRows) and by any other key in one ordered query
+//     (StreamedScan, NewStreamRows or NewPagedRows), never in pages
+//     that each sort the table.
 //  3. Implement Target on top: Create, Begin, and Tx.Write with the
 //     dialect's fastest bulk path, checking every value with CheckColumn
-//     before anything is sent.
+//     before anything is sent (and, optionally, CheckedWriter for rows
+//     the caller has checked).
 //  4. Decode every column into the canonical set; never hand a driver type
 //     upwards. List every source type in a TypeMap function whose rows
 //     name the tests that read its edge values, and check them with
@@ -54,7 +58,9 @@ type Source interface {
 // Snapshot is a read-only, consistent view of a database. A Snapshot is
 // used by one goroutine at a time. Several Rows from one Snapshot may be
 // open at once: a connector reads each keyset batch to the end before it
-// returns rows from it, so one connection serves them all.
+// returns rows from it, so one connection serves them all, and a streamed
+// scan (see StreamedScan) pages through a cursor or reads on a connection
+// of its own.
 type Snapshot interface {
 	// Tables lists the catalogue: base tables with their columns, primary
 	// keys, foreign keys and row estimates, sorted by name.
@@ -75,8 +81,9 @@ type ScanOptions struct {
 	// After, when non-nil, resumes the scan after this key (one value per
 	// key column, in canonical form).
 	After []Value
-	// BatchSize is the number of rows fetched per keyset query; zero means
-	// DefaultBatchSize. Memory is bounded by one batch.
+	// BatchSize is the number of rows fetched per keyset query, or per
+	// page of a streamed scan; zero means DefaultBatchSize. Memory is
+	// bounded by one batch (two for a streamed scan read ahead).
 	BatchSize int
 }
 

@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -137,6 +138,31 @@ func CheckColumn(d Dialect, c *Column, v Value) error {
 		return vc.CheckValue(c, v)
 	}
 	return nil
+}
+
+// CheckedWriter is implemented by a Tx whose Write checks every value with
+// CheckColumn: WriteChecked writes rows whose every value its caller has
+// already checked with Column.Fit and the dialect's ValueChecker (as a
+// run does for each migrated row: mappings fit each value to its
+// receiving column, plans asks the dialect), so that a value is checked
+// once on the hot path, not twice. It still refuses a row of the wrong
+// width.
+//
+// Only checked rows may go this way: servers change some values that do
+// not fit without an error (PostgreSQL's COPY and MariaDB round a decimal
+// to the column's scale, PostgreSQL a timestamp to its precision), and
+// Write's check is what stops them.
+type CheckedWriter interface {
+	WriteChecked(ctx context.Context, t *Table, rows [][]Value) (int64, error)
+}
+
+// WriteChecked writes rows through tx's WriteChecked when it has one, and
+// through Write otherwise. See CheckedWriter for what the caller vouches.
+func WriteChecked(ctx context.Context, tx Tx, t *Table, rows [][]Value) (int64, error) {
+	if cw, ok := tx.(CheckedWriter); ok {
+		return cw.WriteChecked(ctx, t, rows)
+	}
+	return tx.Write(ctx, t, rows)
 }
 
 // TableCreator is implemented by dialects whose CREATE TABLE is more than

@@ -181,3 +181,15 @@ func TestFitNamesPartialDates(t *testing.T) {
 		}
 	}
 }
+
+// daysIn is the proleptic Gregorian calendar's, as time.Date's, for every
+// month of four centuries (leap years by 4, 100 and 400).
+func TestDaysIn(t *testing.T) {
+	for y := 1600; y <= 2000; y++ {
+		for m := time.January; m <= time.December; m++ {
+			if got, want := daysIn(m, y), time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day(); got != want {
+				t.Fatalf("daysIn(%v, %d) = %d, want %d", m, y, got, want)
+			}
+		}
+	}
+}

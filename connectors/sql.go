@@ -48,7 +48,9 @@ func selectLimit(d Dialect, from string, columns, key []string, after bool, limi
 		b.WriteString(" WHERE " + KeysetCondition(qkey, bq.RowValues, bq.Placeholder))
 	}
 	b.WriteString(" ORDER BY " + strings.Join(qkey, ", "))
-	b.WriteString(" LIMIT " + strconv.Itoa(limit))
+	if limit > 0 {
+		b.WriteString(" LIMIT " + strconv.Itoa(limit))
+	}
 	return b.String(), nil
 }
 

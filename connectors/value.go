@@ -89,8 +89,18 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
+// It is arithmetic, not time.Date: it runs for every date value checked.
 func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // LocalDateTime is a date and time of day without a time zone: the wall

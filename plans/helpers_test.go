@@ -15,7 +15,7 @@ import (
 // Fixtures shared by the tests that build a small legacy database, a
 // receiving schema, a mapping and a plan in a temporary folder.
 
-func write(t *testing.T, path, text string) string {
+func write(t testing.TB, path, text string) string {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)

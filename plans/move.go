@@ -259,13 +259,15 @@ func (w *writer) follow(row []connectors.Value, o mappings.Outcome) (mappings.Ou
 func (w *writer) entities() error {
 	e := w.tp.EAV
 	r := w.r
-	total := e.Entities.RowEstimate
-	if total < 0 {
-		if n, err := w.snap.Count(w.ctx, e.Entities.Name); err == nil {
-			total = n
-		}
+	// The records counted are the entities' and the values' both, so the
+	// total is too.
+	total := w.rowTotal(e.Entities)
+	if n := w.rowTotal(e.Values); total >= 0 && n >= 0 {
+		total += n
+	} else {
+		total = -1
 	}
-	r.opts.Progress.Table(e.Entities.Name, total)
+	r.opts.Progress.Table(e.Entities.Name+" + "+e.Values.Name, total)
 	defer r.opts.Progress.TableDone()
 
 	etl := w.ledger.Table(e.Entities.Name, w.tp.Target.Name)
@@ -350,6 +352,18 @@ func (w *writer) entities() error {
 		}
 	}
 	return w.flush()
+}
+
+// rowTotal is a table's row estimate, or its count where there is none;
+// -1 when neither is known.
+func (w *writer) rowTotal(t *connectors.Table) int64 {
+	if t.RowEstimate >= 0 {
+		return t.RowEstimate
+	}
+	if n, err := w.snap.Count(w.ctx, t.Name); err == nil {
+		return n
+	}
+	return -1
 }
 
 // valueStream reads a values table one row ahead, so that the rows of one

@@ -419,7 +419,9 @@ func (r *runner) write(ctx context.Context, tgt connectors.Target, t *connectors
 	if err != nil {
 		return fmt.Errorf("write %s: %w", t.Name, err)
 	}
-	if _, err := tx.Write(ctx, t, rows); err != nil {
+	// Every value was fitted by the mapping and checked by checkTarget:
+	// the connector need not check it again (connectors.CheckedWriter).
+	if _, err := connectors.WriteChecked(ctx, tx, t, rows); err != nil {
 		tx.Rollback()
 		return fmt.Errorf("write %s: %w", t.Name, err)
 	}

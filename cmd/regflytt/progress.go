@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -10,20 +12,31 @@ import (
 	"github.com/regflytt/regflytt/plans"
 )
 
-// barProgress draws one progress bar per table on stderr.
+// barProgress draws one progress bar per table on stderr. A finished
+// table's bar stays on screen with its count and rate, so the run leaves a
+// per-table summary behind it.
 type barProgress struct {
 	w   io.Writer
 	bar *progressbar.ProgressBar
 }
 
-// newProgress gives bars when stderr is a terminal and the user did not
-// ask for quiet or JSON; otherwise nothing, so logs and CI output stay clean.
+// lineInterval is how often a progress line is written when stderr is not
+// a terminal: often enough for CI and nohup logs to show the run moving,
+// seldom enough not to flood them.
+const lineInterval = 5 * time.Second
+
+// newProgress gives bars when stderr is a terminal, a progress line every
+// few seconds when it is a file or a pipe (CI, nohup), and nothing when
+// the user asked for quiet or JSON, or stderr is not a file at all (tests).
 func newProgress(g *globals) plans.Progress {
 	f, ok := g.stderr.(*os.File)
-	if g.quiet || g.json || !ok || !term.IsTerminal(int(f.Fd())) {
+	switch {
+	case g.quiet || g.json || !ok:
 		return plans.NoProgress{}
+	case term.IsTerminal(int(f.Fd())):
+		return &barProgress{w: g.stderr}
 	}
-	return &barProgress{w: g.stderr}
+	return newLineProgress(g.stderr, time.Now, lineInterval)
 }
 
 func (p *barProgress) Table(name string, total int64) {
@@ -34,7 +47,7 @@ func (p *barProgress) Table(name string, total int64) {
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("rows"),
 		progressbar.OptionThrottle(100_000_000),
-		progressbar.OptionClearOnFinish(),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(p.w) }),
 	)
 }
 
@@ -50,3 +63,65 @@ func (p *barProgress) TableDone() {
 		p.bar = nil
 	}
 }
+
+// lineProgress writes "progress: TABLE: N of M rows (P%), R rows/s, ETA D"
+// lines, at most one per interval, and a last line for a table that took
+// long enough to get one, so a log shows where a run is and that each long
+// table ended.
+type lineProgress struct {
+	w        io.Writer
+	now      func() time.Time
+	interval time.Duration
+
+	table        string
+	total, done  int64
+	start, last  time.Time
+	printedTable bool
+}
+
+func newLineProgress(w io.Writer, now func() time.Time, interval time.Duration) *lineProgress {
+	return &lineProgress{w: w, now: now, interval: interval}
+}
+
+func (p *lineProgress) Table(name string, total int64) {
+	t := p.now()
+	p.table, p.total, p.done, p.start, p.last, p.printedTable = name, total, 0, t, t, false
+}
+
+func (p *lineProgress) Add(n int) {
+	p.done += int64(n)
+	if t := p.now(); t.Sub(p.last) >= p.interval {
+		p.last = t
+		p.printedTable = true
+		p.line(t, false)
+	}
+}
+
+func (p *lineProgress) TableDone() {
+	if p.printedTable {
+		p.line(p.now(), true)
+	}
+	p.table = ""
+}
+
+func (p *lineProgress) line(t time.Time, finished bool) {
+	elapsed := t.Sub(p.start).Seconds()
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(p.done) / elapsed
+	}
+	switch {
+	case finished:
+		fmt.Fprintf(p.w, "progress: %s: %d rows in %s, %.0f rows/s, done\n", p.table, p.done, round(t.Sub(p.start)), rate)
+	case p.total > 0:
+		eta := "unknown"
+		if rate > 0 && p.done <= p.total {
+			eta = round(time.Duration(float64(p.total-p.done) / rate * float64(time.Second)))
+		}
+		fmt.Fprintf(p.w, "progress: %s: %d of %d rows (%.0f%%), %.0f rows/s, ETA %s\n", p.table, p.done, p.total, 100*float64(p.done)/float64(p.total), rate, eta)
+	default:
+		fmt.Fprintf(p.w, "progress: %s: %d rows, %.0f rows/s\n", p.table, p.done, rate)
+	}
+}
+
+func round(d time.Duration) string { return d.Round(time.Second).String() }

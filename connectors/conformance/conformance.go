@@ -42,6 +42,7 @@ func Run(t *testing.T, newTarget NewTarget, caps Capabilities) {
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, newTarget(t)) })
 	t.Run("Catalogue", func(t *testing.T) { testCatalogue(t, newTarget(t)) })
 	t.Run("KeysetCompositeKey", func(t *testing.T) { testKeyset(t, newTarget(t)) })
+	t.Run("StreamedScanBesideKeyset", func(t *testing.T) { testStreamedScan(t, newTarget(t)) })
 	t.Run("RollbackKeepsNothing", func(t *testing.T) { testRollback(t, newTarget(t)) })
 	t.Run("SnapshotIsConsistent", func(t *testing.T) { testSnapshotConsistent(t, newTarget(t)) })
 	t.Run("RejectsWhatDoesNotFit", func(t *testing.T) { testRejects(t, newTarget(t)) })
@@ -300,6 +301,93 @@ func testKeyset(t *testing.T, tgt connectors.Target) {
 	got := ReadAll(t, tgt, tbl.Name, connectors.ScanOptions{BatchSize: 2, After: []connectors.Value{int64(3), "b"}})
 	if len(got) != 1+4*3 || got[0][0] != int64(3) || got[0][1] != "c" {
 		t.Fatalf("resume after (3,b): got %d rows starting %v", len(got), got[0][:2])
+	}
+}
+
+// testStreamedScan reads a values table by (entity, id), a key that is
+// not its primary key (connectors.StreamedScan), while a keyset scan of
+// another table of the same snapshot goes on beside it, as a form store's
+// merge reads them: every row once, in key order, resumable after a key.
+func testStreamedScan(t *testing.T, tgt connectors.Target) {
+	ctx := context.Background()
+	intT := connectors.Type{Kind: connectors.KindInt, Bits: 64}
+	ents := &connectors.Table{Name: "entity", PrimaryKey: []string{"id"}, Columns: []connectors.Column{{Name: "id", Type: intT}}}
+	vals := &connectors.Table{Name: "entity_value", PrimaryKey: []string{"value_id"}, Columns: []connectors.Column{
+		{Name: "value_id", Type: intT},
+		{Name: "entity_id", Type: intT},
+		{Name: "val", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+	}}
+	if err := tgt.Create(ctx, []connectors.Table{*ents, *vals}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	var erows, vrows [][]connectors.Value
+	for e := int64(1); e <= 9; e++ {
+		erows = append(erows, []connectors.Value{e})
+	}
+	// Value ids run against entity order, so the scan's order is the
+	// key's, not the table's.
+	for id := int64(1); id <= 30; id++ {
+		vrows = append(vrows, []connectors.Value{id, 10 - (id+2)/3, fmt.Sprint(id)})
+	}
+	write(t, tgt, ents, erows)
+	write(t, tgt, vals, vrows)
+
+	snap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	vt := findTable(t, snap, vals.Name)
+	et := findTable(t, snap, ents.Name)
+	key := []string{"entity_id", "value_id"}
+	for _, after := range [][]connectors.Value{nil, {int64(5), int64(14)}} {
+		er, err := snap.Scan(ctx, et, connectors.ScanOptions{BatchSize: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vr, err := snap.Scan(ctx, vt, connectors.ScanOptions{Key: key, BatchSize: 2, After: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [][]connectors.Value
+		entities := 0
+		for {
+			more := false
+			if er.Next() {
+				entities++
+				more = true
+			}
+			if vr.Next() {
+				got = append(got, append([]connectors.Value(nil), vr.Row()...))
+				more = true
+			}
+			if !more {
+				break
+			}
+		}
+		if err := er.Err(); err != nil {
+			t.Fatalf("keyset scan beside a streamed one: %v", err)
+		}
+		if err := vr.Err(); err != nil {
+			t.Fatalf("streamed scan: %v", err)
+		}
+		er.Close()
+		vr.Close()
+		want := 30
+		if after != nil {
+			// Entity 5 holds values 13, 14, 15; after (5, 14) come 15
+			// and entities 6..9 (12 values).
+			want = 13
+		}
+		if entities != 9 || len(got) != want {
+			t.Fatalf("after %v: read %d entities and %d values, want 9 and %d", after, entities, len(got), want)
+		}
+		for i := 1; i < len(got); i++ {
+			a, b := got[i-1], got[i]
+			if a[1].(int64) > b[1].(int64) || (a[1] == b[1] && a[0].(int64) >= b[0].(int64)) {
+				t.Fatalf("after %v: row %d (entity %v, id %v) not after (entity %v, id %v)", after, i, b[1], b[0], a[1], a[0])
+			}
+		}
 	}
 }
 

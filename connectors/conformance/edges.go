@@ -567,7 +567,7 @@ func testTextKeys(t *testing.T, tgt connectors.Target, caps Capabilities) {
 // row's Case may name them after the test that calls Run
 // ("TestConformance/Edges/double_negative_zero").
 func SubtestNames() []string {
-	names := []string{"RoundTrip", "Catalogue", "KeysetCompositeKey", "RollbackKeepsNothing",
+	names := []string{"RoundTrip", "Catalogue", "KeysetCompositeKey", "StreamedScanBesideKeyset", "RollbackKeepsNothing",
 		"SnapshotIsConsistent", "RejectsWhatDoesNotFit", "Edges", "Edges/null", "TextKeys"}
 	for _, e := range Edges() {
 		names = append(names, "Edges/"+e.Name)

@@ -155,6 +155,15 @@ func (d Dialect) selectBatch(table string, columns, key []string, after bool, li
 	})
 }
 
+// selectOrdered is selectBatch without a limit, for a streamed scan.
+func (d scanDialect) selectOrdered(table string, columns, key []string, after bool) (string, error) {
+	return connectors.SelectOrdered(d.Dialect, table, columns, key, after, connectors.BatchQuery{
+		RowValues:   false,
+		Placeholder: func(int) string { return "?" },
+		Select:      d.selectColumn,
+	})
+}
+
 // ExpandKeyArgs repeats key values in the order SelectBatch's expanded
 // condition uses them: for (a, b, c) it gives a, a, b, a, b, c.
 func ExpandKeyArgs[V any](after []V) []V {

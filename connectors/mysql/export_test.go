@@ -36,3 +36,10 @@ var (
 	DecoderFor    = func(c *connectors.Column) func([]byte) (connectors.Value, error) { return decoderFor(c) }
 	CreateTable   = createTable
 )
+
+// Loads is how many batches d wrote with LOAD DATA LOCAL INFILE.
+func Loads(d *DB) int64 { return d.loads.Load() }
+
+// DisableLoad makes d write with INSERTs, as after a server refused LOAD
+// DATA LOCAL INFILE.
+func DisableLoad(d *DB) { d.noLoad.Store(true) }

@@ -216,11 +216,12 @@ func (w *legacyTx) Write(ctx context.Context, t *connectors.Table, rows [][]conn
 	return w.insert(ctx, t, rows, nil, appendLegacyRow, w.noWarnings)
 }
 
-// noWarnings fails when the last statement left warnings: under
-// an empty sql_mode a warning means the server stored something other than what
-// was sent. Only the warning's code is reported; its message quotes the
-// value, which can be personal data.
-func (w *legacyTx) noWarnings(ctx context.Context, t *connectors.Table, start, end int) error {
+// noWarnings fails when the last statement left warnings: under an empty
+// sql_mode a warning means the server stored something other than what
+// was sent, and under the strict one a decimal rounded to its column's
+// scale is still only a note. Only the warning's code is reported; its
+// message quotes the value, which can be personal data.
+func (w *writeTx) noWarnings(ctx context.Context, t *connectors.Table, start, end int) error {
 	var n int64
 	if err := w.tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&n); err != nil {
 		return w.db.errorf("insert into %s: read warnings: %w", t.Name, err)
@@ -238,7 +239,7 @@ func (w *legacyTx) noWarnings(ctx context.Context, t *connectors.Table, start, e
 		}
 		rows.Close()
 	}
-	return fmt.Errorf("table %s, rows %d..%d of batch: the server changed %d value(s) while storing them (first warning: code %s; 1366 is a character the column's charset cannot hold, 1265 a truncated value): a legacy write must store values exactly",
+	return fmt.Errorf("table %s, rows %d..%d of batch: the server changed %d value(s) while storing them (first warning: code %s; 1366 is a character the column's charset cannot hold, 1265 a truncated value): a write must store values exactly",
 		t.Name, start, end-1, n, code)
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -134,6 +135,10 @@ func (l driverLogger) Print(v ...any) {
 // DB is an open MariaDB/MySQL database, usable as a Source and, when
 // opened for writing, as a Target.
 type DB struct {
+	// noLoad is set when the server refused LOAD DATA LOCAL INFILE:
+	// writes use INSERTs from then on.
+	noLoad   atomic.Bool
+	loads    atomic.Int64 // batches loaded, for tests
 	db       *sql.DB
 	loc      *connectors.Location
 	schema   string
@@ -327,6 +332,9 @@ func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connector
 	if s.conn == nil {
 		return nil, s.db.errorf("snapshot is closed")
 	}
+	if connectors.StreamedScan(t, opts) {
+		return s.stream(ctx, t, opts)
+	}
 	q, err := newQuerier(s.conn, t, opts.Key)
 	if err != nil {
 		return nil, err
@@ -336,6 +344,83 @@ func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connector
 		return nil, s.db.errorf("%w", err)
 	}
 	return &scrubRows{Rows: rows, db: s.db}, nil
+}
+
+// stream reads a table by a key other than its primary key in one
+// ordered query (see connectors.StreamedScan), whose result the driver
+// reads from the socket as it arrives: the server sorts once (or walks an
+// index that serves the key) instead of once per keyset page, and memory
+// holds two pages. An open result occupies its connection until it is
+// read to the end, and the snapshot's connection must stay free for the
+// scans beside it (a form store's entities), so the stream has a
+// connection of its own with its own consistent snapshot, begun when the
+// scan starts. MariaDB cannot share a snapshot between connections: where
+// the server keeps a binary log, the two snapshots' positions are compared
+// and a difference logged; either way a source written to during the run
+// makes verification fail, as any change between the run's and verify's
+// snapshots does. Migrations run in a freeze window.
+func (s *snapshot) stream(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	if opts.After != nil && len(opts.After) != len(opts.Key) {
+		return nil, s.db.errorf("table %s: resume key has %d values for %d key columns", t.Name, len(opts.After), len(opts.Key))
+	}
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	query, err := scanDialect{floats: floatColumns(t)}.selectOrdered(t.Name, names, opts.Key, opts.After != nil)
+	if err != nil {
+		return nil, s.db.errorf("table %s: %w", t.Name, err)
+	}
+	conn, err := s.db.db.Conn(ctx)
+	if err != nil {
+		return nil, s.db.errorf("read %s: %w", t.Name, err)
+	}
+	release := func() {
+		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}
+	for _, q := range []string{
+		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			release()
+			return nil, s.db.errorf("read %s: %s: %w", t.Name, q, err)
+		}
+	}
+	if s.position != "" {
+		if pos := binlogPosition(ctx, conn); pos != s.position {
+			// Any commit on the server moves the position, other
+			// databases' too, so this is a warning, not a refusal:
+			// verification tells whether this table changed.
+			slog.Warn("the source server committed writes between the run's snapshot and a streamed read's; verification compares what was read with the source", "table", t.Name, "snapshot", s.position, "stream", pos)
+		}
+	}
+	q, err := newQuerier(conn, t, opts.Key)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	rows := connectors.NewStreamRows(ctx, q, t, query, opts.After, opts.BatchSize)
+	return &scrubRows{Rows: &releaseRows{Rows: rows, release: release}, db: s.db}, nil
+}
+
+// releaseRows gives a stream's connection back when the stream closes.
+type releaseRows struct {
+	connectors.Rows
+	release func()
+	done    bool
+}
+
+func (r *releaseRows) Close() error {
+	err := r.Rows.Close()
+	if !r.done {
+		r.done = true
+		r.release()
+	}
+	return err
 }
 
 // scrubRows passes a scan's error through the location's scrubbing, as
@@ -359,12 +444,14 @@ type scanDialect struct {
 }
 
 func (d scanDialect) SelectBatch(table string, columns, key []string, after bool, limit int) (string, error) {
-	return d.selectBatch(table, columns, key, after, limit, func(q string) string {
-		if d.floats[q] {
-			return "CAST(" + q + " AS DOUBLE)"
-		}
-		return q
-	})
+	return d.selectBatch(table, columns, key, after, limit, d.selectColumn)
+}
+
+func (d scanDialect) selectColumn(q string) string {
+	if d.floats[q] {
+		return "CAST(" + q + " AS DOUBLE)"
+	}
+	return q
 }
 
 func floatColumns(t *connectors.Table) map[string]bool {

@@ -97,11 +97,23 @@ func (w *writeTx) Rollback() error {
 // Dialect.CheckValue before anything is sent. When the rows need more than one statement, a
 // savepoint makes the batch all or nothing: a statement that fails is
 // undone by the server, and the savepoint undoes the ones before it.
+//
+// Write loads rows with LOAD DATA LOCAL INFILE when it can (see
+// loaddata.go), and falls back to the INSERTs described here.
 func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
-	return w.insert(ctx, t, rows, func(c *connectors.Column, v connectors.Value) error {
+	return w.write(ctx, t, rows, func(c *connectors.Column, v connectors.Value) error {
 		return connectors.CheckColumn(Dialect{}, c, v)
-	}, appendRow, nil)
+	})
 }
+
+// WriteChecked is Write for rows whose values the caller has checked
+// (see connectors.CheckedWriter); each value's literal is still built
+// for its column's type, which refuses a value of the wrong kind.
+func (w *writeTx) WriteChecked(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	return w.write(ctx, t, rows, nil)
+}
+
+var _ connectors.CheckedWriter = (*writeTx)(nil)
 
 // insert writes rows as multi-row INSERTs: every value is checked with
 // check (when set) before anything is sent, each row is rendered by

@@ -107,10 +107,18 @@ func (Dialect) ColumnType(t connectors.Type) (string, error) {
 // comparison and ORDER BY use the same collation, so a text key pages
 // exactly in the order it is sorted.
 func (d Dialect) SelectBatch(table string, columns, key []string, after bool, limit int) (string, error) {
-	return connectors.SelectBatchLimit(d, table, columns, key, after, limit, connectors.BatchQuery{
-		RowValues:   true,
-		Placeholder: func(i int) string { return "$" + strconv.Itoa(i+1) },
-	})
+	return connectors.SelectBatchLimit(d, table, columns, key, after, limit, selectQuery)
+}
+
+// SelectOrdered gives SelectBatch's query without its limit, for a scan
+// read through one cursor (see connectors.StreamedScan).
+func (d Dialect) SelectOrdered(table string, columns, key []string, after bool) (string, error) {
+	return connectors.SelectOrdered(d, table, columns, key, after, selectQuery)
+}
+
+var selectQuery = connectors.BatchQuery{
+	RowValues:   true,
+	Placeholder: func(i int) string { return "$" + strconv.Itoa(i+1) },
 }
 
 // CheckValue refuses what PostgreSQL cannot hold of what Type.Fit allows:

@@ -53,6 +53,7 @@ type snapshot struct {
 	domains  map[uint32]domain // loaded at first use
 	formats  pgx.QueryResultFormatsByOID
 	closed   bool
+	cursors  int // cursors declared so far, for their names
 }
 
 // Position is the WAL position (LSN, "0/16B3748") of the snapshot, on a
@@ -123,11 +124,64 @@ func (s *snapshot) Count(ctx context.Context, table string) (int64, error) {
 	return n, nil
 }
 
+// Scan reads by the primary key in keyset pages, and by any other key
+// (connectors.StreamedScan) through one cursor in the snapshot's
+// transaction: the server plans and sorts the query once (or walks an
+// index that serves the key), and each page is a FETCH from it, so no
+// page sorts the table again and the connection stays free between pages.
 func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
-	return connectors.NewKeysetRows(ctx, &querier{s: s}, Dialect{}, t, opts)
+	if !connectors.StreamedScan(t, opts) {
+		return connectors.NewKeysetRows(ctx, &querier{s: s}, Dialect{}, t, opts)
+	}
+	return s.cursor(ctx, t, opts)
+}
+
+// cursor declares a cursor over the ordered query and reads it in pages.
+func (s *snapshot) cursor(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	if opts.After != nil && len(opts.After) != len(opts.Key) {
+		return nil, fmt.Errorf("table %s: resume key has %d values for %d key columns", t.Name, len(opts.After), len(opts.Key))
+	}
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	query, err := Dialect{}.SelectOrdered(t.Name, names, opts.Key, opts.After != nil)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	if s.cursors == 0 {
+		// Every cursor is read to its end: plan for all rows, not for
+		// the first tenth (the default fraction favours a fast start).
+		if _, err := s.tx.Exec(ctx, "SET LOCAL cursor_tuple_fraction = 1"); err != nil {
+			return nil, s.db.errorf(err, "read %s", t.Name)
+		}
+	}
+	s.cursors++
+	name := fmt.Sprintf("regflytt_scan_%d", s.cursors)
+	args := make([]any, len(opts.After))
+	for i, v := range opts.After {
+		args[i] = v
+	}
+	if _, err := s.tx.Exec(ctx, "DECLARE "+name+" NO SCROLL CURSOR FOR "+query, args...); err != nil {
+		return nil, s.db.errorf(err, "read %s", t.Name)
+	}
+	size := opts.BatchSize
+	if size <= 0 {
+		size = connectors.DefaultBatchSize
+	}
+	fetch := fmt.Sprintf("FETCH FORWARD %d FROM %s", size, name)
+	return connectors.NewPagedRows(ctx, &querier{s: s}, t, fetch, size, func() error {
+		if s.closed {
+			return nil
+		}
+		if _, err := s.tx.Exec(context.Background(), "CLOSE "+name); err != nil {
+			return s.db.errorf(err, "close the scan of %s", t.Name)
+		}
+		return nil
+	}), nil
 }
 
 // querier runs keyset batches for one scan. Its decoders are chosen from

@@ -64,11 +64,19 @@ func (Dialect) ColumnType(t connectors.Type) (string, error) {
 // which stops the driver from parsing text in DATE and DATETIME columns
 // into time.Time (and so from moving a wall clock into a zone).
 func (d Dialect) SelectBatch(table string, columns, key []string, after bool, limit int) (string, error) {
-	return connectors.SelectBatchLimit(d, table, columns, key, after, limit, connectors.BatchQuery{
-		RowValues:   true,
-		Placeholder: func(i int) string { return "?" + strconv.Itoa(i+1) },
-		Select:      func(q string) string { return "+" + q },
-	})
+	return connectors.SelectBatchLimit(d, table, columns, key, after, limit, selectQuery)
+}
+
+// SelectOrdered gives SelectBatch's query without its limit, for a scan
+// read in one query (see connectors.StreamedScan).
+func (d Dialect) SelectOrdered(table string, columns, key []string, after bool) (string, error) {
+	return connectors.SelectOrdered(d, table, columns, key, after, selectQuery)
+}
+
+var selectQuery = connectors.BatchQuery{
+	RowValues:   true,
+	Placeholder: func(i int) string { return "?" + strconv.Itoa(i+1) },
+	Select:      func(q string) string { return "+" + q },
 }
 
 // CheckValue refuses what SQLite cannot hold of what Type.Fit allows: an

@@ -172,8 +172,32 @@ func (s *snapshot) Tables(ctx context.Context) ([]connectors.Table, error) {
 	return tables(ctx, s.conn, s.path)
 }
 
+// Scan reads by the primary key in keyset pages, and by any other key in
+// one ordered query (connectors.StreamedScan): SQLite sorts it once in a
+// temporary b-tree, or walks an index that serves the key, instead of
+// sorting the table again for every page. The query shares the snapshot's
+// connection with the scans open beside it; database/sql takes turns.
 func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
-	return connectors.NewKeysetRows(ctx, &querier{conn: s.conn, table: t}, Dialect{}, t, opts)
+	q := &querier{conn: s.conn, table: t}
+	if !connectors.StreamedScan(t, opts) {
+		return connectors.NewKeysetRows(ctx, q, Dialect{}, t, opts)
+	}
+	query, err := Dialect{}.SelectOrdered(t.Name, columnNames(t), opts.Key, opts.After != nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite %s: table %s: %w", s.path, t.Name, err)
+	}
+	if opts.After != nil && len(opts.After) != len(opts.Key) {
+		return nil, fmt.Errorf("sqlite %s: table %s: resume key has %d values for %d key columns", s.path, t.Name, len(opts.After), len(opts.Key))
+	}
+	return connectors.NewStreamRows(ctx, q, t, query, opts.After, opts.BatchSize), nil
+}
+
+func columnNames(t *connectors.Table) []string {
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	return names
 }
 
 // querier runs one keyset batch and drains it into canonical rows.

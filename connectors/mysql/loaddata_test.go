@@ -1,0 +1,100 @@
+package mysql_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
+	"github.com/regflytt/regflytt/connectors/mysql"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+)
+
+// Write loads batches with LOAD DATA LOCAL INFILE (so the conformance
+// suite's round trips and edges go that way), and a value the server
+// would change on the way is refused, not stored changed: LOCAL turns
+// strict mode's errors into warnings and a rounded decimal is only a
+// note, so the load's warnings are checked. Here WriteChecked hands over
+// a decimal with one digit too many for its column (the caller vouched
+// for it wrongly), which a bare LOAD DATA, or INSERT, would store as 1.3.
+func TestWriteLoadsAndRefusesWhatTheServerWouldChange(t *testing.T) {
+	ctx := context.Background()
+	tgt := openTarget(t, mytest.NewDatabase(t))
+	tbl := connectors.Table{Name: "l", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "d", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, Nullable: true},
+		{Name: "u", Type: connectors.Type{Kind: connectors.KindUUID}, Nullable: true},
+		{Name: "s", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+	}}
+	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	before := mysql.Loads(tgt)
+	good := [][]connectors.Value{
+		{int64(1), connectors.Decimal("1.2"), connectors.UUID{0x12, 0x34, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff}, "NULL"},
+		{int64(2), nil, nil, "tab\there, new\nline, 'quote' \\ and \x1a"},
+	}
+	if n, err := tx.Write(ctx, &tbl, good); err != nil || n != 2 {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	if mysql.Loads(tgt) != before+1 {
+		t.Fatal("the batch was not loaded with LOAD DATA")
+	}
+	bad := [][]connectors.Value{{int64(3), connectors.Decimal("1.25"), nil, nil}}
+	_, err = connectors.WriteChecked(ctx, tx, &tbl, bad)
+	if err == nil || !strings.Contains(err.Error(), "1265") || strings.Contains(err.Error(), "1.25") {
+		t.Fatalf("a decimal the server would round: got %v, want a refusal naming warning 1265 without the value", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := conformance.ReadAll(t, tgt, "l", connectors.ScanOptions{})
+	if len(got) != 2 {
+		t.Fatalf("read %d rows, want the 2 of the first batch", len(got))
+	}
+	for i, row := range good {
+		for j, want := range row {
+			if !conformance.Equal(got[i][j], want) {
+				t.Errorf("row %d column %s: read %v, wrote %v", i, tbl.Columns[j].Name, got[i][j], want)
+			}
+		}
+	}
+}
+
+// Where the server refuses LOCAL INFILE, writes are INSERTs, and their
+// warnings are checked too: strict mode rounds a decimal to its column's
+// scale with only a note.
+func TestInsertRefusesWhatTheServerWouldChange(t *testing.T) {
+	ctx := context.Background()
+	tgt := openTarget(t, mytest.NewDatabase(t))
+	mysql.DisableLoad(tgt)
+	tbl := connectors.Table{Name: "i", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "d", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, Nullable: true},
+	}}
+	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	before := mysql.Loads(tgt)
+	if _, err := tx.Write(ctx, &tbl, [][]connectors.Value{{int64(1), connectors.Decimal("1.2")}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = connectors.WriteChecked(ctx, tx, &tbl, [][]connectors.Value{{int64(2), connectors.Decimal("1.25")}})
+	if err == nil || !strings.Contains(err.Error(), "1265") || strings.Contains(err.Error(), "1.25") {
+		t.Fatalf("a decimal the server would round: got %v, want a refusal naming warning 1265 without the value", err)
+	}
+	if mysql.Loads(tgt) != before {
+		t.Fatal("loaded with LOAD DATA after it was disabled")
+	}
+}
