@@ -3,6 +3,7 @@ package mappings
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unicode"
@@ -192,12 +193,8 @@ func (p *TableProgram) exclude(s string, written bool) (Outcome, bool) {
 // number: a list entry with those digits excludes the record, flagged.
 // Nothing else does; the record is then archived for its shape.
 func (p *TableProgram) excludeByDigits(s string) (Outcome, bool) {
-	digits := decimalDigits(s)
-	if len(digits) != 10 && len(digits) != 12 {
-		return Outcome{}, false
-	}
-	n, _, err := pnr.ParseNotes(digits, p.env.RefDate)
-	if err != nil {
+	n, ok := LooseNumber(s, p.env.RefDate)
+	if !ok {
 		return Outcome{}, false
 	}
 	var o Outcome
@@ -207,6 +204,26 @@ func (p *TableProgram) excludeByDigits(s string) (Outcome, bool) {
 		}
 	}
 	return o, o.Kind != 0
+}
+
+// LooseNumber reads the identity number a value that is no identity
+// number may still hold: its decimal digits, of any script, when they
+// are 10 or 12 and make a valid number ("19121212 1212", "121212–1212",
+// full-width digits, a note after the number). A value of only 8 or 9
+// ASCII digits is an integer column's 10-digit number that lost its
+// leading zeros (born 2000–2009) and is read with them. Its century is
+// never written. Use it to exclude or erase on the safe side, never to
+// migrate a number.
+func LooseNumber(s string, ref time.Time) (pnr.Number, bool) {
+	digits := decimalDigits(s)
+	if (len(digits) == 8 || len(digits) == 9) && digits == s {
+		digits = strings.Repeat("0", 10-len(digits)) + digits
+	}
+	if len(digits) != 10 && len(digits) != 12 {
+		return pnr.Number{}, false
+	}
+	n, _, err := pnr.ParseNotes(digits, ref)
+	return n, err == nil
 }
 
 // decimalDigits gives the decimal digits of s, of any script, as ASCII,

@@ -37,10 +37,18 @@ func TestApplyExcludesListedDigitsInAnyShape(t *testing.T) {
 			t.Errorf("%q: entry unmatched %v", written, u)
 		}
 	}
-	// Another person's number in a bad shape stays archived for its shape.
+	// An integer column's number of a person born 2005 lost its leading
+	// zero: 512121211, cast to text.
 	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
+	env.OptOut = personList(t, ReasonOptOut, "20051212-1211")
 	tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+	if o := tp.Apply([]connectors.Value{int64(1), "512121211", nil}); o.Kind != Excluded {
+		t.Errorf("the integer 512121211 of a listed 051212-1211: got %v %q, want excluded", o.Kind, o.Reason)
+	}
+	// Another person's number in a bad shape stays archived for its shape.
+	env = testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
+	tp = personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
 	if o := tp.Apply([]connectors.Value{int64(1), "19460101 0301", nil}); o.Kind != Archived || o.Reason != "person_digits" {
 		t.Fatalf("a bad shape of a person on no list: got %v %q, want archived person_digits", o.Kind, o.Reason)
 	}
