@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings/pnr"
 )
 
@@ -204,6 +205,22 @@ func (p *TableProgram) excludeByDigits(s string) (Outcome, bool) {
 		}
 	}
 	return o, o.Kind != 0
+}
+
+// excludeReadsByDigits asks the lists with each source value the person
+// column reads, by its digits (see excludeByDigits).
+func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bool) {
+	for _, r := range p.person.reads {
+		if r < 0 || row[r] == nil {
+			continue
+		}
+		if s, ok := connectors.FormatValue(row[r]); ok {
+			if o, ok := p.excludeByDigits(s); ok {
+				return o, true
+			}
+		}
+	}
+	return Outcome{}, false
 }
 
 // LooseNumber reads the identity number a value that is no identity

@@ -53,3 +53,18 @@ func TestApplyExcludesListedDigitsInAnyShape(t *testing.T) {
 		t.Fatalf("a bad shape of a person on no list: got %v %q, want archived person_digits", o.Kind, o.Reason)
 	}
 }
+
+// The same through a person: expression: pnr() fails on the bad shape,
+// and the record was archived before the lists were asked.
+func TestApplyExcludesListedDigitsThroughAnExpression(t *testing.T) {
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
+	tp := personProgram(t, env, "{expr: pnr(personnr)}", "{expr: pseudonym(personnr)}")
+	o := tp.Apply([]connectors.Value{int64(1), "19121212 1212", nil})
+	if o.Kind != Excluded || o.Reason != ReasonOptOut {
+		t.Fatalf("got %v %q, want excluded opt_out", o.Kind, o.Reason)
+	}
+	if o := tp.Apply([]connectors.Value{int64(2), "19460101 0301", nil}); o.Kind != Archived {
+		t.Fatalf("a bad shape of a person on no list: got %v %q, want archived", o.Kind, o.Reason)
+	}
+}
