@@ -21,3 +21,20 @@ func TestCheckAccessRegionItCannotSee(t *testing.T) {
 		t.Fatalf("OK for a grant on a region the check cannot expand: %+v", c)
 	}
 }
+
+// A grant that starts after the reference date was skipped by the check
+// ("carried as it was"), whatever it reaches: an appointment for unit 1
+// from February, carried as one for every unit from February, passed. A
+// future grant must be compared with the legacy grants in force when it
+// starts.
+func TestCheckAccessFutureGrantThatWidens(t *testing.T) {
+	t.Skip("redteam: a grant starting after the reference date is not compared at all; a future appointment widened to every unit passes; fix belongs in verify (CheckAccess: compare a future grant with the legacy grants on its first day)")
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	from, to := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	units := map[string]string{"1": "Skåne", "2": "Skåne", "3": "Halland"}
+	before := []Grant{{Account: "7", Unit: "1", Basis: BasisAppointment, Write: true, ValidFrom: from, ValidTo: to}}
+	after := []Grant{{Account: "7", All: true, Basis: BasisAppointment, Write: true, ValidFrom: from, ValidTo: to}}
+	if c := CheckAccess(units, before, after, day); c.OK {
+		t.Fatalf("OK for a future appointment widened to every unit: %+v", c)
+	}
+}
