@@ -43,7 +43,9 @@ func AccessLogPath(dir string) string {
 // logged, nothing is extracted.
 //
 // Text that is not UTF-8 and bytes are written as \x followed by hex, so
-// the CSV is text; the package keeps the exact bytes.
+// the CSV is text; the package keeps the exact bytes. NULL is \N, apart
+// from the empty text, and text that begins with a backslash gets one
+// more, so that neither reads as NULL or bytes.
 func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 	if strings.TrimSpace(req.Purpose) == "" {
 		return 0, errors.New("an extract needs its purpose: access to personal data is logged with why")
@@ -140,19 +142,26 @@ func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 func csvText(v connectors.Value) string {
 	switch x := v.(type) {
 	case nil:
-		return ""
+		return `\N`
 	case string:
-		if utf8.ValidString(x) {
-			return x
-		}
-		return `\x` + hex.EncodeToString([]byte(x))
+		return csvString(x)
 	case connectors.JSON:
-		if utf8.ValidString(string(x)) {
-			return string(x)
-		}
-		return `\x` + hex.EncodeToString([]byte(x))
+		return csvString(string(x))
 	}
 	s, _ := connectors.FormatValue(v)
+	return s
+}
+
+// csvString writes text as it is, unless it could be read as something
+// else: text that is not UTF-8 as \x and hex, text that begins with a
+// backslash with one more (so "\N" and "\x41" stay text).
+func csvString(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return `\x` + hex.EncodeToString([]byte(s))
+	case strings.HasPrefix(s, `\`):
+		return `\` + s
+	}
 	return s
 }
 

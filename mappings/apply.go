@@ -134,6 +134,11 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 	if p.person != nil && (p.env.OptOut != nil || p.env.Erasure != nil) {
 		v, err := p.value(p.person, row)
 		if err != nil {
+			// An expression (pnr(…)) that fails on a bad shape must not
+			// archive a listed patient: ask the lists with its inputs.
+			if o, ok := p.excludeReadsByDigits(row); ok {
+				return o
+			}
 			f := p.failureOf(err)
 			return p.archived(p.person, f)
 		}

@@ -36,6 +36,7 @@ func checkedFuncs() map[string]func(...any) (any, error) {
 		"__abs":        func(args ...any) (any, error) { return checkedAbs(args[0]) },
 		"__sum":        func(args ...any) (any, error) { return checkedSum(args[0]) },
 		"__len":        func(args ...any) (any, error) { return checkedLen(args[0]) },
+		"__float":      func(args ...any) (any, error) { return checkedFloat(args[0]) },
 	}
 	for op, name := range checkedOps {
 		out[name] = arith(op)
@@ -118,6 +119,12 @@ func checkedArith(op string, a, b any) (out any, err error) {
 			}
 			return int(x % y), nil
 		}
+	}
+	// What follows is floating-point arithmetic (a float operand, or /
+	// and ** of integers): an integer a double cannot hold would lose its
+	// last digits, and a decimal column would take the result as exact.
+	if (xi && !exactAsFloat(x)) || (yi && !exactAsFloat(y)) {
+		return nil, rangeErr("an integer beyond ±2^53 is not exact in floating-point arithmetic")
 	}
 	defer func() {
 		// expr-lang's runtime panics on operands it cannot combine.
@@ -212,6 +219,10 @@ func checkedInt(v any) (any, error) {
 		if math.IsNaN(f) || f >= math.MaxInt64 || f < math.MinInt64 {
 			return nil, rangeErr("int() of a number beyond the 64-bit integer range")
 		}
+		if f != math.Trunc(f) {
+			// expr-lang truncates: int(70.5) would be 70.
+			return nil, rangeErr("int() would drop a fraction; say how with floor(), ceil() or round()")
+		}
 		return int(f), nil
 	case float32:
 		return checkedInt(float64(f))
@@ -221,6 +232,28 @@ func checkedInt(v any) (any, error) {
 	}
 	return runtimeCall(func() any { return runtime.ToInt(v) })
 }
+
+// checkedFloat is expr-lang's float() without rounding: an integer a
+// double cannot hold fails, and text must be a decimal number (expr-lang
+// also reads "1_0" as 10).
+func checkedFloat(v any) (any, error) {
+	if n, ok, err := integer(v); ok {
+		if err != nil {
+			return nil, err
+		}
+		if !exactAsFloat(n) {
+			return nil, rangeErr("float() of an integer beyond ±2^53 would round it")
+		}
+		return float64(n), nil
+	}
+	if s, ok := v.(string); ok && !decimalFloatText(s) {
+		return nil, fmt.Errorf("float() of text that is no decimal number")
+	}
+	return runtimeCall(func() any { return builtin.Float(v) })
+}
+
+// exactAsFloat reports whether a float64 holds n exactly (|n| <= 2^53).
+func exactAsFloat(n int64) bool { return n >= -1<<53 && n <= 1<<53 }
 
 func runtimeCall(fn func() any) (out any, err error) {
 	defer func() {

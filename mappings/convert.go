@@ -104,6 +104,11 @@ func convert(v connectors.Value, t connectors.Type) (connectors.Value, error) {
 			return float64(x), nil
 		case connectors.Decimal, string:
 			s := fmt.Sprint(x)
+			if !decimalFloatText(s) {
+				// strconv also reads Go's hexadecimal floats ("0x1p-2"
+				// is 0.25) and underscores: text that is no number here.
+				return nil, castErr(to, "not a decimal number")
+			}
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				return nil, castErr(to, "not a finite number")
@@ -144,11 +149,17 @@ func convert(v connectors.Value, t connectors.Type) (connectors.Value, error) {
 			}
 			return nil, castErr(to, "only 0 and 1 are booleans")
 		case connectors.Decimal:
-			switch d, _ := normDecimal(x); strings.TrimRight(strings.TrimRight(string(d), "0"), ".") {
-			case "0", "":
-				return false, nil
-			case "1":
-				return true, nil
+			// Only the fraction's zeros may go: trimming the whole
+			// number's read 10 as 1.
+			d, _ := normDecimal(x)
+			ip, fp, _ := strings.Cut(string(d), ".")
+			if strings.Trim(fp, "0") == "" {
+				switch ip {
+				case "0":
+					return false, nil
+				case "1":
+					return true, nil
+				}
 			}
 			return nil, castErr(to, "only 0 and 1 are booleans")
 		case string:
@@ -231,6 +242,32 @@ func convert(v connectors.Value, t connectors.Type) (connectors.Value, error) {
 		}
 	}
 	return nil, castErr(to, "no cast from %s", connectors.KindOf(v))
+}
+
+// decimalFloatText reports whether s is a number in decimal notation:
+// an optional sign, digits with at most one point, and an optional
+// exponent ("-1.5", "2.", ".5", "1e3").
+func decimalFloatText(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	mant, exp, hasExp := strings.Cut(strings.ToLower(s), "e")
+	ip, fp, _ := strings.Cut(mant, ".")
+	if ip+fp == "" || !allDigits(ip) || !allDigits(fp) {
+		return false
+	}
+	if hasExp {
+		exp = strings.TrimLeft(exp, "+-")
+		return exp != "" && allDigits(exp)
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // parsed turns a text parser's result into a cast result: a parse error or

@@ -3,9 +3,12 @@ package mappings
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings/pnr"
 )
 
@@ -24,6 +27,13 @@ const (
 // match is not proven, but a 10-digit form cannot prove it wrong either,
 // and an opt-out is never risked on a guessed century.
 const WarnCenturyAmbiguous = "exclusion_century_ambiguous"
+
+// WarnExclusionByDigits is counted when a record is excluded because its
+// person, in a shape no identity number has ("19121212 1212", an en dash,
+// full-width digits, a note after it), holds exactly the digits of a list
+// entry. Archiving it for its shape would keep a listed patient's record
+// in the archive.
+const WarnExclusionByDigits = "exclusion_by_digits"
 
 // PersonList is an opt-out or an erasure list: the patients whose records
 // are excluded, written nowhere, not even to the archive.
@@ -150,6 +160,9 @@ func (e *Env) lists() []*PersonList {
 func (p *TableProgram) exclude(s string, written bool) (Outcome, bool) {
 	n, notes, err := pnr.ParseNotes(s, p.env.RefDate)
 	if err != nil {
+		if o, ok := p.excludeByDigits(s); ok {
+			return o, true
+		}
 		f := p.failureOf(err)
 		var pe *pnr.Error
 		if errors.As(err, &pe) {
@@ -174,4 +187,84 @@ func (p *TableProgram) exclude(s string, written bool) (Outcome, bool) {
 		}
 	}
 	return o, o.Kind != 0
+}
+
+// excludeByDigits matches a person that is no identity number by the
+// digits it holds, of any script, when they are 10 or 12 and make a valid
+// number: a list entry with those digits excludes the record, flagged.
+// Nothing else does; the record is then archived for its shape.
+func (p *TableProgram) excludeByDigits(s string) (Outcome, bool) {
+	n, ok := LooseNumber(s, p.env.RefDate)
+	if !ok {
+		return Outcome{}, false
+	}
+	var o Outcome
+	for _, l := range p.env.lists() {
+		if m, _ := l.Match(n, false); m && o.Kind == 0 {
+			o = Outcome{Kind: Excluded, Reason: l.Reason, Warnings: []string{WarnExclusionByDigits}}
+		}
+	}
+	return o, o.Kind != 0
+}
+
+// excludeReadsByDigits asks the lists with each source value the person
+// column reads, by its digits (see excludeByDigits).
+func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bool) {
+	for _, r := range p.person.reads {
+		if r < 0 || row[r] == nil {
+			continue
+		}
+		if s, ok := connectors.FormatValue(row[r]); ok {
+			if o, ok := p.excludeByDigits(s); ok {
+				return o, true
+			}
+		}
+	}
+	return Outcome{}, false
+}
+
+// LooseNumber reads the identity number a value that is no identity
+// number may still hold: its decimal digits, of any script, when they
+// are 10 or 12 and make a valid number ("19121212 1212", "121212–1212",
+// full-width digits, a note after the number). A value of only 8 or 9
+// ASCII digits is an integer column's 10-digit number that lost its
+// leading zeros (born 2000–2009) and is read with them. Its century is
+// never written. Use it to exclude or erase on the safe side, never to
+// migrate a number.
+func LooseNumber(s string, ref time.Time) (pnr.Number, bool) {
+	digits := decimalDigits(s)
+	if (len(digits) == 8 || len(digits) == 9) && digits == s {
+		digits = strings.Repeat("0", 10-len(digits)) + digits
+	}
+	if len(digits) != 10 && len(digits) != 12 {
+		return pnr.Number{}, false
+	}
+	n, _, err := pnr.ParseNotes(digits, ref)
+	return n, err == nil
+}
+
+// decimalDigits gives the decimal digits of s, of any script, as ASCII,
+// in order; at most 13 (more is no identity number).
+func decimalDigits(s string) string {
+	var b []byte
+	for _, r := range s {
+		if len(b) > 12 {
+			break
+		}
+		if r >= '0' && r <= '9' {
+			b = append(b, byte(r))
+			continue
+		}
+		if !unicode.Is(unicode.Nd, r) {
+			continue
+		}
+		// Unicode's decimal digits come in runs of ten from a zero, and
+		// adjacent runs are whole: the value is the place in the run.
+		v := 0
+		for unicode.Is(unicode.Nd, r-rune(v)-1) {
+			v++
+		}
+		b = append(b, byte('0'+v%10))
+	}
+	return string(b)
 }

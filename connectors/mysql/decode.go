@@ -268,6 +268,9 @@ type querier struct {
 	keyCols  []*connectors.Column // in the order of the query's parameters
 	raw      []rawValue
 	ptrs     []any
+	// warnings: fail a batch the server read with warnings (select:
+	// sources, whose SQL is the user's: see noReadWarnings).
+	warnings bool
 }
 
 // rowSlab is how many rows' values are allocated together: one allocation
@@ -347,5 +350,49 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 		}
 		emit(row)
 	}
-	return withoutValues(rows.Err())
+	if err := rows.Err(); err != nil {
+		return withoutValues(err)
+	}
+	if q.warnings {
+		return q.noReadWarnings(ctx)
+	}
+	return nil
+}
+
+// noReadWarnings fails when the batch just read left warnings. MariaDB
+// evaluates a legacy query's conversions loosely and only warns: a join of
+// a text reference to an integer key matches '12abc' to 12 (1292), a CAST
+// truncates (1292, 1265). Rows read that way are not the source's: only
+// the codes are reported, as the messages quote values.
+func (q *querier) noReadWarnings(ctx context.Context) error {
+	var n int64
+	if err := q.conn.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&n); err != nil {
+		return fmt.Errorf("read warnings: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	rows, err := q.conn.QueryContext(ctx, "SHOW WARNINGS LIMIT 10")
+	if err != nil {
+		return fmt.Errorf("read warnings: %w", err)
+	}
+	defer rows.Close()
+	var codes []string
+	for rows.Next() {
+		var level, msg string
+		var code int64
+		if err := rows.Scan(&level, &code, &msg); err != nil {
+			return fmt.Errorf("read warnings: %w", err)
+		}
+		if level != "Note" {
+			codes = append(codes, fmt.Sprint(code))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read warnings: %w", err)
+	}
+	if len(codes) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the server read the select: with %d warning(s) (codes %s; 1292 is a value converted with loss, such as text compared with a number, 1265 a truncated value): the rows would not be the source's; make the query's comparisons and casts exact", n, strings.Join(codes, ", "))
 }

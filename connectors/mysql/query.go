@@ -80,6 +80,7 @@ func (s *snapshot) ScanQuery(ctx context.Context, query string, cols []connector
 	if err != nil {
 		return nil, err
 	}
+	qr.warnings = true
 	floats := floatColumns(t)
 	rows, err := connectors.NewQueryRows(ctx, qr, cols, opts, func(columns, key []string, after bool, limit int) (string, error) {
 		return connectors.SelectFromQueryLimit(Dialect{}, q, columns, key, after, limit, connectors.BatchQuery{
