@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"gopkg.in/yaml.v3"
+	"strings"
 )
 
 // File is one parsed mapping file:
@@ -63,6 +64,11 @@ type TableMapping struct {
 	// Person names the source column (or expression) holding the patient's
 	// identity number; records of opted-out patients are excluded.
 	Person *ColumnMapping
+	// NoPerson says why the table's records belong to no patient (care
+	// units, code lists): with an opt-out or erasure list in the plan, a
+	// table must have a person:, a parent: or this reason, since its
+	// records are matched against the lists in no other way.
+	NoPerson Str
 	// Granularity is "record" (default: one bad value archives the whole
 	// record) or "value" (the value is archived, the target gets NULL).
 	Granularity Str
@@ -392,6 +398,10 @@ func parseBody(path string, f *Fields, tm *TableMapping, ds *Diagnostics) {
 	}
 	if pn := f.Node("person"); pn != nil {
 		tm.Person = parseColumn(path, &yaml.Node{Kind: yaml.ScalarNode, Value: "person", Line: pn.Line, Column: pn.Column}, pn, ds)
+	}
+	tm.NoPerson = f.Str("no_person")
+	if tm.NoPerson.IsSet() && (tm.Person != nil || strings.TrimSpace(tm.NoPerson.Value) == "") {
+		ds.add(tm.NoPerson.Pos, "M053", "no_person: gives the reason the table's records belong to no patient, and excludes person:")
 	}
 	tm.Parent = parseParent(path, f, ds)
 	tm.Duplicates = parseDuplicates(path, f, ds)

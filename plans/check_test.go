@@ -85,6 +85,7 @@ tables:
 tables:
   - target: visit
     source: besok
+    no_person: a fixture of code lists, its visits name no patient
     columns:
       visit_id: id
       smoking: {from: rok, codelist: {name: smoking, version: ver}}
@@ -105,6 +106,7 @@ tables:
   - target: form
     source:
       eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde, version: vver}
+    no_person: a fixture of code lists, its forms name no patient
     columns:
       form_id: id
       smoking: {from: rok, codelist: {name: smoking, version: vver}}

@@ -59,6 +59,7 @@ tables:
 	write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: unit
     source: vardenhet
+    no_person: care units, no patient data
     columns: {unit_id: id, name: namn}
   - target: visit
     source: besok

@@ -46,7 +46,24 @@ func (r *runner) checkUnmappedTables(s *session) error {
 	for _, l := range r.plan.exclusionLists() {
 		hasList = hasList || l.table.IsSet() || l.file.IsSet()
 	}
-	if !hasList || len(undeclared) == 0 {
+	if !hasList {
+		return nil
+	}
+	// A mapped table is matched against the lists through its person:,
+	// or follows a parent that is; anything else migrates a listed
+	// patient's rows unless the mapping says its records are no patient's.
+	var unmatched []string
+	for _, tp := range s.prog.Tables {
+		m := tp.Mapping
+		if m == nil || m.Person != nil || tp.Parent != nil || m.NoPerson.IsSet() || r.plan.listTableReason(tp.Source.Name) != "" {
+			continue
+		}
+		unmatched = append(unmatched, fmt.Sprintf("%s (%s)", tp.Source.Name, m.Pos))
+	}
+	if len(unmatched) > 0 {
+		return fmt.Errorf("%s: with an opt-out or erasure list, mapped source tables %s are matched against neither list: give each a person: (the identity number) or a parent: (the record it belongs to), or, if its records are no patient's, no_person: with the reason (P011)", r.plan.File, strings.Join(unmatched, ", "))
+	}
+	if len(undeclared) == 0 {
 		return nil
 	}
 	return fmt.Errorf("%s: source tables %s are read by no mapping and would be archived whole, where the opt-out and erasure lists cannot take out a listed patient's rows: map each (with person: or parent:), or, if it holds no patient's data, name it under unmapped_tables with the reason (P010)", r.plan.File, strings.Join(undeclared, ", "))
