@@ -1,0 +1,208 @@
+package connectors
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// What a migrated database needs to keep working beyond its rows: column
+// defaults, identity columns that number new rows past the highest
+// migrated one, unique and secondary indexes, foreign keys. A receiving
+// schema declares them (Table.Indexes, Table.ForeignKeys, Column.Default,
+// Column.Identity); a run creates them once, after every table is loaded,
+// since loading into indexed, constrained tables is slower and a foreign
+// key would have to be satisfied row by row in load order.
+
+// ConstraintCreator is implemented by targets that create what a
+// receiving schema declares beyond columns and the primary key. The runner
+// calls it once, after the load.
+//
+// CreateConstraints creates, for the given (already created and loaded)
+// tables, the declared defaults, identity columns with their numbering set
+// past the highest value the table holds, unique and secondary indexes,
+// and foreign keys. What already exists with the same name and definition
+// is left alone, so calling it again is harmless; one that exists with
+// another definition is an error naming it. A foreign key the migrated
+// rows break, or a unique index they repeat, is an error that names the
+// constraint, never a value.
+type ConstraintCreator interface {
+	CreateConstraints(ctx context.Context, tables []Table) error
+}
+
+// DeclaresConstraints reports whether any table declares something a
+// ConstraintCreator creates.
+func DeclaresConstraints(tables []Table) bool {
+	for i := range tables {
+		t := &tables[i]
+		if len(t.Indexes) > 0 || len(t.ForeignKeys) > 0 {
+			return true
+		}
+		for _, c := range t.Columns {
+			if c.Default != nil || c.Identity {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// CheckDefault reports whether a default suits a column type: Now only on
+// date, datetime and timestamptz columns; a value that the type holds
+// exactly, read from its canonical text form. Bytes have no default in
+// the notation.
+func CheckDefault(t Type, d *Default) error {
+	if d == nil {
+		return nil
+	}
+	if d.Now {
+		switch t.Kind {
+		case KindDate, KindDateTime, KindTimestamp:
+			return nil
+		}
+		return fmt.Errorf("current_timestamp is a default of date, datetime and timestamptz columns only, not %v", t)
+	}
+	switch t.Kind {
+	case KindBytes, KindInvalid:
+		return fmt.Errorf("a %v column takes no default in the receiving notation", t)
+	}
+	v, err := ParseText(t.Kind, d.Value)
+	if err != nil {
+		return fmt.Errorf("default is not a %v: %w", t, err)
+	}
+	if err := t.Fit(v); err != nil {
+		return fmt.Errorf("default does not fit %v: %w", t, err)
+	}
+	return nil
+}
+
+// DefaultSQL gives a default as an SQL expression that PostgreSQL, MariaDB
+// and SQLite read alike: numbers bare, booleans as TRUE/FALSE, everything
+// else a string literal the column's type reads; Now as CURRENT_DATE or
+// CURRENT_TIMESTAMP. CheckDefault must have accepted it.
+func DefaultSQL(t Type, d *Default) (string, error) {
+	if err := CheckDefault(t, d); err != nil {
+		return "", err
+	}
+	if d.Now {
+		if t.Kind == KindDate {
+			return "CURRENT_DATE", nil
+		}
+		return "CURRENT_TIMESTAMP", nil
+	}
+	switch t.Kind {
+	case KindInt, KindDecimal, KindFloat:
+		if _, _, ok := DecimalDigits(Decimal(d.Value)); ok {
+			return d.Value, nil
+		}
+		// 1e5 and the like: a string the numeric column reads
+	case KindBool:
+		v, _ := ParseText(t.Kind, d.Value)
+		if v == true {
+			return "TRUE", nil
+		}
+		return "FALSE", nil
+	}
+	return "'" + strings.ReplaceAll(d.Value, "'", "''") + "'", nil
+}
+
+// ParseSQLDefault reads a default as a catalogue gives it (MariaDB's
+// COLUMN_DEFAULT, PostgreSQL's pg_get_expr, SQLite's dflt_value) into the
+// receiving notation. ok is false for what the notation cannot say (a
+// function call other than the current time, an expression): the scan
+// lists those. NULL is no default.
+func ParseSQLDefault(sqlText string, k Kind) (d *Default, ok bool) {
+	s := strings.TrimSpace(sqlText)
+	for strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	if s == "" {
+		return nil, false
+	}
+	if strings.EqualFold(s, "NULL") || strings.HasPrefix(strings.ToUpper(s), "NULL::") {
+		return nil, true
+	}
+	if s[0] == '\'' {
+		// 'text' or 'text'::type (PostgreSQL's casts), quotes doubled inside.
+		var b strings.Builder
+		i := 1
+		for ; i < len(s); i++ {
+			if s[i] == '\'' {
+				if i+1 < len(s) && s[i+1] == '\'' {
+					b.WriteByte('\'')
+					i++
+					continue
+				}
+				break
+			}
+			if s[i] == '\\' && i+1 < len(s) { // MariaDB escapes in COLUMN_DEFAULT
+				b.WriteByte(s[i+1])
+				i++
+				continue
+			}
+			b.WriteByte(s[i])
+		}
+		if i >= len(s) {
+			return nil, false
+		}
+		rest := s[i+1:]
+		if rest != "" && !strings.HasPrefix(rest, "::") {
+			return nil, false
+		}
+		return checked(&Default{Value: b.String()}, k)
+	}
+	if cast := strings.Index(s, "::"); cast > 0 {
+		s = strings.TrimSpace(s[:cast])
+	}
+	low := strings.ToLower(s)
+	switch strings.TrimSuffix(low, "()") {
+	case "current_timestamp", "now", "localtimestamp", "current_date", "curdate", "sysdate", "getdate", "sysdatetime":
+		return checked(&Default{Now: true}, k)
+	case "true", "false":
+		return checked(&Default{Value: low}, k)
+	}
+	if strings.HasPrefix(low, "current_timestamp(") || strings.HasPrefix(low, "localtimestamp(") {
+		return checked(&Default{Now: true}, k)
+	}
+	if k == KindBool && (s == "0" || s == "1") {
+		return &Default{Value: map[string]string{"0": "false", "1": "true"}[s]}, true
+	}
+	if _, err := ParseText(KindDecimal, s); err == nil {
+		return checked(&Default{Value: s}, k)
+	}
+	return nil, false
+}
+
+// checked keeps a default only when its column's kind reads it.
+func checked(d *Default, k Kind) (*Default, bool) {
+	if d.Now {
+		switch k {
+		case KindDate, KindDateTime, KindTimestamp:
+			return d, true
+		}
+		return nil, false
+	}
+	if k == KindBytes || k == KindInvalid {
+		return nil, false
+	}
+	if k == KindBool {
+		switch strings.ToLower(d.Value) {
+		case "true", "t", "1":
+			return &Default{Value: "true"}, true
+		case "false", "f", "0":
+			return &Default{Value: "false"}, true
+		}
+		return nil, false
+	}
+	v, err := ParseText(k, d.Value)
+	if err != nil {
+		return nil, false
+	}
+	if _, bad := v.(InvalidDate); bad {
+		return nil, false // 0000-00-00: no receiving column holds it
+	}
+	if f, isFloat := v.(float64); isFloat && (f != f || f > 1e308 || f < -1e308) {
+		return nil, false
+	}
+	return d, true
+}
