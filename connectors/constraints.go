@@ -206,3 +206,53 @@ func checked(d *Default, k Kind) (*Default, bool) {
 	}
 	return d, true
 }
+
+// PendingConstraints gives what of a declared table's constraints an
+// existing table (as its catalogue reads it; nil when it has none yet)
+// still lacks: indexes and foreign keys not there under their name or
+// with their definition, identities not yet numbering. Defaults are always
+// kept: setting one again is harmless. An index or foreign key that exists
+// under the declared name with another definition is an error naming it:
+// the schema and the database disagree, and nothing decides which is
+// right.
+func PendingConstraints(declared, existing *Table) (Table, error) {
+	todo := *declared
+	todo.Columns = append([]Column(nil), declared.Columns...)
+	todo.Indexes, todo.ForeignKeys = nil, nil
+	if existing == nil {
+		todo.Indexes, todo.ForeignKeys = declared.Indexes, declared.ForeignKeys
+		return todo, nil
+	}
+	for i := range todo.Columns {
+		if ec := existing.Column(todo.Columns[i].Name); ec != nil && ec.Identity {
+			todo.Columns[i].Identity = false
+		}
+	}
+	for _, ix := range declared.Indexes {
+		found := false
+		for _, ex := range existing.Indexes {
+			same := ex.Unique == ix.Unique && strings.Join(ex.Columns, "\x00") == strings.Join(ix.Columns, "\x00")
+			if ex.Name == ix.Name && !same {
+				return Table{}, fmt.Errorf("table %s: index %s exists over (%s) (unique %v) but the schema declares (%s) (unique %v): drop it or rename one", declared.Name, ix.Name, strings.Join(ex.Columns, ", "), ex.Unique, strings.Join(ix.Columns, ", "), ix.Unique)
+			}
+			found = found || same
+		}
+		if !found {
+			todo.Indexes = append(todo.Indexes, ix)
+		}
+	}
+	for _, fk := range declared.ForeignKeys {
+		found := false
+		for _, ex := range existing.ForeignKeys {
+			same := ex.RefTable == fk.RefTable && strings.Join(ex.Columns, "\x00") == strings.Join(fk.Columns, "\x00") && strings.Join(ex.RefColumns, "\x00") == strings.Join(fk.RefColumns, "\x00")
+			if ex.Name == fk.Name && !same {
+				return Table{}, fmt.Errorf("table %s: foreign key %s exists as (%s) references %s (%s) but the schema declares (%s) references %s (%s): drop it or rename one", declared.Name, fk.Name, strings.Join(ex.Columns, ", "), ex.RefTable, strings.Join(ex.RefColumns, ", "), strings.Join(fk.Columns, ", "), fk.RefTable, strings.Join(fk.RefColumns, ", "))
+			}
+			found = found || same
+		}
+		if !found {
+			todo.ForeignKeys = append(todo.ForeignKeys, fk)
+		}
+	}
+	return todo, nil
+}
