@@ -294,8 +294,8 @@ func (c *ColumnPlan) carry(tp *TablePlan) {
 		return
 	}
 	switch {
-	case c.Type.Kind != KindInt || c.Type.Bits == 8:
-		tp.LeftOut = append(tp.LeftOut, fmt.Sprintf("identity of %s: the receiving type %v cannot number rows (declare it smallint, integer or bigint if every value fits)", name, c.Type))
+	case c.Type.Kind != KindInt:
+		tp.LeftOut = append(tp.LeftOut, fmt.Sprintf("identity of %s: the receiving type %v cannot number rows (declare it an integer type if every value fits)", name, c.Type))
 	case !contains(tp.PrimaryKey, name):
 		tp.LeftOut = append(tp.LeftOut, fmt.Sprintf("identity of %s: not a column of the primary key", name))
 	default:

@@ -194,8 +194,8 @@ func (ex columnExtras) apply(t *connectors.Table, i int, ds *Diagnostics) {
 		return
 	}
 	switch {
-	case c.Type.Kind != connectors.KindInvalid && (c.Type.Kind != connectors.KindInt || c.Type.Bits == 8 || (c.Type.Unsigned && c.Type.Bits == 64)):
-		ds.add(ex.identity.Pos, "S007", "column %s.%s: an identity column is a smallint, integer or bigint, not %v", t.Name, c.Name, c.Type)
+	case c.Type.Kind != connectors.KindInvalid && (c.Type.Kind != connectors.KindInt || (c.Type.Unsigned && c.Type.Bits == 64)):
+		ds.add(ex.identity.Pos, "S007", "column %s.%s: an identity column is an integer (bigint unsigned excepted: PostgreSQL and SQLite have none), not %v", t.Name, c.Name, c.Type)
 	case c.Default != nil:
 		ds.add(ex.identity.Pos, "S007", "column %s.%s: an identity column numbers its rows itself and takes no default", t.Name, c.Name)
 	case !contains(t.PrimaryKey, c.Name):

@@ -30,8 +30,24 @@ func createTableWithConstraints(t *connectors.Table) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ddl, err := connectors.TableSQL(d, "CREATE TABLE IF NOT EXISTS "+qt, t, func(c *connectors.Column) (string, error) {
+	// An identity is the rowid declared AUTOINCREMENT, which must be said
+	// in the column's own definition: the catalogue reads it back, and
+	// SQLite then never reuses the number of a deleted row.
+	decl := *t
+	identity := ""
+	if err := checkIdentity(t); err != nil {
+		return "", err
+	}
+	for _, c := range t.Columns {
+		if c.Identity {
+			identity, decl.PrimaryKey = c.Name, nil
+		}
+	}
+	ddl, err := connectors.TableSQL(d, "CREATE TABLE IF NOT EXISTS "+qt, &decl, func(c *connectors.Column) (string, error) {
 		typ, err := d.ColumnType(c.Type)
+		if err == nil && c.Name == identity {
+			return "INTEGER PRIMARY KEY AUTOINCREMENT", nil
+		}
 		if err != nil || c.Default == nil {
 			return typ, err
 		}
