@@ -196,3 +196,44 @@ func hasIndex(t *connectors.Table, col string, unique bool) bool {
 	}
 	return false
 }
+
+// init --source writes the same proposal as schema: a bigint unsigned key
+// as decimal(20,0), cast in the mapping, and the foreign keys, indexes,
+// defaults and identities; the plan runs into PostgreSQL with every row.
+func TestInitFromMariaDBRuns(t *testing.T) {
+	if os.Getenv(mytest.EnvVar) == "" || os.Getenv(pgtest.EnvVar) == "" {
+		t.Skipf("needs %s and %s", mytest.EnvVar, pgtest.EnvVar)
+	}
+	src := mytest.NewDatabase(t)
+	mytest.Exec(t, src, append(sakilaMini,
+		"CREATE TABLE tally (id bigint unsigned NOT NULL PRIMARY KEY, n int NOT NULL DEFAULT 0)",
+		"INSERT INTO tally VALUES (18446744073709551615, 1), (1, 2)")...)
+	dir := filepath.Join(t.TempDir(), "reg")
+	if code, _, errs := cli(t, "init", dir, "--source", src, "--to", "postgres", "-q"); code != exitOK {
+		t.Fatalf("init: exit %d: %s", code, errs)
+	}
+	mapping, _ := os.ReadFile(filepath.Join(dir, "mapping.yaml"))
+	if !strings.Contains(string(mapping), `id: {from: id, cast: "decimal(20,0)"}`) {
+		t.Errorf("mapping.yaml does not cast the unsigned key:\n%s", mapping)
+	}
+	tgt := pgtest.NewDatabase(t)
+	t.Setenv("REGFLYTT_TARGET", tgt)
+	code, out, errs := cli(t, "run", filepath.Join(dir, "plan.yaml"), "--source", src, "--work", t.TempDir(), "-q")
+	if code != exitOK {
+		t.Fatalf("run: exit %d: %s%s", code, out, errs)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var maxID string
+	var fks int
+	if err := conn.QueryRow(ctx, "SELECT max(id)::text FROM tally").Scan(&maxID); err != nil || maxID != "18446744073709551615" {
+		t.Errorf("tally max id %s, %v", maxID, err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conname = 'fk_customer_store'").Scan(&fks); err != nil || fks != 1 {
+		t.Errorf("foreign keys %d, %v", fks, err)
+	}
+}

@@ -241,6 +241,11 @@ func starterMapping(where, dialect string, proposal []connectors.TablePlan) []by
 				fmt.Fprintf(&b, "      # %s is not mapped: %s. Declare a receiving column for it and map it, or drop it with a reason.\n", c.Source.Name, c.Problem)
 				continue
 			}
+			if c.Cast {
+				// bigint unsigned as decimal(20,0): the value converts
+				fmt.Fprintf(&b, "      %s: {from: %s, cast: %s}\n", yq(c.Source.Name), yq(c.Source.Name), strconv.Quote(c.Type.String()))
+				continue
+			}
 			fmt.Fprintf(&b, "      %s: %s\n", yq(c.Source.Name), yq(c.Source.Name))
 		}
 	}
