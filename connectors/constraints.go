@@ -122,6 +122,9 @@ func ParseSQLDefault(sqlText string, k Kind) (d *Default, ok bool) {
 	if strings.EqualFold(s, "NULL") || strings.HasPrefix(strings.ToUpper(s), "NULL::") {
 		return nil, true
 	}
+	if strings.HasPrefix(s, "N'") {
+		s = s[1:] // SQL Server's Unicode literal
+	}
 	if s[0] == '\'' {
 		// 'text' or 'text'::type (PostgreSQL's casts), quotes doubled inside.
 		var b strings.Builder
