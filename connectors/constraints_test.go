@@ -177,3 +177,28 @@ func TestPendingConstraints(t *testing.T) {
 		t.Errorf("nothing exists: %+v", todo)
 	}
 }
+
+// The comparison before a run's first write does not object to indexes and
+// foreign keys not created yet, nor to those that are as declared, but to
+// one of the declared name with another definition.
+func TestCompareTableConstraints(t *testing.T) {
+	integer := connectors.Type{Kind: connectors.KindInt, Bits: 64}
+	declared := connectors.Table{Name: "t", PrimaryKey: []string{"id"}, Columns: []connectors.Column{{Name: "id", Type: integer, Identity: true}, {Name: "a", Type: integer, Nullable: true, Default: &connectors.Default{Value: "1"}}},
+		Indexes: []connectors.Index{{Name: "ix_a", Columns: []string{"a"}}}}
+	existing := declared
+	existing.Indexes = nil
+	existing.Columns = []connectors.Column{{Name: "id", Type: integer, SourceType: "INTEGER"}, {Name: "a", Type: integer, Nullable: true, SourceType: "INTEGER"}}
+	if d := connectors.CompareTable(sqlite.Dialect{}, &declared, &existing); len(d) != 0 {
+		t.Errorf("before the constraints: %v", d)
+	}
+	existing.Indexes = declared.Indexes
+	existing.Columns[0].Identity = true
+	if d := connectors.CompareTable(sqlite.Dialect{}, &declared, &existing); len(d) != 0 {
+		t.Errorf("as declared: %v", d)
+	}
+	existing.Indexes = []connectors.Index{{Name: "ix_a", Columns: []string{"id", "a"}}}
+	d := connectors.CompareTable(sqlite.Dialect{}, &declared, &existing)
+	if len(d) != 1 || !strings.Contains(d[0].String(), "index ix_a exists over (id, a)") {
+		t.Errorf("a differing index: %v", d)
+	}
+}
