@@ -157,6 +157,10 @@ func TestSchemaMariaDB(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	code, out, errs = cli(t, "schema", dbURL, "--to", "postgres", "--json")
+	if code != exitOK || !strings.Contains(out, `"after_load": [`) || !strings.Contains(out, `FOREIGN KEY (\"enhet\") REFERENCES \"enhet\"`) {
+		t.Errorf("--json: exit %d, no after_load foreign key: %s%s", code, out, errs)
+	}
 	code, out, errs = cli(t, "schema", dbURL, "--to", "mysql", "--yaml")
 	if code != exitOK {
 		t.Fatalf("--yaml: exit %d: %s", code, errs)
