@@ -81,6 +81,10 @@ Next: review the files, then map check, map dry-run and run (see the README).`,
 				name = register
 			}
 			srcURL, envName := planSourceURL(source)
+			// The catalogue's proposal, the one `schema` prints. The scan's
+			// skeleton (scan --mapping-skeleton) writes more (code lists,
+			// pseudonyms, types from the values) but reads every row; init
+			// stays a catalogue read.
 			proposal := connectors.PlanSchema(tables, c.Dialect)
 			var schema bytes.Buffer
 			if err := connectors.WriteReceivingYAML(&schema, "receiving", where, proposal, c.Dialect); err != nil {
