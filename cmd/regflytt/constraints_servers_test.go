@@ -30,6 +30,9 @@ var sakilaMini = []string{
 		"PRIMARY KEY (customer_id), KEY idx_last_name (last_name), CONSTRAINT fk_customer_store FOREIGN KEY (store_id) REFERENCES store (store_id)) ENGINE=InnoDB",
 	"INSERT INTO store (store_id, name, code) VALUES (1, 'Lund', 'LU01'), (2, 'Malmö', 'MA01'), (7, 'Ystad', 'YS01')",
 	"INSERT INTO customer (customer_id, store_id, last_name, create_date) VALUES (1, 1, 'Ek', '2020-01-01 10:00:00'), (2, 2, 'Al', '2020-02-01 10:00:00'), (40, 7, 'Ek', '2021-03-04 05:06:07')",
+	"CREATE TABLE rental (rental_id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, customer_id smallint unsigned NOT NULL, " +
+		"CONSTRAINT fk_rental_customer FOREIGN KEY (customer_id) REFERENCES customer (customer_id)) ENGINE=InnoDB",
+	"INSERT INTO rental VALUES (5, 1), (9, 40)",
 }
 
 // A migrated database keeps working: a MariaDB source shaped like sakila,
@@ -62,6 +65,8 @@ func TestProposalKeepsDatabaseWorking(t *testing.T) {
 		"- {name: uk_code, columns: [code], unique: true}",
 		"- {name: idx_last_name, columns: [last_name]}",
 		"- {name: fk_customer_store, columns: [store_id], references: {table: store, columns: [store_id]}}",
+		// every value fits bigint: it stays an identity
+		"{name: rental_id, type: bigint, identity: true",
 	} {
 		if !strings.Contains(string(proposed), want) {
 			t.Errorf("--schema-out lacks %s:\n%s", want, proposed)
@@ -111,6 +116,9 @@ func TestProposalKeepsDatabaseWorking(t *testing.T) {
 		store, customer := got["store"], got["customer"]
 		if store == nil || customer == nil {
 			t.Fatalf("tables %v", tables)
+		}
+		if rental := got["rental"]; rental == nil || !rental.Column("rental_id").Identity || len(rental.ForeignKeys) != 1 {
+			t.Errorf("rental: %+v", rental)
 		}
 		if !store.Column("store_id").Identity || !customer.Column("customer_id").Identity {
 			t.Errorf("identity: store_id %v, customer_id %v", store.Column("store_id").Identity, customer.Column("customer_id").Identity)
@@ -215,6 +223,12 @@ func TestInitFromMariaDBRuns(t *testing.T) {
 	mapping, _ := os.ReadFile(filepath.Join(dir, "mapping.yaml"))
 	if !strings.Contains(string(mapping), `id: {from: id, cast: "decimal(20,0)"}`) {
 		t.Errorf("mapping.yaml does not cast the unsigned key:\n%s", mapping)
+	}
+	// Without the values, a bigint unsigned auto-increment becomes
+	// decimal(20,0), which numbers nothing: the schema says so.
+	schema, _ := os.ReadFile(filepath.Join(dir, "schema.yaml"))
+	if !strings.Contains(string(schema), "# not carried: identity of rental_id: the receiving type decimal(20,0) cannot number rows") {
+		t.Errorf("schema.yaml does not say the identity is not carried:\n%s", schema)
 	}
 	tgt := pgtest.NewDatabase(t)
 	t.Setenv("REGFLYTT_TARGET", tgt)

@@ -43,7 +43,13 @@ func (s *columnStat) proposedType() proposal {
 	}
 	if cast {
 		// bigint unsigned as decimal(20,0): no receiving dialect but
-		// MariaDB has an unsigned 64-bit integer.
+		// MariaDB has an unsigned 64-bit integer. An auto-increment whose
+		// values all fit a signed bigint (the common id bigint unsigned
+		// AUTO_INCREMENT) stays an integer, so it can stay an identity.
+		if _, over := s.max.(uint64); c.Identity && !over {
+			return proposal{typ: connectors.Type{Kind: connectors.KindInt, Bits: 64},
+				note: fmt.Sprintf("declared %s AUTO_INCREMENT: every value fits bigint, which keeps it an identity (decimal(20,0) would not)", c.SourceType)}
+		}
 		return proposal{typ: t, cast: true}
 	}
 	switch t.Kind {
