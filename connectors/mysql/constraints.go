@@ -66,6 +66,11 @@ func constraintPhases(t *connectors.Table) (cols, idx, fks []string, err error) 
 		}
 	}
 	for _, ix := range t.Indexes {
+		for _, cn := range ix.Columns {
+			if c := t.Column(cn); c != nil && !indexable(c.Type) {
+				return nil, nil, nil, fmt.Errorf("table %s index %s: MariaDB indexes a %v column only by a prefix, which the notation cannot declare: declare it varchar(n) with n up to 768 (varbinary up to 3072), or drop the index", t.Name, ix.Name, c.Type)
+			}
+		}
 		qi, err := d.QuoteIdent(ix.Name)
 		if err != nil {
 			return nil, nil, nil, err
@@ -155,4 +160,18 @@ func (d *DB) CreateConstraints(ctx context.Context, declared []connectors.Table)
 		}
 	}
 	return nil
+}
+
+// indexable says whether InnoDB indexes a whole column of type t: its
+// key holds at most 3072 bytes, 768 characters of utf8mb4.
+func indexable(t connectors.Type) bool {
+	switch t.Kind {
+	case connectors.KindText:
+		return t.Length > 0 && t.Length <= 768
+	case connectors.KindBytes:
+		return t.Length > 0 && t.Length <= 3072
+	case connectors.KindJSON:
+		return false
+	}
+	return true
 }

@@ -44,6 +44,13 @@ func TestConstraintStatements(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// An index InnoDB could take only by a prefix is refused up front.
+	long := tables[0]
+	long.Columns = append([]connectors.Column(nil), long.Columns...)
+	long.Columns[1].Type.Length = 0
+	if _, err := (mysql.Dialect{}).ConstraintStatements(&long); err == nil || !strings.Contains(err.Error(), "index uk_kod: MariaDB indexes a text column only by a prefix") {
+		t.Errorf("an index over text: %v", err)
+	}
 	got, _ = mysql.Dialect{}.ConstraintStatements(&tables[1])
 	if len(got) != 1 || got[0] != "ALTER TABLE `besok` ADD CONSTRAINT `fk_enhet` FOREIGN KEY (`enhet_id`) REFERENCES `enhet` (`id`)" {
 		t.Errorf("got %q", got)

@@ -1,6 +1,7 @@
 package sqlserver
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -48,5 +49,16 @@ func TestCatalogueExtras(t *testing.T) {
 	want := []connectors.Index{{Name: "ix_kod_n", Columns: []string{"kod", "n"}, Unique: true}, {Name: "ix_n", Columns: []string{"n"}}}
 	if len(got.Indexes) != 2 || strings.Join(got.Indexes[0].Columns, ",") != "kod,n" || !got.Indexes[0].Unique || got.Indexes[1].Name != want[1].Name || got.Indexes[1].Unique {
 		t.Errorf("indexes %+v, want %+v", got.Indexes, want)
+	}
+}
+
+// A schema that declares what this connector cannot create is refused by
+// Create, before any table or row is written (nothing is sent: no server).
+func TestCreateRefusesConstraints(t *testing.T) {
+	d := &DB{cfg: &config{where: "sqlserver://h"}}
+	tables := []connectors.Table{{Name: "t", Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}, Identity: true}}, PrimaryKey: []string{"id"}}}
+	err := d.Create(context.Background(), tables)
+	if err == nil || !strings.Contains(err.Error(), "does not create yet") {
+		t.Errorf("got %v", err)
 	}
 }
