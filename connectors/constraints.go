@@ -106,12 +106,23 @@ func DefaultSQL(t Type, d *Default) (string, error) {
 	return "'" + strings.ReplaceAll(d.Value, "'", "''") + "'", nil
 }
 
-// ParseSQLDefault reads a default as a catalogue gives it (MariaDB's
-// COLUMN_DEFAULT, PostgreSQL's pg_get_expr, SQLite's dflt_value) into the
+// ParseSQLDefault reads a default as a catalogue gives it (PostgreSQL's
+// pg_get_expr, SQLite's dflt_value, SQL Server's definition) into the
 // receiving notation. ok is false for what the notation cannot say (a
 // function call other than the current time, an expression): the scan
-// lists those. NULL is no default.
+// lists those. NULL is no default. A backslash in a string is itself;
+// MariaDB's COLUMN_DEFAULT escapes it: read those with ParseMariaDBDefault.
 func ParseSQLDefault(sqlText string, k Kind) (d *Default, ok bool) {
+	return parseSQLDefault(sqlText, k, false)
+}
+
+// ParseMariaDBDefault reads MariaDB's COLUMN_DEFAULT, whose strings escape
+// a backslash as \\.
+func ParseMariaDBDefault(sqlText string, k Kind) (d *Default, ok bool) {
+	return parseSQLDefault(sqlText, k, true)
+}
+
+func parseSQLDefault(sqlText string, k Kind, backslashEscapes bool) (d *Default, ok bool) {
 	s := strings.TrimSpace(sqlText)
 	for strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
 		s = strings.TrimSpace(s[1 : len(s)-1])
@@ -138,7 +149,7 @@ func ParseSQLDefault(sqlText string, k Kind) (d *Default, ok bool) {
 				}
 				break
 			}
-			if s[i] == '\\' && i+1 < len(s) { // MariaDB escapes in COLUMN_DEFAULT
+			if backslashEscapes && s[i] == '\\' && i+1 < len(s) {
 				b.WriteByte(s[i+1])
 				i++
 				continue

@@ -19,6 +19,8 @@ func TestParseSQLDefault(t *testing.T) {
 	}{
 		{"'A'", connectors.KindText, "A"},
 		{"'it''s'", connectors.KindText, "it's"},
+		{`'a\b'`, connectors.KindText, `a\b`}, // PostgreSQL, SQLite: a backslash is itself
+		{"N'x'", connectors.KindText, "x"},
 		{"'A'::character varying", connectors.KindText, "A"},
 		{"''", connectors.KindText, ""},
 		{"0", connectors.KindInt, "0"},
@@ -42,17 +44,25 @@ func TestParseSQLDefault(t *testing.T) {
 	}
 	for _, c := range cases {
 		d, ok := connectors.ParseSQLDefault(c.sql, c.kind)
-		got := "?"
-		switch {
-		case ok && d == nil:
-			got = "-"
-		case ok:
-			got = d.String()
-		}
+		got := describeDefault(d, ok)
 		if got != c.want {
 			t.Errorf("%s (%v): got %q, want %q", c.sql, c.kind, got, c.want)
 		}
 	}
+	// MariaDB's COLUMN_DEFAULT escapes a backslash.
+	if d, ok := connectors.ParseMariaDBDefault(`'a\\\\b'`, connectors.KindText); describeDefault(d, ok) != `a\\b` {
+		t.Errorf("MariaDB: got %q", describeDefault(d, ok))
+	}
+}
+
+func describeDefault(d *connectors.Default, ok bool) string {
+	switch {
+	case ok && d == nil:
+		return "-"
+	case ok:
+		return d.String()
+	}
+	return "?"
 }
 
 func TestDefaultSQL(t *testing.T) {

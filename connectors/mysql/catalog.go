@@ -333,7 +333,7 @@ func readExtras(ctx context.Context, q queryer, schema string, byName map[string
 			return nil
 		}
 		if def.Valid && def.String != "NULL" {
-			c.Default, _ = connectors.ParseSQLDefault(def.String, c.Type.Kind)
+			c.Default, _ = connectors.ParseMariaDBDefault(def.String, c.Type.Kind)
 		}
 		return nil
 	})
