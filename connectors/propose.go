@@ -618,3 +618,49 @@ func yamlScalar(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// ParentLinks picks, per table, the one foreign key a starting mapping
+// declares as its parent (a mapping has one parent: the record follows
+// its parent's outcome, and an orphan is archived instead of breaking the
+// foreign key created after the load). It is the first foreign key the
+// proposal carries whose table is in mapped, that refers to that table's
+// whole primary key in order, that is not a self-reference, and that
+// closes no cycle with the links picked before it. Tables are taken in
+// plan order.
+func ParentLinks(plans []TablePlan, mapped map[string]bool) map[string]ForeignKey {
+	byName := map[string]*TablePlan{}
+	for i := range plans {
+		byName[plans[i].Source.Name] = &plans[i]
+	}
+	links := map[string]ForeignKey{}
+	reaches := func(from, to string) bool {
+		for n := 0; n <= len(plans); n++ {
+			fk, ok := links[from]
+			if !ok {
+				return false
+			}
+			if fk.RefTable == to {
+				return true
+			}
+			from = fk.RefTable
+		}
+		return true
+	}
+	for _, tp := range plans {
+		child := tp.Source.Name
+		if !mapped[child] {
+			continue
+		}
+		for _, fk := range tp.ForeignKeys {
+			parent := byName[fk.RefTable]
+			if parent == nil || !mapped[fk.RefTable] || fk.RefTable == child ||
+				strings.Join(fk.RefColumns, "\x00") != strings.Join(parent.Source.PrimaryKey, "\x00") ||
+				reaches(fk.RefTable, child) {
+				continue
+			}
+			links[child] = fk
+			break
+		}
+	}
+	return links
+}

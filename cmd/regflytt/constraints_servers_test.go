@@ -78,6 +78,10 @@ func TestProposalKeepsDatabaseWorking(t *testing.T) {
 			t.Errorf("the skeleton's schema lacks %s:\n%s", want, skeleton)
 		}
 	}
+	skelMapping, _ := os.ReadFile(filepath.Join(dir, "mapping.yaml"))
+	if !strings.Contains(string(skelMapping), `parent: {table: "store", key: ["store_id"]}`) {
+		t.Errorf("the skeleton's mapping declares no parent:\n%s", skelMapping)
+	}
 	// The run uses the schema --schema-out proposed.
 	if err := os.WriteFile(filepath.Join(dir, "schema.yaml"), proposed, 0o644); err != nil {
 		t.Fatal(err)
@@ -215,7 +219,10 @@ func TestInitFromMariaDBRuns(t *testing.T) {
 	src := mytest.NewDatabase(t)
 	mytest.Exec(t, src, append(sakilaMini,
 		"CREATE TABLE tally (id bigint unsigned NOT NULL PRIMARY KEY, n int NOT NULL DEFAULT 0)",
-		"INSERT INTO tally VALUES (18446744073709551615, 1), (1, 2)")...)
+		"INSERT INTO tally VALUES (18446744073709551615, 1), (1, 2)",
+		// a customer of a store the legacy database lost
+		"SET foreign_key_checks = 0",
+		"INSERT INTO customer (customer_id, store_id, last_name, create_date) VALUES (50, 99, 'Orphan', '2022-01-01')")...)
 	dir := filepath.Join(t.TempDir(), "reg")
 	if code, _, errs := cli(t, "init", dir, "--source", src, "--to", "postgres", "-q"); code != exitOK {
 		t.Fatalf("init: exit %d: %s", code, errs)
@@ -223,6 +230,11 @@ func TestInitFromMariaDBRuns(t *testing.T) {
 	mapping, _ := os.ReadFile(filepath.Join(dir, "mapping.yaml"))
 	if !strings.Contains(string(mapping), `id: {from: id, cast: "decimal(20,0)"}`) {
 		t.Errorf("mapping.yaml does not cast the unsigned key:\n%s", mapping)
+	}
+	for _, want := range []string{"parent: {table: store, key: [store_id]}", "parent: {table: customer, key: [customer_id]}"} {
+		if !strings.Contains(string(mapping), want) {
+			t.Errorf("mapping.yaml lacks %s:\n%s", want, mapping)
+		}
 	}
 	// Without the values, a bigint unsigned auto-increment becomes
 	// decimal(20,0), which numbers nothing: the schema says so.
@@ -232,9 +244,17 @@ func TestInitFromMariaDBRuns(t *testing.T) {
 	}
 	tgt := pgtest.NewDatabase(t)
 	t.Setenv("REGFLYTT_TARGET", tgt)
-	code, out, errs := cli(t, "run", filepath.Join(dir, "plan.yaml"), "--source", src, "--work", t.TempDir(), "-q")
+	work := t.TempDir()
+	code, out, errs := cli(t, "run", filepath.Join(dir, "plan.yaml"), "--source", src, "--work", work, "-q")
 	if code != exitOK {
 		t.Fatalf("run: exit %d: %s%s", code, out, errs)
+	}
+	if strings.Contains(errs, "M043") {
+		t.Errorf("the starter mapping declares no parent for a foreign key:\n%s", errs)
+	}
+	// The orphan is archived, not migrated to break the foreign key.
+	if res, _ := os.ReadFile(filepath.Join(work, "report.json")); !strings.Contains(string(res), `"orphan": 1`) {
+		t.Errorf("the orphan customer is not archived as orphan:\n%s", res)
 	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, tgt)

@@ -224,6 +224,11 @@ func starterMapping(where, dialect string, proposal []connectors.TablePlan) []by
 	fmt.Fprintf(&b, "# Mapping written by regflytt init from %s for %s: every column to itself.\n", where, dialect)
 	b.WriteString("# Rename, cast, code-list and pseudonymise from here; see the README's mapping language.\n")
 	b.WriteString("version: 1\ntables:\n")
+	mapped := map[string]bool{}
+	for _, p := range proposal {
+		mapped[p.Source.Name] = p.CreateSQL != ""
+	}
+	parents := connectors.ParentLinks(proposal, mapped)
 	written := 0
 	for _, p := range proposal {
 		if p.CreateSQL == "" {
@@ -238,6 +243,16 @@ func starterMapping(where, dialect string, proposal []connectors.TablePlan) []by
 		if len(p.Source.PrimaryKey) == 0 {
 			b.WriteString("    # The source table has no primary key: name columns that identify a row,\n")
 			b.WriteString("    # so the run can read it in order, e.g. key: [id]\n")
+		}
+		if fk, ok := parents[p.Source.Name]; ok {
+			keys := make([]string, len(fk.Columns))
+			for i, k := range fk.Columns {
+				keys[i] = yq(k)
+			}
+			// The source's foreign key: a record whose parent is archived
+			// or excluded follows it, and an orphan is archived, rather
+			// than break the key created after the load.
+			fmt.Fprintf(&b, "    parent: {table: %s, key: [%s]}\n", yq(fk.RefTable), strings.Join(keys, ", "))
 		}
 		b.WriteString("    columns:\n")
 		for _, c := range p.Columns {

@@ -47,6 +47,8 @@ type skelTable struct {
 	plan        *connectors.TablePlan
 	indexes     []connectors.Index
 	foreignKeys []connectors.ForeignKey
+	// parent is the foreign key the mapping declares as its parent.
+	parent *connectors.ForeignKey
 }
 
 type skelCodeList struct {
@@ -183,6 +185,16 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 		out = append(out, st)
 	}
 	skeletonConstraints(out)
+	mapped := map[string]bool{}
+	for _, st := range out {
+		mapped[st.source] = st.plan != nil
+	}
+	links := connectors.ParentLinks(plans, mapped)
+	for _, st := range out {
+		if fk, ok := links[st.source]; ok && st.plan != nil {
+			st.parent = &fk
+		}
+	}
 	return out, lists
 }
 
@@ -361,6 +373,13 @@ func skeletonMapping(source string, tables []*skelTable) []byte {
 		}
 		if t.person != "" {
 			fmt.Fprintf(&b, "    person: %s\n", t.person)
+		}
+		if t.parent != nil {
+			keys := make([]string, len(t.parent.Columns))
+			for i, k := range t.parent.Columns {
+				keys[i] = q(k)
+			}
+			fmt.Fprintf(&b, "    parent: {table: %s, key: [%s]}\n", q(t.parent.RefTable), strings.Join(keys, ", "))
 		}
 		b.WriteString("    columns:\n")
 		for _, c := range t.columns {
