@@ -479,7 +479,18 @@ func WriteSchemaReport(w io.Writer, source string, plans []TablePlan, target Dia
 			fmt.Fprintf(&b, "-- %s: not carried: %s\n", p.Source.Name, l)
 		}
 		for _, st := range p.AfterLoad {
-			fmt.Fprintf(&b, "%s;\n", st)
+			if !strings.Contains(st, " FOREIGN KEY (") {
+				fmt.Fprintf(&b, "%s;\n", st)
+			}
+		}
+	}
+	// Foreign keys last, as a run creates them: they may refer to a unique
+	// index of a table printed after theirs.
+	for _, p := range plans {
+		for _, st := range p.AfterLoad {
+			if strings.Contains(st, " FOREIGN KEY (") {
+				fmt.Fprintf(&b, "%s;\n", st)
+			}
 		}
 	}
 	if problems > 0 {
