@@ -175,7 +175,8 @@ func parseSQLDefault(sqlText string, k Kind, backslashEscapes bool) (d *Default,
 	case "true", "false":
 		return checked(&Default{Value: low}, k)
 	}
-	if strings.HasPrefix(low, "current_timestamp(") || strings.HasPrefix(low, "localtimestamp(") {
+	if strings.HasPrefix(low, "current_timestamp(") || strings.HasPrefix(low, "localtimestamp(") || strings.HasPrefix(low, "utc_timestamp(") ||
+		strings.HasPrefix(low, "datetime('now'") || strings.HasPrefix(low, "date('now'") {
 		return checked(&Default{Now: true}, k)
 	}
 	if k == KindBool && (s == "0" || s == "1") {

@@ -34,6 +34,8 @@ func TestParseSQLDefault(t *testing.T) {
 		{"CURRENT_TIMESTAMP", connectors.KindDateTime, "current_timestamp"},
 		{"now()", connectors.KindTimestamp, "current_timestamp"},
 		{"curdate()", connectors.KindDate, "current_timestamp"},
+		{"utc_timestamp(6)", connectors.KindTimestamp, "current_timestamp"},
+		{"datetime('now', 'localtime')", connectors.KindDateTime, "current_timestamp"},
 		{"'2020-01-01'::date", connectors.KindDate, "2020-01-01"},
 		{"'0000-00-00'", connectors.KindDate, "?"},
 		{"current_timestamp()", connectors.KindText, "?"},

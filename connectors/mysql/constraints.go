@@ -48,6 +48,10 @@ func constraintPhases(t *connectors.Table) (cols, idx, fks []string, err error) 
 				lit = strings.ReplaceAll(lit, `\`, `\\`)
 			case lit == "CURRENT_DATE":
 				lit = "(CURRENT_DATE)" // an expression default, MariaDB 10.2+
+			case c.Type.Kind == connectors.KindTimestamp:
+				// a timestamptz is a UTC wall clock here (see ColumnType);
+				// CURRENT_TIMESTAMP would be the session's zone
+				lit = fmt.Sprintf("(UTC_TIMESTAMP(%d))", min(c.Type.Precision, 6))
 			}
 			cols = append(cols, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qc, lit))
 		}

@@ -19,6 +19,7 @@ func constrainedTables() []connectors.Table {
 			{Name: "id", Type: integer, Identity: true},
 			{Name: "kod", Type: text, Default: &connectors.Default{Value: `a'b\c`}},
 			{Name: "skapad", Type: connectors.Type{Kind: connectors.KindDateTime}, Nullable: true, Default: &connectors.Default{Now: true}},
+			{Name: "andrad", Type: connectors.Type{Kind: connectors.KindTimestamp, Precision: 3}, Nullable: true, Default: &connectors.Default{Now: true}},
 		}, Indexes: []connectors.Index{{Name: "uk_kod", Columns: []string{"kod"}, Unique: true}}},
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
 			{Name: "id", Type: integer},
@@ -39,6 +40,7 @@ func TestConstraintStatements(t *testing.T) {
 		"ALTER TABLE `enhet` AUTO_INCREMENT = 1",
 		"ALTER TABLE `enhet` ALTER COLUMN `kod` SET DEFAULT 'a''b\\\\c'",
 		"ALTER TABLE `enhet` ALTER COLUMN `skapad` SET DEFAULT CURRENT_TIMESTAMP",
+		"ALTER TABLE `enhet` ALTER COLUMN `andrad` SET DEFAULT (UTC_TIMESTAMP(3))",
 		"CREATE UNIQUE INDEX `uk_kod` ON `enhet` (`kod`)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

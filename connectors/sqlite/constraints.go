@@ -55,10 +55,18 @@ func createTableWithConstraints(t *connectors.Table) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if lit == "CURRENT_DATE" || lit == "CURRENT_TIMESTAMP" {
-			// SQLite's are UTC text: CURRENT_TIMESTAMP is
-			// 'YYYY-MM-DD HH:MM:SS', the text form a datetime reads.
-			lit = "(" + lit + ")"
+		if c.Default.Now {
+			// SQLite's CURRENT_TIMESTAMP is UTC text 'YYYY-MM-DD HH:MM:SS',
+			// right for an instant; a zone-less datetime or a date is the
+			// local clock's, as the source's CURRENT_TIMESTAMP was.
+			switch c.Type.Kind {
+			case connectors.KindTimestamp:
+				lit = "(CURRENT_TIMESTAMP)"
+			case connectors.KindDate:
+				lit = "(date('now', 'localtime'))"
+			default:
+				lit = "(datetime('now', 'localtime'))"
+			}
 		}
 		return typ + " DEFAULT " + lit, nil
 	})
