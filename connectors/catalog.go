@@ -13,6 +13,10 @@ type Table struct {
 	Columns     []Column
 	PrimaryKey  []string
 	ForeignKeys []ForeignKey
+	// Indexes are the unique and secondary indexes, the primary key's
+	// excluded. Like foreign keys, a receiving table gets them after the
+	// load (see ConstraintCreator).
+	Indexes []Index
 	// RowEstimate is the server's statistic, -1 when unknown. Use
 	// Snapshot.Count where exactness matters.
 	RowEstimate int64
@@ -31,6 +35,41 @@ type Column struct {
 	// ("latin1", "utf8mb4"); empty otherwise.
 	Charset  string
 	Nullable bool
+	// Default is the column's default for rows inserted without it, nil
+	// when it has none or the catalogue cannot say it portably (a
+	// function call other than the current time: the scan lists those).
+	Default *Default
+	// Identity says the database numbers new rows itself (MariaDB's
+	// AUTO_INCREMENT, a PostgreSQL identity or serial, SQLite's
+	// AUTOINCREMENT).
+	Identity bool
+}
+
+// Default is a column default in the receiving-schema notation: a value
+// in the canonical text form of the column's kind ("A", "0", "12.50",
+// "2020-01-01", "true"), or the moment of the insert.
+type Default struct {
+	Value string
+	// Now is the current date or time (current_timestamp): CURRENT_DATE
+	// for a date column, CURRENT_TIMESTAMP otherwise. Value is empty.
+	Now bool
+}
+
+func (d *Default) String() string {
+	if d == nil {
+		return ""
+	}
+	if d.Now {
+		return "current_timestamp"
+	}
+	return d.Value
+}
+
+// Index is a unique or secondary index over columns in order.
+type Index struct {
+	Name    string
+	Columns []string
+	Unique  bool
 }
 
 // ForeignKey says that Columns of a table refer to RefColumns of RefTable.

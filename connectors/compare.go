@@ -19,8 +19,9 @@ type Difference struct {
 	// Column is empty for a difference of the whole table (its primary
 	// key).
 	Column string
-	// What is "missing column", "extra column", "type", "nullability" or
-	// "primary key".
+	// What is "missing column", "extra column", "type", "nullability",
+	// "primary key" or "constraint" (an index or foreign key of the
+	// declared name with another definition; Existing says which).
 	What string
 	// Declared and Existing say what the schema declares (as this
 	// dialect would create it) and what the database has.
@@ -37,6 +38,8 @@ func (d Difference) String() string {
 		return fmt.Sprintf("%s: the schema declares it (%s) but the existing table has no such column", where, d.Declared)
 	case "extra column":
 		return fmt.Sprintf("%s: the existing table has it (%s) but the schema does not declare it", where, d.Existing)
+	case "constraint":
+		return d.Existing
 	}
 	return fmt.Sprintf("%s: %s differs: the existing table has %s, the schema declares %s", where, d.What, d.Existing, d.Declared)
 }
@@ -98,6 +101,13 @@ func CompareTable(d Dialect, declared, existing *Table) []Difference {
 	}
 	if strings.Join(declared.PrimaryKey, "\x00") != strings.Join(existing.PrimaryKey, "\x00") {
 		out = append(out, Difference{Table: declared.Name, What: "primary key", Declared: keyText(declared.PrimaryKey), Existing: keyText(existing.PrimaryKey)})
+	}
+	// Indexes, foreign keys, defaults and identities are created after the
+	// load, so one that is missing is not a difference (a run creates it);
+	// one that exists under the declared name with another definition is,
+	// since the run could not create the declared one after loading.
+	if _, err := PendingConstraints(declared, existing); err != nil {
+		out = append(out, Difference{Table: declared.Name, What: "constraint", Declared: "see schema", Existing: err.Error()})
 	}
 	return out
 }

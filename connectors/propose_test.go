@@ -58,31 +58,33 @@ func legacyTable() connectors.Table {
 func TestPlanSchemaNamesWhatATargetCannotHold(t *testing.T) {
 	plans := connectors.PlanSchema([]connectors.Table{legacyTable()}, postgres.Dialect{})
 	p := plans[0]
-	if p.Problems() != 2 {
-		t.Fatalf("%d problems, want 2 (big, amount): %+v", p.Problems(), p.Columns)
+	if p.Problems() != 1 {
+		t.Fatalf("%d problems, want 1 (amount): %+v", p.Problems(), p.Columns)
 	}
-	if c := p.Columns[1]; !strings.Contains(c.Problem, "postgres cannot hold it") || !strings.Contains(c.Problem, "unsigned 64-bit") {
-		t.Errorf("big: problem %q", c.Problem)
+	// bigint unsigned is proposed as decimal(20,0), which every receiving
+	// dialect holds (it was left out of the DDL before).
+	if c := p.Columns[1]; c.Problem != "" || c.Type.String() != "decimal(20,0)" || !c.Cast || c.DDL != "numeric(20,0)" {
+		t.Errorf("big: %+v", c)
 	}
 	if c := p.Columns[2]; !strings.Contains(c.Problem, "65 digits") {
 		t.Errorf("amount: problem %q", c.Problem)
 	}
-	if strings.Join(p.PrimaryKey, ",") != "id" {
-		t.Errorf("primary key %v, want id (big cannot be created)", p.PrimaryKey)
+	if strings.Join(p.PrimaryKey, ",") != "id,big" {
+		t.Errorf("primary key %v, want id, big", p.PrimaryKey)
 	}
-	for _, want := range []string{`"id" integer NOT NULL`, `"weight" numeric(5,1)`, `"name" varchar(40) NOT NULL`, `PRIMARY KEY ("id")`} {
+	for _, want := range []string{`"id" integer NOT NULL`, `"big" numeric(20,0) NOT NULL`, `"weight" numeric(5,1)`, `"name" varchar(40) NOT NULL`, `PRIMARY KEY ("id", "big")`} {
 		if !strings.Contains(p.CreateSQL, want) {
 			t.Errorf("CREATE TABLE lacks %s:\n%s", want, p.CreateSQL)
 		}
 	}
-	if strings.Contains(p.CreateSQL, `"big"`) || strings.Contains(p.CreateSQL, `"amount"`) {
+	if strings.Contains(p.CreateSQL, `"amount"`) {
 		t.Errorf("CREATE TABLE holds a column the target cannot hold:\n%s", p.CreateSQL)
 	}
 
-	// MariaDB holds the unsigned bigint; the 65 digits are still beyond
-	// the receiving notation.
+	// The receiving schema is portable: decimal(20,0) on MariaDB too; the
+	// 65 digits are still beyond the receiving notation.
 	p = connectors.PlanSchema([]connectors.Table{legacyTable()}, mysql.Dialect{})[0]
-	if p.Problems() != 1 || p.Columns[1].Problem != "" || p.Columns[1].DDL != "bigint unsigned" {
+	if p.Problems() != 1 || p.Columns[1].Problem != "" || p.Columns[1].DDL != "decimal(20,0)" {
 		t.Errorf("mysql: %+v", p.Columns)
 	}
 	if !strings.HasSuffix(p.CreateSQL, "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin") {
@@ -102,10 +104,10 @@ func TestWriteSchemaReport(t *testing.T) {
 		"table besök (about 1200 rows)",
 		"primary key: id, big",
 		"varchar(40) latin1",
-		"sqlserver cannot hold it: bigint unsigned: SQL Server has no unsigned 64-bit integer",
+		"[big] decimal(20,0) NOT NULL",
 		"[true] smallint NULL CHECK ([true] >= -128 AND [true] <= 127)",
-		"-- besök.big (bigint(20) unsigned) left out",
-		"2 column(s) cannot be created as they are on sqlserver",
+		"-- besök.amount (decimal(65,2)) left out",
+		"1 column(s) cannot be created as they are on sqlserver",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
@@ -123,13 +125,11 @@ func TestWriteReceivingYAMLQuotes(t *testing.T) {
 	for _, want := range []string{
 		`platform: "true"`,
 		`- name: "besök"`,
-		`primary_key: [id]`,
-		"    # the source's primary key is (id, big); a column of it cannot be declared as it is",
+		`primary_key: [id, big]`,
 		`- {name: weight, type: "decimal(5,1)", description: "source decimal(5,1)"}`,
 		`- {name: name, type: varchar(40), not_null: true, description: source varchar(40)}`,
 		`- {name: "true", type: tinyint, description: source tinyint(1)}`,
-		"    # big (bigint(20) unsigned): postgres cannot hold it",
-		`    # - {name: big, type: ?, not_null: true, description: source bigint(20) unsigned}`,
+		`- {name: big, type: "decimal(20,0)", description: source bigint(20) unsigned}`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("YAML lacks %q:\n%s", want, out)

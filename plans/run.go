@@ -241,6 +241,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, arc, ledger); err != nil {
 		return nil, partial(err, ledger.Written, arcDir)
 	}
+	if err := createConstraints(ctx, tgt, r.in.Schema.Tables, r.log); err != nil {
+		return nil, partial(err, ledger.Written, arcDir)
+	}
 	if _, err := arc.Close(r.opts.Now()); err != nil {
 		return nil, partial(fmt.Errorf("finish archive: %w", err), ledger.Written, arcDir)
 	}

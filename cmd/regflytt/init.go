@@ -81,6 +81,10 @@ Next: review the files, then map check, map dry-run and run (see the README).`,
 				name = register
 			}
 			srcURL, envName := planSourceURL(source)
+			// The catalogue's proposal, the one `schema` prints. The scan's
+			// skeleton (scan --mapping-skeleton) writes more (code lists,
+			// pseudonyms, types from the values) but reads every row; init
+			// stays a catalogue read.
 			proposal := connectors.PlanSchema(tables, c.Dialect)
 			var schema bytes.Buffer
 			if err := connectors.WriteReceivingYAML(&schema, "receiving", where, proposal, c.Dialect); err != nil {
@@ -220,6 +224,11 @@ func starterMapping(where, dialect string, proposal []connectors.TablePlan) []by
 	fmt.Fprintf(&b, "# Mapping written by regflytt init from %s for %s: every column to itself.\n", where, dialect)
 	b.WriteString("# Rename, cast, code-list and pseudonymise from here; see the README's mapping language.\n")
 	b.WriteString("version: 1\ntables:\n")
+	mapped := map[string]bool{}
+	for _, p := range proposal {
+		mapped[p.Source.Name] = p.CreateSQL != ""
+	}
+	parents := connectors.ParentLinks(proposal, mapped)
 	written := 0
 	for _, p := range proposal {
 		if p.CreateSQL == "" {
@@ -235,10 +244,25 @@ func starterMapping(where, dialect string, proposal []connectors.TablePlan) []by
 			b.WriteString("    # The source table has no primary key: name columns that identify a row,\n")
 			b.WriteString("    # so the run can read it in order, e.g. key: [id]\n")
 		}
+		if fk, ok := parents[p.Source.Name]; ok {
+			keys := make([]string, len(fk.Columns))
+			for i, k := range fk.Columns {
+				keys[i] = yq(k)
+			}
+			// The source's foreign key: a record whose parent is archived
+			// or excluded follows it, and an orphan is archived, rather
+			// than break the key created after the load.
+			fmt.Fprintf(&b, "    parent: {table: %s, key: [%s]}\n", yq(fk.RefTable), strings.Join(keys, ", "))
+		}
 		b.WriteString("    columns:\n")
 		for _, c := range p.Columns {
 			if c.Problem != "" {
 				fmt.Fprintf(&b, "      # %s is not mapped: %s. Declare a receiving column for it and map it, or drop it with a reason.\n", c.Source.Name, c.Problem)
+				continue
+			}
+			if c.Cast {
+				// bigint unsigned as decimal(20,0): the value converts
+				fmt.Fprintf(&b, "      %s: {from: %s, cast: %s}\n", yq(c.Source.Name), yq(c.Source.Name), strconv.Quote(c.Type.String()))
 				continue
 			}
 			fmt.Fprintf(&b, "      %s: %s\n", yq(c.Source.Name), yq(c.Source.Name))

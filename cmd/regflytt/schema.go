@@ -25,7 +25,11 @@ func newSchemaCmd(g *globals) *cobra.Command {
 		Short: "Print a source's catalogue and the receiving tables the type map would make",
 		Long: `schema reads a database's catalogue (read-only, in one snapshot) and prints
 its tables with row estimates, keys, and columns with their source and canonical
-types, then the CREATE TABLE statements a run would issue on the --to dialect.
+types, then the CREATE TABLE statements a run would issue on the --to dialect and
+the statements it issues after the load (defaults, identities, indexes, foreign
+keys). It is the proposal "regflytt scan --schema-out" makes, less what only the
+values can tell (a TIME beyond a day, text longer than declared): bigint unsigned
+becomes decimal(20,0).
 A column that dialect cannot hold exactly is named with the reason, never
 widened. With --yaml it prints a receiving-schema file instead (the format of
 plans/demo/schema.yaml, which "regflytt init --from-demo" writes): a starting
@@ -145,6 +149,8 @@ type schemaTableJSON struct {
 	ForeignKeys []schemaForeignKey `json:"foreign_keys,omitempty"`
 	Columns     []schemaColumnJSON `json:"columns"`
 	CreateSQL   string             `json:"create_sql,omitempty"`
+	AfterLoad   []string           `json:"after_load,omitempty"`
+	NotCarried  []string           `json:"not_carried,omitempty"`
 	Problem     string             `json:"problem,omitempty"`
 }
 
@@ -169,7 +175,8 @@ type schemaColumnJSON struct {
 func schemaJSON(where string, d connectors.Dialect, plans []connectors.TablePlan) schemaResult {
 	res := schemaResult{Source: where, To: d.Name(), Tables: []schemaTableJSON{}}
 	for _, p := range plans {
-		t := schemaTableJSON{Name: p.Source.Name, RowEstimate: p.Source.RowEstimate, PrimaryKey: p.Source.PrimaryKey, CreateSQL: p.CreateSQL, Problem: p.Problem}
+		t := schemaTableJSON{Name: p.Source.Name, RowEstimate: p.Source.RowEstimate, PrimaryKey: p.Source.PrimaryKey, CreateSQL: p.CreateSQL, Problem: p.Problem,
+			AfterLoad: p.AfterLoad, NotCarried: p.LeftOut}
 		if t.PrimaryKey == nil {
 			t.PrimaryKey = []string{}
 		}

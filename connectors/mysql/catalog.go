@@ -135,6 +135,9 @@ func tables(ctx context.Context, q queryer, schema string) ([]connectors.Table, 
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
+	if err := readExtras(ctx, q, schema, byName); err != nil {
+		return nil, err
+	}
 	// information_schema sorts case-insensitively; the catalogue promises
 	// byte order, the same on every dialect.
 	sort.Strings(names)
@@ -293,4 +296,84 @@ func TypeOf(columnType, comment string) connectors.Type {
 	// tinytext … longtext, enum, set, inet4, inet6 and anything newer: the
 	// text the server prints.
 	return connectors.Type{Kind: connectors.KindText}
+}
+
+// extrasQuery lists the columns with a default or AUTO_INCREMENT. MariaDB
+// 10.2+ writes a string default quoted ('A'), a number bare, no default as
+// the text NULL, and a function as its call (current_timestamp()).
+const extrasQuery = "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, EXTRA FROM information_schema.COLUMNS " +
+	"WHERE TABLE_SCHEMA = ? AND (COLUMN_DEFAULT IS NOT NULL OR EXTRA LIKE '%auto_increment%') ORDER BY TABLE_NAME, ORDINAL_POSITION"
+
+// indexesQuery lists the unique and secondary B-tree indexes, the primary
+// key's excluded, with their columns in order. An index over a prefix of
+// a column (SUB_PART) or a full-text or spatial one is not something the
+// receiving notation declares: readExtras leaves it out (the scan lists
+// every index).
+const indexesQuery = "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE FROM information_schema.STATISTICS " +
+	"WHERE TABLE_SCHEMA = ? AND INDEX_NAME <> 'PRIMARY' ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
+
+// readExtras adds defaults, auto-increments and indexes to the tables.
+func readExtras(ctx context.Context, q queryer, schema string, byName map[string]*connectors.Table) error {
+	err := each(ctx, q, extrasQuery, schema, func(r *sql.Rows) error {
+		var table, col, extra string
+		var def sql.NullString
+		if err := r.Scan(&table, &col, &def, &extra); err != nil {
+			return err
+		}
+		t := byName[table]
+		if t == nil {
+			return nil
+		}
+		c := t.Column(col)
+		if c == nil {
+			return nil
+		}
+		if strings.Contains(strings.ToLower(extra), "auto_increment") {
+			c.Identity = true
+			return nil
+		}
+		if def.Valid && def.String != "NULL" {
+			c.Default, _ = connectors.ParseMariaDBDefault(def.String, c.Type.Kind)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list defaults: %w", err)
+	}
+	type key struct{ table, index string }
+	skip := map[key]bool{}
+	at := map[key]int{}
+	err = each(ctx, q, indexesQuery, schema, func(r *sql.Rows) error {
+		var table, index, col, typ string
+		var nonUnique int
+		var subPart sql.NullInt64
+		if err := r.Scan(&table, &index, &nonUnique, &col, &subPart, &typ); err != nil {
+			return err
+		}
+		t := byName[table]
+		k := key{table, index}
+		if t == nil || skip[k] {
+			return nil
+		}
+		if subPart.Valid || (typ != "BTREE" && typ != "HASH") {
+			skip[k] = true
+			if i, ok := at[k]; ok {
+				t.Indexes = append(t.Indexes[:i], t.Indexes[i+1:]...)
+				delete(at, k)
+			}
+			return nil
+		}
+		i, ok := at[k]
+		if !ok {
+			i = len(t.Indexes)
+			at[k] = i
+			t.Indexes = append(t.Indexes, connectors.Index{Name: index, Unique: nonUnique == 0})
+		}
+		t.Indexes[i].Columns = append(t.Indexes[i].Columns, col)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list indexes: %w", err)
+	}
+	return nil
 }

@@ -33,6 +33,13 @@ func (d *DB) Create(ctx context.Context, tables []connectors.Table) error {
 		return d.errorf("create tables: %w", connectors.ErrReadOnly)
 	}
 	for i := range tables {
+		// What CreateConstraints will not manage after the load is refused
+		// now, before a table or row is written.
+		if _, _, _, err := constraintPhases(&tables[i]); err != nil {
+			return d.errorf("%w", err)
+		}
+	}
+	for i := range tables {
 		ddl, err := createTable(&tables[i])
 		if err != nil {
 			return d.errorf("create table %s: %w", tables[i].Name, err)

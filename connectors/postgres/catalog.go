@@ -153,7 +153,87 @@ func readTables(ctx context.Context, tx pgx.Tx, schema string, domains map[uint3
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
+	if err := readExtras(ctx, tx, schema, index, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// defaultsQuery lists the columns with a default or an identity: a serial
+// column's nextval(…) default is its identity, not a default.
+const defaultsQuery = `SELECT a.attrelid, a.attname::text, coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid), ''),
+  a.attidentity::text <> '' OR coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '') LIKE 'nextval(%'
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE ` + relFilter + ` AND a.attnum > 0 AND NOT a.attisdropped AND (d.adbin IS NOT NULL OR a.attidentity <> '')
+ORDER BY a.attrelid, a.attnum`
+
+// indexesQuery lists the unique and secondary indexes over plain columns,
+// in column order: not the primary key's, and not those over expressions
+// or with a WHERE (the receiving notation cannot declare them; the scan
+// lists every index).
+const indexesQuery = `SELECT x.indrelid, i.relname::text, x.indisunique,
+  ARRAY(SELECT a.attname::text FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(num, o)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.num ORDER BY k.o)
+FROM pg_catalog.pg_index x
+JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = x.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE ` + relFilter + ` AND NOT x.indisprimary AND x.indexprs IS NULL AND x.indpred IS NULL AND NOT (0 = ANY (x.indkey::int2[]))
+ORDER BY x.indrelid, i.relname COLLATE "C"`
+
+// readExtras adds the defaults, identities and indexes to the tables read.
+func readExtras(ctx context.Context, tx pgx.Tx, schema string, index map[uint32]int, out []connectors.Table) error {
+	rows, err := tx.Query(ctx, defaultsQuery, schema)
+	if err != nil {
+		return fmt.Errorf("list defaults: %w", err)
+	}
+	for rows.Next() {
+		var rel uint32
+		var name, expr string
+		var identity bool
+		if err := rows.Scan(&rel, &name, &expr, &identity); err != nil {
+			rows.Close()
+			return fmt.Errorf("list defaults: %w", err)
+		}
+		i, ok := index[rel]
+		if !ok {
+			continue
+		}
+		c := out[i].Column(name)
+		if c == nil {
+			continue
+		}
+		if identity {
+			c.Identity = true
+			continue
+		}
+		c.Default, _ = connectors.ParseSQLDefault(expr, c.Type.Kind)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list defaults: %w", err)
+	}
+	rows, err = tx.Query(ctx, indexesQuery, schema)
+	if err != nil {
+		return fmt.Errorf("list indexes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rel uint32
+		var ix connectors.Index
+		if err := rows.Scan(&rel, &ix.Name, &ix.Unique, &ix.Columns); err != nil {
+			return fmt.Errorf("list indexes: %w", err)
+		}
+		if i, ok := index[rel]; ok {
+			out[i].Indexes = append(out[i].Indexes, ix)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list indexes: %w", err)
+	}
+	return nil
 }
 
 // readDomains maps every domain type to its base type.

@@ -10,10 +10,10 @@ var notCarried = map[string]string{
 	"view":           "a migration carries tables only; recreate or retire them on the receiving platform",
 	"trigger":        "a migration carries tables only; recreate or retire them on the receiving platform",
 	"routine":        "a migration carries tables only; recreate or retire them on the receiving platform",
-	"foreign_key":    "the receiving-schema notation has no foreign keys; declare parents in the mapping and create the constraints after the load",
-	"index":          "the receiving-schema notation has no secondary or unique indexes; create them after the load",
-	"default":        "the receiving-schema notation has no column defaults; the migrated rows keep their values, new rows need the defaults recreated",
-	"auto_increment": "the receiving-schema notation has no identity columns; create them after the load, with their sequences set past the highest value",
+	"foreign_key":    "the proposed receiving schema (--schema-out) declares them and a run creates them after the load; those it leaves out are commented there with the reason",
+	"index":          "the proposed receiving schema (--schema-out) declares those over plain columns and a run creates them after the load; prefix, full-text, partial and expression indexes are not carried",
+	"default":        "the proposed receiving schema (--schema-out) declares constant and current-time defaults; any other expression is not carried, and new rows need it recreated",
+	"auto_increment": "the proposed receiving schema (--schema-out) declares them as identity columns, which a run creates after the load with the numbering past the highest value",
 }
 
 // findings lists what a mapping must decide about, from the profiles:

@@ -27,7 +27,7 @@ type proposal struct {
 // proposedType gives the receiving type for a column from its profile.
 func (s *columnStat) proposedType() proposal {
 	c := s.col
-	t, err := connectors.ReceivingType(c)
+	t, cast, err := connectors.ProposedType(c)
 	if err != nil {
 		if c.Type.Kind == connectors.KindDecimal {
 			p := s.intDigits + s.scale
@@ -41,13 +41,18 @@ func (s *columnStat) proposedType() proposal {
 		}
 		return proposal{problem: err.Error()}
 	}
-	switch t.Kind {
-	case connectors.KindInt:
-		if t.Unsigned && t.Bits == 64 {
-			// No receiving dialect but MariaDB has an unsigned 64-bit
-			// integer; numeric(20,0) holds 0..18446744073709551615.
-			return proposal{typ: connectors.Type{Kind: connectors.KindDecimal, Precision: 20, Scale: 0}, cast: true}
+	if cast {
+		// bigint unsigned as decimal(20,0): no receiving dialect but
+		// MariaDB has an unsigned 64-bit integer. An auto-increment whose
+		// values all fit a signed bigint (the common id bigint unsigned
+		// AUTO_INCREMENT) stays an integer, so it can stay an identity.
+		if _, over := s.max.(uint64); c.Identity && !over {
+			return proposal{typ: connectors.Type{Kind: connectors.KindInt, Bits: 64},
+				note: fmt.Sprintf("declared %s AUTO_INCREMENT: every value fits bigint, which keeps it an identity (decimal(20,0) would not)", c.SourceType)}
 		}
+		return proposal{typ: t, cast: true}
+	}
+	switch t.Kind {
 	case connectors.KindText:
 		if t.Length > 0 && s.maxChars > t.Length {
 			t.Length = s.maxChars
@@ -88,50 +93,25 @@ func proposeTypes(rep *Report, tables []connectors.Table) {
 
 // TablePlans gives the receiving tables the scan proposes on a target
 // dialect: connectors.PlanSchema's proposal from the catalogue, with each
-// column's type replaced by the profile's where it differs.
+// column's type replaced by the profile's where it differs, then finished
+// again (keys, defaults, identities, indexes, foreign keys, DDL) by the
+// same code as `regflytt schema`.
 func (r *Report) TablePlans(target connectors.Dialect) []connectors.TablePlan {
 	plans := connectors.PlanSchema(r.catalogue, target)
 	for ti := range plans {
 		tp := &plans[ti]
 		tr := r.Tables[ti]
-		create := connectors.Table{Name: tp.Source.Name}
-		bad := map[string]bool{}
 		for ci := range tp.Columns {
 			cp := &tp.Columns[ci]
 			p := tr.proposals[ci]
-			cp.Problem, cp.DDL = "", ""
+			cp.Problem = p.problem
+			cp.Type, cp.Cast = p.typ, p.cast
 			if p.problem != "" {
-				cp.Problem = p.problem
-			} else {
-				cp.Type = p.typ
-				ddl, err := target.ColumnType(p.typ)
-				if err != nil {
-					cp.Problem = target.Name() + " cannot hold it: " + err.Error()
-				} else {
-					cp.DDL = ddl
-					create.Columns = append(create.Columns, connectors.Column{Name: cp.Source.Name, Type: p.typ, Nullable: cp.Source.Nullable})
-				}
+				cp.Type = connectors.Type{}
 			}
-			if cp.Problem != "" {
-				bad[cp.Source.Name] = true
-			}
-		}
-		tp.PrimaryKey = nil
-		for _, k := range tp.Source.PrimaryKey {
-			if !bad[k] {
-				tp.PrimaryKey = append(tp.PrimaryKey, k)
-			}
-		}
-		create.PrimaryKey = tp.PrimaryKey
-		tp.Problem, tp.CreateSQL = "", ""
-		if len(create.Columns) == 0 {
-			tp.Problem = "no column can be created on " + target.Name()
-		} else if ddl, err := connectors.CreateTableDDL(target, &create); err != nil {
-			tp.Problem = err.Error()
-		} else {
-			tp.CreateSQL = ddl
 		}
 	}
+	connectors.FinishPlans(plans, target)
 	return plans
 }
 

@@ -25,6 +25,10 @@ func TestProposalHoldsEveryValue(t *testing.T) {
 	}{
 		{col("big", "bigint(20) unsigned", connectors.Type{Kind: connectors.KindInt, Bits: 64, Unsigned: true}),
 			[]connectors.Value{int64(1), uint64(math.MaxUint64)}, "decimal(20,0)", false},
+		{connectors.Column{Name: "id", SourceType: "bigint(20) unsigned", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64, Unsigned: true}, Identity: true},
+			[]connectors.Value{int64(1), int64(math.MaxInt64)}, "bigint", true},
+		{connectors.Column{Name: "id2", SourceType: "bigint(20) unsigned", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64, Unsigned: true}, Identity: true},
+			[]connectors.Value{int64(1), uint64(math.MaxUint64)}, "decimal(20,0)", false},
 		{col("tid", "time", connectors.Type{Kind: connectors.KindTime}),
 			[]connectors.Value{connectors.Duration(8 * time.Hour), connectors.Duration(24 * time.Hour)}, "time", false},
 		{col("lang", "time", connectors.Type{Kind: connectors.KindTime}),

@@ -28,6 +28,9 @@ func q(s string) string { return strconv.Quote(s) }
 type skelColumn struct {
 	name, typ string
 	notNull   bool
+	// def and identity are the proposal's, for a column kept as proposed.
+	def      *connectors.Default
+	identity bool
 	// mapping is the right-hand side of the column in the mapping.
 	mapping string
 }
@@ -39,6 +42,13 @@ type skelTable struct {
 	person         string
 	columns        []skelColumn
 	drop           map[string]string
+	// plan is the proposal of a table mapped one to one, whose indexes
+	// and foreign keys the skeleton declares where it keeps their columns.
+	plan        *connectors.TablePlan
+	indexes     []connectors.Index
+	foreignKeys []connectors.ForeignKey
+	// parent is the foreign key the mapping declares as its parent.
+	parent *connectors.ForeignKey
 }
 
 type skelCodeList struct {
@@ -115,7 +125,7 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 					lists = append(lists, *cl)
 					m = "{from: " + q(c.Name) + ", codelist: {name: " + q(cl.name) + "}}"
 				}
-				st.columns = append(st.columns, skelColumn{name: c.Name, typ: cp.Type.String(), notNull: isKey, mapping: m})
+				st.columns = append(st.columns, skelColumn{name: c.Name, typ: cp.Type.String(), notNull: isKey, mapping: m, def: cp.Default, identity: cp.Identity})
 			}
 		}
 	}
@@ -162,7 +172,7 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 			out = append(out, st)
 			continue
 		}
-		st := &skelTable{target: tr.Name, source: tr.Name, drop: map[string]string{}}
+		st := &skelTable{target: tr.Name, source: tr.Name, drop: map[string]string{}, plan: &plans[ti]}
 		columnsOf(ti, st)
 		if len(st.columns) == 0 {
 			continue
@@ -174,7 +184,66 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 		}
 		out = append(out, st)
 	}
+	skeletonConstraints(out)
+	mapped := map[string]bool{}
+	for _, st := range out {
+		mapped[st.source] = st.plan != nil
+	}
+	links := connectors.ParentLinks(plans, mapped)
+	for _, st := range out {
+		if fk, ok := links[st.source]; ok && st.plan != nil {
+			st.parent = &fk
+		}
+	}
 	return out, lists
+}
+
+// skeletonConstraints declares the proposal's indexes and foreign keys
+// among the tables mapped one to one, where the skeleton keeps every
+// column they name with its proposed type (a pseudonymised identity
+// number is another value: a key over it is for people to decide).
+func skeletonConstraints(tables []*skelTable) {
+	kept := map[string]map[string]bool{}
+	for _, st := range tables {
+		if st.plan == nil {
+			continue
+		}
+		kept[st.target] = map[string]bool{}
+		proposed := map[string]string{}
+		for _, p := range st.plan.Columns {
+			if p.Problem == "" {
+				proposed[p.Source.Name] = p.Type.String()
+			}
+		}
+		for _, c := range st.columns {
+			if proposed[c.name] == c.typ && !strings.HasPrefix(c.mapping, "{expr:") {
+				kept[st.target][c.name] = true
+			}
+		}
+	}
+	all := func(table string, cols []string) bool {
+		for _, c := range cols {
+			if !kept[table][c] {
+				return false
+			}
+		}
+		return kept[table] != nil
+	}
+	for _, st := range tables {
+		if st.plan == nil {
+			continue
+		}
+		for _, ix := range st.plan.Indexes {
+			if all(st.target, ix.Columns) {
+				st.indexes = append(st.indexes, ix)
+			}
+		}
+		for _, fk := range st.plan.ForeignKeys {
+			if all(st.target, fk.Columns) && all(fk.RefTable, fk.RefColumns) {
+				st.foreignKeys = append(st.foreignKeys, fk)
+			}
+		}
+	}
 }
 
 // codeList gives a code list of a column's observed codes mapped to
@@ -253,7 +322,33 @@ func skeletonSchema(platform, source string, tables []*skelTable) []byte {
 		}
 		b.WriteString("    columns:\n")
 		for _, c := range t.columns {
-			fmt.Fprintf(&b, "      - {name: %s, type: %s}\n", q(c.name), q(c.typ))
+			extra := ""
+			if c.identity {
+				extra += ", identity: true"
+			}
+			if c.def != nil {
+				extra += ", default: " + q(c.def.String())
+			}
+			fmt.Fprintf(&b, "      - {name: %s, type: %s%s}\n", q(c.name), q(c.typ), extra)
+		}
+		list := func(names []string) string {
+			out := make([]string, len(names))
+			for i, n := range names {
+				out[i] = q(n)
+			}
+			return "[" + strings.Join(out, ", ") + "]"
+		}
+		if len(t.indexes) > 0 {
+			b.WriteString("    indexes:\n")
+			for _, ix := range t.indexes {
+				fmt.Fprintf(&b, "      - {name: %s, columns: %s, unique: %v}\n", q(ix.Name), list(ix.Columns), ix.Unique)
+			}
+		}
+		if len(t.foreignKeys) > 0 {
+			b.WriteString("    foreign_keys:\n")
+			for _, fk := range t.foreignKeys {
+				fmt.Fprintf(&b, "      - {name: %s, columns: %s, references: {table: %s, columns: %s}}\n", q(fk.Name), list(fk.Columns), q(fk.RefTable), list(fk.RefColumns))
+			}
 		}
 	}
 	return b.Bytes()
@@ -278,6 +373,13 @@ func skeletonMapping(source string, tables []*skelTable) []byte {
 		}
 		if t.person != "" {
 			fmt.Fprintf(&b, "    person: %s\n", t.person)
+		}
+		if t.parent != nil {
+			keys := make([]string, len(t.parent.Columns))
+			for i, k := range t.parent.Columns {
+				keys[i] = q(k)
+			}
+			fmt.Fprintf(&b, "    parent: {table: %s, key: [%s]}\n", q(t.parent.RefTable), strings.Join(keys, ", "))
 		}
 		b.WriteString("    columns:\n")
 		for _, c := range t.columns {

@@ -102,5 +102,5 @@ func (Dialect) CreateTable(t *connectors.Table) (string, error) { return createT
 
 // createTable gives CREATE TABLE IF NOT EXISTS for a declared table.
 func createTable(t *connectors.Table) (string, error) {
-	return connectors.CreateTableSQL(Dialect{}, t, "CREATE TABLE IF NOT EXISTS")
+	return createTableWithConstraints(t)
 }

@@ -491,7 +491,11 @@ func table(ctx context.Context, conn *sql.Conn, name string) (connectors.Table, 
 		t.ForeignKeys[i].Columns = append(t.ForeignKeys[i].Columns, from)
 		t.ForeignKeys[i].RefColumns = append(t.ForeignKeys[i].RefColumns, to.String)
 	}
-	return t, fks.Err()
+	if err := fks.Err(); err != nil {
+		return t, err
+	}
+	fks.Close()
+	return t, readExtras(ctx, conn, &t)
 }
 
 // TypeOf maps a declared SQLite type to a canonical type. Names this

@@ -332,6 +332,8 @@ type catalogue struct {
 	fks       []catFK
 	estimates map[int64]int64
 	checks    []catCheck
+	defaults  []catDefault
+	indexes   []catIndex
 }
 
 type catTable struct {
@@ -433,6 +435,9 @@ func readCatalogue(ctx context.Context, conn *sql.Conn, schema string) (*catalog
 			return err
 		})
 	}
+	if err == nil {
+		err = cat.readExtras(ctx, conn)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -499,6 +504,7 @@ func (cat *catalogue) build() []connectors.Table {
 		fk.Columns = append(fk.Columns, f.column)
 		fk.RefColumns = append(fk.RefColumns, f.refColumn)
 	}
+	cat.buildExtras(byID)
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }

@@ -15,6 +15,10 @@ func (d *DB) Create(ctx context.Context, tables []connectors.Table) error {
 	if d.readOnly {
 		return d.cfg.errorf("create tables: %w", connectors.ErrReadOnly)
 	}
+	if connectors.DeclaresConstraints(tables) {
+		// Refused before anything is written, rather than after the load.
+		return d.cfg.errorf("create tables: the receiving schema declares defaults, identities, indexes or foreign keys, which this connector does not create yet: remove them from the schema and create them by hand after the run")
+	}
 	for i := range tables {
 		ddl, err := d.dialect().CreateTable(&tables[i])
 		if err != nil {

@@ -1,0 +1,118 @@
+package mysql_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/mysql"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+)
+
+func constrainedTables() []connectors.Table {
+	integer := connectors.Type{Kind: connectors.KindInt, Bits: 32}
+	text := connectors.Type{Kind: connectors.KindText, Length: 10}
+	return []connectors.Table{
+		{Name: "enhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			{Name: "id", Type: integer, Identity: true},
+			{Name: "kod", Type: text, Default: &connectors.Default{Value: `a'b\c`}},
+			{Name: "skapad", Type: connectors.Type{Kind: connectors.KindDateTime}, Nullable: true, Default: &connectors.Default{Now: true}},
+			{Name: "andrad", Type: connectors.Type{Kind: connectors.KindTimestamp, Precision: 3}, Nullable: true, Default: &connectors.Default{Now: true}},
+		}, Indexes: []connectors.Index{{Name: "uk_kod", Columns: []string{"kod"}, Unique: true}}},
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			{Name: "id", Type: integer},
+			{Name: "enhet_id", Type: integer, Nullable: true},
+		}, ForeignKeys: []connectors.ForeignKey{{Name: "fk_enhet", Columns: []string{"enhet_id"}, RefTable: "enhet", RefColumns: []string{"id"}}}},
+	}
+}
+
+// The statements are pinned: schema prints them, and CreateConstraints runs them.
+func TestConstraintStatements(t *testing.T) {
+	tables := constrainedTables()
+	got, err := mysql.Dialect{}.ConstraintStatements(&tables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"ALTER TABLE `enhet` MODIFY `id` int NOT NULL AUTO_INCREMENT",
+		"ALTER TABLE `enhet` AUTO_INCREMENT = 1",
+		"ALTER TABLE `enhet` ALTER COLUMN `kod` SET DEFAULT 'a''b\\\\c'",
+		"ALTER TABLE `enhet` ALTER COLUMN `skapad` SET DEFAULT CURRENT_TIMESTAMP",
+		"ALTER TABLE `enhet` ALTER COLUMN `andrad` SET DEFAULT (UTC_TIMESTAMP(3))",
+		"CREATE UNIQUE INDEX `uk_kod` ON `enhet` (`kod`)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// An index InnoDB could take only by a prefix is refused up front.
+	long := tables[0]
+	long.Columns = append([]connectors.Column(nil), long.Columns...)
+	long.Columns[1].Type.Length = 0
+	if _, err := (mysql.Dialect{}).ConstraintStatements(&long); err == nil || !strings.Contains(err.Error(), "index uk_kod: MariaDB indexes a text column only by a prefix") {
+		t.Errorf("an index over text: %v", err)
+	}
+	got, _ = mysql.Dialect{}.ConstraintStatements(&tables[1])
+	if len(got) != 1 || got[0] != "ALTER TABLE `besok` ADD CONSTRAINT `fk_enhet` FOREIGN KEY (`enhet_id`) REFERENCES `enhet` (`id`)" {
+		t.Errorf("got %q", got)
+	}
+}
+
+// On MariaDB as the receiving platform: a migrated id 0 stays 0 when the
+// column becomes AUTO_INCREMENT (MariaDB renumbers it without
+// NO_AUTO_VALUE_ON_ZERO), new rows number past the highest, the default
+// keeps its quote and backslash, and a second call changes nothing.
+func TestCreateConstraintsMariaDB(t *testing.T) {
+	if os.Getenv(mytest.EnvVar) == "" {
+		t.Skipf("%s is not set", mytest.EnvVar)
+	}
+	url := mytest.NewDatabase(t)
+	db := openTarget(t, url)
+	ctx := context.Background()
+	tables := constrainedTables()
+	if err := db.Create(ctx, tables); err != nil {
+		t.Fatal(err)
+	}
+	mytest.Exec(t, url, "INSERT INTO enhet (id, kod) VALUES (0, 'x'), (7, 'y')", "INSERT INTO besok VALUES (1, 0), (2, 7)")
+	if err := db.CreateConstraints(ctx, tables); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateConstraints(ctx, tables); err != nil {
+		t.Fatalf("again: %v", err)
+	}
+	mytest.Exec(t, url, "INSERT INTO enhet (kod) VALUES ('z')", "INSERT INTO enhet () VALUES ()")
+	raw := mytest.Open(t, url)
+	var ids, kod string
+	if err := raw.QueryRow("SELECT GROUP_CONCAT(id ORDER BY id), (SELECT kod FROM enhet WHERE id = 9) FROM enhet").Scan(&ids, &kod); err != nil {
+		t.Fatal(err)
+	}
+	if ids != "0,7,8,9" || kod != `a'b\c` {
+		t.Errorf("ids %s (want 0,7,8,9), default %q", ids, kod)
+	}
+	if _, err := raw.Exec("INSERT INTO besok VALUES (3, 99)"); err == nil {
+		t.Error("the foreign key lets a visit of no unit in")
+	}
+	snap, err := db.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	got, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range tables {
+		todo, err := connectors.PendingConstraints(&tables[i], &got[(i+1)%2]) // sorted: besok, enhet
+		if err != nil || len(todo.Indexes)+len(todo.ForeignKeys) > 0 || todo.Columns[0].Identity {
+			t.Errorf("%s: still pending after CreateConstraints: %+v, %v", tables[i].Name, todo, err)
+		}
+	}
+	// A unique index the rows break is an error that does not quote the value.
+	tables[1].Indexes = []connectors.Index{{Name: "uk_enhet", Columns: []string{"enhet_id"}, Unique: true}}
+	mytest.Exec(t, url, "INSERT INTO besok VALUES (4, 7)")
+	err = db.CreateConstraints(ctx, tables)
+	if err == nil || !strings.Contains(err.Error(), "uk_enhet") || strings.Contains(err.Error(), "'7'") {
+		t.Errorf("a duplicate: %v", err)
+	}
+}
