@@ -254,3 +254,44 @@ func notMigrated(ctx context.Context, q connectors.Querier, dialect string, tabl
 	}
 	return out, nil
 }
+
+// sizeQueries give, per dialect, each table's size on the server with its
+// indexes, as (name, bytes) rows. SQLite has none that every build
+// carries (dbstat is optional), so its tables' sizes stay unknown.
+var sizeQueries = map[string]string{
+	"postgres": `SELECT c.relname::text AS name, pg_total_relation_size(c.oid)::bigint AS bytes FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')`,
+	"mysql": `SELECT CAST(TABLE_NAME AS CHAR(200)) AS name, CAST(COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS SIGNED) AS bytes
+FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'`,
+}
+
+// tableSizes sets each profiled table's SizeBytes from the catalogue, or
+// -1 where the dialect cannot tell.
+func tableSizes(ctx context.Context, q connectors.Querier, dialect string, rep *Report) error {
+	for _, t := range rep.Tables {
+		t.SizeBytes = -1
+	}
+	query, ok := sizeQueries[dialect]
+	if q == nil || !ok {
+		return nil
+	}
+	rows, err := queryAll(ctx, q, query, []string{"name", "bytes"})
+	if err != nil {
+		return fmt.Errorf("scan: table sizes: %w", err)
+	}
+	size := map[string]int64{}
+	for _, r := range rows {
+		name, _ := connectors.FormatValue(r[0])
+		n, err := toInt(r[1])
+		if err != nil {
+			return fmt.Errorf("scan: table size of %s: %w", name, err)
+		}
+		size[name] = n
+	}
+	for _, t := range rep.Tables {
+		if n, ok := size[t.Name]; ok {
+			t.SizeBytes = n
+		}
+	}
+	return nil
+}

@@ -131,7 +131,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	for _, t := range r.Tables {
 		fmt.Fprintf(&b, "## Table %s\n\n", md(t.Name))
-		fmt.Fprintf(&b, "- rows: %d\n- primary key: %s\n", t.Rows, md(t.KeyText()))
+		fmt.Fprintf(&b, "- rows: %d\n- size: %s\n- primary key: %s\n", t.Rows, t.SizeText(), md(t.KeyText()))
 		for _, fk := range t.ForeignKeys {
 			fmt.Fprintf(&b, "- reference %s\n", md(fk.String()))
 		}
@@ -193,7 +193,7 @@ h2{margin-top:1.5em;border-bottom:1px solid #999}
 {{range .Findings}}<tr><td>{{.Code}}</td><td>{{.Place}}</td><td class="n">{{.Count}}</td><td>{{.Message}}</td></tr>
 {{end}}</table>{{else}}<p>None.</p>{{end}}
 {{range .Tables}}<h2>Table {{.Name}}</h2>
-<ul><li>rows: {{.Rows}}</li><li>primary key: {{.KeyText}}</li>
+<ul><li>rows: {{.Rows}}</li><li>size: {{.SizeText}}</li><li>primary key: {{.KeyText}}</li>
 {{range .ForeignKeys}}<li>reference {{.String}}</li>{{end}}</ul>
 {{template "cols" .Columns}}
 {{with .EAV}}<p>Entity–attribute–value: entity {{.Entity}}{{if .EntityTable}} (→ {{.EntityTable}}){{end}}, attribute {{.Attribute}}, value {{.Value}}{{if .Version}}, version {{.Version}}{{end}}; {{len .Attributes}} attributes:</p>

@@ -1,6 +1,10 @@
 package scan
 
-import "github.com/regflytt/regflytt/connectors"
+import (
+	"fmt"
+
+	"github.com/regflytt/regflytt/connectors"
+)
 
 // SchemaVersion is the version of the JSON report's shape. It changes
 // when a field is renamed or removed or changes meaning; new fields do
@@ -35,8 +39,11 @@ type Report struct {
 
 // Table is one table's profile.
 type Table struct {
-	Name       string   `json:"name"`
-	Rows       int64    `json:"rows"`
+	Name string `json:"name"`
+	Rows int64  `json:"rows"`
+	// SizeBytes is the table's size on the server, indexes included, as
+	// its catalogue tells it; -1 where the dialect does not (SQLite).
+	SizeBytes  int64    `json:"size_bytes"`
 	PrimaryKey []string `json:"primary_key"`
 	// Profiled is false for a table the scan could not read in key order
 	// (no primary key); only its row count is known then.
@@ -200,4 +207,23 @@ type Finding struct {
 	Attribute string `json:"attribute,omitempty"`
 	Count     int64  `json:"count"`
 	Message   string `json:"message"`
+}
+
+// SizeText is the table's size for people: bytes in KiB, MiB or GiB, or
+// "unknown".
+func (t *Table) SizeText() string {
+	if t.SizeBytes < 0 {
+		return "unknown"
+	}
+	f, unit := float64(t.SizeBytes), "bytes"
+	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		if f < 1024 {
+			break
+		}
+		f, unit = f/1024, u
+	}
+	if unit == "bytes" {
+		return fmt.Sprintf("%d bytes", t.SizeBytes)
+	}
+	return fmt.Sprintf("%.1f %s", f, unit)
 }

@@ -118,6 +118,9 @@ func Scan(ctx context.Context, src connectors.Source, opts Options) (*Report, er
 	if rep.NotMigrated, err = notMigrated(ctx, q, src.Dialect().Name(), tables); err != nil {
 		return nil, err
 	}
+	if err := tableSizes(ctx, q, src.Dialect().Name(), rep); err != nil {
+		return nil, err
+	}
 	proposeTypes(rep, tables)
 	rep.Findings = findings(rep)
 	return rep, nil

@@ -2,6 +2,7 @@ package scan_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
@@ -37,6 +38,7 @@ func TestNotMigratedOnServers(t *testing.T) {
 			`CREATE FUNCTION f() RETURNS int DETERMINISTIC RETURN 1`,
 		)
 		rep := scanURL(t, url)
+		checkSizes(t, rep)
 		got := notMigratedKinds(rep)
 		// InnoDB adds an index for the foreign key (named fk_enhet): with
 		// uk_kod and ix_datum, three.
@@ -63,6 +65,7 @@ func TestNotMigratedOnServers(t *testing.T) {
 			`CREATE TRIGGER tr BEFORE INSERT ON besok FOR EACH ROW EXECUTE FUNCTION f()`,
 		)
 		rep := scanURL(t, url)
+		checkSizes(t, rep)
 		got := notMigratedKinds(rep)
 		for k, n := range want {
 			if got[k] != n {
@@ -70,4 +73,22 @@ func TestNotMigratedOnServers(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkSizes holds every table of a server's scan to a size its
+// catalogue gave: positive, and named in the Markdown report.
+func checkSizes(t *testing.T, rep *scan.Report) {
+	t.Helper()
+	var md strings.Builder
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range rep.Tables {
+		if tb.SizeBytes <= 0 {
+			t.Errorf("table %s: size %d bytes, want the catalogue's (> 0)", tb.Name, tb.SizeBytes)
+		}
+		if !strings.Contains(md.String(), "- size: "+tb.SizeText()) {
+			t.Errorf("the Markdown report lacks table %s's size %s", tb.Name, tb.SizeText())
+		}
+	}
 }
