@@ -37,10 +37,19 @@ type writer struct {
 
 	out     [][]connectors.Value
 	pending int
+
+	// unit names what this writer moves in the checkpoints; at is the
+	// position to record with the next batch (see position).
+	unit string
+	at   position
 }
 
-// flush writes the batch's target rows in one transaction.
+// flush writes the batch's target rows in one transaction: with its
+// archive part and checkpoint in a run (commit.go), alone in a dry run.
 func (w *writer) flush() error {
+	if w.r.units != nil {
+		return w.r.units.commit(w)
+	}
 	// The batch's archived records are durable before its rows commit.
 	if s, ok := w.arc.(interface{ Sync() error }); ok && w.pending > 0 {
 		if err := s.Sync(); err != nil {
@@ -184,6 +193,11 @@ func (w *writer) table(t *connectors.Table) error {
 		}
 	}
 	tl := w.ledger.Table(t.Name, target)
+	w.at.keyIdx = scanKeyIndex(t, opts.Key)
+	var err error
+	if opts.After, err = w.r.units.resumeAt(w.unit, false); err != nil {
+		return err
+	}
 	rows, err := w.openRows(t, opts)
 	if err != nil {
 		return err
@@ -211,6 +225,7 @@ func (w *writer) table(t *connectors.Table) error {
 		if err := w.record(t, tl, row, keyIdx, o); err != nil {
 			return err
 		}
+		w.at.row = row
 		if err := w.maybeFlush(); err != nil {
 			return err
 		}
@@ -218,7 +233,7 @@ func (w *writer) table(t *connectors.Table) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", t.Name, err)
 	}
-	return w.flush()
+	return w.finish()
 }
 
 // openRows reads a source table, or the select: standing for it.
@@ -272,13 +287,23 @@ func (w *writer) entities() error {
 
 	etl := w.ledger.Table(e.Entities.Name, w.tp.Target.Name)
 	vtl := w.ledger.Table(e.Values.Name, w.tp.Target.Name)
-	ents, err := w.snap.Scan(w.ctx, e.Entities, connectors.ScanOptions{BatchSize: r.batch})
+	entsAfter, err := w.r.units.resumeAt(w.unit, false)
+	if err != nil {
+		return err
+	}
+	valsAfter, err := w.r.units.resumeAt(w.unit, true)
+	if err != nil {
+		return err
+	}
+	w.at.keyIdx = scanKeyIndex(e.Entities, nil)
+	w.at.valueKeyIdx = scanKeyIndex(e.Values, e.ValuesKey)
+	ents, err := w.snap.Scan(w.ctx, e.Entities, connectors.ScanOptions{BatchSize: r.batch, After: entsAfter})
 	if err != nil {
 		return fmt.Errorf("read %s: %w", e.Entities.Name, err)
 	}
 	ents = w.prefetched(ents)
 	defer ents.Close()
-	vals, err := w.snap.Scan(w.ctx, e.Values, connectors.ScanOptions{BatchSize: r.batch, Key: e.ValuesKey})
+	vals, err := w.snap.Scan(w.ctx, e.Values, connectors.ScanOptions{BatchSize: r.batch, Key: e.ValuesKey, After: valsAfter})
 	if err != nil {
 		return fmt.Errorf("read %s: %w", e.Values.Name, err)
 	}
@@ -330,6 +355,7 @@ func (w *writer) entities() error {
 				return err
 			}
 		}
+		w.at.row, w.at.valueRow = entity, vs.last
 		if err := w.maybeFlush(); err != nil {
 			return err
 		}
@@ -351,7 +377,7 @@ func (w *writer) entities() error {
 			return err
 		}
 	}
-	return w.flush()
+	return w.finish()
 }
 
 // rowTotal is a table's row estimate, or its count where there is none;
@@ -373,6 +399,7 @@ type valueStream struct {
 	table  *connectors.Table
 	entity int
 	next   []connectors.Value
+	last   []connectors.Value
 	prev   connectors.Value
 	done   bool
 }
@@ -414,7 +441,9 @@ func (s *valueStream) peek(id connectors.Value) ([]connectors.Value, int, error)
 	return s.next, c, nil
 }
 
-func (s *valueStream) take() { s.next = nil }
+// take consumes the row peek returned; last keeps it, for the
+// checkpoint's position.
+func (s *valueStream) take() { s.last, s.next = s.next, nil }
 
 func copyRow(row []connectors.Value) []connectors.Value {
 	return append([]connectors.Value(nil), row...)
@@ -458,5 +487,5 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 	if err != nil {
 		return err
 	}
-	return w.flush()
+	return w.finish()
 }

@@ -70,9 +70,9 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	var ue usageError
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		// An interrupted run may leave rows behind: it says which.
-		var pe *plans.PartialRunError
-		if errors.As(err, &pe) {
+		// An interrupted run says how far it got and how to resume.
+		var se *plans.StoppedError
+		if errors.As(err, &se) {
 			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
 		} else {
 			fmt.Fprintln(stderr, "regflytt: interrupted")
