@@ -165,4 +165,3 @@ func probeWrite(dir string) error {
 	f.Close()
 	return os.Remove(name)
 }
-

@@ -73,6 +73,11 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		if prev, err = r.restart(ctx, bk, tgt, prev); err != nil {
 			return nil, err
 		}
+		// Starting over happens where the earlier run worked, unless
+		// --work says otherwise.
+		if !r.workGiven && prev.WorkDir != "" {
+			r.opts.WorkDir = prev.WorkDir
+		}
 	}
 	var resume *checkpoint
 	if prev != nil && prev.Stage != stageRestarting {

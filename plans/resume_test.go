@@ -1,0 +1,372 @@
+package plans_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// digest is what a run leaves behind, reduced to compare two runs: the
+// sorted rows of each receiving table and the sorted archived records of
+// each archive table, hashed, with their counts.
+type digest map[string]string
+
+func (d digest) String() string {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s\n", k, d[k])
+	}
+	return b.String()
+}
+
+func hashLines(lines [][]byte) string {
+	sort.Slice(lines, func(i, j int) bool { return bytes.Compare(lines[i], lines[j]) < 0 })
+	h := sha256.New()
+	for _, l := range lines {
+		fmt.Fprintf(h, "%d:", len(l))
+		h.Write(l)
+	}
+	return fmt.Sprintf("%d rows %x", len(lines), h.Sum(nil)[:8])
+}
+
+// targetDigest hashes the rows of the named tables of a database.
+func targetDigest(t *testing.T, url string, tables []string) digest {
+	t.Helper()
+	ctx := context.Background()
+	src, err := all.OpenSource(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	cat, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := digest{}
+	for _, name := range tables {
+		var tb *connectors.Table
+		for i := range cat {
+			if cat[i].Name == name {
+				tb = &cat[i]
+			}
+		}
+		if tb == nil {
+			d["table "+name] = "missing"
+			continue
+		}
+		rows, err := snap.Scan(ctx, tb, connectors.ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines [][]byte
+		for rows.Next() {
+			b, err := connectors.AppendRow(nil, rows.Row())
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, b)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		d["table "+name] = hashLines(lines)
+	}
+	return d
+}
+
+// archiveDigest hashes the records of each file of an archive package's
+// data folder, as sets of lines.
+func archiveDigest(t *testing.T, dir string) digest {
+	t.Helper()
+	d := digest{}
+	files, err := filepath.Glob(filepath.Join(dir, "data", "*.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("archive %s has no record files", dir)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines [][]byte
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(nil, 1<<24)
+		for sc.Scan() {
+			lines = append(lines, append([]byte(nil), sc.Bytes()...))
+		}
+		d["archive "+filepath.Base(f)] = hashLines(lines)
+	}
+	return d
+}
+
+var demoTables = []string{"care_unit", "patient", "visit"}
+
+// stopAfter closes stop when the run has committed n batches.
+type stopAfter struct {
+	plans.NoProgress
+	mu    sync.Mutex
+	n     int
+	stop  chan struct{}
+	calls int
+}
+
+func (s *stopAfter) Add(int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.calls++; s.calls == s.n {
+		close(s.stop)
+	}
+}
+
+// A run stopped at a batch boundary resumes where it stopped, by a plain
+// run, and ends with the same target rows and archive as a run that was
+// never stopped; a resume from another directory finds its work
+// directory in the bookkeeping. On the old runner the second run was
+// refused (the target held rows).
+func TestRunResumesToTheSameResult(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 300)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 40
+
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := targetDigest(t, cleanTgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+
+	tgt := "sqlite://" + filepath.Join(dir, "resumed.db")
+	work := filepath.Join(dir, "resumed")
+	stops := 0
+	for _, n := range []int{3, 7, 11, 2} {
+		s := &stopAfter{n: n, stop: make(chan struct{})}
+		opts := plans.Options{SourceURL: src, TargetURL: tgt, Stop: s.stop, Progress: s}
+		if stops == 0 {
+			opts.WorkDir = work
+		}
+		_, err := plans.Run(context.Background(), p, opts)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, plans.ErrInterrupted) {
+			t.Fatalf("stop %d: %v", stops, err)
+		}
+		stops++
+	}
+	if stops < 3 {
+		t.Fatalf("the run was stopped %d times, want at least 3 for this test to mean something", stops)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	got := targetDigest(t, tgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("resumed run differs from a clean run:\n got %s\nwant %s", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(work, "archive-parts")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the archive parts are left behind after the run finished: %v", err)
+	}
+}
+
+// Resuming with a changed mapping is refused, naming the file; --restart
+// starts over and ends like a clean run.
+func TestRunResumeRefusesChangedMappingAndRestarts(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 150)
+	// A copy of the demo plan and its files, so the mapping can change.
+	root := filepath.Join(dir, "plan")
+	for _, f := range []string{"plans/demo.yaml", "platforms/receiving-demo/schema.yaml", "mappings/demo.yaml"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(root, f), string(b))
+	}
+	planFile := filepath.Join(root, "plans", "demo.yaml")
+	p := loadPlan(t, planFile)
+	p.BatchSize = 30
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	s := &stopAfter{n: 4, stop: make(chan struct{})}
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s}); !errors.Is(err, plans.ErrInterrupted) {
+		t.Fatalf("got %v, want an interrupted run", err)
+	}
+	mapping := filepath.Join(root, "mappings", "demo.yaml")
+	b, _ := os.ReadFile(mapping)
+	write(t, mapping, string(b)+"\n# changed\n")
+	p = loadPlan(t, planFile)
+	p.BatchSize = 30
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	var ce *plans.ChangedError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), mapping) || strings.Contains(err.Error(), "schema.yaml") {
+		t.Fatalf("got %v, want a refusal naming %s only", err, mapping)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	if entries, _ := filepath.Glob(filepath.Join(dir, "w", "archive.replaced-*")); len(entries) != 0 {
+		t.Errorf("an archive package that was never assembled was moved aside: %v", entries)
+	}
+}
+
+// A second run into a target another run holds is refused, naming the
+// holder; nothing is written.
+func TestRunRefusedWhileAnotherHoldsTheTarget(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 40)
+	p := loadPlan(t, demoPlan)
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	// The first run stops after its first batch, so its run row is there;
+	// the lock is then taken as a running process would hold it.
+	p.BatchSize = 10
+	s := &stopAfter{n: 1, stop: make(chan struct{})}
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s}); !errors.Is(err, plans.ErrInterrupted) {
+		t.Fatalf("got %v, want an interrupted run", err)
+	}
+	db, err := all.OpenTarget(context.Background(), tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	unlock, err := db.(connectors.Locker).Lock(context.Background(), "regflytt_run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	before := targetDigest(t, tgt, demoTables)
+	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	var le *plans.LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("got %v, want a LockedError", err)
+	}
+	for _, w := range []string{"another regflytt run is writing this target", "register demo", fmt.Sprintf("process %d", os.Getpid())} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%q lacks %q", err, w)
+		}
+	}
+	if after := targetDigest(t, tgt, demoTables); after.String() != before.String() {
+		t.Errorf("the refused run wrote: %s, before %s", after, before)
+	}
+}
+
+// faultyTarget fails chosen commits with a transient fault: before the
+// commit (nothing kept) or after it (the answer lost, the batch kept).
+type faultyTarget struct {
+	connectors.Target
+	mu      sync.Mutex
+	commits int
+	failAt  map[int]string // commit number -> "before" or "after"
+}
+
+func (f *faultyTarget) Begin(ctx context.Context) (connectors.Tx, error) {
+	tx, err := f.Target.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &faultyTx{Tx: tx, f: f}, nil
+}
+
+// Lock and Truncate reach the wrapped target's extras.
+func (f *faultyTarget) Lock(ctx context.Context, name string) (func() error, error) {
+	return f.Target.(connectors.Locker).Lock(ctx, name)
+}
+
+type faultyTx struct {
+	connectors.Tx
+	f *faultyTarget
+}
+
+func (t *faultyTx) Commit() error {
+	t.f.mu.Lock()
+	t.f.commits++
+	how := t.f.failAt[t.f.commits]
+	t.f.mu.Unlock()
+	switch how {
+	case "before":
+		t.Tx.Rollback()
+		return errors.New("write: connection reset by peer")
+	case "after":
+		if err := t.Tx.Commit(); err != nil {
+			return err
+		}
+		return errors.New("read: connection reset by peer")
+	}
+	return t.Tx.Commit()
+}
+
+// Transient faults at commit are retried: a batch whose commit failed is
+// written again, and one whose commit went through but whose answer was
+// lost is found by its checkpoint and not written twice. The old runner
+// stopped at the first fault.
+func TestRunRetriesTransientCommitFaults(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 200)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 40
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := targetDigest(t, cleanTgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	ft := &faultyTarget{failAt: map[int]string{3: "before", 6: "after", 7: "before", 12: "after"}}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"),
+		Retry:      wrapPolicyFast,
+		WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	got := targetDigest(t, tgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "w", "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("a run with commit faults differs from a clean run:\n got %s\nwant %s", got, want)
+	}
+	if ft.commits < 12 {
+		t.Fatalf("only %d commits: the faults were not all injected", ft.commits)
+	}
+}
