@@ -76,7 +76,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		// Starting over happens where the earlier run worked, unless
 		// --work says otherwise.
 		if !r.workGiven && prev.WorkDir != "" {
-			r.opts.WorkDir = prev.WorkDir
+			r.opts.WorkDir, r.workGiven = prev.WorkDir, true
 		}
 	}
 	var resume *checkpoint
@@ -115,18 +115,31 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		}
 		r.opts.WorkDir = cp.WorkDir
 		r.log.Info("resuming", "batches_committed", cp.Seq, "work", cp.WorkDir)
+		if r.opts.WorkDirChosen != nil {
+			r.opts.WorkDirChosen(cp.WorkDir)
+		}
 		if err := checkScanKeys(s); err != nil {
 			return nil, err
 		}
 	} else {
+		if !r.workGiven && r.opts.NewWorkDir != nil {
+			if r.opts.WorkDir, err = r.opts.NewWorkDir(); err != nil {
+				return nil, err
+			}
+		}
+		if r.opts.WorkDirChosen != nil {
+			r.opts.WorkDirChosen(r.opts.WorkDir)
+		}
 		if cp.WorkDir, err = absDir(r.opts.WorkDir); err != nil {
 			return nil, err
 		}
 		arcDir := r.plan.ArchiveDir.Value
 		if !filepath.IsAbs(arcDir) {
-			arcDir = filepath.Join(cp.WorkDir, arcDir)
+			arcDir = filepath.Join(r.opts.WorkDir, arcDir)
 		}
-		cp.ArchiveDir = arcDir
+		if cp.ArchiveDir, err = filepath.Abs(arcDir); err != nil {
+			return nil, fmt.Errorf("archive directory: %w", err)
+		}
 		cp.Started = started.UTC()
 		if err := r.checkBeforeWrite(ctx, s, tgt, arcDir); err != nil {
 			return nil, err
@@ -140,7 +153,12 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		return nil, err
 	}
 	cp.RunID = newRunID()
+	// The archive directory as the user gave it (relative to the work
+	// directory) in a fresh run; as recorded on resume.
 	arcDir := cp.ArchiveDir
+	if resume == nil && !filepath.IsAbs(r.plan.ArchiveDir.Value) {
+		arcDir = filepath.Join(r.opts.WorkDir, r.plan.ArchiveDir.Value)
+	}
 
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
 		return nil, fmt.Errorf("work directory: %w (nothing was written)", err)

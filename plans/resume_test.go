@@ -1,7 +1,6 @@
 package plans_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -10,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/plans"
@@ -98,30 +99,51 @@ func targetDigest(t *testing.T, url string, tables []string) digest {
 	return d
 }
 
-// archiveDigest hashes the records of each file of an archive package's
-// data folder, as sets of lines.
+// archiveDigest hashes an archive package's record sets, read through
+// archive.Reader: per source table, its records (values and outcome) and
+// its values archived alone, as sets.
 func archiveDigest(t *testing.T, dir string) digest {
 	t.Helper()
-	d := digest{}
-	files, err := filepath.Glob(filepath.Join(dir, "data", "*.jsonl"))
+	pkg, err := archive.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) == 0 {
-		t.Fatalf("archive %s has no record files", dir)
+	d := digest{}
+	if len(pkg.Tables()) == 0 {
+		t.Fatalf("archive %s has no tables", dir)
 	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+	for _, ts := range pkg.Tables() {
+		recs, err := pkg.Records(ts.Table)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var lines [][]byte
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		sc.Buffer(nil, 1<<24)
-		for sc.Scan() {
-			lines = append(lines, append([]byte(nil), sc.Bytes()...))
+		for recs.Next() {
+			r := recs.Record()
+			b, err := connectors.AppendRow(nil, r.Values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := r.Outcome
+			b = fmt.Appendf(b, "|%s|%s|%s|%s|%s", o.Reason, o.Column, o.SourceColumn, o.Detail, r.KeyText)
+			lines = append(lines, b)
 		}
-		d["archive "+filepath.Base(f)] = hashLines(lines)
+		if err := recs.Err(); err != nil {
+			t.Fatal(err)
+		}
+		recs.Close()
+		d["archive "+ts.Table] = hashLines(lines)
+		vals, err := pkg.Values(ts.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vals) > 0 {
+			var vl [][]byte
+			for _, v := range vals {
+				vl = append(vl, fmt.Appendf(nil, "%#v", v))
+			}
+			d["archive values "+ts.Table] = hashLines(vl)
+		}
 	}
 	return d
 }
@@ -209,18 +231,8 @@ func TestRunResumeRefusesChangedMappingAndRestarts(t *testing.T) {
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 150)
 	// A copy of the demo plan and its files, so the mapping can change.
-	root := filepath.Join(dir, "plan")
-	for _, f := range []string{"plans/demo.yaml", "platforms/receiving-demo/schema.yaml", "mappings/demo.yaml"} {
-		b, err := os.ReadFile(filepath.Join("..", "testdata", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o750); err != nil {
-			t.Fatal(err)
-		}
-		write(t, filepath.Join(root, f), string(b))
-	}
-	planFile := filepath.Join(root, "plans", "demo.yaml")
+	root := copyDemoPlan(t, filepath.Join(dir, "plan"), 30)
+	planFile := filepath.Join(root, "plan.yaml")
 	p := loadPlan(t, planFile)
 	p.BatchSize = 30
 	tgt := "sqlite://" + filepath.Join(dir, "t.db")
@@ -228,7 +240,7 @@ func TestRunResumeRefusesChangedMappingAndRestarts(t *testing.T) {
 	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s}); !errors.Is(err, plans.ErrInterrupted) {
 		t.Fatalf("got %v, want an interrupted run", err)
 	}
-	mapping := filepath.Join(root, "mappings", "demo.yaml")
+	mapping := filepath.Join(root, "mapping.yaml")
 	b, _ := os.ReadFile(mapping)
 	write(t, mapping, string(b)+"\n# changed\n")
 	p = loadPlan(t, planFile)
@@ -369,4 +381,33 @@ func TestRunRetriesTransientCommitFaults(t *testing.T) {
 	if ft.commits < 12 {
 		t.Fatalf("only %d commits: the faults were not all injected", ft.commits)
 	}
+}
+
+// copyDemoPlan copies the demo plan (plans/demo: plan, portfolio,
+// schema, mapping) into dir with batches of batch rows, so that a run of
+// a few thousand patients has many commit units, and returns dir.
+func copyDemoPlan(t *testing.T, dir string, batch int) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("demo/*.yaml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("the demo plan's files: %v %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if filepath.Base(f) == "plan.yaml" {
+			if !strings.Contains(s, "batch_size: 5000") {
+				t.Fatal("the demo plan no longer says batch_size: 5000")
+			}
+			s = strings.Replace(s, "batch_size: 5000", "batch_size: "+strconv.Itoa(batch), 1)
+		}
+		write(t, filepath.Join(dir, filepath.Base(f)), s)
+	}
+	return dir
 }

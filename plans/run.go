@@ -61,6 +61,12 @@ type Options struct {
 	// Retry is how transient faults are retried; its zero value is the
 	// default policy.
 	Retry wrap.Policy
+	// NewWorkDir, when set, names the work directory of a run not given
+	// one (WorkDir "") that does not resume; WorkDirChosen, when set, is
+	// told the work directory once the run has chosen it (a resumed run's
+	// is the one it used before).
+	NewWorkDir    func() (string, error)
+	WorkDirChosen func(dir string)
 	// WrapSource and WrapTarget, when set, wrap the connections as they
 	// are opened, inside the retry: the seam where tests inject faults.
 	WrapSource func(connectors.Source) connectors.Source
