@@ -224,8 +224,8 @@ func (b *bookkeeping) latestSeq(ctx context.Context) (int64, error) {
 }
 
 // lastRun returns the most recently started run of any plan in this
-// target: who holds the lock when it is taken.
-func (b *bookkeeping) lastRun(ctx context.Context) (*runRow, error) {
+// target (who holds the lock when it is taken), or of this plan only.
+func (b *bookkeeping) lastRun(ctx context.Context, thisPlan bool) (*runRow, error) {
 	var last *runRow
 	err := b.scan(ctx, &runTable, func(row []connectors.Value) error {
 		r := &runRow{}
@@ -236,6 +236,9 @@ func (b *bookkeeping) lastRun(ctx context.Context) (*runRow, error) {
 		r.PID, _ = row[4].(int64)
 		r.Started, _ = row[5].(time.Time)
 		r.WorkDir, _ = row[6].(string)
+		if thisPlan && r.Register != b.register {
+			return nil
+		}
 		if last == nil || r.Started.After(last.Started) {
 			last = r
 		}
@@ -439,7 +442,7 @@ func (r *runner) lock(ctx context.Context, tgt connectors.Target, bk *bookkeepin
 	if !errors.Is(err, connectors.ErrLocked) {
 		return nil, fmt.Errorf("take the run lock: %w", err)
 	}
-	holder, _ := bk.lastRun(ctx)
+	holder, _ := bk.lastRun(ctx, false)
 	return nil, &LockedError{Holder: holder, Err: err}
 }
 

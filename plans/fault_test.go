@@ -117,11 +117,11 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	work := filepath.Join(dir, "killed")
 	finished, killed := false, 0
 	for i := 0; i < kills && !finished; i++ {
-		args := []string{"run", plan, "--source", src, "--target", tgt}
-		if i == 0 {
-			args = append(args, "--work", work)
-		}
-		cmd := exec.Command(bin, args...)
+		// --work every time: a run killed before it recorded itself in
+		// the target leaves nothing that names its work directory (the
+		// resume's own lookup is TestRunResumesToTheSameResult's).
+		cmd := exec.Command(bin, "run", plan, "--source", src, "--target", tgt, "--work", work)
+		cmd.Dir = dir
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -129,10 +129,11 @@ func TestKilledRunResumesExactly(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		// Anywhere from startup to half a run: each resume has less to
-		// do, so later kills land in the last batches, the archive's
-		// assembly and the verification.
-		wait := time.Duration(rng.Int63n(int64(cleanTime) / 2))
+		// The waits add up to about one clean run, so the kills spread
+		// over the whole migration, from a run's startup (checks, lock,
+		// resume) to its batches, the archive's assembly and the
+		// verification.
+		wait := time.Duration(rng.Int63n(2 * int64(cleanTime) / int64(kills)))
 		select {
 		case err := <-done:
 			// A kill after the last checkpoint but before the process
@@ -153,7 +154,7 @@ func TestKilledRunResumesExactly(t *testing.T) {
 		t.Fatalf("only %d of %d runs were killed before the migration finished: the test proved too little", killed, kills)
 	}
 	if !finished {
-		if code, out := runBin(t, bin, "run", plan, "--source", src, "--target", tgt); code != 0 {
+		if code, out := runBin(t, bin, "run", plan, "--source", src, "--target", tgt, "--work", work); code != 0 {
 			t.Fatalf("the resuming run: exit %d\n%s", code, out)
 		}
 	}

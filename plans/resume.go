@@ -79,6 +79,17 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 			r.opts.WorkDir, r.workGiven = prev.WorkDir, true
 		}
 	}
+	if prev == nil && !r.workGiven {
+		// A run killed before its first batch committed left no
+		// checkpoint, but its run row says where it worked.
+		rr, err := bk.lastRun(ctx, true)
+		if err != nil {
+			return nil, err
+		}
+		if rr != nil && rr.WorkDir != "" {
+			r.opts.WorkDir = rr.WorkDir
+		}
+	}
 	var resume *checkpoint
 	if prev != nil && prev.Stage != stageRestarting {
 		switch {
