@@ -26,6 +26,11 @@ const partsDirName = "archive-parts"
 // start over.
 func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	started := r.opts.Now()
+	for _, t := range r.in.Schema.Tables {
+		if t.Name == runTableName || t.Name == checkpointTableName {
+			return nil, fmt.Errorf("%s: receiving table %s has the name of regflytt's own bookkeeping table in the target: rename it in the receiving schema (nothing was written)", r.in.Schema.File, t.Name)
+		}
+	}
 	s, err := r.open(ctx)
 	if err != nil {
 		return nil, err

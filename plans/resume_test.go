@@ -411,3 +411,36 @@ func copyDemoPlan(t *testing.T, dir string, batch int) string {
 	}
 	return dir
 }
+
+// A receiving schema that names a table like the run's bookkeeping is
+// refused before anything is written (the exact round trip's second leg
+// met it: a database a run wrote holds the bookkeeping tables).
+func TestRunRefusesBookkeepingTableName(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: regflytt_checkpoint
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: regflytt_checkpoint
+    source: besok
+    columns:
+      id: id
+`)
+	src := "sqlite://" + filepath.Join(dir, "src.db")
+	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}}},
+		map[string][][]connectors.Value{"besok": {{int64(1)}}})
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	_, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w")})
+	if err == nil || !strings.Contains(err.Error(), "receiving table regflytt_checkpoint has the name of regflytt's own bookkeeping table") {
+		t.Fatalf("got %v, want a refusal naming the table", err)
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "t.db")); serr == nil {
+		if d := targetDigest(t, tgt, []string{"regflytt_checkpoint"}); d["table regflytt_checkpoint"] != "missing" {
+			t.Errorf("the refused run wrote: %s", d)
+		}
+	}
+}
