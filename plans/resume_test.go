@@ -18,6 +18,7 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/synth"
 )
 
 // digest is what a run leaves behind, reduced to compare two runs: the
@@ -442,5 +443,136 @@ tables:
 		if d := targetDigest(t, tgt, []string{"regflytt_checkpoint"}); d["table regflytt_checkpoint"] != "missing" {
 			t.Errorf("the refused run wrote: %s", d)
 		}
+	}
+}
+
+// receivingTables lists a target's tables but the bookkeeping.
+func receivingTables(t *testing.T, url string) []string {
+	t.Helper()
+	ctx := context.Background()
+	src, err := all.OpenSource(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	cat, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tb := range cat {
+		if !strings.HasPrefix(tb.Name, "regflytt_") {
+			out = append(out, tb.Name)
+		}
+	}
+	return out
+}
+
+// The synthetic form store (entities and values read side by side, a
+// pseudonymisation key, an opt-out list matched across the whole run),
+// stopped five times: the resumed run ends like a clean one, the
+// opt-out list's matches carried over (without them its entries would be
+// unmatched and the run would FAIL).
+func TestRunResumesAFormStore(t *testing.T) {
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	db, err := all.OpenTarget(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.EAV, Patients: 250, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "resume tests: not a real key")
+	p := loadPlan(t, "../testdata/plans/eav.yaml")
+	p.BatchSize = 60
+
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Lists) == 0 || rep.Lists[0].Matched == 0 {
+		t.Fatalf("the clean run matched no opt-out entry: the test would prove nothing (%+v)", rep.Lists)
+	}
+	tables := receivingTables(t, cleanTgt)
+	want := targetDigest(t, cleanTgt, tables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+
+	tgt := "sqlite://" + filepath.Join(dir, "resumed.db")
+	work := filepath.Join(dir, "resumed")
+	stops := 0
+	for _, n := range []int{2, 9, 4, 13, 6} {
+		s := &stopAfter{n: n, stop: make(chan struct{})}
+		_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Stop: s.stop, Progress: s})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, plans.ErrInterrupted) {
+			t.Fatalf("stop %d: %v", stops, err)
+		}
+		stops++
+	}
+	if stops < 4 {
+		t.Fatalf("the run was stopped %d times, want at least 4", stops)
+	}
+	rep2, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(rep2.Lists) != fmt.Sprint(rep.Lists) {
+		t.Errorf("lists after resuming %+v, clean %+v", rep2.Lists, rep.Lists)
+	}
+	got := targetDigest(t, tgt, tables)
+	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("resumed run differs from a clean run:\n got %s\nwant %s", got, want)
+	}
+}
+
+// A plan whose decisions live in one process's scratch storage (here:
+// merged sub-registers) commits batch by batch like any other, but an
+// interrupted run of it is not resumed: the next run says to start over
+// with --restart, which then runs to PASS.
+func TestRunNotResumableSaysRestart(t *testing.T) {
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	db, err := all.OpenTarget(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.MainSub, Patients: 150, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "resume tests: not a real key")
+	p := loadPlan(t, "../testdata/plans/mainsub.yaml")
+	p.BatchSize = 40
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	s := &stopAfter{n: 2, stop: make(chan struct{})}
+	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s})
+	if !errors.Is(err, plans.ErrInterrupted) || !strings.Contains(err.Error(), "cannot resume because its mappings merge tables") {
+		t.Fatalf("got %v, want an interrupted run that says it cannot resume", err)
+	}
+	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err == nil || !strings.Contains(err.Error(), "--restart") {
+		t.Fatalf("got %v, want a refusal that says --restart", err)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL after --restart: %v", rep.Problems)
 	}
 }
