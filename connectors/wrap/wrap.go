@@ -100,7 +100,7 @@ var transientStates = []string{"08", "40001", "40P01", "57P01", "57P02", "57P03"
 var transientTexts = []string{
 	"bad connection", "invalid connection", "server has gone away", "lost connection",
 	"connection reset", "broken pipe", "connection refused", "unexpected eof",
-	"conn closed", "closed pool", "deadlock found", "lock wait timeout",
+	"conn closed", "deadlock found", "lock wait timeout",
 	"terminating connection", "server closed the connection", "connection was killed",
 	"the database system is starting up", "the database system is shutting down",
 	"could not serialize access",
