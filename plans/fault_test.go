@@ -3,12 +3,14 @@ package plans_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,15 +26,38 @@ const killsEnv = "REGFLYTT_FAULT_KILLS"
 
 const faultKills = 8
 
-// buildRegflytt builds the command into a temporary folder.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+	out  []byte
+}
+
+// buildRegflytt builds the command once for the package's tests.
 func buildRegflytt(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "regflytt")
-	cmd := exec.Command("go", "build", "-o", bin, "../cmd/regflytt")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build regflytt: %v\n%s", err, out)
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "regflytt-bin-")
+		if built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "regflytt")
+		built.out, built.err = exec.Command("go", "build", "-o", built.bin, "../cmd/regflytt").CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("build regflytt: %v\n%s", built.err, built.out)
 	}
-	return bin
+	return built.bin
+}
+
+// TestMain removes the built command after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // smallBatchDemoPlan writes a copy of the demo plan with small batches,
@@ -168,5 +193,51 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	}
 	if got.String() != want.String() {
 		t.Errorf("after %d kills the target or archive differs from a clean run's:\n got %s\nwant %s", killed, got, want)
+	}
+}
+
+// Two runs into one target at once, as two processes: the second is
+// refused while the first holds the target, naming it; the first
+// completes. On PostgreSQL (advisory lock) and MariaDB (GET_LOCK).
+func TestConcurrentRunsRefused(t *testing.T) {
+	src := mytest.NewDatabase(t)
+	writeDemo(t, src, 3000)
+	bin := buildRegflytt(t)
+	for name, newTarget := range map[string]func(testing.TB) string{"postgres": pgtest.NewDatabase, "mariadb": mytest.NewDatabase} {
+		t.Run(name, func(t *testing.T) {
+			tgt := newTarget(t)
+			dir := t.TempDir()
+			plan := smallBatchDemoPlan(t, dir, 25)
+			first := exec.Command(bin, "run", plan, "--source", src, "--target", tgt, "--work", filepath.Join(dir, "one"))
+			var out1 strings.Builder
+			first.Stdout, first.Stderr = &out1, &out1
+			if err := first.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer first.Process.Kill()
+			// Wait until the first run has recorded itself and holds the
+			// lock (its first batch committed).
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				if _, err := os.Stat(filepath.Join(dir, "one", "archive-parts")); err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the first run did not start writing:\n%s", out1.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			code, out2 := runBin(t, bin, "run", plan, "--source", src, "--target", tgt, "--work", filepath.Join(dir, "two"))
+			if code != 1 || !strings.Contains(out2, "another regflytt run is writing this target: register demo") ||
+				!strings.Contains(out2, fmt.Sprintf("process %d", first.Process.Pid)) {
+				t.Errorf("second run: exit %d\n%s\nwant exit 1 and a refusal naming the first (process %d)", code, out2, first.Process.Pid)
+			}
+			if err := first.Wait(); err != nil {
+				t.Fatalf("the first run: %v\n%s", err, out1.String())
+			}
+			if !reportPass(t, filepath.Join(dir, "one")) {
+				t.Error("the first run did not PASS")
+			}
+		})
 	}
 }
