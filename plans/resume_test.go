@@ -576,3 +576,19 @@ func TestRunNotResumableSaysRestart(t *testing.T) {
 		t.Fatalf("FAIL after --restart: %v", rep.Problems)
 	}
 }
+
+// source: {frozen: true} is read from the plan; absent, it is false.
+func TestPlanSourceFrozen(t *testing.T) {
+	for extra, want := range map[string]bool{"": false, "source: {frozen: true}\n": true, "source: {frozen: false}\n": false} {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables: []\n")
+		write(t, filepath.Join(dir, "m.yaml"), "tables: []\n")
+		p, ds := plans.Load(writePlan(t, dir, extra))
+		if err := ds.Err(); err != nil {
+			t.Fatalf("%q: %v", extra, err)
+		}
+		if p.SourceFrozen != want {
+			t.Errorf("%q: SourceFrozen %v, want %v", extra, p.SourceFrozen, want)
+		}
+	}
+}
