@@ -280,6 +280,12 @@ func (b *bookkeeping) commit(ctx context.Context, p wrap.Policy, t *connectors.T
 	if err != nil {
 		return err
 	}
+	return b.commitRow(ctx, p, t, rows, cp, c.Seq)
+}
+
+// commitRow is commit with the checkpoint's row made already (seq is its
+// sequence number).
+func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connectors.Table, rows [][]connectors.Value, cp []connectors.Value, seq int64) error {
 	attempts := p.Attempts
 	if attempts <= 0 {
 		attempts = 6
@@ -293,19 +299,19 @@ func (b *bookkeeping) commit(ctx context.Context, p wrap.Policy, t *connectors.T
 			return err
 		}
 		if p.Log != nil {
-			p.Log.Warn("transient fault in a batch's transaction: trying the batch again", "batch", c.Seq, "attempt", n+1, "err", err)
+			p.Log.Warn("transient fault in a batch's transaction: trying the batch again", "batch", seq, "attempt", n+1, "err", err)
 		}
 		if werr := p.Backoff(ctx, n); werr != nil {
 			return errors.Join(err, werr)
 		}
-		seq, lerr := b.latestSeq(ctx)
+		last, lerr := b.latestSeq(ctx)
 		if lerr != nil {
 			if wrap.IsTransient(lerr) {
 				continue
 			}
 			return errors.Join(err, lerr)
 		}
-		if seq >= c.Seq {
+		if last >= seq {
 			// The commit went through; only its answer was lost.
 			return nil
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -84,6 +85,14 @@ var ErrInterrupted = errors.New("interrupted: stopped at a batch boundary")
 
 // commitUnits makes each batch one commit unit: its target rows, its
 // archive part (synced first) and its checkpoint.
+//
+// The run overlaps mapping with writing: the goroutine that reads and
+// maps hands each finished batch to a writer goroutine that holds the
+// commit unit, and goes on with the next batch meanwhile. One batch waits
+// in the queue at most, so memory stays at about three batches. The
+// checkpoint is made when the batch is handed over, so it describes
+// exactly the batches up to it; the writer commits them in order, and a
+// failed commit stops the run at the next hand-over.
 type commitUnits struct {
 	r      *runner
 	ctx    context.Context
@@ -91,10 +100,88 @@ type commitUnits struct {
 	parts  *parts
 	env    *mappings.Env
 	ledger *verify.Ledger
-	// last is the last committed checkpoint; resume the one the run
-	// started from (nil for a fresh run).
+	// last is the checkpoint of the last batch handed over; resume the
+	// one the run started from (nil for a fresh run).
 	last, resume *checkpoint
-	finishing    bool
+	// start is the last checkpoint committed without the writer (the
+	// run's first, or the last stage's).
+	start     *checkpoint
+	finishing bool
+
+	queue    chan *pendingUnit
+	finished chan struct{}
+	mu       sync.Mutex
+	werr     error
+	// committed is the last committed checkpoint's row state, for the
+	// stop report.
+	committed     []byte
+	writerStarted bool
+}
+
+// pendingUnit is a batch handed to the writer.
+type pendingUnit struct {
+	seq    int64
+	target *connectors.Table
+	rows   [][]connectors.Value
+	cp     []connectors.Value
+	state  []byte
+}
+
+// startWriter starts the goroutine that commits the batches.
+func (u *commitUnits) startWriter() {
+	u.queue = make(chan *pendingUnit, 1)
+	u.finished = make(chan struct{})
+	u.writerStarted = true
+	go func() {
+		defer close(u.finished)
+		for p := range u.queue {
+			if u.err() != nil {
+				continue
+			}
+			if err := u.bk.commitRow(u.ctx, u.r.opts.Retry, p.target, p.rows, p.cp, p.seq); err != nil {
+				u.mu.Lock()
+				u.werr = err
+				u.mu.Unlock()
+				continue
+			}
+			u.mu.Lock()
+			u.committed = p.state
+			u.mu.Unlock()
+		}
+	}()
+}
+
+func (u *commitUnits) err() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.werr
+}
+
+// drain waits until every batch handed over has committed (or the first
+// failure), and stops the writer.
+func (u *commitUnits) drain() error {
+	if !u.writerStarted {
+		return nil
+	}
+	u.writerStarted = false
+	close(u.queue)
+	<-u.finished
+	return u.err()
+}
+
+// lastCommitted is the checkpoint of the last batch that committed.
+func (u *commitUnits) lastCommitted() *checkpoint {
+	u.mu.Lock()
+	state := u.committed
+	u.mu.Unlock()
+	if state == nil {
+		return u.start
+	}
+	c, err := decodeCheckpoint(state)
+	if err != nil {
+		return u.start
+	}
+	return c
 }
 
 // done says whether a unit finished in an earlier run.
@@ -125,9 +212,12 @@ func (u *commitUnits) resumeAt(unit string, values bool) ([]connectors.Value, er
 	return key, nil
 }
 
-// commit makes a writer's pending batch durable: archive part, then rows
-// and checkpoint in one transaction.
+// commit hands a writer's pending batch over: archive part synced, then
+// rows and checkpoint to the writer goroutine for one transaction.
 func (u *commitUnits) commit(w *writer) error {
+	if err := u.err(); err != nil {
+		return err
+	}
 	next := *u.last
 	next.Seq = u.last.Seq + 1
 	next.Stage = stageMoving
@@ -151,20 +241,25 @@ func (u *commitUnits) commit(w *writer) error {
 	}
 	next.Ledger = u.ledger
 	next.Matched = u.r.listMatches(u.env)
+	row, err := u.bk.checkpointRow(&next, u.r.opts.Now())
+	if err != nil {
+		return err
+	}
 	if err := u.parts.seal(next.Seq); err != nil {
 		return err
 	}
-	if err := u.bk.commit(u.ctx, u.r.opts.Retry, target, w.out, &next, u.r.opts.Now()); err != nil {
-		_ = u.parts.committed(next.Seq, false)
-		return err
-	}
-	if err := u.parts.committed(next.Seq, true); err != nil {
-		return err
+	u.parts.seq = next.Seq + 1
+	p := &pendingUnit{seq: next.Seq, target: target, rows: w.out, cp: row, state: []byte(row[5].(string))}
+	select {
+	case u.queue <- p:
+	case <-u.ctx.Done():
+		return u.ctx.Err()
 	}
 	u.last = &next
 	u.resume = nil
 	u.r.opts.Progress.Add(w.pending)
-	w.out, w.pending = w.out[:0], 0
+	// The rows now belong to the writer.
+	w.out, w.pending = nil, 0
 	if u.stopRequested() {
 		return ErrInterrupted
 	}
@@ -183,7 +278,8 @@ func (u *commitUnits) stopRequested() bool {
 	}
 }
 
-// stage commits a checkpoint without rows: the run moved to stage.
+// stage commits a checkpoint without rows: the run moved to stage. The
+// writer must be drained first.
 func (u *commitUnits) stage(stage string, pass bool) error {
 	next := *u.last
 	next.Seq++
@@ -195,6 +291,10 @@ func (u *commitUnits) stage(stage string, pass bool) error {
 	}
 	u.parts.seq = next.Seq + 1
 	u.last = &next
+	u.mu.Lock()
+	u.committed = nil
+	u.start = &next
+	u.mu.Unlock()
 	return nil
 }
 

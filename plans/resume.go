@@ -199,12 +199,16 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		return nil, err
 	}
 	defer pp.Close()
-	u := &commitUnits{r: r, ctx: ctx, bk: bk, parts: pp, env: s.env, ledger: cp.Ledger, last: cp, resume: resume}
+	u := &commitUnits{r: r, ctx: ctx, bk: bk, parts: pp, env: s.env, ledger: cp.Ledger, last: cp, start: cp, resume: resume}
 	r.units = u
 	defer func() { r.units = nil }()
 	stopped := func(err error) error {
-		r.writeStopReport(cp.WorkDir, started, u.last, err)
-		return &StoppedError{Batches: u.last.Seq, Plan: r.plan.File, NotResumable: u.last.NotResumable, Err: err}
+		if werr := u.drain(); werr != nil && !errors.Is(err, werr) {
+			err = errors.Join(err, werr)
+		}
+		last := u.lastCommitted()
+		r.writeStopReport(cp.WorkDir, started, last, err)
+		return &StoppedError{Batches: last.Seq, Plan: r.plan.File, NotResumable: last.NotResumable, Err: err}
 	}
 	if resume != nil {
 		if err := r.restoreMatches(s.env, resume.Matched); err != nil {
@@ -213,7 +217,11 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	}
 
 	if u.last.Stage != stageMoved {
+		u.startWriter()
 		if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, pp, cp.Ledger); err != nil {
+			return nil, stopped(err)
+		}
+		if err := u.drain(); err != nil {
 			return nil, stopped(err)
 		}
 		if err := u.stage(stageMoved, false); err != nil {
