@@ -252,6 +252,9 @@ func (w *writer) openRows(t *connectors.Table, opts connectors.ScanOptions) (con
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.Name, err)
 	}
+	if w.links == nil {
+		return readAhead(w.ctx, rows, w.r.batch), nil
+	}
 	return w.prefetched(rows), nil
 }
 

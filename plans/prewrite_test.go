@@ -359,7 +359,9 @@ func TestRunStoppedAfterWritingSaysHowToResume(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("%v does not unwrap to its cause", err)
 	}
-	for _, want := range []string{"the run stopped with 1 batches committed", "again to resume where it stopped, or with --restart to start over"} {
+	// Cancelling stops at once: the batch handed to the writer may or
+	// may not have committed.
+	for _, want := range []string{"batches committed (each with its rows, archive part and checkpoint)", "again to resume where it stopped, or with --restart to start over"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
@@ -368,7 +370,7 @@ func TestRunStoppedAfterWritingSaysHowToResume(t *testing.T) {
 	if rerr != nil {
 		t.Fatalf("no report.json after the stop: %v", rerr)
 	}
-	for _, want := range []string{`"status": "interrupted"`, `"batches_committed": 1`, `"resume": "regflytt run `} {
+	for _, want := range []string{`"status": "interrupted"`, `"batches_committed": `, `"resume": "regflytt run `} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("report.json lacks %s:\n%s", want, b)
 		}
