@@ -488,16 +488,14 @@ func (r *runner) restoreMatches(env *mappings.Env, m map[string][]int) error {
 }
 
 // notResumable says why a run of these programs cannot continue after an
-// interruption: their decisions (parents' outcomes, duplicates, merge
-// candidates) are kept in scratch storage for the life of one process.
+// interruption: merge candidates are kept in scratch storage for the life
+// of one process, and a merge's batches have no source key to resume
+// after. (Parents' outcomes and duplicates are rebuilt by replay.go.)
 func notResumable(prog *mappings.Program) string {
 	for _, tp := range prog.Tables {
 		if tp.Merge != nil {
 			return "its mappings merge tables, whose candidates are kept for one process only"
 		}
-	}
-	if needsLinks(prog) {
-		return "its mappings declare parents or duplicates, whose decisions are kept for one process only"
 	}
 	return ""
 }

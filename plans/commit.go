@@ -45,6 +45,13 @@ func encodeKey(row []connectors.Value, idx []int) ([]byte, error) {
 
 // finish commits a writer's last batch and marks its unit done.
 func (w *writer) finish() error {
+	if w.replay != nil {
+		if w.replay.until != nil {
+			return fmt.Errorf("%s: the last key the interrupted run committed is no longer in the source: the source changed since; start over with --restart", w.unit)
+		}
+		w.out, w.pending = w.out[:0], 0
+		return nil
+	}
 	if w.r.units != nil {
 		w.r.units.finishing = true
 		defer func() { w.r.units.finishing = false }()
@@ -107,6 +114,11 @@ type commitUnits struct {
 	// run's first, or the last stage's).
 	start     *checkpoint
 	finishing bool
+	// replays says the units committed before the interruption are run
+	// again without writing, to rebuild what a run keeps in memory
+	// (replay.go); replayFrom is the checkpoint the run resumed from.
+	replays    bool
+	replayFrom *checkpoint
 
 	queue    chan *pendingUnit
 	finished chan struct{}
@@ -195,7 +207,7 @@ func (u *commitUnits) done(unit string) bool {
 // resumeAt gives the key to continue a unit's scan after (of its values
 // scan with values), nil to start at the beginning.
 func (u *commitUnits) resumeAt(unit string, values bool) ([]connectors.Value, error) {
-	if u == nil || u.resume == nil || u.resume.Unit != unit {
+	if u == nil || u.resume == nil || u.resume.Unit != unit || u.replays {
 		return nil, nil
 	}
 	b := u.resume.After

@@ -60,22 +60,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// smallBatchDemoPlan writes a copy of the demo plan with small batches,
-// so that a run of a few thousand patients has many commit units.
+// smallBatchDemoPlan writes a copy of the demo plan with small batches
+// and returns its plan file.
 func smallBatchDemoPlan(t *testing.T, dir string, batch int) string {
 	t.Helper()
-	b, err := os.ReadFile(demoPlan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testdata, err := filepath.Abs("../testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.ReplaceAll(string(b), "../platforms/", testdata+"/platforms/")
-	s = strings.ReplaceAll(s, "../mappings/", testdata+"/mappings/")
-	s = strings.Replace(s, "batch_size: 5000", "batch_size: "+strconv.Itoa(batch), 1)
-	return write(t, filepath.Join(dir, "plan.yaml"), s)
+	return filepath.Join(copyDemoPlan(t, filepath.Join(dir, "plan"), batch), "plan.yaml")
 }
 
 // runBin runs regflytt with args and returns its exit code and output.

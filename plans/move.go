@@ -42,11 +42,19 @@ type writer struct {
 	// position to record with the next batch (see position).
 	unit string
 	at   position
+	// replay, when set, runs the unit again without writing: see
+	// replay.go.
+	replay *replay
 }
 
 // flush writes the batch's target rows in one transaction: with its
 // archive part and checkpoint in a run (commit.go), alone in a dry run.
 func (w *writer) flush() error {
+	if w.replay != nil {
+		// Committed by the interrupted run already.
+		w.out, w.pending = w.out[:0], 0
+		return nil
+	}
 	if w.r.units != nil {
 		return w.r.units.commit(w)
 	}
@@ -226,6 +234,10 @@ func (w *writer) table(t *connectors.Table) error {
 			return err
 		}
 		w.at.row = row
+		if w.replay != nil && w.replay.reached(row, w.at.keyIdx) {
+			w.endReplay()
+			tl = w.ledger.Table(t.Name, target)
+		}
 		if err := w.maybeFlush(); err != nil {
 			return err
 		}
@@ -359,6 +371,11 @@ func (w *writer) entities() error {
 			}
 		}
 		w.at.row, w.at.valueRow = entity, vs.last
+		if w.replay != nil && w.replay.reached(entity, w.at.keyIdx) {
+			w.endReplay()
+			etl = w.ledger.Table(e.Entities.Name, w.tp.Target.Name)
+			vtl = w.ledger.Table(e.Values.Name, w.tp.Target.Name)
+		}
 		if err := w.maybeFlush(); err != nil {
 			return err
 		}

@@ -191,15 +191,18 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		if err := tgt.Create(ctx, r.in.Schema.Tables); err != nil {
 			return nil, fmt.Errorf("create receiving tables: %w", err)
 		}
-	} else if err := preloadKeys(ctx, tgt, s.prog, cp.Ledger.Written, r.keysOnResume()); err != nil {
-		return nil, err
+	} else if !needsReplay(s.prog) {
+		if err := preloadKeys(ctx, tgt, s.prog, cp.Ledger.Written, r.keysOnResume()); err != nil {
+			return nil, err
+		}
 	}
 	pp, err := openParts(filepath.Join(cp.WorkDir, partsDirName), cp.Seq)
 	if err != nil {
 		return nil, err
 	}
 	defer pp.Close()
-	u := &commitUnits{r: r, ctx: ctx, bk: bk, parts: pp, env: s.env, ledger: cp.Ledger, last: cp, start: cp, resume: resume}
+	u := &commitUnits{r: r, ctx: ctx, bk: bk, parts: pp, env: s.env, ledger: cp.Ledger, last: cp, start: cp, resume: resume,
+		replayFrom: resume, replays: resume != nil && needsReplay(s.prog)}
 	r.units = u
 	defer func() { r.units = nil }()
 	stopped := func(err error) error {

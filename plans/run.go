@@ -284,8 +284,14 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 			mergeOrder = append(mergeOrder, tp.Merge)
 		}
 		w := newWriter(tp)
-		if w.unit = "program:" + tp.Target.Name + "<-" + tp.Source.Name; r.units.done(w.unit) {
+		w.unit = "program:" + tp.Target.Name + "<-" + tp.Source.Name
+		switch skip, all, until := r.units.replaysUnit(w.unit); {
+		case skip:
 			continue
+		case all:
+			w.startReplay(nil)
+		case until != nil:
+			w.startReplay(until)
 		}
 		var err error
 		if tp.EAV != nil {
@@ -303,6 +309,7 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	for _, m := range mergeOrder {
 		w := newWriter(m.Members[0])
 		if w.unit = "merge:" + m.Target.Name; r.units.done(w.unit) {
+			// Plans that merge do not resume (notResumable).
 			continue
 		}
 		if err := w.merge(m); err != nil {
