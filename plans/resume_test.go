@@ -307,7 +307,10 @@ type faultyTarget struct {
 	connectors.Target
 	mu      sync.Mutex
 	commits int
-	failAt  map[int]string // commit number -> "before" or "after"
+	failAt  map[int]string // commit number -> "before", "after" or "disk" (for good)
+	// failWithPart, when set, is an archive-parts folder: the first batch
+	// that has a part there fails for good.
+	failWithPart string
 }
 
 func (f *faultyTarget) Begin(ctx context.Context) (connectors.Tx, error) {
@@ -325,13 +328,26 @@ func (f *faultyTarget) Lock(ctx context.Context, name string) (func() error, err
 
 type faultyTx struct {
 	connectors.Tx
-	f *faultyTarget
+	f   *faultyTarget
+	seq int64
+}
+
+func (t *faultyTx) Write(ctx context.Context, tb *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	if tb.Name == "regflytt_checkpoint" && len(rows) == 1 {
+		t.seq, _ = rows[0][1].(int64)
+	}
+	return t.Tx.Write(ctx, tb, rows)
 }
 
 func (t *faultyTx) Commit() error {
 	t.f.mu.Lock()
 	t.f.commits++
 	how := t.f.failAt[t.f.commits]
+	if t.f.failWithPart != "" && t.seq > 0 {
+		if _, err := os.Stat(filepath.Join(t.f.failWithPart, fmt.Sprintf("%010d.part", t.seq))); err == nil {
+			how, t.f.failWithPart = "disk", ""
+		}
+	}
 	t.f.mu.Unlock()
 	switch how {
 	case "before":
@@ -342,6 +358,9 @@ func (t *faultyTx) Commit() error {
 			return err
 		}
 		return errors.New("read: connection reset by peer")
+	case "disk":
+		t.Tx.Rollback()
+		return errors.New("could not extend file: No space left on device")
 	}
 	return t.Tx.Commit()
 }
@@ -590,5 +609,56 @@ func TestPlanSourceFrozen(t *testing.T) {
 		if p.SourceFrozen != want {
 			t.Errorf("%q: SourceFrozen %v, want %v", extra, p.SourceFrozen, want)
 		}
+	}
+}
+
+// A commit that fails for good stops the run after its archive part was
+// written: the parts of batches that did not commit (and of the one
+// mapped meanwhile) are removed on resume (and would be rewritten with
+// the same batch numbers anyway), and the archive ends like a clean
+// run's, no record twice.
+func TestRunResumeDropsPartsOfUncommittedBatches(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 200)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 15
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := targetDigest(t, cleanTgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	work := filepath.Join(dir, "w")
+	ft := &faultyTarget{failWithPart: filepath.Join(work, "archive-parts")}
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work,
+		WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
+	var se *plans.StoppedError
+	if !errors.As(err, &se) {
+		t.Fatalf("got %v, want a stopped run", err)
+	}
+	parts, _ := filepath.Glob(filepath.Join(work, "archive-parts", "*.part"))
+	var beyond int
+	for _, f := range parts {
+		if n, _ := strconv.ParseInt(strings.TrimSuffix(filepath.Base(f), ".part"), 10, 64); n > se.Batches {
+			beyond++
+		}
+	}
+	if beyond == 0 || ft.failWithPart != "" {
+		t.Fatalf("no archive part beyond the %d committed batches (%v): the test would prove nothing", se.Batches, parts)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	got := targetDigest(t, tgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("differs from a clean run:\n got %s\nwant %s", got, want)
 	}
 }
