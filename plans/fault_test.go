@@ -230,3 +230,73 @@ func TestConcurrentRunsRefused(t *testing.T) {
 		})
 	}
 }
+
+// Ctrl-C, as a process sees it: the first SIGINT stops `regflytt run`
+// after the current batch commits, saying how to resume, with exit 130
+// and report.json; a plain run then resumes to PASS. A second SIGINT
+// stops at once, still resumably.
+func TestInterruptedRunResumes(t *testing.T) {
+	bin := buildRegflytt(t)
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	if code, out := runBin(t, bin, "synth", "--platform", "demo", "--patients", "3000", "--target", src); code != 0 {
+		t.Fatalf("synth: exit %d\n%s", code, out)
+	}
+	plan := smallBatchDemoPlan(t, dir, 20)
+	work := filepath.Join(dir, "w")
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	for _, signals := range []int{1, 2} {
+		cmd := exec.Command(bin, "run", plan, "--source", src, "--target", tgt, "--work", work)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Interrupt once the run has written a new archive part: it has
+		// caught signals since it started, and is among its batches.
+		lastPart := func() string {
+			parts, _ := filepath.Glob(filepath.Join(work, "archive-parts", "*.part"))
+			if len(parts) == 0 {
+				return ""
+			}
+			return parts[len(parts)-1]
+		}
+		before := lastPart()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if p := lastPart(); p > before {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the run did not start writing:\n%s", out.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		for i := 0; i < signals; i++ {
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Fatalf("%d interrupts: %v, want exit 130\n%s", signals, err, out.String())
+		}
+		for _, want := range []string{"stopping after the current batch commits", "again to resume where it stopped"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%d interrupts: the output lacks %q:\n%s", signals, want, out.String())
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(work, "report.json"))
+		if err != nil || !strings.Contains(string(b), `"status": "interrupted"`) {
+			t.Errorf("%d interrupts: report.json %v\n%s", signals, err, b)
+		}
+	}
+	if code, out := runBin(t, bin, "run", plan, "--source", src, "--target", tgt); code != 0 {
+		t.Fatalf("the resuming run: exit %d\n%s", code, out)
+	}
+	if !reportPass(t, work) {
+		t.Error("the resumed run does not PASS")
+	}
+}

@@ -44,8 +44,10 @@ func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go interrupts.watch(sigs, cancel, os.Stderr)
+	// The signals stay caught until the process exits: an interrupt that
+	// arrives while a stopped run is returning must not kill it halfway
+	// through its report.
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	signal.Stop(sigs)
 	cancel()
 	os.Exit(code)
 }
