@@ -14,9 +14,10 @@ import (
 // reader may go on while the mapper holds the previous batch.
 //
 // The snapshot is used by the reading goroutine only while the table is
-// read, so it must be the only reader of the snapshot meanwhile: a table
-// read side by side with another (a form store's values) or one whose
-// records look up their parents is not read ahead.
+// read, so it must be the only reader of the snapshot meanwhile: a form
+// store's entities and values, read side by side, are not read ahead.
+// (Parents' outcomes and duplicates' decisions are looked up in the
+// run's scratch database, not the snapshot.)
 func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.Rows {
 	if batch <= 0 {
 		batch = connectors.DefaultBatchSize
