@@ -216,7 +216,15 @@ func TestConcurrentRunsRefused(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
+			// Frozen while the second starts, so that it cannot finish
+			// first however loaded the machine is.
+			if err := first.Process.Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
 			code, out2 := runBin(t, bin, "run", plan, "--source", src, "--target", tgt, "--work", filepath.Join(dir, "two"))
+			if err := first.Process.Signal(syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
 			if code != 1 || !strings.Contains(out2, "another regflytt run is writing this target: register demo") ||
 				!strings.Contains(out2, fmt.Sprintf("process %d", first.Process.Pid)) {
 				t.Errorf("second run: exit %d\n%s\nwant exit 1 and a refusal naming the first (process %d)", code, out2, first.Process.Pid)
