@@ -26,8 +26,9 @@ import (
 // record of a batch that was undone.
 //
 // A part is a sequence of entries, each a kind byte ('R' record, 'V'
-// value), the source table's name and the record's texts as
-// length-prefixed strings, and the key and values in the canonical row
+// value), the source table's name and the record's texts (reason,
+// column, source column, detail, care unit, key text) as length-prefixed
+// strings, and the key and values in the canonical row
 // encoding; it ends with partEnd, so a torn file is never taken for a
 // whole one.
 type parts struct {
@@ -125,14 +126,15 @@ func (p *parts) entry(kind byte, t *connectors.Table, texts []string, rows ...[]
 	return nil
 }
 
-// Add keeps an archived record in the current part.
+// Add keeps an archived record in the current part. Every field of
+// archive.Record is kept (TestPartsKeepEveryField).
 func (p *parts) Add(t *connectors.Table, r archive.Record) error {
-	return p.entry(partRecord, t, []string{r.Reason, r.Column, r.SourceColumn, r.Detail}, r.Key, r.Values)
+	return p.entry(partRecord, t, []string{r.Reason, r.Column, r.SourceColumn, r.Detail, r.CareUnit, r.KeyText}, r.Key, r.Values)
 }
 
 // AddValue keeps a value archived alone in the current part.
 func (p *parts) AddValue(t *connectors.Table, v archive.Value) error {
-	return p.entry(partValue, t, []string{v.Reason, v.Column, v.SourceColumn, v.Detail}, v.Key, []connectors.Value{v.Value})
+	return p.entry(partValue, t, []string{v.Reason, v.Column, v.SourceColumn, v.Detail, v.CareUnit, v.KeyText}, v.Key, []connectors.Value{v.Value})
 }
 
 // seal finishes the current part, synced, for the batch about to commit
@@ -241,7 +243,7 @@ func replayPart(path string, tables map[string]*connectors.Table, arc archiver) 
 		if kind != partRecord && kind != partValue {
 			return fmt.Errorf("unknown entry kind %q", kind)
 		}
-		texts := make([]string, 5)
+		texts := make([]string, 7)
 		for i := range texts {
 			n, k := binary.Uvarint(b)
 			if k <= 0 || n > uint64(len(b)-k) {
@@ -264,12 +266,14 @@ func replayPart(path string, tables map[string]*connectors.Table, arc archiver) 
 		}
 		b = rest
 		if kind == partRecord {
-			err = arc.Add(t, archive.Record{Key: key, Reason: texts[1], Column: texts[2], SourceColumn: texts[3], Detail: texts[4], Values: vals})
+			err = arc.Add(t, archive.Record{Key: key, Reason: texts[1], Column: texts[2], SourceColumn: texts[3], Detail: texts[4],
+				CareUnit: texts[5], KeyText: texts[6], Values: vals})
 		} else {
 			if len(vals) != 1 {
 				return errors.New("a value entry holds more than one value")
 			}
-			err = arc.AddValue(t, archive.Value{Key: key, Reason: texts[1], Column: texts[2], SourceColumn: texts[3], Detail: texts[4], Value: vals[0]})
+			err = arc.AddValue(t, archive.Value{Key: key, Reason: texts[1], Column: texts[2], SourceColumn: texts[3], Detail: texts[4],
+				CareUnit: texts[5], KeyText: texts[6], Value: vals[0]})
 		}
 		if err != nil {
 			return err
