@@ -2,6 +2,7 @@ package plans
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -111,4 +112,81 @@ func (r *aheadRows) Close() error {
 	}
 	r.wg.Wait()
 	return r.inner.Close()
+}
+
+// lockedSnapshot serialises the use of a snapshot by the run's
+// goroutines: a table's reader goroutine and the mapping goroutine (which
+// may read the snapshot while a table is read ahead: the care units for
+// access, for one). A snapshot is one connection, and a connection is one
+// conversation at a time; a keyset query runs whole inside one Next.
+type lockedSnapshot struct {
+	connectors.Snapshot
+	mu *sync.Mutex
+}
+
+func lockSnapshot(s connectors.Snapshot) connectors.Snapshot {
+	return &lockedSnapshot{Snapshot: s, mu: &sync.Mutex{}}
+}
+
+func (s *lockedSnapshot) Tables(ctx context.Context) ([]connectors.Table, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Snapshot.Tables(ctx)
+}
+
+func (s *lockedSnapshot) Count(ctx context.Context, table string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Snapshot.Count(ctx, table)
+}
+
+func (s *lockedSnapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, err := s.Snapshot.Scan(ctx, t, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &lockedRows{Rows: rows, mu: s.mu}, nil
+}
+
+func (s *lockedSnapshot) DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error) {
+	q, ok := s.Snapshot.(connectors.Querier)
+	if !ok {
+		return nil, errors.New("this source's connector cannot read select: sources")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return q.DescribeQuery(ctx, query)
+}
+
+func (s *lockedSnapshot) ScanQuery(ctx context.Context, query string, cols []connectors.Column, opts connectors.ScanOptions) (connectors.Rows, error) {
+	q, ok := s.Snapshot.(connectors.Querier)
+	if !ok {
+		return nil, errors.New("this source's connector cannot read select: sources")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, err := q.ScanQuery(ctx, query, cols, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &lockedRows{Rows: rows, mu: s.mu}, nil
+}
+
+type lockedRows struct {
+	connectors.Rows
+	mu *sync.Mutex
+}
+
+func (r *lockedRows) Next() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.Rows.Next()
+}
+
+func (r *lockedRows) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.Rows.Close()
 }

@@ -271,8 +271,11 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	check, _ := sink.Dialect().(connectors.ValueChecker)
 	keys := r.keysOnResume()
 	defer func() { r.keys = nil }()
+	// Read ahead, a table is read in a goroutine of its own: every use of
+	// the snapshot meanwhile goes through one lock (pipeline.go).
+	snap := lockSnapshot(s.snap)
 	newWriter := func(tp *mappings.TableProgram) *writer {
-		return &writer{r: r, ctx: ctx, snap: s.snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys, links: lk}
+		return &writer{r: r, ctx: ctx, snap: snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys, links: lk}
 	}
 	consumed := readByPrograms(s.prog)
 	merges := map[*mappings.MergeProgram]bool{}
