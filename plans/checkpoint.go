@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -123,10 +124,17 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 	if c.Ledger.Written == nil {
 		c.Ledger.Written = map[string]int64{}
 	}
+	// JSON leaves empty maps out; the ledger's methods write into the
+	// counting maps a new TableLedger has, so every nil map of counts is
+	// made again (all of them, so that one verify adds later is not
+	// forgotten here). Other maps stay nil: a nil Units says the table
+	// has no reporting unit.
+	counts := reflect.TypeOf(map[string]int64(nil))
 	for _, t := range c.Ledger.Tables {
-		for _, m := range []*map[string]int64{&t.ArchivedBy, &t.ExcludedBy, &t.ValuesArchivedBy, &t.ValuesNulledBy, &t.ValuesLostBy, &t.Warnings} {
-			if *m == nil {
-				*m = map[string]int64{}
+		v := reflect.ValueOf(t).Elem()
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.Type() == counts && f.IsNil() && f.CanSet() {
+				f.Set(reflect.MakeMap(counts))
 			}
 		}
 	}

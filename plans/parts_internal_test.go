@@ -8,6 +8,7 @@ import (
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // recordingArchive keeps what it is given.
@@ -75,5 +76,33 @@ func TestPartsKeepEveryField(t *testing.T) {
 	}
 	if len(got.vals) != 1 || !reflect.DeepEqual(got.vals[0], val) {
 		t.Errorf("value %#v, want %#v", got.vals, val)
+	}
+}
+
+// A checkpoint's ledger comes back with every map of counts made, so
+// counting into it after a resume never writes into a nil map; Units
+// stays nil (a table without a reporting unit).
+func TestCheckpointLedgerMapsMade(t *testing.T) {
+	c := &checkpoint{Ledger: verify.NewLedger()}
+	c.Ledger.Table("besok", "visit")
+	back, err := c.clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := back.Ledger.Tables[0]
+	v := reflect.ValueOf(tl).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Type() == reflect.TypeOf(map[string]int64(nil)) && f.IsNil() {
+			t.Errorf("field %s is a nil map after the round trip", v.Type().Field(i).Name)
+		}
+	}
+	tl.Archive("invalid_date")
+	tl.Exclude("optout")
+	tl.ArchiveValue("x")
+	tl.NullValue("y")
+	tl.LoseValue("z")
+	tl.Warn("w")
+	if back.Ledger.Tables[0].Units != nil {
+		t.Error("Units made: the table would seem to have a reporting unit")
 	}
 }
