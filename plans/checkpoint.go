@@ -332,7 +332,10 @@ func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows 
 		return err
 	}
 	if t != nil && len(rows) > 0 {
-		if _, err := tx.Write(ctx, t, rows); err != nil {
+		// Every value was fitted by the mapping and checked by
+		// checkTarget: the connector need not check it again
+		// (connectors.CheckedWriter). The checkpoint row is checked.
+		if _, err := connectors.WriteChecked(ctx, tx, t, rows); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("write %s: %w", t.Name, err)
 		}
