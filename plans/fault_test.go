@@ -1,6 +1,7 @@
 package plans_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
@@ -110,12 +112,37 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	dir := t.TempDir()
 	plan := smallBatchDemoPlan(t, dir, 100)
 
+	// The clean run, timed: its startup (until it begins its batches)
+	// and the whole.
 	cleanWork := filepath.Join(dir, "clean")
 	start := time.Now()
-	if code, out := runBin(t, bin, "run", plan, "--source", src, "--target", cleanTgt, "--work", cleanWork); code != 0 {
-		t.Fatalf("clean run: exit %d\n%s", code, out)
+	clean := exec.Command(bin, "run", plan, "--source", src, "--target", cleanTgt, "--work", cleanWork)
+	var cleanOut strings.Builder
+	clean.Stdout, clean.Stderr = &cleanOut, &cleanOut
+	if err := clean.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cleanDone := make(chan error, 1)
+	go func() { cleanDone <- clean.Wait() }()
+	var startup time.Duration
+	var cleanErr error
+	for waiting := true; waiting; {
+		select {
+		case cleanErr = <-cleanDone:
+			waiting = false
+		case <-time.After(2 * time.Millisecond):
+			if _, err := os.Stat(filepath.Join(cleanWork, "archive-parts")); err == nil && startup == 0 {
+				startup = time.Since(start)
+			}
+		}
+	}
+	if cleanErr != nil {
+		t.Fatalf("clean run: %v\n%s", cleanErr, cleanOut.String())
 	}
 	cleanTime := time.Since(start)
+	if startup == 0 || startup >= cleanTime {
+		startup = cleanTime / 4
+	}
 	want := targetDigest(t, cleanTgt, demoTables)
 	for k, v := range archiveDigest(t, filepath.Join(cleanWork, "archive")) {
 		want[k] = v
@@ -126,10 +153,11 @@ func TestKilledRunResumesExactly(t *testing.T) {
 		kills = n
 	}
 	seed := time.Now().UnixNano()
-	t.Logf("%d kills, seed %d, a clean run takes %v", kills, seed, cleanTime)
+	t.Logf("%d kills, seed %d, a clean run takes %v (%v before its batches)", kills, seed, cleanTime, startup)
 	rng := rand.New(rand.NewSource(seed))
 	work := filepath.Join(dir, "killed")
-	finished, killed := false, 0
+	finished, killed, midway := false, 0, 0
+	var batches []int64
 	for i := 0; i < kills && !finished; i++ {
 		// --work every time: a run killed before it recorded itself in
 		// the target leaves nothing that names its work directory (the
@@ -143,11 +171,15 @@ func TestKilledRunResumesExactly(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		// The waits add up to about one clean run, so the kills spread
-		// over the whole migration, from a run's startup (checks, lock,
-		// resume) to its batches, the archive's assembly and the
+		// One kill in five lands in a run's startup (checks, lock,
+		// resume); the others after it, each run getting about its share
+		// of the clean run's batches, so the kills spread over the whole
+		// migration: its batches, the archive's assembly and the
 		// verification.
-		wait := time.Duration(rng.Int63n(2 * int64(cleanTime) / int64(kills)))
+		wait := time.Duration(rng.Int63n(int64(startup)))
+		if rng.Intn(5) > 0 {
+			wait = startup + time.Duration(rng.Int63n(2*int64(cleanTime-startup)/int64(kills)+1))
+		}
 		select {
 		case err := <-done:
 			// A kill after the last checkpoint but before the process
@@ -162,7 +194,16 @@ func TestKilledRunResumesExactly(t *testing.T) {
 			}
 			<-done
 			killed++
+			n := checkpoints(t, tgt)
+			if len(batches) > 0 && n > batches[len(batches)-1] {
+				midway++
+			}
+			batches = append(batches, n)
 		}
+	}
+	t.Logf("checkpoints committed after each kill: %v", batches)
+	if killed > 2 && midway < 2 {
+		t.Fatalf("the kills landed where no run made progress (checkpoints after each kill: %v): the test proved too little", batches)
 	}
 	if killed < (kills+1)/2 {
 		t.Fatalf("only %d of %d runs were killed before the migration finished: the test proved too little", killed, kills)
@@ -307,4 +348,35 @@ func TestInterruptedRunResumes(t *testing.T) {
 	if !reportPass(t, work) {
 		t.Error("the resumed run does not PASS")
 	}
+}
+
+// checkpoints counts the checkpoints committed in a target, 0 before the
+// bookkeeping exists.
+func checkpoints(t *testing.T, url string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	src, err := all.OpenSource(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		if tb.Name == "regflytt_checkpoint" {
+			n, err := snap.Count(ctx, tb.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	return 0
 }
