@@ -92,7 +92,10 @@ type checkpoint struct {
 	// NotResumable says why this run cannot continue after an
 	// interruption ("" when it can).
 	NotResumable string `json:"not_resumable,omitempty"`
-	Pass         bool   `json:"pass,omitempty"`
+	// Constrained says the schema's defaults, identities, indexes and
+	// foreign keys were created after the load.
+	Constrained bool `json:"constrained,omitempty"`
+	Pass        bool `json:"pass,omitempty"`
 }
 
 func (c *checkpoint) done(unit string) bool {

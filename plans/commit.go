@@ -310,6 +310,20 @@ func (u *commitUnits) stage(stage string, pass bool) error {
 	return nil
 }
 
+// constrained commits a checkpoint that says the constraints were
+// created after the load.
+func (u *commitUnits) constrained() error {
+	prev := u.last
+	c := *prev
+	c.Constrained = true
+	u.last = &c
+	if err := u.stage(stageMoved, false); err != nil {
+		u.last = prev
+		return err
+	}
+	return nil
+}
+
 // stopReport is report.json of a run that stopped before it finished:
 // the report's shape with how far the run got.
 type stopReport struct {

@@ -240,6 +240,18 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		cp.Ledger.Lists = r.listLedgers(s)
 	}
 
+	// Every row is loaded: what the schema declares beyond columns and
+	// primary keys is created once, and the checkpoint says so (a resume
+	// after it does not create them twice).
+	if !u.last.Constrained {
+		if err := createConstraints(ctx, tgt, r.in.Schema.Tables, r.log); err != nil {
+			return nil, stopped(err)
+		}
+		if err := u.constrained(); err != nil {
+			return nil, stopped(err)
+		}
+	}
+
 	// Every batch has committed: the package is assembled from the parts.
 	// A package left half-assembled by an interruption is the run's own
 	// (the directory was empty when the run began) and is built again.

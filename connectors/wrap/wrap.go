@@ -197,7 +197,25 @@ func (s *source) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 // (reads reopen their snapshot: the run holds the target's lock).
 func Target(t connectors.Target, p Policy) connectors.Target {
 	p.Reopen = true
-	return &target{source: source{inner: t, p: p}, inner: t}
+	w := &target{source: source{inner: t, p: p}, inner: t}
+	// An extra found by type assertion is offered only when the wrapped
+	// target has it: the runner asks for it that way.
+	if cc, ok := t.(connectors.ConstraintCreator); ok {
+		return &constraintTarget{target: w, cc: cc}
+	}
+	return w
+}
+
+// constraintTarget is a wrapped target that creates constraints after the
+// load (connectors.ConstraintCreator). That is DDL run once, not retried:
+// part of it may have committed.
+type constraintTarget struct {
+	*target
+	cc connectors.ConstraintCreator
+}
+
+func (t *constraintTarget) CreateConstraints(ctx context.Context, tables []connectors.Table) error {
+	return t.cc.CreateConstraints(ctx, tables)
 }
 
 type target struct {
