@@ -268,3 +268,29 @@ func decimalDigits(s string) string {
 	}
 	return string(b)
 }
+
+// MatchedEntries lists, in list order, the indexes of the entries a
+// record has matched: what a resumed run carries over from the part of
+// the run before its interruption.
+func (l *PersonList) MatchedEntries() []int {
+	var out []int
+	for i := range l.matched {
+		if l.matched[i].Load() {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// MarkMatched marks entries as matched by records read before a run was
+// interrupted (from MatchedEntries). An index outside the list is an
+// error: the list changed.
+func (l *PersonList) MarkMatched(idx []int) error {
+	for _, i := range idx {
+		if i < 0 || i >= len(l.matched) {
+			return fmt.Errorf("entry %d is not in the list of %d entries", i, len(l.matched))
+		}
+		l.matched[i].Store(true)
+	}
+	return nil
+}

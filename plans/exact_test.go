@@ -195,6 +195,11 @@ func exactMigrate(t *testing.T, srcURL, tgtURL string, receiving map[string]stri
 	schema.WriteString("platform: exact\ntables:\n")
 	mapping.WriteString("version: 1\ntables:\n")
 	for _, tbl := range tables {
+		if strings.HasPrefix(tbl.Name, "regflytt_") {
+			// The bookkeeping of the run that wrote this database: the
+			// next run keeps its own (and archives these whole).
+			continue
+		}
 		fmt.Fprintf(&schema, "  - name: %s\n    primary_key: [%s]\n    columns:\n", tbl.Name, strings.Join(tbl.PrimaryKey, ", "))
 		fmt.Fprintf(&mapping, "  - target: %s\n    source: %s\n    columns:\n", tbl.Name, tbl.Name)
 		for _, c := range tbl.Columns {

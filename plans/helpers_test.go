@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -89,3 +91,6 @@ func ledgerOf(rep *verify.Report, byExcluded bool) map[string]string {
 	}
 	return got
 }
+
+// wrapPolicyFast retries without waiting long, for tests.
+var wrapPolicyFast = wrap.Policy{Base: time.Millisecond, Max: 10 * time.Millisecond}

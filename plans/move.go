@@ -37,10 +37,27 @@ type writer struct {
 
 	out     [][]connectors.Value
 	pending int
+
+	// unit names what this writer moves in the checkpoints; at is the
+	// position to record with the next batch (see position).
+	unit string
+	at   position
+	// replay, when set, runs the unit again without writing: see
+	// replay.go.
+	replay *replay
 }
 
-// flush writes the batch's target rows in one transaction.
+// flush writes the batch's target rows in one transaction: with its
+// archive part and checkpoint in a run (commit.go), alone in a dry run.
 func (w *writer) flush() error {
+	if w.replay != nil {
+		// Committed by the interrupted run already.
+		w.out, w.pending = w.out[:0], 0
+		return nil
+	}
+	if w.r.units != nil {
+		return w.r.units.commit(w)
+	}
 	// The batch's archived records are durable before its rows commit.
 	if s, ok := w.arc.(interface{ Sync() error }); ok && w.pending > 0 {
 		if err := s.Sync(); err != nil {
@@ -184,6 +201,11 @@ func (w *writer) table(t *connectors.Table) error {
 		}
 	}
 	tl := w.ledger.Table(t.Name, target)
+	w.at.keyIdx = scanKeyIndex(t, opts.Key)
+	var err error
+	if opts.After, err = w.r.units.resumeAt(w.unit, false); err != nil {
+		return err
+	}
 	rows, err := w.openRows(t, opts)
 	if err != nil {
 		return err
@@ -211,6 +233,11 @@ func (w *writer) table(t *connectors.Table) error {
 		if err := w.record(t, tl, row, keyIdx, o); err != nil {
 			return err
 		}
+		w.at.row = row
+		if w.replay != nil && w.replay.reached(row, w.at.keyIdx) {
+			w.endReplay()
+			tl = w.ledger.Table(t.Name, target)
+		}
 		if err := w.maybeFlush(); err != nil {
 			return err
 		}
@@ -218,7 +245,7 @@ func (w *writer) table(t *connectors.Table) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", t.Name, err)
 	}
-	return w.flush()
+	return w.finish()
 }
 
 // openRows reads a source table, or the select: standing for it.
@@ -237,7 +264,7 @@ func (w *writer) openRows(t *connectors.Table, opts connectors.ScanOptions) (con
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.Name, err)
 	}
-	return w.prefetched(rows), nil
+	return w.prefetched(readAhead(w.ctx, rows, w.r.batch)), nil
 }
 
 // follow gives a record the outcome its declared parent and its
@@ -272,13 +299,23 @@ func (w *writer) entities() error {
 
 	etl := w.ledger.Table(e.Entities.Name, w.tp.Target.Name)
 	vtl := w.ledger.Table(e.Values.Name, w.tp.Target.Name)
-	ents, err := w.snap.Scan(w.ctx, e.Entities, connectors.ScanOptions{BatchSize: r.batch})
+	entsAfter, err := w.r.units.resumeAt(w.unit, false)
+	if err != nil {
+		return err
+	}
+	valsAfter, err := w.r.units.resumeAt(w.unit, true)
+	if err != nil {
+		return err
+	}
+	w.at.keyIdx = scanKeyIndex(e.Entities, nil)
+	w.at.valueKeyIdx = scanKeyIndex(e.Values, e.ValuesKey)
+	ents, err := w.snap.Scan(w.ctx, e.Entities, connectors.ScanOptions{BatchSize: r.batch, After: entsAfter})
 	if err != nil {
 		return fmt.Errorf("read %s: %w", e.Entities.Name, err)
 	}
 	ents = w.prefetched(ents)
 	defer ents.Close()
-	vals, err := w.snap.Scan(w.ctx, e.Values, connectors.ScanOptions{BatchSize: r.batch, Key: e.ValuesKey})
+	vals, err := w.snap.Scan(w.ctx, e.Values, connectors.ScanOptions{BatchSize: r.batch, Key: e.ValuesKey, After: valsAfter})
 	if err != nil {
 		return fmt.Errorf("read %s: %w", e.Values.Name, err)
 	}
@@ -330,6 +367,12 @@ func (w *writer) entities() error {
 				return err
 			}
 		}
+		w.at.row, w.at.valueRow = entity, vs.last
+		if w.replay != nil && w.replay.reached(entity, w.at.keyIdx) {
+			w.endReplay()
+			etl = w.ledger.Table(e.Entities.Name, w.tp.Target.Name)
+			vtl = w.ledger.Table(e.Values.Name, w.tp.Target.Name)
+		}
 		if err := w.maybeFlush(); err != nil {
 			return err
 		}
@@ -351,7 +394,7 @@ func (w *writer) entities() error {
 			return err
 		}
 	}
-	return w.flush()
+	return w.finish()
 }
 
 // rowTotal is a table's row estimate, or its count where there is none;
@@ -373,6 +416,7 @@ type valueStream struct {
 	table  *connectors.Table
 	entity int
 	next   []connectors.Value
+	last   []connectors.Value
 	prev   connectors.Value
 	done   bool
 }
@@ -414,7 +458,9 @@ func (s *valueStream) peek(id connectors.Value) ([]connectors.Value, int, error)
 	return s.next, c, nil
 }
 
-func (s *valueStream) take() { s.next = nil }
+// take consumes the row peek returned; last keeps it, for the
+// checkpoint's position.
+func (s *valueStream) take() { s.last, s.next = s.next, nil }
 
 func copyRow(row []connectors.Value) []connectors.Value {
 	return append([]connectors.Value(nil), row...)
@@ -458,5 +504,5 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 	if err != nil {
 		return err
 	}
-	return w.flush()
+	return w.finish()
 }

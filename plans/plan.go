@@ -65,6 +65,11 @@ type Plan struct {
 	ArchiveClearReason mappings.Str
 	BatchSize          int
 
+	// SourceFrozen says nothing writes the source during the run, so a
+	// read that loses its connection (and its snapshot) may continue in a
+	// new snapshot after the last key it read (source: {frozen: true}).
+	SourceFrozen bool
+
 	// ReferenceDate resolves the century of 10-digit identity numbers; it
 	// is fixed in the plan so that a mapping gives the same result on
 	// every run.
@@ -147,6 +152,7 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 	if f.Node("source") != nil {
 		src := sub(f, "source")
 		p.SourceURL = src.Str("url")
+		p.SourceFrozen = src.Bool("frozen")
 		src.Done()
 	}
 	tgt := sub(f, "target")

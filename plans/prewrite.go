@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -165,59 +164,4 @@ func probeWrite(dir string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
-}
-
-// PartialRunError is returned when a run stops after it started writing:
-// the target may hold rows of this run, and the archive directory a
-// partial package, and the next run would refuse both. It says which, and
-// what to do; Unwrap gives the cause.
-type PartialRunError struct {
-	// Tables are the receiving tables that hold rows this run wrote, with
-	// how many, in name order.
-	Tables []string
-	Rows   []int64
-	// ArchiveDir is the archive directory, when the run got as far as
-	// creating its package there.
-	ArchiveDir string
-	Err        error
-}
-
-func (e *PartialRunError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Err.Error())
-	b.WriteString("\nthe run stopped after writing started: ")
-	if len(e.Tables) == 0 {
-		b.WriteString("no receiving table holds rows of it yet (the tables it created are empty and may stay)")
-	} else {
-		parts := make([]string, len(e.Tables))
-		for i, t := range e.Tables {
-			parts[i] = fmt.Sprintf("%s (%d rows)", t, e.Rows[i])
-		}
-		fmt.Fprintf(&b, "the target holds partial data in tables %s; drop them or use a fresh database", strings.Join(parts, ", "))
-	}
-	if e.ArchiveDir != "" {
-		fmt.Fprintf(&b, ", and move the partial archive package in %s away", e.ArchiveDir)
-	}
-	b.WriteString(" before running again")
-	return b.String()
-}
-
-func (e *PartialRunError) Unwrap() error { return e.Err }
-
-// partial wraps an error of a run that has started writing.
-func partial(err error, written map[string]int64, arcDir string) error {
-	if err == nil {
-		return nil
-	}
-	pe := &PartialRunError{ArchiveDir: arcDir, Err: err}
-	for t, n := range written {
-		if n > 0 {
-			pe.Tables = append(pe.Tables, t)
-		}
-	}
-	sort.Strings(pe.Tables)
-	for _, t := range pe.Tables {
-		pe.Rows = append(pe.Rows, written[t])
-	}
-	return pe
 }

@@ -130,7 +130,7 @@ func TestRunRefusesBeforeWriting(t *testing.T) {
 			if c.is != nil && !errors.Is(err, c.is) {
 				t.Errorf("error is not %v", c.is)
 			}
-			var pe *plans.PartialRunError
+			var pe *plans.StoppedError
 			if errors.As(err, &pe) {
 				t.Errorf("a refusal before writing says the run stopped after writing: %v", err)
 			}
@@ -343,28 +343,36 @@ func (s stopAt) Table(name string, _ int64) {
 	}
 }
 
-// A run that stops after it started writing says which receiving tables
-// hold rows of it and what to do, and still unwraps to its cause.
-func TestRunStoppedAfterWritingNamesPartialTables(t *testing.T) {
+// A run that stops after it started writing says how far it got and
+// how to resume, writes report.json, and still unwraps to its cause.
+func TestRunStoppedAfterWritingSaysHowToResume(t *testing.T) {
 	dir, plan, src := visitFixture(t, [][]connectors.Value{{int64(1), int64(10), "60,5"}, {int64(2), int64(11), "70"}},
 		visitMapping, connectors.Table{Name: "zlogg", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	_, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir,
 		Progress: stopAt{table: "zlogg", cancel: cancel}})
-	var pe *plans.PartialRunError
-	if !errors.As(err, &pe) {
-		t.Fatalf("got %v, want a PartialRunError", err)
+	var se *plans.StoppedError
+	if !errors.As(err, &se) {
+		t.Fatalf("got %v, want a StoppedError", err)
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("%v does not unwrap to its cause", err)
 	}
-	for _, want := range []string{
-		"the run stopped after writing started: the target holds partial data in tables visit (2 rows); drop them or use a fresh database",
-		"move the partial archive package in " + filepath.Join(dir, "archive") + " away before running again",
-	} {
+	// Cancelling stops at once: the batch handed to the writer may or
+	// may not have committed.
+	for _, want := range []string{"batches committed (each with its rows, archive part and checkpoint)", "again to resume where it stopped, or with --restart to start over"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	b, rerr := os.ReadFile(filepath.Join(dir, "report.json"))
+	if rerr != nil {
+		t.Fatalf("no report.json after the stop: %v", rerr)
+	}
+	for _, want := range []string{`"status": "interrupted"`, `"batches_committed": `, `"resume": "regflytt run `} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report.json lacks %s:\n%s", want, b)
 		}
 	}
 }

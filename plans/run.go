@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -51,6 +50,27 @@ type Options struct {
 	// UnitReports, when set, is the directory for one report per
 	// reporting unit (units.go).
 	UnitReports string
+	// Restart starts the plan over: the receiving tables its earlier runs
+	// wrote are emptied first. Without it a run resumes where the last
+	// one stopped.
+	Restart bool
+	// Stop, when closed, stops the run at the next batch boundary (a
+	// first Ctrl-C); cancelling ctx stops it at once. Either way it can
+	// resume.
+	Stop <-chan struct{}
+	// Retry is how transient faults are retried; its zero value is the
+	// default policy.
+	Retry wrap.Policy
+	// NewWorkDir, when set, names the work directory of a run not given
+	// one (WorkDir "") that does not resume; WorkDirChosen, when set, is
+	// told the work directory once the run has chosen it (a resumed run's
+	// is the one it used before).
+	NewWorkDir    func() (string, error)
+	WorkDirChosen func(dir string)
+	// WrapSource and WrapTarget, when set, wrap the connections as they
+	// are opened, inside the retry: the seam where tests inject faults.
+	WrapSource func(connectors.Source) connectors.Source
+	WrapTarget func(connectors.Target) connectors.Target
 }
 
 // ReasonTableNotMapped archives every record of a source table that no
@@ -83,6 +103,32 @@ type runner struct {
 	tgtURL string
 	batch  int
 	acc    *accessState // access.go
+	// workGiven says the work directory was chosen for this run (--work),
+	// not defaulted; units is nil in a dry run.
+	workGiven bool
+	units     *commitUnits
+	// keys are the receiving keys given so far (dupkeys.go).
+	keys *receivingKeys
+}
+
+// archiveMeta describes the run's archive package; started is when the
+// run began (its first attempt, when it resumed).
+func (r *runner) archiveMeta(started time.Time, fingerprint string) archive.Meta {
+	return archive.Meta{
+		Register:        r.plan.RegisterID.Value,
+		RegisterName:    r.plan.RegisterName.Value,
+		Owner:           r.plan.CPUAFuture.Value,
+		FormerOwner:     r.plan.CPUACurrent.Value,
+		RCOFormer:       r.plan.RCOCurrent.Value,
+		RCO:             r.plan.RCOFuture.Value,
+		SourceSystem:    r.plan.SystemCurrent.Value,
+		TargetSystem:    r.plan.SystemChosen.Value,
+		Plan:            r.plan.File,
+		PlanFingerprint: fingerprint,
+		Run:             started.UTC().Format("20060102T150405Z"),
+		ReferenceDate:   dateOrEmpty(r.plan.ReferenceDate),
+		ToolVersion:     r.opts.ToolVersion,
+	}
 }
 
 // newRunner prepares a run; needTarget is false for what reads only the
@@ -97,10 +143,11 @@ func newRunner(p *Plan, opts Options, needTarget bool) (*runner, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	workGiven := opts.WorkDir != ""
 	if opts.WorkDir == "" {
 		opts.WorkDir = "."
 	}
-	r := &runner{plan: p, opts: opts, log: opts.Logger, batch: p.BatchSize}
+	r := &runner{plan: p, opts: opts, log: opts.Logger, batch: p.BatchSize, workGiven: workGiven}
 	if r.batch == 0 {
 		r.batch = connectors.DefaultBatchSize
 	}
@@ -149,6 +196,15 @@ func (r *runner) open(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.opts.WrapSource != nil {
+		src = r.opts.WrapSource(src)
+	}
+	pol := r.opts.Retry
+	pol.Reopen = r.plan.SourceFrozen
+	if pol.Log == nil {
+		pol.Log = r.log
+	}
+	src = wrap.Source(src, pol)
 	snap, err := src.Snapshot(ctx)
 	if err != nil {
 		src.Close()
@@ -183,109 +239,6 @@ func (r *runner) open(ctx context.Context) (*session, error) {
 	return s, nil
 }
 
-func (r *runner) run(ctx context.Context) (*verify.Report, error) {
-	started := r.opts.Now()
-	s, err := r.open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-
-	tgt, err := all.OpenTarget(ctx, r.tgtURL)
-	if err != nil {
-		return nil, err
-	}
-	defer tgt.Close()
-	arcDir := r.plan.ArchiveDir.Value
-	if !filepath.IsAbs(arcDir) {
-		arcDir = filepath.Join(r.opts.WorkDir, arcDir)
-	}
-	if err := r.checkBeforeWrite(ctx, s, tgt, arcDir); err != nil {
-		return nil, err
-	}
-	fingerprint, err := r.plan.Fingerprint(r.in)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.checkSealable(arcDir); err != nil {
-		return nil, err
-	}
-
-	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
-		return nil, fmt.Errorf("work directory: %w (nothing was written)", err)
-	}
-
-	// Writing starts here: from now on an error says what it left behind.
-	ledger := verify.NewLedger()
-	if err := tgt.Create(ctx, r.in.Schema.Tables); err != nil {
-		return nil, partial(fmt.Errorf("create receiving tables: %w", err), ledger.Written, "")
-	}
-	arc, err := archive.Create(arcDir, archive.Meta{
-		Register:        r.plan.RegisterID.Value,
-		RegisterName:    r.plan.RegisterName.Value,
-		Owner:           r.plan.CPUAFuture.Value,
-		FormerOwner:     r.plan.CPUACurrent.Value,
-		RCOFormer:       r.plan.RCOCurrent.Value,
-		RCO:             r.plan.RCOFuture.Value,
-		SourceSystem:    r.plan.SystemCurrent.Value,
-		TargetSystem:    r.plan.SystemChosen.Value,
-		Plan:            r.plan.File,
-		PlanFingerprint: fingerprint,
-		Run:             started.UTC().Format("20060102T150405Z"),
-		ReferenceDate:   dateOrEmpty(r.plan.ReferenceDate),
-		ToolVersion:     r.opts.ToolVersion,
-	})
-	if err != nil {
-		return nil, partial(err, ledger.Written, "")
-	}
-	if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, arc, ledger); err != nil {
-		return nil, partial(err, ledger.Written, arcDir)
-	}
-	if err := createConstraints(ctx, tgt, r.in.Schema.Tables, r.log); err != nil {
-		return nil, partial(err, ledger.Written, arcDir)
-	}
-	if _, err := arc.Close(r.opts.Now()); err != nil {
-		return nil, partial(fmt.Errorf("finish archive: %w", err), ledger.Written, arcDir)
-	}
-
-	rep := &verify.Report{
-		Register:    r.plan.RegisterID.Value,
-		Plan:        r.plan.File,
-		Source:      redacted(r.srcURL),
-		Target:      redacted(r.tgtURL),
-		ToolVersion: r.opts.ToolVersion,
-		Started:     started.UTC(),
-	}
-	if err := verify.Counts(ctx, s.snap, tgt, arcDir, ledger, rep); err != nil {
-		return nil, partial(err, ledger.Written, arcDir)
-	}
-	if err := r.checkOwnership(ctx, s, tgt, ledger, rep); err != nil {
-		return nil, partial(err, ledger.Written, arcDir)
-	}
-	rep.Finished = r.opts.Now().UTC()
-	rep.Seconds = rep.Finished.Sub(rep.Started).Seconds()
-	var read int64
-	for _, t := range ledger.Tables {
-		read += t.Read
-	}
-	if rep.Seconds > 0 {
-		rep.RowsPerSecond = float64(read) / rep.Seconds
-	}
-	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {
-		return rep, partial(err, ledger.Written, arcDir)
-	}
-	if err := r.writeUnitReports(rep); err != nil {
-		return rep, partial(err, ledger.Written, arcDir)
-	}
-	if err := r.seal(arcDir); err != nil {
-		return rep, err
-	}
-	if !rep.Pass {
-		return rep, ErrNotAccounted
-	}
-	return rep, nil
-}
-
 func dateOrEmpty(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -316,9 +269,13 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 		defer lk.Close()
 	}
 	check, _ := sink.Dialect().(connectors.ValueChecker)
-	keys := newReceivingKeys()
+	keys := r.keysOnResume()
+	defer func() { r.keys = nil }()
+	// Read ahead, a table is read in a goroutine of its own: every use of
+	// the snapshot meanwhile goes through one lock (pipeline.go).
+	snap := lockSnapshot(s.snap)
 	newWriter := func(tp *mappings.TableProgram) *writer {
-		return &writer{r: r, ctx: ctx, snap: s.snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys, links: lk}
+		return &writer{r: r, ctx: ctx, snap: snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys, links: lk}
 	}
 	consumed := readByPrograms(s.prog)
 	merges := map[*mappings.MergeProgram]bool{}
@@ -330,6 +287,15 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 			mergeOrder = append(mergeOrder, tp.Merge)
 		}
 		w := newWriter(tp)
+		w.unit = "program:" + tp.Target.Name + "<-" + tp.Source.Name
+		switch skip, all, until := r.units.replaysUnit(w.unit); {
+		case skip:
+			continue
+		case all:
+			w.startReplay(nil)
+		case until != nil:
+			w.startReplay(until)
+		}
 		var err error
 		if tp.EAV != nil {
 			err = w.entities()
@@ -344,13 +310,22 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 		}
 	}
 	for _, m := range mergeOrder {
-		if err := newWriter(m.Members[0]).merge(m); err != nil {
+		w := newWriter(m.Members[0])
+		if w.unit = "merge:" + m.Target.Name; r.units.done(w.unit) {
+			// Plans that merge do not resume (notResumable).
+			continue
+		}
+		if err := w.merge(m); err != nil {
 			return err
 		}
 	}
 	for i := range s.catalog {
 		if !consumed[s.catalog[i].Name] {
-			if err := newWriter(nil).table(&s.catalog[i]); err != nil {
+			w := newWriter(nil)
+			if w.unit = "table:" + s.catalog[i].Name; r.units.done(w.unit) {
+				continue
+			}
+			if err := w.table(&s.catalog[i]); err != nil {
 				return err
 			}
 		}

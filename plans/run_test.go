@@ -141,8 +141,16 @@ func TestRunRefusesNonEmptyTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "two")})
+	if err == nil || !strings.Contains(err.Error(), "already finished") || !strings.Contains(err.Error(), "--restart") {
+		t.Fatalf("second run of a finished plan into the same target: got %v, want a refusal that names --restart", err)
+	}
+	// Another plan (another register) writing the same tables is refused
+	// by the tables' rows: the bookkeeping names no run of it.
+	other := loadPlan(t, demoPlan)
+	other.RegisterID.Value = "another-register"
+	_, err = plans.Run(context.Background(), other, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "three")})
 	if err == nil || !strings.Contains(err.Error(), "already holds") {
-		t.Fatalf("second run into the same target: got %v, want a refusal naming the table", err)
+		t.Fatalf("another plan into the same target: got %v, want a refusal naming the table", err)
 	}
 }
 

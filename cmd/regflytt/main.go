@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/regflytt/regflytt/mappings"
@@ -39,10 +40,52 @@ const exitHelp = `Exit status:
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go interrupts.watch(sigs, cancel, os.Stderr)
+	// The signals stay caught until the process exits: an interrupt that
+	// arrives while a stopped run is returning must not kill it halfway
+	// through its report.
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	cancel()
 	os.Exit(code)
+}
+
+// interrupts turns signals into stops: a command that can stop at a
+// boundary (run: at the next batch) is asked to on the first signal, and
+// cancelled on the second; any other command is cancelled at once.
+var interrupts = &stopper{soft: make(chan struct{})}
+
+type stopper struct {
+	mu       sync.Mutex
+	graceful bool
+	soft     chan struct{}
+	softDone bool
+}
+
+// gracefully says the running command stops at a boundary when soft is
+// closed, and returns soft.
+func (s *stopper) gracefully() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.graceful = true
+	return s.soft
+}
+
+func (s *stopper) watch(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer) {
+	for range sigs {
+		s.mu.Lock()
+		if s.graceful && !s.softDone {
+			s.softDone = true
+			close(s.soft)
+			s.mu.Unlock()
+			fmt.Fprintln(stderr, "regflytt: stopping after the current batch commits (interrupt again to stop at once; either way the run can resume)")
+			continue
+		}
+		s.mu.Unlock()
+		cancel()
+	}
 }
 
 // run executes one command line and returns its exit code.
@@ -69,10 +112,10 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	}
 	var ue usageError
 	switch {
-	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		// An interrupted run may leave rows behind: it says which.
-		var pe *plans.PartialRunError
-		if errors.As(err, &pe) {
+	case ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, plans.ErrInterrupted):
+		// An interrupted run says how far it got and how to resume.
+		var se *plans.StoppedError
+		if errors.As(err, &se) {
 			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
 		} else {
 			fmt.Fprintln(stderr, "regflytt: interrupted")

@@ -102,17 +102,16 @@ func TestExitCodeNotAccounted(t *testing.T) {
 	}
 }
 
-// A run interrupted after it started writing still says which receiving
-// tables hold rows of it.
-func TestInterruptedRunNamesPartialTables(t *testing.T) {
+// A run interrupted after it started writing says how to resume.
+func TestInterruptedRunSaysHowToResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := &plans.PartialRunError{Tables: []string{"visit"}, Rows: []int64{5000}, Err: context.Canceled}
+	err := &plans.StoppedError{Batches: 3, Plan: "plan.yaml", Err: context.Canceled}
 	var stderr bytes.Buffer
 	if code := exitCode(ctx, err, &stderr); code != exitInterrupted {
 		t.Fatalf("exit %d, want %d", code, exitInterrupted)
 	}
-	if !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "partial data in tables visit (5000 rows)") {
+	if !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "run `regflytt run plan.yaml` again to resume") {
 		t.Fatalf("stderr %q", stderr.String())
 	}
 }

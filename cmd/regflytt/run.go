@@ -18,6 +18,7 @@ import (
 type runFlags struct {
 	source, target, work string
 	unitReports          string
+	restart              bool
 }
 
 // runsDir holds the work directories of runs not given --work; .gitignore
@@ -40,6 +41,16 @@ Before it writes anything, run checks all it can (the mappings against the
 source, keys, the receiving tables, the work and archive directories); a
 refused run leaves the target as it was.
 
+Each batch commits as one unit: its receiving rows, its archive part and a
+checkpoint in the target's regflytt_checkpoint table. A run that stopped for
+any reason (Ctrl-C, a lost connection, a killed process) resumes where it
+stopped when run again with the same plan, in the work directory it used;
+--restart empties the receiving tables earlier runs of this plan wrote and
+starts over. Resuming after the plan, a mapping, a code list, an exclusion
+list or the pseudonymisation key changed is refused, naming what changed.
+One run at a time writes a target: a second is refused, naming the first.
+Ctrl-C stops after the current batch commits; a second Ctrl-C stops at once.
+
 The source and target URLs come from --source/--target, or from the plan's
 source.url/target.url (often env:NAME).`,
 		Example: `  regflytt run testdata/plans/demo.yaml \
@@ -52,19 +63,21 @@ source.url/target.url (often env:NAME).`,
 				return err
 			}
 			work := f.work
-			if work == "" {
-				var err error
-				if work, err = newRunDir(p.RegisterID.Value, time.Now()); err != nil {
-					return err
-				}
-			}
-			if !g.quiet {
-				fmt.Fprintf(g.info(), "work directory: %s\n", work)
-			}
 			rep, err := plans.Run(cmd.Context(), p, plans.Options{
-				SourceURL:   f.source,
-				TargetURL:   f.target,
-				WorkDir:     work,
+				SourceURL: f.source,
+				TargetURL: f.target,
+				WorkDir:   f.work,
+				// Without --work: the stopped run's directory when this
+				// run resumes, a new one otherwise.
+				NewWorkDir: func() (string, error) { return newRunDir(p.RegisterID.Value, time.Now()) },
+				WorkDirChosen: func(dir string) {
+					work = dir
+					if !g.quiet {
+						fmt.Fprintf(g.info(), "work directory: %s\n", dir)
+					}
+				},
+				Restart:     f.restart,
+				Stop:        interrupts.gracefully(),
 				Progress:    newProgress(g),
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
@@ -76,7 +89,8 @@ source.url/target.url (often env:NAME).`,
 	cmd.Flags().StringVar(&f.source, "source", "", "source database URL, or env:NAME (default: the plan's source.url)")
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
 	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md)")
-	cmd.Flags().StringVar(&f.work, "work", "", "work directory for the archive package and report.json (default: a new "+runsDir+"/<register>-<time>)")
+	cmd.Flags().StringVar(&f.work, "work", "", "work directory for the archive package and report.json (default: a new "+runsDir+"/<register>-<time>; on resume, the one the stopped run used)")
+	cmd.Flags().BoolVar(&f.restart, "restart", false, "start over: empty the receiving tables earlier runs of this plan wrote (and nothing else), then run from the start")
 	addJSONFlag(cmd, g)
 	return cmd
 }

@@ -1,0 +1,28 @@
+package connectors
+
+import (
+	"context"
+	"errors"
+)
+
+// Locker is implemented by targets that can hold a named lock for as long
+// as a run lasts, so that two runs never write one target at once
+// (PostgreSQL's advisory locks, MariaDB's GET_LOCK, a file lock beside a
+// SQLite database). The lock is the connection's, so it ends with the
+// process however the process ends.
+type Locker interface {
+	// Lock takes the lock without waiting. It returns ErrLocked (wrapped)
+	// when another session holds it, and otherwise a function that
+	// releases it.
+	Lock(ctx context.Context, name string) (unlock func() error, err error)
+}
+
+// ErrLocked says another session holds a lock.
+var ErrLocked = errors.New("locked by another session")
+
+// Truncater is implemented by targets that can empty tables: a run that
+// starts over (--restart) empties exactly the receiving tables its earlier
+// runs wrote, after checking its bookkeeping says so.
+type Truncater interface {
+	Truncate(ctx context.Context, tables []string) error
+}

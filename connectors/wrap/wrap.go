@@ -1,0 +1,468 @@
+// Package wrap decorates a connector without changing it: retry of
+// transient faults (a dropped connection, a deadlock, a serialization
+// failure, a server restart) with backoff, and the seam where tests inject
+// faults. It sits between the dialect packages and the runner in plans,
+// which opens every connection through it (restic wraps its backends the
+// same way: internal/backend/retry).
+//
+// What is retried where:
+//   - Target.Begin, Target.Create and every read are retried here.
+//   - A write transaction is not: a Tx that failed is gone with its rows.
+//     The runner holds the commit unit (rows and checkpoint together) and
+//     redoes it whole; IsTransient and Backoff are exported for that.
+//   - A source read that loses its connection loses its snapshot with it.
+//     With Policy.Reopen (a source declared frozen) a new snapshot is
+//     opened and the read continues after the last key it returned;
+//     without it the read fails with a *SnapshotLostError, and the run
+//     stops where it can resume.
+package wrap
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Policy says how transient faults are retried.
+type Policy struct {
+	// Attempts is how many times one operation is tried in all; 0 means 6.
+	Attempts int
+	// Base and Max bound the backoff between attempts (doubling from
+	// Base); 0 means 250ms and 8s.
+	Base, Max time.Duration
+	// Reopen allows a lost snapshot to be replaced by a new one. Only
+	// safe when nothing changes the database meanwhile (a frozen source,
+	// or a target the run holds the lock of).
+	Reopen bool
+	// Log is told of every retry; nil logs nothing.
+	Log *slog.Logger
+}
+
+func (p Policy) attempts() int {
+	if p.Attempts <= 0 {
+		return 6
+	}
+	return p.Attempts
+}
+
+func (p Policy) log() *slog.Logger {
+	if p.Log == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return p.Log
+}
+
+// Backoff waits before attempt n (1 for the first retry) and returns
+// ctx's error if it ends first.
+func (p Policy) Backoff(ctx context.Context, n int) error {
+	base, max := p.Base, p.Max
+	if base <= 0 {
+		base = 250 * time.Millisecond
+	}
+	if max <= 0 {
+		max = 8 * time.Second
+	}
+	d := base
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// transientStates are SQLSTATE classes and codes worth another attempt:
+// connection exceptions (08), serialization failure and deadlock (40001,
+// 40P01), operator intervention (57P01-57P03: terminated backend, server
+// shutting down or starting).
+var transientStates = []string{"08", "40001", "40P01", "57P01", "57P02", "57P03"}
+
+// transientTexts are how the drivers word the same faults when no code
+// survives (database/sql's bad connection, MariaDB's gone-away and
+// deadlock messages, pgx's closed connection).
+var transientTexts = []string{
+	"bad connection", "invalid connection", "server has gone away", "lost connection",
+	"connection reset", "broken pipe", "connection refused", "unexpected eof",
+	"conn closed", "deadlock found", "lock wait timeout",
+	"terminating connection", "server closed the connection", "connection was killed",
+	"the database system is starting up", "the database system is shutting down",
+	"could not serialize access",
+}
+
+// IsTransient says whether err is a fault another attempt may not meet: a
+// lost connection, a deadlock, a serialization failure, a restarting
+// server. Cancellation and everything else are not.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var lost *SnapshotLostError
+	if errors.As(err, &lost) {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		for _, s := range transientStates {
+			if strings.HasPrefix(st.SQLState(), s) {
+				return true
+			}
+		}
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range transientTexts {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// SnapshotLostError says a read lost its connection and with it the
+// consistent snapshot, and the source was not declared frozen, so the
+// read was not continued in a new one.
+type SnapshotLostError struct{ Err error }
+
+func (e *SnapshotLostError) Error() string {
+	return "the source connection was lost, and with it the read snapshot (the source is not declared frozen, so the read was not continued in a new snapshot): " + e.Err.Error()
+}
+
+func (e *SnapshotLostError) Unwrap() error { return e.Err }
+
+// retry runs f until it succeeds, fails for good, or the attempts are
+// spent.
+func retry(ctx context.Context, p Policy, what string, f func() error) error {
+	var err error
+	for n := 1; ; n++ {
+		if err = f(); err == nil || !IsTransient(err) || n >= p.attempts() {
+			return err
+		}
+		p.log().Warn("transient fault: retrying", "op", what, "attempt", n+1, "of", p.attempts(), "err", err)
+		if werr := p.Backoff(ctx, n); werr != nil {
+			return errors.Join(err, werr)
+		}
+	}
+}
+
+// Source wraps a source: its snapshots' reads are retried as p says.
+func Source(s connectors.Source, p Policy) connectors.Source {
+	return &source{inner: s, p: p}
+}
+
+type source struct {
+	inner connectors.Source
+	p     Policy
+}
+
+func (s *source) Dialect() connectors.Dialect { return s.inner.Dialect() }
+func (s *source) Close() error                { return s.inner.Close() }
+
+func (s *source) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
+	var snap connectors.Snapshot
+	err := retry(ctx, s.p, "open snapshot", func() (err error) {
+		snap, err = s.inner.Snapshot(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &snapshot{src: s.inner, cur: snap, p: s.p}, nil
+}
+
+// Target wraps a target: Begin, Create and reads are retried as p says
+// (reads reopen their snapshot: the run holds the target's lock).
+func Target(t connectors.Target, p Policy) connectors.Target {
+	p.Reopen = true
+	w := &target{source: source{inner: t, p: p}, inner: t}
+	// An extra found by type assertion is offered only when the wrapped
+	// target has it: the runner asks for it that way.
+	if cc, ok := t.(connectors.ConstraintCreator); ok {
+		return &constraintTarget{target: w, cc: cc}
+	}
+	return w
+}
+
+// constraintTarget is a wrapped target that creates constraints after the
+// load (connectors.ConstraintCreator). That is DDL run once, not retried:
+// part of it may have committed.
+type constraintTarget struct {
+	*target
+	cc connectors.ConstraintCreator
+}
+
+func (t *constraintTarget) CreateConstraints(ctx context.Context, tables []connectors.Table) error {
+	return t.cc.CreateConstraints(ctx, tables)
+}
+
+type target struct {
+	source
+	inner connectors.Target
+}
+
+func (t *target) Create(ctx context.Context, tables []connectors.Table) error {
+	return retry(ctx, t.p, "create tables", func() error { return t.inner.Create(ctx, tables) })
+}
+
+func (t *target) Begin(ctx context.Context) (connectors.Tx, error) {
+	var tx connectors.Tx
+	err := retry(ctx, t.p, "begin", func() (err error) {
+		tx, err = t.inner.Begin(ctx)
+		return err
+	})
+	return tx, err
+}
+
+// Lock forwards to the wrapped target's Locker.
+func (t *target) Lock(ctx context.Context, name string) (func() error, error) {
+	l, ok := t.inner.(connectors.Locker)
+	if !ok {
+		return nil, fmt.Errorf("%s targets cannot hold a run lock", t.inner.Dialect().Name())
+	}
+	var unlock func() error
+	err := retry(ctx, t.p, "lock", func() (err error) {
+		unlock, err = l.Lock(ctx, name)
+		return err
+	})
+	return unlock, err
+}
+
+// Truncate forwards to the wrapped target's Truncater.
+func (t *target) Truncate(ctx context.Context, tables []string) error {
+	tr, ok := t.inner.(connectors.Truncater)
+	if !ok {
+		return fmt.Errorf("%s targets cannot empty tables", t.inner.Dialect().Name())
+	}
+	return retry(ctx, t.p, "truncate", func() error { return tr.Truncate(ctx, tables) })
+}
+
+// Unwrap returns the wrapped target.
+func (t *target) Unwrap() connectors.Target { return t.inner }
+
+// snapshot replaces its inner snapshot when it is lost (Policy.Reopen);
+// gen counts the replacements so that each open Rows notices it reads an
+// old one.
+type snapshot struct {
+	src connectors.Source
+	cur connectors.Snapshot
+	p   Policy
+	gen int
+}
+
+// recover handles a transient fault of a read made on generation gen: a
+// new snapshot when that one is still current, or nothing when another
+// read has replaced it already.
+func (s *snapshot) recover(ctx context.Context, gen, n int, cause error) error {
+	if gen < s.gen {
+		return nil
+	}
+	if !s.p.Reopen {
+		return &SnapshotLostError{Err: cause}
+	}
+	s.p.log().Warn("source snapshot lost: continuing in a new snapshot after the last key read (the source is declared frozen)", "attempt", n+1, "err", cause)
+	if err := s.p.Backoff(ctx, n); err != nil {
+		return errors.Join(cause, err)
+	}
+	_ = s.cur.Close()
+	var next connectors.Snapshot
+	err := retry(ctx, s.p, "reopen snapshot", func() (err error) {
+		next, err = s.src.Snapshot(ctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reopen snapshot: %w", err)
+	}
+	s.cur, s.gen = next, s.gen+1
+	return nil
+}
+
+// do runs a read, recovering from transient faults.
+func (s *snapshot) do(ctx context.Context, f func(connectors.Snapshot) error) error {
+	for n := 1; ; n++ {
+		gen := s.gen
+		err := f(s.cur)
+		if err == nil || !IsTransient(err) || n >= s.p.attempts() {
+			return err
+		}
+		if rerr := s.recover(ctx, gen, n, err); rerr != nil {
+			if IsTransient(rerr) && n+1 < s.p.attempts() {
+				continue
+			}
+			return rerr
+		}
+	}
+}
+
+func (s *snapshot) Tables(ctx context.Context) (ts []connectors.Table, err error) {
+	err = s.do(ctx, func(c connectors.Snapshot) error { ts, err = c.Tables(ctx); return err })
+	return ts, err
+}
+
+func (s *snapshot) Count(ctx context.Context, table string) (n int64, err error) {
+	err = s.do(ctx, func(c connectors.Snapshot) error { n, err = c.Count(ctx, table); return err })
+	return n, err
+}
+
+func (s *snapshot) Close() error { return s.cur.Close() }
+
+// Position forwards to the current snapshot's Positioner, if any.
+func (s *snapshot) Position() string {
+	if p, ok := s.cur.(interface{ Position() string }); ok {
+		return p.Position()
+	}
+	return ""
+}
+
+func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	key := opts.Key
+	if len(key) == 0 {
+		key = t.PrimaryKey
+	}
+	return s.rows(ctx, t.Columns, key, opts, func(c connectors.Snapshot, o connectors.ScanOptions) (connectors.Rows, error) {
+		return c.Scan(ctx, t, o)
+	})
+}
+
+func (s *snapshot) DescribeQuery(ctx context.Context, query string) (cols []connectors.Column, err error) {
+	err = s.do(ctx, func(c connectors.Snapshot) error {
+		q, ok := c.(connectors.Querier)
+		if !ok {
+			return errors.New("this source's connector cannot read select: sources")
+		}
+		cols, err = q.DescribeQuery(ctx, query)
+		return err
+	})
+	return cols, err
+}
+
+func (s *snapshot) ScanQuery(ctx context.Context, query string, cols []connectors.Column, opts connectors.ScanOptions) (connectors.Rows, error) {
+	return s.rows(ctx, cols, opts.Key, opts, func(c connectors.Snapshot, o connectors.ScanOptions) (connectors.Rows, error) {
+		q, ok := c.(connectors.Querier)
+		if !ok {
+			return nil, errors.New("this source's connector cannot read select: sources")
+		}
+		return q.ScanQuery(ctx, query, cols, o)
+	})
+}
+
+func (s *snapshot) rows(ctx context.Context, cols []connectors.Column, key []string, opts connectors.ScanOptions, open func(connectors.Snapshot, connectors.ScanOptions) (connectors.Rows, error)) (connectors.Rows, error) {
+	r := &rows{s: s, ctx: ctx, open: open, opts: opts, after: opts.After}
+	for _, k := range key {
+		i := -1
+		for j, c := range cols {
+			if c.Name == k {
+				i = j
+			}
+		}
+		if i < 0 {
+			return nil, fmt.Errorf("key column %s is not among the columns read", k)
+		}
+		r.keyIdx = append(r.keyIdx, i)
+	}
+	err := s.do(ctx, func(c connectors.Snapshot) error {
+		r.gen = s.gen
+		var err error
+		r.cur, err = open(c, opts)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// rows continues a keyset read after the last key it returned when its
+// snapshot is replaced.
+type rows struct {
+	s      *snapshot
+	ctx    context.Context
+	open   func(connectors.Snapshot, connectors.ScanOptions) (connectors.Rows, error)
+	opts   connectors.ScanOptions
+	keyIdx []int
+	gen    int
+	cur    connectors.Rows
+	after  []connectors.Value
+	row    []connectors.Value
+	err    error
+}
+
+func (r *rows) Columns() []connectors.Column { return r.cur.Columns() }
+
+func (r *rows) Next() bool {
+	if r.err != nil {
+		return false
+	}
+	for n := 1; ; n++ {
+		if r.cur.Next() {
+			r.row = r.cur.Row()
+			after := make([]connectors.Value, len(r.keyIdx))
+			for i, j := range r.keyIdx {
+				after[i] = copyValue(r.row[j])
+			}
+			r.after = after
+			return true
+		}
+		err := r.cur.Err()
+		if err == nil {
+			return false
+		}
+		if !IsTransient(err) || n >= r.s.p.attempts() {
+			r.err = err
+			return false
+		}
+		_ = r.cur.Close()
+		for {
+			if rerr := r.s.recover(r.ctx, r.gen, n, err); rerr != nil {
+				r.err = rerr
+				return false
+			}
+			o := r.opts
+			o.After = r.after
+			r.gen = r.s.gen
+			next, oerr := r.open(r.s.cur, o)
+			if oerr == nil {
+				r.cur = next
+				break
+			}
+			if n++; !IsTransient(oerr) || n >= r.s.p.attempts() {
+				r.err = oerr
+				return false
+			}
+			err = oerr
+		}
+	}
+}
+
+func copyValue(v connectors.Value) connectors.Value {
+	if b, ok := v.([]byte); ok {
+		return append([]byte(nil), b...)
+	}
+	return v
+}
+
+func (r *rows) Row() []connectors.Value { return r.row }
+func (r *rows) Err() error              { return r.err }
+func (r *rows) Close() error            { return r.cur.Close() }

@@ -1,0 +1,559 @@
+package plans
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/wrap"
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// The bookkeeping schema: two tables in the target, created by the run
+// through the Target interface and written inside the batches' own
+// transactions, so that a batch's rows and the checkpoint that says they
+// are there commit together or not at all. Rows are only ever added.
+const (
+	runTableName        = "regflytt_run"
+	checkpointTableName = "regflytt_checkpoint"
+	// lockName is the one lock per target: one run at a time.
+	lockName = "regflytt_run"
+)
+
+func textCol(name string, length int) connectors.Column {
+	return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindText, Length: length}}
+}
+
+var (
+	runTable = connectors.Table{Name: runTableName, Columns: []connectors.Column{
+		textCol("run_id", 64), textCol("register", 200), textCol("plan", 1000), textCol("host", 255),
+		{Name: "pid", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "started", Type: connectors.Type{Kind: connectors.KindTimestamp, Precision: 6}},
+		textCol("work_dir", 2000),
+	}, PrimaryKey: []string{"run_id"}}
+	checkpointTable = connectors.Table{Name: checkpointTableName, Columns: []connectors.Column{
+		textCol("register", 200),
+		{Name: "seq", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		textCol("run_id", 64),
+		{Name: "at", Type: connectors.Type{Kind: connectors.KindTimestamp, Precision: 6}},
+		textCol("stage", 20),
+		textCol("state", 0),
+	}, PrimaryKey: []string{"register", "seq"}}
+)
+
+// The stages of a run in its checkpoints.
+const (
+	stageMoving     = "moving"
+	stageMoved      = "moved"
+	stageFinished   = "finished"
+	stageRestarting = "restarting"
+)
+
+// checkpoint is what one commit unit leaves in regflytt_checkpoint: how
+// far the run of a plan got, enough to continue exactly there.
+type checkpoint struct {
+	Seq   int64  `json:"seq"`
+	RunID string `json:"run_id"`
+	// Started is when the run's first attempt began.
+	Started    time.Time `json:"started"`
+	Stage      string    `json:"stage"`
+	WorkDir    string    `json:"work_dir"`
+	ArchiveDir string    `json:"archive_dir"`
+	// Files are the SHA-256 of each file the plan reads (plan, schema,
+	// mappings, code lists, exclusion lists), KeyCheck a keyed hash that
+	// tells whether the pseudonymisation key is the same.
+	Files    map[string]string `json:"files"`
+	KeyCheck string            `json:"key_check,omitempty"`
+	// Done lists the finished units (programs and tables, see unitName);
+	// Unit is the one in progress, After the key of its last committed
+	// source record, ValuesAfter the same for a form store's values.
+	Done        []string `json:"done,omitempty"`
+	Unit        string   `json:"unit,omitempty"`
+	After       []byte   `json:"after,omitempty"`
+	ValuesAfter []byte   `json:"values_after,omitempty"`
+	Ledger      *verify.Ledger
+	// Matched are the exclusion lists' entries matched so far, by list.
+	Matched map[string][]int `json:"matched,omitempty"`
+	// Receiving are the receiving tables this plan's runs write: what a
+	// restart may empty.
+	Receiving []string `json:"receiving"`
+	// NotResumable says why this run cannot continue after an
+	// interruption ("" when it can).
+	NotResumable string `json:"not_resumable,omitempty"`
+	// Constrained says the schema's defaults, identities, indexes and
+	// foreign keys were created after the load.
+	Constrained bool `json:"constrained,omitempty"`
+	Pass        bool `json:"pass,omitempty"`
+}
+
+func (c *checkpoint) done(unit string) bool {
+	for _, d := range c.Done {
+		if d == unit {
+			return true
+		}
+	}
+	return false
+}
+
+// clone copies a checkpoint through JSON, ledger included.
+func (c *checkpoint) clone() (*checkpoint, error) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	return decodeCheckpoint(b)
+}
+
+func decodeCheckpoint(b []byte) (*checkpoint, error) {
+	var c checkpoint
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if c.Ledger == nil {
+		c.Ledger = verify.NewLedger()
+	}
+	if c.Ledger.Written == nil {
+		c.Ledger.Written = map[string]int64{}
+	}
+	// JSON leaves empty maps out; the ledger's methods write into the
+	// counting maps a new TableLedger has, so every nil map of counts is
+	// made again (all of them, so that one verify adds later is not
+	// forgotten here). Other maps stay nil: a nil Units says the table
+	// has no reporting unit.
+	counts := reflect.TypeOf(map[string]int64(nil))
+	for _, t := range c.Ledger.Tables {
+		v := reflect.ValueOf(t).Elem()
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.Type() == counts && f.IsNil() && f.CanSet() {
+				f.Set(reflect.MakeMap(counts))
+			}
+		}
+	}
+	return &c, nil
+}
+
+// runRow is a row of regflytt_run: one attempt at a plan.
+type runRow struct {
+	RunID, Register, Plan, Host string
+	PID                         int64
+	Started                     time.Time
+	WorkDir                     string
+}
+
+// bookkeeping reads and writes the two tables.
+type bookkeeping struct {
+	tgt      connectors.Target
+	register string
+	// exists says the bookkeeping tables are known to exist.
+	exists bool
+}
+
+func (b *bookkeeping) create(ctx context.Context) error {
+	if err := b.tgt.Create(ctx, []connectors.Table{runTable, checkpointTable}); err != nil {
+		return fmt.Errorf("bookkeeping tables: %w", err)
+	}
+	b.exists = true
+	return nil
+}
+
+// scan reads a bookkeeping table whole (it holds a few rows per batch of
+// each run) in key order; a table not created yet has no rows.
+func (b *bookkeeping) scan(ctx context.Context, t *connectors.Table, each func(row []connectors.Value) error) error {
+	snap, err := b.tgt.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	defer snap.Close()
+	if !b.exists {
+		tables, err := snap.Tables(ctx)
+		if err != nil {
+			return fmt.Errorf("target catalogue: %w", err)
+		}
+		for _, x := range tables {
+			if x.Name == t.Name {
+				b.exists = true
+			}
+		}
+		if !b.exists {
+			return nil
+		}
+	}
+	rows, err := snap.Scan(ctx, t, connectors.ScanOptions{BatchSize: 1000})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows.Row()); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// latest returns the plan's last checkpoint, nil when it has none.
+func (b *bookkeeping) latest(ctx context.Context) (*checkpoint, error) {
+	var last []byte
+	err := b.scan(ctx, &checkpointTable, func(row []connectors.Value) error {
+		if reg, _ := row[0].(string); reg == b.register {
+			s, _ := row[5].(string)
+			last = []byte(s)
+		}
+		return nil
+	})
+	if err != nil || last == nil {
+		return nil, err
+	}
+	return decodeCheckpoint(last)
+}
+
+// latestSeq returns the plan's last committed sequence number, 0 when none.
+func (b *bookkeeping) latestSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := b.scan(ctx, &checkpointTable, func(row []connectors.Value) error {
+		if reg, _ := row[0].(string); reg == b.register {
+			seq, _ = row[1].(int64)
+		}
+		return nil
+	})
+	return seq, err
+}
+
+// lastRun returns the most recently started run of any plan in this
+// target (who holds the lock when it is taken), or of this plan only.
+func (b *bookkeeping) lastRun(ctx context.Context, thisPlan bool) (*runRow, error) {
+	var last *runRow
+	err := b.scan(ctx, &runTable, func(row []connectors.Value) error {
+		r := &runRow{}
+		r.RunID, _ = row[0].(string)
+		r.Register, _ = row[1].(string)
+		r.Plan, _ = row[2].(string)
+		r.Host, _ = row[3].(string)
+		r.PID, _ = row[4].(int64)
+		r.Started, _ = row[5].(time.Time)
+		r.WorkDir, _ = row[6].(string)
+		if thisPlan && r.Register != b.register {
+			return nil
+		}
+		if last == nil || r.Started.After(last.Started) {
+			last = r
+		}
+		return nil
+	})
+	return last, err
+}
+
+func (b *bookkeeping) addRun(ctx context.Context, r runRow) error {
+	tx, err := b.tgt.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("record the run: %w", err)
+	}
+	row := []connectors.Value{r.RunID, r.Register, r.Plan, r.Host, r.PID, r.Started.UTC().Truncate(time.Microsecond), r.WorkDir}
+	if _, err := tx.Write(ctx, &runTable, [][]connectors.Value{row}); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("record the run: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record the run: %w", err)
+	}
+	return nil
+}
+
+func (b *bookkeeping) checkpointRow(c *checkpoint, at time.Time) ([]connectors.Value, error) {
+	state, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	return []connectors.Value{b.register, c.Seq, c.RunID, at.UTC().Truncate(time.Microsecond), c.Stage, string(state)}, nil
+}
+
+// commit writes a batch's rows (into t; none when t is nil) and its
+// checkpoint in one transaction. A transient fault undoes the
+// transaction and the unit is tried again; a commit whose answer was lost
+// is looked up by its sequence number, so it is never applied twice.
+func (b *bookkeeping) commit(ctx context.Context, p wrap.Policy, t *connectors.Table, rows [][]connectors.Value, c *checkpoint, at time.Time) error {
+	cp, err := b.checkpointRow(c, at)
+	if err != nil {
+		return err
+	}
+	return b.commitRow(ctx, p, t, rows, cp, c.Seq)
+}
+
+// commitRow is commit with the checkpoint's row made already (seq is its
+// sequence number).
+func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connectors.Table, rows [][]connectors.Value, cp []connectors.Value, seq int64) error {
+	attempts := p.Attempts
+	if attempts <= 0 {
+		attempts = 6
+	}
+	for n := 1; ; n++ {
+		err := b.commitOnce(ctx, t, rows, cp)
+		if err == nil {
+			return nil
+		}
+		if !wrap.IsTransient(err) || n >= attempts {
+			return err
+		}
+		if p.Log != nil {
+			p.Log.Warn("transient fault in a batch's transaction: trying the batch again", "batch", seq, "attempt", n+1, "err", err)
+		}
+		if werr := p.Backoff(ctx, n); werr != nil {
+			return errors.Join(err, werr)
+		}
+		last, lerr := b.latestSeq(ctx)
+		if lerr != nil {
+			if wrap.IsTransient(lerr) {
+				continue
+			}
+			return errors.Join(err, lerr)
+		}
+		if last >= seq {
+			// The commit went through; only its answer was lost.
+			return nil
+		}
+	}
+}
+
+func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows [][]connectors.Value, cp []connectors.Value) error {
+	tx, err := b.tgt.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if t != nil && len(rows) > 0 {
+		// Every value was fitted by the mapping and checked by
+		// checkTarget: the connector need not check it again
+		// (connectors.CheckedWriter). The checkpoint row is checked.
+		if _, err := connectors.WriteChecked(ctx, tx, t, rows); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("write %s: %w", t.Name, err)
+		}
+	}
+	if _, err := tx.Write(ctx, &checkpointTable, [][]connectors.Value{cp}); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit batch: %w", err)
+	}
+	return nil
+}
+
+// planFiles hashes each file the plan reads, by path.
+func (r *runner) planFiles() (map[string]string, error) {
+	p, in := r.plan, r.in
+	files := []string{p.File}
+	if in.Schema != nil {
+		files = append(files, in.Schema.File)
+	}
+	for _, m := range in.Mappings {
+		files = append(files, m.Path)
+		files = append(files, m.Includes...)
+	}
+	for _, l := range p.exclusionLists() {
+		if l.file.IsSet() {
+			files = append(files, p.Path(l.file.Value))
+		}
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("fingerprint: %w", err)
+		}
+		sum := sha256.Sum256(b)
+		out[f] = hex.EncodeToString(sum[:])
+	}
+	return out, nil
+}
+
+// keyCheck is a keyed hash of a fixed text: equal for equal keys, and no
+// help in guessing the key.
+func (r *runner) keyCheck() (string, error) {
+	key, err := r.plan.pseudonymKey()
+	if err != nil || key == nil {
+		return "", err
+	}
+	defer clear(key)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("regflytt resume: the same pseudonymisation key"))
+	return hex.EncodeToString(m.Sum(nil)), nil
+}
+
+// ChangedError refuses to resume a run whose plan changed since it was
+// interrupted: the part already written would not match the rest.
+type ChangedError struct {
+	Changed []string
+}
+
+func (e *ChangedError) Error() string {
+	return "cannot resume: changed since the interrupted run: " + strings.Join(e.Changed, ", ") +
+		" (put them back as they were to resume, or start over with --restart)"
+}
+
+// compareInputs names what changed between an interrupted run and now.
+func compareInputs(prev *checkpoint, files map[string]string, keyCheck string) error {
+	var changed []string
+	for f, h := range files {
+		old, ok := prev.Files[f]
+		switch {
+		case !ok:
+			changed = append(changed, f+" (new)")
+		case old != h:
+			changed = append(changed, f)
+		}
+	}
+	for f := range prev.Files {
+		if _, ok := files[f]; !ok {
+			changed = append(changed, f+" (no longer read)")
+		}
+	}
+	if prev.KeyCheck != keyCheck {
+		changed = append(changed, "the pseudonymisation key")
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	sort.Strings(changed)
+	return &ChangedError{Changed: changed}
+}
+
+// LockedError says another run holds the target.
+type LockedError struct {
+	Holder *runRow
+	Err    error
+}
+
+func (e *LockedError) Error() string {
+	if e.Holder == nil {
+		return "another regflytt run is writing this target (it holds the run lock): wait for it to finish, or stop it first"
+	}
+	h := e.Holder
+	return fmt.Sprintf("another regflytt run is writing this target: register %s (plan %s), process %d on host %s, started %s; wait for it to finish, or stop it first",
+		h.Register, h.Plan, h.PID, h.Host, h.Started.UTC().Format(time.RFC3339))
+}
+
+func (e *LockedError) Unwrap() error { return e.Err }
+
+// lock takes the target's run lock, or says who holds it.
+func (r *runner) lock(ctx context.Context, tgt connectors.Target, bk *bookkeeping) (func() error, error) {
+	l, ok := tgt.(connectors.Locker)
+	if !ok {
+		return nil, fmt.Errorf("this target cannot hold a run lock")
+	}
+	unlock, err := l.Lock(ctx, lockName)
+	if err == nil {
+		return unlock, nil
+	}
+	if !errors.Is(err, connectors.ErrLocked) {
+		return nil, fmt.Errorf("take the run lock: %w", err)
+	}
+	holder, _ := bk.lastRun(ctx, false)
+	return nil, &LockedError{Holder: holder, Err: err}
+}
+
+func newRunID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// listMatches gives the exclusion lists' matched entries, by list.
+func (r *runner) listMatches(env *mappings.Env) map[string][]int {
+	if env == nil {
+		return nil
+	}
+	out := map[string][]int{}
+	for _, spec := range r.plan.exclusionLists() {
+		if l := *spec.env(env); l != nil {
+			out[spec.name] = l.MatchedEntries()
+		}
+	}
+	return out
+}
+
+// restoreMatches marks the entries matched before the interruption.
+func (r *runner) restoreMatches(env *mappings.Env, m map[string][]int) error {
+	if env == nil {
+		return nil
+	}
+	for _, spec := range r.plan.exclusionLists() {
+		if l := *spec.env(env); l != nil {
+			if err := l.MarkMatched(m[spec.name]); err != nil {
+				return fmt.Errorf("%s list: %w", spec.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// notResumable says why a run of these programs cannot continue after an
+// interruption: merge candidates are kept in scratch storage for the life
+// of one process, and a merge's batches have no source key to resume
+// after. (Parents' outcomes and duplicates are rebuilt by replay.go.)
+func notResumable(prog *mappings.Program) string {
+	for _, tp := range prog.Tables {
+		if tp.Merge != nil {
+			return "its mappings merge tables, whose candidates are kept for one process only"
+		}
+	}
+	return ""
+}
+
+// preloadKeys gives the receiving-keys set the primary keys of the rows
+// written before the interruption, so that a duplicate of one of them is
+// still archived as duplicate_key (its detail names the receiving row,
+// not the source record: that is not kept).
+func preloadKeys(ctx context.Context, tgt connectors.Target, prog *mappings.Program, written map[string]int64, keys *receivingKeys) error {
+	seen := map[string]bool{}
+	snap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	defer snap.Close()
+	for _, tp := range prog.Tables {
+		t := tp.Target
+		if seen[t.Name] || len(t.PrimaryKey) == 0 || written[t.Name] == 0 {
+			continue
+		}
+		seen[t.Name] = true
+		pk := &connectors.Table{Name: t.Name, PrimaryKey: t.PrimaryKey}
+		for _, k := range t.PrimaryKey {
+			pk.Columns = append(pk.Columns, *t.Column(k))
+		}
+		rows, err := snap.Scan(ctx, pk, connectors.ScanOptions{})
+		if err != nil {
+			return fmt.Errorf("read the keys of %s: %w", t.Name, err)
+		}
+		s := keys.set(t)
+		for rows.Next() {
+			key := copyRow(rows.Row())
+			h, err := keyHash(key)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("receiving key of %s: %w", t.Name, err)
+			}
+			s.seen[h] = s.add(t.Name+" as written before the run resumed", key)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("read the keys of %s: %w", t.Name, err)
+		}
+	}
+	return nil
+}

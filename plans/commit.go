@@ -1,0 +1,389 @@
+package plans
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// position is where a writer stands in its source: the key columns of its
+// scan and the last row recorded (valid until the next read), for the
+// checkpoint of the batch being committed.
+type position struct {
+	keyIdx, valueKeyIdx []int
+	row, valueRow       []connectors.Value
+}
+
+// scanKeyIndex gives the positions of a scan's key columns (the table's
+// primary key when key is empty).
+func scanKeyIndex(t *connectors.Table, key []string) []int {
+	if len(key) == 0 {
+		key = t.PrimaryKey
+	}
+	idx := make([]int, len(key))
+	for i, k := range key {
+		idx[i] = t.ColumnIndex(k)
+	}
+	return idx
+}
+
+func encodeKey(row []connectors.Value, idx []int) ([]byte, error) {
+	if row == nil {
+		return nil, nil
+	}
+	return connectors.AppendRow(nil, pick(row, idx))
+}
+
+// finish commits a writer's last batch and marks its unit done.
+func (w *writer) finish() error {
+	if w.replay != nil {
+		if w.replay.until != nil {
+			return fmt.Errorf("%s: the last key the interrupted run committed is no longer in the source: the source changed since; start over with --restart", w.unit)
+		}
+		w.out, w.pending = w.out[:0], 0
+		return nil
+	}
+	if w.r.units != nil {
+		w.r.units.finishing = true
+		defer func() { w.r.units.finishing = false }()
+	}
+	return w.flush()
+}
+
+// StoppedError is returned when a run stops before it finished, by an
+// interrupt or an error, with everything it committed kept: it says how
+// far it got and how to go on.
+type StoppedError struct {
+	// Batches is how many batches have committed, in all runs of the plan.
+	Batches int64
+	// Plan is the plan file, for the command that resumes.
+	Plan string
+	// NotResumable says why the run cannot resume ("" when it can).
+	NotResumable string
+	Err          error
+}
+
+func (e *StoppedError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Err.Error())
+	fmt.Fprintf(&b, "\nthe run stopped with %d batches committed (each with its rows, archive part and checkpoint); ", e.Batches)
+	if e.NotResumable != "" {
+		fmt.Fprintf(&b, "it cannot resume because %s: run `regflytt run --restart %s` to start over", e.NotResumable, e.Plan)
+	} else {
+		fmt.Fprintf(&b, "run `regflytt run %s` again to resume where it stopped, or with --restart to start over", e.Plan)
+	}
+	return b.String()
+}
+
+func (e *StoppedError) Unwrap() error { return e.Err }
+
+// ErrInterrupted is the cause of a run stopped at a batch boundary on
+// request (Options.Stop).
+var ErrInterrupted = errors.New("interrupted: stopped at a batch boundary")
+
+// commitUnits makes each batch one commit unit: its target rows, its
+// archive part (synced first) and its checkpoint.
+//
+// The run overlaps mapping with writing: the goroutine that reads and
+// maps hands each finished batch to a writer goroutine that holds the
+// commit unit, and goes on with the next batch meanwhile. One batch waits
+// in the queue at most, so memory stays at about three batches. The
+// checkpoint is made when the batch is handed over, so it describes
+// exactly the batches up to it; the writer commits them in order, and a
+// failed commit stops the run at the next hand-over.
+type commitUnits struct {
+	r      *runner
+	ctx    context.Context
+	bk     *bookkeeping
+	parts  *parts
+	env    *mappings.Env
+	ledger *verify.Ledger
+	// last is the checkpoint of the last batch handed over; resume the
+	// one the run started from (nil for a fresh run).
+	last, resume *checkpoint
+	// start is the last checkpoint committed without the writer (the
+	// run's first, or the last stage's).
+	start     *checkpoint
+	finishing bool
+	// replays says the units committed before the interruption are run
+	// again without writing, to rebuild what a run keeps in memory
+	// (replay.go); replayFrom is the checkpoint the run resumed from.
+	replays    bool
+	replayFrom *checkpoint
+
+	queue    chan *pendingUnit
+	finished chan struct{}
+	mu       sync.Mutex
+	werr     error
+	// committed is the last committed checkpoint's row state, for the
+	// stop report.
+	committed     []byte
+	writerStarted bool
+}
+
+// pendingUnit is a batch handed to the writer.
+type pendingUnit struct {
+	seq    int64
+	target *connectors.Table
+	rows   [][]connectors.Value
+	cp     []connectors.Value
+	state  []byte
+}
+
+// startWriter starts the goroutine that commits the batches.
+func (u *commitUnits) startWriter() {
+	u.queue = make(chan *pendingUnit, 1)
+	u.finished = make(chan struct{})
+	u.writerStarted = true
+	go func() {
+		defer close(u.finished)
+		for p := range u.queue {
+			if u.err() != nil {
+				continue
+			}
+			if err := u.bk.commitRow(u.ctx, u.r.opts.Retry, p.target, p.rows, p.cp, p.seq); err != nil {
+				u.mu.Lock()
+				u.werr = err
+				u.mu.Unlock()
+				continue
+			}
+			u.mu.Lock()
+			u.committed = p.state
+			u.mu.Unlock()
+		}
+	}()
+}
+
+func (u *commitUnits) err() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.werr
+}
+
+// drain waits until every batch handed over has committed (or the first
+// failure), and stops the writer.
+func (u *commitUnits) drain() error {
+	if !u.writerStarted {
+		return nil
+	}
+	u.writerStarted = false
+	close(u.queue)
+	<-u.finished
+	return u.err()
+}
+
+// lastCommitted is the checkpoint of the last batch that committed.
+func (u *commitUnits) lastCommitted() *checkpoint {
+	u.mu.Lock()
+	state := u.committed
+	u.mu.Unlock()
+	if state == nil {
+		return u.start
+	}
+	c, err := decodeCheckpoint(state)
+	if err != nil {
+		return u.start
+	}
+	return c
+}
+
+// done says whether a unit finished in an earlier run.
+func (u *commitUnits) done(unit string) bool {
+	if u == nil {
+		return false
+	}
+	return u.last.done(unit)
+}
+
+// resumeAt gives the key to continue a unit's scan after (of its values
+// scan with values), nil to start at the beginning.
+func (u *commitUnits) resumeAt(unit string, values bool) ([]connectors.Value, error) {
+	if u == nil || u.resume == nil || u.resume.Unit != unit || u.replays {
+		return nil, nil
+	}
+	b := u.resume.After
+	if values {
+		b = u.resume.ValuesAfter
+	}
+	if b == nil {
+		return nil, nil
+	}
+	key, rest, err := connectors.DecodeRow(b)
+	if err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("checkpoint: the resume key of %s is damaged", unit)
+	}
+	return key, nil
+}
+
+// commit hands a writer's pending batch over: archive part synced, then
+// rows and checkpoint to the writer goroutine for one transaction.
+func (u *commitUnits) commit(w *writer) error {
+	if err := u.err(); err != nil {
+		return err
+	}
+	next := *u.last
+	next.Seq = u.last.Seq + 1
+	next.Stage = stageMoving
+	next.Unit, next.After, next.ValuesAfter = w.unit, nil, nil
+	var err error
+	if u.finishing {
+		next.Done = append(append([]string(nil), u.last.Done...), w.unit)
+		next.Unit = ""
+	} else {
+		if next.After, err = encodeKey(w.at.row, w.at.keyIdx); err != nil {
+			return fmt.Errorf("checkpoint key: %w", err)
+		}
+		if next.ValuesAfter, err = encodeKey(w.at.valueRow, w.at.valueKeyIdx); err != nil {
+			return fmt.Errorf("checkpoint key: %w", err)
+		}
+	}
+	var target *connectors.Table
+	if w.tp != nil && len(w.out) > 0 {
+		target = w.tp.Target
+		u.ledger.Written[target.Name] += int64(len(w.out))
+	}
+	next.Ledger = u.ledger
+	next.Matched = u.r.listMatches(u.env)
+	row, err := u.bk.checkpointRow(&next, u.r.opts.Now())
+	if err != nil {
+		return err
+	}
+	if err := u.parts.seal(next.Seq); err != nil {
+		return err
+	}
+	u.parts.seq = next.Seq + 1
+	p := &pendingUnit{seq: next.Seq, target: target, rows: w.out, cp: row, state: []byte(row[5].(string))}
+	select {
+	case u.queue <- p:
+	case <-u.ctx.Done():
+		return u.ctx.Err()
+	}
+	u.last = &next
+	u.resume = nil
+	u.r.opts.Progress.Add(w.pending)
+	// The rows now belong to the writer.
+	w.out, w.pending = nil, 0
+	if u.stopRequested() {
+		return ErrInterrupted
+	}
+	return nil
+}
+
+func (u *commitUnits) stopRequested() bool {
+	if u.r.opts.Stop == nil {
+		return false
+	}
+	select {
+	case <-u.r.opts.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// stage commits a checkpoint without rows: the run moved to stage. The
+// writer must be drained first.
+func (u *commitUnits) stage(stage string, pass bool) error {
+	next := *u.last
+	next.Seq++
+	next.Stage, next.Pass = stage, pass
+	next.Unit, next.After, next.ValuesAfter = "", nil, nil
+	next.Ledger = u.ledger
+	if err := u.bk.commit(u.ctx, u.r.opts.Retry, nil, nil, &next, u.r.opts.Now()); err != nil {
+		return err
+	}
+	u.parts.seq = next.Seq + 1
+	u.last = &next
+	u.mu.Lock()
+	u.committed = nil
+	u.start = &next
+	u.mu.Unlock()
+	return nil
+}
+
+// constrained commits a checkpoint that says the constraints were
+// created after the load.
+func (u *commitUnits) constrained() error {
+	prev := u.last
+	c := *prev
+	c.Constrained = true
+	u.last = &c
+	if err := u.stage(stageMoved, false); err != nil {
+		u.last = prev
+		return err
+	}
+	return nil
+}
+
+// stopReport is report.json of a run that stopped before it finished:
+// the report's shape with how far the run got.
+type stopReport struct {
+	*verify.Report
+	Status  string `json:"status"`
+	Batches int64  `json:"batches_committed"`
+	Resume  string `json:"resume,omitempty"`
+	Error   string `json:"error"`
+}
+
+// writeStopReport writes report.json for a run that stopped: the ledger
+// of what committed, and how to go on.
+func (r *runner) writeStopReport(dir string, started time.Time, last *checkpoint, err error) {
+	if dir == "" || last == nil {
+		return
+	}
+	rep := &verify.Report{Version: verify.ReportVersion, Register: r.plan.RegisterID.Value, Plan: r.plan.File,
+		Source: redacted(r.srcURL), Target: redacted(r.tgtURL), ToolVersion: r.opts.ToolVersion,
+		Started: started.UTC(), Finished: r.opts.Now().UTC()}
+	if last.Ledger != nil {
+		for _, t := range last.Ledger.Tables {
+			rep.Tables = append(rep.Tables, verify.TableCheck{TableLedger: *t})
+		}
+		for t, n := range last.Ledger.Written {
+			rep.Targets = append(rep.Targets, verify.TargetCheck{Table: t, Written: n})
+		}
+	}
+	status := "failed"
+	if errors.Is(err, ErrInterrupted) || errors.Is(err, context.Canceled) {
+		status = "interrupted"
+	}
+	sr := stopReport{Report: rep, Status: status, Batches: last.Seq, Error: err.Error()}
+	if last.NotResumable == "" {
+		sr.Resume = "regflytt run " + r.plan.File
+	}
+	rep.Problems = []string{"the run stopped before it finished: nothing is verified yet"}
+	if werr := writeJSONFile(filepath.Join(dir, "report.json"), sr); werr != nil {
+		r.log.Warn("could not write report.json", "err", werr)
+	}
+}
+
+// absDir makes a work directory absolute, so that a resume from another
+// directory finds it.
+func absDir(dir string) (string, error) {
+	a, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("work directory: %w", err)
+	}
+	return a, nil
+}
+
+// moveAside renames a directory out of the way (never deletes it): an
+// archive package of an earlier run that --restart replaces.
+func moveAside(dir string, now time.Time) (string, error) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	to := dir + ".replaced-" + now.UTC().Format("20060102T150405Z")
+	if err := os.Rename(dir, to); err != nil {
+		return "", fmt.Errorf("move the earlier archive package aside: %w", err)
+	}
+	return to, nil
+}

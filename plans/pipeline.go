@@ -1,0 +1,192 @@
+package plans
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// readAhead reads a source table in a goroutine of its own, a batch ahead
+// of the goroutine that maps it, so that reading overlaps mapping (and,
+// with the commit units' writer, writing). Memory is bounded: one batch
+// waits in the channel, one is being filled. Rows are copied, so the
+// reader may go on while the mapper holds the previous batch.
+//
+// The snapshot is used by the reading goroutine only while the table is
+// read, so it must be the only reader of the snapshot meanwhile: a form
+// store's entities and values, read side by side, are not read ahead.
+// (Parents' outcomes and duplicates' decisions are looked up in the
+// run's scratch database, not the snapshot.)
+func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.Rows {
+	if batch <= 0 {
+		batch = connectors.DefaultBatchSize
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &aheadRows{inner: rows, ch: make(chan [][]connectors.Value, 1), cancel: cancel, pos: -1}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer close(r.ch)
+		buf := make([][]connectors.Value, 0, batch)
+		for rows.Next() {
+			buf = append(buf, copyValues(append([]connectors.Value(nil), rows.Row()...)))
+			if len(buf) == batch {
+				select {
+				case r.ch <- buf:
+				case <-ctx.Done():
+					return
+				}
+				buf = make([][]connectors.Value, 0, batch)
+			}
+		}
+		r.err = rows.Err()
+		if len(buf) > 0 {
+			select {
+			case r.ch <- buf:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	return r
+}
+
+// copyValues gives a copied row's []byte values memory of their own (the
+// only values whose memory a connector may reuse).
+func copyValues(row []connectors.Value) []connectors.Value {
+	for i, v := range row {
+		if b, ok := v.([]byte); ok {
+			row[i] = append([]byte(nil), b...)
+		}
+	}
+	return row
+}
+
+type aheadRows struct {
+	inner  connectors.Rows
+	ch     chan [][]connectors.Value
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	// err is written by the reader before it closes ch.
+	err    error
+	cur    [][]connectors.Value
+	pos    int
+	closed bool
+}
+
+func (r *aheadRows) Columns() []connectors.Column { return r.inner.Columns() }
+
+func (r *aheadRows) Next() bool {
+	if r.pos++; r.pos < len(r.cur) {
+		return true
+	}
+	b, ok := <-r.ch
+	if !ok {
+		r.cur = nil
+		return false
+	}
+	r.cur, r.pos = b, 0
+	return true
+}
+
+func (r *aheadRows) Row() []connectors.Value {
+	if r.pos >= 0 && r.pos < len(r.cur) {
+		return r.cur[r.pos]
+	}
+	return nil
+}
+
+// Err is valid once Next has returned false.
+func (r *aheadRows) Err() error { return r.err }
+
+// Close stops the reader and waits for it, so that the snapshot is free
+// when Close returns.
+func (r *aheadRows) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.cancel()
+	for range r.ch {
+	}
+	r.wg.Wait()
+	return r.inner.Close()
+}
+
+// lockedSnapshot serialises the use of a snapshot by the run's
+// goroutines: a table's reader goroutine and the mapping goroutine (which
+// may read the snapshot while a table is read ahead: the care units for
+// access, for one). A snapshot is one connection, and a connection is one
+// conversation at a time; a keyset query runs whole inside one Next.
+type lockedSnapshot struct {
+	connectors.Snapshot
+	mu *sync.Mutex
+}
+
+func lockSnapshot(s connectors.Snapshot) connectors.Snapshot {
+	return &lockedSnapshot{Snapshot: s, mu: &sync.Mutex{}}
+}
+
+func (s *lockedSnapshot) Tables(ctx context.Context) ([]connectors.Table, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Snapshot.Tables(ctx)
+}
+
+func (s *lockedSnapshot) Count(ctx context.Context, table string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Snapshot.Count(ctx, table)
+}
+
+func (s *lockedSnapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, err := s.Snapshot.Scan(ctx, t, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &lockedRows{Rows: rows, mu: s.mu}, nil
+}
+
+func (s *lockedSnapshot) DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error) {
+	q, ok := s.Snapshot.(connectors.Querier)
+	if !ok {
+		return nil, errors.New("this source's connector cannot read select: sources")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return q.DescribeQuery(ctx, query)
+}
+
+func (s *lockedSnapshot) ScanQuery(ctx context.Context, query string, cols []connectors.Column, opts connectors.ScanOptions) (connectors.Rows, error) {
+	q, ok := s.Snapshot.(connectors.Querier)
+	if !ok {
+		return nil, errors.New("this source's connector cannot read select: sources")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, err := q.ScanQuery(ctx, query, cols, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &lockedRows{Rows: rows, mu: s.mu}, nil
+}
+
+type lockedRows struct {
+	connectors.Rows
+	mu *sync.Mutex
+}
+
+func (r *lockedRows) Next() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.Rows.Next()
+}
+
+func (r *lockedRows) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.Rows.Close()
+}

@@ -1,0 +1,84 @@
+package plans
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// reusing is a Rows that reuses its row and []byte memory, as connectors
+// may, and fails after n rows when err is set.
+type reusing struct {
+	n, i   int
+	err    error
+	row    []connectors.Value
+	b      []byte
+	closed bool
+}
+
+func (r *reusing) Columns() []connectors.Column { return nil }
+func (r *reusing) Next() bool {
+	if r.i == r.n {
+		return false
+	}
+	r.i++
+	r.b = append(r.b[:0], byte(r.i))
+	r.row[0], r.row[1] = int64(r.i), r.b
+	return true
+}
+func (r *reusing) Row() []connectors.Value { return r.row }
+func (r *reusing) Err() error {
+	if r.i == r.n {
+		return r.err
+	}
+	return nil
+}
+func (r *reusing) Close() error { r.closed = true; return nil }
+
+// Read ahead, every row arrives once, in order, with bytes of its own;
+// the reader's error comes after the last row.
+func TestReadAheadKeepsRowsAndError(t *testing.T) {
+	boom := errors.New("boom")
+	in := &reusing{n: 23, err: boom, row: make([]connectors.Value, 2)}
+	rows := readAhead(context.Background(), in, 5)
+	var got [][]connectors.Value
+	for rows.Next() {
+		got = append(got, rows.Row())
+	}
+	if !errors.Is(rows.Err(), boom) {
+		t.Errorf("Err %v, want boom", rows.Err())
+	}
+	if len(got) != 23 {
+		t.Fatalf("%d rows, want 23", len(got))
+	}
+	for i, r := range got {
+		if r[0] != int64(i+1) || r[1].([]byte)[0] != byte(i+1) {
+			t.Fatalf("row %d is %v", i, r)
+		}
+	}
+	rows.Close()
+	if !in.closed {
+		t.Error("the inner rows were not closed")
+	}
+}
+
+// Closed early, the reader stops and Close waits for it.
+func TestReadAheadCloseStopsTheReader(t *testing.T) {
+	before := runtime.NumGoroutine()
+	in := &reusing{n: 1 << 30, row: make([]connectors.Value, 2)}
+	rows := readAhead(context.Background(), in, 3)
+	rows.Next()
+	rows.Close()
+	read := in.i
+	time.Sleep(10 * time.Millisecond)
+	if in.i != read {
+		t.Errorf("the reader went on after Close: %d rows, then %d", read, in.i)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Close, %d before", n, before)
+	}
+}

@@ -1,0 +1,416 @@
+package plans
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/wrap"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// partsDirName is the folder of the work directory that holds the archive
+// parts until the package is assembled.
+const partsDirName = "archive-parts"
+
+// run executes the plan as a sequence of commit units, resuming from the
+// plan's last checkpoint in the target unless Options.Restart says to
+// start over.
+func (r *runner) run(ctx context.Context) (*verify.Report, error) {
+	started := r.opts.Now()
+	for _, t := range r.in.Schema.Tables {
+		if t.Name == runTableName || t.Name == checkpointTableName {
+			return nil, fmt.Errorf("%s: receiving table %s has the name of regflytt's own bookkeeping table in the target: rename it in the receiving schema (nothing was written)", r.in.Schema.File, t.Name)
+		}
+	}
+	s, err := r.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+
+	raw, err := all.OpenTarget(ctx, r.tgtURL)
+	if err != nil {
+		return nil, err
+	}
+	if r.opts.WrapTarget != nil {
+		raw = r.opts.WrapTarget(raw)
+	}
+	pol := r.opts.Retry
+	if pol.Log == nil {
+		pol.Log = r.log
+	}
+	r.opts.Retry = pol
+	tgt := wrap.Target(raw, pol)
+	defer tgt.Close()
+
+	bk := &bookkeeping{tgt: tgt, register: r.plan.RegisterID.Value}
+	if bk.register == "" {
+		bk.register = r.plan.File
+	}
+	unlock, err := r.lock(ctx, tgt, bk)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	files, err := r.planFiles()
+	if err != nil {
+		return nil, err
+	}
+	keyCheck, err := r.keyCheck()
+	if err != nil {
+		return nil, err
+	}
+	prev, err := bk.latest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil && (r.opts.Restart || prev.Stage == stageRestarting) {
+		if prev, err = r.restart(ctx, bk, tgt, prev); err != nil {
+			return nil, err
+		}
+		// Starting over happens where the earlier run worked, unless
+		// --work says otherwise.
+		if !r.workGiven && prev.WorkDir != "" {
+			r.opts.WorkDir, r.workGiven = prev.WorkDir, true
+		}
+	}
+	if prev == nil && !r.workGiven {
+		// A run killed before its first batch committed left no
+		// checkpoint, but its run row says where it worked.
+		rr, err := bk.lastRun(ctx, true)
+		if err != nil {
+			return nil, err
+		}
+		if rr != nil && rr.WorkDir != "" {
+			r.opts.WorkDir = rr.WorkDir
+		}
+	}
+	var resume *checkpoint
+	if prev != nil && prev.Stage != stageRestarting {
+		switch {
+		case prev.Stage == stageFinished:
+			return nil, fmt.Errorf("this plan's run into this target already finished (verification %s; it wrote %s): nothing to resume; run `regflytt run --restart %s` to migrate again from the start", passText(prev.Pass), strings.Join(prev.Receiving, ", "), r.plan.File)
+		case prev.NotResumable != "":
+			return nil, fmt.Errorf("an earlier run of this plan stopped, and it cannot resume because %s: run `regflytt run --restart %s` to start over", prev.NotResumable, r.plan.File)
+		}
+		if err := compareInputs(prev, files, keyCheck); err != nil {
+			return nil, err
+		}
+		resume = prev
+	}
+
+	cp := &checkpoint{Files: files, KeyCheck: keyCheck, Ledger: verify.NewLedger(), NotResumable: notResumable(s.prog)}
+	if prev != nil {
+		cp.Seq = prev.Seq
+	}
+	for _, tp := range s.prog.Tables {
+		cp.Receiving = appendOnce(cp.Receiving, tp.Target.Name)
+	}
+	if resume != nil {
+		if cp, err = resume.clone(); err != nil {
+			return nil, err
+		}
+		if r.workGiven {
+			wd, err := absDir(r.opts.WorkDir)
+			if err != nil {
+				return nil, err
+			}
+			if wd != cp.WorkDir {
+				return nil, fmt.Errorf("cannot resume in work directory %s: the interrupted run used %s (leave out --work to resume there)", wd, cp.WorkDir)
+			}
+		}
+		r.opts.WorkDir = cp.WorkDir
+		r.log.Info("resuming", "batches_committed", cp.Seq, "work", cp.WorkDir)
+		if !r.plan.SourceFrozen {
+			// Counts are verified against the new snapshot, so rows added
+			// or removed meanwhile fail the run; a row changed in place
+			// before the resume point would not be seen.
+			r.log.Warn("resuming reads the source in a new snapshot: keep the legacy platform frozen between the runs (and say so with source: {frozen: true})")
+		}
+		if r.opts.WorkDirChosen != nil {
+			r.opts.WorkDirChosen(cp.WorkDir)
+		}
+		if err := checkScanKeys(s); err != nil {
+			return nil, err
+		}
+	} else {
+		if !r.workGiven && r.opts.NewWorkDir != nil {
+			if r.opts.WorkDir, err = r.opts.NewWorkDir(); err != nil {
+				return nil, err
+			}
+		}
+		if r.opts.WorkDirChosen != nil {
+			r.opts.WorkDirChosen(r.opts.WorkDir)
+		}
+		if cp.WorkDir, err = absDir(r.opts.WorkDir); err != nil {
+			return nil, err
+		}
+		arcDir := r.plan.ArchiveDir.Value
+		if !filepath.IsAbs(arcDir) {
+			arcDir = filepath.Join(r.opts.WorkDir, arcDir)
+		}
+		if cp.ArchiveDir, err = filepath.Abs(arcDir); err != nil {
+			return nil, fmt.Errorf("archive directory: %w", err)
+		}
+		cp.Started = started.UTC()
+		if err := r.checkBeforeWrite(ctx, s, tgt, arcDir); err != nil {
+			return nil, err
+		}
+		if err := r.checkSealable(arcDir); err != nil {
+			return nil, err
+		}
+	}
+	fingerprint, err := r.plan.Fingerprint(r.in)
+	if err != nil {
+		return nil, err
+	}
+	cp.RunID = newRunID()
+	// The archive directory as the user gave it (relative to the work
+	// directory) in a fresh run; as recorded on resume.
+	arcDir := cp.ArchiveDir
+	if resume == nil && !filepath.IsAbs(r.plan.ArchiveDir.Value) {
+		arcDir = filepath.Join(r.opts.WorkDir, r.plan.ArchiveDir.Value)
+	}
+
+	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
+		return nil, fmt.Errorf("work directory: %w (nothing was written)", err)
+	}
+	if err := bk.create(ctx); err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	if err := bk.addRun(ctx, runRow{RunID: cp.RunID, Register: bk.register, Plan: r.plan.File, Host: host,
+		PID: int64(os.Getpid()), Started: started, WorkDir: cp.WorkDir}); err != nil {
+		return nil, err
+	}
+	if resume == nil {
+		if err := tgt.Create(ctx, r.in.Schema.Tables); err != nil {
+			return nil, fmt.Errorf("create receiving tables: %w", err)
+		}
+	} else if !needsReplay(s.prog) {
+		if err := preloadKeys(ctx, tgt, s.prog, cp.Ledger.Written, r.keysOnResume()); err != nil {
+			return nil, err
+		}
+	}
+	pp, err := openParts(filepath.Join(cp.WorkDir, partsDirName), cp.Seq)
+	if err != nil {
+		return nil, err
+	}
+	defer pp.Close()
+	u := &commitUnits{r: r, ctx: ctx, bk: bk, parts: pp, env: s.env, ledger: cp.Ledger, last: cp, start: cp, resume: resume,
+		replayFrom: resume, replays: resume != nil && needsReplay(s.prog)}
+	r.units = u
+	defer func() { r.units = nil }()
+	stopped := func(err error) error {
+		if werr := u.drain(); werr != nil && !errors.Is(err, werr) {
+			err = errors.Join(err, werr)
+		}
+		last := u.lastCommitted()
+		r.writeStopReport(cp.WorkDir, started, last, err)
+		return &StoppedError{Batches: last.Seq, Plan: r.plan.File, NotResumable: last.NotResumable, Err: err}
+	}
+	if resume != nil {
+		if err := r.restoreMatches(s.env, resume.Matched); err != nil {
+			return nil, fmt.Errorf("cannot resume: %w", err)
+		}
+	}
+
+	if u.last.Stage != stageMoved {
+		u.startWriter()
+		if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, pp, cp.Ledger); err != nil {
+			return nil, stopped(err)
+		}
+		if err := u.drain(); err != nil {
+			return nil, stopped(err)
+		}
+		if err := u.stage(stageMoved, false); err != nil {
+			return nil, stopped(err)
+		}
+	} else {
+		cp.Ledger.Lists = r.listLedgers(s)
+	}
+
+	// Every row is loaded: what the schema declares beyond columns and
+	// primary keys is created once, and the checkpoint says so (a resume
+	// after it does not create them twice).
+	if !u.last.Constrained {
+		if err := createConstraints(ctx, tgt, r.in.Schema.Tables, r.log); err != nil {
+			return nil, stopped(err)
+		}
+		if err := u.constrained(); err != nil {
+			return nil, stopped(err)
+		}
+	}
+
+	// Every batch has committed: the package is assembled from the parts.
+	// A package left half-assembled by an interruption is the run's own
+	// (the directory was empty when the run began) and is built again.
+	if err := os.RemoveAll(arcDir); err != nil {
+		return nil, stopped(fmt.Errorf("remove a half-assembled archive package: %w", err))
+	}
+	if err := os.RemoveAll(arcDir + SealedSuffix); err != nil {
+		return nil, stopped(fmt.Errorf("remove a half-sealed archive package: %w", err))
+	}
+	arc, err := archive.Create(arcDir, r.archiveMeta(cp.Started, fingerprint))
+	if err != nil {
+		return nil, stopped(err)
+	}
+	if err := replayParts(pp.dir, u.last.Seq, r.archiveTables(s, pp), arc); err != nil {
+		return nil, stopped(fmt.Errorf("assemble the archive package: %w", err))
+	}
+	if _, err := arc.Close(r.opts.Now()); err != nil {
+		return nil, stopped(fmt.Errorf("finish archive: %w", err))
+	}
+
+	rep := &verify.Report{
+		Register:    r.plan.RegisterID.Value,
+		Plan:        r.plan.File,
+		Source:      redacted(r.srcURL),
+		Target:      redacted(r.tgtURL),
+		ToolVersion: r.opts.ToolVersion,
+		Started:     started.UTC(),
+	}
+	if err := verify.Counts(ctx, s.snap, tgt, arcDir, cp.Ledger, rep); err != nil {
+		return nil, stopped(err)
+	}
+	if err := r.checkOwnership(ctx, s, tgt, cp.Ledger, rep); err != nil {
+		return nil, stopped(err)
+	}
+	rep.Finished = r.opts.Now().UTC()
+	rep.Seconds = rep.Finished.Sub(rep.Started).Seconds()
+	var read int64
+	for _, t := range cp.Ledger.Tables {
+		read += t.Read
+	}
+	if rep.Seconds > 0 {
+		rep.RowsPerSecond = float64(read) / rep.Seconds
+	}
+	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {
+		return rep, stopped(err)
+	}
+	if err := r.writeUnitReports(rep); err != nil {
+		return rep, stopped(err)
+	}
+	if err := r.seal(arcDir); err != nil {
+		return rep, stopped(err)
+	}
+	if err := u.stage(stageFinished, rep.Pass); err != nil {
+		return rep, stopped(err)
+	}
+	if err := os.RemoveAll(pp.dir); err != nil {
+		r.log.Warn("could not remove the archive parts", "dir", pp.dir, "err", err)
+	}
+	if !rep.Pass {
+		return rep, ErrNotAccounted
+	}
+	return rep, nil
+}
+
+// keysOnResume is the receiving-keys set move will use; made here so that
+// a resume can fill it from the target first.
+func (r *runner) keysOnResume() *receivingKeys {
+	if r.keys == nil {
+		r.keys = newReceivingKeys()
+	}
+	return r.keys
+}
+
+// restart empties what earlier runs of this plan wrote, after a
+// checkpoint that says a restart is under way (so that an interrupted
+// restart is finished by the next run), and returns that checkpoint.
+func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Target, prev *checkpoint) (*checkpoint, error) {
+	next, err := prev.clone()
+	if err != nil {
+		return nil, err
+	}
+	next.Seq++
+	next.Stage = stageRestarting
+	next.Ledger = verify.NewLedger()
+	next.Done, next.Unit, next.After, next.ValuesAfter, next.Matched = nil, "", nil, nil, nil
+	if prev.Stage != stageRestarting {
+		if err := bk.commit(ctx, r.opts.Retry, nil, nil, next, r.opts.Now()); err != nil {
+			return nil, err
+		}
+	}
+	tr, ok := tgt.(connectors.Truncater)
+	if !ok {
+		return nil, errors.New("this target cannot empty tables: --restart is not possible; use a fresh database")
+	}
+	// Only the receiving tables the bookkeeping says this plan writes.
+	tables := append([]string(nil), prev.Receiving...)
+	sort.Strings(tables)
+	r.log.Warn("restart: emptying the receiving tables earlier runs of this plan wrote", "tables", tables)
+	if err := tr.Truncate(ctx, tables); err != nil {
+		return nil, fmt.Errorf("restart: %w", err)
+	}
+	if prev.WorkDir != "" {
+		if err := os.RemoveAll(filepath.Join(prev.WorkDir, partsDirName)); err != nil {
+			return nil, fmt.Errorf("restart: %w", err)
+		}
+	}
+	if prev.ArchiveDir != "" {
+		if to, err := moveAside(prev.ArchiveDir, r.opts.Now()); err != nil {
+			return nil, err
+		} else if to != "" {
+			r.log.Warn("restart: the earlier run's archive package was moved aside", "to", to)
+		}
+	}
+	return next, nil
+}
+
+// archiveTables resolves the source tables named in the parts.
+func (r *runner) archiveTables(s *session, pp *parts) map[string]*connectors.Table {
+	m := map[string]*connectors.Table{}
+	for i := range s.catalog {
+		m[s.catalog[i].Name] = &s.catalog[i]
+	}
+	for _, tp := range s.prog.Tables {
+		m[tp.Source.Name] = tp.Source
+		if tp.EAV != nil {
+			m[tp.EAV.Entities.Name] = tp.EAV.Entities
+			m[tp.EAV.Values.Name] = tp.EAV.Values
+		}
+	}
+	for n, t := range pp.tables {
+		m[n] = t
+	}
+	return m
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func passText(pass bool) string {
+	if pass {
+		return "PASS"
+	}
+	return "FAILED"
+}
+
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o640); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,664 @@
+package plans_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/synth"
+)
+
+// digest is what a run leaves behind, reduced to compare two runs: the
+// sorted rows of each receiving table and the sorted archived records of
+// each archive table, hashed, with their counts.
+type digest map[string]string
+
+func (d digest) String() string {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s\n", k, d[k])
+	}
+	return b.String()
+}
+
+func hashLines(lines [][]byte) string {
+	sort.Slice(lines, func(i, j int) bool { return bytes.Compare(lines[i], lines[j]) < 0 })
+	h := sha256.New()
+	for _, l := range lines {
+		fmt.Fprintf(h, "%d:", len(l))
+		h.Write(l)
+	}
+	return fmt.Sprintf("%d rows %x", len(lines), h.Sum(nil)[:8])
+}
+
+// targetDigest hashes the rows of the named tables of a database.
+func targetDigest(t *testing.T, url string, tables []string) digest {
+	t.Helper()
+	ctx := context.Background()
+	src, err := all.OpenSource(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	cat, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := digest{}
+	for _, name := range tables {
+		var tb *connectors.Table
+		for i := range cat {
+			if cat[i].Name == name {
+				tb = &cat[i]
+			}
+		}
+		if tb == nil {
+			d["table "+name] = "missing"
+			continue
+		}
+		rows, err := snap.Scan(ctx, tb, connectors.ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines [][]byte
+		for rows.Next() {
+			b, err := connectors.AppendRow(nil, rows.Row())
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, b)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		d["table "+name] = hashLines(lines)
+	}
+	return d
+}
+
+// archiveDigest hashes an archive package's record sets, read through
+// archive.Reader: per source table, its records (values and outcome) and
+// its values archived alone, as sets.
+func archiveDigest(t *testing.T, dir string) digest {
+	t.Helper()
+	pkg, err := archive.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := digest{}
+	if len(pkg.Tables()) == 0 {
+		t.Fatalf("archive %s has no tables", dir)
+	}
+	for _, ts := range pkg.Tables() {
+		recs, err := pkg.Records(ts.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines [][]byte
+		for recs.Next() {
+			r := recs.Record()
+			b, err := connectors.AppendRow(nil, r.Values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := r.Outcome
+			b = fmt.Appendf(b, "|%s|%s|%s|%s|%s", o.Reason, o.Column, o.SourceColumn, o.Detail, r.KeyText)
+			lines = append(lines, b)
+		}
+		if err := recs.Err(); err != nil {
+			t.Fatal(err)
+		}
+		recs.Close()
+		d["archive "+ts.Table] = hashLines(lines)
+		vals, err := pkg.Values(ts.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vals) > 0 {
+			var vl [][]byte
+			for _, v := range vals {
+				vl = append(vl, fmt.Appendf(nil, "%#v", v))
+			}
+			d["archive values "+ts.Table] = hashLines(vl)
+		}
+	}
+	return d
+}
+
+var demoTables = []string{"care_unit", "patient", "visit"}
+
+// stopAfter closes stop when the run has committed n batches.
+type stopAfter struct {
+	plans.NoProgress
+	mu    sync.Mutex
+	n     int
+	stop  chan struct{}
+	calls int
+}
+
+func (s *stopAfter) Add(int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.calls++; s.calls == s.n {
+		close(s.stop)
+	}
+}
+
+// A run stopped at a batch boundary resumes where it stopped, by a plain
+// run, and ends with the same target rows and archive as a run that was
+// never stopped; a resume from another directory finds its work
+// directory in the bookkeeping. On the old runner the second run was
+// refused (the target held rows).
+func TestRunResumesToTheSameResult(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 300)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 40
+
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := targetDigest(t, cleanTgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+
+	tgt := "sqlite://" + filepath.Join(dir, "resumed.db")
+	work := filepath.Join(dir, "resumed")
+	stops := 0
+	for _, n := range []int{3, 7, 11, 2} {
+		s := &stopAfter{n: n, stop: make(chan struct{})}
+		opts := plans.Options{SourceURL: src, TargetURL: tgt, Stop: s.stop, Progress: s}
+		if stops == 0 {
+			opts.WorkDir = work
+		}
+		_, err := plans.Run(context.Background(), p, opts)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, plans.ErrInterrupted) {
+			t.Fatalf("stop %d: %v", stops, err)
+		}
+		stops++
+	}
+	if stops < 3 {
+		t.Fatalf("the run was stopped %d times, want at least 3 for this test to mean something", stops)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	got := targetDigest(t, tgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("resumed run differs from a clean run:\n got %s\nwant %s", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(work, "archive-parts")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the archive parts are left behind after the run finished: %v", err)
+	}
+}
+
+// Resuming with a changed mapping is refused, naming the file; --restart
+// starts over and ends like a clean run.
+func TestRunResumeRefusesChangedMappingAndRestarts(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 150)
+	// A copy of the demo plan and its files, so the mapping can change.
+	root := copyDemoPlan(t, filepath.Join(dir, "plan"), 30)
+	planFile := filepath.Join(root, "plan.yaml")
+	p := loadPlan(t, planFile)
+	p.BatchSize = 30
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	s := &stopAfter{n: 4, stop: make(chan struct{})}
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s}); !errors.Is(err, plans.ErrInterrupted) {
+		t.Fatalf("got %v, want an interrupted run", err)
+	}
+	mapping := filepath.Join(root, "mapping.yaml")
+	b, _ := os.ReadFile(mapping)
+	write(t, mapping, string(b)+"\n# changed\n")
+	p = loadPlan(t, planFile)
+	p.BatchSize = 30
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	var ce *plans.ChangedError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), mapping) || strings.Contains(err.Error(), "schema.yaml") {
+		t.Fatalf("got %v, want a refusal naming %s only", err, mapping)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	if entries, _ := filepath.Glob(filepath.Join(dir, "w", "archive.replaced-*")); len(entries) != 0 {
+		t.Errorf("an archive package that was never assembled was moved aside: %v", entries)
+	}
+}
+
+// A second run into a target another run holds is refused, naming the
+// holder; nothing is written.
+func TestRunRefusedWhileAnotherHoldsTheTarget(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 40)
+	p := loadPlan(t, demoPlan)
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	// The first run stops after its first batch, so its run row is there;
+	// the lock is then taken as a running process would hold it.
+	p.BatchSize = 10
+	s := &stopAfter{n: 1, stop: make(chan struct{})}
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s}); !errors.Is(err, plans.ErrInterrupted) {
+		t.Fatalf("got %v, want an interrupted run", err)
+	}
+	db, err := all.OpenTarget(context.Background(), tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	unlock, err := db.(connectors.Locker).Lock(context.Background(), "regflytt_run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	before := targetDigest(t, tgt, demoTables)
+	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	var le *plans.LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("got %v, want a LockedError", err)
+	}
+	for _, w := range []string{"another regflytt run is writing this target", "register demo", fmt.Sprintf("process %d", os.Getpid())} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%q lacks %q", err, w)
+		}
+	}
+	if after := targetDigest(t, tgt, demoTables); after.String() != before.String() {
+		t.Errorf("the refused run wrote: %s, before %s", after, before)
+	}
+}
+
+// faultyTarget fails chosen commits with a transient fault: before the
+// commit (nothing kept) or after it (the answer lost, the batch kept).
+type faultyTarget struct {
+	connectors.Target
+	mu      sync.Mutex
+	commits int
+	failAt  map[int]string // commit number -> "before", "after" or "disk" (for good)
+	// failWithPart, when set, is an archive-parts folder: the first batch
+	// that has a part there fails for good.
+	failWithPart string
+}
+
+func (f *faultyTarget) Begin(ctx context.Context) (connectors.Tx, error) {
+	tx, err := f.Target.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &faultyTx{Tx: tx, f: f}, nil
+}
+
+// Lock and Truncate reach the wrapped target's extras.
+func (f *faultyTarget) Lock(ctx context.Context, name string) (func() error, error) {
+	return f.Target.(connectors.Locker).Lock(ctx, name)
+}
+
+type faultyTx struct {
+	connectors.Tx
+	f   *faultyTarget
+	seq int64
+}
+
+func (t *faultyTx) Write(ctx context.Context, tb *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	if tb.Name == "regflytt_checkpoint" && len(rows) == 1 {
+		t.seq, _ = rows[0][1].(int64)
+	}
+	return t.Tx.Write(ctx, tb, rows)
+}
+
+func (t *faultyTx) Commit() error {
+	t.f.mu.Lock()
+	t.f.commits++
+	how := t.f.failAt[t.f.commits]
+	if t.f.failWithPart != "" && t.seq > 0 {
+		if _, err := os.Stat(filepath.Join(t.f.failWithPart, fmt.Sprintf("%010d.part", t.seq))); err == nil {
+			how, t.f.failWithPart = "disk", ""
+		}
+	}
+	t.f.mu.Unlock()
+	switch how {
+	case "before":
+		t.Tx.Rollback()
+		return errors.New("write: connection reset by peer")
+	case "after":
+		if err := t.Tx.Commit(); err != nil {
+			return err
+		}
+		return errors.New("read: connection reset by peer")
+	case "disk":
+		t.Tx.Rollback()
+		return errors.New("could not extend file: No space left on device")
+	}
+	return t.Tx.Commit()
+}
+
+// Transient faults at commit are retried: a batch whose commit failed is
+// written again, and one whose commit went through but whose answer was
+// lost is found by its checkpoint and not written twice. The old runner
+// stopped at the first fault.
+func TestRunRetriesTransientCommitFaults(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 200)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 40
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := targetDigest(t, cleanTgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	ft := &faultyTarget{failAt: map[int]string{3: "before", 6: "after", 7: "before", 12: "after"}}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"),
+		Retry:      wrapPolicyFast,
+		WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	got := targetDigest(t, tgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "w", "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("a run with commit faults differs from a clean run:\n got %s\nwant %s", got, want)
+	}
+	if ft.commits < 12 {
+		t.Fatalf("only %d commits: the faults were not all injected", ft.commits)
+	}
+}
+
+// copyDemoPlan copies the demo plan (plans/demo: plan, portfolio,
+// schema, mapping) into dir with batches of batch rows, so that a run of
+// a few thousand patients has many commit units, and returns dir.
+func copyDemoPlan(t *testing.T, dir string, batch int) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("demo/*.yaml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("the demo plan's files: %v %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if filepath.Base(f) == "plan.yaml" {
+			if !strings.Contains(s, "batch_size: 5000") {
+				t.Fatal("the demo plan no longer says batch_size: 5000")
+			}
+			s = strings.Replace(s, "batch_size: 5000", "batch_size: "+strconv.Itoa(batch), 1)
+		}
+		write(t, filepath.Join(dir, filepath.Base(f)), s)
+	}
+	return dir
+}
+
+// A receiving schema that names a table like the run's bookkeeping is
+// refused before anything is written (the exact round trip's second leg
+// met it: a database a run wrote holds the bookkeeping tables).
+func TestRunRefusesBookkeepingTableName(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: regflytt_checkpoint
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: regflytt_checkpoint
+    source: besok
+    columns:
+      id: id
+`)
+	src := "sqlite://" + filepath.Join(dir, "src.db")
+	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}}},
+		map[string][][]connectors.Value{"besok": {{int64(1)}}})
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	_, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w")})
+	if err == nil || !strings.Contains(err.Error(), "receiving table regflytt_checkpoint has the name of regflytt's own bookkeeping table") {
+		t.Fatalf("got %v, want a refusal naming the table", err)
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "t.db")); serr == nil {
+		if d := targetDigest(t, tgt, []string{"regflytt_checkpoint"}); d["table regflytt_checkpoint"] != "missing" {
+			t.Errorf("the refused run wrote: %s", d)
+		}
+	}
+}
+
+// receivingTables lists a target's tables but the bookkeeping.
+func receivingTables(t *testing.T, url string) []string {
+	t.Helper()
+	ctx := context.Background()
+	src, err := all.OpenSource(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	cat, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tb := range cat {
+		if !strings.HasPrefix(tb.Name, "regflytt_") {
+			out = append(out, tb.Name)
+		}
+	}
+	return out
+}
+
+// The synthetic form store (entities and values read side by side, a
+// pseudonymisation key, an opt-out list matched across the whole run),
+// stopped five times: the resumed run ends like a clean one, the
+// opt-out list's matches carried over (without them its entries would be
+// unmatched and the run would FAIL).
+func TestRunResumesAFormStore(t *testing.T) {
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	db, err := all.OpenTarget(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.EAV, Patients: 250, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "resume tests: not a real key")
+	p := loadPlan(t, "../testdata/plans/eav.yaml")
+	p.BatchSize = 60
+
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Lists) == 0 || rep.Lists[0].Matched == 0 {
+		t.Fatalf("the clean run matched no opt-out entry: the test would prove nothing (%+v)", rep.Lists)
+	}
+	tables := receivingTables(t, cleanTgt)
+	want := targetDigest(t, cleanTgt, tables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+
+	tgt := "sqlite://" + filepath.Join(dir, "resumed.db")
+	work := filepath.Join(dir, "resumed")
+	stops := 0
+	for _, n := range []int{2, 9, 4, 13, 6} {
+		s := &stopAfter{n: n, stop: make(chan struct{})}
+		_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Stop: s.stop, Progress: s})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, plans.ErrInterrupted) {
+			t.Fatalf("stop %d: %v", stops, err)
+		}
+		stops++
+	}
+	if stops < 4 {
+		t.Fatalf("the run was stopped %d times, want at least 4", stops)
+	}
+	rep2, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(rep2.Lists) != fmt.Sprint(rep.Lists) {
+		t.Errorf("lists after resuming %+v, clean %+v", rep2.Lists, rep.Lists)
+	}
+	got := targetDigest(t, tgt, tables)
+	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("resumed run differs from a clean run:\n got %s\nwant %s", got, want)
+	}
+}
+
+// A plan whose decisions live in one process's scratch storage (here:
+// merged sub-registers) commits batch by batch like any other, but an
+// interrupted run of it is not resumed: the next run says to start over
+// with --restart, which then runs to PASS.
+func TestRunNotResumableSaysRestart(t *testing.T) {
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	db, err := all.OpenTarget(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.MainSub, Patients: 150, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "resume tests: not a real key")
+	p := loadPlan(t, "../testdata/plans/mainsub.yaml")
+	p.BatchSize = 40
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	s := &stopAfter{n: 2, stop: make(chan struct{})}
+	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s})
+	if !errors.Is(err, plans.ErrInterrupted) || !strings.Contains(err.Error(), "cannot resume because its mappings merge tables") {
+		t.Fatalf("got %v, want an interrupted run that says it cannot resume", err)
+	}
+	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err == nil || !strings.Contains(err.Error(), "--restart") {
+		t.Fatalf("got %v, want a refusal that says --restart", err)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL after --restart: %v", rep.Problems)
+	}
+}
+
+// source: {frozen: true} is read from the plan; absent, it is false.
+func TestPlanSourceFrozen(t *testing.T) {
+	for extra, want := range map[string]bool{"": false, "source: {frozen: true}\n": true, "source: {frozen: false}\n": false} {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables: []\n")
+		write(t, filepath.Join(dir, "m.yaml"), "tables: []\n")
+		p, ds := plans.Load(writePlan(t, dir, extra))
+		if err := ds.Err(); err != nil {
+			t.Fatalf("%q: %v", extra, err)
+		}
+		if p.SourceFrozen != want {
+			t.Errorf("%q: SourceFrozen %v, want %v", extra, p.SourceFrozen, want)
+		}
+	}
+}
+
+// A commit that fails for good stops the run after its archive part was
+// written: the parts of batches that did not commit (and of the one
+// mapped meanwhile) are removed on resume (and would be rewritten with
+// the same batch numbers anyway), and the archive ends like a clean
+// run's, no record twice.
+func TestRunResumeDropsPartsOfUncommittedBatches(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 200)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 15
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := targetDigest(t, cleanTgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	work := filepath.Join(dir, "w")
+	ft := &faultyTarget{failWithPart: filepath.Join(work, "archive-parts")}
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work,
+		WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
+	var se *plans.StoppedError
+	if !errors.As(err, &se) {
+		t.Fatalf("got %v, want a stopped run", err)
+	}
+	parts, _ := filepath.Glob(filepath.Join(work, "archive-parts", "*.part"))
+	var beyond int
+	for _, f := range parts {
+		if n, _ := strconv.ParseInt(strings.TrimSuffix(filepath.Base(f), ".part"), 10, 64); n > se.Batches {
+			beyond++
+		}
+	}
+	if beyond == 0 || ft.failWithPart != "" {
+		t.Fatalf("no archive part beyond the %d committed batches (%v): the test would prove nothing", se.Batches, parts)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	got := targetDigest(t, tgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("differs from a clean run:\n got %s\nwant %s", got, want)
+	}
+}
