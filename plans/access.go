@@ -3,6 +3,7 @@ package plans
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -46,9 +47,10 @@ func (r *runner) access(ctx context.Context, snap connectors.Snapshot) (*accessS
 	if err != nil {
 		return nil, err
 	}
-	err = scanColumns(ctx, snap, t, []string{spec.Units.Key.Value, spec.Units.Region.Value}, func(v []connectors.Value) {
+	err = scanColumns(ctx, snap, t, []string{spec.Units.Key.Value, spec.Units.Region.Value}, func(v []connectors.Value) error {
 		region, _ := connectors.FormatValue(v[1])
 		st.units[verify.UnitText(v[0])] = region
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -82,7 +84,11 @@ func (w *writer) accessOutcome(t *connectors.Table, row []connectors.Value, o ma
 		}
 		if g.Basis == "appointment" && g.ValidTo.IsSet() {
 			if i := t.ColumnIndex(g.ValidTo.Value); i >= 0 {
-				if to, ok := dayOf(row[i]); ok && st.day.After(to) {
+				to, ok, err := dayOf(row[i])
+				if err != nil {
+					return o, fmt.Errorf("access: table %s (key %s), column %s: %w", t.Name, strings.Join(t.PrimaryKey, ", "), g.ValidTo.Value, err)
+				}
+				if ok && st.day.After(to) {
 					return mappings.Outcome{Kind: mappings.Archived, Reason: ReasonAppointmentExpired, SourceColumn: g.ValidTo.Value,
 						Detail: "the appointment ended before the reference date " + st.day.Format(time.DateOnly)}, nil
 				}
@@ -137,15 +143,23 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 			return nil, err
 		}
 		cols := []string{g.Account.Value, g.Role.Value, g.Unit.Value, g.Region.Value, g.ValidFrom.Value, g.ValidTo.Value}
-		err = scanColumns(ctx, snap, t, cols, func(v []connectors.Value) {
+		row := 0
+		err = scanColumns(ctx, snap, t, cols, func(v []connectors.Value) error {
+			row++
 			gr := verify.Grant{Account: verify.UnitText(v[0]), Basis: g.Basis, Write: g.Write}
 			if v[2] != nil {
 				gr.Unit = verify.UnitText(v[2])
 			} else if v[3] != nil {
 				gr.Region, _ = connectors.FormatValue(v[3])
 			}
-			gr.ValidFrom, _ = dayOf(v[4])
-			gr.ValidTo, _ = dayOf(v[5])
+			// A bound that is no date must not read as open-ended: that
+			// would carry an expired appointment as active.
+			for i, bound := range []*time.Time{&gr.ValidFrom, &gr.ValidTo} {
+				var err error
+				if *bound, _, err = dayOf(v[4+i]); err != nil {
+					return fmt.Errorf("table %s (key %s), row %d in scan order, column %s: %w", t.Name, strings.Join(t.PrimaryKey, ", "), row, cols[4+i], err)
+				}
+			}
 			reach := mappings.ReachScope
 			if g.Basis == verify.BasisRole {
 				gr.Role, _ = connectors.FormatValue(v[1])
@@ -166,6 +180,7 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 			// A grant with no scope is kept: on the legacy side it reaches
 			// nothing, on the receiving side CheckAccess refuses it.
 			out = append(out, gr)
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -190,7 +205,7 @@ func tableOf(ctx context.Context, snap connectors.Snapshot, name string) (*conne
 
 // scanColumns reads a table and gives fn the named columns of each row
 // ("" gives NULL).
-func scanColumns(ctx context.Context, snap connectors.Snapshot, t *connectors.Table, cols []string, fn func([]connectors.Value)) error {
+func scanColumns(ctx context.Context, snap connectors.Snapshot, t *connectors.Table, cols []string, fn func([]connectors.Value) error) error {
 	idx := make([]int, len(cols))
 	for i, c := range cols {
 		idx[i] = -1
@@ -214,7 +229,9 @@ func scanColumns(ctx context.Context, snap connectors.Snapshot, t *connectors.Ta
 				vals[i] = row[j]
 			}
 		}
-		fn(vals)
+		if err := fn(vals); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", t.Name, err)
@@ -222,18 +239,26 @@ func scanColumns(ctx context.Context, snap connectors.Snapshot, t *connectors.Ta
 	return nil
 }
 
-// dayOf reads a date value as a day; false for NULL or what is no date.
-func dayOf(v connectors.Value) (time.Time, bool) {
+// dayOf reads a validity bound as a day: false for NULL, an error for a
+// value that is no date (a legacy format such as "31.12.2025" must not read
+// as no bound at all). The error names the value's shape, never the value.
+func dayOf(v connectors.Value) (time.Time, bool, error) {
 	switch x := v.(type) {
+	case nil:
+		return time.Time{}, false, nil
 	case connectors.Date:
-		return x.Time(), true
+		return x.Time(), true, nil
 	case time.Time:
-		return connectors.DateOf(x).Time(), true
+		return connectors.DateOf(x).Time(), true, nil
 	case connectors.LocalDateTime:
-		return x.Date.Time(), true
+		return x.Date.Time(), true, nil
 	case string:
-		t, err := time.Parse(time.DateOnly, x)
-		return t, err == nil
+		for _, layout := range []string{time.DateOnly, time.DateTime, time.RFC3339Nano} {
+			if t, err := time.Parse(layout, x); err == nil {
+				return connectors.DateOf(t).Time(), true, nil
+			}
+		}
+		return time.Time{}, false, fmt.Errorf("a validity bound that is not a date (text of %d characters; want YYYY-MM-DD): convert it in the mapping or the source", len([]rune(x)))
 	}
-	return time.Time{}, false
+	return time.Time{}, false, fmt.Errorf("a validity bound that is not a date (a %T)", v)
 }
