@@ -136,54 +136,39 @@ func expand(g Grant, units map[string]string) []string {
 // after must be a subset of those before (write only where it could
 // write); no grant may rest on an appointment that is not valid on day;
 // every grant must have a basis in a legacy grant in force on day: a role
-// with a scope, or a valid appointment.
+// with a scope, or a valid appointment. A grant that starts after day is
+// held to the legacy grants in force on its first day; one whose region
+// (or all units) expands to no care unit is a problem, as the check
+// cannot see what it reaches.
 func CheckAccess(units map[string]string, before, after []Grant, day time.Time) AccessCheck {
 	c := AccessCheck{ReferenceDate: day.Format(time.DateOnly), LegacyGrants: len(before), Grants: len(after)}
-	was := reach{}
-	bases := map[string]map[string]bool{} // account -> basis in force
-	// until is, per account and unit, the last day a legacy appointment in
-	// force reaches it (zero: no end); an appointment carried must not
-	// outlive it.
-	until := map[string]map[string]time.Time{}
-	for _, g := range before {
-		if was[g.Account] == nil {
-			was[g.Account] = map[string]level{}
+	// A grant that starts after the reference date is judged against the
+	// legacy grants in force on its first day: "carried as it was" is
+	// what the check must prove, not assume.
+	legacy := map[time.Time]*legacyOn{}
+	on := func(d time.Time) *legacyOn {
+		if l := legacy[d]; l != nil {
+			return l
 		}
-		if !g.ActiveOn(day) || g.Basis == "" {
-			continue
-		}
-		if bases[g.Account] == nil {
-			bases[g.Account] = map[string]bool{}
-		}
-		bases[g.Account][g.Basis] = true
-		l := read
-		if g.Write {
-			l = write
-		}
-		for _, u := range expand(g, units) {
-			was.add(g.Account, u, l)
-			if g.Basis == BasisAppointment {
-				if until[g.Account] == nil {
-					until[g.Account] = map[string]time.Time{}
-				}
-				if end, seen := until[g.Account][u]; !seen || (!end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end))) {
-					until[g.Account][u] = g.ValidTo
-				}
-			}
-		}
+		l := legacyGrantsOn(units, before, d)
+		legacy[d] = l
+		return l
 	}
-	c.LegacyAccounts = len(was)
+	c.LegacyAccounts = len(on(day).was)
 
-	is := reach{}
+	is := map[time.Time]reach{}
 	accounts := map[string]bool{}
 	widened, expired, baseless := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var problems []string
 	for _, g := range after {
 		accounts[g.Account] = true
-		if !g.ActiveOn(day) {
-			// A grant not in force on the reference date gives nothing now;
-			// one that starts later is carried as it was.
-			if !g.ValidTo.IsZero() && day.After(g.ValidTo) && g.Basis == BasisAppointment {
+		judged := day
+		if !g.ValidFrom.IsZero() && g.ValidFrom.After(day) {
+			judged = g.ValidFrom
+		}
+		if !g.ActiveOn(judged) {
+			// Ended before the reference date: it gives nothing now.
+			if g.Basis == BasisAppointment {
 				// Carried although it had ended: a dead appointment on the
 				// new platform is one edit away from an active grant.
 				expired[g.Account] = true
@@ -191,18 +176,20 @@ func CheckAccess(units map[string]string, before, after []Grant, day time.Time) 
 			}
 			continue
 		}
+		was := on(judged)
+		judgedText := judged.Format(time.DateOnly)
 		switch {
 		case g.Basis != BasisRole && g.Basis != BasisAppointment:
 			baseless[g.Account] = true
 			problems = append(problems, fmt.Sprintf("account %s: a grant with no basis (neither a role with a scope nor an appointment)", g.Account))
 			continue
-		case !bases[g.Account][g.Basis]:
+		case !was.bases[g.Account][g.Basis]:
 			if g.Basis == BasisAppointment {
 				expired[g.Account] = true
-				problems = append(problems, fmt.Sprintf("account %s: an active grant from an appointment, but the account has no appointment valid on %s", g.Account, c.ReferenceDate))
+				problems = append(problems, fmt.Sprintf("account %s: an active grant from an appointment, but the account has no appointment valid on %s", g.Account, judgedText))
 			} else {
 				baseless[g.Account] = true
-				problems = append(problems, fmt.Sprintf("account %s: a grant from a role, but the account had no role with a scope on %s", g.Account, c.ReferenceDate))
+				problems = append(problems, fmt.Sprintf("account %s: a grant from a role, but the account had no role with a scope on %s", g.Account, judgedText))
 			}
 			continue
 		}
@@ -213,16 +200,32 @@ func CheckAccess(units map[string]string, before, after []Grant, day time.Time) 
 			problems = append(problems, fmt.Sprintf("account %s: a grant with no scope (neither unit nor region)", g.Account))
 			continue
 		}
+		reached := expand(g, units)
+		if len(reached) == 0 {
+			// A region no care unit carries (the receiving platform may
+			// spell it its own way) reaches every unit of that region
+			// there, but nothing the check can see: it proves nothing.
+			widened[g.Account] = true
+			scope := "all units, but there are no care units"
+			if !g.All {
+				scope = fmt.Sprintf("region %q, which no care unit carries", g.Region)
+			}
+			problems = append(problems, fmt.Sprintf("account %s: a grant on %s: the check cannot see what it reaches", g.Account, scope))
+			continue
+		}
 		l := read
 		if g.Write {
 			l = write
 		}
-		for _, u := range expand(g, units) {
-			is.add(g.Account, u, l)
+		if is[judged] == nil {
+			is[judged] = reach{}
+		}
+		for _, u := range reached {
+			is[judged].add(g.Account, u, l)
 			if g.Basis != BasisAppointment {
 				continue
 			}
-			if end, ok := until[g.Account][u]; ok && !end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end)) {
+			if end, ok := was.until[g.Account][u]; ok && !end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end)) {
 				widened[g.Account] = true
 				to := "without end"
 				if !g.ValidTo.IsZero() {
@@ -233,21 +236,33 @@ func CheckAccess(units map[string]string, before, after []Grant, day time.Time) 
 		}
 	}
 	c.Accounts = len(accounts)
-	for _, account := range sortedAccounts(is) {
-		var gained []string
-		for u, l := range is[account] {
-			if was[account][u] < l {
-				gained = append(gained, fmt.Sprintf("%s on unit %s", l, u))
-			}
+	days := make([]time.Time, 0, len(is))
+	for d := range is {
+		days = append(days, d)
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
+	for _, d := range days {
+		was := on(d).was
+		from := ""
+		if d.After(day) {
+			from = " from " + d.Format(time.DateOnly)
 		}
-		if len(gained) > 0 {
-			sort.Strings(gained)
-			widened[account] = true
-			more := ""
-			if len(gained) > 5 {
-				gained, more = gained[:5], fmt.Sprintf(" and %d more", len(gained)-5)
+		for _, account := range sortedAccounts(is[d]) {
+			var gained []string
+			for u, l := range is[d][account] {
+				if was[account][u] < l {
+					gained = append(gained, fmt.Sprintf("%s on unit %s", l, u))
+				}
 			}
-			problems = append(problems, fmt.Sprintf("account %s: access widened: %s%s, which it did not have before", account, joinComma(gained), more))
+			if len(gained) > 0 {
+				sort.Strings(gained)
+				widened[account] = true
+				more := ""
+				if len(gained) > 5 {
+					gained, more = gained[:5], fmt.Sprintf(" and %d more", len(gained)-5)
+				}
+				problems = append(problems, fmt.Sprintf("account %s: access widened%s: %s%s, which it did not have before", account, from, joinComma(gained), more))
+			}
 		}
 	}
 	c.Widened, c.Expired, c.Baseless = setList(widened), setList(expired), setList(baseless)
@@ -255,6 +270,49 @@ func CheckAccess(units map[string]string, before, after []Grant, day time.Time) 
 	c.Problems = problems
 	c.OK = len(problems) == 0
 	return c
+}
+
+// legacyOn is what the legacy grants in force on one day allow.
+type legacyOn struct {
+	was   reach
+	bases map[string]map[string]bool // account -> basis in force
+	// until is, per account and unit, the last day a legacy appointment in
+	// force reaches it (zero: no end); an appointment carried must not
+	// outlive it.
+	until map[string]map[string]time.Time
+}
+
+// legacyGrantsOn reads the legacy grants in force on day.
+func legacyGrantsOn(units map[string]string, before []Grant, day time.Time) *legacyOn {
+	l := &legacyOn{was: reach{}, bases: map[string]map[string]bool{}, until: map[string]map[string]time.Time{}}
+	for _, g := range before {
+		if l.was[g.Account] == nil {
+			l.was[g.Account] = map[string]level{}
+		}
+		if !g.ActiveOn(day) || g.Basis == "" {
+			continue
+		}
+		if l.bases[g.Account] == nil {
+			l.bases[g.Account] = map[string]bool{}
+		}
+		l.bases[g.Account][g.Basis] = true
+		lv := read
+		if g.Write {
+			lv = write
+		}
+		for _, u := range expand(g, units) {
+			l.was.add(g.Account, u, lv)
+			if g.Basis == BasisAppointment {
+				if l.until[g.Account] == nil {
+					l.until[g.Account] = map[string]time.Time{}
+				}
+				if end, seen := l.until[g.Account][u]; !seen || (!end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end))) {
+					l.until[g.Account][u] = g.ValidTo
+				}
+			}
+		}
+	}
+	return l
 }
 
 func sortedAccounts(r reach) []string {

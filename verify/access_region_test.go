@@ -12,7 +12,6 @@ import (
 // unit of the region. A grant whose scope names a region (or all units)
 // the check cannot see into proves nothing and must fail.
 func TestCheckAccessRegionItCannotSee(t *testing.T) {
-	t.Skip("redteam: a receiving region grant whose region no unit carries expands to nothing and passes; fix belongs in verify (CheckAccess: an after-grant whose region expands to no unit is a problem)")
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	units := map[string]string{"1": "Skåne", "2": "Skåne"}
 	before := []Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "LAS"}}
@@ -28,7 +27,6 @@ func TestCheckAccessRegionItCannotSee(t *testing.T) {
 // future grant must be compared with the legacy grants in force when it
 // starts.
 func TestCheckAccessFutureGrantThatWidens(t *testing.T) {
-	t.Skip("redteam: a grant starting after the reference date is not compared at all; a future appointment widened to every unit passes; fix belongs in verify (CheckAccess: compare a future grant with the legacy grants on its first day)")
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	from, to := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
 	units := map[string]string{"1": "Skåne", "2": "Skåne", "3": "Halland"}
