@@ -182,6 +182,9 @@ type outcomeStore struct {
 	table   string
 	in      *inserter
 	get     *sql.Stmt
+	// getFolded finds the records whose folded key is a child's folded
+	// key (see fold.go).
+	getFolded *sql.Stmt
 	// batch holds the outcomes of the parents of the child rows read
 	// ahead (see prefetchRows), found or not: one query for many rows.
 	batch map[string]batchOutcome
@@ -199,13 +202,19 @@ type parentOutcome struct {
 }
 
 func (l *links) newOutcomeStore(ctx context.Context, parent *mappings.TableProgram) (*outcomeStore, error) {
-	name, err := l.create(ctx, "parent", "k BLOB PRIMARY KEY, kind INTEGER NOT NULL, reason TEXT NOT NULL")
+	// f is the key folded as a blind collation compares it, kept only
+	// where it differs from k: a child that matches no k is looked up by
+	// its folded key in both.
+	name, err := l.create(ctx, "parent", "k BLOB PRIMARY KEY, kind INTEGER NOT NULL, reason TEXT NOT NULL, f BLOB")
 	if err != nil {
 		return nil, err
 	}
+	if _, err := l.db.ExecContext(ctx, "CREATE INDEX "+name+"_f ON "+name+" (f) WHERE f IS NOT NULL"); err != nil {
+		return nil, fmt.Errorf("parent links: %w", err)
+	}
 	records := parent.RecordsTable()
 	return &outcomeStore{l: l, records: records, table: name,
-		in: newInserter(l.db, name, []string{"k", "kind", "reason"}, "outcomes of "+records.Name)}, nil
+		in: newInserter(l.db, name, []string{"k", "kind", "reason", "f"}, "outcomes of "+records.Name)}, nil
 }
 
 // remember keeps one parent record's final outcome.
@@ -214,7 +223,54 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 	if err != nil {
 		return fmt.Errorf("key of %s: %w", s.records.Name, err)
 	}
-	return s.explain(s.in.add(ctx, k, int64(o.Kind), o.Reason))
+	var f []byte
+	if folded, ok := foldKey(key); ok {
+		if f, err = connectors.AppendRow(nil, folded); err != nil {
+			return fmt.Errorf("key of %s: %w", s.records.Name, err)
+		}
+		if string(f) == string(k) {
+			f = nil
+		}
+	}
+	return s.explain(s.in.add(ctx, k, int64(o.Kind), o.Reason, f))
+}
+
+// lookupFolded gives the outcomes of the records whose key folds to what
+// key folds to; none when key has no text or nothing matches.
+func (s *outcomeStore) lookupFolded(ctx context.Context, key []connectors.Value) ([]parentOutcome, error) {
+	folded, ok := foldKey(key)
+	if !ok {
+		return nil, nil
+	}
+	f, err := connectors.AppendRow(nil, folded)
+	if err != nil {
+		return nil, fmt.Errorf("parent key of %s: %w", s.records.Name, err)
+	}
+	if s.getFolded == nil {
+		q := "SELECT kind, reason FROM " + s.table + " WHERE f = ?1 UNION ALL SELECT kind, reason FROM " + s.table + " WHERE k = ?1"
+		if s.getFolded, err = s.l.db.PrepareContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
+		}
+	}
+	rows, err := s.getFolded.QueryContext(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
+	}
+	defer rows.Close()
+	var out []parentOutcome
+	for rows.Next() {
+		var kind int64
+		var po parentOutcome
+		if err := rows.Scan(&kind, &po.reason); err != nil {
+			return nil, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
+		}
+		po.kind = mappings.OutcomeKind(kind)
+		out = append(out, po)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
+	}
+	return out, nil
 }
 
 // explain says what a failed insert means: a key that is not unique.
@@ -391,6 +447,25 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 	po, found, err := w.links.parents[p.Table].lookup(w.ctx, key)
 	if err != nil {
 		return o, err
+	}
+	if !found {
+		// The source may compare keys blind to case, trailing spaces or
+		// accents: a child that a parent matches only after folding is
+		// that parent's child to the source.
+		near, err := w.links.parents[p.Table].lookupFolded(w.ctx, key)
+		if err != nil {
+			return o, err
+		}
+		for _, po := range near {
+			if po.kind == mappings.Excluded {
+				// Privacy first: whichever it is, its parent is excluded.
+				return mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}, nil
+			}
+		}
+		if len(near) > 0 && o.Kind == mappings.Migrated {
+			return o, fmt.Errorf("table %s: a record's key to %s (%s) matches no record byte for byte, but matches %d after folding case, trailing spaces and accents, as a case- or accent-blind collation compares: the source's collation joins them, regflytt does not; make the keys agree in the source or in the mapping",
+				w.tp.RecordsTable().Name, p.Records.Name, strings.Join(p.Key, ", "), len(near))
+		}
 	}
 	switch {
 	case !found:

@@ -1,0 +1,30 @@
+package plans
+
+import (
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+func TestFoldKey(t *testing.T) {
+	for _, c := range []struct{ a, b string }{
+		{"ABC", "abc"},
+		{"abc  ", "abc"},
+		{"Ångström", "angstrom"},
+		{"Émile ", "emile"},
+	} {
+		if got, want := foldText(c.a), foldText(c.b); got != want {
+			t.Errorf("fold(%q) = %q, fold(%q) = %q: want equal", c.a, got, c.b, want)
+		}
+	}
+	if foldText(" abc") == foldText("abc") {
+		t.Error("a leading space is part of the key under every collation")
+	}
+	if _, ok := foldKey([]connectors.Value{int64(1)}); ok {
+		t.Error("a key without text folds")
+	}
+	k, ok := foldKey([]connectors.Value{int64(1), "AB "})
+	if !ok || k[0] != int64(1) || k[1] != "ab" {
+		t.Errorf("foldKey = %v, %v", k, ok)
+	}
+}
