@@ -264,7 +264,7 @@ func (w *writer) openRows(t *connectors.Table, opts connectors.ScanOptions) (con
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.Name, err)
 	}
-	return w.prefetched(readAhead(w.ctx, rows, w.r.batch)), nil
+	return w.prefetched(checkKeyOrder(readAhead(w.ctx, rows, w.r.batch), w.tp)), nil
 }
 
 // follow gives a record the outcome its declared parent and its
