@@ -21,7 +21,6 @@ import (
 // B migrated without its weight, and the run passed. The run must either
 // refuse the order or migrate the value.
 func TestRunEAVEntitiesInAnotherCollation(t *testing.T) {
-	t.Skip("redteam: the form-store merge trusts the entities table to come in Go's order; a value of a later entity is archived as orphan under PASS; fix belongs in the runner (plans/move.go entities)")
 	ctx := context.Background()
 	dir := t.TempDir()
 	srcPath := filepath.Join(dir, "legacy.db")

@@ -324,9 +324,21 @@ func (w *writer) entities() error {
 	vs := &valueStream{rows: vals, table: e.Values, entity: e.Entity}
 	entKey := []int{e.EntityKey}
 	var group [][]connectors.Value
+	var prevID connectors.Value
 	for ents.Next() {
 		entity := copyRow(ents.Row())
 		id := entity[e.EntityKey]
+		// The merge with the values needs the entities in the order Go
+		// compares ids, strictly: a database collation that orders text
+		// ids otherwise (case-blind, accent-blind) would make a later
+		// entity's values look like orphans. Checked, not assumed, as the
+		// values' order is.
+		if prevID != nil {
+			if c, ok := mappings.Compare(prevID, id); !ok || c >= 0 {
+				return fmt.Errorf("entities table %s is not in entity order as regflytt compares ids (an id follows one it does not sort after): entity ids must be integers or binary-collated text", e.Entities.Name)
+			}
+		}
+		prevID = id
 		// Values of ids below this entity's have no entity: orphans.
 		group = group[:0]
 		for {
