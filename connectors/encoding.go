@@ -64,6 +64,13 @@ func AppendValue(b []byte, v Value) ([]byte, error) {
 	case uint64:
 		return binary.BigEndian.AppendUint64(append(b, tagUint), x), nil
 	case float64:
+		if math.IsNaN(x) {
+			// One NaN: databases and parsers give NaNs of different bits
+			// (PostgreSQL's float8 NaN is not strconv's), and a NaN read
+			// back from the archive package is the same value as the
+			// source's.
+			x = math.NaN()
+		}
 		return binary.BigEndian.AppendUint64(append(b, tagFloat), math.Float64bits(x)), nil
 	case bool:
 		if x {

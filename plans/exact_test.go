@@ -236,7 +236,11 @@ archive: {dir: archive}
 `)
 	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir})
 	if err != nil {
-		t.Fatalf("run %s → %s: %v", connectors.Redact(srcURL), connectors.Redact(tgtURL), err)
+		var problems []string
+		if rep != nil {
+			problems = rep.Problems
+		}
+		t.Fatalf("run %s → %s: %v %v", connectors.Redact(srcURL), connectors.Redact(tgtURL), err, problems)
 	}
 	if !rep.Pass {
 		t.Fatalf("run %s → %s: FAIL: %v", connectors.Redact(srcURL), connectors.Redact(tgtURL), rep.Problems)

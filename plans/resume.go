@@ -286,6 +286,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := r.checkOwnership(ctx, s, tgt, cp.Ledger, rep); err != nil {
 		return nil, stopped(err)
 	}
+	if err := r.verifyContent(ctx, arcDir, rep); err != nil {
+		return nil, stopped(err)
+	}
 	rep.Finished = r.opts.Now().UTC()
 	rep.Seconds = rep.Finished.Sub(rep.Started).Seconds()
 	var read int64

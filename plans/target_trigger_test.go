@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -19,7 +20,6 @@ import (
 // a receiving table with triggers before writing, or verify the rows it
 // wrote by content.
 func TestRunReceivingTableWithTrigger(t *testing.T) {
-	t.Skip("redteam: a trigger on a pre-existing receiving table changes every written value and the run PASSes (counts only); fix belongs in the runner (prewrite: refuse triggers/rules on receiving tables) or verify (compare target rows by content)")
 	ctx := context.Background()
 	dir := t.TempDir()
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
@@ -56,5 +56,20 @@ tables:
 	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + tgtPath, WorkDir: dir})
 	if err == nil && rep.Pass {
 		t.Fatalf("PASS with a trigger multiplying every weight by ten (ledger %v)", ledgerOf(rep, false))
+	}
+	if rep == nil {
+		t.Fatalf("run: %v, and no report", err)
+	}
+	// The problems name the table, each key and the column, never a value.
+	problems := strings.Join(rep.Problems, "\n")
+	for _, want := range []string{"visit key (1): columns weight differ", "visit key (2): columns weight differ"} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("problems do not say %q:\n%s", want, problems)
+		}
+	}
+	for _, value := range []string{"700", "800"} {
+		if strings.Contains(problems, value) {
+			t.Errorf("problems show the value %s:\n%s", value, problems)
+		}
 	}
 }

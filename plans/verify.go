@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -429,6 +430,9 @@ func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect
 		if err := verify.DrillDown(ctx, tsnap, inTarget[cc.Table], contents[cc.Table], cc, keep.rows[cc.Table]); err != nil {
 			return err
 		}
+		if !cc.OK && len(cc.Differences) == 0 {
+			sum.Fail("receiving table %s: its content differs from what the mappings give in %d buckets, but no record could be named (a defect of verify: please report it)", cc.Table, cc.DifferingBuckets)
+		}
 	}
 	tables := make([]string, 0, len(arcDiffering))
 	for t := range arcDiffering {
@@ -785,4 +789,29 @@ func queryPosition(ctx context.Context, q connectors.Querier, query string) stri
 	}
 	v, _ := connectors.FormatValue(rows.Row()[0])
 	return v
+}
+
+// verifyContent ends a run with the same checker as `regflytt verify`
+// (issue 20): counts alone PASS a run whose target changed a value (a
+// trigger, a rounding column). Anything it finds but alarms fails the
+// run, named by table, key and column; alarms are listed in the report
+// and gate `regflytt verify` only.
+func (r *runner) verifyContent(ctx context.Context, arcDir string, rep *verify.Report) error {
+	opts := r.opts
+	opts.SourceURL, opts.TargetURL = r.srcURL, r.tgtURL
+	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
+	opts.Progress = NoProgress{}
+	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcDir})
+	if err != nil && !errors.Is(err, ErrNotAccounted) {
+		return fmt.Errorf("verify the run's content: %w", err)
+	}
+	if sum == nil {
+		return fmt.Errorf("verify the run's content: no summary")
+	}
+	rep.Alarms = sum.Alarms()
+	for _, p := range sum.Failures() {
+		rep.Pass = false
+		rep.Problems = append(rep.Problems, p)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -40,9 +41,10 @@ type Content struct {
 
 	key, hashed, floats []int
 	sums                []connectors.Aggregate
-	// floatSums holds, per bucket and float column, the sums the floats
-	// are compared by (len N·len(floats)).
-	floatSums  []FloatSum
+	// floatSums holds, per bucket and float column, the aggregate of each
+	// record's key and rounded float (len N·len(floats)): see addFloats.
+	floatSums  []connectors.Aggregate
+	fbuf       []byte
 	kbuf, rbuf []byte
 	kv, rv     []connectors.Value
 }
@@ -84,7 +86,7 @@ func NewContent(t *connectors.Table, n uint32) (*Content, error) {
 		c.floats = append(c.floats, t.ColumnIndex(f))
 	}
 	c.FloatTolerance = DefaultFloatTolerance
-	c.floatSums = make([]FloatSum, int(n)*len(floats))
+	c.floatSums = make([]connectors.Aggregate, int(n)*len(floats))
 	c.kv, c.rv = make([]connectors.Value, len(c.key)), make([]connectors.Value, len(c.hashed))
 	return c, nil
 }
@@ -114,9 +116,7 @@ func (c *Content) record(row []connectors.Value) (key []byte, bucket uint32, h c
 	if c.rbuf, err = connectors.AppendRow(c.rbuf[:0], c.rv); err != nil {
 		return nil, 0, h, fmt.Errorf("receiving table %s: row: %w", c.Table.Name, err)
 	}
-	kh := sha256.Sum256(c.kbuf)
-	bucket = (uint32(kh[0])<<24 | uint32(kh[1])<<16 | uint32(kh[2])<<8 | uint32(kh[3])) % c.N
-	return c.kbuf, bucket, sha256.Sum256(c.rbuf), nil
+	return c.kbuf, c.bucketOf(c.kbuf), sha256.Sum256(c.rbuf), nil
 }
 
 // Add adds one expected row (one value per column of Table).
@@ -141,52 +141,65 @@ func (c *Content) Add(row []connectors.Value) error {
 // far above a last-digit rounding in a database's float text.
 const DefaultFloatTolerance = 1e-9
 
-// FloatSum is what one bucket's values of one float column are compared
-// by, with a tolerance: how many are non-NULL, their sum, their sum
-// weighted by a number in [1, 2) taken from each record's key hash (so
-// that two records swapping their values moves it), and the sum of their
-// magnitudes, which scales the tolerance.
-type FloatSum struct {
-	Count                   int64
-	Sum, Weighted, Absolute float64
-}
-
-func (c *Content) addFloats(sums []FloatSum, bucket uint32, row []connectors.Value) {
-	if len(c.floats) == 0 {
-		return
-	}
-	kh := sha256.Sum256(c.kbuf)
-	w := 1 + float64(uint32(kh[4])<<24|uint32(kh[5])<<16|uint32(kh[6])<<8|uint32(kh[7]))/(1<<32)
+// addFloats adds each float of a row to its bucket's aggregate for its
+// column: the hash of the record's key and the value rounded to two
+// significant digits more than the tolerance resolves. A sum of the
+// values would cancel (the largest double minus itself hides any small
+// value beside it) and has no NaN; a hash per record does not cancel, and
+// two values further apart than the tolerance never round alike. Two
+// values within the tolerance may still round apart: the drill-down then
+// compares the bucket record by record with the tolerance (sameFloat),
+// and a bucket whose records all agree is no difference.
+func (c *Content) addFloats(sums []connectors.Aggregate, bucket uint32, row []connectors.Value) {
 	for i, j := range c.floats {
-		v, ok := row[j].(float64)
-		if !ok {
-			continue
+		c.fbuf = append(append(c.fbuf[:0], c.kbuf...), 0)
+		c.fbuf = c.appendFloat(c.fbuf, row[j])
+		sums[int(bucket)*len(c.floats)+i].Add(sha256.Sum256(c.fbuf))
+	}
+}
+
+// appendFloat appends the rounded text of one float value: NULL, NaN and
+// the infinities by name, -0 apart from 0 (a dialect that cannot hold -0
+// refuses it, so a -0 expected in the target is one it holds).
+func (c *Content) appendFloat(b []byte, v connectors.Value) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "NULL"...)
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			return append(b, "NaN"...)
+		case math.IsInf(x, 0):
+			return strconv.AppendFloat(b, x, 'g', -1, 64)
+		case c.FloatTolerance <= 0:
+			return strconv.AppendFloat(b, x, 'g', -1, 64)
 		}
-		s := &sums[int(bucket)*len(c.floats)+i]
-		s.Count++
-		s.Sum += v
-		s.Weighted += w * v
-		s.Absolute += math.Abs(v) * w
+		digits := min(int(math.Ceil(-math.Log10(c.FloatTolerance)))+2, 17)
+		return strconv.AppendFloat(b, x, 'e', max(digits-1, 0), 64)
 	}
+	t, _ := connectors.FormatValue(v)
+	return append(append(b, "other:"...), t...)
 }
 
-// sameFloats compares two buckets' float sums with the tolerance.
-func (c *Content) sameFloats(a, b FloatSum) bool {
-	if a.Count != b.Count {
-		return false
-	}
-	scale := c.FloatTolerance * (a.Absolute + b.Absolute)
-	return math.Abs(a.Sum-b.Sum) <= scale && math.Abs(a.Weighted-b.Weighted) <= scale
-}
-
-// sameFloat compares two values of a float column with the tolerance.
+// sameFloat compares two values of a float column with the tolerance:
+// NaN equals NaN, -0 does not equal 0, an infinity equals only itself.
 func (c *Content) sameFloat(a, b connectors.Value) bool {
 	x, xok := a.(float64)
 	y, yok := b.(float64)
 	if !xok || !yok {
 		return a == nil && b == nil
 	}
-	return x == y || math.Abs(x-y) <= c.FloatTolerance*(math.Abs(x)+math.Abs(y))
+	switch {
+	case math.IsNaN(x) || math.IsNaN(y):
+		return math.IsNaN(x) && math.IsNaN(y)
+	case x == y:
+		return math.Signbit(x) == math.Signbit(y)
+	case math.IsInf(x, 0) || math.IsInf(y, 0):
+		return false
+	}
+	// Scaled apart, so that two values near the largest double do not
+	// overflow the bound to +Inf.
+	return math.Abs(x-y) <= c.FloatTolerance*math.Abs(x)+c.FloatTolerance*math.Abs(y)
 }
 
 // scanOptions reads a receiving table in its key order; one without a
@@ -236,7 +249,7 @@ func (c *Content) scanTarget(ctx context.Context, tsnap connectors.Snapshot, tt 
 // sums floats the way Go does) and lists the buckets whose float sums
 // differ from the expected beyond the tolerance.
 func (c *Content) floatBuckets(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table) ([]uint32, error) {
-	got := make([]FloatSum, len(c.floatSums))
+	got := make([]connectors.Aggregate, len(c.floatSums))
 	err := c.scanTarget(ctx, tsnap, tt, func(row []connectors.Value, b uint32) error {
 		c.addFloats(got, b, row)
 		return nil
@@ -248,7 +261,7 @@ func (c *Content) floatBuckets(ctx context.Context, tsnap connectors.Snapshot, t
 	for b := 0; b < int(c.N); b++ {
 		for i := range c.floats {
 			k := b*len(c.floats) + i
-			if !c.sameFloats(c.floatSums[k], got[k]) {
+			if c.floatSums[k] != got[k] {
 				diff = append(diff, uint32(b))
 				break
 			}
@@ -302,7 +315,10 @@ type ContentCheck struct {
 	Differences      []Difference `json:"differences,omitempty"`
 	OK               bool         `json:"ok"`
 
-	diff []uint32
+	// diff are the differing buckets; hashDiff those whose row hashes
+	// differ (the rest differ in floats only, and a drill-down that finds
+	// every record within the tolerance clears them).
+	diff, hashDiff []uint32
 }
 
 // HashTotal is an aggregate as the report prints it.
@@ -368,6 +384,7 @@ func CompareContent(ctx context.Context, tsnap connectors.Snapshot, tt *connecto
 	if err != nil {
 		return nil, fmt.Errorf("verify: receiving table %s: %w", tt.Name, err)
 	}
+	hashDiff := diff
 	if len(c.floats) > 0 {
 		fd, err := c.floatBuckets(ctx, tsnap, tt)
 		if err != nil {
@@ -378,7 +395,7 @@ func CompareContent(ctx context.Context, tsnap connectors.Snapshot, tt *connecto
 	wt, gt := want.Total(), got.Total()
 	cc := &ContentCheck{Table: c.Table.Name, ExpectedRows: c.Rows, ActualRows: int64(gt.Count), Buckets: c.N,
 		Expected: totalOf(wt), Actual: totalOf(gt), Pushdown: pushed, DifferingBuckets: len(diff),
-		HashedColumns: c.HashedNames, FloatColumns: c.FloatNames, KeyColumns: c.KeyNames, OK: len(diff) == 0, diff: diff}
+		HashedColumns: c.HashedNames, FloatColumns: c.FloatNames, KeyColumns: c.KeyNames, OK: len(diff) == 0, diff: diff, hashDiff: hashDiff}
 	return cc, nil
 }
 
@@ -419,6 +436,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		return fmt.Errorf("verify: drill-down of receiving table %s: %w", tt.Name, err)
 	}
 	type side struct {
+		bucket    uint32
 		key       []connectors.Value
 		want, got []connectors.RowHash
 		wantRow   []connectors.Value
@@ -434,7 +452,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		return s
 	}
 	for _, row := range expected {
-		enc, _, h, err := c.record(row)
+		enc, b, h, err := c.record(row)
 		if err != nil {
 			return err
 		}
@@ -443,6 +461,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 			key[i] = row[j]
 		}
 		s := get(enc, key)
+		s.bucket = b
 		s.want = append(s.want, h)
 		s.wantRow = row
 	}
@@ -452,6 +471,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 			return fmt.Errorf("verify: receiving table %s: key: %w", tt.Name, err)
 		}
 		s := get(enc, r.Key)
+		s.bucket = c.bucketOf(enc)
 		s.got = append(s.got, r.Hash)
 	}
 	if len(c.floats) > 0 {
@@ -568,8 +588,35 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		diffs = diffs[:maxDifferences]
 	}
 	cc.Differences = diffs
-	cc.OK = false
+	// The buckets that still differ: those whose row hashes differ, those
+	// with a named record, and those beyond the drill-down. A bucket that
+	// differed in its float aggregate only, whose every record agrees
+	// within the tolerance, is no difference.
+	still := map[uint32]bool{}
+	for _, b := range cc.hashDiff {
+		still[b] = true
+	}
+	for _, enc := range encs {
+		still[byKey[enc].bucket] = true
+	}
+	for _, b := range cc.diff[len(cc.Differing()):] {
+		still[b] = true
+	}
+	var left []uint32
+	for _, b := range cc.diff {
+		if still[b] {
+			left = append(left, b)
+		}
+	}
+	cc.diff, cc.DifferingBuckets = left, len(left)
+	cc.OK = len(left) == 0 && len(diffs) == 0
 	return nil
+}
+
+// bucketOf is the bucket of a record key's encoding (as record gives it).
+func (c *Content) bucketOf(enc []byte) uint32 {
+	kh := sha256.Sum256(enc)
+	return (uint32(kh[0])<<24 | uint32(kh[1])<<16 | uint32(kh[2])<<8 | uint32(kh[3])) % c.N
 }
 
 func sameHashes(a, b []connectors.RowHash) bool {

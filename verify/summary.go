@@ -311,3 +311,61 @@ func countsText(m map[string]int64) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Alarms are the findings that fail `regflytt verify` but not a run: not
+// fatal and not acknowledged (an archived share above the plan's, codes
+// no record used). They need a person's judgement, not a rerun.
+func (s *Summary) Alarms() []Finding {
+	var out []Finding
+	for _, f := range s.Findings {
+		if f.Fails() && !f.Fatal {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Failures says what fails the verification but its alarms: tables,
+// receiving keys, columns and counts, never a value. Empty when only
+// alarms (or nothing) fail.
+func (s *Summary) Failures() []string {
+	out := append([]string(nil), s.Problems...)
+	for _, t := range s.Tables {
+		if !t.OK {
+			out = append(out, fmt.Sprintf("verify: source table %s: %d records, %d read, %d migrated + %d archived + %d excluded, %d in the archive package",
+				t.Source, t.SourceRecords, t.Read, t.Migrated, t.Archived, t.Excluded, t.InArchive))
+		}
+	}
+	for _, c := range s.Contents {
+		if c.OK {
+			continue
+		}
+		out = append(out, fmt.Sprintf("verify: receiving table %s: its content differs from what the mappings give in %d buckets (%d rows expected, %d in the target)",
+			c.Table, c.DifferingBuckets, c.ExpectedRows, c.ActualRows))
+		for _, d := range c.Differences {
+			out = append(out, "verify: "+d.String())
+		}
+	}
+	if !s.Archive.OK {
+		out = append(out, "verify: the archive package differs from what the mappings archive")
+	}
+	for _, d := range s.ArchiveExceptions {
+		out = append(out, "verify: "+d.String())
+	}
+	for _, g := range s.Groups {
+		if !g.OK {
+			out = append(out, fmt.Sprintf("verify: receiving table %s: control group %s differs", g.Table, strings.Join(g.Columns, ", ")))
+		}
+	}
+	for _, l := range s.Lists {
+		if !l.OK {
+			out = append(out, fmt.Sprintf("verify: list %s: %d entries match no person, %d acknowledged", l.List, l.Unmatched, l.Acknowledged))
+		}
+	}
+	for _, f := range s.Findings {
+		if f.Fatal {
+			out = append(out, "verify: "+f.Message)
+		}
+	}
+	return out
+}

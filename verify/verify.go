@@ -201,6 +201,10 @@ type Report struct {
 	Access        *AccessCheck  `json:"access,omitempty"`
 	Pass          bool          `json:"pass"`
 	Problems      []string      `json:"problems,omitempty"`
+	// Alarms are the content checker's findings that need a person (an
+	// archived share above the plan's, codes no record used): listed
+	// here, they fail `regflytt verify` until acknowledged, not the run.
+	Alarms []Finding `json:"alarms,omitempty"`
 }
 
 // TableCheck is the completeness equation for one source table:
