@@ -132,3 +132,19 @@ func TestEncodingGoldenBytes(t *testing.T) {
 		}
 	}
 }
+
+// NaN is one value however its bits came: PostgreSQL's float8 NaN and
+// strconv's (an archived NaN read back from the package) encode alike.
+func TestAppendValueOneNaN(t *testing.T) {
+	a, err := AppendValue(nil, math.Float64frombits(0x7ff8000000000000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := AppendValue(nil, math.NaN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatalf("NaNs encode as % x and % x", a, b)
+	}
+}

@@ -3,6 +3,7 @@ package verify_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -158,5 +159,89 @@ func TestContentTraps(t *testing.T) {
 				t.Fatalf("differences %q (ok %v), want %q", got, cc.OK, tc.want)
 			}
 		})
+	}
+}
+
+// Float edge values compared as values, not as a bucket's sum: the
+// largest doubles beside small ones, subnormals and infinities are no
+// difference when equal, and a small change beside the largest double is
+// named (a sum bounded by the bucket's magnitudes could not see it).
+// SQLite holds no infinities (TestContentSameFloat compares them).
+func TestContentFloatEdges(t *testing.T) {
+	edges := []float64{math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64,
+		0, 1e-300, 2.2250738585072014e-308}
+	rows := func() [][]connectors.Value {
+		var out [][]connectors.Value
+		for i := 0; i < 64; i++ {
+			x := float64(i) * 1.5
+			if i%2 == 1 {
+				x = edges[i/2%len(edges)]
+			}
+			out = append(out, []connectors.Value{fmt.Sprintf("k-%03d", i), x, "n"})
+		}
+		return out
+	}
+	cases := []struct {
+		name   string
+		tamper func(r [][]connectors.Value)
+		want   []string
+	}{
+		{"equal", func([][]connectors.Value) {}, nil},
+		{"small value beside the largest doubles", func(r [][]connectors.Value) { r[2][1] = 3.1 }, []string{"[k-002] changed [x]"}},
+		{"largest double's sign flipped", func(r [][]connectors.Value) { r[1][1] = -math.MaxFloat64 }, []string{"[k-001] changed [x]"}},
+		{"largest doubles swapped", func(r [][]connectors.Value) { r[1][1], r[3][1] = r[3][1], r[1][1] }, []string{"[k-001] changed [x]", "[k-003] changed [x]"}},
+		{"subnormal flushed to zero", func(r [][]connectors.Value) { r[5][1] = 0.0 }, []string{"[k-005] changed [x]"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			act := rows()
+			tc.tamper(act)
+			cc, got := compare(t, rows(), act)
+			if !slices.Equal(got, tc.want) || cc.OK != (tc.want == nil) {
+				t.Fatalf("differences %q (ok %v, %d buckets), want %q", got, cc.OK, cc.DifferingBuckets, tc.want)
+			}
+		})
+	}
+}
+
+// Two values within the tolerance that round apart in the bucket's
+// float hash differ in the bucket, not in any record: the drill-down
+// compares them with the tolerance and clears the bucket.
+func TestContentFloatsRoundingApartWithinTolerance(t *testing.T) {
+	exp := rowsOf(20)
+	act := rowsOf(20)
+	exp[4][1], act[4][1] = 1.00000000004999, 1.00000000005001
+	cc, got := compare(t, exp, act)
+	if !cc.OK || cc.DifferingBuckets != 0 || got != nil {
+		t.Fatalf("differences %q (ok %v, %d buckets), want none", got, cc.OK, cc.DifferingBuckets)
+	}
+}
+
+// NaN is one value and -0 is not 0 where the target holds them, for the
+// record-by-record comparison the drill-down does.
+func TestContentSameFloat(t *testing.T) {
+	c, err := verify.NewContent(&contentTable, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgNaN := math.Float64frombits(0x7ff8000000000000)
+	for _, tc := range []struct {
+		a, b connectors.Value
+		same bool
+	}{
+		{math.NaN(), pgNaN, true},
+		{math.NaN(), 1.0, false},
+		{math.Copysign(0, -1), 0.0, false},
+		{math.Copysign(0, -1), math.Copysign(0, -1), true},
+		{math.Inf(1), math.MaxFloat64, false},
+		{math.Inf(1), math.Inf(1), true},
+		{math.MaxFloat64, math.MaxFloat64 * (1 - 1e-15), true},
+		{math.MaxFloat64, -math.MaxFloat64, false},
+		{nil, 0.0, false},
+		{nil, nil, true},
+	} {
+		if got := verify.SameFloatForTest(c, tc.a, tc.b); got != tc.same {
+			t.Errorf("sameFloat(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.same)
+		}
 	}
 }

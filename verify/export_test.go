@@ -1,0 +1,6 @@
+package verify
+
+import "github.com/regflytt/regflytt/connectors"
+
+// SameFloatForTest exposes sameFloat to the package's external tests.
+func SameFloatForTest(c *Content, a, b connectors.Value) bool { return c.sameFloat(a, b) }
