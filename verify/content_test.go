@@ -79,6 +79,9 @@ func compare(t *testing.T, expected, actual [][]connectors.Value) (*verify.Conte
 	if err := verify.DrillDown(ctx, snap, &tables[0], c, cc, keep); err != nil {
 		t.Fatal(err)
 	}
+	if !cc.OK && len(cc.Differences) == 0 {
+		t.Errorf("verify defect: %d buckets differ, but the drill-down names no record", cc.DifferingBuckets)
+	}
 	var out []string
 	for _, d := range cc.Differences {
 		out = append(out, fmt.Sprint(d.Key, " ", d.Kind, " ", d.Columns))
