@@ -343,8 +343,22 @@ tables:
 `)
 	tgtURL := "sqlite://" + filepath.Join(dir, "t.db")
 	const run = "run: {reference_date: 2026-01-01}\n"
-	if _, err := plans.Run(ctx, loadPlan(t, writePlan(t, dir, run)), plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir}); err != nil {
+	rep, err := plans.Run(ctx, loadPlan(t, writePlan(t, dir, run)), plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The run ends with the same checker: its alarms (findings not
+	// acknowledged, not fatal) are listed in report.json and do not fail
+	// the run; they gate verify.
+	var alarms []string
+	for _, f := range rep.Alarms {
+		alarms = append(alarms, f.ID)
+	}
+	if got := strings.Join(alarms, "|"); got != "archived_share.besok|pnr_century_resolved.besok" || !rep.Pass {
+		t.Errorf("run: pass %v, alarms %q, want PASS with archived_share.besok|pnr_century_resolved.besok", rep.Pass, got)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "report.json")); err != nil || !strings.Contains(string(b), `"id": "archived_share.besok"`) {
+		t.Errorf("report.json lacks the alarm (%v):\n%s", err, b)
 	}
 	cases := []struct {
 		name, verification string
