@@ -440,7 +440,9 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		key       []connectors.Value
 		want, got []connectors.RowHash
 		wantRow   []connectors.Value
-		gotRow    []connectors.Value
+		// wantRows and gotRows are every row of the key on each side (more
+		// than one in a table without a primary key).
+		wantRows, gotRows [][]connectors.Value
 	}
 	byKey := map[string]*side{}
 	get := func(enc []byte, key []connectors.Value) *side {
@@ -464,6 +466,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		s.bucket = b
 		s.want = append(s.want, h)
 		s.wantRow = row
+		s.wantRows = append(s.wantRows, row)
 	}
 	for _, r := range actual {
 		enc, err := connectors.AppendRow(nil, r.Key)
@@ -488,7 +491,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 				return err
 			}
 			if s := byKey[string(enc)]; s != nil {
-				s.gotRow = slices.Clone(row)
+				s.gotRows = append(s.gotRows, slices.Clone(row))
 			}
 			return nil
 		})
@@ -498,12 +501,24 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 	}
 	floatCols := func(s *side) []string {
 		var out []string
-		if len(s.want) != 1 || len(s.got) != 1 || s.gotRow == nil {
+		if len(s.want) != len(s.got) || len(s.want) == 0 {
 			return nil
 		}
+		if len(s.wantRows) != len(s.gotRows) {
+			// The target's rows of the key were not all read back: every
+			// float column is named rather than a difference cleared.
+			return c.FloatNames
+		}
+		// Rows of one key (a table without a primary key) are paired in
+		// the order of their floats, so that their order in the target
+		// does not matter.
+		want, got := c.sortByFloats(s.wantRows), c.sortByFloats(s.gotRows)
 		for i, j := range c.floats {
-			if !c.sameFloat(s.wantRow[j], s.gotRow[j]) {
-				out = append(out, c.FloatNames[i])
+			for k := range want {
+				if !c.sameFloat(want[k][j], got[k][j]) {
+					out = append(out, c.FloatNames[i])
+					break
+				}
 			}
 		}
 		return out
@@ -611,6 +626,40 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 	cc.diff, cc.DifferingBuckets = left, len(left)
 	cc.OK = len(left) == 0 && len(diffs) == 0
 	return nil
+}
+
+// sortByFloats orders rows by their float columns: NULL, NaN, then by
+// value with -0 before 0.
+func (c *Content) sortByFloats(rows [][]connectors.Value) [][]connectors.Value {
+	rank := func(v connectors.Value) (int, float64) {
+		x, ok := v.(float64)
+		switch {
+		case v == nil:
+			return 0, 0
+		case !ok:
+			return 3, 0
+		case math.IsNaN(x):
+			return 1, 0
+		}
+		return 2, x
+	}
+	out := slices.Clone(rows)
+	sort.SliceStable(out, func(a, b int) bool {
+		for _, j := range c.floats {
+			ra, xa := rank(out[a][j])
+			rb, xb := rank(out[b][j])
+			switch {
+			case ra != rb:
+				return ra < rb
+			case xa != xb:
+				return xa < xb
+			case math.Signbit(xa) != math.Signbit(xb):
+				return math.Signbit(xa)
+			}
+		}
+		return false
+	})
+	return out
 }
 
 // bucketOf is the bucket of a record key's encoding (as record gives it).

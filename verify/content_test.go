@@ -24,6 +24,12 @@ var contentTable = connectors.Table{Name: "m", PrimaryKey: []string{"k"}, Column
 // expected and drills down; it returns the differences as text.
 func compare(t *testing.T, expected, actual [][]connectors.Value) (*verify.ContentCheck, []string) {
 	t.Helper()
+	return compareIn(t, contentTable, expected, actual)
+}
+
+// compareIn is compare for another receiving table.
+func compareIn(t *testing.T, contentTable connectors.Table, expected, actual [][]connectors.Value) (*verify.ContentCheck, []string) {
+	t.Helper()
 	ctx := context.Background()
 	loc, _ := connectors.ParseLocation("sqlite://" + filepath.Join(t.TempDir(), "t.db"))
 	db, err := sqlite.OpenTarget(ctx, loc)
@@ -246,5 +252,29 @@ func TestContentSameFloat(t *testing.T) {
 		if got := verify.SameFloatForTest(c, tc.a, tc.b); got != tc.same {
 			t.Errorf("sameFloat(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.same)
 		}
+	}
+}
+
+// A table without a primary key is keyed by its hashed columns: two rows
+// alike but for a float share a key, and a changed float among them is
+// named, whatever order the target returns them in.
+func TestContentFloatsWithoutPrimaryKey(t *testing.T) {
+	noKey := connectors.Table{Name: "m", Columns: contentTable.Columns}
+	exp := [][]connectors.Value{{"a", 1.5, "n"}, {"a", 2.5, "n"}, {"b", 3.5, "n"}}
+	cases := []struct {
+		name   string
+		actual [][]connectors.Value
+		want   []string
+	}{
+		{"equal, in another order", [][]connectors.Value{{"b", 3.5, "n"}, {"a", 2.5, "n"}, {"a", 1.5, "n"}}, nil},
+		{"one of two changed", [][]connectors.Value{{"a", 1.5, "n"}, {"a", 2.75, "n"}, {"b", 3.5, "n"}}, []string{"[a n] changed [x]"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, got := compareIn(t, noKey, exp, tc.actual)
+			if !slices.Equal(got, tc.want) || cc.OK != (tc.want == nil) {
+				t.Fatalf("differences %q (ok %v, %d buckets), want %q", got, cc.OK, cc.DifferingBuckets, tc.want)
+			}
+		})
 	}
 }
