@@ -1,41 +1,11 @@
 package mysql_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 )
-
-const checksumBenchRows = 1_000_000
-
-// checksumBenchTable is the 12-column table of PostgreSQL's checksum
-// benchmark: every column of a type that pushes down.
-func checksumBenchTable() *connectors.Table {
-	typ := func(s string) connectors.Type {
-		t, err := connectors.ParseType(s)
-		if err != nil {
-			panic(err)
-		}
-		return t
-	}
-	cols := []connectors.Column{
-		{Name: "id", Type: typ("bigint")},
-		{Name: "patient", Type: typ("integer")},
-		{Name: "name", Type: typ("varchar(64)")},
-		{Name: "note", Type: typ("text"), Nullable: true},
-		{Name: "amount", Type: typ("decimal(12,2)")},
-		{Name: "score", Type: typ("decimal(18,4)"), Nullable: true},
-		{Name: "born", Type: typ("date")},
-		{Name: "visit", Type: typ("datetime(6)")},
-		{Name: "recorded", Type: typ("timestamptz(6)")},
-		{Name: "active", Type: typ("boolean")},
-		{Name: "code", Type: typ("varchar(10)")},
-		{Name: "digest", Type: typ("bytes")},
-	}
-	return &connectors.Table{Name: "checksum_bench", PrimaryKey: []string{"id"}, Columns: cols}
-}
 
 // checksumBenchFill generates the rows inside the server from the
 // SEQUENCE engine's seq_1_to_1000000, so that setup takes seconds.
@@ -49,63 +19,11 @@ SELECT seq, 100000 + seq % 5000, CONCAT('Åsa Öberg ', seq),
   seq % 3 = 0, CONCAT('K', LPAD(seq % 99999, 5, '0')), UNHEX(MD5(seq))
 FROM seq_1_to_1000000`
 
-// BenchmarkChecksum compares, over a 1M-row, 12-column table, the
-// pushdown checksum (all columns, one bucket and 1024 buckets) with a bare
-// SELECT count(*) and with hashing in Go from scanned rows. One op is the
-// whole table; rows/s is the figure to read. Opt-in: only with -bench.
+// BenchmarkChecksum runs conformance.BenchmarkChecksum on this dialect.
+// Opt-in: only with -bench.
 func BenchmarkChecksum(b *testing.B) {
-	ctx := context.Background()
 	url := mytest.NewDatabase(b)
-	tbl := checksumBenchTable()
-	if err := openTarget(b, url).Create(ctx, []connectors.Table{*tbl}); err != nil {
-		b.Fatal(err)
-	}
-	mytest.Exec(b, url, checksumBenchFill, "ANALYZE TABLE checksum_bench")
-	src := openSource(b, url)
-	var cols []string
-	for _, c := range tbl.Columns {
-		cols = append(cols, c.Name)
-	}
-	one := connectors.ChecksumRequest{Columns: cols, Buckets: 1}
-	many := connectors.ChecksumRequest{Columns: cols, Buckets: 1024}
-	var pushed, inGo connectors.Aggregate
-	run := func(name string, op func(snap connectors.Snapshot) error) {
-		b.Run(name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				snap, err := src.Snapshot(ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := op(snap); err != nil {
-					b.Fatal(err)
-				}
-				snap.Close()
-			}
-			b.ReportMetric(float64(checksumBenchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
-		})
-	}
-	run("count", func(snap connectors.Snapshot) error {
-		n, err := snap.Count(ctx, tbl.Name)
-		if err == nil && n != checksumBenchRows {
-			b.Fatalf("count %d", n)
-		}
-		return err
+	conformance.BenchmarkChecksum(b, openTarget(b, url), openSource(b, url), func(b *testing.B) {
+		mytest.Exec(b, url, checksumBenchFill, "ANALYZE TABLE checksum_bench")
 	})
-	run("pushdown", func(snap connectors.Snapshot) error {
-		sums, err := snap.(connectors.Checksummer).Checksum(ctx, tbl, one)
-		pushed = sums.Total()
-		return err
-	})
-	run("pushdown_1024_buckets", func(snap connectors.Snapshot) error {
-		_, err := snap.(connectors.Checksummer).Checksum(ctx, tbl, many)
-		return err
-	})
-	run("go", func(snap connectors.Snapshot) error {
-		sums, err := connectors.HashTable(ctx, snap, tbl, one)
-		inGo = sums.Total()
-		return err
-	})
-	if pushed != inGo || pushed.Count != checksumBenchRows {
-		b.Fatalf("pushdown %+v, Go %+v", pushed, inGo)
-	}
 }

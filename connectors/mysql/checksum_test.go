@@ -2,8 +2,6 @@ package mysql_test
 
 import (
 	"context"
-	"errors"
-	"slices"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -38,61 +36,7 @@ func TestChecksumSourceTypes(t *testing.T) {
 	if err != nil || len(tables) != 1 {
 		t.Fatalf("tables: %v, %v", tables, err)
 	}
-	tbl := &tables[0]
-	cs := snap.(connectors.Checksummer)
-	for _, col := range tbl.Columns[1:] {
-		if col.Type.Kind == connectors.KindFloat {
-			continue
-		}
-		t.Run(col.Name, func(t *testing.T) {
-			for _, req := range []connectors.ChecksumRequest{
-				{Columns: []string{"id", col.Name}, Buckets: 1},
-				{Columns: []string{"id"}, Key: []string{col.Name, "id"}, Buckets: 1},
-			} {
-				got, err := cs.RecordHashes(ctx, tbl, req)
-				if slices.Contains(noPushdown, col.Name) {
-					if !errors.Is(err, connectors.ErrNoPushdown) {
-						t.Fatalf("got %v, want ErrNoPushdown", err)
-					}
-					continue
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := connectors.HashRecords(ctx, snap, tbl, req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sameRecords(t, got, want)
-			}
-		})
-	}
-}
-
-// sameRecords requires equal record hashes and keys, matched by the id
-// that ends every key.
-func sameRecords(t *testing.T, got, want []connectors.RecordHash) {
-	t.Helper()
-	id := func(r connectors.RecordHash) int64 { return r.Key[len(r.Key)-1].(int64) }
-	byID := map[int64]connectors.RecordHash{}
-	for _, r := range got {
-		byID[id(r)] = r
-	}
-	if len(got) != len(want) {
-		t.Errorf("%d records from the server, %d from Go", len(got), len(want))
-	}
-	for _, w := range want {
-		g, ok := byID[id(w)]
-		if !ok || g.Hash != w.Hash || len(g.Key) != len(w.Key) {
-			t.Errorf("row %d: the server's hash or key differs from Go's", id(w))
-			continue
-		}
-		for i := range w.Key {
-			if !conformance.Equal(g.Key[i], w.Key[i]) {
-				t.Errorf("row %d: key value %d is %s from the server, %s from Go", id(w), i, conformance.Describe(g.Key[i]), conformance.Describe(w.Key[i]))
-			}
-		}
-	}
+	conformance.ChecksumSourceColumns(t, snap, &tables[0], func(c connectors.Column) string { return c.Name }, noPushdown...)
 }
 
 // TIMESTAMP columns written in another zone, zero timestamps, dates that
@@ -138,7 +82,7 @@ func TestChecksumTimestampsAndInvalidDates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Run(col, func(t *testing.T) { sameRecords(t, got, want) })
+			t.Run(col, func(t *testing.T) { conformance.SameRecords(t, got, want) })
 		}
 	}
 }
