@@ -26,89 +26,49 @@ func (Dialect) ConstraintStatements(t *connectors.Table) ([]string, error) {
 }
 
 func constraintPhases(t *connectors.Table) (cols, idx, fks []string, err error) {
-	d := Dialect{}
-	qt, err := d.QuoteIdent(t.Name)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for i := range t.Columns {
-		c := &t.Columns[i]
-		qc, err := d.QuoteIdent(c.Name)
+	return connectors.ConstraintPhases(t, constraintSQL)
+}
+
+// constraintSQL is what MariaDB writes its own way: its default literals,
+// AUTO_INCREMENT, and no index over a column it indexes only by a prefix.
+var constraintSQL = connectors.ConstraintSQL{
+	Dialect: Dialect{},
+	DefaultLiteral: func(c *connectors.Column, lit string) string {
+		switch {
+		case strings.HasPrefix(lit, "'"):
+			// the session keeps backslash escapes (see sessionSQLMode)
+			return strings.ReplaceAll(lit, `\`, `\\`)
+		case lit == "CURRENT_DATE":
+			return "(CURRENT_DATE)" // an expression default, MariaDB 10.2+
+		case c.Type.Kind == connectors.KindTimestamp:
+			// a timestamptz is a UTC wall clock here (see ColumnType);
+			// CURRENT_TIMESTAMP would be the session's zone
+			return fmt.Sprintf("(UTC_TIMESTAMP(%d))", min(c.Type.Precision, 6))
+		}
+		return lit
+	},
+	Identity: func(c *connectors.Column, qt, qc string) ([]string, error) {
+		typ, err := Dialect{}.ColumnType(c.Type)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
-		if c.Default != nil {
-			lit, err := connectors.DefaultSQL(c.Type, c.Default)
-			if err != nil {
-				return nil, nil, nil, fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
-			}
-			switch {
-			case strings.HasPrefix(lit, "'"):
-				// the session keeps backslash escapes (see sessionSQLMode)
-				lit = strings.ReplaceAll(lit, `\`, `\\`)
-			case lit == "CURRENT_DATE":
-				lit = "(CURRENT_DATE)" // an expression default, MariaDB 10.2+
-			case c.Type.Kind == connectors.KindTimestamp:
-				// a timestamptz is a UTC wall clock here (see ColumnType);
-				// CURRENT_TIMESTAMP would be the session's zone
-				lit = fmt.Sprintf("(UTC_TIMESTAMP(%d))", min(c.Type.Precision, 6))
-			}
-			cols = append(cols, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qt, qc, lit))
-		}
-		if c.Identity {
-			typ, err := d.ColumnType(c.Type)
-			if err != nil {
-				return nil, nil, nil, fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
-			}
-			// MODIFY rebuilds the column: the session's sql_mode holds
-			// NO_AUTO_VALUE_ON_ZERO, so a migrated id 0 stays 0 instead of
-			// being renumbered. A counter below the highest value is raised
-			// to it plus one, so AUTO_INCREMENT = 1 sets it past the highest.
-			cols = append(cols,
-				fmt.Sprintf("ALTER TABLE %s MODIFY %s %s NOT NULL AUTO_INCREMENT", qt, qc, typ),
-				fmt.Sprintf("ALTER TABLE %s AUTO_INCREMENT = 1", qt))
-		}
-	}
-	for _, ix := range t.Indexes {
+		// MODIFY rebuilds the column: the session's sql_mode holds
+		// NO_AUTO_VALUE_ON_ZERO, so a migrated id 0 stays 0 instead of
+		// being renumbered. A counter below the highest value is raised
+		// to it plus one, so AUTO_INCREMENT = 1 sets it past the highest.
+		return []string{
+			fmt.Sprintf("ALTER TABLE %s MODIFY %s %s NOT NULL AUTO_INCREMENT", qt, qc, typ),
+			fmt.Sprintf("ALTER TABLE %s AUTO_INCREMENT = 1", qt),
+		}, nil
+	},
+	CheckIndex: func(t *connectors.Table, ix *connectors.Index) error {
 		for _, cn := range ix.Columns {
 			if c := t.Column(cn); c != nil && !indexable(c.Type) {
-				return nil, nil, nil, fmt.Errorf("table %s index %s: MariaDB indexes a %v column only by a prefix, which the notation cannot declare: declare it varchar(n) with n up to 768 (varbinary up to 3072), or drop the index", t.Name, ix.Name, c.Type)
+				return fmt.Errorf("table %s index %s: MariaDB indexes a %v column only by a prefix, which the notation cannot declare: declare it varchar(n) with n up to 768 (varbinary up to 3072), or drop the index", t.Name, ix.Name, c.Type)
 			}
 		}
-		qi, err := d.QuoteIdent(ix.Name)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		qcols, err := connectors.QuoteList(d, ix.Columns)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		unique := ""
-		if ix.Unique {
-			unique = "UNIQUE "
-		}
-		idx = append(idx, fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, qi, qt, qcols))
-	}
-	for _, fk := range t.ForeignKeys {
-		qf, err := d.QuoteIdent(fk.Name)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		qr, err := d.QuoteIdent(fk.RefTable)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		qcols, err := connectors.QuoteList(d, fk.Columns)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		qrefs, err := connectors.QuoteList(d, fk.RefColumns)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		fks = append(fks, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)", qt, qf, qcols, qr, qrefs))
-	}
-	return cols, idx, fks, nil
+		return nil
+	},
 }
 
 // CreateConstraints creates what the tables declare beyond columns and key

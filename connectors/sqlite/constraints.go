@@ -122,20 +122,12 @@ func indexStatements(t *connectors.Table) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	for _, ix := range t.Indexes {
-		qi, err := d.QuoteIdent(ix.Name)
+	for i := range t.Indexes {
+		s, err := connectors.IndexSQL(d, qt, &t.Indexes[i])
 		if err != nil {
 			return nil, err
 		}
-		qcols, err := connectors.QuoteList(d, ix.Columns)
-		if err != nil {
-			return nil, err
-		}
-		unique := ""
-		if ix.Unique {
-			unique = "UNIQUE "
-		}
-		out = append(out, fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, qi, qt, qcols))
+		out = append(out, s)
 	}
 	return out, nil
 }
