@@ -46,11 +46,8 @@ func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connec
 		if err := rows.Scan(&bucket, &count, &sum1, &sum2); err != nil {
 			return connectors.Buckets{}, s.db.errorf("checksum of %s: %w", t.Name, err)
 		}
-		bs := connectors.BucketSum{Bucket: uint32(bucket), Aggregate: connectors.Aggregate{Count: count}}
-		if bs.Sum1, err = connectors.SumMod64(sum1); err != nil {
-			return connectors.Buckets{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
-		}
-		if bs.Sum2, err = connectors.SumMod64(sum2); err != nil {
+		bs, err := connectors.ExactBucketSum(uint32(bucket), count, sum1, sum2)
+		if err != nil {
 			return connectors.Buckets{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
 		}
 		out.Sums = append(out.Sums, bs)
@@ -79,9 +76,8 @@ func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req co
 		if err := rows.Scan(&key, &hash); err != nil {
 			return nil, s.db.errorf("record hashes of %s: %w", t.Name, err)
 		}
-		r := connectors.RecordHash{}
-		var rest []byte
-		if r.Key, rest, err = connectors.DecodeRow(key); err != nil || len(rest) != 0 || copy(r.Hash[:], hash) != len(r.Hash) {
+		r, ok := connectors.DecodeRecordHash(key, hash)
+		if !ok {
 			return nil, fmt.Errorf("record hashes of %s: the server's key or hash is malformed", t.Name)
 		}
 		out = append(out, r)
@@ -102,12 +98,7 @@ func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req c
 	if err != nil {
 		return "", s.db.errorf("checksum of %s: read catalogue: %w", t.Name, err)
 	}
-	var cat *connectors.Table
-	for i := range tables {
-		if tables[i].Name == t.Name {
-			cat = &tables[i]
-		}
-	}
+	cat := connectors.FindTable(tables, t.Name)
 	if cat == nil {
 		return "", fmt.Errorf("checksum of %s: no such table in database %s", t.Name, s.db.schema)
 	}
@@ -168,24 +159,11 @@ func buildChecksumSQL(table, rowEnc, keyEnc string, req connectors.ChecksumReque
 // encodeRowSQL gives the SQL binary-string expression of AppendRow over
 // columns cols of t: the count, then each value.
 func encodeRowSQL(t *connectors.Table, cols []int) (string, error) {
-	parts := []string{bytesLiteral(uvarint(nil, uint64(len(cols))))}
-	for _, i := range cols {
-		c := &t.Columns[i]
-		e, err := encodeValueSQL(c)
-		if err != nil {
-			return "", fmt.Errorf("column %s (%s): %w", c.Name, c.SourceType, err)
-		}
-		parts = append(parts, e)
+	parts, err := connectors.RowEncodingSQL(t, cols, bytesLiteral, encodeValueSQL)
+	if err != nil {
+		return "", err
 	}
 	return "CONCAT(" + strings.Join(parts, ", ") + ")", nil
-}
-
-func uvarint(b []byte, n uint64) []byte {
-	for n >= 0x80 {
-		b = append(b, byte(n)|0x80)
-		n >>= 7
-	}
-	return append(b, byte(n))
 }
 
 // bytesLiteral is a binary string literal (a hex literal is binary).

@@ -41,11 +41,8 @@ func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connec
 		if err := rows.Scan(&bucket, &count, &sum1, &sum2); err != nil {
 			return connectors.Buckets{}, s.db.errorf(err, "checksum of %s", t.Name)
 		}
-		bs := connectors.BucketSum{Bucket: uint32(bucket), Aggregate: connectors.Aggregate{Count: uint64(count)}}
-		if bs.Sum1, err = connectors.SumMod64(sum1); err != nil {
-			return connectors.Buckets{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
-		}
-		if bs.Sum2, err = connectors.SumMod64(sum2); err != nil {
+		bs, err := connectors.ExactBucketSum(uint32(bucket), uint64(count), sum1, sum2)
+		if err != nil {
 			return connectors.Buckets{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
 		}
 		out.Sums = append(out.Sums, bs)
@@ -74,9 +71,8 @@ func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req co
 		if err := rows.Scan(&key, &hash); err != nil {
 			return nil, s.db.errorf(err, "record hashes of %s", t.Name)
 		}
-		r := connectors.RecordHash{}
-		var rest []byte
-		if r.Key, rest, err = connectors.DecodeRow(key); err != nil || len(rest) != 0 || copy(r.Hash[:], hash) != len(r.Hash) {
+		r, ok := connectors.DecodeRecordHash(key, hash)
+		if !ok {
 			return nil, fmt.Errorf("record hashes of %s: the server's key or hash is malformed", t.Name)
 		}
 		out = append(out, r)
@@ -102,12 +98,7 @@ func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req c
 	if err != nil {
 		return checksumSQL{}, s.db.errorf(err, "checksum of %s: read catalogue", t.Name)
 	}
-	var cat *connectors.Table
-	for i := range tables {
-		if tables[i].Name == t.Name {
-			cat = &tables[i]
-		}
-	}
+	cat := connectors.FindTable(tables, t.Name)
 	if cat == nil {
 		return checksumSQL{}, fmt.Errorf("checksum of %s: no such table in schema %s", t.Name, s.db.schema)
 	}
@@ -198,24 +189,11 @@ func buildChecksumSQL(table, rowEnc, keyEnc string, req connectors.ChecksumReque
 // encodeRowSQL gives the SQL bytea expression of AppendRow over columns
 // cols of t: the count, then each value.
 func encodeRowSQL(t *connectors.Table, cols []int, ver int) (string, error) {
-	parts := []string{bytesLiteral(uvarint(nil, uint64(len(cols))))}
-	for _, i := range cols {
-		c := &t.Columns[i]
-		e, err := encodeValueSQL(c, ver)
-		if err != nil {
-			return "", fmt.Errorf("column %s (%s): %w", c.Name, c.SourceType, err)
-		}
-		parts = append(parts, e)
+	parts, err := connectors.RowEncodingSQL(t, cols, bytesLiteral, func(c *connectors.Column) (string, error) { return encodeValueSQL(c, ver) })
+	if err != nil {
+		return "", err
 	}
 	return "(" + strings.Join(parts, " || ") + ")", nil
-}
-
-func uvarint(b []byte, n uint64) []byte {
-	for n >= 0x80 {
-		b = append(b, byte(n)|0x80)
-		n >>= 7
-	}
-	return append(b, byte(n))
 }
 
 func bytesLiteral(b []byte) string { return `'\x` + hex.EncodeToString(b) + `'::bytea` }

@@ -83,9 +83,8 @@ func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req co
 		if err := rows.Scan(&key, &hash); err != nil {
 			return nil, s.d.cfg.errorf("record hashes of %s: %w", t.Name, err)
 		}
-		r := connectors.RecordHash{}
-		var rest []byte
-		if r.Key, rest, err = connectors.DecodeRow(key); err != nil || len(rest) != 0 || copy(r.Hash[:], hash) != len(r.Hash) {
+		r, ok := connectors.DecodeRecordHash(key, hash)
+		if !ok {
 			return nil, fmt.Errorf("record hashes of %s: the server's key or hash is malformed", t.Name)
 		}
 		out = append(out, r)
@@ -101,13 +100,8 @@ func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req c
 	if err != nil {
 		return "", s.d.classify("catalogue", err)
 	}
-	var tbl *connectors.Table
 	tables := cat.build()
-	for i := range tables {
-		if tables[i].Name == t.Name {
-			tbl = &tables[i]
-		}
-	}
+	tbl := connectors.FindTable(tables, t.Name)
 	if tbl == nil {
 		return "", fmt.Errorf("checksum of %s: no such table in schema %s", t.Name, s.d.cfg.schema)
 	}
@@ -166,24 +160,11 @@ func (d Dialect) ChecksumQuery(t *connectors.Table, req connectors.ChecksumReque
 // encodeRowSQL gives the varbinary expression of AppendRow over columns
 // cols of t: the count, then each value.
 func encodeRowSQL(t *connectors.Table, cols []int) (string, error) {
-	parts := []string{bytesLiteral(uvarint(nil, uint64(len(cols))))}
-	for _, i := range cols {
-		c := &t.Columns[i]
-		e, err := encodeValueSQL(c)
-		if err != nil {
-			return "", fmt.Errorf("column %s (%s): %w", c.Name, c.SourceType, err)
-		}
-		parts = append(parts, e)
+	parts, err := connectors.RowEncodingSQL(t, cols, bytesLiteral, encodeValueSQL)
+	if err != nil {
+		return "", err
 	}
 	return "CAST(" + strings.Join(parts, " + ") + " AS varbinary(max))", nil
-}
-
-func uvarint(b []byte, n uint64) []byte {
-	for n >= 0x80 {
-		b = append(b, byte(n)|0x80)
-		n >>= 7
-	}
-	return append(b, byte(n))
 }
 
 func bytesLiteral(b []byte) string { return "0x" + strings.ToUpper(hex.EncodeToString(b)) }
