@@ -6,8 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 )
 
@@ -25,32 +24,11 @@ func TestStreamedScanSortsOnce(t *testing.T) {
 		"CREATE TABLE varde (varde_id bigint NOT NULL PRIMARY KEY, instans_id int NOT NULL, varde text)",
 		"INSERT INTO varde SELECT seq, 100001 - seq, REPEAT('v', 200) FROM seq_1_to_100000",
 		"ANALYZE TABLE varde")
-	src, err := all.OpenSource(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := snap.Scan(ctx, &tables[0], connectors.ScanOptions{Key: []string{"instans_id", "varde_id"}, BatchSize: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		t.Fatalf("no rows: %v", rows.Err())
-	}
+	_, rows := conformance.StartEntityScan(t, openSource(t, dbURL))
 
 	db := mytest.Open(t, dbURL)
 	var query string
-	err = db.QueryRowContext(ctx, "SELECT INFO FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE 'SELECT%'").Scan(&query)
+	err := db.QueryRowContext(ctx, "SELECT INFO FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE 'SELECT%'").Scan(&query)
 	if err != nil {
 		t.Fatalf("no query of the scan is running on the server halfway through it (a keyset page reads to its end): %v", err)
 	}

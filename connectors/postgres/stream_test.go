@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
@@ -21,32 +21,7 @@ func TestStreamedScanSortsOnce(t *testing.T) {
 		"CREATE TABLE varde (varde_id bigint PRIMARY KEY, instans_id integer NOT NULL, varde text)",
 		"INSERT INTO varde SELECT g, 2001 - g, 'v' || g FROM generate_series(1, 2000) g",
 		"ANALYZE varde")
-	loc, err := connectors.ParseLocation(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := postgres.OpenSource(ctx, loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := snap.Scan(ctx, &tables[0], connectors.ScanOptions{Key: []string{"instans_id", "varde_id"}, BatchSize: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		t.Fatalf("no rows: %v", rows.Err())
-	}
+	snap, rows := conformance.StartEntityScan(t, openSource(t, dbURL))
 	stmt, err := postgres.SnapshotQueryString(ctx, snap, "SELECT statement FROM pg_cursors WHERE name LIKE 'regflytt_scan_%'")
 	if err != nil {
 		t.Fatalf("no cursor of the scan is open halfway through it (a keyset page is a query of its own): %v", err)
