@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
@@ -354,29 +354,17 @@ func TestInterruptedRunResumes(t *testing.T) {
 // bookkeeping exists.
 func checkpoints(t *testing.T, url string) int64 {
 	t.Helper()
-	ctx := context.Background()
-	src, err := all.OpenSource(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tb := range tables {
-		if tb.Name == "regflytt_checkpoint" {
-			n, err := snap.Count(ctx, tb.Name)
-			if err != nil {
-				t.Fatal(err)
+	var n int64
+	inTarget(t, url, func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table) {
+		for _, tb := range tables {
+			if tb.Name == "regflytt_checkpoint" {
+				var err error
+				if n, err = snap.Count(ctx, tb.Name); err != nil {
+					t.Fatal(err)
+				}
+				return
 			}
-			return n
 		}
-	}
-	return 0
+	})
+	return n
 }

@@ -94,3 +94,26 @@ func ledgerOf(rep *verify.Report, byExcluded bool) map[string]string {
 
 // wrapPolicyFast retries without waiting long, for tests.
 var wrapPolicyFast = wrap.Policy{Base: time.Millisecond, Max: 10 * time.Millisecond}
+
+// inTarget opens the database at url as a source, takes one snapshot and
+// reads its catalogue, hands them to fn, and closes both when fn returns
+// (not at the test's end: a later run may need to write there).
+func inTarget(t *testing.T, url string, fn func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table)) {
+	t.Helper()
+	ctx := context.Background()
+	src, err := all.OpenSource(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn(ctx, snap, tables)
+}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/mappings/pnr"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
@@ -89,39 +88,26 @@ unmapped_tables: {anteckning: "notes on the platform itself, no patient data"}
 // targetColumn reads one column of a receiving table.
 func targetColumn(t *testing.T, url, table string, col int) []string {
 	t.Helper()
-	ctx := context.Background()
-	src, err := all.OpenSource(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for i := range tables {
-		if tables[i].Name != table {
-			continue
+	inTarget(t, url, func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table) {
+		for i := range tables {
+			if tables[i].Name != table {
+				continue
+			}
+			rows, err := snap.Scan(ctx, &tables[i], connectors.ScanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				s, _ := connectors.FormatValue(rows.Row()[col])
+				out = append(out, s)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
 		}
-		rows, err := snap.Scan(ctx, &tables[i], connectors.ScanOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			s, _ := connectors.FormatValue(rows.Row()[col])
-			out = append(out, s)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
-	}
+	})
 	return out
 }
 

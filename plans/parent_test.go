@@ -11,7 +11,6 @@ import (
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
@@ -227,42 +226,33 @@ func TestRunParentCycle(t *testing.T) {
 // targetKeys lists the first column of a receiving table, in order.
 func targetKeys(t *testing.T, url, table string) string {
 	t.Helper()
-	ctx := context.Background()
-	src, err := all.OpenSource(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range tables {
-		if tables[i].Name != table {
-			continue
+	var keys []string
+	found := false
+	inTarget(t, url, func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table) {
+		for i := range tables {
+			if tables[i].Name != table {
+				continue
+			}
+			found = true
+			rows, err := snap.Scan(ctx, &tables[i], connectors.ScanOptions{Key: []string{tables[i].Columns[0].Name}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				s, _ := connectors.FormatValue(rows.Row()[0])
+				keys = append(keys, s)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return
 		}
-		rows, err := snap.Scan(ctx, &tables[i], connectors.ScanOptions{Key: []string{tables[i].Columns[0].Name}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var keys []string
-		for rows.Next() {
-			s, _ := connectors.FormatValue(rows.Row()[0])
-			keys = append(keys, s)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(keys, " ")
+	})
+	if !found {
+		t.Fatalf("no receiving table %s", table)
 	}
-	t.Fatalf("no receiving table %s", table)
-	return ""
+	return strings.Join(keys, " ")
 }
 
 // archiveRecords reads the archived records of a source table: for each
