@@ -11,6 +11,7 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/wrap"
+	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -116,4 +117,30 @@ func inTarget(t *testing.T, url string, fn func(ctx context.Context, snap connec
 		t.Fatal(err)
 	}
 	fn(ctx, snap, tables)
+}
+
+// runOnSQLite runs p from srcURL into dir/t.db, with dir as the work
+// folder, and requires it to finish and PASS. progress may be nil.
+func runOnSQLite(t *testing.T, p *plans.Plan, srcURL, dir string, progress plans.Progress) *verify.Report {
+	t.Helper()
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir, Progress: progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	return rep
+}
+
+// checkLedger requires, for each source table of want, the ledger line
+// (see summary) of ledgerOf(rep, byExcluded).
+func checkLedger(t *testing.T, rep *verify.Report, byExcluded bool, want map[string]string) {
+	t.Helper()
+	got := ledgerOf(rep, byExcluded)
+	for table, w := range want {
+		if got[table] != w {
+			t.Errorf("%s: %s, want %s", table, got[table], w)
+		}
+	}
 }

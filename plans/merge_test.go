@@ -75,16 +75,10 @@ tables:
 	if !rep.Pass {
 		t.Fatalf("FAIL: %v", rep.Problems)
 	}
-	got := ledgerOf(rep, false)
-	wantLedger := map[string]string{
+	checkLedger(t, rep, false, map[string]string{
 		"delreg_a": summary(3, 0, 0, map[string]int64{}),
 		"delreg_b": summary(2, 1, 0, map[string]int64{"merge_conflict": 1}),
-	}
-	for table, w := range wantLedger {
-		if got[table] != w {
-			t.Errorf("%s: %s, want %s", table, got[table], w)
-		}
-	}
+	})
 	tgt, err := all.OpenSource(ctx, tgtURL)
 	if err != nil {
 		t.Fatal(err)

@@ -254,13 +254,7 @@ func TestDuplicateReceivingKeysAreArchived(t *testing.T) {
 	}
 
 	p.BatchSize = 2 // the duplicates fall into later batches than their first
-	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Pass {
-		t.Fatalf("FAIL: %v", rep.Problems)
-	}
+	rep := runOnSQLite(t, p, src, dir, nil)
 	if got := ledgerOf(rep, false)["besok"]; got != summary(3, 2, 0, map[string]int64{plans.ReasonDuplicateKey: 2}) {
 		t.Fatalf("ledger %s", got)
 	}
@@ -281,7 +275,6 @@ func TestDuplicateReceivingKeysAreArchived(t *testing.T) {
 // archived, and so is every value row that would have migrated with it:
 // none is counted migrated into a row that was not written.
 func TestDuplicateEntityArchivesItsValues(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
 	writeTables(t, srcURL, []connectors.Table{
@@ -310,23 +303,11 @@ tables:
       height_cm: {expr: integer(langd)}
     drop: {id: the registration is known by its number, varde_id: the value row's own number}
 `)
-	rep, err := plans.Run(ctx, loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Pass {
-		t.Fatalf("FAIL: %v", rep.Problems)
-	}
-	got := ledgerOf(rep, false)
-	want := map[string]string{
+	rep := runOnSQLite(t, loadPlan(t, writePlan(t, dir, "")), srcURL, dir, nil)
+	checkLedger(t, rep, false, map[string]string{
 		"instans": summary(1, 1, 0, map[string]int64{plans.ReasonDuplicateKey: 1}),
 		"varde":   summary(1, 2, 0, map[string]int64{plans.ReasonDuplicateKey: 2}),
-	}
-	for table, w := range want {
-		if got[table] != w {
-			t.Errorf("%s: %s, want %s", table, got[table], w)
-		}
-	}
+	})
 }
 
 // stopAt cancels the run when a table starts: a failure after writing
@@ -427,21 +408,9 @@ tables:
       weight_change: {expr: "vikt_delta == nil ? nil : -0.0"}
     drop: {varde_id: the value row's own number}
 `)
-	rep, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Pass {
-		t.Fatalf("FAIL: %v", rep.Problems)
-	}
-	got := ledgerOf(rep, false)
-	want := map[string]string{
+	rep := runOnSQLite(t, loadPlan(t, writePlan(t, dir, "")), srcURL, dir, nil)
+	checkLedger(t, rep, false, map[string]string{
 		"instans": summary(0, 1, 0, map[string]int64{"negative_zero": 1}),
 		"varde":   summary(0, 2, 0, map[string]int64{"negative_zero": 2}),
-	}
-	for table, w := range want {
-		if got[table] != w {
-			t.Errorf("%s: %s, want %s", table, got[table], w)
-		}
-	}
+	})
 }

@@ -1,12 +1,10 @@
 package plans_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/plans"
 )
 
 // countingProgress records each table's total and the records added.
@@ -56,13 +54,7 @@ tables:
 `)
 	plan := writePlan(t, dir, "")
 	p := &countingProgress{}
-	rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir, Progress: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Pass {
-		t.Fatalf("FAIL: %v", rep.Problems)
-	}
+	runOnSQLite(t, loadPlan(t, plan), srcURL, dir, p)
 	for i, name := range p.names {
 		if p.totals[i] != p.added[i] {
 			t.Errorf("progress of %s: %d records counted against a total of %d", name, p.added[i], p.totals[i])

@@ -50,7 +50,6 @@ func tableCheck(rep *verify.Report, source string) verify.TableCheck {
 // value and counted, as it is without the merge; the record merges with
 // the column empty.
 func TestRunMergeArchivesBadValues(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
 	cols := []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum"), textCol("langd"), intCol("niva")}
@@ -95,13 +94,7 @@ tables:
         precedence: 2`+member+`
 `)
 	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\n")
-	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Pass {
-		t.Fatalf("FAIL: %v", rep.Problems)
-	}
+	rep := runOnSQLite(t, loadPlan(t, plan), srcURL, dir, nil)
 	a := tableCheck(rep, "delreg_a")
 	if a.Migrated != 2 || a.ValuesArchived != 2 || a.ValuesArchivedBy["bad_decimal"] != 1 || a.ValuesArchivedBy["rule_range"] != 1 {
 		t.Errorf("delreg_a: migrated %d, values archived %d %v; want 2 migrated, one bad_decimal and one rule_range value archived",
