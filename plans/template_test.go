@@ -8,33 +8,13 @@ import (
 
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
-// demoCopy writes testdata/plans/demo.yaml, with each old replaced by new,
-// into a fresh directory, its relative paths made absolute, and returns
-// its path.
+// demoCopy is plantest.DemoCopy of this package's demo plan.
 func demoCopy(t *testing.T, edits ...string) string {
 	t.Helper()
-	b, err := os.ReadFile(demoPlan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := filepath.Abs("../testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// ../../ reaches the repository (the embedded demo's schema and
-	// mapping), ../ testdata.
-	text := strings.ReplaceAll(string(b), "../../", filepath.Dir(root)+"/")
-	text = strings.ReplaceAll(text, "\n  - ../", "\n  - "+root+"/")
-	text = strings.ReplaceAll(text, " ../", " "+root+"/")
-	for i := 0; i+1 < len(edits); i += 2 {
-		if !strings.Contains(text, edits[i]) {
-			t.Fatalf("demo plan lacks %q", edits[i])
-		}
-		text = strings.Replace(text, edits[i], edits[i+1], 1)
-	}
-	return write(t, filepath.Join(t.TempDir(), "plan.yaml"), text)
+	return plantest.DemoCopy(t, "../testdata", edits...)
 }
 
 func templateDiags(t *testing.T, path string) mappings.Diagnostics {

@@ -1,45 +1,19 @@
 package portfolio
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
-const demoPlan = "../../testdata/plans/demo.yaml"
-
-// demoCopy writes the demo plan with each old replaced by new into a fresh
-// directory, its relative paths made absolute.
+// demoCopy is plantest.DemoCopy of this package's demo plan.
 func demoCopy(t *testing.T, edits ...string) string {
 	t.Helper()
-	b, err := os.ReadFile(demoPlan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := filepath.Abs("../../testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// ../../ reaches the repository (the embedded demo's schema and
-	// mapping), ../ testdata.
-	text := strings.ReplaceAll(string(b), "../../", filepath.Dir(root)+"/")
-	text = strings.ReplaceAll(text, "\n  - ../", "\n  - "+root+"/")
-	text = strings.ReplaceAll(text, " ../", " "+root+"/")
-	for i := 0; i+1 < len(edits); i += 2 {
-		if !strings.Contains(text, edits[i]) {
-			t.Fatalf("demo plan lacks %q", edits[i])
-		}
-		text = strings.Replace(text, edits[i], edits[i+1], 1)
-	}
-	path := filepath.Join(t.TempDir(), "plan.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return plantest.DemoCopy(t, "../../testdata", edits...)
 }
 
 func planDiags(t *testing.T, path string) mappings.Diagnostics {

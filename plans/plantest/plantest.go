@@ -1,0 +1,42 @@
+// Package plantest gives the tests of plans and of its subpackages the
+// fixtures they share. It depends on the standard library only.
+package plantest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// DemoCopy writes the repository's testdata/plans/demo.yaml, with each
+// old replaced by new (edits are old, new pairs), into a fresh directory,
+// its relative paths made absolute, and returns its path. testdata is the
+// repository's testdata folder relative to the calling test's package.
+func DemoCopy(t testing.TB, testdata string, edits ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testdata, "plans", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs(testdata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ../../ reaches the repository (the embedded demo's schema and
+	// mapping), ../ testdata.
+	text := strings.ReplaceAll(string(b), "../../", filepath.Dir(root)+"/")
+	text = strings.ReplaceAll(text, "\n  - ../", "\n  - "+root+"/")
+	text = strings.ReplaceAll(text, " ../", " "+root+"/")
+	for i := 0; i+1 < len(edits); i += 2 {
+		if !strings.Contains(text, edits[i]) {
+			t.Fatalf("demo plan lacks %q", edits[i])
+		}
+		text = strings.Replace(text, edits[i], edits[i+1], 1)
+	}
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
