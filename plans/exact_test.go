@@ -462,20 +462,11 @@ func TestExactOneZeroDateIn100000Rows(t *testing.T) {
 		}
 	}
 	exactCheckArchive(t, "zero date", exactArchived(t, work, "besok"), map[int]string{54321: "invalid_date datum"})
-	ctx := context.Background()
-	dst, err := all.OpenSource(ctx, tgt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dst.Close()
-	snap, err := dst.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	if n, err := snap.Count(ctx, "besok"); err != nil || n != 99999 {
-		t.Errorf("target holds %d rows (%v), want 99,999", n, err)
-	}
+	inTarget(t, tgt, func(ctx context.Context, snap connectors.Snapshot, _ []connectors.Table) {
+		if n, err := snap.Count(ctx, "besok"); err != nil || n != 99999 {
+			t.Errorf("target holds %d rows (%v), want 99,999", n, err)
+		}
+	})
 }
 
 // Done means: TIMESTAMP and DATETIME values arrive unshifted whatever the
