@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/sqlite"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/synth"
 	"github.com/regflytt/regflytt/verify"
 	"gopkg.in/yaml.v3"
 )
@@ -192,23 +194,77 @@ func TestAccessDefects(t *testing.T) {
 	if len(cat.AccessDefects) < 4 {
 		t.Fatalf("%d access defects listed", len(cat.AccessDefects))
 	}
-	dir := t.TempDir()
-	src, st := makeDemoSQLite(t, dir, 120)
-	tgt := "sqlite://" + filepath.Join(dir, "receiving.db")
-	rep, err := plans.Run(context.Background(), loadPlan(t, demoPlan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
-	if err != nil {
+	// Each platform's run: its source, target, report, and what its
+	// generator counted.
+	type platformRun struct {
+		src, tgt string
+		tables   map[string]verify.TableCheck
+		made     func(id string) int64
+	}
+	run := func(src, tgt, plan, dir string, made func(string) int64) *platformRun {
+		t.Helper()
+		rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Pass {
+			t.Fatalf("%s: report FAIL: %v", plan, rep.Problems)
+		}
+		pr := &platformRun{src: src, tgt: tgt, tables: map[string]verify.TableCheck{}, made: made}
+		for _, tc := range rep.Tables {
+			pr.tables[tc.Source] = tc
+		}
+		return pr
+	}
+	runs := map[string]*platformRun{}
+	dir := filepath.Join(t.TempDir(), "demo")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	byTable := map[string]verify.TableCheck{}
-	for _, tc := range rep.Tables {
-		byTable[tc.Source] = tc
-	}
-	for _, d := range cat.AccessDefects {
-		n := st.Defects[d.ID]
-		if n == 0 {
-			t.Errorf("%s: the generator made none", d.ID)
+	src, st := makeDemoSQLite(t, dir, 120)
+	runs["demo"] = run(src, "sqlite://"+filepath.Join(dir, "receiving.db"), demoPlan, dir, func(id string) int64 { return st.Defects[id] })
+	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "access defects test: not a real key")
+	for _, p := range synth.Platforms() {
+		if len(synth.AccessTablesOf(p)) == 0 {
+			continue
 		}
+		dir := filepath.Join(t.TempDir(), string(p))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		src := "sqlite://" + filepath.Join(dir, "legacy.db")
+		db, err := all.OpenTarget(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Rates high enough that each defect occurs among a few dozen users.
+		rates := map[synth.DefectID]float64{}
+		for _, id := range synth.AccessDefectIDs() {
+			rates[id] = 0.15
+		}
+		rates[synth.AppointmentExpired] = 0.4 // of the one user in five employed privately
+		st, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: p, Patients: 800, Seed: 3, Rates: rates})
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[string(p)] = run(src, "sqlite://"+filepath.Join(dir, "receiving.db"), filepath.Join("../testdata/plans", string(p)+".yaml"), dir,
+			func(id string) int64 { return st.DefectRows(synth.DefectID(id)) })
+	}
+	covered := map[string]bool{}
+	for _, d := range cat.AccessDefects {
 		for _, w := range d.Where {
+			pr := runs[w.Platform]
+			if pr == nil {
+				t.Errorf("%s: platform %q has no access tables", d.ID, w.Platform)
+				continue
+			}
+			covered[w.Platform+" "+d.ID] = true
+			src, tgt, byTable := pr.src, pr.tgt, pr.tables
+			n := pr.made(d.ID)
+			if n == 0 {
+				t.Errorf("%s on %s: the generator made none: the line proves nothing", d.ID, w.Platform)
+			}
 			switch w.Outcome {
 			case "archived":
 				if got := byTable[w.Table].ArchivedBy[w.Reason]; got != n {
@@ -250,6 +306,13 @@ func TestAccessDefects(t *testing.T) {
 				}
 			default:
 				t.Errorf("%s: outcome %q", d.ID, w.Outcome)
+			}
+		}
+	}
+	for p := range runs {
+		for _, id := range synth.AccessDefectIDs() {
+			if !covered[p+" "+string(id)] {
+				t.Errorf("platform %s has access tables but no access_defects line for %s", p, id)
 			}
 		}
 	}

@@ -63,22 +63,59 @@ type accessUnit struct {
 	region string
 }
 
-// writeAccess writes the access tables for the care units given; st
-// counts rows and defects.
-func writeAccess(ctx context.Context, tgt connectors.Target, seed uint64, units []accessUnit, st *DemoStats) error {
-	tables := AccessTables()
-	r := rand.New(rand.NewPCG(seed, 0x7265676600000002))
-	users := max(8, 2*len(units))
+// The access defects: Generate draws them at DefaultRates (they are listed
+// in testdata/defects.yaml under access_defects, and checked by plans'
+// TestAccessDefects, not by the form defects' test); the demo puts them
+// at fixed intervals.
+const (
+	AppointmentExpired DefectID = "appointment_expired"
+	UserWithoutScope   DefectID = "user_without_scope"
+	ScopeUnitRemoved   DefectID = "scope_unit_removed"
+	DuplicateAccount   DefectID = "duplicate_account"
+)
 
+// AccessDefectIDs lists the access defects.
+func AccessDefectIDs() []DefectID {
+	return []DefectID{AppointmentExpired, UserWithoutScope, ScopeUnitRemoved, DuplicateAccount}
+}
+
+// accessPolicy decides the platform-specific parts of the access tables:
+// which rows get a defect (by their number: user i, the n-th scope, the
+// n-th appointment), and whether users have an HSA-id at all.
+type accessPolicy struct {
+	users int
+	// hsa: the platform keeps HSA-ids; without it, duplicate accounts
+	// share an e-mail address instead.
+	hsa         bool
+	noScope     func(i int64) bool
+	duplicate   func(i int64) bool
+	unitRemoved func(scope int64) bool
+	expired     func(appt int64) bool
+}
+
+// accessSink takes the rows of the three access tables, in order: all
+// users, then all scopes, then all appointments. The users' row holds
+// hsa_id only when the policy has HSA-ids.
+type accessSink struct {
+	user, scope, appointment func(row ...connectors.Value) error
+	// done is told when a table is complete.
+	done func(table string) error
+	// hit is told of each row that got a defect.
+	hit func(id DefectID, table string, key int64)
+}
+
+// accessRows generates the legacy access tables for the care units given.
+func accessRows(r *rand.Rand, units []accessUnit, pol accessPolicy, out accessSink) error {
 	type user struct {
 		id                int64
 		name, mail, hsa   connectors.Value
 		employer, kind    string
 		region            string
 		private, no_scope bool
+		dup               bool
 	}
-	var list []user
-	for i := 1; i <= users; i++ {
+	var list, dups []user
+	for i := 1; i <= pol.users; i++ {
 		u := user{id: int64(i)}
 		first, last := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
 		u.name = first + " " + last
@@ -95,31 +132,42 @@ func writeAccess(ctx context.Context, tgt connectors.Target, seed uint64, units 
 			u.employer, u.kind = home.region, "region"
 			u.hsa = fmt.Sprintf("SE2321000016-%04d", i)
 		}
-		u.no_scope = !u.private && i%9 == 4
+		u.no_scope = !u.private && pol.noScope(int64(i))
 		list = append(list, u)
-	}
-	// A second account of user 1, as platforms get when someone applies
-	// twice: the same person and HSA-id.
-	dup := list[0]
-	dup.id = int64(users + 1)
-	list = append(list, dup)
-	st.Defects["duplicate_account"]++
-
-	w := newWriter(ctx, tgt, &tables[0])
-	for _, u := range list {
-		if u.no_scope {
-			st.Defects["user_without_scope"]++
+		// A second account of a region employee with a scope, as
+		// platforms get when someone applies twice: the same person, and
+		// the same HSA-id (or e-mail, where there is none).
+		if !u.private && !u.no_scope && pol.duplicate(int64(i)) {
+			dups = append(dups, u)
 		}
-		if err := w.add(u.id, u.name, u.mail, u.hsa, u.employer, u.kind); err != nil {
+	}
+	for k := range dups {
+		dups[k].id = int64(pol.users + 1 + k)
+		dups[k].dup = true
+	}
+	list = append(list, dups...)
+
+	for _, u := range list {
+		if u.dup {
+			out.hit(DuplicateAccount, "anvandare", u.id)
+		}
+		if u.no_scope {
+			out.hit(UserWithoutScope, "anvandare", u.id)
+		}
+		var err error
+		if pol.hsa {
+			err = out.user(u.id, u.name, u.mail, u.hsa, u.employer, u.kind)
+		} else {
+			err = out.user(u.id, u.name, u.mail, u.employer, u.kind)
+		}
+		if err != nil {
 			return err
 		}
 	}
-	if err := w.flush(); err != nil {
+	if err := out.done("anvandare"); err != nil {
 		return err
 	}
-	st.Rows["anvandare"] = w.n
 
-	w = newWriter(ctx, tgt, &tables[1])
 	scope := int64(0)
 	for i, u := range list {
 		if u.private || u.no_scope {
@@ -132,28 +180,26 @@ func writeAccess(ctx context.Context, tgt connectors.Target, seed uint64, units 
 		case i == 1:
 			role = "ADM"
 			region = u.region
-		case u.id == dup.id:
+		case u.dup:
 			// The second account asks for what the first has, in a unit.
 			unit = pickUnit(r, units, u.region)
-		case scope%7 == 3:
+		case pol.unitRemoved(scope):
 			// A unit closed since: its id is above every existing one.
 			unit = int64(len(units) + 1 + r.IntN(50))
-			st.Defects["scope_unit_removed"]++
+			out.hit(ScopeUnitRemoved, "behorighet", scope)
 		case r.IntN(10) < 3:
 			region = u.region
 		default:
 			unit = pickUnit(r, units, u.region)
 		}
-		if err := w.add(scope, u.id, role, unit, region); err != nil {
+		if err := out.scope(scope, u.id, role, unit, region); err != nil {
 			return err
 		}
 	}
-	if err := w.flush(); err != nil {
+	if err := out.done("behorighet"); err != nil {
 		return err
 	}
-	st.Rows["behorighet"] = w.n
 
-	w = newWriter(ctx, tgt, &tables[2])
 	appt := int64(0)
 	for _, u := range list {
 		if !u.private {
@@ -167,19 +213,49 @@ func writeAccess(ctx context.Context, tgt connectors.Target, seed uint64, units 
 			unit = pickUnit(r, units, u.region)
 		}
 		from, until := connectors.Date{Year: 2024, Month: 1, Day: 1}, AccessValidUntil
-		if appt%4 == 1 {
+		if pol.expired(appt) {
 			from, until = connectors.Date{Year: 2021, Month: 7, Day: 1}, AccessExpiredBy
-			st.Defects["appointment_expired"]++
+			out.hit(AppointmentExpired, "forordnande", appt)
 		}
-		if err := w.add(appt, u.id, unit, region, from, until, "verksamhetschef"); err != nil {
+		if err := out.appointment(appt, u.id, unit, region, from, until, "verksamhetschef"); err != nil {
 			return err
 		}
 	}
-	if err := w.flush(); err != nil {
-		return err
+	return out.done("forordnande")
+}
+
+// writeAccess writes the demo's access tables for the care units given,
+// with its defects at fixed intervals; st counts rows and defects.
+func writeAccess(ctx context.Context, tgt connectors.Target, seed uint64, units []accessUnit, st *DemoStats) error {
+	tables := AccessTables()
+	r := rand.New(rand.NewPCG(seed, 0x7265676600000002))
+	users := max(8, 2*len(units))
+	pol := accessPolicy{
+		users:       users,
+		hsa:         true,
+		noScope:     func(i int64) bool { return i%9 == 4 },
+		duplicate:   func(i int64) bool { return i == 1 },
+		unitRemoved: func(scope int64) bool { return scope%7 == 3 },
+		expired:     func(appt int64) bool { return appt%4 == 1 },
 	}
-	st.Rows["forordnande"] = w.n
-	return nil
+	writers := map[string]*writer{}
+	for i := range tables {
+		writers[tables[i].Name] = newWriter(ctx, tgt, &tables[i])
+	}
+	return accessRows(r, units, pol, accessSink{
+		user:        writers["anvandare"].add,
+		scope:       writers["behorighet"].add,
+		appointment: writers["forordnande"].add,
+		done: func(table string) error {
+			w := writers[table]
+			if err := w.flush(); err != nil {
+				return err
+			}
+			st.Rows[table] = w.n
+			return nil
+		},
+		hit: func(id DefectID, _ string, _ int64) { st.Defects[string(id)]++ },
+	})
 }
 
 // pickUnit draws a unit of the region (any unit when it has none).
@@ -204,4 +280,116 @@ func lowerASCII(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// accessLTables declares the access tables of a platform Generate builds;
+// hsa says whether its users carry an HSA-id, text is the option of its
+// text columns (Latin-1 on the wide platform).
+func accessLTables(hsa bool, text colOpt) []ltable {
+	users := []lcol{col("id", "integer", 0), col("namn", "varchar(100)", text), col("epost", "varchar(120)", text)}
+	if hsa {
+		users = append(users, col("hsa_id", "varchar(30)", optNull))
+	}
+	users = append(users, col("arbetsgivare", "varchar(100)", text), col("anstallning", "varchar(10)", 0))
+	return []ltable{
+		{"anvandare", users},
+		{"behorighet", []lcol{
+			col("id", "integer", 0), col("anvandare_id", "integer", 0), col("roll", "varchar(8)", 0),
+			col("vardenhet_id", "integer", optNull), col("region", "varchar(40)", optNull|text),
+		}},
+		{"forordnande", []lcol{
+			col("id", "integer", 0), col("anvandare_id", "integer", 0), col("vardenhet_id", "integer", optNull),
+			col("region", "varchar(40)", optNull|text), col("giltig_fran", "date", 0), col("giltig_till", "date", 0),
+			col("utfardad_av", "varchar(60)", 0),
+		}},
+	}
+}
+
+// hasAccess reports whether Generate writes a platform's access tables.
+func hasAccess(p Platform) bool { return p == EAV }
+
+// AccessTablesOf names the access tables Generate writes on a platform
+// (none on a platform without them).
+func AccessTablesOf(p Platform) []string {
+	if !hasAccess(p) {
+		return nil
+	}
+	return []string{"anvandare", "behorighet", "forordnande"}
+}
+
+// isAccessDefect reports whether a defect is one of the access tables'.
+func isAccessDefect(id DefectID) bool {
+	for _, a := range AccessDefectIDs() {
+		if a == id {
+			return true
+		}
+	}
+	return false
+}
+
+// accessUsers gives the number of legacy users of a platform with n care
+// units: two per unit, at least 20.
+func accessUsers(units int) int { return max(20, 2*units) }
+
+// accessRows writes a platform's access tables: users, scopes and
+// appointments over its care units (recomputed from their streams, as
+// careUnitRows draws them), with the access defects at the configured
+// rates, each drawn from the row's own stream. hsa says whether users
+// carry an HSA-id; text renders text values as the platform keeps them.
+func (g *gen) accessRows(t map[string]*connectors.Table, hsa bool, text func(string) connectors.Value) error {
+	n := unitCount(g.cfg.Patients)
+	s := newStream()
+	units := make([]accessUnit, 0, n)
+	for i := 1; i <= n; i++ {
+		r := s.at(g.cfg.Seed, kindUnit, uint64(i))
+		pickString(r, clinics)
+		pickString(r, towns)
+		units = append(units, accessUnit{id: int64(i), region: pickString(r, regionNames)})
+	}
+	ds := newStream()
+	drawn := func(id DefectID, kind int) func(int64) bool {
+		rate := g.accessRates[id]
+		return func(i int64) bool {
+			return rate > 0 && ds.at(g.cfg.Seed, kindAccess, uint64(kind), uint64(i)).Float64() < rate
+		}
+	}
+	pol := accessPolicy{
+		users:       accessUsers(n),
+		hsa:         hsa,
+		noScope:     drawn(UserWithoutScope, 1),
+		duplicate:   drawn(DuplicateAccount, 2),
+		unitRemoved: drawn(ScopeUnitRemoved, 3),
+		expired:     drawn(AppointmentExpired, 4),
+	}
+	// One table at a time, in accessRows' order, so that progress sees
+	// each start and end.
+	names := []string{"anvandare", "behorighet", "forordnande"}
+	cur, next := g.emitter(t[names[0]], int64(pol.users)), 1
+	add := func(vals ...connectors.Value) error {
+		row, err := cur.add()
+		if err != nil {
+			return err
+		}
+		for i, v := range vals {
+			if str, ok := v.(string); ok {
+				v = text(str)
+			}
+			row[i] = v
+		}
+		return nil
+	}
+	done := func(string) error {
+		if err := cur.close(); err != nil {
+			return err
+		}
+		if next < len(names) {
+			cur, next = g.emitter(t[names[next]], -1), next+1
+		}
+		return nil
+	}
+	r := rand.New(rand.NewPCG(g.cfg.Seed, 0x7265676600000003))
+	return accessRows(r, units, pol, accessSink{
+		user: add, scope: add, appointment: add, done: done,
+		hit: func(id DefectID, table string, key int64) { g.hit(id, table, key, "", nil) },
+	})
 }

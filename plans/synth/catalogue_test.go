@@ -103,6 +103,15 @@ func TestCatalogue(t *testing.T) {
 			}
 		}
 	}
+	for _, d := range c.AccessDefects {
+		if !isAccess(synth.DefectID(d.ID)) {
+			t.Errorf("access defect %s is not one the generator knows", d.ID)
+		}
+		if seen[d.ID] {
+			t.Errorf("defect %s is listed twice", d.ID)
+		}
+		seen[d.ID] = true
+	}
 	for id := range synth.DefaultRates {
 		if !seen[string(id)] {
 			t.Errorf("the generator's defect %s has no line in %s", id, cataloguePath)
@@ -190,6 +199,13 @@ func testRates(p synth.Platform) map[synth.DefectID]float64 {
 	for _, id := range []synth.DefectID{synth.PNRPlus, synth.OptOutOtherCentury, synth.PNRCenturyFromDate} {
 		if _, ok := rates[id]; ok {
 			rates[id] = 0.25
+		}
+	}
+	// The access tables hold a few dozen users: rates high enough that
+	// each access defect occurs.
+	if len(synth.AccessTablesOf(p)) > 0 {
+		for _, id := range synth.AccessDefectIDs() {
+			rates[id] = 0.15
 		}
 	}
 	return rates

@@ -143,6 +143,11 @@ func (cfg *Config) rates() (map[DefectID]float64, error) {
 	for _, d := range defs {
 		out[d.ID] = DefaultRates[d.ID]
 	}
+	if hasAccess(cfg.Platform) {
+		for _, id := range AccessDefectIDs() {
+			out[id] = DefaultRates[id]
+		}
+	}
 	var unknown []string
 	for id, r := range cfg.Rates {
 		if _, ok := out[id]; !ok {

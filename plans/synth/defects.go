@@ -115,6 +115,12 @@ var DefaultRates = map[DefectID]float64{
 	DuplicateValue:         0.002,
 	MergeConflict:          0.01,
 	DuplicateReceivingKey:  0.001,
+	// The access tables' (access.go), per user, scope or appointment:
+	// appointments lapse all the time; the rest is rarer.
+	AppointmentExpired: 0.15,
+	UserWithoutScope:   0.05,
+	ScopeUnitRemoved:   0.02,
+	DuplicateAccount:   0.01,
 }
 
 // defectSpec says where a platform injects a defect: the level whose rows

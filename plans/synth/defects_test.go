@@ -90,6 +90,22 @@ func runDefects(t *testing.T, p synth.Platform, srcURL, tgtURL, work string) {
 	if fmt.Sprint(counted) != fmt.Sprint(st.Defects) {
 		t.Fatalf("Stats.Defects %v, but the rows reported one by one count %v", st.Defects, counted)
 	}
+	// The access tables' defects have their own catalogue section and
+	// test (plans' TestAccessDefects); checkLedger counts their outcomes.
+	forms := injected[:0:0]
+	for _, in := range injected {
+		if !isAccess(in.Defect) {
+			forms = append(forms, in)
+		}
+	}
+	injected = forms
+	if len(synth.AccessTablesOf(p)) > 0 {
+		for _, id := range synth.AccessDefectIDs() {
+			if st.DefectRows(id) == 0 {
+				t.Errorf("%s: no rows at the test rates: the ledger check would prove nothing", id)
+			}
+		}
+	}
 
 	cat := loadCatalogue(t).entries(p)
 	hits := map[[2]string]int{}
@@ -232,6 +248,21 @@ func checkLedger(t *testing.T, rep *verify.Report, plan *plans.Plan, st *synth.S
 	for _, tc := range rep.Tables {
 		if tc.Target != "" {
 			mapped[tc.Source] = true
+		}
+	}
+	// The access defects the generator counted, where the mapping's
+	// access rules put them (testdata/defects.yaml, access_defects).
+	for _, a := range []struct {
+		id            synth.DefectID
+		table, reason string
+	}{
+		{synth.DuplicateAccount, "anvandare", "duplicate_registration"},
+		{synth.DuplicateAccount, "behorighet", "parent_archived"},
+		{synth.ScopeUnitRemoved, "behorighet", "unit_not_found"},
+		{synth.AppointmentExpired, "forordnande", "appointment_expired"},
+	} {
+		if n := st.DefectRows(a.id); n > 0 {
+			add(wantArch, a.table, a.reason, n)
 		}
 	}
 	gotArch, gotExcl, gotVals, gotWarn := counts{}, counts{}, counts{}, counts{}
@@ -714,4 +745,14 @@ func checkArchiveExact(t *testing.T, ctx context.Context, srcURL, arcDir string)
 	if checked == 0 {
 		t.Fatal("no archived record or value was compared with its source")
 	}
+}
+
+// isAccess reports whether a defect is one of the access tables'.
+func isAccess(id synth.DefectID) bool {
+	for _, a := range synth.AccessDefectIDs() {
+		if a == id {
+			return true
+		}
+	}
+	return false
 }

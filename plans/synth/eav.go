@@ -20,6 +20,8 @@ import (
 //	formular_instans  one row per registration: form, patient, care unit, when entered
 //	formular_varde    one row per (instance, variable): variabel, variabel_version, varde
 //	avregistrering    patients who opted out
+//	anvandare, behorighet, forordnande
+//	                  users, scopes and appointments (access.go), no HSA-ids
 type eav struct{}
 
 var eavTables = []ltable{
@@ -51,7 +53,10 @@ var eavTables = []ltable{
 	{"avregistrering", []lcol{col("id", "integer", 0), col("personnr", "varchar(13)", 0), col("datum", "date", optNull)}},
 }
 
-func (eav) tables(g *gen) ([]connectors.Table, error) { return render(g.dialect, eavTables...) }
+func (eav) tables(g *gen) ([]connectors.Table, error) {
+	// Users without HSA-id: this platform predates it.
+	return render(g.dialect, append(eavTables[:len(eavTables):len(eavTables)], accessLTables(false, 0)...)...)
+}
 
 const (
 	eavInstances = "formular_instans"
@@ -142,6 +147,7 @@ func (eav) generate(g *gen, tables []connectors.Table) error {
 		{eavInstances, w.instances}, {eavValues, w.values},
 		// The ten-digit shape, where the patient table has twelve.
 		{"avregistrering", func(t *connectors.Table) error { return g.optOutRows(t, person.short) }},
+		{"anvandare", func(*connectors.Table) error { return g.accessRows(t, false, plainText) }},
 	})
 }
 

@@ -43,6 +43,9 @@ type gen struct {
 	progress Progress
 	people   *people
 	batch    int
+	// accessRates are the access defects' rates (none on a platform
+	// without access tables).
+	accessRates map[DefectID]float64
 }
 
 func newGen(ctx context.Context, w Writer, cfg Config, rates map[DefectID]float64) (*gen, error) {
@@ -52,6 +55,12 @@ func newGen(ctx context.Context, w Writer, cfg Config, rates map[DefectID]float6
 		progress: cfg.Progress,
 		people:   newPeople(cfg.Seed),
 		batch:    cfg.BatchSize,
+	}
+	g.accessRates = map[DefectID]float64{}
+	for _, id := range AccessDefectIDs() {
+		if r, ok := rates[id]; ok {
+			g.accessRates[id] = r
+		}
 	}
 	if g.progress == nil {
 		g.progress = noProgress{}
@@ -145,6 +154,7 @@ const (
 	kindDetail
 	kindUnit
 	kindSub
+	kindAccess
 )
 
 // stream is a reusable generator: reseeding costs nothing and allocates
