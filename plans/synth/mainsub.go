@@ -15,6 +15,8 @@ import (
 //	delreg_kirurgi  sub-register A, surgery: date, unit, weight, height, smoking, procedure
 //	delreg_rehab    sub-register B, rehabilitation: date, unit, weight, smoking, pain
 //	avregistrerad   patients who opted out
+//	anvandare, behorighet, forordnande
+//	                users (with HSA-ids), scopes and appointments (access.go)
 //
 // A visit is reported by A only, by B only or by both; both report its
 // date, care unit, weight and smoking status, each smoking code in its own
@@ -46,7 +48,10 @@ var mainsubTables = []ltable{
 	{"avregistrerad", []lcol{col("id", "integer", 0), col("personnummer", "varchar(13)", optLatin1), col("datum", "date", optNull)}},
 }
 
-func (mainsub) tables(g *gen) ([]connectors.Table, error) { return render(g.dialect, mainsubTables...) }
+func (mainsub) tables(g *gen) ([]connectors.Table, error) {
+	// Users with HSA-ids, text in Latin-1 like the rest of the platform.
+	return render(g.dialect, append(mainsubTables[:len(mainsubTables):len(mainsubTables)], accessLTables(true, optLatin1)...)...)
+}
 
 // Visit-level defects live in one sub-register's row: A's for most, B's
 // for those that need the other register's row to differ from.
@@ -118,6 +123,7 @@ func (mainsub) generate(g *gen, tables []connectors.Table) error {
 		{subA, func(t *connectors.Table) error { return w.sub(t, true) }},
 		{subB, func(t *connectors.Table) error { return w.sub(t, false) }},
 		{"avregistrerad", func(t *connectors.Table) error { return g.optOutRows(t, person.normal) }},
+		{"anvandare", func(*connectors.Table) error { return g.accessRows(t, true, latin1Text) }},
 	})
 }
 
