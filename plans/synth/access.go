@@ -306,7 +306,7 @@ func accessLTables(hsa bool, text colOpt) []ltable {
 }
 
 // hasAccess reports whether Generate writes a platform's access tables.
-func hasAccess(p Platform) bool { return p == EAV || p == MainSub }
+func hasAccess(p Platform) bool { return p == EAV || p == MainSub || p == Wide }
 
 // AccessTablesOf names the access tables Generate writes on a platform
 // (none on a platform without them).

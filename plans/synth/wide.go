@@ -17,6 +17,8 @@ import (
 //	operation      the operation form: one row per operation
 //	uppfoljning    the follow-up form: one row per follow-up of an operation
 //	avregistrerad  patients who opted out, by personnummer
+//	anvandare, behorighet, forordnande
+//	               users (with HSA-ids), scopes and appointments (access.go)
 type wide struct{}
 
 var wideTables = []ltable{
@@ -50,7 +52,10 @@ var wideTables = []ltable{
 	}},
 }
 
-func (wide) tables(g *gen) ([]connectors.Table, error) { return render(g.dialect, wideTables...) }
+func (wide) tables(g *gen) ([]connectors.Table, error) {
+	// Users with HSA-ids, text in Latin-1 like the rest of the platform.
+	return render(g.dialect, append(wideTables[:len(wideTables):len(wideTables)], accessLTables(true, optLatin1)...)...)
+}
 
 func (wide) defects() []defectSpec {
 	forms := []string{"operation", "uppfoljning"}
@@ -116,6 +121,7 @@ func (wide) generate(g *gen, tables []connectors.Table) error {
 		{"operation", w.operations}, {"uppfoljning", w.followups},
 		// Twelve digits without a separator: not the patient table's shape.
 		{"avregistrerad", func(t *connectors.Table) error { return g.optOutRows(t, person.normal) }},
+		{"anvandare", func(*connectors.Table) error { return g.accessRows(t, true, latin1Text) }},
 	})
 }
 
