@@ -1,6 +1,8 @@
 package mappings
 
 import (
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 	"gopkg.in/yaml.v3"
 )
 
@@ -85,7 +87,7 @@ func checkUnits(files []*File) Diagnostics {
 		col := u.Column.Value
 		var carried []*ColumnMapping
 		for _, c := range tm.Columns {
-			if c.From.Value == col {
+			if tm.carriesUnit(c, col) {
 				carried = append(carried, c)
 			}
 		}
@@ -114,11 +116,51 @@ func (tm *TableMapping) UnitColumn() (target, source string) {
 		return "", ""
 	}
 	for _, c := range tm.Columns {
-		if c.From.Value == tm.Unit.Column.Value && c.NullWhen == nil && c.Default == nil {
-			return c.Target.Value, c.From.Value
+		if tm.carriesUnit(c, tm.Unit.Column.Value) && c.NullWhen == nil && c.Default == nil {
+			return c.Target.Value, tm.Unit.Column.Value
 		}
 	}
 	return "", tm.Unit.Column.Value
+}
+
+// carriesUnit reports whether a receiving column carries source column
+// col as it is: mapped from: it, or exactly lookup("name", col, "key")
+// where the lookup named is keyed by the very column it returns. A lookup
+// matches a key only to a value of the same kind and encoding, so the row
+// it finds has col's value as its key, and returns that value; a value no
+// row has is archived (lookup_missing), never changed. Anything more (a
+// default, another returned column, an expression around the call) may
+// change the unit, and does not carry it.
+func (tm *TableMapping) carriesUnit(c *ColumnMapping, col string) bool {
+	if c.From.Value == col {
+		return true
+	}
+	if c.Expr.Value == "" {
+		return false
+	}
+	tree, err := parser.Parse(c.Expr.Value)
+	if err != nil {
+		return false
+	}
+	call, ok := tree.Node.(*ast.CallNode)
+	if !ok || len(call.Arguments) != 3 {
+		return false
+	}
+	if fn, ok := call.Callee.(*ast.IdentifierNode); !ok || fn.Value != "lookup" {
+		return false
+	}
+	name, ok1 := call.Arguments[0].(*ast.StringNode)
+	key, ok2 := call.Arguments[1].(*ast.IdentifierNode)
+	ret, ok3 := call.Arguments[2].(*ast.StringNode)
+	if !ok1 || !ok2 || !ok3 || key.Value != col {
+		return false
+	}
+	for _, l := range tm.Lookups {
+		if l.Name.Value == name.Value {
+			return l.Key.Value == ret.Value
+		}
+	}
+	return false
 }
 
 // AccessSpec is a mapping file's access: section. It says what grants

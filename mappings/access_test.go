@@ -57,6 +57,13 @@ func TestReportingUnitMustReachTheTarget(t *testing.T) {
 		{"not mapped", "    unit: vardenhet_id\n    columns: {visit_id: id, weight: vikt, care_unit_id: {expr: vardenhet_id}}\n", "M051 8"},
 		{"null_when", "    unit: vardenhet_id\n    columns:\n      visit_id: id\n      weight: vikt\n      care_unit_id: {from: vardenhet_id, null_when: [\"0\"]}\n", "M052 12"},
 		{"default", "    unit: vardenhet_id\n    columns:\n      visit_id: id\n      weight: vikt\n      care_unit_id: {from: vardenhet_id, default: \"1\"}\n", "M052 12"},
+		// lookup() of the unit by the lookup's own key gives the key it
+		// matched: the unit as it is. Anything else may change it.
+		{"lookup of its key", "    unit: vardenhet_id\n    lookups: {u: {table: vardenhet, key: id}}\n    columns: {visit_id: id, weight: vikt, care_unit_id: {expr: 'lookup(\"u\", vardenhet_id, \"id\")'}}\n", ""},
+		{"lookup of another column", "    unit: vardenhet_id\n    lookups: {u: {table: vardenhet, key: id}}\n    columns: {visit_id: id, weight: vikt, care_unit_id: {expr: 'lookup(\"u\", vardenhet_id, \"namn\")'}}\n", "M051 8"},
+		{"lookup with a default", "    unit: vardenhet_id\n    lookups: {u: {table: vardenhet, key: id}}\n    columns: {visit_id: id, weight: vikt, care_unit_id: {expr: 'lookup(\"u\", vardenhet_id, \"id\", 1)'}}\n", "M051 8"},
+		{"lookup of another key", "    unit: vardenhet_id\n    lookups: {u: {table: vardenhet, key: id}}\n    columns: {visit_id: id, weight: vikt, care_unit_id: {expr: 'lookup(\"u\", id, \"id\")'}}\n    drop: {vardenhet_id: test}\n", "M051 8"},
+		{"lookup inside an expression", "    unit: vardenhet_id\n    lookups: {u: {table: vardenhet, key: id}}\n    columns: {visit_id: id, weight: vikt, care_unit_id: {expr: 'lookup(\"u\", vardenhet_id, \"id\") + 1'}}\n", "M051 8"},
 		{"undeclared", "    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", "M050 6"},
 		{"none", "    unit: {none: test}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", ""},
 		{"both", "    unit: {none: test, column: vardenhet_id}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", "Y003 8"},

@@ -15,6 +15,8 @@ import (
 var unitTables = map[synth.Platform]map[string]bool{
 	synth.EAV:     {"vardenhet": true, "formular_instans": true, "formular_varde": false},
 	synth.MainSub: {"vardenhet": true, "delreg_kirurgi": true, "delreg_rehab": true},
+	// The unit reaches the operation's receiving row through lookup().
+	synth.Wide: {"vardenhet": true, "operation": true},
 }
 
 // checkUnitEquations checks the per-unit reconciliation of a defect run:
