@@ -14,7 +14,8 @@ package mappings
 // a validation rule or value granularity that can leave a key NULL. It is
 // false for a form store, a select:, a merge, and a record key chosen with
 // key: rather than the source's own primary key (nothing checks at run
-// time that such a key is unique).
+// time that such a key is unique), or a source key column that may be
+// NULL.
 func (t *TableProgram) ReceivingKeyInjective() bool {
 	if t.EAV != nil || t.Select != "" || t.Merge != nil || t.ValueGranularity ||
 		len(t.Target.PrimaryKey) == 0 || len(t.Source.PrimaryKey) == 0 || !sameNames(t.Key, t.Source.PrimaryKey) {
@@ -27,7 +28,9 @@ func (t *TableProgram) ReceivingKeyInjective() bool {
 	covered := map[int]bool{}
 	for _, name := range t.Target.PrimaryKey {
 		c := t.columnFor(name)
-		if c == nil || !c.plainCopy() || !keyCols[c.src] {
+		// A nullable key column (SQLite lets a declared primary key hold
+		// NULL, more than once) is not unique in the source.
+		if c == nil || !c.plainCopy() || !keyCols[c.src] || t.Source.Columns[c.src].Nullable {
 			return false
 		}
 		if t.person != nil && t.person.target != nil && t.person.target.Name == name {

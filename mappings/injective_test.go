@@ -1,6 +1,10 @@
 package mappings
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
 
 // TestReceivingKeyInjective: only a receiving key copied untransformed
 // from the whole source primary key is injective; every transform that
@@ -37,8 +41,19 @@ func TestReceivingKeyInjective(t *testing.T) {
 			if ds.Err() != nil {
 				t.Fatalf("compile: %v", ds)
 			}
-			if got := prog.Tables[0].ReceivingKeyInjective(); got != c.want {
+			tp := prog.Tables[0]
+			if got := tp.ReceivingKeyInjective(); got != c.want {
 				t.Errorf("ReceivingKeyInjective() = %v, want %v", got, c.want)
+			}
+			// A source primary key that may hold NULL (SQLite allows it)
+			// is never unique enough.
+			id := tp.Source.Columns[tp.KeyIndex[0]]
+			nullable := *tp.Source
+			nullable.Columns = append([]connectors.Column(nil), tp.Source.Columns...)
+			nullable.Columns[tp.KeyIndex[0]].Nullable = true
+			tp.Source = &nullable
+			if tp.ReceivingKeyInjective() {
+				t.Errorf("ReceivingKeyInjective() with %s nullable = true, want false", id.Name)
 			}
 		})
 	}
