@@ -404,6 +404,19 @@ func Compare(a, b connectors.Value) (int, bool) { return compare(a, b) }
 
 // compare orders two canonical values of the same kind.
 func compare(a, b connectors.Value) (int, bool) {
+	// Same-kind integers are the common case (entity ids compared per
+	// value record, range bounds): order them without building big.Rat,
+	// which costs two allocations per comparison.
+	switch x := a.(type) {
+	case int64:
+		if y, ok := b.(int64); ok {
+			return cmpOrdered(x, y), true
+		}
+	case uint64:
+		if y, ok := b.(uint64); ok {
+			return cmpOrdered(x, y), true
+		}
+	}
 	switch x := a.(type) {
 	case int64, uint64, float64, connectors.Decimal:
 		ra, ok1 := rat(x)
@@ -446,6 +459,16 @@ func compare(a, b connectors.Value) (int, bool) {
 		return 0, true
 	}
 	return 0, false
+}
+
+func cmpOrdered[T int64 | uint64](x, y T) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
 }
 
 // rat gives a number exactly, so a decimal bound compares with an integer

@@ -37,8 +37,15 @@ const ReasonDuplicateKey = "duplicate_key"
 // round trip per batch); a receiving table larger than memory allows
 // needs the keys spilled like the merge candidates (see spill), which is
 // not built.
+//
+// A receiving table whose primary key is a one-to-one image of its only
+// source table's primary key (mappings.TableProgram.ReceivingKeyInjective)
+// cannot get a duplicate, and keeps no set at all (skipInjective): the
+// common identity migration then costs no memory per row here.
 type receivingKeys struct {
 	tables map[string]*keySet
+	// injective names the receiving tables whose keys are not kept.
+	injective map[string]bool
 }
 
 type keySet struct {
@@ -50,7 +57,27 @@ type keySet struct {
 	sources []string
 }
 
-func newReceivingKeys() *receivingKeys { return &receivingKeys{tables: map[string]*keySet{}} }
+func newReceivingKeys() *receivingKeys {
+	return &receivingKeys{tables: map[string]*keySet{}, injective: map[string]bool{}}
+}
+
+// skipInjective stops keeping the keys of every receiving table fed by
+// exactly one program whose receiving key is injective in its source
+// record key: two records of that table cannot share a receiving key, and
+// no other program writes the table. Keys preloaded for such a table on a
+// resume are dropped with it.
+func (k *receivingKeys) skipInjective(prog *mappings.Program) {
+	feeders := map[string]int{}
+	for _, tp := range prog.Tables {
+		feeders[tp.Target.Name]++
+	}
+	for _, tp := range prog.Tables {
+		if name := tp.Target.Name; feeders[name] == 1 && tp.ReceivingKeyInjective() {
+			k.injective[name] = true
+			delete(k.tables, name)
+		}
+	}
+}
 
 func (k *receivingKeys) set(t *connectors.Table) *keySet {
 	s := k.tables[t.Name]
@@ -66,7 +93,7 @@ func (k *receivingKeys) set(t *connectors.Table) *keySet {
 // reason duplicate_key. source and sourceKey name the record. A table
 // without a primary key cannot have duplicates.
 func (k *receivingKeys) claim(target *connectors.Table, o mappings.Outcome, source string, sourceKey []connectors.Value) (mappings.Outcome, error) {
-	if o.Kind != mappings.Migrated || o.Row == nil || len(target.PrimaryKey) == 0 {
+	if o.Kind != mappings.Migrated || o.Row == nil || len(target.PrimaryKey) == 0 || k.injective[target.Name] {
 		return o, nil
 	}
 	s := k.set(target)

@@ -325,6 +325,12 @@ func (w *writer) entities() error {
 	entKey := []int{e.EntityKey}
 	var group [][]connectors.Value
 	var prevID connectors.Value
+	// A batch is batch_size entities (target rows, one COPY and commit
+	// each), not batch_size source records: counting the value records
+	// too made batches of about batch_size/8 rows. maxRecordsPerEntity
+	// bounds a commit unit of entities with many values (or orphans).
+	const maxRecordsPerEntity = 64
+	entities := 0
 	for ents.Next() {
 		entity := copyRow(ents.Row())
 		id := entity[e.EntityKey]
@@ -385,8 +391,11 @@ func (w *writer) entities() error {
 			etl = w.ledger.Table(e.Entities.Name, w.tp.Target.Name)
 			vtl = w.ledger.Table(e.Values.Name, w.tp.Target.Name)
 		}
-		if err := w.maybeFlush(); err != nil {
-			return err
+		if entities++; entities >= r.batch || w.pending >= r.batch*maxRecordsPerEntity {
+			if err := w.flush(); err != nil {
+				return err
+			}
+			entities = 0
 		}
 	}
 	if err := ents.Err(); err != nil {

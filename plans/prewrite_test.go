@@ -414,3 +414,37 @@ tables:
 		"varde":   summary(0, 2, 0, map[string]int64{"negative_zero": 2}),
 	})
 }
+
+// A receiving key computed from the source's own key by an expression
+// that merges keys (id % 10) still archives the later record as
+// duplicate_key: skipping the key set is only for a key copied as it is.
+func TestTransformedSourceKeyDuplicatesAreArchived(t *testing.T) {
+	rows := [][]connectors.Value{
+		{int64(3), int64(10), "60"},
+		{int64(4), int64(11), "70"},
+		{int64(13), int64(12), "61"}, // 13 % 10 == 3
+	}
+	dir, plan, src := visitFixture(t, rows, `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: {expr: id % 10}
+      weight_kg: {expr: decimal(vikt)}
+    drop: {nr: unused here}
+`)
+	p := loadPlan(t, plan)
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	if got := ledgerOf(rep, false)["besok"]; got != summary(2, 1, 0, map[string]int64{plans.ReasonDuplicateKey: 1}) {
+		t.Fatalf("ledger %s", got)
+	}
+	recs := readArchived(t, dir, "besok")
+	if len(recs) != 1 || keyOf(recs[0]) != "13" || recs[0].Reason != plans.ReasonDuplicateKey || !strings.Contains(recs[0].Detail, "besok with key (3)") {
+		t.Fatalf("archived %+v, want record 13 as duplicate_key of record 3", recs)
+	}
+}

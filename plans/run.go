@@ -270,6 +270,7 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	}
 	check, _ := sink.Dialect().(connectors.ValueChecker)
 	keys := r.keysOnResume()
+	keys.skipInjective(s.prog)
 	defer func() { r.keys = nil }()
 	// Read ahead, a table is read in a goroutine of its own: every use of
 	// the snapshot meanwhile goes through one lock (pipeline.go).
