@@ -170,6 +170,23 @@ func TestRoleMappingThatWidensFailsNamingTheAccount(t *testing.T) {
 			t.Errorf("no problem names account %s: %v", account, rep.Problems)
 		}
 	}
+	// regflytt verify proves the same from its own snapshots.
+	sum, err := plans.Verify(context.Background(), loadPlan(t, path), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir})
+	if !errors.Is(err, plans.ErrNotAccounted) || sum == nil || sum.Pass || sum.Access == nil || sum.Access.OK {
+		t.Fatalf("verify: %v", err)
+	}
+	if strings.Join(sum.Access.Widened, ",") != strings.Join(rep.Access.Widened, ",") {
+		t.Errorf("verify: widened %v, the run %v", sum.Access.Widened, rep.Access.Widened)
+	}
+	for _, account := range sum.Access.Widened {
+		found := false
+		for _, p := range sum.Failures() {
+			found = found || strings.HasPrefix(p, "access: account "+account+": access widened: read on unit ")
+		}
+		if !found {
+			t.Errorf("verify: no problem names account %s: %v", account, sum.Problems)
+		}
+	}
 }
 
 // The access defects testdata/defects.yaml lists have, on a demo run,

@@ -127,6 +127,12 @@ type VerifyOptions struct {
 	// archive.dir under the work directory: a sealed package decrypted
 	// elsewhere (regflytt archive decrypt).
 	ArchiveDir string
+	// UnitReports, when set, is the directory for one report per
+	// reporting unit (--unit-reports DIR), as run writes them.
+	UnitReports string
+	// ownershipChecked says the caller (a run's own verifyContent) has
+	// already checked the units and access on the same ledger.
+	ownershipChecked bool
 }
 
 // VerifyWith is Verify with verify's own settings.
@@ -338,8 +344,26 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		c, _ := verify.CheckList(l)
 		sum.Lists = append(sum.Lists, c)
 	}
+	// The equations per reporting unit and the access proof, from the
+	// re-application's own per-unit counts (the writer counts them as in
+	// a run) and verify's own source count.
+	if !vo.ownershipChecked {
+		own := &verify.Report{Register: p.RegisterID.Value, Pass: true}
+		if err := r.checkOwnership(ctx, s, tgt, ledger, own); err != nil {
+			return nil, fmt.Errorf("verify: reporting units and access: %w", err)
+		}
+		sum.Units, sum.Access = own.Units, own.Access
+		for _, p := range own.Problems {
+			sum.Fail("%s", p)
+		}
+	}
 	r.findings(sum, ledger, s.env.CodesUsed)
 	sum.Finish(clock())
+	if vo.UnitReports != "" {
+		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Units: sum.Units}); err != nil {
+			return sum, fmt.Errorf("verify: %w", err)
+		}
+	}
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
 		return sum, fmt.Errorf("work directory: %w", err)
 	}
@@ -801,7 +825,7 @@ func (r *runner) verifyContent(ctx context.Context, arcDir string, rep *verify.R
 	opts.SourceURL, opts.TargetURL = r.srcURL, r.tgtURL
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
 	opts.Progress = NoProgress{}
-	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcDir})
+	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcDir, ownershipChecked: true})
 	if err != nil && !errors.Is(err, ErrNotAccounted) {
 		return fmt.Errorf("verify the run's content: %w", err)
 	}

@@ -122,6 +122,21 @@ code { font-size: 0.9em; word-break: break-all; }
 {{range .Columns}}<tr><td>{{.Table}}.{{.Column}}</td><td class="n">{{.Rows}}</td><td class="n">{{.NonNull}}</td><td class="n">{{.ArchivedAlone}}</td><td class="n">{{.NulledByRule}}</td><td class="n {{if .Lost}}fail{{end}}">{{.Lost}}</td></tr>
 {{end}}</table>{{end}}
 
+{{if .Units}}<h2>Reporting units: each unit's source rows = migrated + archived + excluded</h2>
+<table id="units">
+<tr><th>unit</th><th>source table</th><th>source rows</th><th>read</th><th>migrated</th><th>archived</th><th>excluded</th><th></th></tr>
+{{range .Units}}<tr><td>{{.Unit}}</td><td>{{.Source}}</td><td class="n">{{if .SourceRows}}{{.SourceRows}}{{else}}–{{end}}</td><td class="n">{{.Read}}</td><td class="n">{{.Migrated}}</td><td class="n">{{.Archived}}</td><td class="n">{{.Excluded}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{end}}</table>{{end}}
+
+{{with .Access}}<h2>Access: no account sees more than before</h2>
+<table id="access">
+<tr><th>reference date</th><td>{{.ReferenceDate}}</td></tr>
+<tr><th>accounts / grants after</th><td>{{.Accounts}} / {{.Grants}}</td></tr>
+<tr><th>accounts / grants before</th><td>{{.LegacyAccounts}} / {{.LegacyGrants}}</td></tr>
+<tr><th>verdict</th><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}FAILS{{end}}</td></tr>
+{{range .Problems}}<tr><th>problem</th><td>{{.}}</td></tr>
+{{end}}</table>{{end}}
+
 <h2>Archive package</h2>
 <p>{{.Archive.Dir}}: {{.Archive.Expected}} records expected, {{.Archive.Records}} held, manifest {{if .Archive.Manifest}}ok{{else}}FAILED{{end}}.</p>
 

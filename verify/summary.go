@@ -51,7 +51,12 @@ type Summary struct {
 	Groups   []GroupEquation  `json:"control_groups,omitempty"`
 	Archive  ArchiveEquation  `json:"archive"`
 	Lists    []ListCheck      `json:"lists,omitempty"`
-	Findings []Finding        `json:"findings,omitempty"`
+	// Units are the equations per reporting unit (as a run's report has
+	// them), from verify's own re-application and source count; Access the
+	// proof that no account can see more after the migration than before.
+	Units    []UnitCheck  `json:"units,omitempty"`
+	Access   *AccessCheck `json:"access,omitempty"`
+	Findings []Finding    `json:"findings,omitempty"`
 	// Exceptions are the records that differ (receiving keys only);
 	// ArchiveExceptions the archived records that differ (source keys, as
 	// the package's outcome table renders them).
@@ -192,6 +197,12 @@ func (s *Summary) Finish(now time.Time) {
 	for _, l := range s.Lists {
 		pass = pass && l.OK
 	}
+	for _, u := range s.Units {
+		pass = pass && u.OK
+	}
+	if s.Access != nil {
+		pass = pass && s.Access.OK
+	}
 	for _, f := range s.Findings {
 		pass = pass && !f.Fails()
 	}
@@ -260,6 +271,20 @@ func (s *Summary) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "control group %s %s = %s: %d rows expected, %d in the target: MISMATCH\n", g.Table, strings.Join(g.Columns, ", "), strings.Join(g.Group, ", "), g.Expected, g.Actual)
 		}
 	}
+	if len(s.Units) > 0 {
+		unitW := len("unit")
+		for _, u := range s.Units {
+			unitW = max(unitW, len(unitLabel(u.Unit)))
+		}
+		fmt.Fprintf(w, "%-*s  %-*s  %10s  %10s  %10s  %10s  %10s\n", unitW, "unit", nameW, "source table", "records", "migrated", "archived", "excluded", "")
+		for _, u := range s.Units {
+			fmt.Fprintf(w, "%-*s  %-*s  %10s  %10d  %10d  %10d  %10s\n", unitW, unitLabel(u.Unit), nameW, u.Source, unitRows(u), u.Migrated, u.Archived, u.Excluded, okMark(u.OK))
+		}
+	}
+	if a := s.Access; a != nil {
+		fmt.Fprintf(w, "access on %s: %d accounts with %d grants after, %d accounts with %d grants before: %s\n",
+			a.ReferenceDate, a.Accounts, a.Grants, a.LegacyAccounts, a.LegacyGrants, accessMark(a))
+	}
 	fmt.Fprintf(w, "archive %s: %d records expected, %d held, manifest %s\n", s.Archive.Dir, s.Archive.Expected, s.Archive.Records, okMark(s.Archive.Manifest))
 	for _, d := range s.Exceptions {
 		fmt.Fprintf(w, "exception: %s\n", d)
@@ -284,6 +309,32 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintln(w, s.Verdict)
 	return err
+}
+
+// unitRows is a unit's source rows as counted in the source, else the
+// records read ("–" marks neither: a form store's values).
+func unitRows(u UnitCheck) string {
+	if u.SourceRows != nil {
+		return fmt.Sprint(*u.SourceRows)
+	}
+	return fmt.Sprintf("(%d read)", u.Read)
+}
+
+// accessMark says whether any account's access widened.
+func accessMark(a *AccessCheck) string {
+	if a.OK {
+		return "no account sees more than before"
+	}
+	var parts []string
+	for _, l := range []struct {
+		what     string
+		accounts []string
+	}{{"widened", a.Widened}, {"from an expired appointment", a.Expired}, {"without basis", a.Baseless}} {
+		if len(l.accounts) > 0 {
+			parts = append(parts, l.what+": "+strings.Join(l.accounts, ", "))
+		}
+	}
+	return "FAILS (" + strings.Join(parts, "; ") + ")"
 }
 
 func okMark(ok bool) string {

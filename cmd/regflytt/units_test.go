@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/regflytt/regflytt/verify"
 )
 
 // The demo prints the per-unit reconciliation and the access proof;
@@ -29,5 +32,72 @@ func TestDemoShowsUnitsAndRunWritesUnitReports(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(units, "unit-1.md"))
 	if err != nil || !strings.Contains(string(b), "care unit 1\n") {
 		t.Fatalf("unit-1.md: %v\n%s", err, b)
+	}
+}
+
+// verify proves the per-unit equations and the access itself, shows them,
+// and verify --unit-reports writes one report per unit holding only that
+// unit's figures.
+func TestVerifyShowsUnitsAndWritesUnitReports(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	code, out, errs := cli(t, "demo", "--work", work, "--patients", "60")
+	if code != exitOK {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	// The demo ends with verify: its text has the per-unit table and
+	// the access line.
+	verifyOut := out[strings.LastIndex(out, "verification of "):]
+	for _, want := range []string{"\nunit ", "\n1 ", "access on ", "no account sees more than before"} {
+		if !strings.Contains(verifyOut, want) {
+			t.Errorf("verify output lacks %q:\n%s", want, verifyOut)
+		}
+	}
+	units := filepath.Join(t.TempDir(), "units")
+	code, out, errs = cli(t, "verify", filepath.Join(work, "plan.yaml"), "--source", "sqlite://"+filepath.Join(work, "legacy.db"),
+		"--target", "sqlite://"+filepath.Join(work, "receiving.db"), "--work", work, "--unit-reports", units, "--json")
+	if code != exitOK {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errs)
+	}
+	var sum verify.Summary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Access == nil || !sum.Access.OK {
+		t.Errorf("verify --json: access %+v", sum.Access)
+	}
+	ids := map[string]bool{}
+	for _, u := range sum.Units {
+		if !u.OK || u.SourceRows == nil {
+			t.Errorf("verify: unit %+v", u)
+		}
+		if u.Unit != verify.NoUnit {
+			ids[u.Unit] = true
+		}
+	}
+	if len(ids) < 2 {
+		t.Fatalf("verify: units %v: the test proves nothing", ids)
+	}
+	for id := range ids {
+		b, err := os.ReadFile(filepath.Join(units, "unit-"+id+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ur verify.UnitReport
+		if err := json.Unmarshal(b, &ur); err != nil {
+			t.Fatal(err)
+		}
+		if ur.Unit != id || len(ur.Tables) == 0 {
+			t.Errorf("unit-%s.json: %+v", id, ur)
+		}
+		for other := range ids {
+			if other != id && strings.Contains(string(b), `"unit": "`+other+`"`) {
+				t.Errorf("unit-%s.json names unit %s", id, other)
+			}
+		}
+		for _, c := range ur.Tables {
+			if c.Unit != id {
+				t.Errorf("unit-%s.json holds unit %s's figures", id, c.Unit)
+			}
+		}
 	}
 }

@@ -28,6 +28,9 @@ differ; that the archive package is whole and holds the records the mappings
 archive; and it raises the findings that need a person (archived share above the
 plan's limit, opt-out entries that match nobody, identity numbers whose century
 was resolved), which the plan acknowledges under verification.acknowledge.
+Where the mappings name a reporting unit (unit:), it proves the equation per
+unit from its own source count; where the plan has an access: section, that no
+account can read or write more units after the migration than before.
 
 It writes verify-report.json and verify-report.html (one self-contained file
 for the auditor) into the work directory, beside the run's report.json, which it
@@ -51,7 +54,7 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 				}
 				fmt.Fprintf(g.info(), "work directory: %s\n", work)
 			}
-			return runVerify(cmd, g, p, plans.VerifyOptions{ArchiveDir: archiveDir}, plans.Options{
+			return runVerify(cmd, g, p, plans.VerifyOptions{ArchiveDir: archiveDir, UnitReports: f.unitReports}, plans.Options{
 				SourceURL:   f.source,
 				TargetURL:   f.target,
 				WorkDir:     work,
@@ -64,6 +67,7 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
 	addJSONFlag(cmd, g)
 	cmd.Flags().StringVar(&archiveDir, "archive", "", "the archive package to read (default: the plan's archive.dir in the work directory); a sealed package is decrypted first with regflytt archive decrypt")
+	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md), from verify's own counts")
 	cmd.Flags().StringVar(&f.work, "work", "", "the run's work directory: its archive package is read, verify-report.json and verify-report.html written into it (default: the register's newest "+runsDir+"/<register>-<time>)")
 	return cmd
 }
