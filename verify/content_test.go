@@ -30,6 +30,14 @@ func compare(t *testing.T, expected, actual [][]connectors.Value) (*verify.Conte
 // compareIn is compare for another receiving table.
 func compareIn(t *testing.T, contentTable connectors.Table, expected, actual [][]connectors.Value) (*verify.ContentCheck, []string) {
 	t.Helper()
+	cc, out, _ := drillIn(t, contentTable, expected, actual)
+	return cc, out
+}
+
+// drillIn is compareIn that also says how many expected rows the
+// drill-down was given (those of the differing buckets).
+func drillIn(t *testing.T, contentTable connectors.Table, expected, actual [][]connectors.Value) (*verify.ContentCheck, []string, int) {
+	t.Helper()
 	ctx := context.Background()
 	loc, _ := connectors.ParseLocation("sqlite://" + filepath.Join(t.TempDir(), "t.db"))
 	db, err := sqlite.OpenTarget(ctx, loc)
@@ -92,7 +100,7 @@ func compareIn(t *testing.T, contentTable connectors.Table, expected, actual [][
 	for _, d := range cc.Differences {
 		out = append(out, fmt.Sprint(d.Key, " ", d.Kind, " ", d.Columns))
 	}
-	return cc, out
+	return cc, out, len(keep)
 }
 
 func rowsOf(n int) [][]connectors.Value {
@@ -275,6 +283,52 @@ func TestContentFloatsWithoutPrimaryKey(t *testing.T) {
 			if !slices.Equal(got, tc.want) || cc.OK != (tc.want == nil) {
 				t.Fatalf("differences %q (ok %v, %d buckets), want %q", got, cc.OK, cc.DifferingBuckets, tc.want)
 			}
+		})
+	}
+}
+
+// The drill-down's work grows with the differing records, not with the
+// table: with k records changed in a table of 50,000, the rows it hashes
+// (in Go or in the target) stay within a few passes over the rows of the
+// differing buckets. A drill-down that rehashed the whole table to find
+// the rows of its buckets (as the float pass once did) fails at k = 1.
+func TestDrillDownWorkGrowsWithDifferences(t *testing.T) {
+	if testing.Short() {
+		t.Skip("50,000 rows")
+	}
+	const rows = 50000
+	exp := make([][]connectors.Value, rows)
+	for i := range exp {
+		exp[i] = []connectors.Value{fmt.Sprintf("k-%06d", i), float64(i) * 1.5, fmt.Sprintf("note %d", i)}
+	}
+	for _, k := range []int{1, 100, 10000} {
+		t.Run(fmt.Sprint("k=", k), func(t *testing.T) {
+			act := make([][]connectors.Value, rows)
+			for i := range exp {
+				act[i] = slices.Clone(exp[i])
+			}
+			// Every (rows/k)-th record changes its text.
+			for i := 0; i < k; i++ {
+				act[i*(rows/k)][2] = "other"
+			}
+			cc, diffs, kept := drillIn(t, contentTable, exp, act)
+			if cc.OK {
+				t.Fatal("a table with changed records passed")
+			}
+			rehashed := verify.RehashedRowsForTest(cc)
+			// One pass each: the expected rows kept, the target's records
+			// of the buckets, one per hashed column and the float pass.
+			passes := int64(2 + len(cc.HashedColumns) - len(cc.KeyColumns) + 1)
+			if rehashed == 0 || rehashed > passes*int64(kept) {
+				t.Errorf("k=%d: the drill-down hashed %d rows for %d expected rows of %d differing buckets (at most %d passes)", k, rehashed, kept, cc.DifferingBuckets, passes)
+			}
+			if k == 1 && rehashed > rows/100 {
+				t.Errorf("k=1: the drill-down hashed %d rows of a table of %d", rehashed, rows)
+			}
+			if k <= 100 && len(diffs) != k {
+				t.Errorf("k=%d: %d differences named", k, len(diffs))
+			}
+			t.Logf("k=%d: %d differing buckets, %d expected rows kept, %d rows hashed", k, cc.DifferingBuckets, kept, rehashed)
 		})
 	}
 }
