@@ -27,6 +27,10 @@ type UnitSpec struct {
 	Column Str
 	// None is why the table's records have no reporting unit.
 	None Str
+	// Parent says a record's unit is its parent record's (unit: {parent:
+	// true}, only with parent:): for a child table with no unit column
+	// whose records belong to whoever reported their parent.
+	Parent bool
 }
 
 // parseUnit reads a table mapping's unit: field.
@@ -42,12 +46,19 @@ func parseUnit(path string, f *Fields, ds *Diagnostics) *UnitSpec {
 		uf := ReadFields(path, n, ds, "unit")
 		u.Column = uf.Str("column")
 		u.None = uf.Str("none")
+		u.Parent = uf.Bool("parent")
 		uf.Done()
 	}
-	if (u.Column.Value == "") == (u.None.Value == "") {
-		ds.add(u.Pos, "Y003", "unit: needs exactly one of a source column (unit: vardenhet_id) or {none: why the records belong to no reporting unit}")
+	n1 := 0
+	for _, set := range []bool{u.Column.Value != "", u.None.Value != "", u.Parent} {
+		if set {
+			n1++
+		}
+	}
+	if n1 != 1 {
+		ds.add(u.Pos, "Y003", "unit: needs exactly one of a source column (unit: vardenhet_id), {none: why the records belong to no reporting unit} or {parent: true} (a child's unit is its parent record's)")
 		// Kept (empty), so that the table does not count as undeclared too.
-		u.Column, u.None = Str{}, Str{}
+		u.Column, u.None, u.Parent = Str{}, Str{}, false
 	}
 	return u
 }
@@ -58,6 +69,7 @@ func parseUnit(path string, f *Fields, ds *Diagnostics) *UnitSpec {
 //	M050  a table declares no unit while another table does
 //	M051  the unit column reaches no receiving column (not mapped, or dropped)
 //	M052  the column carrying the unit has null_when or default
+//	M053  unit: {parent: true} without parent:
 func checkUnits(files []*File) Diagnostics {
 	var ds Diagnostics
 	var declared *UnitSpec
@@ -79,6 +91,10 @@ func checkUnits(files []*File) Diagnostics {
 		u := tm.Unit
 		if u == nil {
 			ds.add(tm.Pos, "M050", "table %s declares no reporting unit, but %s does: add unit: <source column> (or unit: {none: why}) so that every record keeps the care provider that reported it", tm.Source.Value, declared.Pos)
+			continue
+		}
+		if u.Parent && tm.Parent == nil {
+			ds.add(u.Pos, "M053", "table %s takes its reporting unit from its parent (unit: {parent: true}) but declares no parent: add parent: {table: …, key: [...]}, or name its unit column", tm.Source.Value)
 			continue
 		}
 		if u.Column.Value == "" {

@@ -66,6 +66,9 @@ func TestReportingUnitMustReachTheTarget(t *testing.T) {
 		{"lookup inside an expression", "    unit: vardenhet_id\n    lookups: {u: {table: vardenhet, key: id}}\n    columns: {visit_id: id, weight: vikt, care_unit_id: {expr: 'lookup(\"u\", vardenhet_id, \"id\") + 1'}}\n", "M051 8"},
 		{"undeclared", "    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", "M050 6"},
 		{"none", "    unit: {none: test}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", ""},
+		{"parent without parent:", "    unit: {parent: true}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", "M053 8"},
+		{"parent", "    unit: {parent: true}\n    parent: {table: vardenhet, key: [vardenhet_id]}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", ""},
+		{"parent and column", "    unit: {parent: true, column: vardenhet_id}\n    parent: {table: vardenhet, key: [vardenhet_id]}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", "Y003 8"},
 		{"both", "    unit: {none: test, column: vardenhet_id}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}\n", "Y003 8"},
 	}
 	for _, c := range cases {
