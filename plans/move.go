@@ -93,10 +93,13 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)
 	}
-	if err := w.remember(t, row, keyIdx, o); err != nil {
+	unit, err := w.unitOf(w.tp, t, tl, row, o)
+	if err != nil {
 		return err
 	}
-	unit := w.unitOf(w.tp, t, tl, row, o)
+	if err := w.remember(t, row, keyIdx, o, unit); err != nil {
+		return err
+	}
 	switch o.Kind {
 	case mappings.Migrated:
 		if w.tp != nil && w.tp.Merge != nil && o.Row != nil {
@@ -503,7 +506,10 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			tp := m.Members[c.member]
 			tl := w.ledger.Table(tp.Source.Name, tp.Target.Name)
 			o := outs[i]
-			unit := w.unitOf(tp, tp.Source, tl, c.source, o)
+			unit, err := w.unitOf(tp, tp.Source, tl, c.source, o)
+			if err != nil {
+				return err
+			}
 			if o.Kind == mappings.Migrated {
 				tl.Migrate()
 				if err := w.values(tp.Source, tl, c.key, c.notes); err != nil {

@@ -199,13 +199,16 @@ type batchOutcome struct {
 type parentOutcome struct {
 	kind   mappings.OutcomeKind
 	reason string
+	// unit is the parent record's reporting unit, for a child that takes
+	// its unit from its parent (unit: {parent: true}).
+	unit string
 }
 
 func (l *links) newOutcomeStore(ctx context.Context, parent *mappings.TableProgram) (*outcomeStore, error) {
 	// f is the key folded as a blind collation compares it, kept only
 	// where it differs from k: a child that matches no k is looked up by
 	// its folded key in both.
-	name, err := l.create(ctx, "parent", "k BLOB PRIMARY KEY, kind INTEGER NOT NULL, reason TEXT NOT NULL, f BLOB")
+	name, err := l.create(ctx, "parent", "k BLOB PRIMARY KEY, kind INTEGER NOT NULL, reason TEXT NOT NULL, f BLOB, u TEXT NOT NULL")
 	if err != nil {
 		return nil, err
 	}
@@ -214,11 +217,11 @@ func (l *links) newOutcomeStore(ctx context.Context, parent *mappings.TableProgr
 	}
 	records := parent.RecordsTable()
 	return &outcomeStore{l: l, records: records, table: name,
-		in: newInserter(l.db, name, []string{"k", "kind", "reason", "f"}, "outcomes of "+records.Name)}, nil
+		in: newInserter(l.db, name, []string{"k", "kind", "reason", "f", "u"}, "outcomes of "+records.Name)}, nil
 }
 
-// remember keeps one parent record's final outcome.
-func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o mappings.Outcome) error {
+// remember keeps one parent record's final outcome and its reporting unit.
+func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o mappings.Outcome, unit string) error {
 	k, err := connectors.AppendRow(nil, key)
 	if err != nil {
 		return fmt.Errorf("key of %s: %w", s.records.Name, err)
@@ -232,7 +235,7 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 			f = nil
 		}
 	}
-	return s.explain(s.in.add(ctx, k, int64(o.Kind), o.Reason, f))
+	return s.explain(s.in.add(ctx, k, int64(o.Kind), o.Reason, f, unit))
 }
 
 // lookupFolded gives the outcomes of the records whose key folds to what
@@ -247,7 +250,7 @@ func (s *outcomeStore) lookupFolded(ctx context.Context, key []connectors.Value)
 		return nil, fmt.Errorf("parent key of %s: %w", s.records.Name, err)
 	}
 	if s.getFolded == nil {
-		q := "SELECT kind, reason FROM " + s.table + " WHERE f = ?1 UNION ALL SELECT kind, reason FROM " + s.table + " WHERE k = ?1"
+		q := "SELECT kind, reason, u FROM " + s.table + " WHERE f = ?1 UNION ALL SELECT kind, reason, u FROM " + s.table + " WHERE k = ?1"
 		if s.getFolded, err = s.l.db.PrepareContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
 		}
@@ -261,7 +264,7 @@ func (s *outcomeStore) lookupFolded(ctx context.Context, key []connectors.Value)
 	for rows.Next() {
 		var kind int64
 		var po parentOutcome
-		if err := rows.Scan(&kind, &po.reason); err != nil {
+		if err := rows.Scan(&kind, &po.reason, &po.unit); err != nil {
 			return nil, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
 		}
 		po.kind = mappings.OutcomeKind(kind)
@@ -300,11 +303,11 @@ func (s *outcomeStore) lookup(ctx context.Context, key []connectors.Value) (pare
 	var po parentOutcome
 	found := true
 	if s.get == nil {
-		if s.get, err = s.l.db.PrepareContext(ctx, "SELECT kind, reason FROM "+s.table+" WHERE k = ?"); err != nil {
+		if s.get, err = s.l.db.PrepareContext(ctx, "SELECT kind, reason, u FROM "+s.table+" WHERE k = ?"); err != nil {
 			return parentOutcome{}, false, fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
 		}
 	}
-	err = s.get.QueryRowContext(ctx, k).Scan(&kind, &po.reason)
+	err = s.get.QueryRowContext(ctx, k).Scan(&kind, &po.reason, &po.unit)
 	switch {
 	case err == sql.ErrNoRows:
 		found = false
@@ -330,7 +333,7 @@ func (s *outcomeStore) prefetch(ctx context.Context, keys [][]connectors.Value) 
 		if len(ask) == 0 {
 			return nil
 		}
-		q := "SELECT k, kind, reason FROM " + s.table + " WHERE k IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ask)), ", ") + ")"
+		q := "SELECT k, kind, reason, u FROM " + s.table + " WHERE k IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ask)), ", ") + ")"
 		rows, err := s.l.db.QueryContext(ctx, q, ask...)
 		if err != nil {
 			return fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
@@ -340,7 +343,7 @@ func (s *outcomeStore) prefetch(ctx context.Context, keys [][]connectors.Value) 
 			var k []byte
 			var kind int64
 			var b batchOutcome
-			if err := rows.Scan(&k, &kind, &b.reason); err != nil {
+			if err := rows.Scan(&k, &kind, &b.reason, &b.unit); err != nil {
 				return fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
 			}
 			b.kind, b.found = mappings.OutcomeKind(kind), true
@@ -504,7 +507,7 @@ func (w *writer) followParentEntity(entity []connectors.Value, eo mappings.Entit
 
 // remember keeps the final outcome of a record of a parent table: called
 // by record once nothing can change it any more.
-func (w *writer) remember(t *connectors.Table, row []connectors.Value, keyIdx []int, o mappings.Outcome) error {
+func (w *writer) remember(t *connectors.Table, row []connectors.Value, keyIdx []int, o mappings.Outcome, unit string) error {
 	if w.links == nil || w.tp == nil || t != w.tp.RecordsTable() {
 		return nil
 	}
@@ -512,7 +515,7 @@ func (w *writer) remember(t *connectors.Table, row []connectors.Value, keyIdx []
 	if st == nil {
 		return nil
 	}
-	return st.remember(w.ctx, pick(row, keyIdx), o)
+	return st.remember(w.ctx, pick(row, keyIdx), o, unit)
 }
 
 // tableDone finishes what the links keep of a program's table.

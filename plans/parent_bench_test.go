@@ -34,7 +34,7 @@ func BenchmarkParentOutcomes(b *testing.B) {
 		if i%100 == 0 {
 			o = mappings.Outcome{Kind: mappings.Archived, Reason: "invalid_date"}
 		}
-		if err := st.remember(ctx, []connectors.Value{i}, o); err != nil {
+		if err := st.remember(ctx, []connectors.Value{i}, o, ""); err != nil {
 			b.Fatal(err)
 		}
 	}

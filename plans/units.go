@@ -3,6 +3,7 @@ package plans
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
@@ -34,14 +35,18 @@ type ownership struct {
 // to be counted, and returns it ("" when the table declares no unit
 // column or the record names none). A migrated record whose receiving
 // unit column is empty though the source named one is counted as having
-// lost its owner.
-func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome) string {
+// lost its owner. A table with unit: {parent: true} takes each record's
+// unit from its parent record, as the parent links remembered it.
+func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome) (string, error) {
+	if tp != nil && tp.Mapping != nil && tp.Mapping.Unit != nil && tp.Mapping.Unit.Parent {
+		return w.parentUnit(tp, t, tl, row)
+	}
 	if tp == nil || tp.Mapping == nil || tp.Mapping.Unit == nil || tp.Mapping.Unit.Column.Value == "" {
-		return ""
+		return "", nil
 	}
 	own := w.owner(tp)
 	if own.src < 0 {
-		return ""
+		return "", nil
 	}
 	tl.UnitColumn = own.column
 	var unit string
@@ -62,7 +67,43 @@ func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *veri
 	if o.Kind == mappings.Migrated && o.Row != nil && tp.Merge == nil && unit != verify.NoUnit && own.tgt >= 0 && own.tgt < len(o.Row) && o.Row[own.tgt] == nil {
 		tl.LoseOwner()
 	}
-	return unit
+	return unit, nil
+}
+
+// parentUnit is unitOf for a table whose records take their parent
+// record's unit: a record with no parent (an orphan) belongs to no unit.
+// The source cannot be counted per unit by a second scan (the unit is in
+// another table), so the ledger's counts of the records read are the
+// table's source rows per unit, and its equations say so.
+func (w *writer) parentUnit(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value) (string, error) {
+	tl.UnitFromParent = true
+	own := w.owner(tp)
+	if tp.EAV != nil && t == tp.EAV.Values {
+		unit := verify.NoUnit
+		if c, ok := mappings.Compare(row[tp.EAV.Entity], own.entity); own.entity != nil && ok && c == 0 {
+			unit = own.entityUnit
+		}
+		tl.ForUnit(unit)
+		return unit, nil
+	}
+	unit := verify.NoUnit
+	if st := w.links.parents[tp.Parent.Table]; st != nil {
+		key := pick(row, tp.Parent.KeyIndex)
+		if !slices.Contains(key, nil) {
+			po, found, err := st.lookup(w.ctx, key)
+			if err != nil {
+				return "", err
+			}
+			if found {
+				unit = po.unit
+			}
+		}
+	}
+	if tp.EAV != nil {
+		own.entity, own.entityUnit = row[tp.EAV.EntityKey], unit
+	}
+	tl.ForUnit(unit)
+	return unit, nil
 }
 
 func (w *writer) owner(tp *mappings.TableProgram) *ownership {

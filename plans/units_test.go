@@ -2,6 +2,7 @@ package plans_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -207,5 +208,117 @@ func TestRunFailsWhenARecordLosesItsUnit(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("problems: %v", rep.Problems)
+	}
+}
+
+// A child table with unit: {parent: true} counts each record under its
+// parent record's unit: the visits here name no unit of their own, and
+// land in their patient's unit's figures, archive rows and report.
+func TestChildTakesItsParentsUnit(t *testing.T) {
+	path := writeDemoPlan(t, map[string]func(string) string{
+		"mapping.yaml": func(s string) string {
+			return strings.Replace(s, "    unit: vardenhet_id        # the unit that reported the visit\n", "    unit: {parent: true}\n", 1)
+		},
+	})
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 200)
+	unitDir := filepath.Join(dir, "units")
+	rep, err := plans.Run(context.Background(), loadPlan(t, path), plans.Options{
+		SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir, UnitReports: unitDir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+
+	// Each visit's unit is its patient's, counted in the source by a join.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "legacy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT p.vardenhet_id FROM besok b LEFT JOIN patient p ON p.id = b.patient_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{}
+	for rows.Next() {
+		var u sql.NullString
+		if err := rows.Scan(&u); err != nil {
+			t.Fatal(err)
+		}
+		want[u.String]++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]verify.UnitCheck{}
+	for _, c := range rep.Units {
+		if c.Source != "besok" {
+			continue
+		}
+		got[c.Unit] = c
+		if !c.UnitFromParent || c.SourceRows != nil || !c.OK {
+			t.Errorf("visits of unit %q: %+v", c.Unit, c)
+		}
+	}
+	if len(want) < 2 {
+		t.Fatalf("the fixture's visits belong to %d units", len(want))
+	}
+	for u, n := range want {
+		if got[u].Read != n {
+			t.Errorf("unit %q: %d visits read, its patients' visits are %d", u, got[u].Read, n)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("units of visits: got %d, want %d", len(got), len(want))
+	}
+
+	// The archived visits carry their patient's unit.
+	pkg, err := archive.Open(filepath.Join(dir, "archive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := pkg.Records("besok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	archived := map[string]int64{}
+	for recs.Next() {
+		archived[recs.Record().Outcome.CareUnit]++
+	}
+	if err := recs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for u, c := range got {
+		if archived[u] != c.Archived {
+			t.Errorf("archive of besok: %d records of unit %q, the ledger %d", archived[u], u, c.Archived)
+		}
+	}
+
+	// Each unit's report holds its visits.
+	for u, c := range got {
+		if u == verify.NoUnit {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(unitDir, "unit-"+u+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ur verify.UnitReport
+		if err := json.Unmarshal(raw, &ur); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, tc := range ur.Tables {
+			if tc.Source == "besok" {
+				found = tc.Read == c.Read && tc.UnitFromParent
+			}
+		}
+		if !found {
+			t.Errorf("unit %s's report lacks its %d visits: %+v", u, c.Read, ur.Tables)
+		}
 	}
 }

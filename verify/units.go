@@ -137,6 +137,10 @@ type UnitCheck struct {
 	// unit is not a column of the table (a form store's values follow
 	// their entity's unit), so only the run's counts add up.
 	SourceRows *int64 `json:"source_rows,omitempty"`
+	// UnitFromParent says the unit is each record's parent record's
+	// (unit: {parent: true}): the source rows per unit are those the run
+	// read and looked up, not a second count.
+	UnitFromParent bool `json:"unit_from_parent,omitempty"`
 	UnitCounts
 	OK bool `json:"ok"`
 }
@@ -184,7 +188,7 @@ func CheckUnits(ctx context.Context, snap connectors.Snapshot, sources map[strin
 			units[u] = true
 		}
 		for _, u := range sortedKeys(units) {
-			c := UnitCheck{Unit: u, Source: tl.Source, Target: tl.Target}
+			c := UnitCheck{Unit: u, Source: tl.Source, Target: tl.Target, UnitFromParent: tl.UnitFromParent}
 			if uc := tl.Units[u]; uc != nil {
 				c.UnitCounts = *uc
 			}

@@ -104,7 +104,10 @@ type TableLedger struct {
 	UnitColumn string                 `json:"unit_column,omitempty"`
 	Units      map[string]*UnitCounts `json:"units,omitempty"`
 	OwnerLost  int64                  `json:"owner_lost,omitempty"`
-	unit       *UnitCounts
+	// UnitFromParent says the records' units are their parent records'
+	// (unit: {parent: true}): no source column to count them by.
+	UnitFromParent bool `json:"unit_from_parent,omitempty"`
+	unit           *UnitCounts
 }
 
 // NewLedger makes an empty ledger.

@@ -16,8 +16,13 @@ var unitTables = map[synth.Platform]map[string]bool{
 	synth.EAV:     {"vardenhet": true, "formular_instans": true, "formular_varde": false},
 	synth.MainSub: {"vardenhet": true, "delreg_kirurgi": true, "delreg_rehab": true},
 	// The unit reaches the operation's receiving row through lookup().
-	synth.Wide: {"vardenhet": true, "operation": true},
+	// A follow-up takes its operation's unit (unit: {parent: true}).
+	synth.Wide: {"vardenhet": true, "operation": true, "uppfoljning": false},
 }
+
+// unitFromParent are the source tables whose records take their parent
+// record's unit.
+var unitFromParent = map[string]bool{"uppfoljning": true}
 
 // checkUnitEquations checks the per-unit reconciliation of a defect run:
 // every unit's equation holds, the source counted per unit where the unit
@@ -33,7 +38,7 @@ func checkUnitEquations(t *testing.T, p synth.Platform, rep *verify.Report) {
 			t.Errorf("%s: table %s has per-unit figures", p, c.Source)
 			continue
 		}
-		if !c.OK || (c.SourceRows != nil) != counted {
+		if !c.OK || (c.SourceRows != nil) != counted || c.UnitFromParent != unitFromParent[c.Source] {
 			t.Errorf("%s: table %s unit %q: %+v", p, c.Source, c.Unit, c)
 		}
 		if c.SourceRows != nil && *c.SourceRows != c.Migrated+c.Archived+c.Excluded {
