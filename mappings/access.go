@@ -69,7 +69,7 @@ func parseUnit(path string, f *Fields, ds *Diagnostics) *UnitSpec {
 //	M050  a table declares no unit while another table does
 //	M051  the unit column reaches no receiving column (not mapped, or dropped)
 //	M052  the column carrying the unit has null_when or default
-//	M053  unit: {parent: true} without parent:
+//	M053  unit: {parent: true} without parent:, or with a parent of no unit
 func checkUnits(files []*File) Diagnostics {
 	var ds Diagnostics
 	var declared *UnitSpec
@@ -95,6 +95,16 @@ func checkUnits(files []*File) Diagnostics {
 		}
 		if u.Parent && tm.Parent == nil {
 			ds.add(u.Pos, "M053", "table %s takes its reporting unit from its parent (unit: {parent: true}) but declares no parent: add parent: {table: …, key: [...]}, or name its unit column", tm.Source.Value)
+			continue
+		}
+		if u.Parent {
+			// A parent with no unit would leave every child in no unit's
+			// report while the mapping says they follow it.
+			for _, pm := range all {
+				if pm.Source.Value == tm.Parent.Table.Value && pm.Unit != nil && pm.Unit.None.Value != "" {
+					ds.add(u.Pos, "M053", "table %s takes its reporting unit from its parent %s, which belongs to no unit (%s): name the child's unit column, or say unit: {none: why}", tm.Source.Value, pm.Source.Value, pm.Unit.Pos)
+				}
+			}
 			continue
 		}
 		if u.Column.Value == "" {

@@ -158,3 +158,28 @@ tables:
 		})
 	}
 }
+
+// A child that takes its unit from a parent of no unit would be in no
+// unit's report while its mapping says it follows its parent: refused.
+func TestParentUnitNeedsAParentWithAUnit(t *testing.T) {
+	ds := compileUnits(t, `tables:
+  - target: care_unit
+    source: vardenhet
+    unit: {none: test}
+    columns: {care_unit_id: id, name: namn}
+  - target: visit
+    source: besok
+    unit: {parent: true}
+    parent: {table: vardenhet, key: [vardenhet_id]}
+    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}
+`)
+	var got []string
+	for _, d := range ds {
+		if d.Severity == Error {
+			got = append(got, fmt.Sprintf("%s %d:%d", d.Code, d.Pos.Line, d.Pos.Column))
+		}
+	}
+	if len(got) != 1 || got[0] != "M053 8:11" {
+		t.Fatalf("want M053 8:11, got %v: %v", got, ds)
+	}
+}
