@@ -401,7 +401,7 @@ func parseBody(path string, f *Fields, tm *TableMapping, ds *Diagnostics) {
 	}
 	tm.NoPerson = f.Str("no_person")
 	if tm.NoPerson.IsSet() && (tm.Person != nil || strings.TrimSpace(tm.NoPerson.Value) == "") {
-		ds.add(tm.NoPerson.Pos, "M053", "no_person: gives the reason the table's records belong to no patient, and excludes person:")
+		ds.add(tm.NoPerson.Pos, "M055", "no_person: gives the reason the table's records belong to no patient, and excludes person:")
 	}
 	tm.Parent = parseParent(path, f, ds)
 	tm.Duplicates = parseDuplicates(path, f, ds)
