@@ -108,6 +108,10 @@ type TableLedger struct {
 	// (unit: {parent: true}): no source column to count them by.
 	UnitFromParent bool `json:"unit_from_parent,omitempty"`
 	unit           *UnitCounts
+	// SourceGroups counts outcomes per control group and value
+	// (sourcegroups.go).
+	SourceGroups map[string]map[string]*UnitCounts `json:"source_groups,omitempty"`
+	group        []*UnitCounts
 }
 
 // NewLedger makes an empty ledger.
@@ -131,6 +135,9 @@ func (t *TableLedger) Archive(reason string) {
 	t.Archived++
 	t.ArchivedBy[reason]++
 	t.unit.archive(reason)
+	for _, g := range t.group {
+		g.archive(reason)
+	}
 }
 
 // Exclude counts an excluded record.
@@ -139,6 +146,9 @@ func (t *TableLedger) Exclude(reason string) {
 	t.Excluded++
 	t.ExcludedBy[reason]++
 	t.unit.exclude(reason)
+	for _, g := range t.group {
+		g.exclude(reason)
+	}
 }
 
 // ArchiveValue counts one value archived alone from a migrated record.
@@ -178,6 +188,9 @@ func (t *TableLedger) Migrate() {
 	t.Read++
 	t.Migrated++
 	t.unit.migrate()
+	for _, g := range t.group {
+		g.migrate()
+	}
 }
 
 // Report is the outcome of a count check, written as JSON beside the run
@@ -194,16 +207,17 @@ type Report struct {
 	Finished    time.Time `json:"finished"`
 	// Seconds is the run's wall time, RowsPerSecond source records read
 	// per second of it.
-	Seconds       float64       `json:"seconds"`
-	RowsPerSecond float64       `json:"rows_per_second"`
-	Tables        []TableCheck  `json:"tables"`
-	Targets       []TargetCheck `json:"targets"`
-	Archive       ArchiveCheck  `json:"archive"`
-	Lists         []ListCheck   `json:"lists,omitempty"`
-	Units         []UnitCheck   `json:"units,omitempty"`
-	Access        *AccessCheck  `json:"access,omitempty"`
-	Pass          bool          `json:"pass"`
-	Problems      []string      `json:"problems,omitempty"`
+	Seconds       float64            `json:"seconds"`
+	RowsPerSecond float64            `json:"rows_per_second"`
+	Tables        []TableCheck       `json:"tables"`
+	Targets       []TargetCheck      `json:"targets"`
+	Archive       ArchiveCheck       `json:"archive"`
+	Lists         []ListCheck        `json:"lists,omitempty"`
+	Units         []UnitCheck        `json:"units,omitempty"`
+	SourceGroups  []SourceGroupCheck `json:"source_groups,omitempty"`
+	Access        *AccessCheck       `json:"access,omitempty"`
+	Pass          bool               `json:"pass"`
+	Problems      []string           `json:"problems,omitempty"`
 	// Alarms are the content checker's findings that need a person (an
 	// archived share above the plan's, codes no record used): listed
 	// here, they fail `regflytt verify` until acknowledged, not the run.
