@@ -198,4 +198,5 @@ var Codes = map[string]string{
 	"P040": "verification: a share or tolerance is out of range",
 	"P041": "verification.acknowledge: a finding is acknowledged without a reason",
 	"P042": "verification.control_groups: a group is not a list of receiving columns",
+	"P043": "verification.source_groups: a group is not a list of source columns or year(<date column>)",
 }

@@ -29,6 +29,9 @@ import (
 //	  float_tolerance: 1e-9             # relative difference under which two float values are equal
 //	  control_groups:                   # rows per group, expected and in the target
 //	    visit: [care_unit_id]
+//	  source_groups:                    # per source table and group: source = migrated + archived + excluded
+//	    besok: [vardenhet_id]
+//	    patient: ["year(registrerad)"]
 //	  acknowledge:
 //	    archived_share.besok: "visits before 2005 used a code list that no longer exists"
 //	    pnr_century_resolved.patient: "10-digit numbers of centenarians, checked by hand"
@@ -53,6 +56,12 @@ type Verification struct {
 	ControlGroups map[string][]mappings.Str
 	// ControlGroupsAt is where the plan names each table's groups.
 	ControlGroupsAt map[string]mappings.Pos
+	// SourceGroups names, per source table, its control groups: a column
+	// or year(<date column>); each group's source records must equal its
+	// migrated + archived + excluded (groups.go).
+	SourceGroups map[string][]verify.SourceGroup
+	// SourceGroupsAt is where the plan names each table's source groups.
+	SourceGroupsAt map[string]mappings.Pos
 }
 
 // DefaultArchivedShareMax is the archived share a plan allows without a
@@ -94,6 +103,7 @@ func readVerification(f *mappings.Fields) Verification {
 			v.ControlGroups[k.Value] = append(v.ControlGroups[k.Value], mappings.Str{Value: c.Value, Pos: mappings.PosOf(f.File(), c)})
 		}
 	}
+	v.SourceGroups, v.SourceGroupsAt = readSourceGroups(f, vf)
 	keys, vals := vf.Pairs("acknowledge")
 	for i, k := range keys {
 		reason := mappings.Str{Value: vals[i].Value, Pos: mappings.PosOf(f.File(), vals[i])}
@@ -356,6 +366,14 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		for _, p := range own.Problems {
 			sum.Fail("%s", p)
 		}
+	}
+	bySourceGroup := &verify.Report{Pass: true}
+	if err := r.checkSourceGroups(ctx, s, ledger, bySourceGroup); err != nil {
+		return nil, fmt.Errorf("verify: control groups per source table: %w", err)
+	}
+	sum.SourceGroups = bySourceGroup.SourceGroups
+	for _, p := range bySourceGroup.Problems {
+		sum.Fail("%s", p)
 	}
 	r.findings(sum, ledger, s.env.CodesUsed)
 	sum.Finish(clock())

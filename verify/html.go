@@ -128,6 +128,12 @@ code { font-size: 0.9em; word-break: break-all; }
 {{range .Units}}<tr><td>{{.Unit}}</td><td>{{.Source}}</td><td class="n">{{if .SourceRows}}{{.SourceRows}}{{else}}–{{end}}</td><td class="n">{{.Read}}</td><td class="n">{{.Migrated}}</td><td class="n">{{.Archived}}</td><td class="n">{{.Excluded}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
 {{end}}</table>{{end}}
 
+{{if .SourceGroups}}<h2>Control groups per source table: each group's source records = migrated + archived + excluded</h2>
+<table id="source-groups">
+<tr><th>source table</th><th>group</th><th>value</th><th>source records</th><th>migrated</th><th>archived</th><th>excluded</th><th></th></tr>
+{{range .SourceGroups}}<tr><td>{{.Source}}</td><td>{{.Group}}</td><td>{{.Value}}</td><td class="n">{{.SourceRows}}</td><td class="n">{{.Migrated}}</td><td class="n">{{.Archived}}</td><td class="n">{{.Excluded}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{end}}</table>{{end}}
+
 {{with .Access}}<h2>Access: no account sees more than before</h2>
 <table id="access">
 <tr><th>reference date</th><td>{{.ReferenceDate}}</td></tr>

@@ -54,9 +54,12 @@ type Summary struct {
 	// Units are the equations per reporting unit (as a run's report has
 	// them), from verify's own re-application and source count; Access the
 	// proof that no account can see more after the migration than before.
-	Units    []UnitCheck  `json:"units,omitempty"`
-	Access   *AccessCheck `json:"access,omitempty"`
-	Findings []Finding    `json:"findings,omitempty"`
+	Units []UnitCheck `json:"units,omitempty"`
+	// SourceGroups are the equations per source table and control group
+	// the plan names (verification.source_groups, sourcegroups.go).
+	SourceGroups []SourceGroupCheck `json:"source_groups,omitempty"`
+	Access       *AccessCheck       `json:"access,omitempty"`
+	Findings     []Finding          `json:"findings,omitempty"`
 	// Exceptions are the records that differ (receiving keys only);
 	// ArchiveExceptions the archived records that differ (source keys, as
 	// the package's outcome table renders them).
@@ -200,6 +203,9 @@ func (s *Summary) Finish(now time.Time) {
 	for _, u := range s.Units {
 		pass = pass && u.OK
 	}
+	for _, g := range s.SourceGroups {
+		pass = pass && g.OK
+	}
 	if s.Access != nil {
 		pass = pass && s.Access.OK
 	}
@@ -280,6 +286,10 @@ func (s *Summary) WriteText(w io.Writer) error {
 		for _, u := range s.Units {
 			fmt.Fprintf(w, "%-*s  %-*s  %10s  %10d  %10d  %10d  %10s\n", unitW, unitLabel(u.Unit), nameW, u.Source, unitRows(u), u.Migrated, u.Archived, u.Excluded, okMark(u.OK))
 		}
+	}
+	for _, g := range s.SourceGroups {
+		fmt.Fprintf(w, "source table %s, control group %s = %s: %d source records = %d migrated + %d archived + %d excluded: %s\n",
+			g.Source, g.Group, g.Value, g.SourceRows, g.Migrated, g.Archived, g.Excluded, okMark(g.OK))
 	}
 	if a := s.Access; a != nil {
 		fmt.Fprintf(w, "access on %s: %d accounts with %d grants after, %d accounts with %d grants before: %s\n",
