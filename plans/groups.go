@@ -115,8 +115,18 @@ func (r *runner) checkSourceGroups(ctx context.Context, s *session, ledger *veri
 			return fmt.Errorf("%s: verification.source_groups names %s, which the source does not hold", v.SourceGroupsAt[name], name)
 		}
 		for _, g := range v.SourceGroups[name] {
-			if t.ColumnIndex(g.Column) < 0 {
+			col := t.Column(g.Column)
+			if col == nil {
 				return fmt.Errorf("%s: verification.source_groups.%s: source table %s has no column %s", v.SourceGroupsAt[name], name, name, g.Column)
+			}
+			switch col.Type.Kind {
+			case connectors.KindDate, connectors.KindDateTime, connectors.KindTimestamp, connectors.KindText:
+			default:
+				if g.Year {
+					// Every record would count as unreadable: a group that
+					// balances and says nothing.
+					return fmt.Errorf("%s: verification.source_groups.%s: %s needs a date, datetime or text column; %s is %s", v.SourceGroupsAt[name], name, g.Name, g.Column, col.Type.Kind)
+				}
 			}
 		}
 		var key []string

@@ -78,6 +78,17 @@ func TestVerifySourceGroupsBalanceOnTheDemo(t *testing.T) {
 		t.Fatalf("HTML report lacks the source groups table: %v", err)
 	}
 
+	var report strings.Builder
+	if err := sum.WriteText(&report); err != nil || !strings.Contains(report.String(), "source table patient, control group year(registrerad) = ") {
+		t.Fatalf("text report lacks the source groups: %v\n%s", err, report.String())
+	}
+
+	// year() of a column that holds no dates fails clearly, naming it.
+	p = loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), strings.Replace(text, "besok: [vardenhet_id]", "besok: [\"year(id)\"]", 1)))
+	if _, err := plans.Verify(context.Background(), p, opts); err == nil || !strings.Contains(err.Error(), "year(id)") {
+		t.Fatalf("year() of an integer column: %v", err)
+	}
+
 	// A group of a column the source table lacks fails clearly, naming it.
 	text = strings.Replace(text, "besok: [vardenhet_id]", "besok: [no_such_column]", 1)
 	p = loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), text))
