@@ -27,7 +27,7 @@ func TestSourceGroupsSectionErrors(t *testing.T) {
 // archived + excluded, and the groups add up to the table.
 func TestVerifySourceGroupsBalanceOnTheDemo(t *testing.T) {
 	dir := t.TempDir()
-	srcURL, _ := makeDemoSQLite(t, dir, 30)
+	srcURL, _ := makeDemoSQLite(t, dir, 200)
 	for _, name := range []string{"schema.yaml", "mapping.yaml"} {
 		b, err := os.ReadFile(filepath.Join("demo", name))
 		if err != nil {
@@ -51,12 +51,14 @@ func TestVerifySourceGroupsBalanceOnTheDemo(t *testing.T) {
 	}
 	perGroup := map[string]int64{}
 	values := map[string]int{}
+	var archived int64
 	for _, g := range sum.SourceGroups {
 		if !g.OK || g.SourceRows != g.Migrated+g.Archived+g.Excluded || g.Read != g.SourceRows {
 			t.Errorf("group %+v", g)
 		}
 		perGroup[g.Source+" "+g.Group] += g.SourceRows
 		values[g.Source+" "+g.Group]++
+		archived += g.Archived
 	}
 	var besok, patients int64
 	for _, eq := range sum.Tables {
@@ -70,8 +72,8 @@ func TestVerifySourceGroupsBalanceOnTheDemo(t *testing.T) {
 	if besok == 0 || patients == 0 || perGroup["besok vardenhet_id"] != besok || perGroup["patient year(registrerad)"] != patients || perGroup["patient vardenhet_id"] != patients {
 		t.Fatalf("groups hold %v, the tables %d visits and %d patients", perGroup, besok, patients)
 	}
-	if values["besok vardenhet_id"] < 2 || values["patient year(registrerad)"] < 2 {
-		t.Fatalf("values per group %v: want several", values)
+	if values["besok vardenhet_id"] < 2 || values["patient year(registrerad)"] < 2 || archived == 0 {
+		t.Fatalf("values per group %v, %d archived: want several groups and the demo's defects archived", values, archived)
 	}
 	var html strings.Builder
 	if err := sum.WriteHTML(&html); err != nil || !strings.Contains(html.String(), `id="source-groups"`) {
