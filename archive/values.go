@@ -218,6 +218,14 @@ type sqlType struct {
 	LOB bool
 }
 
+// The types of the columns regflytt adds beside the source's own: the
+// outcome and values tables' codes, their free text, and row numbers.
+var (
+	codeType      = sqlType{SQL: "VARCHAR(200)", XSD: "xs:string"}
+	textType      = sqlType{SQL: "CLOB", XSD: "clobType"}
+	rowNumberType = sqlType{SQL: "BIGINT", XSD: "xs:integer"}
+)
+
 // columnSQLType gives the SQL:2008 type of a canonical column type. A
 // float column of any width is DOUBLE PRECISION: a value archived from a
 // real column may be a double that float32 cannot hold (that is often

@@ -120,13 +120,13 @@ func (w *Writer) source(t *connectors.Table) (*sourceTable, error) {
 	st.outcome = &siardTable{schema: schemaOutcome, folder: folder, name: t.Name,
 		description: "Why each record of " + t.Name + " was archived: row N here is row N of the archived records.",
 		cols: []column{
-			{name: "row", typ: sqlType{SQL: "BIGINT", XSD: "xs:integer"}, description: "Row number in the archived records table."},
-			{name: "key", typ: sqlType{SQL: "CLOB", XSD: "clobType"}, description: "The record's key values, as a JSON array of their text."},
-			{name: "reason", typ: sqlType{SQL: "VARCHAR(200)", XSD: "xs:string"}, description: "Stable reason code (a rule such as invalid_date, or the mapping's reason)."},
-			{name: "column", typ: sqlType{SQL: "VARCHAR(200)", XSD: "xs:string"}, description: "Receiving column whose value failed."},
-			{name: "source_column", typ: sqlType{SQL: "VARCHAR(200)", XSD: "xs:string"}, description: "Source column it came from."},
-			{name: "detail", typ: sqlType{SQL: "CLOB", XSD: "clobType"}, description: "What failed, without the value."},
-			{name: "care_unit", typ: sqlType{SQL: "VARCHAR(200)", XSD: "xs:string"}, description: "Reporting care unit, where the plan names one."},
+			{name: "row", typ: rowNumberType, description: "Row number in the archived records table."},
+			{name: "key", typ: textType, description: "The record's key values, as a JSON array of their text."},
+			{name: "reason", typ: codeType, description: "Stable reason code (a rule such as invalid_date, or the mapping's reason)."},
+			{name: "column", typ: codeType, description: "Receiving column whose value failed."},
+			{name: "source_column", typ: codeType, description: "Source column it came from."},
+			{name: "detail", typ: textType, description: "What failed, without the value."},
+			{name: "care_unit", typ: codeType, description: "Reporting care unit, where the plan names one."},
 		}}
 	w.tables[t.Name] = st
 	w.order = append(w.order, st)
@@ -245,14 +245,14 @@ func (w *Writer) AddValue(t *connectors.Table, v Value) error {
 		st.values = &siardTable{schema: schemaValues, folder: w.nextValues, name: t.Name,
 			description: "Values of " + t.Name + " archived alone: their records migrated with the column empty.",
 			cols: []column{
-				{name: "key", typ: sqlType{SQL: "CLOB", XSD: "clobType"}, description: "The record's key values, as a JSON array of their text."},
-				{name: "column", typ: sqlType{SQL: "VARCHAR(200)", XSD: "xs:string"}, description: "Receiving column left empty."},
-				{name: "source_column", typ: sqlType{SQL: "VARCHAR(200)", XSD: "xs:string"}, description: "Source column the value came from."},
-				{name: "reason", typ: sqlType{SQL: "VARCHAR(200)", XSD: "xs:string"}, description: "Stable reason code."},
-				{name: "detail", typ: sqlType{SQL: "CLOB", XSD: "clobType"}, description: "What failed, without the value."},
-				{name: "care_unit", typ: sqlType{SQL: "VARCHAR(200)", XSD: "xs:string"}, description: "Reporting care unit, where the plan names one."},
+				{name: "key", typ: textType, description: "The record's key values, as a JSON array of their text."},
+				{name: "column", typ: codeType, description: "Receiving column left empty."},
+				{name: "source_column", typ: codeType, description: "Source column the value came from."},
+				{name: "reason", typ: codeType, description: "Stable reason code."},
+				{name: "detail", typ: textType, description: "What failed, without the value."},
+				{name: "care_unit", typ: codeType, description: "Reporting care unit, where the plan names one."},
 				{name: "kind", typ: sqlType{SQL: "VARCHAR(20)", XSD: "xs:string"}, description: "Kind of the value (left out for NULL)."},
-				{name: "text", typ: sqlType{SQL: "CLOB", XSD: "clobType"}, description: "The value's bytes as text, when they are UTF-8."},
+				{name: "text", typ: textType, description: "The value's bytes as text, when they are UTF-8."},
 				{name: "raw", typ: sqlType{SQL: "BLOB", XSD: "blobType", LOB: true}, description: "The value's bytes, verbatim."},
 			}}
 		w.nextValues++
