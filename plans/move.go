@@ -93,7 +93,7 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)
 	}
-	unit, err := w.unitOf(w.tp, t, tl, row, o)
+	unit, err := w.classify(w.tp, t, tl, row, o)
 	if err != nil {
 		return err
 	}
@@ -506,7 +506,7 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			tp := m.Members[c.member]
 			tl := w.ledger.Table(tp.Source.Name, tp.Target.Name)
 			o := outs[i]
-			unit, err := w.unitOf(tp, tp.Source, tl, c.source, o)
+			unit, err := w.classify(tp, tp.Source, tl, c.source, o)
 			if err != nil {
 				return err
 			}
@@ -532,4 +532,14 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 		return err
 	}
 	return w.finish()
+}
+
+// classify tells the table's ledger which control groups (groups.go) and
+// which reporting unit (units.go) the record about to be counted belongs
+// to, and gives the unit.
+func (w *writer) classify(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome) (string, error) {
+	if err := w.groupsOf(t, tl, row); err != nil {
+		return "", err
+	}
+	return w.unitOf(tp, t, tl, row, o)
 }

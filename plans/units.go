@@ -38,9 +38,6 @@ type ownership struct {
 // lost its owner. A table with unit: {parent: true} takes each record's
 // unit from its parent record, as the parent links remembered it.
 func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome) (string, error) {
-	if err := w.groupsOf(t, tl, row); err != nil { // groups.go
-		return "", err
-	}
 	if tp != nil && tp.Mapping != nil && tp.Mapping.Unit != nil && tp.Mapping.Unit.Parent {
 		return w.parentUnit(tp, t, tl, row)
 	}
