@@ -26,3 +26,18 @@ var ErrLocked = errors.New("locked by another session")
 type Truncater interface {
 	Truncate(ctx context.Context, tables []string) error
 }
+
+// LockChecker is implemented by targets whose run lock can end before the
+// run does: a session lock ends with its session, and a session can die
+// (terminated by an administrator, a server restart, a dropped network)
+// while the run goes on through its other connections, which the retry
+// seam reconnects. The runner asks before every commit unit.
+type LockChecker interface {
+	// CheckLock returns nil while the lock taken by Lock(name) in this
+	// process is still held, and ErrLockLost (wrapped) when it is not.
+	// Other errors (a cancelled context) say nothing about the lock.
+	CheckLock(ctx context.Context, name string) error
+}
+
+// ErrLockLost says a lock this process took is no longer held.
+var ErrLockLost = errors.New("the run lock was lost")

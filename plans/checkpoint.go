@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"reflect"
 	"sort"
@@ -158,6 +159,9 @@ type bookkeeping struct {
 	register string
 	// exists says the bookkeeping tables are known to exist.
 	exists bool
+	// lock, when set, is asked before every commit whether the run still
+	// holds the target.
+	lock *runLock
 }
 
 func (b *bookkeeping) create(ctx context.Context) error {
@@ -258,6 +262,13 @@ func (b *bookkeeping) lastRun(ctx context.Context, thisPlan bool) (*runRow, erro
 	return last, err
 }
 
+// runCount is the number of rows of regflytt_run: every run adds one.
+func (b *bookkeeping) runCount(ctx context.Context) (int, error) {
+	n := 0
+	err := b.scan(ctx, &runTable, func([]connectors.Value) error { n++; return nil })
+	return n, err
+}
+
 func (b *bookkeeping) addRun(ctx context.Context, r runRow) error {
 	tx, err := b.tgt.Begin(ctx)
 	if err != nil {
@@ -306,6 +317,14 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connector
 		if err == nil {
 			return nil
 		}
+		if errors.Is(err, connectors.ErrLockLost) && n < attempts {
+			// Nothing of the unit committed: it commits once the lock is
+			// taken again, or the run stops.
+			if rerr := b.lock.retake(ctx, err); rerr != nil {
+				return rerr
+			}
+			continue
+		}
 		if !wrap.IsTransient(err) || n >= attempts {
 			return err
 		}
@@ -346,6 +365,12 @@ func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows 
 	if _, err := tx.Write(ctx, &checkpointTable, [][]connectors.Value{cp}); err != nil {
 		tx.Rollback()
 		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	// Asked last, so that the time between the answer and the commit is
+	// one round trip.
+	if err := b.lock.check(ctx); err != nil {
+		tx.Rollback()
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit batch: %w", err)
@@ -465,6 +490,98 @@ func (r *runner) lock(ctx context.Context, tgt connectors.Target, bk *bookkeepin
 	holder, _ := bk.lastRun(ctx, false)
 	return nil, &LockedError{Holder: holder, Err: err}
 }
+
+// runLock is the run's hold on the target's run lock. The lock is a
+// session's (PostgreSQL, MariaDB) and can end before the run does: the
+// session is terminated, or the server restarts, while the run goes on
+// through connections the retry seam opened again. So every commit unit
+// asks first (connectors.LockChecker). A lost lock is taken again only
+// when no other run can have written meanwhile: nobody holds it now, and
+// the newest row of regflytt_run is still this run's (every run records
+// itself there after taking the lock and before writing anything).
+// Otherwise the run stops where it can resume: a resume reads the
+// checkpoints again and continues exactly after the last unit that
+// committed, while this run's memory of the target may be out of date.
+//
+// It is used by one goroutine at a time: the commit units' writer, or
+// the run between stages with the writer drained.
+type runLock struct {
+	tgt    connectors.Target
+	bk     *bookkeeping
+	unlock func() error
+	// runID is this run's row in regflytt_run, once written, and runs
+	// the number of rows there were then. Rows are counted, not their
+	// start times compared: two hosts' clocks need not agree.
+	runID string
+	runs  int
+	log   *slog.Logger
+}
+
+// LockLostError says the run lost the target's run lock and did not take
+// it again, and why: it stopped so that two runs never write one target
+// at once.
+type LockLostError struct {
+	Why string
+	Err error
+}
+
+func (e *LockLostError) Error() string {
+	return fmt.Sprintf("the run lost the target's run lock (%v), and did not take it again because %s: it stopped before its next commit, so that two runs never write this target at once", e.Err, e.Why)
+}
+
+func (e *LockLostError) Unwrap() error { return e.Err }
+
+// check asks whether the run still holds the lock.
+func (l *runLock) check(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	c, ok := l.tgt.(connectors.LockChecker)
+	if !ok {
+		return nil
+	}
+	return c.CheckLock(ctx, lockName)
+}
+
+// retake takes a lost lock again, when that is safe (see runLock).
+func (l *runLock) retake(ctx context.Context, lost error) error {
+	locker, ok := l.tgt.(connectors.Locker)
+	if !ok {
+		return &LockLostError{Why: "this target cannot take it again", Err: lost}
+	}
+	unlock, err := locker.Lock(ctx, lockName)
+	if errors.Is(err, connectors.ErrLocked) {
+		why := "another session holds it now"
+		if h, _ := l.bk.lastRun(ctx, false); h != nil && h.RunID != l.runID {
+			why = fmt.Sprintf("another run holds it now (register %s, plan %s, process %d on host %s)", h.Register, h.Plan, h.PID, h.Host)
+		}
+		return &LockLostError{Why: why, Err: lost}
+	}
+	if err != nil {
+		return &LockLostError{Why: fmt.Sprintf("taking it failed (%v)", err), Err: lost}
+	}
+	n, err := l.bk.runCount(ctx)
+	switch {
+	case err != nil:
+		unlock()
+		return &LockLostError{Why: fmt.Sprintf("whether another run started meanwhile could not be read (%v)", err), Err: lost}
+	case n != l.runs:
+		unlock()
+		who := "another run"
+		if h, _ := l.bk.lastRun(ctx, false); h != nil && h.RunID != l.runID {
+			who = fmt.Sprintf("another run (register %s, plan %s, process %d on host %s)", h.Register, h.Plan, h.PID, h.Host)
+		}
+		return &LockLostError{Why: who + " started meanwhile and may have written the target", Err: lost}
+	}
+	// The old session is gone; releasing it only returns its connection.
+	_ = l.unlock()
+	l.unlock = unlock
+	l.log.Warn("the run lock was lost and is taken again: nobody held it and no other run started meanwhile", "cause", lost)
+	return nil
+}
+
+// release releases the lock at the end of the run.
+func (l *runLock) release() error { return l.unlock() }
 
 func newRunID() string {
 	var b [16]byte

@@ -60,7 +60,8 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
+	rl := &runLock{tgt: tgt, bk: bk, unlock: unlock, log: r.log}
+	defer func() { _ = rl.release() }()
 
 	files, err := r.planFiles()
 	if err != nil {
@@ -193,6 +194,12 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		PID: int64(os.Getpid()), Started: started, WorkDir: cp.WorkDir}); err != nil {
 		return nil, err
 	}
+	// From the first commit unit on, each asks whether the run still
+	// holds the target.
+	if rl.runs, err = bk.runCount(ctx); err != nil {
+		return nil, err
+	}
+	rl.runID, bk.lock = cp.RunID, rl
 	if resume == nil {
 		if err := tgt.Create(ctx, r.in.Schema.Tables); err != nil {
 			return nil, fmt.Errorf("create receiving tables: %w", err)

@@ -143,6 +143,7 @@ type DB struct {
 	loc      *connectors.Location
 	schema   string
 	readOnly bool
+	locks    heldLocks // run locks taken by Lock (lock.go)
 }
 
 var _ connectors.Target = (*DB)(nil)

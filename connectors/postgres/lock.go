@@ -4,26 +4,71 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regflytt/regflytt/connectors"
 )
 
 var (
-	_ connectors.Locker    = (*DB)(nil)
-	_ connectors.Truncater = (*DB)(nil)
+	_ connectors.Locker      = (*DB)(nil)
+	_ connectors.LockChecker = (*DB)(nil)
+	_ connectors.Truncater   = (*DB)(nil)
 )
 
+// heldLocks are the session locks this process holds, by name: the
+// connection each lives on, which CheckLock asks.
+type heldLocks struct {
+	mu sync.Mutex
+	m  map[string]*heldLock
+}
+
+type heldLock struct {
+	conn *pgxpool.Conn
+	key  int64
+}
+
+func (h *heldLocks) get(name string) *heldLock {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.m[name]
+}
+
+func (h *heldLocks) set(name string, l *heldLock) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[string]*heldLock{}
+	}
+	h.m[name] = l
+}
+
+// drop forgets l, unless a newer lock of the name replaced it.
+func (h *heldLocks) drop(name string, l *heldLock) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m[name] == l {
+		delete(h.m, name)
+	}
+}
+
+// lockKey is the advisory lock's number: a hash of the schema and name,
+// so runs into two schemas of one database do not exclude each other.
+func (d *DB) lockKey(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(d.schema + "\x00" + name))
+	return int64(h.Sum64())
+}
+
 // Lock takes a session advisory lock on a connection of its own, held
-// until unlock or until the connection ends (with the process). The
-// lock's number is a hash of the schema and name, so runs into two
-// schemas of one database do not exclude each other.
+// until unlock or until the connection's session ends (with the process,
+// or when the session is terminated: see CheckLock).
 func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 	if d.readOnly {
 		return nil, fmt.Errorf("%s: lock: %w", d.where, connectors.ErrReadOnly)
 	}
-	h := fnv.New64a()
-	h.Write([]byte(d.schema + "\x00" + name))
-	key := int64(h.Sum64())
+	key := d.lockKey(name)
 	conn, err := d.pool.Acquire(ctx)
 	if err != nil {
 		return nil, d.errorf(err, "lock")
@@ -37,14 +82,46 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 		conn.Release()
 		return nil, fmt.Errorf("%s: lock %s: %w", d.where, name, connectors.ErrLocked)
 	}
+	l := &heldLock{conn: conn, key: key}
+	d.locks.set(name, l)
 	return func() error {
 		defer conn.Release()
+		d.locks.drop(name, l)
 		_, err := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", key)
 		if err != nil {
 			return d.errorf(err, "unlock")
 		}
 		return nil
 	}, nil
+}
+
+// checkLockSQL asks the lock's own session whether it holds the lock. A
+// session lock ends only with an unlock or with its session, so an
+// answer at all nearly says yes; pg_locks makes it say so exactly.
+const checkLockSQL = `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+  AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1)`
+
+// CheckLock says whether the session holding the lock Lock took is still
+// there and holds it. It never reconnects: a new session would not hold
+// the lock.
+func (d *DB) CheckLock(ctx context.Context, name string) error {
+	l := d.locks.get(name)
+	if l == nil {
+		return fmt.Errorf("%s: lock %s: not taken by this process: %w", d.where, name, connectors.ErrLockLost)
+	}
+	var held bool
+	if err := l.conn.QueryRow(ctx, checkLockSQL, l.key).Scan(&held); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// The cause is kept as text only: it is a lost connection, which
+		// the retry seam would take for a fault worth another attempt.
+		return fmt.Errorf("%v: %w", d.errorf(err, "lock %s: its session ended", name), connectors.ErrLockLost)
+	}
+	if !held {
+		return fmt.Errorf("%s: lock %s: its session no longer holds it: %w", d.where, name, connectors.ErrLockLost)
+	}
+	return nil
 }
 
 // Truncate empties tables of the schema in one transaction.

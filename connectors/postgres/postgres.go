@@ -20,6 +20,7 @@ type DB struct {
 	where    string   // host/database for messages: never the user or password
 	secrets  []string // passwords (userinfo, ?password=), scrubbed from every error
 	readOnly bool
+	locks    heldLocks // run locks taken by Lock (lock.go)
 }
 
 var _ connectors.Target = (*DB)(nil)

@@ -5,15 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 
 	"github.com/regflytt/regflytt/connectors"
 )
 
 var (
-	_ connectors.Locker    = (*DB)(nil)
-	_ connectors.Truncater = (*DB)(nil)
+	_ connectors.Locker      = (*DB)(nil)
+	_ connectors.LockChecker = (*DB)(nil)
+	_ connectors.Truncater   = (*DB)(nil)
 )
+
+// heldLocks are the lock files this process holds, by file name.
+var heldLocks sync.Map // string -> *os.File
 
 // Lock takes an exclusive flock on a file beside the database
 // (<file>.<name>.lock): the kernel releases it when the process ends,
@@ -22,7 +27,7 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 	if d.readOnly {
 		return nil, fmt.Errorf("sqlite %s: lock: %w", d.path, connectors.ErrReadOnly)
 	}
-	f, err := os.OpenFile(d.path+"."+name+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(d.lockFile(name), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite lock: %w", err)
 	}
@@ -33,10 +38,36 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 		}
 		return nil, fmt.Errorf("sqlite lock: %w", err)
 	}
+	file := d.lockFile(name)
+	heldLocks.Store(file, f)
 	return func() error {
+		heldLocks.CompareAndDelete(file, f)
 		// The file stays: removing it would race with a run that opened it.
 		return f.Close()
 	}, nil
+}
+
+func (d *DB) lockFile(name string) string { return d.path + "." + name + ".lock" }
+
+// CheckLock says whether the lock Lock took still excludes other runs.
+// The flock is this process's own and ends only with it, but it is the
+// lock of one file: when the file at the lock's path was removed or
+// replaced, another run can lock the new one.
+func (d *DB) CheckLock(ctx context.Context, name string) error {
+	file := d.lockFile(name)
+	v, ok := heldLocks.Load(file)
+	if !ok {
+		return fmt.Errorf("sqlite %s: lock %s: not taken by this process: %w", d.path, name, connectors.ErrLockLost)
+	}
+	held, err := v.(*os.File).Stat()
+	if err != nil {
+		return fmt.Errorf("sqlite %s: lock %s: %v: %w", d.path, name, err, connectors.ErrLockLost)
+	}
+	now, err := os.Stat(file)
+	if err != nil || !os.SameFile(held, now) {
+		return fmt.Errorf("sqlite %s: lock %s: the lock file %s was removed or replaced: %w", d.path, name, file, connectors.ErrLockLost)
+	}
+	return nil
 }
 
 // Truncate empties tables in one transaction.

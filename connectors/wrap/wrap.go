@@ -108,13 +108,14 @@ var transientTexts = []string{
 
 // IsTransient says whether err is a fault another attempt may not meet: a
 // lost connection, a deadlock, a serialization failure, a restarting
-// server. Cancellation and everything else are not.
+// server. Cancellation, a lost snapshot or run lock (which another
+// attempt does not bring back) and everything else are not.
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	var lost *SnapshotLostError
-	if errors.As(err, &lost) {
+	if errors.As(err, &lost) || errors.Is(err, connectors.ErrLockLost) {
 		return false
 	}
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
@@ -248,6 +249,16 @@ func (t *target) Lock(ctx context.Context, name string) (func() error, error) {
 		return err
 	})
 	return unlock, err
+}
+
+// CheckLock forwards to the wrapped target's LockChecker, and is never
+// retried: a lock whose session ended is not brought back by another
+// attempt. A target without one has nothing to ask: nil.
+func (t *target) CheckLock(ctx context.Context, name string) error {
+	if c, ok := t.inner.(connectors.LockChecker); ok {
+		return c.CheckLock(ctx, name)
+	}
+	return nil
 }
 
 // Truncate forwards to the wrapped target's Truncater.
