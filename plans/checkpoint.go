@@ -241,6 +241,11 @@ func (b *bookkeeping) latestSeq(ctx context.Context) (int64, error) {
 // lastRun returns the most recently started run of any plan in this
 // target (who holds the lock when it is taken), or of this plan only.
 func (b *bookkeeping) lastRun(ctx context.Context, thisPlan bool) (*runRow, error) {
+	return b.lastRunBut(ctx, thisPlan, "")
+}
+
+// lastRunBut is lastRun leaving out the run with id but.
+func (b *bookkeeping) lastRunBut(ctx context.Context, thisPlan bool, but string) (*runRow, error) {
 	var last *runRow
 	err := b.scan(ctx, &runTable, func(row []connectors.Value) error {
 		r := &runRow{}
@@ -251,7 +256,7 @@ func (b *bookkeeping) lastRun(ctx context.Context, thisPlan bool) (*runRow, erro
 		r.PID, _ = row[4].(int64)
 		r.Started, _ = row[5].(time.Time)
 		r.WorkDir, _ = row[6].(string)
-		if thisPlan && r.Register != b.register {
+		if thisPlan && r.Register != b.register || r.RunID == but {
 			return nil
 		}
 		if last == nil || r.Started.After(last.Started) {
@@ -552,8 +557,11 @@ func (l *runLock) retake(ctx context.Context, lost error) error {
 	unlock, err := locker.Lock(ctx, lockName)
 	if errors.Is(err, connectors.ErrLocked) {
 		why := "another session holds it now"
-		if h, _ := l.bk.lastRun(ctx, false); h != nil && h.RunID != l.runID {
-			why = fmt.Sprintf("another run holds it now (register %s, plan %s, process %d on host %s)", h.Register, h.Plan, h.PID, h.Host)
+		// Named only when it recorded itself after this run did.
+		if n, err := l.bk.runCount(ctx); err == nil && n != l.runs {
+			if h, _ := l.bk.lastRunBut(ctx, false, l.runID); h != nil {
+				why = fmt.Sprintf("another run holds it now (register %s, plan %s, process %d on host %s)", h.Register, h.Plan, h.PID, h.Host)
+			}
 		}
 		return &LockLostError{Why: why, Err: lost}
 	}
@@ -568,7 +576,7 @@ func (l *runLock) retake(ctx context.Context, lost error) error {
 	case n != l.runs:
 		unlock()
 		who := "another run"
-		if h, _ := l.bk.lastRun(ctx, false); h != nil && h.RunID != l.runID {
+		if h, _ := l.bk.lastRunBut(ctx, false, l.runID); h != nil {
 			who = fmt.Sprintf("another run (register %s, plan %s, process %d on host %s)", h.Register, h.Plan, h.PID, h.Host)
 		}
 		return &LockLostError{Why: who + " started meanwhile and may have written the target", Err: lost}
