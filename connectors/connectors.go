@@ -147,3 +147,28 @@ type LegacyWriter interface {
 	// raw bytes into text columns where the dialect allows it.
 	BeginLegacy(ctx context.Context) (Tx, error)
 }
+
+// RowDeleter is implemented by write transactions that can delete rows
+// older than a sequence number: the runner drops, in the transaction that
+// writes a new checkpoint, the checkpoints it supersedes, so that its
+// bookkeeping stays a few rows however long the run.
+type RowDeleter interface {
+	// DeleteBefore deletes the rows of table whose text column match
+	// equals value and whose integer column seq is below before, and
+	// returns how many it deleted.
+	DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error)
+}
+
+// DeleteBeforeSQL gives DeleteBefore's statement in dialect d, with the
+// value and the bound as the parameters p1 and p2.
+func DeleteBeforeSQL(d Dialect, qualified, match, seq, p1, p2 string) (string, error) {
+	qm, err := d.QuoteIdent(match)
+	if err != nil {
+		return "", err
+	}
+	qs, err := d.QuoteIdent(seq)
+	if err != nil {
+		return "", err
+	}
+	return "DELETE FROM " + qualified + " WHERE " + qm + " = " + p1 + " AND " + qs + " < " + p2, nil
+}

@@ -25,7 +25,8 @@ import (
 // The bookkeeping schema: two tables in the target, created by the run
 // through the Target interface and written inside the batches' own
 // transactions, so that a batch's rows and the checkpoint that says they
-// are there commit together or not at all. Rows are only ever added.
+// are there commit together or not at all. Runs are only ever added; a
+// checkpoint goes when the next one of its plan commits.
 const (
 	runTableName        = "regflytt_run"
 	checkpointTableName = "regflytt_checkpoint"
@@ -370,6 +371,17 @@ func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows 
 	if _, err := tx.Write(ctx, &checkpointTable, [][]connectors.Value{cp}); err != nil {
 		tx.Rollback()
 		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	// Only the newest checkpoint is ever read (resume and the lost-answer
+	// check take the plan's last; the stop report is made from memory), so
+	// the ones it supersedes go, in its own transaction: the table stays a
+	// row per plan however many batches a run commits.
+	if d, ok := tx.(connectors.RowDeleter); ok {
+		seq, _ := cp[1].(int64)
+		if _, err := d.DeleteBefore(ctx, checkpointTableName, "register", b.register, "seq", seq); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("prune checkpoints: %w", err)
+		}
 	}
 	// Asked last, so that the time between the answer and the commit is
 	// one round trip.

@@ -144,3 +144,16 @@ func checkLedger(t *testing.T, rep *verify.Report, byExcluded bool, want map[str
 		}
 	}
 }
+
+// checkpointRows counts the rows of the target's regflytt_checkpoint.
+func checkpointRows(t *testing.T, url string) int64 {
+	t.Helper()
+	var n int64
+	inTarget(t, url, func(ctx context.Context, snap connectors.Snapshot, _ []connectors.Table) {
+		var err error
+		if n, err = snap.Count(ctx, "regflytt_checkpoint"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return n
+}

@@ -209,6 +209,11 @@ func TestRunResumesToTheSameResult(t *testing.T) {
 	if stops < 3 {
 		t.Fatalf("the run was stopped %d times, want at least 3 for this test to mean something", stops)
 	}
+	// Each checkpoint supersedes the one before: one row, whatever the
+	// number of batches (the old runner kept one per batch).
+	if n := checkpointRows(t, tgt); n != 1 {
+		t.Errorf("regflytt_checkpoint holds %d rows after %d stops, want 1", n, stops)
+	}
 	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
 	if err != nil {
 		t.Fatal(err)

@@ -271,3 +271,23 @@ func appendRow(b []byte, t *connectors.Table, row []connectors.Value) ([]byte, e
 	}
 	return append(b, ')'), nil
 }
+
+var _ connectors.RowDeleter = (*writeTx)(nil)
+
+// DeleteBefore deletes rows below a sequence number (connectors.RowDeleter).
+func (w *writeTx) DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error) {
+	qt, err := Dialect{}.QuoteIdent(table)
+	if err != nil {
+		return 0, err
+	}
+	q, err := connectors.DeleteBeforeSQL(Dialect{}, qt, match, seq, "?", "?")
+	if err != nil {
+		return 0, err
+	}
+	res, err := w.tx.ExecContext(ctx, q, value, before)
+	if err != nil {
+		return 0, w.db.errorf("delete from %s: %w", table, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -224,3 +224,22 @@ func (d *DB) ensureSchema(ctx context.Context, tx pgx.Tx) error {
 	}
 	return nil
 }
+
+var _ connectors.RowDeleter = (*writeTx)(nil)
+
+// DeleteBefore deletes rows below a sequence number (connectors.RowDeleter).
+func (w *writeTx) DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error) {
+	qt, err := w.db.qualified(table)
+	if err != nil {
+		return 0, err
+	}
+	q, err := connectors.DeleteBeforeSQL(Dialect{}, qt, match, seq, "$1", "$2")
+	if err != nil {
+		return 0, err
+	}
+	tag, err := w.tx.Exec(ctx, q, value, before)
+	if err != nil {
+		return 0, w.db.errorf(err, "delete from %s", table)
+	}
+	return tag.RowsAffected(), nil
+}

@@ -172,3 +172,23 @@ func insertSQL(t *connectors.Table, nrows int) (string, error) {
 	}
 	return b.String(), nil
 }
+
+var _ connectors.RowDeleter = (*writeTx)(nil)
+
+// DeleteBefore deletes rows below a sequence number (connectors.RowDeleter).
+func (w *writeTx) DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error) {
+	qt, err := Dialect{}.QuoteIdent(table)
+	if err != nil {
+		return 0, err
+	}
+	q, err := connectors.DeleteBeforeSQL(Dialect{}, qt, match, seq, "?", "?")
+	if err != nil {
+		return 0, err
+	}
+	res, err := w.tx.ExecContext(ctx, q, value, before)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite %s: delete from %s: %w", w.path, table, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -129,3 +129,23 @@ func encodeBatch(t *connectors.Table, rows [][]connectors.Value) ([]any, int, er
 	}
 	return args, per, nil
 }
+
+var _ connectors.RowDeleter = (*writeTx)(nil)
+
+// DeleteBefore deletes rows below a sequence number (connectors.RowDeleter).
+func (w *writeTx) DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error) {
+	qt, err := w.d.dialect().QualifiedName(table)
+	if err != nil {
+		return 0, err
+	}
+	q, err := connectors.DeleteBeforeSQL(Dialect{}, qt, match, seq, placeholder(0), placeholder(1))
+	if err != nil {
+		return 0, err
+	}
+	res, err := w.tx.ExecContext(ctx, q, value, before)
+	if err != nil {
+		return 0, w.d.cfg.errorf("delete from %s: %w", table, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
