@@ -92,7 +92,9 @@ type checkpoint struct {
 	// restart may empty.
 	Receiving []string `json:"receiving"`
 	// NotResumable says why this run cannot continue after an
-	// interruption ("" when it can).
+	// interruption ("" when it can). Every run resumes now; checkpoints of
+	// earlier versions said so for plans that merged tables, and are
+	// still refused.
 	NotResumable string `json:"not_resumable,omitempty"`
 	// Constrained says the schema's defaults, identities, indexes and
 	// foreign keys were created after the load.
@@ -636,19 +638,6 @@ func (r *runner) restoreMatches(env *mappings.Env, m map[string][]int) error {
 		}
 	}
 	return nil
-}
-
-// notResumable says why a run of these programs cannot continue after an
-// interruption: merge candidates are kept in scratch storage for the life
-// of one process, and a merge's batches have no source key to resume
-// after. (Parents' outcomes and duplicates are rebuilt by replay.go.)
-func notResumable(prog *mappings.Program) string {
-	for _, tp := range prog.Tables {
-		if tp.Merge != nil {
-			return "its mappings merge tables, whose candidates are kept for one process only"
-		}
-	}
-	return ""
 }
 
 // preloadKeys gives the receiving-keys set the primary keys of the rows

@@ -204,8 +204,11 @@ func decodeNotes(b []byte) (mappings.Outcome, error) {
 }
 
 // groups reads a merge program's candidates back in merge-key order and
-// calls fn with each registration's candidates, in precedence order.
-func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func([]candidate) error) error {
+// calls fn with each registration's merge key (valid during the call) and
+// candidates, in precedence order. The order depends only on the
+// candidates, so a resumed run that spilled them again meets the groups
+// in the same order.
+func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func(mkey []byte, group []candidate) error) error {
 	st, ok := s.tables[m]
 	if !ok {
 		return nil // no candidate at all
@@ -240,7 +243,7 @@ func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func([]
 			return fmt.Errorf("merge spill: %w", err)
 		}
 		if group != nil && string(mkey) != string(key) {
-			if err := fn(group); err != nil {
+			if err := fn(key, group); err != nil {
 				return err
 			}
 			group = group[:0]
@@ -252,7 +255,7 @@ func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func([]
 		return fmt.Errorf("merge spill: %w", err)
 	}
 	if len(group) > 0 {
-		return fn(group)
+		return fn(key, group)
 	}
 	return nil
 }

@@ -495,7 +495,10 @@ func copyRow(row []connectors.Value) []connectors.Value {
 func (w *writer) merge(m *mappings.MergeProgram) error {
 	w.r.opts.Progress.Table(m.Target.Name+" (merge)", -1)
 	defer w.r.opts.Progress.TableDone()
-	err := w.spill.groups(w.ctx, m, func(group []candidate) error {
+	// A merge's position is the merge key of its last group: a resumed
+	// run replays the groups up to it (replay.go).
+	w.at.keyIdx = []int{0}
+	err := w.spill.groups(w.ctx, m, func(mkey []byte, group []candidate) error {
 		cands := make([]mappings.Candidate, len(group))
 		for i, c := range group {
 			cands[i] = mappings.Candidate{Member: c.member, Row: c.target}
@@ -522,6 +525,10 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 				return err
 			}
 			tl.Archive(o.Reason)
+		}
+		w.at.row = []connectors.Value{mkey}
+		if w.replay != nil && w.replay.reached(w.at.row, w.at.keyIdx) {
+			w.endReplay()
 		}
 		if len(w.out) >= w.r.batch {
 			return w.flush()

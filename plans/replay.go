@@ -18,9 +18,11 @@ import (
 // already); the unit in progress is replayed up to its last committed
 // key, and goes on writing after it. Mapping is deterministic, so the
 // decisions come out as they were. A resume then costs a second read of
-// what the interrupted run had read.
+// what the interrupted run had read. Merges are rebuilt the same way: the
+// replayed member programs spill their candidates again, and a merge in
+// progress replays its groups up to the last committed one.
 //
-// Plans without parents or duplicates resume without replaying: each
+// Plans without parents, duplicates or merges resume without replaying: each
 // table continues after its last committed key, and the receiving keys
 // are read back from the target (preloadKeys).
 
@@ -82,5 +84,17 @@ func (u *commitUnits) replaysUnit(unit string) (skip bool, replayAll bool, until
 	return false, false, nil
 }
 
-// needsReplay says whether a resumed run of prog must replay.
-func needsReplay(prog *mappings.Program) bool { return needsLinks(prog) }
+// needsReplay says whether a resumed run of prog must replay: it has
+// parents or duplicates (links.go), or merges, whose candidates are kept
+// in scratch storage for one process (merge.go).
+func needsReplay(prog *mappings.Program) bool {
+	if needsLinks(prog) {
+		return true
+	}
+	for _, tp := range prog.Tables {
+		if tp.Merge != nil {
+			return true
+		}
+	}
+	return false
+}

@@ -110,7 +110,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		resume = prev
 	}
 
-	cp := &checkpoint{Files: files, KeyCheck: keyCheck, Ledger: verify.NewLedger(), NotResumable: notResumable(s.prog)}
+	cp := &checkpoint{Files: files, KeyCheck: keyCheck, Ledger: verify.NewLedger()}
 	if prev != nil {
 		cp.Seq = prev.Seq
 	}

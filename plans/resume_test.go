@@ -566,41 +566,122 @@ func TestRunResumesAFormStore(t *testing.T) {
 	}
 }
 
-// A plan whose decisions live in one process's scratch storage (here:
-// merged sub-registers) commits batch by batch like any other, but an
-// interrupted run of it is not resumed: the next run says to start over
-// with --restart, which then runs to PASS.
-func TestRunNotResumableSaysRestart(t *testing.T) {
+// A plan that merges tables (merged sub-registers) keeps its merge
+// candidates in one process's scratch storage: a resumed run spills them
+// again by replaying the member programs, and a merge in progress replays
+// its groups up to the last committed one. Stopped every few batches,
+// through the members and the merge, it ends with the same target and
+// archive as a clean run. The old runner refused to resume and asked for
+// --restart.
+func TestRunResumesAMerge(t *testing.T) {
 	dir := t.TempDir()
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
 	db, err := all.OpenTarget(context.Background(), src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.MainSub, Patients: 150, Seed: 5}); err != nil {
+	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.MainSub, Patients: 200, Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "resume tests: not a real key")
 	p := loadPlan(t, "../testdata/plans/mainsub.yaml")
-	p.BatchSize = 40
-	tgt := "sqlite://" + filepath.Join(dir, "t.db")
-	s := &stopAfter{n: 2, stop: make(chan struct{})}
-	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s})
-	if !errors.Is(err, plans.ErrInterrupted) || !strings.Contains(err.Error(), "cannot resume because its mappings merge tables") {
-		t.Fatalf("got %v, want an interrupted run that says it cannot resume", err)
-	}
-	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
-	if err == nil || !strings.Contains(err.Error(), "--restart") {
-		t.Fatalf("got %v, want a refusal that says --restart", err)
-	}
-	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true})
+	p.BatchSize = 30
+
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	var mergeBatches countMerge
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean"), Progress: &mergeBatches})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !rep.Pass {
-		t.Fatalf("FAIL after --restart: %v", rep.Problems)
+		t.Fatalf("clean run FAIL: %v", rep.Problems)
 	}
+	if mergeBatches.inMerge < 3 {
+		t.Fatalf("the merge commits %d batches: too few for a stop inside it to mean something", mergeBatches.inMerge)
+	}
+	tables := receivingTables(t, cleanTgt)
+	want := targetDigest(t, cleanTgt, tables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	work := filepath.Join(dir, "w")
+	stops, stopsInMerge := 0, 0
+	for {
+		s := &stopInMerge{stopAfter: stopAfter{n: 4, stop: make(chan struct{})}}
+		opts := plans.Options{SourceURL: src, TargetURL: tgt, Stop: s.stop, Progress: s}
+		if stops == 0 {
+			opts.WorkDir = work
+		}
+		rep, err = plans.Run(context.Background(), p, opts)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, plans.ErrInterrupted) || strings.Contains(err.Error(), "cannot resume") {
+			t.Fatalf("stop %d: %v", stops, err)
+		}
+		stops++
+		if s.stoppedInMerge() {
+			stopsInMerge++
+		}
+	}
+	if stopsInMerge < 2 {
+		t.Fatalf("%d stops, %d of them inside the merge: want at least 2 there for this test to mean something", stops, stopsInMerge)
+	}
+	if !rep.Pass {
+		t.Fatalf("resumed run FAIL: %v", rep.Problems)
+	}
+	got := targetDigest(t, tgt, tables)
+	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("a merge resumed %d times (%d inside the merge) differs from a clean run:\n got %s\nwant %s", stops, stopsInMerge, got, want)
+	}
+}
+
+// countMerge counts the batches committed while a merge is in progress.
+type countMerge struct {
+	plans.NoProgress
+	merging bool
+	inMerge int
+}
+
+func (c *countMerge) Table(name string, total int64) { c.merging = strings.HasSuffix(name, " (merge)") }
+func (c *countMerge) Add(int) {
+	if c.merging {
+		c.inMerge++
+	}
+}
+
+// stopInMerge is stopAfter that remembers whether the stop came while a
+// merge was in progress.
+type stopInMerge struct {
+	stopAfter
+	merging, inMerge bool
+}
+
+func (s *stopInMerge) Table(name string, total int64) {
+	s.mu.Lock()
+	s.merging = strings.HasSuffix(name, " (merge)")
+	s.mu.Unlock()
+}
+
+func (s *stopInMerge) Add(n int) {
+	s.mu.Lock()
+	if s.calls+1 == s.n {
+		s.inMerge = s.merging
+	}
+	s.mu.Unlock()
+	s.stopAfter.Add(n)
+}
+
+func (s *stopInMerge) stoppedInMerge() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inMerge
 }
 
 // source: {frozen: true} is read from the plan; absent, it is false.

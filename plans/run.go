@@ -312,9 +312,15 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	}
 	for _, m := range mergeOrder {
 		w := newWriter(m.Members[0])
-		if w.unit = "merge:" + m.Target.Name; r.units.done(w.unit) {
-			// Plans that merge do not resume (notResumable).
+		w.unit = "merge:" + m.Target.Name
+		// A merge that finished is not replayed: nothing after it needs
+		// what it decided. One in progress is replayed up to its last
+		// committed group, after its members were replayed whole.
+		switch skip, _, until := r.units.replaysUnit(w.unit); {
+		case skip || r.units.done(w.unit):
 			continue
+		case until != nil:
+			w.startReplay(until)
 		}
 		if err := w.merge(m); err != nil {
 			return err
