@@ -19,12 +19,16 @@ type config struct {
 	where string
 	// secrets are the password in every spelling an error might echo.
 	secrets []string
+	// insertRows says Tx.Write sends multi-row INSERTs instead of a bulk
+	// copy (?bulk_copy=off).
+	insertRows bool
 }
 
 // Parameters regflytt handles itself or refuses, lower case as go-mssqldb
 // matches them (msdsn/conn_str.go:888 lower-cases URL keys).
 const (
 	paramSchema    = "schema"
+	paramBulkCopy  = "bulk_copy"
 	paramDatabase  = "database"
 	paramIntent    = "applicationintent"
 	paramAppName   = "app name"
@@ -66,6 +70,15 @@ func parseConfig(loc *connectors.Location, source bool) (*config, error) {
 			}
 			cfg.schema = v
 			continue // regflytt's own: the driver would reject it
+		case paramBulkCopy:
+			switch strings.ToLower(v) {
+			case "on":
+			case "off":
+				cfg.insertRows = true
+			default:
+				return nil, fmt.Errorf("%s: bulk_copy=%s: want on or off", where, v)
+			}
+			continue // regflytt's own
 		case paramDatabase:
 			cfg.database = v
 		case paramTimezone:

@@ -97,6 +97,29 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 }
 
+// bulk_copy is regflytt's own: on by default, off writes INSERTs, and
+// the driver never sees it (msdsn would keep an unknown key as a
+// connection parameter).
+func TestParseConfigBulkCopy(t *testing.T) {
+	for raw, insertRows := range map[string]bool{
+		"sqlserver://h?database=x":               false,
+		"sqlserver://h?database=x&bulk_copy=on":  false,
+		"sqlserver://h?database=x&BULK_COPY=OFF": true,
+		"sqlserver://h?database=x&bulk_copy=off": true,
+	} {
+		cfg, err := parseConfig(location(t, raw), false)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if cfg.insertRows != insertRows {
+			t.Errorf("%s: insert rows %v, want %v", raw, cfg.insertRows, insertRows)
+		}
+		if strings.Contains(strings.ToLower(cfg.dsn), "bulk_copy") {
+			t.Errorf("%s: the driver's DSN %q carries bulk_copy", raw, cfg.dsn)
+		}
+	}
+}
+
 func TestParseConfigErrors(t *testing.T) {
 	base := "sqlserver://u:" + passwordInURL + "@h:1433"
 	cases := map[string]string{
@@ -109,6 +132,7 @@ func TestParseConfigErrors(t *testing.T) {
 		"duplicate schema":  base + "?database=x&schema=a&schema=b",
 		"no host":           "sqlserver://?database=x",
 		"password as param": "sqlserver://h?password=" + passwordQueried,
+		"bad bulk_copy":     base + "?database=x&bulk_copy=maybe",
 	}
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {

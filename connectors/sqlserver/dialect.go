@@ -206,6 +206,9 @@ func (d Dialect) SelectBatch(table string, columns, key []string, after bool, li
 		}
 		qkey[i] = q
 	}
+	if limit < 1 {
+		return "", fmt.Errorf("batch size %d: want at least 1", limit)
+	}
 	return d.keysetQuery(table, sel, qkey, placeholder, after, limit)
 }
 
@@ -229,6 +232,23 @@ func (d Dialect) SelectBatch(table string, columns, key []string, after bool, li
 //     collation compared with an nvarchar parameter sorts by Unicode rules
 //     while ORDER BY sorts by the code page's, so rows could be skipped.
 func (d Dialect) ScanQuery(t *connectors.Table, key []string, after bool, limit int) (string, error) {
+	if limit < 1 {
+		return "", fmt.Errorf("batch size %d: want at least 1", limit)
+	}
+	return d.scanQuery(t, key, after, limit)
+}
+
+// OrderedScanQuery is ScanQuery without TOP: the one ordered query a
+// streamed scan (a key other than the primary key) reads the whole table
+// with, after the resume key when after is true.
+//
+//	SELECT [a], CAST([b] AS nvarchar(40)) FROM [s].[t] WHERE … ORDER BY [k1], [k2]
+func (d Dialect) OrderedScanQuery(t *connectors.Table, key []string, after bool) (string, error) {
+	return d.scanQuery(t, key, after, 0)
+}
+
+// scanQuery is ScanQuery, without TOP when limit is 0.
+func (d Dialect) scanQuery(t *connectors.Table, key []string, after bool, limit int) (string, error) {
 	sel := make([]string, len(t.Columns))
 	for i := range t.Columns {
 		c := &t.Columns[i]
@@ -256,9 +276,6 @@ func (d Dialect) ScanQuery(t *connectors.Table, key []string, after bool, limit 
 }
 
 func (d Dialect) keysetQuery(table string, sel, qkey []string, param func(int) string, after bool, limit int) (string, error) {
-	if limit < 1 {
-		return "", fmt.Errorf("batch size %d: want at least 1", limit)
-	}
 	if len(sel) == 0 {
 		return "", fmt.Errorf("table %s: no columns to select", table)
 	}
@@ -270,7 +287,11 @@ func (d Dialect) keysetQuery(table string, sel, qkey []string, param func(int) s
 		return "", err
 	}
 	var b strings.Builder
-	b.WriteString("SELECT TOP (" + strconv.Itoa(limit) + ") " + strings.Join(sel, ", ") + " FROM " + qt)
+	b.WriteString("SELECT ")
+	if limit > 0 {
+		b.WriteString("TOP (" + strconv.Itoa(limit) + ") ")
+	}
+	b.WriteString(strings.Join(sel, ", ") + " FROM " + qt)
 	if after {
 		b.WriteString(" WHERE " + keysetWhere(qkey, param))
 	}

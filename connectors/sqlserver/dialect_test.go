@@ -171,6 +171,41 @@ func TestScanQuery(t *testing.T) {
 	}
 }
 
+// A streamed scan (a key other than the primary key) reads the table in
+// one ordered query: ScanQuery's text without TOP, with the same typed
+// key parameters when it resumes after a key.
+func TestOrderedScanQuery(t *testing.T) {
+	d := Dialect{Schema: "dbo"}
+	tbl := visitTable()
+	sel := "SELECT CAST([pnr] AS nvarchar(12)), [besok], CAST([note] AS nvarchar(max)), [namn], " +
+		"CAST([big] AS nvarchar(max)), CAST([kod] AS nvarchar(max)), [amount] FROM [dbo].[visit]"
+	cases := []struct {
+		key   []string
+		after bool
+		want  string
+	}{
+		{[]string{"namn", "besok"}, false, sel + " ORDER BY [namn], [besok]"},
+		{[]string{"namn", "besok"}, true, sel + " WHERE [namn] >= CAST(@p1 AS nvarchar(100)) AND (([namn] > CAST(@p1 AS nvarchar(100))) OR ([namn] = CAST(@p1 AS nvarchar(100))" +
+			" AND [besok] > CAST(@p2 AS datetime))) ORDER BY [namn], [besok]"},
+	}
+	for _, c := range cases {
+		got, err := d.OrderedScanQuery(tbl, c.key, c.after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("got  %s\nwant %s", got, c.want)
+		}
+	}
+	if _, err := d.OrderedScanQuery(tbl, nil, false); err == nil {
+		t.Error("a scan without key columns was accepted")
+	}
+	// A keyset page still needs its size.
+	if _, err := d.ScanQuery(tbl, []string{"namn"}, false, 0); err == nil {
+		t.Error("ScanQuery accepted a batch size of 0")
+	}
+}
+
 func TestKeyParamCast(t *testing.T) {
 	cases := map[string]string{
 		"":                                       "@p1",
@@ -376,5 +411,21 @@ func TestInsertSQL(t *testing.T) {
 	}
 	if _, err := (Dialect{}).InsertSQL(tbl, 0); err == nil {
 		t.Error("an INSERT of no rows was accepted")
+	}
+}
+
+// The statement a checkpoint prunes the ones it supersedes with
+// (connectors.RowDeleter), in this dialect's quoting and parameters.
+func TestDeleteBeforeSQL(t *testing.T) {
+	qt, err := Dialect{Schema: "reg"}.QualifiedName("regflytt_checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := connectors.DeleteBeforeSQL(Dialect{}, qt, "register", "seq", placeholder(0), placeholder(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "DELETE FROM [reg].[regflytt_checkpoint] WHERE [register] = @p1 AND [seq] < @p2"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

@@ -19,6 +19,8 @@
 //	database           required   the database; the login's default is never relied on
 //	schema             dbo        regflytt's own: the schema tables are read from and
 //	                              created in; removed before the driver sees the URL
+//	bulk_copy          on         regflytt's own: off writes with INSERTs instead of
+//	                              the bulk copy; removed before the driver sees the URL
 //	ApplicationIntent  -          a source always connects with ReadOnly (whatever
 //	                              the URL says), so that an availability group can
 //	                              route it to a readable secondary; passed on for targets
@@ -98,18 +100,29 @@
 // documented float range (subnormal_float), -0.0 until a server shows it
 // kept (negative_zero), and JSON text ISJSON would refuse (invalid_json).
 //
-// Tx.Write sends multi-row INSERT … VALUES statements of at most 1000 rows
-// and 2000 parameters, after checking and encoding the whole batch, so a
-// value that does not fit sends nothing. The driver's bulk copy
-// (mssql.CopyIn) would be faster, but it reads the target's column
-// metadata from the server before it encodes anything, so nothing of it
-// can be tested here; it is the next step once a server runs in CI.
+// Tx.Write loads a batch with the driver's bulk copy (mssql.CopyIn, see
+// bulk.go) with CHECK_CONSTRAINTS, KEEP_NULLS and FIRE_TRIGGERS, so that
+// it keeps an INSERT's rules, after checking and converting the whole
+// batch, so a value that does not fit sends nothing. The bulk copy reads
+// the target's column metadata from the server before it encodes a row,
+// so it has NOT been run: its statement and each value's bulk form are
+// tested here. With ?bulk_copy=off in the URL (regflytt's own parameter,
+// removed before the driver sees it) Tx.Write sends multi-row INSERT …
+// VALUES statements of at most 1000 rows and 2000 parameters instead.
+//
+// Scan by a key other than the primary key (a form store's values read
+// by entity) reads one ordered query (Dialect.OrderedScanQuery) on a
+// connection and snapshot transaction of its own, streamed page by page
+// (connectors.NewStreamRows), instead of keyset pages that would each
+// sort the table.
 //
 // # What is tested where
 //
 // Without a server (go test ./connectors/sqlserver/...): the SQL text of
 // quoting, keyset batches with one to three key columns, the typed scan
-// query, CREATE TABLE for every canonical kind and INSERT; TypeOf for
+// query and its streamed (ordered, no TOP) form, CREATE TABLE for every
+// canonical kind and INSERT; the bulk copy's statement and options and
+// each canonical value's bulk form; TypeOf for
 // every sys.types name; the catalogue's assembly and CHECK recognition;
 // decode fed with the Go values the driver returns for each type; the
 // uniqueidentifier byte order, against SQL Server's documented example and
@@ -133,8 +146,10 @@
 // effect on datetime and SQL_-collation keys; ISJSON's behaviour.
 //
 // With a server: set REGFLYTT_TEST_MSSQL to a sqlserver:// URL whose login
-// may create databases, and go test runs the conformance suite and the
-// TestServer tests, each in a fresh database (mstest.NewDatabase). Unset,
+// may create databases, and go test runs the conformance suite (twice:
+// through the bulk copy and through ?bulk_copy=off; streamed scans in
+// both) and the TestServer tests, each in a fresh database
+// (mstest.NewDatabase). Unset,
 // they skip with a message saying that they were not run.
 //
 // # Checksums

@@ -362,3 +362,63 @@ func TestServerLargeBatch(t *testing.T) {
 		}
 	}
 }
+
+// The conformance suite again with ?bulk_copy=off: TestServerConformance
+// writes through the bulk copy (the default), this through the INSERTs
+// it replaced, so both write paths meet a server. Both read tables by a
+// non-primary key through the streamed scan (StreamedScanBesideKeyset).
+func TestServerConformanceInserts(t *testing.T) {
+	mstest.URL(t)
+	conformance.Run(t, func(t *testing.T) connectors.Target {
+		return openTarget(t, mstest.NewDatabase(t)+"&bulk_copy=off")
+	}, capabilities)
+}
+
+// A bulk copy checks the table's CHECK constraints (CHECK_CONSTRAINTS):
+// without it the server loads without checking and marks them not
+// trusted. The connector's CHECKs carry a signed tinyint's range and
+// ISJSON.
+func TestServerBulkCopyKeepsChecksTrusted(t *testing.T) {
+	u := mstest.NewDatabase(t)
+	db := openTarget(t, u)
+	ctx := context.Background()
+	tbl := connectors.Table{Name: "b", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "small", Type: connectors.Type{Kind: connectors.KindInt, Bits: 8}, Nullable: true},
+		{Name: "doc", Type: connectors.Type{Kind: connectors.KindJSON}, Nullable: true},
+		{Name: "s", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+		{Name: "bin", Type: connectors.Type{Kind: connectors.KindBytes}, Nullable: true},
+	}}
+	if err := db.Create(ctx, []connectors.Table{tbl}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]connectors.Value{
+		{int64(1), int64(-128), connectors.JSON(`{"a":1}`), "", []byte{}},
+		{int64(2), nil, nil, nil, nil},
+	}
+	if n, err := tx.Write(ctx, &tbl, rows); err != nil || n != 2 {
+		tx.Rollback()
+		t.Fatalf("bulk copy: %d rows, %v", n, err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var untrusted, checks int
+	if err := mstest.Open(t, u).QueryRow("SELECT COALESCE(SUM(CAST(is_not_trusted AS int)), 0), COUNT(*) FROM sys.check_constraints WHERE parent_object_id = OBJECT_ID('dbo.b')").Scan(&untrusted, &checks); err != nil {
+		t.Fatal(err)
+	}
+	if checks == 0 || untrusted != 0 {
+		t.Errorf("%d CHECK constraints, %d of them not trusted after the bulk copy", checks, untrusted)
+	}
+	got := conformance.ReadAll(t, db, "b", connectors.ScanOptions{})
+	if len(got) != 2 || got[0][3] != "" || got[1][3] != nil || got[1][1] != nil {
+		t.Errorf("read back %v: empty text and NULL not kept apart", got)
+	}
+	if b, ok := got[0][4].([]byte); !ok || len(b) != 0 {
+		t.Errorf("an empty byte string read back as %s", conformance.Describe(got[0][4]))
+	}
+}

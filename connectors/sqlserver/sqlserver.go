@@ -93,11 +93,20 @@ func (d *DB) Close() error { return d.db.Close() }
 // transaction is begun in T-SQL; a snapshot issues only SELECTs and always
 // ends in ROLLBACK.
 func (d *DB) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
+	s, err := d.beginSnapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// beginSnapshot is Snapshot, for a streamed scan's own snapshot too.
+func (d *DB) beginSnapshot(ctx context.Context) (*snapshot, error) {
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, d.cfg.errorf("snapshot: %w", err)
 	}
-	fail := func(err error) (connectors.Snapshot, error) {
+	fail := func(err error) (*snapshot, error) {
 		conn.ExecContext(context.Background(), "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION")
 		conn.Close()
 		return nil, err
@@ -190,20 +199,80 @@ func (s *snapshot) Tables(ctx context.Context) ([]connectors.Table, error) {
 	return cat.build(), nil
 }
 
-// Scan streams a table in key order through ScanQuery's keyset queries.
+// Scan streams a table in key order: by its primary key through
+// ScanQuery's keyset queries, by any other key in one ordered query
+// (stream).
 func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
 	key := opts.Key
 	if len(key) == 0 {
 		key = t.PrimaryKey
 	}
+	keyCols, err := keyColumns(t, key)
+	if err != nil {
+		return nil, err
+	}
+	if connectors.StreamedScan(t, opts) {
+		return s.stream(ctx, t, opts, keyCols)
+	}
+	q := &querier{s: s, keyCols: keyCols}
+	return connectors.NewKeysetRows(ctx, q, tableDialect{s.d.dialect(), t}, t, opts)
+}
+
+func keyColumns(t *connectors.Table, key []string) ([]*connectors.Column, error) {
 	keyCols := make([]*connectors.Column, len(key))
 	for i, k := range key {
 		if keyCols[i] = t.Column(k); keyCols[i] == nil {
 			return nil, fmt.Errorf("table %s: key column %s does not exist", t.Name, k)
 		}
 	}
-	q := &querier{s: s, keyCols: keyCols}
-	return connectors.NewKeysetRows(ctx, q, tableDialect{s.d.dialect(), t}, t, opts)
+	return keyCols, nil
+}
+
+// stream reads a table by a key other than its primary key in one
+// ordered query (Dialect.OrderedScanQuery, see connectors.StreamedScan):
+// a keyset page by a key no index serves would sort the whole table for
+// each page. The driver reads the result as it arrives. An open result
+// holds its connection until it is read to the end (go-mssqldb has no
+// MARS), and the snapshot's connection must stay free for the scans
+// beside it (a form store's entities), so the stream reads on a
+// connection of its own, in a snapshot transaction of its own begun when
+// the scan starts: SQL Server cannot share one snapshot between sessions.
+// A source written to during the run makes verification fail, as any
+// change between the run's and verify's snapshots does; migrations run in
+// a freeze window.
+func (s *snapshot) stream(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions, keyCols []*connectors.Column) (connectors.Rows, error) {
+	if opts.After != nil && len(opts.After) != len(opts.Key) {
+		return nil, s.d.cfg.errorf("table %s: resume key has %d values for %d key columns", t.Name, len(opts.After), len(opts.Key))
+	}
+	query, err := s.d.dialect().OrderedScanQuery(t, opts.Key, opts.After != nil)
+	if err != nil {
+		return nil, err
+	}
+	own, err := s.d.beginSnapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", t.Name, err)
+	}
+	rows := connectors.NewStreamRows(ctx, &querier{s: own, keyCols: keyCols}, t, query, opts.After, opts.BatchSize)
+	return &closeRows{Rows: rows, close: own.Close}, nil
+}
+
+// closeRows ends a stream's own snapshot when the stream closes (after
+// the stream's goroutine is done with its connection).
+type closeRows struct {
+	connectors.Rows
+	close func() error
+	done  bool
+}
+
+func (r *closeRows) Close() error {
+	err := r.Rows.Close()
+	if !r.done {
+		r.done = true
+		if cerr := r.close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // tableDialect hands NewKeysetRows the typed ScanQuery of one table in

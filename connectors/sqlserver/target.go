@@ -62,8 +62,17 @@ func (w *writeTx) Rollback() error {
 	return nil
 }
 
-// Write inserts rows with multi-row INSERT … VALUES statements of at most
-// 1000 rows and 2000 parameters each (see rowsPerInsert).
+// Write loads rows with a bulk copy (bulk.go), or with the INSERTs of
+// insertRows when the URL says ?bulk_copy=off.
+func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	if !w.d.cfg.insertRows {
+		return w.bulkCopy(ctx, t, rows)
+	}
+	return w.insertRows(ctx, t, rows)
+}
+
+// insertRows inserts rows with multi-row INSERT … VALUES statements of at
+// most 1000 rows and 2000 parameters each (see rowsPerInsert).
 //
 // Every value of the batch is checked (Column.Fit and what SQL Server
 // cannot hold, see Dialect.CheckValue) and encoded before the first statement is sent, so
@@ -71,7 +80,7 @@ func (w *writeTx) Rollback() error {
 // batch reaches the server. An error from the server itself can come
 // after earlier statements of the batch were executed in the transaction;
 // as with every Tx, roll back after an error.
-func (w *writeTx) Write(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
+func (w *writeTx) insertRows(ctx context.Context, t *connectors.Table, rows [][]connectors.Value) (int64, error) {
 	args, per, err := encodeBatch(t, rows)
 	if err != nil {
 		return 0, err

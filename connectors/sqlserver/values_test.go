@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -318,21 +319,25 @@ func TestWriteRejectsBeforeSending(t *testing.T) {
 		{"NULL key", []connectors.Value{nil, nil, nil}, connectors.RuleNotNull, "id"},
 		{"wrong kind", []connectors.Value{int64(2), "x", nil}, connectors.RuleWrongKind, "small"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			w := &writeTx{}
-			_, err := w.Write(context.Background(), tbl, [][]connectors.Value{good, good, c.bad})
-			var fe *connectors.FitError
-			if !errors.As(err, &fe) || fe.Rule != c.rule {
-				t.Fatalf("got %v, want a FitError with rule %s", err, c.rule)
-			}
-			if want := "table strict: row 2 of batch, column " + c.col; !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q does not say %q", err, want)
-			}
-		})
-	}
-	if _, err := (&writeTx{}).Write(context.Background(), tbl, [][]connectors.Value{{int64(1)}}); err == nil {
-		t.Error("a row with too few values was accepted")
+	// Both write paths: the bulk copy (the default) and the INSERTs of
+	// ?bulk_copy=off.
+	for _, insertRows := range []bool{false, true} {
+		newTx := func() *writeTx { return &writeTx{d: &DB{cfg: &config{insertRows: insertRows}}} }
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%s, insert rows %v", c.name, insertRows), func(t *testing.T) {
+				_, err := newTx().Write(context.Background(), tbl, [][]connectors.Value{good, good, c.bad})
+				var fe *connectors.FitError
+				if !errors.As(err, &fe) || fe.Rule != c.rule {
+					t.Fatalf("got %v, want a FitError with rule %s", err, c.rule)
+				}
+				if want := "table strict: row 2 of batch, column " + c.col; !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			})
+		}
+		if _, err := newTx().Write(context.Background(), tbl, [][]connectors.Value{{int64(1)}}); err == nil {
+			t.Error("a row with too few values was accepted")
+		}
 	}
 }
 
