@@ -328,7 +328,7 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connector
 		if errors.Is(err, connectors.ErrLockLost) && n < attempts {
 			// Nothing of the unit committed: it commits once the lock is
 			// taken again, or the run stops.
-			if rerr := b.lock.retake(ctx, err); rerr != nil {
+			if rerr := b.lock.retake(ctx, p, err); rerr != nil {
 				return rerr
 			}
 			continue
@@ -563,12 +563,20 @@ func (l *runLock) check(ctx context.Context) error {
 }
 
 // retake takes a lost lock again, when that is safe (see runLock).
-func (l *runLock) retake(ctx context.Context, lost error) error {
+func (l *runLock) retake(ctx context.Context, p wrap.Policy, lost error) error {
 	locker, ok := l.tgt.(connectors.Locker)
 	if !ok {
 		return &LockLostError{Why: "this target cannot take it again", Err: lost}
 	}
 	unlock, err := locker.Lock(ctx, lockName)
+	// The server releases an ended session's locks as it cleans the
+	// session up, which may not be done yet: a few short waits.
+	for n := 1; errors.Is(err, connectors.ErrLocked) && n < 4; n++ {
+		if werr := p.Backoff(ctx, n); werr != nil {
+			return &LockLostError{Why: "the run was cancelled", Err: errors.Join(lost, werr)}
+		}
+		unlock, err = locker.Lock(ctx, lockName)
+	}
 	if errors.Is(err, connectors.ErrLocked) {
 		why := "another session holds it now"
 		// Named only when it recorded itself after this run did.

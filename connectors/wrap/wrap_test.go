@@ -36,6 +36,9 @@ func TestIsTransient(t *testing.T) {
 		{errors.New("table visit: row 3 of batch, column x: int_range"), false},
 		{context.Canceled, false},
 		{&wrap.SnapshotLostError{Err: driver.ErrBadConn}, false},
+		// A lost run lock, though its text tells of a terminated session:
+		// another attempt does not bring the lock back.
+		{fmt.Errorf("lock regflytt_run: its session ended (FATAL: terminating connection due to administrator command): %w", connectors.ErrLockLost), false},
 	} {
 		if got := wrap.IsTransient(c.err); got != c.want {
 			t.Errorf("IsTransient(%v) = %v, want %v", c.err, got, c.want)
