@@ -610,6 +610,18 @@ func (l *runLock) retake(ctx context.Context, p wrap.Policy, lost error) error {
 	return nil
 }
 
+// holdLock asks whether the run still holds the lock outside a commit
+// unit, before work that writes the work directory without a checkpoint
+// (assembling and sealing the archive package), and takes a lost lock
+// again when that is safe.
+func (b *bookkeeping) holdLock(ctx context.Context, p wrap.Policy) error {
+	err := b.lock.check(ctx)
+	if errors.Is(err, connectors.ErrLockLost) {
+		return b.lock.retake(ctx, p, err)
+	}
+	return err
+}
+
 // release releases the lock at the end of the run.
 func (l *runLock) release() error { return l.unlock() }
 

@@ -259,6 +259,12 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		}
 	}
 
+	// No commit unit asks for the lock until the run's last: a run that
+	// lost it must not assemble the package another run may be
+	// assembling.
+	if err := bk.holdLock(ctx, r.opts.Retry); err != nil {
+		return nil, stopped(err)
+	}
 	// Every batch has committed: the package is assembled from the parts.
 	// A package left half-assembled by an interruption is the run's own
 	// (the directory was empty when the run began) and is built again.
@@ -309,6 +315,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		return rep, stopped(err)
 	}
 	if err := r.writeUnitReports(rep); err != nil {
+		return rep, stopped(err)
+	}
+	if err := bk.holdLock(ctx, r.opts.Retry); err != nil {
 		return rep, stopped(err)
 	}
 	if err := r.seal(arcDir); err != nil {
