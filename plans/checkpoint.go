@@ -325,9 +325,12 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connector
 		if err == nil {
 			return nil
 		}
-		if errors.Is(err, connectors.ErrLockLost) && n < attempts {
+		if errors.Is(err, connectors.ErrLockLost) {
 			// Nothing of the unit committed: it commits once the lock is
 			// taken again, or the run stops.
+			if n >= attempts {
+				return &LockLostError{Why: fmt.Sprintf("it was lost again each of %d times it was taken again", attempts-1), Err: err}
+			}
 			if rerr := b.lock.retake(ctx, p, err); rerr != nil {
 				return rerr
 			}
