@@ -64,6 +64,9 @@ func NamedSource(files []*File) ([]connectors.Table, map[string][]connectors.Col
 		for _, k := range tm.Key {
 			n.column(t, k.Value)
 		}
+		for _, o := range tm.OrderBy {
+			n.column(t, o.Value)
+		}
 		for _, r := range tm.Rules {
 			for _, name := range ruleSourceNames(r.When.Value) {
 				n.column(t, name)

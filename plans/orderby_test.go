@@ -1,0 +1,301 @@
+package plans_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A register of reports (anmalan) in which a patient is reported more
+// than once; the receiving table holds one row per patient, so all but
+// one report of a patient are archived as duplicate_key. Which one
+// migrates is the first in processing order: with order_by: [reported]
+// the earliest report, without it the lowest id.
+
+func dateOf(s string) connectors.Date {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return connectors.DateOf(t)
+}
+
+// writeReports writes the source table anmalan with rows, the receiving
+// schema and a mapping (with orderBy as its order_by line, or none).
+func writeReports(t *testing.T, dir string, rows [][]connectors.Value, orderBy, extra string) string {
+	t.Helper()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	if _, err := os.Stat(filepath.Join(dir, "legacy.db")); err != nil {
+		writeTables(t, srcURL, []connectors.Table{
+			{Name: "anmalan", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("patient"),
+				{Name: "reported", Type: connectors.Type{Kind: connectors.KindDate}}}},
+		}, map[string][][]connectors.Value{"anmalan": rows})
+	}
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: first_report
+    primary_key: [patient]
+    columns:
+      - {name: patient, type: varchar(32)}
+      - {name: reported, type: date}
+      - {name: report_id, type: bigint}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: first_report
+    source: anmalan
+    no_person: synthetic test reports
+`+orderBy+extra+`    columns:
+      patient: patient
+      reported: reported
+      report_id: id
+`)
+	return writePlan(t, dir, `verification:
+  acknowledge:
+    archived_share.anmalan: patients reported more than once, on purpose
+`)
+}
+
+// reportIDs reads first_report as patient=report_id pairs.
+func reportIDs(t *testing.T, url string) string {
+	t.Helper()
+	patients := targetColumn(t, url, "first_report", 0)
+	ids := targetColumn(t, url, "first_report", 2)
+	var out []string
+	for i := range patients {
+		out = append(out, patients[i]+"="+ids[i])
+	}
+	return strings.Join(out, " ")
+}
+
+// archivedKeys lists the archived records of anmalan as key:reason.
+func archivedKeys(t *testing.T, dir string) string {
+	t.Helper()
+	pkg, err := archive.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := pkg.Records("anmalan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for recs.Next() {
+		r := recs.Record()
+		out = append(out, r.KeyText+":"+r.Outcome.Reason)
+	}
+	if err := recs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, " ")
+}
+
+// The earliest report wins with order_by, the lowest id without; each
+// run's own verification and a separate `regflytt verify` PASS (verify
+// recomputes the winners in the same order), and the archived records
+// keep the source table's key, not the processing order's.
+func TestRunOrderByDecidesTheWinner(t *testing.T) {
+	rows := [][]connectors.Value{
+		{int64(1), "P1", dateOf("2021-03-01")},
+		{int64(2), "P1", dateOf("2020-01-15")}, // P1's earliest report
+		{int64(3), "P2", dateOf("2019-06-01")}, // P2's earliest report
+		{int64(4), "P2", dateOf("2022-01-01")},
+		{int64(5), "P1", dateOf("2020-01-16")},
+	}
+	for _, c := range []struct {
+		name, orderBy, winners, archived string
+	}{
+		{"order_by", "    order_by: [reported]\n", "P1=2 P2=3", "(3 rows)"},
+		{"key order", "", "P1=1 P2=3", "(3 rows)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			plan := writeReports(t, dir, rows, c.orderBy, "")
+			p := loadPlan(t, plan)
+			rep := runOnSQLite(t, p, "sqlite://"+filepath.Join(dir, "legacy.db"), dir, nil)
+			checkLedger(t, rep, false, map[string]string{"anmalan": summary(2, 3, 0, map[string]int64{"duplicate_key": 3})})
+			tgt := "sqlite://" + filepath.Join(dir, "t.db")
+			if got := reportIDs(t, tgt); got != c.winners {
+				t.Errorf("receiving rows %s, want %s", got, c.winners)
+			}
+			sum, err := plans.Verify(context.Background(), p, plans.Options{SourceURL: "sqlite://" + filepath.Join(dir, "legacy.db"), TargetURL: tgt, WorkDir: dir})
+			if err != nil || !sum.Pass {
+				t.Fatalf("verify after a run with %s: %v %v", c.name, err, sum.Failures())
+			}
+			// The losers are archived under their own key (id), in
+			// processing order.
+			keys := archivedKeys(t, filepath.Join(dir, "archive"))
+			want := map[string]string{"order_by": `["5"]:duplicate_key ["1"]:duplicate_key ["4"]:duplicate_key`, "key order": `["2"]:duplicate_key ["4"]:duplicate_key ["5"]:duplicate_key`}[c.name]
+			if keys != want {
+				t.Errorf("archived %s, want %s", keys, want)
+			}
+		})
+	}
+}
+
+// verify recomputes with the mapping as it stands: a target written in
+// key order does not pass a verification whose mapping now orders by
+// report date (the winners differ), so verify does read in order_by's
+// order and the run's PASS above is not vacuous.
+func TestVerifyRecomputesInProcessingOrder(t *testing.T) {
+	dir := t.TempDir()
+	rows := [][]connectors.Value{
+		{int64(1), "P1", dateOf("2021-03-01")},
+		{int64(2), "P1", dateOf("2020-01-15")},
+	}
+	p := loadPlan(t, writeReports(t, dir, rows, "", ""))
+	src, tgt := "sqlite://"+filepath.Join(dir, "legacy.db"), "sqlite://"+filepath.Join(dir, "t.db")
+	runOnSQLite(t, p, src, dir, nil)
+	p = loadPlan(t, writeReports(t, dir, rows, "    order_by: [reported]\n", ""))
+	sum, err := plans.Verify(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	if !errors.Is(err, plans.ErrNotAccounted) || sum == nil || sum.Pass {
+		t.Fatalf("verify PASSes a target whose winner the mapping's order_by would not pick: %v", err)
+	}
+	differs := false
+	for _, c := range sum.Contents {
+		differs = differs || (c.Table == "first_report" && !c.OK)
+	}
+	if !differs {
+		t.Errorf("verify fails, but not on first_report's content: %v", sum.Failures())
+	}
+}
+
+// A duplicates rule without by: keeps the first record in processing
+// order (the earliest report), and keep: latest the last; ties of by:
+// go by processing order too, not by the source key.
+func TestRunOrderByDecidesDuplicates(t *testing.T) {
+	rows := [][]connectors.Value{
+		{int64(1), "P1", dateOf("2021-03-01")},
+		{int64(2), "P1", dateOf("2020-01-15")},
+		{int64(3), "P1", dateOf("2022-01-01")},
+		{int64(4), "P2", dateOf("2019-06-01")},
+	}
+	for _, c := range []struct {
+		name, orderBy, dups, winners string
+	}{
+		{"earliest in order", "    order_by: [reported]\n", "    duplicates: {same: [patient], keep: earliest}\n", "P1=2 P2=4"},
+		{"latest in order", "    order_by: [reported]\n", "    duplicates: {same: [patient], keep: latest}\n", "P1=3 P2=4"},
+		{"earliest by key", "", "    duplicates: {same: [patient], keep: earliest}\n", "P1=1 P2=4"},
+		// by: patient ties within a patient: the tie goes by the order.
+		{"tie in order", "    order_by: [reported]\n", "    duplicates: {same: [patient], keep: earliest, by: patient}\n", "P1=2 P2=4"},
+		{"tie by key", "", "    duplicates: {same: [patient], keep: earliest, by: patient}\n", "P1=1 P2=4"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := loadPlan(t, writeReports(t, dir, rows, c.orderBy, c.dups))
+			src, tgt := "sqlite://"+filepath.Join(dir, "legacy.db"), "sqlite://"+filepath.Join(dir, "t.db")
+			rep := runOnSQLite(t, p, src, dir, nil)
+			checkLedger(t, rep, false, map[string]string{"anmalan": summary(2, 2, 0, map[string]int64{"duplicate_registration": 2})})
+			if got := reportIDs(t, tgt); got != c.winners {
+				t.Errorf("receiving rows %s, want %s", got, c.winners)
+			}
+			sum, err := plans.Verify(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+			if err != nil || !sum.Pass {
+				t.Fatalf("verify: %v %v", err, sum.Failures())
+			}
+		})
+	}
+}
+
+// tiedReports gives n reports of n/3 patients on four report dates, each
+// date a run of n/4 records whose ids are out of date order, so that
+// processing order, key order and the batches all differ.
+func tiedReports(n int) [][]connectors.Value {
+	dates := []string{"2021-01-01", "2019-01-01", "2020-01-01", "2018-01-01"}
+	var rows [][]connectors.Value
+	for i := 0; i < n; i++ {
+		rows = append(rows, []connectors.Value{int64(i + 1), fmt.Sprintf("P%02d", (i*7)%(n/3)), dateOf(dates[i%4])})
+	}
+	return rows
+}
+
+// A run stopped at batch boundaries that fall inside runs of equal
+// order_by values (batches of 7 records, runs of 30) resumes after its
+// last committed record in processing order: it neither skips nor
+// repeats a record, and ends with the target and archive of a run never
+// stopped. Resuming by the record key alone (or by order_by alone) skips
+// or repeats the records of the run the batch ended in.
+func TestRunOrderByResumesInsideTies(t *testing.T) {
+	for _, dups := range []string{"", "    duplicates: {same: [patient], keep: latest}\n"} {
+		name := "claims"
+		if dups != "" {
+			name = "duplicates (replay)"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			rows := tiedReports(120)
+			p := loadPlan(t, writeReports(t, dir, rows, "    order_by: [reported]\n", dups))
+			p.BatchSize = 7
+			src := "sqlite://" + filepath.Join(dir, "legacy.db")
+			cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+			if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+				t.Fatal(err)
+			}
+			want := targetDigest(t, cleanTgt, []string{"first_report"}).String()
+			wantArchived := archivedKeys(t, filepath.Join(dir, "clean", "archive"))
+			tgt := "sqlite://" + filepath.Join(dir, "resumed.db")
+			work := filepath.Join(dir, "resumed")
+			stops := 0
+			for _, n := range []int{1, 2, 3, 5} {
+				s := &stopAfter{n: n, stop: make(chan struct{})}
+				_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Stop: s.stop, Progress: s})
+				if err == nil {
+					break
+				}
+				if !errors.Is(err, plans.ErrInterrupted) {
+					t.Fatalf("stop %d: %v", stops, err)
+				}
+				stops++
+			}
+			if stops < 3 {
+				t.Fatalf("the run was stopped %d times, want at least 3 for this test to mean something", stops)
+			}
+			rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Pass {
+				t.Fatalf("resumed run FAIL: %v", rep.Problems)
+			}
+			// The archive is compared by the records' keys and reasons, in
+			// archive order: a duplicate_key record archived after the
+			// resume names the receiving row, not the record that claimed
+			// it before (preloadKeys), so its detail differs by design.
+			if got := targetDigest(t, tgt, []string{"first_report"}).String(); got != want {
+				t.Errorf("resumed run's target differs from a clean run's:\n got %s\nwant %s", got, want)
+			}
+			if got := archivedKeys(t, filepath.Join(work, "archive")); got != wantArchived {
+				t.Errorf("resumed run's archive differs from a clean run's:\n got %s\nwant %s", got, wantArchived)
+			}
+		})
+	}
+}
+
+// A NULL in an order_by column has no place in the processing order (and
+// a resume position holding one would match no record after it): the run
+// stops naming the mapping's line, the table and the column.
+func TestRunOrderByRefusesNull(t *testing.T) {
+	dir := t.TempDir()
+	rows := [][]connectors.Value{
+		{int64(1), "P1", dateOf("2021-03-01")},
+		{int64(2), "P1", nil},
+	}
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "anmalan", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("patient"),
+			{Name: "reported", Type: connectors.Type{Kind: connectors.KindDate}, Nullable: true}}},
+	}, map[string][][]connectors.Value{"anmalan": rows})
+	p := loadPlan(t, writeReports(t, dir, rows, "    order_by: [reported]\n", ""))
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "m.yaml:5:") || !strings.Contains(err.Error(), "order_by column reported is NULL") || !strings.Contains(err.Error(), "table anmalan") {
+		t.Fatalf("want the run to stop at the NULL, naming m.yaml:5, anmalan and reported; got %v", err)
+	}
+}
