@@ -117,6 +117,12 @@ func SourceDiagnostic(d Diagnostic) bool {
 		// "neither mapped nor dropped" is about columns only the source
 		// has; "both mapped and dropped" is the mapping's own.
 		return strings.Contains(d.Message, "neither")
+	case "M080":
+		// A column named twice or with a direction is the mapping's own.
+		return strings.Contains(d.Message, "is not in source table")
+	case "M082":
+		// Whether a column may be NULL only the source's catalogue says.
+		return true
 	}
 	return false
 }
