@@ -2,16 +2,22 @@ package plans_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/connectors/sqlite"
+	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
 )
 
@@ -29,17 +35,28 @@ func dateOf(s string) connectors.Date {
 	return connectors.DateOf(t)
 }
 
-// writeReports writes the source table anmalan with rows, the receiving
-// schema and a mapping (with orderBy as its order_by line, or none).
+// writeReports writes the source table anmalan with rows into
+// dir/legacy.db (once), the receiving schema and a mapping (with orderBy
+// as its order_by line, or none), and returns the plan.
 func writeReports(t *testing.T, dir string, rows [][]connectors.Value, orderBy, extra string) string {
 	t.Helper()
-	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
 	if _, err := os.Stat(filepath.Join(dir, "legacy.db")); err != nil {
-		writeTables(t, srcURL, []connectors.Table{
-			{Name: "anmalan", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("patient"),
-				{Name: "reported", Type: connectors.Type{Kind: connectors.KindDate}}}},
-		}, map[string][][]connectors.Value{"anmalan": rows})
+		writeReportsSource(t, "sqlite://"+filepath.Join(dir, "legacy.db"), rows, false)
 	}
+	return writeReportsPlan(t, dir, orderBy, extra)
+}
+
+// writeReportsSource creates anmalan in the database at url and fills it.
+func writeReportsSource(t *testing.T, url string, rows [][]connectors.Value, nullable bool) {
+	t.Helper()
+	writeTables(t, url, []connectors.Table{
+		{Name: "anmalan", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("patient"),
+			{Name: "reported", Type: connectors.Type{Kind: connectors.KindDate}, Nullable: nullable}}},
+	}, map[string][][]connectors.Value{"anmalan": rows})
+}
+
+func writeReportsPlan(t *testing.T, dir, orderBy, extra string) string {
+	t.Helper()
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
 tables:
   - name: first_report
@@ -221,8 +238,8 @@ func tiedReports(n int) [][]connectors.Value {
 // order_by values (batches of 7 records, runs of 30) resumes after its
 // last committed record in processing order: it neither skips nor
 // repeats a record, and ends with the target and archive of a run never
-// stopped. Resuming by the record key alone (or by order_by alone) skips
-// or repeats the records of the run the batch ended in.
+// stopped. Resuming by order_by alone (without the key breaking ties)
+// skips the rest of the run the batch ended in.
 func TestRunOrderByResumesInsideTies(t *testing.T) {
 	for _, dups := range []string{"", "    duplicates: {same: [patient], keep: latest}\n"} {
 		name := "claims"
@@ -231,51 +248,97 @@ func TestRunOrderByResumesInsideTies(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			rows := tiedReports(120)
-			p := loadPlan(t, writeReports(t, dir, rows, "    order_by: [reported]\n", dups))
-			p.BatchSize = 7
 			src := "sqlite://" + filepath.Join(dir, "legacy.db")
-			cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
-			if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
-				t.Fatal(err)
-			}
-			want := targetDigest(t, cleanTgt, []string{"first_report"}).String()
-			wantArchived := archivedKeys(t, filepath.Join(dir, "clean", "archive"))
-			tgt := "sqlite://" + filepath.Join(dir, "resumed.db")
-			work := filepath.Join(dir, "resumed")
-			stops := 0
-			for _, n := range []int{1, 2, 3, 5} {
-				s := &stopAfter{n: n, stop: make(chan struct{})}
-				_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Stop: s.stop, Progress: s})
-				if err == nil {
-					break
+			writeReportsSource(t, src, tiedReports(120), false)
+			resumeInsideTies(t, dir, src, dups)
+		})
+	}
+}
+
+// The same from PostgreSQL and MariaDB sources, which read the table in
+// one ordered query (a cursor; a streamed result), sort NULLs apart and
+// compare the resume position on the server: the earliest report wins,
+// verify PASSes, and a stopped run resumes exactly.
+func TestRunOrderByOnServers(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		db   func(testing.TB) string
+	}{{"postgres", pgtest.NewDatabase}, {"mariadb", mytest.NewDatabase}} {
+		t.Run(c.name, func(t *testing.T) {
+			src := c.db(t)
+			writeReportsSource(t, src, tiedReports(120), false)
+			dir := t.TempDir()
+			resumeInsideTies(t, dir, src, "")
+			// Each patient's earliest report migrated.
+			earliest := map[string]string{}
+			for _, r := range tiedReports(120) {
+				p, d := r[1].(string), r[2].(connectors.Date).String()
+				if e, ok := earliest[p]; !ok || d < e {
+					earliest[p] = d
 				}
-				if !errors.Is(err, plans.ErrInterrupted) {
-					t.Fatalf("stop %d: %v", stops, err)
+			}
+			tgt := "sqlite://" + filepath.Join(dir, "clean.db")
+			patients := targetColumn(t, tgt, "first_report", 0)
+			dates := targetColumn(t, tgt, "first_report", 1)
+			for i, d := range dates {
+				if d != earliest[patients[i]] {
+					t.Errorf("patient %s: report of %s migrated, want the earliest, of %s", patients[i], d, earliest[patients[i]])
 				}
-				stops++
 			}
-			if stops < 3 {
-				t.Fatalf("the run was stopped %d times, want at least 3 for this test to mean something", stops)
-			}
-			rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !rep.Pass {
-				t.Fatalf("resumed run FAIL: %v", rep.Problems)
-			}
-			// The archive is compared by the records' keys and reasons, in
-			// archive order: a duplicate_key record archived after the
-			// resume names the receiving row, not the record that claimed
-			// it before (preloadKeys), so its detail differs by design.
-			if got := targetDigest(t, tgt, []string{"first_report"}).String(); got != want {
-				t.Errorf("resumed run's target differs from a clean run's:\n got %s\nwant %s", got, want)
-			}
-			if got := archivedKeys(t, filepath.Join(work, "archive")); got != wantArchived {
-				t.Errorf("resumed run's archive differs from a clean run's:\n got %s\nwant %s", got, wantArchived)
+			if len(dates) != 40 {
+				t.Fatalf("%d receiving rows, want 40", len(dates))
 			}
 		})
+	}
+}
+
+// resumeInsideTies runs the reports plan from src into a clean target,
+// then into another target stopped after 1, 2, 3 and 5 batches and
+// resumed, and requires the same target and archive; both runs PASS.
+func resumeInsideTies(t *testing.T, dir, src, dups string) {
+	t.Helper()
+	p := loadPlan(t, writeReportsPlan(t, dir, "    order_by: [reported]\n", dups))
+	p.BatchSize = 7
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")})
+	if err != nil || !rep.Pass {
+		t.Fatalf("clean run: %v", err)
+	}
+	want := targetDigest(t, cleanTgt, []string{"first_report"}).String()
+	wantArchived := archivedKeys(t, filepath.Join(dir, "clean", "archive"))
+	tgt := "sqlite://" + filepath.Join(dir, "resumed.db")
+	work := filepath.Join(dir, "resumed")
+	stops := 0
+	for _, n := range []int{1, 2, 3, 5} {
+		s := &stopAfter{n: n, stop: make(chan struct{})}
+		_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Stop: s.stop, Progress: s})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, plans.ErrInterrupted) {
+			t.Fatalf("stop %d: %v", stops, err)
+		}
+		stops++
+	}
+	if stops < 3 {
+		t.Fatalf("the run was stopped %d times, want at least 3 for this test to mean something", stops)
+	}
+	rep, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("resumed run FAIL: %v", rep.Problems)
+	}
+	// The archive is compared by the records' keys and reasons, in
+	// archive order: a duplicate_key record archived after the resume
+	// names the receiving row, not the record that claimed it before
+	// (preloadKeys), so its detail differs by design.
+	if got := targetDigest(t, tgt, []string{"first_report"}).String(); got != want {
+		t.Errorf("resumed run's target differs from a clean run's:\n got %s\nwant %s", got, want)
+	}
+	if got := archivedKeys(t, filepath.Join(work, "archive")); got != wantArchived {
+		t.Errorf("resumed run's archive differs from a clean run's:\n got %s\nwant %s", got, wantArchived)
 	}
 }
 
@@ -289,13 +352,110 @@ func TestRunOrderByRefusesNull(t *testing.T) {
 		{int64(2), "P1", nil},
 	}
 	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeTables(t, srcURL, []connectors.Table{
-		{Name: "anmalan", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("patient"),
-			{Name: "reported", Type: connectors.Type{Kind: connectors.KindDate}, Nullable: true}}},
-	}, map[string][][]connectors.Value{"anmalan": rows})
-	p := loadPlan(t, writeReports(t, dir, rows, "    order_by: [reported]\n", ""))
+	writeReportsSource(t, srcURL, rows, true)
+	p := loadPlan(t, writeReportsPlan(t, dir, "    order_by: [reported]\n", ""))
 	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
 	if err == nil || !strings.Contains(err.Error(), "m.yaml:5:") || !strings.Contains(err.Error(), "order_by column reported is NULL") || !strings.Contains(err.Error(), "table anmalan") {
 		t.Fatalf("want the run to stop at the NULL, naming m.yaml:5, anmalan and reported; got %v", err)
+	}
+}
+
+// A table with an order_by is read by its processing order (order_by,
+// then the key), which is not its primary key: every connector reads
+// such a key in one ordered query (connectors.StreamedScan; SQLite and
+// MariaDB stream it, PostgreSQL reads a cursor), never in keyset pages
+// that each sort the table again. On SQLite the query sorts the table
+// once, and with an index on (reported, id) not at all: the index is
+// walked in order (what such an index buys; a resume seeks in it too).
+func TestOrderByIsOneOrderedScan(t *testing.T) {
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeReportsSource(t, src, tiedReports(120), false)
+	p := loadPlan(t, writeReportsPlan(t, dir, "    order_by: [reported]\n", ""))
+	in, ds := p.LoadInputs()
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var tp *mappings.TableProgram
+	inTarget(t, src, func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table) {
+		prog, ds := mappings.Compile(in.Mappings, tables, in.Schema, nil)
+		if err := ds.Err(); err != nil {
+			t.Fatal(err)
+		}
+		tp = prog.Tables[0]
+		if got := strings.Join(tp.ScanKey, ","); got != "reported,id" {
+			t.Fatalf("processing order %s, want reported,id", got)
+		}
+		if !connectors.StreamedScan(tp.Source, connectors.ScanOptions{Key: tp.ScanKey}) {
+			t.Fatal("the processing order is read in keyset pages")
+		}
+		// Read in pages of 7: the rows come in processing order.
+		rows, err := snap.Scan(ctx, tp.Source, connectors.ScanOptions{Key: tp.ScanKey, BatchSize: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var prev []connectors.Value
+		n := 0
+		for rows.Next() {
+			row := slices.Clone(rows.Row())
+			if prev != nil {
+				c, _ := mappings.Compare(prev[2], row[2])
+				if c == 0 {
+					c, _ = mappings.Compare(prev[0], row[0])
+				}
+				if c >= 0 {
+					t.Fatalf("row %d is not after the row before it in processing order", n+1)
+				}
+			}
+			prev = row
+			n++
+		}
+		if err := rows.Err(); err != nil || n != 120 {
+			t.Fatalf("read %d rows (%v), want 120", n, err)
+		}
+	})
+	db, err := sql.Open("sqlite", filepath.Join(dir, "legacy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cols := []string{"id", "patient", "reported"}
+	for _, c := range []struct {
+		index string
+		sorts int
+	}{{"", 1}, {"CREATE INDEX anmalan_order ON anmalan (reported, id)", 0}} {
+		if c.index != "" {
+			if _, err := db.Exec(c.index); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, after := range []bool{false, true} {
+			q, err := sqlite.Dialect{}.SelectOrdered("anmalan", cols, tp.ScanKey, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := []any{}
+			if after {
+				args = []any{"2019-01-01", 5}
+			}
+			rs, err := db.Query("EXPLAIN QUERY PLAN "+q, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan strings.Builder
+			for rs.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rs.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan.WriteString(detail + "\n")
+			}
+			rs.Close()
+			if strings.Contains(q, "LIMIT") || strings.Count(plan.String(), "TEMP B-TREE") != c.sorts {
+				t.Errorf("%q, after %v: %s\n%s, want %d sorts and no limit", c.index, after, q, plan.String(), c.sorts)
+			}
+		}
 	}
 }
