@@ -361,6 +361,13 @@ func (c *compiler) orderBy(tp *TableProgram) {
 			ds.add(o.Pos, "M080", "order_by names column %s twice", name)
 			ok = false
 			continue
+		case col.Type.Kind != connectors.KindInvalid && (!orderable(col.Type.Kind) || col.Type.Kind == connectors.KindFloat):
+			// A float's resume position may not compare equal to the
+			// value it came from on the server (MariaDB's FLOAT against a
+			// double), so a resume could repeat or skip a record.
+			ds.add(o.Pos, "M080", "order_by column %s of %s is %s, which cannot give a processing order a run resumes in exactly: order by an integer, decimal, date, time or text column", name, st.Name, col.Type)
+			ok = false
+			continue
 		case col.Nullable:
 			ds.warn(o.Pos, "M082", "order_by column %s of %s may be NULL: the processing order must be total, so a run stops at a record with no value in it (declare the column NOT NULL, or leave it out of order_by)", name, st.Name)
 		}

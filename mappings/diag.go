@@ -168,7 +168,7 @@ var Codes = map[string]string{
 	"C005": "a code list maps to a code the target column cannot hold",
 	"C006": "the source holds a code the code list does not map",
 	"C007": "the source holds codes the code list archives on purpose (info, with counts)",
-	"M080": "an order_by column is not in the source table, is named twice, or carries a direction (order_by is ascending)",
+	"M080": "an order_by column is not in the source table, is named twice, is of a type it cannot order by (float, bytes, boolean), or carries a direction (order_by is ascending)",
 	"M081": "order_by is given for a source it cannot order (a form store, a select:)",
 	"M082": "an order_by column may be NULL: a run stops at a record without a value in it (warning)",
 	"M071": "a definition (define:) is malformed, named like a function, given twice, or reads a name that is not its parameter",

@@ -118,8 +118,9 @@ func SourceDiagnostic(d Diagnostic) bool {
 		// has; "both mapped and dropped" is the mapping's own.
 		return strings.Contains(d.Message, "neither")
 	case "M080":
-		// A column named twice or with a direction is the mapping's own.
-		return strings.Contains(d.Message, "is not in source table")
+		// A column named twice or with a direction is the mapping's own;
+		// whether it exists, and its type, only the source says.
+		return strings.Contains(d.Message, "is not in source table") || strings.Contains(d.Message, "cannot give a processing order")
 	case "M082":
 		// Whether a column may be NULL only the source's catalogue says.
 		return true
