@@ -70,6 +70,17 @@ func TestOrderByExampleDependsOnTheOrder(t *testing.T) {
 	if rep := runExample(t, c.Schema, without); len(rep.Failures) == 0 {
 		t.Error("the example's tests pass without order_by: they do not show what it does")
 	}
+	// map doc says the table's processing order in words.
+	dir := t.TempDir()
+	schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", c.Schema))
+	f, _ := ParseFile(writeFile(t, dir, "m.yaml", c.Mapping))
+	var b strings.Builder
+	if err := WriteMarkdown(&b, Document(DocMeta{Title: "t"}, []*File{f}, schema)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Records are processed in the order of rapporterad (ascending), records with equal values in the order of key id") {
+		t.Error("map doc does not say the table's processing order")
+	}
 	// Rows 1 and 2 swapped in the file: the same outcomes.
 	i := strings.Index(c.Mapping, "      - given: {id: 1,")
 	j := strings.Index(c.Mapping, "      - given: {id: 3,")

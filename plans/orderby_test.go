@@ -293,8 +293,9 @@ func TestRunOrderByOnServers(t *testing.T) {
 }
 
 // resumeInsideTies runs the reports plan from src into a clean target,
-// then into another target stopped after 1, 2, 3 and 5 batches and
-// resumed, and requires the same target and archive; both runs PASS.
+// then into another target stopped after 1, 2, 3 and 5 batches, then
+// once more failing for good at a commit, and resumed, and requires the
+// same target and archive; both runs PASS.
 func resumeInsideTies(t *testing.T, dir, src, dups string) {
 	t.Helper()
 	p := loadPlan(t, writeReportsPlan(t, dir, "    order_by: [reported]\n", dups))
@@ -322,6 +323,15 @@ func resumeInsideTies(t *testing.T, dir, src, dups string) {
 	}
 	if stops < 3 {
 		t.Fatalf("the run was stopped %d times, want at least 3 for this test to mean something", stops)
+	}
+	// And as a kill leaves it: a batch written but never committed (the
+	// target fails for good at its commit), its archive part left behind.
+	ft := &faultyTarget{failAt: map[int]string{3: "disk"}}
+	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work,
+		WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
+	var se *plans.StoppedError
+	if !errors.As(err, &se) {
+		t.Fatalf("the failing commit: got %v, want a stopped run", err)
 	}
 	rep, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work})
 	if err != nil {
