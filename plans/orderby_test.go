@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -467,5 +469,93 @@ func TestOrderByIsOneOrderedScan(t *testing.T) {
 				t.Errorf("%q, after %v: %s\n%s, want %d sorts and no limit", c.index, after, q, plan.String(), c.sorts)
 			}
 		}
+	}
+}
+
+// The regflytt binary, SIGKILLed while it migrates a table by its
+// order_by (1200 reports on four dates, batches of 7: no batch ends
+// where a run of 300 equal dates does, so every checkpoint lies inside one): each plain `regflytt run`
+// after a kill resumes after the last committed record in processing
+// order, and the end is a clean run's target and archive, PASS.
+func TestKilledOrderByRunResumesInsideTies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the binary")
+	}
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeReportsSource(t, src, tiedReports(1200), false)
+	plan := writeReportsPlan(t, dir, "    order_by: [reported]\n", "")
+	b, err := os.ReadFile(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, plan, string(b)+"run: {batch_size: 7}\n")
+	p := loadPlan(t, plan)
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	if rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil || !rep.Pass {
+		t.Fatalf("clean run: %v", err)
+	}
+	want := targetDigest(t, cleanTgt, []string{"first_report"}).String()
+	wantArchived := archivedKeys(t, filepath.Join(dir, "clean", "archive"))
+
+	bin := buildRegflytt(t)
+	tgt := "sqlite://" + filepath.Join(dir, "killed.db")
+	work := filepath.Join(dir, "killed")
+	var at []int64
+	finished := false
+	for kill := 0; kill < 3 && !finished; kill++ {
+		cmd := exec.Command(bin, "run", plan, "--source", src, "--target", tgt, "--work", work)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		var before int64
+		if len(at) > 0 {
+			before = at[len(at)-1]
+		}
+	wait:
+		for {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("run %d ended by itself: %v\n%s", kill, err, out.String())
+				}
+				finished = true
+				break wait
+			case <-time.After(2 * time.Millisecond):
+				if _, err := os.Stat(filepath.Join(dir, "killed.db")); err != nil {
+					continue // the run has not created its target yet
+				}
+				if checkpoints(t, tgt) >= before+20 {
+					if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+						t.Fatal(err)
+					}
+					<-done
+					at = append(at, checkpoints(t, tgt))
+					break wait
+				}
+			}
+		}
+	}
+	t.Logf("checkpoints after each kill: %v", at)
+	if len(at) < 2 {
+		t.Fatalf("only %d kills landed before the run finished: the test proved too little", len(at))
+	}
+	if !finished {
+		if code, out := runBin(t, bin, "run", plan, "--source", src, "--target", tgt, "--work", work); code != 0 {
+			t.Fatalf("the resuming run: exit %d\n%s", code, out)
+		}
+	}
+	if !reportPass(t, work) {
+		t.Error("the resumed run's report does not PASS")
+	}
+	if got := targetDigest(t, tgt, []string{"first_report"}).String(); got != want {
+		t.Errorf("after %d kills the target differs from a clean run's:\n got %s\nwant %s", len(at), got, want)
+	}
+	if got := archivedKeys(t, filepath.Join(work, "archive")); got != wantArchived {
+		t.Errorf("after %d kills the archive differs from a clean run's", len(at))
 	}
 }
