@@ -130,7 +130,7 @@ func (o *orderValues) Next() bool {
 			if o.tp.Mapping != nil && i < len(o.tp.Mapping.OrderBy) {
 				pos = o.tp.Mapping.OrderBy[i].Pos
 			}
-			o.err = fmt.Errorf("%s: table %s, record %d in processing order: order_by column %s is NULL, so the record has no place in the processing order: give it a value in the source, or leave the column out of order_by", pos, o.tp.Source.Name, o.n, o.tp.OrderBy[i])
+			o.err = fmt.Errorf("%s: table %s, record %d of this read in processing order: order_by column %s is NULL, so the record has no place in the processing order: give it a value in the source, or leave the column out of order_by", pos, o.tp.Source.Name, o.n, o.tp.OrderBy[i])
 			return false
 		}
 	}
