@@ -355,8 +355,9 @@ func resumeInsideTies(t *testing.T, dir, src, dups string) {
 }
 
 // A NULL in an order_by column has no place in the processing order (and
-// a resume position holding one would match no record after it): the run
-// stops naming the mapping's line, the table and the column.
+// a resume position holding one would match no record after it): map
+// check counts such records, and the run stops at one, naming the
+// mapping's line, the table and the column.
 func TestRunOrderByRefusesNull(t *testing.T) {
 	dir := t.TempDir()
 	rows := [][]connectors.Value{
@@ -366,7 +367,23 @@ func TestRunOrderByRefusesNull(t *testing.T) {
 	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
 	writeReportsSource(t, srcURL, rows, true)
 	p := loadPlan(t, writeReportsPlan(t, dir, "    order_by: [reported]\n", ""))
-	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	// map check counts them first, at the column's line, as an error
+	// (and warns of the nullable column).
+	ds, err := plans.CheckMappings(context.Background(), p, plans.Options{SourceURL: srcURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, fmt.Sprintf("%d:%d %s %s", d.Pos.Line, d.Pos.Column, d.Severity, d.Code))
+		if d.Code == "M083" && !strings.Contains(d.Message, "order_by column reported of anmalan is NULL in 1 of its records") {
+			t.Errorf("M083 says %q", d.Message)
+		}
+	}
+	if strings.Join(got, ", ") != "5:16 warning M082, 5:16 error M083" {
+		t.Errorf("map check: %v, want the NULL counted (M083) and the nullable column warned of (M082) at 5:16\n%v", got, ds)
+	}
+	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
 	if err == nil || !strings.Contains(err.Error(), "m.yaml:5:") || !strings.Contains(err.Error(), "order_by column reported is NULL") || !strings.Contains(err.Error(), "table anmalan") {
 		t.Fatalf("want the run to stop at the NULL, naming m.yaml:5, anmalan and reported; got %v", err)
 	}
