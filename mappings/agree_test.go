@@ -68,6 +68,21 @@ tables:
 		"renamed reason not built in": `    columns: {visit_id: id, visit_date: {expr: date(datum), reasons: {nothing: x}}}
     drop: {vikt: x, langd: x, personnr: x}
 `,
+		"order_by names a column twice and a direction": `    order_by: [id, id, "datum desc"]
+    columns: {visit_id: id, visit_date: {expr: date(datum)}}
+    drop: {vikt: x, langd: x, personnr: x}
+`,
+		"order_by names an unknown column, and a nullable one": `    order_by: [langd, datumm]
+    columns: {visit_id: id, visit_date: {expr: date(datum)}}
+    drop: {vikt: x, langd: x, personnr: x}
+`,
+		"form store: order_by": `    order_by: [id]
+    columns:
+      registration_id: id
+      registered: {expr: date(datum)}
+      smoking: {from: rok, codelist: {name: smoking, version: ver}}
+    drop: {vikt: x, varde_id: x, kv: x}
+`,
 		"form store: code-list version of the registration read and dropped": `    columns:
       registration_id: id
       registered: {expr: date(datum)}

@@ -2,6 +2,8 @@ package mappings
 
 import (
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -23,11 +25,23 @@ type TableProgram struct {
 	// Target is the receiving-schema table; Outcome.Row has its columns in
 	// this order.
 	Target *connectors.Table
-	// Key names the source columns that order the scan and identify a
-	// record.
+	// Key names the source columns that identify a record: its key in
+	// outcomes, the archive, verification and reports.
 	Key []string
 	// KeyIndex gives the position of each key column in a source row.
 	KeyIndex []int
+	// OrderBy names the columns of order_by: the records are processed
+	// in their order (ascending), ties broken by Key.
+	OrderBy []string
+	// ScanKey is the processing order: OrderBy, then the Key columns it
+	// does not name, which makes the order total (Key is unique). The
+	// table is read by it, and a resume position is a value of it, so a
+	// resume inside a run of equal OrderBy values neither skips nor
+	// repeats a record. Without order_by it is Key.
+	ScanKey []string
+	// ScanKeyIndex gives the position of each ScanKey column in a source
+	// row.
+	ScanKeyIndex []int
 	// ValueGranularity: a bad value is archived alone and its column left
 	// NULL, rather than archiving the whole record.
 	ValueGranularity bool
@@ -265,6 +279,7 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 	c.tableRules(tp)
 	if eav != nil {
 		c.eavCoverage(tp)
+		c.orderBy(tp)
 		return tp
 	}
 	for name, p := range tm.DropPos {
@@ -304,6 +319,74 @@ func (c *compiler) key(tp *TableProgram) {
 			ds.add(keyPos, "M009", "key column %s is not in source table %s", k, st.Name)
 		}
 		tp.KeyIndex = append(tp.KeyIndex, i)
+	}
+	c.orderBy(tp)
+}
+
+// orderBy compiles order_by into the program's processing order.
+func (c *compiler) orderBy(tp *TableProgram) {
+	tm, st, ds := c.tm, c.st, c.ds
+	tp.ScanKey, tp.ScanKeyIndex = tp.Key, tp.KeyIndex
+	if len(tm.OrderBy) == 0 {
+		return
+	}
+	switch {
+	case tm.EAV != nil:
+		ds.add(tm.OrderBy[0].Pos, "M081", "order_by is not supported for a form store (eav:): its entities are read by their primary key together with their value rows")
+		return
+	case tm.Select.IsSet():
+		ds.add(tm.OrderBy[0].Pos, "M081", "order_by is not supported for a select: source, which is read in key pages: order a table source instead")
+		return
+	}
+	named := map[string]bool{}
+	ok := true
+	for _, o := range tm.OrderBy {
+		name := o.Value
+		if f := strings.Fields(name); len(f) == 2 && (strings.EqualFold(f[1], "desc") || strings.EqualFold(f[1], "asc")) {
+			ds.add(o.Pos, "M080", "order_by names columns only and is ascending: %q is not a column of %s (to keep the latest of a registration, use duplicates: {keep: latest, by: column})", name, st.Name)
+			ok = false
+			continue
+		}
+		col := st.Column(name)
+		switch {
+		case col == nil:
+			var names []string
+			for _, c := range st.Columns {
+				names = append(names, c.Name)
+			}
+			ds.add(o.Pos, "M080", "order_by column %s is not in source table %s%s", name, st.Name, suggest(name, names))
+			ok = false
+			continue
+		case named[name]:
+			ds.add(o.Pos, "M080", "order_by names column %s twice", name)
+			ok = false
+			continue
+		case col.Type.Kind != connectors.KindInvalid && (!orderable(col.Type.Kind) || col.Type.Kind == connectors.KindFloat):
+			// A float's resume position may not compare equal to the
+			// value it came from on the server (MariaDB's FLOAT against a
+			// double), so a resume could repeat or skip a record.
+			ds.add(o.Pos, "M080", "order_by column %s of %s is %s, which cannot give a processing order a run resumes in exactly: order by an integer, decimal, date, time or text column", name, st.Name, col.Type)
+			ok = false
+			continue
+		case col.Nullable:
+			ds.warn(o.Pos, "M082", "order_by column %s of %s may be NULL: the processing order must be total, so a run stops at a record with no value in it (declare the column NOT NULL, or leave it out of order_by)", name, st.Name)
+		}
+		named[name] = true
+		tp.OrderBy = append(tp.OrderBy, name)
+	}
+	if !ok {
+		tp.OrderBy = nil
+		return
+	}
+	scan := slices.Clone(tp.OrderBy)
+	for _, k := range tp.Key {
+		if !named[k] {
+			scan = append(scan, k)
+		}
+	}
+	tp.ScanKey, tp.ScanKeyIndex = scan, nil
+	for _, k := range scan {
+		tp.ScanKeyIndex = append(tp.ScanKeyIndex, st.ColumnIndex(k))
 	}
 }
 

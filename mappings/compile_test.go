@@ -157,6 +157,13 @@ func TestCompileDiagnostics(t *testing.T) {
     drop: {personnr: "", vikt: not in this test, langd: not in this test}
 `, []string{"3:13 M010", "5:22 Y003"}},
 		{"not YAML", "tables: [\n", []string{"1 Y001"}},
+		{"order_by names an unknown column, one twice, and a direction", `tables:
+  - target: visit
+    source: besok
+    order_by: [datumm, langd, langd, "vikt desc"]
+    columns: {visit_id: id, visit_date: {from: datum, cast: date}}
+    drop: {vikt: not in this test, langd: orders only, personnr: not in this test}
+`, []string{"4:16 M080", "4:31 M080", "4:38 M080"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -176,6 +183,100 @@ func TestCompileDiagnostics(t *testing.T) {
 				t.Fatalf("errors %v, want %v\nall diagnostics:\n%v", got, c.want, ds)
 			}
 		})
+	}
+}
+
+// order_by compiles into the processing order: its columns, then the
+// key columns it does not name; a nullable one is warned of (M082) at its
+// line; a select: source cannot be ordered (M081).
+func TestCompileOrderBy(t *testing.T) {
+	for _, c := range []struct {
+		orderBy, scan string
+		warn          []string
+	}{
+		{"[langd]", "langd id", []string{"4:16 M082"}},
+		{"[langd, id]", "langd id", []string{"4:16 M082"}},
+		{"[id]", "id", nil},
+		{"[vikt, id]", "vikt id", []string{"4:16 M082"}},
+		{"", "id", nil},
+	} {
+		line := ""
+		if c.orderBy != "" {
+			line = "    order_by: " + c.orderBy + "\n"
+		}
+		prog, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+`+line+`    columns: {visit_id: id, visit_date: {from: datum, cast: date}}
+    drop: {vikt: not in this test, langd: orders only, personnr: not in this test}
+`)
+		if ds.Err() != nil {
+			t.Fatalf("%s: %v", c.orderBy, ds)
+		}
+		tp := prog.Tables[0]
+		if got := strings.Join(tp.ScanKey, " "); got != c.scan || strings.Join(tp.Key, " ") != "id" {
+			t.Errorf("order_by %s: processing order %s (key %v), want %s (key id)", c.orderBy, got, tp.Key, c.scan)
+		}
+		for i, k := range tp.ScanKey {
+			if tp.Source.Columns[tp.ScanKeyIndex[i]].Name != k {
+				t.Errorf("order_by %s: ScanKeyIndex %v does not point at %v", c.orderBy, tp.ScanKeyIndex, tp.ScanKey)
+			}
+		}
+		var warns []string
+		for _, d := range ds {
+			if d.Severity == Warning {
+				warns = append(warns, strings.TrimPrefix(d.Pos.String(), d.Pos.File+":")+" "+d.Code)
+			}
+		}
+		if strings.Join(warns, ", ") != strings.Join(c.warn, ", ") {
+			t.Errorf("order_by %s: warnings %v, want %v", c.orderBy, warns, c.warn)
+		}
+	}
+	query := "SELECT id, datum FROM besok"
+	_, ds := compileEnv(t, `tables:
+  - target: visit
+    source: {table: besok, select: "`+query+`"}
+    order_by: [datum]
+    columns: {visit_id: id, visit_date: {from: datum, cast: date}}
+`, &Env{Selects: map[string][]connectors.Column{query: {col("id", "integer", false), col("datum", "varchar(10)", false)}}})
+	var got []string
+	for _, d := range ds {
+		if d.Severity == Error {
+			got = append(got, strings.TrimPrefix(d.Pos.String(), d.Pos.File+":")+" "+d.Code)
+		}
+	}
+	if strings.Join(got, ", ") != "4:16 M081" {
+		t.Errorf("order_by on a select: gives %v, want 4:16 M081\n%v", got, ds)
+	}
+}
+
+// A float column cannot be ordered by: its resume position may not
+// compare equal to itself on the server.
+func TestCompileOrderByRefusesFloat(t *testing.T) {
+	dir := t.TempDir()
+	schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", schemaYAML))
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: visit
+    source: matning
+    order_by: [varde]
+    columns: {visit_id: id, visit_date: {from: datum, cast: date}}
+    drop: {varde: orders only}
+`))
+	if f == nil {
+		t.Fatal(ds)
+	}
+	catalog := []connectors.Table{{Name: "matning", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		col("id", "integer", false), col("datum", "varchar(10)", false), col("varde", "double", false)}}}
+	_, ds = Compile([]*File{f}, catalog, schema, nil)
+	var got []string
+	for _, d := range ds {
+		got = append(got, strings.TrimPrefix(d.Pos.String(), d.Pos.File+":")+" "+d.Code)
+		if !SourceDiagnostic(d) {
+			t.Errorf("plan check, which knows no types, would not agree: %v", d)
+		}
+	}
+	if strings.Join(got, ", ") != "4:16 M080" {
+		t.Errorf("got %v, want 4:16 M080\n%v", got, ds)
 	}
 }
 

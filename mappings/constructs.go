@@ -285,6 +285,43 @@ tests:
 				}
 				return false
 			}},
+		{Name: "Processing order and record keys",
+			Doc: "order_by: [column, ...] processes a table's records in the order of those source columns (ascending), records with equal values in the order of the record key (key:, default the primary key), so the order is total. The order decides which record comes first: of records that would give the same receiving primary key, the first migrates and the later ones are archived (duplicate_key), and a duplicates rule's ties (and a rule without by:) go to the first (keep: latest, the last). Each record keeps its own key in outcomes, the archive, verification and reports; a run resumes after its last committed record in this order, and verify recomputes in it. order_by is ascending only; an order_by column must hold a value in every record (a NULL stops the run; map check warns of a nullable column, M082, and counts the records without a value, M083). It reads the table in one ordered query, which an index on the order_by columns followed by the key serves without a sort. Not for a form store or a select: source (M081). map test applies a case's rows in this order (ties by key: when the mapping names it, else in the file's order, as it knows no database).",
+			Schema: `platform: example
+tables:
+  - name: first_report
+    primary_key: [patient]
+    columns:
+      - {name: patient, type: varchar(32)}
+      - {name: reported_on, type: date, not_null: true}
+      - {name: report_id, type: bigint}
+`,
+			Mapping: `version: 1
+tables:
+  - target: first_report
+    source: anmalan
+    key: [id]                 # the record key: archived reports keep it
+    order_by: [rapporterad]   # earliest report first: it keeps the patient's row
+    columns:
+      patient: patient_id
+      reported_on: rapporterad
+      report_id: id
+tests:
+  - name: the earliest report of a patient migrates
+    source: anmalan
+    rows:
+      - given: {id: 1, patient_id: "P1", rapporterad: 2021-03-01}
+        archived: {reason: duplicate_key, column: patient}
+      - given: {id: 2, patient_id: "P1", rapporterad: 2020-01-15}
+        migrated: {patient: "P1", reported_on: 2020-01-15, report_id: 2}
+      - given: {id: 3, patient_id: "P1", rapporterad: 2020-01-15}
+        archived: duplicate_key
+      - given: {id: 4, patient_id: "P2", rapporterad: 2022-06-01}
+        migrated: {patient: "P2", report_id: 4}
+`,
+			used: func(files []*File) bool {
+				return anyTable(files, func(tm *TableMapping) bool { return len(tm.OrderBy) > 0 })
+			}},
 		{Name: "Tests inside the mapping",
 			Doc:    "tests: holds cases, each naming the source table whose mapping it tests, optional optout:/erasure: lists and lookups: rows, and rows: each given: source values (YAML kinds: 12 an integer, 1.5 a decimal, 2020-05-01 a date, ~ NULL, quoted text; !invalid_date infinity) and one of migrated: {columns it checks}, archived: reason (or {reason:, column:}), excluded: reason; values_archived: {column: reason} under granularity: value. A form store's test gives the registration's own columns under entity: and its variables under given: (versions: {variable: version}). regflytt map test PLAN runs them without a database, prints each failure at its file:line and the columns and rules no test exercises; exit 0, 3 on a failure (with --require-coverage also on a gap), 2 on an invalid file.",
 			Schema: exampleSchema,

@@ -49,6 +49,55 @@ func TestConstructExamples(t *testing.T) {
 	}
 }
 
+// The order_by example's tests hold because of order_by: without it the
+// rows are taken in key order, the first report (id 1) keeps the patient
+// and the tests fail; with the rows listed in another order they still
+// pass (map test applies them in processing order, not the file's).
+func TestOrderByExampleDependsOnTheOrder(t *testing.T) {
+	var c Construct
+	for _, x := range Constructs() {
+		if x.Name == "Processing order and record keys" {
+			c = x
+		}
+	}
+	if c.Mapping == "" {
+		t.Fatal("no order_by construct")
+	}
+	without := strings.Replace(c.Mapping, "    order_by: [rapporterad]   # earliest report first: it keeps the patient's row\n", "", 1)
+	if without == c.Mapping {
+		t.Fatal("the example's order_by line is not where this test looks for it")
+	}
+	if rep := runExample(t, c.Schema, without); len(rep.Failures) == 0 {
+		t.Error("the example's tests pass without order_by: they do not show what it does")
+	}
+	// map doc says the table's processing order in words.
+	dir := t.TempDir()
+	schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", c.Schema))
+	f, _ := ParseFile(writeFile(t, dir, "m.yaml", c.Mapping))
+	var b strings.Builder
+	if err := WriteMarkdown(&b, Document(DocMeta{Title: "t"}, []*File{f}, schema)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Records are processed in the order of rapporterad (ascending), records with equal values in the order of key id") {
+		t.Error("map doc does not say the table's processing order")
+	}
+	// Rows 1 and 2 swapped in the file: the same outcomes.
+	i := strings.Index(c.Mapping, "      - given: {id: 1,")
+	j := strings.Index(c.Mapping, "      - given: {id: 3,")
+	k := strings.Index(c.Mapping, "      - given: {id: 2,")
+	if i < 0 || j < 0 || k < 0 {
+		t.Fatal("the example's rows are not where this test looks for them")
+	}
+	swapped := c.Mapping[:i] + c.Mapping[k:j] + c.Mapping[i:k] + c.Mapping[j:]
+	rep := runExample(t, c.Schema, swapped)
+	for _, f := range rep.Failures {
+		t.Errorf("rows in another order: row %d: %s", f.Row, f.Message)
+	}
+	if rep.Passed != 4 {
+		t.Errorf("rows in another order: %d rows passed, want 4", rep.Passed)
+	}
+}
+
 // testRef is the reference date of map test in these tests.
 var testRef = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 

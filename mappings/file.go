@@ -11,7 +11,8 @@ import (
 //	tables:
 //	  - target: visit           # a table of the receiving schema
 //	    source: besok           # a table of the legacy database
-//	    key: [id]               # optional: columns that order the scan (default: primary key)
+//	    key: [id]               # optional: the record key (default: primary key)
+//	    order_by: [reported]    # optional: process in this order, ties by key
 //	    columns:
 //	      visit_id: id          # target column: source column
 //	      visit_date: {from: besoksdatum, cast: date}
@@ -54,8 +55,15 @@ type TableMapping struct {
 	//	source:
 	//	  table: besok
 	//	  select: SELECT b.*, p.personnr FROM besok b LEFT JOIN patient p ON p.id = b.patient_id
-	Select  Str
-	Key     []Str
+	Select Str
+	// Key names the record key: the columns that identify a record in
+	// outcomes, the archive, verification and reports.
+	Key []Str
+	// OrderBy names the source columns the records are processed in
+	// (ascending, ties broken by Key): which record is first decides
+	// which one keeps a receiving key or a registration. Empty: key
+	// order.
+	OrderBy []Str
 	Columns []*ColumnMapping
 	// Drop maps deliberately unmapped source columns to the reason.
 	Drop map[string]Str
@@ -380,10 +388,11 @@ func parseSource(tf *Fields, tm *TableMapping, ds *Diagnostics) {
 	sf.Done()
 }
 
-// parseBody reads what every table mapping has: key, granularity,
-// person, columns, drop.
+// parseBody reads what every table mapping has: key, order_by,
+// granularity, person, columns, drop.
 func parseBody(path string, f *Fields, tm *TableMapping, ds *Diagnostics) {
 	tm.Key = f.Strs("key")
+	tm.OrderBy = f.Strs("order_by")
 	tm.Granularity = f.Str("granularity")
 	if g := tm.Granularity; g.IsSet() && g.Value != "record" && g.Value != "value" {
 		ds.add(g.Pos, "Y001", "granularity must be record or value")

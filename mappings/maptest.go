@@ -47,8 +47,11 @@ import (
 // version, and values_archived also names the variables archived on their
 // own (variable_not_mapped).
 //
-// Tests apply one table's mapping to its rows: what the run decides across
-// records and tables (parents, duplicates, duplicate receiving keys,
+// Tests apply one table's mapping to its rows in the run's processing
+// order (order_by, then the key if key: names it, else the file's order),
+// and a row whose receiving primary key
+// an earlier row took is archived as duplicate_key, as in a run; what the
+// run decides across tables and registrations (parents, duplicates:,
 // merges) is not tested here.
 type TestCase struct {
 	Pos     Pos
@@ -326,24 +329,37 @@ func runCase(files []*File, f *File, tc *TestCase, catalog []connectors.Table, s
 		ds.add(tc.Source.Pos, "T001", "test %s: no mapping reads source table %s", tc.Name.Value, SafeName(tc.Source.Value))
 		return
 	}
+	if tp.EAV == nil {
+		runTableCase(tp, f, tc, env, rep, cov, ds)
+		return
+	}
 	for i, r := range tc.Rows {
 		rep.Rows++
 		fail := func(p Pos, format string, args ...any) {
 			rep.Failures = append(rep.Failures, TestFailure{Pos: p, Case: tc.Name.Value, Row: i + 1, Message: fmt.Sprintf(format, args...)})
 		}
-		if tp.EAV != nil {
-			o, alone, ok := applyEntityTest(tp, f.Path, r, i, ds)
-			if !ok {
-				continue
-			}
-			before := len(rep.Failures)
-			checkOutcome(tp, r, o, env, alone, fail)
-			if len(rep.Failures) == before {
-				rep.Passed++
-				cov.saw(tp, r, o)
-			}
+		o, alone, ok := applyEntityTest(tp, f.Path, r, i, ds)
+		if !ok {
 			continue
 		}
+		before := len(rep.Failures)
+		checkOutcome(tp, r, o, env, alone, fail)
+		if len(rep.Failures) == before {
+			rep.Passed++
+			cov.saw(tp, r, o)
+		}
+	}
+}
+
+// runTableCase applies a table's mapping to a case's rows as a run does:
+// in processing order (order_by, then the key; the rows' order in the
+// file does not matter), each migrated row claiming its receiving
+// primary key, so that a later row with the same key is archived as
+// duplicate_key, and which row is later is the mapping's order_by's to
+// say. Outcomes are checked in the file's order.
+func runTableCase(tp *TableProgram, f *File, tc *TestCase, env *Env, rep *TestReport, cov *coverage, ds *Diagnostics) {
+	rows := make([][]connectors.Value, len(tc.Rows))
+	for i, r := range tc.Rows {
 		row := make([]connectors.Value, len(tp.Source.Columns))
 		bad := false
 		for _, g := range r.Given {
@@ -360,17 +376,106 @@ func runCase(files []*File, f *File, tc *TestCase, catalog []connectors.Table, s
 			}
 			row[j] = v
 		}
-		if bad {
-			continue
-		}
-		o := tp.Apply(row)
-		before := len(rep.Failures)
-		checkOutcome(tp, r, o, env, nil, fail)
-		if len(rep.Failures) == before {
-			rep.Passed++
-			cov.saw(tp, r, o)
+		if !bad {
+			rows[i] = row
 		}
 	}
+	outs := make([]Outcome, len(tc.Rows))
+	unordered := make([]string, len(tc.Rows))
+	claimed := map[string]bool{}
+	pk := make([]int, len(tp.Target.PrimaryKey))
+	for i, k := range tp.Target.PrimaryKey {
+		pk[i] = tp.Target.ColumnIndex(k)
+	}
+	for _, i := range processingOrder(tp, rows, unordered) {
+		o := tp.Apply(rows[i])
+		if key, ok := receivingKey(o, pk); ok {
+			if claimed[key] {
+				o = Outcome{Kind: Archived, Reason: "duplicate_key", Column: strings.Join(tp.Target.PrimaryKey, ","),
+					Detail: "an earlier row of the test, in processing order, has this receiving primary key"}
+			}
+			claimed[key] = true
+		}
+		outs[i] = o
+	}
+	for i, r := range tc.Rows {
+		rep.Rows++
+		if rows[i] == nil {
+			continue
+		}
+		fail := func(p Pos, format string, args ...any) {
+			rep.Failures = append(rep.Failures, TestFailure{Pos: p, Case: tc.Name.Value, Row: i + 1, Message: fmt.Sprintf(format, args...)})
+		}
+		if unordered[i] != "" {
+			fail(r.Pos, "order_by column %s is NULL: the row has no place in the processing order, and a run stops at such a record", unordered[i])
+			continue
+		}
+		before := len(rep.Failures)
+		checkOutcome(tp, r, outs[i], env, nil, fail)
+		if len(rep.Failures) == before {
+			rep.Passed++
+			cov.saw(tp, r, outs[i])
+		}
+	}
+}
+
+// processingOrder gives the indexes of the rows (nil ones left out) in
+// the order a run reads them: by order_by, then by the key when key:
+// names it, ascending; otherwise in the file's order, since without a
+// database map test does not know the source's primary key. A row with a
+// NULL in an order_by column is left out and its column named in
+// unordered.
+func processingOrder(tp *TableProgram, rows [][]connectors.Value, unordered []string) []int {
+	by := tp.ScanKeyIndex
+	if tp.Mapping == nil || len(tp.Mapping.Key) == 0 {
+		by = by[:len(tp.OrderBy)]
+	}
+	var idx []int
+	for i, row := range rows {
+		if row == nil {
+			continue
+		}
+		for j, c := range tp.OrderBy {
+			if row[tp.ScanKeyIndex[j]] == nil && unordered[i] == "" {
+				unordered[i] = c
+			}
+		}
+		if unordered[i] == "" {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		x, y := rows[idx[a]], rows[idx[b]]
+		for _, k := range by {
+			if x[k] == nil || y[k] == nil {
+				// A key the test leaves out: the file's order decides.
+				return false
+			}
+			if c, ok := Compare(x[k], y[k]); ok && c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
+	return idx
+}
+
+// receivingKey encodes a migrated row's receiving primary key; false for
+// other outcomes, a table without a key, or a key with an empty column
+// (which the target would refuse anyway).
+func receivingKey(o Outcome, pk []int) (string, bool) {
+	if o.Kind != Migrated || o.Row == nil || len(pk) == 0 {
+		return "", false
+	}
+	var key []connectors.Value
+	for _, i := range pk {
+		if i < 0 || o.Row[i] == nil {
+			return "", false
+		}
+		key = append(key, o.Row[i])
+	}
+	b, err := connectors.AppendRow(nil, key)
+	return string(b), err == nil
 }
 
 // applyEntityTest applies a form store's mapping to a test row: the

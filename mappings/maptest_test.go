@@ -143,3 +143,54 @@ tests:
 		}
 	}
 }
+
+// map test applies a case's rows as a run reads them: a row whose
+// receiving key an earlier row (in processing order) took is archived as
+// duplicate_key, whatever the rows' order in the file; a row without a
+// value in an order_by column fails at its line, as a run stops there.
+func TestMapTestProcessingOrder(t *testing.T) {
+	const schemaText = `platform: t
+tables:
+  - name: first_report
+    primary_key: [patient]
+    columns:
+      - {name: patient, type: varchar(8)}
+      - {name: report_id, type: bigint}
+`
+	mapping := func(orderBy string) string {
+		return `tables:
+  - target: first_report
+    source: anmalan
+` + orderBy + `    columns: {patient: pat, report_id: id}
+    drop: {datum: orders only}
+tests:
+  - name: order
+    source: anmalan
+    rows:
+      - given: {id: 3, pat: A, datum: 2020-01-01}
+        migrated: {report_id: 3}
+      - given: {id: 1, pat: A, datum: 2021-01-01}
+        archived: duplicate_key
+      - given: {id: 2, pat: B, datum: ~}
+        migrated: {report_id: 2}
+`
+	}
+	rep := runExample(t, schemaText, mapping("    order_by: [datum]\n"))
+	var got []string
+	for _, f := range rep.Failures {
+		got = append(got, fmt.Sprintf("%d:%d row %d: %s", f.Pos.Line, f.Pos.Column, f.Row, f.Message))
+	}
+	want := "15:9 row 3: order_by column datum is NULL: the row has no place in the processing order, and a run stops at such a record"
+	if strings.Join(got, "; ") != want || rep.Passed != 2 {
+		t.Errorf("with order_by: %d passed, failures %q, want 2 and %q", rep.Passed, got, want)
+	}
+	// In key order, id 1 comes first and keeps A.
+	rep = runExample(t, schemaText, mapping("    key: [id]\n"))
+	got = nil
+	for _, f := range rep.Failures {
+		got = append(got, fmt.Sprintf("row %d: %s", f.Row, f.Message))
+	}
+	if strings.Join(got, "; ") != "row 1: want migrated, got archived duplicate_key (column patient); row 2: want archived duplicate_key, got migrated" {
+		t.Errorf("in key order: failures %q", got)
+	}
+}

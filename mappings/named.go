@@ -64,6 +64,9 @@ func NamedSource(files []*File) ([]connectors.Table, map[string][]connectors.Col
 		for _, k := range tm.Key {
 			n.column(t, k.Value)
 		}
+		for _, o := range tm.OrderBy {
+			n.column(t, o.Value)
+		}
 		for _, r := range tm.Rules {
 			for _, name := range ruleSourceNames(r.When.Value) {
 				n.column(t, name)
@@ -114,6 +117,13 @@ func SourceDiagnostic(d Diagnostic) bool {
 		// "neither mapped nor dropped" is about columns only the source
 		// has; "both mapped and dropped" is the mapping's own.
 		return strings.Contains(d.Message, "neither")
+	case "M080":
+		// A column named twice or with a direction is the mapping's own;
+		// whether it exists, and its type, only the source says.
+		return strings.Contains(d.Message, "is not in source table") || strings.Contains(d.Message, "cannot give a processing order")
+	case "M082":
+		// Whether a column may be NULL only the source's catalogue says.
+		return true
 	}
 	return false
 }

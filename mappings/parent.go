@@ -38,7 +38,8 @@ type ParentSpec struct {
 //
 // Same and By name target columns, compared after the mapping (two
 // spellings of one identity number are one person); ties, and a mapping
-// without by:, are decided by the source key.
+// without by:, are decided by the source key, or, when the table has an
+// order_by, by the processing order.
 type DuplicatesSpec struct {
 	Pos  Pos
 	Same []Str
@@ -72,6 +73,11 @@ type DuplicatesProgram struct {
 	// Latest keeps the record with the greatest by value (and, on a tie,
 	// the greatest source key) rather than the least.
 	Latest bool
+	// InOrder says the table has an order_by: ties (and a rule without
+	// by:) go to the first record in processing order (latest: the last),
+	// not to the least source key, so that "earliest report first" keeps
+	// the earliest report.
+	InOrder bool
 }
 
 // RecordsTable is the source table whose records the program gives
@@ -242,7 +248,7 @@ func compileDuplicates(tp *TableProgram, s *DuplicatesSpec, ds *Diagnostics) *Du
 		ds.add(s.Pos, "M042", "duplicates of merged sources are decided by merge:, not duplicates:")
 		return nil
 	}
-	d := &DuplicatesProgram{ByIndex: -1, Latest: s.Keep.Value == "latest"}
+	d := &DuplicatesProgram{ByIndex: -1, Latest: s.Keep.Value == "latest", InOrder: len(tp.OrderBy) > 0}
 	ok := true
 	column := func(name Str) int {
 		i := tp.Target.ColumnIndex(name.Value)

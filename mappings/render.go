@@ -104,6 +104,21 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 	return blocks
 }
 
+// orderPara says in which order a table's records are processed, when
+// its mapping names one: which record is first decides which keeps a
+// receiving key or a registration.
+func orderPara(tm *TableMapping) string {
+	if len(tm.OrderBy) == 0 {
+		return ""
+	}
+	key := "its primary key"
+	if len(tm.Key) > 0 {
+		key = "key " + strsText(tm.Key)
+	}
+	return fmt.Sprintf("Records are processed in the order of %s (ascending), records with equal values in the order of %s; each keeps %s as its key in the archive and the reports. Of records that would give the same receiving key, the first in this order migrates and the others are archived (duplicate_key); a duplicates rule's ties go by this order too.",
+		strsText(tm.OrderBy), key, key)
+}
+
 func policyText(cl *CodeList) string {
 	switch cl.Policy() {
 	case UnmappedNull:
@@ -129,6 +144,9 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string) []DocBlock {
 		b.paras = append(b.paras, "A value that cannot be transformed is archived alone and its column left empty.")
 	} else {
 		b.paras = append(b.paras, "A value that cannot be transformed archives the whole record.")
+	}
+	if p := orderPara(tm); p != "" {
+		b.paras = append(b.paras, p)
 	}
 	b.paras = append(b.paras, linkParas(tm)...)
 	if tm.Person != nil {

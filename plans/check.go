@@ -59,8 +59,55 @@ func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnos
 			return nil, err
 		}
 		ds = append(ds, more...)
+		if more, err = checkOrderNulls(ctx, s.snap, tp); err != nil {
+			return nil, err
+		}
+		ds = append(ds, more...)
 	}
 	ds.Sort()
+	return ds, nil
+}
+
+// checkOrderNulls counts the records of a table that have no value in an
+// order_by column the catalogue says may be NULL (M082 warned of it): a
+// run would stop at the first of them, so map check says how many there
+// are, at the column's line, before a run starts.
+func checkOrderNulls(ctx context.Context, snap connectors.Snapshot, tp *mappings.TableProgram) (mappings.Diagnostics, error) {
+	var which, idx []int
+	for i, name := range tp.OrderBy {
+		if c := tp.Source.Column(name); c != nil && c.Nullable {
+			which, idx = append(which, i), append(idx, tp.ScanKeyIndex[i])
+		}
+	}
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	rows, err := snap.Scan(ctx, tp.Source, connectors.ScanOptions{Key: tp.Key})
+	if err != nil {
+		return nil, fmt.Errorf("check %s: %w", tp.Source.Name, err)
+	}
+	defer rows.Close()
+	nulls := make([]int64, len(idx))
+	for rows.Next() {
+		row := rows.Row()
+		for j, ix := range idx {
+			if row[ix] == nil {
+				nulls[j]++
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("check %s: %w", tp.Source.Name, err)
+	}
+	var ds mappings.Diagnostics
+	for j, n := range nulls {
+		if n == 0 {
+			continue
+		}
+		i := which[j]
+		ds = append(ds, mappings.Diagnostic{Pos: tp.Mapping.OrderBy[i].Pos, Code: "M083", Severity: mappings.Error,
+			Message: fmt.Sprintf("order_by column %s of %s is NULL in %d of its records: such a record has no place in the processing order and a run stops at it; give those records a value in the source, or leave the column out of order_by", tp.OrderBy[i], tp.Source.Name, n)})
+	}
 	return ds, nil
 }
 

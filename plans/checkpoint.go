@@ -79,8 +79,10 @@ type checkpoint struct {
 	Files    map[string]string `json:"files"`
 	KeyCheck string            `json:"key_check,omitempty"`
 	// Done lists the finished units (programs and tables, see unitName);
-	// Unit is the one in progress, After the key of its last committed
-	// source record, ValuesAfter the same for a form store's values.
+	// Unit is the one in progress, After the position of its last
+	// committed source record in the processing order (its scan key:
+	// the order_by values and the record key, or the key alone),
+	// ValuesAfter the same for a form store's values.
 	Done        []string `json:"done,omitempty"`
 	Unit        string   `json:"unit,omitempty"`
 	After       []byte   `json:"after,omitempty"`

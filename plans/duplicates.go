@@ -2,8 +2,10 @@ package plans
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
@@ -60,7 +62,9 @@ func (w *writer) rankDuplicates(t *connectors.Table) (*duplicates, error) {
 		return nil, err
 	}
 	in := newInserter(w.links.db, cands, []string{"g", "seq", "by", "k"}, "duplicates of "+t.Name)
-	rows, err := w.openRows(t, connectors.ScanOptions{BatchSize: w.r.batch, Key: w.tp.Key})
+	// The processing order (order_by, then the key), as the second read:
+	// seq numbers the records in it.
+	rows, err := w.openRows(t, connectors.ScanOptions{BatchSize: w.r.batch, Key: w.tp.ScanKey})
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +220,10 @@ type grouped struct {
 
 // better says whether record a wins over record b of one registration.
 // An empty by value never wins, whether the earliest or the latest is
-// kept; equal by values go to the lower source key (latest: the higher).
+// kept; equal by values go to the lower source key (latest: the higher),
+// or, for a table with an order_by, to the record read first (latest: the
+// one read last): seq is the position in the processing order, which is
+// the server's order of order_by and the key, whatever the collation.
 func better(d *mappings.DuplicatesProgram, a, b *dupCandidate) (bool, error) {
 	aEmpty, bEmpty := len(a.by) > 0 && a.by[0] == nil, len(b.by) > 0 && b.by[0] == nil
 	if aEmpty != bEmpty {
@@ -228,6 +235,9 @@ func better(d *mappings.DuplicatesProgram, a, b *dupCandidate) (bool, error) {
 		if c, ok = mappings.Compare(a.by[0], b.by[0]); !ok {
 			return false, fmt.Errorf("by values cannot be compared")
 		}
+	}
+	if c == 0 && d.InOrder {
+		c = cmp.Compare(a.seq, b.seq)
 	}
 	for i := 0; c == 0 && i < len(a.key); i++ {
 		var ok bool
@@ -271,6 +281,9 @@ func (dp *duplicates) decide(ctx context.Context, row []connectors.Value, o mapp
 		rule += ", " + s
 	}
 	by := "by source key"
+	if d.InOrder {
+		by = "in the order of " + strings.Join(tp.OrderBy, ", ")
+	}
 	if d.By != "" {
 		by = "by " + d.By
 	}

@@ -195,7 +195,10 @@ func (w *writer) table(t *connectors.Table) error {
 	}
 	switch {
 	case w.tp != nil:
-		opts.Key, target, keyIdx = w.tp.Key, w.tp.Target.Name, w.tp.KeyIndex
+		// Read in the processing order (order_by, then the key); each
+		// record keeps its own key (keyIdx) in outcomes and the archive,
+		// and the resume position (w.at) is a value of the processing order.
+		opts.Key, target, keyIdx = w.tp.ScanKey, w.tp.Target.Name, w.tp.KeyIndex
 	case listReason != "":
 	default:
 		r.log.Warn("source table has no mapping: archiving all its records", "table", t.Name, "reason", ReasonTableNotMapped)
@@ -267,7 +270,7 @@ func (w *writer) openRows(t *connectors.Table, opts connectors.ScanOptions) (con
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.Name, err)
 	}
-	return w.prefetched(checkKeyOrder(readAhead(w.ctx, rows, w.r.batch), w.tp)), nil
+	return w.prefetched(checkOrderValues(checkKeyOrder(readAhead(w.ctx, rows, w.r.batch), w.tp), w.tp)), nil
 }
 
 // follow gives a record the outcome its declared parent and its

@@ -95,3 +95,51 @@ func describeKeyShape(key []connectors.Value) string {
 	}
 	return s
 }
+
+// orderValues checks that every record of a table with an order_by has a
+// value in each order_by column. A NULL has no agreed place in the order
+// (PostgreSQL sorts it last, SQLite and MariaDB first) and a resume
+// position holding one matches no row after it, so a resumed run would
+// skip the rest of the table: the run stops at the record instead.
+type orderValues struct {
+	connectors.Rows
+	tp  *mappings.TableProgram
+	idx []int
+	n   int64
+	err error
+}
+
+// checkOrderValues wraps the rows of a table read by its order_by; other
+// reads come back as they are.
+func checkOrderValues(rows connectors.Rows, tp *mappings.TableProgram) connectors.Rows {
+	if tp == nil || len(tp.OrderBy) == 0 {
+		return rows
+	}
+	return &orderValues{Rows: rows, tp: tp, idx: tp.ScanKeyIndex[:len(tp.OrderBy)]}
+}
+
+func (o *orderValues) Next() bool {
+	if o.err != nil || !o.Rows.Next() {
+		return false
+	}
+	o.n++
+	row := o.Rows.Row()
+	for i, ix := range o.idx {
+		if row[ix] == nil {
+			var pos mappings.Pos
+			if o.tp.Mapping != nil && i < len(o.tp.Mapping.OrderBy) {
+				pos = o.tp.Mapping.OrderBy[i].Pos
+			}
+			o.err = fmt.Errorf("%s: table %s, record %d of this read in processing order: order_by column %s is NULL, so the record has no place in the processing order: give it a value in the source, or leave the column out of order_by", pos, o.tp.Source.Name, o.n, o.tp.OrderBy[i])
+			return false
+		}
+	}
+	return true
+}
+
+func (o *orderValues) Err() error {
+	if o.err != nil {
+		return o.err
+	}
+	return o.Rows.Err()
+}
