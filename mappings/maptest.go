@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"encoding/base64"
 	"fmt"
 	"sort"
 	"strconv"
@@ -561,6 +562,15 @@ func givenValue(n *yaml.Node) (connectors.Value, error) {
 		return convert(strings.Replace(n.Value, "T", " ", 1), connectors.Type{Kind: connectors.KindDateTime})
 	case "!invalid_date":
 		return connectors.InvalidDate{Raw: n.Value}, nil
+	case "!!binary":
+		// Bytes as a blob column gives them: how a test gives text that is
+		// not UTF-8 (Latin-1 bytes in a UTF-8 column), which YAML text
+		// cannot hold.
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(n.Value), ""))
+		if err != nil {
+			return nil, fmt.Errorf("!!binary: not base64")
+		}
+		return b, nil
 	}
 	return n.Value, nil
 }
