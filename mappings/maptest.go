@@ -719,9 +719,6 @@ func (c *coverage) uncovered(prog *Program) []Uncovered {
 			out = append(out, Uncovered{tm.Pos, fmt.Sprintf("mapping %s -> %s: no test", src, tp.Target.Name)})
 			continue
 		}
-		if tp.EAV != nil {
-			continue
-		}
 		for _, cm := range tm.Columns {
 			if !c.columns[src+"\x00"+cm.Target.Value] {
 				out = append(out, Uncovered{cm.Pos, fmt.Sprintf("receiving column %s.%s: no migrated row names it", tp.Target.Name, cm.Target.Value)})

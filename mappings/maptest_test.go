@@ -194,3 +194,43 @@ tests:
 		t.Errorf("in key order: failures %q", got)
 	}
 }
+
+// A form store's mapping is held to coverage like any other: its columns
+// and rules are listed when no passing row exercises them (they were
+// skipped once, so a form store's rule could go untested unnoticed).
+func TestMapTestCoverageOfAFormStore(t *testing.T) {
+	rep := runExample(t, exampleSchema, `version: 1
+tables:
+  - target: visit
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    rules:
+      - {when: "[src.datum, src.enhet] | all(# == nil)", archive: empty_form}
+    columns:
+      visit_id: id
+      visit_date: {expr: "date(datum)"}
+      unit: {expr: "integer(enhet)", rules: {range: [1, 9]}}
+tests:
+  - name: one form
+    source: instans
+    rows:
+      - entity: {id: 1}
+        given: {datum: "2020-01-01"}
+        migrated: {visit_id: 1, visit_date: 2020-01-01}
+`)
+	if len(rep.Failures) > 0 {
+		t.Fatalf("failures: %v", rep.Failures)
+	}
+	var unc []string
+	for _, u := range rep.Uncovered {
+		unc = append(unc, fmt.Sprintf("%d: %s", u.Pos.Line, u.What))
+	}
+	want := []string{
+		"7: rule empty_form of instans: no row gives it",
+		"11: receiving column visit.unit: no migrated row names it",
+		"11: rule range of visit.unit: no row breaks it",
+	}
+	if strings.Join(unc, "\n") != strings.Join(want, "\n") {
+		t.Errorf("uncovered:\n%s\nwant:\n%s", strings.Join(unc, "\n"), strings.Join(want, "\n"))
+	}
+}
