@@ -25,7 +25,8 @@ const ReasonMergeConflict = "merge_conflict"
 // then in key order. The first gives the row; each next one fills the
 // columns still NULL if none of its values differs from the row so far,
 // and is then migrated (merged); one that differs is archived whole with
-// merge_conflict and gives nothing. A record whose merge columns hold a
+// merge_conflict, or the reason its column's reasons: gives it, and gives
+// nothing. A record whose merge columns hold a
 // NULL is a registration of its own.
 type MergeProgram struct {
 	Target *connectors.Table
@@ -104,8 +105,16 @@ func (m *MergeProgram) Merge(cands []Candidate) ([]connectors.Value, []Outcome) 
 		}
 		if conflict >= 0 {
 			src := m.Members[cands[from[conflict]].Member].Source.Name
-			outs[i] = Outcome{Kind: Archived, Reason: ReasonMergeConflict, Column: m.Target.Columns[conflict].Name,
+			o := Outcome{Kind: Archived, Reason: ReasonMergeConflict, Column: m.Target.Columns[conflict].Name,
 				Detail: fmt.Sprintf("differs from the value a record of %s (precedence %d) gave this registration", src, m.Members[cands[from[conflict]].Member].Mapping.Precedence)}
+			// The archived record's own column may name the conflict in
+			// the registry's words: reasons: {merge_conflict: weight_disagrees}.
+			if mem := m.Members[c.Member]; conflict < len(mem.cols) {
+				if to, ok := mem.cols[conflict].reasons[ReasonMergeConflict]; ok {
+					o.Reason, o.Detail = to, ReasonMergeConflict+": "+o.Detail
+				}
+			}
+			outs[i] = o
 			continue
 		}
 		for j, v := range c.Row {

@@ -130,3 +130,71 @@ func fmtRow(r []connectors.Value) string {
 	}
 	return s
 }
+
+// A sub-register's column can name the conflict in the registry's words:
+// reasons: {merge_conflict: weight_disagrees} archives the record that
+// disagrees on the weight under that reason, and a conflict on another
+// column keeps merge_conflict.
+func TestRunMergeConflictNamed(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	cols := []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum"), textCol("vikt"), intCol("langd")}
+	tables := []connectors.Table{
+		{Name: "delreg_a", PrimaryKey: []string{"id"}, Columns: cols},
+		{Name: "delreg_b", PrimaryKey: []string{"id"}, Columns: cols},
+	}
+	writeTables(t, srcURL, tables, map[string][][]connectors.Value{
+		"delreg_a": {
+			{int64(1), "19121212-1212", "2024-01-01", "70", int64(180)},
+			{int64(2), "19121212-1212", "2024-02-01", "70", int64(180)},
+		},
+		"delreg_b": {
+			{int64(1), "19121212-1212", "2024-01-01", "71", nil},        // the weight differs
+			{int64(2), "19121212-1212", "2024-02-01", nil, int64(181)}, // the height differs
+		},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    columns:
+      - {name: patient, type: varchar(12), not_null: true}
+      - {name: visit_date, type: date}
+      - {name: weight_kg, type: "decimal(5,1)"}
+      - {name: height_cm, type: smallint}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [patient, visit_date]
+    sources:
+      - source: delreg_a
+        precedence: 1
+        columns:
+          patient: {expr: pnr(personnr)}
+          visit_date: {expr: date(datum)}
+          weight_kg: {expr: decimal(vikt)}
+          height_cm: langd
+        drop: {id: registration number of the sub-register}
+      - source: delreg_b
+        precedence: 2
+        columns:
+          patient: {expr: pnr(personnr)}
+          visit_date: {expr: date(datum)}
+          weight_kg: {expr: decimal(vikt), reasons: {merge_conflict: weight_disagrees}}
+          height_cm: langd
+        drop: {id: registration number of the sub-register}
+`)
+	plan := writePlan(t, dir, `run: {reference_date: 2026-01-01}
+`)
+	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+	checkLedger(t, rep, false, map[string]string{
+		"delreg_a": summary(2, 0, 0, map[string]int64{}),
+		"delreg_b": summary(0, 2, 0, map[string]int64{"weight_disagrees": 1, "merge_conflict": 1}),
+	})
+}
