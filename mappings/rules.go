@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -244,7 +245,16 @@ func (p *TableProgram) applyRules(out, row []connectors.Value) (Outcome, bool) {
 		}
 		got, err := p.state.vm.Run(tr.when.prog, env)
 		if err != nil {
-			return Outcome{Kind: Archived, Reason: "expression_failed", Detail: "rule " + tr.rule.Code().Value + ": " + exprDetail(err)}, true
+			// A function the rule calls that refuses the value says why
+			// with its own reason (date() of 2019-02-30: invalid_date),
+			// as it would in a column; anything else is the rule's own
+			// failure.
+			reason, detail := "expression_failed", exprDetail(err)
+			var re *reasonError
+			if errors.As(err, &re) {
+				reason, detail = re.Reason, re.Detail
+			}
+			return Outcome{Kind: Archived, Reason: reason, Detail: "rule " + tr.rule.Code().Value + ": " + detail, SourceColumn: ruleSources(tr.when.read)}, true
 		}
 		switch b := got.(type) {
 		case bool:

@@ -165,3 +165,35 @@ func TestRuleNamesSourceColumnBare(t *testing.T) {
 		t.Errorf("got %v, want M013 saying src.vikt", ds)
 	}
 }
+
+// A function a rule calls that refuses the value archives the record with
+// the function's own reason, as in a column (date() of 2019-02-30:
+// invalid_date), not expression_failed, which would hide why.
+func TestRuleFunctionReason(t *testing.T) {
+	prog, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+    rules: [{when: 'partial_date_precision(src.datum) != "day"', archive: partial_date}]
+    columns:
+      visit_id: id
+      visit_date: {expr: date(datum)}
+    drop: {vikt: x, langd: x, personnr: x}
+`)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tp := prog.ForSource("besok")
+	for _, c := range []struct{ datum, reason string }{
+		{"2019-05-00", "partial_date"},
+		{"2019-02-30", "invalid_date"},
+		{"0000-00-00", "zero_date"},
+	} {
+		o := tp.Apply([]connectors.Value{int64(1), c.datum, nil, nil, nil})
+		if o.Kind != Archived || o.Reason != c.reason || o.SourceColumn != "datum" {
+			t.Errorf("%s: %+v, want archived %s naming datum", c.datum, o, c.reason)
+		}
+		if c.reason != "partial_date" && !strings.HasPrefix(o.Detail, "rule partial_date: ") {
+			t.Errorf("%s: detail %q does not name the rule", c.datum, o.Detail)
+		}
+	}
+}
