@@ -150,7 +150,7 @@ func TestRunMergeConflictNamed(t *testing.T) {
 			{int64(2), "19121212-1212", "2024-02-01", "70", int64(180)},
 		},
 		"delreg_b": {
-			{int64(1), "19121212-1212", "2024-01-01", "71", nil},        // the weight differs
+			{int64(1), "19121212-1212", "2024-01-01", "71", nil},       // the weight differs
 			{int64(2), "19121212-1212", "2024-02-01", nil, int64(181)}, // the height differs
 		},
 	})

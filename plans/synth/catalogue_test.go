@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -178,7 +179,7 @@ func checkWhere(w catWhere) error {
 	default:
 		return fmt.Errorf("warning %q: want %s or %s", w.Warning, mappings.WarnCenturyResolved, mappings.WarnCenturyAmbiguous)
 	}
-	if ((w.Check != "" && w.Check != "kept") || w.ValueReason != "") && w.TargetColumn == "" {
+	if ((w.Check != "" && w.Check != "kept" && w.Check != "source_text") || w.ValueReason != "") && w.TargetColumn == "" {
 		return fmt.Errorf("check and value_reason need target_column")
 	}
 	return nil
@@ -219,4 +220,29 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// genericReasons say how regflytt noticed a problem, not what is wrong
+// with the record: an auditor reading not_null cannot tell a visit
+// without a unit from one without an identity number. The synthetic
+// mappings name each defect in the registry's words instead (a rule's
+// archive:, a column's reasons:), and the catalogue holds them to it: a
+// mapping that went back to a generic reason fails the defect tests, and
+// a catalogue line that went back with it fails here.
+var genericReasons = map[string]bool{
+	"not_null": true, "lookup_missing": true, "rule_required": true, "rule_range": true,
+	"rule_pattern": true, "rule_enum": true, "merge_conflict": true, "duplicate_key": true,
+	"expression_failed": true, mappings.ReasonValueLost: true, "error": true,
+}
+
+func TestCatalogueNamesReasons(t *testing.T) {
+	for _, d := range loadCatalogue(t).Defects {
+		for _, w := range d.Where {
+			for _, r := range []string{w.Reason, w.ValueReason} {
+				if genericReasons[r] || strings.HasPrefix(r, "cast_") {
+					t.Errorf("defect %s, %s.%s: %s says how, not what is wrong: name the reason in the mapping (rules:, reasons:)", d.ID, w.Platform, w.Table, r)
+				}
+			}
+		}
+	}
 }

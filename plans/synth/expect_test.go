@@ -44,6 +44,27 @@ var structural = map[string]bool{
 	mappings.ReasonMergeConflict: true,
 }
 
+// structuralOf adds to structural the mapping's own names for a merge
+// conflict (a merged source's column with reasons: {merge_conflict: …}):
+// the merge gives them, after the links.
+func structuralOf(prog *mappings.Program) map[string]bool {
+	out := map[string]bool{}
+	for r := range structural {
+		out[r] = true
+	}
+	for _, tp := range prog.Tables {
+		if tp.Merge == nil {
+			continue
+		}
+		for _, c := range tp.Mapping.Columns {
+			if to, ok := c.Reasons[mappings.ReasonMergeConflict]; ok {
+				out[to.Value] = true
+			}
+		}
+	}
+	return out
+}
+
 // linkReasons are the structural reasons the parent links give; the
 // others are the duplicates rules' and the receiving keys'.
 var linkReasons = map[string]bool{mappings.ReasonOrphan: true, mappings.ReasonParentArchived: true}
@@ -63,6 +84,7 @@ func expectations(x *targetIndex, injected []synth.Injection, cat map[[2]string]
 		lines[in.Table][in.Key] = &w
 	}
 	exp := map[string]map[int64]*expect{}
+	structural := structuralOf(x.prog)
 	own := func(table string, id int64) *expect {
 		w := lines[table][id]
 		if w == nil {
