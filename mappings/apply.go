@@ -139,6 +139,9 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 			if o, ok := p.excludeReadsByDigits(row); ok {
 				return o
 			}
+			if o, ok := p.sourceRule(row); ok {
+				return o
+			}
 			f := p.failureOf(err)
 			return p.archived(p.person, f)
 		}
@@ -146,13 +149,12 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 			s, _ := v.(string)
 			// A century counts as written only when the source wrote
 			// it: an expression's twelve digits may hold one inferred.
-			if o, ok := p.exclude(s, p.person.src >= 0); ok {
+			if o, ok := p.exclude(s, p.person.src >= 0, row); ok {
 				return o
 			}
 		}
 	}
-	if o, ok := p.applyRules(nil, row); ok {
-		o.Warnings = p.env.warnings.take()
+	if o, ok := p.sourceRule(row); ok {
 		return o
 	}
 	out := make([]connectors.Value, len(p.cols))
@@ -186,6 +188,20 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		return o
 	}
 	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, Warnings: p.env.warnings.take()}
+}
+
+// sourceRule runs the table rules that read only the source row. With an
+// opt-out or erasure list they also run when the person's number cannot
+// be read to match them (and no list entry holds its digits): a rule
+// names what the number is (a reserve number: no_national_id) better
+// than the failure of reading it (person_digits), as it does without a
+// list. A rule only archives or excludes, so no listed patient migrates.
+func (p *TableProgram) sourceRule(row []connectors.Value) (Outcome, bool) {
+	o, ok := p.applyRules(nil, row)
+	if ok {
+		o.Warnings = p.env.warnings.take()
+	}
+	return o, ok
 }
 
 // valueNotes adds the notes of a value archived alone: its source value,

@@ -156,11 +156,15 @@ func (e *Env) lists() []*PersonList {
 
 // exclude decides a record by its person's identity number s: excluded
 // with a list's reason, archived when s is no identity number (the list
-// cannot be checked against it), or ok to go on with the row.
-func (p *TableProgram) exclude(s string, written bool) (Outcome, bool) {
+// cannot be checked against it; by a rule over the source row row, when
+// one holds, else for the number's shape), or ok to go on with the row.
+func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (Outcome, bool) {
 	n, notes, err := pnr.ParseNotes(s, p.env.RefDate)
 	if err != nil {
 		if o, ok := p.excludeByDigits(s); ok {
+			return o, true
+		}
+		if o, ok := p.sourceRule(row); ok {
 			return o, true
 		}
 		f := p.failureOf(err)

@@ -197,3 +197,43 @@ func TestRuleFunctionReason(t *testing.T) {
 		}
 	}
 }
+
+// A rule over the source row names a number the opt-out match cannot read
+// (a reserve number: no_national_id) with an opt-out list in the plan as
+// without one; before, the person's read failed first (person_digits).
+func TestRuleBeforePersonFailure(t *testing.T) {
+	rep := runExample(t, exampleSchema, `version: 1
+tables:
+  - target: visit
+    source: besok
+    person: personnr
+    rules:
+      - {when: 'pnr_kind(src.personnr) == "reservnummer"', archive: no_national_id}
+    columns:
+      visit_id: id
+      patient: {expr: pseudonym(personnr)}
+      visit_date: {expr: date(datum)}
+tests:
+  - name: with an opt-out list
+    source: besok
+    optout: ["19121212-1212"]
+    rows:
+      - given: {id: 1, personnr: "19900101-T123", datum: "2020-01-01"}
+        archived: no_national_id
+      - given: {id: 2, personnr: "19400101-0019", datum: "2020-01-01"}
+        archived: {reason: person_checksum, column: person}
+      - given: {id: 3, personnr: "121212-1212", datum: "2020-01-01"}
+        excluded: opt_out
+  - name: without one
+    source: besok
+    rows:
+      - given: {id: 1, personnr: "19900101-T123", datum: "2020-01-01"}
+        archived: no_national_id
+`)
+	for _, f := range rep.Failures {
+		t.Errorf("%d: %s", f.Pos.Line, f.Message)
+	}
+	if rep.Rows != 4 || rep.Passed != 4 {
+		t.Errorf("%d rows, %d passed, want 4 and 4", rep.Rows, rep.Passed)
+	}
+}

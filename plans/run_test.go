@@ -77,10 +77,10 @@ func checkDemoReport(t *testing.T, rep *verify.Report, st *synth.DemoStats) {
 		}
 	}
 	want := map[string]int64{
-		"invalid_date":             st.Defects["zero_date"],
-		"cast_decimal":             st.Defects["bad_decimal"],
-		"not_null":                 st.Defects["missing_care_unit"],
-		"int_range":                st.Defects["height_out_of_range"],
+		"zero_date":                st.Defects["zero_date"],
+		"bad_decimal":              st.Defects["bad_decimal"],
+		"no_care_unit":             st.Defects["missing_care_unit"],
+		"implausible_height":       st.Defects["height_out_of_range"],
 		plans.ReasonTableNotMapped: st.Defects["log_rows"],
 		// Visits of archived patients, and the access tables' (units_test.go,
 		// access_test.go): the grants of a second account go with it.

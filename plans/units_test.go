@@ -80,7 +80,7 @@ func TestRunReconcilesPerReportingUnit(t *testing.T) {
 	}
 	// The visits without a unit are the generator's missing_care_unit rows.
 	none := perTable["besok"][verify.NoUnit]
-	if none.Read != st.Defects["missing_care_unit"] || none.ArchivedBy["not_null"] != none.Read {
+	if none.Read != st.Defects["missing_care_unit"] || none.ArchivedBy["no_care_unit"] != none.Read {
 		t.Errorf("visits without unit: %+v, generator wrote %d", none, st.Defects["missing_care_unit"])
 	}
 

@@ -71,10 +71,11 @@ func TestMapTestExitCodes(t *testing.T) {
 }
 
 // The synthetic platforms' and the demo's mappings carry tests: they pass
-// and exercise every receiving column and rule of the mappings.
+// and exercise every receiving column and rule of the mappings, form
+// stores included, as map test --require-coverage asks.
 func TestSyntheticMappingsTested(t *testing.T) {
 	for _, plan := range []string{"testdata/plans/wide.yaml", "testdata/plans/mainsub.yaml", "testdata/plans/eav.yaml", "plans/demo/plan.yaml"} {
-		code, out, errs := cli(t, "map", "test", "--json", plan)
+		code, out, errs := cli(t, "map", "test", "--json", "--require-coverage", plan)
 		var res struct {
 			OK        bool
 			Cases     int
