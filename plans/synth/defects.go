@@ -29,6 +29,10 @@ const (
 	// YYMMDD-NNNN, whose birth read against the reference date would lie
 	// after the row's own date.
 	PNRCenturyFromDate DefectID = "pnr_century_from_date"
+	// PNRReserve: the patient has no national identity number, only a
+	// reserve (interim) number a region gave, with a letter in the serial
+	// (YYYYMMDD-TNNN), in every table that names them.
+	PNRReserve DefectID = "pnr_reserve"
 
 	// Dates.
 	ZeroDate     DefectID = "zero_date"     // 0000-00-00
@@ -89,6 +93,7 @@ var DefaultRates = map[DefectID]float64{
 	OptOutOtherFormat:      0.002,
 	OptOutOtherCentury:     0.01, // of the old only
 	PNRCenturyFromDate:     0.02, // of the old only, where the late century's birth would follow the row's date
+	PNRReserve:             0.002,
 	ZeroDate:               0.002,
 	ZeroDay:                0.001,
 	ZeroDateTime:           0.002,

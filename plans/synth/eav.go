@@ -85,6 +85,9 @@ func (eav) defects() []defectSpec {
 		defectSpec{DuplicateExact, lvl, forms},
 		defectSpec{EmptyForm, lvl, forms},
 		defectSpec{OrphanDetail, lvl, []string{eavValues}},
+
+		// Last in its level, so that the others keep their slices.
+		defectSpec{PNRReserve, patientLevel, append([]string{"patient"}, both...)},
 	)
 }
 
@@ -327,6 +330,8 @@ func (w *eavGen) values(t *connectors.Table) error {
 			switch {
 			case pt.optedOut():
 				g.hit(pt.defect, t.Name, id, "", nil) // excluded with the patient
+			case pt.defect == PNRReserve:
+				g.hit(pt.defect, t.Name, id, "", nil) // archived with the instance
 			case copyOf:
 				// A duplicate instance's values migrate with it.
 			case eavArchives[in.defect]:

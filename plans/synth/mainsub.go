@@ -74,6 +74,7 @@ func (mainsub) defects() []defectSpec {
 		defectSpec{PartialDate, patientLevel, []string{"patient"}},
 		defectSpec{DuplicateReceivingKey, patientLevel, []string{"patient"}},
 		defectSpec{PNRCenturyFromDate, "besok", b},
+		defectSpec{PNRReserve, patientLevel, append([]string{"patient"}, subs...)},
 	)
 }
 

@@ -54,7 +54,7 @@ type patient struct {
 // patient's forms are excluded with them). Those rows then draw no defect
 // of their own, so that each has one cause.
 func (p *patient) formsCarry() bool {
-	return p.defect == PNRCoordination || p.defect == OrphanForm || p.optedOut()
+	return p.defect == PNRCoordination || p.defect == PNRReserve || p.defect == OrphanForm || p.optedOut()
 }
 
 // optedOut reports whether the patient is on the opt-out list.
@@ -75,8 +75,11 @@ func (g *gen) patient(s *stream, i int) patient {
 		}
 		return true
 	})
-	if pt.defect == PNRCoordination {
+	switch pt.defect {
+	case PNRCoordination:
 		pt.p.coord = true
+	case PNRReserve:
+		pt.p.reserve = true
 	}
 	pt.town = pickString(r, towns)
 	pt.registered = visitDate(r)
@@ -150,7 +153,7 @@ func (g *gen) patientRows(t *connectors.Table, text func(string) connectors.Valu
 		case "", OrphanForm:
 		case PNRShort, PNRTwelve, PNRPlus, PNRSpaces, PNRCoordination:
 			g.hit(pt.defect, t.Name, key, t.Columns[1].Name, want)
-		case PNRChecksum, PNRMissing:
+		case PNRChecksum, PNRMissing, PNRReserve:
 			g.hit(pt.defect, t.Name, key, t.Columns[1].Name, nil)
 		case OrphanPatient, OptOutOtherFormat, OptOutOtherCentury:
 			g.hit(pt.defect, t.Name, key, "", want)

@@ -84,6 +84,9 @@ type person struct {
 	serial int // 000-999; the last digit odd for a man
 	// coord makes the number a co-ordination number: day + 60.
 	coord bool
+	// reserve makes the canonical shape a reserve number, YYYYMMDD-TNNN:
+	// the person has no national identity number.
+	reserve bool
 }
 
 // old reports whether the person is 100 or more on the reference date.
@@ -131,6 +134,9 @@ func (p person) normal() string {
 // YYYYMMDD-NNNC.
 func (p person) canonical() string {
 	d := p.digits()
+	if p.reserve {
+		return string(d[:8]) + "-T" + string(d[8:11])
+	}
 	return string(d[:8]) + "-" + string(d[8:])
 }
 

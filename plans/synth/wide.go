@@ -85,6 +85,7 @@ func (wide) defects() []defectSpec {
 		defectSpec{PartialDate, patientLevel, []string{"patient"}},
 		defectSpec{PNRCenturyFromDate, "uppfoljning", []string{"uppfoljning"}},
 		defectSpec{ColumnNamedLikeBuiltin, "uppfoljning", []string{"uppfoljning"}},
+		defectSpec{PNRReserve, patientLevel, append([]string{"patient"}, forms...)},
 	)
 }
 
@@ -330,7 +331,7 @@ func (w *wideGen) followups(t *connectors.Table) error {
 				case ColumnNamedLikeBuiltin:
 					re := dateAt(o.date, 1+r.IntN(59))
 					row[7], column, want = re.String(), "date", re
-				case PNRCoordination, OrphanForm, OptOutOtherFormat, OptOutOtherCentury:
+				case PNRCoordination, PNRReserve, OrphanForm, OptOutOtherFormat, OptOutOtherCentury:
 					column, want = "personnr", wp.p.normal()
 				case TextInvalidBytes:
 					row[6], column = latin1Text(pickNonASCII(r, notes)), "anteckning"
