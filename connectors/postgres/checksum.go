@@ -182,14 +182,18 @@ func encodeFloatsSQL(t *connectors.Table, cols []int, bits int) (string, error) 
 		u := "('x' || encode(float8send(" + col + "::float8), 'hex'))::bit(64)::int8"
 		rounded := u
 		if m > 0 {
-			// Zero and subnormals (exponent bits 0) keep their bits; the
-			// magnitude of the others is rounded half up at bit m and
-			// the sign put back. No sum overflows: a finite magnitude is
-			// below 0x7ff0… and the half below 2^51.
+			// Zero and subnormals (below the smallest normal double,
+			// 2^-1022, which the literal parses to exactly) keep their
+			// bits; the magnitude of the others is rounded half up at bit
+			// m. On the signed int8 one addition does it for both signs: a
+			// negative value's bits are its magnitude minus 2^63, and a
+			// finite magnitude plus the half stays below 2^63, so the
+			// sign bit is kept and nothing overflows. Either branch reads
+			// the bits once.
 			half := strconv.FormatInt(1<<(m-1), 10)
 			mask := strconv.FormatInt(^(int64(1)<<m - 1), 10)
-			rounded = "CASE WHEN (" + u + " & 9218868437227405312) = 0 THEN " + u +
-				" ELSE (((" + u + " & 9223372036854775807) + " + half + ") & (" + mask + ")) | (" + u + " & (-9223372036854775807 - 1)) END"
+			rounded = "CASE WHEN abs(" + col + "::float8) < '2.2250738585072014e-308'::float8 THEN " + u +
+				" ELSE (" + u + " + " + half + ") & (" + mask + ") END"
 		}
 		parts = append(parts, "CASE WHEN "+col+" IS NULL THEN "+bytesLiteral([]byte{0})+
 			" WHEN "+col+" = 'NaN' THEN "+bytesLiteral([]byte{1})+
