@@ -26,11 +26,14 @@ import (
 // slices of the row hashes, modulo 2^64. Sums, not XOR: a duplicated row
 // adds its hash twice instead of cancelling out, and the count moves too.
 //
-// Floats are outside the hash: two databases may print or round a float
-// differently while both hold "the same" measurement, so a verifier
+// Floats are outside the row hash: two databases may print or round a
+// float differently while both hold "the same" measurement, so a verifier
 // compares float columns with a declared tolerance, value by value, and
 // leaves them out of the columns it asks to hash (see SplitHashColumns,
-// the mask). A ChecksumRequest naming a float column is refused.
+// the mask). A ChecksumRequest naming a float column in Columns is
+// refused; it may name them in Floats instead, for an aggregate of their
+// own over values rounded to the tolerance (AppendFloatRecord), which
+// finds the buckets whose floats may differ without reading them.
 
 // ChecksumVersion names this row hash and aggregate together with the
 // row encoding they hash. A report records it beside every aggregate; two
@@ -108,6 +111,9 @@ type Buckets struct {
 	// Sums holds the non-empty buckets in increasing bucket order; a
 	// bucket not listed holds no rows.
 	Sums []BucketSum
+	// Floats holds, in the same way, the aggregates of the records' float
+	// record hashes (AppendFloatRecord) when the request named Floats.
+	Floats []BucketSum
 }
 
 // Total is the aggregate of all the listed buckets.
@@ -190,12 +196,60 @@ type ChecksumRequest struct {
 	// Buckets, and every In must be below Within.
 	Within uint32
 	In     []uint32
+	// Floats are float columns aggregated apart from the row hash, per
+	// bucket, into Buckets.Floats: each record's key and its values
+	// rounded to FloatBits bits of mantissa (AppendFloatRecord). A
+	// Checksummer that cannot compute them refuses the whole request with
+	// ErrNoPushdown (Resolve does so for it); Checksum then computes the
+	// floats in Go. Never with Within (a drill-down compares floats value
+	// by value).
+	Floats    []string
+	FloatBits int
 }
 
 // Resolve checks the request against a table and gives the positions of
 // its hashed and key columns in t.Columns. Every Checksummer calls it first,
 // so that the checks and errors are the same for all.
+//
+// A request naming Floats is refused with ErrNoPushdown: a Checksummer
+// that computes them takes them out (ResolveFloats) before it calls
+// Resolve.
 func (r ChecksumRequest) Resolve(t *Table) (cols, key []int, err error) {
+	if len(r.Floats) > 0 {
+		return nil, nil, fmt.Errorf("%w: float aggregates of %s", ErrNoPushdown, t.Name)
+	}
+	return r.resolve(t)
+}
+
+// ResolveFloats checks the request's Floats against a table and gives
+// their positions in t.Columns, and the request without them (for
+// Resolve).
+func (r ChecksumRequest) ResolveFloats(t *Table) (floats []int, rest ChecksumRequest, err error) {
+	rest = r
+	rest.Floats, rest.FloatBits = nil, 0
+	if len(r.Floats) == 0 {
+		return nil, rest, nil
+	}
+	if r.FloatBits < 0 || r.FloatBits > 52 {
+		return nil, rest, fmt.Errorf("checksum of %s: %d bits of a float's mantissa: want 0 to 52", t.Name, r.FloatBits)
+	}
+	if r.Within != 0 {
+		return nil, rest, fmt.Errorf("checksum of %s: float aggregates of a drill-down step", t.Name)
+	}
+	for _, name := range r.Floats {
+		i := t.ColumnIndex(name)
+		if i < 0 {
+			return nil, rest, fmt.Errorf("checksum of %s: column %s does not exist", t.Name, name)
+		}
+		if t.Columns[i].Type.Kind != KindFloat {
+			return nil, rest, fmt.Errorf("checksum of %s: column %s is not a float", t.Name, name)
+		}
+		floats = append(floats, i)
+	}
+	return floats, rest, nil
+}
+
+func (r ChecksumRequest) resolve(t *Table) (cols, key []int, err error) {
 	if r.Buckets == 0 {
 		return nil, nil, fmt.Errorf("checksum of %s: zero buckets", t.Name)
 	}
@@ -301,12 +355,30 @@ type Checksummer interface {
 }
 
 // Checksum computes a checksum in the database when the snapshot is a
-// Checksummer that can, and from its scanned rows otherwise.
+// Checksummer that can, and from its scanned rows otherwise. A request
+// with Floats that the Checksummer refuses is asked again without them,
+// and the floats alone are computed in Go from a scan of the key and float
+// columns (HashFloats); pushed says the row hashes were computed in the
+// database.
 func Checksum(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) (b Buckets, pushed bool, err error) {
 	if c, ok := snap.(Checksummer); ok {
 		b, err = c.Checksum(ctx, t, req)
 		if !errors.Is(err, ErrNoPushdown) {
 			return b, err == nil, err
+		}
+		if len(req.Floats) > 0 {
+			_, rest, err := req.ResolveFloats(t)
+			if err != nil {
+				return Buckets{}, false, err
+			}
+			b, err = c.Checksum(ctx, t, rest)
+			if err == nil {
+				b.Floats, err = HashFloats(ctx, snap, t, req)
+				return b, err == nil, err
+			}
+			if !errors.Is(err, ErrNoPushdown) {
+				return b, false, err
+			}
 		}
 	}
 	b, err = HashTable(ctx, snap, t, req)
@@ -331,32 +403,73 @@ func Records(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) 
 // the reference every Checksummer must agree with, and the fallback where
 // none can.
 func HashTable(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) (Buckets, error) {
-	sums := map[uint32]*Aggregate{}
-	err := scanHashes(ctx, snap, t, req, func(bucket uint32, _ []byte, h RowHash) error {
-		a := sums[bucket]
+	sums, fsums := map[uint32]*Aggregate{}, map[uint32]*Aggregate{}
+	add := func(m map[uint32]*Aggregate, bucket uint32, h RowHash) {
+		a := m[bucket]
 		if a == nil {
 			a = &Aggregate{}
-			sums[bucket] = a
+			m[bucket] = a
 		}
 		a.Add(h)
+	}
+	err := scanHashes(ctx, snap, t, req, func(bucket uint32, _ []byte, h RowHash, fh *RowHash) error {
+		add(sums, bucket, h)
+		if fh != nil {
+			add(fsums, bucket, *fh)
+		}
 		return nil
 	})
 	if err != nil {
 		return Buckets{}, err
 	}
-	out := Buckets{Version: ChecksumVersion, N: req.Buckets, Sums: make([]BucketSum, 0, len(sums))}
-	for b, a := range sums {
-		out.Sums = append(out.Sums, BucketSum{Bucket: b, Aggregate: *a})
+	out := Buckets{Version: ChecksumVersion, N: req.Buckets, Sums: sortedSums(sums)}
+	if len(req.Floats) > 0 {
+		out.Floats = sortedSums(fsums)
 	}
-	slices.SortFunc(out.Sums, func(x, y BucketSum) int { return int(int64(x.Bucket) - int64(y.Bucket)) })
 	return out, nil
+}
+
+func sortedSums(m map[uint32]*Aggregate) []BucketSum {
+	out := make([]BucketSum, 0, len(m))
+	for b, a := range m {
+		out = append(out, BucketSum{Bucket: b, Aggregate: *a})
+	}
+	slices.SortFunc(out, func(x, y BucketSum) int { return int(int64(x.Bucket) - int64(y.Bucket)) })
+	return out
+}
+
+// HashFloats computes the float aggregates of a request with Floats in
+// Go, from a scan of the key and float columns only (what Checksum uses
+// when the database computes the row hashes but not these).
+func HashFloats(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) ([]BucketSum, error) {
+	floats, rest, err := req.ResolveFloats(t)
+	if err != nil {
+		return nil, err
+	}
+	_, key, err := rest.resolve(t)
+	if err != nil {
+		return nil, err
+	}
+	// The narrow table: its key columns, then its floats.
+	narrow := &Table{Name: t.Name, PrimaryKey: t.PrimaryKey, RowEstimate: t.RowEstimate}
+	for _, i := range append(append([]int(nil), key...), floats...) {
+		if narrow.ColumnIndex(t.Columns[i].Name) < 0 {
+			narrow.Columns = append(narrow.Columns, t.Columns[i])
+		}
+	}
+	nreq := ChecksumRequest{Key: req.KeyColumns(t), Buckets: req.Buckets, Floats: req.Floats, FloatBits: req.FloatBits}
+	b, err := HashTable(ctx, snap, narrow, nreq)
+	if err != nil {
+		return nil, err
+	}
+	return b.Floats, nil
 }
 
 // HashRecords lists the records of a request with their row hashes, in Go
 // from scanned rows (see Checksummer.RecordHashes).
 func HashRecords(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) ([]RecordHash, error) {
 	var out []RecordHash
-	err := scanHashes(ctx, snap, t, req, func(_ uint32, encodedKey []byte, h RowHash) error {
+	err := scanHashes(ctx, snap, t, req, func(_ uint32, encodedKey []byte, h RowHash, _ *RowHash) error {
 		// Decoded from its encoding: a copy that owns its bytes,
 		// whatever the Rows contract says of the row's.
 		key, _, err := DecodeRow(encodedKey)
@@ -370,10 +483,15 @@ func HashRecords(ctx context.Context, snap Snapshot, t *Table, req ChecksumReque
 }
 
 // scanHashes scans a table in key order and calls fn with the bucket, the
-// encoded key (valid during the call) and the row hash of every record the request selects.
-// Records outside the request cost a key hash only.
-func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest, fn func(uint32, []byte, RowHash) error) error {
-	cols, key, err := req.Resolve(t)
+// encoded key (valid during the call), the row hash and (when the request
+// names Floats, else nil) the float record hash of every record the
+// request selects. Records outside the request cost a key hash only.
+func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest, fn func(uint32, []byte, RowHash, *RowHash) error) error {
+	floats, rest, err := req.ResolveFloats(t)
+	if err != nil {
+		return err
+	}
+	cols, key, err := rest.resolve(t)
 	if err != nil {
 		return err
 	}
@@ -388,9 +506,10 @@ func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumReques
 		return fmt.Errorf("checksum of %s: %w", t.Name, err)
 	}
 	defer rows.Close()
-	var kbuf, rbuf []byte
+	var kbuf, rbuf, fbuf []byte
 	keyVals := make([]Value, len(key))
 	rowVals := make([]Value, len(cols))
+	floatVals := make([]Value, len(floats))
 	for rows.Next() {
 		row := rows.Row()
 		for i, c := range key {
@@ -409,7 +528,16 @@ func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumReques
 		if rbuf, err = AppendRow(rbuf[:0], rowVals); err != nil {
 			return fmt.Errorf("checksum of %s: hashed %w", t.Name, err)
 		}
-		if err := fn(kh%req.Buckets, kbuf, sha256.Sum256(rbuf)); err != nil {
+		var fh *RowHash
+		if len(floats) > 0 {
+			for i, c := range floats {
+				floatVals[i] = row[c]
+			}
+			fbuf = AppendFloatRecord(fbuf[:0], kbuf, floatVals, req.FloatBits)
+			h := RowHash(sha256.Sum256(fbuf))
+			fh = &h
+		}
+		if err := fn(kh%req.Buckets, kbuf, sha256.Sum256(rbuf), fh); err != nil {
 			return err
 		}
 	}

@@ -128,6 +128,10 @@ type commitUnits struct {
 	// stop report.
 	committed     []byte
 	writerStarted bool
+	// tap, when set, takes every batch's target rows before they are
+	// written: the expected side of the run's own end check (the run
+	// stops if a batch fails to commit, and nothing is compared then).
+	tap *hashingSink
 }
 
 // pendingUnit is a batch handed to the writer.
@@ -149,6 +153,14 @@ func (u *commitUnits) startWriter() {
 		for p := range u.queue {
 			if u.err() != nil {
 				continue
+			}
+			if u.tap != nil && p.target != nil {
+				if err := u.tap.Write(u.ctx, p.target, p.rows); err != nil {
+					u.mu.Lock()
+					u.werr = err
+					u.mu.Unlock()
+					continue
+				}
 			}
 			if err := u.bk.commitRow(u.ctx, u.r.opts.Retry, p.target, p.rows, p.cp, p.seq); err != nil {
 				u.mu.Lock()

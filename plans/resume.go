@@ -214,8 +214,21 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		return nil, err
 	}
 	defer pp.Close()
+	// The run's own end check takes its expected side from what this run
+	// writes and archives (tap). A resumed run did not see the rows an
+	// earlier run wrote, so it verifies against the source re-read
+	// through the mappings, as regflytt verify does (verifyContent).
+	var exp *expected
+	var arcs archiver = pp
+	if resume == nil {
+		if exp, err = r.newExpected(sourceRowsPerTarget(ctx, s)); err != nil {
+			return nil, err
+		}
+		exp.ledger = cp.Ledger
+		arcs = &teeArchive{pp, exp.arc}
+	}
 	u := &commitUnits{r: r, ctx: ctx, bk: bk, parts: pp, env: s.env, ledger: cp.Ledger, last: cp, start: cp, resume: resume,
-		replayFrom: resume, replays: resume != nil && needsReplay(s.prog)}
+		replayFrom: resume, replays: resume != nil && needsReplay(s.prog), tap: exp.sink()}
 	r.units = u
 	defer func() { r.units = nil }()
 	stopped := func(err error) error {
@@ -234,7 +247,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 
 	if u.last.Stage != stageMoved {
 		u.startWriter()
-		if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, pp, cp.Ledger); err != nil {
+		if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, arcs, cp.Ledger); err != nil {
 			return nil, stopped(err)
 		}
 		if err := u.drain(); err != nil {
@@ -299,7 +312,10 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := r.checkOwnership(ctx, s, tgt, cp.Ledger, rep); err != nil {
 		return nil, stopped(err)
 	}
-	if err := r.verifyContent(ctx, arcDir, rep); err != nil {
+	if exp != nil {
+		exp.codes = s.env.CodesUsed
+	}
+	if err := r.verifyContent(ctx, arcDir, rep, exp); err != nil {
 		return nil, stopped(err)
 	}
 	rep.Finished = r.opts.Now().UTC()

@@ -143,6 +143,63 @@ type VerifyOptions struct {
 	// ownershipChecked says the caller (a run's own verifyContent) has
 	// already checked the units and access on the same ledger.
 	ownershipChecked bool
+	// expected, when set, is the expected side as the run that wrote the
+	// target took it from its own stream (a run's own end check):
+	// verification then compares the target and the archive package with
+	// it instead of re-reading the source through the mappings, which it
+	// does only to drill down into a difference.
+	expected *expected
+}
+
+// RunExpectedNote is the note of a run's own end check that took its
+// expected side from the run's stream (verifyContent).
+const RunExpectedNote = "the expected side is what this run mapped, wrote and archived (its own end check): it proves the target and the archive package hold exactly that; regflytt verify re-reads the source through the mappings for the proof from the source"
+
+// expected is what the target and the archive package must hold: per
+// receiving table its content and control groups' counts, the archived
+// records, and the ledger of outcomes, with the codes the mappings used.
+type expected struct {
+	contents map[string]*verify.Content
+	order    []string
+	groups   map[string]*verify.Groups
+	arc      *expectedArchive
+	ledger   *verify.Ledger
+	codes    *mappings.CodeUse
+}
+
+// newExpected starts an empty expected side: every receiving table's
+// content over the buckets its size asks for (verify.BucketsFor), and the
+// plan's control groups.
+func (r *runner) newExpected(size map[string]int64) (*expected, error) {
+	p := r.plan
+	e := &expected{contents: map[string]*verify.Content{}, groups: map[string]*verify.Groups{},
+		arc: &expectedArchive{content: verify.NewArchiveContent()}, ledger: verify.NewLedger()}
+	for i := range r.in.Schema.Tables {
+		t := &r.in.Schema.Tables[i]
+		c, err := verify.NewContent(t, verify.BucketsFor(size[t.Name]))
+		if err != nil {
+			return nil, err
+		}
+		c.FloatTolerance = p.Verification.FloatTolerance
+		e.contents[t.Name] = c
+		e.order = append(e.order, t.Name)
+	}
+	for _, table := range sortedGroupTables(p.Verification.ControlGroups) {
+		c := e.contents[table]
+		if c == nil {
+			return nil, fmt.Errorf("%s: verification.control_groups names %s, which the receiving schema does not declare", p.Verification.ControlGroupsAt[table], table)
+		}
+		var cols []string
+		for _, col := range p.Verification.ControlGroups[table] {
+			cols = append(cols, col.Value)
+		}
+		g, err := verify.NewGroups(c.Table, cols)
+		if err != nil {
+			return nil, fmt.Errorf("%s: verification.control_groups: %w", p.Verification.ControlGroupsAt[table], err)
+		}
+		e.groups[table] = g
+	}
+	return e, nil
 }
 
 // VerifyWith is Verify with verify's own settings.
@@ -223,14 +280,11 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 
 	// Expected content: one fixed array of bucket aggregates per
 	// receiving table, sized by the target's row count.
-	contents := map[string]*verify.Content{}
-	var order []string
-	feeds := sourceRowsPerTarget(ctx, s)
+	size := map[string]int64{}
 	for i := range r.in.Schema.Tables {
 		t := &r.in.Schema.Tables[i]
-		var n int64
 		if tt := inTarget[t.Name]; tt != nil {
-			if n, err = tsnap.Count(ctx, t.Name); err != nil {
+			if size[t.Name], err = tsnap.Count(ctx, t.Name); err != nil {
 				return nil, fmt.Errorf("target: %w", err)
 			}
 			// A receiving table changed after the run (a column added, a
@@ -239,38 +293,27 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 				sum.Fail("receiving table %s is not as the schema declares it: %s", t.Name, d)
 			}
 		}
+	}
+	exp := vo.expected
+	if exp == nil {
 		// Buckets sized by the larger of the target's rows and the
 		// source's records that feed it, so that a target emptied or
 		// shrunk still drills down into small buckets.
-		c, err := verify.NewContent(t, verify.BucketsFor(max(n, feeds[t.Name])))
-		if err != nil {
+		for name, n := range sourceRowsPerTarget(ctx, s) {
+			size[name] = max(size[name], n)
+		}
+		if exp, err = r.newExpected(size); err != nil {
 			return nil, err
 		}
-		c.FloatTolerance = p.Verification.FloatTolerance
-		contents[t.Name] = c
-		order = append(order, t.Name)
+		sink := &hashingSink{contents: exp.contents, groups: exp.groups, dialect: tgt.Dialect()}
+		if err := r.move(ctx, s, sink, exp.arc, exp.ledger); err != nil {
+			return nil, fmt.Errorf("verify: re-apply the mappings: %w", err)
+		}
+		exp.codes = s.env.CodesUsed
 	}
-	groups := map[string]*verify.Groups{}
-	for _, table := range sortedGroupTables(p.Verification.ControlGroups) {
-		c := contents[table]
-		if c == nil {
-			return nil, fmt.Errorf("%s: verification.control_groups names %s, which the receiving schema does not declare", p.Verification.ControlGroupsAt[table], table)
-		}
-		var cols []string
-		for _, col := range p.Verification.ControlGroups[table] {
-			cols = append(cols, col.Value)
-		}
-		g, err := verify.NewGroups(c.Table, cols)
-		if err != nil {
-			return nil, fmt.Errorf("%s: verification.control_groups: %w", p.Verification.ControlGroupsAt[table], err)
-		}
-		groups[table] = g
-	}
-	ledger := verify.NewLedger()
-	sink := &hashingSink{contents: contents, groups: groups, dialect: tgt.Dialect()}
-	arc := &expectedArchive{content: verify.NewArchiveContent()}
-	if err := r.move(ctx, s, sink, arc, ledger); err != nil {
-		return nil, fmt.Errorf("verify: re-apply the mappings: %w", err)
+	contents, order, groups, arc, ledger := exp.contents, exp.order, exp.groups, exp.arc, exp.ledger
+	if vo.expected != nil {
+		sum.Notes = append(sum.Notes, RunExpectedNote)
 	}
 
 	// The receiving tables' content.
@@ -315,7 +358,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	held := ares.Held
 
 	if len(differing) > 0 || len(ares.Differing) > 0 {
-		if err := r.drillDown(ctx, s, sink.dialect, tsnap, inTarget, contents, differing, arcDir, ares.Differing, sum); err != nil {
+		if err := r.drillDown(ctx, s, tgt.Dialect(), tsnap, inTarget, contents, differing, arcDir, ares.Differing, sum); err != nil {
 			return nil, err
 		}
 	}
@@ -375,7 +418,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	for _, p := range bySourceGroup.Problems {
 		sum.Fail("%s", p)
 	}
-	r.findings(sum, ledger, s.env.CodesUsed)
+	r.findings(sum, ledger, exp.codes)
 	sum.Finish(clock())
 	if vo.UnitReports != "" {
 		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Units: sum.Units}); err != nil {
@@ -493,6 +536,36 @@ func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect
 		}
 	}
 	return nil
+}
+
+// sink is the hashing sink that adds rows to the expected contents and
+// control groups (nil for no expected side).
+func (e *expected) sink() *hashingSink {
+	if e == nil {
+		return nil
+	}
+	return &hashingSink{contents: e.contents, groups: e.groups}
+}
+
+// teeArchive hands each archived record and value to the run's archive
+// parts and to the expected archive of its own end check.
+type teeArchive struct {
+	archiver
+	exp *expectedArchive
+}
+
+func (t *teeArchive) Add(tb *connectors.Table, rec archive.Record) error {
+	if err := t.archiver.Add(tb, rec); err != nil {
+		return err
+	}
+	return t.exp.Add(tb, rec)
+}
+
+func (t *teeArchive) AddValue(tb *connectors.Table, v archive.Value) error {
+	if err := t.archiver.AddValue(tb, v); err != nil {
+		return err
+	}
+	return t.exp.AddValue(tb, v)
 }
 
 // keepingArchive keeps the archived records of the differing buckets,
@@ -838,12 +911,22 @@ func queryPosition(ctx context.Context, q connectors.Querier, query string) stri
 // trigger, a rounding column). Anything it finds but alarms fails the
 // run, named by table, key and column; alarms are listed in the report
 // and gate `regflytt verify` only.
-func (r *runner) verifyContent(ctx context.Context, arcDir string, rep *verify.Report) error {
+//
+// exp is the expected side the run took from its own stream of written
+// rows and archived records; the target's side is computed after the
+// move, in the database where it can. The comparison, the drill-down
+// (which re-reads the source through the mappings for the differing
+// buckets only) and the report are verify's. This proves the target and
+// the archive hold exactly what the run mapped and wrote; the proof from
+// the source is `regflytt verify`. With exp nil (a resumed run, which did
+// not see what the earlier run wrote) the source is re-read through the
+// mappings, as verify does.
+func (r *runner) verifyContent(ctx context.Context, arcDir string, rep *verify.Report, exp *expected) error {
 	opts := r.opts
 	opts.SourceURL, opts.TargetURL = r.srcURL, r.tgtURL
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
 	opts.Progress = NoProgress{}
-	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcDir, ownershipChecked: true})
+	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcDir, ownershipChecked: true, expected: exp})
 	if err != nil && !errors.Is(err, ErrNotAccounted) {
 		return fmt.Errorf("verify the run's content: %w", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -41,12 +40,12 @@ type Content struct {
 
 	key, hashed, floats []int
 	sums                []connectors.Aggregate
-	// floatSums holds, per bucket and float column, the aggregate of each
-	// record's key and rounded float (len N·len(floats)): see addFloats.
+	// floatSums holds, per bucket, the aggregate of each record's float
+	// record hash (its key and rounded floats): see addFloats.
 	floatSums  []connectors.Aggregate
 	fbuf       []byte
 	kbuf, rbuf []byte
-	kv, rv     []connectors.Value
+	kv, rv, fv []connectors.Value
 	// rowHashes counts the rows hashed (see ContentCheck.rehashed).
 	rowHashes int64
 }
@@ -88,8 +87,10 @@ func NewContent(t *connectors.Table, n uint32) (*Content, error) {
 		c.floats = append(c.floats, t.ColumnIndex(f))
 	}
 	c.FloatTolerance = DefaultFloatTolerance
-	c.floatSums = make([]connectors.Aggregate, int(n)*len(floats))
-	c.kv, c.rv = make([]connectors.Value, len(c.key)), make([]connectors.Value, len(c.hashed))
+	if len(floats) > 0 {
+		c.floatSums = make([]connectors.Aggregate, n)
+	}
+	c.kv, c.rv, c.fv = make([]connectors.Value, len(c.key)), make([]connectors.Value, len(c.hashed)), make([]connectors.Value, len(c.floats))
 	return c, nil
 }
 
@@ -157,44 +158,36 @@ func (c *Content) Add(row []connectors.Value) error {
 // far above a last-digit rounding in a database's float text.
 const DefaultFloatTolerance = 1e-9
 
-// addFloats adds each float of a row to its bucket's aggregate for its
-// column: the hash of the record's key and the value rounded to two
-// significant digits more than the tolerance resolves. A sum of the
-// values would cancel (the largest double minus itself hides any small
-// value beside it) and has no NaN; a hash per record does not cancel, and
-// two values further apart than the tolerance never round alike. Two
-// values within the tolerance may still round apart: the drill-down then
-// compares the bucket record by record with the tolerance (sameFloat),
-// and a bucket whose records all agree is no difference.
+// addFloats adds a row's float record hash to its bucket's aggregate:
+// the hash of the record's key and its floats rounded to FloatBits of the
+// tolerance (connectors.AppendFloatRecord). A sum of the values would
+// cancel (the largest double minus itself hides any small value beside
+// it) and has no NaN; a hash per record does not cancel, and two values
+// further apart than the tolerance never round alike. Two values within
+// the tolerance may still round apart: the drill-down then compares the
+// bucket record by record with the tolerance (sameFloat), and a bucket
+// whose records all agree is no difference. The key encoding is the
+// last keyOf's.
 func (c *Content) addFloats(sums []connectors.Aggregate, bucket uint32, row []connectors.Value) {
-	for i, j := range c.floats {
-		c.fbuf = append(append(c.fbuf[:0], c.kbuf...), 0)
-		c.fbuf = c.appendFloat(c.fbuf, row[j])
-		sums[int(bucket)*len(c.floats)+i].Add(sha256.Sum256(c.fbuf))
+	if len(c.floats) == 0 {
+		return
 	}
+	for i, j := range c.floats {
+		c.fv[i] = row[j]
+	}
+	c.fbuf = connectors.AppendFloatRecord(c.fbuf[:0], c.kbuf, c.fv, FloatBits(c.FloatTolerance))
+	sums[bucket].Add(sha256.Sum256(c.fbuf))
 }
 
-// appendFloat appends the rounded text of one float value: NULL, NaN and
-// the infinities by name, -0 apart from 0 (a dialect that cannot hold -0
-// refuses it, so a -0 expected in the target is one it holds).
-func (c *Content) appendFloat(b []byte, v connectors.Value) []byte {
-	switch x := v.(type) {
-	case nil:
-		return append(b, "NULL"...)
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			return append(b, "NaN"...)
-		case math.IsInf(x, 0):
-			return strconv.AppendFloat(b, x, 'g', -1, 64)
-		case c.FloatTolerance <= 0:
-			return strconv.AppendFloat(b, x, 'g', -1, 64)
-		}
-		digits := min(int(math.Ceil(-math.Log10(c.FloatTolerance)))+2, 17)
-		return strconv.AppendFloat(b, x, 'e', max(digits-1, 0), 64)
+// FloatBits is the mantissa bits a float aggregate keeps for a relative
+// tolerance: two values that round alike are then within half the
+// tolerance of each other (connectors.AppendRoundedFloat), so none
+// further apart is missed. A tolerance of 0 keeps every bit.
+func FloatBits(tolerance float64) int {
+	if tolerance <= 0 {
+		return 52
 	}
-	t, _ := connectors.FormatValue(v)
-	return append(append(b, "other:"...), t...)
+	return min(max(int(math.Ceil(-math.Log2(tolerance)))+1, 0), 52)
 }
 
 // sameFloat compares two values of a float column with the tolerance:
@@ -261,29 +254,17 @@ func (c *Content) scanTarget(ctx context.Context, tsnap connectors.Snapshot, tt 
 	return nil
 }
 
-// floatBuckets reads the target's float columns (in Go: no database
-// sums floats the way Go does) and lists the buckets whose float sums
-// differ from the expected beyond the tolerance.
-func (c *Content) floatBuckets(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table) ([]uint32, error) {
-	got := make([]connectors.Aggregate, len(c.floatSums))
-	err := c.scanTarget(ctx, tsnap, tt, func(row []connectors.Value, b uint32) error {
-		c.addFloats(got, b, row)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var diff []uint32
-	for b := 0; b < int(c.N); b++ {
-		for i := range c.floats {
-			k := b*len(c.floats) + i
-			if c.floatSums[k] != got[k] {
-				diff = append(diff, uint32(b))
-				break
-			}
+// floatBuckets lists the buckets whose float aggregates differ between
+// the expected side and the target's (got, from the same request).
+func (c *Content) floatBuckets(got []connectors.BucketSum) []uint32 {
+	want := connectors.Buckets{Version: connectors.ChecksumVersion, N: c.N}
+	for i, a := range c.floatSums {
+		if a.Count > 0 {
+			want.Sums = append(want.Sums, connectors.BucketSum{Bucket: uint32(i), Aggregate: a})
 		}
 	}
-	return diff, nil
+	diff, _ := connectors.DiffBuckets(want, connectors.Buckets{Version: connectors.ChecksumVersion, N: c.N, Sums: got})
+	return diff
 }
 
 // Bucket gives the bucket of a row's receiving key.
@@ -303,8 +284,18 @@ func (c *Content) Buckets() connectors.Buckets {
 	return out
 }
 
-// Request is the checksum request for the receiving table's actual side.
+// Request is the checksum request for the receiving table's actual side:
+// its row hashes and, when it has float columns, their aggregates.
 func (c *Content) Request() connectors.ChecksumRequest {
+	req := connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N}
+	if len(c.floats) > 0 {
+		req.Floats, req.FloatBits = c.FloatNames, FloatBits(c.FloatTolerance)
+	}
+	return req
+}
+
+// rowRequest is Request without the floats: what a drill-down asks.
+func (c *Content) rowRequest() connectors.ChecksumRequest {
 	return connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N}
 }
 
@@ -405,11 +396,7 @@ func CompareContent(ctx context.Context, tsnap connectors.Snapshot, tt *connecto
 	}
 	hashDiff := diff
 	if len(c.floats) > 0 {
-		fd, err := c.floatBuckets(ctx, tsnap, tt)
-		if err != nil {
-			return nil, err
-		}
-		diff = unionSorted(diff, fd)
+		diff = unionSorted(diff, c.floatBuckets(got.Floats))
 	}
 	wt, gt := want.Total(), got.Total()
 	cc := &ContentCheck{Table: c.Table.Name, ExpectedRows: c.Rows, ActualRows: int64(gt.Count), Buckets: c.N,
@@ -448,7 +435,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 	if len(cc.diff) == 0 {
 		return nil
 	}
-	req := c.Request()
+	req := c.rowRequest()
 	req.Within, req.In = c.N, cc.Differing()
 	actual, _, err := connectors.Records(ctx, tsnap, tt, req)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -227,7 +228,13 @@ func TestContentFloatEdges(t *testing.T) {
 func TestContentFloatsRoundingApartWithinTolerance(t *testing.T) {
 	exp := rowsOf(20)
 	act := rowsOf(20)
-	exp[4][1], act[4][1] = 1.00000000004999, 1.00000000005001
+	// Either side of half a step of the kept mantissa above 1.
+	bits := verify.FloatBits(verify.DefaultFloatTolerance)
+	half := math.Ldexp(1, -bits-1)
+	exp[4][1], act[4][1] = 1+half-0x1p-50, 1+half+0x1p-50
+	if string(connectors.AppendRoundedFloat(nil, exp[4][1], bits)) == string(connectors.AppendRoundedFloat(nil, act[4][1], bits)) {
+		t.Fatal("the two values round alike: the test no longer straddles a step")
+	}
 	cc, got := compare(t, exp, act)
 	if !cc.OK || cc.DifferingBuckets != 0 || got != nil {
 		t.Fatalf("differences %q (ok %v, %d buckets), want none", got, cc.OK, cc.DifferingBuckets)
@@ -330,5 +337,55 @@ func TestDrillDownWorkGrowsWithDifferences(t *testing.T) {
 			}
 			t.Logf("k=%d: %d differing buckets, %d expected rows kept, %d rows hashed", k, cc.DifferingBuckets, kept, rehashed)
 		})
+	}
+}
+
+// No missed difference: two values whose rounded floats are equal are
+// equal within the tolerance (sameFloat), for tolerances from coarse to
+// none, over values near each other at the size of the tolerance, around
+// the binades' edges, the largest doubles and the subnormals.
+func TestFloatRoundingMissesNoDifference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tol := range []float64{0.3, 1e-3, 1e-9, 1e-15, 0} {
+		c, err := verify.NewContent(&contentTable, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.FloatTolerance = tol
+		bits := verify.FloatBits(tol)
+		alike, apart := 0, 0
+		for i := 0; i < 200000; i++ {
+			var x float64
+			switch i % 4 {
+			case 0:
+				x = math.Ldexp(1+rng.Float64(), rng.IntN(2000)-1000)
+			case 1:
+				x = math.Ldexp(1, rng.IntN(2040)-1020) // a binade's edge
+			case 2:
+				x = math.MaxFloat64 * (1 - rng.Float64()*1e-6)
+			default:
+				x = math.Float64frombits(rng.Uint64N(1 << 53)) // zero, subnormal or small normal
+			}
+			if rng.IntN(2) == 0 {
+				x = -x
+			}
+			// y a few tolerances or ulps away, either side.
+			y := x * (1 + (rng.Float64()*4-2)*max(tol, 1e-16))
+			if rng.IntN(3) == 0 {
+				y = math.Nextafter(x, math.Inf(rng.IntN(2)*2-1))
+			}
+			same := string(connectors.AppendRoundedFloat(nil, x, bits)) == string(connectors.AppendRoundedFloat(nil, y, bits))
+			if same && !verify.SameFloatForTest(c, x, y) {
+				t.Fatalf("tolerance %g: %v and %v round alike but differ beyond it", tol, x, y)
+			}
+			if same {
+				alike++
+			} else {
+				apart++
+			}
+		}
+		if alike == 0 || (tol > 0 && apart == 0) {
+			t.Errorf("tolerance %g: %d pairs alike, %d apart: the test exercises nothing", tol, alike, apart)
+		}
 	}
 }

@@ -58,15 +58,36 @@ func (g *Groups) Add(row []connectors.Value) error {
 }
 
 // CompareGroups counts the target's rows per group (reading the table in
-// Go) and gives each group's equation.
+// Go: its key and group columns only) and gives each group's equation.
 func CompareGroups(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table, c *Content, want *Groups) ([]GroupEquation, error) {
-	got, err := NewGroups(c.Table, want.Columns)
+	// The key columns keep the scan in key order; a table without a
+	// primary key is scanned by the record key (scanOptions).
+	narrow := &connectors.Table{Name: tt.Name, PrimaryKey: tt.PrimaryKey, RowEstimate: tt.RowEstimate}
+	for _, name := range append(append(append([]string(nil), tt.PrimaryKey...), c.scanOptions(tt).Key...), want.Columns...) {
+		col := tt.Column(name)
+		if col == nil {
+			return nil, fmt.Errorf("verify: receiving table %s has no column %s", tt.Name, name)
+		}
+		if narrow.ColumnIndex(name) < 0 {
+			narrow.Columns = append(narrow.Columns, *col)
+		}
+	}
+	got, err := NewGroups(narrow, want.Columns)
 	if err != nil {
 		return nil, err
 	}
-	err = c.scanTarget(ctx, tsnap, tt, func(row []connectors.Value, _ uint32) error { return got.Add(row) })
+	rows, err := tsnap.Scan(ctx, narrow, c.scanOptions(tt))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("verify: read receiving table %s: %w", tt.Name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := got.Add(rows.Row()); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("verify: read receiving table %s: %w", tt.Name, err)
 	}
 	keys := map[string][]string{}
 	for k, v := range want.values {

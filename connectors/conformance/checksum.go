@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -103,6 +104,7 @@ func RunChecksum(t *testing.T, tgt connectors.Target, caps Capabilities, noPushd
 		compareBuckets(t, snap, cs, tbl, connectors.ChecksumRequest{Columns: pushed, Buckets: 16, Within: 4, In: []uint32{1, 3}})
 		compareRecords(t, snap, cs, tbl, connectors.ChecksumRequest{Columns: pushed, Buckets: 16, Within: 4, In: []uint32{0, 2}}, edgeOf)
 	})
+	t.Run("floats", func(t *testing.T) { testChecksumFloats(t, tgt, caps) })
 	t.Run("lengths", func(t *testing.T) { testChecksumLengths(t, tgt) })
 	t.Run("text_keys", func(t *testing.T) { testChecksumTextKeys(t, tgt, caps) })
 	t.Run("drill_down", func(t *testing.T) { testChecksumDrillDown(t, tgt) })
@@ -371,4 +373,104 @@ func testChecksumTextKeys(t *testing.T, tgt connectors.Target, caps Capabilities
 	}
 	defer snap.Close()
 	compareBuckets(t, snap, snap.(connectors.Checksummer), tbl, connectors.ChecksumRequest{Columns: []string{"k", "n"}, Buckets: 5})
+}
+
+// testChecksumFloats holds a request's float aggregates (Floats) to
+// connectors.HashTable's on every float edge value the dialect keeps, in
+// double and real columns, and on values at the rounding's edges: exactly
+// half a step (rounds up), just below it, a carry into the exponent, the
+// largest finite value (whose rounding carries into the infinities'
+// exponent), each with both signs. A dialect whose Checksummer does not
+// compute them must refuse with ErrNoPushdown, and connectors.Checksum
+// then gives them from Go.
+func testChecksumFloats(t *testing.T, tgt connectors.Target, caps Capabilities) {
+	ctx := context.Background()
+	tbl := &connectors.Table{Name: "checksum_floats", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "d", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, SourceType: "double", Nullable: true},
+		{Name: "r", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 32}, SourceType: "real", Nullable: true},
+	}}
+	const bits = 30 // the default tolerance's (1e-9)
+	step := uint64(1) << (52 - bits)
+	var doubles []float64
+	for _, u := range []uint64{
+		0x3ff0000000000000 | step/2, 0x3ff0000000000000 | (step/2 - 1), 0x3ff0000000000000 | (step/2 + 1),
+		0x3fffffffffffffff, 0x3ff0000000000000 | (step - 1), 0x0010000000000000 | step/2, 0x7fefffffffffffff,
+	} {
+		doubles = append(doubles, math.Float64frombits(u), -math.Float64frombits(u))
+	}
+	var reals []float64
+	for _, e := range Edges() {
+		if e.Want(caps).Rule != "" || e.Want(caps).NoColumn {
+			continue
+		}
+		switch x, _ := e.Value.(float64); e.Type {
+		case "double":
+			doubles = append(doubles, x)
+		case "real":
+			reals = append(reals, x)
+		}
+	}
+	rows := [][]connectors.Value{{int64(0), nil, nil}}
+	for i := 0; i < max(len(doubles), len(reals)); i++ {
+		row := []connectors.Value{int64(i + 1), nil, nil}
+		if i < len(doubles) {
+			row[1] = doubles[i]
+		}
+		if i < len(reals) {
+			row[2] = reals[i]
+		}
+		rows = append(rows, row)
+	}
+	if err := tgt.Create(ctx, []connectors.Table{*tbl}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	write(t, tgt, tbl, rows)
+	snap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	defer snap.Close()
+	cat, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatalf("tables: %v", err)
+	}
+	st := connectors.FindTable(cat, tbl.Name)
+	if st == nil {
+		t.Fatalf("no table %s in the catalogue", tbl.Name)
+	}
+	cs, ok := snap.(connectors.Checksummer)
+	if !ok {
+		t.Fatalf("%s's snapshot is not a connectors.Checksummer", tgt.Dialect().Name())
+	}
+	for _, b := range []int{0, 1, bits, 52} {
+		for _, n := range []uint32{1, 13} {
+			req := connectors.ChecksumRequest{Columns: []string{"id"}, Buckets: n, Floats: []string{"d", "r"}, FloatBits: b}
+			want, err := connectors.HashTable(ctx, snap, st, req)
+			if err != nil {
+				t.Fatalf("Go: %v", err)
+			}
+			if len(want.Floats) == 0 || want.Floats[0].Count == 0 {
+				t.Fatalf("Go gave no float aggregates")
+			}
+			got, err := cs.Checksum(ctx, st, req)
+			if errors.Is(err, connectors.ErrNoPushdown) {
+				// Left to Go: the row hashes in the database, the floats
+				// from a scan of the key and float columns.
+				if got, _, err = connectors.Checksum(ctx, snap, st, req); err != nil {
+					t.Fatalf("checksum: %v", err)
+				}
+			} else if err != nil {
+				t.Fatalf("database: %v", err)
+			}
+			fw := connectors.Buckets{Version: want.Version, N: n, Sums: want.Floats}
+			fg := connectors.Buckets{Version: want.Version, N: n, Sums: got.Floats}
+			if diff, err := connectors.DiffBuckets(fg, fw); err != nil || len(diff) > 0 {
+				t.Errorf("%d bits, %d buckets: float buckets %v differ (%v): database %+v, Go %+v", b, n, diff, err, got.Floats, want.Floats)
+			}
+			if diff, err := connectors.DiffBuckets(got, want); err != nil || len(diff) > 0 {
+				t.Errorf("%d bits, %d buckets: row buckets %v differ (%v)", b, n, diff, err)
+			}
+		}
+	}
 }

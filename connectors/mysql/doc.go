@@ -121,7 +121,10 @@
 // uuids, date, datetime, timestamp and the marked timestamptz (the
 // session's +00:00), time. Left to Go (ErrNoPushdown): decimal ZEROFILL
 // (Scan strips the padding), geometry types (their storage bytes), inet4,
-// inet6 and any other type read as its text. Floats are outside the hash.
+// inet6 and any other type read as its text. Floats are outside the hash;
+// their aggregates (a request's Floats) are refused with ErrNoPushdown
+// (MariaDB has no function that gives a double's bits), so
+// connectors.Checksum computes them in Go from the key and float columns.
 // A marked boolean holding another value than 0 or 1, which Scan refuses,
 // hashes with a tag no value has, so its bucket differs and a drill-down
 // reads the row and reports the error.

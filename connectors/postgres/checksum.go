@@ -37,8 +37,12 @@ func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connec
 	out := connectors.Buckets{Version: connectors.ChecksumVersion, N: req.Buckets}
 	for rows.Next() {
 		var bucket, count int64
-		var sum1, sum2 string
-		if err := rows.Scan(&bucket, &count, &sum1, &sum2); err != nil {
+		var sum1, sum2, fsum1, fsum2 string
+		dest := []any{&bucket, &count, &sum1, &sum2}
+		if len(req.Floats) > 0 {
+			dest = append(dest, &fsum1, &fsum2)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return connectors.Buckets{}, s.db.errorf(err, "checksum of %s", t.Name)
 		}
 		bs, err := connectors.ExactBucketSum(uint32(bucket), uint64(count), sum1, sum2)
@@ -46,6 +50,12 @@ func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connec
 			return connectors.Buckets{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
 		}
 		out.Sums = append(out.Sums, bs)
+		if len(req.Floats) > 0 {
+			if bs, err = connectors.ExactBucketSum(uint32(bucket), uint64(count), fsum1, fsum2); err != nil {
+				return connectors.Buckets{}, fmt.Errorf("checksum of %s: floats: %w", t.Name, err)
+			}
+			out.Floats = append(out.Floats, bs)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return connectors.Buckets{}, s.db.errorf(err, "checksum of %s", t.Name)
@@ -107,7 +117,11 @@ func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req c
 		// comparison must bucket by the same columns.
 		req.Key = t.PrimaryKey
 	}
-	cols, key, err := req.Resolve(cat)
+	floats, rest, err := req.ResolveFloats(cat)
+	if err != nil {
+		return checksumSQL{}, err
+	}
+	cols, key, err := rest.Resolve(cat)
 	if err != nil {
 		return checksumSQL{}, err
 	}
@@ -134,7 +148,60 @@ func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req c
 	if err != nil {
 		return checksumSQL{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
 	}
-	return buildChecksumSQL(table, rowEnc, keyEnc, req, records), nil
+	floatEnc := ""
+	if len(floats) > 0 {
+		if floatEnc, err = encodeFloatsSQL(cat, floats, req.FloatBits); err != nil {
+			return checksumSQL{}, fmt.Errorf("checksum of %s: %w", t.Name, err)
+		}
+		// A float record hash hashes the key's encoding, a zero byte and
+		// the rounded floats.
+		floatEnc = "(" + keyEnc + " || " + bytesLiteral([]byte{0}) + " || " + floatEnc + ")"
+	}
+	return buildChecksumSQL(table, rowEnc, keyEnc, floatEnc, req, records), nil
+}
+
+// encodeFloatsSQL gives the bytea expression of the rounded floats of
+// connectors.AppendRoundedFloat over columns cols of t (double precision
+// or real: a real widens to float8 exactly, as Scan reads it). The bits
+// are the value's float8send read as an int8; the rounding is integer
+// arithmetic on them, as connectors.RoundFloatBits does it.
+func encodeFloatsSQL(t *connectors.Table, cols []int, bits int) (string, error) {
+	m := 52 - min(max(bits, 0), 52)
+	var parts []string
+	for _, i := range cols {
+		c := &t.Columns[i]
+		switch typmod.ReplaceAllString(c.SourceType, "") {
+		case "double precision", "real":
+		default:
+			return "", fmt.Errorf("%w: column %s (%s) is no float the rounding is written for", connectors.ErrNoPushdown, c.Name, c.SourceType)
+		}
+		col, err := Dialect{}.QuoteIdent(c.Name)
+		if err != nil {
+			return "", err
+		}
+		u := "('x' || encode(float8send(" + col + "::float8), 'hex'))::bit(64)::int8"
+		rounded := u
+		if m > 0 {
+			// Zero and subnormals (below the smallest normal double,
+			// 2^-1022, which the literal parses to exactly) keep their
+			// bits; the magnitude of the others is rounded half up at bit
+			// m. On the signed int8 one addition does it for both signs: a
+			// negative value's bits are its magnitude minus 2^63, and a
+			// finite magnitude plus the half stays below 2^63, so the
+			// sign bit is kept and nothing overflows. Either branch reads
+			// the bits once.
+			half := strconv.FormatInt(1<<(m-1), 10)
+			mask := strconv.FormatInt(^(int64(1)<<m - 1), 10)
+			rounded = "CASE WHEN abs(" + col + "::float8) < '2.2250738585072014e-308'::float8 THEN " + u +
+				" ELSE (" + u + " + " + half + ") & (" + mask + ") END"
+		}
+		parts = append(parts, "CASE WHEN "+col+" IS NULL THEN "+bytesLiteral([]byte{0})+
+			" WHEN "+col+" = 'NaN' THEN "+bytesLiteral([]byte{1})+
+			" WHEN "+col+" = 'Infinity' THEN "+bytesLiteral([]byte{2})+
+			" WHEN "+col+" = '-Infinity' THEN "+bytesLiteral([]byte{3})+
+			" ELSE "+bytesLiteral([]byte{4})+" || int8send("+rounded+") END")
+	}
+	return "(" + strings.Join(parts, " || ") + ")", nil
 }
 
 // serverVersion reads "15.20 (Debian …)" as 150000, as server_version_num
@@ -154,7 +221,10 @@ func serverVersion(s string) int {
 // workers. A drill-down filters on the key hash in an inner fenced query,
 // so that only the rows it keeps are hashed; a whole-table checksum in one
 // bucket hashes no key at all.
-func buildChecksumSQL(table, rowEnc, keyEnc string, req connectors.ChecksumRequest, records bool) checksumSQL {
+//
+// floatEnc, when not empty, is the float record encoding: its hash is
+// summed per bucket beside the row hash, in the same scan.
+func buildChecksumSQL(table, rowEnc, keyEnc, floatEnc string, req connectors.ChecksumRequest, records bool) checksumSQL {
 	const keyHash = "regflytt_kh"
 	kh := "('x' || encode(substring(sha256(" + keyEnc + ") FROM 1 FOR 4), 'hex'))::bit(32)::int8"
 	var q checksumSQL
@@ -177,11 +247,16 @@ func buildChecksumSQL(table, rowEnc, keyEnc string, req connectors.ChecksumReque
 	if req.Buckets > 1 {
 		bucket = kh + " % " + strconv.FormatUint(uint64(req.Buckets), 10)
 	}
-	slice := func(from int) string {
-		return "sum(('x' || encode(substring(h FROM " + strconv.Itoa(from) + " FOR 8), 'hex'))::bit(64)::int8)::text"
+	slice := func(h string, from int) string {
+		return "sum(('x' || encode(substring(" + h + " FROM " + strconv.Itoa(from) + " FOR 8), 'hex'))::bit(64)::int8)::text"
 	}
-	q.sql = "SELECT b, count(*), " + slice(1) + ", " + slice(9) +
-		" FROM (SELECT " + bucket + " AS b, sha256(" + rowEnc + ") AS h FROM " + from + " OFFSET 0) r" +
+	sums, hashes := slice("h", 1)+", "+slice("h", 9), "sha256("+rowEnc+") AS h"
+	if floatEnc != "" {
+		sums += ", " + slice("fh", 1) + ", " + slice("fh", 9)
+		hashes += ", sha256(" + floatEnc + ") AS fh"
+	}
+	q.sql = "SELECT b, count(*), " + sums +
+		" FROM (SELECT " + bucket + " AS b, " + hashes + " FROM " + from + " OFFSET 0) r" +
 		" GROUP BY b ORDER BY b"
 	return q
 }

@@ -83,7 +83,10 @@
 // uuid, json and jsonb. Left to Go (ErrNoPushdown): arrays, domains,
 // interval, time with time zone, enums and every type read as its text
 // output, whose text is not worth re-deriving in SQL yet. Floats are
-// outside the hash by definition. The time encoding takes microseconds
+// outside the row hash by definition; their own aggregates (a request's
+// Floats: double precision and real, rounded on their bits with integer
+// arithmetic on float8send) are summed in the same scan. The time
+// encoding takes microseconds
 // from a float8 date_part, exact below 2^53; tested on PostgreSQL 15 (14
 // and later return numeric from extract, which the encoding avoids).
 package postgres

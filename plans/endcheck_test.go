@@ -1,0 +1,257 @@
+package plans_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// A run's own end check: the expected side comes from the rows the run
+// wrote and the records it archived, the actual side from the target after
+// the move. These tests hold it to what `regflytt verify` finds.
+
+// scanCounter counts the scans of each source table, across every
+// snapshot of the sources it wraps.
+type scanCounter struct {
+	mu    sync.Mutex
+	scans map[string]int
+}
+
+func (c *scanCounter) wrap(src connectors.Source) connectors.Source {
+	return &countingSource{Source: src, c: c}
+}
+
+func (c *scanCounter) count(table string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.scans[table]
+}
+
+type countingSource struct {
+	connectors.Source
+	c *scanCounter
+}
+
+func (s *countingSource) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
+	snap, err := s.Source.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingSnapshot{Snapshot: snap, c: s.c}, nil
+}
+
+type countingSnapshot struct {
+	connectors.Snapshot
+	c *scanCounter
+}
+
+func (s *countingSnapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
+	s.c.mu.Lock()
+	s.c.scans[t.Name]++
+	s.c.mu.Unlock()
+	return s.Snapshot.Scan(ctx, t, opts)
+}
+
+// endCheckPlan writes a source table besok (id, vikt: a double) of n
+// rows and a plan that migrates it into visit (visit_id, weight) in
+// batches of 10.
+func endCheckPlan(t *testing.T, dir string, n int) (src string, p *plans.Plan) {
+	t.Helper()
+	src = "sqlite://" + filepath.Join(dir, "legacy.db")
+	dbl := connectors.Column{Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true}
+	var rows [][]connectors.Value
+	for i := 1; i <= n; i++ {
+		rows = append(rows, []connectors.Value{int64(i), 60 + float64(i)/3})
+	}
+	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), dbl}}},
+		map[string][][]connectors.Value{"besok": rows})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint, not_null: true}, {name: weight, type: double}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, weight: vikt}
+`)
+	p = loadPlan(t, writePlan(t, dir, ""))
+	p.BatchSize = 10
+	return src, p
+}
+
+// visitTable is visit as the schema declares it, for creating it in a
+// target before the run (to put a trigger on it).
+var visitTable = connectors.Table{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []connectors.Column{
+	{Name: "visit_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+	{Name: "weight", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
+}}
+
+func verifyNotes(t *testing.T, work string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(work, verify.JSONFile))
+	if err != nil {
+		t.Fatalf("the run's verification report: %v", err)
+	}
+	return strings.Split(string(b), "\n")
+}
+
+func mentions(lines []string, s string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// A run that is not resumed checks its end without reading the source a
+// second time (the expected side is its own stream), and says so in its
+// verification report; a trigger that changes a value beyond the float
+// tolerance still fails the run, naming the keys and the column.
+func TestRunEndCheckTakesItsOwnRows(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src, p := endCheckPlan(t, dir, 55)
+
+	c := &scanCounter{scans: map[string]int{}}
+	work := filepath.Join(dir, "clean")
+	rep, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "clean.db"), WorkDir: work, WrapSource: c.wrap})
+	if err != nil || !rep.Pass {
+		t.Fatalf("clean run: %v (problems %q)", err, rep.Problems)
+	}
+	if n := c.count("besok"); n != 1 {
+		t.Errorf("the source table was scanned %d times in a clean run, want once (the end check re-read it)", n)
+	}
+	if !mentions(verifyNotes(t, work), "what this run mapped, wrote and archived") {
+		t.Errorf("the run's verification report does not say its expected side is the run's own")
+	}
+
+	// A trigger multiplies the weight of every seventh visit.
+	tgt := "sqlite://" + filepath.Join(dir, "trigger.db")
+	db, err := all.OpenTarget(ctx, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(ctx, []connectors.Table{visitTable}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	execSQLite(t, filepath.Join(dir, "trigger.db"),
+		`CREATE TRIGGER scale AFTER INSERT ON visit WHEN NEW.visit_id % 7 = 0 BEGIN UPDATE visit SET weight = weight * 10 WHERE visit_id = NEW.visit_id; END`)
+	c = &scanCounter{scans: map[string]int{}}
+	rep, err = plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "trigger"), WrapSource: c.wrap})
+	if err == nil || rep == nil || rep.Pass {
+		t.Fatalf("a trigger changing every seventh weight: run %v, report %+v", err, rep)
+	}
+	problems := strings.Join(rep.Problems, "\n")
+	for id := 7; id <= 55; id += 7 {
+		if want := fmt.Sprintf("visit key (%d): columns weight differ", id); !strings.Contains(problems, want) {
+			t.Errorf("problems do not say %q:\n%s", want, problems)
+		}
+	}
+	if strings.Contains(problems, "visit key (8)") {
+		t.Errorf("problems name an unchanged record:\n%s", problems)
+	}
+	// Naming the records re-reads the source (for the differing buckets).
+	if n := c.count("besok"); n != 2 {
+		t.Errorf("the source table was scanned %d times in a run that drilled down, want twice", n)
+	}
+}
+
+// A resumed run did not see the rows the earlier run wrote: its end check
+// re-reads the source through the mappings, so a row of the earlier run
+// changed in the target meanwhile fails it, named by key and column.
+func TestResumedRunEndCheckSeesTheEarlierRunsRows(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src, p := endCheckPlan(t, dir, 55)
+	tgtPath := filepath.Join(dir, "t.db")
+	tgt := "sqlite://" + tgtPath
+	s := &stopAfter{n: 3, stop: make(chan struct{})}
+	if _, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s}); !errors.Is(err, plans.ErrInterrupted) {
+		t.Fatalf("got %v, want an interrupted run", err)
+	}
+	// Visit 2 was written in the first batch.
+	execSQLite(t, tgtPath, `UPDATE visit SET weight = weight + 1 WHERE visit_id = 2`)
+	c := &scanCounter{scans: map[string]int{}}
+	rep, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WrapSource: c.wrap})
+	if err == nil || rep == nil || rep.Pass {
+		t.Fatalf("a row of the interrupted run changed before the resume: run %v, report %+v", err, rep)
+	}
+	problems := strings.Join(rep.Problems, "\n")
+	if want := "visit key (2): columns weight differ"; !strings.Contains(problems, want) {
+		t.Errorf("problems do not say %q:\n%s", want, problems)
+	}
+	if strings.Count(problems, "visit key (") != 1 {
+		t.Errorf("problems name more than the changed record:\n%s", problems)
+	}
+	if mentions(verifyNotes(t, filepath.Join(dir, "w")), "what this run mapped, wrote and archived") {
+		t.Errorf("a resumed run's verification report says its expected side is the run's own")
+	}
+}
+
+// On PostgreSQL the float column's aggregates are computed in the
+// database: a trigger that changes one weight beyond the tolerance fails
+// the run naming that record, and one that changes another within the
+// tolerance (a last-digit rounding) does not.
+func TestRunEndCheckFloatsPostgreSQL(t *testing.T) {
+	pgtest.AdminURL(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	src, p := endCheckPlan(t, dir, 55)
+	tgt := pgtest.NewDatabase(t)
+	db, err := all.OpenTarget(ctx, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(ctx, []connectors.Table{visitTable}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	pgtest.Exec(t, tgt, `CREATE FUNCTION nudge() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.visit_id = 3 THEN NEW.weight := NEW.weight * (1 + 1e-13); END IF;
+  IF NEW.visit_id = 5 THEN NEW.weight := NEW.weight * (1 + 1e-6); END IF;
+  RETURN NEW;
+END $$`, `CREATE TRIGGER nudge BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION nudge()`)
+	rep, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w")})
+	if err == nil || rep == nil || rep.Pass {
+		t.Fatalf("a trigger changing a weight beyond the tolerance: run %v, report %+v", err, rep)
+	}
+	problems := strings.Join(rep.Problems, "\n")
+	if want := "visit key (5): columns weight differ"; !strings.Contains(problems, want) {
+		t.Errorf("problems do not say %q:\n%s", want, problems)
+	}
+	if strings.Contains(problems, "visit key (3)") {
+		t.Errorf("a change within the tolerance is named:\n%s", problems)
+	}
+}
+
+// execSQLite runs statements on a SQLite database file.
+func execSQLite(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
