@@ -81,7 +81,7 @@ func TestKilledMergeRunResumesExactly(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "fault tests: not a real key")
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	if code, out := runBin(t, bin, "synth", "--platform", "mainsub", "--patients", "300", "--seed", "5", "--target", src); code != 0 {
+	if code, out := runBin(t, bin, "synth", "--platform", "mainsub", "--patients", "600", "--seed", "5", "--target", src); code != 0 {
 		t.Fatalf("synth: exit %d\n%s", code, out)
 	}
 	plan := mergePlan(t, dir, 25)
@@ -157,9 +157,7 @@ func TestKilledMergeRunResumesExactly(t *testing.T) {
 	if alreadyFinished {
 		// The last kill took the run between its final record and its
 		// report: the independent verification stands in for it.
-		if code, out := runBin(t, bin, "verify", plan, "--source", src, "--target", tgt, "--work", filepath.Join(dir, "verify")); code != 0 {
-			t.Errorf("verify after the finished run: exit %d\n%s", code, out)
-		}
+		verifiedWhole(t, bin, plan, src, tgt, work)
 	} else if !reportPass(t, work) {
 		t.Error("the resumed run's report does not PASS")
 	}

@@ -261,18 +261,21 @@ func TestRunNoticesAReplacedSQLiteLockFile(t *testing.T) {
 	db := filepath.Join(dir, "t.db")
 	var other *os.File
 	k := &killAt{n: 3, kill: func() {
+		// The replacement is locked before it takes the lock file's name
+		// (one rename), so the run, whose writer may look at any moment,
+		// never sees the path free.
 		lock := db + ".regflytt_run.lock"
-		if err := os.Remove(lock); err != nil {
-			t.Errorf("the run's lock file: %v", err)
-			return
-		}
-		f, err := os.OpenFile(lock, os.O_CREATE|os.O_RDWR, 0o600)
+		f, err := os.OpenFile(lock+".new", os.O_CREATE|os.O_RDWR, 0o600)
 		if err != nil {
 			t.Error(err)
 			return
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			t.Error(err)
+		}
+		if err := os.Rename(lock+".new", lock); err != nil {
+			t.Errorf("replace the run's lock file: %v", err)
+			return
 		}
 		other = f
 	}}
