@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -147,8 +146,30 @@ func (w *writeTx) write(ctx context.Context, t *connectors.Table, rows [][]conne
 // transaction.
 const copyChunk = 4 << 20
 
-// copyBufs are encoding buffers, reused from batch to batch.
-var copyBufs = sync.Pool{New: func() any { return new([]byte) }}
+// copyBufs keeps encoding buffers from batch to batch (a sync.Pool
+// would drop them at every other collection, and a batch's buffer would
+// grow again from nothing). One much larger than copyChunk, grown by a
+// huge value, is not kept.
+var copyBufs = make(chan []byte, 4)
+
+func getCopyBuf() []byte {
+	select {
+	case b := <-copyBufs:
+		return b[:0]
+	default:
+		return nil
+	}
+}
+
+func putCopyBuf(b []byte) {
+	if cap(b) > 2*copyChunk {
+		return
+	}
+	select {
+	case copyBufs <- b[:0]:
+	default:
+	}
+}
 
 // copyBinary writes rows with this package's binary COPY encoders (see
 // copy.go) and returns the rows it left to pgx's CopyFrom: all of them
@@ -180,12 +201,12 @@ func (w *writeTx) copyBinary(ctx context.Context, t *connectors.Table, names []s
 	if w.encs = copyEncodersFor(w.oids, w.encs); w.encs == nil {
 		return 0, rows, nil
 	}
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
+	buf := getCopyBuf()
+	defer func() { putCopyBuf(buf) }()
 	copySQL := "COPY " + table + " (" + string(cols) + ") FROM STDIN (FORMAT binary)"
 	var total int64
 	for len(rows) > 0 {
-		buf := append((*bp)[:0], copySignature...)
+		buf = append(buf[:0], copySignature...)
 		end, ok := 0, true
 		for end < len(rows) && len(buf) < copyChunk {
 			next, rowOK := appendCopyRow(buf, w.encs, rows[end])
@@ -199,11 +220,13 @@ func (w *writeTx) copyBinary(ctx context.Context, t *connectors.Table, names []s
 			buf = appendCopyTrailer(buf)
 			tag, err := pc.CopyFrom(ctx, bytes.NewReader(buf), copySQL)
 			if err != nil {
+				// pgconn may return on a server error before its sending
+				// goroutine has stopped reading buf: never reuse it.
+				buf = nil
 				return total, nil, w.db.errorf(err, "copy into %s", t.Name)
 			}
 			total += tag.RowsAffected()
 		}
-		*bp = buf[:0]
 		rows = rows[end:]
 		if !ok {
 			return total, rows, nil
