@@ -245,6 +245,10 @@ type querier struct {
 	decoders []decoder
 	keyCols  []*connectors.Column // in the order of the query's parameters
 	dest     []driver.Value
+	// text marks the columns decoded as text; prev holds each one's last
+	// value, given again for an equal text.
+	text []bool
+	prev []connectors.Value
 	// warnings: fail a batch the server read with warnings (select:
 	// sources, whose SQL is the user's: see noReadWarnings).
 	warnings bool
@@ -270,6 +274,11 @@ func newQuerier(conn *sql.Conn, t *connectors.Table, key []string) (*querier, er
 	}
 	q.keyCols = ExpandKeyArgs(cols)
 	q.dest = make([]driver.Value, len(t.Columns))
+	q.text = make([]bool, len(t.Columns))
+	q.prev = make([]connectors.Value, len(t.Columns))
+	for i := range t.Columns {
+		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText
+	}
 	return q, nil
 }
 
@@ -330,11 +339,25 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 				if q.dest[i] == nil {
 					continue
 				}
+				// A text equal to the column's previous one is that value
+				// again (strings are immutable): no allocation for the
+				// repeated notes, codes and statuses registries are full of.
+				if q.text[i] {
+					if b, ok := q.dest[i].([]byte); ok {
+						if s, ok := q.prev[i].(string); ok && s == string(b) {
+							row[i] = q.prev[i]
+							continue
+						}
+					}
+				}
 				v, err := decodeValue(q.dest[i], cols[i].Type.Kind, dec)
 				if err != nil {
 					return fmt.Errorf("column %s (%s): %w", cols[i].Name, cols[i].SourceType, err)
 				}
 				row[i] = v
+				if q.text[i] {
+					q.prev[i] = v
+				}
 			}
 			emit(row)
 		}
