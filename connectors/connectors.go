@@ -106,6 +106,19 @@ type Rows interface {
 	Close() error
 }
 
+// OwnedRows is implemented by Rows that may never reuse a row: each Row
+// slice and its []byte values are memory of their own, which a caller may
+// keep without copying. A wrapper implements it by asking what it wraps.
+type OwnedRows interface {
+	RowsOwned() bool
+}
+
+// RowsOwned reports whether r's rows may be kept without copying.
+func RowsOwned(r Rows) bool {
+	o, ok := r.(OwnedRows)
+	return ok && o.RowsOwned()
+}
+
 // Target is a receiving platform's database. It is also a Source, so that
 // verification can read back what was written through the same code.
 type Target interface {

@@ -126,6 +126,29 @@ type ValueChecker interface {
 	CheckValue(c *Column, v Value) error
 }
 
+// ColumnValueChecker is a ValueChecker that tells from a column alone
+// whether CheckValue can refuse a value Column.Fit accepts for it. Where
+// it cannot, a caller that has run Fit skips CheckValue: the value is
+// checked once.
+type ColumnValueChecker interface {
+	ValueChecker
+	ChecksColumn(c *Column) bool
+}
+
+// ValueCheckedColumns gives the indexes of the columns whose values vc
+// may refuse after Column.Fit has accepted them: every column, unless vc
+// is a ColumnValueChecker. The slice is never nil.
+func ValueCheckedColumns(vc ValueChecker, cols []Column) []int {
+	cc, ok := vc.(ColumnValueChecker)
+	out := make([]int, 0, len(cols))
+	for i := range cols {
+		if !ok || cc.ChecksColumn(&cols[i]) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // CheckColumn is everything a target checks before it writes v into c:
 // Column.Fit, then the dialect's own limits when it has any. Targets'
 // Tx.Write use it for every value; the conformance suite holds each

@@ -193,3 +193,28 @@ func TestDaysIn(t *testing.T) {
 		}
 	}
 }
+
+// Datetime text around its date part: an impossible date makes the whole
+// text an InvalidDate, a malformed one (date or clock) an error.
+func TestParseDateTimeTextDatePart(t *testing.T) {
+	for _, in := range []string{"2024-02-30 01:02:03", "0000-00-00 00:00:00", "2023-02-29 00:00:00.5", "2024-02-30", "2024-13-01T00:00:00"} {
+		if v, err := ParseDateTimeText(in); err != nil || v != (InvalidDate{in}) {
+			t.Errorf("ParseDateTimeText(%q) = %#v, %v; want InvalidDate", in, v, err)
+		}
+	}
+	for _, in := range []string{"2024-02-3x 01:02:03", "2024-02-30 01:02:0x", "2024-02-30 01:02:03.x", "2024-02-3x", "2024/02/01 00:00:00", ""} {
+		if v, err := ParseDateTimeText(in); err == nil {
+			t.Errorf("ParseDateTimeText(%q) = %#v; want an error", in, v)
+		}
+	}
+	want := LocalDateTime{Date{2024, 2, 29}, 0, 0, 0, 0}
+	if v, err := ParseDateTimeText("2024-02-29"); err != nil || v != want {
+		t.Errorf("ParseDateTimeText(2024-02-29) = %#v, %v; want %#v", v, err, want)
+	}
+	if v, err := ParseDateText("2024-02-30"); err != nil || v != (InvalidDate{"2024-02-30"}) {
+		t.Errorf("ParseDateText(2024-02-30) = %#v, %v; want InvalidDate", v, err)
+	}
+	if v, err := ParseDateText("2024-02-3x"); err == nil {
+		t.Errorf("ParseDateText(2024-02-3x) = %#v; want an error", v)
+	}
+}

@@ -8,7 +8,8 @@ import (
 // BatchQuerier runs one keyset query and hands every row, decoded to
 // canonical values in the order of cols, to emit. It reads the result to
 // the end before returning, which frees the connection for the next query.
-// emit may keep the row slice.
+// emit may keep the row: the slice and its []byte values are the row's own
+// memory, never reused (so keyset and streamed rows are OwnedRows).
 type BatchQuerier interface {
 	QueryBatch(ctx context.Context, query string, args []Value, cols []Column, emit func(row []Value)) error
 }
@@ -133,6 +134,9 @@ func (r *keysetRows) Row() []Value {
 }
 
 func (r *keysetRows) Err() error { return r.err }
+
+// RowsOwned: each row is one BatchQuerier emitted, never reused.
+func (r *keysetRows) RowsOwned() bool { return true }
 
 func (r *keysetRows) Close() error {
 	r.done, r.buf = true, nil

@@ -146,6 +146,10 @@ func (r *streamRows) Row() []Value {
 
 func (r *streamRows) Err() error { return r.failed }
 
+// RowsOwned: each row is one BatchQuerier emitted (pages are reused, the
+// rows in them are not).
+func (r *streamRows) RowsOwned() bool { return true }
+
 // Close stops the query and waits for its goroutine, so that the
 // connection is free when Close returns.
 func (r *streamRows) Close() error {

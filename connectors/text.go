@@ -78,36 +78,49 @@ func ParseText(k Kind, s string) (Value, error) {
 // ParseDateText reads YYYY-MM-DD. Zero and impossible dates become
 // InvalidDate.
 func ParseDateText(s string) (Value, error) {
+	date, valid, err := parseDate(s)
+	switch {
+	case err != nil:
+		return nil, err
+	case !valid:
+		return InvalidDate{Raw: s}, nil
+	}
+	return date, nil
+}
+
+// parseDate reads YYYY-MM-DD without boxing the date: valid is false for
+// a zero or impossible one.
+func parseDate(s string) (date Date, valid bool, err error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return nil, fmt.Errorf("not a date (want YYYY-MM-DD)")
+		return Date{}, false, fmt.Errorf("not a date (want YYYY-MM-DD)")
 	}
 	y, ok1 := digits(s[0:4])
 	m, ok2 := digits(s[5:7])
 	d, ok3 := digits(s[8:10])
 	if !ok1 || !ok2 || !ok3 {
-		return nil, fmt.Errorf("not a date (want YYYY-MM-DD)")
+		return Date{}, false, fmt.Errorf("not a date (want YYYY-MM-DD)")
 	}
-	date := Date{y, time.Month(m), d}
-	if !date.Valid() {
-		return InvalidDate{Raw: s}, nil
-	}
-	return date, nil
+	date = Date{y, time.Month(m), d}
+	return date, date.Valid(), nil
 }
 
 // ParseDateTimeText reads "YYYY-MM-DD HH:MM:SS[.fraction]" (or with a T).
 // Zero and impossible dates become InvalidDate.
 func ParseDateTimeText(s string) (Value, error) {
 	if len(s) == 10 {
-		v, err := ParseDateText(s)
-		if d, ok := v.(Date); ok {
-			return LocalDateTime{Date: d}, nil
+		d, valid, err := parseDate(s)
+		switch {
+		case err != nil:
+			return nil, err
+		case !valid:
+			return InvalidDate{Raw: s}, nil
 		}
-		return v, err
+		return LocalDateTime{Date: d}, nil
 	}
 	if len(s) < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' {
 		return nil, fmt.Errorf("not a datetime (want YYYY-MM-DD HH:MM:SS)")
 	}
-	dv, err := ParseDateText(s[:10])
+	d, valid, err := parseDate(s[:10])
 	if err != nil {
 		return nil, err
 	}
@@ -121,8 +134,7 @@ func ParseDateTimeText(s string) (Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("not a datetime (bad fractional seconds)")
 	}
-	d, isDate := dv.(Date)
-	if !isDate {
+	if !valid {
 		return InvalidDate{Raw: s}, nil
 	}
 	t := LocalDateTime{d, h, mi, se, ns}

@@ -98,6 +98,23 @@ func (e *valueLostError) Error() string {
 type applyState struct {
 	vm  vm.VM
 	env exprEnv
+	// slab is where target rows are cut from (see newRow).
+	slab []connectors.Value
+}
+
+// rowSlab is how many target rows one allocation holds.
+const rowSlab = 64
+
+// newRow gives a target row of n values, cut from a slab that holds
+// rowSlab rows: one allocation for many rows. Each row is memory of its
+// own (its capacity ends with it), so a caller may keep it.
+func (s *applyState) newRow(n int) []connectors.Value {
+	if len(s.slab) < n {
+		s.slab = make([]connectors.Value, n*rowSlab)
+	}
+	row := s.slab[:n:n]
+	s.slab = s.slab[n:]
+	return row
 }
 
 // failure is why a column's value could not be made.
@@ -157,7 +174,7 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 	if o, ok := p.sourceRule(row); ok {
 		return o
 	}
-	out := make([]connectors.Value, len(p.cols))
+	out := p.state.newRow(len(p.cols))
 	var notes, lost []ValueNote
 	var nulled []string
 	for i := range p.cols {
@@ -316,8 +333,12 @@ func (p *TableProgram) fit(cp *columnProgram, v connectors.Value) (connectors.Va
 		}
 	}
 	if d, ok := v.(connectors.Decimal); ok && cp.scale >= 0 {
-		if err := cp.target.Fit(d); err != nil {
+		// v, not d: boxing d again would allocate.
+		if err := cp.target.Fit(v); err != nil {
 			return nil, err
+		}
+		if isPadded(d, cp.scale) {
+			return v, nil
 		}
 		return padScale(d, cp.scale), nil
 	}

@@ -158,3 +158,50 @@ func TestPadScale(t *testing.T) {
 		}
 	}
 }
+
+// TestIsPadded: isPadded lets a decimal skip padScale only where padScale
+// would give it back unchanged; every other input still goes through it.
+func TestIsPadded(t *testing.T) {
+	cases := []struct {
+		in    string
+		scale int
+		want  bool
+	}{
+		{"12.50", 2, true}, {"-12.50", 2, true}, {"0.00", 2, true}, {"-0.01", 2, true}, {"0", 0, true},
+		{"-7", 0, true}, {"99999999.99", 2, true},
+		{"-0.00", 2, false}, {"-0", 0, false}, // negative zero
+		{"012.50", 2, false}, {"00.50", 2, false}, // leading zeros
+		{"12.5", 2, false}, {"12", 2, false}, {"12.500", 2, false}, {"12.", 0, false}, {"12.0", 0, false},
+		{"", 0, false}, {"-", 0, false}, {".50", 2, false}, {"1e5", 0, false}, {"1x.00", 2, false}, {"1.0x", 2, false},
+		{"+1.00", 2, false}, {" 1.00", 2, false},
+	}
+	for _, c := range cases {
+		d := connectors.Decimal(c.in)
+		if got := isPadded(d, c.scale); got != c.want {
+			t.Errorf("isPadded(%q, %d) = %v, want %v", c.in, c.scale, got, c.want)
+		}
+		if c.want {
+			if p := padScale(d, c.scale); p != d {
+				t.Errorf("isPadded(%q, %d) but padScale gives %q", c.in, c.scale, p)
+			}
+		}
+	}
+	// Exhaustively over short inputs: padded means padScale keeps it.
+	alphabet := "-0.19"
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		for scale := 0; scale <= 2; scale++ {
+			d := connectors.Decimal(prefix)
+			if isPadded(d, scale) && padScale(d, scale) != d {
+				t.Errorf("isPadded(%q, %d) but padScale gives %q", prefix, scale, padScale(d, scale))
+			}
+		}
+		if n == 0 {
+			return
+		}
+		for i := 0; i < len(alphabet); i++ {
+			gen(prefix+alphabet[i:i+1], n-1)
+		}
+	}
+	gen("", 6)
+}

@@ -308,6 +308,34 @@ func normDecimal(d connectors.Decimal) (connectors.Decimal, bool) {
 	return connectors.Decimal(out), true
 }
 
+// isPadded reports whether d is already what padScale makes of it:
+// canonical (no leading zeros, no negative zero) with exactly scale
+// fractional digits. Most source decimals are, and padScale would build
+// the same text anew for each.
+func isPadded(d connectors.Decimal, scale int) bool {
+	s := string(d)
+	neg := s != "" && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	ip, fp, hasPoint := strings.Cut(s, ".")
+	if ip == "" || hasPoint != (scale > 0) || len(fp) != scale || (len(ip) > 1 && ip[0] == '0') {
+		return false
+	}
+	nonzero := false
+	for _, part := range [2]string{ip, fp} {
+		for i := 0; i < len(part); i++ {
+			switch c := part[i]; {
+			case c < '0' || c > '9':
+				return false
+			case c != '0':
+				nonzero = true
+			}
+		}
+	}
+	return nonzero || !neg
+}
+
 // padScale writes a decimal with exactly scale fractional digits, adding
 // zeros; it never rounds (Fit has rejected more digits than scale). Every
 // dialect then stores and returns the same text, which verification

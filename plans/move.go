@@ -27,6 +27,9 @@ type writer struct {
 	// check is the receiving dialect's ValueChecker, nil when it has none
 	// (or nothing is written).
 	check connectors.ValueChecker
+	// checkCols are the target columns check may refuse a fitted value
+	// of (connectors.ValueCheckedColumns), nil until the first row.
+	checkCols []int
 	// keys holds the receiving primary keys given so far (dupkeys.go).
 	keys *receivingKeys
 	// links keeps parents' outcomes and duplicates' decisions (nil when
@@ -160,8 +163,14 @@ func (w *writer) checkTarget(o mappings.Outcome) mappings.Outcome {
 		return o
 	}
 	t := w.tp.Target
-	for i, v := range o.Row {
-		if err := w.check.CheckValue(&t.Columns[i], v); err != nil {
+	if w.checkCols == nil {
+		w.checkCols = connectors.ValueCheckedColumns(w.check, t.Columns)
+	}
+	for _, i := range w.checkCols {
+		if i >= len(o.Row) {
+			break // a short row: the writer refuses its width
+		}
+		if err := w.check.CheckValue(&t.Columns[i], o.Row[i]); err != nil {
 			reason, detail := "target_rejects", err.Error()
 			var fe *connectors.FitError
 			if errors.As(err, &fe) {

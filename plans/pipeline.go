@@ -11,8 +11,9 @@ import (
 // readAhead reads a source table in a goroutine of its own, a batch ahead
 // of the goroutine that maps it, so that reading overlaps mapping (and,
 // with the commit units' writer, writing). Memory is bounded: one batch
-// waits in the channel, one is being filled. Rows are copied, so the
-// reader may go on while the mapper holds the previous batch.
+// waits in the channel, one is being filled. Rows are copied (unless the
+// connector's rows are its own, connectors.OwnedRows), so the reader may
+// go on while the mapper holds the previous batch.
 //
 // The snapshot is used by the reading goroutine only while the table is
 // read, so it must be the only reader of the snapshot meanwhile: a form
@@ -30,8 +31,13 @@ func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.
 		defer r.wg.Done()
 		defer close(r.ch)
 		buf := make([][]connectors.Value, 0, batch)
+		owned := connectors.RowsOwned(rows)
 		for rows.Next() {
-			buf = append(buf, copyValues(append([]connectors.Value(nil), rows.Row()...)))
+			row := rows.Row()
+			if !owned {
+				row = copyValues(append([]connectors.Value(nil), row...))
+			}
+			buf = append(buf, row)
 			if len(buf) == batch {
 				select {
 				case r.ch <- buf:
@@ -184,6 +190,8 @@ func (r *lockedRows) Next() bool {
 	defer r.mu.Unlock()
 	return r.Rows.Next()
 }
+
+func (r *lockedRows) RowsOwned() bool { return connectors.RowsOwned(r.Rows) }
 
 func (r *lockedRows) Close() error {
 	r.mu.Lock()

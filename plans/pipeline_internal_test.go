@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,5 +81,45 @@ func TestReadAheadCloseStopsTheReader(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after Close, %d before", n, before)
+	}
+}
+
+// owning is a Rows whose rows are its own (connectors.OwnedRows).
+type owning struct {
+	rows [][]connectors.Value
+	i    int
+}
+
+func (r *owning) Columns() []connectors.Column { return nil }
+func (r *owning) Next() bool                   { r.i++; return r.i <= len(r.rows) }
+func (r *owning) Row() []connectors.Value      { return r.rows[r.i-1] }
+func (r *owning) Err() error                   { return nil }
+func (r *owning) Close() error                 { return nil }
+func (r *owning) RowsOwned() bool              { return true }
+
+// Rows that are their own pass through unchanged (not copied); the
+// locked snapshot's rows say what the connector's say.
+func TestReadAheadKeepsOwnedRows(t *testing.T) {
+	in := &owning{}
+	for i := range 7 {
+		in.rows = append(in.rows, []connectors.Value{int64(i), []byte{byte(i)}})
+	}
+	locked := &lockedRows{Rows: in, mu: new(sync.Mutex)}
+	if !connectors.RowsOwned(locked) {
+		t.Fatal("a locked read of owned rows does not say so")
+	}
+	if connectors.RowsOwned(&lockedRows{Rows: &reusing{}, mu: new(sync.Mutex)}) {
+		t.Fatal("a locked read of reused rows says they are owned")
+	}
+	rows := readAhead(context.Background(), locked, 3)
+	defer rows.Close()
+	i := 0
+	for ; rows.Next(); i++ {
+		if got := rows.Row(); &got[0] != &in.rows[i][0] {
+			t.Fatalf("row %d was copied", i)
+		}
+	}
+	if i != len(in.rows) {
+		t.Fatalf("%d rows, want %d", i, len(in.rows))
 	}
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, newTarget NewTarget, caps Capabilities) {
 	t.Run("Catalogue", func(t *testing.T) { testCatalogue(t, newTarget(t)) })
 	t.Run("KeysetCompositeKey", func(t *testing.T) { testKeyset(t, newTarget(t)) })
 	t.Run("StreamedScanBesideKeyset", func(t *testing.T) { testStreamedScan(t, newTarget(t)) })
+	t.Run("OwnedRowsAreNotReused", func(t *testing.T) { testOwnedRows(t, newTarget(t)) })
 	t.Run("RollbackKeepsNothing", func(t *testing.T) { testRollback(t, newTarget(t)) })
 	t.Run("SnapshotIsConsistent", func(t *testing.T) { testSnapshotConsistent(t, newTarget(t)) })
 	t.Run("RejectsWhatDoesNotFit", func(t *testing.T) { testRejects(t, newTarget(t)) })
@@ -301,6 +302,69 @@ func testKeyset(t *testing.T, tgt connectors.Target) {
 	got := ReadAll(t, tgt, tbl.Name, connectors.ScanOptions{BatchSize: 2, After: []connectors.Value{int64(3), "b"}})
 	if len(got) != 1+4*3 || got[0][0] != int64(3) || got[0][1] != "c" {
 		t.Fatalf("resume after (3,b): got %d rows starting %v", len(got), got[0][:2])
+	}
+}
+
+// testOwnedRows holds a dialect's scans to what they claim: rows that say
+// they are their own (connectors.OwnedRows), kept without copying across
+// batches, keep the values they were read with, []byte values included.
+func testOwnedRows(t *testing.T, tgt connectors.Target) {
+	ctx := context.Background()
+	tbl := &connectors.Table{Name: "owned_rows", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "k", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "b", Type: connectors.Type{Kind: connectors.KindBytes}, Nullable: true},
+		{Name: "s", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+	}}
+	if err := tgt.Create(ctx, []connectors.Table{*tbl}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	var rows [][]connectors.Value
+	for i := int64(1); i <= 11; i++ {
+		rows = append(rows, []connectors.Value{i, 20 - i, []byte{byte(i), byte(i * 7), 0}, fmt.Sprint("row ", i)})
+	}
+	write(t, tgt, tbl, rows)
+	snap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	defer snap.Close()
+	read := findTable(t, snap, tbl.Name)
+	for _, opts := range []connectors.ScanOptions{{BatchSize: 3}, {BatchSize: 3, Key: []string{"k", "id"}}} {
+		scan, err := snap.Scan(ctx, read, opts)
+		if err != nil {
+			t.Fatalf("scan by %v: %v", opts.Key, err)
+		}
+		if !connectors.RowsOwned(scan) {
+			scan.Close()
+			continue
+		}
+		var kept, copies [][]connectors.Value
+		for scan.Next() {
+			row := scan.Row()
+			kept = append(kept, row)
+			cp := append([]connectors.Value(nil), row...)
+			for i, v := range cp {
+				if b, ok := v.([]byte); ok {
+					cp[i] = append([]byte(nil), b...)
+				}
+			}
+			copies = append(copies, cp)
+		}
+		if err := scan.Err(); err != nil {
+			t.Fatalf("scan by %v: %v", opts.Key, err)
+		}
+		scan.Close()
+		if len(kept) != len(rows) {
+			t.Fatalf("scan by %v: %d rows, want %d", opts.Key, len(kept), len(rows))
+		}
+		for i := range kept {
+			for j := range kept[i] {
+				if !Equal(kept[i][j], copies[i][j]) {
+					t.Errorf("scan by %v: row %d column %s changed after it was read: owned rows were reused", opts.Key, i, read.Columns[j].Name)
+				}
+			}
+		}
 	}
 }
 

@@ -161,6 +161,38 @@ func CheckCapabilities(t *testing.T, d connectors.Dialect, caps Capabilities) {
 			t.Errorf("Edges/%s: %s says %s of %s in %s, its declared capabilities %s", e.Name, d.Name(), got, Describe(e.Value), e.Type, want)
 		}
 	}
+	checkColumnChecks(t, d)
+}
+
+// checkColumnChecks holds a ColumnValueChecker to its word: in a column
+// it says needs no CheckValue after Fit, every edge value Fit accepts
+// (each tried in every edge's column type, NULL included) passes
+// CheckValue.
+func checkColumnChecks(t *testing.T, d connectors.Dialect) {
+	t.Helper()
+	cc, ok := d.(connectors.ColumnValueChecker)
+	if !ok {
+		return
+	}
+	edges := Edges()
+	for _, ce := range edges {
+		typ, err := connectors.ParseType(ce.Type)
+		if err != nil {
+			continue
+		}
+		col := connectors.Column{Name: "c", Type: typ, Nullable: true}
+		if cc.ChecksColumn(&col) {
+			continue
+		}
+		for _, ve := range append(edges, Edge{Name: "null"}) {
+			if col.Fit(ve.Value) != nil {
+				continue
+			}
+			if err := cc.CheckValue(&col, ve.Value); err != nil {
+				t.Errorf("%s says a %s column needs no value check after Fit, but refuses %s (edge %s), which Fit accepts: %v", d.Name(), ce.Type, Describe(ve.Value), ve.Name, err)
+			}
+		}
+	}
 }
 
 func negativeZero(c Capabilities) connectors.Rule {

@@ -127,7 +127,7 @@ func BenchmarkScan(b *testing.B) {
 	writeAll(b, tgt, &tbl, benchData())
 	src := openSource(b, dbURL)
 	b.ReportAllocs()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	for b.Loop() {
 		snap, err := src.Snapshot(ctx)
 		if err != nil {
@@ -155,4 +155,5 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(benchRows*b.N)/time.Since(start).Seconds(), "rows/s")
+	b.ReportMetric((cpuSeconds()-cpu0)/float64(benchRows*b.N)*1e6, "CPU-s/1Mrows")
 }

@@ -3,7 +3,9 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -198,56 +200,32 @@ func decodeUUID(b []byte) (connectors.Value, error) {
 	return connectors.ParseUUID(unsafeString(b))
 }
 
-// rawValue receives a column's value from database/sql without a copy and
-// keeps NULL apart from the empty string, which sql.RawBytes does not (an
-// empty value scanned into a nil RawBytes stays nil). The driver hands
-// over bytes for most types but parses integer and floating-point columns
-// itself, even in the text protocol; those arrive in v.
-type rawValue struct {
-	b    []byte
-	v    any // int64, uint64, float64 or float32 as the driver parsed it
-	null bool
-}
-
-func (r *rawValue) Scan(src any) error {
-	r.b, r.v, r.null = nil, nil, false
-	switch s := src.(type) {
-	case nil:
-		r.null = true
+// decodeValue decodes one non-NULL value as the driver returned it: bytes
+// for most types (valid only until the driver reads the next row: the
+// decoders copy what they keep), but integer and floating-point columns
+// the driver parses itself, even in the text protocol.
+func decodeValue(src driver.Value, kind connectors.Kind, dec decoder) (connectors.Value, error) {
+	switch x := src.(type) {
 	case []byte:
-		r.b = s
+		return dec(x)
 	case string:
-		r.b = []byte(s)
-	case int64, uint64, float64, float32:
-		r.v = src
-	default:
-		return fmt.Errorf("driver returned %T", src)
-	}
-	return nil
-}
-
-// decodeRaw decodes one non-NULL value of a column.
-func decodeRaw(r *rawValue, kind connectors.Kind, dec decoder) (connectors.Value, error) {
-	if r.v == nil {
-		return dec(r.b)
-	}
-	switch x := r.v.(type) {
+		return dec([]byte(x))
 	case int64:
 		if kind == connectors.KindInt {
-			return r.v, nil // already boxed: no second allocation
+			return src, nil // already boxed: no second allocation
 		}
 		return dec(strconv.AppendInt(nil, x, 10))
 	case uint64:
 		if kind == connectors.KindInt {
 			if x > math.MaxInt64 {
-				return r.v, nil
+				return src, nil
 			}
 			return int64(x), nil
 		}
 		return dec(strconv.AppendUint(nil, x, 10))
 	case float64:
 		if kind == connectors.KindFloat {
-			return r.v, nil
+			return src, nil
 		}
 		return dec(strconv.AppendFloat(nil, x, 'g', -1, 64))
 	case float32:
@@ -258,7 +236,7 @@ func decodeRaw(r *rawValue, kind connectors.Kind, dec decoder) (connectors.Value
 		}
 		return dec(strconv.AppendFloat(nil, float64(x), 'g', -1, 32))
 	}
-	return nil, fmt.Errorf("driver returned %T", r.v)
+	return nil, fmt.Errorf("driver returned %T", src)
 }
 
 // querier runs one keyset batch on a snapshot's connection and decodes it.
@@ -266,8 +244,11 @@ type querier struct {
 	conn     *sql.Conn
 	decoders []decoder
 	keyCols  []*connectors.Column // in the order of the query's parameters
-	raw      []rawValue
-	ptrs     []any
+	dest     []driver.Value
+	// text marks the columns decoded as text; prev holds each one's last
+	// value, given again for an equal text.
+	text []bool
+	prev []connectors.Value
 	// warnings: fail a batch the server read with warnings (select:
 	// sources, whose SQL is the user's: see noReadWarnings).
 	warnings bool
@@ -292,10 +273,11 @@ func newQuerier(conn *sql.Conn, t *connectors.Table, key []string) (*querier, er
 		}
 	}
 	q.keyCols = ExpandKeyArgs(cols)
-	q.raw = make([]rawValue, len(t.Columns))
-	q.ptrs = make([]any, len(t.Columns))
-	for i := range q.raw {
-		q.ptrs[i] = &q.raw[i]
+	q.dest = make([]driver.Value, len(t.Columns))
+	q.text = make([]bool, len(t.Columns))
+	q.prev = make([]connectors.Value, len(t.Columns))
+	for i := range t.Columns {
+		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText
 	}
 	return q, nil
 }
@@ -322,36 +304,66 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 			return err
 		}
 	}
-	rows, err := q.conn.QueryContext(ctx, query)
+	// The driver's rows are read directly: database/sql's Scan would
+	// convert every value once more (and take locks per row) only for the
+	// decoders to convert it again. The connection stays locked for the
+	// whole result, as it is busy with it anyway.
+	err := q.conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("the MySQL driver's connection (%T) cannot run a query", dc)
+		}
+		rows, err := qc.QueryContext(ctx, query, nil)
+		if err != nil {
+			return withoutValues(err)
+		}
+		defer rows.Close()
+		if got := len(rows.Columns()); got != len(q.dest) {
+			return fmt.Errorf("the query gave %d columns, %d asked", got, len(q.dest))
+		}
+		n := len(q.decoders)
+		var slab []connectors.Value
+		for {
+			if err := rows.Next(q.dest); err != nil {
+				if err == io.EOF {
+					return nil
+				}
+				return withoutValues(err)
+			}
+			if len(slab) < n {
+				slab = make([]connectors.Value, n*rowSlab)
+			}
+			row := slab[:n:n]
+			slab = slab[n:]
+			for i, dec := range q.decoders {
+				if q.dest[i] == nil {
+					continue
+				}
+				// A text equal to the column's previous one is that value
+				// again (strings are immutable): no allocation for the
+				// repeated notes, codes and statuses registries are full of.
+				if q.text[i] {
+					if b, ok := q.dest[i].([]byte); ok {
+						if s, ok := q.prev[i].(string); ok && s == string(b) {
+							row[i] = q.prev[i]
+							continue
+						}
+					}
+				}
+				v, err := decodeValue(q.dest[i], cols[i].Type.Kind, dec)
+				if err != nil {
+					return fmt.Errorf("column %s (%s): %w", cols[i].Name, cols[i].SourceType, err)
+				}
+				row[i] = v
+				if q.text[i] {
+					q.prev[i] = v
+				}
+			}
+			emit(row)
+		}
+	})
 	if err != nil {
-		return withoutValues(err)
-	}
-	defer rows.Close()
-	n := len(q.decoders)
-	var slab []connectors.Value
-	for rows.Next() {
-		if err := rows.Scan(q.ptrs...); err != nil {
-			return err
-		}
-		if len(slab) < n {
-			slab = make([]connectors.Value, n*rowSlab)
-		}
-		row := slab[:n:n]
-		slab = slab[n:]
-		for i, dec := range q.decoders {
-			if q.raw[i].null {
-				continue
-			}
-			v, err := decodeRaw(&q.raw[i], cols[i].Type.Kind, dec)
-			if err != nil {
-				return fmt.Errorf("column %s (%s): %w", cols[i].Name, cols[i].SourceType, err)
-			}
-			row[i] = v
-		}
-		emit(row)
-	}
-	if err := rows.Err(); err != nil {
-		return withoutValues(err)
+		return err
 	}
 	if q.warnings {
 		return q.noReadWarnings(ctx)

@@ -415,6 +415,8 @@ type releaseRows struct {
 	done    bool
 }
 
+func (r *releaseRows) RowsOwned() bool { return connectors.RowsOwned(r.Rows) }
+
 func (r *releaseRows) Close() error {
 	err := r.Rows.Close()
 	if !r.done {
@@ -430,6 +432,8 @@ type scrubRows struct {
 	connectors.Rows
 	db *DB
 }
+
+func (r *scrubRows) RowsOwned() bool { return connectors.RowsOwned(r.Rows) }
 
 func (r *scrubRows) Err() error {
 	if err := r.Rows.Err(); err != nil {

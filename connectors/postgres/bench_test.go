@@ -89,13 +89,17 @@ func BenchmarkWriteCopy(b *testing.B) {
 	rows := benchData()
 	b.ReportAllocs()
 	b.ResetTimer()
+	var cpu float64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		pgtest.Exec(b, url, "TRUNCATE bench_visit")
+		cpu0 := cpuSeconds()
 		b.StartTimer()
 		writeAll(b, tgt, tbl, rows)
+		cpu += cpuSeconds() - cpu0
 	}
 	b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(cpu/float64(benchRows*b.N)*1e6, "CPU-s/1Mrows")
 }
 
 // BenchmarkScan reads the 100k rows back through a snapshot's keyset scan

@@ -132,7 +132,11 @@ func (Dialect) CheckValue(c *connectors.Column, v connectors.Value) error {
 	return nil
 }
 
-var _ connectors.ValueChecker = Dialect{}
+// ChecksColumn: only an integer column can hold a uint64 after Fit (an
+// unsigned bigint); Fit refuses one in any other column as the wrong kind.
+func (Dialect) ChecksColumn(c *connectors.Column) bool { return c.Type.Kind == connectors.KindInt }
+
+var _ connectors.ColumnValueChecker = Dialect{}
 
 // CreateTable gives the CREATE TABLE IF NOT EXISTS that Create runs.
 func (Dialect) CreateTable(t *connectors.Table) (string, error) { return createTable(t) }

@@ -24,3 +24,7 @@ func PoolExec(ctx context.Context, d *DB, sql string) error {
 	_, err := d.pool.Exec(ctx, sql)
 	return err
 }
+
+// PgxCopyRows is how many rows a write transaction left to pgx's
+// CopyFrom instead of its own binary COPY encoders.
+func PgxCopyRows(tx connectors.Tx) int64 { return tx.(*writeTx).pgxRows }

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,6 +64,11 @@ type writeTx struct {
 	db  *DB
 	tx  pgx.Tx
 	src copySource
+	// oids and encs are the binary COPY's per column, reused.
+	oids []uint32
+	encs []fieldEncoder
+	// pgxRows counts the rows left to pgx's CopyFrom (for tests).
+	pgxRows int64
 }
 
 func (w *writeTx) Commit() error {
@@ -122,12 +128,111 @@ func (w *writeTx) write(ctx context.Context, t *connectors.Table, rows [][]conne
 	if err := connectors.CheckIdent(t.Name); err != nil {
 		return 0, err
 	}
-	w.src.reset(rows, ncol)
-	n, err := w.tx.CopyFrom(ctx, pgx.Identifier{w.db.schema, t.Name}, names, &w.src)
-	if err != nil {
-		return 0, w.db.errorf(err, "copy into %s", t.Name)
+	n, rest, err := w.copyBinary(ctx, t, names, rows)
+	if err != nil || len(rest) == 0 {
+		return n, err
 	}
-	return n, nil
+	w.pgxRows += int64(len(rest))
+	w.src.reset(rest, ncol)
+	m, err := w.tx.CopyFrom(ctx, pgx.Identifier{w.db.schema, t.Name}, names, &w.src)
+	if err != nil {
+		return n, w.db.errorf(err, "copy into %s", t.Name)
+	}
+	return n + m, nil
+}
+
+// copyChunk bounds the encoded COPY data held at once: a batch larger
+// than that (long texts) is sent as several COPY statements in its
+// transaction.
+const copyChunk = 4 << 20
+
+// copyBufs keeps encoding buffers from batch to batch (a sync.Pool
+// would drop them at every other collection, and a batch's buffer would
+// grow again from nothing). One much larger than copyChunk, grown by a
+// huge value, is not kept.
+var copyBufs = make(chan []byte, 4)
+
+func getCopyBuf() []byte {
+	select {
+	case b := <-copyBufs:
+		return b[:0]
+	default:
+		return nil
+	}
+}
+
+func putCopyBuf(b []byte) {
+	if cap(b) > 2*copyChunk {
+		return
+	}
+	select {
+	case copyBufs <- b[:0]:
+	default:
+	}
+}
+
+// copyBinary writes rows with this package's binary COPY encoders (see
+// copy.go) and returns the rows it left to pgx's CopyFrom: all of them
+// when a column's type has no encoder here, or those from the first value
+// an encoder declines.
+func (w *writeTx) copyBinary(ctx context.Context, t *connectors.Table, names []string, rows [][]connectors.Value) (int64, [][]connectors.Value, error) {
+	pc := w.tx.Conn().PgConn()
+	table := pgx.Identifier{w.db.schema, t.Name}.Sanitize()
+	cols := make([]byte, 0, 16*len(names))
+	for j, name := range names {
+		if j > 0 {
+			cols = append(cols, ", "...)
+		}
+		cols = append(cols, pgx.Identifier{name}.Sanitize()...)
+	}
+	// The columns' types as the server has them (a domain's as its base
+	// type), as pgx's CopyFrom finds them.
+	sd, err := pc.Prepare(ctx, "", "SELECT "+string(cols)+" FROM "+table, nil)
+	if err != nil {
+		return 0, nil, w.db.errorf(err, "copy into %s: describe", t.Name)
+	}
+	if len(sd.Fields) != len(names) {
+		return 0, rows, nil
+	}
+	w.oids = w.oids[:0]
+	for _, f := range sd.Fields {
+		w.oids = append(w.oids, f.DataTypeOID)
+	}
+	if w.encs = copyEncodersFor(w.oids, w.encs); w.encs == nil {
+		return 0, rows, nil
+	}
+	buf := getCopyBuf()
+	defer func() { putCopyBuf(buf) }()
+	copySQL := "COPY " + table + " (" + string(cols) + ") FROM STDIN (FORMAT binary)"
+	var total int64
+	for len(rows) > 0 {
+		buf = append(buf[:0], copySignature...)
+		end, ok := 0, true
+		for end < len(rows) && len(buf) < copyChunk {
+			next, rowOK := appendCopyRow(buf, w.encs, rows[end])
+			if !rowOK {
+				ok = false
+				break
+			}
+			buf, end = next, end+1
+		}
+		if end > 0 {
+			buf = appendCopyTrailer(buf)
+			tag, err := pc.CopyFrom(ctx, bytes.NewReader(buf), copySQL)
+			if err != nil {
+				// pgconn may return on a server error before its sending
+				// goroutine has stopped reading buf: never reuse it.
+				buf = nil
+				return total, nil, w.db.errorf(err, "copy into %s", t.Name)
+			}
+			total += tag.RowsAffected()
+		}
+		rows = rows[end:]
+		if !ok {
+			return total, rows, nil
+		}
+	}
+	return total, nil, nil
 }
 
 // RuleInvalidJSON says that JSON text is not JSON, which PostgreSQL's json

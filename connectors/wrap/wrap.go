@@ -416,6 +416,7 @@ type rows struct {
 	gen    int
 	cur    connectors.Rows
 	after  []connectors.Value
+	last   []connectors.Value
 	row    []connectors.Value
 	err    error
 }
@@ -429,11 +430,13 @@ func (r *rows) Next() bool {
 	for n := 1; ; n++ {
 		if r.cur.Next() {
 			r.row = r.cur.Row()
-			after := make([]connectors.Value, len(r.keyIdx))
-			for i, j := range r.keyIdx {
-				after[i] = copyValue(r.row[j])
+			// The last key is kept in a slice of this reader's own,
+			// reused row after row (a read opened again gets a copy).
+			r.last = r.last[:0]
+			for _, j := range r.keyIdx {
+				r.last = append(r.last, copyValue(r.row[j]))
 			}
-			r.after = after
+			r.after = r.last
 			return true
 		}
 		err := r.cur.Err()
@@ -451,7 +454,7 @@ func (r *rows) Next() bool {
 				return false
 			}
 			o := r.opts
-			o.After = r.after
+			o.After = append([]connectors.Value(nil), r.after...)
 			r.gen = r.s.gen
 			next, oerr := r.open(r.s.cur, o)
 			if oerr == nil {
@@ -475,5 +478,9 @@ func copyValue(v connectors.Value) connectors.Value {
 }
 
 func (r *rows) Row() []connectors.Value { return r.row }
-func (r *rows) Err() error              { return r.err }
-func (r *rows) Close() error            { return r.cur.Close() }
+
+// RowsOwned: rows come from the current read, and a read opened again
+// after a fault is opened the same way.
+func (r *rows) RowsOwned() bool { return connectors.RowsOwned(r.cur) }
+func (r *rows) Err() error      { return r.err }
+func (r *rows) Close() error    { return r.cur.Close() }
