@@ -30,9 +30,10 @@ const ReasonDuplicateKey = "duplicate_key"
 // In memory that costs 55 to 66 heap bytes a key (BenchmarkReceivingKeys).
 // Beyond budget keys in memory (over all tables) the largest set is
 // spilled to a sorted run in a temporary file (keyrun.go), and lookups
-// that miss memory go to the runs through one Bloom filter over every
-// spilled key, so that a key never given (nearly every key) costs no disk
-// read. What stays in memory per spilled key is the filter's 10 to 20
+// that miss memory go to the table's runs through one Bloom filter over
+// its spilled keys, so that a key never given (nearly every key) costs no
+// disk read; a yes reads one block of every run (runs are not merged: 76
+// at 10 million keys). What stays in memory per spilled key is the filter's 10 to 20
 // bits (rebuilt at twice the keys spilled when it is full) and an eighth
 // of a byte of the runs' fences; the filter stops growing at
 // maxFilterBytes, beyond which its false yeses grow, not memory.
