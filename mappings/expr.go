@@ -320,6 +320,11 @@ type compiledExpr struct {
 	// documented rule (strip of blank text, lookup of a NULL cell), so the
 	// NULL is not a value lost.
 	declaredNull bool
+	// direct calls the expression's function when the expression is one
+	// call on column arg (see directCall); args is its argument list.
+	direct func([]any) (any, error)
+	arg    int
+	args   [1]any
 }
 
 // exprConfig is expr-lang's configuration for mapping expressions: the
@@ -397,6 +402,9 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 	if err == nil {
 		ce.prog, err = exprcompiler.Compile(tree, config)
 	}
+	if err == nil {
+		ce.direct, ce.arg = directCall(tree.Node, env, ce)
+	}
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
@@ -471,9 +479,49 @@ func freeNames(src string) *resolver {
 	return r
 }
 
+// directCall gives, for an expression that is one call of a domain
+// function on one column (date(besoksdatum), pseudonym(personnr): most
+// expressions of a mapping), the function to call without the VM and the
+// column's position. The VM would fetch the column by reflection and
+// pass it the same way.
+func directCall(node ast.Node, env *Env, ce *compiledExpr) (func([]any) (any, error), int) {
+	call, ok := node.(*ast.CallNode)
+	if !ok || len(call.Arguments) != 1 {
+		return nil, -1
+	}
+	callee, ok1 := call.Callee.(*ast.IdentifierNode)
+	arg, ok2 := call.Arguments[0].(*ast.MemberNode)
+	if !ok1 || !ok2 || arg.Optional {
+		return nil, -1
+	}
+	row, ok1 := arg.Node.(*ast.IdentifierNode)
+	idx, ok2 := arg.Property.(*ast.IntegerNode)
+	if !ok1 || !ok2 || row.Value != "R" || idx.Value < 0 {
+		return nil, -1
+	}
+	for _, f := range Functions() {
+		if f.Name == callee.Value {
+			return func(args []any) (any, error) {
+				out, err := f.impl(env, args)
+				if out == nil && err == nil && f.nullByRule {
+					ce.declaredNull = true
+				}
+				return out, err
+			}, idx.Value
+		}
+	}
+	return nil, -1
+}
+
 // run evaluates the expression on a row with a reused VM.
 func (c *compiledExpr) run(m *vm.VM, env *exprEnv) (connectors.Value, error) {
 	c.declaredNull = false
+	if c.direct != nil && c.arg < len(env.R) {
+		if out, ok := c.callDirect(env); ok {
+			return out, nil
+		}
+		c.declaredNull = false
+	}
 	out, err := m.Run(c.prog, env)
 	if err != nil {
 		var re *reasonError
@@ -483,6 +531,25 @@ func (c *compiledExpr) run(m *vm.VM, env *exprEnv) (connectors.Value, error) {
 		return nil, &reasonError{Reason: "expression_failed", Detail: exprDetail(err)}
 	}
 	return canonical(out)
+}
+
+// callDirect calls a one-call expression's function; ok is false when it
+// failed (or panicked): the VM then runs it again, so that a failure is
+// reported in its words, a reason or not.
+func (c *compiledExpr) callDirect(env *exprEnv) (out connectors.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			out, ok = nil, false
+		}
+	}()
+	c.args[0] = env.R[c.arg]
+	v, err := c.direct(c.args[:])
+	c.args[0] = nil
+	if err != nil {
+		return nil, false
+	}
+	out, err = canonical(v)
+	return out, err == nil
 }
 
 // canonical turns what an expression gives into the canonical value set.

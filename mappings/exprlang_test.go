@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -261,5 +262,53 @@ func TestEAVNullWhen(t *testing.T) {
 	}
 	if want := []string{"null_when weight_kg", "null_when smoking"}; !reflect.DeepEqual(eo.Entity.Nulled, want) {
 		t.Errorf("nulled %v, want %v", eo.Entity.Nulled, want)
+	}
+}
+
+// An expression that is one call of a domain function on one column is
+// called without the VM (directCall); whatever the value, it gives what
+// the VM gives: the same value, the same error in the same words, the
+// same declared NULL.
+func TestExprDirectCallAgreesWithVM(t *testing.T) {
+	exprs := []string{"pnr(v)", "pseudonym(v)", "date(v)", "datetime(v)", "decimal(v)", "integer(v)", "latin1(v)", "repair(v)", "strip(v)"}
+	values := []any{nil, "", "  ", "19121212-1212", "121212+1212", "2024-02-29", "2023-02-30", "0000-00-00", "20240301",
+		"2024-03-01 10:00:00", "72,5", "1e400", "172", "-0", "99999999999999999999", "HÃ¶ft", "x\x00y", int64(7), 2.5,
+		[]byte("b\xf6r"), true, connectors.Date{Year: 2024, Month: 3, Day: 1}, connectors.InvalidDate{Raw: "2023-02-30"}}
+	env := testEnv(t)
+	for _, src := range exprs {
+		ce, err := compileExpr(Str{Value: src}, []string{"v"}, env)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if ce.direct == nil {
+			t.Fatalf("%s is not called directly", src)
+		}
+		// Compiled again: a function's declared NULL is set on the
+		// expression that compiled it.
+		vmOnly, err := compileExpr(Str{Value: src}, []string{"v"}, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vmOnly.direct = nil
+		for _, v := range values {
+			var st applyState
+			st.env.R = []any{v}
+			got, gerr := ce.run(&st.vm, &st.env)
+			gotNull := ce.declaredNull
+			want, werr := vmOnly.run(&st.vm, &st.env)
+			if !reflect.DeepEqual(got, want) || fmt.Sprint(gerr) != fmt.Sprint(werr) || gotNull != vmOnly.declaredNull {
+				t.Errorf("%s on %#v: direct %#v, %v (declared NULL %v); VM %#v, %v (%v)", src, v, got, gerr, gotNull, want, werr, vmOnly.declaredNull)
+			}
+		}
+	}
+	// Anything else runs in the VM.
+	for _, src := range []string{"v", "date(v, 'DD.MM.YYYY')", "upper(v)", "pnr(v) + ''", "date(coalesce(v, '2024-01-01'))"} {
+		ce, err := compileExpr(Str{Value: src}, []string{"v"}, env)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if ce.direct != nil {
+			t.Errorf("%s is called directly", src)
+		}
 	}
 }

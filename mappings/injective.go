@@ -11,13 +11,16 @@ package mappings
 // It is false whenever a value could be changed, and so merged with
 // another: an expression, constant, code list, cast or conversion,
 // default, null_when, open-ended value, a pseudonymised person column, or
-// a validation rule or value granularity that can leave a key NULL. It is
-// false for a form store, a select:, a merge, and a record key chosen with
+// a validation rule or value granularity that can leave a key NULL. A
+// form store's receiving key is injective when it copies the entity's
+// key: its records are the entities, one each, whatever their value rows
+// (a variable, never a column of the entity, is not a key). It is
+// false for a select:, a merge, and a record key chosen with
 // key: rather than the source's own primary key (nothing checks at run
 // time that such a key is unique), or a source key column that may be
 // NULL.
 func (t *TableProgram) ReceivingKeyInjective() bool {
-	if t.EAV != nil || t.Select != "" || t.Merge != nil || t.ValueGranularity ||
+	if t.Select != "" || t.Merge != nil || t.ValueGranularity ||
 		len(t.Target.PrimaryKey) == 0 || len(t.Source.PrimaryKey) == 0 || !sameNames(t.Key, t.Source.PrimaryKey) {
 		return false
 	}

@@ -58,3 +58,49 @@ func TestReceivingKeyInjective(t *testing.T) {
 		})
 	}
 }
+
+// A form store's records are its entities: a receiving key copied from
+// the entity's key is injective, one computed or taken from a variable
+// (which two entities can share) is not.
+func TestReceivingKeyInjectiveFormStore(t *testing.T) {
+	cases := []struct {
+		name, key string
+		want      bool
+	}{
+		{"the entity's key", "id", true},
+		{"an expression of it", "{expr: id % 10}", false},
+		{"a variable", "{from: nr, cast: bigint}", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", eavSchema))
+			if ds.Err() != nil {
+				t.Fatal(ds)
+			}
+			drop := ""
+			if c.key != "id" && c.key != "{expr: id % 10}" {
+				drop = ", id: not kept"
+			}
+			f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    columns:
+      registration_id: `+c.key+`
+      registered: {expr: date(datum)}
+    drop: {varde_id: the value row's own number, ver: one version`+drop+`}
+`))
+			if ds.Err() != nil {
+				t.Fatal(ds)
+			}
+			prog, ds := Compile([]*File{f}, eavCatalog(), schema, nil)
+			if err := ds.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if got := prog.Tables[0].ReceivingKeyInjective(); got != c.want {
+				t.Errorf("ReceivingKeyInjective() = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -698,7 +698,10 @@ func preloadKeys(ctx context.Context, tgt connectors.Target, prog *mappings.Prog
 				rows.Close()
 				return fmt.Errorf("receiving key of %s: %w", t.Name, err)
 			}
-			s.seen[h] = s.add(t.Name+" as written before the run resumed", key)
+			if err := keys.give(s, h, t.Name+" as written before the run resumed", key); err != nil {
+				rows.Close()
+				return err
+			}
 		}
 		err = rows.Err()
 		rows.Close()

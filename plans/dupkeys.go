@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -26,17 +27,20 @@ const ReasonDuplicateKey = "duplicate_key"
 // SHA-256 of its canonical encoding, so a collision, which would archive a
 // record as a duplicate it is not, takes about 2^64 keys), mapped to the
 // offset of the first record's source key, kept as text in one byte arena.
-// A map entry is 16 + 8 bytes in a pointer-free map (the garbage collector
-// never scans it), plus the map's free slots and the source key's text (an
-// integer id: about 8 bytes, with the arena's growth room).
-// BenchmarkReceivingKeys measures 55 to 66 heap bytes per key (1 to 5
-// million integer keys), so 10 million rows of one receiving table cost
-// about 0.6 GB. That bound is proportional to the largest receiving
-// table, not to the register, and was chosen over a spill to disk for its
-// cost per row (a map lookup, under a microsecond, against a database
-// round trip per batch); a receiving table larger than memory allows
-// needs the keys spilled like the merge candidates (see spill), which is
-// not built.
+// In memory that costs 55 to 66 heap bytes a key (BenchmarkReceivingKeys).
+// Beyond budget keys in memory (over all tables) the largest set is
+// spilled to a sorted run in a temporary file (keyrun.go), and lookups
+// that miss memory go to the table's runs through one Bloom filter over
+// its spilled keys, so that a key never given (nearly every key) costs no
+// disk read; a yes reads one block of every run (runs are not merged: 76
+// at 10 million keys). What stays in memory per spilled key is the filter's 10 to 20
+// bits (rebuilt at twice the keys spilled when it is full) and an eighth
+// of a byte of the runs' fences; the filter stops growing at
+// maxFilterBytes, beyond which its false yeses grow, not memory.
+// BenchmarkReceivingKeysSpill measures a peak live heap of 10 MB at 1
+// million keys, 13 MB at 3 million and 26 MB at 10 million (in memory
+// they took 60, 180 and 600 MB). Detection stays exact: a filter's yes is
+// checked in the runs, and the first record's key is named from the run.
 //
 // A receiving table whose primary key is a one-to-one image of its only
 // source table's primary key (mappings.TableProgram.ReceivingKeyInjective)
@@ -46,7 +50,15 @@ type receivingKeys struct {
 	tables map[string]*keySet
 	// injective names the receiving tables whose keys are not kept.
 	injective map[string]bool
+	// budget is how many keys all sets keep in memory before the largest
+	// is spilled; inMemory counts them.
+	budget, inMemory int
+	// dir holds the spilled runs, made at the first spill.
+	dir string
 }
+
+// defaultKeyBudget keys in memory cost about 8 MB.
+const defaultKeyBudget = 1 << 17
 
 type keySet struct {
 	pk    []int
@@ -55,10 +67,36 @@ type keySet struct {
 	// sources names the source tables whose records this set holds keys
 	// of; an arena entry starts with its index.
 	sources []string
+	// runs are the spilled keys, filter says which of them may be there.
+	runs   []*keyRun
+	filter *keyFilter
 }
 
 func newReceivingKeys() *receivingKeys {
-	return &receivingKeys{tables: map[string]*keySet{}, injective: map[string]bool{}}
+	return &receivingKeys{tables: map[string]*keySet{}, injective: map[string]bool{}, budget: defaultKeyBudget}
+}
+
+// Close removes the spilled runs.
+func (k *receivingKeys) Close() error {
+	if k == nil {
+		return nil
+	}
+	var err error
+	for _, s := range k.tables {
+		for _, r := range s.runs {
+			if cerr := r.f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		s.runs = nil
+	}
+	if k.dir != "" {
+		if rerr := os.RemoveAll(k.dir); err == nil {
+			err = rerr
+		}
+		k.dir = ""
+	}
+	return err
 }
 
 // skipInjective stops keeping the keys of every receiving table fed by
@@ -74,6 +112,12 @@ func (k *receivingKeys) skipInjective(prog *mappings.Program) {
 	for _, tp := range prog.Tables {
 		if name := tp.Target.Name; feeders[name] == 1 && tp.ReceivingKeyInjective() {
 			k.injective[name] = true
+			if s := k.tables[name]; s != nil {
+				k.inMemory -= len(s.seen)
+				for _, r := range s.runs {
+					r.f.Close()
+				}
+			}
 			delete(k.tables, name)
 		}
 	}
@@ -86,6 +130,50 @@ func (k *receivingKeys) set(t *connectors.Table) *keySet {
 		k.tables[t.Name] = s
 	}
 	return s
+}
+
+// give keeps a new key h of set s, from a record of source with key, and
+// spills the largest set when memory holds more than the budget.
+func (k *receivingKeys) give(s *keySet, h [16]byte, source string, key []connectors.Value) error {
+	s.seen[h] = s.add(source, key)
+	if k.inMemory++; k.inMemory <= k.budget {
+		return nil
+	}
+	var largest *keySet
+	for _, t := range k.tables {
+		if largest == nil || len(t.seen) > len(largest.seen) {
+			largest = t
+		}
+	}
+	if k.dir == "" {
+		dir, err := os.MkdirTemp("", "regflytt-keys-")
+		if err != nil {
+			return fmt.Errorf("spill receiving keys: %w", err)
+		}
+		k.dir = dir
+	}
+	k.inMemory -= len(largest.seen)
+	return largest.spill(k.dir, largest == s)
+}
+
+// given says whether a key h was given, and if so, by which record.
+func (s *keySet) given(h [16]byte) (string, bool, error) {
+	if at, ok := s.seen[h]; ok {
+		return s.winner(s.arena[at:]), true, nil
+	}
+	if s.filter == nil || !s.filter.has(h) {
+		return "", false, nil
+	}
+	for _, r := range s.runs {
+		text, ok, err := r.find(h)
+		if err != nil || ok {
+			if err == nil {
+				return s.winner(text), true, nil
+			}
+			return "", false, err
+		}
+	}
+	return "", false, nil
 }
 
 // claim gives a migrated record's receiving row its primary key, or, when
@@ -101,11 +189,17 @@ func (k *receivingKeys) claim(target *connectors.Table, o mappings.Outcome, sour
 	if err != nil {
 		return o, fmt.Errorf("receiving key of %s: %w", target.Name, err)
 	}
-	if at, dup := s.seen[h]; dup {
-		return mappings.Outcome{Kind: mappings.Archived, Reason: ReasonDuplicateKey, Column: strings.Join(target.PrimaryKey, ","),
-			Detail: "receiving table " + target.Name + " already has a row with this primary key, from " + s.winner(at)}, nil
+	winner, dup, err := s.given(h)
+	if err != nil {
+		return o, fmt.Errorf("receiving keys of %s: %w", target.Name, err)
 	}
-	s.seen[h] = s.add(source, sourceKey)
+	if dup {
+		return mappings.Outcome{Kind: mappings.Archived, Reason: ReasonDuplicateKey, Column: strings.Join(target.PrimaryKey, ","),
+			Detail: "receiving table " + target.Name + " already has a row with this primary key, from " + winner}, nil
+	}
+	if err := k.give(s, h, source, sourceKey); err != nil {
+		return o, fmt.Errorf("receiving keys of %s: %w", target.Name, err)
+	}
 	return o, nil
 }
 
@@ -131,10 +225,9 @@ func (s *keySet) add(source string, key []connectors.Value) uint64 {
 	return at
 }
 
-// winner names the record kept at offset at: "source record of besok
-// with key (1001)".
-func (s *keySet) winner(at uint64) string {
-	b := s.arena[at:]
+// winner names the record whose arena entry b starts with: "source
+// record of besok with key (1001)".
+func (s *keySet) winner(b []byte) string {
 	idx, n := binary.Uvarint(b)
 	b = b[n:]
 	l, n := binary.Uvarint(b)

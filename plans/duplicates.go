@@ -57,7 +57,12 @@ func (w *writer) rankDuplicates(t *connectors.Table) (*duplicates, error) {
 	ctx, d := w.ctx, w.tp.Duplicates
 	w.r.opts.Progress.Table(t.Name+" (duplicates)", -1)
 	defer w.r.opts.Progress.TableDone()
-	cands, err := w.links.create(ctx, "dup_candidates", "g BLOB NOT NULL, seq INTEGER NOT NULL, by BLOB NOT NULL, k BLOB NOT NULL, PRIMARY KEY (g, seq)")
+	// Keyed by seq, so that each insert appends: keyed by registration,
+	// whose encodings come in no order, every insert went to a random
+	// page of a table larger than SQLite's page cache (a page read and a
+	// page written each). The registration order comes from an index
+	// built once the table is full, by SQLite's external sort.
+	cands, err := w.links.create(ctx, "dup_candidates", candidateColumns)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +120,9 @@ func (w *writer) rankDuplicates(t *connectors.Table) (*duplicates, error) {
 	if err := in.flush(ctx); err != nil {
 		return nil, err
 	}
+	if _, err := w.links.db.ExecContext(ctx, candidateIndex(cands)); err != nil {
+		return nil, fmt.Errorf("duplicates of %s: %w", t.Name, err)
+	}
 	return w.decideDuplicates(t, cands)
 }
 
@@ -144,7 +152,7 @@ func (w *writer) decideDuplicates(t *connectors.Table, cands string) (*duplicate
 	}
 	afterG, afterSeq := []byte{}, int64(0)
 	for {
-		rows, err := w.links.db.QueryContext(ctx, "SELECT g, seq, by, k FROM "+cands+" WHERE (g, seq) > (?, ?) ORDER BY g, seq LIMIT ?", afterG, afterSeq, dupPage)
+		rows, err := w.links.db.QueryContext(ctx, candidatePage(cands), afterG, afterSeq, dupPage)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
@@ -210,6 +218,23 @@ func (w *writer) decideDuplicates(t *connectors.Table, cands string) (*duplicate
 		return nil, err
 	}
 	return dp, nil
+}
+
+// candidateColumns are the columns of a duplicates rule's candidates:
+// keyed by seq, the read order, so that each insert appends.
+const candidateColumns = "seq INTEGER PRIMARY KEY, g BLOB NOT NULL, by BLOB NOT NULL, k BLOB NOT NULL"
+
+// candidateIndex orders the candidates by registration, built once they
+// are all in, by SQLite's external sort. Covering: the pages of
+// decideDuplicates read the index alone.
+func candidateIndex(cands string) string {
+	return "CREATE INDEX " + cands + "_g ON " + cands + " (g, seq, by, k)"
+}
+
+// candidatePage reads the candidates after (g, seq) in registration
+// order, a page at a time.
+func candidatePage(cands string) string {
+	return "SELECT g, seq, by, k FROM " + cands + " WHERE (g, seq) > (?, ?) ORDER BY g, seq LIMIT ?"
 }
 
 // grouped is a candidate with its registration.

@@ -155,3 +155,54 @@ func (r *sliceRows) Next() bool                   { r.i++; return r.i < len(r.ro
 func (r *sliceRows) Row() []connectors.Value      { return r.rows[r.i] }
 func (r *sliceRows) Err() error                   { return nil }
 func (r *sliceRows) Close() error                 { return nil }
+
+// The candidates of a duplicates rule go in in read order (seq is the
+// table's key) and come out in registration order from a covering index,
+// each page a search of it: no page sorts the table again. (Keyed by
+// registration, every insert went to a random page of the table.)
+func TestDuplicateCandidatesQueryPlan(t *testing.T) {
+	ctx := context.Background()
+	l, err := newLinks(ctx, &mappings.Program{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cands, err := l.create(ctx, "dup_candidates", candidateColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newInserter(l.db, cands, []string{"g", "seq", "by", "k"}, "test")
+	for seq := int64(1); seq <= 1000; seq++ {
+		if err := in.add(ctx, []byte{byte(seq * 37 % 251)}, seq, []byte{}, []byte{byte(seq)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := in.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.db.ExecContext(ctx, candidateIndex(cands)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := l.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+candidatePage(cands), []byte{7}, 3, dupPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	got := strings.Join(plan, "; ")
+	if !strings.Contains(got, "SEARCH "+cands+" USING COVERING INDEX "+cands+"_g") || strings.Contains(got, "TEMP B-TREE") {
+		t.Fatalf("query plan of a page of candidates: %s", got)
+	}
+	var pk string
+	if err := l.db.QueryRowContext(ctx, "SELECT name FROM pragma_table_info(?) WHERE pk = 1", cands).Scan(&pk); err != nil || pk != "seq" {
+		t.Fatalf("the candidates are keyed by %q (%v), want seq", pk, err)
+	}
+}

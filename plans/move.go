@@ -328,7 +328,10 @@ func (w *writer) entities() error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", e.Entities.Name, err)
 	}
-	ents = w.prefetched(ents)
+	// Read ahead in a goroutine of its own, beside the values' (a
+	// streamed scan reads in one too): the locked snapshot runs their
+	// queries in turn.
+	ents = w.prefetched(readAhead(w.ctx, ents, r.batch))
 	defer ents.Close()
 	vals, err := w.snap.Scan(w.ctx, e.Values, connectors.ScanOptions{BatchSize: r.batch, Key: e.ValuesKey, After: valsAfter})
 	if err != nil {

@@ -185,6 +185,8 @@ type outcomeStore struct {
 	// getFolded finds the records whose folded key is a child's folded
 	// key (see fold.go).
 	getFolded *sql.Stmt
+	// getMany is prefetch's query of prefetchKeys keys.
+	getMany *sql.Stmt
 	// batch holds the outcomes of the parents of the child rows read
 	// ahead (see prefetchRows), found or not: one query for many rows.
 	batch map[string]batchOutcome
@@ -334,7 +336,20 @@ func (s *outcomeStore) prefetch(ctx context.Context, keys [][]connectors.Value) 
 			return nil
 		}
 		q := "SELECT k, kind, reason, u FROM " + s.table + " WHERE k IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ask)), ", ") + ")"
-		rows, err := s.l.db.QueryContext(ctx, q, ask...)
+		var rows *sql.Rows
+		var err error
+		if len(ask) == prefetchKeys {
+			// Most queries ask for a full batch: prepared once, not
+			// parsed again (a sixth of the lookup's time) every time.
+			if s.getMany == nil {
+				if s.getMany, err = s.l.db.PrepareContext(ctx, q); err != nil {
+					return fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
+				}
+			}
+			rows, err = s.getMany.QueryContext(ctx, ask...)
+		} else {
+			rows, err = s.l.db.QueryContext(ctx, q, ask...)
+		}
 		if err != nil {
 			return fmt.Errorf("outcomes of %s: %w", s.records.Name, err)
 		}

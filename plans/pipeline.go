@@ -15,11 +15,10 @@ import (
 // connector's rows are its own, connectors.OwnedRows), so the reader may
 // go on while the mapper holds the previous batch.
 //
-// The snapshot is used by the reading goroutine only while the table is
-// read, so it must be the only reader of the snapshot meanwhile: a form
-// store's entities and values, read side by side, are not read ahead.
-// (Parents' outcomes and duplicates' decisions are looked up in the
-// run's scratch database, not the snapshot.)
+// The snapshot is shared through lockedSnapshot, whose lock each Next
+// holds for a whole page query: so a form store's entities are read
+// ahead beside its values. (Parents' outcomes and duplicates' decisions
+// are looked up in the run's scratch database, not the snapshot.)
 func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.Rows {
 	if batch <= 0 {
 		batch = connectors.DefaultBatchSize

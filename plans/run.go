@@ -148,6 +148,8 @@ func newRunner(p *Plan, opts Options, needTarget bool) (*runner, error) {
 		opts.WorkDir = "."
 	}
 	r := &runner{plan: p, opts: opts, log: opts.Logger, batch: p.BatchSize, workGiven: workGiven}
+	// A resume that stops before moving leaves its preloaded keys here.
+	defer func() { r.keys.Close() }()
 	if r.batch == 0 {
 		r.batch = connectors.DefaultBatchSize
 	}
@@ -271,7 +273,7 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	check, _ := sink.Dialect().(connectors.ValueChecker)
 	keys := r.keysOnResume()
 	keys.skipInjective(s.prog)
-	defer func() { r.keys = nil }()
+	defer func() { keys.Close(); r.keys = nil }()
 	// Read ahead, a table is read in a goroutine of its own: every use of
 	// the snapshot meanwhile goes through one lock (pipeline.go).
 	snap := lockSnapshot(s.snap)
