@@ -320,6 +320,8 @@ type compiledExpr struct {
 	// documented rule (strip of blank text, lookup of a NULL cell), so the
 	// NULL is not a value lost.
 	declaredNull bool
+	// declaredBy names the function that did.
+	declaredBy string
 }
 
 // exprConfig is expr-lang's configuration for mapping expressions: the
@@ -339,7 +341,7 @@ func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 		opts = append(opts, expr.Function(f.Name, func(args ...any) (any, error) {
 			out, err := f.impl(env, args)
 			if out == nil && err == nil && f.nullByRule && ce != nil {
-				ce.declaredNull = true
+				ce.declaredNull, ce.declaredBy = true, f.Name
 			}
 			return out, err
 		}))
@@ -473,7 +475,7 @@ func freeNames(src string) *resolver {
 
 // run evaluates the expression on a row with a reused VM.
 func (c *compiledExpr) run(m *vm.VM, env *exprEnv) (connectors.Value, error) {
-	c.declaredNull = false
+	c.declaredNull, c.declaredBy = false, ""
 	out, err := m.Run(c.prog, env)
 	if err != nil {
 		var re *reasonError
