@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -110,6 +111,14 @@ func runValueEquationSuite(t *testing.T, target func(t *testing.T) (url string, 
 	}
 	if got := valueEquations(sum); !slices.Equal(got, wantValueEquations) {
 		t.Fatalf("value equations\n got %q\nwant %q", got, wantValueEquations)
+	}
+	// The auditor's page shows the equation, the declared NULLs per rule.
+	page, err := os.ReadFile(filepath.Join(dir, verify.HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "<td>codelist kod: 1, codelist kod (unmapped: null): 1</td>"; !strings.Contains(string(page), want) {
+		t.Errorf("%s lacks %s", verify.HTMLFile, want)
 	}
 	for _, c := range sum.Columns {
 		if !c.CountedInDatabase {
