@@ -503,6 +503,11 @@ func columnEquations(ctx context.Context, tsnap connectors.Snapshot, inTarget ma
 		if err != nil {
 			return nil, err
 		}
+		if vc == nil {
+			// Expected rows that did not come from a re-read of the source.
+			vc = verify.NewValueCounts(c.Table)
+			vc.NotCounted = "the source was not re-read"
+		}
 		for i, col := range c.Table.Columns {
 			eq := verify.ColumnEquation{Table: name, Column: col.Name, NonNull: c.NonNull[i], Rows: c.Rows,
 				SourceValues: vc.Source[i], TargetNonNull: actual[i], MadeWithoutSource: vc.Made[i],
