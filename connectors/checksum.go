@@ -569,3 +569,13 @@ func SumMod64(decimal string) (uint64, error) {
 	}
 	return n.Mod(n, two64).Uint64(), nil
 }
+
+// ChecksumExplainer is an optional extra of a Checksummer: the SQL its
+// Checksum runs for a whole-table request (Within 0), for a person to run
+// by hand and a benchmark to time alone, beside what the connector adds
+// (reading the catalogue, decoding the sums).
+type ChecksumExplainer interface {
+	// ChecksumSQL gives the statements to run in order in one read-only
+	// transaction: session settings first, the checksum query last.
+	ChecksumSQL(ctx context.Context, t *Table, req ChecksumRequest) ([]string, error)
+}

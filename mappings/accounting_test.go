@@ -40,6 +40,15 @@ func dropUnread(columns string) string {
 	return "    drop: {" + strings.Join(drop, ", ") + "}\n"
 }
 
+// nulledBy lists an outcome's nulled values as column:rule.
+func nulledBy(o Outcome) []string {
+	var out []string
+	for _, n := range o.Nulled {
+		out = append(out, n.Column+":"+n.Rule)
+	}
+	return out
+}
+
 func lostColumns(o Outcome) string {
 	var out []string
 	for _, n := range o.Lost {
@@ -69,18 +78,22 @@ func TestValueAccounting(t *testing.T) {
 		{"NULL from NULL is no loss", `      weight_kg: {expr: 'vikt == "-" ? nil : decimal(vikt)'}`,
 			[]connectors.Value{int64(1), nil, nil, nil, nil}, "", nil},
 		{"null_when list", `      weight_kg: {expr: 'decimal(vikt)', null_when: ["-", "?"]}`,
-			[]connectors.Value{int64(1), nil, "-", nil, nil}, "", []string{"null_when weight_kg"}},
+			[]connectors.Value{int64(1), nil, "-", nil, nil}, "", []string{"weight_kg:null_when weight_kg"}},
 		{"null_when list, a value not listed", `      weight_kg: {expr: 'decimal(vikt)', null_when: ["-", "?"]}`,
 			[]connectors.Value{int64(1), nil, "70", nil, nil}, "", nil},
 		{"null_when expression", `      weight_kg: {expr: 'decimal(vikt)', null_when: 'vikt == "-" && langd == 0'}`,
-			[]connectors.Value{int64(1), nil, "-", int64(0), nil}, "", []string{"null_when weight_kg"}},
+			[]connectors.Value{int64(1), nil, "-", int64(0), nil}, "", []string{"weight_kg:null_when weight_kg"}},
 		{"null_when list on from:", `      height_cm: {from: langd, null_when: ["0"]}`,
-			[]connectors.Value{int64(1), nil, nil, int64(0), nil}, "", []string{"null_when height_cm"}},
+			[]connectors.Value{int64(1), nil, nil, int64(0), nil}, "", []string{"height_cm:null_when height_cm"}},
 		{"code list null", `      height_cm: {from: langd, codelist: size}`,
-			[]connectors.Value{int64(1), nil, nil, int64(9), nil}, "", []string{"codelist size"}},
+			[]connectors.Value{int64(1), nil, nil, int64(9), nil}, "", []string{"height_cm:codelist size"}},
 		{"code list ~", `      height_cm: {from: langd, codelist: size}`,
-			[]connectors.Value{int64(1), nil, nil, int64(8), nil}, "", []string{"codelist size"}},
+			[]connectors.Value{int64(1), nil, nil, int64(8), nil}, "", []string{"height_cm:codelist size"}},
 		{"strip of blank text", `      weight_kg: {expr: 'decimal(strip(vikt))'}`,
+			[]connectors.Value{int64(1), nil, "  ", nil, nil}, "", []string{"weight_kg:function strip"}},
+		{"strip of NULL nulls no value", `      weight_kg: {expr: 'decimal(strip(vikt))'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "", nil},
+		{"strip of blank text, then a default", `      weight_kg: {expr: 'decimal(strip(vikt))', default: 0}`,
 			[]connectors.Value{int64(1), nil, "  ", nil, nil}, "", nil},
 	}
 	for _, c := range cases {
@@ -92,8 +105,8 @@ func TestValueAccounting(t *testing.T) {
 			if got := lostColumns(o); got != c.lost {
 				t.Errorf("lost %q, want %q", got, c.lost)
 			}
-			if !reflect.DeepEqual(o.Nulled, c.nulled) {
-				t.Errorf("nulled %q, want %q", o.Nulled, c.nulled)
+			if got := nulledBy(o); !reflect.DeepEqual(got, c.nulled) {
+				t.Errorf("nulled %q, want %q", got, c.nulled)
 			}
 		})
 	}
@@ -177,6 +190,46 @@ tables:
 	for _, want := range []string{`empty when the source value is "-" or "?"`, "empty when langd == 0", "| 9 | (empty: no value, by declaration) |"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("map doc lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// SourceNonNull says per receiving column whether the record feeds it a
+// source value: any column the column reads holds one (value_lost's own
+// rule); a constant reads none.
+func TestSourceNonNull(t *testing.T) {
+	prog, ds := compileEnv(t, `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {value: "2024-01-01"}
+      weight_kg: {expr: 'decimal(vikt ?? langd)'}
+    drop: {datum: not in this test, personnr: not in this test}
+`, testEnv(t))
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tp := prog.ForSource("besok")
+	if o := tp.Apply([]connectors.Value{int64(1), nil, nil, int64(70), nil}); o.SourceNonNull != nil {
+		t.Fatalf("SourceNonNull %v without CountSourceValues", o.SourceNonNull)
+	}
+	tp.CountSourceValues = true
+	col := func(name string) int { return tp.Target.ColumnIndex(name) }
+	for _, c := range []struct {
+		row       []connectors.Value
+		fedWeight bool
+	}{
+		{[]connectors.Value{int64(1), nil, nil, int64(70), nil}, true},
+		{[]connectors.Value{int64(2), nil, "80", nil, nil}, true},
+		{[]connectors.Value{int64(3), nil, nil, nil, nil}, false},
+	} {
+		o := tp.Apply(c.row)
+		if o.Kind != Migrated || len(o.SourceNonNull) != len(tp.Target.Columns) {
+			t.Fatalf("%v %s: SourceNonNull %v", o.Kind, o.Detail, o.SourceNonNull)
+		}
+		if !o.SourceNonNull[col("visit_id")] || o.SourceNonNull[col("visit_date")] || o.SourceNonNull[col("weight_kg")] != c.fedWeight {
+			t.Errorf("row %v: SourceNonNull %v, want visit_id true, visit_date false, weight_kg %v", c.row, o.SourceNonNull, c.fedWeight)
 		}
 	}
 }

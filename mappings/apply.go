@@ -58,9 +58,17 @@ type Outcome struct {
 	// record migrated with NULL in their columns. A column made by an
 	// expression gives one note per source column the expression read.
 	Values []ValueNote
-	// Nulled names, per value a declared rule made NULL, the rule: a code
-	// list ("codelist smoking") or the column's null_when.
-	Nulled []string
+	// Nulled names, per value a declared rule made NULL, the column and
+	// the rule: a code list ("codelist smoking"), the column's null_when
+	// or open_ended, or a function's documented NULL ("function strip",
+	// counted only when the function read a value).
+	Nulled []NullNote
+	// SourceNonNull says, per column of Row, whether a source column the
+	// column reads holds a value: the record feeds the column one source
+	// value (however many of its columns an expression reads). It is the
+	// one rule value_lost judges by, and the left side of verify's value
+	// equation. Set only under the program's CountSourceValues.
+	SourceNonNull []bool
 	// Lost lists the values lost: a column read a non-NULL source value
 	// and became NULL by no declared rule (and was not archived). Any lost
 	// value fails the run; it is what catches a mapping or language bug
@@ -71,6 +79,9 @@ type Outcome struct {
 	// at most once; the ledger counts them.
 	Warnings []string
 }
+
+// NullNote is one value a declared rule made NULL.
+type NullNote struct{ Column, Rule string }
 
 // ReasonValueLost names a value lost (see Outcome.Lost).
 const ReasonValueLost = "value_lost"
@@ -176,7 +187,14 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 	}
 	out := p.state.newRow(len(p.cols))
 	var notes, lost []ValueNote
-	var nulled []string
+	var nulled []NullNote
+	var fed []bool
+	if p.CountSourceValues {
+		fed = make([]bool, len(p.cols))
+		for i := range p.cols {
+			fed[i] = p.cols[i].fed(row)
+		}
+	}
 	for i := range p.cols {
 		cp := &p.cols[i]
 		v, rule, err := p.columnValue(cp, row)
@@ -196,7 +214,7 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 			return p.archived(cp, f)
 		}
 		if rule != "" && v == nil {
-			nulled = append(nulled, rule)
+			nulled = append(nulled, NullNote{Column: cp.target.Name, Rule: rule})
 		}
 		out[i] = v
 	}
@@ -204,7 +222,7 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		o.Warnings = p.env.warnings.take()
 		return o
 	}
-	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, Warnings: p.env.warnings.take()}
+	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, SourceNonNull: fed, Warnings: p.env.warnings.take()}
 }
 
 // sourceRule runs the table rules that read only the source row. With an
@@ -270,7 +288,12 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 		if v, err = cp.expr.run(&p.state.vm, &p.state.env); err != nil {
 			return nil, "", err
 		}
-		declared = v == nil && cp.expr.declaredNull
+		if v == nil && cp.expr.declaredNull && cp.fed(row) {
+			// A function's documented NULL of a value it read (strip
+			// of blank text): declared, and counted as such, so the
+			// value equation accounts for it.
+			declared, rule = true, "function "+cp.expr.declaredBy
+		}
 	case cp.hasConst:
 		v = cp.constant
 	}
@@ -292,7 +315,23 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 			}
 		}
 	}
+	if v != nil && declared {
+		// A default or a code list gave the function's NULL a value.
+		rule = ""
+	}
 	return v, rule, nil
+}
+
+// fed reports whether a source column the column reads holds a value:
+// the record then feeds the column one source value, which must end in
+// the target, archived alone, NULL by a declared rule, or lost.
+func (cp *columnProgram) fed(row []connectors.Value) bool {
+	for _, r := range cp.reads {
+		if row[r] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // nullWhen reports whether the column's null_when declares this row's

@@ -61,6 +61,11 @@ type TableProgram struct {
 	// rule, nil when the mapping declares none.
 	Parent     *ParentProgram
 	Duplicates *DuplicatesProgram
+	// CountSourceValues makes Apply tell, per receiving column of a
+	// migrated record, whether the source values it reads hold a value
+	// (Outcome.SourceNonNull): the source side of verify's value
+	// equation. Off in a run, which does not need it.
+	CountSourceValues bool
 
 	cols   []columnProgram
 	rules  []compiledTableRule

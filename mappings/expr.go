@@ -320,6 +320,8 @@ type compiledExpr struct {
 	// documented rule (strip of blank text, lookup of a NULL cell), so the
 	// NULL is not a value lost.
 	declaredNull bool
+	// declaredBy names the function that did.
+	declaredBy string
 	// direct calls the expression's function when the expression is one
 	// call on column arg (see directCall); args is its argument list.
 	direct func([]any) (any, error)
@@ -344,7 +346,7 @@ func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 		opts = append(opts, expr.Function(f.Name, func(args ...any) (any, error) {
 			out, err := f.impl(env, args)
 			if out == nil && err == nil && f.nullByRule && ce != nil {
-				ce.declaredNull = true
+				ce.declaredNull, ce.declaredBy = true, f.Name
 			}
 			return out, err
 		}))
@@ -504,7 +506,7 @@ func directCall(node ast.Node, env *Env, ce *compiledExpr) (func([]any) (any, er
 			return func(args []any) (any, error) {
 				out, err := f.impl(env, args)
 				if out == nil && err == nil && f.nullByRule {
-					ce.declaredNull = true
+					ce.declaredNull, ce.declaredBy = true, f.Name
 				}
 				return out, err
 			}, idx.Value
@@ -515,12 +517,12 @@ func directCall(node ast.Node, env *Env, ce *compiledExpr) (func([]any) (any, er
 
 // run evaluates the expression on a row with a reused VM.
 func (c *compiledExpr) run(m *vm.VM, env *exprEnv) (connectors.Value, error) {
-	c.declaredNull = false
+	c.declaredNull, c.declaredBy = false, ""
 	if c.direct != nil && c.arg < len(env.R) {
 		if out, ok := c.callDirect(env); ok {
 			return out, nil
 		}
-		c.declaredNull = false
+		c.declaredNull, c.declaredBy = false, ""
 	}
 	out, err := m.Run(c.prog, env)
 	if err != nil {

@@ -260,7 +260,7 @@ func TestEAVNullWhen(t *testing.T) {
 	if eo.Entity.Kind != Migrated || eo.Entity.Row[1] != nil || eo.Entity.Row[2] != nil || len(eo.Entity.Lost) != 0 {
 		t.Fatalf("entity %v %s row %v lost %v", eo.Entity.Kind, eo.Entity.Reason, eo.Entity.Row, eo.Entity.Lost)
 	}
-	if want := []string{"null_when weight_kg", "null_when smoking"}; !reflect.DeepEqual(eo.Entity.Nulled, want) {
+	if want := []NullNote{{"weight_kg", "null_when weight_kg"}, {"smoking", "null_when smoking"}}; !reflect.DeepEqual(eo.Entity.Nulled, want) {
 		t.Errorf("nulled %v, want %v", eo.Entity.Nulled, want)
 	}
 }

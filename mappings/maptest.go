@@ -700,8 +700,8 @@ func (c *coverage) saw(tp *TableProgram, r *TestRow, o Outcome) {
 		c.reasons[src+"\x00"+n.Reason] = true
 		c.reasons[src+"\x00"+n.Column+"\x00"+n.Reason] = true
 	}
-	for _, rule := range o.Nulled {
-		c.nulled[src+"\x00"+rule] = true
+	for _, n := range o.Nulled {
+		c.nulled[src+"\x00"+n.Rule] = true
 	}
 }
 

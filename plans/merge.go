@@ -147,7 +147,7 @@ type candidate struct {
 const noteWidth = 5
 
 // appendNotes encodes an outcome's value notes as three rows: archived
-// values, nulled rules, lost values.
+// values, nulled columns and rules (pairs), lost values.
 func appendNotes(b []byte, o mappings.Outcome) ([]byte, error) {
 	flat := func(notes []mappings.ValueNote) []connectors.Value {
 		out := make([]connectors.Value, 0, len(notes)*noteWidth)
@@ -156,9 +156,9 @@ func appendNotes(b []byte, o mappings.Outcome) ([]byte, error) {
 		}
 		return out
 	}
-	rules := make([]connectors.Value, len(o.Nulled))
-	for i, r := range o.Nulled {
-		rules[i] = r
+	rules := make([]connectors.Value, 0, 2*len(o.Nulled))
+	for _, n := range o.Nulled {
+		rules = append(rules, n.Column, n.Rule)
 	}
 	b, err := connectors.AppendRow(b, flat(o.Values))
 	if err == nil {
@@ -195,9 +195,10 @@ func decodeNotes(b []byte) (mappings.Outcome, error) {
 	if o.Values, err = notes(rows[0]); err != nil {
 		return o, err
 	}
-	for _, r := range rows[1] {
-		s, _ := r.(string)
-		o.Nulled = append(o.Nulled, s)
+	for i := 0; i+1 < len(rows[1]); i += 2 {
+		col, _ := rows[1][i].(string)
+		rule, _ := rows[1][i+1].(string)
+		o.Nulled = append(o.Nulled, mappings.NullNote{Column: col, Rule: rule})
 	}
 	o.Lost, err = notes(rows[2])
 	return o, err

@@ -37,6 +37,9 @@ type writer struct {
 	links *links
 	dups  *duplicates
 	own   map[*mappings.TableProgram]*ownership // units.go
+	// counts takes the source side of verify's value equations (nil in
+	// a run).
+	counts valueCounter
 
 	out     [][]connectors.Value
 	pending int
@@ -112,10 +115,16 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 			if err := w.spill.add(w.ctx, w.tp, o, copyRow(row), pick(row, keyIdx)); err != nil {
 				return err
 			}
+			if vc := w.valueCounts(); vc != nil {
+				vc.NotCounted = "merged registrations: several source records make one row"
+			}
 			break
 		}
 		if o.Row != nil {
 			w.out = append(w.out, o.Row)
+			if err := w.countValues(o); err != nil {
+				return err
+			}
 		}
 		tl.Migrate()
 		if err := w.values(t, tl, pick(row, keyIdx), o); err != nil {
@@ -146,11 +155,53 @@ func (w *writer) values(t *connectors.Table, tl *verify.TableLedger, key []conne
 		}
 		tl.ArchiveValue(vn.Reason)
 	}
-	for _, rule := range o.Nulled {
-		tl.NullValue(rule)
+	for _, n := range o.Nulled {
+		tl.NullValue(n.Rule)
 	}
 	for _, vn := range o.Lost {
 		tl.LoseValue(vn.Column)
+	}
+	return nil
+}
+
+// valueCounter gives the source side of a receiving table's value
+// equations, for verify's re-application (verify.ValueCounts).
+type valueCounter interface {
+	valueCounts(target string) *verify.ValueCounts
+}
+
+func (w *writer) valueCounts() *verify.ValueCounts {
+	if w.counts == nil || w.tp == nil {
+		return nil
+	}
+	return w.counts.valueCounts(w.tp.Target.Name)
+}
+
+// countValues counts a migrated record's values for the value equations:
+// the source values it feeds each receiving column (from its source row,
+// Outcome.SourceNonNull), the values made without one, and of the source
+// values, those a declared rule made NULL or that were lost.
+func (w *writer) countValues(o mappings.Outcome) error {
+	vc := w.valueCounts()
+	if vc == nil || vc.NotCounted != "" {
+		return nil
+	}
+	if o.SourceNonNull == nil {
+		return fmt.Errorf("verify: a migrated record of %s without its source values counted (a defect of verify: please report it)", w.tp.Source.Name)
+	}
+	if err := vc.Add(o.Row, o.SourceNonNull); err != nil {
+		return err
+	}
+	t := w.tp.Target
+	for _, n := range o.Nulled {
+		if i := t.ColumnIndex(n.Column); i >= 0 && o.SourceNonNull[i] {
+			vc.Null(i, n.Rule)
+		}
+	}
+	for _, n := range o.Lost {
+		if i := t.ColumnIndex(n.Column); i >= 0 {
+			vc.Lose(i)
+		}
 	}
 	return nil
 }

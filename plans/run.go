@@ -277,8 +277,9 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	// Read ahead, a table is read in a goroutine of its own: every use of
 	// the snapshot meanwhile goes through one lock (pipeline.go).
 	snap := lockSnapshot(s.snap)
+	counts, _ := sink.(valueCounter)
 	newWriter := func(tp *mappings.TableProgram) *writer {
-		return &writer{r: r, ctx: ctx, snap: snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys, links: lk}
+		return &writer{r: r, ctx: ctx, snap: snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys, links: lk, counts: counts}
 	}
 	consumed := readByPrograms(s.prog)
 	merges := map[*mappings.MergeProgram]bool{}

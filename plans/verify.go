@@ -165,6 +165,9 @@ type expected struct {
 	arc      *expectedArchive
 	ledger   *verify.Ledger
 	codes    *mappings.CodeUse
+	// values are the source sides of the value equations, counted only
+	// when the source is re-read (nil for a run's own stream).
+	values map[string]*verify.ValueCounts
 }
 
 // newExpected starts an empty expected side: every receiving table's
@@ -305,7 +308,14 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		if exp, err = r.newExpected(size); err != nil {
 			return nil, err
 		}
-		sink := &hashingSink{contents: exp.contents, groups: exp.groups, dialect: tgt.Dialect()}
+		exp.values = map[string]*verify.ValueCounts{}
+		for _, name := range exp.order {
+			exp.values[name] = verify.NewValueCounts(exp.contents[name].Table)
+		}
+		for _, tp := range s.prog.Tables {
+			tp.CountSourceValues = true
+		}
+		sink := &hashingSink{contents: exp.contents, groups: exp.groups, dialect: tgt.Dialect(), values: exp.values}
 		if err := r.move(ctx, s, sink, exp.arc, exp.ledger); err != nil {
 			return nil, fmt.Errorf("verify: re-apply the mappings: %w", err)
 		}
@@ -392,7 +402,9 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			sum.Fail("the archive package holds %d records of %s, a table the mappings archive nothing of", n, name)
 		}
 	}
-	sum.Columns = columnEquations(order, contents, ledger, arc)
+	if sum.Columns, err = columnEquations(ctx, tsnap, inTarget, order, contents, exp.values, ledger, arc, ares.Alone, sum); err != nil {
+		return nil, err
+	}
 	for _, l := range ledger.Lists {
 		c, _ := verify.CheckList(l)
 		sum.Lists = append(sum.Lists, c)
@@ -473,25 +485,49 @@ func nonEmpty(m map[string]int64) map[string]int64 {
 }
 
 // columnEquations gives each receiving column's values, from the
-// re-applied mappings.
-func columnEquations(order []string, contents map[string]*verify.Content, ledger *verify.Ledger, arc *expectedArchive) []verify.ColumnEquation {
+// re-applied mappings, and its value equation: the source values of the
+// migrated records (values) against the target's non-NULL values counted
+// in the target, the archive package's values archived alone (alone, per
+// source table) and the declared NULLs. An equation that does not hold
+// fails verification, naming the column.
+func columnEquations(ctx context.Context, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table, order []string, contents map[string]*verify.Content,
+	values map[string]*verify.ValueCounts, ledger *verify.Ledger, arc *expectedArchive, alone map[string]map[string]int64, sum *verify.Summary) ([]verify.ColumnEquation, error) {
 	var out []verify.ColumnEquation
 	for _, name := range order {
-		c := contents[name]
+		c, vc := contents[name], values[name]
+		tt := inTarget[name]
+		if tt == nil {
+			continue // a receiving table missing from the target fails already
+		}
+		actual, inDB, err := c.CountTargetNonNull(ctx, tsnap, tt)
+		if err != nil {
+			return nil, err
+		}
+		if vc == nil {
+			// Expected rows that did not come from a re-read of the source.
+			vc = verify.NewValueCounts(c.Table)
+			vc.NotCounted = "the source was not re-read"
+		}
 		for i, col := range c.Table.Columns {
-			eq := verify.ColumnEquation{Table: name, Column: col.Name, NonNull: c.NonNull[i], Rows: c.Rows}
+			eq := verify.ColumnEquation{Table: name, Column: col.Name, NonNull: c.NonNull[i], Rows: c.Rows,
+				SourceValues: vc.Source[i], TargetNonNull: actual[i], MadeWithoutSource: vc.Made[i],
+				NulledBy: vc.Nulled[i], CountedInDatabase: inDB, NotCounted: vc.NotCounted}
 			for _, tl := range ledger.Tables {
 				if tl.Target != name {
 					continue
 				}
 				eq.ArchivedAlone += arc.alone[tl.Source][col.Name]
+				eq.InArchiveAlone += alone[tl.Source][col.Name]
 				eq.NulledByRule += tl.ValuesNulledBy["null_when "+col.Name]
 				eq.Lost += tl.ValuesLostBy[col.Name]
+			}
+			if p := eq.Balance(); p != "" {
+				sum.Fail("%s", p)
 			}
 			out = append(out, eq)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // drillDown re-reads the source through the mappings once more, keeping
@@ -597,7 +633,11 @@ type hashingSink struct {
 	contents map[string]*verify.Content
 	groups   map[string]*verify.Groups
 	dialect  connectors.Dialect
+	// values are the source sides of the value equations (writer.countValues).
+	values map[string]*verify.ValueCounts
 }
+
+func (h *hashingSink) valueCounts(target string) *verify.ValueCounts { return h.values[target] }
 
 func (h *hashingSink) Write(_ context.Context, t *connectors.Table, rows [][]connectors.Value) error {
 	c := h.contents[t.Name]

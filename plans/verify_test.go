@@ -157,6 +157,12 @@ func runTamperSuite(t *testing.T, newTarget func(t *testing.T) tamperTarget) {
 			tg.exec(t, fmt.Sprintf("UPDATE visit SET height_cm = height_cm + 1 WHERE visit_id = %d", v.id))
 			return []string{fmt.Sprintf("visit %d changed height_cm", v.id)}, ""
 		}},
+		{"null a value", func(t *testing.T, tg tamperTarget, work string, visits []visitRow) ([]string, string) {
+			v, _ := pair(t, visits)
+			tg.exec(t, fmt.Sprintf("UPDATE visit SET height_cm = NULL WHERE visit_id = %d", v.id))
+			// The key and column, and the column's value equation.
+			return []string{fmt.Sprintf("visit %d changed height_cm", v.id)}, "receiving column visit.height_cm: "
+		}},
 		{"swap two rows' values", func(t *testing.T, tg tamperTarget, work string, visits []visitRow) ([]string, string) {
 			a, b := pair(t, visits)
 			tg.exec(t, fmt.Sprintf("UPDATE visit SET height_cm = %v WHERE visit_id = %d", b.height, a.id),
@@ -240,7 +246,9 @@ func runTamperSuite(t *testing.T, newTarget func(t *testing.T) tamperTarget) {
 				if !strings.Contains(strings.Join(sum.Problems, "\n"), wantProblem) {
 					t.Fatalf("no problem names %s: %v", wantProblem, sum.Problems)
 				}
-				return
+				if wantExc == nil {
+					return
+				}
 			}
 			got := exceptionKinds(sum)
 			if !slices.Equal(got, wantExc) {

@@ -134,7 +134,12 @@ type ArchiveResult struct {
 	Held map[string]int64
 	// Differing lists, per source table, the buckets whose records differ.
 	Differing map[string][]int
-	Problems  []string
+	// Alone counts, per source table and receiving column, the records
+	// whose value the package holds alone, read from a source value (one
+	// of its archived values is not NULL): the value equation's archived
+	// term, counted like its source side (values.go).
+	Alone    map[string]map[string]int64
+	Problems []string
 }
 
 // CompareArchive verifies the package at dir without trusting it (every
@@ -142,7 +147,7 @@ type ArchiveResult struct {
 // then reads every archived record through archive.Reader and compares
 // each table's record hashes and reasons with the expected ones.
 func CompareArchive(dir string, want *ArchiveContent) ArchiveResult {
-	res := ArchiveResult{Equation: ArchiveEquation{Dir: dir, Expected: want.Expected()}, Held: map[string]int64{}, Differing: map[string][]int{}}
+	res := ArchiveResult{Equation: ArchiveEquation{Dir: dir, Expected: want.Expected()}, Held: map[string]int64{}, Differing: map[string][]int{}, Alone: map[string]map[string]int64{}}
 	fail := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
 	for _, p := range archive.Verify(dir) {
 		fail("archive package %s: %s", dir, p)
@@ -220,6 +225,7 @@ func CompareArchive(dir string, want *ArchiveContent) ArchiveResult {
 				fail("%v", err)
 				continue
 			}
+			fed := map[[2]string]bool{}
 			for _, v := range vals {
 				h, err := valueHash(v.KeyText, v.Column, v.SourceColumn, v.Reason, v.Value.Value)
 				if err != nil {
@@ -227,6 +233,15 @@ func CompareArchive(dir string, want *ArchiveContent) ArchiveResult {
 					continue
 				}
 				got.Add(h)
+				if v.Value.Value != nil {
+					fed[[2]string{v.KeyText, v.Column}] = true
+				}
+			}
+			for kc := range fed {
+				if res.Alone[t] == nil {
+					res.Alone[t] = map[string]int64{}
+				}
+				res.Alone[t][kc[1]]++
 			}
 		}
 		var exp connectors.Aggregate

@@ -55,7 +55,7 @@ func chartOf(s *Summary) chart {
 	return c
 }
 
-var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{"counts": countsText}).Parse(`<!DOCTYPE html>
+var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{"counts": countsText, "nulled": nulledText}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -116,10 +116,10 @@ code { font-size: 0.9em; word-break: break-all; }
 {{range .Groups}}<tr><td>{{.Table}}</td><td>{{range $i, $c := .Columns}}{{if $i}}, {{end}}{{$c}}{{end}} = {{range $i, $v := .Group}}{{if $i}}, {{end}}{{$v}}{{end}}</td><td class="n">{{.Expected}}</td><td class="n">{{.Actual}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
 {{end}}</table>{{end}}
 
-{{if .Columns}}<h2>Values per receiving column</h2>
+{{if .Columns}}<h2>Values per receiving column: source values = non-NULL in the target − made without a source value + archived alone + NULL by a declared rule</h2>
 <table id="columns">
-<tr><th>receiving column</th><th>rows</th><th>non-NULL</th><th>archived alone</th><th>NULL by null_when</th><th>lost</th></tr>
-{{range .Columns}}<tr><td>{{.Table}}.{{.Column}}</td><td class="n">{{.Rows}}</td><td class="n">{{.NonNull}}</td><td class="n">{{.ArchivedAlone}}</td><td class="n">{{.NulledByRule}}</td><td class="n {{if .Lost}}fail{{end}}">{{.Lost}}</td></tr>
+<tr><th>receiving column</th><th>source values</th><th>non-NULL in target</th><th>made without a source value</th><th>archived alone</th><th>NULL by a declared rule</th><th>lost</th><th></th></tr>
+{{range .Columns}}<tr><td>{{.Table}}.{{.Column}}</td><td class="n">{{.SourceValues}}</td><td class="n">{{.TargetNonNull}}</td><td class="n">{{.MadeWithoutSource}}</td><td class="n">{{.InArchiveAlone}}</td><td>{{nulled .NulledBy}}</td><td class="n {{if .Lost}}fail{{end}}">{{.Lost}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .NotCounted}}not counted: {{.NotCounted}}{{else if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
 {{end}}</table>{{end}}
 
 {{if .Units}}<h2>Reporting units: each unit's source rows = migrated + archived + excluded</h2>

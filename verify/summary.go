@@ -113,12 +113,19 @@ type TableEquation struct {
 	OK               bool             `json:"ok"`
 }
 
-// ColumnEquation is a receiving column's values, as the re-applied
-// mappings give them: non-NULL (which the content check proves the target
-// holds), archived alone (value granularity), made NULL by the column's
-// null_when, and lost (which fails verification). Values a code list made
-// NULL are counted per list in the source table's values_nulled_by: a
-// list does not say which column used it.
+// ColumnEquation is a receiving column's values. Rows, NonNull,
+// ArchivedAlone, NulledByRule and Lost are what the re-applied mappings
+// give: non-NULL (which the content check proves the target holds),
+// archived alone (value granularity, one per source value read), made
+// NULL by the column's null_when, and lost (which fails verification).
+//
+// The rest is the value equation (values.go), each side counted where it
+// lives: SourceValues (the migrated records that feed the column a source
+// value, from the source rows) = TargetNonNull (COUNT(column) in the
+// target) − MadeWithoutSource (defaults, constants) + InArchiveAlone (the
+// records whose value the archive package holds alone) + NulledBy (per
+// declared rule: a code list's null or unmapped: null, null_when,
+// open_ended, a function's documented NULL).
 type ColumnEquation struct {
 	Table         string `json:"table"`
 	Column        string `json:"column"`
@@ -127,6 +134,18 @@ type ColumnEquation struct {
 	ArchivedAlone int64  `json:"archived_alone,omitempty"`
 	NulledByRule  int64  `json:"nulled_by_null_when,omitempty"`
 	Lost          int64  `json:"lost,omitempty"`
+
+	SourceValues      int64            `json:"source_values"`
+	TargetNonNull     int64            `json:"target_non_null"`
+	MadeWithoutSource int64            `json:"made_without_source,omitempty"`
+	InArchiveAlone    int64            `json:"in_archive_alone,omitempty"`
+	NulledBy          map[string]int64 `json:"nulled_by,omitempty"`
+	// CountedInDatabase says the target counted its values itself.
+	CountedInDatabase bool `json:"counted_in_database"`
+	// NotCounted says why the equation is not counted record by record
+	// (merged registrations: several source records make one row).
+	NotCounted string `json:"not_counted,omitempty"`
+	OK         bool   `json:"ok"`
 }
 
 // GroupEquation is one control group of a receiving table (the rows with

@@ -24,8 +24,11 @@ every source record through the plan's mappings, and proves per source table tha
 source records = migrated + archived + excluded; that every receiving table holds
 exactly the rows the mappings give (checksums per bucket of the receiving key,
 computed in the database where it can), naming the records and columns that
-differ; that the archive package is whole and holds the records the mappings
-archive; and it raises the findings that need a person (archived share above the
+differ; that every receiving column's values balance: source values of the
+migrated records = non-NULL in the target - made without a source value +
+archived alone + NULL by a declared rule (a value NULLed by no rule fails, named
+by table and column); that the archive package is whole and holds the records the
+mappings archive; and it raises the findings that need a person (archived share above the
 plan's limit, opt-out entries that match nobody, identity numbers whose century
 was resolved), which the plan acknowledges under verification.acknowledge.
 Where the mappings name a reporting unit (unit:), it proves the equation per

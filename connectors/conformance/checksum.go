@@ -105,6 +105,7 @@ func RunChecksum(t *testing.T, tgt connectors.Target, caps Capabilities, noPushd
 		compareRecords(t, snap, cs, tbl, connectors.ChecksumRequest{Columns: pushed, Buckets: 16, Within: 4, In: []uint32{0, 2}}, edgeOf)
 	})
 	t.Run("floats", func(t *testing.T) { testChecksumFloats(t, tgt, caps) })
+	t.Run("non_null_counts", func(t *testing.T) { testNonNullCounts(t, snap, tbl) })
 	t.Run("lengths", func(t *testing.T) { testChecksumLengths(t, tgt) })
 	t.Run("text_keys", func(t *testing.T) { testChecksumTextKeys(t, tgt, caps) })
 	t.Run("drill_down", func(t *testing.T) { testChecksumDrillDown(t, tgt) })
@@ -472,5 +473,43 @@ func testChecksumFloats(t *testing.T, tgt connectors.Target, caps Capabilities) 
 				t.Errorf("%d bits, %d buckets: row buckets %v differ (%v)", b, n, diff, err)
 			}
 		}
+	}
+}
+
+// testNonNullCounts holds a NonNullCounter's COUNT(column) per column to
+// the non-NULL values of the scanned rows: one edge value per row, so
+// each column's count is its edge rows.
+func testNonNullCounts(t *testing.T, snap connectors.Snapshot, tbl *connectors.Table) {
+	nc, ok := snap.(connectors.NonNullCounter)
+	if !ok {
+		t.Skip("no connectors.NonNullCounter")
+	}
+	ctx := context.Background()
+	want := make([]int64, len(tbl.Columns))
+	rows, err := snap.Scan(ctx, tbl, connectors.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		for i, v := range rows.Row() {
+			if v != nil {
+				want[i]++
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(tbl.Columns))
+	for i, c := range tbl.Columns {
+		names[i] = c.Name
+	}
+	got, err := nc.CountNonNull(ctx, tbl.Name, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) || want[0] < 2 {
+		t.Errorf("non-NULL counts %v, the rows hold %v", got, want)
 	}
 }

@@ -1,0 +1,30 @@
+package mysql
+
+import (
+	"context"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+var _ connectors.NonNullCounter = (*snapshot)(nil)
+
+// CountNonNull counts each column's non-NULL values in one query of the
+// snapshot's transaction.
+func (s *snapshot) CountNonNull(ctx context.Context, table string, columns []string) ([]int64, error) {
+	if s.conn == nil {
+		return nil, s.db.errorf("snapshot is closed")
+	}
+	qt, err := Dialect{}.QuoteIdent(table)
+	if err != nil {
+		return nil, err
+	}
+	q, err := connectors.CountNonNullQuery(Dialect{}, "COUNT", qt, columns)
+	if err != nil {
+		return nil, err
+	}
+	out, err := connectors.ScanInt64s(len(columns), s.conn.QueryRowContext(ctx, q).Scan)
+	if err != nil {
+		return nil, s.db.errorf("count non-NULL values of %s: %w", table, err)
+	}
+	return out, nil
+}

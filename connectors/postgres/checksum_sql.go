@@ -1,0 +1,27 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+var _ connectors.ChecksumExplainer = (*snapshot)(nil)
+
+// ChecksumSQL gives the statements Checksum runs for a whole-table
+// request: JIT off (as checksumQuery sets it), then the query.
+func (s *snapshot) ChecksumSQL(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) ([]string, error) {
+	if req.Within != 0 {
+		return nil, fmt.Errorf("checksum of %s: the SQL of a drill-down takes parameters; ask for a whole-table request", t.Name)
+	}
+	q, err := s.checksumQuery(ctx, t, req, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if serverVersion(s.tx.Conn().PgConn().ParameterStatus("server_version")) >= 110000 {
+		out = append(out, "SET LOCAL jit = off")
+	}
+	return append(out, q.sql), nil
+}
