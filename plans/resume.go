@@ -371,7 +371,7 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 	next.Seq++
 	next.Stage = stageRestarting
 	next.Ledger = verify.NewLedger()
-	next.Done, next.Unit, next.After, next.ValuesAfter, next.Matched = nil, "", nil, nil, nil
+	next.Done, next.Moving, next.Matched = nil, nil, nil
 	if prev.Stage != stageRestarting {
 		if err := bk.commit(ctx, r.opts.Retry, nil, nil, next, r.opts.Now()); err != nil {
 			return nil, err
