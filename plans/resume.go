@@ -291,7 +291,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, stopped(err)
 	}
-	if err := replayParts(pp.dir, u.last.Seq, r.archiveTables(s, pp), arc); err != nil {
+	// In the units' order, so that the package is the same whichever
+	// order several jobs committed their batches in.
+	if err := replayPartsInOrder(pp.dir, u.last.Seq, r.archiveTables(s, pp), arc, orderOf(moveUnits(s)).unit); err != nil {
 		return nil, stopped(fmt.Errorf("assemble the archive package: %w", err))
 	}
 	if _, err := arc.Close(r.opts.Now()); err != nil {
