@@ -577,6 +577,9 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	r.units.jobs = js
 	r.units.seqMu.Unlock()
 	defer func() {
+		r.units.seqMu.Lock()
+		r.units.jobs = nil
+		r.units.seqMu.Unlock()
 		// The run's ledger is the groups', in the order of one job.
 		var tables []*verify.TableLedger
 		written := map[string]int64{}

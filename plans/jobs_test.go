@@ -286,7 +286,9 @@ func TestJobFailureStopsTheOthersResumably(t *testing.T) {
 	runJobs(t, p, src, clean, filepath.Join(dir, "clean"), 1, nil)
 	work := filepath.Join(dir, "w")
 	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Jobs: 3, Now: fixedClock,
-		WrapSource: func(s connectors.Source) connectors.Source { return &failingSource{Source: s, table: "besok", after: 300} }})
+		WrapSource: func(s connectors.Source) connectors.Source {
+			return &failingSource{Source: s, table: "besok", after: 300}
+		}})
 	var se *plans.StoppedError
 	if !errors.As(err, &se) || !errors.Is(err, errInjected) {
 		t.Fatalf("got %v, want a StoppedError for the injected failure", err)
