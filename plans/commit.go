@@ -297,11 +297,10 @@ func (u *commitUnits) commit(w *writer) error {
 	if err != nil {
 		return err
 	}
-	pp, _ := j.arc.(*parts)
-	if pp == nil {
+	if j.parts == nil {
 		return fmt.Errorf("batch %d: no archive part to seal (a bug in the runner)", next.Seq)
 	}
-	if err := pp.seal(next.Seq); err != nil {
+	if err := j.parts.seal(next.Seq); err != nil {
 		return err
 	}
 	p := &pendingUnit{seq: next.Seq, target: target, rows: w.out, cp: row, state: []byte(row[5].(string))}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
@@ -392,11 +393,14 @@ func (u *commitUnits) halt() {
 
 // job is the state one group's units share while they move.
 type job struct {
-	r      *runner
-	ctx    context.Context
-	snap   connectors.Snapshot
-	sink   rowSink
-	arc    archiver
+	r    *runner
+	ctx  context.Context
+	snap connectors.Snapshot
+	sink rowSink
+	arc  archiver
+	// parts is where arc keeps the job's archive parts (nil in a dry
+	// run): sealed with each batch.
+	parts  *parts
 	ledger *verify.Ledger
 	spill  *spill
 	links  *links
@@ -443,8 +447,8 @@ func (j *job) close() {
 // moveUnit moves one unit.
 func (j *job) moveUnit(ctx context.Context, mu *moveUnit) error {
 	r := j.r
-	if p, ok := j.arc.(*parts); ok {
-		p.unit = mu.name
+	if j.parts != nil {
+		j.parts.unit = mu.name
 	}
 	switch {
 	case mu.tp != nil:
@@ -506,13 +510,13 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	snap := lockSnapshot(s.snap)
 	units := moveUnits(s)
 	n := r.jobs()
-	pp, _ := arc.(*parts)
+	pp, also := splitArchive(arc)
 	if r.units == nil || pp == nil {
 		// A dry run moves with one job.
 		n = 1
 	}
 	if n == 1 {
-		j := &job{r: r, ctx: ctx, snap: snap, sink: sink, arc: arc, ledger: ledger, keys: keys, check: check}
+		j := &job{r: r, ctx: ctx, snap: snap, sink: sink, arc: arc, parts: pp, ledger: ledger, keys: keys, check: check}
 		if err := j.open(ctx, s.prog); err != nil {
 			return err
 		}
@@ -633,10 +637,17 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 		defer mu.Unlock()
 		return first != nil
 	}
+	if also != nil {
+		also = &lockedArchive{a: also}
+	}
 	for i := 0; i < n; i++ {
 		jr := *r
 		jr.opts.Progress = progress[i]
 		jobParts := pp.job(i + 1)
+		var jobArc archiver = jobParts
+		if also != nil {
+			jobArc = &alsoArchive{archiver: jobParts, also: also}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -652,7 +663,7 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 				if failed() {
 					continue
 				}
-				if err := jr.moveGroup(ctx, g, snap, sink, jobParts, keys, check); err != nil {
+				if err := jr.moveGroup(ctx, g, snap, sink, jobArc, jobParts, keys, check); err != nil {
 					if !errors.Is(err, errHalted) {
 						fail(err)
 					}
@@ -683,7 +694,7 @@ func ownedByAny(groups []*unitGroup, source string) bool {
 
 // moveGroup moves a group's units in order, with state of its own; r is
 // the job's copy of the runner.
-func (r *runner) moveGroup(ctx context.Context, g *unitGroup, snap connectors.Snapshot, sink rowSink, pp *parts, all *receivingKeys, check connectors.ValueChecker) error {
+func (r *runner) moveGroup(ctx context.Context, g *unitGroup, snap connectors.Snapshot, sink rowSink, arc archiver, pp *parts, all *receivingKeys, check connectors.ValueChecker) error {
 	// The receiving keys of the group's tables are the group's alone.
 	keys := &receivingKeys{tables: map[string]*keySet{}, injective: all.injective}
 	for i := range g.units {
@@ -692,7 +703,7 @@ func (r *runner) moveGroup(ctx context.Context, g *unitGroup, snap connectors.Sn
 		}
 	}
 	r.keys = keys
-	j := &job{r: r, ctx: ctx, snap: snap, sink: sink, arc: pp, ledger: g.ledger, keys: keys, check: check, group: g}
+	j := &job{r: r, ctx: ctx, snap: snap, sink: sink, arc: arc, parts: pp, ledger: g.ledger, keys: keys, check: check, group: g}
 	if err := j.open(ctx, g.programs()); err != nil {
 		return err
 	}
@@ -706,6 +717,60 @@ func (r *runner) moveGroup(ctx context.Context, g *unitGroup, snap connectors.Sn
 		}
 	}
 	return nil
+}
+
+// splitArchive finds the parts a run's archiver keeps the batches'
+// archive parts in, and what else it tells of each archived record (the
+// run's own end check, teeArchive); nil parts in a dry run.
+func splitArchive(arc archiver) (*parts, archiver) {
+	switch a := arc.(type) {
+	case *parts:
+		return a, nil
+	case *teeArchive:
+		if p, ok := a.archiver.(*parts); ok {
+			return p, a.exp
+		}
+	}
+	return nil, nil
+}
+
+// alsoArchive archives into a job's parts and tells also.
+type alsoArchive struct {
+	archiver
+	also archiver
+}
+
+func (a *alsoArchive) Add(t *connectors.Table, rec archive.Record) error {
+	if err := a.archiver.Add(t, rec); err != nil {
+		return err
+	}
+	return a.also.Add(t, rec)
+}
+
+func (a *alsoArchive) AddValue(t *connectors.Table, v archive.Value) error {
+	if err := a.archiver.AddValue(t, v); err != nil {
+		return err
+	}
+	return a.also.AddValue(t, v)
+}
+
+// lockedArchive lets the jobs share an archiver that sums what it is told
+// (in any order): one call at a time.
+type lockedArchive struct {
+	mu sync.Mutex
+	a  archiver
+}
+
+func (l *lockedArchive) Add(t *connectors.Table, rec archive.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.a.Add(t, rec)
+}
+
+func (l *lockedArchive) AddValue(t *connectors.Table, v archive.Value) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.a.AddValue(t, v)
 }
 
 // syncProgress lets the jobs share a Progress that draws one table at a

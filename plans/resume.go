@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -247,12 +248,14 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 
 	if u.last.Stage != stageMoved {
 		u.startWriter()
+		moving := time.Now()
 		if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, arcs, cp.Ledger); err != nil {
 			return nil, stopped(err)
 		}
 		if err := u.drain(); err != nil {
 			return nil, stopped(err)
 		}
+		r.log.Info("every record has its outcome", "jobs", r.jobs(), "seconds", time.Since(moving).Round(time.Millisecond).Seconds())
 		if err := u.stage(stageMoved, false); err != nil {
 			return nil, stopped(err)
 		}
