@@ -380,3 +380,31 @@ func TestJobsWithMergesAndParents(t *testing.T) {
 	}
 	comparePackages(t, filepath.Join(dir, "clean", "archive"), filepath.Join(work, "archive"))
 }
+
+// run: {jobs: N} in the plan: a whole number from 1 to 64, else P071 at
+// its line.
+func TestPlanJobs(t *testing.T) {
+	dir := t.TempDir()
+	for extra, want := range map[string]string{
+		"run: {jobs: 3}\n":  "",
+		"run: {jobs: 0}\n":  "plan.yaml:9:13: error P071",
+		"run: {jobs: 65}\n": "plan.yaml:9:13: error P071",
+		"run: {jobs: x}\n":  "error Y001",
+	} {
+		p, ds := plans.Load(writePlan(t, dir, extra))
+		err := ds.Err()
+		switch {
+		case want == "" && (err != nil || p.Jobs != 3):
+			t.Errorf("%q: jobs %d, %v", extra, p.Jobs, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: %v, want %s", extra, err, want)
+		}
+	}
+	p, _ := plans.Load(writePlan(t, dir, ""))
+	for _, n := range []int{-1, 65} {
+		_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: "sqlite://" + filepath.Join(dir, "none.db"), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), Jobs: n})
+		if err == nil || !strings.Contains(err.Error(), "--jobs must be from 1 to 64") {
+			t.Errorf("--jobs %d: %v", n, err)
+		}
+	}
+}
