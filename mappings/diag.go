@@ -203,4 +203,5 @@ var Codes = map[string]string{
 	"P041": "verification.acknowledge: a finding is acknowledged without a reason",
 	"P042": "verification.control_groups: a group is not a list of receiving columns",
 	"P043": "verification.source_groups: a group is not a list of source columns or year(<date column>)",
+	"P071": "run.jobs is not a whole number from 1 to 64",
 }

@@ -79,11 +79,14 @@ type checkpoint struct {
 	Files    map[string]string `json:"files"`
 	KeyCheck string            `json:"key_check,omitempty"`
 	// Done lists the finished units (programs and tables, see unitName);
-	// Unit is the one in progress, After the position of its last
-	// committed source record in the processing order (its scan key:
-	// the order_by values and the record key, or the key alone),
-	// ValuesAfter the same for a form store's values.
+	// Moving are the units in progress (one per job, run --jobs), each
+	// with the position of its last committed source record in the
+	// processing order (its scan key: the order_by values and the record
+	// key, or the key alone). Unit, After and ValuesAfter are the one unit
+	// in progress as checkpoints written before jobs said it; they are
+	// read (as Moving), not written.
 	Done        []string `json:"done,omitempty"`
+	Moving      []unitAt `json:"moving,omitempty"`
 	Unit        string   `json:"unit,omitempty"`
 	After       []byte   `json:"after,omitempty"`
 	ValuesAfter []byte   `json:"values_after,omitempty"`
@@ -104,6 +107,15 @@ type checkpoint struct {
 	Pass        bool `json:"pass,omitempty"`
 }
 
+// unitAt is a unit in progress: the key of its last committed source
+// record (After), and of its last committed value record for a form
+// store (ValuesAfter).
+type unitAt struct {
+	Unit        string `json:"unit"`
+	After       []byte `json:"after,omitempty"`
+	ValuesAfter []byte `json:"values_after,omitempty"`
+}
+
 func (c *checkpoint) done(unit string) bool {
 	for _, d := range c.Done {
 		if d == unit {
@@ -111,6 +123,32 @@ func (c *checkpoint) done(unit string) bool {
 		}
 	}
 	return false
+}
+
+// moving gives the position of a unit in progress, nil when it is not.
+func (c *checkpoint) moving(unit string) *unitAt {
+	for i := range c.Moving {
+		if c.Moving[i].Unit == unit {
+			return &c.Moving[i]
+		}
+	}
+	return nil
+}
+
+// moved gives the units in progress with unit at its new position (or,
+// with at nil, no longer in progress), in a new slice.
+func (c *checkpoint) moved(unit string, at *unitAt) []unitAt {
+	out := make([]unitAt, 0, len(c.Moving)+1)
+	for _, m := range c.Moving {
+		if m.Unit != unit {
+			out = append(out, m)
+		}
+	}
+	if at != nil {
+		out = append(out, *at)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
+	return out
 }
 
 // clone copies a checkpoint through JSON, ledger included.
@@ -126,6 +164,11 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 	var c checkpoint
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if c.Unit != "" {
+		// A checkpoint of one unit in progress, as written before jobs.
+		c.Moving = c.moved(c.Unit, &unitAt{Unit: c.Unit, After: c.After, ValuesAfter: c.ValuesAfter})
+		c.Unit, c.After, c.ValuesAfter = "", nil, nil
 	}
 	if c.Ledger == nil {
 		c.Ledger = verify.NewLedger()
@@ -296,7 +339,13 @@ func (b *bookkeeping) addRun(ctx context.Context, r runRow) error {
 }
 
 func (b *bookkeeping) checkpointRow(c *checkpoint, at time.Time) ([]connectors.Value, error) {
-	state, err := json.Marshal(c)
+	return b.checkpointRowOf(c, c, at)
+}
+
+// checkpointRowOf is checkpointRow with the state given as v: c itself,
+// or c with its ledger made of the jobs' (commitUnits.commit).
+func (b *bookkeeping) checkpointRowOf(c *checkpoint, v any, at time.Time) ([]connectors.Value, error) {
+	state, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}

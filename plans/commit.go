@@ -52,10 +52,8 @@ func (w *writer) finish() error {
 		w.out, w.pending = w.out[:0], 0
 		return nil
 	}
-	if w.r.units != nil {
-		w.r.units.finishing = true
-		defer func() { w.r.units.finishing = false }()
-	}
+	w.finishing = true
+	defer func() { w.finishing = false }()
 	return w.flush()
 }
 
@@ -95,11 +93,12 @@ var ErrInterrupted = errors.New("interrupted: stopped at a batch boundary")
 //
 // The run overlaps mapping with writing: the goroutine that reads and
 // maps hands each finished batch to a writer goroutine that holds the
-// commit unit, and goes on with the next batch meanwhile. One batch waits
-// in the queue at most, so memory stays at about three batches. The
-// checkpoint is made when the batch is handed over, so it describes
-// exactly the batches up to it; the writer commits them in order, and a
-// failed commit stops the run at the next hand-over.
+// commit unit, and goes on with the next batch meanwhile. One batch per
+// job waits in the queue at most, so memory stays at about three batches
+// a job. The checkpoint is made when the batch is handed over (one
+// hand-over at a time: seqMu), so it describes exactly the batches up to
+// it; the writer commits them in order, and a failed commit stops the
+// run at the next hand-over.
 type commitUnits struct {
 	r      *runner
 	ctx    context.Context
@@ -107,13 +106,16 @@ type commitUnits struct {
 	parts  *parts
 	env    *mappings.Env
 	ledger *verify.Ledger
+	// seqMu makes the hand-overs one at a time; it guards last and jobs.
+	seqMu sync.Mutex
 	// last is the checkpoint of the last batch handed over; resume the
 	// one the run started from (nil for a fresh run).
 	last, resume *checkpoint
 	// start is the last checkpoint committed without the writer (the
 	// run's first, or the last stage's).
-	start     *checkpoint
-	finishing bool
+	start *checkpoint
+	// jobs is set while several jobs move (jobs.go).
+	jobs *jobsState
 	// replays says the units committed before the interruption are run
 	// again without writing, to rebuild what a run keeps in memory
 	// (replay.go); replayFrom is the checkpoint the run resumed from.
@@ -145,7 +147,7 @@ type pendingUnit struct {
 
 // startWriter starts the goroutine that commits the batches.
 func (u *commitUnits) startWriter() {
-	u.queue = make(chan *pendingUnit, 1)
+	u.queue = make(chan *pendingUnit, u.r.jobs())
 	u.finished = make(chan struct{})
 	u.writerStarted = true
 	go func() {
@@ -213,18 +215,24 @@ func (u *commitUnits) done(unit string) bool {
 	if u == nil {
 		return false
 	}
+	u.seqMu.Lock()
+	defer u.seqMu.Unlock()
 	return u.last.done(unit)
 }
 
 // resumeAt gives the key to continue a unit's scan after (of its values
 // scan with values), nil to start at the beginning.
 func (u *commitUnits) resumeAt(unit string, values bool) ([]connectors.Value, error) {
-	if u == nil || u.resume == nil || u.resume.Unit != unit || u.replays {
+	if u == nil || u.resume == nil || u.replays {
 		return nil, nil
 	}
-	b := u.resume.After
+	at := u.resume.moving(unit)
+	if at == nil {
+		return nil, nil
+	}
+	b := at.After
 	if values {
-		b = u.resume.ValuesAfter
+		b = at.ValuesAfter
 	}
 	if b == nil {
 		return nil, nil
@@ -239,40 +247,62 @@ func (u *commitUnits) resumeAt(unit string, values bool) ([]connectors.Value, er
 // commit hands a writer's pending batch over: archive part synced, then
 // rows and checkpoint to the writer goroutine for one transaction.
 func (u *commitUnits) commit(w *writer) error {
+	u.seqMu.Lock()
+	defer u.seqMu.Unlock()
 	if err := u.err(); err != nil {
 		return err
+	}
+	if u.jobs != nil && u.jobs.halted {
+		return errHalted
 	}
 	next := *u.last
 	next.Seq = u.last.Seq + 1
 	next.Stage = stageMoving
-	next.Unit, next.After, next.ValuesAfter = w.unit, nil, nil
-	var err error
-	if u.finishing {
+	next.Unit, next.After, next.ValuesAfter = "", nil, nil
+	if w.finishing {
 		next.Done = append(append([]string(nil), u.last.Done...), w.unit)
-		next.Unit = ""
+		next.Moving = u.last.moved(w.unit, nil)
 	} else {
-		if next.After, err = encodeKey(w.at.row, w.at.keyIdx); err != nil {
+		at := unitAt{Unit: w.unit}
+		var err error
+		if at.After, err = encodeKey(w.at.row, w.at.keyIdx); err != nil {
 			return fmt.Errorf("checkpoint key: %w", err)
 		}
-		if next.ValuesAfter, err = encodeKey(w.at.valueRow, w.at.valueKeyIdx); err != nil {
+		if at.ValuesAfter, err = encodeKey(w.at.valueRow, w.at.valueKeyIdx); err != nil {
 			return fmt.Errorf("checkpoint key: %w", err)
 		}
+		next.Moving = u.last.moved(w.unit, &at)
 	}
+	j := w.job
 	var target *connectors.Table
 	if w.tp != nil && len(w.out) > 0 {
 		target = w.tp.Target
-		u.ledger.Written[target.Name] += int64(len(w.out))
+		j.ledger.Written[target.Name] += int64(len(w.out))
 	}
-	next.Ledger = u.ledger
 	next.Matched = u.r.listMatches(u.env)
-	row, err := u.bk.checkpointRow(&next, u.r.opts.Now())
+	var row []connectors.Value
+	var err error
+	if u.jobs != nil {
+		// The ledger is every group's as of its last hand-over: the
+		// others' batches being mapped meanwhile are not in it.
+		next.Ledger = u.ledger
+		if err := j.group.snapshot(u.jobs.order); err != nil {
+			return err
+		}
+		row, err = u.bk.checkpointRowOf(&next, checkpointJSON{checkpoint: &next, Ledger: u.jobsLedger()}, u.r.opts.Now())
+	} else {
+		next.Ledger = j.ledger
+		row, err = u.bk.checkpointRow(&next, u.r.opts.Now())
+	}
 	if err != nil {
 		return err
 	}
-	if err := u.parts.seal(next.Seq); err != nil {
+	if j.parts == nil {
+		return fmt.Errorf("batch %d: no archive part to seal (a bug in the runner)", next.Seq)
+	}
+	if err := j.parts.seal(next.Seq); err != nil {
 		return err
 	}
-	u.parts.seq = next.Seq + 1
 	p := &pendingUnit{seq: next.Seq, target: target, rows: w.out, cp: row, state: []byte(row[5].(string))}
 	select {
 	case u.queue <- p:
@@ -280,8 +310,7 @@ func (u *commitUnits) commit(w *writer) error {
 		return u.ctx.Err()
 	}
 	u.last = &next
-	u.resume = nil
-	u.r.opts.Progress.Add(w.pending)
+	w.r.opts.Progress.Add(w.pending)
 	// The rows now belong to the writer.
 	w.out, w.pending = nil, 0
 	if u.stopRequested() {
@@ -308,12 +337,11 @@ func (u *commitUnits) stage(stage string, pass bool) error {
 	next := *u.last
 	next.Seq++
 	next.Stage, next.Pass = stage, pass
-	next.Unit, next.After, next.ValuesAfter = "", nil, nil
+	next.Unit, next.After, next.ValuesAfter, next.Moving = "", nil, nil, nil
 	next.Ledger = u.ledger
 	if err := u.bk.commit(u.ctx, u.r.opts.Retry, nil, nil, &next, u.r.opts.Now()); err != nil {
 		return err
 	}
-	u.parts.seq = next.Seq + 1
 	u.last = &next
 	u.mu.Lock()
 	u.committed = nil

@@ -54,14 +54,22 @@ func lastUnit(t *testing.T, url string) (int64, string) {
 				r := rows.Row()
 				if s, _ := r[1].(int64); s > seq {
 					seq = s
+					// The units in progress (one per job); checkpoints
+					// before jobs named the one in progress as unit.
 					var c struct {
-						Unit string `json:"unit"`
+						Unit   string `json:"unit"`
+						Moving []struct {
+							Unit string `json:"unit"`
+						} `json:"moving"`
 					}
 					state, _ := r[5].(string)
 					if err := json.Unmarshal([]byte(state), &c); err != nil {
 						t.Fatal(err)
 					}
 					unit = c.Unit
+					if len(c.Moving) > 0 {
+						unit = c.Moving[0].Unit
+					}
 				}
 			}
 			if err := rows.Err(); err != nil {
@@ -76,7 +84,13 @@ func lastUnit(t *testing.T, url string) (int64, string) {
 // member tables and its merge: each plain `regflytt run` resumes, and
 // the end is the same target and archive as a clean run's, PASS. The old
 // runner refused to resume a merge.
-func TestKilledMergeRunResumesExactly(t *testing.T) {
+func TestKilledMergeRunResumesExactly(t *testing.T) { killedMergeRunResumes(t) }
+
+// The same with three jobs: the merge, its members and their parent are
+// one group, moving beside the others.
+func TestKilledMergeRunResumesExactlyWithJobs(t *testing.T) { killedMergeRunResumes(t, "--jobs", "3") }
+
+func killedMergeRunResumes(t *testing.T, extra ...string) {
 	bin := buildRegflytt(t)
 	dir := t.TempDir()
 	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "fault tests: not a real key")
@@ -101,7 +115,7 @@ func TestKilledMergeRunResumesExactly(t *testing.T) {
 	killed, inMerge := 0, 0
 	alreadyFinished := false
 	for k := int64(5); ; k += 5 {
-		cmd := exec.Command(bin, "run", plan, "--source", src, "--target", tgt, "--work", work)
+		cmd := exec.Command(bin, append([]string{"run", plan, "--source", src, "--target", tgt, "--work", work}, extra...)...)
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {

@@ -129,7 +129,13 @@ func reportPass(t *testing.T, work string) bool {
 // MariaDB to PostgreSQL, SIGKILLed at random moments; after each kill a
 // plain `regflytt run` resumes, and in the end the receiving tables and
 // the archive are the same as a clean run's and the report says PASS.
-func TestKilledRunResumesExactly(t *testing.T) {
+func TestKilledRunResumesExactly(t *testing.T) { killedRunResumes(t) }
+
+// The same with two jobs moving the demo's independent tables at once:
+// a kill lands while several units are in progress.
+func TestKilledRunResumesExactlyWithJobs(t *testing.T) { killedRunResumes(t, "--jobs", "2") }
+
+func killedRunResumes(t *testing.T, extra ...string) {
 	src := mytest.NewDatabase(t)
 	cleanTgt := pgtest.NewDatabase(t)
 	tgt := pgtest.NewDatabase(t)
@@ -142,7 +148,7 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	// and the whole.
 	cleanWork := filepath.Join(dir, "clean")
 	start := time.Now()
-	clean := exec.Command(bin, "run", plan, "--source", src, "--target", cleanTgt, "--work", cleanWork)
+	clean := exec.Command(bin, append([]string{"run", plan, "--source", src, "--target", cleanTgt, "--work", cleanWork}, extra...)...)
 	var cleanOut strings.Builder
 	clean.Stdout, clean.Stderr = &cleanOut, &cleanOut
 	if err := clean.Start(); err != nil {
@@ -198,7 +204,7 @@ func TestKilledRunResumesExactly(t *testing.T) {
 		// --work every time: a run killed before it recorded itself in
 		// the target leaves nothing that names its work directory (the
 		// resume's own lookup is TestRunResumesToTheSameResult's).
-		cmd := exec.Command(bin, "run", plan, "--source", src, "--target", tgt, "--work", work)
+		cmd := exec.Command(bin, append([]string{"run", plan, "--source", src, "--target", tgt, "--work", work}, extra...)...)
 		cmd.Dir = dir
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -275,7 +281,7 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	}
 	alreadyFinished := false
 	if !finished {
-		code, out := runBin(t, bin, "run", plan, "--source", src, "--target", tgt, "--work", work)
+		code, out := runBin(t, bin, append([]string{"run", plan, "--source", src, "--target", tgt, "--work", work}, extra...)...)
 		// The last kill may land between the run's final record and the
 		// end of the process: the resuming run then says it finished.
 		alreadyFinished = code != 0 && strings.Contains(out, "already finished (verification PASS")
@@ -356,7 +362,12 @@ func TestConcurrentRunsRefused(t *testing.T) {
 // after the current batch commits, saying how to resume, with exit 130
 // and report.json; a plain run then resumes to PASS. A second SIGINT
 // stops at once, still resumably.
-func TestInterruptedRunResumes(t *testing.T) {
+func TestInterruptedRunResumes(t *testing.T) { interruptedRunResumes(t) }
+
+// The same with three jobs: every job stops at its next batch.
+func TestInterruptedRunResumesWithJobs(t *testing.T) { interruptedRunResumes(t, "--jobs", "3") }
+
+func interruptedRunResumes(t *testing.T, extra ...string) {
 	bin := buildRegflytt(t)
 	dir := t.TempDir()
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
@@ -367,7 +378,7 @@ func TestInterruptedRunResumes(t *testing.T) {
 	work := filepath.Join(dir, "w")
 	tgt := "sqlite://" + filepath.Join(dir, "t.db")
 	for _, signals := range []int{1, 2} {
-		cmd := exec.Command(bin, "run", plan, "--source", src, "--target", tgt, "--work", work)
+		cmd := exec.Command(bin, append([]string{"run", plan, "--source", src, "--target", tgt, "--work", work}, extra...)...)
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -414,7 +425,7 @@ func TestInterruptedRunResumes(t *testing.T) {
 			t.Errorf("%d interrupts: report.json %v\n%s", signals, err, b)
 		}
 	}
-	if code, out := runBin(t, bin, "run", plan, "--source", src, "--target", tgt); code != 0 {
+	if code, out := runBin(t, bin, append([]string{"run", plan, "--source", src, "--target", tgt}, extra...)...); code != 0 {
 		t.Fatalf("the resuming run: exit %d\n%s", code, out)
 	}
 	if !reportPass(t, work) {

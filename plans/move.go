@@ -51,6 +51,11 @@ type writer struct {
 	// replay, when set, runs the unit again without writing: see
 	// replay.go.
 	replay *replay
+	// job is the state the writer shares with its group's other units
+	// (jobs.go); finishing says the batch being committed is the unit's
+	// last.
+	job       *job
+	finishing bool
 }
 
 // flush writes the batch's target rows in one transaction: with its

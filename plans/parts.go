@@ -30,14 +30,23 @@ import (
 // column, source column, detail, care unit, key text) as length-prefixed
 // strings, and the key and values in the canonical row
 // encoding; it ends with partEnd, so a torn file is never taken for a
-// whole one.
+// whole one. A part begins with a partUnit entry naming the unit (see
+// commitUnits) whose batch it belongs to, so that the package is
+// assembled in the same order however the units' batches interleaved
+// (run --jobs).
+//
+// A part is written under a name of its own (one per job: tmp) and
+// renamed to its batch's number when it is sealed, since with several
+// jobs the number is known only when the batch is handed over.
 type parts struct {
 	dir string
-	// seq is the number the part being written will have.
-	seq int64
-	f   *os.File
-	w   *bufio.Writer
-	buf []byte
+	// tmp is the file name the part being written has until it is sealed.
+	tmp string
+	// unit names the unit the part being written belongs to.
+	unit string
+	f    *os.File
+	w    *bufio.Writer
+	buf  []byte
 	// tables are the source tables seen, for assembling after a resume.
 	tables map[string]*connectors.Table
 }
@@ -45,13 +54,17 @@ type parts struct {
 const (
 	partRecord byte = 'R'
 	partValue  byte = 'V'
+	partUnit   byte = 'U'
 	partEnd    byte = 'E'
 )
+
+// partTmpSuffix ends the name of a part not sealed yet.
+const partTmpSuffix = ".part-tmp"
 
 func partName(seq int64) string { return fmt.Sprintf("%010d.part", seq) }
 
 // openParts prepares the parts directory and removes the parts of batches
-// after committed, which never committed.
+// after committed, which never committed, and the parts never sealed.
 func openParts(dir string, committed int64) (*parts, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("archive parts: %w", err)
@@ -67,7 +80,22 @@ func openParts(dir string, committed int64) (*parts, error) {
 			}
 		}
 	}
-	return &parts{dir: dir, seq: committed + 1, tables: map[string]*connectors.Table{}}, nil
+	tmps, err := filepath.Glob(filepath.Join(dir, "*"+partTmpSuffix))
+	if err != nil {
+		return nil, fmt.Errorf("archive parts: %w", err)
+	}
+	for _, t := range tmps {
+		if err := os.Remove(t); err != nil {
+			return nil, fmt.Errorf("archive parts: remove a part never sealed: %w", err)
+		}
+	}
+	return &parts{dir: dir, tmp: "0" + partTmpSuffix, tables: map[string]*connectors.Table{}}, nil
+}
+
+// job gives the parts of job n: the same directory, a file of its own for
+// the part being written.
+func (p *parts) job(n int) *parts {
+	return &parts{dir: p.dir, tmp: strconv.Itoa(n) + partTmpSuffix, tables: map[string]*connectors.Table{}}
 }
 
 func listParts(dir string) ([]int64, error) {
@@ -95,11 +123,17 @@ func (p *parts) open() error {
 	if p.f != nil {
 		return nil
 	}
-	f, err := os.OpenFile(filepath.Join(p.dir, partName(p.seq)), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(filepath.Join(p.dir, p.tmp), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("archive part: %w", err)
 	}
 	p.f, p.w = f, bufio.NewWriterSize(f, 64<<10)
+	if p.unit != "" {
+		b := binary.AppendUvarint([]byte{partUnit}, uint64(len(p.unit)))
+		if _, err := p.w.Write(append(b, p.unit...)); err != nil {
+			return fmt.Errorf("archive part: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -137,12 +171,9 @@ func (p *parts) AddValue(t *connectors.Table, v archive.Value) error {
 	return p.entry(partValue, t, []string{v.Reason, v.Column, v.SourceColumn, v.Detail, v.CareUnit, v.KeyText}, v.Key, []connectors.Value{v.Value})
 }
 
-// seal finishes the current part, synced, for the batch about to commit
-// with number seq; a batch that archived nothing has no part.
+// seal finishes the current part, synced, as the part of the batch about
+// to commit with number seq; a batch that archived nothing has no part.
 func (p *parts) seal(seq int64) error {
-	if p.seq != seq {
-		return fmt.Errorf("archive part %d sealed as batch %d (a bug in the runner)", p.seq, seq)
-	}
 	if p.f == nil {
 		return nil
 	}
@@ -163,25 +194,10 @@ func (p *parts) seal(seq int64) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("archive part: %w", err)
 	}
+	if err := os.Rename(filepath.Join(p.dir, p.tmp), filepath.Join(p.dir, partName(seq))); err != nil {
+		return fmt.Errorf("archive part: %w", err)
+	}
 	return syncDir(p.dir)
-}
-
-// committed says the batch seq committed (its part, if any, is kept) or
-// was undone (its part is removed); the next part is the next batch's.
-func (p *parts) committed(seq int64, ok bool) error {
-	if p.f != nil {
-		p.f.Close()
-		p.f = nil
-	}
-	if !ok {
-		if err := os.Remove(filepath.Join(p.dir, partName(seq))); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("archive part: %w", err)
-		}
-		p.seq = seq
-		return nil
-	}
-	p.seq = seq + 1
-	return nil
 }
 
 // Close drops an unsealed part (its batch never committed).
@@ -208,19 +224,74 @@ func syncDir(dir string) error {
 // replayParts adds the entries of parts 1..upTo, in order, to the
 // archive. tables resolves the source tables by name.
 func replayParts(dir string, upTo int64, tables map[string]*connectors.Table, arc archiver) error {
-	seqs, err := listParts(dir)
+	return replayPartsInOrder(dir, upTo, tables, arc, nil)
+}
+
+// replayPartsInOrder is replayParts with the parts ordered by the rank of
+// their unit first (rank gives it; units it does not know come last),
+// then by number: the order a run of one job commits them in, whatever
+// order several jobs committed them in. Parts that name no unit (written
+// before parts did) keep the order of their numbers.
+func replayPartsInOrder(dir string, upTo int64, tables map[string]*connectors.Table, arc archiver, rank func(unit string) int) error {
+	all, err := listParts(dir)
 	if err != nil {
 		return err
 	}
-	for _, s := range seqs {
+	type part struct {
+		seq  int64
+		rank int
+	}
+	var ps []part
+	named := rank != nil
+	for _, s := range all {
 		if s > upTo {
 			break
 		}
-		if err := replayPart(filepath.Join(dir, partName(s)), tables, arc); err != nil {
-			return fmt.Errorf("archive part %d: %w", s, err)
+		p := part{seq: s}
+		if rank != nil {
+			unit, err := partUnitOf(filepath.Join(dir, partName(s)))
+			if err != nil {
+				return fmt.Errorf("archive part %d: %w", s, err)
+			}
+			if unit == "" {
+				named = false
+			}
+			p.rank = rank(unit)
+		}
+		ps = append(ps, p)
+	}
+	if named {
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].rank < ps[j].rank })
+	}
+	for _, p := range ps {
+		if err := replayPart(filepath.Join(dir, partName(p.seq)), tables, arc); err != nil {
+			return fmt.Errorf("archive part %d: %w", p.seq, err)
 		}
 	}
 	return nil
+}
+
+// partUnitOf reads the unit a part names, "" when it names none.
+func partUnitOf(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	kind, err := r.ReadByte()
+	if err != nil || kind != partUnit {
+		return "", err
+	}
+	n, err := binary.ReadUvarint(r)
+	if err != nil || n > 1<<16 {
+		return "", io.ErrUnexpectedEOF
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", io.ErrUnexpectedEOF
+	}
+	return string(b), nil
 }
 
 func replayPart(path string, tables map[string]*connectors.Table, arc archiver) error {
@@ -239,6 +310,14 @@ func replayPart(path string, tables map[string]*connectors.Table, arc archiver) 
 				return errors.New("data after the end mark")
 			}
 			return nil
+		}
+		if kind == partUnit {
+			n, k := binary.Uvarint(b)
+			if k <= 0 || n > uint64(len(b)-k) {
+				return io.ErrUnexpectedEOF
+			}
+			b = b[k+int(n):]
+			continue
 		}
 		if kind != partRecord && kind != partValue {
 			return fmt.Errorf("unknown entry kind %q", kind)

@@ -24,7 +24,7 @@ import (
 //	target: {url: env:REGFLYTT_TARGET, schema: ../platforms/x/schema.yaml}
 //	mappings: [../mappings/demo.yaml]
 //	archive: {dir: archive}
-//	run: {batch_size: 5000}
+//	run: {batch_size: 5000, jobs: 2}
 //
 // and the rest of the strategy's template (Template: step, timeline,
 // history, cost, approvals, …), which a run does not need.
@@ -64,6 +64,9 @@ type Plan struct {
 	ArchiveEncryptTo   []mappings.Str
 	ArchiveClearReason mappings.Str
 	BatchSize          int
+	// Jobs is how many groups of receiving tables move at the same time
+	// (run: {jobs: N}; run --jobs wins); 0 when the plan does not say.
+	Jobs int
 
 	// SourceFrozen says nothing writes the source during the run, so a
 	// read that loses its connection (and its snapshot) may continue in a
@@ -179,6 +182,13 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 	if f.Node("run") != nil {
 		run := sub(f, "run")
 		p.BatchSize = run.Int("batch_size", 0)
+		if js := run.Str("jobs"); js.IsSet() {
+			// Text that is no number is Y001's; it counts as 1 here.
+			p.Jobs = run.Int("jobs", 1)
+			if p.Jobs < 1 || p.Jobs > maxJobs {
+				ds = append(ds, mappings.Diagnostic{Pos: js.Pos, Code: "P071", Message: fmt.Sprintf("run.jobs must be a whole number from 1 to %d", maxJobs)})
+			}
+		}
 		if rd := run.Str("reference_date"); rd.IsSet() {
 			t, err := time.Parse(time.DateOnly, rd.Value)
 			if err != nil {

@@ -78,8 +78,8 @@ func (u *commitUnits) replaysUnit(unit string) (skip bool, replayAll bool, until
 		}
 		return true, false, nil
 	}
-	if u.replays && u.replayFrom.Unit == unit {
-		return false, false, u.replayFrom.After
+	if at := u.replayFrom.moving(unit); u.replays && at != nil {
+		return false, false, at.After
 	}
 	return false, false, nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -247,12 +248,14 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 
 	if u.last.Stage != stageMoved {
 		u.startWriter()
+		moving := time.Now()
 		if err := r.move(ctx, s, &targetSink{tgt: tgt, r: r}, arcs, cp.Ledger); err != nil {
 			return nil, stopped(err)
 		}
 		if err := u.drain(); err != nil {
 			return nil, stopped(err)
 		}
+		r.log.Info("every record has its outcome", "jobs", r.jobs(), "seconds", time.Since(moving).Round(time.Millisecond).Seconds())
 		if err := u.stage(stageMoved, false); err != nil {
 			return nil, stopped(err)
 		}
@@ -291,7 +294,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, stopped(err)
 	}
-	if err := replayParts(pp.dir, u.last.Seq, r.archiveTables(s, pp), arc); err != nil {
+	// In the units' order, so that the package is the same whichever
+	// order several jobs committed their batches in.
+	if err := replayPartsInOrder(pp.dir, u.last.Seq, r.archiveTables(s, pp), arc, orderOf(moveUnits(s)).unit); err != nil {
 		return nil, stopped(fmt.Errorf("assemble the archive package: %w", err))
 	}
 	if _, err := arc.Close(r.opts.Now()); err != nil {
@@ -371,7 +376,7 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 	next.Seq++
 	next.Stage = stageRestarting
 	next.Ledger = verify.NewLedger()
-	next.Done, next.Unit, next.After, next.ValuesAfter, next.Matched = nil, "", nil, nil, nil
+	next.Done, next.Moving, next.Matched = nil, nil, nil
 	if prev.Stage != stageRestarting {
 		if err := bk.commit(ctx, r.opts.Retry, nil, nil, next, r.opts.Now()); err != nil {
 			return nil, err

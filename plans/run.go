@@ -18,7 +18,8 @@ import (
 )
 
 // Progress is told how a run advances; the command line draws it. Calls
-// come from the goroutine that runs the plan.
+// come from the goroutine that runs the plan; with several jobs, from
+// each job's goroutine to its own Progress (JobProgress, jobs.go).
 type Progress interface {
 	// Table says a table starts; total is its row count or -1.
 	Table(name string, total int64)
@@ -58,6 +59,10 @@ type Options struct {
 	// first Ctrl-C); cancelling ctx stops it at once. Either way it can
 	// resume.
 	Stop <-chan struct{}
+	// Jobs is how many groups of receiving tables that do not depend on
+	// each other move at the same time (jobs.go); 0 takes the plan's
+	// run: {jobs: N}, and without one 1.
+	Jobs int
 	// Retry is how transient faults are retried; its zero value is the
 	// default policy.
 	Retry wrap.Policy
@@ -134,6 +139,9 @@ func (r *runner) archiveMeta(started time.Time, fingerprint string) archive.Meta
 // newRunner prepares a run; needTarget is false for what reads only the
 // source (dry run, map check).
 func newRunner(p *Plan, opts Options, needTarget bool) (*runner, error) {
+	if opts.Jobs < 0 || opts.Jobs > maxJobs {
+		return nil, fmt.Errorf("--jobs must be from 1 to %d, not %d", maxJobs, opts.Jobs)
+	}
 	if opts.Progress == nil {
 		opts.Progress = NoProgress{}
 	}
@@ -246,101 +254,6 @@ func dateOrEmpty(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
-}
-
-// move gives every source record its outcome: programs first (merged
-// ones through the spill), then the tables no mapping reads.
-func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archiver, ledger *verify.Ledger) error {
-	defer func() { ledger.Lists = r.listLedgers(s) }()
-	var sp *spill
-	for _, tp := range s.prog.Tables {
-		if tp.Merge != nil && sp == nil {
-			var err error
-			if sp, err = newSpill(ctx); err != nil {
-				return err
-			}
-			defer sp.Close()
-		}
-	}
-	var lk *links
-	if needsLinks(s.prog) {
-		var err error
-		if lk, err = newLinks(ctx, s.prog); err != nil {
-			return err
-		}
-		defer lk.Close()
-	}
-	check, _ := sink.Dialect().(connectors.ValueChecker)
-	keys := r.keysOnResume()
-	keys.skipInjective(s.prog)
-	defer func() { keys.Close(); r.keys = nil }()
-	// Read ahead, a table is read in a goroutine of its own: every use of
-	// the snapshot meanwhile goes through one lock (pipeline.go).
-	snap := lockSnapshot(s.snap)
-	counts, _ := sink.(valueCounter)
-	newWriter := func(tp *mappings.TableProgram) *writer {
-		return &writer{r: r, ctx: ctx, snap: snap, sink: sink, arc: arc, ledger: ledger, tp: tp, spill: sp, check: check, keys: keys, links: lk, counts: counts}
-	}
-	consumed := readByPrograms(s.prog)
-	merges := map[*mappings.MergeProgram]bool{}
-	var mergeOrder []*mappings.MergeProgram
-	// Parents first: a child's outcome follows its parent's.
-	for _, tp := range s.prog.InParentOrder() {
-		if tp.Merge != nil && !merges[tp.Merge] {
-			merges[tp.Merge] = true
-			mergeOrder = append(mergeOrder, tp.Merge)
-		}
-		w := newWriter(tp)
-		w.unit = "program:" + tp.Target.Name + "<-" + tp.Source.Name
-		switch skip, all, until := r.units.replaysUnit(w.unit); {
-		case skip:
-			continue
-		case all:
-			w.startReplay(nil)
-		case until != nil:
-			w.startReplay(until)
-		}
-		var err error
-		if tp.EAV != nil {
-			err = w.entities()
-		} else {
-			err = w.moveTable()
-		}
-		if err == nil {
-			err = lk.tableDone(ctx, tp)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	for _, m := range mergeOrder {
-		w := newWriter(m.Members[0])
-		w.unit = "merge:" + m.Target.Name
-		// A merge that finished is not replayed: nothing after it needs
-		// what it decided. One in progress is replayed up to its last
-		// committed group, after its members were replayed whole.
-		switch skip, _, until := r.units.replaysUnit(w.unit); {
-		case skip || r.units.done(w.unit):
-			continue
-		case until != nil:
-			w.startReplay(until)
-		}
-		if err := w.merge(m); err != nil {
-			return err
-		}
-	}
-	for i := range s.catalog {
-		if !consumed[s.catalog[i].Name] {
-			w := newWriter(nil)
-			if w.unit = "table:" + s.catalog[i].Name; r.units.done(w.unit) {
-				continue
-			}
-			if err := w.table(&s.catalog[i]); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // rowSink receives the migrated rows of a batch.

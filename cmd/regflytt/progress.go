@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -37,6 +38,51 @@ func newProgress(g *globals) plans.Progress {
 		return &barProgress{w: g.stderr}
 	}
 	return newLineProgress(g.stderr, time.Now, lineInterval)
+}
+
+// newRunProgress is newProgress for a run; with several jobs (multi),
+// tables move side by side, and one bar per table would overwrite each
+// other's line: then each job writes progress lines, a terminal too.
+func newRunProgress(g *globals, multi bool) plans.Progress {
+	p := newProgress(g)
+	if _, none := p.(plans.NoProgress); none || !multi {
+		return p
+	}
+	return &jobsProgress{w: &lockedWriter{w: g.stderr}, now: time.Now, interval: lineInterval}
+}
+
+// jobsProgress gives each job of a run (plans.JobProgress) progress lines
+// of its own on one writer; a line names its table, so the lines of
+// several tables read apart.
+type jobsProgress struct {
+	w        io.Writer
+	now      func() time.Time
+	interval time.Duration
+	// lineProgress is what calls not made by a job draw on.
+	lineProgress
+	once sync.Once
+}
+
+func (p *jobsProgress) init() {
+	p.once.Do(func() { p.lineProgress = *newLineProgress(p.w, p.now, p.interval) })
+}
+
+func (p *jobsProgress) Table(name string, total int64) { p.init(); p.lineProgress.Table(name, total) }
+func (p *jobsProgress) Add(n int)                      { p.init(); p.lineProgress.Add(n) }
+func (p *jobsProgress) TableDone()                     { p.init(); p.lineProgress.TableDone() }
+
+func (p *jobsProgress) Job(int) plans.Progress { return newLineProgress(p.w, p.now, p.interval) }
+
+// lockedWriter writes one line at a time for several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 func (p *barProgress) Table(name string, total int64) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,5 +43,55 @@ func TestLineProgress(t *testing.T) {
 		"progress: okand: 42 rows in 6s, 7 rows/s, done\n"
 	if got := b.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// With several jobs, each job's table has lines of its own: two tables
+// moving at once keep their counts apart, and every line is whole.
+func TestJobsProgress(t *testing.T) {
+	var b bytes.Buffer
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	jp := &jobsProgress{w: &lockedWriter{w: &b}, now: func() time.Time { return clock }, interval: 5 * time.Second}
+	one, two := jp.Job(0), jp.Job(1)
+	one.Table("patient", 100)
+	two.Table("vardenhet", -1)
+	clock = clock.Add(5 * time.Second)
+	one.Add(50)
+	two.Add(7)
+	clock = clock.Add(5 * time.Second)
+	one.Add(50)
+	one.TableDone()
+	two.TableDone()
+	want := "progress: patient: 50 of 100 rows (50%), 10 rows/s, ETA 5s\n" +
+		"progress: vardenhet: 7 rows, 1 rows/s\n" +
+		"progress: patient: 100 of 100 rows (100%), 10 rows/s, ETA 0s\n" +
+		"progress: patient: 100 rows in 10s, 10 rows/s, done\n" +
+		"progress: vardenhet: 7 rows in 10s, 1 rows/s, done\n"
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+
+	// From goroutines at once (go test -race): whole lines only.
+	b.Reset()
+	jp = &jobsProgress{w: &lockedWriter{w: &b}, now: time.Now, interval: 0}
+	done := make(chan struct{})
+	for n := 0; n < 3; n++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			p := jp.Job(n)
+			p.Table("t"+strconv.Itoa(n), 200)
+			for i := 0; i < 200; i++ {
+				p.Add(1)
+			}
+			p.TableDone()
+		}()
+	}
+	for n := 0; n < 3; n++ {
+		<-done
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		if !strings.HasPrefix(line, "progress: t") || strings.Count(line, "progress:") != 1 {
+			t.Fatalf("a torn line: %q", line)
+		}
 	}
 }

@@ -19,6 +19,7 @@ type runFlags struct {
 	source, target, work string
 	unitReports          string
 	restart              bool
+	jobs                 int
 }
 
 // runsDir holds the work directories of runs not given --work; .gitignore
@@ -51,6 +52,15 @@ list or the pseudonymisation key changed is refused, naming what changed.
 One run at a time writes a target: a second is refused, naming the first.
 Ctrl-C stops after the current batch commits; a second Ctrl-C stops at once.
 
+--jobs N moves up to N receiving tables at the same time (default: the plan's
+run: {jobs: N}, else 1). Tables that depend on each other still move one after
+another in one job: a child after its parent (parent:), the tables merged into
+one receiving table, and the mappings that share a receiving or a source
+table. Every table is read in the same source snapshot, and every batch still
+commits as one unit; the archive package, the receiving tables and the report's
+counts are the same as with one job. With more than one job, progress is
+written as a line per table every few seconds.
+
 The source and target URLs come from --source/--target, or from the plan's
 source.url/target.url (often env:NAME).`,
 		Example: `  regflytt run testdata/plans/demo.yaml \
@@ -77,8 +87,9 @@ source.url/target.url (often env:NAME).`,
 					}
 				},
 				Restart:     f.restart,
+				Jobs:        f.jobs,
 				Stop:        interrupts.gracefully(),
-				Progress:    newProgress(g),
+				Progress:    newRunProgress(g, f.jobs > 1 || (f.jobs == 0 && p.Jobs > 1)),
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
 				UnitReports: f.unitReports,
@@ -90,6 +101,7 @@ source.url/target.url (often env:NAME).`,
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
 	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md)")
 	cmd.Flags().StringVar(&f.work, "work", "", "work directory for the archive package and report.json (default: a new "+runsDir+"/<register>-<time>; on resume, the one the stopped run used)")
+	cmd.Flags().IntVar(&f.jobs, "jobs", 0, "move up to this many independent receiving tables at the same time (default: the plan's run.jobs, else 1)")
 	cmd.Flags().BoolVar(&f.restart, "restart", false, "start over: empty the receiving tables earlier runs of this plan wrote (and nothing else), then run from the start")
 	addJSONFlag(cmd, g)
 	return cmd
