@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"sync"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -18,38 +17,11 @@ var (
 
 // heldLocks are the GET_LOCK locks this process holds, by name: the
 // connection each lives on, which CheckLock asks.
-type heldLocks struct {
-	mu sync.Mutex
-	m  map[string]*heldLock
-}
+type heldLocks = connectors.HeldLocks[*heldLock]
 
 type heldLock struct {
 	conn *sql.Conn
 	lock string
-}
-
-func (h *heldLocks) get(name string) *heldLock {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.m[name]
-}
-
-func (h *heldLocks) set(name string, l *heldLock) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.m == nil {
-		h.m = map[string]*heldLock{}
-	}
-	h.m[name] = l
-}
-
-// drop forgets l, unless a newer lock of the name replaced it.
-func (h *heldLocks) drop(name string, l *heldLock) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.m[name] == l {
-		delete(h.m, name)
-	}
 }
 
 // lockName is the server's name of a run lock. The server's lock names
@@ -82,10 +54,10 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 		return nil, d.errorf("lock %s: %w", name, connectors.ErrLocked)
 	}
 	l := &heldLock{conn: conn, lock: lock}
-	d.locks.set(name, l)
+	d.locks.Set(name, l)
 	return func() error {
 		defer conn.Close()
-		d.locks.drop(name, l)
+		d.locks.Drop(name, l)
 		if _, err := conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(?)", lock); err != nil {
 			return d.errorf("unlock: %w", err)
 		}
@@ -98,7 +70,7 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 // A sql.Conn never reconnects, and a new connection would not hold the
 // lock.
 func (d *DB) CheckLock(ctx context.Context, name string) error {
-	l := d.locks.get(name)
+	l := d.locks.Get(name)
 	if l == nil {
 		return d.errorf("lock %s: not taken by this process: %w", name, connectors.ErrLockLost)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -19,38 +18,11 @@ var (
 
 // heldLocks are the session locks this process holds, by name: the
 // connection each lives on, which CheckLock asks.
-type heldLocks struct {
-	mu sync.Mutex
-	m  map[string]*heldLock
-}
+type heldLocks = connectors.HeldLocks[*heldLock]
 
 type heldLock struct {
 	conn *pgxpool.Conn
 	key  int64
-}
-
-func (h *heldLocks) get(name string) *heldLock {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.m[name]
-}
-
-func (h *heldLocks) set(name string, l *heldLock) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.m == nil {
-		h.m = map[string]*heldLock{}
-	}
-	h.m[name] = l
-}
-
-// drop forgets l, unless a newer lock of the name replaced it.
-func (h *heldLocks) drop(name string, l *heldLock) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.m[name] == l {
-		delete(h.m, name)
-	}
 }
 
 // lockKey is the advisory lock's number: a hash of the schema and name,
@@ -83,10 +55,10 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 		return nil, fmt.Errorf("%s: lock %s: %w", d.where, name, connectors.ErrLocked)
 	}
 	l := &heldLock{conn: conn, key: key}
-	d.locks.set(name, l)
+	d.locks.Set(name, l)
 	return func() error {
 		defer conn.Release()
-		d.locks.drop(name, l)
+		d.locks.Drop(name, l)
 		_, err := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", key)
 		if err != nil {
 			return d.errorf(err, "unlock")
@@ -103,7 +75,7 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 // table, cost ten times that on every commit unit). It never reconnects:
 // a new session would not hold the lock.
 func (d *DB) CheckLock(ctx context.Context, name string) error {
-	l := d.locks.get(name)
+	l := d.locks.Get(name)
 	if l == nil {
 		return fmt.Errorf("%s: lock %s: not taken by this process: %w", d.where, name, connectors.ErrLockLost)
 	}
