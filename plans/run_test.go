@@ -141,8 +141,8 @@ func TestRunRefusesNonEmptyTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "two")})
-	if err == nil || !strings.Contains(err.Error(), "already finished") || !strings.Contains(err.Error(), "--restart") {
-		t.Fatalf("second run of a finished plan into the same target: got %v, want a refusal that names --restart", err)
+	if err == nil || !strings.Contains(err.Error(), "already finished") || !strings.Contains(err.Error(), "--restart") || !strings.Contains(err.Error(), "regflytt verify") {
+		t.Fatalf("second run of a finished plan into the same target: got %v, want a refusal that names verify and --restart", err)
 	}
 	// Another plan (another register) writing the same tables is refused
 	// by the tables' rows: the bookkeeping names no run of it.
