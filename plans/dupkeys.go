@@ -53,8 +53,9 @@ type receivingKeys struct {
 	// budget is how many keys all sets keep in memory before the largest
 	// is spilled; inMemory counts them.
 	budget, inMemory int
-	// dir holds the spilled runs, made at the first spill.
-	dir string
+	// dir holds the spilled runs, made at the first spill under root (the
+	// run's scratch directory; "" is the system's temporary directory).
+	dir, root string
 }
 
 // defaultKeyBudget keys in memory cost about 8 MB.
@@ -146,7 +147,7 @@ func (k *receivingKeys) give(s *keySet, h [16]byte, source string, key []connect
 		}
 	}
 	if k.dir == "" {
-		dir, err := os.MkdirTemp("", "regflytt-keys-")
+		dir, err := os.MkdirTemp(k.root, "regflytt-keys-")
 		if err != nil {
 			return fmt.Errorf("spill receiving keys: %w", err)
 		}

@@ -162,7 +162,7 @@ func (r *sliceRows) Close() error                 { return nil }
 // registration, every insert went to a random page of the table.)
 func TestDuplicateCandidatesQueryPlan(t *testing.T) {
 	ctx := context.Background()
-	l, err := newLinks(ctx, &mappings.Program{})
+	l, err := newLinks(ctx, "", &mappings.Program{})
 	if err != nil {
 		t.Fatal(err)
 	}

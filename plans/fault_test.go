@@ -193,6 +193,13 @@ func killedRunResumes(t *testing.T, extra ...string) {
 	t.Logf("%d kills, seed %d, a clean run takes %v (%v before its batches)", kills, seed, cleanTime, startup)
 	rng := rand.New(rand.NewSource(seed))
 	work := filepath.Join(dir, "killed")
+	// The killed runs' temporary files: none may stay behind in the
+	// system's temporary directory, where nothing would ever remove them.
+	sysTmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(sysTmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", sysTmp)
 	finished, killed, midway := false, 0, 0
 	var batches []int64
 	// A resumed run first replays what is committed (parents, duplicates)
@@ -294,6 +301,12 @@ func killedRunResumes(t *testing.T, extra ...string) {
 		verifiedWhole(t, bin, plan, src, tgt, work)
 	} else if !reportPass(t, work) {
 		t.Error("the resumed run's report does not PASS")
+	}
+	if left, _ := os.ReadDir(sysTmp); len(left) > 0 {
+		t.Errorf("the killed runs left %d entries in the temporary directory, e.g. %s", len(left), left[0].Name())
+	}
+	if _, err := os.Stat(filepath.Join(work, "scratch")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the finished run left its scratch directory: %v", err)
 	}
 	got := targetDigest(t, tgt, demoTables)
 	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {

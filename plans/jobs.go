@@ -423,7 +423,7 @@ func (j *job) open(ctx context.Context, prog *mappings.Program) error {
 	for _, tp := range prog.Tables {
 		if tp.Merge != nil {
 			var err error
-			if j.spill, err = newSpill(ctx); err != nil {
+			if j.spill, err = newSpill(ctx, j.r.scratch); err != nil {
 				return err
 			}
 			break
@@ -431,7 +431,7 @@ func (j *job) open(ctx context.Context, prog *mappings.Program) error {
 	}
 	if needsLinks(prog) {
 		var err error
-		if j.links, err = newLinks(ctx, prog); err != nil {
+		if j.links, err = newLinks(ctx, j.r.scratch, prog); err != nil {
 			return err
 		}
 	}
@@ -702,7 +702,7 @@ func (r *runner) moveGroup(ctx context.Context, g *unitGroup, snap connectors.Sn
 	// The receiving keys of the group's tables are the group's alone, and
 	// so is its share of the keys kept in memory: each job spills its own
 	// beyond it (a resume's preloaded sets come along, spilled runs and all).
-	keys := &receivingKeys{tables: map[string]*keySet{}, injective: all.injective, budget: max(all.budget/r.jobs(), 1024)}
+	keys := &receivingKeys{tables: map[string]*keySet{}, injective: all.injective, budget: max(all.budget/r.jobs(), 1024), root: all.root}
 	for i := range g.units {
 		if t := g.units[i].target(); t != "" && all.tables[t] != nil {
 			keys.tables[t] = all.tables[t]

@@ -30,8 +30,10 @@ type spillTable struct {
 // spillSize is how many candidate rows are written per transaction.
 const spillSize = 5000
 
-func newSpill(ctx context.Context) (*spill, error) {
-	dir, err := os.MkdirTemp("", "regflytt-merge-")
+// newSpill makes the spill in a directory of its own under scratch (the
+// run's scratch directory; "" is the system's temporary directory).
+func newSpill(ctx context.Context, scratch string) (*spill, error) {
+	dir, err := os.MkdirTemp(scratch, "regflytt-merge-")
 	if err != nil {
 		return nil, fmt.Errorf("merge spill: %w", err)
 	}

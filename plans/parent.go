@@ -39,8 +39,10 @@ func needsLinks(prog *mappings.Program) bool {
 	return false
 }
 
-func newLinks(ctx context.Context, prog *mappings.Program) (*links, error) {
-	dir, err := os.MkdirTemp("", "regflytt-links-")
+// newLinks makes the links' file in a directory of its own under scratch
+// (the run's scratch directory; "" is the system's temporary directory).
+func newLinks(ctx context.Context, scratch string, prog *mappings.Program) (*links, error) {
+	dir, err := os.MkdirTemp(scratch, "regflytt-links-")
 	if err != nil {
 		return nil, fmt.Errorf("parent links: %w", err)
 	}

@@ -20,7 +20,7 @@ import (
 func BenchmarkParentOutcomes(b *testing.B) {
 	const parents = 200_000
 	ctx := context.Background()
-	l, err := newLinks(ctx, &mappings.Program{})
+	l, err := newLinks(ctx, "", &mappings.Program{})
 	if err != nil {
 		b.Fatal(err)
 	}

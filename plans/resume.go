@@ -22,6 +22,10 @@ import (
 // parts until the package is assembled.
 const partsDirName = "archive-parts"
 
+// scratchDirName is the folder of the work directory that holds a run's
+// temporary files; each run empties it first.
+const scratchDirName = "scratch"
+
 // run executes the plan as a sequence of commit units, resuming from the
 // plan's last checkpoint in the target unless Options.Restart says to
 // start over.
@@ -197,6 +201,19 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		PID: int64(os.Getpid()), Started: started, WorkDir: cp.WorkDir}); err != nil {
 		return nil, err
 	}
+	// The run's scratch files (parent links, merge spills, spilled keys)
+	// live under the work directory, not the system's temporary one: a
+	// killed run cannot remove them, and the next run, holding the lock,
+	// does so here before it makes its own.
+	scratch := filepath.Join(cp.WorkDir, scratchDirName)
+	if err := os.RemoveAll(scratch); err != nil {
+		return nil, fmt.Errorf("scratch directory: %w", err)
+	}
+	if err := os.MkdirAll(scratch, 0o700); err != nil {
+		return nil, fmt.Errorf("scratch directory: %w", err)
+	}
+	r.scratch = scratch
+	defer os.RemoveAll(scratch)
 	// From the first commit unit on, each asks whether the run still
 	// holds the target.
 	if rl.runs, err = bk.runCount(ctx); err != nil {
@@ -363,6 +380,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 func (r *runner) keysOnResume() *receivingKeys {
 	if r.keys == nil {
 		r.keys = newReceivingKeys()
+	}
+	if r.keys.root == "" {
+		r.keys.root = r.scratch
 	}
 	return r.keys
 }

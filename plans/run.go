@@ -112,6 +112,9 @@ type runner struct {
 	// not defaulted; units is nil in a dry run.
 	workGiven bool
 	units     *commitUnits
+	// scratch is the directory of the run's temporary files ("" outside
+	// a run: the system's temporary directory).
+	scratch string
 	// keys are the receiving keys given so far (dupkeys.go).
 	keys *receivingKeys
 }
