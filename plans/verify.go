@@ -149,6 +149,9 @@ type VerifyOptions struct {
 	// it instead of re-reading the source through the mappings, which it
 	// does only to drill down into a difference.
 	expected *expected
+	// scratch is the run's scratch directory (a run's own end check), for
+	// the temporary files of the re-application; "" is the system's.
+	scratch string
 }
 
 // RunExpectedNote is the note of a run's own end check that took its
@@ -211,6 +214,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	r.scratch = vo.scratch
 	clock := r.opts.Now
 	started := clock()
 	arcDir := r.plan.ArchiveDir.Value
@@ -966,7 +970,7 @@ func (r *runner) verifyContent(ctx context.Context, arcDir string, rep *verify.R
 	opts.SourceURL, opts.TargetURL = r.srcURL, r.tgtURL
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
 	opts.Progress = NoProgress{}
-	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcDir, ownershipChecked: true, expected: exp})
+	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcDir, ownershipChecked: true, expected: exp, scratch: r.scratch})
 	if err != nil && !errors.Is(err, ErrNotAccounted) {
 		return fmt.Errorf("verify the run's content: %w", err)
 	}
