@@ -305,7 +305,7 @@ func killedRunResumes(t *testing.T, extra ...string) {
 	if left, _ := os.ReadDir(sysTmp); len(left) > 0 {
 		t.Errorf("the killed runs left %d entries in the temporary directory, e.g. %s", len(left), left[0].Name())
 	}
-	if _, err := os.Stat(filepath.Join(work, "scratch")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(work, "regflytt-scratch")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the finished run left its scratch directory: %v", err)
 	}
 	got := targetDigest(t, tgt, demoTables)

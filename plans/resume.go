@@ -23,8 +23,30 @@ import (
 const partsDirName = "archive-parts"
 
 // scratchDirName is the folder of the work directory that holds a run's
-// temporary files; each run empties it first.
-const scratchDirName = "scratch"
+// temporary files; each run removes the ones earlier runs left first.
+const scratchDirName = "regflytt-scratch"
+
+// scratchPatterns name what a run makes in its scratch directory (the
+// directories of newLinks, newSpill and the receiving keys' spill).
+var scratchPatterns = []string{"regflytt-links-*", "regflytt-merge-*", "regflytt-keys-*"}
+
+// clearScratch removes what runs made in dir and nothing else: a work
+// directory may be a person's own folder (--work .), and a file they put
+// there is not a run's to delete.
+func clearScratch(dir string) error {
+	for _, pat := range scratchPatterns {
+		found, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return fmt.Errorf("scratch directory: %w", err)
+		}
+		for _, f := range found {
+			if err := os.RemoveAll(f); err != nil {
+				return fmt.Errorf("scratch directory: %w", err)
+			}
+		}
+	}
+	return nil
+}
 
 // run executes the plan as a sequence of commit units, resuming from the
 // plan's last checkpoint in the target unless Options.Restart says to
@@ -206,14 +228,18 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// killed run cannot remove them, and the next run, holding the lock,
 	// does so here before it makes its own.
 	scratch := filepath.Join(cp.WorkDir, scratchDirName)
-	if err := os.RemoveAll(scratch); err != nil {
-		return nil, fmt.Errorf("scratch directory: %w", err)
+	if err := clearScratch(scratch); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(scratch, 0o700); err != nil {
 		return nil, fmt.Errorf("scratch directory: %w", err)
 	}
 	r.scratch = scratch
-	defer os.RemoveAll(scratch)
+	defer func() {
+		if clearScratch(scratch) == nil {
+			os.Remove(scratch) // only when empty: nothing of anyone else's goes
+		}
+	}()
 	// From the first commit unit on, each asks whether the run still
 	// holds the target.
 	if rl.runs, err = bk.runCount(ctx); err != nil {

@@ -1,0 +1,44 @@
+package plans_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A run removes what a killed run left in its scratch directory, and only
+// that: a work directory may be a person's own folder, and a file of
+// theirs beside the run's leftovers stays.
+func TestRunClearsOnlyItsScratch(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 200)
+	p := loadPlan(t, demoPlan)
+	work := filepath.Join(dir, "w")
+	scratch := filepath.Join(work, "regflytt-scratch")
+	leftover := filepath.Join(scratch, "regflytt-links-12345")
+	if err := os.MkdirAll(leftover, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(leftover, "links.db"), []byte("a killed run's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mine := filepath.Join(scratch, "notes.txt")
+	if err := os.WriteFile(mine, []byte("someone's own"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	if _, err := os.Stat(leftover); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed run's leftover is still there: %v", err)
+	}
+	if b, err := os.ReadFile(mine); err != nil || string(b) != "someone's own" {
+		t.Errorf("a file the run did not make was touched: %q, %v", b, err)
+	}
+}
