@@ -273,6 +273,25 @@ func (r *runner) checkListTables(prog *mappings.Program) error {
 	return nil
 }
 
+// matchedAgainstLists tells whether a table's records are matched
+// against the exclusion lists: by their own person:, or by following a
+// parent whose records are. A child of a parent: link is not listed as
+// unmatched, since an excluded patient's parent record takes its
+// children with it. Compile refuses parent cycles (M041), so the walk
+// ends.
+func matchedAgainstLists(tp *mappings.TableProgram) bool {
+	for tp != nil {
+		if tp.Mapping.Person != nil {
+			return true
+		}
+		if tp.Parent == nil {
+			return false
+		}
+		tp = tp.Parent.Table
+	}
+	return false
+}
+
 // listLedgers accounts for the exclusion lists once every record has had
 // its outcome: which entries matched no person, and what the plan
 // acknowledges, and which source tables were not matched against them.
@@ -286,7 +305,11 @@ func (r *runner) listLedgers(s *session) []verify.ListLedger {
 		if tp.EAV != nil {
 			read[tp.EAV.Entities.Name], read[tp.EAV.Values.Name] = true, true
 		}
-		if tp.Mapping.Person == nil {
+		switch {
+		case matchedAgainstLists(tp):
+		case tp.Mapping.NoPerson.IsSet():
+			notMatched = append(notMatched, tp.Source.Name+" (no_person: "+tp.Mapping.NoPerson.Value+")")
+		default:
 			notMatched = append(notMatched, tp.Source.Name)
 		}
 	}

@@ -261,7 +261,7 @@ optout: {file: optout.txt}
 		"warning exclusion_century_ambiguous: 1", "warning pnr_century_resolved: 1",
 		"opt-out list: 2 entries, 1 matched, 1 unmatched, 0 acknowledged",
 		"problem (the run would fail): opt-out list: 1 of 2 entries match no person in the source (file optout.txt line 3)",
-		"tables not matched against it: vardenhet, anteckning (archived whole)",
+		"tables not matched against it: vardenhet (no_person: care units, no patient data), anteckning (archived whole)",
 	} {
 		if !strings.Contains(text.String(), want) {
 			t.Fatalf("dry run text lacks %q:\n%s", want, text.String())

@@ -134,6 +134,15 @@ func testParentsAndDuplicates(t *testing.T, newSource func(t *testing.T, dir str
 	if !rep.Pass {
 		t.Fatalf("FAIL: %v", rep.Problems)
 	}
+	// A child follows its parent's exclusion: it is matched against the
+	// list through the parent, not "not matched against it".
+	for _, l := range rep.Lists {
+		for _, name := range l.NotMatchedIn {
+			if strings.HasPrefix(name, "besok") || strings.HasPrefix(name, "formular") {
+				t.Errorf("%s lists %q as not matched against it", l.List, name)
+			}
+		}
+	}
 	archived, excluded := ledgerOf(rep, false), ledgerOf(rep, true)
 	for table, want := range map[string]string{
 		"patient":  summary(2, 1, 1, map[string]int64{"invalid_date": 1}),
