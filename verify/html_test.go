@@ -59,6 +59,30 @@ func TestHTMLSelfContained(t *testing.T) {
 	}
 }
 
+// Each cell of a value equation shows its count: a column with no
+// declared NULL shows 0 under "NULL by a declared rule", not a blank
+// that reads as "not counted".
+func TestHTMLValueEquationCells(t *testing.T) {
+	s := failedSummary()
+	s.Columns = []verify.ColumnEquation{
+		{Table: "visit", Column: "height_cm", SourceValues: 7, TargetNonNull: 7, OK: true},
+		{Table: "visit", Column: "weight_kg", SourceValues: 7, TargetNonNull: 5, NulledBy: map[string]int64{"null_when": 2}, OK: true},
+	}
+	var b bytes.Buffer
+	if err := s.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{
+		`<td>visit.height_cm</td><td class="n">7</td><td class="n">7</td><td class="n">0</td><td class="n">0</td><td>0</td>`,
+		`<td>visit.weight_kg</td><td class="n">7</td><td class="n">5</td><td class="n">0</td><td class="n">0</td><td>null_when: 2</td>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the report lacks %s", want)
+		}
+	}
+}
+
 // The JSON and the HTML come from one value: what one says, the other does.
 func TestJSONAndHTMLAgree(t *testing.T) {
 	s := failedSummary()

@@ -128,8 +128,13 @@ func (e *ColumnEquation) Balance() string {
 	return msg
 }
 
-// nulledText lists a column's declared NULLs per rule, for the reports.
+// nulledText lists a column's declared NULLs per rule, for the reports;
+// "0" when there are none, as every other cell of the equation shows its
+// count (a blank cell reads as "not counted").
 func nulledText(m map[string]int64) string {
+	if len(m) == 0 {
+		return "0"
+	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
