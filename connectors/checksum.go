@@ -45,6 +45,10 @@ const ChecksumVersion = "regflytt-sum-1/sha256/" + EncodingVersion
 // the caller computes it in Go from scanned rows instead (HashTable).
 var ErrNoPushdown = errors.New("checksum cannot be computed in the database")
 
+// ErrNoChecksummer is the ErrNoPushdown of a decorator whose connector is
+// no Checksummer at all, whatever the table.
+var ErrNoChecksummer = fmt.Errorf("%w: the connector computes no checksum in the database", ErrNoPushdown)
+
 // RowHash is the SHA-256 of a row's canonical encoding.
 type RowHash [sha256.Size]byte
 

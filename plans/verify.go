@@ -320,10 +320,23 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			tp.CountSourceValues = true
 		}
 		sink := &hashingSink{contents: exp.contents, groups: exp.groups, dialect: tgt.Dialect(), values: exp.values}
-		if err := r.move(ctx, s, sink, exp.arc, exp.ledger); err != nil {
+		// The rows are hashed as the connector reads them too, and held
+		// to the source database's own checksum below.
+		tap := newReadTap(s.snap)
+		s.snap = tap
+		err := r.move(ctx, s, sink, exp.arc, exp.ledger)
+		s.snap = tap.Snapshot
+		if err != nil {
 			return nil, fmt.Errorf("verify: re-apply the mappings: %w", err)
 		}
 		exp.codes = s.env.CodesUsed
+		var note string
+		if sum.SourceReads, note, err = checkSourceReads(ctx, tap); err != nil {
+			return nil, err
+		}
+		if note != "" {
+			sum.Notes = append(sum.Notes, note)
+		}
 	}
 	contents, order, groups, arc, ledger := exp.contents, exp.order, exp.groups, exp.arc, exp.ledger
 	if vo.expected != nil {

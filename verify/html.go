@@ -110,6 +110,12 @@ code { font-size: 0.9em; word-break: break-all; }
 {{range .Contents}}<tr><td>{{.Table}}</td><td class="n">{{.ExpectedRows}}</td><td class="n">{{.ActualRows}}</td><td class="n">{{.Buckets}}</td><td><code>{{.Expected.Sum1}} {{.Expected.Sum2}}</code></td><td><code>{{.Actual.Sum1}} {{.Actual.Sum2}}</code></td><td>{{if .Pushdown}}in the database{{else}}in Go{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
 {{end}}</table>
 
+{{if .SourceReads}}<h2>Source tables as read: the rows the connector read against the source database's own checksum</h2>
+<table id="source-reads">
+<tr><th>source table</th><th>rows read</th><th>rows in the database</th><th>buckets</th><th>read total</th><th>database total</th><th>columns (no floats)</th><th></th></tr>
+{{range .SourceReads}}<tr><td>{{.Table}}</td><td class="n">{{.RowsRead}}</td>{{with .Check}}<td class="n">{{.ActualRows}}</td><td class="n">{{.Buckets}}</td><td><code>{{.Expected.Sum1}} {{.Expected.Sum2}}</code></td><td><code>{{.Actual.Sum1}} {{.Actual.Sum2}}</code></td><td>{{range $i, $c := .HashedColumns}}{{if $i}}, {{end}}{{$c}}{{end}}</td>{{else}}<td colspan="5">not checked: {{.NotChecked}}</td>{{end}}<td class="{{if .OK}}pass{{else}}fail{{end}}">{{if not .Check}}not checked{{else if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{end}}</table>{{end}}
+
 {{if .Groups}}<h2>Control groups</h2>
 <table id="groups">
 <tr><th>receiving table</th><th>group</th><th>rows expected</th><th>rows in target</th><th></th></tr>

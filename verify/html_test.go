@@ -83,6 +83,43 @@ func TestHTMLValueEquationCells(t *testing.T) {
 	}
 }
 
+// The source tables as read: a checked table shows both sides' rows, one
+// whose types the database cannot encode says why it is not checked, and
+// a mismatch fails the summary.
+func TestHTMLSourceReads(t *testing.T) {
+	s := failedSummary()
+	s.SourceReads = []*verify.SourceReadCheck{
+		{Table: "besok", RowsRead: 10, Check: &verify.ContentCheck{Table: "besok", ExpectedRows: 10, ActualRows: 10, Buckets: 16, OK: false, HashedColumns: []string{"id", "namn"}}},
+		{Table: "karta", RowsRead: 3, NotChecked: "the source database computes no checksum of this table's column types (geometry)", OK: true},
+	}
+	var b bytes.Buffer
+	if err := s.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{
+		`<td>besok</td><td class="n">10</td><td class="n">10</td><td class="n">16</td>`,
+		`<td>id, namn</td><td class="fail">MISMATCH</td>`,
+		`<td>karta</td><td class="n">3</td><td colspan="5">not checked: the source database computes no checksum of this table&#39;s column types (geometry)</td><td class="pass">not checked</td>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the report lacks %s", want)
+		}
+	}
+	// Everything else balanced: the source read alone decides.
+	s.Problems, s.Tables, s.Contents, s.Findings = nil, s.Tables[:1], nil, nil
+	s.Archive.OK = true
+	s.Finish(time.Now())
+	if s.Pass {
+		t.Errorf("a source table read differently passes")
+	}
+	s.SourceReads[0].OK = true
+	s.Finish(time.Now())
+	if !s.Pass {
+		t.Errorf("fails with every source table read as the database holds it: %v", s.Failures())
+	}
+}
+
 // The JSON and the HTML come from one value: what one says, the other does.
 func TestJSONAndHTMLAgree(t *testing.T) {
 	s := failedSummary()

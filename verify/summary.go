@@ -51,6 +51,9 @@ type Summary struct {
 	Groups   []GroupEquation  `json:"control_groups,omitempty"`
 	Archive  ArchiveEquation  `json:"archive"`
 	Lists    []ListCheck      `json:"lists,omitempty"`
+	// SourceReads compare the rows the connector read of each source
+	// table read whole with the source database's own checksum of them.
+	SourceReads []*SourceReadCheck `json:"source_reads,omitempty"`
 	// Units are the equations per reporting unit (as a run's report has
 	// them), from verify's own re-application and source count; Access the
 	// proof that no account can see more after the migration than before.
@@ -213,6 +216,9 @@ func (s *Summary) Finish(now time.Time) {
 		s.Exceptions = append(s.Exceptions, c.Differences...)
 	}
 	pass = pass && s.Archive.OK && len(s.ArchiveExceptions) == 0
+	for _, r := range s.SourceReads {
+		pass = pass && r.OK
+	}
 	for _, g := range s.Groups {
 		pass = pass && g.OK
 	}
@@ -290,6 +296,13 @@ func (s *Summary) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "receiving table %s: %d rows expected, %d in the target, checksum over %d buckets %s: %s\n",
 			c.Table, c.ExpectedRows, c.ActualRows, c.Buckets, how, okMark(c.OK))
+	}
+	for _, r := range s.SourceReads {
+		if r.Check == nil {
+			fmt.Fprintf(w, "source table %s as read: %d rows, not checked: %s\n", r.Table, r.RowsRead, r.NotChecked)
+			continue
+		}
+		fmt.Fprintf(w, "source table %s as read: %d rows read, %d in the database's own checksum: %s\n", r.Table, r.RowsRead, r.Check.ActualRows, okMark(r.OK))
 	}
 	for _, g := range s.Groups {
 		if !g.OK {
@@ -424,6 +437,11 @@ func (s *Summary) Failures() []string {
 			c.Table, c.DifferingBuckets, c.ExpectedRows, c.ActualRows))
 		for _, d := range c.Differences {
 			out = append(out, "verify: "+d.String())
+		}
+	}
+	for _, r := range s.SourceReads {
+		if !r.OK {
+			out = append(out, "verify: "+r.Problem())
 		}
 	}
 	if !s.Archive.OK {

@@ -347,6 +347,35 @@ func (s *snapshot) Position() string {
 	return ""
 }
 
+// Checksum forwards to the current snapshot's Checksummer, retried as
+// every read; ErrNoPushdown when it has none, so that
+// connectors.Checksum hashes the rows in Go. verify asks the source's own
+// checksum of a table to compare with the rows its connector read.
+func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (b connectors.Buckets, err error) {
+	err = s.do(ctx, func(c connectors.Snapshot) error {
+		cs, ok := c.(connectors.Checksummer)
+		if !ok {
+			return connectors.ErrNoChecksummer
+		}
+		b, err = cs.Checksum(ctx, t, req)
+		return err
+	})
+	return b, err
+}
+
+// RecordHashes forwards as Checksum does.
+func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (r []connectors.RecordHash, err error) {
+	err = s.do(ctx, func(c connectors.Snapshot) error {
+		cs, ok := c.(connectors.Checksummer)
+		if !ok {
+			return connectors.ErrNoChecksummer
+		}
+		r, err = cs.RecordHashes(ctx, t, req)
+		return err
+	})
+	return r, err
+}
+
 func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
 	key := opts.Key
 	if len(key) == 0 {
