@@ -101,12 +101,27 @@ func verifiedWhole(t *testing.T, bin, plan, src, tgt, work string) {
 		Exceptions        []json.RawMessage `json:"exceptions"`
 		ArchiveExceptions []json.RawMessage `json:"archive_exceptions"`
 		Problems          []string          `json:"problems"`
+		SourceReads       []struct {
+			Table      string          `json:"table"`
+			Check      json.RawMessage `json:"check"`
+			NotChecked string          `json:"not_checked"`
+		} `json:"source_reads"`
 	}
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.Exceptions)+len(rep.ArchiveExceptions)+len(rep.Problems) > 0 {
 		t.Errorf("verify after the finished run: exit %d, %d exceptions, %d archive exceptions, problems %q\n%s", code, len(rep.Exceptions), len(rep.ArchiveExceptions), rep.Problems, out)
+	}
+	// The synthetic registry's tables, garbled text and zero dates
+	// included, are read as the database holds them.
+	for _, sr := range rep.SourceReads {
+		if sr.Check == nil {
+			t.Errorf("verify did not check source table %s as read: %s", sr.Table, sr.NotChecked)
+		}
+	}
+	if len(rep.SourceReads) == 0 {
+		t.Errorf("verify checked no source table as read")
 	}
 }
 

@@ -337,6 +337,11 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		if note != "" {
 			sum.Notes = append(sum.Notes, note)
 		}
+		for _, sr := range sum.SourceReads {
+			if !sr.OK {
+				sum.Fail("%s", sr.Problem())
+			}
+		}
 	}
 	contents, order, groups, arc, ledger := exp.contents, exp.order, exp.groups, exp.arc, exp.ledger
 	if vo.expected != nil {

@@ -439,11 +439,6 @@ func (s *Summary) Failures() []string {
 			out = append(out, "verify: "+d.String())
 		}
 	}
-	for _, r := range s.SourceReads {
-		if !r.OK {
-			out = append(out, "verify: "+r.Problem())
-		}
-	}
 	if !s.Archive.OK {
 		out = append(out, "verify: the archive package differs from what the mappings archive")
 	}
