@@ -407,6 +407,20 @@ func Records(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) 
 // the reference every Checksummer must agree with, and the fallback where
 // none can.
 func HashTable(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) (Buckets, error) {
+	rows, err := scanFor(ctx, snap, t, req)
+	if err != nil {
+		return Buckets{}, err
+	}
+	defer rows.Close()
+	return SumRows(t, req, rows)
+}
+
+// SumRows computes a checksum in Go from rows as wide as t.Columns, in
+// any order: what HashTable does with the rows it scans, for a
+// Checksummer that reads its rows back its own way and must agree with
+// HashTable to the byte. It reads rows to their end; closing is the
+// caller's.
+func SumRows(t *Table, req ChecksumRequest, rows Rows) (Buckets, error) {
 	sums, fsums := map[uint32]*Aggregate{}, map[uint32]*Aggregate{}
 	add := func(m map[uint32]*Aggregate, bucket uint32, h RowHash) {
 		a := m[bucket]
@@ -416,7 +430,7 @@ func HashTable(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest
 		}
 		a.Add(h)
 	}
-	err := scanHashes(ctx, snap, t, req, func(bucket uint32, _ []byte, h RowHash, fh *RowHash) error {
+	err := hashRows(t, req, rows, func(bucket uint32, _ []byte, h RowHash, fh *RowHash) error {
 		add(sums, bucket, h)
 		if fh != nil {
 			add(fsums, bucket, *fh)
@@ -472,8 +486,19 @@ func HashFloats(ctx context.Context, snap Snapshot, t *Table, req ChecksumReques
 // HashRecords lists the records of a request with their row hashes, in Go
 // from scanned rows (see Checksummer.RecordHashes).
 func HashRecords(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) ([]RecordHash, error) {
+	rows, err := scanFor(ctx, snap, t, req)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return RecordRows(t, req, rows)
+}
+
+// RecordRows lists the records of a request with their row hashes from
+// rows as wide as t.Columns, as HashRecords does with the rows it scans.
+func RecordRows(t *Table, req ChecksumRequest, rows Rows) ([]RecordHash, error) {
 	var out []RecordHash
-	err := scanHashes(ctx, snap, t, req, func(_ uint32, encodedKey []byte, h RowHash, _ *RowHash) error {
+	err := hashRows(t, req, rows, func(_ uint32, encodedKey []byte, h RowHash, _ *RowHash) error {
 		// Decoded from its encoding: a copy that owns its bytes,
 		// whatever the Rows contract says of the row's.
 		key, _, err := DecodeRow(encodedKey)
@@ -486,11 +511,33 @@ func HashRecords(ctx context.Context, snap Snapshot, t *Table, req ChecksumReque
 	return out, err
 }
 
-// scanHashes scans a table in key order and calls fn with the bucket, the
-// encoded key (valid during the call), the row hash and (when the request
-// names Floats, else nil) the float record hash of every record the
-// request selects. Records outside the request cost a key hash only.
-func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest, fn func(uint32, []byte, RowHash, *RowHash) error) error {
+// scanFor scans a table in primary-key order, or in the request's key
+// order when it has none: the record key need not be unique, non-NULL or
+// sortable to be hashed.
+func scanFor(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) (Rows, error) {
+	_, rest, err := req.ResolveFloats(t)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := rest.resolve(t); err != nil {
+		return nil, err
+	}
+	var opts ScanOptions
+	if len(t.PrimaryKey) == 0 {
+		opts.Key = req.KeyColumns(t)
+	}
+	rows, err := snap.Scan(ctx, t, opts)
+	if err != nil {
+		return nil, fmt.Errorf("checksum of %s: %w", t.Name, err)
+	}
+	return rows, nil
+}
+
+// hashRows reads rows as wide as t.Columns and calls fn with the bucket,
+// the encoded key (valid during the call), the row hash and (when the
+// request names Floats, else nil) the float record hash of every record
+// the request selects. Records outside the request cost a key hash only.
+func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, RowHash, *RowHash) error) error {
 	floats, rest, err := req.ResolveFloats(t)
 	if err != nil {
 		return err
@@ -499,17 +546,6 @@ func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumReques
 	if err != nil {
 		return err
 	}
-	// Scanned in primary-key order: the record key need not be unique,
-	// non-NULL or sortable to be hashed.
-	var opts ScanOptions
-	if len(t.PrimaryKey) == 0 {
-		opts.Key = req.KeyColumns(t)
-	}
-	rows, err := snap.Scan(ctx, t, opts)
-	if err != nil {
-		return fmt.Errorf("checksum of %s: %w", t.Name, err)
-	}
-	defer rows.Close()
 	var kbuf, rbuf, fbuf []byte
 	keyVals := make([]Value, len(key))
 	rowVals := make([]Value, len(cols))
@@ -522,7 +558,12 @@ func scanHashes(ctx context.Context, snap Snapshot, t *Table, req ChecksumReques
 		if kbuf, err = AppendRow(kbuf[:0], keyVals); err != nil {
 			return fmt.Errorf("checksum of %s: key: %w", t.Name, err)
 		}
-		kh := keyHashOf(kbuf)
+		// One bucket of the whole table needs no key hash: every record
+		// is in bucket 0 (a SHA-256 per row saved).
+		var kh uint32
+		if req.Buckets > 1 || req.Within != 0 {
+			kh = keyHashOf(kbuf)
+		}
 		if !req.selects(kh) {
 			continue
 		}
