@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -25,6 +26,17 @@ var _ connectors.Checksummer = (*snapshot)(nil)
 
 // Checksum computes the request's bucket aggregates in the server.
 func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (connectors.Buckets, error) {
+	if checksumPath == readBackAlways || checksumPath == readBackWhole && req.Within == 0 {
+		var out connectors.Buckets
+		err := s.readBack(ctx, t, req, func(narrow *connectors.Table, rows connectors.Rows) error {
+			var err error
+			out, err = connectors.SumRows(narrow, req, rows)
+			return err
+		})
+		if !errors.Is(err, errNoReadBack) {
+			return out, err
+		}
+	}
 	q, err := s.checksumQuery(ctx, t, req, false)
 	if err != nil {
 		return connectors.Buckets{}, err
@@ -66,6 +78,17 @@ func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connec
 // RecordHashes lists the request's records with their keys (decoded from
 // the key's encoding, built by the same SQL) and row hashes.
 func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) ([]connectors.RecordHash, error) {
+	if checksumPath == readBackAlways {
+		var out []connectors.RecordHash
+		err := s.readBack(ctx, t, req, func(narrow *connectors.Table, rows connectors.Rows) error {
+			var err error
+			out, err = connectors.RecordRows(narrow, req, rows)
+			return err
+		})
+		if !errors.Is(err, errNoReadBack) {
+			return out, err
+		}
+	}
 	q, err := s.checksumQuery(ctx, t, req, true)
 	if err != nil {
 		return nil, err

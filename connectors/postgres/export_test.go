@@ -28,3 +28,19 @@ func PoolExec(ctx context.Context, d *DB, sql string) error {
 // PgxCopyRows is how many rows a write transaction left to pgx's
 // CopyFrom instead of its own binary COPY encoders.
 func PgxCopyRows(tx connectors.Tx) int64 { return tx.(*writeTx).pgxRows }
+
+// ChecksumPath forces every Checksum and RecordHashes of the package's
+// snapshots through one path ("pushdown" or "readback"; "" restores the
+// default) until the returned function is called.
+func ChecksumPath(path string) (restore func()) {
+	old := checksumPath
+	switch path {
+	case "pushdown":
+		checksumPath = pushdownAlways
+	case "readback":
+		checksumPath = readBackAlways
+	default:
+		checksumPath = readBackWhole
+	}
+	return func() { checksumPath = old }
+}
