@@ -44,9 +44,9 @@ var errNoReadBack = errors.New("no exact binary read-back for this type")
 type checksumPathKind uint8
 
 const (
-	readBackWhole    checksumPathKind = iota // read-back for whole-table checksums, pushdown else
-	pushdownAlways                           // the SQL encoding for everything (tests)
-	readBackAlways                           // read-back for everything, records included (tests)
+	readBackWhole  checksumPathKind = iota // read-back for whole-table checksums, pushdown else
+	pushdownAlways                         // the SQL encoding for everything (tests)
+	readBackAlways                         // read-back for everything, records included (tests)
 )
 
 var checksumPath = readBackWhole
