@@ -30,7 +30,14 @@ var _ connectors.Target = (*DB)(nil)
 // timestamptz text and casts unshifted (the binary format is UTC anyway),
 // and the text forms of the types read as text (arrays, intervals, ranges)
 // are stable across servers, which verification hashes rely on.
+// client_encoding UTF8 has the server convert text from a non-UTF-8
+// database (LATIN1, WIN1252) to the UTF-8 that connectors.Value strings
+// are, and back on writes: pgx sets no client_encoding, and the server's
+// default is the database's own encoding, whose bytes a scan took for
+// UTF-8 (Å in LATIN1 is the invalid byte 0xC5) and the checksum pushdown,
+// which converts, then disagreed with.
 var sessionParams = map[string]string{
+	"client_encoding":    "UTF8",
 	"timezone":           "UTC",
 	"datestyle":          "ISO, YMD",
 	"intervalstyle":      "postgres",
