@@ -213,7 +213,14 @@ func decodeNumeric(src []byte) (connectors.Value, error) {
 		}
 		return v, nil
 	}
-	b := make([]byte, 0, 4*max(weight+1, 1)+dscale+3)
+	// Built on the stack when it fits (the Decimal conversion copies),
+	// so that a value costs one allocation, not two: Scan and the
+	// checksum read-back decode a numeric per row.
+	var stack [64]byte
+	b := stack[:0]
+	if n := 4*max(weight+1, 1) + dscale + 3; n > len(stack) {
+		b = make([]byte, 0, n)
+	}
 	if sign == numericNeg {
 		b = append(b, '-')
 	}

@@ -1,0 +1,166 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
+	"github.com/regflytt/regflytt/connectors/postgres"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+)
+
+// mixedSetup is a table of every type the read-back decodes and floats,
+// its rows a mix of ordinary and edge values (numeric NaN and ±Infinity,
+// scales kept, padded char, infinite and BC dates, jsonb, NULLs; domains,
+// which the pushdown refuses, are TestChecksumSourceTypes'), so that
+// both checksum paths meet them in one whole-table read.
+var mixedSetup = []string{
+	`CREATE TABLE mixed (id integer PRIMARY KEY, s smallint, b bigint, n numeric, n2 numeric(12,2),
+	  t text, v varchar(20), c char(5), nm name, bo boolean, by bytea, d date, ts timestamp(3), tz timestamptz,
+	  ti time, u uuid, j json, jb jsonb, f8 double precision, f4 real)`,
+	`INSERT INTO mixed
+	SELECT i, (i % 30000)::smallint, i::bigint * 1000003,
+	  CASE i % 9 WHEN 0 THEN 'NaN' WHEN 1 THEN 'Infinity' WHEN 2 THEN '-Infinity' WHEN 3 THEN NULL
+	    WHEN 4 THEN '0.000' WHEN 5 THEN -(i::numeric / 7) ELSE i::numeric * 1234567 / 1000 END,
+	  CASE WHEN i % 4 <> 0 THEN (i % 100000) / 100.0 END,
+	  CASE i % 5 WHEN 0 THEN '' WHEN 1 THEN NULL ELSE 'Åsa Öberg ' || i END, 'K' || i, 'ab', 'nm' || i,
+	  CASE WHEN i % 3 = 0 THEN NULL ELSE i % 2 = 0 END,
+	  CASE WHEN i % 6 = 0 THEN ''::bytea ELSE decode(md5(i::text), 'hex') END,
+	  CASE i % 11 WHEN 0 THEN 'infinity' WHEN 1 THEN '-infinity' WHEN 2 THEN '0044-03-15 BC' WHEN 3 THEN '12345-06-07'
+	    ELSE date '1940-01-01' + i % 29000 END,
+	  CASE i % 13 WHEN 0 THEN 'infinity' WHEN 1 THEN '0001-01-01 00:00:00 BC' ELSE timestamp '1999-12-31 23:59:59.999' + i * interval '37.001 seconds' END,
+	  CASE i % 17 WHEN 0 THEN '-infinity' WHEN 1 THEN NULL ELSE timestamptz '2020-01-01 00:00:00.5+02' + i * interval '1 hour 0.25 seconds' END,
+	  CASE i % 19 WHEN 0 THEN '24:00:00' ELSE time '00:00:00.000001' + i * interval '1.5 seconds' END,
+	  md5(i::text)::uuid,
+	  CASE WHEN i % 7 = 0 THEN NULL ELSE ('{"b": ' || i || ',  "a": "ö"}')::json END,
+	  CASE WHEN i % 8 = 0 THEN NULL ELSE ('{"b": ' || i || ',  "a": [1, 2.50, null]}')::jsonb END,
+	  CASE i % 10 WHEN 0 THEN 'NaN' WHEN 1 THEN '-0' WHEN 2 THEN NULL ELSE i / 3.0 END,
+	  CASE i % 10 WHEN 0 THEN 'Infinity' WHEN 1 THEN NULL ELSE i / 7.0 END
+	FROM generate_series(1, 3000) i`,
+	`INSERT INTO mixed (id) VALUES (0)`,
+}
+
+// The read-back and the pushdown give the same bucket aggregates, float
+// aggregates included, on the same table, and both are HashTable's.
+func TestChecksumReadBackAgreesWithPushdown(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	pgtest.Exec(t, u, mixedSetup...)
+	snap := snapshot(t, openSource(t, u))
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables: %v, %v", tables, err)
+	}
+	tbl := &tables[0]
+	var hashed []string
+	for _, c := range tbl.Columns {
+		if c.Type.Kind != connectors.KindFloat {
+			hashed = append(hashed, c.Name)
+		}
+	}
+	cs := snap.(connectors.Checksummer)
+	for _, req := range []connectors.ChecksumRequest{
+		{Columns: hashed, Buckets: 1},
+		{Columns: hashed, Buckets: 64, Floats: []string{"f8", "f4"}, FloatBits: 30},
+		{Columns: []string{"t", "n"}, Key: []string{"n", "id"}, Buckets: 7, Floats: []string{"f4"}, FloatBits: 52},
+		{Columns: hashed, Buckets: 64, Within: 8, In: []uint32{3, 5}},
+	} {
+		want, err := connectors.HashTable(ctx, snap, tbl, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [2]connectors.Buckets
+		for i, path := range []string{"pushdown", "readback"} {
+			restore := postgres.ChecksumPath(path)
+			got[i], err = cs.Checksum(ctx, tbl, req)
+			restore()
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+		}
+		for i, path := range []string{"pushdown", "readback"} {
+			for _, pair := range [][2][]connectors.BucketSum{{got[i].Sums, want.Sums}, {got[i].Floats, want.Floats}} {
+				g, w := connectors.Buckets{Version: want.Version, N: want.N, Sums: pair[0]}, connectors.Buckets{Version: want.Version, N: want.N, Sums: pair[1]}
+				if d, err := connectors.DiffBuckets(g, w); err != nil || len(d) > 0 {
+					t.Errorf("%d buckets, floats %v: %s differs from Go in buckets %v (%v)", req.Buckets, req.Floats, path, d, err)
+				}
+			}
+		}
+		if want.Total().Count == 0 || len(req.Floats) > 0 && len(want.Floats) == 0 {
+			t.Fatalf("%d buckets: nothing hashed", req.Buckets)
+		}
+		if d, err := connectors.DiffBuckets(got[0], got[1]); err != nil || len(d) > 0 {
+			t.Errorf("%d buckets: pushdown and read-back differ in buckets %v (%v)", req.Buckets, d, err)
+		}
+	}
+	// Record by record too, each column as a value and as a key.
+	defer postgres.ChecksumPath("readback")()
+	conformance.ChecksumSourceColumns(t, snap, tbl, func(c connectors.Column) string { return c.Name })
+}
+
+// In a LATIN1 database text is read back in UTF-8, converted by the
+// server as for Scan: the read-back hashes åäö as HashTable does.
+func TestChecksumReadBackLatin1(t *testing.T) {
+	ctx := context.Background()
+	admin := pgtest.AdminURL(t)
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	name := "regflytt_test_latin1_" + hex.EncodeToString(b[:])
+	pgtest.Exec(t, admin, "CREATE DATABASE "+name+" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+	t.Cleanup(func() {
+		// Closing the pools is registered after this, so runs before.
+		pgtest.Exec(t, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	pu, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu.Path = "/" + name
+	u := pu.String()
+	// The fixture's session sends UTF-8 too (a SET in the same string
+	// would come too late: the server converts the whole string first).
+	q := pu.Query()
+	q.Set("client_encoding", "UTF8")
+	pu.RawQuery = q.Encode()
+	pgtest.Exec(t, pu.String(), `CREATE TABLE l (id integer PRIMARY KEY, t text, v varchar(20), c char(6), j json, jb jsonb);
+	  INSERT INTO l VALUES (1, 'Åsa Öberg', 'räksmörgås', 'åä', '{"ö": "ü"}', '{"ß": "é"}'),
+	    (2, '', '', '', '""', '""'), (3, NULL, NULL, NULL, NULL, NULL), (4, 'ÿ', 'µ½', 'x', '[]', '{}')`)
+	snap := snapshot(t, openSource(t, u))
+	enc, err := postgres.SnapshotQueryString(ctx, snap, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()")
+	if err != nil || enc != "LATIN1" {
+		t.Fatalf("database encoding %q, %v", enc, err)
+	}
+	// Scan reads text as the server converts it: to UTF-8, whatever the
+	// database's encoding, only when the session asks for UTF-8.
+	if ce, err := postgres.SnapshotQueryString(ctx, snap, "SHOW client_encoding"); err != nil || ce != "UTF8" {
+		t.Fatalf("client_encoding %q, %v", ce, err)
+	}
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables: %v, %v", tables, err)
+	}
+	for _, path := range []string{"pushdown", "readback"} {
+		t.Run(path, func(t *testing.T) {
+			defer postgres.ChecksumPath(path)()
+			conformance.ChecksumSourceColumns(t, snap, &tables[0], func(c connectors.Column) string { return c.Name })
+			req := connectors.ChecksumRequest{Columns: []string{"id", "t", "v", "c", "j", "jb"}, Buckets: 3}
+			want, err := connectors.HashTable(ctx, snap, &tables[0], req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := snap.(connectors.Checksummer).Checksum(ctx, &tables[0], req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d, err := connectors.DiffBuckets(got, want); err != nil || len(d) > 0 || want.Total().Count != 4 {
+				t.Errorf("buckets %v differ (%v)", d, err)
+			}
+		})
+	}
+}
