@@ -209,6 +209,16 @@ type ChecksumRequest struct {
 	// by value).
 	Floats    []string
 	FloatBits int
+	// ReadBack lets a Checksummer compute a whole-table checksum (Within
+	// 0) from the rows as its own connector decodes them, where that is
+	// cheaper than its SQL (postgres: binary COPY, hashed in Go). The
+	// result is then HashTable's over the connector's reading: no check of
+	// that reading. A source-read check must leave it false; a target's
+	// content check may set it, and then trusts the connector's decoding
+	// to tell a value written wrongly, as the SQL encoding would without
+	// it (a session that did not ask the server for UTF-8 wrote and read
+	// Latin-1 text the same wrong way).
+	ReadBack bool
 }
 
 // Resolve checks the request against a table and gives the positions of

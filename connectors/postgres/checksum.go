@@ -15,14 +15,16 @@ import (
 // Checksums (connectors.Checksummer), by two paths that both give
 // exactly HashTable's aggregates:
 //
-//   - The read-back (readback.go), for whole-table checksums (Within 0:
-//     the run's end check, verify's first pass): the asked columns are
-//     read with one binary COPY in the snapshot's transaction, decoded by
-//     Scan's own decoders and hashed by connectors.SumRows, HashTable's
-//     code. TestChecksumReadBack holds it to HashTable on every
-//     conformance edge value.
-//   - The pushdown, for drill-downs (Within ≠ 0), RecordHashes, and whole
-//     tables with a column the read-back cannot decode exactly: the
+//   - The read-back (readback.go), for whole-table checksums (Within 0)
+//     whose request allows it (ReadBack: a target's content check may, a
+//     source-read check must not, since the read-back is the connector's
+//     own decoding): the asked columns are read with one binary COPY in
+//     the snapshot's transaction, decoded by Scan's own decoders and
+//     hashed by connectors.SumRows, HashTable's code. TestChecksumReadBack
+//     holds it to HashTable on every conformance edge value.
+//   - The pushdown, for everything else (drill-downs, RecordHashes,
+//     requests without ReadBack, and whole tables with a column the
+//     read-back cannot decode exactly): the
 //     canonical row encoding of connectors.AppendRow built in SQL, hashed
 //     with sha256() and summed in the server, so that only the bucket
 //     aggregates cross the wire. Every column's SQL gives exactly the
@@ -33,7 +35,7 @@ import (
 //     may be a receiving schema's notation): the column's real type
 //     decides what Scan decodes, so it decides the SQL too.
 //
-// Why the read-back for whole tables: the SQL encoding costs the server
+// Why the read-back where allowed: the SQL encoding costs the server
 // an expression of dozens of nodes per value, and sending rows is cheaper
 // than that. BenchmarkChecksumPaths, 1M rows of the bench table's 12
 // columns in verify's 16384 buckets, on this project's 2-core host shared
@@ -49,9 +51,10 @@ import (
 var _ connectors.Checksummer = (*snapshot)(nil)
 
 // Checksum computes the request's bucket aggregates: by reading the table
-// back for a whole table, in the server for a drill-down (see above).
+// back for a whole table when the request allows it (ReadBack), in the
+// server otherwise (see above).
 func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (connectors.Buckets, error) {
-	if checksumPath == readBackAlways || checksumPath == readBackWhole && req.Within == 0 {
+	if checksumPath == readBackAlways || checksumPath == readBackWhole && req.ReadBack && req.Within == 0 {
 		var out connectors.Buckets
 		err := s.readBack(ctx, t, req, func(narrow *connectors.Table, rows connectors.Rows) error {
 			var err error

@@ -11,9 +11,9 @@ var _ connectors.ChecksumExplainer = (*snapshot)(nil)
 
 // ChecksumSQL gives the statements of the pushdown for a whole-table
 // request: JIT off (as checksumQuery sets it), then the query. Checksum
-// itself reads a whole table back instead (readback.go) unless one of its
-// columns has no exact binary decoder; these are for a person to run by
-// hand and a benchmark to compare.
+// reads a whole table back instead (readback.go) when the request allows
+// it (ReadBack) and its columns have exact binary decoders; these are for
+// a person to run by hand and a benchmark to compare.
 func (s *snapshot) ChecksumSQL(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) ([]string, error) {
 	if req.Within != 0 {
 		return nil, fmt.Errorf("checksum of %s: the SQL of a drill-down takes parameters; ask for a whole-table request", t.Name)

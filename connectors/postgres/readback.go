@@ -40,8 +40,8 @@ import (
 var errNoReadBack = errors.New("no exact binary read-back for this type")
 
 // checksumPath chooses between read-back and pushdown. Production uses
-// readBackWhole; tests force either path on every request to hold each to
-// HashTable.
+// readBackWhole; tests force either path on every request (ReadBack or
+// not) to hold each to HashTable.
 type checksumPathKind uint8
 
 const (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"testing"
 
@@ -162,5 +163,43 @@ func TestChecksumReadBackLatin1(t *testing.T) {
 				t.Errorf("buckets %v differ (%v)", d, err)
 			}
 		})
+	}
+}
+
+// Only a request that allows it is read back: a source-read check (no
+// ReadBack) gets the server's own encoding, never the connector's decoding
+// compared with itself. A domain column shows which ran: the pushdown
+// refuses it, the read-back decodes its base type.
+func TestChecksumReadBackOnlyWhenAllowed(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	pgtest.Exec(t, u, `CREATE DOMAIN posint AS integer CHECK (VALUE > 0)`,
+		`CREATE TABLE d (id integer PRIMARY KEY, p posint)`, `INSERT INTO d VALUES (1, 5), (2, NULL)`)
+	snap := snapshot(t, openSource(t, u))
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables: %v, %v", tables, err)
+	}
+	cs := snap.(connectors.Checksummer)
+	req := connectors.ChecksumRequest{Columns: []string{"id", "p"}, Buckets: 4}
+	if _, err := cs.Checksum(ctx, &tables[0], req); !errors.Is(err, connectors.ErrNoPushdown) {
+		t.Fatalf("without ReadBack: %v, want the pushdown's ErrNoPushdown", err)
+	}
+	req.ReadBack = true
+	got, err := cs.Checksum(ctx, &tables[0], req)
+	if err != nil {
+		t.Fatalf("with ReadBack: %v", err)
+	}
+	want, err := connectors.HashTable(ctx, snap, &tables[0], req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := connectors.DiffBuckets(got, want); err != nil || len(d) > 0 || got.Total().Count != 2 {
+		t.Errorf("with ReadBack: buckets %v differ from Go (%v)", d, err)
+	}
+	// A drill-down is never read back.
+	req.Within, req.In = 2, []uint32{0, 1}
+	if _, err := cs.Checksum(ctx, &tables[0], req); !errors.Is(err, connectors.ErrNoPushdown) {
+		t.Fatalf("drill-down with ReadBack: %v, want the pushdown's ErrNoPushdown", err)
 	}
 }
