@@ -156,6 +156,22 @@ func (s *snapshot) readBack(ctx context.Context, t *connectors.Table, req connec
 	if err != nil {
 		return err
 	}
+	// The columns must be the catalogue's, checked before the server
+	// sees the statement: a statement it refuses would abort the
+	// snapshot's transaction (the pushdown checks the same way).
+	tables, err := readTables(ctx, s.tx, s.db.schema, s.domains)
+	if err != nil {
+		return s.db.errorf(err, "checksum of %s: read catalogue", t.Name)
+	}
+	cat := connectors.FindTable(tables, t.Name)
+	if cat == nil {
+		return fmt.Errorf("checksum of %s: no such table in schema %s", t.Name, s.db.schema)
+	}
+	for _, c := range narrow.Columns {
+		if cat.ColumnIndex(c.Name) < 0 {
+			return fmt.Errorf("checksum of %s: column %s does not exist", t.Name, c.Name)
+		}
+	}
 	conn := s.tx.Conn().PgConn()
 	// The statement's result columns, described by the server: their
 	// real types choose the decoders, as they do Scan's.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -201,5 +202,36 @@ func TestChecksumReadBackOnlyWhenAllowed(t *testing.T) {
 	req.Within, req.In = 2, []uint32{0, 1}
 	if _, err := cs.Checksum(ctx, &tables[0], req); !errors.Is(err, connectors.ErrNoPushdown) {
 		t.Fatalf("drill-down with ReadBack: %v, want the pushdown's ErrNoPushdown", err)
+	}
+}
+
+// A read-back asked for a column the table lacks fails naming it, before
+// the server sees a statement, so the snapshot stays usable; and the
+// snapshot reads on after a read-back.
+func TestChecksumReadBackKeepsSnapshot(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	pgtest.Exec(t, u, `CREATE TABLE k (id integer PRIMARY KEY, v text)`, `INSERT INTO k SELECT i, 'v' || i FROM generate_series(1, 2000) i`)
+	snap := snapshot(t, openSource(t, u))
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables: %v, %v", tables, err)
+	}
+	ghost := tables[0]
+	ghost.Columns = append(append([]connectors.Column(nil), ghost.Columns...), connectors.Column{Name: "ghost", Type: connectors.Type{Kind: connectors.KindText}})
+	cs := snap.(connectors.Checksummer)
+	req := connectors.ChecksumRequest{Columns: []string{"id", "v", "ghost"}, Buckets: 2, ReadBack: true}
+	if _, err := cs.Checksum(ctx, &ghost, req); err == nil || !strings.Contains(err.Error(), "ghost") {
+		t.Fatalf("a missing column: %v", err)
+	}
+	req.Columns = []string{"id", "v"}
+	for i := 0; i < 2; i++ {
+		got, err := cs.Checksum(ctx, &tables[0], req)
+		if err != nil || got.Total().Count != 2000 {
+			t.Fatalf("read-back %d: %+v, %v", i, got.Total(), err)
+		}
+	}
+	if n, err := snap.Count(ctx, "k"); err != nil || n != 2000 {
+		t.Fatalf("count after read-backs: %d, %v", n, err)
 	}
 }
