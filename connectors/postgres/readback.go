@@ -30,10 +30,11 @@ import (
 // at most readBackBatches batches of readBackRows rows are held at once,
 // whatever the table's size. Per 1M rows the reading side takes ~1.1
 // CPU-seconds (pgconn, then decoding: numerics and timestamps most) and
-// the hashing ~0.5. On an idle second core the overlap takes the hashing
-// off the critical path; on a loaded host it gains nothing and costs a
-// little (2.96 s wall, 1.35 CPU-s with GOMAXPROCS 1 against 2.94–3.45 s,
-// 1.6–1.8 CPU-s with 2, at load 6).
+// the hashing ~0.5, so with a core to spare the overlap takes the hashing
+// off the path the wall time follows. On this project's 2-core host,
+// loaded by other work, it gained nothing measurable and cost a little
+// CPU (2.96 s wall, 1.35 CPU-s with GOMAXPROCS 1 against 2.94–3.45 s,
+// 1.6–1.8 CPU-s with 2, at load 6); it is not measured on an idle host.
 
 // errNoReadBack says a column's type has no decoder here whose value is
 // Scan's to the byte: the checksum takes the pushdown.
