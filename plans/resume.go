@@ -129,6 +129,17 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		case prev.Stage == stageFinished:
 			// A run killed between its final record and its report.json
 			// left no report: verify makes one from the source and target.
+			// Its scratch files are nobody's now; this run holds the lock.
+			dir := prev.WorkDir
+			if dir == "" {
+				dir = r.opts.WorkDir
+			}
+			scratch := filepath.Join(dir, scratchDirName)
+			if err := clearScratch(scratch); err != nil {
+				r.log.Warn("the finished run's scratch files could not be removed", "dir", scratch, "err", err)
+			} else {
+				os.Remove(scratch) // only when empty
+			}
 			return nil, fmt.Errorf("this plan's run into this target already finished (verification %s; it wrote %s): nothing to resume; run `regflytt verify %s` for a report of what it left, or `regflytt run --restart %s` to migrate again from the start", passText(prev.Pass), strings.Join(prev.Receiving, ", "), r.plan.File, r.plan.File)
 		case prev.NotResumable != "":
 			return nil, fmt.Errorf("an earlier run of this plan stopped, and it cannot resume because %s: run `regflytt run --restart %s` to start over", prev.NotResumable, r.plan.File)

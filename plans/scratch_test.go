@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/plans"
@@ -40,5 +41,33 @@ func TestRunClearsOnlyItsScratch(t *testing.T) {
 	}
 	if b, err := os.ReadFile(mine); err != nil || string(b) != "someone's own" {
 		t.Errorf("a file the run did not make was touched: %q, %v", b, err)
+	}
+}
+
+// A run killed between its final record and its report leaves its
+// scratch files, and the next run only says the plan already finished:
+// it removes them, as it would have on a resume.
+func TestFinishedRunClearsTheKilledRunsScratch(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 50)
+	p := loadPlan(t, demoPlan)
+	work := filepath.Join(dir, "w")
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: work}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	leftover := filepath.Join(work, "regflytt-scratch", "regflytt-keys-1234")
+	if err := os.MkdirAll(filepath.Dir(leftover), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(leftover, []byte("a killed run's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := plans.Run(context.Background(), p, opts)
+	if err == nil || !strings.Contains(err.Error(), "already finished") {
+		t.Fatalf("a second run of a finished plan: %v", err)
+	}
+	if _, err := os.Stat(filepath.Dir(leftover)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed run's scratch directory is still there: %v", err)
 	}
 }
