@@ -124,8 +124,13 @@ type commitUnits struct {
 
 	queue    chan *pendingUnit
 	finished chan struct{}
-	mu       sync.Mutex
-	werr     error
+	// free holds the target-row slices of committed batches, emptied, for
+	// the next batches to fill (reuse): a batch's slice is about the same
+	// size each time, and growing a new one per batch was a tenth of the
+	// bytes a move allocated. Only the slice is reused, never a row.
+	free chan [][]connectors.Value
+	mu   sync.Mutex
+	werr error
 	// committed is the last committed checkpoint's row state, for the
 	// stop report.
 	committed     []byte
@@ -148,6 +153,7 @@ type pendingUnit struct {
 // startWriter starts the goroutine that commits the batches.
 func (u *commitUnits) startWriter() {
 	u.queue = make(chan *pendingUnit, u.r.jobs())
+	u.free = make(chan [][]connectors.Value, u.r.jobs()+1)
 	u.finished = make(chan struct{})
 	u.writerStarted = true
 	go func() {
@@ -173,8 +179,35 @@ func (u *commitUnits) startWriter() {
 			u.mu.Lock()
 			u.committed = p.state
 			u.mu.Unlock()
+			u.recycle(p)
 		}
 	}()
+}
+
+// recycle offers a committed batch's row slice for reuse. The tap and the
+// target are done with it (Write does not keep its rows argument); the
+// rows in it are cleared, so that the slice holds none of them alive.
+func (u *commitUnits) recycle(p *pendingUnit) {
+	if cap(p.rows) == 0 {
+		return
+	}
+	clear(p.rows)
+	select {
+	case u.free <- p.rows[:0]:
+	default:
+	}
+	p.rows = nil
+}
+
+// reuse gives an empty row slice for a writer's next batch: a committed
+// batch's (recycle) when there is one, else nil (append allocates).
+func (u *commitUnits) reuse() [][]connectors.Value {
+	select {
+	case s := <-u.free:
+		return s
+	default:
+		return nil
+	}
 }
 
 func (u *commitUnits) err() error {
@@ -312,7 +345,7 @@ func (u *commitUnits) commit(w *writer) error {
 	u.last = &next
 	w.r.opts.Progress.Add(w.pending)
 	// The rows now belong to the writer.
-	w.out, w.pending = nil, 0
+	w.out, w.pending = u.reuse(), 0
 	if u.stopRequested() {
 		return ErrInterrupted
 	}

@@ -132,7 +132,13 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 			}
 		}
 		tl.Migrate()
-		if err := w.values(t, tl, pick(row, keyIdx), o); err != nil {
+		// The key is picked only for values archived alone: most
+		// records have none, and a key slice per record is garbage.
+		var key []connectors.Value
+		if len(o.Values) > 0 {
+			key = pick(row, keyIdx)
+		}
+		if err := w.values(t, tl, key, o); err != nil {
 			return err
 		}
 	case mappings.Archived:

@@ -24,7 +24,7 @@ func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.
 		batch = connectors.DefaultBatchSize
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	r := &aheadRows{inner: rows, ch: make(chan [][]connectors.Value, 1), cancel: cancel, pos: -1}
+	r := &aheadRows{inner: rows, ch: make(chan [][]connectors.Value, 1), free: make(chan [][]connectors.Value, 1), cancel: cancel, pos: -1}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
@@ -43,7 +43,11 @@ func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.
 				case <-ctx.Done():
 					return
 				}
-				buf = make([][]connectors.Value, 0, batch)
+				select {
+				case buf = <-r.free:
+				default:
+					buf = make([][]connectors.Value, 0, batch)
+				}
 			}
 		}
 		r.err = rows.Err()
@@ -69,8 +73,12 @@ func copyValues(row []connectors.Value) []connectors.Value {
 }
 
 type aheadRows struct {
-	inner  connectors.Rows
-	ch     chan [][]connectors.Value
+	inner connectors.Rows
+	ch    chan [][]connectors.Value
+	// free takes a batch's slice back from Next once its rows have all
+	// been given, emptied, for the reader to fill again: the slice only,
+	// whose rows the mapper may still hold (they are not reused).
+	free   chan [][]connectors.Value
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	// err is written by the reader before it closes ch.
@@ -85,6 +93,13 @@ func (r *aheadRows) Columns() []connectors.Column { return r.inner.Columns() }
 func (r *aheadRows) Next() bool {
 	if r.pos++; r.pos < len(r.cur) {
 		return true
+	}
+	if r.cur != nil {
+		clear(r.cur)
+		select {
+		case r.free <- r.cur[:0]:
+		default:
+		}
 	}
 	b, ok := <-r.ch
 	if !ok {

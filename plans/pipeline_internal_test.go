@@ -123,3 +123,41 @@ func TestReadAheadKeepsOwnedRows(t *testing.T) {
 		t.Fatalf("%d rows, want %d", i, len(in.rows))
 	}
 }
+
+// The read-ahead hands a batch's slice back to its reader once every row
+// of it was given (to fill with a later batch): a row given before, kept
+// by the mapper across many batches, is still that row; and every row
+// comes once, in order, while the reader refills the slices given back.
+func TestReadAheadReusedBatchesKeepGivenRows(t *testing.T) {
+	const n = 1000
+	in := &owning{}
+	for i := 1; i <= n; i++ {
+		in.rows = append(in.rows, []connectors.Value{int64(i), []byte{byte(i), byte(i >> 8)}})
+	}
+	rows := readAhead(context.Background(), in, 7)
+	defer rows.Close()
+	var kept [][]connectors.Value
+	for rows.Next() {
+		r := rows.Row()
+		if want := int64(len(kept) + 1); r[0] != want {
+			t.Fatalf("row %d is %v", want, r)
+		}
+		kept = append(kept, r)
+		if len(kept)%50 == 0 {
+			// Let the reader run ahead and refill what it was given back.
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != n {
+		t.Fatalf("%d rows, want %d", len(kept), n)
+	}
+	for i, r := range kept {
+		b := r[1].([]byte)
+		if r[0] != int64(i+1) || b[0] != byte(i+1) || b[1] != byte((i+1)>>8) {
+			t.Fatalf("kept row %d is now %v", i+1, r)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/bits"
@@ -39,13 +40,14 @@ type Content struct {
 	FloatTolerance float64
 
 	key, hashed, floats []int
-	sums                []connectors.Aggregate
-	// floatSums holds, per bucket, the aggregate of each record's float
-	// record hash (its key and rounded floats): see addFloats.
-	floatSums  []connectors.Aggregate
+	// sums holds, per bucket, the aggregate of the row hashes and that of
+	// each record's float record hash (its key and rounded floats: see
+	// addFloats), side by side: a row adds to both, and the buckets are
+	// hit at random, so one cache miss a row rather than two.
+	sums       []bucketSums
 	fbuf       []byte
 	kbuf, rbuf []byte
-	kv, rv, fv []connectors.Value
+	kv, fv     []connectors.Value
 	// rowHashes counts the rows hashed (see ContentCheck.rehashed).
 	rowHashes int64
 }
@@ -63,7 +65,7 @@ func BucketsFor(rows int64) uint32 {
 
 // NewContent starts the expected content of a receiving table over n buckets.
 func NewContent(t *connectors.Table, n uint32) (*Content, error) {
-	c := &Content{Table: t, N: n, sums: make([]connectors.Aggregate, n), NonNull: make([]int64, len(t.Columns))}
+	c := &Content{Table: t, N: n, sums: make([]bucketSums, n), NonNull: make([]int64, len(t.Columns))}
 	hashed, floats, err := connectors.SplitHashColumns(t, columnNames(t))
 	if err != nil {
 		return nil, err
@@ -87,11 +89,14 @@ func NewContent(t *connectors.Table, n uint32) (*Content, error) {
 		c.floats = append(c.floats, t.ColumnIndex(f))
 	}
 	c.FloatTolerance = DefaultFloatTolerance
-	if len(floats) > 0 {
-		c.floatSums = make([]connectors.Aggregate, n)
-	}
-	c.kv, c.rv, c.fv = make([]connectors.Value, len(c.key)), make([]connectors.Value, len(c.hashed)), make([]connectors.Value, len(c.floats))
+	c.kv, c.fv = make([]connectors.Value, len(c.key)), make([]connectors.Value, len(c.floats))
 	return c, nil
+}
+
+// bucketSums are one bucket's aggregates: of the row hashes, and of the
+// float record hashes (zero for a table without floats).
+type bucketSums struct {
+	rows, floats connectors.Aggregate
 }
 
 func columnNames(t *connectors.Table) []string {
@@ -110,14 +115,25 @@ func (c *Content) record(row []connectors.Value) (key []byte, bucket uint32, h c
 	if key, bucket, err = c.keyOf(row); err != nil {
 		return nil, 0, h, err
 	}
-	for i, j := range c.hashed {
-		c.rv[i] = row[j]
-	}
-	if c.rbuf, err = connectors.AppendRow(c.rbuf[:0], c.rv); err != nil {
+	if c.rbuf, err = c.appendHashed(c.rbuf[:0], row); err != nil {
 		return nil, 0, h, fmt.Errorf("receiving table %s: row: %w", c.Table.Name, err)
 	}
 	c.rowHashes++
 	return c.kbuf, bucket, sha256.Sum256(c.rbuf), nil
+}
+
+// appendHashed appends the encoding of a row's hashed columns: what
+// connectors.AppendRow gives of them picked into a row of their own
+// (the test holds the two to agree), without copying them there first.
+func (c *Content) appendHashed(b []byte, row []connectors.Value) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(c.hashed)))
+	for i, j := range c.hashed {
+		var err error
+		if b, err = connectors.AppendValue(b, row[j]); err != nil {
+			return nil, fmt.Errorf("value %d: %w", i, err)
+		}
+	}
+	return b, nil
 }
 
 // keyOf is one row's key encoding and bucket, without the row hash: what
@@ -142,8 +158,9 @@ func (c *Content) Add(row []connectors.Value) error {
 	if err != nil {
 		return err
 	}
-	c.sums[b].Add(h)
-	c.addFloats(c.floatSums, b, row)
+	s := &c.sums[b]
+	s.rows.Add(h)
+	c.addFloats(&s.floats, row)
 	c.Rows++
 	for i, v := range row {
 		if v != nil {
@@ -168,7 +185,7 @@ const DefaultFloatTolerance = 1e-9
 // bucket record by record with the tolerance (sameFloat), and a bucket
 // whose records all agree is no difference. The key encoding is the
 // last keyOf's.
-func (c *Content) addFloats(sums []connectors.Aggregate, bucket uint32, row []connectors.Value) {
+func (c *Content) addFloats(sum *connectors.Aggregate, row []connectors.Value) {
 	if len(c.floats) == 0 {
 		return
 	}
@@ -176,7 +193,7 @@ func (c *Content) addFloats(sums []connectors.Aggregate, bucket uint32, row []co
 		c.fv[i] = row[j]
 	}
 	c.fbuf = connectors.AppendFloatRecord(c.fbuf[:0], c.kbuf, c.fv, FloatBits(c.FloatTolerance))
-	sums[bucket].Add(sha256.Sum256(c.fbuf))
+	sum.Add(sha256.Sum256(c.fbuf))
 }
 
 // FloatBits is the mantissa bits a float aggregate keeps for a relative
@@ -258,8 +275,8 @@ func (c *Content) scanTarget(ctx context.Context, tsnap connectors.Snapshot, tt 
 // the expected side and the target's (got, from the same request).
 func (c *Content) floatBuckets(got []connectors.BucketSum) []uint32 {
 	want := connectors.Buckets{Version: connectors.ChecksumVersion, N: c.N}
-	for i, a := range c.floatSums {
-		if a.Count > 0 {
+	for i, s := range c.sums {
+		if a := s.floats; a.Count > 0 {
 			want.Sums = append(want.Sums, connectors.BucketSum{Bucket: uint32(i), Aggregate: a})
 		}
 	}
@@ -276,8 +293,8 @@ func (c *Content) Bucket(row []connectors.Value) (uint32, error) {
 // Buckets gives the expected checksum in connectors' shape.
 func (c *Content) Buckets() connectors.Buckets {
 	out := connectors.Buckets{Version: connectors.ChecksumVersion, N: c.N}
-	for i, a := range c.sums {
-		if a.Count > 0 {
+	for i, s := range c.sums {
+		if a := s.rows; a.Count > 0 {
 			out.Sums = append(out.Sums, connectors.BucketSum{Bucket: uint32(i), Aggregate: a})
 		}
 	}

@@ -40,6 +40,7 @@ const exitHelp = `Exit status:
 `
 
 func main() {
+	tuneGC()
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
