@@ -41,8 +41,32 @@ var parentMemory = 16 << 20
 
 // outcomeEntryBytes is about what one outcome kept in memory costs
 // beside its key's bytes: a map entry with its string header and index,
-// and the key's allocation.
-const outcomeEntryBytes = 48
+// and the key's allocation; outcomeIntBytes one of a one-column integer
+// key.
+const (
+	outcomeEntryBytes = 48
+	outcomeIntBytes   = 20
+)
+
+// intKey gives a key of one int64 value as that value.
+func intKey(key []connectors.Value) (int64, bool) {
+	if len(key) != 1 {
+		return 0, false
+	}
+	n, ok := key[0].(int64)
+	return n, ok
+}
+
+// memGet finds a key (its values and their encoding k) among the
+// outcomes kept in memory.
+func (s *outcomeStore) memGet(key []connectors.Value, k []byte) (uint32, bool) {
+	if n, ok := intKey(key); ok {
+		i, found := s.memInt[n]
+		return i, found
+	}
+	i, found := s.mem[string(k)]
+	return i, found
+}
 
 // needsLinks says whether a program declares parents or duplicates.
 func needsLinks(prog *mappings.Program) bool {
@@ -211,8 +235,11 @@ type outcomeStore struct {
 	// key's encoding to its outcome's index in outcomes (the few distinct
 	// outcomes, each kept once), folded a folded key's encoding to the
 	// keys that fold to it where that differs from the key.
-	mem      map[string]uint32
-	folded   map[string][]string
+	mem    map[string]uint32
+	folded map[string][]string
+	// memInt holds, instead of mem, the keys of one int64 column (most
+	// keys): a fraction of a string key's memory.
+	memInt   map[int64]uint32
 	outcomes []parentOutcome
 	indexOf  map[parentOutcome]uint32
 	// charged is what mem and folded cost, counted in links.memUsed.
@@ -253,7 +280,7 @@ func (l *links) outcomeStoreOf(ctx context.Context, records *connectors.Table) (
 	}
 	return &outcomeStore{l: l, records: records, table: name,
 		in:  newInserter(l.db, name, []string{"k", "kind", "reason", "f", "u"}, "outcomes of "+records.Name),
-		mem: map[string]uint32{}, folded: map[string][]string{}, indexOf: map[parentOutcome]uint32{}}, nil
+		mem: map[string]uint32{}, memInt: map[int64]uint32{}, folded: map[string][]string{}, indexOf: map[parentOutcome]uint32{}}, nil
 }
 
 // remember keeps one parent record's final outcome and its reporting unit.
@@ -283,11 +310,20 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 	}
 	// One map access: a key already there leaves the map's size as it
 	// was (the run stops on it, so the overwritten outcome is moot).
-	n := len(s.mem)
-	if s.mem[string(k)] = i; len(s.mem) == n {
-		return s.duplicateKey()
+	var cost int
+	if n, ok := intKey(key); ok {
+		before := len(s.memInt)
+		if s.memInt[n] = i; len(s.memInt) == before {
+			return s.duplicateKey()
+		}
+		cost = outcomeIntBytes
+	} else {
+		before := len(s.mem)
+		if s.mem[string(k)] = i; len(s.mem) == before {
+			return s.duplicateKey()
+		}
+		cost = len(k) + outcomeEntryBytes
 	}
-	cost := len(k) + outcomeEntryBytes
 	if f != nil {
 		s.folded[string(f)] = append(s.folded[string(f)], string(k))
 		cost += len(f) + outcomeEntryBytes
@@ -308,13 +344,24 @@ func (s *outcomeStore) spill(ctx context.Context) error {
 			foldedOf[k] = f
 		}
 	}
-	keys := make([]string, 0, len(s.mem))
-	for k := range s.mem {
+	index := make(map[string]uint32, len(s.mem)+len(s.memInt))
+	for k, i := range s.mem {
+		index[k] = i
+	}
+	for n, i := range s.memInt {
+		k, err := connectors.AppendRow(nil, []connectors.Value{n})
+		if err != nil {
+			return fmt.Errorf("key of %s: %w", s.records.Name, err)
+		}
+		index[string(k)] = i
+	}
+	keys := make([]string, 0, len(index))
+	for k := range index {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		po := s.outcomes[s.mem[k]]
+		po := s.outcomes[index[k]]
 		var f []byte
 		if fk, ok := foldedOf[k]; ok {
 			f = []byte(fk)
@@ -323,7 +370,7 @@ func (s *outcomeStore) spill(ctx context.Context) error {
 			return s.explain(err)
 		}
 	}
-	s.mem, s.folded, s.outcomes, s.indexOf = nil, nil, nil, nil
+	s.mem, s.memInt, s.folded, s.outcomes, s.indexOf = nil, nil, nil, nil, nil
 	s.l.memUsed -= s.charged
 	s.charged, s.spilled = 0, true
 	return nil
@@ -349,7 +396,7 @@ func (s *outcomeStore) lookupFolded(ctx context.Context, key []connectors.Value)
 		for _, k := range keys {
 			out = append(out, s.outcomes[s.mem[k]])
 		}
-		if i, ok := s.mem[string(f)]; ok {
+		if i, ok := s.memGet(folded, f); ok {
 			out = append(out, s.outcomes[i])
 		}
 		return out, nil
@@ -406,7 +453,7 @@ func (s *outcomeStore) lookup(ctx context.Context, key []connectors.Value) (pare
 		return parentOutcome{}, false, fmt.Errorf("parent key of %s: %w", s.records.Name, err)
 	}
 	if !s.spilled {
-		i, ok := s.mem[string(k)]
+		i, ok := s.memGet(key, k)
 		if !ok {
 			return parentOutcome{}, false, nil
 		}

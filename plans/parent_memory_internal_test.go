@@ -21,6 +21,18 @@ type storeRecord struct {
 // parentRecords are records of a parent table with a two-column key,
 // text under folding among them, in every outcome.
 func parentRecords() []storeRecord {
+	return keyedRecords(func(i int) []connectors.Value { return []connectors.Value{int64(i), fmt.Sprintf("k%d", i%7)} },
+		func(text string) []connectors.Value { return []connectors.Value{int64(1000), text} })
+}
+
+// intRecords are records of a parent table with a one-column key: mostly
+// integers (kept apart in memory), some text (a loosely typed column).
+func intRecords() []storeRecord {
+	return keyedRecords(func(i int) []connectors.Value { return []connectors.Value{int64(i)} },
+		func(text string) []connectors.Value { return []connectors.Value{text} })
+}
+
+func keyedRecords(numbered func(int) []connectors.Value, texted func(string) []connectors.Value) []storeRecord {
 	var recs []storeRecord
 	kinds := []mappings.Outcome{
 		{Kind: mappings.Migrated},
@@ -29,10 +41,10 @@ func parentRecords() []storeRecord {
 		{Kind: mappings.Archived, Reason: "no_national_id"},
 	}
 	for i := 0; i < 300; i++ {
-		recs = append(recs, storeRecord{key: []connectors.Value{int64(i), fmt.Sprintf("k%d", i%7)}, o: kinds[i%len(kinds)], unit: fmt.Sprintf("unit%d", i%5)})
+		recs = append(recs, storeRecord{key: numbered(i), o: kinds[i%len(kinds)], unit: fmt.Sprintf("unit%d", i%5)})
 	}
 	for i, text := range []string{"abc", "ABC", "Abc ", "Åsa", "asa", "ÅSA", "Öl", "zz"} {
-		recs = append(recs, storeRecord{key: []connectors.Value{int64(1000), text}, o: kinds[i%len(kinds)], unit: "unit" + text})
+		recs = append(recs, storeRecord{key: texted(text), o: kinds[i%len(kinds)], unit: "unit" + text})
 	}
 	return recs
 }
@@ -42,10 +54,11 @@ func parentRecords() []storeRecord {
 func storeLookups() [][]connectors.Value {
 	var keys [][]connectors.Value
 	for i := -2; i < 305; i += 3 {
-		keys = append(keys, []connectors.Value{int64(i), fmt.Sprintf("k%d", i%7)}, []connectors.Value{int64(i), "none"})
+		keys = append(keys, []connectors.Value{int64(i), fmt.Sprintf("k%d", i%7)}, []connectors.Value{int64(i), "none"},
+			[]connectors.Value{int64(i)}, []connectors.Value{fmt.Sprint(i)}, []connectors.Value{float64(i)})
 	}
 	for _, text := range []string{"abc", "aBc", "abc  ", "asa", "Asa", "ÅSA ", "ol", "Öl", "ZZ", "q"} {
-		keys = append(keys, []connectors.Value{int64(1000), text})
+		keys = append(keys, []connectors.Value{int64(1000), text}, []connectors.Value{text})
 	}
 	return keys
 }
@@ -117,7 +130,11 @@ func askStore(t *testing.T, budget int, recs []storeRecord) storeAnswers {
 // The parents' outcomes answer the same whether they stay in memory, go
 // to SQLite from the first record, or spill there part way.
 func TestParentOutcomesInMemoryAndSpilled(t *testing.T) {
-	recs := parentRecords()
+	t.Run("two-column keys", func(t *testing.T) { testParentOutcomes(t, parentRecords()) })
+	t.Run("one-column keys", func(t *testing.T) { testParentOutcomes(t, intRecords()) })
+}
+
+func testParentOutcomes(t *testing.T, recs []storeRecord) {
 	inMemory := askStore(t, 1<<30, recs)
 	if inMemory.spilled || inMemory.memUsed == 0 {
 		t.Fatalf("within the budget the store spilled (%v) or charged nothing (%d)", inMemory.spilled, inMemory.memUsed)
@@ -134,7 +151,7 @@ func TestParentOutcomesInMemoryAndSpilled(t *testing.T) {
 	if !strings.Contains(strings.Join(inMemory.folded, "|"), ";") {
 		t.Fatalf("no folded lookup found several records: %q", inMemory.folded)
 	}
-	for _, budget := range []int{0, 2000, 10000} {
+	for _, budget := range []int{0, 2000, 5000} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
 			got := askStore(t, budget, recs)
 			if !got.spilled || got.memUsed != 0 {
@@ -153,7 +170,11 @@ func TestParentOutcomesInMemoryAndSpilled(t *testing.T) {
 // second comes while the outcomes are in memory or after they spilled.
 func TestParentOutcomesRefuseATwiceKey(t *testing.T) {
 	ctx := context.Background()
-	for _, budget := range []int{0, 1 << 30} {
+	for _, c := range []struct {
+		budget int
+		key    connectors.Value
+	}{{0, int64(1)}, {1 << 30, int64(1)}, {0, "a"}, {1 << 30, "a"}} {
+		budget := c.budget
 		l, err := newLinks(ctx, t.TempDir(), &mappings.Program{})
 		if err != nil {
 			t.Fatal(err)
@@ -163,15 +184,15 @@ func TestParentOutcomesRefuseATwiceKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = s.remember(ctx, []connectors.Value{int64(1)}, mappings.Outcome{Kind: mappings.Migrated}, "")
+		err = s.remember(ctx, []connectors.Value{c.key}, mappings.Outcome{Kind: mappings.Migrated}, "")
 		if err == nil {
-			err = s.remember(ctx, []connectors.Value{int64(1)}, mappings.Outcome{Kind: mappings.Archived, Reason: "x"}, "")
+			err = s.remember(ctx, []connectors.Value{c.key}, mappings.Outcome{Kind: mappings.Archived, Reason: "x"}, "")
 		}
 		if err == nil {
 			err = s.done(ctx)
 		}
 		if err == nil || !strings.Contains(err.Error(), "two records with the same key") {
-			t.Errorf("budget %d: a key twice gives %v", budget, err)
+			t.Errorf("budget %d, key %v: a key twice gives %v", budget, c.key, err)
 		}
 		l.Close()
 	}
