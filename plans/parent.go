@@ -36,8 +36,9 @@ type links struct {
 
 // parentMemory is the budget, in bytes, of the parents' outcomes one
 // links keeps in memory before a store spills them to the SQLite file:
-// about 250,000 records with a one-column key.
-var parentMemory = 16 << 20
+// about 400,000 records with a one-column integer key, 130,000 with a
+// text key.
+var parentMemory = 8 << 20
 
 // outcomeEntryBytes is about what one outcome kept in memory costs
 // beside its key's bytes: a map entry with its string header and index,
