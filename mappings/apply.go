@@ -114,6 +114,9 @@ type applyState struct {
 	// rules is the environment of the table rules (applyRules), its
 	// values reused from record to record.
 	rules exprEnv
+	// entityValues is ApplyEntity's outcomes of value rows, reused from
+	// entity to entity.
+	entityValues []Outcome
 }
 
 // rowSlab is how many target rows one allocation holds.
