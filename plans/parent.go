@@ -36,9 +36,9 @@ type links struct {
 
 // parentMemory is the budget, in bytes, of the parents' outcomes one
 // links keeps in memory before a store spills them to the SQLite file:
-// about 400,000 records with a one-column integer key, 130,000 with a
+// about 200,000 records with a one-column integer key, 65,000 with a
 // text key.
-var parentMemory = 8 << 20
+var parentMemory = 4 << 20
 
 // outcomeEntryBytes is about what one outcome kept in memory costs
 // beside its key's bytes: a map entry with its string header and index,
@@ -337,32 +337,39 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 }
 
 // spill moves the outcomes kept in memory to the SQLite table, in key
-// order (the table's), and keeps every later one there.
+// order (integer keys numerically, the others by their encoding), and
+// keeps every later one there. It costs little memory beyond what it
+// frees: a sorted copy of the keys, not of the entries.
 func (s *outcomeStore) spill(ctx context.Context) error {
+	ints := make([]int64, 0, len(s.memInt))
+	for n := range s.memInt {
+		ints = append(ints, n)
+	}
+	slices.Sort(ints)
+	for _, n := range ints {
+		k, err := connectors.AppendRow(nil, []connectors.Value{n})
+		if err != nil {
+			return fmt.Errorf("key of %s: %w", s.records.Name, err)
+		}
+		po := s.outcomes[s.memInt[n]]
+		// An integer key never folds (foldKey folds text).
+		if err := s.in.add(ctx, k, int64(po.kind), po.reason, []byte(nil), po.unit); err != nil {
+			return s.explain(err)
+		}
+	}
 	foldedOf := map[string]string{}
 	for f, keys := range s.folded {
 		for _, k := range keys {
 			foldedOf[k] = f
 		}
 	}
-	index := make(map[string]uint32, len(s.mem)+len(s.memInt))
-	for k, i := range s.mem {
-		index[k] = i
-	}
-	for n, i := range s.memInt {
-		k, err := connectors.AppendRow(nil, []connectors.Value{n})
-		if err != nil {
-			return fmt.Errorf("key of %s: %w", s.records.Name, err)
-		}
-		index[string(k)] = i
-	}
-	keys := make([]string, 0, len(index))
-	for k := range index {
+	keys := make([]string, 0, len(s.mem))
+	for k := range s.mem {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		po := s.outcomes[index[k]]
+		po := s.outcomes[s.mem[k]]
 		var f []byte
 		if fk, ok := foldedOf[k]; ok {
 			f = []byte(fk)
