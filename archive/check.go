@@ -64,25 +64,34 @@ func Check(dir string) (*Summary, error) {
 // CountRecords verifies a package and counts each table's records by
 // reading them, independently of what package.json says.
 func CountRecords(dir string) (map[string]int64, error) {
-	p, err := OpenVerified(dir)
-	if err != nil {
+	r := VerifyEach(dir, nil)
+	if err := r.Err(dir); err != nil {
 		return nil, err
 	}
-	return p.CountRecords()
+	return r.Records, nil
 }
 
 // OpenVerified verifies a package and returns it opened, or an error
 // listing every problem (wrapping ErrVerify).
 func OpenVerified(dir string) (*Package, error) {
-	probs := Verify(dir)
-	if len(probs) > 0 {
-		lines := make([]string, len(probs))
-		for i, p := range probs {
-			lines[i] = p.String()
-		}
-		return nil, fmt.Errorf("%w: %s: %s", ErrVerify, dir, strings.Join(lines, "; "))
+	r := VerifyEach(dir, nil)
+	if err := r.Err(dir); err != nil {
+		return nil, err
 	}
-	return Open(dir)
+	return r.Package, nil
+}
+
+// Err is the error listing every problem of the package at dir (wrapping
+// ErrVerify), nil when it has none.
+func (r Reading) Err(dir string) error {
+	if len(r.Problems) == 0 {
+		return nil
+	}
+	lines := make([]string, len(r.Problems))
+	for i, p := range r.Problems {
+		lines[i] = p.String()
+	}
+	return fmt.Errorf("%w: %s: %s", ErrVerify, dir, strings.Join(lines, "; "))
 }
 
 // Verify checks a package without trusting it:
@@ -97,10 +106,29 @@ func OpenVerified(dir string) (*Package, error) {
 //   - every archived value decodes, and the counts agree.
 //
 // XSD validation is separate (ValidateXSD), as it needs xmllint.
-func Verify(dir string) []Problem {
-	var probs []Problem
+func Verify(dir string) []Problem { return VerifyEach(dir, nil).Problems }
+
+// Reading is a package verified and read through once (VerifyEach).
+type Reading struct {
+	// Problems are Verify's.
+	Problems []Problem
+	// Package is the package opened, nil when it could not be.
+	Package *Package
+	// Records counts, per table of package.json, the records read and
+	// decoded, for each table whose records all decode (independently of
+	// what package.json says; Problems names any difference).
+	Records map[string]int64
+}
+
+// VerifyEach is Verify that also reads every archived record, in the same
+// pass over the files: each record that decodes is handed to each (when
+// not nil), table by table in package.json's order, in the order they
+// were archived. A table whose files are damaged has its records handed
+// over up to the damage at most; Problems names it.
+func VerifyEach(dir string, each func(table string, rec ArchivedRecord)) Reading {
+	var r Reading
 	add := func(file, rule, format string, args ...any) {
-		probs = append(probs, Problem{File: file, Rule: rule, Detail: fmt.Sprintf(format, args...)})
+		r.Problems = append(r.Problems, Problem{File: file, Rule: rule, Detail: fmt.Sprintf(format, args...)})
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, bagitName)); err != nil {
 		add(bagitName, RuleMissing, "no BagIt declaration")
@@ -147,10 +175,11 @@ func Verify(dir string) []Problem {
 	p, err := Open(dir)
 	if err != nil {
 		add("data/header/metadata.xml", RuleMetadata, "%v", err)
-		return probs
+		return r
 	}
-	p.checkTables(onDisk, add)
-	return probs
+	r.Package = p
+	r.Records = p.checkTables(onDisk, add, each)
+	return r
 }
 
 type addFunc func(file, rule, format string, args ...any)
@@ -260,65 +289,106 @@ func checkLayout(dir string, payload []string, add addFunc) {
 	}
 }
 
-// checkTables reads every table of the package.
-func (p *Package) checkTables(onDisk map[string]bool, add addFunc) {
+// checkTables reads every table of the package. The records and outcome
+// tables of a table package.json names are read side by side, once: each
+// file's own checks (its cells, LOB files and row count) and the records'
+// decoding go in one pass, and each record that decodes is handed to each
+// (when not nil). It returns the records read of each table whose records
+// all decode.
+func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(table string, rec ArchivedRecord)) map[string]int64 {
 	claimed := map[string]bool{"data/header/metadata.xml": true}
 	// bad lists the table files already found damaged, named once.
 	bad := map[string]bool{}
+	// paired are the (schema, folder) of the records and outcome tables
+	// of package.json's tables, read together below; a folder named
+	// twice is read the separate way.
+	paired := map[[2]int]int{}
+	for _, t := range p.Summary.Tables {
+		paired[[2]int{schemaRecords, t.Folder}]++
+		paired[[2]int{schemaOutcome, t.Folder}]++
+	}
+	deferred := map[[2]int]tableFile{}
 	for s, sch := range p.metadata.Schemas {
 		if sch.Folder != fmt.Sprintf("schema%d", s) {
 			add("data/header/metadata.xml", RuleMetadata, "schema %d has folder %q", s, sch.Folder)
 			continue
 		}
-		for _, tm := range sch.tables() {
+		for i, tm := range sch.tables() {
 			folder, err := strconv.Atoi(strings.TrimPrefix(tm.Folder, "table"))
 			if err != nil || !strings.HasPrefix(tm.Folder, "table") {
 				add("data/header/metadata.xml", RuleMetadata, "table folder %q is not tableN", tm.Folder)
 				continue
 			}
 			base := tablePath(s, folder)
-			xmlRel := fmt.Sprintf("%s/table%d.xml", base, folder)
+			f := tableFile{schema: s, folder: folder, tm: &sch.tables()[i], base: base, xmlRel: fmt.Sprintf("%s/table%d.xml", base, folder)}
 			xsdRel := fmt.Sprintf("%s/table%d.xsd", base, folder)
-			claimed[xmlRel], claimed[xsdRel] = true, true
+			claimed[f.xmlRel], claimed[xsdRel] = true, true
 			if !onDisk[xsdRel] {
 				add(xsdRel, RuleMissing, "the table's schema is missing")
 			}
-			if !onDisk[xmlRel] {
-				add(xmlRel, RuleMissing, "the table's rows are missing")
+			if !onDisk[f.xmlRel] {
+				add(f.xmlRel, RuleMissing, "the table's rows are missing")
 				continue
 			}
-			rr, err := p.openRows(s, folder)
-			if err != nil {
-				add(xmlRel, RuleRows, "%v", err)
-				continue
-			}
-			for {
-				cells, ok := rr.next()
-				if !ok {
-					break
-				}
-				for _, c := range cells {
-					if c.index > len(tm.Columns) {
-						add(xmlRel, RuleRows, "row %d: cell c%d, but the table has %d columns", rr.n, c.index, len(tm.Columns))
-					}
-					if c.file != "" {
-						if _, err := rr.bytesOf(c); err != nil {
-							add(xmlRel, RuleLOB, "row %d: %v", rr.n, err)
-						}
-					}
+			if k := [2]int{s, folder}; readPaired && paired[k] == 1 {
+				if _, twice := deferred[k]; !twice {
+					deferred[k] = f
+					continue
 				}
 			}
-			if rr.err != nil {
-				bad[xmlRel] = true
-				add(xmlRel, RuleRows, "%s", strings.TrimPrefix(strings.TrimPrefix(rr.err.Error(), xmlRel), ": "))
-			} else if rr.n != tm.Rows {
-				add(xmlRel, RuleCounts, "%d rows, metadata.xml says %d", rr.n, tm.Rows)
-			}
-			for lob := range rr.lobs {
-				claimed[base+"/"+lob] = true
-			}
-			rr.Close()
+			p.checkFile(f, claimed, bad, add)
 		}
+	}
+	counts := map[string]int64{}
+	for i := range p.Summary.Tables {
+		t := &p.Summary.Tables[i]
+		recsRel := fmt.Sprintf("%s/table%d.xml", tablePath(schemaRecords, t.Folder), t.Folder)
+		outRel := fmt.Sprintf("%s/table%d.xml", tablePath(schemaOutcome, t.Folder), t.Folder)
+		rf, rok := deferred[[2]int{schemaRecords, t.Folder}]
+		of, ook := deferred[[2]int{schemaOutcome, t.Folder}]
+		delete(deferred, [2]int{schemaRecords, t.Folder})
+		delete(deferred, [2]int{schemaOutcome, t.Folder})
+		var n int64
+		var err error
+		read := false
+		if rok && ook {
+			n, read, err = p.checkPair(t, rf, of, claimed, bad, add, each)
+		} else {
+			for _, f := range []struct {
+				tableFile
+				ok bool
+			}{{rf, rok}, {of, ook}} {
+				if f.ok {
+					p.checkFile(f.tableFile, claimed, bad, add)
+				}
+			}
+		}
+		if bad[recsRel] || bad[outRel] {
+			continue
+		}
+		if !read {
+			n, err = p.readRecords(t, each)
+		}
+		if err != nil {
+			add(recsRel, RuleRows, "%v", err)
+		} else {
+			counts[t.Table] = n
+			if n != t.Records {
+				add(packageName, RuleCounts, "%s: %d records, the package says %d", t.Table, n, t.Records)
+			}
+		}
+		var reasons int64
+		for _, c := range t.Reasons {
+			reasons += c
+		}
+		if reasons != t.Records {
+			add(packageName, RuleCounts, "%s: reasons count %d records of %d", t.Table, reasons, t.Records)
+		}
+	}
+	// What no table of package.json took (none, unless it names a folder
+	// twice) is checked on its own.
+	for _, f := range deferred {
+		p.checkFile(f, claimed, bad, add)
 	}
 	var extra []string
 	for f := range onDisk {
@@ -330,35 +400,150 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc) {
 	for _, f := range extra {
 		add(f, RuleLayout, "no table of metadata.xml holds or names this file")
 	}
-	for _, t := range p.Summary.Tables {
-		recsRel := fmt.Sprintf("%s/table%d.xml", tablePath(schemaRecords, t.Folder), t.Folder)
-		outRel := fmt.Sprintf("%s/table%d.xml", tablePath(schemaOutcome, t.Folder), t.Folder)
-		if bad[recsRel] || bad[outRel] {
-			continue
+	return counts
+}
+
+// readPaired is false only in tests, which hold the paired reading to
+// agree with reading each file on its own and the records after.
+var readPaired = true
+
+// tableFile is one table XML of the package as metadata.xml names it.
+type tableFile struct {
+	schema, folder int
+	tm             *siardTableMeta
+	base, xmlRel   string
+}
+
+// checkFile reads one table XML through on its own: its cells, LOB files
+// and row count.
+func (p *Package) checkFile(f tableFile, claimed, bad map[string]bool, add addFunc) {
+	rr, err := p.openRows(f.schema, f.folder)
+	if err != nil {
+		add(f.xmlRel, RuleRows, "%v", err)
+		return
+	}
+	defer rr.Close()
+	for {
+		cells, ok := rr.next()
+		if !ok {
+			break
 		}
-		recs, err := p.Records(t.Table)
-		if err != nil {
-			add(recsRel, RuleRows, "%v", err)
-			continue
+		checkCells(rr, f, cells, add)
+	}
+	fileDone(rr, f, claimed, bad, add)
+}
+
+// checkCells checks one row's cells against the table's columns and its
+// LOB files.
+func checkCells(rr *rowReader, f tableFile, cells []cell, add addFunc) {
+	for _, c := range cells {
+		if c.index > len(f.tm.Columns) {
+			add(f.xmlRel, RuleRows, "row %d: cell c%d, but the table has %d columns", rr.n, c.index, len(f.tm.Columns))
 		}
-		var n int64
-		for recs.Next() {
-			n++
-		}
-		if err := recs.Err(); err != nil {
-			add(recsRel, RuleRows, "%v", err)
-		} else if n != t.Records {
-			add(packageName, RuleCounts, "%s: %d records, the package says %d", t.Table, n, t.Records)
-		}
-		recs.Close()
-		var reasons int64
-		for _, c := range t.Reasons {
-			reasons += c
-		}
-		if reasons != t.Records {
-			add(packageName, RuleCounts, "%s: reasons count %d records of %d", t.Table, reasons, t.Records)
+		if c.file != "" {
+			if _, err := rr.bytesOf(c); err != nil {
+				add(f.xmlRel, RuleLOB, "row %d: %v", rr.n, err)
+			}
 		}
 	}
+}
+
+// fileDone checks a table XML read to its end: it parsed, and holds the
+// rows metadata.xml says; its LOB files are claimed.
+func fileDone(rr *rowReader, f tableFile, claimed, bad map[string]bool, add addFunc) {
+	if rr.err != nil {
+		bad[f.xmlRel] = true
+		add(f.xmlRel, RuleRows, "%s", strings.TrimPrefix(strings.TrimPrefix(rr.err.Error(), f.xmlRel), ": "))
+	} else if rr.n != f.tm.Rows {
+		add(f.xmlRel, RuleCounts, "%d rows, metadata.xml says %d", rr.n, f.tm.Rows)
+	}
+	for lob := range rr.lobs {
+		claimed[f.base+"/"+lob] = true
+	}
+}
+
+// checkPair reads a table's records and outcome XMLs side by side: each
+// file is checked to its end as checkFile does, and while both are sound
+// their rows are decoded into records as Records does. read says whether
+// both files opened (else nothing was read, and the caller reads the
+// records the separate way); n and err are the records' count and what
+// stopped their decoding, which count only when both files are sound.
+func (p *Package) checkPair(t *TableSummary, rf, of tableFile, claimed, bad map[string]bool, add addFunc, each func(string, ArchivedRecord)) (n int64, read bool, err error) {
+	rrR, errR := p.openRows(rf.schema, rf.folder)
+	rrO, errO := p.openRows(of.schema, of.folder)
+	if errR != nil || errO != nil {
+		rrR.Close()
+		rrO.Close()
+		p.checkFile(rf, claimed, bad, add)
+		p.checkFile(of, claimed, bad, add)
+		return 0, false, nil
+	}
+	defer rrR.Close()
+	defer rrO.Close()
+	recs := p.newRecords(t)
+	doneR, doneO, stopped := false, false, false
+	for !doneR || !doneO {
+		var cR, cO []cell
+		okR, okO := false, false
+		if !doneR {
+			if cR, okR = rrR.next(); okR {
+				checkCells(rrR, rf, cR, add)
+			} else {
+				doneR = true
+			}
+		}
+		if !doneO {
+			if cO, okO = rrO.next(); okO {
+				checkCells(rrO, of, cO, add)
+			} else {
+				doneO = true
+			}
+		}
+		if stopped {
+			continue
+		}
+		switch {
+		case rrR.err != nil || rrO.err != nil:
+			// A damaged file: fileDone names it, and its records count
+			// for nothing.
+			stopped = true
+		case okR != okO:
+			stopped, err = true, recs.lengthsDiffer()
+		case !okR:
+			stopped = true
+		default:
+			rec, derr := recs.decode(rrR, cR, cO)
+			if derr != nil {
+				stopped, err = true, derr
+				continue
+			}
+			n++
+			if each != nil {
+				each(t.Table, rec)
+			}
+		}
+	}
+	fileDone(rrR, rf, claimed, bad, add)
+	fileDone(rrO, of, claimed, bad, add)
+	return n, true, err
+}
+
+// readRecords reads a table's records through Records, handing each to
+// each (when not nil), and counts them.
+func (p *Package) readRecords(t *TableSummary, each func(string, ArchivedRecord)) (int64, error) {
+	recs, err := p.Records(t.Table)
+	if err != nil {
+		return 0, err
+	}
+	defer recs.Close()
+	var n int64
+	for recs.Next() {
+		n++
+		if each != nil {
+			each(t.Table, recs.Record())
+		}
+	}
+	return n, recs.Err()
 }
 
 func sha256Hex(b []byte) string {

@@ -128,11 +128,7 @@ func (p *Package) Records(table string) (*Records, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Records{p: p, t: t}
-	for _, c := range t.Columns {
-		r.types = append(r.types, c.Type.Type())
-	}
-	r.recordsAt = tablePath(schemaRecords, t.Folder)
+	r := p.newRecords(t)
 	if r.rows, err = p.openRows(schemaRecords, t.Folder); err != nil {
 		return nil, err
 	}
@@ -141,6 +137,16 @@ func (p *Package) Records(table string) (*Records, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// newRecords is a table's records without their files opened.
+func (p *Package) newRecords(t *TableSummary) *Records {
+	r := &Records{p: p, t: t}
+	for _, c := range t.Columns {
+		r.types = append(r.types, c.Type.Type())
+	}
+	r.recordsAt = tablePath(schemaRecords, t.Folder)
+	return r
 }
 
 // Next reads the next record; false at the end or on error (see Err).
@@ -155,23 +161,38 @@ func (r *Records) Next() bool {
 		return false
 	}
 	if ok != ook {
-		r.err = fmt.Errorf("archive %s: table %s: the records and outcome tables differ in length", r.p.Dir, r.t.Table)
+		r.err = r.lengthsDiffer()
 		return false
 	}
 	if !ok {
 		return false
 	}
-	row := r.rows.n
-	fail := func(format string, args ...any) bool {
-		r.err = fmt.Errorf("archive %s: %s row %d: %s", r.p.Dir, r.recordsAt, row, fmt.Sprintf(format, args...))
+	rec, err := r.decode(r.rows, cells, ocells)
+	if err != nil {
+		r.err = err
 		return false
+	}
+	r.cur = rec
+	return true
+}
+
+func (r *Records) lengthsDiffer() error {
+	return fmt.Errorf("archive %s: table %s: the records and outcome tables differ in length", r.p.Dir, r.t.Table)
+}
+
+// decode makes one record of a row of the records table (read by rows,
+// which gives its row number and its LOB files) and its outcome row.
+func (r *Records) decode(rows *rowReader, cells, ocells []cell) (ArchivedRecord, error) {
+	row := rows.n
+	fail := func(format string, args ...any) (ArchivedRecord, error) {
+		return ArchivedRecord{}, fmt.Errorf("archive %s: %s row %d: %s", r.p.Dir, r.recordsAt, row, fmt.Sprintf(format, args...))
 	}
 	n := len(r.t.Columns)
 	vals := make([]connectors.Value, n)
 	for _, c := range cells {
 		switch {
 		case c.index <= n:
-			v, err := r.rows.cellValue(r.types[c.index-1], c)
+			v, err := rows.cellValue(r.types[c.index-1], c)
 			if err != nil {
 				return fail("column %s: %v", r.t.Columns[c.index-1].Name, err)
 			}
@@ -185,7 +206,7 @@ func (r *Records) Next() bool {
 			if !ok {
 				return fail("column %s: a kind cell without its raw cell", r.t.Companions[pos])
 			}
-			b, err := r.rows.bytesOf(raw)
+			b, err := rows.bytesOf(raw)
 			if err != nil {
 				return fail("column %s: %v", r.t.Companions[pos], err)
 			}
@@ -224,8 +245,7 @@ func (r *Records) Next() bool {
 		}
 	}
 	rec.Outcome.Values = vals
-	r.cur = rec
-	return true
+	return rec, nil
 }
 
 func findCell(cells []cell, index int) (cell, bool) {

@@ -111,6 +111,12 @@ type applyState struct {
 	env exprEnv
 	// slab is where target rows are cut from (see newRow).
 	slab []connectors.Value
+	// rules is the environment of the table rules (applyRules), its
+	// values reused from record to record.
+	rules exprEnv
+	// entityValues is ApplyEntity's outcomes of value rows, reused from
+	// entity to entity.
+	entityValues []Outcome
 }
 
 // rowSlab is how many target rows one allocation holds.

@@ -202,7 +202,10 @@ type EntityOutcome struct {
 // it migrates with its entity when a column used it, is archived when no
 // column reads its variable, when it repeats a variable, or with its
 // entity's reason, and is excluded with an opted-out patient. Like Apply
-// it is pure and not safe for concurrent use.
+// it is pure and not safe for concurrent use. Unlike Apply's, what it
+// gives lives until the next call only: the next call reuses Values
+// (one outcome a value row: a million rows would allocate hundreds of
+// megabytes); a caller that keeps an outcome copies it.
 func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connectors.Value) EntityOutcome {
 	e := p.EAV
 	pivot := make([]connectors.Value, len(p.Source.Columns))
@@ -226,7 +229,10 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		}
 	}
 	o := p.Apply(pivot)
-	out := EntityOutcome{Entity: o, Values: make([]Outcome, len(values))}
+	if cap(p.state.entityValues) < len(values) {
+		p.state.entityValues = make([]Outcome, len(values), 2*len(values))
+	}
+	out := EntityOutcome{Entity: o, Values: p.state.entityValues[:len(values)]}
 
 	// Under value granularity a failed column archives every value row it
 	// read (each once, however often the expression names it), unless

@@ -162,3 +162,42 @@ func TestApplyEntityOptOutExcludesEveryValue(t *testing.T) {
 		}
 	}
 }
+
+// ApplyEntity reuses its value rows' outcomes from call to call: each
+// call's are its own, whatever the call before gave, fewer or more.
+func TestApplyEntityReusesNothingStale(t *testing.T) {
+	tp := eavProgram(t, "record")
+	entity := []connectors.Value{int64(1), "2024-03-01"}
+	// Alone, each entity's outcomes as a fresh program gives them.
+	entities := [][][]connectors.Value{
+		{val(10, "gammal", "x", 1), val(11, "rok", "F", 2), val(12, "vikt", "72,5", 1), val(13, "vikt", "80", 1)},
+		{val(14, "vikt", "70", 1)},
+		{val(15, "rok", "J", 2), val(16, "vikt", "71", 1)},
+		{val(17, "gammal", "y", 1), val(18, "rok", "1", 1), val(19, "vikt", "72", 1), val(20, "vikt", "73", 1), val(21, "rok", "N", 2), val(22, "x", "1", 1)},
+		{},
+		{val(23, "vikt", "74", 1)},
+		{val(24, "gammal", "z", 1), val(25, "x", "2", 1)},
+		{val(26, "vikt", "75", 1), val(27, "vikt", "76", 1)},
+	}
+	show := func(eo EntityOutcome) string {
+		var b strings.Builder
+		for _, vo := range eo.Values {
+			b.WriteString(vo.Kind.String() + ":" + vo.Reason + ":" + vo.Column + ":" + vo.SourceColumn + ":" + vo.Detail + "|")
+		}
+		return b.String()
+	}
+	var want []string
+	for _, values := range entities {
+		want = append(want, show(eavProgram(t, "record").ApplyEntity(entity, values)))
+	}
+	for round := 0; round < 2; round++ {
+		for i, values := range entities {
+			if got := show(tp.ApplyEntity(entity, values)); got != want[i] {
+				t.Errorf("round %d, entity %d: %s, alone %s", round, i, got, want[i])
+			}
+		}
+	}
+	if !strings.Contains(want[0], "archived") || !strings.Contains(want[2], "migrated") {
+		t.Fatalf("the entities give no mix of outcomes: %q", want)
+	}
+}

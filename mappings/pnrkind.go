@@ -55,22 +55,37 @@ func fnPNRKind(env *Env, args []any) (any, error) {
 
 // reserveShape reports whether s is written as a reserve number: 6 or 8
 // digits of a date, an optional separator, and a serial of 4 letters and
-// digits with at least one letter.
+// digits with at least one letter. Surrounding white space is ignored, and
+// every '-', '+' and ' ' inside. It runs on every patient row a rule names
+// it on, so it reads s in place: no replacer, no copy.
 func reserveShape(s string) bool {
 	s = strings.TrimFunc(s, unicode.IsSpace)
-	s = strings.NewReplacer("-", "", "+", "", " ", "").Replace(s)
-	if len(s) != 10 && len(s) != 12 {
+	// Each kept byte is a digit or an ASCII letter: a non-ASCII byte
+	// fails the shape wherever it stands, so bytes and runes agree.
+	var kept [12]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '-' || c == '+' || c == ' ' {
+			continue
+		}
+		if n == len(kept) {
+			return false
+		}
+		kept[n] = c
+		n++
+	}
+	if n != 10 && n != 12 {
 		return false
 	}
-	date, serial := s[:len(s)-4], s[len(s)-4:]
-	for i := 0; i < len(date); i++ {
-		if !isASCIIDigit(date[i]) {
+	date, serial := kept[:n-4], kept[n-4:n]
+	for _, c := range date {
+		if !isASCIIDigit(c) {
 			return false
 		}
 	}
 	letter := false
-	for i := 0; i < len(serial); i++ {
-		c := serial[i]
+	for _, c := range serial {
 		switch {
 		case isASCIIDigit(c):
 		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':

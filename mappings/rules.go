@@ -230,14 +230,20 @@ func (p *TableProgram) applyRules(out, row []connectors.Value) (Outcome, bool) {
 		return Outcome{}, false
 	}
 	before := out == nil
-	r := make([]any, len(p.Target.Columns), len(p.Target.Columns)+len(row))
-	for i, v := range out {
-		r[i] = v
+	// The receiving row (NULLs before the columns are made), then the
+	// source row, in one slice kept from the record before.
+	env := &p.state.rules
+	r := env.R[:0]
+	if n := len(p.Target.Columns); len(out) == n {
+		r = append(r, out...)
+	} else {
+		for range n {
+			r = append(r, nil)
+		}
+		copy(r, out)
 	}
-	for _, v := range row {
-		r = append(r, v)
-	}
-	env := &exprEnv{R: r}
+	r = append(r, row...)
+	env.R = r
 	for i := range p.rules {
 		tr := &p.rules[i]
 		if tr.before != before {

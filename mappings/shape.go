@@ -35,7 +35,7 @@ func Shape(s string) string {
 		return "empty text"
 	case identityShape.MatchString(s):
 		var b strings.Builder
-		if len(strings.NewReplacer("-", "", "+", "").Replace(s)) == 12 {
+		if len(s)-strings.Count(s, "-")-strings.Count(s, "+") == 12 {
 			b.WriteString("YYYYMMDD")
 		} else {
 			b.WriteString("YYMMDD")

@@ -19,14 +19,54 @@ import (
 // a run moves the tables: the outcome of every record of a parent table,
 // and the duplicates' candidates and decisions. It lives in a temporary
 // SQLite file, so memory stays flat however many records a table has;
-// the run reads a parent table whole before its children (the program
-// order), so a child looks up a finished table.
+// parents' outcomes are kept in memory up to a budget first (most parent
+// tables fit, and a lookup in a map costs a fraction of a query). The run
+// reads a parent table whole before its children (the program order), so
+// a child looks up a finished table.
 type links struct {
 	dir string
 	db  *sql.DB
 	// parents maps a parent program to the store of its records' outcomes.
 	parents map[*mappings.TableProgram]*outcomeStore
 	n       int
+	// memUsed is what the parents' outcomes kept in memory cost, about,
+	// in bytes; beyond memBudget the store that passes it spills.
+	memUsed, memBudget int
+}
+
+// parentMemory is the budget, in bytes, of the parents' outcomes one
+// links keeps in memory before a store spills them to the SQLite file:
+// about 200,000 records with a one-column integer key, 65,000 with a
+// text key.
+var parentMemory = 4 << 20
+
+// outcomeEntryBytes is about what one outcome kept in memory costs
+// beside its key's bytes: a map entry with its string header and index,
+// and the key's allocation; outcomeIntBytes one of a one-column integer
+// key.
+const (
+	outcomeEntryBytes = 48
+	outcomeIntBytes   = 20
+)
+
+// intKey gives a key of one int64 value as that value.
+func intKey(key []connectors.Value) (int64, bool) {
+	if len(key) != 1 {
+		return 0, false
+	}
+	n, ok := key[0].(int64)
+	return n, ok
+}
+
+// memGet finds a key (its values and their encoding k) among the
+// outcomes kept in memory.
+func (s *outcomeStore) memGet(key []connectors.Value, k []byte) (uint32, bool) {
+	if n, ok := intKey(key); ok {
+		i, found := s.memInt[n]
+		return i, found
+	}
+	i, found := s.mem[string(k)]
+	return i, found
 }
 
 // needsLinks says whether a program declares parents or duplicates.
@@ -55,7 +95,7 @@ func newLinks(ctx context.Context, scratch string, prog *mappings.Program) (*lin
 	// ever blocks a writer (reads page with LIMIT instead of holding a
 	// cursor).
 	db.SetMaxOpenConns(1)
-	l := &links{dir: dir, db: db, parents: map[*mappings.TableProgram]*outcomeStore{}}
+	l := &links{dir: dir, db: db, parents: map[*mappings.TableProgram]*outcomeStore{}, memBudget: parentMemory}
 	for _, pragma := range []string{"PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF"} {
 		if _, err := db.ExecContext(ctx, pragma); err != nil {
 			l.Close()
@@ -192,6 +232,20 @@ type outcomeStore struct {
 	// batch holds the outcomes of the parents of the child rows read
 	// ahead (see prefetchRows), found or not: one query for many rows.
 	batch map[string]batchOutcome
+	// Until the store spills, the outcomes live in memory: mem maps a
+	// key's encoding to its outcome's index in outcomes (the few distinct
+	// outcomes, each kept once), folded a folded key's encoding to the
+	// keys that fold to it where that differs from the key.
+	mem    map[string]uint32
+	folded map[string][]string
+	// memInt holds, instead of mem, the keys of one int64 column (most
+	// keys): a fraction of a string key's memory.
+	memInt   map[int64]uint32
+	outcomes []parentOutcome
+	indexOf  map[parentOutcome]uint32
+	// charged is what mem and folded cost, counted in links.memUsed.
+	charged int
+	spilled bool
 }
 
 type batchOutcome struct {
@@ -209,6 +263,12 @@ type parentOutcome struct {
 }
 
 func (l *links) newOutcomeStore(ctx context.Context, parent *mappings.TableProgram) (*outcomeStore, error) {
+	return l.outcomeStoreOf(ctx, parent.RecordsTable())
+}
+
+// outcomeStoreOf makes the store of the outcomes of a parent table's
+// records.
+func (l *links) outcomeStoreOf(ctx context.Context, records *connectors.Table) (*outcomeStore, error) {
 	// f is the key folded as a blind collation compares it, kept only
 	// where it differs from k: a child that matches no k is looked up by
 	// its folded key in both.
@@ -219,9 +279,9 @@ func (l *links) newOutcomeStore(ctx context.Context, parent *mappings.TableProgr
 	if _, err := l.db.ExecContext(ctx, "CREATE INDEX "+name+"_f ON "+name+" (f) WHERE f IS NOT NULL"); err != nil {
 		return nil, fmt.Errorf("parent links: %w", err)
 	}
-	records := parent.RecordsTable()
 	return &outcomeStore{l: l, records: records, table: name,
-		in: newInserter(l.db, name, []string{"k", "kind", "reason", "f", "u"}, "outcomes of "+records.Name)}, nil
+		in:  newInserter(l.db, name, []string{"k", "kind", "reason", "f", "u"}, "outcomes of "+records.Name),
+		mem: map[string]uint32{}, memInt: map[int64]uint32{}, folded: map[string][]string{}, indexOf: map[parentOutcome]uint32{}}, nil
 }
 
 // remember keeps one parent record's final outcome and its reporting unit.
@@ -239,7 +299,89 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 			f = nil
 		}
 	}
-	return s.explain(s.in.add(ctx, k, int64(o.Kind), o.Reason, f, unit))
+	if s.spilled {
+		return s.explain(s.in.add(ctx, k, int64(o.Kind), o.Reason, f, unit))
+	}
+	po := parentOutcome{kind: o.Kind, reason: o.Reason, unit: unit}
+	i, ok := s.indexOf[po]
+	if !ok {
+		i = uint32(len(s.outcomes))
+		s.outcomes = append(s.outcomes, po)
+		s.indexOf[po] = i
+	}
+	// One map access: a key already there leaves the map's size as it
+	// was (the run stops on it, so the overwritten outcome is moot).
+	var cost int
+	if n, ok := intKey(key); ok {
+		before := len(s.memInt)
+		if s.memInt[n] = i; len(s.memInt) == before {
+			return s.duplicateKey()
+		}
+		cost = outcomeIntBytes
+	} else {
+		before := len(s.mem)
+		if s.mem[string(k)] = i; len(s.mem) == before {
+			return s.duplicateKey()
+		}
+		cost = len(k) + outcomeEntryBytes
+	}
+	if f != nil {
+		s.folded[string(f)] = append(s.folded[string(f)], string(k))
+		cost += len(f) + outcomeEntryBytes
+	}
+	s.charged += cost
+	if s.l.memUsed += cost; s.l.memUsed > s.l.memBudget {
+		return s.spill(ctx)
+	}
+	return nil
+}
+
+// spill moves the outcomes kept in memory to the SQLite table, in key
+// order (integer keys numerically, the others by their encoding), and
+// keeps every later one there. It costs little memory beyond what it
+// frees: a sorted copy of the keys, not of the entries.
+func (s *outcomeStore) spill(ctx context.Context) error {
+	ints := make([]int64, 0, len(s.memInt))
+	for n := range s.memInt {
+		ints = append(ints, n)
+	}
+	slices.Sort(ints)
+	for _, n := range ints {
+		k, err := connectors.AppendRow(nil, []connectors.Value{n})
+		if err != nil {
+			return fmt.Errorf("key of %s: %w", s.records.Name, err)
+		}
+		po := s.outcomes[s.memInt[n]]
+		// An integer key never folds (foldKey folds text).
+		if err := s.in.add(ctx, k, int64(po.kind), po.reason, []byte(nil), po.unit); err != nil {
+			return s.explain(err)
+		}
+	}
+	foldedOf := map[string]string{}
+	for f, keys := range s.folded {
+		for _, k := range keys {
+			foldedOf[k] = f
+		}
+	}
+	keys := make([]string, 0, len(s.mem))
+	for k := range s.mem {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		po := s.outcomes[s.mem[k]]
+		var f []byte
+		if fk, ok := foldedOf[k]; ok {
+			f = []byte(fk)
+		}
+		if err := s.in.add(ctx, []byte(k), int64(po.kind), po.reason, f, po.unit); err != nil {
+			return s.explain(err)
+		}
+	}
+	s.mem, s.memInt, s.folded, s.outcomes, s.indexOf = nil, nil, nil, nil, nil
+	s.l.memUsed -= s.charged
+	s.charged, s.spilled = 0, true
+	return nil
 }
 
 // lookupFolded gives the outcomes of the records whose key folds to what
@@ -252,6 +394,20 @@ func (s *outcomeStore) lookupFolded(ctx context.Context, key []connectors.Value)
 	f, err := connectors.AppendRow(nil, folded)
 	if err != nil {
 		return nil, fmt.Errorf("parent key of %s: %w", s.records.Name, err)
+	}
+	if !s.spilled {
+		// As the query below gives them: the records whose key folds to
+		// f, in key order (its index's), then the one whose key is f.
+		keys := slices.Clone(s.folded[string(f)])
+		slices.Sort(keys)
+		var out []parentOutcome
+		for _, k := range keys {
+			out = append(out, s.outcomes[s.mem[k]])
+		}
+		if i, ok := s.memGet(folded, f); ok {
+			out = append(out, s.outcomes[i])
+		}
+		return out, nil
 	}
 	if s.getFolded == nil {
 		q := "SELECT kind, reason, u FROM " + s.table + " WHERE f = ?1 UNION ALL SELECT kind, reason, u FROM " + s.table + " WHERE k = ?1"
@@ -283,9 +439,13 @@ func (s *outcomeStore) lookupFolded(ctx context.Context, key []connectors.Value)
 // explain says what a failed insert means: a key that is not unique.
 func (s *outcomeStore) explain(err error) error {
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
-		return fmt.Errorf("%s has two records with the same key: its children cannot say which is their parent (declare the table's key with key: [...])", s.records.Name)
+		return s.duplicateKey()
 	}
 	return err
+}
+
+func (s *outcomeStore) duplicateKey() error {
+	return fmt.Errorf("%s has two records with the same key: its children cannot say which is their parent (declare the table's key with key: [...])", s.records.Name)
 }
 
 // done is called when the parent table is read whole.
@@ -299,6 +459,13 @@ func (s *outcomeStore) lookup(ctx context.Context, key []connectors.Value) (pare
 	k, err := connectors.AppendRow(nil, key)
 	if err != nil {
 		return parentOutcome{}, false, fmt.Errorf("parent key of %s: %w", s.records.Name, err)
+	}
+	if !s.spilled {
+		i, ok := s.memGet(key, k)
+		if !ok {
+			return parentOutcome{}, false, nil
+		}
+		return s.outcomes[i], true, nil
 	}
 	if b, ok := s.batch[string(k)]; ok {
 		return b.parentOutcome, b.found, nil
@@ -328,6 +495,9 @@ const prefetchKeys = 500
 // prefetch looks up the outcomes of many parent keys in few queries and
 // keeps them until the next prefetch.
 func (s *outcomeStore) prefetch(ctx context.Context, keys [][]connectors.Value) error {
+	if !s.spilled {
+		return nil // a lookup in memory costs less than a prefetch
+	}
 	clear(s.batch)
 	if s.batch == nil {
 		s.batch = map[string]batchOutcome{}
@@ -438,7 +608,7 @@ func (p *prefetchRows) Err() error {
 // prefetched wraps the rows of a program with a parent so that their
 // parents are looked up a batch at a time.
 func (w *writer) prefetched(rows connectors.Rows) connectors.Rows {
-	if w.links == nil || w.tp == nil || w.tp.Parent == nil {
+	if w.links == nil || w.tp == nil || w.tp.Parent == nil || !w.links.parents[w.tp.Parent.Table].spilled {
 		return rows
 	}
 	return &prefetchRows{Rows: rows, ctx: w.ctx, store: w.links.parents[w.tp.Parent.Table], key: w.tp.Parent.KeyIndex, i: -1}

@@ -24,6 +24,14 @@ import (
 // must be excluded, or the run refuse keys it cannot match as the source
 // does.
 func TestRunParentKeyInCaseBlindCollation(t *testing.T) {
+	t.Run("outcomes in memory", testParentKeyInCaseBlindCollation)
+	t.Run("outcomes spilled", func(t *testing.T) {
+		plans.SetParentMemory(t, 0)
+		testParentKeyInCaseBlindCollation(t)
+	})
+}
+
+func testParentKeyInCaseBlindCollation(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	srcPath := caseBlindLegacy(t, dir)
@@ -51,6 +59,14 @@ func TestRunParentKeyInCaseBlindCollation(t *testing.T) {
 // byte) nor archived as an orphan (the source says it has a parent): the
 // run refuses, naming the tables and the key column, not the key.
 func TestRunParentKeyInCaseBlindCollationRefused(t *testing.T) {
+	t.Run("outcomes in memory", testParentKeyInCaseBlindCollationRefused)
+	t.Run("outcomes spilled", func(t *testing.T) {
+		plans.SetParentMemory(t, 0)
+		testParentKeyInCaseBlindCollationRefused(t)
+	})
+}
+
+func testParentKeyInCaseBlindCollationRefused(t *testing.T) {
 	dir := t.TempDir()
 	srcPath := caseBlindLegacy(t, dir)
 	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\n")

@@ -120,6 +120,12 @@ func TestRunParentsAndDuplicates(t *testing.T) {
 	for name, newSource := range sources {
 		t.Run(name, func(t *testing.T) { testParentsAndDuplicates(t, newSource) })
 	}
+	// The parents' outcomes spilled to SQLite from the first record, as
+	// a parent table beyond the memory budget has them.
+	t.Run("sqlite, outcomes spilled", func(t *testing.T) {
+		plans.SetParentMemory(t, 0)
+		testParentsAndDuplicates(t, sources["sqlite"])
+	})
 }
 
 func testParentsAndDuplicates(t *testing.T, newSource func(t *testing.T, dir string) string) {

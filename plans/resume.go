@@ -367,7 +367,10 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		ToolVersion: r.opts.ToolVersion,
 		Started:     started.UTC(),
 	}
-	if err := verify.Counts(ctx, s.snap, tgt, arcDir, cp.Ledger, rep); err != nil {
+	// The package is verified and read once, for the counts and for the
+	// content check below.
+	arcRead := verify.ReadArchive(arcDir)
+	if err := verify.CountsRead(ctx, s.snap, tgt, arcRead, cp.Ledger, rep); err != nil {
 		return nil, stopped(err)
 	}
 	if err := r.checkOwnership(ctx, s, tgt, cp.Ledger, rep); err != nil {
@@ -376,7 +379,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if exp != nil {
 		exp.codes = s.env.CodesUsed
 	}
-	if err := r.verifyContent(ctx, arcDir, rep, exp); err != nil {
+	if err := r.verifyContent(ctx, arcRead, rep, exp); err != nil {
 		return nil, stopped(err)
 	}
 	rep.Finished = r.opts.Now().UTC()

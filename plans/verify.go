@@ -152,6 +152,10 @@ type VerifyOptions struct {
 	// scratch is the run's scratch directory (a run's own end check), for
 	// the temporary files of the re-application; "" is the system's.
 	scratch string
+	// archiveRead, when set, is the package at ArchiveDir as the run's
+	// end check has just verified and read it (for its counts): the
+	// content check compares it instead of reading the package again.
+	archiveRead *verify.ArchiveReading
 }
 
 // RunExpectedNote is the note of a run's own end check that took its
@@ -382,7 +386,12 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			return nil, fmt.Errorf("the archive package is sealed in %s: decrypt it (regflytt archive decrypt %s --identity KEYFILE --to DIR) and give verify --archive DIR", arcDir+SealedSuffix, arcDir+SealedSuffix)
 		}
 	}
-	ares := verify.CompareArchive(arcDir, arc.content)
+	var ares verify.ArchiveResult
+	if vo.archiveRead != nil && vo.archiveRead.Dir() == arcDir {
+		ares = verify.CompareRead(vo.archiveRead, arc.content)
+	} else {
+		ares = verify.CompareArchive(arcDir, arc.content)
+	}
 	sum.Archive = ares.Equation
 	for _, p := range ares.Problems {
 		sum.Fail("%s", p)
@@ -983,12 +992,12 @@ func queryPosition(ctx context.Context, q connectors.Querier, query string) stri
 // the source is `regflytt verify`. With exp nil (a resumed run, which did
 // not see what the earlier run wrote) the source is re-read through the
 // mappings, as verify does.
-func (r *runner) verifyContent(ctx context.Context, arcDir string, rep *verify.Report, exp *expected) error {
+func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReading, rep *verify.Report, exp *expected) error {
 	opts := r.opts
 	opts.SourceURL, opts.TargetURL = r.srcURL, r.tgtURL
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
 	opts.Progress = NoProgress{}
-	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcDir, ownershipChecked: true, expected: exp, scratch: r.scratch})
+	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcRead.Dir(), ownershipChecked: true, expected: exp, scratch: r.scratch, archiveRead: arcRead})
 	if err != nil && !errors.Is(err, ErrNotAccounted) {
 		return fmt.Errorf("verify the run's content: %w", err)
 	}

@@ -142,39 +142,100 @@ type ArchiveResult struct {
 	Problems []string
 }
 
+// ArchiveReading is an archive package verified and read through once
+// (archive.VerifyEach): every file against its manifests, the SIARD
+// layout, every value decodes, and each table's records summed in
+// buckets of their hashes and counted by reason. CompareRead compares it
+// with the expected side and CountsRead counts from it, so that a run's
+// end check reads its package once for both.
+type ArchiveReading struct {
+	dir     string
+	reading archive.Reading
+	// got and reasons are the tables whose records all read and hash.
+	got     map[string][]connectors.Aggregate
+	reasons map[string]map[string]int64
+	// held counts each table's records read and hashed, and records all.
+	held     map[string]int64
+	records  int64
+	problems []string
+}
+
+// ReadArchive verifies the package at dir without trusting it and reads
+// every archived record, in one pass over its files.
+func ReadArchive(dir string) *ArchiveReading {
+	ar := &ArchiveReading{dir: dir, got: map[string][]connectors.Aggregate{}, reasons: map[string]map[string]int64{}, held: map[string]int64{}}
+	failed := map[string]bool{}
+	ar.reading = archive.VerifyEach(dir, func(table string, rec archive.ArchivedRecord) {
+		if failed[table] {
+			return
+		}
+		h, err := ArchivedHash(rec.Values, rec.Outcome.Reason)
+		if err != nil {
+			failed[table] = true
+			ar.problems = append(ar.problems, fmt.Sprintf("archive package: table %s row %d: %v", table, rec.Row, err))
+			return
+		}
+		sums := ar.got[table]
+		if sums == nil {
+			sums = make([]connectors.Aggregate, archiveBuckets)
+			ar.got[table], ar.reasons[table] = sums, map[string]int64{}
+		}
+		sums[archiveBucket(h)].Add(h)
+		ar.reasons[table][rec.Outcome.Reason]++
+		ar.held[table]++
+		ar.records++
+	})
+	// A table whose records did not all read (Problems names it) or hash
+	// has no sums: every bucket of it differs from the expected.
+	for t := range ar.got {
+		if _, read := ar.reading.Records[t]; !read || failed[t] {
+			delete(ar.got, t)
+			delete(ar.reasons, t)
+		}
+	}
+	if ar.reading.Package != nil {
+		for _, ts := range ar.reading.Package.Tables() {
+			if _, read := ar.reading.Records[ts.Table]; read && !failed[ts.Table] && ar.got[ts.Table] == nil {
+				ar.got[ts.Table], ar.reasons[ts.Table] = make([]connectors.Aggregate, archiveBuckets), map[string]int64{}
+			}
+		}
+	}
+	return ar
+}
+
+// Dir is the package read.
+func (ar *ArchiveReading) Dir() string { return ar.dir }
+
 // CompareArchive verifies the package at dir without trusting it (every
 // file against its manifests, the SIARD layout, every value decodes),
 // then reads every archived record through archive.Reader and compares
 // each table's record hashes and reasons with the expected ones.
 func CompareArchive(dir string, want *ArchiveContent) ArchiveResult {
+	return CompareRead(ReadArchive(dir), want)
+}
+
+// CompareRead is CompareArchive on a package already read.
+func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
+	dir := ar.dir
 	res := ArchiveResult{Equation: ArchiveEquation{Dir: dir, Expected: want.Expected()}, Held: map[string]int64{}, Differing: map[string][]int{}, Alone: map[string]map[string]int64{}}
 	fail := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
-	for _, p := range archive.Verify(dir) {
+	for _, p := range ar.reading.Problems {
 		fail("archive package %s: %s", dir, p)
 	}
 	res.Equation.Manifest = len(res.Problems) == 0
-	pkg, err := archive.Open(dir)
-	if err != nil {
-		fail("%v", err)
+	pkg := ar.reading.Package
+	if pkg == nil {
+		fail("archive package %s cannot be opened", dir)
 		return res
 	}
-	got := map[string][]connectors.Aggregate{}
-	reasons := map[string]map[string]int64{}
-	for _, ts := range pkg.Tables() {
-		sums := make([]connectors.Aggregate, archiveBuckets)
-		by := map[string]int64{}
-		err := eachArchived(pkg, ts.Table, func(rec archive.ArchivedRecord, h connectors.RowHash) {
-			sums[archiveBucket(h)].Add(h)
-			by[rec.Outcome.Reason]++
-			res.Held[ts.Table]++
-			res.Equation.Records++
-		})
-		if err != nil {
-			fail("%v", err)
-			continue
-		}
-		got[ts.Table], reasons[ts.Table] = sums, by
+	for _, p := range ar.problems {
+		fail("%s", p)
 	}
+	for t, n := range ar.held {
+		res.Held[t] = n
+	}
+	res.Equation.Records = ar.records
+	got, reasons := ar.got, ar.reasons
 	tables, inPkg := map[string]bool{}, map[string]bool{}
 	for _, ts := range pkg.Tables() {
 		tables[ts.Table], inPkg[ts.Table] = true, true

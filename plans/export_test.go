@@ -1,0 +1,11 @@
+package plans
+
+import "testing"
+
+// SetParentMemory sets the budget of the parents' outcomes kept in
+// memory for one test (0: every store spills at its first record).
+func SetParentMemory(tb testing.TB, bytes int) {
+	before := parentMemory
+	parentMemory = bytes
+	tb.Cleanup(func() { parentMemory = before })
+}
