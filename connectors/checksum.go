@@ -118,6 +118,10 @@ type Buckets struct {
 	// Floats holds, in the same way, the aggregates of the records' float
 	// record hashes (AppendFloatRecord) when the request named Floats.
 	Floats []BucketSum
+	// ReadBack says the rows were read back and hashed as the connector
+	// decodes them (ChecksumRequest.ReadBack), not encoded in the
+	// database's SQL: a report must not call that "in the database".
+	ReadBack bool
 }
 
 // Total is the aggregate of all the listed buckets.

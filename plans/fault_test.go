@@ -111,6 +111,7 @@ func verifiedWhole(t *testing.T, bin, plan, src, tgt, work string) {
 			Check      json.RawMessage `json:"check"`
 			NotChecked string          `json:"not_checked"`
 		} `json:"source_reads"`
+		Notes []string `json:"notes"`
 	}
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
@@ -126,7 +127,7 @@ func verifiedWhole(t *testing.T, bin, plan, src, tgt, work string) {
 		}
 	}
 	if len(rep.SourceReads) == 0 {
-		t.Errorf("verify checked no source table as read")
+		t.Errorf("verify checked no source table as read (exit %d, notes %q)\n%s", code, rep.Notes, out)
 	}
 }
 

@@ -143,6 +143,11 @@ type VerifyOptions struct {
 	// ownershipChecked says the caller (a run's own verifyContent) has
 	// already checked the units and access on the same ledger.
 	ownershipChecked bool
+	// readBack lets the target read its rows back through its connector
+	// for the content check where that is cheaper (verify.Content's
+	// ReadBack): a run's own end check, for speed; regflytt verify
+	// computes the target's side in the database.
+	readBack bool
 	// expected, when set, is the expected side as the run that wrote the
 	// target took it from its own stream (a run's own end check):
 	// verification then compares the target and the archive package with
@@ -363,6 +368,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			}
 			continue
 		}
+		c.ReadBack = vo.readBack
 		cc, err := verify.CompareContent(ctx, tsnap, tt, c)
 		if err != nil {
 			return nil, err
@@ -985,7 +991,10 @@ func queryPosition(ctx context.Context, q connectors.Querier, query string) stri
 //
 // exp is the expected side the run took from its own stream of written
 // rows and archived records; the target's side is computed after the
-// move, in the database where it can. The comparison, the drill-down
+// move, read back through the target's connector where that is cheaper
+// than its SQL (PostgreSQL: 1M rows of 12 columns, 0.6-0.9 server CPU-s
+// and 1.4-1.8 of regflytt's against 4.5-5.5 of the server's), else in the
+// database. The comparison, the drill-down
 // (which re-reads the source through the mappings for the differing
 // buckets only) and the report are verify's. This proves the target and
 // the archive hold exactly what the run mapped and wrote; the proof from
@@ -997,7 +1006,7 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 	opts.SourceURL, opts.TargetURL = r.srcURL, r.tgtURL
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
 	opts.Progress = NoProgress{}
-	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcRead.Dir(), ownershipChecked: true, expected: exp, scratch: r.scratch, archiveRead: arcRead})
+	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcRead.Dir(), ownershipChecked: true, expected: exp, scratch: r.scratch, archiveRead: arcRead, readBack: true})
 	if err != nil && !errors.Is(err, ErrNotAccounted) {
 		return fmt.Errorf("verify the run's content: %w", err)
 	}

@@ -38,6 +38,12 @@ type Content struct {
 	// FloatTolerance is the relative difference two float values may
 	// have and count as equal (DefaultFloatTolerance unless the plan says).
 	FloatTolerance float64
+	// ReadBack lets the target read its rows back through its connector
+	// for the whole-table checksum where that is cheaper than its SQL
+	// (connectors.ChecksumRequest.ReadBack): a run's own end check.
+	// regflytt verify leaves it false, so that the database's own
+	// encoding, not the connector's decoding, gives the target's side.
+	ReadBack bool
 
 	key, hashed, floats []int
 	// sums holds, per bucket, the aggregate of the row hashes and that of
@@ -304,7 +310,7 @@ func (c *Content) Buckets() connectors.Buckets {
 // Request is the checksum request for the receiving table's actual side:
 // its row hashes and, when it has float columns, their aggregates.
 func (c *Content) Request() connectors.ChecksumRequest {
-	req := connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N}
+	req := connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N, ReadBack: c.ReadBack}
 	if len(c.floats) > 0 {
 		req.Floats, req.FloatBits = c.FloatNames, FloatBits(c.FloatTolerance)
 	}
@@ -329,8 +335,11 @@ type ContentCheck struct {
 	// auditor re-running verify compares.
 	Expected HashTotal `json:"expected"`
 	Actual   HashTotal `json:"actual"`
-	// Pushdown says the target computed its checksum itself.
+	// Pushdown says the target computed its checksum itself, in SQL;
+	// ReadBack that its connector read the rows back and hashed them as
+	// it decodes them (a run's own end check on PostgreSQL).
 	Pushdown bool `json:"pushdown"`
+	ReadBack bool `json:"read_back,omitempty"`
 	// DifferingBuckets counts the buckets whose aggregates differ.
 	DifferingBuckets int          `json:"differing_buckets"`
 	HashedColumns    []string     `json:"hashed_columns"`
@@ -417,7 +426,7 @@ func CompareContent(ctx context.Context, tsnap connectors.Snapshot, tt *connecto
 	}
 	wt, gt := want.Total(), got.Total()
 	cc := &ContentCheck{Table: c.Table.Name, ExpectedRows: c.Rows, ActualRows: int64(gt.Count), Buckets: c.N,
-		Expected: totalOf(wt), Actual: totalOf(gt), Pushdown: pushed, DifferingBuckets: len(diff),
+		Expected: totalOf(wt), Actual: totalOf(gt), Pushdown: pushed && !got.ReadBack, ReadBack: got.ReadBack, DifferingBuckets: len(diff),
 		HashedColumns: c.HashedNames, FloatColumns: c.FloatNames, KeyColumns: c.KeyNames, OK: len(diff) == 0, diff: diff, hashDiff: hashDiff}
 	return cc, nil
 }

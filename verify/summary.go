@@ -291,8 +291,11 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	for _, c := range s.Contents {
 		how := "in Go"
-		if c.Pushdown {
+		switch {
+		case c.Pushdown:
 			how = "in the database"
+		case c.ReadBack:
+			how = "read back in Go"
 		}
 		fmt.Fprintf(w, "receiving table %s: %d rows expected, %d in the target, checksum over %d buckets %s: %s\n",
 			c.Table, c.ExpectedRows, c.ActualRows, c.Buckets, how, okMark(c.OK))

@@ -62,6 +62,7 @@ func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connec
 			return err
 		})
 		if !errors.Is(err, errNoReadBack) {
+			out.ReadBack = true
 			return out, err
 		}
 	}
