@@ -73,6 +73,11 @@ source.url/target.url (often env:NAME).`,
 				return err
 			}
 			work := f.work
+			if f.jobs > 0 {
+				tuneGCForJobs(f.jobs)
+			} else {
+				tuneGCForJobs(p.Jobs)
+			}
 			rep, err := plans.Run(cmd.Context(), p, plans.Options{
 				SourceURL: f.source,
 				TargetURL: f.target,
