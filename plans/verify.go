@@ -343,6 +343,10 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		if sum.SourceReads, note, err = checkSourceReads(ctx, tap); err != nil {
 			return nil, err
 		}
+		if note == "" && len(sum.SourceReads) == 0 && len(exp.ledger.Tables) > 0 {
+			// Said, not passed over: the check did not happen.
+			note = "no source table was read whole by the re-applied mappings, so none was held to the source database's own checksum"
+		}
 		if note != "" {
 			sum.Notes = append(sum.Notes, note)
 		}
