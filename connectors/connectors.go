@@ -138,6 +138,8 @@ type Tx interface {
 	// path (PostgreSQL COPY, multi-row INSERT elsewhere). A value the
 	// column cannot hold is an error that names the table, the row index
 	// in the batch and the column; nothing of the batch is kept then.
+	// Write does not keep rows (the slice, its rows or their []byte
+	// values) after it returns: the runner reuses the batch's slices.
 	Write(ctx context.Context, t *Table, rows [][]Value) (int64, error)
 	Commit() error
 	Rollback() error
