@@ -311,7 +311,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		if err := u.drain(); err != nil {
 			return nil, stopped(err)
 		}
-		r.log.Info("every record has its outcome", "jobs", r.jobs(), "seconds", time.Since(moving).Round(time.Millisecond).Seconds())
+		r.log.Info("every record has its outcome", "jobs", r.jobs(), "seconds", fmt.Sprintf("%.3f", time.Since(moving).Seconds()))
 		if err := u.stage(stageMoved, false); err != nil {
 			return nil, stopped(err)
 		}
