@@ -120,17 +120,18 @@ func verifiedWhole(t *testing.T, bin, plan, src, tgt, work string) {
 		t.Errorf("verify after the finished run: exit %d, %d exceptions, %d archive exceptions, problems %q\n%s", code, len(rep.Exceptions), len(rep.ArchiveExceptions), rep.Problems, out)
 	}
 	// The synthetic registry's tables, garbled text and zero dates
-	// included, are read as the database holds them.
+	// included, are read as the database holds them. SQLite computes no
+	// checksum of its own (the merge test's source): verify notes that.
+	if strings.HasPrefix(src, "sqlite:") {
+		return
+	}
 	for _, sr := range rep.SourceReads {
 		if sr.Check == nil {
 			t.Errorf("verify did not check source table %s as read: %s", sr.Table, sr.NotChecked)
 		}
 	}
 	if len(rep.SourceReads) == 0 {
-		// Seen twice under load after a kill between the final record and
-		// the report, never reproduced alone: logged for whoever sees it
-		// next (verify's notes say why), not failed on.
-		t.Logf("verify checked no source table as read (exit %d, notes %q)\n%s", code, rep.Notes, out)
+		t.Errorf("verify checked no source table as read (exit %d, notes %q)\n%s", code, rep.Notes, out)
 	}
 }
 
