@@ -198,9 +198,9 @@ func checkCodes(ctx context.Context, snap connectors.Snapshot, tp *mappings.Tabl
 	var err error
 	opts := connectors.ScanOptions{Key: tp.Key}
 	if tp.Select != "" {
-		q, ok := snap.(connectors.Querier)
-		if !ok {
-			return nil, fmt.Errorf("this source's connector cannot read select: sources")
+		q, qerr := querierOf(snap)
+		if qerr != nil {
+			return nil, qerr
 		}
 		rows, err = q.ScanQuery(ctx, tp.Select, tp.Source.Columns, opts)
 	} else {

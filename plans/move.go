@@ -330,9 +330,9 @@ func (w *writer) openRows(t *connectors.Table, opts connectors.ScanOptions) (con
 	var rows connectors.Rows
 	var err error
 	if w.tp != nil && w.tp.Select != "" {
-		q, ok := w.snap.(connectors.Querier)
-		if !ok {
-			return nil, fmt.Errorf("this source's connector cannot read select: sources")
+		q, qerr := querierOf(w.snap)
+		if qerr != nil {
+			return nil, qerr
 		}
 		rows, err = q.ScanQuery(w.ctx, w.tp.Select, t.Columns, opts)
 	} else {

@@ -170,10 +170,20 @@ func (s *lockedSnapshot) Scan(ctx context.Context, t *connectors.Table, opts con
 	return &lockedRows{Rows: rows, mu: s.mu}, nil
 }
 
-func (s *lockedSnapshot) DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error) {
-	q, ok := s.Snapshot.(connectors.Querier)
+// querierOf gives the snapshot's Querier, or the error of a connector
+// that cannot read select: sources.
+func querierOf(snap connectors.Snapshot) (connectors.Querier, error) {
+	q, ok := snap.(connectors.Querier)
 	if !ok {
 		return nil, errors.New("this source's connector cannot read select: sources")
+	}
+	return q, nil
+}
+
+func (s *lockedSnapshot) DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error) {
+	q, err := querierOf(s.Snapshot)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -181,9 +191,9 @@ func (s *lockedSnapshot) DescribeQuery(ctx context.Context, query string) ([]con
 }
 
 func (s *lockedSnapshot) ScanQuery(ctx context.Context, query string, cols []connectors.Column, opts connectors.ScanOptions) (connectors.Rows, error) {
-	q, ok := s.Snapshot.(connectors.Querier)
-	if !ok {
-		return nil, errors.New("this source's connector cannot read select: sources")
+	q, err := querierOf(s.Snapshot)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 
@@ -21,7 +22,8 @@ type readTap struct {
 	mu sync.Mutex
 	// read holds, per table, the first whole scan that reached its end.
 	read map[string]*tappedTable
-	// skipped says why a table read could not be hashed.
+	// skipped says why a table read whole could not be hashed; such a
+	// table is reported as not checked, never left out.
 	skipped map[string]string
 }
 
@@ -62,17 +64,17 @@ func (t *readTap) Scan(ctx context.Context, tb *connectors.Table, opts connector
 // DescribeQuery and ScanQuery pass a select: through: its rows stand for
 // a table but are not the table.
 func (t *readTap) DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error) {
-	q, ok := t.Snapshot.(connectors.Querier)
-	if !ok {
-		return nil, errors.New("this source's connector cannot read select: sources")
+	q, err := querierOf(t.Snapshot)
+	if err != nil {
+		return nil, err
 	}
 	return q.DescribeQuery(ctx, query)
 }
 
 func (t *readTap) ScanQuery(ctx context.Context, query string, cols []connectors.Column, opts connectors.ScanOptions) (connectors.Rows, error) {
-	q, ok := t.Snapshot.(connectors.Querier)
-	if !ok {
-		return nil, errors.New("this source's connector cannot read select: sources")
+	q, err := querierOf(t.Snapshot)
+	if err != nil {
+		return nil, err
 	}
 	return q.ScanQuery(ctx, query, cols, opts)
 }
@@ -89,8 +91,8 @@ type tappedRows struct {
 
 func (r *tappedRows) Next() bool {
 	if !r.Rows.Next() {
-		if r.Rows.Err() == nil && r.failed == nil {
-			r.tap.finished(r.tt)
+		if r.Rows.Err() == nil {
+			r.tap.finished(r.tt, r.failed)
 		}
 		return false
 	}
@@ -108,9 +110,13 @@ func (r *tappedRows) Next() bool {
 
 func (r *tappedRows) RowsOwned() bool { return connectors.RowsOwned(r.Rows) }
 
-func (t *readTap) finished(tt *tappedTable) {
+func (t *readTap) finished(tt *tappedTable, failed error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if failed != nil {
+		t.skipped[tt.table.Name] = "its rows could not be hashed as read: " + failed.Error()
+		return
+	}
 	if prev := t.read[tt.table.Name]; prev == nil || !prev.done {
 		tt.done = true
 		t.read[tt.table.Name] = tt
@@ -120,22 +126,33 @@ func (t *readTap) finished(tt *tappedTable) {
 // checkSourceReads compares every table read whole with the source
 // database's own checksum, in the tap's snapshot (the one the rows were
 // read in), and drills into the differing buckets: a second read of the
-// table through the connector keeps the rows of those buckets only. A
-// source whose connector computes no checksum at all gives no checks and
-// a note saying so.
-func checkSourceReads(ctx context.Context, t *readTap) (checks []*verify.SourceReadCheck, note string, err error) {
+// table through the connector keeps the rows of those buckets only.
+// Every source table of the ledger (tables) has a check: one not read
+// whole by a single scan (a select:) or not hashable is listed as not
+// checked. A source whose connector computes no checksum at all gives
+// no checks and a note saying so.
+func checkSourceReads(ctx context.Context, t *readTap, tables []string) (checks []*verify.SourceReadCheck, note string, err error) {
 	const none = "the source tables as read were not held to the source database's own checksum: its connector computes none (verify's other checks read the source through the same connector as the run)"
 	cs, ok := t.Snapshot.(connectors.Checksummer)
 	if !ok {
 		return nil, none, nil
 	}
-	names := make([]string, 0, len(t.read))
+	names := append([]string(nil), tables...)
 	for name := range t.read {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	names = slices.Compact(names)
 	for _, name := range names {
 		tt := t.read[name]
+		if tt == nil {
+			why := t.skipped[name]
+			if why == "" {
+				why = "not read whole by one scan (a select: reads it)"
+			}
+			checks = append(checks, &verify.SourceReadCheck{Table: name, NotChecked: why, OK: true})
+			continue
+		}
 		sc, err := verify.CompareSourceRead(ctx, cs, tt.table, tt.c)
 		if errors.Is(err, connectors.ErrNoChecksummer) {
 			return nil, none, nil

@@ -353,24 +353,30 @@ func (s *snapshot) Position() string {
 // checksum of a table to compare with the rows its connector read.
 func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (b connectors.Buckets, err error) {
 	err = s.do(ctx, func(c connectors.Snapshot) error {
-		cs, ok := c.(connectors.Checksummer)
-		if !ok {
-			return connectors.ErrNoChecksummer
+		cs, err := checksummerOf(c)
+		if err == nil {
+			b, err = cs.Checksum(ctx, t, req)
 		}
-		b, err = cs.Checksum(ctx, t, req)
 		return err
 	})
 	return b, err
 }
 
+func checksummerOf(c connectors.Snapshot) (connectors.Checksummer, error) {
+	cs, ok := c.(connectors.Checksummer)
+	if !ok {
+		return nil, connectors.ErrNoChecksummer
+	}
+	return cs, nil
+}
+
 // RecordHashes forwards as Checksum does.
 func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (r []connectors.RecordHash, err error) {
 	err = s.do(ctx, func(c connectors.Snapshot) error {
-		cs, ok := c.(connectors.Checksummer)
-		if !ok {
-			return connectors.ErrNoChecksummer
+		cs, err := checksummerOf(c)
+		if err == nil {
+			r, err = cs.RecordHashes(ctx, t, req)
 		}
-		r, err = cs.RecordHashes(ctx, t, req)
 		return err
 	})
 	return r, err
