@@ -48,7 +48,9 @@ func main() {
 	// The signals stay caught until the process exits: an interrupt that
 	// arrives while a stopped run is returning must not kill it halfway
 	// through its report.
+	stopProfile := startProfile(os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
 	cancel()
 	os.Exit(code)
 }
