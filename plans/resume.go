@@ -322,6 +322,13 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// Every row is loaded: what the schema declares beyond columns and
 	// primary keys is created once, and the checkpoint says so (a resume
 	// after it does not create them twice).
+	// Each step after the move says how long it took (-v), so that the
+	// end of a run is as visible as its move.
+	step := time.Now()
+	stepDone := func(what string) {
+		r.log.Info(what, "seconds", fmt.Sprintf("%.3f", time.Since(step).Seconds()))
+		step = time.Now()
+	}
 	if !u.last.Constrained {
 		if err := createConstraints(ctx, tgt, r.in.Schema.Tables, r.log); err != nil {
 			return nil, stopped(err)
@@ -329,6 +336,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		if err := u.constrained(); err != nil {
 			return nil, stopped(err)
 		}
+		stepDone("constraints created")
 	}
 
 	// No commit unit asks for the lock until the run's last: a run that
@@ -358,6 +366,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if _, err := arc.Close(r.opts.Now()); err != nil {
 		return nil, stopped(fmt.Errorf("finish archive: %w", err))
 	}
+	stepDone("archive package assembled")
 
 	rep := &verify.Report{
 		Register:    r.plan.RegisterID.Value,
@@ -370,18 +379,33 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// The package is verified and read once, for the counts and for the
 	// content check below.
 	arcRead := verify.ReadArchive(arcDir)
-	if err := verify.CountsRead(ctx, s.snap, tgt, arcRead, cp.Ledger, rep); err != nil {
+	// The source counts its tables while the content check reads the
+	// target back (one server each); the content's findings join the
+	// report after the counts', in the order a reader checks them.
+	counting := startCounting(ctx, s.snap, ledgerSources(cp.Ledger))
+	if exp != nil {
+		exp.codes = s.env.CodesUsed
+	}
+	content := &verify.Report{Pass: true}
+	contentErr := r.verifyContent(ctx, arcRead, content, exp, counting.wait)
+	_, countErr := counting.wait()
+	if contentErr != nil {
+		return nil, stopped(contentErr)
+	}
+	if countErr != nil {
+		return nil, stopped(fmt.Errorf("verify: %w", countErr))
+	}
+	stepDone("content checked")
+	if err := verify.CountsRead(ctx, counting.snapshot(), tgt, arcRead, cp.Ledger, rep); err != nil {
 		return nil, stopped(err)
 	}
 	if err := r.checkOwnership(ctx, s, tgt, cp.Ledger, rep); err != nil {
 		return nil, stopped(err)
 	}
-	if exp != nil {
-		exp.codes = s.env.CodesUsed
-	}
-	if err := r.verifyContent(ctx, arcRead, rep, exp); err != nil {
-		return nil, stopped(err)
-	}
+	stepDone("counts checked")
+	rep.Alarms = content.Alarms
+	rep.Problems = append(rep.Problems, content.Problems...)
+	rep.Pass = rep.Pass && content.Pass
 	rep.Finished = r.opts.Now().UTC()
 	rep.Seconds = rep.Finished.Sub(rep.Started).Seconds()
 	var read int64
