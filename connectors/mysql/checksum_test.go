@@ -25,18 +25,8 @@ var noPushdown = []string{"dz", "gp", "i6"}
 // times, padded binary), hashes in the server exactly as in Go, or is
 // refused with ErrNoPushdown.
 func TestChecksumSourceTypes(t *testing.T) {
-	ctx := context.Background()
-	src := openSource(t, legacyFixture(t))
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil || len(tables) != 1 {
-		t.Fatalf("tables: %v, %v", tables, err)
-	}
-	conformance.ChecksumSourceColumns(t, snap, &tables[0], func(c connectors.Column) string { return c.Name }, noPushdown...)
+	snap, tbl := onlyTable(t, legacyFixture(t))
+	conformance.ChecksumSourceColumns(t, snap, tbl, func(c connectors.Column) string { return c.Name }, noPushdown...)
 }
 
 // TIMESTAMP columns written in another zone, zero timestamps, dates that
@@ -57,17 +47,7 @@ func TestChecksumTimestampsAndInvalidDates(t *testing.T) {
 		  (3, '1970-01-01 02:00:00.000001', NULL, '2024-02-29', '2023-02-29 23:59:59.999', '838:59:59.999999', ' a', 2155),
 		  (4, NULL, NULL, '0000-01-01', '0001-01-01 00:00:00', NULL, NULL, NULL),
 		  (5, NULL, NULL, '2023-04-31', '2023-06-31 12:00:00', NULL, NULL, NULL)`)
-	src := openSource(t, dbURL)
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil || len(tables) != 1 {
-		t.Fatalf("tables: %v, %v", tables, err)
-	}
-	tbl := &tables[0]
+	snap, tbl := onlyTable(t, dbURL)
 	cs := snap.(connectors.Checksummer)
 	for _, col := range []string{"t", "t0", "d", "dt", "tm", "c", "y"} {
 		for _, req := range []connectors.ChecksumRequest{

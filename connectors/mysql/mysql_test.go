@@ -22,6 +22,23 @@ func location(t testing.TB, raw string) *connectors.Location {
 	return loc
 }
 
+// onlyTable opens a snapshot of a database of one table (closed when the
+// test ends) and gives that table as the catalogue describes it.
+func onlyTable(t testing.TB, dbURL string) (connectors.Snapshot, *connectors.Table) {
+	t.Helper()
+	ctx := context.Background()
+	snap, err := openSource(t, dbURL).Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { snap.Close() })
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables: %v, %v", tables, err)
+	}
+	return snap, &tables[0]
+}
+
 func openTarget(t testing.TB, dbURL string) *mysql.DB {
 	t.Helper()
 	db, err := mysql.OpenTarget(context.Background(), location(t, dbURL))
