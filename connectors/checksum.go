@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"slices"
 )
@@ -547,10 +548,25 @@ func scanFor(ctx context.Context, snap Snapshot, t *Table, req ChecksumRequest) 
 	return rows, nil
 }
 
+// EncodedRows is an optional extra of Rows, found by type assertion:
+// rows that also give each value as its canonical encoding, so that
+// SumRows and RecordRows hash those bytes as they are instead of encoding
+// Row's values again. A connector offers it where it can encode straight
+// from its wire format, more cheaply than it builds values (postgres: the
+// checksum read-back, which holds it to AppendValue type by type).
+type EncodedRows interface {
+	Rows
+	// Encoded gives the current row, as wide as Row, each value as the
+	// bytes AppendValue gives for the value Row gives there. It is valid
+	// until the next call to Next.
+	Encoded() [][]byte
+}
+
 // hashRows reads rows as wide as t.Columns and calls fn with the bucket,
 // the encoded key (valid during the call), the row hash and (when the
 // request names Floats, else nil) the float record hash of every record
 // the request selects. Records outside the request cost a key hash only.
+// Rows that are EncodedRows are hashed from their encodings.
 func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, RowHash, *RowHash) error) error {
 	floats, rest, err := req.ResolveFloats(t)
 	if err != nil {
@@ -560,16 +576,14 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, 
 	if err != nil {
 		return err
 	}
+	var row rowEncoder = &valueRow{rows: rows, vals: make([]Value, max(len(key), len(cols), len(floats)))}
+	if er, ok := rows.(EncodedRows); ok {
+		row = &encodedRow{rows: er}
+	}
 	var kbuf, rbuf, fbuf []byte
-	keyVals := make([]Value, len(key))
-	rowVals := make([]Value, len(cols))
-	floatVals := make([]Value, len(floats))
 	for rows.Next() {
-		row := rows.Row()
-		for i, c := range key {
-			keyVals[i] = row[c]
-		}
-		if kbuf, err = AppendRow(kbuf[:0], keyVals); err != nil {
+		row.load()
+		if kbuf, err = row.appendRow(kbuf[:0], key); err != nil {
 			return fmt.Errorf("checksum of %s: key: %w", t.Name, err)
 		}
 		// One bucket of the whole table needs no key hash: every record
@@ -581,18 +595,14 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, 
 		if !req.selects(kh) {
 			continue
 		}
-		for i, c := range cols {
-			rowVals[i] = row[c]
-		}
-		if rbuf, err = AppendRow(rbuf[:0], rowVals); err != nil {
+		if rbuf, err = row.appendRow(rbuf[:0], cols); err != nil {
 			return fmt.Errorf("checksum of %s: hashed %w", t.Name, err)
 		}
 		var fh *RowHash
 		if len(floats) > 0 {
-			for i, c := range floats {
-				floatVals[i] = row[c]
+			if fbuf, err = row.appendFloatRecord(fbuf[:0], kbuf, floats, req.FloatBits); err != nil {
+				return fmt.Errorf("checksum of %s: floats: %w", t.Name, err)
 			}
-			fbuf = AppendFloatRecord(fbuf[:0], kbuf, floatVals, req.FloatBits)
 			h := RowHash(sha256.Sum256(fbuf))
 			fh = &h
 		}
@@ -604,6 +614,104 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, 
 		return fmt.Errorf("checksum of %s: %w", t.Name, err)
 	}
 	return nil
+}
+
+// rowEncoder gives hashRows the encodings of the current row's columns,
+// from its values or from the encodings EncodedRows gives.
+type rowEncoder interface {
+	// load takes the rows' current row.
+	load()
+	// appendRow appends AppendRow of the row's columns at idx.
+	appendRow(b []byte, idx []int) ([]byte, error)
+	// appendFloatRecord appends AppendFloatRecord of the row's columns at
+	// idx.
+	appendFloatRecord(b, encodedKey []byte, idx []int, bits int) ([]byte, error)
+}
+
+// valueRow encodes a row's values.
+type valueRow struct {
+	rows Rows
+	row  []Value
+	vals []Value // the columns asked, in order
+}
+
+func (r *valueRow) load() { r.row = r.rows.Row() }
+
+func (r *valueRow) pick(idx []int) []Value {
+	for i, c := range idx {
+		r.vals[i] = r.row[c]
+	}
+	return r.vals[:len(idx)]
+}
+
+func (r *valueRow) appendRow(b []byte, idx []int) ([]byte, error) {
+	return AppendRow(b, r.pick(idx))
+}
+
+func (r *valueRow) appendFloatRecord(b, encodedKey []byte, idx []int, bits int) ([]byte, error) {
+	return AppendFloatRecord(b, encodedKey, r.pick(idx), bits), nil
+}
+
+// encodedRow concatenates a row's encodings: AppendRow's framing is the
+// count of values, then each value's encoding.
+type encodedRow struct {
+	rows   EncodedRows
+	fields [][]byte
+}
+
+func (r *encodedRow) load() { r.fields = r.rows.Encoded() }
+
+func (r *encodedRow) appendRow(b []byte, idx []int) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(idx)))
+	for _, c := range idx {
+		b = append(b, r.fields[c]...)
+	}
+	return b, nil
+}
+
+func (r *encodedRow) appendFloatRecord(b, encodedKey []byte, idx []int, bits int) ([]byte, error) {
+	b = append(append(b, encodedKey...), 0)
+	for i, c := range idx {
+		var err error
+		if b, err = appendRoundedEncoded(b, r.fields[c], bits); err != nil {
+			return nil, fmt.Errorf("value %d: %w", i, err)
+		}
+	}
+	return b, nil
+}
+
+// appendRoundedEncoded appends AppendRoundedFloat of the value encoded
+// as enc. A float is read from its encoding's bits rather than boxed in a
+// Value (an allocation per value); anything else, which no float column
+// gives, is decoded.
+func appendRoundedEncoded(b, enc []byte, bits int) ([]byte, error) {
+	if len(enc) == 9 && enc[0] == tagFloat {
+		return appendRoundedFloat64(b, math.Float64frombits(binary.BigEndian.Uint64(enc[1:])), bits), nil
+	}
+	if len(enc) == 1 && enc[0] == tagNull {
+		return append(b, floatNull), nil
+	}
+	v, rest, err := decodeValue(enc)
+	if err == nil && len(rest) > 0 {
+		err = errors.New("more than one value's encoding")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return AppendRoundedFloat(b, v, bits), nil
+}
+
+// appendRoundedFloat64 is AppendRoundedFloat of a float64 value.
+func appendRoundedFloat64(b []byte, x float64, bits int) []byte {
+	switch {
+	case math.IsNaN(x):
+		return append(b, floatNaN)
+	case math.IsInf(x, 1):
+		return append(b, floatInf)
+	case math.IsInf(x, -1):
+		return append(b, floatNegInf)
+	}
+	return binary.BigEndian.AppendUint64(append(b, floatFinite), RoundFloatBits(math.Float64bits(x), bits))
 }
 
 // BucketOf gives a record key's bucket among n.

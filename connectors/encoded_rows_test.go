@@ -1,0 +1,139 @@
+package connectors_test
+
+import (
+	"bytes"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// Each typed appender appends what AppendValue appends for the same value.
+func TestTypedAppendersAreAppendValue(t *testing.T) {
+	negNaN := math.Float64frombits(0xfff8000000000001)
+	cases := []struct {
+		v   connectors.Value
+		got []byte
+	}{
+		{nil, connectors.AppendNullValue(nil)},
+		{int64(math.MinInt64), connectors.AppendIntValue(nil, math.MinInt64)},
+		{int64(-1), connectors.AppendIntValue(nil, -1)},
+		{math.Copysign(0, -1), connectors.AppendFloatValue(nil, math.Copysign(0, -1))},
+		{negNaN, connectors.AppendFloatValue(nil, negNaN)},
+		{math.Inf(-1), connectors.AppendFloatValue(nil, math.Inf(-1))},
+		{5e-324, connectors.AppendFloatValue(nil, 5e-324)},
+		{true, connectors.AppendBoolValue(nil, true)},
+		{false, connectors.AppendBoolValue(nil, false)},
+		{"", connectors.AppendTextValue(nil, []byte(""))},
+		{"Åsa", connectors.AppendTextValue(nil, []byte("Åsa"))},
+		{string(make([]byte, 300)), connectors.AppendTextValue(nil, make([]byte, 300))},
+		{[]byte{}, connectors.AppendBytesValue(nil, []byte{})},
+		{[]byte{0, 255}, connectors.AppendBytesValue(nil, []byte{0, 255})},
+		{connectors.Decimal("-12.50"), connectors.AppendDecimalValue(nil, []byte("-12.50"))},
+		{connectors.JSON(`{"a": 1}`), connectors.AppendJSONValue(nil, []byte(`{"a": 1}`))},
+		{connectors.Date{Year: 1, Month: 1, Day: 1}, connectors.AppendDateValue(nil, connectors.Date{Year: 1, Month: 1, Day: 1})},
+		{connectors.LocalDateTime{Date: connectors.Date{Year: 9999, Month: 12, Day: 31}, Hour: 23, Minute: 59, Second: 59, Nanosecond: 999999000},
+			connectors.AppendLocalDateTimeValue(nil, connectors.LocalDateTime{Date: connectors.Date{Year: 9999, Month: 12, Day: 31}, Hour: 23, Minute: 59, Second: 59, Nanosecond: 999999000})},
+		{time.UnixMicro(-62135596800000001).UTC(), connectors.AppendTimeValue(nil, time.UnixMicro(-62135596800000001))},
+		{time.Date(2024, 3, 31, 2, 30, 0, 500, time.FixedZone("x", 7200)), connectors.AppendTimeValue(nil, time.Date(2024, 3, 31, 2, 30, 0, 500, time.FixedZone("x", 7200)))},
+		{connectors.Duration(24 * time.Hour), connectors.AppendDurationValue(nil, connectors.Duration(24*time.Hour))},
+		{connectors.UUID{1, 2, 3, 15: 9}, connectors.AppendUUIDValue(nil, connectors.UUID{1, 2, 3, 15: 9})},
+	}
+	for _, c := range cases {
+		want, err := connectors.AppendValue(nil, c.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(c.got, want) {
+			t.Errorf("%T %v: % x, AppendValue gives % x", c.v, c.v, c.got, want)
+		}
+	}
+}
+
+// encodedMemRows are memRows that also give each value's encoding, as a
+// connector's EncodedRows would; bad, when set, replaces the encoding of
+// one column.
+type encodedMemRows struct {
+	memRows
+	fields [][]byte
+	bad    map[int][]byte
+}
+
+func (r *encodedMemRows) Encoded() [][]byte {
+	r.fields = r.fields[:0]
+	for i, v := range r.Row() {
+		b, err := connectors.AppendValue(nil, v)
+		if err != nil {
+			panic(err)
+		}
+		if x, ok := r.bad[i]; ok {
+			b = x
+		}
+		r.fields = append(r.fields, b)
+	}
+	return r.fields
+}
+
+// Rows that give their encodings are hashed from them to the same
+// aggregates, float records and record hashes as from their values,
+// whatever the floats hold (NaN of any bits, ±Inf, -0, subnormals, NULL,
+// a value that is no float).
+func TestEncodedRowsHashAsValues(t *testing.T) {
+	floats := []connectors.Value{nil, math.NaN(), math.Float64frombits(0x7ff8000000000001), math.Inf(1), math.Inf(-1),
+		math.Copysign(0, -1), 0.0, 5e-324, 1.0 / 3, -1e300, "not a float"}
+	rows := records(300)
+	for i, r := range rows {
+		r[2] = floats[i%len(floats)]
+		if i%5 == 0 {
+			r[1] = nil
+		}
+	}
+	snap := &memSnapshot{rows: rows}
+	for _, req := range []connectors.ChecksumRequest{
+		{Columns: hashedCols, Buckets: 1},
+		{Columns: hashedCols, Buckets: 16, Floats: []string{"weight"}, FloatBits: 20},
+		{Columns: []string{"note"}, Key: []string{"unit", "id"}, Buckets: 7, Floats: []string{"weight"}, FloatBits: 52},
+		{Columns: hashedCols, Buckets: 64, Within: 8, In: []uint32{1, 6}},
+	} {
+		want, err := connectors.SumRows(recordTable, req, &memRows{m: snap, cols: recordTable.Columns, i: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := connectors.SumRows(recordTable, req, &encodedMemRows{memRows: memRows{m: snap, cols: recordTable.Columns, i: -1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Sums, want.Sums) || !slices.Equal(got.Floats, want.Floats) || want.Total().Count == 0 ||
+			len(req.Floats) > 0 && len(want.Floats) == 0 {
+			t.Errorf("%+v: encoded rows sum to %+v, values to %+v", req, got, want)
+		}
+		if len(req.Floats) > 0 {
+			continue
+		}
+		wantRecs, err := connectors.RecordRows(recordTable, req, &memRows{m: snap, cols: recordTable.Columns, i: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotRecs, err := connectors.RecordRows(recordTable, req, &encodedMemRows{memRows: memRows{m: snap, cols: recordTable.Columns, i: -1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(gotRecs) != len(wantRecs) || len(wantRecs) == 0 {
+			t.Fatalf("%+v: %d records from encodings, %d from values", req, len(gotRecs), len(wantRecs))
+		}
+		for i := range wantRecs {
+			if gotRecs[i].Hash != wantRecs[i].Hash || !slices.Equal(gotRecs[i].Key, wantRecs[i].Key) {
+				t.Errorf("%+v: record %d: %v from encodings, %v from values", req, i, gotRecs[i], wantRecs[i])
+			}
+		}
+	}
+	// An encoding that is none, in a float column, is an error naming
+	// the floats, not a rounded value.
+	req := connectors.ChecksumRequest{Columns: hashedCols, Buckets: 4, Floats: []string{"weight"}, FloatBits: 30}
+	bad := &encodedMemRows{memRows: memRows{m: snap, cols: recordTable.Columns, i: -1}, bad: map[int][]byte{2: {0xff}}}
+	if _, err := connectors.SumRows(recordTable, req, bad); err == nil {
+		t.Error("an undecodable float encoding is hashed")
+	}
+}
