@@ -137,3 +137,45 @@ func TestEncodedRowsHashAsValues(t *testing.T) {
 		t.Error("an undecodable float encoding is hashed")
 	}
 }
+
+// SumRows gives the same buckets whether it keeps them all (a whole
+// table's few thousand) or only the non-empty ones (a drill-down's
+// millions), in increasing order, none empty.
+func TestSumRowsBucketCounts(t *testing.T) {
+	rows := records(2000)
+	for _, n := range []uint32{1, 3, 1 << 16, 1<<16 + 1, 1 << 30} {
+		want := map[uint32]*connectors.Aggregate{}
+		for _, r := range rows {
+			b, err := connectors.BucketOf(r[:1], n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want[b] == nil {
+				want[b] = &connectors.Aggregate{}
+			}
+			h, _ := connectors.HashRow([]connectors.Value{r[0], r[1], r[3]})
+			want[b].Add(h)
+		}
+		got, err := connectors.SumRows(recordTable, connectors.ChecksumRequest{Columns: hashedCols, Buckets: n},
+			&memRows{m: &memSnapshot{rows: rows}, cols: recordTable.Columns, i: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Sums) != len(want) {
+			t.Fatalf("%d buckets: %d non-empty, want %d", n, len(got.Sums), len(want))
+		}
+		for i, s := range got.Sums {
+			if i > 0 && got.Sums[i-1].Bucket >= s.Bucket {
+				t.Errorf("%d buckets: out of order at %d", n, i)
+			}
+			if w := want[s.Bucket]; w == nil || *w != s.Aggregate {
+				t.Errorf("%d buckets: bucket %d: %+v, want %+v", n, s.Bucket, s.Aggregate, w)
+			}
+		}
+	}
+	empty, err := connectors.SumRows(recordTable, connectors.ChecksumRequest{Columns: hashedCols, Buckets: 16},
+		&memRows{m: &memSnapshot{}, cols: recordTable.Columns, i: -1})
+	if err != nil || empty.Sums == nil || len(empty.Sums) != 0 {
+		t.Errorf("no rows: %#v, %v", empty.Sums, err)
+	}
+}
