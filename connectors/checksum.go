@@ -495,7 +495,13 @@ func (s *bucketSums) add(bucket uint32, h RowHash) {
 // sorted gives the non-empty buckets in increasing order.
 func (s *bucketSums) sorted() []BucketSum {
 	if s.dense != nil {
-		out := []BucketSum{} // as the map's: none is empty, not nil
+		n := 0
+		for _, a := range s.dense {
+			if a.Count > 0 {
+				n++
+			}
+		}
+		out := make([]BucketSum, 0, n) // as the map's: none is empty, not nil
 		for b, a := range s.dense {
 			if a.Count > 0 {
 				out = append(out, BucketSum{Bucket: uint32(b), Aggregate: a})
@@ -604,9 +610,10 @@ type EncodedRows interface {
 
 // hashRows reads rows as wide as t.Columns and calls fn with the bucket,
 // the encoded key (valid during the call), the row hash and (when the
-// request names Floats, else nil) the float record hash of every record
-// the request selects. Records outside the request cost a key hash only.
-// Rows that are EncodedRows are hashed from their encodings.
+// request names Floats, else nil; valid during the call too) the float
+// record hash of every record the request selects. Records outside the
+// request cost a key hash only. Rows that are EncodedRows are hashed from
+// their encodings.
 func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, RowHash, *RowHash) error) error {
 	floats, rest, err := req.ResolveFloats(t)
 	if err != nil {
@@ -621,6 +628,7 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, 
 		row = &encodedRow{rows: er}
 	}
 	var kbuf, rbuf, fbuf []byte
+	var fhash RowHash // fn's, reused: one allocation, not one per row
 	for rows.Next() {
 		row.load()
 		if kbuf, err = row.appendRow(kbuf[:0], key); err != nil {
@@ -643,8 +651,8 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, 
 			if fbuf, err = row.appendFloatRecord(fbuf[:0], kbuf, floats, req.FloatBits); err != nil {
 				return fmt.Errorf("checksum of %s: floats: %w", t.Name, err)
 			}
-			h := RowHash(sha256.Sum256(fbuf))
-			fh = &h
+			fhash = sha256.Sum256(fbuf)
+			fh = &fhash
 		}
 		if err := fn(kh%req.Buckets, kbuf, sha256.Sum256(rbuf), fh); err != nil {
 			return err
