@@ -749,19 +749,6 @@ func appendRoundedEncoded(b, enc []byte, bits int) ([]byte, error) {
 	return AppendRoundedFloat(b, v, bits), nil
 }
 
-// appendRoundedFloat64 is AppendRoundedFloat of a float64 value.
-func appendRoundedFloat64(b []byte, x float64, bits int) []byte {
-	switch {
-	case math.IsNaN(x):
-		return append(b, floatNaN)
-	case math.IsInf(x, 1):
-		return append(b, floatInf)
-	case math.IsInf(x, -1):
-		return append(b, floatNegInf)
-	}
-	return binary.BigEndian.AppendUint64(append(b, floatFinite), RoundFloatBits(math.Float64bits(x), bits))
-}
-
 // BucketOf gives a record key's bucket among n.
 func BucketOf(key []Value, n uint32) (uint32, error) {
 	kh, err := KeyHash(key)

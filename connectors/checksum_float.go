@@ -63,6 +63,13 @@ func AppendRoundedFloat(b []byte, v Value, bits int) []byte {
 		s, _ := FormatValue(v)
 		b = binary.AppendUvarint(append(b, floatOther), uint64(len(s)))
 		return append(b, s...)
+	}
+	return appendRoundedFloat64(b, x, bits)
+}
+
+// appendRoundedFloat64 is AppendRoundedFloat of a float64 value.
+func appendRoundedFloat64(b []byte, x float64, bits int) []byte {
+	switch {
 	case math.IsNaN(x):
 		return append(b, floatNaN)
 	case math.IsInf(x, 1):

@@ -212,13 +212,13 @@ func TestSplitHashColumns(t *testing.T) {
 
 // HashTable's buckets are those of BucketOf, and their aggregates those of
 // the rows' hashes; the total does not depend on the bucket count.
-func TestHashTableBuckets(t *testing.T) {
-	ctx := context.Background()
-	rows := records(500)
-	snap := &memSnapshot{rows: rows}
+// recordBuckets is the bucket aggregates of records' hashed columns
+// (hashedCols), computed record by record with BucketOf and HashRow.
+func recordBuckets(t *testing.T, rows [][]connectors.Value, n uint32) map[uint32]*connectors.Aggregate {
+	t.Helper()
 	want := map[uint32]*connectors.Aggregate{}
 	for _, r := range rows {
-		b, err := connectors.BucketOf(r[:1], 16)
+		b, err := connectors.BucketOf(r[:1], n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,6 +228,14 @@ func TestHashTableBuckets(t *testing.T) {
 		h, _ := connectors.HashRow([]connectors.Value{r[0], r[1], r[3]})
 		want[b].Add(h)
 	}
+	return want
+}
+
+func TestHashTableBuckets(t *testing.T) {
+	ctx := context.Background()
+	rows := records(500)
+	snap := &memSnapshot{rows: rows}
+	want := recordBuckets(t, rows, 16)
 	got, err := connectors.HashTable(ctx, snap, recordTable, connectors.ChecksumRequest{Columns: hashedCols, Buckets: 16})
 	if err != nil {
 		t.Fatal(err)

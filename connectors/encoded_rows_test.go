@@ -148,18 +148,7 @@ func TestEncodedRowsHashAsValues(t *testing.T) {
 func TestSumRowsBucketCounts(t *testing.T) {
 	rows := records(2000)
 	for _, n := range []uint32{1, 3, 1 << 16, 1<<16 + 1, 1 << 30} {
-		want := map[uint32]*connectors.Aggregate{}
-		for _, r := range rows {
-			b, err := connectors.BucketOf(r[:1], n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want[b] == nil {
-				want[b] = &connectors.Aggregate{}
-			}
-			h, _ := connectors.HashRow([]connectors.Value{r[0], r[1], r[3]})
-			want[b].Add(h)
-		}
+		want := recordBuckets(t, rows, n)
 		got, err := connectors.SumRows(recordTable, connectors.ChecksumRequest{Columns: hashedCols, Buckets: n},
 			&memRows{m: &memSnapshot{rows: rows}, cols: recordTable.Columns, i: -1})
 		if err != nil {

@@ -51,56 +51,37 @@ func AppendRow(b []byte, row []Value) ([]byte, error) {
 
 // AppendValue appends the canonical encoding of one value.
 func AppendValue(b []byte, v Value) ([]byte, error) {
-	lp := func(tag byte, s string) []byte {
-		b = append(b, tag)
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		return append(b, s...)
-	}
 	switch x := v.(type) {
 	case nil:
-		return append(b, tagNull), nil
+		return AppendNullValue(b), nil
 	case int64:
-		return binary.BigEndian.AppendUint64(append(b, tagInt), uint64(x)), nil
+		return AppendIntValue(b, x), nil
 	case uint64:
 		return binary.BigEndian.AppendUint64(append(b, tagUint), x), nil
 	case float64:
-		if math.IsNaN(x) {
-			// One NaN: databases and parsers give NaNs of different bits
-			// (PostgreSQL's float8 NaN is not strconv's), and a NaN read
-			// back from the archive package is the same value as the
-			// source's.
-			x = math.NaN()
-		}
-		return binary.BigEndian.AppendUint64(append(b, tagFloat), math.Float64bits(x)), nil
+		return AppendFloatValue(b, x), nil
 	case bool:
-		if x {
-			return append(b, tagBool, 1), nil
-		}
-		return append(b, tagBool, 0), nil
+		return AppendBoolValue(b, x), nil
 	case string:
-		return lp(tagText, x), nil
+		return appendPrefixed(b, tagText, x), nil
 	case []byte:
-		return lp(tagBytes, string(x)), nil
+		return AppendBytesValue(b, x), nil
 	case Decimal:
-		return lp(tagDecimal, string(x)), nil
+		return appendPrefixed(b, tagDecimal, x), nil
 	case Date:
-		return appendDate(append(b, tagDate), x), nil
+		return AppendDateValue(b, x), nil
 	case LocalDateTime:
-		b = appendDate(append(b, tagDateTime), x.Date)
-		b = append(b, byte(x.Hour), byte(x.Minute), byte(x.Second))
-		return binary.BigEndian.AppendUint32(b, uint32(x.Nanosecond)), nil
+		return AppendLocalDateTimeValue(b, x), nil
 	case time.Time:
-		x = x.UTC()
-		b = binary.BigEndian.AppendUint64(append(b, tagTimestamp), uint64(x.Unix()))
-		return binary.BigEndian.AppendUint32(b, uint32(x.Nanosecond())), nil
+		return AppendTimeValue(b, x), nil
 	case Duration:
-		return binary.BigEndian.AppendUint64(append(b, tagDuration), uint64(x)), nil
+		return AppendDurationValue(b, x), nil
 	case InvalidDate:
-		return lp(tagInvalidDate, x.Raw), nil
+		return appendPrefixed(b, tagInvalidDate, x.Raw), nil
 	case UUID:
-		return append(append(b, tagUUID), x[:]...), nil
+		return AppendUUIDValue(b, x), nil
 	case JSON:
-		return lp(tagJSON, string(x)), nil
+		return appendPrefixed(b, tagJSON, x), nil
 	}
 	return nil, fmt.Errorf("value of type %T is not canonical", v)
 }
@@ -236,10 +217,13 @@ func AppendIntValue(b []byte, x int64) []byte {
 	return binary.BigEndian.AppendUint64(append(b, tagInt), uint64(x))
 }
 
-// AppendFloatValue appends the encoding of a float64 value (every NaN as
-// one, as AppendValue does).
+// AppendFloatValue appends the encoding of a float64 value.
 func AppendFloatValue(b []byte, x float64) []byte {
 	if math.IsNaN(x) {
+		// One NaN: databases and parsers give NaNs of different bits
+		// (PostgreSQL's float8 NaN is not strconv's), and a NaN read
+		// back from the archive package is the same value as the
+		// source's.
 		x = math.NaN()
 	}
 	return binary.BigEndian.AppendUint64(append(b, tagFloat), math.Float64bits(x))
@@ -265,7 +249,9 @@ func AppendDecimalValue(b, s []byte) []byte { return appendPrefixed(b, tagDecima
 // AppendJSONValue appends the encoding of the JSON value s.
 func AppendJSONValue(b, s []byte) []byte { return appendPrefixed(b, tagJSON, s) }
 
-func appendPrefixed(b []byte, tag byte, s []byte) []byte {
+// appendPrefixed appends a tag, the length of s and s: the encoding of
+// every text-like value.
+func appendPrefixed[S ~string | ~[]byte](b []byte, tag byte, s S) []byte {
 	b = binary.AppendUvarint(append(b, tag), uint64(len(s)))
 	return append(b, s...)
 }
@@ -280,7 +266,8 @@ func AppendLocalDateTimeValue(b []byte, t LocalDateTime) []byte {
 	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond))
 }
 
-// AppendTimeValue appends the encoding of a time.Time value.
+// AppendTimeValue appends the encoding of a time.Time value: the instant,
+// whatever its location.
 func AppendTimeValue(b []byte, t time.Time) []byte {
 	b = binary.BigEndian.AppendUint64(append(b, tagTimestamp), uint64(t.Unix()))
 	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))

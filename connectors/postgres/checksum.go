@@ -19,9 +19,11 @@ import (
 //     whose request allows it (ReadBack: a target's content check may, a
 //     source-read check must not, since the read-back is the connector's
 //     own decoding): the asked columns are read with one binary COPY in
-//     the snapshot's transaction, decoded by Scan's own decoders and
-//     hashed by connectors.SumRows, HashTable's code. TestChecksumReadBack
-//     holds it to HashTable on every conformance edge value.
+//     the snapshot's transaction, each field encoded straight to its
+//     canonical encoding (readback_encode.go, held to AppendValue of
+//     Scan's decoded value type by type) and hashed by
+//     connectors.SumRows, HashTable's code. TestChecksumReadBack holds it
+//     to HashTable on every conformance edge value.
 //   - The pushdown, for everything else (drill-downs, RecordHashes,
 //     requests without ReadBack, and whole tables with a column the
 //     read-back cannot decode exactly): the

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -122,25 +121,14 @@ func appendPlainTimestamp(b []byte, us int64, tz bool) ([]byte, bool) {
 	if us == math.MaxInt64 || us == math.MinInt64 {
 		return nil, false
 	}
-	days := us / usPerDay
-	rem := us % usPerDay
-	if rem < 0 {
-		days--
-		rem += usPerDay
-	}
-	y, m, d := civilFromDays(days + pgEpochDays)
+	y, m, d, rem := civilOfMicros(us)
 	if y < 1 || y > 9999 {
 		return nil, false
 	}
 	if tz {
 		return connectors.AppendTimeValue(b, time.UnixMicro(us+pgEpochDays*usPerDay)), true
 	}
-	sec := rem / usPerSecond
-	return connectors.AppendLocalDateTimeValue(b, connectors.LocalDateTime{
-		Date: connectors.Date{Year: int(y), Month: time.Month(m), Day: d},
-		Hour: int(sec / 3600), Minute: int(sec / 60 % 60), Second: int(sec % 60),
-		Nanosecond: int(rem%usPerSecond) * 1000,
-	}), true
+	return connectors.AppendLocalDateTimeValue(b, localDateTime(y, m, d, rem)), true
 }
 
 // appendNumericEncoded appends the encoding of decodeNumeric's value for
@@ -149,73 +137,15 @@ func appendPlainTimestamp(b []byte, us int64, tz bool) ([]byte, bool) {
 // prefixes its length). ok false for a malformed one, whose error
 // decodeNumeric gives.
 func appendNumericEncoded(b, src []byte, scratch *[]byte) ([]byte, bool) {
-	if len(src) < 8 {
+	text, special, err := appendNumericText((*scratch)[:0], src)
+	if err != nil {
 		return nil, false
 	}
-	ndigits := int(int16(binary.BigEndian.Uint16(src[0:])))
-	weight := int(int16(binary.BigEndian.Uint16(src[2:])))
-	sign := binary.BigEndian.Uint16(src[4:])
-	dscale := int(int16(binary.BigEndian.Uint16(src[6:])))
-	switch sign {
-	case numericNaN:
-		return connectors.AppendFloatValue(b, math.NaN()), true
-	case numericPInf:
-		return connectors.AppendFloatValue(b, math.Inf(1)), true
-	case numericNInf:
-		return connectors.AppendFloatValue(b, math.Inf(-1)), true
-	case numericPos, numericNeg:
-	default:
-		return nil, false
+	if text == nil {
+		return connectors.AppendFloatValue(b, special), true
 	}
-	if ndigits < 0 || dscale < 0 || len(src) != 8+2*ndigits {
-		return nil, false
-	}
-	for i := 0; i < ndigits; i++ {
-		if binary.BigEndian.Uint16(src[8+2*i:]) > 9999 {
-			return nil, false
-		}
-	}
-	digit := func(i int) int64 {
-		if i < 0 || i >= ndigits {
-			return 0
-		}
-		return int64(binary.BigEndian.Uint16(src[8+2*i:]))
-	}
-	// The text decodeNumeric builds, group by group.
-	t := (*scratch)[:0]
-	if sign == numericNeg {
-		t = append(t, '-')
-	}
-	if weight < 0 {
-		t = append(t, '0')
-	}
-	for g := 0; g <= weight; g++ {
-		if g == 0 {
-			t = strconv.AppendInt(t, digit(g), 10)
-		} else {
-			t = appendFourDigits(t, digit(g), 4)
-		}
-	}
-	if dscale > 0 {
-		t = append(t, '.')
-		for g, left := weight+1, dscale; left > 0; g++ {
-			t = appendFourDigits(t, digit(g), min(4, left))
-			left -= 4
-		}
-	}
-	*scratch = t
-	return connectors.AppendDecimalValue(b, t), true
-}
-
-// appendFourDigits appends the first n of the four digits of a numeric's
-// base-10000 digit v, zeros included (appendPadded allocates).
-func appendFourDigits(b []byte, v int64, n int) []byte {
-	var four [4]byte
-	for k := 3; k >= 0; k-- {
-		four[k] = byte('0' + v%10)
-		v /= 10
-	}
-	return append(b, four[:n]...)
+	*scratch = text
+	return connectors.AppendDecimalValue(b, text), true
 }
 
 // errField names the column of a field the read-back cannot decode; the

@@ -90,8 +90,11 @@ func pgDateText(b []byte, y int64, m, d int) []byte {
 	return appendPadded(b, int64(d), 2)
 }
 
+// appendPadded appends n (not negative) in at least width digits,
+// without allocating (its digits are written on the stack first).
 func appendPadded(b []byte, n int64, width int) []byte {
-	s := strconv.AppendInt(nil, n, 10)
+	var digits [20]byte
+	s := strconv.AppendInt(digits[:0], n, 10)
 	for i := len(s); i < width; i++ {
 		b = append(b, '0')
 	}
@@ -140,13 +143,7 @@ func decodeTimestamp(src []byte, tz bool) (connectors.Value, error) {
 	case math.MinInt64:
 		return connectors.InvalidDate{Raw: "-infinity"}, nil
 	}
-	days := us / usPerDay
-	rem := us % usPerDay
-	if rem < 0 {
-		days--
-		rem += usPerDay
-	}
-	y, m, d := civilFromDays(days + pgEpochDays)
+	y, m, d, rem := civilOfMicros(us)
 	if y < 1 || y > 9999 {
 		b := pgDateText(nil, y, m, d)
 		b = append(b, ' ')
@@ -162,12 +159,32 @@ func decodeTimestamp(src []byte, tz bool) (connectors.Value, error) {
 	if tz {
 		return time.UnixMicro(us + pgEpochDays*usPerDay).UTC(), nil
 	}
+	return localDateTime(y, m, d, rem), nil
+}
+
+// civilOfMicros splits a binary timestamp (microseconds since
+// 2000-01-01) into its astronomical date and the microseconds into that
+// day.
+func civilOfMicros(us int64) (y int64, m, d int, rem int64) {
+	days := us / usPerDay
+	rem = us % usPerDay
+	if rem < 0 {
+		days--
+		rem += usPerDay
+	}
+	y, m, d = civilFromDays(days + pgEpochDays)
+	return y, m, d, rem
+}
+
+// localDateTime is the wall clock of a date in years 1..9999 and the
+// microseconds into its day.
+func localDateTime(y int64, m, d int, rem int64) connectors.LocalDateTime {
 	sec := rem / usPerSecond
 	return connectors.LocalDateTime{
 		Date: connectors.Date{Year: int(y), Month: time.Month(m), Day: d},
 		Hour: int(sec / 3600), Minute: int(sec / 60 % 60), Second: int(sec % 60),
 		Nanosecond: int(rem%usPerSecond) * 1000,
-	}, nil
+	}
 }
 
 // decodeTime reads a binary time of day: microseconds since midnight.
@@ -182,8 +199,27 @@ func decodeTime(src []byte) (connectors.Value, error) {
 // stored scale, as PostgreSQL's own output prints it. NaN and ±Infinity
 // have no Decimal form; they come up as float64 NaN and ±Inf (see TypeMap).
 func decodeNumeric(src []byte) (connectors.Value, error) {
+	// Built on the stack when it fits (the Decimal conversion copies),
+	// so that a value costs one allocation, not two: Scan decodes a
+	// numeric per row.
+	var stack [64]byte
+	text, special, err := appendNumericText(stack[:0], src)
+	if err != nil {
+		return nil, err
+	}
+	if text == nil {
+		return special, nil
+	}
+	return connectors.Decimal(text), nil
+}
+
+// appendNumericText appends a binary numeric's plain decimal text (scale
+// kept, as decodeNumeric's Decimal) to b, or gives nil text and the float
+// of NaN or ±Infinity, which have no Decimal form. The checksum read-back
+// encodes the same text without a value (appendNumericEncoded).
+func appendNumericText(b, src []byte) (text []byte, special float64, err error) {
 	if len(src) < 8 {
-		return nil, fmt.Errorf("binary numeric of %d bytes", len(src))
+		return nil, 0, fmt.Errorf("binary numeric of %d bytes", len(src))
 	}
 	ndigits := int(int16(binary.BigEndian.Uint16(src[0:])))
 	weight := int(int16(binary.BigEndian.Uint16(src[2:])))
@@ -191,35 +227,28 @@ func decodeNumeric(src []byte) (connectors.Value, error) {
 	dscale := int(int16(binary.BigEndian.Uint16(src[6:])))
 	switch sign {
 	case numericNaN:
-		return math.NaN(), nil
+		return nil, math.NaN(), nil
 	case numericPInf:
-		return math.Inf(1), nil
+		return nil, math.Inf(1), nil
 	case numericNInf:
-		return math.Inf(-1), nil
+		return nil, math.Inf(-1), nil
 	case numericPos, numericNeg:
 	default:
-		return nil, fmt.Errorf("binary numeric with sign word %#x", sign)
+		return nil, 0, fmt.Errorf("binary numeric with sign word %#x", sign)
 	}
 	if ndigits < 0 || dscale < 0 || len(src) != 8+2*ndigits {
-		return nil, fmt.Errorf("binary numeric of %d bytes for %d digits", len(src), ndigits)
+		return nil, 0, fmt.Errorf("binary numeric of %d bytes for %d digits", len(src), ndigits)
 	}
-	digit := func(i int) (int64, error) {
+	for i := 0; i < ndigits; i++ {
+		if binary.BigEndian.Uint16(src[8+2*i:]) > 9999 {
+			return nil, 0, errors.New("binary numeric digit above 9999")
+		}
+	}
+	digit := func(i int) int64 {
 		if i < 0 || i >= ndigits {
-			return 0, nil
+			return 0
 		}
-		v := int64(binary.BigEndian.Uint16(src[8+2*i:]))
-		if v > 9999 {
-			return 0, errors.New("binary numeric digit above 9999")
-		}
-		return v, nil
-	}
-	// Built on the stack when it fits (the Decimal conversion copies),
-	// so that a value costs one allocation, not two: Scan and the
-	// checksum read-back decode a numeric per row.
-	var stack [64]byte
-	b := stack[:0]
-	if n := 4*max(weight+1, 1) + dscale + 3; n > len(stack) {
-		b = make([]byte, 0, n)
+		return int64(binary.BigEndian.Uint16(src[8+2*i:]))
 	}
 	if sign == numericNeg {
 		b = append(b, '-')
@@ -228,33 +257,31 @@ func decodeNumeric(src []byte) (connectors.Value, error) {
 		b = append(b, '0')
 	}
 	for g := 0; g <= weight; g++ {
-		v, err := digit(g)
-		if err != nil {
-			return nil, err
-		}
 		if g == 0 {
-			b = strconv.AppendInt(b, v, 10)
+			b = strconv.AppendInt(b, digit(g), 10)
 		} else {
-			b = appendPadded(b, v, 4)
+			b = appendFourDigits(b, digit(g), 4)
 		}
 	}
 	if dscale > 0 {
 		b = append(b, '.')
 		for g, left := weight+1, dscale; left > 0; g++ {
-			v, err := digit(g)
-			if err != nil {
-				return nil, err
-			}
-			var four [4]byte
-			for k := 3; k >= 0; k-- {
-				four[k] = byte('0' + v%10)
-				v /= 10
-			}
-			b = append(b, four[:min(4, left)]...)
+			b = appendFourDigits(b, digit(g), min(4, left))
 			left -= 4
 		}
 	}
-	return connectors.Decimal(b), nil
+	return b, 0, nil
+}
+
+// appendFourDigits appends the first n of the four digits of a numeric's
+// base-10000 digit v, zeros included.
+func appendFourDigits(b []byte, v int64, n int) []byte {
+	var four [4]byte
+	for k := 3; k >= 0; k-- {
+		four[k] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, four[:n]...)
 }
 
 // appendNumeric encodes decimal text as a binary numeric, keeping its
