@@ -781,3 +781,36 @@ type ChecksumExplainer interface {
 	// transaction: session settings first, the checksum query last.
 	ChecksumSQL(ctx context.Context, t *Table, req ChecksumRequest) ([]string, error)
 }
+
+// Merge adds the aggregates of o, a checksum of other rows of the same
+// table by the same request (a part of it read apart), bucket by bucket.
+func (b *Buckets) Merge(o Buckets) {
+	b.Sums = mergeSums(b.Sums, o.Sums)
+	b.Floats = mergeSums(b.Floats, o.Floats)
+}
+
+// mergeSums merges two lists of non-empty buckets in increasing order.
+func mergeSums(a, b []BucketSum) []BucketSum {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]BucketSum, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i].Bucket < b[j].Bucket:
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j].Bucket < a[i].Bucket:
+			out = append(out, b[j])
+			j++
+		default:
+			s := a[i]
+			s.Aggregate.Merge(b[j].Aggregate)
+			out = append(out, s)
+			i++
+			j++
+		}
+	}
+	return out
+}

@@ -57,12 +57,7 @@ var _ connectors.Checksummer = (*snapshot)(nil)
 // server otherwise (see above).
 func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (connectors.Buckets, error) {
 	if checksumPath == readBackAlways || checksumPath == readBackWhole && req.ReadBack && req.Within == 0 {
-		var out connectors.Buckets
-		err := s.readBack(ctx, t, req, func(narrow *connectors.Table, rows connectors.Rows) error {
-			var err error
-			out, err = connectors.SumRows(narrow, req, rows)
-			return err
-		})
+		out, err := s.sumReadBack(ctx, t, req)
 		if !errors.Is(err, errNoReadBack) {
 			out.ReadBack = true
 			return out, err

@@ -44,3 +44,15 @@ func ChecksumPath(path string) (restore func()) {
 	}
 	return func() { checksumPath = old }
 }
+
+// ReadBackInParts makes a whole-table read-back split tables of at least
+// twice pages pages into at most parts parts, and gives the function that
+// restores the defaults.
+func ReadBackInParts(pages int64, parts int) (restore func()) {
+	oldPages, oldParts := readBackPartPages, readBackParts
+	readBackPartPages, readBackParts = pages, func() int { return parts }
+	return func() { readBackPartPages, readBackParts = oldPages, oldParts }
+}
+
+// ReadBackPartsRead is how many read-back parts have been read so far.
+func ReadBackPartsRead() int64 { return readBackPartsRead.Load() }

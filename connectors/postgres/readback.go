@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/regflytt/regflytt/connectors"
 )
 
 // Read-back checksums: the rows a checksum needs are read with one
-// COPY (SELECT …) TO STDOUT (FORMAT binary) in the snapshot's transaction,
+// COPY (SELECT …) TO STDOUT (FORMAT binary) in the snapshot's transaction
+// (a large table's whole-table checksum in parts side by side:
+// readback_parts.go),
 // each value decoded by the decoder Scan uses for its type (decode, over
 // the same bytes: a type's binary send format is what a binary result
 // column carries), and hashed by connectors.SumRows, HashTable's own code.
@@ -158,81 +161,110 @@ func joinComma(s []string) string {
 	return b.String()
 }
 
-// readBack reads the request's columns of t with binary COPY and gives
-// them to hash, which reads the rows to their end (or stops early with an
-// error). errNoReadBack, before anything is read, when a column's type
-// has no exact decoder.
-func (s *snapshot) readBack(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest, hash func(*connectors.Table, connectors.Rows) error) error {
+// readBackPlan is what a read-back of a request asks of the server: the
+// narrow table it reads, how to COPY it whole and as a query with a
+// predicate, and each column's decoder.
+type readBackPlan struct {
+	narrow   *connectors.Table
+	table    string // qualified
+	query    string // SELECT the columns FROM table
+	copyFrom string // the whole table's COPY source: the table itself where it may
+	plain    bool   // an ordinary table without children
+	decs     []copyDecoder
+	names    []string
+}
+
+// planReadBack checks the request's columns against the catalogue and
+// describes them. errNoReadBack, before anything is read, when a column's
+// type has no exact decoder.
+func (s *snapshot) planReadBack(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (*readBackPlan, error) {
 	if err := s.load(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	narrow, table, cols, err := s.readBackTable(t, req)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	query := "SELECT " + cols + " FROM " + table
+	rp := &readBackPlan{narrow: narrow, table: table, query: "SELECT " + cols + " FROM " + table}
 	// The columns must be the catalogue's, checked before the server
 	// sees the statement: a statement it refuses would abort the
 	// snapshot's transaction (the pushdown checks the same way).
 	tables, err := readTables(ctx, s.tx, s.db.schema, s.domains)
 	if err != nil {
-		return s.db.errorf(err, "checksum of %s: read catalogue", t.Name)
+		return nil, s.db.errorf(err, "checksum of %s: read catalogue", t.Name)
 	}
 	cat := connectors.FindTable(tables, t.Name)
 	if cat == nil {
-		return fmt.Errorf("checksum of %s: no such table in schema %s", t.Name, s.db.schema)
+		return nil, fmt.Errorf("checksum of %s: no such table in schema %s", t.Name, s.db.schema)
 	}
 	for _, c := range narrow.Columns {
 		if cat.ColumnIndex(c.Name) < 0 {
-			return fmt.Errorf("checksum of %s: column %s does not exist", t.Name, c.Name)
+			return nil, fmt.Errorf("checksum of %s: column %s does not exist", t.Name, c.Name)
 		}
 	}
-	copyFrom := "(" + query + ")"
-	if plain, err := s.plainTable(ctx, table); err != nil {
-		return s.db.errorf(err, "checksum of %s: read catalogue", t.Name)
-	} else if plain {
+	rp.copyFrom = "(" + rp.query + ")"
+	if rp.plain, err = s.plainTable(ctx, table); err != nil {
+		return nil, s.db.errorf(err, "checksum of %s: read catalogue", t.Name)
+	} else if rp.plain {
 		// The table's form of COPY where it reads what the query does (a
 		// plain table without children): the server skips the executor
 		// and spends a twentieth less on the read (1M rows x 12 columns:
 		// 1.23 against 1.31 CPU-s).
-		copyFrom = table + " (" + cols + ")"
+		rp.copyFrom = table + " (" + cols + ")"
 	}
-	conn := s.tx.Conn().PgConn()
 	// The statement's result columns, described by the server: their
 	// real types choose the decoders, as they do Scan's.
-	desc, err := conn.Prepare(ctx, "", query, nil)
+	desc, err := s.tx.Conn().PgConn().Prepare(ctx, "", rp.query, nil)
 	if err != nil {
-		return s.db.errorf(err, "checksum of %s", t.Name)
+		return nil, s.db.errorf(err, "checksum of %s", t.Name)
 	}
 	if len(desc.Fields) != len(narrow.Columns) {
-		return fmt.Errorf("checksum of %s: the server describes %d columns for %d", t.Name, len(desc.Fields), len(narrow.Columns))
+		return nil, fmt.Errorf("checksum of %s: the server describes %d columns for %d", t.Name, len(desc.Fields), len(narrow.Columns))
 	}
-	decs := make([]copyDecoder, len(desc.Fields))
+	rp.decs = make([]copyDecoder, len(desc.Fields))
 	for i, f := range desc.Fields {
 		d, ok := copyDecoderFor(f.DataTypeOID, s.domains)
 		if !ok {
-			return fmt.Errorf("checksum of %s: column %s: %w", t.Name, narrow.Columns[i].Name, errNoReadBack)
+			return nil, fmt.Errorf("checksum of %s: column %s: %w", t.Name, narrow.Columns[i].Name, errNoReadBack)
 		}
-		decs[i] = d
+		rp.decs[i] = d
 	}
-
-	names := make([]string, len(narrow.Columns))
+	rp.names = make([]string, len(narrow.Columns))
 	for i, c := range narrow.Columns {
-		names[i] = c.Name
+		rp.names[i] = c.Name
 	}
-	p, full := newCopyParser(decs, names)
+	return rp, nil
+}
+
+// readBack reads the request's columns of t with binary COPY and gives
+// them to hash, which reads the rows to their end (or stops early with an
+// error). errNoReadBack, before anything is read, when a column's type
+// has no exact decoder.
+func (s *snapshot) readBack(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest, hash func(*connectors.Table, connectors.Rows) error) error {
+	rp, err := s.planReadBack(ctx, t, req)
+	if err != nil {
+		return err
+	}
+	return s.db.copyOut(ctx, s.tx.Conn().PgConn(), rp, "COPY "+rp.copyFrom+" TO STDOUT (FORMAT binary)", hash)
+}
+
+// copyOut runs one binary COPY of rp's columns on conn and gives its rows
+// to hash; see readBack.
+func (d *DB) copyOut(ctx context.Context, conn *pgconn.PgConn, rp *readBackPlan, stmt string, hash func(*connectors.Table, connectors.Rows) error) error {
+	name := rp.narrow.Name
+	p, full := newCopyParser(rp.decs, rp.names)
 	done := make(chan error, 1)
 	go func() {
-		tag, err := conn.CopyTo(ctx, p, "COPY "+copyFrom+" TO STDOUT (FORMAT binary)")
+		tag, err := conn.CopyTo(ctx, p, stmt)
 		switch {
 		case err != nil:
-			err = s.db.errorf(err, "checksum of %s: read back", t.Name)
+			err = d.errorf(err, "checksum of %s: read back", name)
 		case p.err != nil:
-			err = fmt.Errorf("checksum of %s: read back: %w", t.Name, p.err)
+			err = fmt.Errorf("checksum of %s: read back: %w", name, p.err)
 		case !p.trailer && !p.stop.Load():
-			err = fmt.Errorf("checksum of %s: read back: the COPY stream ended without its trailer", t.Name)
+			err = fmt.Errorf("checksum of %s: read back: the COPY stream ended without its trailer", name)
 		case !p.stop.Load() && tag.RowsAffected() != p.rows:
-			err = fmt.Errorf("checksum of %s: read back: %d rows decoded of the %d the server sent", t.Name, p.rows, tag.RowsAffected())
+			err = fmt.Errorf("checksum of %s: read back: %d rows decoded of the %d the server sent", name, p.rows, tag.RowsAffected())
 		}
 		if p.cur != nil && p.cur.n > 0 && err == nil {
 			full <- p.cur
@@ -240,8 +272,8 @@ func (s *snapshot) readBack(ctx context.Context, t *connectors.Table, req connec
 		done <- err
 		close(full)
 	}()
-	rows := newBatchRows(narrow.Columns, full, p.free, done)
-	herr := hash(narrow, rows)
+	rows := newBatchRows(rp.narrow.Columns, full, p.free, done)
+	herr := hash(rp.narrow, rows)
 	// Stop decoding and drain, so that the COPY ends cleanly and the
 	// transaction stays usable, then take the reader's error.
 	p.stop.Store(true)

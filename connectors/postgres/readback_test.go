@@ -283,3 +283,76 @@ func TestChecksumReadBackInheritedAndPartitioned(t *testing.T) {
 		}
 	}
 }
+
+// A large table's read-back is read in parts side by side, each a range
+// of its pages on its own connection in the snapshot's snapshot: the sum
+// of the parts is the whole table's checksum (HashTable's, and one
+// stream's), rows committed after the snapshot stay out of every part,
+// and each part is a TID range scan, not a scan of the whole table.
+func TestChecksumReadBackInParts(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	pgtest.Exec(t, u, append(mixedSetup,
+		`CREATE TABLE many (id integer PRIMARY KEY, t text, f double precision)`,
+		`INSERT INTO many SELECT i, repeat('x', i % 50) || i, i / 7.0 FROM generate_series(1, 20000) i`,
+		`ANALYZE`)...)
+	src := openSource(t, u)
+	snap := snapshot(t, src)
+	// Committed after the snapshot began: no part may see them.
+	pgtest.Exec(t, u, `INSERT INTO many SELECT i, 'late', 0 FROM generate_series(20001, 20500) i`)
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := snap.(connectors.Checksummer)
+	for _, c := range []struct {
+		table string
+		req   connectors.ChecksumRequest
+		rows  uint64
+	}{
+		{"many", connectors.ChecksumRequest{Columns: []string{"id", "t"}, Buckets: 64, Floats: []string{"f"}, FloatBits: 40, ReadBack: true}, 20000},
+		{"many", connectors.ChecksumRequest{Columns: []string{"t"}, Key: []string{"t", "id"}, Buckets: 1, ReadBack: true}, 20000},
+		{"mixed", connectors.ChecksumRequest{Columns: []string{"id", "n", "t", "ts", "tz", "d", "jb"}, Buckets: 16, Floats: []string{"f8"}, FloatBits: 30, ReadBack: true}, 3001},
+	} {
+		tbl := connectors.FindTable(tables, c.table)
+		want, err := connectors.HashTable(ctx, snap, tbl, c.req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		restore := postgres.ReadBackInParts(1<<40, 1)
+		whole, err := cs.Checksum(ctx, tbl, c.req)
+		restore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := postgres.ReadBackPartsRead()
+		restore = postgres.ReadBackInParts(2, 3)
+		parted, err := cs.Checksum(ctx, tbl, c.req)
+		restore()
+		if err != nil {
+			t.Fatalf("%s in parts: %v", c.table, err)
+		}
+		if n := postgres.ReadBackPartsRead() - before; n != 3 {
+			t.Fatalf("%s: %d parts read, want 3", c.table, n)
+		}
+		if !parted.ReadBack || parted.Total().Count != c.rows {
+			t.Errorf("%s in parts: read back %v, %d rows, want %d", c.table, parted.ReadBack, parted.Total().Count, c.rows)
+		}
+		for name, got := range map[string]connectors.Buckets{"one stream": whole, "parts": parted} {
+			for _, pair := range [][2][]connectors.BucketSum{{got.Sums, want.Sums}, {got.Floats, want.Floats}} {
+				g := connectors.Buckets{Version: want.Version, N: want.N, Sums: pair[0]}
+				w := connectors.Buckets{Version: want.Version, N: want.N, Sums: pair[1]}
+				if d, err := connectors.DiffBuckets(g, w); err != nil || len(d) > 0 {
+					t.Errorf("%s, %s: differs from HashTable in buckets %v (%v)", c.table, name, d, err)
+				}
+			}
+		}
+	}
+	plan, err := postgres.SnapshotQueryString(ctx, snap, `EXPLAIN SELECT id FROM many WHERE ctid >= '(5,0)'::tid AND ctid < '(9,0)'::tid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "Tid Range Scan") {
+		t.Errorf("a part's scan is %q, not a TID range scan", plan)
+	}
+}

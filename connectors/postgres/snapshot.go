@@ -41,6 +41,12 @@ func (d *DB) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 	} else if pos != nil {
 		s.position = *pos
 	}
+	// Released, so that the rest of the transaction is no subtransaction
+	// (one cannot export its snapshot, which a read-back in parts does).
+	if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT regflytt_position"); err != nil {
+		tx.Rollback(context.Background())
+		return nil, d.errorf(err, "begin snapshot")
+	}
 	return s, nil
 }
 
