@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/regflytt/regflytt/connectors"
 )
 
@@ -105,8 +108,10 @@ type checkpointLook struct {
 }
 
 // last gives the last checkpoint's sequence number and unit in progress;
-// ok is false when the look could not be made now (SQLite busy: a run
-// frozen in the middle of publishing a commit), to look again later.
+// ok is false when the look could not be made now, to look again later: a
+// run frozen while it held a lock of the WAL's index (publishing a commit,
+// or checkpointing the WAL) makes a reader give up, busy or "locking
+// protocol".
 func (l *checkpointLook) last(t *testing.T) (seq int64, unit string, ok bool) {
 	t.Helper()
 	if l.db == nil {
@@ -121,11 +126,12 @@ func (l *checkpointLook) last(t *testing.T) (seq int64, unit string, ok bool) {
 		l.db = db
 	}
 	var state string
+	var se *sqlite.Error
 	err := l.db.QueryRow(`SELECT seq, state FROM regflytt_checkpoint ORDER BY seq DESC LIMIT 1`).Scan(&seq, &state)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || err != nil && strings.Contains(err.Error(), "no such table"):
 		return -1, "", true
-	case err != nil && (strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked")):
+	case errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_PROTOCOL):
 		return 0, "", false
 	case err != nil:
 		t.Fatalf("look at the checkpoint: %v", err)
