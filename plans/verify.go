@@ -322,6 +322,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		}
 	}
 	exp := vo.expected
+	var targetSides *targetChecksums
 	if exp == nil {
 		// Buckets sized by the larger of the target's rows and the
 		// source's records that feed it, so that a target emptied or
@@ -340,6 +341,15 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			tp.CountSourceValues = true
 		}
 		sink := &hashingSink{contents: exp.contents, groups: exp.groups, dialect: tgt.Dialect(), values: exp.values}
+		// The target computes its side while the source is re-read: two
+		// servers at work at once, not one after the other.
+		for _, name := range exp.order {
+			exp.contents[name].ReadBack = vo.readBack
+		}
+		targetSides = startTargetSides(ctx, tsnap, inTarget, exp.order, exp.contents)
+		// Done by then on success; on an error, stopped, and in every
+		// case ended before the snapshot is closed.
+		defer targetSides.stop()
 		// The rows are hashed as the connector reads them too, and held
 		// to the source database's own checksum below.
 		tap := newReadTap(s.snap)
@@ -383,10 +393,22 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			}
 			continue
 		}
-		c.ReadBack = vo.readBack
-		cc, err := verify.CompareContent(ctx, tsnap, tt, c)
-		if err != nil {
-			return nil, err
+		var cc *verify.ContentCheck
+		if targetSides != nil {
+			// Its request (ReadBack set) was fixed before the target
+			// began on it.
+			ts, err := targetSides.side(name)
+			if err != nil {
+				return nil, err
+			}
+			if cc, err = verify.CompareTarget(c, ts); err != nil {
+				return nil, err
+			}
+		} else {
+			c.ReadBack = vo.readBack
+			if cc, err = verify.CompareContent(ctx, tsnap, tt, c); err != nil {
+				return nil, err
+			}
 		}
 		sum.Contents = append(sum.Contents, cc)
 		if !cc.OK {

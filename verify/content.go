@@ -411,14 +411,39 @@ func (d Difference) String() string {
 // tt must be the target snapshot's catalogue entry of the table. The
 // check's differing buckets are kept for DrillDown.
 func CompareContent(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table, c *Content) (*ContentCheck, error) {
+	ts, err := ChecksumTarget(ctx, tsnap, tt, c)
+	if err != nil {
+		return nil, err
+	}
+	return CompareTarget(c, ts)
+}
+
+// TargetSide is a receiving table's checksum as the target gave it: the
+// side of a content comparison that does not depend on the expected rows.
+type TargetSide struct {
+	got    connectors.Buckets
+	pushed bool
+}
+
+// ChecksumTarget takes the target's side of c's comparison. It reads
+// only c's request, fixed when c was made (ReadBack included), so it may
+// run while c is still being filled (verify reads the target while it
+// re-applies the mappings to the source).
+func ChecksumTarget(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table, c *Content) (TargetSide, error) {
 	got, pushed, err := connectors.Checksum(ctx, tsnap, tt, c.Request())
 	if err != nil {
-		return nil, fmt.Errorf("verify: checksum of receiving table %s: %w", tt.Name, err)
+		return TargetSide{}, fmt.Errorf("verify: checksum of receiving table %s: %w", tt.Name, err)
 	}
+	return TargetSide{got: got, pushed: pushed}, nil
+}
+
+// CompareTarget compares c, filled, with the target's side of it.
+func CompareTarget(c *Content, ts TargetSide) (*ContentCheck, error) {
+	got, pushed := ts.got, ts.pushed
 	want := c.Buckets()
 	diff, err := connectors.DiffBuckets(want, got)
 	if err != nil {
-		return nil, fmt.Errorf("verify: receiving table %s: %w", tt.Name, err)
+		return nil, fmt.Errorf("verify: receiving table %s: %w", c.Table.Name, err)
 	}
 	hashDiff := diff
 	if len(c.floats) > 0 {
