@@ -65,7 +65,13 @@ func (s *snapshot) pageRanges(ctx context.Context, rp *readBackPlan) ([]pageRang
 	if err != nil {
 		return nil, s.db.errorf(err, "checksum of %s: table size", rp.narrow.Name)
 	}
-	n := min(int64(parts), pages/readBackPartPages)
+	// A part beyond the first needs a connection of its own: never more
+	// than the pool has free now (pool_max_conns may be 1, and the
+	// caller may hold others), so that no part waits for one that only
+	// this checksum's end would free.
+	st := s.db.pool.Stat()
+	free := int64(st.MaxConns() - st.AcquiredConns())
+	n := min(int64(parts), pages/readBackPartPages, 1+free)
 	// A standby is read in one stream: the parts' snapshot would be
 	// exported during recovery, which not every version allows, and a
 	// refusal would abort the snapshot's transaction.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
@@ -354,5 +355,38 @@ func TestChecksumReadBackInParts(t *testing.T) {
 	}
 	if !strings.Contains(plan, "Tid Range Scan") {
 		t.Errorf("a part's scan is %q, not a TID range scan", plan)
+	}
+}
+
+// A pool of one connection (the snapshot's) reads a large table in one
+// stream instead of waiting for a connection no part would free.
+func TestChecksumReadBackPartsNeedFreeConnections(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	pgtest.Exec(t, u,
+		`CREATE TABLE many (id integer PRIMARY KEY, t text)`,
+		`INSERT INTO many SELECT i, repeat('x', i % 50) FROM generate_series(1, 5000) i`)
+	parsed, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := parsed.Query()
+	q.Set("pool_max_conns", "1")
+	parsed.RawQuery = q.Encode()
+	snap := snapshot(t, openSource(t, parsed.String()))
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer postgres.ReadBackInParts(2, 3)()
+	before := postgres.ReadBackPartsRead()
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	got, err := snap.(connectors.Checksummer).Checksum(cctx, &tables[0], connectors.ChecksumRequest{Columns: []string{"id", "t"}, Buckets: 4, ReadBack: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := postgres.ReadBackPartsRead() - before; n != 0 || got.Total().Count != 5000 {
+		t.Errorf("%d parts read, %d rows; want one stream of 5000", n, got.Total().Count)
 	}
 }
