@@ -70,18 +70,94 @@ func TestReadAheadKeepsRowsAndError(t *testing.T) {
 // Closed early, the reader stops and Close waits for it.
 func TestReadAheadCloseStopsTheReader(t *testing.T) {
 	before := runtime.NumGoroutine()
-	in := &reusing{n: 1 << 30, row: make([]connectors.Value, 2)}
+	in := &heldSource{entered: make(chan int, 16), release: make(chan struct{})}
 	rows := readAhead(context.Background(), in, 3)
-	rows.Next()
-	rows.Close()
-	read := in.i
-	time.Sleep(10 * time.Millisecond)
-	if in.i != read {
-		t.Errorf("the reader went on after Close: %d rows, then %d", read, in.i)
+	// A batch of three rows, handed over whole.
+	go func() {
+		for range 3 {
+			in.release <- struct{}{}
+		}
+	}()
+	if !rows.Next() {
+		t.Fatal("no first row")
+	}
+	// The reader is inside the source's Next for the fourth row, held
+	// there.
+	for n := range in.entered {
+		if n == 4 {
+			break
+		}
+	}
+	closed := make(chan struct{})
+	go func() { rows.Close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while the reader was still inside the source's Next")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(in.release) // the held Next returns; the reader must stop there
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return once the reader could stop")
+	}
+	in.mu.Lock()
+	closedAt, calls := in.closedAt, in.calls
+	in.mu.Unlock()
+	if closedAt < 0 {
+		t.Errorf("the source was closed with a Next still running (%d calls)", calls)
+	}
+	// The reader's goroutine ends with its function; the runtime counts
+	// it a moment longer, so the count is asked until it drops.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		runtime.Gosched()
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after Close, %d before", n, before)
 	}
+}
+
+// heldSource is a source whose Next says it was entered (with its call
+// number) and then waits for release; Close notes whether a Next was
+// still running (closedAt -1).
+type heldSource struct {
+	mu       sync.Mutex
+	entered  chan int
+	release  chan struct{}
+	calls    int
+	returned int
+	closedAt int
+	row      []connectors.Value
+}
+
+func (g *heldSource) Columns() []connectors.Column { return nil }
+func (g *heldSource) Next() bool {
+	g.mu.Lock()
+	g.calls++
+	n := g.calls
+	g.mu.Unlock()
+	select {
+	case g.entered <- n:
+	default:
+	}
+	<-g.release
+	g.mu.Lock()
+	g.returned++
+	g.mu.Unlock()
+	g.row = []connectors.Value{int64(n)}
+	return true
+}
+func (g *heldSource) Row() []connectors.Value { return g.row }
+func (g *heldSource) Err() error              { return nil }
+func (g *heldSource) Close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closedAt = g.returned
+	if g.returned != g.calls {
+		g.closedAt = -1
+	}
+	return nil
 }
 
 // owning is a Rows whose rows are its own (connectors.OwnedRows).
