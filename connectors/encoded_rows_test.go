@@ -55,6 +55,9 @@ func TestTypedAppendersAreAppendValue(t *testing.T) {
 // encodedMemRows are memRows that also give each value's encoding, as a
 // connector's EncodedRows would; bad, when set, replaces the encoding of
 // one column.
+// scanOf reads snap's rows from the start, as values.
+func scanOf(snap *memSnapshot) memRows { return memRows{m: snap, cols: recordTable.Columns, i: -1} }
+
 type encodedMemRows struct {
 	memRows
 	fields [][]byte
@@ -101,11 +104,11 @@ func TestEncodedRowsHashAsValues(t *testing.T) {
 		{Columns: []string{"note"}, Key: []string{"unit", "id"}, Buckets: 7, Floats: []string{"weight"}, FloatBits: 52},
 		{Columns: hashedCols, Buckets: 64, Within: 8, In: []uint32{1, 6}},
 	} {
-		want, err := connectors.SumRows(recordTable, req, &memRows{m: snap, cols: recordTable.Columns, i: -1})
+		want, err := connectors.SumRows(recordTable, req, new(scanOf(snap)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := connectors.SumRows(recordTable, req, &encodedMemRows{memRows: memRows{m: snap, cols: recordTable.Columns, i: -1}})
+		got, err := connectors.SumRows(recordTable, req, &encodedMemRows{memRows: scanOf(snap)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,11 +119,11 @@ func TestEncodedRowsHashAsValues(t *testing.T) {
 		if len(req.Floats) > 0 {
 			continue
 		}
-		wantRecs, err := connectors.RecordRows(recordTable, req, &memRows{m: snap, cols: recordTable.Columns, i: -1})
+		wantRecs, err := connectors.RecordRows(recordTable, req, new(scanOf(snap)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		gotRecs, err := connectors.RecordRows(recordTable, req, &encodedMemRows{memRows: memRows{m: snap, cols: recordTable.Columns, i: -1}})
+		gotRecs, err := connectors.RecordRows(recordTable, req, &encodedMemRows{memRows: scanOf(snap)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +139,7 @@ func TestEncodedRowsHashAsValues(t *testing.T) {
 	// An encoding that is none, in a float column, is an error naming
 	// the floats, not a rounded value.
 	req := connectors.ChecksumRequest{Columns: hashedCols, Buckets: 4, Floats: []string{"weight"}, FloatBits: 30}
-	bad := &encodedMemRows{memRows: memRows{m: snap, cols: recordTable.Columns, i: -1}, bad: map[int][]byte{2: {0xff}}}
+	bad := &encodedMemRows{memRows: scanOf(snap), bad: map[int][]byte{2: {0xff}}}
 	if _, err := connectors.SumRows(recordTable, req, bad); err == nil {
 		t.Error("an undecodable float encoding is hashed")
 	}
@@ -185,7 +188,7 @@ func BenchmarkSumRows(b *testing.B) {
 			if name == "encodings" {
 				// Encoded once, outside the timing: a connector's
 				// encoders are its own cost.
-				enc = &encodedMemRows{memRows: memRows{m: snap, cols: recordTable.Columns, i: -1}}
+				enc = &encodedMemRows{memRows: scanOf(snap)}
 				all := make([][][]byte, len(snap.rows))
 				for enc.Next() {
 					all[enc.i] = slices.Clone(enc.Encoded())
@@ -196,7 +199,7 @@ func BenchmarkSumRows(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				var rows connectors.Rows = &memRows{m: snap, cols: recordTable.Columns, i: -1}
+				var rows connectors.Rows = new(scanOf(snap))
 				if enc != nil {
 					enc.memRows.i = -1
 					rows = enc

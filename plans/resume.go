@@ -319,9 +319,6 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		cp.Ledger.Lists = r.listLedgers(s)
 	}
 
-	// Every row is loaded: what the schema declares beyond columns and
-	// primary keys is created once, and the checkpoint says so (a resume
-	// after it does not create them twice).
 	// Each step after the move says how long it took (-v), so that the
 	// end of a run is as visible as its move.
 	step := time.Now()
@@ -329,6 +326,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		r.log.Info(what, "seconds", fmt.Sprintf("%.3f", time.Since(step).Seconds()))
 		step = time.Now()
 	}
+	// Every row is loaded: what the schema declares beyond columns and
+	// primary keys is created once, and the checkpoint says so (a resume
+	// after it does not create them twice).
 	if !u.last.Constrained {
 		if err := createConstraints(ctx, tgt, r.in.Schema.Tables, r.log); err != nil {
 			return nil, stopped(err)

@@ -21,14 +21,16 @@ type targetChecksums struct {
 	done   chan struct{}
 	once   sync.Once
 	sides  map[string]verify.TargetSide
-	errs   map[string]error
+	// err is the first failure, which ends the work: the snapshot may be
+	// unusable after it.
+	err error
 }
 
 // startTargetSides takes the sides of the tables in order that exist in
 // the target (inTarget).
 func startTargetSides(ctx context.Context, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table, order []string, contents map[string]*verify.Content) *targetChecksums {
 	ctx, cancel := context.WithCancel(ctx)
-	t := &targetChecksums{cancel: cancel, done: make(chan struct{}), sides: map[string]verify.TargetSide{}, errs: map[string]error{}}
+	t := &targetChecksums{cancel: cancel, done: make(chan struct{}), sides: map[string]verify.TargetSide{}}
 	go func() {
 		defer close(t.done)
 		for _, name := range order {
@@ -38,9 +40,7 @@ func startTargetSides(ctx context.Context, tsnap connectors.Snapshot, inTarget m
 			}
 			ts, err := verify.ChecksumTarget(ctx, tsnap, tt, contents[name])
 			if err != nil {
-				// The first error is the answer for this table and
-				// every later one: the snapshot may be unusable.
-				t.errs[name] = err
+				t.err = err
 				return
 			}
 			t.sides[name] = ts
@@ -69,8 +69,8 @@ func (t *targetChecksums) side(name string) (verify.TargetSide, error) {
 	if ts, ok := t.sides[name]; ok {
 		return ts, nil
 	}
-	for _, err := range t.errs {
-		return verify.TargetSide{}, err
+	if t.err != nil {
+		return verify.TargetSide{}, t.err
 	}
 	return verify.TargetSide{}, fmt.Errorf("verify: no checksum of receiving table %s was taken", name)
 }

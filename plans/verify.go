@@ -161,12 +161,13 @@ type VerifyOptions struct {
 	// end check has just verified and read it (for its counts): the
 	// content check compares it instead of reading the package again.
 	archiveRead *verify.ArchiveReading
-	// sourceCounts, when set, gives each source table's records as the
-	// run's end check counts them in the run's source snapshot, in the
-	// background while the content is compared (it waits for them): the
-	// equations use them instead of counting the source a second time,
-	// which cost as much as a tenth of the run's time for one large
-	// table.
+	// sourceCounts, when set with expected, gives each source table's
+	// records as the run's end check counts them in the run's source
+	// snapshot, the one its ledger was read in, in the background while
+	// the content is compared (it waits for them): the equations use them
+	// instead of counting the source a second time, which cost as much as
+	// a tenth of the run's time for one large table. Without expected the
+	// source is re-read in verification's own snapshot and counted there.
 	sourceCounts func() (map[string]int64, error)
 }
 
@@ -322,8 +323,8 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		}
 	}
 	exp := vo.expected
-	var targetSides *targetChecksums
-	if exp == nil {
+	reapply := exp == nil
+	if reapply {
 		// Buckets sized by the larger of the target's rows and the
 		// source's records that feed it, so that a target emptied or
 		// shrunk still drills down into small buckets.
@@ -340,12 +341,17 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		for _, tp := range s.prog.Tables {
 			tp.CountSourceValues = true
 		}
+	}
+	// Every content check's request is fixed here, before the target may
+	// begin on it.
+	for _, name := range exp.order {
+		exp.contents[name].ReadBack = vo.readBack
+	}
+	var targetSides *targetChecksums
+	if reapply {
 		sink := &hashingSink{contents: exp.contents, groups: exp.groups, dialect: tgt.Dialect(), values: exp.values}
 		// The target computes its side while the source is re-read: two
 		// servers at work at once, not one after the other.
-		for _, name := range exp.order {
-			exp.contents[name].ReadBack = vo.readBack
-		}
 		targetSides = startTargetSides(ctx, tsnap, inTarget, exp.order, exp.contents)
 		// Done by then on success; on an error, stopped, and in every
 		// case ended before the snapshot is closed.
@@ -395,8 +401,6 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		}
 		var cc *verify.ContentCheck
 		if targetSides != nil {
-			// Its request (ReadBack set) was fixed before the target
-			// began on it.
 			ts, err := targetSides.side(name)
 			if err != nil {
 				return nil, err
@@ -404,11 +408,8 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			if cc, err = verify.CompareTarget(c, ts); err != nil {
 				return nil, err
 			}
-		} else {
-			c.ReadBack = vo.readBack
-			if cc, err = verify.CompareContent(ctx, tsnap, tt, c); err != nil {
-				return nil, err
-			}
+		} else if cc, err = verify.CompareContent(ctx, tsnap, tt, c); err != nil {
+			return nil, err
 		}
 		sum.Contents = append(sum.Contents, cc)
 		if !cc.OK {
@@ -451,7 +452,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	for _, tl := range ledger.Tables {
 		var n int64
 		counted := false
-		if vo.sourceCounts != nil {
+		if vo.sourceCounts != nil && vo.expected != nil {
 			counts, err := vo.sourceCounts()
 			if err != nil {
 				return nil, fmt.Errorf("verify: %w", err)

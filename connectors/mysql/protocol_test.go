@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 )
@@ -55,19 +56,8 @@ var everyType = []string{
 // the text protocol's, decoded by the same decoders, value by value.
 func scanAgreesWithText(t *testing.T, dbURL string) {
 	ctx := context.Background()
-	snap, tbl := onlyTable(t, dbURL)
-	rows, err := snap.Scan(ctx, tbl, connectors.ScanOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var scanned [][]connectors.Value
-	for rows.Next() {
-		scanned = append(scanned, append([]connectors.Value(nil), rows.Row()...))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	rows.Close()
+	_, tbl := onlyTable(t, dbURL)
+	scanned := conformance.ReadAll(t, openSource(t, dbURL), tbl.Name, connectors.ScanOptions{})
 
 	// The text protocol's rows, selected as Scan selects them (FLOAT
 	// through DOUBLE: the server prints a FLOAT with six digits).
