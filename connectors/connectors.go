@@ -163,6 +163,28 @@ type LegacyWriter interface {
 	BeginLegacy(ctx context.Context) (Tx, error)
 }
 
+// AsyncCommitter is implemented by write transactions that can commit
+// without waiting for the server to make the commit durable (PostgreSQL's
+// synchronous_commit = off for one transaction). Such a commit is atomic
+// and ordered like any other: a server crash soon after it loses it
+// whole, with every commit after it, never a part of it, and a later
+// durable commit on the server makes it durable too. The runner commits
+// its batches this way and guards against the loss: each batch's
+// transaction requires its predecessor's checkpoint to be there
+// (RowDeleter), and every stage commits durably.
+type AsyncCommitter interface {
+	CommitAsync() error
+}
+
+// CommitBatch commits tx, without waiting for durability when async is
+// true and tx can (AsyncCommitter); durably otherwise.
+func CommitBatch(tx Tx, async bool) error {
+	if ac, ok := tx.(AsyncCommitter); ok && async {
+		return ac.CommitAsync()
+	}
+	return tx.Commit()
+}
+
 // RowDeleter is implemented by write transactions that can delete rows
 // older than a sequence number: the runner drops, in the transaction that
 // writes a new checkpoint, the checkpoints it supersedes, so that its

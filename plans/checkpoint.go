@@ -361,18 +361,23 @@ func (b *bookkeeping) commit(ctx context.Context, p wrap.Policy, t *connectors.T
 	if err != nil {
 		return err
 	}
-	return b.commitRow(ctx, p, t, rows, cp, c.Seq)
+	return b.commitRow(ctx, p, t, rows, cp, c.Seq, true)
 }
 
 // commitRow is commit with the checkpoint's row made already (seq is its
-// sequence number).
-func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connectors.Table, rows [][]connectors.Value, cp []connectors.Value, seq int64) error {
+// sequence number). A batch's unit may commit without waiting for the
+// disk (durable false, connectors.AsyncCommitter): the next unit's
+// transaction requires its checkpoint (commitOnce), so a commit the
+// server answered and then lost stops the run resumably instead of
+// leaving a gap, and every stage commits durably, which makes the
+// batches before it durable too.
+func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connectors.Table, rows [][]connectors.Value, cp []connectors.Value, seq int64, durable bool) error {
 	attempts := p.Attempts
 	if attempts <= 0 {
 		attempts = 6
 	}
 	for n := 1; ; n++ {
-		err := b.commitOnce(ctx, t, rows, cp)
+		err := b.commitOnce(ctx, t, rows, cp, seq, durable)
 		if err == nil {
 			return nil
 		}
@@ -410,7 +415,7 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connector
 	}
 }
 
-func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows [][]connectors.Value, cp []connectors.Value) error {
+func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows [][]connectors.Value, cp []connectors.Value, seq int64, durable bool) error {
 	tx, err := b.tgt.Begin(ctx)
 	if err != nil {
 		return err
@@ -429,14 +434,26 @@ func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows 
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	// Only the newest checkpoint is ever read (resume and the lost-answer
-	// check take the plan's last; the stop report is made from memory), so
-	// the ones it supersedes go, in its own transaction: the table stays a
-	// row per plan however many batches a run commits.
+	// check take the plan's last), so the ones it supersedes go, in its
+	// own transaction: the table stays a row per plan however many batches
+	// a run commits. The older ones first, then the predecessor alone,
+	// which must be there: sequence numbers follow each other across runs,
+	// so a missing predecessor is a commit the server answered and lost
+	// (an asynchronous one, before a crash or a failover), and writing
+	// this unit would leave its rows out for good.
 	if d, ok := tx.(connectors.RowDeleter); ok {
-		seq, _ := cp[1].(int64)
-		if _, err := d.DeleteBefore(ctx, checkpointTableName, "register", b.register, "seq", seq); err != nil {
+		if _, err := d.DeleteBefore(ctx, checkpointTableName, "register", b.register, "seq", seq-1); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("prune checkpoints: %w", err)
+		}
+		n, err := d.DeleteBefore(ctx, checkpointTableName, "register", b.register, "seq", seq)
+		if err != nil {
+			tx.Rollback()
+			return fmt.Errorf("prune checkpoints: %w", err)
+		}
+		if n != 1 && seq > 1 {
+			tx.Rollback()
+			return &LostCommitError{Seq: seq - 1}
 		}
 	}
 	// Asked last, so that the time between the answer and the commit is
@@ -445,10 +462,24 @@ func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows 
 		tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := connectors.CommitBatch(tx, !durable); err != nil {
 		return fmt.Errorf("commit batch: %w", err)
 	}
 	return nil
+}
+
+// LostCommitError says the target no longer holds a unit it had
+// confirmed: its server lost a commit it answered (see
+// connectors.AsyncCommitter), or someone removed the plan's checkpoint
+// meanwhile. The run stops; the next run resumes from the checkpoint the
+// target holds and moves the lost batches again.
+type LostCommitError struct {
+	// Seq is the unit whose checkpoint is missing.
+	Seq int64
+}
+
+func (e *LostCommitError) Error() string {
+	return fmt.Sprintf("the target no longer holds batch %d, which it had confirmed (its server restarted or failed over before writing the commit to disk, or the plan's checkpoint was removed): the run stopped before writing past the gap; run the plan again to resume from the last batch the target holds", e.Seq)
 }
 
 // planFiles hashes each file the plan reads, by path.

@@ -162,15 +162,20 @@ func (u *commitUnits) startWriter() {
 			if u.err() != nil {
 				continue
 			}
+			// The expected side is taken while the target stores the
+			// batch: the two read the rows and change none of them, and
+			// the target's backend, the run's slowest stage, does not
+			// wait for the hashing.
+			var tapped chan error
 			if u.tap != nil && p.target != nil {
-				if err := u.tap.Write(u.ctx, p.target, p.rows); err != nil {
-					u.mu.Lock()
-					u.werr = err
-					u.mu.Unlock()
-					continue
-				}
+				tapped = make(chan error, 1)
+				go func() { tapped <- u.tap.Write(u.ctx, p.target, p.rows) }()
 			}
-			if err := u.bk.commitRow(u.ctx, u.r.opts.Retry, p.target, p.rows, p.cp, p.seq); err != nil {
+			err := u.bk.commitRow(u.ctx, u.r.opts.Retry, p.target, p.rows, p.cp, p.seq, false)
+			if tapped != nil {
+				err = errors.Join(err, <-tapped)
+			}
+			if err != nil {
 				u.mu.Lock()
 				u.werr = err
 				u.mu.Unlock()

@@ -293,6 +293,14 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 			err = errors.Join(err, werr)
 		}
 		last := u.lastCommitted()
+		// What the target holds, when it answers, is the truth: a batch
+		// commit it answered may have been lost since (LostCommitError),
+		// or one whose answer was lost may have gone through.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if held, lerr := bk.latest(rctx); lerr == nil && held != nil {
+			last = held
+		}
+		cancel()
 		r.writeStopReport(cp.WorkDir, started, last, err)
 		return &StoppedError{Batches: last.Seq, Plan: r.plan.File, NotResumable: last.NotResumable, Err: err}
 	}
@@ -459,11 +467,13 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 	if err != nil {
 		return nil, err
 	}
-	next.Seq++
 	next.Stage = stageRestarting
 	next.Ledger = verify.NewLedger()
 	next.Done, next.Moving, next.Matched = nil, nil, nil
+	// An interrupted restart's checkpoint is the last one: the restart
+	// goes on under its number, so that the next unit's follows it.
 	if prev.Stage != stageRestarting {
+		next.Seq++
 		if err := bk.commit(ctx, r.opts.Retry, nil, nil, next, r.opts.Now()); err != nil {
 			return nil, err
 		}

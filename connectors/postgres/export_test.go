@@ -56,3 +56,11 @@ func ReadBackInParts(pages int64, parts int) (restore func()) {
 
 // ReadBackPartsRead is how many read-back parts have been read so far.
 func ReadBackPartsRead() int64 { return readBackPartsRead.Load() }
+
+// TxQueryString runs a query returning one text value in a write
+// transaction.
+func TxQueryString(ctx context.Context, tx connectors.Tx, sql string) (string, error) {
+	var out string
+	err := tx.(*writeTx).tx.QueryRow(ctx, sql).Scan(&out)
+	return out, err
+}

@@ -1,0 +1,142 @@
+package plans_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// losingTarget loses one batch's commit after answering it: the commit
+// asked for as commit number loseAt is rolled back and reported done, as
+// a server does with an asynchronous commit it had not written to disk
+// when it crashed. Its transactions keep the wrapped ones' extras (the
+// checkpoint pruning and the checked write), so the runner treats them
+// as it treats the real target's.
+type losingTarget struct {
+	connectors.Target
+	mu      sync.Mutex
+	commits int
+	loseAt  int
+	lost    int64 // the checkpoint number of the lost commit
+}
+
+func (l *losingTarget) Begin(ctx context.Context) (connectors.Tx, error) {
+	tx, err := l.Target.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &losingTx{Tx: tx, l: l}, nil
+}
+
+func (l *losingTarget) Lock(ctx context.Context, name string) (func() error, error) {
+	return l.Target.(connectors.Locker).Lock(ctx, name)
+}
+
+type losingTx struct {
+	connectors.Tx
+	l   *losingTarget
+	seq int64
+}
+
+func (t *losingTx) Write(ctx context.Context, tb *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	if tb.Name == "regflytt_checkpoint" && len(rows) == 1 {
+		t.seq, _ = rows[0][1].(int64)
+	}
+	return t.Tx.Write(ctx, tb, rows)
+}
+
+func (t *losingTx) WriteChecked(ctx context.Context, tb *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	return connectors.WriteChecked(ctx, t.Tx, tb, rows)
+}
+
+func (t *losingTx) DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error) {
+	return t.Tx.(connectors.RowDeleter).DeleteBefore(ctx, table, match, value, seq, before)
+}
+
+func (t *losingTx) Commit() error {
+	t.l.mu.Lock()
+	t.l.commits++
+	lose := t.l.commits == t.l.loseAt
+	if lose {
+		t.l.lost = t.seq
+	}
+	t.l.mu.Unlock()
+	if lose {
+		return t.Tx.Rollback()
+	}
+	return t.Tx.Commit()
+}
+
+// A batch commit the target answered and then lost (an asynchronous
+// commit before a server crash) stops the run at the next batch, which
+// finds its predecessor's checkpoint missing: the run never writes past
+// the gap, which would leave the lost batch's rows out for good while the
+// checkpoint said they were in. report.json gives what the target holds,
+// and a plain run resumes from there to what a clean run gives.
+func TestRunStopsWhenTheTargetLostAnAnsweredCommit(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 200)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 20
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := targetDigest(t, cleanTgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+		want[k] = v
+	}
+
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	work := filepath.Join(dir, "w")
+	lt := &losingTarget{loseAt: 6}
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work,
+		WrapTarget: func(tg connectors.Target) connectors.Target { lt.Target = tg; return lt }})
+	if lt.lost == 0 {
+		t.Fatalf("commit %d was never asked for (%d commits): the test proves nothing", lt.loseAt, lt.commits)
+	}
+	var lce *plans.LostCommitError
+	if !errors.As(err, &lce) {
+		t.Fatalf("got %v, want the run stopped for the lost commit of batch %d", err, lt.lost)
+	}
+	if lce.Seq != lt.lost {
+		t.Errorf("the error names batch %d, the lost one was %d", lce.Seq, lt.lost)
+	}
+	var se *plans.StoppedError
+	if !errors.As(err, &se) || se.NotResumable != "" {
+		t.Fatalf("got %v, want a resumable stop", err)
+	}
+	b, rerr := os.ReadFile(filepath.Join(work, "report.json"))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	var stop struct {
+		Batches int64 `json:"batches_committed"`
+	}
+	if err := json.Unmarshal(b, &stop); err != nil {
+		t.Fatal(err)
+	}
+	if stop.Batches != lt.lost-1 {
+		t.Errorf("report.json says %d batches committed; the target holds %d", stop.Batches, lt.lost-1)
+	}
+
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	got := targetDigest(t, tgt, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got[k] = v
+	}
+	if got.String() != want.String() {
+		t.Errorf("the resumed run differs from a clean run:\n got %s\nwant %s", got, want)
+	}
+}
