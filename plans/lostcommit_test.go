@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -138,5 +139,44 @@ func TestRunStopsWhenTheTargetLostAnAnsweredCommit(t *testing.T) {
 	}
 	if got.String() != want.String() {
 		t.Errorf("the resumed run differs from a clean run:\n got %s\nwant %s", got, want)
+	}
+}
+
+// noTruncate is a target that cannot empty tables: a restart through it
+// stops after its first checkpoint, as a restart killed there does.
+type noTruncate struct{ connectors.Target }
+
+func (n noTruncate) Lock(ctx context.Context, name string) (func() error, error) {
+	return n.Target.(connectors.Locker).Lock(ctx, name)
+}
+
+// A restart interrupted after its checkpoint is finished by the next run,
+// under that checkpoint's number: the batches after it follow it, so the
+// check that each batch's predecessor is there passes (a restart that
+// numbered itself again left a gap, and the next batch stopped the run as
+// if the target had lost a commit).
+func TestRunFinishesAnInterruptedRestart(t *testing.T) {
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 120)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 25
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	work := filepath.Join(dir, "w")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}); err != nil {
+		t.Fatal(err)
+	}
+	want := targetDigest(t, tgt, demoTables)
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true,
+		WrapTarget: func(tg connectors.Target) connectors.Target { return noTruncate{tg} }})
+	if err == nil || !strings.Contains(err.Error(), "cannot empty tables") {
+		t.Fatalf("got %v, want the restart stopped where it empties the tables", err)
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDemoReport(t, rep, st)
+	if got := targetDigest(t, tgt, demoTables); got.String() != want.String() {
+		t.Errorf("the finished restart differs from the first run:\n got %s\nwant %s", got, want)
 	}
 }
