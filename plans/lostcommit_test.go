@@ -7,72 +7,34 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
 )
 
-// losingTarget loses one batch's commit after answering it: the commit
-// asked for as commit number loseAt is rolled back and reported done, as
-// a server does with an asynchronous commit it had not written to disk
-// when it crashed. Its transactions keep the wrapped ones' extras (the
-// checkpoint pruning and the checked write), so the runner treats them
+// prunedTarget is a faultyTarget whose transactions keep the wrapped
+// ones' extras (the checkpoint pruning, and with it the check of each
+// unit's predecessor, and the checked write), so the runner treats them
 // as it treats the real target's.
-type losingTarget struct {
-	connectors.Target
-	mu      sync.Mutex
-	commits int
-	loseAt  int
-	lost    int64 // the checkpoint number of the lost commit
-}
+type prunedTarget struct{ *faultyTarget }
 
-func (l *losingTarget) Begin(ctx context.Context) (connectors.Tx, error) {
-	tx, err := l.Target.Begin(ctx)
+func (p prunedTarget) Begin(ctx context.Context) (connectors.Tx, error) {
+	tx, err := p.faultyTarget.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &losingTx{Tx: tx, l: l}, nil
+	return prunedTx{tx.(*faultyTx)}, nil
 }
 
-func (l *losingTarget) Lock(ctx context.Context, name string) (func() error, error) {
-	return l.Target.(connectors.Locker).Lock(ctx, name)
+type prunedTx struct{ *faultyTx }
+
+func (t prunedTx) WriteChecked(ctx context.Context, tb *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	return connectors.WriteChecked(ctx, t.faultyTx.Tx, tb, rows)
 }
 
-type losingTx struct {
-	connectors.Tx
-	l   *losingTarget
-	seq int64
-}
-
-func (t *losingTx) Write(ctx context.Context, tb *connectors.Table, rows [][]connectors.Value) (int64, error) {
-	if tb.Name == "regflytt_checkpoint" && len(rows) == 1 {
-		t.seq, _ = rows[0][1].(int64)
-	}
-	return t.Tx.Write(ctx, tb, rows)
-}
-
-func (t *losingTx) WriteChecked(ctx context.Context, tb *connectors.Table, rows [][]connectors.Value) (int64, error) {
-	return connectors.WriteChecked(ctx, t.Tx, tb, rows)
-}
-
-func (t *losingTx) DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error) {
-	return t.Tx.(connectors.RowDeleter).DeleteBefore(ctx, table, match, value, seq, before)
-}
-
-func (t *losingTx) Commit() error {
-	t.l.mu.Lock()
-	t.l.commits++
-	lose := t.l.commits == t.l.loseAt
-	if lose {
-		t.l.lost = t.seq
-	}
-	t.l.mu.Unlock()
-	if lose {
-		return t.Tx.Rollback()
-	}
-	return t.Tx.Commit()
+func (t prunedTx) DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error) {
+	return t.faultyTx.Tx.(connectors.RowDeleter).DeleteBefore(ctx, table, match, value, seq, before)
 }
 
 // A batch commit the target answered and then lost (an asynchronous
@@ -97,11 +59,11 @@ func TestRunStopsWhenTheTargetLostAnAnsweredCommit(t *testing.T) {
 
 	tgt := "sqlite://" + filepath.Join(dir, "t.db")
 	work := filepath.Join(dir, "w")
-	lt := &losingTarget{loseAt: 6}
+	lt := &faultyTarget{failAt: map[int]string{6: "lose"}}
 	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work,
-		WrapTarget: func(tg connectors.Target) connectors.Target { lt.Target = tg; return lt }})
+		WrapTarget: func(tg connectors.Target) connectors.Target { lt.Target = tg; return prunedTarget{lt} }})
 	if lt.lost == 0 {
-		t.Fatalf("commit %d was never asked for (%d commits): the test proves nothing", lt.loseAt, lt.commits)
+		t.Fatalf("commit 6 was never asked for (%d commits): the test proves nothing", lt.commits)
 	}
 	var lce *plans.LostCommitError
 	if !errors.As(err, &lce) {

@@ -312,7 +312,11 @@ type faultyTarget struct {
 	connectors.Target
 	mu      sync.Mutex
 	commits int
-	failAt  map[int]string // commit number -> "before", "after" or "disk" (for good)
+	failAt  map[int]string // commit number -> "before", "after", "disk" (for good) or "lose"
+	// lost is the checkpoint number of the commit "lose" lost: rolled
+	// back and answered as done, as a server does with an asynchronous
+	// commit it had not written to disk when it crashed.
+	lost int64
 	// failWithPart, when set, is an archive-parts folder: the first batch
 	// that has a part there fails for good.
 	failWithPart string
@@ -353,8 +357,13 @@ func (t *faultyTx) Commit() error {
 			how, t.f.failWithPart = "disk", ""
 		}
 	}
+	if how == "lose" {
+		t.f.lost = t.seq
+	}
 	t.f.mu.Unlock()
 	switch how {
+	case "lose":
+		return t.Tx.Rollback()
 	case "before":
 		t.Tx.Rollback()
 		return errors.New("write: connection reset by peer")
