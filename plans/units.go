@@ -64,8 +64,16 @@ func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *veri
 		}
 	}
 	tl.ForUnit(unit)
-	if o.Kind == mappings.Migrated && o.Row != nil && tp.Merge == nil && unit != verify.NoUnit && own.tgt >= 0 && own.tgt < len(o.Row) && o.Row[own.tgt] == nil {
-		tl.LoseOwner()
+	if o.Kind == mappings.Migrated && o.Row != nil && tp.Merge == nil && own.tgt >= 0 && own.tgt < len(o.Row) {
+		// The receiving unit is compared as the ledger keys units (their
+		// text), so that an integer id carried into a text column is
+		// the same unit.
+		switch got := o.Row[own.tgt]; {
+		case got == nil && unit != verify.NoUnit:
+			tl.LoseOwner()
+		case got != nil && verify.UnitText(got) != unit:
+			tl.ChangeOwner()
+		}
 	}
 	return unit, nil
 }

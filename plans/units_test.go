@@ -322,3 +322,41 @@ func TestChildTakesItsParentsUnit(t *testing.T) {
 		}
 	}
 }
+
+// A unit code list that gives a record another unit's id moves the record
+// to a care provider that did not report it (and takes it from the one
+// that did): the content check cannot see it (the target holds what the
+// mapping says) and the per-unit equations count the source's unit, so
+// the run must compare each migrated record's receiving unit with its
+// source unit and fail naming the table.
+func TestRunFailsWhenAMappingChangesARecordsUnit(t *testing.T) {
+	path := writeDemoPlan(t, map[string]func(string) string{
+		"mapping.yaml": func(s string) string {
+			s = strings.Replace(s, "codelists:\n", "codelists:\n  - name: units\n    unmapped: default\n    default: \"1\"\n    codes: {\"1\": \"1\"}\n", 1)
+			return strings.Replace(s, "      care_unit_id: vardenhet_id\n      visit_date", "      care_unit_id: {from: vardenhet_id, codelist: units}\n      visit_date", 1)
+		},
+	})
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 60)
+	p := loadPlan(t, path)
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+	rep, err := plans.Run(context.Background(), p, opts)
+	if err == nil || rep == nil || rep.Pass {
+		t.Fatalf("a run that moved records to another care unit passed: %v", err)
+	}
+	changed := func(problems []string) bool {
+		for _, p := range problems {
+			if strings.Contains(p, "besok") && strings.Contains(p, "another reporting unit") {
+				return true
+			}
+		}
+		return false
+	}
+	if !changed(rep.Problems) {
+		t.Errorf("run problems: %v", rep.Problems)
+	}
+	sum, err := plans.Verify(context.Background(), p, opts)
+	if err == nil || sum == nil || sum.Pass || !changed(sum.Problems) {
+		t.Fatalf("verify: %v %+v", err, sum)
+	}
+}

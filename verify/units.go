@@ -88,6 +88,15 @@ func (t *TableLedger) ForUnit(unit string) {
 // it. Any fails verification.
 func (t *TableLedger) LoseOwner() { t.OwnerLost++ }
 
+// ChangeOwner counts a migrated record whose receiving unit column names
+// another unit than its source (a code list or cast on the unit column
+// that gives another id, or a unit where the source named none): another
+// care provider reads it, and the one that reported it no longer can.
+// The content check cannot see it (the target holds what the mapping
+// says) and the per-unit equations count the source's unit, so this is
+// the only place it shows. Any fails verification.
+func (t *TableLedger) ChangeOwner() { t.OwnerChanged++ }
+
 // UnitText is a unit's key in the ledger: the value as text, NoUnit for
 // NULL. Unit ids are codes (HSA-ids, numbers), never personal data.
 func UnitText(v connectors.Value) string {
@@ -172,6 +181,10 @@ func CheckUnits(ctx context.Context, snap connectors.Snapshot, sources map[strin
 		if tl.OwnerLost > 0 {
 			fail("source table %s: %d migrated records lost their reporting unit (the receiving column is empty where the source named a unit): their care provider can no longer see them; carry %s as it is",
 				tl.Source, tl.OwnerLost, tl.UnitColumn)
+		}
+		if tl.OwnerChanged > 0 {
+			fail("source table %s: %d migrated records carry another reporting unit in %s than the source names (a code list, cast or expression changed it): another care provider would read them; carry %s as it is",
+				tl.Source, tl.OwnerChanged, tl.Target, tl.UnitColumn)
 		}
 		var counted map[string]int64
 		if src, ok := sources[tl.Source]; ok {

@@ -103,6 +103,9 @@ type TableLedger struct {
 	UnitColumn string                 `json:"unit_column,omitempty"`
 	Units      map[string]*UnitCounts `json:"units,omitempty"`
 	OwnerLost  int64                  `json:"owner_lost,omitempty"`
+	// OwnerChanged counts migrated records whose receiving unit column
+	// names another unit than their source did (units.go).
+	OwnerChanged int64 `json:"owner_changed,omitempty"`
 	// UnitFromParent says the records' units are their parent records'
 	// (unit: {parent: true}): no source column to count them by.
 	UnitFromParent bool `json:"unit_from_parent,omitempty"`
