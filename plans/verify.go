@@ -700,7 +700,7 @@ func (k *keepingArchive) Add(t *connectors.Table, rec archive.Record) error {
 	if k.want[t.Name] == nil {
 		return nil
 	}
-	h, err := verify.ArchivedHash(rec.Values, rec.Reason)
+	h, err := verify.ArchivedHash(rec.Values, rec.Reason, rec.CareUnit)
 	if err != nil {
 		return err
 	}
@@ -784,11 +784,11 @@ type expectedArchive struct {
 }
 
 func (e *expectedArchive) Add(t *connectors.Table, rec archive.Record) error {
-	return e.content.Add(t.Name, rec.Values, rec.Reason)
+	return e.content.Add(t.Name, rec.Values, rec.Reason, rec.CareUnit)
 }
 
 func (e *expectedArchive) AddValue(t *connectors.Table, v archive.Value) error {
-	if err := e.content.AddValue(t.Name, v.Key, v.Column, v.SourceColumn, v.Reason, v.Value); err != nil {
+	if err := e.content.AddValue(t.Name, v.Key, v.Column, v.SourceColumn, v.Reason, v.CareUnit, v.Value); err != nil {
 		return err
 	}
 	if e.alone == nil {

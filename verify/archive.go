@@ -36,18 +36,22 @@ func NewArchiveContent() *ArchiveContent {
 	return &ArchiveContent{tables: map[string][]connectors.Aggregate{}, reasons: map[string]map[string]int64{}, values: map[string]*connectors.Aggregate{}}
 }
 
-// ArchivedHash is the hash of one archived record: its source values and
-// its reason code, canonically encoded.
-func ArchivedHash(values []connectors.Value, reason string) (connectors.RowHash, error) {
-	row := append(append(make([]connectors.Value, 0, len(values)+1), values...), reason)
+// ArchivedHash is the hash of one archived record: its source values,
+// its reason code and its reporting care unit, canonically encoded. The
+// unit is in it because the archive's outcome row says whose record it
+// is (to whom the CPUA may hand it): a package naming another unit for a
+// record differs from the source as a changed value does.
+func ArchivedHash(values []connectors.Value, reason, careUnit string) (connectors.RowHash, error) {
+	row := append(append(make([]connectors.Value, 0, len(values)+2), values...), reason, careUnit)
 	return connectors.HashRow(row)
 }
 
 func archiveBucket(h connectors.RowHash) int { return int(h[31]) % archiveBuckets }
 
-// Add counts one record the mappings archive.
-func (a *ArchiveContent) Add(table string, values []connectors.Value, reason string) error {
-	h, err := ArchivedHash(values, reason)
+// Add counts one record the mappings archive, of care unit careUnit (""
+// for none).
+func (a *ArchiveContent) Add(table string, values []connectors.Value, reason, careUnit string) error {
+	h, err := ArchivedHash(values, reason, careUnit)
 	if err != nil {
 		return fmt.Errorf("archived record of %s: %w", table, err)
 	}
@@ -65,15 +69,15 @@ func (a *ArchiveContent) Add(table string, values []connectors.Value, reason str
 }
 
 // valueHash is the hash of one value archived alone: its record's key (as
-// the package renders it), the receiving and source column, the reason
-// and the value.
-func valueHash(keyText, column, sourceColumn, reason string, v connectors.Value) (connectors.RowHash, error) {
-	return connectors.HashRow([]connectors.Value{keyText, column, sourceColumn, reason, v})
+// the package renders it), the receiving and source column, the reason,
+// the care unit (as ArchivedHash) and the value.
+func valueHash(keyText, column, sourceColumn, reason, careUnit string, v connectors.Value) (connectors.RowHash, error) {
+	return connectors.HashRow([]connectors.Value{keyText, column, sourceColumn, reason, careUnit, v})
 }
 
 // AddValue counts one value the mappings archive alone.
-func (a *ArchiveContent) AddValue(table string, key []connectors.Value, column, sourceColumn, reason string, v connectors.Value) error {
-	h, err := valueHash(KeyText(key), column, sourceColumn, reason, v)
+func (a *ArchiveContent) AddValue(table string, key []connectors.Value, column, sourceColumn, reason, careUnit string, v connectors.Value) error {
+	h, err := valueHash(KeyText(key), column, sourceColumn, reason, careUnit, v)
 	if err != nil {
 		return fmt.Errorf("value archived alone of %s: %w", table, err)
 	}
@@ -169,7 +173,7 @@ func ReadArchive(dir string) *ArchiveReading {
 		if failed[table] {
 			return
 		}
-		h, err := ArchivedHash(rec.Values, rec.Outcome.Reason)
+		h, err := ArchivedHash(rec.Values, rec.Outcome.Reason, rec.Outcome.CareUnit)
 		if err != nil {
 			failed[table] = true
 			ar.problems = append(ar.problems, fmt.Sprintf("archive package: table %s row %d: %v", table, rec.Row, err))
@@ -288,7 +292,7 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 			}
 			fed := map[[2]string]bool{}
 			for _, v := range vals {
-				h, err := valueHash(v.KeyText, v.Column, v.SourceColumn, v.Reason, v.Value.Value)
+				h, err := valueHash(v.KeyText, v.Column, v.SourceColumn, v.Reason, v.CareUnit, v.Value.Value)
 				if err != nil {
 					fail("archive package: a value archived alone of %s: %v", t, err)
 					continue
@@ -336,7 +340,7 @@ func eachArchived(pkg *archive.Package, table string, fn func(archive.ArchivedRe
 	defer rs.Close()
 	for rs.Next() {
 		rec := rs.Record()
-		h, err := ArchivedHash(rec.Values, rec.Outcome.Reason)
+		h, err := ArchivedHash(rec.Values, rec.Outcome.Reason, rec.Outcome.CareUnit)
 		if err != nil {
 			return fmt.Errorf("archive package: table %s row %d: %w", table, rec.Row, err)
 		}

@@ -401,7 +401,7 @@ func (d Difference) String() string {
 	case "archive_foreign":
 		return fmt.Sprintf("archived %s record %s: in the archive package, but no source record is archived so", d.Table, key)
 	case "archive_changed":
-		return fmt.Sprintf("archived %s record %s: its values or reason differ from the source's", d.Table, key)
+		return fmt.Sprintf("archived %s record %s: its values, reason or care unit differ from the source's", d.Table, key)
 	}
 	return fmt.Sprintf("%s key (%s): columns %s differ", d.Table, key, strings.Join(d.Columns, ", "))
 }
