@@ -267,6 +267,11 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err := r.checkUnmappedTables(s); err != nil {
 		return nil, err
 	}
+	// Asked before anything else reads the snapshot.
+	schemas, err := otherSchemas(ctx, s.snap)
+	if err != nil {
+		return nil, err
+	}
 	tgt, err := all.OpenSource(ctx, r.tgtURL)
 	if err != nil {
 		return nil, fmt.Errorf("target: %w", err)
@@ -515,7 +520,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	for _, p := range bySourceGroup.Problems {
 		sum.Fail("%s", p)
 	}
-	r.findings(sum, ledger, exp.codes)
+	r.findings(sum, ledger, exp.codes, schemaFindings(schemas))
 	sum.Finish(clock())
 	if vo.UnitReports != "" {
 		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Units: sum.Units}); err != nil {
@@ -803,9 +808,9 @@ func (e *expectedArchive) AddValue(t *connectors.Table, v archive.Value) error {
 
 // findings raises the alarms that need a person, with the plan's
 // acknowledgements.
-func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mappings.CodeUse) {
+func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mappings.CodeUse, more []verify.Finding) {
 	v := r.plan.Verification
-	var fs []verify.Finding
+	fs := more
 	for _, tl := range ledger.Tables {
 		if tl.Target == "" {
 			// Read by no mapping: archived whole by the plan's decision,

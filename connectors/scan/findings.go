@@ -13,6 +13,7 @@ var notCarried = map[string]string{
 	"foreign_key":    "the proposed receiving schema (--schema-out) declares them and a run creates them after the load; those it leaves out are commented there with the reason",
 	"index":          "the proposed receiving schema (--schema-out) declares those over plain columns and a run creates them after the load; prefix, full-text, partial and expression indexes are not carried",
 	"default":        "the proposed receiving schema (--schema-out) declares constant and current-time defaults; any other expression is not carried, and new rows need it recreated",
+	"schema":         "a plan reads one schema (the source URL's schema=, public by default): scan and migrate each of these with a plan of its own, or acknowledge in the plan why its tables are not the registry's (verify names each as schema_not_read)",
 	"auto_increment": "the proposed receiving schema (--schema-out) declares them as identity columns, which a run creates after the load with the numbering past the highest value",
 }
 

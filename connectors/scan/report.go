@@ -188,7 +188,7 @@ type EAV struct {
 
 // ObjectGroup is one kind of catalogue object a migration leaves behind.
 type ObjectGroup struct {
-	Kind  string   `json:"kind"` // view, trigger, routine
+	Kind  string   `json:"kind"` // view, trigger, routine, schema
 	Count int      `json:"count"`
 	Names []string `json:"names,omitempty"`
 }

@@ -118,6 +118,11 @@ func Scan(ctx context.Context, src connectors.Source, opts Options) (*Report, er
 	if rep.NotMigrated, err = notMigrated(ctx, q, src.Dialect().Name(), tables); err != nil {
 		return nil, err
 	}
+	if g, err := otherSchemas(ctx, snap); err != nil {
+		return nil, err
+	} else if g.Count > 0 {
+		rep.NotMigrated = append(rep.NotMigrated, g)
+	}
 	if err := tableSizes(ctx, q, src.Dialect().Name(), rep); err != nil {
 		return nil, err
 	}
@@ -182,4 +187,25 @@ func isKeyColumn(t *connectors.Table, name string) bool {
 	}
 	c := t.Column(name)
 	return c != nil && c.Type.Kind == connectors.KindInt && refBase(name) != ""
+}
+
+// otherSchemas groups the schemas of the source database that hold
+// tables outside the one scanned (connectors.SchemaLister): a new user
+// pointing scan at an unseen registry learns that the registry may not
+// be all in the schema the URL names.
+func otherSchemas(ctx context.Context, snap connectors.Snapshot) (ObjectGroup, error) {
+	g := ObjectGroup{Kind: "schema"}
+	l, ok := snap.(connectors.SchemaLister)
+	if !ok {
+		return g, nil
+	}
+	schemas, err := l.OtherSchemas(ctx)
+	if err != nil {
+		return g, fmt.Errorf("scan: %w", err)
+	}
+	for _, st := range schemas {
+		g.Count++
+		g.Names = append(g.Names, fmt.Sprintf("%s (%d tables)", st.Schema, st.Tables))
+	}
+	return g, nil
 }

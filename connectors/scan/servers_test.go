@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -63,10 +64,15 @@ func TestNotMigratedOnServers(t *testing.T) {
 			`CREATE VIEW v AS SELECT id FROM besok`,
 			`CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`,
 			`CREATE TRIGGER tr BEFORE INSERT ON besok FOR EACH ROW EXECUTE FUNCTION f()`,
+			// A second schema with tables: the plan reads public only.
+			`CREATE SCHEMA hist`,
+			`CREATE TABLE hist.besok_1998 (id int PRIMARY KEY)`,
 		)
 		rep := scanURL(t, url)
 		checkSizes(t, rep)
 		got := notMigratedKinds(rep)
+		want := maps.Clone(want)
+		want["schema"] = 1
 		for k, n := range want {
 			if got[k] != n {
 				t.Errorf("%s: %d, want %d (%+v)", k, got[k], n, rep.NotMigrated)

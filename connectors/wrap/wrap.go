@@ -347,6 +347,22 @@ func (s *snapshot) Position() string {
 	return ""
 }
 
+// OtherSchemas forwards to the current snapshot's SchemaLister, retried
+// as every read; a connector without one lists none (its catalogue is
+// the whole database).
+func (s *snapshot) OtherSchemas(ctx context.Context) (out []connectors.SchemaTables, err error) {
+	err = s.do(ctx, func(c connectors.Snapshot) error {
+		out = nil
+		l, ok := c.(connectors.SchemaLister)
+		if !ok {
+			return nil
+		}
+		out, err = l.OtherSchemas(ctx)
+		return err
+	})
+	return out, err
+}
+
 // Checksum forwards to the current snapshot's Checksummer, retried as
 // every read; ErrNoPushdown when it has none, so that
 // connectors.Checksum hashes the rows in Go. verify asks the source's own

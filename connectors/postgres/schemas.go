@@ -1,0 +1,43 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// otherSchemasQuery counts the base tables of every schema but the one
+// the catalogue reads ($1), the server's own (pg_catalog,
+// information_schema, pg_toast and the temporary ones), and tables an
+// extension created. pg_class lists every table whatever the role may
+// read, so a schema the role cannot use is counted too.
+const otherSchemasQuery = `SELECT n.nspname::text, count(*)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname <> $1
+  AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+GROUP BY n.nspname ORDER BY n.nspname`
+
+// OtherSchemas implements connectors.SchemaLister.
+func (s *snapshot) OtherSchemas(ctx context.Context) ([]connectors.SchemaTables, error) {
+	rows, err := s.tx.Query(ctx, otherSchemasQuery, s.db.schema)
+	if err != nil {
+		return nil, s.db.errorf(err, "list schemas")
+	}
+	defer rows.Close()
+	var out []connectors.SchemaTables
+	for rows.Next() {
+		var st connectors.SchemaTables
+		var n int64
+		if err := rows.Scan(&st.Schema, &n); err != nil {
+			return nil, s.db.errorf(err, "list schemas")
+		}
+		st.Tables = int(n)
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.db.errorf(err, "list schemas")
+	}
+	return out, nil
+}

@@ -1,0 +1,23 @@
+package connectors
+
+import "context"
+
+// SchemaLister is an optional extra of a Snapshot, found by type
+// assertion, for dialects whose catalogue reads one schema of a database
+// that may hold others (PostgreSQL's schema=). A registry that keeps
+// tables in another schema too (history, a sub-register) would have their
+// records neither migrated nor archived nor excluded while verification
+// accounts for every record of the schema it reads: the extra lets it
+// say so instead.
+type SchemaLister interface {
+	// OtherSchemas lists the schemas of the database, besides the one
+	// the catalogue reads and the server's own, that hold base tables
+	// not created by an extension, with how many, in name order.
+	OtherSchemas(ctx context.Context) ([]SchemaTables, error)
+}
+
+// SchemaTables is a schema and its number of base tables.
+type SchemaTables struct {
+	Schema string
+	Tables int
+}

@@ -1,0 +1,43 @@
+package plans
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// FindingSchemaNotRead is the finding of a source schema the plan does
+// not read: schema_not_read.<schema> in verification.acknowledge.
+const FindingSchemaNotRead = "schema_not_read"
+
+// otherSchemas lists the source database's schemas that hold tables
+// outside the one the plan reads (connectors.SchemaLister), none where
+// the connector's catalogue is the whole database.
+func otherSchemas(ctx context.Context, snap connectors.Snapshot) ([]connectors.SchemaTables, error) {
+	l, ok := snap.(connectors.SchemaLister)
+	if !ok {
+		return nil, nil
+	}
+	out, err := l.OtherSchemas(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	return out, nil
+}
+
+// schemaFindings raises one finding per source schema the plan does not
+// read: its records are in no outcome, while every table of the schema
+// the plan reads is accounted for (mapped, or archived whole), so a
+// verification that named none would say every source record is
+// accounted for. The plan acknowledges a schema that is not the
+// registry's with its reason.
+func schemaFindings(schemas []connectors.SchemaTables) []verify.Finding {
+	var out []verify.Finding
+	for _, st := range schemas {
+		out = append(out, verify.Finding{Kind: FindingSchemaNotRead, Subject: st.Schema, Count: int64(st.Tables),
+			Message: fmt.Sprintf("the source database holds %d tables in schema %s, which this plan does not read: their records are neither migrated, archived nor excluded (migrate them with a plan whose source names ?schema=%s, or acknowledge why they are not the registry's)", st.Tables, st.Schema, st.Schema)})
+	}
+	return out
+}

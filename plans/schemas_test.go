@@ -1,0 +1,71 @@
+package plans_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
+)
+
+// A PostgreSQL source is read in one schema (public unless the URL says
+// schema=): a registry that keeps tables in another schema too (history,
+// a sub-register) would have those records neither migrated nor archived
+// nor excluded, while verify said every source record is accounted for.
+// Verify raises a finding per such schema, which the plan must
+// acknowledge with its reason; a run lists it among its alarms.
+func TestVerifyNamesSourceSchemasItDoesNotRead(t *testing.T) {
+	pgtest.AdminURL(t)
+	src := pgtest.NewDatabase(t)
+	writeDemo(t, src, 40)
+	pgtest.Exec(t, src,
+		"CREATE SCHEMA hist",
+		"CREATE TABLE hist.besok_1998 (id integer PRIMARY KEY, patient_id integer, besoksdatum text)",
+		"INSERT INTO hist.besok_1998 VALUES (1, 1, '1998-03-04'), (2, 1, '1998-05-06')",
+		// An empty schema holds no records: no finding.
+		"CREATE SCHEMA empty_one")
+	dir := t.TempDir()
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+	// The demo's small role list has a code no 40 patients' grants use.
+	const codes = "verification:\n  acknowledge:\n    codes_never_seen.roles: a small sample\n"
+	p := loadPlan(t, plantest.DemoCopy(t, "../testdata", "verification:\n  acknowledge:\n", codes))
+	rep, err := plans.Run(context.Background(), p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range rep.Alarms {
+		found = found || a.ID == "schema_not_read.hist"
+	}
+	if !found {
+		t.Errorf("the run's alarms do not name schema hist: %v", rep.Alarms)
+	}
+	sum, err := plans.Verify(context.Background(), p, opts)
+	if sum == nil {
+		t.Fatalf("verify gave no summary: %v", err)
+	}
+	if sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+		t.Fatalf("verify passes a source whose schema hist it never read")
+	}
+	var ids []string
+	for _, f := range sum.Findings {
+		if f.Kind == "schema_not_read" {
+			ids = append(ids, f.ID)
+		}
+	}
+	if strings.Join(ids, ",") != "schema_not_read.hist" {
+		t.Errorf("schema findings %v, all %+v", ids, sum.Findings)
+	}
+
+	// Acknowledged with the plan's reason, it passes.
+	acked := loadPlan(t, plantest.DemoCopy(t, "../testdata", "verification:\n  acknowledge:\n",
+		codes+"    schema_not_read.hist: the 1998 visits were migrated by hand in 2005\n"))
+	sum, err = plans.Verify(context.Background(), acked, opts)
+	if err != nil || sum == nil || !sum.Pass {
+		t.Fatalf("acknowledged: %v %v", err, sum.Problems)
+	}
+}
