@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
@@ -187,4 +188,46 @@ func (r *runner) writeUnitReports(rep *verify.Report) error {
 		return fmt.Errorf("unit reports: %w", err)
 	}
 	return nil
+}
+
+// FindingUnitUnknown is the finding of migrated records whose reporting
+// unit the access section's units table does not list:
+// unit_unknown.<source table> in verification.acknowledge.
+const FindingUnitUnknown = "unit_unknown"
+
+// unknownUnitFindings raises, per source table, a finding for the
+// migrated records whose reporting unit is not in the access section's
+// units table (none without an access: section). Such a record is
+// carried with its unit as it is, and every equation holds, but no care
+// provider's grant reaches that unit on the receiving platform (only
+// the CPUA sees the record), and a unit report is written for a unit
+// nobody is. A closed unit's history is a reason a person gives.
+func (r *runner) unknownUnitFindings(ctx context.Context, snap connectors.Snapshot, ledger *verify.Ledger) ([]verify.Finding, error) {
+	st, err := r.access(ctx, snap)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	var out []verify.Finding
+	for _, tl := range ledger.Tables {
+		var n int64
+		var unknown []string
+		for u, c := range tl.Units {
+			if _, ok := st.units[u]; ok || u == verify.NoUnit || c.Migrated == 0 {
+				continue
+			}
+			n += c.Migrated
+			unknown = append(unknown, u)
+		}
+		if n == 0 {
+			continue
+		}
+		slices.Sort(unknown)
+		more := ""
+		if len(unknown) > 5 {
+			unknown, more = unknown[:5], fmt.Sprintf(" and %d more", len(unknown)-5)
+		}
+		out = append(out, verify.Finding{Kind: FindingUnitUnknown, Subject: tl.Source, Count: n, Of: tl.Migrated,
+			Message: fmt.Sprintf("%d migrated records of %s name a reporting unit that %s does not list (%s%s): no care provider's grant reaches them on the receiving platform", n, tl.Source, st.spec.Units.Table.Value, strings.Join(unknown, ", "), more)})
+	}
+	return out, nil
 }

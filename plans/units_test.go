@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -358,5 +359,67 @@ func TestRunFailsWhenAMappingChangesARecordsUnit(t *testing.T) {
 	sum, err := plans.Verify(context.Background(), p, opts)
 	if err == nil || sum == nil || sum.Pass || !changed(sum.Problems) {
 		t.Fatalf("verify: %v %+v", err, sum)
+	}
+}
+
+// Records that name a reporting unit the access section's units table
+// does not list migrate (the unit is carried as it is), but no care
+// provider's grant reaches them on the receiving platform, and a unit
+// report is written for a unit nobody is: the run lists it among its
+// alarms and verify fails until the plan acknowledges it with a reason.
+func TestVerifyNamesRecordsOfUnknownUnits(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 60)
+	db, err := sql.Open("sqlite", filepath.Join(dir, "legacy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE besok SET vardenhet_id = 99 WHERE id % 5 = 0 AND vardenhet_id IS NOT NULL"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+	p := loadPlan(t, demoPlan)
+	rep, err := plans.Run(context.Background(), p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	migrated := int64(0)
+	for _, c := range rep.Units {
+		if c.Source == "besok" && c.Unit == "99" {
+			migrated = c.Migrated
+		}
+	}
+	if migrated == 0 {
+		t.Fatal("no visit of unit 99 migrated")
+	}
+	var alarms []string
+	for _, a := range rep.Alarms {
+		alarms = append(alarms, a.ID)
+	}
+	if !slices.Contains(alarms, "unit_unknown.besok") {
+		t.Errorf("the run's alarms %v do not name the visits of an unknown unit", alarms)
+	}
+	sum, err := plans.Verify(context.Background(), p, opts)
+	if sum == nil || sum.Pass || err == nil {
+		t.Fatalf("verify passes visits of a unit that does not exist: %v", err)
+	}
+	found := false
+	for _, f := range sum.Findings {
+		if f.ID == "unit_unknown.besok" {
+			found = f.Count == migrated && strings.Contains(f.Message, "99") && f.Fails()
+		}
+	}
+	if !found {
+		t.Errorf("findings %+v", sum.Findings)
+	}
+	acked := writeDemoPlan(t, map[string]func(string) string{
+		"plan.yaml": func(s string) string {
+			return strings.Replace(s, "  acknowledge:\n", "  acknowledge:\n    unit_unknown.besok: unit 99 closed in 2015; its visits are the CPUA's\n", 1)
+		},
+	})
+	sum, err = plans.Verify(context.Background(), loadPlan(t, acked), opts)
+	if err != nil || sum == nil || !sum.Pass {
+		t.Fatalf("acknowledged: %v", err)
 	}
 }

@@ -520,7 +520,11 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	for _, p := range bySourceGroup.Problems {
 		sum.Fail("%s", p)
 	}
-	r.findings(sum, ledger, exp.codes, schemaFindings(schemas))
+	unitFs, err := r.unknownUnitFindings(ctx, s.snap, ledger)
+	if err != nil {
+		return nil, fmt.Errorf("verify: reporting units: %w", err)
+	}
+	r.findings(sum, ledger, exp.codes, append(schemaFindings(schemas), unitFs...))
 	sum.Finish(clock())
 	if vo.UnitReports != "" {
 		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Units: sum.Units}); err != nil {
