@@ -198,3 +198,60 @@ tables:
 		"delreg_b": summary(0, 2, 0, map[string]int64{"weight_disagrees": 1, "merge_conflict": 1}),
 	})
 }
+
+// A merged registration keeps the unit of the records it merges: a unit
+// code list on one sub-register that gives its records another unit's id
+// makes them merge into (and be owned by) a unit that did not report
+// them. The run fails saying so, as it does for a table of its own.
+func TestRunMergeFailsWhenAUnitIsChanged(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	cols := []connectors.Column{intCol("id"), intCol("enhet"), textCol("datum"), intCol("langd")}
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "delreg_a", PrimaryKey: []string{"id"}, Columns: cols},
+		{Name: "delreg_b", PrimaryKey: []string{"id"}, Columns: cols},
+	}, map[string][][]connectors.Value{
+		"delreg_a": {{int64(1), int64(1), "2024-01-01", nil}},
+		// Reported by unit 2: its height fills unit 1's registration
+		// once the code list says unit 2 is unit 1.
+		"delreg_b": {{int64(1), int64(2), "2024-01-01", int64(180)}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    columns:
+      - {name: unit, type: integer}
+      - {name: visit_date, type: date}
+      - {name: height_cm, type: smallint}
+`)
+	member := func(unit string) string {
+		return `
+        unit: enhet
+        columns:
+          unit: ` + unit + `
+          visit_date: {expr: date(datum)}
+          height_cm: langd
+        drop: {id: registration number of the sub-register}`
+	}
+	write(t, filepath.Join(dir, "m.yaml"), `codelists:
+  - name: units
+    codes: {"1": "1", "2": "1"}
+tables:
+  - target: visit
+    merge: [visit_date]
+    sources:
+      - source: delreg_a
+        precedence: 1`+member("enhet")+`
+      - source: delreg_b
+        precedence: 2`+member("{from: enhet, codelist: units}")+`
+`)
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\n")
+	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err == nil || rep == nil || rep.Pass {
+		t.Fatalf("a merge that gave a unit 2 record to unit 1 passed: %v", err)
+	}
+	if !strings.Contains(strings.Join(rep.Problems, "\n"), "delreg_b: 1 migrated records carry another reporting unit") {
+		t.Errorf("problems: %v", rep.Problems)
+	}
+}

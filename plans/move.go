@@ -37,6 +37,10 @@ type writer struct {
 	links *links
 	dups  *duplicates
 	own   map[*mappings.TableProgram]*ownership // units.go
+	// merged is set while a merge counts its candidates: their outcome's
+	// Row is then the merged row, whose unit unitOf holds each migrated
+	// candidate's to (before, a candidate's row counts for nothing).
+	merged bool
 	// counts takes the source side of verify's value equations (nil in
 	// a run).
 	counts valueCounter
@@ -586,7 +590,12 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			tp := m.Members[c.member]
 			tl := w.ledger.Table(tp.Source.Name, tp.Target.Name)
 			o := outs[i]
+			if o.Kind == mappings.Migrated {
+				o.Row = row
+			}
+			w.merged = true
 			unit, err := w.classify(tp, tp.Source, tl, c.source, o)
+			w.merged = false
 			if err != nil {
 				return err
 			}

@@ -36,7 +36,9 @@ type ownership struct {
 // to be counted, and returns it ("" when the table declares no unit
 // column or the record names none). A migrated record whose receiving
 // unit column is empty though the source named one is counted as having
-// lost its owner. A table with unit: {parent: true} takes each record's
+// lost its owner, one whose receiving unit is another as having changed
+// it (a merged record is held to the merged row's unit). A table with
+// unit: {parent: true} takes each record's
 // unit from its parent record, as the parent links remembered it.
 func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome) (string, error) {
 	if tp != nil && tp.Mapping != nil && tp.Mapping.Unit != nil && tp.Mapping.Unit.Parent {
@@ -65,7 +67,7 @@ func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *veri
 		}
 	}
 	tl.ForUnit(unit)
-	if o.Kind == mappings.Migrated && o.Row != nil && tp.Merge == nil && own.tgt >= 0 && own.tgt < len(o.Row) {
+	if o.Kind == mappings.Migrated && o.Row != nil && (tp.Merge == nil || w.merged) && own.tgt >= 0 && own.tgt < len(o.Row) {
 		// The receiving unit is compared as the ledger keys units (their
 		// text), so that an integer id carried into a text column is
 		// the same unit.
