@@ -21,3 +21,20 @@ type SchemaTables struct {
 	Schema string
 	Tables int
 }
+
+// InheritanceLister is an optional extra of a Snapshot, found by type
+// assertion, for dialects where reading a table also reads the rows of
+// the tables that inherit from it (PostgreSQL's INHERITS, the
+// partitioning of servers before version 10). The catalogue lists such a
+// child as a table of its own, so each of its records would be read
+// twice, once as its parent's: a caller must refuse that, not count it.
+type InheritanceLister interface {
+	// Inherited lists the tables of the catalogue that inherit from
+	// another table of it, in name order.
+	Inherited(ctx context.Context) ([]Inheritance, error)
+}
+
+// Inheritance is a child table and the parent it inherits from.
+type Inheritance struct {
+	Child, Parent string
+}

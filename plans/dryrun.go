@@ -76,6 +76,9 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 	if err := r.checkUnmappedTables(s); err != nil {
 		return nil, err
 	}
+	if err := checkInheritance(ctx, s); err != nil {
+		return nil, err
+	}
 	sink := &countingSink{written: map[string]int64{}}
 	arc := &countingArchive{values: map[unmappedKey]map[shownValue]int64{}}
 	ledger := verify.NewLedger()

@@ -36,6 +36,9 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	if err := r.checkUnmappedTables(s); err != nil {
 		return err
 	}
+	if err := checkInheritance(ctx, s); err != nil {
+		return err
+	}
 	snap, err := tgt.Snapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)

@@ -267,6 +267,9 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err := r.checkUnmappedTables(s); err != nil {
 		return nil, err
 	}
+	if err := checkInheritance(ctx, s); err != nil {
+		return nil, err
+	}
 	// Asked before anything else reads the snapshot.
 	schemas, err := otherSchemas(ctx, s.snap)
 	if err != nil {

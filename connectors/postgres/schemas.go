@@ -41,3 +41,34 @@ func (s *snapshot) OtherSchemas(ctx context.Context) ([]connectors.SchemaTables,
 	}
 	return out, nil
 }
+
+// inheritedQuery lists the tables of the schema ($1) that inherit from
+// another table of it by INHERITS (a declarative partition is no table of
+// the catalogue, and is read as its parent's only).
+const inheritedQuery = `SELECT c.relname::text, p.relname::text
+FROM pg_catalog.pg_inherits i
+JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+WHERE cn.nspname = $1 AND pn.nspname = $1 AND NOT c.relispartition
+ORDER BY 1, 2`
+
+// Inherited implements connectors.InheritanceLister.
+func (s *snapshot) Inherited(ctx context.Context) ([]connectors.Inheritance, error) {
+	rows, err := s.tx.Query(ctx, inheritedQuery, s.db.schema)
+	if err != nil {
+		return nil, s.db.errorf(err, "list inherited tables")
+	}
+	defer rows.Close()
+	var out []connectors.Inheritance
+	for rows.Next() {
+		var in connectors.Inheritance
+		if err := rows.Scan(&in.Child, &in.Parent); err != nil {
+			return nil, s.db.errorf(err, "list inherited tables")
+		}
+		out = append(out, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.db.errorf(err, "list inherited tables")
+	}
+	return out, nil
+}

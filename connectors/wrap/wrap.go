@@ -363,6 +363,21 @@ func (s *snapshot) OtherSchemas(ctx context.Context) (out []connectors.SchemaTab
 	return out, err
 }
 
+// Inherited forwards to the current snapshot's InheritanceLister,
+// retried as every read; a connector without one lists none.
+func (s *snapshot) Inherited(ctx context.Context) (out []connectors.Inheritance, err error) {
+	err = s.do(ctx, func(c connectors.Snapshot) error {
+		out = nil
+		l, ok := c.(connectors.InheritanceLister)
+		if !ok {
+			return nil
+		}
+		out, err = l.Inherited(ctx)
+		return err
+	})
+	return out, err
+}
+
 // Checksum forwards to the current snapshot's Checksummer, retried as
 // every read; ErrNoPushdown when it has none, so that
 // connectors.Checksum hashes the rows in Go. verify asks the source's own
