@@ -2,7 +2,9 @@ package mappings
 
 import (
 	"errors"
+	"math"
 	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -501,8 +503,8 @@ func compare(a, b connectors.Value) (int, bool) {
 	}
 	switch x := a.(type) {
 	case int64, uint64, float64, connectors.Decimal:
-		ra, ok1 := rat(x)
-		rb, ok2 := rat(b)
+		ra, ok1 := rat(floatAsDecimal(x, b))
+		rb, ok2 := rat(floatAsDecimal(b, x))
 		if !ok1 || !ok2 {
 			return 0, false
 		}
@@ -555,6 +557,19 @@ func cmpOrdered[T int64 | uint64](x, y T) int {
 
 // rat gives a number exactly, so a decimal bound compares with an integer
 // value without rounding.
+// floatAsDecimal gives a float compared with a decimal as the shortest
+// decimal that reads back as the same float: the number a mapping wrote
+// (999.9 in a rule) or a float column holds, not the binary fraction
+// nearest to it (999.89999999999997726), which no decimal column's 999.9
+// would equal. Anything else is given as it is.
+func floatAsDecimal(v, other connectors.Value) connectors.Value {
+	f, ok := v.(float64)
+	if _, dec := other.(connectors.Decimal); !ok || !dec || math.IsNaN(f) || math.IsInf(f, 0) {
+		return v
+	}
+	return connectors.Decimal(strconv.FormatFloat(f, 'f', -1, 64))
+}
+
 func rat(v connectors.Value) (*big.Rat, bool) {
 	r := new(big.Rat)
 	switch x := v.(type) {

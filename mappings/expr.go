@@ -175,6 +175,8 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 		r.walk(&n.Right, scope)
 		if fn, ok := checkedOps[n.Operator]; ok {
 			r.call(node, fn, n.Left, n.Right)
+		} else if fn, ok := equalOps[n.Operator]; ok && !nilLiteral(n) {
+			r.call(node, fn, n.Left, n.Right)
 		} else if fn, ok := orderOps[n.Operator]; ok {
 			if r.mode.nullFalse {
 				fn += nullFalseSuffix
@@ -355,6 +357,9 @@ func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 		opts = append(opts, expr.Function(name, fn))
 	}
 	for name, fn := range orderFuncs() {
+		opts = append(opts, expr.Function(name, fn))
+	}
+	for name, fn := range equalFuncs() {
 		opts = append(opts, expr.Function(name, fn))
 	}
 	opts = append(opts, expr.Function(fnRefDate, func(...any) (any, error) { return refDate(env) }))

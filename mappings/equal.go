@@ -1,0 +1,119 @@
+package mappings
+
+import (
+	"bytes"
+	"reflect"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm/runtime"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// equalOps maps the equality operators to the functions that compare
+// canonical values as the ordering operators do (see orderOps).
+// expr-lang's == compares by Go type: the Decimal 999.9 of a decimal
+// column was not == 999.9, a date not == "2020-01-01", and text "1" not
+// == 1, each false for every row without a word, so a rule that was
+// meant to archive a sentinel never held.
+var equalOps = map[string]string{"==": "__eq", "!=": "__ne", "in": "__in"}
+
+// nilLiteral reports whether an equality has nil written on one side:
+// x == nil is exact in expr-lang and the commonest comparison of a rule,
+// so it keeps the VM's own operator.
+func nilLiteral(n *ast.BinaryNode) bool {
+	if n.Operator == "in" {
+		return false
+	}
+	_, l := n.Left.(*ast.NilNode)
+	_, r := n.Right.(*ast.NilNode)
+	return l || r
+}
+
+func equalFuncs() map[string]func(...any) (any, error) {
+	return map[string]func(...any) (any, error){
+		"__eq": func(args ...any) (any, error) { return equalValues(args[0], args[1]) },
+		"__ne": func(args ...any) (any, error) {
+			eq, err := equalValues(args[0], args[1])
+			return !eq, err
+		},
+		"__in": func(args ...any) (any, error) { return inValues(args[0], args[1]) },
+	}
+}
+
+// equalValues reports whether two values of an expression are equal:
+// NULL only to NULL; numbers by value whatever their Go type (a float
+// against a decimal as the shortest decimal that reads back as it, the
+// number written in the mapping); dates and times in time, date text
+// against a date read as one; text by bytes. Two values of kinds that
+// can never be equal (text and a number, a boolean and an integer) are an
+// error, not false: the mapping is to convert one side.
+func equalValues(a, b any) (bool, error) {
+	if a == nil || b == nil {
+		return a == nil && b == nil, nil
+	}
+	x, err := canonical(a)
+	if err != nil {
+		return runtimeEqual(a, b)
+	}
+	y, err := canonical(b)
+	if err != nil {
+		return runtimeEqual(a, b)
+	}
+	kx, ky := connectors.KindOf(x), connectors.KindOf(y)
+	if kx == connectors.KindInvalid || ky == connectors.KindInvalid {
+		return runtimeEqual(x, y) // lists and maps, as expr-lang compares them
+	}
+	x, y = asTimeOf(x, y), asTimeOf(y, x)
+	kx, ky = connectors.KindOf(x), connectors.KindOf(y)
+	if kx == ky || numeric(kx) && numeric(ky) {
+		if c, ok := compare(x, y); ok {
+			return c == 0, nil
+		}
+		if kx == ky {
+			if bx, ok := x.([]byte); ok {
+				return bytes.Equal(bx, y.([]byte)), nil
+			}
+			return reflect.DeepEqual(x, y), nil
+		}
+	}
+	return false, &reasonError{Reason: "expression_failed", Detail: "cannot compare a " + kindName(x) + " with a " + kindName(y) +
+		" (they are never equal): convert one side, as int(…), decimal(…), string(…) or date(…)"}
+}
+
+func numeric(k connectors.Kind) bool {
+	return k == connectors.KindInt || k == connectors.KindDecimal || k == connectors.KindFloat
+}
+
+func runtimeEqual(a, b any) (out bool, err error) {
+	v, err := runtimeCall(func() any { return runtime.Equal(a, b) })
+	out, _ = v.(bool)
+	return out, err
+}
+
+// inValues is x in list with the equality of equalValues for each
+// element; other containers (a map's keys) as expr-lang reads them.
+// NULL is in no list.
+func inValues(x, list any) (any, error) {
+	v := reflect.ValueOf(list)
+	if v.Kind() != reflect.Slice && v.Kind() != reflect.Array {
+		return runtimeCall(func() any { return runtime.In(x, list) })
+	}
+	if x == nil {
+		return false, nil
+	}
+	for i := 0; i < v.Len(); i++ {
+		e := v.Index(i).Interface()
+		if e == nil {
+			continue
+		}
+		eq, err := equalValues(x, e)
+		if err != nil {
+			return nil, err
+		}
+		if eq {
+			return true, nil
+		}
+	}
+	return false, nil
+}
