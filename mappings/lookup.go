@@ -2,6 +2,13 @@ package mappings
 
 import (
 	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -17,6 +24,13 @@ type LookupTable struct {
 	Key     string
 	columns map[string]int
 	rows    map[string][]connectors.Value
+	// kinds are the kinds of the keys held: a key of another kind is
+	// written another way, not missing.
+	kinds map[connectors.Kind]bool
+	// folded holds each text key as FoldText reads it, made on the first
+	// key not found (a lookup is shared by a run's jobs).
+	foldOnce sync.Once
+	folded   map[string]bool
 }
 
 // NewLookupTable starts an empty lookup table over t keyed by key.
@@ -24,7 +38,7 @@ func NewLookupTable(t *connectors.Table, key string) (*LookupTable, error) {
 	if t.ColumnIndex(key) < 0 {
 		return nil, fmt.Errorf("lookup table %s has no column %s", t.Name, key)
 	}
-	l := &LookupTable{Table: t, Key: key, columns: map[string]int{}, rows: map[string][]connectors.Value{}}
+	l := &LookupTable{Table: t, Key: key, columns: map[string]int{}, rows: map[string][]connectors.Value{}, kinds: map[connectors.Kind]bool{}}
 	for i, c := range t.Columns {
 		l.columns[c.Name] = i
 	}
@@ -45,7 +59,52 @@ func (l *LookupTable) Add(row []connectors.Value) error {
 		return fmt.Errorf("lookup table %s: key column %s is not unique", l.Table.Name, l.Key)
 	}
 	l.rows[string(k)] = append([]connectors.Value(nil), row...)
+	l.kinds[connectors.KindOf(row[l.columns[l.Key]])] = true
 	return nil
+}
+
+// FoldText is key text as a case-, accent- and trailing-space-blind
+// collation (MariaDB's utf8mb4_general_ci, SQLite NOCASE with RTRIM, SQL
+// Server's *_CI_AI) compares it: trailing spaces dropped, accents
+// stripped, lower case. regflytt compares keys byte for byte; a key that
+// matches only folded is one the source joins and regflytt would not.
+func FoldText(s string) string {
+	s = strings.TrimRight(s, " ")
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	if out, _, err := transform.String(t, s); err == nil {
+		s = out
+	}
+	return strings.ToLower(s)
+}
+
+// mismatch says why a key that is not found is not missing either: the
+// table holds no key of its kind, or holds it in another spelling the
+// source's collation would take for it. "" when the key is missing.
+func (l *LookupTable) mismatch(key connectors.Value) string {
+	if len(l.rows) == 0 {
+		return ""
+	}
+	k := connectors.KindOf(key)
+	if !l.kinds[k] {
+		return fmt.Sprintf("the key is a %s value and %s.%s holds no %s key: convert it (string(…), int(…), decimal(…))", k, l.Table.Name, l.Key, k)
+	}
+	s, ok := key.(string)
+	if !ok {
+		return ""
+	}
+	l.foldOnce.Do(func() {
+		l.folded = map[string]bool{}
+		ki := l.columns[l.Key]
+		for _, row := range l.rows {
+			if t, ok := row[ki].(string); ok {
+				l.folded[FoldText(t)] = true
+			}
+		}
+	})
+	if l.folded[FoldText(s)] {
+		return fmt.Sprintf("the key matches a key of %s.%s only after folding case, accents or trailing spaces, as the source's collation may: normalise both sides (upper(), trim())", l.Table.Name, l.Key)
+	}
+	return ""
 }
 
 // Len is the number of rows held.
@@ -79,6 +138,11 @@ func fnLookup(env *Env, args []any) (any, error) {
 	}
 	row, ok := l.rows[string(k)]
 	if !ok {
+		// A default is for keys the table has no row for, not for keys
+		// written another way: every record would get it.
+		if why := l.mismatch(key); why != "" {
+			return nil, &reasonError{Reason: "lookup_missing", Detail: fmt.Sprintf("no row in %s with this %s: %s", l.Table.Name, l.Key, why)}
+		}
 		if len(args) == 4 {
 			return args[3], nil
 		}

@@ -2,14 +2,9 @@ package plans
 
 import (
 	"slices"
-	"strings"
-	"unicode"
-
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
 )
 
 // A source whose keys are text under a case- or accent-blind collation
@@ -19,16 +14,9 @@ import (
 // keeps each parent key folded as well, to tell a real orphan from a
 // child the source would have matched.
 
-// foldText is a key text as a blind collation compares it: trailing
-// spaces dropped, accents stripped, lower case.
-func foldText(s string) string {
-	s = strings.TrimRight(s, " ")
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	if out, _, err := transform.String(t, s); err == nil {
-		s = out
-	}
-	return strings.ToLower(s)
-}
+// foldText is a key text as a blind collation compares it (see
+// mappings.FoldText, which lookups share).
+func foldText(s string) string { return mappings.FoldText(s) }
 
 // foldKey folds the text values of a key; false when it has none, so
 // folding cannot change it.
