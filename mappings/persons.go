@@ -3,6 +3,8 @@ package mappings
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -164,6 +166,11 @@ func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (
 		if o, ok := p.excludeByDigits(s); ok {
 			return o, true
 		}
+		// A number column's value cast to text reads 1.91212121212e+11
+		// or 191212121212.00: ask the lists with the number it holds.
+		if o, ok := p.excludeReadsByDigits(row); ok {
+			return o, true
+		}
 		if o, ok := p.sourceRule(row); ok {
 			return o, true
 		}
@@ -218,13 +225,32 @@ func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bo
 		if r < 0 || row[r] == nil {
 			continue
 		}
-		if s, ok := connectors.FormatValue(row[r]); ok {
+		if s, ok := numberText(row[r]); ok {
 			if o, ok := p.excludeByDigits(s); ok {
 				return o, true
 			}
 		}
 	}
 	return Outcome{}, false
+}
+
+// numberText formats a source value whose digits may be an identity
+// number: a whole float or decimal (an identity number kept in a double
+// or a numeric(14,2) column) as its integer digits, so that
+// 191212121212.0 is read as 191212121212, not as 1.91212121212e+11 or
+// 19121212121200; anything else as FormatValue does.
+func numberText(v connectors.Value) (string, bool) {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return strconv.FormatFloat(x, 'f', -1, 64), true
+		}
+	case connectors.Decimal:
+		if ip, fp, ok := strings.Cut(string(x), "."); ok && strings.Trim(fp, "0") == "" {
+			return ip, true
+		}
+	}
+	return connectors.FormatValue(v)
 }
 
 // LooseNumber reads the identity number a value that is no identity

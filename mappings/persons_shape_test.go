@@ -68,3 +68,60 @@ func TestApplyExcludesListedDigitsThroughAnExpression(t *testing.T) {
 		t.Fatalf("a bad shape of a person on no list: got %v %q, want archived", o.Kind, o.Reason)
 	}
 }
+
+// An identity number kept in a number column that is not an integer (a
+// double from a spreadsheet import, a numeric(14,2)) needs cast: text,
+// which reads 1.91212121212e+11 or 191212121212.00: no identity number,
+// and the listed patient's record was archived as person_length, kept
+// in the archive with all its data. The lists are asked with the number
+// the value holds.
+func TestApplyExcludesListedNumbersInNumberColumns(t *testing.T) {
+	for _, c := range []struct {
+		typ    string
+		v      connectors.Value
+		listed bool
+	}{
+		{"double", float64(191212121212), true},
+		{"double", float64(512121211), true}, // 051212-1211, its leading zero lost
+		{"decimal(14,2)", connectors.Decimal("191212121212.00"), true},
+		{"double", float64(194601010301), false},
+		{"decimal(14,2)", connectors.Decimal("191212121212.50"), false},
+	} {
+		dir := t.TempDir()
+		schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+`))
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: visit
+    source: besok
+    person: {from: personnr, cast: text}
+    columns:
+      visit_id: id
+`))
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		env := testEnv(t)
+		env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "20051212-1211")
+		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			col("id", "integer", false), col("personnr", c.typ, true)}}}
+		prog, ds := Compile([]*File{f}, src, schema, env)
+		if err := ds.Err(); err != nil {
+			t.Fatal(err)
+		}
+		o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), c.v})
+		switch {
+		case c.listed && (o.Kind != Excluded || o.Reason != ReasonOptOut):
+			t.Errorf("%s %v of a listed patient: %v %q, want excluded opt_out", c.typ, c.v, o.Kind, o.Reason)
+		case !c.listed && (o.Kind != Archived || o.Reason != "person_length"):
+			t.Errorf("%s %v of no listed patient: %v %q, want archived person_length", c.typ, c.v, o.Kind, o.Reason)
+		}
+	}
+}
