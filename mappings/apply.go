@@ -346,6 +346,11 @@ func (cp *columnProgram) fed(row []connectors.Value) bool {
 // value NULL.
 func (cp *columnProgram) nullWhen(p *TableProgram, row []connectors.Value) (bool, error) {
 	if cp.nullValues != nil {
+		if cp.nullNumbers != nil {
+			if k, ok := valueNumberKey(row[cp.nullCol]); ok && cp.nullNumbers[k] {
+				return true, nil
+			}
+		}
 		s, ok := connectors.FormatValue(row[cp.nullCol])
 		return ok && cp.nullValues[s], nil
 	}

@@ -99,8 +99,11 @@ type columnProgram struct {
 	// null_when: a list of source values (as text) of column nullCol, or an
 	// expression, that declare the value NULL.
 	nullValues map[string]bool
-	nullCol    int
-	nullExpr   *compiledExpr
+	// nullNumbers are the listed values that are numbers, by numberKey,
+	// for a number column: matched by value, not by the printed form.
+	nullNumbers map[string]bool
+	nullCol     int
+	nullExpr    *compiledExpr
 	// pos is where the column mapping is written, codePos its code list.
 	pos, codePos Pos
 	// reasons renames built-in failure reasons (see rules.go); openEnded

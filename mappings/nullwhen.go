@@ -1,7 +1,13 @@
 package mappings
 
 import (
+	"math"
+	"strconv"
+	"strings"
+
 	"gopkg.in/yaml.v3"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // NullWhen declares when a column's value is NULL although its source
@@ -11,7 +17,9 @@ import (
 //	level:     {from: niva, null_when: 'niva == "9" && ver == 1'}
 //
 // A list holds source values, compared as text with the column's source
-// column (from:, or the one column an expression reads); an expression
+// column (from:, or the one column an expression reads), and by value
+// when that column holds numbers (999.9 lists a decimal(5,2) column's
+// 999.90 and 1000000 a double's 1e+06); an expression
 // over the source row gives true for NULL. A declared NULL is counted per
 // column; any other non-NULL source value that ends as NULL is a value
 // lost and fails the run.
@@ -79,7 +87,58 @@ func (c *compiler) nullWhen(cm *ColumnMapping, cp *columnProgram) {
 		return
 	}
 	cp.nullValues = map[string]bool{}
+	numeric := false
+	if c.st != nil && cp.nullCol < len(c.st.Columns) {
+		switch c.st.Columns[cp.nullCol].Type.Kind {
+		case connectors.KindInt, connectors.KindDecimal, connectors.KindFloat:
+			numeric = true
+		}
+	}
 	for _, v := range nw.Values {
 		cp.nullValues[v.Value] = true
+		if k, ok := numberKey(v.Value); ok && numeric {
+			if cp.nullNumbers == nil {
+				cp.nullNumbers = map[string]bool{}
+			}
+			cp.nullNumbers[k] = true
+		}
 	}
+}
+
+// numberKey gives a plain decimal number's text as one key per value:
+// no sign for zero, no leading zeros, no trailing fractional zeros, no
+// point without a fraction ("999.90", "0999.9" and "999.9" are
+// "999.9"). ok is false for text that is no such number.
+func numberKey(s string) (string, bool) {
+	d, ok := normDecimal(connectors.Decimal(s))
+	if !ok {
+		return "", false
+	}
+	k := string(d)
+	if strings.Contains(k, ".") {
+		k = strings.TrimRight(strings.TrimRight(k, "0"), ".")
+	}
+	if k == "-0" {
+		k = "0"
+	}
+	return k, true
+}
+
+// valueNumberKey gives a number's numberKey: a float by the shortest
+// decimal that reads back as it (1e+06 is 1000000).
+func valueNumberKey(v connectors.Value) (string, bool) {
+	switch x := v.(type) {
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case uint64:
+		return strconv.FormatUint(x, 10), true
+	case connectors.Decimal:
+		return numberKey(string(x))
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "", false
+		}
+		return numberKey(strconv.FormatFloat(x, 'f', -1, 64))
+	}
+	return "", false
 }

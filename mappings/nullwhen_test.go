@@ -1,0 +1,73 @@
+package mappings
+
+import (
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// null_when lists source values "as text", and a number column's value
+// was matched by its printed form: a decimal(5,2) column's sentinel
+// 999.90 is not the listed 999.9, nor a double column's 1e+06 the
+// listed 1000000, so the sentinel migrated as a weight and the run
+// passed. A number column's values are matched by value.
+func TestNullWhenListMatchesNumbersByValue(t *testing.T) {
+	for _, c := range []struct {
+		typ, list string
+		v         connectors.Value
+		null      bool
+	}{
+		{"decimal(5,2)", `[999.9]`, connectors.Decimal("999.90"), true},
+		{"decimal(5,2)", `["999.90"]`, connectors.Decimal("999.90"), true},
+		{"decimal(5,2)", `[999.9]`, connectors.Decimal("999.91"), false},
+		{"decimal(5,2)", `[-1]`, connectors.Decimal("-1.00"), true},
+		{"decimal(5,2)", `[0]`, connectors.Decimal("0.00"), true},
+		{"double", `[1000000]`, float64(1e6), true},
+		{"double", `[0.1]`, float64(0.1), true},
+		{"double", `[999.9]`, float64(999.8), false},
+		{"integer", `["09"]`, int64(9), true},
+		{"integer", `["-", "?", 0]`, int64(0), true},
+		{"integer", `["-", "?", 0]`, int64(5), false},
+	} {
+		dir := t.TempDir()
+		schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: weight, type: "decimal(12,2)"}
+`))
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		cast := ""
+		if c.typ == "double" || c.typ == "integer" {
+			cast = ", cast: \"decimal(12,2)\""
+		}
+		f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      weight: {from: vikt, null_when: `+c.list+cast+`}
+`))
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			col("id", "integer", false), col("vikt", c.typ, true)}}}
+		prog, ds := Compile([]*File{f}, src, schema, testEnv(t))
+		if err := ds.Err(); err != nil {
+			t.Fatal(err)
+		}
+		o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), c.v})
+		if o.Kind != Migrated {
+			t.Errorf("%s %v null_when %s: %v %q", c.typ, c.v, c.list, o.Kind, o.Reason)
+			continue
+		}
+		if got := o.Row[1] == nil; got != c.null {
+			t.Errorf("%s %v null_when %s: NULL %v, want %v", c.typ, c.v, c.list, got, c.null)
+		}
+	}
+}
