@@ -403,11 +403,8 @@ func (p *TableProgram) fit(cp *columnProgram, v connectors.Value) (connectors.Va
 // code maps an old code to a new one under the column's code list; rule
 // names the list when it maps the code to NULL by declaration.
 func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *CodeUse) (connectors.Value, string, error) {
-	old, _ := connectors.FormatValue(v)
-	version := cp.clConst
-	if cp.clVersion >= 0 {
-		version, _ = connectors.FormatValue(row[cp.clVersion])
-	}
+	version := cp.version(row)
+	old := cp.codelist.CodeOf(version, v)
 	if cp.codelist.MapsToNull(version, old) {
 		if used != nil {
 			used.saw(cp.codelist.Name.Value, version, old)

@@ -93,14 +93,13 @@ func (p *TableProgram) EntityCodeMisses(entity []connectors.Value, values [][]co
 
 func (cp *columnProgram) version(row []connectors.Value) string {
 	if cp.clVersion >= 0 {
-		v, _ := connectors.FormatValue(row[cp.clVersion])
-		return v
+		return cp.codelist.VersionOf(row[cp.clVersion])
 	}
 	return cp.clConst
 }
 
 func (p *TableProgram) codeMiss(cp *columnProgram, v connectors.Value, version string, fn func(CodeMiss)) {
-	code, _ := connectors.FormatValue(v)
+	code := cp.codelist.CodeOf(version, v)
 	if _, ok := cp.codelist.Lookup(version, code); !ok {
 		reason, _ := cp.codelist.ArchiveReason(version, code)
 		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code,

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // CodeList maps a legacy platform's codes to the receiving platform's,
@@ -42,6 +44,86 @@ type CodeList struct {
 	// Archive maps codes archived on purpose to the reason code the list
 	// names (in every version that does not map them).
 	Archive map[string]Str
+
+	// numbers index the codes and versions that are numbers by numberKey
+	// (a version's mapped and null codes, the archived codes, the
+	// versions), each to the text the list writes; "" when the list
+	// writes one value twice ("1" and "01"). See CodeOf.
+	numbers        map[string]map[string]string
+	archiveNumbers map[string]string
+	versionNumbers map[string]string
+}
+
+// indexNumbers builds the numbers indexes; parseCodeList calls it once
+// the list is read.
+func (c *CodeList) indexNumbers() {
+	add := func(m map[string]string, code string) {
+		k, ok := numberKey(code)
+		if !ok {
+			return
+		}
+		if prev, dup := m[k]; dup && prev != code {
+			m[k] = ""
+			return
+		}
+		m[k] = code
+	}
+	c.numbers = map[string]map[string]string{}
+	c.versionNumbers = map[string]string{}
+	for version, codes := range c.Versions {
+		m := map[string]string{}
+		for code := range codes {
+			add(m, code)
+		}
+		for code := range c.Nulls[version] {
+			add(m, code)
+		}
+		c.numbers[version] = m
+		add(c.versionNumbers, version)
+	}
+	c.archiveNumbers = map[string]string{}
+	for code := range c.Archive {
+		add(c.archiveNumbers, code)
+	}
+}
+
+// CodeOf gives the code a source value is looked up by: its text, or, for
+// a number the list does not write as printed (a decimal(3,1) column's
+// 1.0, an integer's 7 for a listed "07"), the text the list writes for
+// that number. Codes are text; a number column's are numbers, and its
+// printed form is the column's, not the code list's.
+func (c *CodeList) CodeOf(version string, v connectors.Value) string {
+	s, _ := connectors.FormatValue(v)
+	if _, ok := c.Lookup(version, s); ok {
+		return s
+	}
+	if _, ok := c.Archive[s]; ok {
+		return s
+	}
+	k, ok := valueNumberKey(v)
+	if !ok {
+		return s
+	}
+	if code := c.numbers[version][k]; code != "" {
+		return code
+	}
+	if code := c.archiveNumbers[k]; code != "" {
+		return code
+	}
+	return s
+}
+
+// VersionOf gives the version a source value names, as CodeOf gives a
+// code: a number column's 2.0 is version "2".
+func (c *CodeList) VersionOf(v connectors.Value) string {
+	s, _ := connectors.FormatValue(v)
+	if _, ok := c.Versions[s]; ok {
+		return s
+	}
+	if k, ok := valueNumberKey(v); ok && c.versionNumbers[k] != "" {
+		return c.versionNumbers[k]
+	}
+	return s
 }
 
 // ArchiveReason gives the reason a code is archived with on purpose in a
@@ -223,6 +305,7 @@ func parseCodeList(path string, n *yaml.Node, ds *Diagnostics) *CodeList {
 		ds.add(c.Pos, "C001", "code list %s: give codes or versions, not both", c.Name.Value)
 	}
 	f.Done()
+	c.indexNumbers()
 	return c
 }
 
