@@ -113,7 +113,9 @@ func convert(v connectors.Value, t connectors.Type) (connectors.Value, error) {
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				return nil, castErr(to, "not a finite number")
 			}
-			if d, ok := normDecimal(connectors.Decimal(s)); ok && string(d) != strconv.FormatFloat(f, 'f', -1, 64) {
+			// By numberKey: the scale's trailing zeros (72.50 of a
+			// decimal(5,2)) are no digits a double loses.
+			if k, ok := numberKey(s); ok && k != strconv.FormatFloat(f, 'f', -1, 64) {
 				return nil, castErr(to, "not exact as a double")
 			}
 			return f, nil

@@ -41,3 +41,23 @@ func TestConvertRefusesWhatItWouldChange(t *testing.T) {
 		t.Errorf(`convert("1e3", double) = %v, %v; want 1000`, got, err)
 	}
 }
+
+// A decimal column's scale writes trailing zeros (72.50 in a decimal(5,2))
+// that a double does not: the cast refused every such value as "not exact
+// as a double" and archived it. Digits a double would lose still fail.
+func TestConvertDecimalScaleToDouble(t *testing.T) {
+	double := connectors.Type{Kind: connectors.KindFloat, Bits: 64}
+	for in, want := range map[connectors.Value]float64{
+		connectors.Decimal("72.50"): 72.5, connectors.Decimal("0.10"): 0.1, connectors.Decimal("100.00"): 100,
+		"72.50": 72.5, connectors.Decimal("-3.000"): -3,
+	} {
+		if got, err := convert(in, double); err != nil || got != want {
+			t.Errorf("convert(%#v, double) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []connectors.Value{connectors.Decimal("123456789012345678.00"), connectors.Decimal("0.1000000000000000001")} {
+		if got, err := convert(in, double); err == nil {
+			t.Errorf("convert(%#v, double) = %v, want an error", in, got)
+		}
+	}
+}
