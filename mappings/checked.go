@@ -37,6 +37,7 @@ func checkedFuncs() map[string]func(...any) (any, error) {
 		"__sum":        func(args ...any) (any, error) { return checkedSum(args[0]) },
 		"__len":        func(args ...any) (any, error) { return checkedLen(args[0]) },
 		"__float":      func(args ...any) (any, error) { return checkedFloat(args[0]) },
+		"__string":     func(args ...any) (any, error) { return checkedString(args[0]) },
 	}
 	for op, name := range checkedOps {
 		out[name] = arith(op)
@@ -351,4 +352,20 @@ func checkedSlice(x, from, to any) (any, error) {
 		return string(r[lo:hi]), nil
 	}
 	return v.Slice(lo, hi).Interface(), nil
+}
+
+// checkedString is expr-lang's string() without two silent changes: NULL
+// stays NULL (expr-lang gives the text "<nil>", which a text column
+// would take as a value), and a float is written in plain digits as
+// databases print it (expr-lang gives 1.234567e+06 for 1234567).
+func checkedString(v any) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case float64:
+		return plainFloat(x), nil
+	case float32:
+		return plainFloat(float64(x)), nil
+	}
+	return runtimeCall(func() any { return builtin.String(v) })
 }

@@ -180,8 +180,10 @@ func convert(v connectors.Value, t connectors.Type) (connectors.Value, error) {
 				return nil, castErr(to, "bytes are not valid UTF-8")
 			}
 			return string(x), nil
+		case float64:
+			return plainFloat(x), nil
 		case time.Time, connectors.LocalDateTime, connectors.Date, connectors.Duration,
-			int64, uint64, float64, bool, connectors.Decimal, connectors.UUID, connectors.JSON:
+			int64, uint64, bool, connectors.Decimal, connectors.UUID, connectors.JSON:
 			s, _ := connectors.FormatValue(x)
 			return s, nil
 		}
@@ -356,4 +358,14 @@ func padScale(d connectors.Decimal, scale int) connectors.Decimal {
 		s += "."
 	}
 	return connectors.Decimal(s + strings.Repeat("0", scale-len(fp)))
+}
+
+// plainFloat writes a double as text the way databases print it: the
+// shortest digits that read back as it, in plain notation between 1e-4
+// and 1e21 (1234567, not Go's 1.234567e+06), with an exponent beyond.
+func plainFloat(f float64) string {
+	if a := math.Abs(f); a == 0 || a >= 1e-4 && a < 1e21 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }

@@ -55,8 +55,9 @@ const (
 )
 
 // checkedBuiltins maps expr-lang's built-ins of one argument that would
-// wrap an integer, or count text in bytes, to their checked functions.
-var checkedBuiltins = map[string]string{"int": "__int", "float": "__float", "abs": "__abs", "sum": "__sum", "len": "__len"}
+// wrap an integer, count text in bytes, or write NULL as "<nil>", to
+// their checked functions.
+var checkedBuiltins = map[string]string{"int": "__int", "float": "__float", "abs": "__abs", "sum": "__sum", "len": "__len", "string": "__string"}
 
 // checkedOps maps an arithmetic operator to its checked function.
 var checkedOps = map[string]string{"+": "__add", "-": "__sub", "*": "__mul", "/": "__div", "%": "__mod", "**": "__pow", "^": "__pow"}
