@@ -418,7 +418,7 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 		sourceKind = st.Columns[cp.src].Type.Kind
 	case cm.Expr.IsSet():
 		c.checkLookups(cm.Expr, c.catalog)
-		ce, err := compileExpr(cm.Expr, columnNames(st), c.env)
+		ce, err := compileExprMode(cm.Expr, columnNames(st), c.env, exprMode{nullStrict: true})
 		if err != nil {
 			ds.add(cm.Expr.Pos, "M013", "expression: %v", err)
 			return cp

@@ -30,14 +30,58 @@ func nilLiteral(n *ast.BinaryNode) bool {
 	return l || r
 }
 
+// nullStrictSuffix names the variant of an equality function that fails
+// on an empty side (see exprMode.nullStrict).
+const nullStrictSuffix = "_strict"
+
+// textOps are expr-lang's text operators, false for an empty side.
+var textOps = map[string]bool{"contains": true, "startsWith": true, "endsWith": true, "matches": true}
+
+// fnPresent is the hidden function that passes a text operator's operand
+// on, or fails on an empty one (see exprMode.nullStrict).
+const fnPresent = "__present"
+
+// present wraps a text operator's operand that is not a literal in
+// fnPresent: diagnos startsWith "E11" ? 1 : 0 would make every empty
+// diagnosis a 0. The operator stays expr-lang's, so a literal pattern
+// of matches is still compiled once.
+func (r *resolver) present(side *ast.Node, op string) {
+	switch (*side).(type) {
+	case *ast.StringNode, *ast.ConstantNode:
+		return
+	}
+	r.call(side, fnPresent, *side, &ast.StringNode{Value: op})
+}
+
 func equalFuncs() map[string]func(...any) (any, error) {
+	eq := func(args ...any) (any, error) { return equalValues(args[0], args[1]) }
+	ne := func(args ...any) (any, error) {
+		eq, err := equalValues(args[0], args[1])
+		return !eq, err
+	}
+	in := func(args ...any) (any, error) { return inValues(args[0], args[1]) }
+	strict := func(op string, fn func(...any) (any, error)) func(...any) (any, error) {
+		return func(args ...any) (any, error) {
+			if args[0] == nil || op != "in" && args[1] == nil {
+				return nil, &reasonError{Reason: "expression_failed", Detail: "an equality comparison (" + op + ") with an empty value: " +
+					"in a column's expression it would make an unknown a yes or a no; say what an empty value gives (x == nil ? … : …, or x ?? …)"}
+			}
+			return fn(args...)
+		}
+	}
 	return map[string]func(...any) (any, error){
-		"__eq": func(args ...any) (any, error) { return equalValues(args[0], args[1]) },
-		"__ne": func(args ...any) (any, error) {
-			eq, err := equalValues(args[0], args[1])
-			return !eq, err
+		fnPresent: func(args ...any) (any, error) {
+			if args[0] == nil {
+				op, _ := args[1].(string)
+				return nil, &reasonError{Reason: "expression_failed", Detail: "a text comparison (" + op + ") with an empty value: " +
+					"in a column's expression it would make an unknown a yes or a no; say what an empty value gives (x == nil ? … : …, or x ?? …)"}
+			}
+			return args[0], nil
 		},
-		"__in": func(args ...any) (any, error) { return inValues(args[0], args[1]) },
+		"__eq": eq, "__ne": ne, "__in": in,
+		"__eq" + nullStrictSuffix: strict("==", eq),
+		"__ne" + nullStrictSuffix: strict("!=", ne),
+		"__in" + nullStrictSuffix: strict("in", in),
 	}
 }
 

@@ -94,3 +94,62 @@ func TestExprEqualityByValue(t *testing.T) {
 		}
 	}
 }
+
+// A column's expression that compares an empty value (rok == "J" ? 1 :
+// 0) made the unknown a "no": NULL == "J" is false, so the receiving
+// column got 0 for every record without an answer, and nothing counted
+// the value lost, since 0 is not NULL. In a column's expression an
+// equality with an empty side fails the value, as an ordering comparison
+// does; the mapping says what an empty value gives (x == nil ? … : …).
+// In a table rule and in null_when it stays false, as there it decides
+// nothing about a value.
+func TestColumnEqualityWithAnEmptySideFails(t *testing.T) {
+	prog, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+    rules: [{when: 'src.vikt == "X"', archive: marked}]
+    columns:
+      visit_id: id
+      visit_date: {expr: date(datum)}
+      height_cm: {expr: 'vikt == "J" ? 1 : 0', null_when: 'personnr == "okänd"'}
+      weight_kg: {expr: 'vikt == nil ? nil : (vikt in ["J", "N"] ? 1 : 0)'}
+    drop: {langd: x}
+`)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tp := prog.ForSource("besok")
+	o := tp.Apply([]connectors.Value{int64(1), "2020-01-01", nil, nil, nil})
+	if o.Kind != Archived || o.Reason != "expression_failed" || o.Column != "height_cm" || !strings.Contains(o.Detail, "empty") {
+		t.Errorf("NULL == \"J\" in a column: %v %q %q %q, want archived expression_failed for height_cm", o.Kind, o.Reason, o.Column, o.Detail)
+	}
+	o = tp.Apply([]connectors.Value{int64(1), "2020-01-01", "J", nil, nil})
+	if o.Kind != Migrated || o.Row[3] != int64(1) || o.Row[2] != connectors.Decimal("1.0") {
+		t.Errorf("J: %v %q %v, want migrated with 1 and 1.0", o.Kind, o.Reason, o.Row)
+	}
+	for _, expr := range []string{`vikt startsWith "E11" ? 1 : 0`, `vikt matches "^E1[01]" ? 1 : 0`, `"E11" contains vikt ? 1 : 0`} {
+		prog, ds := compile(t, `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {expr: date(datum)}
+      height_cm: {expr: '`+expr+`'}
+    drop: {langd: x, personnr: x}
+`)
+		if err := ds.Err(); err != nil {
+			t.Fatal(err)
+		}
+		tp := prog.ForSource("besok")
+		if o := tp.Apply([]connectors.Value{int64(1), "2020-01-01", nil, nil, nil}); o.Kind != Archived || o.Reason != "expression_failed" {
+			t.Errorf("%s of NULL: %v %q, want archived expression_failed", expr, o.Kind, o.Reason)
+		}
+		if o := tp.Apply([]connectors.Value{int64(1), "2020-01-01", "E11", nil, nil}); o.Kind != Migrated || o.Row[3] != int64(1) {
+			t.Errorf("%s of E11: %v %q %v, want migrated with 1", expr, o.Kind, o.Reason, o.Row)
+		}
+	}
+	o = tp.Apply([]connectors.Value{int64(1), "2020-01-01", "X", nil, nil})
+	if o.Kind != Archived || o.Reason != "marked" {
+		t.Errorf("X: %v %q, want archived marked", o.Kind, o.Reason)
+	}
+}

@@ -176,7 +176,13 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 		r.walk(&n.Right, scope)
 		if fn, ok := checkedOps[n.Operator]; ok {
 			r.call(node, fn, n.Left, n.Right)
+		} else if textOps[n.Operator] && r.mode.nullStrict {
+			r.present(&n.Left, n.Operator)
+			r.present(&n.Right, n.Operator)
 		} else if fn, ok := equalOps[n.Operator]; ok && !nilLiteral(n) {
+			if r.mode.nullStrict {
+				fn += nullStrictSuffix
+			}
 			r.call(node, fn, n.Left, n.Right)
 		} else if fn, ok := orderOps[n.Operator]; ok {
 			if r.mode.nullFalse {

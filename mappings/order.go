@@ -17,6 +17,10 @@ type exprMode struct {
 	// (a table rule says nothing about a missing date); elsewhere it
 	// fails the value, as it always has.
 	nullFalse bool
+	// nullStrict: an equality (==, !=, in) with an empty side fails the
+	// value (a column's expression, where NULL == "J" would turn an
+	// unknown into a no); elsewhere it is false, as in expr-lang.
+	nullStrict bool
 }
 
 // refDateName is the name expressions read the plan's run.reference_date
