@@ -146,9 +146,18 @@ func inValues(x, list any) (any, error) {
 	if x == nil {
 		return false, nil
 	}
+	xs, text := x.(string)
 	for i := 0; i < v.Len(); i++ {
 		e := v.Index(i).Interface()
 		if e == nil {
+			continue
+		}
+		if es, ok := e.(string); ok && text {
+			// Text in a list of text, the common case (codes): no
+			// conversion to look for.
+			if es == xs {
+				return true, nil
+			}
 			continue
 		}
 		eq, err := equalValues(x, e)
