@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -36,9 +37,12 @@ type EAVProgram struct {
 	ValuesKeyIndex []int
 
 	nEntityCols int
-	vars        map[string]int // variable -> pivot column
-	versions    map[string]int // variable -> pivot column of its version
-	dropped     map[string]string
+	// personVars are the variables the person: reads (see
+	// excludeByLeftOutPerson).
+	personVars []string
+	vars       map[string]int // variable -> pivot column
+	versions   map[string]int // variable -> pivot column of its version
+	dropped    map[string]string
 }
 
 // Variables lists the variables the mapping reads, sorted.
@@ -186,6 +190,16 @@ func (c *compiler) eavCoverage(tp *TableProgram) {
 	}
 	tp.Key = e.Entities.PrimaryKey
 	tp.KeyIndex = []int{e.EntityKey}
+	if tp.person != nil {
+		for name, idx := range e.vars {
+			for _, r := range tp.person.reads {
+				if r == idx {
+					e.personVars = append(e.personVars, name)
+				}
+			}
+		}
+		sort.Strings(e.personVars)
+	}
 }
 
 // EntityOutcome is what ApplyEntity made of one entity and its value rows.
@@ -229,6 +243,11 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		}
 	}
 	o := p.Apply(pivot)
+	if o.Kind != Excluded && len(e.personVars) > 0 && (p.env.OptOut != nil || p.env.Erasure != nil) {
+		if x, ok := p.excludeByLeftOutPerson(values, fate); ok {
+			o = x
+		}
+	}
 	if cap(p.state.entityValues) < len(values) {
 		p.state.entityValues = make([]Outcome, len(values), 2*len(values))
 	}
@@ -288,4 +307,53 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 // Orphan is the outcome of a value row whose entity does not exist.
 func Orphan(entityTable string) Outcome {
 	return Outcome{Kind: Archived, Reason: ReasonOrphan, Detail: "no entity with this id in " + entityTable}
+}
+
+// WarnExclusionByLeftOutValue is counted when a form is excluded because
+// a value row of its person's variable that the pivot left out holds a
+// listed number: a second value (the first, read, may be empty or
+// another spelling), or a value stored under the variable's name in
+// another case or with trailing spaces, which a case-blind source
+// collation takes for the variable. Migrating the form on its first
+// value would bring a listed patient's form into the new registry, and
+// archiving the left-out value would keep their number in the archive.
+const WarnExclusionByLeftOutValue = "exclusion_by_left_out_value"
+
+// excludeByLeftOutPerson asks the lists with the values of the person's
+// variables that the pivot left out (fate -2, a repeat; -1, a name no
+// column reads exactly).
+func (p *TableProgram) excludeByLeftOutPerson(values [][]connectors.Value, fate []int) (Outcome, bool) {
+	e := p.EAV
+	for i, f := range fate {
+		v := values[i][e.Value]
+		if f >= 0 || v == nil {
+			continue
+		}
+		name, _ := connectors.FormatValue(values[i][e.Attribute])
+		if !e.personVariable(name) {
+			continue
+		}
+		s, ok := numberText(v)
+		if !ok {
+			continue
+		}
+		if o, ok := p.listedText(s); ok {
+			o.Warnings = append(o.Warnings, WarnExclusionByLeftOutValue)
+			return o, true
+		}
+	}
+	return Outcome{}, false
+}
+
+// personVariable reports whether an attribute names one of the person's
+// variables, exactly or as a case- and trailing-space-blind collation
+// compares it.
+func (e *EAVProgram) personVariable(name string) bool {
+	name = strings.TrimRight(name, " ")
+	for _, v := range e.personVars {
+		if strings.EqualFold(name, v) {
+			return true
+		}
+	}
+	return false
 }

@@ -200,6 +200,31 @@ func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (
 	return o, o.Kind != 0
 }
 
+// listedText asks the lists with one value's text: as an identity number
+// (its century written when it has twelve digits), else by its digits
+// (see excludeByDigits). It only excludes; a value that is no number and
+// on no list decides nothing.
+func (p *TableProgram) listedText(s string) (Outcome, bool) {
+	n, notes, err := pnr.ParseNotes(s, p.env.RefDate)
+	if err != nil {
+		return p.excludeByDigits(s)
+	}
+	var o Outcome
+	for _, l := range p.env.lists() {
+		m, amb := l.Match(n, !notes.Has(pnr.NoteCentury))
+		if !m {
+			continue
+		}
+		if o.Kind == 0 {
+			o = Outcome{Kind: Excluded, Reason: l.Reason}
+		}
+		if amb && len(o.Warnings) == 0 {
+			o.Warnings = []string{WarnCenturyAmbiguous}
+		}
+	}
+	return o, o.Kind != 0
+}
+
 // excludeByDigits matches a person that is no identity number by the
 // digits it holds, of any script, when they are 10 or 12 and make a valid
 // number: a list entry with those digits excludes the record, flagged.

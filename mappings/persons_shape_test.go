@@ -124,3 +124,69 @@ tables:
 		}
 	}
 }
+
+// A form store reads its person's variable from the first value row of
+// it; the others are archived as duplicate_value, and a row under the
+// variable's name in another case (Personnr, which MariaDB's case-blind
+// collation takes for personnr) as variable_not_mapped. An opted-out
+// patient's form whose first personnr row was empty (an autosave before
+// the number was typed) or another number therefore migrated, and the
+// listed number went to the archive. Any left-out value of the person's
+// variable that holds a listed number excludes the form.
+func TestApplyEntityExcludesListedLeftOutPersonValues(t *testing.T) {
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", eavSchema))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde, version: ver}
+    person: personnr
+    columns:
+      registration_id: id
+      registered: {expr: date(datum)}
+      weight_kg: {expr: decimal(vikt)}
+    drop: {varde_id: the value row's own number, ver: no versions here}
+`))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
+	prog, ds := Compile([]*File{f}, eavCatalog(), schema, env)
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tp := prog.Tables[0]
+	entity := []connectors.Value{int64(1), "2024-03-01"}
+	for _, c := range []struct {
+		name   string
+		values [][]connectors.Value
+		want   string
+	}{
+		{"an empty first value", [][]connectors.Value{val(1, "personnr", nil, 1), val(2, "personnr", "19121212-1212", 1), val(3, "vikt", "70", 1)}, "excluded"},
+		{"another number first", [][]connectors.Value{val(1, "personnr", "19460101-0301", 1), val(2, "personnr", "121212-1212", 1), val(3, "vikt", "70", 1)}, "excluded"},
+		{"another case", [][]connectors.Value{val(1, "Personnr ", "19121212-1212", 1), val(3, "vikt", "70", 1)}, "excluded"},
+		{"a listed number under another variable", [][]connectors.Value{val(1, "personnr", "19460101-0301", 1), val(2, "anhorig", "19121212-1212", 1)}, "migrated"},
+		{"a repeat of another person", [][]connectors.Value{val(1, "personnr", nil, 1), val(2, "personnr", "19460101-0301", 1)}, "migrated"},
+	} {
+		o := tp.ApplyEntity(entity, c.values)
+		if o.Entity.Kind.String() != c.want {
+			t.Errorf("%s: form %v %q, want %s", c.name, o.Entity.Kind, o.Entity.Reason, c.want)
+			continue
+		}
+		if c.want != "excluded" {
+			continue
+		}
+		if o.Entity.Reason != ReasonOptOut || len(o.Entity.Warnings) == 0 || o.Entity.Warnings[len(o.Entity.Warnings)-1] != WarnExclusionByLeftOutValue {
+			t.Errorf("%s: %q %v, want opt_out with %s", c.name, o.Entity.Reason, o.Entity.Warnings, WarnExclusionByLeftOutValue)
+		}
+		for i, v := range o.Values {
+			if v.Kind != Excluded {
+				t.Errorf("%s: value row %d %v %q, want excluded with its form", c.name, i, v.Kind, v.Reason)
+			}
+		}
+	}
+}
