@@ -420,6 +420,10 @@ func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *
 	if reason, ok := cp.codelist.ArchiveReason(version, old); ok {
 		return nil, "", &reasonError{Reason: reason, Detail: "a code code list " + cp.codelist.Name.Value + " archives on purpose"}
 	}
+	if _, text := v.(string); text && cp.codelist.Policy() != UnmappedArchive && cp.codelist.OtherSpelling(version, old) {
+		return nil, "", &reasonError{Reason: "code_unmapped", Detail: "the code differs from one code list " + cp.codelist.Name.Value +
+			" maps only in case or trailing spaces, as a case-blind collation compares them: map this spelling too, or normalise the value (upper(), strip())"}
+	}
 	switch cp.codelist.Policy() {
 	case UnmappedNull:
 		return nil, "codelist " + cp.codelist.Name.Value + " (unmapped: null)", nil

@@ -19,6 +19,10 @@ type CodeMiss struct {
 	// Reason is set for a code the list archives on purpose (archive:):
 	// expected, not a code to fix.
 	Reason string
+	// OtherSpelling: the code is a listed one in another case or with
+	// trailing spaces, which the run archives (code_unmapped) whatever
+	// the list's unmapped: policy (see CodeList.OtherSpelling).
+	OtherSpelling bool
 }
 
 // CodeMisses reports the codes of a source row (for a form store: the
@@ -102,8 +106,10 @@ func (p *TableProgram) codeMiss(cp *columnProgram, v connectors.Value, version s
 	code := cp.codelist.CodeOf(version, v)
 	if _, ok := cp.codelist.Lookup(version, code); !ok {
 		reason, _ := cp.codelist.ArchiveReason(version, code)
+		_, text := v.(string)
 		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code,
-			ValueOnly: p.ValueGranularity && cp.target.Nullable, Reason: reason})
+			ValueOnly: p.ValueGranularity && cp.target.Nullable, Reason: reason,
+			OtherSpelling: reason == "" && text && cp.codelist.OtherSpelling(version, code)})
 	}
 }
 

@@ -52,6 +52,21 @@ type CodeList struct {
 	numbers        map[string]map[string]string
 	archiveNumbers map[string]string
 	versionNumbers map[string]string
+	// folded holds each version's text codes (mapped, null, archived) as
+	// FoldText reads them (see OtherSpelling).
+	folded map[string]map[string]bool
+}
+
+// OtherSpelling reports whether a code the list does not map in a
+// version is a listed code in another case or with trailing spaces ("j",
+// the "J " of a char(2) column): the legacy platform, comparing under a
+// case-blind collation, took it for that code, so no unmapped: policy
+// may take it for an unknown one.
+func (c *CodeList) OtherSpelling(version, code string) bool {
+	if len(c.folded[version]) == 0 {
+		return false
+	}
+	return c.folded[version][FoldText(code)]
 }
 
 // indexNumbers builds the numbers indexes; parseCodeList calls it once
@@ -70,15 +85,23 @@ func (c *CodeList) indexNumbers() {
 	}
 	c.numbers = map[string]map[string]string{}
 	c.versionNumbers = map[string]string{}
+	c.folded = map[string]map[string]bool{}
 	for version, codes := range c.Versions {
 		m := map[string]string{}
+		f := map[string]bool{}
 		for code := range codes {
 			add(m, code)
+			f[FoldText(code)] = true
 		}
 		for code := range c.Nulls[version] {
 			add(m, code)
+			f[FoldText(code)] = true
+		}
+		for code := range c.Archive {
+			f[FoldText(code)] = true
 		}
 		c.numbers[version] = m
+		c.folded[version] = f
 		add(c.versionNumbers, version)
 	}
 	c.archiveNumbers = map[string]string{}

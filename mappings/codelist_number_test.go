@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -72,6 +73,76 @@ tables:
 		tp.CodeMisses(row, func(m CodeMiss) { misses = append(misses, m) })
 		if wantMiss := c.code == connectors.Decimal("4.5"); (len(misses) > 0) != wantMiss {
 			t.Errorf("%s code %v version %v: map check's misses %+v, want a miss %v", c.typ, c.code, c.version, misses, wantMiss)
+		}
+	}
+}
+
+// A code list whose unmapped: policy is null or default took a code that
+// differs from a listed one only in case or trailing spaces ("j", the
+// "J " of a char(2) column) for an unknown code: NULL or the default for
+// every such record, where the legacy platform, comparing under a
+// case-blind collation, read it as J. Such a code is refused whatever the
+// policy (code_unmapped, saying so); a code no spelling of which is
+// listed still follows the policy.
+func TestCodeListRefusesCodesListedInAnotherSpelling(t *testing.T) {
+	for _, c := range []struct {
+		policy, code string
+		want         any // the receiving value, or "archived"
+	}{
+		{"null", "J", "ja"},
+		{"null", "j", "archived"},
+		{"null", "J ", "archived"},
+		{"null", "X", nil},
+		{"default", "n", "archived"},
+		{"default", "X", "okänd"},
+		{"archive", "j", "archived"},
+	} {
+		dir := t.TempDir()
+		schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: smoker, type: text}
+`))
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		f, ds := ParseFile(writeFile(t, dir, "m.yaml", `codelists:
+  - {name: yn, unmapped: `+c.policy+`, default: "okänd", codes: {J: "ja", N: "nej"}}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      smoker: {from: rok, codelist: yn}
+`))
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			col("id", "integer", false), col("rok", "varchar(2)", true)}}}
+		prog, ds := Compile([]*File{f}, src, schema, testEnv(t))
+		if err := ds.Err(); err != nil {
+			t.Fatal(err)
+		}
+		tp := prog.ForSource("besok")
+		o := tp.Apply([]connectors.Value{int64(1), c.code})
+		var other []bool
+		tp.CodeMisses([]connectors.Value{int64(1), c.code}, func(m CodeMiss) { other = append(other, m.OtherSpelling) })
+		if want := c.want == "archived"; len(other) > 0 && other[0] != want || want && len(other) == 0 {
+			t.Errorf("%s %q: map check's misses say another spelling %v, want %v", c.policy, c.code, other, want)
+		}
+		switch {
+		case c.want == "archived":
+			if o.Kind != Archived || o.Reason != "code_unmapped" {
+				t.Errorf("%s %q: %v %q, want archived code_unmapped", c.policy, c.code, o.Kind, o.Reason)
+			} else if c.policy != "archive" && !strings.Contains(o.Detail, "only in case or trailing spaces") {
+				t.Errorf("%s %q: detail %q, want it to say how the code differs", c.policy, c.code, o.Detail)
+			}
+		case o.Kind != Migrated || o.Row[1] != c.want:
+			t.Errorf("%s %q: %v %q %v, want %v", c.policy, c.code, o.Kind, o.Reason, o.Row, c.want)
 		}
 	}
 }

@@ -120,6 +120,9 @@ type missKey struct {
 	valueOnly                   bool
 	// reason is set for codes the list archives on purpose.
 	reason string
+	// otherSpelling: a listed code in another case or with trailing
+	// spaces, archived whatever the policy.
+	otherSpelling bool
 }
 
 // codeMisses collects code-list misses, counted.
@@ -130,7 +133,7 @@ func (m codeMisses) add(c mappings.CodeMiss) {
 	if c.Version != "" {
 		version = mappings.SafeCode(c.Version)
 	}
-	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly, c.Reason}]++
+	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly, c.Reason, c.OtherSpelling}]++
 }
 
 // diagnostics says what the run will do with the codes no list maps. They
@@ -154,8 +157,10 @@ func (m codeMisses) diagnostics(table string) mappings.Diagnostics {
 			ds = append(ds, d)
 			continue
 		}
-		switch k.policy {
-		case mappings.UnmappedArchive:
+		switch {
+		case k.otherSpelling && k.policy != mappings.UnmappedArchive:
+			d.Message += fmt.Sprintf(": it differs from a code the list maps only in case or trailing spaces, so %s will be archived (code_unmapped) whatever unmapped: says; map this spelling too, or normalise the value", records(n, k.valueOnly))
+		case k.policy == mappings.UnmappedArchive:
 			d.Message += fmt.Sprintf(": %s will be archived (code_unmapped); add the code, or say unmapped: null or default", records(n, k.valueOnly))
 		default:
 			d.Message += fmt.Sprintf(": those values become %s, as the list's unmapped policy says", k.policy)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -93,4 +94,48 @@ tables:
     drop: {test: read by the rule that excludes test patients}
 `)
 	return srcURL, writePlan(t, dir, "run: {reference_date: 2026-01-01}\n")
+}
+
+// map check says that a code differing from a listed one only in case or
+// trailing spaces is archived whatever the list's unmapped: policy, not
+// that it "becomes null, as the list's unmapped policy says".
+func TestMapCheckNamesCodesInAnotherSpelling(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("rok")}},
+	}, map[string][][]connectors.Value{"besok": {{int64(1), "J"}, {int64(2), "j"}, {int64(3), "X"}}})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: smoking, type: varchar(10)}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `codelists:
+  - {name: smoking, unmapped: null, codes: {J: current, N: never}}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      smoking: {from: rok, codelist: smoking}
+`)
+	ds, err := plans.CheckMappings(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: srcURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.Code+": "+d.Message)
+	}
+	sort.Strings(got)
+	want := []string{
+		`C006: code list smoking does not map "X", which besok holds once (for column smoking): those values become null, as the list's unmapped policy says`,
+		`C006: code list smoking does not map "j", which besok holds once (for column smoking): it differs from a code the list maps only in case or trailing spaces, so that record will be archived (code_unmapped) whatever unmapped: says; map this spelling too, or normalise the value`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
