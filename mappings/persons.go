@@ -182,10 +182,17 @@ func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (
 		return p.archived(p.person, f), true
 	}
 	written = written && !notes.Has(pnr.NoteCentury)
+	return p.askLists(n, written)
+}
+
+// askLists asks every list whether it names n (its century written when
+// written says so): excluded with the first matching list's reason,
+// flagged when a match needed a guessed century. Every list is asked,
+// even after a match, so that each entry naming this person counts as
+// matched.
+func (p *TableProgram) askLists(n pnr.Number, written bool) (Outcome, bool) {
 	var o Outcome
 	for _, l := range p.env.lists() {
-		// Every list is asked, even after a match, so that each entry
-		// naming this person counts as matched.
 		m, amb := l.Match(n, written)
 		if !m {
 			continue
@@ -209,20 +216,7 @@ func (p *TableProgram) listedText(s string) (Outcome, bool) {
 	if err != nil {
 		return p.excludeByDigits(s)
 	}
-	var o Outcome
-	for _, l := range p.env.lists() {
-		m, amb := l.Match(n, !notes.Has(pnr.NoteCentury))
-		if !m {
-			continue
-		}
-		if o.Kind == 0 {
-			o = Outcome{Kind: Excluded, Reason: l.Reason}
-		}
-		if amb && len(o.Warnings) == 0 {
-			o.Warnings = []string{WarnCenturyAmbiguous}
-		}
-	}
-	return o, o.Kind != 0
+	return p.askLists(n, !notes.Has(pnr.NoteCentury))
 }
 
 // excludeByDigits matches a person that is no identity number by the
@@ -234,13 +228,12 @@ func (p *TableProgram) excludeByDigits(s string) (Outcome, bool) {
 	if !ok {
 		return Outcome{}, false
 	}
-	var o Outcome
-	for _, l := range p.env.lists() {
-		if m, _ := l.Match(n, false); m && o.Kind == 0 {
-			o = Outcome{Kind: Excluded, Reason: l.Reason, Warnings: []string{WarnExclusionByDigits}}
-		}
+	o, ok := p.askLists(n, false)
+	if ok {
+		// The digits are the flag, whatever century a match guessed.
+		o.Warnings = []string{WarnExclusionByDigits}
 	}
-	return o, o.Kind != 0
+	return o, ok
 }
 
 // excludeReadsByDigits asks the lists with each source value the person
