@@ -29,19 +29,16 @@ func TestCodeListMatchesNumberColumnsByValue(t *testing.T) {
 		{"decimal(3,1)", connectors.Decimal("4.5"), int64(2), nil}, // unmapped: null
 		{"double", float64(1), float64(1), "yes"},
 	} {
-		dir := t.TempDir()
-		schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", `platform: test
+		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			col("id", "integer", false), col("rok", c.typ, true), col("ver", c.typ, true)}}}
+		prog := compileInline(t, `platform: test
 tables:
   - name: visit
     primary_key: [visit_id]
     columns:
       - {name: visit_id, type: bigint}
       - {name: smoking, type: text}
-`))
-		if ds.Err() != nil {
-			t.Fatal(ds)
-		}
-		f, ds := ParseFile(writeFile(t, dir, "m.yaml", `codelists:
+`, `codelists:
   - name: smoking
     unmapped: null
     versions:
@@ -53,16 +50,7 @@ tables:
     columns:
       visit_id: id
       smoking: {from: rok, codelist: {name: smoking, version: ver}}
-`))
-		if ds.Err() != nil {
-			t.Fatal(ds)
-		}
-		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("rok", c.typ, true), col("ver", c.typ, true)}}}
-		prog, ds := Compile([]*File{f}, src, schema, testEnv(t))
-		if err := ds.Err(); err != nil {
-			t.Fatal(err)
-		}
+`, src, testEnv(t))
 		tp := prog.ForSource("besok")
 		row := []connectors.Value{int64(1), c.code, c.version}
 		o := tp.Apply(row)
@@ -97,19 +85,16 @@ func TestCodeListRefusesCodesListedInAnotherSpelling(t *testing.T) {
 		{"default", "X", "okänd"},
 		{"archive", "j", "archived"},
 	} {
-		dir := t.TempDir()
-		schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", `platform: test
+		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			col("id", "integer", false), col("rok", "varchar(2)", true)}}}
+		prog := compileInline(t, `platform: test
 tables:
   - name: visit
     primary_key: [visit_id]
     columns:
       - {name: visit_id, type: bigint}
       - {name: smoker, type: text}
-`))
-		if ds.Err() != nil {
-			t.Fatal(ds)
-		}
-		f, ds := ParseFile(writeFile(t, dir, "m.yaml", `codelists:
+`, `codelists:
   - {name: yn, unmapped: `+c.policy+`, default: "okänd", codes: {J: "ja", N: "nej"}}
 tables:
   - target: visit
@@ -117,16 +102,7 @@ tables:
     columns:
       visit_id: id
       smoker: {from: rok, codelist: yn}
-`))
-		if ds.Err() != nil {
-			t.Fatal(ds)
-		}
-		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("rok", "varchar(2)", true)}}}
-		prog, ds := Compile([]*File{f}, src, schema, testEnv(t))
-		if err := ds.Err(); err != nil {
-			t.Fatal(err)
-		}
+`, src, testEnv(t))
 		tp := prog.ForSource("besok")
 		o := tp.Apply([]connectors.Value{int64(1), c.code})
 		var other []bool

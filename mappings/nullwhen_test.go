@@ -29,38 +29,26 @@ func TestNullWhenListMatchesNumbersByValue(t *testing.T) {
 		{"integer", `["-", "?", 0]`, int64(0), true},
 		{"integer", `["-", "?", 0]`, int64(5), false},
 	} {
-		dir := t.TempDir()
-		schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", `platform: test
+		cast := ""
+		if c.typ == "double" || c.typ == "integer" {
+			cast = ", cast: \"decimal(12,2)\""
+		}
+		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			col("id", "integer", false), col("vikt", c.typ, true)}}}
+		prog := compileInline(t, `platform: test
 tables:
   - name: visit
     primary_key: [visit_id]
     columns:
       - {name: visit_id, type: bigint}
       - {name: weight, type: "decimal(12,2)"}
-`))
-		if ds.Err() != nil {
-			t.Fatal(ds)
-		}
-		cast := ""
-		if c.typ == "double" || c.typ == "integer" {
-			cast = ", cast: \"decimal(12,2)\""
-		}
-		f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+`, `tables:
   - target: visit
     source: besok
     columns:
       visit_id: id
       weight: {from: vikt, null_when: `+c.list+cast+`}
-`))
-		if ds.Err() != nil {
-			t.Fatal(ds)
-		}
-		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("vikt", c.typ, true)}}}
-		prog, ds := Compile([]*File{f}, src, schema, testEnv(t))
-		if err := ds.Err(); err != nil {
-			t.Fatal(err)
-		}
+`, src, testEnv(t))
 		o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), c.v})
 		if o.Kind != Migrated {
 			t.Errorf("%s %v null_when %s: %v %q", c.typ, c.v, c.list, o.Kind, o.Reason)

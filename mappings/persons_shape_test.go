@@ -89,35 +89,23 @@ func TestApplyExcludesListedNumbersInNumberColumns(t *testing.T) {
 		{"decimal(14,2)", connectors.Decimal("194601010301.00"), "archived person_length"},
 		{"decimal(14,2)", connectors.Decimal("191212121212.50"), "archived person_length"},
 	} {
-		dir := t.TempDir()
-		schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", `platform: test
+		env := testEnv(t)
+		env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "20051212-1211")
+		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			col("id", "integer", false), col("personnr", c.typ, true)}}}
+		prog := compileInline(t, `platform: test
 tables:
   - name: visit
     primary_key: [visit_id]
     columns:
       - {name: visit_id, type: bigint}
-`))
-		if ds.Err() != nil {
-			t.Fatal(ds)
-		}
-		f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+`, `tables:
   - target: visit
     source: besok
     person: {from: personnr, cast: text}
     columns:
       visit_id: id
-`))
-		if ds.Err() != nil {
-			t.Fatal(ds)
-		}
-		env := testEnv(t)
-		env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "20051212-1211")
-		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("personnr", c.typ, true)}}}
-		prog, ds := Compile([]*File{f}, src, schema, env)
-		if err := ds.Err(); err != nil {
-			t.Fatal(err)
-		}
+`, src, env)
 		o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), c.v})
 		if got := o.Kind.String() + " " + o.Reason; got != c.want {
 			t.Errorf("%s %v: %s, want %s", c.typ, c.v, got, c.want)
@@ -134,12 +122,9 @@ tables:
 // listed number went to the archive. Any left-out value of the person's
 // variable that holds a listed number excludes the form.
 func TestApplyEntityExcludesListedLeftOutPersonValues(t *testing.T) {
-	dir := t.TempDir()
-	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", eavSchema))
-	if ds.Err() != nil {
-		t.Fatal(ds)
-	}
-	f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
+	prog := compileInline(t, eavSchema, `tables:
   - target: registration
     source:
       eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde, version: ver}
@@ -149,16 +134,7 @@ func TestApplyEntityExcludesListedLeftOutPersonValues(t *testing.T) {
       registered: {expr: date(datum)}
       weight_kg: {expr: decimal(vikt)}
     drop: {varde_id: the value row's own number, ver: no versions here}
-`))
-	if ds.Err() != nil {
-		t.Fatal(ds)
-	}
-	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
-	prog, ds := Compile([]*File{f}, eavCatalog(), schema, env)
-	if err := ds.Err(); err != nil {
-		t.Fatal(err)
-	}
+`, eavCatalog(), env)
 	tp := prog.Tables[0]
 	entity := []connectors.Value{int64(1), "2024-03-01"}
 	for _, c := range []struct {

@@ -13,6 +13,13 @@ import (
 // schema, both given inline.
 func programFor(t *testing.T, src connectors.Table, schemaText, mapping string) *TableProgram {
 	t.Helper()
+	return compileInline(t, schemaText, mapping, []connectors.Table{src}, nil).ForSource(src.Name)
+}
+
+// compileInline compiles a mapping file against a receiving schema, both
+// given inline, for the source tables src, with env (nil for none).
+func compileInline(t *testing.T, schemaText, mapping string, src []connectors.Table, env *Env) *Program {
+	t.Helper()
 	dir := t.TempDir()
 	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", schemaText))
 	if ds.Err() != nil {
@@ -22,11 +29,11 @@ func programFor(t *testing.T, src connectors.Table, schemaText, mapping string) 
 	if ds.Err() != nil {
 		t.Fatal(ds)
 	}
-	prog, ds := Compile([]*File{f}, []connectors.Table{src}, schema, nil)
+	prog, ds := Compile([]*File{f}, src, schema, env)
 	if err := ds.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return prog.ForSource(src.Name)
+	return prog
 }
 
 // The column that names a code list's version can be the source table's
