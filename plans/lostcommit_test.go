@@ -48,14 +48,7 @@ func TestRunStopsWhenTheTargetLostAnAnsweredCommit(t *testing.T) {
 	src, st := makeDemoSQLite(t, dir, 200)
 	p := loadPlan(t, demoPlan)
 	p.BatchSize = 20
-	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
-	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
-		t.Fatal(err)
-	}
-	want := targetDigest(t, cleanTgt, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
-		want[k] = v
-	}
+	want := cleanDemoRun(t, dir, src, p)
 
 	tgt := "sqlite://" + filepath.Join(dir, "t.db")
 	work := filepath.Join(dir, "w")
@@ -95,10 +88,7 @@ func TestRunStopsWhenTheTargetLostAnAnsweredCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDemoReport(t, rep, st)
-	got := targetDigest(t, tgt, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
-		got[k] = v
-	}
+	got := resultDigest(t, tgt, demoTables, filepath.Join(work, "archive"))
 	if got.String() != want.String() {
 		t.Errorf("the resumed run differs from a clean run:\n got %s\nwant %s", got, want)
 	}

@@ -151,6 +151,29 @@ func archiveDigest(t *testing.T, dir string) digest {
 
 var demoTables = []string{"care_unit", "patient", "visit"}
 
+// resultDigest is what a run left: the receiving tables of the target at
+// url and the archive package in archiveDir.
+func resultDigest(t *testing.T, url string, tables []string, archiveDir string) digest {
+	t.Helper()
+	d := targetDigest(t, url, tables)
+	for k, v := range archiveDigest(t, archiveDir) {
+		d[k] = v
+	}
+	return d
+}
+
+// cleanDemoRun runs plan p of the demo from src into a new target in
+// dir, uninterrupted, and gives what it left: what any interrupted,
+// faulted or resumed run of the same plan must leave too.
+func cleanDemoRun(t *testing.T, dir, src string, p *plans.Plan) digest {
+	t.Helper()
+	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	return resultDigest(t, cleanTgt, demoTables, filepath.Join(dir, "clean", "archive"))
+}
+
 // stopAfter closes stop when the run has committed n batches.
 type stopAfter struct {
 	plans.NoProgress
@@ -179,14 +202,7 @@ func TestRunResumesToTheSameResult(t *testing.T) {
 	p := loadPlan(t, demoPlan)
 	p.BatchSize = 40
 
-	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
-	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
-		t.Fatal(err)
-	}
-	want := targetDigest(t, cleanTgt, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
-		want[k] = v
-	}
+	want := cleanDemoRun(t, dir, src, p)
 
 	tgt := "sqlite://" + filepath.Join(dir, "resumed.db")
 	work := filepath.Join(dir, "resumed")
@@ -219,10 +235,7 @@ func TestRunResumesToTheSameResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDemoReport(t, rep, st)
-	got := targetDigest(t, tgt, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
-		got[k] = v
-	}
+	got := resultDigest(t, tgt, demoTables, filepath.Join(work, "archive"))
 	if got.String() != want.String() {
 		t.Errorf("resumed run differs from a clean run:\n got %s\nwant %s", got, want)
 	}
@@ -388,14 +401,7 @@ func TestRunRetriesTransientCommitFaults(t *testing.T) {
 	src, st := makeDemoSQLite(t, dir, 200)
 	p := loadPlan(t, demoPlan)
 	p.BatchSize = 40
-	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
-	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
-		t.Fatal(err)
-	}
-	want := targetDigest(t, cleanTgt, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
-		want[k] = v
-	}
+	want := cleanDemoRun(t, dir, src, p)
 	tgt := "sqlite://" + filepath.Join(dir, "t.db")
 	ft := &faultyTarget{failAt: map[int]string{3: "before", 6: "after", 7: "before", 12: "after"}}
 	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"),
@@ -405,10 +411,7 @@ func TestRunRetriesTransientCommitFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDemoReport(t, rep, st)
-	got := targetDigest(t, tgt, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(dir, "w", "archive")) {
-		got[k] = v
-	}
+	got := resultDigest(t, tgt, demoTables, filepath.Join(dir, "w", "archive"))
 	if got.String() != want.String() {
 		t.Errorf("a run with commit faults differs from a clean run:\n got %s\nwant %s", got, want)
 	}
@@ -719,14 +722,7 @@ func TestRunResumeDropsPartsOfUncommittedBatches(t *testing.T) {
 	src, st := makeDemoSQLite(t, dir, 200)
 	p := loadPlan(t, demoPlan)
 	p.BatchSize = 15
-	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
-	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
-		t.Fatal(err)
-	}
-	want := targetDigest(t, cleanTgt, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
-		want[k] = v
-	}
+	want := cleanDemoRun(t, dir, src, p)
 	tgt := "sqlite://" + filepath.Join(dir, "t.db")
 	work := filepath.Join(dir, "w")
 	ft := &faultyTarget{failWithPart: filepath.Join(work, "archive-parts")}
@@ -751,10 +747,7 @@ func TestRunResumeDropsPartsOfUncommittedBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDemoReport(t, rep, st)
-	got := targetDigest(t, tgt, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
-		got[k] = v
-	}
+	got := resultDigest(t, tgt, demoTables, filepath.Join(work, "archive"))
 	if got.String() != want.String() {
 		t.Errorf("differs from a clean run:\n got %s\nwant %s", got, want)
 	}
