@@ -248,7 +248,10 @@ type querier struct {
 	conn     *sql.Conn
 	decoders []decoder
 	keyCols  []*connectors.Column // in the order of the query's parameters
-	dest     []driver.Value
+	// keyNums is, for each of keyCols that is an ENUM or SET, the numbers
+	// its labels are stored as (see keyNumbers); nil for the others.
+	keyNums []*keyNumbers
+	dest    []driver.Value
 	// text marks the columns decoded as text; prev holds each one's last
 	// value, given again for an equal text.
 	text []bool
@@ -280,6 +283,15 @@ func newQuerier(conn *sql.Conn, t *connectors.Table, key []string) (*querier, er
 		}
 	}
 	q.keyCols = ExpandKeyArgs(cols)
+	nums := make([]*keyNumbers, len(cols))
+	for i, c := range cols {
+		n, err := enumKeyNumbers(c)
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		nums[i] = n
+	}
+	q.keyNums = ExpandKeyArgs(nums)
 	q.dest = make([]driver.Value, len(t.Columns))
 	q.text = make([]bool, len(t.Columns))
 	q.prev = make([]connectors.Value, len(t.Columns))
@@ -300,7 +312,13 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 		}
 		lits := make([][]byte, len(expanded))
 		for i, a := range expanded {
-			l, err := appendLiteral(nil, a, q.keyCols[i])
+			var l []byte
+			var err error
+			if q.keyNums[i] != nil && a != nil {
+				l, err = q.keyNums[i].literal(q.keyCols[i], a)
+			} else {
+				l, err = appendLiteral(nil, a, q.keyCols[i])
+			}
 			if err != nil {
 				return fmt.Errorf("key column %s: %w", q.keyCols[i].Name, err)
 			}

@@ -1,0 +1,157 @@
+package mysql
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// An ENUM or SET column sorts by the number the server stores (an ENUM
+// member's position in its list, a SET's bitmask), but compared with a
+// text it compares as text. A keyset page ordered by such a key and
+// resumed with "k > 'label'" therefore skips some rows and reads others
+// twice: for enum('b','a','c') read in pages of one, 'b' comes first and
+// nothing after it is greater than 'b' but 'c', so 'a' is lost. With a
+// composite key the losses and repeats can even balance, leaving the row
+// count right. The resume key is bound as the stored number instead, which
+// the server compares as the order does.
+
+// keyNumbers maps each label of an ENUM or SET column to the number the
+// server stores for it; nil for any other column.
+type keyNumbers struct {
+	set     bool
+	members []string          // in their list's order
+	number  map[string]uint64 // ENUM: label -> position (1-based)
+	// emptyMember: '' is one of the ENUM's members, so a value read as ''
+	// may be it or the invalid value 0 a lax sql_mode stored.
+	emptyMember bool
+}
+
+// enumKeyNumbers reads the members of an ENUM or SET column from its
+// COLUMN_TYPE; nil, nil for any other column.
+func enumKeyNumbers(c *connectors.Column) (*keyNumbers, error) {
+	base := baseType(c.SourceType)
+	if base != "enum" && base != "set" {
+		return nil, nil
+	}
+	members, err := typeMembers(c.SourceType)
+	if err != nil {
+		return nil, fmt.Errorf("key column %s (%s): %w", c.Name, c.SourceType, err)
+	}
+	k := &keyNumbers{set: base == "set", members: members}
+	if !k.set {
+		k.number = make(map[string]uint64, len(members))
+		for i, m := range members {
+			k.number[m] = uint64(i + 1)
+			if m == "" {
+				k.emptyMember = true
+			}
+		}
+	}
+	return k, nil
+}
+
+// literal gives the number stored for label, as the key literal.
+func (k *keyNumbers) literal(c *connectors.Column, v connectors.Value) ([]byte, error) {
+	label, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("key column %s (%s): a resume key value of type %T, want its label", c.Name, c.SourceType, v)
+	}
+	if !k.set {
+		if n, ok := k.number[label]; ok && !(label == "" && k.emptyMember) {
+			return strconv.AppendUint(nil, n, 10), nil
+		}
+		if label == "" && !k.emptyMember {
+			// The invalid value a lax sql_mode stores, numbered 0.
+			return []byte{'0'}, nil
+		}
+		if label == "" {
+			return nil, fmt.Errorf("key column %s (%s): a key read as '' is either the member '' or the invalid value 0, which read the same: the scan cannot resume after it; name key columns that are not an ENUM", c.Name, c.SourceType)
+		}
+		return nil, fmt.Errorf("key column %s (%s): a key value that is not one of its members", c.Name, c.SourceType)
+	}
+	var bits uint64
+	if label != "" {
+		for _, part := range strings.Split(label, ",") {
+			i := indexOf(k.members, part)
+			if i < 0 {
+				return nil, fmt.Errorf("key column %s (%s): a key value that is not made of its members", c.Name, c.SourceType)
+			}
+			bits |= 1 << uint(i)
+		}
+	}
+	return strconv.AppendUint(nil, bits, 10), nil
+}
+
+func indexOf(list []string, s string) int {
+	for i, m := range list {
+		if m == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// typeMembers parses the quoted members of an enum(...) or set(...) type.
+// MariaDB prints a member's quote doubled and a backslash, NUL, newline,
+// carriage return and Ctrl-Z escaped with a backslash.
+func typeMembers(columnType string) ([]string, error) {
+	open := strings.IndexByte(columnType, '(')
+	if open < 0 {
+		return nil, fmt.Errorf("no member list")
+	}
+	s := columnType[open+1:]
+	var members []string
+	for {
+		if s == "" || s[0] != '\'' {
+			return nil, fmt.Errorf("member list not understood")
+		}
+		var b strings.Builder
+		i := 1
+		for {
+			if i >= len(s) {
+				return nil, fmt.Errorf("member list not understood")
+			}
+			ch := s[i]
+			if ch == '\'' {
+				if i+1 < len(s) && s[i+1] == '\'' {
+					b.WriteByte('\'')
+					i += 2
+					continue
+				}
+				i++
+				break
+			}
+			if ch == '\\' && i+1 < len(s) {
+				switch s[i+1] {
+				case '0':
+					b.WriteByte(0)
+				case 'n':
+					b.WriteByte('\n')
+				case 'r':
+					b.WriteByte('\r')
+				case 'Z':
+					b.WriteByte(26)
+				default:
+					b.WriteByte(s[i+1])
+				}
+				i += 2
+				continue
+			}
+			b.WriteByte(ch)
+			i++
+		}
+		members = append(members, b.String())
+		s = s[i:]
+		switch {
+		case strings.HasPrefix(s, ","):
+			s = s[1:]
+		case strings.HasPrefix(s, ")"):
+			return members, nil
+		default:
+			return nil, fmt.Errorf("member list not understood")
+		}
+	}
+}
