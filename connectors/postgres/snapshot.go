@@ -179,7 +179,14 @@ func (s *snapshot) cursor(ctx context.Context, t *connectors.Table, opts connect
 		size = connectors.DefaultBatchSize
 	}
 	fetch := fmt.Sprintf("FETCH FORWARD %d FROM %s", size, name)
-	return connectors.NewPagedRows(ctx, &querier{s: s}, t, fetch, size, func() error {
+	// The FETCH's text is the same for the first cursor of every snapshot,
+	// whatever table it reads, and pgx would keep the result description
+	// of its first run on the connection: a later snapshot's FETCH of
+	// another table would then be decoded by the first one's column types
+	// (a bytea read as its hex text, a date as a string). Each page is
+	// described afresh instead: one more round trip per page.
+	q := &querier{s: s, mode: pgx.QueryExecModeDescribeExec}
+	return connectors.NewPagedRows(ctx, q, t, fetch, size, func() error {
 		if s.closed {
 			return nil
 		}
@@ -196,6 +203,9 @@ type querier struct {
 	s    *snapshot
 	args []any
 	dec  []decoder
+	// mode, when set, is how pgx runs the query instead of its default
+	// (a statement prepared and described once per connection).
+	mode pgx.QueryExecMode
 }
 
 // rowsPerChunk rows share one backing array of values: one allocation per
@@ -206,7 +216,11 @@ const rowsPerChunk = 256
 func (q *querier) QueryBatch(ctx context.Context, query string, args []connectors.Value, cols []connectors.Column, emit func([]connectors.Value)) error {
 	// The formats option goes first; the key values are canonical and the
 	// connection's codecs encode them (see registerCodecs).
-	q.args = append(append(q.args[:0], q.s.formats), args...)
+	q.args = append(q.args[:0], q.s.formats)
+	if q.mode != 0 {
+		q.args = append(q.args, q.mode)
+	}
+	q.args = append(q.args, args...)
 	rows, err := q.s.tx.Query(ctx, query, q.args...)
 	if err != nil {
 		return q.s.db.errorf(err, "query")
