@@ -35,11 +35,13 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"math"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -179,6 +181,13 @@ func (s *snapshot) Tables(ctx context.Context) ([]connectors.Table, error) {
 // connection with the scans open beside it; database/sql takes turns.
 func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
 	q := &querier{conn: s.conn, table: t}
+	key := opts.Key
+	if len(key) == 0 {
+		key = t.PrimaryKey
+	}
+	for _, k := range key {
+		q.keyIdx = append(q.keyIdx, t.ColumnIndex(k))
+	}
 	if !connectors.StreamedScan(t, opts) {
 		return connectors.NewKeysetRows(ctx, q, Dialect{}, t, opts)
 	}
@@ -201,14 +210,33 @@ func columnNames(t *connectors.Table) []string {
 }
 
 // querier runs one keyset batch and drains it into canonical rows.
+//
+// It binds the next batch's key as SQLite stored the last row's, not as
+// it was decoded: affinity lets a TEXT key column hold a BLOB (read as
+// text) and a BLOB or untyped one hold TEXT (read as bytes), and SQLite
+// orders by storage class first, so a key bound in another class than
+// its own resumes elsewhere. A TEXT primary key holding x'61' read as
+// "a" resumed before it again, forever; an untyped key holding '1' and
+// 'a' read as bytes skipped every text after it. Dates given in another
+// text form than the canonical one ('2020-01-01T10:00') resume by the
+// text stored too.
 type querier struct {
 	conn  *sql.Conn
 	table *connectors.Table
+	// keyIdx are the scan's key columns; lastKey holds the last row's
+	// key as decoded and lastRaw as stored, for the next batch.
+	keyIdx  []int
+	lastKey []connectors.Value
+	lastRaw []any
 }
 
 func (q *querier) QueryBatch(ctx context.Context, query string, args []connectors.Value, cols []connectors.Column, emit func([]connectors.Value)) error {
 	dargs := make([]any, len(args))
 	for i, a := range args {
+		if len(args) == len(q.lastKey) && sameValue(a, q.lastKey[i]) {
+			dargs[i] = q.lastRaw[i]
+			continue
+		}
 		v, err := driverValue(a)
 		if err != nil {
 			return fmt.Errorf("key value: %w", err)
@@ -225,6 +253,7 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 	for i := range raw {
 		ptrs[i] = &raw[i]
 	}
+	var last []connectors.Value
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
@@ -238,8 +267,39 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 			row[i] = v
 		}
 		emit(row)
+		last = row
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if last != nil && len(q.keyIdx) > 0 {
+		// raw still holds the last row as scanned (database/sql copies
+		// bytes it hands to an *any).
+		q.lastKey, q.lastRaw = q.lastKey[:0], q.lastRaw[:0]
+		for _, ix := range q.keyIdx {
+			if ix < 0 || ix >= len(raw) {
+				q.lastKey, q.lastRaw = nil, nil
+				return nil
+			}
+			q.lastKey = append(q.lastKey, last[ix])
+			q.lastRaw = append(q.lastRaw, raw[ix])
+		}
+	}
+	return nil
+}
+
+// sameValue says whether two canonical values are the same value (bytes
+// by content), without panicking on a type == cannot compare.
+func sameValue(a, b connectors.Value) bool {
+	if x, ok := a.([]byte); ok {
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	}
+	ta := reflect.TypeOf(a)
+	if ta != reflect.TypeOf(b) || (ta != nil && !ta.Comparable()) {
+		return false
+	}
+	return a == b
 }
 
 // decode turns what the driver stored into a canonical value for a column
