@@ -36,6 +36,10 @@ func enumKeyNumbers(c *connectors.Column) (*keyNumbers, error) {
 	if base != "enum" && base != "set" {
 		return nil, nil
 	}
+	if !strings.Contains(c.SourceType, "(") {
+		// A select: source's result names the type without its members.
+		return nil, fmt.Errorf("key column %s is an ENUM or SET, which sorts by its members' numbers while its labels compare as text, and the select's result does not list the members: key the select by %s+0 (the number) or CAST(%s AS CHAR) (the label, sorted as text) instead", c.Name, c.Name, c.Name)
+	}
 	members, err := typeMembers(c.SourceType)
 	if err != nil {
 		return nil, fmt.Errorf("key column %s (%s): %w", c.Name, c.SourceType, err)
