@@ -12,6 +12,7 @@ import (
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
@@ -446,5 +447,49 @@ func TestTransformedSourceKeyDuplicatesAreArchived(t *testing.T) {
 	recs := readArchived(t, dir, "besok")
 	if len(recs) != 1 || keyOf(recs[0]) != "13" || recs[0].Reason != plans.ReasonDuplicateKey || !strings.Contains(recs[0].Detail, "besok with key (3)") {
 		t.Fatalf("archived %+v, want record 13 as duplicate_key of record 3", recs)
+	}
+}
+
+// On MariaDB a receiving table created beforehand with double(20,10)
+// where the schema says double rounded every weight to ten decimals
+// without a warning, and the run passed: the catalogue reads the column
+// as a double, and the change is below the default float tolerance. The
+// run refuses, naming the table and column, and writes nothing.
+func TestRunRefusesRoundingDoubleOnMariaDB(t *testing.T) {
+	tgt := mytest.NewDatabase(t)
+	mytest.Exec(t, tgt, "CREATE TABLE visit (visit_id bigint NOT NULL PRIMARY KEY, weight_kg double(20,10))")
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		intCol("id"), intCol("nr"), {Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
+	}}}, map[string][][]connectors.Value{"besok": {{int64(1), int64(10), 61.23456789012345}, {int64(2), int64(11), 70.5}}})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: weight_kg, type: double}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: nr
+      weight_kg: vikt
+    drop: {id: the visit is known by its number}
+`)
+	rep, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	want := "table visit, column weight_kg: type differs: the existing table has double(20,10), the schema declares double"
+	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
+		var stored float64
+		if qerr := mytest.Open(t, tgt).QueryRow("SELECT weight_kg FROM visit WHERE visit_id = 10").Scan(&stored); qerr == nil {
+			t.Logf("the target holds %v for 61.23456789012345", stored)
+		}
+		t.Fatalf("got %v (pass %v)\nwant %q", err, rep != nil && rep.Pass, want)
+	}
+	var rows int
+	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM visit").Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
 	}
 }

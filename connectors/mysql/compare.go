@@ -11,8 +11,9 @@ import (
 // boolean, timestamptz and uuid), the type's name (char(n) reads as the
 // same text as varchar(n) but drops trailing spaces, binary(n) pads with
 // zero bytes, timestamp converts through the session's time zone where
-// datetime keeps the wall clock) and, for text, the character set: a
-// latin1 column cannot hold what utf8mb4 text can.
+// datetime keeps the wall clock), for text the character set (a latin1
+// column cannot hold what utf8mb4 text can), and for floats and decimals
+// the (M,D) and UNSIGNED the canonical type does not read.
 func (Dialect) CheckExisting(t connectors.Type, c *connectors.Column) (string, bool) {
 	ddl, err := Dialect{}.ColumnType(t)
 	if err != nil {
@@ -32,7 +33,30 @@ func (Dialect) CheckExisting(t connectors.Type, c *connectors.Column) (string, b
 	if want.Kind == connectors.KindText {
 		ok = ok && strings.EqualFold(c.Charset, "utf8mb4")
 	}
+	if want.Kind == connectors.KindFloat || want.Kind == connectors.KindDecimal {
+		ok = ok && sameNumberModifiers(c.SourceType, typ)
+	}
 	return ddl, ok
+}
+
+// sameNumberModifiers compares what a float or decimal column's type says
+// besides its name that the canonical type does not read: a FLOAT(M,D) or
+// DOUBLE(M,D) rounds every value to D decimals without a warning, strict
+// mode or not (60.55 is stored as 60.5), and UNSIGNED (ZEROFILL implies it)
+// holds no negative value. Create writes neither.
+func sameNumberModifiers(existing, created string) bool {
+	e, c := strings.ToLower(existing), strings.ToLower(created)
+	if strings.Contains(e, "unsigned") != strings.Contains(c, "unsigned") ||
+		strings.Contains(e, "zerofill") != strings.Contains(c, "zerofill") {
+		return false
+	}
+	switch baseType(c) {
+	case "float", "double", "real":
+		// Create's float and double have no (M,D): any the existing
+		// column has rounds.
+		return strings.IndexByte(e, '(') < 0
+	}
+	return true
 }
 
 var _ connectors.ExistingColumnChecker = Dialect{}
