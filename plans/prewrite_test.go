@@ -493,3 +493,50 @@ tables:
 		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
 	}
 }
+
+// On MariaDB a JSON column is longtext under CHECK (json_valid(col)); one
+// made by hand in latin1 read as the declared json, and the load, which
+// sends UTF-8 bytes unconverted, stored {"namn":"Åsa"} as the latin1 text
+// {"namn":"Ã…sa"} without a warning; only the end check, after every row
+// was written, failed the run. The run refuses such a table before
+// writing, naming the column and its character set.
+func TestRunRefusesLatin1JSONOnMariaDB(t *testing.T) {
+	tgt := mytest.NewDatabase(t)
+	mytest.Exec(t, tgt, "CREATE TABLE note (note_id bigint NOT NULL PRIMARY KEY, body longtext CHARACTER SET latin1 CHECK (json_valid(body)))")
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, src, []connectors.Table{{Name: "anteckning", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("text")}}},
+		map[string][][]connectors.Value{"anteckning": {{int64(1), `{"namn":"Åsa"}`}, {int64(2), `{"namn":"Bo"}`}}})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: note
+    primary_key: [note_id]
+    columns:
+      - {name: note_id, type: bigint}
+      - {name: body, type: json}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: note
+    source: anteckning
+    columns:
+      note_id: id
+      body: {from: text, cast: json}
+`)
+	rep, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	want := "table note, column body: type differs: the existing table has longtext (latin1), the schema declares json"
+	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
+		var stored string
+		if qerr := mytest.Open(t, tgt).QueryRow("SELECT CONVERT(body USING utf8mb4) FROM note WHERE note_id = 1").Scan(&stored); qerr == nil {
+			t.Logf("the target holds %s", stored)
+		}
+		var problems []string
+		if rep != nil {
+			problems = rep.Problems
+		}
+		t.Fatalf("got %v (pass %v, problems %q)\nwant %q", err, rep != nil && rep.Pass, problems, want)
+	}
+	var rows int
+	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM note").Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
+	}
+}

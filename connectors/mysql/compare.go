@@ -26,8 +26,16 @@ func (Dialect) CheckExisting(t connectors.Type, c *connectors.Column) (string, b
 	want := TypeOf(typ, comment)
 	ok := c.Type == want
 	// MariaDB's JSON is longtext under a CHECK (json_valid(col)), which
-	// the catalogue already read into the kind.
-	if want.Kind != connectors.KindJSON {
+	// the catalogue already read into the kind; any text type under that
+	// CHECK reads so. Only utf8mb4 longtext (or a server's own json type)
+	// is what Create makes: the load sends UTF-8 bytes unconverted, which
+	// a latin1 column keeps as other characters without a warning
+	// ("Åsa" reads back as "Ã…sa"), and a shorter text type cuts long
+	// documents off.
+	if want.Kind == connectors.KindJSON {
+		base := baseType(c.SourceType)
+		ok = ok && (base == "json" || (base == "longtext" && strings.EqualFold(c.Charset, "utf8mb4")))
+	} else {
 		ok = ok && baseType(c.SourceType) == baseType(typ)
 	}
 	if want.Kind == connectors.KindText {
