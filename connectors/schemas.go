@@ -38,3 +38,17 @@ type InheritanceLister interface {
 type Inheritance struct {
 	Child, Parent string
 }
+
+// EngineChecker is an optional extra of a Snapshot, found by type
+// assertion, for dialects with several storage engines (MariaDB). A
+// receiving table made by hand on a non-transactional engine (MyISAM,
+// Aria, MEMORY, BLACKHOLE) keeps a batch's rows when the batch's
+// transaction rolls back, or keeps none at all: the commit unit of rows,
+// archive part and checkpoint no longer holds, and a resumed run writes
+// rows twice. A caller refuses such a table before writing.
+type EngineChecker interface {
+	// OtherEngines gives, for each of tables that exists with another
+	// storage engine than the one Create uses, that engine; want names
+	// the one Create uses.
+	OtherEngines(ctx context.Context, tables []string) (engines map[string]string, want string, err error)
+}

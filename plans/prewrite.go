@@ -52,8 +52,13 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	for i := range existing {
 		byName[existing[i].Name] = &existing[i]
 	}
-	if err := compareExisting(tgt.Dialect(), r.in.Schema.Tables, byName); err != nil {
+	diffs := compareExisting(tgt.Dialect(), r.in.Schema.Tables, byName)
+	engines, err := otherEngines(ctx, snap, r.in.Schema.Tables, byName)
+	if err != nil {
 		return err
+	}
+	if diffs = append(diffs, engines...); len(diffs) > 0 {
+		return fmt.Errorf("%w; nothing was written:\n%s\n(regflytt creates missing tables itself: drop the differing tables, or use a fresh database)", ErrTargetDiffers, strings.Join(diffs, "\n"))
 	}
 	if err := r.requireEmpty(ctx, snap, s.prog, byName); err != nil {
 		return err
@@ -97,8 +102,8 @@ func readByPrograms(prog *mappings.Program) map[string]bool {
 }
 
 // compareExisting compares every declared table that exists with its
-// declaration and reports every difference in one error.
-func compareExisting(d connectors.Dialect, declared []connectors.Table, existing map[string]*connectors.Table) error {
+// declaration and gives every difference, a line each.
+func compareExisting(d connectors.Dialect, declared []connectors.Table, existing map[string]*connectors.Table) []string {
 	var lines []string
 	for i := range declared {
 		e := existing[declared[i].Name]
@@ -109,10 +114,39 @@ func compareExisting(d connectors.Dialect, declared []connectors.Table, existing
 			lines = append(lines, "  "+diff.String())
 		}
 	}
-	if len(lines) == 0 {
-		return nil
+	return lines
+}
+
+// otherEngines gives a line for each existing receiving table whose
+// storage engine is not the one the target creates tables with
+// (connectors.EngineChecker): on a non-transactional engine a batch's
+// rows stay when its transaction rolls back, so a stopped run would
+// resume into rows it had not committed.
+func otherEngines(ctx context.Context, snap connectors.Snapshot, declared []connectors.Table, existing map[string]*connectors.Table) ([]string, error) {
+	ec, ok := snap.(connectors.EngineChecker)
+	if !ok {
+		return nil, nil
 	}
-	return fmt.Errorf("%w; nothing was written:\n%s\n(regflytt creates missing tables itself: drop the differing tables, or use a fresh database)", ErrTargetDiffers, strings.Join(lines, "\n"))
+	var names []string
+	for i := range declared {
+		if existing[declared[i].Name] != nil {
+			names = append(names, declared[i].Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	other, want, err := ec.OtherEngines(ctx, names)
+	if err != nil {
+		return nil, fmt.Errorf("target catalogue: %w", err)
+	}
+	var lines []string
+	for _, n := range names {
+		if e, ok := other[n]; ok {
+			lines = append(lines, fmt.Sprintf("  table %s: storage engine differs: the existing table has %s, regflytt creates %s (a table that does not roll back its rows breaks each batch's all-or-nothing commit)", n, e, want))
+		}
+	}
+	return lines, nil
 }
 
 // checkWorkDir makes sure the work directory can take the report, which

@@ -540,3 +540,41 @@ tables:
 		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
 	}
 }
+
+// A receiving table made by hand on MyISAM keeps a batch's rows when the
+// batch's transaction rolls back (a failed commit, a killed run), so the
+// resumed run would write them again: the run refuses it before writing,
+// naming its engine.
+func TestRunRefusesANonTransactionalTableOnMariaDB(t *testing.T) {
+	tgt := mytest.NewDatabase(t)
+	mytest.Exec(t, tgt, "CREATE TABLE visit (visit_id bigint NOT NULL PRIMARY KEY, weight_kg double) ENGINE=MyISAM DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin")
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		intCol("id"), {Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
+	}}}, map[string][][]connectors.Value{"besok": {{int64(1), 61.5}, {int64(2), 70.5}}})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: weight_kg, type: double}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      weight_kg: vikt
+`)
+	_, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	want := "table visit: storage engine differs: the existing table has MyISAM, regflytt creates InnoDB"
+	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %q", err, want)
+	}
+	var rows int
+	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM visit").Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
+	}
+}

@@ -550,3 +550,18 @@ func (r *rows) Row() []connectors.Value { return r.row }
 func (r *rows) RowsOwned() bool { return connectors.RowsOwned(r.cur) }
 func (r *rows) Err() error      { return r.err }
 func (r *rows) Close() error    { return r.cur.Close() }
+
+// OtherEngines forwards to the current snapshot's EngineChecker, retried
+// as every read; a connector without one has a single engine.
+func (s *snapshot) OtherEngines(ctx context.Context, tables []string) (out map[string]string, want string, err error) {
+	err = s.do(ctx, func(c connectors.Snapshot) error {
+		out, want = nil, ""
+		ec, ok := c.(connectors.EngineChecker)
+		if !ok {
+			return nil
+		}
+		out, want, err = ec.OtherEngines(ctx, tables)
+		return err
+	})
+	return out, want, err
+}
