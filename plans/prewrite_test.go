@@ -16,6 +16,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 const visitSchema = `platform: t
@@ -458,28 +459,7 @@ func TestTransformedSourceKeyDuplicatesAreArchived(t *testing.T) {
 func TestRunRefusesRoundingDoubleOnMariaDB(t *testing.T) {
 	tgt := mytest.NewDatabase(t)
 	mytest.Exec(t, tgt, "CREATE TABLE visit (visit_id bigint NOT NULL PRIMARY KEY, weight_kg double(20,10))")
-	dir := t.TempDir()
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-		intCol("id"), intCol("nr"), {Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
-	}}}, map[string][][]connectors.Value{"besok": {{int64(1), int64(10), 61.23456789012345}, {int64(2), int64(11), 70.5}}})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: weight_kg, type: double}
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns:
-      visit_id: nr
-      weight_kg: vikt
-    drop: {id: the visit is known by its number}
-`)
-	rep, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	rep, err := runVisitWeights(t, tgt)
 	want := "table visit, column weight_kg: type differs: the existing table has double(20,10), the schema declares double"
 	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
 		var stored float64
@@ -548,11 +528,27 @@ tables:
 func TestRunRefusesANonTransactionalTableOnMariaDB(t *testing.T) {
 	tgt := mytest.NewDatabase(t)
 	mytest.Exec(t, tgt, "CREATE TABLE visit (visit_id bigint NOT NULL PRIMARY KEY, weight_kg double) ENGINE=MyISAM DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin")
+	_, err := runVisitWeights(t, tgt)
+	want := "table visit: storage engine differs: the existing table has MyISAM, regflytt creates InnoDB"
+	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %q", err, want)
+	}
+	var rows int
+	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM visit").Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
+	}
+}
+
+// runVisitWeights runs a plan that moves two visits' weights (one with
+// more decimals than ten) from an SQLite legacy table into the receiving
+// table visit (visit_id bigint, weight_kg double) of target tgt.
+func runVisitWeights(t *testing.T, tgt string) (*verify.Report, error) {
+	t.Helper()
 	dir := t.TempDir()
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
 	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-		intCol("id"), {Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
-	}}}, map[string][][]connectors.Value{"besok": {{int64(1), 61.5}, {int64(2), 70.5}}})
+		intCol("id"), intCol("nr"), {Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
+	}}}, map[string][][]connectors.Value{"besok": {{int64(1), int64(10), 61.23456789012345}, {int64(2), int64(11), 70.5}}})
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
 tables:
   - name: visit
@@ -565,16 +561,9 @@ tables:
   - target: visit
     source: besok
     columns:
-      visit_id: id
+      visit_id: nr
       weight_kg: vikt
+    drop: {id: the visit is known by its number}
 `)
-	_, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
-	want := "table visit: storage engine differs: the existing table has MyISAM, regflytt creates InnoDB"
-	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
-		t.Fatalf("got %v\nwant %q", err, want)
-	}
-	var rows int
-	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM visit").Scan(&rows); err != nil || rows != 0 {
-		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
-	}
+	return plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
 }
