@@ -1081,7 +1081,7 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 		// while they are not. Acknowledged, it is no alarm.
 		if a.Kind == FindingSchemaNotRead {
 			rep.Pass = false
-			rep.Problems = append(rep.Problems, a.Message+" (or acknowledge "+a.ID+" in verification.acknowledge)")
+			rep.Problems = append(rep.Problems, "source records this run never read: "+a.ID+" (see its alarm)")
 		}
 	}
 	for _, p := range sum.Failures() {

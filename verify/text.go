@@ -63,6 +63,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "problem: %s\n", p)
 	}
+	// A run's alarms do not fail it, but `regflytt verify` fails until
+	// each is acknowledged: a PASS printed without them would hide what
+	// a person must still decide.
+	for _, a := range r.Alarms {
+		fmt.Fprintf(w, "alarm: %s (regflytt verify fails until the plan acknowledges %s)\n", a.Message, a.ID)
+	}
 	verdict := "PASS: every source record is accounted for"
 	if !r.Pass {
 		verdict = "FAIL: not every source record is accounted for"
