@@ -37,8 +37,12 @@ func otherSchemas(ctx context.Context, snap connectors.Snapshot) ([]connectors.S
 func schemaFindings(schemas []connectors.SchemaTables) []verify.Finding {
 	var out []verify.Finding
 	for _, st := range schemas {
+		tables := "tables"
+		if st.Tables == 1 {
+			tables = "table"
+		}
 		out = append(out, verify.Finding{Kind: FindingSchemaNotRead, Subject: st.Schema, Count: int64(st.Tables),
-			Message: fmt.Sprintf("the source database holds %d tables in schema %s, which this plan does not read: their records are neither migrated, archived nor excluded (migrate them with a plan whose source names ?schema=%s, or acknowledge why they are not the registry's)", st.Tables, st.Schema, st.Schema)})
+			Message: fmt.Sprintf("the source database holds %d %s in schema %s, which this plan does not read: their records are neither migrated, archived nor excluded (migrate them with a plan whose source names ?schema=%s, or acknowledge why they are not the registry's)", st.Tables, tables, st.Schema, st.Schema)})
 	}
 	return out
 }
