@@ -347,35 +347,39 @@ func (s *snapshot) Position() string {
 	return ""
 }
 
-// OtherSchemas forwards to the current snapshot's SchemaLister, retried
-// as every read; a connector without one lists none (its catalogue is
-// the whole database).
-func (s *snapshot) OtherSchemas(ctx context.Context) (out []connectors.SchemaTables, err error) {
+// forwardOptional runs f on the current snapshot when it implements I,
+// retried as every read; the zero T when it does not (the connector has
+// nothing of the kind to list). Each attempt starts from the zero T, so a
+// failed attempt's partial answer never survives a retry.
+func forwardOptional[I, T any](ctx context.Context, s *snapshot, f func(I) (T, error)) (out T, err error) {
 	err = s.do(ctx, func(c connectors.Snapshot) error {
-		out = nil
-		l, ok := c.(connectors.SchemaLister)
+		var zero T
+		out = zero
+		i, ok := c.(I)
 		if !ok {
 			return nil
 		}
-		out, err = l.OtherSchemas(ctx)
+		out, err = f(i)
 		return err
 	})
 	return out, err
 }
 
+// OtherSchemas forwards to the current snapshot's SchemaLister, retried
+// as every read; a connector without one lists none (its catalogue is
+// the whole database).
+func (s *snapshot) OtherSchemas(ctx context.Context) ([]connectors.SchemaTables, error) {
+	return forwardOptional(ctx, s, func(l connectors.SchemaLister) ([]connectors.SchemaTables, error) {
+		return l.OtherSchemas(ctx)
+	})
+}
+
 // Inherited forwards to the current snapshot's InheritanceLister,
 // retried as every read; a connector without one lists none.
-func (s *snapshot) Inherited(ctx context.Context) (out []connectors.Inheritance, err error) {
-	err = s.do(ctx, func(c connectors.Snapshot) error {
-		out = nil
-		l, ok := c.(connectors.InheritanceLister)
-		if !ok {
-			return nil
-		}
-		out, err = l.Inherited(ctx)
-		return err
+func (s *snapshot) Inherited(ctx context.Context) ([]connectors.Inheritance, error) {
+	return forwardOptional(ctx, s, func(l connectors.InheritanceLister) ([]connectors.Inheritance, error) {
+		return l.Inherited(ctx)
 	})
-	return out, err
 }
 
 // Checksum forwards to the current snapshot's Checksummer, retried as
@@ -553,15 +557,14 @@ func (r *rows) Close() error    { return r.cur.Close() }
 
 // OtherEngines forwards to the current snapshot's EngineChecker, retried
 // as every read; a connector without one has a single engine.
-func (s *snapshot) OtherEngines(ctx context.Context, tables []string) (out map[string]string, want string, err error) {
-	err = s.do(ctx, func(c connectors.Snapshot) error {
-		out, want = nil, ""
-		ec, ok := c.(connectors.EngineChecker)
-		if !ok {
-			return nil
-		}
-		out, want, err = ec.OtherEngines(ctx, tables)
-		return err
+func (s *snapshot) OtherEngines(ctx context.Context, tables []string) (map[string]string, string, error) {
+	type engines struct {
+		other map[string]string
+		want  string
+	}
+	e, err := forwardOptional(ctx, s, func(ec connectors.EngineChecker) (engines, error) {
+		other, want, err := ec.OtherEngines(ctx, tables)
+		return engines{other, want}, err
 	})
-	return out, want, err
+	return e.other, e.want, err
 }
