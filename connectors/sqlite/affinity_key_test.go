@@ -17,27 +17,10 @@ import (
 // bind each back as the key to continue after: every row is read once,
 // in order, whatever class it was stored as.
 func TestNumericKeyOfRealsPagesExactly(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "k.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{
+	src := keyTestSource(t,
 		"CREATE TABLE price (p NUMERIC(10,2) PRIMARY KEY, n INTEGER)",
 		"INSERT INTO price VALUES (0.1, 1), (0.99, 2), (0.995, 3), (1.0, 4), (1.98, 5), (-0.5, 6), (12, 7), (0.30000000000000004, 8)",
-	} {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			db.Close()
-			t.Fatal(err)
-		}
-	}
-	db.Close()
-	src, err := sqlite.OpenSource(ctx, location(t, path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	)
 	rows := conformance.ReadAll(t, src, "price", connectors.ScanOptions{BatchSize: 1})
 	var got []string
 	for _, r := range rows {
@@ -62,13 +45,7 @@ func TestNumericKeyOfRealsPagesExactly(t *testing.T) {
 // untyped key skipped every text after the first bytes. Each batch
 // resumes after the last key as stored: every row once, in SQLite's order.
 func TestKeysOfAnotherStorageClassPageExactly(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "k.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{
+	src := keyTestSource(t,
 		"CREATE TABLE textkey (k TEXT PRIMARY KEY, n INTEGER)",
 		"INSERT INTO textkey VALUES ('a', 1), (x'61', 2), (x'62', 3), ('b', 4), (1, 5)",
 		"CREATE TABLE untyped (k PRIMARY KEY, n INTEGER)",
@@ -77,18 +54,7 @@ func TestKeysOfAnotherStorageClassPageExactly(t *testing.T) {
 		"INSERT INTO blobkey VALUES (x'61', 1), ('a', 2), (1, 3), ('b', 4)",
 		"CREATE TABLE stamp (k DATETIME PRIMARY KEY, n INTEGER)",
 		"INSERT INTO stamp VALUES ('2020-01-01 10:00:00', 1), ('2020-01-01T09:00:00', 2), ('2020-01-01 10:00:00.5', 3), ('2020-01-01T11:00', 4)",
-	} {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			db.Close()
-			t.Fatal(err)
-		}
-	}
-	db.Close()
-	src, err := sqlite.OpenSource(ctx, location(t, path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	)
 	for table, want := range map[string][]int64{
 		"textkey": {5, 1, 4, 2, 3},
 		"untyped": {1, 4, 2, 5, 6, 3},
@@ -140,4 +106,29 @@ func readKeyOrder(t *testing.T, src connectors.Source, table string, size, limit
 		t.Fatalf("%s: %v", table, err)
 	}
 	return got
+}
+
+// keyTestSource creates a database file by stmts and opens it as a
+// source, closed when the test ends.
+func keyTestSource(t *testing.T, stmts ...string) connectors.Source {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "k.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			db.Close()
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	src, err := sqlite.OpenSource(ctx, location(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
 }
