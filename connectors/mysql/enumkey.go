@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,22 +65,22 @@ func (k *keyNumbers) literal(c *connectors.Column, v connectors.Value) ([]byte, 
 		return nil, fmt.Errorf("key column %s (%s): a resume key value of type %T, want its label", c.Name, c.SourceType, v)
 	}
 	if !k.set {
-		if n, ok := k.number[label]; ok && !(label == "" && k.emptyMember) {
-			return strconv.AppendUint(nil, n, 10), nil
-		}
-		if label == "" && !k.emptyMember {
+		if label == "" {
+			if k.emptyMember {
+				return nil, fmt.Errorf("key column %s (%s): a key read as '' is either the member '' or the invalid value 0, which read the same: the scan cannot resume after it; name key columns that are not an ENUM", c.Name, c.SourceType)
+			}
 			// The invalid value a lax sql_mode stores, numbered 0.
 			return []byte{'0'}, nil
 		}
-		if label == "" {
-			return nil, fmt.Errorf("key column %s (%s): a key read as '' is either the member '' or the invalid value 0, which read the same: the scan cannot resume after it; name key columns that are not an ENUM", c.Name, c.SourceType)
+		if n, ok := k.number[label]; ok {
+			return strconv.AppendUint(nil, n, 10), nil
 		}
 		return nil, fmt.Errorf("key column %s (%s): a key value that is not one of its members", c.Name, c.SourceType)
 	}
 	var bits uint64
 	if label != "" {
 		for _, part := range strings.Split(label, ",") {
-			i := indexOf(k.members, part)
+			i := slices.Index(k.members, part)
 			if i < 0 {
 				return nil, fmt.Errorf("key column %s (%s): a key value that is not made of its members", c.Name, c.SourceType)
 			}
@@ -87,15 +88,6 @@ func (k *keyNumbers) literal(c *connectors.Column, v connectors.Value) ([]byte, 
 		}
 	}
 	return strconv.AppendUint(nil, bits, 10), nil
-}
-
-func indexOf(list []string, s string) int {
-	for i, m := range list {
-		if m == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // typeMembers parses the quoted members of an enum(...) or set(...) type.
