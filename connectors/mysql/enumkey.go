@@ -58,16 +58,17 @@ func enumKeyNumbers(c *connectors.Column) (*keyNumbers, error) {
 	return k, nil
 }
 
-// literal gives the number stored for label, as the key literal.
+// literal gives the number stored for label, as the key literal. Its
+// errors name the type; QueryBatch adds the column.
 func (k *keyNumbers) literal(c *connectors.Column, v connectors.Value) ([]byte, error) {
 	label, ok := v.(string)
 	if !ok {
-		return nil, fmt.Errorf("key column %s (%s): a resume key value of type %T, want its label", c.Name, c.SourceType, v)
+		return nil, fmt.Errorf("%s: a resume key value of type %T, want its label", c.SourceType, v)
 	}
 	if !k.set {
 		if label == "" {
 			if k.emptyMember {
-				return nil, fmt.Errorf("key column %s (%s): a key read as '' is either the member '' or the invalid value 0, which read the same: the scan cannot resume after it; name key columns that are not an ENUM", c.Name, c.SourceType)
+				return nil, fmt.Errorf("%s: a key read as '' is either the member '' or the invalid value 0, which read the same: the scan cannot resume after it; name key columns that are not an ENUM", c.SourceType)
 			}
 			// The invalid value a lax sql_mode stores, numbered 0.
 			return []byte{'0'}, nil
@@ -75,14 +76,14 @@ func (k *keyNumbers) literal(c *connectors.Column, v connectors.Value) ([]byte, 
 		if n, ok := k.number[label]; ok {
 			return strconv.AppendUint(nil, n, 10), nil
 		}
-		return nil, fmt.Errorf("key column %s (%s): a key value that is not one of its members", c.Name, c.SourceType)
+		return nil, fmt.Errorf("%s: a key value that is not one of its members", c.SourceType)
 	}
 	var bits uint64
 	if label != "" {
 		for _, part := range strings.Split(label, ",") {
 			i := slices.Index(k.members, part)
 			if i < 0 {
-				return nil, fmt.Errorf("key column %s (%s): a key value that is not made of its members", c.Name, c.SourceType)
+				return nil, fmt.Errorf("%s: a key value that is not made of its members", c.SourceType)
 			}
 			bits |= 1 << uint(i)
 		}
