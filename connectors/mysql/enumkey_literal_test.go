@@ -7,8 +7,9 @@ import (
 )
 
 // Every branch of an ENUM or SET key's literal: a member's number, the
-// invalid value 0 read as ”, the refusal where ” is also a member, a
-// label that is no member, and a SET's bitmask.
+// invalid value 0 read as the empty label, the refusal where the empty
+// label is also a member, a label that is no member, and a SET's
+// bitmask.
 func TestEnumKeyLiteral(t *testing.T) {
 	for _, tc := range []struct {
 		typ, label, want string
