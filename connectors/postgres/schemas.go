@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/regflytt/regflytt/connectors"
 )
 
@@ -21,23 +22,19 @@ GROUP BY n.nspname ORDER BY n.nspname`
 
 // OtherSchemas implements connectors.SchemaLister.
 func (s *snapshot) OtherSchemas(ctx context.Context) ([]connectors.SchemaTables, error) {
-	rows, err := s.tx.Query(ctx, otherSchemasQuery, s.db.schema)
+	return catalogueList[connectors.SchemaTables](ctx, s, "list schemas", otherSchemasQuery)
+}
+
+// catalogueList runs a catalogue query of the snapshot's schema and
+// gives its rows as Ts, column by field in order.
+func catalogueList[T any](ctx context.Context, s *snapshot, what, query string) ([]T, error) {
+	rows, err := s.tx.Query(ctx, query, s.db.schema)
 	if err != nil {
-		return nil, s.db.errorf(err, "list schemas")
+		return nil, s.db.errorf(err, "%s", what)
 	}
-	defer rows.Close()
-	var out []connectors.SchemaTables
-	for rows.Next() {
-		var st connectors.SchemaTables
-		var n int64
-		if err := rows.Scan(&st.Schema, &n); err != nil {
-			return nil, s.db.errorf(err, "list schemas")
-		}
-		st.Tables = int(n)
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.db.errorf(err, "list schemas")
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[T])
+	if err != nil {
+		return nil, s.db.errorf(err, "%s", what)
 	}
 	return out, nil
 }
@@ -54,21 +51,5 @@ ORDER BY 1, 2`
 
 // Inherited implements connectors.InheritanceLister.
 func (s *snapshot) Inherited(ctx context.Context) ([]connectors.Inheritance, error) {
-	rows, err := s.tx.Query(ctx, inheritedQuery, s.db.schema)
-	if err != nil {
-		return nil, s.db.errorf(err, "list inherited tables")
-	}
-	defer rows.Close()
-	var out []connectors.Inheritance
-	for rows.Next() {
-		var in connectors.Inheritance
-		if err := rows.Scan(&in.Child, &in.Parent); err != nil {
-			return nil, s.db.errorf(err, "list inherited tables")
-		}
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.db.errorf(err, "list inherited tables")
-	}
-	return out, nil
+	return catalogueList[connectors.Inheritance](ctx, s, "list inherited tables", inheritedQuery)
 }
