@@ -14,10 +14,6 @@ import (
 // keeps each parent key folded as well, to tell a real orphan from a
 // child the source would have matched.
 
-// foldText is a key text as a blind collation compares it (see
-// mappings.FoldText, which lookups share).
-func foldText(s string) string { return mappings.FoldText(s) }
-
 // foldKey folds the text values of a key; false when it has none, so
 // folding cannot change it.
 func foldKey(key []connectors.Value) ([]connectors.Value, bool) {
@@ -30,7 +26,7 @@ func foldKey(key []connectors.Value) ([]connectors.Value, bool) {
 		if out == nil {
 			out = slices.Clone(key)
 		}
-		out[i] = foldText(s)
+		out[i] = mappings.FoldText(s)
 	}
 	return out, out != nil
 }

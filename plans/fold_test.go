@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
 )
 
 func TestFoldKey(t *testing.T) {
@@ -13,11 +14,11 @@ func TestFoldKey(t *testing.T) {
 		{"Ångström", "angstrom"},
 		{"Émile ", "emile"},
 	} {
-		if got, want := foldText(c.a), foldText(c.b); got != want {
+		if got, want := mappings.FoldText(c.a), mappings.FoldText(c.b); got != want {
 			t.Errorf("fold(%q) = %q, fold(%q) = %q: want equal", c.a, got, c.b, want)
 		}
 	}
-	if foldText(" abc") == foldText("abc") {
+	if mappings.FoldText(" abc") == mappings.FoldText("abc") {
 		t.Error("a leading space is part of the key under every collation")
 	}
 	if _, ok := foldKey([]connectors.Value{int64(1)}); ok {
