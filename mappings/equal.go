@@ -63,8 +63,7 @@ func equalFuncs() map[string]func(...any) (any, error) {
 	strict := func(op string, fn func(...any) (any, error)) func(...any) (any, error) {
 		return func(args ...any) (any, error) {
 			if args[0] == nil || op != "in" && args[1] == nil {
-				return nil, &reasonError{Reason: "expression_failed", Detail: "an equality comparison (" + op + ") with an empty value: " +
-					"in a column's expression it would make an unknown a yes or a no; say what an empty value gives (x == nil ? … : …, or x ?? …)"}
+				return nil, emptySideError("an equality comparison", op)
 			}
 			return fn(args...)
 		}
@@ -73,8 +72,7 @@ func equalFuncs() map[string]func(...any) (any, error) {
 		fnPresent: func(args ...any) (any, error) {
 			if args[0] == nil {
 				op, _ := args[1].(string)
-				return nil, &reasonError{Reason: "expression_failed", Detail: "a text comparison (" + op + ") with an empty value: " +
-					"in a column's expression it would make an unknown a yes or a no; say what an empty value gives (x == nil ? … : …, or x ?? …)"}
+				return nil, emptySideError("a text comparison", op)
 			}
 			return args[0], nil
 		},
@@ -83,6 +81,13 @@ func equalFuncs() map[string]func(...any) (any, error) {
 		"__ne" + nullStrictSuffix: strict("!=", ne),
 		"__in" + nullStrictSuffix: strict("in", in),
 	}
+}
+
+// emptySideError fails a comparison (what, op) with an empty side in a
+// column's expression (see exprMode.nullStrict).
+func emptySideError(what, op string) error {
+	return &reasonError{Reason: "expression_failed", Detail: what + " (" + op + ") with an empty value: " +
+		"in a column's expression it would make an unknown a yes or a no; say what an empty value gives (x == nil ? … : …, or x ?? …)"}
 }
 
 // equalValues reports whether two values of an expression are equal:
