@@ -144,16 +144,26 @@ func runtimeEqual(a, b any) (out bool, err error) {
 // element; other containers (a map's keys) as expr-lang reads them.
 // NULL is in no list.
 func inValues(x, list any) (any, error) {
+	// A list written in the expression is an []any: read it without
+	// reflection, which cost more than the comparisons of a code list.
+	if xs, ok := list.([]any); ok {
+		return inElems(x, len(xs), func(i int) any { return xs[i] })
+	}
 	v := reflect.ValueOf(list)
 	if v.Kind() != reflect.Slice && v.Kind() != reflect.Array {
 		return runtimeCall(func() any { return runtime.In(x, list) })
 	}
+	return inElems(x, v.Len(), func(i int) any { return v.Index(i).Interface() })
+}
+
+// inElems is inValues over n elements, the i-th given by elem.
+func inElems(x any, n int, elem func(int) any) (any, error) {
 	if x == nil {
 		return false, nil
 	}
 	xs, text := x.(string)
-	for i := 0; i < v.Len(); i++ {
-		e := v.Index(i).Interface()
+	for i := 0; i < n; i++ {
+		e := elem(i)
 		if e == nil {
 			continue
 		}
