@@ -87,16 +87,13 @@ func (c *compiler) nullWhen(cm *ColumnMapping, cp *columnProgram) {
 		return
 	}
 	cp.nullValues = map[string]bool{}
-	numeric := false
-	if c.st != nil && cp.nullCol < len(c.st.Columns) {
-		switch c.st.Columns[cp.nullCol].Type.Kind {
-		case connectors.KindInt, connectors.KindDecimal, connectors.KindFloat:
-			numeric = true
-		}
-	}
+	byNumber := c.st != nil && cp.nullCol < len(c.st.Columns) && numeric(c.st.Columns[cp.nullCol].Type.Kind)
 	for _, v := range nw.Values {
 		cp.nullValues[v.Value] = true
-		if k, ok := numberKey(v.Value); ok && numeric {
+		if !byNumber {
+			continue
+		}
+		if k, ok := numberKey(v.Value); ok {
 			if cp.nullNumbers == nil {
 				cp.nullNumbers = map[string]bool{}
 			}
