@@ -15,7 +15,7 @@ import (
 // nearest to it, 0.29999999999999998890, so the decimal 0.3 was not <=
 // 0.3 and migrated too.
 func TestRulesCompareDecimalsWithWrittenNumbers(t *testing.T) {
-	prog, ds := compile(t, `tables:
+	tp := besokProgram(t, `tables:
   - target: visit
     source: besok
     rules:
@@ -28,10 +28,6 @@ func TestRulesCompareDecimalsWithWrittenNumbers(t *testing.T) {
       weight_kg: {expr: decimal(vikt)}
     drop: {langd: x, personnr: x}
 `)
-	if err := ds.Err(); err != nil {
-		t.Fatal(err)
-	}
-	tp := prog.ForSource("besok")
 	for _, c := range []struct {
 		vikt, kind, reason string
 	}{
@@ -104,7 +100,7 @@ func TestExprEqualityByValue(t *testing.T) {
 // In a table rule and in null_when it stays false, as there it decides
 // nothing about a value.
 func TestColumnEqualityWithAnEmptySideFails(t *testing.T) {
-	prog, ds := compile(t, `tables:
+	tp := besokProgram(t, `tables:
   - target: visit
     source: besok
     rules: [{when: 'src.vikt == "X"', archive: marked}]
@@ -115,10 +111,6 @@ func TestColumnEqualityWithAnEmptySideFails(t *testing.T) {
       weight_kg: {expr: 'vikt == nil ? nil : (vikt in ["J", "N"] ? 1 : 0)'}
     drop: {langd: x}
 `)
-	if err := ds.Err(); err != nil {
-		t.Fatal(err)
-	}
-	tp := prog.ForSource("besok")
 	o := tp.Apply([]connectors.Value{int64(1), "2020-01-01", nil, nil, nil})
 	if o.Kind != Archived || o.Reason != "expression_failed" || o.Column != "height_cm" || !strings.Contains(o.Detail, "empty") {
 		t.Errorf("NULL == \"J\" in a column: %v %q %q %q, want archived expression_failed for height_cm", o.Kind, o.Reason, o.Column, o.Detail)
@@ -128,7 +120,7 @@ func TestColumnEqualityWithAnEmptySideFails(t *testing.T) {
 		t.Errorf("J: %v %q %v, want migrated with 1 and 1.0", o.Kind, o.Reason, o.Row)
 	}
 	for _, expr := range []string{`vikt startsWith "E11" ? 1 : 0`, `vikt matches "^E1[01]" ? 1 : 0`, `"E11" contains vikt ? 1 : 0`} {
-		prog, ds := compile(t, `tables:
+		tp := besokProgram(t, `tables:
   - target: visit
     source: besok
     columns:
@@ -137,10 +129,6 @@ func TestColumnEqualityWithAnEmptySideFails(t *testing.T) {
       height_cm: {expr: '`+expr+`'}
     drop: {langd: x, personnr: x}
 `)
-		if err := ds.Err(); err != nil {
-			t.Fatal(err)
-		}
-		tp := prog.ForSource("besok")
 		if o := tp.Apply([]connectors.Value{int64(1), "2020-01-01", nil, nil, nil}); o.Kind != Archived || o.Reason != "expression_failed" {
 			t.Errorf("%s of NULL: %v %q, want archived expression_failed", expr, o.Kind, o.Reason)
 		}
