@@ -116,6 +116,11 @@ func (c *CodeList) indexNumbers() {
 // that number. Codes are text; a number column's are numbers, and its
 // printed form is the column's, not the code list's.
 func (c *CodeList) CodeOf(version string, v connectors.Value) string {
+	if s, ok := v.(string); ok {
+		// Text, the common case, is its own code: it has no number
+		// key, so the lookups below would give it back as it is.
+		return s
+	}
 	s, _ := connectors.FormatValue(v)
 	if _, ok := c.Lookup(version, s); ok {
 		return s
@@ -139,6 +144,9 @@ func (c *CodeList) CodeOf(version string, v connectors.Value) string {
 // VersionOf gives the version a source value names, as CodeOf gives a
 // code: a number column's 2.0 is version "2".
 func (c *CodeList) VersionOf(v connectors.Value) string {
+	if s, ok := v.(string); ok {
+		return s // as in CodeOf
+	}
 	s, _ := connectors.FormatValue(v)
 	if _, ok := c.Versions[s]; ok {
 		return s
