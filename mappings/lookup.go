@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -70,11 +71,25 @@ func (l *LookupTable) Add(row []connectors.Value) error {
 // matches only folded is one the source joins and regflytt would not.
 func FoldText(s string) string {
 	s = strings.TrimRight(s, " ")
+	if isASCII(s) {
+		// No accents to strip, and NFD and NFC leave ASCII as it is:
+		// skip building the transform chain, per key of a blind source.
+		return strings.ToLower(s)
+	}
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	if out, _, err := transform.String(t, s); err == nil {
 		s = out
 	}
 	return strings.ToLower(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // mismatch says why a key that is not found is not missing either: the

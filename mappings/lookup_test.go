@@ -59,3 +59,13 @@ func TestLookupDefaultOnlyForMissingKeys(t *testing.T) {
 		}
 	}
 }
+
+// FoldText takes a shortcut for ASCII text; it must fold it as the full
+// path folds the same text with an accent.
+func TestFoldTextASCIIAsAccented(t *testing.T) {
+	for in, want := range map[string]string{"ABC  ": "abc", " Ab": " ab", "ÅBC ": "abc", "Émile": "emile", "": ""} {
+		if got := FoldText(in); got != want {
+			t.Errorf("FoldText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
