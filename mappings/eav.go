@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -192,10 +193,8 @@ func (c *compiler) eavCoverage(tp *TableProgram) {
 	tp.KeyIndex = []int{e.EntityKey}
 	if tp.person != nil {
 		for name, idx := range e.vars {
-			for _, r := range tp.person.reads {
-				if r == idx {
-					e.personVars = append(e.personVars, name)
-				}
+			if slices.Contains(tp.person.reads, idx) {
+				e.personVars = append(e.personVars, name)
 			}
 		}
 		sort.Strings(e.personVars)
