@@ -361,23 +361,37 @@ func (b *bookkeeping) commit(ctx context.Context, p wrap.Policy, t *connectors.T
 	if err != nil {
 		return err
 	}
-	return b.commitRow(ctx, p, t, rows, cp, c.Seq, true)
+	var writes []tableRows
+	if t != nil {
+		writes = []tableRows{{t, rows}}
+	}
+	return b.commitRow(ctx, p, writes, cp, c.Seq, c.Seq-1, true)
+}
+
+// tableRows are one batch's receiving rows, all of one table.
+type tableRows struct {
+	t    *connectors.Table
+	rows [][]connectors.Value
 }
 
 // commitRow is commit with the checkpoint's row made already (seq is its
-// sequence number). A batch's unit may commit without waiting for the
-// disk (durable false, connectors.AsyncCommitter): the next unit's
+// sequence number), after the writes' rows: one batch's, or several
+// batches' committed as one unit (commit.go), whose checkpoint is the
+// last one's. prev is the checkpoint the target holds before this unit:
+// seq-1, or below it by the batches committed with this one, whose own
+// checkpoints are never written. A unit may commit without waiting for
+// the disk (durable false, connectors.AsyncCommitter): the next unit's
 // transaction requires its checkpoint (commitOnce), so a commit the
 // server answered and then lost stops the run resumably instead of
 // leaving a gap, and every stage commits durably, which makes the
 // batches before it durable too.
-func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connectors.Table, rows [][]connectors.Value, cp []connectors.Value, seq int64, durable bool) error {
+func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tableRows, cp []connectors.Value, seq, prev int64, durable bool) error {
 	attempts := p.Attempts
 	if attempts <= 0 {
 		attempts = 6
 	}
 	for n := 1; ; n++ {
-		err := b.commitOnce(ctx, t, rows, cp, seq, durable)
+		err := b.commitOnce(ctx, writes, cp, seq, prev, durable)
 		if err == nil {
 			return nil
 		}
@@ -415,18 +429,21 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, t *connector
 	}
 }
 
-func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows [][]connectors.Value, cp []connectors.Value, seq int64, durable bool) error {
+func (b *bookkeeping) commitOnce(ctx context.Context, writes []tableRows, cp []connectors.Value, seq, prev int64, durable bool) error {
 	tx, err := b.tgt.Begin(ctx)
 	if err != nil {
 		return err
 	}
-	if t != nil && len(rows) > 0 {
+	for _, w := range writes {
+		if len(w.rows) == 0 {
+			continue
+		}
 		// Every value was fitted by the mapping and checked by
 		// checkTarget: the connector need not check it again
 		// (connectors.CheckedWriter). The checkpoint row is checked.
-		if _, err := connectors.WriteChecked(ctx, tx, t, rows); err != nil {
+		if _, err := connectors.WriteChecked(ctx, tx, w.t, w.rows); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("write %s: %w", t.Name, err)
+			return fmt.Errorf("write %s: %w", w.t.Name, err)
 		}
 	}
 	if _, err := tx.Write(ctx, &checkpointTable, [][]connectors.Value{cp}); err != nil {
@@ -437,12 +454,12 @@ func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows 
 	// check take the plan's last), so the ones it supersedes go, in its
 	// own transaction: the table stays a row per plan however many batches
 	// a run commits. The older ones first, then the predecessor alone,
-	// which must be there: sequence numbers follow each other across runs,
-	// so a missing predecessor is a commit the server answered and lost
-	// (an asynchronous one, before a crash or a failover), and writing
-	// this unit would leave its rows out for good.
+	// which must be there: the run knows which checkpoint it committed
+	// last, so a missing predecessor is a commit the server answered and
+	// lost (an asynchronous one, before a crash or a failover), and
+	// writing this unit would leave its rows out for good.
 	if d, ok := tx.(connectors.RowDeleter); ok {
-		if _, err := d.DeleteBefore(ctx, checkpointTableName, "register", b.register, "seq", seq-1); err != nil {
+		if _, err := d.DeleteBefore(ctx, checkpointTableName, "register", b.register, "seq", prev); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("prune checkpoints: %w", err)
 		}
@@ -451,9 +468,9 @@ func (b *bookkeeping) commitOnce(ctx context.Context, t *connectors.Table, rows 
 			tx.Rollback()
 			return fmt.Errorf("prune checkpoints: %w", err)
 		}
-		if n != 1 && seq > 1 {
+		if n != 1 && prev > 0 {
 			tx.Rollback()
-			return &LostCommitError{Seq: seq - 1}
+			return &LostCommitError{Seq: prev}
 		}
 	}
 	// Asked last, so that the time between the answer and the commit is

@@ -93,12 +93,13 @@ var ErrInterrupted = errors.New("interrupted: stopped at a batch boundary")
 //
 // The run overlaps mapping with writing: the goroutine that reads and
 // maps hands each finished batch to a writer goroutine that holds the
-// commit unit, and goes on with the next batch meanwhile. One batch per
-// job waits in the queue at most, so memory stays at about three batches
-// a job. The checkpoint is made when the batch is handed over (one
-// hand-over at a time: seqMu), so it describes exactly the batches up to
-// it; the writer commits them in order, and a failed commit stops the
-// run at the next hand-over.
+// commit unit, and goes on with the next batch meanwhile. A few batches
+// wait in the queue at most (unitsPerCommit), so memory stays at a few
+// batches a job. The checkpoint is made when the batch is handed over
+// (one hand-over at a time: seqMu), so it describes exactly the batches
+// up to it; the writer commits them in order, the batches waiting
+// together in one transaction with the last one's checkpoint, and a
+// failed commit stops the run at the next hand-over.
 type commitUnits struct {
 	r      *runner
 	ctx    context.Context
@@ -150,28 +151,73 @@ type pendingUnit struct {
 	state  []byte
 }
 
+// unitsPerCommit bounds the batches one transaction commits together.
+// The writer takes the batches waiting in the queue when it turns to
+// the next: when the target is the slower side, a batch's transaction
+// costs some ten round trips after its rows (begin, the checkpoint, its
+// pruning and the predecessor check, the lock check, commit), which a
+// target across a network pays in milliseconds each. Committed together,
+// those batches pay them once; the rows are the same, each batch's archive
+// part is sealed before (commit), and the checkpoint written is the last
+// batch's, which describes them all. When the target keeps up, the queue
+// is empty and each batch commits alone, as soon as it is handed over.
+const unitsPerCommit = 4
+
 // startWriter starts the goroutine that commits the batches.
 func (u *commitUnits) startWriter() {
-	u.queue = make(chan *pendingUnit, u.r.jobs())
-	u.free = make(chan [][]connectors.Value, u.r.jobs()+1)
+	// The queue holds the batches one transaction may take, besides the
+	// one being committed, or one a job for each job.
+	u.queue = make(chan *pendingUnit, max(u.r.jobs(), unitsPerCommit-1))
+	u.free = make(chan [][]connectors.Value, cap(u.queue)+2)
 	u.finished = make(chan struct{})
 	u.writerStarted = true
+	prev := u.start.Seq
 	go func() {
 		defer close(u.finished)
+		group := make([]*pendingUnit, 0, unitsPerCommit)
+		writes := make([]tableRows, 0, unitsPerCommit)
 		for p := range u.queue {
+			group = append(group[:0], p)
+		waiting:
+			for len(group) < unitsPerCommit {
+				select {
+				case q, ok := <-u.queue:
+					if !ok {
+						break waiting
+					}
+					group = append(group, q)
+				default:
+					break waiting
+				}
+			}
 			if u.err() != nil {
 				continue
 			}
-			// The expected side is taken while the target stores the
-			// batch: the two read the rows and change none of them, and
-			// the target's backend, the run's slowest stage, does not
-			// wait for the hashing.
-			var tapped chan error
-			if u.tap != nil && p.target != nil {
-				tapped = make(chan error, 1)
-				go func() { tapped <- u.tap.Write(u.ctx, p.target, p.rows) }()
+			writes = writes[:0]
+			for _, q := range group {
+				if q.target != nil {
+					writes = append(writes, tableRows{q.target, q.rows})
+				}
 			}
-			err := u.bk.commitRow(u.ctx, u.r.opts.Retry, p.target, p.rows, p.cp, p.seq, false)
+			// The expected side is taken while the target stores the
+			// batches: the two read the rows and change none of them,
+			// and the target's backend, the run's slowest stage, does
+			// not wait for the hashing.
+			var tapped chan error
+			if u.tap != nil && len(writes) > 0 {
+				tapped = make(chan error, 1)
+				go func() {
+					var err error
+					for _, w := range writes {
+						if err = u.tap.Write(u.ctx, w.t, w.rows); err != nil {
+							break
+						}
+					}
+					tapped <- err
+				}()
+			}
+			last := group[len(group)-1]
+			err := u.bk.commitRow(u.ctx, u.r.opts.Retry, writes, last.cp, last.seq, prev, false)
 			if tapped != nil {
 				err = errors.Join(err, <-tapped)
 			}
@@ -181,10 +227,14 @@ func (u *commitUnits) startWriter() {
 				u.mu.Unlock()
 				continue
 			}
+			prev = last.seq
 			u.mu.Lock()
-			u.committed = p.state
+			u.committed = last.state
 			u.mu.Unlock()
-			u.recycle(p)
+			for _, q := range group {
+				u.recycle(q)
+			}
+			clear(group)
 		}
 	}()
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -333,6 +334,12 @@ type faultyTarget struct {
 	// failWithPart, when set, is an archive-parts folder: the first batch
 	// that has a part there fails for good.
 	failWithPart string
+	// delay, when set, is how long each commit takes: a slow target,
+	// which the batches handed over meanwhile wait for.
+	delay time.Duration
+	// held are the checkpoints of the commits that went through, in
+	// order: what the target holds after each.
+	held []int64
 }
 
 func (f *faultyTarget) Begin(ctx context.Context) (connectors.Tx, error) {
@@ -373,7 +380,11 @@ func (t *faultyTx) Commit() error {
 	if how == "lose" {
 		t.f.lost = t.seq
 	}
+	if how == "" || how == "after" {
+		t.f.held = append(t.f.held, t.seq)
+	}
 	t.f.mu.Unlock()
+	time.Sleep(t.f.delay)
 	switch how {
 	case "lose":
 		return t.Tx.Rollback()
