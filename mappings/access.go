@@ -11,6 +11,7 @@ import (
 //	unit: vardenhet_id                  # a source column of the table
 //	unit: {column: vardenhet_id}        # the same
 //	unit: {none: "code lists, no reported data"}
+//	unit: {column: vardenhet_id, translate: enheter}   # ids recoded by a code list
 //
 // A care provider may read only the records it reported itself, so a
 // migration must carry each record's reporting unit: the column must be
@@ -31,6 +32,11 @@ type UnitSpec struct {
 	// true}, only with parent:): for a child table with no unit column
 	// whose records belong to whoever reported their parent.
 	Parent bool
+	// Translate names the code list that translates the legacy unit ids
+	// into the receiving platform's (unitcodes.go): the unit is then
+	// carried through that list, and each record is held to the receiving
+	// unit its legacy unit translates to.
+	Translate Str
 }
 
 // parseUnit reads a table mapping's unit: field.
@@ -47,6 +53,7 @@ func parseUnit(path string, f *Fields, ds *Diagnostics) *UnitSpec {
 		u.Column = uf.Str("column")
 		u.None = uf.Str("none")
 		u.Parent = uf.Bool("parent")
+		u.Translate = uf.Str("translate")
 		uf.Done()
 	}
 	n1 := 0
@@ -59,6 +66,10 @@ func parseUnit(path string, f *Fields, ds *Diagnostics) *UnitSpec {
 		ds.add(u.Pos, "Y003", "unit: needs exactly one of a source column (unit: vardenhet_id), {none: why the records belong to no reporting unit} or {parent: true} (a child's unit is its parent record's)")
 		// Kept (empty), so that the table does not count as undeclared too.
 		u.Column, u.None, u.Parent = Str{}, Str{}, false
+	}
+	if u.Translate.IsSet() && u.Column.Value == "" {
+		ds.add(u.Translate.Pos, "M054", "unit: translate: translates a unit column: give it with column: (unit: {column: vardenhet_id, translate: %s})", u.Translate.Value)
+		u.Translate = Str{}
 	}
 	return u
 }
@@ -142,6 +153,11 @@ func (tm *TableMapping) UnitColumn() (target, source string) {
 		return "", ""
 	}
 	for _, c := range tm.Columns {
+		// A translated unit is carried by the column that applies the
+		// translation; a copy of the legacy id beside it is not the unit.
+		if tm.Unit.Translate.IsSet() && c.CodeList.Value != tm.Unit.Translate.Value {
+			continue
+		}
 		if tm.carriesUnit(c, tm.Unit.Column.Value) && c.NullWhen == nil && c.Default == nil {
 			return c.Target.Value, tm.Unit.Column.Value
 		}

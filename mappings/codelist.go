@@ -55,6 +55,18 @@ type CodeList struct {
 	// folded holds each version's text codes (mapped, null, archived) as
 	// FoldText reads them (see OtherSpelling).
 	folded map[string]map[string]bool
+	// codePos keeps where each version's codes are written, for
+	// diagnostics about one code (CodeAt).
+	codePos map[string]map[string]Pos
+}
+
+// CodeAt gives where a version's code is written in the list, the list's
+// own position when the code is not one of its mapped codes.
+func (c *CodeList) CodeAt(version, code string) Pos {
+	if p, ok := c.codePos[version][code]; ok {
+		return p
+	}
+	return c.Pos
 }
 
 // OtherSpelling reports whether a code the list does not map in a
@@ -271,7 +283,7 @@ func loadCodeLists(path string, ds *Diagnostics, includes *[]string) []*CodeList
 
 func parseCodeList(path string, n *yaml.Node, ds *Diagnostics) *CodeList {
 	f := ReadFields(path, n, ds, "a code list")
-	c := &CodeList{Pos: f.Pos(), Versions: map[string]map[string]string{}, Nulls: map[string]map[string]bool{}}
+	c := &CodeList{Pos: f.Pos(), Versions: map[string]map[string]string{}, Nulls: map[string]map[string]bool{}, codePos: map[string]map[string]Pos{}}
 	c.Name = f.Required("name")
 	f.Str("description")
 	c.Unmapped = f.Str("unmapped")
@@ -288,14 +300,15 @@ func parseCodeList(path string, n *yaml.Node, ds *Diagnostics) *CodeList {
 		ds.add(c.Pos, "C001", "code list %s: unmapped: default needs a default: code", c.Name.Value)
 	}
 	readCodes := func(version string, n *yaml.Node) {
-		codes, nulls := map[string]string{}, map[string]bool{}
-		c.Versions[version], c.Nulls[version] = codes, nulls
+		codes, nulls, at := map[string]string{}, map[string]bool{}, map[string]Pos{}
+		c.Versions[version], c.Nulls[version], c.codePos[version] = codes, nulls, at
 		if n.Kind != yaml.MappingNode {
 			ds.add(PosOf(path, n), "Y001", "codes must be a mapping of old code to new code")
 			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			at[k.Value] = PosOf(path, k)
 			// A code given twice is a duplicate key: ParseYAML reports it.
 			if v.Kind != yaml.ScalarNode {
 				ds.add(PosOf(path, v), "Y001", "the new code for %q must be a single value", k.Value)

@@ -72,6 +72,11 @@ type TableProgram struct {
 	person *columnProgram
 	env    *Env
 	state  applyState
+	// unitCodes translates the table's legacy units into the receiving
+	// column's, of type unitType (unitcodes.go); nil when not translated.
+	unitCodes *CodeList
+	unitType  *connectors.Type
+	unitText  bool // the legacy unit column is text
 }
 
 // columnProgram computes one target column.
@@ -198,6 +203,7 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 	}
 	compileLinks(prog, files, &ds)
 	ds = append(ds, checkUnits(files)...)
+	ds = append(ds, checkUnitTranslation(files, target)...)
 	ds = append(ds, checkAccess(files, target)...)
 	for _, t := range target.Tables {
 		if !targetUsed[t.Name] {
@@ -284,6 +290,7 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 		tp.person = &p
 	}
 
+	c.compileUnitTranslation(tp)
 	c.tableRules(tp)
 	if eav != nil {
 		c.eavCoverage(tp)

@@ -57,6 +57,7 @@ var builtinReasonList = []string{
 	ReasonExpressionRange, "expression_failed", ReasonValueLost, "lookup_missing",
 	ReasonVariableNotMapped, "duplicate_value", "orphan", "merge_conflict", "parent_archived",
 	"duplicate_registration", "table_not_mapped", "duplicate_key", "opt_out", "erasure", "error",
+	ReasonUnitNotTranslated,
 }
 
 // BuiltinReasons lists every reason code regflytt gives by itself, sorted.
