@@ -3,6 +3,7 @@ package plans
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,12 +109,12 @@ func (w *writer) accessOutcome(t *connectors.Table, row []connectors.Value, o ma
 
 // checkAccess reads the grants of both platforms and adds the proof that
 // none widened to the report.
-func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt connectors.Source, rep *verify.Report) error {
+func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt connectors.Source, prog *mappings.Program, rep *verify.Report) error {
 	st, err := r.access(ctx, snap)
 	if err != nil || st == nil {
 		return err
 	}
-	before, err := readGrants(ctx, snap, st.spec.Legacy, st.units)
+	before, err := readGrants(ctx, snap, st.spec.Legacy, st.units, nil)
 	if err != nil {
 		return fmt.Errorf("access: legacy grants: %w", err)
 	}
@@ -122,7 +123,7 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 		return fmt.Errorf("access: target: %w", err)
 	}
 	defer tsnap.Close()
-	after, err := readGrants(ctx, tsnap, st.spec.Receiving, st.units)
+	after, err := readGrants(ctx, tsnap, st.spec.Receiving, st.units, legacyUnits(prog, st.units))
 	if err != nil {
 		return fmt.Errorf("access: receiving grants: %w", err)
 	}
@@ -130,12 +131,48 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 	return nil
 }
 
+// legacyUnits gives, when the mappings translate unit ids (unit:
+// {translate: list}), the legacy unit of each receiving unit that one of
+// units translates to, keyed by unitKey: the receiving grants name their
+// units by receiving ids, and are compared with the legacy ones by the
+// legacy unit. The translation is one-to-one (M056), so a receiving unit
+// has one legacy unit; one that none translates to reaches no legacy
+// unit (readGrants). nil when units are not translated.
+func legacyUnits(prog *mappings.Program, units map[string]string) map[string]string {
+	if prog == nil {
+		return nil
+	}
+	for _, tp := range prog.Tables {
+		if !tp.TranslatesUnits() {
+			continue
+		}
+		back := map[string]string{}
+		for u := range units {
+			if r, ok := tp.UnitTranslation(u); ok {
+				back[unitKey(r)] = u
+			}
+		}
+		return back
+	}
+	return nil
+}
+
+// unitKey is a receiving unit id as grants are matched by it: an integer
+// by its value, whatever its column's type prints ("0101" is 101).
+func unitKey(u string) string {
+	if n, err := strconv.ParseInt(u, 10, 64); err == nil {
+		return strconv.FormatInt(n, 10)
+	}
+	return u
+}
+
 // readGrants reads one platform's grant tables as verify.Grants, each
 // role's reach applied: a role that reaches the region of its unit is a
 // grant for the region; one that reaches all, for all units. A grant by a
 // role the section does not define has no basis (on the legacy side it
-// gives nothing, so anything carried from it shows as widened).
-func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string) ([]verify.Grant, error) {
+// gives nothing, so anything carried from it shows as widened). back,
+// when not nil, gives the legacy unit of a receiving unit (legacyUnits).
+func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string, back map[string]string) ([]verify.Grant, error) {
 	var out []verify.Grant
 	for _, g := range side.Grants {
 		t, err := tableOf(ctx, snap, g.Table.Value)
@@ -149,6 +186,13 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 			gr := verify.Grant{Account: verify.UnitText(v[0]), Basis: g.Basis, Write: g.Write}
 			if v[2] != nil {
 				gr.Unit = verify.UnitText(v[2])
+				if u, ok := back[unitKey(gr.Unit)]; ok {
+					gr.Unit = u
+				} else if back != nil {
+					// A receiving id no legacy unit translates to: never
+					// the legacy unit that happens to have its text.
+					gr.Unit = "receiving " + gr.Unit
+				}
 			} else if v[3] != nil {
 				gr.Region, _ = connectors.FormatValue(v[3])
 			}

@@ -30,6 +30,31 @@ type ownership struct {
 	// unit: its value rows are its unit's.
 	entity     connectors.Value
 	entityUnit string
+	// translated caches the receiving unit each legacy unit translates
+	// to, for a table whose units are translated (receiving).
+	translated map[string]string
+}
+
+// receiving is the receiving unit a record of the legacy unit must carry:
+// the unit itself, or what the mapping's unit translation gives it. A
+// unit the translation does not list has none ("\x00", which no unit's
+// text is), so a record of it that migrated anyway changed its owner.
+func (own *ownership) receiving(tp *mappings.TableProgram, unit string) string {
+	if !tp.TranslatesUnits() {
+		return unit
+	}
+	if r, ok := own.translated[unit]; ok {
+		return r
+	}
+	r, ok := tp.UnitTranslation(unit)
+	if !ok {
+		r = "\x00"
+	}
+	if own.translated == nil {
+		own.translated = map[string]string{}
+	}
+	own.translated[unit] = r
+	return r
 }
 
 // unitOf tells tl which unit reported the record whose outcome o is about
@@ -37,7 +62,8 @@ type ownership struct {
 // column or the record names none). A migrated record whose receiving
 // unit column is empty though the source named one is counted as having
 // lost its owner, one whose receiving unit is another as having changed
-// it (a merged record is held to the merged row's unit). A table with
+// it (a merged record is held to the merged row's unit; a translated
+// unit to what the translation gives it, ownership.receiving). A table with
 // unit: {parent: true} takes each record's
 // unit from its parent record, as the parent links remembered it.
 func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome) (string, error) {
@@ -74,7 +100,7 @@ func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *veri
 		switch got := o.Row[own.tgt]; {
 		case got == nil && unit != verify.NoUnit:
 			tl.LoseOwner()
-		case got != nil && verify.UnitText(got) != unit:
+		case got != nil && verify.UnitText(got) != own.receiving(tp, unit):
 			tl.ChangeOwner()
 		}
 	}
@@ -177,7 +203,40 @@ func (r *runner) checkOwnership(ctx context.Context, s *session, tgt connectors.
 	if err := verify.CheckUnits(ctx, s.snap, unitSources(s.prog, s.catalog), ledger, rep); err != nil {
 		return err
 	}
-	return r.checkAccess(ctx, s.snap, tgt, rep)
+	nameReceivingUnits(s.prog, rep)
+	return r.checkAccess(ctx, s.snap, tgt, s.prog, rep)
+}
+
+// nameReceivingUnits names, beside each legacy unit of the per-unit
+// checks, the receiving unit the mapping's unit translation gives it.
+// A table whose units come from its parent reads them by another
+// table's translation: a plan translates units by one list (M054).
+func nameReceivingUnits(prog *mappings.Program, rep *verify.Report) {
+	var first *mappings.TableProgram
+	bySource := map[string]*mappings.TableProgram{}
+	for _, tp := range prog.Tables {
+		if !tp.TranslatesUnits() {
+			continue
+		}
+		if first == nil {
+			first = tp
+		}
+		bySource[tp.Source.Name] = tp
+		if tp.EAV != nil {
+			bySource[tp.EAV.Entities.Name], bySource[tp.EAV.Values.Name] = tp, tp
+		}
+	}
+	if first == nil {
+		return
+	}
+	for i := range rep.Units {
+		c := &rep.Units[i]
+		tp := bySource[c.Source]
+		if tp == nil {
+			tp = first
+		}
+		c.ReceivingUnit, _ = tp.UnitTranslation(c.Unit)
+	}
 }
 
 // writeUnitReports writes one report per reporting unit when the run was

@@ -139,9 +139,13 @@ func CountUnits(ctx context.Context, snap connectors.Snapshot, src UnitSource) (
 
 // UnitCheck is one table's equation for one reporting unit.
 type UnitCheck struct {
-	Unit   string `json:"unit"`
-	Source string `json:"source_table"`
-	Target string `json:"target_table,omitempty"`
+	Unit string `json:"unit"`
+	// ReceivingUnit is the receiving platform's id of the unit when the
+	// mapping translates unit ids (unit: {translate: list}); the checks
+	// stay keyed by the legacy Unit, which the care provider knows.
+	ReceivingUnit string `json:"receiving_unit,omitempty"`
+	Source        string `json:"source_table"`
+	Target        string `json:"target_table,omitempty"`
 	// SourceRows is the unit's rows counted in the source; nil when the
 	// unit is not a column of the table (a form store's values follow
 	// their entity's unit), so only the run's counts add up.
@@ -183,8 +187,8 @@ func CheckUnits(ctx context.Context, snap connectors.Snapshot, sources map[strin
 				tl.Source, tl.OwnerLost, tl.UnitColumn)
 		}
 		if tl.OwnerChanged > 0 {
-			fail("source table %s: %d migrated records carry another reporting unit in %s than the source names (a code list, cast or expression changed it): another care provider would read them; carry %s as it is",
-				tl.Source, tl.OwnerChanged, tl.Target, tl.UnitColumn)
+			fail("source table %s: %d migrated records carry another reporting unit in %s than the source names (a code list, cast or expression changed it): another care provider would read them; carry %s as it is, or, when the receiving platform names units by other ids, declare the translation (unit: {column: %s, translate: <code list>})",
+				tl.Source, tl.OwnerChanged, tl.Target, tl.UnitColumn, tl.UnitColumn)
 		}
 		var counted map[string]int64
 		if src, ok := sources[tl.Source]; ok {
@@ -257,12 +261,15 @@ func sortUnits(units []string) {
 // UnitReport is what one care provider is sent: its own unit's figures,
 // nothing of any other unit's.
 type UnitReport struct {
-	Version  int         `json:"report_version"`
-	Register string      `json:"register"`
-	Unit     string      `json:"unit"`
-	Finished time.Time   `json:"finished"`
-	Pass     bool        `json:"pass"`
-	Tables   []UnitCheck `json:"tables"`
+	Version  int    `json:"report_version"`
+	Register string `json:"register"`
+	Unit     string `json:"unit"`
+	// ReceivingUnit is the unit's id on the receiving platform, when it
+	// has another (see UnitCheck).
+	ReceivingUnit string      `json:"receiving_unit,omitempty"`
+	Finished      time.Time   `json:"finished"`
+	Pass          bool        `json:"pass"`
+	Tables        []UnitCheck `json:"tables"`
 }
 
 // UnitReports splits the report's per-unit checks into one report per
@@ -280,6 +287,9 @@ func UnitReports(r *Report) []UnitReport {
 			ur = &UnitReport{Version: ReportVersion, Register: r.Register, Unit: c.Unit, Finished: r.Finished, Pass: true}
 			byUnit[c.Unit] = ur
 			order = append(order, c.Unit)
+		}
+		if ur.ReceivingUnit == "" {
+			ur.ReceivingUnit = c.ReceivingUnit
 		}
 		ur.Tables = append(ur.Tables, c)
 		ur.Pass = ur.Pass && c.OK
@@ -340,6 +350,9 @@ func (ur UnitReport) Markdown() string {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(&b, "# Register %s: the records reported by care unit %s\n\n", ur.Register, ur.Unit)
+	if ur.ReceivingUnit != "" {
+		fmt.Fprintf(&b, "On the receiving platform the unit is %s.\n\n", ur.ReceivingUnit)
+	}
 	fmt.Fprintf(&b, "Migration finished %s: %s. Every record the unit reported is migrated, archived (kept by the registry's data controller, with the reason) or excluded (opt-out or erasure).\n\n",
 		ur.Finished.Format(time.RFC3339), verdict)
 	b.WriteString("| source table | source rows | migrated | archived | excluded | ok |\n| --- | ---: | ---: | ---: | ---: | --- |\n")
