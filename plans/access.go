@@ -133,12 +133,12 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 
 // legacyUnits gives, when the mappings translate unit ids (unit:
 // {translate: list}), the legacy unit of each receiving unit that one of
-// units translates to, keyed by unitKey: the receiving grants name their
-// units by receiving ids, and are compared with the legacy ones by the
-// legacy unit. The translation is one-to-one (M056), so a receiving unit
-// has one legacy unit; one that none translates to reaches no legacy
+// units translates to (legacyUnit reads it): the receiving grants name
+// their units by receiving ids, and are compared with the legacy ones by
+// the legacy unit. The translation is one-to-one (M056), so a receiving
+// unit has one legacy unit; one that none translates to reaches no legacy
 // unit (readGrants). nil when units are not translated.
-func legacyUnits(prog *mappings.Program, units map[string]string) map[string]string {
+func legacyUnits(prog *mappings.Program, units map[string]string) *unitsBack {
 	if prog == nil {
 		return nil
 	}
@@ -146,10 +146,18 @@ func legacyUnits(prog *mappings.Program, units map[string]string) map[string]str
 		if !tp.TranslatesUnits() {
 			continue
 		}
-		back := map[string]string{}
+		back := &unitsBack{exact: map[string]string{}, number: map[string]string{}}
 		for u := range units {
-			if r, ok := tp.UnitTranslation(u); ok {
-				back[unitKey(r)] = u
+			r, ok := tp.UnitTranslation(u)
+			if !ok {
+				continue
+			}
+			back.exact[r] = u
+			if n, ok := integerKey(r); ok {
+				if prev, dup := back.number[n]; dup && prev != u {
+					u = "" // "101" and "0101", two units in a text column
+				}
+				back.number[n] = u
 			}
 		}
 		return back
@@ -157,13 +165,29 @@ func legacyUnits(prog *mappings.Program, units map[string]string) map[string]str
 	return nil
 }
 
-// unitKey is a receiving unit id as grants are matched by it: an integer
-// by its value, whatever its column's type prints ("0101" is 101).
-func unitKey(u string) string {
-	if n, err := strconv.ParseInt(u, 10, 64); err == nil {
-		return strconv.FormatInt(n, 10)
+// unitsBack maps receiving unit ids to legacy units: by their text, else
+// by their integer value ("0101" in a text column is 101 in an integer
+// grant column), unless two ids share the value.
+type unitsBack struct {
+	exact, number map[string]string
+}
+
+func (b *unitsBack) legacyUnit(receiving string) (string, bool) {
+	if u, ok := b.exact[receiving]; ok {
+		return u, true
 	}
-	return u
+	if n, ok := integerKey(receiving); ok && b.number[n] != "" {
+		return b.number[n], true
+	}
+	return "", false
+}
+
+func integerKey(u string) (string, bool) {
+	n, err := strconv.ParseInt(u, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	return strconv.FormatInt(n, 10), true
 }
 
 // readGrants reads one platform's grant tables as verify.Grants, each
@@ -172,7 +196,7 @@ func unitKey(u string) string {
 // role the section does not define has no basis (on the legacy side it
 // gives nothing, so anything carried from it shows as widened). back,
 // when not nil, gives the legacy unit of a receiving unit (legacyUnits).
-func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string, back map[string]string) ([]verify.Grant, error) {
+func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string, back *unitsBack) ([]verify.Grant, error) {
 	var out []verify.Grant
 	for _, g := range side.Grants {
 		t, err := tableOf(ctx, snap, g.Table.Value)
@@ -186,12 +210,15 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 			gr := verify.Grant{Account: verify.UnitText(v[0]), Basis: g.Basis, Write: g.Write}
 			if v[2] != nil {
 				gr.Unit = verify.UnitText(v[2])
-				if u, ok := back[unitKey(gr.Unit)]; ok {
+				if back != nil {
+					u, ok := back.legacyUnit(gr.Unit)
+					if !ok {
+						// A receiving id no legacy unit translates to:
+						// never the legacy unit that happens to have its
+						// text.
+						u = "receiving " + gr.Unit
+					}
 					gr.Unit = u
-				} else if back != nil {
-					// A receiving id no legacy unit translates to: never
-					// the legacy unit that happens to have its text.
-					gr.Unit = "receiving " + gr.Unit
 				}
 			} else if v[3] != nil {
 				gr.Region, _ = connectors.FormatValue(v[3])

@@ -25,7 +25,7 @@ func hsaOf(n int) string { return fmt.Sprintf("SE2321000131-E%012d", 100+n) }
 // the code list enheter, which lists the legacy units in codes (the
 // code list's body, "{...}"). With declare, the tables with a unit column
 // declare the translation (unit: {column: …, translate: enheter}).
-func recodedDemoPlan(t *testing.T, codes string, declare bool) string {
+func recodedDemoPlan(t *testing.T, codes string, declare bool, more ...func(string) string) string {
 	t.Helper()
 	unit := func(col, comment string) (string, string) {
 		old := "    unit: " + col + comment
@@ -50,7 +50,11 @@ func recodedDemoPlan(t *testing.T, codes string, declare bool) string {
 			}
 			s = strings.Replace(s, "      care_unit_id: id\n", "      care_unit_id: {from: id, codelist: enheter}\n", 1)
 			// The patient, the visit, the grant and the appointment.
-			return strings.ReplaceAll(s, "      care_unit_id: vardenhet_id\n", "      care_unit_id: {from: vardenhet_id, codelist: enheter}\n")
+			s = strings.ReplaceAll(s, "      care_unit_id: vardenhet_id\n", "      care_unit_id: {from: vardenhet_id, codelist: enheter}\n")
+			for _, fn := range more {
+				s = fn(s)
+			}
+			return s
 		},
 	})
 }
@@ -340,5 +344,38 @@ func TestRunTranslatesReportingUnitsMariaDBToPostgreSQL(t *testing.T) {
 	}
 	if got, want := unitDigest(sum.Units), unitDigest(rep.Units); got != want {
 		t.Errorf("verify's per-unit checks differ from the run's:\nverify %s\nrun    %s", got, want)
+	}
+}
+
+// The access proof reads receiving grants back to legacy units through
+// the translation, and only through it: grants carried through another
+// list, which gives each account its neighbour unit's receiving id, reach
+// units their accounts did not before, and the run fails naming them.
+func TestAccessProofHoldsGrantsToTheTranslation(t *testing.T) {
+	const patients = 60
+	units := demoUnits(patients)
+	var shifted []string
+	for i := 1; i <= units; i++ {
+		shifted = append(shifted, fmt.Sprintf("%q: %s", fmt.Sprint(i), hsaOf(i%units+1)))
+	}
+	path := recodedDemoPlan(t, unitCodes(units), true, func(s string) string {
+		s = strings.Replace(s, "codelists:\n", "codelists:\n  - name: skift\n    codes: {"+strings.Join(shifted, ", ")+"}\n", 1)
+		return strings.Replace(s, "      care_unit_id: {from: vardenhet_id, codelist: enheter}\n      region: region\n\n", "      care_unit_id: {from: vardenhet_id, codelist: skift}\n      region: region\n\n", 1)
+	})
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, patients)
+	rep, err := plans.Run(context.Background(), loadPlan(t, path), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir})
+	if err == nil || rep == nil || rep.Pass {
+		t.Fatalf("grants moved to other units passed: %v", err)
+	}
+	if a := rep.Access; a == nil || a.OK || len(a.Widened) == 0 {
+		t.Fatalf("access: %+v", rep.Access)
+	}
+	found := false
+	for _, p := range rep.Problems {
+		found = found || strings.Contains(p, "access widened")
+	}
+	if !found {
+		t.Errorf("problems: %v", rep.Problems)
 	}
 }
