@@ -84,8 +84,8 @@ func containsInt(s []int, v int) bool {
 // number of patients (synth.Demo).
 func demoUnits(patients int) int { return max(3, patients/15) }
 
-// targetUnits counts a receiving table's rows per care_unit_id.
-func targetUnits(t *testing.T, tgt, table string) map[string]int64 {
+// targetUnits counts a receiving table's rows per value of column.
+func targetUnits(t *testing.T, tgt, table, column string) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	inTarget(t, tgt, func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table) {
@@ -93,7 +93,7 @@ func targetUnits(t *testing.T, tgt, table string) map[string]int64 {
 			if tables[i].Name != table {
 				continue
 			}
-			idx := tables[i].ColumnIndex("care_unit_id")
+			idx := tables[i].ColumnIndex(column)
 			rows, err := snap.Scan(ctx, &tables[i], connectors.ScanOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -125,7 +125,7 @@ func checkTranslatedRun(t *testing.T, rep *verify.Report, tgt string, units int,
 		by[c.Source][c.Unit] = c
 	}
 	for source, target := range map[string]string{"vardenhet": "care_unit", "patient": "patient", "besok": "visit"} {
-		got := targetUnits(t, tgt, target)
+		got := targetUnits(t, tgt, target, "care_unit_id")
 		var migrated int64
 		for i := 1; i <= units; i++ {
 			u := fmt.Sprint(i)
@@ -377,5 +377,66 @@ func TestAccessProofHoldsGrantsToTheTranslation(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("problems: %v", rep.Problems)
+	}
+}
+
+// Two sub-registers' records of one visit date merge into one
+// registration; with units translated, a unit 2 record meets unit 1's
+// under two receiving ids (the translation is one-to-one), so it
+// conflicts and is archived in unit 2's figures, never merged into unit
+// 1's registration and owned by it.
+func TestRunMergeKeepsTranslatedUnitsApart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	cols := []connectors.Column{intCol("id"), intCol("enhet"), textCol("datum"), intCol("langd")}
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "delreg_a", PrimaryKey: []string{"id"}, Columns: cols},
+		{Name: "delreg_b", PrimaryKey: []string{"id"}, Columns: cols},
+	}, map[string][][]connectors.Value{
+		"delreg_a": {{int64(1), int64(1), "2024-01-01", nil}, {int64(2), int64(2), "2024-03-01", nil}},
+		"delreg_b": {{int64(1), int64(2), "2024-01-01", int64(180)}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_date]
+    columns:
+      - {name: unit, type: varchar(40)}
+      - {name: visit_date, type: date}
+      - {name: height_cm, type: smallint}
+`)
+	member := `
+        unit: {column: enhet, translate: enheter}
+        columns:
+          unit: {from: enhet, codelist: enheter}
+          visit_date: {expr: date(datum)}
+          height_cm: langd
+        drop: {id: registration number of the sub-register}`
+	write(t, filepath.Join(dir, "m.yaml"), `codelists:
+  - name: enheter
+    codes: {"1": `+hsaOf(1)+`, "2": `+hsaOf(2)+`}
+tables:
+  - target: visit
+    merge: [visit_date]
+    sources:
+      - source: delreg_a
+        precedence: 1`+member+`
+      - source: delreg_b
+        precedence: 2`+member+`
+`)
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\n")
+	tgt := "sqlite://" + filepath.Join(dir, "t.db")
+	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: tgt, WorkDir: dir})
+	if err != nil || !rep.Pass {
+		t.Fatalf("run: %v %v", err, rep.Problems)
+	}
+	for _, c := range rep.Units {
+		if c.Source == "delreg_b" && (c.Unit != "2" || c.ReceivingUnit != hsaOf(2) || c.Migrated != 0 || c.ArchivedBy["merge_conflict"] != 1) {
+			t.Errorf("delreg_b's unit 2 record: %+v", c)
+		}
+	}
+	if got := targetUnits(t, tgt, "visit", "unit"); got[hsaOf(1)] != 1 || got[hsaOf(2)] != 1 {
+		t.Errorf("visit rows per unit %v, want one of each", got)
 	}
 }
