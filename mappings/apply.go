@@ -215,7 +215,7 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		}
 		if err != nil {
 			f := p.failureOf(err)
-			if p.ValueGranularity && cp.target.Nullable {
+			if p.ValueGranularity && cp.target.Nullable && !cp.owner {
 				notes = p.valueNotes(notes, cp, row, f)
 				continue
 			}

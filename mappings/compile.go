@@ -115,6 +115,10 @@ type columnProgram struct {
 	// holds the values declared open (see openended.go).
 	reasons   map[string]string
 	openEnded *openEnded
+	// owner: the column carries the translated reporting unit, whose
+	// failure archives the record even under value granularity
+	// (unitcodes.go).
+	owner bool
 }
 
 type compiledRule struct {

@@ -228,7 +228,9 @@ func (t *TableProgram) TranslatesUnits() bool { return t.unitCodes != nil }
 // UnitTranslation, and archives a record whose unit the list does not
 // list as unit_not_translated rather than code_unmapped (unless the
 // column's reasons: name another): the code is a care unit, and the
-// record is archived because it cannot keep its owner.
+// record is archived because it cannot keep its owner. Under
+// granularity: value too the record is archived, not its unit alone: a
+// record migrated without its unit would have lost its care provider.
 func (c *compiler) compileUnitTranslation(tp *TableProgram) {
 	u := c.tm.Unit
 	if u == nil || !u.Translate.IsSet() || u.Column.Value == "" {
@@ -244,7 +246,7 @@ func (c *compiler) compileUnitTranslation(tp *TableProgram) {
 		if cp.target == nil || cp.target.Name != target || cp.codelist != cl {
 			continue
 		}
-		tp.unitCodes, tp.unitType = cl, &cp.target.Type
+		tp.unitCodes, tp.unitType, cp.owner = cl, &cp.target.Type, true
 		if sc := tp.Source.Column(u.Column.Value); sc != nil {
 			tp.unitText = sc.Type.Kind == connectors.KindText
 		}

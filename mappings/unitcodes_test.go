@@ -97,6 +97,16 @@ func TestUnitTranslationDeclared(t *testing.T) {
 	if o := prog.ForSource("besok").Apply([]connectors.Value{int64(2), int64(3), "70"}); o.Reason != "unit_closed" {
 		t.Errorf("reasons: renamed code_unmapped, but the record is archived as %s", o.Reason)
 	}
+	// Under granularity: value too, the record goes, not its unit alone:
+	// migrated without it, it would have lost its care provider.
+	prog, ds = compileTranslated(t, translatedSchema, strings.Replace(translatedMapping(enheter, careUnitTranslated, visitTranslated, carriedTranslated),
+		"    source: besok\n", "    source: besok\n    granularity: value\n", 1))
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if o := prog.ForSource("besok").Apply([]connectors.Value{int64(2), int64(3), "70"}); o.Kind != Archived || o.Reason != ReasonUnitNotTranslated {
+		t.Errorf("granularity: value: unit 3's record %+v, want archived as %s", o, ReasonUnitNotTranslated)
+	}
 	// Without a translation, nothing translates (the run holds the unit
 	// to itself).
 	plain := compileInline(t, unitSchema, "tables:\n  - target: visit\n    source: besok\n    unit: vardenhet_id\n    columns: {visit_id: id, weight: vikt, care_unit_id: vardenhet_id}\n", unitCatalogue(), nil)
