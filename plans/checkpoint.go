@@ -502,14 +502,7 @@ func (e *LostCommitError) Error() string {
 // planFiles hashes each file the plan reads, by path.
 func (r *runner) planFiles() (map[string]string, error) {
 	p, in := r.plan, r.in
-	files := []string{p.File}
-	if in.Schema != nil {
-		files = append(files, in.Schema.File)
-	}
-	for _, m := range in.Mappings {
-		files = append(files, m.Path)
-		files = append(files, m.Includes...)
-	}
+	files := append([]string{p.File}, in.reviewedFiles()...)
 	for _, l := range p.exclusionLists() {
 		if l.file.IsSet() {
 			files = append(files, p.Path(l.file.Value))

@@ -28,16 +28,8 @@ func (p *Plan) Hash(in *Inputs) (string, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "plan\n%d\n%s", len(text), text)
-	var files []string
-	if in.Schema != nil {
-		files = append(files, in.Schema.File)
-	}
-	for _, m := range in.Mappings {
-		files = append(files, m.Path)
-		files = append(files, m.Includes...)
-	}
 	dir := filepath.Dir(p.File)
-	for _, f := range files {
+	for _, f := range in.reviewedFiles() {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return "", fmt.Errorf("plan hash: %w", err)
