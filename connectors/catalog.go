@@ -33,8 +33,12 @@ type Column struct {
 	SourceType string
 	// Charset is the text encoding where the database reports one
 	// ("latin1", "utf8mb4"); empty otherwise.
-	Charset  string
-	Nullable bool
+	Charset string
+	// Collation is how the database compares and orders the column's
+	// text, where it reports one per column ("utf8mb4_nopad_bin"); empty
+	// otherwise.
+	Collation string
+	Nullable  bool
 	// Default is the column's default for rows inserted without it, nil
 	// when it has none or the catalogue cannot say it portably (a
 	// function call other than the current time: the scan lists those).

@@ -19,8 +19,8 @@ type Difference struct {
 	// Column is empty for a difference of the whole table (its primary
 	// key).
 	Column string
-	// What is "missing column", "extra column", "type", "nullability",
-	// "primary key" or "constraint" (an index or foreign key of the
+	// What is "missing column", "extra column", "type", "collation",
+	// "nullability", "primary key" or "constraint" (an index or foreign key of the
 	// declared name with another definition; Existing says which).
 	What string
 	// Declared and Existing say what the schema declares (as this
@@ -40,6 +40,8 @@ func (d Difference) String() string {
 		return fmt.Sprintf("%s: the existing table has it (%s) but the schema does not declare it", where, d.Existing)
 	case "constraint":
 		return d.Existing
+	case "collation":
+		return fmt.Sprintf("%s: collation differs: the existing table has %s, regflytt creates %s (another collation compares text otherwise: a case- or accent-insensitive one takes 'ABC' and 'abc' for one key, a PAD SPACE one 'a' and 'a '; a run would merge or refuse distinct keys)", where, d.Existing, d.Declared)
 	}
 	return fmt.Sprintf("%s: %s differs: the existing table has %s, the schema declares %s", where, d.What, d.Existing, d.Declared)
 }
@@ -58,10 +60,24 @@ type ExistingColumnChecker interface {
 	CheckExisting(t Type, c *Column) (want string, ok bool)
 }
 
+// ExistingCollationChecker is implemented by dialects whose catalogue
+// reads a collation per text column (Column.Collation). Two columns of
+// one type that compare text otherwise hold other keys: a
+// case-insensitive unique key takes 'ABC' and 'abc' for one, so a run
+// into a table made by hand with it passed every check before writing
+// and stopped at its first write on a duplicate key.
+type ExistingCollationChecker interface {
+	// CheckCollation reports whether c, read from the catalogue, compares
+	// text as the column Create makes of type t; want names that
+	// collation, for the message. A column of a type without a collation
+	// is ok.
+	CheckCollation(t Type, c *Column) (want string, ok bool)
+}
+
 // CompareTable compares a receiving table that already exists (as d's
 // catalogue reads it) with the table the receiving schema declares: the
 // set of columns, each column's type (kind, width, precision and scale,
-// length) and nullability, and the primary key in its order. Column order
+// length), collation (where the dialect has them) and nullability, and the primary key in its order. Column order
 // is not compared: targets name the columns they write. It returns every
 // difference, in the declared table's column order, then extra columns,
 // then the primary key; none means the existing table holds exactly what
@@ -69,6 +85,7 @@ type ExistingColumnChecker interface {
 func CompareTable(d Dialect, declared, existing *Table) []Difference {
 	var out []Difference
 	checker, _ := d.(ExistingColumnChecker)
+	collations, _ := d.(ExistingCollationChecker)
 	for i := range declared.Columns {
 		dc := &declared.Columns[i]
 		ec := existing.Column(dc.Name)
@@ -88,6 +105,11 @@ func CompareTable(d Dialect, declared, existing *Table) []Difference {
 				declaredType += " (created as " + want + ")"
 			}
 			out = append(out, Difference{Table: declared.Name, Column: dc.Name, What: "type", Declared: declaredType, Existing: existingType(ec)})
+		}
+		if collations != nil {
+			if want, ok := collations.CheckCollation(dc.Type, ec); !ok {
+				out = append(out, Difference{Table: declared.Name, Column: dc.Name, What: "collation", Declared: want, Existing: ec.Collation})
+			}
 		}
 		if dc.Nullable != ec.Nullable {
 			out = append(out, Difference{Table: declared.Name, Column: dc.Name, What: "nullability", Declared: nullability(dc.Nullable), Existing: nullability(ec.Nullable)})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -566,4 +567,53 @@ tables:
     drop: {id: the visit is known by its number}
 `)
 	return plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+}
+
+// A receiving table made by hand with the server's default collation
+// (utf8mb4_general_ci: case- and accent-insensitive) takes the source's
+// distinct codes 'ABC' and 'abc' for one key: the run used to pass every
+// check before writing and stop at its first write, on a duplicate key.
+// It is refused before writing, naming table, column and collation.
+func TestRunRefusesACaseInsensitiveKeyOnMariaDB(t *testing.T) {
+	tgt := mytest.NewDatabase(t)
+	mytest.Exec(t, tgt, "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40) COLLATE utf8mb4_nopad_bin) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci")
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	code := textCol("kod")
+	code.Nullable = false
+	var rows [][]connectors.Value
+	for i := range 50 {
+		rows = append(rows, []connectors.Value{fmt.Sprintf("K%03d", i), "x"})
+	}
+	rows = append(rows, []connectors.Value{"ABC", "upper"}, []connectors.Value{"abc", "lower"})
+	writeTables(t, src, []connectors.Table{{Name: "enhet", PrimaryKey: []string{"kod"}, Columns: []connectors.Column{
+		code, textCol("namn"),
+	}}}, map[string][][]connectors.Value{"enhet": rows})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: unit
+    primary_key: [code]
+    columns:
+      - {name: code, type: varchar(20)}
+      - {name: label, type: varchar(40)}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: unit
+    source: enhet
+    columns:
+      code: kod
+      label: namn
+`)
+	_, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	want := "table unit, column code: collation differs: the existing table has utf8mb4_general_ci, regflytt creates utf8mb4_nopad_bin"
+	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %q", err, want)
+	}
+	if strings.Contains(err.Error(), "column label") {
+		t.Errorf("the column made with the created collation is reported too: %v", err)
+	}
+	var n int
+	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM unit").Scan(&n); err != nil || n != 0 {
+		t.Errorf("the refused run wrote %d rows (%v)", n, err)
+	}
 }

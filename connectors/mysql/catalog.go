@@ -21,7 +21,7 @@ import (
 const (
 	tablesQuery = "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES " +
 		"WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')"
-	columnsQuery = "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME, IS_NULLABLE, COLUMN_COMMENT " +
+	columnsQuery = "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME, IS_NULLABLE, COLUMN_COMMENT " +
 		"FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION"
 	keysQuery = "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME " +
 		"FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? " +
@@ -78,8 +78,8 @@ func tables(ctx context.Context, q queryer, schema string) ([]connectors.Table, 
 	}
 	err = each(ctx, q, columnsQuery, schema, func(r *sql.Rows) error {
 		var table, name, colType, nullable, comment string
-		var charset sql.NullString
-		if err := r.Scan(&table, &name, &colType, &charset, &nullable, &comment); err != nil {
+		var charset, collation sql.NullString
+		if err := r.Scan(&table, &name, &colType, &charset, &collation, &nullable, &comment); err != nil {
 			return err
 		}
 		t := byName[table]
@@ -95,6 +95,7 @@ func tables(ctx context.Context, q queryer, schema string) ([]connectors.Table, 
 			Type:       TypeOf(typ, comment),
 			SourceType: colType,
 			Charset:    charset.String,
+			Collation:  collation.String,
 			Nullable:   nullable == "YES",
 		})
 		return nil

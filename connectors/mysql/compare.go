@@ -68,3 +68,24 @@ func sameNumberModifiers(existing, created string) bool {
 }
 
 var _ connectors.ExistingColumnChecker = Dialect{}
+
+// CheckCollation implements connectors.ExistingCollationChecker: a text
+// column compares as Create makes it only with utf8mb4_nopad_bin. The
+// server's default (utf8mb4_general_ci, or a uca1400 one) is case- and
+// accent-insensitive, so a primary or unique key of a table made by hand
+// with it takes 'ABC', 'abc' and 'Abc ' for one key; utf8mb4_bin pads,
+// taking 'a' and 'a ' for one. A non-key column of another collation
+// stores every value, but a unique index the run creates after the load
+// compares it so, and a keyset read of the table orders and continues
+// (ORDER BY k, k > ?) by it: it is refused as well, a table made
+// otherwise than Create makes it.
+func (Dialect) CheckCollation(t connectors.Type, c *connectors.Column) (string, bool) {
+	// A column of another character set is refused by CheckExisting
+	// already, and has that set's collations only: one line says it.
+	if t.Kind != connectors.KindText || c.Collation == "" || !strings.EqualFold(c.Charset, "utf8mb4") {
+		return createdCollation, true
+	}
+	return createdCollation, strings.EqualFold(c.Collation, createdCollation)
+}
+
+var _ connectors.ExistingCollationChecker = Dialect{}

@@ -36,7 +36,11 @@ const (
 // code point with NO PAD, so 'a' and 'a ' are two keys (utf8mb4_bin pads
 // and would call them equal) and key order is the byte order of UTF-8,
 // the order every other dialect and Go's string comparison use.
-const textCollation = "CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
+const textCollation = "CHARACTER SET utf8mb4 COLLATE " + createdCollation
+
+// createdCollation is the collation of textCollation, as the catalogue
+// names it.
+const createdCollation = "utf8mb4_nopad_bin"
 
 // maxInlineLength is the longest varchar/varbinary this dialect declares:
 // 16383 four-byte characters fill a row's 65535-byte limit. Longer bounds
@@ -177,7 +181,7 @@ func ExpandKeyArgs[V any](after []V) []V {
 // tableOptions end every CREATE TABLE: InnoDB for transactions and
 // consistent snapshots, and the text collation as the table default so a
 // column added by hand later compares the same way.
-const tableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
+const tableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=" + createdCollation
 
 // CheckValue refuses what MariaDB cannot hold of what Type.Fit allows:
 // -0.0, which a DOUBLE or FLOAT column stores as 0 (verified on 10.11,
