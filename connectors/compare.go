@@ -20,7 +20,8 @@ type Difference struct {
 	// key).
 	Column string
 	// What is "missing column", "extra column", "type", "collation",
-	// "nullability", "primary key" or "constraint" (an index or foreign key of the
+	// "nullability", "primary key", "conflict clause" (Existing is the
+	// clause, see ExistingTableChecker) or "constraint" (an index or foreign key of the
 	// declared name with another definition; Existing says which).
 	What string
 	// Declared and Existing say what the schema declares (as this
@@ -40,6 +41,8 @@ func (d Difference) String() string {
 		return fmt.Sprintf("%s: the existing table has it (%s) but the schema does not declare it", where, d.Existing)
 	case "constraint":
 		return d.Existing
+	case "conflict clause":
+		return fmt.Sprintf("%s: %s: the table resolves a conflict itself, regflytt creates no such clause (REPLACE deletes the row already written, IGNORE drops the new one, both without an error)", where, d.Existing)
 	case "collation":
 		return fmt.Sprintf("%s: collation differs: the existing table has %s, regflytt creates %s (another collation compares text otherwise: a case- or accent-insensitive one takes 'ABC' and 'abc' for one key, a PAD SPACE one 'a' and 'a '; a run would merge or refuse distinct keys)", where, d.Existing, d.Declared)
 	}

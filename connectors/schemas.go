@@ -52,3 +52,16 @@ type EngineChecker interface {
 	// the one Create uses.
 	OtherEngines(ctx context.Context, tables []string) (engines map[string]string, want string, err error)
 }
+
+// ExistingTableChecker is an optional extra of a target's Snapshot, found
+// by type assertion, for dialects whose tables can hold what the neutral
+// catalogue does not read and that changes what a write stores: SQLite's
+// ON CONFLICT clauses, under which an insert that meets a key replaces
+// the row there or is dropped without an error. A caller refuses an
+// existing receiving table with such a difference before writing, as it
+// refuses one CompareTable finds.
+type ExistingTableChecker interface {
+	// CheckExistingTables gives the differences of each of tables (which
+	// exist) from the table Create makes, a Difference each.
+	CheckExistingTables(ctx context.Context, tables []string) ([]Difference, error)
+}

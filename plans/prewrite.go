@@ -53,11 +53,16 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 		byName[existing[i].Name] = &existing[i]
 	}
 	diffs := compareExisting(tgt.Dialect(), r.in.Schema.Tables, byName)
-	engines, err := otherEngines(ctx, snap, r.in.Schema.Tables, byName)
+	names := existingDeclared(r.in.Schema.Tables, byName)
+	engines, err := otherEngines(ctx, snap, names)
 	if err != nil {
 		return err
 	}
-	if diffs = append(diffs, engines...); len(diffs) > 0 {
+	more, err := checkExistingTables(ctx, snap, names)
+	if err != nil {
+		return err
+	}
+	if diffs = append(append(diffs, engines...), more...); len(diffs) > 0 {
 		return fmt.Errorf("%w; nothing was written:\n%s\n(regflytt creates missing tables itself: drop the differing tables, or use a fresh database)", ErrTargetDiffers, strings.Join(diffs, "\n"))
 	}
 	if err := r.requireEmpty(ctx, snap, s.prog, byName); err != nil {
@@ -122,18 +127,9 @@ func compareExisting(d connectors.Dialect, declared []connectors.Table, existing
 // (connectors.EngineChecker): on a non-transactional engine a batch's
 // rows stay when its transaction rolls back, so a stopped run would
 // resume into rows it had not committed.
-func otherEngines(ctx context.Context, snap connectors.Snapshot, declared []connectors.Table, existing map[string]*connectors.Table) ([]string, error) {
+func otherEngines(ctx context.Context, snap connectors.Snapshot, names []string) ([]string, error) {
 	ec, ok := snap.(connectors.EngineChecker)
-	if !ok {
-		return nil, nil
-	}
-	var names []string
-	for i := range declared {
-		if existing[declared[i].Name] != nil {
-			names = append(names, declared[i].Name)
-		}
-	}
-	if len(names) == 0 {
+	if !ok || len(names) == 0 {
 		return nil, nil
 	}
 	other, want, err := ec.OtherEngines(ctx, names)
@@ -145,6 +141,37 @@ func otherEngines(ctx context.Context, snap connectors.Snapshot, declared []conn
 		if e, ok := other[n]; ok {
 			lines = append(lines, fmt.Sprintf("  table %s: storage engine differs: the existing table has %s, regflytt creates %s (a table that does not roll back its rows breaks each batch's all-or-nothing commit)", n, e, want))
 		}
+	}
+	return lines, nil
+}
+
+// existingDeclared names the declared tables that exist, in declared
+// order.
+func existingDeclared(declared []connectors.Table, existing map[string]*connectors.Table) []string {
+	var names []string
+	for i := range declared {
+		if existing[declared[i].Name] != nil {
+			names = append(names, declared[i].Name)
+		}
+	}
+	return names
+}
+
+// checkExistingTables gives a line for each difference of the existing
+// receiving tables names that the catalogue does not read, found by the
+// target's connectors.ExistingTableChecker (SQLite's ON CONFLICT clauses).
+func checkExistingTables(ctx context.Context, snap connectors.Snapshot, names []string) ([]string, error) {
+	c, ok := snap.(connectors.ExistingTableChecker)
+	if !ok || len(names) == 0 {
+		return nil, nil
+	}
+	diffs, err := c.CheckExistingTables(ctx, names)
+	if err != nil {
+		return nil, fmt.Errorf("target catalogue: %w", err)
+	}
+	lines := make([]string, len(diffs))
+	for i, d := range diffs {
+		lines[i] = "  " + d.String()
 	}
 	return lines, nil
 }

@@ -617,3 +617,43 @@ tables:
 		t.Errorf("the refused run wrote %d rows (%v)", n, err)
 	}
 }
+
+// A SQLite receiving table made by hand with an ON CONFLICT clause
+// resolves a conflict its own way: a key conflict under PRIMARY KEY ON
+// CONFLICT REPLACE deletes the row already written, UNIQUE ON CONFLICT
+// IGNORE drops the new one, NOT NULL ON CONFLICT REPLACE writes the
+// default for a NULL, all without an error. The run used to write into
+// such a table: under UNIQUE ON CONFLICT IGNORE the second visit of one
+// weight was dropped and only the final accounting failed the run, the
+// others ran on a table that would replace rows the moment a key met one
+// (the duplicate number here is archived before writing). It refuses
+// such a table before writing, naming the clause.
+func TestRunRefusesSQLiteConflictClauses(t *testing.T) {
+	// Visits 1 and 2 weigh the same; visits 2 and 3 have one number.
+	rows := [][]connectors.Value{{int64(1), int64(10), "60,5"}, {int64(2), int64(11), "60,5"}, {int64(3), int64(11), "70"}}
+	cases := []struct{ name, ddl, want string }{
+		{"primary key replace", `CREATE TABLE visit (visit_id INTEGER NOT NULL PRIMARY KEY ON CONFLICT REPLACE, weight_kg DECIMAL_TEXT(5,1))`,
+			"table visit, column visit_id: PRIMARY KEY ON CONFLICT REPLACE"},
+		{"unique ignore", `CREATE TABLE visit (visit_id INTEGER NOT NULL PRIMARY KEY, weight_kg DECIMAL_TEXT(5,1) UNIQUE ON CONFLICT IGNORE)`,
+			"table visit, column weight_kg: UNIQUE ON CONFLICT IGNORE"},
+		{"table constraint", "CREATE TABLE \"visit\" (\"visit_id\" INTEGER NOT NULL, weight_kg DECIMAL_TEXT(5,1), -- one per number\n CONSTRAINT pk PRIMARY KEY (\"visit_id\") on conflict replace)",
+			"table visit: CONSTRAINT pk PRIMARY KEY (\"visit_id\") on conflict replace"},
+		{"not null replace", `CREATE TABLE visit (visit_id INTEGER NOT NULL ON CONFLICT REPLACE DEFAULT 0 PRIMARY KEY, weight_kg DECIMAL_TEXT(5,1))`,
+			"table visit, column visit_id: NOT NULL ON CONFLICT REPLACE"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir, plan, src := visitFixture(t, rows, visitMapping)
+			path := filepath.Join(dir, "t.db")
+			execSQLite(t, path, c.ddl)
+			tgt := "sqlite://" + path
+			_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+			if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v\nwant %q", err, c.want)
+			}
+			if n := countRows(t, tgt, "visit"); n != 0 {
+				t.Errorf("the refused run wrote %d rows", n)
+			}
+		})
+	}
+}

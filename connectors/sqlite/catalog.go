@@ -35,11 +35,11 @@ func readExtras(ctx context.Context, conn *sql.Conn, t *connectors.Table) error 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("defaults: %w", err)
 	}
-	var ddl sql.NullString
-	if err := conn.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, t.Name).Scan(&ddl); err != nil {
-		return fmt.Errorf("table definition: %w", err)
+	ddl, err := tableDefinition(ctx, conn, t.Name)
+	if err != nil {
+		return err
 	}
-	if len(t.PrimaryKey) == 1 && strings.Contains(strings.ToUpper(ddl.String), "AUTOINCREMENT") {
+	if len(t.PrimaryKey) == 1 && strings.Contains(strings.ToUpper(ddl), "AUTOINCREMENT") {
 		if c := t.Column(t.PrimaryKey[0]); c != nil && strings.EqualFold(c.SourceType, "INTEGER") {
 			c.Identity = true
 		}

@@ -568,3 +568,12 @@ func (s *snapshot) OtherEngines(ctx context.Context, tables []string) (map[strin
 	})
 	return e.other, e.want, err
 }
+
+// CheckExistingTables forwards to the current snapshot's
+// ExistingTableChecker, retried as every read; a connector without one
+// has no differences its catalogue does not read.
+func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]connectors.Difference, error) {
+	return forwardOptional(ctx, s, func(c connectors.ExistingTableChecker) ([]connectors.Difference, error) {
+		return c.CheckExistingTables(ctx, tables)
+	})
+}

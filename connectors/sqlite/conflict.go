@@ -1,0 +1,231 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// SQLite lets a table resolve a constraint's conflict itself: under
+// PRIMARY KEY ON CONFLICT REPLACE an insert of a key that is there deletes
+// the row that was, UNIQUE ON CONFLICT IGNORE drops the new row, NOT NULL
+// ON CONFLICT REPLACE stores the column's default for a NULL, each without
+// an error, and FAIL and ROLLBACK change what a failed statement leaves.
+// Create writes no such clause (ABORT, the default, fails the statement
+// and keeps the rest of the transaction); the catalogue does not read
+// them (pragma_table_info and pragma_index_list do not say), only the
+// table's SQL does.
+
+// CheckExistingTables implements connectors.ExistingTableChecker: a
+// difference for each ON CONFLICT clause other than ABORT in the
+// definitions of tables, naming the clause as written.
+func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]connectors.Difference, error) {
+	var out []connectors.Difference
+	for _, name := range tables {
+		ddl, err := tableDefinition(ctx, s.conn, name)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite %s: table %s: %w", s.path, name, err)
+		}
+		for _, c := range conflictClauses(ddl) {
+			out = append(out, connectors.Difference{Table: name, Column: c.column, What: "conflict clause", Existing: c.text, Declared: "none"})
+		}
+	}
+	return out, nil
+}
+
+var _ connectors.ExistingTableChecker = (*snapshot)(nil)
+
+// tableDefinition is a table's CREATE TABLE as sqlite_schema keeps it
+// (as written, comments included); empty for a table it has none of.
+func tableDefinition(ctx context.Context, conn *sql.Conn, table string) (string, error) {
+	var ddl sql.NullString
+	if err := conn.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&ddl); err != nil {
+		return "", fmt.Errorf("table definition: %w", err)
+	}
+	return ddl.String, nil
+}
+
+// conflictClause is an ON CONFLICT clause of a table definition: the
+// column it is written on (empty for a table constraint) and its text
+// from the constraint's first word to the resolution.
+type conflictClause struct {
+	column, text string
+}
+
+// conflictClauses finds the ON CONFLICT clauses of a CREATE TABLE
+// statement whose resolution is not ABORT.
+func conflictClauses(ddl string) []conflictClause {
+	var out []conflictClause
+	for _, def := range definitions(tokenize(ddl)) {
+		column := ""
+		if first := def[0]; !first.isWord("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN") {
+			column = first.name()
+		}
+		for i := 0; i+2 < len(def); i++ {
+			if def[i].depth != 0 || !def[i].isWord("ON") || !def[i+1].isWord("CONFLICT") || def[i+2].isWord("ABORT") {
+				continue
+			}
+			start := constraintStart(def, i)
+			out = append(out, conflictClause{column: column, text: ddl[def[start].start:def[i+2].end]})
+		}
+	}
+	return out
+}
+
+// constraintStart finds where the constraint of the ON at def[on] begins:
+// its PRIMARY, UNIQUE or NOT, or the CONSTRAINT that names it.
+func constraintStart(def []token, on int) int {
+	for i := on - 1; i >= 0; i-- {
+		if def[i].depth == 0 && (def[i].isWord("PRIMARY", "UNIQUE") || def[i].isWord("NOT") && i+1 < len(def) && def[i+1].isWord("NULL")) {
+			if i >= 2 && def[i-2].isWord("CONSTRAINT") {
+				return i - 2
+			}
+			return i
+		}
+	}
+	return on
+}
+
+// definitions splits the tokens of CREATE TABLE name (...) into the
+// column and constraint definitions between its parentheses, each token's
+// depth counted from the definition's own level.
+func definitions(toks []token) [][]token {
+	var defs [][]token
+	var cur []token
+	depth := -1
+	for _, t := range toks {
+		switch {
+		case t.is("("):
+			depth++
+			if depth == 0 {
+				continue
+			}
+		case t.is(")"):
+			if depth == 0 {
+				if len(cur) > 0 {
+					defs = append(defs, cur)
+				}
+				return defs
+			}
+			depth--
+		case t.is(",") && depth == 0:
+			if len(cur) > 0 {
+				defs = append(defs, cur)
+			}
+			cur = nil
+			continue
+		}
+		if depth >= 0 {
+			t.depth = depth
+			cur = append(cur, t)
+		}
+	}
+	return defs
+}
+
+// token is a word, a quoted identifier or string, or one punctuation
+// character of a statement, at start:end of its text.
+type token struct {
+	text       string
+	start, end int
+	quoted     bool
+	depth      int
+}
+
+func (t token) is(punct string) bool { return !t.quoted && t.text == punct }
+
+func (t token) isWord(words ...string) bool {
+	if t.quoted {
+		return false
+	}
+	for _, w := range words {
+		if strings.EqualFold(t.text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// name is the identifier a token spells: a quoted one without its quotes
+// (a doubled quote inside read as one).
+func (t token) name() string {
+	if !t.quoted || len(t.text) < 2 {
+		return t.text
+	}
+	open, body := t.text[0], t.text[1:len(t.text)-1]
+	switch open {
+	case '"', '`', '\'':
+		return strings.ReplaceAll(body, string(open)+string(open), string(open))
+	}
+	return body // [name]
+}
+
+// tokenize splits SQL into tokens, dropping spaces and comments. An
+// unterminated quote or comment ends at the end of the text.
+func tokenize(s string) []token {
+	var out []token
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+		case c == '-' && i+1 < len(s) && s[i+1] == '-':
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				j = len(s) - i
+			}
+			i += j
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			j := strings.Index(s[i+2:], "*/")
+			if j < 0 {
+				i = len(s)
+			} else {
+				i += j + 4
+			}
+		case c == '"' || c == '`' || c == '\'' || c == '[':
+			end := quotedEnd(s, i)
+			out = append(out, token{text: s[i:end], start: i, end: end, quoted: true})
+			i = end
+		case isWordByte(c):
+			j := i + 1
+			for j < len(s) && isWordByte(s[j]) {
+				j++
+			}
+			out = append(out, token{text: s[i:j], start: i, end: j})
+			i = j
+		default:
+			out = append(out, token{text: s[i : i+1], start: i, end: i + 1})
+			i++
+		}
+	}
+	return out
+}
+
+// quotedEnd is the end of the quoted token starting at s[i]: after its
+// closing quote, where a doubled quote continues it ([...] has none).
+func quotedEnd(s string, i int) int {
+	closing := s[i]
+	if closing == '[' {
+		closing = ']'
+	}
+	for j := i + 1; j < len(s); j++ {
+		if s[j] != closing {
+			continue
+		}
+		if closing != ']' && j+1 < len(s) && s[j+1] == closing {
+			j++
+			continue
+		}
+		return j + 1
+	}
+	return len(s)
+}
+
+// isWordByte says whether c belongs to a word: a letter, digit, _ or $,
+// or any byte of a non-ASCII character (SQLite takes those as letters).
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$' || c >= 0x80
+}
