@@ -420,7 +420,7 @@ func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *
 	if reason, ok := cp.codelist.ArchiveReason(version, old); ok {
 		return nil, "", &reasonError{Reason: reason, Detail: "a code code list " + cp.codelist.Name.Value + " archives on purpose"}
 	}
-	if _, text := v.(string); text && cp.codelist.Policy() != UnmappedArchive && cp.codelist.OtherSpelling(version, old) {
+	if cp.codelist.Policy() != UnmappedArchive && cp.otherSpelling(v, version, old) {
 		return nil, "", &reasonError{Reason: "code_unmapped", Detail: "the code differs from one code list " + cp.codelist.Name.Value +
 			" maps only in case or trailing spaces, as a case-blind collation compares them: map this spelling too, or normalise the value (upper(), strip())"}
 	}
@@ -435,6 +435,17 @@ func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *
 		detail += " version " + version
 	}
 	return nil, "", &reasonError{Reason: "code_unmapped", Detail: detail}
+}
+
+// otherSpelling reports whether v, which reached the column's code list
+// as code and which the list neither maps nor archives on purpose in
+// version, is a listed code in another case or with trailing spaces
+// (CodeList.OtherSpelling). Only text has other spellings: a number is
+// found by its value (CodeList.CodeOf). Apply archives such a code and map
+// check says so (CodeMiss.OtherSpelling): one test for both.
+func (cp *columnProgram) otherSpelling(v connectors.Value, version, code string) bool {
+	_, text := v.(string)
+	return text && cp.codelist.OtherSpelling(version, code)
 }
 
 func (r *compiledRule) check(v connectors.Value) error {

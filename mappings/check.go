@@ -106,10 +106,9 @@ func (p *TableProgram) codeMiss(cp *columnProgram, v connectors.Value, version s
 	code := cp.codelist.CodeOf(version, v)
 	if _, ok := cp.codelist.Lookup(version, code); !ok {
 		reason, _ := cp.codelist.ArchiveReason(version, code)
-		_, text := v.(string)
 		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code,
 			ValueOnly: p.ValueGranularity && cp.target.Nullable, Reason: reason,
-			OtherSpelling: reason == "" && text && cp.codelist.OtherSpelling(version, code)})
+			OtherSpelling: reason == "" && cp.otherSpelling(v, version, code)})
 	}
 }
 
