@@ -191,7 +191,30 @@ func (s *source) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &snapshot{src: s.inner, cur: snap, p: s.p}, nil
+	w := &snapshot{src: s.inner, cur: snap, p: s.p}
+	// As for a target's extras: one a caller falls back from when it is
+	// missing is offered only when the wrapped snapshot has it.
+	if _, ok := snap.(connectors.NonNullCounter); ok {
+		return &countingSnapshot{w}, nil
+	}
+	return w, nil
+}
+
+// countingSnapshot is a wrapped snapshot that counts non-NULL values in
+// the database (connectors.NonNullCounter), retried as every read. Its
+// snapshot, replaced or not, comes from one connector: it counts too.
+type countingSnapshot struct{ *snapshot }
+
+func (s *countingSnapshot) CountNonNull(ctx context.Context, table string, columns []string) (n []int64, err error) {
+	err = s.do(ctx, func(c connectors.Snapshot) error {
+		nc, ok := c.(connectors.NonNullCounter)
+		if !ok {
+			return fmt.Errorf("count non-NULL values of %s: the reopened snapshot cannot", table)
+		}
+		n, err = nc.CountNonNull(ctx, table, columns)
+		return err
+	})
+	return n, err
 }
 
 // Target wraps a target: Begin, Create and reads are retried as p says
