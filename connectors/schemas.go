@@ -57,7 +57,8 @@ type EngineChecker interface {
 // by type assertion, for dialects whose tables can hold what the neutral
 // catalogue does not read and that changes what a write stores: SQLite's
 // ON CONFLICT clauses, under which an insert that meets a key replaces
-// the row there or is dropped without an error. A caller refuses an
+// the row there or is dropped without an error, and its columns'
+// collations (NOCASE takes 'ABC' and 'abc' for one key). A caller refuses an
 // existing receiving table with such a difference before writing, as it
 // refuses one CompareTable finds.
 type ExistingTableChecker interface {

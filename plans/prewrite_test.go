@@ -577,8 +577,56 @@ tables:
 func TestRunRefusesACaseInsensitiveKeyOnMariaDB(t *testing.T) {
 	tgt := mytest.NewDatabase(t)
 	mytest.Exec(t, tgt, "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40) COLLATE utf8mb4_nopad_bin) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci")
-	dir := t.TempDir()
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	dir, plan, src := unitFixture(t)
+	_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	want := "table unit, column code: collation differs: the existing table has utf8mb4_general_ci, regflytt creates utf8mb4_nopad_bin"
+	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %q", err, want)
+	}
+	if strings.Contains(err.Error(), "column label") {
+		t.Errorf("the column made with the created collation is reported too: %v", err)
+	}
+	var n int
+	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM unit").Scan(&n); err != nil || n != 0 {
+		t.Errorf("the refused run wrote %d rows (%v)", n, err)
+	}
+}
+
+// The same on SQLite: a key column made COLLATE NOCASE (or RTRIM) by hand
+// takes 'ABC' and 'abc' for one key, and the run used to stop at its
+// first write on a UNIQUE constraint failure. The collation is in the
+// table's SQL only, as for a key of a PRIMARY KEY table constraint.
+func TestRunRefusesACaseInsensitiveKeyOnSQLite(t *testing.T) {
+	for _, c := range []struct{ ddl, want string }{
+		{`CREATE TABLE unit (code VARCHAR(20) NOT NULL PRIMARY KEY COLLATE NOCASE, label VARCHAR(40) COLLATE BINARY)`,
+			"table unit, column code: collation differs: the existing table has NOCASE, regflytt creates BINARY"},
+		{`CREATE TABLE unit (code VARCHAR(20) NOT NULL, label VARCHAR(40), PRIMARY KEY (code COLLATE rtrim))`,
+			"table unit, column code: collation differs: the existing table has rtrim, regflytt creates BINARY"},
+	} {
+		dir, plan, src := unitFixture(t)
+		path := filepath.Join(dir, "t.db")
+		execSQLite(t, path, c.ddl)
+		tgt := "sqlite://" + path
+		_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+		if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), c.want) {
+			t.Fatalf("got %v\nwant %q", err, c.want)
+		}
+		if strings.Contains(err.Error(), "column label") {
+			t.Errorf("the column of the created collation is reported too: %v", err)
+		}
+		if n := countRows(t, tgt, "unit"); n != 0 {
+			t.Errorf("the refused run wrote %d rows", n)
+		}
+	}
+}
+
+// unitFixture is a legacy table enhet whose text key holds 'ABC' and
+// 'abc' after 50 other codes, and a plan mapping it into unit (code
+// varchar(20) key, label).
+func unitFixture(t *testing.T) (dir, plan, srcURL string) {
+	t.Helper()
+	dir = t.TempDir()
+	srcURL = "sqlite://" + filepath.Join(dir, "legacy.db")
 	code := textCol("kod")
 	code.Nullable = false
 	var rows [][]connectors.Value
@@ -586,7 +634,7 @@ func TestRunRefusesACaseInsensitiveKeyOnMariaDB(t *testing.T) {
 		rows = append(rows, []connectors.Value{fmt.Sprintf("K%03d", i), "x"})
 	}
 	rows = append(rows, []connectors.Value{"ABC", "upper"}, []connectors.Value{"abc", "lower"})
-	writeTables(t, src, []connectors.Table{{Name: "enhet", PrimaryKey: []string{"kod"}, Columns: []connectors.Column{
+	writeTables(t, srcURL, []connectors.Table{{Name: "enhet", PrimaryKey: []string{"kod"}, Columns: []connectors.Column{
 		code, textCol("namn"),
 	}}}, map[string][][]connectors.Value{"enhet": rows})
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
@@ -604,18 +652,7 @@ tables:
       code: kod
       label: namn
 `)
-	_, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
-	want := "table unit, column code: collation differs: the existing table has utf8mb4_general_ci, regflytt creates utf8mb4_nopad_bin"
-	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
-		t.Fatalf("got %v\nwant %q", err, want)
-	}
-	if strings.Contains(err.Error(), "column label") {
-		t.Errorf("the column made with the created collation is reported too: %v", err)
-	}
-	var n int
-	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM unit").Scan(&n); err != nil || n != 0 {
-		t.Errorf("the refused run wrote %d rows (%v)", n, err)
-	}
+	return dir, writePlan(t, dir, ""), srcURL
 }
 
 // A SQLite receiving table made by hand with an ON CONFLICT clause

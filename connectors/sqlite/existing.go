@@ -19,9 +19,15 @@ import (
 // them (pragma_table_info and pragma_index_list do not say), only the
 // table's SQL does.
 
+// A column's COLLATE is in the table's SQL alone too: under NOCASE a key
+// takes 'ABC' and 'abc' for one, under RTRIM 'a' and 'a '. Create writes
+// none (BINARY, byte order, as every other dialect compares keys).
+
 // CheckExistingTables implements connectors.ExistingTableChecker: a
 // difference for each ON CONFLICT clause other than ABORT in the
-// definitions of tables, naming the clause as written.
+// definitions of tables, naming the clause as written, and for each
+// column whose collation, or whose collation in the table's PRIMARY KEY
+// or UNIQUE constraint, is not BINARY.
 func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]connectors.Difference, error) {
 	var out []connectors.Difference
 	for _, name := range tables {
@@ -29,8 +35,12 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 		if err != nil {
 			return nil, fmt.Errorf("sqlite %s: table %s: %w", s.path, name, err)
 		}
-		for _, c := range conflictClauses(ddl) {
+		defs := definitions(tokenize(ddl))
+		for _, c := range conflictClauses(ddl, defs) {
 			out = append(out, connectors.Difference{Table: name, Column: c.column, What: "conflict clause", Existing: c.text, Declared: "none"})
+		}
+		for _, c := range collations(defs) {
+			out = append(out, connectors.Difference{Table: name, Column: c.column, What: "collation", Existing: c.text, Declared: "BINARY"})
 		}
 	}
 	return out, nil
@@ -48,28 +58,60 @@ func tableDefinition(ctx context.Context, conn *sql.Conn, table string) (string,
 	return ddl.String, nil
 }
 
-// conflictClause is an ON CONFLICT clause of a table definition: the
-// column it is written on (empty for a table constraint) and its text
-// from the constraint's first word to the resolution.
-type conflictClause struct {
+// clause is what a table definition says of a column: the column
+// (empty for an ON CONFLICT of a table constraint) and the text, an ON
+// CONFLICT clause from its constraint's first word to the resolution, or
+// a collation's name.
+type clause struct {
 	column, text string
 }
 
 // conflictClauses finds the ON CONFLICT clauses of a CREATE TABLE
 // statement whose resolution is not ABORT.
-func conflictClauses(ddl string) []conflictClause {
-	var out []conflictClause
-	for _, def := range definitions(tokenize(ddl)) {
-		column := ""
-		if first := def[0]; !first.isWord("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN") {
-			column = first.name()
-		}
+func conflictClauses(ddl string, defs [][]token) []clause {
+	var out []clause
+	for _, def := range defs {
+		column := columnOf(def)
 		for i := 0; i+2 < len(def); i++ {
 			if def[i].depth != 0 || !def[i].isWord("ON") || !def[i+1].isWord("CONFLICT") || def[i+2].isWord("ABORT") {
 				continue
 			}
 			start := constraintStart(def, i)
-			out = append(out, conflictClause{column: column, text: ddl[def[start].start:def[i+2].end]})
+			out = append(out, clause{column: column, text: ddl[def[start].start:def[i+2].end]})
+		}
+	}
+	return out
+}
+
+// columnOf names the column a definition defines; empty for a table
+// constraint.
+func columnOf(def []token) string {
+	if def[0].isWord("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN") {
+		return ""
+	}
+	return def[0].name()
+}
+
+// collations finds the collations other than BINARY a table's columns
+// compare by: a column definition's COLLATE, and one written on a column
+// of a PRIMARY KEY or UNIQUE table constraint (an expression's COLLATE in
+// a CHECK or DEFAULT compares nothing stored). Each gives its column and
+// the collation's name.
+func collations(defs [][]token) []clause {
+	var out []clause
+	for _, def := range defs {
+		column := columnOf(def)
+		keyed := column == "" && len(def) > 1 && (def[0].isWord("PRIMARY", "UNIQUE") || def[0].isWord("CONSTRAINT") && len(def) > 2 && def[2].isWord("PRIMARY", "UNIQUE"))
+		for i := 1; i+1 < len(def); i++ {
+			if !def[i].isWord("COLLATE") || def[i+1].isWord("BINARY") {
+				continue
+			}
+			switch {
+			case column != "" && def[i].depth == 0:
+				out = append(out, clause{column: column, text: def[i+1].name()})
+			case keyed && def[i].depth == 1:
+				out = append(out, clause{column: def[i-1].name(), text: def[i+1].name()})
+			}
 		}
 	}
 	return out

@@ -55,3 +55,32 @@ func TestCheckExistingTablesFindsConflictClauses(t *testing.T) {
 		}
 	}
 }
+
+// A column's collation other than BINARY is a difference, written on the
+// column or on its place in a PRIMARY KEY or UNIQUE table constraint; a
+// COLLATE in a CHECK, a default or a generated column's expression
+// compares nothing stored, and BINARY is what Create makes.
+func TestCheckExistingTablesFindsCollations(t *testing.T) {
+	src := keyTestSource(t,
+		"CREATE TABLE col (code TEXT PRIMARY KEY COLLATE NOCASE, name TEXT COLLATE RTRIM NOT NULL, same TEXT COLLATE binary)",
+		`CREATE TABLE tbl (a TEXT, "b b" TEXT, c TEXT, CONSTRAINT k PRIMARY KEY (a COLLATE nocase), UNIQUE ("b b" COLLATE "RTRIM" DESC, c))`,
+		"CREATE TABLE quiet (a TEXT CHECK (a <> 'x' COLLATE NOCASE) DEFAULT ('y'), b TEXT AS (a COLLATE NOCASE), c TEXT, CHECK (c = 'z' COLLATE RTRIM))",
+	)
+	snap, err := src.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	diffs, err := snap.(connectors.ExistingTableChecker).CheckExistingTables(context.Background(), []string{"col", "tbl", "quiet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range diffs {
+		got = append(got, d.Table+"."+d.Column+" "+d.What+" "+d.Existing+" "+d.Declared)
+	}
+	want := []string{"col.code collation NOCASE BINARY", "col.name collation RTRIM BINARY", "tbl.a collation nocase BINARY", "tbl.b b collation RTRIM BINARY"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
