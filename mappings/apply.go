@@ -572,13 +572,13 @@ func cmpOrdered[T int64 | uint64](x, y T) int {
 	return 0
 }
 
-// rat gives a number exactly, so a decimal bound compares with an integer
-// value without rounding.
 // floatAsDecimal gives a float compared with a decimal as the shortest
 // decimal that reads back as the same float: the number a mapping wrote
 // (999.9 in a rule) or a float column holds, not the binary fraction
 // nearest to it (999.89999999999997726), which no decimal column's 999.9
-// would equal. Anything else is given as it is.
+// would equal. Anything else is given as it is. A literal compared with a
+// decimal column is made that decimal once, when it is compiled
+// (decimalLiteral); this is for floats met at run time.
 func floatAsDecimal(v, other connectors.Value) connectors.Value {
 	f, ok := v.(float64)
 	if _, dec := other.(connectors.Decimal); !ok || !dec || math.IsNaN(f) || math.IsInf(f, 0) {
@@ -587,6 +587,8 @@ func floatAsDecimal(v, other connectors.Value) connectors.Value {
 	return connectors.Decimal(strconv.FormatFloat(f, 'f', -1, 64))
 }
 
+// rat gives a number exactly, so a decimal bound compares with an integer
+// value without rounding.
 func rat(v connectors.Value) (*big.Rat, bool) {
 	r := new(big.Rat)
 	switch x := v.(type) {

@@ -103,3 +103,32 @@ func BenchmarkApply(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkDecimalAgainstFloatLiteral measures a table rule that compares
+// a decimal column with a number written with a fraction, per row: the
+// literal is a float to the parser, and each comparison with a decimal
+// takes it as the decimal it reads as.
+func BenchmarkDecimalAgainstFloatLiteral(b *testing.B) {
+	prog, ds := compile(b, `tables:
+  - target: visit
+    source: besok
+    rules: [{when: "weight_kg > 300.5 || weight_kg == 999.9", archive: implausible}]
+    columns:
+      visit_id: id
+      visit_date: {from: datum, cast: date}
+      weight_kg: {from: vikt, cast: "decimal(5,1)"}
+      height_cm: langd
+    drop: {personnr: not migrated}
+`)
+	if ds.Err() != nil {
+		b.Fatal(ds.Err())
+	}
+	tp := prog.ForSource("besok")
+	row := []connectors.Value{int64(1), "2024-02-29", "72.5", int64(180), "x"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if o := tp.Apply(row); o.Kind != Migrated {
+			b.Fatal(o.Reason)
+		}
+	}
+}

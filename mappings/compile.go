@@ -429,7 +429,7 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 		sourceKind = st.Columns[cp.src].Type.Kind
 	case cm.Expr.IsSet():
 		c.checkLookups(cm.Expr, c.catalog)
-		ce, err := compileExprMode(cm.Expr, columnNames(st), c.env, exprMode{nullStrict: true})
+		ce, err := compileExprMode(cm.Expr, columnNames(st), c.env, exprMode{nullStrict: true, decimals: decimalColumns(nil, "", st)})
 		if err != nil {
 			ds.add(cm.Expr.Pos, "M013", "expression: %v", err)
 			return cp
@@ -584,6 +584,20 @@ func tableNames(m map[string]*connectors.Table) []string {
 		out = append(out, n)
 	}
 	return out
+}
+
+// decimalColumns adds the names of t's decimal columns to m (made when
+// nil), after prefix, as an expression reads them (exprMode.decimals).
+func decimalColumns(m map[string]bool, prefix string, t *connectors.Table) map[string]bool {
+	for _, c := range t.Columns {
+		if c.Type.Kind == connectors.KindDecimal {
+			if m == nil {
+				m = map[string]bool{}
+			}
+			m[prefix+c.Name] = true
+		}
+	}
+	return m
 }
 
 func columnNames(t *connectors.Table) []string {

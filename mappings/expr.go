@@ -3,6 +3,7 @@ package mappings
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -85,6 +86,8 @@ type resolver struct {
 	// expansion is.
 	defs  map[string]*Definition
 	depth int
+	// decimalReads are the nodes that read a column of mode.decimals.
+	decimalReads map[ast.Node]bool
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -136,7 +139,14 @@ func (r *resolver) column(node *ast.Node, name string) {
 		return
 	}
 	r.readColumn(name)
-	r.patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: "R"}, Property: &ast.IntegerNode{Value: i}})
+	read := &ast.MemberNode{Node: &ast.IdentifierNode{Value: "R"}, Property: &ast.IntegerNode{Value: i}}
+	r.patch(node, read)
+	if r.mode.decimals[name] {
+		if r.decimalReads == nil {
+			r.decimalReads = map[ast.Node]bool{}
+		}
+		r.decimalReads[read] = true
+	}
 }
 
 // patch replaces a node, keeping its position for error messages.
@@ -172,8 +182,18 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 			r.call(node, fnCheckedNeg, n.Node)
 		}
 	case *ast.BinaryNode:
+		lf, lit := floatLiteral(n.Left)
+		rf, rit := floatLiteral(n.Right)
 		r.walk(&n.Left, scope)
 		r.walk(&n.Right, scope)
+		if n.Operator != "in" && (equalOps[n.Operator] != "" || orderOps[n.Operator] != "") {
+			if lit && r.decimalReads[n.Right] {
+				r.patch(&n.Left, decimalLiteral(lf))
+			}
+			if rit && r.decimalReads[n.Left] {
+				r.patch(&n.Right, decimalLiteral(rf))
+			}
+		}
 		if fn, ok := checkedOps[n.Operator]; ok {
 			r.call(node, fn, n.Left, n.Right)
 		} else if textOps[n.Operator] && r.mode.nullStrict {
@@ -259,6 +279,27 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 	default:
 		r.fail(*node, "this construct is not part of the mapping language")
 	}
+}
+
+// floatLiteral gives the number of a literal with a fraction (999.9,
+// -0.5).
+func floatLiteral(n ast.Node) (float64, bool) {
+	if u, ok := n.(*ast.UnaryNode); ok && u.Operator == "-" {
+		f, ok := floatLiteral(u.Node)
+		return -f, ok
+	}
+	if f, ok := n.(*ast.FloatNode); ok {
+		return f.Value, true
+	}
+	return 0, false
+}
+
+// decimalLiteral is a number with a fraction compared with a decimal
+// column, compiled as the decimal that compare takes it for
+// (floatAsDecimal: the shortest that reads back as the float), once
+// instead of at every comparison.
+func decimalLiteral(f float64) ast.Node {
+	return &ast.ConstantNode{Value: connectors.Decimal(strconv.FormatFloat(f, 'f', -1, 64))}
 }
 
 // callNode resolves a call: its callee is a function, never a column;

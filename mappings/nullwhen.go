@@ -66,7 +66,7 @@ func (c *compiler) nullWhen(cm *ColumnMapping, cp *columnProgram) {
 		return
 	}
 	if nw.Expr.IsSet() {
-		ce, err := compileExpr(nw.Expr, columnNames(c.st), c.env)
+		ce, err := compileExprMode(nw.Expr, columnNames(c.st), c.env, exprMode{decimals: decimalColumns(nil, "", c.st)})
 		if err != nil {
 			c.ds.add(nw.Expr.Pos, "M013", "null_when: %v", err)
 			return

@@ -21,6 +21,11 @@ type exprMode struct {
 	// value (a column's expression, where NULL == "J" would turn an
 	// unknown into a no); elsewhere it is false, as in expr-lang.
 	nullStrict bool
+	// decimals names the columns, as the expression reads them (src.name
+	// in a table rule), whose values are decimals: a number with a
+	// fraction compared with one of them is compiled as the decimal it
+	// reads as (see decimalLiteral).
+	decimals map[string]bool
 }
 
 // refDateName is the name expressions read the plan's run.reference_date

@@ -187,11 +187,12 @@ func (c *compiler) tableRules(tp *TableProgram) {
 		return
 	}
 	names := ruleColumnNames(tp)
+	decimals := decimalColumns(decimalColumns(nil, "", tp.Target), "src.", tp.Source)
 	for _, r := range c.tm.Rules {
 		if !r.When.IsSet() {
 			continue
 		}
-		ce, err := compileExprMode(r.When, names, c.env, exprMode{sourceMembers: true, nullFalse: true})
+		ce, err := compileExprMode(r.When, names, c.env, exprMode{sourceMembers: true, nullFalse: true, decimals: decimals})
 		if err != nil {
 			c.ds.add(r.When.Pos, "M013", "rule %s: %v", r.Code().Value, err)
 			continue
