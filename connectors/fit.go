@@ -344,23 +344,88 @@ func (t Type) fitDecimal(d Decimal) error {
 // digits of a plain decimal ("-0012.50" has 2 and 2), and says whether d is
 // well formed at all.
 func DecimalDigits(d Decimal) (intDigits, fracDigits int, ok bool) {
+	_, ip, fp, ok := splitDecimal(d)
+	return len(ip), len(fp), ok
+}
+
+// CompareDecimal orders two plain decimals by value ("1.50" equals "1.5",
+// "-0.0" equals "0", "007" equals "7") without allocating, where big.Rat
+// parses both; ok is false when either is not well formed (DecimalDigits).
+func CompareDecimal(a, b Decimal) (int, bool) {
+	na, ia, fa, ok1 := splitDecimal(a)
+	nb, ib, fb, ok2 := splitDecimal(b)
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	// A zero has no sign.
+	na = na && !zeroDigits(ia, fa)
+	nb = nb && !zeroDigits(ib, fb)
+	if na != nb {
+		if na {
+			return -1, true
+		}
+		return 1, true
+	}
+	c := compareMagnitude(ia, fa, ib, fb)
+	if na {
+		c = -c
+	}
+	return c, true
+}
+
+// splitDecimal splits a plain decimal into its sign, its integer digits
+// without leading zeros and its fraction digits; ok is false unless d is
+// an optional '-', digits, and an optional '.' followed by digits.
+func splitDecimal(d Decimal) (neg bool, ip, fp string, ok bool) {
 	s := string(d)
 	if s != "" && s[0] == '-' {
-		s = s[1:]
+		neg, s = true, s[1:]
 	}
 	ip, fp, hasPoint := strings.Cut(s, ".")
 	if ip == "" || (hasPoint && fp == "") {
-		return 0, 0, false
+		return false, "", "", false
 	}
 	for _, part := range []string{ip, fp} {
 		for i := 0; i < len(part); i++ {
 			if part[i] < '0' || part[i] > '9' {
-				return 0, 0, false
+				return false, "", "", false
 			}
 		}
 	}
-	ip = strings.TrimLeft(ip, "0")
-	return len(ip), len(fp), true
+	return neg, strings.TrimLeft(ip, "0"), fp, true
+}
+
+func zeroDigits(ip, fp string) bool { return ip == "" && strings.Trim(fp, "0") == "" }
+
+// compareMagnitude orders two unsigned decimals split by splitDecimal:
+// the longer integer part is larger, then digit by digit, a missing
+// fraction digit read as 0.
+func compareMagnitude(ia, fa, ib, fb string) int {
+	if len(ia) != len(ib) {
+		if len(ia) < len(ib) {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(ia, ib); c != 0 {
+		return c
+	}
+	for i := 0; i < len(fa) || i < len(fb); i++ {
+		da, db := byte('0'), byte('0')
+		if i < len(fa) {
+			da = fa[i]
+		}
+		if i < len(fb) {
+			db = fb[i]
+		}
+		if da != db {
+			if da < db {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }
 
 // KindOf names the canonical kind of a value, KindInvalid for anything

@@ -517,6 +517,14 @@ func compare(a, b connectors.Value) (int, bool) {
 		if y, ok := b.(uint64); ok {
 			return cmpOrdered(x, y), true
 		}
+	case connectors.Decimal:
+		// Two decimals (a column's and a literal's, see decimalLiteral)
+		// compare by their digits, without big.Rat.
+		if y, ok := b.(connectors.Decimal); ok {
+			if c, ok := connectors.CompareDecimal(x, y); ok {
+				return c, true
+			}
+		}
 	}
 	switch x := a.(type) {
 	case int64, uint64, float64, connectors.Decimal:

@@ -514,7 +514,8 @@ func less(a, b connectors.Value) bool {
 		}
 	case connectors.Decimal:
 		if y, ok := b.(connectors.Decimal); ok {
-			return cmpDecimal(string(x), string(y)) < 0
+			c, ok := connectors.CompareDecimal(x, y)
+			return ok && c < 0
 		}
 	case connectors.Date:
 		if y, ok := b.(connectors.Date); ok {
@@ -534,42 +535,4 @@ func less(a, b connectors.Value) bool {
 		}
 	}
 	return false
-}
-
-// cmpDecimal compares two decimals in canonical text.
-func cmpDecimal(a, b string) int {
-	na, nb := strings.HasPrefix(a, "-"), strings.HasPrefix(b, "-")
-	if na != nb {
-		if na {
-			return -1
-		}
-		return 1
-	}
-	c := cmpAbs(strings.TrimPrefix(a, "-"), strings.TrimPrefix(b, "-"))
-	if na {
-		return -c
-	}
-	return c
-}
-
-func cmpAbs(a, b string) int {
-	ai, af, _ := strings.Cut(a, ".")
-	bi, bf, _ := strings.Cut(b, ".")
-	ai, bi = strings.TrimLeft(ai, "0"), strings.TrimLeft(bi, "0")
-	if len(ai) != len(bi) {
-		if len(ai) < len(bi) {
-			return -1
-		}
-		return 1
-	}
-	if c := strings.Compare(ai, bi); c != 0 {
-		return c
-	}
-	for len(af) < len(bf) {
-		af += "0"
-	}
-	for len(bf) < len(af) {
-		bf += "0"
-	}
-	return strings.Compare(af, bf)
 }
