@@ -58,7 +58,8 @@ type EngineChecker interface {
 // catalogue does not read and that changes what a write stores: SQLite's
 // ON CONFLICT clauses, under which an insert that meets a key replaces
 // the row there or is dropped without an error, and its columns'
-// collations (NOCASE takes 'ABC' and 'abc' for one key). A caller refuses an
+// collations (NOCASE takes 'ABC' and 'abc' for one key), PostgreSQL's
+// nondeterministic collations (the same). A caller refuses an
 // existing receiving table with such a difference before writing, as it
 // refuses one CompareTable finds.
 type ExistingTableChecker interface {

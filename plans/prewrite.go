@@ -160,7 +160,7 @@ func existingDeclared(declared []connectors.Table, existing map[string]*connecto
 // checkExistingTables gives a line for each difference of the existing
 // receiving tables names that the catalogue does not read, found by the
 // target's connectors.ExistingTableChecker (SQLite's ON CONFLICT clauses
-// and collations).
+// and collations, PostgreSQL's nondeterministic collations).
 func checkExistingTables(ctx context.Context, snap connectors.Snapshot, names []string) ([]string, error) {
 	c, ok := snap.(connectors.ExistingTableChecker)
 	if !ok || len(names) == 0 {

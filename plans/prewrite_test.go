@@ -620,6 +620,30 @@ func TestRunRefusesACaseInsensitiveKeyOnSQLite(t *testing.T) {
 	}
 }
 
+// The same on PostgreSQL: a key column of a nondeterministic collation
+// (an ICU one at strength 2 is case-insensitive) takes 'ABC' and 'abc'
+// for one key, and the run used to stop at its first write on a
+// duplicate key. A deterministic collation other than the database's
+// default compares bytes for equality and is left alone.
+func TestRunRefusesACaseInsensitiveKeyOnPostgreSQL(t *testing.T) {
+	tgt := pgtest.NewDatabase(t)
+	pgtest.Exec(t, tgt,
+		"CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+		`CREATE TABLE unit (code varchar(20) COLLATE nocase NOT NULL PRIMARY KEY, label varchar(40) COLLATE "C")`)
+	dir, plan, src := unitFixture(t)
+	_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	want := "table unit, column code: collation differs: the existing table has nocase (nondeterministic)"
+	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %q", err, want)
+	}
+	if strings.Contains(err.Error(), "column label") {
+		t.Errorf("the column of a deterministic collation is reported too: %v", err)
+	}
+	if n := countRows(t, tgt, "unit"); n != 0 {
+		t.Errorf("the refused run wrote %d rows", n)
+	}
+}
+
 // unitFixture is a legacy table enhet whose text key holds 'ABC' and
 // 'abc' after 50 other codes, and a plan mapping it into unit (code
 // varchar(20) key, label).
