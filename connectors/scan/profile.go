@@ -134,22 +134,25 @@ func (s *columnStat) add(v connectors.Value) {
 		s.length(len(x))
 		if utf8.Valid(x) {
 			s.blobText++
+			// A BINARY or BLOB column of identity numbers holds them as
+			// text does.
+			s.identity(string(x))
 		} else {
 			s.invalidText++
 		}
 	case int64:
-		// Identity numbers kept as integers: 12 digits, 10, or 9 when a
-		// birth year 2000-2009 lost its leading zero.
-		switch {
-		case x >= 100_000_000 && x < 1_000_000_000:
-			s.identity("0" + strconv.FormatInt(x, 10))
-		case x >= 1_000_000_000 && x < 10_000_000_000, x >= 100_000_000_000 && x < 1_000_000_000_000:
-			s.identity(strconv.FormatInt(x, 10))
+		if x > 0 {
+			s.integerIdentity(strconv.FormatInt(x, 10))
 		}
 	case uint64:
 		s.hasUint64 = true
 	case connectors.Decimal:
 		s.decimalDigits(string(x))
+		// A DECIMAL(12,0) or NUMERIC of identity numbers: the integer
+		// part of a decimal whose fraction is all zeros.
+		if ip, fp, _ := strings.Cut(string(x), "."); strings.Trim(fp, "0") == "" && ip != "" && strings.Trim(ip, "0123456789") == "" {
+			s.integerIdentity(ip)
+		}
 	case connectors.InvalidDate:
 		s.invalidDate(x.Raw)
 	case connectors.Date:
@@ -359,6 +362,19 @@ func (s *columnStat) invalidDate(raw string) {
 		s.partial++
 	default:
 		s.impossible++
+	}
+}
+
+// integerIdentity looks at the digits of a positive integer that may be
+// an identity number kept as a number: 12 digits, 10, or 9 when a birth
+// year 2000-2009 lost its leading zero.
+func (s *columnStat) integerIdentity(digits string) {
+	digits = strings.TrimLeft(digits, "0")
+	switch len(digits) {
+	case 9:
+		s.identity("0" + digits)
+	case 10, 12:
+		s.identity(digits)
 	}
 }
 

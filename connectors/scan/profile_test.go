@@ -2,6 +2,7 @@ package scan
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,5 +171,50 @@ func TestIdentityNumbersAsIntegers(t *testing.T) {
 	}
 	if c := bad.report(false); c.Class != ClassIdentity {
 		t.Errorf("identity numbers with wrong check digits: class %s", c.Class)
+	}
+}
+
+// Identity numbers kept as a DECIMAL(12,0) or NUMERIC (as legacy
+// platforms that learnt from Oracle's NUMBER do) or as bytes (a BINARY or
+// BLOB column) are recognised as those in an integer or a text column
+// are: the report found no identity numbers in them and showed the
+// smallest and largest as they are, and the skeleton migrated them
+// without pseudonym().
+func TestIdentityNumbersAsDecimalsAndBytes(t *testing.T) {
+	numbers := []string{"191212121212", "191212121212", "1212121212", "195001011234", "195001011234"}
+	cases := []struct {
+		typ   connectors.Type
+		value func(string) connectors.Value
+	}{
+		{connectors.Type{Kind: connectors.KindDecimal, Precision: 12}, func(s string) connectors.Value { return connectors.Decimal(s) }},
+		{connectors.Type{Kind: connectors.KindDecimal, Precision: 14, Scale: 2}, func(s string) connectors.Value { return connectors.Decimal(s + ".00") }},
+		{connectors.Type{Kind: connectors.KindBytes, Length: 13}, func(s string) connectors.Value { return []byte(s) }},
+	}
+	for _, c := range cases {
+		s := newColumnStat(connectors.Column{Name: "nr", Type: c.typ}, testOpts(), 1000)
+		for i := 0; i < 4; i++ {
+			for _, n := range numbers {
+				s.add(c.value(n))
+			}
+		}
+		col := s.report(false)
+		if col.Class != ClassIdentity || col.Identity == nil || col.Identity.Valid+int64(len(col.Identity.Invalid)) == 0 {
+			t.Errorf("%s: class %s identity %+v: identity numbers not recognised", c.typ, col.Class, col.Identity)
+		}
+		for _, shown := range []string{col.Min, col.Max} {
+			for _, n := range numbers {
+				if strings.Contains(shown, n) {
+					t.Errorf("%s: the report shows the identity number %s as its range", c.typ, shown)
+				}
+			}
+		}
+	}
+	// A decimal amount with twelve digits and decimals is no person.
+	amount := newColumnStat(connectors.Column{Name: "belopp", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 14, Scale: 2}}, testOpts(), 1000)
+	for i := 0; i < 20; i++ {
+		amount.add(connectors.Decimal("1912121212.5" + strconv.Itoa(i%10)))
+	}
+	if c := amount.report(false); c.Class == ClassIdentity {
+		t.Errorf("decimal amounts taken for identity numbers")
 	}
 }
