@@ -36,8 +36,11 @@ registries before and after:
   draft           no approval of the plan as it stands
   approved        approved in its current version
   rehearsed       progress.rehearsal recorded
-  migrated        progress.cut_over recorded and the run's report.json present
-  verified        progress.verified recorded and the report says PASS
+  migrated        progress.cut_over recorded and the report.json of a run that
+                  finished (not one that stopped)
+  verified        progress.verified recorded and the verification PASSes:
+                  verify-report.json when regflytt verify ran after the run,
+                  else report.json with no open alarm
   archived        progress.archive_handed_over recorded and the archive package
                   passes its manifest, owned by the future CPUA
   decommissioned  progress.legacy_decommissioned recorded

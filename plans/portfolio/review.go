@@ -16,12 +16,19 @@ import (
 )
 
 // Reports are what runs of a plan left in a work directory: the run's
-// report.json (verify.Report) and a dry run's outcomes, saved as
-// dryrun.json (regflytt map dry-run PLAN --json > dryrun.json). Either
-// may be absent.
+// report.json (verify.Report), regflytt verify's verify-report.json
+// (verify.Summary), and a dry run's outcomes, saved as dryrun.json
+// (regflytt map dry-run PLAN --json > dryrun.json). Any may be absent.
 type Reports struct {
 	Run *verify.Report
-	Dry *plans.DryRunReport
+	// RunStopped is report.json's status when the run stopped before it
+	// finished ("failed", "interrupted"): its report holds the ledger of
+	// what committed, and nothing of it is verified. "" for a run that
+	// finished.
+	RunStopped string
+	// Verify is regflytt verify's report of the run, when it was run.
+	Verify *verify.Summary
+	Dry    *plans.DryRunReport
 }
 
 // LoadReports reads the reports in dir; missing files are no error.
@@ -43,11 +50,20 @@ func LoadReports(dir string) (Reports, error) {
 		}
 		return true, nil
 	}
-	var run verify.Report
+	var run struct {
+		verify.Report
+		Status string `json:"status"`
+	}
 	if ok, err := read("report.json", &run); err != nil {
 		return r, err
 	} else if ok {
-		r.Run = &run
+		r.Run, r.RunStopped = &run.Report, run.Status
+	}
+	var ver verify.Summary
+	if ok, err := read(verify.JSONFile, &ver); err != nil {
+		return r, err
+	} else if ok {
+		r.Verify = &ver
 	}
 	var dry plans.DryRunReport
 	if ok, err := read("dryrun.json", &dry); err != nil {
@@ -249,6 +265,9 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 func (r Reports) Of(p *plans.Plan) error {
 	if r.Run != nil && r.Run.Register != p.RegisterID.Value {
 		return fmt.Errorf("reports: report.json is of register %q, the plan of %q", r.Run.Register, p.RegisterID.Value)
+	}
+	if r.Verify != nil && r.Verify.Register != p.RegisterID.Value {
+		return fmt.Errorf("reports: %s is of register %q, the plan of %q", verify.JSONFile, r.Verify.Register, p.RegisterID.Value)
 	}
 	if r.Dry != nil && r.Dry.Register != p.RegisterID.Value {
 		return fmt.Errorf("reports: dryrun.json is of register %q, the plan of %q", r.Dry.Register, p.RegisterID.Value)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // The states of a plan, in order. A plan is in the furthest state whose
@@ -18,8 +19,11 @@ import (
 //
 //	approved        an approval of the plan as it stands
 //	rehearsed       progress.rehearsal recorded
-//	migrated        progress.cut_over recorded and the run's report.json present
-//	verified        progress.verified recorded and the report says PASS
+//	migrated        progress.cut_over recorded and the report.json of a run
+//	                that finished (a stopped run's report is not a migration)
+//	verified        progress.verified recorded and the verification PASSes:
+//	                regflytt verify's report when it is of the run, else the
+//	                run's report with no open alarm
 //	archived        progress.archive_handed_over recorded and the archive
 //	                package passes its manifest, owned by the future CPUA
 //	decommissioned  progress.legacy_decommissioned recorded
@@ -31,7 +35,9 @@ type PlanStatus struct {
 	Plan           string // the plan file's name
 	From, To       string
 	State          string
-	// Verification is PASS or FAIL from the run's report, "" without one.
+	// Verification is PASS or FAIL from regflytt verify's report of the
+	// run, else from the run's report; ALARMS for a run that passed with
+	// alarms open, STOPPED for one that stopped; "" without a run.
 	Verification string
 	ArchiveOwner string
 	// Problems say why the plan is not further: evidence missing for a
@@ -128,12 +134,7 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			return s, err
 		}
 	}
-	if reps.Run != nil {
-		s.Verification = "FAIL"
-		if reps.Run.Pass {
-			s.Verification = "PASS"
-		}
-	}
+	s.Verification = reps.verification()
 	done := func(m string) bool { return t.Progress[m].IsSet() }
 	steps := []struct {
 		state string
@@ -156,6 +157,11 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			if reps.Run == nil {
 				return false, fmt.Sprintf("cut_over is recorded, but the reports hold no %s", filepath.Join(p.RegisterID.Value, "report.json"))
 			}
+			if reps.RunStopped != "" {
+				// A stopped run's report holds what committed before it
+				// stopped: part of the registry at most.
+				return false, fmt.Sprintf("report.json is of a run that stopped before it finished (%s): resume it with regflytt run until it finishes", reps.RunStopped)
+			}
 			// A rehearsal's report left in the work directory is not the
 			// migration's: the migration runs once the legacy system is frozen.
 			frozen := t.Progress["legacy_frozen"]
@@ -168,8 +174,17 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			return true, ""
 		}},
 		{"verified", func() (bool, string) {
+			if v := reps.laterVerify(); v != nil {
+				if !v.Pass {
+					return false, fmt.Sprintf("regflytt verify FAILED (%d problem(s) in %s)", len(v.Problems), verify.JSONFile)
+				}
+				return done("verified"), ""
+			}
 			if reps.Run != nil && !reps.Run.Pass {
 				return false, fmt.Sprintf("verification FAILED (%d problem(s) in report.json)", len(reps.Run.Problems))
+			}
+			if open := reps.openAlarms(); len(open) > 0 {
+				return false, fmt.Sprintf("report.json lists %d open alarm(s) (%s): regflytt verify fails until the plan acknowledges them; verify again once it does", len(open), strings.Join(open, ", "))
 			}
 			return done("verified"), ""
 		}},
@@ -203,6 +218,54 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 }
 
 func normName(s string) string { return pfNorm(s) }
+
+// laterVerify is regflytt verify's report when it is of the run in the
+// reports (started no earlier than the run): it judges the run as it
+// stands now, with the plan's acknowledgements, and outranks the run's
+// own end check. An older one is of another run.
+func (r Reports) laterVerify() *verify.Summary {
+	if r.Verify == nil || r.Run == nil || r.Verify.Started.Before(r.Run.Started) {
+		return nil
+	}
+	return r.Verify
+}
+
+// openAlarms names the alarms of the run's report that need a person: the
+// run passes with them, regflytt verify does not.
+func (r Reports) openAlarms() []string {
+	var out []string
+	if r.Run != nil {
+		for _, a := range r.Run.Alarms {
+			if a.Fails() {
+				out = append(out, a.ID)
+			}
+		}
+	}
+	return out
+}
+
+// verification is the state of the run's verification as the follow-up
+// shows it: PASS or FAIL from regflytt verify's report when it is of the
+// run, else from the run's report; ALARMS for a run that passed with
+// alarms open, STOPPED for a run that stopped before it finished; "" with
+// no run.
+func (r Reports) verification() string {
+	switch v := r.laterVerify(); {
+	case v != nil && v.Pass:
+		return "PASS"
+	case v != nil:
+		return "FAIL"
+	case r.Run == nil:
+		return ""
+	case r.RunStopped != "":
+		return "STOPPED"
+	case !r.Run.Pass:
+		return "FAIL"
+	case len(r.openAlarms()) > 0:
+		return "ALARMS"
+	}
+	return "PASS"
+}
 
 // WriteText writes the status as plain text tables.
 func (st *Status) WriteText(w io.Writer) error {

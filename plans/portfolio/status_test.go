@@ -164,3 +164,85 @@ func TestStatusGolden(t *testing.T) {
 		t.Errorf("a package of another owner: %s %v", a.State, a.Problems)
 	}
 }
+
+// The follow-up counts a registry as migrated and verified only on the
+// evidence of a run that finished and a verification that passes as
+// regflytt verify judges it: a stopped run's report.json (written with
+// status failed or interrupted) is no migration, a run whose report lists
+// open alarms is not verified (regflytt verify fails until the plan
+// acknowledges them) unless a later verify-report.json passes, and a
+// later verify-report.json that fails undoes the run's PASS.
+func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	work := filepath.Join(reportsDir, "a-archived")
+	runStart := time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)
+	writeRun := func(fields map[string]any) {
+		rep := map[string]any{"report_version": 1, "register": "a-archived", "started": runStart}
+		for k, v := range fields {
+			rep[k] = v
+		}
+		b, _ := json.Marshal(rep)
+		mustWrite(t, filepath.Join(work, "report.json"), string(b))
+	}
+	writeVerify := func(pass bool, started time.Time) {
+		b, _ := json.Marshal(verify.Summary{Register: "a-archived", Pass: pass, Started: started})
+		mustWrite(t, filepath.Join(work, verify.JSONFile), string(b))
+	}
+	state := func(what string) PlanStatus {
+		t.Helper()
+		st, err := FollowUp(strategy(t), ps, reportsDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range st.Plans {
+			if p.Register == "a-archived" {
+				t.Logf("%s: %s %s %v", what, p.State, p.Verification, p.Problems)
+				return p
+			}
+		}
+		t.Fatal("no plan a-archived")
+		return PlanStatus{}
+	}
+	movedOut := func() int {
+		st, _ := FollowUp(strategy(t), ps, reportsDir)
+		n := 0
+		for _, s := range st.Systems {
+			n += s.Out
+		}
+		return n
+	}
+	before := movedOut()
+
+	writeRun(map[string]any{"status": "interrupted", "batches_committed": 3, "error": "interrupted", "pass": false,
+		"problems": []string{"the run stopped before it finished: nothing is verified yet"}})
+	if p := state("stopped run"); p.State != "rehearsed" || !strings.Contains(strings.Join(p.Problems, ";"), "stopped before it finished") {
+		t.Errorf("a stopped run's report counts as the migration: %s %v", p.State, p.Problems)
+	}
+	if n := movedOut(); n != before-1 {
+		t.Errorf("a stopped run counts as moved out: %d registries moved out, want %d", n, before-1)
+	}
+
+	alarm := []verify.Finding{{ID: "archived_share.visit", Kind: "archived_share", Subject: "visit", Count: 90, Of: 1000}}
+	writeRun(map[string]any{"pass": true, "alarms": alarm})
+	if p := state("open alarm"); p.State != "migrated" || !strings.Contains(strings.Join(p.Problems, ";"), "archived_share.visit") {
+		t.Errorf("a run with an open alarm counts as verified: %s %v", p.State, p.Problems)
+	}
+	writeVerify(true, runStart.Add(-time.Hour))
+	if p := state("open alarm, an older verify PASS"); p.State != "migrated" {
+		t.Errorf("a verify-report.json older than the run counts: %s %v", p.State, p.Problems)
+	}
+	writeVerify(true, runStart.Add(24*time.Hour))
+	if p := state("open alarm, acknowledged and verified since"); p.State != "archived" {
+		t.Errorf("a later verify PASS does not count: %s %v", p.State, p.Problems)
+	}
+
+	writeRun(map[string]any{"pass": true})
+	writeVerify(false, runStart.Add(24*time.Hour))
+	if p := state("run PASS, later verify FAIL"); p.State != "migrated" || p.Verification != "FAIL" {
+		t.Errorf("a later verify FAIL is not seen: %s %s %v", p.State, p.Verification, p.Problems)
+	}
+}
