@@ -376,9 +376,14 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	}
 	stepDone("archive package assembled")
 
+	planHash, err := r.plan.Hash(r.in)
+	if err != nil {
+		return nil, stopped(err)
+	}
 	rep := &verify.Report{
 		Register:    r.plan.RegisterID.Value,
 		Plan:        r.plan.File,
+		PlanHash:    planHash,
 		Source:      redacted(r.srcURL),
 		Target:      redacted(r.tgtURL),
 		ToolVersion: r.opts.ToolVersion,

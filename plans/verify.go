@@ -305,6 +305,9 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if sum.PlanFingerprint, err = p.Fingerprint(r.in); err != nil {
 		return nil, err
 	}
+	if sum.PlanHash, err = p.Hash(r.in); err != nil {
+		return nil, err
+	}
 	if sum.Files, err = r.fileFingerprints(); err != nil {
 		return nil, err
 	}

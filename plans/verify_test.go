@@ -3,6 +3,7 @@ package plans_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -447,11 +448,28 @@ func TestVerifyReportGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Both reports name the version of the plan they are of, as its
+	// registry holder approves it: portfolio status tells a stale report
+	// by it.
+	in, ds := p.LoadInputs()
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	hash, err := p.Hash(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run verify.Report
+	var ver verify.Summary
+	rb, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil || json.Unmarshal(rb, &run) != nil || json.Unmarshal(b, &ver) != nil || run.PlanHash != hash || ver.PlanHash != hash {
+		t.Errorf("plan hash %q in report.json and %q in %s, want %q (%v)", run.PlanHash, ver.PlanHash, verify.JSONFile, hash, err)
+	}
 	// Hashes of the plan's files and of the demo's content change with
 	// every edit of the demo mapping or generator: the format is what is
 	// guarded here (the tamper tests guard the hashes' meaning).
 	got := strings.ReplaceAll(string(b), dir, "$WORK")
-	got = regexp.MustCompile(`"(sha256|plan_fingerprint|sum1|sum2)": "[0-9a-f]+"`).ReplaceAllString(got, `"$1": "$$HEX"`)
+	got = regexp.MustCompile(`"(sha256|plan_fingerprint|plan_hash|sum1|sum2)": "[0-9a-f]+"`).ReplaceAllString(got, `"$1": "$$HEX"`)
 	golden := filepath.Join("testdata", "verify-report.golden.json")
 	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
 		if err := os.MkdirAll("testdata", 0o750); err != nil {

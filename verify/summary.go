@@ -32,8 +32,12 @@ type Summary struct {
 	Finished    time.Time `json:"finished"`
 	// PlanFingerprint is the SHA-256 over the plan and the files it names,
 	// as `map doc` shows it; Files the SHA-256 of each.
-	PlanFingerprint string            `json:"plan_fingerprint"`
-	Files           []FileFingerprint `json:"files"`
+	PlanFingerprint string `json:"plan_fingerprint"`
+	// PlanHash is the plan's hash as its registry holder approves it
+	// (plans.Plan.Hash: without its approvals and progress), which stays
+	// the same while milestones are recorded.
+	PlanHash string            `json:"plan_hash,omitempty"`
+	Files    []FileFingerprint `json:"files"`
 	// Positions are the snapshots' positions where the database tells
 	// them (PostgreSQL LSN, MariaDB GTID).
 	Positions []Position `json:"snapshot_positions,omitempty"`

@@ -199,9 +199,12 @@ func (t *TableLedger) Migrate() {
 // and printed as a summary. It carries counts and names only, never
 // values.
 type Report struct {
-	Version     int       `json:"report_version"`
-	Register    string    `json:"register"`
-	Plan        string    `json:"plan"`
+	Version  int    `json:"report_version"`
+	Register string `json:"register"`
+	Plan     string `json:"plan"`
+	// PlanHash is the plan's hash as its registry holder approves it
+	// (plans.Plan.Hash): which version of the plan the run ran.
+	PlanHash    string    `json:"plan_hash,omitempty"`
 	Source      string    `json:"source"`
 	Target      string    `json:"target"`
 	ToolVersion string    `json:"tool_version"`

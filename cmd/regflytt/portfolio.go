@@ -37,7 +37,8 @@ registries before and after:
   approved        approved in its current version
   rehearsed       progress.rehearsal recorded
   migrated        progress.cut_over recorded and the report.json of a run that
-                  finished (not one that stopped)
+                  finished (not one that stopped), of the plan as it stands
+                  (its plan_hash)
   verified        progress.verified recorded and the verification PASSes:
                   verify-report.json when regflytt verify ran after the run,
                   else report.json with no open alarm

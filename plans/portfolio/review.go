@@ -29,6 +29,9 @@ type Reports struct {
 	// Verify is regflytt verify's report of the run, when it was run.
 	Verify *verify.Summary
 	Dry    *plans.DryRunReport
+	// planHash is the plan's current hash, which the reports are judged
+	// against ("" when unknown).
+	planHash string
 }
 
 // LoadReports reads the reports in dir; missing files are no error.

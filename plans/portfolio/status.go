@@ -134,6 +134,7 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			return s, err
 		}
 	}
+	reps.planHash = sum
 	s.Verification = reps.verification()
 	done := func(m string) bool { return t.Progress[m].IsSet() }
 	steps := []struct {
@@ -156,6 +157,9 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			}
 			if reps.Run == nil {
 				return false, fmt.Sprintf("cut_over is recorded, but the reports hold no %s", filepath.Join(p.RegisterID.Value, "report.json"))
+			}
+			if reps.Run.PlanHash != "" && sum != "" && reps.Run.PlanHash != sum {
+				return false, "report.json is of a run of another version of the plan (changed since it ran): run the plan as it stands"
 			}
 			if reps.RunStopped != "" {
 				// A stopped run's report holds what committed before it
@@ -222,10 +226,14 @@ func normName(s string) string { return pfNorm(s) }
 // laterVerify is regflytt verify's report when it is of the run in the
 // reports (started no earlier than the run): it judges the run as it
 // stands now, with the plan's acknowledgements, and outranks the run's
-// own end check. An older one is of another run.
+// own end check. An older one is of another run, one of another plan
+// hash of another version of the plan.
 func (r Reports) laterVerify() *verify.Summary {
 	if r.Verify == nil || r.Run == nil || r.Verify.Started.Before(r.Run.Started) {
 		return nil
+	}
+	if r.Verify.PlanHash != "" && r.planHash != "" && r.Verify.PlanHash != r.planHash {
+		return nil // a verify of another version of the plan
 	}
 	return r.Verify
 }

@@ -246,3 +246,61 @@ func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
 		t.Errorf("a later verify FAIL is not seen: %s %s %v", p.State, p.Verification, p.Problems)
 	}
 }
+
+// A report of a run of another version of the plan (a mapping or code
+// list changed and approved again since) is not the migration of the plan
+// as approved: the run's report.json and verify-report.json name the
+// plan's hash, and a report of another hash is stale.
+func TestStatusRefusesAReportOfAnotherPlanVersion(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	var p *plans.Plan
+	for _, q := range ps {
+		if q.RegisterID.Value == "a-archived" {
+			p = q
+		}
+	}
+	in, ids := p.LoadInputs()
+	if ids.Err() != nil {
+		t.Fatal(ids)
+	}
+	current, err := p.Hash(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(reportsDir, "a-archived")
+	runStart := time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)
+	state := func(runHash, verifyHash string) PlanStatus {
+		t.Helper()
+		b, _ := json.Marshal(verify.Report{Version: 1, Register: "a-archived", Pass: true, Started: runStart, PlanHash: runHash})
+		mustWrite(t, filepath.Join(work, "report.json"), string(b))
+		os.Remove(filepath.Join(work, verify.JSONFile))
+		if verifyHash != "" {
+			b, _ := json.Marshal(verify.Summary{Register: "a-archived", Pass: false, Started: runStart.Add(time.Hour), PlanHash: verifyHash})
+			mustWrite(t, filepath.Join(work, verify.JSONFile), string(b))
+		}
+		st, err := FollowUp(strategy(t), ps, reportsDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Plans[0]
+	}
+	other := strings.Repeat("0", len(current))
+	if s := state(other, ""); s.State != "rehearsed" || !strings.Contains(strings.Join(s.Problems, ";"), "another version of the plan") {
+		t.Errorf("a run of another version of the plan counts: %s %v", s.State, s.Problems)
+	}
+	if s := state(current, ""); s.State != "archived" {
+		t.Errorf("a run of the plan as approved: %s %v", s.State, s.Problems)
+	}
+	// A failing verify of another version says nothing of this run; one
+	// of this version does.
+	if s := state(current, other); s.State != "archived" {
+		t.Errorf("a verify of another version of the plan counts: %s %v", s.State, s.Problems)
+	}
+	if s := state(current, current); s.State != "migrated" || s.Verification != "FAIL" {
+		t.Errorf("a failing verify of the plan as approved: %s %s %v", s.State, s.Verification, s.Problems)
+	}
+}
