@@ -43,7 +43,7 @@ registries before and after:
                   verify-report.json when regflytt verify ran after the run,
                   else report.json with no open alarm
   archived        progress.archive_handed_over recorded and the archive package
-                  passes its manifest, owned by the future CPUA
+                  of the register passes its manifest, owned by the future CPUA
   decommissioned  progress.legacy_decommissioned recorded
 
 A plan is in the furthest state whose evidence holds and every earlier one's

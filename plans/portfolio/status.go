@@ -25,7 +25,8 @@ import (
 //	                regflytt verify's report when it is of the run, else the
 //	                run's report with no open alarm
 //	archived        progress.archive_handed_over recorded and the archive
-//	                package passes its manifest, owned by the future CPUA
+//	                package of the register passes its manifest, owned by
+//	                the future CPUA
 //	decommissioned  progress.legacy_decommissioned recorded
 var States = []string{"draft", "approved", "rehearsed", "migrated", "verified", "archived", "decommissioned"}
 
@@ -200,6 +201,9 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			sum, err := archive.Check(dir)
 			if err != nil {
 				return false, fmt.Sprintf("archive_handed_over is recorded, but the archive package does not check: %v", err)
+			}
+			if sum.Meta.Register != p.RegisterID.Value {
+				return false, fmt.Sprintf("the archive package is of register %q, not %q", sum.Meta.Register, p.RegisterID.Value)
 			}
 			if normName(sum.Meta.Owner) != normName(p.CPUAFuture.Value) {
 				return false, fmt.Sprintf("the archive package is owned by %q, not the future CPUA %q", sum.Meta.Owner, p.CPUAFuture.Value)

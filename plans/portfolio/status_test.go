@@ -304,3 +304,29 @@ func TestStatusRefusesAReportOfAnotherPlanVersion(t *testing.T) {
 		t.Errorf("a failing verify of the plan as approved: %s %s %v", s.State, s.Verification, s.Problems)
 	}
 }
+
+// An archive package of another register, though owned by the right
+// CPUA and whole, is not this registry's archive handed over.
+func TestStatusRefusesAnArchiveOfAnotherRegister(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	pkg := filepath.Join(reportsDir, "a-archived", "archive")
+	os.RemoveAll(pkg)
+	w, err := archive.Create(pkg, archive.Meta{Register: "b-failed", Owner: "Västra Götalandsregionen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Close(time.Date(2027, 10, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := FollowUp(strategy(t), ps, reportsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := st.Plans[0]; a.State != "verified" || !strings.Contains(strings.Join(a.Problems, ";"), `of register "b-failed"`) {
+		t.Errorf("another register's archive package counts as handed over: %s %v", a.State, a.Problems)
+	}
+}
