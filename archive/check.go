@@ -103,7 +103,8 @@ func (r Reading) Err(dir string) error {
 //     letter, every table of metadata.xml in its folder with its XML and
 //     XSD, cells c1..cn in order with NULL left out, LOB files with their
 //     length and digest, no file no table names;
-//   - every archived value decodes, and the counts agree.
+//   - every archived record and every value archived alone decodes, and
+//     the counts agree with package.json.
 //
 // XSD validation is separate (ValidateXSD), as it needs xmllint.
 func Verify(dir string) []Problem { return VerifyEach(dir, nil).Problems }
@@ -377,6 +378,7 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 				add(packageName, RuleCounts, "%s: %d records, the package says %d", t.Table, n, t.Records)
 			}
 		}
+		p.checkValues(t, bad, add)
 		var reasons int64
 		for _, c := range t.Reasons {
 			reasons += c
@@ -401,6 +403,29 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 		add(f, RuleLayout, "no table of metadata.xml holds or names this file")
 	}
 	return counts
+}
+
+// checkValues reads a table's values archived alone back, as the records
+// are: each must decode, and they must be as many as package.json says.
+func (p *Package) checkValues(t *TableSummary, bad map[string]bool, add addFunc) {
+	if t.ValuesFolder < 0 {
+		if t.Values != 0 {
+			add(packageName, RuleCounts, "%s: %d values archived alone, but no values table", t.Table, t.Values)
+		}
+		return
+	}
+	rel := fmt.Sprintf("%s/table%d.xml", tablePath(schemaValues, t.ValuesFolder), t.ValuesFolder)
+	if bad[rel] {
+		return // named already
+	}
+	var n int64
+	if err := p.eachValue(t.Table, func(ArchivedValue) { n++ }); err != nil {
+		add(rel, RuleRows, "%v", err)
+		return
+	}
+	if n != t.Values {
+		add(packageName, RuleCounts, "%s: %d values archived alone, the package says %d", t.Table, n, t.Values)
+	}
 }
 
 // readPaired is false only in tests, which hold the paired reading to

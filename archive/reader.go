@@ -286,19 +286,26 @@ type ArchivedValue struct {
 // Values reads every value archived alone from a source table. A table
 // has few of them, so they come as a slice.
 func (p *Package) Values(table string) ([]ArchivedValue, error) {
+	var out []ArchivedValue
+	err := p.eachValue(table, func(v ArchivedValue) { out = append(out, v) })
+	return out, err
+}
+
+// eachValue reads the values archived alone from a source table one by
+// one, handing each to fn.
+func (p *Package) eachValue(table string, fn func(ArchivedValue)) error {
 	t, err := p.table(table)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if t.ValuesFolder < 0 {
-		return nil, nil
+		return nil
 	}
 	rr, err := p.openRows(schemaValues, t.ValuesFolder)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rr.Close()
-	var out []ArchivedValue
 	for {
 		cells, ok := rr.next()
 		if !ok {
@@ -326,22 +333,22 @@ func (p *Package) Values(table string) ([]ArchivedValue, error) {
 				kind = c.text
 			case 9:
 				if raw, err = rr.bytesOf(c); err != nil {
-					return nil, fmt.Errorf("archive %s: values of %s row %d: %w", p.Dir, table, rr.n, err)
+					return fmt.Errorf("archive %s: values of %s row %d: %w", p.Dir, table, rr.n, err)
 				}
 				hasRaw = true
 			}
 		}
 		if kind != "" {
 			if !hasRaw {
-				return nil, fmt.Errorf("archive %s: values of %s row %d: a kind without its bytes", p.Dir, table, rr.n)
+				return fmt.Errorf("archive %s: values of %s row %d: a kind without its bytes", p.Dir, table, rr.n)
 			}
 			if v.Value.Value, err = decodeRaw(kind, raw); err != nil {
-				return nil, fmt.Errorf("archive %s: values of %s row %d: %w", p.Dir, table, rr.n, err)
+				return fmt.Errorf("archive %s: values of %s row %d: %w", p.Dir, table, rr.n, err)
 			}
 		}
-		out = append(out, v)
+		fn(v)
 	}
-	return out, rr.err
+	return rr.err
 }
 
 // CountRecords counts the records of each table by reading them,
