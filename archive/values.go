@@ -87,7 +87,11 @@ func rawBytes(v connectors.Value) ([]byte, error) {
 	case connectors.LocalDateTime:
 		return fmt.Appendf(nil, "%s %02d:%02d:%02d.%09d", looseDate(x.Date), x.Hour, x.Minute, x.Second, x.Nanosecond), nil
 	case time.Time:
-		return []byte(x.UTC().Format(time.RFC3339Nano)), nil
+		u := x.UTC()
+		if u.Year() < 0 || u.Year() > 9999 {
+			return []byte(expandedInstant(u)), nil
+		}
+		return []byte(u.Format(time.RFC3339Nano)), nil
 	case connectors.Duration:
 		return strconv.AppendInt(nil, int64(x), 10), nil
 	case connectors.InvalidDate:
@@ -124,6 +128,34 @@ func parseLooseDate(s string) (connectors.Date, error) {
 		n[0] = -n[0]
 	}
 	return connectors.Date{Year: n[0], Month: time.Month(n[1]), Day: n[2]}, nil
+}
+
+// expandedInstant writes an instant whose UTC year is outside 0-9999,
+// which RFC 3339 cannot (PostgreSQL's timestamptz reaches 4713 BC and
+// 294276 AD): ISO 8601's expanded form, a signed year of four or more
+// digits, with every fraction digit. time.Format writes such years in a
+// form time.Parse refuses.
+func expandedInstant(u time.Time) string {
+	return fmt.Sprintf("%+05d-%02d-%02dT%02d:%02d:%02d.%09dZ", u.Year(), int(u.Month()), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond())
+}
+
+// parseExpandedInstant reads what expandedInstant writes, and nothing
+// else: the instant must write back to exactly s.
+func parseExpandedInstant(s string) (time.Time, bool) {
+	at := strings.IndexByte(s[1:], '-') + 1
+	if at < 1 {
+		return time.Time{}, false
+	}
+	year, err := strconv.Atoi(s[:at])
+	if err != nil {
+		return time.Time{}, false
+	}
+	var mo, d, h, mi, sec, ns int
+	if _, err := fmt.Sscanf(s[at:], "-%02d-%02dT%02d:%02d:%02d.%09dZ", &mo, &d, &h, &mi, &sec, &ns); err != nil {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(mo), d, h, mi, sec, ns, time.UTC)
+	return t, expandedInstant(t) == s
 }
 
 // decodeRaw is the inverse of valueKind and rawBytes.
@@ -178,6 +210,13 @@ func decodeRaw(kind string, b []byte) (connectors.Value, error) {
 		}
 		return connectors.LocalDateTime{Date: d, Hour: h, Minute: m, Second: sec, Nanosecond: ns}, nil
 	case "timestamp":
+		if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
+			t, ok := parseExpandedInstant(s)
+			if !ok {
+				return bad()
+			}
+			return t, nil
+		}
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			return bad()
