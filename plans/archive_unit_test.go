@@ -115,3 +115,43 @@ func TestVerifyFindsAnArchivedRecordOfAnotherUnit(t *testing.T) {
 		t.Errorf("archive exceptions %v, problems %v", kinds, sum.Problems)
 	}
 }
+
+// The receiving and source column an archived record's outcome names are
+// where it failed, what a person reads to decide about it: a package that
+// names another column for a record fails verification, as the values
+// archived alone already do (their hash holds both columns).
+func TestVerifyFindsAnArchivedRecordOfAnotherColumn(t *testing.T) {
+	for _, edit := range []struct {
+		name  string
+		apply func(o *archive.Record) bool
+	}{
+		{"column", func(o *archive.Record) bool { o.Column += "_x"; return true }},
+		{"source column", func(o *archive.Record) bool { o.SourceColumn += "_x"; return true }},
+	} {
+		t.Run(edit.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src, _ := makeDemoSQLite(t, dir, 80)
+			p := loadPlan(t, demoPlan)
+			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+			if _, err := plans.Run(context.Background(), p, opts); err != nil {
+				t.Fatal(err)
+			}
+			edited := 0
+			rewriteArchive(t, filepath.Join(dir, "archive"), func(table string, o *archive.Record) {
+				if table == "besok" && o.Column != "" && o.SourceColumn != "" && edited == 0 && edit.apply(o) {
+					edited++
+				}
+			})
+			if edited == 0 {
+				t.Fatal("no archived visit names a column")
+			}
+			sum, err := plans.Verify(context.Background(), p, opts)
+			if sum == nil {
+				t.Fatalf("verify gave no summary: %v", err)
+			}
+			if sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+				t.Fatalf("verify passes a package whose archived visit names another %s", edit.name)
+			}
+		})
+	}
+}

@@ -714,7 +714,7 @@ func (k *keepingArchive) Add(t *connectors.Table, rec archive.Record) error {
 	if k.want[t.Name] == nil {
 		return nil
 	}
-	h, err := verify.ArchivedHash(rec.Values, rec.Reason, rec.CareUnit)
+	h, err := verify.ArchivedHash(rec.Values, rec.Reason, rec.Column, rec.SourceColumn, rec.CareUnit)
 	if err != nil {
 		return err
 	}
@@ -798,7 +798,7 @@ type expectedArchive struct {
 }
 
 func (e *expectedArchive) Add(t *connectors.Table, rec archive.Record) error {
-	return e.content.Add(t.Name, rec.Values, rec.Reason, rec.CareUnit)
+	return e.content.Add(t.Name, rec)
 }
 
 func (e *expectedArchive) AddValue(t *connectors.Table, v archive.Value) error {

@@ -37,24 +37,33 @@ func NewArchiveContent() *ArchiveContent {
 }
 
 // ArchivedHash is the hash of one archived record: its source values,
-// its reason code and its reporting care unit, canonically encoded. The
-// unit is in it because the archive's outcome row says whose record it
-// is (to whom the CPUA may hand it): a package naming another unit for a
-// record differs from the source as a changed value does.
-func ArchivedHash(values []connectors.Value, reason, careUnit string) (connectors.RowHash, error) {
-	row := append(append(make([]connectors.Value, 0, len(values)+2), values...), reason, careUnit)
+// its reason code, the receiving and source column it failed on, and its
+// reporting care unit, canonically encoded. The unit is in it because the
+// archive's outcome row says whose record it is (to whom the CPUA may
+// hand it), the columns because they say what a person must decide about:
+// a package naming another unit or column for a record differs from the
+// source as a changed value does (the values archived alone hash both
+// columns too). The detail, prose that explains the rule, is not.
+func ArchivedHash(values []connectors.Value, reason, column, sourceColumn, careUnit string) (connectors.RowHash, error) {
+	row := append(append(make([]connectors.Value, 0, len(values)+4), values...), reason, column, sourceColumn, careUnit)
 	return connectors.HashRow(row)
+}
+
+// archivedRecordHash is ArchivedHash of a record as a package or the
+// mappings give it.
+func archivedRecordHash(values []connectors.Value, o archive.Record) (connectors.RowHash, error) {
+	return ArchivedHash(values, o.Reason, o.Column, o.SourceColumn, o.CareUnit)
 }
 
 func archiveBucket(h connectors.RowHash) int { return int(h[31]) % archiveBuckets }
 
-// Add counts one record the mappings archive, of care unit careUnit (""
-// for none).
-func (a *ArchiveContent) Add(table string, values []connectors.Value, reason, careUnit string) error {
-	h, err := ArchivedHash(values, reason, careUnit)
+// Add counts one record the mappings archive: its values and outcome.
+func (a *ArchiveContent) Add(table string, rec archive.Record) error {
+	h, err := archivedRecordHash(rec.Values, rec)
 	if err != nil {
 		return fmt.Errorf("archived record of %s: %w", table, err)
 	}
+	reason := rec.Reason
 	sums := a.tables[table]
 	if sums == nil {
 		sums = make([]connectors.Aggregate, archiveBuckets)
@@ -173,7 +182,7 @@ func ReadArchive(dir string) *ArchiveReading {
 		if failed[table] {
 			return
 		}
-		h, err := ArchivedHash(rec.Values, rec.Outcome.Reason, rec.Outcome.CareUnit)
+		h, err := archivedRecordHash(rec.Values, rec.Outcome)
 		if err != nil {
 			failed[table] = true
 			ar.problems = append(ar.problems, fmt.Sprintf("archive package: table %s row %d: %v", table, rec.Row, err))
@@ -340,7 +349,7 @@ func eachArchived(pkg *archive.Package, table string, fn func(archive.ArchivedRe
 	defer rs.Close()
 	for rs.Next() {
 		rec := rs.Record()
-		h, err := ArchivedHash(rec.Values, rec.Outcome.Reason, rec.Outcome.CareUnit)
+		h, err := archivedRecordHash(rec.Values, rec.Outcome)
 		if err != nil {
 			return fmt.Errorf("archive package: table %s row %d: %w", table, rec.Row, err)
 		}
