@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -200,7 +201,12 @@ func (r *Records) decode(rows *rowReader, cells, ocells []cell) (ArchivedRecord,
 		case c.index <= n+2*len(r.t.Companions):
 			pos := (c.index - n - 1) / 2
 			if (c.index-n-1)%2 == 1 {
-				continue // the raw cell, read with its kind
+				// The raw cell, read with its kind; without one it would
+				// read as NULL.
+				if _, ok := findCell(cells, c.index-1); !ok {
+					return fail("column %s: a raw cell without its kind cell", r.t.Companions[pos])
+				}
+				continue
 			}
 			raw, ok := findCell(cells, c.index+1)
 			if !ok {
@@ -312,9 +318,9 @@ func (p *Package) eachValue(table string, fn func(ArchivedValue)) error {
 			break
 		}
 		var v ArchivedValue
-		var kind string
+		var kind, text string
 		var raw []byte
-		hasRaw := false
+		hasRaw, hasText := false, false
 		for _, c := range cells {
 			switch c.index {
 			case 1:
@@ -331,12 +337,25 @@ func (p *Package) eachValue(table string, fn func(ArchivedValue)) error {
 				v.CareUnit = c.text
 			case 7:
 				kind = c.text
+			case 8:
+				text, hasText = c.text, true
 			case 9:
 				if raw, err = rr.bytesOf(c); err != nil {
 					return fmt.Errorf("archive %s: values of %s row %d: %w", p.Dir, table, rr.n, err)
 				}
 				hasRaw = true
 			}
+		}
+		if hasRaw && kind == "" {
+			return fmt.Errorf("archive %s: values of %s row %d: bytes without their kind", p.Dir, table, rr.n)
+		}
+		// The readable text is what a SIARD tool shows of the value: it
+		// must be the bytes, present exactly when they are UTF-8.
+		if hasRaw && (hasText != utf8.Valid(raw) || hasText && text != string(raw)) {
+			return fmt.Errorf("archive %s: values of %s row %d: the readable text is not the value's bytes", p.Dir, table, rr.n)
+		}
+		if hasText && !hasRaw {
+			return fmt.Errorf("archive %s: values of %s row %d: a readable text without the value's bytes", p.Dir, table, rr.n)
 		}
 		if kind != "" {
 			if !hasRaw {

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // rebag rewrites the payload manifests and the tag manifest over the
@@ -33,6 +36,23 @@ func rebag(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, manifest512), []byte(m512.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var octets int64
+	for _, rel := range files {
+		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		octets += st.Size()
+	}
+	info, err := os.ReadFile(filepath.Join(dir, bagInfoName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oxum := regexp.MustCompile(`(?m)^Payload-Oxum: .*$`)
+	info = oxum.ReplaceAll(info, []byte(fmt.Sprintf("Payload-Oxum: %d.%d", octets, len(files))))
+	if err := os.WriteFile(filepath.Join(dir, bagInfoName), info, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := writeTagManifest(dir); err != nil {
@@ -88,4 +108,71 @@ func TestVerifyReadsValuesArchivedAlone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// What a SIARD tool shows is what regflytt reads: the readable text of a
+// value archived alone (c8, beside its bytes in c9) must be those bytes,
+// and a raw cell must have its kind. An edited text cell passed (the
+// Reader read only the bytes, and regflytt verify compared those), and a
+// raw cell whose kind cell was removed read as NULL.
+func TestVerifyReadsWhatASIARDToolShows(t *testing.T) {
+	const records = "data/content/schema0/table0/table0.xml"
+	const values = "data/content/schema2/table0/table0.xml"
+	cases := []struct {
+		name, file, from, to string
+	}{
+		{"an edited readable text", values, "<c8>Åsa</c8>", "<c8>Ösa</c8>"},
+		{"a readable text added to bytes that are no text", values, "<c9>E5E4F6</c9>", "<c8>x</c8><c9>E5E4F6</c9>"},
+		{"a readable text removed", values, "<c8>Åsa</c8>", ""},
+		{"a raw cell without its kind", records, "<c4>invalid_date</c4>", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writePackageWithTextValue(t)
+			if probs := Verify(dir); len(probs) > 0 {
+				t.Fatalf("a fresh package fails: %v", probs)
+			}
+			p := filepath.Join(dir, c.file)
+			b, _ := os.ReadFile(p)
+			if !bytes.Contains(b, []byte(c.from)) {
+				t.Fatalf("no %s in %s", c.from, b)
+			}
+			if err := os.WriteFile(p, bytes.Replace(b, []byte(c.from), []byte(c.to), 1), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rebag(t, dir)
+			probs := Verify(dir)
+			found := false
+			for _, pr := range probs {
+				found = found || pr.File == c.file
+			}
+			if !found {
+				t.Fatalf("want a problem with %s, got %v", c.file, probs)
+			}
+		})
+	}
+}
+
+// writePackageWithTextValue is writePackage with a text archived alone
+// beside the bytes.
+func writePackageWithTextValue(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "pkg")
+	w, err := Create(dir, testMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(besok, Record{Key: []connectors.Value{int64(1)}, Reason: "invalid_date", Column: "visit_date", SourceColumn: "datum",
+		Values: []connectors.Value{int64(1), connectors.InvalidDate{Raw: "0000-00-00"}, "Åsa"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range []connectors.Value{"Åsa", []byte{0xe5, 0xe4, 0xf6}} {
+		if err := w.AddValue(besok, Value{Key: []connectors.Value{int64(4 + i)}, Column: "name", SourceColumn: "namn", Reason: "invalid_utf8", Value: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(created); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
