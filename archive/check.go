@@ -179,6 +179,7 @@ func VerifyEach(dir string, each func(table string, rec ArchivedRecord)) Reading
 		return r
 	}
 	r.Package = p
+	p.checkColumns(add)
 	r.Records = p.checkTables(onDisk, add, each)
 	return r
 }
@@ -403,6 +404,42 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 		add(f, RuleLayout, "no table of metadata.xml holds or names this file")
 	}
 	return counts
+}
+
+// checkColumns checks that metadata.xml declares each table's columns as
+// package.json has them: SIARD tools show the cells under metadata.xml's
+// names and types, and the Reader reads them by package.json's.
+func (p *Package) checkColumns(add addFunc) {
+	for _, t := range p.Summary.Tables {
+		var records []column
+		for _, c := range t.Columns {
+			records = append(records, column{name: c.Name, typeOriginal: c.SourceType, typ: columnSQLType(c.Type.Type())})
+		}
+		for _, name := range t.Companions {
+			records = append(records, companionColumns(name)...)
+		}
+		p.sameColumns(schemaRecords, t.Folder, t.Table, records, add)
+		p.sameColumns(schemaOutcome, t.Folder, t.Table, outcomeColumns, add)
+		if t.ValuesFolder >= 0 {
+			p.sameColumns(schemaValues, t.ValuesFolder, t.Table, valuesColumns, add)
+		}
+	}
+}
+
+func (p *Package) sameColumns(schema, folder int, table string, want []column, add addFunc) {
+	tm := p.tableMeta(schema, folder)
+	if tm == nil {
+		return // Open refuses the package
+	}
+	if len(tm.Columns) != len(want) {
+		add("data/header/metadata.xml", RuleMetadata, "schema%d/table%d (%s) declares %d columns, %s has %d", schema, folder, table, len(tm.Columns), packageName, len(want))
+		return
+	}
+	for i, c := range tm.Columns {
+		if w := want[i]; c.Name != w.name || c.Type != w.typ.SQL || c.TypeOriginal != w.typeOriginal {
+			add("data/header/metadata.xml", RuleMetadata, "schema%d/table%d (%s) column %d is %q %s, %s has %q %s", schema, folder, table, i+1, c.Name, c.Type, packageName, w.name, w.typ.SQL)
+		}
+	}
 }
 
 // checkValues reads a table's values archived alone back, as the records

@@ -176,3 +176,40 @@ func writePackageWithTextValue(t *testing.T) string {
 	}
 	return dir
 }
+
+// The columns metadata.xml declares are what every SIARD tool shows the
+// cells under; regflytt reads the cells by package.json. The two must
+// agree: columns renamed, swapped or retyped in metadata.xml passed, and
+// a viewer showed each visit's date as its name.
+func TestVerifyMetadataColumnsArePackageColumns(t *testing.T) {
+	const metadata = "data/header/metadata.xml"
+	cases := []struct {
+		name     string
+		from, to []string
+	}{
+		{"swapped", []string{"<name>datum</name>", "<name>namn</name>", "<name>@@</name>"}, []string{"<name>@@</name>", "<name>datum</name>", "<name>namn</name>"}},
+		{"renamed", []string{"<name>namn</name>"}, []string{"<name>efternamn</name>"}},
+		{"retyped", []string{"<type>DATE</type>"}, []string{"<type>VARCHAR(10)</type>"}},
+		{"an outcome column renamed", []string{"<name>reason</name>"}, []string{"<name>orsak_</name>"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writePackage(t)
+			p := filepath.Join(dir, metadata)
+			b, _ := os.ReadFile(p)
+			for i := range c.from {
+				if !bytes.Contains(b, []byte(c.from[i])) && c.from[i] != "<name>@@</name>" {
+					t.Fatalf("no %s in metadata.xml", c.from[i])
+				}
+				b = bytes.Replace(b, []byte(c.from[i]), []byte(c.to[i]), 1)
+			}
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rebag(t, dir)
+			if !hasProblem(Verify(dir), metadata, RuleMetadata) {
+				t.Fatalf("want %s: %s, got %v", metadata, RuleMetadata, Verify(dir))
+			}
+		})
+	}
+}

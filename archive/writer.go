@@ -119,18 +119,46 @@ func (w *Writer) source(t *connectors.Table) (*sourceTable, error) {
 	}
 	st.outcome = &siardTable{schema: schemaOutcome, folder: folder, name: t.Name,
 		description: "Why each record of " + t.Name + " was archived: row N here is row N of the archived records.",
-		cols: []column{
-			{name: "row", typ: rowNumberType, description: "Row number in the archived records table."},
-			{name: "key", typ: textType, description: "The record's key values, as a JSON array of their text."},
-			{name: "reason", typ: codeType, description: "Stable reason code (a rule such as invalid_date, or the mapping's reason)."},
-			{name: "column", typ: codeType, description: "Receiving column whose value failed."},
-			{name: "source_column", typ: codeType, description: "Source column it came from."},
-			{name: "detail", typ: textType, description: "What failed, without the value."},
-			{name: "care_unit", typ: codeType, description: "Reporting care unit, where the plan names one."},
-		}}
+		cols:        outcomeColumns}
 	w.tables[t.Name] = st
 	w.order = append(w.order, st)
 	return st, nil
+}
+
+// The columns of the outcome and values tables, the same in every package.
+var (
+	outcomeColumns = []column{
+		{name: "row", typ: rowNumberType, description: "Row number in the archived records table."},
+		{name: "key", typ: textType, description: "The record's key values, as a JSON array of their text."},
+		{name: "reason", typ: codeType, description: "Stable reason code (a rule such as invalid_date, or the mapping's reason)."},
+		{name: "column", typ: codeType, description: "Receiving column whose value failed."},
+		{name: "source_column", typ: codeType, description: "Source column it came from."},
+		{name: "detail", typ: textType, description: "What failed, without the value."},
+		{name: "care_unit", typ: codeType, description: "Reporting care unit, where the plan names one."},
+	}
+	valuesColumns = []column{
+		{name: "key", typ: textType, description: "The record's key values, as a JSON array of their text."},
+		{name: "column", typ: codeType, description: "Receiving column left empty."},
+		{name: "source_column", typ: codeType, description: "Source column the value came from."},
+		{name: "reason", typ: codeType, description: "Stable reason code."},
+		{name: "detail", typ: textType, description: "What failed, without the value."},
+		{name: "care_unit", typ: codeType, description: "Reporting care unit, where the plan names one."},
+		{name: "kind", typ: sqlType{SQL: "VARCHAR(20)", XSD: "xs:string"}, description: "Kind of the value (left out for NULL)."},
+		{name: "text", typ: textType, description: "The value's bytes as text, when they are UTF-8."},
+		{name: "raw", typ: sqlType{SQL: "BLOB", XSD: "blobType", LOB: true}, description: "The value's bytes, verbatim."},
+	}
+)
+
+// companionColumns are the kind and raw columns that follow a records
+// table's source columns for a column some of whose values its type
+// cannot hold (see values.go).
+func companionColumns(name string) []column {
+	return []column{
+		{name: name + "#kind", typ: sqlType{SQL: "VARCHAR(20)", XSD: "xs:string"},
+			description: "Kind of the value of " + name + " where its type could not hold it exactly (its cell is then left out)."},
+		{name: name + "#raw", typ: sqlType{SQL: "BLOB", XSD: "blobType", LOB: true},
+			description: "The bytes of that value, verbatim: text as its bytes (not always UTF-8), others as their text."},
+	}
 }
 
 // Add appends one record of a source table.
@@ -193,12 +221,7 @@ func (w *Writer) Add(t *connectors.Table, r Record) error {
 			pos = len(st.companions)
 			st.companion[i] = pos
 			st.companions = append(st.companions, i)
-			name := t.Columns[i].Name
-			st.records.cols = append(st.records.cols,
-				column{name: name + "#kind", typ: sqlType{SQL: "VARCHAR(20)", XSD: "xs:string"},
-					description: "Kind of the value of " + name + " where its type could not hold it exactly (its cell is then left out)."},
-				column{name: name + "#raw", typ: sqlType{SQL: "BLOB", XSD: "blobType", LOB: true},
-					description: "The bytes of that value, verbatim: text as its bytes (not always UTF-8), others as their text."})
+			st.records.cols = append(st.records.cols, companionColumns(t.Columns[i].Name)...)
 		}
 		raws = append(raws, rawCell{k: len(t.Columns) + 2*pos + 1, kind: kind, raw: string(raw)})
 	}
@@ -244,17 +267,7 @@ func (w *Writer) AddValue(t *connectors.Table, v Value) error {
 	if st.values == nil {
 		st.values = &siardTable{schema: schemaValues, folder: w.nextValues, name: t.Name,
 			description: "Values of " + t.Name + " archived alone: their records migrated with the column empty.",
-			cols: []column{
-				{name: "key", typ: textType, description: "The record's key values, as a JSON array of their text."},
-				{name: "column", typ: codeType, description: "Receiving column left empty."},
-				{name: "source_column", typ: codeType, description: "Source column the value came from."},
-				{name: "reason", typ: codeType, description: "Stable reason code."},
-				{name: "detail", typ: textType, description: "What failed, without the value."},
-				{name: "care_unit", typ: codeType, description: "Reporting care unit, where the plan names one."},
-				{name: "kind", typ: sqlType{SQL: "VARCHAR(20)", XSD: "xs:string"}, description: "Kind of the value (left out for NULL)."},
-				{name: "text", typ: textType, description: "The value's bytes as text, when they are UTF-8."},
-				{name: "raw", typ: sqlType{SQL: "BLOB", XSD: "blobType", LOB: true}, description: "The value's bytes, verbatim."},
-			}}
+			cols:        valuesColumns}
 		w.nextValues++
 	}
 	b := append(st.values.buf[:0], "<row>"...)
