@@ -179,7 +179,7 @@ func VerifyEach(dir string, each func(table string, rec ArchivedRecord)) Reading
 		return r
 	}
 	r.Package = p
-	p.checkColumns(add)
+	p.checkMetadata(add)
 	r.Records = p.checkTables(onDisk, add, each)
 	return r
 }
@@ -406,10 +406,17 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 	return counts
 }
 
-// checkColumns checks that metadata.xml declares each table's columns as
-// package.json has them: SIARD tools show the cells under metadata.xml's
-// names and types, and the Reader reads them by package.json's.
-func (p *Package) checkColumns(add addFunc) {
+// checkMetadata checks that metadata.xml says what package.json says:
+// the owner, the timespan, and each table's columns (SIARD tools show
+// the cells under metadata.xml's names and types, and the Reader reads
+// them by package.json's).
+func (p *Package) checkMetadata(add addFunc) {
+	if got, want := p.metadata.DataOwner, dataOwner(p.Summary.Meta); got != want {
+		add("data/header/metadata.xml", RuleMetadata, "dataOwner is not the owner %s names", packageName)
+	}
+	if p.metadata.DataOriginTimespan != p.Summary.Timespan {
+		add("data/header/metadata.xml", RuleMetadata, "dataOriginTimespan %s, %s says %s", p.metadata.DataOriginTimespan, packageName, p.Summary.Timespan)
+	}
 	for _, t := range p.Summary.Tables {
 		var records []column
 		for _, c := range t.Columns {

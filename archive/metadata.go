@@ -69,7 +69,7 @@ func (w *Writer) writeMetadata(sum *Summary, now time.Time) error {
 		DBName:             w.meta.Register,
 		Description:        fmt.Sprintf("What the migration of register %s from %s could not transform, kept by its new CPUA.", w.meta.Register, w.meta.SourceSystem),
 		Archiver:           "regflytt",
-		DataOwner:          w.meta.Owner,
+		DataOwner:          dataOwner(w.meta),
 		DataOriginTimespan: sum.Timespan,
 		ProducerApp:        "regflytt " + w.meta.ToolVersion,
 		ArchivalDate:       now.UTC().Format(time.DateOnly),
@@ -77,9 +77,6 @@ func (w *Writer) writeMetadata(sum *Summary, now time.Time) error {
 	}
 	if m.DBName == "" {
 		m.DBName = "register"
-	}
-	if m.DataOwner == "" {
-		m.DataOwner = "(not named in the plan)"
 	}
 	for s := range schemaNames {
 		sch := siardSchema{Name: schemaNames[s].name, Folder: fmt.Sprintf("schema%d", s), Description: schemaNames[s].description}
@@ -119,6 +116,14 @@ func (w *Writer) writeMetadata(sum *Summary, now time.Time) error {
 
 // tableXSD gives a table's own schema: SIARD's table schema with one
 // element per column, each optional (a NULL cell is left out).
+// dataOwner is metadata.xml's dataOwner for a package of meta.
+func dataOwner(meta Meta) string {
+	if meta.Owner == "" {
+		return "(not named in the plan)"
+	}
+	return meta.Owner
+}
+
 func tableXSD(t *siardTable) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>

@@ -213,3 +213,29 @@ func TestVerifyMetadataColumnsArePackageColumns(t *testing.T) {
 		})
 	}
 }
+
+// metadata.xml's owner and timespan are what a SIARD tool shows of whose
+// the package is and which years it covers; package.json's are what
+// regflytt reads (portfolio status judges the owner by it). They must
+// agree.
+func TestVerifyMetadataOwnerIsPackageOwner(t *testing.T) {
+	const metadata = "data/header/metadata.xml"
+	for _, c := range []struct{ from, to string }{
+		{"<dataOwner>Region B</dataOwner>", "<dataOwner>Region C</dataOwner>"},
+		{"<dataOriginTimespan>2019-05-01/2019-05-01</dataOriginTimespan>", "<dataOriginTimespan>2019-05-01/2029-05-01</dataOriginTimespan>"},
+	} {
+		dir := writePackage(t)
+		p := filepath.Join(dir, metadata)
+		b, _ := os.ReadFile(p)
+		if !bytes.Contains(b, []byte(c.from)) {
+			t.Fatalf("no %s in metadata.xml", c.from)
+		}
+		if err := os.WriteFile(p, bytes.Replace(b, []byte(c.from), []byte(c.to), 1), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rebag(t, dir)
+		if !hasProblem(Verify(dir), metadata, RuleMetadata) {
+			t.Errorf("%s: want %s: %s, got %v", c.to, metadata, RuleMetadata, Verify(dir))
+		}
+	}
+}
