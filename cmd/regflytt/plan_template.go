@@ -138,7 +138,9 @@ func newPlanRenderCmd(g *globals) *cobra.Command {
 strategy's template (register, systems, CPUA, RCO, timeline, support,
 practicalities, history, cost, measures), the outcome tables of the latest
 dry run and run with their verification when --reports DIR holds them
-(report.json, and dryrun.json saved from map dry-run --json), the open alarms,
+(report.json, verify-report.json when regflytt verify ran after the run, and
+dryrun.json saved from map dry-run --json) as regflytt verify judges it, the
+open problems and alarms,
 the mapping document (map doc), and a signature block with the plan's SHA-256
 and its approvals, stale ones marked. Swedish by default (--lang en for
 English; the mapping document is in English). HTML is one self-contained,

@@ -85,8 +85,9 @@ const (
 
 // Review builds the review document of a plan for the registry holder who
 // approves it: the template's fields, the mapping document, the outcome
-// tables of the latest dry run and run when there are reports, the open
-// alarms (what made verification fail), and a signature block with the
+// tables of the latest dry run and run when there are reports with the
+// verdict regflytt verify gives (reps.verification), the open problems
+// and alarms (what fails verification), and a signature block with the
 // plan's hash (sum) and its approvals. lang is Swedish or English; the
 // mapping document itself is in English.
 func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang string) []mappings.DocBlock {
@@ -151,6 +152,7 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 	}
 	text(tr("Förväntad kostnad", "Expected cost"), cost)
 
+	reps.planHash = sum
 	bs = append(bs, outcomeBlocks(reps, tr)...)
 
 	if in != nil && in.Schema != nil {
@@ -247,18 +249,32 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 		for i := range reps.Run.Tables {
 			tables = append(tables, &reps.Run.Tables[i].TableLedger)
 		}
-		verdict := tr("Verifieringen: GODKÄND (PASS): varje källpost är redovisad.", "Verification: PASS: every source record is accounted for.")
-		if !reps.Run.Pass {
+		// The verdict is regflytt verify's: its report when it is of the
+		// run, else the run's end check with its alarms, which verify
+		// fails on until the plan acknowledges them.
+		var verdict string
+		switch reps.verification() {
+		case "PASS":
+			verdict = tr("Verifieringen: GODKÄND (PASS): varje källpost är redovisad.", "Verification: PASS: every source record is accounted for.")
+		case "ALARMS":
+			verdict = tr("Verifieringen: körningen gick igenom, men med öppna larm som regflytt verify underkänner tills planen kvitterar dem.",
+				"Verification: the run passed with open alarms, which regflytt verify fails on until the plan acknowledges them.")
+		case "STOPPED":
+			verdict = tr("Körningen avbröts innan den var klar: inget är verifierat än.", "The run stopped before it finished: nothing is verified yet.")
+		default:
 			verdict = tr("Verifieringen: UNDERKÄND (FAIL).", "Verification: FAIL.")
 		}
-		bs = append(bs, blk(2, tr("Senaste körning och verifiering", "Latest run and verification"),
-			[]string{verdict, tr("Startad ", "Started ") + reps.Run.Started.UTC().Format("2006-01-02 15:04 UTC")}, header, ledgerRows(tables, tr)))
+		lines := []string{verdict, tr("Startad ", "Started ") + reps.Run.Started.UTC().Format("2006-01-02 15:04 UTC")}
+		if v := reps.laterVerify(); v != nil {
+			lines = append(lines, tr("Verifierad med regflytt verify ", "Verified with regflytt verify ")+v.Started.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+		bs = append(bs, blk(2, tr("Senaste körning och verifiering", "Latest run and verification"), lines, header, ledgerRows(tables, tr)))
 	} else {
 		bs = append(bs, blk(2, tr("Senaste körning och verifiering", "Latest run and verification"), []string{tr("Ingen rapport.", "No report.")}, nil, nil))
 	}
-	alarms := []string{tr("Inga öppna larm.", "No open alarms.")}
-	if reps.Run != nil && len(reps.Run.Problems) > 0 {
-		alarms = reps.Run.Problems
+	alarms := reps.openProblems()
+	if len(alarms) == 0 {
+		alarms = []string{tr("Inga öppna larm.", "No open alarms.")}
 	}
 	return append(bs, blk(2, tr("Öppna larm", "Open alarms"), alarms, nil, nil))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -128,4 +129,59 @@ func openInChromium(t *testing.T, page []byte, want string) {
 	if !strings.Contains(string(out), want) {
 		t.Errorf("chromium's DOM lacks %q", want)
 	}
+}
+
+// The review document a registry holder approves from says what
+// regflytt verify would: a run that passed with alarms open is not
+// "PASS: every source record is accounted for" with "No open alarms", a
+// stopped run is not a verification, and a later verify-report.json that
+// failed is the verdict.
+func TestReviewShowsTheVerificationAsVerifyJudgesIt(t *testing.T) {
+	p, in, sum := reviewFixture(t)
+	base, err := LoadReports("testdata/review/reports/review")
+	if err != nil || base.Run == nil {
+		t.Fatal(err)
+	}
+	render := func(reps Reports) string {
+		var md bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, reps, English)); err != nil {
+			t.Fatal(err)
+		}
+		return md.String()
+	}
+	const pass = "Verification: PASS: every source record is accounted for."
+
+	alarmed := base
+	run := *base.Run
+	run.Pass, run.Problems = true, nil
+	run.Alarms = []verify.Finding{{ID: "archived_share.besok", Kind: "archived_share", Subject: "besok", Count: 90, Of: 1000, Message: "90 of 1000 records of besok archived"}}
+	alarmed.Run = &run
+	if doc := render(alarmed); strings.Contains(doc, pass) || strings.Contains(doc, "No open alarms.") || !strings.Contains(doc, "archived_share.besok") {
+		t.Errorf("a run with an open alarm reads as verified:\n%s", tail(doc))
+	}
+
+	stopped := base
+	stopped.RunStopped = "interrupted"
+	if doc := render(stopped); !strings.Contains(doc, "stopped before it finished") {
+		t.Errorf("a stopped run reads as a verification:\n%s", tail(doc))
+	}
+
+	failed := base
+	clean := *base.Run
+	clean.Pass, clean.Problems, clean.Alarms = true, nil, nil
+	failed.Run = &clean
+	if doc := render(failed); !strings.Contains(doc, pass) {
+		t.Errorf("a clean run does not read as PASS:\n%s", tail(doc))
+	}
+	failed.Verify = &verify.Summary{Register: clean.Register, Started: clean.Started.Add(time.Hour), Pass: false, Problems: []string{"target table visit holds 11949 rows"}}
+	if doc := render(failed); strings.Contains(doc, pass) || !strings.Contains(doc, "target table visit holds 11949 rows") {
+		t.Errorf("a later failing verify does not show:\n%s", tail(doc))
+	}
+}
+
+func tail(s string) string {
+	if i := strings.Index(s, "## Latest run"); i >= 0 {
+		return s[i:]
+	}
+	return s
 }

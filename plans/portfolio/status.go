@@ -256,6 +256,27 @@ func (r Reports) openAlarms() []string {
 	return out
 }
 
+// openProblems lists what stands between the run and a PASS of regflytt
+// verify: the problems and open alarms of verify's report when it is of
+// the run, else of the run's report.
+func (r Reports) openProblems() []string {
+	var problems []string
+	var alarms []verify.Finding
+	switch v := r.laterVerify(); {
+	case v != nil:
+		problems, alarms = v.Problems, v.Alarms()
+	case r.Run != nil:
+		problems, alarms = r.Run.Problems, r.Run.Alarms
+	}
+	out := append([]string(nil), problems...)
+	for _, a := range alarms {
+		if a.Fails() {
+			out = append(out, a.ID+": "+a.Message)
+		}
+	}
+	return out
+}
+
 // verification is the state of the run's verification as the follow-up
 // shows it: PASS or FAIL from regflytt verify's report when it is of the
 // run, else from the run's report; ALARMS for a run that passed with
