@@ -265,6 +265,10 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 			verdict = tr("Verifieringen: UNDERKÄND (FAIL).", "Verification: FAIL.")
 		}
 		lines := []string{verdict, tr("Startad ", "Started ") + reps.Run.Started.UTC().Format("2006-01-02 15:04 UTC")}
+		if reps.Run.PlanHash != "" && reps.planHash != "" && reps.Run.PlanHash != reps.planHash {
+			lines = append(lines, tr("INAKTUELL: körningen gällde en annan version av planen; kör planen som den nu lyder.",
+				"STALE: the run was of another version of the plan; run the plan as it stands."))
+		}
 		if v := reps.laterVerify(); v != nil {
 			lines = append(lines, tr("Verifierad med regflytt verify ", "Verified with regflytt verify ")+v.Started.UTC().Format("2006-01-02 15:04 UTC"))
 		}

@@ -173,6 +173,13 @@ func TestReviewShowsTheVerificationAsVerifyJudgesIt(t *testing.T) {
 	if doc := render(failed); !strings.Contains(doc, pass) {
 		t.Errorf("a clean run does not read as PASS:\n%s", tail(doc))
 	}
+	staleRun := clean
+	staleRun.PlanHash = strings.Repeat("0", len(sum))
+	stale := base
+	stale.Run = &staleRun
+	if doc := render(stale); !strings.Contains(doc, "another version of the plan") {
+		t.Errorf("a run of another version of the plan reads as this one's:\n%s", tail(doc))
+	}
 	failed.Verify = &verify.Summary{Register: clean.Register, Started: clean.Started.Add(time.Hour), Pass: false, Problems: []string{"target table visit holds 11949 rows"}}
 	if doc := render(failed); strings.Contains(doc, pass) || !strings.Contains(doc, "target table visit holds 11949 rows") {
 		t.Errorf("a later failing verify does not show:\n%s", tail(doc))
