@@ -419,6 +419,11 @@ func parseNatural(k connectors.Kind, s string) (connectors.Value, error) {
 		}
 		return f, nil
 	case connectors.KindDecimal:
+		// naturalText writes a decimal only in this form; any other text
+		// in the cell is no value the writer wrote.
+		if _, _, ok := connectors.DecimalDigits(connectors.Decimal(s)); !ok {
+			return nil, fmt.Errorf("not a decimal")
+		}
 		return connectors.Decimal(s), nil
 	case connectors.KindBool:
 		switch s {

@@ -239,3 +239,40 @@ func TestVerifyMetadataOwnerIsPackageOwner(t *testing.T) {
 		}
 	}
 }
+
+// A natural cell reads back only in the form the writer gives its type:
+// a DECIMAL cell edited to what is no decimal ("1e5", "12,5", "abc")
+// passed archive verify as "read back" (the Reader took any text as a
+// decimal) where xmllint is not installed.
+func TestVerifyRefusesANaturalCellOutOfItsForm(t *testing.T) {
+	const records = "data/content/schema0/table0/table0.xml"
+	for _, bad := range []string{"1e5", "12,5", "abc", "+1.5", ".5", "1."} {
+		dir := filepath.Join(t.TempDir(), "pkg")
+		w, err := Create(dir, testMeta())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl := &connectors.Table{Name: "vikt", Columns: []connectors.Column{
+			{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+			{Name: "kg", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, Nullable: true},
+		}}
+		if err := w.Add(tbl, Record{Key: []connectors.Value{int64(1)}, Reason: "r", Values: []connectors.Value{int64(1), connectors.Decimal("72.5")}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Close(created); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, records)
+		b, _ := os.ReadFile(p)
+		if !bytes.Contains(b, []byte("<c2>72.5</c2>")) {
+			t.Fatalf("no decimal cell in %s", b)
+		}
+		if err := os.WriteFile(p, bytes.Replace(b, []byte("<c2>72.5</c2>"), []byte("<c2>"+bad+"</c2>"), 1), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rebag(t, dir)
+		if !hasProblem(Verify(dir), records, RuleRows) {
+			t.Errorf("%q: want %s: %s, got %v", bad, records, RuleRows, Verify(dir))
+		}
+	}
+}
