@@ -46,6 +46,8 @@ type PlanStatus struct {
 	Problems []string
 	// Planned and Done are the cut-over dates, for the chart.
 	Planned, Done time.Time
+	// second marks a plan of a register another plan is counted for.
+	second bool
 }
 
 // SystemStatus counts one system's registries before and after.
@@ -68,16 +70,35 @@ type Status struct {
 // at the plan's archive.dir).
 func FollowUp(pf *Portfolio, ps []*plans.Plan, reports string) (*Status, error) {
 	st := &Status{}
-	for _, p := range ps {
+	// counted is, per register, the plan the systems' counts take: a
+	// second plan of one registry (a copy left beside it) is listed, but
+	// the registry moves once, as far as its furthest plan.
+	first, counted := map[string]*plans.Plan{}, map[string]int{}
+	for i, p := range ps {
 		s, err := planStatus(p, reports)
 		if err != nil {
 			return nil, err
 		}
+		id := p.RegisterID.Value
+		if f := first[id]; f != nil {
+			s.Problems = append(s.Problems, fmt.Sprintf("a second plan of register %s (the first: %s): the systems count the registry once", id, filepath.Base(f.File)))
+			if stateIndex(s.State) > stateIndex(st.Plans[counted[id]].State) {
+				counted[id] = i
+			}
+		} else {
+			first[id], counted[id] = p, i
+		}
 		st.Plans = append(st.Plans, s)
+	}
+	for i, p := range ps {
+		st.Plans[i].second = counted[p.RegisterID.Value] != i
 	}
 	for _, sys := range pf.Systems {
 		ss := SystemStatus{ID: sys.ID, Step: sys.Step, Today: max(sys.NKRCount2021, len(sys.Registries))}
 		for i, p := range ps {
+			if st.Plans[i].second {
+				continue
+			}
 			moved := stateIndex(st.Plans[i].State) >= stateIndex("migrated")
 			if p.SystemCurrent.Value == sys.ID {
 				ss.PlannedOut++
@@ -353,7 +374,12 @@ func (st *Status) WriteHTML(w io.Writer) error {
 // done, per month, as inline SVG.
 func (st *Status) chart() string {
 	var planned, done []time.Time
+	registries := 0
 	for _, p := range st.Plans {
+		if p.second {
+			continue
+		}
+		registries++
 		if !p.Planned.IsZero() {
 			planned = append(planned, p.Planned)
 		}
@@ -371,7 +397,7 @@ func (st *Status) chart() string {
 	months := (last.Year()-first.Year())*12 + int(last.Month()-first.Month()) + 1
 	const w, h, left, bottom = 640, 240, 40, 30
 	colW := float64(w-left-10) / float64(months)
-	yMax := len(st.Plans)
+	yMax := registries
 	y := func(n int) float64 { return float64(h-bottom) - float64(n)*float64(h-bottom-10)/float64(max(yMax, 1)) }
 	cum := func(ts []time.Time, m int) int {
 		end := first.AddDate(0, m+1, 0)

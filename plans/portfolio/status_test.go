@@ -330,3 +330,44 @@ func TestStatusRefusesAnArchiveOfAnotherRegister(t *testing.T) {
 		t.Errorf("another register's archive package counts as handed over: %s %v", a.State, a.Problems)
 	}
 }
+
+// Two plans of one registry (a copy left beside the plan) move it once:
+// the follow-up counted it moved out of its system twice.
+func TestStatusCountsARegistryOnce(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	count := func() (out, in int) {
+		ps, ds, err := LoadPlans(plansDir)
+		if err != nil || ds.Err() != nil {
+			t.Fatal(err, ds)
+		}
+		st, err := FollowUp(strategy(t), ps, reportsDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range st.Systems {
+			out, in = out+s.Out, in+s.In
+		}
+		return out, in
+	}
+	out, in := count()
+	b, err := os.ReadFile(filepath.Join(plansDir, "a-archived.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(plansDir, "a-archived-copy.yaml"), string(b))
+	if o, i := count(); o != out || i != in {
+		t.Errorf("with a second plan of one registry: %d moved out and %d in, want %d and %d", o, i, out, in)
+	}
+	ps, _, _ := LoadPlans(plansDir)
+	st, err := FollowUp(strategy(t), ps, reportsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := st.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "a second plan of register a-archived") {
+		t.Errorf("the second plan is not named:\n%s", text.String())
+	}
+}
