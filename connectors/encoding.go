@@ -69,8 +69,14 @@ func AppendValue(b []byte, v Value) ([]byte, error) {
 	case Decimal:
 		return appendPrefixed(b, tagDecimal, x), nil
 	case Date:
+		if !encodableYear(x.Year) {
+			return nil, fmt.Errorf("date %s: year outside the canonical encoding's %d to %d", x, math.MinInt16, math.MaxInt16)
+		}
 		return AppendDateValue(b, x), nil
 	case LocalDateTime:
+		if !encodableYear(x.Year) {
+			return nil, fmt.Errorf("date-time of year %d: year outside the canonical encoding's %d to %d", x.Year, math.MinInt16, math.MaxInt16)
+		}
 		return AppendLocalDateTimeValue(b, x), nil
 	case time.Time:
 		return AppendTimeValue(b, x), nil
@@ -85,6 +91,13 @@ func AppendValue(b []byte, v Value) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("value of type %T is not canonical", v)
 }
+
+// encodableYear says whether a year fits the encoding's 16 bits. The
+// connectors read dates of years 1 to 9999 only (others are InvalidDate),
+// but a date a mapping computes is not bounded so: one of a year beyond
+// would hash as the year 65,536 away, so it is refused rather than
+// folded onto another date.
+func encodableYear(y int) bool { return y >= math.MinInt16 && y <= math.MaxInt16 }
 
 func appendDate(b []byte, d Date) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(int16(d.Year)))

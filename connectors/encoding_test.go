@@ -148,3 +148,23 @@ func TestAppendValueOneNaN(t *testing.T) {
 		t.Fatalf("NaNs encode as % x and % x", a, b)
 	}
 }
+
+// A date whose year does not fit the encoding's 16 bits is refused: it
+// would encode as the date 65,536 years away, and two different dates
+// would hash alike.
+func TestAppendValueRefusesYearsBeyondTheEncoding(t *testing.T) {
+	for _, v := range []Value{
+		Date{Year: 67536, Month: 1, Day: 1},
+		Date{Year: -40000, Month: 1, Day: 1},
+		LocalDateTime{Date: Date{Year: 40000, Month: 1, Day: 1}},
+	} {
+		if b, err := AppendValue(nil, v); err == nil {
+			t.Errorf("%v encoded as %x, want an error", v, b)
+		}
+	}
+	for _, y := range []int{-32768, 1, 9999, 32767} {
+		if _, err := AppendValue(nil, Date{Year: y, Month: 1, Day: 1}); err != nil {
+			t.Errorf("year %d: %v", y, err)
+		}
+	}
+}
