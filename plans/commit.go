@@ -471,6 +471,12 @@ func (r *runner) writeStopReport(dir string, started time.Time, last *checkpoint
 	rep := &verify.Report{Version: verify.ReportVersion, Register: r.plan.RegisterID.Value, Plan: r.plan.File,
 		Source: redacted(r.srcURL), Target: redacted(r.tgtURL), ToolVersion: r.opts.ToolVersion,
 		Started: started.UTC(), Finished: r.opts.Now().UTC()}
+	// Which version of the plan stopped, as a finished run's report says
+	// (a plan that cannot be hashed now leaves it out: the report of a
+	// stop is written whatever else failed).
+	if h, err := r.plan.Hash(r.in); err == nil {
+		rep.PlanHash = h
+	}
 	if last.Ledger != nil {
 		for _, t := range last.Ledger.Tables {
 			rep.Tables = append(rep.Tables, verify.TableCheck{TableLedger: *t})

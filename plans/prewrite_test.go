@@ -359,6 +359,20 @@ func TestRunStoppedAfterWritingSaysHowToResume(t *testing.T) {
 			t.Errorf("report.json lacks %s:\n%s", want, b)
 		}
 	}
+	// The stop names the version of the plan that stopped, as a
+	// finished run's report does.
+	p := loadPlan(t, plan)
+	in, ds := p.LoadInputs()
+	if ds.Err() != nil {
+		t.Fatal(ds.Err())
+	}
+	hash, herr := p.Hash(in)
+	if herr != nil {
+		t.Fatal(herr)
+	}
+	if want := `"plan_hash": "` + hash + `"`; !strings.Contains(string(b), want) {
+		t.Errorf("report.json lacks %s:\n%s", want, b)
+	}
 }
 
 // The trial's case on PostgreSQL: a receiving table created beforehand
