@@ -345,17 +345,30 @@ func keyParamCast(sourceType string) func(string) string {
 	return func(p string) string { return "CAST(" + p + " AS " + typ + ")" }
 }
 
+// textCollation is the collation of every nvarchar column CreateTable
+// makes. Without one a column takes the database's default, nearly always
+// case- and accent-insensitive (Finnish_Swedish_CI_AS,
+// SQL_Latin1_General_CP1_CI_AS), under which a key takes 'ABC' and 'abc'
+// for one. A BIN2 collation compares Unicode text code point by code
+// point, so keys are equal only when their characters are; the locale
+// part of the name does not matter for nvarchar. (SQL Server still
+// compares 'a' and 'a ' as equal under every collation, BIN2 included:
+// the declared PaddedKeys capability.)
+const textCollation = "Latin1_General_100_BIN2"
+
 // CreateTable gives the DDL that creates t when it does not exist:
 //
 //	IF OBJECT_ID(N'[s].[t]', N'U') IS NULL
 //	CREATE TABLE [s].[t] (
 //	  [id] bigint NOT NULL,
 //	  [n] smallint NULL CHECK ([n] >= -128 AND [n] <= 127),
+//	  [k] nvarchar(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
 //	  PRIMARY KEY ([id])
 //	)
 //
 // NULL is spelled out because a column's default nullability depends on
-// the session's ANSI_NULL_DFLT settings.
+// the session's ANSI_NULL_DFLT settings; the collation because the
+// database's default is rarely binary (textCollation).
 func (d Dialect) CreateTable(t *connectors.Table) (string, error) {
 	qt, err := d.QualifiedName(t.Name)
 	if err != nil {
@@ -375,6 +388,9 @@ func (d Dialect) CreateTable(t *connectors.Table) (string, error) {
 			return "", fmt.Errorf("table %s column %s: %w", t.Name, c.Name, err)
 		}
 		p := qc + " " + typ
+		if c.Type.Kind == connectors.KindText || c.Type.Kind == connectors.KindJSON {
+			p += " COLLATE " + textCollation
+		}
 		if c.Nullable {
 			p += " NULL"
 		} else {

@@ -327,9 +327,9 @@ CREATE TABLE [dbo].[every_kind] (
   [f64] float(53) NULL,
   [dec] decimal(38,10) NULL,
   [flag] bit NULL,
-  [txt] nvarchar(max) NULL,
-  [vc] nvarchar(20) NULL,
-  [long] nvarchar(max) NULL,
+  [txt] nvarchar(max) COLLATE Latin1_General_100_BIN2 NULL,
+  [vc] nvarchar(20) COLLATE Latin1_General_100_BIN2 NULL,
+  [long] nvarchar(max) COLLATE Latin1_General_100_BIN2 NULL,
   [bin] varbinary(max) NULL,
   [vb] varbinary(16) NULL,
   [d] date NULL,
@@ -337,7 +337,7 @@ CREATE TABLE [dbo].[every_kind] (
   [ts] datetimeoffset(6) NULL,
   [tm] time(6) NULL,
   [u] uniqueidentifier NULL,
-  [j] nvarchar(max) NULL CHECK (ISJSON([j]) = 1),
+  [j] nvarchar(max) COLLATE Latin1_General_100_BIN2 NULL CHECK (ISJSON([j]) = 1),
   PRIMARY KEY ([id])
 )`
 	got, err := Dialect{Schema: "dbo"}.CreateTable(tbl)
@@ -357,7 +357,7 @@ func TestCreateTableQuoting(t *testing.T) {
 	want := `IF OBJECT_ID(N'[reg].[o''brien]]s]', N'U') IS NULL
 CREATE TABLE [reg].[o'brien]]s] (
   [k]]ey] int NOT NULL,
-  [v] nvarchar(40) NOT NULL,
+  [v] nvarchar(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
   PRIMARY KEY ([k]]ey], [v])
 )`
 	got, err := Dialect{Schema: "reg"}.CreateTable(tbl)

@@ -422,3 +422,44 @@ func TestServerBulkCopyKeepsChecksTrusted(t *testing.T) {
 		t.Errorf("an empty byte string read back as %s", conformance.Describe(got[0][4]))
 	}
 }
+
+// A table Create made compares equal to its declaration and keeps 'ABC'
+// and 'abc' as two keys (its text is of a BIN2 collation); one made by
+// hand under a case-insensitive collation (a database's usual default)
+// differs in that column's collation, named with table and column.
+func TestServerCompareCollation(t *testing.T) {
+	u := mstest.NewDatabase(t)
+	tgt := openTarget(t, u)
+	ctx := context.Background()
+	declared := func(name string) connectors.Table {
+		return connectors.Table{Name: name, PrimaryKey: []string{"code"}, Columns: []connectors.Column{
+			{Name: "code", Type: connectors.Type{Kind: connectors.KindText, Length: 20}},
+			{Name: "label", Type: connectors.Type{Kind: connectors.KindText, Length: 40}, Nullable: true},
+		}}
+	}
+	made := declared("unit")
+	if err := tgt.Create(ctx, []connectors.Table{made}); err != nil {
+		t.Fatal(err)
+	}
+	mstest.Exec(t, u, "CREATE TABLE dbo.hand (code nvarchar(40) COLLATE Finnish_Swedish_CI_AS NOT NULL PRIMARY KEY, label nvarchar(80) COLLATE Latin1_General_100_BIN2 NULL)")
+	got := catalogued(t, tgt, "unit")
+	if ds := connectors.CompareTable(tgt.Dialect(), &made, &got); len(ds) != 0 {
+		t.Errorf("a table Create made differs from its declaration: %v", ds)
+	}
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Write(ctx, &made, [][]connectors.Value{{"ABC", "upper"}, {"abc", "lower"}}); err != nil {
+		tx.Rollback()
+		t.Fatalf("'ABC' and 'abc' as two keys: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	hand, decl := catalogued(t, tgt, "hand"), declared("hand")
+	ds := connectors.CompareTable(tgt.Dialect(), &decl, &hand)
+	if len(ds) != 1 || ds[0].What != "collation" || ds[0].Column != "code" || !strings.Contains(ds[0].String(), "table hand, column code: collation differs: the existing table has Finnish_Swedish_CI_AS") {
+		t.Errorf("got %v, want one collation difference of column code", ds)
+	}
+}

@@ -547,6 +547,7 @@ func (cat *catalogue) build() []connectors.Table {
 			Type:       typ,
 			SourceType: st,
 			Charset:    charsetOf(c.typeName, c.codePage),
+			Collation:  c.collation,
 			Nullable:   c.nullable,
 		})
 	}

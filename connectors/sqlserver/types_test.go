@@ -257,14 +257,14 @@ func TestCatalogueBuild(t *testing.T) {
 	want := []connectors.Table{
 		{Name: "empty", RowEstimate: -1},
 		{Name: "patient", RowEstimate: 1200, PrimaryKey: []string{"pnr"}, Columns: []connectors.Column{
-			{Name: "pnr", Type: connectors.Type{Kind: connectors.KindText, Length: 12}, SourceType: "char(12) COLLATE Finnish_Swedish_CI_AS", Charset: "cp1252"},
-			{Name: "namn", Type: connectors.Type{Kind: connectors.KindText, Length: 100}, SourceType: "nvarchar(100)", Nullable: true},
+			{Name: "pnr", Type: connectors.Type{Kind: connectors.KindText, Length: 12}, SourceType: "char(12) COLLATE Finnish_Swedish_CI_AS", Charset: "cp1252", Collation: "Finnish_Swedish_CI_AS"},
+			{Name: "namn", Type: connectors.Type{Kind: connectors.KindText, Length: 100}, SourceType: "nvarchar(100)", Collation: "Finnish_Swedish_CI_AS", Nullable: true},
 		}},
 		{Name: "visit", RowEstimate: 0, PrimaryKey: []string{"pnr", "nr"},
 			Columns: []connectors.Column{
-				{Name: "pnr", Type: connectors.Type{Kind: connectors.KindText, Length: 12}, SourceType: "char(12) COLLATE Finnish_Swedish_CI_AS", Charset: "cp1252"},
+				{Name: "pnr", Type: connectors.Type{Kind: connectors.KindText, Length: 12}, SourceType: "char(12) COLLATE Finnish_Swedish_CI_AS", Charset: "cp1252", Collation: "Finnish_Swedish_CI_AS"},
 				{Name: "nr", Type: connectors.Type{Kind: connectors.KindInt, Bits: 8, Unsigned: true}, SourceType: "tinyint"},
-				{Name: "doc", Type: connectors.Type{Kind: connectors.KindJSON}, SourceType: "nvarchar(max)", Nullable: true},
+				{Name: "doc", Type: connectors.Type{Kind: connectors.KindJSON}, SourceType: "nvarchar(max)", Collation: "Finnish_Swedish_CI_AS", Nullable: true},
 				{Name: "belopp", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 10, Scale: 2}, SourceType: "decimal(10,2)", Nullable: true},
 				{Name: "tid", Type: connectors.Type{Kind: connectors.KindDateTime, Precision: 7}, SourceType: "datetime2(7)", Nullable: true},
 			},

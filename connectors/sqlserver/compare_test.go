@@ -1,0 +1,61 @@
+package sqlserver
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// A receiving table as the catalogue reads it back (sys.columns rows, as
+// SQL Server gives them for the DDL in each case) compares equal to its
+// declaration only when its text columns are of a BIN2 collation: the
+// database's default (*_CI_AS) takes 'ABC' and 'abc' for one key. No
+// server runs here; TestServerCompareCollation runs the same on one.
+func TestCompareTableCollation(t *testing.T) {
+	declared := &connectors.Table{Name: "unit", PrimaryKey: []string{"code"}, Columns: []connectors.Column{
+		{Name: "code", Type: mustType(t, "varchar(20)")},
+		{Name: "n", Type: mustType(t, "integer"), Nullable: true},
+		{Name: "doc", Type: mustType(t, "json"), Nullable: true},
+	}}
+	ddl, err := Dialect{Schema: "dbo"}.CreateTable(declared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(ddl, "COLLATE "+textCollation) != 2 {
+		t.Errorf("CreateTable does not give both text columns the binary collation:\n%s", ddl)
+	}
+	for _, c := range []struct {
+		code, doc string
+		want      []string
+	}{
+		{"Latin1_General_100_BIN2", "Latin1_General_100_BIN2", nil},
+		{"Finnish_Swedish_100_BIN2", "Latin1_General_100_BIN2_UTF8", nil},
+		{"Finnish_Swedish_CI_AS", "Latin1_General_100_BIN2", []string{"table unit, column code: collation differs: the existing table has Finnish_Swedish_CI_AS, regflytt creates Latin1_General_100_BIN2"}},
+		{"SQL_Latin1_General_CP1_CS_AS", "Latin1_General_BIN", []string{"column code: collation differs: the existing table has SQL_Latin1_General_CP1_CS_AS", "column doc: collation differs: the existing table has Latin1_General_BIN,"}},
+	} {
+		cat := &catalogue{schema: "dbo", tables: []catTable{{1, "unit"}},
+			columns: []catColumn{
+				{table: 1, name: "code", typeName: "nvarchar", maxLength: 80, collation: c.code},
+				{table: 1, name: "n", typeName: "int", maxLength: 4, precision: 10, nullable: true},
+				{table: 1, name: "doc", typeName: "nvarchar", maxLength: -1, nullable: true, collation: c.doc},
+			},
+			keys:   []catKey{{1, "code"}},
+			checks: []catCheck{{1, "doc", "(isjson([doc])=(1))"}},
+		}
+		existing := cat.build()[0]
+		var got []string
+		for _, d := range connectors.CompareTable(Dialect{Schema: "dbo"}, declared, &existing) {
+			got = append(got, d.String())
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s/%s: got %d differences %q, want %d", c.code, c.doc, len(got), got, len(c.want))
+			continue
+		}
+		for i := range got {
+			if !strings.Contains(got[i], c.want[i]) {
+				t.Errorf("%s/%s: got %q, want it to contain %q", c.code, c.doc, got[i], c.want[i])
+			}
+		}
+	}
+}
