@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -21,7 +22,11 @@ type Difference struct {
 	Column string
 	// What is "missing column", "extra column", "type", "collation",
 	// "nullability", "primary key", "conflict clause" (Existing is the
-	// clause, see ExistingTableChecker) or "constraint" (an index or foreign key of the
+	// clause, see ExistingTableChecker), "unique index" (one the schema
+	// does not declare, or declared but made otherwise: over an
+	// expression, partial, of another collation; Existing names it and
+	// its columns), "trigger" (Existing is its name), "rule" (PostgreSQL;
+	// likewise) or "constraint" (an index or foreign key of the
 	// declared name with another definition; Existing says which).
 	What string
 	// Declared and Existing say what the schema declares (as this
@@ -43,6 +48,12 @@ func (d Difference) String() string {
 		return d.Existing
 	case "conflict clause":
 		return fmt.Sprintf("%s: %s: the table resolves a conflict itself, regflytt creates no such clause (REPLACE deletes the row already written, IGNORE drops the new one, both without an error)", where, d.Existing)
+	case "unique index":
+		return fmt.Sprintf("%s: unique index %s: the schema does not declare it so, and it can refuse rows regflytt writes (two records whose values there it takes for equal), stopping the run with the target half written", where, d.Existing)
+	case "trigger":
+		return fmt.Sprintf("%s: trigger %s: regflytt creates none, and a trigger can change, add or drop the rows regflytt writes without an error", where, d.Existing)
+	case "rule":
+		return fmt.Sprintf("%s: rule %s: regflytt creates none, and a rule can rewrite or drop the rows regflytt writes without an error", where, d.Existing)
 	case "collation":
 		return fmt.Sprintf("%s: collation differs: the existing table has %s, regflytt creates %s (another collation compares text otherwise: a case- or accent-insensitive one takes 'ABC' and 'abc' for one key, a PAD SPACE one 'a' and 'a '; a run would merge or refuse distinct keys)", where, d.Existing, d.Declared)
 	}
@@ -134,7 +145,42 @@ func CompareTable(d Dialect, declared, existing *Table) []Difference {
 	if _, err := PendingConstraints(declared, existing); err != nil {
 		out = append(out, Difference{Table: declared.Name, What: "constraint", Declared: "see schema", Existing: err.Error()})
 	}
+	return append(out, extraUniqueIndexes(declared, existing)...)
+}
+
+// extraUniqueIndexes finds the unique indexes of an existing table that
+// the schema does not declare: each refuses a row whose values there an
+// earlier row has, which the declared key lets through, so a run into the
+// table stopped at that row with the target half written. One over the
+// whole primary key and more admits whatever the key admits and is left
+// alone, as is one of a declared index's name (PendingConstraints
+// compares those). What the catalogue does not read (an index over an
+// expression, a partial one) a dialect's ExistingTableChecker reports.
+func extraUniqueIndexes(declared, existing *Table) []Difference {
+	var out []Difference
+	for _, ex := range existing.Indexes {
+		if !ex.Unique || len(declared.PrimaryKey) > 0 && containsAll(ex.Columns, declared.PrimaryKey) {
+			continue
+		}
+		known := false
+		for _, ix := range declared.Indexes {
+			known = known || ix.Name == ex.Name || ix.Unique && slices.Equal(ix.Columns, ex.Columns)
+		}
+		if !known {
+			out = append(out, Difference{Table: declared.Name, What: "unique index", Declared: "none", Existing: ex.Name + " (" + strings.Join(ex.Columns, ", ") + ")"})
+		}
+	}
 	return out
+}
+
+// containsAll says whether every one of want is among have.
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // SameType reports whether two canonical types hold exactly the same

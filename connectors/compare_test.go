@@ -49,3 +49,37 @@ func TestDifferenceText(t *testing.T) {
 		t.Fatalf("%s\nwant %s", d, want)
 	}
 }
+
+// A unique index the schema does not declare can refuse rows the declared
+// key lets through, so it is a difference; one the schema declares (by
+// its columns, under any name), a secondary one, and one over the whole
+// primary key and more (which admits whatever the key admits) are not.
+func TestCompareTableExtraUniqueIndex(t *testing.T) {
+	col := func(name string) Column { return Column{Name: name, Type: Type{Kind: KindText, Length: 20}} }
+	declared := &Table{Name: "visit", PrimaryKey: []string{"id"}, Columns: []Column{col("id"), col("pnr"), col("unit"), col("note")},
+		Indexes: []Index{{Name: "visit_unit", Columns: []string{"unit"}, Unique: true}}}
+	existing := *declared
+	existing.Indexes = []Index{
+		{Name: "by_unit", Columns: []string{"unit"}, Unique: true},
+		{Name: "note_ix", Columns: []string{"note"}},
+		{Name: "id_note", Columns: []string{"note", "id"}, Unique: true},
+		{Name: "pnr_unit", Columns: []string{"pnr", "unit"}, Unique: true},
+		{Name: "pnr_only", Columns: []string{"pnr"}, Unique: true},
+	}
+	var got []string
+	for _, d := range CompareTable(noCheckDialect{}, declared, &existing) {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"table visit: unique index pnr_unit (pnr, unit): the schema does not declare it so",
+		"table visit: unique index pnr_only (pnr): the schema does not declare it so",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %d differences", got, len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("got %q\nwant %q...", got[i], want[i])
+		}
+	}
+}

@@ -59,7 +59,12 @@ type EngineChecker interface {
 // ON CONFLICT clauses, under which an insert that meets a key replaces
 // the row there or is dropped without an error, and its columns'
 // collations (NOCASE takes 'ABC' and 'abc' for one key), PostgreSQL's
-// nondeterministic collations (the same). A caller refuses an
+// nondeterministic collations (the same), SQL Server's IGNORE_DUP_KEY
+// (an insert of a key that is there is dropped with a warning); on every
+// dialect the unique indexes the catalogue does not read (over an
+// expression or a column prefix, partial, of another collation), which
+// refuse rows the declared key lets through, and triggers, which can
+// change or drop rows without an error. A caller refuses an
 // existing receiving table with such a difference before writing, as it
 // refuses one CompareTable finds.
 type ExistingTableChecker interface {

@@ -22,7 +22,8 @@ import (
 // receiving tables hold rows of the stopped run (PartialRunError).
 
 // ErrTargetDiffers is returned (wrapped) when a receiving table exists
-// with other columns, types, nullability or key than the schema declares:
+// with other columns, types, nullability, key, unique indexes or triggers
+// than the schema declares:
 // Create leaves an existing table alone, so its columns, not the declared
 // ones, would decide what is stored (a numeric(5,0) rounds 60.5 to 61).
 var ErrTargetDiffers = errors.New("existing receiving tables differ from the receiving schema")
@@ -160,7 +161,9 @@ func existingDeclared(declared []connectors.Table, existing map[string]*connecto
 // checkExistingTables gives a line for each difference of the existing
 // receiving tables names that the catalogue does not read, found by the
 // target's connectors.ExistingTableChecker (SQLite's ON CONFLICT clauses
-// and collations, PostgreSQL's nondeterministic collations).
+// and collations, PostgreSQL's nondeterministic collations, SQL Server's
+// IGNORE_DUP_KEY; on every dialect the unique indexes the catalogue does
+// not read and the triggers).
 func checkExistingTables(ctx context.Context, snap connectors.Snapshot, names []string) ([]string, error) {
 	c, ok := snap.(connectors.ExistingTableChecker)
 	if !ok || len(names) == 0 {

@@ -732,3 +732,74 @@ func TestRunRefusesSQLiteConflictClauses(t *testing.T) {
 		})
 	}
 }
+
+// A unique index the receiving schema does not declare (over plain
+// columns, an expression, part of the rows, or comparing by another
+// collation) refuses rows the declared key lets through: the run used to
+// pass every check and stop at its first such row with the target half
+// written. A trigger can change or drop the rows written without an
+// error. Each is refused before writing on every dialect, naming the
+// index with its columns or expression, or the trigger.
+func TestRunRefusesUndeclaredUniqueIndexesAndTriggers(t *testing.T) {
+	const unit = "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40))"
+	sqliteTarget := func(stmts ...string) func(t *testing.T, dir string) string {
+		return func(t *testing.T, dir string) string {
+			path := filepath.Join(dir, "t.db")
+			execSQLite(t, path, stmts...)
+			return "sqlite://" + path
+		}
+	}
+	pgTarget := func(stmts ...string) func(t *testing.T, dir string) string {
+		return func(t *testing.T, dir string) string {
+			u := pgtest.NewDatabase(t)
+			pgtest.Exec(t, u, stmts...)
+			return u
+		}
+	}
+	myTarget := func(stmts ...string) func(t *testing.T, dir string) string {
+		return func(t *testing.T, dir string) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, stmts...)
+			return u
+		}
+	}
+	const myUnit = unit + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
+	for _, c := range []struct {
+		name   string
+		target func(t *testing.T, dir string) string
+		want   string
+	}{
+		{"SQLitePlain", sqliteTarget(unit, "CREATE UNIQUE INDEX unit_label ON unit (label)"),
+			"table unit: unique index unit_label (label): the schema does not declare it so"},
+		{"SQLiteNocase", sqliteTarget(unit, "CREATE UNIQUE INDEX unit_label ON unit (label COLLATE NOCASE)"),
+			"table unit: unique index unit_label, made CREATE UNIQUE INDEX unit_label ON unit (label COLLATE NOCASE)"},
+		{"SQLiteTrigger", sqliteTarget(unit, "CREATE TRIGGER unit_drop BEFORE INSERT ON unit WHEN NEW.label = 'lower' BEGIN SELECT RAISE(IGNORE); END"),
+			"table unit: trigger unit_drop: regflytt creates none"},
+		{"PostgreSQLConstraint", pgTarget(unit, "ALTER TABLE unit ADD CONSTRAINT unit_label UNIQUE (label)"),
+			"table unit: unique index unit_label (label): the schema does not declare it so"},
+		{"PostgreSQLExpression", pgTarget(unit, "CREATE UNIQUE INDEX unit_lower ON unit (lower(code))"),
+			"table unit: unique index unit_lower, made CREATE UNIQUE INDEX unit_lower ON public.unit USING btree (lower((code)::text))"},
+		{"PostgreSQLTrigger", pgTarget(unit,
+			"CREATE FUNCTION drop_row() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$",
+			"CREATE TRIGGER unit_drop BEFORE INSERT ON unit FOR EACH ROW EXECUTE FUNCTION drop_row()"),
+			"table unit: trigger unit_drop: regflytt creates none"},
+		{"MariaDBPlain", myTarget(myUnit, "CREATE UNIQUE INDEX unit_label ON unit (label)"),
+			"table unit: unique index unit_label (label): the schema does not declare it so"},
+		{"MariaDBPrefix", myTarget(myUnit, "CREATE UNIQUE INDEX unit_code ON unit (code(2))"),
+			"table unit: unique index unit_code (code(2)): the schema does not declare it so"},
+		{"MariaDBTrigger", myTarget(myUnit, "CREATE TRIGGER unit_upper BEFORE INSERT ON unit FOR EACH ROW SET NEW.label = UPPER(NEW.label)"),
+			"table unit: trigger unit_upper: regflytt creates none"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir, plan, src := unitFixture(t)
+			tgt := c.target(t, dir)
+			_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+			if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v\nwant %q", err, c.want)
+			}
+			if n := countRows(t, tgt, "unit"); n != 0 {
+				t.Errorf("the refused run wrote %d rows", n)
+			}
+		})
+	}
+}

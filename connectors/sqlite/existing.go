@@ -42,8 +42,115 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 		for _, c := range collations(defs) {
 			out = append(out, connectors.Difference{Table: name, Column: c.column, What: "collation", Existing: c.text, Declared: "BINARY"})
 		}
+		ix, err := s.otherUniqueIndexes(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite %s: table %s: %w", s.path, name, err)
+		}
+		out = append(out, ix...)
+	}
+	trig, err := s.triggers(ctx, tables)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite %s: %w", s.path, err)
+	}
+	return append(out, trig...), nil
+}
+
+// A unique index made by CREATE UNIQUE INDEX can compare otherwise than
+// the columns it covers (ON t (code COLLATE NOCASE) takes 'ABC' and 'abc'
+// for one), cover an expression (lower(code)) or part of the rows (WHERE
+// ...): the catalogue reads none of these (it lists indexes over plain
+// columns, which CompareTable compares with the declared ones), and each
+// refuses a row the declared key lets through, so a run stopped there
+// with the target half written. A UNIQUE constraint's own index has its
+// collation from the table's SQL, which collations reads.
+
+// otherUniqueIndexes gives a difference for each unique index of table
+// made by CREATE UNIQUE INDEX that is partial, covers an expression or
+// compares a column by another collation than BINARY, naming it with its
+// SQL.
+func (s *snapshot) otherUniqueIndexes(ctx context.Context, table string) ([]connectors.Difference, error) {
+	type listed struct {
+		name    string
+		partial bool
+	}
+	var list []listed
+	err := queryEach(ctx, s.conn, `SELECT name, partial FROM pragma_index_list(?) WHERE "unique" AND origin = 'c' ORDER BY name`, []any{table}, func(r *sql.Rows) error {
+		var l listed
+		err := r.Scan(&l.name, &l.partial)
+		list = append(list, l)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("unique indexes: %w", err)
+	}
+	var out []connectors.Difference
+	for _, l := range list {
+		other := l.partial
+		if !other {
+			err := queryEach(ctx, s.conn, `SELECT cid, coll FROM pragma_index_xinfo(?) WHERE key`, []any{l.name}, func(r *sql.Rows) error {
+				var cid int
+				var coll sql.NullString
+				if err := r.Scan(&cid, &coll); err != nil {
+					return err
+				}
+				other = other || cid < 0 || !strings.EqualFold(coll.String, "BINARY")
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("index %s: %w", l.name, err)
+			}
+		}
+		if !other {
+			continue
+		}
+		var ddl sql.NullString
+		if err := s.conn.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?`, l.name).Scan(&ddl); err != nil {
+			return nil, fmt.Errorf("index %s: %w", l.name, err)
+		}
+		out = append(out, connectors.Difference{Table: table, What: "unique index", Declared: "none", Existing: l.name + ", made " + ddl.String})
 	}
 	return out, nil
+}
+
+// triggers gives a difference for each trigger on one of tables: one
+// that fires on an insert can change the row, write others, or drop it
+// (RAISE(IGNORE) in a BEFORE trigger) without an error; regflytt creates
+// none.
+func (s *snapshot) triggers(ctx context.Context, tables []string) ([]connectors.Difference, error) {
+	want := map[string]string{}
+	for _, t := range tables {
+		want[strings.ToLower(t)] = t
+	}
+	var out []connectors.Difference
+	err := queryEach(ctx, s.conn, `SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' ORDER BY tbl_name, name`, nil, func(r *sql.Rows) error {
+		var name, table string
+		if err := r.Scan(&name, &table); err != nil {
+			return err
+		}
+		if t, ok := want[strings.ToLower(table)]; ok {
+			out = append(out, connectors.Difference{Table: t, What: "trigger", Declared: "none", Existing: name})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("triggers: %w", err)
+	}
+	return out, nil
+}
+
+// queryEach runs q and calls each for every row.
+func queryEach(ctx context.Context, conn *sql.Conn, q string, args []any, each func(*sql.Rows) error) error {
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 var _ connectors.ExistingTableChecker = (*snapshot)(nil)

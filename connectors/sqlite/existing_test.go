@@ -84,3 +84,50 @@ func TestCheckExistingTablesFindsCollations(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A unique index made by CREATE UNIQUE INDEX that is partial, covers an
+// expression or compares a column by another collation than BINARY is a
+// difference, named with its SQL (the catalogue reads none of them), and
+// so is every trigger on a table asked about; a plain unique index is
+// CompareTable's to judge, a secondary one refuses nothing, and a
+// trigger on another table is not asked about.
+func TestCheckExistingTablesFindsUniqueIndexesAndTriggers(t *testing.T) {
+	src := keyTestSource(t,
+		"CREATE TABLE unit (code TEXT PRIMARY KEY, name TEXT, note TEXT)",
+		"CREATE UNIQUE INDEX unit_nocase ON unit (name COLLATE NOCASE)",
+		"CREATE UNIQUE INDEX unit_lower ON unit (lower(note))",
+		"CREATE UNIQUE INDEX unit_partial ON unit (note) WHERE name IS NOT NULL",
+		"CREATE UNIQUE INDEX unit_plain ON unit (name, note COLLATE binary)",
+		"CREATE INDEX unit_any ON unit (name COLLATE NOCASE)",
+		"CREATE TABLE other (id INTEGER PRIMARY KEY)",
+		"CREATE TRIGGER unit_drop BEFORE INSERT ON unit WHEN NEW.note = 'x' BEGIN SELECT RAISE(IGNORE); END",
+		"CREATE TRIGGER other_log AFTER INSERT ON other BEGIN SELECT 1; END",
+	)
+	snap, err := src.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	diffs, err := snap.(connectors.ExistingTableChecker).CheckExistingTables(context.Background(), []string{"unit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range diffs {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"table unit: unique index unit_lower, made CREATE UNIQUE INDEX unit_lower ON unit (lower(note)): ",
+		"table unit: unique index unit_nocase, made CREATE UNIQUE INDEX unit_nocase ON unit (name COLLATE NOCASE): ",
+		"table unit: unique index unit_partial, made CREATE UNIQUE INDEX unit_partial ON unit (note) WHERE name IS NOT NULL: ",
+		"table unit: trigger unit_drop: ",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d differences, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("difference %d is\n%s\nwant it to begin %q", i, got[i], want[i])
+		}
+	}
+}

@@ -59,3 +59,45 @@ func TestCompareTableCollation(t *testing.T) {
 		}
 	}
 }
+
+// The queries for what the catalogue does not read are pinned (no server
+// runs in CI), and their rows assemble into differences: an index that
+// ignores duplicate keys (the primary key's too) drops rows without an
+// error, a filtered unique index refuses rows the key lets through, a
+// trigger can change them; another table's are not asked about.
+func TestExistingDifferences(t *testing.T) {
+	for _, want := range []string{"i.ignore_dup_key = 1", "i.is_unique = 1 AND i.has_filter = 1", "ic.is_included_column = 0", "SCHEMA_ID(@p1)", "ORDER BY t.name, i.name, ic.key_ordinal"} {
+		if !strings.Contains(existingIndexesSQL, want) {
+			t.Errorf("indexes query lacks %s", want)
+		}
+	}
+	for _, want := range []string{"sys.triggers", "tr.parent_id", "SCHEMA_ID(@p1)"} {
+		if !strings.Contains(existingTriggersSQL, want) {
+			t.Errorf("triggers query lacks %s", want)
+		}
+	}
+	ixs := []existingIndex{
+		{table: "other", name: "PK_other", ignoreDupKey: true, column: "id"},
+		{table: "unit", name: "PK_unit", ignoreDupKey: true, column: "code"},
+		{table: "unit", name: "unit_active", filter: "([active]=(1))", column: "name"},
+		{table: "unit", name: "unit_active", filter: "([active]=(1))", column: "note"},
+	}
+	trs := []existingTrigger{{"other", "other_log"}, {"unit", "unit_instead"}}
+	var got []string
+	for _, d := range existingDifferences([]string{"unit"}, ixs, trs) {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"table unit: index PK_unit (code) WITH (IGNORE_DUP_KEY = ON): the table resolves a conflict itself",
+		"table unit: unique index unit_active (name, note) WHERE ([active]=(1)): the schema does not declare it so",
+		"table unit: trigger unit_instead: regflytt creates none",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d differences, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("difference %d is\n%s\nwant it to begin %q", i, got[i], want[i])
+		}
+	}
+}
