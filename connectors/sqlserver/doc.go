@@ -81,7 +81,9 @@
 //	decimal(p,s)       decimal(p,s), p up to 38
 //	boolean            bit
 //	varchar(n), text   nvarchar(2n) (nvarchar(max) past 2000), nvarchar(max): nvarchar
-//	                   counts UTF-16 code units and a character outside the BMP takes two
+//	                   counts UTF-16 code units and a character outside the BMP takes two;
+//	                   COLLATE Latin1_General_100_BIN2, not the database's default
+//	                   (usually case-insensitive), so 'ABC' and 'abc' are two keys
 //	varbinary(n), bytes varbinary(n) (max past 8000), varbinary(max)
 //	date               date
 //	datetime(f)        datetime2(f)
@@ -93,7 +95,21 @@
 //	                   (all versions before 2022) accepts only an object or an array
 //
 // The catalogue reads the CHECKs back, so a table this connector created
-// has the same canonical types when read. Dialect.CheckValue names what
+// has the same canonical types when read. A receiving table that exists
+// is compared with the declared one (connectors.CompareTable, with
+// CheckExisting and CheckCollation here), and a snapshot's
+// CheckExistingTables finds what the catalogue does not read: an index
+// WITH (IGNORE_DUP_KEY = ON), a filtered unique index, a trigger.
+//
+// Keyset reads of a source compare keys on the server only: ORDER BY
+// and the WHERE that continues after a page or a resume position run in
+// the key column's own collation (an nvarchar parameter's default
+// collation yields to the column's; code-page text gets it by COLLATE),
+// so a key unique under that collation, as a primary key is, pages
+// without skipping or repeating a row whether or not it is
+// case-insensitive. Where Go compares keys (a form store's merge of
+// entities and values, a select:'s order) it checks the server's order
+// and stops at the first key out of it. Dialect.CheckValue names what
 // SQL Server cannot hold of what Type.Fit allows, each with a rule of
 // connectors' list: 24:00:00 (time_range), integers above
 // 9223372036854775807 (int_range), subnormal floats, outside SQL Server's
