@@ -150,10 +150,15 @@ func TestRunEndCheckTakesItsOwnRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	execSQLite(t, filepath.Join(dir, "trigger.db"),
+	// Added once the run has begun: one there before is refused before
+	// writing (TestRunReceivingTableWithTrigger).
+	trigger := sqliteAfterChecks(filepath.Join(dir, "trigger.db"),
 		`CREATE TRIGGER scale AFTER INSERT ON visit WHEN NEW.visit_id % 7 = 0 BEGIN UPDATE visit SET weight = weight * 10 WHERE visit_id = NEW.visit_id; END`)
 	c = &scanCounter{scans: map[string]int{}}
-	rep, err = plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "trigger"), WrapSource: c.wrap})
+	rep, err = plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "trigger"), WrapSource: c.wrap, Progress: trigger})
+	if trigger.err != nil {
+		t.Fatal(trigger.err)
+	}
 	if err == nil || rep == nil || rep.Pass {
 		t.Fatalf("a trigger changing every seventh weight: run %v, report %+v", err, rep)
 	}
@@ -227,8 +232,14 @@ BEGIN
   IF NEW.visit_id = 3 THEN NEW.weight := NEW.weight * (1 + 1e-13); END IF;
   IF NEW.visit_id = 5 THEN NEW.weight := NEW.weight * (1 + 1e-6); END IF;
   RETURN NEW;
-END $$`, `CREATE TRIGGER nudge BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION nudge()`)
-	rep, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w")})
+END $$`)
+	// The trigger comes once the run has begun: one there before is
+	// refused before writing.
+	trigger := pgAfterChecks(tgt, `CREATE TRIGGER nudge BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION nudge()`)
+	rep, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Progress: trigger})
+	if trigger.err != nil {
+		t.Fatal(trigger.err)
+	}
 	if err == nil || rep == nil || rep.Pass {
 		t.Fatalf("a trigger changing a weight beyond the tolerance: run %v, report %+v", err, rep)
 	}

@@ -201,9 +201,18 @@ tables:
 	}
 	ddl := sqliteQuery(t, scratch, "SELECT sql FROM sqlite_master WHERE name = 'visit'")
 	tgt := filepath.Join(dir, "t.db")
-	sqliteExec(t, tgt, ddl, `CREATE TRIGGER nulls AFTER INSERT ON visit WHEN NEW.smoker = 'ja' BEGIN UPDATE visit SET smoker = NULL WHERE id = NEW.id; END`)
+	sqliteExec(t, tgt, ddl)
+	// The trigger comes once the run has begun: one there before is
+	// refused before writing.
+	trigger := sqliteAfterChecks(tgt, `CREATE TRIGGER nulls AFTER INSERT ON visit WHEN NEW.smoker = 'ja' BEGIN UPDATE visit SET smoker = NULL WHERE id = NEW.id; END`)
 	opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + tgt, WorkDir: filepath.Join(dir, "w1")}
-	if rep, _ := plans.Run(ctx, p, opts); rep == nil || rep.Pass {
+	run := opts
+	run.Progress = trigger
+	rep, _ := plans.Run(ctx, p, run)
+	if trigger.err != nil {
+		t.Fatal(trigger.err)
+	}
+	if rep == nil || rep.Pass {
 		t.Fatalf("a run into a table whose trigger NULLs values passes")
 	}
 	sum, err := plans.Verify(ctx, p, opts)
