@@ -145,18 +145,21 @@ func CompareTable(d Dialect, declared, existing *Table) []Difference {
 	if _, err := PendingConstraints(declared, existing); err != nil {
 		out = append(out, Difference{Table: declared.Name, What: "constraint", Declared: "see schema", Existing: err.Error()})
 	}
-	return append(out, extraUniqueIndexes(declared, existing)...)
+	return out
 }
 
-// extraUniqueIndexes finds the unique indexes of an existing table that
-// the schema does not declare: each refuses a row whose values there an
-// earlier row has, which the declared key lets through, so a run into the
-// table stopped at that row with the target half written. One over the
-// whole primary key and more admits whatever the key admits and is left
-// alone, as is one of a declared index's name (PendingConstraints
-// compares those). What the catalogue does not read (an index over an
-// expression, a partial one) a dialect's ExistingTableChecker reports.
-func extraUniqueIndexes(declared, existing *Table) []Difference {
+// UndeclaredUniqueIndexes finds the unique indexes of an existing table
+// that the schema does not declare: each refuses a row whose values there
+// an earlier row has, which the declared key lets through, so a run into
+// the table stopped at that row with the target half written. One over
+// the whole primary key and more admits whatever the key admits and is
+// left alone, as is one of a declared index's name (CompareTable, through
+// PendingConstraints, compares those). What the catalogue does not read
+// (an index over an expression, a partial one) a dialect's
+// ExistingTableChecker reports. It is not part of CompareTable: a unique
+// index added to a receiving table after a run refuses nothing already
+// written, and changes nothing verification proved.
+func UndeclaredUniqueIndexes(declared, existing *Table) []Difference {
 	var out []Difference
 	for _, ex := range existing.Indexes {
 		if !ex.Unique || len(declared.PrimaryKey) > 0 && containsAll(ex.Columns, declared.PrimaryKey) {

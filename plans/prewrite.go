@@ -108,7 +108,8 @@ func readByPrograms(prog *mappings.Program) map[string]bool {
 }
 
 // compareExisting compares every declared table that exists with its
-// declaration and gives every difference, a line each.
+// declaration, the unique indexes it has and the schema does not declare
+// included, and gives every difference, a line each.
 func compareExisting(d connectors.Dialect, declared []connectors.Table, existing map[string]*connectors.Table) []string {
 	var lines []string
 	for i := range declared {
@@ -116,7 +117,8 @@ func compareExisting(d connectors.Dialect, declared []connectors.Table, existing
 		if e == nil {
 			continue
 		}
-		for _, diff := range connectors.CompareTable(d, &declared[i], e) {
+		diffs := connectors.CompareTable(d, &declared[i], e)
+		for _, diff := range append(diffs, connectors.UndeclaredUniqueIndexes(&declared[i], e)...) {
 			lines = append(lines, "  "+diff.String())
 		}
 	}
