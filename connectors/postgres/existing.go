@@ -23,12 +23,13 @@ WHERE n.nspname = $1 AND c.relname = ANY($2) AND a.attnum > 0 AND NOT a.attisdro
 ORDER BY c.relname COLLATE "C", a.attnum`
 
 // A unique index over an expression (lower(name)), a partial one (WHERE
-// ...), one comparing a column by a nondeterministic collation, and an
-// exclusion constraint refuse rows the declared key lets through, so a
+// ...), one comparing a column by a nondeterministic collation, one NULLS
+// NOT DISTINCT, and an exclusion constraint refuse rows the declared key lets through, so a
 // run stopped at the first with the target half written. The catalogue
 // reads unique indexes over plain columns only (CompareTable compares
 // those with the declared ones); these are found here, named with their
-// definition. %s is the collation condition, empty before PostgreSQL 12.
+// definition. %s is the conditions of later versions (collations from 12,
+// NULLS NOT DISTINCT from 15).
 const otherUniqueQuery = `SELECT c.relname::text, i.relname::text, pg_catalog.pg_get_indexdef(x.indexrelid)
 FROM pg_catalog.pg_index x
 JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
@@ -39,6 +40,12 @@ ORDER BY c.relname COLLATE "C", i.relname COLLATE "C"`
 
 const nondeterministicIndex = `
   OR EXISTS (SELECT 1 FROM unnest(x.indcollation::oid[]) AS k(coll) JOIN pg_catalog.pg_collation co ON co.oid = k.coll WHERE NOT co.collisdeterministic)`
+
+// nullsNotDistinctIndex adds, from PostgreSQL 15 on, a unique index
+// NULLS NOT DISTINCT: it takes two NULLs for one, where the unique index
+// regflytt declares lets both in.
+const nullsNotDistinctIndex = `
+  OR x.indnullsnotdistinct`
 
 // A trigger (other than those the server makes for foreign keys) can
 // change, add or drop the rows a run writes without an error, and a rule
@@ -63,7 +70,8 @@ ORDER BY c.relname COLLATE "C", r.rulename COLLATE "C"`
 // trigger and each rule.
 func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]connectors.Difference, error) {
 	var out []connectors.Difference
-	v12 := serverVersion(s.tx.Conn().PgConn().ParameterStatus("server_version")) >= 120000
+	version := serverVersion(s.tx.Conn().PgConn().ParameterStatus("server_version"))
+	v12 := version >= 120000
 	if v12 { // every collation is deterministic before 12
 		err := s.each(ctx, "list collations", nondeterministicQuery, tables, func(table, column, collation string) {
 			out = append(out, connectors.Difference{Table: table, Column: column, What: "collation",
@@ -76,6 +84,9 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 	cond := ""
 	if v12 {
 		cond = nondeterministicIndex
+	}
+	if version >= 150000 {
+		cond += nullsNotDistinctIndex
 	}
 	err := s.each(ctx, "list unique indexes", fmt.Sprintf(otherUniqueQuery, cond), tables, func(table, name, def string) {
 		out = append(out, connectors.Difference{Table: table, What: "unique index", Declared: "none", Existing: name + ", made " + def})

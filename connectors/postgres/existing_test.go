@@ -10,7 +10,8 @@ import (
 )
 
 // A unique index the catalogue does not read (over an expression,
-// partial, of a nondeterministic collation) and an exclusion constraint
+// partial, of a nondeterministic collation) or NULLS NOT DISTINCT, and an
+// exclusion constraint
 // are differences named with their definition, as is every trigger and
 // rule on a table asked about; a plain unique index is CompareTable's to
 // judge, a secondary one refuses nothing, a foreign key's internal
@@ -25,6 +26,7 @@ func TestCheckExistingTablesFindsUniqueIndexesTriggersAndRules(t *testing.T) {
 		"CREATE UNIQUE INDEX unit_partial ON unit (note) WHERE code <> 'x'",
 		"CREATE UNIQUE INDEX unit_nocase ON unit (note COLLATE nocase)",
 		"CREATE UNIQUE INDEX unit_plain ON unit (name, note)",
+		"CREATE UNIQUE INDEX unit_nulls ON unit (o) NULLS NOT DISTINCT",
 		"CREATE INDEX unit_any ON unit (lower(note))",
 		"ALTER TABLE unit ADD CONSTRAINT unit_excl EXCLUDE USING gist (r WITH &&)",
 		"CREATE FUNCTION drop_row() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$",
@@ -49,6 +51,7 @@ func TestCheckExistingTablesFindsUniqueIndexesTriggersAndRules(t *testing.T) {
 		"table unit: unique index unit_excl, made CREATE INDEX unit_excl ON public.unit USING gist (r): ",
 		"table unit: unique index unit_lower, made CREATE UNIQUE INDEX unit_lower ON public.unit USING btree (lower((name)::text)): ",
 		"table unit: unique index unit_nocase, made CREATE UNIQUE INDEX unit_nocase ON public.unit USING btree (note COLLATE nocase): ",
+		"table unit: unique index unit_nulls, made CREATE UNIQUE INDEX unit_nulls ON public.unit USING btree (o) NULLS NOT DISTINCT: ",
 		"table unit: unique index unit_partial, made CREATE UNIQUE INDEX unit_partial ON public.unit USING btree (note) WHERE ((code)::text <> 'x'::text): ",
 		"table unit: trigger unit_drop: ",
 		"table unit: rule unit_nothing: ",
