@@ -132,6 +132,21 @@ func (l *PersonList) Match(n pnr.Number, written bool) (matched, ambiguous bool)
 	return matched, ambiguous
 }
 
+// MatchKey marks every entry with the ten digits k as matched and reports
+// whether there was one: for a value whose century no reading against the
+// reference date gives (a written century putting the birth after it),
+// which regflytt archive erase erases on its ten digits, the safe side,
+// and reports as unresolved rather than the entry as matching nothing.
+func (l *PersonList) MatchKey(k pnr.Key) bool {
+	if l == nil {
+		return false
+	}
+	for _, i := range l.byKey[k] {
+		l.matched[i].Store(true)
+	}
+	return len(l.byKey[k]) > 0
+}
+
 // Unmatched lists the places of the entries no record matched, in list
 // order, with their count. Call it when every record has been matched.
 func (l *PersonList) Unmatched() []string {
@@ -212,11 +227,55 @@ func (p *TableProgram) askLists(n pnr.Number, written bool) (Outcome, bool) {
 // (see excludeByDigits). It only excludes; a value that is no number and
 // on no list decides nothing.
 func (p *TableProgram) listedText(s string) (Outcome, bool) {
-	n, notes, err := pnr.ParseNotes(s, p.env.RefDate)
-	if err != nil {
-		return p.excludeByDigits(s)
+	n, written, byDigits, _ := readListed(s, p.env.RefDate)
+	if n.IsZero() {
+		return Outcome{}, false
 	}
-	return p.askLists(n, !notes.Has(pnr.NoteCentury))
+	if byDigits {
+		return p.askByDigits(n)
+	}
+	return p.askLists(n, written)
+}
+
+// readListed reads the identity number a value's text holds as the lists
+// are asked about it: as an identity number (written says its century
+// was), else by its digits (LooseNumber: byDigits, century never
+// written). n is zero when neither gives a valid number read against ref;
+// k is then the ten digits of a number whose written century puts the
+// birth after ref, where the text is one (else zero too).
+func readListed(s string, ref time.Time) (n pnr.Number, written, byDigits bool, k pnr.Key) {
+	n, notes, err := pnr.ParseNotes(s, ref)
+	if err == nil {
+		return n, !notes.Has(pnr.NoteCentury), false, n.Key()
+	}
+	if n, ok := LooseNumber(s, ref); ok {
+		return n, false, true, n.Key()
+	}
+	if w, ok := wholeNumberText(s); ok {
+		s = w
+	}
+	k, _, _ = pnr.ParseKey(s)
+	return pnr.Number{}, false, false, k
+}
+
+// ListedNumber reads the identity number one stored value may hold as a
+// run asks its opt-out and erasure lists about a value (a form's left-out
+// person value, a person column's source value): a whole double or
+// decimal by its integer digits, then as an identity number (written
+// says the century was), else by its digits (LooseNumber, century never
+// written). regflytt archive erase asks its list with it, so that it
+// finds every number a run would have excluded. n is zero for a value
+// holding no valid number read against ref; k is the ten digits a list
+// entry would share with it, also where no century reading makes it a
+// number (a written century putting the birth after ref), zero when it
+// holds none.
+func ListedNumber(v connectors.Value, ref time.Time) (n pnr.Number, written bool, k pnr.Key) {
+	s, ok := numberText(v)
+	if !ok {
+		return pnr.Number{}, false, pnr.Key{}
+	}
+	n, written, _, k = readListed(s, ref)
+	return n, written, k
 }
 
 // excludeByDigits matches a person that is no identity number by the
@@ -228,6 +287,12 @@ func (p *TableProgram) excludeByDigits(s string) (Outcome, bool) {
 	if !ok {
 		return Outcome{}, false
 	}
+	return p.askByDigits(n)
+}
+
+// askByDigits asks the lists with a number read by its digits: its
+// century never written, a match flagged.
+func (p *TableProgram) askByDigits(n pnr.Number) (Outcome, bool) {
 	o, ok := p.askLists(n, false)
 	if ok {
 		// The digits are the flag, whatever century a match guessed.
@@ -260,8 +325,8 @@ func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bo
 func numberText(v connectors.Value) (string, bool) {
 	switch x := v.(type) {
 	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return strconv.FormatFloat(x, 'f', -1, 64), true
+		if s, ok := wholeFloat(x); ok {
+			return s, true
 		}
 	case connectors.Decimal:
 		if ip, fp, ok := strings.Cut(string(x), "."); ok && strings.Trim(fp, "0") == "" {
@@ -269,6 +334,16 @@ func numberText(v connectors.Value) (string, bool) {
 		}
 	}
 	return connectors.FormatValue(v)
+}
+
+// wholeFloat gives a whole float's integer digits (a double holds every
+// integer below 2^53, twelve digits among them, exactly); ok is false for
+// a fraction, a NaN or an infinity.
+func wholeFloat(x float64) (string, bool) {
+	if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	}
+	return "", false
 }
 
 // LooseNumber reads the identity number a value that is no identity
@@ -280,6 +355,11 @@ func numberText(v connectors.Value) (string, bool) {
 // never written. Use it to exclude or erase on the safe side, never to
 // migrate a number.
 func LooseNumber(s string, ref time.Time) (pnr.Number, bool) {
+	if w, ok := wholeNumberText(s); ok {
+		// A number column's copy in a text column (an export, a cast)
+		// wrote its zero fraction or exponent: 191212121212.00.
+		s = w
+	}
 	digits := decimalDigits(s)
 	if (len(digits) == 8 || len(digits) == 9) && digits == s {
 		digits = strings.Repeat("0", 10-len(digits)) + digits
@@ -289,6 +369,30 @@ func LooseNumber(s string, ref time.Time) (pnr.Number, bool) {
 	}
 	n, _, err := pnr.ParseNotes(digits, ref)
 	return n, err == nil
+}
+
+// wholeNumberText gives the integer digits of a text that writes a whole,
+// non-negative number as a decimal or a float does ("191212121212.00",
+// "1.91212121212e+11"), as numberText gives them for a decimal or a
+// double; ok is false for anything else, plain digits included.
+func wholeNumberText(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || s[0] < '0' || s[0] > '9' || strings.Trim(s, "0123456789") == "" {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+') {
+			return "", false
+		}
+	}
+	if ip, fp, ok := strings.Cut(s, "."); ok && strings.Trim(fp, "0") == "" && strings.Trim(ip, "0123456789") == "" {
+		return ip, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return "", false
+	}
+	return wholeFloat(f)
 }
 
 // decimalDigits gives the decimal digits of s, of any script, as ASCII,

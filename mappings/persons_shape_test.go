@@ -88,6 +88,12 @@ func TestApplyExcludesListedNumbersInNumberColumns(t *testing.T) {
 		{"double", float64(194601010301), "migrated "},
 		{"decimal(14,2)", connectors.Decimal("194601010301.00"), "archived person_length"},
 		{"decimal(14,2)", connectors.Decimal("191212121212.50"), "archived person_length"},
+		// A text column holding a decimal's or a double's copy.
+		{"text", "191212121212.00", "excluded opt_out"},
+		{"text", "1.91212121212e+11", "excluded opt_out"},
+		{"text", "512121211.0", "excluded opt_out"},
+		{"text", "194601010301.00", "archived person_length"},
+		{"text", "191212121212.01", "archived person_length"},
 	} {
 		env := testEnv(t)
 		env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "20051212-1211")

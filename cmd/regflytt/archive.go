@@ -214,8 +214,10 @@ func newArchiveEraseCmd(g *globals) *cobra.Command {
 		Use:   "erase PKG --person-list FILE --reference REF",
 		Short: "Remove every archived record of the listed persons (erasure), keeping the package verifiable",
 		Long: `Removes from the package every record that holds one of the listed identity
-numbers in any column (matched as the opt-out list is: every shape, century-safe
-against the plan's reference date), or the person's pseudonym when
+numbers in any column (read as a run's opt-out matching reads them: every shape,
+a double's or a decimal's whole digits, century-safe against the plan's reference
+date; a match whose century stays unresolved is erased and reported), or the
+person's pseudonym when
 --pseudonym-key-env names the key; every record that refers to a removed one
 through a foreign key the source declared; and every value archived alone that
 names the person. A new version with new manifests is written beside the old,
@@ -265,45 +267,36 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 					}
 				}
 			}
+			// apart counts matches whose century was read apart from the
+			// list's (one side inferred it), unresolved the values whose
+			// written century no reading allows: both are erased on their
+			// ten digits, the safe side, and said so.
+			var apart, unresolved int64
 			identifies := func(v connectors.Value) bool {
-				var s string
-				switch x := v.(type) {
-				case string:
-					s = x
-				case []byte:
-					s = string(x)
-				case int64, uint64, connectors.Decimal:
-					// NUMERIC(12,0) identity columns too.
-					s = fmt.Sprint(x)
-				default:
-					return false
+				if b, ok := v.([]byte); ok {
+					// A BINARY or BLOB column holding the number's text.
+					v = string(b)
 				}
-				s = strings.TrimSpace(s)
-				if pseudonyms[s] {
+				if s, ok := v.(string); ok && pseudonyms[strings.TrimSpace(s)] {
 					return true
 				}
-				// Matched as the opt-out and erasure lists of a run are:
-				// on the ten digits, two written centuries that differ
-				// telling two people apart.
-				k, written, err := pnr.ParseKey(s)
-				if err != nil {
-					// A bad shape is why many records are archived at
-					// all: their digits still name the person.
-					n, ok := mappings.LooseNumber(s, ref)
-					if !ok || !keys[n.Key()] {
-						return false
+				// Read as the run's opt-out and erasure matching reads a
+				// value (a double's or decimal's whole digits, a bad
+				// shape's digits), and matched as its lists are: on the
+				// ten digits, two written centuries that differ telling
+				// two people apart.
+				n, written, k := mappings.ListedNumber(v, ref)
+				if n.IsZero() {
+					if !k.IsZero() && persons.MatchKey(k) {
+						unresolved++
+						return true
 					}
-					matched, _ := persons.Match(n, false)
-					return matched
-				}
-				if !keys[k] {
 					return false
 				}
-				n, err := pnr.Parse(s, ref)
-				if err != nil {
-					return true // no century readable: the ten digits decide
+				matched, ambiguous := persons.Match(n, written)
+				if matched && ambiguous {
+					apart++
 				}
-				matched, _ := persons.Match(n, written)
 				return matched
 			}
 			res, err := archive.Erase(args[0], archive.EraseRequest{Identifies: identifies, Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()})
@@ -325,6 +318,9 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 						parts = []string{"none"}
 					}
 					fmt.Fprintf(g.stdout, "  %s: %s\n", what.name, strings.Join(parts, ", "))
+				}
+				if apart+unresolved > 0 {
+					fmt.Fprintf(g.stdout, "  matched on the ten digits alone, century not resolved: %d read in another century than the list's entry, %d naming a century after the reference date %s; erased on the safe side: check the decision covers them\n", apart, unresolved, refDate)
 				}
 				fmt.Fprintln(g.stdout, "the new version verifies; the old one is removed")
 			}

@@ -64,3 +64,114 @@ func TestArchiveEraseBadShapesAndNumericColumns(t *testing.T) {
 		t.Fatalf("records left: %v, want only 5 (another person)", left)
 	}
 }
+
+// An identity number kept in a number column reaches the archive as the
+// source held it: a NUMERIC(14,2) as 195001011237.00, a double as the
+// float 194612319873 or 9901015553 (its century dropped), a number that
+// lost its leading zero as 303030308, a text column's copy of a decimal
+// as "192711112223.00". The run's opt-out matching reads each (a double
+// or decimal by its whole digits); erasure matched none of them, reported
+// each person as found in no archived record and left the records in the
+// package. Each is erased now, as the run would have excluded it, and
+// another person's number in those shapes stays.
+func TestArchiveEraseNumbersInNumberShapes(t *testing.T) {
+	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "ident_text", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+		{Name: "ident_dec", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 14, Scale: 2}, Nullable: true},
+		{Name: "ident_double", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
+	}}
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: "2026-01-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range [][3]connectors.Value{
+		{nil, connectors.Decimal("195001011237.00"), nil},                   // 19500101-1237
+		{nil, nil, float64(194612319873)},                                   // 19461231-9873
+		{nil, nil, float64(9901015553)},                                     // 19990101-5553
+		{nil, connectors.Decimal("303030308.00"), nil},                      // 20030303-0308
+		{"192711112223.00", nil, nil},                                       // 19271111-2223
+		{nil, connectors.Decimal("191212121212.00"), float64(191212121212)}, // on no list
+	} {
+		if err := w.Add(tbl, archive.Record{Reason: "person_length", Values: []connectors.Value{int64(i + 1), v[0], v[1], v[2]}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(ref); err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(t.TempDir(), "list.txt")
+	os.WriteFile(list, []byte("19500101-1237\n19461231-9873\n19990101-5553\n20030303-0308\n19271111-2223\n"), 0o600)
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 5")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "0 found in no archived record") {
+		t.Errorf("persons reported as found in no record:\n%s", out)
+	}
+	p, err := archive.Open(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := p.Records("patient")
+	defer recs.Close()
+	var left []string
+	for recs.Next() {
+		left = append(left, fmt.Sprint(recs.Record().Values[0]))
+	}
+	if strings.Join(left, " ") != "6" {
+		t.Fatalf("records left: %v, want only 6 (another person)", left)
+	}
+}
+
+// A record whose number's century cannot be resolved against the list's
+// is erased on its ten digits, the safe side: 1612021814 reads as 2016
+// against the reference date while the list names 19161202-1814, and
+// 202712121215 writes a century that puts the birth after the reference
+// date. The first erased silently, the second erased and reported its
+// person as found in no archived record. Both persons count as found,
+// and the output says their matches rest on the ten digits.
+func TestArchiveEraseSaysWhenTheCenturyIsUnresolved(t *testing.T) {
+	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+	}}
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: "2026-01-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range []string{"1612021814", "202712121215", "19121212-1212"} {
+		if err := w.Add(tbl, archive.Record{Reason: "person_future", Values: []connectors.Value{int64(i + 1), v}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(ref); err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(t.TempDir(), "list.txt")
+	os.WriteFile(list, []byte("19161202-1814\n19271212-1215\n"), 0o600)
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 6")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "0 found in no archived record") || !strings.Contains(out, "century not resolved: 1 read in another century than the list's entry, 1 naming a century after the reference date") {
+		t.Errorf("the unresolved matches are not reported:\n%s", out)
+	}
+	p, err := archive.Open(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := p.Records("patient")
+	defer recs.Close()
+	var left []string
+	for recs.Next() {
+		left = append(left, fmt.Sprint(recs.Record().Values[0]))
+	}
+	if strings.Join(left, " ") != "3" {
+		t.Fatalf("records left: %v, want only 3 (another person)", left)
+	}
+}
