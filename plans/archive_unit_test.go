@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -153,5 +154,44 @@ func TestVerifyFindsAnArchivedRecordOfAnotherColumn(t *testing.T) {
 				t.Fatalf("verify passes a package whose archived visit names another %s", edit.name)
 			}
 		})
+	}
+}
+
+// The key an archived record's outcome names is how a person finds the
+// record (archive extract, an erasure's review, the drill-down): a package
+// that names another key for a record, rewritten and re-bagged so that its
+// manifests agree, fails verification; the drill-down names the key the
+// mappings archive as missing and the package's as foreign.
+func TestVerifyFindsAnArchivedRecordUnderAnotherKey(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 80)
+	p := loadPlan(t, demoPlan)
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	var was string
+	rewriteArchive(t, filepath.Join(dir, "archive"), func(table string, o *archive.Record) {
+		if table == "besok" && was == "" {
+			was, o.KeyText = o.KeyText, `["999999"]`
+		}
+	})
+	if was == "" {
+		t.Fatal("no archived visit")
+	}
+	sum, err := plans.Verify(context.Background(), p, opts)
+	if sum == nil {
+		t.Fatalf("verify gave no summary: %v", err)
+	}
+	if sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+		t.Fatalf("verify passes a package whose archived visit %s names the key [\"999999\"]", was)
+	}
+	var kinds []string
+	for _, d := range sum.ArchiveExceptions {
+		kinds = append(kinds, d.Table+" "+d.Kind+" "+strings.Join(d.Key, ","))
+	}
+	sort.Strings(kinds)
+	if want := "besok archive_foreign [\"999999\"],besok archive_missing " + was; strings.Join(kinds, ",") != want {
+		t.Errorf("archive exceptions %v, want %s; problems %v", kinds, want, sum.Problems)
 	}
 }

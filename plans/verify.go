@@ -714,12 +714,12 @@ func (k *keepingArchive) Add(t *connectors.Table, rec archive.Record) error {
 	if k.want[t.Name] == nil {
 		return nil
 	}
-	h, err := verify.ArchivedHash(rec.Values, rec.Reason, rec.Column, rec.SourceColumn, rec.CareUnit)
+	h, err := verify.ArchivedHash(rec)
 	if err != nil {
 		return err
 	}
 	if verify.InBuckets(k.want, t.Name, h) {
-		k.kept[t.Name] = append(k.kept[t.Name], verify.ArchivedKey{KeyText: verify.KeyText(rec.Key), Hash: h})
+		k.kept[t.Name] = append(k.kept[t.Name], verify.ArchivedKey{KeyText: verify.ArchivedKeyText(rec), Hash: h})
 	}
 	return nil
 }

@@ -37,29 +37,46 @@ func NewArchiveContent() *ArchiveContent {
 }
 
 // ArchivedHash is the hash of one archived record: its source values,
-// its reason code, the receiving and source column it failed on, and its
-// reporting care unit, canonically encoded. The unit is in it because the
-// archive's outcome row says whose record it is (to whom the CPUA may
-// hand it), the columns because they say what a person must decide about:
-// a package naming another unit or column for a record differs from the
-// source as a changed value does (the values archived alone hash both
-// columns too). The detail, prose that explains the rule, is not.
-func ArchivedHash(values []connectors.Value, reason, column, sourceColumn, careUnit string) (connectors.RowHash, error) {
-	row := append(append(make([]connectors.Value, 0, len(values)+4), values...), reason, column, sourceColumn, careUnit)
+// its key as the package's outcome row renders it, its reason code, the
+// receiving and source column it failed on, and its reporting care unit,
+// canonically encoded. The unit is in it because the archive's outcome row
+// says whose record it is (to whom the CPUA may hand it), the key and the
+// columns because they are how a person finds the record (archive extract,
+// an erasure's review, a drill-down) and what they must decide about: a
+// package naming another unit, key or column for a record differs from the
+// source as a changed value does (the values archived alone hash their key
+// and both columns too). The detail is not: it is prose the run's regflytt
+// wrote, a Go error's wording among it, which a later version may word
+// otherwise, and a duplicate's names the record kept, which the order the
+// records were read in decides; the reason code says the same stably.
+//
+// The key's text is ArchivedKeyText's.
+func ArchivedHash(rec archive.Record) (connectors.RowHash, error) {
+	row := append(append(make([]connectors.Value, 0, len(rec.Values)+5), rec.Values...), ArchivedKeyText(rec), rec.Reason, rec.Column, rec.SourceColumn, rec.CareUnit)
 	return connectors.HashRow(row)
 }
 
-// archivedRecordHash is ArchivedHash of a record as a package or the
-// mappings give it.
-func archivedRecordHash(values []connectors.Value, o archive.Record) (connectors.RowHash, error) {
-	return ArchivedHash(values, o.Reason, o.Column, o.SourceColumn, o.CareUnit)
+// ArchivedKeyText is the text of an archived record's key as the package
+// holds it: rec.KeyText where set, else KeyText(rec.Key).
+func ArchivedKeyText(rec archive.Record) string {
+	if rec.KeyText != "" {
+		return rec.KeyText
+	}
+	return KeyText(rec.Key)
+}
+
+// archivedRecordHash is ArchivedHash of a record read back from a package.
+func archivedRecordHash(rec archive.ArchivedRecord) (connectors.RowHash, error) {
+	o := rec.Outcome
+	o.Values, o.KeyText = rec.Values, rec.KeyText
+	return ArchivedHash(o)
 }
 
 func archiveBucket(h connectors.RowHash) int { return int(h[31]) % archiveBuckets }
 
 // Add counts one record the mappings archive: its values and outcome.
 func (a *ArchiveContent) Add(table string, rec archive.Record) error {
-	h, err := archivedRecordHash(rec.Values, rec)
+	h, err := ArchivedHash(rec)
 	if err != nil {
 		return fmt.Errorf("archived record of %s: %w", table, err)
 	}
@@ -182,7 +199,7 @@ func ReadArchive(dir string) *ArchiveReading {
 		if failed[table] {
 			return
 		}
-		h, err := archivedRecordHash(rec.Values, rec.Outcome)
+		h, err := archivedRecordHash(rec)
 		if err != nil {
 			failed[table] = true
 			ar.problems = append(ar.problems, fmt.Sprintf("archive package: table %s row %d: %v", table, rec.Row, err))
@@ -349,7 +366,7 @@ func eachArchived(pkg *archive.Package, table string, fn func(archive.ArchivedRe
 	defer rs.Close()
 	for rs.Next() {
 		rec := rs.Record()
-		h, err := archivedRecordHash(rec.Values, rec.Outcome)
+		h, err := archivedRecordHash(rec)
 		if err != nil {
 			return fmt.Errorf("archive package: table %s row %d: %w", table, rec.Row, err)
 		}
