@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -166,5 +167,86 @@ func TestScanSkeletonIntegerIdentityNumbers(t *testing.T) {
 	}
 	if code, out, errs := cli(t, run...); code != exitOK {
 		t.Fatalf("%v: exit %d: %s%s", run, code, out, errs)
+	}
+}
+
+// Identity numbers kept in a REAL (a double) or a DECIMAL(14,2) column:
+// the report found none in a double and printed its range (the smallest
+// and largest identity number), and the skeleton mapped the double
+// without pseudonym(); pseudonym() takes no float and reads a decimal's
+// 191212121212.00 as no identity number, so a run of the skeleton
+// archived every record of either. The skeleton converts them to their
+// digits: every record migrates under its pseudonym, and a listed
+// patient is excluded.
+func TestScanSkeletonIdentityNumbersAsDoublesAndDecimals(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers := "(1, 191212121212), (2, 195001011237), (3, 1212121212), (4, 194612319873), (5, 199901015553), (6, 191212121212), (7, 195001011237)"
+	for _, q := range []string{
+		`CREATE TABLE pd (id INTEGER PRIMARY KEY, nr REAL)`,
+		// Read as decimal(14,2), its text kept as written (see the
+		// SQLite connector).
+		`CREATE TABLE pn (id INTEGER PRIMARY KEY, nr DECIMAL_TEXT(14,2))`,
+		`INSERT INTO pd VALUES ` + numbers,
+		`INSERT INTO pn VALUES ` + regexp.MustCompile(`(\d{10,12})\)`).ReplaceAllString(numbers, "'$1.00')"),
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	url := "sqlite://" + path
+	dir := filepath.Join(t.TempDir(), "skeleton")
+	report := filepath.Join(t.TempDir(), "r.md")
+	if code, _, errs := cli(t, "scan", url, "--reference-date", "2026-01-01", "--out", report, "--mapping-skeleton", dir, "-q"); code != exitOK {
+		t.Fatalf("scan: exit %d: %s", code, errs)
+	}
+	md, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"191212121212", "199901015553", "1.91212121212e+11", "1.99901015553e+11"} {
+		if bytes.Contains(md, []byte(n)) {
+			t.Errorf("the report shows the identity number %s", n)
+		}
+	}
+	plan := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(filepath.Join(dir, "optout.txt"), []byte("19461231-9873\n"), 0o600)
+	b, err := os.ReadFile(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte("  dir: archive\n"), []byte("  dir: archive\n  unencrypted_reason: a rehearsal on synthetic data\n"), 1)
+	b = append(b, "optout:\n  file: optout.txt\n"...)
+	if err := os.WriteFile(plan, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	receiving := filepath.Join(t.TempDir(), "receiving.db")
+	t.Setenv("REGFLYTT_SOURCE", url)
+	t.Setenv("REGFLYTT_TARGET", "sqlite://"+receiving)
+	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "a rehearsal key, never a real one")
+	for _, args := range [][]string{{"plan", "check", plan}, {"map", "check", plan}, {"run", plan, "--work", t.TempDir(), "-q"}} {
+		if code, out, errs := cli(t, args...); code != exitOK {
+			t.Fatalf("%v: exit %d: %s%s", args, code, out, errs)
+		}
+	}
+	rdb, err := sql.Open("sqlite", "file:"+receiving)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	for _, table := range []string{"pd", "pn"} {
+		var n, pseudonyms int
+		if err := rdb.QueryRow(`SELECT count(*), count(DISTINCT nr) FROM `+table+` WHERE length(nr) = 32`).Scan(&n, &pseudonyms); err != nil {
+			t.Fatal(err)
+		}
+		// Six records migrate (the listed patient's is excluded) under
+		// four persons' pseudonyms.
+		if n != 6 || pseudonyms != 4 {
+			t.Errorf("%s: %d records migrated with a pseudonym, of %d persons; want 6 of 4", table, n, pseudonyms)
+		}
 	}
 }

@@ -146,6 +146,13 @@ func (s *columnStat) add(v connectors.Value) {
 		}
 	case uint64:
 		s.hasUint64 = true
+	case float64:
+		// A DOUBLE, REAL or FLOAT of identity numbers (a spreadsheet
+		// import): a double holds every whole number of twelve digits
+		// exactly, so a whole one's digits are the number's.
+		if x > 0 && x < 1e12 && x == math.Trunc(x) {
+			s.integerIdentity(strconv.FormatFloat(x, 'f', -1, 64))
+		}
 	case connectors.Decimal:
 		s.decimalDigits(string(x))
 		// A DECIMAL(12,0) or NUMERIC of identity numbers: the integer

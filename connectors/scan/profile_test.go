@@ -189,6 +189,11 @@ func TestIdentityNumbersAsDecimalsAndBytes(t *testing.T) {
 		{connectors.Type{Kind: connectors.KindDecimal, Precision: 12}, func(s string) connectors.Value { return connectors.Decimal(s) }},
 		{connectors.Type{Kind: connectors.KindDecimal, Precision: 14, Scale: 2}, func(s string) connectors.Value { return connectors.Decimal(s + ".00") }},
 		{connectors.Type{Kind: connectors.KindBytes, Length: 13}, func(s string) connectors.Value { return []byte(s) }},
+		// A DOUBLE, REAL or FLOAT holds every twelve-digit number exactly.
+		{connectors.Type{Kind: connectors.KindFloat, Bits: 64}, func(s string) connectors.Value {
+			f, _ := strconv.ParseFloat(s, 64)
+			return f
+		}},
 	}
 	for _, c := range cases {
 		s := newColumnStat(connectors.Column{Name: "nr", Type: c.typ}, testOpts(), 1000)
@@ -200,6 +205,9 @@ func TestIdentityNumbersAsDecimalsAndBytes(t *testing.T) {
 		col := s.report(false)
 		if col.Class != ClassIdentity || col.Identity == nil || col.Identity.Valid+int64(len(col.Identity.Invalid)) == 0 {
 			t.Errorf("%s: class %s identity %+v: identity numbers not recognised", c.typ, col.Class, col.Identity)
+		}
+		if !col.MinMaxShapes && col.Min+col.Max != "" {
+			t.Errorf("%s: the range %s to %s is shown as values", c.typ, col.Min, col.Max)
 		}
 		for _, shown := range []string{col.Min, col.Max} {
 			for _, n := range numbers {
@@ -216,5 +224,13 @@ func TestIdentityNumbersAsDecimalsAndBytes(t *testing.T) {
 	}
 	if c := amount.report(false); c.Class == ClassIdentity {
 		t.Errorf("decimal amounts taken for identity numbers")
+	}
+	// Nor is a double measurement with a fraction.
+	weight := newColumnStat(connectors.Column{Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}}, testOpts(), 1000)
+	for i := 0; i < 20; i++ {
+		weight.add(191212121212.5 + float64(i))
+	}
+	if c := weight.report(false); c.Class == ClassIdentity {
+		t.Errorf("doubles with a fraction taken for identity numbers")
 	}
 }

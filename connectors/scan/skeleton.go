@@ -107,12 +107,19 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 			isKey := contains(tr.PrimaryKey, c.Name)
 			switch {
 			case c.Class == ClassIdentity:
-				st.columns = append(st.columns, skelColumn{name: c.Name, typ: "varchar(32)", notNull: isKey, mapping: "{expr: " + q("pseudonym("+c.Name+")") + "}"})
+				typ := tr.stats[ci].col.Type
+				text := identityText(c.Name, typ)
+				st.columns = append(st.columns, skelColumn{name: c.Name, typ: "varchar(32)", notNull: isKey, mapping: "{expr: " + q("pseudonym("+text+")") + "}"})
 				if st.person == "" {
-					st.person = q(c.Name)
-					if tr.stats[ci].col.Type.Kind != connectors.KindText {
+					switch {
+					case typ.Kind == connectors.KindDecimal && text != c.Name:
+						// cast: text keeps the zero fraction
+						st.person = "{expr: " + q(text) + "}"
+					case typ.Kind != connectors.KindText:
 						// the opt-out match reads text
 						st.person = "{from: " + q(c.Name) + ", cast: text}"
+					default:
+						st.person = q(c.Name)
 					}
 				}
 			case cp.Problem != "":
@@ -162,7 +169,7 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 				typ := s.attributeType()
 				m := q(a.Name)
 				if a.Class == ClassIdentity {
-					typ, m = "varchar(32)", "{expr: "+q("pseudonym("+a.Name+")")+"}"
+					typ, m = "varchar(32)", "{expr: "+q("pseudonym("+identityText(a.Name, s.col.Type)+")")+"}"
 				} else if cl := codeList(s, tr.Name+"_"+a.Name, used); cl != nil {
 					lists = append(lists, *cl)
 					m = "{from: " + q(a.Name) + ", codelist: {name: " + q(cl.name) + "}}"
@@ -196,6 +203,25 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 		}
 	}
 	return out, lists
+}
+
+// identityText is the expression that gives an identity column's value
+// as the text pseudonym() and the opt-out match read, all its digits
+// kept: pseudonym() takes an integer, a decimal or text, never a float,
+// and reads a decimal's text as it is written, so that a DECIMAL(14,2)'s
+// 191212121212.00 is no identity number. A double's string() is its plain
+// digits (191212121212, not 1.91212121212e+11: a double holds every
+// twelve-digit number exactly); a decimal's zero fraction is cut off as
+// text, exactly. A fraction that is not zero stays, and pseudonym()
+// archives the record for its length rather than round it to a person.
+func identityText(name string, t connectors.Type) string {
+	switch {
+	case t.Kind == connectors.KindFloat:
+		return "string(" + name + ")"
+	case t.Kind == connectors.KindDecimal && t.Scale > 0:
+		return "trimSuffix(string(" + name + "), " + q("."+strings.Repeat("0", t.Scale)) + ")"
+	}
+	return name
 }
 
 // skeletonConstraints declares the proposal's indexes and foreign keys
