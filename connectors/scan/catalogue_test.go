@@ -59,3 +59,31 @@ func TestViewsTriggersAndDeclaredKeys(t *testing.T) {
 		t.Errorf("no_primary_key for a keyless table of one row: %d, want 1", n)
 	}
 }
+
+// SQLite compares a NOCASE column case-blind: its orphans are counted
+// byte for byte too, as a run finds them (TestOrphansCountedByBytesOnServers).
+func TestOrphansCountedByBytesOnSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE patient (id TEXT COLLATE NOCASE PRIMARY KEY)`,
+		`CREATE TABLE besok (id INTEGER PRIMARY KEY, patient_id TEXT COLLATE NOCASE)`,
+		`INSERT INTO patient VALUES ('abc'), ('åsa')`,
+		`INSERT INTO besok VALUES (1, 'abc'), (2, 'ABC'), (3, 'abc '), (4, NULL), (5, 'åsa'), (6, 'Åsa'), (7, 'xyz')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	for _, tr := range scanURL(t, "sqlite://"+path).Tables {
+		if tr.Name == "besok" {
+			if len(tr.ForeignKeys) != 1 || tr.ForeignKeys[0].Orphans != 4 {
+				t.Errorf("references %+v, want one with 4 orphans ('ABC', 'abc ', 'Åsa', 'xyz')", tr.ForeignKeys)
+			}
+		}
+	}
+}

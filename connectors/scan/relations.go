@@ -60,7 +60,7 @@ func relations(ctx context.Context, q connectors.Querier, d connectors.Dialect, 
 				continue
 			}
 			log.Info("scan: orphans", "table", child.Name, "columns", strings.Join(fk.Columns, ","), "parent", fk.RefTable)
-			n, err := countOrphans(ctx, q, d, child.Name, fk)
+			n, err := countOrphans(ctx, q, d, child, fk)
 			if err != nil {
 				return fmt.Errorf("scan: table %s: orphans of (%s) → %s: %w", child.Name, strings.Join(fk.Columns, ", "), fk.RefTable, err)
 			}
@@ -101,9 +101,11 @@ func inferParent(byName map[string]*connectors.Table, child *connectors.Table, c
 }
 
 // countOrphans counts, in the database, the rows whose reference is not
-// NULL and names no parent row.
-func countOrphans(ctx context.Context, q connectors.Querier, d connectors.Dialect, child string, fk *ForeignKey) (int64, error) {
-	qc, err := d.QuoteIdent(child)
+// NULL and names no parent row, as a run finds them: a text reference
+// names its parent only with the same text, byte for byte, however the
+// columns' collation compares (see exactEqual).
+func countOrphans(ctx context.Context, q connectors.Querier, d connectors.Dialect, child *connectors.Table, fk *ForeignKey) (int64, error) {
+	qc, err := d.QuoteIdent(child.Name)
 	if err != nil {
 		return 0, err
 	}
@@ -112,6 +114,7 @@ func countOrphans(ctx context.Context, q connectors.Querier, d connectors.Dialec
 		return 0, err
 	}
 	var notNull, join []string
+	var first string
 	for i, c := range fk.Columns {
 		cc, err := d.QuoteIdent(c)
 		if err != nil {
@@ -121,11 +124,23 @@ func countOrphans(ctx context.Context, q connectors.Querier, d connectors.Dialec
 		if err != nil {
 			return 0, err
 		}
+		if i == 0 {
+			first = pc
+		}
 		notNull = append(notNull, "c."+cc+" IS NOT NULL")
+		// The database's own equality first, which its indexes serve;
+		// the exact one narrows it.
 		join = append(join, "p."+pc+" = c."+cc)
+		if col := child.Column(c); col != nil && col.Type.Kind == connectors.KindText {
+			join = append(join, exactEqual(d.Name(), "p."+pc, "c."+cc))
+		}
 	}
-	query := "SELECT 1 AS k, COUNT(*) AS n FROM " + qc + " c WHERE " + strings.Join(notNull, " AND ") +
-		" AND NOT EXISTS (SELECT 1 FROM " + qp + " p WHERE " + strings.Join(join, " AND ") + ")"
+	// An anti-join, not NOT EXISTS: MariaDB caches a correlated
+	// subquery's result under the outer value compared by its collation,
+	// so 'ABC' took the answer 'abc' got and the exact condition never
+	// ran for it. A reference that matches has a non-NULL p.first.
+	query := "SELECT 1 AS k, COUNT(*) AS n FROM " + qc + " c LEFT JOIN " + qp + " p ON " + strings.Join(join, " AND ") +
+		" WHERE " + strings.Join(notNull, " AND ") + " AND p." + first + " IS NULL"
 	rows, err := queryAll(ctx, q, query, []string{"k"})
 	if err != nil {
 		return 0, err
@@ -134,6 +149,37 @@ func countOrphans(ctx context.Context, q connectors.Querier, d connectors.Dialec
 		return 0, fmt.Errorf("count gave %d rows", len(rows))
 	}
 	return toInt(rows[0][1])
+}
+
+// exactEqual gives the condition under which two text columns of a
+// dialect hold the same text, as the connectors read it and a run
+// compares it: '=' follows the columns' collation, which on MariaDB is
+// mostly case- and trailing-space-blind (utf8mb4_general_ci takes 'ABC'
+// and 'abc ' for 'abc'), on PostgreSQL may be a nondeterministic ICU one
+// or citext, or pads (char(n)), on SQL Server pads always and is mostly
+// case-blind, and on SQLite may be NOCASE or RTRIM.
+func exactEqual(dialect, p, c string) string {
+	switch dialect {
+	case "mysql":
+		// The text's UTF-8 bytes: two columns of different charsets
+		// (latin1 and utf8mb4) holding the same text are equal, as they
+		// read; a binary string compares without padding.
+		return "CAST(CONVERT(" + p + " USING utf8mb4) AS BINARY) = CAST(CONVERT(" + c + " USING utf8mb4) AS BINARY)"
+	case "postgres":
+		// ::text leaves citext's operators; "C" compares bytes; char(n)'s
+		// padding, which the connector reads and ::text drops, is in
+		// octet_length.
+		return "(" + p + ")::text COLLATE \"C\" = (" + c + ")::text COLLATE \"C\" AND octet_length(" + p + ") = octet_length(" + c + ")"
+	case "sqlserver":
+		// The connector reads text as nvarchar: its UTF-16 bytes, the
+		// length compared too (binary comparison ignores trailing zero
+		// bytes).
+		pb, cb := "CAST(CAST("+p+" AS nvarchar(max)) AS varbinary(max))", "CAST(CAST("+c+" AS nvarchar(max)) AS varbinary(max))"
+		return pb + " = " + cb + " AND DATALENGTH(" + pb + ") = DATALENGTH(" + cb + ")"
+	case "sqlite":
+		return p + " = " + c + " COLLATE BINARY"
+	}
+	return p + " = " + c
 }
 
 // queryAll reads a small result (counts, catalogue names) whole.
