@@ -140,7 +140,8 @@ func checkTranslationList(cl *CodeList, u *UnitSpec, ds *Diagnostics) bool {
 // receiving unit: their care providers' records would become one's. Units
 // are compared as the receiving column holds them (typ, when the schema
 // is known: "0101" and "101" are one unit in an integer column), else as
-// text and, for numbers, by value.
+// text and, for numbers, by value; text as a case-blind collation
+// compares it (receivingUnitKey).
 func checkInjective(cl *CodeList, typ *connectors.Type, ds *Diagnostics) {
 	codes := slices.Collect(maps.Keys(cl.Versions[""]))
 	// In the order they are written, so the second is the one reported.
@@ -168,7 +169,11 @@ func checkInjective(cl *CodeList, typ *connectors.Type, ds *Diagnostics) {
 }
 
 // receivingUnitKey is a receiving unit as the receiving column tells it
-// from another.
+// from another. Text is folded (FoldText): a receiving platform on a
+// case-blind collation (MariaDB's defaults, PAD SPACE, citext) takes
+// "SE…-E1" and "se…-e1 " for one unit, and its care providers would read
+// each other's records, while every check here, comparing exact text,
+// sees two.
 func receivingUnitKey(code string, typ *connectors.Type) (string, bool) {
 	if typ != nil {
 		v, err := convert(code, *typ)
@@ -179,12 +184,12 @@ func receivingUnitKey(code string, typ *connectors.Type) (string, bool) {
 			return k, true
 		}
 		s, ok := connectors.FormatValue(v)
-		return s, ok
+		return FoldText(s), ok
 	}
 	if k, ok := numberKey(code); ok {
 		return k, true
 	}
-	return code, true
+	return FoldText(code), true
 }
 
 // UnitTranslation gives the receiving unit, as text, that a legacy unit

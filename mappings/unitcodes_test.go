@@ -209,3 +209,23 @@ func TestUnitTranslationMustBeInjective(t *testing.T) {
 		t.Errorf("101 and 0101 in a bigint column are one unit, not refused: %v", ds)
 	}
 }
+
+// Receiving ids that differ only in case or trailing spaces are one unit
+// on a receiving platform that compares them case-blind (MariaDB's
+// default collations, PAD SPACE, a citext column): its care providers
+// would read each other's records, and nothing the run reads back tells
+// them apart. Refused as two units translated to one (M056).
+func TestUnitTranslationRefusesIdsOneSpellingApart(t *testing.T) {
+	for name, codes := range map[string]string{
+		"case":            `{"1": SE2321000131-E000000000101, "2": se2321000131-e000000000101}`,
+		"trailing spaces": `{"1": SE2321000131-E000000000101, "2": "SE2321000131-E000000000101 "}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			lists := "  - name: enheter\n    codes: " + codes + "\n"
+			_, ds := compileTranslated(t, translatedSchema, translatedMapping(lists, careUnitTranslated, visitTranslated, carriedTranslated))
+			if !strings.Contains(fmt.Sprint(ds), "M056") {
+				t.Errorf("two receiving ids one spelling apart are not refused: %v", ds)
+			}
+		})
+	}
+}
