@@ -1,6 +1,8 @@
 package mappings
 
 import (
+	"slices"
+
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
 	"gopkg.in/yaml.v3"
@@ -371,6 +373,7 @@ func parseAccessSide(path string, n *yaml.Node, name string, ds *Diagnostics) Ac
 //	M060  a second access: section
 //	M061  a legacy grant table or the units table no mapping reads
 //	M062  a receiving grant table or column the schema does not have
+//	M063  the care units' regions reach no receiving table with their units
 func checkAccess(files []*File, target *Schema) Diagnostics {
 	var ds Diagnostics
 	var first *AccessSpec
@@ -388,6 +391,10 @@ func checkAccess(files []*File, target *Schema) Diagnostics {
 		first = a
 		if a.Units.Table.IsSet() && !mapped[a.Units.Table.Value] {
 			ds.add(a.Units.Table.Pos, "M061", "care unit table %s is read by no mapping", a.Units.Table.Value)
+		}
+		if _, ok := a.ReceivingUnits(files); !ok && a.Units.Region.IsSet() && mapped[a.Units.Table.Value] {
+			ds.add(a.Units.Pos, "M063", "the regions of care unit table %s reach no receiving table beside their units: map its %s and %s into one receiving table (care_unit_id: %s, region: %s), so that the access proof reads which units a regional grant reaches on the receiving platform",
+				a.Units.Table.Value, a.Units.Key.Value, a.Units.Region.Value, a.Units.Key.Value, a.Units.Region.Value)
 		}
 		for _, g := range a.Legacy.Grants {
 			if !mapped[g.Table.Value] {
@@ -411,6 +418,56 @@ func checkAccess(files []*File, target *Schema) Diagnostics {
 		}
 	}
 	return ds
+}
+
+// ReceivingUnitTable is where the receiving platform keeps the care
+// units and their regions (AccessSpec.ReceivingUnits).
+type ReceivingUnitTable struct {
+	Table, Key, Region string
+	// Translated says the key column applies the plan's unit translation
+	// (it holds receiving ids, not the legacy ones).
+	Translated bool
+}
+
+// ReceivingUnits names the receiving table that holds the care units and
+// their regions, and its columns: the target of the mapping that reads
+// the units table, the column that carries the unit's key and the one
+// made from its region (Region is "" when the units have none). A
+// regional grant on the receiving platform reaches the units that table
+// puts in its region, which a mapping may have changed, so the access
+// proof reads them there. ok is false when no mapping carries them.
+func (a *AccessSpec) ReceivingUnits(files []*File) (u ReceivingUnitTable, ok bool) {
+	eachTable(files, func(tm *TableMapping) {
+		if ok || len(tm.Members) > 0 || tm.Source.Value != a.Units.Table.Value {
+			return
+		}
+		var key, region *ColumnMapping
+		for _, c := range tm.Columns {
+			if key == nil && tm.carriesUnit(c, a.Units.Key.Value) && c.NullWhen == nil && c.Default == nil {
+				key = c
+			}
+			if region == nil && a.Units.Region.IsSet() && (c.From.Value == a.Units.Region.Value || c.Expr.Value != "" && slices.Contains(identifiers(c.Expr.Value), a.Units.Region.Value)) {
+				region = c
+			}
+		}
+		if t, _ := tm.UnitColumn(); tm.Unit != nil && tm.Unit.Column.Value == a.Units.Key.Value && t != "" {
+			// The column the unit check holds to the unit, translated
+			// when the plan translates units.
+			for _, c := range tm.Columns {
+				if c.Target.Value == t {
+					key = c
+				}
+			}
+		}
+		if key == nil || (a.Units.Region.IsSet() && region == nil) {
+			return
+		}
+		u, ok = ReceivingUnitTable{Table: tm.Target.Value, Key: key.Target.Value, Translated: key.CodeList.IsSet()}, true
+		if region != nil {
+			u.Region = region.Target.Value
+		}
+	})
+	return u, ok
 }
 
 // Access returns the plan's access: section, nil when it has none.

@@ -183,3 +183,48 @@ func TestParentUnitNeedsAParentWithAUnit(t *testing.T) {
 		t.Fatalf("want M053 8:11, got %v: %v", got, ds)
 	}
 }
+
+// A regional grant on the receiving platform reaches the units its own
+// units table puts in the region, so the access proof reads that table:
+// the units' regions must reach it beside their units (M063), and the
+// proof finds it by the mapping that carries them.
+func TestAccessNeedsTheReceivingUnitsRegions(t *testing.T) {
+	const access = `access:
+  units: {table: vardenhet, key: id, region: namn}
+  legacy:
+    roles: {LAK: {access: write}}
+    grants:
+      - {table: besok, account: id, role: vikt, unit: vardenhet_id}
+  receiving:
+    roles: {reporter: {access: write}}
+    grants:
+      - {table: visit, account: visit_id, role: weight, unit: care_unit_id}
+tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: vikt}
+  - target: care_unit
+    source: vardenhet
+`
+	for name, c := range map[string]struct{ columns, want string }{
+		"carried":       {"    columns: {care_unit_id: id, name: namn}\n", ""},
+		"by expression": {"    columns: {care_unit_id: id, name: {expr: 'upper(namn)'}}\n", ""},
+		"dropped":       {"    columns: {care_unit_id: id}\n    drop: {namn: not carried}\n", "M063 2"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mapping := access + c.columns
+			var got []string
+			for _, d := range compileUnits(t, mapping) {
+				got = append(got, fmt.Sprintf("%s %d", d.Code, d.Pos.Line))
+			}
+			if strings.Join(got, ",") != c.want {
+				t.Fatalf("got %v, want %q", got, c.want)
+			}
+			f, _ := ParseFile(writeFile(t, t.TempDir(), "m.yaml", mapping))
+			ru, ok := f.Access.ReceivingUnits([]*File{f})
+			if want := (ReceivingUnitTable{Table: "care_unit", Key: "care_unit_id", Region: "name"}); ok != (c.want == "") || ok && ru != want {
+				t.Errorf("ReceivingUnits: %+v %v", ru, ok)
+			}
+		})
+	}
+}

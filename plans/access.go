@@ -123,12 +123,52 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 		return fmt.Errorf("access: target: %w", err)
 	}
 	defer tsnap.Close()
-	after, err := readGrants(ctx, tsnap, st.spec.Receiving, st.units, legacyUnits(prog, st.units))
+	back := legacyUnits(prog, st.units)
+	receiving, err := r.receivingUnits(ctx, tsnap, st, back)
+	if err != nil {
+		return fmt.Errorf("access: receiving care units: %w", err)
+	}
+	after, err := readGrants(ctx, tsnap, st.spec.Receiving, receiving, back)
 	if err != nil {
 		return fmt.Errorf("access: receiving grants: %w", err)
 	}
-	rep.AddAccess(verify.CheckAccess(st.units, before, after, st.day))
+	rep.AddAccess(verify.CheckAccessAcross(st.units, receiving, before, after, st.day))
 	return nil
+}
+
+// receivingUnits reads the care units and their regions as the receiving
+// platform holds them (mappings.AccessSpec.ReceivingUnits), keyed by
+// legacy unit: a regional grant there reaches the units of its region
+// there, and a mapping that moved a unit into another region gives that
+// region's grants a unit they did not reach before. A receiving id no
+// legacy unit translates to is keyed as readGrants keys it. Without a
+// region on the legacy side, or a mapping that carries the units (plan
+// check's M063), the legacy units stand for both.
+func (r *runner) receivingUnits(ctx context.Context, tsnap connectors.Snapshot, st *accessState, back *unitsBack) (map[string]string, error) {
+	ru, ok := st.spec.ReceivingUnits(r.in.Mappings)
+	if !ok || ru.Region == "" {
+		if st.spec.Units.Region.IsSet() {
+			return nil, fmt.Errorf("the regions of care unit table %s reach no receiving table beside their units (M063)", st.spec.Units.Table.Value)
+		}
+		return st.units, nil
+	}
+	t, err := tableOf(ctx, tsnap, ru.Table)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	err = scanColumns(ctx, tsnap, t, []string{ru.Key, ru.Region}, func(v []connectors.Value) error {
+		if v[0] == nil {
+			return nil
+		}
+		unit := verify.UnitText(v[0])
+		if ru.Translated && back != nil {
+			unit = back.legacy(unit)
+		}
+		out[unit], _ = connectors.FormatValue(v[1])
+		return nil
+	})
+	return out, err
 }
 
 // legacyUnits gives, when the mappings translate unit ids (unit:
@@ -182,6 +222,16 @@ func (b *unitsBack) legacyUnit(receiving string) (string, bool) {
 	return "", false
 }
 
+// legacy is legacyUnit's unit, or, for a receiving id no legacy unit
+// translates to, a key of its own: never the legacy unit that happens to
+// have its text.
+func (b *unitsBack) legacy(receiving string) string {
+	if u, ok := b.legacyUnit(receiving); ok {
+		return u
+	}
+	return "receiving " + receiving
+}
+
 func integerKey(u string) (string, bool) {
 	n, err := strconv.ParseInt(u, 10, 64)
 	if err != nil {
@@ -211,14 +261,7 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 			if v[2] != nil {
 				gr.Unit = verify.UnitText(v[2])
 				if back != nil {
-					u, ok := back.legacyUnit(gr.Unit)
-					if !ok {
-						// A receiving id no legacy unit translates to:
-						// never the legacy unit that happens to have its
-						// text.
-						u = "receiving " + gr.Unit
-					}
-					gr.Unit = u
+					gr.Unit = back.legacy(gr.Unit)
 				}
 			} else if v[3] != nil {
 				gr.Region, _ = connectors.FormatValue(v[3])

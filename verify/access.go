@@ -141,6 +141,16 @@ func expand(g Grant, units map[string]string) []string {
 // (or all units) expands to no care unit is a problem, as the check
 // cannot see what it reaches.
 func CheckAccess(units map[string]string, before, after []Grant, day time.Time) AccessCheck {
+	return CheckAccessAcross(units, units, before, after, day)
+}
+
+// CheckAccessAcross is CheckAccess where the receiving platform puts the
+// care units in regions of its own: receiving maps each unit (by its
+// legacy id) to its region there. A regional grant reaches the units of
+// its region on its own platform, so the legacy grants expand by units
+// and the receiving ones by receiving: a unit moved into another region
+// is reached by that region's grants, which did not reach it before.
+func CheckAccessAcross(units, receiving map[string]string, before, after []Grant, day time.Time) AccessCheck {
 	c := AccessCheck{ReferenceDate: day.Format(time.DateOnly), LegacyGrants: len(before), Grants: len(after)}
 	// A grant that starts after the reference date is judged against the
 	// legacy grants in force on its first day: "carried as it was" is
@@ -200,7 +210,7 @@ func CheckAccess(units map[string]string, before, after []Grant, day time.Time) 
 			problems = append(problems, fmt.Sprintf("account %s: a grant with no scope (neither unit nor region)", g.Account))
 			continue
 		}
-		reached := expand(g, units)
+		reached := expand(g, receiving)
 		if len(reached) == 0 {
 			// A region no care unit carries (the receiving platform may
 			// spell it its own way) reaches every unit of that region

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,5 +35,25 @@ func TestCheckAccessFutureGrantThatWidens(t *testing.T) {
 	after := []Grant{{Account: "7", All: true, Basis: BasisAppointment, Write: true, ValidFrom: from, ValidTo: to}}
 	if c := CheckAccess(units, before, after, day); c.OK {
 		t.Fatalf("OK for a future appointment widened to every unit: %+v", c)
+	}
+}
+
+// A regional grant reaches the units its own platform puts in its
+// region: unit 3, moved from Halland into Skåne on the receiving
+// platform, is reached by Skåne's readers there, who did not reach it
+// before. Both grants are "region Skåne", so only the receiving units
+// show it.
+func TestCheckAccessAcrossUnitMovedIntoARegion(t *testing.T) {
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	units := map[string]string{"1": "Skåne", "2": "Skåne", "3": "Halland"}
+	receiving := map[string]string{"1": "Skåne", "2": "Skåne", "3": "Skåne"}
+	before := []Grant{{Account: "7", Region: "Skåne", Basis: BasisRole, Role: "LAS"}}
+	after := []Grant{{Account: "7", Region: "Skåne", Basis: BasisRole, Role: "reader"}}
+	if c := CheckAccessAcross(units, units, before, after, day); !c.OK {
+		t.Fatalf("the same region on both platforms: %+v", c)
+	}
+	c := CheckAccessAcross(units, receiving, before, after, day)
+	if c.OK || len(c.Widened) != 1 || c.Widened[0] != "7" || !strings.Contains(strings.Join(c.Problems, "; "), "read on unit 3") {
+		t.Fatalf("unit 3 moved into Skåne: %+v", c)
 	}
 }
