@@ -232,16 +232,19 @@ func CheckAccessAcross(units, receiving map[string]string, before, after []Grant
 		}
 		for _, u := range reached {
 			is[judged].add(g.Account, u, l)
-			if g.Basis != BasisAppointment {
-				continue
-			}
-			if end, ok := was.until[g.Account][u]; ok && !end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end)) {
+			// Whatever its basis: an appointment carried as a role
+			// grant, which has no end, outlives it as surely.
+			if end, ok := was.until[g.Account][u][l]; ok && !end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end)) {
 				widened[g.Account] = true
 				to := "without end"
 				if !g.ValidTo.IsZero() {
 					to = "to " + g.ValidTo.Format(time.DateOnly)
 				}
-				problems = append(problems, fmt.Sprintf("account %s: access widened: an appointment on unit %s runs %s, the legacy one ended %s", g.Account, u, to, end.Format(time.DateOnly)))
+				what, legacy := "an appointment", "the legacy one"
+				if g.Basis != BasisAppointment {
+					what, legacy = l.String()+" from a role", "the legacy "+l.String()+" (by appointment)"
+				}
+				problems = append(problems, fmt.Sprintf("account %s: access widened: %s on unit %s runs %s, %s ended %s", g.Account, what, u, to, legacy, end.Format(time.DateOnly)))
 			}
 		}
 	}
@@ -286,15 +289,15 @@ func CheckAccessAcross(units, receiving map[string]string, before, after []Grant
 type legacyOn struct {
 	was   reach
 	bases map[string]map[string]bool // account -> basis in force
-	// until is, per account and unit, the last day a legacy appointment in
-	// force reaches it (zero: no end); an appointment carried must not
-	// outlive it.
-	until map[string]map[string]time.Time
+	// until is, per account, unit and level, the last day a legacy grant
+	// in force reaches it at that level (zero: no end, as a role without
+	// valid_to); a grant carried must not outlive it.
+	until map[string]map[string]map[level]time.Time
 }
 
 // legacyGrantsOn reads the legacy grants in force on day.
 func legacyGrantsOn(units map[string]string, before []Grant, day time.Time) *legacyOn {
-	l := &legacyOn{was: reach{}, bases: map[string]map[string]bool{}, until: map[string]map[string]time.Time{}}
+	l := &legacyOn{was: reach{}, bases: map[string]map[string]bool{}, until: map[string]map[string]map[level]time.Time{}}
 	for _, g := range before {
 		if l.was[g.Account] == nil {
 			l.was[g.Account] = map[string]level{}
@@ -312,12 +315,16 @@ func legacyGrantsOn(units map[string]string, before []Grant, day time.Time) *leg
 		}
 		for _, u := range expand(g, units) {
 			l.was.add(g.Account, u, lv)
-			if g.Basis == BasisAppointment {
-				if l.until[g.Account] == nil {
-					l.until[g.Account] = map[string]time.Time{}
-				}
-				if end, seen := l.until[g.Account][u]; !seen || (!end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end))) {
-					l.until[g.Account][u] = g.ValidTo
+			if l.until[g.Account] == nil {
+				l.until[g.Account] = map[string]map[level]time.Time{}
+			}
+			if l.until[g.Account][u] == nil {
+				l.until[g.Account][u] = map[level]time.Time{}
+			}
+			// A write grant reaches the unit for reading too.
+			for at := read; at <= lv; at++ {
+				if end, seen := l.until[g.Account][u][at]; !seen || (!end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end))) {
+					l.until[g.Account][u][at] = g.ValidTo
 				}
 			}
 		}

@@ -57,3 +57,40 @@ func TestCheckAccessAcrossUnitMovedIntoARegion(t *testing.T) {
 		t.Fatalf("unit 3 moved into Skåne: %+v", c)
 	}
 }
+
+// An appointment carried as a role grant, which has no end, outlives it:
+// account 7 writes on unit 1 until 2027 by appointment and reads unit 2
+// by a role; a receiving role grant of write on unit 1 with no end gave
+// it write on unit 1 for good. The proof checked the end only of grants
+// from appointments, and the role basis it had (on unit 2) passed it.
+func TestCheckAccessAppointmentCarriedAsARoleOutlivesIt(t *testing.T) {
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC)
+	units := map[string]string{"1": "Skåne", "2": "Skåne"}
+	before := []Grant{
+		{Account: "7", Unit: "2", Basis: BasisRole, Role: "LAS"},
+		{Account: "7", Unit: "1", Basis: BasisAppointment, Write: true, ValidTo: end},
+	}
+	for name, c := range map[string]struct {
+		after []Grant
+		ok    bool
+	}{
+		"a role without end":    {[]Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "reporter", Write: true}}, false},
+		"a role ending later":   {[]Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "reporter", Write: true, ValidTo: end.AddDate(0, 0, 1)}}, false},
+		"a role ending with it": {[]Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "reporter", Write: true, ValidTo: end}}, true},
+		"the role it had":       {[]Grant{{Account: "7", Unit: "2", Basis: BasisRole, Role: "reader"}}, true},
+		"read on unit 1 for good, which only the appointment gave": {[]Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "reader"}}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := CheckAccess(units, before, c.after, day); got.OK != c.ok {
+				t.Errorf("OK %v, want %v: %+v", got.OK, c.ok, got)
+			}
+		})
+	}
+	// A role that reaches the unit without end keeps it open: an
+	// appointment beside it does not shorten what the account may keep.
+	withRole := append(before, Grant{Account: "7", Unit: "1", Basis: BasisRole, Role: "LAK", Write: true})
+	if got := CheckAccess(units, withRole, []Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "reporter", Write: true}}, day); !got.OK {
+		t.Errorf("a role on unit 1 without end, carried: %+v", got)
+	}
+}
