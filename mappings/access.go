@@ -147,6 +147,19 @@ func checkUnits(files []*File) Diagnostics {
 	return ds
 }
 
+// unitInEntities refuses, in a form store, a unit column that is not a
+// column of the entities table (M057): a variable of the form, whose
+// value rows may be missing or repeated, is not where the run reads a
+// record's unit, so no record of the table would be counted in a unit and
+// a code list that gave each record another unit would pass unseen.
+func (c *compiler) unitInEntities(tp *TableProgram) {
+	u := c.tm.Unit
+	if tp.EAV == nil || u == nil || u.Column.Value == "" || tp.EAV.Entities.Column(u.Column.Value) != nil {
+		return
+	}
+	c.ds.add(u.Column.Pos, "M057", "reporting unit column %s is not a column of entities table %s (a form variable?): the run reads each record's unit from its entity row; name the entities column that holds it", u.Column.Value, tp.EAV.Entities.Name)
+}
+
 // UnitColumn returns the receiving column that carries the table's
 // reporting unit, and the source column, or "" when the mapping declares
 // none.

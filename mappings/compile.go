@@ -295,6 +295,7 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 	}
 
 	c.compileUnitTranslation(tp)
+	c.unitInEntities(tp)
 	c.tableRules(tp)
 	if eav != nil {
 		c.eavCoverage(tp)

@@ -121,8 +121,10 @@ func SourceDiagnostic(d Diagnostic) bool {
 		// A column named twice or with a direction is the mapping's own;
 		// whether it exists, and its type, only the source says.
 		return strings.Contains(d.Message, "is not in source table") || strings.Contains(d.Message, "cannot give a processing order")
-	case "M082":
-		// Whether a column may be NULL only the source's catalogue says.
+	case "M082", "M057":
+		// Whether a column may be NULL, or is a form's entities column
+		// rather than one of its variables, only the source's catalogue
+		// says.
 		return true
 	}
 	return false
