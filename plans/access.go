@@ -165,7 +165,13 @@ func (r *runner) receivingUnits(ctx context.Context, tsnap connectors.Snapshot, 
 		if ru.Translated && back != nil {
 			unit = back.legacy(unit)
 		}
-		out[unit], _ = connectors.FormatValue(v[1])
+		region, _ := connectors.FormatValue(v[1])
+		if prev, seen := out[unit]; seen && prev != region {
+			// Both regions' grants reach it: one region per unit is all
+			// the proof can expand by.
+			return fmt.Errorf("care unit %s is in two regions in %s (%s and %s): give each receiving unit one row", unit, ru.Table, prev, region)
+		}
+		out[unit] = region
 		return nil
 	})
 	return out, err
