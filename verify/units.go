@@ -34,6 +34,11 @@ type UnitCounts struct {
 	Excluded   int64            `json:"excluded"`
 	ArchivedBy map[string]int64 `json:"archived_by,omitempty"`
 	ExcludedBy map[string]int64 `json:"excluded_by,omitempty"`
+	// OwnerLost and OwnerChanged count the unit's migrated records that
+	// lost it or carry another (TableLedger.LoseOwner, ChangeOwner): the
+	// unit's own report must not say its records arrived as reported.
+	OwnerLost    int64 `json:"owner_lost,omitempty"`
+	OwnerChanged int64 `json:"owner_changed,omitempty"`
 }
 
 func (u *UnitCounts) migrate() {
@@ -86,7 +91,12 @@ func (t *TableLedger) ForUnit(unit string) {
 // LoseOwner counts a migrated record whose receiving unit column is empty
 // although its source named a unit: the care provider can no longer see
 // it. Any fails verification.
-func (t *TableLedger) LoseOwner() { t.OwnerLost++ }
+func (t *TableLedger) LoseOwner() {
+	t.OwnerLost++
+	if t.unit != nil {
+		t.unit.OwnerLost++
+	}
+}
 
 // ChangeOwner counts a migrated record whose receiving unit column names
 // another unit than its source (a code list or cast on the unit column
@@ -95,7 +105,12 @@ func (t *TableLedger) LoseOwner() { t.OwnerLost++ }
 // The content check cannot see it (the target holds what the mapping
 // says) and the per-unit equations count the source's unit, so this is
 // the only place it shows. Any fails verification.
-func (t *TableLedger) ChangeOwner() { t.OwnerChanged++ }
+func (t *TableLedger) ChangeOwner() {
+	t.OwnerChanged++
+	if t.unit != nil {
+		t.unit.OwnerChanged++
+	}
+}
 
 // UnitText is a unit's key in the ledger: the value as text, NoUnit for
 // NULL. Unit ids are codes (HSA-ids, numbers), never personal data.
@@ -216,7 +231,13 @@ func CheckUnits(ctx context.Context, snap connectors.Snapshot, sources map[strin
 				c.SourceRows = &n
 				c.OK = c.OK && n == accounted
 			}
-			if !c.OK {
+			balanced := c.OK
+			if c.OwnerLost > 0 || c.OwnerChanged > 0 {
+				c.OK = false
+				fail("source table %s, reporting unit %s: %d migrated records carry another reporting unit, %d none: the unit's care provider no longer reads them as it reported them",
+					tl.Source, unitLabel(u), c.OwnerChanged, c.OwnerLost)
+			}
+			if !balanced {
 				src := "not counted"
 				if c.SourceRows != nil {
 					src = fmt.Sprint(*c.SourceRows)
@@ -373,6 +394,9 @@ func (ur UnitReport) Markdown() string {
 		}
 		for _, reason := range sortedCounts(t.ExcludedBy) {
 			fmt.Fprintf(&b, "\n- %s: %d excluded as %s", t.Source, t.ExcludedBy[reason], reason)
+		}
+		if t.OwnerChanged > 0 || t.OwnerLost > 0 {
+			fmt.Fprintf(&b, "\n- %s: %d migrated records carry another care unit on the receiving platform, %d none", t.Source, t.OwnerChanged, t.OwnerLost)
 		}
 	}
 	b.WriteString("\n")

@@ -75,3 +75,41 @@ func TestCheckUnitsFindsARecordOfNoUnit(t *testing.T) {
 		t.Fatalf("%v", r.Problems)
 	}
 }
+
+// A unit whose records changed or lost their owner is told so in its own
+// report: the run failed on the table, but unit 2's report said PASS,
+// "every record the unit reported is migrated", and went to its care
+// provider, whose records another provider now reads.
+func TestUnitReportFailsWhenItsRecordsChangedOwner(t *testing.T) {
+	l := NewLedger()
+	tl := l.Table("besok", "visit")
+	tl.ForUnit("1")
+	tl.Migrate()
+	tl.ForUnit("2")
+	tl.ChangeOwner()
+	tl.Migrate()
+	tl.ForUnit("3")
+	tl.LoseOwner()
+	tl.Migrate()
+	r := &Report{Pass: true}
+	if err := CheckUnits(context.Background(), nil, nil, l, r); err != nil {
+		t.Fatal(err)
+	}
+	pass := map[string]bool{}
+	for _, ur := range UnitReports(r) {
+		pass[ur.Unit] = ur.Pass
+	}
+	if !pass["1"] || pass["2"] || pass["3"] || len(pass) != 3 {
+		t.Fatalf("unit reports pass %v, want only unit 1's (problems %v)", pass, r.Problems)
+	}
+	if r.Pass || !strings.Contains(strings.Join(r.Problems, "\n"), "reporting unit 2: 1 migrated records carry another reporting unit, 0 none") {
+		t.Errorf("problems %v", r.Problems)
+	}
+}
+
+func TestUnitReportTextNamesChangedOwners(t *testing.T) {
+	ur := UnitReport{Unit: "2", Tables: []UnitCheck{{Unit: "2", Source: "besok", UnitCounts: UnitCounts{Read: 1, Migrated: 1, OwnerChanged: 1}}}}
+	if md := ur.Markdown(); !strings.Contains(md, "FAIL") || !strings.Contains(md, "besok: 1 migrated records carry another care unit") {
+		t.Errorf("%s", md)
+	}
+}
