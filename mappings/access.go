@@ -387,11 +387,16 @@ func parseAccessSide(path string, n *yaml.Node, name string, ds *Diagnostics) Ac
 //	M061  a legacy grant table or the units table no mapping reads
 //	M062  a receiving grant table or column the schema does not have
 //	M063  the care units' regions reach no receiving table with their units
+//	M064  a legacy grant table is mapped into a table receiving: does not list
 func checkAccess(files []*File, target *Schema) Diagnostics {
 	var ds Diagnostics
 	var first *AccessSpec
 	mapped := map[string]bool{}
-	eachTable(files, func(tm *TableMapping) { mapped[tm.Source.Value] = true })
+	into := map[string][]*TableMapping{}
+	eachTable(files, func(tm *TableMapping) {
+		mapped[tm.Source.Value] = true
+		into[tm.Source.Value] = append(into[tm.Source.Value], tm)
+	})
 	for _, f := range files {
 		a := f.Access
 		if a == nil {
@@ -409,9 +414,20 @@ func checkAccess(files []*File, target *Schema) Diagnostics {
 			ds.add(a.Units.Pos, "M063", "the regions of care unit table %s reach no receiving table beside their units: map its %s and %s into one receiving table (care_unit_id: %s, region: %s), so that the access proof reads which units a regional grant reaches on the receiving platform",
 				a.Units.Table.Value, a.Units.Key.Value, a.Units.Region.Value, a.Units.Key.Value, a.Units.Region.Value)
 		}
+		receiving := map[string]bool{}
+		for _, g := range a.Receiving.Grants {
+			receiving[g.Table.Value] = true
+		}
 		for _, g := range a.Legacy.Grants {
 			if !mapped[g.Table.Value] {
 				ds.add(g.Table.Pos, "M061", "legacy grant table %s is read by no mapping: map it (its grants must be carried or archived, with a reason)", g.Table.Value)
+			}
+			// The proof reads back only the tables receiving: lists: grants
+			// carried anywhere else would widen access unseen.
+			for _, tm := range into[g.Table.Value] {
+				if tm.Target.Value != "" && !receiving[tm.Target.Value] {
+					ds.add(tm.Target.Pos, "M064", "legacy grant table %s is mapped into %s, which access: receiving: grants: does not list: the access proof would not read the grants carried there; list it with its account and scope columns", g.Table.Value, tm.Target.Value)
+				}
 			}
 		}
 		if target == nil {

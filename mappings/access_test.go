@@ -144,6 +144,17 @@ tables:
       - {table: grants, account: user_id, role: role, unit: care_unit_id}
       - {table: visit, account: user_id, role: role, region: weight}
 `, []string{"Y001 4", "Y001 4", "Y003 7", "M061 2", "M061 6", "M062 11", "M062 12", "M062 12"}},
+		{"grants carried into a table receiving: does not list", `access:
+  units: {table: vardenhet, key: id}
+  legacy:
+    roles: {LAK: {access: write}}
+    grants:
+      - {table: besok, account: id, role: vikt, unit: vardenhet_id}
+  receiving:
+    roles: {reporter: {access: write}}
+    grants:
+      - {table: care_unit, account: care_unit_id, role: name, unit: care_unit_id}
+`, []string{"M064 16"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

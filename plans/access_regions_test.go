@@ -55,3 +55,35 @@ func TestRunFailsWhenUnitsChangeRegion(t *testing.T) {
 		t.Fatalf("verify: %v, access %+v", err, sum.Access)
 	}
 }
+
+// The access proof reads back only the receiving grant tables the access
+// section lists: with app_appointment left out of it, appointments moved
+// to unit 1 by the mapping gave account 15 write on unit 1, and the run
+// PASSed (exit 0). A legacy grant table mapped into a table the section
+// does not list is refused before anything runs (M064).
+func TestGrantsCarriedIntoAnUnlistedTableAreRefused(t *testing.T) {
+	path := writeDemoPlan(t, map[string]func(string) string{
+		"mapping.yaml": func(s string) string {
+			s = strings.Replace(s, "      care_unit_id: vardenhet_id\n      region: region\n      valid_from: giltig_fran\n",
+				"      care_unit_id: {expr: 'vardenhet_id == nil ? nil : 1'}\n      region: region\n      valid_from: giltig_fran\n", 1)
+			return strings.Replace(s, "      - {table: app_appointment, account: user_id, unit: care_unit_id, region: region, valid_from: valid_from, valid_to: valid_to, basis: appointment, access: write}\n", "", 1)
+		},
+	})
+	_, ds := plans.Check(path)
+	if err := ds.Err(); err == nil || !strings.Contains(err.Error(), "M064") || !strings.Contains(err.Error(), "app_appointment") {
+		t.Errorf("plan check: %v", err)
+	}
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 200)
+	p, _ := plans.Load(path)
+	if p == nil {
+		t.Fatal("the plan does not load")
+	}
+	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: filepath.Join(dir, "work")})
+	if err == nil || rep != nil && rep.Pass {
+		t.Fatalf("appointments carried into a table the proof does not read: %v", err)
+	}
+	if !strings.Contains(err.Error(), "M064") {
+		t.Errorf("run: %v, want M064", err)
+	}
+}
