@@ -33,6 +33,9 @@ type ownership struct {
 	// translated caches the receiving unit each legacy unit translates
 	// to, for a table whose units are translated (receiving).
 	translated map[string]string
+	// root is, for a child that takes its parent's unit, the ancestor
+	// whose unit column it inherits (childUnitColumn).
+	root *mappings.TableProgram
 }
 
 // receiving is the receiving unit a record of the legacy unit must carry:
@@ -68,7 +71,7 @@ func (own *ownership) receiving(tp *mappings.TableProgram, unit string) string {
 // unit from its parent record, as the parent links remembered it.
 func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome) (string, error) {
 	if tp != nil && tp.Mapping != nil && tp.Mapping.Unit != nil && tp.Mapping.Unit.Parent {
-		return w.parentUnit(tp, t, tl, row)
+		return w.parentUnit(tp, t, tl, row, o)
 	}
 	if tp == nil || tp.Mapping == nil || tp.Mapping.Unit == nil || tp.Mapping.Unit.Column.Value == "" {
 		return "", nil
@@ -112,9 +115,10 @@ func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *veri
 // The source cannot be counted per unit by a second scan (the unit is in
 // another table), so the ledger's counts of the records read are the
 // table's source rows per unit, and its equations say so.
-func (w *writer) parentUnit(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value) (string, error) {
+func (w *writer) parentUnit(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome) (string, error) {
 	tl.UnitFromParent = true
 	own := w.owner(tp)
+	defer w.holdChildUnit(tp, t, tl, row, o, own)
 	if tp.EAV != nil && t == tp.EAV.Values {
 		unit := verify.NoUnit
 		if c, ok := mappings.Compare(row[tp.EAV.Entity], own.entity); own.entity != nil && ok && c == 0 {
@@ -143,6 +147,52 @@ func (w *writer) parentUnit(tp *mappings.TableProgram, t *connectors.Table, tl *
 	return unit, nil
 }
 
+// holdChildUnit holds the receiving unit column of a child that takes
+// its parent's unit, when it has one: the column its root parent carries
+// the unit in, mapped from a column of the child's own. The receiving
+// platform gives the child's record to the unit that column names, so it
+// must be that source column's unit (through the plan's translation):
+// a code list or cast on it changed the record's owner, though the
+// ledger counts the record in its parent's unit. A column made by an
+// expression is not held (its source unit is not known).
+func (w *writer) holdChildUnit(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome, own *ownership) {
+	if own.src < 0 || own.tgt < 0 || t != tp.Source || o.Kind != mappings.Migrated || o.Row == nil || (tp.Merge != nil && !w.merged) || own.tgt >= len(o.Row) || own.src >= len(row) {
+		return
+	}
+	unit := verify.UnitText(row[own.src])
+	tl.UnitColumn = own.column
+	switch got := o.Row[own.tgt]; {
+	case got == nil && unit != verify.NoUnit:
+		tl.LoseOwner()
+	case got != nil && verify.UnitText(got) != own.receiving(own.root, unit):
+		tl.ChangeOwner()
+	}
+}
+
+// childUnitColumn finds, for a child that takes its parent's unit, the
+// receiving column holdChildUnit holds: the one its root parent carries
+// the unit in, when the child maps it from: a source column.
+func childUnitColumn(tp *mappings.TableProgram, own *ownership) {
+	root := tp
+	for i := 0; root.Mapping != nil && root.Mapping.Unit != nil && root.Mapping.Unit.Parent && root.Parent != nil && i < 64; i++ {
+		root = root.Parent.Table
+	}
+	if root == tp || root.Mapping == nil || tp.EAV != nil {
+		return
+	}
+	target, _ := root.Mapping.UnitColumn()
+	if target == "" {
+		return
+	}
+	for _, c := range tp.Mapping.Columns {
+		if c.Target.Value == target && c.From.IsSet() {
+			own.src, own.tgt, own.root = tp.Source.ColumnIndex(c.From.Value), tp.Target.ColumnIndex(target), root
+			own.column = c.From.Value
+			return
+		}
+	}
+}
+
 func (w *writer) owner(tp *mappings.TableProgram) *ownership {
 	if w.own == nil {
 		w.own = map[*mappings.TableProgram]*ownership{}
@@ -153,6 +203,10 @@ func (w *writer) owner(tp *mappings.TableProgram) *ownership {
 	}
 	own = &ownership{src: -1, tgt: -1}
 	w.own[tp] = own
+	if tp.Mapping.Unit != nil && tp.Mapping.Unit.Parent {
+		childUnitColumn(tp, own)
+		return own
+	}
 	target, source := tp.Mapping.UnitColumn()
 	own.column = source
 	rowTable := tp.Source

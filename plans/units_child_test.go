@@ -1,0 +1,55 @@
+package plans_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A child that takes its parent's unit (unit: {parent: true}) but whose
+// receiving table names a unit in the column its parent's unit is carried
+// in (visit.care_unit_id beside patient.care_unit_id) is read by that
+// unit's care provider on the receiving platform. Mapped through a code
+// list that gave every visit its neighbour unit, the run PASSed (exit
+// 0): nothing held the column, since the child declared no unit column.
+// It is held to the parent's unit, as a unit column is.
+func TestChildUnitColumnIsHeldToItsParentsUnit(t *testing.T) {
+	const patients = 60
+	units := demoUnits(patients)
+	var shifted []string
+	for i := 1; i <= units+60; i++ {
+		shifted = append(shifted, fmt.Sprintf("%q: %d", fmt.Sprint(i), i%units+1))
+	}
+	edit := func(visitUnit string) func(string) string {
+		return func(s string) string {
+			s = strings.Replace(s, "codelists:\n", "codelists:\n  - name: skift\n    codes: {"+strings.Join(shifted, ", ")+"}\n", 1)
+			s = strings.Replace(s, "    unit: vardenhet_id        # the unit that reported the visit\n", "    unit: {parent: true}\n", 1)
+			return strings.Replace(s, "      patient_id: patient_id\n      care_unit_id: vardenhet_id\n      visit_date:", "      patient_id: patient_id\n      care_unit_id: "+visitUnit+"\n      visit_date:", 1)
+		}
+	}
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, patients)
+	run := func(name, visitUnit string) (*plans.Plan, plans.Options, error, bool) {
+		path := writeDemoPlan(t, map[string]func(string) string{"mapping.yaml": edit(visitUnit)})
+		opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, name+".db"), WorkDir: filepath.Join(dir, name)}
+		p := loadPlan(t, path)
+		rep, err := plans.Run(context.Background(), p, opts)
+		return p, opts, err, rep != nil && rep.Pass
+	}
+	// Carried as it is, the visit keeps its own unit on the receiving
+	// platform (the ledger counts it in its patient's).
+	if _, _, err, pass := run("same", "vardenhet_id"); err != nil || !pass {
+		t.Fatalf("visits carrying their own unit as it is: %v", err)
+	}
+	p, opts, err, pass := run("shifted", "{from: vardenhet_id, codelist: skift}")
+	if err == nil || pass {
+		t.Fatalf("every visit's receiving unit its neighbour's, and the run passed: %v", err)
+	}
+	if sum, err := plans.Verify(context.Background(), p, opts); err == nil || sum == nil || sum.Pass {
+		t.Fatalf("verify passed: %v", err)
+	}
+}
