@@ -410,7 +410,7 @@ func checkAccess(files []*File, target *Schema) Diagnostics {
 		if a.Units.Table.IsSet() && !mapped[a.Units.Table.Value] {
 			ds.add(a.Units.Table.Pos, "M061", "care unit table %s is read by no mapping", a.Units.Table.Value)
 		}
-		if _, ok := a.ReceivingUnits(files); !ok && a.Units.Region.IsSet() && mapped[a.Units.Table.Value] {
+		if _, ok := a.ReceivingUnits(files); !ok && a.NeedsReceivingRegions() && mapped[a.Units.Table.Value] {
 			ds.add(a.Units.Pos, "M063", "the regions of care unit table %s reach no receiving table beside their units: map its %s and %s into one receiving table (care_unit_id: %s, region: %s), so that the access proof reads which units a regional grant reaches on the receiving platform",
 				a.Units.Table.Value, a.Units.Key.Value, a.Units.Region.Value, a.Units.Key.Value, a.Units.Region.Value)
 		}
@@ -447,6 +447,27 @@ func checkAccess(files []*File, target *Schema) Diagnostics {
 		}
 	}
 	return ds
+}
+
+// NeedsReceivingRegions says whether a receiving grant can reach units
+// by region (a grant table with a region column, or a role that reaches
+// its unit's region), so that the proof must know the receiving
+// platform's regions.
+func (a *AccessSpec) NeedsReceivingRegions() bool {
+	if !a.Units.Region.IsSet() {
+		return false
+	}
+	for _, g := range a.Receiving.Grants {
+		if g.Region.IsSet() {
+			return true
+		}
+	}
+	for _, r := range a.Receiving.Roles {
+		if r.Reach == ReachRegion {
+			return true
+		}
+	}
+	return false
 }
 
 // ReceivingUnitTable is where the receiving platform keeps the care

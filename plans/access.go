@@ -141,13 +141,13 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 // legacy unit: a regional grant there reaches the units of its region
 // there, and a mapping that moved a unit into another region gives that
 // region's grants a unit they did not reach before. A receiving id no
-// legacy unit translates to is keyed as readGrants keys it. Without a
-// region on the legacy side, or a mapping that carries the units (plan
-// check's M063), the legacy units stand for both.
+// legacy unit translates to is keyed as readGrants keys it. When no
+// receiving grant reaches by region, and no mapping carries the units'
+// regions, the legacy units stand for both (else plan check's M063).
 func (r *runner) receivingUnits(ctx context.Context, tsnap connectors.Snapshot, st *accessState, back *unitsBack) (map[string]string, error) {
 	ru, ok := st.spec.ReceivingUnits(r.in.Mappings)
 	if !ok || ru.Region == "" {
-		if st.spec.Units.Region.IsSet() {
+		if st.spec.NeedsReceivingRegions() {
 			return nil, fmt.Errorf("the regions of care unit table %s reach no receiving table beside their units (M063)", st.spec.Units.Table.Value)
 		}
 		return st.units, nil
