@@ -79,11 +79,15 @@ func TestGrantsCarriedIntoAnUnlistedTableAreRefused(t *testing.T) {
 	if p == nil {
 		t.Fatal("the plan does not load")
 	}
-	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: filepath.Join(dir, "work")})
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: filepath.Join(dir, "work")}
+	rep, err := plans.Run(context.Background(), p, opts)
 	if err == nil || rep != nil && rep.Pass {
 		t.Fatalf("appointments carried into a table the proof does not read: %v", err)
 	}
 	if !strings.Contains(err.Error(), "M064") {
 		t.Errorf("run: %v, want M064", err)
+	}
+	if sum, err := plans.Verify(context.Background(), p, opts); err == nil || sum != nil && sum.Pass || !strings.Contains(err.Error(), "M064") {
+		t.Errorf("verify: %v", err)
 	}
 }

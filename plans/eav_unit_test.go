@@ -73,4 +73,7 @@ tables:
 	if _, err := os.Stat(filepath.Join(dir, "t.db")); err == nil {
 		t.Error("the refused run created the receiving database")
 	}
+	if sum, err := plans.Verify(context.Background(), p, opts); err == nil || sum != nil && sum.Pass || !strings.Contains(err.Error(), "M057") {
+		t.Errorf("verify: %v", err)
+	}
 }
