@@ -156,7 +156,7 @@ func (w *writer) parentUnit(tp *mappings.TableProgram, t *connectors.Table, tl *
 // ledger counts the record in its parent's unit. A column made by an
 // expression is not held (its source unit is not known).
 func (w *writer) holdChildUnit(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome, own *ownership) {
-	if own.src < 0 || own.tgt < 0 || t != tp.Source || o.Kind != mappings.Migrated || o.Row == nil || (tp.Merge != nil && !w.merged) || own.tgt >= len(o.Row) || own.src >= len(row) {
+	if own.src < 0 || own.tgt < 0 || t.Name != tp.Source.Name || o.Kind != mappings.Migrated || o.Row == nil || (tp.Merge != nil && !w.merged) || own.tgt >= len(o.Row) || own.src >= len(row) {
 		return
 	}
 	unit := verify.UnitText(row[own.src])

@@ -49,7 +49,11 @@ func TestChildUnitColumnIsHeldToItsParentsUnit(t *testing.T) {
 	if err == nil || pass {
 		t.Fatalf("every visit's receiving unit its neighbour's, and the run passed: %v", err)
 	}
-	if sum, err := plans.Verify(context.Background(), p, opts); err == nil || sum == nil || sum.Pass {
+	sum, err := plans.Verify(context.Background(), p, opts)
+	if err == nil || sum == nil || sum.Pass {
 		t.Fatalf("verify passed: %v", err)
+	}
+	if !strings.Contains(strings.Join(sum.Failures(), "\n"), "besok: ") || !strings.Contains(strings.Join(sum.Failures(), "\n"), "carry another reporting unit") {
+		t.Errorf("verify does not name the visits' changed owners: %v", sum.Failures())
 	}
 }
