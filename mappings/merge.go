@@ -113,6 +113,9 @@ func (m *MergeProgram) Merge(cands []Candidate) ([]connectors.Value, []Outcome) 
 				if to, ok := mem.cols[conflict].reasons[ReasonMergeConflict]; ok {
 					o.Reason, o.Detail = to, ReasonMergeConflict+": "+o.Detail
 				}
+				// The record's own source column that gave the value, as
+				// any other column's failure names it.
+				o.SourceColumn = mem.sourceColumns(&mem.cols[conflict])
 			}
 			outs[i] = o
 			continue

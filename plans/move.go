@@ -146,7 +146,7 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 			return err
 		}
 	case mappings.Archived:
-		rec := archive.Record{Key: pick(row, keyIdx), Reason: o.Reason, Column: o.Column, SourceColumn: o.SourceColumn, Detail: o.Detail, Values: row, CareUnit: unit}
+		rec := archivedRecord(pick(row, keyIdx), row, o, unit)
 		if err := w.arc.Add(t, rec); err != nil {
 			return err
 		}
@@ -606,7 +606,7 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 				}
 				continue
 			}
-			rec := archive.Record{Key: c.key, Reason: o.Reason, Column: o.Column, Detail: o.Detail, Values: c.source, CareUnit: unit}
+			rec := archivedRecord(c.key, c.source, o, unit)
 			if err := w.arc.Add(tp.Source, rec); err != nil {
 				return err
 			}
@@ -625,6 +625,14 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 		return err
 	}
 	return w.finish()
+}
+
+// archivedRecord is the archive's record of a source row the mapping
+// archived (o), under its key and reporting unit: one place, so that a
+// merge's members are archived with every field a table's records are
+// (the source column was left out of theirs).
+func archivedRecord(key, row []connectors.Value, o mappings.Outcome, unit string) archive.Record {
+	return archive.Record{Key: key, Reason: o.Reason, Column: o.Column, SourceColumn: o.SourceColumn, Detail: o.Detail, Values: row, CareUnit: unit}
 }
 
 // classify tells the table's ledger which control groups (groups.go) and
