@@ -107,7 +107,7 @@ func (p *TableProgram) codeMiss(cp *columnProgram, v connectors.Value, version s
 	if _, ok := cp.codelist.Lookup(version, code); !ok {
 		reason, _ := cp.codelist.ArchiveReason(version, code)
 		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code,
-			ValueOnly: p.ValueGranularity && cp.target.Nullable, Reason: reason,
+			ValueOnly: p.ValueGranularity && cp.target.Nullable && !cp.owner, Reason: reason,
 			OtherSpelling: reason == "" && cp.otherSpelling(v, version, code)})
 	}
 }

@@ -107,6 +107,17 @@ func TestUnitTranslationDeclared(t *testing.T) {
 	if o := prog.ForSource("besok").Apply([]connectors.Value{int64(2), int64(3), "70"}); o.Kind != Archived || o.Reason != ReasonUnitNotTranslated {
 		t.Errorf("granularity: value: unit 3's record %+v, want archived as %s", o, ReasonUnitNotTranslated)
 	}
+	// And map check says so: the whole record, not its value alone.
+	misses := 0
+	prog.ForSource("besok").CodeMisses([]connectors.Value{int64(2), int64(3), "70"}, func(m CodeMiss) {
+		misses++
+		if m.ValueOnly {
+			t.Errorf("map check says unit 3's value alone is archived under granularity: value; the run archives the record")
+		}
+	})
+	if misses != 1 {
+		t.Errorf("map check found %d code misses for unit 3, want 1", misses)
+	}
 	// Without a translation, nothing translates (the run holds the unit
 	// to itself).
 	plain := compileInline(t, unitSchema, "tables:\n  - target: visit\n    source: besok\n    unit: vardenhet_id\n    columns: {visit_id: id, weight: vikt, care_unit_id: vardenhet_id}\n", unitCatalogue(), nil)
