@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/plans/synth"
@@ -349,15 +348,7 @@ func TestJobsStopAndResumeAcrossJobCounts(t *testing.T) {
 func TestJobsWithMergesAndParents(t *testing.T) {
 	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "a test key, never a real one")
 	dir := t.TempDir()
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	db, err := all.OpenTarget(context.Background(), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.MainSub, Patients: 400, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	src := makeSynthSQLite(t, dir, synth.MainSub, 400)
 	p := loadPlan(t, "../testdata/plans/mainsub.yaml")
 	p.BatchSize = 30
 	receiving := []string{"care_unit", "patient", "visit", "app_user", "app_grant", "app_appointment"}
@@ -366,7 +357,7 @@ func TestJobsWithMergesAndParents(t *testing.T) {
 
 	tgt, work := "sqlite://"+filepath.Join(dir, "t.db"), filepath.Join(dir, "w")
 	stop := make(chan struct{})
-	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Jobs: 3, Now: fixedClock,
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Jobs: 3, Now: fixedClock,
 		Stop: stop, Progress: &stopAfter{n: 8, stop: stop}})
 	if !errors.Is(err, plans.ErrInterrupted) {
 		t.Fatalf("got %v, want ErrInterrupted", err)

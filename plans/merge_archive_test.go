@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/archive"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/plans/synth"
 )
@@ -17,15 +16,7 @@ import (
 // The merge's records were archived without it.
 func TestMergeConflictArchiveNamesTheSourceColumn(t *testing.T) {
 	dir := t.TempDir()
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	db, err := all.OpenTarget(context.Background(), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.MainSub, Patients: 200, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	src := makeSynthSQLite(t, dir, synth.MainSub, 200)
 	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "merge archive test: not a real key")
 	p := loadPlan(t, "../testdata/plans/mainsub.yaml")
 	work := filepath.Join(dir, "w")

@@ -527,15 +527,7 @@ func receivingTables(t *testing.T, url string) []string {
 // unmatched and the run would FAIL).
 func TestRunResumesAFormStore(t *testing.T) {
 	dir := t.TempDir()
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	db, err := all.OpenTarget(context.Background(), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.EAV, Patients: 250, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	src := makeSynthSQLite(t, dir, synth.EAV, 250)
 	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "resume tests: not a real key")
 	p := loadPlan(t, "../testdata/plans/eav.yaml")
 	// A form store's batch counts entities (about eight records each), so
@@ -598,15 +590,7 @@ func TestRunResumesAFormStore(t *testing.T) {
 // --restart.
 func TestRunResumesAMerge(t *testing.T) {
 	dir := t.TempDir()
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	db, err := all.OpenTarget(context.Background(), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: synth.MainSub, Patients: 200, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	src := makeSynthSQLite(t, dir, synth.MainSub, 200)
 	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "resume tests: not a real key")
 	p := loadPlan(t, "../testdata/plans/mainsub.yaml")
 	p.BatchSize = 30

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/sqlite"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/plans/synth"
@@ -47,6 +48,22 @@ func makeDemoSQLite(t *testing.T, dir string, patients int) (string, *synth.Demo
 	}
 	db.Close()
 	return url, st
+}
+
+// makeSynthSQLite generates a synthetic legacy platform (seed 5) into a
+// SQLite file in dir and gives its URL.
+func makeSynthSQLite(t *testing.T, dir string, platform synth.Platform, patients int) string {
+	t.Helper()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	db, err := all.OpenTarget(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: platform, Patients: patients, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	return src
 }
 
 // CheckDemoReport asserts that a demo run accounted for every row the
