@@ -29,7 +29,7 @@
 //
 // Session settings are pinned on every connection and cannot be overridden
 // from the URL: TimeZone UTC, DateStyle ISO, IntervalStyle postgres,
-// extra_float_digits 3, bytea_output hex. With them a timestamptz is never
+// extra_float_digits 3, bytea_output hex, lc_monetary C. With them a timestamptz is never
 // shifted and every text form read (arrays, intervals, ranges) is the same
 // whatever the server's or the database's defaults (ALTER DATABASE … SET
 // timezone = 'Europe/Stockholm' included). A source's connections also set

@@ -43,6 +43,11 @@ var sessionParams = map[string]string{
 	"intervalstyle":      "postgres",
 	"extra_float_digits": "3",
 	"bytea_output":       "hex",
+	// money's text (read as text) is formatted by lc_monetary: "$1,234.56"
+	// under C, "1 234,56 kr" under sv_SE. Pinned, a money value reads the
+	// same from every server, and a run and its verification on a copy
+	// restored with another locale agree.
+	"lc_monetary": "C",
 }
 
 // regflyttParams are query parameters this package reads itself; they are

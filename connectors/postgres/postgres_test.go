@@ -172,6 +172,22 @@ func TestSessionIsUTC(t *testing.T) {
 	}
 }
 
+// money is read as its text, which lc_monetary formats: the session pins
+// it, so a database whose default is another locale reads the same text.
+// (The servers here have only the C locales, whose money text agrees, so
+// the test holds the setting itself.)
+func TestSessionPinsMonetaryLocale(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lc_monetary TO %L', current_database(), 'C.UTF-8'); END $$`)
+	for _, u := range []string{url, url + "&lc_monetary=C.UTF-8"} {
+		snap := snapshot(t, openSource(t, u))
+		if got, err := postgres.SnapshotQueryString(ctx, snap, "SHOW lc_monetary"); err != nil || got != "C" {
+			t.Errorf("%s: lc_monetary %q, %v; want C", u, got, err)
+		}
+	}
+}
+
 func TestTimeZoneUnshifted(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t)

@@ -37,6 +37,6 @@ func TypeMap() []connectors.TypeMapping {
 		row("interval", connectors.KindText, "string in IntervalStyle postgres (\"1 year 2 mons 3 days 04:05:06.7\"); no canonical kind holds months and days apart", "interval"),
 		row("time(n) with time zone", connectors.KindText, "string with the stored offset (\"12:00:00+02\"); Duration would drop the offset", "timetz"),
 		row("enum types", connectors.KindText, "string: the label", "enum"),
-		row("anything else (inet, cidr, money, xml, ranges, bit, oid, citext, …)", connectors.KindText, "string: the server's text output under the pinned session settings (DateStyle ISO, IntervalStyle postgres, extra_float_digits 3, bytea_output hex, TimeZone UTC); money's text follows the server's lc_monetary", "other"),
+		row("anything else (inet, cidr, money, xml, ranges, bit, oid, citext, …)", connectors.KindText, "string: the server's text output under the pinned session settings (DateStyle ISO, IntervalStyle postgres, extra_float_digits 3, bytea_output hex, TimeZone UTC, lc_monetary C: money reads as $1,234.56 whatever the server's locale)", "other"),
 	}
 }
