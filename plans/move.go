@@ -407,6 +407,22 @@ func (w *writer) entities() error {
 
 	vs := &valueStream{rows: vals, table: e.Values, entity: e.Entity}
 	entKey := []int{e.EntityKey}
+	var fw foldWindow
+	recordOrphan := func(v []connectors.Value, o mappings.Outcome) error {
+		return w.record(e.Values, vtl, v, e.ValuesKeyIndex, o)
+	}
+	// orphan takes a value row whose entity id matches no entity byte
+	// for byte: one without text is an orphan at once, folding cannot
+	// match it to an entity.
+	orphan := func(v []connectors.Value) error {
+		if _, ok := foldKey(v[e.Entity : e.Entity+1]); !ok {
+			return recordOrphan(v, mappings.Orphan(e.Entities.Name))
+		}
+		if fw.orphan(v) {
+			return fw.decide(w, recordOrphan)
+		}
+		return nil
+	}
 	var group [][]connectors.Value
 	var prevID connectors.Value
 	// A batch is batch_size entities (target rows, one COPY and commit
@@ -441,7 +457,7 @@ func (w *writer) entities() error {
 			}
 			vs.take()
 			if c < 0 {
-				if err := w.record(e.Values, vtl, v, e.ValuesKeyIndex, mappings.Orphan(e.Entities.Name)); err != nil {
+				if err := orphan(v); err != nil {
 					return err
 				}
 				continue
@@ -469,13 +485,28 @@ func (w *writer) entities() error {
 				return err
 			}
 		}
+		// The orphans met since the last entity with value rows are
+		// decided at the next one: their entity, to the source, is among
+		// those (eavfold.go).
+		if err := fw.add(id, eo.Entity); err != nil {
+			return fmt.Errorf("values table %s: %w", e.Values.Name, err)
+		}
+		if len(group) > 0 {
+			if err := fw.decide(w, recordOrphan); err != nil {
+				return err
+			}
+			if err := fw.restart(id, eo.Entity); err != nil {
+				return fmt.Errorf("values table %s: %w", e.Values.Name, err)
+			}
+		}
 		w.at.row, w.at.valueRow = entity, vs.last
 		if w.replay != nil && w.replay.reached(entity, w.at.keyIdx) {
 			w.endReplay()
 			etl = w.ledger.Table(e.Entities.Name, w.tp.Target.Name)
 			vtl = w.ledger.Table(e.Values.Name, w.tp.Target.Name)
 		}
-		if entities++; entities >= r.batch || w.pending >= r.batch*maxRecordsPerEntity {
+		// Not while orphans wait: the position would pass them.
+		if entities++; !fw.pending() && (entities >= r.batch || w.pending >= r.batch*maxRecordsPerEntity) {
 			if err := w.flush(); err != nil {
 				return err
 			}
@@ -495,9 +526,12 @@ func (w *writer) entities() error {
 			break
 		}
 		vs.take()
-		if err := w.record(e.Values, vtl, v, e.ValuesKeyIndex, mappings.Orphan(e.Entities.Name)); err != nil {
+		if err := orphan(v); err != nil {
 			return err
 		}
+	}
+	if err := fw.decide(w, recordOrphan); err != nil {
+		return err
 	}
 	return w.finish()
 }

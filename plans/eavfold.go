@@ -1,0 +1,132 @@
+package plans
+
+import (
+	"fmt"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
+)
+
+// A form store's value row whose entity id matches no entity byte for
+// byte may still be its form's to the source: under a case- or
+// accent-blind collation (SQLite NOCASE, MariaDB's utf8mb4_general_ci,
+// which ignores trailing spaces too) 'ABC' and 'abc ' are the form 'abc'.
+// Archived as an orphan, it kept an opted-out patient's value in the
+// archive, or left a migrated form without a value its source form holds,
+// and the run passed. As for a parent link (fold.go, followParent), such a
+// value is excluded with an excluded entity, and refused with a migrated
+// one; with an archived one it stays archived, as an orphan.
+//
+// The merge meets such a value near its entity. Both tables come in the
+// source's order, which the run checks agrees with Go's, and a value
+// collation-equal to entity E sits among E's values in the source's
+// order: an entity between E and the entity at which the value turns
+// out to be an orphan (before E, or after it) has no value rows, or the
+// order check would have failed. So the value is decided at the next
+// entity that has value rows (or at the end), against the entities since
+// the last one that had value rows: foldWindow keeps those (folded) and
+// the orphans met meanwhile.
+
+// maxFoldEntities bounds the entities a foldWindow keeps (some 60 bytes
+// each): a run of forms without value rows longer than that stops the
+// run instead of growing memory without bound. maxFoldOrphans bounds the
+// orphans waiting: more are decided at once, against the entities met so
+// far (an entity that comes after them is then not asked).
+const (
+	maxFoldEntities = 1 << 20
+	maxFoldOrphans  = 1 << 16
+)
+
+type foldWindow struct {
+	// entities maps the encoded folded id of each entity since the last
+	// one with value rows to the outcomes of the entities folding to it.
+	entities map[string][]parentOutcome
+	n        int
+	// orphans are value rows no entity matches byte for byte, waiting
+	// for their decision.
+	orphans [][]connectors.Value
+}
+
+// add adds an entity's final outcome.
+func (f *foldWindow) add(id connectors.Value, o mappings.Outcome) error {
+	k, ok, err := foldedID(id)
+	if err != nil || !ok {
+		return err
+	}
+	if f.entities == nil {
+		f.entities = map[string][]parentOutcome{}
+	}
+	f.entities[k] = append(f.entities[k], parentOutcome{kind: o.Kind, reason: o.Reason})
+	if f.n++; f.n > maxFoldEntities {
+		return fmt.Errorf("more than %d forms in a row without value rows, whose ids a value row could match after folding", maxFoldEntities)
+	}
+	return nil
+}
+
+// restart begins the window again at an entity with value rows, once the
+// orphans met before it are decided.
+func (f *foldWindow) restart(id connectors.Value, o mappings.Outcome) error {
+	clear(f.entities)
+	f.n = 0
+	return f.add(id, o)
+}
+
+// foldedID encodes an entity id as folding compares it; false for an id
+// without text, which folding leaves as it is.
+func foldedID(id connectors.Value) (string, bool, error) {
+	key, ok := foldKey([]connectors.Value{id})
+	if !ok {
+		return "", false, nil
+	}
+	b, err := connectors.AppendRow(nil, key)
+	return string(b), true, err
+}
+
+// orphan keeps a value row that matched no entity byte for byte, and
+// says whether the orphans are to be decided now (too many wait).
+func (f *foldWindow) orphan(v []connectors.Value) bool {
+	f.orphans = append(f.orphans, v)
+	return len(f.orphans) >= maxFoldOrphans
+}
+
+// pending says whether orphans wait for a decision: a batch is not
+// committed then, or a resumed run would start after orphans never
+// counted.
+func (f *foldWindow) pending() bool { return len(f.orphans) > 0 }
+
+// decide gives each waiting orphan its outcome, in the order met, and
+// forgets them.
+func (f *foldWindow) decide(w *writer, record func(v []connectors.Value, o mappings.Outcome) error) error {
+	e := w.tp.EAV
+	for _, v := range f.orphans {
+		o := mappings.Orphan(e.Entities.Name)
+		k, ok, err := foldedID(v[e.Entity])
+		if err != nil {
+			return fmt.Errorf("values table %s: %w", e.Values.Name, err)
+		}
+		near := f.entities[k]
+		if !ok {
+			near = nil
+		}
+		for _, po := range near {
+			if po.kind == mappings.Excluded {
+				// Privacy first: whichever form it is, its patient is left out.
+				o = mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}
+				break
+			}
+		}
+		if o.Kind != mappings.Excluded {
+			for _, po := range near {
+				if po.kind == mappings.Migrated {
+					return fmt.Errorf("values table %s: a value row's entity id (%s) matches no entity of %s byte for byte, but matches %d after folding case, trailing spaces and accents, as a case- or accent-blind collation compares: the source's collation joins them, regflytt does not; make the ids agree in the source",
+						e.Values.Name, e.Values.Columns[e.Entity].Name, e.Entities.Name, len(near))
+				}
+			}
+		}
+		if err := record(v, o); err != nil {
+			return err
+		}
+	}
+	f.orphans = f.orphans[:0]
+	return nil
+}
