@@ -322,10 +322,34 @@ const WarnExclusionByLeftOutValue = "exclusion_by_left_out_value"
 // variables that the pivot left out (fate -2, a repeat; -1, a name no
 // column reads exactly).
 func (p *TableProgram) excludeByLeftOutPerson(values [][]connectors.Value, fate []int) (Outcome, bool) {
+	o, ok := p.listedPersonValue(values, func(i int) bool { return fate[i] < 0 })
+	if ok {
+		o.Warnings = append(o.Warnings, WarnExclusionByLeftOutValue)
+	}
+	return o, ok
+}
+
+// ExcludeOrphans decides the value rows of one entity id that no entity
+// has (orphans, given in values-key order): when one of them holds a
+// listed number in a variable of the person's, they are an opted-out (or
+// erased) patient's form, and are excluded like a form's rows, written
+// nowhere, the archive included; false otherwise (they are archived as
+// orphans). The outcome's warnings are counted once for the rows.
+func (p *TableProgram) ExcludeOrphans(values [][]connectors.Value) (Outcome, bool) {
+	if p.EAV == nil || len(p.EAV.personVars) == 0 || (p.env.OptOut == nil && p.env.Erasure == nil) {
+		return Outcome{}, false
+	}
+	return p.listedPersonValue(values, func(int) bool { return true })
+}
+
+// listedPersonValue asks the lists with the values, of those ask picks,
+// of a variable of the person's (exactly, or as a case- and
+// trailing-space-blind collation names it).
+func (p *TableProgram) listedPersonValue(values [][]connectors.Value, ask func(i int) bool) (Outcome, bool) {
 	e := p.EAV
-	for i, f := range fate {
+	for i := range values {
 		v := values[i][e.Value]
-		if f >= 0 || v == nil {
+		if !ask(i) || v == nil {
 			continue
 		}
 		name, _ := connectors.FormatValue(values[i][e.Attribute])
@@ -337,7 +361,6 @@ func (p *TableProgram) excludeByLeftOutPerson(values [][]connectors.Value, fate 
 			continue
 		}
 		if o, ok := p.listedText(s); ok {
-			o.Warnings = append(o.Warnings, WarnExclusionByLeftOutValue)
 			return o, true
 		}
 	}

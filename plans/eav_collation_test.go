@@ -238,3 +238,69 @@ tables:
 		t.Errorf("resumed run differs from a clean run:\n got %s\nwant %s", got, want)
 	}
 }
+
+// A form store whose person is a variable (the identity number a value
+// row of the form): value rows of a form that no longer exists are
+// orphans, and were archived as such, the opted-out patient's identity
+// number with them, and the run passed (the list entry matched the
+// patient's other form). The orphan form's rows are excluded when one of
+// them holds a listed number, as a form's are; another orphan form's
+// rows stay archived.
+func TestRunEAVOrphanOfAnOptedOutPerson(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcPath := filepath.Join(dir, "legacy.db")
+	execSQLite(t, srcPath,
+		`CREATE TABLE instans (id INTEGER PRIMARY KEY NOT NULL, datum TEXT)`,
+		`CREATE TABLE varde (instans_id INTEGER NOT NULL, variabel TEXT NOT NULL, varde TEXT, PRIMARY KEY (instans_id, variabel))`,
+		`INSERT INTO instans VALUES (1, '2024-01-01'), (2, '2024-01-02'), (4, '2024-01-04')`,
+		`INSERT INTO varde VALUES (1, 'personnr', '19121212-1212'), (1, 'vikt', '70'),
+			(2, 'personnr', '19460101-0301'), (2, 'vikt', '80'),
+			(3, 'personnr', '19460101-0301'), (3, 'vikt', '90'),
+			(4, 'vikt', '60'),
+			(5, 'personnr', '191212121212'), (5, 'vikt', '75')`,
+	)
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: registration
+    primary_key: [registration_id]
+    columns:
+      - {name: registration_id, type: bigint}
+      - {name: registered, type: date}
+      - {name: person, type: text}
+      - {name: weight_kg, type: "decimal(5,1)"}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    person: personnr
+    unit: {none: a test form store without units}
+    columns:
+      registration_id: id
+      registered: {expr: date(datum)}
+      person: {expr: pnr(personnr)}
+      weight_kg: {expr: decimal(vikt)}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.varde: a test of orphans}}\n")
+	opts := plans.Options{SourceURL: srcURL(srcPath), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+	if err != nil || !rep.Pass {
+		t.Fatalf("run: %v", err)
+	}
+	recs := archiveRecords(t, filepath.Join(dir, "archive"), "varde")
+	for k := range recs {
+		if strings.HasPrefix(k, "5,") {
+			t.Fatalf("PASS with the opted-out patient's orphan value rows in the archive: %v (ledger %v)", recs, ledgerOf(rep, false))
+		}
+	}
+	// Forms 2 and 4 migrate (three values); form 1 and orphan 5 are
+	// excluded (four); orphan 3's two rows are archived.
+	if got, want := ledgerOf(rep, false)["varde"], summary(3, 2, 4, map[string]int64{"orphan": 2}); got != want {
+		t.Fatalf("values ledger %s, want %s", got, want)
+	}
+	if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+		t.Fatalf("verify of the run: %v %+v", err, sum)
+	}
+}

@@ -26,6 +26,11 @@ import (
 // entity that has value rows (or at the end), against the entities since
 // the last one that had value rows: foldWindow keeps those (folded) and
 // the orphans met meanwhile.
+//
+// The rows of one entity id no entity has are decided together: when one
+// holds a listed number in the person's variable, they are an opted-out
+// patient's form and are excluded, not archived with the number
+// (mappings.TableProgram.ExcludeOrphans).
 
 // maxFoldEntities bounds the entities a foldWindow keeps (some 60 bytes
 // each): a run of forms without value rows longer than that stops the
@@ -94,39 +99,81 @@ func (f *foldWindow) orphan(v []connectors.Value) bool {
 // counted.
 func (f *foldWindow) pending() bool { return len(f.orphans) > 0 }
 
-// decide gives each waiting orphan its outcome, in the order met, and
-// forgets them.
-func (f *foldWindow) decide(w *writer, record func(v []connectors.Value, o mappings.Outcome) error) error {
+// decide gives the waiting orphans their outcomes, in the order met, one
+// entity id's rows together, and forgets them. With some to come
+// (too many waited), the last id's rows wait on, unless they are all
+// that waits.
+func (f *foldWindow) decide(w *writer, more bool, record func(v []connectors.Value, o mappings.Outcome) error) error {
 	e := w.tp.EAV
-	for _, v := range f.orphans {
-		o := mappings.Orphan(e.Entities.Name)
-		k, ok, err := foldedID(v[e.Entity])
-		if err != nil {
-			return fmt.Errorf("values table %s: %w", e.Values.Name, err)
+	end := len(f.orphans)
+	if more {
+		last := f.orphans[end-1][e.Entity]
+		for end > 0 && sameID(f.orphans[end-1][e.Entity], last) {
+			end--
 		}
-		near := f.entities[k]
-		if !ok {
-			near = nil
-		}
-		for _, po := range near {
-			if po.kind == mappings.Excluded {
-				// Privacy first: whichever form it is, its patient is left out.
-				o = mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}
-				break
-			}
-		}
-		if o.Kind != mappings.Excluded {
-			for _, po := range near {
-				if po.kind == mappings.Migrated {
-					return fmt.Errorf("values table %s: a value row's entity id (%s) matches no entity of %s byte for byte, but matches %d after folding case, trailing spaces and accents, as a case- or accent-blind collation compares: the source's collation joins them, regflytt does not; make the ids agree in the source",
-						e.Values.Name, e.Values.Columns[e.Entity].Name, e.Entities.Name, len(near))
-				}
-			}
-		}
-		if err := record(v, o); err != nil {
-			return err
+		if end == 0 {
+			end = len(f.orphans)
 		}
 	}
-	f.orphans = f.orphans[:0]
+	for i := 0; i < end; {
+		j := i + 1
+		for j < end && sameID(f.orphans[j][e.Entity], f.orphans[i][e.Entity]) {
+			j++
+		}
+		o, err := f.orphanOutcome(w, f.orphans[i:j])
+		if err != nil {
+			return err
+		}
+		for k, v := range f.orphans[i:j] {
+			vo := o
+			if k > 0 {
+				vo.Warnings = nil // counted once for the id's rows
+			}
+			if err := record(v, vo); err != nil {
+				return err
+			}
+		}
+		i = j
+	}
+	f.orphans = append(f.orphans[:0], f.orphans[end:]...)
 	return nil
+}
+
+// orphanOutcome decides the rows of one entity id no entity has byte for
+// byte: excluded with an entity that folds to it and is excluded, or when
+// a row holds a listed number in the person's variable; refused when a
+// migrated entity folds to it; archived as orphans otherwise.
+func (f *foldWindow) orphanOutcome(w *writer, rows [][]connectors.Value) (mappings.Outcome, error) {
+	e := w.tp.EAV
+	k, ok, err := foldedID(rows[0][e.Entity])
+	if err != nil {
+		return mappings.Outcome{}, fmt.Errorf("values table %s: %w", e.Values.Name, err)
+	}
+	var near []parentOutcome
+	if ok {
+		near = f.entities[k]
+	}
+	for _, po := range near {
+		if po.kind == mappings.Excluded {
+			// Privacy first: whichever form it is, its patient is left out.
+			return mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}, nil
+		}
+	}
+	if o, ok := w.tp.ExcludeOrphans(rows); ok {
+		return mappings.Outcome{Kind: mappings.Excluded, Reason: o.Reason, Warnings: o.Warnings}, nil
+	}
+	for _, po := range near {
+		if po.kind == mappings.Migrated {
+			return mappings.Outcome{}, fmt.Errorf("values table %s: a value row's entity id (%s) matches no entity of %s byte for byte, but matches %d after folding case, trailing spaces and accents, as a case- or accent-blind collation compares: the source's collation joins them, regflytt does not; make the ids agree in the source",
+				e.Values.Name, e.Values.Columns[e.Entity].Name, e.Entities.Name, len(near))
+		}
+	}
+	return mappings.Orphan(e.Entities.Name), nil
+}
+
+// sameID says whether two value rows name the same entity id, byte for
+// byte.
+func sameID(a, b connectors.Value) bool {
+	c, ok := mappings.Compare(a, b)
+	return ok && c == 0
 }

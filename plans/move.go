@@ -412,14 +412,10 @@ func (w *writer) entities() error {
 		return w.record(e.Values, vtl, v, e.ValuesKeyIndex, o)
 	}
 	// orphan takes a value row whose entity id matches no entity byte
-	// for byte: one without text is an orphan at once, folding cannot
-	// match it to an entity.
+	// for byte, to be decided with the other rows of its id.
 	orphan := func(v []connectors.Value) error {
-		if _, ok := foldKey(v[e.Entity : e.Entity+1]); !ok {
-			return recordOrphan(v, mappings.Orphan(e.Entities.Name))
-		}
 		if fw.orphan(v) {
-			return fw.decide(w, recordOrphan)
+			return fw.decide(w, true, recordOrphan)
 		}
 		return nil
 	}
@@ -492,7 +488,7 @@ func (w *writer) entities() error {
 			return fmt.Errorf("values table %s: %w", e.Values.Name, err)
 		}
 		if len(group) > 0 {
-			if err := fw.decide(w, recordOrphan); err != nil {
+			if err := fw.decide(w, false, recordOrphan); err != nil {
 				return err
 			}
 			if err := fw.restart(id, eo.Entity); err != nil {
@@ -530,7 +526,7 @@ func (w *writer) entities() error {
 			return err
 		}
 	}
-	if err := fw.decide(w, recordOrphan); err != nil {
+	if err := fw.decide(w, false, recordOrphan); err != nil {
 		return err
 	}
 	return w.finish()
