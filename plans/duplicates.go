@@ -85,9 +85,16 @@ func (w *writer) rankDuplicates(t *connectors.Table) (*duplicates, error) {
 		if o.Kind != mappings.Migrated || o.Row == nil {
 			continue
 		}
-		// A record the receiving database would refuse is archived in
+		// A record the receiving database would refuse, or a grant the
+		// access rules archive (an expired appointment), is archived in
 		// the second read; it must not win over one that migrates.
 		if o = w.checkTarget(o); o.Kind != mappings.Migrated {
+			continue
+		}
+		if o, err = w.accessOutcome(t, row, o); err != nil {
+			return nil, err
+		}
+		if o.Kind != mappings.Migrated {
 			continue
 		}
 		same := pick(o.Row, d.SameIndex)
