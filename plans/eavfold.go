@@ -71,7 +71,13 @@ func (f *foldWindow) add(id connectors.Value, o mappings.Outcome) error {
 // restart begins the window again at an entity with value rows, once the
 // orphans met before it are decided.
 func (f *foldWindow) restart(id connectors.Value, o mappings.Outcome) error {
-	clear(f.entities)
+	if f.n > 64 {
+		// clear costs what the map once held, at every entity: a map
+		// grown over a long run of forms without values is dropped.
+		f.entities = nil
+	} else {
+		clear(f.entities)
+	}
 	f.n = 0
 	return f.add(id, o)
 }
