@@ -37,6 +37,55 @@ func CompareExisting(t *testing.T, newTarget NewTarget, extra ...HandCase) {
 			}
 		}
 	})
+	t.Run("CreatedTablePassesThePreWriteCheck", func(t *testing.T) {
+		// A receiving table regflytt made in an earlier run (its rows
+		// removed) with everything the schema can declare: the checks
+		// before a run must not refuse it.
+		tgt := newTarget(t)
+		unit := connectors.Table{Name: "care_unit", PrimaryKey: []string{"unit_id"}, Columns: []connectors.Column{
+			{Name: "unit_id", Type: connectors.Type{Kind: connectors.KindText, Length: 20}},
+			{Name: "hsa_id", Type: connectors.Type{Kind: connectors.KindText, Length: 40}, Nullable: true},
+		}, Indexes: []connectors.Index{{Name: "care_unit_hsa", Columns: []string{"hsa_id"}, Unique: true}}}
+		visit := connectors.Table{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []connectors.Column{
+			{Name: "visit_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+			{Name: "unit_id", Type: connectors.Type{Kind: connectors.KindText, Length: 20}},
+			{Name: "note", Type: connectors.Type{Kind: connectors.KindText, Length: 200}, Nullable: true},
+			{Name: "seq", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		}, Indexes: []connectors.Index{
+			{Name: "visit_unit_seq", Columns: []string{"unit_id", "seq"}, Unique: true},
+			{Name: "visit_note", Columns: []string{"note"}},
+		}, ForeignKeys: []connectors.ForeignKey{{Name: "visit_unit", Columns: []string{"unit_id"}, RefTable: "care_unit", RefColumns: []string{"unit_id"}}}}
+		tables := []connectors.Table{unit, visit}
+		ctx := context.Background()
+		if err := tgt.Create(ctx, tables); err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		if cc, ok := tgt.(connectors.ConstraintCreator); ok {
+			if err := cc.CreateConstraints(ctx, tables); err != nil {
+				t.Fatalf("create constraints: %v", err)
+			}
+		}
+		snap, err := tgt.Snapshot(ctx)
+		if err != nil {
+			t.Fatalf("snapshot: %v", err)
+		}
+		defer snap.Close()
+		for i := range tables {
+			existing := findTable(t, snap, tables[i].Name)
+			for _, d := range append(connectors.CompareTable(tgt.Dialect(), &tables[i], existing), connectors.UndeclaredUniqueIndexes(&tables[i], existing)...) {
+				t.Errorf("a table regflytt made differs from its declaration: %s", d)
+			}
+		}
+		if c, ok := snap.(connectors.ExistingTableChecker); ok {
+			ds, err := c.CheckExistingTables(ctx, []string{"care_unit", "visit"})
+			if err != nil {
+				t.Fatalf("check existing tables: %v", err)
+			}
+			for _, d := range ds {
+				t.Errorf("the pre-write check refuses a table regflytt made: %s", d)
+			}
+		}
+	})
 	declared := func() connectors.Table {
 		return connectors.Table{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []connectors.Column{
 			{Name: "visit_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
