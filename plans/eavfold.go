@@ -33,8 +33,10 @@ import (
 // (mappings.TableProgram.ExcludeOrphans).
 
 // maxFoldEntities bounds the entities a foldWindow keeps (some 60 bytes
-// each): a run of forms without value rows longer than that stops the
-// run instead of growing memory without bound. maxFoldOrphans bounds the
+// each): past it the window forgets them (a form store with a million
+// forms in a row without values, or none at all, is no reason to stop),
+// and an orphan that would have to be decided against them stops the run
+// instead of growing memory without bound. maxFoldOrphans bounds the
 // orphans waiting: more are decided at once, against the entities met so
 // far (an entity that comes after them is then not asked).
 const (
@@ -47,6 +49,9 @@ type foldWindow struct {
 	// one with value rows to the outcomes of the entities folding to it.
 	entities map[string][]parentOutcome
 	n        int
+	// forgot says the window passed maxFoldEntities and no longer holds
+	// every entity since the last one with value rows.
+	forgot bool
 	// orphans are value rows no entity matches byte for byte, waiting
 	// for their decision.
 	orphans [][]connectors.Value
@@ -58,13 +63,19 @@ func (f *foldWindow) add(id connectors.Value, o mappings.Outcome) error {
 	if err != nil || !ok {
 		return err
 	}
+	if f.n++; f.n > maxFoldEntities {
+		if f.pending() {
+			return fmt.Errorf("more than %d forms in a row without value rows, whose ids a value row could match after folding", maxFoldEntities)
+		}
+		f.entities, f.forgot = nil, true
+	}
+	if f.forgot {
+		return nil
+	}
 	if f.entities == nil {
 		f.entities = map[string][]parentOutcome{}
 	}
 	f.entities[k] = append(f.entities[k], parentOutcome{kind: o.Kind, reason: o.Reason})
-	if f.n++; f.n > maxFoldEntities {
-		return fmt.Errorf("more than %d forms in a row without value rows, whose ids a value row could match after folding", maxFoldEntities)
-	}
 	return nil
 }
 
@@ -78,7 +89,7 @@ func (f *foldWindow) restart(id connectors.Value, o mappings.Outcome) error {
 	} else {
 		clear(f.entities)
 	}
-	f.n = 0
+	f.n, f.forgot = 0, false
 	return f.add(id, o)
 }
 
@@ -154,6 +165,10 @@ func (f *foldWindow) orphanOutcome(w *writer, rows [][]connectors.Value) (mappin
 	k, ok, err := foldedID(rows[0][e.Entity])
 	if err != nil {
 		return mappings.Outcome{}, fmt.Errorf("values table %s: %w", e.Values.Name, err)
+	}
+	if ok && f.forgot {
+		return mappings.Outcome{}, fmt.Errorf("values table %s: a value row's entity id (%s) matches no entity of %s byte for byte, after more than %d forms in a row without value rows, any of which it could match after folding case, trailing spaces and accents: make the ids agree in the source",
+			e.Values.Name, e.Values.Columns[e.Entity].Name, e.Entities.Name, maxFoldEntities)
 	}
 	var near []parentOutcome
 	if ok {
