@@ -114,8 +114,6 @@ func (w *Writer) writeMetadata(sum *Summary, now time.Time) error {
 	return nil
 }
 
-// tableXSD gives a table's own schema: SIARD's table schema with one
-// element per column, each optional (a NULL cell is left out).
 // dataOwner is metadata.xml's dataOwner for a package of meta.
 func dataOwner(meta Meta) string {
 	if meta.Owner == "" {
@@ -124,6 +122,8 @@ func dataOwner(meta Meta) string {
 	return meta.Owner
 }
 
+// tableXSD gives a table's own schema: SIARD's table schema with one
+// element per column, each optional (a NULL cell is left out).
 func tableXSD(t *siardTable) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
