@@ -253,11 +253,17 @@ func encodeFloatsSQL(t *connectors.Table, cols []int, bits int) (string, error) 
 	return "(" + strings.Join(parts, " || ") + ")", nil
 }
 
-// serverVersion reads "15.20 (Debian …)" as 150000, as server_version_num
-// counts; 0 when unreadable, which keeps to what every version parses.
+// serverVersion reads "15.20 (Debian …)" as 150000, and a beta or
+// development server's "17beta1" or "18devel" as its major version, as
+// server_version_num counts; 0 when unreadable, which keeps to what every
+// version parses. (A beta read as 0 skipped the pre-write checks of
+// collations and NULLS NOT DISTINCT, existing.go.)
 func serverVersion(s string) int {
-	major, _, _ := strings.Cut(s, ".")
-	n, err := strconv.Atoi(major)
+	end := 0
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	n, err := strconv.Atoi(s[:end])
 	if err != nil {
 		return 0
 	}
