@@ -210,7 +210,9 @@ func collations(defs [][]token) []clause {
 		column := columnOf(def)
 		keyed := column == "" && len(def) > 1 && (def[0].isWord("PRIMARY", "UNIQUE") || def[0].isWord("CONSTRAINT") && len(def) > 2 && def[2].isWord("PRIMARY", "UNIQUE"))
 		for i := 1; i+1 < len(def); i++ {
-			if !def[i].isWord("COLLATE") || def[i+1].isWord("BINARY") {
+			// The name may be quoted ("BINARY", [binary]): SQLite takes
+			// it as the same collation.
+			if !def[i].isWord("COLLATE") || strings.EqualFold(def[i+1].name(), "BINARY") {
 				continue
 			}
 			switch {

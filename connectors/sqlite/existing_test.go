@@ -62,8 +62,8 @@ func TestCheckExistingTablesFindsConflictClauses(t *testing.T) {
 // compares nothing stored, and BINARY is what Create makes.
 func TestCheckExistingTablesFindsCollations(t *testing.T) {
 	src := keyTestSource(t,
-		"CREATE TABLE col (code TEXT PRIMARY KEY COLLATE NOCASE, name TEXT COLLATE RTRIM NOT NULL, same TEXT COLLATE binary)",
-		`CREATE TABLE tbl (a TEXT, "b b" TEXT, c TEXT, CONSTRAINT k PRIMARY KEY (a COLLATE nocase), UNIQUE ("b b" COLLATE "RTRIM" DESC, c))`,
+		"CREATE TABLE col (code TEXT PRIMARY KEY COLLATE NOCASE, name TEXT COLLATE RTRIM NOT NULL, same TEXT COLLATE binary, quoted TEXT COLLATE \"BINARY\", kept TEXT COLLATE [binary])",
+		`CREATE TABLE tbl (a TEXT, "b b" TEXT, c TEXT, CONSTRAINT k PRIMARY KEY (a COLLATE nocase), UNIQUE ("b b" COLLATE "RTRIM" DESC, c), UNIQUE (c COLLATE "binary"))`,
 		"CREATE TABLE quiet (a TEXT CHECK (a <> 'x' COLLATE NOCASE) DEFAULT ('y'), b TEXT AS (a COLLATE NOCASE), c TEXT, CHECK (c = 'z' COLLATE RTRIM))",
 	)
 	snap, err := src.Snapshot(context.Background())
