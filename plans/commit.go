@@ -165,8 +165,9 @@ const unitsPerCommit = 4
 
 // startWriter starts the goroutine that commits the batches.
 func (u *commitUnits) startWriter() {
-	// The queue holds the batches one transaction may take, besides the
-	// one being committed, or one a job for each job.
+	// The queue holds the batches one transaction takes besides the one
+	// the writer turns to (unitsPerCommit-1), or one per job when more
+	// jobs hand batches over.
 	u.queue = make(chan *pendingUnit, max(u.r.jobs(), unitsPerCommit-1))
 	u.free = make(chan [][]connectors.Value, cap(u.queue)+2)
 	u.finished = make(chan struct{})
