@@ -55,7 +55,8 @@ func CompareExisting(t *testing.T, newTarget NewTarget, extra ...HandCase) {
 			{Name: "visit_unit_seq", Columns: []string{"unit_id", "seq"}, Unique: true},
 			{Name: "visit_note", Columns: []string{"note"}},
 		}, ForeignKeys: []connectors.ForeignKey{{Name: "visit_unit", Columns: []string{"unit_id"}, RefTable: "care_unit", RefColumns: []string{"unit_id"}}}}
-		tables := []connectors.Table{unit, visit}
+		every, _ := roundTripTable(t) // a column of every canonical kind
+		tables := []connectors.Table{unit, visit, *every}
 		ctx := context.Background()
 		if err := tgt.Create(ctx, tables); err != nil {
 			t.Fatalf("create: %v", err)
@@ -77,7 +78,7 @@ func CompareExisting(t *testing.T, newTarget NewTarget, extra ...HandCase) {
 			}
 		}
 		if c, ok := snap.(connectors.ExistingTableChecker); ok {
-			ds, err := c.CheckExistingTables(ctx, []string{"care_unit", "visit"})
+			ds, err := c.CheckExistingTables(ctx, []string{"care_unit", "visit", every.Name})
 			if err != nil {
 				t.Fatalf("check existing tables: %v", err)
 			}
