@@ -531,22 +531,32 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	}
 	r.findings(sum, ledger, exp.codes, append(schemaFindings(schemas), unitFs...))
 	sum.Finish(clock())
-	if vo.UnitReports != "" {
-		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Units: sum.Units}); err != nil {
-			return sum, fmt.Errorf("verify: %w", err)
-		}
+	// The verdict is written first and stands whatever else cannot be
+	// written: a FAIL exits 3 (ErrNotAccounted) with the write's error
+	// beside it, never 1 as if verification had not finished.
+	var errs []error
+	if !sum.Pass {
+		errs = append(errs, errVerificationFailed)
 	}
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
-		return sum, fmt.Errorf("work directory: %w", err)
+		errs = append(errs, fmt.Errorf("work directory: %w", err))
+	} else if err := sum.WriteFiles(r.opts.WorkDir); err != nil {
+		errs = append(errs, err)
 	}
-	if err := sum.WriteFiles(r.opts.WorkDir); err != nil {
-		return sum, err
+	if vo.UnitReports != "" {
+		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Units: sum.Units}); err != nil {
+			errs = append(errs, fmt.Errorf("verify: %w", err))
+		}
 	}
-	if !sum.Pass {
-		return sum, fmt.Errorf("verification FAILED: %w", ErrNotAccounted)
+	if len(errs) == 1 {
+		return sum, errs[0]
 	}
-	return sum, nil
+	return sum, errors.Join(errs...)
 }
+
+// errVerificationFailed is VerifyWith's error when the verification
+// finished and FAILed, and nothing else went wrong.
+var errVerificationFailed = fmt.Errorf("verification FAILED: %w", ErrNotAccounted)
 
 // verifyInGo hides the target's Checksummer, so that the benchmark can
 // compare verification with and without pushdown.
@@ -1069,7 +1079,7 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
 	opts.Progress = NoProgress{}
 	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcRead.Dir(), ownershipChecked: true, expected: exp, scratch: r.scratch, archiveRead: arcRead, readBack: true, sourceCounts: sourceCounts})
-	if err != nil && !errors.Is(err, ErrNotAccounted) {
+	if err != nil && err != errVerificationFailed {
 		return fmt.Errorf("verify the run's content: %w", err)
 	}
 	if sum == nil {

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -264,22 +265,70 @@ const (
 	HTMLFile = "verify-report.html"
 )
 
-// WriteFiles writes JSONFile and HTMLFile into dir.
+// WriteFiles writes JSONFile and HTMLFile into dir, each whole or not
+// at all (a temporary file renamed). When one cannot be written, the
+// earlier file of each name not yet replaced is removed: portfolio
+// status and plan render read them as the register's verification, and
+// an earlier verification's PASS must not stand for this one.
 func (s *Summary) WriteFiles(dir string) error {
-	for name, write := range map[string]func(io.Writer) error{JSONFile: s.WriteJSON, HTMLFile: s.WriteHTML} {
-		f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
-		if err != nil {
-			return fmt.Errorf("verification report: %w", err)
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{{JSONFile, s.WriteJSON}, {HTMLFile, s.WriteHTML}}
+	var tmps []string
+	renamed := 0
+	werr := func() error {
+		for _, f := range files {
+			tmp, err := writeTemp(dir, f.name, f.write)
+			if err != nil {
+				return err
+			}
+			tmps = append(tmps, tmp)
 		}
-		werr := write(f)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
+		for i, tmp := range tmps {
+			if err := os.Rename(tmp, filepath.Join(dir, files[i].name)); err != nil {
+				return fmt.Errorf("verification report %s: %w", filepath.Join(dir, files[i].name), err)
+			}
+			renamed++
 		}
-		if werr != nil {
-			return fmt.Errorf("verification report %s: %w", name, werr)
+		return nil
+	}()
+	if werr == nil {
+		return nil
+	}
+	for _, tmp := range tmps[renamed:] {
+		os.Remove(tmp)
+	}
+	for _, f := range files[renamed:] {
+		path := filepath.Join(dir, f.name)
+		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			werr = errors.Join(werr, fmt.Errorf("an earlier %s stays and is not this verification's: %w", path, err))
 		}
 	}
-	return nil
+	return werr
+}
+
+// writeTemp writes one report into a temporary file beside its name.
+func writeTemp(dir, name string, write func(io.Writer) error) (string, error) {
+	f, err := os.CreateTemp(dir, "."+name+".*")
+	if err != nil {
+		return "", fmt.Errorf("verification report %s: %w", filepath.Join(dir, name), err)
+	}
+	werr := write(f)
+	if err := f.Chmod(0o640); werr == nil {
+		werr = err
+	}
+	if err := f.Close(); werr == nil {
+		werr = err
+	}
+	if werr != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("verification report %s: %w", filepath.Join(dir, name), werr)
+	}
+	return f.Name(), nil
 }
 
 // WriteText prints the summary for a terminal.

@@ -48,3 +48,72 @@ func TestVerifyCommandExitCodes(t *testing.T) {
 		t.Fatalf("verify of a target missing a row: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// A verification that FAILs exits 3 even when its reports cannot be
+// written, and no earlier verification's PASS is left in the work
+// directory to stand for it (portfolio status and plan render read
+// verify-report.json as the register's verification).
+func TestVerifyFailStandsWhenItsReportsCannotBeWritten(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	if code, out, errs := cli(t, "demo", "--work", work, "--patients", "30"); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(work, "receiving.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DELETE FROM visit WHERE visit_id = (SELECT min(visit_id) FROM visit)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	args := []string{"verify", "testdata/plans/demo.yaml", "--work", work,
+		"--source", "sqlite://" + filepath.Join(work, "legacy.db"), "--target", "sqlite://" + filepath.Join(work, "receiving.db")}
+	notAFolder := filepath.Join(t.TempDir(), "units")
+	if err := os.WriteFile(notAFolder, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	passLeft := func(when string) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(work, verify.JSONFile))
+		if err != nil {
+			return // none left: nothing claims PASS
+		}
+		var sum verify.Summary
+		if err := json.Unmarshal(b, &sum); err == nil && sum.Pass {
+			t.Errorf("%s: %s still says PASS", when, verify.JSONFile)
+		}
+	}
+	code, out, errs := cli(t, append(args, "--unit-reports", notAFolder)...)
+	if code != exitNotAccounted || !strings.Contains(errs, notAFolder) {
+		t.Errorf("verify FAIL with --unit-reports not a directory: exit %d, want %d and the directory named\n%s\n%s", code, exitNotAccounted, out, errs)
+	}
+	passLeft("unit reports not written")
+
+	// The verdict's own files: one of them a directory, so it cannot be
+	// written, whichever is written first.
+	for _, name := range []string{verify.HTMLFile, verify.JSONFile} {
+		// An earlier verification's PASS, as the demo left it.
+		if code, out, errs := cli(t, "demo", "--work", work, "--patients", "30"); code != exitOK {
+			t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+		}
+		db, err := sql.Open("sqlite", filepath.Join(work, "receiving.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec("DELETE FROM visit WHERE visit_id = (SELECT min(visit_id) FROM visit)"); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if err := os.Remove(filepath.Join(work, name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(work, name, "x"), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := cli(t, args...)
+		if code != exitNotAccounted || !strings.Contains(errs, name) {
+			t.Errorf("verify FAIL with %s a directory: exit %d, want %d and the file named\n%s\n%s", name, code, exitNotAccounted, out, errs)
+		}
+		passLeft(name + " not written")
+	}
+}
