@@ -93,14 +93,36 @@ func (s *stopper) watch(sigs <-chan os.Signal, cancel context.CancelFunc, stderr
 
 // run executes one command line and returns its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := newRootCmd(stdout, stderr)
+	out := &resultWriter{w: stdout}
+	cmd := newRootCmd(out, stderr)
 	finishTree(cmd)
 	if err := unknownBeforeHelp(cmd, args); err != nil {
 		return exitCode(ctx, err, stderr)
 	}
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
+	if out.err != nil && !errors.Is(err, out.err) {
+		err = errors.Join(err, fmt.Errorf("standard output: %w", out.err))
+	}
 	return exitCode(ctx, err, stderr)
+}
+
+// resultWriter is standard output, remembering the first write that
+// failed: what a command prints there is its result (an inventory, a
+// check's warnings, a document), and a command whose result was lost on
+// a full disk must not exit 0 as if it had been written, whether or not
+// the command looked at the error.
+type resultWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (r *resultWriter) Write(b []byte) (int, error) {
+	n, err := r.w.Write(b)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // usageError marks errors in how the command was called.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/regflytt/regflytt/plans"
@@ -113,5 +114,43 @@ func TestInterruptedRunSaysHowToResume(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "run `regflytt run plan.yaml` again to resume") {
 		t.Fatalf("stderr %q", stderr.String())
+	}
+}
+
+// fullWriter is standard output on a full disk (or a closed pipe whose
+// signal is ignored): every write fails.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// A command whose result could not be written to standard output does
+// not exit 0: `regflytt archive ls PKG > inventory.txt` on a full disk
+// left an empty inventory, and `map check PLAN > check.txt` no warnings,
+// with exit 0 as if they were written.
+func TestUnwrittenOutputIsAnError(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	if code, out, errs := cli(t, "demo", "--work", work, "--patients", "30"); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	src := "sqlite://" + filepath.Join(work, "legacy.db")
+	for _, args := range [][]string{
+		{"archive", "ls", filepath.Join(work, "archive")},
+		{"archive", "verify", "--no-log", filepath.Join(work, "archive")},
+		{"plan", "check", "testdata/plans/demo.yaml"},
+		{"map", "check", "testdata/plans/demo.yaml", "--source", src},
+		{"map", "test", "testdata/plans/demo.yaml"},
+		{"version"},
+		{"run", "--help"},
+	} {
+		wd, _ := os.Getwd()
+		if err := os.Chdir("../.."); err != nil {
+			t.Fatal(err)
+		}
+		var errb bytes.Buffer
+		code := run(context.Background(), args, fullWriter{}, &errb)
+		os.Chdir(wd)
+		if code != exitError || !strings.Contains(errb.String(), "no space left on device") {
+			t.Errorf("%v with standard output unwritable: exit %d, want %d naming the write's error\n%s", args, code, exitError, errb.String())
+		}
 	}
 }
