@@ -61,6 +61,11 @@ func TestMapTestExitCodes(t *testing.T) {
 	if code != 3 || !strings.Contains(out, "care_unit.region") {
 		t.Fatalf("a gap in coverage with --require-coverage: exit %d, want 3 naming care_unit.region\n%s%s", code, out, errs)
 	}
+	// The verdict line says what the exit status says: a log that keeps
+	// stdout alone read PASS for a run that failed.
+	if !strings.HasSuffix(out, ": FAIL\n") {
+		t.Errorf("a gap in coverage with --require-coverage: the verdict line is not FAIL\n%s", out)
+	}
 	plan = copyDemo(t, func(s string) string {
 		return strings.Replace(s, "        archived: {reason: not_null, column: name}", "        archived: {reason: not_null, column: name}\n        migrated: {}", 1)
 	})
