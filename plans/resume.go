@@ -428,20 +428,34 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if rep.Seconds > 0 {
 		rep.RowsPerSecond = float64(read) / rep.Seconds
 	}
+	// A run that verified but cannot finish (its report, unit reports,
+	// the lock, the seal, the last checkpoint) stops, and its summary says
+	// so: it read PASS above a non-zero exit while report.json said the
+	// run stopped. A verification that FAILed keeps its exit status 3.
+	unfinished := func(err error) (*verify.Report, error) {
+		failed := !rep.Pass
+		rep.Pass = false
+		rep.Problems = append(rep.Problems, "the run verified but stopped before it finished: "+err.Error())
+		err = stopped(err)
+		if failed {
+			err = errors.Join(err, ErrNotAccounted)
+		}
+		return rep, err
+	}
 	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {
-		return rep, stopped(err)
+		return unfinished(err)
 	}
 	if err := r.writeUnitReports(rep); err != nil {
-		return rep, stopped(err)
+		return unfinished(err)
 	}
 	if err := bk.holdLock(ctx, r.opts.Retry); err != nil {
-		return rep, stopped(err)
+		return unfinished(err)
 	}
 	if err := r.seal(arcDir); err != nil {
-		return rep, stopped(err)
+		return unfinished(err)
 	}
 	if err := u.stage(stageFinished, rep.Pass); err != nil {
-		return rep, stopped(err)
+		return unfinished(err)
 	}
 	if err := os.RemoveAll(pp.dir); err != nil {
 		r.log.Warn("could not remove the archive parts", "dir", pp.dir, "err", err)

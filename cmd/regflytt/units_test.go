@@ -101,3 +101,30 @@ func TestVerifyShowsUnitsAndWritesUnitReports(t *testing.T) {
 		}
 	}
 }
+
+// A run whose unit reports cannot be written stops before it finishes
+// (exit 1, report.json says so): its summary must not read PASS above the
+// error, as it did, for a log or a person that reads stdout.
+func TestRunThatCouldNotWriteUnitReportsDoesNotSayPass(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	if code, out, errs := cli(t, "demo", "--work", work, "--patients", "30", "--quiet"); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	notAFolder := filepath.Join(t.TempDir(), "units")
+	if err := os.WriteFile(notAFolder, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runWork := filepath.Join(t.TempDir(), "w")
+	code, out, errs := cli(t, "run", filepath.Join(work, "plan.yaml"), "--source", "sqlite://"+filepath.Join(work, "legacy.db"),
+		"--target", "sqlite://"+filepath.Join(t.TempDir(), "r.db"), "--work", runWork, "--unit-reports", notAFolder)
+	if code != exitError || !strings.Contains(errs, notAFolder) {
+		t.Fatalf("run: exit %d, want %d naming %s\n%s\n%s", code, exitError, notAFolder, out, errs)
+	}
+	if strings.Contains(out, "PASS") {
+		t.Errorf("the summary of a run that did not finish says PASS:\n%s", out)
+	}
+	b, err := os.ReadFile(filepath.Join(runWork, "report.json"))
+	if err != nil || strings.Contains(string(b), `"pass": true`) {
+		t.Errorf("report.json: %v, passes:\n%s", err, b)
+	}
+}
