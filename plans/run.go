@@ -177,6 +177,9 @@ func newRunner(p *Plan, opts Options, needTarget bool) (*runner, error) {
 		return nil, err
 	}
 	r.in = in
+	if err := unitReportsPossible(opts.UnitReports, in); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

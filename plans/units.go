@@ -293,6 +293,24 @@ func nameReceivingUnits(prog *mappings.Program, rep *verify.Report) {
 	}
 }
 
+// unitReportsPossible refuses --unit-reports DIR when no mapping names a
+// reporting unit column: there is no unit to report to, and the run or
+// verification would end with DIR empty and exit 0, the care providers'
+// reports silently never made.
+func unitReportsPossible(dir string, in *Inputs) error {
+	if dir == "" {
+		return nil
+	}
+	for _, f := range in.Mappings {
+		for _, tm := range f.Tables {
+			if tm.Unit != nil && tm.Unit.Column.Value != "" {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("--unit-reports %s: no mapping names a reporting unit (unit: COLUMN), so there is no unit to write a report for: name each table's unit, or leave --unit-reports out (nothing was written)", dir)
+}
+
 // writeUnitReports writes one report per reporting unit when the run was
 // asked to (--unit-reports DIR).
 func (r *runner) writeUnitReports(rep *verify.Report) error {

@@ -231,6 +231,9 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	if err := unitReportsPossible(vo.UnitReports, r.in); err != nil {
+		return nil, err
+	}
 	r.scratch = vo.scratch
 	clock := r.opts.Now
 	started := clock()

@@ -128,3 +128,41 @@ func TestRunThatCouldNotWriteUnitReportsDoesNotSayPass(t *testing.T) {
 		t.Errorf("report.json: %v, passes:\n%s", err, b)
 	}
 }
+
+// --unit-reports on a plan whose mappings name no reporting unit is
+// refused before anything is written: run and verify exited 0 with the
+// directory empty, and the care providers' reports were never made.
+func TestUnitReportsNeedAUnit(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	if code, out, errs := cli(t, "demo", "--work", work, "--patients", "30", "--quiet"); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	plan := copyDemo(t, func(s string) string {
+		var out []string
+		for _, l := range strings.SplitAfter(s, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "unit: ") {
+				l = `    unit: {none: "no unit in this test"}` + "\n"
+			}
+			out = append(out, l)
+		}
+		return strings.Join(out, "")
+	})
+	target := filepath.Join(t.TempDir(), "r.db")
+	runWork := filepath.Join(t.TempDir(), "w")
+	src := []string{"--source", "sqlite://" + filepath.Join(work, "legacy.db"), "--target", "sqlite://" + target, "--work", runWork}
+	units := filepath.Join(t.TempDir(), "units")
+	code, out, errs := cli(t, append([]string{"run", plan, "--unit-reports", units}, src...)...)
+	if code == exitOK || !strings.Contains(errs, "unit:") {
+		t.Errorf("run --unit-reports without units: exit %d, want an error naming unit:\n%s\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Errorf("the refused run wrote the target")
+	}
+	if code, out, errs := cli(t, append([]string{"run", plan}, src...)...); code != exitOK {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = cli(t, append([]string{"verify", plan, "--unit-reports", units}, src...)...)
+	if code == exitOK || !strings.Contains(errs, "unit:") {
+		t.Errorf("verify --unit-reports without units: exit %d, want an error naming unit:\n%s\n%s", code, out, errs)
+	}
+}
