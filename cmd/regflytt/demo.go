@@ -13,6 +13,7 @@ import (
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/plans/demo"
 	"github.com/regflytt/regflytt/plans/synth"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // demoMarker marks a work directory as the demo's own, so a second demo
@@ -82,10 +83,14 @@ empty), then read from it read-only like any legacy platform.`,
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
 			})
+			vopts := plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: work, Logger: g.logger(), ToolVersion: toolVersion()}
+			if g.json {
+				return demoJSON(cmd, g, p, rep, work, err, vopts)
+			}
 			if err := printReport(g, rep, work, err); err != nil {
 				return err
 			}
-			return demoVerify(cmd, g, p, plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: work, Logger: g.logger(), ToolVersion: toolVersion()})
+			return demoVerify(cmd, g, p, vopts)
 		},
 	}
 	cmd.Flags().StringVar(&work, "work", "", "work directory (default: regflytt-demo in the system's temporary directory); cleared if it is an earlier demo's")
@@ -96,6 +101,35 @@ empty), then read from it read-only like any legacy platform.`,
 	cmd.Flags().StringVar(&tgtURL, "target", "", "receiving database (default: an SQLite file in the work directory)")
 	addJSONFlag(cmd, g)
 	return cmd
+}
+
+// demoResult is what demo --json prints: the run and the verification
+// that ends the demo, as one document (two, as it printed them, read as
+// the run's PASS by a script that takes the first).
+type demoResult struct {
+	Pass         bool            `json:"pass"`
+	Run          *runResult      `json:"run"`
+	Verification *verify.Summary `json:"verification,omitempty"`
+}
+
+// demoJSON verifies a run that finished and prints both as one document.
+func demoJSON(cmd *cobra.Command, g *globals, p *plans.Plan, rep *verify.Report, work string, err error, opts plans.Options) error {
+	if rep == nil {
+		if err == nil {
+			err = fmt.Errorf("run gave no report")
+		}
+		return err
+	}
+	run := newRunResult(rep, work)
+	res := demoResult{Pass: rep.Pass, Run: &run}
+	if err == nil {
+		res.Verification, err = plans.VerifyWith(cmd.Context(), p, opts, plans.VerifyOptions{})
+		res.Pass = res.Pass && res.Verification != nil && res.Verification.Pass
+	}
+	if werr := writeJSON(g, res); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
 }
 
 // prepareDemoDir makes an empty work directory, clearing an earlier

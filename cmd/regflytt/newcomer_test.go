@@ -82,6 +82,8 @@ func TestJSONOutputs(t *testing.T) {
 		{[]string{"schema", "--source", legacy, "--to", "postgres", "--json"}, exitOK, `"create_sql"`},
 		{[]string{"run", "testdata/plans/demo.yaml", "--source", legacy, "--target", "sqlite://" + filepath.Join(work, "r.db"), "--work", filepath.Join(work, "w"), "--json"}, exitOK, `"report_file"`},
 		{[]string{"version", "--json"}, exitOK, `"module"`},
+		// The run and the verification that ends the demo, in one document.
+		{[]string{"demo", "--work", filepath.Join(work, "demo"), "--patients", "30", "--json"}, exitOK, `"verification": {`},
 		{[]string{"synth", "--platform", "demo", "--patients", "30", "--target", "sqlite://" + filepath.Join(work, "l2.db"), "--json"}, exitOK, `"rows"`},
 	} {
 		code, out, errs := cli(t, c.args...)

@@ -150,11 +150,15 @@ type runResult struct {
 	Report     *verify.Report `json:"report"`
 }
 
+func newRunResult(rep *verify.Report, work string) runResult {
+	return runResult{WorkDir: work, ReportFile: filepath.Join(work, "report.json"), ArchiveDir: rep.Archive.Dir, Pass: rep.Pass, Report: rep}
+}
+
 // printReport prints the summary of a run that got as far as verifying,
 // with where its report and archive are.
 func printReport(g *globals, rep *verify.Report, work string, err error) error {
 	if rep != nil {
-		res := runResult{WorkDir: work, ReportFile: filepath.Join(work, "report.json"), ArchiveDir: rep.Archive.Dir, Pass: rep.Pass, Report: rep}
+		res := newRunResult(rep, work)
 		var werr error
 		switch {
 		case g.json:
