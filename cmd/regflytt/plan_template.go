@@ -166,6 +166,9 @@ A plan that plan check rejects is refused (exit 2), stale approvals aside.`,
 			if err != nil {
 				return err
 			}
+			if err := reportsGiven(reports); err != nil {
+				return err
+			}
 			reps, err := portfolio.LoadReports(reports)
 			if err != nil {
 				return err

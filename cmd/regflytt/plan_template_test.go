@@ -93,6 +93,17 @@ func TestRenderAndStatusCommands(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "demo                         demo.yaml        pharos → stratum       draft") {
 		t.Fatalf("status: exit %d %s\n%s", code, errs, stdout)
 	}
+	// A --reports directory that is not there (a typo) is an error, not a
+	// follow-up or review document in which no registry has any report.
+	missing := filepath.Join(t.TempDir(), "no-such-reports")
+	for _, args := range [][]string{
+		{"portfolio", "status", "--plans", "testdata/plans", "--reports", missing},
+		{"plan", "render", "testdata/plans/demo.yaml", "--reports", missing},
+	} {
+		if code, stdout, errs := cli(t, args...); code == exitOK || !strings.Contains(errs, missing) {
+			t.Errorf("%v: exit %d, want an error naming %s\n%s%s", args, code, missing, stdout, errs)
+		}
+	}
 }
 
 // plan new writes a plan whose portfolio: field resolves from the plan's

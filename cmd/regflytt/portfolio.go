@@ -60,6 +60,9 @@ and done.`,
 			if format != "text" && format != "html" {
 				return usageError{errors.New("--format must be text or html")}
 			}
+			if err := reportsGiven(reports); err != nil {
+				return err
+			}
 			pf, ps, err := f.load(g)
 			if err != nil {
 				return err
@@ -88,6 +91,23 @@ and done.`,
 	cmd.Flags().StringVar(&format, "format", "text", "text or html")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
 	return cmd
+}
+
+// reportsGiven checks a --reports directory: one that is not there (a
+// typo, an unmounted share) read as holding no report, and the document
+// showed no registry migrated or verified.
+func reportsGiven(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("--reports: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("--reports %s: not a directory", dir)
+	}
+	return nil
 }
 
 // portfolioFlags are how a portfolio command finds its portfolio and plans.
