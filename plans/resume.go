@@ -435,7 +435,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	unfinished := func(err error) (*verify.Report, error) {
 		failed := !rep.Pass
 		rep.Pass = false
-		rep.Problems = append(rep.Problems, "the run verified but stopped before it finished: "+err.Error())
+		rep.Unfinished = err.Error()
 		err = stopped(err)
 		if failed {
 			err = errors.Join(err, ErrNotAccounted)

@@ -70,7 +70,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "alarm: %s (regflytt verify fails until the plan acknowledges %s)\n", a.Message, a.ID)
 	}
 	verdict := "PASS: every source record is accounted for"
-	if !r.Pass {
+	switch {
+	case r.Unfinished != "":
+		verdict = "STOPPED: the run verified but did not finish (" + r.Unfinished + "); run it again to finish"
+	case !r.Pass:
 		verdict = "FAIL: not every source record is accounted for"
 	}
 	_, err := fmt.Fprintln(w, verdict)

@@ -223,6 +223,10 @@ type Report struct {
 	Access        *AccessCheck       `json:"access,omitempty"`
 	Pass          bool               `json:"pass"`
 	Problems      []string           `json:"problems,omitempty"`
+	// Unfinished says why a run that verified stopped before it finished
+	// (its report, unit reports, the lock, the seal, the last
+	// checkpoint): it is no PASS, whatever the verification found.
+	Unfinished string `json:"unfinished,omitempty"`
 	// Alarms are the content checker's findings that need a person (an
 	// archived share above the plan's, codes no record used): listed
 	// here, they fail `regflytt verify` until acknowledged, not the run.
