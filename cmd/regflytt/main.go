@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -136,19 +137,28 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitOK
 	}
 	var ue usageError
+	cancelled := errors.Is(err, context.Canceled) || errors.Is(err, plans.ErrInterrupted)
 	switch {
-	case ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, plans.ErrInterrupted):
-		// An interrupted run says how far it got and how to resume.
-		var se *plans.StoppedError
-		if errors.As(err, &se) {
-			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
-		} else {
-			fmt.Fprintln(stderr, "regflytt: interrupted")
-		}
-		return exitInterrupted
-	case errors.Is(err, plans.ErrNotAccounted), errors.Is(err, errTestsFailed):
+	case (errors.Is(err, plans.ErrNotAccounted) || errors.Is(err, errTestsFailed)) && !cancelled:
+		// A verdict reached before an interrupt could stop it is the
+		// command's result, interrupted or not.
 		fmt.Fprintln(stderr, "regflytt:", err)
 		return exitNotAccounted
+	case ctx.Err() != nil || cancelled:
+		// An interrupted run says how far it got and how to resume.
+		var se *plans.StoppedError
+		switch {
+		case errors.As(err, &se) && strings.HasPrefix(err.Error(), "interrupted"):
+			fmt.Fprintln(stderr, "regflytt:", err) // plans.ErrInterrupted says it
+		case errors.As(err, &se):
+			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
+		case errors.Is(err, context.Canceled):
+			fmt.Fprintln(stderr, "regflytt: interrupted")
+		default:
+			// What stopped the command while it was being interrupted.
+			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
+		}
+		return exitInterrupted
 	case errors.Is(err, mappings.ErrDiagnostics):
 		fmt.Fprintln(stderr, err)
 		return exitUsage

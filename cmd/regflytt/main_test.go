@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -152,5 +153,27 @@ func TestUnwrittenOutputIsAnError(t *testing.T) {
 		if code != exitError || !strings.Contains(errb.String(), "no space left on device") {
 			t.Errorf("%v with standard output unwritable: exit %d, want %d naming the write's error\n%s", args, code, exitError, errb.String())
 		}
+	}
+}
+
+// A verification that finished and FAILed exits 3 though an interrupt
+// arrived while it finished (verify's CPU-bound access proof does not
+// stop for one): it exited 130 with "interrupted" and nothing of the
+// FAIL, as if it had not finished. An error that stopped a command while
+// it was interrupted is still named.
+func TestFailedVerdictOutlivesALateInterrupt(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stderr bytes.Buffer
+	if code := exitCode(ctx, fmt.Errorf("verification FAILED: %w", plans.ErrNotAccounted), &stderr); code != exitNotAccounted {
+		t.Errorf("a FAIL finished under an interrupt: exit %d, want %d (%s)", code, exitNotAccounted, stderr.String())
+	}
+	stderr.Reset()
+	if code := exitCode(ctx, errors.Join(fmt.Errorf("verification FAILED: %w", plans.ErrNotAccounted), context.Canceled), &stderr); code != exitInterrupted {
+		t.Errorf("a FAIL whose ending was cancelled: exit %d, want %d", code, exitInterrupted)
+	}
+	stderr.Reset()
+	if code := exitCode(ctx, fmt.Errorf("verification report x: disk full"), &stderr); code != exitInterrupted || !strings.Contains(stderr.String(), "disk full") {
+		t.Errorf("an error under an interrupt: exit %d, stderr %q; want %d naming it", code, stderr.String(), exitInterrupted)
 	}
 }
