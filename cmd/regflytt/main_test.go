@@ -177,3 +177,25 @@ func TestFailedVerdictOutlivesALateInterrupt(t *testing.T) {
 		t.Errorf("an error under an interrupt: exit %d, stderr %q; want %d naming it", code, stderr.String(), exitInterrupted)
 	}
 }
+
+// A flag given an empty value is refused, not taken for its default: in
+// a script, `--target "$TARGET"` with TARGET unset ran against the plan's
+// target.url, and `--unit-reports "$DIR"` wrote no unit report, exit 0.
+func TestEmptyFlagValueIsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "testdata/plans/demo.yaml", "--source", "sqlite:///nonexistent/x.db", "--target", ""},
+		{"run", "testdata/plans/demo.yaml", "--unit-reports=", "--source", "sqlite:///nonexistent/x.db"},
+		{"verify", "testdata/plans/demo.yaml", "--work", ""},
+	} {
+		code, out, errs := cli(t, args...)
+		name := ""
+		for _, a := range args {
+			if strings.HasPrefix(a, "--") && a != "--source" {
+				name = strings.TrimSuffix(a, "=")
+			}
+		}
+		if code != exitUsage || !strings.Contains(errs, name) {
+			t.Errorf("%q: exit %d, want %d naming %s\n%s%s", args, code, exitUsage, name, out, errs)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // globals are the flags every command shares.
@@ -97,6 +98,7 @@ passwords stay off the command line.`,
 func finishTree(root *cobra.Command) {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	root.PersistentPreRunE = refuseEmptyValues
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		switch {
@@ -127,6 +129,20 @@ func finishTree(root *cobra.Command) {
 }
 
 const groupAnnotation = "regflytt:group"
+
+// refuseEmptyValues refuses a text flag given as empty: no flag of
+// regflytt's means anything empty, and a script's `--target "$TARGET"`
+// with TARGET unset ran against the plan's target.url, `--unit-reports
+// "$DIR"` wrote no report, as if the flag had been left out.
+func refuseEmptyValues(cmd *cobra.Command, _ []string) error {
+	var err error
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if err == nil && f.Value.Type() == "string" && f.Value.String() == "" {
+			err = usageError{fmt.Errorf("--%s is empty: give it a value or leave it out", f.Name)}
+		}
+	})
+	return err
+}
 
 // unknownBeforeHelp finds an unknown subcommand that cobra would not
 // report because --help came with it (cobra prints the parent's help and
