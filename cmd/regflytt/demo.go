@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -47,9 +48,11 @@ empty), then read from it read-only like any legacy platform.`,
 			if work == "" {
 				work = filepath.Join(os.TempDir(), "regflytt-demo")
 			}
-			if err := prepareDemoDir(work); err != nil {
+			release, err := prepareDemoDir(work)
+			if err != nil {
 				return err
 			}
+			defer release()
 			if !g.quiet {
 				fmt.Fprintf(g.info(), "work directory: %s\n", work)
 			}
@@ -133,25 +136,49 @@ func demoJSON(cmd *cobra.Command, g *globals, p *plans.Plan, rep *verify.Report,
 }
 
 // prepareDemoDir makes an empty work directory, clearing an earlier
-// demo's but refusing to touch a directory the demo did not make.
-func prepareDemoDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		return fmt.Errorf("demo work directory: %w", err)
-	case len(entries) > 0:
-		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
-			return fmt.Errorf("work directory %s is not empty and was not made by regflytt demo: choose another with --work", dir)
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			return fmt.Errorf("clear demo work directory: %w", err)
-		}
-	}
+// demo's but refusing to touch a directory the demo did not make, and
+// holds it until release: a demo still running in it is not cleared
+// away. The lock is a flock on the directory itself, which is emptied,
+// never removed, so that a second demo finds the lock the first holds;
+// the kernel releases it however the demo ends.
+func prepareDemoDir(dir string) (release func(), err error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("demo work directory: %w", err)
+		return nil, fmt.Errorf("demo work directory: %w", err)
 	}
-	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by regflytt demo; removed by the next demo\n"), 0o640)
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("demo work directory: %w", err)
+	}
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		d.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("work directory %s is in use by another regflytt demo: wait for it to finish, or choose another with --work", dir)
+		}
+		return nil, fmt.Errorf("demo work directory %s: lock: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	entries, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, fmt.Errorf("demo work directory: %w", err)
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
+			return nil, fmt.Errorf("work directory %s is not empty and was not made by regflytt demo: choose another with --work", dir)
+		}
+		for _, e := range entries {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return nil, fmt.Errorf("clear demo work directory: %w", err)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by regflytt demo; removed by the next demo\n"), 0o640); err != nil {
+		return nil, err
+	}
+	return func() { d.Close() }, nil
 }
 
 // makeDemoSource writes the synthetic legacy registry; the database must

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/plans"
 )
@@ -197,5 +199,41 @@ func TestEmptyFlagValueIsRefused(t *testing.T) {
 		if code != exitUsage || !strings.Contains(errs, name) {
 			t.Errorf("%q: exit %d, want %d naming %s\n%s%s", args, code, exitUsage, name, out, errs)
 		}
+	}
+}
+
+// A demo does not clear the work directory of a demo still running in
+// it: the second removed the first's databases, reports and run lock
+// while it ran, the first retook the lock ("no other run started") and
+// both exited 0 with one directory holding a mix of their files.
+func TestDemoRefusesAWorkDirectoryInUse(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	first := make(chan int, 1)
+	var firstErr bytes.Buffer
+	go func() {
+		first <- run(context.Background(), []string{"demo", "--work", work, "--patients", "5000", "--quiet"}, io.Discard, &firstErr)
+	}()
+	// Once the first demo is writing its target, start the second.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(work, "receiving.db")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first demo never made its target")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var errb bytes.Buffer
+	code := run(context.Background(), []string{"demo", "--work", work, "--patients", "30", "--quiet"}, io.Discard, &errb)
+	if code == exitOK || !strings.Contains(errb.String(), "in use") {
+		t.Errorf("a second demo in a running demo's work directory: exit %d, want an error saying it is in use\n%s", code, errb.String())
+	}
+	if code := <-first; code != exitOK {
+		t.Errorf("the first demo: exit %d\n%s", code, firstErr.String())
+	}
+	// The first demo's directory is its own: a third demo clears it.
+	if code, out, errs := cli(t, "demo", "--work", work, "--patients", "30", "--quiet"); code != exitOK {
+		t.Errorf("a demo after the first ended: exit %d\n%s%s", code, out, errs)
 	}
 }
