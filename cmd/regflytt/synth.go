@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -206,8 +207,11 @@ func parseRates(flags []string) (map[synth.DefectID]float64, error) {
 	return rates, nil
 }
 
-// refuseExisting refuses a database that holds any of the platform's
-// tables: synth never writes into data it did not make.
+// refuseExisting refuses a database that holds any table: a synthetic
+// registry is written only into an empty one, as synth's and demo's help
+// say. A database that held only other tables was written into, and the
+// demo then migrated the whole of it, copying the other tables' rows
+// into its archive package. want, the platform's tables, are named first.
 func refuseExisting(cmd *cobra.Command, tgt connectors.Target, want []connectors.Table, where string) error {
 	snap, err := tgt.Snapshot(cmd.Context())
 	if err != nil {
@@ -218,19 +222,24 @@ func refuseExisting(cmd *cobra.Command, tgt connectors.Target, want []connectors
 	if err != nil {
 		return err
 	}
-	var clash []string
+	if len(existing) == 0 {
+		return nil
+	}
+	var clash, other []string
 	for _, e := range existing {
-		for _, t := range want {
-			if strings.EqualFold(e.Name, t.Name) {
-				clash = append(clash, t.Name)
-			}
+		if slices.ContainsFunc(want, func(t connectors.Table) bool { return strings.EqualFold(e.Name, t.Name) }) {
+			clash = append(clash, e.Name)
+		} else {
+			other = append(other, e.Name)
 		}
 	}
-	if len(clash) > 0 {
-		sort.Strings(clash)
-		return fmt.Errorf("%s already has table(s) %s: a synthetic registry is written only into an empty database", where, strings.Join(clash, ", "))
+	sort.Strings(clash)
+	sort.Strings(other)
+	names := append(clash, other...)
+	if len(names) > 10 {
+		names = append(names[:10], fmt.Sprintf("and %d more", len(names)-10))
 	}
-	return nil
+	return fmt.Errorf("%s already has table(s) %s: a synthetic registry is written only into an empty database", where, strings.Join(names, ", "))
 }
 
 // printSynthStats prints rows per table and, for a generated platform,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -78,5 +79,36 @@ func TestSynthDemoQuiet(t *testing.T) {
 	code, out, errs := cli(t, "synth", "--quiet", "--platform", "demo", "--patients", "50", "--target", "sqlite://"+filepath.Join(t.TempDir(), "d.db"))
 	if code != exitOK || out != "" {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and nothing", code, out, errs)
+	}
+}
+
+// The demo and synth write only into an empty database, as their help
+// says: the demo, given --source a database that held other tables,
+// wrote its registry beside them, then migrated the whole database and
+// copied the other tables' rows into its archive package in the
+// temporary directory.
+func TestSyntheticRegistryOnlyIntoAnEmptyDatabase(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE journal (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO journal VALUES (1, 'not the demo''s')"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	work := filepath.Join(dir, "demo")
+	for _, args := range [][]string{
+		{"demo", "--work", work, "--patients", "30", "--source", "sqlite://" + src},
+		{"synth", "--platform", "wide", "--patients", "100", "--target", "sqlite://" + src},
+	} {
+		code, out, errs := cli(t, args...)
+		if code == exitOK || !strings.Contains(errs, "journal") {
+			t.Errorf("%s into a database holding another table: exit %d, want an error naming it\n%s%s", args[0], code, out, errs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(work, "archive")); err == nil {
+		t.Errorf("the demo made an archive package of a database that was not empty")
 	}
 }
