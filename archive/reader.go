@@ -27,6 +27,38 @@ type Package struct {
 	metadata siardArchive
 }
 
+// Enclosing returns the archive package dir lies in, dir itself or a
+// directory above it, or "" when it lies in none. A package is whole only
+// as its manifests list it: a run or a verification that wrote its files
+// into one (--work PKG/data) left it failing verification.
+func Enclosing(dir string) (string, error) {
+	at, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if isPackage(at) {
+			return at, nil
+		}
+		up := filepath.Dir(at)
+		if up == at {
+			return "", nil
+		}
+		at = up
+	}
+}
+
+// isPackage says whether dir holds a bag declaration and a regflytt
+// package description.
+func isPackage(dir string) bool {
+	for _, name := range []string{bagitName, packageName} {
+		if fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err != nil || !fi.Mode().IsRegular() {
+			return false
+		}
+	}
+	return true
+}
+
 // Open reads a package's description (regflytt/package.json) and its SIARD
 // metadata, and checks that they agree on the tables. It does not check
 // digests: Verify does.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
 )
@@ -72,7 +73,24 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	if err := checkWorkDir(r.opts.WorkDir); err != nil {
 		return err
 	}
+	if err := outsidePackages("archive directory", arcDir); err != nil {
+		return err
+	}
 	return checkArchiveDir(arcDir)
+}
+
+// outsidePackages refuses a directory inside an archive package (an
+// earlier run's): the files written there are no part of the package's
+// manifests, and the package stops verifying.
+func outsidePackages(what, dir string) error {
+	pkg, err := archive.Enclosing(dir)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", what, dir, err)
+	}
+	if pkg != "" {
+		return fmt.Errorf("%s %s lies inside the archive package %s, which files written there would damage: choose a directory outside it (nothing was written)", what, dir, pkg)
+	}
+	return nil
 }
 
 // checkScanKeys finds the source tables a run would read that have no key
@@ -186,6 +204,9 @@ func checkExistingTables(ctx context.Context, snap connectors.Snapshot, names []
 // is written at the end, when it is too late to refuse: it exists and
 // takes a file, or can be created.
 func checkWorkDir(dir string) error {
+	if err := outsidePackages("work directory", dir); err != nil {
+		return err
+	}
 	if err := checkCreatable(dir); err != nil {
 		return fmt.Errorf("work directory %s: %w (nothing was written)", dir, err)
 	}

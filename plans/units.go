@@ -296,10 +296,13 @@ func nameReceivingUnits(prog *mappings.Program, rep *verify.Report) {
 // unitReportsPossible refuses --unit-reports DIR when no mapping names a
 // reporting unit column: there is no unit to report to, and the run or
 // verification would end with DIR empty and exit 0, the care providers'
-// reports silently never made.
+// reports silently never made. DIR must not lie in an archive package.
 func unitReportsPossible(dir string, in *Inputs) error {
 	if dir == "" {
 		return nil
+	}
+	if err := outsidePackages("--unit-reports", dir); err != nil {
+		return err
 	}
 	for _, f := range in.Mappings {
 		for _, tm := range f.Tables {

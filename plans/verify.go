@@ -234,6 +234,10 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err := unitReportsPossible(vo.UnitReports, r.in); err != nil {
 		return nil, err
 	}
+	// verify-report.json and .html are written into the work directory.
+	if err := outsidePackages("work directory", r.opts.WorkDir); err != nil {
+		return nil, err
+	}
 	r.scratch = vo.scratch
 	clock := r.opts.Now
 	started := clock()

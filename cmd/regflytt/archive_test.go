@@ -210,3 +210,29 @@ func TestArchiveEraseCenturiesAndPseudonyms(t *testing.T) {
 		t.Fatalf("records left: %v", left)
 	}
 }
+
+// A run or a verification given a work directory inside an archive
+// package refuses it before it writes: a run with --work PKG/data wrote
+// its report, verification reports and a new package into the earlier
+// run's sealed package, exit 0, and that package no longer verified.
+func TestWorkDirectoryInsideAPackageIsRefused(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	if code, out, errs := cli(t, "demo", "--work", work, "--patients", "30", "--quiet"); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s%s", code, out, errs)
+	}
+	pkg := filepath.Join(work, "archive")
+	src := []string{"--source", "sqlite://" + filepath.Join(work, "legacy.db")}
+	for _, args := range [][]string{
+		append([]string{"run", filepath.Join(work, "plan.yaml"), "--target", "sqlite://" + filepath.Join(t.TempDir(), "r.db"), "--work", filepath.Join(pkg, "data")}, src...),
+		append([]string{"verify", filepath.Join(work, "plan.yaml"), "--target", "sqlite://" + filepath.Join(work, "receiving.db"), "--work", pkg}, src...),
+		append([]string{"verify", filepath.Join(work, "plan.yaml"), "--target", "sqlite://" + filepath.Join(work, "receiving.db"), "--work", work, "--unit-reports", filepath.Join(pkg, "units")}, src...),
+	} {
+		code, out, errs := cli(t, args...)
+		if code == exitOK || !strings.Contains(errs, pkg) {
+			t.Errorf("%s with --work inside the package: exit %d, want an error naming %s\n%s%s", args[0], code, pkg, out, errs)
+		}
+	}
+	if code, out, errs := cli(t, "archive", "verify", "--no-log", pkg); code != exitOK {
+		t.Errorf("the earlier package no longer verifies: exit %d\n%s%s", code, out, errs)
+	}
+}
