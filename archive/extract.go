@@ -60,6 +60,13 @@ func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 			return 0, fmt.Errorf("archive %s: table %s has no column %s", p.Dir, req.Table, req.WhereColumn)
 		}
 	}
+	// Inside a package (this one or another) the extract is no part of
+	// its manifests, and the package stops verifying.
+	if pkg, err := Enclosing(filepath.Dir(path)); err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
+	} else if pkg != "" {
+		return 0, fmt.Errorf("extract: %s lies inside the archive package %s: write the extract outside it", path, pkg)
+	}
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 	if err != nil {

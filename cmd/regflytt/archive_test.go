@@ -232,6 +232,10 @@ func TestWorkDirectoryInsideAPackageIsRefused(t *testing.T) {
 			t.Errorf("%s with --work inside the package: exit %d, want an error naming %s\n%s%s", args[0], code, pkg, out, errs)
 		}
 	}
+	// An extract written into the package damages it likewise.
+	if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "logg", "--to", filepath.Join(pkg, "data", "x.csv"), "--purpose", "test"); code == exitOK || !strings.Contains(errs, pkg) {
+		t.Errorf("archive extract into the package: exit %d, want an error naming %s\n%s%s", code, pkg, out, errs)
+	}
 	if code, out, errs := cli(t, "archive", "verify", "--no-log", pkg); code != exitOK {
 		t.Errorf("the earlier package no longer verifies: exit %d\n%s%s", code, out, errs)
 	}
