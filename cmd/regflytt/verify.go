@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -50,6 +51,17 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 				return err
 			}
 			work := f.work
+			if work != "" && archiveDir == "" {
+				// A typo would be verified against a package that is not
+				// there: FAIL, exit 3, as if the run had lost records.
+				fi, err := os.Stat(work)
+				if err == nil && !fi.IsDir() {
+					err = fmt.Errorf("%s is not a directory", work)
+				}
+				if err != nil {
+					return fmt.Errorf("work directory: %w: give the run's work directory, where its report.json and archive package are", err)
+				}
+			}
 			if work == "" {
 				var err error
 				if work, err = latestRunDir(p.RegisterID.Value); err != nil {

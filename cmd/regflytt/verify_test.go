@@ -117,3 +117,23 @@ func TestVerifyFailStandsWhenItsReportsCannotBeWritten(t *testing.T) {
 		passLeft(name + " not written")
 	}
 }
+
+// verify --work naming no directory (a typo) is an error, not a FAIL:
+// it verified against the missing package, exited 3 as if records were
+// lost (a script may roll a migration back on 3) and made the directory
+// to hold its reports.
+func TestVerifyWorkThatIsNotThere(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	if code, out, errs := cli(t, "demo", "--work", work, "--patients", "30", "--quiet"); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s%s", code, out, errs)
+	}
+	typo := filepath.Join(t.TempDir(), "dmeo")
+	code, out, errs := cli(t, "verify", filepath.Join(work, "plan.yaml"), "--work", typo,
+		"--source", "sqlite://"+filepath.Join(work, "legacy.db"), "--target", "sqlite://"+filepath.Join(work, "receiving.db"))
+	if code != exitError || !strings.Contains(errs, typo) {
+		t.Errorf("verify --work of no directory: exit %d, want %d naming it\n%s%s", code, exitError, out, errs)
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Errorf("verify made the directory %s", typo)
+	}
+}
