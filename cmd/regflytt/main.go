@@ -32,9 +32,11 @@ const (
 
 const exitHelp = `Exit status:
   0    success; for run and demo: every source record is accounted for (PASS)
-  1    an error stopped the command (the message says where and why)
+  1    an error stopped the command (the message says where and why), or
+       its result could not be written to standard output
   2    the command line is wrong (an unknown command, subcommand or flag
-       too), or a plan, mapping or schema file is invalid
+       too, or a flag given an empty value), or a plan, mapping or schema
+       file is invalid
   3    the run finished but verification FAILED: not every record is accounted for;
        for map test: a test of the mappings failed
   130  interrupted (Ctrl-C or SIGTERM)
