@@ -304,3 +304,90 @@ tables:
 		t.Fatalf("verify of the run: %v %+v", err, sum)
 	}
 }
+
+// orphanFormStore writes a form store whose entity ids are text (BINARY)
+// and whose identity number is a form variable, with value rows stmts
+// adds; forms 'A0' and 'b0' have values of their own.
+func orphanFormStore(t *testing.T, dir string, stmts ...string) (plan string, opts plans.Options) {
+	t.Helper()
+	srcPath := filepath.Join(dir, "legacy.db")
+	execSQLite(t, srcPath, append([]string{
+		`CREATE TABLE instans (id TEXT PRIMARY KEY NOT NULL, datum TEXT)`,
+		`CREATE TABLE varde (instans_id TEXT NOT NULL, variabel TEXT NOT NULL, varde TEXT, PRIMARY KEY (instans_id, variabel))`,
+		`INSERT INTO instans VALUES ('A0', '2024-01-01'), ('b0', '2024-01-02')`,
+		`INSERT INTO varde VALUES ('A0', 'personnr', '19460101-0301'), ('A0', 'vikt', '80'), ('b0', 'personnr', '19460101-0301'), ('b0', 'vikt', '81')`,
+	}, stmts...)...)
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: registration
+    primary_key: [registration_id]
+    columns:
+      - {name: registration_id, type: text}
+      - {name: registered, type: date}
+      - {name: person, type: text}
+      - {name: weight_kg, type: "decimal(5,1)"}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    person: personnr
+    unit: {none: a test form store without units}
+    columns:
+      registration_id: id
+      registered: {expr: date(datum)}
+      person: {expr: pnr(personnr)}
+      weight_kg: {expr: decimal(vikt)}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+	plan = writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.varde: a test of orphans}}\n")
+	return plan, plans.Options{SourceURL: srcURL(srcPath), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+}
+
+// Orphan value rows of ids that fold alike ('ABC' and 'abc ', no form of
+// either) are one form to a case- and space-blind source: the listed
+// number under one id excludes the other's rows too, as an excluded
+// entity excludes the values that fold to it. The 'ABC' rows were
+// archived, the opted-out patient's weight with them, and the run passed.
+func TestRunEAVOrphansOfOneFoldedIDAreExcludedTogether(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	plan, opts := orphanFormStore(t, dir,
+		`INSERT INTO varde VALUES ('ABC', 'vikt', '70'), ('abc ', 'personnr', '19121212-1212'), ('abc ', 'langd', '180')`)
+	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+	if err != nil || !rep.Pass {
+		t.Fatalf("run: %v", err)
+	}
+	pkg, err := archive.OpenVerified(filepath.Join(dir, "archive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range pkg.Tables() {
+		if ts.Table == "varde" && ts.Records != 0 {
+			t.Fatalf("PASS with the opted-out patient's orphan value rows in the archive: %v (ledger %v)", archiveRecords(t, filepath.Join(dir, "archive"), "varde"), ledgerOf(rep, false))
+		}
+	}
+	if got, want := ledgerOf(rep, false)["varde"], summary(4, 0, 3, map[string]int64{}); got != want {
+		t.Fatalf("values ledger %s, want %s", got, want)
+	}
+	if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+		t.Fatalf("verify of the run: %v %+v", err, sum)
+	}
+}
+
+// More orphan rows of one id than wait for a decision stop the run: they
+// were decided in parts, and a listed number in a later part left the
+// earlier parts of an opted-out patient's form in the archive.
+func TestRunEAVStopsOnMoreOrphansOfOneIDThanItHolds(t *testing.T) {
+	plans.SetMaxFoldOrphans(t, 3)
+	dir := t.TempDir()
+	plan, opts := orphanFormStore(t, dir,
+		`INSERT INTO varde VALUES ('X', 'a', '1'), ('X', 'b', '2'), ('X', 'c', '3'), ('X', 'personnr', '19121212-1212')`)
+	_, err := plans.Run(context.Background(), loadPlan(t, plan), opts)
+	if err == nil || !strings.Contains(err.Error(), "holds no more") {
+		t.Fatalf("got %v, want the run stopped for too many orphan rows of one id", err)
+	}
+	if strings.Contains(err.Error(), "'X'") {
+		t.Errorf("error prints the id: %v", err)
+	}
+}

@@ -38,11 +38,13 @@ import (
 // and an orphan that would have to be decided against them stops the run
 // instead of growing memory without bound. maxFoldOrphans bounds the
 // orphans waiting: more are decided at once, against the entities met so
-// far (an entity that comes after them is then not asked).
-const (
-	maxFoldEntities = 1 << 20
-	maxFoldOrphans  = 1 << 16
-)
+// far (an entity that comes after them is then not asked), all but the
+// last id's rows, which wait on; when they are all one id's, the run
+// stops: its rows are decided together or not at all.
+const maxFoldEntities = 1 << 20
+
+// maxFoldOrphans: a variable for the test that fills it.
+var maxFoldOrphans = 1 << 16
 
 type foldWindow struct {
 	// entities maps the encoded folded id of each entity since the last
@@ -129,9 +131,17 @@ func (f *foldWindow) decide(w *writer, more bool, record func(v []connectors.Val
 			end--
 		}
 		if end == 0 {
-			end = len(f.orphans)
+			// Decided in parts, a listed number in a later part would
+			// leave the earlier parts of an opted-out patient's form in
+			// the archive.
+			return fmt.Errorf("values table %s: more than %d value rows of one %s that no row of %s has: regflytt decides such rows together (a listed identity number in one excludes them all) and holds no more of them", e.Values.Name, maxFoldOrphans, e.Values.Columns[e.Entity].Name, e.Entities.Name)
 		}
 	}
+	type idRows struct {
+		i, j int
+		o    mappings.Outcome
+	}
+	var ids []idRows
 	for i := 0; i < end; {
 		j := i + 1
 		for j < end && sameID(f.orphans[j][e.Entity], f.orphans[i][e.Entity]) {
@@ -141,7 +151,33 @@ func (f *foldWindow) decide(w *writer, more bool, record func(v []connectors.Val
 		if err != nil {
 			return err
 		}
-		for k, v := range f.orphans[i:j] {
+		ids = append(ids, idRows{i, j, o})
+		i = j
+	}
+	// Privacy first across spellings, as with the entities: ids that fold
+	// alike ('ABC', 'abc ') are one form to a case- or space-blind source,
+	// so when one's rows are excluded, the others' waiting with them are.
+	excluded := map[string]mappings.Outcome{}
+	for _, id := range ids {
+		if id.o.Kind != mappings.Excluded {
+			continue
+		}
+		if k, ok, err := foldedID(f.orphans[id.i][e.Entity]); err == nil && ok {
+			if _, seen := excluded[k]; !seen {
+				excluded[k] = mappings.Outcome{Kind: mappings.Excluded, Reason: id.o.Reason}
+			}
+		}
+	}
+	for _, id := range ids {
+		o := id.o
+		if o.Kind != mappings.Excluded && len(excluded) > 0 {
+			if k, ok, err := foldedID(f.orphans[id.i][e.Entity]); err == nil && ok {
+				if x, ok := excluded[k]; ok {
+					o = x
+				}
+			}
+		}
+		for k, v := range f.orphans[id.i:id.j] {
 			vo := o
 			if k > 0 {
 				vo.Warnings = nil // counted once for the id's rows
@@ -150,7 +186,6 @@ func (f *foldWindow) decide(w *writer, more bool, record func(v []connectors.Val
 				return err
 			}
 		}
-		i = j
 	}
 	f.orphans = append(f.orphans[:0], f.orphans[end:]...)
 	return nil

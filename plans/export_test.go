@@ -9,3 +9,11 @@ func SetParentMemory(tb testing.TB, bytes int) {
 	parentMemory = bytes
 	tb.Cleanup(func() { parentMemory = before })
 }
+
+// SetMaxFoldOrphans sets how many orphan value rows of a form store wait
+// for their decision at most, for one test.
+func SetMaxFoldOrphans(tb testing.TB, n int) {
+	before := maxFoldOrphans
+	maxFoldOrphans = n
+	tb.Cleanup(func() { maxFoldOrphans = before })
+}
