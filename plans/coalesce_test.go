@@ -47,7 +47,7 @@ func TestRunCommitsWaitingBatchesTogether(t *testing.T) {
 	if n == 0 {
 		t.Fatalf("no commit held more than one batch (checkpoints committed: %v)", slow.held)
 	}
-	if widest > 4 {
+	if widest > plans.UnitsPerCommit {
 		t.Errorf("a commit held %d batches, more than a unit takes (checkpoints committed: %v)", widest, slow.held)
 	}
 	if got := resultDigest(t, tgt, demoTables, filepath.Join(work, "archive")); got.String() != want.String() {

@@ -17,3 +17,6 @@ func SetMaxFoldOrphans(tb testing.TB, n int) {
 	maxFoldOrphans = n
 	tb.Cleanup(func() { maxFoldOrphans = before })
 }
+
+// UnitsPerCommit is how many batches one transaction commits at most.
+const UnitsPerCommit = unitsPerCommit
