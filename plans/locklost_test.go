@@ -294,3 +294,34 @@ func TestRunNoticesAReplacedSQLiteLockFile(t *testing.T) {
 	}
 	checkDemoReport(t, rep, st)
 }
+
+// A SQLite target whose file is removed under the run (another run's
+// work directory emptied: the database and its lock file go) stops the
+// run at its next commit. Only the lock file was missed, and taken again:
+// the bookkeeping, read through the removed file, said no other run had
+// started, and the run wrote every batch into a file no longer at its
+// path, to fail only at its end check (which opens the path: gone, or
+// another run's database by then).
+func TestRunStopsWhenItsSQLiteFileIsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 300)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 40
+	db := filepath.Join(dir, "t.db")
+	removed := false
+	k := &killAt{n: 3, kill: func() {
+		for _, f := range []string{db, db + "-wal", db + "-shm", db + ".regflytt_run.lock"} {
+			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+				t.Error(err)
+			}
+		}
+		removed = true
+	}}
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + db, WorkDir: filepath.Join(dir, "w"), Progress: k, Retry: wrapPolicyFast})
+	if !removed {
+		t.Fatal("the target was not removed: the test proves nothing")
+	}
+	if err == nil || !strings.Contains(err.Error(), "database file was removed or replaced") {
+		t.Fatalf("got %v, want the run stopped because its database file was removed", err)
+	}
+}

@@ -53,7 +53,19 @@ func (d *DB) lockFile(name string) string { return d.path + "." + name + ".lock"
 // The flock is this process's own and ends only with it, but it is the
 // lock of one file: when the file at the lock's path was removed or
 // replaced, another run can lock the new one.
+//
+// The database file itself must be the one opened too: a file removed or
+// replaced under a run (another run's work directory emptied and made
+// again) is not this run's target any more, whatever the lock says, and
+// the run stops rather than take the lock again (that error is not
+// connectors.ErrLockLost): its bookkeeping, read through the old file,
+// cannot tell whether another run has started in the new one.
 func (d *DB) CheckLock(ctx context.Context, name string) error {
+	if d.file != nil {
+		if now, err := os.Stat(d.path); err != nil || !os.SameFile(d.file, now) {
+			return fmt.Errorf("sqlite %s: the database file was removed or replaced while this run wrote it: the run stops rather than write into a file it did not open", d.path)
+		}
+	}
 	file := d.lockFile(name)
 	v, ok := heldLocks.Load(file)
 	if !ok {

@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -56,6 +57,10 @@ type DB struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+	// file is the database file as opened (nil for one in memory):
+	// CheckLock holds the path to it, since the pool opens connections
+	// by path and a file replaced meanwhile would take the later ones.
+	file os.FileInfo
 }
 
 var _ connectors.Target = (*DB)(nil)
@@ -116,7 +121,11 @@ func open(ctx context.Context, loc *connectors.Location, readOnly bool) (*DB, er
 			return nil, fmt.Errorf("open sqlite %s: %w", p, err)
 		}
 	}
-	return &DB{db: db, path: p, readOnly: readOnly}, nil
+	d := &DB{db: db, path: p, readOnly: readOnly}
+	if fi, err := os.Stat(p); err == nil {
+		d.file = fi
+	}
+	return d, nil
 }
 
 // Dialect returns the SQLite dialect.
