@@ -185,6 +185,16 @@ func CommitBatch(tx Tx, async bool) error {
 	return tx.Commit()
 }
 
+// TrailingSpaceBlind is implemented by dialects whose receiving tables
+// compare text keys without their trailing spaces, whatever the
+// collation (SQL Server: 'a' = 'a '). Two source keys that differ only so
+// are one receiving key there: the runner holds them to each other as the
+// target will, so that the second record is archived as a duplicate key
+// instead of stopping the run at the server.
+type TrailingSpaceBlind interface {
+	KeysIgnoreTrailingSpaces() bool
+}
+
 // RowDeleter is implemented by write transactions that can delete rows
 // older than a sequence number: the runner drops, in the transaction that
 // writes a new checkpoint, the checkpoints it supersedes, so that its

@@ -760,6 +760,7 @@ func (r *runner) restoreMatches(env *mappings.Env, m map[string][]int) error {
 // still archived as duplicate_key (its detail names the receiving row,
 // not the source record: that is not kept).
 func preloadKeys(ctx context.Context, tgt connectors.Target, prog *mappings.Program, written map[string]int64, keys *receivingKeys) error {
+	keys.forTarget(tgt.Dialect())
 	seen := map[string]bool{}
 	snap, err := tgt.Snapshot(ctx)
 	if err != nil {
@@ -783,7 +784,7 @@ func preloadKeys(ctx context.Context, tgt connectors.Target, prog *mappings.Prog
 		s := keys.set(t)
 		for rows.Next() {
 			key := copyRow(rows.Row())
-			h, err := keyHash(key)
+			h, err := keys.hash(key)
 			if err != nil {
 				rows.Close()
 				return fmt.Errorf("receiving key of %s: %w", t.Name, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -56,6 +57,45 @@ type receivingKeys struct {
 	// dir holds the spilled runs, made at the first spill under root (the
 	// run's scratch directory; "" is the system's temporary directory).
 	dir, root string
+	// padded says the target compares text keys without their trailing
+	// spaces (connectors.TrailingSpaceBlind): keys are held so too.
+	padded bool
+}
+
+// forTarget makes the set compare keys as the target's dialect d does.
+func (k *receivingKeys) forTarget(d connectors.Dialect) {
+	if b, ok := d.(connectors.TrailingSpaceBlind); ok && b.KeysIgnoreTrailingSpaces() {
+		k.padded = true
+	}
+}
+
+// hash is a receiving key's hash as the target compares keys.
+func (k *receivingKeys) hash(key []connectors.Value) ([16]byte, error) {
+	if k.padded {
+		key = trimTrailingSpaces(key)
+	}
+	return keyHash(key)
+}
+
+// trimTrailingSpaces gives key with its text values' trailing spaces
+// (U+0020, what SQL Server pads with) cut off; key itself when none has
+// any.
+func trimTrailingSpaces(key []connectors.Value) []connectors.Value {
+	var out []connectors.Value
+	for i, v := range key {
+		s, ok := v.(string)
+		if !ok || !strings.HasSuffix(s, " ") {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(key)
+		}
+		out[i] = strings.TrimRight(s, " ")
+	}
+	if out == nil {
+		return key
+	}
+	return out
 }
 
 // defaultKeyBudget keys in memory cost about 8 MB.
@@ -111,6 +151,11 @@ func (k *receivingKeys) skipInjective(prog *mappings.Program) {
 		feeders[tp.Target.Name]++
 	}
 	for _, tp := range prog.Tables {
+		// A text key is not one-to-one with its source key where the
+		// target does not tell 'a' from 'a '.
+		if k.padded && hasTextKey(tp.Target) {
+			continue
+		}
 		if name := tp.Target.Name; feeders[name] == 1 && tp.ReceivingKeyInjective() {
 			k.injective[name] = true
 			if s := k.tables[name]; s != nil {
@@ -186,7 +231,7 @@ func (k *receivingKeys) claim(target *connectors.Table, o mappings.Outcome, sour
 		return o, nil
 	}
 	s := k.set(target)
-	h, err := keyHash(pick(o.Row, s.pk))
+	h, err := k.hash(pick(o.Row, s.pk))
 	if err != nil {
 		return o, fmt.Errorf("receiving key of %s: %w", target.Name, err)
 	}
@@ -233,6 +278,16 @@ func (s *keySet) winner(b []byte) string {
 	b = b[n:]
 	l, n := binary.Uvarint(b)
 	return "source record of " + s.sources[idx] + " with key (" + string(b[n:n+int(l)]) + ")"
+}
+
+// hasTextKey says whether a table's primary key has a text column.
+func hasTextKey(t *connectors.Table) bool {
+	for _, name := range t.PrimaryKey {
+		if c := t.Column(name); c != nil && c.Type.Kind == connectors.KindText {
+			return true
+		}
+	}
+	return false
 }
 
 func keyHash(key []connectors.Value) ([16]byte, error) {

@@ -506,6 +506,7 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	defer func() { ledger.Lists = r.listLedgers(s) }()
 	check, _ := sink.Dialect().(connectors.ValueChecker)
 	keys := r.keysOnResume()
+	keys.forTarget(sink.Dialect())
 	keys.skipInjective(s.prog)
 	defer func() { keys.Close(); r.keys = nil }()
 	counts, _ := sink.(valueCounter)

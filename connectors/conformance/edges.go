@@ -557,6 +557,13 @@ func testTextKeys(t *testing.T, tgt connectors.Target, caps Capabilities) {
 	if err := tgt.Create(ctx, []connectors.Table{*tbl}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
+	// The runner holds keys to each other as the dialect says it compares
+	// them (connectors.TrailingSpaceBlind): the declaration must be the
+	// server's behaviour this test pins.
+	blind, _ := tgt.Dialect().(connectors.TrailingSpaceBlind)
+	if said := blind != nil && blind.KeysIgnoreTrailingSpaces(); said != caps.PaddedKeys {
+		t.Fatalf("the dialect says its keys ignore trailing spaces: %v; the connector's capabilities say %v", said, caps.PaddedKeys)
+	}
 	keys := TextKeys()
 	rows := make([][]connectors.Value, len(keys))
 	for i, k := range keys {

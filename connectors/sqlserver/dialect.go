@@ -25,6 +25,13 @@ var _ connectors.Dialect = Dialect{}
 // Name is "sqlserver".
 func (Dialect) Name() string { return "sqlserver" }
 
+// KeysIgnoreTrailingSpaces: SQL Server compares strings padded to equal
+// length under every collation, BIN2 included (ANSI padding), so a key
+// 'a ' is the key 'a' (connectors.TrailingSpaceBlind).
+func (Dialect) KeysIgnoreTrailingSpaces() bool { return true }
+
+var _ connectors.TrailingSpaceBlind = Dialect{}
+
 // QuoteIdent quotes with brackets, doubling ']' inside the name.
 func (Dialect) QuoteIdent(name string) (string, error) {
 	return connectors.QuoteWith(name, '[', ']')

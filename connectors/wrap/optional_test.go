@@ -84,6 +84,7 @@ var optional = []struct {
 	{"ExistingCollationChecker", typeOf[connectors.ExistingCollationChecker](), "dialect", passedThrough, ""},
 	{"ValueChecker", typeOf[connectors.ValueChecker](), "dialect", passedThrough, ""},
 	{"ColumnValueChecker", typeOf[connectors.ColumnValueChecker](), "dialect", passedThrough, ""},
+	{"TrailingSpaceBlind", typeOf[connectors.TrailingSpaceBlind](), "dialect", passedThrough, ""},
 	{"TableCreator", typeOf[connectors.TableCreator](), "dialect", passedThrough, ""},
 	{"ConstraintDDL", typeOf[connectors.ConstraintDDL](), "dialect", passedThrough, ""},
 	{"BatchQuerier", typeOf[connectors.BatchQuerier](), "none", notForwarded,
