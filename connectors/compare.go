@@ -26,9 +26,17 @@ type Difference struct {
 	// does not declare, or declared but made otherwise: over an
 	// expression, partial, of another collation; Existing names it and
 	// its columns), "trigger" (Existing is its name), "rule" (PostgreSQL;
-	// likewise) or "constraint" (an index or foreign key of the
-	// declared name with another definition; Existing says which).
+	// likewise), "foreign key" (one the schema does not declare, or one
+	// made with an ON DELETE or ON UPDATE action, deferred or MATCH FULL;
+	// Existing names it with its definition), "check" (a CHECK constraint
+	// Create does not make; likewise) or "constraint" (an index or
+	// foreign key of the declared name with another definition; Existing
+	// says which).
 	What string
+	// Constraint names the foreign key a "foreign key" difference is
+	// about, so that one found both by UndeclaredForeignKeys and by a
+	// dialect's ExistingTableChecker is said once.
+	Constraint string
 	// Declared and Existing say what the schema declares (as this
 	// dialect would create it) and what the database has.
 	Declared, Existing string
@@ -54,6 +62,10 @@ func (d Difference) String() string {
 		return fmt.Sprintf("%s: trigger %s: regflytt creates none, and a trigger can change, add or drop the rows regflytt writes without an error", where, d.Existing)
 	case "rule":
 		return fmt.Sprintf("%s: rule %s: regflytt creates none, and a rule can rewrite or drop the rows regflytt writes without an error", where, d.Existing)
+	case "foreign key":
+		return fmt.Sprintf("%s: foreign key %s: regflytt makes only the declared foreign keys, after the load, checked at once and without actions: this one can refuse rows regflytt writes (a record whose parent is not there), stopping the run with the target half written, and an ON DELETE or ON UPDATE action or a deferred check changes or refuses rows out of the run's sight", where, d.Existing)
+	case "check":
+		return fmt.Sprintf("%s: check constraint %s: regflytt creates no such check, and it can refuse rows regflytt writes, stopping the run with the target half written", where, d.Existing)
 	case "collation":
 		return fmt.Sprintf("%s: collation differs: the existing table has %s, regflytt creates %s (another collation compares text otherwise: a case- or accent-insensitive one takes 'ABC' and 'abc' for one key, a PAD SPACE one 'a' and 'a '; a run would merge or refuse distinct keys)", where, d.Existing, d.Declared)
 	}
@@ -171,6 +183,33 @@ func UndeclaredUniqueIndexes(declared, existing *Table) []Difference {
 		}
 		if !known {
 			out = append(out, Difference{Table: declared.Name, What: "unique index", Declared: "none", Existing: ex.Name + " (" + strings.Join(ex.Columns, ", ") + ")"})
+		}
+	}
+	return out
+}
+
+// UndeclaredForeignKeys finds the foreign keys of an existing table (as
+// the catalogue reads them) that the schema does not declare, by name or
+// by definition: each refuses a row whose parent is not in the table it
+// refers to, which nothing in the run looks at (a parent outside the
+// receiving schema, or one the run writes later), so a run stopped at the
+// first with the target half written. A declared one made by an earlier
+// run (CreateConstraints, after its load) is left alone, so that a run
+// resumed after it is not refused; one of a declared name and another
+// definition CompareTable reports. What the catalogue does not read (an
+// ON DELETE action, a deferred check) a dialect's ExistingTableChecker
+// reports. Like UndeclaredUniqueIndexes it is not part of CompareTable: a
+// foreign key added after a run changes nothing verification proved.
+func UndeclaredForeignKeys(declared, existing *Table) []Difference {
+	var out []Difference
+	for _, ex := range existing.ForeignKeys {
+		known := false
+		for _, fk := range declared.ForeignKeys {
+			known = known || fk.Name == ex.Name || fk.RefTable == ex.RefTable && slices.Equal(fk.Columns, ex.Columns) && slices.Equal(fk.RefColumns, ex.RefColumns)
+		}
+		if !known {
+			def := fmt.Sprintf("%s (%s) REFERENCES %s (%s)", ex.Name, strings.Join(ex.Columns, ", "), ex.RefTable, strings.Join(ex.RefColumns, ", "))
+			out = append(out, Difference{Table: declared.Name, What: "foreign key", Declared: "none", Existing: def, Constraint: ex.Name})
 		}
 	}
 	return out

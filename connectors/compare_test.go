@@ -86,3 +86,33 @@ func TestUndeclaredUniqueIndexes(t *testing.T) {
 		}
 	}
 }
+
+// A foreign key the schema does not declare can refuse rows a run
+// writes, so it is a difference named with its definition; one declared
+// by name, or by definition under another name (SQLite's catalogue names
+// them fk_<table>_<id>), is not, and CompareTable, which verify runs
+// after a run, compares none of them.
+func TestUndeclaredForeignKeys(t *testing.T) {
+	col := func(name string) Column { return Column{Name: name, Type: Type{Kind: KindText, Length: 20}} }
+	declared := &Table{Name: "visit", PrimaryKey: []string{"id"}, Columns: []Column{col("id"), col("unit"), col("pnr")},
+		ForeignKeys: []ForeignKey{{Name: "visit_unit", Columns: []string{"unit"}, RefTable: "unit", RefColumns: []string{"code"}}}}
+	existing := *declared
+	existing.ForeignKeys = []ForeignKey{
+		{Name: "fk_visit_0", Columns: []string{"unit"}, RefTable: "unit", RefColumns: []string{"code"}},
+		{Name: "visit_person", Columns: []string{"pnr"}, RefTable: "person", RefColumns: []string{"pnr"}},
+	}
+	if ds := CompareTable(noCheckDialect{}, declared, &existing); len(ds) != 0 {
+		t.Errorf("CompareTable, which verify uses after a run too, compares undeclared foreign keys: %v", ds)
+	}
+	var got []string
+	for _, d := range UndeclaredForeignKeys(declared, &existing) {
+		got = append(got, d.String())
+	}
+	want := "table visit: foreign key visit_person (pnr) REFERENCES person (pnr): regflytt makes only the declared foreign keys"
+	if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Fatalf("got %q\nwant %q...", got, want)
+	}
+	if ds := UndeclaredForeignKeys(declared, declared); len(ds) != 0 {
+		t.Errorf("a declared foreign key is refused: %v", ds)
+	}
+}

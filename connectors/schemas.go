@@ -63,8 +63,11 @@ type EngineChecker interface {
 // (an insert of a key that is there is dropped with a warning); on every
 // dialect the unique indexes the catalogue does not read (over an
 // expression or a column prefix, partial, of another collation), which
-// refuse rows the declared key lets through, and triggers, which can
-// change or drop rows without an error. A caller refuses an
+// refuse rows the declared key lets through, CHECK constraints Create
+// does not make and foreign keys with an ON DELETE or ON UPDATE action or
+// a deferred check (which refuse or change rows otherwise than the ones
+// CreateConstraints makes), and triggers, which can change or drop rows
+// without an error. A caller refuses an
 // existing receiving table with such a difference before writing, as it
 // refuses one CompareTable finds.
 type ExistingTableChecker interface {

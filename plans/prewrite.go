@@ -23,8 +23,8 @@ import (
 // receiving tables hold rows of the stopped run (PartialRunError).
 
 // ErrTargetDiffers is returned (wrapped) when a receiving table exists
-// with other columns, types, nullability, key, unique indexes or triggers
-// than the schema declares:
+// with other columns, types, nullability, key, unique indexes, foreign
+// keys, CHECK constraints or triggers than the schema declares:
 // Create leaves an existing table alone, so its columns, not the declared
 // ones, would decide what is stored (a numeric(5,0) rounds 60.5 to 61).
 var ErrTargetDiffers = errors.New("existing receiving tables differ from the receiving schema")
@@ -54,7 +54,6 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	for i := range existing {
 		byName[existing[i].Name] = &existing[i]
 	}
-	diffs := compareExisting(tgt.Dialect(), r.in.Schema.Tables, byName)
 	names := existingDeclared(r.in.Schema.Tables, byName)
 	engines, err := otherEngines(ctx, snap, names)
 	if err != nil {
@@ -64,7 +63,11 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	if err != nil {
 		return err
 	}
-	if diffs = append(append(diffs, engines...), more...); len(diffs) > 0 {
+	diffs := compareExisting(tgt.Dialect(), r.in.Schema.Tables, byName, more)
+	for _, d := range more {
+		engines = append(engines, "  "+d.String())
+	}
+	if diffs = append(diffs, engines...); len(diffs) > 0 {
 		return fmt.Errorf("%w; nothing was written:\n%s\n(regflytt creates missing tables itself: drop the differing tables, or use a fresh database)", ErrTargetDiffers, strings.Join(diffs, "\n"))
 	}
 	if err := r.requireEmpty(ctx, snap, s.prog, byName); err != nil {
@@ -126,9 +129,18 @@ func readByPrograms(prog *mappings.Program) map[string]bool {
 }
 
 // compareExisting compares every declared table that exists with its
-// declaration, the unique indexes it has and the schema does not declare
-// included, and gives every difference, a line each.
-func compareExisting(d connectors.Dialect, declared []connectors.Table, existing map[string]*connectors.Table) []string {
+// declaration, the unique indexes and foreign keys it has and the schema
+// does not declare included, and gives every difference, a line each. A
+// foreign key the dialect's checker already names (in checked, with the
+// definition the catalogue does not read: an ON DELETE action, a
+// deferred check) is said there only.
+func compareExisting(d connectors.Dialect, declared []connectors.Table, existing map[string]*connectors.Table, checked []connectors.Difference) []string {
+	named := map[[2]string]bool{}
+	for _, c := range checked {
+		if c.Constraint != "" {
+			named[[2]string{c.Table, c.Constraint}] = true
+		}
+	}
 	var lines []string
 	for i := range declared {
 		e := existing[declared[i].Name]
@@ -136,8 +148,11 @@ func compareExisting(d connectors.Dialect, declared []connectors.Table, existing
 			continue
 		}
 		diffs := connectors.CompareTable(d, &declared[i], e)
-		for _, diff := range append(diffs, connectors.UndeclaredUniqueIndexes(&declared[i], e)...) {
-			lines = append(lines, "  "+diff.String())
+		diffs = append(diffs, connectors.UndeclaredUniqueIndexes(&declared[i], e)...)
+		for _, diff := range append(diffs, connectors.UndeclaredForeignKeys(&declared[i], e)...) {
+			if diff.Constraint == "" || !named[[2]string{diff.Table, diff.Constraint}] {
+				lines = append(lines, "  "+diff.String())
+			}
 		}
 	}
 	return lines
@@ -183,8 +198,9 @@ func existingDeclared(declared []connectors.Table, existing map[string]*connecto
 // target's connectors.ExistingTableChecker (SQLite's ON CONFLICT clauses
 // and collations, PostgreSQL's nondeterministic collations, SQL Server's
 // IGNORE_DUP_KEY; on every dialect the unique indexes the catalogue does
-// not read and the triggers).
-func checkExistingTables(ctx context.Context, snap connectors.Snapshot, names []string) ([]string, error) {
+// not read, the triggers, the CHECK constraints Create does not make and
+// the foreign keys with actions or deferred checks).
+func checkExistingTables(ctx context.Context, snap connectors.Snapshot, names []string) ([]connectors.Difference, error) {
 	c, ok := snap.(connectors.ExistingTableChecker)
 	if !ok || len(names) == 0 {
 		return nil, nil
@@ -193,11 +209,7 @@ func checkExistingTables(ctx context.Context, snap connectors.Snapshot, names []
 	if err != nil {
 		return nil, fmt.Errorf("target catalogue: %w", err)
 	}
-	lines := make([]string, len(diffs))
-	for i, d := range diffs {
-		lines[i] = "  " + d.String()
-	}
-	return lines, nil
+	return diffs, nil
 }
 
 // checkWorkDir makes sure the work directory can take the report, which

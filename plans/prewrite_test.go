@@ -803,3 +803,77 @@ func TestRunRefusesUndeclaredUniqueIndexesAndTriggers(t *testing.T) {
 		})
 	}
 }
+
+// A foreign key or CHECK constraint the receiving schema does not declare
+// refuses rows the run writes (a parent the run never writes, a range the
+// mapping does not know): the run used to pass every check and stop at
+// its first such row with the target half written; an ON DELETE action
+// changes rows out of its sight. Each is refused before writing on every
+// dialect, named with its definition, a foreign key found both in the
+// catalogue and by the dialect's checker once.
+func TestRunRefusesUndeclaredForeignKeysAndChecks(t *testing.T) {
+	const parent = "CREATE TABLE parent (code varchar(20) NOT NULL PRIMARY KEY)"
+	const fk = "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40), CONSTRAINT unit_parent FOREIGN KEY (code) REFERENCES parent (code)%s)"
+	const check = "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40), CONSTRAINT unit_short CHECK (label <> 'lower'))"
+	const my = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
+	sqliteTarget := func(stmts ...string) func(t *testing.T, dir string) string {
+		return func(t *testing.T, dir string) string {
+			path := filepath.Join(dir, "t.db")
+			execSQLite(t, path, stmts...)
+			return "sqlite://" + path
+		}
+	}
+	pgTarget := func(stmts ...string) func(t *testing.T, dir string) string {
+		return func(t *testing.T, dir string) string {
+			u := pgtest.NewDatabase(t)
+			pgtest.Exec(t, u, stmts...)
+			return u
+		}
+	}
+	myTarget := func(stmts ...string) func(t *testing.T, dir string) string {
+		return func(t *testing.T, dir string) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, stmts...)
+			return u
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		target func(t *testing.T, dir string) string
+		want   string
+	}{
+		{"SQLiteForeignKey", sqliteTarget(parent, fmt.Sprintf(fk, "")),
+			"table unit: foreign key fk_unit_0 (code) REFERENCES parent (code): regflytt makes only the declared foreign keys"},
+		{"SQLiteCascade", sqliteTarget(parent, fmt.Sprintf(fk, " ON DELETE CASCADE")),
+			"table unit: foreign key fk_unit_0, made CONSTRAINT unit_parent FOREIGN KEY (code) REFERENCES parent (code) ON DELETE CASCADE: regflytt makes only"},
+		{"SQLiteCheck", sqliteTarget(check),
+			"table unit: check constraint CONSTRAINT unit_short CHECK (label <> 'lower'): regflytt creates no such check"},
+		{"PostgreSQLForeignKey", pgTarget(parent, fmt.Sprintf(fk, "")),
+			"table unit: foreign key unit_parent (code) REFERENCES parent (code): regflytt makes only the declared foreign keys"},
+		{"PostgreSQLDeferred", pgTarget(parent, fmt.Sprintf(fk, " DEFERRABLE INITIALLY DEFERRED")),
+			"table unit: foreign key unit_parent, made FOREIGN KEY (code) REFERENCES parent(code) DEFERRABLE INITIALLY DEFERRED: regflytt makes only"},
+		{"PostgreSQLCheck", pgTarget(check),
+			"table unit: check constraint unit_short, made CHECK (((label)::text <> 'lower'::text)): regflytt creates no such check"},
+		{"MariaDBForeignKey", myTarget(parent+my, fmt.Sprintf(fk, "")+my),
+			"table unit: foreign key unit_parent (code) REFERENCES parent (code): regflytt makes only the declared foreign keys"},
+		{"MariaDBCascade", myTarget(parent+my, fmt.Sprintf(fk, " ON DELETE CASCADE")+my),
+			"table unit: foreign key unit_parent, made FOREIGN KEY (code) REFERENCES parent (code) ON DELETE CASCADE ON UPDATE RESTRICT: regflytt makes only"},
+		{"MariaDBCheck", myTarget(check + my),
+			"table unit: check constraint unit_short, made CHECK (`label` <> 'lower'): regflytt creates no such check"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir, plan, src := unitFixture(t)
+			tgt := c.target(t, dir)
+			_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+			if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v\nwant %q", err, c.want)
+			}
+			if n := strings.Count(err.Error(), "foreign key "); n > 1 {
+				t.Errorf("one foreign key is named %d times:\n%v", n, err)
+			}
+			if n := countRows(t, tgt, "unit"); n != 0 {
+				t.Errorf("the refused run wrote %d rows", n)
+			}
+		})
+	}
+}

@@ -39,8 +39,10 @@ func CompareExisting(t *testing.T, newTarget NewTarget, extra ...HandCase) {
 	})
 	t.Run("CreatedTablePassesThePreWriteCheck", func(t *testing.T) {
 		// A receiving table regflytt made in an earlier run (its rows
-		// removed) with everything the schema can declare: the checks
-		// before a run must not refuse it.
+		// removed) with everything the schema can declare, its foreign
+		// key and the CHECKs some dialects make for a column's type
+		// included: the checks before a run must not refuse it, nor a
+		// resumed run the constraints its stopped run made after the load.
 		tgt := newTarget(t)
 		unit := connectors.Table{Name: "care_unit", PrimaryKey: []string{"unit_id"}, Columns: []connectors.Column{
 			{Name: "unit_id", Type: connectors.Type{Kind: connectors.KindText, Length: 20}},
@@ -73,7 +75,8 @@ func CompareExisting(t *testing.T, newTarget NewTarget, extra ...HandCase) {
 		defer snap.Close()
 		for i := range tables {
 			existing := findTable(t, snap, tables[i].Name)
-			for _, d := range append(connectors.CompareTable(tgt.Dialect(), &tables[i], existing), connectors.UndeclaredUniqueIndexes(&tables[i], existing)...) {
+			ds := append(connectors.CompareTable(tgt.Dialect(), &tables[i], existing), connectors.UndeclaredUniqueIndexes(&tables[i], existing)...)
+			for _, d := range append(ds, connectors.UndeclaredForeignKeys(&tables[i], existing)...) {
 				t.Errorf("a table regflytt made differs from its declaration: %s", d)
 			}
 		}

@@ -3,9 +3,12 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/regflytt/regflytt/connectors"
 )
 
@@ -23,9 +26,38 @@ const prefixUniqueQuery = "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, SUB_PART 
 const triggersQuery = "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS " +
 	"WHERE EVENT_OBJECT_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, TRIGGER_NAME"
 
+// A CHECK constraint refuses rows regflytt writes; the only one Create
+// makes is the json_valid(`col`) MariaDB adds to a JSON column, under the
+// column's name (the catalogue reads it as the column's type, and
+// CompareTable compares that). MySQL's CHECK_CONSTRAINTS has no
+// TABLE_NAME (a check's name is unique in its schema there), so it is
+// asked through TABLE_CONSTRAINTS instead.
+const (
+	existingChecksQuery = "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS " +
+		"WHERE CONSTRAINT_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME"
+	existingChecksMySQLQuery = "SELECT tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE FROM information_schema.TABLE_CONSTRAINTS tc " +
+		"JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME " +
+		"WHERE tc.TABLE_SCHEMA = ? AND tc.CONSTRAINT_TYPE = 'CHECK' ORDER BY tc.TABLE_NAME, tc.CONSTRAINT_NAME"
+)
+
+// A foreign key with an ON DELETE or ON UPDATE action other than
+// RESTRICT or NO ACTION (InnoDB's two words for one thing, and what
+// CreateConstraints makes) changes rows out of a run's sight: CASCADE
+// deletes a migrated record with its parent, SET NULL empties its column.
+// The catalogue reads a foreign key's columns only, and
+// connectors.UndeclaredForeignKeys compares those.
+const foreignKeyActionsQuery = "SELECT rc.TABLE_NAME, rc.CONSTRAINT_NAME, rc.REFERENCED_TABLE_NAME, rc.UPDATE_RULE, rc.DELETE_RULE, " +
+	"GROUP_CONCAT(k.COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR ', '), " +
+	"GROUP_CONCAT(k.REFERENCED_COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR ', ') " +
+	"FROM information_schema.REFERENTIAL_CONSTRAINTS rc JOIN information_schema.KEY_COLUMN_USAGE k " +
+	"ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA AND k.TABLE_NAME = rc.TABLE_NAME AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME " +
+	"WHERE rc.CONSTRAINT_SCHEMA = ? AND (rc.UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR rc.DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION')) " +
+	"GROUP BY rc.TABLE_NAME, rc.CONSTRAINT_NAME, rc.REFERENCED_TABLE_NAME, rc.UPDATE_RULE, rc.DELETE_RULE ORDER BY rc.TABLE_NAME, rc.CONSTRAINT_NAME"
+
 // CheckExistingTables implements connectors.ExistingTableChecker: a
 // difference for each unique index over a column prefix of one of tables,
-// named with its columns, and for each trigger on one of them.
+// named with its columns, for each CHECK constraint but a JSON column's,
+// each foreign key with an action, and each trigger on one of them.
 func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]connectors.Difference, error) {
 	if s.conn == nil {
 		return nil, s.db.errorf("snapshot is closed")
@@ -68,6 +100,38 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 		if ix.prefix {
 			out = append(out, connectors.Difference{Table: ix.table, What: "unique index", Declared: "none", Existing: ix.name + " (" + strings.Join(ix.cols, ", ") + ")"})
 		}
+	}
+	checks := func(r *sql.Rows) error {
+		var table, name, clause string
+		if err := r.Scan(&table, &name, &clause); err != nil {
+			return err
+		}
+		if col, ok := jsonValidColumn(clause); want[table] && !(ok && col == name) {
+			out = append(out, connectors.Difference{Table: table, What: "check", Declared: "none", Existing: name + ", made CHECK (" + clause + ")"})
+		}
+		return nil
+	}
+	err = each(ctx, s.conn, existingChecksQuery, s.db.schema, checks)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1054 { // MySQL: no TABLE_NAME
+		err = each(ctx, s.conn, existingChecksMySQLQuery, s.db.schema, checks)
+	}
+	if err != nil {
+		return nil, s.db.errorf("list check constraints: %w", err)
+	}
+	err = each(ctx, s.conn, foreignKeyActionsQuery, s.db.schema, func(r *sql.Rows) error {
+		var table, name, ref, onUpdate, onDelete, cols, refCols string
+		if err := r.Scan(&table, &name, &ref, &onUpdate, &onDelete, &cols, &refCols); err != nil {
+			return err
+		}
+		if want[table] {
+			def := fmt.Sprintf("%s, made FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE %s ON UPDATE %s", name, cols, ref, refCols, onDelete, onUpdate)
+			out = append(out, connectors.Difference{Table: table, What: "foreign key", Declared: "none", Existing: def, Constraint: name})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.db.errorf("list foreign keys: %w", err)
 	}
 	err = each(ctx, s.conn, triggersQuery, s.db.schema, func(r *sql.Rows) error {
 		var table, name string

@@ -47,3 +47,44 @@ func TestCheckExistingTablesFindsPrefixIndexesAndTriggers(t *testing.T) {
 		}
 	}
 }
+
+// A CHECK constraint (of a column or of the table) is a difference named
+// with its definition, but not the json_valid check MariaDB gives a JSON
+// column; so is a foreign key with an ON DELETE or ON UPDATE action. A
+// plain foreign key is connectors.UndeclaredForeignKeys's to judge.
+func TestCheckExistingTablesFindsChecksAndForeignKeyActions(t *testing.T) {
+	u := mytest.NewDatabase(t)
+	mytest.Exec(t, u,
+		"CREATE TABLE other (id int PRIMARY KEY, b int UNIQUE, c int UNIQUE) ENGINE=InnoDB",
+		"CREATE TABLE unit (code varchar(20) PRIMARY KEY, doc json, weight int CHECK (weight < 300), a int, b int, c int, "+
+			"CONSTRAINT unit_a FOREIGN KEY (a) REFERENCES other (id), CONSTRAINT unit_b FOREIGN KEY (b) REFERENCES other (b) ON DELETE CASCADE, "+
+			"CONSTRAINT unit_c FOREIGN KEY (c) REFERENCES other (c) ON UPDATE SET NULL, CONSTRAINT unit_short CHECK (length(code) < 5)) ENGINE=InnoDB",
+	)
+	snap, err := openTarget(t, u).Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	diffs, err := snap.(connectors.ExistingTableChecker).CheckExistingTables(context.Background(), []string{"unit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range diffs {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"table unit: check constraint unit_short, made CHECK (octet_length(`code`) < 5): ",
+		"table unit: check constraint weight, made CHECK (`weight` < 300): ",
+		"table unit: foreign key unit_b, made FOREIGN KEY (b) REFERENCES other (b) ON DELETE CASCADE ON UPDATE RESTRICT: ",
+		"table unit: foreign key unit_c, made FOREIGN KEY (c) REFERENCES other (c) ON DELETE RESTRICT ON UPDATE SET NULL: ",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d differences, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("difference %d is\n%s\nwant it to begin %q", i, got[i], want[i])
+		}
+	}
+}

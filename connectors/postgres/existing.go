@@ -64,10 +64,31 @@ WHERE n.nspname = $1 AND c.relname = ANY($2) AND r.rulename <> '_RETURN'
 ORDER BY c.relname COLLATE "C", r.rulename COLLATE "C"`
 )
 
+// A CHECK constraint refuses rows regflytt writes (Create makes none: a
+// value's range is checked before it is written), and a foreign key with
+// an ON DELETE or ON UPDATE action, DEFERRABLE or MATCH FULL acts or
+// refuses otherwise than the ones CreateConstraints makes (NO ACTION,
+// checked at once, MATCH SIMPLE); the catalogue reads a foreign key's
+// columns only, and connectors.UndeclaredForeignKeys compares those.
+const (
+	checksQuery = `SELECT c.relname::text, co.conname::text, pg_catalog.pg_get_constraintdef(co.oid)
+FROM pg_catalog.pg_constraint co
+JOIN pg_catalog.pg_class c ON c.oid = co.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = ANY($2) AND co.contype = 'c'
+ORDER BY c.relname COLLATE "C", co.conname COLLATE "C"`
+	foreignKeyActionsQuery = `SELECT c.relname::text, co.conname::text, pg_catalog.pg_get_constraintdef(co.oid)
+FROM pg_catalog.pg_constraint co
+JOIN pg_catalog.pg_class c ON c.oid = co.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = ANY($2) AND co.contype = 'f'
+  AND (co.confupdtype <> 'a' OR co.confdeltype <> 'a' OR co.condeferrable OR co.confmatchtype = 'f')
+ORDER BY c.relname COLLATE "C", co.conname COLLATE "C"`
+)
+
 // CheckExistingTables implements connectors.ExistingTableChecker: a
 // difference for each column of tables whose collation is
 // nondeterministic, each unique index the catalogue does not read, each
-// trigger and each rule.
+// CHECK constraint, each foreign key with an action, deferrable or MATCH
+// FULL, each trigger and each rule.
 func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]connectors.Difference, error) {
 	var out []connectors.Difference
 	version := serverVersion(s.tx.Conn().PgConn().ParameterStatus("server_version"))
@@ -90,6 +111,18 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 	}
 	err := s.each(ctx, "list unique indexes", fmt.Sprintf(otherUniqueQuery, cond), tables, func(table, name, def string) {
 		out = append(out, connectors.Difference{Table: table, What: "unique index", Declared: "none", Existing: name + ", made " + def})
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.each(ctx, "list check constraints", checksQuery, tables, func(table, name, def string) {
+		out = append(out, connectors.Difference{Table: table, What: "check", Declared: "none", Existing: name + ", made " + def})
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.each(ctx, "list foreign keys", foreignKeyActionsQuery, tables, func(table, name, def string) {
+		out = append(out, connectors.Difference{Table: table, What: "foreign key", Declared: "none", Existing: name + ", made " + def, Constraint: name})
 	})
 	if err != nil {
 		return nil, err

@@ -65,3 +65,46 @@ func TestCheckExistingTablesFindsUniqueIndexesTriggersAndRules(t *testing.T) {
 		}
 	}
 }
+
+// A CHECK constraint (of a column or of the table) is a difference named
+// with its definition, and so is a foreign key with an ON DELETE or ON
+// UPDATE action, DEFERRABLE or MATCH FULL; a plain foreign key (the kind
+// CreateConstraints makes) is connectors.UndeclaredForeignKeys's to
+// judge, and a NOT NULL is no CHECK.
+func TestCheckExistingTablesFindsChecksAndForeignKeyActions(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	pgtest.Exec(t, u,
+		"CREATE TABLE other (id int PRIMARY KEY, b int UNIQUE, c int UNIQUE, d int UNIQUE, e int, UNIQUE (d, e))",
+		"CREATE TABLE unit (code varchar(20) PRIMARY KEY, weight int NOT NULL CHECK (weight < 300), a int REFERENCES other, "+
+			"b int REFERENCES other (b) ON DELETE CASCADE, c int REFERENCES other (c) DEFERRABLE INITIALLY DEFERRED, d int, e int, "+
+			"CONSTRAINT unit_de FOREIGN KEY (d, e) REFERENCES other (d, e) MATCH FULL, CONSTRAINT unit_short CHECK (length(code) < 5))",
+	)
+	snap, err := openTarget(t, u).Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	diffs, err := snap.(connectors.ExistingTableChecker).CheckExistingTables(context.Background(), []string{"unit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range diffs {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"table unit: check constraint unit_short, made CHECK ((length((code)::text) < 5)): ",
+		"table unit: check constraint unit_weight_check, made CHECK ((weight < 300)): ",
+		"table unit: foreign key unit_b_fkey, made FOREIGN KEY (b) REFERENCES other(b) ON DELETE CASCADE: ",
+		"table unit: foreign key unit_c_fkey, made FOREIGN KEY (c) REFERENCES other(c) DEFERRABLE INITIALLY DEFERRED: ",
+		"table unit: foreign key unit_de, made FOREIGN KEY (d, e) REFERENCES other(d, e) MATCH FULL: ",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d differences, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("difference %d is\n%s\nwant it to begin %q", i, got[i], want[i])
+		}
+	}
+}

@@ -23,11 +23,19 @@ import (
 // takes 'ABC' and 'abc' for one, under RTRIM 'a' and 'a '. Create writes
 // none (BINARY, byte order, as every other dialect compares keys).
 
+// A CHECK constraint refuses rows regflytt writes (Create makes none),
+// and a foreign key with an ON DELETE or ON UPDATE action, or DEFERRABLE
+// INITIALLY DEFERRED, acts or refuses otherwise than the ones Create
+// writes into CREATE TABLE (NO ACTION, checked at once): the catalogue
+// reads neither, only the table's SQL says them all (pragma_foreign_key_list
+// has the actions, not the deferral).
+
 // CheckExistingTables implements connectors.ExistingTableChecker: a
 // difference for each ON CONFLICT clause other than ABORT in the
-// definitions of tables, naming the clause as written, and for each
-// column whose collation, or whose collation in the table's PRIMARY KEY
-// or UNIQUE constraint, is not BINARY.
+// definitions of tables, naming the clause as written, for each column
+// whose collation, or whose collation in the table's PRIMARY KEY or
+// UNIQUE constraint, is not BINARY, for each CHECK constraint and each
+// foreign key with an action or a deferred check.
 func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]connectors.Difference, error) {
 	var out []connectors.Difference
 	for _, name := range tables {
@@ -42,6 +50,14 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 		for _, c := range collations(defs) {
 			out = append(out, connectors.Difference{Table: name, Column: c.column, What: "collation", Existing: c.text, Declared: "BINARY"})
 		}
+		for _, c := range checkConstraints(ddl, defs) {
+			out = append(out, connectors.Difference{Table: name, Column: c.column, What: "check", Existing: c.text, Declared: "none"})
+		}
+		fks, err := s.foreignKeyActions(ctx, name, ddl, defs)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite %s: table %s: %w", s.path, name, err)
+		}
+		out = append(out, fks...)
 		ix, err := s.otherUniqueIndexes(ctx, name)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite %s: table %s: %w", s.path, name, err)
@@ -224,6 +240,147 @@ func collations(defs [][]token) []clause {
 		}
 	}
 	return out
+}
+
+// checkConstraints finds the CHECK constraints of a CREATE TABLE
+// statement, each as written from its CONSTRAINT name or CHECK to the
+// closing parenthesis, with its column for a column constraint.
+func checkConstraints(ddl string, defs [][]token) []clause {
+	var out []clause
+	for _, def := range defs {
+		column := columnOf(def)
+		for i := 0; i+1 < len(def); i++ {
+			if def[i].depth != 0 || !def[i].isWord("CHECK") || !def[i+1].is("(") {
+				continue
+			}
+			end := i + 1
+			for end+1 < len(def) && !(def[end].is(")") && def[end].depth == 0) {
+				end++
+			}
+			start := i
+			if i >= 2 && def[i-2].isWord("CONSTRAINT") {
+				start = i - 2
+			}
+			out = append(out, clause{column: column, text: ddl[def[start].start:def[end].end]})
+		}
+	}
+	return out
+}
+
+// fkClause is a foreign key as a CREATE TABLE statement writes it: its
+// column for a column constraint, its text from CONSTRAINT, FOREIGN or
+// REFERENCES to its last word, and whether it is DEFERRABLE INITIALLY
+// DEFERRED.
+type fkClause struct {
+	column, text string
+	deferred     bool
+}
+
+// foreignKeyClauses finds the foreign keys of a CREATE TABLE statement in
+// the order it declares them.
+func foreignKeyClauses(ddl string, defs [][]token) []fkClause {
+	var out []fkClause
+	for _, def := range defs {
+		column := columnOf(def)
+		for i := 0; i < len(def); i++ {
+			if def[i].depth != 0 || !def[i].isWord("REFERENCES") {
+				continue
+			}
+			start := i
+			if column == "" {
+				start = 0 // FOREIGN KEY (...) REFERENCES, or CONSTRAINT x FOREIGN KEY ...
+			} else if i >= 2 && def[i-2].isWord("CONSTRAINT") {
+				start = i - 2
+			}
+			end, deferred := referencesEnd(def, i)
+			out = append(out, fkClause{column: column, text: ddl[def[start].start:def[end].end], deferred: deferred})
+			i = end
+		}
+	}
+	return out
+}
+
+// referencesEnd finds the last token of the foreign-key clause whose
+// REFERENCES is def[at]: the parent table, its columns, then any ON
+// DELETE/UPDATE action, MATCH name and [NOT] DEFERRABLE [INITIALLY
+// DEFERRED|IMMEDIATE]; deferred says whether it is DEFERRABLE INITIALLY
+// DEFERRED (SQLite's one deferred form).
+func referencesEnd(def []token, at int) (end int, deferred bool) {
+	end = at
+	if end+1 < len(def) {
+		end++ // the parent table
+	}
+	if end+1 < len(def) && def[end+1].is("(") {
+		for end+1 < len(def) && !(def[end].is(")") && def[end].depth == 0) {
+			end++
+		}
+	}
+	word := func(i int, w ...string) bool { return i < len(def) && def[i].depth == 0 && def[i].isWord(w...) }
+	for {
+		i := end + 1
+		switch {
+		case word(i, "ON") && word(i+1, "DELETE", "UPDATE"):
+			switch {
+			case word(i+2, "SET", "NO"):
+				end = i + 3
+			case word(i+2, "CASCADE", "RESTRICT"):
+				end = i + 2
+			default:
+				return end, deferred
+			}
+		case word(i, "MATCH") && i+1 < len(def):
+			end = i + 1
+		case word(i, "NOT") && word(i+1, "DEFERRABLE"), word(i, "DEFERRABLE"):
+			not := word(i, "NOT")
+			if not {
+				i++
+			}
+			end = i
+			if word(i+1, "INITIALLY") && word(i+2, "DEFERRED", "IMMEDIATE") {
+				end = i + 2
+				deferred = deferred || !not && word(i+2, "DEFERRED")
+			}
+		default:
+			return end, deferred
+		}
+	}
+}
+
+// foreignKeyActions gives a difference for each foreign key of table with
+// an ON DELETE or ON UPDATE action (pragma_foreign_key_list says) or
+// DEFERRABLE INITIALLY DEFERRED (the table's SQL says), named as the
+// catalogue names it (fk_<table>_<id>, the id counting from the last one
+// declared) with its clause as written.
+func (s *snapshot) foreignKeyActions(ctx context.Context, table, ddl string, defs [][]token) ([]connectors.Difference, error) {
+	acts := map[int]bool{}
+	err := queryEach(ctx, s.conn, `SELECT id, on_update, on_delete FROM pragma_foreign_key_list(?)`, []any{table}, func(r *sql.Rows) error {
+		var id int
+		var onUpdate, onDelete string
+		if err := r.Scan(&id, &onUpdate, &onDelete); err != nil {
+			return err
+		}
+		acts[id] = acts[id] || !strings.EqualFold(onUpdate, "NO ACTION") || !strings.EqualFold(onDelete, "NO ACTION")
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("foreign keys: %w", err)
+	}
+	clauses := foreignKeyClauses(ddl, defs)
+	if len(clauses) != len(acts) {
+		// The SQL and the pragma disagree on how many there are (a
+		// statement this reader misreads): refuse rather than guess.
+		return nil, fmt.Errorf("foreign keys: the table's SQL declares %d, pragma_foreign_key_list lists %d", len(clauses), len(acts))
+	}
+	var out []connectors.Difference
+	for k, c := range clauses {
+		id := len(clauses) - 1 - k
+		if !acts[id] && !c.deferred {
+			continue
+		}
+		name := fmt.Sprintf("fk_%s_%d", table, id)
+		out = append(out, connectors.Difference{Table: table, Column: c.column, What: "foreign key", Declared: "none", Existing: name + ", made " + c.text, Constraint: name})
+	}
+	return out, nil
 }
 
 // constraintStart finds where the constraint of the ON at def[on] begins:

@@ -37,7 +37,9 @@ func TestCheckExistingTablesFindsConflictClauses(t *testing.T) {
 	}
 	var got []string
 	for _, d := range diffs {
-		got = append(got, d.String())
+		if d.What == "conflict clause" { // the CHECK and the ON DELETE are TestCheckExistingTablesFindsChecksAndForeignKeyActions's
+			got = append(got, d.String())
+		}
 	}
 	want := []string{
 		"table pk replace, column visit id: PRIMARY KEY ASC ON CONFLICT REPLACE: ",
@@ -77,7 +79,9 @@ func TestCheckExistingTablesFindsCollations(t *testing.T) {
 	}
 	var got []string
 	for _, d := range diffs {
-		got = append(got, d.Table+"."+d.Column+" "+d.What+" "+d.Existing+" "+d.Declared)
+		if d.What == "collation" { // the CHECKs are TestCheckExistingTablesFindsChecksAndForeignKeyActions's
+			got = append(got, d.Table+"."+d.Column+" "+d.What+" "+d.Existing+" "+d.Declared)
+		}
 	}
 	want := []string{"col.code collation NOCASE BINARY", "col.name collation RTRIM BINARY", "tbl.a collation nocase BINARY", "tbl.b b collation RTRIM BINARY"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -121,6 +125,49 @@ func TestCheckExistingTablesFindsUniqueIndexesAndTriggers(t *testing.T) {
 		"table unit: unique index unit_nocase, made CREATE UNIQUE INDEX unit_nocase ON unit (name COLLATE NOCASE): ",
 		"table unit: unique index unit_partial, made CREATE UNIQUE INDEX unit_partial ON unit (note) WHERE name IS NOT NULL: ",
 		"table unit: trigger unit_drop: ",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d differences, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("difference %d is\n%s\nwant it to begin %q", i, got[i], want[i])
+		}
+	}
+}
+
+// A CHECK constraint (of a column or of the table) is a difference named
+// as written, and so is a foreign key with an ON DELETE or ON UPDATE
+// action or DEFERRABLE INITIALLY DEFERRED, named as the catalogue names
+// it; a plain foreign key (the kind Create writes) and one DEFERRABLE
+// INITIALLY IMMEDIATE are connectors.UndeclaredForeignKeys's to judge.
+func TestCheckExistingTablesFindsChecksAndForeignKeyActions(t *testing.T) {
+	src := keyTestSource(t,
+		"CREATE TABLE other (id INTEGER PRIMARY KEY, b INT UNIQUE, c INT UNIQUE)",
+		"CREATE TABLE unit (code TEXT PRIMARY KEY, weight INT CONSTRAINT light CHECK (weight < 300) NOT NULL, "+
+			"a INT REFERENCES other (id) DEFERRABLE INITIALLY DEFERRED, b INT, c INT, d INT REFERENCES other (id) NOT DEFERRABLE INITIALLY DEFERRED, "+
+			"e INT REFERENCES other DEFERRABLE, FOREIGN KEY (b) REFERENCES other (b) ON DELETE CASCADE MATCH FULL, "+
+			"CONSTRAINT unit_c FOREIGN KEY (c) REFERENCES other (c) ON UPDATE SET NULL, CHECK (length(code) < 5))",
+	)
+	snap, err := src.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	diffs, err := snap.(connectors.ExistingTableChecker).CheckExistingTables(context.Background(), []string{"unit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range diffs {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"table unit, column weight: check constraint CONSTRAINT light CHECK (weight < 300): ",
+		"table unit: check constraint CHECK (length(code) < 5): ",
+		"table unit, column a: foreign key fk_unit_4, made REFERENCES other (id) DEFERRABLE INITIALLY DEFERRED: ",
+		"table unit: foreign key fk_unit_1, made FOREIGN KEY (b) REFERENCES other (b) ON DELETE CASCADE MATCH FULL: ",
+		"table unit: foreign key fk_unit_0, made CONSTRAINT unit_c FOREIGN KEY (c) REFERENCES other (c) ON UPDATE SET NULL: ",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d differences, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))

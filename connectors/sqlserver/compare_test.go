@@ -101,3 +101,52 @@ func TestExistingDifferences(t *testing.T) {
 		}
 	}
 }
+
+// The queries for CHECK constraints and foreign keys with actions are
+// pinned, and their rows assemble into differences named with their
+// definition: a CHECK but the range and ISJSON checks CreateTable writes
+// (only on the column type it writes them for), each foreign key with an
+// action; another table's are not asked about.
+func TestExistingConstraintDifferences(t *testing.T) {
+	for _, want := range []string{"sys.check_constraints", "cc.is_disabled = 0", "TYPE_NAME(c.system_type_id)", "SCHEMA_ID(@p1)"} {
+		if !strings.Contains(existingChecksSQL, want) {
+			t.Errorf("checks query lacks %s", want)
+		}
+	}
+	for _, want := range []string{"fk.delete_referential_action <> 0 OR fk.update_referential_action <> 0", "fk.is_disabled = 0", "ORDER BY t.name, fk.name, fkc.constraint_column_id"} {
+		if !strings.Contains(existingForeignKeysSQL, want) {
+			t.Errorf("foreign keys query lacks %s", want)
+		}
+	}
+	checks := []existingCheck{
+		{table: "unit", name: "CK_unit_n", definition: "([n]>=(-128) AND [n]<=(127))", column: "n", typeName: "smallint", maxLength: 2},
+		{table: "unit", name: "CK_unit_doc", definition: "(isjson([doc])=(1))", column: "doc", typeName: "nvarchar", maxLength: -1},
+		{table: "unit", name: "CK_unit_m", definition: "([m]>=(-128) AND [m]<=(127))", column: "m", typeName: "int", maxLength: 4},
+		{table: "unit", name: "CK_unit_w", definition: "([w]<(300))", column: "w", typeName: "int", maxLength: 4},
+		{table: "unit", name: "CK_unit_short", definition: "(len([code])<(5))"},
+		{table: "other", name: "CK_other", definition: "([id]>(0))", column: "id", typeName: "int", maxLength: 4},
+	}
+	fks := []existingFK{
+		{table: "unit", name: "FK_unit_pair", refTable: "other", onDelete: "CASCADE", onUpdate: "NO_ACTION", column: "a", refColumn: "x"},
+		{table: "unit", name: "FK_unit_pair", refTable: "other", onDelete: "CASCADE", onUpdate: "NO_ACTION", column: "b", refColumn: "y"},
+		{table: "other", name: "FK_other", refTable: "unit", onDelete: "SET_NULL", onUpdate: "NO_ACTION", column: "u", refColumn: "code"},
+	}
+	var got []string
+	for _, d := range constraintDifferences([]string{"unit"}, checks, fks) {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"table unit, column m: check constraint CK_unit_m, made CHECK ([m]>=(-128) AND [m]<=(127)): regflytt creates no such check",
+		"table unit, column w: check constraint CK_unit_w, made CHECK ([w]<(300)): ",
+		"table unit: check constraint CK_unit_short, made CHECK (len([code])<(5)): ",
+		"table unit: foreign key FK_unit_pair, made FOREIGN KEY (a, b) REFERENCES other (x, y) ON DELETE CASCADE ON UPDATE NO ACTION: ",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d differences, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("difference %d is\n%s\nwant it to begin %q", i, got[i], want[i])
+		}
+	}
+}
