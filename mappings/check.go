@@ -72,7 +72,7 @@ func (p *TableProgram) codeInput(cp *columnProgram, row []connectors.Value) (con
 
 // EntityCodeMisses does CodeMisses for one entity of a form store and its
 // value rows (in values-key order), pivoted as ApplyEntity pivots them:
-// the first value row of a variable is the one a column reads, and a
+// the first value row of a variable (in valueOrder) is the one a column reads, and a
 // variable's version comes from that value row, a registration's from its
 // entity column.
 func (p *TableProgram) EntityCodeMisses(entity []connectors.Value, values [][]connectors.Value, fn func(CodeMiss)) {
@@ -80,7 +80,12 @@ func (p *TableProgram) EntityCodeMisses(entity []connectors.Value, values [][]co
 	pivot := make([]connectors.Value, len(p.Source.Columns))
 	copy(pivot, entity)
 	filled := make([]bool, len(p.Source.Columns))
-	for _, vr := range values {
+	order := e.valueOrder(values)
+	for n := range values {
+		vr := values[n]
+		if order != nil {
+			vr = values[order[n]]
+		}
 		name, _ := connectors.FormatValue(vr[e.Attribute])
 		idx, ok := e.vars[name]
 		if !ok || filled[idx] {

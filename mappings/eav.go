@@ -1,6 +1,8 @@
 package mappings
 
 import (
+	"bytes"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -36,6 +38,11 @@ type EAVProgram struct {
 	ValuesKey []string
 	// ValuesKeyIndex gives each ValuesKey column's position in a value row.
 	ValuesKeyIndex []int
+
+	// unkeyed says the values table has no primary key: ValuesKey
+	// (entity, attribute) leaves two rows of one variable unordered (see
+	// valueOrder).
+	unkeyed bool
 
 	nEntityCols int
 	// personVars are the variables the person: reads (see
@@ -96,6 +103,7 @@ func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *
 	if p.Entity < 0 || p.Attribute < 0 || p.Value < 0 || (e.Version.IsSet() && p.Version < 0) {
 		return nil, nil
 	}
+	p.unkeyed = len(vals.PrimaryKey) == 0
 	p.ValuesKey = []string{e.Entity.Value}
 	for _, k := range vals.PrimaryKey {
 		if k != e.Entity.Value {
@@ -210,6 +218,37 @@ type EntityOutcome struct {
 	Values []Outcome
 }
 
+// valueOrder gives the order in which an entity's value rows are read
+// for their variables, the first of a variable's being the one a column
+// reads: nil for the order given, the values key's, where the values
+// table's primary key fixes it. A values table without one is read in
+// (entity, attribute) order only, and two rows of one variable come in
+// whatever order the server's sort leaves them (a PostgreSQL cursor and
+// a keyset read break the tie otherwise), so a run and its verification
+// could keep different ones and archive the other as duplicate_value;
+// those are read in the order of their encoded values, which every read
+// of the source agrees on. The rows of one entity are in memory already,
+// so this costs a sort of them, where ordering the read by every column
+// would sort the whole values table without an index to help.
+func (e *EAVProgram) valueOrder(values [][]connectors.Value) []int {
+	if !e.unkeyed || len(values) < 2 {
+		return nil
+	}
+	keys := make([][]byte, len(values))
+	order := make([]int, len(values))
+	for i, v := range values {
+		b, err := connectors.AppendRow(nil, v)
+		if err != nil {
+			// A value the encoding refuses (none the connectors
+			// read): its text still orders it the same every time.
+			b = []byte(fmt.Sprint(v))
+		}
+		keys[i], order[i] = b, i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return bytes.Compare(keys[order[a]], keys[order[b]]) < 0 })
+	return order
+}
+
 // ApplyEntity pivots one entity's value rows (given in values-key order)
 // and transforms the result. Every value row gets an outcome of its own:
 // it migrates with its entity when a column used it, is archived when no
@@ -225,7 +264,13 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 	copy(pivot, entity)
 	filled := make([]bool, len(p.Source.Columns))
 	fate := make([]int, len(values)) // pivot column filled, or -1 not mapped, -2 duplicate
-	for i, vr := range values {
+	order := e.valueOrder(values)
+	for n := range values {
+		i := n
+		if order != nil {
+			i = order[n]
+		}
+		vr := values[i]
 		name, _ := connectors.FormatValue(vr[e.Attribute])
 		idx, ok := e.vars[name]
 		switch {

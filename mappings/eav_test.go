@@ -31,6 +31,12 @@ func eavCatalog() []connectors.Table {
 
 func eavProgram(t *testing.T, granularity string) *TableProgram {
 	t.Helper()
+	return eavProgramOn(t, granularity, eavCatalog())
+}
+
+// eavProgramOn compiles eavProgram's mapping against catalog.
+func eavProgramOn(t *testing.T, granularity string, catalog []connectors.Table) *TableProgram {
+	t.Helper()
 	mapping := `codelists:
   - name: smoking
     versions:
@@ -57,7 +63,7 @@ tables:
 	if ds.Err() != nil {
 		t.Fatal(ds)
 	}
-	prog, ds := Compile([]*File{f}, eavCatalog(), schema, testEnv(t))
+	prog, ds := Compile([]*File{f}, catalog, schema, testEnv(t))
 	if err := ds.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -199,5 +205,39 @@ func TestApplyEntityReusesNothingStale(t *testing.T) {
 	}
 	if !strings.Contains(want[0], "archived") || !strings.Contains(want[2], "migrated") {
 		t.Fatalf("the entities give no mix of outcomes: %q", want)
+	}
+}
+
+// A values table without a primary key is read in (entity, attribute)
+// order only, so two values of one variable for one form come in the
+// order the server's sort leaves them, which a PostgreSQL cursor and a
+// keyset read break otherwise: the one kept, and the one archived as
+// duplicate_value, must not depend on it, or a run and its verification
+// disagree. With a primary key its order decides, as before.
+func TestApplyEntityDuplicateValueWithoutValuesKey(t *testing.T) {
+	catalog := eavCatalog()
+	catalog[1].PrimaryKey = nil
+	entity := []connectors.Value{int64(1), "2024-03-01"}
+	a, b := val(12, "vikt", "72,5", 1), val(13, "vikt", "80", 1)
+	weight := func(tp *TableProgram, values ...[]connectors.Value) (connectors.Value, []string) {
+		eo := tp.ApplyEntity(entity, values)
+		var fates []string
+		for _, vo := range eo.Values {
+			fates = append(fates, vo.Kind.String()+":"+vo.Reason)
+		}
+		return eo.Entity.Row[1], fates
+	}
+	tp := eavProgramOn(t, "record", catalog)
+	w1, f1 := weight(tp, a, b)
+	w2, f2 := weight(tp, b, a)
+	if w1 != w2 {
+		t.Errorf("the weight kept depends on the order the rows came in: %v one way, %v the other", w1, w2)
+	}
+	if len(f1) != 2 || f1[0] == f1[1] || f1[0] != f2[1] || f1[1] != f2[0] {
+		t.Errorf("outcomes %v one way and %v the other: want one row kept, the other archived as duplicate_value, each outcome in the order given", f1, f2)
+	}
+	keyed := eavProgram(t, "record")
+	if w, _ := weight(keyed, b, a); w != connectors.Decimal("80.0") {
+		t.Errorf("with a primary key the first row given is kept; kept %v", w)
 	}
 }
