@@ -564,6 +564,11 @@ func (s *valueStream) peek(id connectors.Value) ([]connectors.Value, int, error)
 		if s.rows.Next() {
 			s.next = copyRow(s.rows.Row())
 			cur := s.next[s.entity]
+			if cur == nil {
+				// Found before writing where the source counts (see
+				// checkValueEntities); a reader that cannot stops here.
+				return nil, 0, noEntityError(s.table, s.entity, 0)
+			}
 			// The merge needs both tables in one order; a database
 			// collation that orders text ids differently from Go would
 			// silently misplace values, so it is checked, not assumed.
@@ -591,6 +596,22 @@ func (s *valueStream) peek(id connectors.Value) ([]connectors.Value, int, error)
 		return nil, 0, fmt.Errorf("values table %s: an entity id cannot be compared with the entities table's key (different types)", s.table.Name)
 	}
 	return s.next, c, nil
+}
+
+// noEntityError refuses the n value rows of a values table (n 0: one met
+// while reading) whose entity id, at column entity, is NULL: such a row
+// belongs to no form, and no keyset position can stand after it, so it
+// can be neither merged with its form nor archived as an orphan and
+// resumed past. It names the table and the column, never a value.
+func noEntityError(t *connectors.Table, entity int, n int64) error {
+	rows := "a value row names"
+	switch {
+	case n == 1:
+		rows = "1 value row names"
+	case n > 1:
+		rows = fmt.Sprintf("%d value rows name", n)
+	}
+	return fmt.Errorf("values table %s: %s no entity (its column %s is NULL): a value row belongs to the form its entity id names, and one without cannot be migrated, nor archived as an orphan in an order a run can resume from; give such rows their form's id in the source, or leave them out of the copy regflytt reads", t.Name, rows, t.Columns[entity].Name)
 }
 
 // take consumes the row peek returned; last keeps it, for the

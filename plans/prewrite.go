@@ -41,6 +41,9 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	if err := checkInheritance(ctx, s); err != nil {
 		return err
 	}
+	if err := checkValueEntities(ctx, s); err != nil {
+		return err
+	}
 	snap, err := tgt.Snapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)
@@ -113,6 +116,47 @@ func checkScanKeys(s *session) error {
 		return nil
 	}
 	return fmt.Errorf("source tables %s have no primary key and no mapping that names a key, so their records cannot be read in order (to be archived, or as the opt-out list): map each with key: [unique, not-null columns]", strings.Join(missing, ", "))
+}
+
+// checkValueEntities refuses, before anything is written, a form store's
+// values table with rows whose entity id is NULL (noEntityError): read in
+// entity order they come first or last, and the run stopped there, after
+// writing the forms before them. Only a nullable entity column is
+// counted, in one pass inside the database (COUNT of the entity column
+// beside one the catalogue says is NOT NULL, or the row count); a source
+// that cannot count leaves the refusal to the read.
+func checkValueEntities(ctx context.Context, s *session) error {
+	nc, ok := s.snap.(connectors.NonNullCounter)
+	if !ok {
+		return nil
+	}
+	for _, tp := range s.prog.Tables {
+		e := tp.EAV
+		if e == nil || !e.Values.Columns[e.Entity].Nullable {
+			continue
+		}
+		cols := []string{e.Values.Columns[e.Entity].Name}
+		for _, c := range e.Values.Columns {
+			if !c.Nullable {
+				cols = append(cols, c.Name)
+				break
+			}
+		}
+		n, err := nc.CountNonNull(ctx, e.Values.Name, cols)
+		if err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		rows := int64(-1)
+		if len(n) > 1 {
+			rows = n[1]
+		} else if rows, err = s.snap.Count(ctx, e.Values.Name); err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		if rows > n[0] {
+			return fmt.Errorf("%w (nothing was written)", noEntityError(e.Values, e.Entity, rows-n[0]))
+		}
+	}
+	return nil
 }
 
 // readByPrograms names the source tables the programs read.
