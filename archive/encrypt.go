@@ -26,6 +26,13 @@ func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
 	if len(recipients) == 0 {
 		return "", errors.New("encrypt: no recipients")
 	}
+	// Both files are new: an earlier ciphertext or checksum is not
+	// replaced.
+	for _, p := range []string{out, out + ".sha512"} {
+		if err := CheckNew(p); err != nil {
+			return "", fmt.Errorf("encrypt: %w", err)
+		}
+	}
 	if _, err := OpenVerified(dir); err != nil {
 		return "", fmt.Errorf("encrypt: %w", err)
 	}
@@ -88,7 +95,8 @@ func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
 	if err := os.Chmod(out+".sha512", 0o600); err != nil {
 		return "", fmt.Errorf("encrypt: %w", err)
 	}
-	if err := os.Rename(tmp, out); err != nil {
+	if err := NewName(tmp, out); err != nil {
+		os.Remove(out + ".sha512")
 		return "", fmt.Errorf("encrypt: %w", err)
 	}
 	return sum, nil

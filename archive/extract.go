@@ -67,6 +67,11 @@ func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 	} else if pkg != "" {
 		return 0, fmt.Errorf("extract: %s lies inside the archive package %s: write the extract outside it", path, pkg)
 	}
+	// The CSV is a new file: one that is there (an earlier extract, or
+	// anything else) is not replaced.
+	if err := CheckNew(path); err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
+	}
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 	if err != nil {
@@ -137,7 +142,7 @@ func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 	if err := AppendEvent(p.Dir, e); err != nil {
 		return 0, err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := NewName(tmp, path); err != nil {
 		return 0, fmt.Errorf("extract: %w", err)
 	}
 	done = true

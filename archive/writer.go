@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -392,6 +393,45 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// ErrExists is the error of NewName and of the commands that create a
+// file which must not exist: the name is taken.
+var ErrExists = fs.ErrExist
+
+// CheckNew returns an error naming path when something is there: an
+// extract or encrypted package is written only under a new name, and
+// the check comes before the work, not after it.
+func CheckNew(path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return existsError(path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func existsError(path string) error {
+	return fmt.Errorf("%s exists already; it is not overwritten: %w", path, ErrExists)
+}
+
+// NewName gives a finished temporary file its name, unless the name was
+// taken while the file was written: it is hard-linked, which fails on a
+// taken name, where a rename would replace what is there. Where hard
+// links are not to be had (some network and FUSE file systems), a check
+// of the name before the rename is the last word.
+func NewName(tmp, path string) error {
+	err := os.Link(tmp, path)
+	if err == nil {
+		return os.Remove(tmp)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return existsError(path)
+	}
+	if err := CheckNew(path); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

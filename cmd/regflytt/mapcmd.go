@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -121,25 +120,20 @@ a mapping the run would refuse.`,
 				},
 				Checksum: sum,
 			}
-			var w io.Writer = g.stdout
+			blocks := mappings.Document(meta, in.Mappings, in.Schema)
+			write := func(w io.Writer) error {
+				if format == "html" {
+					return mappings.WriteHTML(w, blocks)
+				}
+				return mappings.WriteMarkdown(w, blocks)
+			}
 			if out != "" {
-				f, err := os.Create(out)
-				if err != nil {
+				if err := writeFile(out, 0o644, regenerated, write); err != nil {
 					return fmt.Errorf("map doc: %w", err)
 				}
-				// A document cut short must not pass for a whole one.
-				defer func() {
-					if cerr := f.Close(); cerr != nil && err == nil {
-						err = fmt.Errorf("map doc: %w", cerr)
-					}
-				}()
-				w = f
+				return nil
 			}
-			blocks := mappings.Document(meta, in.Mappings, in.Schema)
-			if format == "html" {
-				return mappings.WriteHTML(w, blocks)
-			}
-			return mappings.WriteMarkdown(w, blocks)
+			return write(g.stdout)
 		},
 	}
 	doc.Flags().StringVar(&format, "format", "markdown", "markdown or html")

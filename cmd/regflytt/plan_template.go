@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"time"
 
@@ -54,6 +54,7 @@ func addPlanTemplateCmds(g *globals, plan *cobra.Command) {
 
 func newPlanNewCmd(g *globals) *cobra.Command {
 	var register, to, portfolioFile, out string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "new --register NAME --to SYSTEM --portfolio FILE [-o PLAN]",
 		Short: "Write a plan pre-filled from the portfolio",
@@ -64,7 +65,7 @@ system and the portfolio filled in; the CPUAs, the timeline, the texts and the
 technical run left for the author, each with a comment. plan check names what
 is still missing. The plan's portfolio: field is the portfolio's path relative
 to the plan written with -o (absolute on standard output). An existing file
-is not overwritten.`,
+is not overwritten unless --force is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if register == "" || to == "" || portfolioFile == "" {
@@ -93,15 +94,11 @@ is not overwritten.`,
 				_, err := fmt.Fprint(g.stdout, text)
 				return err
 			}
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+			err = writeFile(out, 0o644, mayReplace{ok: force, flag: "--force"}, func(w io.Writer) error {
+				_, err := io.WriteString(w, text)
+				return err
+			})
 			if err != nil {
-				return err
-			}
-			if _, err := f.WriteString(text); err != nil {
-				f.Close()
-				return err
-			}
-			if err := f.Close(); err != nil {
 				return err
 			}
 			if !g.quiet {
@@ -114,6 +111,7 @@ is not overwritten.`,
 	cmd.Flags().StringVar(&to, "to", "", "the id of the chosen receiving system")
 	cmd.Flags().StringVar(&portfolioFile, "portfolio", "", "the portfolio file")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the plan to this new file instead of standard output")
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing -o file")
 	return cmd
 }
 
@@ -177,19 +175,16 @@ A plan that plan check rejects is refused (exit 2), stale approvals aside.`,
 				return err
 			}
 			blocks := portfolio.Review(p, in, sum, reps, lang)
-			w := g.stdout
-			if out != "" {
-				f, err := os.Create(out)
-				if err != nil {
-					return err
+			write := func(w io.Writer) error {
+				if format == "html" {
+					return mappings.WriteHTMLLang(w, blocks, lang)
 				}
-				defer f.Close()
-				w = f
+				return mappings.WriteMarkdown(w, blocks)
 			}
-			if format == "html" {
-				return mappings.WriteHTMLLang(w, blocks, lang)
+			if out != "" {
+				return writeFile(out, 0o644, regenerated, write)
 			}
-			return mappings.WriteMarkdown(w, blocks)
+			return write(g.stdout)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "md", "md or html")

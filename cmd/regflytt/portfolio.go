@@ -71,19 +71,14 @@ and done.`,
 			if err != nil {
 				return err
 			}
-			w := g.stdout
-			if out != "" {
-				file, err := os.Create(out)
-				if err != nil {
-					return err
-				}
-				defer file.Close()
-				w = file
-			}
+			write := st.WriteText
 			if format == "html" {
-				return st.WriteHTML(w)
+				write = st.WriteHTML
 			}
-			return st.WriteText(w)
+			if out != "" {
+				return writeFile(out, 0o644, regenerated, write)
+			}
+			return write(g.stdout)
 		},
 	}
 	f.add(cmd)

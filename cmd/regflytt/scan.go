@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -20,6 +20,7 @@ func newScanCmd(g *globals) *cobra.Command {
 	var (
 		source, format, out, refDate, schemaOut, to, platform, skeleton string
 		minCell                                                         int
+		force                                                           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [SOURCE_URL] [--source URL] [--format html|md|json] [--out FILE]",
@@ -39,7 +40,8 @@ shown as shapes and counts, and no value held by fewer than --min-cell rows
 is shown.
 
 --schema-out writes a receiving schema that holds every value the source
-holds; --mapping-skeleton DIR writes a plan, that schema, and a starting
+holds (an existing file, which may have been reviewed, is replaced only with
+--force); --mapping-skeleton DIR writes a plan, that schema, and a starting
 mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
@@ -85,6 +87,14 @@ mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts.`,
 				sort.Strings(names)
 				return usageError{fmt.Errorf("--to %q: want one of %s", to, strings.Join(names, ", "))}
 			}
+			// A receiving schema may have been reviewed since an earlier scan
+			// wrote it: refused before the scan, not after minutes of it.
+			schemaMay := mayReplace{ok: force, flag: "--force"}
+			if schemaOut != "" {
+				if err := refuseExistingFile(schemaOut, schemaMay); err != nil {
+					return err
+				}
+			}
 			ctx := cmd.Context()
 			loc, err := connectors.ParseLocation(source)
 			if err != nil {
@@ -99,31 +109,33 @@ mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", loc, err)
 			}
-			var b bytes.Buffer
-			switch format {
-			case "json":
-				err = rep.WriteJSON(&b)
-			case "html":
-				err = rep.WriteHTML(&b)
-			default:
-				err = rep.WriteMarkdown(&b)
-			}
-			if err != nil {
-				return err
+			writeReport := func(w io.Writer) error {
+				switch format {
+				case "json":
+					return rep.WriteJSON(w)
+				case "html":
+					return rep.WriteHTML(w)
+				default:
+					return rep.WriteMarkdown(w)
+				}
 			}
 			if out == "" || out == "-" {
+				// Rendered first, so a report that fails half way prints nothing.
+				var b bytes.Buffer
+				if err := writeReport(&b); err != nil {
+					return err
+				}
 				if _, err := g.stdout.Write(b.Bytes()); err != nil {
 					return err
 				}
-			} else if err := os.WriteFile(out, b.Bytes(), 0o600); err != nil {
+			} else if err := writeFile(out, 0o600, regenerated, writeReport); err != nil {
 				return fmt.Errorf("scan report: %w", err)
 			}
 			if schemaOut != "" {
-				var s bytes.Buffer
-				if err := rep.WriteSchema(&s, platform, target.Dialect); err != nil {
-					return err
-				}
-				if err := os.WriteFile(schemaOut, s.Bytes(), 0o644); err != nil {
+				err := writeFile(schemaOut, 0o644, schemaMay, func(w io.Writer) error {
+					return rep.WriteSchema(w, platform, target.Dialect)
+				})
+				if err != nil {
 					return fmt.Errorf("scan schema: %w", err)
 				}
 			}
@@ -147,6 +159,7 @@ mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts.`,
 	f.StringVar(&schemaOut, "schema-out", "", "write a receiving schema (YAML) that holds every value the source holds")
 	f.StringVar(&to, "to", "postgres", "the receiving dialect the schema must be creatable on")
 	f.StringVar(&platform, "platform", "receiving", "the platform name written into the schema")
+	f.BoolVar(&force, "force", false, "replace an existing --schema-out file (the report is always replaced)")
 	f.StringVar(&skeleton, "mapping-skeleton", "", "write a starting plan, schema, mapping and code lists into DIR")
 	return cmd
 }
