@@ -21,7 +21,7 @@ type mapTestResult struct {
 }
 
 func newMapTestCmd(g *globals) *cobra.Command {
-	var requireCoverage bool
+	var requireCoverage, allowNoTests bool
 	cmd := &cobra.Command{
 		Use:   "test PLAN",
 		Short: "Run the tests the mapping files carry (tests:), without a database",
@@ -34,10 +34,14 @@ with the plan's run.reference_date and a fixed test pseudonymisation key
 as file:line: the test, the row and what differed; then the receiving columns
 and rules no passing row exercised (coverage).
 
+Mappings that carry no tests do not pass: a suite that tests nothing is
+reported as such and exits 3, unless --allow-no-tests accepts it.
+
 Exit status: 0 when every test passes (gaps in coverage are listed, not
-failed unless --require-coverage), 3 when a test fails (or, with
---require-coverage, a column or rule is not exercised), 2 when the plan or a
-mapping (its tests included) is invalid.`,
+failed unless --require-coverage), 3 when a test fails, when there are no
+tests (without --allow-no-tests) or, with --require-coverage, a column or
+rule is not exercised, 2 when the plan or a mapping (its tests included) is
+invalid.`,
 		Args: exactArgs(1, "one plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, ds := plans.Check(args[0])
@@ -52,7 +56,10 @@ mapping (its tests included) is invalid.`,
 			if err := ds.Err(); err != nil {
 				return err
 			}
-			res := mapTestResult{Plan: args[0], OK: len(rep.Failures) == 0 && (!requireCoverage || len(rep.Uncovered) == 0), TestReport: rep}
+			// A suite that tests nothing has no failures, yet it must not
+			// read as PASS in a script or CI.
+			none := rep.Rows == 0
+			res := mapTestResult{Plan: args[0], OK: len(rep.Failures) == 0 && (!requireCoverage || len(rep.Uncovered) == 0) && (!none || allowNoTests), TestReport: rep}
 			if g.json {
 				if err := writeJSON(g, res); err != nil {
 					return err
@@ -63,6 +70,8 @@ mapping (its tests included) is invalid.`,
 			switch {
 			case len(rep.Failures) > 0:
 				return fmt.Errorf("%s: %d of %d test rows failed: %w", args[0], rep.Rows-rep.Passed, rep.Rows, errTestsFailed)
+			case none && !allowNoTests:
+				return fmt.Errorf("%s: the mappings carry no tests, so nothing was tested (write tests: in the mapping files, or give --allow-no-tests to accept none): %w", args[0], errTestsFailed)
 			case !res.OK:
 				return fmt.Errorf("%s: %d columns or rules no test exercises (--require-coverage): %w", args[0], len(rep.Uncovered), errTestsFailed)
 			}
@@ -70,6 +79,7 @@ mapping (its tests included) is invalid.`,
 		},
 	}
 	cmd.Flags().BoolVar(&requireCoverage, "require-coverage", false, "fail (exit 3) when a receiving column or rule is not exercised by any passing test")
+	cmd.Flags().BoolVar(&allowNoTests, "allow-no-tests", false, "exit 0 when the mappings carry no tests (without it, a suite that tests nothing fails, exit 3)")
 	addJSONFlag(cmd, g)
 	return cmd
 }
@@ -90,6 +100,14 @@ func writeTestReport(g *globals, plan string, rep *mappings.TestReport, ok bool)
 	verdict := "PASS"
 	if !ok {
 		verdict = "FAIL"
+	}
+	if rep.Rows == 0 {
+		// Neither PASS nor a count that reads like one: nothing ran.
+		if ok {
+			verdict = "accepted (--allow-no-tests)"
+		}
+		fmt.Fprintf(g.stdout, "%s: no tests: the mappings carry none, nothing was tested: %s\n", plan, verdict)
+		return
 	}
 	fmt.Fprintf(g.stdout, "%s: %d tests, %d rows, %d passed: %s\n", plan, rep.Cases, rep.Rows, rep.Passed, verdict)
 }

@@ -75,6 +75,33 @@ func TestMapTestExitCodes(t *testing.T) {
 	}
 }
 
+// A mapping that carries no tests does not pass map test: it printed "0
+// tests, 0 rows, 0 passed: PASS" and exited 0, so a check in a script or
+// CI read a suite that tests nothing as a suite that passed. It fails
+// (exit 3) saying nothing was tested, unless --allow-no-tests accepts it.
+func TestMapTestWithoutTestsDoesNotPass(t *testing.T) {
+	plan := copyDemo(t, func(s string) string {
+		i, j := strings.Index(s, "\ntests:\n"), strings.Index(s, "\ntables:")
+		if i < 0 || j < i {
+			t.Fatal("the demo mapping's tests: section moved")
+		}
+		return s[:i] + s[j:]
+	})
+	code, out, errs := cli(t, "map", "test", plan)
+	if code != exitNotAccounted || strings.Contains(out, "PASS") || !strings.Contains(out, "no tests") || !strings.Contains(errs, "--allow-no-tests") {
+		t.Fatalf("no tests: exit %d, want %d, no PASS, saying there are no tests and how to accept that\n%s%s", code, exitNotAccounted, out, errs)
+	}
+	code, out, errs = cli(t, "map", "test", "--json", plan)
+	var res struct{ OK bool }
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != exitNotAccounted || res.OK {
+		t.Fatalf("no tests, --json: exit %d, ok %v (%v)\n%s%s", code, res.OK, err, out, errs)
+	}
+	code, out, errs = cli(t, "map", "test", "--allow-no-tests", plan)
+	if code != exitOK || !strings.Contains(out, "no tests") {
+		t.Fatalf("no tests, --allow-no-tests: exit %d, want 0 saying there are no tests\n%s%s", code, out, errs)
+	}
+}
+
 // The synthetic platforms' and the demo's mappings carry tests: they pass
 // and exercise every receiving column and rule of the mappings, form
 // stores included, as map test --require-coverage asks.
