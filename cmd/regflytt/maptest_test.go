@@ -124,3 +124,34 @@ func TestSyntheticMappingsTested(t *testing.T) {
 		}
 	}
 }
+
+// map check prints each warning once, also when it has errors: the
+// warnings were printed, then again inside the error that lists the
+// errors.
+func TestMapCheckPrintsWarningsOnceBesideErrors(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	if code, out, errs := cli(t, "demo", "--quiet", "--work", work, "--patients", "30"); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s%s", code, out, errs)
+	}
+	plan := copyDemo(t, func(s string) string {
+		return strings.Replace(s, "      smoker: rokare", "      smoker: no_such_column", 1)
+	})
+	schema := filepath.Join(filepath.Dir(plan), "schema.yaml")
+	f, err := os.OpenFile(schema, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(f, "\n  - name: unfed\n    primary_key: [id]\n    columns:\n      - {name: id, type: integer}\n")
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"map", "check", plan, "--source", "sqlite://" + filepath.Join(work, "legacy.db")},
+		{"plan", "check", plan},
+	} {
+		code, out, errs := cli(t, args...)
+		if n := strings.Count(errs, "warning M012"); code != exitUsage || n != 1 || !strings.Contains(errs, ": error ") {
+			t.Errorf("%v: exit %d, warning M012 printed %d times, want exit %d, once, and the errors\n%s%s", args[:2], code, n, exitUsage, out, errs)
+		}
+	}
+}

@@ -88,12 +88,17 @@ func reportCheck(g *globals, plan, okText string, ds mappings.Diagnostics) error
 }
 
 // reportDiagnostics prints the warnings on stderr and returns the errors,
-// all of them, as one error (printed by main with exit status 2).
+// all of them and only them, as one error (printed by main with exit
+// status 2): ds.Err() holds the warnings too, which main printed a second
+// time.
 func reportDiagnostics(g *globals, ds mappings.Diagnostics) error {
+	var errs mappings.Diagnostics
 	for _, d := range ds {
 		if d.Severity != mappings.Error {
 			fmt.Fprintln(g.stderr, d)
+		} else {
+			errs = append(errs, d)
 		}
 	}
-	return ds.Err()
+	return errs.Err()
 }
