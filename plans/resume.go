@@ -326,6 +326,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	} else {
 		cp.Ledger.Lists = r.listLedgers(s)
 	}
+	if r.opts.Moved != nil {
+		r.opts.Moved()
+	}
 
 	// Each step after the move says how long it took (-v), so that the
 	// end of a run is as visible as its move.

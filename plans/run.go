@@ -59,6 +59,12 @@ type Options struct {
 	// first Ctrl-C); cancelling ctx stops it at once. Either way it can
 	// resume.
 	Stop <-chan struct{}
+	// Moved, when set, is called once every batch has committed (or, on
+	// resume, when the move was already done): from then on Stop is not
+	// looked at, and what is left (constraints, the archive package, the
+	// verification) stops only when ctx is cancelled. The CLI tells a
+	// first Ctrl-C so, instead of promising a stop that never comes.
+	Moved func()
 	// Jobs is how many groups of receiving tables that do not depend on
 	// each other move at the same time (jobs.go); 0 takes the plan's
 	// run: {jobs: N}, and without one 1.

@@ -68,6 +68,17 @@ type stopper struct {
 	graceful bool
 	soft     chan struct{}
 	softDone bool
+	// moved says the run's move is done: no batch is left to stop after,
+	// and a first interrupt lets the run finish (stopping after the
+	// current batch, as it said before, ended in exit 0 and PASS).
+	moved bool
+}
+
+// afterMove says the running command's move is done (plans.Options.Moved).
+func (s *stopper) afterMove() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.moved = true
 }
 
 // gracefully says the running command stops at a boundary when soft is
@@ -85,8 +96,13 @@ func (s *stopper) watch(sigs <-chan os.Signal, cancel context.CancelFunc, stderr
 		if s.graceful && !s.softDone {
 			s.softDone = true
 			close(s.soft)
+			moved := s.moved
 			s.mu.Unlock()
-			fmt.Fprintln(stderr, "regflytt: stopping after the current batch commits (interrupt again to stop at once; either way the run can resume)")
+			if moved {
+				fmt.Fprintln(stderr, "regflytt: the move is done; finishing the archive package and the verification (interrupt again to stop now; the run can resume)")
+			} else {
+				fmt.Fprintln(stderr, "regflytt: stopping after the current batch commits (interrupt again to stop at once; either way the run can resume)")
+			}
 			continue
 		}
 		s.mu.Unlock()
