@@ -132,7 +132,11 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 	if err != nil {
 		return fmt.Errorf("access: receiving grants: %w", err)
 	}
-	rep.AddAccess(verify.CheckAccessAcross(st.units, receiving, before, after, st.day))
+	c, err := verify.CheckAccessAcross(ctx, st.units, receiving, before, after, st.day)
+	if err != nil {
+		return fmt.Errorf("access: %w", err)
+	}
+	rep.AddAccess(c)
 	return nil
 }
 

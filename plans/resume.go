@@ -332,11 +332,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 
 	// Each step after the move says how long it took (-v), so that the
 	// end of a run is as visible as its move.
-	step := time.Now()
-	stepDone := func(what string) {
-		r.log.Info(what, "seconds", fmt.Sprintf("%.3f", time.Since(step).Seconds()))
-		step = time.Now()
-	}
+	stepDone := r.steps()
 	// Every row is loaded: what the schema declares beyond columns and
 	// primary keys is created once, and the checkpoint says so (a resume
 	// after it does not create them twice).
@@ -559,6 +555,18 @@ func passText(pass bool) string {
 		return "PASS"
 	}
 	return "FAILED"
+}
+
+// steps returns a function that logs a step as done with the seconds
+// since the step before it (-v shows them): the steps of a run after
+// its move, and of a verification, that a user waits for and may want
+// to see the cost of.
+func (r *runner) steps() func(what string) {
+	step := time.Now()
+	return func(what string) {
+		r.log.Info(what, "seconds", fmt.Sprintf("%.3f", time.Since(step).Seconds()))
+		step = time.Now()
+	}
 }
 
 func writeJSONFile(path string, v any) error {

@@ -241,6 +241,10 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	r.scratch = vo.scratch
 	clock := r.opts.Now
 	started := clock()
+	// Each step says how long it took (-v), as a run's steps after its
+	// move do: a verification of a real registry takes long, and a user
+	// sees where the time goes.
+	stepDone := r.steps()
 	arcDir := r.plan.ArchiveDir.Value
 	if !filepath.IsAbs(arcDir) {
 		arcDir = filepath.Join(r.opts.WorkDir, arcDir)
@@ -303,6 +307,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	for i := range tcat {
 		inTarget[tcat[i].Name] = &tcat[i]
 	}
+	stepDone("verify: source and target opened")
 
 	sum := &verify.Summary{
 		Register: p.RegisterID.Value, RegisterName: p.RegisterName.Value, Plan: p.File,
@@ -400,6 +405,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 				sum.Fail("%s", sr.Problem())
 			}
 		}
+		stepDone("verify: mappings re-applied to the source")
 	}
 	contents, order, groups, arc, ledger := exp.contents, exp.order, exp.groups, exp.arc, exp.ledger
 	if vo.expected != nil {
@@ -442,6 +448,8 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		}
 	}
 
+	stepDone("verify: receiving tables compared")
+
 	// The archive package, read through archive.Reader.
 	if _, err := os.Stat(arcDir); vo.ArchiveDir == "" && os.IsNotExist(err) {
 		if _, serr := os.Stat(arcDir + SealedSuffix); serr == nil {
@@ -459,11 +467,13 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		sum.Fail("%s", p)
 	}
 	held := ares.Held
+	stepDone("verify: archive package compared")
 
 	if len(differing) > 0 || len(ares.Differing) > 0 {
 		if err := r.drillDown(ctx, s, tgt.Dialect(), tsnap, inTarget, contents, differing, arcDir, ares.Differing, sum); err != nil {
 			return nil, err
 		}
+		stepDone("verify: differences drilled down")
 	}
 
 	// The equations per source table. The run's own counts are waited
@@ -504,9 +514,11 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			sum.Fail("the archive package holds %d records of %s, a table the mappings archive nothing of", n, name)
 		}
 	}
+	stepDone("verify: source tables counted")
 	if sum.Columns, err = columnEquations(ctx, tsnap, inTarget, order, contents, exp.values, ledger, arc, ares.Alone, sum); err != nil {
 		return nil, err
 	}
+	stepDone("verify: columns checked")
 	for _, l := range ledger.Lists {
 		c, _ := verify.CheckList(l)
 		sum.Lists = append(sum.Lists, c)
@@ -523,6 +535,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		for _, p := range own.Problems {
 			sum.Fail("%s", p)
 		}
+		stepDone("verify: reporting units and access checked")
 	}
 	bySourceGroup := &verify.Report{Pass: true}
 	if err := r.checkSourceGroups(ctx, s, ledger, bySourceGroup); err != nil {
@@ -537,6 +550,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		return nil, fmt.Errorf("verify: reporting units: %w", err)
 	}
 	r.findings(sum, ledger, exp.codes, append(schemaFindings(schemas), unitFs...))
+	stepDone("verify: control groups and findings")
 	sum.Finish(clock())
 	// The verdict is written first and stands whatever else cannot be
 	// written: a FAIL exits 3 (ErrNotAccounted) with the write's error
@@ -555,6 +569,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			errs = append(errs, fmt.Errorf("verify: %w", err))
 		}
 	}
+	stepDone("verify: reports written")
 	if len(errs) == 1 {
 		return sum, errs[0]
 	}

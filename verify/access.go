@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"time"
@@ -140,8 +141,8 @@ func expand(g Grant, units map[string]string) []string {
 // held to the legacy grants in force on its first day; one whose region
 // (or all units) expands to no care unit is a problem, as the check
 // cannot see what it reaches.
-func CheckAccess(units map[string]string, before, after []Grant, day time.Time) AccessCheck {
-	return CheckAccessAcross(units, units, before, after, day)
+func CheckAccess(ctx context.Context, units map[string]string, before, after []Grant, day time.Time) (AccessCheck, error) {
+	return CheckAccessAcross(ctx, units, units, before, after, day)
 }
 
 // CheckAccessAcross is CheckAccess where the receiving platform puts the
@@ -150,27 +151,42 @@ func CheckAccess(units map[string]string, before, after []Grant, day time.Time) 
 // its region on its own platform, so the legacy grants expand by units
 // and the receiving ones by receiving: a unit moved into another region
 // is reached by that region's grants, which did not reach it before.
-func CheckAccessAcross(units, receiving map[string]string, before, after []Grant, day time.Time) AccessCheck {
+//
+// The proof is CPU-bound (each grant expands to the units it reaches, for
+// each day a grant starts on): it looks at ctx every few grants
+// and returns ctx's error when it is done, so an interrupt stops it.
+func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, before, after []Grant, day time.Time) (AccessCheck, error) {
 	c := AccessCheck{ReferenceDate: day.Format(time.DateOnly), LegacyGrants: len(before), Grants: len(after)}
+	stop := &stopCheck{ctx: ctx}
 	// A grant that starts after the reference date is judged against the
 	// legacy grants in force on its first day: "carried as it was" is
 	// what the check must prove, not assume.
 	legacy := map[time.Time]*legacyOn{}
-	on := func(d time.Time) *legacyOn {
+	on := func(d time.Time) (*legacyOn, error) {
 		if l := legacy[d]; l != nil {
-			return l
+			return l, nil
 		}
-		l := legacyGrantsOn(units, before, d)
+		l, err := legacyGrantsOn(stop, units, before, d)
+		if err != nil {
+			return nil, err
+		}
 		legacy[d] = l
-		return l
+		return l, nil
 	}
-	c.LegacyAccounts = len(on(day).was)
+	first, err := on(day)
+	if err != nil {
+		return AccessCheck{}, err
+	}
+	c.LegacyAccounts = len(first.was)
 
 	is := map[time.Time]reach{}
 	accounts := map[string]bool{}
 	widened, expired, baseless := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var problems []string
 	for _, g := range after {
+		if err := stop.every(); err != nil {
+			return AccessCheck{}, err
+		}
 		accounts[g.Account] = true
 		judged := day
 		if !g.ValidFrom.IsZero() && g.ValidFrom.After(day) {
@@ -186,7 +202,10 @@ func CheckAccessAcross(units, receiving map[string]string, before, after []Grant
 			}
 			continue
 		}
-		was := on(judged)
+		was, err := on(judged)
+		if err != nil {
+			return AccessCheck{}, err
+		}
 		judgedText := judged.Format(time.DateOnly)
 		switch {
 		case g.Basis != BasisRole && g.Basis != BasisAppointment:
@@ -255,12 +274,19 @@ func CheckAccessAcross(units, receiving map[string]string, before, after []Grant
 	}
 	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
 	for _, d := range days {
-		was := on(d).was
+		l, err := on(d)
+		if err != nil {
+			return AccessCheck{}, err
+		}
+		was := l.was
 		from := ""
 		if d.After(day) {
 			from = " from " + d.Format(time.DateOnly)
 		}
 		for _, account := range sortedAccounts(is[d]) {
+			if err := stop.every(); err != nil {
+				return AccessCheck{}, err
+			}
 			var gained []string
 			for u, l := range is[d][account] {
 				if was[account][u] < l {
@@ -282,7 +308,26 @@ func CheckAccessAcross(units, receiving map[string]string, before, after []Grant
 	sort.Strings(problems)
 	c.Problems = problems
 	c.OK = len(problems) == 0
-	return c
+	return c, nil
+}
+
+// stopCheck looks at a context every stopEvery calls: often enough that
+// an interrupt stops the access proof within milliseconds (a call is one
+// grant, expanded to at most every care unit), rarely enough to cost
+// nothing.
+type stopCheck struct {
+	ctx context.Context
+	n   int
+}
+
+const stopEvery = 16
+
+func (s *stopCheck) every() error {
+	s.n++
+	if s.n%stopEvery != 0 {
+		return nil
+	}
+	return s.ctx.Err()
 }
 
 // legacyOn is what the legacy grants in force on one day allow.
@@ -296,9 +341,12 @@ type legacyOn struct {
 }
 
 // legacyGrantsOn reads the legacy grants in force on day.
-func legacyGrantsOn(units map[string]string, before []Grant, day time.Time) *legacyOn {
+func legacyGrantsOn(stop *stopCheck, units map[string]string, before []Grant, day time.Time) (*legacyOn, error) {
 	l := &legacyOn{was: reach{}, bases: map[string]map[string]bool{}, until: map[string]map[string]map[level]time.Time{}}
 	for _, g := range before {
+		if err := stop.every(); err != nil {
+			return nil, err
+		}
 		if l.was[g.Account] == nil {
 			l.was[g.Account] = map[string]level{}
 		}
@@ -329,7 +377,7 @@ func legacyGrantsOn(units map[string]string, before []Grant, day time.Time) *leg
 			}
 		}
 	}
-	return l
+	return l, nil
 }
 
 func sortedAccounts(r reach) []string {

@@ -17,7 +17,7 @@ func TestCheckAccessRegionItCannotSee(t *testing.T) {
 	units := map[string]string{"1": "Skåne", "2": "Skåne"}
 	before := []Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "LAS"}}
 	after := []Grant{{Account: "7", Region: "Region Skåne", Basis: BasisRole, Role: "regional_reader"}}
-	if c := CheckAccess(units, before, after, day); c.OK {
+	if c := checkAccessNow(units, before, after, day); c.OK {
 		t.Fatalf("OK for a grant on a region the check cannot expand: %+v", c)
 	}
 }
@@ -33,7 +33,7 @@ func TestCheckAccessFutureGrantThatWidens(t *testing.T) {
 	units := map[string]string{"1": "Skåne", "2": "Skåne", "3": "Halland"}
 	before := []Grant{{Account: "7", Unit: "1", Basis: BasisAppointment, Write: true, ValidFrom: from, ValidTo: to}}
 	after := []Grant{{Account: "7", All: true, Basis: BasisAppointment, Write: true, ValidFrom: from, ValidTo: to}}
-	if c := CheckAccess(units, before, after, day); c.OK {
+	if c := checkAccessNow(units, before, after, day); c.OK {
 		t.Fatalf("OK for a future appointment widened to every unit: %+v", c)
 	}
 }
@@ -49,10 +49,10 @@ func TestCheckAccessAcrossUnitMovedIntoARegion(t *testing.T) {
 	receiving := map[string]string{"1": "Skåne", "2": "Skåne", "3": "Skåne"}
 	before := []Grant{{Account: "7", Region: "Skåne", Basis: BasisRole, Role: "LAS"}}
 	after := []Grant{{Account: "7", Region: "Skåne", Basis: BasisRole, Role: "reader"}}
-	if c := CheckAccessAcross(units, units, before, after, day); !c.OK {
+	if c := checkAccessAcrossNow(units, units, before, after, day); !c.OK {
 		t.Fatalf("the same region on both platforms: %+v", c)
 	}
-	c := CheckAccessAcross(units, receiving, before, after, day)
+	c := checkAccessAcrossNow(units, receiving, before, after, day)
 	if c.OK || len(c.Widened) != 1 || c.Widened[0] != "7" || !strings.Contains(strings.Join(c.Problems, "; "), "read on unit 3") {
 		t.Fatalf("unit 3 moved into Skåne: %+v", c)
 	}
@@ -82,7 +82,7 @@ func TestCheckAccessAppointmentCarriedAsARoleOutlivesIt(t *testing.T) {
 		"read on unit 1 for good, which only the appointment gave": {[]Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "reader"}}, false},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if got := CheckAccess(units, before, c.after, day); got.OK != c.ok {
+			if got := checkAccessNow(units, before, c.after, day); got.OK != c.ok {
 				t.Errorf("OK %v, want %v: %+v", got.OK, c.ok, got)
 			}
 		})
@@ -90,7 +90,7 @@ func TestCheckAccessAppointmentCarriedAsARoleOutlivesIt(t *testing.T) {
 	// A role that reaches the unit without end keeps it open: an
 	// appointment beside it does not shorten what the account may keep.
 	withRole := append(before, Grant{Account: "7", Unit: "1", Basis: BasisRole, Role: "LAK", Write: true})
-	if got := CheckAccess(units, withRole, []Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "reporter", Write: true}}, day); !got.OK {
+	if got := checkAccessNow(units, withRole, []Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "reporter", Write: true}}, day); !got.OK {
 		t.Errorf("a role on unit 1 without end, carried: %+v", got)
 	}
 }

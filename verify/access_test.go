@@ -57,7 +57,7 @@ func TestCheckAccess(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := CheckAccess(accessUnits, legacy, c.after, ref)
+			got := checkAccessNow(accessUnits, legacy, c.after, ref)
 			if c.problem == "" {
 				if !got.OK {
 					t.Fatalf("want OK, got %v", got.Problems)
