@@ -39,6 +39,9 @@ func refuseExistingFile(path string, r mayReplace) error {
 	if r.ok {
 		return nil
 	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return nil // a device or a pipe (/dev/stdout) holds nothing to keep
+	}
 	if err := archive.CheckNew(path); errors.Is(err, archive.ErrExists) {
 		return existsError(path, r)
 	} else if err != nil {
@@ -59,6 +62,15 @@ func existsError(path string, r mayReplace) error {
 func writeFile(path string, perm os.FileMode, r mayReplace, write func(io.Writer) error) error {
 	if err := refuseExistingFile(path, r); err != nil {
 		return err
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		// -o /dev/stdout, /dev/null or a named pipe: written into, never
+		// renamed over (as root, a rename would replace the device).
+		return writeInto(path, write)
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		// A link to the file: the file is replaced, the link stays.
+		path = real
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -103,4 +115,25 @@ func place(tmp, path string, r mayReplace) error {
 		return os.Rename(tmp, path)
 	}
 	return archive.NewName(tmp, path)
+}
+
+// writeInto writes into a file that is not a regular one (a device, a
+// pipe), with Close's error checked.
+func writeInto(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	bw := bufio.NewWriter(f)
+	werr := write(bw)
+	if werr == nil {
+		werr = bw.Flush()
+	}
+	if err := f.Close(); werr == nil {
+		werr = err
+	}
+	if werr != nil {
+		return fmt.Errorf("%s: %w", path, werr)
+	}
+	return nil
 }

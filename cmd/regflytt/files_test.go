@@ -142,3 +142,23 @@ func TestWriteFileWholeOrNotAtAll(t *testing.T) {
 		t.Fatalf("stat: %v, %v", fi, err)
 	}
 }
+
+// A document written to a device (-o /dev/null, /dev/stdout) is written
+// into it, not renamed over it: as root, a rename replaced /dev/null
+// with a regular file.
+func TestWriteFileIntoADevice(t *testing.T) {
+	before, err := os.Stat(os.DevNull)
+	if err != nil {
+		t.Skip(err)
+	}
+	if err := writeFile(os.DevNull, 0o644, regenerated, func(w io.Writer) error { _, err := io.WriteString(w, "x\n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(os.DevNull)
+	if err != nil || after.Mode() != before.Mode() {
+		t.Fatalf("%s is now %v (%v), was %v", os.DevNull, after.Mode(), err, before.Mode())
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(os.DevNull), ".null*")); len(left) > 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}
