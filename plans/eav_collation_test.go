@@ -249,10 +249,7 @@ tables:
 func TestRunEAVOrphanOfAnOptedOutPerson(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	srcPath := filepath.Join(dir, "legacy.db")
-	execSQLite(t, srcPath,
-		`CREATE TABLE instans (id INTEGER PRIMARY KEY NOT NULL, datum TEXT)`,
-		`CREATE TABLE varde (instans_id INTEGER NOT NULL, variabel TEXT NOT NULL, varde TEXT, PRIMARY KEY (instans_id, variabel))`,
+	plan, opts := personVariableFormStore(t, dir, "INTEGER", "bigint",
 		`INSERT INTO instans VALUES (1, '2024-01-01'), (2, '2024-01-02'), (4, '2024-01-04')`,
 		`INSERT INTO varde VALUES (1, 'personnr', '19121212-1212'), (1, 'vikt', '70'),
 			(2, 'personnr', '19460101-0301'), (2, 'vikt', '80'),
@@ -260,31 +257,6 @@ func TestRunEAVOrphanOfAnOptedOutPerson(t *testing.T) {
 			(4, 'vikt', '60'),
 			(5, 'personnr', '191212121212'), (5, 'vikt', '75')`,
 	)
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: registration
-    primary_key: [registration_id]
-    columns:
-      - {name: registration_id, type: bigint}
-      - {name: registered, type: date}
-      - {name: person, type: text}
-      - {name: weight_kg, type: "decimal(5,1)"}
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    person: personnr
-    unit: {none: a test form store without units}
-    columns:
-      registration_id: id
-      registered: {expr: date(datum)}
-      person: {expr: pnr(personnr)}
-      weight_kg: {expr: decimal(vikt)}
-`)
-	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
-	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.varde: a test of orphans}}\n")
-	opts := plans.Options{SourceURL: srcURL(srcPath), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
 	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
 	if err != nil || !rep.Pass {
 		t.Fatalf("run: %v", err)
@@ -305,24 +277,23 @@ tables:
 	}
 }
 
-// orphanFormStore writes a form store whose entity ids are text (BINARY)
-// and whose identity number is a form variable, with value rows stmts
-// adds; forms 'A0' and 'b0' have values of their own.
-func orphanFormStore(t *testing.T, dir string, stmts ...string) (plan string, opts plans.Options) {
+// personVariableFormStore writes a form store whose entity ids are of
+// SQL type idType (received as receivingID) and whose identity number is
+// a form variable, filled by stmts, with an opt-out list of 19121212-1212
+// and a plan that runs it into a new SQLite target.
+func personVariableFormStore(t *testing.T, dir, idType, receivingID string, stmts ...string) (plan string, opts plans.Options) {
 	t.Helper()
 	srcPath := filepath.Join(dir, "legacy.db")
 	execSQLite(t, srcPath, append([]string{
-		`CREATE TABLE instans (id TEXT PRIMARY KEY NOT NULL, datum TEXT)`,
-		`CREATE TABLE varde (instans_id TEXT NOT NULL, variabel TEXT NOT NULL, varde TEXT, PRIMARY KEY (instans_id, variabel))`,
-		`INSERT INTO instans VALUES ('A0', '2024-01-01'), ('b0', '2024-01-02')`,
-		`INSERT INTO varde VALUES ('A0', 'personnr', '19460101-0301'), ('A0', 'vikt', '80'), ('b0', 'personnr', '19460101-0301'), ('b0', 'vikt', '81')`,
+		`CREATE TABLE instans (id ` + idType + ` PRIMARY KEY NOT NULL, datum TEXT)`,
+		`CREATE TABLE varde (instans_id ` + idType + ` NOT NULL, variabel TEXT NOT NULL, varde TEXT, PRIMARY KEY (instans_id, variabel))`,
 	}, stmts...)...)
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
 tables:
   - name: registration
     primary_key: [registration_id]
     columns:
-      - {name: registration_id, type: text}
+      - {name: registration_id, type: `+receivingID+`}
       - {name: registered, type: date}
       - {name: person, type: text}
       - {name: weight_kg, type: "decimal(5,1)"}
@@ -342,6 +313,16 @@ tables:
 	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
 	plan = writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.varde: a test of orphans}}\n")
 	return plan, plans.Options{SourceURL: srcURL(srcPath), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+}
+
+// orphanFormStore is personVariableFormStore keyed by text, with forms
+// 'A0' and 'b0' that have values of their own, and value rows stmts adds.
+func orphanFormStore(t *testing.T, dir string, stmts ...string) (plan string, opts plans.Options) {
+	t.Helper()
+	return personVariableFormStore(t, dir, "TEXT", "text", append([]string{
+		`INSERT INTO instans VALUES ('A0', '2024-01-01'), ('b0', '2024-01-02')`,
+		`INSERT INTO varde VALUES ('A0', 'personnr', '19460101-0301'), ('A0', 'vikt', '80'), ('b0', 'personnr', '19460101-0301'), ('b0', 'vikt', '81')`,
+	}, stmts...)...)
 }
 
 // Orphan value rows of ids that fold alike ('ABC' and 'abc ', no form of
