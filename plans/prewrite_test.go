@@ -733,6 +733,51 @@ func TestRunRefusesSQLiteConflictClauses(t *testing.T) {
 	}
 }
 
+// existingTarget makes a target database that holds a receiving table
+// made beforehand, in dir or on a server, and gives its URL.
+type existingTarget func(t *testing.T, dir string) string
+
+func sqliteWith(stmts ...string) existingTarget {
+	return func(t *testing.T, dir string) string {
+		path := filepath.Join(dir, "t.db")
+		execSQLite(t, path, stmts...)
+		return "sqlite://" + path
+	}
+}
+
+func postgresWith(stmts ...string) existingTarget {
+	return func(t *testing.T, dir string) string {
+		u := pgtest.NewDatabase(t)
+		pgtest.Exec(t, u, stmts...)
+		return u
+	}
+}
+
+func mariadbWith(stmts ...string) existingTarget {
+	return func(t *testing.T, dir string) string {
+		u := mytest.NewDatabase(t)
+		mytest.Exec(t, u, stmts...)
+		return u
+	}
+}
+
+// unitRefusedBeforeWriting runs unitFixture's plan into the target made
+// and requires it refused before writing (ErrTargetDiffers, naming want,
+// no unit row written); it gives the refusal.
+func unitRefusedBeforeWriting(t *testing.T, target existingTarget, want string) error {
+	t.Helper()
+	dir, plan, src := unitFixture(t)
+	tgt := target(t, dir)
+	_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %q", err, want)
+	}
+	if n := countRows(t, tgt, "unit"); n != 0 {
+		t.Errorf("the refused run wrote %d rows", n)
+	}
+	return err
+}
+
 // A unique index the receiving schema does not declare (over plain
 // columns, an expression, part of the rows, or comparing by another
 // collation) refuses rows the declared key lets through: the run used to
@@ -742,65 +787,34 @@ func TestRunRefusesSQLiteConflictClauses(t *testing.T) {
 // index with its columns or expression, or the trigger.
 func TestRunRefusesUndeclaredUniqueIndexesAndTriggers(t *testing.T) {
 	const unit = "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40))"
-	sqliteTarget := func(stmts ...string) func(t *testing.T, dir string) string {
-		return func(t *testing.T, dir string) string {
-			path := filepath.Join(dir, "t.db")
-			execSQLite(t, path, stmts...)
-			return "sqlite://" + path
-		}
-	}
-	pgTarget := func(stmts ...string) func(t *testing.T, dir string) string {
-		return func(t *testing.T, dir string) string {
-			u := pgtest.NewDatabase(t)
-			pgtest.Exec(t, u, stmts...)
-			return u
-		}
-	}
-	myTarget := func(stmts ...string) func(t *testing.T, dir string) string {
-		return func(t *testing.T, dir string) string {
-			u := mytest.NewDatabase(t)
-			mytest.Exec(t, u, stmts...)
-			return u
-		}
-	}
 	const myUnit = unit + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
 	for _, c := range []struct {
 		name   string
-		target func(t *testing.T, dir string) string
+		target existingTarget
 		want   string
 	}{
-		{"SQLitePlain", sqliteTarget(unit, "CREATE UNIQUE INDEX unit_label ON unit (label)"),
+		{"SQLitePlain", sqliteWith(unit, "CREATE UNIQUE INDEX unit_label ON unit (label)"),
 			"table unit: unique index unit_label (label): the schema does not declare it so"},
-		{"SQLiteNocase", sqliteTarget(unit, "CREATE UNIQUE INDEX unit_label ON unit (label COLLATE NOCASE)"),
+		{"SQLiteNocase", sqliteWith(unit, "CREATE UNIQUE INDEX unit_label ON unit (label COLLATE NOCASE)"),
 			"table unit: unique index unit_label, made CREATE UNIQUE INDEX unit_label ON unit (label COLLATE NOCASE)"},
-		{"SQLiteTrigger", sqliteTarget(unit, "CREATE TRIGGER unit_drop BEFORE INSERT ON unit WHEN NEW.label = 'lower' BEGIN SELECT RAISE(IGNORE); END"),
+		{"SQLiteTrigger", sqliteWith(unit, "CREATE TRIGGER unit_drop BEFORE INSERT ON unit WHEN NEW.label = 'lower' BEGIN SELECT RAISE(IGNORE); END"),
 			"table unit: trigger unit_drop: regflytt creates none"},
-		{"PostgreSQLConstraint", pgTarget(unit, "ALTER TABLE unit ADD CONSTRAINT unit_label UNIQUE (label)"),
+		{"PostgreSQLConstraint", postgresWith(unit, "ALTER TABLE unit ADD CONSTRAINT unit_label UNIQUE (label)"),
 			"table unit: unique index unit_label (label): the schema does not declare it so"},
-		{"PostgreSQLExpression", pgTarget(unit, "CREATE UNIQUE INDEX unit_lower ON unit (lower(code))"),
+		{"PostgreSQLExpression", postgresWith(unit, "CREATE UNIQUE INDEX unit_lower ON unit (lower(code))"),
 			"table unit: unique index unit_lower, made CREATE UNIQUE INDEX unit_lower ON public.unit USING btree (lower((code)::text))"},
-		{"PostgreSQLTrigger", pgTarget(unit,
+		{"PostgreSQLTrigger", postgresWith(unit,
 			"CREATE FUNCTION drop_row() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$",
 			"CREATE TRIGGER unit_drop BEFORE INSERT ON unit FOR EACH ROW EXECUTE FUNCTION drop_row()"),
 			"table unit: trigger unit_drop: regflytt creates none"},
-		{"MariaDBPlain", myTarget(myUnit, "CREATE UNIQUE INDEX unit_label ON unit (label)"),
+		{"MariaDBPlain", mariadbWith(myUnit, "CREATE UNIQUE INDEX unit_label ON unit (label)"),
 			"table unit: unique index unit_label (label): the schema does not declare it so"},
-		{"MariaDBPrefix", myTarget(myUnit, "CREATE UNIQUE INDEX unit_code ON unit (code(2))"),
+		{"MariaDBPrefix", mariadbWith(myUnit, "CREATE UNIQUE INDEX unit_code ON unit (code(2))"),
 			"table unit: unique index unit_code (code(2)): the schema does not declare it so"},
-		{"MariaDBTrigger", myTarget(myUnit, "CREATE TRIGGER unit_upper BEFORE INSERT ON unit FOR EACH ROW SET NEW.label = UPPER(NEW.label)"),
+		{"MariaDBTrigger", mariadbWith(myUnit, "CREATE TRIGGER unit_upper BEFORE INSERT ON unit FOR EACH ROW SET NEW.label = UPPER(NEW.label)"),
 			"table unit: trigger unit_upper: regflytt creates none"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			dir, plan, src := unitFixture(t)
-			tgt := c.target(t, dir)
-			_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
-			if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("got %v\nwant %q", err, c.want)
-			}
-			if n := countRows(t, tgt, "unit"); n != 0 {
-				t.Errorf("the refused run wrote %d rows", n)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { unitRefusedBeforeWriting(t, c.target, c.want) })
 	}
 }
 
@@ -816,63 +830,34 @@ func TestRunRefusesUndeclaredForeignKeysAndChecks(t *testing.T) {
 	const fk = "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40), CONSTRAINT unit_parent FOREIGN KEY (code) REFERENCES parent (code)%s)"
 	const check = "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40), CONSTRAINT unit_short CHECK (label <> 'lower'))"
 	const my = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
-	sqliteTarget := func(stmts ...string) func(t *testing.T, dir string) string {
-		return func(t *testing.T, dir string) string {
-			path := filepath.Join(dir, "t.db")
-			execSQLite(t, path, stmts...)
-			return "sqlite://" + path
-		}
-	}
-	pgTarget := func(stmts ...string) func(t *testing.T, dir string) string {
-		return func(t *testing.T, dir string) string {
-			u := pgtest.NewDatabase(t)
-			pgtest.Exec(t, u, stmts...)
-			return u
-		}
-	}
-	myTarget := func(stmts ...string) func(t *testing.T, dir string) string {
-		return func(t *testing.T, dir string) string {
-			u := mytest.NewDatabase(t)
-			mytest.Exec(t, u, stmts...)
-			return u
-		}
-	}
 	for _, c := range []struct {
 		name   string
-		target func(t *testing.T, dir string) string
+		target existingTarget
 		want   string
 	}{
-		{"SQLiteForeignKey", sqliteTarget(parent, fmt.Sprintf(fk, "")),
+		{"SQLiteForeignKey", sqliteWith(parent, fmt.Sprintf(fk, "")),
 			"table unit: foreign key fk_unit_0 (code) REFERENCES parent (code): regflytt makes only the declared foreign keys"},
-		{"SQLiteCascade", sqliteTarget(parent, fmt.Sprintf(fk, " ON DELETE CASCADE")),
+		{"SQLiteCascade", sqliteWith(parent, fmt.Sprintf(fk, " ON DELETE CASCADE")),
 			"table unit: foreign key fk_unit_0, made CONSTRAINT unit_parent FOREIGN KEY (code) REFERENCES parent (code) ON DELETE CASCADE: regflytt makes only"},
-		{"SQLiteCheck", sqliteTarget(check),
+		{"SQLiteCheck", sqliteWith(check),
 			"table unit: check constraint CONSTRAINT unit_short CHECK (label <> 'lower'): regflytt creates no such check"},
-		{"PostgreSQLForeignKey", pgTarget(parent, fmt.Sprintf(fk, "")),
+		{"PostgreSQLForeignKey", postgresWith(parent, fmt.Sprintf(fk, "")),
 			"table unit: foreign key unit_parent (code) REFERENCES parent (code): regflytt makes only the declared foreign keys"},
-		{"PostgreSQLDeferred", pgTarget(parent, fmt.Sprintf(fk, " DEFERRABLE INITIALLY DEFERRED")),
+		{"PostgreSQLDeferred", postgresWith(parent, fmt.Sprintf(fk, " DEFERRABLE INITIALLY DEFERRED")),
 			"table unit: foreign key unit_parent, made FOREIGN KEY (code) REFERENCES parent(code) DEFERRABLE INITIALLY DEFERRED: regflytt makes only"},
-		{"PostgreSQLCheck", pgTarget(check),
+		{"PostgreSQLCheck", postgresWith(check),
 			"table unit: check constraint unit_short, made CHECK (((label)::text <> 'lower'::text)): regflytt creates no such check"},
-		{"MariaDBForeignKey", myTarget(parent+my, fmt.Sprintf(fk, "")+my),
+		{"MariaDBForeignKey", mariadbWith(parent+my, fmt.Sprintf(fk, "")+my),
 			"table unit: foreign key unit_parent (code) REFERENCES parent (code): regflytt makes only the declared foreign keys"},
-		{"MariaDBCascade", myTarget(parent+my, fmt.Sprintf(fk, " ON DELETE CASCADE")+my),
+		{"MariaDBCascade", mariadbWith(parent+my, fmt.Sprintf(fk, " ON DELETE CASCADE")+my),
 			"table unit: foreign key unit_parent, made FOREIGN KEY (code) REFERENCES parent (code) ON DELETE CASCADE ON UPDATE RESTRICT: regflytt makes only"},
-		{"MariaDBCheck", myTarget(check + my),
+		{"MariaDBCheck", mariadbWith(check + my),
 			"table unit: check constraint unit_short, made CHECK (`label` <> 'lower'): regflytt creates no such check"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			dir, plan, src := unitFixture(t)
-			tgt := c.target(t, dir)
-			_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
-			if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("got %v\nwant %q", err, c.want)
-			}
+			err := unitRefusedBeforeWriting(t, c.target, c.want)
 			if n := strings.Count(err.Error(), "foreign key "); n > 1 {
 				t.Errorf("one foreign key is named %d times:\n%v", n, err)
-			}
-			if n := countRows(t, tgt, "unit"); n != 0 {
-				t.Errorf("the refused run wrote %d rows", n)
 			}
 		})
 	}
