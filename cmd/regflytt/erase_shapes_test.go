@@ -26,41 +26,19 @@ func TestArchiveEraseBadShapesAndNumericColumns(t *testing.T) {
 		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
 		{Name: "ident_num", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 12}, Nullable: true},
 	}}
-	pkg := filepath.Join(t.TempDir(), "pkg")
-	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: "2026-01-01"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range [][2]connectors.Value{
+	pkg := erasablePackage(t, tbl, ref, "person_digits", [][]connectors.Value{
 		{"19121212 1212", nil},
 		{"121212–1212", nil},
 		{nil, connectors.Decimal("191212121212")},
 		{"512121211", nil}, // 051212-1211 from an integer column
 		{"19460101 0301", nil},
-	} {
-		if err := w.Add(tbl, archive.Record{Reason: "person_digits", Values: []connectors.Value{int64(i + 1), v[0], v[1]}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := w.Close(ref); err != nil {
-		t.Fatal(err)
-	}
-	list := filepath.Join(t.TempDir(), "list.txt")
-	os.WriteFile(list, []byte("19121212-1212\n20051212-1211\n"), 0o600)
+	})
+	list := personListFile(t, "19121212-1212", "20051212-1211")
 	if code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 4"); code != exitOK {
 		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
 	}
-	p, err := archive.Open(pkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, _ := p.Records("patient")
-	defer recs.Close()
-	var left []string
-	for recs.Next() {
-		left = append(left, fmt.Sprint(recs.Record().Values[0]))
-	}
-	if strings.Join(left, " ") != "5" {
+	left := recordsLeft(t, pkg, "patient")
+	if left != "5" {
 		t.Fatalf("records left: %v, want only 5 (another person)", left)
 	}
 }
@@ -82,28 +60,15 @@ func TestArchiveEraseNumbersInNumberShapes(t *testing.T) {
 		{Name: "ident_dec", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 14, Scale: 2}, Nullable: true},
 		{Name: "ident_double", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
 	}}
-	pkg := filepath.Join(t.TempDir(), "pkg")
-	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: "2026-01-01"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range [][3]connectors.Value{
+	pkg := erasablePackage(t, tbl, ref, "person_length", [][]connectors.Value{
 		{nil, connectors.Decimal("195001011237.00"), nil},                   // 19500101-1237
 		{nil, nil, float64(194612319873)},                                   // 19461231-9873
 		{nil, nil, float64(9901015553)},                                     // 19990101-5553
 		{nil, connectors.Decimal("303030308.00"), nil},                      // 20030303-0308
 		{"192711112223.00", nil, nil},                                       // 19271111-2223
 		{nil, connectors.Decimal("191212121212.00"), float64(191212121212)}, // on no list
-	} {
-		if err := w.Add(tbl, archive.Record{Reason: "person_length", Values: []connectors.Value{int64(i + 1), v[0], v[1], v[2]}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := w.Close(ref); err != nil {
-		t.Fatal(err)
-	}
-	list := filepath.Join(t.TempDir(), "list.txt")
-	os.WriteFile(list, []byte("19500101-1237\n19461231-9873\n19990101-5553\n20030303-0308\n19271111-2223\n"), 0o600)
+	})
+	list := personListFile(t, "19500101-1237", "19461231-9873", "19990101-5553", "20030303-0308", "19271111-2223")
 	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 5")
 	if code != exitOK {
 		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
@@ -111,17 +76,8 @@ func TestArchiveEraseNumbersInNumberShapes(t *testing.T) {
 	if !strings.Contains(out, "0 found in no archived record") {
 		t.Errorf("persons reported as found in no record:\n%s", out)
 	}
-	p, err := archive.Open(pkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, _ := p.Records("patient")
-	defer recs.Close()
-	var left []string
-	for recs.Next() {
-		left = append(left, fmt.Sprint(recs.Record().Values[0]))
-	}
-	if strings.Join(left, " ") != "6" {
+	left := recordsLeft(t, pkg, "patient")
+	if left != "6" {
 		t.Fatalf("records left: %v, want only 6 (another person)", left)
 	}
 }
@@ -139,21 +95,8 @@ func TestArchiveEraseSaysWhenTheCenturyIsUnresolved(t *testing.T) {
 		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
 		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
 	}}
-	pkg := filepath.Join(t.TempDir(), "pkg")
-	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: "2026-01-01"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range []string{"1612021814", "202712121215", "19121212-1212"} {
-		if err := w.Add(tbl, archive.Record{Reason: "person_future", Values: []connectors.Value{int64(i + 1), v}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := w.Close(ref); err != nil {
-		t.Fatal(err)
-	}
-	list := filepath.Join(t.TempDir(), "list.txt")
-	os.WriteFile(list, []byte("19161202-1814\n19271212-1215\n"), 0o600)
+	pkg := erasablePackage(t, tbl, ref, "person_future", [][]connectors.Value{{"1612021814"}, {"202712121215"}, {"19121212-1212"}})
+	list := personListFile(t, "19161202-1814", "19271212-1215")
 	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 6")
 	if code != exitOK {
 		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
@@ -161,17 +104,61 @@ func TestArchiveEraseSaysWhenTheCenturyIsUnresolved(t *testing.T) {
 	if !strings.Contains(out, "0 found in no archived record") || !strings.Contains(out, "century not resolved: 1 read in another century than the list's entry, 1 naming a century after the reference date") {
 		t.Errorf("the unresolved matches are not reported:\n%s", out)
 	}
+	left := recordsLeft(t, pkg, "patient")
+	if left != "3" {
+		t.Fatalf("records left: %v, want only 3 (another person)", left)
+	}
+}
+
+// erasablePackage writes a package holding table tbl, one record (with
+// reason) for each row of values after the id, numbered from 1.
+func erasablePackage(t *testing.T, tbl *connectors.Table, ref time.Time, reason string, rows [][]connectors.Value) string {
+	t.Helper()
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: ref.Format(time.DateOnly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range rows {
+		if err := w.Add(tbl, archive.Record{Reason: reason, Values: append([]connectors.Value{int64(i + 1)}, v...)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(ref); err != nil {
+		t.Fatal(err)
+	}
+	return pkg
+}
+
+// personListFile writes an erasure's person list of numbers.
+func personListFile(t *testing.T, numbers ...string) string {
+	t.Helper()
+	list := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(list, []byte(strings.Join(numbers, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// recordsLeft gives the ids (first values) of table's records in pkg,
+// space separated.
+func recordsLeft(t *testing.T, pkg, table string) string {
+	t.Helper()
 	p, err := archive.Open(pkg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, _ := p.Records("patient")
+	recs, err := p.Records(table)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer recs.Close()
 	var left []string
 	for recs.Next() {
 		left = append(left, fmt.Sprint(recs.Record().Values[0]))
 	}
-	if strings.Join(left, " ") != "3" {
-		t.Fatalf("records left: %v, want only 3 (another person)", left)
+	if err := recs.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return strings.Join(left, " ")
 }
