@@ -483,9 +483,8 @@ func TestRunRefusesRoundingDoubleOnMariaDB(t *testing.T) {
 		}
 		t.Fatalf("got %v (pass %v)\nwant %q", err, rep != nil && rep.Pass, want)
 	}
-	var rows int
-	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM visit").Scan(&rows); err != nil || rows != 0 {
-		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
+	if n := countRows(t, tgt, "visit"); n != 0 {
+		t.Errorf("the refused run wrote %d rows", n)
 	}
 }
 
@@ -530,9 +529,8 @@ tables:
 		}
 		t.Fatalf("got %v (pass %v, problems %q)\nwant %q", err, rep != nil && rep.Pass, problems, want)
 	}
-	var rows int
-	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM note").Scan(&rows); err != nil || rows != 0 {
-		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
+	if n := countRows(t, tgt, "note"); n != 0 {
+		t.Errorf("the refused run wrote %d rows", n)
 	}
 }
 
@@ -548,9 +546,8 @@ func TestRunRefusesANonTransactionalTableOnMariaDB(t *testing.T) {
 	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("got %v\nwant %q", err, want)
 	}
-	var rows int
-	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM visit").Scan(&rows); err != nil || rows != 0 {
-		t.Errorf("the refused run wrote %d rows (%v)", rows, err)
+	if n := countRows(t, tgt, "visit"); n != 0 {
+		t.Errorf("the refused run wrote %d rows", n)
 	}
 }
 
@@ -589,20 +586,11 @@ tables:
 // check before writing and stop at its first write, on a duplicate key.
 // It is refused before writing, naming table, column and collation.
 func TestRunRefusesACaseInsensitiveKeyOnMariaDB(t *testing.T) {
-	tgt := mytest.NewDatabase(t)
-	mytest.Exec(t, tgt, "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40) COLLATE utf8mb4_nopad_bin) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci")
-	dir, plan, src := unitFixture(t)
-	_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
-	want := "table unit, column code: collation differs: the existing table has utf8mb4_general_ci, regflytt creates utf8mb4_nopad_bin"
-	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
-		t.Fatalf("got %v\nwant %q", err, want)
-	}
+	err := unitRefusedBeforeWriting(t,
+		mariadbWith("CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40) COLLATE utf8mb4_nopad_bin) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci"),
+		"table unit, column code: collation differs: the existing table has utf8mb4_general_ci, regflytt creates utf8mb4_nopad_bin")
 	if strings.Contains(err.Error(), "column label") {
 		t.Errorf("the column made with the created collation is reported too: %v", err)
-	}
-	var n int
-	if err := mytest.Open(t, tgt).QueryRow("SELECT count(*) FROM unit").Scan(&n); err != nil || n != 0 {
-		t.Errorf("the refused run wrote %d rows (%v)", n, err)
 	}
 }
 
@@ -617,19 +605,9 @@ func TestRunRefusesACaseInsensitiveKeyOnSQLite(t *testing.T) {
 		{`CREATE TABLE unit (code VARCHAR(20) NOT NULL, label VARCHAR(40), PRIMARY KEY (code COLLATE rtrim))`,
 			"table unit, column code: collation differs: the existing table has rtrim, regflytt creates BINARY"},
 	} {
-		dir, plan, src := unitFixture(t)
-		path := filepath.Join(dir, "t.db")
-		execSQLite(t, path, c.ddl)
-		tgt := "sqlite://" + path
-		_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
-		if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), c.want) {
-			t.Fatalf("got %v\nwant %q", err, c.want)
-		}
+		err := unitRefusedBeforeWriting(t, sqliteWith(c.ddl), c.want)
 		if strings.Contains(err.Error(), "column label") {
 			t.Errorf("the column of the created collation is reported too: %v", err)
-		}
-		if n := countRows(t, tgt, "unit"); n != 0 {
-			t.Errorf("the refused run wrote %d rows", n)
 		}
 	}
 }
@@ -640,21 +618,12 @@ func TestRunRefusesACaseInsensitiveKeyOnSQLite(t *testing.T) {
 // duplicate key. A deterministic collation other than the database's
 // default compares bytes for equality and is left alone.
 func TestRunRefusesACaseInsensitiveKeyOnPostgreSQL(t *testing.T) {
-	tgt := pgtest.NewDatabase(t)
-	pgtest.Exec(t, tgt,
+	err := unitRefusedBeforeWriting(t, postgresWith(
 		"CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
-		`CREATE TABLE unit (code varchar(20) COLLATE nocase NOT NULL PRIMARY KEY, label varchar(40) COLLATE "C")`)
-	dir, plan, src := unitFixture(t)
-	_, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
-	want := "table unit, column code: collation differs: the existing table has nocase (nondeterministic)"
-	if !errors.Is(err, plans.ErrTargetDiffers) || !strings.Contains(err.Error(), want) {
-		t.Fatalf("got %v\nwant %q", err, want)
-	}
+		`CREATE TABLE unit (code varchar(20) COLLATE nocase NOT NULL PRIMARY KEY, label varchar(40) COLLATE "C")`),
+		"table unit, column code: collation differs: the existing table has nocase (nondeterministic)")
 	if strings.Contains(err.Error(), "column label") {
 		t.Errorf("the column of a deterministic collation is reported too: %v", err)
-	}
-	if n := countRows(t, tgt, "unit"); n != 0 {
-		t.Errorf("the refused run wrote %d rows", n)
 	}
 }
 
