@@ -234,7 +234,7 @@ func writeAccess(ctx context.Context, tgt connectors.Target, seed uint64, units 
 		users:       users,
 		hsa:         true,
 		noScope:     func(i int64) bool { return i%9 == 4 },
-		duplicate:   func(i int64) bool { return i == 1 },
+		duplicate:   func(i int64) bool { return i%10 == 1 },
 		unitRemoved: func(scope int64) bool { return scope%7 == 3 },
 		expired:     func(appt int64) bool { return appt%4 == 1 },
 	}
