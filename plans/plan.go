@@ -87,6 +87,12 @@ type Plan struct {
 	// OptOutUnmatched acknowledges opt-out entries that match no source
 	// person; without it, one such entry fails the run.
 	OptOutUnmatched Acknowledgement
+	// OptOutNone is why the register has no opt-out list (optout: {none:
+	// reason}). A plan that names neither a list nor this reason is
+	// warned about (P012) and its verification notes that no record was
+	// excluded as opted out: a missing list must be a decision, not an
+	// oversight that migrates every opted-out patient under PASS.
+	OptOutNone mappings.Str
 	// ErasureTable/ErasureColumn/ErasureFile name the patients who
 	// demanded erasure, like the opt-out list; their records are excluded
 	// with reason erasure.
@@ -207,10 +213,16 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 		ps.Done()
 	}
 	if f.Node("optout") != nil {
-		p.OptOutTable, p.OptOutColumn, p.OptOutFile, p.OptOutUnmatched = readList(f, "optout")
+		p.OptOutTable, p.OptOutColumn, p.OptOutFile, p.OptOutUnmatched, p.OptOutNone = readList(f, "optout")
+	} else {
+		ds = append(ds, mappings.Diagnostic{Pos: f.Pos(), Code: "P012", Severity: mappings.Warning, Message: NoOptOutListWarning})
 	}
 	if f.Node("erasure") != nil {
-		p.ErasureTable, p.ErasureColumn, p.ErasureFile, p.ErasureUnmatched = readList(f, "erasure")
+		var none mappings.Str
+		p.ErasureTable, p.ErasureColumn, p.ErasureFile, p.ErasureUnmatched, none = readList(f, "erasure")
+		if none.IsSet() {
+			ds = append(ds, mappings.Diagnostic{Pos: none.Pos, Code: "P007", Message: "erasure: none: is for opt-out lists only; leave erasure: out when no patient demanded erasure"})
+		}
 	}
 	keys, vals := f.Pairs("unmapped_tables")
 	for i, k := range keys {
@@ -240,12 +252,29 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 	return p, ds
 }
 
+// hasOptOutList reports whether the plan names an opt-out list to read.
+func (p *Plan) hasOptOutList() bool { return p.OptOutTable.IsSet() || p.OptOutFile.IsSet() }
+
+// NoOptOutListWarning is what plan check (P012) and a run say of a plan
+// that names no opt-out list and no reason for having none.
+const NoOptOutListWarning = "the plan names no opt-out list: no patient's records are excluded for an opt-out; name the list (optout: {table:, column:} or {file:}), or say why the register has none (optout: {none: reason})"
+
 // readList reads an exclusion list (optout:, erasure:): a source table
 // and column, or a file, or both, and what the plan acknowledges of
-// entries that match nobody.
-func readList(f *mappings.Fields, key string) (table, column, file mappings.Str, ack Acknowledgement) {
+// entries that match nobody; or none:, the reason there is no list.
+func readList(f *mappings.Fields, key string) (table, column, file mappings.Str, ack Acknowledgement, none mappings.Str) {
 	oo := sub(f, key)
 	table, column, file = oo.Str("table"), oo.Str("column"), oo.Str("file")
+	if none = oo.Str("none"); none.IsSet() {
+		if strings.TrimSpace(none.Value) == "" {
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: none.Pos, Code: "P007", Message: key + ": none: needs the reason the register has no such list"})
+		}
+		if table.IsSet() || column.IsSet() || file.IsSet() || oo.Node("unmatched") != nil {
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: none.Pos, Code: "P007", Message: key + ": none: says there is no list, so it takes no table, column, file or unmatched"})
+		}
+		oo.Done()
+		return table, column, file, ack, none
+	}
 	if table.IsSet() != column.IsSet() {
 		*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: oo.Pos(), Code: "P007", Message: key + ": a table needs the column holding the identity number (table: and column:)"})
 	}
@@ -263,7 +292,7 @@ func readList(f *mappings.Fields, key string) (table, column, file mappings.Str,
 		u.Done()
 	}
 	oo.Done()
-	return table, column, file, ack
+	return table, column, file, ack, none
 }
 
 // sub reads a nested mapping; a missing one is reported once, as missing.

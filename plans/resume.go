@@ -210,6 +210,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		if err := r.checkSealable(arcDir); err != nil {
 			return nil, err
 		}
+		if !r.plan.hasOptOutList() && !r.plan.OptOutNone.IsSet() {
+			r.log.Warn(NoOptOutListWarning)
+		}
 	}
 	fingerprint, err := r.plan.Fingerprint(r.in)
 	if err != nil {

@@ -898,6 +898,15 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mapp
 			f.Acknowledged, f.Reason = true, ack.Value
 		}
 	}
+	// Whether anyone could be excluded as opted out is part of what the
+	// report proves: an empty excluded column means nothing if no list
+	// was read.
+	switch {
+	case r.plan.OptOutNone.IsSet():
+		sum.Notes = append(sum.Notes, fmt.Sprintf("%s: the plan has no opt-out list: %s", r.plan.OptOutNone.Pos, r.plan.OptOutNone.Value))
+	case !r.plan.hasOptOutList():
+		sum.Notes = append(sum.Notes, "the plan names no opt-out list: no record was excluded for an opt-out, and none could have been (name the list, optout:, or why the register has none, optout: {none: reason})")
+	}
 	for _, id := range sortedStrs(v.Acknowledge) {
 		if !seen[id] {
 			sum.Notes = append(sum.Notes, fmt.Sprintf("%s: verification.acknowledge names %s, which is no finding of this verification (remove it once it is no longer expected, so that it cannot hide a later one)", v.Acknowledge[id].Pos, id))

@@ -212,6 +212,10 @@ mappings:
   - mapping.yaml
 archive:
   dir: archive
+# Patients who opted out: the source table (or a file, one number a line)
+# listing them, or why the register has none, optout: {none: reason}.
+# Until the plan says one or the other, plan check and run warn (P012).
+# optout: {table: TABLE, column: COLUMN}
 `, yq(register), yq(name), yq("legacy"), yq("receiving"), yq("Region (current data controller)"), yq("Region (future data controller)"),
 		yq("RCO (current)"), yq("RCO (future)"), yq(srcURL))
 	return b.Bytes()

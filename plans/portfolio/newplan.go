@@ -74,6 +74,10 @@ func (pf *Portfolio) NewPlan(register, to, portfolioPath string) (string, error)
 	w("measures: \"\" # strategic measures before migrating, such as merging sub-registers\n")
 	w("source:\n  url: env:REGFLYTT_SOURCE\ntarget:\n  url: env:REGFLYTT_TARGET\n  schema: schema.yaml # the receiving schema of %s\n", dest.ID)
 	w("mappings:\n  - mappings.yaml\narchive:\n  dir: archive\n")
+	w("# Patients who opted out: the source table (or a file, one number a line)\n")
+	w("# listing them, or why the register has none, optout: {none: reason}.\n")
+	w("# Until the plan says one or the other, plan check and run warn (P012).\n")
+	w("# optout: {table: TABLE, column: COLUMN}\n")
 	return b.String(), nil
 }
 

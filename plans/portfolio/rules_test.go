@@ -167,8 +167,9 @@ func TestNewPlan(t *testing.T) {
 	if p == nil {
 		t.Fatalf("the new plan does not read: %v", ds)
 	}
-	// Only the CPUAs and the RCO the portfolio cannot tell are empty.
-	if len(ds) != 3 || !strings.Contains(ds.Error(), `:14:12: error Y003: field "current" is empty`) {
+	// Only the CPUAs and the RCO the portfolio cannot tell are empty, and
+	// the opt-out list is a decision the portfolio cannot make (P012).
+	if len(ds) != 4 || !strings.Contains(ds.Error(), `:14:12: error Y003: field "current" is empty`) || !strings.Contains(ds.Error(), "warning P012") {
 		t.Errorf("the new plan: %v", ds)
 	}
 	tds := p.CheckTemplate(nil)
