@@ -180,6 +180,36 @@ func (tm *TableMapping) UnitColumn() (target, source string) {
 	return "", tm.Unit.Column.Value
 }
 
+// UnitCarrier is a receiving column that carries a table's reporting
+// unit (TableMapping.UnitColumns).
+type UnitCarrier struct {
+	// Target is the receiving column.
+	Target string
+	// Translated says the column applies the unit's translation (unit:
+	// {translate: …}): it must hold the receiving unit the legacy unit
+	// translates to; any other carrier holds the legacy unit as it is.
+	Translated bool
+}
+
+// UnitColumns returns every receiving column that carries the table's
+// reporting unit, and the source column; none when the mapping declares
+// no unit column. A receiving table may name the unit in more than one
+// column, and the receiving platform may read any of them as the
+// record's care provider, so each must hold the record's own unit, not
+// only the one UnitColumn names. A column with null_when or default is
+// left out: M052 refuses it.
+func (tm *TableMapping) UnitColumns() (carriers []UnitCarrier, source string) {
+	if tm.Unit == nil || tm.Unit.Column.Value == "" {
+		return nil, ""
+	}
+	for _, c := range tm.Columns {
+		if tm.carriesUnit(c, tm.Unit.Column.Value) && c.NullWhen == nil && c.Default == nil {
+			carriers = append(carriers, UnitCarrier{Target: c.Target.Value, Translated: tm.Unit.Translate.IsSet() && c.CodeList.Value == tm.Unit.Translate.Value})
+		}
+	}
+	return carriers, tm.Unit.Column.Value
+}
+
 // carriesUnit reports whether a receiving column carries source column
 // col as it is: mapped from: it, or exactly lookup("name", col, "key")
 // where the lookup named is keyed by the very column it returns. A lookup

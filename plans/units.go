@@ -22,10 +22,14 @@ import (
 type ownership struct {
 	ready bool
 	// src is the unit column's position in a record's row (for a form
-	// store, in an entity row), -1 when the table declares none; tgt its
-	// receiving column's position in a target row, -1 when none.
-	src, tgt int
-	column   string
+	// store, in an entity row), -1 when the table declares none.
+	src    int
+	column string
+	// held are the receiving columns that carry the unit (a receiving
+	// table may name it in more than one, and the platform may read any
+	// of them as the record's care provider), each held to the record's
+	// unit.
+	held []heldUnit
 	// entity and entityUnit are the last entity of a form store and its
 	// unit: its value rows are its unit's.
 	entity     connectors.Value
@@ -36,6 +40,52 @@ type ownership struct {
 	// root is, for a child that takes its parent's unit, the ancestor
 	// whose unit column it inherits (childUnitColumn).
 	root *mappings.TableProgram
+}
+
+// heldUnit is one receiving column that carries a record's unit.
+type heldUnit struct {
+	// src is the position in a record's row of the source column whose
+	// unit it carries (a child's own column, for a child that takes its
+	// parent's unit; else ownership.src), tgt its position in a target
+	// row.
+	src, tgt int
+	// translated says it must hold the receiving unit the legacy unit
+	// translates to (ownership.receiving), not the legacy unit itself.
+	translated bool
+}
+
+// hold counts a migrated record whose receiving unit columns lost or
+// changed its unit (each record once, lost before changed): unit reads a
+// held column's legacy unit from the record's row. The receiving unit is
+// compared as the ledger keys units (their text), so that an integer id
+// carried into a text column is the same unit.
+func (own *ownership) hold(tp *mappings.TableProgram, tl *verify.TableLedger, target []connectors.Value, unit func(h heldUnit) (string, bool)) {
+	lost, changed := false, false
+	for _, h := range own.held {
+		if h.tgt < 0 || h.tgt >= len(target) {
+			continue
+		}
+		u, ok := unit(h)
+		if !ok {
+			continue
+		}
+		want := u
+		if h.translated {
+			want = own.receiving(tp, u)
+		}
+		switch got := target[h.tgt]; {
+		case got == nil && u != verify.NoUnit:
+			lost = true
+		case got != nil && verify.UnitText(got) != want:
+			changed = true
+		}
+	}
+	switch {
+	case lost:
+		tl.LoseOwner()
+	case changed:
+		tl.ChangeOwner()
+	}
 }
 
 // receiving is the receiving unit a record of the legacy unit must carry:
@@ -96,16 +146,8 @@ func (w *writer) unitOf(tp *mappings.TableProgram, t *connectors.Table, tl *veri
 		}
 	}
 	tl.ForUnit(unit)
-	if o.Kind == mappings.Migrated && o.Row != nil && (tp.Merge == nil || w.merged) && own.tgt >= 0 && own.tgt < len(o.Row) {
-		// The receiving unit is compared as the ledger keys units (their
-		// text), so that an integer id carried into a text column is
-		// the same unit.
-		switch got := o.Row[own.tgt]; {
-		case got == nil && unit != verify.NoUnit:
-			tl.LoseOwner()
-		case got != nil && verify.UnitText(got) != own.receiving(tp, unit):
-			tl.ChangeOwner()
-		}
+	if o.Kind == mappings.Migrated && o.Row != nil && (tp.Merge == nil || w.merged) {
+		own.hold(tp, tl, o.Row, func(heldUnit) (string, bool) { return unit, true })
 	}
 	return unit, nil
 }
@@ -147,26 +189,25 @@ func (w *writer) parentUnit(tp *mappings.TableProgram, t *connectors.Table, tl *
 	return unit, nil
 }
 
-// holdChildUnit holds the receiving unit column of a child that takes
-// its parent's unit, when it has one: the column its root parent carries
-// the unit in, mapped from a column of the child's own. The receiving
+// holdChildUnit holds the receiving unit columns of a child that takes
+// its parent's unit, when it has them: the columns its root parent
+// carries the unit in, each mapped from a column of the child's own. The receiving
 // platform gives the child's record to the unit that column names, so it
 // must be that source column's unit (through the plan's translation):
 // a code list or cast on it changed the record's owner, though the
 // ledger counts the record in its parent's unit. A column made by an
 // expression is not held (its source unit is not known).
 func (w *writer) holdChildUnit(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome, own *ownership) {
-	if own.src < 0 || own.tgt < 0 || t.Name != tp.Source.Name || o.Kind != mappings.Migrated || o.Row == nil || (tp.Merge != nil && !w.merged) || own.tgt >= len(o.Row) || own.src >= len(row) {
+	if len(own.held) == 0 || t.Name != tp.Source.Name || o.Kind != mappings.Migrated || o.Row == nil || (tp.Merge != nil && !w.merged) {
 		return
 	}
-	unit := verify.UnitText(row[own.src])
 	tl.UnitColumn = own.column
-	switch got := o.Row[own.tgt]; {
-	case got == nil && unit != verify.NoUnit:
-		tl.LoseOwner()
-	case got != nil && verify.UnitText(got) != own.receiving(own.root, unit):
-		tl.ChangeOwner()
-	}
+	own.hold(own.root, tl, o.Row, func(h heldUnit) (string, bool) {
+		if h.src < 0 || h.src >= len(row) {
+			return "", false
+		}
+		return verify.UnitText(row[h.src]), true
+	})
 }
 
 // childUnitColumn finds, for a child that takes its parent's unit, the
@@ -180,15 +221,20 @@ func childUnitColumn(tp *mappings.TableProgram, own *ownership) {
 	if root == tp || root.Mapping == nil || tp.EAV != nil {
 		return
 	}
-	target, _ := root.Mapping.UnitColumn()
-	if target == "" {
-		return
-	}
-	for _, c := range tp.Mapping.Columns {
-		if c.Target.Value == target && c.From.IsSet() {
-			own.src, own.tgt, own.root = tp.Source.ColumnIndex(c.From.Value), tp.Target.ColumnIndex(target), root
-			own.column = c.From.Value
-			return
+	carriers, _ := root.Mapping.UnitColumns()
+	for _, carrier := range carriers {
+		for _, c := range tp.Mapping.Columns {
+			if c.Target.Value == carrier.Target && c.From.IsSet() {
+				h := heldUnit{src: tp.Source.ColumnIndex(c.From.Value), tgt: tp.Target.ColumnIndex(carrier.Target), translated: carrier.Translated}
+				if h.src < 0 || h.tgt < 0 {
+					break
+				}
+				if len(own.held) == 0 {
+					own.src, own.column, own.root = h.src, c.From.Value, root
+				}
+				own.held = append(own.held, h)
+				break
+			}
 		}
 	}
 }
@@ -201,21 +247,23 @@ func (w *writer) owner(tp *mappings.TableProgram) *ownership {
 	if own != nil {
 		return own
 	}
-	own = &ownership{src: -1, tgt: -1}
+	own = &ownership{src: -1}
 	w.own[tp] = own
 	if tp.Mapping.Unit != nil && tp.Mapping.Unit.Parent {
 		childUnitColumn(tp, own)
 		return own
 	}
-	target, source := tp.Mapping.UnitColumn()
+	carriers, source := tp.Mapping.UnitColumns()
 	own.column = source
 	rowTable := tp.Source
 	if tp.EAV != nil {
 		rowTable = tp.EAV.Entities
 	}
 	own.src = rowTable.ColumnIndex(source)
-	if target != "" {
-		own.tgt = tp.Target.ColumnIndex(target)
+	for _, c := range carriers {
+		if tgt := tp.Target.ColumnIndex(c.Target); tgt >= 0 {
+			own.held = append(own.held, heldUnit{src: own.src, tgt: tgt, translated: c.Translated})
+		}
 	}
 	return own
 }
