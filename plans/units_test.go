@@ -333,14 +333,24 @@ func TestChildTakesItsParentsUnit(t *testing.T) {
 func TestRunFailsWhenAMappingChangesARecordsUnit(t *testing.T) {
 	path := writeDemoPlan(t, map[string]func(string) string{
 		"mapping.yaml": func(s string) string {
-			s = strings.Replace(s, "codelists:\n", "codelists:\n  - name: units\n    unmapped: default\n    default: \"1\"\n    codes: {\"1\": \"1\"}\n", 1)
+			s = strings.Replace(s, "codelists:\n", unitOneCodes, 1)
 			return strings.Replace(s, "      care_unit_id: vardenhet_id\n      visit_date", "      care_unit_id: {from: vardenhet_id, codelist: units}\n      visit_date", 1)
 		},
 	})
 	dir := t.TempDir()
 	src, _ := makeDemoSQLite(t, dir, 60)
-	p := loadPlan(t, path)
-	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+	visitsChangeOwner(t, loadPlan(t, path), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir})
+}
+
+// unitOneCodes begins a mapping's codelists: with units, a code list that
+// gives every unit unit 1.
+const unitOneCodes = "codelists:\n  - name: units\n    unmapped: default\n    default: \"1\"\n    codes: {\"1\": \"1\"}\n"
+
+// visitsChangeOwner runs p, whose mapping gives visits (besok) another
+// reporting unit, and fails the test unless the run and verify both fail
+// saying so.
+func visitsChangeOwner(t *testing.T, p *plans.Plan, opts plans.Options) {
+	t.Helper()
 	rep, err := plans.Run(context.Background(), p, opts)
 	if err == nil || rep == nil || rep.Pass {
 		t.Fatalf("a run that moved records to another care unit passed: %v", err)
