@@ -151,17 +151,7 @@ func tables(ctx context.Context, q queryer, schema string) ([]connectors.Table, 
 
 // each runs a one-parameter catalogue query and calls fn for every row.
 func each(ctx context.Context, q queryer, query, arg string, fn func(*sql.Rows) error) error {
-	rows, err := q.QueryContext(ctx, query, arg)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return connectors.EachRow(ctx, q, query, []any{arg}, fn)
 }
 
 // jsonValidColumn recognises the clause MariaDB writes for a JSON column,

@@ -90,7 +90,7 @@ func (s *snapshot) otherUniqueIndexes(ctx context.Context, table string) ([]conn
 		partial bool
 	}
 	var list []listed
-	err := queryEach(ctx, s.conn, `SELECT name, partial FROM pragma_index_list(?) WHERE "unique" AND origin = 'c' ORDER BY name`, []any{table}, func(r *sql.Rows) error {
+	err := connectors.EachRow(ctx, s.conn, `SELECT name, partial FROM pragma_index_list(?) WHERE "unique" AND origin = 'c' ORDER BY name`, []any{table}, func(r *sql.Rows) error {
 		var l listed
 		err := r.Scan(&l.name, &l.partial)
 		list = append(list, l)
@@ -103,7 +103,7 @@ func (s *snapshot) otherUniqueIndexes(ctx context.Context, table string) ([]conn
 	for _, l := range list {
 		other := l.partial
 		if !other {
-			err := queryEach(ctx, s.conn, `SELECT cid, coll FROM pragma_index_xinfo(?) WHERE key`, []any{l.name}, func(r *sql.Rows) error {
+			err := connectors.EachRow(ctx, s.conn, `SELECT cid, coll FROM pragma_index_xinfo(?) WHERE key`, []any{l.name}, func(r *sql.Rows) error {
 				var cid int
 				var coll sql.NullString
 				if err := r.Scan(&cid, &coll); err != nil {
@@ -138,7 +138,7 @@ func (s *snapshot) triggers(ctx context.Context, tables []string) ([]connectors.
 		want[strings.ToLower(t)] = t
 	}
 	var out []connectors.Difference
-	err := queryEach(ctx, s.conn, `SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' ORDER BY tbl_name, name`, nil, func(r *sql.Rows) error {
+	err := connectors.EachRow(ctx, s.conn, `SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' ORDER BY tbl_name, name`, nil, func(r *sql.Rows) error {
 		var name, table string
 		if err := r.Scan(&name, &table); err != nil {
 			return err
@@ -152,21 +152,6 @@ func (s *snapshot) triggers(ctx context.Context, tables []string) ([]connectors.
 		return nil, fmt.Errorf("triggers: %w", err)
 	}
 	return out, nil
-}
-
-// queryEach runs q and calls each for every row.
-func queryEach(ctx context.Context, conn *sql.Conn, q string, args []any, each func(*sql.Rows) error) error {
-	rows, err := conn.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 var _ connectors.ExistingTableChecker = (*snapshot)(nil)
@@ -353,7 +338,7 @@ func referencesEnd(def []token, at int) (end int, deferred bool) {
 // declared) with its clause as written.
 func (s *snapshot) foreignKeyActions(ctx context.Context, table, ddl string, defs [][]token) ([]connectors.Difference, error) {
 	acts := map[int]bool{}
-	err := queryEach(ctx, s.conn, `SELECT id, on_update, on_delete FROM pragma_foreign_key_list(?)`, []any{table}, func(r *sql.Rows) error {
+	err := connectors.EachRow(ctx, s.conn, `SELECT id, on_update, on_delete FROM pragma_foreign_key_list(?)`, []any{table}, func(r *sql.Rows) error {
 		var id int
 		var onUpdate, onDelete string
 		if err := r.Scan(&id, &onUpdate, &onDelete); err != nil {

@@ -194,18 +194,10 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 	return append(existingDifferences(tables, ixs, trs), constraintDifferences(tables, checks, fks)...), nil
 }
 
+// each runs a catalogue query of the snapshot's schema and calls fn for
+// every row.
 func (s *snapshot) each(ctx context.Context, query string, fn func(*sql.Rows) error) error {
-	rows, err := s.conn.QueryContext(ctx, query, s.d.cfg.schema)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return connectors.EachRow(ctx, s.conn, query, []any{s.d.cfg.schema}, fn)
 }
 
 // existingDifferences assembles the rows of the two queries into the

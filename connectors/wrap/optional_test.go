@@ -89,6 +89,8 @@ var optional = []struct {
 	{"ConstraintDDL", typeOf[connectors.ConstraintDDL](), "dialect", passedThrough, ""},
 	{"BatchQuerier", typeOf[connectors.BatchQuerier](), "none", notForwarded,
 		"a dialect package's own keyset reads, not a value a connector hands out"},
+	{"SQLQueryer", typeOf[connectors.SQLQueryer](), "none", notForwarded,
+		"what EachRow reads a dialect package's own catalogue queries through (its *sql.Conn), not a value a connector hands out"},
 }
 
 // coreInterfaces are what every connector is, not extras.
