@@ -14,7 +14,9 @@
 // (CheckTypeMapCases), and renders the documented type map
 // (connectors/TYPEMAP.md) from the dialects and these cases
 // (RenderTypeMap; `go test ./connectors/... -run TypeMapDoc -update`
-// rewrites the page).
+// rewrites the page). CompareExisting and CheckExisting check how a
+// dialect reads a receiving table someone else made: its catalogue, and
+// what the catalogue cannot show (ExistingTableChecker).
 //
 // Its neighbours: connectors above (the interfaces under test), and the
 // dialect packages, whose tests import it; it imports none of them.

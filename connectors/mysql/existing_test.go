@@ -1,90 +1,60 @@
 package mysql_test
 
 import (
-	"context"
-	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 )
 
-// A unique index over a column prefix (which the catalogue leaves out) is
-// a difference named with its columns, and so is every trigger on a
-// table asked about; a unique index over whole columns is CompareTable's
-// to judge, and another table is not asked about.
-func TestCheckExistingTablesFindsPrefixIndexesAndTriggers(t *testing.T) {
-	u := mytest.NewDatabase(t)
-	mytest.Exec(t, u,
-		"CREATE TABLE other (id int PRIMARY KEY) ENGINE=InnoDB",
-		"CREATE TABLE unit (code varchar(20) PRIMARY KEY, name varchar(40), note varchar(40), UNIQUE KEY unit_prefix (note, name(3)), UNIQUE KEY unit_plain (name)) ENGINE=InnoDB",
-		"CREATE TRIGGER unit_upper BEFORE INSERT ON unit FOR EACH ROW SET NEW.name = UPPER(NEW.name)",
-		"CREATE TRIGGER other_log AFTER INSERT ON other FOR EACH ROW SET @n = 1",
+// CheckExistingTables on MariaDB: the shared cases, and these.
+func TestCheckExistingTables(t *testing.T) {
+	mytest.ServerURL(t)
+	conformance.CheckExisting(t, func(t *testing.T, ddl ...string) connectors.Source {
+		u := mytest.NewDatabase(t)
+		mytest.Exec(t, u, ddl...)
+		return openTarget(t, u)
+	},
+		// A unique index over a column prefix (which the catalogue leaves
+		// out) is a difference named with its columns, and so is every
+		// trigger on a table asked about; a unique index over whole
+		// columns is CompareTable's to judge, and another table is not
+		// asked about.
+		conformance.ExistingCase{
+			Name: "PrefixIndexesAndTriggers",
+			DDL: []string{
+				"CREATE TABLE other (id int PRIMARY KEY) ENGINE=InnoDB",
+				"CREATE TABLE unit (code varchar(20) PRIMARY KEY, name varchar(40), note varchar(40), UNIQUE KEY unit_prefix (note, name(3)), UNIQUE KEY unit_plain (name)) ENGINE=InnoDB",
+				"CREATE TRIGGER unit_upper BEFORE INSERT ON unit FOR EACH ROW SET NEW.name = UPPER(NEW.name)",
+				"CREATE TRIGGER other_log AFTER INSERT ON other FOR EACH ROW SET @n = 1",
+			},
+			Tables: []string{"unit"},
+			Want: []string{
+				"table unit: unique index unit_prefix (note, name(3)): ",
+				"table unit: trigger unit_upper: ",
+			},
+		},
+		// A CHECK constraint (of a column or of the table) is a difference
+		// named with its definition, but not the json_valid check MariaDB
+		// gives a JSON column; so is a foreign key with an ON DELETE or ON
+		// UPDATE action. A plain foreign key is
+		// connectors.UndeclaredForeignKeys's to judge.
+		conformance.ExistingCase{
+			Name: "ChecksAndForeignKeyActions",
+			DDL: []string{
+				"CREATE TABLE other (id int PRIMARY KEY, b int UNIQUE, c int UNIQUE) ENGINE=InnoDB",
+				"CREATE TABLE unit (code varchar(20) PRIMARY KEY, doc json, weight int CHECK (weight < 300), a int, b int, c int, " +
+					"CONSTRAINT unit_a FOREIGN KEY (a) REFERENCES other (id), CONSTRAINT unit_b FOREIGN KEY (b) REFERENCES other (b) ON DELETE CASCADE, " +
+					"CONSTRAINT unit_c FOREIGN KEY (c) REFERENCES other (c) ON UPDATE SET NULL, CONSTRAINT unit_short CHECK (length(code) < 5)) ENGINE=InnoDB",
+			},
+			Tables: []string{"unit"},
+			Want: []string{
+				"table unit: check constraint unit_short, made CHECK (octet_length(`code`) < 5): ",
+				"table unit: check constraint weight, made CHECK (`weight` < 300): ",
+				"table unit: foreign key unit_b, made FOREIGN KEY (b) REFERENCES other (b) ON DELETE CASCADE ON UPDATE RESTRICT: ",
+				"table unit: foreign key unit_c, made FOREIGN KEY (c) REFERENCES other (c) ON DELETE RESTRICT ON UPDATE SET NULL: ",
+			},
+		},
 	)
-	snap, err := openTarget(t, u).Snapshot(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	diffs, err := snap.(connectors.ExistingTableChecker).CheckExistingTables(context.Background(), []string{"unit"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, d := range diffs {
-		got = append(got, d.String())
-	}
-	want := []string{
-		"table unit: unique index unit_prefix (note, name(3)): ",
-		"table unit: trigger unit_upper: ",
-	}
-	if len(got) != len(want) {
-		t.Fatalf("got %d differences, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
-	}
-	for i := range want {
-		if !strings.HasPrefix(got[i], want[i]) {
-			t.Errorf("difference %d is\n%s\nwant it to begin %q", i, got[i], want[i])
-		}
-	}
-}
-
-// A CHECK constraint (of a column or of the table) is a difference named
-// with its definition, but not the json_valid check MariaDB gives a JSON
-// column; so is a foreign key with an ON DELETE or ON UPDATE action. A
-// plain foreign key is connectors.UndeclaredForeignKeys's to judge.
-func TestCheckExistingTablesFindsChecksAndForeignKeyActions(t *testing.T) {
-	u := mytest.NewDatabase(t)
-	mytest.Exec(t, u,
-		"CREATE TABLE other (id int PRIMARY KEY, b int UNIQUE, c int UNIQUE) ENGINE=InnoDB",
-		"CREATE TABLE unit (code varchar(20) PRIMARY KEY, doc json, weight int CHECK (weight < 300), a int, b int, c int, "+
-			"CONSTRAINT unit_a FOREIGN KEY (a) REFERENCES other (id), CONSTRAINT unit_b FOREIGN KEY (b) REFERENCES other (b) ON DELETE CASCADE, "+
-			"CONSTRAINT unit_c FOREIGN KEY (c) REFERENCES other (c) ON UPDATE SET NULL, CONSTRAINT unit_short CHECK (length(code) < 5)) ENGINE=InnoDB",
-	)
-	snap, err := openTarget(t, u).Snapshot(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	diffs, err := snap.(connectors.ExistingTableChecker).CheckExistingTables(context.Background(), []string{"unit"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, d := range diffs {
-		got = append(got, d.String())
-	}
-	want := []string{
-		"table unit: check constraint unit_short, made CHECK (octet_length(`code`) < 5): ",
-		"table unit: check constraint weight, made CHECK (`weight` < 300): ",
-		"table unit: foreign key unit_b, made FOREIGN KEY (b) REFERENCES other (b) ON DELETE CASCADE ON UPDATE RESTRICT: ",
-		"table unit: foreign key unit_c, made FOREIGN KEY (c) REFERENCES other (c) ON DELETE RESTRICT ON UPDATE SET NULL: ",
-	}
-	if len(got) != len(want) {
-		t.Fatalf("got %d differences, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
-	}
-	for i := range want {
-		if !strings.HasPrefix(got[i], want[i]) {
-			t.Errorf("difference %d is\n%s\nwant it to begin %q", i, got[i], want[i])
-		}
-	}
 }

@@ -464,37 +464,32 @@ func TestServerCompareCollation(t *testing.T) {
 	}
 }
 
-// On a server: an index that ignores duplicate keys (here the primary
-// key's), a filtered unique index and a trigger are found; a plain
-// unique index is in the catalogue, for CompareTable.
+// CheckExistingTables on a server: the shared cases, and this one: an
+// index that ignores duplicate keys (here the primary key's), a filtered
+// unique index and a trigger are found; a plain unique index is in the
+// catalogue, for CompareTable.
 func TestServerCheckExistingTables(t *testing.T) {
-	u := mstest.NewDatabase(t)
-	mstest.Exec(t, u,
-		"CREATE TABLE dbo.unit (code nvarchar(40) COLLATE Latin1_General_100_BIN2 NOT NULL, name nvarchar(80) COLLATE Latin1_General_100_BIN2 NULL, active bit NULL, CONSTRAINT PK_unit PRIMARY KEY (code) WITH (IGNORE_DUP_KEY = ON))",
-		"CREATE UNIQUE INDEX unit_active ON dbo.unit (name) WHERE active = 1",
-		"CREATE UNIQUE INDEX unit_name ON dbo.unit (name, active)",
-		"CREATE TRIGGER dbo.unit_instead ON dbo.unit INSTEAD OF INSERT AS SET NOCOUNT ON",
-	)
-	tgt := openTarget(t, u)
-	snap, err := tgt.Snapshot(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	diffs, err := snap.(connectors.ExistingTableChecker).CheckExistingTables(context.Background(), []string{"unit"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, d := range diffs {
-		got = append(got, d.What+" "+d.Existing)
-	}
-	want := []string{"conflict clause index PK_unit (code) WITH (IGNORE_DUP_KEY = ON)", "unique index unit_active (name) WHERE ([active]=(1))", "trigger unit_instead"}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	unit := catalogued(t, tgt, "unit")
-	if len(unit.Indexes) != 1 || unit.Indexes[0].Name != "unit_name" || !unit.Indexes[0].Unique {
-		t.Errorf("catalogue indexes %+v, want unit_name only", unit.Indexes)
-	}
+	mstest.URL(t)
+	conformance.CheckExisting(t, func(t *testing.T, ddl ...string) connectors.Source {
+		u := mstest.NewDatabase(t)
+		mstest.Exec(t, u, ddl...)
+		return openTarget(t, u)
+	}, conformance.ExistingCase{
+		Name: "IgnoredDuplicatesFilteredIndexesAndTriggers",
+		DDL: []string{
+			"CREATE TABLE dbo.unit (code nvarchar(40) COLLATE Latin1_General_100_BIN2 NOT NULL, name nvarchar(80) COLLATE Latin1_General_100_BIN2 NULL, active bit NULL, CONSTRAINT PK_unit PRIMARY KEY (code) WITH (IGNORE_DUP_KEY = ON))",
+			"CREATE UNIQUE INDEX unit_active ON dbo.unit (name) WHERE active = 1",
+			"CREATE UNIQUE INDEX unit_name ON dbo.unit (name, active)",
+			"CREATE TRIGGER dbo.unit_instead ON dbo.unit INSTEAD OF INSERT AS SET NOCOUNT ON",
+		},
+		Tables: []string{"unit"},
+		Line:   func(d connectors.Difference) string { return d.What + " " + d.Existing },
+		Want:   []string{"conflict clause index PK_unit (code) WITH (IGNORE_DUP_KEY = ON)", "unique index unit_active (name) WHERE ([active]=(1))", "trigger unit_instead"},
+		Then: func(t *testing.T, src connectors.Source) {
+			unit := catalogued(t, src, "unit")
+			if len(unit.Indexes) != 1 || unit.Indexes[0].Name != "unit_name" || !unit.Indexes[0].Unique {
+				t.Errorf("catalogue indexes %+v, want unit_name only", unit.Indexes)
+			}
+		},
+	})
 }
