@@ -68,13 +68,39 @@ func writeFile(path string, perm os.FileMode, r mayReplace, write func(io.Writer
 		// renamed over (as root, a rename would replace the device).
 		return writeInto(path, write)
 	}
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		// A link to the file: the file is replaced, the link stays.
-		path = real
+	path = linked(path)
+	tmp, err := stage(path, perm, write)
+	if err == nil {
+		err = place(tmp, path, r)
+		if err != nil {
+			os.Remove(tmp)
+		}
 	}
+	if err != nil {
+		if errors.Is(err, archive.ErrExists) {
+			return existsError(path, r)
+		}
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// linked is the file path names through a symbolic link: that file is
+// replaced, the link stays.
+func linked(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
+	}
+	return path
+}
+
+// stage writes what write produces into a new temporary file beside
+// path, synced and closed (an error found only at Close is still an
+// error), and returns its name; on an error it leaves nothing behind.
+func stage(path string, perm os.FileMode, write func(io.Writer) error) (string, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return "", err
 	}
 	tmp := f.Name()
 	werr := func() error {
@@ -93,15 +119,58 @@ func writeFile(path string, perm os.FileMode, r mayReplace, write func(io.Writer
 	if err := f.Close(); werr == nil {
 		werr = err
 	}
-	if werr == nil {
-		werr = place(tmp, path, r)
-	}
 	if werr != nil {
 		os.Remove(tmp)
-		if errors.Is(werr, archive.ErrExists) {
-			return existsError(path, r)
+		return "", werr
+	}
+	return tmp, nil
+}
+
+// writeFiles writes a set of files that belong together (a mapping
+// skeleton: a plan and the schema, mapping and code lists it names) as
+// writeFile writes one, and all or none: every file is written to a
+// temporary name first, and only when all are written are they given
+// their names, so a full disk half way leaves no half a set that looks
+// complete. A file that may not be replaced is refused before anything
+// is written; one that appears while the set is written is too, and the
+// files the set had placed by then (new ones, none replaced) are removed.
+func writeFiles(paths []string, perm os.FileMode, r mayReplace, writes []func(io.Writer) error) error {
+	for _, p := range paths {
+		if err := refuseExistingFile(p, r); err != nil {
+			return err
 		}
-		return fmt.Errorf("%s: %w", path, werr)
+		if fi, err := os.Stat(p); err == nil && !fi.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file: it is not written over", p)
+		}
+	}
+	var tmps []string
+	undo := func() {
+		for _, t := range tmps {
+			os.Remove(t)
+		}
+	}
+	for i, p := range paths {
+		tmp, err := stage(linked(p), perm, writes[i])
+		if err != nil {
+			undo()
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		tmps = append(tmps, tmp)
+	}
+	for i, p := range paths {
+		if err := place(tmps[i], linked(p), r); err != nil {
+			if !r.ok {
+				for _, placed := range paths[:i] {
+					os.Remove(linked(placed))
+				}
+			}
+			tmps = tmps[i:]
+			undo()
+			if errors.Is(err, archive.ErrExists) {
+				return existsError(p, r)
+			}
+			return fmt.Errorf("%s: %w", p, err)
+		}
 	}
 	return nil
 }

@@ -162,3 +162,120 @@ func TestWriteFileIntoADevice(t *testing.T) {
 		t.Fatalf("temporary files left: %v", left)
 	}
 }
+
+// scan --mapping-skeleton wrote its four files with os.WriteFile: a
+// reviewed mapping.yaml was refused only after the scan, with no way to
+// replace it, and a failure half way left part of a skeleton. Now an
+// existing file is refused before the scan, naming it and --force, and
+// nothing of the skeleton is written; with --force all four are.
+func TestScanSkeletonIsReplacedOnlyWithForce(t *testing.T) {
+	url := synthSQLite(t, "wide")
+	dir := filepath.Join(t.TempDir(), "skeleton")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const kept = "# reviewed by the registry holder\n"
+	mapping := filepath.Join(dir, "mapping.yaml")
+	if err := os.WriteFile(mapping, []byte(kept), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"scan", url, "--reference-date", "2026-01-01", "--out", filepath.Join(t.TempDir(), "r.md"), "--mapping-skeleton", dir, "-q"}
+	code, out, errs := cli(t, args...)
+	if code != exitError || !strings.Contains(errs, mapping+" exists already") || !strings.Contains(errs, "--force") {
+		t.Fatalf("scan over a reviewed mapping.yaml: exit %d, want %d naming %s and --force\n%s%s", code, exitError, mapping, out, errs)
+	}
+	if b, _ := os.ReadFile(mapping); string(b) != kept {
+		t.Errorf("mapping.yaml was overwritten")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("the refused scan left %d entries in the skeleton's directory, want mapping.yaml alone", len(ents))
+	}
+	if code, out, errs := cli(t, append(args, "--force")...); code != exitOK {
+		t.Fatalf("scan --force: exit %d\n%s%s", code, out, errs)
+	}
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "codelists.yaml mapping.yaml plan.yaml schema.yaml" {
+		t.Errorf("scan --force left %v", names)
+	}
+	if b, _ := os.ReadFile(mapping); !strings.Contains(string(b), "tables:") {
+		t.Errorf("scan --force did not replace mapping.yaml:\n%s", b)
+	}
+}
+
+// writeFiles writes a set of files all or none: one failing to be
+// written leaves none of the set (an earlier file as it was, no
+// temporary file), an existing one is refused before anything is
+// written, and one that appears while the set is written takes the files
+// already placed back out.
+func TestWriteFilesAllOrNone(t *testing.T) {
+	dir := t.TempDir()
+	paths := []string{filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml"), filepath.Join(dir, "c.yaml")}
+	text := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	listing := func() string {
+		ents, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range ents {
+			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			names = append(names, e.Name()+"="+strings.TrimSpace(string(b)))
+		}
+		return strings.Join(names, " ")
+	}
+	if err := os.WriteFile(paths[0], []byte("earlier\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	force := mayReplace{ok: true, flag: "--force"}
+
+	boom := errors.New("no space left on device")
+	err := writeFiles(paths, 0o644, force, []func(io.Writer) error{text("a\n"), text("b\n"), func(w io.Writer) error {
+		io.WriteString(w, "half of c")
+		return boom
+	}})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), paths[2]) {
+		t.Fatalf("err = %v, want the write's error naming %s", err, paths[2])
+	}
+	if got := listing(); got != "a.yaml=earlier" {
+		t.Fatalf("a set that failed half way left %q, want a.yaml as it was alone", got)
+	}
+
+	err = writeFiles(paths, 0o644, mayReplace{flag: "--force"}, []func(io.Writer) error{text("a\n"), text("b\n"), text("c\n")})
+	if err == nil || !strings.Contains(err.Error(), paths[0]+" exists already") || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("err = %v, want a refusal naming %s and --force", err, paths[0])
+	}
+	if got := listing(); got != "a.yaml=earlier" {
+		t.Fatalf("a refused set left %q", got)
+	}
+
+	if err := os.Remove(paths[0]); err != nil {
+		t.Fatal(err)
+	}
+	// c.yaml is made by someone else after the check, while the set is
+	// written: it is kept, and a.yaml and b.yaml, placed already, go.
+	err = writeFiles(paths, 0o644, mayReplace{flag: "--force"}, []func(io.Writer) error{text("a\n"), text("b\n"), func(w io.Writer) error {
+		if err := os.WriteFile(paths[2], []byte("theirs\n"), 0o644); err != nil {
+			return err
+		}
+		return text("c\n")(w)
+	}})
+	if err == nil || !strings.Contains(err.Error(), paths[2]+" exists already") {
+		t.Fatalf("err = %v, want a refusal naming %s", err, paths[2])
+	}
+	if got := listing(); got != "c.yaml=theirs" {
+		t.Fatalf("a set refused half way left %q, want c.yaml=theirs alone", got)
+	}
+
+	if err := writeFiles(paths, 0o640, force, []func(io.Writer) error{text("a\n"), text("b\n"), text("c\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := listing(); got != "a.yaml=a b.yaml=b c.yaml=c" {
+		t.Fatalf("written with --force: %q", got)
+	}
+	if fi, err := os.Stat(paths[1]); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Fatalf("stat: %v, %v", fi, err)
+	}
+}

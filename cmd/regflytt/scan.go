@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -42,7 +43,8 @@ is shown.
 --schema-out writes a receiving schema that holds every value the source
 holds (an existing file, which may have been reviewed, is replaced only with
 --force); --mapping-skeleton DIR writes a plan, that schema, and a starting
-mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts.`,
+mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts
+(all four or none; existing ones are replaced only with --force).`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageError{fmt.Errorf("%s takes at most one source URL", cmd.CommandPath())}
@@ -95,6 +97,17 @@ mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts.`,
 					return err
 				}
 			}
+			// So may a mapping skeleton, file by file.
+			var skeletonPaths []string
+			if skeleton != "" {
+				for _, n := range scan.SkeletonNames() {
+					p := filepath.Join(skeleton, n)
+					if err := refuseExistingFile(p, schemaMay); err != nil {
+						return fmt.Errorf("scan --mapping-skeleton: %w", err)
+					}
+					skeletonPaths = append(skeletonPaths, p)
+				}
+			}
 			ctx := cmd.Context()
 			loc, err := connectors.ParseLocation(source)
 			if err != nil {
@@ -140,8 +153,16 @@ mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts.`,
 				}
 			}
 			if skeleton != "" {
-				if err := rep.WriteSkeleton(skeleton, platform, target.Dialect); err != nil {
-					return err
+				files := rep.Skeleton(platform, target.Dialect)
+				writes := make([]func(io.Writer) error, len(files))
+				for i, f := range files {
+					writes[i] = func(w io.Writer) error { _, err := w.Write(f.Data); return err }
+				}
+				if err := os.MkdirAll(skeleton, 0o755); err != nil {
+					return fmt.Errorf("scan --mapping-skeleton: %w", err)
+				}
+				if err := writeFiles(skeletonPaths, 0o644, schemaMay, writes); err != nil {
+					return fmt.Errorf("scan --mapping-skeleton: %w", err)
 				}
 				if !g.quiet {
 					fmt.Fprintf(g.stderr, "mapping skeleton written to %s: check it with 'regflytt plan check %s'\n", skeleton, filepath.Join(skeleton, "plan.yaml"))
@@ -159,7 +180,7 @@ mapping with code lists, which 'regflytt plan check DIR/plan.yaml' accepts.`,
 	f.StringVar(&schemaOut, "schema-out", "", "write a receiving schema (YAML) that holds every value the source holds")
 	f.StringVar(&to, "to", "postgres", "the receiving dialect the schema must be creatable on")
 	f.StringVar(&platform, "platform", "receiving", "the platform name written into the schema")
-	f.BoolVar(&force, "force", false, "replace an existing --schema-out file (the report is always replaced)")
+	f.BoolVar(&force, "force", false, "replace an existing --schema-out file or --mapping-skeleton files (the report is always replaced)")
 	f.StringVar(&skeleton, "mapping-skeleton", "", "write a starting plan, schema, mapping and code lists into DIR")
 	return cmd
 }

@@ -3,8 +3,6 @@ package scan
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,32 +54,37 @@ type skelCodeList struct {
 	codes []string
 }
 
-// WriteSkeleton writes plan.yaml, schema.yaml, mapping.yaml and
-// codelists.yaml into dir (created if missing; existing files of those
-// names are refused, so a reviewed skeleton is never overwritten).
-func (r *Report) WriteSkeleton(dir, platform string, target connectors.Dialect) error {
-	names := []string{"plan.yaml", "schema.yaml", "mapping.yaml", "codelists.yaml"}
-	for _, n := range names {
-		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
-			return fmt.Errorf("scan: mapping skeleton: %s exists already; choose an empty directory", filepath.Join(dir, n))
-		}
-	}
+// SkeletonFile is one file of a mapping skeleton: its name in the
+// skeleton's directory and its text.
+type SkeletonFile struct {
+	Name string
+	Data []byte
+}
+
+// SkeletonNames are the names of the files Skeleton gives, in its order,
+// so that a caller can refuse to replace them before it scans.
+func SkeletonNames() []string {
+	return []string{"plan.yaml", "schema.yaml", "mapping.yaml", "codelists.yaml"}
+}
+
+// Skeleton renders a mapping skeleton: plan.yaml, schema.yaml,
+// mapping.yaml and codelists.yaml (SkeletonNames), which plan check
+// accepts as written. Writing them is the caller's: the CLI writes each
+// whole, and replaces a file a registry holder may have reviewed only
+// when told to (cmd/regflytt/files.go).
+func (r *Report) Skeleton(platform string, target connectors.Dialect) []SkeletonFile {
 	tables, lists := r.skeleton(target)
-	files := map[string][]byte{
+	data := map[string][]byte{
 		"plan.yaml":      r.skeletonPlan(tables),
 		"schema.yaml":    skeletonSchema(platform, r.Source, tables),
 		"mapping.yaml":   skeletonMapping(r.Source, tables),
 		"codelists.yaml": skeletonCodeLists(lists),
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("scan: mapping skeleton: %w", err)
+	var out []SkeletonFile
+	for _, n := range SkeletonNames() {
+		out = append(out, SkeletonFile{Name: n, Data: data[n]})
 	}
-	for _, n := range names {
-		if err := os.WriteFile(filepath.Join(dir, n), files[n], 0o644); err != nil {
-			return fmt.Errorf("scan: mapping skeleton: %w", err)
-		}
-	}
-	return nil
+	return out
 }
 
 func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeList) {
