@@ -146,6 +146,8 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 		{tr("bevarande", "retention"), t.Retention.Value},
 		{tr("omprövas", "review date"), t.ReviewDate.String()},
 	}))
+	bs = append(bs, blk(2, tr("Personuppgifter: avstående, utplåning, pseudonymisering", "Personal data: opt-out, erasure, pseudonymisation"), nil,
+		[]string{tr("uppgift", "item"), tr("plan", "plan")}, privacyRows(p, tr)))
 	cost := fmt.Sprintf("%s kr", groupDigits(t.CostSEK))
 	if t.CostNote.Value != "" {
 		cost += ". " + t.CostNote.Value
@@ -175,6 +177,53 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 				". Any change of the plan or of the files it names gives another sum and needs approving again (regflytt plan approve)."),
 	}, []string{tr("namn", "name"), tr("roll", "role"), tr("datum", "date"), "SHA-256", tr("underskrift", "signature")}, sig))
 	return bs
+}
+
+// privacyRows says how the plan keeps the legal rules on patients' data
+// (DOMAIN.md): whose records it excludes, whether identity numbers are
+// pseudonymised, and whether the archive is sealed. The registry holder
+// approves these decisions, so a list left out is shown as undecided, not
+// as an empty cell a reader may take for "none needed".
+func privacyRows(p *plans.Plan, tr func(string, string) string) [][]string {
+	list := func(table, column, file mappings.Str, none string) string {
+		var parts []string
+		if table.IsSet() {
+			parts = append(parts, tr("tabellen ", "table ")+table.Value+"."+column.Value)
+		}
+		if file.IsSet() {
+			parts = append(parts, tr("filen ", "file ")+file.Value)
+		}
+		if len(parts) == 0 {
+			return none
+		}
+		return strings.Join(parts, tr(" och ", " and "))
+	}
+	optout := list(p.OptOutTable, p.OptOutColumn, p.OptOutFile,
+		tr("INTE BESLUTAT: planen nämner ingen lista och inget skäl till att den saknas", "NOT DECIDED: the plan names no list and no reason for having none"))
+	if p.OptOutNone.IsSet() {
+		optout = tr("ingen lista: ", "no list: ") + p.OptOutNone.Value
+	}
+	erasure := list(p.ErasureTable, p.ErasureColumn, p.ErasureFile, tr("ingen lista (ingen har begärt utplåning)", "no list (no one demanded erasure)"))
+	pseudo := tr("nej", "no")
+	switch {
+	case p.KeyEnv.IsSet():
+		pseudo = tr("ja, nyckeln i miljövariabeln ", "yes, the key in the environment variable ") + p.KeyEnv.Value
+	case p.KeyFile.IsSet():
+		pseudo = tr("ja, nyckeln i filen ", "yes, the key in the file ") + p.KeyFile.Value
+	}
+	sealed := fmt.Sprintf(tr("krypterat till %d mottagare (age)", "encrypted to %d recipients (age)"), len(p.ArchiveEncryptTo))
+	if len(p.ArchiveEncryptTo) == 0 {
+		sealed = tr("i klartext: ", "in clear: ") + p.ArchiveClearReason.Value
+		if !p.ArchiveClearReason.IsSet() {
+			sealed = tr("i klartext, utan angivet skäl", "in clear, with no reason given")
+		}
+	}
+	return [][]string{
+		{tr("patienter som avstått", "patients who opted out"), optout},
+		{tr("patienter som begärt utplåning", "patients who demanded erasure"), erasure},
+		{tr("pseudonymisering", "pseudonymisation"), pseudo},
+		{tr("arkivpaketet", "the archive package"), sealed},
+	}
 }
 
 func approvalState(p *plans.Plan, sum string, tr func(string, string) string) string {

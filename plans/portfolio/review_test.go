@@ -192,3 +192,38 @@ func tail(s string) string {
 	}
 	return s
 }
+
+// The review shows the registry holder each decision on patients' data as
+// the plan makes it, and a missing opt-out decision as undecided.
+func TestReviewShowsPrivacyDecisions(t *testing.T) {
+	p, in, sum := reviewFixture(t)
+	render := func() string {
+		var md bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, Reports{}, English)); err != nil {
+			t.Fatal(err)
+		}
+		return md.String()
+	}
+	if s := render(); !strings.Contains(s, "| patients who opted out | NOT DECIDED") {
+		t.Errorf("an undecided opt-out list is not shown as such:\n%s", s)
+	}
+	set := func(v string) mappings.Str { return mappings.Str{Value: v, Pos: mappings.Pos{File: p.File, Line: 1, Column: 1}} }
+	p.OptOutTable, p.OptOutColumn, p.OptOutFile = set("sparr"), set("personnr"), set("optout.txt")
+	p.KeyEnv = set("REGFLYTT_PSEUDONYM_KEY")
+	p.ArchiveEncryptTo = []mappings.Str{{Value: "age1a"}, {Value: "age1b"}}
+	s := render()
+	for _, want := range []string{
+		"| patients who opted out | table sparr.personnr and file optout.txt |",
+		"| pseudonymisation | yes, the key in the environment variable REGFLYTT_PSEUDONYM_KEY |",
+		"| the archive package | encrypted to 2 recipients (age) |",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("review lacks %q", want)
+		}
+	}
+	p.OptOutTable, p.OptOutColumn, p.OptOutFile = mappings.Str{}, mappings.Str{}, mappings.Str{}
+	p.OptOutNone = set("the register never kept opt-outs")
+	if s := render(); !strings.Contains(s, "| patients who opted out | no list: the register never kept opt-outs |") {
+		t.Errorf("optout none's reason not shown")
+	}
+}
