@@ -72,9 +72,11 @@ func Parse(s string, ref time.Time) (Number, error) {
 //
 // In the 10-digit shapes the century is the one that puts the birth date on
 // or before ref with the age under 100 (Skatteverket's rule for '-' and for
-// no separator); '+' marks a person aged 100 or more on ref and moves the
-// birth a further century back. Only ref's calendar date, in ref's own
-// location, is used. ref must lie in years 1000-9999, else ErrReference;
+// no separator); '+' marks a person who turns 100 in ref's year or earlier
+// (Skatteverket changes the sign in the year of the hundredth birthday, not
+// on it), so the birth is the latest year at most ref's year minus 100 with
+// those two digits. Only ref's calendar date, in ref's own location, is
+// used. ref must lie in years 1000-9999, else ErrReference;
 // that is checked before the input, because it is the caller's mistake.
 //
 // Any other input gives a zero Number and an *Error naming the first rule
@@ -126,12 +128,24 @@ func parse(s string, ref, bornBy time.Time) (Number, Notes, error) {
 		// Candidate in ref's century; if that lies after ref the person
 		// must be from the century before. Comparing before the day is
 		// validated is sound: the comparison only orders (y, m, d) tuples.
-		year = ry/100*100 + num2(n.d[2], n.d[3])
-		if after(year, month, day, ry, int(rm), rd) {
-			year -= 100
-		}
+		yy := num2(n.d[2], n.d[3])
 		if plus {
-			year -= 100
+			// Skatteverket writes '+' from the year a person turns 100
+			// (18 § FOL), not from the birthday: the birth lies in a
+			// year at most ry-100, the latest such year with these two
+			// digits. Counting from the birthday read a '+' written in
+			// January, for a hundredth birthday later that year, as a
+			// birth 200 years back: another number than the same person
+			// written with twelve digits, and another pseudonym.
+			year = (ry-100)/100*100 + yy
+			if year > ry-100 {
+				year -= 100
+			}
+		} else {
+			year = ry/100*100 + yy
+			if after(year, month, day, ry, int(rm), rd) {
+				year -= 100
+			}
 		}
 		if !bornBy.IsZero() {
 			by, bm, bd := bornBy.Date()

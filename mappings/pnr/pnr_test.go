@@ -87,7 +87,9 @@ func TestParseValid(t *testing.T) {
 		{"born on the reference day", split10(today, "-"), ref, "20" + today, false, 2025, 6, 15, NoteCentury},
 		{"100th birthday on the reference day", split10(today, "+"), ref, "19" + today, false, 1925, 6, 15, NoteCentury},
 		{"day after reference is last century", split10(tomorrow, "-"), ref, "19" + tomorrow, false, 1925, 6, 16, NoteCentury},
-		{"day after reference with plus", split10(tomorrow, "+"), ref, "18" + tomorrow, false, 1825, 6, 16, NoteCentury},
+		// '+' is written from the year of the hundredth birthday, so a
+		// birthday later in ref's year is still 100 years back.
+		{"day after reference with plus", split10(tomorrow, "+"), ref, "19" + tomorrow, false, 1925, 6, 16, NoteCentury},
 		// 23:30 on the 15th at UTC-2 is already the 16th in UTC; the date
 		// in ref's own location counts, so the 16th is still in the future.
 		{"ref date in its own location", split10(tomorrow, "-"), time.Date(2025, 6, 15, 23, 30, 0, 0, utcMinus2), "19" + tomorrow, false, 1925, 6, 16, NoteCentury},
