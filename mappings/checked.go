@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"time"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/vm/runtime"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // expr-lang's operators wrap integers on overflow (9223372036854775807 + 1
@@ -354,10 +357,13 @@ func checkedSlice(x, from, to any) (any, error) {
 	return v.Slice(lo, hi).Interface(), nil
 }
 
-// checkedString is expr-lang's string() without two silent changes: NULL
+// checkedString is expr-lang's string() without four silent changes: NULL
 // stays NULL (expr-lang gives the text "<nil>", which a text column
-// would take as a value), and a float is written in plain digits as
-// databases print it (expr-lang gives 1.234567e+06 for 1234567).
+// would take as a value), a float is written in plain digits as
+// databases print it (expr-lang gives 1.234567e+06 for 1234567), bytes
+// are read as cast: text reads them (expr-lang gives the list of their
+// numbers, "[85 109 101]", for "Ume"), and an instant as cast: text
+// writes it (expr-lang gives Go's "2024-03-31 01:30:00 +0000 UTC").
 func checkedString(v any) (any, error) {
 	switch x := v.(type) {
 	case nil:
@@ -366,6 +372,16 @@ func checkedString(v any) (any, error) {
 		return plainFloat(x), nil
 	case float32:
 		return plainFloat(float64(x)), nil
+	case []byte:
+		// Bytes that are not UTF-8 are text in an encoding only the
+		// mapping can name; guessing one would change the text.
+		if !utf8.Valid(x) {
+			return nil, fmt.Errorf("string() of bytes that are not valid UTF-8: say how they are encoded, as latin1(…)")
+		}
+		return string(x), nil
+	case time.Time:
+		s, _ := connectors.FormatValue(x)
+		return s, nil
 	}
 	return runtimeCall(func() any { return builtin.String(v) })
 }
