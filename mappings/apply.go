@@ -420,6 +420,13 @@ func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *
 	if reason, ok := cp.codelist.ArchiveReason(version, old); ok {
 		return nil, "", &reasonError{Reason: reason, Detail: "a code code list " + cp.codelist.Name.Value + " archives on purpose"}
 	}
+	if cp.noVersion(version) {
+		detail := "code list " + cp.codelist.Name.Value + " has no version " + version + ", so which code this is the mapping does not say"
+		if version == "" {
+			detail = "the record names no version of code list " + cp.codelist.Name.Value + ", so which code this is the mapping does not say"
+		}
+		return nil, "", &reasonError{Reason: "code_unmapped", Detail: detail}
+	}
 	if cp.codelist.Policy() != UnmappedArchive && cp.otherSpelling(v, version, old) {
 		return nil, "", &reasonError{Reason: "code_unmapped", Detail: "the code differs from one code list " + cp.codelist.Name.Value +
 			" maps only in case or trailing spaces, as a case-blind collation compares them: map this spelling too, or normalise the value (upper(), strip())"}
@@ -443,6 +450,17 @@ func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *
 // (CodeList.OtherSpelling). Only text has other spellings: a number is
 // found by its value (CodeList.CodeOf). Apply archives such a code and map
 // check says so (CodeMiss.OtherSpelling): one test for both.
+// noVersion reports whether the column reads its code list's version from
+// a source column and the list has no such version (or the record none).
+// unmapped: null and default say what a code the list does not know
+// becomes; a version it does not know leaves every code unknown, though
+// the same code means different things in different versions, so such a
+// record is archived (code_unmapped) whatever the policy, never made NULL
+// or the default.
+func (cp *columnProgram) noVersion(version string) bool {
+	return cp.clVersion >= 0 && !cp.codelist.HasVersion(version)
+}
+
 func (cp *columnProgram) otherSpelling(v connectors.Value, version, code string) bool {
 	_, text := v.(string)
 	return text && cp.codelist.OtherSpelling(version, code)

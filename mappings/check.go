@@ -23,6 +23,10 @@ type CodeMiss struct {
 	// trailing spaces, which the run archives (code_unmapped) whatever
 	// the list's unmapped: policy (see CodeList.OtherSpelling).
 	OtherSpelling bool
+	// NoVersion: the list has versions and none is the one the row names
+	// (or the row names none), which the run archives (code_unmapped)
+	// whatever the list's unmapped: policy (see CodeList.HasVersion).
+	NoVersion bool
 }
 
 // CodeMisses reports the codes of a source row (for a form store: the
@@ -113,7 +117,8 @@ func (p *TableProgram) codeMiss(cp *columnProgram, v connectors.Value, version s
 		reason, _ := cp.codelist.ArchiveReason(version, code)
 		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code,
 			ValueOnly: p.ValueGranularity && cp.target.Nullable && !cp.owner, Reason: reason,
-			OtherSpelling: reason == "" && cp.otherSpelling(v, version, code)})
+			OtherSpelling: reason == "" && cp.otherSpelling(v, version, code),
+			NoVersion:     reason == "" && cp.noVersion(version)})
 	}
 }
 

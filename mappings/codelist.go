@@ -169,6 +169,13 @@ func (c *CodeList) VersionOf(v connectors.Value) string {
 	return s
 }
 
+// HasVersion reports whether the list has the version ("" for a list
+// with one).
+func (c *CodeList) HasVersion(version string) bool {
+	_, ok := c.Versions[version]
+	return ok
+}
+
 // ArchiveReason gives the reason a code is archived with on purpose in a
 // version, when the list says so and the version does not map it.
 func (c *CodeList) ArchiveReason(version, code string) (string, bool) {

@@ -62,3 +62,70 @@ func TestStringOfBytesAndInstants(t *testing.T) {
 		t.Errorf("latin1() of Latin-1 bytes = %#v, %v", v, err)
 	}
 }
+
+// A code list's unmapped: null or default says what a code the list does
+// not know becomes; it says nothing of a version the list does not have.
+// A record whose version column names no version of the list (a form
+// version added after the mapping was written, or none at all) had every
+// code made NULL or the default, exit 0, though the same code means
+// "current" in one version and "never" in another: which one it is, the
+// mapping does not know. It is archived (code_unmapped), naming the list
+// and the version, whatever the policy.
+func TestCodeListVersionNotInTheList(t *testing.T) {
+	src := connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		col("ver", "integer", true), col("id", "integer", false), col("rok", "varchar(4)", true),
+	}}
+	for _, policy := range []string{"null", "default\n    default: \"9\""} {
+		tp := programFor(t, src, `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: smoking, type: varchar(10)}
+`, `codelists:
+  - name: smoking
+    unmapped: `+policy+`
+    versions:
+      "1": {"1": current, "2": never}
+      "2": {"1": never, "2": current}
+    archive: {"8": obsolete_code}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      smoking: {from: rok, codelist: {name: smoking, version: ver}}
+`)
+		for _, c := range []struct {
+			ver      connectors.Value
+			code     string
+			reason   string
+			migrated connectors.Value
+		}{
+			{int64(3), "1", "code_unmapped", nil},
+			{nil, "1", "code_unmapped", nil},
+			{int64(3), "8", "obsolete_code", nil},
+			// A version the list has keeps its policy.
+			{int64(1), "1", "", "current"},
+			{int64(2), "1", "", "never"},
+		} {
+			o := tp.Apply([]connectors.Value{c.ver, int64(1), c.code})
+			if c.reason == "" {
+				if o.Kind != Migrated || o.Row[1] != c.migrated {
+					t.Errorf("%s: version %v code %s: %v %s row %v, want migrated as %v", policy[:4], c.ver, c.code, o.Kind, o.Reason, o.Row, c.migrated)
+				}
+				continue
+			}
+			if o.Kind != Archived || o.Reason != c.reason {
+				t.Errorf("%s: version %v code %s: %v %s (%s) row %v, want archived as %s", policy[:4], c.ver, c.code, o.Kind, o.Reason, o.Detail, o.Row, c.reason)
+			}
+		}
+		// map check counts it as such a miss.
+		var misses []CodeMiss
+		tp.CodeMisses([]connectors.Value{int64(3), int64(1), "1"}, func(m CodeMiss) { misses = append(misses, m) })
+		if len(misses) != 1 || !misses[0].NoVersion {
+			t.Errorf("%s: map check's misses %+v, want one naming the missing version", policy[:4], misses)
+		}
+	}
+}

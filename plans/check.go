@@ -123,6 +123,9 @@ type missKey struct {
 	// otherSpelling: a listed code in another case or with trailing
 	// spaces, archived whatever the policy.
 	otherSpelling bool
+	// noVersion: the list has no version the record names, archived
+	// whatever the policy.
+	noVersion bool
 }
 
 // codeMisses collects code-list misses, counted.
@@ -133,7 +136,7 @@ func (m codeMisses) add(c mappings.CodeMiss) {
 	if c.Version != "" {
 		version = mappings.SafeCode(c.Version)
 	}
-	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly, c.Reason, c.OtherSpelling}]++
+	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly, c.Reason, c.OtherSpelling, c.NoVersion}]++
 }
 
 // diagnostics says what the run will do with the codes no list maps. They
@@ -158,6 +161,12 @@ func (m codeMisses) diagnostics(table string) mappings.Diagnostics {
 			continue
 		}
 		switch {
+		case k.noVersion:
+			which := "has no such version"
+			if k.version == "" {
+				which = "is given no version by those records"
+			}
+			d.Message += fmt.Sprintf(": the list %s, so %s will be archived (code_unmapped) whatever unmapped: says, since a code means different things in different versions; add the version to the list", which, records(n, k.valueOnly))
 		case k.otherSpelling && k.policy != mappings.UnmappedArchive:
 			d.Message += fmt.Sprintf(": it differs from a code the list maps only in case or trailing spaces, so %s will be archived (code_unmapped) whatever unmapped: says; map this spelling too, or normalise the value", records(n, k.valueOnly))
 		case k.policy == mappings.UnmappedArchive:
