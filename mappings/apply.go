@@ -429,7 +429,7 @@ func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *
 	}
 	if cp.codelist.Policy() != UnmappedArchive && cp.otherSpelling(v, version, old) {
 		return nil, "", &reasonError{Reason: "code_unmapped", Detail: "the code differs from one code list " + cp.codelist.Name.Value +
-			" maps only in case or trailing spaces, as a case-blind collation compares them: map this spelling too, or normalise the value (upper(), strip())"}
+			" maps only in case, trailing spaces or how a number is written (01 for 1), as a case-blind collation or a number column compares them: map this spelling too, or normalise the value (upper(), strip(), integer())"}
 	}
 	switch cp.codelist.Policy() {
 	case UnmappedNull:

@@ -71,10 +71,20 @@ func (c *CodeList) CodeAt(version, code string) Pos {
 
 // OtherSpelling reports whether a code the list does not map in a
 // version is a listed code in another case or with trailing spaces ("j",
-// the "J " of a char(2) column): the legacy platform, comparing under a
-// case-blind collation, took it for that code, so no unmapped: policy
-// may take it for an unknown one.
+// the "J " of a char(2) column), or a listed number written another way
+// ("01" or "1.0" for "1"): the legacy platform, comparing under a
+// case-blind collation, took it for that code, as a sub-register that kept
+// the code in an integer column wrote it 1 where another wrote "01", so no
+// unmapped: policy may take it for an unknown one.
 func (c *CodeList) OtherSpelling(version, code string) bool {
+	if k, ok := numberKey(code); ok {
+		if _, listed := c.numbers[version][k]; listed {
+			return true
+		}
+		if _, listed := c.archiveNumbers[k]; listed {
+			return true
+		}
+	}
 	if len(c.folded[version]) == 0 {
 		return false
 	}

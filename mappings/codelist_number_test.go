@@ -114,7 +114,7 @@ tables:
 		case c.want == "archived":
 			if o.Kind != Archived || o.Reason != "code_unmapped" {
 				t.Errorf("%s %q: %v %q, want archived code_unmapped", c.policy, c.code, o.Kind, o.Reason)
-			} else if c.policy != "archive" && !strings.Contains(o.Detail, "only in case or trailing spaces") {
+			} else if c.policy != "archive" && !strings.Contains(o.Detail, "only in case, trailing spaces") {
 				t.Errorf("%s %q: detail %q, want it to say how the code differs", c.policy, c.code, o.Detail)
 			}
 		case o.Kind != Migrated || o.Row[1] != c.want:

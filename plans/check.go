@@ -168,7 +168,7 @@ func (m codeMisses) diagnostics(table string) mappings.Diagnostics {
 			}
 			d.Message += fmt.Sprintf(": the list %s, so %s will be archived (code_unmapped) whatever unmapped: says, since a code means different things in different versions; add the version to the list", which, records(n, k.valueOnly))
 		case k.otherSpelling && k.policy != mappings.UnmappedArchive:
-			d.Message += fmt.Sprintf(": it differs from a code the list maps only in case or trailing spaces, so %s will be archived (code_unmapped) whatever unmapped: says; map this spelling too, or normalise the value", records(n, k.valueOnly))
+			d.Message += fmt.Sprintf(": it differs from a code the list maps only in case, trailing spaces or how a number is written (01 for 1), so %s will be archived (code_unmapped) whatever unmapped: says; map this spelling too, or normalise the value", records(n, k.valueOnly))
 		case k.policy == mappings.UnmappedArchive:
 			d.Message += fmt.Sprintf(": %s will be archived (code_unmapped); add the code, or say unmapped: null or default", records(n, k.valueOnly))
 		default:
