@@ -126,12 +126,12 @@ func Functions() []Function {
 			Reasons: []string{"pnr_checksum", "pnr_day", "zero_date", "invalid_date", "date_format", "…"},
 			Example: `len(pseudonym("19121212-1212"))`, Result: "32", impl: fnPseudonym},
 		{Name: "date", Signature: "date(text, layout...) date",
-			Doc:     "A date read with the first matching layout (YYYY MM DD M D tokens: \"DD.MM.YYYY\"); without layouts, YYYY-MM-DD or YYYYMMDD. Zero dates (0000-00-00) and impossible dates (2023-02-30, 2024-05-00) are told apart.",
-			Reasons: []string{"zero_date", "invalid_date", "date_format"},
+			Doc:     "A date read with the layouts (YYYY MM DD M D tokens: \"DD.MM.YYYY\"); without layouts, YYYY-MM-DD or YYYYMMDD. Zero dates (0000-00-00) and impossible dates (2023-02-30, 2024-05-00) are told apart; text two layouts read as two different dates (02/03/2024 by DD/MM/YYYY and MM/DD/YYYY) is archived as date_ambiguous, not read by the first.",
+			Reasons: []string{"zero_date", "invalid_date", "date_format", "date_ambiguous"},
 			Example: `string(date("24.12.2023", "DD.MM.YYYY"))`, Result: "2023-12-24", impl: fnDate},
 		{Name: "datetime", Signature: "datetime(text, layout...) datetime",
 			Doc:     "A date and time without a zone, read like date; layouts add HH mm ss and .fff.",
-			Reasons: []string{"zero_date", "invalid_date", "date_format"},
+			Reasons: []string{"zero_date", "invalid_date", "date_format", "date_ambiguous"},
 			Example: `string(datetime("2023-12-24 18:30", "YYYY-MM-DD HH:mm"))`, Result: "2023-12-24 18:30:00", impl: fnDateTime},
 		{Name: "decimal", Signature: "decimal(text) decimal",
 			Doc:     "An exact decimal from text with a decimal point or a decimal comma, spaces as thousands separators allowed (\"1 234,50\").",
@@ -273,6 +273,8 @@ func lexicalReason(err error) error {
 		return &reasonError{Reason: "invalid_date", Detail: "not a calendar date"}
 	case lexical.KindNoLayout:
 		return &reasonError{Reason: "date_format", Detail: err.Error()}
+	case lexical.KindAmbiguousDate:
+		return &reasonError{Reason: "date_ambiguous", Detail: err.Error()}
 	case lexical.KindBadDecimal:
 		return &reasonError{Reason: "bad_decimal", Detail: err.Error()}
 	case lexical.KindBadInteger, lexical.KindOutOfRange:

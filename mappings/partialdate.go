@@ -19,11 +19,11 @@ import (
 var (
 	partialDateFunction = Function{Name: "partial_date", Signature: "partial_date(text, layout...) date",
 		Doc:     "A date of which only the year or the month may be known, written with zeros for the rest (\"1980-00-00\", \"2019-05-00\", also a DATE column's zero-day value): the first day of the known period (1980-01-01, 2019-05-01); a whole date is itself. Layouts as for date(). Pair it with partial_date_precision() in a second column, or the precision is lost. 0000-00-00 (nothing known), year 0000 and a day without a month are refused.",
-		Reasons: []string{"zero_date", "invalid_date", "date_format"},
+		Reasons: []string{"zero_date", "invalid_date", "date_format", "date_ambiguous"},
 		Example: `string(partial_date("2019-05-00"))`, Result: "2019-05-01", impl: fnPartialDate}
 	partialDatePrecisionFunction = Function{Name: "partial_date_precision", Signature: "partial_date_precision(text, layout...) text",
 		Doc:     "How much of a partial date is known: \"year\", \"month\" or \"day\" (a whole date); NULL for NULL. It reads and refuses exactly what partial_date() does.",
-		Reasons: []string{"zero_date", "invalid_date", "date_format"},
+		Reasons: []string{"zero_date", "invalid_date", "date_format", "date_ambiguous"},
 		Example: `partial_date_precision("1980-00-00")`, Result: "year", impl: fnPartialDatePrecision}
 )
 

@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +188,25 @@ tables:
 		case o.Kind != Migrated || o.Row[1] != c.want:
 			t.Errorf("%s %q: %v %q %v, want %v", c.policy, c.code, o.Kind, o.Reason, o.Row, c.want)
 		}
+	}
+}
+
+// date() with DD/MM/YYYY and MM/DD/YYYY, for a column that holds both,
+// migrated 02/03/2024 as 2 March, the first layout's reading, exit 0:
+// the record is archived as date_ambiguous, a date only one layout reads
+// (13/02/2024) migrates.
+func TestDateReadAsTwoDatesIsArchived(t *testing.T) {
+	for _, f := range []string{`date(a, "DD/MM/YYYY", "MM/DD/YYYY")`, `partial_date(a, "DD/MM/YYYY", "MM/DD/YYYY")`} {
+		v, err := evalExpr(t, f, []string{"a"}, "02/03/2024")
+		var re *reasonError
+		if !errors.As(err, &re) || re.Reason != "date_ambiguous" {
+			t.Errorf("%s of 02/03/2024 = %v, %v; want archived as date_ambiguous", f, v, err)
+		}
+		if v, err := evalExpr(t, f, []string{"a"}, "13/02/2024"); err != nil || v != (connectors.Date{Year: 2024, Month: 2, Day: 13}) {
+			t.Errorf("%s of 13/02/2024 = %v, %v", f, v, err)
+		}
+	}
+	if !isBuiltinReason("date_ambiguous") {
+		t.Errorf("date_ambiguous is not a built-in reason: a mapping could name its own reason so")
 	}
 }

@@ -302,17 +302,22 @@ func daysIn(month, year int) int {
 // fail on some rows and not on others. Compiling is a short loop over the
 // layout text and allocates nothing.
 //
-// The first layout that gives a real date wins. If none does, the first
-// layout whose shape matched decides the error (zero or invalid date), so
-// that "2024-05-00" is reported as invalid rather than as matching nothing.
+// The layouts that give a real date must give the same one: a mapping
+// lists DD/MM/YYYY and MM/DD/YYYY because its column holds both, and
+// 02/03/2024 is then 2 March or 3 February, which only a person can
+// decide (KindAmbiguousDate; the first layout used to win silently). If
+// none gives a real date, the first layout whose shape matched decides the
+// error (zero or invalid date), so that "2024-05-00" is reported as
+// invalid rather than as matching nothing.
 //
 // pre, when not nil, holds layouts already compiled (the defaults).
 // partial judges by judgePartial, which lets a zero day or month through.
 func parse(s string, layouts []string, pre []compiled, dateOnly, partial bool) (fields, error) {
 	var (
-		got   fields
-		found bool
-		bad   *Error // from the first layout whose shape matched
+		got       fields
+		found     bool
+		bad       *Error // from the first layout whose shape matched
+		ambiguous *Error // a second layout read another date
 	)
 	for i, l := range layouts {
 		var c compiled
@@ -331,9 +336,6 @@ func parse(s string, layouts []string, pre []compiled, dateOnly, partial bool) (
 			if reason != "" {
 				return fields{}, &Error{Kind: KindBadLayout, Layout: l, Reason: reason, Offset: off}
 			}
-			if found {
-				continue // only checking the rest
-			}
 		}
 		v, ok := c.match(s)
 		if !ok {
@@ -344,7 +346,13 @@ func parse(s string, layouts []string, pre []compiled, dateOnly, partial bool) (
 			zero, why = v.judgePartial()
 		}
 		if why == "" {
+			if found && v != got && ambiguous == nil {
+				ambiguous = &Error{Kind: KindAmbiguousDate, Layout: l, Reason: reasonAmbiguous, Offset: -1}
+			}
 			got, found = v, true
+			continue
+		}
+		if found {
 			continue
 		}
 		if bad == nil {
@@ -356,6 +364,8 @@ func parse(s string, layouts []string, pre []compiled, dateOnly, partial bool) (
 		}
 	}
 	switch {
+	case ambiguous != nil:
+		return fields{}, ambiguous
 	case found:
 		return got, nil
 	case bad != nil:

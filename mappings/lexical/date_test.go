@@ -66,10 +66,12 @@ func TestParseDate(t *testing.T) {
 		{in: "0.0.0000", layouts: []string{"D.M.YYYY"}, kind: KindZeroDate},
 		{in: "1.5.2024", layouts: []string{"D.M.YYYY "}, kind: KindNoLayout},
 
-		// Order: first real date wins; else the first shape match decides.
+		// Order: the one real date wins, two different ones are refused
+		// (named by the second layout); else the first shape match decides.
 		{in: "13/05/2024", layouts: []string{"MM/DD/YYYY", "DD/MM/YYYY"}, want: date(2024, 5, 13)},
-		{in: "01/02/2024", layouts: []string{"MM/DD/YYYY", "DD/MM/YYYY"}, want: date(2024, 1, 2)},
-		{in: "01/02/2024", layouts: []string{"DD/MM/YYYY", "MM/DD/YYYY"}, want: date(2024, 2, 1)},
+		{in: "01/02/2024", layouts: []string{"MM/DD/YYYY", "DD/MM/YYYY"}, kind: KindAmbiguousDate, reason: reasonAmbiguous, layout: "DD/MM/YYYY"},
+		{in: "01/02/2024", layouts: []string{"DD/MM/YYYY", "MM/DD/YYYY"}, kind: KindAmbiguousDate, reason: reasonAmbiguous, layout: "MM/DD/YYYY"},
+		{in: "01/01/2024", layouts: []string{"DD/MM/YYYY", "MM/DD/YYYY"}, want: date(2024, 1, 1)},
 		{in: "13/13/2024", layouts: []string{"MM/DD/YYYY", "DD/MM/YYYY"}, kind: KindInvalidDate, reason: reasonMonthRange, layout: "MM/DD/YYYY"},
 		{in: "2024-05-01", layouts: []string{"DD.MM.YYYY", "YYYY-MM-DD"}, want: date(2024, 5, 1)},
 		{in: "2024-05-01", layouts: []string{"DD.MM.YYYY", "YYYYMMDD"}, kind: KindNoLayout, layout: ""},

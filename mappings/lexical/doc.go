@@ -61,16 +61,18 @@
 // "DD/MM/YYYY", "YYYY-MM-DD HH:mm:ss", "YYYY-MM-DDTHH:mm:ss.ffffff",
 // "YYYY-MM-DD HH:mm:ss,fff".
 //
-// Layouts are tried in order and the first that gives a real date wins. A
-// value that has a layout's shape but names no date is reported with the
+// Every layout is tried; the layouts that give a real date must give the
+// same one, else the value is KindAmbiguousDate. A value that has a layout's shape but names no date is reported with the
 // first such layout, as KindZeroDate (every field zero: "0000-00-00",
 // "0000-00-00 00:00:00") or KindInvalidDate ("2024-05-00", "2023-02-30",
 // "2024-01-01 24:00:00"); a value with no layout's shape is KindNoLayout.
 // AsInvalidDate turns the first two into connectors.InvalidDate for the
 // archive. ParsePartialDate reads the same layouts but lets a zero day,
 // or a zero month and day, through: "2019-05-00" is May 2019, given as
-// its first day with PrecisionMonth. Listing both "DD/MM/YYYY" and "MM/DD/YYYY" is allowed but
-// reads "01/02/2024" by the first: the order is the mapping's decision.
+// its first day with PrecisionMonth. Listing both "DD/MM/YYYY" and
+// "MM/DD/YYYY" reads "13/02/2024" and "02/13/2024", and refuses
+// "01/02/2024": the first layout used to decide it, a guess no archive
+// would show.
 //
 // # Numbers
 //

@@ -32,6 +32,10 @@ const (
 	KindBadInteger Kind = "bad_integer"
 	// KindOutOfRange is a well-formed number that does not fit.
 	KindOutOfRange Kind = "out_of_range"
+	// KindAmbiguousDate is text two of the layouts read as two different
+	// dates (02/03/2024 by DD/MM/YYYY and MM/DD/YYYY): which one was
+	// meant, the layouts do not say.
+	KindAmbiguousDate Kind = "ambiguous_date"
 )
 
 // Error is the one error type of this package. It deliberately has no
@@ -133,6 +137,7 @@ const (
 	reasonMinuteRange    = "minute above 59"
 	reasonSecondRange    = "second above 59"
 	reasonNoLayout       = "the value has the shape of no layout"
+	reasonAmbiguous      = "two layouts read it as two different dates; which was meant, only a person can say"
 	reasonLayoutEmpty    = "empty layout"
 	reasonLayoutLong     = "layout too long"
 	reasonLayoutYY       = "two-digit year YY is ambiguous and not supported; use YYYY"
