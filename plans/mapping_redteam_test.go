@@ -28,7 +28,11 @@ import (
 //     text, or the value failed;
 //   - pseudonym() of 260601+NNNN on 2026-01-10, a patient who turns 100
 //     in June, was the pseudonym of a birth in 1826 (visit 1): now the
-//     one of 19260601NNNN, which visit 5 writes.
+//     one of 19260601NNNN, which visit 5 writes;
+//   - unmapped: null made the text code "01" of the listed "1" NULL
+//     (visit 6): now archived as code_unmapped;
+//   - date() with DD/MM/YYYY and MM/DD/YYYY read 02/03/2024 as 2 March
+//     (visit 7): now archived as date_ambiguous.
 func TestRunMappingRedTeamValues(t *testing.T) {
 	t.Run("SQLite", func(t *testing.T) {
 		dir := t.TempDir()
@@ -49,14 +53,16 @@ func redTeamValues(t *testing.T, srcURL, tgtURL string) {
 	besok := connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
 		intCol("id"), intCol("ver"), textCol("rok"),
 		{Name: "namn", Type: connectors.Type{Kind: connectors.KindBytes}, Nullable: true},
-		textCol("personnr"),
+		textCol("personnr"), textCol("kod"), textCol("datum"),
 	}}
 	writeTables(t, srcURL, []connectors.Table{besok}, map[string][][]connectors.Value{"besok": {
-		{int64(1), int64(1), "1", []byte("Umeå"), ten[:6] + "+" + ten[6:]},
-		{int64(2), int64(3), "1", []byte("Luleå"), "19" + ten},
-		{int64(3), int64(2), "1", []byte{'U', 'm', 'e', 0xe5}, "19" + ten},
-		{int64(4), nil, "2", []byte("Kiruna"), "19" + ten},
-		{int64(5), int64(2), "5", []byte("Piteå"), "19" + ten},
+		{int64(1), int64(1), "1", []byte("Umeå"), ten[:6] + "+" + ten[6:], "1", "13/02/2024"},
+		{int64(2), int64(3), "1", []byte("Luleå"), "19" + ten, "1", "13/02/2024"},
+		{int64(3), int64(2), "1", []byte{'U', 'm', 'e', 0xe5}, "19" + ten, "1", "13/02/2024"},
+		{int64(4), nil, "2", []byte("Kiruna"), "19" + ten, "1", "13/02/2024"},
+		{int64(5), int64(2), "5", []byte("Piteå"), "19" + ten, "2", "02/13/2024"},
+		{int64(6), int64(2), "2", []byte("Boden"), "19" + ten, "01", "13/02/2024"},
+		{int64(7), int64(2), "2", []byte("Arjeplog"), "19" + ten, "1", "02/03/2024"},
 	}})
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: test
@@ -68,6 +74,8 @@ tables:
       - {name: smoking, type: varchar(10)}
       - {name: town, type: text}
       - {name: patient, type: varchar(40)}
+      - {name: answer, type: varchar(10)}
+      - {name: visit_date, type: date}
 `)
 	write(t, filepath.Join(dir, "m.yaml"), `version: 1
 codelists:
@@ -77,6 +85,7 @@ codelists:
     versions:
       "1": {"1": current, "2": never}
       "2": {"1": never, "2": current}
+  - {name: yn, unmapped: "null", codes: {"1": "yes", "2": "no"}}
 tables:
   - target: visit
     source: besok
@@ -85,13 +94,15 @@ tables:
       smoking: {from: rok, codelist: {name: smoking, version: ver}}
       town: {expr: string(namn)}
       patient: {expr: pseudonym(personnr)}
+      answer: {from: kod, codelist: yn}
+      visit_date: {expr: 'date(datum, "DD/MM/YYYY", "MM/DD/YYYY")'}
 `)
 	plan := writePlan(t, dir, `run: {reference_date: 2026-01-10}
 pseudonymisation: {key_env: REGFLYTT_TEST_REDTEAM_KEY}
 verification:
   acknowledge:
     archived_share.besok: a test of archived values
-    codes_never_seen.smoking: a test of five records
+    codes_never_seen.smoking: a test of seven records
 `)
 	ctx := context.Background()
 	// map check says beforehand what the run does with the versions the
@@ -121,7 +132,7 @@ verification:
 	if !rep.Pass {
 		t.Fatalf("run: FAIL: %v", rep.Problems)
 	}
-	checkLedger(t, rep, false, map[string]string{"besok": summary(2, 3, 0, map[string]int64{"code_unmapped": 2, "expression_failed": 1})})
+	checkLedger(t, rep, false, map[string]string{"besok": summary(2, 5, 0, map[string]int64{"code_unmapped": 3, "expression_failed": 1, "date_ambiguous": 1})})
 
 	ps, err := pnr.NewPseudonymiser([]byte(key))
 	if err != nil {
@@ -131,7 +142,7 @@ verification:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"1|current|Umeå|" + ps.Pseudonym(n), "5|9|Piteå|" + ps.Pseudonym(n)}
+	want := []string{"1|current|Umeå|" + ps.Pseudonym(n) + "|yes|2024-02-13", "5|9|Piteå|" + ps.Pseudonym(n) + "|no|2024-02-13"}
 	var got []string
 	inTarget(t, tgtURL, func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table) {
 		for i := range tables {
