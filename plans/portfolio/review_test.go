@@ -207,7 +207,9 @@ func TestReviewShowsPrivacyDecisions(t *testing.T) {
 	if s := render(); !strings.Contains(s, "| patients who opted out | NOT DECIDED") {
 		t.Errorf("an undecided opt-out list is not shown as such:\n%s", s)
 	}
-	set := func(v string) mappings.Str { return mappings.Str{Value: v, Pos: mappings.Pos{File: p.File, Line: 1, Column: 1}} }
+	set := func(v string) mappings.Str {
+		return mappings.Str{Value: v, Pos: mappings.Pos{File: p.File, Line: 1, Column: 1}}
+	}
 	p.OptOutTable, p.OptOutColumn, p.OptOutFile = set("sparr"), set("personnr"), set("optout.txt")
 	p.KeyEnv = set("REGFLYTT_PSEUDONYM_KEY")
 	p.ArchiveEncryptTo = []mappings.Str{{Value: "age1a"}, {Value: "age1b"}}
