@@ -39,6 +39,25 @@ type UnitSpec struct {
 	// carried through that list, and each record is held to the receiving
 	// unit its legacy unit translates to.
 	Translate Str
+	// Derived names receiving columns mapped from the unit column that
+	// hold something derived from the unit (its size class, a region by
+	// a code list), not the unit: unit: {column: vardenhet_id, derived:
+	// [size_class]}. Every other column mapped from the unit column is
+	// held to the record's unit, since regflytt cannot tell which of them
+	// the receiving platform reads as the care provider (M065 checks the
+	// names).
+	Derived []Str
+}
+
+// derived reports whether receiving column name is one the unit: names as
+// derived from the unit, not carrying it.
+func (u *UnitSpec) derived(name string) bool {
+	for _, d := range u.Derived {
+		if d.Value == name {
+			return true
+		}
+	}
+	return false
 }
 
 // parseUnit reads a table mapping's unit: field.
@@ -56,6 +75,7 @@ func parseUnit(path string, f *Fields, ds *Diagnostics) *UnitSpec {
 		u.None = uf.Str("none")
 		u.Parent = uf.Bool("parent")
 		u.Translate = uf.Str("translate")
+		u.Derived = uf.Strs("derived")
 		uf.Done()
 	}
 	n1 := 0
@@ -68,6 +88,10 @@ func parseUnit(path string, f *Fields, ds *Diagnostics) *UnitSpec {
 		ds.add(u.Pos, "Y003", "unit: needs exactly one of a source column (unit: vardenhet_id), {none: why the records belong to no reporting unit} or {parent: true} (a child's unit is its parent record's)")
 		// Kept (empty), so that the table does not count as undeclared too.
 		u.Column, u.None, u.Parent = Str{}, Str{}, false
+	}
+	if len(u.Derived) > 0 && u.Column.Value == "" {
+		ds.add(u.Derived[0].Pos, "M065", "unit: derived: names columns derived from a unit column: give it with column: (unit: {column: vardenhet_id, derived: [%s]})", u.Derived[0].Value)
+		u.Derived = nil
 	}
 	if u.Translate.IsSet() && u.Column.Value == "" {
 		ds.add(u.Translate.Pos, "M054", "unit: translate: translates a unit column: give it with column: (unit: {column: vardenhet_id, translate: %s})", u.Translate.Value)
@@ -125,9 +149,24 @@ func checkUnits(files []*File) Diagnostics {
 		}
 		col := u.Column.Value
 		var carried []*ColumnMapping
+		from := map[string]*ColumnMapping{}
 		for _, c := range tm.Columns {
 			if tm.carriesUnit(c, col) {
-				carried = append(carried, c)
+				from[c.Target.Value] = c
+				if !u.derived(c.Target.Value) {
+					carried = append(carried, c)
+				}
+			}
+		}
+		for _, d := range u.Derived {
+			c, ok := from[d.Value]
+			switch {
+			case !ok:
+				ds.add(d.Pos, "M065", "unit: derived: names %s, which is no receiving column of %s mapped from the unit column %s", d.Value, tm.Target.Value, col)
+			case c.CodeList.Value == "" && c.Expr.Value == "":
+				ds.add(d.Pos, "M065", "unit: derived: names %s, which carries the unit column %s as it is: it is the unit, not derived from it", d.Value, col)
+			case u.Translate.IsSet() && c.CodeList.Value == u.Translate.Value:
+				ds.add(d.Pos, "M065", "unit: derived: names %s, which applies the unit's translation %s: it is the receiving unit, not derived from it", d.Value, u.Translate.Value)
 			}
 		}
 		if len(carried) == 0 {
@@ -173,7 +212,7 @@ func (tm *TableMapping) UnitColumn() (target, source string) {
 		if tm.Unit.Translate.IsSet() && c.CodeList.Value != tm.Unit.Translate.Value {
 			continue
 		}
-		if tm.carriesUnit(c, tm.Unit.Column.Value) && c.NullWhen == nil && c.Default == nil {
+		if tm.carriesUnit(c, tm.Unit.Column.Value) && c.NullWhen == nil && c.Default == nil && !tm.Unit.derived(c.Target.Value) {
 			return c.Target.Value, tm.Unit.Column.Value
 		}
 	}
@@ -203,7 +242,7 @@ func (tm *TableMapping) UnitColumns() (carriers []UnitCarrier, source string) {
 		return nil, ""
 	}
 	for _, c := range tm.Columns {
-		if tm.carriesUnit(c, tm.Unit.Column.Value) && c.NullWhen == nil && c.Default == nil {
+		if tm.carriesUnit(c, tm.Unit.Column.Value) && c.NullWhen == nil && c.Default == nil && !tm.Unit.derived(c.Target.Value) {
 			carriers = append(carriers, UnitCarrier{Target: c.Target.Value, Translated: tm.Unit.Translate.IsSet() && c.CodeList.Value == tm.Unit.Translate.Value})
 		}
 	}

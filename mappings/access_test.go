@@ -245,3 +245,43 @@ tables:
 		})
 	}
 }
+
+// unit: derived: names receiving columns that hold something derived from
+// the unit, not the unit: only columns mapped from the unit column through
+// a code list or expression qualify (M065).
+func TestUnitDerivedNames(t *testing.T) {
+	const head = `codelists:
+  - name: sizes
+    unmapped: default
+    default: large
+    codes: {"1": small}
+tables:
+  - target: care_unit
+    source: vardenhet
+    unit: id
+    columns: {care_unit_id: id, name: namn}
+  - target: visit
+    source: besok
+`
+	const cols = "    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: {from: vardenhet_id, codelist: sizes}}\n"
+	cases := []struct{ name, visit, want string }{
+		{"a code-listed column", "    unit: {column: vardenhet_id, derived: [weight]}\n" + cols, ""},
+		{"a column not from the unit", "    unit: {column: vardenhet_id, derived: [visit_id]}\n" + cols, "M065 13"},
+		{"the unit as it is", "    unit: {column: vardenhet_id, derived: [care_unit_id]}\n" + cols, "M065 13"},
+		{"no such column", "    unit: {column: vardenhet_id, derived: [size]}\n" + cols, "M065 13"},
+		{"without column:", "    unit: {none: not reported, derived: [weight]}\n" + cols, "M065 13"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, d := range compileUnits(t, head+c.visit) {
+				if d.Code == "M065" {
+					got = append(got, fmt.Sprintf("%s %d", d.Code, d.Pos.Line))
+				}
+			}
+			if c.want == "" && len(got) > 0 || c.want != "" && (len(got) != 1 || got[0] != c.want) {
+				t.Errorf("got %v, want %q", got, c.want)
+			}
+		})
+	}
+}

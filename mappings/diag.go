@@ -165,6 +165,7 @@ var Codes = map[string]string{
 	"M056": "a unit translation gives two legacy units one receiving unit, or ids differing only in case or trailing spaces (two care providers' records would become one's)",
 	"M057": "a form store's reporting unit column is not a column of its entities table (a form variable)",
 	"M063": "receiving grants can reach units by region, but the care units' regions (access: units: region:) reach no receiving table beside their units, so the access proof cannot read which units a regional grant reaches there",
+	"M065": "unit: derived: names a column that is not mapped from the unit column through a code list or expression (or applies the unit's translation), or is given without column:",
 	"M064": "a legacy grant table is mapped into a receiving table that access: receiving: grants: does not list (the access proof would not read the grants carried there)",
 	"C001": "a code list's unmapped policy is malformed",
 	"C002": "a code or a code list is defined twice",

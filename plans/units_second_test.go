@@ -1,6 +1,7 @@
 package plans_test
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,6 +33,55 @@ func TestSecondUnitColumnIsHeld(t *testing.T) {
 				},
 			})
 			visitsChangeOwner(t, loadPlan(t, path), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, tc.name+".db"), WorkDir: filepath.Join(dir, tc.name)})
+		})
+	}
+}
+
+// A receiving column derived from the unit (here its size class, by a
+// code list) is not the unit: held to the record's unit, every record
+// "changed owner" and the run failed with no way to say otherwise.
+// unit: {derived: [size_class]} says so; the column that carries the unit
+// as it is stays held.
+func TestUnitDerivedColumnIsNotHeld(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 60)
+	sizes := "codelists:\n  - name: unit_size\n    unmapped: default\n    default: large\n    codes: {\"1\": small, \"3\": small}\n"
+	for _, tc := range []struct {
+		name, unit, careUnit string
+		pass                 bool
+	}{
+		{"undeclared", "unit: vardenhet_id ", "vardenhet_id", false},
+		{"derived", "unit: {column: vardenhet_id, derived: [size_class]} ", "vardenhet_id", true},
+		// derived: frees only the column it names.
+		{"derived_but_unit_recoded", "unit: {column: vardenhet_id, derived: [size_class]} ", "{from: vardenhet_id, codelist: units}", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeDemoPlan(t, map[string]func(string) string{
+				"mapping.yaml": func(s string) string {
+					lists := sizes
+					if strings.Contains(tc.careUnit, "codelist: units") {
+						lists += unitOneCodes[len("codelists:\n"):]
+					}
+					s = strings.Replace(s, "codelists:\n", lists, 1)
+					s = strings.Replace(s, "    unit: vardenhet_id        # the unit that reported the visit", "    "+tc.unit, 1)
+					return strings.Replace(s, "      care_unit_id: vardenhet_id\n      visit_date", "      care_unit_id: "+tc.careUnit+"\n      size_class: {from: vardenhet_id, codelist: unit_size}\n      visit_date", 1)
+				},
+				"schema.yaml": func(s string) string {
+					return strings.Replace(s, "      - {name: care_unit_id, type: integer, not_null: true}\n      - {name: visit_date", "      - {name: care_unit_id, type: integer, not_null: true}\n      - {name: size_class, type: varchar(10)}\n      - {name: visit_date", 1)
+				},
+			})
+			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, tc.name+".db"), WorkDir: filepath.Join(dir, tc.name)}
+			if !tc.pass {
+				visitsChangeOwner(t, loadPlan(t, path), opts)
+				return
+			}
+			p := loadPlan(t, path)
+			if rep, err := plans.Run(context.Background(), p, opts); err != nil || rep == nil || !rep.Pass {
+				t.Fatalf("run: %v", err)
+			}
+			if sum, err := plans.Verify(context.Background(), p, opts); err != nil || !sum.Pass {
+				t.Fatalf("verify: %v\n%v\n%v", err, sum.Problems, sum.Findings)
+			}
 		})
 	}
 }

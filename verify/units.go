@@ -202,8 +202,8 @@ func CheckUnits(ctx context.Context, snap connectors.Snapshot, sources map[strin
 				tl.Source, tl.OwnerLost, tl.UnitColumn)
 		}
 		if tl.OwnerChanged > 0 {
-			fail("source table %s: %d migrated records carry another reporting unit in %s than the source names (a code list, cast or expression changed it): another care provider would read them; carry %s as it is, or, when the receiving platform names units by other ids, declare the translation (unit: {column: %s, translate: <code list>})",
-				tl.Source, tl.OwnerChanged, tl.Target, tl.UnitColumn, tl.UnitColumn)
+			fail("source table %s: %d migrated records carry another reporting unit in %s than the source names (a code list, cast or expression changed it): another care provider would read them; carry %s as it is, or, when the receiving platform names units by other ids, declare the translation (unit: {column: %s, translate: <code list>}); a receiving column that holds something derived from the unit (a size class, a region), not the unit, is named as such (unit: {column: %s, derived: [<receiving column>]})",
+				tl.Source, tl.OwnerChanged, tl.Target, tl.UnitColumn, tl.UnitColumn, tl.UnitColumn)
 		}
 		var counted map[string]int64
 		if src, ok := sources[tl.Source]; ok {
