@@ -78,6 +78,16 @@ type checkpoint struct {
 	// tells whether the pseudonymisation key is the same.
 	Files    map[string]string `json:"files"`
 	KeyCheck string            `json:"key_check,omitempty"`
+	// Read are the SHA-256 of what the run reads from the source besides
+	// its records (sourceInputs: exclusion-list tables, lookup tables),
+	// by what each is. They are not files, but a change to one between a
+	// stop and a resume transforms the records on either side of it
+	// differently all the same. nil in checkpoints written before they
+	// were kept: then nothing is known, and nothing is compared.
+	Read map[string]string `json:"read"`
+	// ToolVersion is the regflytt version that wrote the rows so far ("" when
+	// unknown): another version may map the same record otherwise.
+	ToolVersion string `json:"tool_version,omitempty"`
 	// Done lists the finished units (programs and tables, see unitName);
 	// Moving are the units in progress (one per job, run --jobs), each
 	// with the position of its last committed source record in the
@@ -544,9 +554,28 @@ func (e *ChangedError) Error() string {
 		" (put them back as they were to resume, or start over with --restart)"
 }
 
-// compareInputs names what changed between an interrupted run and now.
-func compareInputs(prev *checkpoint, files map[string]string, keyCheck string) error {
+// compareInputs names what changed between an interrupted run and now:
+// the files, the key, the source tables read besides the records (read,
+// see sourceInputs) and the regflytt version (tool, "" when unknown).
+func compareInputs(prev *checkpoint, files map[string]string, keyCheck string, read map[string]string, tool string) error {
 	var changed []string
+	if prev.Read != nil {
+		for what, h := range read {
+			if old, ok := prev.Read[what]; !ok {
+				changed = append(changed, what+" (newly read)")
+			} else if old != h {
+				changed = append(changed, what+" (its rows in the source)")
+			}
+		}
+		for what := range prev.Read {
+			if _, ok := read[what]; !ok {
+				changed = append(changed, what+" (no longer read)")
+			}
+		}
+	}
+	if prev.ToolVersion != "" && tool != "" && prev.ToolVersion != tool {
+		changed = append(changed, fmt.Sprintf("the regflytt version (%s, now %s)", prev.ToolVersion, tool))
+	}
 	for f, h := range files {
 		old, ok := prev.Files[f]
 		switch {

@@ -55,9 +55,14 @@ func (r *runner) mappingEnv(ctx context.Context, snap connectors.Snapshot, catal
 		}
 		list := mappings.NewPersonList(spec.reason, spec.name+" list")
 		if spec.table.IsSet() {
-			if err := loadListTable(ctx, snap, catalog, p, spec, list); err != nil {
+			// The list's entries are matched by their place in it (the
+			// checkpoint keeps the indexes of those matched): their order
+			// is part of what a resume must find again.
+			in := newSourceInput(true)
+			if err := loadListTable(ctx, snap, catalog, p, spec, list, in); err != nil {
 				return nil, err
 			}
+			r.readSource(fmt.Sprintf("%s table %s", spec.name, spec.table.Value), in)
 		}
 		if spec.file.IsSet() {
 			if err := loadListFile(p.Path(spec.file.Value), spec.file.Value, p.ReferenceDate, list); err != nil {
@@ -96,17 +101,22 @@ func (r *runner) loadLookups(ctx context.Context, snap connectors.Snapshot, cata
 		if err != nil {
 			return fmt.Errorf("lookup %s: %w", spec.Name.Value, err)
 		}
+		// A lookup finds rows by key: the order they are read in does
+		// not change what it gives, so it does not change the hash.
+		in := newSourceInput(false)
 		for rows.Next() {
 			if err := lt.Add(rows.Row()); err != nil {
 				rows.Close()
 				return fmt.Errorf("%s: lookup %s: %w", spec.Pos, spec.Name.Value, err)
 			}
+			in.add(rows.Row())
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
 			return fmt.Errorf("lookup %s: %w", spec.Name.Value, err)
 		}
+		r.readSource(fmt.Sprintf("lookup %s (source table %s)", spec.Name.Value, t.Name), in)
 		env.Lookups[spec.Name.Value] = lt
 		r.log.Info("lookup loaded", "name", spec.Name.Value, "table", t.Name, "rows", lt.Len())
 	}
@@ -197,7 +207,7 @@ func (p *Plan) listTableReason(table string) string {
 // snapshot. An entry that is not a valid identity number stops the run:
 // regflytt cannot know whose records to exclude, and guessing could bring
 // an opted-out patient into the new registry.
-func loadListTable(ctx context.Context, snap connectors.Snapshot, catalog []connectors.Table, p *Plan, spec exclusionList, list *mappings.PersonList) error {
+func loadListTable(ctx context.Context, snap connectors.Snapshot, catalog []connectors.Table, p *Plan, spec exclusionList, list *mappings.PersonList, in *sourceInput) error {
 	var t *connectors.Table
 	for i := range catalog {
 		if catalog[i].Name == spec.table.Value {
@@ -227,6 +237,9 @@ func loadListTable(ctx context.Context, snap connectors.Snapshot, catalog []conn
 		if err := list.Add(s, p.ReferenceDate, place); err != nil {
 			return fmt.Errorf("%w (column %s); correct the list before migrating", err, spec.column.Value)
 		}
+		// Only the entry: the table's other columns are archived with
+		// its rows, which the verification compares.
+		in.add([]connectors.Value{s})
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("%s table %s: %w", spec.name, t.Name, err)

@@ -144,13 +144,17 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		case prev.NotResumable != "":
 			return nil, fmt.Errorf("an earlier run of this plan stopped, and it cannot resume because %s: run `regflytt run --restart %s` to start over", prev.NotResumable, r.plan.File)
 		}
-		if err := compareInputs(prev, files, keyCheck); err != nil {
+		if err := compareInputs(prev, files, keyCheck, r.sourceRead, r.opts.ToolVersion); err != nil {
 			return nil, err
 		}
 		resume = prev
 	}
 
-	cp := &checkpoint{Files: files, KeyCheck: keyCheck, Ledger: verify.NewLedger()}
+	cp := &checkpoint{Files: files, KeyCheck: keyCheck, Read: r.sourceRead, ToolVersion: r.opts.ToolVersion, Ledger: verify.NewLedger()}
+	if cp.Read == nil {
+		// Written as {}, not null: this checkpoint knows it read nothing.
+		cp.Read = map[string]string{}
+	}
 	if prev != nil {
 		cp.Seq = prev.Seq
 	}

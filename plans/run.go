@@ -121,6 +121,10 @@ type runner struct {
 	// scratch is the directory of the run's temporary files ("" outside
 	// a run: the system's temporary directory).
 	scratch string
+	// sourceRead are the hashes of the source tables the mappings read
+	// besides their records (sourceInputs), made when the environment is
+	// loaded; a resume compares them with the interrupted run's.
+	sourceRead map[string]string
 	// keys are the receiving keys given so far (dupkeys.go).
 	keys *receivingKeys
 }
