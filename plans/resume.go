@@ -177,9 +177,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		r.opts.WorkDir = cp.WorkDir
 		r.log.Info("resuming", "batches_committed", cp.Seq, "work", cp.WorkDir)
 		if !r.plan.SourceFrozen {
-			// Counts are verified against the new snapshot, so rows added
-			// or removed meanwhile fail the run; a row changed in place
-			// before the resume point would not be seen.
+			// Counts and content are verified against the new snapshot,
+			// so rows added, removed or changed meanwhile fail the run,
+			// but only at its end.
 			r.log.Warn("resuming reads the source in a new snapshot: keep the legacy platform frozen between the runs (and say so with source: {frozen: true})")
 		}
 		if r.opts.WorkDirChosen != nil {
