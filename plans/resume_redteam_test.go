@@ -206,3 +206,32 @@ func TestResumeRefusesAnotherRegflyttVersion(t *testing.T) {
 		t.Fatalf("FAIL: %v", rep.Problems)
 	}
 }
+
+// Another pseudonymisation key at the resume would give the patients
+// after the stop other pseudonyms than those before it: refused, naming
+// the key and never showing it.
+func TestResumeRefusesAnotherPseudonymisationKey(t *testing.T) {
+	const other = "another test key, never a real one"
+	tgt, again, err := stopThenResume(t, func(string) { t.Setenv("REGFLYTT_TEST_RESUME_KEY", other) })
+	var ce *plans.ChangedError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "the pseudonymisation key") {
+		t.Fatalf("resume with another key: %v, want a refusal naming the pseudonymisation key", err)
+	}
+	for _, key := range []string{optoutKey, other} {
+		if strings.Contains(err.Error(), key) {
+			t.Fatalf("the refusal shows a key: %v", err)
+		}
+	}
+	if n := len(targetColumn(t, tgt, "visit", 0)); n >= resumeRedTeamRecords-1 {
+		t.Fatalf("the refused resume wrote: the target holds %d visits", n)
+	}
+	// The key it stopped with resumes it.
+	t.Setenv("REGFLYTT_TEST_RESUME_KEY", optoutKey)
+	rep, err := again(plans.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("FAIL: %v", rep.Problems)
+	}
+}
