@@ -139,10 +139,7 @@ tables:
 // that would be is archived (code_unmapped) whatever the policy, as a
 // code in another case is, with map check saying so.
 func TestCodeListRefusesTextCodesListedAsNumbers(t *testing.T) {
-	for _, c := range []struct {
-		policy, code string
-		want         any // the receiving value, or "archived"
-	}{
+	checkCodeSpellings(t, "4", `{"0": "unknown", "1": "yes", "2": "no"}`, "how a number is written", []spellingCase{
 		{"null", "1", "yes"},
 		{"null", "01", "archived"},
 		{"null", "1.0", "archived"},
@@ -152,43 +149,7 @@ func TestCodeListRefusesTextCodesListedAsNumbers(t *testing.T) {
 		{"default", "3", "okänd"},
 		{"default", "x", "okänd"},
 		{"archive", "01", "archived"},
-	} {
-		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("rok", "varchar(4)", true)}}}
-		prog := compileInline(t, `platform: test
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: smoker, type: text}
-`, `codelists:
-  - {name: yn, unmapped: `+c.policy+`, default: "okänd", codes: {"0": "unknown", "1": "yes", "2": "no"}}
-tables:
-  - target: visit
-    source: besok
-    columns:
-      visit_id: id
-      smoker: {from: rok, codelist: yn}
-`, src, testEnv(t))
-		tp := prog.ForSource("besok")
-		o := tp.Apply([]connectors.Value{int64(1), c.code})
-		var other []bool
-		tp.CodeMisses([]connectors.Value{int64(1), c.code}, func(m CodeMiss) { other = append(other, m.OtherSpelling) })
-		if want := c.want == "archived"; len(other) > 0 && other[0] != want || want && len(other) == 0 {
-			t.Errorf("%s %q: map check's misses say another spelling %v, want %v", c.policy, c.code, other, want)
-		}
-		switch {
-		case c.want == "archived":
-			if o.Kind != Archived || o.Reason != "code_unmapped" {
-				t.Errorf("%s %q: %v %q %v, want archived code_unmapped", c.policy, c.code, o.Kind, o.Reason, o.Row)
-			} else if c.policy != "archive" && !strings.Contains(o.Detail, "how a number is written") {
-				t.Errorf("%s %q: detail %q, want it to say how the code differs", c.policy, c.code, o.Detail)
-			}
-		case o.Kind != Migrated || o.Row[1] != c.want:
-			t.Errorf("%s %q: %v %q %v, want %v", c.policy, c.code, o.Kind, o.Reason, o.Row, c.want)
-		}
-	}
+	})
 }
 
 // date() with DD/MM/YYYY and MM/DD/YYYY, for a column that holds both,
