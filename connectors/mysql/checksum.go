@@ -234,12 +234,12 @@ func encodeValueSQL(c *connectors.Column) (string, error) {
 	case connectors.KindText:
 		switch base {
 		case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set":
-			e = textSQL(tagText, col, c.Charset)
+			e = textSQL(tagText, col, c)
 		default:
 			return "", noPushdown()
 		}
 	case connectors.KindJSON:
-		e = textSQL(tagJSON, col, c.Charset)
+		e = textSQL(tagJSON, col, c)
 	case connectors.KindBytes:
 		switch base {
 		case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
@@ -316,13 +316,20 @@ func invalidDate(col string) string {
 // textSQL gives a length-prefixed text value in UTF-8, as the connection
 // (utf8mb4) receives it. A utf8mb4 column is sent as stored, so it is
 // hashed as stored, without a conversion per row; any other character set
-// is converted as the server converts the result set.
-func textSQL(tag byte, col, charset string) string {
-	if charset == "utf8mb4" {
+// is converted as the server converts the result set. A value of a
+// checked character set that does not convert exactly is the bytes Scan
+// reads instead (charset.go).
+func textSQL(tag byte, col string, c *connectors.Column) string {
+	if c.Charset == "utf8mb4" {
 		return lengthPrefixed(tag, "CAST("+col+" AS BINARY)", col)
 	}
 	bytes := "CAST(CONVERT(" + col + " USING utf8mb4) AS BINARY)"
-	return lengthPrefixed(tag, bytes, bytes)
+	e := lengthPrefixed(tag, bytes, bytes)
+	if cs := checkedCharset(c); cs != "" {
+		raw := "CAST(" + col + " AS BINARY)"
+		e = "IF(" + exactTextSQL(col, cs) + ", " + e + ", " + lengthPrefixed(tagBytes, raw, raw) + ")"
+	}
+	return e
 }
 
 // shortText gives a length-prefixed text known to be shorter than 128

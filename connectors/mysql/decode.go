@@ -25,6 +25,9 @@ type decoder func(b []byte) (connectors.Value, error)
 
 // decoderFor chooses the decoder of a column.
 func decoderFor(c *connectors.Column) decoder {
+	if checkedCharset(c) != "" {
+		return decodeMarked(c.Type.Kind)
+	}
 	switch c.Type.Kind {
 	case connectors.KindInt:
 		if baseType(c.SourceType) == "bit" {
@@ -296,7 +299,8 @@ func newQuerier(conn *sql.Conn, t *connectors.Table, key []string) (*querier, er
 	q.text = make([]bool, len(t.Columns))
 	q.prev = make([]connectors.Value, len(t.Columns))
 	for i := range t.Columns {
-		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText
+		// A marked text (charset.go) is not the text itself.
+		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText && checkedCharset(&t.Columns[i]) == ""
 	}
 	return q, nil
 }

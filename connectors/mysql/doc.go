@@ -60,7 +60,10 @@
 // Text is read in the column's declared character set: MariaDB's latin1 is
 // Windows-1252, so 0x80 reads as "€". UTF-8 bytes stored in a latin1
 // column (a common legacy mistake) read as the mojibake the column
-// declares; repairing them is a mapping's decision.
+// declares; repairing them is a mapping's decision. A byte its character
+// set does not define (ascii above 0x7F, cp1250's holes), which the
+// server would send as '?' without a warning, reads as the stored []byte
+// instead, which Fit refuses and the archive keeps (charset.go).
 //
 // # Writing
 //

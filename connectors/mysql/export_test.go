@@ -43,3 +43,10 @@ func Loads(d *DB) int64 { return d.loads.Load() }
 // DisableLoad makes d write with INSERTs, as after a server refused LOAD
 // DATA LOCAL INFILE.
 func DisableLoad(d *DB) { d.noLoad.Store(true) }
+
+// ScanSelect is the select-list expression Scan reads a column of t
+// through (FLOAT widened, text of a checked character set marked).
+func ScanSelect(t *connectors.Table, column string) string {
+	q, _ := Dialect{}.QuoteIdent(column)
+	return newScanDialect(t).selectColumn(q)
+}

@@ -340,7 +340,7 @@ func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connector
 	if err != nil {
 		return nil, err
 	}
-	rows, err := connectors.NewKeysetRows(ctx, q, scanDialect{floats: floatColumns(t)}, t, opts)
+	rows, err := connectors.NewKeysetRows(ctx, q, newScanDialect(t), t, opts)
 	if err != nil {
 		return nil, s.db.errorf("%w", err)
 	}
@@ -368,7 +368,7 @@ func (s *snapshot) stream(ctx context.Context, t *connectors.Table, opts connect
 	for i, c := range t.Columns {
 		names[i] = c.Name
 	}
-	query, err := scanDialect{floats: floatColumns(t)}.selectOrdered(t.Name, names, opts.Key, opts.After != nil)
+	query, err := newScanDialect(t).selectOrdered(t.Name, names, opts.Key, opts.After != nil)
 	if err != nil {
 		return nil, s.db.errorf("table %s: %w", t.Name, err)
 	}
@@ -442,10 +442,17 @@ func (r *scrubRows) Err() error {
 	return nil
 }
 
-// scanDialect is the Dialect with a select list that widens FLOAT columns.
+// scanDialect is the Dialect with a select list that widens FLOAT columns
+// and marks the text of character sets that do not define every byte
+// (charset.go).
 type scanDialect struct {
 	Dialect
-	floats map[string]bool // quoted names
+	floats map[string]bool   // quoted names
+	texts  map[string]string // quoted names: character set
+}
+
+func newScanDialect(t *connectors.Table) scanDialect {
+	return scanDialect{floats: floatColumns(t), texts: checkedColumns(t)}
 }
 
 func (d scanDialect) SelectBatch(table string, columns, key []string, after bool, limit int) (string, error) {
@@ -455,6 +462,9 @@ func (d scanDialect) SelectBatch(table string, columns, key []string, after bool
 func (d scanDialect) selectColumn(q string) string {
 	if d.floats[q] {
 		return "CAST(" + q + " AS DOUBLE)"
+	}
+	if cs, ok := d.texts[q]; ok {
+		return markedTextSQL(q, cs)
 	}
 	return q
 }

@@ -39,6 +39,8 @@ func TypeMap() []connectors.TypeMapping {
 			Edges: "converted to UTF-8 by the server", Case: "TestSourceTypes/utf8mb3"},
 		{Source: "char(n), varchar(n), text latin1", Canonical: connectors.KindText,
 			Edges: "MariaDB's latin1 is Windows-1252: 0x80 reads as €, the five unassigned bytes as C1 controls; UTF-8 stored in a latin1 column reads as mojibake, as declared", Case: "TestSourceTypes/latin1"},
+		{Source: "char(n), varchar(n), text in another character set (ascii, cp1250, greek, …)", Canonical: connectors.KindText,
+			Edges: "converted to UTF-8 by the server where the conversion gives the stored bytes back; a byte the character set does not define (ascii above 0x7F, cp1250's 0x81), which the server would send as '?', reads as the stored []byte instead: Fit refuses it (wrong_kind) and the archive keeps the bytes", Case: "TestSourceTypes/other_charset"},
 		{Source: "tinytext, text, mediumtext, longtext", Canonical: connectors.KindText,
 			Edges: "unbounded text; empty is not NULL", Case: "TestSourceTypes/text"},
 		{Source: "enum(…)", Canonical: connectors.KindText,
