@@ -368,3 +368,35 @@ func TestRepeatedTextsReadExactly(t *testing.T) {
 		}
 	}
 }
+
+// A key column in a character set that does not define every byte reads
+// such keys as their bytes (see other_charset): a keyset scan resumes
+// after each of them, one row a batch and streamed, and reads every row
+// once, as stored.
+func TestKeyOutsideItsCharset(t *testing.T) {
+	dbURL := mytest.NewDatabase(t)
+	mytest.Exec(t, dbURL,
+		"SET SESSION sql_mode = ''",
+		"CREATE TABLE k (a varchar(5) CHARACTER SET ascii NOT NULL PRIMARY KEY, n int NOT NULL) ENGINE=InnoDB",
+		"INSERT INTO k VALUES ('a', 1), ('B', 2), (_binary X'E5', 3), (_binary X'E6', 4), ('c', 5), (_binary X'C3A5', 6), ('Z', 7), (_binary X'7FE5', 8)",
+	)
+	want := map[int64]connectors.Value{1: "a", 2: "B", 3: []byte{0xE5}, 4: []byte{0xE6}, 5: "c", 6: []byte{0xC3, 0xA5}, 7: "Z", 8: []byte{0x7F, 0xE5}}
+	src := openSource(t, dbURL)
+	for _, opts := range []connectors.ScanOptions{{BatchSize: 1}, {BatchSize: 1, Key: []string{"a", "n"}}} {
+		rows := conformance.ReadAll(t, src, "k", opts)
+		seen := map[int64]bool{}
+		for _, r := range rows {
+			n := r[1].(int64)
+			if seen[n] {
+				t.Errorf("key %v: row %d read twice", opts.Key, n)
+			}
+			seen[n] = true
+			if !conformance.Equal(r[0], want[n]) {
+				t.Errorf("key %v: row %d read %s, want %s", opts.Key, n, conformance.Describe(r[0]), conformance.Describe(want[n]))
+			}
+		}
+		if len(seen) != len(want) {
+			t.Errorf("key %v: %d rows read, want %d", opts.Key, len(seen), len(want))
+		}
+	}
+}
