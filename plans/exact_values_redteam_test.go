@@ -119,3 +119,40 @@ func exactArchivedValues(t *testing.T, workDir, table string) map[int]map[string
 	}
 	return out
 }
+
+// A MariaDB YEAR(2) column stores the whole year (1901..2155) and prints
+// its last two digits: 1969 and 2069 both print 69, 2000 prints 00. Read
+// as printed, 1999 would arrive as the year 99 and two different years as
+// one, with verify reading the same digits. Each must arrive as its year.
+func TestExactMariaDBTwoDigitYear(t *testing.T) {
+	legacy := mytest.NewDatabase(t)
+	mytest.Exec(t, legacy,
+		"SET SESSION sql_mode = ''",
+		"CREATE TABLE fodd (id int NOT NULL PRIMARY KEY, ar year(2), ar4 year) ENGINE=InnoDB",
+		"INSERT INTO fodd VALUES (1, 1999, 1999), (2, 1970, 1970), (3, 2000, 2000), (4, 1969, 1969), (5, 2069, 2069), (6, NULL, 0), (7, 2155, 2155), (8, 1901, 1901)",
+	)
+	tgt := exactTarget(t)
+	rep, work := exactMigrate(t, legacy, tgt, nil)
+	exactCheckLedger(t, rep, "fodd", 8, 0)
+	got, _ := exactRows(t, tgt, "fodd")
+	want := map[int64][]connectors.Value{
+		1: {int64(1999), int64(1999)}, 2: {int64(1970), int64(1970)}, 3: {int64(2000), int64(2000)}, 4: {int64(1969), int64(1969)},
+		5: {int64(2069), int64(2069)}, 6: {nil, int64(0)}, 7: {int64(2155), int64(2155)}, 8: {int64(1901), int64(1901)},
+	}
+	for id, w := range want {
+		r := got[id]
+		if r == nil {
+			t.Errorf("row %d did not arrive", id)
+			continue
+		}
+		for j, v := range w {
+			if !conformance.Equal(r[j+1], v) {
+				t.Errorf("row %d column %d: %s arrived, want %s", id, j+1, conformance.Describe(r[j+1]), conformance.Describe(v))
+			}
+		}
+	}
+	sum, err := plans.Verify(context.Background(), loadPlan(t, filepath.Join(work, "plan.yaml")), plans.Options{SourceURL: legacy, TargetURL: tgt, WorkDir: work})
+	if err != nil || sum == nil || !sum.Pass {
+		t.Fatalf("verify: %v", err)
+	}
+}

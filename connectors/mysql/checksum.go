@@ -216,6 +216,8 @@ func encodeValueSQL(c *connectors.Column) (string, error) {
 			e = uintSQL(col)
 		case strings.Contains(lower, "unsigned"):
 			e = uintSQL(col)
+		case isYearTwo(c):
+			e = "CONCAT(" + tagLiteral(tagInt) + ", UNHEX(" + fixedHex("CAST("+yearTwoSQL(col)+" AS SIGNED)", 8) + "))"
 		case base == "year" || base == "tinyint" || base == "smallint" || base == "mediumint" || base == "int" || base == "integer" || base == "bigint":
 			e = "CONCAT(" + tagLiteral(tagInt) + ", UNHEX(" + fixedHex("CAST("+col+" AS SIGNED)", 8) + "))"
 		default:

@@ -442,17 +442,18 @@ func (r *scrubRows) Err() error {
 	return nil
 }
 
-// scanDialect is the Dialect with a select list that widens FLOAT columns
-// and marks the text of character sets that do not define every byte
-// (charset.go).
+// scanDialect is the Dialect with a select list that widens FLOAT columns,
+// marks the text of character sets that do not define every byte
+// (charset.go) and reads YEAR(2) as its stored year (year2.go).
 type scanDialect struct {
 	Dialect
 	floats map[string]bool   // quoted names
 	texts  map[string]string // quoted names: character set
+	years  map[string]bool   // quoted names of YEAR(2) columns
 }
 
 func newScanDialect(t *connectors.Table) scanDialect {
-	return scanDialect{floats: floatColumns(t), texts: checkedColumns(t)}
+	return scanDialect{floats: floatColumns(t), texts: checkedColumns(t), years: yearTwoColumns(t)}
 }
 
 func (d scanDialect) SelectBatch(table string, columns, key []string, after bool, limit int) (string, error) {
@@ -465,6 +466,9 @@ func (d scanDialect) selectColumn(q string) string {
 	}
 	if cs, ok := d.texts[q]; ok {
 		return markedTextSQL(q, cs)
+	}
+	if d.years[q] {
+		return yearTwoSQL(q)
 	}
 	return q
 }

@@ -97,6 +97,11 @@ var sourceCases = []sourceCase{
 	}},
 	{"year", []legacyColumn{
 		{name: "yr", ddl: "year", kind: connectors.KindInt, lits: []string{"2155", "1901", "'0000'"}, want: ints(2155, 1901, 0)},
+		// YEAR(2) prints two digits of the year it stores: it reads as
+		// the year (1969 and 2069 both print 69; 2000 prints 00 like the
+		// zero year).
+		{name: "yr2", ddl: "year(2)", kind: connectors.KindInt, lits: []string{"1999", "1969", "2069", "2000", "'0000'", "2155", "1901"},
+			want: ints(1999, 1969, 2069, 2000, 0, 2155, 1901)},
 	}},
 	{"date", []legacyColumn{
 		{name: "dt", ddl: "date", kind: connectors.KindDate, lits: []string{"'0000-00-00'", "'2024-05-00'", "'2024-02-29'", "'9999-12-31'", "'0001-01-01'"},

@@ -24,7 +24,7 @@ func TypeMap() []connectors.TypeMapping {
 		{Source: "double", Canonical: connectors.KindFloat,
 			Edges: "exact; MariaDB stores -0.0 as 0, so it reads as 0 (and as a target refuses -0.0: negative_zero); denormals kept", Case: "TestSourceTypes/double"},
 		{Source: "year", Canonical: connectors.KindInt,
-			Edges: "1901..2155; the zero year 0000 reads as 0", Case: "TestSourceTypes/year"},
+			Edges: "1901..2155; the zero year 0000 reads as 0; year(2) reads as the year it stores, not the two digits it prints (1999, not 99; 1969 and 2069 both print 69)", Case: "TestSourceTypes/year"},
 		{Source: "date", Canonical: connectors.KindDate,
 			Edges: "0000-00-00 and zero days (2024-05-00) read as InvalidDate with the server's text", Case: "TestSourceTypes/date"},
 		{Source: "datetime(n)", Canonical: connectors.KindDateTime,
