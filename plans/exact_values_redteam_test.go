@@ -156,3 +156,39 @@ func TestExactMariaDBTwoDigitYear(t *testing.T) {
 		t.Fatalf("verify: %v", err)
 	}
 }
+
+// A MariaDB ENUM stores an invalid value (a lax sql_mode's) as the number
+// 0, which prints as ”. When ” is also one of the members, the two
+// print alike: read as printed, the invalid value would migrate as the
+// member ”, and verify, reading the same, would agree. It must be
+// archived instead, as the number it is, naming the column; the member
+// ” migrates as ”.
+func TestExactMariaDBEnumInvalidBesideEmptyMember(t *testing.T) {
+	legacy := mytest.NewDatabase(t)
+	mytest.Exec(t, legacy,
+		"SET SESSION sql_mode = ''",
+		"CREATE TABLE svar (id int NOT NULL PRIMARY KEY, rokare enum('','J','N'), kon enum('M','K')) ENGINE=InnoDB",
+		"INSERT INTO svar VALUES (1, 'J', 'M'), (2, '', 'K'), (3, 'ja', 'M'), (4, NULL, NULL)",
+		// Rows enough that one archived stays below the plan's 5%.
+		"INSERT INTO svar SELECT seq, 'N', 'K' FROM seq_5_to_40",
+	)
+	tgt := exactTarget(t)
+	rep, work := exactMigrate(t, legacy, tgt, nil)
+	exactCheckLedger(t, rep, "svar", 40, 1)
+	exactCheckArchive(t, "enum", exactArchived(t, work, "svar"), map[int]string{3: "wrong_kind rokare"})
+	if v := exactArchivedValues(t, work, "svar")[3]["rokare"]; v != int64(0) {
+		t.Errorf("archived rokare as %s, want the stored number 0", conformance.Describe(v))
+	}
+	got, _ := exactRows(t, tgt, "svar")
+	for id, want := range map[int64][]connectors.Value{1: {"J", "M"}, 2: {"", "K"}, 4: {nil, nil}} {
+		for j, w := range want {
+			if r := got[id]; r == nil || !conformance.Equal(r[j+1], w) {
+				t.Errorf("row %d column %d: %v arrived, want %s", id, j+1, r, conformance.Describe(w))
+			}
+		}
+	}
+	sum, err := plans.Verify(context.Background(), loadPlan(t, filepath.Join(work, "plan.yaml")), plans.Options{SourceURL: legacy, TargetURL: tgt, WorkDir: work})
+	if err != nil || sum == nil || !sum.Pass {
+		t.Fatalf("verify: %v", err)
+	}
+}

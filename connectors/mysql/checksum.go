@@ -237,6 +237,10 @@ func encodeValueSQL(c *connectors.Column) (string, error) {
 		switch base {
 		case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set":
 			e = textSQL(tagText, col, c)
+			if isEmptyMemberEnum(c) {
+				// Scan reads the invalid value 0 as int64(0) (enumzero.go).
+				e = "IF(" + col + " + 0 = 0, " + tagLiteral(tagInt, 0, 0, 0, 0, 0, 0, 0, 0) + ", " + e + ")"
+			}
 		default:
 			return "", noPushdown()
 		}

@@ -28,6 +28,9 @@ func decoderFor(c *connectors.Column) decoder {
 	if checkedCharset(c) != "" {
 		return decodeMarked(c.Type.Kind)
 	}
+	if isEmptyMemberEnum(c) {
+		return decodeEnumZero
+	}
 	switch c.Type.Kind {
 	case connectors.KindInt:
 		if baseType(c.SourceType) == "bit" {
@@ -299,8 +302,8 @@ func newQuerier(conn *sql.Conn, t *connectors.Table, key []string) (*querier, er
 	q.text = make([]bool, len(t.Columns))
 	q.prev = make([]connectors.Value, len(t.Columns))
 	for i := range t.Columns {
-		// A marked text (charset.go) is not the text itself.
-		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText && checkedCharset(&t.Columns[i]) == ""
+		// A marked text (charset.go, enumzero.go) is not the text itself.
+		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText && checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
 	}
 	return q, nil
 }

@@ -25,8 +25,8 @@ type keyNumbers struct {
 	set     bool
 	members []string          // in their list's order
 	number  map[string]uint64 // ENUM: label -> position (1-based)
-	// emptyMember: '' is one of the ENUM's members, so a value read as ''
-	// may be it or the invalid value 0 a lax sql_mode stored.
+	// emptyMember: '' is one of the ENUM's members; a scan reads the
+	// invalid value 0 a lax sql_mode stored as int64(0) (enumzero.go).
 	emptyMember bool
 }
 
@@ -61,15 +61,16 @@ func enumKeyNumbers(c *connectors.Column) (*keyNumbers, error) {
 // literal gives the number stored for label, as the key literal. Its
 // errors name the type; QueryBatch adds the column.
 func (k *keyNumbers) literal(c *connectors.Column, v connectors.Value) ([]byte, error) {
+	if n, ok := v.(int64); ok && n == 0 && !k.set && k.emptyMember {
+		// The invalid value, read as its number beside the member ''.
+		return []byte{'0'}, nil
+	}
 	label, ok := v.(string)
 	if !ok {
 		return nil, fmt.Errorf("%s: a resume key value of type %T, want its label", c.SourceType, v)
 	}
 	if !k.set {
-		if label == "" {
-			if k.emptyMember {
-				return nil, fmt.Errorf("%s: a key read as '' is either the member '' or the invalid value 0, which read the same: the scan cannot resume after it; name key columns that are not an ENUM", c.SourceType)
-			}
+		if label == "" && !k.emptyMember {
 			// The invalid value a lax sql_mode stores, numbered 0.
 			return []byte{'0'}, nil
 		}

@@ -7,17 +7,20 @@ import (
 )
 
 // Every branch of an ENUM or SET key's literal: a member's number, the
-// invalid value 0 read as the empty label, the refusal where the empty
-// label is also a member, a label that is no member, and a SET's
-// bitmask.
+// invalid value 0 read as the empty label, or, where the empty label is
+// also a member, read as int64(0) (enumzero.go) beside the member ”, a
+// label that is no member, and a SET's bitmask.
 func TestEnumKeyLiteral(t *testing.T) {
 	for _, tc := range []struct {
 		typ, label, want string
+		value            connectors.Value // instead of label
 		fails            bool
 	}{
 		{typ: "enum('b','a','c')", label: "a", want: "2"},
 		{typ: "enum('b','a','c')", label: "", want: "0"},
-		{typ: "enum('b','','c')", label: "", fails: true},
+		{typ: "enum('b','','c')", label: "", want: "2"},
+		{typ: "enum('b','','c')", value: int64(0), want: "0"},
+		{typ: "enum('b','a','c')", value: int64(0), fails: true},
 		{typ: "enum('b','','c')", label: "c", want: "3"},
 		{typ: "enum('b','a','c')", label: "d", fails: true},
 		{typ: "set('a','b','c')", label: "", want: "0"},
@@ -29,7 +32,11 @@ func TestEnumKeyLiteral(t *testing.T) {
 		if err != nil || k == nil {
 			t.Fatalf("%s: %v, %v", tc.typ, k, err)
 		}
-		got, err := k.literal(c, tc.label)
+		var v connectors.Value = tc.label
+		if tc.value != nil {
+			v = tc.value
+		}
+		got, err := k.literal(c, v)
 		if tc.fails {
 			if err == nil {
 				t.Errorf("%s %q: literal %s, want an error", tc.typ, tc.label, got)

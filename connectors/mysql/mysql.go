@@ -444,16 +444,18 @@ func (r *scrubRows) Err() error {
 
 // scanDialect is the Dialect with a select list that widens FLOAT columns,
 // marks the text of character sets that do not define every byte
-// (charset.go) and reads YEAR(2) as its stored year (year2.go).
+// (charset.go), reads YEAR(2) as its stored year (year2.go) and tells an
+// ENUM's invalid value from its member ” (enumzero.go).
 type scanDialect struct {
 	Dialect
 	floats map[string]bool   // quoted names
 	texts  map[string]string // quoted names: character set
 	years  map[string]bool   // quoted names of YEAR(2) columns
+	enums  map[string]bool   // quoted names of ENUMs with a '' member
 }
 
 func newScanDialect(t *connectors.Table) scanDialect {
-	return scanDialect{floats: floatColumns(t), texts: checkedColumns(t), years: yearTwoColumns(t)}
+	return scanDialect{floats: floatColumns(t), texts: checkedColumns(t), years: yearTwoColumns(t), enums: emptyMemberEnums(t)}
 }
 
 func (d scanDialect) SelectBatch(table string, columns, key []string, after bool, limit int) (string, error) {
@@ -469,6 +471,9 @@ func (d scanDialect) selectColumn(q string) string {
 	}
 	if d.years[q] {
 		return yearTwoSQL(q)
+	}
+	if d.enums[q] {
+		return enumZeroSQL(q)
 	}
 	return q
 }

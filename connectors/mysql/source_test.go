@@ -154,6 +154,9 @@ var sourceCases = []sourceCase{
 		// Under sql_mode '' an unknown value is stored as the empty
 		// string of index 0.
 		{name: "en", ddl: "enum('a','b','ö')", kind: connectors.KindText, lits: []string{"'ö'", "'nope'", "'a'"}, want: []connectors.Value{"ö", "", "a"}},
+		// Beside a member '', the invalid value reads as the number 0
+		// it is stored as (Fit refuses it), not as the member.
+		{name: "en0", ddl: "enum('','a')", kind: connectors.KindText, lits: []string{"'a'", "'nope'", "''"}, want: []connectors.Value{"a", int64(0), ""}},
 	}},
 	{"set", []legacyColumn{
 		{name: "st", ddl: "set('x','y','z')", kind: connectors.KindText, lits: []string{"'z,x'", "''"}, want: []connectors.Value{"x,z", ""}},
@@ -403,5 +406,33 @@ func TestKeyOutsideItsCharset(t *testing.T) {
 		if len(seen) != len(want) {
 			t.Errorf("key %v: %d rows read, want %d", opts.Key, len(seen), len(want))
 		}
+	}
+}
+
+// An ENUM key with a ” member holding both it and the invalid value 0
+// reads each row once, the invalid value as int64(0), resuming after
+// either one row a batch.
+func TestEnumKeyInvalidBesideEmptyMember(t *testing.T) {
+	dbURL := mytest.NewDatabase(t)
+	mytest.Exec(t, dbURL,
+		"SET SESSION sql_mode = ''",
+		"CREATE TABLE k (e enum('b','','a') NOT NULL, n int NOT NULL, PRIMARY KEY (e, n)) ENGINE=InnoDB",
+		"INSERT INTO k VALUES ('a', 1), ('', 2), ('nope', 3), ('b', 4), ('', 5), ('nope', 6)",
+	)
+	want := map[int64]connectors.Value{1: "a", 2: "", 3: int64(0), 4: "b", 5: "", 6: int64(0)}
+	rows := conformance.ReadAll(t, openSource(t, dbURL), "k", connectors.ScanOptions{BatchSize: 1})
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		n := r[1].(int64)
+		if seen[n] {
+			t.Errorf("row %d read twice", n)
+		}
+		seen[n] = true
+		if !conformance.Equal(r[0], want[n]) {
+			t.Errorf("row %d read %s, want %s", n, conformance.Describe(r[0]), conformance.Describe(want[n]))
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("%d rows read, want %d", len(seen), len(want))
 	}
 }
