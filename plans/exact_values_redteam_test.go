@@ -10,13 +10,16 @@ package plans_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 )
 
@@ -190,5 +193,70 @@ func TestExactMariaDBEnumInvalidBesideEmptyMember(t *testing.T) {
 	sum, err := plans.Verify(context.Background(), loadPlan(t, filepath.Join(work, "plan.yaml")), plans.Options{SourceURL: legacy, TargetURL: tgt, WorkDir: work})
 	if err != nil || sum == nil || !sum.Pass {
 		t.Fatalf("verify: %v", err)
+	}
+}
+
+// A PostgreSQL table with row-level security shows a role without
+// BYPASSRLS only the rows its policies let through, in SELECT and in
+// COUNT(*) alike: a run reading as such a role (a read-only account, as
+// the connector asks for) would migrate part of the table, and verify,
+// counting and reading through the same policies, would find nothing
+// missing. The run must refuse instead, naming the table.
+func TestExactPostgreSQLRowSecurityHidesNoRows(t *testing.T) {
+	legacy := pgtest.NewDatabase(t)
+	u, err := url.Parse(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Roles are the server's, not the database's: one named after the
+	// database is this test's alone.
+	role := strings.Replace(strings.TrimPrefix(u.Path, "/"), "regflytt_test_", "regflytt_rls_", 1)
+	pgtest.Exec(t, legacy,
+		"CREATE TABLE besok (id int PRIMARY KEY, enhet text NOT NULL, vikt numeric(5,1))",
+		"INSERT INTO besok SELECT g, CASE WHEN g % 10 = 0 THEN 'B' ELSE 'A' END, g / 10.0 FROM generate_series(1, 100) g",
+		"ALTER TABLE besok ENABLE ROW LEVEL SECURITY",
+		"CREATE POLICY bara_a ON besok FOR SELECT USING (enhet = 'A')",
+		"CREATE ROLE "+role+" LOGIN PASSWORD 'x'",
+		"GRANT SELECT ON besok TO "+role,
+	)
+	t.Cleanup(func() {
+		pgtest.Exec(t, legacy, "DROP OWNED BY "+role)
+		pgtest.Exec(t, pgtest.AdminURL(t), "DROP ROLE "+role)
+	})
+	u.User = url.UserPassword(role, "x")
+	reader := u.String()
+
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: exact
+tables:
+  - name: besok
+    primary_key: [id]
+    columns:
+      - {name: id, type: integer}
+      - {name: enhet, type: text}
+      - {name: vikt, type: "decimal(5,1)"}
+`)
+	write(t, filepath.Join(dir, "mapping.yaml"), "version: 1\ntables:\n  - target: besok\n    source: besok\n    columns: {id: id, enhet: enhet, vikt: vikt}\n")
+	plan := write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
+register: {id: exact, name: Exact values}
+system: {current: legacy, chosen: receiving}
+cpua: {current: A, future: B}
+rco: {current: A, future: B}
+target: {schema: schema.yaml}
+mappings: [mapping.yaml]
+archive: {dir: archive}
+`)
+	tgt := "sqlite://" + filepath.Join(dir, "receiving.db")
+	rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: reader, TargetURL: tgt, WorkDir: dir})
+	if err == nil {
+		var migrated int64
+		if rep != nil && len(rep.Tables) > 0 {
+			migrated = rep.Tables[0].Migrated
+		}
+		t.Fatalf("the run read a table with row-level security through its policies and passed (pass %v, %d of 100 rows migrated)", rep != nil && rep.Pass, migrated)
+	}
+	t.Logf("refused: %v", err)
+	if !strings.Contains(err.Error(), "besok") || !strings.Contains(err.Error(), "row-level security") {
+		t.Errorf("the refusal does not name the table and row-level security: %v", err)
 	}
 }

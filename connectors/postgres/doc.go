@@ -29,11 +29,15 @@
 //
 // Session settings are pinned on every connection and cannot be overridden
 // from the URL: TimeZone UTC, DateStyle ISO, IntervalStyle postgres,
-// extra_float_digits 3, bytea_output hex, lc_monetary C. With them a timestamptz is never
-// shifted and every text form read (arrays, intervals, ranges) is the same
+// extra_float_digits 3, bytea_output hex, lc_monetary C, row_security
+// off. With them a timestamptz is never shifted and every text form read
+// (arrays, intervals, ranges) is the same
 // whatever the server's or the database's defaults (ALTER DATABASE … SET
-// timezone = 'Europe/Stockholm' included). A source's connections also set
-// default_transaction_read_only.
+// timezone = 'Europe/Stockholm' included). row_security off makes a read
+// that a row-level security policy would filter fail, naming the table,
+// instead of showing part of it to a role that does not bypass the
+// policies (a run and its verification would agree on that part). A
+// source's connections also set default_transaction_read_only.
 //
 // PostgreSQL 10 or later is needed (partitions are told apart by
 // pg_class.relispartition).

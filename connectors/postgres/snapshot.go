@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -123,8 +124,24 @@ func (s *snapshot) Count(ctx context.Context, table string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)
 	}
+	// In a savepoint: a caller may take a failed count for an unknown
+	// size (a progress total) and read on, and a failure outside one
+	// would abort the transaction, so that the read then failed with
+	// "current transaction is aborted" instead of the count's reason (a
+	// row-level security policy, a missing privilege).
+	if _, err := s.tx.Exec(ctx, "SAVEPOINT regflytt_count"); err != nil {
+		return 0, s.db.errorf(err, "count %s", table)
+	}
 	var n int64
 	if err := s.tx.QueryRow(ctx, "SELECT count(*) FROM "+q).Scan(&n); err != nil {
+		if _, rerr := s.tx.Exec(ctx, "ROLLBACK TO SAVEPOINT regflytt_count"); rerr != nil {
+			return 0, s.db.errorf(errors.Join(err, rerr), "count %s", table)
+		}
+		return 0, s.db.errorf(err, "count %s", table)
+	}
+	// Released, so that the rest of the transaction is no subtransaction
+	// (see Snapshot).
+	if _, err := s.tx.Exec(ctx, "RELEASE SAVEPOINT regflytt_count"); err != nil {
 		return 0, s.db.errorf(err, "count %s", table)
 	}
 	return n, nil
