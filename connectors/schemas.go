@@ -39,6 +39,27 @@ type Inheritance struct {
 	Child, Parent string
 }
 
+// HistoryLister is an optional extra of a Snapshot, found by type
+// assertion, for dialects whose tables can keep earlier versions of their
+// rows out of sight of a read (MariaDB's WITH SYSTEM VERSIONING): a plain
+// SELECT and COUNT(*) give the current rows only, so the earlier versions,
+// and every row since deleted, would be neither migrated nor archived nor
+// excluded while verification, counting the same way, accounted for
+// every record it saw. The extra lets it say so instead.
+type HistoryLister interface {
+	// History lists the tables of the catalogue that keep earlier
+	// versions of their rows, with how many, in name order; a table that
+	// keeps none is left out.
+	History(ctx context.Context) ([]TableHistory, error)
+}
+
+// TableHistory is a table and the number of earlier row versions it
+// keeps beside its current rows.
+type TableHistory struct {
+	Table    string
+	Versions int64
+}
+
 // EngineChecker is an optional extra of a Snapshot, found by type
 // assertion, for dialects with several storage engines (MariaDB). A
 // receiving table made by hand on a non-transactional engine (MyISAM,

@@ -10,6 +10,7 @@ package plans_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -259,4 +260,83 @@ archive: {dir: archive}
 	if !strings.Contains(err.Error(), "besok") || !strings.Contains(err.Error(), "row-level security") {
 		t.Errorf("the refusal does not name the table and row-level security: %v", err)
 	}
+}
+
+// A MariaDB table WITH SYSTEM VERSIONING keeps every earlier version of
+// its rows, and of rows since deleted, out of sight of a plain SELECT and
+// of COUNT(*): a run would migrate the current rows, and verify, counting
+// the same way, would say every record is accounted for while the
+// history was neither migrated, archived nor excluded. Verify raises a
+// finding per such table with history, which the plan must acknowledge
+// with its reason; the run does not PASS without it.
+func TestExactMariaDBSystemVersionedHistoryIsNamed(t *testing.T) {
+	legacy := mytest.NewDatabase(t)
+	mytest.Exec(t, legacy,
+		"CREATE TABLE besok (id int NOT NULL PRIMARY KEY, vikt decimal(5,1)) ENGINE=InnoDB WITH SYSTEM VERSIONING",
+		"INSERT INTO besok SELECT seq, seq / 10 FROM seq_1_to_40",
+		"UPDATE besok SET vikt = vikt + 1 WHERE id <= 3", // three earlier versions
+		"DELETE FROM besok WHERE id = 40",                // a record only the history holds
+		// Versioned, but never changed: no history, no finding.
+		"CREATE TABLE enhet (id int NOT NULL PRIMARY KEY, namn varchar(20)) ENGINE=InnoDB WITH SYSTEM VERSIONING",
+		"INSERT INTO enhet VALUES (1, 'Umeå')",
+	)
+	plan := func(dir, ack string) *plans.Plan {
+		write(t, filepath.Join(dir, "schema.yaml"), `platform: exact
+tables:
+  - name: besok
+    primary_key: [id]
+    columns:
+      - {name: id, type: integer}
+      - {name: vikt, type: "decimal(5,1)"}
+  - name: enhet
+    primary_key: [id]
+    columns:
+      - {name: id, type: integer}
+      - {name: namn, type: "varchar(20)"}
+`)
+		write(t, filepath.Join(dir, "mapping.yaml"), "version: 1\ntables:\n  - target: besok\n    source: besok\n    columns: {id: id, vikt: vikt}\n  - target: enhet\n    source: enhet\n    columns: {id: id, namn: namn}\n")
+		return loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
+register: {id: exact, name: Exact values}
+system: {current: legacy, chosen: receiving}
+cpua: {current: A, future: B}
+rco: {current: A, future: B}
+target: {schema: schema.yaml}
+mappings: [mapping.yaml]
+archive: {dir: archive}
+`+ack))
+	}
+	dir := t.TempDir()
+	opts := plans.Options{SourceURL: legacy, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+	rep, err := plans.Run(context.Background(), plan(dir, ""), opts)
+	if !errors.Is(err, plans.ErrNotAccounted) || rep == nil || rep.Pass {
+		t.Fatalf("the run passes a source whose table besok keeps 4 row versions it never read: %v", err)
+	}
+	var ids []string
+	for _, a := range rep.Alarms {
+		ids = append(ids, a.ID)
+	}
+	if strings.Join(ids, ",") != "history_not_read.besok" {
+		t.Errorf("the run's alarms are %v, want history_not_read.besok alone", ids)
+	}
+	sum, err := plans.Verify(context.Background(), plan(dir, ""), opts)
+	if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+		t.Fatalf("verify passes a source whose table besok keeps history it never read: %v", err)
+	}
+	for _, f := range sum.Findings {
+		if f.Kind == "history_not_read" && (f.Subject != "besok" || f.Count != 4) {
+			t.Errorf("finding %s counts %d versions of %s, want 4 of besok", f.ID, f.Count, f.Subject)
+		}
+	}
+
+	// Acknowledged with the plan's reason, it passes.
+	ackDir := t.TempDir()
+	acked := plan(ackDir, "verification:\n  acknowledge:\n    history_not_read.besok: the earlier versions are the old platform's audit trail, kept in its backup\n")
+	rep, err = plans.Run(context.Background(), acked, plans.Options{SourceURL: legacy, TargetURL: "sqlite://" + filepath.Join(ackDir, "receiving.db"), WorkDir: ackDir})
+	if err != nil || !rep.Pass {
+		t.Fatalf("a run of the acknowledged plan: %v", err)
+	}
+	// The current rows migrate, keyed by the declared key alone (the
+	// server adds the period's end to it).
+	exactCheckLedger(t, rep, "besok", 39, 0)
+	exactCheckLedger(t, rep, "enhet", 1, 0)
 }

@@ -19,7 +19,7 @@ import (
 // tables, and each information_schema query costs the server a scan of
 // its table definitions.
 const (
-	tablesQuery = "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES " +
+	tablesQuery = "SELECT TABLE_NAME, TABLE_ROWS, TABLE_TYPE FROM information_schema.TABLES " +
 		"WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')"
 	columnsQuery = "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME, IS_NULLABLE, COLUMN_COMMENT " +
 		"FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION"
@@ -43,12 +43,14 @@ type queryer interface {
 func tables(ctx context.Context, q queryer, schema string) ([]connectors.Table, error) {
 	byName := map[string]*connectors.Table{}
 	var names []string
+	versioned := map[string]bool{}
 	err := each(ctx, q, tablesQuery, schema, func(r *sql.Rows) error {
-		var name string
+		var name, typ string
 		var est sql.NullInt64
-		if err := r.Scan(&name, &est); err != nil {
+		if err := r.Scan(&name, &est, &typ); err != nil {
 			return err
 		}
+		versioned[name] = typ == versionedTableType
 		t := &connectors.Table{Name: name, RowEstimate: -1}
 		if est.Valid {
 			t.RowEstimate = est.Int64
@@ -135,6 +137,11 @@ func tables(ctx context.Context, q queryer, schema string) ([]connectors.Table, 
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	for name := range versioned {
+		if versioned[name] {
+			dropPeriodEnd(byName[name])
+		}
 	}
 	if err := readExtras(ctx, q, schema, byName); err != nil {
 		return nil, err

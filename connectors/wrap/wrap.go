@@ -397,6 +397,14 @@ func (s *snapshot) OtherSchemas(ctx context.Context) ([]connectors.SchemaTables,
 	})
 }
 
+// History forwards to the current snapshot's HistoryLister, retried as
+// every read; a connector without one lists none.
+func (s *snapshot) History(ctx context.Context) ([]connectors.TableHistory, error) {
+	return forwardOptional(ctx, s, func(l connectors.HistoryLister) ([]connectors.TableHistory, error) {
+		return l.History(ctx)
+	})
+}
+
 // Inherited forwards to the current snapshot's InheritanceLister,
 // retried as every read; a connector without one lists none.
 func (s *snapshot) Inherited(ctx context.Context) ([]connectors.Inheritance, error) {
