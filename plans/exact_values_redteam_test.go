@@ -279,6 +279,11 @@ func TestExactMariaDBSystemVersionedHistoryIsNamed(t *testing.T) {
 		// Versioned, but never changed: no history, no finding.
 		"CREATE TABLE enhet (id int NOT NULL PRIMARY KEY, namn varchar(20)) ENGINE=InnoDB WITH SYSTEM VERSIONING",
 		"INSERT INTO enhet VALUES (1, 'Umeå')",
+		// Keyless (the mapping names its key): before the finding, the
+		// run passed with its history unread.
+		"CREATE TABLE logg (id int NOT NULL, handelse varchar(20), UNIQUE (id)) ENGINE=InnoDB WITH SYSTEM VERSIONING",
+		"INSERT INTO logg VALUES (1, 'in'), (2, 'ut')",
+		"DELETE FROM logg WHERE id = 2",
 	)
 	plan := func(dir, ack string) *plans.Plan {
 		write(t, filepath.Join(dir, "schema.yaml"), `platform: exact
@@ -293,8 +298,13 @@ tables:
     columns:
       - {name: id, type: integer}
       - {name: namn, type: "varchar(20)"}
+  - name: logg
+    primary_key: [id]
+    columns:
+      - {name: id, type: integer}
+      - {name: handelse, type: "varchar(20)"}
 `)
-		write(t, filepath.Join(dir, "mapping.yaml"), "version: 1\ntables:\n  - target: besok\n    source: besok\n    columns: {id: id, vikt: vikt}\n  - target: enhet\n    source: enhet\n    columns: {id: id, namn: namn}\n")
+		write(t, filepath.Join(dir, "mapping.yaml"), "version: 1\ntables:\n  - target: besok\n    source: besok\n    columns: {id: id, vikt: vikt}\n  - target: enhet\n    source: enhet\n    columns: {id: id, namn: namn}\n  - target: logg\n    source: logg\n    key: [id]\n    columns: {id: id, handelse: handelse}\n")
 		return loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
 register: {id: exact, name: Exact values}
 system: {current: legacy, chosen: receiving}
@@ -315,22 +325,22 @@ archive: {dir: archive}
 	for _, a := range rep.Alarms {
 		ids = append(ids, a.ID)
 	}
-	if strings.Join(ids, ",") != "history_not_read.besok" {
-		t.Errorf("the run's alarms are %v, want history_not_read.besok alone", ids)
+	if strings.Join(ids, ",") != "history_not_read.besok,history_not_read.logg" {
+		t.Errorf("the run's alarms are %v, want history_not_read.besok and .logg", ids)
 	}
 	sum, err := plans.Verify(context.Background(), plan(dir, ""), opts)
 	if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
 		t.Fatalf("verify passes a source whose table besok keeps history it never read: %v", err)
 	}
 	for _, f := range sum.Findings {
-		if f.Kind == "history_not_read" && (f.Subject != "besok" || f.Count != 4) {
-			t.Errorf("finding %s counts %d versions of %s, want 4 of besok", f.ID, f.Count, f.Subject)
+		if want := map[string]int64{"besok": 4, "logg": 1}[f.Subject]; f.Kind == "history_not_read" && f.Count != want {
+			t.Errorf("finding %s counts %d versions, want %d", f.ID, f.Count, want)
 		}
 	}
 
 	// Acknowledged with the plan's reason, it passes.
 	ackDir := t.TempDir()
-	acked := plan(ackDir, "verification:\n  acknowledge:\n    history_not_read.besok: the earlier versions are the old platform's audit trail, kept in its backup\n")
+	acked := plan(ackDir, "verification:\n  acknowledge:\n    history_not_read.besok: the earlier versions are the old platform's audit trail, kept in its backup\n    history_not_read.logg: the same\n")
 	rep, err = plans.Run(context.Background(), acked, plans.Options{SourceURL: legacy, TargetURL: "sqlite://" + filepath.Join(ackDir, "receiving.db"), WorkDir: ackDir})
 	if err != nil || !rep.Pass {
 		t.Fatalf("a run of the acknowledged plan: %v", err)
@@ -339,4 +349,5 @@ archive: {dir: archive}
 	// server adds the period's end to it).
 	exactCheckLedger(t, rep, "besok", 39, 0)
 	exactCheckLedger(t, rep, "enhet", 1, 0)
+	exactCheckLedger(t, rep, "logg", 1, 0)
 }
