@@ -96,3 +96,17 @@ type ExistingTableChecker interface {
 	// exist) from the table Create makes, a Difference each.
 	CheckExistingTables(ctx context.Context, tables []string) ([]Difference, error)
 }
+
+// CatalogueScopeChecker is an optional extra of a Snapshot, found by type
+// assertion, for dialects whose catalogue shows an account only the
+// tables it may read (MariaDB's and MySQL's information_schema): an
+// account granted SELECT table by table sees those tables alone, and the
+// others are missing from the catalogue, so their records would be
+// neither migrated nor archived nor excluded while every count, taken
+// through the same catalogue, agreed. The extra lets a caller say so.
+type CatalogueScopeChecker interface {
+	// CatalogueLimited reports whether the account may read only some of
+	// the database's tables, so that tables it may not read can be
+	// missing from the catalogue; false when it may read them all.
+	CatalogueLimited(ctx context.Context) (bool, error)
+}

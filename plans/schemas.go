@@ -86,6 +86,40 @@ func historyFindings(hs []connectors.TableHistory) []verify.Finding {
 	return out
 }
 
+// FindingCatalogueLimited is the finding of a source account that may
+// read only some of the database's tables: catalogue_limited.source in
+// verification.acknowledge.
+const FindingCatalogueLimited = "catalogue_limited"
+
+// catalogueLimited reports whether the source account may read only some
+// tables of the database, so that the others are missing from its
+// catalogue (connectors.CatalogueScopeChecker); false where the connector
+// sees every table.
+func catalogueLimited(ctx context.Context, snap connectors.Snapshot) (bool, error) {
+	c, ok := snap.(connectors.CatalogueScopeChecker)
+	if !ok {
+		return false, nil
+	}
+	limited, err := c.CatalogueLimited(ctx)
+	if err != nil {
+		return false, fmt.Errorf("source: %w", err)
+	}
+	return limited, nil
+}
+
+// scopeFindings raises the finding of a catalogue the account's grants
+// limit: the tables it may not read are in no table list, so their
+// records are in no outcome while verification, counting the tables it
+// sees, would say every source record is accounted for. The plan
+// acknowledges it when the tables granted are the whole registry.
+func scopeFindings(limited bool) []verify.Finding {
+	if !limited {
+		return nil
+	}
+	return []verify.Finding{{Kind: FindingCatalogueLimited, Subject: "source",
+		Message: "the source account may read only some tables of the database (SELECT granted table by table): the server leaves the tables it may not read out of the catalogue, so their records are neither migrated, archived nor excluded and no count shows them (read with an account granted SELECT on the whole database, or acknowledge why the tables granted are the whole registry)"}}
+}
+
 // checkInheritance refuses a source whose catalogue holds a table that
 // inherits from another (connectors.InheritanceLister): reading the
 // parent reads the child's rows too, so each of the child's records

@@ -290,6 +290,10 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	limited, err := catalogueLimited(ctx, s.snap)
+	if err != nil {
+		return nil, err
+	}
 	tgt, err := all.OpenSource(ctx, r.tgtURL)
 	if err != nil {
 		return nil, fmt.Errorf("target: %w", err)
@@ -553,7 +557,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, fmt.Errorf("verify: reporting units: %w", err)
 	}
-	r.findings(sum, ledger, exp.codes, append(append(schemaFindings(schemas), historyFindings(history)...), unitFs...))
+	r.findings(sum, ledger, exp.codes, append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), unitFs...))
 	stepDone("verify: control groups and findings")
 	sum.Finish(clock())
 	// The verdict is written first and stands whatever else cannot be
@@ -1125,9 +1129,10 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 		// Other alarms ask a person about records the run accounted for;
 		// a schema the plan does not read holds records it never read,
 		// so a PASS would say every source record is accounted for
-		// while they are not; so does a table's history no read sees.
-		// Acknowledged, it is no alarm.
-		if a.Kind == FindingSchemaNotRead || a.Kind == FindingHistoryNotRead {
+		// while they are not; so does a table's history no read sees,
+		// and a table the account's grants hide. Acknowledged, it is no
+		// alarm.
+		if a.Kind == FindingSchemaNotRead || a.Kind == FindingHistoryNotRead || a.Kind == FindingCatalogueLimited {
 			rep.Pass = false
 			rep.Problems = append(rep.Problems, "source records this run never read: "+a.ID+" (see its alarm)")
 		}

@@ -61,6 +61,7 @@ var optional = []struct {
 	{"SchemaLister", typeOf[connectors.SchemaLister](), "snapshot", forwarded, ""},
 	{"InheritanceLister", typeOf[connectors.InheritanceLister](), "snapshot", forwarded, ""},
 	{"HistoryLister", typeOf[connectors.HistoryLister](), "snapshot", forwarded, ""},
+	{"CatalogueScopeChecker", typeOf[connectors.CatalogueScopeChecker](), "snapshot", forwarded, ""},
 	{"EngineChecker", typeOf[connectors.EngineChecker](), "snapshot", forwarded, ""},
 	{"ExistingTableChecker", typeOf[connectors.ExistingTableChecker](), "snapshot", forwarded, ""},
 	{"Checksummer", typeOf[connectors.Checksummer](), "snapshot", forwarded, ""},
@@ -336,6 +337,10 @@ func (s *fullSnap) record(name string) { s.f.calls[name]++ }
 func (s *fullSnap) OtherSchemas(context.Context) ([]connectors.SchemaTables, error) {
 	s.record("OtherSchemas")
 	return nil, nil
+}
+func (s *fullSnap) CatalogueLimited(context.Context) (bool, error) {
+	s.record("CatalogueLimited")
+	return false, nil
 }
 func (s *fullSnap) History(context.Context) ([]connectors.TableHistory, error) {
 	s.record("History")

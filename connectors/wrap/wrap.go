@@ -405,6 +405,15 @@ func (s *snapshot) History(ctx context.Context) ([]connectors.TableHistory, erro
 	})
 }
 
+// CatalogueLimited forwards to the current snapshot's
+// CatalogueScopeChecker, retried as every read; a connector without one
+// has a catalogue of every table.
+func (s *snapshot) CatalogueLimited(ctx context.Context) (bool, error) {
+	return forwardOptional(ctx, s, func(c connectors.CatalogueScopeChecker) (bool, error) {
+		return c.CatalogueLimited(ctx)
+	})
+}
+
 // Inherited forwards to the current snapshot's InheritanceLister,
 // retried as every read; a connector without one lists none.
 func (s *snapshot) Inherited(ctx context.Context) ([]connectors.Inheritance, error) {

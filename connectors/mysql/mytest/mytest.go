@@ -74,6 +74,25 @@ func NewDatabase(t testing.TB) string {
 // a migration's source needs no more than SELECT.
 func NewReadOnlyUser(t testing.TB, dbURL string) string {
 	t.Helper()
+	return newUser(t, dbURL, "*")
+}
+
+// NewTableReadUser creates a user that has SELECT on the named tables of
+// dbURL's database and nothing else (the server then shows it those
+// tables alone), and returns dbURL with that user's name and (random)
+// password. The user is dropped when the test ends.
+func NewTableReadUser(t testing.TB, dbURL string, tables ...string) string {
+	t.Helper()
+	if len(tables) == 0 {
+		t.Fatal("mytest: NewTableReadUser needs a table")
+	}
+	return newUser(t, dbURL, tables...)
+}
+
+// newUser creates a user with SELECT on each of dbURL's database's tables
+// named ("*" for all of them).
+func newUser(t testing.TB, dbURL string, tables ...string) string {
+	t.Helper()
 	server := ServerURL(t)
 	admin := Open(t, server)
 	u := mustParse(t, dbURL)
@@ -81,10 +100,15 @@ func NewReadOnlyUser(t testing.TB, dbURL string) string {
 	user := "regflytt_ro_" + randomHex(t, 6)
 	password := randomHex(t, 16)
 	ctx := context.Background()
-	for _, q := range []string{
-		"CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'",
-		"GRANT SELECT ON `" + dbName + "`.* TO '" + user + "'@'%'",
-	} {
+	stmts := []string{"CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'"}
+	for _, table := range tables {
+		on := "*"
+		if table != "*" {
+			on = "`" + table + "`"
+		}
+		stmts = append(stmts, "GRANT SELECT ON `"+dbName+"`."+on+" TO '"+user+"'@'%'")
+	}
+	for _, q := range stmts {
 		if _, err := admin.ExecContext(ctx, q); err != nil {
 			t.Fatalf("mytest: create read-only user: %v", scrub(err, password))
 		}
