@@ -67,6 +67,7 @@ var optional = []struct {
 	{"Checksummer", typeOf[connectors.Checksummer](), "snapshot", forwarded, ""},
 	{"Querier", typeOf[connectors.Querier](), "snapshot", forwarded, ""},
 	{"Position", typeOf[positioner](), "snapshot", forwarded, ""},
+	{"Identifier", typeOf[connectors.Identifier](), "snapshot", forwarded, ""},
 	{"NonNullCounter", typeOf[connectors.NonNullCounter](), "snapshot", conditional, ""},
 	{"ChecksumExplainer", typeOf[connectors.ChecksumExplainer](), "snapshot", notForwarded,
 		"the SQL a Checksummer runs, for a person or a benchmark, asked of a snapshot opened without the wrapper"},
@@ -383,6 +384,10 @@ func (s *fullSnap) CountNonNull(context.Context, string, []string) ([]int64, err
 	return nil, nil
 }
 func (s *fullSnap) Position() string { s.record("Position"); return "" }
+func (s *fullSnap) Identity(context.Context) (string, error) {
+	s.record("Identity")
+	return "", nil
+}
 
 type bareRows struct{}
 

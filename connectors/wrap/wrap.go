@@ -617,3 +617,12 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 		return c.CheckExistingTables(ctx, tables)
 	})
 }
+
+// Identity forwards to the current snapshot's Identifier, retried as
+// every read; "" when it has none: the run then records no source, and
+// a resume compares none.
+func (s *snapshot) Identity(ctx context.Context) (string, error) {
+	return forwardOptional(ctx, s, func(i connectors.Identifier) (string, error) {
+		return i.Identity(ctx)
+	})
+}
