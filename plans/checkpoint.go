@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -88,6 +89,17 @@ type checkpoint struct {
 	// ToolVersion is the regflytt version that wrote the rows so far ("" when
 	// unknown): another version may map the same record otherwise.
 	ToolVersion string `json:"tool_version,omitempty"`
+	// Source names the source database the run read, by the server's own
+	// identity (connectors.Identifier), never by its URL: a resume
+	// reading another database would add its records to the first's.
+	// "" in checkpoints written before it was kept, and when the
+	// connector cannot say: then nothing is compared.
+	Source string `json:"source,omitempty"`
+	// FileKeys says how Files are keyed: fileKeysPlanDir, by each file's
+	// path relative to the plan's directory (fileKey); "" in checkpoints
+	// written before, by the path as the plan named it then, and compared
+	// so.
+	FileKeys string `json:"file_keys,omitempty"`
 	// Done lists the finished units (programs and tables, see unitName);
 	// Moving are the units in progress (one per job, run --jobs), each
 	// with the position of its last committed source record in the
@@ -509,8 +521,18 @@ func (e *LostCommitError) Error() string {
 	return fmt.Sprintf("the target no longer holds batch %d, which it had confirmed (its server restarted or failed over before writing the commit to disk, or the plan's checkpoint was removed): the run stopped before writing past the gap; run the plan again to resume from the last batch the target holds", e.Seq)
 }
 
-// planFiles hashes each file the plan reads, by path.
-func (r *runner) planFiles() (map[string]string, error) {
+// fileKeysPlanDir is checkpoint.FileKeys for files keyed by fileKey.
+const fileKeysPlanDir = "plan_dir"
+
+// planFile is a file the plan reads: its path as the plan names it (for
+// messages, and the key of checkpoints of older versions), its key, and
+// the SHA-256 of its bytes.
+type planFile struct {
+	path, key, sum string
+}
+
+// planFiles hashes each file the plan reads.
+func (r *runner) planFiles() ([]planFile, error) {
 	p, in := r.plan, r.in
 	files := append([]string{p.File}, in.reviewedFiles()...)
 	for _, l := range p.exclusionLists() {
@@ -518,16 +540,75 @@ func (r *runner) planFiles() (map[string]string, error) {
 			files = append(files, p.Path(l.file.Value))
 		}
 	}
-	out := map[string]string{}
+	dir := filepath.Dir(linkedDirResolved(p.File))
+	var out []planFile
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("fingerprint: %w", err)
 		}
 		sum := sha256.Sum256(b)
-		out[f] = hex.EncodeToString(sum[:])
+		out = append(out, planFile{path: f, key: fileKey(dir, f), sum: hex.EncodeToString(sum[:])})
 	}
 	return out, nil
+}
+
+// fileKey is how a checkpoint keys a file the plan reads: its path
+// relative to the plan's directory dir (linkedDirResolved), in slashes,
+// the file's own directory resolved too. The plan named at the resume
+// by a relative path where the stopped run had an absolute one, with
+// "./", or through a linked directory, keys the same files alike; keyed
+// by the path as given, each was refused as "(new)" and "(no longer
+// read)". A file reached through a linked file keeps its own name.
+func fileKey(dir, f string) string {
+	real := linkedDirResolved(f)
+	rel, err := filepath.Rel(dir, real)
+	if err != nil {
+		return filepath.ToSlash(real)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// linkedDirResolved is f made absolute with the symbolic links of its
+// directory resolved (f cleaned when that cannot be done).
+func linkedDirResolved(f string) string {
+	abs, err := filepath.Abs(f)
+	if err != nil {
+		return filepath.Clean(f)
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return abs
+	}
+	return filepath.Join(dir, filepath.Base(abs))
+}
+
+// filesByKey are the files' hashes as a checkpoint keys them: by
+// fileKey, or (checkpoints of older versions) by the path as given.
+func filesByKey(files []planFile, byKey bool) map[string]string {
+	out := map[string]string{}
+	for _, f := range files {
+		if byKey {
+			out[f.key] = f.sum
+		} else {
+			out[f.path] = f.sum
+		}
+	}
+	return out
+}
+
+// sourceIdentity names the database snap reads (connectors.Identifier),
+// "" when its connector cannot.
+func sourceIdentity(ctx context.Context, snap connectors.Snapshot) (string, error) {
+	id, ok := snap.(connectors.Identifier)
+	if !ok {
+		return "", nil
+	}
+	s, err := id.Identity(ctx)
+	if err != nil {
+		return "", fmt.Errorf("source: %w", err)
+	}
+	return s, nil
 }
 
 // keyCheck is a keyed hash of a fixed text: equal for equal keys, and no
@@ -554,13 +635,34 @@ func (e *ChangedError) Error() string {
 		" (put them back as they were to resume, or start over with --restart)"
 }
 
+// runInputs are what a run reads besides its records, as a resume
+// compares them with its stopped run's checkpoint.
+type runInputs struct {
+	// files are the plan's files, dir the plan's directory as the plan
+	// is named (for a file no longer read).
+	files []planFile
+	dir   string
+	// keyCheck tells the pseudonymisation key (runner.keyCheck).
+	keyCheck string
+	// read are the hashes of the source tables read besides the
+	// records (see sourceInputs).
+	read map[string]string
+	// tool is the regflytt version, "" when unknown.
+	tool string
+	// source names the source database (sourceIdentity), "" when unknown.
+	source string
+}
+
 // compareInputs names what changed between an interrupted run and now:
-// the files, the key, the source tables read besides the records (read,
-// see sourceInputs) and the regflytt version (tool, "" when unknown).
-func compareInputs(prev *checkpoint, files map[string]string, keyCheck string, read map[string]string, tool string) error {
+// the source database, the files, the key, the source tables read
+// besides the records and the regflytt version.
+func compareInputs(prev *checkpoint, now runInputs) error {
 	var changed []string
+	if prev.Source != "" && now.source != "" && prev.Source != now.source {
+		changed = append(changed, fmt.Sprintf("the source database (the stopped run read %s; this run reads %s)", prev.Source, now.source))
+	}
 	if prev.Read != nil {
-		for what, h := range read {
+		for what, h := range now.read {
 			if old, ok := prev.Read[what]; !ok {
 				changed = append(changed, what+" (newly read)")
 			} else if old != h {
@@ -568,29 +670,42 @@ func compareInputs(prev *checkpoint, files map[string]string, keyCheck string, r
 			}
 		}
 		for what := range prev.Read {
-			if _, ok := read[what]; !ok {
+			if _, ok := now.read[what]; !ok {
 				changed = append(changed, what+" (no longer read)")
 			}
 		}
 	}
-	if prev.ToolVersion != "" && tool != "" && prev.ToolVersion != tool {
-		changed = append(changed, fmt.Sprintf("the regflytt version (%s, now %s)", prev.ToolVersion, tool))
+	if prev.ToolVersion != "" && now.tool != "" && prev.ToolVersion != now.tool {
+		changed = append(changed, fmt.Sprintf("the regflytt version (%s, now %s)", prev.ToolVersion, now.tool))
 	}
-	for f, h := range files {
-		old, ok := prev.Files[f]
+	byKey := prev.FileKeys == fileKeysPlanDir
+	current := map[string]planFile{}
+	for _, f := range now.files {
+		k := f.path
+		if byKey {
+			k = f.key
+		}
+		current[k] = f
+	}
+	for k, f := range current {
+		old, ok := prev.Files[k]
 		switch {
 		case !ok:
-			changed = append(changed, f+" (new)")
-		case old != h:
-			changed = append(changed, f)
+			changed = append(changed, f.path+" (new)")
+		case old != f.sum:
+			changed = append(changed, f.path)
 		}
 	}
-	for f := range prev.Files {
-		if _, ok := files[f]; !ok {
-			changed = append(changed, f+" (no longer read)")
+	for k := range prev.Files {
+		if _, ok := current[k]; !ok {
+			shown := k
+			if byKey && !filepath.IsAbs(filepath.FromSlash(k)) {
+				shown = filepath.Join(now.dir, filepath.FromSlash(k))
+			}
+			changed = append(changed, shown+" (no longer read)")
 		}
 	}
-	if prev.KeyCheck != keyCheck {
+	if prev.KeyCheck != now.keyCheck {
 		changed = append(changed, "the pseudonymisation key")
 	}
 	if len(changed) == 0 {

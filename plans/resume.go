@@ -98,6 +98,11 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	source, err := sourceIdentity(ctx, s.snap)
+	if err != nil {
+		return nil, err
+	}
+	inputs := runInputs{files: files, dir: filepath.Dir(r.plan.File), keyCheck: keyCheck, read: r.sourceRead, tool: r.opts.ToolVersion, source: source}
 	prev, err := bk.latest(ctx)
 	if err != nil {
 		return nil, err
@@ -144,13 +149,14 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		case prev.NotResumable != "":
 			return nil, fmt.Errorf("an earlier run of this plan stopped, and it cannot resume because %s: run `regflytt run --restart %s` to start over", prev.NotResumable, r.plan.File)
 		}
-		if err := compareInputs(prev, files, keyCheck, r.sourceRead, r.opts.ToolVersion); err != nil {
+		if err := compareInputs(prev, inputs); err != nil {
 			return nil, err
 		}
 		resume = prev
 	}
 
-	cp := &checkpoint{Files: files, KeyCheck: keyCheck, Read: r.sourceRead, ToolVersion: r.opts.ToolVersion, Ledger: verify.NewLedger()}
+	cp := &checkpoint{Files: filesByKey(files, true), FileKeys: fileKeysPlanDir, KeyCheck: keyCheck, Read: r.sourceRead,
+		ToolVersion: r.opts.ToolVersion, Source: source, Ledger: verify.NewLedger()}
 	if cp.Read == nil {
 		// Written as {}, not null: this checkpoint knows it read nothing.
 		cp.Read = map[string]string{}
@@ -164,6 +170,13 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if resume != nil {
 		if cp, err = resume.clone(); err != nil {
 			return nil, err
+		}
+		// A checkpoint of an older version keyed its files by the path
+		// as given and named no source: they compared equal, and the
+		// next checkpoints hold them as this version does.
+		cp.Files, cp.FileKeys = filesByKey(files, true), fileKeysPlanDir
+		if cp.Source == "" {
+			cp.Source = source
 		}
 		if r.workGiven {
 			wd, err := absDir(r.opts.WorkDir)

@@ -43,11 +43,19 @@ const resumeRedTeamRecords = 60
 func writeResumeRegistry(t *testing.T, dir string) (srcPath, planFile string) {
 	t.Helper()
 	srcPath = filepath.Join(dir, "legacy.db")
+	writeResumeSource(t, "sqlite://"+srcPath)
+	return srcPath, writeResumePlan(t, dir)
+}
+
+// writeResumeSource writes writeResumeRegistry's source tables into the
+// database at url.
+func writeResumeSource(t *testing.T, url string) {
+	t.Helper()
 	var visits [][]connectors.Value
 	for i := 1; i <= resumeRedTeamRecords; i++ {
 		visits = append(visits, []connectors.Value{int64(i), luhnPNR(50+i%40, 1+i%12, 1+i%28, 100+i), int64(1 + i%2)})
 	}
-	writeTables(t, "sqlite://"+srcPath, []connectors.Table{
+	writeTables(t, url, []connectors.Table{
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), intCol("enhet")}},
 		{Name: "enhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("region")}},
 		{Name: "sparr", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
@@ -56,6 +64,12 @@ func writeResumeRegistry(t *testing.T, dir string) (srcPath, planFile string) {
 		"enhet": {{int64(1), "Norr"}, {int64(2), "Syd"}},
 		"sparr": {{int64(1), visits[len(visits)-1][1].(string)}},
 	})
+}
+
+// writeResumePlan writes writeResumeRegistry's plan, receiving schema and
+// mapping into dir and returns the plan's path.
+func writeResumePlan(t *testing.T, dir string) string {
+	t.Helper()
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
 tables:
   - name: unit
@@ -85,11 +99,10 @@ tables:
       region: {expr: 'lookup("unit", enhet, "region", "okänd")'}
 `)
 	t.Setenv("REGFLYTT_TEST_RESUME_KEY", optoutKey)
-	planFile = writePlan(t, dir, `run: {reference_date: 2026-01-01, batch_size: 10}
+	return writePlan(t, dir, `run: {reference_date: 2026-01-01, batch_size: 10}
 pseudonymisation: {key_env: REGFLYTT_TEST_RESUME_KEY}
 optout: {table: sparr, column: personnr}
 `)
-	return srcPath, planFile
 }
 
 // stopThenResume runs the plan until it has committed a few batches,
