@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,4 +157,29 @@ func checkpointRows(t *testing.T, url string) int64 {
 		}
 	})
 	return n
+}
+
+// withoutMappingTests takes the tests: section out of a mapping file's
+// text, for a test that changes what the demo mapping does on purpose:
+// the demo's own tests, which describe the unchanged mapping, would stop
+// the run before it reads anything.
+func withoutMappingTests(s string) string {
+	i := strings.Index(s, "\ntests:\n")
+	if i < 0 {
+		return s
+	}
+	rest := s[i+len("\ntests:\n"):]
+	// The section ends at the next top-level key.
+	for j := 0; j < len(rest); {
+		end := strings.IndexByte(rest[j:], '\n')
+		if end < 0 {
+			return s[:i+1]
+		}
+		line := rest[j : j+end]
+		if line != "" && line[0] != ' ' && line[0] != '#' {
+			return s[:i+1] + rest[j:]
+		}
+		j += end + 1
+	}
+	return s[:i+1]
 }

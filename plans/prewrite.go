@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -32,6 +33,9 @@ var ErrTargetDiffers = errors.New("existing receiving tables differ from the rec
 // checkBeforeWrite runs every check that needs no write, against the open
 // source session and target.
 func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connectors.Target, arcDir string) error {
+	if err := r.checkMappingTests(); err != nil {
+		return err
+	}
 	if err := checkScanKeys(s); err != nil {
 		return err
 	}
@@ -311,4 +315,39 @@ func probeWrite(dir string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// checkMappingTests refuses a run whose mappings fail their own tests
+// (tests: in the mapping files, what map test runs): they are the
+// outcomes the registry holder reviewed, so a failing one means this
+// regflytt would transform records otherwise than the reviewed plan says
+// (a test or the engine changed), and every record it migrates would be
+// checked against that other behaviour only.
+func (r *runner) checkMappingTests() error {
+	fails, err := mappingTestFailures(r.in, r.plan.ReferenceDate)
+	if err != nil {
+		return fmt.Errorf("%s: the mappings' own tests cannot run: %w (nothing was written)", r.plan.File, err)
+	}
+	if len(fails) > 0 {
+		return fmt.Errorf("%s: the mappings' own tests fail, so this regflytt would not transform records as the reviewed mappings say: %s; run regflytt map test %s (nothing was written)", r.plan.File, strings.Join(fails, "; "), r.plan.File)
+	}
+	return nil
+}
+
+// mappingTestFailures runs the mappings' tests and names each failure by
+// its place (at most five, and how many more).
+func mappingTestFailures(in *Inputs, refDate time.Time) ([]string, error) {
+	rep, ds := mappings.RunTests(in.Mappings, in.Schema, refDate)
+	if err := ds.Err(); err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, f := range rep.Failures {
+		if i == 5 {
+			out = append(out, fmt.Sprintf("and %d more", len(rep.Failures)-i))
+			break
+		}
+		out = append(out, fmt.Sprintf("%s: test %q row %d: %s", f.Pos, f.Case, f.Row, f.Message))
+	}
+	return out, nil
 }
