@@ -2,6 +2,9 @@ package mappings
 
 import (
 	"slices"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
@@ -303,10 +306,12 @@ func (tm *TableMapping) carriesUnit(c *ColumnMapping, col string) bool {
 //	      - {table: behorighet, account: anvandare_id, role: roll, unit: vardenhet_id, region: region}
 //	      - {table: forordnande, account: anvandare_id, unit: vardenhet_id, region: region,
 //	         valid_from: giltig_fran, valid_to: giltig_till, basis: appointment, access: write}
+//	    accounts: {table: anvandare, key: id, active: aktiv}   # optional: which accounts may log in
 //	  receiving:
 //	    roles: {reporter: {access: write}, reader: {access: read}}
 //	    grants:                                 # receiving tables whose rows are grants
 //	      - {table: app_grant, account: user_id, role: role, unit: care_unit_id, region: region}
+//	    accounts: {table: app_user, key: user_id, active: active}
 //
 // The grants themselves are moved by ordinary table mappings (a code list
 // maps the roles); the legacy grant tables must be mapped. A grant's scope
@@ -315,7 +320,9 @@ func (tm *TableMapping) carriesUnit(c *ColumnMapping, col string) bool {
 // from valid_from to valid_to and gives what access: says; the run archives
 // one that ended before the reference date (appointment_expired), and a
 // legacy grant scoped to a care unit that does not exist
-// (unit_not_found). Accounts keep their id across the migration.
+// (unit_not_found). Accounts keep their id across the migration. A side's
+// accounts: (AccountTable) says which of its accounts are disabled: their
+// grants reach nothing there; without it every account is enabled.
 type AccessSpec struct {
 	Pos       Pos
 	Units     UnitTable
@@ -329,10 +336,47 @@ type UnitTable struct {
 	Table, Key, Region Str
 }
 
-// AccessSide is one platform's roles and grant tables.
+// AccessSide is one platform's roles and grant tables, and its accounts
+// table when it names one.
 type AccessSide struct {
-	Roles  map[string]AccessRole
-	Grants []*GrantTable
+	Roles    map[string]AccessRole
+	Grants   []*GrantTable
+	Accounts *AccountTable
+}
+
+// AccountTable names a platform's table of accounts and the columns that
+// say whether an account may log in (access: legacy|receiving: accounts:):
+//
+//	accounts: {table: anvandare, key: id, active: aktiv}               # enabled: true, or a number not 0
+//	accounts: {table: anvandare, key: id, active: status, enabled: [A, AKT]}
+//	accounts: {table: anvandare, key: id, disabled_from: sparrad}      # locked from that day on
+//	accounts: {table: anvandare, key: id, valid_to: slutdatum}         # as a grant's valid_to
+//
+// Legacy platforms disable an account by a flag or a date and keep its
+// grant rows: such an account reaches nothing, and one carried as enabled
+// regains every unit its grants name. An account disabled on a side (on
+// the day a grant is judged) reaches nothing on that side, whatever its
+// grants say. Key is matched with the grant tables' account columns.
+type AccountTable struct {
+	Pos        Pos
+	Table, Key Str
+	// Active is a column saying whether the account is enabled: one of
+	// Enabled (compared as text) when given, else true or a number other
+	// than 0. NULL is read as neither can hide a widening: disabled on the
+	// legacy side, enabled on the receiving one.
+	Active  Str
+	Enabled []Str
+	// ValidFrom and ValidTo are the first and last day the account is
+	// enabled (inclusive, NULL open), as a grant's; DisabledFrom is the
+	// first day it is disabled (a lock date; NULL: not locked).
+	ValidFrom, ValidTo, DisabledFrom Str
+}
+
+// Columns are the columns the accounts table is read by: Key, then the
+// state columns ("" when not given) in the order Active, ValidFrom,
+// ValidTo, DisabledFrom.
+func (a *AccountTable) Columns() []string {
+	return []string{a.Key.Value, a.Active.Value, a.ValidFrom.Value, a.ValidTo.Value, a.DisabledFrom.Value}
 }
 
 // Reaches of a role.
@@ -445,8 +489,40 @@ func parseAccessSide(path string, n *yaml.Node, name string, ds *Diagnostics) Ac
 	if len(side.Grants) == 0 && sf.ok {
 		ds.add(sf.Pos(), "Y003", "access %s: needs grants: [the tables whose rows are grants]", name)
 	}
+	if an := sf.Node("accounts"); an != nil {
+		side.Accounts = parseAccounts(path, an, name, ds)
+	}
 	sf.Done()
 	return side
+}
+
+// parseAccounts reads a side's accounts: entry. One that says nothing of
+// an account's state, or enabled: values without active:, is refused
+// (M066): it would read every account as enabled, as no entry does, while
+// the mapping seems to say otherwise.
+func parseAccounts(path string, n *yaml.Node, side string, ds *Diagnostics) *AccountTable {
+	f := ReadFields(path, n, ds, "access "+side+" accounts")
+	a := &AccountTable{Pos: f.Pos(), Table: f.Required("table"), Key: f.Required("key")}
+	a.Active, a.Enabled = f.Str("active"), f.Strs("enabled")
+	a.ValidFrom, a.ValidTo, a.DisabledFrom = f.Str("valid_from"), f.Str("valid_to"), f.Str("disabled_from")
+	ok := f.ok
+	f.Done()
+	if !ok {
+		return a
+	}
+	if !a.Active.IsSet() && !a.ValidFrom.IsSet() && !a.ValidTo.IsSet() && !a.DisabledFrom.IsSet() {
+		ds.add(a.Pos, "M066", "access %s: accounts: says nothing of which accounts are enabled: name the column that does (active: aktiv, disabled_from: sparrad, valid_to: slutdatum)", side)
+	}
+	if len(a.Enabled) > 0 && !a.Active.IsSet() {
+		ds.add(a.Enabled[0].Pos, "M066", "access %s: accounts: enabled: lists the values of active: that mean enabled: name that column (active: status, enabled: [...])", side)
+		a.Enabled = nil
+	}
+	for _, e := range a.Enabled {
+		if strings.TrimSpace(e.Value) == "" {
+			ds.add(e.Pos, "M066", "access %s: accounts: enabled: holds an empty value: list the values of %s that mean enabled", side, a.Active.Value)
+		}
+	}
+	return a
 }
 
 // checkAccess checks the access: sections against the mappings and the
@@ -457,7 +533,12 @@ func parseAccessSide(path string, n *yaml.Node, name string, ds *Diagnostics) Ac
 //	M062  a receiving grant table or column the schema does not have
 //	M063  the care units' regions reach no receiving table with their units
 //	M064  a legacy grant table is mapped into a table receiving: does not list
-func checkAccess(files []*File, target *Schema) Diagnostics {
+//	M066  an accounts table or column the source (when read) or the receiving schema does not have
+//	M067  (a warning) no legacy accounts:, while the grants' parent table has a column
+//	      whose name says an account may be disabled
+//
+// source is the source catalogue by table name, empty when not read.
+func checkAccess(files []*File, source map[string]*connectors.Table, target *Schema) Diagnostics {
 	var ds Diagnostics
 	var first *AccessSpec
 	mapped := map[string]bool{}
@@ -499,6 +580,7 @@ func checkAccess(files []*File, target *Schema) Diagnostics {
 				}
 			}
 		}
+		ds = append(ds, checkAccounts(files, a, source, target)...)
 		if target == nil {
 			continue
 		}
@@ -516,6 +598,83 @@ func checkAccess(files []*File, target *Schema) Diagnostics {
 		}
 	}
 	return ds
+}
+
+// checkAccounts checks the accounts: of both sides against the source
+// catalogue (when read) and the receiving schema (M066), and warns when
+// the legacy side names none while the table its grants hang from
+// (their mappings' parent:) has a column whose name says an account may
+// be disabled (M067): the proof would read every account as enabled.
+func checkAccounts(files []*File, a *AccessSpec, source map[string]*connectors.Table, target *Schema) Diagnostics {
+	var ds Diagnostics
+	if acc := a.Legacy.Accounts; acc != nil && acc.Table.IsSet() && len(source) > 0 {
+		t := source[acc.Table.Value]
+		if t == nil {
+			ds.add(acc.Table.Pos, "M066", "legacy accounts table %s is not in the source", acc.Table.Value)
+		} else {
+			for _, c := range []Str{acc.Key, acc.Active, acc.ValidFrom, acc.ValidTo, acc.DisabledFrom} {
+				if c.IsSet() && t.ColumnIndex(c.Value) < 0 {
+					ds.add(c.Pos, "M066", "legacy accounts table %s has no column %s", acc.Table.Value, c.Value)
+				}
+			}
+		}
+	}
+	if acc := a.Receiving.Accounts; acc != nil && acc.Table.IsSet() && target != nil {
+		t := target.Table(acc.Table.Value)
+		if t == nil {
+			ds.add(acc.Table.Pos, "M066", "receiving accounts table %s is not in the receiving schema", acc.Table.Value)
+		} else {
+			for _, c := range []Str{acc.Key, acc.Active, acc.ValidFrom, acc.ValidTo, acc.DisabledFrom} {
+				if c.IsSet() && t.ColumnIndex(c.Value) < 0 {
+					ds.add(c.Pos, "M066", "receiving accounts table %s has no column %s", acc.Table.Value, c.Value)
+				}
+			}
+		}
+	}
+	if a.Legacy.Accounts != nil || len(source) == 0 {
+		return ds
+	}
+	grants := map[string]bool{}
+	for _, g := range a.Legacy.Grants {
+		grants[g.Table.Value] = true
+	}
+	warned := map[string]bool{}
+	eachTable(files, func(tm *TableMapping) {
+		if tm.Parent == nil || !grants[tm.Source.Value] || warned[tm.Parent.Table.Value] {
+			return
+		}
+		t := source[tm.Parent.Table.Value]
+		if t == nil {
+			return
+		}
+		for _, c := range t.Columns {
+			if accountStateName(c.Name) {
+				warned[t.Name] = true
+				ds.warn(a.Pos, "M067", "access: legacy: names no accounts:, but %s (the parent of grant table %s) has a column %s that may say an account is disabled: the access proof reads every account as enabled, and one disabled before but carried enabled regains its grants unseen; name it (accounts: {table: %s, key: …, active: %s}, or disabled_from:/valid_to: for a date)",
+					t.Name, tm.Source.Value, c.Name, t.Name, c.Name)
+				return
+			}
+		}
+	})
+	return ds
+}
+
+// accountStateName says whether a column name reads as an account's
+// enabled state or lock: one of its words (split at _, - and space) is
+// such a word. Whole words only (aktivitet is none); a last-active time
+// (last_active, senast_aktiv) says when, not whether, and does not count.
+func accountStateName(name string) bool {
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '-' || r == ' ' })
+	if slices.Contains(words, "last") || slices.Contains(words, "senast") {
+		return false
+	}
+	for _, w := range words {
+		switch w {
+		case "aktiv", "inaktiv", "active", "inactive", "enabled", "disabled", "sparrad", "spärrad", "sparr", "spärr", "locked", "blocked", "avstangd", "avstängd", "deaktiverad":
+			return true
+		}
+	}
+	return false
 }
 
 // NeedsReceivingRegions says whether a receiving grant can reach units

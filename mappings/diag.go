@@ -166,6 +166,8 @@ var Codes = map[string]string{
 	"M057": "a form store's reporting unit column is not a column of its entities table (a form variable)",
 	"M063": "receiving grants can reach units by region, but the care units' regions (access: units: region:) reach no receiving table beside their units, so the access proof cannot read which units a regional grant reaches there",
 	"M065": "unit: derived: names a column that is not mapped from the unit column through a code list or expression (or applies the unit's translation), or is given without column:",
+	"M066": "an access: accounts: entry says nothing of which accounts are enabled, lists enabled: values without active:, or names a table or column the source or the receiving schema does not have",
+	"M067": "(warning) access: legacy: names no accounts:, but the table its grants hang from has a column whose name says an account may be disabled (aktiv, spärrad, locked …): the access proof reads every account as enabled",
 	"M064": "a legacy grant table is mapped into a receiving table that access: receiving: grants: does not list (the access proof would not read the grants carried there)",
 	"C001": "a code list's unmapped policy is malformed",
 	"C002": "a code or a code list is defined twice",

@@ -114,7 +114,11 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 	if err != nil || st == nil {
 		return err
 	}
-	before, err := readGrants(ctx, snap, st.spec.Legacy, st.units, nil)
+	legacyAccounts, err := readAccounts(ctx, snap, st.spec.Legacy.Accounts, true)
+	if err != nil {
+		return fmt.Errorf("access: legacy accounts: %w", err)
+	}
+	before, err := readGrants(ctx, snap, st.spec.Legacy, st.units, nil, legacyAccounts)
 	if err != nil {
 		return fmt.Errorf("access: legacy grants: %w", err)
 	}
@@ -128,7 +132,11 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 	if err != nil {
 		return fmt.Errorf("access: receiving care units: %w", err)
 	}
-	after, err := readGrants(ctx, tsnap, st.spec.Receiving, receiving, back)
+	receivingAccounts, err := readAccounts(ctx, tsnap, st.spec.Receiving.Accounts, false)
+	if err != nil {
+		return fmt.Errorf("access: receiving accounts: %w", err)
+	}
+	after, err := readGrants(ctx, tsnap, st.spec.Receiving, receiving, back, receivingAccounts)
 	if err != nil {
 		return fmt.Errorf("access: receiving grants: %w", err)
 	}
@@ -256,7 +264,9 @@ func integerKey(u string) (string, bool) {
 // role the section does not define has no basis (on the legacy side it
 // gives nothing, so anything carried from it shows as widened). back,
 // when not nil, gives the legacy unit of a receiving unit (legacyUnits).
-func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string, back *unitsBack) ([]verify.Grant, error) {
+// accounts, when not nil (the side names accounts:), gives each grant its
+// account's state (readAccounts).
+func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string, back *unitsBack, accounts *accountStates) ([]verify.Grant, error) {
 	var out []verify.Grant
 	for _, g := range side.Grants {
 		t, err := tableOf(ctx, snap, g.Table.Value)
@@ -268,6 +278,7 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 		err = scanColumns(ctx, snap, t, cols, func(v []connectors.Value) error {
 			row++
 			gr := verify.Grant{Account: verify.UnitText(v[0]), Basis: g.Basis, Write: g.Write}
+			accounts.apply(&gr)
 			if v[2] != nil {
 				gr.Unit = verify.UnitText(v[2])
 				if back != nil {
@@ -311,6 +322,187 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 		}
 	}
 	return out, nil
+}
+
+// accountState is what a platform's accounts table says of one account:
+// disabled by its flag (off), else enabled from..to (inclusive, zero open).
+type accountState struct {
+	off      bool
+	from, to time.Time
+}
+
+// accountStates is one side's accounts by id (verify.UnitText of the key,
+// as grants' accounts are read).
+type accountStates struct {
+	legacy bool
+	byID   map[string]accountState
+}
+
+// apply gives a grant its account's state. A legacy grant of an account
+// the table does not hold reaches nothing (nobody can log in as it); a
+// receiving one is read as enabled, as nothing says otherwise.
+func (a *accountStates) apply(g *verify.Grant) {
+	if a == nil {
+		return
+	}
+	st, ok := a.byID[g.Account]
+	if !ok {
+		g.AccountOff = a.legacy
+		return
+	}
+	g.AccountOff, g.AccountFrom, g.AccountTo = st.off, st.from, st.to
+}
+
+// readAccounts reads a side's accounts table (mappings.AccountTable);
+// nil when the side names none. Two rows of one account are read as the
+// side's proof needs them: on the legacy side the account is enabled
+// only where both say so, on the receiving side wherever either does, so
+// that a duplicate cannot hide a widening.
+func readAccounts(ctx context.Context, snap connectors.Snapshot, at *mappings.AccountTable, legacy bool) (*accountStates, error) {
+	if at == nil {
+		return nil, nil
+	}
+	t, err := tableOf(ctx, snap, at.Table.Value)
+	if err != nil {
+		return nil, err
+	}
+	cols := at.Columns()
+	out := &accountStates{legacy: legacy, byID: map[string]accountState{}}
+	row := 0
+	err = scanColumns(ctx, snap, t, cols, func(v []connectors.Value) error {
+		row++
+		where := func(col string, err error) error {
+			return fmt.Errorf("accounts table %s (key %s), row %d in scan order, column %s: %w", t.Name, strings.Join(t.PrimaryKey, ", "), row, col, err)
+		}
+		if v[0] == nil {
+			return nil
+		}
+		var st accountState
+		if at.Active.IsSet() {
+			on, err := accountEnabled(v[1], at.Enabled, legacy)
+			if err != nil {
+				return where(at.Active.Value, err)
+			}
+			st.off = !on
+		}
+		for i, bound := range []*time.Time{&st.from, &st.to} {
+			var err error
+			if *bound, _, err = dayOf(v[2+i]); err != nil {
+				return where(cols[2+i], err)
+			}
+		}
+		locked, ok, err := dayOf(v[4])
+		if err != nil {
+			return where(cols[4], err)
+		}
+		if ok && (st.to.IsZero() || !locked.After(st.to)) {
+			// Disabled from that day: its last enabled day is the one before.
+			st.to = locked.AddDate(0, 0, -1)
+		}
+		id := verify.UnitText(v[0])
+		if prev, seen := out.byID[id]; seen {
+			st = mergeAccount(prev, st, legacy)
+		}
+		out.byID[id] = st
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// mergeAccount joins two rows of one account: on the legacy side enabled
+// only on the days both are, on the receiving side on the days either is
+// (the span from the first's start to the last's end).
+func mergeAccount(a, b accountState, legacy bool) accountState {
+	if legacy {
+		return accountState{off: a.off || b.off, from: boundOf(a.from, b.from, true, false), to: boundOf(a.to, b.to, false, false)}
+	}
+	return accountState{off: a.off && b.off, from: boundOf(a.from, b.from, false, true), to: boundOf(a.to, b.to, true, true)}
+}
+
+// boundOf takes the later (else the earlier) of two bounds, zero being
+// open: when wide, an open bound wins; else the other does.
+func boundOf(x, y time.Time, later, wide bool) time.Time {
+	if x.IsZero() || y.IsZero() {
+		if wide {
+			return time.Time{}
+		}
+		if x.IsZero() {
+			return y
+		}
+		return x
+	}
+	if x.After(y) == later {
+		return x
+	}
+	return y
+}
+
+// accountEnabled reads an account's active: value: enabled when it is one
+// of enabled (compared as text; a boolean as true/1 or false/0), else when
+// it is true or a number other than 0. NULL is disabled on the legacy
+// side and enabled on the receiving one: read either way, it cannot hide
+// a widening. A value that is neither a boolean nor a number, with no
+// enabled: list, is an error naming its shape, never the value.
+func accountEnabled(v connectors.Value, enabled []mappings.Str, legacy bool) (bool, error) {
+	if v == nil {
+		return !legacy, nil
+	}
+	if len(enabled) > 0 {
+		texts := []string{}
+		if b, ok := v.(bool); ok {
+			texts = append(texts, strconv.FormatBool(b), map[bool]string{true: "1", false: "0"}[b])
+		} else if s, ok := connectors.FormatValue(v); ok {
+			texts = append(texts, s)
+		}
+		for _, e := range enabled {
+			for _, s := range texts {
+				if s == e.Value {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	}
+	switch x := v.(type) {
+	case bool:
+		return x, nil
+	case int64:
+		return x != 0, nil
+	case uint64:
+		return x != 0, nil
+	case float64:
+		return x != 0, nil
+	case []byte:
+		// A BIT column: enabled when any bit is set.
+		for _, b := range x {
+			if b != 0 {
+				return true, nil
+			}
+		}
+		return false, nil
+	case connectors.Decimal:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return false, fmt.Errorf("an active flag that is no number (a decimal of %d characters)", len(x))
+		}
+		return f != 0, nil
+	case string:
+		t := strings.TrimSpace(x)
+		switch strings.ToLower(t) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		if f, err := strconv.ParseFloat(t, 64); err == nil {
+			return f != 0, nil
+		}
+		return false, fmt.Errorf("an active flag that is neither a boolean nor a number (text of %d characters): list the values that mean enabled (accounts: {active: …, enabled: [...]})", len([]rune(x)))
+	}
+	return false, fmt.Errorf("an active flag that is neither a boolean nor a number (a %T): list the values that mean enabled (accounts: {active: …, enabled: [...]})", v)
 }
 
 // tableOf finds a table in a snapshot's catalogue.

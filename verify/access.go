@@ -36,6 +36,14 @@ type Grant struct {
 	// ValidFrom and ValidTo bound the grant, inclusive; zero is open.
 	ValidFrom time.Time `json:"valid_from,omitzero"`
 	ValidTo   time.Time `json:"valid_to,omitzero"`
+	// AccountOff says the grant's account is disabled (a flag, on no
+	// particular day): the grant reaches nothing. AccountFrom and
+	// AccountTo are the days the account is enabled, inclusive (zero is
+	// open): the grant reaches nothing outside them. A platform keeps a
+	// disabled account's grant rows; only the account says they are dead.
+	AccountOff  bool      `json:"account_off,omitempty"`
+	AccountFrom time.Time `json:"account_from,omitzero"`
+	AccountTo   time.Time `json:"account_to,omitzero"`
 }
 
 // The bases of a grant.
@@ -53,6 +61,33 @@ func (g Grant) ActiveOn(day time.Time) bool {
 		return false
 	}
 	return true
+}
+
+// AccountOn says whether the grant's account is enabled on day.
+func (g Grant) AccountOn(day time.Time) bool {
+	if g.AccountOff {
+		return false
+	}
+	if !g.AccountFrom.IsZero() && day.Before(g.AccountFrom) {
+		return false
+	}
+	if !g.AccountTo.IsZero() && day.After(g.AccountTo) {
+		return false
+	}
+	return true
+}
+
+// end is the last day the grant reaches anything, its own end or its
+// account's, whichever is first (zero: no end); byAccount says it is the
+// account's.
+func (g Grant) end() (end time.Time, byAccount bool) {
+	switch {
+	case g.AccountTo.IsZero():
+		return g.ValidTo, false
+	case g.ValidTo.IsZero() || g.AccountTo.Before(g.ValidTo):
+		return g.AccountTo, true
+	}
+	return g.ValidTo, false
 }
 
 // AccessCheck is the proof that the migration widened no one's access.
@@ -213,6 +248,16 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 			}
 			continue
 		}
+		if !g.AccountOn(judged) {
+			// The account is disabled on the receiving platform: the grant
+			// reaches nothing there. One whose account is enabled later is
+			// judged on the account's first day, as a grant that starts
+			// later is on its own.
+			if g.AccountOff || g.AccountFrom.IsZero() || !g.AccountFrom.After(judged) || !g.ActiveOn(g.AccountFrom) || !g.AccountOn(g.AccountFrom) {
+				continue
+			}
+			judged = g.AccountFrom
+		}
 		was, err := on(judged)
 		if err != nil {
 			return AccessCheck{}, err
@@ -223,6 +268,10 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 			baseless[g.Account] = true
 			problems = append(problems, fmt.Sprintf("account %s: a grant with no basis (neither a role with a scope nor an appointment)", g.Account))
 			continue
+		case !was.bases[g.Account][g.Basis] && was.off[g.Account]:
+			// The account is disabled on the legacy platform: its grants
+			// there reached nothing, so every unit this one reaches is
+			// widened (named below with why).
 		case !was.bases[g.Account][g.Basis]:
 			if g.Basis == BasisAppointment {
 				expired[g.Account] = true
@@ -260,21 +309,27 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 		if is[judged] == nil {
 			is[judged] = reach{}
 		}
+		gEnd, _ := g.end()
 		for _, u := range reached {
 			is[judged].add(g.Account, u, l)
 			// Whatever its basis: an appointment carried as a role
-			// grant, which has no end, outlives it as surely.
-			if end, ok := was.until[g.Account][u][l]; ok && !end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end)) {
+			// grant, which has no end, outlives it as surely; so does a
+			// grant of an account that ends (or is locked) on the legacy
+			// platform, carried to an account that does not.
+			if b, ok := was.until[g.Account][u][l]; ok && !b.end.IsZero() && (gEnd.IsZero() || gEnd.After(b.end)) {
 				widened[g.Account] = true
 				to := "without end"
-				if !g.ValidTo.IsZero() {
-					to = "to " + g.ValidTo.Format(time.DateOnly)
+				if !gEnd.IsZero() {
+					to = "to " + gEnd.Format(time.DateOnly)
 				}
-				what, legacy := "an appointment", "the legacy one"
+				what, legacy := "an appointment", "the legacy one ended"
 				if g.Basis != BasisAppointment {
-					what, legacy = l.String()+" from a role", "the legacy "+l.String()+" (by appointment)"
+					what, legacy = l.String()+" from a role", "the legacy "+l.String()+" (by appointment) ended"
 				}
-				problems = append(problems, fmt.Sprintf("account %s: access widened: %s on unit %s runs %s, %s ended %s", g.Account, what, u, to, legacy, end.Format(time.DateOnly)))
+				if b.byAccount {
+					legacy = "the legacy account's last enabled day is"
+				}
+				problems = append(problems, fmt.Sprintf("account %s: access widened: %s on unit %s runs %s, %s %s", g.Account, what, u, to, legacy, b.end.Format(time.DateOnly)))
 			}
 		}
 	}
@@ -311,7 +366,11 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 				if len(gained) > 5 {
 					gained, more = gained[:5], fmt.Sprintf(" and %d more", len(gained)-5)
 				}
-				problems = append(problems, fmt.Sprintf("account %s: access widened%s: %s%s, which it did not have before", account, from, joinComma(gained), more))
+				why := ""
+				if l.off[account] {
+					why = ": the account is disabled on the legacy platform, so its grants there reach nothing"
+				}
+				problems = append(problems, fmt.Sprintf("account %s: access widened%s: %s%s, which it did not have before%s", account, from, joinComma(gained), more, why))
 			}
 		}
 	}
@@ -345,10 +404,21 @@ func (s *stopCheck) every() error {
 type legacyOn struct {
 	was   reach
 	bases map[string]map[string]bool // account -> basis in force
+	// off names the accounts with grants in force whose account is
+	// disabled on the day: they reach nothing.
+	off map[string]bool
 	// until is, per account, unit and level, the last day a legacy grant
 	// in force reaches it at that level (zero: no end, as a role without
-	// valid_to); a grant carried must not outlive it.
-	until map[string]map[string]map[level]time.Time
+	// valid_to), its own or its account's; a grant carried must not
+	// outlive it.
+	until map[string]map[string]map[level]bound
+}
+
+// bound is the last day a legacy grant reaches a unit; byAccount says it
+// is its account's last enabled day, not the grant's.
+type bound struct {
+	end       time.Time
+	byAccount bool
 }
 
 // legacyGrantsOn reads the legacy grants in force on day.
@@ -359,14 +429,19 @@ func inForce(before []Grant, day time.Time) string {
 	var key []byte
 	for i, g := range before {
 		if g.Basis != "" && g.ActiveOn(day) {
-			key = binary.AppendUvarint(key, uint64(i))
+			// Whether its account is enabled changes the reading too.
+			off := uint64(0)
+			if !g.AccountOn(day) {
+				off = 1
+			}
+			key = binary.AppendUvarint(key, uint64(i)<<1|off)
 		}
 	}
 	return string(key)
 }
 
 func legacyGrantsOn(stop *stopCheck, units map[string]string, before []Grant, day time.Time) (*legacyOn, error) {
-	l := &legacyOn{was: reach{}, bases: map[string]map[string]bool{}, until: map[string]map[string]map[level]time.Time{}}
+	l := &legacyOn{was: reach{}, bases: map[string]map[string]bool{}, off: map[string]bool{}, until: map[string]map[string]map[level]bound{}}
 	for _, g := range before {
 		if err := stop.every(); err != nil {
 			return nil, err
@@ -377,6 +452,10 @@ func legacyGrantsOn(stop *stopCheck, units map[string]string, before []Grant, da
 		if !g.ActiveOn(day) || g.Basis == "" {
 			continue
 		}
+		if !g.AccountOn(day) {
+			l.off[g.Account] = true
+			continue
+		}
 		if l.bases[g.Account] == nil {
 			l.bases[g.Account] = map[string]bool{}
 		}
@@ -385,18 +464,19 @@ func legacyGrantsOn(stop *stopCheck, units map[string]string, before []Grant, da
 		if g.Write {
 			lv = write
 		}
+		gEnd, byAccount := g.end()
 		for _, u := range expand(g, units) {
 			l.was.add(g.Account, u, lv)
 			if l.until[g.Account] == nil {
-				l.until[g.Account] = map[string]map[level]time.Time{}
+				l.until[g.Account] = map[string]map[level]bound{}
 			}
 			if l.until[g.Account][u] == nil {
-				l.until[g.Account][u] = map[level]time.Time{}
+				l.until[g.Account][u] = map[level]bound{}
 			}
 			// A write grant reaches the unit for reading too.
 			for at := read; at <= lv; at++ {
-				if end, seen := l.until[g.Account][u][at]; !seen || (!end.IsZero() && (g.ValidTo.IsZero() || g.ValidTo.After(end))) {
-					l.until[g.Account][u][at] = g.ValidTo
+				if b, seen := l.until[g.Account][u][at]; !seen || (!b.end.IsZero() && (gEnd.IsZero() || gEnd.After(b.end))) {
+					l.until[g.Account][u][at] = bound{end: gEnd, byAccount: byAccount}
 				}
 			}
 		}
