@@ -176,7 +176,10 @@ func expand(g Grant, units map[string]string) []string {
 // with a scope, or a valid appointment. A grant that starts after day is
 // held to the legacy grants in force on its first day; one whose region
 // (or all units) expands to no care unit is a problem, as the check
-// cannot see what it reaches.
+// cannot see what it reaches. A grant whose account is disabled (Grant
+// AccountOn) reaches nothing on its side: what a receiving grant reaches
+// of an account disabled before is widened, and one that outlives its
+// legacy account's last enabled day is too.
 func CheckAccess(ctx context.Context, units map[string]string, before, after []Grant, day time.Time) (AccessCheck, error) {
 	return CheckAccessAcross(ctx, units, units, before, after, day)
 }
