@@ -34,7 +34,11 @@ type Report struct {
 	// NotMigrated lists the catalogue's objects a migration does not
 	// carry (views, triggers, routines), by kind.
 	NotMigrated []ObjectGroup `json:"not_migrated,omitempty"`
-	catalogue   []connectors.Table
+	// CatalogueLimited says the account may read only some tables of the
+	// database, and the server left the others out of the catalogue this
+	// report profiles (connectors.CatalogueScopeChecker).
+	CatalogueLimited bool `json:"catalogue_limited,omitempty"`
+	catalogue        []connectors.Table
 }
 
 // Table is one table's profile.
@@ -200,7 +204,7 @@ type Finding struct {
 	// identity_ambiguous_century, zero_date, partial_date,
 	// impossible_date, future_date, garbled_text, invalid_text,
 	// decimal_comma, not_a_number, orphan_rows, eav_table, unfit_value,
-	// time_beyond_day, not_migrated, no_primary_key.
+	// time_beyond_day, not_migrated, no_primary_key, catalogue_limited.
 	Code      string `json:"code"`
 	Table     string `json:"table,omitempty"`
 	Column    string `json:"column,omitempty"`

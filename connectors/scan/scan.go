@@ -123,6 +123,11 @@ func Scan(ctx context.Context, src connectors.Source, opts Options) (*Report, er
 	} else if g.Count > 0 {
 		rep.NotMigrated = append(rep.NotMigrated, g)
 	}
+	if c, ok := snap.(connectors.CatalogueScopeChecker); ok {
+		if rep.CatalogueLimited, err = c.CatalogueLimited(ctx); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+	}
 	if err := tableSizes(ctx, q, src.Dialect().Name(), rep); err != nil {
 		return nil, err
 	}

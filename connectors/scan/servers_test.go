@@ -152,3 +152,31 @@ func TestOrphansCountedByBytesOnServers(t *testing.T) {
 		}
 	})
 }
+
+// An account granted SELECT table by table sees those tables alone: scan
+// says so, where it listed them as if they were the registry.
+func TestScanNamesACatalogueLimitedByGrants(t *testing.T) {
+	if os.Getenv(mytest.EnvVar) == "" {
+		t.Skipf("%s is not set", mytest.EnvVar)
+	}
+	url := mytest.NewDatabase(t)
+	mytest.Exec(t, url,
+		`CREATE TABLE besok (id int NOT NULL PRIMARY KEY)`,
+		`CREATE TABLE patient (id int NOT NULL PRIMARY KEY)`,
+	)
+	limited := func(rep *scan.Report) bool {
+		for _, f := range rep.Findings {
+			if f.Code == "catalogue_limited" {
+				return true
+			}
+		}
+		return false
+	}
+	rep := scanURL(t, mytest.NewTableReadUser(t, url, "besok"))
+	if len(rep.Tables) != 1 || !rep.CatalogueLimited || !limited(rep) {
+		t.Errorf("scan through an account granted besok alone: %d tables, limited %v, finding %v", len(rep.Tables), rep.CatalogueLimited, limited(rep))
+	}
+	if rep := scanURL(t, mytest.NewReadOnlyUser(t, url)); len(rep.Tables) != 2 || rep.CatalogueLimited || limited(rep) {
+		t.Errorf("scan through an account granted the database: %d tables, limited %v", len(rep.Tables), rep.CatalogueLimited)
+	}
+}
