@@ -152,6 +152,12 @@ code { font-size: 0.9em; word-break: break-all; }
 <h2>Archive package</h2>
 <p>{{.Archive.Dir}}: {{.Archive.Expected}} records expected, {{.Archive.Records}} held, manifest {{if .Archive.Manifest}}ok{{else}}FAILED{{end}}.</p>
 
+{{if .Lists}}<h2>Opt-out and erasure lists: the entries that matched a person, whose records were excluded</h2>
+<table id="lists">
+<tr><th>list</th><th>entries</th><th>matched</th><th>unmatched</th><th>unmatched acknowledged</th><th>reason</th><th>source tables not matched against it</th><th></th></tr>
+{{range .Lists}}<tr><td>{{.List}}</td><td class="n">{{.Entries}}</td><td class="n">{{.Matched}}</td><td class="n">{{.Unmatched}}</td><td class="n">{{.Acknowledged}}</td><td>{{.AcknowledgedReason}}</td><td>{{range $i, $t := .NotMatchedIn}}{{if $i}}, {{end}}{{$t}}{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{end}}</table>{{end}}
+
 {{if or .Exceptions .ArchiveExceptions}}<h2>Exceptions</h2>
 <table id="exceptions">
 <tr><th>receiving table</th><th>key</th><th>what</th><th>columns</th><th>expected</th><th>in target</th></tr>

@@ -384,6 +384,14 @@ func (s *Summary) WriteText(w io.Writer) error {
 			a.ReferenceDate, a.Accounts, a.Grants, a.LegacyAccounts, a.LegacyGrants, accessMark(a))
 	}
 	fmt.Fprintf(w, "archive %s: %d records expected, %d held, manifest %s\n", s.Archive.Dir, s.Archive.Expected, s.Archive.Records, okMark(s.Archive.Manifest))
+	// The lists as the run's summary shows them: whom the excluded
+	// column could hold, and which tables no entry could take a record of.
+	for _, l := range s.Lists {
+		fmt.Fprintf(w, "%s list: %d entries, %d matched, %d unmatched, %d acknowledged, %s\n", l.List, l.Entries, l.Matched, l.Unmatched, l.Acknowledged, okMark(l.OK))
+		if len(l.NotMatchedIn) > 0 {
+			fmt.Fprintf(w, "  tables not matched against it: %s\n", strings.Join(l.NotMatchedIn, ", "))
+		}
+	}
 	for _, d := range s.Exceptions {
 		fmt.Fprintf(w, "exception: %s\n", d)
 	}
