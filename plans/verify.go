@@ -582,7 +582,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		errs = append(errs, err)
 	}
 	if vo.UnitReports != "" {
-		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Units: sum.Units}); err != nil {
+		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Pass: sum.Pass, Units: sum.Units}); err != nil {
 			errs = append(errs, fmt.Errorf("verify: %w", err))
 		}
 	}

@@ -287,10 +287,16 @@ type UnitReport struct {
 	Unit     string `json:"unit"`
 	// ReceivingUnit is the unit's id on the receiving platform, when it
 	// has another (see UnitCheck).
-	ReceivingUnit string      `json:"receiving_unit,omitempty"`
-	Finished      time.Time   `json:"finished"`
-	Pass          bool        `json:"pass"`
-	Tables        []UnitCheck `json:"tables"`
+	ReceivingUnit string    `json:"receiving_unit,omitempty"`
+	Finished      time.Time `json:"finished"`
+	// Pass is the unit's verdict: its own figures add up (UnitOK) and the
+	// report it is cut from passed. The content check, the archive and
+	// the findings are the register's, not a unit's: a unit's records
+	// whose values changed fail them, not the unit's figures.
+	Pass bool `json:"pass"`
+	// UnitOK says the unit's own figures add up, whatever the register's.
+	UnitOK bool        `json:"unit_ok"`
+	Tables []UnitCheck `json:"tables"`
 }
 
 // UnitReports splits the report's per-unit checks into one report per
@@ -305,7 +311,7 @@ func UnitReports(r *Report) []UnitReport {
 		}
 		ur := byUnit[c.Unit]
 		if ur == nil {
-			ur = &UnitReport{Version: ReportVersion, Register: r.Register, Unit: c.Unit, Finished: r.Finished, Pass: true}
+			ur = &UnitReport{Version: ReportVersion, Register: r.Register, Unit: c.Unit, Finished: r.Finished, Pass: r.Pass, UnitOK: true}
 			byUnit[c.Unit] = ur
 			order = append(order, c.Unit)
 		}
@@ -314,6 +320,7 @@ func UnitReports(r *Report) []UnitReport {
 		}
 		ur.Tables = append(ur.Tables, c)
 		ur.Pass = ur.Pass && c.OK
+		ur.UnitOK = ur.UnitOK && c.OK
 	}
 	sortUnits(order)
 	out := make([]UnitReport, 0, len(order))
@@ -374,8 +381,17 @@ func (ur UnitReport) Markdown() string {
 	if ur.ReceivingUnit != "" {
 		fmt.Fprintf(&b, "On the receiving platform the unit is %s.\n\n", ur.ReceivingUnit)
 	}
-	fmt.Fprintf(&b, "Migration finished %s: %s. Every record the unit reported is migrated, archived (kept by the registry's data controller, with the reason) or excluded (opt-out or erasure).\n\n",
-		ur.Finished.Format(time.RFC3339), verdict)
+	switch {
+	case ur.Pass:
+		fmt.Fprintf(&b, "Migration finished %s: %s. Every record the unit reported is migrated, archived (kept by the registry's data controller, with the reason) or excluded (opt-out or erasure).\n\n",
+			ur.Finished.Format(time.RFC3339), verdict)
+	case ur.UnitOK:
+		fmt.Fprintf(&b, "Migration finished %s: %s. The unit's figures below add up, but the verification of the register as a whole failed (its report says why, and it may concern this unit's records): this is no confirmation that the unit's records arrived as reported.\n\n",
+			ur.Finished.Format(time.RFC3339), verdict)
+	default:
+		fmt.Fprintf(&b, "Migration finished %s: %s. Not every record the unit reported is accounted for as migrated, archived (kept by the registry's data controller, with the reason) or excluded (opt-out or erasure): see the rows marked NO.\n\n",
+			ur.Finished.Format(time.RFC3339), verdict)
+	}
 	b.WriteString("| source table | source rows | migrated | archived | excluded | ok |\n| --- | ---: | ---: | ---: | ---: | --- |\n")
 	for _, t := range ur.Tables {
 		src := "–"
