@@ -331,7 +331,8 @@ func UnitReports(r *Report) []UnitReport {
 }
 
 // WriteUnitReports writes, into dir, unit-<id>.json and unit-<id>.md for
-// every reporting unit, and returns the files' names.
+// every reporting unit, removes the unit reports of other units an
+// earlier run left there, and returns the files' names.
 func WriteUnitReports(dir string, r *Report) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("unit reports: %w", err)
@@ -351,7 +352,54 @@ func WriteUnitReports(dir string, r *Report) ([]string, error) {
 		}
 		names = append(names, base+".json", base+".md")
 	}
+	if err := removeOtherUnitReports(dir, names); err != nil {
+		return names, err
+	}
 	return names, nil
+}
+
+// removeOtherUnitReports removes the unit reports in dir that are not
+// among written: an earlier run's (a rehearsal's) report of a unit this
+// run has no record of would be sent on as this run's, with figures no
+// run of the registry now gives. Only files that are unit reports go:
+// unit-<id>.json that reads as one, and unit-<id>.md that begins as one.
+func removeOtherUnitReports(dir string, written []string) error {
+	keep := map[string]bool{}
+	for _, n := range written {
+		keep[n] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("unit reports: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if keep[name] || !e.Type().IsRegular() || !strings.HasPrefix(name, "unit-") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("unit reports: %w", err)
+		}
+		var ur UnitReport
+		switch filepath.Ext(name) {
+		case ".json":
+			if json.Unmarshal(b, &ur) != nil || ur.Version == 0 || ur.Unit == "" {
+				continue
+			}
+		case ".md":
+			if !strings.HasPrefix(string(b), "# Register ") || !strings.Contains(string(b), ": the records reported by care unit ") {
+				continue
+			}
+		default:
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("unit reports: an earlier run's %s stays: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // unitFileName makes a unit id a file name; an id that needs changing
