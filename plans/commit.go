@@ -319,7 +319,26 @@ func (u *commitUnits) done(unit string) bool {
 // resumeAt gives the key to continue a unit's scan after (of its values
 // scan with values), nil to start at the beginning.
 func (u *commitUnits) resumeAt(unit string, values bool) ([]connectors.Value, error) {
-	if u == nil || u.resume == nil || u.replays {
+	if u != nil && u.replays {
+		// The programs are replayed from their start (replay.go).
+		return nil, nil
+	}
+	return u.committedAt(unit, values)
+}
+
+// wholeTableResumeAt gives the key to continue a source table no mapping
+// reads after: it feeds nothing a run keeps in memory, so it is never
+// replayed, and continues after its last committed key also when the
+// programs replay. It started over, and its committed batches were
+// archived and counted twice.
+func (u *commitUnits) wholeTableResumeAt(unit string) ([]connectors.Value, error) {
+	return u.committedAt(unit, false)
+}
+
+// committedAt gives the key of a unit's last committed record (of its
+// values with values), nil when it has none.
+func (u *commitUnits) committedAt(unit string, values bool) ([]connectors.Value, error) {
+	if u == nil || u.resume == nil {
 		return nil, nil
 	}
 	at := u.resume.moving(unit)

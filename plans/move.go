@@ -284,7 +284,12 @@ func (w *writer) table(t *connectors.Table) error {
 	tl := w.ledger.Table(t.Name, target)
 	w.at.keyIdx = scanKeyIndex(t, opts.Key)
 	var err error
-	if opts.After, err = w.r.units.resumeAt(w.unit, false); err != nil {
+	if w.tp == nil {
+		opts.After, err = w.r.units.wholeTableResumeAt(w.unit)
+	} else {
+		opts.After, err = w.r.units.resumeAt(w.unit, false)
+	}
+	if err != nil {
 		return err
 	}
 	rows, err := w.openRows(t, opts)

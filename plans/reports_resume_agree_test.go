@@ -38,15 +38,39 @@ func comparableReport(t *testing.T, path string) string {
 
 // A run stopped several times and resumed, with one job and with two,
 // writes the report.json and unit reports an uninterrupted run of the
-// same plan writes: no part of the ledger (per unit, per reason, the
-// values' counts, the lists) is counted twice or lost across a resume.
+// same plan writes: no part of the ledger (per unit, per reason, per
+// control group, the values' counts, the lists, the access proof) is
+// counted twice or lost across a resume. The form store (with its
+// opt-out list), the merged sub-registers and the demo (parent links,
+// access).
 func TestResumedRunReportsWhatACleanRunReports(t *testing.T) {
-	dir := t.TempDir()
-	src := makeSynthSQLite(t, dir, synth.EAV, 250)
-	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "report tests: not a real key")
-	p := loadPlan(t, "../testdata/plans/eav.yaml")
-	p.BatchSize = 8
+	cases := []struct {
+		name, plan string
+		platform   synth.Platform
+		batch      int
+	}{
+		{"eav", "../testdata/plans/eav.yaml", synth.EAV, 8},
+		{"mainsub", "../testdata/plans/mainsub.yaml", synth.MainSub, 30},
+		{"demo", demoPlan, "", 40},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var src string
+			if c.platform == "" {
+				src, _ = makeDemoSQLite(t, dir, 300)
+			} else {
+				src = makeSynthSQLite(t, dir, c.platform, 250)
+			}
+			t.Setenv("REGFLYTT_PSEUDONYM_KEY", "report tests: not a real key")
+			p := loadPlan(t, c.plan)
+			p.BatchSize = c.batch
+			resumedReportsAgree(t, p, src, dir)
+		})
+	}
+}
 
+func resumedReportsAgree(t *testing.T, p *plans.Plan, src, dir string) {
 	clean := filepath.Join(dir, "clean")
 	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "clean.db"),
 		WorkDir: clean, UnitReports: filepath.Join(clean, "units")}); err != nil {
@@ -61,24 +85,27 @@ func TestResumedRunReportsWhatACleanRunReports(t *testing.T) {
 	for _, jobs := range []int{1, 2} {
 		name := filepath.Join(dir, "resumed"+string(rune('0'+jobs)))
 		tgt := "sqlite://" + name + ".db"
-		stops := 0
+		stops, finished := 0, false
 		for _, n := range []int{2, 9, 4, 13, 6} {
 			s := &stopAfter{n: n, stop: make(chan struct{})}
-			_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: name, Stop: s.stop, Progress: s, Jobs: jobs,
+			rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: name, Stop: s.stop, Progress: s, Jobs: jobs,
 				UnitReports: filepath.Join(name, "units")})
 			if err == nil {
+				finished = true
 				break
 			}
 			if !errors.Is(err, plans.ErrInterrupted) {
-				t.Fatalf("jobs %d, stop %d: %v", jobs, stops, err)
+				t.Fatalf("jobs %d, stop %d: %v %v", jobs, stops, err, rep)
 			}
 			stops++
 		}
 		if stops < 3 {
 			t.Fatalf("jobs %d: the run was stopped %d times, want at least 3", jobs, stops)
 		}
-		if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, Jobs: jobs, UnitReports: filepath.Join(name, "units")}); err != nil {
-			t.Fatal(err)
+		if !finished {
+			if rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, Jobs: jobs, UnitReports: filepath.Join(name, "units")}); err != nil {
+				t.Fatalf("jobs %d, after %d stops: %v %v", jobs, stops, err, rep)
+			}
 		}
 		if got := comparableReport(t, filepath.Join(name, "report.json")); got != want {
 			t.Errorf("jobs %d: the resumed run's report.json differs from the clean run's:\n got %s\nwant %s", jobs, got, want)
