@@ -55,7 +55,7 @@ func chartOf(s *Summary) chart {
 	return c
 }
 
-var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{"counts": countsText, "nulled": nulledText}).Parse(`<!DOCTYPE html>
+var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{"counts": countsText, "nulled": nulledText, "unit": unitLabel}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -131,7 +131,7 @@ code { font-size: 0.9em; word-break: break-all; }
 {{if .Units}}<h2>Reporting units: each unit's source rows = migrated + archived + excluded</h2>
 <table id="units">
 <tr><th>unit</th><th>source table</th><th>source rows</th><th>read</th><th>migrated</th><th>archived</th><th>excluded</th><th></th></tr>
-{{range .Units}}<tr><td>{{.Unit}}</td><td>{{.Source}}</td><td class="n">{{if .SourceRows}}{{.SourceRows}}{{else}}–{{end}}</td><td class="n">{{.Read}}</td><td class="n">{{.Migrated}}</td><td class="n">{{.Archived}}</td><td class="n">{{.Excluded}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{range .Units}}<tr><td>{{unit .Unit}}</td><td>{{.Source}}</td><td class="n">{{if .SourceRows}}{{.SourceRows}}{{else}}–{{end}}</td><td class="n">{{.Read}}</td><td class="n">{{.Migrated}}</td><td class="n">{{.Archived}}</td><td class="n">{{.Excluded}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
 {{end}}</table>{{end}}
 
 {{if .SourceGroups}}<h2>Control groups per source table: each group's source records = migrated + archived + excluded</h2>
