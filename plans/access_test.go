@@ -126,7 +126,7 @@ func TestRunCarriesAccessWithoutWidening(t *testing.T) {
 func TestRoleMappingThatWidensFailsNamingTheAccount(t *testing.T) {
 	path := writeDemoPlan(t, map[string]func(string) string{
 		"mapping.yaml": func(s string) string {
-			return withoutMappingTests(strings.Replace(s, "LAS: reader,", "LAS: regional_reader,", 1))
+			return strings.Replace(s, "LAS: reader,", "LAS: regional_reader,", 1)
 		},
 	})
 	dir := t.TempDir()

@@ -54,7 +54,7 @@ func recodedDemoPlan(t *testing.T, codes string, declare bool, more ...func(stri
 			for _, fn := range more {
 				s = fn(s)
 			}
-			return withoutMappingTests(s)
+			return s
 		},
 	})
 }

@@ -18,7 +18,7 @@ import (
 
 // writeDemoPlan writes the demo's plan, schema and mapping into a new
 // directory, each changed by edit (name -> text -> text), and returns the
-// plan's path.
+// plan's path. An edited mapping loses its tests: tests: (withoutMappingTests).
 func writeDemoPlan(t *testing.T, edit map[string]func(string) string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -34,6 +34,11 @@ func writeDemoPlan(t *testing.T, edit map[string]func(string) string) string {
 		changed := fn(string(b))
 		if changed == string(b) {
 			t.Fatalf("the edit of %s changed nothing", name)
+		}
+		if name == "mapping.yaml" {
+			// The demo's own tests describe the mapping unchanged; a run
+			// of the edited one would stop at them before reading.
+			changed = withoutMappingTests(changed)
 		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(changed), 0o640); err != nil {
 			t.Fatal(err)
