@@ -512,7 +512,11 @@ func (r *Report) writeUnitsText(w io.Writer) {
 		s.ok = s.ok && c.OK
 	}
 	sortUnits(order)
-	fmt.Fprintf(w, "reporting units: %d (per unit, all its tables)\n", len(order))
+	units := len(order)
+	if _, ok := byUnit[NoUnit]; ok {
+		units-- // "(none)" holds the records of no unit: no unit of its own
+	}
+	fmt.Fprintf(w, "reporting units: %d (per unit, all its tables)\n", units)
 	fmt.Fprintf(w, "  %-20s  %10s  %10s  %10s  %10s\n", "unit", "rows", "migrated", "archived", "excluded")
 	for i, u := range order {
 		if i == maxUnitLines {

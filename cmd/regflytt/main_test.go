@@ -57,6 +57,11 @@ func TestDemoAcknowledgesOnlyItsFindings(t *testing.T) {
 		if strings.Contains(out+errs, "which is no finding of this verification") {
 			t.Errorf("%s patients: the demo plan acknowledges a finding the demo does not give:\n%s", patients, out)
 		}
+		// The records of no unit ("(none)": the default demo's visits
+		// without a care unit) are counted as no reporting unit.
+		if patients == "300" && (!strings.Contains(out, "\n  (none) ") || !strings.Contains(out, "reporting units: 20 ")) {
+			t.Errorf("300 patients: the summary does not count its 20 care units beside (none):\n%s", out)
+		}
 		for _, id := range []string{"archived_share.anvandare", "archived_share.behorighet", "archived_share.forordnande"} {
 			if !strings.Contains(out, "finding "+id+":") {
 				t.Errorf("%s patients: no finding %s in the summary", patients, id)

@@ -23,6 +23,19 @@ func TestDemoShowsUnitsAndRunWritesUnitReports(t *testing.T) {
 			t.Errorf("demo summary lacks %q:\n%s", want, out)
 		}
 	}
+	// Every care unit reports at least its own row (unit: id); the
+	// records of no unit, listed as "(none)" where there are any (the
+	// default demo's visits without a unit), are no unit of their own.
+	var careUnits string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "vardenhet" && f[1] == "care_unit" {
+			careUnits = f[2]
+			break
+		}
+	}
+	if careUnits == "" || !strings.Contains(out, "reporting units: "+careUnits+" ") {
+		t.Errorf("demo summary does not count its %s care units as its reporting units:\n%s", careUnits, out)
+	}
 	units := filepath.Join(t.TempDir(), "units")
 	code, out, errs = cli(t, "run", filepath.Join(work, "plan.yaml"), "--source", "sqlite://"+filepath.Join(work, "legacy.db"),
 		"--target", "sqlite://"+filepath.Join(t.TempDir(), "r.db"), "--work", filepath.Join(t.TempDir(), "w"), "--unit-reports", units, "--quiet")
