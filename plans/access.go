@@ -61,10 +61,17 @@ func (r *runner) access(ctx context.Context, snap connectors.Snapshot) (*accessS
 }
 
 // referenceDay is the day grants are judged on: the plan's reference
-// date, else the day the run started.
+// date, else the day the run started. A resumed run started when the
+// stopped one did (its checkpoint says when, and so does the archive
+// package verification reads the day from): judged on the resume's day,
+// an appointment that ended in between was carried before the stop and
+// archived after it, and the end check failed the run.
 func (r *runner) referenceDay() time.Time {
 	if !r.plan.ReferenceDate.IsZero() {
 		return connectors.DateOf(r.plan.ReferenceDate).Time()
+	}
+	if !r.started.IsZero() {
+		return connectors.DateOf(r.started.UTC()).Time()
 	}
 	return connectors.DateOf(r.opts.Now().UTC()).Time()
 }

@@ -171,6 +171,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		if cp, err = resume.clone(); err != nil {
 			return nil, err
 		}
+		r.started = cp.Started
 		// A checkpoint of an older version keyed its files by the path
 		// as given and named no source: they compared equal, and the
 		// next checkpoints hold them as this version does.
@@ -221,6 +222,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 			return nil, fmt.Errorf("archive directory: %w", err)
 		}
 		cp.Started = started.UTC()
+		r.started = cp.Started
 		if err := r.checkBeforeWrite(ctx, s, tgt, arcDir); err != nil {
 			return nil, err
 		}

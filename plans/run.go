@@ -114,6 +114,10 @@ type runner struct {
 	tgtURL string
 	batch  int
 	acc    *accessState // access.go
+	// started is when the run began, a resumed run's as its checkpoint
+	// records it (zero before the checkpoint is known, and outside a
+	// run): the day grants are judged on without run.reference_date.
+	started time.Time
 	// workGiven says the work directory was chosen for this run (--work),
 	// not defaulted; units is nil in a dry run.
 	workGiven bool
