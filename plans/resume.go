@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -178,6 +179,16 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		cp.Files, cp.FileKeys = filesByKey(files, true), fileKeysPlanDir
 		if cp.Source == "" {
 			cp.Source = source
+		}
+		// Nor the source tables read besides the records or the version:
+		// what this run reads and is from now on, or a later stop of the
+		// same run would resume comparing neither.
+		if cp.Read == nil {
+			cp.Read = map[string]string{}
+			maps.Copy(cp.Read, r.sourceRead)
+		}
+		if cp.ToolVersion == "" {
+			cp.ToolVersion = r.opts.ToolVersion
 		}
 		if r.workGiven {
 			wd, err := absDir(r.opts.WorkDir)

@@ -248,3 +248,41 @@ func TestResumeRefusesAnotherPseudonymisationKey(t *testing.T) {
 		t.Fatalf("FAIL: %v", rep.Problems)
 	}
 }
+
+// A checkpoint written before the version and the source tables read
+// were kept compares neither, as it knows neither; the resume that goes
+// on from it must record them, or every later stop of that run resumes
+// unchecked: by yet another version, or after a lookup table changed.
+func TestResumeFromAnOlderCheckpointKeepsWhatItReads(t *testing.T) {
+	dir := t.TempDir()
+	srcPath, planFile := writeResumeRegistry(t, dir)
+	src, tgt := "sqlite://"+srcPath, "sqlite://"+filepath.Join(dir, "t.db")
+	stopAt := func(n int, version string) {
+		t.Helper()
+		s := &stopAfter{n: n, stop: make(chan struct{})}
+		opts := plans.Options{SourceURL: src, TargetURL: tgt, Stop: s.stop, Progress: s, ToolVersion: version}
+		if n == 2 {
+			opts.WorkDir = filepath.Join(dir, "w")
+		}
+		if _, err := plans.Run(context.Background(), loadPlan(t, planFile), opts); !errors.Is(err, plans.ErrInterrupted) {
+			t.Fatalf("got %v, want an interrupted run", err)
+		}
+	}
+	stopAt(2, "v1.3.0")
+	// What an older version's checkpoint lacks.
+	sqliteExec(t, filepath.Join(dir, "t.db"), `UPDATE regflytt_checkpoint SET state = json_remove(state, '$.read', '$.tool_version')`)
+	stopAt(1, "v1.4.0")
+	if n := len(targetColumn(t, tgt, "visit", 0)); n >= resumeRedTeamRecords-1 {
+		t.Fatalf("the target holds %d visits after two stops: this test needs a third run to resume", n)
+	}
+	_, err := plans.Run(context.Background(), loadPlan(t, planFile), plans.Options{SourceURL: src, TargetURL: tgt, ToolVersion: "v1.5.0"})
+	var ce *plans.ChangedError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "the regflytt version (v1.4.0, now v1.5.0)") {
+		t.Fatalf("resume by another version after a resume from an older checkpoint: %v, want a refusal naming both versions", err)
+	}
+	sqliteExec(t, srcPath, `UPDATE enhet SET region = 'Mitt' WHERE id = 1`)
+	_, err = plans.Run(context.Background(), loadPlan(t, planFile), plans.Options{SourceURL: src, TargetURL: tgt, ToolVersion: "v1.4.0"})
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "lookup unit (source table enhet) (its rows in the source)") {
+		t.Fatalf("resume after the lookup table changed, after a resume from an older checkpoint: %v, want a refusal naming enhet", err)
+	}
+}
