@@ -65,6 +65,13 @@
 // server would send as '?' without a warning, reads as the stored []byte
 // instead, which Fit refuses and the archive keeps (charset.go).
 //
+// A select: source is read as the server converts its result: its
+// columns come without the catalogue's character set and column type,
+// so such a byte reads as '?', a YEAR(2) as the two digits it prints and
+// an ENUM's invalid value 0 as ''. Read those columns through their
+// table, or select them as CAST(col AS BINARY) and say in the mapping
+// how the bytes are encoded.
+//
 // # Writing
 //
 // Create makes InnoDB tables with utf8mb4_nopad_bin text (code-point order,

@@ -12,8 +12,10 @@ var _ connectors.Querier = (*snapshot)(nil)
 
 // DescribeQuery reads a SELECT's result columns from a LIMIT 0 run. The
 // result metadata is thinner than the catalogue's (no tinyint(1), no
-// charset): text is text, whatever its charset, since the connection
-// converts it to UTF-8.
+// charset, no YEAR(2), no ENUM members): text is text, as the connection
+// converts it to UTF-8, so the exact reads Scan makes of a table's
+// columns (charset.go, year2.go, enumzero.go) are not made here (see the
+// package doc).
 func (s *snapshot) DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error) {
 	q, err := checkQuery(query)
 	if err != nil {
