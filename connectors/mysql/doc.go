@@ -68,9 +68,9 @@
 // A select: source is read as the server converts its result: its
 // columns come without the catalogue's character set and column type,
 // so such a byte reads as '?', a YEAR(2) as the two digits it prints and
-// an ENUM's invalid value 0 as ''. Read those columns through their
-// table, or select them as CAST(col AS BINARY) and say in the mapping
-// how the bytes are encoded.
+// an ENUM's invalid value 0 as the empty text. Read those columns through
+// their table, or select them as CAST(col AS BINARY) and say in the
+// mapping how the bytes are encoded.
 //
 // # Writing
 //

@@ -8,7 +8,7 @@ import (
 
 // Every branch of an ENUM or SET key's literal: a member's number, the
 // invalid value 0 read as the empty label, or, where the empty label is
-// also a member, read as int64(0) (enumzero.go) beside the member ”, a
+// also a member, read as int64(0) (enumzero.go) beside the empty member, a
 // label that is no member, and a SET's bitmask.
 func TestEnumKeyLiteral(t *testing.T) {
 	for _, tc := range []struct {

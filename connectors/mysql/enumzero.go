@@ -17,7 +17,8 @@ import (
 // and the archive keeps as the number it is. An ENUM without a '' member
 // reads its invalid value as '', which no member is (see TypeMap).
 
-// isEmptyMemberEnum says whether c is an ENUM with ” among its members.
+// isEmptyMemberEnum says whether c is an ENUM with the empty text among its
+// members.
 func isEmptyMemberEnum(c *connectors.Column) bool {
 	if c.Type.Kind != connectors.KindText || baseType(c.SourceType) != "enum" {
 		return false
@@ -43,8 +44,8 @@ func decodeEnumZero(b []byte) (connectors.Value, error) {
 	return nil, fmt.Errorf("enum selected without its mark")
 }
 
-// emptyMemberEnums gives the quoted names of a table's ENUM columns with a
-// ” member.
+// emptyMemberEnums gives the quoted names of a table's ENUM columns with
+// the empty text as a member.
 func emptyMemberEnums(t *connectors.Table) map[string]bool {
 	m := map[string]bool{}
 	for i := range t.Columns {

@@ -445,7 +445,7 @@ func (r *scrubRows) Err() error {
 // scanDialect is the Dialect with a select list that widens FLOAT columns,
 // marks the text of character sets that do not define every byte
 // (charset.go), reads YEAR(2) as its stored year (year2.go) and tells an
-// ENUM's invalid value from its member ” (enumzero.go).
+// ENUM's invalid value from its empty member (enumzero.go).
 type scanDialect struct {
 	Dialect
 	floats map[string]bool   // quoted names

@@ -409,7 +409,7 @@ func TestKeyOutsideItsCharset(t *testing.T) {
 	}
 }
 
-// An ENUM key with a ” member holding both it and the invalid value 0
+// An ENUM key with an empty member holding both it and the invalid value 0
 // reads each row once, the invalid value as int64(0), resuming after
 // either one row a batch.
 func TestEnumKeyInvalidBesideEmptyMember(t *testing.T) {
