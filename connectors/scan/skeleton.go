@@ -327,6 +327,7 @@ func (r *Report) skeletonPlan(tables []*skelTable) []byte {
 	for _, t := range tables {
 		if t.person != "" {
 			b.WriteString("pseudonymisation:\n  key_env: REGFLYTT_PSEUDONYM_KEY\n")
+			b.WriteString("# Patients who opted out: the source table (or a file, one number a line)\n# listing them, or why the register has none, optout: {none: reason}.\n# Until the plan says one or the other, plan check and run warn (P012).\n")
 			b.WriteString("# optout:\n#   table: (the opt-out list)\n#   column: (its identity number column)\n")
 			break
 		}
