@@ -47,13 +47,5 @@ func decodeEnumZero(b []byte) (connectors.Value, error) {
 // emptyMemberEnums gives the quoted names of a table's ENUM columns with
 // the empty text as a member.
 func emptyMemberEnums(t *connectors.Table) map[string]bool {
-	m := map[string]bool{}
-	for i := range t.Columns {
-		if isEmptyMemberEnum(&t.Columns[i]) {
-			if q, err := (Dialect{}).QuoteIdent(t.Columns[i].Name); err == nil {
-				m[q] = true
-			}
-		}
-	}
-	return m
+	return quotedColumns(t, isEmptyMemberEnum)
 }

@@ -479,10 +479,18 @@ func (d scanDialect) selectColumn(q string) string {
 }
 
 func floatColumns(t *connectors.Table) map[string]bool {
+	return quotedColumns(t, func(c *connectors.Column) bool {
+		return c.Type.Kind == connectors.KindFloat && (c.Type.Bits == 32 || baseType(c.SourceType) == "float")
+	})
+}
+
+// quotedColumns gives the quoted names of a table's columns that is
+// true of: the set a select list is made from (scanDialect.selectColumn).
+func quotedColumns(t *connectors.Table, is func(*connectors.Column) bool) map[string]bool {
 	m := map[string]bool{}
-	for _, c := range t.Columns {
-		if c.Type.Kind == connectors.KindFloat && (c.Type.Bits == 32 || baseType(c.SourceType) == "float") {
-			if q, err := (Dialect{}).QuoteIdent(c.Name); err == nil {
+	for i := range t.Columns {
+		if is(&t.Columns[i]) {
+			if q, err := (Dialect{}).QuoteIdent(t.Columns[i].Name); err == nil {
 				m[q] = true
 			}
 		}

@@ -27,13 +27,5 @@ func yearTwoSQL(col string) string {
 
 // yearTwoColumns gives the quoted names of a table's YEAR(2) columns.
 func yearTwoColumns(t *connectors.Table) map[string]bool {
-	m := map[string]bool{}
-	for i := range t.Columns {
-		if isYearTwo(&t.Columns[i]) {
-			if q, err := (Dialect{}).QuoteIdent(t.Columns[i].Name); err == nil {
-				m[q] = true
-			}
-		}
-	}
-	return m
+	return quotedColumns(t, isYearTwo)
 }
