@@ -608,28 +608,18 @@ func checkAccess(files []*File, source map[string]*connectors.Table, target *Sch
 func checkAccounts(files []*File, a *AccessSpec, source map[string]*connectors.Table, target *Schema) Diagnostics {
 	var ds Diagnostics
 	if acc := a.Legacy.Accounts; acc != nil && acc.Table.IsSet() && len(source) > 0 {
-		t := source[acc.Table.Value]
-		if t == nil {
+		var t *connectors.Table
+		if t = source[acc.Table.Value]; t == nil {
 			ds.add(acc.Table.Pos, "M066", "legacy accounts table %s is not in the source", acc.Table.Value)
-		} else {
-			for _, c := range []Str{acc.Key, acc.Active, acc.ValidFrom, acc.ValidTo, acc.DisabledFrom} {
-				if c.IsSet() && t.ColumnIndex(c.Value) < 0 {
-					ds.add(c.Pos, "M066", "legacy accounts table %s has no column %s", acc.Table.Value, c.Value)
-				}
-			}
 		}
+		ds = append(ds, acc.missingColumns("legacy", t)...)
 	}
 	if acc := a.Receiving.Accounts; acc != nil && acc.Table.IsSet() && target != nil {
 		t := target.Table(acc.Table.Value)
 		if t == nil {
 			ds.add(acc.Table.Pos, "M066", "receiving accounts table %s is not in the receiving schema", acc.Table.Value)
-		} else {
-			for _, c := range []Str{acc.Key, acc.Active, acc.ValidFrom, acc.ValidTo, acc.DisabledFrom} {
-				if c.IsSet() && t.ColumnIndex(c.Value) < 0 {
-					ds.add(c.Pos, "M066", "receiving accounts table %s has no column %s", acc.Table.Value, c.Value)
-				}
-			}
 		}
+		ds = append(ds, acc.missingColumns("receiving", t)...)
 	}
 	if a.Legacy.Accounts != nil || len(source) == 0 {
 		return ds
@@ -656,6 +646,22 @@ func checkAccounts(files []*File, a *AccessSpec, source map[string]*connectors.T
 			}
 		}
 	})
+	return ds
+}
+
+// missingColumns names the columns the entry gives that table t (nil:
+// not found, said already) does not have (M066); side is "legacy" or
+// "receiving", as the messages begin.
+func (a *AccountTable) missingColumns(side string, t *connectors.Table) Diagnostics {
+	var ds Diagnostics
+	if t == nil {
+		return nil
+	}
+	for _, c := range []Str{a.Key, a.Active, a.ValidFrom, a.ValidTo, a.DisabledFrom} {
+		if c.IsSet() && t.ColumnIndex(c.Value) < 0 {
+			ds.add(c.Pos, "M066", "%s accounts table %s has no column %s", side, a.Table.Value, c.Value)
+		}
+	}
 	return ds
 }
 
