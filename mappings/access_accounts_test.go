@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -141,5 +142,36 @@ func TestAccountStateNames(t *testing.T) {
 		if got := accountStateName(name); got != want {
 			t.Errorf("%s: %v, want %v", name, got, want)
 		}
+	}
+}
+
+// map test knows the source only as the mappings name it: a legacy
+// accounts table no mapping reads (the receiving platform makes its own
+// accounts, and the table is archived whole) is no reason its tests
+// cannot run, since run and verify refuse a plan whose tests cannot.
+func TestAccountsTableNoMappingReadsLetsTheTestsRun(t *testing.T) {
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", accountsSchema))
+	if ds.Err() != nil {
+		t.Fatalf("schema: %v", ds)
+	}
+	mapping := accountsAccess("{table: konto, key: id, active: aktiv}", "") + accountsTables + `
+tests:
+  - name: a care unit
+    source: vardenhet
+    rows:
+      - given: {id: 1}
+        migrated: {care_unit_id: 1}
+`
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", mapping))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	rep, ds := RunTests([]*File{f}, schema, time.Time{})
+	if ds.Err() != nil {
+		t.Fatalf("the tests cannot run: %v", ds)
+	}
+	if rep.Rows != 1 || len(rep.Failures) != 0 {
+		t.Fatalf("%d rows, failures %v; want the one row to pass", rep.Rows, rep.Failures)
 	}
 }
