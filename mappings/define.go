@@ -190,3 +190,38 @@ func definitionBlocks(files []*File) []DocBlock {
 	}
 	return []DocBlock{b}
 }
+
+// CallsPseudonym reports whether an expression of the mappings calls
+// pseudonym(): a column's (its person: column's too), or a definition's,
+// which a column may call. Without one no identity number is
+// pseudonymised, whatever key the plan names.
+func CallsPseudonym(files []*File) bool {
+	calls := func(src string) bool {
+		if src == "" {
+			return false
+		}
+		tree, err := parser.Parse(src)
+		if err != nil {
+			return false
+		}
+		callees := calleeVisitor{}
+		ast.Walk(&tree.Node, callees)
+		return callees["pseudonym"]
+	}
+	found := false
+	eachTable(files, func(tm *TableMapping) {
+		cols := tm.Columns
+		if tm.Person != nil {
+			cols = append(append([]*ColumnMapping{}, cols...), tm.Person)
+		}
+		for _, c := range cols {
+			found = found || calls(c.Expr.Value)
+		}
+	})
+	for _, f := range files {
+		for _, d := range f.Definitions {
+			found = found || calls(d.Expr.Value)
+		}
+	}
+	return found
+}

@@ -147,7 +147,7 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 		{tr("omprövas", "review date"), t.ReviewDate.String()},
 	}))
 	bs = append(bs, blk(2, tr("Personuppgifter: avstående, utplåning, pseudonymisering", "Personal data: opt-out, erasure, pseudonymisation"), nil,
-		[]string{tr("uppgift", "item"), tr("plan", "plan")}, privacyRows(p, tr)))
+		[]string{tr("uppgift", "item"), tr("plan", "plan")}, privacyRows(p, in, tr)))
 	cost := fmt.Sprintf("%s kr", groupDigits(t.CostSEK))
 	if t.CostNote.Value != "" {
 		cost += ". " + t.CostNote.Value
@@ -184,7 +184,7 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 // pseudonymised, and whether the archive is sealed. The registry holder
 // approves these decisions, so a list left out is shown as undecided, not
 // as an empty cell a reader may take for "none needed".
-func privacyRows(p *plans.Plan, tr func(string, string) string) [][]string {
+func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string) [][]string {
 	list := func(table, column, file mappings.Str, none string) string {
 		var parts []string
 		if table.IsSet() {
@@ -204,12 +204,20 @@ func privacyRows(p *plans.Plan, tr func(string, string) string) [][]string {
 		optout = tr("ingen lista: ", "no list: ") + p.OptOutNone.Value
 	}
 	erasure := list(p.ErasureTable, p.ErasureColumn, p.ErasureFile, tr("ingen lista (ingen har begärt utplåning)", "no list (no one demanded erasure)"))
-	pseudo := tr("nej", "no")
+	// Pseudonymised is what the mappings do: a key named beside mappings
+	// that call pseudonym() nowhere pseudonymises nothing.
+	pseudo, key := tr("nej", "no"), ""
 	switch {
 	case p.KeyEnv.IsSet():
-		pseudo = tr("ja, nyckeln i miljövariabeln ", "yes, the key in the environment variable ") + p.KeyEnv.Value
+		key = tr("nyckeln i miljövariabeln ", "the key in the environment variable ") + p.KeyEnv.Value
 	case p.KeyFile.IsSet():
-		pseudo = tr("ja, nyckeln i filen ", "yes, the key in the file ") + p.KeyFile.Value
+		key = tr("nyckeln i filen ", "the key in the file ") + p.KeyFile.Value
+	}
+	switch calls := in != nil && mappings.CallsPseudonym(in.Mappings); {
+	case key != "" && calls:
+		pseudo = tr("ja, ", "yes, ") + key
+	case key != "":
+		pseudo = tr("nej: ingen mappning anropar pseudonym() (planen nämner ", "no: no mapping calls pseudonym() (the plan names ") + key + ")"
 	}
 	sealed := fmt.Sprintf(tr("krypterat till %d mottagare (age)", "encrypted to %d recipients (age)"), len(p.ArchiveEncryptTo))
 	if len(p.ArchiveEncryptTo) == 0 {

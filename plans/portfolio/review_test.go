@@ -216,7 +216,7 @@ func TestReviewShowsPrivacyDecisions(t *testing.T) {
 	s := render()
 	for _, want := range []string{
 		"| patients who opted out | table sparr.personnr and file optout.txt |",
-		"| pseudonymisation | yes, the key in the environment variable REGFLYTT_PSEUDONYM_KEY |",
+		"| pseudonymisation | no: no mapping calls pseudonym() (the plan names the key in the environment variable REGFLYTT_PSEUDONYM_KEY) |",
 		"| the archive package | encrypted to 2 recipients (age) |",
 	} {
 		if !strings.Contains(s, want) {
@@ -227,5 +227,39 @@ func TestReviewShowsPrivacyDecisions(t *testing.T) {
 	p.OptOutNone = set("the register never kept opt-outs")
 	if s := render(); !strings.Contains(s, "| patients who opted out | no list: the register never kept opt-outs |") {
 		t.Errorf("optout none's reason not shown")
+	}
+}
+
+// Whether identity numbers are pseudonymised is what the mappings do, not
+// whether the plan names a key: a key named beside mappings that call
+// pseudonym() nowhere read "yes" to the registry holder approving it,
+// while every identity number migrated in clear.
+func TestReviewPseudonymisationIsWhatTheMappingsDo(t *testing.T) {
+	row := func(p *plans.Plan, in *plans.Inputs) string {
+		t.Helper()
+		var md bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, Review(p, in, "", Reports{}, English)); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(md.String(), "\n") {
+			if strings.HasPrefix(l, "| pseudonymisation |") {
+				return l
+			}
+		}
+		t.Fatalf("no pseudonymisation row:\n%s", md.String())
+		return ""
+	}
+	p, in, _ := reviewFixture(t)
+	p.KeyEnv = mappings.Str{Value: "REGFLYTT_PSEUDONYM_KEY", Pos: mappings.Pos{File: p.File, Line: 1, Column: 1}}
+	if got := row(p, in); strings.Contains(got, "| yes") || !strings.Contains(got, "no mapping calls pseudonym()") {
+		t.Errorf("a key named, no pseudonym() in the mappings: %s", got)
+	}
+	eav, ds := plans.Check("../../testdata/plans/eav.yaml")
+	eavIn, ids := eav.LoadInputs()
+	if ds.Err() != nil || ids.Err() != nil {
+		t.Fatal(ds, ids)
+	}
+	if got := row(eav, eavIn); !strings.HasPrefix(got, "| pseudonymisation | yes, ") {
+		t.Errorf("the eav plan pseudonymises: %s", got)
 	}
 }
