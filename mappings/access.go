@@ -3,6 +3,7 @@ package mappings
 import (
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/regflytt/regflytt/connectors"
 
@@ -666,11 +667,24 @@ func (a *AccountTable) missingColumns(side string, t *connectors.Table) Diagnost
 }
 
 // accountStateName says whether a column name reads as an account's
-// enabled state or lock: one of its words (split at _, - and space) is
+// enabled state or lock: one of its words (split at _, - and space, and
+// before a capital that follows a small letter) is
 // such a word. Whole words only (aktivitet is none); a last-active time
 // (last_active, senast_aktiv) says when, not whether, and does not count.
 func accountStateName(name string) bool {
-	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '-' || r == ' ' })
+	// A lower-case letter followed by a capital starts a word too
+	// (isActive, kontoSparrad), as platforms written in Java or C# name
+	// their columns.
+	var b strings.Builder
+	prev := rune(0)
+	for _, r := range name {
+		if unicode.IsUpper(r) && unicode.IsLower(prev) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+		prev = r
+	}
+	words := strings.FieldsFunc(strings.ToLower(b.String()), func(r rune) bool { return r == '_' || r == '-' || r == ' ' })
 	if slices.Contains(words, "last") || slices.Contains(words, "senast") {
 		return false
 	}

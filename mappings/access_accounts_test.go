@@ -138,6 +138,7 @@ func TestAccountStateNames(t *testing.T) {
 	for name, want := range map[string]bool{
 		"aktiv": true, "is_active": true, "Sparrad": true, "konto_spärrad": true, "locked": true, "inaktiv": true,
 		"aktivitet": false, "last_active": false, "senast_aktiv": false, "namn": false, "anstallning": false,
+		"isActive": true, "IsLocked": true, "kontoSparrad": true, "lastActive": false, "AKTIV": true,
 	} {
 		if got := accountStateName(name); got != want {
 			t.Errorf("%s: %v, want %v", name, got, want)
