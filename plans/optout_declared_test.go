@@ -83,6 +83,8 @@ func TestOptOutNoneTakesNothingElse(t *testing.T) {
 		"an empty reason":     "optout: {none: ''}\n",
 		"none for an erasure": "erasure: {none: nobody asked}\n",
 		"none and unmatched":  "optout: {none: no list, unmatched: {acknowledged: 1, reason: x}}\n",
+		"an empty file":       "optout: {file: ''}\n",
+		"an empty column":     "erasure: {table: radering, column: ' '}\n",
 	}
 	for name, yaml := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -278,6 +278,11 @@ func readList(f *mappings.Fields, key string) (table, column, file mappings.Str,
 	if table.IsSet() != column.IsSet() {
 		*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: oo.Pos(), Code: "P007", Message: key + ": a table needs the column holding the identity number (table: and column:)"})
 	}
+	for _, s := range []mappings.Str{table, column, file} {
+		if s.IsSet() && strings.TrimSpace(s.Value) == "" {
+			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: s.Pos, Code: "P007", Message: key + ": an empty name: give the table and column, or the file, that lists the patients"})
+		}
+	}
 	if !table.IsSet() && !file.IsSet() {
 		*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: oo.Pos(), Code: "P007", Message: key + " needs a table (with column) or a file"})
 	}
