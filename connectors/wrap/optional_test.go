@@ -68,6 +68,7 @@ var optional = []struct {
 	{"Querier", typeOf[connectors.Querier](), "snapshot", forwarded, ""},
 	{"Position", typeOf[positioner](), "snapshot", forwarded, ""},
 	{"Identifier", typeOf[connectors.Identifier](), "snapshot", forwarded, ""},
+	{"Twinner", typeOf[connectors.Twinner](), "snapshot", forwarded, ""},
 	{"NonNullCounter", typeOf[connectors.NonNullCounter](), "snapshot", conditional, ""},
 	{"ChecksumExplainer", typeOf[connectors.ChecksumExplainer](), "snapshot", notForwarded,
 		"the SQL a Checksummer runs, for a person or a benchmark, asked of a snapshot opened without the wrapper"},
@@ -387,6 +388,11 @@ func (s *fullSnap) Position() string { s.record("Position"); return "" }
 func (s *fullSnap) Identity(context.Context) (string, error) {
 	s.record("Identity")
 	return "", nil
+}
+
+func (s *fullSnap) Twin(context.Context) (connectors.Snapshot, error) {
+	s.record("Twin")
+	return nil, nil
 }
 
 type bareRows struct{}

@@ -621,6 +621,19 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 // Identity forwards to the current snapshot's Identifier, retried as
 // every read; "" when it has none: the run then records no source, and
 // a resume compares none.
+// Twin opens the current snapshot's twin, once: a retry would open a
+// snapshot of another moment, and a caller without one reads in this
+// snapshot instead. A snapshot replaced later (a lost connection, the
+// source declared frozen) is taken to see what the twin sees, as the
+// rest of the read takes it.
+func (s *snapshot) Twin(ctx context.Context) (connectors.Snapshot, error) {
+	t, ok := s.cur.(connectors.Twinner)
+	if !ok {
+		return nil, connectors.ErrNoTwin
+	}
+	return t.Twin(ctx)
+}
+
 func (s *snapshot) Identity(ctx context.Context) (string, error) {
 	return forwardOptional(ctx, s, func(i connectors.Identifier) (string, error) {
 		return i.Identity(ctx)
