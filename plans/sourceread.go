@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"sync"
@@ -25,6 +26,9 @@ type readTap struct {
 	// skipped says why a table read whole could not be hashed; such a
 	// table is reported as not checked, never left out.
 	skipped map[string]string
+	// twin, when the source could give one, computes the database's own
+	// checksum of each table read whole while it is read.
+	twin *twinSums
 }
 
 type tappedTable struct {
@@ -58,6 +62,7 @@ func (t *readTap) Scan(ctx context.Context, tb *connectors.Table, opts connector
 		t.skipped[tb.Name] = err.Error()
 		return rows, nil
 	}
+	t.twin.start(part, connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N})
 	return &tappedRows{Rows: rows, tap: t, tt: &tappedTable{table: part, cols: cols, c: c}, row: make([]connectors.Value, len(cols))}, nil
 }
 
@@ -153,7 +158,14 @@ func checkSourceReads(ctx context.Context, t *readTap, tables []string) (checks 
 			checks = append(checks, &verify.SourceReadCheck{Table: name, NotChecked: why, OK: true})
 			continue
 		}
-		sc, err := verify.CompareSourceRead(ctx, cs, tt.table, tt.c)
+		tc := &twinChecksummer{Checksummer: cs, w: t.twin}
+		sc, err := verify.CompareSourceRead(ctx, tc, tt.table, tt.c)
+		if tc.used && (err != nil || !sc.OK) {
+			// The twin is shown to see the rows the tap read, but a
+			// failure is always the tap's own snapshot's: the table is
+			// compared again there, as without a twin.
+			sc, err = verify.CompareSourceRead(ctx, cs, tt.table, tt.c)
+		}
 		if errors.Is(err, connectors.ErrNoChecksummer) {
 			return nil, none, nil
 		}
@@ -202,4 +214,131 @@ func drillSourceRead(ctx context.Context, snap connectors.Snapshot, tt *tappedTa
 		return fmt.Errorf("verify: drill into source table %s: %w", tt.table.Name, err)
 	}
 	return verify.DrillDown(ctx, snap, tt.table, tt.c, cc, expected)
+}
+
+// twinSums computes the source database's own checksums in a twin of the
+// tap's snapshot (connectors.Twinner), one table after another on the
+// twin's connection, each begun when the re-application begins reading
+// the table: the database hashes its rows while regflytt reads and maps
+// them, instead of after. The twin sees exactly the rows of the tap's
+// snapshot, or the source gives none and the checksums are computed in
+// the tap's snapshot after the reading, as without it.
+type twinSums struct {
+	snap   connectors.Snapshot
+	cs     connectors.Checksummer
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	one    chan struct{} // the twin's one connection
+	mu     sync.Mutex
+	sums   map[string]*twinSum // by table, the first whole read's
+	once   sync.Once
+}
+
+type twinSum struct {
+	table *connectors.Table
+	req   connectors.ChecksumRequest
+	got   connectors.Buckets
+	err   error
+	ready chan struct{}
+}
+
+// startTwinSums opens the twin of snap, or says why there is none.
+func startTwinSums(ctx context.Context, snap connectors.Snapshot) (*twinSums, string) {
+	tw, ok := snap.(connectors.Twinner)
+	if !ok {
+		return nil, "the source's connector opens no second snapshot of the same rows"
+	}
+	if _, ok := snap.(connectors.Checksummer); !ok {
+		return nil, "the source's connector computes no checksum"
+	}
+	twin, err := tw.Twin(ctx)
+	if err != nil {
+		return nil, err.Error()
+	}
+	cs, ok := twin.(connectors.Checksummer)
+	if !ok {
+		twin.Close()
+		return nil, "the source's second snapshot computes no checksum"
+	}
+	w := &twinSums{snap: twin, cs: cs, one: make(chan struct{}, 1), sums: map[string]*twinSum{}}
+	w.ctx, w.cancel = context.WithCancel(ctx)
+	return w, ""
+}
+
+// start begins the checksum of a table the first time it is read whole.
+func (w *twinSums) start(t *connectors.Table, req connectors.ChecksumRequest) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sums[t.Name] != nil {
+		return
+	}
+	s := &twinSum{table: t, req: req, ready: make(chan struct{})}
+	w.sums[t.Name] = s
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		defer close(s.ready)
+		select {
+		case w.one <- struct{}{}:
+			defer func() { <-w.one }()
+		case <-w.ctx.Done():
+			s.err = w.ctx.Err()
+			return
+		}
+		s.got, s.err = w.cs.Checksum(w.ctx, s.table, s.req)
+	}()
+}
+
+// result is the twin's checksum of table t as asked by req, once done;
+// false when it has none of exactly that (another read of the table,
+// another request) or it failed.
+func (w *twinSums) result(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (connectors.Buckets, bool) {
+	if w == nil {
+		return connectors.Buckets{}, false
+	}
+	w.mu.Lock()
+	s := w.sums[t.Name]
+	w.mu.Unlock()
+	if s == nil || s.table != t || !reflect.DeepEqual(s.req, req) {
+		return connectors.Buckets{}, false
+	}
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return connectors.Buckets{}, false
+	}
+	return s.got, s.err == nil
+}
+
+// stop ends the checksums not done and closes the twin; it may be called
+// more than once.
+func (w *twinSums) stop() {
+	if w == nil {
+		return
+	}
+	w.once.Do(func() {
+		w.cancel()
+		w.wg.Wait()
+		w.snap.Close()
+	})
+}
+
+// twinChecksummer answers a checksum from the twin where it has it, else
+// computes it in the tap's snapshot; used says whether the twin answered.
+type twinChecksummer struct {
+	connectors.Checksummer
+	w    *twinSums
+	used bool
+}
+
+func (c *twinChecksummer) Checksum(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (connectors.Buckets, error) {
+	if got, ok := c.w.result(ctx, t, req); ok {
+		c.used = true
+		return got, nil
+	}
+	return c.Checksummer.Checksum(ctx, t, req)
 }

@@ -399,6 +399,14 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		// The rows are hashed as the connector reads them too, and held
 		// to the source database's own checksum below.
 		tap := newReadTap(s.snap)
+		// The source's own checksums are computed beside the
+		// re-application, in a second snapshot shown to see the same
+		// rows, where the source gives one.
+		var why string
+		if tap.twin, why = startTwinSums(ctx, s.snap); tap.twin == nil {
+			r.log.Info("verify: the source's own checksums follow the re-application", "why", why)
+		}
+		defer tap.twin.stop()
 		s.snap = tap
 		err := r.move(ctx, s, sink, exp.arc, exp.ledger)
 		s.snap = tap.Snapshot
@@ -414,6 +422,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		if sum.SourceReads, note, err = checkSourceReads(ctx, tap, tables); err != nil {
 			return nil, err
 		}
+		tap.twin.stop()
 		if note != "" {
 			sum.Notes = append(sum.Notes, note)
 		}
