@@ -130,7 +130,9 @@ func (t *readTap) finished(tt *tappedTable, failed error) {
 
 // checkSourceReads compares every table read whole with the source
 // database's own checksum, in the tap's snapshot (the one the rows were
-// read in), and drills into the differing buckets: a second read of the
+// read in) or, computed while they were read, in its twin, which sees the
+// same rows (twinSums); a difference is always confirmed in the tap's
+// snapshot. It drills into the differing buckets: a second read of the
 // table through the connector keeps the rows of those buckets only.
 // Every source table of the ledger (tables) has a check: one not read
 // whole by a single scan (a select:) or not hashable is listed as not

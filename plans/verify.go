@@ -414,6 +414,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			return nil, fmt.Errorf("verify: re-apply the mappings: %w", err)
 		}
 		exp.codes = s.env.CodesUsed
+		stepDone("verify: mappings re-applied to the source")
 		var note string
 		var tables []string
 		for _, tl := range exp.ledger.Tables {
@@ -431,7 +432,9 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 				sum.Fail("%s", sr.Problem())
 			}
 		}
-		stepDone("verify: mappings re-applied to the source")
+		// Apart from the re-application: with a twin, the time the
+		// source's own checksums took beyond it.
+		stepDone("verify: rows as read held to the source database's own checksum")
 	}
 	contents, order, groups, arc, ledger := exp.contents, exp.order, exp.groups, exp.arc, exp.ledger
 	if vo.expected != nil {
