@@ -11,6 +11,8 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
@@ -182,4 +184,22 @@ func withoutMappingTests(s string) string {
 		j += end + 1
 	}
 	return s[:i+1]
+}
+
+// serverDatabases gives, by server name, a maker of a fresh database on
+// each real server the environment names (REGFLYTT_TEST_MYSQL,
+// REGFLYTT_TEST_PG), and skips the test when it names neither.
+func serverDatabases(t *testing.T) map[string]func(t testing.TB) string {
+	t.Helper()
+	out := map[string]func(t testing.TB) string{}
+	if os.Getenv("REGFLYTT_TEST_MYSQL") != "" {
+		out["mariadb"] = mytest.NewDatabase
+	}
+	if os.Getenv("REGFLYTT_TEST_PG") != "" {
+		out["postgres"] = pgtest.NewDatabase
+	}
+	if len(out) == 0 {
+		t.Skip("neither REGFLYTT_TEST_MYSQL nor REGFLYTT_TEST_PG is set")
+	}
+	return out
 }

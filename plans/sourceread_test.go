@@ -2,14 +2,11 @@ package plans_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/mysql/mytest"
-	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 )
 
@@ -20,17 +17,7 @@ import (
 // read to the source database's own checksum, which does not go through
 // the connector's decoding.
 func TestVerifyHoldsRowsAsReadToTheSourceDatabase(t *testing.T) {
-	sources := map[string]func(t testing.TB) string{}
-	if os.Getenv("REGFLYTT_TEST_MYSQL") != "" {
-		sources["mariadb"] = mytest.NewDatabase
-	}
-	if os.Getenv("REGFLYTT_TEST_PG") != "" {
-		sources["postgres"] = pgtest.NewDatabase
-	}
-	if len(sources) == 0 {
-		t.Skip("neither REGFLYTT_TEST_MYSQL nor REGFLYTT_TEST_PG is set")
-	}
-	for name, newSource := range sources {
+	for name, newSource := range serverDatabases(t) {
 		t.Run(name, func(t *testing.T) { testVerifyHoldsRowsAsRead(t, newSource(t)) })
 	}
 }

@@ -3,14 +3,11 @@ package plans_test
 import (
 	"context"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/mysql/mytest"
-	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 )
 
@@ -21,17 +18,7 @@ import (
 // between the two snapshots' starts, which other tests on the same
 // server may prevent, so there the log only says which path ran.
 func TestVerifyWithATwinHoldsRowsAsRead(t *testing.T) {
-	sources := map[string]func(t testing.TB) string{}
-	if os.Getenv("REGFLYTT_TEST_MYSQL") != "" {
-		sources["mariadb"] = mytest.NewDatabase
-	}
-	if os.Getenv("REGFLYTT_TEST_PG") != "" {
-		sources["postgres"] = pgtest.NewDatabase
-	}
-	if len(sources) == 0 {
-		t.Skip("neither REGFLYTT_TEST_MYSQL nor REGFLYTT_TEST_PG is set")
-	}
-	for name, newSource := range sources {
+	for name, newSource := range serverDatabases(t) {
 		t.Run(name, func(t *testing.T) { testVerifyWithATwin(t, name, newSource(t)) })
 	}
 }
