@@ -6,56 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
 )
-
-// readRowsAt reads a whole table of any database regflytt reads, by
-// column name.
-func readRowsAt(t *testing.T, dbURL, table string) []map[string]connectors.Value {
-	t.Helper()
-	ctx := context.Background()
-	src, err := all.OpenSource(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]connectors.Value
-	for i := range tables {
-		if tables[i].Name != table {
-			continue
-		}
-		rows, err := snap.Scan(ctx, &tables[i], connectors.ScanOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			m := map[string]connectors.Value{}
-			for j, c := range tables[i].Columns {
-				m[c.Name] = rows.Row()[j]
-			}
-			out = append(out, m)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
-	}
-	return out
-}
 
 // The disabled-account case MariaDB to PostgreSQL: the legacy flag a
 // BOOLEAN (TINYINT(1)) and the lock a DATE, the receiving flag a
@@ -97,10 +52,10 @@ func TestDisabledAccountMariaDBToPostgreSQL(t *testing.T) {
 					t.Fatalf("run %v, verify %v", err, verr)
 				}
 				granted := false
-				for _, g := range readRowsAt(t, tgt, "app_grant") {
+				for _, g := range readRows(t, tgt, "app_grant") {
 					granted = granted || verify.UnitText(g["user_id"]) == account
 				}
-				for _, u := range readRowsAt(t, tgt, "app_user") {
+				for _, u := range readRows(t, tgt, "app_user") {
 					if verify.UnitText(u["user_id"]) == account && (u["active"] != false || !granted) {
 						t.Fatalf("account %s carried with active %v, grants carried %v: the test proves nothing", account, u["active"], granted)
 					}
@@ -123,11 +78,11 @@ func TestDisabledAccountMariaDBToPostgreSQL(t *testing.T) {
 func disabledCandidate(t *testing.T, dbURL string) string {
 	t.Helper()
 	units := map[string]bool{}
-	for _, u := range readRowsAt(t, dbURL, "vardenhet") {
+	for _, u := range readRows(t, dbURL, "vardenhet") {
 		units[verify.UnitText(u["id"])] = true
 	}
 	first := map[string]string{}
-	for _, u := range readRowsAt(t, dbURL, "anvandare") {
+	for _, u := range readRows(t, dbURL, "anvandare") {
 		h, ok := u["hsa_id"].(string)
 		id := verify.UnitText(u["id"])
 		if ok && (first[h] == "" || len(id) < len(first[h]) || len(id) == len(first[h]) && id < first[h]) {
@@ -139,7 +94,7 @@ func disabledCandidate(t *testing.T, dbURL string) string {
 		kept[id] = true
 	}
 	account := ""
-	for _, g := range readRowsAt(t, dbURL, "behorighet") {
+	for _, g := range readRows(t, dbURL, "behorighet") {
 		a := verify.UnitText(g["anvandare_id"])
 		if (g["roll"] == "LAK" || g["roll"] == "LAS") && g["vardenhet_id"] != nil && units[verify.UnitText(g["vardenhet_id"])] && kept[a] && (account == "" || a < account) {
 			account = a

@@ -11,21 +11,17 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
-	"github.com/regflytt/regflytt/connectors/sqlite"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/plans/synth"
 	"github.com/regflytt/regflytt/verify"
 	"gopkg.in/yaml.v3"
 )
 
-// readRows reads a whole table of an SQLite file, by column name.
+// readRows reads a whole table of any database regflytt reads, by column
+// name.
 func readRows(t *testing.T, url, table string) []map[string]connectors.Value {
 	t.Helper()
-	loc, err := connectors.ParseLocation(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := sqlite.OpenSource(context.Background(), loc)
+	src, err := all.OpenSource(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
