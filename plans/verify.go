@@ -899,7 +899,7 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mapp
 		}
 		for _, code := range sortedCodes(tl.Warnings) {
 			fs = append(fs, verify.Finding{Kind: code, Subject: tl.Source, Count: tl.Warnings[code], Of: tl.Read,
-				Message: fmt.Sprintf("%d records of %s raised %s", tl.Warnings[code], tl.Source, code)})
+				Message: fmt.Sprintf("%d %s of %s raised %s", tl.Warnings[code], recordWord(tl.Warnings[code]), tl.Source, code)})
 		}
 		if tl.ValuesLost > 0 {
 			fs = append(fs, verify.Finding{Kind: "values_lost", Subject: tl.Source, Count: tl.ValuesLost, Fatal: true,
@@ -1163,4 +1163,12 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 		rep.Problems = append(rep.Problems, p)
 	}
 	return nil
+}
+
+// recordWord is "record" or "records", for n of them.
+func recordWord(n int64) string {
+	if n == 1 {
+		return "record"
+	}
+	return "records"
 }
