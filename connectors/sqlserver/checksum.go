@@ -96,6 +96,9 @@ func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req co
 }
 
 func (s *snapshot) checksumQuery(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest, records bool) (string, error) {
+	if err := s.checkRowFilter(ctx, t.Name); err != nil {
+		return "", err
+	}
 	cat, err := readCatalogue(ctx, s.conn, s.d.cfg.schema)
 	if err != nil {
 		return "", s.d.classify("catalogue", err)

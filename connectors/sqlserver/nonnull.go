@@ -16,6 +16,9 @@ func (s *snapshot) CountNonNull(ctx context.Context, table string, columns []str
 	if err != nil {
 		return nil, fmt.Errorf("count non-NULL values of %s: %w", table, err)
 	}
+	if err := s.checkRowFilter(ctx, table); err != nil {
+		return nil, err
+	}
 	q, err := connectors.CountNonNullQuery(s.d.dialect(), "COUNT_BIG", qt, columns)
 	if err != nil {
 		return nil, err

@@ -156,9 +156,10 @@ func (d *DB) classify(what string, err error) error {
 }
 
 type snapshot struct {
-	conn   *sql.Conn
-	d      *DB
-	closed bool
+	conn    *sql.Conn
+	d       *DB
+	closed  bool
+	filters *rowFilters // read on the first read of a table (checkRowFilter)
 }
 
 // Close rolls the transaction back and hands the connection back to the
@@ -183,6 +184,9 @@ func (s *snapshot) Count(ctx context.Context, table string) (int64, error) {
 	qt, err := s.d.dialect().QualifiedName(table)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	if err := s.checkRowFilter(ctx, table); err != nil {
+		return 0, err
 	}
 	var n int64
 	if err := s.conn.QueryRowContext(ctx, "SELECT COUNT_BIG(*) FROM "+qt).Scan(&n); err != nil {
@@ -209,6 +213,9 @@ func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connector
 	}
 	keyCols, err := keyColumns(t, key)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRowFilter(ctx, t.Name); err != nil {
 		return nil, err
 	}
 	if connectors.StreamedScan(t, opts) {
