@@ -55,8 +55,24 @@
 // SQL Server has no read-only session: OpenSource refuses Create and Begin
 // with connectors.ErrReadOnly and only ever sends SELECTs, and
 // ApplicationIntent=ReadOnly is a routing hint, not a guard. Give the
-// source login db_datareader and nothing more, so that a write is
-// impossible rather than merely absent from the code.
+// source login db_datareader and VIEW DEFINITION on the database and
+// nothing more, so that a write is impossible rather than merely absent
+// from the code.
+//
+// # Row-level security and the catalogue's scope
+//
+// A security policy's enabled FILTER predicate leaves out of every read
+// and count of its table the rows it rejects for the reading login, and
+// SQL Server has no session switch that makes such a read fail: a source's read
+// (Count, Scan, CountNonNull, Checksum, RecordHashes) of such a table is
+// refused with ErrRowFilter, naming the table and the policy, and so is
+// every read by a login that cannot see the database's security policies
+// (without VIEW DEFINITION on the database or ALTER ANY SECURITY POLICY).
+// See rls.go for why no exemption is read from the catalogue.
+// CatalogueLimited (connectors.CatalogueScopeChecker) reports a catalogue
+// limited unless the login has VIEW DEFINITION on the schema read, which
+// shows every table's metadata whatever it may read (scope.go). Neither
+// has been run against a server.
 //
 // Scan reads keyset batches with SELECT TOP (n) … ORDER BY key and an
 // expanded keyset condition (SQL Server has no row-value comparison); see
