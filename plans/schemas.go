@@ -117,7 +117,7 @@ func scopeFindings(limited bool) []verify.Finding {
 		return nil
 	}
 	return []verify.Finding{{Kind: FindingCatalogueLimited, Subject: "source",
-		Message: "the source account may read only some tables of the database (SELECT granted table by table): the server leaves the tables it may not read out of the catalogue, so their records are neither migrated, archived nor excluded and no count shows them (read with an account granted SELECT on the whole database, or acknowledge why the tables granted are the whole registry)"}}
+		Message: "the source account may see only some tables of the database (on MariaDB and MySQL, SELECT granted table by table; on SQL Server, no VIEW DEFINITION on the schema): the server leaves the tables it may not see out of the catalogue, so their records are neither migrated, archived nor excluded and no count shows them (read with an account granted SELECT, and on SQL Server VIEW DEFINITION, on the whole database or schema, or acknowledge why the tables it sees are the whole registry)"}}
 }
 
 // checkInheritance refuses a source whose catalogue holds a table that

@@ -34,7 +34,7 @@ func findings(rep *Report) []Finding {
 		// A new user scanning an unseen registry with an account granted
 		// table by table would take the tables listed for the registry.
 		add(Finding{Code: "catalogue_limited", Count: 1,
-			Message: "the account may read only some tables of the database (SELECT granted table by table): the server left the others out of this scan, and a run would leave their records in no outcome (catalogue_limited.source); scan with an account granted SELECT on the whole database"})
+			Message: "the account may see only some tables of the database (on MariaDB and MySQL, SELECT granted table by table; on SQL Server, no VIEW DEFINITION on the schema): the server left the others out of this scan, and a run would leave their records in no outcome (catalogue_limited.source); scan with an account that may see the whole database"})
 	}
 	for _, tr := range rep.Tables {
 		if !tr.Profiled {
