@@ -233,6 +233,8 @@ func TestAccessDefects(t *testing.T) {
 		src, tgt string
 		tables   map[string]verify.TableCheck
 		made     func(id string) int64
+		// disabled: the ids of the accounts the generator disabled.
+		disabled []int64
 	}
 	run := func(src, tgt, plan, dir string, made func(string) int64) *platformRun {
 		t.Helper()
@@ -283,6 +285,7 @@ func TestAccessDefects(t *testing.T) {
 		}
 		runs[string(p)] = run(src, "sqlite://"+filepath.Join(dir, "receiving.db"), filepath.Join("../testdata/plans", string(p)+".yaml"), dir,
 			func(id string) int64 { return st.DefectRows(synth.DefectID(id)) })
+		runs[string(p)].disabled = st.DisabledAccounts
 	}
 	covered := map[string]bool{}
 	for _, d := range cat.AccessDefects {
@@ -298,12 +301,14 @@ func TestAccessDefects(t *testing.T) {
 			if n == 0 {
 				t.Errorf("%s on %s: the generator made none: the line proves nothing", d.ID, w.Platform)
 			}
-			switch w.Outcome {
-			case "archived":
+			switch {
+			case w.Outcome == "archived":
 				if got := byTable[w.Table].ArchivedBy[w.Reason]; got != n {
 					t.Errorf("%s: %s archived %d as %s, the generator made %d", d.ID, w.Table, got, w.Reason, n)
 				}
-			case "migrated":
+			case w.Outcome == "migrated" && w.Check == "disabled":
+				checkCarriedDisabled(t, d.ID, pr.src, pr.tgt, pr.disabled, n)
+			case w.Outcome == "migrated":
 				if w.Check != "no_grants" {
 					t.Fatalf("%s: check %q not known", d.ID, w.Check)
 				}
@@ -344,6 +349,9 @@ func TestAccessDefects(t *testing.T) {
 	}
 	for p := range runs {
 		for _, id := range synth.AccessDefectIDs() {
+			if p == "demo" && id == synth.AccountDisabled {
+				continue // the demo keeps no account state
+			}
 			if !covered[p+" "+string(id)] {
 				t.Errorf("platform %s has access tables but no access_defects line for %s", p, id)
 			}

@@ -30,6 +30,14 @@ import (
 //	user_without_scope   a user with neither role nor appointment
 //	scope_unit_removed   a role scoped to a care unit that no longer exists
 //	duplicate_account    a second account of the same person (same HSA-id)
+//
+// The platforms Generate builds also keep whether an account may log in
+// (the demo does not): the eav and mainsub platforms a flag aktiv (1 or
+// 0), the wide one a lock date sparrad_fran (NULL when not locked). Their
+// account_disabled defect is an account disabled that way whose grant
+// rows the platform kept, as legacy platforms do: it reaches nothing, and
+// a migration that carries it enabled gives it back every unit those rows
+// name.
 
 // AccessTables declares the legacy access tables.
 func AccessTables() []connectors.Table {
@@ -72,11 +80,30 @@ const (
 	UserWithoutScope   DefectID = "user_without_scope"
 	ScopeUnitRemoved   DefectID = "scope_unit_removed"
 	DuplicateAccount   DefectID = "duplicate_account"
+	// AccountDisabled: an account disabled on the legacy platform (its
+	// flag aktiv 0, or a lock date passed) that still has grant rows.
+	// Only the platforms Generate builds have it: the demo keeps no
+	// account state.
+	AccountDisabled DefectID = "account_disabled"
+)
+
+// AccountLockedFrom is the lock date of the wide platform's disabled
+// accounts: before the synthetic plans' reference date, so that the
+// access proof judges them disabled.
+var AccountLockedFrom = connectors.Date{Year: 2025, Month: 9, Day: 1}
+
+// accountState says how a platform keeps whether an account may log in.
+type accountState int
+
+const (
+	stateNone     accountState = iota // no column: every account is enabled (the demo)
+	stateFlag                         // aktiv: 1 enabled, 0 disabled
+	stateLockDate                     // sparrad_fran: NULL, or the day the account was locked
 )
 
 // AccessDefectIDs lists the access defects.
 func AccessDefectIDs() []DefectID {
-	return []DefectID{AppointmentExpired, UserWithoutScope, ScopeUnitRemoved, DuplicateAccount}
+	return []DefectID{AppointmentExpired, UserWithoutScope, ScopeUnitRemoved, DuplicateAccount, AccountDisabled}
 }
 
 // accessPolicy decides the platform-specific parts of the access tables:
@@ -86,7 +113,12 @@ type accessPolicy struct {
 	users int
 	// hsa: the platform keeps HSA-ids; without it, duplicate accounts
 	// share an e-mail address instead.
-	hsa         bool
+	hsa bool
+	// state: how the platform keeps an account's state; disabled says
+	// which users (by number) it disabled, asked only of users with
+	// grants and never of a second account.
+	state       accountState
+	disabled    func(i int64) bool
 	noScope     func(i int64) bool
 	duplicate   func(i int64) bool
 	unitRemoved func(scope int64) bool
@@ -95,7 +127,8 @@ type accessPolicy struct {
 
 // accessSink takes the rows of the three access tables, in order: all
 // users, then all scopes, then all appointments. The users' row holds
-// hsa_id only when the policy has HSA-ids.
+// hsa_id only when the policy has HSA-ids, and the account's state last
+// when the policy keeps one.
 type accessSink struct {
 	user, scope, appointment func(row ...connectors.Value) error
 	// done is told when a table is complete.
@@ -112,7 +145,7 @@ func accessRows(r *rand.Rand, units []accessUnit, pol accessPolicy, out accessSi
 		employer, kind    string
 		region            string
 		private, no_scope bool
-		dup               bool
+		dup, disabled     bool
 	}
 	var list, dups []user
 	for i := 1; i <= pol.users; i++ {
@@ -133,6 +166,9 @@ func accessRows(r *rand.Rand, units []accessUnit, pol accessPolicy, out accessSi
 			u.hsa = fmt.Sprintf("SE2321000016-%04d", i)
 		}
 		u.no_scope = !u.private && pol.noScope(int64(i))
+		// Private employees all have an appointment, region staff a
+		// role unless without scope: a disabled account keeps grants.
+		u.disabled = pol.state != stateNone && !u.no_scope && pol.disabled(int64(i))
 		list = append(list, u)
 		// A second account of a region employee with a scope, as
 		// platforms get when someone applies twice: the same person, and
@@ -144,6 +180,8 @@ func accessRows(r *rand.Rand, units []accessUnit, pol accessPolicy, out accessSi
 	for k := range dups {
 		dups[k].id = int64(pol.users + 1 + k)
 		dups[k].dup = true
+		// A second account is a new application: enabled.
+		dups[k].disabled = false
 	}
 	list = append(list, dups...)
 
@@ -154,13 +192,25 @@ func accessRows(r *rand.Rand, units []accessUnit, pol accessPolicy, out accessSi
 		if u.no_scope {
 			out.hit(UserWithoutScope, "anvandare", u.id)
 		}
-		var err error
-		if pol.hsa {
-			err = out.user(u.id, u.name, u.mail, u.hsa, u.employer, u.kind)
-		} else {
-			err = out.user(u.id, u.name, u.mail, u.employer, u.kind)
+		if u.disabled {
+			out.hit(AccountDisabled, "anvandare", u.id)
 		}
-		if err != nil {
+		row := []connectors.Value{u.id, u.name, u.mail}
+		if pol.hsa {
+			row = append(row, u.hsa)
+		}
+		row = append(row, u.employer, u.kind)
+		switch {
+		case pol.state == stateFlag && u.disabled:
+			row = append(row, int64(0))
+		case pol.state == stateFlag:
+			row = append(row, int64(1))
+		case pol.state == stateLockDate && u.disabled:
+			row = append(row, AccountLockedFrom)
+		case pol.state == stateLockDate:
+			row = append(row, nil)
+		}
+		if err := out.user(row...); err != nil {
 			return err
 		}
 	}
@@ -284,13 +334,20 @@ func lowerASCII(s string) string {
 
 // accessLTables declares the access tables of a platform Generate builds;
 // hsa says whether its users carry an HSA-id, text is the option of its
-// text columns (Latin-1 on the wide platform).
-func accessLTables(hsa bool, text colOpt) []ltable {
+// text columns (Latin-1 on the wide platform), state how it keeps an
+// account's state.
+func accessLTables(hsa bool, text colOpt, state accountState) []ltable {
 	users := []lcol{col("id", "integer", 0), col("namn", "varchar(100)", text), col("epost", "varchar(120)", text)}
 	if hsa {
 		users = append(users, col("hsa_id", "varchar(30)", optNull))
 	}
 	users = append(users, col("arbetsgivare", "varchar(100)", text), col("anstallning", "varchar(10)", 0))
+	switch state {
+	case stateFlag:
+		users = append(users, col("aktiv", "tinyint", 0))
+	case stateLockDate:
+		users = append(users, col("sparrad_fran", "date", optNull))
+	}
 	return []ltable{
 		{"anvandare", users},
 		{"behorighet", []lcol{
@@ -335,8 +392,9 @@ func accessUsers(units int) int { return max(20, 2*units) }
 // appointments over its care units (recomputed from their streams, as
 // careUnitRows draws them), with the access defects at the configured
 // rates, each drawn from the row's own stream. hsa says whether users
-// carry an HSA-id; text renders text values as the platform keeps them.
-func (g *gen) accessRows(t map[string]*connectors.Table, hsa bool, text func(string) connectors.Value) error {
+// carry an HSA-id; text renders text values as the platform keeps them;
+// state is how it keeps an account's state (as accessLTables declared).
+func (g *gen) accessRows(t map[string]*connectors.Table, hsa bool, text func(string) connectors.Value, state accountState) error {
 	n := unitCount(g.cfg.Patients)
 	s := newStream()
 	units := make([]accessUnit, 0, n)
@@ -356,6 +414,8 @@ func (g *gen) accessRows(t map[string]*connectors.Table, hsa bool, text func(str
 	pol := accessPolicy{
 		users:       accessUsers(n),
 		hsa:         hsa,
+		state:       state,
+		disabled:    drawn(AccountDisabled, 5),
 		noScope:     drawn(UserWithoutScope, 1),
 		duplicate:   drawn(DuplicateAccount, 2),
 		unitRemoved: drawn(ScopeUnitRemoved, 3),
@@ -390,6 +450,11 @@ func (g *gen) accessRows(t map[string]*connectors.Table, hsa bool, text func(str
 	r := rand.New(rand.NewPCG(g.cfg.Seed, 0x7265676600000003))
 	return accessRows(r, units, pol, accessSink{
 		user: add, scope: add, appointment: add, done: done,
-		hit: func(id DefectID, table string, key int64) { g.hit(id, table, key, "", nil) },
+		hit: func(id DefectID, table string, key int64) {
+			if id == AccountDisabled {
+				g.stats.DisabledAccounts = append(g.stats.DisabledAccounts, key)
+			}
+			g.hit(id, table, key, "", nil)
+		},
 	})
 }

@@ -89,6 +89,10 @@ type Stats struct {
 	Rows map[string]int64
 	// Defects counts, per defect, the rows that got it, per table.
 	Defects map[DefectID]map[string]int64
+	// DisabledAccounts are the ids of the accounts the platform disabled
+	// (AccountDisabled), in order: what an access proof that lost their
+	// state must name.
+	DisabledAccounts []int64
 }
 
 // DefectRows gives the number of rows that got a defect, over all tables.

@@ -126,6 +126,7 @@ var DefaultRates = map[DefectID]float64{
 	UserWithoutScope:   0.05,
 	ScopeUnitRemoved:   0.02,
 	DuplicateAccount:   0.01,
+	AccountDisabled:    0.05,
 }
 
 // defectSpec says where a platform injects a defect: the level whose rows

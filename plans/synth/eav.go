@@ -21,7 +21,8 @@ import (
 //	formular_varde    one row per (instance, variable): variabel, variabel_version, varde
 //	avregistrering    patients who opted out
 //	anvandare, behorighet, forordnande
-//	                  users, scopes and appointments (access.go), no HSA-ids
+//	                  users, scopes and appointments (access.go), no HSA-ids;
+//	                  an account disabled when its aktiv is 0
 type eav struct{}
 
 var eavTables = []ltable{
@@ -55,7 +56,7 @@ var eavTables = []ltable{
 
 func (eav) tables(g *gen) ([]connectors.Table, error) {
 	// Users without HSA-id: this platform predates it.
-	return render(g.dialect, append(eavTables[:len(eavTables):len(eavTables)], accessLTables(false, 0)...)...)
+	return render(g.dialect, append(eavTables[:len(eavTables):len(eavTables)], accessLTables(false, 0, stateFlag)...)...)
 }
 
 const (
@@ -150,7 +151,7 @@ func (eav) generate(g *gen, tables []connectors.Table) error {
 		{eavInstances, w.instances}, {eavValues, w.values},
 		// The ten-digit shape, where the patient table has twelve.
 		{"avregistrering", func(t *connectors.Table) error { return g.optOutRows(t, person.short) }},
-		{"anvandare", func(*connectors.Table) error { return g.accessRows(t, false, plainText) }},
+		{"anvandare", func(*connectors.Table) error { return g.accessRows(t, false, plainText, stateFlag) }},
 	})
 }
 

@@ -16,7 +16,8 @@ import (
 //	delreg_rehab    sub-register B, rehabilitation: date, unit, weight, smoking, pain
 //	avregistrerad   patients who opted out
 //	anvandare, behorighet, forordnande
-//	                users (with HSA-ids), scopes and appointments (access.go)
+//	                users (with HSA-ids), scopes and appointments (access.go);
+//	                an account disabled when its aktiv is 0
 //
 // A visit is reported by A only, by B only or by both; both report its
 // date, care unit, weight and smoking status, each smoking code in its own
@@ -50,7 +51,7 @@ var mainsubTables = []ltable{
 
 func (mainsub) tables(g *gen) ([]connectors.Table, error) {
 	// Users with HSA-ids, text in Latin-1 like the rest of the platform.
-	return render(g.dialect, append(mainsubTables[:len(mainsubTables):len(mainsubTables)], accessLTables(true, optLatin1)...)...)
+	return render(g.dialect, append(mainsubTables[:len(mainsubTables):len(mainsubTables)], accessLTables(true, optLatin1, stateFlag)...)...)
 }
 
 // Visit-level defects live in one sub-register's row: A's for most, B's
@@ -124,7 +125,7 @@ func (mainsub) generate(g *gen, tables []connectors.Table) error {
 		{subA, func(t *connectors.Table) error { return w.sub(t, true) }},
 		{subB, func(t *connectors.Table) error { return w.sub(t, false) }},
 		{"avregistrerad", func(t *connectors.Table) error { return g.optOutRows(t, person.normal) }},
-		{"anvandare", func(*connectors.Table) error { return g.accessRows(t, true, latin1Text) }},
+		{"anvandare", func(*connectors.Table) error { return g.accessRows(t, true, latin1Text, stateFlag) }},
 	})
 }
 

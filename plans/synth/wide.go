@@ -18,7 +18,8 @@ import (
 //	uppfoljning    the follow-up form: one row per follow-up of an operation
 //	avregistrerad  patients who opted out, by personnummer
 //	anvandare, behorighet, forordnande
-//	               users (with HSA-ids), scopes and appointments (access.go)
+//	               users (with HSA-ids), scopes and appointments (access.go);
+//	               an account locked from its sparrad_fran on
 type wide struct{}
 
 var wideTables = []ltable{
@@ -54,7 +55,7 @@ var wideTables = []ltable{
 
 func (wide) tables(g *gen) ([]connectors.Table, error) {
 	// Users with HSA-ids, text in Latin-1 like the rest of the platform.
-	return render(g.dialect, append(wideTables[:len(wideTables):len(wideTables)], accessLTables(true, optLatin1)...)...)
+	return render(g.dialect, append(wideTables[:len(wideTables):len(wideTables)], accessLTables(true, optLatin1, stateLockDate)...)...)
 }
 
 func (wide) defects() []defectSpec {
@@ -122,7 +123,7 @@ func (wide) generate(g *gen, tables []connectors.Table) error {
 		{"operation", w.operations}, {"uppfoljning", w.followups},
 		// Twelve digits without a separator: not the patient table's shape.
 		{"avregistrerad", func(t *connectors.Table) error { return g.optOutRows(t, person.normal) }},
-		{"anvandare", func(*connectors.Table) error { return g.accessRows(t, true, latin1Text) }},
+		{"anvandare", func(*connectors.Table) error { return g.accessRows(t, true, latin1Text, stateLockDate) }},
 	})
 }
 
