@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Reasons for value rows of a form store.
@@ -20,6 +21,11 @@ const (
 	ReasonDuplicateValue = "duplicate_value"
 	// ReasonOrphan archives a value row whose entity does not exist.
 	ReasonOrphan = "orphan"
+	// ReasonVariableSpelling archives a form with a value row whose
+	// variable is a mapped one's name in another case, with trailing
+	// spaces or in another Unicode normalisation, while the form has no
+	// value under the name itself (see spelledVariables).
+	ReasonVariableSpelling = "variable_spelling"
 )
 
 // versionSuffix names the pivot column holding a variable's version.
@@ -263,7 +269,9 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 	pivot := make([]connectors.Value, len(p.Source.Columns))
 	copy(pivot, entity)
 	filled := make([]bool, len(p.Source.Columns))
-	fate := make([]int, len(values)) // pivot column filled, or -1 not mapped, -2 duplicate
+	// pivot column filled, or -1 not mapped, -2 duplicate, -3 a mapped
+	// variable spelled otherwise (spelledVariables)
+	fate := make([]int, len(values))
 	order := e.valueOrder(values)
 	for n := range values {
 		i := n
@@ -290,6 +298,13 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 	if o.Kind != Excluded && len(e.personVars) > 0 && (p.env.OptOut != nil || p.env.Erasure != nil) {
 		if x, ok := p.excludeByLeftOutPerson(values, fate); ok {
 			o = x
+		}
+	}
+	if o.Kind == Migrated {
+		if v, ok := e.spelledVariables(values, fate, filled); ok {
+			o = Outcome{Kind: Archived, Reason: ReasonVariableSpelling, SourceColumn: e.Values.Columns[e.Attribute].Name,
+				Detail:   "a value row names variable " + v + " in another case, with trailing spaces or in another Unicode form, and none names it exactly: a case- or space-blind source takes it for the form's " + v,
+				Warnings: o.Warnings}
 		}
 	}
 	if cap(p.state.entityValues) < len(values) {
@@ -326,6 +341,8 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		switch {
 		case o.Kind == Excluded:
 			*vo = Outcome{Kind: Excluded, Reason: o.Reason}
+		case f == -3:
+			*vo = Outcome{Kind: Archived, Reason: o.Reason, SourceColumn: o.SourceColumn, Detail: "its form is archived: " + o.Detail}
 		case f == -1:
 			name, _ := connectors.FormatValue(values[i][e.Attribute])
 			detail := "no column reads variable " + name
@@ -346,6 +363,49 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		}
 	}
 	return out
+}
+
+// spelledVariables finds the value rows no column reads (fate -1) whose
+// variable is a mapped, unfilled one's name as a case- and
+// trailing-space-blind collation compares (MariaDB's utf8mb4_general_ci,
+// SQLite's NOCASE), or in another Unicode normalisation ('å' composed or
+// not): to such a source the form holds that variable. Read byte for
+// byte, the row was archived as variable_not_mapped and the form
+// migrated with the column empty, a receiving row without a value its
+// source form has, and the run passed. The form is archived instead,
+// those rows with it (fate -3), and the first such variable is named. A
+// name listed under drop: is a variable of its own, as the mapping
+// says; a variable the form also holds exactly makes the other spelling
+// a second value, archived as it was.
+func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, filled []bool) (string, bool) {
+	var first string
+	for i, f := range fate {
+		if f != -1 {
+			continue
+		}
+		name, _ := connectors.FormatValue(values[i][e.Attribute])
+		if _, dropped := e.dropped[name]; dropped {
+			continue
+		}
+		folded := foldVariable(name)
+		for v, idx := range e.vars {
+			if filled[idx] || foldVariable(v) != folded {
+				continue
+			}
+			fate[i] = -3
+			if first == "" || v < first {
+				first = v
+			}
+			break
+		}
+	}
+	return first, first != ""
+}
+
+// foldVariable is a variable's name as a case-, trailing-space- and
+// normalisation-blind comparison sees it.
+func foldVariable(name string) string {
+	return strings.ToLower(norm.NFC.String(strings.TrimRight(name, " ")))
 }
 
 // Orphan is the outcome of a value row whose entity does not exist.

@@ -1,0 +1,137 @@
+package plans_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A value row whose variable is spelled as a case- and space-blind
+// collation takes for a mapped variable ('Vikt', 'vikt ' for vikt) is
+// that variable to the source: its form has a weight. The run read
+// variables byte for byte, archived the row as variable_not_mapped and
+// migrated the form with weight_kg empty, and run and verify passed: a
+// receiving row without a value its source form holds. The form must
+// not migrate without it.
+func TestRunEAVVariableSpelledAsTheCollationFoldsIt(t *testing.T) {
+	variable := "vikt"
+	stmts := func(spelling, collate string) []string {
+		return []string{
+			`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL, datum varchar(10))`,
+			`CREATE TABLE varde (instans_id integer NOT NULL, variabel varchar(20) ` + collate + ` NOT NULL, varde varchar(40), PRIMARY KEY (instans_id, variabel))`,
+			`INSERT INTO instans VALUES (1, '2024-01-01'), (2, '2024-01-02')`,
+			`INSERT INTO varde VALUES (1, '` + variable + `', '70'), (2, '` + spelling + `', '80')`,
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		source func(t *testing.T, dir string) string
+	}{
+		{"SQLiteNocase", func(t *testing.T, dir string) string {
+			path := filepath.Join(dir, "legacy.db")
+			execSQLite(t, path, stmts("Vikt", "COLLATE NOCASE")...)
+			return srcURL(path)
+		}},
+		// 'å' decomposed (a and a combining ring above), as some
+		// systems store text: the variable 'mått' to anyone who reads it.
+		{"SQLiteDecomposed", func(t *testing.T, dir string) string {
+			variable = "m\u00e5tt"
+			path := filepath.Join(dir, "legacy.db")
+			execSQLite(t, path, stmts("ma\u030att", "")...)
+			return srcURL(path)
+		}},
+		{"MariaDBTrailingSpace", func(t *testing.T, dir string) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, stmts("vikt ", "COLLATE utf8mb4_general_ci")...)
+			return u
+		}},
+		{"MariaDBCase", func(t *testing.T, dir string) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, stmts("VIKT", "COLLATE utf8mb4_general_ci")...)
+			return u
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			variable = "vikt"
+			ctx := context.Background()
+			dir := t.TempDir()
+			src := c.source(t, dir)
+			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: registration
+    primary_key: [registration_id]
+    columns:
+      - {name: registration_id, type: bigint}
+      - {name: registered, type: date}
+      - {name: weight_kg, type: "decimal(5,1)"}
+`)
+			write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    columns:
+      registration_id: id
+      registered: {expr: date(datum)}
+      weight_kg: {expr: decimal(`+variable+`)}
+`)
+			plan := writePlan(t, dir, "verification: {acknowledge: {archived_share.varde: a test of spellings, archived_share.instans: a test of spellings}}\n")
+			tgt := "sqlite://" + filepath.Join(dir, "t.db")
+			opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir}
+			rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+			if err != nil || !rep.Pass {
+				t.Fatalf("run: %v", err)
+			}
+			for _, r := range readRows(t, tgt, "registration") {
+				if r["registration_id"] == int64(2) && r["weight_kg"] != connectors.Decimal("80.0") {
+					t.Errorf("form 2 migrated with weight_kg %v, its source form's vikt is 80 (ledger %v, pass %v)", r["weight_kg"], ledgerOf(rep, false), rep.Pass)
+				}
+			}
+			checkLedger(t, rep, false, map[string]string{
+				"instans": summary(1, 1, 0, map[string]int64{"variable_spelling": 1}),
+				"varde":   summary(1, 1, 0, map[string]int64{"variable_spelling": 1}),
+			})
+			if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+				t.Fatalf("verify of the run: %v", err)
+			}
+		})
+	}
+}
+
+// A spelling the mapping lists under drop: is a variable of its own: the
+// form migrates without it, and the row is archived as dropped.
+func TestRunEAVDroppedSpellingIsAVariableOfItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "legacy.db")
+	execSQLite(t, path,
+		`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL)`,
+		`CREATE TABLE varde (instans_id integer NOT NULL, variabel text COLLATE NOCASE NOT NULL, varde text, PRIMARY KEY (instans_id, variabel))`,
+		`INSERT INTO instans VALUES (1), (2)`,
+		`INSERT INTO varde VALUES (1, 'vikt', '70'), (2, 'VIKT', '80')`)
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: registration
+    primary_key: [registration_id]
+    columns:
+      - {name: registration_id, type: bigint}
+      - {name: weight_kg, type: "decimal(5,1)"}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    columns:
+      registration_id: id
+      weight_kg: {expr: decimal(vikt)}
+    drop: {VIKT: weight in pounds and another variable}
+`)
+	plan := writePlan(t, dir, "verification: {acknowledge: {archived_share.varde: a test of spellings}}\n")
+	rep := runOnSQLite(t, loadPlan(t, plan), srcURL(path), dir, nil)
+	checkLedger(t, rep, false, map[string]string{
+		"instans": summary(2, 0, 0, map[string]int64{}),
+		"varde":   summary(1, 1, 0, map[string]int64{"variable_not_mapped": 1}),
+	})
+}
