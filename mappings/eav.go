@@ -474,11 +474,13 @@ func (p *TableProgram) listedPersonValue(values [][]connectors.Value, ask func(i
 
 // personVariable reports whether an attribute names one of the person's
 // variables, exactly or as a case- and trailing-space-blind collation
-// compares it.
+// compares it, or in another Unicode normalisation ('ö' decomposed: the
+// row was archived, a listed number with it, when the patient's other
+// form spelled it composed and matched the list).
 func (e *EAVProgram) personVariable(name string) bool {
-	name = strings.TrimRight(name, " ")
+	name = foldVariable(name)
 	for _, v := range e.personVars {
-		if strings.EqualFold(name, v) {
+		if foldVariable(v) == name {
 			return true
 		}
 	}
