@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
-	"golang.org/x/text/unicode/norm"
 )
 
 // Reasons for value rows of a form store.
@@ -303,7 +301,7 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 	if o.Kind == Migrated {
 		if v, ok := e.spelledVariables(values, fate, filled); ok {
 			o = Outcome{Kind: Archived, Reason: ReasonVariableSpelling, SourceColumn: e.Values.Columns[e.Attribute].Name,
-				Detail:   "a value row names variable " + v + " in another case, with trailing spaces or in another Unicode form, and none names it exactly: a case- or space-blind source takes it for the form's " + v,
+				Detail:   "a value row names variable " + v + " in another case or accent, with trailing spaces or in another Unicode form, and none names it exactly: a case- or accent-blind source takes it for the form's " + v,
 				Warnings: o.Warnings}
 		}
 	}
@@ -366,7 +364,7 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 }
 
 // spelledVariables finds the value rows no column reads (fate -1) whose
-// variable is a mapped, unfilled one's name as a case- and
+// variable is a mapped, unfilled one's name as a case-, accent- and
 // trailing-space-blind collation compares (MariaDB's utf8mb4_general_ci,
 // SQLite's NOCASE), or in another Unicode normalisation ('å' composed or
 // not): to such a source the form holds that variable. Read byte for
@@ -402,11 +400,10 @@ func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, f
 	return first, first != ""
 }
 
-// foldVariable is a variable's name as a case-, trailing-space- and
-// normalisation-blind comparison sees it.
-func foldVariable(name string) string {
-	return strings.ToLower(norm.NFC.String(strings.TrimRight(name, " ")))
-}
+// foldVariable is a variable's name as a case-, accent- and
+// trailing-space-blind collation compares it, in one Unicode
+// normalisation (FoldText).
+func foldVariable(name string) string { return FoldText(name) }
 
 // Orphan is the outcome of a value row whose entity does not exist.
 func Orphan(entityTable string) Outcome {
@@ -473,8 +470,8 @@ func (p *TableProgram) listedPersonValue(values [][]connectors.Value, ask func(i
 }
 
 // personVariable reports whether an attribute names one of the person's
-// variables, exactly or as a case- and trailing-space-blind collation
-// compares it, or in another Unicode normalisation ('ö' decomposed: the
+// variables, exactly or as a case-, accent- and trailing-space-blind
+// collation compares it, or in another Unicode normalisation ('ö' decomposed: the
 // row was archived, a listed number with it, when the patient's other
 // form spelled it composed and matched the list).
 func (e *EAVProgram) personVariable(name string) bool {
