@@ -52,9 +52,13 @@ type EAVProgram struct {
 	// personVars are the variables the person: reads (see
 	// excludeByLeftOutPerson).
 	personVars []string
-	vars       map[string]int // variable -> pivot column
-	versions   map[string]int // variable -> pivot column of its version
-	dropped    map[string]string
+	// foldedPerson holds personVars folded (foldVariable).
+	foldedPerson map[string]bool
+	vars         map[string]int // variable -> pivot column
+	// folded maps each variable's folded name to the variables, sorted.
+	folded   map[string][]string
+	versions map[string]int // variable -> pivot column of its version
+	dropped  map[string]string
 }
 
 // Variables lists the variables the mapping reads, sorted.
@@ -156,6 +160,11 @@ func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *
 			}
 		}
 	}
+	p.folded = map[string][]string{}
+	for _, name := range p.Variables() {
+		f := foldVariable(name)
+		p.folded[f] = append(p.folded[f], name)
+	}
 	for name, reason := range c.tm.Drop {
 		if ents.Column(name) == nil && vals.Column(name) == nil {
 			p.dropped[name] = reason.Value
@@ -210,6 +219,10 @@ func (c *compiler) eavCoverage(tp *TableProgram) {
 			}
 		}
 		sort.Strings(e.personVars)
+		e.foldedPerson = map[string]bool{}
+		for _, v := range e.personVars {
+			e.foldedPerson[foldVariable(v)] = true
+		}
 	}
 }
 
@@ -385,9 +398,8 @@ func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, f
 		if _, dropped := e.dropped[name]; dropped {
 			continue
 		}
-		folded := foldVariable(name)
-		for v, idx := range e.vars {
-			if filled[idx] || foldVariable(v) != folded {
+		for _, v := range e.folded[foldVariable(name)] {
+			if filled[e.vars[v]] {
 				continue
 			}
 			fate[i] = -3
@@ -475,11 +487,5 @@ func (p *TableProgram) listedPersonValue(values [][]connectors.Value, ask func(i
 // row was archived, a listed number with it, when the patient's other
 // form spelled it composed and matched the list).
 func (e *EAVProgram) personVariable(name string) bool {
-	name = foldVariable(name)
-	for _, v := range e.personVars {
-		if foldVariable(v) == name {
-			return true
-		}
-	}
-	return false
+	return e.foldedPerson[foldVariable(name)]
 }
