@@ -127,3 +127,20 @@ func (e *EAVProgram) Variable(name string) bool {
 	_, ok := e.vars[name]
 	return ok
 }
+
+// SpellingOf gives the mapped variable a name not mapped itself spells
+// as a case-, accent- and trailing-space-blind collation compares (a
+// form holding it and not the variable is archived as
+// variable_spelling); false for a mapped or dropped name, or another.
+func (e *EAVProgram) SpellingOf(name string) (string, bool) {
+	if _, ok := e.vars[name]; ok {
+		return "", false
+	}
+	if _, ok := e.dropped[name]; ok {
+		return "", false
+	}
+	if vs := e.folded[foldVariable(name)]; len(vs) > 0 {
+		return vs[0], true
+	}
+	return "", false
+}

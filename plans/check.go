@@ -304,9 +304,13 @@ func checkEAV(ctx context.Context, snap connectors.Snapshot, tp *mappings.TableP
 	// Counted by the name as shown: variables named like identity
 	// numbers (data in the attribute column) add up under one shape.
 	unmapped := map[string]int64{}
+	spelled := map[string]string{}
 	for v, n := range seen {
 		if _, dropped := e.Dropped(v); !e.Variable(v) && !dropped {
 			unmapped[mappings.SafeName(v)] += n
+			if to, ok := e.SpellingOf(v); ok {
+				spelled[mappings.SafeName(v)] = to
+			}
 		}
 	}
 	names := make([]string, 0, len(unmapped))
@@ -315,8 +319,11 @@ func checkEAV(ctx context.Context, snap connectors.Snapshot, tp *mappings.TableP
 	}
 	sort.Strings(names)
 	for _, v := range names {
-		ds = append(ds, mappings.Diagnostic{Pos: pos, Code: "M020", Severity: mappings.Warning,
-			Message: fmt.Sprintf("variable %s (%d values in %s) is neither mapped nor dropped: its values will be archived as variable_not_mapped (list it under drop: with a reason)", v, unmapped[v], e.Values.Name)})
+		msg := fmt.Sprintf("variable %s (%d values in %s) is neither mapped nor dropped: its values will be archived as variable_not_mapped (list it under drop: with a reason)", v, unmapped[v], e.Values.Name)
+		if to, ok := spelled[v]; ok {
+			msg = fmt.Sprintf("variable %q (%d values in %s) is the mapped variable %s in another case or accent, with trailing spaces or in another Unicode form, as a case- or accent-blind source reads it: a form holding it and not %s is archived whole as variable_spelling (list it under drop: with a reason if it is a variable of its own)", v, unmapped[v], e.Values.Name, to, to)
+		}
+		ds = append(ds, mappings.Diagnostic{Pos: pos, Code: "M020", Severity: mappings.Warning, Message: msg})
 	}
 	return ds, nil
 }

@@ -201,3 +201,47 @@ tables:
 		t.Fatalf("verify of the run: %v %+v", err, sum)
 	}
 }
+
+// map check names a variable that is a mapped one spelled otherwise for
+// what the run does with it (archives its forms as variable_spelling),
+// not as a variable the run archives alone.
+func TestMapCheckNamesASpelledVariable(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "legacy.db")
+	execSQLite(t, path,
+		`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL)`,
+		`CREATE TABLE varde (instans_id integer NOT NULL, variabel text NOT NULL, varde text, PRIMARY KEY (instans_id, variabel))`,
+		`INSERT INTO instans VALUES (1), (2)`,
+		`INSERT INTO varde VALUES (1, 'vikt', '70'), (2, 'Vikt', '80'), (2, 'gammal', 'x')`)
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: registration
+    primary_key: [registration_id]
+    columns:
+      - {name: registration_id, type: bigint}
+      - {name: weight_kg, type: "decimal(5,1)"}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    columns:
+      registration_id: id
+      weight_kg: {expr: decimal(vikt)}
+`)
+	plan := writePlan(t, dir, "")
+	ds, err := plans.CheckMappings(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL(path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := ds.Error()
+	for _, want := range []string{
+		`warning M020: variable "Vikt" (1 values in varde) is the mapped variable vikt in another case`,
+		"archived whole as variable_spelling",
+		"warning M020: variable gammal (1 values in varde) is neither mapped nor dropped",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("map check lacks %q:\n%s", want, text)
+		}
+	}
+}
