@@ -48,15 +48,7 @@ func TestRunEAVValueRowWithoutEntity(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
 			src := c.source(t, dir)
-			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: registration
-    primary_key: [registration_id]
-    columns:
-      - {name: registration_id, type: bigint}
-      - {name: registered, type: date}
-      - {name: weight_kg, type: "decimal(5,1)"}
-`)
+			writeRegistrationSchema(t, dir, true)
 			write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: registration
     source:

@@ -70,15 +70,7 @@ func TestRunEAVVariableSpelledAsTheCollationFoldsIt(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
 			src := c.source(t, dir)
-			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: registration
-    primary_key: [registration_id]
-    columns:
-      - {name: registration_id, type: bigint}
-      - {name: registered, type: date}
-      - {name: weight_kg, type: "decimal(5,1)"}
-`)
+			writeRegistrationSchema(t, dir, true)
 			write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: registration
     source:
@@ -125,14 +117,7 @@ func TestRunEAVDroppedSpellingIsAVariableOfItsOwn(t *testing.T) {
 		`CREATE TABLE varde (instans_id integer NOT NULL, variabel text COLLATE NOCASE NOT NULL, varde text, PRIMARY KEY (instans_id, variabel))`,
 		`INSERT INTO instans VALUES (1), (2)`,
 		`INSERT INTO varde VALUES (1, 'vikt', '70'), (2, 'VIKT', '80')`)
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: registration
-    primary_key: [registration_id]
-    columns:
-      - {name: registration_id, type: bigint}
-      - {name: weight_kg, type: "decimal(5,1)"}
-`)
+	writeRegistrationSchema(t, dir, false)
 	write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: registration
     source:
@@ -213,14 +198,7 @@ func TestMapCheckNamesASpelledVariable(t *testing.T) {
 		`CREATE TABLE varde (instans_id integer NOT NULL, variabel text NOT NULL, varde text, PRIMARY KEY (instans_id, variabel))`,
 		`INSERT INTO instans VALUES (1), (2)`,
 		`INSERT INTO varde VALUES (1, 'vikt', '70'), (2, 'Vikt', '80'), (2, 'gammal', 'x')`)
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: registration
-    primary_key: [registration_id]
-    columns:
-      - {name: registration_id, type: bigint}
-      - {name: weight_kg, type: "decimal(5,1)"}
-`)
+	writeRegistrationSchema(t, dir, false)
 	write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: registration
     source:

@@ -203,3 +203,15 @@ func serverDatabases(t *testing.T) map[string]func(t testing.TB) string {
 	}
 	return out
 }
+
+// writeRegistrationSchema writes dir/schema.yaml with the receiving table
+// the form-store tests migrate into: registration (registration_id,
+// registered when asked, weight_kg decimal(5,1)).
+func writeRegistrationSchema(t *testing.T, dir string, registered bool) {
+	t.Helper()
+	cols := "      - {name: registration_id, type: bigint}\n"
+	if registered {
+		cols += "      - {name: registered, type: date}\n"
+	}
+	write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables:\n  - name: registration\n    primary_key: [registration_id]\n    columns:\n"+cols+"      - {name: weight_kg, type: \"decimal(5,1)\"}\n")
+}
