@@ -43,7 +43,10 @@
 // SNAPSHOT, READ ONLY at REPEATABLE READ: the server refuses writes in it
 // (error 1792), and a user with only SELECT suffices. The snapshot's
 // Position method gives the binary-log position it shows, when the server
-// keeps a binary log.
+// keeps a binary log. Before it begins, the session's
+// system_versioning_asof is set to DEFAULT (MariaDB), so that a
+// system-versioned table reads its current rows even where the server's
+// global setting reads a past moment.
 //
 // Values arrive as the text the server prints (the driver parses integer
 // and floating-point columns itself) and are decoded by a decoder chosen

@@ -50,3 +50,12 @@ func ScanSelect(t *connectors.Table, column string) string {
 	q, _ := Dialect{}.QuoteIdent(column)
 	return newScanDialect(t).selectColumn(q)
 }
+
+// ExecOnOnlyConnection keeps db's pool to one connection and runs query on
+// it, so that the session state the query sets is what the next snapshot
+// starts from, as a pooled connection's would be.
+func ExecOnOnlyConnection(ctx context.Context, db *DB, query string) error {
+	db.db.SetMaxOpenConns(1)
+	_, err := db.db.ExecContext(ctx, query)
+	return err
+}

@@ -207,18 +207,41 @@ func (d *DB) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 	if err != nil {
 		return nil, d.errorf("snapshot: %w", err)
 	}
+	if err := beginSnapshot(ctx, conn); err != nil {
+		conn.Close()
+		return nil, d.errorf("snapshot: %w", err)
+	}
+	s := &snapshot{conn: conn, db: d}
+	s.position = binlogPosition(ctx, conn)
+	return s, nil
+}
+
+// errUnknownSystemVariable is ER_UNKNOWN_SYSTEM_VARIABLE.
+const errUnknownSystemVariable = 1193
+
+// beginSnapshot starts conn's read-only snapshot transaction. It first
+// makes the session read the current rows of system-versioned tables:
+// MariaDB's system_versioning_asof, set globally to a past moment, turns
+// every read of such a table into a read of that moment, and a plan that
+// acknowledged history_not_read would then migrate old rows as the
+// current ones, every count agreeing. MySQL has no such variable (1193):
+// nothing to pin there.
+func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
+	if _, err := conn.ExecContext(ctx, "SET SESSION system_versioning_asof = DEFAULT"); err != nil {
+		var me *mysql.MySQLError
+		if !errors.As(err, &me) || me.Number != errUnknownSystemVariable {
+			return fmt.Errorf("read current rows of system-versioned tables: %w", err)
+		}
+	}
 	for _, q := range []string{
 		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
 		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			conn.Close()
-			return nil, d.errorf("snapshot: %s: %w", q, err)
+			return fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	s := &snapshot{conn: conn, db: d}
-	s.position = binlogPosition(ctx, conn)
-	return s, nil
+	return nil
 }
 
 // binlogPosition names the point in the binary log that the snapshot
@@ -382,14 +405,9 @@ func (s *snapshot) stream(ctx context.Context, t *connectors.Table, opts connect
 		}
 		conn.Close()
 	}
-	for _, q := range []string{
-		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
-	} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			release()
-			return nil, s.db.errorf("read %s: %s: %w", t.Name, q, err)
-		}
+	if err := beginSnapshot(ctx, conn); err != nil {
+		release()
+		return nil, s.db.errorf("read %s: %w", t.Name, err)
 	}
 	if s.position != "" {
 		if pos := binlogPosition(ctx, conn); pos != s.position {
