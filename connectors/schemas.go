@@ -110,3 +110,23 @@ type CatalogueScopeChecker interface {
 	// missing from the catalogue; false when it may read them all.
 	CatalogueLimited(ctx context.Context) (bool, error)
 }
+
+// LargeObjectLister is an optional extra of a Snapshot, found by type
+// assertion, for dialects that keep a large object's content apart from
+// the table that names it (PostgreSQL's pg_largeobject, named by an oid
+// or lo column): a read of the table gives the object's number only, so
+// the content would be neither migrated nor archived while every count
+// agreed. The extra lets a caller say so.
+type LargeObjectLister interface {
+	// LargeObjects lists the columns of the catalogue's tables whose
+	// values name large objects that exist, with how many rows do, in
+	// table and column order; a column naming none is left out.
+	LargeObjects(ctx context.Context) ([]ColumnObjects, error)
+}
+
+// ColumnObjects is a column and the number of its rows that name a large
+// object.
+type ColumnObjects struct {
+	Table, Column string
+	Rows          int64
+}

@@ -294,6 +294,10 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	lobs, err := largeObjects(ctx, s.snap)
+	if err != nil {
+		return nil, err
+	}
 	tgt, err := all.OpenSource(ctx, r.tgtURL)
 	if err != nil {
 		return nil, fmt.Errorf("target: %w", err)
@@ -578,7 +582,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, fmt.Errorf("verify: reporting units: %w", err)
 	}
-	r.findings(sum, ledger, exp.codes, append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), unitFs...))
+	r.findings(sum, ledger, exp.codes, append(append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), largeObjectFindings(lobs)...), unitFs...))
 	stepDone("verify: control groups and findings")
 	sum.Finish(clock())
 	// The verdict is written first and stands whatever else cannot be
@@ -1151,9 +1155,9 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 		// a schema the plan does not read holds records it never read,
 		// so a PASS would say every source record is accounted for
 		// while they are not; so does a table's history no read sees,
-		// and a table the account's grants hide. Acknowledged, it is no
-		// alarm.
-		if a.Kind == FindingSchemaNotRead || a.Kind == FindingHistoryNotRead || a.Kind == FindingCatalogueLimited {
+		// a table the account's grants hide, and large objects' content.
+		// Acknowledged, it is no alarm.
+		if a.Kind == FindingSchemaNotRead || a.Kind == FindingHistoryNotRead || a.Kind == FindingCatalogueLimited || a.Kind == FindingLargeObjectsNotRead {
 			rep.Pass = false
 			rep.Problems = append(rep.Problems, "source records this run never read: "+a.ID+" (see its alarm)")
 		}

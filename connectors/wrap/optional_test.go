@@ -62,6 +62,7 @@ var optional = []struct {
 	{"InheritanceLister", typeOf[connectors.InheritanceLister](), "snapshot", forwarded, ""},
 	{"HistoryLister", typeOf[connectors.HistoryLister](), "snapshot", forwarded, ""},
 	{"CatalogueScopeChecker", typeOf[connectors.CatalogueScopeChecker](), "snapshot", forwarded, ""},
+	{"LargeObjectLister", typeOf[connectors.LargeObjectLister](), "snapshot", forwarded, ""},
 	{"EngineChecker", typeOf[connectors.EngineChecker](), "snapshot", forwarded, ""},
 	{"ExistingTableChecker", typeOf[connectors.ExistingTableChecker](), "snapshot", forwarded, ""},
 	{"Checksummer", typeOf[connectors.Checksummer](), "snapshot", forwarded, ""},
@@ -338,6 +339,10 @@ func (s *fullSnap) record(name string) { s.f.calls[name]++ }
 
 func (s *fullSnap) OtherSchemas(context.Context) ([]connectors.SchemaTables, error) {
 	s.record("OtherSchemas")
+	return nil, nil
+}
+func (s *fullSnap) LargeObjects(context.Context) ([]connectors.ColumnObjects, error) {
+	s.record("LargeObjects")
 	return nil, nil
 }
 func (s *fullSnap) CatalogueLimited(context.Context) (bool, error) {

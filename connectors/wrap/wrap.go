@@ -405,6 +405,14 @@ func (s *snapshot) History(ctx context.Context) ([]connectors.TableHistory, erro
 	})
 }
 
+// LargeObjects forwards to the current snapshot's LargeObjectLister,
+// retried as every read; a connector without one lists none.
+func (s *snapshot) LargeObjects(ctx context.Context) ([]connectors.ColumnObjects, error) {
+	return forwardOptional(ctx, s, func(l connectors.LargeObjectLister) ([]connectors.ColumnObjects, error) {
+		return l.LargeObjects(ctx)
+	})
+}
+
 // CatalogueLimited forwards to the current snapshot's
 // CatalogueScopeChecker, retried as every read; a connector without one
 // has a catalogue of every table.
