@@ -127,6 +127,7 @@ type LargeObjectLister interface {
 // ColumnObjects is a column and the number of its rows that name a large
 // object.
 type ColumnObjects struct {
-	Table, Column string
-	Rows          int64
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	Rows   int64  `json:"rows"`
 }

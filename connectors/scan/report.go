@@ -38,7 +38,10 @@ type Report struct {
 	// database, and the server left the others out of the catalogue this
 	// report profiles (connectors.CatalogueScopeChecker).
 	CatalogueLimited bool `json:"catalogue_limited,omitempty"`
-	catalogue        []connectors.Table
+	// LargeObjects lists the columns naming large objects whose content a
+	// read of their table leaves out (connectors.LargeObjectLister).
+	LargeObjects []connectors.ColumnObjects `json:"large_objects,omitempty"`
+	catalogue    []connectors.Table
 }
 
 // Table is one table's profile.
@@ -204,7 +207,8 @@ type Finding struct {
 	// identity_ambiguous_century, zero_date, partial_date,
 	// impossible_date, future_date, garbled_text, invalid_text,
 	// decimal_comma, not_a_number, orphan_rows, eav_table, unfit_value,
-	// time_beyond_day, not_migrated, no_primary_key, catalogue_limited.
+	// time_beyond_day, not_migrated, no_primary_key, catalogue_limited,
+	// large_objects.
 	Code      string `json:"code"`
 	Table     string `json:"table,omitempty"`
 	Column    string `json:"column,omitempty"`

@@ -128,6 +128,11 @@ func Scan(ctx context.Context, src connectors.Source, opts Options) (*Report, er
 			return nil, fmt.Errorf("scan: %w", err)
 		}
 	}
+	if l, ok := snap.(connectors.LargeObjectLister); ok {
+		if rep.LargeObjects, err = l.LargeObjects(ctx); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+	}
 	if err := tableSizes(ctx, q, src.Dialect().Name(), rep); err != nil {
 		return nil, err
 	}

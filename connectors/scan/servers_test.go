@@ -180,3 +180,24 @@ func TestScanNamesACatalogueLimitedByGrants(t *testing.T) {
 		t.Errorf("scan through an account granted the database: %d tables, limited %v", len(rep.Tables), rep.CatalogueLimited)
 	}
 }
+
+// A PostgreSQL column naming large objects holds their numbers only:
+// scan names it, where it profiled the numbers as the data.
+func TestScanNamesLargeObjects(t *testing.T) {
+	if os.Getenv(pgtest.EnvVar) == "" {
+		t.Skipf("%s is not set", pgtest.EnvVar)
+	}
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url,
+		"CREATE TABLE bilaga (id int PRIMARY KEY, dokument oid)",
+		"INSERT INTO bilaga VALUES (1, lo_from_bytea(0, 'journal')), (2, NULL)",
+	)
+	rep := scanURL(t, url)
+	found := false
+	for _, f := range rep.Findings {
+		found = found || f.Code == "large_objects" && f.Table == "bilaga" && f.Column == "dokument" && f.Count == 1
+	}
+	if !found || len(rep.LargeObjects) != 1 {
+		t.Errorf("scan does not name bilaga.dokument's large object: %+v", rep.LargeObjects)
+	}
+}
