@@ -13,17 +13,19 @@ import (
 // not read: schema_not_read.<schema> in verification.acknowledge.
 const FindingSchemaNotRead = "schema_not_read"
 
-// otherSchemas lists the source database's schemas that hold tables
-// outside the one the plan reads (connectors.SchemaLister), none where
-// the connector's catalogue is the whole database.
-func otherSchemas(ctx context.Context, snap connectors.Snapshot) ([]connectors.SchemaTables, error) {
-	l, ok := snap.(connectors.SchemaLister)
+// askSource asks the source snapshot one of its optional extras (the
+// schemas, history, catalogue scope or large objects it keeps out of a
+// read, connectors.SchemaLister and its kin), the zero answer where the
+// connector has no such extra.
+func askSource[I, T any](snap connectors.Snapshot, ask func(I) (T, error)) (T, error) {
+	var zero T
+	x, ok := snap.(I)
 	if !ok {
-		return nil, nil
+		return zero, nil
 	}
-	out, err := l.OtherSchemas(ctx)
+	out, err := ask(x)
 	if err != nil {
-		return nil, fmt.Errorf("source: %w", err)
+		return zero, fmt.Errorf("source: %w", err)
 	}
 	return out, nil
 }
@@ -52,21 +54,6 @@ func schemaFindings(schemas []connectors.SchemaTables) []verify.Finding {
 // verification.acknowledge.
 const FindingHistoryNotRead = "history_not_read"
 
-// tableHistory lists the source tables that keep earlier row versions out
-// of sight of a read (connectors.HistoryLister), none where the connector
-// has no such tables.
-func tableHistory(ctx context.Context, snap connectors.Snapshot) ([]connectors.TableHistory, error) {
-	l, ok := snap.(connectors.HistoryLister)
-	if !ok {
-		return nil, nil
-	}
-	out, err := l.History(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("source: %w", err)
-	}
-	return out, nil
-}
-
 // historyFindings raises one finding per source table with earlier row
 // versions (MariaDB's system versioning): a read gives the current rows
 // only, and every count agrees with it, so the earlier versions and the
@@ -91,20 +78,6 @@ func historyFindings(hs []connectors.TableHistory) []verify.Finding {
 // large_objects_not_read.<table>.<column> in verification.acknowledge.
 const FindingLargeObjectsNotRead = "large_objects_not_read"
 
-// largeObjects lists the source columns that name existing large objects
-// (connectors.LargeObjectLister), none where the connector has none.
-func largeObjects(ctx context.Context, snap connectors.Snapshot) ([]connectors.ColumnObjects, error) {
-	l, ok := snap.(connectors.LargeObjectLister)
-	if !ok {
-		return nil, nil
-	}
-	out, err := l.LargeObjects(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("source: %w", err)
-	}
-	return out, nil
-}
-
 // largeObjectFindings raises one finding per source column naming large
 // objects: a read gives their numbers, so their content is in no outcome
 // while verification, counting rows, would say every source record is
@@ -123,22 +96,6 @@ func largeObjectFindings(cols []connectors.ColumnObjects) []verify.Finding {
 // read only some of the database's tables: catalogue_limited.source in
 // verification.acknowledge.
 const FindingCatalogueLimited = "catalogue_limited"
-
-// catalogueLimited reports whether the source account may read only some
-// tables of the database, so that the others are missing from its
-// catalogue (connectors.CatalogueScopeChecker); false where the connector
-// sees every table.
-func catalogueLimited(ctx context.Context, snap connectors.Snapshot) (bool, error) {
-	c, ok := snap.(connectors.CatalogueScopeChecker)
-	if !ok {
-		return false, nil
-	}
-	limited, err := c.CatalogueLimited(ctx)
-	if err != nil {
-		return false, fmt.Errorf("source: %w", err)
-	}
-	return limited, nil
-}
 
 // scopeFindings raises the finding of a catalogue the account's grants
 // limit: the tables it may not read are in no table list, so their

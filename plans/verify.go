@@ -282,19 +282,19 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		return nil, err
 	}
 	// Asked before anything else reads the snapshot.
-	schemas, err := otherSchemas(ctx, s.snap)
+	schemas, err := askSource(s.snap, func(l connectors.SchemaLister) ([]connectors.SchemaTables, error) { return l.OtherSchemas(ctx) })
 	if err != nil {
 		return nil, err
 	}
-	history, err := tableHistory(ctx, s.snap)
+	history, err := askSource(s.snap, func(l connectors.HistoryLister) ([]connectors.TableHistory, error) { return l.History(ctx) })
 	if err != nil {
 		return nil, err
 	}
-	limited, err := catalogueLimited(ctx, s.snap)
+	limited, err := askSource(s.snap, func(c connectors.CatalogueScopeChecker) (bool, error) { return c.CatalogueLimited(ctx) })
 	if err != nil {
 		return nil, err
 	}
-	lobs, err := largeObjects(ctx, s.snap)
+	lobs, err := askSource(s.snap, func(l connectors.LargeObjectLister) ([]connectors.ColumnObjects, error) { return l.LargeObjects(ctx) })
 	if err != nil {
 		return nil, err
 	}
