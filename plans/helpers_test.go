@@ -2,6 +2,7 @@ package plans_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -214,4 +215,68 @@ func writeRegistrationSchema(t *testing.T, dir string, registered bool) {
 		cols += "      - {name: registered, type: date}\n"
 	}
 	write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables:\n  - name: registration\n    primary_key: [registration_id]\n    columns:\n"+cols+"      - {name: weight_kg, type: \"decimal(5,1)\"}\n")
+}
+
+// unreadPlan writes a plan of one source into dir (schema and mapping
+// YAML, extra appended to the plan) and loads it.
+func unreadPlan(t *testing.T, dir, schema, mapping, extra string) *plans.Plan {
+	t.Helper()
+	write(t, filepath.Join(dir, "schema.yaml"), schema)
+	write(t, filepath.Join(dir, "mapping.yaml"), mapping)
+	return loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
+register: {id: unread, name: Records a read leaves out}
+system: {current: legacy, chosen: receiving}
+cpua: {current: A, future: B}
+rco: {current: A, future: B}
+target: {schema: schema.yaml}
+mappings: [mapping.yaml]
+archive: {dir: archive, unencrypted_reason: synthetic test data}
+optout: {none: test data}
+`+extra))
+}
+
+// unreadUntilAcknowledged holds a source whose records a read of its
+// tables leaves out (history, hidden tables, large objects) to what run
+// and verify must say of it: both fail, the run's alarms exactly want (by
+// id, and verify's findings of them, with their counts; a count of -1
+// is not compared), until the plan acknowledges them
+// (ack, a verification: section), when the run passes. It returns the
+// acknowledged run's report.
+func unreadUntilAcknowledged(t *testing.T, src, schema, mapping string, want map[string]int64, ack string) *verify.Report {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+	rep, err := plans.Run(ctx, unreadPlan(t, dir, schema, mapping, ""), opts)
+	if !errors.Is(err, plans.ErrNotAccounted) || rep == nil || rep.Pass {
+		t.Fatalf("the run passes a source with records it never read (want %v): %v", want, err)
+	}
+	got := map[string]int64{}
+	for _, a := range rep.Alarms {
+		got[a.ID] = a.Count
+	}
+	if len(got) != len(want) {
+		t.Errorf("the run's alarms are %v, want %v", got, want)
+	}
+	for id, n := range want {
+		if c, ok := got[id]; !ok || n >= 0 && c != n {
+			t.Errorf("alarm %s: %d (raised %v), want %d", id, c, ok, n)
+		}
+	}
+	sum, err := plans.Verify(ctx, unreadPlan(t, dir, schema, mapping, ""), opts)
+	if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+		t.Fatalf("verify passes a source with records it never read (want %v): %v", want, err)
+	}
+	for _, f := range sum.Findings {
+		if n, ok := want[f.ID]; ok && n >= 0 && f.Count != n {
+			t.Errorf("verify's finding %s counts %d, want %d", f.ID, f.Count, n)
+		}
+	}
+	ackDir := t.TempDir()
+	rep, err = plans.Run(ctx, unreadPlan(t, ackDir, schema, mapping, ack),
+		plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(ackDir, "receiving.db"), WorkDir: ackDir})
+	if err != nil || !rep.Pass {
+		t.Fatalf("a run of the acknowledged plan: %v", err)
+	}
+	return rep
 }
