@@ -25,24 +25,7 @@ func TestVerifyHoldsRowsAsReadToTheSourceDatabase(t *testing.T) {
 func testVerifyHoldsRowsAsRead(t *testing.T, src string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	var rows [][]connectors.Value
-	for i := 1; i <= 40; i++ {
-		rows = append(rows, []connectors.Value{int64(i), "Åsa Öberg"})
-	}
-	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("namn")}}},
-		map[string][][]connectors.Value{"besok": rows})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns: [{name: visit_id, type: bigint, not_null: true}, {name: name, type: text}]
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, name: namn}
-`)
-	p := loadPlan(t, writePlan(t, dir, ""))
+	p := sourceReadFixture(t, src, dir)
 	tgt := "sqlite://" + filepath.Join(dir, "t.db")
 
 	// A sound connector: every table read is checked in the database.
@@ -127,4 +110,31 @@ func (r *misreadingRows) Row() []connectors.Value {
 	r.row = append(r.row[:0], row...)
 	r.row[r.namn] = "Fel namn"
 	return r.row
+}
+
+// sourceReadFixture writes 40 visits (besok: id, namn with Swedish
+// letters) into src and, into dir, a plan migrating them to visit, and
+// loads it: what the source-read tests read through a sound connector
+// and a broken one.
+func sourceReadFixture(t *testing.T, src, dir string) *plans.Plan {
+	t.Helper()
+	var rows [][]connectors.Value
+	for i := 1; i <= 40; i++ {
+		rows = append(rows, []connectors.Value{int64(i), "Åsa Öberg"})
+	}
+	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("namn")}}},
+		map[string][][]connectors.Value{"besok": rows})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint, not_null: true}, {name: name, type: text}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, name: namn}
+`)
+	p := loadPlan(t, writePlan(t, dir, ""))
+	return p
 }

@@ -26,24 +26,7 @@ func TestVerifyWithATwinHoldsRowsAsRead(t *testing.T) {
 func testVerifyWithATwin(t *testing.T, name, src string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	var rows [][]connectors.Value
-	for i := 1; i <= 40; i++ {
-		rows = append(rows, []connectors.Value{int64(i), "Åsa Öberg"})
-	}
-	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("namn")}}},
-		map[string][][]connectors.Value{"besok": rows})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns: [{name: visit_id, type: bigint, not_null: true}, {name: name, type: text}]
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, name: namn}
-`)
-	p := loadPlan(t, writePlan(t, dir, ""))
+	p := sourceReadFixture(t, src, dir)
 	twinned := func(log *syncLog) bool {
 		return !strings.Contains(log.String(), "the source's own checksums follow the re-application")
 	}
