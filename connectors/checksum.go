@@ -224,6 +224,10 @@ type ChecksumRequest struct {
 	// it (a session that did not ask the server for UTF-8 wrote and read
 	// Latin-1 text the same wrong way).
 	ReadBack bool
+	// Hasher is the row and key hash: nil is SHA-256, what SQL computes;
+	// a keyed one (NewRunHasher) is computed in Go only, by a read-back or
+	// a scan, and every pushdown refuses it (Resolve).
+	Hasher *RowHasher
 }
 
 // Resolve checks the request against a table and gives the positions of
@@ -232,12 +236,28 @@ type ChecksumRequest struct {
 //
 // A request naming Floats is refused with ErrNoPushdown: a Checksummer
 // that computes them takes them out (ResolveFloats) before it calls
-// Resolve.
+// Resolve. So is one with a keyed Hasher, which no SQL computes.
 func (r ChecksumRequest) Resolve(t *Table) (cols, key []int, err error) {
 	if len(r.Floats) > 0 {
 		return nil, nil, fmt.Errorf("%w: float aggregates of %s", ErrNoPushdown, t.Name)
 	}
+	if err := r.refuseKeyed(t); err != nil {
+		return nil, nil, err
+	}
 	return r.resolve(t)
+}
+
+// ResolveRead is Resolve for a Checksummer that reads the rows back and
+// hashes them in Go (SumRows, RecordRows): it computes floats and a keyed
+// hash as HashTable does, so neither is refused. floats are the Floats'
+// positions.
+func (r ChecksumRequest) ResolveRead(t *Table) (cols, key, floats []int, err error) {
+	floats, rest, err := r.ResolveFloats(t)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cols, key, err = rest.resolve(t)
+	return cols, key, floats, err
 }
 
 // ResolveFloats checks the request's Floats against a table and gives
@@ -451,7 +471,7 @@ func SumRows(t *Table, req ChecksumRequest, rows Rows) (Buckets, error) {
 	if err != nil {
 		return Buckets{}, err
 	}
-	out := Buckets{Version: ChecksumVersion, N: req.Buckets, Sums: sums.sorted()}
+	out := Buckets{Version: req.Hasher.Version(), N: req.Buckets, Sums: sums.sorted()}
 	if fsums != nil {
 		out.Floats = fsums.sorted()
 	}
@@ -615,11 +635,7 @@ type EncodedRows interface {
 // request cost a key hash only. Rows that are EncodedRows are hashed from
 // their encodings.
 func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, RowHash, *RowHash) error) error {
-	floats, rest, err := req.ResolveFloats(t)
-	if err != nil {
-		return err
-	}
-	cols, key, err := rest.resolve(t)
+	cols, key, floats, err := req.ResolveRead(t)
 	if err != nil {
 		return err
 	}
@@ -638,7 +654,7 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, 
 		// is in bucket 0 (a SHA-256 per row saved).
 		var kh uint32
 		if req.Buckets > 1 || req.Within != 0 {
-			kh = keyHashOf(kbuf)
+			kh = req.Hasher.KeyHash(kbuf)
 		}
 		if !req.selects(kh) {
 			continue
@@ -651,10 +667,10 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, 
 			if fbuf, err = row.appendFloatRecord(fbuf[:0], kbuf, floats, req.FloatBits); err != nil {
 				return fmt.Errorf("checksum of %s: floats: %w", t.Name, err)
 			}
-			fhash = sha256.Sum256(fbuf)
+			fhash = req.Hasher.Sum(fbuf)
 			fh = &fhash
 		}
-		if err := fn(kh%req.Buckets, kbuf, sha256.Sum256(rbuf), fh); err != nil {
+		if err := fn(kh%req.Buckets, kbuf, req.Hasher.Sum(rbuf), fh); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
@@ -264,5 +265,108 @@ func execSQLite(t *testing.T, path string, stmts ...string) {
 		if _, err := db.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
+	}
+}
+
+// A run's own end check hashes both sides with a hash keyed for the run
+// (connectors.RowHasher), computed in Go on every target: the target's
+// side by its read-back where it has one (PostgreSQL), else by a scan,
+// never by its SQL, which knows only SHA-256. A trigger that changes a
+// text value fails the run all the same, naming the records and the
+// column, and the verification report names the keyed hash.
+func TestRunEndCheckKeyedHashNamesAChangedColumn(t *testing.T) {
+	for _, target := range []struct {
+		name string
+		open func(t *testing.T, dir string) (url string, trigger *afterChecks)
+	}{
+		{"sqlite", func(t *testing.T, dir string) (string, *afterChecks) {
+			path := filepath.Join(dir, "t.db")
+			createNoteTable(t, "sqlite://"+path)
+			return "sqlite://" + path, sqliteAfterChecks(path,
+				`CREATE TRIGGER mark AFTER INSERT ON visit WHEN NEW.visit_id % 7 = 0 BEGIN UPDATE visit SET note = note || '!' WHERE visit_id = NEW.visit_id; END`)
+		}},
+		{"postgres", func(t *testing.T, dir string) (string, *afterChecks) {
+			pgtest.AdminURL(t)
+			url := pgtest.NewDatabase(t)
+			createNoteTable(t, url)
+			pgtest.Exec(t, url, `CREATE FUNCTION mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.visit_id % 7 = 0 THEN NEW.note := NEW.note || '!'; END IF;
+  RETURN NEW;
+END $$`)
+			return url, pgAfterChecks(url, `CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION mark()`)
+		}},
+		{"mariadb", func(t *testing.T, dir string) (string, *afterChecks) {
+			url := mytest.NewDatabase(t)
+			createNoteTable(t, url)
+			db := mytest.Open(t, url)
+			return url, &afterChecks{run: func() error {
+				_, err := db.Exec(`CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW SET NEW.note = IF(NEW.visit_id % 7 = 0, CONCAT(NEW.note, '!'), NEW.note)`)
+				return err
+			}}
+		}},
+	} {
+		t.Run(target.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			src := "sqlite://" + filepath.Join(dir, "legacy.db")
+			var rows [][]connectors.Value
+			for i := 1; i <= 55; i++ {
+				rows = append(rows, []connectors.Value{int64(i), fmt.Sprintf("besök %d", i)})
+			}
+			writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning")}}},
+				map[string][][]connectors.Value{"besok": rows})
+			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint, not_null: true}, {name: note, type: varchar(40)}]
+`)
+			write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, note: anteckning}
+`)
+			p := loadPlan(t, writePlan(t, dir, ""))
+			p.BatchSize = 10
+			tgt, trigger := target.open(t, dir)
+			work := filepath.Join(dir, "w")
+			rep, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: trigger})
+			if trigger.err != nil {
+				t.Fatal(trigger.err)
+			}
+			if err == nil || rep == nil || rep.Pass {
+				t.Fatalf("a trigger changing every seventh note: run %v, report %+v", err, rep)
+			}
+			problems := strings.Join(rep.Problems, "\n")
+			for id := 7; id <= 55; id += 7 {
+				if want := fmt.Sprintf("visit key (%d): columns note differ", id); !strings.Contains(problems, want) {
+					t.Errorf("problems do not say %q:\n%s", want, problems)
+				}
+			}
+			if n := strings.Count(problems, "visit key ("); n != 7 {
+				t.Errorf("problems name %d records, want the 7 changed:\n%s", n, problems)
+			}
+			lines := verifyNotes(t, work)
+			if !mentions(lines, `"hash_algorithm": "regflytt-run-1/keyed-maphash128-`) {
+				t.Errorf("the run's verification report does not name the keyed hash")
+			}
+		})
+	}
+}
+
+// createNoteTable creates visit (visit_id, note) in a target before a run,
+// to put a trigger on it.
+func createNoteTable(t *testing.T, url string) {
+	t.Helper()
+	db, err := all.OpenTarget(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	varchar := connectors.Column{Name: "note", Type: connectors.Type{Kind: connectors.KindText, Length: 40}, Nullable: true}
+	if err := db.Create(context.Background(), []connectors.Table{{Name: "visit", PrimaryKey: []string{"visit_id"},
+		Columns: []connectors.Column{{Name: "visit_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}, varchar}}}); err != nil {
+		t.Fatal(err)
 	}
 }

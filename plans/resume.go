@@ -311,7 +311,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	var exp *expected
 	var arcs archiver = pp
 	if resume == nil {
-		if exp, err = r.newExpected(sourceRowsPerTarget(ctx, s)); err != nil {
+		// Both sides of the end check are hashed here, in this process:
+		// with a keyed hash, not SHA-256 (connectors.RowHasher).
+		if exp, err = r.newExpected(sourceRowsPerTarget(ctx, s), connectors.NewRunHasher()); err != nil {
 			return nil, err
 		}
 		exp.ledger = cp.Ledger

@@ -171,9 +171,18 @@ type VerifyOptions struct {
 	sourceCounts func() (map[string]int64, error)
 }
 
+// hashVersion names the row hash of the expected side: SHA-256 when the
+// source is re-read (nil).
+func (e *expected) hashVersion() string {
+	if e == nil {
+		return connectors.ChecksumVersion
+	}
+	return e.hasher.Version()
+}
+
 // RunExpectedNote is the note of a run's own end check that took its
 // expected side from the run's stream (verifyContent).
-const RunExpectedNote = "the expected side is what this run mapped, wrote and archived (its own end check): it proves the target and the archive package hold exactly that; regflytt verify re-reads the source through the mappings for the proof from the source"
+const RunExpectedNote = "the expected side is what this run mapped, wrote and archived (its own end check): it proves the target and the archive package hold exactly that; its row hash is keyed afresh for this run (hash algorithm), so its sums compare with nothing outside it; regflytt verify re-reads the source through the mappings for the proof from the source, with SHA-256"
 
 // expected is what the target and the archive package must hold: per
 // receiving table its content and control groups' counts, the archived
@@ -185,18 +194,21 @@ type expected struct {
 	arc      *expectedArchive
 	ledger   *verify.Ledger
 	codes    *mappings.CodeUse
+	// hasher is the contents' row hash: nil (SHA-256) when the source is
+	// re-read, a keyed one for a run's own stream (connectors.RowHasher).
+	hasher *connectors.RowHasher
 	// values are the source sides of the value equations, counted only
 	// when the source is re-read (nil for a run's own stream).
 	values map[string]*verify.ValueCounts
 }
 
 // newExpected starts an empty expected side: every receiving table's
-// content over the buckets its size asks for (verify.BucketsFor), and the
-// plan's control groups.
-func (r *runner) newExpected(size map[string]int64) (*expected, error) {
+// content over the buckets its size asks for (verify.BucketsFor), hashed
+// with hasher (nil: SHA-256), and the plan's control groups.
+func (r *runner) newExpected(size map[string]int64, hasher *connectors.RowHasher) (*expected, error) {
 	p := r.plan
 	e := &expected{contents: map[string]*verify.Content{}, groups: map[string]*verify.Groups{},
-		arc: &expectedArchive{content: verify.NewArchiveContent()}, ledger: verify.NewLedger()}
+		arc: &expectedArchive{content: verify.NewArchiveContent()}, ledger: verify.NewLedger(), hasher: hasher}
 	for i := range r.in.Schema.Tables {
 		t := &r.in.Schema.Tables[i]
 		c, err := verify.NewContent(t, verify.BucketsFor(size[t.Name]))
@@ -204,6 +216,7 @@ func (r *runner) newExpected(size map[string]int64) (*expected, error) {
 			return nil, err
 		}
 		c.FloatTolerance = p.Verification.FloatTolerance
+		c.Hasher = hasher
 		e.contents[t.Name] = c
 		e.order = append(e.order, t.Name)
 	}
@@ -324,7 +337,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	sum := &verify.Summary{
 		Register: p.RegisterID.Value, RegisterName: p.RegisterName.Value, Plan: p.File,
 		Source: redacted(r.srcURL), Target: redacted(r.tgtURL), ToolVersion: r.opts.ToolVersion,
-		Started: started.UTC(), HashAlgorithm: connectors.ChecksumVersion, ReferenceDay: referenceDay,
+		Started: started.UTC(), HashAlgorithm: vo.expected.hashVersion(), ReferenceDay: referenceDay,
 	}
 	if sum.PlanFingerprint, err = p.Fingerprint(r.in); err != nil {
 		return nil, err
@@ -375,7 +388,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		for name, n := range sourceRowsPerTarget(ctx, s) {
 			size[name] = max(size[name], n)
 		}
-		if exp, err = r.newExpected(size); err != nil {
+		if exp, err = r.newExpected(size, nil); err != nil {
 			return nil, err
 		}
 		exp.values = map[string]*verify.ValueCounts{}

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -44,6 +43,11 @@ type Content struct {
 	// regflytt verify leaves it false, so that the database's own
 	// encoding, not the connector's decoding, gives the target's side.
 	ReadBack bool
+	// Hasher is the row and key hash of both sides (connectors.RowHasher):
+	// nil, SHA-256, for regflytt verify; a keyed one for a run's own end
+	// check, whose target side is then computed in Go, never pushed down.
+	// Set before the first Add.
+	Hasher *connectors.RowHasher
 
 	key, hashed, floats []int
 	// sums holds, per bucket, the aggregate of the row hashes and that of
@@ -125,7 +129,7 @@ func (c *Content) record(row []connectors.Value) (key []byte, bucket uint32, h c
 		return nil, 0, h, fmt.Errorf("receiving table %s: row: %w", c.Table.Name, err)
 	}
 	c.rowHashes++
-	return c.kbuf, bucket, sha256.Sum256(c.rbuf), nil
+	return c.kbuf, bucket, c.Hasher.Sum(c.rbuf), nil
 }
 
 // appendHashed appends the encoding of a row's hashed columns: what
@@ -199,7 +203,7 @@ func (c *Content) addFloats(sum *connectors.Aggregate, row []connectors.Value) {
 		c.fv[i] = row[j]
 	}
 	c.fbuf = connectors.AppendFloatRecord(c.fbuf[:0], c.kbuf, c.fv, FloatBits(c.FloatTolerance))
-	sum.Add(sha256.Sum256(c.fbuf))
+	sum.Add(c.Hasher.Sum(c.fbuf))
 }
 
 // FloatBits is the mantissa bits a float aggregate keeps for a relative
@@ -280,13 +284,13 @@ func (c *Content) scanTarget(ctx context.Context, tsnap connectors.Snapshot, tt 
 // floatBuckets lists the buckets whose float aggregates differ between
 // the expected side and the target's (got, from the same request).
 func (c *Content) floatBuckets(got []connectors.BucketSum) []uint32 {
-	want := connectors.Buckets{Version: connectors.ChecksumVersion, N: c.N}
+	want := connectors.Buckets{Version: c.Hasher.Version(), N: c.N}
 	for i, s := range c.sums {
 		if a := s.floats; a.Count > 0 {
 			want.Sums = append(want.Sums, connectors.BucketSum{Bucket: uint32(i), Aggregate: a})
 		}
 	}
-	diff, _ := connectors.DiffBuckets(want, connectors.Buckets{Version: connectors.ChecksumVersion, N: c.N, Sums: got})
+	diff, _ := connectors.DiffBuckets(want, connectors.Buckets{Version: c.Hasher.Version(), N: c.N, Sums: got})
 	return diff
 }
 
@@ -298,7 +302,7 @@ func (c *Content) Bucket(row []connectors.Value) (uint32, error) {
 
 // Buckets gives the expected checksum in connectors' shape.
 func (c *Content) Buckets() connectors.Buckets {
-	out := connectors.Buckets{Version: connectors.ChecksumVersion, N: c.N}
+	out := connectors.Buckets{Version: c.Hasher.Version(), N: c.N}
 	for i, s := range c.sums {
 		if a := s.rows; a.Count > 0 {
 			out.Sums = append(out.Sums, connectors.BucketSum{Bucket: uint32(i), Aggregate: a})
@@ -310,7 +314,7 @@ func (c *Content) Buckets() connectors.Buckets {
 // Request is the checksum request for the receiving table's actual side:
 // its row hashes and, when it has float columns, their aggregates.
 func (c *Content) Request() connectors.ChecksumRequest {
-	req := connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N, ReadBack: c.ReadBack}
+	req := connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N, ReadBack: c.ReadBack, Hasher: c.Hasher}
 	if len(c.floats) > 0 {
 		req.Floats, req.FloatBits = c.FloatNames, FloatBits(c.FloatTolerance)
 	}
@@ -319,7 +323,7 @@ func (c *Content) Request() connectors.ChecksumRequest {
 
 // rowRequest is Request without the floats: what a drill-down asks.
 func (c *Content) rowRequest() connectors.ChecksumRequest {
-	return connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N}
+	return connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N, Hasher: c.Hasher}
 }
 
 // ContentCheck is the comparison of one receiving table's expected and
@@ -641,7 +645,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 			idx := c.Table.ColumnIndex(name)
 			for _, enc := range changed {
 				s := byKey[enc]
-				want, err := connectors.HashRow([]connectors.Value{s.wantRow[idx]})
+				want, err := c.Hasher.HashRow([]connectors.Value{s.wantRow[idx]})
 				if err != nil {
 					return err
 				}
@@ -728,8 +732,7 @@ func (c *Content) sortByFloats(rows [][]connectors.Value) [][]connectors.Value {
 
 // bucketOf is the bucket of a record key's encoding (as record gives it).
 func (c *Content) bucketOf(enc []byte) uint32 {
-	kh := sha256.Sum256(enc)
-	return (uint32(kh[0])<<24 | uint32(kh[1])<<16 | uint32(kh[2])<<8 | uint32(kh[3])) % c.N
+	return c.Hasher.KeyHash(enc) % c.N
 }
 
 func sameHashes(a, b []connectors.RowHash) bool {

@@ -119,11 +119,7 @@ func (c copyDecoder) decode(src []byte) (connectors.Value, error) {
 // and float columns, in t's order), t's qualified name and the quoted
 // list of those columns.
 func (s *snapshot) readBackTable(t *connectors.Table, req connectors.ChecksumRequest) (narrow *connectors.Table, table, cols string, err error) {
-	floats, rest, err := req.ResolveFloats(t)
-	if err != nil {
-		return nil, "", "", err
-	}
-	hashed, key, err := rest.Resolve(t)
+	hashed, key, floats, err := req.ResolveRead(t)
 	if err != nil {
 		return nil, "", "", err
 	}

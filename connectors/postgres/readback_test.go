@@ -107,6 +107,68 @@ func TestChecksumReadBackAgreesWithPushdown(t *testing.T) {
 
 // In a LATIN1 database text is read back in UTF-8, converted by the
 // server as for Scan: the read-back hashes åäö as HashTable does.
+// A keyed hash (a run's own end check) is read back and hashed in Go to
+// the byte of HashTable's with the same hasher, Floats included, and the
+// pushdown refuses it: no SQL computes it, and a SHA-256 answer under its
+// name would compare unequal with every expected side.
+func TestChecksumReadBackKeyed(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	pgtest.Exec(t, u, mixedSetup...)
+	snap := snapshot(t, openSource(t, u))
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables: %v, %v", tables, err)
+	}
+	tbl := &tables[0]
+	var hashed []string
+	for _, c := range tbl.Columns {
+		if c.Type.Kind != connectors.KindFloat {
+			hashed = append(hashed, c.Name)
+		}
+	}
+	h := connectors.NewRunHasher()
+	req := connectors.ChecksumRequest{Columns: hashed, Buckets: 64, Floats: []string{"f8", "f4"}, FloatBits: 30, ReadBack: true, Hasher: h}
+	want, err := connectors.HashTable(ctx, snap, tbl, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := req
+	sha.Hasher = nil
+	plain, err := connectors.HashTable(ctx, snap, tbl, sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Version != h.Version() || plain.Total() == want.Total() {
+		t.Fatalf("the keyed checksum is version %q with total %v, SHA-256's %v: not keyed", want.Version, want.Total(), plain.Total())
+	}
+	got, err := snap.(connectors.Checksummer).Checksum(ctx, tbl, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.ReadBack {
+		t.Errorf("the keyed checksum was not read back")
+	}
+	for _, pair := range [][2][]connectors.BucketSum{{got.Sums, want.Sums}, {got.Floats, want.Floats}} {
+		g, w := connectors.Buckets{Version: got.Version, N: got.N, Sums: pair[0]}, connectors.Buckets{Version: want.Version, N: want.N, Sums: pair[1]}
+		if d, err := connectors.DiffBuckets(g, w); err != nil || len(d) > 0 {
+			t.Errorf("read-back differs from Go in buckets %v (%v)", d, err)
+		}
+	}
+	restore := postgres.ChecksumPath("pushdown")
+	_, err = snap.(connectors.Checksummer).Checksum(ctx, tbl, req)
+	restore()
+	if !errors.Is(err, connectors.ErrNoPushdown) {
+		t.Errorf("the pushdown of a keyed hash: got %v, want ErrNoPushdown", err)
+	}
+	restore = postgres.ChecksumPath("pushdown")
+	_, pushed, err := connectors.Checksum(ctx, snap, tbl, req)
+	restore()
+	if err != nil || pushed {
+		t.Errorf("connectors.Checksum of a keyed hash: pushed %v, %v; want it computed in Go", pushed, err)
+	}
+}
+
 func TestChecksumReadBackLatin1(t *testing.T) {
 	ctx := context.Background()
 	admin := pgtest.AdminURL(t)
