@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,13 +178,18 @@ func TestSumRowsBucketCounts(t *testing.T) {
 }
 
 // BenchmarkSumRows hashes 100k in-memory rows (4 columns, a float among
-// them) into 16384 buckets, from their values and from their encodings:
-// the hashing alone, without a database.
+// them) into 16384 buckets, from their values and from their encodings,
+// with SHA-256 and with a run's keyed hash (connectors.RowHasher): the
+// hashing alone, without a database.
 func BenchmarkSumRows(b *testing.B) {
 	snap := &memSnapshot{rows: records(100000)}
-	req := connectors.ChecksumRequest{Columns: hashedCols, Buckets: 16384, Floats: []string{"weight"}, FloatBits: 30}
-	for _, name := range []string{"values", "encodings"} {
-		b.Run(name, func(b *testing.B) {
+	for _, bench := range []struct {
+		name   string
+		hasher *connectors.RowHasher
+	}{{"values", nil}, {"encodings", nil}, {"encodings-keyed", connectors.NewRunHasher()}} {
+		name := strings.TrimSuffix(bench.name, "-keyed")
+		req := connectors.ChecksumRequest{Columns: hashedCols, Buckets: 16384, Floats: []string{"weight"}, FloatBits: 30, Hasher: bench.hasher}
+		b.Run(bench.name, func(b *testing.B) {
 			var enc *encodedMemRows
 			if name == "encodings" {
 				// Encoded once, outside the timing: a connector's
