@@ -123,6 +123,13 @@ type Buckets struct {
 	// decodes them (ChecksumRequest.ReadBack), not encoded in the
 	// database's SQL: a report must not call that "in the database".
 	ReadBack bool
+	// NonNull, when the checksum was computed in Go from every row of
+	// the table (SumRows of a whole-table request), counts the non-NULL
+	// values of each column read, by name: a verifier's value equations
+	// need them of the target, and they come with the rows it read for
+	// nothing, where a count of its own would read the table once more.
+	// nil otherwise.
+	NonNull map[string]int64
 }
 
 // Total is the aggregate of all the listed buckets.
@@ -461,7 +468,11 @@ func SumRows(t *Table, req ChecksumRequest, rows Rows) (Buckets, error) {
 	if len(req.Floats) > 0 {
 		fsums = newBucketSums(req.Buckets)
 	}
-	err := hashRows(t, req, rows, func(bucket uint32, _ []byte, h RowHash, fh *RowHash) error {
+	var nonNull []int64
+	if req.Within == 0 {
+		nonNull = make([]int64, len(t.Columns))
+	}
+	err := hashRows(t, req, rows, nonNull, func(bucket uint32, _ []byte, h RowHash, fh *RowHash) error {
 		sums.add(bucket, h)
 		if fh != nil {
 			fsums.add(bucket, *fh)
@@ -474,6 +485,12 @@ func SumRows(t *Table, req ChecksumRequest, rows Rows) (Buckets, error) {
 	out := Buckets{Version: req.Hasher.Version(), N: req.Buckets, Sums: sums.sorted()}
 	if fsums != nil {
 		out.Floats = fsums.sorted()
+	}
+	if nonNull != nil {
+		out.NonNull = make(map[string]int64, len(t.Columns))
+		for i, c := range t.Columns {
+			out.NonNull[c.Name] = nonNull[i]
+		}
 	}
 	return out, nil
 }
@@ -579,7 +596,7 @@ func HashRecords(ctx context.Context, snap Snapshot, t *Table, req ChecksumReque
 // rows as wide as t.Columns, as HashRecords does with the rows it scans.
 func RecordRows(t *Table, req ChecksumRequest, rows Rows) ([]RecordHash, error) {
 	var out []RecordHash
-	err := hashRows(t, req, rows, func(_ uint32, encodedKey []byte, h RowHash, _ *RowHash) error {
+	err := hashRows(t, req, rows, nil, func(_ uint32, encodedKey []byte, h RowHash, _ *RowHash) error {
 		// Decoded from its encoding: a copy that owns its bytes,
 		// whatever the Rows contract says of the row's.
 		key, _, err := DecodeRow(encodedKey)
@@ -634,7 +651,10 @@ type EncodedRows interface {
 // record hash of every record the request selects. Records outside the
 // request cost a key hash only. Rows that are EncodedRows are hashed from
 // their encodings.
-func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, RowHash, *RowHash) error) error {
+//
+// nonNull, when not nil, is as wide as t.Columns and counts each column's
+// non-NULL values over every row read.
+func hashRows(t *Table, req ChecksumRequest, rows Rows, nonNull []int64, fn func(uint32, []byte, RowHash, *RowHash) error) error {
 	cols, key, floats, err := req.ResolveRead(t)
 	if err != nil {
 		return err
@@ -647,6 +667,9 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, fn func(uint32, []byte, 
 	var fhash RowHash // fn's, reused: one allocation, not one per row
 	for rows.Next() {
 		row.load()
+		if nonNull != nil {
+			row.countNonNull(nonNull)
+		}
 		if kbuf, err = row.appendRow(kbuf[:0], key); err != nil {
 			return fmt.Errorf("checksum of %s: key: %w", t.Name, err)
 		}
@@ -690,6 +713,8 @@ type rowEncoder interface {
 	// appendFloatRecord appends AppendFloatRecord of the row's columns at
 	// idx.
 	appendFloatRecord(b, encodedKey []byte, idx []int, bits int) ([]byte, error)
+	// countNonNull adds one to counts[i] for each column i not NULL.
+	countNonNull(counts []int64)
 }
 
 // valueRow encodes a row's values.
@@ -700,6 +725,14 @@ type valueRow struct {
 }
 
 func (r *valueRow) load() { r.row = r.rows.Row() }
+
+func (r *valueRow) countNonNull(counts []int64) {
+	for i, v := range r.row {
+		if v != nil {
+			counts[i]++
+		}
+	}
+}
 
 func (r *valueRow) pick(idx []int) []Value {
 	for i, c := range idx {
@@ -724,6 +757,14 @@ type encodedRow struct {
 }
 
 func (r *encodedRow) load() { r.fields = r.rows.Encoded() }
+
+func (r *encodedRow) countNonNull(counts []int64) {
+	for i, f := range r.fields {
+		if len(f) != 1 || f[0] != tagNull {
+			counts[i]++
+		}
+	}
+}
 
 func (r *encodedRow) appendRow(b []byte, idx []int) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(idx)))
@@ -803,6 +844,13 @@ type ChecksumExplainer interface {
 func (b *Buckets) Merge(o Buckets) {
 	b.Sums = mergeSums(b.Sums, o.Sums)
 	b.Floats = mergeSums(b.Floats, o.Floats)
+	if b.NonNull == nil || o.NonNull == nil {
+		b.NonNull = nil // counted in part only: no count
+		return
+	}
+	for name, n := range o.NonNull {
+		b.NonNull[name] += n
+	}
 }
 
 // mergeSums merges two lists of non-empty buckets in increasing order.

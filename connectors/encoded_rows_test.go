@@ -2,6 +2,7 @@ package connectors_test
 
 import (
 	"bytes"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -116,6 +117,41 @@ func TestEncodedRowsHashAsValues(t *testing.T) {
 		if !slices.Equal(got.Sums, want.Sums) || !slices.Equal(got.Floats, want.Floats) || want.Total().Count == 0 ||
 			len(req.Floats) > 0 && len(want.Floats) == 0 {
 			t.Errorf("%+v: encoded rows sum to %+v, values to %+v", req, got, want)
+		}
+		// Each column's non-NULL values, counted from every row of a
+		// whole-table request, from values and encodings alike.
+		counted := map[string]int64{}
+		for _, r := range rows {
+			for i, v := range r {
+				if v != nil {
+					counted[recordTable.Columns[i].Name]++
+				}
+			}
+		}
+		for _, b := range []connectors.Buckets{want, got} {
+			switch {
+			case req.Within != 0 && b.NonNull != nil:
+				t.Errorf("%+v: a drill-down step counts non-NULL values %v", req, b.NonNull)
+			case req.Within == 0 && !maps.Equal(b.NonNull, counted):
+				t.Errorf("%+v: non-NULL values %v, want %v", req, b.NonNull, counted)
+			}
+		}
+		if req.Within == 0 {
+			// Two parts read apart count as the whole.
+			half := &memSnapshot{rows: rows[:150]}
+			rest := &memSnapshot{rows: rows[150:]}
+			a, err := connectors.SumRows(recordTable, req, &encodedMemRows{memRows: scanOf(half)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := connectors.SumRows(recordTable, req, new(scanOf(rest)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.Merge(b)
+			if !maps.Equal(a.NonNull, counted) || !slices.Equal(a.Sums, want.Sums) {
+				t.Errorf("%+v: two parts merged count %v, want %v", req, a.NonNull, counted)
+			}
 		}
 		if len(req.Floats) > 0 {
 			continue

@@ -3,6 +3,7 @@ package plans_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -105,12 +106,27 @@ func runValueEquationSuite(t *testing.T, target func(t *testing.T) (url string, 
 	if _, err := plans.Run(ctx, p, opts); err != nil {
 		t.Fatal(err)
 	}
+	// The run's own end check counts the target's values from the rows it
+	// reads for its keyed hash (a read-back or a scan, in Go): the same
+	// counts as the database's own below.
+	runSum := readVerifyReport(t, dir)
 	sum, err := plans.Verify(ctx, p, opts)
 	if err != nil {
 		t.Fatalf("verify: %v %v", err, sum.Problems)
 	}
 	if got := valueEquations(sum); !slices.Equal(got, wantValueEquations) {
 		t.Fatalf("value equations\n got %q\nwant %q", got, wantValueEquations)
+	}
+	if len(runSum.Columns) != len(sum.Columns) {
+		t.Fatalf("the run's end check has %d column equations, verify %d", len(runSum.Columns), len(sum.Columns))
+	}
+	for i, c := range runSum.Columns {
+		if c.TargetNonNull != sum.Columns[i].TargetNonNull {
+			t.Errorf("%s.%s: the run's end check counts %d non-NULL in the target, the database %d", c.Table, c.Column, c.TargetNonNull, sum.Columns[i].TargetNonNull)
+		}
+		if c.CountedInDatabase {
+			t.Errorf("%s.%s: the run's end check read the target's rows for its keyed hash and counted them again in the database", c.Table, c.Column)
+		}
 	}
 	// The auditor's page shows the equation, the declared NULLs per rule.
 	page, err := os.ReadFile(filepath.Join(dir, verify.HTMLFile))
@@ -270,4 +286,18 @@ func sqliteQuery(t *testing.T, path, q string) string {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return s
+}
+
+// readVerifyReport reads the verification report in a work directory.
+func readVerifyReport(t *testing.T, dir string) *verify.Summary {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, verify.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum verify.Summary
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatalf("%s: %v", verify.JSONFile, err)
+	}
+	return &sum
 }

@@ -356,6 +356,9 @@ type ContentCheck struct {
 	// differ (the rest differ in floats only, and a drill-down that finds
 	// every record within the tolerance clears them).
 	diff, hashDiff []uint32
+	// nonNull are the target's non-NULL values per column, where its side
+	// was computed in Go from every row (connectors.Buckets.NonNull).
+	nonNull map[string]int64
 	// rehashed counts the rows the drill-down hashed or read whole, on
 	// both sides: it must grow with the differing buckets, not the table.
 	rehashed int64
@@ -456,7 +459,8 @@ func CompareTarget(c *Content, ts TargetSide) (*ContentCheck, error) {
 	wt, gt := want.Total(), got.Total()
 	cc := &ContentCheck{Table: c.Table.Name, ExpectedRows: c.Rows, ActualRows: int64(gt.Count), Buckets: c.N,
 		Expected: totalOf(wt), Actual: totalOf(gt), Pushdown: pushed && !got.ReadBack, ReadBack: got.ReadBack, DifferingBuckets: len(diff),
-		HashedColumns: c.HashedNames, FloatColumns: c.FloatNames, KeyColumns: c.KeyNames, OK: len(diff) == 0, diff: diff, hashDiff: hashDiff}
+		HashedColumns: c.HashedNames, FloatColumns: c.FloatNames, KeyColumns: c.KeyNames, OK: len(diff) == 0, diff: diff, hashDiff: hashDiff,
+		nonNull: got.NonNull}
 	return cc, nil
 }
 

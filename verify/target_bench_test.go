@@ -218,7 +218,7 @@ func benchTargetSide(b *testing.B, url, dialect string, fill func(ctx context.Co
 			if !cc.OK || !cc.Pushdown {
 				b.Fatalf("content ok %v, pushdown %v", cc.OK, cc.Pushdown)
 			}
-			counts, inDB, err := c.CountTargetNonNull(ctx, snap, tt)
+			counts, inDB, err := c.CountTargetNonNull(ctx, snap, tt, nil)
 			if err == nil && (!inDB || counts[0] != c.Rows) {
 				b.Fatalf("non-NULL counts %v, in the database %v", counts, inDB)
 			}
@@ -239,7 +239,7 @@ func benchTargetSide(b *testing.B, url, dialect string, fill func(ctx context.Co
 				return err
 			}
 			defer snap.Close()
-			_, _, err = c.CountTargetNonNull(ctx, snap, tt)
+			_, _, err = c.CountTargetNonNull(ctx, snap, tt, nil)
 			return err
 		}},
 	}

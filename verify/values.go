@@ -81,8 +81,24 @@ func (v *ValueCounts) Lose(i int) { v.Lost[i]++ }
 // CountTargetNonNull counts each column of Table's non-NULL values in the
 // receiving table tt: inside the database when the snapshot can
 // (connectors.NonNullCounter, one query), else over its rows in Go.
-func (c *Content) CountTargetNonNull(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table) (counts []int64, inDatabase bool, err error) {
+//
+// cc, when not nil, is the table's content check: where the target's side
+// was computed in Go from every row of the table, its counts are taken
+// from that reading (a run's own end check reads the rows back anyway)
+// instead of the table being read once more.
+func (c *Content) CountTargetNonNull(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table, cc *ContentCheck) (counts []int64, inDatabase bool, err error) {
 	names := columnNames(c.Table)
+	if cc != nil && cc.nonNull != nil {
+		counts = make([]int64, len(names))
+		complete := true
+		for i, name := range names {
+			n, ok := cc.nonNull[name]
+			counts[i], complete = n, complete && ok
+		}
+		if complete {
+			return counts, false, nil
+		}
+	}
 	if nc, ok := tsnap.(connectors.NonNullCounter); ok && len(names) > 0 {
 		counts, err := nc.CountNonNull(ctx, tt.Name, names)
 		if err != nil {
