@@ -47,24 +47,31 @@ var mixedSetup = []string{
 	`INSERT INTO mixed (id) VALUES (0)`,
 }
 
-// The read-back and the pushdown give the same bucket aggregates, float
-// aggregates included, on the same table, and both are HashTable's.
-func TestChecksumReadBackAgreesWithPushdown(t *testing.T) {
-	ctx := context.Background()
+// mixedTable makes the mixed table in a new database and gives a
+// snapshot of it, its catalogue entry and its columns but the floats.
+func mixedTable(t *testing.T) (connectors.Snapshot, *connectors.Table, []string) {
+	t.Helper()
 	u := pgtest.NewDatabase(t)
 	pgtest.Exec(t, u, mixedSetup...)
 	snap := snapshot(t, openSource(t, u))
-	tables, err := snap.Tables(ctx)
+	tables, err := snap.Tables(context.Background())
 	if err != nil || len(tables) != 1 {
 		t.Fatalf("tables: %v, %v", tables, err)
 	}
-	tbl := &tables[0]
 	var hashed []string
-	for _, c := range tbl.Columns {
+	for _, c := range tables[0].Columns {
 		if c.Type.Kind != connectors.KindFloat {
 			hashed = append(hashed, c.Name)
 		}
 	}
+	return snap, &tables[0], hashed
+}
+
+// The read-back and the pushdown give the same bucket aggregates, float
+// aggregates included, on the same table, and both are HashTable's.
+func TestChecksumReadBackAgreesWithPushdown(t *testing.T) {
+	ctx := context.Background()
+	snap, tbl, hashed := mixedTable(t)
 	cs := snap.(connectors.Checksummer)
 	for _, req := range []connectors.ChecksumRequest{
 		{Columns: hashed, Buckets: 1},
@@ -105,28 +112,13 @@ func TestChecksumReadBackAgreesWithPushdown(t *testing.T) {
 	conformance.ChecksumSourceColumns(t, snap, tbl, func(c connectors.Column) string { return c.Name })
 }
 
-// In a LATIN1 database text is read back in UTF-8, converted by the
-// server as for Scan: the read-back hashes åäö as HashTable does.
 // A keyed hash (a run's own end check) is read back and hashed in Go to
 // the byte of HashTable's with the same hasher, Floats included, and the
 // pushdown refuses it: no SQL computes it, and a SHA-256 answer under its
 // name would compare unequal with every expected side.
 func TestChecksumReadBackKeyed(t *testing.T) {
 	ctx := context.Background()
-	u := pgtest.NewDatabase(t)
-	pgtest.Exec(t, u, mixedSetup...)
-	snap := snapshot(t, openSource(t, u))
-	tables, err := snap.Tables(ctx)
-	if err != nil || len(tables) != 1 {
-		t.Fatalf("tables: %v, %v", tables, err)
-	}
-	tbl := &tables[0]
-	var hashed []string
-	for _, c := range tbl.Columns {
-		if c.Type.Kind != connectors.KindFloat {
-			hashed = append(hashed, c.Name)
-		}
-	}
+	snap, tbl, hashed := mixedTable(t)
 	h := connectors.NewRunHasher()
 	req := connectors.ChecksumRequest{Columns: hashed, Buckets: 64, Floats: []string{"f8", "f4"}, FloatBits: 30, ReadBack: true, Hasher: h}
 	want, err := connectors.HashTable(ctx, snap, tbl, req)
@@ -169,6 +161,8 @@ func TestChecksumReadBackKeyed(t *testing.T) {
 	}
 }
 
+// In a LATIN1 database text is read back in UTF-8, converted by the
+// server as for Scan: the read-back hashes åäö as HashTable does.
 func TestChecksumReadBackLatin1(t *testing.T) {
 	ctx := context.Background()
 	admin := pgtest.AdminURL(t)
