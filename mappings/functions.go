@@ -142,10 +142,12 @@ func Functions() []Function {
 			Reasons: []string{"bad_integer"},
 			Example: `integer(" 42 ") + 1`, Result: "43", impl: fnInteger},
 		{Name: "latin1", Signature: "latin1(bytes) text",
-			Doc:     "Bytes or text decoded as Latin-1 the way MariaDB means it (Windows-1252: 0x80 is €) when they are not valid UTF-8; valid UTF-8 is read as UTF-8, so a column holding both encodings migrates whole.",
+			Doc:     "Bytes or text decoded as Latin-1 the way MariaDB means it (Windows-1252: 0x80 is €) when they hold no UTF-8; UTF-8 is read as UTF-8, so a column holding both encodings migrates whole. A value holding both (UTF-8 beside Latin-1 bytes, or UTF-8 cut in the middle of a character by a length limit) is archived as encoding_ambiguous; UTF-8 of characters no text holds there (the Latin-1 bytes of \"MALMÖ–LUND\" are UTF-8 of a Hebrew accent) is Latin-1.",
+			Reasons: []string{"encoding_ambiguous"},
 			Example: `latin1("Umeå")`, Result: "Umeå", impl: fnLatin1},
 		{Name: "repair", Signature: "repair(text) text",
-			Doc:     "Text garbled once (UTF-8 read as Latin-1: \"SmÃ¶rgÃ¥s\") put right; correct text is left as it is.",
+			Doc:     "Text garbled (UTF-8 read as Latin-1: \"SmÃ¶rgÃ¥s\"), once or more, put right; correct text is left as it is. Text garbled in part only (a garbled \"Ã…\" beside a correct \"ö\", or a garbled character cut short by a length limit) is archived as encoding_ambiguous. Correct text whose every non-ASCII character pairs up into a Latin letter (\"Ã…\" meant literally) cannot be told from garbled text and is repaired.",
+			Reasons: []string{"encoding_ambiguous"},
 			Example: `repair("SmÃ¶rgÃ¥s")`, Result: "Smörgås", impl: fnRepair},
 		{Name: "strip", Signature: "strip(text) text",
 			Doc:     "Text without surrounding white space, no-break spaces and byte-order marks included; empty text becomes NULL.",
@@ -279,6 +281,8 @@ func lexicalReason(err error) error {
 		return &reasonError{Reason: "bad_decimal", Detail: err.Error()}
 	case lexical.KindBadInteger, lexical.KindOutOfRange:
 		return &reasonError{Reason: "bad_integer", Detail: err.Error()}
+	case lexical.KindMixedEncoding:
+		return &reasonError{Reason: "encoding_ambiguous", Detail: err.Error()}
 	}
 	return err
 }
@@ -375,19 +379,24 @@ func fnLatin1(env *Env, args []any) (any, error) {
 	if nilArg(args) {
 		return nil, nil
 	}
+	var b []byte
 	switch x := args[0].(type) {
 	case []byte:
-		if utf8.Valid(x) {
-			return string(x), nil
-		}
-		return lexical.DecodeWindows1252(x), nil
+		b = x
 	case string:
 		if utf8.ValidString(x) {
+			// Text the source decoded: its encoding is settled.
 			return x, nil
 		}
-		return lexical.DecodeWindows1252([]byte(x)), nil
+		b = []byte(x)
+	default:
+		return nil, fmt.Errorf("latin1: wants bytes or text, got %s", kindName(args[0]))
 	}
-	return nil, fmt.Errorf("latin1: wants bytes or text, got %s", kindName(args[0]))
+	s, err := lexical.DecodeUTF8OrWindows1252(b)
+	if err != nil {
+		return nil, lexicalReason(err)
+	}
+	return s, nil
 }
 
 func fnRepair(env *Env, args []any) (any, error) {
@@ -398,7 +407,10 @@ func fnRepair(env *Env, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, _ := lexical.RepairMojibake(s)
+	r, err := lexical.RepairText(s)
+	if err != nil {
+		return nil, lexicalReason(err)
+	}
 	return r, nil
 }
 

@@ -83,8 +83,10 @@
 //
 // # Text
 //
-// DecodeWindows1252 and DecodeLatin1 decode single-byte text;
-// RepairMojibake undoes one round of UTF-8 read as Windows-1252; TrimSpace
+// DecodeWindows1252 and DecodeLatin1 decode single-byte text, and
+// DecodeUTF8OrWindows1252 bytes of either; RepairMojibake undoes one round
+// of UTF-8 read as Windows-1252 and RepairText every round, refusing text
+// garbled in part only; TrimSpace
 // trims white space including U+00A0 and the byte order mark; and
 // InvalidUTF8Offset says where a value stops being UTF-8.
 package lexical

@@ -36,6 +36,11 @@ const (
 	// dates (02/03/2024 by DD/MM/YYYY and MM/DD/YYYY): which one was
 	// meant, the layouts do not say.
 	KindAmbiguousDate Kind = "ambiguous_date"
+	// KindMixedEncoding is text or bytes that are garbled (or UTF-8) in
+	// part only: a garbled "Ã¥" beside a correct "ö", UTF-8 beside
+	// Latin-1 bytes, or a character cut in half by a length limit. Which
+	// text was meant, the value does not say.
+	KindMixedEncoding Kind = "mixed_encoding"
 )
 
 // Error is the one error type of this package. It deliberately has no
@@ -156,6 +161,8 @@ const (
 	reasonLayoutMissing  = "layout needs YYYY, a month and a day"
 	reasonLayoutOrder    = "mm needs HH or H, and ss needs mm"
 	reasonLayoutTime     = "time fields in a date layout; use ParseDateTime"
+	reasonMixedText      = "part of the text is UTF-8 read as Latin-1 and part is not (correct text beside it, or a character cut short); which text was meant, only a person can say"
+	reasonMixedBytes     = "part of the bytes are UTF-8 and part are not (Latin-1 beside them, or a character cut short); which text was meant, only a person can say"
 )
 
 // reasons lists every reason, for tests.
@@ -169,5 +176,5 @@ var reasons = []string{
 	reasonLayoutMonth, reasonLayoutDay, reasonLayoutHour, reasonLayoutMinute,
 	reasonLayoutSecond, reasonLayoutFrac, reasonLayoutTwice, reasonLayoutLetter,
 	reasonLayoutDigit, reasonLayoutNonASCII, reasonLayoutAdjacent, reasonLayoutMissing,
-	reasonLayoutOrder, reasonLayoutTime,
+	reasonLayoutOrder, reasonLayoutTime, reasonMixedText, reasonMixedBytes,
 }

@@ -119,115 +119,346 @@ func singleByte(r rune) (byte, bool) {
 //
 // It repairs only when the whole reverse transform succeeds: every rune of
 // s maps back to one byte (see DecodeWindows1252), those bytes are valid
-// UTF-8, they hold at least one multi-byte sequence, and the result has no
-// C1 control characters (U+0080..U+009F, which real text never holds but
-// a wrong repair can make) unless the result is itself repairable, being
-// the middle of a double garbling. Otherwise s is returned unchanged with
-// changed false.
+// UTF-8, and every character they decode to is one real text holds where
+// it stands (see plausible): not a C1 control (U+0080..U+009F, which a
+// wrong repair makes: "Â…" would become U+0085) unless the result is
+// itself repairable, being the middle of a double garbling; not a Hebrew
+// or Armenian mark or letter between Latin letters. Otherwise s is
+// returned unchanged with changed false; RepairText says, beyond that,
+// when s is partly garbled and repairs every round.
 //
 // Correct Swedish text survives because Å, Ä, Ö, å, ä and ö are, as
 // bytes, UTF-8 lead bytes that must be followed by bytes 0x80..0xBF,
 // which in Windows-1252 are symbols and a few foreign letters, never ASCII
 // and never a Swedish letter: "Åsa Öberg" and "smörgås" do not reverse to
-// valid UTF-8. What can be misread is correct text whose every non-ASCII
-// character pairs up that way (a lone "Ã©" meant literally); registry text
-// practically never has that shape. Text that was garbled twice needs two
-// calls; a mapping decides whether to make them.
+// valid UTF-8. Where they do ("MALMÖ–LUND": D6 96 is U+0596, a Hebrew
+// accent) the character they give is not one a Latin word holds. What can
+// still be misread is correct text whose every non-ASCII character pairs
+// up into a Latin letter ("Ã…" or "PÅ’S" meant literally); registry text
+// practically never has that shape, and nothing in the text tells it from
+// garbled text.
 //
 // Text that is not valid UTF-8 is returned unchanged. Nothing is
-// allocated unless s is repaired.
-func RepairMojibake(s string) (repaired string, changed bool) {
-	// First pass: check the reverse transform without building anything,
-	// so that the common case (correct text) costs no allocation.
-	var (
-		seq   [utf8.UTFMax]byte // the UTF-8 sequence being assembled
-		have  int               // bytes of seq so far
-		want  int               // length the lead byte announced
-		n     int               // bytes of output
-		multi bool              // a multi-byte sequence was completed
-		c1    bool              // the result holds a C1 control
-	)
-	// Most text is ASCII, which has nothing to repair.
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf {
-		i++
+// allocated unless s has a sequence that reverses to UTF-8.
+func RepairMojibake(s string) (out string, changed bool) {
+	out, v := repairRound(s)
+	return out, v == repaired
+}
+
+// RepairText undoes every round of the damage RepairMojibake undoes one
+// round of: text garbled twice or three times (a value that passed
+// through two misconfigured migrations) comes back as the holder wrote
+// it, not as the middle state. Text with nothing to repair is returned
+// as it is. Text that holds a garbled sequence beside text that is not
+// garbled, or a garbled character cut short (a VARCHAR limit that cut
+// the two characters of "Ã¥" after the first), is an error of
+// KindMixedEncoding: which text was meant, the text does not say.
+// Invalid UTF-8 is returned unchanged.
+func RepairText(s string) (string, error) {
+	for {
+		out, v := repairRound(s)
+		switch v {
+		case unrepaired:
+			return s, nil
+		case mixed:
+			return "", &Error{Kind: KindMixedEncoding, Reason: reasonMixedText, Offset: -1}
+		}
+		s = out
 	}
-	if i == len(s) {
-		return s, false
+}
+
+// DecodeUTF8OrWindows1252 decodes bytes that are UTF-8 or Windows-1252
+// (MariaDB's latin1), as a legacy column holding both encodings has them:
+// bytes that are UTF-8 are read as UTF-8 and bytes with no UTF-8 sequence
+// in them as Windows-1252. UTF-8 sequences that decode to characters no
+// text holds where they stand are not UTF-8 (the Windows-1252 bytes of
+// "MALMÖ–LUND", D6 96, are the UTF-8 of a Hebrew accent). Bytes that hold
+// UTF-8 sequences beside bytes that are not UTF-8 (UTF-8 and Latin-1 in
+// one value, or UTF-8 cut in the middle of a character by a byte limit)
+// are an error of KindMixedEncoding.
+func DecodeUTF8OrWindows1252(b []byte) (string, error) {
+	s := string(b)
+	good, _, _ := walkUnits(s, true, false, nil)
+	if good == 0 {
+		return DecodeWindows1252(b), nil
 	}
-	n = i
-	for i < len(s) {
-		if s[i] < utf8.RuneSelf {
-			if want != 0 {
-				return s, false // a sequence cut short
-			}
-			n++
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			return s, false
-		}
-		i += size
-		b, ok := singleByte(r)
-		if !ok {
-			return s, false
-		}
-		n++
-		if want == 0 {
-			switch { // b >= 0x80 here: ASCII was handled above
-			case b >= 0xC2 && b <= 0xDF:
-				want = 2
-			case b >= 0xE0 && b <= 0xEF:
-				want = 3
-			case b >= 0xF0 && b <= 0xF4:
-				want = 4
-			default:
-				return s, false
-			}
-			seq[0], have = b, 1
-			continue
-		}
-		if b&0xC0 != 0x80 {
-			return s, false
-		}
-		seq[have] = b
-		have++
-		if have == want {
-			// utf8.Valid catches what the lead-byte table does not:
-			// overlong forms, surrogates, and code points past U+10FFFF.
-			if !utf8.Valid(seq[:have]) {
-				return s, false
-			}
-			if r, _ := utf8.DecodeRune(seq[:have]); r < 0xA0 {
-				c1 = true
-			}
-			multi = true
-			want = 0
+	_, bad, pieces := walkUnits(s, true, true, make([]piece, 0, len(s)))
+	ok, wrong, _ := judge(pieces, false)
+	switch {
+	case ok == 0:
+		return DecodeWindows1252(b), nil
+	case bad > 0 || wrong > 0:
+		return "", &Error{Kind: KindMixedEncoding, Reason: reasonMixedBytes, Offset: -1}
+	}
+	return s, nil
+}
+
+// verdict is what one round of repair finds.
+type verdict int
+
+const (
+	unrepaired verdict = iota // nothing garbled: the text stays
+	repaired                  // garbled as a whole: the repair is the text
+	mixed                     // garbled in part: nothing says which was meant
+)
+
+// repairRound undoes one round of garbling (see RepairMojibake), and says
+// whether s was garbled as a whole, in part or not at all.
+func repairRound(s string) (string, verdict) {
+	// Most text is ASCII or correct text with no sequence that reverses
+	// to UTF-8: find that without allocating.
+	if !utf8.ValidString(s) {
+		return s, unrepaired
+	}
+	if good, _, _ := walkUnits(s, false, false, nil); good == 0 {
+		return s, unrepaired
+	}
+	var buf [64]piece // most values are short: no allocation for them
+	_, bad, pieces := walkUnits(s, false, true, buf[:0])
+	ok, wrong, c1 := judge(pieces, true)
+	if c1 {
+		// A C1 control is the middle of a double garbling only if the
+		// text it is part of repairs again; otherwise it was made by
+		// this repair and the sequence is no UTF-8 of real text.
+		out := build(pieces)
+		if _, again := repairRound(out); again != repaired {
+			ok, wrong, _ = judge(pieces, false)
 		}
 	}
-	if want != 0 || !multi {
-		return s, false
+	switch {
+	case ok == 0:
+		return s, unrepaired
+	case bad > 0 || wrong > 0:
+		return s, mixed
+	}
+	return build(pieces), repaired
+}
+
+// piece is one character of text as a repair reads it: a character a
+// garbled sequence decodes to (repaired), or one kept as it stood.
+type piece struct {
+	r        rune
+	repaired bool
+}
+
+func build(pieces []piece) string {
+	n := 0
+	for _, p := range pieces {
+		n += utf8.RuneLen(p.r)
 	}
 	var sb strings.Builder
 	sb.Grow(n)
-	for _, r := range s {
-		b, _ := singleByte(r)
-		sb.WriteByte(b)
+	for _, p := range pieces {
+		sb.WriteRune(p.r)
 	}
-	out := sb.String()
-	// Real text holds no C1 controls, so a result with one is a wrong
-	// repair ("Â…" would become U+0085) unless it is itself garbled text
-	// one round further in: text garbled twice through a Latin-1 decoder
-	// shows C1 controls after the first repair. Each round shrinks the
-	// text, so the recursion is shallow.
-	if c1 {
-		if _, again := RepairMojibake(out); !again {
-			return s, false
+	return sb.String()
+}
+
+// walkUnits reads s as the single bytes it is made of (bytes, or in text
+// the runes that come from one byte each) and counts the UTF-8 sequences
+// of more than one byte they form (good) and the non-ASCII units that are
+// part of none (bad: a lone lead byte, a sequence cut short, a rune from
+// no single byte). With collect it also appends to pieces what each
+// stands for: a sequence's character, or a unit as it reads (its
+// Windows-1252 character, or the rune itself). s must be valid UTF-8
+// unless bytes is set.
+func walkUnits(s string, bytes, collect bool, pieces []piece) (good, bad int, out []piece) {
+	w := walker{collect: collect, pieces: pieces}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if w.want != 0 {
+				w.cutShort()
+			}
+			w.keep(rune(c), false)
+			i++
+			continue
+		}
+		var (
+			b    = c
+			asIs rune
+			size = 1
+			one  = true
+		)
+		if bytes {
+			asIs = win1252Rune(c)
+		} else {
+			asIs, size = utf8.DecodeRuneInString(s[i:])
+			b, one = singleByte(asIs)
+		}
+		if !one {
+			if w.want != 0 {
+				w.cutShort()
+			}
+			w.bad++
+			w.keep(asIs, false)
+			i += size
+			continue
+		}
+		if w.want == 0 {
+			switch {
+			case b >= 0xC2 && b <= 0xDF:
+				w.want = 2
+			case b >= 0xE0 && b <= 0xEF:
+				w.want = 3
+			case b >= 0xF0 && b <= 0xF4:
+				w.want = 4
+			default:
+				w.bad++
+				w.keep(asIs, false)
+				i += size
+				continue
+			}
+			w.seq[0], w.pend[0], w.have = b, asIs, 1
+			i += size
+			continue
+		}
+		if b&0xC0 != 0x80 {
+			// Not a continuation: the sequence before it was cut
+			// short, and this unit may begin the next one.
+			w.cutShort()
+			continue
+		}
+		w.seq[w.have], w.pend[w.have] = b, asIs
+		w.have++
+		i += size
+		if w.have == w.want {
+			// utf8.Valid catches what the lead-byte table does not:
+			// overlong forms, surrogates, and code points past U+10FFFF.
+			if !utf8.Valid(w.seq[:w.have]) {
+				w.cutShort()
+				continue
+			}
+			r, _ := utf8.DecodeRune(w.seq[:w.have])
+			w.good++
+			w.keep(r, true)
+			w.have, w.want = 0, 0
 		}
 	}
-	return out, true
+	if w.want != 0 {
+		w.cutShort()
+	}
+	return w.good, w.bad, w.pieces
+}
+
+// walker is walkUnits' state.
+type walker struct {
+	seq       [utf8.UTFMax]byte // the sequence being assembled
+	pend      [utf8.UTFMax]rune // its units as they read
+	have      int               // units of seq so far
+	want      int               // length the lead byte announced
+	good, bad int
+	collect   bool
+	pieces    []piece
+}
+
+func (w *walker) keep(r rune, repaired bool) {
+	if w.collect {
+		w.pieces = append(w.pieces, piece{r, repaired})
+	}
+}
+
+// cutShort gives up the sequence being assembled: its units are bad.
+func (w *walker) cutShort() {
+	for k := range w.have {
+		w.bad++
+		w.keep(w.pend[k], false)
+	}
+	w.have, w.want = 0, 0
+}
+
+func win1252Rune(c byte) rune {
+	if c >= 0x80 && c < 0xA0 {
+		return win1252[c-0x80]
+	}
+	return rune(c)
+}
+
+// judge counts the repaired characters that real text holds where they
+// stand (ok) and those it does not (wrong), and says whether an ok one is
+// a C1 control, which it is only when c1 allows.
+func judge(pieces []piece, c1 bool) (ok, wrong int, hasC1 bool) {
+	for i, p := range pieces {
+		if !p.repaired {
+			continue
+		}
+		if p.r < 0xA0 {
+			if c1 {
+				ok++
+				hasC1 = true
+			} else {
+				wrong++
+			}
+			continue
+		}
+		if plausible(pieces, i) {
+			ok++
+		} else {
+			wrong++
+		}
+	}
+	return ok, wrong, hasC1
+}
+
+// twoByteScripts are the scripts, beyond Latin, whose letters UTF-8
+// writes in two bytes: read as Windows-1252, an upper-case Latin-1 letter
+// (Î..ß, Ö among them) and a symbol. A correct "Ö–" or "Ö…" reverses to a
+// Hebrew accent or an Armenian letter, so a character of these scripts is
+// taken for repaired text only where a word of its script holds it.
+var twoByteScripts = []*unicode.RangeTable{
+	unicode.Greek, unicode.Cyrillic, unicode.Armenian, unicode.Hebrew,
+	unicode.Arabic, unicode.Syriac, unicode.Thaana, unicode.Nko,
+}
+
+func scriptOf(r rune) *unicode.RangeTable {
+	if r < 0x370 || r > 0x7FF {
+		return nil
+	}
+	for _, t := range twoByteScripts {
+		if unicode.Is(t, r) {
+			return t
+		}
+	}
+	return nil
+}
+
+// plausible reports whether the repaired character pieces[i] is one real
+// text holds there: an assigned character that is no control, private
+// use or noncharacter; a combining mark only after a letter (of its own
+// script, if it has one); a letter of a script of twoByteScripts not
+// beside a letter of another script (no Hebrew point or Armenian letter
+// in "MALMÖ"), and, beyond Greek and Cyrillic, which stand alone as
+// symbols (Ω, µ), beside one of its own.
+func plausible(pieces []piece, i int) bool {
+	r := pieces[i].r
+	if !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z, unicode.Cf) ||
+		r >= 0xFDD0 && r <= 0xFDEF || r&0xFFFE == 0xFFFE {
+		return false
+	}
+	script := scriptOf(r)
+	if unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) {
+		if i == 0 || !unicode.IsLetter(pieces[i-1].r) {
+			return false
+		}
+		return script == nil || unicode.Is(script, pieces[i-1].r)
+	}
+	if script == nil {
+		return true
+	}
+	own := script == unicode.Greek || script == unicode.Cyrillic
+	for _, j := range []int{i - 1, i + 1} {
+		if j < 0 || j >= len(pieces) {
+			continue
+		}
+		q := pieces[j].r
+		switch {
+		case unicode.Is(script, q):
+			own = true
+		case unicode.IsLetter(q) && !unicode.Is(unicode.Common, q):
+			return false
+		}
+	}
+	return own
 }
 
 // InvalidUTF8Offset gives the byte offset of the first byte of s that is

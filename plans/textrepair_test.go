@@ -1,0 +1,109 @@
+package plans_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// Garbled text in real MariaDB columns (latin1, utf8mb3, utf8mb4,
+// varbinary) through repair() and latin1() into PostgreSQL, where run
+// and verify passed with text the holder never wrote:
+//
+//   - a correct MALMÖ–LUND (utf8mb4) became MALM + a Hebrew accent + LUND
+//     (visit 1), and the Windows-1252 bytes of it the same (visit 7);
+//   - "Smörgås" in UTF-8 bytes stored in a latin1 varchar(7), cut after
+//     the lead byte of å, migrated as SmÃ¶rgÃ (visit 2), and the same
+//     bytes in a varbinary(7) through latin1() too (visit 5);
+//   - GÃƒÂ¶teborg, garbled twice, migrated as GÃ¶teborg (visit 3), and a
+//     utf8mb3 value garbled by ISO 8859-1 then Windows-1252 with a C1
+//     control, Ã + U+0096 (visit 6);
+//   - Ã…re beside a correct Östersund migrated as it stood (visit 4).
+//
+// Now each migrates as the holder wrote it or is archived as
+// encoding_ambiguous; verify, applying the same mapping, agrees.
+func TestRunRepairsGarbledTextOrArchivesIt(t *testing.T) {
+	if os.Getenv(mytest.EnvVar) == "" || os.Getenv(pgtest.EnvVar) == "" {
+		t.Skip("needs REGFLYTT_TEST_MYSQL and REGFLYTT_TEST_PG")
+	}
+	src, tgt := mytest.NewDatabase(t), pgtest.NewDatabase(t)
+	mytest.Exec(t, src,
+		`CREATE TABLE besok (id int NOT NULL PRIMARY KEY,
+			namn varchar(7) CHARACTER SET latin1, ort varchar(40) CHARACTER SET utf8mb4,
+			gata varchar(40) CHARACTER SET utf8mb3, kod varbinary(10))`,
+		`INSERT INTO besok VALUES (1, _latin1 X'47C3B672616E', 'MALMÖ–LUND', 'Storgatan', X'556D65E5')`,
+		`INSERT INTO besok VALUES (2, _latin1 X'536DC3B67267C3', 'Lund', 'Storgatan', X'4C756E64')`,
+		`INSERT INTO besok VALUES (3, 'Per', 'GÃƒÂ¶teborg', 'Storgatan', X'4C756E64')`,
+		`INSERT INTO besok VALUES (4, 'Per', 'Ã…re och Östersund', 'Storgatan', X'4C756E64')`,
+		`INSERT INTO besok VALUES (5, 'Per', 'Lund', 'Storgatan', X'536DC3B67267C3')`,
+		"INSERT INTO besok VALUES (6, 'Per', 'Lund', 'ÃƒÂ–stra gatan', X'4C756E64')",
+		`INSERT INTO besok VALUES (7, 'Per', 'Lund', 'Storgatan', X'4D414C4DD6964C554E44')`,
+	)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: name, type: text}
+      - {name: town, type: text}
+      - {name: street, type: text}
+      - {name: code, type: text}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `version: 1
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      name: {expr: repair(namn)}
+      town: {expr: repair(ort)}
+      street: {expr: repair(gata)}
+      code: {expr: latin1(kod)}
+`)
+	plan := writePlan(t, dir, `verification:
+  acknowledge:
+    archived_share.besok: a test of garbled text
+`)
+	ctx := context.Background()
+	opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: t.TempDir()}
+	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !rep.Pass {
+		t.Fatalf("run: FAIL: %v", rep.Problems)
+	}
+	checkLedger(t, rep, false, map[string]string{"besok": summary(4, 3, 0, map[string]int64{"encoding_ambiguous": 3})})
+	want := map[int64][4]string{
+		1: {"Göran", "MALMÖ–LUND", "Storgatan", "Umeå"},
+		3: {"Per", "Göteborg", "Storgatan", "Lund"},
+		6: {"Per", "Lund", "Östra gatan", "Lund"},
+		7: {"Per", "Lund", "Storgatan", "MALMÖ–LUND"},
+	}
+	rows := readRows(t, tgt, "visit")
+	if len(rows) != len(want) {
+		t.Errorf("receiving visits %v, want %v", rows, want)
+	}
+	for _, r := range rows {
+		id, _ := r["visit_id"].(int64)
+		var got [4]string
+		for i, c := range []string{"name", "town", "street", "code"} {
+			got[i], _ = connectors.FormatValue(r[c])
+		}
+		if got != want[id] {
+			t.Errorf("visit %d = %q, want %q", id, got, want[id])
+		}
+	}
+	sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
+	if err != nil || sum == nil || !sum.Pass {
+		t.Fatalf("verify: %v %+v", err, sum)
+	}
+}
