@@ -427,9 +427,8 @@ func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *
 		}
 		return nil, "", &reasonError{Reason: "code_unmapped", Detail: detail}
 	}
-	if cp.codelist.Policy() != UnmappedArchive && cp.otherSpelling(v, version, old) {
-		return nil, "", &reasonError{Reason: "code_unmapped", Detail: "the code differs from one code list " + cp.codelist.Name.Value +
-			" maps only in case, trailing spaces or how a number is written (01 for 1), as a case-blind collation or a number column compares them: map this spelling too, or normalise the value (upper(), strip(), integer())"}
+	if form, ok := cp.otherForm(v, version, old); ok && cp.codelist.Policy() != UnmappedArchive {
+		return nil, "", &reasonError{Reason: "code_unmapped", Detail: "the code " + form.Why + " (code list " + cp.codelist.Name.Value + "): " + form.Fix}
 	}
 	switch cp.codelist.Policy() {
 	case UnmappedNull:
@@ -444,12 +443,6 @@ func (cp *columnProgram) code(row []connectors.Value, v connectors.Value, used *
 	return nil, "", &reasonError{Reason: "code_unmapped", Detail: detail}
 }
 
-// otherSpelling reports whether v, which reached the column's code list
-// as code and which the list neither maps nor archives on purpose in
-// version, is a listed code in another case or with trailing spaces
-// (CodeList.OtherSpelling). Only text has other spellings: a number is
-// found by its value (CodeList.CodeOf). Apply archives such a code and map
-// check says so (CodeMiss.OtherSpelling): one test for both.
 // noVersion reports whether the column reads its code list's version from
 // a source column and the list has no such version (or the record none).
 // unmapped: null and default say what a code the list does not know
@@ -461,9 +454,12 @@ func (cp *columnProgram) noVersion(version string) bool {
 	return cp.clVersion >= 0 && !cp.codelist.HasVersion(version)
 }
 
-func (cp *columnProgram) otherSpelling(v connectors.Value, version, code string) bool {
-	_, text := v.(string)
-	return text && cp.codelist.OtherSpelling(version, code)
+// otherForm says why v, which reached the column's code list as code and
+// which the list neither maps nor archives on purpose in version, is no
+// unknown code (CodeList.OtherForm). Apply archives such a code and map
+// check says so (CodeMiss.OtherSpelling): one test for both.
+func (cp *columnProgram) otherForm(v connectors.Value, version, code string) (OtherForm, bool) {
+	return cp.codelist.OtherForm(version, v, code)
 }
 
 func (r *compiledRule) check(v connectors.Value) error {

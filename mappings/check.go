@@ -20,9 +20,12 @@ type CodeMiss struct {
 	// expected, not a code to fix.
 	Reason string
 	// OtherSpelling: the code is a listed one in another case or with
-	// trailing spaces, which the run archives (code_unmapped) whatever
-	// the list's unmapped: policy (see CodeList.OtherSpelling).
+	// trailing spaces, or another form of a code (a boolean, bytes, a
+	// number the list writes twice), which the run archives
+	// (code_unmapped) whatever the list's unmapped: policy; Form says
+	// which (see CodeList.OtherForm).
 	OtherSpelling bool
+	Form          OtherForm
 	// NoVersion: the list has versions and none is the one the row names
 	// (or the row names none), which the run archives (code_unmapped)
 	// whatever the list's unmapped: policy (see CodeList.HasVersion).
@@ -115,10 +118,15 @@ func (p *TableProgram) codeMiss(cp *columnProgram, v connectors.Value, version s
 	code := cp.codelist.CodeOf(version, v)
 	if _, ok := cp.codelist.Lookup(version, code); !ok {
 		reason, _ := cp.codelist.ArchiveReason(version, code)
+		var form OtherForm
+		other := false
+		if reason == "" {
+			form, other = cp.otherForm(v, version, code)
+		}
 		fn(CodeMiss{Column: cp.target.Name, Pos: cp.codePos, List: cp.codelist, Version: version, Code: code,
 			ValueOnly: p.ValueGranularity && cp.target.Nullable && !cp.owner, Reason: reason,
-			OtherSpelling: reason == "" && cp.otherSpelling(v, version, code),
-			NoVersion:     reason == "" && cp.noVersion(version)})
+			OtherSpelling: other, Form: form,
+			NoVersion: reason == "" && cp.noVersion(version)})
 	}
 }
 

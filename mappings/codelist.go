@@ -3,7 +3,9 @@ package mappings
 import (
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -91,6 +93,66 @@ func (c *CodeList) OtherSpelling(version, code string) bool {
 	return c.folded[version][FoldText(code)]
 }
 
+// OtherForm says why a code a list neither maps nor archives on purpose
+// is no unknown code, and what to do about it: a code in another
+// spelling, a boolean or bytes the list names no way, a number it writes
+// twice. No unmapped: policy may take such a code for an unknown one.
+type OtherForm struct {
+	// Why completes "the code …" and "it …".
+	Why string
+	// Fix says what a mapping does about it.
+	Fix string
+}
+
+var (
+	formSpelling = OtherForm{
+		Why: "differs from a code the list maps only in case, trailing spaces or how a number is written (01 for 1)",
+		Fix: "map this spelling too, or normalise the value (upper(), strip(), integer())"}
+	formNumberTwice = OtherForm{
+		Why: "is a number the list writes more than once (07 and 007, or 1 and 1.0), so which of its codes it is the list does not say",
+		Fix: "write each number once"}
+	formBoolean = OtherForm{
+		Why: "is a boolean, which the list names neither as true and false nor as 1 and 0",
+		Fix: "map true and false"}
+	formBytes = OtherForm{
+		Why: "is bytes that are not UTF-8 text, which no code of the list is",
+		Fix: "say how they are encoded, as latin1(…)"}
+)
+
+// OtherForm says why the value v, whose code the list neither maps nor
+// archives on purpose in a version, is not an unknown code (ok false when
+// it is one). A text code (or bytes that are UTF-8 text) may be a listed
+// one in another spelling (OtherSpelling); a number is found by value
+// (CodeOf) unless the list writes it more than once; a boolean is
+// true/false or 1/0, and a list naming neither is not a list for it;
+// bytes that are no text are no code.
+func (c *CodeList) OtherForm(version string, v connectors.Value, code string) (OtherForm, bool) {
+	switch x := v.(type) {
+	case string:
+		if c.OtherSpelling(version, code) {
+			return formSpelling, true
+		}
+	case []byte:
+		if !utf8.Valid(x) {
+			return formBytes, true
+		}
+		if c.OtherSpelling(version, code) {
+			return formSpelling, true
+		}
+	case bool:
+		return formBoolean, true
+	default:
+		if k, ok := valueNumberKey(v); ok {
+			_, listed := c.numbers[version][k]
+			_, archived := c.archiveNumbers[k]
+			if listed || archived {
+				return formNumberTwice, true
+			}
+		}
+	}
+	return OtherForm{}, false
+}
+
 // indexNumbers builds the numbers indexes; parseCodeList calls it once
 // the list is read.
 func (c *CodeList) indexNumbers() {
@@ -138,16 +200,37 @@ func (c *CodeList) indexNumbers() {
 // that number. Codes are text; a number column's are numbers, and its
 // printed form is the column's, not the code list's.
 func (c *CodeList) CodeOf(version string, v connectors.Value) string {
-	if s, ok := v.(string); ok {
+	switch x := v.(type) {
+	case string:
 		// Text, the common case, is its own code: it has no number
 		// key, so the lookups below would give it back as it is.
+		return x
+	case []byte:
+		// A varbinary or blob column's code is its text, as string()
+		// reads it; bytes that are no text are no code (OtherForm).
+		if utf8.Valid(x) {
+			return string(x)
+		}
+	case bool:
+		// true and false, or as a MariaDB or SQLite boolean is, 1 and 0.
+		s := strconv.FormatBool(x)
+		if c.listed(version, s) {
+			return s
+		}
+		n := "0"
+		if x {
+			n = "1"
+		}
+		if code := c.numbers[version][n]; code != "" {
+			return code
+		}
+		if code := c.archiveNumbers[n]; code != "" {
+			return code
+		}
 		return s
 	}
 	s, _ := connectors.FormatValue(v)
-	if _, ok := c.Lookup(version, s); ok {
-		return s
-	}
-	if _, ok := c.Archive[s]; ok {
+	if c.listed(version, s) {
 		return s
 	}
 	k, ok := valueNumberKey(v)
@@ -161,6 +244,15 @@ func (c *CodeList) CodeOf(version string, v connectors.Value) string {
 		return code
 	}
 	return s
+}
+
+// listed reports whether a version maps the code or the list archives it.
+func (c *CodeList) listed(version, code string) bool {
+	if _, ok := c.Lookup(version, code); ok {
+		return true
+	}
+	_, ok := c.Archive[code]
+	return ok
 }
 
 // VersionOf gives the version a source value names, as CodeOf gives a

@@ -97,9 +97,27 @@ type spellingCase struct {
 // another spelling (detail names how), any other follows the policy.
 func checkCodeSpellings(t *testing.T, width, codes, detail string, cases []spellingCase) {
 	t.Helper()
+	forms := make([]codeForm, len(cases))
+	for i, c := range cases {
+		forms[i] = codeForm{c.policy, c.code, c.want}
+	}
+	checkCodeForms(t, "varchar("+width+")", codes, detail, forms)
+}
+
+// codeForm is one code of a column of any type: the receiving value, or
+// "archived".
+type codeForm struct {
+	policy string
+	code   connectors.Value
+	want   any
+}
+
+// checkCodeForms is checkCodeSpellings for a column of type typ.
+func checkCodeForms(t *testing.T, typ, codes, detail string, cases []codeForm) {
+	t.Helper()
 	for _, c := range cases {
 		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("rok", "varchar("+width+")", true)}}}
+			col("id", "integer", false), col("rok", typ, true)}}}
 		prog := compileInline(t, `platform: test
 tables:
   - name: visit
@@ -121,17 +139,50 @@ tables:
 		var other []bool
 		tp.CodeMisses([]connectors.Value{int64(1), c.code}, func(m CodeMiss) { other = append(other, m.OtherSpelling) })
 		if want := c.want == "archived"; len(other) > 0 && other[0] != want || want && len(other) == 0 {
-			t.Errorf("%s %q: map check's misses say another spelling %v, want %v", c.policy, c.code, other, want)
+			t.Errorf("%s %s %#v: map check's misses say another spelling %v, want %v", typ, c.policy, c.code, other, want)
 		}
 		switch {
 		case c.want == "archived":
 			if o.Kind != Archived || o.Reason != "code_unmapped" {
-				t.Errorf("%s %q: %v %q %v, want archived code_unmapped", c.policy, c.code, o.Kind, o.Reason, o.Row)
+				t.Errorf("%s %s %#v: %v %q %v, want archived code_unmapped", typ, c.policy, c.code, o.Kind, o.Reason, o.Row)
 			} else if c.policy != "archive" && !strings.Contains(o.Detail, detail) {
-				t.Errorf("%s %q: detail %q, want it to say how the code differs", c.policy, c.code, o.Detail)
+				t.Errorf("%s %s %#v: detail %q, want it to say how the code differs", typ, c.policy, c.code, o.Detail)
 			}
 		case o.Kind != Migrated || o.Row[1] != c.want:
-			t.Errorf("%s %q: %v %q %v, want %v", c.policy, c.code, o.Kind, o.Reason, o.Row, c.want)
+			t.Errorf("%s %s %#v: %v %q %v, want %v", typ, c.policy, c.code, o.Kind, o.Reason, o.Row, c.want)
 		}
+	}
+}
+
+// A number, boolean or bytes code that the list holds in another form
+// was taken for an unknown code: under unmapped: null the column was
+// empty, under default the default, and the run passed. An integer 7
+// where the list writes "07" and "007" (or a decimal 1.00 where it
+// writes "1" and "1.0"), a PostgreSQL boolean true where it writes "1",
+// the bytes "J" of a varbinary column where it writes "J". A boolean is
+// now found as true/false or as 1/0, bytes as their UTF-8 text, and a
+// number the list writes twice, a boolean it names neither way and bytes
+// that are no text are archived whatever the policy.
+func TestCodeListFindsCodesOfEveryKindOrArchives(t *testing.T) {
+	for _, policy := range []string{"null", "default"} {
+		checkCodeForms(t, "integer", `{"07": a, "007": b, "1": c}`, "more than once", []codeForm{
+			{policy, int64(7), "archived"}, {policy, int64(1), "c"}, {policy, int64(2), map[string]any{"null": nil, "default": "okänd"}[policy]},
+		})
+		checkCodeForms(t, "decimal(3,2)", `{"1": a, "1.0": b}`, "more than once", []codeForm{
+			{policy, connectors.Decimal("1.00"), "archived"}, {policy, connectors.Decimal("1.0"), "b"},
+		})
+		checkCodeForms(t, "boolean", `{"1": ja, "0": nej}`, "", []codeForm{
+			{policy, true, "ja"}, {policy, false, "nej"},
+		})
+		checkCodeForms(t, "boolean", `{"true": ja, "false": nej}`, "", []codeForm{
+			{policy, true, "ja"}, {policy, false, "nej"},
+		})
+		checkCodeForms(t, "boolean", `{"J": ja, "N": nej}`, "boolean", []codeForm{
+			{policy, true, "archived"}, {policy, false, "archived"},
+		})
+		checkCodeForms(t, "bytes", `{"J": ja, "N": nej}`, "only in case", []codeForm{
+			{policy, []byte("J"), "ja"}, {policy, []byte("j"), "archived"}, {policy, []byte("X"), map[string]any{"null": nil, "default": "okänd"}[policy]},
+		})
+		checkCodeForms(t, "bytes", `{"J": ja, "N": nej}`, "not UTF-8", []codeForm{{policy, []byte{0xff}, "archived"}})
 	}
 }

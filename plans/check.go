@@ -120,9 +120,10 @@ type missKey struct {
 	valueOnly                   bool
 	// reason is set for codes the list archives on purpose.
 	reason string
-	// otherSpelling: a listed code in another case or with trailing
-	// spaces, archived whatever the policy.
-	otherSpelling bool
+	// otherForm: a listed code in another case or with trailing spaces,
+	// or in another form (a boolean, bytes, a number listed twice),
+	// archived whatever the policy (Why empty when not).
+	otherForm mappings.OtherForm
 	// noVersion: the list has no version the record names, archived
 	// whatever the policy.
 	noVersion bool
@@ -136,7 +137,7 @@ func (m codeMisses) add(c mappings.CodeMiss) {
 	if c.Version != "" {
 		version = mappings.SafeCode(c.Version)
 	}
-	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly, c.Reason, c.OtherSpelling, c.NoVersion}]++
+	m[missKey{c.Column, c.List.Name.Value, version, mappings.SafeCode(c.Code), c.Pos, c.List.Policy(), c.ValueOnly, c.Reason, c.Form, c.NoVersion}]++
 }
 
 // diagnostics says what the run will do with the codes no list maps. They
@@ -167,8 +168,8 @@ func (m codeMisses) diagnostics(table string) mappings.Diagnostics {
 				which = "is given no version by those records"
 			}
 			d.Message += fmt.Sprintf(": the list %s, so %s will be archived (code_unmapped) whatever unmapped: says, since a code means different things in different versions; add the version to the list", which, records(n, k.valueOnly))
-		case k.otherSpelling && k.policy != mappings.UnmappedArchive:
-			d.Message += fmt.Sprintf(": it differs from a code the list maps only in case, trailing spaces or how a number is written (01 for 1), so %s will be archived (code_unmapped) whatever unmapped: says; map this spelling too, or normalise the value", records(n, k.valueOnly))
+		case k.otherForm.Why != "" && k.policy != mappings.UnmappedArchive:
+			d.Message += fmt.Sprintf(": it %s, so %s will be archived (code_unmapped) whatever unmapped: says; %s", k.otherForm.Why, records(n, k.valueOnly), k.otherForm.Fix)
 		case k.policy == mappings.UnmappedArchive:
 			d.Message += fmt.Sprintf(": %s will be archived (code_unmapped); add the code, or say unmapped: null or default", records(n, k.valueOnly))
 		default:

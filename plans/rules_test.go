@@ -133,7 +133,7 @@ tables:
 	sort.Strings(got)
 	want := []string{
 		`C006: code list smoking does not map "X", which besok holds once (for column smoking): those values become null, as the list's unmapped policy says`,
-		`C006: code list smoking does not map "j", which besok holds once (for column smoking): it differs from a code the list maps only in case, trailing spaces or how a number is written (01 for 1), so that record will be archived (code_unmapped) whatever unmapped: says; map this spelling too, or normalise the value`,
+		`C006: code list smoking does not map "j", which besok holds once (for column smoking): it differs from a code the list maps only in case, trailing spaces or how a number is written (01 for 1), so that record will be archived (code_unmapped) whatever unmapped: says; map this spelling too, or normalise the value (upper(), strip(), integer())`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

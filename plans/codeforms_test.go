@@ -1,0 +1,85 @@
+package plans_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// Codes a list holds in another form than the source column's, under
+// unmapped: null, through run and verify: a boolean column's true where
+// the list writes "1" (visit 1), a varbinary column's "J" where it writes
+// "J" (visit 1), and an integer 7 where it writes "07" and "007" (visit
+// 2) each became NULL, declared by the policy, and the run passed. Now
+// the boolean and the bytes are found, and the number the list writes
+// twice is archived as code_unmapped.
+func TestRunFindsCodesOfEveryKind(t *testing.T) {
+	run := func(t *testing.T, src, tgt string) {
+		besok := connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			intCol("id"), {Name: "rok", Type: connectors.Type{Kind: connectors.KindBool}, Nullable: true},
+			{Name: "svar", Type: connectors.Type{Kind: connectors.KindBytes}, Nullable: true}, intCol("grad"),
+		}}
+		writeTables(t, src, []connectors.Table{besok}, map[string][][]connectors.Value{"besok": {
+			{int64(1), true, []byte("J"), int64(1)},
+			{int64(2), false, []byte("N"), int64(7)},
+		}})
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "schema.yaml"), `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: smoker, type: text}
+      - {name: answer, type: text}
+      - {name: grade, type: text}
+`)
+		write(t, filepath.Join(dir, "m.yaml"), `version: 1
+codelists:
+  - {name: yn, unmapped: "null", codes: {"1": ja, "0": nej}}
+  - {name: jn, unmapped: "null", codes: {J: ja, N: nej}}
+  - {name: grade, unmapped: "null", codes: {"1": mild, "07": svar, "007": mycket_svar}}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      smoker: {from: rok, codelist: yn}
+      answer: {from: svar, codelist: jn}
+      grade: {from: grad, codelist: grade}
+`)
+		plan := writePlan(t, dir, `verification:
+  acknowledge:
+    archived_share.besok: a test of two records
+    codes_never_seen.grade: a test of two records
+`)
+		ctx := context.Background()
+		opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: t.TempDir()}
+		rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		if !rep.Pass {
+			t.Fatalf("run: FAIL: %v", rep.Problems)
+		}
+		checkLedger(t, rep, false, map[string]string{"besok": summary(1, 1, 0, map[string]int64{"code_unmapped": 1})})
+		rows := readRows(t, tgt, "visit")
+		if len(rows) != 1 || rows[0]["smoker"] != "ja" || rows[0]["answer"] != "ja" || rows[0]["grade"] != "mild" {
+			t.Errorf("receiving visits %v, want visit 1 with ja, ja, mild", rows)
+		}
+		sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
+		if err != nil || sum == nil || !sum.Pass {
+			t.Fatalf("verify: %v %+v", err, sum)
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		run(t, "sqlite://"+filepath.Join(dir, "legacy.db"), "sqlite://"+filepath.Join(dir, "receiving.db"))
+	})
+	for name, newDB := range serverDatabases(t) {
+		t.Run(name, func(t *testing.T) { run(t, newDB(t), newDB(t)) })
+	}
+}
