@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr/vm"
 
@@ -350,6 +351,18 @@ func (cp *columnProgram) nullWhen(p *TableProgram, row []connectors.Value) (bool
 			if k, ok := valueNumberKey(row[cp.nullCol]); ok && cp.nullNumbers[k] {
 				return true, nil
 			}
+		}
+		switch x := row[cp.nullCol].(type) {
+		case []byte:
+			// As a code list reads bytes: their text, not \x2d for "-".
+			return utf8.Valid(x) && cp.nullValues[string(x)], nil
+		case bool:
+			// true/false, or 1/0 as MariaDB and SQLite store booleans.
+			n := "0"
+			if x {
+				n = "1"
+			}
+			return cp.nullValues[strconv.FormatBool(x)] || cp.nullValues[n], nil
 		}
 		s, ok := connectors.FormatValue(row[cp.nullCol])
 		return ok && cp.nullValues[s], nil

@@ -17,7 +17,8 @@ import (
 //	level:     {from: niva, null_when: 'niva == "9" && ver == 1'}
 //
 // A list holds source values, compared as text with the column's source
-// column (from:, or the one column an expression reads), and by value
+// column (from:, or the one column an expression reads; bytes as their
+// UTF-8 text, a boolean as true/false or 1/0), and by value
 // when that column holds numbers (999.9 lists a decimal(5,2) column's
 // 999.90 and 1000000 a double's 1e+06); an expression
 // over the source row gives true for NULL. A declared NULL is counted per

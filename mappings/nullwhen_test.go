@@ -59,3 +59,50 @@ tables:
 		}
 	}
 }
+
+// A null_when list was compared with a bytes column's printed form
+// (\x2d for "-") and a boolean's "true"/"false" alone, so a varbinary
+// column's "-", declared no value, migrated as the byte "-", and a
+// boolean listed as 0 migrated as false, with the run passing. A bytes
+// value is compared as its UTF-8 text, a boolean also as 1 or 0, as a
+// code list finds them.
+func TestNullWhenListMatchesBytesAndBooleans(t *testing.T) {
+	for _, c := range []struct {
+		typ, list string
+		v         connectors.Value
+		null      bool
+	}{
+		{"bytes", `["-"]`, []byte("-"), true},
+		{"bytes", `["-"]`, []byte("x"), false},
+		{"bytes", `["-"]`, []byte{0xff}, false},
+		{"boolean", `["0"]`, false, true},
+		{"boolean", `["false"]`, false, true},
+		{"boolean", `["0"]`, true, false},
+		{"boolean", `[1]`, true, true},
+	} {
+		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			col("id", "integer", false), col("svar", c.typ, true)}}}
+		prog := compileInline(t, `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: answer, type: `+c.typ+`}
+`, `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      answer: {from: svar, null_when: `+c.list+`}
+`, src, testEnv(t))
+		o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), c.v})
+		if o.Kind != Migrated {
+			t.Errorf("%s %v null_when %s: %v %q", c.typ, c.v, c.list, o.Kind, o.Reason)
+			continue
+		}
+		if got := o.Row[1] == nil; got != c.null {
+			t.Errorf("%s %#v null_when %s: NULL %v, want %v", c.typ, c.v, c.list, got, c.null)
+		}
+	}
+}
