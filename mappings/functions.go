@@ -153,7 +153,7 @@ func Functions() []Function {
 			Doc:     "Text without surrounding white space, no-break spaces and byte-order marks included; empty text becomes NULL.",
 			Example: `strip("\u00a0 Umeå \ufeff")`, Result: "Umeå", impl: fnStrip, nullByRule: true},
 		{Name: "lookup", Signature: "lookup(name, key, column[, default]) value",
-			Doc:     "The column of the row with this key in a reference table declared under lookups:. A key not found archives the record, unless a default is given; a NULL key gives NULL. A key of a kind the table holds no key of (text against integers), or one that matches a key only after folding case, accents or trailing spaces, archives the record even with a default: it is written another way, not missing.",
+			Doc:     "The column of the row with this key in a reference table declared under lookups:. A key not found archives the record, unless a default is given; a NULL key gives NULL; a decimal key is found by value (12.5 is the key 12.50). A key of a kind the table holds no key of (text against integers), or one that matches a key only after folding case, accents or trailing spaces, archives the record even with a default: it is written another way, not missing.",
 			Reasons: []string{"lookup_missing"},
 			Example: `lookup("unit", 1, "region")`, Result: "Region Norr", impl: fnLookup, nullByRule: true},
 		{Name: "coalesce", Signature: "coalesce(value...) value",

@@ -52,7 +52,7 @@ func (l *LookupTable) Add(row []connectors.Value) error {
 	if len(l.rows) >= MaxLookupRows {
 		return fmt.Errorf("lookup table %s has more than %d rows: read it with a select: source and a JOIN instead", l.Table.Name, MaxLookupRows)
 	}
-	k, err := connectors.AppendValue(nil, row[l.columns[l.Key]])
+	k, err := lookupKey(row[l.columns[l.Key]])
 	if err != nil {
 		return fmt.Errorf("lookup table %s: %w", l.Table.Name, err)
 	}
@@ -62,6 +62,19 @@ func (l *LookupTable) Add(row []connectors.Value) error {
 	l.rows[string(k)] = append([]connectors.Value(nil), row...)
 	l.kinds[connectors.KindOf(row[l.columns[l.Key]])] = true
 	return nil
+}
+
+// lookupKey encodes a key as a lookup table holds it: a decimal by its
+// value, since a legacy join compares decimals so (a decimal(4,1)
+// column's 12.5 is the decimal(5,2) key 12.50, where byte for byte every
+// such record got the default); other kinds as they are.
+func lookupKey(v connectors.Value) ([]byte, error) {
+	if d, ok := v.(connectors.Decimal); ok {
+		if k, ok := numberKey(string(d)); ok {
+			v = connectors.Decimal(k)
+		}
+	}
+	return connectors.AppendValue(nil, v)
 }
 
 // FoldText is key text as a case-, accent- and trailing-space-blind
@@ -147,7 +160,7 @@ func fnLookup(env *Env, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := connectors.AppendValue(nil, key)
+	k, err := lookupKey(key)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ func TestLookupDefaultOnlyForMissingKeys(t *testing.T) {
 	}
 	add("byint", col("id", "integer", false), []connectors.Value{int64(12), "Region Norr"})
 	add("bytext", col("kod", "varchar(8)", false), []connectors.Value{"SU01", "Region Väst"})
+	add("bydec", col("kod", "decimal(5,2)", false), []connectors.Value{connectors.Decimal("12.50"), "Region Syd"})
 
 	for _, c := range []struct {
 		name string
@@ -47,6 +48,11 @@ func TestLookupDefaultOnlyForMissingKeys(t *testing.T) {
 		{"bytext", "su01", "only after folding"},
 		{"bytext", "SU01 ", "only after folding"},
 		{"bytext", int64(1), "holds no int key"},
+		// A decimal(4,1) column's 12.5 is the decimal(5,2) key 12.50, as
+		// the legacy join compared them: not the default.
+		{"bydec", connectors.Decimal("12.5"), "Region Syd"},
+		{"bydec", connectors.Decimal("12.500"), "Region Syd"},
+		{"bydec", connectors.Decimal("12.51"), "okänd"},
 	} {
 		got, err := fnLookup(env, []any{c.name, c.key, "region", "okänd"})
 		switch {
