@@ -33,31 +33,40 @@ func TestNullWhenListMatchesNumbersByValue(t *testing.T) {
 		if c.typ == "double" || c.typ == "integer" {
 			cast = ", cast: \"decimal(12,2)\""
 		}
-		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("vikt", c.typ, true)}}}
-		prog := compileInline(t, `platform: test
+		if null, ok := nullWhenGivesNull(t, c.typ, `"decimal(12,2)"`, c.list+cast, c.v); ok && null != c.null {
+			t.Errorf("%s %v null_when %s: NULL %v, want %v", c.typ, c.v, c.list, null, c.null)
+		}
+	}
+}
+
+// nullWhenGivesNull maps one value of a source column of type typ to a
+// receiving column of type target under null_when: list (and what
+// follows it in the column's mapping), and says whether it became NULL;
+// ok is false (the test failed) when it did not migrate.
+func nullWhenGivesNull(t *testing.T, typ, target, list string, v connectors.Value) (null, ok bool) {
+	t.Helper()
+	src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		col("id", "integer", false), col("vikt", typ, true)}}}
+	prog := compileInline(t, `platform: test
 tables:
   - name: visit
     primary_key: [visit_id]
     columns:
       - {name: visit_id, type: bigint}
-      - {name: weight, type: "decimal(12,2)"}
+      - {name: weight, type: `+target+`}
 `, `tables:
   - target: visit
     source: besok
     columns:
       visit_id: id
-      weight: {from: vikt, null_when: `+c.list+cast+`}
+      weight: {from: vikt, null_when: `+list+`}
 `, src, testEnv(t))
-		o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), c.v})
-		if o.Kind != Migrated {
-			t.Errorf("%s %v null_when %s: %v %q", c.typ, c.v, c.list, o.Kind, o.Reason)
-			continue
-		}
-		if got := o.Row[1] == nil; got != c.null {
-			t.Errorf("%s %v null_when %s: NULL %v, want %v", c.typ, c.v, c.list, got, c.null)
-		}
+	o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), v})
+	if o.Kind != Migrated {
+		t.Errorf("%s %#v null_when %s: %v %q", typ, v, list, o.Kind, o.Reason)
+		return false, false
 	}
+	return o.Row[1] == nil, true
 }
 
 // A null_when list was compared with a bytes column's printed form
@@ -80,29 +89,8 @@ func TestNullWhenListMatchesBytesAndBooleans(t *testing.T) {
 		{"boolean", `["0"]`, true, false},
 		{"boolean", `[1]`, true, true},
 	} {
-		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("svar", c.typ, true)}}}
-		prog := compileInline(t, `platform: test
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: answer, type: `+c.typ+`}
-`, `tables:
-  - target: visit
-    source: besok
-    columns:
-      visit_id: id
-      answer: {from: svar, null_when: `+c.list+`}
-`, src, testEnv(t))
-		o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), c.v})
-		if o.Kind != Migrated {
-			t.Errorf("%s %v null_when %s: %v %q", c.typ, c.v, c.list, o.Kind, o.Reason)
-			continue
-		}
-		if got := o.Row[1] == nil; got != c.null {
-			t.Errorf("%s %#v null_when %s: NULL %v, want %v", c.typ, c.v, c.list, got, c.null)
+		if null, ok := nullWhenGivesNull(t, c.typ, c.typ, c.list, c.v); ok && null != c.null {
+			t.Errorf("%s %#v null_when %s: NULL %v, want %v", c.typ, c.v, c.list, null, c.null)
 		}
 	}
 }

@@ -1,12 +1,10 @@
 package plans_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/plans"
 )
 
 // Codes a list holds in another form than the source column's, under
@@ -56,23 +54,11 @@ tables:
     archived_share.besok: a test of two records
     codes_never_seen.grade: a test of two records
 `)
-		ctx := context.Background()
-		opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: t.TempDir()}
-		rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-		if !rep.Pass {
-			t.Fatalf("run: FAIL: %v", rep.Problems)
-		}
+		rep := runAndVerify(t, plan, src, tgt)
 		checkLedger(t, rep, false, map[string]string{"besok": summary(1, 1, 0, map[string]int64{"code_unmapped": 1})})
 		rows := readRows(t, tgt, "visit")
 		if len(rows) != 1 || rows[0]["smoker"] != "ja" || rows[0]["answer"] != "ja" || rows[0]["grade"] != "mild" {
 			t.Errorf("receiving visits %v, want visit 1 with ja, ja, mild", rows)
-		}
-		sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
-		if err != nil || sum == nil || !sum.Pass {
-			t.Fatalf("verify: %v %+v", err, sum)
 		}
 	}
 	t.Run("sqlite", func(t *testing.T) {

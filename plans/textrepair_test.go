@@ -10,6 +10,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // Garbled text in real MariaDB columns (latin1, utf8mb3, utf8mb4,
@@ -72,15 +73,7 @@ tables:
   acknowledge:
     archived_share.besok: a test of garbled text
 `)
-	ctx := context.Background()
-	opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: t.TempDir()}
-	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	if !rep.Pass {
-		t.Fatalf("run: FAIL: %v", rep.Problems)
-	}
+	rep := runAndVerify(t, plan, src, tgt)
 	checkLedger(t, rep, false, map[string]string{"besok": summary(4, 3, 0, map[string]int64{"encoding_ambiguous": 3})})
 	want := map[int64][4]string{
 		1: {"Göran", "MALMÖ–LUND", "Storgatan", "Umeå"},
@@ -102,8 +95,24 @@ tables:
 			t.Errorf("visit %d = %q, want %q", id, got, want[id])
 		}
 	}
+}
+
+// runAndVerify runs the plan from src into tgt and verifies it, failing
+// the test unless both pass, and gives the run's report.
+func runAndVerify(t *testing.T, plan, src, tgt string) *verify.Report {
+	t.Helper()
+	ctx := context.Background()
+	opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: t.TempDir()}
+	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !rep.Pass {
+		t.Fatalf("run: FAIL: %v", rep.Problems)
+	}
 	sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
 	if err != nil || sum == nil || !sum.Pass {
 		t.Fatalf("verify: %v %+v", err, sum)
 	}
+	return rep
 }
