@@ -146,7 +146,7 @@ func Functions() []Function {
 			Reasons: []string{"encoding_ambiguous"},
 			Example: `latin1("Umeå")`, Result: "Umeå", impl: fnLatin1},
 		{Name: "repair", Signature: "repair(text) text",
-			Doc:     "Text garbled (UTF-8 read as Latin-1: \"SmÃ¶rgÃ¥s\"), once or more, put right; correct text is left as it is. Text garbled in part only (a garbled \"Ã…\" beside a correct \"ö\", or a garbled character cut short by a length limit) is archived as encoding_ambiguous. Correct text whose every non-ASCII character pairs up into a Latin letter (\"Ã…\" meant literally) cannot be told from garbled text and is repaired.",
+			Doc:     "Text garbled (UTF-8 read as Latin-1: \"SmÃ¶rgÃ¥s\"), once or more, put right; correct text is left as it is. Text garbled in part only (a garbled \"Ã…\" beside a correct \"ö\", or a garbled character cut short by a length limit) is archived as encoding_ambiguous. Correct text whose every non-ASCII character pairs up into a Latin letter (\"Ã…\" meant literally) cannot be told from garbled text and is repaired. C1 controls (Windows-1252 read as ISO 8859-1) become their Windows-1252 characters: U+0080 is €.",
 			Reasons: []string{"encoding_ambiguous"},
 			Example: `repair("SmÃ¶rgÃ¥s")`, Result: "Smörgås", impl: fnRepair},
 		{Name: "strip", Signature: "strip(text) text",

@@ -63,6 +63,12 @@ func TestRepairGivesTheMeantTextOrArchives(t *testing.T) {
 		// C1 control, "Ã\u0096").
 		garbled("Göran", 2, false): "Göran", garbled("Göran", 3, false): "Göran",
 		garbled(garbled("Öberg", 1, true), 1, false): "Öberg",
+		// Windows-1252 text read as ISO 8859-1 (a PostgreSQL LATIN1
+		// database a Windows application wrote, a migration that
+		// decoded MariaDB's latin1 so): C1 controls where the holder
+		// read €, – and ’.
+		"Pris 5 \u0080": "Pris 5 €", "Smörgås \u0096 gott": "Smörgås – gott", "Anna\u0092s": "Anna’s",
+		"Â\u0085": "Â…",
 	}
 	for in, want := range migrated {
 		got, reason := evalText(t, "repair(v)", in)

@@ -25,7 +25,9 @@ import (
 //   - GÃƒÂ¶teborg, garbled twice, migrated as GÃ¶teborg (visit 3), and a
 //     utf8mb3 value garbled by ISO 8859-1 then Windows-1252 with a C1
 //     control, Ã + U+0096 (visit 6);
-//   - Ã…re beside a correct Östersund migrated as it stood (visit 4).
+//   - Ã…re beside a correct Östersund migrated as it stood (visit 4);
+//   - "Lund – Piteå" with the en dash a C1 control, U+0096, as Windows-1252
+//     read as ISO 8859-1 leaves it, migrated with the control (visit 8).
 //
 // Now each migrates as the holder wrote it or is archived as
 // encoding_ambiguous; verify, applying the same mapping, agrees.
@@ -45,6 +47,8 @@ func TestRunRepairsGarbledTextOrArchivesIt(t *testing.T) {
 		`INSERT INTO besok VALUES (5, 'Per', 'Lund', 'Storgatan', X'536DC3B67267C3')`,
 		"INSERT INTO besok VALUES (6, 'Per', 'Lund', 'ÃƒÂ–stra gatan', X'4C756E64')",
 		`INSERT INTO besok VALUES (7, 'Per', 'Lund', 'Storgatan', X'4D414C4DD6964C554E44')`,
+		// U+0096, as a migration that read Windows-1252 as ISO 8859-1 left it.
+		`INSERT INTO besok VALUES (8, 'Per', _utf8mb4 X'4C756E6420C2962050697465C3A5', 'Storgatan', X'4C756E64')`,
 	)
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: test
@@ -74,12 +78,13 @@ tables:
     archived_share.besok: a test of garbled text
 `)
 	rep := runAndVerify(t, plan, src, tgt)
-	checkLedger(t, rep, false, map[string]string{"besok": summary(4, 3, 0, map[string]int64{"encoding_ambiguous": 3})})
+	checkLedger(t, rep, false, map[string]string{"besok": summary(5, 3, 0, map[string]int64{"encoding_ambiguous": 3})})
 	want := map[int64][4]string{
 		1: {"Göran", "MALMÖ–LUND", "Storgatan", "Umeå"},
 		3: {"Per", "Göteborg", "Storgatan", "Lund"},
 		6: {"Per", "Lund", "Östra gatan", "Lund"},
 		7: {"Per", "Lund", "Storgatan", "MALMÖ–LUND"},
+		8: {"Per", "Lund – Piteå", "Storgatan", "Lund"},
 	}
 	rows := readRows(t, tgt, "visit")
 	if len(rows) != len(want) {

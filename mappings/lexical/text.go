@@ -153,19 +153,40 @@ func RepairMojibake(s string) (out string, changed bool) {
 // garbled, or a garbled character cut short (a VARCHAR limit that cut
 // the two characters of "Ã¥" after the first), is an error of
 // KindMixedEncoding: which text was meant, the text does not say.
-// Invalid UTF-8 is returned unchanged.
+// C1 controls left (U+0080..U+009F, which real text never holds) are the
+// Windows-1252 characters of their byte, read as ISO 8859-1: "€" for
+// U+0080, "–" for U+0096, as a Windows application that wrote them to a
+// PostgreSQL LATIN1 database showed them; the five bytes Windows-1252
+// leaves undefined stay as they are. Invalid UTF-8 is returned
+// unchanged.
 func RepairText(s string) (string, error) {
 	for {
 		out, v := repairRound(s)
 		switch v {
 		case unrepaired:
-			return s, nil
+			return windows1252Controls(s), nil
 		case mixed:
 			return "", &Error{Kind: KindMixedEncoding, Reason: reasonMixedText, Offset: -1}
 		}
 		s = out
 	}
 }
+
+// windows1252Controls gives s with each C1 control that is a Windows-1252
+// character's byte replaced by that character.
+func windows1252Controls(s string) string {
+	if strings.IndexFunc(s, isC1) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isC1(r) {
+			return win1252[r-0x80]
+		}
+		return r
+	}, s)
+}
+
+func isC1(r rune) bool { return r >= 0x80 && r < 0xA0 }
 
 // DecodeUTF8OrWindows1252 decodes bytes that are UTF-8 or Windows-1252
 // (MariaDB's latin1), as a legacy column holding both encodings has them:
