@@ -57,7 +57,8 @@ func TestRepairGivesTheMeantTextOrArchives(t *testing.T) {
 		garbled("Göran Åberg", 1, false): "Göran Åberg", garbled("Petrović", 1, false): "Petrović",
 		garbled("Иван", 1, false): "Иван", garbled("דוד", 1, true): "דוד",
 		garbled("\ufeffUmeå", 1, false): "\ufeffUmeå", garbled("Go\u0308ran", 1, false): "Go\u0308ran",
-		garbled("MALMÖ–LUND", 1, false): "MALMÖ–LUND",
+		garbled("MALMÖ–LUND", 1, false):                  "MALMÖ–LUND",
+		garbled("5 μg/l, 10 kΩ, β-blockerare", 1, false): "5 μg/l, 10 kΩ, β-blockerare",
 		// Garbled twice or three times: the value the holder meant, not
 		// a middle state (which for ISO 8859-1 then Windows-1252 held a
 		// C1 control, "Ã\u0096").

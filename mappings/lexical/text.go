@@ -421,13 +421,16 @@ func judge(pieces []piece, c1 bool) (ok, wrong int, hasC1 bool) {
 	return ok, wrong, hasC1
 }
 
-// twoByteScripts are the scripts, beyond Latin, whose letters UTF-8
-// writes in two bytes: read as Windows-1252, an upper-case Latin-1 letter
-// (Î..ß, Ö among them) and a symbol. A correct "Ö–" or "Ö…" reverses to a
-// Hebrew accent or an Armenian letter, so a character of these scripts is
-// taken for repaired text only where a word of its script holds it.
+// twoByteScripts are the scripts, beyond Latin and Greek, whose letters
+// UTF-8 writes in two bytes: read as Windows-1252, an upper-case Latin-1
+// letter (Ð..ß, Ö among them) and a symbol. A correct "Ö–" or "Ö…"
+// reverses to a Hebrew accent or an Armenian letter, so a character of
+// these scripts is taken for repaired text only where a word of its
+// script could hold it. Greek is not among them: its letters stand beside
+// Latin ones in units and words (μg, kΩ, β-blockerare), and its lead
+// bytes are Î and Ï, which Swedish text does not follow with a symbol.
 var twoByteScripts = []*unicode.RangeTable{
-	unicode.Greek, unicode.Cyrillic, unicode.Armenian, unicode.Hebrew,
+	unicode.Cyrillic, unicode.Armenian, unicode.Hebrew,
 	unicode.Arabic, unicode.Syriac, unicode.Thaana, unicode.Nko,
 }
 
@@ -448,8 +451,8 @@ func scriptOf(r rune) *unicode.RangeTable {
 // use or noncharacter; a combining mark only after a letter (of its own
 // script, if it has one); a letter of a script of twoByteScripts not
 // beside a letter of another script (no Hebrew point or Armenian letter
-// in "MALMÖ"), and, beyond Greek and Cyrillic, which stand alone as
-// symbols (Ω, µ), beside one of its own.
+// in "MALMÖ"), and, beyond Cyrillic, which also stands alone (a name's
+// initial), beside one of its own.
 func plausible(pieces []piece, i int) bool {
 	r := pieces[i].r
 	if !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z, unicode.Cf) ||
@@ -466,7 +469,7 @@ func plausible(pieces []piece, i int) bool {
 	if script == nil {
 		return true
 	}
-	own := script == unicode.Greek || script == unicode.Cyrillic
+	own := script == unicode.Cyrillic
 	for _, j := range []int{i - 1, i + 1} {
 		if j < 0 || j >= len(pieces) {
 			continue
