@@ -234,8 +234,7 @@ func repairRound(s string) (string, verdict) {
 	if good, _, _ := walkUnits(s, false, false, nil); good == 0 {
 		return s, unrepaired
 	}
-	var buf [64]piece // most values are short: no allocation for them
-	_, bad, pieces := walkUnits(s, false, true, buf[:0])
+	_, bad, pieces := walkUnits(s, false, true, make([]piece, 0, len(s)))
 	ok, wrong, c1 := judge(pieces, true)
 	if c1 {
 		// A C1 control is the middle of a double garbling only if the
