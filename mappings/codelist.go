@@ -109,7 +109,7 @@ var (
 		Why: "differs from a code the list maps only in case, trailing spaces or how a number is written (01 for 1)",
 		Fix: "map this spelling too, or normalise the value (upper(), strip(), integer())"}
 	formNumberTwice = OtherForm{
-		Why: "is a number the list writes more than once (07 and 007, or 1 and 1.0), so which of its codes it is the list does not say",
+		Why: "is one number the list writes as several codes (07 and 007, or 1 and 1.0)",
 		Fix: "write each number once"}
 	formBoolean = OtherForm{
 		Why: "is a boolean, which the list names neither as true and false nor as 1 and 0",

@@ -165,10 +165,10 @@ tables:
 // that are no text are archived whatever the policy.
 func TestCodeListFindsCodesOfEveryKindOrArchives(t *testing.T) {
 	for _, policy := range []string{"null", "default"} {
-		checkCodeForms(t, "integer", `{"07": a, "007": b, "1": c}`, "more than once", []codeForm{
+		checkCodeForms(t, "integer", `{"07": a, "007": b, "1": c}`, "several codes", []codeForm{
 			{policy, int64(7), "archived"}, {policy, int64(1), "c"}, {policy, int64(2), map[string]any{"null": nil, "default": "okänd"}[policy]},
 		})
-		checkCodeForms(t, "decimal(3,2)", `{"1": a, "1.0": b}`, "more than once", []codeForm{
+		checkCodeForms(t, "decimal(3,2)", `{"1": a, "1.0": b}`, "several codes", []codeForm{
 			{policy, connectors.Decimal("1.00"), "archived"}, {policy, connectors.Decimal("1.0"), "b"},
 		})
 		checkCodeForms(t, "boolean", `{"1": ja, "0": nej}`, "", []codeForm{

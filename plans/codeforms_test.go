@@ -1,10 +1,13 @@
 package plans_test
 
 import (
+	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/plans"
 )
 
 // Codes a list holds in another form than the source column's, under
@@ -54,6 +57,21 @@ tables:
     archived_share.besok: a test of two records
     codes_never_seen.grade: a test of two records
 `)
+		// map check says beforehand what the run does with the number
+		// the list writes twice.
+		ds, err := plans.CheckMappings(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var warned []string
+		for _, d := range ds {
+			if d.Code == "C006" {
+				warned = append(warned, d.Message)
+			}
+		}
+		if len(warned) != 1 || !strings.Contains(warned[0], `code list grade does not map "7", which besok holds once (for column grade): it is one number the list writes as several codes (07 and 007, or 1 and 1.0), so that record will be archived (code_unmapped) whatever unmapped: says; write each number once`) {
+			t.Errorf("map check's C006 warnings %q", warned)
+		}
 		rep := runAndVerify(t, plan, src, tgt)
 		checkLedger(t, rep, false, map[string]string{"besok": summary(1, 1, 0, map[string]int64{"code_unmapped": 1})})
 		rows := readRows(t, tgt, "visit")
