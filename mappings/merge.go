@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -10,6 +11,16 @@ import (
 // higher-precedence record gave the same target row: it is kept, in its
 // source shape, rather than overwrite or be overwritten silently.
 const ReasonMergeConflict = "merge_conflict"
+
+// ReasonKeySpelling archives a merged record whose merge key is the
+// registration's only as a case-, accent- and trailing-space-blind
+// collation compares it ('ABC' for 'abc', 'josé' for 'jose', 'ghi ' for
+// 'ghi'): the source's joins take it for the registration the winner
+// gives, the receiving table would take it for another. Merged by its
+// bytes it split the registry's one registration in two receiving rows;
+// merged folded it would take the winner's spelling by a rule nobody
+// reviewed. It is kept, in its source shape, naming both spellings.
+const ReasonKeySpelling = "key_spelling"
 
 // MergeProgram merges the rows that several source records make of the
 // same registration (a main register's sub-registers, or duplicate
@@ -27,7 +38,10 @@ const ReasonMergeConflict = "merge_conflict"
 // and is then migrated (merged); one that differs is archived whole with
 // merge_conflict, or the reason its column's reasons: gives it, and gives
 // nothing. A record whose merge columns hold a
-// NULL is a registration of its own.
+// NULL is a registration of its own. Merge keys are compared as a case-,
+// accent- and trailing-space-blind source compares them (FoldText, as
+// MariaDB's utf8mb4_general_ci joins the legacy tables): a record whose
+// key is the first one's only so is archived whole as key_spelling.
 type MergeProgram struct {
 	Target *connectors.Table
 	// Key names the merge columns; KeyIndex their positions in a target
@@ -70,8 +84,10 @@ func compileMerge(tm *TableMapping, members []*TableProgram, ds *Diagnostics) {
 	}
 }
 
-// MergeKey gives the encoded merge key of a target row, and false when a
-// merge column is NULL (the row then merges with nothing).
+// MergeKey gives the encoded merge key of a target row, its text folded
+// (FoldText) so that the spellings a blind collation takes for one key
+// meet in one group, and false when a merge column is NULL (the row then
+// merges with nothing).
 func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 	key := make([]connectors.Value, len(m.KeyIndex))
 	for i, j := range m.KeyIndex {
@@ -79,9 +95,41 @@ func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 			return nil, false, nil
 		}
 		key[i] = row[j]
+		if s, ok := row[j].(string); ok {
+			key[i] = FoldText(s)
+		}
 	}
 	b, err := connectors.AppendRow(nil, key)
 	return b, true, err
+}
+
+// keySpelling gives the outcome of a candidate whose merge key differs
+// from the first candidate's (first) byte for byte, though it folds
+// alike; ok false when the keys are the same.
+func (m *MergeProgram) keySpelling(first, c Candidate) (Outcome, bool) {
+	var spelled []string
+	o := Outcome{Kind: Archived, Reason: ReasonKeySpelling}
+	for _, j := range m.KeyIndex {
+		if sameValue(c.Row[j], first.Row[j]) {
+			continue
+		}
+		a, _ := c.Row[j].(string)
+		b, _ := first.Row[j].(string)
+		if o.Column == "" {
+			o.Column = m.Target.Columns[j].Name
+			if mem := m.Members[c.Member]; j < len(mem.cols) {
+				o.SourceColumn = mem.sourceColumns(&mem.cols[j])
+			}
+		}
+		spelled = append(spelled, fmt.Sprintf("%s '%s' where it is '%s'", m.Target.Columns[j].Name, a, b))
+	}
+	if len(spelled) == 0 {
+		return Outcome{}, false
+	}
+	winner := m.Members[first.Member]
+	o.Detail = fmt.Sprintf("its merge key spells %s in the record of %s (precedence %d) that gives this registration: a case-, accent- or trailing-space-blind source takes them for one key, the receiving table for two; make the spellings agree in the source, or in the mapping (lower(), trim())",
+		strings.Join(spelled, ", "), winner.Source.Name, winner.Mapping.Precedence)
+	return o, true
 }
 
 // Merge merges the candidates of one registration, given in precedence
@@ -96,6 +144,10 @@ func (m *MergeProgram) Merge(cands []Candidate) ([]connectors.Value, []Outcome) 
 	outs[0] = Outcome{Kind: Migrated}
 	for i := 1; i < len(cands); i++ {
 		c := cands[i]
+		if o, ok := m.keySpelling(cands[0], c); ok {
+			outs[i] = o
+			continue
+		}
 		conflict := -1
 		for j, v := range c.Row {
 			if v != nil && row[j] != nil && !sameValue(v, row[j]) {

@@ -1,0 +1,103 @@
+package plans_test
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A main register and its sub-register on a legacy MariaDB whose key
+// columns are utf8mb4_general_ci (the server's default): the application
+// joins them blind to case, accents and trailing spaces, so 'abc' and
+// 'ABC', 'jose' and 'josé', 'ghi' and 'ghi ' are one patient's
+// registration to the registry. The merge compared its keys byte for
+// byte and wrote each spelling as a registration of its own: the
+// registry's one registration split in two receiving rows (the sub
+// record without its main), run and verify passing. A record whose key
+// the source matches with the winner's in another spelling is archived
+// as key_spelling, naming both spellings, and the rest of the
+// registration migrates as the mapping says.
+func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := mytest.NewDatabase(t)
+	mytest.Exec(t, src,
+		`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id varchar(20) COLLATE utf8mb4_general_ci NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
+		`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id varchar(20) COLLATE utf8mb4_general_ci NOT NULL, datum varchar(10) NOT NULL, langd int)`,
+		`INSERT INTO delreg_a VALUES (1, 'abc', '2024-01-01', '70'), (2, 'jose', '2024-01-01', '71'), (3, 'ghi', '2024-01-01', '72'), (4, 'xyz', '2024-01-01', '73')`,
+		`INSERT INTO delreg_b VALUES (1, 'ABC', '2024-01-01', 180), (2, 'josé', '2024-01-01', 181), (3, 'ghi ', '2024-01-01', 182), (4, 'xyz', '2024-01-01', 183)`,
+	)
+	// The premise: the legacy application's join sees four registrations,
+	// each in both registers.
+	db := mytest.Open(t, src)
+	var joined int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`).Scan(&joined); err != nil {
+		t.Fatal(err)
+	}
+	if joined != 4 {
+		t.Fatalf("the source joins %d registrations, want 4: the fixture does not show a blind collation", joined)
+	}
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [patient, visit_date]
+    columns:
+      - {name: patient, type: varchar(20)}
+      - {name: visit_date, type: date}
+      - {name: weight_kg, type: "decimal(5,1)"}
+      - {name: height_cm, type: smallint}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [patient, visit_date]
+    sources:
+      - source: delreg_a
+        precedence: 1
+        columns: {patient: patient_id, visit_date: {expr: date(datum)}, weight_kg: {expr: decimal(vikt)}}
+        drop: {id: registration number of the main register}
+      - source: delreg_b
+        precedence: 2
+        columns: {patient: patient_id, visit_date: {expr: date(datum)}, height_cm: langd}
+        drop: {id: registration number of the sub-register}
+`)
+	plan := writePlan(t, dir, "verification: {acknowledge: {archived_share.delreg_b: a test of key spellings}}\n")
+	opts := plans.Options{SourceURL: src, TargetURL: pgtest.NewDatabase(t), WorkDir: dir}
+	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var rows []string
+	for _, r := range readRows(t, opts.TargetURL, "visit") {
+		rows = append(rows, fmtRow([]connectors.Value{r["patient"], r["weight_kg"], r["height_cm"]}))
+	}
+	sort.Strings(rows)
+	want := []string{"abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "xyz 73.0 183"}
+	if strings.Join(rows, "|") != strings.Join(want, "|") {
+		t.Errorf("receiving rows %q, want %q: the source's one registration split by the key's spelling (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
+	}
+	checkLedger(t, rep, false, map[string]string{
+		"delreg_a": summary(4, 0, 0, map[string]int64{}),
+		"delreg_b": summary(1, 3, 0, map[string]int64{"key_spelling": 3}),
+	})
+	recs := archiveRecords(t, filepath.Join(dir, "archive"), "delreg_b")
+	for key, spelled := range map[string][2]string{"1": {"ABC", "abc"}, "2": {"josé", "jose"}, "3": {"ghi ", "ghi"}} {
+		detail := recs[key]
+		if !strings.HasPrefix(detail, "key_spelling: ") || !strings.Contains(detail, "'"+spelled[0]+"'") || !strings.Contains(detail, "'"+spelled[1]+"'") || !strings.Contains(detail, "delreg_a") {
+			t.Errorf("record %s of delreg_b is archived as %q, want key_spelling naming '%s', '%s' and delreg_a", key, detail, spelled[0], spelled[1])
+		}
+	}
+	if !rep.Pass {
+		t.Fatalf("run failed: %v", rep.Problems)
+	}
+	// verify re-applies the mappings and reaches the same outcome.
+	if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+		t.Fatalf("verify of the run: %v %+v", err, sum)
+	}
+}
