@@ -15,7 +15,7 @@ const ReasonMergeConflict = "merge_conflict"
 // ReasonKeySpelling archives a merged record whose merge key is the
 // registration's only as a case-, accent- and trailing-space-blind
 // collation compares it ('ABC' for 'abc', 'josé' for 'jose', 'ghi ' for
-// 'ghi'): the source's joins take it for the registration the winner
+// 'ghi'), or a join with a number column ('007' for '7'): the source's joins take it for the registration the winner
 // gives, the receiving table would take it for another. Merged by its
 // bytes it split the registry's one registration in two receiving rows;
 // merged folded it would take the winner's spelling by a rule nobody
@@ -40,8 +40,10 @@ const ReasonKeySpelling = "key_spelling"
 // nothing. A record whose merge columns hold a
 // NULL is a registration of its own. Merge keys are compared as a case-,
 // accent- and trailing-space-blind source compares them (FoldText, as
-// MariaDB's utf8mb4_general_ci joins the legacy tables): a record whose
-// key is the first one's only so is archived whole as key_spelling.
+// MariaDB's utf8mb4_general_ci joins the legacy tables), and text that
+// is a number by its value (as a join with an integer column compares
+// it): a record whose key is the first one's only so is archived whole
+// as key_spelling.
 type MergeProgram struct {
 	Target *connectors.Table
 	// Key names the merge columns; KeyIndex their positions in a target
@@ -85,8 +87,8 @@ func compileMerge(tm *TableMapping, members []*TableProgram, ds *Diagnostics) {
 }
 
 // MergeKey gives the encoded merge key of a target row, its text folded
-// (FoldText) so that the spellings a blind collation takes for one key
-// meet in one group, and false when a merge column is NULL (the row then
+// (foldMergeText) so that the spellings a blind collation or a number
+// column takes for one key meet in one group, and false when a merge column is NULL (the row then
 // merges with nothing).
 func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 	key := make([]connectors.Value, len(m.KeyIndex))
@@ -96,11 +98,21 @@ func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 		}
 		key[i] = row[j]
 		if s, ok := row[j].(string); ok {
-			key[i] = FoldText(s)
+			key[i] = foldMergeText(s)
 		}
 	}
 	b, err := connectors.AppendRow(nil, key)
 	return b, true, err
+}
+
+// foldMergeText is a text merge key as a legacy join may compare it: a
+// number by its value ('007' is 7 to MariaDB and SQL Server joining it
+// with an integer column), other text by FoldText.
+func foldMergeText(s string) string {
+	if k, ok := numberKey(s); ok {
+		return k
+	}
+	return FoldText(s)
 }
 
 // keySpelling gives the outcome of a candidate whose merge key differs
@@ -127,7 +139,7 @@ func (m *MergeProgram) keySpelling(first, c Candidate) (Outcome, bool) {
 		return Outcome{}, false
 	}
 	winner := m.Members[first.Member]
-	o.Detail = fmt.Sprintf("its merge key spells %s in the record of %s (precedence %d) that gives this registration: a case-, accent- or trailing-space-blind source takes them for one key, the receiving table for two; make the spellings agree in the source, or in the mapping (lower(), trim())",
+	o.Detail = fmt.Sprintf("its merge key spells %s in the record of %s (precedence %d) that gives this registration: a case-, accent- or trailing-space-blind source, or a join with a number column, takes them for one key, the receiving table for two; make the spellings agree in the source, or in the mapping (lower(), trim(), integer())",
 		strings.Join(spelled, ", "), winner.Source.Name, winner.Mapping.Precedence)
 	return o, true
 }

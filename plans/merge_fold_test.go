@@ -44,30 +44,7 @@ func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 	if joined != 4 {
 		t.Fatalf("the source joins %d registrations, want 4: the fixture does not show a blind collation", joined)
 	}
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [patient, visit_date]
-    columns:
-      - {name: patient, type: varchar(20)}
-      - {name: visit_date, type: date}
-      - {name: weight_kg, type: "decimal(5,1)"}
-      - {name: height_cm, type: smallint}
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    merge: [patient, visit_date]
-    sources:
-      - source: delreg_a
-        precedence: 1
-        columns: {patient: patient_id, visit_date: {expr: date(datum)}, weight_kg: {expr: decimal(vikt)}}
-        drop: {id: registration number of the main register}
-      - source: delreg_b
-        precedence: 2
-        columns: {patient: patient_id, visit_date: {expr: date(datum)}, height_cm: langd}
-        drop: {id: registration number of the sub-register}
-`)
-	plan := writePlan(t, dir, "verification: {acknowledge: {archived_share.delreg_b: a test of key spellings}}\n")
+	plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
 	opts := plans.Options{SourceURL: src, TargetURL: pgtest.NewDatabase(t), WorkDir: dir}
 	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
 	if err != nil {
@@ -97,6 +74,89 @@ tables:
 		t.Fatalf("run failed: %v", rep.Problems)
 	}
 	// verify re-applies the mappings and reaches the same outcome.
+	if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+		t.Fatalf("verify of the run: %v %+v", err, sum)
+	}
+}
+
+// mergeFoldPlan writes the plan of the merge-key tests into dir: a
+// receiving visit (patient of type patientType, visit_date, weight_kg,
+// height_cm) merged on patient and visit_date from main register
+// delreg_a (patient: patientA, visit_date: datum, weight_kg: vikt) and
+// sub-register delreg_b (patient_id, datum, langd).
+func mergeFoldPlan(t *testing.T, dir, patientType, patientA string) string {
+	t.Helper()
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [patient, visit_date]
+    columns:
+      - {name: patient, type: `+patientType+`}
+      - {name: visit_date, type: date}
+      - {name: weight_kg, type: "decimal(5,1)"}
+      - {name: height_cm, type: smallint}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [patient, visit_date]
+    sources:
+      - source: delreg_a
+        precedence: 1
+        columns: {patient: `+patientA+`, visit_date: {expr: date(datum)}, weight_kg: {expr: decimal(vikt)}}
+        drop: {id: registration number of the main register}
+      - source: delreg_b
+        precedence: 2
+        columns: {patient: patient_id, visit_date: {expr: date(datum)}, height_cm: langd}
+        drop: {id: registration number of the sub-register}
+`)
+	return writePlan(t, dir, "verification: {acknowledge: {archived_share.delreg_b: a test of key spellings}}\n")
+}
+
+// A main register keyed by an integer patient id and a sub-register by
+// text, on MariaDB: the application's join compares them as numbers, so
+// 7 and '007' are one patient. Cast to text for the receiving column,
+// the main register's 7 became '7' and the merge wrote '7' and '007' as
+// two registrations, run and verify passing. A text key that is the
+// winner's number written otherwise is archived as key_spelling, as a
+// key in another case is.
+func TestRunMergeKeyNumberWrittenOtherwise(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := mytest.NewDatabase(t)
+	mytest.Exec(t, src,
+		`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id int NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
+		`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id varchar(20) NOT NULL, datum varchar(10) NOT NULL, langd int)`,
+		`INSERT INTO delreg_a VALUES (1, 7, '2024-01-01', '70'), (2, 8, '2024-01-01', '71')`,
+		`INSERT INTO delreg_b VALUES (1, '007', '2024-01-01', 180), (2, '8', '2024-01-01', 181)`,
+	)
+	var joined int
+	if err := mytest.Open(t, src).QueryRowContext(ctx, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`).Scan(&joined); err != nil {
+		t.Fatal(err)
+	}
+	if joined != 2 {
+		t.Fatalf("the source joins %d registrations, want 2", joined)
+	}
+	plan := mergeFoldPlan(t, dir, "varchar(20)", "{from: patient_id, cast: text}")
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var rows []string
+	for _, r := range readRows(t, opts.TargetURL, "visit") {
+		rows = append(rows, fmtRow([]connectors.Value{r["patient"], r["weight_kg"], r["height_cm"]}))
+	}
+	sort.Strings(rows)
+	if want := []string{"7 70.0 ", "8 71.0 181"}; strings.Join(rows, "|") != strings.Join(want, "|") {
+		t.Errorf("receiving rows %q, want %q: the source's one registration split by how its key is written (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
+	}
+	checkLedger(t, rep, false, map[string]string{
+		"delreg_a": summary(2, 0, 0, map[string]int64{}),
+		"delreg_b": summary(1, 1, 0, map[string]int64{"key_spelling": 1}),
+	})
+	if d := archiveRecords(t, filepath.Join(dir, "archive"), "delreg_b")["1"]; !strings.Contains(d, "'007'") || !strings.Contains(d, "'7'") {
+		t.Errorf("record 1 of delreg_b is archived as %q, want key_spelling naming '007' and '7'", d)
+	}
 	if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
 		t.Fatalf("verify of the run: %v %+v", err, sum)
 	}
