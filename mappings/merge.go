@@ -105,6 +105,37 @@ func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 	return b, true, err
 }
 
+// ExcludedMergeKey gives the merge key (MergeKey) of a record of a merged
+// source that Apply excluded, whose target row it did not make: the
+// registration's other records are the excluded patient's too. False when
+// the program is not merged, or a merge column is NULL or fails for the
+// record (it then is a registration of its own).
+func (p *TableProgram) ExcludedMergeKey(row []connectors.Value) ([]byte, bool) {
+	m := p.Merge
+	if m == nil {
+		return nil, false
+	}
+	p.state.env.R = row
+	defer func() {
+		// The record's warnings were counted with its exclusion.
+		p.state.env.R = nil
+		p.env.warnings.reset()
+	}()
+	out := make([]connectors.Value, len(p.cols))
+	for _, j := range m.KeyIndex {
+		if j >= len(p.cols) {
+			return nil, false
+		}
+		v, err := p.value(&p.cols[j], row)
+		if err != nil {
+			return nil, false
+		}
+		out[j] = v
+	}
+	k, ok, err := m.MergeKey(out)
+	return k, ok && err == nil
+}
+
 // foldMergeText is a text merge key as a legacy join may compare it: a
 // number by its value ('007' is 7 to MariaDB and SQL Server joining it
 // with an integer column), other text by FoldText.

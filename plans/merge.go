@@ -70,6 +70,7 @@ func (s *spill) table(ctx context.Context, m *mappings.MergeProgram) (*spillTabl
 		Columns: []connectors.Column{
 			{Name: "mkey", Type: bytesT}, {Name: "prec", Type: intT}, {Name: "member", Type: intT},
 			{Name: "seq", Type: intT}, {Name: "payload", Type: bytesT},
+			{Name: "excluded", Type: connectors.Type{Kind: connectors.KindText}},
 		},
 	}}
 	if err := s.db.Create(ctx, []connectors.Table{st.t}); err != nil {
@@ -111,11 +112,29 @@ func (s *spill) add(ctx context.Context, tp *mappings.TableProgram, o mappings.O
 	if err != nil {
 		return fmt.Errorf("merge spill of %s: %w", tp.Source.Name, err)
 	}
-	st.rows = append(st.rows, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload})
+	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload, ""})
+}
+
+func (s *spill) put(ctx context.Context, st *spillTable, row []connectors.Value) error {
+	st.rows = append(st.rows, row)
 	if len(st.rows) >= spillSize {
 		return s.flush(ctx, st)
 	}
 	return nil
+}
+
+// exclude spills the mark of a record of a merged source that was
+// excluded (counted already) under its merge key mkey (ExcludedMergeKey),
+// with the reason: the registration's other records are the excluded
+// patient's too, and the merge excludes them with it (privacy first, as a
+// child follows its excluded parent), in any spelling of the key.
+func (s *spill) exclude(ctx context.Context, tp *mappings.TableProgram, mkey []byte, reason string) error {
+	st, err := s.table(ctx, tp.Merge)
+	if err != nil {
+		return err
+	}
+	st.seq++
+	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, []byte{}, reason})
 }
 
 func (s *spill) flush(ctx context.Context, st *spillTable) error {
@@ -139,7 +158,10 @@ func (s *spill) flush(ctx context.Context, st *spillTable) error {
 
 // candidate is one spilled row, decoded.
 type candidate struct {
-	member              int
+	member int
+	// excluded is the reason of an excluded record's mark (spill.exclude),
+	// which has no rows; "" for a candidate.
+	excluded            string
 	target, source, key []connectors.Value
 	// notes holds the candidate's Values, Nulled and Lost.
 	notes mappings.Outcome
@@ -236,14 +258,17 @@ func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func(mk
 		mkey, _ := r[0].([]byte)
 		payload, _ := r[4].([]byte)
 		c := candidate{member: int(r[2].(int64))}
-		rest := payload
-		for _, dst := range []*[]connectors.Value{&c.target, &c.source, &c.key} {
-			if *dst, rest, err = connectors.DecodeRow(rest); err != nil {
+		c.excluded, _ = r[5].(string)
+		if c.excluded == "" {
+			rest := payload
+			for _, dst := range []*[]connectors.Value{&c.target, &c.source, &c.key} {
+				if *dst, rest, err = connectors.DecodeRow(rest); err != nil {
+					return fmt.Errorf("merge spill: %w", err)
+				}
+			}
+			if c.notes, err = decodeNotes(rest); err != nil {
 				return fmt.Errorf("merge spill: %w", err)
 			}
-		}
-		if c.notes, err = decodeNotes(rest); err != nil {
-			return fmt.Errorf("merge spill: %w", err)
 		}
 		if group != nil && string(mkey) != string(key) {
 			if err := fn(key, group); err != nil {

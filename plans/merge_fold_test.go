@@ -11,6 +11,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // A main register and its sub-register on a legacy MariaDB whose key
@@ -46,17 +47,9 @@ func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 	}
 	plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
 	opts := plans.Options{SourceURL: src, TargetURL: pgtest.NewDatabase(t), WorkDir: dir}
-	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	var rows []string
-	for _, r := range readRows(t, opts.TargetURL, "visit") {
-		rows = append(rows, fmtRow([]connectors.Value{r["patient"], r["weight_kg"], r["height_cm"]}))
-	}
-	sort.Strings(rows)
+	rep, rows := runMerge(t, plan, opts)
 	want := []string{"abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "xyz 73.0 183"}
-	if strings.Join(rows, "|") != strings.Join(want, "|") {
+	if rows != strings.Join(want, "|") {
 		t.Errorf("receiving rows %q, want %q: the source's one registration split by the key's spelling (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
 	}
 	checkLedger(t, rep, false, map[string]string{
@@ -138,16 +131,8 @@ func TestRunMergeKeyNumberWrittenOtherwise(t *testing.T) {
 	}
 	plan := mergeFoldPlan(t, dir, "varchar(20)", "{from: patient_id, cast: text}")
 	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
-	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	var rows []string
-	for _, r := range readRows(t, opts.TargetURL, "visit") {
-		rows = append(rows, fmtRow([]connectors.Value{r["patient"], r["weight_kg"], r["height_cm"]}))
-	}
-	sort.Strings(rows)
-	if want := []string{"7 70.0 ", "8 71.0 181"}; strings.Join(rows, "|") != strings.Join(want, "|") {
+	rep, rows := runMerge(t, plan, opts)
+	if want := []string{"7 70.0 ", "8 71.0 181"}; rows != strings.Join(want, "|") {
 		t.Errorf("receiving rows %q, want %q: the source's one registration split by how its key is written (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
 	}
 	checkLedger(t, rep, false, map[string]string{
@@ -160,4 +145,20 @@ func TestRunMergeKeyNumberWrittenOtherwise(t *testing.T) {
 	if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
 		t.Fatalf("verify of the run: %v %+v", err, sum)
 	}
+}
+
+// runMerge runs plan and gives its report and the receiving visit rows
+// (patient, weight_kg, height_cm), sorted and joined by '|'.
+func runMerge(t *testing.T, plan string, opts plans.Options) (*verify.Report, string) {
+	t.Helper()
+	rep, err := plans.Run(context.Background(), loadPlan(t, plan), opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var rows []string
+	for _, r := range readRows(t, opts.TargetURL, "visit") {
+		rows = append(rows, fmtRow([]connectors.Value{r["patient"], r["weight_kg"], r["height_cm"]}))
+	}
+	sort.Strings(rows)
+	return rep, strings.Join(rows, "|")
 }

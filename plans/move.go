@@ -153,6 +153,13 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 		tl.Archive(o.Reason)
 	case mappings.Excluded:
 		tl.Exclude(o.Reason)
+		if w.tp != nil && w.tp.Merge != nil {
+			if mkey, ok := w.tp.ExcludedMergeKey(row); ok {
+				if err := w.spill.exclude(w.ctx, w.tp, mkey, o.Reason); err != nil {
+					return err
+				}
+			}
+		}
 	default:
 		return fmt.Errorf("table %s: the mapping gave no outcome", t.Name)
 	}
@@ -628,7 +635,8 @@ func copyRow(row []connectors.Value) []connectors.Value {
 }
 
 // merge writes the merged rows of a merge program and accounts for every
-// candidate record: migrated (merged) or archived (merge_conflict).
+// candidate record: migrated (merged), archived (merge_conflict,
+// key_spelling), or excluded with an excluded record of its registration.
 func (w *writer) merge(m *mappings.MergeProgram) error {
 	w.r.opts.Progress.Table(m.Target.Name+" (merge)", -1)
 	defer w.r.opts.Progress.TableDone()
@@ -636,30 +644,48 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 	// run replays the groups up to it (replay.go).
 	w.at.keyIdx = []int{0}
 	err := w.spill.groups(w.ctx, m, func(mkey []byte, group []candidate) error {
+		group, excluded := excludedIn(group)
 		cands := make([]mappings.Candidate, len(group))
 		for i, c := range group {
 			cands[i] = mappings.Candidate{Member: c.member, Row: c.target}
 		}
-		row, outs := m.Merge(cands)
-		w.out = append(w.out, row)
+		var outs []mappings.Outcome
+		if excluded != "" {
+			// A record of the registration was excluded: the others are
+			// the same patient's, and go nowhere either.
+			outs = make([]mappings.Outcome, len(group))
+			for i := range outs {
+				outs[i] = mappings.Outcome{Kind: mappings.Excluded, Reason: excluded}
+			}
+		} else if len(group) > 0 {
+			var row []connectors.Value
+			row, outs = m.Merge(cands)
+			w.out = append(w.out, row)
+			for i := range outs {
+				if outs[i].Kind == mappings.Migrated {
+					outs[i].Row = row
+				}
+			}
+		}
 		for i, c := range group {
 			tp := m.Members[c.member]
 			tl := w.ledger.Table(tp.Source.Name, tp.Target.Name)
 			o := outs[i]
-			if o.Kind == mappings.Migrated {
-				o.Row = row
-			}
 			w.merged = true
 			unit, err := w.classify(tp, tp.Source, tl, c.source, o)
 			w.merged = false
 			if err != nil {
 				return err
 			}
-			if o.Kind == mappings.Migrated {
+			switch o.Kind {
+			case mappings.Migrated:
 				tl.Migrate()
 				if err := w.values(tp.Source, tl, c.key, c.notes); err != nil {
 					return err
 				}
+				continue
+			case mappings.Excluded:
+				tl.Exclude(o.Reason)
 				continue
 			}
 			rec := archivedRecord(c.key, c.source, o, unit)
@@ -681,6 +707,24 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 		return err
 	}
 	return w.finish()
+}
+
+// excludedIn takes the marks of excluded records (spill.exclude) out of a
+// registration's group, and gives the reason of the first, "" when there
+// is none.
+func excludedIn(group []candidate) ([]candidate, string) {
+	reason := ""
+	out := group[:0]
+	for _, c := range group {
+		if c.excluded != "" {
+			if reason == "" {
+				reason = c.excluded
+			}
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, reason
 }
 
 // archivedRecord is the archive's record of a source row the mapping

@@ -1,0 +1,87 @@
+package plans_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A main register's visit of a patient who opted out is excluded; the
+// sub-register's record of the same visit, merged with it by the visit
+// number, is the patient's too, but holds no identity number the list
+// can match (left empty, or no column for it: the person is in the main
+// register). The merge never saw the excluded record, wrote the
+// sub-register's as a registration of its own, and the opted-out
+// patient's height reached the receiving platform, run and verify
+// passing. A registration with an excluded record is excluded whole, in
+// any spelling of its key, as a child follows its excluded parent.
+func TestRunMergeExcludesTheRegistrationOfAnExcludedRecord(t *testing.T) {
+	for _, c := range []struct {
+		name, visit, subVisit, subPerson, subMapping string
+	}{
+		{"sub-register record without the number", "INTEGER", "1", "NULL",
+			"person: personnr\n        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, height_cm: langd}"},
+		{"sub-register without a person column", "INTEGER", "1", "NULL",
+			"no_person: the sub-register names the visit, its person is in the main register\n        columns: {visit_id: besok_id, height_cm: langd}\n        drop: {personnr: never filled in}"},
+		// A case-blind source joins 'V1' with 'v1'.
+		{"sub-register key in another case", "TEXT COLLATE NOCASE", "'V1'", "NULL",
+			"person: personnr\n        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, height_cm: langd}"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "legacy.db")
+			v1, v2, visitType := "1", "2", "bigint"
+			if strings.HasPrefix(c.visit, "TEXT") {
+				v1, v2, visitType = "'v1'", "'v2'", "text"
+			}
+			execSQLite(t, path,
+				`CREATE TABLE delreg_a (besok_id `+c.visit+` PRIMARY KEY, personnr TEXT, vikt TEXT)`,
+				`CREATE TABLE delreg_b (besok_id `+c.visit+` PRIMARY KEY, personnr TEXT, langd INTEGER)`,
+				`INSERT INTO delreg_a VALUES (`+v1+`, '19121212-1212', '70'), (`+v2+`, '19460101-0301', '71')`,
+				`INSERT INTO delreg_b VALUES (`+c.subVisit+`, `+c.subPerson+`, 180), (`+v2+`, '19460101-0301', 181)`)
+			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: `+visitType+`}
+      - {name: patient, type: varchar(12)}
+      - {name: weight_kg, type: "decimal(5,1)"}
+      - {name: height_cm, type: smallint}
+`)
+			write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [visit_id]
+    sources:
+      - source: delreg_a
+        precedence: 1
+        person: personnr
+        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, weight_kg: {expr: decimal(vikt)}}
+      - source: delreg_b
+        precedence: 2
+        `+c.subMapping+`
+`)
+			write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")
+			opts := plans.Options{SourceURL: srcURL(path), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+			rep, rows := runMerge(t, plan, opts)
+			if want := []string{"194601010301 71.0 181"}; rows != strings.Join(want, "|") {
+				t.Errorf("receiving rows %q, want %q: the opted-out patient's sub-register record migrated (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, true))
+			}
+			checkLedger(t, rep, true, map[string]string{
+				"delreg_a": summary(1, 0, 1, map[string]int64{"opt_out": 1}),
+				"delreg_b": summary(1, 0, 1, map[string]int64{"opt_out": 1}),
+			})
+			if !rep.Pass {
+				t.Fatalf("run failed: %v", rep.Problems)
+			}
+			if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+				t.Fatalf("verify of the run: %v %+v", err, sum)
+			}
+		})
+	}
+}
