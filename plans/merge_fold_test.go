@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
@@ -24,52 +26,100 @@ import (
 // record without its main), run and verify passing. A record whose key
 // the source matches with the winner's in another spelling is archived
 // as key_spelling, naming both spellings, and the rest of the
-// registration migrates as the mapping says.
+// registration migrates as the mapping says. PostgreSQL with a
+// nondeterministic ICU collation joins case and accents alike, not
+// trailing spaces: keys are folded whatever the collation, so 'ghi ' is
+// archived there too (never merged, never split silently).
 func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	src := mytest.NewDatabase(t)
-	mytest.Exec(t, src,
-		`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id varchar(20) COLLATE utf8mb4_general_ci NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
-		`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id varchar(20) COLLATE utf8mb4_general_ci NOT NULL, datum varchar(10) NOT NULL, langd int)`,
+	insert := []string{
 		`INSERT INTO delreg_a VALUES (1, 'abc', '2024-01-01', '70'), (2, 'jose', '2024-01-01', '71'), (3, 'ghi', '2024-01-01', '72'), (4, 'xyz', '2024-01-01', '73')`,
 		`INSERT INTO delreg_b VALUES (1, 'ABC', '2024-01-01', 180), (2, 'josé', '2024-01-01', 181), (3, 'ghi ', '2024-01-01', 182), (4, 'xyz', '2024-01-01', 183)`,
-	)
-	// The premise: the legacy application's join sees four registrations,
-	// each in both registers.
-	db := mytest.Open(t, src)
-	var joined int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`).Scan(&joined); err != nil {
+	}
+	tables := func(collate string) []string {
+		return append([]string{
+			`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id varchar(20) ` + collate + ` NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
+			`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id varchar(20) ` + collate + ` NOT NULL, datum varchar(10) NOT NULL, langd int)`,
+		}, insert...)
+	}
+	for _, c := range []struct {
+		name   string
+		source func(t *testing.T) string
+		// joined is how many registrations the source's join sees.
+		joined int
+	}{
+		{"MariaDBGeneralCI", func(t *testing.T) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, tables("COLLATE utf8mb4_general_ci")...)
+			return u
+		}, 4},
+		{"PostgreSQLNondeterministicICU", func(t *testing.T) string {
+			u := pgtest.NewDatabase(t)
+			pgtest.Exec(t, u, append([]string{`CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level1', deterministic = false)`}, tables(`COLLATE ci`)...)...)
+			return u
+		}, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			src := c.source(t)
+			// The premise: the legacy application's join sees the
+			// registrations in both registers.
+			if n := countQuery(t, src, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`); n != c.joined {
+				t.Fatalf("the source joins %d registrations, want %d: the fixture does not show a blind collation", n, c.joined)
+			}
+			plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
+			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+			if strings.HasPrefix(src, "mysql:") {
+				opts.TargetURL = pgtest.NewDatabase(t)
+			}
+			rep, rows := runMerge(t, plan, opts)
+			want := []string{"abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "xyz 73.0 183"}
+			if rows != strings.Join(want, "|") {
+				t.Errorf("receiving rows %q, want %q: the source's one registration split by the key's spelling (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
+			}
+			checkLedger(t, rep, false, map[string]string{
+				"delreg_a": summary(4, 0, 0, map[string]int64{}),
+				"delreg_b": summary(1, 3, 0, map[string]int64{"key_spelling": 3}),
+			})
+			recs := archiveRecords(t, filepath.Join(dir, "archive"), "delreg_b")
+			for key, spelled := range map[string][2]string{"1": {"ABC", "abc"}, "2": {"josé", "jose"}, "3": {"ghi ", "ghi"}} {
+				detail := recs[key]
+				if !strings.HasPrefix(detail, "key_spelling: ") || !strings.Contains(detail, "'"+spelled[0]+"'") || !strings.Contains(detail, "'"+spelled[1]+"'") || !strings.Contains(detail, "delreg_a") {
+					t.Errorf("record %s of delreg_b is archived as %q, want key_spelling naming '%s', '%s' and delreg_a", key, detail, spelled[0], spelled[1])
+				}
+			}
+			if !rep.Pass {
+				t.Fatalf("run failed: %v", rep.Problems)
+			}
+			// verify re-applies the mappings and reaches the same outcome.
+			if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+				t.Fatalf("verify of the run: %v %+v", err, sum)
+			}
+		})
+	}
+}
+
+// countQuery gives the number a query of one count gives on a server
+// database (mysql:// or postgres://).
+func countQuery(t *testing.T, url, query string) int {
+	t.Helper()
+	ctx := context.Background()
+	var n int
+	if strings.HasPrefix(url, "mysql:") {
+		if err := mytest.Open(t, url).QueryRowContext(ctx, query).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if joined != 4 {
-		t.Fatalf("the source joins %d registrations, want 4: the fixture does not show a blind collation", joined)
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, query).Scan(&n); err != nil {
+		t.Fatal(err)
 	}
-	plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
-	opts := plans.Options{SourceURL: src, TargetURL: pgtest.NewDatabase(t), WorkDir: dir}
-	rep, rows := runMerge(t, plan, opts)
-	want := []string{"abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "xyz 73.0 183"}
-	if rows != strings.Join(want, "|") {
-		t.Errorf("receiving rows %q, want %q: the source's one registration split by the key's spelling (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
-	}
-	checkLedger(t, rep, false, map[string]string{
-		"delreg_a": summary(4, 0, 0, map[string]int64{}),
-		"delreg_b": summary(1, 3, 0, map[string]int64{"key_spelling": 3}),
-	})
-	recs := archiveRecords(t, filepath.Join(dir, "archive"), "delreg_b")
-	for key, spelled := range map[string][2]string{"1": {"ABC", "abc"}, "2": {"josé", "jose"}, "3": {"ghi ", "ghi"}} {
-		detail := recs[key]
-		if !strings.HasPrefix(detail, "key_spelling: ") || !strings.Contains(detail, "'"+spelled[0]+"'") || !strings.Contains(detail, "'"+spelled[1]+"'") || !strings.Contains(detail, "delreg_a") {
-			t.Errorf("record %s of delreg_b is archived as %q, want key_spelling naming '%s', '%s' and delreg_a", key, detail, spelled[0], spelled[1])
-		}
-	}
-	if !rep.Pass {
-		t.Fatalf("run failed: %v", rep.Problems)
-	}
-	// verify re-applies the mappings and reaches the same outcome.
-	if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
-		t.Fatalf("verify of the run: %v %+v", err, sum)
-	}
+	return n
 }
 
 // mergeFoldPlan writes the plan of the merge-key tests into dir: a
@@ -122,11 +172,7 @@ func TestRunMergeKeyNumberWrittenOtherwise(t *testing.T) {
 		`INSERT INTO delreg_a VALUES (1, 7, '2024-01-01', '70'), (2, 8, '2024-01-01', '71')`,
 		`INSERT INTO delreg_b VALUES (1, '007', '2024-01-01', 180), (2, '8', '2024-01-01', 181)`,
 	)
-	var joined int
-	if err := mytest.Open(t, src).QueryRowContext(ctx, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`).Scan(&joined); err != nil {
-		t.Fatal(err)
-	}
-	if joined != 2 {
+	if joined := countQuery(t, src, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`); joined != 2 {
 		t.Fatalf("the source joins %d registrations, want 2", joined)
 	}
 	plan := mergeFoldPlan(t, dir, "varchar(20)", "{from: patient_id, cast: text}")
