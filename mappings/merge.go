@@ -43,7 +43,8 @@ const ReasonKeySpelling = "key_spelling"
 // MariaDB's utf8mb4_general_ci joins the legacy tables), and text that
 // is a number by its value (as a join with an integer column compares
 // it): a record whose key is the first one's only so is archived whole
-// as key_spelling.
+// as key_spelling. A registration with an excluded record is excluded
+// whole (the run keeps the excluded record's key: ExcludedMergeKey).
 type MergeProgram struct {
 	Target *connectors.Table
 	// Key names the merge columns; KeyIndex their positions in a target

@@ -47,7 +47,7 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 				keys = append(keys, k.Value)
 			}
 			blocks = append(blocks, DocBlock{level: 2, heading: "Receiving table " + tm.Target.Value + " (merged)",
-				paras: []string{fmt.Sprintf("Records of %d sources are merged when they agree on %s. Lower precedence numbers win; a record whose value differs from the winner's is archived (merge_conflict), as is one whose key is the winner's only in another case or accent or with trailing spaces (key_spelling); others fill what the winner leaves empty.", len(tm.Members), strings.Join(keys, ", "))}})
+				paras: []string{fmt.Sprintf("Records of %d sources are merged when they agree on %s. Lower precedence numbers win; a record whose value differs from the winner's is archived (merge_conflict), as is one whose key is the winner's only in another case or accent or with trailing spaces (key_spelling); others fill what the winner leaves empty. A registration with an excluded record is excluded whole.", len(tm.Members), strings.Join(keys, ", "))}})
 			for _, m := range tm.Members {
 				blocks = append(blocks, tableBlocks(m, schema, fmt.Sprintf(" (precedence %d)", m.Precedence))...)
 			}
