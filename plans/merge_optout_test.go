@@ -66,7 +66,8 @@ tables:
         `+c.subMapping+`
 `)
 			write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
-			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")
+			// Source groups: each group of each table balances as a whole does.
+			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {source_groups: {delreg_a: [vikt], delreg_b: [langd]}}\n")
 			opts := plans.Options{SourceURL: srcURL(path), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
 			rep, rows := runMerge(t, plan, opts)
 			if want := []string{"194601010301 71.0 181"}; rows != strings.Join(want, "|") {
@@ -79,8 +80,22 @@ tables:
 			if !rep.Pass {
 				t.Fatalf("run failed: %v", rep.Problems)
 			}
-			if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+			sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
+			if err != nil || !sum.Pass {
 				t.Fatalf("verify of the run: %v %+v", err, sum)
+			}
+			// delreg_b's group 180 holds the record the merge excluded.
+			found := false
+			for _, g := range sum.SourceGroups {
+				if g.Source == "delreg_b" && g.Value == "180" {
+					found = true
+					if !g.OK || g.SourceRows != 1 || g.Excluded != 1 {
+						t.Errorf("delreg_b's group langd 180: %+v, want its one record excluded and the equation balanced", g)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no source group langd 180 of delreg_b in the report: %+v", sum.SourceGroups)
 			}
 		})
 	}
