@@ -15,11 +15,12 @@ const ReasonMergeConflict = "merge_conflict"
 // ReasonKeySpelling archives a merged record whose merge key is the
 // registration's only as a case-, accent- and trailing-space-blind
 // collation compares it ('ABC' for 'abc', 'josé' for 'jose', 'ghi ' for
-// 'ghi'), or a join with a number column ('007' for '7'): the source's joins take it for the registration the winner
-// gives, the receiving table would take it for another. Merged by its
-// bytes it split the registry's one registration in two receiving rows;
-// merged folded it would take the winner's spelling by a rule nobody
-// reviewed. It is kept, in its source shape, naming both spellings.
+// 'ghi'), or a join with a number column ('007' for '7'): the source's
+// joins take it for the registration the winner gives, the receiving
+// table would take it for another. Merged by its bytes it split the
+// registry's one registration in two receiving rows; merged folded it
+// would take the winner's spelling by a rule nobody reviewed. It is
+// kept, in its source shape, naming both spellings.
 const ReasonKeySpelling = "key_spelling"
 
 // MergeProgram merges the rows that several source records make of the
@@ -89,8 +90,8 @@ func compileMerge(tm *TableMapping, members []*TableProgram, ds *Diagnostics) {
 
 // MergeKey gives the encoded merge key of a target row, its text folded
 // (foldMergeText) so that the spellings a blind collation or a number
-// column takes for one key meet in one group, and false when a merge column is NULL (the row then
-// merges with nothing).
+// column takes for one key meet in one group, and false when a merge
+// column is NULL (the row then merges with nothing).
 func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 	key := make([]connectors.Value, len(m.KeyIndex))
 	for i, j := range m.KeyIndex {

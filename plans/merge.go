@@ -70,7 +70,8 @@ func (s *spill) table(ctx context.Context, m *mappings.MergeProgram) (*spillTabl
 		Columns: []connectors.Column{
 			{Name: "mkey", Type: bytesT}, {Name: "prec", Type: intT}, {Name: "member", Type: intT},
 			{Name: "seq", Type: intT}, {Name: "payload", Type: bytesT},
-			{Name: "excluded", Type: connectors.Type{Kind: connectors.KindText}},
+			// The reason of an excluded record's mark; NULL for a candidate.
+			{Name: "excluded", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
 		},
 	}}
 	if err := s.db.Create(ctx, []connectors.Table{st.t}); err != nil {
@@ -112,7 +113,7 @@ func (s *spill) add(ctx context.Context, tp *mappings.TableProgram, o mappings.O
 	if err != nil {
 		return fmt.Errorf("merge spill of %s: %w", tp.Source.Name, err)
 	}
-	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload, ""})
+	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload, nil})
 }
 
 func (s *spill) put(ctx context.Context, st *spillTable, row []connectors.Value) error {
@@ -159,8 +160,9 @@ func (s *spill) flush(ctx context.Context, st *spillTable) error {
 // candidate is one spilled row, decoded.
 type candidate struct {
 	member int
-	// excluded is the reason of an excluded record's mark (spill.exclude),
-	// which has no rows; "" for a candidate.
+	// mark says this is an excluded record's mark (spill.exclude), which
+	// has no rows, excluded with the reason excluded.
+	mark                bool
 	excluded            string
 	target, source, key []connectors.Value
 	// notes holds the candidate's Values, Nulled and Lost.
@@ -258,8 +260,8 @@ func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func(mk
 		mkey, _ := r[0].([]byte)
 		payload, _ := r[4].([]byte)
 		c := candidate{member: int(r[2].(int64))}
-		c.excluded, _ = r[5].(string)
-		if c.excluded == "" {
+		c.excluded, c.mark = r[5].(string)
+		if !c.mark {
 			rest := payload
 			for _, dst := range []*[]connectors.Value{&c.target, &c.source, &c.key} {
 				if *dst, rest, err = connectors.DecodeRow(rest); err != nil {

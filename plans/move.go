@@ -644,13 +644,13 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 	// run replays the groups up to it (replay.go).
 	w.at.keyIdx = []int{0}
 	err := w.spill.groups(w.ctx, m, func(mkey []byte, group []candidate) error {
-		group, excluded := excludedIn(group)
+		group, excluded, marked := excludedIn(group)
 		cands := make([]mappings.Candidate, len(group))
 		for i, c := range group {
 			cands[i] = mappings.Candidate{Member: c.member, Row: c.target}
 		}
 		var outs []mappings.Outcome
-		if excluded != "" {
+		if marked {
 			// A record of the registration was excluded: the others are
 			// the same patient's, and go nowhere either.
 			outs = make([]mappings.Outcome, len(group))
@@ -710,21 +710,21 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 }
 
 // excludedIn takes the marks of excluded records (spill.exclude) out of a
-// registration's group, and gives the reason of the first, "" when there
-// is none.
-func excludedIn(group []candidate) ([]candidate, string) {
-	reason := ""
+// registration's group, and gives the reason of the first and whether
+// there was one.
+func excludedIn(group []candidate) ([]candidate, string, bool) {
+	reason, marked := "", false
 	out := group[:0]
 	for _, c := range group {
-		if c.excluded != "" {
-			if reason == "" {
-				reason = c.excluded
+		if c.mark {
+			if !marked {
+				reason, marked = c.excluded, true
 			}
 			continue
 		}
 		out = append(out, c)
 	}
-	return out, reason
+	return out, reason, marked
 }
 
 // archivedRecord is the archive's record of a source row the mapping
