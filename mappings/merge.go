@@ -39,11 +39,12 @@ const ReasonKeySpelling = "key_spelling"
 // and is then migrated (merged); one that differs is archived whole with
 // merge_conflict, or the reason its column's reasons: gives it, and gives
 // nothing. A record whose merge columns hold a
-// NULL is a registration of its own. Merge keys are compared as a case-,
-// accent- and trailing-space-blind source compares them (FoldText, as
-// MariaDB's utf8mb4_general_ci joins the legacy tables), and text that
-// is a number by its value (as a join with an integer column compares
-// it): a record whose key is the first one's only so is archived whole
+// NULL is a registration of its own. Merge keys are compared as the
+// source's joins compare them (keyFold): blind to case, accents and
+// trailing spaces unless the collations of the columns feeding them say
+// otherwise (MariaDB's utf8mb4_general_ci joins the legacy tables so),
+// and text that is a number by its value where a number column feeds the
+// key: a record whose key is the first one's only so is archived whole
 // as key_spelling. A registration with an excluded record is excluded
 // whole (the run keeps the excluded record's key: ExcludedMergeKey).
 type MergeProgram struct {
@@ -54,6 +55,67 @@ type MergeProgram struct {
 	KeyIndex []int
 	// Members are the programs whose migrated rows are merged.
 	Members []*TableProgram
+	// folds says, per merge column, how the source columns that feed it
+	// compare its text (keyFold).
+	folds []keyFold
+}
+
+// keyFold is how a merge column's text is compared, as the legacy join of
+// the source columns feeding it compares them: numbers by value where a
+// number column feeds it ('007' is 7 to MariaDB and SQL Server joining a
+// text column with an integer one); text blind to case and accents, and
+// to trailing spaces, unless every text column feeding it is under a
+// collation known to see them (connectors.KeyBlindness).
+type keyFold struct {
+	numbers, caseAccent, trailingSpaces bool
+}
+
+// foldAll is the fold of a column whose sources are not known.
+var foldAll = keyFold{numbers: true, caseAccent: true, trailingSpaces: true}
+
+// fold gives s as f compares it.
+func (f keyFold) fold(s string) string {
+	if f.numbers {
+		if k, ok := numberKey(s); ok {
+			return k
+		}
+	}
+	switch {
+	case f.caseAccent:
+		return FoldText(s)
+	case f.trailingSpaces:
+		return strings.TrimRight(s, " ")
+	}
+	return s
+}
+
+// keyFolds gives the fold of each merge column from the source columns
+// its members feed it from (foldAll for one fed by none: a constant).
+func (m *MergeProgram) keyFolds() []keyFold {
+	folds := make([]keyFold, len(m.KeyIndex))
+	for i, j := range m.KeyIndex {
+		for _, tp := range m.Members {
+			if j >= len(tp.cols) || len(tp.cols[j].reads) == 0 {
+				folds[i] = foldAll
+				break
+			}
+			for _, r := range tp.cols[j].reads {
+				if r < 0 || r >= len(tp.Source.Columns) {
+					folds[i] = foldAll
+					continue
+				}
+				c := &tp.Source.Columns[r]
+				if c.Type.Kind != connectors.KindText {
+					folds[i].numbers = true
+					continue
+				}
+				ca, ts := connectors.KeyBlindness(c.Collation)
+				folds[i].caseAccent = folds[i].caseAccent || ca
+				folds[i].trailingSpaces = folds[i].trailingSpaces || ts
+			}
+		}
+	}
+	return folds
 }
 
 // Candidate is one migrated row waiting to be merged: which member made it
@@ -86,10 +148,11 @@ func compileMerge(tm *TableMapping, members []*TableProgram, ds *Diagnostics) {
 		}
 		seen[tp.Mapping.Precedence] = true
 	}
+	m.folds = m.keyFolds()
 }
 
 // MergeKey gives the encoded merge key of a target row, its text folded
-// (foldMergeText) so that the spellings a blind collation or a number
+// (keyFold) so that the spellings the source's collation or a number
 // column takes for one key meet in one group, and false when a merge
 // column is NULL (the row then merges with nothing).
 func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
@@ -100,7 +163,11 @@ func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 		}
 		key[i] = row[j]
 		if s, ok := row[j].(string); ok {
-			key[i] = foldMergeText(s)
+			f := foldAll
+			if i < len(m.folds) {
+				f = m.folds[i]
+			}
+			key[i] = f.fold(s)
 		}
 	}
 	b, err := connectors.AppendRow(nil, key)
@@ -136,16 +203,6 @@ func (p *TableProgram) ExcludedMergeKey(row []connectors.Value) ([]byte, bool) {
 	}
 	k, ok, err := m.MergeKey(out)
 	return k, ok && err == nil
-}
-
-// foldMergeText is a text merge key as a legacy join may compare it: a
-// number by its value ('007' is 7 to MariaDB and SQL Server joining it
-// with an integer column), other text by FoldText.
-func foldMergeText(s string) string {
-	if k, ok := numberKey(s); ok {
-		return k
-	}
-	return FoldText(s)
 }
 
 // keySpelling gives the outcome of a candidate whose merge key differs

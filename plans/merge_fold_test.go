@@ -26,10 +26,13 @@ import (
 // record without its main), run and verify passing. A record whose key
 // the source matches with the winner's in another spelling is archived
 // as key_spelling, naming both spellings, and the rest of the
-// registration migrates as the mapping says. PostgreSQL with a
-// nondeterministic ICU collation joins case and accents alike, not
-// trailing spaces: keys are folded whatever the collation, so 'ghi ' is
-// archived there too (never merged, never split silently).
+// registration migrates as the mapping says. Keys are compared as the
+// columns' collations compare them: utf8mb4_bin sees case and accents
+// but pads ('ghi ' is 'ghi'), utf8mb4_nopad_bin sees every byte, and
+// PostgreSQL, whose catalogue names no collation here, is taken to be
+// blind to all three (its nondeterministic ICU collation joins case and
+// accents, not trailing spaces: 'ghi ' is archived there too, never
+// merged, never split silently).
 func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 	insert := []string{
 		`INSERT INTO delreg_a VALUES (1, 'abc', '2024-01-01', '70'), (2, 'jose', '2024-01-01', '71'), (3, 'ghi', '2024-01-01', '72'), (4, 'xyz', '2024-01-01', '73')`,
@@ -41,22 +44,37 @@ func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 			`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id varchar(20) ` + collate + ` NOT NULL, datum varchar(10) NOT NULL, langd int)`,
 		}, insert...)
 	}
+	mariadb := func(collate string) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, tables("COLLATE "+collate)...)
+			return u
+		}
+	}
+	blind := []string{"abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "xyz 73.0 183"}
+	allSpelled := map[string][2]string{"1": {"ABC", "abc"}, "2": {"josé", "jose"}, "3": {"ghi ", "ghi"}}
 	for _, c := range []struct {
 		name   string
 		source func(t *testing.T) string
 		// joined is how many registrations the source's join sees.
 		joined int
+		rows   []string
+		// sub is delreg_b's ledger; spelled its records archived as
+		// key_spelling, by id, with their spelling and the winner's.
+		sub     string
+		spelled map[string][2]string
 	}{
-		{"MariaDBGeneralCI", func(t *testing.T) string {
-			u := mytest.NewDatabase(t)
-			mytest.Exec(t, u, tables("COLLATE utf8mb4_general_ci")...)
-			return u
-		}, 4},
+		{"MariaDBGeneralCI", mariadb("utf8mb4_general_ci"), 4, blind,
+			summary(1, 3, 0, map[string]int64{"key_spelling": 3}), allSpelled},
+		{"MariaDBBin", mariadb("utf8mb4_bin"), 2, []string{"ABC  180", "abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "josé  181", "xyz 73.0 183"},
+			summary(3, 1, 0, map[string]int64{"key_spelling": 1}), map[string][2]string{"3": {"ghi ", "ghi"}}},
+		{"MariaDBNopadBin", mariadb("utf8mb4_nopad_bin"), 1, []string{"ABC  180", "abc 70.0 ", "ghi   182", "ghi 72.0 ", "jose 71.0 ", "josé  181", "xyz 73.0 183"},
+			summary(4, 0, 0, map[string]int64{}), nil},
 		{"PostgreSQLNondeterministicICU", func(t *testing.T) string {
 			u := pgtest.NewDatabase(t)
 			pgtest.Exec(t, u, append([]string{`CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level1', deterministic = false)`}, tables(`COLLATE ci`)...)...)
 			return u
-		}, 3},
+		}, 3, blind, summary(1, 3, 0, map[string]int64{"key_spelling": 3}), allSpelled},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -65,7 +83,7 @@ func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 			// The premise: the legacy application's join sees the
 			// registrations in both registers.
 			if n := countQuery(t, src, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`); n != c.joined {
-				t.Fatalf("the source joins %d registrations, want %d: the fixture does not show a blind collation", n, c.joined)
+				t.Fatalf("the source joins %d registrations, want %d: the fixture does not show its collation", n, c.joined)
 			}
 			plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
 			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
@@ -73,19 +91,18 @@ func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 				opts.TargetURL = pgtest.NewDatabase(t)
 			}
 			rep, rows := runMerge(t, plan, opts)
-			want := []string{"abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "xyz 73.0 183"}
-			if rows != strings.Join(want, "|") {
-				t.Errorf("receiving rows %q, want %q: the source's one registration split by the key's spelling (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
+			sort.Strings(c.rows)
+			if want := strings.Join(c.rows, "|"); rows != want {
+				t.Errorf("receiving rows %q, want %q: the source's registrations merged or split otherwise than its join sees them (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
 			}
-			checkLedger(t, rep, false, map[string]string{
-				"delreg_a": summary(4, 0, 0, map[string]int64{}),
-				"delreg_b": summary(1, 3, 0, map[string]int64{"key_spelling": 3}),
-			})
-			recs := archiveRecords(t, filepath.Join(dir, "archive"), "delreg_b")
-			for key, spelled := range map[string][2]string{"1": {"ABC", "abc"}, "2": {"josé", "jose"}, "3": {"ghi ", "ghi"}} {
-				detail := recs[key]
-				if !strings.HasPrefix(detail, "key_spelling: ") || !strings.Contains(detail, "'"+spelled[0]+"'") || !strings.Contains(detail, "'"+spelled[1]+"'") || !strings.Contains(detail, "delreg_a") {
-					t.Errorf("record %s of delreg_b is archived as %q, want key_spelling naming '%s', '%s' and delreg_a", key, detail, spelled[0], spelled[1])
+			checkLedger(t, rep, false, map[string]string{"delreg_a": summary(4, 0, 0, map[string]int64{}), "delreg_b": c.sub})
+			if len(c.spelled) > 0 {
+				recs := archiveRecords(t, filepath.Join(dir, "archive"), "delreg_b")
+				for key, spelled := range c.spelled {
+					detail := recs[key]
+					if !strings.HasPrefix(detail, "key_spelling: ") || !strings.Contains(detail, "'"+spelled[0]+"'") || !strings.Contains(detail, "'"+spelled[1]+"'") || !strings.Contains(detail, "delreg_a") {
+						t.Errorf("record %s of delreg_b is archived as %q, want key_spelling naming '%s', '%s' and delreg_a", key, detail, spelled[0], spelled[1])
+					}
 				}
 			}
 			if !rep.Pass {
@@ -161,35 +178,49 @@ tables:
 // the main register's 7 became '7' and the merge wrote '7' and '007' as
 // two registrations, run and verify passing. A text key that is the
 // winner's number written otherwise is archived as key_spelling, as a
-// key in another case is.
+// key in another case is. Two text columns compare as text: '7' and
+// '007' are two registrations to the source, and stay two.
 func TestRunMergeKeyNumberWrittenOtherwise(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	src := mytest.NewDatabase(t)
-	mytest.Exec(t, src,
-		`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id int NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
-		`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id varchar(20) NOT NULL, datum varchar(10) NOT NULL, langd int)`,
-		`INSERT INTO delreg_a VALUES (1, 7, '2024-01-01', '70'), (2, 8, '2024-01-01', '71')`,
-		`INSERT INTO delreg_b VALUES (1, '007', '2024-01-01', 180), (2, '8', '2024-01-01', 181)`,
-	)
-	if joined := countQuery(t, src, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`); joined != 2 {
-		t.Fatalf("the source joins %d registrations, want 2", joined)
-	}
-	plan := mergeFoldPlan(t, dir, "varchar(20)", "{from: patient_id, cast: text}")
-	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
-	rep, rows := runMerge(t, plan, opts)
-	if want := []string{"7 70.0 ", "8 71.0 181"}; rows != strings.Join(want, "|") {
-		t.Errorf("receiving rows %q, want %q: the source's one registration split by how its key is written (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
-	}
-	checkLedger(t, rep, false, map[string]string{
-		"delreg_a": summary(2, 0, 0, map[string]int64{}),
-		"delreg_b": summary(1, 1, 0, map[string]int64{"key_spelling": 1}),
-	})
-	if d := archiveRecords(t, filepath.Join(dir, "archive"), "delreg_b")["1"]; !strings.Contains(d, "'007'") || !strings.Contains(d, "'7'") {
-		t.Errorf("record 1 of delreg_b is archived as %q, want key_spelling naming '007' and '7'", d)
-	}
-	if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
-		t.Fatalf("verify of the run: %v %+v", err, sum)
+	for _, c := range []struct {
+		name, mainType, mainKey string
+		joined                  int
+		rows                    []string
+		sub                     string
+	}{
+		{"integer and text", "int", "{from: patient_id, cast: text}", 2, []string{"7 70.0 ", "8 71.0 181"},
+			summary(1, 1, 0, map[string]int64{"key_spelling": 1})},
+		{"text and text", "varchar(20)", "patient_id", 1, []string{"007  180", "7 70.0 ", "8 71.0 181"},
+			summary(2, 0, 0, map[string]int64{})},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			src := mytest.NewDatabase(t)
+			mytest.Exec(t, src,
+				`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id `+c.mainType+` NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
+				`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id varchar(20) NOT NULL, datum varchar(10) NOT NULL, langd int)`,
+				`INSERT INTO delreg_a VALUES (1, '7', '2024-01-01', '70'), (2, '8', '2024-01-01', '71')`,
+				`INSERT INTO delreg_b VALUES (1, '007', '2024-01-01', 180), (2, '8', '2024-01-01', 181)`,
+			)
+			if joined := countQuery(t, src, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`); joined != c.joined {
+				t.Fatalf("the source joins %d registrations, want %d", joined, c.joined)
+			}
+			plan := mergeFoldPlan(t, dir, "varchar(20)", c.mainKey)
+			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+			rep, rows := runMerge(t, plan, opts)
+			if want := strings.Join(c.rows, "|"); rows != want {
+				t.Errorf("receiving rows %q, want %q: the source's registrations merged or split otherwise than its join sees them (pass %v, ledger %v)", rows, want, rep.Pass, ledgerOf(rep, false))
+			}
+			checkLedger(t, rep, false, map[string]string{"delreg_a": summary(2, 0, 0, map[string]int64{}), "delreg_b": c.sub})
+			if c.joined == 2 {
+				if d := archiveRecords(t, filepath.Join(dir, "archive"), "delreg_b")["1"]; !strings.Contains(d, "'007'") || !strings.Contains(d, "'7'") {
+					t.Errorf("record 1 of delreg_b is archived as %q, want key_spelling naming '007' and '7'", d)
+				}
+			}
+			if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+				t.Fatalf("verify of the run: %v %+v", err, sum)
+			}
+		})
 	}
 }
 
