@@ -17,9 +17,10 @@ import (
 
 // rewriteArchive writes the package at dir again through archive.Writer
 // (so that it is whole and its manifests agree), each record's outcome
-// passed through edit first: what a run that archived a record with the
-// wrong outcome would have written.
-func rewriteArchive(t *testing.T, dir string, edit func(table string, o *archive.Record)) {
+// passed through edit first, and each value archived alone through
+// editValue when given: what a run that archived a record with the wrong
+// outcome would have written.
+func rewriteArchive(t *testing.T, dir string, edit func(table string, o *archive.Record), editValue ...func(table string, v *archive.Value)) {
 	t.Helper()
 	old, err := archive.Open(dir)
 	if err != nil {
@@ -57,6 +58,9 @@ func rewriteArchive(t *testing.T, dir string, edit func(table string, o *archive
 		}
 		for _, v := range vals {
 			v.Value.KeyText = v.KeyText
+			for _, e := range editValue {
+				e(ts.Table, &v.Value)
+			}
 			if err := w.AddValue(tbl, v.Value); err != nil {
 				t.Fatal(err)
 			}
@@ -194,4 +198,127 @@ func TestVerifyFindsAnArchivedRecordUnderAnotherKey(t *testing.T) {
 	if want := "besok archive_foreign [\"999999\"],besok archive_missing " + was; strings.Join(kinds, ",") != want {
 		t.Errorf("archive exceptions %v, want %s; problems %v", kinds, want, sum.Problems)
 	}
+}
+
+// The detail of an archived record's outcome is why it was archived, in
+// words: what the registry holder and the CPUA read to decide about the
+// record. A package rewritten and re-bagged with a detail edited, or two
+// records' details swapped, fails verification, naming each record and
+// the detail; so does a value archived alone with another detail.
+func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
+	run := func(t *testing.T) (plans.Options, *plans.Plan, string) {
+		dir := t.TempDir()
+		src, _ := makeDemoSQLite(t, dir, 80)
+		p := loadPlan(t, demoPlan)
+		opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+		if _, err := plans.Run(context.Background(), p, opts); err != nil {
+			t.Fatal(err)
+		}
+		return opts, p, filepath.Join(dir, "archive")
+	}
+	detailExceptions := func(t *testing.T, p *plans.Plan, opts plans.Options) []string {
+		t.Helper()
+		sum, err := plans.Verify(context.Background(), p, opts)
+		if sum == nil {
+			t.Fatalf("verify gave no summary: %v", err)
+		}
+		if sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+			t.Fatalf("verify passes a package whose archived records give other details")
+		}
+		var got []string
+		for _, d := range sum.ArchiveExceptions {
+			got = append(got, d.Table+" "+d.Kind+" "+strings.Join(d.Key, ",")+" "+strings.Join(d.Columns, ","))
+		}
+		sort.Strings(got)
+		return got
+	}
+	t.Run("edited", func(t *testing.T) {
+		opts, p, arc := run(t)
+		var key string
+		rewriteArchive(t, arc, func(table string, o *archive.Record) {
+			if table == "besok" && key == "" && o.Detail != "" {
+				key, o.Detail = o.KeyText, "the patient asked for it"
+			}
+		})
+		if key == "" {
+			t.Fatal("no archived visit has a detail")
+		}
+		if got, want := strings.Join(detailExceptions(t, p, opts), "|"), "besok archive_changed "+key+" detail"; got != want {
+			t.Errorf("archive exceptions %q, want %q", got, want)
+		}
+	})
+	t.Run("swapped", func(t *testing.T) {
+		opts, p, arc := run(t)
+		// Two records of one table with different details: each keeps
+		// its reason code, only the words tell.
+		first := map[string]*archive.Record{}
+		var pair []string
+		details := map[string]string{}
+		pkg, err := archive.Open(arc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ts := range pkg.Tables() {
+			recs, err := pkg.Records(ts.Table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for recs.Next() && pair == nil {
+				rec := recs.Record()
+				o := rec.Outcome
+				o.KeyText = rec.KeyText
+				k := ts.Table
+				if f := first[k]; f != nil && f.Detail != o.Detail {
+					pair = []string{ts.Table, f.KeyText, o.KeyText}
+					details[f.KeyText], details[o.KeyText] = o.Detail, f.Detail
+				} else if f == nil {
+					first[k] = &o
+				}
+			}
+			if err := errors.Join(recs.Err(), recs.Close()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if pair == nil {
+			t.Fatal("no two archived records of one table with different details")
+		}
+		rewriteArchive(t, arc, func(table string, o *archive.Record) {
+			if d, ok := details[o.KeyText]; ok && table == pair[0] {
+				o.Detail = d
+			}
+		})
+		want := []string{pair[0] + " archive_changed " + pair[1] + " detail", pair[0] + " archive_changed " + pair[2] + " detail"}
+		sort.Strings(want)
+		if got := detailExceptions(t, p, opts); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("archive exceptions %q, want %q", got, want)
+		}
+	})
+	t.Run("value archived alone", func(t *testing.T) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		src := "sqlite://" + filepath.Join(dir, "legacy.db")
+		writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("langd")}}},
+			map[string][][]connectors.Value{"besok": {{int64(1), "172"}, {int64(2), "ca 180"}}})
+		write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables:\n  - name: visit\n    primary_key: [id]\n    columns:\n      - {name: id, type: bigint}\n      - {name: length_cm, type: \"decimal(5,1)\"}\n")
+		write(t, filepath.Join(dir, "m.yaml"), "tables:\n  - target: visit\n    source: besok\n    granularity: value\n    columns:\n      id: {from: id}\n      length_cm: {expr: decimal(langd)}\n")
+		p := loadPlan(t, writePlan(t, dir, ""))
+		opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+		if _, err := plans.Run(ctx, p, opts); err != nil {
+			t.Fatal(err)
+		}
+		edited := 0
+		rewriteArchive(t, filepath.Join(dir, "archive"), func(string, *archive.Record) {}, func(table string, v *archive.Value) {
+			v.Detail, edited = "the patient asked for it", edited+1
+		})
+		if edited != 1 {
+			t.Fatalf("%d values archived alone, want 1", edited)
+		}
+		sum, err := plans.Verify(ctx, p, opts)
+		if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+			t.Fatalf("verify passes a package whose value archived alone gives another detail: %v", err)
+		}
+		if want := "values archived alone of besok"; !strings.Contains(strings.Join(sum.Problems, "\n"), want) {
+			t.Errorf("no problem names the %s: %q", want, sum.Problems)
+		}
+	})
 }

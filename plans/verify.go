@@ -804,12 +804,12 @@ func (k *keepingArchive) Add(t *connectors.Table, rec archive.Record) error {
 	if k.want[t.Name] == nil {
 		return nil
 	}
-	h, err := verify.ArchivedHash(rec)
+	ak, err := verify.ArchivedKeyOf(rec)
 	if err != nil {
 		return err
 	}
-	if verify.InBuckets(k.want, t.Name, h) {
-		k.kept[t.Name] = append(k.kept[t.Name], verify.ArchivedKey{KeyText: verify.ArchivedKeyText(rec), Hash: h})
+	if verify.InBuckets(k.want, t.Name, ak.Hash) {
+		k.kept[t.Name] = append(k.kept[t.Name], ak)
 	}
 	return nil
 }
@@ -892,7 +892,7 @@ func (e *expectedArchive) Add(t *connectors.Table, rec archive.Record) error {
 }
 
 func (e *expectedArchive) AddValue(t *connectors.Table, v archive.Value) error {
-	if err := e.content.AddValue(t.Name, v.Key, v.Column, v.SourceColumn, v.Reason, v.CareUnit, v.Value); err != nil {
+	if err := e.content.AddValue(t.Name, v); err != nil {
 		return err
 	}
 	if e.alone == nil {

@@ -2,8 +2,10 @@ package verify
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -38,22 +40,78 @@ func NewArchiveContent() *ArchiveContent {
 
 // ArchivedHash is the hash of one archived record: its source values,
 // its key as the package's outcome row renders it, its reason code, the
-// receiving and source column it failed on, and its reporting care unit,
-// canonically encoded. The unit is in it because the archive's outcome row
-// says whose record it is (to whom the CPUA may hand it), the key and the
-// columns because they are how a person finds the record (archive extract,
-// an erasure's review, a drill-down) and what they must decide about: a
-// package naming another unit, key or column for a record differs from the
-// source as a changed value does (the values archived alone hash their key
-// and both columns too). The detail is not: it is prose the run's regflytt
-// wrote, a Go error's wording among it, which a later version may word
-// otherwise, and a duplicate's names the record kept, which the order the
-// records were read in decides; the reason code says the same stably.
+// receiving and source column it failed on, its reporting care unit and
+// its detail, canonically encoded. The unit is in it because the archive's
+// outcome row says whose record it is (to whom the CPUA may hand it), the
+// key and the columns because they are how a person finds the record
+// (archive extract, an erasure's review, a drill-down) and what they must
+// decide about, and the detail because it is why the record was archived,
+// in words a person reads: a package naming another unit, key, column or
+// detail for a record differs from the source as a changed value does (the
+// values archived alone hash the same fields). The detail is the writing
+// regflytt's wording (a Go error's among it) and is the same from the same
+// source and plan: a duplicate's names the record kept, which the
+// duplicates rule decides, never the order rows happened to come in; a
+// duplicate_key's is compared up to the record its key went to, which a
+// resumed run words otherwise (comparedDetail). A package another
+// regflytt version wrote may word a detail otherwise; the verification
+// says which version wrote it (ArchiveResult.Meta).
 //
+// The texts are hashed as the writer writes them, made valid UTF-8.
 // The key's text is ArchivedKeyText's.
 func ArchivedHash(rec archive.Record) (connectors.RowHash, error) {
-	row := append(append(make([]connectors.Value, 0, len(rec.Values)+5), rec.Values...), ArchivedKeyText(rec), rec.Reason, rec.Column, rec.SourceColumn, rec.CareUnit)
-	return connectors.HashRow(row)
+	return connectors.HashRow(archivedRow(rec, true))
+}
+
+// archivedBareHash is ArchivedHash without the detail: a drill-down tells
+// a record whose detail alone differs by it.
+func archivedBareHash(rec archive.Record) (connectors.RowHash, error) {
+	return connectors.HashRow(archivedRow(rec, false))
+}
+
+func archivedRow(rec archive.Record, detail bool) []connectors.Value {
+	row := append(make([]connectors.Value, 0, len(rec.Values)+6), rec.Values...)
+	row = append(row, ArchivedKeyText(rec), outcomeText(rec.Reason), outcomeText(rec.Column), outcomeText(rec.SourceColumn), outcomeText(rec.CareUnit))
+	if detail {
+		row = append(row, comparedDetail(rec.Reason, rec.Detail))
+	}
+	return row
+}
+
+// duplicateKeyWinner begins the part of a duplicate_key record's detail
+// that names the record its receiving key went to (plans' receivingKeys):
+// a run names the source record, a run that resumed without replaying
+// names the receiving row written before it resumed (the source record
+// is not kept), so the same record is worded two ways by honest runs.
+const duplicateKeyWinner = ", from "
+
+// comparedDetail is the part of a detail verification compares: all of
+// it, but for a duplicate_key record the record its key went to.
+func comparedDetail(reason, detail string) string {
+	detail = outcomeText(detail)
+	if reason == "duplicate_key" {
+		if i := strings.Index(detail, duplicateKeyWinner); i >= 0 {
+			detail = detail[:i]
+		}
+	}
+	return detail
+}
+
+// outcomeText is an outcome's text as the package holds it: the writer
+// makes the package's own fields valid UTF-8.
+func outcomeText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// ArchivedKeyOf is an archived record as a drill-down keeps it.
+func ArchivedKeyOf(rec archive.Record) (ArchivedKey, error) {
+	h, err := ArchivedHash(rec)
+	if err != nil {
+		return ArchivedKey{}, err
+	}
+	bare, err := archivedBareHash(rec)
+	if err != nil {
+		return ArchivedKey{}, err
+	}
+	return ArchivedKey{KeyText: ArchivedKeyText(rec), Hash: h, Bare: bare}, nil
 }
 
 // ArchivedKeyText is the text of an archived record's key as the package
@@ -67,9 +125,14 @@ func ArchivedKeyText(rec archive.Record) string {
 
 // archivedRecordHash is ArchivedHash of a record read back from a package.
 func archivedRecordHash(rec archive.ArchivedRecord) (connectors.RowHash, error) {
+	return ArchivedHash(packageRecord(rec))
+}
+
+// packageRecord is a record read back as the Record the writer was given.
+func packageRecord(rec archive.ArchivedRecord) archive.Record {
 	o := rec.Outcome
 	o.Values, o.KeyText = rec.Values, rec.KeyText
-	return ArchivedHash(o)
+	return o
 }
 
 func archiveBucket(h connectors.RowHash) int { return int(h[31]) % archiveBuckets }
@@ -96,14 +159,19 @@ func (a *ArchiveContent) Add(table string, rec archive.Record) error {
 
 // valueHash is the hash of one value archived alone: its record's key (as
 // the package renders it), the receiving and source column, the reason,
-// the care unit (as ArchivedHash) and the value.
-func valueHash(keyText, column, sourceColumn, reason, careUnit string, v connectors.Value) (connectors.RowHash, error) {
-	return connectors.HashRow([]connectors.Value{keyText, column, sourceColumn, reason, careUnit, v})
+// the care unit, the detail (as ArchivedHash) and the value.
+func valueHash(keyText string, v archive.Value) (connectors.RowHash, error) {
+	return connectors.HashRow([]connectors.Value{keyText, outcomeText(v.Column), outcomeText(v.SourceColumn), outcomeText(v.Reason),
+		outcomeText(v.CareUnit), comparedDetail(v.Reason, v.Detail), v.Value})
 }
 
 // AddValue counts one value the mappings archive alone.
-func (a *ArchiveContent) AddValue(table string, key []connectors.Value, column, sourceColumn, reason, careUnit string, v connectors.Value) error {
-	h, err := valueHash(KeyText(key), column, sourceColumn, reason, careUnit, v)
+func (a *ArchiveContent) AddValue(table string, v archive.Value) error {
+	keyText := v.KeyText
+	if keyText == "" {
+		keyText = KeyText(v.Key)
+	}
+	h, err := valueHash(keyText, v)
 	if err != nil {
 		return fmt.Errorf("value archived alone of %s: %w", table, err)
 	}
@@ -137,10 +205,11 @@ func InBuckets(want map[string][]int, table string, h connectors.RowHash) bool {
 }
 
 // ArchivedKey is one archived record as a drill-down lists it: the key as
-// the package's outcome table renders it, and its hash.
+// the package's outcome table renders it, its hash, and its hash without
+// the detail.
 type ArchivedKey struct {
-	KeyText string
-	Hash    connectors.RowHash
+	KeyText    string
+	Hash, Bare connectors.RowHash
 }
 
 // KeyText renders a record key as the archive package's outcome table
@@ -318,7 +387,7 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 			}
 			fed := map[[2]string]bool{}
 			for _, v := range vals {
-				h, err := valueHash(v.KeyText, v.Column, v.SourceColumn, v.Reason, v.CareUnit, v.Value.Value)
+				h, err := valueHash(v.KeyText, v.Value)
 				if err != nil {
 					fail("archive package: a value archived alone of %s: %v", t, err)
 					continue
@@ -340,7 +409,7 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 			exp = *w
 		}
 		if exp != got {
-			fail("archive package: %d values archived alone of %s, the mappings archive %d, or they differ (key, column, reason or value)", got.Count, t, exp.Count)
+			fail("archive package: %d values archived alone of %s, the mappings archive %d, or they differ (key, column, reason, care unit, detail or value)", got.Count, t, exp.Count)
 		}
 	}
 	res.Equation.OK = len(res.Problems) == 0 && len(res.Differing) == 0 && res.Equation.Records == res.Equation.Expected
@@ -390,7 +459,7 @@ func ArchiveDrillDown(dir, table string, buckets []int, expected []ArchivedKey) 
 	for _, b := range buckets {
 		in[b] = true
 	}
-	type side struct{ want, got []connectors.RowHash }
+	type side struct{ want, got, wantBare, gotBare []connectors.RowHash }
 	byKey := map[string]*side{}
 	get := func(k string) *side {
 		if byKey[k] == nil {
@@ -399,14 +468,21 @@ func ArchiveDrillDown(dir, table string, buckets []int, expected []ArchivedKey) 
 		return byKey[k]
 	}
 	for _, e := range expected {
-		get(e.KeyText).want = append(get(e.KeyText).want, e.Hash)
+		s := get(e.KeyText)
+		s.want, s.wantBare = append(s.want, e.Hash), append(s.wantBare, e.Bare)
 	}
+	var bareErr error
 	err = eachArchived(pkg, table, func(rec archive.ArchivedRecord, h connectors.RowHash) {
 		if in[archiveBucket(h)] {
-			get(rec.KeyText).got = append(get(rec.KeyText).got, h)
+			bare, err := archivedBareHash(packageRecord(rec))
+			if err != nil && bareErr == nil {
+				bareErr = fmt.Errorf("archive package: table %s row %d: %w", table, rec.Row, err)
+			}
+			s := get(rec.KeyText)
+			s.got, s.gotBare = append(s.got, h), append(s.gotBare, bare)
 		}
 	})
-	if err != nil {
+	if err := errors.Join(err, bareErr); err != nil {
 		return nil, err
 	}
 	var out []Difference
@@ -422,6 +498,11 @@ func ArchiveDrillDown(dir, table string, buckets []int, expected []ArchivedKey) 
 			d.Kind = "archive_foreign"
 		default:
 			d.Kind = "archive_changed"
+			if sameHashes(s.wantBare, s.gotBare) {
+				// All but the detail agree: the words of why it was
+				// archived differ.
+				d.Columns = []string{"detail"}
+			}
 		}
 		out = append(out, d)
 	}

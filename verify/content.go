@@ -385,7 +385,9 @@ type Difference struct {
 	Key []string `json:"key"`
 	// Kind is "missing" (expected, not in the target), "foreign" (in the
 	// target, not expected), "changed" (both, with differing columns) or
-	// "duplicate" (the key more often in the target than expected).
+	// "duplicate" (the key more often in the target than expected); for
+	// the archive package "archive_missing", "archive_foreign" and
+	// "archive_changed" (Columns is [detail] when only the detail differs).
 	Kind    string   `json:"kind"`
 	Columns []string `json:"columns,omitempty"`
 	// Expected and Actual count the records with this key on each side.
@@ -408,7 +410,10 @@ func (d Difference) String() string {
 	case "archive_foreign":
 		return fmt.Sprintf("archived %s record %s: in the archive package, but no source record is archived so", d.Table, key)
 	case "archive_changed":
-		return fmt.Sprintf("archived %s record %s: its values, reason or care unit differ from the source's", d.Table, key)
+		if len(d.Columns) == 1 && d.Columns[0] == "detail" {
+			return fmt.Sprintf("archived %s record %s: its detail (why it was archived, in words) differs from what the mappings give", d.Table, key)
+		}
+		return fmt.Sprintf("archived %s record %s: its values or outcome (key, reason, column, care unit or detail) differ from what the mappings give", d.Table, key)
 	}
 	return fmt.Sprintf("%s key (%s): columns %s differ", d.Table, key, strings.Join(d.Columns, ", "))
 }
