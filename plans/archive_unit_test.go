@@ -322,3 +322,45 @@ func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
 		}
 	})
 }
+
+// A package another regflytt version wrote is verified as any other: one
+// that holds what the mappings give passes; one that differs fails, and
+// the verification names the version that wrote it and the one verifying,
+// since the difference may be a rule or a detail's wording that changed
+// between them (verify with the version that ran it to tell).
+func TestVerifyNamesTheVersionThatWroteADifferingPackage(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 80)
+	p := loadPlan(t, demoPlan)
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir, ToolVersion: "v0.9.0"}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	const named = "written by regflytt v0.9.0"
+	later := opts
+	later.ToolVersion = "v1.0.0"
+	sum, err := plans.Verify(context.Background(), p, later)
+	if err != nil || !sum.Pass {
+		t.Fatalf("a later version fails a package that holds what the mappings give: %v", err)
+	}
+	rewriteArchive(t, filepath.Join(dir, "archive"), func(table string, o *archive.Record) {
+		if table == "besok" && o.Detail != "" {
+			o.Detail += " (worded otherwise)"
+		}
+	})
+	for _, c := range []struct {
+		version string
+		named   bool
+	}{{"v1.0.0", true}, {"v0.9.0", false}} {
+		o := opts
+		o.ToolVersion = c.version
+		sum, err := plans.Verify(context.Background(), p, o)
+		if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+			t.Fatalf("regflytt %s passes a package that differs: %v", c.version, err)
+		}
+		problems := strings.Join(sum.Problems, "\n")
+		if strings.Contains(problems, named) != c.named || c.named && !strings.Contains(problems, "verified by regflytt v1.0.0") {
+			t.Errorf("regflytt %s: problems name the writing version %v, want %v:\n%s", c.version, !c.named, c.named, problems)
+		}
+	}
+}

@@ -521,6 +521,13 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		}
 		stepDone("verify: differences drilled down")
 	}
+	// A package another regflytt wrote is compared as any other (one that
+	// holds what the mappings give passes), but where it differs the
+	// difference may be the versions' (a rule, or a detail's wording,
+	// changed between them), not the package's: say which wrote it.
+	if ares.Differs && ares.ToolVersion != r.opts.ToolVersion {
+		sum.Fail("archive package: written by regflytt %s (its package.json), verified by regflytt %s: a difference above may be a rule or a detail's wording that changed between the two versions, not a change to the package: verify the run with the regflytt that ran it, or run it again", orUnnamed(ares.ToolVersion), orUnnamed(r.opts.ToolVersion))
+	}
 
 	// The equations per source table. The run's own counts are waited
 	// for once, not per table; a table they lack is counted here.
@@ -761,6 +768,14 @@ func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect
 		}
 	}
 	return nil
+}
+
+// orUnnamed names a regflytt version, which a package or a build may lack.
+func orUnnamed(version string) string {
+	if version == "" {
+		return "(version not recorded)"
+	}
+	return version
 }
 
 // sink is the hashing sink that adds rows to the expected contents and

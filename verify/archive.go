@@ -239,6 +239,13 @@ type ArchiveResult struct {
 	// term, counted like its source side (values.go).
 	Alone    map[string]map[string]int64
 	Problems []string
+	// Differs says the package's records or values differ from what the
+	// mappings archive (a record, a reason's count, a value alone), as
+	// opposed to a package damaged in itself.
+	Differs bool
+	// ToolVersion is the regflytt version that wrote the package
+	// (package.json), "" when it names none or could not be opened.
+	ToolVersion string
 }
 
 // ArchiveReading is an archive package verified and read through once
@@ -327,6 +334,7 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 		fail("archive package %s cannot be opened", dir)
 		return res
 	}
+	res.ToolVersion = pkg.Summary.Meta.ToolVersion
 	for _, p := range ar.problems {
 		fail("%s", p)
 	}
@@ -372,6 +380,7 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 		}
 		for _, reason := range sortedCountKeys(unionKeys(want.reasons[t], reasons[t])) {
 			if n, m := want.reasons[t][reason], reasons[t][reason]; n != m {
+				res.Differs = true
 				fail("archive package: %d records of %s with reason %s, the mappings archive %d", m, t, reason, n)
 			}
 		}
@@ -409,9 +418,11 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 			exp = *w
 		}
 		if exp != got {
+			res.Differs = true
 			fail("archive package: %d values archived alone of %s, the mappings archive %d, or they differ (key, column, reason, care unit, detail or value)", got.Count, t, exp.Count)
 		}
 	}
+	res.Differs = res.Differs || len(res.Differing) > 0
 	res.Equation.OK = len(res.Problems) == 0 && len(res.Differing) == 0 && res.Equation.Records == res.Equation.Expected
 	return res
 }
