@@ -111,6 +111,27 @@ func (p *Package) tableMeta(schema, folder int) *siardTableMeta {
 	return nil
 }
 
+// Events reads the package's event log (regflytt/events.jsonl), oldest
+// first. Verify checks its chain; this only parses it.
+func (p *Package) Events() ([]Event, error) {
+	b, err := os.ReadFile(filepath.Join(p.Dir, filepath.FromSlash(eventsName)))
+	if err != nil {
+		return nil, fmt.Errorf("archive %s: %w", p.Dir, err)
+	}
+	var out []Event
+	for i, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		var e Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			return nil, fmt.Errorf("archive %s: %s line %d is not an event: %w", p.Dir, eventsName, i+1, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // Owner is the package's dataOwner: the CPUA responsible for it.
 func (p *Package) Owner() string { return p.metadata.DataOwner }
 

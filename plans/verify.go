@@ -525,6 +525,15 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	// holds what the mappings give passes), but where it differs the
 	// difference may be the versions' (a rule, or a detail's wording,
 	// changed between them), not the package's: say which wrote it.
+	// Records an erasure removed from the package are archived by the
+	// mappings until the plan's erasure list names their persons (they
+	// are then excluded, erasure): the log's word alone accounts for
+	// nothing, since an event can be written by anyone re-bagging.
+	for _, e := range ares.Erasures {
+		if ares.Differs {
+			sum.Fail("archive package: its log records an erasure (reference %s, %s, %d records and %d values removed): the records it removed are missing here until the plan's erasure list (erasure:) names their persons, which accounts them as excluded for erasure", e.Reference, e.At, e.Count["records_removed"], e.Count["values_removed"])
+		}
+	}
 	if ares.Differs && ares.ToolVersion != r.opts.ToolVersion {
 		sum.Fail("archive package: written by regflytt %s (its package.json), verified by regflytt %s: a difference above may be a rule or a detail's wording that changed between the two versions, not a change to the package: verify the run with the regflytt that ran it, or run it again", orUnnamed(ares.ToolVersion), orUnnamed(r.opts.ToolVersion))
 	}

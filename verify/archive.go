@@ -246,6 +246,10 @@ type ArchiveResult struct {
 	// ToolVersion is the regflytt version that wrote the package
 	// (package.json), "" when it names none or could not be opened.
 	ToolVersion string
+	// Erasures are the "erased" events of the package's log: records
+	// regflytt archive erase removed, which the mappings archive until the
+	// plan's erasure list names their persons.
+	Erasures []archive.Event
 }
 
 // ArchiveReading is an archive package verified and read through once
@@ -335,6 +339,13 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 		return res
 	}
 	res.ToolVersion = pkg.Summary.Meta.ToolVersion
+	if events, err := pkg.Events(); err == nil {
+		for _, e := range events {
+			if e.Event == "erased" {
+				res.Erasures = append(res.Erasures, e)
+			}
+		}
+	}
 	for _, p := range ar.problems {
 		fail("%s", p)
 	}
