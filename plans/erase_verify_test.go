@@ -18,7 +18,7 @@ import (
 // missing, and says the package's log records the erasure and how it is
 // accounted for, the plan's erasure list naming the person. With the
 // person on the list the records are excluded (erasure) and verify
-// passes.
+// passes; a record removed beside the erasure still fails.
 func TestVerifyAccountsAnArchiveErasure(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -77,5 +77,18 @@ func TestVerifyAccountsAnArchiveErasure(t *testing.T) {
 		if tl.Source == "besok" && (tl.Excluded != 1 || tl.ExcludedBy["erasure"] != 1 || tl.Archived != 1) {
 			t.Errorf("besok: %d excluded %v, %d archived; want the erased visit excluded for erasure, one archived", tl.Excluded, tl.ExcludedBy, tl.Archived)
 		}
+	}
+
+	// A person erased from the package whom the list does not name: the
+	// record is missing, the log's erasure notwithstanding, and named
+	// though the erasure emptied the table (the package holds no table
+	// besok any more).
+	erase(t, "19121212-1212")
+	sum, err = plans.Verify(ctx, listed, opts)
+	if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+		t.Fatalf("verify passes a package erased of a person the plan's erasure list does not name: %v", err)
+	}
+	if len(sum.ArchiveExceptions) != 1 || sum.ArchiveExceptions[0].Kind != "archive_missing" || sum.ArchiveExceptions[0].Key[0] != `["2"]` {
+		t.Errorf("archive exceptions %v, want visit 2 missing; problems %q", sum.ArchiveExceptions, sum.Problems)
 	}
 }
