@@ -353,8 +353,16 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 		var n int64
 		var err error
 		read := false
+		// The reasons of the records read, for package.json's counts.
+		reasons := map[string]int64{}
+		counted := func(table string, rec ArchivedRecord) {
+			reasons[rec.Outcome.Reason]++
+			if each != nil {
+				each(table, rec)
+			}
+		}
 		if rok && ook {
-			n, read, err = p.checkPair(t, rf, of, claimed, bad, add, each)
+			n, read, err = p.checkPair(t, rf, of, claimed, bad, add, counted)
 		} else {
 			for _, f := range []struct {
 				tableFile
@@ -369,7 +377,7 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 			continue
 		}
 		if !read {
-			n, err = p.readRecords(t, each)
+			n, err = p.readRecords(t, counted)
 		}
 		if err != nil {
 			add(recsRel, RuleRows, "%v", err)
@@ -378,14 +386,21 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 			if n != t.Records {
 				add(packageName, RuleCounts, "%s: %d records, the package says %d", t.Table, n, t.Records)
 			}
+			// archive ls shows package.json's count per reason: it must
+			// be the outcome rows'.
+			for _, r := range sortedKeys(reasons, t.Reasons) {
+				if reasons[r] != t.Reasons[r] {
+					add(packageName, RuleCounts, "%s: %d records with reason %q, the package says %d", t.Table, reasons[r], r, t.Reasons[r])
+				}
+			}
 		}
 		p.checkValues(t, bad, add)
-		var reasons int64
+		var byReason int64
 		for _, c := range t.Reasons {
-			reasons += c
+			byReason += c
 		}
-		if reasons != t.Records {
-			add(packageName, RuleCounts, "%s: reasons count %d records of %d", t.Table, reasons, t.Records)
+		if byReason != t.Records {
+			add(packageName, RuleCounts, "%s: reasons count %d records of %d", t.Table, byReason, t.Records)
 		}
 	}
 	// What no table of package.json took (none, unless it names a folder
@@ -411,6 +426,24 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 // the cells under metadata.xml's names and types, and the Reader reads
 // them by package.json's).
 func (p *Package) checkMetadata(add addFunc) {
+	// Every table metadata.xml declares must be one of package.json's: a
+	// SIARD tool shows it, and only package.json's are read and compared.
+	for s, sch := range p.metadata.Schemas {
+		for _, tm := range sch.tables() {
+			described := false
+			for _, t := range p.Summary.Tables {
+				folder := t.Folder
+				if s == schemaValues {
+					folder = t.ValuesFolder
+				}
+				described = described || (folder >= 0 && tm.Folder == fmt.Sprintf("table%d", folder) && tm.Name == t.Table)
+			}
+			if !described {
+				add("data/header/metadata.xml", RuleMetadata, "schema%d/%s (%s) is no table %s describes: a SIARD tool shows its rows, which regflytt neither reads nor compares", s, tm.Folder, tm.Name, packageName)
+			}
+		}
+	}
+
 	if got, want := p.metadata.DataOwner, dataOwner(p.Summary.Meta); got != want {
 		add("data/header/metadata.xml", RuleMetadata, "dataOwner is not the owner %s names", packageName)
 	}
@@ -613,6 +646,21 @@ func (p *Package) readRecords(t *TableSummary, each func(string, ArchivedRecord)
 		}
 	}
 	return n, recs.Err()
+}
+
+// sortedKeys lists the keys of both maps, sorted.
+func sortedKeys(a, b map[string]int64) []string {
+	var out []string
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func sha256Hex(b []byte) string {

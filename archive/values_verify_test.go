@@ -276,3 +276,70 @@ func TestVerifyRefusesANaturalCellOutOfItsForm(t *testing.T) {
 		}
 	}
 }
+
+// Every table metadata.xml declares is one package.json describes: a
+// SIARD tool shows each, and regflytt reads and compares only
+// package.json's. A table added to metadata.xml with its files (another
+// run's records, or an excluded patient's), re-bagged, passed archive
+// verify and regflytt verify, its rows never decoded or compared.
+func TestVerifyEveryMetadataTableIsAPackageTable(t *testing.T) {
+	const metadata = "data/header/metadata.xml"
+	for _, schema := range []int{schemaRecords, schemaOutcome, schemaValues} {
+		t.Run(fmt.Sprintf("schema%d", schema), func(t *testing.T) {
+			dir := writePackage(t)
+			p := filepath.Join(dir, metadata)
+			b, _ := os.ReadFile(p)
+			// The schema's table0 declared again as table7, its files
+			// copied beside it.
+			start := bytes.Index(b, []byte(fmt.Sprintf("<folder>schema%d</folder>", schema)))
+			open := start + bytes.Index(b[start:], []byte("<table>"))
+			end := open + bytes.Index(b[open:], []byte("</table>")) + len("</table>")
+			extra := bytes.Replace(b[open:end], []byte("<folder>table0</folder>"), []byte("<folder>table7</folder>"), 1)
+			b = append(append(append([]byte{}, b[:end]...), extra...), b[end:]...)
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			from, to := filepath.Join(dir, tablePath(schema, 0)), filepath.Join(dir, tablePath(schema, 7))
+			if err := os.MkdirAll(to, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			for _, ext := range []string{".xml", ".xsd"} {
+				x, err := os.ReadFile(filepath.Join(from, "table0"+ext))
+				if err != nil {
+					t.Fatal(err)
+				}
+				x = bytes.ReplaceAll(x, []byte("table0.xsd"), []byte("table7.xsd"))
+				if err := os.WriteFile(filepath.Join(to, "table7"+ext), x, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rebag(t, dir)
+			if !hasProblem(Verify(dir), metadata, RuleMetadata) {
+				t.Fatalf("want %s: %s, got %v", metadata, RuleMetadata, Verify(dir))
+			}
+		})
+	}
+}
+
+// package.json's count per reason is what archive ls shows: it must be
+// what the outcome rows say, not only add up to the records. Two reasons'
+// counts swapped, re-bagged, passed archive verify and regflytt verify
+// (which counts the reasons from the rows).
+func TestVerifyReasonCountsAreTheOutcomeRows(t *testing.T) {
+	dir := writePackage(t)
+	p := filepath.Join(dir, packageName)
+	b, _ := os.ReadFile(p)
+	from := []byte(`"invalid_date": 1,`)
+	if !bytes.Contains(b, from) {
+		t.Fatalf("no %s in package.json:\n%s", from, b)
+	}
+	b = bytes.Replace(b, from, []byte(`"invalid_date": 2,`), 1)
+	b = bytes.Replace(b, []byte(`"not_null": 1`), []byte(`"not_null": 0`), 1)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rebag(t, dir)
+	if !hasProblem(Verify(dir), packageName, RuleCounts) {
+		t.Fatalf("want %s: %s, got %v", packageName, RuleCounts, Verify(dir))
+	}
+}
