@@ -22,12 +22,21 @@ import (
 // outcome would have written.
 func rewriteArchive(t *testing.T, dir string, edit func(table string, o *archive.Record), editValue ...func(table string, v *archive.Value)) {
 	t.Helper()
+	rewritePackage(t, dir, func(*archive.Meta) {}, edit, editValue...)
+}
+
+// rewritePackage is rewriteArchive with the package's description passed
+// through meta first.
+func rewritePackage(t *testing.T, dir string, meta func(*archive.Meta), edit func(table string, o *archive.Record), editValue ...func(table string, v *archive.Value)) {
+	t.Helper()
 	old, err := archive.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	next := dir + ".new"
-	w, err := archive.Create(next, old.Summary.Meta)
+	m := old.Summary.Meta
+	meta(&m)
+	w, err := archive.Create(next, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,6 +370,45 @@ func TestVerifyNamesTheVersionThatWroteADifferingPackage(t *testing.T) {
 		problems := strings.Join(sum.Problems, "\n")
 		if strings.Contains(problems, named) != c.named || c.named && !strings.Contains(problems, "verified by regflytt v1.0.0") {
 			t.Errorf("regflytt %s: problems name the writing version %v, want %v:\n%s", c.version, !c.named, c.named, problems)
+		}
+	}
+}
+
+// The package says whose it is (the new CPUA, in package.json, metadata.xml
+// and bag-info.txt), whose it was, and which register and platforms it
+// came from: what an auditor and portfolio status read of it. A package
+// rewritten to name another owner, register or platform than the plan
+// fails verification, naming the field; one that agrees passes.
+func TestVerifyHoldsThePackagesDescriptionToThePlan(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 30)
+	p := loadPlan(t, demoPlan)
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	arc := filepath.Join(dir, "archive")
+	for _, c := range []struct {
+		field string
+		edit  func(m *archive.Meta)
+	}{
+		{"owner", func(m *archive.Meta) { m.Owner = "Region Halland" }},
+		{"former owner", func(m *archive.Meta) { m.FormerOwner = "Region Halland" }},
+		{"register", func(m *archive.Meta) { m.Register = "other" }},
+		{"RCO", func(m *archive.Meta) { m.RCO = "RCO Väst" }},
+		{"source platform", func(m *archive.Meta) { m.SourceSystem = "other" }},
+	} {
+		var was archive.Meta
+		rewritePackage(t, arc, func(m *archive.Meta) { was = *m; c.edit(m) }, func(string, *archive.Record) {})
+		sum, err := plans.Verify(context.Background(), p, opts)
+		if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+			t.Errorf("%s: verify passes a package that names another %s than the plan: %v", c.field, c.field, err)
+		} else if !strings.Contains(strings.Join(sum.Problems, "\n"), "names "+c.field) {
+			t.Errorf("%s: no problem names the %s: %q", c.field, c.field, sum.Problems)
+		}
+		rewritePackage(t, arc, func(m *archive.Meta) { *m = was }, func(string, *archive.Record) {})
+		if sum, err := plans.Verify(context.Background(), p, opts); err != nil || !sum.Pass {
+			t.Fatalf("%s restored: %v %v", c.field, err, sum.Problems)
 		}
 	}
 }

@@ -534,8 +534,29 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			sum.Fail("archive package: its log records an erasure (reference %s, %s, %d records and %d values removed): the records it removed are missing here until the plan's erasure list (erasure:) names their persons, which accounts them as excluded for erasure", e.Reference, e.At, e.Count["records_removed"], e.Count["values_removed"])
 		}
 	}
-	if ares.Differs && ares.ToolVersion != r.opts.ToolVersion {
-		sum.Fail("archive package: written by regflytt %s (its package.json), verified by regflytt %s: a difference above may be a rule or a detail's wording that changed between the two versions, not a change to the package: verify the run with the regflytt that ran it, or run it again", orUnnamed(ares.ToolVersion), orUnnamed(r.opts.ToolVersion))
+	if m := ares.Meta; m != nil {
+		if ares.Differs && m.ToolVersion != r.opts.ToolVersion {
+			sum.Fail("archive package: written by regflytt %s (its package.json), verified by regflytt %s: a difference above may be a rule or a detail's wording that changed between the two versions, not a change to the package: verify the run with the regflytt that ran it, or run it again", orUnnamed(m.ToolVersion), orUnnamed(r.opts.ToolVersion))
+		}
+		// The package says whose it is and where it came from (what an
+		// auditor and portfolio status read of it): the plan's. The plan
+		// file, fingerprint, run and reference date may differ (an
+		// erasure list added since, a plan moved); the content compared
+		// above is what they decide.
+		want := r.archiveMeta(time.Time{}, "")
+		for _, f := range []struct{ name, got, want string }{
+			{"register", m.Register, want.Register},
+			{"owner", m.Owner, want.Owner},
+			{"former owner", m.FormerOwner, want.FormerOwner},
+			{"RCO", m.RCO, want.RCO},
+			{"former RCO", m.RCOFormer, want.RCOFormer},
+			{"source platform", m.SourceSystem, want.SourceSystem},
+			{"receiving platform", m.TargetSystem, want.TargetSystem},
+		} {
+			if f.got != f.want {
+				sum.Fail("archive package %s: its package.json names %s %q, the plan %q", arcDir, f.name, f.got, f.want)
+			}
+		}
 	}
 
 	// The equations per source table. The run's own counts are waited

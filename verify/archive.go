@@ -243,9 +243,9 @@ type ArchiveResult struct {
 	// mappings archive (a record, a reason's count, a value alone), as
 	// opposed to a package damaged in itself.
 	Differs bool
-	// ToolVersion is the regflytt version that wrote the package
-	// (package.json), "" when it names none or could not be opened.
-	ToolVersion string
+	// Meta is the package's description (package.json), nil when it
+	// could not be opened: whose it is, and the regflytt that wrote it.
+	Meta *archive.Meta
 	// Erasures are the "erased" events of the package's log: records
 	// regflytt archive erase removed, which the mappings archive until the
 	// plan's erasure list names their persons.
@@ -338,7 +338,8 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 		fail("archive package %s cannot be opened", dir)
 		return res
 	}
-	res.ToolVersion = pkg.Summary.Meta.ToolVersion
+	meta := pkg.Summary.Meta
+	res.Meta = &meta
 	if events, err := pkg.Events(); err == nil {
 		for _, e := range events {
 			if e.Event == "erased" {
