@@ -39,6 +39,7 @@ const (
 	RuleMissing        = "missing-file"
 	RuleUnlisted       = "file-not-in-manifest"
 	RuleOxum           = "payload-oxum"
+	RuleBagInfo        = "bag-info"
 	RuleEventChain     = "event-log-chain"
 	RuleLayout         = "siard-layout"
 	RuleName           = "siard-name"
@@ -180,6 +181,7 @@ func VerifyEach(dir string, each func(table string, rec ArchivedRecord)) Reading
 	}
 	r.Package = p
 	p.checkMetadata(add)
+	p.checkBagInfo(add)
 	r.Records = p.checkTables(onDisk, add, each)
 	return r
 }
@@ -419,6 +421,24 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 		add(f, RuleLayout, "no table of metadata.xml holds or names this file")
 	}
 	return counts
+}
+
+// checkBagInfo checks that bag-info.txt's Source-Organization, whose the
+// package is to a BagIt tool, is the owner package.json names.
+func (p *Package) checkBagInfo(add addFunc) {
+	b, err := os.ReadFile(filepath.Join(p.Dir, bagInfoName))
+	if err != nil {
+		return // checkOxum names it
+	}
+	var orgs []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Source-Organization: "); ok {
+			orgs = append(orgs, v)
+		}
+	}
+	if len(orgs) != 1 || orgs[0] != oneLine(p.Summary.Meta.Owner) {
+		add(bagInfoName, RuleBagInfo, "Source-Organization is not the owner %s names", packageName)
+	}
 }
 
 // checkMetadata checks that metadata.xml says what package.json says:

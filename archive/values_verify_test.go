@@ -343,3 +343,23 @@ func TestVerifyReasonCountsAreTheOutcomeRows(t *testing.T) {
 		t.Fatalf("want %s: %s, got %v", packageName, RuleCounts, Verify(dir))
 	}
 }
+
+// bag-info.txt's Source-Organization is whose the package is to any BagIt
+// tool; it must be the owner package.json names (as metadata.xml's
+// dataOwner must be).
+func TestVerifyBagInfoOrganizationIsPackageOwner(t *testing.T) {
+	dir := writePackage(t)
+	p := filepath.Join(dir, bagInfoName)
+	b, _ := os.ReadFile(p)
+	from := []byte("Source-Organization: Region B\n")
+	if !bytes.Contains(b, from) {
+		t.Fatalf("no %q in bag-info.txt:\n%s", from, b)
+	}
+	if err := os.WriteFile(p, bytes.Replace(b, from, []byte("Source-Organization: Region C\n"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rebag(t, dir)
+	if !hasProblem(Verify(dir), bagInfoName, RuleBagInfo) {
+		t.Fatalf("want %s: %s, got %v", bagInfoName, RuleBagInfo, Verify(dir))
+	}
+}
