@@ -439,6 +439,20 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 	return res
 }
 
+// within says every hash of a is one of b's.
+func within(a, b []connectors.RowHash) bool {
+	in := map[connectors.RowHash]bool{}
+	for _, h := range b {
+		in[h] = true
+	}
+	for _, h := range a {
+		if !in[h] {
+			return false
+		}
+	}
+	return true
+}
+
 func unionKeys(a, b map[string]int64) map[string]int64 {
 	out := map[string]int64{}
 	for k := range a {
@@ -472,7 +486,8 @@ func eachArchived(pkg *archive.Package, table string, fn func(archive.ArchivedRe
 // archive in those buckets (from a second pass that keeps only them).
 // A record whose key is on both sides with different content is
 // "archive_changed"; one only expected "archive_missing"; one only in the
-// package "archive_foreign" (an excluded patient's record there is one).
+// package "archive_foreign" (an excluded patient's record there is one);
+// one held more often than the mappings archive it "archive_duplicate".
 func ArchiveDrillDown(dir, table string, buckets []int, expected []ArchivedKey) ([]Difference, error) {
 	pkg, err := archive.Open(dir)
 	if err != nil {
@@ -527,6 +542,10 @@ func ArchiveDrillDown(dir, table string, buckets []int, expected []ArchivedKey) 
 			d.Kind = "archive_missing"
 		case len(s.want) == 0:
 			d.Kind = "archive_foreign"
+		case len(s.got) > len(s.want) && within(s.got, s.want):
+			// Every record held is one the mappings archive, some of
+			// them more often.
+			d.Kind = "archive_duplicate"
 		default:
 			d.Kind = "archive_changed"
 			if sameHashes(s.wantBare, s.gotBare) {

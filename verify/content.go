@@ -386,8 +386,9 @@ type Difference struct {
 	// Kind is "missing" (expected, not in the target), "foreign" (in the
 	// target, not expected), "changed" (both, with differing columns) or
 	// "duplicate" (the key more often in the target than expected); for
-	// the archive package "archive_missing", "archive_foreign" and
-	// "archive_changed" (Columns is [detail] when only the detail differs).
+	// the archive package "archive_missing", "archive_foreign",
+	// "archive_duplicate" and "archive_changed" (Columns is [detail] when
+	// only the detail differs).
 	Kind    string   `json:"kind"`
 	Columns []string `json:"columns,omitempty"`
 	// Expected and Actual count the records with this key on each side.
@@ -409,6 +410,8 @@ func (d Difference) String() string {
 		return fmt.Sprintf("archived %s record %s: expected from the source, missing in the archive package", d.Table, key)
 	case "archive_foreign":
 		return fmt.Sprintf("archived %s record %s: in the archive package, but no source record is archived so", d.Table, key)
+	case "archive_duplicate":
+		return fmt.Sprintf("archived %s record %s: held %d times in the archive package, the mappings archive it %d times", d.Table, key, d.Actual, d.Expected)
 	case "archive_changed":
 		if len(d.Columns) == 1 && d.Columns[0] == "detail" {
 			return fmt.Sprintf("archived %s record %s: its detail (why it was archived, in words) differs from what the mappings give", d.Table, key)
