@@ -72,7 +72,7 @@ func Open(dir string) (*Package, error) {
 		return nil, fmt.Errorf("archive %s: %s: %w", dir, packageName, err)
 	}
 	if p.Summary.Format != FormatVersion {
-		return nil, fmt.Errorf("archive %s: %s: format %q is not %s", dir, packageName, p.Summary.Format, FormatVersion)
+		return nil, fmt.Errorf("archive %s: %s: format %q, written by regflytt %s, is not %s, the format this regflytt reads: open it with the regflytt that wrote it", dir, packageName, p.Summary.Format, p.Summary.Meta.ToolVersion, FormatVersion)
 	}
 	mb, err := os.ReadFile(filepath.Join(dir, "data", "header", "metadata.xml"))
 	if err != nil {

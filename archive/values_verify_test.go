@@ -363,3 +363,21 @@ func TestVerifyBagInfoOrganizationIsPackageOwner(t *testing.T) {
 		t.Fatalf("want %s: %s, got %v", bagInfoName, RuleBagInfo, Verify(dir))
 	}
 }
+
+// A package of another format (a later regflytt's) is refused naming its
+// format and the regflytt that wrote it, to open it with.
+func TestOpenNamesTheVersionOfAnotherFormat(t *testing.T) {
+	dir := writePackage(t)
+	p := filepath.Join(dir, packageName)
+	b, _ := os.ReadFile(p)
+	if err := os.WriteFile(p, bytes.Replace(b, []byte(`"format": "`+FormatVersion+`"`), []byte(`"format": "regflytt-archive-9"`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(dir)
+	if err == nil || !strings.Contains(err.Error(), `"regflytt-archive-9"`) || !strings.Contains(err.Error(), "written by regflytt test") {
+		t.Fatalf("Open of another format: %v", err)
+	}
+	if probs := Verify(dir); len(probs) == 0 || !strings.Contains(fmt.Sprint(probs), "written by regflytt test") {
+		t.Fatalf("Verify of another format: %v", probs)
+	}
+}
