@@ -329,6 +329,14 @@ func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
 		if want := "values archived alone of besok"; !strings.Contains(strings.Join(sum.Problems, "\n"), want) {
 			t.Errorf("no problem names the %s: %q", want, sum.Problems)
 		}
+		// The drill-down names the value: its record's key and column.
+		var got []string
+		for _, d := range sum.ArchiveExceptions {
+			got = append(got, d.Table+" "+d.Kind+" "+strings.Join(d.Key, ",")+" "+strings.Join(d.Columns, ","))
+		}
+		if want := `besok archive_value_changed ["2"] length_cm`; strings.Join(got, "|") != want {
+			t.Errorf("archive exceptions %q, want %q", got, want)
+		}
 	})
 }
 

@@ -515,8 +515,8 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	held := ares.Held
 	stepDone("verify: archive package compared")
 
-	if len(differing) > 0 || len(ares.Differing) > 0 {
-		if err := r.drillDown(ctx, s, tgt.Dialect(), tsnap, inTarget, contents, differing, arcDir, ares.Differing, sum); err != nil {
+	if len(differing) > 0 || len(ares.Differing) > 0 || len(ares.ValuesDiffering) > 0 {
+		if err := r.drillDown(ctx, s, tgt.Dialect(), tsnap, inTarget, contents, differing, arcDir, ares, sum); err != nil {
 			return nil, err
 		}
 		stepDone("verify: differences drilled down")
@@ -760,9 +760,13 @@ func columnEquations(ctx context.Context, tsnap connectors.Snapshot, inTarget ma
 // only the expected rows in the differing buckets, and names the records
 // and columns that differ.
 func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table,
-	contents map[string]*verify.Content, differing []*verify.ContentCheck, arcDir string, arcDiffering map[string][]int, sum *verify.Summary) error {
+	contents map[string]*verify.Content, differing []*verify.ContentCheck, arcDir string, ares verify.ArchiveResult, sum *verify.Summary) error {
+	arcDiffering := ares.Differing
 	keep := &keepingSink{contents: contents, dialect: d, want: map[string]map[uint32]bool{}, rows: map[string][][]connectors.Value{}}
-	karc := &keepingArchive{want: arcDiffering, kept: map[string][]verify.ArchivedKey{}}
+	karc := &keepingArchive{want: arcDiffering, kept: map[string][]verify.ArchivedKey{}, wantValues: map[string]bool{}, keptValues: map[string][]verify.ArchivedValueKey{}}
+	for _, t := range ares.ValuesDiffering {
+		karc.wantValues[t] = true
+	}
 	for _, cc := range differing {
 		set := map[uint32]bool{}
 		for _, b := range cc.Differing() {
@@ -796,6 +800,14 @@ func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect
 		if len(diffs) == 0 {
 			sum.Fail("archive package: the records of %s differ from what the mappings archive, in %d buckets, but no record could be named", t, len(arcDiffering[t]))
 		}
+	}
+	for _, t := range ares.ValuesDiffering {
+		diffs, err := verify.ValuesDrillDown(arcDir, t, karc.keptValues[t])
+		if err != nil {
+			sum.Fail("archive package: drill-down of the values archived alone of %s: %v", t, err)
+			continue
+		}
+		sum.ArchiveExceptions = append(sum.ArchiveExceptions, diffs...)
 	}
 	return nil
 }
@@ -839,10 +851,13 @@ func (t *teeArchive) AddValue(tb *connectors.Table, v archive.Value) error {
 }
 
 // keepingArchive keeps the archived records of the differing buckets,
-// for an archive drill-down.
+// and every value archived alone of the tables whose values differ, for
+// an archive drill-down.
 type keepingArchive struct {
-	want map[string][]int
-	kept map[string][]verify.ArchivedKey
+	want       map[string][]int
+	kept       map[string][]verify.ArchivedKey
+	wantValues map[string]bool
+	keptValues map[string][]verify.ArchivedValueKey
 }
 
 func (k *keepingArchive) Add(t *connectors.Table, rec archive.Record) error {
@@ -859,7 +874,17 @@ func (k *keepingArchive) Add(t *connectors.Table, rec archive.Record) error {
 	return nil
 }
 
-func (k *keepingArchive) AddValue(*connectors.Table, archive.Value) error { return nil }
+func (k *keepingArchive) AddValue(t *connectors.Table, v archive.Value) error {
+	if !k.wantValues[t.Name] {
+		return nil
+	}
+	vk, err := verify.ArchivedValueKeyOf(v)
+	if err != nil {
+		return err
+	}
+	k.keptValues[t.Name] = append(k.keptValues[t.Name], vk)
+	return nil
+}
 
 // hashingSink takes the rows the mappings give and hashes them into their
 // receiving table's expected content; nothing is written.

@@ -167,18 +167,14 @@ func valueHash(keyText string, v archive.Value) (connectors.RowHash, error) {
 
 // AddValue counts one value the mappings archive alone.
 func (a *ArchiveContent) AddValue(table string, v archive.Value) error {
-	keyText := v.KeyText
-	if keyText == "" {
-		keyText = KeyText(v.Key)
-	}
-	h, err := valueHash(keyText, v)
+	vk, err := ArchivedValueKeyOf(v)
 	if err != nil {
 		return fmt.Errorf("value archived alone of %s: %w", table, err)
 	}
 	if a.values[table] == nil {
 		a.values[table] = &connectors.Aggregate{}
 	}
-	a.values[table].Add(h)
+	a.values[table].Add(vk.Hash)
 	return nil
 }
 
@@ -212,6 +208,90 @@ type ArchivedKey struct {
 	Hash, Bare connectors.RowHash
 }
 
+// ArchivedValueKey is one value archived alone as a drill-down keeps it:
+// its record's key as the package renders it, its receiving column, and
+// its hash.
+type ArchivedValueKey struct {
+	KeyText, Column string
+	Hash            connectors.RowHash
+}
+
+// ArchivedValueKeyOf is a value archived alone as a drill-down keeps it.
+func ArchivedValueKeyOf(v archive.Value) (ArchivedValueKey, error) {
+	keyText := v.KeyText
+	if keyText == "" {
+		keyText = KeyText(v.Key)
+	}
+	h, err := valueHash(keyText, v)
+	return ArchivedValueKey{KeyText: keyText, Column: v.Column, Hash: h}, err
+}
+
+// ValuesDrillDown names the values archived alone of a table that differ
+// from what the mappings archive alone (expected, every one of the table:
+// they are few), by their record's key and receiving column:
+// "archive_value_missing", "archive_value_foreign" or
+// "archive_value_changed".
+func ValuesDrillDown(dir, table string, expected []ArchivedValueKey) ([]Difference, error) {
+	pkg, err := archive.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	type side struct{ want, got []connectors.RowHash }
+	byKey := map[[2]string]*side{}
+	get := func(k [2]string) *side {
+		if byKey[k] == nil {
+			byKey[k] = &side{}
+		}
+		return byKey[k]
+	}
+	for _, e := range expected {
+		s := get([2]string{e.KeyText, e.Column})
+		s.want = append(s.want, e.Hash)
+	}
+	held := false
+	for _, ts := range pkg.Tables() {
+		held = held || ts.Table == table
+	}
+	if held {
+		vals, err := pkg.Values(table)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vals {
+			h, err := valueHash(v.KeyText, v.Value)
+			if err != nil {
+				return nil, fmt.Errorf("archive package: a value archived alone of %s: %w", table, err)
+			}
+			s := get([2]string{v.KeyText, v.Column})
+			s.got = append(s.got, h)
+		}
+	}
+	var out []Difference
+	for k, s := range byKey {
+		if sameHashes(s.want, s.got) {
+			continue
+		}
+		d := Difference{Table: table, Key: []string{k[0]}, Columns: []string{k[1]}, Expected: len(s.want), Actual: len(s.got), Kind: "archive_value_changed"}
+		switch {
+		case len(s.got) == 0:
+			d.Kind = "archive_value_missing"
+		case len(s.want) == 0:
+			d.Kind = "archive_value_foreign"
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Key[0] != out[j].Key[0] {
+			return out[i].Key[0] < out[j].Key[0]
+		}
+		return out[i].Columns[0] < out[j].Columns[0]
+	})
+	if len(out) > maxDifferences {
+		out = out[:maxDifferences]
+	}
+	return out, nil
+}
+
 // KeyText renders a record key as the archive package's outcome table
 // does (a JSON array of the values' text, null for NULL), so that a
 // record named from the source and one named from the package compare.
@@ -233,6 +313,9 @@ type ArchiveResult struct {
 	Held map[string]int64
 	// Differing lists, per source table, the buckets whose records differ.
 	Differing map[string][]int
+	// ValuesDiffering lists the source tables whose values archived alone
+	// differ, for ValuesDrillDown.
+	ValuesDiffering []string
 	// Alone counts, per source table and receiving column, the records
 	// whose value the package holds alone, read from a source value (one
 	// of its archived values is not NULL): the value equation's archived
@@ -431,6 +514,7 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 		}
 		if exp != got {
 			res.Differs = true
+			res.ValuesDiffering = append(res.ValuesDiffering, t)
 			fail("archive package: %d values archived alone of %s, the mappings archive %d, or they differ (key, column, reason, care unit, detail or value)", got.Count, t, exp.Count)
 		}
 	}

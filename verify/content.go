@@ -388,7 +388,9 @@ type Difference struct {
 	// "duplicate" (the key more often in the target than expected); for
 	// the archive package "archive_missing", "archive_foreign",
 	// "archive_duplicate" and "archive_changed" (Columns is [detail] when
-	// only the detail differs).
+	// only the detail differs), and for a value archived alone
+	// "archive_value_missing", "archive_value_foreign" and
+	// "archive_value_changed" (Columns is its receiving column).
 	Kind    string   `json:"kind"`
 	Columns []string `json:"columns,omitempty"`
 	// Expected and Actual count the records with this key on each side.
@@ -410,6 +412,12 @@ func (d Difference) String() string {
 		return fmt.Sprintf("archived %s record %s: expected from the source, missing in the archive package", d.Table, key)
 	case "archive_foreign":
 		return fmt.Sprintf("archived %s record %s: in the archive package, but no source record is archived so", d.Table, key)
+	case "archive_value_missing":
+		return fmt.Sprintf("value of %s.%s archived alone, record %s: expected from the source, missing in the archive package", d.Table, strings.Join(d.Columns, ", "), key)
+	case "archive_value_foreign":
+		return fmt.Sprintf("value of %s.%s archived alone, record %s: in the archive package, but no source value is archived so", d.Table, strings.Join(d.Columns, ", "), key)
+	case "archive_value_changed":
+		return fmt.Sprintf("value of %s.%s archived alone, record %s: the value or its outcome (reason, source column, care unit or detail) differs from what the mappings give", d.Table, strings.Join(d.Columns, ", "), key)
 	case "archive_duplicate":
 		return fmt.Sprintf("archived %s record %s: held %d times in the archive package, the mappings archive it %d times", d.Table, key, d.Actual, d.Expected)
 	case "archive_changed":
