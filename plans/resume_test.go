@@ -747,3 +747,73 @@ func TestRunResumeDropsPartsOfUncommittedBatches(t *testing.T) {
 		t.Errorf("differs from a clean run:\n got %s\nwant %s", got, want)
 	}
 }
+
+// The archive parts a stopped run left are the package's only copy of
+// what its committed batches archived. A part removed, or another's copy
+// put in its place, before the run resumes: the resumed run (whose end
+// check re-reads the source) and regflytt verify fail, naming the
+// records; parts renamed into another order give the same package.
+func TestRunResumeFindsTamperedArchiveParts(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		tamper func(t *testing.T, parts []string)
+		pass   bool
+	}{
+		{"removed", func(t *testing.T, parts []string) {
+			if err := os.Remove(parts[0]); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"another's copy", func(t *testing.T, parts []string) {
+			b, err := os.ReadFile(parts[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(parts[1], b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"reordered", func(t *testing.T, parts []string) {
+			tmp := parts[0] + ".swap"
+			for _, mv := range [][2]string{{parts[0], tmp}, {parts[1], parts[0]}, {tmp, parts[1]}} {
+				if err := os.Rename(mv[0], mv[1]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src, _ := makeDemoSQLite(t, dir, 200)
+			p := loadPlan(t, demoPlan)
+			p.BatchSize = 15
+			tgt := "sqlite://" + filepath.Join(dir, "t.db")
+			work := filepath.Join(dir, "w")
+			s := &stopAfter{n: 30, stop: make(chan struct{})}
+			if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Stop: s.stop, Progress: s}); !errors.Is(err, plans.ErrInterrupted) {
+				t.Fatalf("the first run: %v, want it stopped", err)
+			}
+			parts, _ := filepath.Glob(filepath.Join(work, "archive-parts", "*.part"))
+			if len(parts) < 2 {
+				t.Fatalf("%d archive parts after the stop: the test would prove nothing", len(parts))
+			}
+			c.tamper(t, parts)
+			opts := plans.Options{SourceURL: src, TargetURL: tgt}
+			rep, err := plans.Run(context.Background(), p, opts)
+			if c.pass {
+				if err != nil {
+					t.Fatalf("resumed: %v %v", err, rep.Problems)
+				}
+				return
+			}
+			if !errors.Is(err, plans.ErrNotAccounted) || rep == nil || rep.Pass {
+				t.Fatalf("a run resumed from tampered archive parts: %v", err)
+			}
+			opts.WorkDir = work
+			sum, err := plans.Verify(context.Background(), p, opts)
+			if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) || len(sum.ArchiveExceptions) == 0 {
+				t.Fatalf("verify of a package assembled from tampered parts: %v", err)
+			}
+		})
+	}
+}
