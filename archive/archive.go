@@ -122,13 +122,20 @@ type TableSummary struct {
 	ForeignKeys []ForeignKeyDoc `json:"foreign_keys,omitempty"`
 }
 
-// ForeignKeyDoc is a foreign key the source declared: erasure follows it
-// from an erased record to the archived records that refer to it.
+// ForeignKeyDoc is a foreign key the source declared, or a parent the
+// mapping declared (parent:): erasure follows it from an erased record to
+// the archived records that refer to it.
 type ForeignKeyDoc struct {
 	Columns    []string `json:"columns"`
 	RefTable   string   `json:"ref_table"`
 	RefColumns []string `json:"ref_columns"`
+	// Parent says the mapping declared it, not the source.
+	Parent bool `json:"parent,omitempty"`
 }
+
+// ParentKey names, as connectors.ForeignKey.Name, a foreign key a
+// mapping's parent: declares: the package keeps it marked Parent.
+const ParentKey = "parent (declared by the mapping)"
 
 // ColumnSummary is one source column: its name, the type the legacy
 // platform declared, and the canonical type its natural cells are read as.

@@ -37,8 +37,9 @@ type EraseResult struct {
 
 // Erase removes every record of the listed persons from a package: each
 // record that holds an identifying value in any column, every record that
-// refers to a removed record through a foreign key the source declared
-// (followed until nothing more is found), and every value archived alone
+// refers to a removed record through a foreign key the source declared or
+// a parent its mapping declared (package.json lists both; followed until
+// nothing more is found), and every value archived alone
 // that identifies a person or whose key does. It writes a new version of
 // the package beside the old (new chunks, tables, metadata, manifests;
 // the event log continued with an "erased" event holding the reference
@@ -265,7 +266,11 @@ func (t *TableSummary) connectorsTable() *connectors.Table {
 		tbl.Columns = append(tbl.Columns, connectors.Column{Name: c.Name, Type: c.Type.Type(), SourceType: c.SourceType, Charset: c.Charset, Nullable: c.Nullable})
 	}
 	for _, fk := range t.ForeignKeys {
-		tbl.ForeignKeys = append(tbl.ForeignKeys, connectors.ForeignKey{Columns: fk.Columns, RefTable: fk.RefTable, RefColumns: fk.RefColumns})
+		name := ""
+		if fk.Parent {
+			name = ParentKey
+		}
+		tbl.ForeignKeys = append(tbl.ForeignKeys, connectors.ForeignKey{Name: name, Columns: fk.Columns, RefTable: fk.RefTable, RefColumns: fk.RefColumns})
 	}
 	return tbl
 }

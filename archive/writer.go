@@ -538,7 +538,7 @@ func (w *Writer) Close(now time.Time) (*Summary, error) {
 			ts.Columns = append(ts.Columns, ColumnSummary{Name: c.Name, SourceType: c.SourceType, Charset: c.Charset, Nullable: c.Nullable, Type: typeDoc(c.Type)})
 		}
 		for _, fk := range st.src.ForeignKeys {
-			ts.ForeignKeys = append(ts.ForeignKeys, ForeignKeyDoc{Columns: fk.Columns, RefTable: fk.RefTable, RefColumns: fk.RefColumns})
+			ts.ForeignKeys = append(ts.ForeignKeys, ForeignKeyDoc{Columns: fk.Columns, RefTable: fk.RefTable, RefColumns: fk.RefColumns, Parent: fk.Name == ParentKey})
 		}
 		for _, i := range st.companions {
 			ts.Companions = append(ts.Companions, st.src.Columns[i].Name)

@@ -3,6 +3,7 @@ package plans_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,5 +91,73 @@ func TestVerifyAccountsAnArchiveErasure(t *testing.T) {
 	}
 	if len(sum.ArchiveExceptions) != 1 || sum.ArchiveExceptions[0].Kind != "archive_missing" || sum.ArchiveExceptions[0].Key[0] != `["2"]` {
 		t.Errorf("archive exceptions %v, want visit 2 missing; problems %q", sum.ArchiveExceptions, sum.Problems)
+	}
+}
+
+// A record archived because its parent was (parent:) belongs to the
+// parent's person though the source declares no foreign key: the mapping
+// does. An erasure of the person removes it with the parent; it was left
+// in the package (the demo's visits of an erased patient) while the
+// erasure reported no record referring to the person's.
+func TestArchiveErasureFollowsTheMappingsParents(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 300)
+	p := loadPlan(t, demoPlan)
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	arc := filepath.Join(dir, "archive")
+	pkg, err := archive.Open(arc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A visit archived with its parent, and that parent's patient.
+	column := func(table, name string) int {
+		for _, ts := range pkg.Tables() {
+			for i, c := range ts.Columns {
+				if ts.Table == table && c.Name == name {
+					return i
+				}
+			}
+		}
+		t.Fatalf("no column %s.%s in the package", table, name)
+		return -1
+	}
+	visits := map[string]int64{}
+	each := func(table string, fn func(archive.ArchivedRecord)) {
+		recs, err := pkg.Records(table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for recs.Next() {
+			fn(recs.Record())
+		}
+		if err := errors.Join(recs.Err(), recs.Close()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	each("besok", func(r archive.ArchivedRecord) {
+		if r.Outcome.Reason == "parent_archived" {
+			visits[fmt.Sprint(r.Values[column("besok", "patient_id")])]++
+		}
+	})
+	var person string
+	var linked int64
+	each("patient", func(r archive.ArchivedRecord) {
+		if n := visits[fmt.Sprint(r.Values[column("patient", "id")])]; n > 0 && person == "" {
+			person, linked = r.Values[column("patient", "personnr")].(string), n
+		}
+	})
+	if person == "" {
+		t.Fatal("no archived patient with visits archived after it: the test would prove nothing")
+	}
+	res, err := archive.Erase(arc, archive.EraseRequest{Reference: "Dnr 2026-18", Who: "test", At: time.Now(), Tool: "regflytt test",
+		Identifies: func(v connectors.Value) bool { return v == person }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records["patient"] != 1 || res.Linked["besok"] != linked {
+		t.Errorf("erased %v, linked %v; want the patient and %d visits archived after it", res.Records, res.Linked, linked)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -557,7 +558,11 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 	return next, nil
 }
 
-// archiveTables resolves the source tables named in the parts.
+// archiveTables resolves the source tables named in the parts. A table
+// whose mapping declares a parent (parent:) gets it as a foreign key,
+// unless the source declares it already: the package lists it, and
+// archive erase follows it from an erased record to the records archived
+// because it was (parent_archived), which the source may not link.
 func (r *runner) archiveTables(s *session, pp *parts) map[string]*connectors.Table {
 	m := map[string]*connectors.Table{}
 	for i := range s.catalog {
@@ -572,6 +577,21 @@ func (r *runner) archiveTables(s *session, pp *parts) map[string]*connectors.Tab
 	}
 	for n, t := range pp.tables {
 		m[n] = t
+	}
+	for _, tp := range s.prog.Tables {
+		child := m[tp.RecordsTable().Name]
+		if tp.Parent == nil || child == nil {
+			continue
+		}
+		fk := connectors.ForeignKey{Name: archive.ParentKey, Columns: tp.Parent.Key, RefTable: tp.Parent.Records.Name, RefColumns: tp.Parent.Table.RecordKey()}
+		if slices.ContainsFunc(child.ForeignKeys, func(d connectors.ForeignKey) bool {
+			return d.RefTable == fk.RefTable && slices.Equal(d.Columns, fk.Columns) && slices.Equal(d.RefColumns, fk.RefColumns)
+		}) {
+			continue
+		}
+		with := *child
+		with.ForeignKeys = append(slices.Clone(child.ForeignKeys), fk)
+		m[child.Name] = &with
 	}
 	return m
 }

@@ -219,7 +219,8 @@ a double's or a decimal's whole digits, century-safe against the plan's referenc
 date; a match whose century stays unresolved is erased and reported), or the
 person's pseudonym when
 --pseudonym-key-env names the key; every record that refers to a removed one
-through a foreign key the source declared; and every value archived alone that
+through a foreign key the source declared or a parent: its mapping declared
+(the package lists both); and every value archived alone that
 names the person. A new version with new manifests is written beside the old,
 verified, and only then put in its place. The event log gets an "erased" event
 with the reference and the counts, never an identity.
