@@ -84,7 +84,12 @@ func Open(dir string) (*Package, error) {
 	if len(p.metadata.Schemas) != len(schemaNames) {
 		return nil, fmt.Errorf("archive %s: data/header/metadata.xml: %d schemas, want %d", dir, len(p.metadata.Schemas), len(schemaNames))
 	}
+	listed := map[string]bool{}
 	for _, t := range p.Summary.Tables {
+		if listed[t.Table] {
+			return nil, fmt.Errorf("archive %s: %s lists table %s twice", dir, packageName, t.Table)
+		}
+		listed[t.Table] = true
 		for s, folder := range []int{t.Folder, t.Folder, t.ValuesFolder} {
 			if folder < 0 {
 				continue

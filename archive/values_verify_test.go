@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -379,5 +380,32 @@ func TestOpenNamesTheVersionOfAnotherFormat(t *testing.T) {
 	}
 	if probs := Verify(dir); len(probs) == 0 || !strings.Contains(fmt.Sprint(probs), "written by regflytt test") {
 		t.Fatalf("Verify of another format: %v", probs)
+	}
+}
+
+// A table package.json lists twice is read twice: archive ls showed it
+// twice and archive verify passed it, each entry's count its own.
+func TestVerifyRefusesATableListedTwice(t *testing.T) {
+	dir := writePackage(t)
+	p := filepath.Join(dir, packageName)
+	var sum Summary
+	b, _ := os.ReadFile(p)
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	sum.Tables = append(sum.Tables, sum.Tables[0])
+	b, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rebag(t, dir)
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Fatalf("Open of a package listing table %s twice: %v", sum.Tables[0].Table, err)
+	}
+	if probs := Verify(dir); len(probs) == 0 {
+		t.Fatal("Verify passes a package listing a table twice")
 	}
 }
