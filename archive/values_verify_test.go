@@ -328,21 +328,29 @@ func TestVerifyEveryMetadataTableIsAPackageTable(t *testing.T) {
 // (which counts the reasons from the rows).
 func TestVerifyReasonCountsAreTheOutcomeRows(t *testing.T) {
 	dir := writePackage(t)
-	p := filepath.Join(dir, packageName)
-	b, _ := os.ReadFile(p)
-	from := []byte(`"invalid_date": 1,`)
-	if !bytes.Contains(b, from) {
-		t.Fatalf("no %s in package.json:\n%s", from, b)
-	}
-	b = bytes.Replace(b, from, []byte(`"invalid_date": 2,`), 1)
-	b = bytes.Replace(b, []byte(`"not_null": 1`), []byte(`"not_null": 0`), 1)
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rebag(t, dir)
+	editAndRebag(t, dir, packageName, `"invalid_date": 1,`, `"invalid_date": 2,`)
+	editAndRebag(t, dir, packageName, `"not_null": 1`, `"not_null": 0`)
 	if !hasProblem(Verify(dir), packageName, RuleCounts) {
 		t.Fatalf("want %s: %s, got %v", packageName, RuleCounts, Verify(dir))
 	}
+}
+
+// editAndRebag replaces the first from in a file of the package by to,
+// and makes the bag again.
+func editAndRebag(t *testing.T, dir, file, from, to string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(file))
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(from)) {
+		t.Fatalf("no %q in %s:\n%s", from, file, b)
+	}
+	if err := os.WriteFile(p, bytes.Replace(b, []byte(from), []byte(to), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rebag(t, dir)
 }
 
 // bag-info.txt's Source-Organization is whose the package is to any BagIt
@@ -350,16 +358,7 @@ func TestVerifyReasonCountsAreTheOutcomeRows(t *testing.T) {
 // dataOwner must be).
 func TestVerifyBagInfoOrganizationIsPackageOwner(t *testing.T) {
 	dir := writePackage(t)
-	p := filepath.Join(dir, bagInfoName)
-	b, _ := os.ReadFile(p)
-	from := []byte("Source-Organization: Region B\n")
-	if !bytes.Contains(b, from) {
-		t.Fatalf("no %q in bag-info.txt:\n%s", from, b)
-	}
-	if err := os.WriteFile(p, bytes.Replace(b, from, []byte("Source-Organization: Region C\n"), 1), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rebag(t, dir)
+	editAndRebag(t, dir, bagInfoName, "Source-Organization: Region B\n", "Source-Organization: Region C\n")
 	if !hasProblem(Verify(dir), bagInfoName, RuleBagInfo) {
 		t.Fatalf("want %s: %s, got %v", bagInfoName, RuleBagInfo, Verify(dir))
 	}
@@ -369,11 +368,7 @@ func TestVerifyBagInfoOrganizationIsPackageOwner(t *testing.T) {
 // format and the regflytt that wrote it, to open it with.
 func TestOpenNamesTheVersionOfAnotherFormat(t *testing.T) {
 	dir := writePackage(t)
-	p := filepath.Join(dir, packageName)
-	b, _ := os.ReadFile(p)
-	if err := os.WriteFile(p, bytes.Replace(b, []byte(`"format": "`+FormatVersion+`"`), []byte(`"format": "regflytt-archive-9"`), 1), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	editAndRebag(t, dir, packageName, `"format": "`+FormatVersion+`"`, `"format": "regflytt-archive-9"`)
 	_, err := Open(dir)
 	if err == nil || !strings.Contains(err.Error(), `"regflytt-archive-9"`) || !strings.Contains(err.Error(), "written by regflytt test") {
 		t.Fatalf("Open of another format: %v", err)

@@ -89,44 +89,61 @@ func rewritePackage(t *testing.T, dir string, meta func(*archive.Meta), edit fun
 	}
 }
 
+// runDemo runs the demo plan over a demo registry of the given number of
+// patients, from SQLite into SQLite in a new directory, and gives the
+// run's options, the plan and the archive package's directory.
+func runDemo(t *testing.T, patients int, toolVersion string) (plans.Options, *plans.Plan, string) {
+	t.Helper()
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, patients)
+	p := loadPlan(t, demoPlan)
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir, ToolVersion: toolVersion}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	return opts, p, filepath.Join(dir, "archive")
+}
+
+// archiveExceptions verifies, holds the verification to FAIL (what says
+// how the package differs) and gives its archive exceptions as "table
+// kind key columns", sorted.
+func archiveExceptions(t *testing.T, p *plans.Plan, opts plans.Options, what string) []string {
+	t.Helper()
+	sum, err := plans.Verify(context.Background(), p, opts)
+	if sum == nil {
+		t.Fatalf("verify gave no summary: %v", err)
+	}
+	if sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+		t.Fatalf("verify passes a package %s", what)
+	}
+	var got []string
+	for _, d := range sum.ArchiveExceptions {
+		got = append(got, strings.TrimSpace(d.Table+" "+d.Kind+" "+strings.Join(d.Key, ",")+" "+strings.Join(d.Columns, ",")))
+	}
+	sort.Strings(got)
+	return got
+}
+
 // The care unit an archived record's outcome names is whose record it is
 // in the archive (the CPUA hands archived history to the unit that
 // reported it): a package that names another unit for a record must fail
 // verification, as a changed value does. Verify takes the unit from the
 // source, not from the run.
 func TestVerifyFindsAnArchivedRecordOfAnotherUnit(t *testing.T) {
-	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 80)
-	p := loadPlan(t, demoPlan)
-	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
-	if _, err := plans.Run(context.Background(), p, opts); err != nil {
-		t.Fatal(err)
-	}
-	moved := 0
-	rewriteArchive(t, filepath.Join(dir, "archive"), func(table string, o *archive.Record) {
-		if table == "besok" && o.CareUnit != "" && moved == 0 {
-			o.CareUnit += "9"
-			moved++
+	opts, p, arc := runDemo(t, 80, "")
+	var key string
+	rewriteArchive(t, arc, func(table string, o *archive.Record) {
+		if table == "besok" && o.CareUnit != "" && key == "" {
+			key, o.CareUnit = o.KeyText, o.CareUnit+"9"
 		}
 	})
-	if moved == 0 {
+	if key == "" {
 		t.Fatal("no archived visit names a care unit")
-	}
-	sum, err := plans.Verify(context.Background(), p, opts)
-	if sum == nil {
-		t.Fatalf("verify gave no summary: %v", err)
-	}
-	if sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
-		t.Fatalf("verify passes a package whose archived visit names another care unit")
 	}
 	// The drill-down names the one record: changed, not missing and
 	// foreign.
-	var kinds []string
-	for _, d := range sum.ArchiveExceptions {
-		kinds = append(kinds, d.Table+" "+d.Kind)
-	}
-	if strings.Join(kinds, ",") != "besok archive_changed" {
-		t.Errorf("archive exceptions %v, problems %v", kinds, sum.Problems)
+	if got := archiveExceptions(t, p, opts, "whose archived visit names another care unit"); strings.Join(got, ",") != "besok archive_changed "+key {
+		t.Errorf("archive exceptions %v", got)
 	}
 }
 
@@ -143,15 +160,9 @@ func TestVerifyFindsAnArchivedRecordOfAnotherColumn(t *testing.T) {
 		{"source column", func(o *archive.Record) bool { o.SourceColumn += "_x"; return true }},
 	} {
 		t.Run(edit.name, func(t *testing.T) {
-			dir := t.TempDir()
-			src, _ := makeDemoSQLite(t, dir, 80)
-			p := loadPlan(t, demoPlan)
-			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
-			if _, err := plans.Run(context.Background(), p, opts); err != nil {
-				t.Fatal(err)
-			}
+			opts, p, arc := runDemo(t, 80, "")
 			edited := 0
-			rewriteArchive(t, filepath.Join(dir, "archive"), func(table string, o *archive.Record) {
+			rewriteArchive(t, arc, func(table string, o *archive.Record) {
 				if table == "besok" && o.Column != "" && o.SourceColumn != "" && edited == 0 && edit.apply(o) {
 					edited++
 				}
@@ -159,13 +170,7 @@ func TestVerifyFindsAnArchivedRecordOfAnotherColumn(t *testing.T) {
 			if edited == 0 {
 				t.Fatal("no archived visit names a column")
 			}
-			sum, err := plans.Verify(context.Background(), p, opts)
-			if sum == nil {
-				t.Fatalf("verify gave no summary: %v", err)
-			}
-			if sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
-				t.Fatalf("verify passes a package whose archived visit names another %s", edit.name)
-			}
+			archiveExceptions(t, p, opts, "whose archived visit names another "+edit.name)
 		})
 	}
 }
@@ -176,15 +181,9 @@ func TestVerifyFindsAnArchivedRecordOfAnotherColumn(t *testing.T) {
 // manifests agree, fails verification; the drill-down names the key the
 // mappings archive as missing and the package's as foreign.
 func TestVerifyFindsAnArchivedRecordUnderAnotherKey(t *testing.T) {
-	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 80)
-	p := loadPlan(t, demoPlan)
-	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
-	if _, err := plans.Run(context.Background(), p, opts); err != nil {
-		t.Fatal(err)
-	}
+	opts, p, arc := runDemo(t, 80, "")
 	var was string
-	rewriteArchive(t, filepath.Join(dir, "archive"), func(table string, o *archive.Record) {
+	rewriteArchive(t, arc, func(table string, o *archive.Record) {
 		if table == "besok" && was == "" {
 			was, o.KeyText = o.KeyText, `["999999"]`
 		}
@@ -192,20 +191,9 @@ func TestVerifyFindsAnArchivedRecordUnderAnotherKey(t *testing.T) {
 	if was == "" {
 		t.Fatal("no archived visit")
 	}
-	sum, err := plans.Verify(context.Background(), p, opts)
-	if sum == nil {
-		t.Fatalf("verify gave no summary: %v", err)
-	}
-	if sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
-		t.Fatalf("verify passes a package whose archived visit %s names the key [\"999999\"]", was)
-	}
-	var kinds []string
-	for _, d := range sum.ArchiveExceptions {
-		kinds = append(kinds, d.Table+" "+d.Kind+" "+strings.Join(d.Key, ","))
-	}
-	sort.Strings(kinds)
-	if want := "besok archive_foreign [\"999999\"],besok archive_missing " + was; strings.Join(kinds, ",") != want {
-		t.Errorf("archive exceptions %v, want %s; problems %v", kinds, want, sum.Problems)
+	got := archiveExceptions(t, p, opts, "whose archived visit "+was+` names the key ["999999"]`)
+	if want := "besok archive_foreign [\"999999\"],besok archive_missing " + was; strings.Join(got, ",") != want {
+		t.Errorf("archive exceptions %v, want %s", got, want)
 	}
 }
 
@@ -215,34 +203,8 @@ func TestVerifyFindsAnArchivedRecordUnderAnotherKey(t *testing.T) {
 // records' details swapped, fails verification, naming each record and
 // the detail; so does a value archived alone with another detail.
 func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
-	run := func(t *testing.T) (plans.Options, *plans.Plan, string) {
-		dir := t.TempDir()
-		src, _ := makeDemoSQLite(t, dir, 80)
-		p := loadPlan(t, demoPlan)
-		opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
-		if _, err := plans.Run(context.Background(), p, opts); err != nil {
-			t.Fatal(err)
-		}
-		return opts, p, filepath.Join(dir, "archive")
-	}
-	detailExceptions := func(t *testing.T, p *plans.Plan, opts plans.Options) []string {
-		t.Helper()
-		sum, err := plans.Verify(context.Background(), p, opts)
-		if sum == nil {
-			t.Fatalf("verify gave no summary: %v", err)
-		}
-		if sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
-			t.Fatalf("verify passes a package whose archived records give other details")
-		}
-		var got []string
-		for _, d := range sum.ArchiveExceptions {
-			got = append(got, d.Table+" "+d.Kind+" "+strings.Join(d.Key, ",")+" "+strings.Join(d.Columns, ","))
-		}
-		sort.Strings(got)
-		return got
-	}
 	t.Run("edited", func(t *testing.T) {
-		opts, p, arc := run(t)
+		opts, p, arc := runDemo(t, 80, "")
 		var key string
 		rewriteArchive(t, arc, func(table string, o *archive.Record) {
 			if table == "besok" && key == "" && o.Detail != "" {
@@ -252,12 +214,12 @@ func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
 		if key == "" {
 			t.Fatal("no archived visit has a detail")
 		}
-		if got, want := strings.Join(detailExceptions(t, p, opts), "|"), "besok archive_changed "+key+" detail"; got != want {
+		if got, want := strings.Join(archiveExceptions(t, p, opts, "whose archived records give other details"), "|"), "besok archive_changed "+key+" detail"; got != want {
 			t.Errorf("archive exceptions %q, want %q", got, want)
 		}
 	})
 	t.Run("swapped", func(t *testing.T) {
-		opts, p, arc := run(t)
+		opts, p, arc := runDemo(t, 80, "")
 		// Two records of one table with different details: each keeps
 		// its reason code, only the words tell.
 		first := map[string]*archive.Record{}
@@ -298,7 +260,7 @@ func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
 		})
 		want := []string{pair[0] + " archive_changed " + pair[1] + " detail", pair[0] + " archive_changed " + pair[2] + " detail"}
 		sort.Strings(want)
-		if got := detailExceptions(t, p, opts); strings.Join(got, "|") != strings.Join(want, "|") {
+		if got := archiveExceptions(t, p, opts, "whose archived records give other details"); strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("archive exceptions %q, want %q", got, want)
 		}
 	})
@@ -346,13 +308,7 @@ func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
 // since the difference may be a rule or a detail's wording that changed
 // between them (verify with the version that ran it to tell).
 func TestVerifyNamesTheVersionThatWroteADifferingPackage(t *testing.T) {
-	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 80)
-	p := loadPlan(t, demoPlan)
-	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir, ToolVersion: "v0.9.0"}
-	if _, err := plans.Run(context.Background(), p, opts); err != nil {
-		t.Fatal(err)
-	}
+	opts, p, arc := runDemo(t, 80, "v0.9.0")
 	const named = "written by regflytt v0.9.0"
 	later := opts
 	later.ToolVersion = "v1.0.0"
@@ -360,7 +316,7 @@ func TestVerifyNamesTheVersionThatWroteADifferingPackage(t *testing.T) {
 	if err != nil || !sum.Pass {
 		t.Fatalf("a later version fails a package that holds what the mappings give: %v", err)
 	}
-	rewriteArchive(t, filepath.Join(dir, "archive"), func(table string, o *archive.Record) {
+	rewriteArchive(t, arc, func(table string, o *archive.Record) {
 		if table == "besok" && o.Detail != "" {
 			o.Detail += " (worded otherwise)"
 		}
@@ -388,14 +344,7 @@ func TestVerifyNamesTheVersionThatWroteADifferingPackage(t *testing.T) {
 // rewritten to name another owner, register or platform than the plan
 // fails verification, naming the field; one that agrees passes.
 func TestVerifyHoldsThePackagesDescriptionToThePlan(t *testing.T) {
-	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 30)
-	p := loadPlan(t, demoPlan)
-	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
-	if _, err := plans.Run(context.Background(), p, opts); err != nil {
-		t.Fatal(err)
-	}
-	arc := filepath.Join(dir, "archive")
+	opts, p, arc := runDemo(t, 30, "")
 	for _, c := range []struct {
 		field string
 		edit  func(m *archive.Meta)

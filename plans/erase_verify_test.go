@@ -100,14 +100,7 @@ func TestVerifyAccountsAnArchiveErasure(t *testing.T) {
 // in the package (the demo's visits of an erased patient) while the
 // erasure reported no record referring to the person's.
 func TestArchiveErasureFollowsTheMappingsParents(t *testing.T) {
-	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 300)
-	p := loadPlan(t, demoPlan)
-	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "receiving.db"), WorkDir: dir}
-	if _, err := plans.Run(context.Background(), p, opts); err != nil {
-		t.Fatal(err)
-	}
-	arc := filepath.Join(dir, "archive")
+	_, _, arc := runDemo(t, 300, "")
 	pkg, err := archive.Open(arc)
 	if err != nil {
 		t.Fatal(err)
