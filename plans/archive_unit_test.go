@@ -17,17 +17,25 @@ import (
 
 // rewriteArchive writes the package at dir again through archive.Writer
 // (so that it is whole and its manifests agree), each record's outcome
-// passed through edit first, and each value archived alone through
-// editValue when given: what a run that archived a record with the wrong
-// outcome would have written.
-func rewriteArchive(t *testing.T, dir string, edit func(table string, o *archive.Record), editValue ...func(table string, v *archive.Value)) {
+// passed through edit first: what a run that archived a record with the
+// wrong outcome would have written.
+func rewriteArchive(t *testing.T, dir string, edit func(table string, o *archive.Record)) {
 	t.Helper()
-	rewritePackage(t, dir, func(*archive.Meta) {}, edit, editValue...)
+	rewritePackage(t, dir, packageEdit{record: edit})
 }
 
-// rewritePackage is rewriteArchive with the package's description passed
-// through meta first.
-func rewritePackage(t *testing.T, dir string, meta func(*archive.Meta), edit func(table string, o *archive.Record), editValue ...func(table string, v *archive.Value)) {
+// packageEdit says what rewritePackage changes: the package's
+// description, a source table's description, each record's outcome, each
+// value archived alone (nil: nothing).
+type packageEdit struct {
+	meta   func(*archive.Meta)
+	table  func(*connectors.Table)
+	record func(table string, o *archive.Record)
+	value  func(table string, v *archive.Value)
+}
+
+// rewritePackage is rewriteArchive with what edit says changed.
+func rewritePackage(t *testing.T, dir string, edit packageEdit) {
 	t.Helper()
 	old, err := archive.Open(dir)
 	if err != nil {
@@ -35,7 +43,9 @@ func rewritePackage(t *testing.T, dir string, meta func(*archive.Meta), edit fun
 	}
 	next := dir + ".new"
 	m := old.Summary.Meta
-	meta(&m)
+	if edit.meta != nil {
+		edit.meta(&m)
+	}
 	w, err := archive.Create(next, m)
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +55,9 @@ func rewritePackage(t *testing.T, dir string, meta func(*archive.Meta), edit fun
 		for _, c := range ts.Columns {
 			tbl.Columns = append(tbl.Columns, connectors.Column{Name: c.Name, Type: c.Type.Type(), SourceType: c.SourceType, Charset: c.Charset, Nullable: c.Nullable})
 		}
+		if edit.table != nil {
+			edit.table(tbl)
+		}
 		recs, err := old.Records(ts.Table)
 		if err != nil {
 			t.Fatal(err)
@@ -53,7 +66,9 @@ func rewritePackage(t *testing.T, dir string, meta func(*archive.Meta), edit fun
 			rec := recs.Record()
 			o := rec.Outcome
 			o.KeyText, o.Values = rec.KeyText, rec.Values
-			edit(ts.Table, &o)
+			if edit.record != nil {
+				edit.record(ts.Table, &o)
+			}
 			if err := w.Add(tbl, o); err != nil {
 				t.Fatal(err)
 			}
@@ -67,8 +82,8 @@ func rewritePackage(t *testing.T, dir string, meta func(*archive.Meta), edit fun
 		}
 		for _, v := range vals {
 			v.Value.KeyText = v.KeyText
-			for _, e := range editValue {
-				e(ts.Table, &v.Value)
+			if edit.value != nil {
+				edit.value(ts.Table, &v.Value)
 			}
 			if err := w.AddValue(tbl, v.Value); err != nil {
 				t.Fatal(err)
@@ -278,9 +293,9 @@ func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
 			t.Fatal(err)
 		}
 		edited := 0
-		rewriteArchive(t, filepath.Join(dir, "archive"), func(string, *archive.Record) {}, func(table string, v *archive.Value) {
+		rewritePackage(t, filepath.Join(dir, "archive"), packageEdit{value: func(table string, v *archive.Value) {
 			v.Detail, edited = "the patient asked for it", edited+1
-		})
+		}})
 		if edited != 1 {
 			t.Fatalf("%d values archived alone, want 1", edited)
 		}
@@ -356,16 +371,56 @@ func TestVerifyHoldsThePackagesDescriptionToThePlan(t *testing.T) {
 		{"source platform", func(m *archive.Meta) { m.SourceSystem = "other" }},
 	} {
 		var was archive.Meta
-		rewritePackage(t, arc, func(m *archive.Meta) { was = *m; c.edit(m) }, func(string, *archive.Record) {})
+		rewritePackage(t, arc, packageEdit{meta: func(m *archive.Meta) { was = *m; c.edit(m) }})
 		sum, err := plans.Verify(context.Background(), p, opts)
 		if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
 			t.Errorf("%s: verify passes a package that names another %s than the plan: %v", c.field, c.field, err)
 		} else if !strings.Contains(strings.Join(sum.Problems, "\n"), "names "+c.field) {
 			t.Errorf("%s: no problem names the %s: %q", c.field, c.field, sum.Problems)
 		}
-		rewritePackage(t, arc, func(m *archive.Meta) { *m = was }, func(string, *archive.Record) {})
+		rewritePackage(t, arc, packageEdit{meta: func(m *archive.Meta) { *m = was }})
 		if sum, err := plans.Verify(context.Background(), p, opts); err != nil || !sum.Pass {
 			t.Fatalf("%s restored: %v %v", c.field, err, sum.Problems)
 		}
+	}
+}
+
+// The package describes each source table's columns (names, source
+// types, canonical types), in package.json and in metadata.xml, which
+// every SIARD tool and archive extract label the cells by. Two columns'
+// names swapped, or a source type changed, in both alike and re-bagged,
+// passed: the cells read back the same. Verification holds the
+// description to the source table the mappings read.
+func TestVerifyHoldsThePackagesColumnsToTheSource(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(tb *connectors.Table)
+	}{
+		{"names swapped", func(tb *connectors.Table) {
+			tb.Columns[1].Name, tb.Columns[2].Name = tb.Columns[2].Name, tb.Columns[1].Name
+		}},
+		{"source type", func(tb *connectors.Table) { tb.Columns[1].SourceType = "TEXT" }},
+		{"nullable", func(tb *connectors.Table) { tb.Columns[1].Nullable = !tb.Columns[1].Nullable }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opts, p, arc := runDemo(t, 80, "")
+			edited := false
+			rewritePackage(t, arc, packageEdit{table: func(tb *connectors.Table) {
+				if tb.Name == "besok" {
+					c.edit(tb)
+					edited = true
+				}
+			}})
+			if !edited {
+				t.Fatal("the package holds no visit")
+			}
+			sum, err := plans.Verify(context.Background(), p, opts)
+			if sum == nil || sum.Pass || !errors.Is(err, plans.ErrNotAccounted) {
+				t.Fatalf("verify passes a package whose table besok is described otherwise than the source: %v", err)
+			}
+			if want := "table besok is described otherwise"; !strings.Contains(strings.Join(sum.Problems, "\n"), want) {
+				t.Errorf("no problem says %s: %q", want, sum.Problems)
+			}
+		})
 	}
 }

@@ -564,17 +564,7 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 // archive erase follows it from an erased record to the records archived
 // because it was (parent_archived), which the source may not link.
 func (r *runner) archiveTables(s *session, pp *parts) map[string]*connectors.Table {
-	m := map[string]*connectors.Table{}
-	for i := range s.catalog {
-		m[s.catalog[i].Name] = &s.catalog[i]
-	}
-	for _, tp := range s.prog.Tables {
-		m[tp.Source.Name] = tp.Source
-		if tp.EAV != nil {
-			m[tp.EAV.Entities.Name] = tp.EAV.Entities
-			m[tp.EAV.Values.Name] = tp.EAV.Values
-		}
-	}
+	m := archivedShapes(s)
 	for n, t := range pp.tables {
 		m[n] = t
 	}
@@ -592,6 +582,24 @@ func (r *runner) archiveTables(s *session, pp *parts) map[string]*connectors.Tab
 		with := *child
 		with.ForeignKeys = append(slices.Clone(child.ForeignKeys), fk)
 		m[child.Name] = &with
+	}
+	return m
+}
+
+// archivedShapes gives the source tables whose shape archived records
+// keep: the catalogue's, as each mapping reads them (its source, a form
+// store's entities and values).
+func archivedShapes(s *session) map[string]*connectors.Table {
+	m := map[string]*connectors.Table{}
+	for i := range s.catalog {
+		m[s.catalog[i].Name] = &s.catalog[i]
+	}
+	for _, tp := range s.prog.Tables {
+		m[tp.Source.Name] = tp.Source
+		if tp.EAV != nil {
+			m[tp.EAV.Entities.Name] = tp.EAV.Entities
+			m[tp.EAV.Values.Name] = tp.EAV.Values
+		}
 	}
 	return m
 }

@@ -538,6 +538,16 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		if ares.Differs && m.ToolVersion != r.opts.ToolVersion {
 			sum.Fail("archive package: written by regflytt %s (its package.json), verified by regflytt %s: a difference above may be a rule or a detail's wording that changed between the two versions, not a change to the package: verify the run with the regflytt that ran it, or run it again", orUnnamed(m.ToolVersion), orUnnamed(r.opts.ToolVersion))
 		}
+		// Each table as the package describes it is the source's: what
+		// SIARD tools and archive extract label its cells by.
+		shapes := archivedShapes(s)
+		for _, ts := range ares.Tables {
+			if src := shapes[ts.Table]; src != nil {
+				if why := verify.SameShape(ts, src); why != "" {
+					sum.Fail("archive package %s: table %s is described otherwise than the source table: %s", arcDir, ts.Table, why)
+				}
+			}
+		}
 		// The package says whose it is and where it came from (what an
 		// auditor and portfolio status read of it): the plan's. The plan
 		// file, fingerprint, run and reference date may differ (an

@@ -329,6 +329,8 @@ type ArchiveResult struct {
 	// Meta is the package's description (package.json), nil when it
 	// could not be opened: whose it is, and the regflytt that wrote it.
 	Meta *archive.Meta
+	// Tables describe the package's source tables (package.json).
+	Tables []archive.TableSummary
 	// Erasures are the "erased" events of the package's log: records
 	// regflytt archive erase removed, which the mappings archive until the
 	// plan's erasure list names their persons.
@@ -422,7 +424,7 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 		return res
 	}
 	meta := pkg.Summary.Meta
-	res.Meta = &meta
+	res.Meta, res.Tables = &meta, pkg.Tables()
 	if events, err := pkg.Events(); err == nil {
 		for _, e := range events {
 			if e.Event == "erased" {
@@ -521,6 +523,29 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 	res.Differs = res.Differs || len(res.Differing) > 0
 	res.Equation.OK = len(res.Problems) == 0 && len(res.Differing) == 0 && res.Equation.Records == res.Equation.Expected
 	return res
+}
+
+// SameShape says how a table the package describes differs from the
+// source table its records were read from ("" when it does not): the
+// columns, in order, with their names, source and canonical types,
+// charsets and nullability, and the primary key. SIARD tools and archive
+// extract label the cells by the package's description, the Reader reads
+// them by it: a package whose description is not the source's shows the
+// source's values under other names or types.
+func SameShape(ts archive.TableSummary, src *connectors.Table) string {
+	if len(ts.Columns) != len(src.Columns) {
+		return fmt.Sprintf("%d columns, the source table has %d", len(ts.Columns), len(src.Columns))
+	}
+	for i, c := range ts.Columns {
+		s := src.Columns[i]
+		if c.Name != s.Name || c.SourceType != s.SourceType || c.Type.Type() != s.Type || c.Charset != s.Charset || c.Nullable != s.Nullable {
+			return fmt.Sprintf("column %d is %s %s (%s), the source's %s %s (%s)", i+1, c.Name, c.SourceType, c.Type.Type(), s.Name, s.SourceType, s.Type)
+		}
+	}
+	if strings.Join(ts.PrimaryKey, ",") != strings.Join(src.PrimaryKey, ",") {
+		return fmt.Sprintf("primary key (%s), the source's (%s)", strings.Join(ts.PrimaryKey, ", "), strings.Join(src.PrimaryKey, ", "))
+	}
+	return ""
 }
 
 // within says every hash of a is one of b's.
