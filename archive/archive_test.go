@@ -629,3 +629,54 @@ func TestEncryptedPackageRoundTrips(t *testing.T) {
 		t.Fatalf("damaged ciphertext: %v", err)
 	}
 }
+
+// A package whose records were archived because their parent was
+// (parent_archived), but which records no link from their table to any
+// other (written before packages kept the mapping's parent:), cannot
+// erase them with their parent's person: Erase refuses, naming the table,
+// rather than leave them and report that nothing referred to the person.
+func TestEraseRefusesParentArchivedRecordsItCannotFollow(t *testing.T) {
+	patient := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "personnr", Type: connectors.Type{Kind: connectors.KindText, Length: 13}, Nullable: true},
+	}}
+	visit := &connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "patient_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}, Nullable: true},
+	}}
+	write := func(t *testing.T, linked bool) string {
+		dir := filepath.Join(t.TempDir(), "pkg")
+		w, err := Create(dir, testMeta())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := *visit
+		if linked {
+			v.ForeignKeys = []connectors.ForeignKey{{Name: ParentKey, Columns: []string{"patient_id"}, RefTable: "patient", RefColumns: []string{"id"}}}
+		}
+		for _, a := range []struct {
+			t   *connectors.Table
+			rec Record
+		}{
+			{patient, Record{Key: []connectors.Value{int64(1)}, Reason: "invalid_date", Values: []connectors.Value{int64(1), "19121212-1212"}}},
+			{&v, Record{Key: []connectors.Value{int64(10)}, Reason: "parent_archived", Values: []connectors.Value{int64(10), int64(1)}}},
+		} {
+			if err := w.Add(a.t, a.rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.Close(created); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	req := EraseRequest{Identifies: func(v connectors.Value) bool { return v == "19121212-1212" }, Reference: "Dnr 2026/124", Who: "anna", At: created.Add(time.Hour)}
+	_, err := Erase(write(t, false), req)
+	if err == nil || !strings.Contains(err.Error(), "besok") || !strings.Contains(err.Error(), "parent_archived") {
+		t.Fatalf("erasing from a package that cannot follow parent_archived records: %v", err)
+	}
+	res, err := Erase(write(t, true), req)
+	if err != nil || res.Records["patient"] != 1 || res.Linked["besok"] != 1 {
+		t.Fatalf("erasing with the parent linked: %+v, %v", res, err)
+	}
+}

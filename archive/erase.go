@@ -35,6 +35,10 @@ type EraseResult struct {
 	Records, Linked, Values map[string]int64
 }
 
+// parentArchived is the reason of a record archived because its parent
+// was (mappings.ReasonParentArchived; archive imports no mappings).
+const parentArchived = "parent_archived"
+
 // Erase removes every record of the listed persons from a package: each
 // record that holds an identifying value in any column, every record that
 // refers to a removed record through a foreign key the source declared or
@@ -57,6 +61,15 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	old, err := OpenVerified(dir)
 	if err != nil {
 		return nil, fmt.Errorf("erase: the package must verify first: %w", err)
+	}
+	// A record archived because its parent was holds no identity of its
+	// own: only a link to its parent finds it. A package written before
+	// packages kept the mapping's parent: has none; erasing from it would
+	// leave those records and say nothing referred to the person.
+	for _, t := range old.Summary.Tables {
+		if n := t.Reasons[parentArchived]; n > 0 && len(t.ForeignKeys) == 0 {
+			return nil, fmt.Errorf("erase: table %s holds %d records archived because their parent was (%s), but the package records no link from them to their parent (written by %s, before packages kept the mappings' parent:), so an erasure cannot find them: migrate again with this regflytt (regflytt run --restart) for a package that keeps the links, or remove them by hand", t.Table, n, parentArchived, old.Summary.Meta.ToolVersion)
+		}
 	}
 	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}}
 	// removed holds the row numbers to drop per table, and the dropped
