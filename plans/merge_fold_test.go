@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,11 +29,16 @@ import (
 // as key_spelling, naming both spellings, and the rest of the
 // registration migrates as the mapping says. Keys are compared as the
 // columns' collations compare them: utf8mb4_bin sees case and accents
-// but pads ('ghi ' is 'ghi'), utf8mb4_nopad_bin sees every byte, and
-// PostgreSQL, whose catalogue names no collation here, is taken to be
-// blind to all three (its nondeterministic ICU collation joins case and
-// accents, not trailing spaces: 'ghi ' is archived there too, never
-// merged, never split silently).
+// but pads ('ghi ' is 'ghi'), utf8mb4_nopad_bin sees every byte, as do
+// PostgreSQL's deterministic collations (the database's default, an ICU
+// one) and SQLite's BINARY; SQLite's RTRIM sees case and accents only.
+// A blind collation is taken to be blind to all three: PostgreSQL's
+// nondeterministic ICU collations join case (and accents at level 1),
+// not trailing spaces, SQLite's NOCASE joins ASCII case only, and 'ghi '
+// (and 'josé') is archived there too, never merged, never split
+// silently. PostgreSQL's and SQLite's catalogues named no collation, and
+// every key of theirs was folded: a case-sensitive source's 'ABC' and
+// 'abc', two registrations, were one, one of them archived.
 func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 	insert := []string{
 		`INSERT INTO delreg_a VALUES (1, 'abc', '2024-01-01', '70'), (2, 'jose', '2024-01-01', '71'), (3, 'ghi', '2024-01-01', '72'), (4, 'xyz', '2024-01-01', '73')`,
@@ -51,6 +57,26 @@ func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 			return u
 		}
 	}
+	postgres := func(create, collate string) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			u := pgtest.NewDatabase(t)
+			if create != "" {
+				pgtest.Exec(t, u, create)
+			}
+			pgtest.Exec(t, u, tables(collate)...)
+			return u
+		}
+	}
+	sqlite := func(collate string) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			path := filepath.Join(t.TempDir(), "legacy.db")
+			sqliteExec(t, path, tables(collate)...)
+			return "sqlite://" + path
+		}
+	}
+	// everySpelling is the rows of a source that sees every byte: each
+	// spelling is a registration of its own.
+	everySpelling := []string{"ABC  180", "abc 70.0 ", "ghi   182", "ghi 72.0 ", "jose 71.0 ", "josé  181", "xyz 73.0 183"}
 	blind := []string{"abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "xyz 73.0 183"}
 	allSpelled := map[string][2]string{"1": {"ABC", "abc"}, "2": {"josé", "jose"}, "3": {"ghi ", "ghi"}}
 	for _, c := range []struct {
@@ -68,13 +94,18 @@ func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 			summary(1, 3, 0, map[string]int64{"key_spelling": 3}), allSpelled},
 		{"MariaDBBin", mariadb("utf8mb4_bin"), 2, []string{"ABC  180", "abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "josé  181", "xyz 73.0 183"},
 			summary(3, 1, 0, map[string]int64{"key_spelling": 1}), map[string][2]string{"3": {"ghi ", "ghi"}}},
-		{"MariaDBNopadBin", mariadb("utf8mb4_nopad_bin"), 1, []string{"ABC  180", "abc 70.0 ", "ghi   182", "ghi 72.0 ", "jose 71.0 ", "josé  181", "xyz 73.0 183"},
+		{"MariaDBNopadBin", mariadb("utf8mb4_nopad_bin"), 1, everySpelling,
 			summary(4, 0, 0, map[string]int64{}), nil},
-		{"PostgreSQLNondeterministicICU", func(t *testing.T) string {
-			u := pgtest.NewDatabase(t)
-			pgtest.Exec(t, u, append([]string{`CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level1', deterministic = false)`}, tables(`COLLATE ci`)...)...)
-			return u
-		}, 3, blind, summary(1, 3, 0, map[string]int64{"key_spelling": 3}), allSpelled},
+		{"PostgreSQLNondeterministicICU", postgres(`CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level1', deterministic = false)`, "COLLATE ci"),
+			3, blind, summary(1, 3, 0, map[string]int64{"key_spelling": 3}), allSpelled},
+		{"PostgreSQLNondeterministicICUCaseOnly", postgres(`CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`, "COLLATE ci"),
+			2, blind, summary(1, 3, 0, map[string]int64{"key_spelling": 3}), allSpelled},
+		{"PostgreSQLDefault", postgres("", ""), 1, everySpelling, summary(4, 0, 0, map[string]int64{}), nil},
+		{"PostgreSQLDeterministicICU", postgres("", `COLLATE "und-x-icu"`), 1, everySpelling, summary(4, 0, 0, map[string]int64{}), nil},
+		{"SQLiteBinary", sqlite(""), 1, everySpelling, summary(4, 0, 0, map[string]int64{}), nil},
+		{"SQLiteNocase", sqlite("COLLATE NOCASE"), 2, blind, summary(1, 3, 0, map[string]int64{"key_spelling": 3}), allSpelled},
+		{"SQLiteRtrim", sqlite("COLLATE RTRIM"), 2, []string{"ABC  180", "abc 70.0 ", "ghi 72.0 ", "jose 71.0 ", "josé  181", "xyz 73.0 183"},
+			summary(3, 1, 0, map[string]int64{"key_spelling": 1}), map[string][2]string{"3": {"ghi ", "ghi"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -116,12 +147,19 @@ func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
 	}
 }
 
-// countQuery gives the number a query of one count gives on a server
-// database (mysql:// or postgres://).
+// countQuery gives the number a query of one count gives on a source
+// database (mysql://, postgres:// or sqlite://).
 func countQuery(t *testing.T, url, query string) int {
 	t.Helper()
 	ctx := context.Background()
 	var n int
+	if path, ok := strings.CutPrefix(url, "sqlite://"); ok {
+		n, err := strconv.Atoi(sqliteQuery(t, path, query))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	if strings.HasPrefix(url, "mysql:") {
 		if err := mytest.Open(t, url).QueryRowContext(ctx, query).Scan(&n); err != nil {
 			t.Fatal(err)

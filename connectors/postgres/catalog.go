@@ -27,13 +27,55 @@ FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamesp
 WHERE ` + relFilter + `
 ORDER BY c.relname COLLATE "C"`
 
+// columnsQuery lists the columns with their collation: its name and
+// whether it is deterministic. Before PostgreSQL 12 every collation is,
+// and pg_collation has no collisdeterministic: read through to_jsonb,
+// the absent field is NULL there, so every version takes one query (a
+// server version read wrong cannot take a nondeterministic collation
+// for deterministic). A column of a domain has the domain's collation
+// unless its own COLLATE says otherwise, and attcollation says which;
+// the database's default collation is the row named default,
+// deterministic (CREATE DATABASE makes no nondeterministic one).
 const columnsQuery = `SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
-  a.atttypid, a.attnotnull
+  a.atttypid, a.attnotnull, coalesce(co.collname::text, ''),
+  coalesce((pg_catalog.to_jsonb(co) ->> 'collisdeterministic')::bool, true)
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 WHERE ` + relFilter + ` AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum`
+
+// The base types whose equality is their collation's: text, varchar,
+// character (bpchar, which ignores trailing spaces) and name.
+const (
+	oidName    = 19
+	oidText    = 25
+	oidBPChar  = 1042
+	oidVarchar = 1043
+)
+
+// collationOf is a column's Collation: the collation's name and, in
+// parentheses, how it compares keys (connectors.KeyBlindness reads it).
+// Under a deterministic collation text is equal only byte for byte,
+// character(n) but for trailing spaces; a nondeterministic one (an ICU
+// collation at a strength that ignores case or accents) joins more. A
+// column of any other type is compared by its type (citext ignores case
+// under a deterministic collation; an array or an enum has equalities
+// of its own): empty, which KeyBlindness takes for blind.
+func collationOf(base uint32, name string, deterministic bool) string {
+	switch {
+	case name == "":
+		return ""
+	case !deterministic:
+		return name + " (nondeterministic)"
+	case base == oidBPChar:
+		return name + " (deterministic, pad space)"
+	case base == oidText || base == oidVarchar || base == oidName:
+		return name + " (deterministic)"
+	}
+	return ""
+}
 
 // keysQuery lists primary and foreign keys with their columns in key
 // order (conkey's order, not the table's).
@@ -93,9 +135,9 @@ func readTables(ctx context.Context, tx pgx.Tx, schema string, domains map[uint3
 	}
 	for rows.Next() {
 		var rel, typ uint32
-		var name, format string
-		var notNull bool
-		if err := rows.Scan(&rel, &name, &format, &typ, &notNull); err != nil {
+		var name, format, collation string
+		var notNull, deterministic bool
+		if err := rows.Scan(&rel, &name, &format, &typ, &notNull, &collation, &deterministic); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list columns: %w", err)
 		}
@@ -116,6 +158,9 @@ func readTables(ctx context.Context, tx pgx.Tx, schema string, domains map[uint3
 		col := connectors.Column{Name: name, Type: TypeOf(base), SourceType: format, Nullable: !notNull}
 		if col.Type.Kind == connectors.KindText || col.Type.Kind == connectors.KindJSON {
 			col.Charset = encoding
+		}
+		if col.Type.Kind == connectors.KindText {
+			col.Collation = collationOf(typ, collation, deterministic)
 		}
 		out[i].Columns = append(out[i].Columns, col)
 	}

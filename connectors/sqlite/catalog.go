@@ -9,8 +9,9 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 )
 
-// readExtras adds a table's defaults, its AUTOINCREMENT column and its
-// unique and secondary indexes to what table read. Every INTEGER PRIMARY
+// readExtras adds a table's defaults, its text columns' collations, its
+// AUTOINCREMENT column and its unique and secondary indexes to what
+// table read. Every INTEGER PRIMARY
 // KEY numbers new rows past the highest (it is the rowid), but only one
 // declared AUTOINCREMENT says the schema meant it: that is the identity.
 // Partial indexes and indexes over expressions are left out (the scan
@@ -38,6 +39,12 @@ func readExtras(ctx context.Context, conn *sql.Conn, t *connectors.Table) error 
 	ddl, err := tableDefinition(ctx, conn, t.Name)
 	if err != nil {
 		return err
+	}
+	colls := columnCollations(definitions(tokenize(ddl)))
+	for i := range t.Columns {
+		if c := &t.Columns[i]; c.Type.Kind == connectors.KindText {
+			c.Collation = colls[strings.ToLower(c.Name)]
+		}
 	}
 	if len(t.PrimaryKey) == 1 && strings.Contains(strings.ToUpper(ddl), "AUTOINCREMENT") {
 		if c := t.Column(t.PrimaryKey[0]); c != nil && strings.EqualFold(c.SourceType, "INTEGER") {
@@ -99,4 +106,34 @@ func readExtras(ctx context.Context, conn *sql.Conn, t *connectors.Table) error 
 		t.Indexes = append(t.Indexes, ix)
 	}
 	return nil
+}
+
+// columnCollations maps each column a CREATE TABLE statement defines,
+// by its name in lower case, to the collation its values compare by
+// (the catalogue's pragmas do not say it): BINARY unless its definition
+// says COLLATE, or a PRIMARY KEY or UNIQUE constraint of the table does
+// on it (which joins its keys so, whatever its own); two that differ
+// are empty, which connectors.KeyBlindness takes for blind, as it takes
+// a column the statement is not read to define (a statement this reader
+// misreads does not make a column case-sensitive).
+func columnCollations(defs [][]token) map[string]string {
+	out := map[string]string{}
+	for _, def := range defs {
+		if c := columnOf(def); c != "" {
+			out[strings.ToLower(c)] = "BINARY"
+		}
+	}
+	said := map[string]bool{}
+	for _, c := range collations(defs) {
+		k := strings.ToLower(c.column)
+		if _, ok := out[k]; !ok {
+			continue
+		}
+		if said[k] && !strings.EqualFold(out[k], c.text) {
+			out[k] = ""
+			continue
+		}
+		out[k], said[k] = c.text, true
+	}
+	return out
 }

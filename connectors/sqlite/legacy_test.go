@@ -69,25 +69,34 @@ func TestLegacyRoundTrip(t *testing.T) {
 	}
 }
 
-// readAll reads a table back through the ordinary Source, as a migration
-// would.
-func readAll(t *testing.T, path, table string) [][]connectors.Value {
+// catalogueOf opens the file at path as a source and gives a snapshot,
+// closed when the test ends, and its catalogue.
+func catalogueOf(t *testing.T, path string) (connectors.Snapshot, []connectors.Table) {
 	t.Helper()
 	ctx := context.Background()
 	src, err := sqlite.OpenSource(ctx, location(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	t.Cleanup(func() { src.Close() })
 	snap, err := src.Snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer snap.Close()
+	t.Cleanup(func() { snap.Close() })
 	tables, err := snap.Tables(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return snap, tables
+}
+
+// readAll reads a table back through the ordinary Source, as a migration
+// would.
+func readAll(t *testing.T, path, table string) [][]connectors.Value {
+	t.Helper()
+	ctx := context.Background()
+	snap, tables := catalogueOf(t, path)
 	for i := range tables {
 		if tables[i].Name != table {
 			continue
