@@ -77,6 +77,9 @@ type Outcome struct {
 	// value fails the run; it is what catches a mapping or language bug
 	// that would otherwise drop data silently.
 	Lost []ValueNote
+	// NotChosen names, per source value a column's declared choice
+	// (choice:) left out, the column: counted, as a declared NULL is.
+	NotChosen []string
 	// Warnings are codes of doubts the record raised but that did not
 	// stop it (pnr_century_resolved, exclusion_century_ambiguous), each
 	// at most once; the ledger counts them.
@@ -120,6 +123,11 @@ type applyState struct {
 	// entityValues is ApplyEntity's outcomes of value rows, reused from
 	// entity to entity.
 	entityValues []Outcome
+	// choices notes what the choices of the column being made left out
+	// (choice.go), notChosen how many source values a declared choice of
+	// it left out.
+	choices   choiceState
+	notChosen int
 }
 
 // rowSlab is how many target rows one allocation holds.
@@ -165,7 +173,7 @@ func (p *TableProgram) failureOf(err error) failure {
 // the same outcome and the same bytes. A TableProgram is not safe for
 // concurrent use.
 func (p *TableProgram) Apply(row []connectors.Value) Outcome {
-	p.state.env.R = row
+	p.state.env.R, p.state.env.C = row, &p.state.choices
 	defer func() { p.state.env.R = nil }()
 	p.env.warnings.reset()
 	if p.person != nil && (p.env.OptOut != nil || p.env.Erasure != nil) {
@@ -197,6 +205,7 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 	out := p.state.newRow(len(p.cols))
 	var notes, lost []ValueNote
 	var nulled []NullNote
+	var notChosen []string
 	var fed []bool
 	if p.CountSourceValues {
 		fed = make([]bool, len(p.cols))
@@ -225,13 +234,16 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		if rule != "" && v == nil {
 			nulled = append(nulled, NullNote{Column: cp.target.Name, Rule: rule})
 		}
+		for range p.state.notChosen {
+			notChosen = append(notChosen, cp.target.Name)
+		}
 		out[i] = v
 	}
 	if o, ok := p.applyRules(out, row); ok {
 		o.Warnings = p.env.warnings.take()
 		return o
 	}
-	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, SourceNonNull: fed, Warnings: p.env.warnings.take()}
+	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, SourceNonNull: fed, NotChosen: notChosen, Warnings: p.env.warnings.take()}
 }
 
 // sourceRule runs the table rules that read only the source row. With an
@@ -281,6 +293,7 @@ func (p *TableProgram) value(cp *columnProgram, row []connectors.Value) (connect
 // ends NULL by no declared rule fails with a valueLostError: whatever
 // went wrong (a function, the language, a conversion), it is not silent.
 func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v connectors.Value, rule string, err error) {
+	p.state.notChosen = 0
 	isNull, err := cp.nullWhen(p, row)
 	if err != nil {
 		return nil, "", err
@@ -296,6 +309,12 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 	case cp.expr != nil:
 		if v, err = cp.expr.run(&p.state.vm, &p.state.env); err != nil {
 			return nil, "", err
+		}
+		if left := cp.expr.notChosen(p.state.env.C); len(left) > 0 {
+			if cp.choice == "" {
+				return nil, "", p.differError(cp, left[0])
+			}
+			p.state.notChosen = len(left)
 		}
 		if v == nil && cp.expr.declaredNull && cp.fed(row) {
 			// A function's documented NULL of a value it read (strip

@@ -119,6 +119,9 @@ type columnProgram struct {
 	// failure archives the record even under value granularity
 	// (unitcodes.go).
 	owner bool
+	// choice says why the first value of the column's choices wins
+	// (choice:): the values it leaves out are counted, not a failure.
+	choice string
 }
 
 type compiledRule struct {
@@ -430,7 +433,7 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 		sourceKind = st.Columns[cp.src].Type.Kind
 	case cm.Expr.IsSet():
 		c.checkLookups(cm.Expr, c.catalog)
-		ce, err := compileExprMode(cm.Expr, columnNames(st), c.env, exprMode{nullStrict: true, decimals: decimalColumns(nil, "", st)})
+		ce, err := compileExprMode(cm.Expr, columnNames(st), c.env, exprMode{nullStrict: true, choices: true, decimals: decimalColumns(nil, "", st)})
 		if err != nil {
 			ds.add(cm.Expr.Pos, "M013", "expression: %v", err)
 			return cp
@@ -446,6 +449,15 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 			ds.add(cm.Value.Pos, "M007", "value for %s: %v", tc.Name, err)
 		}
 		cp.constant, cp.hasConst = v, true
+	}
+	if cm.Choice.IsSet() {
+		switch {
+		case cp.expr == nil || len(cp.expr.choices) == 0:
+			ds.add(cm.Choice.Pos, "M084", "choice: on %s, whose value is no choice: only an expression's coalesce(…) or ?? chooses between values", tc.Name)
+		case cm.Choice.Value == "":
+			ds.add(cm.Choice.Pos, "M084", "choice: on %s needs the reason the first value wins, as the registry holder agreed it", tc.Name)
+		}
+		cp.choice = cm.Choice.Value
 	}
 	c.nullWhen(cm, &cp)
 	c.columnReasons(cm, &cp)

@@ -33,6 +33,9 @@ import (
 // builds no map per row.
 type exprEnv struct {
 	R []any
+	// C notes what the expression's choices leave out (choice.go); nil
+	// where nobody asks.
+	C *choiceState
 }
 
 // impure lists expr's built-ins that read the clock or the zone database.
@@ -88,6 +91,8 @@ type resolver struct {
 	depth int
 	// decimalReads are the nodes that read a column of mode.decimals.
 	decimalReads map[ast.Node]bool
+	// choices are the expression's coalesce() and ?? (choice.go).
+	choices []choiceSite
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -196,6 +201,8 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 		}
 		if fn, ok := checkedOps[n.Operator]; ok {
 			r.call(node, fn, n.Left, n.Right)
+		} else if n.Operator == "??" {
+			r.choice(node, []ast.Node{n.Left, n.Right})
 		} else if textOps[n.Operator] && r.mode.nullStrict {
 			r.present(&n.Left, n.Operator)
 			r.present(&n.Right, n.Operator)
@@ -359,6 +366,9 @@ func (r *resolver) callNode(node *ast.Node, n *ast.CallNode, scope []string) {
 	for i := range n.Arguments {
 		r.walk(&n.Arguments[i], scope)
 	}
+	if id.Value == "coalesce" && r.err == nil {
+		r.choice(node, n.Arguments)
+	}
 }
 
 // compiledExpr is one compiled expression and the columns it reads.
@@ -372,6 +382,8 @@ type compiledExpr struct {
 	declaredNull bool
 	// declaredBy names the function that did.
 	declaredBy string
+	// choices are its coalesce() and ?? (choice.go).
+	choices []choiceSite
 	// direct calls the expression's function when the expression is one
 	// call on column arg (see directCall); args is its argument list.
 	direct func([]any) (any, error)
@@ -410,6 +422,7 @@ func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 	for name, fn := range equalFuncs() {
 		opts = append(opts, expr.Function(name, fn))
 	}
+	opts = append(opts, expr.Function(fnChoose, choose))
 	opts = append(opts, expr.Function(fnRefDate, func(...any) (any, error) { return refDate(env) }))
 	config := conf.CreateNew()
 	for _, op := range opts {
@@ -447,6 +460,7 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 			err = r.err
 		}
 		ce.read = r.read
+		ce.choices = r.choices
 	}
 	if err == nil {
 		_, err = new(checker.Checker).PatchAndCheck(tree, config)
@@ -571,6 +585,7 @@ func directCall(node ast.Node, env *Env, ce *compiledExpr) (func([]any) (any, er
 // run evaluates the expression on a row with a reused VM.
 func (c *compiledExpr) run(m *vm.VM, env *exprEnv) (connectors.Value, error) {
 	c.declaredNull, c.declaredBy = false, ""
+	env.C.reset()
 	if c.direct != nil && c.arg < len(env.R) {
 		if out, ok := c.callDirect(env); ok {
 			return out, nil

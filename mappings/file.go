@@ -178,6 +178,9 @@ type ColumnMapping struct {
 	// OpenEnded lists the source values that mean "open" (no end yet):
 	// they become NULL by declaration (see openended.go).
 	OpenEnded []Str
+	// Choice says why the first value of the expression's coalesce() or
+	// ?? wins over a later one that differs (choice.go).
+	Choice Str
 }
 
 // Rule is one validation rule of a column: required, range, pattern or
@@ -291,6 +294,7 @@ func parseColumn(path string, k, v *yaml.Node, ds *Diagnostics) *ColumnMapping {
 		c.Reasons = parseReasons(path, n, ds)
 	}
 	c.OpenEnded = cf.Strs("open_ended")
+	c.Choice = cf.Str("choice")
 	cf.Str("description")
 	cf.Done()
 	sources := 0

@@ -157,7 +157,8 @@ func Functions() []Function {
 			Reasons: []string{"lookup_missing"},
 			Example: `lookup("unit", 1, "region")`, Result: "Region Norr", impl: fnLookup, nullByRule: true},
 		{Name: "coalesce", Signature: "coalesce(value...) value",
-			Doc:     "The first argument that is not NULL.",
+			Doc:     "The first argument that is not NULL (as a ?? b). In a column, a later argument that reads a source column the first does not and holds another value archives the record (values_differ), unless the column says why the first wins (choice:); equal values are one value.",
+			Reasons: []string{ReasonValuesDiffer},
 			Example: `coalesce(nil, "x")`, Result: "x", impl: fnCoalesce},
 		partialDateFunction, partialDatePrecisionFunction, // partialdate.go
 		pnrKindFunction, // pnrkind.go

@@ -26,6 +26,9 @@ type exprMode struct {
 	// fraction compared with one of them is compiled as the decimal it
 	// reads as (see decimalLiteral).
 	decimals map[string]bool
+	// choices: coalesce() and ?? are compiled to fnChoose, which notes
+	// the source values they leave out (a column's expression: choice.go).
+	choices bool
 }
 
 // refDateName is the name expressions read the plan's run.reference_date

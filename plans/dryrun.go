@@ -259,7 +259,7 @@ func reasonLines(t *verify.TableLedger) []string {
 		what string
 		by   map[string]int64
 	}{{"archived", t.ArchivedBy}, {"excluded", t.ExcludedBy}, {"value archived", t.ValuesArchivedBy},
-		{"value made NULL by", t.ValuesNulledBy}, {"VALUE LOST in column", t.ValuesLostBy}, {"warning", t.Warnings}} {
+		{"value made NULL by", t.ValuesNulledBy}, {"value not chosen (choice:) in column", t.ValuesNotChosenBy}, {"VALUE LOST in column", t.ValuesLostBy}, {"warning", t.Warnings}} {
 		keys := make([]string, 0, len(part.by))
 		for k := range part.by {
 			keys = append(keys, k)

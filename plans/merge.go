@@ -165,15 +165,16 @@ type candidate struct {
 	mark                bool
 	excluded            string
 	target, source, key []connectors.Value
-	// notes holds the candidate's Values, Nulled and Lost.
+	// notes holds the candidate's Values, Nulled, Lost and NotChosen.
 	notes mappings.Outcome
 }
 
 // noteWidth is how many values encode one ValueNote.
 const noteWidth = 5
 
-// appendNotes encodes an outcome's value notes as three rows: archived
-// values, nulled columns and rules (pairs), lost values.
+// appendNotes encodes an outcome's value notes as four rows: archived
+// values, nulled columns and rules (pairs), lost values, the columns of
+// values a declared choice left out.
 func appendNotes(b []byte, o mappings.Outcome) ([]byte, error) {
 	flat := func(notes []mappings.ValueNote) []connectors.Value {
 		out := make([]connectors.Value, 0, len(notes)*noteWidth)
@@ -193,6 +194,13 @@ func appendNotes(b []byte, o mappings.Outcome) ([]byte, error) {
 	if err == nil {
 		b, err = connectors.AppendRow(b, flat(o.Lost))
 	}
+	if err == nil {
+		cols := make([]connectors.Value, len(o.NotChosen))
+		for i, c := range o.NotChosen {
+			cols[i] = c
+		}
+		b, err = connectors.AppendRow(b, cols)
+	}
 	return b, err
 }
 
@@ -211,7 +219,7 @@ func decodeNotes(b []byte) (mappings.Outcome, error) {
 		}
 		return out, nil
 	}
-	var rows [3][]connectors.Value
+	var rows [4][]connectors.Value
 	var err error
 	for i := range rows {
 		if rows[i], b, err = connectors.DecodeRow(b); err != nil {
@@ -226,8 +234,14 @@ func decodeNotes(b []byte) (mappings.Outcome, error) {
 		rule, _ := rows[1][i+1].(string)
 		o.Nulled = append(o.Nulled, mappings.NullNote{Column: col, Rule: rule})
 	}
-	o.Lost, err = notes(rows[2])
-	return o, err
+	if o.Lost, err = notes(rows[2]); err != nil {
+		return o, err
+	}
+	for _, c := range rows[3] {
+		col, _ := c.(string)
+		o.NotChosen = append(o.NotChosen, col)
+	}
+	return o, nil
 }
 
 // groups reads a merge program's candidates back in merge-key order and

@@ -183,6 +183,9 @@ func (w *writer) values(t *connectors.Table, tl *verify.TableLedger, key []conne
 	for _, vn := range o.Lost {
 		tl.LoseValue(vn.Column)
 	}
+	for _, c := range o.NotChosen {
+		tl.NotChooseValue(c)
+	}
 	return nil
 }
 

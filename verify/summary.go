@@ -117,8 +117,11 @@ type TableEquation struct {
 	ValuesArchivedBy map[string]int64 `json:"values_archived_by,omitempty"`
 	ValuesNulledBy   map[string]int64 `json:"values_nulled_by,omitempty"`
 	ValuesLostBy     map[string]int64 `json:"values_lost_by,omitempty"`
-	Warnings         map[string]int64 `json:"warnings,omitempty"`
-	OK               bool             `json:"ok"`
+	// ValuesNotChosenBy counts, per receiving column, the source values a
+	// declared choice left out (TableLedger.ValuesNotChosenBy).
+	ValuesNotChosenBy map[string]int64 `json:"values_not_chosen_by,omitempty"`
+	Warnings          map[string]int64 `json:"warnings,omitempty"`
+	OK                bool             `json:"ok"`
 }
 
 // ColumnEquation is a receiving column's values. Rows, NonNull,

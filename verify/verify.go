@@ -95,6 +95,11 @@ type TableLedger struct {
 	// verification: the mapping (or regflytt) dropped data.
 	ValuesLost   int64            `json:"values_lost,omitempty"`
 	ValuesLostBy map[string]int64 `json:"values_lost_by,omitempty"`
+	// ValuesNotChosen counts source values a column's declared choice
+	// (choice:) left out for a differing first value, by target column:
+	// decided by the mapping, so not a loss, but for the auditor to see.
+	ValuesNotChosen   int64            `json:"values_not_chosen,omitempty"`
+	ValuesNotChosenBy map[string]int64 `json:"values_not_chosen_by,omitempty"`
 	// Warnings counts records by the doubts they raised without failing
 	// (pnr_century_resolved, exclusion_century_ambiguous): not outcomes,
 	// so outside the equation, but for the auditor to see.
@@ -175,6 +180,15 @@ func (t *TableLedger) LoseValue(column string) {
 	}
 	t.ValuesLost++
 	t.ValuesLostBy[column]++
+}
+
+// NotChooseValue counts one source value a declared choice left out.
+func (t *TableLedger) NotChooseValue(column string) {
+	if t.ValuesNotChosenBy == nil {
+		t.ValuesNotChosenBy = map[string]int64{}
+	}
+	t.ValuesNotChosen++
+	t.ValuesNotChosenBy[column]++
 }
 
 // Warn counts a record that raised the warning code.

@@ -1,0 +1,166 @@
+package mappings
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// A choice gives a receiving column one of several values: coalesce(a, b)
+// and a ?? b give the first that is not NULL. When a later one holds a
+// value too, and another, that value reaches neither the target nor the
+// archive, and the record still feeds the column one source value: the
+// value equation balanced, and the run and verify passed with a registry
+// value gone. So a column whose choice leaves out a differing value of a
+// source column fails with values_differ (the record is archived, or under
+// value granularity the column's values alone), unless the column says
+// why the first wins (choice:, reviewed by the registry holder): then the
+// values left out are counted per column (values_not_chosen_by), as a
+// declared NULL is. Equal values are one value, not a loss.
+//
+// Other ways an expression can choose (x != nil ? x : y, if/else) are not
+// seen; map doc says to write a choice as coalesce or ??.
+
+// ReasonValuesDiffer archives a record (or under value granularity the
+// column's values) whose column chose between two differing source
+// values with no choice: declared.
+const ReasonValuesDiffer = "values_differ"
+
+// fnChoose is the hidden function coalesce() and ?? are compiled to:
+// __choose(C, site, candidates…).
+const fnChoose = "__choose"
+
+// choiceEnv names the exprEnv field holding the row's choiceState.
+const choiceEnv = "C"
+
+// choiceSite is one coalesce() or ?? of an expression: the source
+// columns each candidate reads, fixed when compiling.
+type choiceSite struct{ args [][]int }
+
+// choiceState is what the last run of a column's expression left out: per
+// row, in the applier (applyState), never in the compiled program.
+type choiceState struct{ notChosen []choiceNote }
+
+// choiceNote is a candidate a choice left out: its site and position, and
+// the position of the one chosen.
+type choiceNote struct{ site, arg, winner int }
+
+func (s *choiceState) reset() {
+	if s != nil {
+		s.notChosen = s.notChosen[:0]
+	}
+}
+
+// choice compiles coalesce(args) or a ?? b, whose arguments are resolved
+// already, to fnChoose with its site, so that a run can tell which
+// source values it left out.
+func (r *resolver) choice(node *ast.Node, args []ast.Node) {
+	if r.cols == nil || !r.mode.choices {
+		return
+	}
+	site := choiceSite{}
+	for _, a := range args {
+		site.args = append(site.args, rowReads(a))
+	}
+	r.choices = append(r.choices, site)
+	call := append([]ast.Node{&ast.IdentifierNode{Value: choiceEnv}, &ast.IntegerNode{Value: len(r.choices) - 1}}, args...)
+	r.call(node, fnChoose, call...)
+}
+
+// rowReadsVisitor collects the source columns (R[i]) a subtree reads.
+type rowReadsVisitor struct{ reads []int }
+
+func (v *rowReadsVisitor) Visit(node *ast.Node) {
+	m, ok := (*node).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	id, ok1 := m.Node.(*ast.IdentifierNode)
+	i, ok2 := m.Property.(*ast.IntegerNode)
+	if ok1 && ok2 && id.Value == "R" {
+		if !slices.Contains(v.reads, i.Value) {
+			v.reads = append(v.reads, i.Value)
+		}
+	}
+}
+
+func rowReads(n ast.Node) []int {
+	v := &rowReadsVisitor{}
+	ast.Walk(&n, v)
+	return v.reads
+}
+
+// choose is fnChoose: the first candidate that is not NULL, noting each
+// later one that holds a value of a source column the chosen one does not
+// read and differs from it.
+func choose(args ...any) (any, error) {
+	state, _ := args[0].(*choiceState)
+	site, _ := args[1].(int)
+	cands := args[2:]
+	winner := -1
+	for i, c := range cands {
+		if c != nil {
+			winner = i
+			break
+		}
+	}
+	if winner < 0 {
+		return nil, nil
+	}
+	if state == nil {
+		return cands[winner], nil
+	}
+	for i := winner + 1; i < len(cands); i++ {
+		if cands[i] == nil {
+			continue
+		}
+		if eq, err := equalValues(cands[i], cands[winner]); err == nil && eq {
+			continue
+		}
+		state.notChosen = append(state.notChosen, choiceNote{site: site, arg: i, winner: winner})
+	}
+	return cands[winner], nil
+}
+
+// notChosen counts the source values the column's last expression run
+// left out: candidates that read a source column the chosen one does not
+// (a constant, or another form of the same value, is not a source value
+// left out).
+func (c *compiledExpr) notChosen(s *choiceState) []choiceNote {
+	if c == nil || s == nil || len(s.notChosen) == 0 {
+		return nil
+	}
+	var out []choiceNote
+	for _, n := range s.notChosen {
+		if n.site >= len(c.choices) {
+			continue
+		}
+		site := c.choices[n.site]
+		for _, r := range site.args[n.arg] {
+			if !slices.Contains(site.args[n.winner], r) {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// differError is the failure of a column whose choice left out a
+// differing value, naming the source columns but never the values.
+func (p *TableProgram) differError(cp *columnProgram, n choiceNote) error {
+	site := cp.expr.choices[n.site]
+	names := func(reads []int) string {
+		var s []string
+		for _, r := range reads {
+			s = append(s, p.Source.Columns[r].Name)
+		}
+		if len(s) == 0 {
+			return "a constant"
+		}
+		return strings.Join(s, ", ")
+	}
+	return &reasonError{Reason: ReasonValuesDiffer, Detail: "the column takes the value of " + names(site.args[n.winner]) +
+		", and " + names(site.args[n.arg]) + " holds another: say why the first wins (choice:), or the other is lost"}
+}
