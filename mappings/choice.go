@@ -61,32 +61,69 @@ func (r *resolver) choice(node *ast.Node, args []ast.Node) {
 	}
 	site := choiceSite{}
 	for _, a := range args {
-		site.args = append(site.args, rowReads(a))
+		site.args = append(site.args, r.readsOf(a))
 	}
 	r.choices = append(r.choices, site)
 	call := append([]ast.Node{&ast.IdentifierNode{Value: choiceEnv}, &ast.IntegerNode{Value: len(r.choices) - 1}}, args...)
 	r.call(node, fnChoose, call...)
 }
 
-// rowReadsVisitor collects the source columns (R[i]) a subtree reads.
-type rowReadsVisitor struct{ reads []int }
+// binding is a let variable or a definition's parameter in scope, and
+// the source columns its value reads: coalesce(x, y) over variables
+// chooses between the columns they were bound to.
+type binding struct {
+	name  string
+	reads []int
+}
 
-func (v *rowReadsVisitor) Visit(node *ast.Node) {
-	m, ok := (*node).(*ast.MemberNode)
-	if !ok {
-		return
+// bind puts a variable in scope, unbind takes the last n out.
+func (r *resolver) bind(name string, value ast.Node) {
+	if r.mode.choices && r.cols != nil {
+		r.bound = append(r.bound, binding{name, r.readsOf(value)})
 	}
-	id, ok1 := m.Node.(*ast.IdentifierNode)
-	i, ok2 := m.Property.(*ast.IntegerNode)
-	if ok1 && ok2 && id.Value == "R" {
-		if !slices.Contains(v.reads, i.Value) {
-			v.reads = append(v.reads, i.Value)
+}
+
+func (r *resolver) unbind(n int) {
+	if r.mode.choices && r.cols != nil {
+		r.bound = r.bound[:len(r.bound)-n]
+	}
+}
+
+// readsVisitor collects the source columns (R[i]) a resolved subtree
+// reads, through the variables it names.
+type readsVisitor struct {
+	r     *resolver
+	reads []int
+}
+
+func (v *readsVisitor) add(i int) {
+	if !slices.Contains(v.reads, i) {
+		v.reads = append(v.reads, i)
+	}
+}
+
+func (v *readsVisitor) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		id, ok1 := n.Node.(*ast.IdentifierNode)
+		i, ok2 := n.Property.(*ast.IntegerNode)
+		if ok1 && ok2 && id.Value == "R" {
+			v.add(i.Value)
+		}
+	case *ast.IdentifierNode:
+		for j := len(v.r.bound) - 1; j >= 0; j-- {
+			if v.r.bound[j].name == n.Value {
+				for _, i := range v.r.bound[j].reads {
+					v.add(i)
+				}
+				return
+			}
 		}
 	}
 }
 
-func rowReads(n ast.Node) []int {
-	v := &rowReadsVisitor{}
+func (r *resolver) readsOf(n ast.Node) []int {
+	v := &readsVisitor{r: r}
 	ast.Walk(&n, v)
 	return v.reads
 }

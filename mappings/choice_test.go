@@ -26,7 +26,9 @@ tables:
 // source columns expr does not read are dropped.
 func choiceProgram(t *testing.T, column, expr string) *TableProgram {
 	t.Helper()
-	return programFor(t, choiceSource, choiceTarget, `tables:
+	return programFor(t, choiceSource, choiceTarget, `define:
+  - {name: newest, params: [new, old], expr: "new ?? old"}
+tables:
   - target: visit
     source: besok
     columns:
@@ -71,6 +73,11 @@ func TestChoiceLeavesOut(t *testing.T) {
 		{expr: `string(coalesce(x, y))`, x: dec("80.00"), y: dec("80.0"), want: "migrated"},
 		{expr: `string(coalesce(x, y))`, x: dec("80.00"), y: dec("80.5"), want: "values_differ"},
 		{expr: `coalesce(a, string(y))`, a: str("80.0"), y: dec("80.0"), want: "migrated"},
+		// Through variables: the columns they were bound to.
+		{expr: `let p = a; let q = upper(b); coalesce(p, q)`, a: str("1"), b: str("x"), want: "values_differ"},
+		{expr: `let p = a; let q = upper(p); coalesce(p, q)`, a: str("x"), want: "migrated"},
+		{expr: `newest(a, b)`, a: str("1"), b: str("2"), want: "values_differ", from: "a, b"},
+		{expr: `newest(a, b)`, a: str("1"), b: str("1"), want: "migrated"},
 	} {
 		tp := choiceProgram(t, `{expr: '`+c.expr+`'}`, c.expr)
 		o := tp.Apply([]connectors.Value{int64(1), c.a, c.b, c.c, c.x, c.y})

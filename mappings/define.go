@@ -146,9 +146,13 @@ func (r *resolver) expand(node *ast.Node, n *ast.CallNode, scope []string) bool 
 	}
 	// The body's names are its parameters (checked when the definition
 	// was read), so no column is read here.
+	for i, p := range d.Params {
+		r.bind(p.Value, n.Arguments[i])
+	}
 	r.depth++
 	r.walk(&body, bodyScope)
 	r.depth--
+	r.unbind(len(d.Params))
 	for i := len(d.Params) - 1; i >= 0; i-- {
 		body = &ast.VariableDeclaratorNode{Name: d.Params[i].Value, Value: n.Arguments[i], Expr: body}
 	}

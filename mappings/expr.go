@@ -91,8 +91,11 @@ type resolver struct {
 	depth int
 	// decimalReads are the nodes that read a column of mode.decimals.
 	decimalReads map[ast.Node]bool
-	// choices are the expression's coalesce() and ?? (choice.go).
+	// choices are the expression's coalesce() and ?? (choice.go);
+	// bound the let variables (and a definition's parameters) in scope,
+	// with the source columns their values read.
 	choices []choiceSite
+	bound   []binding
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -261,7 +264,9 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 	case *ast.VariableDeclaratorNode:
 		r.walk(&n.Value, scope)
 		inner := append(append([]string(nil), scope...), n.Name)
+		r.bind(n.Name, n.Value)
 		r.walk(&n.Expr, inner)
+		r.unbind(1)
 	case *ast.SequenceNode:
 		for i := range n.Nodes {
 			r.walk(&n.Nodes[i], scope)
