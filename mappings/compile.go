@@ -305,8 +305,15 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 		c.orderBy(tp)
 		return tp
 	}
+	// A select: stands for its table's records, but its result need not
+	// hold every column of the table: one it leaves out is read by no
+	// mapping, as an unmapped column is, and is dropped by name or refused.
+	var records *connectors.Table
+	if tm.Select.IsSet() {
+		records = src[tm.Source.Value]
+	}
 	for name, p := range tm.DropPos {
-		if st.Column(name) == nil {
+		if st.Column(name) == nil && (records == nil || records.Column(name) == nil) {
 			ds.add(p, "M003", "dropped column %s is not in source table %s", name, st.Name)
 		}
 		if c.used[name] {
@@ -316,6 +323,13 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 	for _, col := range st.Columns {
 		if !c.used[col.Name] && tm.Drop[col.Name].Value == "" {
 			ds.add(tm.Source.Pos, "M010", "source column %s.%s is neither mapped nor dropped: its values would not be migrated nor archived (map it, or list it under drop: with the reason it is left behind)", st.Name, col.Name)
+		}
+	}
+	if records != nil {
+		for _, col := range records.Columns {
+			if st.Column(col.Name) == nil && tm.Drop[col.Name].Value == "" {
+				ds.add(tm.Select.Pos, "M010", "source column %s.%s is not in the select's result and not dropped: its values would not be migrated nor archived (select it, or list it under drop: with the reason it is left behind; a column selected under another name is dropped by its own)", records.Name, col.Name)
+			}
 		}
 	}
 	c.key(tp)

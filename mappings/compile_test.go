@@ -238,6 +238,7 @@ func TestCompileOrderBy(t *testing.T) {
     source: {table: besok, select: "`+query+`"}
     order_by: [datum]
     columns: {visit_id: id, visit_date: {from: datum, cast: date}}
+    drop: {vikt: not selected, langd: not selected, personnr: not selected}
 `, &Env{Selects: map[string][]connectors.Column{query: {col("id", "integer", false), col("datum", "varchar(10)", false)}}})
 	var got []string
 	for _, d := range ds {

@@ -103,6 +103,7 @@ tables:
     columns:
       survey_id: id
       smoking: {expr: rok, codelist: plain}
+    drop: {patient_id: the join's key to the patient}
   - target: form
     source:
       eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde, version: vver}

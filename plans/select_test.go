@@ -69,6 +69,7 @@ tables:
     columns:
       visit_id: id
       visit_date: {expr: date(datum)}
+    drop: {patient_id: the join's key to the patient}
   - target: patient
     source: patient
     person: personnr
