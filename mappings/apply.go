@@ -310,11 +310,15 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 		if v, err = cp.expr.run(&p.state.vm, &p.state.env); err != nil {
 			return nil, "", err
 		}
-		if left := cp.expr.notChosen(p.state.env.C); len(left) > 0 {
-			if cp.choice == "" {
-				return nil, "", p.differError(cp, left[0])
-			}
-			p.state.notChosen = len(left)
+		left, unread := cp.expr.notChosen(p.state.env.C), cp.expr.unread(row, cp.reads, v, p.state.env.C)
+		switch {
+		case len(left)+len(unread) == 0:
+		case cp.choice != "":
+			p.state.notChosen = len(left) + len(unread)
+		case len(left) > 0:
+			return nil, "", p.differError(cp, left[0])
+		default:
+			return nil, "", p.unreadError(unread[0])
 		}
 		if v == nil && cp.expr.declaredNull && cp.fed(row) {
 			// A function's documented NULL of a value it read (strip

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // A choice gives a receiving column one of several values: coalesce(a, b)
@@ -18,9 +20,7 @@ import (
 // why the first wins (choice:, reviewed by the registry holder): then the
 // values left out are counted per column (values_not_chosen_by), as a
 // declared NULL is. Equal values are one value, not a loss.
-//
-// Other ways an expression can choose (x != nil ? x : y, if/else) are not
-// seen; map doc says to write a choice as coalesce or ??.
+// A condition's branches are choices too (below).
 
 // ReasonValuesDiffer archives a record (or under value granularity the
 // column's values) whose column chose between two differing source
@@ -40,16 +40,28 @@ type choiceSite struct{ args [][]int }
 
 // choiceState is what the last run of a column's expression left out: per
 // row, in the applier (applyState), never in the compiled program.
-type choiceState struct{ notChosen []choiceNote }
+type choiceState struct {
+	notChosen []choiceNote
+	// taken says which branches the run took (fnTook).
+	taken []bool
+}
 
 // choiceNote is a candidate a choice left out: its site and position, and
 // the position of the one chosen.
 type choiceNote struct{ site, arg, winner int }
 
-func (s *choiceState) reset() {
-	if s != nil {
-		s.notChosen = s.notChosen[:0]
+// reset readies the state for a run of an expression of n branches.
+func (s *choiceState) reset(branches int) {
+	if s == nil {
+		return
 	}
+	s.notChosen = s.notChosen[:0]
+	if cap(s.taken) < branches {
+		s.taken = make([]bool, branches)
+		return
+	}
+	s.taken = s.taken[:branches]
+	clear(s.taken)
 }
 
 // choice compiles coalesce(args) or a ?? b, whose arguments are resolved
@@ -200,4 +212,157 @@ func (p *TableProgram) differError(cp *columnProgram, n choiceNote) error {
 	}
 	return &reasonError{Reason: ReasonValuesDiffer, Detail: "the column takes the value of " + names(site.args[n.winner]) +
 		", and " + names(site.args[n.arg]) + " holds another: say why the first wins (choice:), or the other is lost"}
+}
+
+// A condition chooses too: typ == "A" ? vikt_a : vikt_b reads vikt_b only
+// when typ is not "A", and a vikt_b that holds a value then reaches
+// nowhere. Each branch of a condition (?:, if/else) is compiled to fnTook, which notes that the run took it; a
+// column read only inside branches is read by a run that took every
+// branch on one of the paths to it (and/or give a truth, never a value, so
+// their sides are not branches). A column a run did not read, whose
+// value is not one it did read (or the result), is left out as a
+// coalesce's later value is. A column bound by let (or a definition's
+// parameter) is read where the variable is.
+
+// fnTook is the hidden function a branch is compiled to: __took(C, id, v).
+const fnTook = "__took"
+
+// branchRead is a column an expression reads only inside branches, and
+// the branches enclosing each place it is read (none: it is read only in
+// a let value no one uses).
+type branchRead struct {
+	col   int
+	paths [][]int
+}
+
+// tracking reports whether the resolver notes choices (a column's
+// expression, being compiled).
+func (r *resolver) tracking() bool { return r.mode.choices && r.cols != nil }
+
+// branch resolves one branch of a condition and compiles it to fnTook.
+func (r *resolver) branch(node *ast.Node, scope []string) {
+	if !r.tracking() {
+		r.walk(node, scope)
+		return
+	}
+	id := r.branches
+	r.branches++
+	r.path = append(r.path, id)
+	r.walk(node, scope)
+	r.path = r.path[:len(r.path)-1]
+	r.call(node, fnTook, &ast.IdentifierNode{Value: choiceEnv}, &ast.IntegerNode{Value: id}, *node)
+}
+
+// occur notes that column i is read here, unless in a let value (read
+// where the variable is).
+func (r *resolver) occur(i int) {
+	if !r.tracking() || r.letDepth > 0 {
+		return
+	}
+	if r.occurs == nil {
+		r.occurs = map[int][][]int{}
+	}
+	r.occurs[i] = append(r.occurs[i], slices.Clone(r.path))
+}
+
+// useBound notes the columns a variable was bound to as read here.
+func (r *resolver) useBound(name string) {
+	if !r.tracking() {
+		return
+	}
+	for j := len(r.bound) - 1; j >= 0; j-- {
+		if r.bound[j].name == name {
+			for _, i := range r.bound[j].reads {
+				r.occur(i)
+			}
+			return
+		}
+	}
+}
+
+// branchReads lists the columns read only inside branches.
+func (r *resolver) branchReads() []branchRead {
+	if !r.tracking() {
+		return nil
+	}
+	var out []branchRead
+	for _, name := range r.read {
+		i := r.cols[name]
+		paths := r.occurs[i]
+		if slices.ContainsFunc(paths, func(p []int) bool { return len(p) == 0 }) {
+			continue
+		}
+		out = append(out, branchRead{col: i, paths: paths})
+	}
+	return out
+}
+
+// took is fnTook.
+func took(args ...any) (any, error) {
+	if s, _ := args[0].(*choiceState); s != nil {
+		if id, _ := args[1].(int); id >= 0 && id < len(s.taken) {
+			s.taken[id] = true
+		}
+	}
+	return args[2], nil
+}
+
+// readIn reports whether a run that took the branches taken read the
+// column.
+func (b *branchRead) readIn(taken []bool) bool {
+	for _, path := range b.paths {
+		all := true
+		for _, id := range path {
+			if id >= len(taken) || !taken[id] {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// unread lists the columns of row the expression's last run did not read
+// though they hold a value, other than the result or a value it did read.
+func (c *compiledExpr) unread(row []connectors.Value, reads []int, result connectors.Value, s *choiceState) []int {
+	if c == nil || s == nil || len(c.branchReads) == 0 {
+		return nil
+	}
+	var out []int
+	for i := range c.branchReads {
+		br := &c.branchReads[i]
+		v := row[br.col]
+		if v == nil || br.readIn(s.taken) {
+			continue
+		}
+		same := func(w connectors.Value) bool {
+			eq, err := equalValues(v, w)
+			return w != nil && err == nil && eq
+		}
+		if same(result) || slices.ContainsFunc(reads, func(r int) bool { return !c.unreadIn(r, s.taken) && same(row[r]) }) {
+			continue
+		}
+		out = append(out, br.col)
+	}
+	return out
+}
+
+// unreadIn reports whether the run did not read column r.
+func (c *compiledExpr) unreadIn(r int, taken []bool) bool {
+	for i := range c.branchReads {
+		if c.branchReads[i].col == r {
+			return !c.branchReads[i].readIn(taken)
+		}
+	}
+	return false
+}
+
+// unreadError is the failure of a column whose expression did not read a
+// column that holds a value, naming the column but never the value.
+func (p *TableProgram) unreadError(col int) error {
+	return &reasonError{Reason: ReasonValuesDiffer, Detail: "the expression did not read " + p.Source.Columns[col].Name +
+		" in this record, which holds a value: say why it may be left out (choice:), or it is lost"}
 }

@@ -28,6 +28,7 @@ func choiceProgram(t *testing.T, column, expr string) *TableProgram {
 	t.Helper()
 	return programFor(t, choiceSource, choiceTarget, `define:
   - {name: newest, params: [new, old], expr: "new ?? old"}
+  - {name: older, params: [new, old], expr: "new != nil ? new : old"}
 tables:
   - target: visit
     source: besok
@@ -78,6 +79,22 @@ func TestChoiceLeavesOut(t *testing.T) {
 		{expr: `let p = a; let q = upper(p); coalesce(p, q)`, a: str("x"), want: "migrated"},
 		{expr: `newest(a, b)`, a: str("1"), b: str("2"), want: "values_differ", from: "a, b"},
 		{expr: `newest(a, b)`, a: str("1"), b: str("1"), want: "migrated"},
+		// Conditions choose too: the branch not taken reads nothing.
+		{expr: `a == nil ? b : a`, a: str("1"), b: str("2"), want: "values_differ"},
+		{expr: `a == nil ? b : a`, a: str("1"), b: str("1"), want: "migrated"},
+		{expr: `a == nil ? b : a`, b: str("2"), want: "migrated"},
+		{expr: `c == "A" ? a : b`, a: str("1"), b: str("2"), c: str("A"), want: "values_differ"},
+		{expr: `c == "A" ? a : b`, a: str("1"), c: str("A"), want: "migrated"},
+		{expr: `c == "A" ? a : b`, a: str("1"), b: str("2"), c: str("B"), want: "values_differ"},
+		{expr: `if c == "A" { a } else { upper(b) }`, a: str("1"), b: str("x"), c: str("A"), want: "values_differ"},
+		{expr: `c == "A" ? (a == nil ? "-" : a) : "x"`, a: str("1"), c: str("A"), want: "migrated"},
+		{expr: `c == "A" ? (b == nil ? "-" : a) : "x"`, a: str("1"), b: str("2"), c: str("A"), want: "migrated"},
+		{expr: `let p = a; c == "A" ? p : "x"`, a: str("1"), c: str("B"), want: "values_differ"},
+		{expr: `let p = a; c == "A" ? p : "x"`, a: str("1"), c: str("A"), want: "migrated"},
+		{expr: `let p = b; a`, a: str("1"), b: str("2"), want: "values_differ"},
+		{expr: `c != nil && a != nil ? "j" : "n"`, a: str("1"), want: "migrated"},
+		{expr: `older(a, b)`, a: str("1"), b: str("2"), want: "values_differ"},
+		{expr: `older(a, b)`, b: str("2"), want: "migrated"},
 	} {
 		tp := choiceProgram(t, `{expr: '`+c.expr+`'}`, c.expr)
 		o := tp.Apply([]connectors.Value{int64(1), c.a, c.b, c.c, c.x, c.y})

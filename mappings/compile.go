@@ -466,8 +466,8 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 	}
 	if cm.Choice.IsSet() {
 		switch {
-		case cp.expr == nil || len(cp.expr.choices) == 0:
-			ds.add(cm.Choice.Pos, "M084", "choice: on %s, whose value is no choice: only an expression's coalesce(…) or ?? chooses between values", tc.Name)
+		case cp.expr == nil || len(cp.expr.choices) == 0 && len(cp.expr.branchReads) == 0:
+			ds.add(cm.Choice.Pos, "M084", "choice: on %s, whose value is no choice: only an expression's coalesce(…), ?? or a condition whose branch reads a column chooses between values", tc.Name)
 		case cm.Choice.Value == "":
 			ds.add(cm.Choice.Pos, "M084", "choice: on %s needs the reason the first value wins, as the registry holder agreed it", tc.Name)
 		}

@@ -136,9 +136,11 @@ func (r *resolver) expand(node *ast.Node, n *ast.CallNode, scope []string) bool 
 	}
 	// The arguments are resolved where they are written, then bound: a
 	// parameter that shares a column's name reads the argument.
+	r.letDepth++ // bound to the parameters, as let binds
 	for i := range n.Arguments {
 		r.walk(&n.Arguments[i], scope)
 	}
+	r.letDepth--
 	body := tree.Node
 	var bodyScope []string
 	for _, p := range d.Params {

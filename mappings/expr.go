@@ -96,6 +96,13 @@ type resolver struct {
 	// with the source columns their values read.
 	choices []choiceSite
 	bound   []binding
+	// branches counts the expression's branches (choice.go), path lists
+	// those enclosing the node being resolved, letDepth how many let
+	// values enclose it, and occurs where each column is read.
+	branches int
+	path     []int
+	letDepth int
+	occurs   map[int][][]int
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -147,6 +154,7 @@ func (r *resolver) column(node *ast.Node, name string) {
 		return
 	}
 	r.readColumn(name)
+	r.occur(i)
 	read := &ast.MemberNode{Node: &ast.IdentifierNode{Value: "R"}, Property: &ast.IntegerNode{Value: i}}
 	r.patch(node, read)
 	if r.mode.decimals[name] {
@@ -180,6 +188,7 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 	case *ast.IdentifierNode:
 		for i := len(scope) - 1; i >= 0; i-- {
 			if scope[i] == n.Value {
+				r.useBound(n.Value)
 				return
 			}
 		}
@@ -262,7 +271,9 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 	case *ast.PredicateNode:
 		r.walk(&n.Node, scope)
 	case *ast.VariableDeclaratorNode:
+		r.letDepth++
 		r.walk(&n.Value, scope)
+		r.letDepth--
 		inner := append(append([]string(nil), scope...), n.Name)
 		r.bind(n.Name, n.Value)
 		r.walk(&n.Expr, inner)
@@ -273,8 +284,8 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 		}
 	case *ast.ConditionalNode:
 		r.walk(&n.Cond, scope)
-		r.walk(&n.Exp1, scope)
-		r.walk(&n.Exp2, scope)
+		r.branch(&n.Exp1, scope)
+		r.branch(&n.Exp2, scope)
 	case *ast.ArrayNode:
 		for i := range n.Nodes {
 			r.walk(&n.Nodes[i], scope)
@@ -351,6 +362,7 @@ func (r *resolver) callNode(node *ast.Node, n *ast.CallNode, scope []string) {
 			return
 		}
 		r.readColumn(s.Value)
+		r.occur(i)
 		r.patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: "R"}, Property: &ast.IntegerNode{Value: i}})
 		return
 	}
@@ -387,8 +399,11 @@ type compiledExpr struct {
 	declaredNull bool
 	// declaredBy names the function that did.
 	declaredBy string
-	// choices are its coalesce() and ?? (choice.go).
-	choices []choiceSite
+	// choices are its coalesce() and ?? (choice.go); branches counts its
+	// branches, branchReads the columns it reads only inside some.
+	choices     []choiceSite
+	branches    int
+	branchReads []branchRead
 	// direct calls the expression's function when the expression is one
 	// call on column arg (see directCall); args is its argument list.
 	direct func([]any) (any, error)
@@ -427,7 +442,7 @@ func exprConfig(env *Env, ce *compiledExpr) *conf.Config {
 	for name, fn := range equalFuncs() {
 		opts = append(opts, expr.Function(name, fn))
 	}
-	opts = append(opts, expr.Function(fnChoose, choose))
+	opts = append(opts, expr.Function(fnChoose, choose), expr.Function(fnTook, took))
 	opts = append(opts, expr.Function(fnRefDate, func(...any) (any, error) { return refDate(env) }))
 	config := conf.CreateNew()
 	for _, op := range opts {
@@ -466,6 +481,7 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 		}
 		ce.read = r.read
 		ce.choices = r.choices
+		ce.branches, ce.branchReads = r.branches, r.branchReads()
 	}
 	if err == nil {
 		_, err = new(checker.Checker).PatchAndCheck(tree, config)
@@ -590,7 +606,7 @@ func directCall(node ast.Node, env *Env, ce *compiledExpr) (func([]any) (any, er
 // run evaluates the expression on a row with a reused VM.
 func (c *compiledExpr) run(m *vm.VM, env *exprEnv) (connectors.Value, error) {
 	c.declaredNull, c.declaredBy = false, ""
-	env.C.reset()
+	env.C.reset(c.branches)
 	if c.direct != nil && c.arg < len(env.R) {
 		if out, ok := c.callDirect(env); ok {
 			return out, nil
