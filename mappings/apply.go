@@ -312,7 +312,9 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 		}
 		left, unread := cp.expr.notChosen(p.state.env.C), cp.expr.unread(row, cp.reads, v, p.state.env.C)
 		switch {
-		case len(left)+len(unread) == 0:
+		case len(left)+len(unread) == 0 || cp == p.person:
+			// The person's number is matched, not migrated: a choice
+			// there leaves no receiving value out.
 		case cp.choice != "":
 			p.state.notChosen = len(left) + len(unread)
 		case len(left) > 0:

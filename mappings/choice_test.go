@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -151,5 +152,20 @@ func TestChoiceDeclaredWithoutChoice(t *testing.T) {
 		if err := ds.Err(); err == nil || !strings.Contains(err.Error(), "M084") {
 			t.Errorf("%s: %v, want M084", column, err)
 		}
+	}
+}
+
+// The person's number is matched against the lists, not migrated: a
+// choice there leaves no receiving value out, and does not archive.
+func TestChoiceInPersonIsNoLoss(t *testing.T) {
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
+	tp := personProgram(t, env, `{expr: "coalesce(personnr, string(datum))"}`, `{expr: 'datum == nil ? pseudonym(personnr) : pseudonym(personnr)'}`)
+	d := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	if o := tp.Apply([]connectors.Value{int64(1), "19460101-0301", d}); o.Kind != Migrated {
+		t.Fatalf("got %v %q %s, want migrated", o.Kind, o.Reason, o.Detail)
+	}
+	if o := tp.Apply([]connectors.Value{int64(1), "19121212-1212", d}); o.Kind != Excluded {
+		t.Fatalf("got %v %q, want excluded", o.Kind, o.Reason)
 	}
 }
