@@ -2,9 +2,9 @@ package plans_test
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -41,6 +41,20 @@ var choiceRows = [][]connectors.Value{
 	{int64(6), nil, nil, nil, nil},
 }
 
+// choiceMapping maps visit's weight by coalesce and its height by ??,
+// each with extra fields (a choice:), under granularity.
+func choiceMapping(granularity, weight, height string) string {
+	return `tables:
+  - target: visit
+    source: besok
+    granularity: ` + granularity + `
+    columns:
+      id: id
+      weight: {expr: "coalesce(vikt_ny, vikt)"` + weight + `}
+      height: {expr: "langd_ny ?? langd"` + height + `}
+`
+}
+
 func choiceSource(t *testing.T, dir string, mapping string) (*plans.Plan, string) {
 	t.Helper()
 	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
@@ -52,11 +66,15 @@ func choiceSource(t *testing.T, dir string, mapping string) (*plans.Plan, string
 	return loadPlan(t, writePlan(t, dir, "verification: {archived_share_max: 0.5}\n")), srcURL
 }
 
-// runAndVerify runs p into dir/t.db and verifies it; both must pass.
-func runAndVerify(t *testing.T, p *plans.Plan, srcURL, dir string) (*verify.Report, *verify.Summary) {
+// runAndVerify runs p into tgtURL (dir/t.db when "") and verifies it;
+// both must pass.
+func runAndVerify(t *testing.T, p *plans.Plan, srcURL, tgtURL, dir string) (*verify.Report, *verify.Summary) {
 	t.Helper()
 	ctx := context.Background()
-	opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	if tgtURL == "" {
+		tgtURL = "sqlite://" + filepath.Join(dir, "t.db")
+	}
+	opts := plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir}
 	rep, err := plans.Run(ctx, p, opts)
 	if err != nil || !rep.Pass {
 		t.Fatalf("run: %v %v", err, rep.Problems)
@@ -86,15 +104,8 @@ func tableLedger(t *testing.T, rep *verify.Report, source string) *verify.TableL
 // 150, and 72 and 151 were in no outcome.
 func TestChoiceOfDifferingValuesIsArchived(t *testing.T) {
 	dir := t.TempDir()
-	p, src := choiceSource(t, dir, `tables:
-  - target: visit
-    source: besok
-    columns:
-      id: id
-      weight: {expr: "coalesce(vikt_ny, vikt)"}
-      height: {expr: "langd_ny ?? langd"}
-`)
-	rep, sum := runAndVerify(t, p, src, dir)
+	p, src := choiceSource(t, dir, choiceMapping("record", "", ""))
+	rep, sum := runAndVerify(t, p, src, "", dir)
 	checkLedger(t, rep, false, map[string]string{"besok": summary(4, 2, 0, map[string]int64{"values_differ": 2})})
 	got, _ := exactRows(t, "sqlite://"+filepath.Join(dir, "t.db"), "visit")
 	if _, ok := got[1]; ok {
@@ -107,7 +118,7 @@ func TestChoiceOfDifferingValuesIsArchived(t *testing.T) {
 		t.Errorf("record 2 (equal values) arrived as %v", r)
 	}
 	arch := exactArchived(t, dir, "besok")
-	if want := map[int]string{1: "values_differ weight", 5: "values_differ height"}; !mapsEqual(arch, want) {
+	if want := map[int]string{1: "values_differ weight", 5: "values_differ height"}; !maps.Equal(arch, want) {
 		t.Errorf("archived %v, want %v", arch, want)
 	}
 	for _, c := range sum.Columns {
@@ -117,40 +128,21 @@ func TestChoiceOfDifferingValuesIsArchived(t *testing.T) {
 	}
 }
 
-func mapsEqual(a, b map[int]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || !strings.HasPrefix(v, w) {
-			return false
-		}
-	}
-	return true
-}
-
 // A column that declares its choice (choice: with the reason, reviewed by
 // the registry holder) migrates the first value; the values not chosen
 // are counted per receiving column (values_not_chosen_by), by run and
 // verify alike.
 func TestChoiceDeclaredIsCounted(t *testing.T) {
 	dir := t.TempDir()
-	p, src := choiceSource(t, dir, `tables:
-  - target: visit
-    source: besok
-    columns:
-      id: id
-      weight: {expr: "coalesce(vikt_ny, vikt)", choice: the 2019 form's weight replaces the old one}
-      height: {expr: "langd_ny ?? langd", choice: measured length wins}
-`)
-	rep, sum := runAndVerify(t, p, src, dir)
+	p, src := choiceSource(t, dir, choiceMapping("record", ", choice: the 2019 form's weight replaces the old one", ", choice: measured length wins"))
+	rep, sum := runAndVerify(t, p, src, "", dir)
 	checkLedger(t, rep, false, map[string]string{"besok": summary(6, 0, 0, map[string]int64{})})
 	want := map[string]int64{"weight": 1, "height": 1}
-	if l := tableLedger(t, rep, "besok"); !mapsEqualCount(l.ValuesNotChosenBy, want) || l.ValuesNotChosen != 2 {
+	if l := tableLedger(t, rep, "besok"); !maps.Equal(l.ValuesNotChosenBy, want) || l.ValuesNotChosen != 2 {
 		t.Errorf("run: values not chosen %d %v, want 2 %v", l.ValuesNotChosen, l.ValuesNotChosenBy, want)
 	}
 	for _, eq := range sum.Tables {
-		if eq.Source == "besok" && !mapsEqualCount(eq.ValuesNotChosenBy, want) {
+		if eq.Source == "besok" && !maps.Equal(eq.ValuesNotChosenBy, want) {
 			t.Errorf("verify: values not chosen %v, want %v", eq.ValuesNotChosenBy, want)
 		}
 	}
@@ -160,32 +152,12 @@ func TestChoiceDeclaredIsCounted(t *testing.T) {
 	}
 }
 
-func mapsEqualCount(a, b map[string]int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // Under value granularity the column's values are archived alone and the
 // record migrates with the column NULL, as for any failed column.
 func TestChoiceOfDifferingValuesArchivedAlone(t *testing.T) {
 	dir := t.TempDir()
-	p, src := choiceSource(t, dir, `tables:
-  - target: visit
-    source: besok
-    granularity: value
-    columns:
-      id: id
-      weight: {expr: "coalesce(vikt_ny, vikt)"}
-      height: {expr: "langd_ny ?? langd"}
-`)
-	rep, sum := runAndVerify(t, p, src, dir)
+	p, src := choiceSource(t, dir, choiceMapping("value", "", ""))
+	rep, sum := runAndVerify(t, p, src, "", dir)
 	l := tableLedger(t, rep, "besok")
 	if l.Migrated != 6 || l.ValuesArchivedBy["values_differ"] != 4 {
 		t.Errorf("migrated %d, values archived %v", l.Migrated, l.ValuesArchivedBy)
@@ -226,27 +198,11 @@ tables:
       - {name: weight, type: "decimal(5,1)"}
       - {name: height, type: varchar(5)}
 `)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns:
-      id: id
-      weight: {expr: "coalesce(vikt_ny, vikt)"}
-      height: {expr: "langd_ny ?? langd"}
-`)
+	write(t, filepath.Join(dir, "m.yaml"), choiceMapping("record", "", ""))
 	p := loadPlan(t, writePlan(t, dir, "verification: {archived_share_max: 0.5}\n"))
-	ctx := context.Background()
-	opts := plans.Options{SourceURL: legacy, TargetURL: tgt, WorkDir: dir}
-	rep, err := plans.Run(ctx, p, opts)
-	if err != nil || !rep.Pass {
-		t.Fatalf("run: %v %v", err, rep.Problems)
-	}
-	sum, err := plans.Verify(ctx, p, opts)
-	if err != nil || !sum.Pass {
-		t.Fatalf("verify: %v %v", err, sum.Problems)
-	}
+	rep, _ := runAndVerify(t, p, legacy, tgt, dir)
 	checkLedger(t, rep, false, map[string]string{"besok": summary(4, 2, 0, map[string]int64{"values_differ": 2})})
-	if arch, want := exactArchived(t, dir, "besok"), map[int]string{1: "values_differ weight", 5: "values_differ height"}; !mapsEqual(arch, want) {
+	if arch, want := exactArchived(t, dir, "besok"), map[int]string{1: "values_differ weight", 5: "values_differ height"}; !maps.Equal(arch, want) {
 		t.Errorf("archived %v, want %v", arch, want)
 	}
 	got, _ := exactRows(t, tgt, "visit")
@@ -291,7 +247,7 @@ tables:
     drop: {varde_id: the value row's own number}
 `)
 	p := loadPlan(t, writePlan(t, dir, "verification: {archived_share_max: 0.5}\n"))
-	rep, _ := runAndVerify(t, p, srcURL, dir)
+	rep, _ := runAndVerify(t, p, srcURL, "", dir)
 	checkLedger(t, rep, false, map[string]string{
 		"instans": summary(2, 1, 0, map[string]int64{"values_differ": 1}),
 		"varde":   summary(3, 2, 0, map[string]int64{"values_differ": 2}),
