@@ -249,6 +249,38 @@ tests:
 					return false
 				})
 			}},
+		{Name: "Choices between source values",
+			Doc:    "coalesce(a, b), a ?? b and a condition (typ == \"A\" ? vikt_a : vikt_b) give a column one of several source values. A value the choice leaves out that differs from the one taken (numbers by value, text by bytes) would reach neither the target nor the archive: the record is archived as values_differ (under granularity: value, the column's values alone), naming the column and the source columns. Equal values are one value. choice: says why the first wins, as the registry holder agreed it: the record migrates, and the values left out are counted per receiving column (values_not_chosen_by), by run and verify alike. choice: on a column that chooses nothing is M084.",
+			Schema: exampleSchema,
+			Mapping: `version: 1
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {expr: "coalesce(datum_ny, datum)", choice: the 2019 form corrects the visit date}
+      smoking: {expr: "rok_ny ?? rok"}
+tests:
+  - name: choices
+    source: besok
+    rows:
+      - given: {id: 1, datum_ny: 2020-01-02, datum: 2020-01-01, rok_ny: J, rok: J}
+        migrated: {visit_id: 1, visit_date: 2020-01-02, smoking: J}
+      - given: {id: 2, datum: 2020-01-01, rok: N}
+        migrated: {visit_date: 2020-01-01, smoking: N}
+      - given: {id: 3, datum: 2020-01-01, rok_ny: J, rok: N}
+        archived: {reason: values_differ, column: smoking}
+`,
+			used: func(files []*File) bool {
+				return anyTable(files, func(tm *TableMapping) bool {
+					for _, c := range tm.Columns {
+						if c.Choice.IsSet() || strings.Contains(c.Expr.Value, "coalesce(") || strings.Contains(c.Expr.Value, "??") {
+							return true
+						}
+					}
+					return false
+				})
+			}},
 		{Name: "Codes archived on purpose",
 			Doc:    "A code list's archive: names codes retired on purpose, each with the reason its records are archived with, in every version that does not map them. map check reports them as expected (info C007, with counts), not as codes to fix.",
 			Schema: exampleSchema,
