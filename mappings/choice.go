@@ -260,9 +260,12 @@ func (r *resolver) occur(i int) {
 		return
 	}
 	if r.occurs == nil {
-		r.occurs = map[int][][]int{}
+		r.occurs, r.valueOccurs = map[int][][]int{}, map[int][][]int{}
 	}
 	r.occurs[i] = append(r.occurs[i], slices.Clone(r.path))
+	if r.condDepth == 0 {
+		r.valueOccurs[i] = append(r.valueOccurs[i], slices.Clone(r.path))
+	}
 }
 
 // useBound notes the columns a variable was bound to as read here.
@@ -309,8 +312,12 @@ func took(args ...any) (any, error) {
 
 // readIn reports whether a run that took the branches taken read the
 // column.
-func (b *branchRead) readIn(taken []bool) bool {
-	for _, path := range b.paths {
+func (b *branchRead) readIn(taken []bool) bool { return onTakenPath(b.paths, taken) }
+
+// onTakenPath reports whether a run that took the branches taken went
+// through one of the paths.
+func onTakenPath(paths [][]int, taken []bool) bool {
+	for _, path := range paths {
 		all := true
 		for _, id := range path {
 			if id >= len(taken) || !taken[id] {
@@ -326,7 +333,8 @@ func (b *branchRead) readIn(taken []bool) bool {
 }
 
 // unread lists the columns of row the expression's last run did not read
-// though they hold a value, other than the result or a value it did read.
+// though they hold a value, other than the result or a value it read
+// outside a condition.
 func (c *compiledExpr) unread(row []connectors.Value, reads []int, result connectors.Value, s *choiceState) []int {
 	if c == nil || s == nil || len(c.branchReads) == 0 {
 		return nil
@@ -342,22 +350,14 @@ func (c *compiledExpr) unread(row []connectors.Value, reads []int, result connec
 			eq, err := equalValues(v, w)
 			return w != nil && err == nil && eq
 		}
-		if same(result) || slices.ContainsFunc(reads, func(r int) bool { return !c.unreadIn(r, s.taken) && same(row[r]) }) {
+		// A value a taken branch gave on (not one a condition read):
+		// the value left out is the same value.
+		if same(result) || slices.ContainsFunc(reads, func(r int) bool { return onTakenPath(c.valueReads[r], s.taken) && same(row[r]) }) {
 			continue
 		}
 		out = append(out, br.col)
 	}
 	return out
-}
-
-// unreadIn reports whether the run did not read column r.
-func (c *compiledExpr) unreadIn(r int, taken []bool) bool {
-	for i := range c.branchReads {
-		if c.branchReads[i].col == r {
-			return !c.branchReads[i].readIn(taken)
-		}
-	}
-	return false
 }
 
 // unreadError is the failure of a column whose expression did not read a

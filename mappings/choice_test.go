@@ -94,6 +94,8 @@ func TestChoiceLeavesOut(t *testing.T) {
 		{expr: `let p = a; c == "A" ? p : "x"`, a: str("1"), c: str("A"), want: "migrated"},
 		{expr: `let p = b; a`, a: str("1"), b: str("2"), want: "values_differ"},
 		{expr: `c != nil && a != nil ? "j" : "n"`, a: str("1"), want: "migrated"},
+		{expr: `c == "A" ? a : b`, a: str("1"), b: str("A"), c: str("A"), want: "values_differ"},
+		{expr: `a == nil ? upper(b) : upper(a)`, a: str("x"), b: str("x"), want: "migrated"},
 		{expr: `older(a, b)`, a: str("1"), b: str("2"), want: "values_differ"},
 		{expr: `older(a, b)`, b: str("2"), want: "migrated"},
 	} {

@@ -98,11 +98,14 @@ type resolver struct {
 	bound   []binding
 	// branches counts the expression's branches (choice.go), path lists
 	// those enclosing the node being resolved, letDepth how many let
-	// values enclose it, and occurs where each column is read.
-	branches int
-	path     []int
-	letDepth int
-	occurs   map[int][][]int
+	// values and condDepth how many conditions enclose it, occurs where
+	// each column is read and valueOccurs where outside a condition.
+	branches    int
+	path        []int
+	letDepth    int
+	condDepth   int
+	occurs      map[int][][]int
+	valueOccurs map[int][][]int
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -283,7 +286,9 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 			r.walk(&n.Nodes[i], scope)
 		}
 	case *ast.ConditionalNode:
+		r.condDepth++
 		r.walk(&n.Cond, scope)
+		r.condDepth--
 		r.branch(&n.Exp1, scope)
 		r.branch(&n.Exp2, scope)
 	case *ast.ArrayNode:
@@ -404,6 +409,9 @@ type compiledExpr struct {
 	choices     []choiceSite
 	branches    int
 	branchReads []branchRead
+	// valueReads gives, per column read outside a condition, the
+	// branches enclosing each such place.
+	valueReads map[int][][]int
 	// direct calls the expression's function when the expression is one
 	// call on column arg (see directCall); args is its argument list.
 	direct func([]any) (any, error)
@@ -481,7 +489,7 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 		}
 		ce.read = r.read
 		ce.choices = r.choices
-		ce.branches, ce.branchReads = r.branches, r.branchReads()
+		ce.branches, ce.branchReads, ce.valueReads = r.branches, r.branchReads(), r.valueOccurs
 	}
 	if err == nil {
 		_, err = new(checker.Checker).PatchAndCheck(tree, config)
