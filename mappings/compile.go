@@ -289,6 +289,7 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 		}
 		tp.cols = append(tp.cols, c.column(cm, tc))
 	}
+	c.partialPrecision(tp)
 	if tm.Person != nil {
 		// The person's identity is matched, not stored: its "column" is
 		// text, whatever it is written into.

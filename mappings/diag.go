@@ -183,6 +183,7 @@ var Codes = map[string]string{
 	"M081": "order_by is given for a source it cannot order (a form store, a select:)",
 	"M082": "an order_by column may be NULL: a run stops at a record without a value in it (warning)",
 	"M083": "an order_by column is NULL in records of the source (map check counts them): a run would stop at the first",
+	"M085": "partial_date(…) of a source value whose precision no column keeps (partial_date_precision of the same value)",
 	"M084": "choice: on a column whose value is no choice (no coalesce(…), ?? or condition with a branch reading a column), or without its reason",
 	"M071": "a definition (define:) is malformed, named like a function, given twice, or reads a name that is not its parameter",
 	"M070": "a reason code the mapping names is not snake_case or takes a built-in reason's name",

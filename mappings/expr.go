@@ -106,6 +106,8 @@ type resolver struct {
 	condDepth   int
 	occurs      map[int][][]int
 	valueOccurs map[int][][]int
+	// partials are the expression's partial_date calls (partialdate.go).
+	partials []partialCall
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -391,6 +393,9 @@ func (r *resolver) callNode(node *ast.Node, n *ast.CallNode, scope []string) {
 	if id.Value == "coalesce" && r.err == nil {
 		r.choice(node, n.Arguments)
 	}
+	if (id.Value == partialDateFunction.Name || id.Value == partialDatePrecisionFunction.Name) && len(n.Arguments) > 0 && r.tracking() {
+		r.partials = append(r.partials, partialCall{precision: id.Value == partialDatePrecisionFunction.Name, reads: r.readsOf(n.Arguments[0])})
+	}
 }
 
 // compiledExpr is one compiled expression and the columns it reads.
@@ -412,6 +417,8 @@ type compiledExpr struct {
 	// valueReads gives, per column read outside a condition, the
 	// branches enclosing each such place.
 	valueReads map[int][][]int
+	// partials are its partial_date and partial_date_precision calls.
+	partials []partialCall
 	// direct calls the expression's function when the expression is one
 	// call on column arg (see directCall); args is its argument list.
 	direct func([]any) (any, error)
@@ -490,6 +497,7 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 		ce.read = r.read
 		ce.choices = r.choices
 		ce.branches, ce.branchReads, ce.valueReads = r.branches, r.branchReads(), r.valueOccurs
+		ce.partials = r.partials
 	}
 	if err == nil {
 		_, err = new(checker.Checker).PatchAndCheck(tree, config)

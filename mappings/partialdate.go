@@ -1,6 +1,9 @@
 package mappings
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings/lexical"
 )
@@ -74,4 +77,45 @@ func partialDate(args []any) (*connectors.Date, lexical.Precision, error) {
 		return nil, "", lexicalReason(err)
 	}
 	return &d, p, nil
+}
+
+// partialCall is a partial_date or partial_date_precision call of a
+// column's expression, and the source columns its value reads.
+type partialCall struct {
+	precision bool
+	reads     []int
+}
+
+// partialPrecision requires, of each partial_date of a column, a
+// partial_date_precision of the same source columns in a column of the
+// table (M085): without it, a date of which only the year or month was
+// known arrives as a whole date (2019-05-00 as 2019-05-01), and nothing
+// says otherwise.
+func (c *compiler) partialPrecision(tp *TableProgram) {
+	var kept [][]int
+	for i := range tp.cols {
+		if e := tp.cols[i].expr; e != nil {
+			for _, pc := range e.partials {
+				if pc.precision {
+					kept = append(kept, pc.reads)
+				}
+			}
+		}
+	}
+	for i := range tp.cols {
+		cp := &tp.cols[i]
+		if cp.expr == nil {
+			continue
+		}
+		for _, pc := range cp.expr.partials {
+			if pc.precision || len(pc.reads) == 0 || slices.ContainsFunc(kept, func(k []int) bool { return sameSet(k, pc.reads) }) {
+				continue
+			}
+			var names []string
+			for _, r := range pc.reads {
+				names = append(names, c.st.Columns[r].Name)
+			}
+			c.ds.add(cp.pos, "M085", "%s: partial_date of %s, and no column keeps its precision: a date of which only the year or month is known would arrive as a whole date; map partial_date_precision(%s) in another column, or use date(), which archives a partial date", cp.target.Name, strings.Join(names, ", "), strings.Join(names, ", "))
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -348,12 +349,14 @@ func (s *Schema) checkReference(p pendingFK, ds *Diagnostics) {
 	fk.RefColumns = refs
 }
 
-func sameSet(a, b []string) bool {
+// sameSet reports whether a and b, each without repeats, hold the same
+// elements (and some).
+func sameSet[T comparable](a, b []T) bool {
 	if len(a) != len(b) || len(a) == 0 {
 		return false
 	}
 	for _, x := range a {
-		if !contains(b, x) {
+		if !slices.Contains(b, x) {
 			return false
 		}
 	}
