@@ -253,3 +253,51 @@ tables:
 		"varde":   summary(3, 2, 0, map[string]int64{"values_differ": 2}),
 	})
 }
+
+// A merged mapping's candidates wait in the spill until the merge decides
+// them: the values their declared choices left out go with them and are
+// counted when they are merged, by the run and by verify.
+func TestChoiceDeclaredInAMergeIsCounted(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	cols := []connectors.Column{intCol("id"), textCol("vikt_ny"), textCol("vikt")}
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "delreg_a", PrimaryKey: []string{"id"}, Columns: cols},
+		{Name: "delreg_b", PrimaryKey: []string{"id"}, Columns: cols},
+	}, map[string][][]connectors.Value{
+		"delreg_a": {{int64(1), "70", "72"}, {int64(2), "80", nil}},
+		"delreg_b": {{int64(1), "70", "71"}, {int64(3), "90", "91"}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    columns:
+      - {name: id, type: bigint, not_null: true}
+      - {name: weight, type: varchar(5)}
+`)
+	member := `
+        columns:
+          id: id
+          weight: {expr: "coalesce(vikt_ny, vikt)", choice: the 2019 form's weight}`
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [id]
+    sources:
+      - source: delreg_a
+        precedence: 1`+member+`
+      - source: delreg_b
+        precedence: 2`+member+`
+`)
+	rep, sum := runAndVerify(t, loadPlan(t, writePlan(t, dir, "")), srcURL, "", dir)
+	want := map[string]map[string]int64{"delreg_a": {"weight": 1}, "delreg_b": {"weight": 2}}
+	for source, w := range want {
+		if got := tableLedger(t, rep, source).ValuesNotChosenBy; !maps.Equal(got, w) {
+			t.Errorf("run: %s values not chosen %v, want %v", source, got, w)
+		}
+		for _, eq := range sum.Tables {
+			if eq.Source == source && !maps.Equal(eq.ValuesNotChosenBy, w) {
+				t.Errorf("verify: %s values not chosen %v, want %v", source, eq.ValuesNotChosenBy, w)
+			}
+		}
+	}
+}
