@@ -1,7 +1,6 @@
 package plans_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,7 +8,6 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
-	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -106,18 +104,6 @@ tables:
 // the test unless both pass, and gives the run's report.
 func runAndVerify(t *testing.T, plan, src, tgt string) *verify.Report {
 	t.Helper()
-	ctx := context.Background()
-	opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: t.TempDir()}
-	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	if !rep.Pass {
-		t.Fatalf("run: FAIL: %v", rep.Problems)
-	}
-	sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
-	if err != nil || sum == nil || !sum.Pass {
-		t.Fatalf("verify: %v %+v", err, sum)
-	}
+	rep, _ := runAndVerifyIn(t, loadPlan(t, plan), src, tgt, t.TempDir())
 	return rep
 }

@@ -66,9 +66,9 @@ func choiceSource(t *testing.T, dir string, mapping string) (*plans.Plan, string
 	return loadPlan(t, writePlan(t, dir, "verification: {archived_share_max: 0.5}\n")), srcURL
 }
 
-// runAndVerify runs p into tgtURL (dir/t.db when "") and verifies it;
-// both must pass.
-func runAndVerify(t *testing.T, p *plans.Plan, srcURL, tgtURL, dir string) (*verify.Report, *verify.Summary) {
+// runAndVerifyIn runs p into tgtURL (dir/t.db when "") with dir as the
+// work folder and verifies it; both must pass.
+func runAndVerifyIn(t *testing.T, p *plans.Plan, srcURL, tgtURL, dir string) (*verify.Report, *verify.Summary) {
 	t.Helper()
 	ctx := context.Background()
 	if tgtURL == "" {
@@ -76,12 +76,15 @@ func runAndVerify(t *testing.T, p *plans.Plan, srcURL, tgtURL, dir string) (*ver
 	}
 	opts := plans.Options{SourceURL: srcURL, TargetURL: tgtURL, WorkDir: dir}
 	rep, err := plans.Run(ctx, p, opts)
-	if err != nil || !rep.Pass {
-		t.Fatalf("run: %v %v", err, rep.Problems)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !rep.Pass {
+		t.Fatalf("run: FAIL: %v", rep.Problems)
 	}
 	sum, err := plans.Verify(ctx, p, opts)
-	if err != nil || !sum.Pass {
-		t.Fatalf("verify: %v %v", err, sum.Problems)
+	if err != nil || sum == nil || !sum.Pass {
+		t.Fatalf("verify: %v %+v", err, sum)
 	}
 	return rep, sum
 }
@@ -105,7 +108,7 @@ func tableLedger(t *testing.T, rep *verify.Report, source string) *verify.TableL
 func TestChoiceOfDifferingValuesIsArchived(t *testing.T) {
 	dir := t.TempDir()
 	p, src := choiceSource(t, dir, choiceMapping("record", "", ""))
-	rep, sum := runAndVerify(t, p, src, "", dir)
+	rep, sum := runAndVerifyIn(t, p, src, "", dir)
 	checkLedger(t, rep, false, map[string]string{"besok": summary(4, 2, 0, map[string]int64{"values_differ": 2})})
 	got, _ := exactRows(t, "sqlite://"+filepath.Join(dir, "t.db"), "visit")
 	if _, ok := got[1]; ok {
@@ -135,7 +138,7 @@ func TestChoiceOfDifferingValuesIsArchived(t *testing.T) {
 func TestChoiceDeclaredIsCounted(t *testing.T) {
 	dir := t.TempDir()
 	p, src := choiceSource(t, dir, choiceMapping("record", ", choice: the 2019 form's weight replaces the old one", ", choice: measured length wins"))
-	rep, sum := runAndVerify(t, p, src, "", dir)
+	rep, sum := runAndVerifyIn(t, p, src, "", dir)
 	checkLedger(t, rep, false, map[string]string{"besok": summary(6, 0, 0, map[string]int64{})})
 	want := map[string]int64{"weight": 1, "height": 1}
 	if l := tableLedger(t, rep, "besok"); !maps.Equal(l.ValuesNotChosenBy, want) || l.ValuesNotChosen != 2 {
@@ -157,7 +160,7 @@ func TestChoiceDeclaredIsCounted(t *testing.T) {
 func TestChoiceOfDifferingValuesArchivedAlone(t *testing.T) {
 	dir := t.TempDir()
 	p, src := choiceSource(t, dir, choiceMapping("value", "", ""))
-	rep, sum := runAndVerify(t, p, src, "", dir)
+	rep, sum := runAndVerifyIn(t, p, src, "", dir)
 	l := tableLedger(t, rep, "besok")
 	if l.Migrated != 6 || l.ValuesArchivedBy["values_differ"] != 4 {
 		t.Errorf("migrated %d, values archived %v", l.Migrated, l.ValuesArchivedBy)
@@ -200,7 +203,7 @@ tables:
 `)
 	write(t, filepath.Join(dir, "m.yaml"), choiceMapping("record", "", ""))
 	p := loadPlan(t, writePlan(t, dir, "verification: {archived_share_max: 0.5}\n"))
-	rep, _ := runAndVerify(t, p, legacy, tgt, dir)
+	rep, _ := runAndVerifyIn(t, p, legacy, tgt, dir)
 	checkLedger(t, rep, false, map[string]string{"besok": summary(4, 2, 0, map[string]int64{"values_differ": 2})})
 	if arch, want := exactArchived(t, dir, "besok"), map[int]string{1: "values_differ weight", 5: "values_differ height"}; !maps.Equal(arch, want) {
 		t.Errorf("archived %v, want %v", arch, want)
@@ -247,7 +250,7 @@ tables:
     drop: {varde_id: the value row's own number}
 `)
 	p := loadPlan(t, writePlan(t, dir, "verification: {archived_share_max: 0.5}\n"))
-	rep, _ := runAndVerify(t, p, srcURL, "", dir)
+	rep, _ := runAndVerifyIn(t, p, srcURL, "", dir)
 	checkLedger(t, rep, false, map[string]string{
 		"instans": summary(2, 1, 0, map[string]int64{"values_differ": 1}),
 		"varde":   summary(3, 2, 0, map[string]int64{"values_differ": 2}),
@@ -288,7 +291,7 @@ tables:
       - source: delreg_b
         precedence: 2`+member+`
 `)
-	rep, sum := runAndVerify(t, loadPlan(t, writePlan(t, dir, "")), srcURL, "", dir)
+	rep, sum := runAndVerifyIn(t, loadPlan(t, writePlan(t, dir, "")), srcURL, "", dir)
 	want := map[string]map[string]int64{"delreg_a": {"weight": 1}, "delreg_b": {"weight": 2}}
 	for source, w := range want {
 		if got := tableLedger(t, rep, source).ValuesNotChosenBy; !maps.Equal(got, w) {
