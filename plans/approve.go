@@ -32,6 +32,10 @@ func (p *Plan) Approve(in *Inputs, by, role string, date time.Time) (string, err
 	if strings.TrimSpace(by) == "" || strings.TrimSpace(role) == "" {
 		return "", fmt.Errorf("approve %s: the approver's name and role are needed", p.File)
 	}
+	day := date.Format(time.DateOnly)
+	if d, _ := time.Parse(time.DateOnly, day); d.After(Today()) {
+		return "", fmt.Errorf("approve %s: the date %s is after today (%s): an approval records the day it was given", p.File, day, Today().Format(time.DateOnly))
+	}
 	old, err := os.ReadFile(p.File)
 	if err != nil {
 		return "", fmt.Errorf("approve: %w", err)
@@ -41,7 +45,7 @@ func (p *Plan) Approve(in *Inputs, by, role string, date time.Time) (string, err
 		text += "\n"
 	}
 	const placeholder = "0000000000000000000000000000000000000000000000000000000000000000"
-	edited, err := addApproval(text, by, role, date.Format(time.DateOnly), placeholder)
+	edited, err := addApproval(text, by, role, day, placeholder)
 	if err != nil {
 		return "", fmt.Errorf("approve %s: %w", p.File, err)
 	}
@@ -66,10 +70,21 @@ func (p *Plan) Approve(in *Inputs, by, role string, date time.Time) (string, err
 	if back == nil || ds.Err() != nil {
 		return restore(fmt.Errorf("the edited plan does not read back: %v", ds))
 	}
-	if again, err := back.Hash(in); err != nil || again != sum || !back.Approved(sum) {
+	if again, err := back.Hash(in); err != nil || again != sum || !recorded(back, by, role, sum) {
 		return restore(fmt.Errorf("the recorded approval does not match the plan's hash"))
 	}
 	return sum, nil
+}
+
+// recorded reports whether the plan holds by's approval in role of the
+// version sum.
+func recorded(p *Plan, by, role, sum string) bool {
+	for _, a := range p.Template.Approvals {
+		if a.SHA256.Value == sum && normName(a.By.Value) == normName(by) && normName(a.Role.Value) == normName(role) {
+			return true
+		}
+	}
+	return false
 }
 
 // addApproval adds one approval entry to the plan's text.

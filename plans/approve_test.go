@@ -39,8 +39,8 @@ func codes(ds mappings.Diagnostics) string {
 func TestApproveRecordsAndGoesStale(t *testing.T) {
 	path := demoCopy(t, "run:\n  batch_size: 5000\n", "run:\n  batch_size: 5000 # per transaction\n# trailing note\n")
 	before, _ := os.ReadFile(path)
-	sum := approve(t, path, "Anna Andersson", "registerhållare", "2027-01-20")
-	approve(t, path, "Bo Berg: CPUA", "CPUA-företrädare", "2027-01-21")
+	sum := approve(t, path, "Anna Andersson", "registerhållare", "2026-01-20")
+	approve(t, path, "Bo Berg: CPUA", "CPUA-företrädare", "2026-01-21")
 	after, _ := os.ReadFile(path)
 	for _, line := range strings.Split(string(before), "\n") {
 		if strings.Contains(line, "#") && !strings.Contains(string(after), line) {
@@ -64,13 +64,13 @@ func TestApproveRecordsAndGoesStale(t *testing.T) {
 		t.Fatalf("after a change: %s", got)
 	}
 	// Anna approves again: her stale approval is replaced, Bo's stays stale.
-	approve(t, path, "Anna Andersson", "registerhållare", "2027-01-25")
+	approve(t, path, "Anna Andersson", "registerhållare", "2026-01-25")
 	ds := templateDiags(t, path)
 	if got := codes(ds); got != "P025" || !strings.Contains(ds.Error(), "approval by Bo Berg: CPUA") {
 		t.Fatalf("after approving again: %v", ds)
 	}
 	p, _ = plans.Load(path)
-	if len(p.Template.Approvals) != 2 || p.Template.Approvals[1].By.Value != "Anna Andersson" || p.Template.Approvals[1].Date.String() != "2027-01-25" {
+	if len(p.Template.Approvals) != 2 || p.Template.Approvals[1].By.Value != "Anna Andersson" || p.Template.Approvals[1].Date.String() != "2026-01-25" {
 		t.Fatalf("approvals: %+v", p.Template.Approvals)
 	}
 }
@@ -79,9 +79,9 @@ func TestApproveRecordsAndGoesStale(t *testing.T) {
 // in place; a flow list with entries is refused and the plan left as it was.
 func TestApproveEditsTheSectionWhereItIs(t *testing.T) {
 	path := demoCopy(t, "step: B\n", "approvals: [] # none yet\n# The step\nstep: B\n")
-	approve(t, path, "Anna", "registerhållare", "2027-01-20")
+	approve(t, path, "Anna", "registerhållare", "2026-01-20")
 	text, _ := os.ReadFile(path)
-	if !strings.Contains(string(text), "approvals:\n  - by: Anna\n    role: registerhållare\n    date: 2027-01-20\n    sha256: ") ||
+	if !strings.Contains(string(text), "approvals:\n  - by: Anna\n    role: registerhållare\n    date: 2026-01-20\n    sha256: ") ||
 		!strings.Contains(string(text), "# The step\nstep: B\n") {
 		t.Fatalf("plan:\n%s", text)
 	}
@@ -89,7 +89,7 @@ func TestApproveEditsTheSectionWhereItIs(t *testing.T) {
 		t.Fatal(ds)
 	}
 
-	flow := demoCopy(t, "step: B\n", "approvals: [{by: A, role: r, date: 2027-01-01, sha256: "+strings.Repeat("0", 64)+"}]\nstep: B\n")
+	flow := demoCopy(t, "step: B\n", "approvals: [{by: A, role: r, date: 2026-01-01, sha256: "+strings.Repeat("0", 64)+"}]\nstep: B\n")
 	before, _ := os.ReadFile(flow)
 	p, _ := plans.Load(flow)
 	in, _ := p.LoadInputs()
@@ -98,5 +98,52 @@ func TestApproveEditsTheSectionWhereItIs(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(flow); string(after) != string(before) {
 		t.Fatal("a refused approval changed the plan")
+	}
+}
+
+// A plan is approved when its registry holder approved it as it stands,
+// on a day that has come: an approval of the same version by someone in
+// another role (the CPUA, the RCO's technician) is recorded and shown but
+// approves nothing, and an approval dated after today is refused by plan
+// approve and an error of plan check (P030) when written by hand.
+func TestApprovedNeedsTheRegistryHolderOnADayThatHasCome(t *testing.T) {
+	path := demoCopy(t)
+	sum := approve(t, path, "Bo Berg", "CPUA-företrädare", "2026-01-21")
+	p, _ := plans.Load(path)
+	if p.Approved(sum) {
+		t.Error("an approval by the CPUA's representative alone counts as the registry holder's")
+	}
+	approve(t, path, "Anna Andersson", "Registerhållare", "2026-01-22")
+	if p, _ = plans.Load(path); !p.Approved(sum) {
+		t.Errorf("the registry holder's approval does not count: %+v", p.Template.Approvals)
+	}
+
+	future := time.Now().AddDate(0, 0, 3)
+	p, _ = plans.Load(path)
+	in, _ := p.LoadInputs()
+	before, _ := os.ReadFile(path)
+	if _, err := p.Approve(in, "Cecilia Ek", "registerhållare", future); err == nil || !strings.Contains(err.Error(), "after today") {
+		t.Errorf("an approval dated %s: %v", future.Format(time.DateOnly), err)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Error("a refused approval changed the plan")
+	}
+
+	dated := demoCopy(t)
+	write(t, dated, strings.Replace(mustRead(t, dated), "step: B\n",
+		"step: B\napprovals:\n  - {by: A, role: registerhållare, date: "+future.Format(time.DateOnly)+", sha256: "+strings.Repeat("0", 64)+"}\n", 1))
+	p, _ = plans.Load(dated)
+	in, _ = p.LoadInputs()
+	sum, err := p.Hash(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dated, strings.Replace(mustRead(t, dated), strings.Repeat("0", 64), sum, 1))
+	ds := templateDiags(t, dated)
+	if got := codes(ds); got != "P030" || !strings.Contains(ds.Error(), "after today") {
+		t.Errorf("an approval dated in the future: %v", ds)
+	}
+	if p, _ = plans.Load(dated); p.Approved(sum) {
+		t.Error("an approval dated in the future counts")
 	}
 }

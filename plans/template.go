@@ -269,6 +269,12 @@ func (p *Plan) CheckTemplate(in *Inputs) mappings.Diagnostics {
 			"the archive owner %q is not the future CPUA %q (cpua.future at line %d): the CPUA after the migration is responsible for the history, archived or not",
 			t.ArchiveOwner.Value, p.CPUAFuture.Value, p.CPUAFuture.Pos.Line)})
 	}
+	for _, a := range t.Approvals {
+		if a.Date.IsSet() && a.Date.Time.After(Today()) {
+			ds = append(ds, mappings.Diagnostic{Pos: a.Date.Pos, Code: "P030", Message: fmt.Sprintf(
+				"the approval by %s (%s) is dated %s, after today (%s): an approval records the day it was given", a.By.Value, a.Role.Value, a.Date, Today().Format(time.DateOnly))})
+		}
+	}
 	if in != nil && len(t.Approvals) > 0 {
 		sum, err := p.Hash(in)
 		if err != nil {
@@ -315,15 +321,37 @@ func inOrder(dates map[string]Date, what string) mappings.Diagnostics {
 // runs of spaces do not matter.
 func normName(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
-// Approved reports whether at least one approval is of the plan as it
-// stands (sum is the plan's Hash).
+// Approved reports whether the registry holder approved the plan as it
+// stands (sum is the plan's Hash) on a day that has come. The strategy
+// makes the registry holder the one who approves the plan: an approval of
+// the same version in another role (the CPUA's, the RCO's) is recorded and
+// shown, but does not approve it, and one dated after today says an
+// approval was given that was not.
 func (p *Plan) Approved(sum string) bool {
 	for _, a := range p.Template.Approvals {
-		if a.SHA256.Value == sum {
+		if a.SHA256.Value == sum && HolderRole(a.Role.Value) && a.Date.IsSet() && !a.Date.Time.After(Today()) {
 			return true
 		}
 	}
 	return false
+}
+
+// HolderRole reports whether role is the registry holder's, written in
+// Swedish (registerhållare, as the template and plan approve's help have
+// it) or in English (registry holder, as plan render --lang en has it).
+func HolderRole(role string) bool {
+	switch normName(role) {
+	case "registerhållare", "registry holder":
+		return true
+	}
+	return false
+}
+
+// Today is the current date (local time) at midnight UTC, as dates
+// written in a plan are read: an approval dated after it is refused.
+func Today() time.Time {
+	y, m, d := time.Now().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // unhashedKeys are the top-level sections that record what happened to the

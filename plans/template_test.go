@@ -51,8 +51,8 @@ func TestTemplateRules(t *testing.T) {
 		{"archive owner not the future CPUA", []string{"archive_owner: Västra Götalandsregionen", "archive_owner: RCO VGR"}, ":51:18: error P024: the archive owner \"RCO VGR\" is not the future CPUA"},
 		{"a step that is no step", []string{"step: B", "step: E"}, ":32:7: error P030"},
 		{"a cost that is no number", []string{"sek: 420000", "sek: 420 000 kr"}, ":55:8: error P030"},
-		{"an approval without a hash", []string{"step: B\n", "step: B\napprovals:\n  - {by: A, role: registerhållare, date: 2027-01-01}\n"}, "error P030: an approval needs sha256"},
-		{"a stale approval", []string{"step: B\n", "step: B\napprovals:\n  - {by: A, role: registerhållare, date: 2027-01-01, sha256: " + strings.Repeat("ab", 32) + "}\n"}, "error P025: the approval by A (registerhållare, 2027-01-01) is of another version of the plan"},
+		{"an approval without a hash", []string{"step: B\n", "step: B\napprovals:\n  - {by: A, role: registerhållare, date: 2026-01-01}\n"}, "error P030: an approval needs sha256"},
+		{"a stale approval", []string{"step: B\n", "step: B\napprovals:\n  - {by: A, role: registerhållare, date: 2026-01-01, sha256: " + strings.Repeat("ab", 32) + "}\n"}, "error P025: the approval by A (registerhållare, 2026-01-01) is of another version of the plan"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -82,7 +82,7 @@ func TestHashCoversThePlanButNotItsRecords(t *testing.T) {
 		return h
 	}
 	base := hash(demoCopy(t))
-	records := "approvals:\n  # signed on paper too\n  - by: A\n    role: registerhållare\n    date: 2027-01-01\n    sha256: " + base + "\nprogress:\n  rehearsal: 2027-04-16\n"
+	records := "approvals:\n  # signed on paper too\n  - by: A\n    role: registerhållare\n    date: 2026-01-01\n    sha256: " + base + "\nprogress:\n  rehearsal: 2027-04-16\n"
 	same := map[string][]string{
 		"records at the end":    {"run:\n  batch_size: 5000\n", "run:\n  batch_size: 5000\n" + records},
 		"records in the middle": {"step: B\n", records + "step: B\n"},

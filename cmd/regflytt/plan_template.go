@@ -207,7 +207,10 @@ and the schema, mapping and code-list files it names: recording approvals
 does not change it, and any other change makes the approval stale (plan check
 reports it, P025) until it is approved again. Approving again replaces the
 same person's earlier approval in the same role. The file is edited as text:
-its comments and layout stay.
+its comments and layout stay. The plan counts as approved (plan render,
+portfolio status) once its registry holder approves it (role registerhållare,
+or registry holder); others' approvals are recorded beside it. --date cannot
+be after today.
 
 A plan that plan check rejects is not approved (exit 2); stale approvals of
 others do not stop it.`,

@@ -32,7 +32,7 @@ func demoPlanCopy(t *testing.T, edits ...string) string {
 // plan check rejects is not approved.
 func TestPlanApproveCommand(t *testing.T) {
 	path := demoPlanCopy(t)
-	code, out, errs := cli(t, "plan", "approve", path, "--by", "Anna Andersson", "--role", "registerhållare", "--date", "2027-01-20")
+	code, out, errs := cli(t, "plan", "approve", path, "--by", "Anna Andersson", "--role", "registerhållare", "--date", "2026-01-20")
 	if code != exitOK || !strings.Contains(out, "approved by Anna Andersson") {
 		t.Fatalf("approve: exit %d\n%s%s", code, out, errs)
 	}
@@ -42,7 +42,7 @@ func TestPlanApproveCommand(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	os.WriteFile(path, []byte(strings.Replace(string(b), "sek: 420000", "sek: 520000", 1)), 0o600)
 	code, out, errs = cli(t, "plan", "check", path)
-	if code != exitUsage || !strings.Contains(errs, "error P025: the approval by Anna Andersson (registerhållare, 2027-01-20) is of another version") {
+	if code != exitUsage || !strings.Contains(errs, "error P025: the approval by Anna Andersson (registerhållare, 2026-01-20) is of another version") {
 		t.Fatalf("check after a change: exit %d\n%s%s", code, out, errs)
 	}
 	if code, out, errs := cli(t, "plan", "approve", path, "--by", "Anna Andersson", "--role", "registerhållare"); code != exitOK {

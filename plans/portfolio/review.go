@@ -238,6 +238,10 @@ func approvalState(p *plans.Plan, sum string, tr func(string, string) string) st
 	switch {
 	case p.Approved(sum):
 		return tr("Status: godkänd i denna version.", "State: approved in this version.")
+	case currentApproval(p, sum) != nil:
+		a := currentApproval(p, sum)
+		return fmt.Sprintf(tr("Status: INTE godkänd – denna version är godkänd av %s (%s, %s), men inte av registerhållaren en dag som har varit.",
+			"State: NOT approved – this version is approved by %s (%s, %s), but not by the registry holder on a day that has come."), a.By.Value, a.Role.Value, a.Date)
 	case len(p.Template.Approvals) > 0:
 		return tr("Status: INTE godkänd – planen har ändrats sedan den godkändes.", "State: NOT approved – the plan changed since it was approved.")
 	}

@@ -59,7 +59,7 @@ var networkRef = regexp.MustCompile(`(?i)https?:|src\s*=|href\s*=|@import|url\(|
 // the fixture's reports, one current and one stale approval.
 func TestReviewGolden(t *testing.T) {
 	p, in, sum := reviewFixture(t)
-	date, _ := time.Parse(time.DateOnly, "2027-01-20")
+	date, _ := time.Parse(time.DateOnly, "2026-01-20")
 	p.Template.Approvals = []plans.Approval{
 		{By: mappings.Str{Value: "Anna Andersson"}, Role: mappings.Str{Value: "registerhållare"}, Date: plans.Date{Time: date}, SHA256: mappings.Str{Value: sum}},
 		{By: mappings.Str{Value: "Bo Berg"}, Role: mappings.Str{Value: "CPUA"}, Date: plans.Date{Time: date}, SHA256: mappings.Str{Value: strings.Repeat("ab", 32)}},

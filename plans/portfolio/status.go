@@ -167,6 +167,9 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			if sum != "" && p.Approved(sum) {
 				return true, ""
 			}
+			if a := currentApproval(p, sum); a != nil {
+				return false, fmt.Sprintf("this version is approved by %s (%s, %s), not by the registry holder (registerhållare) on a day that has come: the registry holder approves the plan", a.By.Value, a.Role.Value, a.Date)
+			}
 			if len(t.Approvals) > 0 {
 				return false, "its approvals are of another version of the plan: approve it again"
 			}
@@ -247,6 +250,18 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 }
 
 func normName(s string) string { return pfNorm(s) }
+
+// currentApproval is an approval of the plan as it stands (sum) that does
+// not approve it (plans.Plan.Approved): another role's, or one dated after
+// today. nil when there is none.
+func currentApproval(p *plans.Plan, sum string) *plans.Approval {
+	for i, a := range p.Template.Approvals {
+		if sum != "" && a.SHA256.Value == sum {
+			return &p.Template.Approvals[i]
+		}
+	}
+	return nil
+}
 
 // laterVerify is regflytt verify's report when it is of the run in the
 // reports (started no earlier than the run): it judges the run as it

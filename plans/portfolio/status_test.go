@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -56,7 +57,7 @@ func statusFixture(t *testing.T) (plansDir, reportsDir string) {
 			if ds.Err() != nil || ids.Err() != nil {
 				t.Fatal(ds, ids)
 			}
-			if _, err := p.Approve(in, "Anna Andersson", "registerhållare", time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC)); err != nil {
+			if _, err := p.Approve(in, "Anna Andersson", "registerhållare", time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -369,5 +370,43 @@ func TestStatusCountsARegistryOnce(t *testing.T) {
 	}
 	if !strings.Contains(text.String(), "a second plan of register a-archived") {
 		t.Errorf("the second plan is not named:\n%s", text.String())
+	}
+}
+
+// A plan approved as it stands by someone other than its registry holder
+// (the CPUA's representative) is not approved, in the follow-up nor in
+// the review document: the strategy has the registry holder approve it.
+func TestApprovedOnlyByTheRegistryHolder(t *testing.T) {
+	plansDir, _ := statusFixture(t)
+	path := filepath.Join(plansDir, "c-draft.yaml")
+	p, ds := plans.Load(path)
+	in, ids := p.LoadInputs()
+	if ds.Err() != nil || ids.Err() != nil {
+		t.Fatal(ds, ids)
+	}
+	sum, err := p.Approve(in, "Bo Berg", "CPUA", time.Date(2026, 1, 21, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	st, err := FollowUp(strategy(t), ps, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st.Plans {
+		if s.Register == "c-draft" && (s.State != "draft" || !strings.Contains(strings.Join(s.Problems, ";"), "registry holder")) {
+			t.Errorf("approved by the CPUA alone: %s %v", s.State, s.Problems)
+		}
+	}
+	p, _ = plans.Load(path)
+	var md bytes.Buffer
+	if err := mappings.WriteMarkdown(&md, Review(p, in, sum, Reports{}, English)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(md.String(), "State: approved") || !strings.Contains(md.String(), "not by the registry holder") {
+		t.Errorf("the review of a plan approved by the CPUA alone:\n%s", md.String()[:400])
 	}
 }
