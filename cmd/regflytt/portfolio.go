@@ -38,10 +38,11 @@ registries before and after:
   rehearsed       progress.rehearsal recorded
   migrated        progress.cut_over recorded and the report.json of a run that
                   finished (not one that stopped), of the plan as it stands
-                  (its plan_hash)
+                  (its plan_hash; a report naming none is not a migration)
   verified        progress.verified recorded and the verification PASSes:
-                  verify-report.json when regflytt verify ran after the run,
-                  else report.json with no open alarm
+                  verify-report.json when regflytt verify ran after the run
+                  finished, on the plan's hash and the run's source and
+                  target, else report.json with no open alarm
   archived        progress.archive_handed_over recorded and the archive package
                   of the register passes its manifest, owned by the future CPUA
   decommissioned  progress.legacy_decommissioned recorded

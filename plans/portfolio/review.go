@@ -322,16 +322,17 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 				"Verification: the run passed with open alarms, which regflytt verify fails on until the plan acknowledges them.")
 		case "STOPPED":
 			verdict = tr("Körningen avbröts innan den var klar: inget är verifierat än.", "The run stopped before it finished: nothing is verified yet.")
+		case "STALE":
+			verdict = tr("INAKTUELL: körningen gällde en annan version av planen (eller anger ingen), så dess resultat gäller inte denna version; kör planen som den nu lyder.",
+				"STALE: the run was of another version of the plan (or names none), so its outcome does not hold for this version; run the plan as it stands.")
 		default:
 			verdict = tr("Verifieringen: UNDERKÄND (FAIL).", "Verification: FAIL.")
 		}
 		lines := []string{verdict, tr("Startad ", "Started ") + reps.Run.Started.UTC().Format("2006-01-02 15:04 UTC")}
-		if reps.Run.PlanHash != "" && reps.planHash != "" && reps.Run.PlanHash != reps.planHash {
-			lines = append(lines, tr("INAKTUELL: körningen gällde en annan version av planen; kör planen som den nu lyder.",
-				"STALE: the run was of another version of the plan; run the plan as it stands."))
-		}
 		if v := reps.laterVerify(); v != nil {
 			lines = append(lines, tr("Verifierad med regflytt verify ", "Verified with regflytt verify ")+v.Started.UTC().Format("2006-01-02 15:04 UTC"))
+		} else if why := reps.verifyNotOfRun(); why != "" {
+			lines = append(lines, tr("Verifieringsrapporten gäller inte körningen: ", "The verification report is not of the run: ")+why)
 		}
 		bs = append(bs, blk(2, tr("Senaste körning och verifiering", "Latest run and verification"), lines, header, ledgerRows(tables, tr)))
 	} else {

@@ -168,7 +168,7 @@ func TestReviewShowsTheVerificationAsVerifyJudgesIt(t *testing.T) {
 
 	failed := base
 	clean := *base.Run
-	clean.Pass, clean.Problems, clean.Alarms = true, nil, nil
+	clean.Pass, clean.Problems, clean.Alarms, clean.PlanHash = true, nil, nil, sum
 	failed.Run = &clean
 	if doc := render(failed); !strings.Contains(doc, pass) {
 		t.Errorf("a clean run does not read as PASS:\n%s", tail(doc))
@@ -180,7 +180,8 @@ func TestReviewShowsTheVerificationAsVerifyJudgesIt(t *testing.T) {
 	if doc := render(stale); !strings.Contains(doc, "another version of the plan") {
 		t.Errorf("a run of another version of the plan reads as this one's:\n%s", tail(doc))
 	}
-	failed.Verify = &verify.Summary{Register: clean.Register, Started: clean.Started.Add(time.Hour), Pass: false, Problems: []string{"target table visit holds 11949 rows"}}
+	failed.Verify = &verify.Summary{Register: clean.Register, Started: clean.Finished.Add(time.Hour), Pass: false, Problems: []string{"target table visit holds 11949 rows"},
+		PlanHash: sum, Source: clean.Source, Target: clean.Target}
 	if doc := render(failed); strings.Contains(doc, pass) || !strings.Contains(doc, "target table visit holds 11949 rows") {
 		t.Errorf("a later failing verify does not show:\n%s", tail(doc))
 	}

@@ -183,7 +183,12 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			if reps.Run == nil {
 				return false, fmt.Sprintf("cut_over is recorded, but the reports hold no %s", filepath.Join(p.RegisterID.Value, "report.json"))
 			}
-			if reps.Run.PlanHash != "" && sum != "" && reps.Run.PlanHash != sum {
+			if reps.Run.PlanHash == "" {
+				// Every run's report names its plan's hash: one that
+				// names none cannot say it ran the plan as it stands.
+				return false, "report.json names no plan_hash, so not which version of the plan ran: run the plan as it stands"
+			}
+			if sum != "" && reps.Run.PlanHash != sum {
 				return false, "report.json is of a run of another version of the plan (changed since it ran): run the plan as it stands"
 			}
 			if reps.RunStopped != "" {
@@ -205,15 +210,21 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 		{"verified", func() (bool, string) {
 			if v := reps.laterVerify(); v != nil {
 				if !v.Pass {
-					return false, fmt.Sprintf("regflytt verify FAILED (%d problem(s) in %s)", len(v.Problems), verify.JSONFile)
+					return false, fmt.Sprintf("regflytt verify FAILED (%d problem(s) in %s)", len(v.Failures())+len(v.Alarms()), verify.JSONFile)
 				}
 				return done("verified"), ""
 			}
+			// Why a verify-report.json beside the run was not taken, when
+			// the run's own report does not pass.
+			ignored := ""
+			if why := reps.verifyNotOfRun(); why != "" {
+				ignored = "; " + why
+			}
 			if reps.Run != nil && !reps.Run.Pass {
-				return false, fmt.Sprintf("verification FAILED (%d problem(s) in report.json)", len(reps.Run.Problems))
+				return false, fmt.Sprintf("verification FAILED (%d problem(s) in report.json)%s", len(reps.Run.Problems), ignored)
 			}
 			if open := reps.openAlarms(); len(open) > 0 {
-				return false, fmt.Sprintf("report.json lists %d open alarm(s) (%s): regflytt verify fails until the plan acknowledges them; verify again once it does", len(open), strings.Join(open, ", "))
+				return false, fmt.Sprintf("report.json lists %d open alarm(s) (%s): regflytt verify fails until the plan acknowledges them; verify again once it does%s", len(open), strings.Join(open, ", "), ignored)
 			}
 			return done("verified"), ""
 		}},
@@ -264,18 +275,40 @@ func currentApproval(p *plans.Plan, sum string) *plans.Approval {
 }
 
 // laterVerify is regflytt verify's report when it is of the run in the
-// reports (started no earlier than the run): it judges the run as it
-// stands now, with the plan's acknowledgements, and outranks the run's
-// own end check. An older one is of another run, one of another plan
-// hash of another version of the plan.
+// reports: it judges the run as it stands now, with the plan's
+// acknowledgements, and outranks the run's own end check. nil when there
+// is none or it is not of the run (verifyNotOfRun says why).
 func (r Reports) laterVerify() *verify.Summary {
-	if r.Verify == nil || r.Run == nil || r.Verify.Started.Before(r.Run.Started) {
+	if r.Verify == nil || r.Run == nil || r.verifyNotOfRun() != "" {
 		return nil
 	}
-	if r.Verify.PlanHash != "" && r.planHash != "" && r.Verify.PlanHash != r.planHash {
-		return nil // a verify of another version of the plan
-	}
 	return r.Verify
+}
+
+// verifyNotOfRun says why verify-report.json is not of the run in
+// report.json: it started before the run finished (an older verify, or
+// one of a target still being written), it names another version of the
+// plan or none, or it compared other databases (a rehearsal's target
+// verified after the run says nothing of the run's). "" when it is of the
+// run, or there is no verify or no run.
+func (r Reports) verifyNotOfRun() string {
+	v, run := r.Verify, r.Run
+	if v == nil || run == nil {
+		return ""
+	}
+	ended := run.Finished
+	if ended.IsZero() {
+		ended = run.Started
+	}
+	switch {
+	case v.Started.Before(ended):
+		return fmt.Sprintf("%s is of a verification started before the run in report.json finished: verify again", verify.JSONFile)
+	case v.PlanHash == "" || r.planHash != "" && v.PlanHash != r.planHash:
+		return fmt.Sprintf("%s is of another version of the plan: verify again", verify.JSONFile)
+	case v.Target != run.Target || v.Source != run.Source:
+		return fmt.Sprintf("%s compared %s with %s, the run %s with %s: verify the run's databases", verify.JSONFile, v.Source, v.Target, run.Source, run.Target)
+	}
+	return ""
 }
 
 // openAlarms names the alarms of the run's report that need a person: the
@@ -300,7 +333,8 @@ func (r Reports) openProblems() []string {
 	var alarms []verify.Finding
 	switch v := r.laterVerify(); {
 	case v != nil:
-		problems, alarms = v.Problems, v.Alarms()
+		// Summary.Problems leaves out the equations that failed.
+		problems, alarms = v.Failures(), v.Alarms()
 	case r.Run != nil:
 		problems, alarms = r.Run.Problems, r.Run.Alarms
 	}
@@ -316,8 +350,9 @@ func (r Reports) openProblems() []string {
 // verification is the state of the run's verification as the follow-up
 // shows it: PASS or FAIL from regflytt verify's report when it is of the
 // run, else from the run's report; ALARMS for a run that passed with
-// alarms open, STOPPED for a run that stopped before it finished; "" with
-// no run.
+// alarms open, STOPPED for a run that stopped before it finished, STALE
+// for a run of another version of the plan (or that names none), whose
+// PASS is not this version's; "" with no run.
 func (r Reports) verification() string {
 	switch v := r.laterVerify(); {
 	case v != nil && v.Pass:
@@ -330,6 +365,8 @@ func (r Reports) verification() string {
 		return "STOPPED"
 	case !r.Run.Pass:
 		return "FAIL"
+	case r.Run.PlanHash == "" || r.planHash != "" && r.Run.PlanHash != r.planHash:
+		return "STALE"
 	case len(r.openAlarms()) > 0:
 		return "ALARMS"
 	}

@@ -67,7 +67,7 @@ func statusFixture(t *testing.T) (plansDir, reportsDir string) {
 		}
 		work := filepath.Join(reportsDir, f.id)
 		if f.pass != nil {
-			rep := verify.Report{Version: 1, Register: f.id, Pass: *f.pass, Started: time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)}
+			rep := verify.Report{Version: 1, Register: f.id, Pass: *f.pass, Started: time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC), PlanHash: fixtureHash(t, plansDir, f.id)}
 			if !*f.pass {
 				rep.Problems = []string{"target table visit holds 11949 rows, the run wrote 11950"}
 			}
@@ -136,7 +136,7 @@ func TestStatusGolden(t *testing.T) {
 
 	// A rehearsal's report (started before the legacy system was frozen)
 	// does not make a plan migrated, let alone verified.
-	early := verify.Report{Version: 1, Register: "a-archived", Pass: true, Started: time.Date(2027, 4, 16, 8, 0, 0, 0, time.UTC)}
+	early := verify.Report{Version: 1, Register: "a-archived", Pass: true, Started: time.Date(2027, 4, 16, 8, 0, 0, 0, time.UTC), PlanHash: fixtureHash(t, plansDir, "a-archived")}
 	b, _ := json.Marshal(early)
 	good, _ := os.ReadFile(filepath.Join(reportsDir, "a-archived", "report.json"))
 	mustWrite(t, filepath.Join(reportsDir, "a-archived", "report.json"), string(b))
@@ -181,8 +181,9 @@ func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
 	}
 	work := filepath.Join(reportsDir, "a-archived")
 	runStart := time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)
+	sum := fixtureHash(t, plansDir, "a-archived")
 	writeRun := func(fields map[string]any) {
-		rep := map[string]any{"report_version": 1, "register": "a-archived", "started": runStart}
+		rep := map[string]any{"report_version": 1, "register": "a-archived", "started": runStart, "plan_hash": sum}
 		for k, v := range fields {
 			rep[k] = v
 		}
@@ -190,7 +191,7 @@ func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
 		mustWrite(t, filepath.Join(work, "report.json"), string(b))
 	}
 	writeVerify := func(pass bool, started time.Time) {
-		b, _ := json.Marshal(verify.Summary{Register: "a-archived", Pass: pass, Started: started})
+		b, _ := json.Marshal(verify.Summary{Register: "a-archived", Pass: pass, Started: started, PlanHash: sum})
 		mustWrite(t, filepath.Join(work, verify.JSONFile), string(b))
 	}
 	state := func(what string) PlanStatus {
@@ -408,5 +409,112 @@ func TestApprovedOnlyByTheRegistryHolder(t *testing.T) {
 	}
 	if strings.Contains(md.String(), "State: approved") || !strings.Contains(md.String(), "not by the registry holder") {
 		t.Errorf("the review of a plan approved by the CPUA alone:\n%s", md.String()[:400])
+	}
+}
+
+// fixtureHash is the hash of the status fixture's plan of register id.
+func fixtureHash(t *testing.T, plansDir, id string) string {
+	t.Helper()
+	p, ds := plans.Load(filepath.Join(plansDir, id+".yaml"))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	in, ids := p.LoadInputs()
+	if ids.Err() != nil {
+		t.Fatal(ids)
+	}
+	sum, err := p.Hash(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// The follow-up and the review take as evidence only reports that say
+// they are of this plan's version and of the run's databases: a
+// report.json that names no plan hash is no migration of the plan as it
+// stands, a run of another version is no PASS of this one, a
+// verify-report.json of another target (a rehearsal database verified
+// after the run) says nothing of the run's, and a verify that fails on its
+// equations alone (no problem line) is counted by what fails.
+func TestStatusTakesOnlyEvidenceOfThisRun(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	sum := fixtureHash(t, plansDir, "a-archived")
+	work := filepath.Join(reportsDir, "a-archived")
+	runStart := time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)
+	const prod, rehearsal = "postgres://db.example/prod", "postgres://db.example/rehearsal"
+	alarm := []verify.Finding{{ID: "archived_share.visit", Kind: "archived_share", Subject: "visit", Count: 90, Of: 1000}}
+	writeRun := func(rep verify.Report) {
+		rep.Version, rep.Register, rep.Started, rep.Finished = 1, "a-archived", runStart, runStart.Add(time.Hour)
+		b, _ := json.Marshal(rep)
+		mustWrite(t, filepath.Join(work, "report.json"), string(b))
+	}
+	writeVerify := func(s *verify.Summary) {
+		os.Remove(filepath.Join(work, verify.JSONFile))
+		if s == nil {
+			return
+		}
+		s.Register, s.Started = "a-archived", runStart.Add(24*time.Hour)
+		b, _ := json.Marshal(s)
+		mustWrite(t, filepath.Join(work, verify.JSONFile), string(b))
+	}
+	state := func(what string) PlanStatus {
+		t.Helper()
+		st, err := FollowUp(strategy(t), ps, reportsDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %s %s %v", what, st.Plans[0].State, st.Plans[0].Verification, st.Plans[0].Problems)
+		return st.Plans[0]
+	}
+	review := func() string {
+		t.Helper()
+		p, in := ps[0], (*plans.Inputs)(nil)
+		reps, err := LoadReports(work)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var md bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, reps, English)); err != nil {
+			t.Fatal(err)
+		}
+		return md.String()
+	}
+
+	writeRun(verify.Report{Pass: true, Target: prod})
+	writeVerify(nil)
+	if s := state("no plan hash"); s.State != "rehearsed" || !strings.Contains(strings.Join(s.Problems, ";"), "plan_hash") {
+		t.Errorf("a report.json naming no version of the plan counts as its migration: %s %v", s.State, s.Problems)
+	}
+
+	writeRun(verify.Report{Pass: true, Target: prod, PlanHash: strings.Repeat("0", 64)})
+	if s := state("run of another version"); s.Verification == "PASS" {
+		t.Errorf("a run of another version of the plan is shown as its PASS: %s %v", s.Verification, s.Problems)
+	}
+	if md := review(); strings.Contains(md, "Verification: PASS") {
+		t.Errorf("the review shows a run of another version of the plan as a PASS:\n%s", md)
+	}
+
+	writeRun(verify.Report{Pass: true, Target: prod, PlanHash: sum, Alarms: alarm})
+	writeVerify(&verify.Summary{Pass: true, Target: rehearsal, PlanHash: sum})
+	if s := state("verify of another target"); s.State != "migrated" || s.Verification == "PASS" {
+		t.Errorf("a verify of another target counts: %s %s %v", s.State, s.Verification, s.Problems)
+	}
+	if md := review(); strings.Contains(md, "Verification: PASS") {
+		t.Errorf("the review shows a verify of another target as the run's PASS")
+	}
+
+	writeRun(verify.Report{Pass: true, Target: prod, PlanHash: sum})
+	writeVerify(&verify.Summary{Pass: false, Target: prod, PlanHash: sum, Tables: []verify.TableEquation{{Source: "besok", SourceRecords: 10, Read: 9, Migrated: 9}}})
+	s := state("verify failing on an equation")
+	if s.Verification != "FAIL" || strings.Contains(strings.Join(s.Problems, ";"), "0 problem(s)") {
+		t.Errorf("a verify failing on an equation: %s %v", s.Verification, s.Problems)
+	}
+	if md := review(); !strings.Contains(md, "source table besok") {
+		t.Errorf("the review's open problems leave out verify's failed equation:\n%s", md)
 	}
 }
