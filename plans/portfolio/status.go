@@ -46,8 +46,10 @@ type PlanStatus struct {
 	Problems []string
 	// Planned and Done are the cut-over dates, for the chart.
 	Planned, Done time.Time
-	// second marks a plan of a register another plan is counted for.
-	second bool
+	// second marks a plan of a register another plan is counted for;
+	// uncounted one of a registry the portfolio does not list on the
+	// plan's current system.
+	second, uncounted bool
 }
 
 // SystemStatus counts one system's registries before and after.
@@ -70,33 +72,44 @@ type Status struct {
 // at the plan's archive.dir).
 func FollowUp(pf *Portfolio, ps []*plans.Plan, reports string) (*Status, error) {
 	st := &Status{}
-	// counted is, per register, the plan the systems' counts take: a
-	// second plan of one registry (a copy left beside it) is listed, but
-	// the registry moves once, as far as its furthest plan.
+	// counted is, per registry, the plan the systems' counts take: a
+	// second plan of one registry (a copy left beside it, under its own
+	// register id or another) is listed, but the registry moves once, as
+	// far as its furthest plan. A plan of a registry the portfolio does
+	// not list on the system the plan moves it from moves none of that
+	// system's registries, and is left out of the counts.
 	first, counted := map[string]*plans.Plan{}, map[string]int{}
+	keys := make([]string, len(ps))
 	for i, p := range ps {
 		s, err := planStatus(p, reports)
 		if err != nil {
 			return nil, err
 		}
-		id := p.RegisterID.Value
-		if f := first[id]; f != nil {
-			s.Problems = append(s.Problems, fmt.Sprintf("a second plan of register %s (the first: %s): the systems count the registry once", id, filepath.Base(f.File)))
-			if stateIndex(s.State) > stateIndex(st.Plans[counted[id]].State) {
-				counted[id] = i
+		key := "id:" + p.RegisterID.Value
+		if home := pf.Home(p.RegisterName.Value); home != nil && home.ID == p.SystemCurrent.Value {
+			key = "registry:" + pfNorm(p.RegisterName.Value)
+		} else {
+			s.Problems = append(s.Problems, fmt.Sprintf("the portfolio does not list %q on %s: the systems' counts leave the plan out (portfolio check, plans-match-portfolio)", p.RegisterName.Value, p.SystemCurrent.Value))
+		}
+		keys[i] = key
+		if f := first[key]; f != nil {
+			s.Problems = append(s.Problems, fmt.Sprintf("a second plan of register %s, %s (the first: %s): the systems count the registry once", p.RegisterID.Value, p.RegisterName.Value, filepath.Base(f.File)))
+			if stateIndex(s.State) > stateIndex(st.Plans[counted[key]].State) {
+				counted[key] = i
 			}
 		} else {
-			first[id], counted[id] = p, i
+			first[key], counted[key] = p, i
 		}
 		st.Plans = append(st.Plans, s)
 	}
-	for i, p := range ps {
-		st.Plans[i].second = counted[p.RegisterID.Value] != i
+	for i := range ps {
+		st.Plans[i].second = counted[keys[i]] != i
+		st.Plans[i].uncounted = strings.HasPrefix(keys[i], "id:")
 	}
 	for _, sys := range pf.Systems {
 		ss := SystemStatus{ID: sys.ID, Step: sys.Step, Today: max(sys.NKRCount2021, len(sys.Registries))}
 		for i, p := range ps {
-			if st.Plans[i].second {
+			if st.Plans[i].second || st.Plans[i].uncounted {
 				continue
 			}
 			moved := stateIndex(st.Plans[i].State) >= stateIndex("migrated")

@@ -518,3 +518,69 @@ func TestStatusTakesOnlyEvidenceOfThisRun(t *testing.T) {
 		t.Errorf("the review's open problems leave out verify's failed equation:\n%s", md)
 	}
 }
+
+// The systems' counts move a registry the portfolio lists on the system
+// its plan moves it from, once: a plan of a registry the portfolio does
+// not list there (a synthetic one, or one on another system) took one of
+// the system's real registries off its count, and two plans of one
+// registry under two register ids moved it out twice, so that a system
+// read empty while registries still lived on it.
+func TestStatusCountsOnlyTheRegistriesThePortfolioLists(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	pharos := func() SystemStatus {
+		t.Helper()
+		ps, ds, err := LoadPlans(plansDir)
+		if err != nil || ds.Err() != nil {
+			t.Fatal(err, ds)
+		}
+		st, err := FollowUp(strategy(t), ps, reportsDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range st.Systems {
+			if s.ID == "pharos" {
+				return s
+			}
+		}
+		t.Fatal("no pharos")
+		return SystemStatus{}
+	}
+	before := pharos()
+	if before.Out != 2 || before.Now != 4 {
+		t.Fatalf("the fixture: pharos %+v", before)
+	}
+	// b-failed becomes a plan of a registry the portfolio does not list:
+	// pharos still carries its five listed registries and Kataraktregistret.
+	path := filepath.Join(plansDir, "b-failed.yaml")
+	text, _ := os.ReadFile(path)
+	mustWrite(t, path, strings.Replace(string(text), "name: Makularegistret", "name: Granskningsregistret (synthetic)", 1))
+	// Its run is of the plan as it stands now, approved again.
+	ranAgain := func() {
+		p, _ := plans.Load(path)
+		in, _ := p.LoadInputs()
+		if _, err := p.Approve(in, "Anna Andersson", "registerhållare", time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(verify.Report{Version: 1, Register: "b-failed", Pass: true, Started: time.Date(2027, 10, 2, 8, 0, 0, 0, time.UTC), PlanHash: fixtureHash(t, plansDir, "b-failed")})
+		mustWrite(t, filepath.Join(reportsDir, "b-failed", "report.json"), string(b))
+	}
+	ranAgain()
+	if s := pharos(); s.Out != 1 || s.Now != 5 {
+		t.Errorf("a plan of a registry pharos does not carry counts as moved out of it: %+v", s)
+	}
+	// A copy of a-archived under another register id is the same registry.
+	mustWrite(t, path, strings.Replace(mustReadFile(t, filepath.Join(plansDir, "a-archived.yaml")), "id: a-archived", "id: b-failed", 1))
+	ranAgain()
+	if s := pharos(); s.Out != 1 || s.Now != 5 {
+		t.Errorf("one registry with two plans moves out twice: %+v", s)
+	}
+}
+
+func mustReadFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
