@@ -407,6 +407,33 @@ func (d *pfDecoder) validate(root *yaml.Node, p *Portfolio) {
 			d.validateSystem(&p.Systems[i], i, rcoLine, sysLine)
 		}
 	}
+	// A registry lives on one system: listed on two, a plan moving it off
+	// one counted for the other as well (Home finds the first).
+	type place struct {
+		system string
+		line   int
+	}
+	where := map[string]place{}
+	for i := range p.Systems {
+		s := &p.Systems[i]
+		if d.bad[s] {
+			continue
+		}
+		seen := map[string]bool{}
+		for j := range s.Registries {
+			n := d.node(&s.Registries[j])
+			key := pfNorm(s.Registries[j])
+			if n == nil || key == "" || seen[key] {
+				continue // reported by validateSystem
+			}
+			seen[key] = true
+			if first, ok := where[key]; ok {
+				d.report(n, ErrPortfolioDuplicate, "system %q: registry %q is also listed on system %q (line %d): a registry lives on one system", s.ID, s.Registries[j], first.system, first.line)
+				continue
+			}
+			where[key] = place{s.ID, n.Line}
+		}
+	}
 }
 
 func (d *pfDecoder) validateSystem(s *System, i int, rcos, systems map[string]int) {

@@ -329,6 +329,26 @@ systems:
 			is:   ErrPortfolioDuplicate,
 		},
 		{
+			// A registry lives on one system: listed on two, a plan moving
+			// it off one counted for both (every-registry-has-a-plan
+			// passed while the other system kept it without a plan).
+			name: "registry on two systems",
+			src: `
+version: 1
+systems:
+  - id: a
+    name: A
+    step: A
+    registries: [Palliativregistret]
+  - id: b
+    name: B
+    step: B
+    registries: [palliativregistret]
+`,
+			want: []string{`10:18: duplicate: system "b": registry "palliativregistret" is also listed on system "a" (line 6): a registry lives on one system`},
+			is:   ErrPortfolioDuplicate,
+		},
+		{
 			name: "count disagrees with names without discrepancy",
 			src: `
 version: 1
