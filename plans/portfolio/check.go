@@ -193,9 +193,16 @@ func distance(a, b string) int {
 	return prev[len(rb)]
 }
 
+// planKeys are top-level keys only a plan has (none of them is a mapping
+// file's, a receiving schema's, a code-list file's or a portfolio's).
+var planKeys = map[string]bool{"plan": true, "register": true, "system": true, "cpua": true, "rco": true,
+	"step": true, "timeline": true, "approvals": true, "progress": true, "source": true, "target": true, "mappings": true}
+
 // isPlan reports whether a YAML file is a plan: a mapping with the key
-// plan at its top. A file that does not parse is taken for a plan, so
-// that its errors are reported.
+// plan, or any other key only a plan has, at its top (a plan whose plan:
+// is misspelt is read, so that plans.Load says what is wrong with it,
+// rather than skipped as a file kept beside the plans). A file that does
+// not parse is taken for a plan, so that its errors are reported.
 func isPlan(path string) bool {
 	root, _ := mappings.ParseYAML(path)
 	if root == nil {
@@ -205,15 +212,15 @@ func isPlan(path string) bool {
 		return false
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "plan" {
+		if planKeys[root.Content[i].Value] {
 			return true
 		}
 	}
 	return false
 }
 
-// LoadPlans loads every plan (*.yaml, *.yml with plan: at the top) directly in dir, sorted by
-// file name, with every problem of shape found in them.
+// LoadPlans loads every plan (*.yaml, *.yml in any case, isPlan) directly
+// in dir, sorted by file name, with every problem of shape found in them.
 func LoadPlans(dir string) ([]*plans.Plan, mappings.Diagnostics, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -222,7 +229,9 @@ func LoadPlans(dir string) ([]*plans.Plan, mappings.Diagnostics, error) {
 	var out []*plans.Plan
 	var ds mappings.Diagnostics
 	for _, e := range entries {
-		ext := filepath.Ext(e.Name())
+		// .YAML and .Yml are plans too: skipped, a plan's registry had
+		// no plan and the rules it broke passed.
+		ext := strings.ToLower(filepath.Ext(e.Name()))
 		if e.IsDir() || ext != ".yaml" && ext != ".yml" {
 			continue
 		}

@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,5 +72,34 @@ func TestCheckPlanRules(t *testing.T) {
 				t.Errorf("want %q in:\n%s", c.want, ds.Error())
 			}
 		})
+	}
+}
+
+// Every plan in the directory is read: one whose extension is written in
+// capitals, or whose plan: key is misspelt, was skipped as if it were a
+// schema or mapping kept beside the plans, and portfolio check passed the
+// rules it broke. The mappings, schema and a portfolio kept beside the
+// plans are still left alone.
+func TestLoadPlansSkipsNoPlan(t *testing.T) {
+	plansDir, _ := statusFixture(t)
+	pf, _ := os.ReadFile("../../testdata/portfolio.yaml")
+	mustWrite(t, filepath.Join(plansDir, "portfolio.yaml"), string(pf))
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil || len(ps) != 4 {
+		t.Fatalf("the fixture: %d plans, %v %v", len(ps), err, ds)
+	}
+	draft := mustReadFile(t, filepath.Join(plansDir, "c-draft.yaml"))
+	elsewhere := strings.Replace(strings.Replace(draft, "chosen: stratum", "chosen: pharos", 1), "id: c-draft", "id: e-capital", 1)
+	mustWrite(t, filepath.Join(plansDir, "e-capital.YAML"), elsewhere)
+	if ps, ds, err = LoadPlans(plansDir); err != nil || len(ps) != 5 {
+		t.Errorf("a plan named .YAML: %d plans, %v %v", len(ps), err, ds)
+	}
+	if r := Check(strategy(t), ps).Result(RuleOnlyReceivers); r.Outcome != Fail {
+		t.Errorf("the plan moving a registry to pharos: %s %s", r.Outcome, r.Summary)
+	}
+	os.Remove(filepath.Join(plansDir, "e-capital.YAML"))
+	mustWrite(t, filepath.Join(plansDir, "f-typo.yaml"), strings.Replace(elsewhere, "plan: 1\n", "Plan: 1\n", 1))
+	if ps, ds, err = LoadPlans(plansDir); err != nil || ds.Err() == nil {
+		t.Errorf("a plan whose plan: key is misspelt is skipped: %d plans, %v %v", len(ps), err, ds)
 	}
 }
