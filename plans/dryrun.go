@@ -21,6 +21,9 @@ import (
 type DryRunReport struct {
 	Register string `json:"register"`
 	Plan     string `json:"plan"`
+	// PlanHash is the plan's hash (Plan.Hash) the dry run applied: plan
+	// render shows a dry run of another version as stale.
+	PlanHash string `json:"plan_hash,omitempty"`
 	Source   string `json:"source"`
 	// Tables are the outcomes per source table, as a run would count them.
 	Tables []*verify.TableLedger `json:"tables"`
@@ -85,7 +88,11 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 	if err := r.move(ctx, s, sink, arc, ledger); err != nil {
 		return nil, err
 	}
-	rep := &DryRunReport{Register: p.RegisterID.Value, Plan: p.File, Source: redacted(r.srcURL),
+	sum, err := p.Hash(r.in)
+	if err != nil {
+		return nil, err
+	}
+	rep := &DryRunReport{Register: p.RegisterID.Value, Plan: p.File, PlanHash: sum, Source: redacted(r.srcURL),
 		Tables: ledger.Tables, Written: sink.written, Unmapped: arc.top()}
 	for _, l := range ledger.Lists {
 		c, problem := verify.CheckList(l)

@@ -301,7 +301,17 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 	header := []string{tr("källtabell", "source table"), tr("måltabell", "target table"), tr("lästa", "read"), tr("migrerade", "migrated"), tr("arkiverade", "archived"), tr("undantagna", "excluded"), tr("skäl", "reasons")}
 	var bs []mappings.DocBlock
 	if reps.Dry != nil {
-		bs = append(bs, blk(2, tr("Senaste provkörning (dry run)", "Latest dry run"), nil, header, ledgerRows(reps.Dry.Tables, tr)))
+		var lines []string
+		if reps.Dry.PlanHash == "" || reps.planHash != "" && reps.Dry.PlanHash != reps.planHash {
+			lines = append(lines, tr("INAKTUELL: provkörningen gällde en annan version av planen (eller anger ingen); gör om den på planen som den nu lyder.",
+				"STALE: the dry run was of another version of the plan (or names none); run it again on the plan as it stands."))
+		}
+		// What the dry run found would fail the run (an exclusion list's
+		// entries matching no one, unacknowledged).
+		for _, x := range reps.Dry.Problems {
+			lines = append(lines, tr("Problem: ", "Problem: ")+x)
+		}
+		bs = append(bs, blk(2, tr("Senaste provkörning (dry run)", "Latest dry run"), lines, header, ledgerRows(reps.Dry.Tables, tr)))
 	} else {
 		bs = append(bs, blk(2, tr("Senaste provkörning (dry run)", "Latest dry run"), []string{tr("Ingen rapport.", "No report.")}, nil, nil))
 	}

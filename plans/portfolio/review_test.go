@@ -264,3 +264,43 @@ func TestReviewPseudonymisationIsWhatTheMappingsDo(t *testing.T) {
 		t.Errorf("the eav plan pseudonymises: %s", got)
 	}
 }
+
+// The review's dry run is of the plan as it stands: a dryrun.json of
+// another version (a code list changed since) showed its outcomes as this
+// version's, and the problems it found (an opt-out list whose unmatched
+// entries the plan does not acknowledge, which fails the run) were left
+// out.
+func TestReviewDryRunOfThisVersion(t *testing.T) {
+	p, in, sum := reviewFixture(t)
+	base, err := LoadReports("testdata/review/reports/review")
+	if err != nil || base.Dry == nil {
+		t.Fatal(err)
+	}
+	section := func(reps Reports) string {
+		var md bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, reps, English)); err != nil {
+			t.Fatal(err)
+		}
+		doc := md.String()
+		i, j := strings.Index(doc, "## Latest dry run"), strings.Index(doc, "## Latest run")
+		if i < 0 || j < i {
+			t.Fatalf("no dry run section:\n%s", doc)
+		}
+		return doc[i:j]
+	}
+	if s := section(base); strings.Contains(s, "STALE") {
+		t.Errorf("the fixture's dry run, of this version, reads stale:\n%s", s)
+	}
+	dry := *base.Dry
+	dry.PlanHash = strings.Repeat("0", 64)
+	dry.Problems = []string{"list optout: 3 entries match no source person, 0 acknowledged"}
+	stale := base
+	stale.Dry = &dry
+	if s := section(stale); !strings.Contains(s, "STALE") || !strings.Contains(s, "3 entries match no source person") {
+		t.Errorf("a dry run of another version, with a problem:\n%s", s)
+	}
+	dry.PlanHash = ""
+	if s := section(stale); !strings.Contains(s, "STALE") {
+		t.Errorf("a dry run naming no version of the plan:\n%s", s)
+	}
+}
