@@ -44,7 +44,8 @@ registries before and after:
                   finished, on the plan's hash and the run's source and
                   target, else report.json with no open alarm
   archived        progress.archive_handed_over recorded and the archive package
-                  of the register passes its manifest, owned by the future CPUA
+                  of the register passes its manifest, owned by the future CPUA,
+                  written by the migration's run (not a rehearsal's)
   decommissioned  progress.legacy_decommissioned recorded
 
 A plan is in the furthest state whose evidence holds and every earlier one's

@@ -172,6 +172,10 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 	reps.planHash = sum
 	s.Verification = reps.verification()
 	done := func(m string) bool { return t.Progress[m].IsSet() }
+	frozen := t.Progress["legacy_frozen"]
+	if !frozen.IsSet() {
+		frozen = t.Timeline["legacy_frozen"]
+	}
 	steps := []struct {
 		state string
 		ok    func() (bool, string)
@@ -211,10 +215,6 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			}
 			// A rehearsal's report left in the work directory is not the
 			// migration's: the migration runs once the legacy system is frozen.
-			frozen := t.Progress["legacy_frozen"]
-			if !frozen.IsSet() {
-				frozen = t.Timeline["legacy_frozen"]
-			}
 			if started := reps.Run.Started.UTC(); frozen.IsSet() && started.Before(frozen.Time) {
 				return false, fmt.Sprintf("report.json is of a run started %s, before the legacy system was frozen (%s): a rehearsal, not the migration", started.Format(time.DateOnly), frozen)
 			}
@@ -255,6 +255,19 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 			}
 			if normName(sum.Meta.Owner) != normName(p.CPUAFuture.Value) {
 				return false, fmt.Sprintf("the archive package is owned by %q, not the future CPUA %q", sum.Meta.Owner, p.CPUAFuture.Value)
+			}
+			// The package is the migration's: its run (the first attempt
+			// of the run in report.json) started once the legacy system
+			// was frozen, and not after that run. A rehearsal's package
+			// left at archive.dir passes its manifest with the same owner.
+			run, err := time.Parse("20060102T150405Z", sum.Meta.Run)
+			switch {
+			case err != nil:
+				return false, fmt.Sprintf("the archive package names no run (meta run %q): it cannot be told to be the migration's", sum.Meta.Run)
+			case frozen.IsSet() && run.Before(frozen.Time):
+				return false, fmt.Sprintf("the archive package is of a run started %s, before the legacy system was frozen (%s): a rehearsal's, not the migration's", run.Format(time.DateOnly), frozen)
+			case run.After(reps.Run.Started.UTC()):
+				return false, fmt.Sprintf("the archive package is of a run started %s, after the run in report.json (%s)", run.Format(time.RFC3339), reps.Run.Started.UTC().Format(time.RFC3339))
 			}
 			return true, ""
 		}},

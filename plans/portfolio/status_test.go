@@ -75,7 +75,7 @@ func statusFixture(t *testing.T) (plansDir, reportsDir string) {
 			mustWrite(t, filepath.Join(work, "report.json"), string(b))
 		}
 		if f.archiveOwner != "" {
-			w, err := archive.Create(filepath.Join(work, "archive"), archive.Meta{Register: f.id, Owner: f.archiveOwner})
+			w, err := archive.Create(filepath.Join(work, "archive"), archive.Meta{Register: f.id, Owner: f.archiveOwner, Run: "20270902T080000Z"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -583,4 +583,34 @@ func mustReadFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// The archive package handed over is the migration's: one a rehearsal
+// wrote (its run started before the legacy system was frozen), or that
+// names no run, left at the plan's archive.dir passed its manifest with
+// the right owner and made the registry archived.
+func TestStatusArchiveOfTheMigration(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	pkg := filepath.Join(reportsDir, "a-archived", "archive")
+	for _, run := range []string{"20270416T080000Z", ""} {
+		os.RemoveAll(pkg)
+		w, err := archive.Create(pkg, archive.Meta{Register: "a-archived", Owner: "Västra Götalandsregionen", Run: run})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Close(time.Date(2027, 4, 17, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		st, err := FollowUp(strategy(t), ps, reportsDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := st.Plans[0]; a.State != "verified" || !strings.Contains(strings.Join(a.Problems, ";"), "archive package") {
+			t.Errorf("an archive package of run %q counts as the migration's: %s %v", run, a.State, a.Problems)
+		}
+	}
 }
