@@ -22,7 +22,8 @@ import (
 type Reports struct {
 	Run *verify.Report
 	// RunStopped is report.json's status when the run stopped before it
-	// finished ("failed", "interrupted"): its report holds the ledger of
+	// finished ("failed", "interrupted", or "unfinished: why" for a run
+	// that verified but could not finish): its report holds the ledger of
 	// what committed, and nothing of it is verified. "" for a run that
 	// finished.
 	RunStopped string
@@ -61,6 +62,11 @@ func LoadReports(dir string) (Reports, error) {
 		return r, err
 	} else if ok {
 		r.Run, r.RunStopped = &run.Report, run.Status
+		// A run that verified but could not finish (verify.Report's
+		// Unfinished) stopped too, though its report carries no status.
+		if r.RunStopped == "" && run.Unfinished != "" {
+			r.RunStopped = "unfinished: " + run.Unfinished
+		}
 	}
 	var ver verify.Summary
 	if ok, err := read(verify.JSONFile, &ver); err != nil {

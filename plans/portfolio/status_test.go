@@ -614,3 +614,25 @@ func TestStatusArchiveOfTheMigration(t *testing.T) {
 		}
 	}
 }
+
+// A run that verified but did not finish (its report says unfinished:
+// the seal, the lock or the last checkpoint failed) is no migration: its
+// report.json was taken for one that finished, since only a stop report
+// carries a status.
+func TestStatusUnfinishedRunIsNoMigration(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	b, _ := json.Marshal(verify.Report{Version: 1, Register: "a-archived", Started: time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC),
+		PlanHash: fixtureHash(t, plansDir, "a-archived"), Unfinished: "seal the archive package: no space left on device"})
+	mustWrite(t, filepath.Join(reportsDir, "a-archived", "report.json"), string(b))
+	st, err := FollowUp(strategy(t), ps, reportsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := st.Plans[0]; a.State != "rehearsed" || a.Verification != "STOPPED" {
+		t.Errorf("an unfinished run: %s %s %v", a.State, a.Verification, a.Problems)
+	}
+}
