@@ -225,6 +225,9 @@ others do not stop it.`,
 				if err != nil {
 					return usageError{fmt.Errorf("--date must be YYYY-MM-DD")}
 				}
+				if d.After(plans.Today()) {
+					return usageError{fmt.Errorf("--date %s is after today (%s): an approval records the day it was given", date, plans.Today().Format(time.DateOnly))}
+				}
 				when = d
 			}
 			p, _, ds := checkPlanForReview(args[0], portfolioFile, true)
@@ -241,6 +244,11 @@ others do not stop it.`,
 			}
 			if !g.quiet {
 				fmt.Fprintf(g.stdout, "%s: approved by %s (%s) on %s\nsha256 %s\n", args[0], by, role, when.Format(time.DateOnly), sum)
+			}
+			if !plans.HolderRole(role) {
+				// Recorded, but it does not make the plan approved: say
+				// so where a misspelt role would otherwise pass unseen.
+				fmt.Fprintf(g.stderr, "%s: %q is not the registry holder's role: the plan counts as approved once its registry holder approves it (--role registerhållare)\n", args[0], role)
 			}
 			return nil
 		},

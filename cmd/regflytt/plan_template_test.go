@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // demoPlanCopy copies testdata/plans/demo.yaml into a fresh directory with
@@ -52,8 +53,21 @@ func TestPlanApproveCommand(t *testing.T) {
 		t.Fatalf("check after approving again: exit %d\n%s%s", code, out, errs)
 	}
 
+	// Another role's approval is recorded with a note; a date to come is refused.
+	if code, out, errs := cli(t, "plan", "approve", path, "--by", "Bo Berg", "--role", "CPUA"); code != exitOK || !strings.Contains(errs, "not the registry holder's role") {
+		t.Fatalf("approve as CPUA: exit %d\n%s%s", code, out, errs)
+	}
+	before, _ := os.ReadFile(path)
+	tomorrow := time.Now().AddDate(0, 0, 2).Format(time.DateOnly)
+	if code, out, errs := cli(t, "plan", "approve", path, "--by", "Anna Andersson", "--role", "registerhållare", "--date", tomorrow); code != exitUsage || !strings.Contains(errs, "after today") {
+		t.Fatalf("approve dated %s: exit %d\n%s%s", tomorrow, code, out, errs)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Fatal("a refused approval changed the plan")
+	}
+
 	bad := demoPlanCopy(t, "archive_owner: Västra Götalandsregionen", "archive_owner: RCO VGR")
-	before, _ := os.ReadFile(bad)
+	before, _ = os.ReadFile(bad)
 	code, _, errs = cli(t, "plan", "approve", bad, "--by", "A", "--role", "registerhållare")
 	if after, _ := os.ReadFile(bad); code != exitUsage || !strings.Contains(errs, "P024") || string(after) != string(before) {
 		t.Fatalf("approving a rejected plan: exit %d\n%s", code, errs)
