@@ -184,7 +184,8 @@ plans in --plans DIR, each a named check with PASS, WARN or FAIL:
                                 (steps A–D) without a plan
   rco-on-few-systems            an RCO's registries on as few systems as possible
                                 (WARN listing the RCOs that need more than one)
-  archive-owner-is-future-cpua  each plan's archive owner is its future CPUA
+  archive-owner-is-future-cpua  each plan's archive owner is its future CPUA, one
+                                of the portfolio's authorities
   plans-match-portfolio         each plan is of a registry the portfolio lists, on
                                 the system it lists it on, one plan a registry
 

@@ -118,7 +118,7 @@ func Check(pf *Portfolio, ps []*plans.Plan) *Report {
 	r := &Report{Plans: len(ps)}
 	r.Results = append(r.Results,
 		systemCount(pf), privateReceiver(pf), onlyReceivers(pf, ps), everyRegistry(pf, ps),
-		rcoSystems(pf, ps), archiveOwner(ps), plansMatch(pf, ps))
+		rcoSystems(pf, ps), archiveOwner(pf, ps), plansMatch(pf, ps))
 	return r
 }
 
@@ -270,7 +270,7 @@ func sortedKeys(m map[string]bool) string {
 	return strings.Join(s, ", ")
 }
 
-func archiveOwner(ps []*plans.Plan) Result {
+func archiveOwner(pf *Portfolio, ps []*plans.Plan) Result {
 	res := Result{Rule: RuleArchiveOwner, Outcome: Pass, Summary: "every plan's archive is owned by its future CPUA"}
 	for _, p := range ps {
 		owner := p.Template.ArchiveOwner
@@ -279,11 +279,15 @@ func archiveOwner(ps []*plans.Plan) Result {
 			res.Findings = append(res.Findings, Finding{Where: mappings.Pos{File: p.File, Line: 1, Column: 1}.String(), Text: fmt.Sprintf("%s names no archive owner (history.archive_owner)", p.RegisterName.Value)})
 		case pfNorm(owner.Value) != pfNorm(p.CPUAFuture.Value):
 			res.Findings = append(res.Findings, Finding{Where: owner.Pos.String(), Text: fmt.Sprintf("%s: the archive owner %q is not the future CPUA %q", p.RegisterName.Value, owner.Value, p.CPUAFuture.Value)})
+		case len(pf.Authorities) > 0 && !pf.IsAuthority(p.CPUAFuture.Value):
+			// Only a healthcare authority may be CPUA (plan check's
+			// P026): an owner that is none answers for nothing.
+			res.Findings = append(res.Findings, Finding{Where: p.CPUAFuture.Pos.String(), Text: fmt.Sprintf("%s: the future CPUA and archive owner %q is not one of the portfolio's authorities, and only a healthcare authority may be CPUA", p.RegisterName.Value, p.CPUAFuture.Value)})
 		}
 	}
 	if len(res.Findings) > 0 {
 		res.Outcome = Fail
-		res.Summary = fmt.Sprintf("%d plan(s) leave the history to someone other than the future CPUA, who is responsible for it", len(res.Findings))
+		res.Summary = fmt.Sprintf("%d plan(s) leave the history to someone other than the future CPUA, who is responsible for it, or to a CPUA that is no authority", len(res.Findings))
 	}
 	return res
 }

@@ -120,6 +120,11 @@ func TestCheckRulesBrokenOnce(t *testing.T) {
 	}{
 		{RuleOnlyReceivers, nil, []*plans.Plan{plan("chosen: stratum", "chosen: 3c")}, "plan.yaml:22:11 Demoregistret (synthetic) moves to \"3c\", not a chosen receiver"},
 		{RuleArchiveOwner, nil, []*plans.Plan{plan("archive_owner: Västra Götalandsregionen", "archive_owner: Region Skåne")}, "plan.yaml:51:18 Demoregistret (synthetic): the archive owner \"Region Skåne\" is not the future CPUA \"Västra Götalandsregionen\""},
+		// The archive owner is the future CPUA, but that is no authority
+		// (only a healthcare authority may be CPUA): the history is owned
+		// by no data controller there can be.
+		{RuleArchiveOwner, nil, []*plans.Plan{plan("future: Västra Götalandsregionen", "future: Västra Götalands registercentrum", "archive_owner: Västra Götalandsregionen", "archive_owner: Västra Götalands registercentrum")},
+			"plan.yaml:25:11 Demoregistret (synthetic): the future CPUA and archive owner \"Västra Götalands registercentrum\" is not one of the portfolio's authorities"},
 		{RulePlansMatch, nil, []*plans.Plan{named("Swedvasc", "pharos")}, "Swedvasc is on qreg4 in the portfolio, but its plan moves it from pharos"},
 		{RulePlansMatch, nil, []*plans.Plan{named("Swedvasc", "qreg4"), named("swedvasc", "qreg4")}, "swedvasc has a second plan"},
 		{RuleSystemCount, func(pf *Portfolio) {
