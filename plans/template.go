@@ -258,6 +258,14 @@ func (p *Plan) CheckTemplate(in *Inputs) mappings.Diagnostics {
 
 	ds = append(ds, inOrder(t.Timeline, "planned")...)
 	ds = append(ds, inOrder(t.Progress, "done")...)
+	for _, name := range Milestones {
+		// A planned date copied into progress says a milestone is done
+		// that is not: the follow-up would count it.
+		if d := t.Progress[name]; d.IsSet() && d.Time.After(Today()) {
+			ds = append(ds, mappings.Diagnostic{Pos: d.Pos, Code: "P023", Message: fmt.Sprintf(
+				"%s is recorded done on %s, after today (%s): record a milestone in progress once it is done (planned dates go under timeline)", name, d, Today().Format(time.DateOnly))})
+		}
+	}
 	if h := t.Timeline["archive_handed_over"]; h.IsSet() && t.ReviewDate.IsSet() && !t.ReviewDate.Time.After(h.Time) {
 		ds = append(ds, mappings.Diagnostic{Pos: t.ReviewDate.Pos, Code: "P023", Message: fmt.Sprintf("history.review_date %s is not after the archive is handed over (%s)", t.ReviewDate, h)})
 	}

@@ -71,6 +71,12 @@ type Status struct {
 // reports/<register id>/ (report.json, dryrun.json, the archive package
 // at the plan's archive.dir).
 func FollowUp(pf *Portfolio, ps []*plans.Plan, reports string) (*Status, error) {
+	return followUp(pf, ps, reports, plans.Today())
+}
+
+// followUp is FollowUp on the day today: a milestone recorded done after
+// it is not done.
+func followUp(pf *Portfolio, ps []*plans.Plan, reports string, today time.Time) (*Status, error) {
 	st := &Status{}
 	// counted is, per registry, the plan the systems' counts take: a
 	// second plan of one registry (a copy left beside it, under its own
@@ -81,7 +87,7 @@ func FollowUp(pf *Portfolio, ps []*plans.Plan, reports string) (*Status, error) 
 	first, counted := map[string]*plans.Plan{}, map[string]int{}
 	keys := make([]string, len(ps))
 	for i, p := range ps {
-		s, err := planStatus(p, reports)
+		s, err := planStatus(p, reports, today)
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +147,7 @@ func stateIndex(s string) int {
 	return -1
 }
 
-func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
+func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, error) {
 	t := &p.Template
 	s := PlanStatus{Register: p.RegisterID.Value, Name: p.RegisterName.Value, Plan: filepath.Base(p.File),
 		From: p.SystemCurrent.Value, To: p.SystemChosen.Value, State: "draft", ArchiveOwner: t.ArchiveOwner.Value,
@@ -171,9 +177,16 @@ func planStatus(p *plans.Plan, reports string) (PlanStatus, error) {
 	}
 	reps.planHash = sum
 	s.Verification = reps.verification()
-	done := func(m string) bool { return t.Progress[m].IsSet() }
+	// A milestone recorded done on a day still to come is not done (plan
+	// check reports it, P023).
+	done := func(m string) bool { return t.Progress[m].IsSet() && !t.Progress[m].Time.After(today) }
+	for _, m := range plans.Milestones {
+		if d := t.Progress[m]; d.IsSet() && !done(m) {
+			s.Problems = append(s.Problems, fmt.Sprintf("progress.%s is recorded done on %s, after today: not counted until that day", m, d))
+		}
+	}
 	frozen := t.Progress["legacy_frozen"]
-	if !frozen.IsSet() {
+	if !done("legacy_frozen") {
 		frozen = t.Timeline["legacy_frozen"]
 	}
 	steps := []struct {

@@ -29,7 +29,7 @@ func statusFixture(t *testing.T) (plansDir, reportsDir string) {
 	}
 	pf, _ := filepath.Abs("../../testdata/portfolio.yaml")
 	base := strings.Replace(string(text), "../../../../testdata/portfolio.yaml", pf, 1)
-	base = strings.Replace(base, "progress:\n  plan_approved: 2027-02-01\n  rehearsal: 2027-04-16\n", "", 1)
+	base = strings.Replace(base, "progress:\n  plan_approved: 2026-02-01\n  rehearsal: 2026-04-16\n", "", 1)
 	for _, f := range []string{"schema.yaml", "m.yaml"} {
 		b, _ := os.ReadFile(filepath.Join("testdata/review", f))
 		mustWrite(t, filepath.Join(plansDir, f), string(b))
@@ -107,7 +107,7 @@ func TestStatusGolden(t *testing.T) {
 	if err != nil || ds.Err() != nil {
 		t.Fatal(err, ds)
 	}
-	st, err := FollowUp(strategy(t), ps, reportsDir)
+	st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestStatusGolden(t *testing.T) {
 	b, _ := json.Marshal(early)
 	good, _ := os.ReadFile(filepath.Join(reportsDir, "a-archived", "report.json"))
 	mustWrite(t, filepath.Join(reportsDir, "a-archived", "report.json"), string(b))
-	st, err = FollowUp(strategy(t), ps, reportsDir)
+	st, err = followUp(strategy(t), ps, reportsDir, fixtureDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestStatusGolden(t *testing.T) {
 	w.Close(time.Now())
 	os.RemoveAll(filepath.Join(reportsDir, "a-archived", "archive"))
 	os.Rename(filepath.Join(reportsDir, "a-archived", "archive2"), filepath.Join(reportsDir, "a-archived", "archive"))
-	st, err = FollowUp(strategy(t), ps, reportsDir)
+	st, err = followUp(strategy(t), ps, reportsDir, fixtureDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
 	}
 	state := func(what string) PlanStatus {
 		t.Helper()
-		st, err := FollowUp(strategy(t), ps, reportsDir)
+		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +210,7 @@ func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
 		return PlanStatus{}
 	}
 	movedOut := func() int {
-		st, _ := FollowUp(strategy(t), ps, reportsDir)
+		st, _ := followUp(strategy(t), ps, reportsDir, fixtureDay)
 		n := 0
 		for _, s := range st.Systems {
 			n += s.Out
@@ -284,7 +284,7 @@ func TestStatusRefusesAReportOfAnotherPlanVersion(t *testing.T) {
 			b, _ := json.Marshal(verify.Summary{Register: "a-archived", Pass: false, Started: runStart.Add(time.Hour), PlanHash: verifyHash})
 			mustWrite(t, filepath.Join(work, verify.JSONFile), string(b))
 		}
-		st, err := FollowUp(strategy(t), ps, reportsDir)
+		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +324,7 @@ func TestStatusRefusesAnArchiveOfAnotherRegister(t *testing.T) {
 	if _, err := w.Close(time.Date(2027, 10, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	st, err := FollowUp(strategy(t), ps, reportsDir)
+	st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestStatusCountsARegistryOnce(t *testing.T) {
 		if err != nil || ds.Err() != nil {
 			t.Fatal(err, ds)
 		}
-		st, err := FollowUp(strategy(t), ps, reportsDir)
+		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -361,7 +361,7 @@ func TestStatusCountsARegistryOnce(t *testing.T) {
 		t.Errorf("with a second plan of one registry: %d moved out and %d in, want %d and %d", o, i, out, in)
 	}
 	ps, _, _ := LoadPlans(plansDir)
-	st, err := FollowUp(strategy(t), ps, reportsDir)
+	st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,6 +411,10 @@ func TestApprovedOnlyByTheRegistryHolder(t *testing.T) {
 		t.Errorf("the review of a plan approved by the CPUA alone:\n%s", md.String()[:400])
 	}
 }
+
+// fixtureDay is the day the status fixture is followed up on: after its
+// milestones, which are recorded done in 2027.
+var fixtureDay = time.Date(2028, 6, 1, 0, 0, 0, 0, time.UTC)
 
 // fixtureHash is the hash of the status fixture's plan of register id.
 func fixtureHash(t *testing.T, plansDir, id string) string {
@@ -464,7 +468,7 @@ func TestStatusTakesOnlyEvidenceOfThisRun(t *testing.T) {
 	}
 	state := func(what string) PlanStatus {
 		t.Helper()
-		st, err := FollowUp(strategy(t), ps, reportsDir)
+		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -533,7 +537,7 @@ func TestStatusCountsOnlyTheRegistriesThePortfolioLists(t *testing.T) {
 		if err != nil || ds.Err() != nil {
 			t.Fatal(err, ds)
 		}
-		st, err := FollowUp(strategy(t), ps, reportsDir)
+		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -605,7 +609,7 @@ func TestStatusArchiveOfTheMigration(t *testing.T) {
 		if _, err := w.Close(time.Date(2027, 4, 17, 0, 0, 0, 0, time.UTC)); err != nil {
 			t.Fatal(err)
 		}
-		st, err := FollowUp(strategy(t), ps, reportsDir)
+		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -628,11 +632,47 @@ func TestStatusUnfinishedRunIsNoMigration(t *testing.T) {
 	b, _ := json.Marshal(verify.Report{Version: 1, Register: "a-archived", Started: time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC),
 		PlanHash: fixtureHash(t, plansDir, "a-archived"), Unfinished: "seal the archive package: no space left on device"})
 	mustWrite(t, filepath.Join(reportsDir, "a-archived", "report.json"), string(b))
-	st, err := FollowUp(strategy(t), ps, reportsDir)
+	st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a := st.Plans[0]; a.State != "rehearsed" || a.Verification != "STOPPED" {
 		t.Errorf("an unfinished run: %s %s %v", a.State, a.Verification, a.Problems)
+	}
+}
+
+// A milestone recorded done on a day still to come (a planned date
+// copied into progress) is not done: the follow-up showed the legacy
+// system decommissioned, or the registry rehearsed, on its say-so, and
+// plan check passed it.
+func TestProgressDatedAfterTodayIsNotDone(t *testing.T) {
+	plansDir, _ := statusFixture(t)
+	path := filepath.Join(plansDir, "c-draft.yaml")
+	soon := time.Now().AddDate(0, 0, 3).Format(time.DateOnly)
+	mustWrite(t, path, strings.Replace(mustReadFile(t, path), "step: B\n", "step: B\nprogress:\n  rehearsal: "+soon+"\n", 1))
+	p, ds := plans.Load(path)
+	in, ids := p.LoadInputs()
+	if ds.Err() != nil || ids.Err() != nil {
+		t.Fatal(ds, ids)
+	}
+	if _, err := p.Approve(in, "Anna Andersson", "registerhållare", time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	p, _ = plans.Load(path)
+	if tds := p.CheckTemplate(in); !strings.Contains(tds.Error(), "error P023: rehearsal is recorded done on "+soon+", after today") {
+		t.Errorf("plan check of a rehearsal done %s: %v", soon, tds)
+	}
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	st, err := FollowUp(strategy(t), ps, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st.Plans {
+		if s.Register == "c-draft" && (s.State != "approved" || !strings.Contains(strings.Join(s.Problems, ";"), "after today")) {
+			t.Errorf("a rehearsal recorded done %s: %s %v", soon, s.State, s.Problems)
+		}
 	}
 }
