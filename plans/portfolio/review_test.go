@@ -53,6 +53,16 @@ func reviewFixture(t *testing.T) (*plans.Plan, *plans.Inputs, string) {
 	return p, in, sum
 }
 
+// reviewMarkdown is the English review document of p in Markdown.
+func reviewMarkdown(t *testing.T, p *plans.Plan, in *plans.Inputs, sum string, reps Reports) string {
+	t.Helper()
+	var md bytes.Buffer
+	if err := mappings.WriteMarkdown(&md, Review(p, in, sum, reps, English)); err != nil {
+		t.Fatal(err)
+	}
+	return md.String()
+}
+
 var networkRef = regexp.MustCompile(`(?i)https?:|src\s*=|href\s*=|@import|url\(|//[a-z0-9.-]+\.[a-z]{2,}/`)
 
 // The review document, in Swedish as Markdown and in English as HTML, with
@@ -142,13 +152,7 @@ func TestReviewShowsTheVerificationAsVerifyJudgesIt(t *testing.T) {
 	if err != nil || base.Run == nil {
 		t.Fatal(err)
 	}
-	render := func(reps Reports) string {
-		var md bytes.Buffer
-		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, reps, English)); err != nil {
-			t.Fatal(err)
-		}
-		return md.String()
-	}
+	render := func(reps Reports) string { return reviewMarkdown(t, p, in, sum, reps) }
 	const pass = "Verification: PASS: every source record is accounted for."
 
 	alarmed := base
@@ -198,13 +202,7 @@ func tail(s string) string {
 // the plan makes it, and a missing opt-out decision as undecided.
 func TestReviewShowsPrivacyDecisions(t *testing.T) {
 	p, in, sum := reviewFixture(t)
-	render := func() string {
-		var md bytes.Buffer
-		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, Reports{}, English)); err != nil {
-			t.Fatal(err)
-		}
-		return md.String()
-	}
+	render := func() string { return reviewMarkdown(t, p, in, sum, Reports{}) }
 	if s := render(); !strings.Contains(s, "| patients who opted out | NOT DECIDED") {
 		t.Errorf("an undecided opt-out list is not shown as such:\n%s", s)
 	}
@@ -277,11 +275,7 @@ func TestReviewDryRunOfThisVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	section := func(reps Reports) string {
-		var md bytes.Buffer
-		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, reps, English)); err != nil {
-			t.Fatal(err)
-		}
-		doc := md.String()
+		doc := reviewMarkdown(t, p, in, sum, reps)
 		i, j := strings.Index(doc, "## Latest dry run"), strings.Index(doc, "## Latest run")
 		if i < 0 || j < i {
 			t.Fatalf("no dry run section:\n%s", doc)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/archive"
-	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -52,14 +51,7 @@ func statusFixture(t *testing.T) (plansDir, reportsDir string) {
 		text = strings.Replace(text, "step: B\n", "step: B\n"+f.progress, 1)
 		path := mustWrite(t, filepath.Join(plansDir, f.id+".yaml"), text)
 		if f.approve {
-			p, ds := plans.Load(path)
-			in, ids := p.LoadInputs()
-			if ds.Err() != nil || ids.Err() != nil {
-				t.Fatal(ds, ids)
-			}
-			if _, err := p.Approve(in, "Anna Andersson", "registerhållare", time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)); err != nil {
-				t.Fatal(err)
-			}
+			approveFixture(t, path, "Anna Andersson", "registerhållare")
 		}
 		if f.change {
 			b, _ := os.ReadFile(path)
@@ -71,20 +63,37 @@ func statusFixture(t *testing.T) (plansDir, reportsDir string) {
 			if !*f.pass {
 				rep.Problems = []string{"target table visit holds 11949 rows, the run wrote 11950"}
 			}
-			b, _ := json.Marshal(rep)
-			mustWrite(t, filepath.Join(work, "report.json"), string(b))
+			mustWriteJSON(t, filepath.Join(work, "report.json"), rep)
 		}
 		if f.archiveOwner != "" {
-			w, err := archive.Create(filepath.Join(work, "archive"), archive.Meta{Register: f.id, Owner: f.archiveOwner, Run: "20270902T080000Z"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := w.Close(time.Date(2027, 10, 1, 0, 0, 0, 0, time.UTC)); err != nil {
-				t.Fatal(err)
-			}
+			writeArchive(t, filepath.Join(work, "archive"), archive.Meta{Register: f.id, Owner: f.archiveOwner, Run: "20270902T080000Z"})
 		}
 	}
 	return plansDir, reportsDir
+}
+
+// writeArchive writes an empty archive package with meta at dir, in place
+// of any there.
+func writeArchive(t *testing.T, dir string, meta archive.Meta) {
+	t.Helper()
+	os.RemoveAll(dir)
+	w, err := archive.Create(dir, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Close(time.Date(2027, 10, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustWriteJSON writes v as JSON at path.
+func mustWriteJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, path, string(b))
 }
 
 func mustWrite(t *testing.T, path, text string) string {
@@ -102,11 +111,7 @@ func mustWrite(t *testing.T, path, text string) string {
 // text and the HTML page are checked against golden files, the HTML for
 // network references and in headless Chromium where installed.
 func TestStatusGolden(t *testing.T) {
-	plansDir, reportsDir := statusFixture(t)
-	ps, ds, err := LoadPlans(plansDir)
-	if err != nil || ds.Err() != nil {
-		t.Fatal(err, ds)
-	}
+	plansDir, reportsDir, ps := loadedFixture(t)
 	st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 	if err != nil {
 		t.Fatal(err)
@@ -174,11 +179,7 @@ func TestStatusGolden(t *testing.T) {
 // acknowledges them) unless a later verify-report.json passes, and a
 // later verify-report.json that fails undoes the run's PASS.
 func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
-	plansDir, reportsDir := statusFixture(t)
-	ps, ds, err := LoadPlans(plansDir)
-	if err != nil || ds.Err() != nil {
-		t.Fatal(err, ds)
-	}
+	plansDir, reportsDir, ps := loadedFixture(t)
 	work := filepath.Join(reportsDir, "a-archived")
 	runStart := time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)
 	sum := fixtureHash(t, plansDir, "a-archived")
@@ -187,12 +188,10 @@ func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
 		for k, v := range fields {
 			rep[k] = v
 		}
-		b, _ := json.Marshal(rep)
-		mustWrite(t, filepath.Join(work, "report.json"), string(b))
+		mustWriteJSON(t, filepath.Join(work, "report.json"), rep)
 	}
 	writeVerify := func(pass bool, started time.Time) {
-		b, _ := json.Marshal(verify.Summary{Register: "a-archived", Pass: pass, Started: started, PlanHash: sum})
-		mustWrite(t, filepath.Join(work, verify.JSONFile), string(b))
+		mustWriteJSON(t, filepath.Join(work, verify.JSONFile), verify.Summary{Register: "a-archived", Pass: pass, Started: started, PlanHash: sum})
 	}
 	state := func(what string) PlanStatus {
 		t.Helper()
@@ -254,11 +253,7 @@ func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
 // as approved: the run's report.json and verify-report.json name the
 // plan's hash, and a report of another hash is stale.
 func TestStatusRefusesAReportOfAnotherPlanVersion(t *testing.T) {
-	plansDir, reportsDir := statusFixture(t)
-	ps, ds, err := LoadPlans(plansDir)
-	if err != nil || ds.Err() != nil {
-		t.Fatal(err, ds)
-	}
+	_, reportsDir, ps := loadedFixture(t)
 	var p *plans.Plan
 	for _, q := range ps {
 		if q.RegisterID.Value == "a-archived" {
@@ -277,12 +272,10 @@ func TestStatusRefusesAReportOfAnotherPlanVersion(t *testing.T) {
 	runStart := time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)
 	state := func(runHash, verifyHash string) PlanStatus {
 		t.Helper()
-		b, _ := json.Marshal(verify.Report{Version: 1, Register: "a-archived", Pass: true, Started: runStart, PlanHash: runHash})
-		mustWrite(t, filepath.Join(work, "report.json"), string(b))
+		mustWriteJSON(t, filepath.Join(work, "report.json"), verify.Report{Version: 1, Register: "a-archived", Pass: true, Started: runStart, PlanHash: runHash})
 		os.Remove(filepath.Join(work, verify.JSONFile))
 		if verifyHash != "" {
-			b, _ := json.Marshal(verify.Summary{Register: "a-archived", Pass: false, Started: runStart.Add(time.Hour), PlanHash: verifyHash})
-			mustWrite(t, filepath.Join(work, verify.JSONFile), string(b))
+			mustWriteJSON(t, filepath.Join(work, verify.JSONFile), verify.Summary{Register: "a-archived", Pass: false, Started: runStart.Add(time.Hour), PlanHash: verifyHash})
 		}
 		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 		if err != nil {
@@ -310,20 +303,8 @@ func TestStatusRefusesAReportOfAnotherPlanVersion(t *testing.T) {
 // An archive package of another register, though owned by the right
 // CPUA and whole, is not this registry's archive handed over.
 func TestStatusRefusesAnArchiveOfAnotherRegister(t *testing.T) {
-	plansDir, reportsDir := statusFixture(t)
-	ps, ds, err := LoadPlans(plansDir)
-	if err != nil || ds.Err() != nil {
-		t.Fatal(err, ds)
-	}
-	pkg := filepath.Join(reportsDir, "a-archived", "archive")
-	os.RemoveAll(pkg)
-	w, err := archive.Create(pkg, archive.Meta{Register: "b-failed", Owner: "Västra Götalandsregionen"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Close(time.Date(2027, 10, 1, 0, 0, 0, 0, time.UTC)); err != nil {
-		t.Fatal(err)
-	}
+	_, reportsDir, ps := loadedFixture(t)
+	writeArchive(t, filepath.Join(reportsDir, "a-archived", "archive"), archive.Meta{Register: "b-failed", Owner: "Västra Götalandsregionen"})
 	st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 	if err != nil {
 		t.Fatal(err)
@@ -338,15 +319,7 @@ func TestStatusRefusesAnArchiveOfAnotherRegister(t *testing.T) {
 func TestStatusCountsARegistryOnce(t *testing.T) {
 	plansDir, reportsDir := statusFixture(t)
 	count := func() (out, in int) {
-		ps, ds, err := LoadPlans(plansDir)
-		if err != nil || ds.Err() != nil {
-			t.Fatal(err, ds)
-		}
-		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range st.Systems {
+		for _, s := range followUpDir(t, plansDir, reportsDir, fixtureDay).Systems {
 			out, in = out+s.Out, in+s.In
 		}
 		return out, in
@@ -380,35 +353,13 @@ func TestStatusCountsARegistryOnce(t *testing.T) {
 func TestApprovedOnlyByTheRegistryHolder(t *testing.T) {
 	plansDir, _ := statusFixture(t)
 	path := filepath.Join(plansDir, "c-draft.yaml")
-	p, ds := plans.Load(path)
-	in, ids := p.LoadInputs()
-	if ds.Err() != nil || ids.Err() != nil {
-		t.Fatal(ds, ids)
+	sum := approveFixture(t, path, "Bo Berg", "CPUA")
+	if s := statusToday(t, plansDir, "c-draft"); s.State != "draft" || !strings.Contains(strings.Join(s.Problems, ";"), "registry holder") {
+		t.Errorf("approved by the CPUA alone: %s %v", s.State, s.Problems)
 	}
-	sum, err := p.Approve(in, "Bo Berg", "CPUA", time.Date(2026, 1, 21, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, ds, err := LoadPlans(plansDir)
-	if err != nil || ds.Err() != nil {
-		t.Fatal(err, ds)
-	}
-	st, err := FollowUp(strategy(t), ps, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range st.Plans {
-		if s.Register == "c-draft" && (s.State != "draft" || !strings.Contains(strings.Join(s.Problems, ";"), "registry holder")) {
-			t.Errorf("approved by the CPUA alone: %s %v", s.State, s.Problems)
-		}
-	}
-	p, _ = plans.Load(path)
-	var md bytes.Buffer
-	if err := mappings.WriteMarkdown(&md, Review(p, in, sum, Reports{}, English)); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(md.String(), "State: approved") || !strings.Contains(md.String(), "not by the registry holder") {
-		t.Errorf("the review of a plan approved by the CPUA alone:\n%s", md.String()[:400])
+	p, in := fixturePlan(t, path)
+	if md := reviewMarkdown(t, p, in, sum, Reports{}); strings.Contains(md, "State: approved") || !strings.Contains(md, "not by the registry holder") {
+		t.Errorf("the review of a plan approved by the CPUA alone:\n%s", md[:400])
 	}
 }
 
@@ -419,19 +370,64 @@ var fixtureDay = time.Date(2028, 6, 1, 0, 0, 0, 0, time.UTC)
 // fixtureHash is the hash of the status fixture's plan of register id.
 func fixtureHash(t *testing.T, plansDir, id string) string {
 	t.Helper()
-	p, ds := plans.Load(filepath.Join(plansDir, id+".yaml"))
-	if ds.Err() != nil {
+	p, in := fixturePlan(t, filepath.Join(plansDir, id+".yaml"))
+	sum, err := p.Hash(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// fixturePlan loads the plan at path with the files it names.
+func fixturePlan(t *testing.T, path string) (*plans.Plan, *plans.Inputs) {
+	t.Helper()
+	p, ds := plans.Load(path)
+	if p == nil || ds.Err() != nil {
 		t.Fatal(ds)
 	}
 	in, ids := p.LoadInputs()
 	if ids.Err() != nil {
 		t.Fatal(ids)
 	}
-	sum, err := p.Hash(in)
+	return p, in
+}
+
+// approveFixture records by's approval in role of the plan at path as it
+// stands, dated 2026-01-20, and returns the plan's hash.
+func approveFixture(t *testing.T, path, by, role string) string {
+	t.Helper()
+	p, in := fixturePlan(t, path)
+	sum, err := p.Approve(in, by, role, time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sum
+}
+
+// followUpDir is the follow-up on today of the plans in plansDir with the
+// reports in reportsDir.
+func followUpDir(t *testing.T, plansDir, reportsDir string, today time.Time) *Status {
+	t.Helper()
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	st, err := followUp(strategy(t), ps, reportsDir, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// loadedFixture is statusFixture with its plans loaded.
+func loadedFixture(t *testing.T) (plansDir, reportsDir string, ps []*plans.Plan) {
+	t.Helper()
+	plansDir, reportsDir = statusFixture(t)
+	ps, ds, err := LoadPlans(plansDir)
+	if err != nil || ds.Err() != nil {
+		t.Fatal(err, ds)
+	}
+	return plansDir, reportsDir, ps
 }
 
 // The follow-up and the review take as evidence only reports that say
@@ -442,11 +438,7 @@ func fixtureHash(t *testing.T, plansDir, id string) string {
 // after the run) says nothing of the run's, and a verify that fails on its
 // equations alone (no problem line) is counted by what fails.
 func TestStatusTakesOnlyEvidenceOfThisRun(t *testing.T) {
-	plansDir, reportsDir := statusFixture(t)
-	ps, ds, err := LoadPlans(plansDir)
-	if err != nil || ds.Err() != nil {
-		t.Fatal(err, ds)
-	}
+	plansDir, reportsDir, ps := loadedFixture(t)
 	sum := fixtureHash(t, plansDir, "a-archived")
 	work := filepath.Join(reportsDir, "a-archived")
 	runStart := time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)
@@ -454,8 +446,7 @@ func TestStatusTakesOnlyEvidenceOfThisRun(t *testing.T) {
 	alarm := []verify.Finding{{ID: "archived_share.visit", Kind: "archived_share", Subject: "visit", Count: 90, Of: 1000}}
 	writeRun := func(rep verify.Report) {
 		rep.Version, rep.Register, rep.Started, rep.Finished = 1, "a-archived", runStart, runStart.Add(time.Hour)
-		b, _ := json.Marshal(rep)
-		mustWrite(t, filepath.Join(work, "report.json"), string(b))
+		mustWriteJSON(t, filepath.Join(work, "report.json"), rep)
 	}
 	writeVerify := func(s *verify.Summary) {
 		os.Remove(filepath.Join(work, verify.JSONFile))
@@ -463,8 +454,7 @@ func TestStatusTakesOnlyEvidenceOfThisRun(t *testing.T) {
 			return
 		}
 		s.Register, s.Started = "a-archived", runStart.Add(24*time.Hour)
-		b, _ := json.Marshal(s)
-		mustWrite(t, filepath.Join(work, verify.JSONFile), string(b))
+		mustWriteJSON(t, filepath.Join(work, verify.JSONFile), s)
 	}
 	state := func(what string) PlanStatus {
 		t.Helper()
@@ -477,16 +467,11 @@ func TestStatusTakesOnlyEvidenceOfThisRun(t *testing.T) {
 	}
 	review := func() string {
 		t.Helper()
-		p, in := ps[0], (*plans.Inputs)(nil)
 		reps, err := LoadReports(work)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var md bytes.Buffer
-		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, reps, English)); err != nil {
-			t.Fatal(err)
-		}
-		return md.String()
+		return reviewMarkdown(t, ps[0], nil, sum, reps)
 	}
 
 	writeRun(verify.Report{Pass: true, Target: prod})
@@ -533,15 +518,7 @@ func TestStatusCountsOnlyTheRegistriesThePortfolioLists(t *testing.T) {
 	plansDir, reportsDir := statusFixture(t)
 	pharos := func() SystemStatus {
 		t.Helper()
-		ps, ds, err := LoadPlans(plansDir)
-		if err != nil || ds.Err() != nil {
-			t.Fatal(err, ds)
-		}
-		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range st.Systems {
+		for _, s := range followUpDir(t, plansDir, reportsDir, fixtureDay).Systems {
 			if s.ID == "pharos" {
 				return s
 			}
@@ -560,13 +537,8 @@ func TestStatusCountsOnlyTheRegistriesThePortfolioLists(t *testing.T) {
 	mustWrite(t, path, strings.Replace(string(text), "name: Makularegistret", "name: Granskningsregistret (synthetic)", 1))
 	// Its run is of the plan as it stands now, approved again.
 	ranAgain := func() {
-		p, _ := plans.Load(path)
-		in, _ := p.LoadInputs()
-		if _, err := p.Approve(in, "Anna Andersson", "registerhållare", time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)); err != nil {
-			t.Fatal(err)
-		}
-		b, _ := json.Marshal(verify.Report{Version: 1, Register: "b-failed", Pass: true, Started: time.Date(2027, 10, 2, 8, 0, 0, 0, time.UTC), PlanHash: fixtureHash(t, plansDir, "b-failed")})
-		mustWrite(t, filepath.Join(reportsDir, "b-failed", "report.json"), string(b))
+		sum := approveFixture(t, path, "Anna Andersson", "registerhållare")
+		mustWriteJSON(t, filepath.Join(reportsDir, "b-failed", "report.json"), verify.Report{Version: 1, Register: "b-failed", Pass: true, Started: time.Date(2027, 10, 2, 8, 0, 0, 0, time.UTC), PlanHash: sum})
 	}
 	ranAgain()
 	if s := pharos(); s.Out != 1 || s.Now != 5 {
@@ -594,21 +566,9 @@ func mustReadFile(t *testing.T, path string) string {
 // names no run, left at the plan's archive.dir passed its manifest with
 // the right owner and made the registry archived.
 func TestStatusArchiveOfTheMigration(t *testing.T) {
-	plansDir, reportsDir := statusFixture(t)
-	ps, ds, err := LoadPlans(plansDir)
-	if err != nil || ds.Err() != nil {
-		t.Fatal(err, ds)
-	}
-	pkg := filepath.Join(reportsDir, "a-archived", "archive")
+	_, reportsDir, ps := loadedFixture(t)
 	for _, run := range []string{"20270416T080000Z", ""} {
-		os.RemoveAll(pkg)
-		w, err := archive.Create(pkg, archive.Meta{Register: "a-archived", Owner: "Västra Götalandsregionen", Run: run})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Close(time.Date(2027, 4, 17, 0, 0, 0, 0, time.UTC)); err != nil {
-			t.Fatal(err)
-		}
+		writeArchive(t, filepath.Join(reportsDir, "a-archived", "archive"), archive.Meta{Register: "a-archived", Owner: "Västra Götalandsregionen", Run: run})
 		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
 		if err != nil {
 			t.Fatal(err)
@@ -624,11 +584,7 @@ func TestStatusArchiveOfTheMigration(t *testing.T) {
 // report.json was taken for one that finished, since only a stop report
 // carries a status.
 func TestStatusUnfinishedRunIsNoMigration(t *testing.T) {
-	plansDir, reportsDir := statusFixture(t)
-	ps, ds, err := LoadPlans(plansDir)
-	if err != nil || ds.Err() != nil {
-		t.Fatal(err, ds)
-	}
+	plansDir, reportsDir, ps := loadedFixture(t)
 	b, _ := json.Marshal(verify.Report{Version: 1, Register: "a-archived", Started: time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC),
 		PlanHash: fixtureHash(t, plansDir, "a-archived"), Unfinished: "seal the archive package: no space left on device"})
 	mustWrite(t, filepath.Join(reportsDir, "a-archived", "report.json"), string(b))
@@ -650,29 +606,25 @@ func TestProgressDatedAfterTodayIsNotDone(t *testing.T) {
 	path := filepath.Join(plansDir, "c-draft.yaml")
 	soon := time.Now().AddDate(0, 0, 3).Format(time.DateOnly)
 	mustWrite(t, path, strings.Replace(mustReadFile(t, path), "step: B\n", "step: B\nprogress:\n  rehearsal: "+soon+"\n", 1))
-	p, ds := plans.Load(path)
-	in, ids := p.LoadInputs()
-	if ds.Err() != nil || ids.Err() != nil {
-		t.Fatal(ds, ids)
-	}
-	if _, err := p.Approve(in, "Anna Andersson", "registerhållare", time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)); err != nil {
-		t.Fatal(err)
-	}
-	p, _ = plans.Load(path)
+	approveFixture(t, path, "Anna Andersson", "registerhållare")
+	p, in := fixturePlan(t, path)
 	if tds := p.CheckTemplate(in); !strings.Contains(tds.Error(), "error P023: rehearsal is recorded done on "+soon+", after today") {
 		t.Errorf("plan check of a rehearsal done %s: %v", soon, tds)
 	}
-	ps, ds, err := LoadPlans(plansDir)
-	if err != nil || ds.Err() != nil {
-		t.Fatal(err, ds)
+	if s := statusToday(t, plansDir, "c-draft"); s.State != "approved" || !strings.Contains(strings.Join(s.Problems, ";"), "after today") {
+		t.Errorf("a rehearsal recorded done %s: %s %v", soon, s.State, s.Problems)
 	}
-	st, err := FollowUp(strategy(t), ps, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range st.Plans {
-		if s.Register == "c-draft" && (s.State != "approved" || !strings.Contains(strings.Join(s.Problems, ";"), "after today")) {
-			t.Errorf("a rehearsal recorded done %s: %s %v", soon, s.State, s.Problems)
+}
+
+// statusToday is the follow-up's status of register id among the plans
+// in plansDir, without reports, today.
+func statusToday(t *testing.T, plansDir, id string) PlanStatus {
+	t.Helper()
+	for _, s := range followUpDir(t, plansDir, "", plans.Today()).Plans {
+		if s.Register == id {
+			return s
 		}
 	}
+	t.Fatalf("no plan of %s", id)
+	return PlanStatus{}
 }
