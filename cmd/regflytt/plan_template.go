@@ -219,7 +219,7 @@ others do not stop it.`,
 			if by == "" || role == "" {
 				return usageError{fmt.Errorf("plan approve needs --by NAME and --role ROLE")}
 			}
-			when := time.Now().UTC()
+			when := plans.Today() // the local date, as --date is judged
 			if date != "" {
 				d, err := time.Parse(time.DateOnly, date)
 				if err != nil {
@@ -255,7 +255,7 @@ others do not stop it.`,
 	}
 	cmd.Flags().StringVar(&by, "by", "", "the approver's name")
 	cmd.Flags().StringVar(&role, "role", "", "the approver's role (registerhållare, CPUA, …)")
-	cmd.Flags().StringVar(&date, "date", "", "the date of the approval, YYYY-MM-DD (default today, UTC)")
+	cmd.Flags().StringVar(&date, "date", "", "the date of the approval, YYYY-MM-DD (default today; not after today)")
 	cmd.Flags().StringVar(&portfolioFile, "portfolio", "", "check against this portfolio file instead of the one the plan names")
 	return cmd
 }
