@@ -146,4 +146,9 @@ func TestApprovedNeedsTheRegistryHolderOnADayThatHasCome(t *testing.T) {
 	if p, _ = plans.Load(dated); p.Approved(sum) {
 		t.Error("an approval dated in the future counts")
 	}
+	// Nobody's approval, written by hand, approves nothing either.
+	write(t, dated, strings.Replace(mustRead(t, dated), "{by: A, role: registerhållare, date: "+future.Format(time.DateOnly), "{by: \"\", role: registerhållare, date: 2026-01-01", 1))
+	if p, _ = plans.Load(dated); p.Approved(sum) {
+		t.Errorf("an approval by nobody counts: %+v", p.Template.Approvals)
+	}
 }

@@ -330,14 +330,14 @@ func inOrder(dates map[string]Date, what string) mappings.Diagnostics {
 func normName(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
 // Approved reports whether the registry holder approved the plan as it
-// stands (sum is the plan's Hash) on a day that has come. The strategy
+// stands (sum is the plan's Hash), by name, on a day that has come. The strategy
 // makes the registry holder the one who approves the plan: an approval of
 // the same version in another role (the CPUA's, the RCO's) is recorded and
 // shown, but does not approve it, and one dated after today says an
 // approval was given that was not.
 func (p *Plan) Approved(sum string) bool {
 	for _, a := range p.Template.Approvals {
-		if a.SHA256.Value == sum && HolderRole(a.Role.Value) && a.Date.IsSet() && !a.Date.Time.After(Today()) {
+		if a.SHA256.Value == sum && strings.TrimSpace(a.By.Value) != "" && HolderRole(a.Role.Value) && a.Date.IsSet() && !a.Date.Time.After(Today()) {
 			return true
 		}
 	}
