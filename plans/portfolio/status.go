@@ -194,7 +194,10 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 		ok    func() (bool, string)
 	}{
 		{"approved", func() (bool, string) {
-			if sum != "" && p.Approved(sum) {
+			if sum == "" {
+				return false, "" // said above: no hash to judge the approvals by
+			}
+			if p.Approved(sum) {
 				return true, ""
 			}
 			if a := currentApproval(p, sum); a != nil {
@@ -342,8 +345,8 @@ func (r Reports) verifyNotOfRun() string {
 	switch {
 	case v.Started.Before(ended):
 		return fmt.Sprintf("%s is of a verification started before the run in report.json finished: verify again", verify.JSONFile)
-	case v.PlanHash == "" || r.planHash != "" && v.PlanHash != r.planHash:
-		return fmt.Sprintf("%s is of another version of the plan: verify again", verify.JSONFile)
+	case r.planHash == "" || v.PlanHash != r.planHash:
+		return fmt.Sprintf("%s is not of the plan as it stands (another plan_hash, none, or the plan's cannot be computed): verify again", verify.JSONFile)
 	case v.Target != run.Target || v.Source != run.Source:
 		return fmt.Sprintf("%s compared %s with %s, the run %s with %s: verify the run's databases", verify.JSONFile, v.Source, v.Target, run.Source, run.Target)
 	}
@@ -404,7 +407,9 @@ func (r Reports) verification() string {
 		return "STOPPED"
 	case !r.Run.Pass:
 		return "FAIL"
-	case r.Run.PlanHash == "" || r.planHash != "" && r.Run.PlanHash != r.planHash:
+	case r.planHash == "" || r.Run.PlanHash != r.planHash:
+		// Of another version, or naming none, or the plan's own hash
+		// cannot be computed: no version its PASS is known to be of.
 		return "STALE"
 	case len(r.openAlarms()) > 0:
 		return "ALARMS"

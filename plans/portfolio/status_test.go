@@ -628,3 +628,19 @@ func statusToday(t *testing.T, plansDir, id string) PlanStatus {
 	t.Fatalf("no plan of %s", id)
 	return PlanStatus{}
 }
+
+// A plan whose files cannot be read has no hash to judge its reports by:
+// its run's PASS was shown in the verify column as this plan's.
+func TestStatusUnreadablePlanShowsNoPass(t *testing.T) {
+	plansDir, reportsDir := statusFixture(t)
+	sum := fixtureHash(t, plansDir, "a-archived")
+	mustWriteJSON(t, filepath.Join(reportsDir, "a-archived", verify.JSONFile), verify.Summary{Register: "a-archived", Pass: true,
+		Started: time.Date(2027, 9, 3, 8, 0, 0, 0, time.UTC), PlanHash: sum})
+	if err := os.Remove(filepath.Join(plansDir, "m.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	st := followUpDir(t, plansDir, reportsDir, fixtureDay)
+	if a := st.Plans[0]; a.State != "draft" || a.Verification == "PASS" {
+		t.Errorf("a plan whose mapping is gone: %s %s %v", a.State, a.Verification, a.Problems)
+	}
+}
