@@ -1,0 +1,355 @@
+package mappings
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+)
+
+// IdentityColumn is one receiving column whose value is made from a
+// person's identity number, and how.
+type IdentityColumn struct {
+	// Column is target.column; Via says where the value comes from, as
+	// the mapping writes it ("personnr", "expr pnr(personnr)").
+	Column, Via string
+	Pos         Pos
+}
+
+// Identities says which receiving columns carry the persons' identity
+// numbers: pseudonymised (through pseudonym() only), in clear (any other
+// way the number reaches the value), or as a part too short to hold the
+// number (a birth date cut from it). A column in more than one list is in
+// the worst one only: in clear, then part, then pseudonymised. Each list
+// is sorted by column; a value is a copy, nothing in it is shared.
+type Identities struct {
+	Pseudonymised, Clear, Part []IdentityColumn
+}
+
+// IdentityColumns finds the identity numbers' receiving columns. The
+// identity numbers are the source columns a table's person: reads (the
+// number the opt-out and erasure lists are matched against) and those
+// any mapping passes to pseudonym(): a number the plan pseudonymises in
+// one place is a number wherever it is copied. A reference table's column
+// read with lookup() counts as the column lookup:name.column. It needs no
+// database: it reads the mappings as written, with the definitions they
+// call expanded.
+//
+// It is conservative: a value that reads an identity number is in clear
+// unless the number reaches it only through pseudonym(), or through a
+// projection that cannot give the number back (flowWalker.flow lists
+// them).
+func IdentityColumns(files []*File) Identities {
+	defs := map[string]*Definition{}
+	for _, f := range files {
+		for _, d := range f.Definitions {
+			if defs[d.Name.Value] == nil {
+				defs[d.Name.Value] = d
+			}
+		}
+	}
+	type column struct {
+		col  IdentityColumn
+		flow flow
+	}
+	var cols []column
+	ids := map[string]bool{}
+	eachTable(files, func(tm *TableMapping) {
+		w := &flowWalker{defs: defs, lookups: map[string]string{}}
+		for _, l := range tm.Lookups {
+			w.lookups[l.Name.Value] = l.Key.Value
+		}
+		if tm.Person != nil {
+			fl, _ := w.column(tm.Person)
+			for _, set := range [][]string{fl.clear, fl.part, fl.pseudo} {
+				for _, n := range set {
+					ids[n] = true
+				}
+			}
+		}
+		for _, cm := range tm.Columns {
+			fl, via := w.column(cm)
+			for _, n := range fl.pseudo {
+				ids[n] = true
+			}
+			cols = append(cols, column{IdentityColumn{Column: tm.Target.Value + "." + cm.Target.Value, Via: via, Pos: cm.Pos}, fl})
+		}
+	})
+	// A merged target's members each map the column: it is in the worst
+	// list any of them puts it in, with the first way it gets there.
+	rank := map[string]int{}
+	worst := map[string]IdentityColumn{}
+	carries := func(names []string) bool { return slices.ContainsFunc(names, func(n string) bool { return ids[n] }) }
+	for _, c := range cols {
+		r := 0
+		switch {
+		case carries(c.flow.clear):
+			r = 3
+		case carries(c.flow.part):
+			r = 2
+		case carries(c.flow.pseudo):
+			r = 1
+		}
+		if r > rank[c.col.Column] {
+			rank[c.col.Column], worst[c.col.Column] = r, c.col
+		}
+	}
+	var out Identities
+	for name, c := range worst {
+		switch rank[name] {
+		case 3:
+			out.Clear = append(out.Clear, c)
+		case 2:
+			out.Part = append(out.Part, c)
+		case 1:
+			out.Pseudonymised = append(out.Pseudonymised, c)
+		}
+	}
+	for _, l := range [][]IdentityColumn{out.Pseudonymised, out.Clear, out.Part} {
+		sort.SliceStable(l, func(i, j int) bool { return l[i].Column < l[j].Column })
+	}
+	return out
+}
+
+// flow names the source columns a value is made from: in clear, as a
+// part too short to be the number, or through pseudonym().
+type flow struct {
+	clear, part, pseudo []string
+}
+
+func (f flow) union(g flow) flow {
+	add := func(a, b []string) []string {
+		out := slices.Clone(a)
+		for _, n := range b {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	return flow{add(f.clear, g.clear), add(f.part, g.part), add(f.pseudo, g.pseudo)}
+}
+
+// all is every column the value reads, however.
+func (f flow) all() []string {
+	return flow{clear: f.clear}.union(flow{clear: f.part}).union(flow{clear: f.pseudo}).clear
+}
+
+type flowWalker struct {
+	defs map[string]*Definition
+	// lookups gives each lookup's key column, by name.
+	lookups map[string]string
+	// scope holds the let variables and definition parameters, innermost
+	// last; items the collections whose elements # stands for.
+	scope []flowBinding
+	items []flow
+	depth int
+}
+
+type flowBinding struct {
+	name string
+	flow flow
+}
+
+// column is the flow of a column mapping's value and how it is written.
+// A constant carries nothing; a code list's codes are written in the
+// mapping, but its source column is counted as read all the same (a code
+// list of identity numbers would be a copy of them).
+func (w *flowWalker) column(cm *ColumnMapping) (flow, string) {
+	switch {
+	case cm.From.IsSet():
+		return flow{clear: []string{cm.From.Value}}, cm.From.Value
+	case cm.Expr.IsSet():
+		tree, err := parser.Parse(cm.Expr.Value)
+		if err != nil {
+			// map check reports it; an expression that does not parse
+			// is read as reading every name in it, in clear.
+			return flow{clear: identifiers(cm.Expr.Value)}, "expr " + cm.Expr.Value
+		}
+		return w.flow(tree.Node), "expr " + cm.Expr.Value
+	}
+	return flow{}, ""
+}
+
+// boolOps give true or false, which is not an identity number whatever
+// they compare.
+var boolOps = map[string]bool{"==": true, "!=": true, "<": true, ">": true, "<=": true, ">=": true, "in": true, "not in": true,
+	"matches": true, "not matches": true, "contains": true, "not contains": true, "startsWith": true, "not startsWith": true,
+	"endsWith": true, "not endsWith": true, "and": true, "or": true, "&&": true, "||": true}
+
+// flow is what a node's value is made from. Everything reads its
+// operands in clear, except:
+//   - pseudonym(number, born_by): the number through pseudonym(); the
+//     date only chooses the century.
+//   - pnr(number, born_by): the number in clear; the date only chooses
+//     the century, so a person: written so does not make the visit's
+//     date an identity number.
+//   - pnr_kind(number): one of four words, not the number.
+//   - a comparison, not, and, or: true or false.
+//   - a condition's test: it chooses the branch whose value is given.
+//   - text[from:to] with constant bounds less than ten characters apart:
+//     too short to hold the ten digits of a number (a birth date),
+//     counted as a part.
+//   - lookup(name, key, column): the reference table's column
+//     (lookup:name.column), the key only when column is the key.
+func (w *flowWalker) flow(node ast.Node) flow {
+	switch n := node.(type) {
+	case nil:
+		return flow{}
+	case *ast.IdentifierNode:
+		for i := len(w.scope) - 1; i >= 0; i-- {
+			if w.scope[i].name == n.Value {
+				return w.scope[i].flow
+			}
+		}
+		return flow{clear: []string{n.Value}}
+	case *ast.PointerNode:
+		if len(w.items) > 0 {
+			return w.items[len(w.items)-1]
+		}
+		return flow{}
+	case *ast.UnaryNode:
+		if n.Operator == "!" || n.Operator == "not" {
+			return flow{}
+		}
+		return w.flow(n.Node)
+	case *ast.BinaryNode:
+		if boolOps[n.Operator] {
+			return flow{}
+		}
+		return w.flow(n.Left).union(w.flow(n.Right))
+	case *ast.ConditionalNode:
+		return w.flow(n.Exp1).union(w.flow(n.Exp2))
+	case *ast.VariableDeclaratorNode:
+		w.scope = append(w.scope, flowBinding{n.Name, w.flow(n.Value)})
+		defer func() { w.scope = w.scope[:len(w.scope)-1] }()
+		return w.flow(n.Expr)
+	case *ast.SliceNode:
+		inner := w.flow(n.Node)
+		from, to := 0, -1
+		if f, ok := n.From.(*ast.IntegerNode); ok {
+			from = f.Value
+		} else if n.From != nil {
+			from = -1
+		}
+		if t, ok := n.To.(*ast.IntegerNode); ok {
+			to = t.Value
+		}
+		if from >= 0 && to >= from && to-from < 10 {
+			return flow{part: inner.clear, pseudo: inner.pseudo}.union(flow{part: inner.part})
+		}
+		return inner.union(w.flow(n.From)).union(w.flow(n.To))
+	case *ast.CallNode:
+		return w.call(n)
+	case *ast.BuiltinNode:
+		var f flow
+		for i, a := range n.Arguments {
+			if _, pred := a.(*ast.PredicateNode); pred && i > 0 {
+				w.items = append(w.items, w.flow(n.Arguments[0]))
+				f = f.union(w.flow(a))
+				w.items = w.items[:len(w.items)-1]
+				continue
+			}
+			f = f.union(w.flow(a))
+		}
+		return f
+	case *ast.MemberNode:
+		return w.flow(n.Node).union(w.flow(n.Property))
+	case *ast.ChainNode:
+		return w.flow(n.Node)
+	case *ast.PredicateNode:
+		return w.flow(n.Node)
+	case *ast.ArrayNode:
+		return w.all(n.Nodes)
+	case *ast.SequenceNode:
+		return w.all(n.Nodes)
+	case *ast.MapNode:
+		return w.all(n.Pairs)
+	case *ast.PairNode:
+		return w.flow(n.Key).union(w.flow(n.Value))
+	}
+	// A literal.
+	return flow{}
+}
+
+// all is the union of the nodes' flows.
+func (w *flowWalker) all(nodes []ast.Node) flow {
+	var f flow
+	for _, n := range nodes {
+		f = f.union(w.flow(n))
+	}
+	return f
+}
+
+func (w *flowWalker) call(n *ast.CallNode) flow {
+	id, _ := n.Callee.(*ast.IdentifierNode)
+	name := ""
+	if id != nil {
+		name = id.Value
+	}
+	args := func(from int) flow { return w.all(n.Arguments[min(from, len(n.Arguments)):]) }
+	str := func(i int) (string, bool) {
+		if i >= len(n.Arguments) {
+			return "", false
+		}
+		s, ok := n.Arguments[i].(*ast.StringNode)
+		if !ok {
+			return "", false
+		}
+		return s.Value, true
+	}
+	switch name {
+	case "pseudonym":
+		if len(n.Arguments) == 0 {
+			return flow{}
+		}
+		return flow{pseudo: w.flow(n.Arguments[0]).all()}
+	case "pnr":
+		if len(n.Arguments) == 0 {
+			return flow{}
+		}
+		return w.flow(n.Arguments[0])
+	case "pnr_kind":
+		return flow{}
+	case "col":
+		if c, ok := str(0); ok && len(n.Arguments) == 1 {
+			return flow{clear: []string{c}}
+		}
+	case "lookup":
+		table, ok1 := str(0)
+		column, ok2 := str(2)
+		if ok1 && ok2 {
+			f := flow{clear: []string{"lookup:" + table + "." + column}}.union(args(3))
+			if key, ok := w.lookups[table]; !ok || key == column {
+				f = f.union(w.flow(n.Arguments[1]))
+			}
+			return f
+		}
+	}
+	if d := w.defs[name]; d != nil && len(d.Params) == len(n.Arguments) && w.depth < maxExpansion {
+		tree, err := parser.Parse(d.Expr.Value)
+		if err == nil {
+			// The body sees its parameters only (definitions()).
+			outer := w.scope
+			w.scope = nil
+			for i, p := range d.Params {
+				w.scope = append(w.scope, flowBinding{p.Value, flowIn(w, outer, n.Arguments[i])})
+			}
+			w.depth++
+			f := w.flow(tree.Node)
+			w.depth--
+			w.scope = outer
+			return f
+		}
+	}
+	return args(0)
+}
+
+// flowIn is an argument's flow in the caller's scope.
+func flowIn(w *flowWalker, scope []flowBinding, a ast.Node) flow {
+	inner := w.scope
+	w.scope = scope
+	defer func() { w.scope = inner }()
+	return w.flow(a)
+}

@@ -1,0 +1,106 @@
+package mappings
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// identities parses a mapping of besok into visit, with person: personnr
+// unless head says otherwise, after top (definitions), and finds its
+// identity columns.
+func identities(t *testing.T, top, head, columns string) Identities {
+	t.Helper()
+	if head == "" {
+		head = "    person: personnr\n"
+	}
+	path := filepath.Join(t.TempDir(), "m.yaml")
+	src := "version: 1\n" + top + "tables:\n  - target: visit\n    source: besok\n" + head + "    columns:\n      visit_id: id\n" + columns
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, ds := ParseFile(path)
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	return IdentityColumns([]*File{f})
+}
+
+func columnList(cs []IdentityColumn) string {
+	var s []string
+	for _, c := range cs {
+		s = append(s, c.Column)
+	}
+	return strings.Join(s, ",")
+}
+
+// Every way a value can carry the identity number, and the projections
+// that cannot give it back: a receiving column is in clear unless the
+// number reaches it through pseudonym() only.
+func TestIdentityColumns(t *testing.T) {
+	const define = "define:\n  - name: patient\n    params: [number, on]\n    expr: \"pseudonym(number, on)\"\n  - name: plain\n    params: [number]\n    expr: \"pnr(number)\"\n"
+	for _, c := range []struct {
+		name, head, expr           string
+		clear, part, pseudonymised bool
+	}{
+		{"copied", "", "personnr", true, false, false},
+		{"pseudonymised", "", `{expr: "pseudonym(personnr)"}`, false, false, true},
+		{"pseudonymised with the visit's date", "", `{expr: "pseudonym(personnr, besoksdatum)"}`, false, false, true},
+		{"normalised", "", `{expr: "pnr(personnr)"}`, true, false, false},
+		{"as text", "", `{expr: "string(personnr)"}`, true, false, false},
+		{"read by name", "", `{expr: "col(\"personnr\")"}`, true, false, false},
+		{"through let", "", `{expr: "let x = personnr; upper(x)"}`, true, false, false},
+		{"let, then pseudonymised", "", `{expr: "let x = personnr; pseudonym(x)"}`, false, false, true},
+		{"beside its pseudonym", "", `{expr: "pseudonym(personnr) + personnr"}`, true, false, false},
+		{"a branch", "", `{expr: "besoksdatum == nil ? personnr : pseudonym(personnr)"}`, true, false, false},
+		{"the test of a condition", "", `{expr: "pnr_kind(personnr) == \"reservnummer\" ? nil : pseudonym(personnr)"}`, false, false, true},
+		{"its kind", "", `{expr: "pnr_kind(personnr)"}`, false, false, false},
+		{"compared", "", `{expr: "personnr != nil"}`, false, false, false},
+		{"or else", "", `{expr: "personnr ?? reservnr"}`, true, false, false},
+		{"its birth date", "", `{expr: "personnr[0:8]"}`, false, true, false},
+		{"ten digits of it", "", `{expr: "personnr[2:12]"}`, true, false, false},
+		{"from a place on", "", `{expr: "personnr[2:]"}`, true, false, false},
+		{"the last four", "", `{expr: "personnr[-4:]"}`, true, false, false},
+		{"a birth date read as a date", "", `{expr: "date(personnr[0:8], \"20060102\")"}`, false, true, false},
+		{"in a list", "", `{expr: "join([personnr, \"x\"], \"-\")"}`, true, false, false},
+		{"mapped over", "", `{expr: "join(map([personnr], # + \"\"), \"\")"}`, true, false, false},
+		{"the definition pseudonymises", "", `{expr: "patient(personnr, besoksdatum)"}`, false, false, true},
+		{"the definition does not", "", `{expr: "plain(personnr)"}`, true, false, false},
+		{"a parameter shadows the column", "", `{expr: "let number = besoksdatum; patient(personnr, number)"}`, false, false, true},
+		{"the visit's date", "", "besoksdatum", false, false, false},
+		{"person: with the century from the visit", "    person: {expr: \"pnr(personnr, besoksdatum)\"}\n", "besoksdatum", false, false, false},
+		{"person: is an expression", "    person: {expr: \"pnr(nummer)\"}\n", "nummer", true, false, false},
+		{"the reference table's number", "    person: {expr: 'lookup(\"pat\", patient_id, \"personnr\")'}\n    lookups:\n      pat: {table: patient, key: id}\n",
+			`{expr: 'lookup("pat", patient_id, "personnr")'}`, true, false, false},
+		{"the key of the reference table", "    person: {expr: 'lookup(\"pat\", patient_id, \"personnr\")'}\n    lookups:\n      pat: {table: patient, key: id}\n",
+			"patient_id", false, false, false},
+		{"a number pseudonymised elsewhere", "", "mor_personnr\n      mother: {expr: \"pseudonym(mor_personnr)\"}", true, false, false},
+	} {
+		got := identities(t, define, c.head, "      copy: "+c.expr+"\n")
+		has := func(cs []IdentityColumn) bool { return strings.Contains(","+columnList(cs)+",", ",visit.copy,") }
+		if has(got.Clear) != c.clear || has(got.Part) != c.part || has(got.Pseudonymised) != c.pseudonymised {
+			t.Errorf("%s: %s: clear %s, part %s, pseudonymised %s", c.name, c.expr, columnList(got.Clear), columnList(got.Part), columnList(got.Pseudonymised))
+		}
+	}
+}
+
+// The synthetic registers pseudonymise every identity number they
+// migrate: in a form store's variables (eav) and in a main register's
+// sub-registers merged into one target (mainsub), each column once.
+func TestIdentityColumnsOfTheSyntheticRegisters(t *testing.T) {
+	for file, want := range map[string]string{
+		"eav.yaml":     "patient.pseudonym,registration.patient",
+		"mainsub.yaml": "patient.pseudonym,visit.patient",
+		"wide.yaml":    "followup.patient,patient.pseudonym,registration.patient",
+	} {
+		f, ds := ParseFile(filepath.Join("..", "testdata", "mappings", file))
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		got := IdentityColumns([]*File{f})
+		if columnList(got.Pseudonymised) != want || len(got.Clear) != 0 || len(got.Part) != 0 {
+			t.Errorf("%s: pseudonymised %s (want %s), clear %s, part %s", file, columnList(got.Pseudonymised), want, columnList(got.Clear), columnList(got.Part))
+		}
+	}
+}
