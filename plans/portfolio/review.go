@@ -211,7 +211,9 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 	}
 	erasure := list(p.ErasureTable, p.ErasureColumn, p.ErasureFile, tr("ingen lista (ingen har begärt utplåning)", "no list (no one demanded erasure)"))
 	// Pseudonymised is what the mappings do: a key named beside mappings
-	// that call pseudonym() nowhere pseudonymises nothing.
+	// that call pseudonym() nowhere pseudonymises nothing, and one column
+	// copying the identity number in clear beside another pseudonymising
+	// it puts the numbers on the receiving platform all the same.
 	pseudo, key := tr("nej", "no"), ""
 	switch {
 	case p.KeyEnv.IsSet():
@@ -219,11 +221,44 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 	case p.KeyFile.IsSet():
 		key = tr("nyckeln i filen ", "the key in the file ") + p.KeyFile.Value
 	}
+	var ids mappings.Identities
+	if in != nil {
+		ids = mappings.IdentityColumns(in.Mappings)
+	}
+	columns := func(cs []mappings.IdentityColumn, via bool) string {
+		var s []string
+		for _, c := range cs {
+			if via {
+				s = append(s, c.Column+" ("+c.Via+")")
+			} else {
+				s = append(s, c.Column)
+			}
+		}
+		return strings.Join(s, ", ")
+	}
+	pseudonymised := ""
+	if len(ids.Pseudonymised) > 0 {
+		pseudonymised = tr("pseudonymiserade: ", "pseudonymised: ") + columns(ids.Pseudonymised, false)
+	}
 	switch calls := in != nil && mappings.CallsPseudonym(in.Mappings); {
+	case len(ids.Clear) > 0:
+		pseudo = tr("NEJ: identitetsnummer I KLARTEXT: ", "NO: identity numbers IN CLEAR: ") + columns(ids.Clear, true)
+		if pseudonymised != "" {
+			pseudo += "; " + pseudonymised
+		}
+		if key != "" {
+			pseudo += tr(" (planen nämner ", " (the plan names ") + key + ")"
+		}
 	case key != "" && calls:
 		pseudo = tr("ja, ", "yes, ") + key
+		if pseudonymised != "" {
+			pseudo += "; " + pseudonymised
+		}
 	case key != "":
 		pseudo = tr("nej: ingen mappning anropar pseudonym() (planen nämner ", "no: no mapping calls pseudonym() (the plan names ") + key + ")"
+	}
+	if len(ids.Part) > 0 {
+		pseudo += tr("; del av numret (för kort för att vara det): ", "; part of the number (too short to be it): ") + columns(ids.Part, true)
 	}
 	sealed := fmt.Sprintf(tr("krypterat till %d mottagare (age)", "encrypted to %d recipients (age)"), len(p.ArchiveEncryptTo))
 	if len(p.ArchiveEncryptTo) == 0 {

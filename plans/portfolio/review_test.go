@@ -298,3 +298,73 @@ func TestReviewDryRunOfThisVersion(t *testing.T) {
 		t.Errorf("a dry run naming no version of the plan:\n%s", s)
 	}
 }
+
+// A mapping that pseudonymises the identity number in one column and
+// copies it in clear in another does not pseudonymise it: the review said
+// "yes" because some mapping calls pseudonym(), and the registry holder
+// approved a migration putting identity numbers in clear on the receiving
+// platform. The row names the columns and how each carries the number.
+func TestReviewPseudonymisationNamesClearCopies(t *testing.T) {
+	p, in, _ := reviewFixture(t)
+	p.KeyEnv = mappings.Str{Value: "REGFLYTT_PSEUDONYM_KEY", Pos: mappings.Pos{File: p.File, Line: 1, Column: 1}}
+	mapping := func(columns string) []*mappings.File {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "visit.yaml")
+		src := "version: 1\ntables:\n  - target: visit\n    source: besok\n    person: personnr\n    columns:\n      visit_id: id\n" + columns
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, ds := mappings.ParseFile(path)
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		return []*mappings.File{f}
+	}
+	row := func(lang, prefix string) string {
+		t.Helper()
+		var md bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, Review(p, in, "", Reports{}, lang)); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(md.String(), "\n") {
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		}
+		t.Fatalf("no %q row:\n%s", prefix, md.String())
+		return ""
+	}
+	for _, c := range []struct {
+		name, columns string
+		want, wantSV  []string
+		yes           bool
+	}{
+		{"a copy in clear", "      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: personnr\n",
+			[]string{"IN CLEAR: visit.pnr_copy (personnr)", "pseudonymised: visit.patient"},
+			[]string{"I KLARTEXT: visit.pnr_copy (personnr)", "pseudonymiserade: visit.patient"}, false},
+		{"a normalised copy", "      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_norm: {expr: \"pnr(personnr)\"}\n",
+			[]string{"IN CLEAR: visit.pnr_norm (expr pnr(personnr))"}, []string{"I KLARTEXT: visit.pnr_norm (expr pnr(personnr))"}, false},
+		{"a birth date cut from it", "      patient: {expr: \"pseudonym(personnr)\"}\n      born: {expr: \"personnr[0:8]\"}\n",
+			[]string{"yes, the key in the environment variable REGFLYTT_PSEUDONYM_KEY", "pseudonymised: visit.patient", "part of the number (too short to be it): visit.born (expr personnr[0:8])"},
+			[]string{"ja, nyckeln i miljövariabeln REGFLYTT_PSEUDONYM_KEY", "del av numret (för kort för att vara det): visit.born (expr personnr[0:8])"}, true},
+		{"pseudonymised only", "      patient: {expr: \"pseudonym(personnr)\"}\n",
+			[]string{"yes, the key in the environment variable REGFLYTT_PSEUDONYM_KEY; pseudonymised: visit.patient"}, nil, true},
+	} {
+		in.Mappings = mapping(c.columns)
+		got := row(English, "| pseudonymisation |")
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: the row lacks %q: %s", c.name, w, got)
+			}
+		}
+		if yes := strings.HasPrefix(got, "| pseudonymisation | yes"); yes != c.yes {
+			t.Errorf("%s: says yes %v, want %v: %s", c.name, yes, c.yes, got)
+		}
+		sv := row(Swedish, "| pseudonymisering |")
+		for _, w := range c.wantSV {
+			if !strings.Contains(sv, w) {
+				t.Errorf("%s: the Swedish row lacks %q: %s", c.name, w, sv)
+			}
+		}
+	}
+}
