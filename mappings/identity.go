@@ -41,6 +41,53 @@ type Identities struct {
 // projection that cannot give the number back (flowWalker.flow lists
 // them).
 func IdentityColumns(files []*File) Identities {
+	// A merged target's members each map the column: it is in the worst
+	// list any of them puts it in, with the first way it gets there.
+	worst := map[string]identityUse{}
+	for _, u := range identityUses(files) {
+		name := u.tm.Target.Value + "." + u.cm.Target.Value
+		if u.rank > worst[name].rank {
+			worst[name] = u
+		}
+	}
+	var out Identities
+	for name, u := range worst {
+		c := IdentityColumn{Column: name, Via: u.via, Pos: u.cm.Pos}
+		switch u.rank {
+		case identityClear:
+			out.Clear = append(out.Clear, c)
+		case identityPart:
+			out.Part = append(out.Part, c)
+		case identityPseudonymised:
+			out.Pseudonymised = append(out.Pseudonymised, c)
+		}
+	}
+	for _, l := range [][]IdentityColumn{out.Pseudonymised, out.Clear, out.Part} {
+		sort.Slice(l, func(i, j int) bool { return l[i].Column < l[j].Column })
+	}
+	return out
+}
+
+// How a column carries an identity number, worst last.
+const (
+	identityNone = iota
+	identityPseudonymised
+	identityPart
+	identityClear
+)
+
+// identityUse is how one column mapping of one table mapping carries an
+// identity number.
+type identityUse struct {
+	tm   *TableMapping
+	cm   *ColumnMapping
+	via  string
+	rank int
+}
+
+// identityUses tells, for every column mapping of the files, how it
+// carries an identity number (IdentityColumns).
+func identityUses(files []*File) []identityUse {
 	defs := map[string]*Definition{}
 	for _, f := range files {
 		for _, d := range f.Definitions {
@@ -50,7 +97,7 @@ func IdentityColumns(files []*File) Identities {
 		}
 	}
 	type column struct {
-		col  IdentityColumn
+		use  identityUse
 		flow flow
 	}
 	var cols []column
@@ -62,10 +109,8 @@ func IdentityColumns(files []*File) Identities {
 		}
 		if tm.Person != nil {
 			fl, _ := w.column(tm.Person)
-			for _, set := range [][]string{fl.clear, fl.part, fl.pseudo} {
-				for _, n := range set {
-					ids[n] = true
-				}
+			for _, n := range fl.all() {
+				ids[n] = true
 			}
 		}
 		for _, cm := range tm.Columns {
@@ -73,41 +118,21 @@ func IdentityColumns(files []*File) Identities {
 			for _, n := range fl.pseudo {
 				ids[n] = true
 			}
-			cols = append(cols, column{IdentityColumn{Column: tm.Target.Value + "." + cm.Target.Value, Via: via, Pos: cm.Pos}, fl})
+			cols = append(cols, column{identityUse{tm: tm, cm: cm, via: via}, fl})
 		}
 	})
-	// A merged target's members each map the column: it is in the worst
-	// list any of them puts it in, with the first way it gets there.
-	rank := map[string]int{}
-	worst := map[string]IdentityColumn{}
 	carries := func(names []string) bool { return slices.ContainsFunc(names, func(n string) bool { return ids[n] }) }
+	out := make([]identityUse, 0, len(cols))
 	for _, c := range cols {
-		r := 0
 		switch {
 		case carries(c.flow.clear):
-			r = 3
+			c.use.rank = identityClear
 		case carries(c.flow.part):
-			r = 2
+			c.use.rank = identityPart
 		case carries(c.flow.pseudo):
-			r = 1
+			c.use.rank = identityPseudonymised
 		}
-		if r > rank[c.col.Column] {
-			rank[c.col.Column], worst[c.col.Column] = r, c.col
-		}
-	}
-	var out Identities
-	for name, c := range worst {
-		switch rank[name] {
-		case 3:
-			out.Clear = append(out.Clear, c)
-		case 2:
-			out.Part = append(out.Part, c)
-		case 1:
-			out.Pseudonymised = append(out.Pseudonymised, c)
-		}
-	}
-	for _, l := range [][]IdentityColumn{out.Pseudonymised, out.Clear, out.Part} {
-		sort.SliceStable(l, func(i, j int) bool { return l[i].Column < l[j].Column })
+		out = append(out, c.use)
 	}
 	return out
 }

@@ -104,3 +104,32 @@ func TestIdentityColumnsOfTheSyntheticRegisters(t *testing.T) {
 		}
 	}
 }
+
+// map doc says under the receiving table where the identity number is
+// written in clear, and nothing of the kind where it is pseudonymised.
+func TestDocumentShowsIdentityInClear(t *testing.T) {
+	doc := func(columns string) string {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "m.yaml")
+		src := "version: 1\ntables:\n  - target: visit\n    source: besok\n    person: personnr\n    columns:\n      visit_id: id\n" + columns
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, ds := ParseFile(path)
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		var b strings.Builder
+		if err := WriteMarkdown(&b, Document(DocMeta{Title: "t"}, []*File{f}, &Schema{})); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	const warning = "The identity number is written IN CLEAR, not pseudonymised, into: "
+	if s := doc("      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: personnr\n"); !strings.Contains(s, warning+"pnr_copy (personnr).") {
+		t.Errorf("the clear copy is not shown:\n%s", s)
+	}
+	if s := doc("      patient: {expr: \"pseudonym(personnr)\"}\n"); strings.Contains(s, warning) {
+		t.Errorf("a pseudonymised number shown as in clear:\n%s", s)
+	}
+}

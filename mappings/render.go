@@ -34,12 +34,18 @@ type DocBlock struct {
 // words rather than YAML.
 func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 	blocks := []DocBlock{{level: 1, heading: meta.Title, paras: meta.Lines}}
+	clear := map[*ColumnMapping]string{}
+	for _, u := range identityUses(files) {
+		if u.rank == identityClear {
+			clear[u.cm] = u.via
+		}
+	}
 	var lists []*CodeList
 	for _, f := range files {
 		lists = append(lists, f.CodeLists...)
 		for _, tm := range f.Tables {
 			if len(tm.Members) == 0 {
-				blocks = append(blocks, tableBlocks(tm, schema, "")...)
+				blocks = append(blocks, tableBlocks(tm, schema, "", clear)...)
 				continue
 			}
 			var keys []string
@@ -49,7 +55,7 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 			blocks = append(blocks, DocBlock{level: 2, heading: "Receiving table " + tm.Target.Value + " (merged)",
 				paras: []string{fmt.Sprintf("Records of %d sources are merged when they agree on %s. Lower precedence numbers win; a record whose value differs from the winner's is archived (merge_conflict), as is one whose key is the winner's only in another case or accent or with trailing spaces (key_spelling); others fill what the winner leaves empty. A registration with an excluded record is excluded whole.", len(tm.Members), strings.Join(keys, ", "))}})
 			for _, m := range tm.Members {
-				blocks = append(blocks, tableBlocks(m, schema, fmt.Sprintf(" (precedence %d)", m.Precedence))...)
+				blocks = append(blocks, tableBlocks(m, schema, fmt.Sprintf(" (precedence %d)", m.Precedence), clear)...)
 			}
 		}
 	}
@@ -129,7 +135,11 @@ func policyText(cl *CodeList) string {
 	return "the record is archived (code_unmapped)"
 }
 
-func tableBlocks(tm *TableMapping, schema *Schema, suffix string) []DocBlock {
+// tableBlocks documents one table mapping; clear holds the column
+// mappings that carry an identity number in clear (identityUses), with
+// how, for the registry holder to see where the number is not
+// pseudonymised.
+func tableBlocks(tm *TableMapping, schema *Schema, suffix string, clear map[*ColumnMapping]string) []DocBlock {
 	b := DocBlock{level: 2, heading: "Receiving table " + tm.Target.Value + suffix,
 		header: []string{"column", "type", "value from", "steps"}}
 	switch {
@@ -151,6 +161,15 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string) []DocBlock {
 	b.paras = append(b.paras, linkParas(tm)...)
 	if tm.Person != nil {
 		b.paras = append(b.paras, "Patients are identified for opt-out by "+sourceText(tm.Person)+"; records of a patient on the opt-out or erasure list are excluded, matched on the ten digits every form of the number shares.")
+	}
+	var inClear []string
+	for _, c := range tm.Columns {
+		if via, ok := clear[c]; ok {
+			inClear = append(inClear, c.Target.Value+" ("+via+")")
+		}
+	}
+	if len(inClear) > 0 {
+		b.paras = append(b.paras, "The identity number is written IN CLEAR, not pseudonymised, into: "+strings.Join(inClear, ", ")+".")
 	}
 	var t = schema.Table(tm.Target.Value)
 	for _, c := range tm.Columns {
