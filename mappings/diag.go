@@ -184,6 +184,7 @@ var Codes = map[string]string{
 	"M082": "an order_by column may be NULL: a run stops at a record without a value in it (warning)",
 	"M083": "an order_by column is NULL in records of the source (map check counts them): a run would stop at the first",
 	"M085": "partial_date(…) of a source value whose precision no column keeps (partial_date_precision of the same value)",
+	"M086": "(warning) a receiving column writes an identity number in clear (a copy, pnr(…), any expression but pseudonym()) while the mappings pseudonymise identity numbers elsewhere",
 	"M084": "choice: on a column whose value is no choice (no coalesce(…), ?? or condition with a branch reading a column), or without its reason",
 	"M071": "a definition (define:) is malformed, named like a function, given twice, or reads a name that is not its parameter",
 	"M070": "a reason code the mapping names is not snake_case or takes a built-in reason's name",

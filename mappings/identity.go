@@ -137,6 +137,29 @@ func identityUses(files []*File) []identityUse {
 	return out
 }
 
+// checkIdentities warns (M086) of each column writing an identity number
+// in clear when the mappings pseudonymise identity numbers elsewhere: a
+// plan that pseudonymises promises the registry holder the numbers do not
+// reach the receiving platform, and one copy in clear breaks it. A
+// warning, not an error: a register may keep a number in clear on purpose,
+// and plan render then says so (IN CLEAR) for the holder to approve.
+func checkIdentities(files []*File) Diagnostics {
+	var ds Diagnostics
+	uses := identityUses(files)
+	i := slices.IndexFunc(uses, func(u identityUse) bool { return u.rank == identityPseudonymised })
+	if i < 0 {
+		return nil
+	}
+	pseudo := uses[i].tm.Target.Value + "." + uses[i].cm.Target.Value
+	for _, u := range uses {
+		if u.rank == identityClear {
+			ds.warn(u.cm.Pos, "M086", "%s.%s writes an identity number in clear (%s), while the mappings pseudonymise identity numbers (%s): the number reaches the receiving platform all the same; pseudonymise it here too, or drop the column (plan render shows it as IN CLEAR)",
+				u.tm.Target.Value, u.cm.Target.Value, u.via, pseudo)
+		}
+	}
+	return ds
+}
+
 // flow names the source columns a value is made from: in clear, as a
 // part too short to be the number, or through pseudonym().
 type flow struct {

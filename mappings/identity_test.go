@@ -133,3 +133,54 @@ func TestDocumentShowsIdentityInClear(t *testing.T) {
 		t.Errorf("a pseudonymised number shown as in clear:\n%s", s)
 	}
 }
+
+// A column copying an identity number in clear beside one pseudonymising
+// it is a warning of its own (M086), at the copy; without pseudonym() in
+// the mappings, or without a copy, there is none.
+func TestCompileWarnsOfIdentityInClear(t *testing.T) {
+	schema, ds := LoadSchema(writeTemp(t, `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: patient, type: varchar(32)}
+      - {name: pnr_copy, type: varchar(13)}
+`))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	for _, c := range []struct {
+		columns string
+		want    int // line of the warning, 0 for none
+	}{
+		{"      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: personnr\n", 11},
+		{"      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: {expr: \"string(personnr)\"}\n", 11},
+		{"      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: {expr: \"pnr_kind(personnr)\"}\n", 0},
+		{"      patient: personnr\n      pnr_copy: personnr\n", 0},
+	} {
+		path := filepath.Join(t.TempDir(), "m.yaml")
+		src := "version: 1\ntables:\n  - target: visit\n    source: besok\n    person: personnr\n    columns:\n      visit_id: id\n" + c.columns
+		if err := os.WriteFile(path, []byte("# a mapping\n\n"+src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, pds := ParseFile(path)
+		if pds.Err() != nil {
+			t.Fatal(pds)
+		}
+		catalog, selects := NamedSource([]*File{f})
+		_, cds := Compile([]*File{f}, catalog, schema, &Env{Selects: selects})
+		line := 0
+		for _, d := range cds {
+			if d.Code == "M086" {
+				if d.Severity != Warning || line != 0 {
+					t.Errorf("%s: %v", c.columns, d)
+				}
+				line = d.Pos.Line
+			}
+		}
+		if line != c.want {
+			t.Errorf("%s: M086 at line %d, want %d (%v)", c.columns, line, c.want, cds)
+		}
+	}
+}
