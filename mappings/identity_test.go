@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// identities parses a mapping of besok into visit, with person: personnr
-// unless head says otherwise, after top (definitions), and finds its
-// identity columns.
-func identities(t *testing.T, top, head, columns string) Identities {
+// besokMapping parses a mapping of besok into visit: top (definitions)
+// before its tables, head (person: personnr when empty) and columns in
+// its table.
+func besokMapping(t *testing.T, top, head, columns string) *File {
 	t.Helper()
 	if head == "" {
 		head = "    person: personnr\n"
@@ -24,7 +24,13 @@ func identities(t *testing.T, top, head, columns string) Identities {
 	if ds.Err() != nil {
 		t.Fatal(ds)
 	}
-	return IdentityColumns([]*File{f})
+	return f
+}
+
+// identities finds the identity columns of besokMapping.
+func identities(t *testing.T, top, head, columns string) Identities {
+	t.Helper()
+	return IdentityColumns([]*File{besokMapping(t, top, head, columns)})
 }
 
 func columnList(cs []IdentityColumn) string {
@@ -110,15 +116,7 @@ func TestIdentityColumnsOfTheSyntheticRegisters(t *testing.T) {
 func TestDocumentShowsIdentityInClear(t *testing.T) {
 	doc := func(columns string) string {
 		t.Helper()
-		path := filepath.Join(t.TempDir(), "m.yaml")
-		src := "version: 1\ntables:\n  - target: visit\n    source: besok\n    person: personnr\n    columns:\n      visit_id: id\n" + columns
-		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		f, ds := ParseFile(path)
-		if ds.Err() != nil {
-			t.Fatal(ds)
-		}
+		f := besokMapping(t, "", "", columns)
 		var b strings.Builder
 		if err := WriteMarkdown(&b, Document(DocMeta{Title: "t"}, []*File{f}, &Schema{})); err != nil {
 			t.Fatal(err)
@@ -154,20 +152,12 @@ tables:
 		columns string
 		want    int // line of the warning, 0 for none
 	}{
-		{"      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: personnr\n", 11},
-		{"      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: {expr: \"string(personnr)\"}\n", 11},
+		{"      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: personnr\n", 9},
+		{"      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: {expr: \"string(personnr)\"}\n", 9},
 		{"      patient: {expr: \"pseudonym(personnr)\"}\n      pnr_copy: {expr: \"pnr_kind(personnr)\"}\n", 0},
 		{"      patient: personnr\n      pnr_copy: personnr\n", 0},
 	} {
-		path := filepath.Join(t.TempDir(), "m.yaml")
-		src := "version: 1\ntables:\n  - target: visit\n    source: besok\n    person: personnr\n    columns:\n      visit_id: id\n" + c.columns
-		if err := os.WriteFile(path, []byte("# a mapping\n\n"+src), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		f, pds := ParseFile(path)
-		if pds.Err() != nil {
-			t.Fatal(pds)
-		}
+		f := besokMapping(t, "", "", c.columns)
 		catalog, selects := NamedSource([]*File{f})
 		_, cds := Compile([]*File{f}, catalog, schema, &Env{Selects: selects})
 		line := 0
