@@ -70,7 +70,7 @@ func IdentityColumns(files []*File) Identities {
 
 // How a column carries an identity number, worst last.
 const (
-	identityNone = iota
+	_ = iota // carries none
 	identityPseudonymised
 	identityPart
 	identityClear
