@@ -16,6 +16,14 @@ import (
 )
 
 // killAt calls kill when the run has committed n batches.
+//
+// A t.Fatal in kill (a server that refuses one more connection on a
+// loaded machine) must not end the goroutine the run calls Add from: with
+// --jobs that is one of the run's own, which the run would wait for, and
+// in the test's goroutine it unwinds the run through its deferred
+// cleanup mid-batch. kill runs in a goroutine of its own, whose end, by
+// FailNow or not, Add waits for; the test is failed all the same, and
+// the run goes on to its end.
 type killAt struct {
 	plans.NoProgress
 	n, calls int
@@ -24,7 +32,12 @@ type killAt struct {
 
 func (k *killAt) Add(int) {
 	if k.calls++; k.calls == k.n {
-		k.kill()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			k.kill()
+		}()
+		<-done
 	}
 }
 
