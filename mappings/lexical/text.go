@@ -160,14 +160,37 @@ func RepairMojibake(s string) (out string, changed bool) {
 // leaves undefined stay as they are. Invalid UTF-8 is returned
 // unchanged.
 func RepairText(s string) (string, error) {
+	out, _, err := RepairTextSteps(s)
+	return out, err
+}
+
+// Repair says what RepairTextSteps did to a value, for a caller that
+// counts it (regflytt scan tells the registry holder what repair() will
+// do before any mapping is written): Rounds of garbling undone, and
+// whether C1 controls became Windows-1252 characters.
+type Repair struct {
+	Rounds   int
+	Controls bool
+}
+
+// Changed reports whether the repaired text differs from the text read.
+func (r Repair) Changed() bool { return r.Rounds > 0 || r.Controls }
+
+// RepairTextSteps is RepairText that also says what it did; it is the
+// one implementation of both.
+func RepairTextSteps(s string) (string, Repair, error) {
+	var r Repair
 	for {
 		out, v := repairRound(s)
 		switch v {
 		case unrepaired:
-			return windows1252Controls(s), nil
+			out = windows1252Controls(s)
+			r.Controls = out != s
+			return out, r, nil
 		case mixed:
-			return "", &Error{Kind: KindMixedEncoding, Reason: reasonMixedText, Offset: -1}
+			return "", r, &Error{Kind: KindMixedEncoding, Reason: reasonMixedText, Offset: -1}
 		}
+		r.Rounds++
 		s = out
 	}
 }

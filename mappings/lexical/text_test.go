@@ -246,3 +246,30 @@ func TestTrimSpace(t *testing.T) {
 		}
 	}
 }
+
+// RepairTextSteps says what RepairText did, so that a count of it (scan's
+// garbled_text and c1_controls) is a count of what repair() will do.
+func TestRepairTextStepsSaysWhatItDid(t *testing.T) {
+	twice := DecodeWindows1252([]byte(DecodeWindows1252([]byte("Göteborg"))))
+	for _, c := range []struct {
+		in, out string
+		want    Repair
+		mixed   bool
+	}{
+		{"Göteborg", "Göteborg", Repair{}, false},
+		{DecodeWindows1252([]byte("Göteborg")), "Göteborg", Repair{Rounds: 1}, false},
+		{twice, "Göteborg", Repair{Rounds: 2}, false},
+		{"Lund \u0096 Piteå", "Lund – Piteå", Repair{Controls: true}, false},
+		{"Lund \u0081", "Lund \u0081", Repair{}, false}, // undefined in Windows-1252: kept
+		{"Göran Ã…berg", "", Repair{}, true},
+		{"SmÃ¶rgÃ", "", Repair{}, true},
+	} {
+		out, r, err := RepairTextSteps(c.in)
+		if (err != nil) != c.mixed || out != c.out || r != c.want {
+			t.Errorf("RepairTextSteps(%q) = %q, %+v, %v; want %q, %+v, mixed %v", c.in, out, r, err, c.out, c.want, c.mixed)
+		}
+		if got, err2 := RepairText(c.in); got != out || (err2 == nil) != (err == nil) {
+			t.Errorf("RepairText(%q) = %q, %v; RepairTextSteps gave %q, %v", c.in, got, err2, out, err)
+		}
+	}
+}
