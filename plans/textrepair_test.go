@@ -34,20 +34,7 @@ func TestRunRepairsGarbledTextOrArchivesIt(t *testing.T) {
 		t.Skip("needs REGFLYTT_TEST_MYSQL and REGFLYTT_TEST_PG")
 	}
 	src, tgt := mytest.NewDatabase(t), pgtest.NewDatabase(t)
-	mytest.Exec(t, src,
-		`CREATE TABLE besok (id int NOT NULL PRIMARY KEY,
-			namn varchar(7) CHARACTER SET latin1, ort varchar(40) CHARACTER SET utf8mb4,
-			gata varchar(40) CHARACTER SET utf8mb3, kod varbinary(10))`,
-		`INSERT INTO besok VALUES (1, _latin1 X'47C3B672616E', 'MALMÖ–LUND', 'Storgatan', X'556D65E5')`,
-		`INSERT INTO besok VALUES (2, _latin1 X'536DC3B67267C3', 'Lund', 'Storgatan', X'4C756E64')`,
-		`INSERT INTO besok VALUES (3, 'Per', 'GÃƒÂ¶teborg', 'Storgatan', X'4C756E64')`,
-		`INSERT INTO besok VALUES (4, 'Per', 'Ã…re och Östersund', 'Storgatan', X'4C756E64')`,
-		`INSERT INTO besok VALUES (5, 'Per', 'Lund', 'Storgatan', X'536DC3B67267C3')`,
-		"INSERT INTO besok VALUES (6, 'Per', 'Lund', 'ÃƒÂ–stra gatan', X'4C756E64')",
-		`INSERT INTO besok VALUES (7, 'Per', 'Lund', 'Storgatan', X'4D414C4DD6964C554E44')`,
-		// U+0096, as a migration that read Windows-1252 as ISO 8859-1 left it.
-		`INSERT INTO besok VALUES (8, 'Per', _utf8mb4 X'4C756E6420C2962050697465C3A5', 'Storgatan', X'4C756E64')`,
-	)
+	mytest.GarbledVisits(t, src)
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: test
 tables:

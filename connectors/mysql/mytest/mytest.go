@@ -205,3 +205,37 @@ func randomHex(t testing.TB, n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// GarbledVisits creates table besok in dbURL: eight visits whose text is
+// garbled in every way a legacy MariaDB platform stores it, in latin1,
+// utf8mb4 and utf8mb3 columns and a varbinary, for the tests that hold
+// repair() and latin1() to the text the holder wrote (plans) and scan's
+// count of what they will do (connectors/scan) to one fixture:
+//
+//   - namn, latin1 varchar(7): GÃ¶ran, garbled once (visit 1); SmÃ¶rgÃ,
+//     UTF-8 of "Smörgås" cut after the lead byte of å (visit 2);
+//   - ort, utf8mb4: a correct MALMÖ–LUND (visit 1); GÃƒÂ¶teborg, garbled
+//     twice (visit 3); Ã…re beside a correct Östersund (visit 4);
+//     "Lund – Piteå" with the en dash the C1 control U+0096 (visit 8);
+//   - gata, utf8mb3: Östra gatan garbled by ISO 8859-1 then Windows-1252
+//     (visit 6);
+//   - kod, varbinary(10): Umeå in Windows-1252 (visit 1); UTF-8 of
+//     "Smörgås" cut in half (visit 5); the Windows-1252 bytes of
+//     MALMÖ–LUND, which are UTF-8 of a Hebrew accent (visit 7).
+func GarbledVisits(t testing.TB, dbURL string) {
+	t.Helper()
+	Exec(t, dbURL,
+		`CREATE TABLE besok (id int NOT NULL PRIMARY KEY,
+			namn varchar(7) CHARACTER SET latin1, ort varchar(40) CHARACTER SET utf8mb4,
+			gata varchar(40) CHARACTER SET utf8mb3, kod varbinary(10))`,
+		`INSERT INTO besok VALUES (1, _latin1 X'47C3B672616E', 'MALMÖ–LUND', 'Storgatan', X'556D65E5')`,
+		`INSERT INTO besok VALUES (2, _latin1 X'536DC3B67267C3', 'Lund', 'Storgatan', X'4C756E64')`,
+		`INSERT INTO besok VALUES (3, 'Per', 'GÃƒÂ¶teborg', 'Storgatan', X'4C756E64')`,
+		`INSERT INTO besok VALUES (4, 'Per', 'Ã…re och Östersund', 'Storgatan', X'4C756E64')`,
+		`INSERT INTO besok VALUES (5, 'Per', 'Lund', 'Storgatan', X'536DC3B67267C3')`,
+		"INSERT INTO besok VALUES (6, 'Per', 'Lund', 'ÃƒÂ–stra gatan', X'4C756E64')",
+		`INSERT INTO besok VALUES (7, 'Per', 'Lund', 'Storgatan', X'4D414C4DD6964C554E44')`,
+		// U+0096, as a migration that read Windows-1252 as ISO 8859-1 left it.
+		`INSERT INTO besok VALUES (8, 'Per', _utf8mb4 X'4C756E6420C2962050697465C3A5', 'Storgatan', X'4C756E64')`,
+	)
+}
