@@ -122,8 +122,21 @@ func columnFindings(table string, c *Column, valueCol, ref string) []Finding {
 		add("future_date", d.Future, "%d date(s) after the reference date %s", d.Future, ref)
 	}
 	if t := c.Text; t != nil {
-		add("garbled_text", t.Garbled, "%d text value(s) read as UTF-8 decoded as Latin-1 once (\"Ã¤\" for \"ä\"): repair() undoes it", t.Garbled)
-		add("invalid_text", t.Invalid, "%d value(s) not valid in their charset (bytes that are not UTF-8): latin1() reads them", t.Invalid)
+		twice := ""
+		if t.GarbledTwice > 0 {
+			twice = fmt.Sprintf(", %d of them garbled more than once", t.GarbledTwice)
+		}
+		add("garbled_text", t.Garbled, "%d text value(s) garbled, UTF-8 read as Latin-1 (\"Ã¤\" for \"ä\")%s: repair() puts them right", t.Garbled, twice)
+		add("c1_controls", t.Controls, "%d text value(s) hold C1 control characters (Windows-1252 read as ISO 8859-1): repair() makes them the Windows-1252 characters (U+0096 \"–\", U+0080 \"€\")", t.Controls)
+		var amb []string
+		if t.Ambiguous > 0 {
+			amb = append(amb, fmt.Sprintf("%d text value(s) garbled in part only or cut short in a garbled character: repair() archives them as encoding_ambiguous", t.Ambiguous))
+		}
+		if t.InvalidAmbiguous > 0 {
+			amb = append(amb, fmt.Sprintf("%d value(s) hold UTF-8 beside bytes that are not, or UTF-8 cut in a character: latin1() archives them as encoding_ambiguous", t.InvalidAmbiguous))
+		}
+		add("ambiguous_text", t.Ambiguous+t.InvalidAmbiguous, "%s; which text was meant, only a person can say", strings.Join(amb, "; "))
+		add("invalid_text", t.Invalid, "%d value(s) of bytes that are not UTF-8 (or UTF-8 of characters no text holds there): latin1() reads them as Windows-1252", t.Invalid)
 	}
 	if n := c.Numeric; n != nil {
 		add("decimal_comma", n.DecimalComma, "%d number(s) written with a decimal comma: decimal() reads them", n.DecimalComma)

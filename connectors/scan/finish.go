@@ -108,8 +108,14 @@ func (s *columnStat) report(key bool) *Column {
 	if kind == connectors.KindDate || kind == connectors.KindDateTime || kind == connectors.KindTimestamp || c.Class == ClassDate {
 		c.Dates = &Dates{Zero: s.zero, Partial: s.partial, Impossible: s.impossible, Future: s.future}
 	}
-	if s.garbled > 0 || s.invalidText > 0 && (kind != connectors.KindBytes || s.blobText*2 >= s.values) {
-		c.Text = &TextDamage{Garbled: s.garbled, Invalid: s.invalidText}
+	// A blob column's bytes are counted as text only when most of its
+	// values are UTF-8: latin1() is for text, not for images.
+	bytesText := kind != connectors.KindBytes || s.blobText*2 >= s.values
+	if s.garbled > 0 || s.controls > 0 || s.textAmbiguous > 0 || (s.invalidText > 0 || s.bytesAmbiguous > 0) && bytesText {
+		c.Text = &TextDamage{Garbled: s.garbled, GarbledTwice: s.garbledTwice, Controls: s.controls, Ambiguous: s.textAmbiguous}
+		if bytesText {
+			c.Text.Invalid, c.Text.InvalidAmbiguous = s.invalidText, s.bytesAmbiguous
+		}
 	}
 	if kind == connectors.KindText && s.numericText() {
 		c.Numeric = &NumericText{Numbers: s.numbers, DecimalComma: s.comma, NotNumber: s.notNumber}

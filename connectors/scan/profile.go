@@ -44,8 +44,16 @@ type columnStat struct {
 	// dates
 	dateLike, zero, partial, impossible, future int64
 
-	// text
-	garbled, invalidText, blobText int64
+	// text, counted by the functions a mapping calls (mappings/lexical's
+	// RepairTextSteps for repair(), DecodeUTF8OrWindows1252 for
+	// latin1()), so that the report says what the run will do: values
+	// repair() puts right (garbled, and of them garbledTwice garbled more
+	// than once), values whose C1 controls it makes Windows-1252
+	// characters (controls) and values it archives as encoding_ambiguous
+	// (textAmbiguous); values latin1() reads as Windows-1252 (invalidText)
+	// and archives (bytesAmbiguous); blob values that are UTF-8 (blobText).
+	garbled, garbledTwice, controls, textAmbiguous int64
+	invalidText, bytesAmbiguous, blobText          int64
 
 	// numbers in text
 	numbers, comma, notNumber int64
@@ -137,9 +145,8 @@ func (s *columnStat) add(v connectors.Value) {
 			// A BINARY or BLOB column of identity numbers holds them as
 			// text does.
 			s.identity(string(x))
-		} else {
-			s.invalidText++
 		}
+		s.latin1(x)
 	case int64:
 		if x > 0 {
 			s.integerIdentity(strconv.FormatInt(x, 10))
@@ -275,9 +282,9 @@ func (s *columnStat) text(x string) {
 		s.maxChars = n
 	}
 	if !utf8.ValidString(x) {
-		s.invalidText++
-	} else if _, changed := lexical.RepairMojibake(x); changed {
-		s.garbled++
+		s.latin1([]byte(x))
+	} else {
+		s.repair(x)
 	}
 	t := strings.TrimFunc(x, unicode.IsSpace)
 	if t == "" {
@@ -301,6 +308,47 @@ func (s *columnStat) text(x string) {
 	}
 	if len(t) >= 8 && len(t) <= 29 && t[0] >= '0' && t[0] <= '9' {
 		s.textDate(t)
+	}
+}
+
+// repair counts what repair() does with a value of text: the same
+// function, so that a count is a promise the run keeps.
+func (s *columnStat) repair(x string) {
+	_, r, err := lexical.RepairTextSteps(x)
+	if err != nil {
+		s.textAmbiguous++
+		return
+	}
+	if r.Rounds > 0 {
+		s.garbled++
+	}
+	if r.Rounds > 1 {
+		s.garbledTwice++
+	}
+	if r.Controls {
+		s.controls++
+	}
+}
+
+// maxLatin1Bytes bounds the values latin1() is tried on: it reads a
+// value into a slice of eight bytes per byte, and the scan's memory must
+// not grow with a column of scanned documents or images, which are no
+// text a mapping decodes. Text in a value this long is not counted.
+const maxLatin1Bytes = 1 << 20
+
+// latin1 counts what latin1() does with bytes, or with text that is not
+// valid UTF-8: read as Windows-1252 (invalidText) or archived as
+// encoding_ambiguous (bytesAmbiguous). UTF-8 it reads as it is.
+func (s *columnStat) latin1(b []byte) {
+	if len(b) > maxLatin1Bytes {
+		return
+	}
+	out, err := lexical.DecodeUTF8OrWindows1252(b)
+	switch {
+	case err != nil:
+		s.bytesAmbiguous++
+	case out != string(b):
+		s.invalidText++
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/lexical"
 )
 
 func testOpts() *Options {
@@ -232,5 +233,48 @@ func TestIdentityNumbersAsDecimalsAndBytes(t *testing.T) {
 	}
 	if c := weight.report(false); c.Class == ClassIdentity {
 		t.Errorf("doubles with a fraction taken for identity numbers")
+	}
+}
+
+// A text column's findings count what repair() will do with its values,
+// and a blob's what latin1() will: the scan said "repair() undoes it" of
+// a value repair() archives (garbled once over text garbled in part) and
+// counted a value garbled in part, or holding a C1 control, not at all.
+func TestTextFindingsSayWhatRepairWillDo(t *testing.T) {
+	w1252 := func(s string) string { return lexical.DecodeWindows1252([]byte(s)) }
+	text := newColumnStat(connectors.Column{Name: "ort", Type: connectors.Type{Kind: connectors.KindText}}, testOpts(), 1000)
+	for _, v := range []string{
+		"Göteborg", "MALMÖ–LUND", // correct
+		w1252("Umeå"), w1252(w1252("Göteborg")), // garbled once, twice
+		"Lund \u0096 Piteå",       // a C1 control
+		"Göran Ã…berg", "SmÃ¶rgÃ", // garbled in part, cut short
+		w1252("Göran Ã…berg"), // garbled once over text garbled in part
+	} {
+		text.add(v)
+	}
+	blob := newColumnStat(connectors.Column{Name: "kod", Type: connectors.Type{Kind: connectors.KindBytes}}, testOpts(), 1000)
+	for _, v := range []string{"Lund", "Lund", "Ume\xe5", "MALM\xd6\x96LUND", "Sm\xc3\xb6rg\xc3"} {
+		blob.add([]byte(v))
+	}
+	got := map[string]int64{}
+	for _, f := range append(columnFindings("besok", text.report(false), "", "2026-01-01"), columnFindings("besok", blob.report(false), "", "2026-01-01")...) {
+		got[f.Column+" "+f.Code] = f.Count
+		if f.Code == "ambiguous_text" && !strings.Contains(f.Message, "encoding_ambiguous") {
+			t.Errorf("%s: %q does not name the reason a run archives with", f.Column, f.Message)
+		}
+	}
+	want := map[string]int64{
+		"ort garbled_text": 2, "ort c1_controls": 1, "ort ambiguous_text": 3,
+		"kod invalid_text": 2, "kod ambiguous_text": 1,
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: %d, want %d (all: %v)", k, got[k], n, got)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected finding %s: %d", k, got[k])
+		}
 	}
 }

@@ -161,13 +161,28 @@ type Dates struct {
 	Future     int64 `json:"future"`     // after the reference date
 }
 
-// TextDamage counts damaged text values.
+// TextDamage counts damaged text values by what the mapping functions
+// will do with them (mappings/lexical, which repair() and latin1() call).
 type TextDamage struct {
-	// Garbled counts text that reads as UTF-8 decoded as Latin-1 once.
+	// Garbled counts text repair() puts right: UTF-8 read as Latin-1,
+	// once or more.
 	Garbled int64 `json:"garbled"`
-	// Invalid counts values that are not valid in their charset (bytes
-	// that are not UTF-8 in text, or in a blob that otherwise holds it).
+	// GarbledTwice counts those of Garbled garbled more than once.
+	GarbledTwice int64 `json:"garbled_twice"`
+	// Controls counts text holding C1 controls (Windows-1252 read as
+	// ISO 8859-1) that repair() makes Windows-1252 characters.
+	Controls int64 `json:"c1_controls"`
+	// Ambiguous counts text repair() archives as encoding_ambiguous:
+	// garbled in part only, or a garbled character cut short.
+	Ambiguous int64 `json:"ambiguous"`
+	// Invalid counts values latin1() reads as Windows-1252: bytes that
+	// are not UTF-8 (or UTF-8 of characters no text holds there), in
+	// text or in a blob that otherwise holds text.
 	Invalid int64 `json:"invalid"`
+	// InvalidAmbiguous counts values latin1() archives as
+	// encoding_ambiguous: UTF-8 beside bytes that are not, or UTF-8 cut
+	// in a character.
+	InvalidAmbiguous int64 `json:"invalid_ambiguous"`
 }
 
 // NumericText counts numbers written as text.
@@ -205,7 +220,8 @@ type ObjectGroup struct {
 type Finding struct {
 	// Code is stable: identity_numbers, identity_invalid,
 	// identity_ambiguous_century, zero_date, partial_date,
-	// impossible_date, future_date, garbled_text, invalid_text,
+	// impossible_date, future_date, garbled_text, c1_controls,
+	// ambiguous_text, invalid_text,
 	// decimal_comma, not_a_number, orphan_rows, eav_table, unfit_value,
 	// time_beyond_day, not_migrated, no_primary_key, catalogue_limited,
 	// large_objects.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/scan"
 )
@@ -199,5 +200,75 @@ func TestScanNamesLargeObjects(t *testing.T) {
 	}
 	if !found || len(rep.LargeObjects) != 1 {
 		t.Errorf("scan does not name bilaga.dokument's large object: %+v", rep.LargeObjects)
+	}
+}
+
+// Scan's text findings on MariaDB columns say what repair() and latin1()
+// will do with them, value for value (plans' TestRunRepairsGarbledTextOrArchivesIt
+// runs the same visits): it counted text garbled in part or cut short as
+// nothing and a correct value's C1 control not at all, so the report
+// promised a repair where the run archives (encoding_ambiguous) and
+// under-stated what the run changes, exit 0.
+func TestScanSaysWhatRepairWillDoOnMariaDB(t *testing.T) {
+	if os.Getenv(mytest.EnvVar) == "" {
+		t.Skipf("%s is not set", mytest.EnvVar)
+	}
+	url := mytest.NewDatabase(t)
+	mytest.GarbledVisits(t, url)
+	rep := scanURL(t, url)
+	for _, c := range []struct {
+		column, code string
+		want         int64
+	}{
+		{"namn", "garbled_text", 1},   // GÃ¶ran
+		{"namn", "ambiguous_text", 1}, // SmÃ¶rgÃ, cut short
+		{"ort", "garbled_text", 1},    // GÃƒÂ¶teborg, twice
+		{"ort", "ambiguous_text", 1},  // Ã…re beside Östersund
+		{"ort", "c1_controls", 1},     // Lund U+0096 Piteå
+		{"gata", "garbled_text", 1},   // ÃƒÂ–stra gatan, twice
+		{"gata", "ambiguous_text", 0},
+		{"gata", "c1_controls", 0},
+		// latin1(): Umeå and MALMÖ–LUND in Windows-1252 (the latter
+		// valid UTF-8 of a Hebrew accent) read as Windows-1252; UTF-8 cut
+		// in half archived.
+		{"kod", "invalid_text", 2},
+		{"kod", "ambiguous_text", 1},
+	} {
+		if got := finding(rep, c.code, "besok", c.column, ""); got != c.want {
+			t.Errorf("besok.%s: %s %d, want %d (findings %+v)", c.column, c.code, got, c.want, rep.Findings)
+		}
+	}
+	var twice int
+	for _, f := range rep.Findings {
+		if f.Code == "garbled_text" && strings.Contains(f.Message, "1 of them garbled more than once") {
+			twice++
+		}
+		if f.Code == "ambiguous_text" && !strings.Contains(f.Message, "encoding_ambiguous") {
+			t.Errorf("%s.%s: %q does not name the reason the run archives with", f.Table, f.Column, f.Message)
+		}
+	}
+	if twice != 2 {
+		t.Errorf("%d garbled_text findings say one value is garbled more than once, want 2 (ort, gata): %+v", twice, rep.Findings)
+	}
+	// The skeleton proposes repair() where it puts text right, and says
+	// how many values it archives.
+	files := map[string]string{}
+	for _, f := range rep.Skeleton("receiving", postgres.Dialect{}) {
+		files[f.Name] = string(f.Data)
+	}
+	mapping := files["mapping.yaml"]
+	for _, col := range []string{"namn", "ort", "gata"} {
+		if !strings.Contains(mapping, `{expr: "repair(`+col+`)"`) {
+			t.Errorf("the skeleton does not repair %s:\n%s", col, mapping)
+		}
+	}
+	if n := strings.Count(mapping, "; 1 archived as encoding_ambiguous"); n != 2 {
+		t.Errorf("the skeleton says %d times that repair() archives a value, want 2 (namn, ort):\n%s", n, mapping)
+	}
+	// ort's code list holds its codes as repair() gives them: a garbled
+	// code in it would never match, and its values be archived.
+	lists := files["codelists.yaml"]
+	if !strings.Contains(lists, `"Göteborg": "Göteborg"`) || strings.Contains(lists, "Ã") {
+		t.Errorf("ort's code list does not hold the repaired codes:\n%s", lists)
 	}
 }

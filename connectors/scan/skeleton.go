@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/lexical"
 )
 
 // The mapping skeleton: a plan, a receiving schema, a mapping and code
@@ -31,6 +32,8 @@ type skelColumn struct {
 	identity bool
 	// mapping is the right-hand side of the column in the mapping.
 	mapping string
+	// comment, when set, is written above the column in the mapping.
+	comment string
 }
 
 type skelTable struct {
@@ -128,14 +131,13 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 			case cp.Problem != "":
 				st.drop[c.Name] = "no receiving type holds it as it is: " + cp.Problem
 			default:
-				m := q(c.Name)
+				m, comment := q(c.Name), ""
 				if tr.proposals[ci].cast {
 					m = "{from: " + q(c.Name) + ", cast: " + q(cp.Type.String()) + "}"
-				} else if cl := codeList(tr.stats[ci], tr.Name+"_"+c.Name, used); cl != nil && !isKey {
-					lists = append(lists, *cl)
-					m = "{from: " + q(c.Name) + ", codelist: {name: " + q(cl.name) + "}}"
+				} else if !isKey {
+					m, comment = textMapping(tr.stats[ci], c.Name, tr.Name+"_"+c.Name, used, &lists)
 				}
-				st.columns = append(st.columns, skelColumn{name: c.Name, typ: cp.Type.String(), notNull: isKey, mapping: m, def: cp.Default, identity: cp.Identity})
+				st.columns = append(st.columns, skelColumn{name: c.Name, typ: cp.Type.String(), notNull: isKey, mapping: m, def: cp.Default, identity: cp.Identity, comment: comment})
 			}
 		}
 	}
@@ -170,14 +172,13 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 				taken[name] = true
 				s := e.stats[a.Name]
 				typ := s.attributeType()
-				m := q(a.Name)
+				var m, comment string
 				if a.Class == ClassIdentity {
 					typ, m = "varchar(32)", "{expr: "+q("pseudonym("+identityText(a.Name, s.col.Type)+")")+"}"
-				} else if cl := codeList(s, tr.Name+"_"+a.Name, used); cl != nil {
-					lists = append(lists, *cl)
-					m = "{from: " + q(a.Name) + ", codelist: {name: " + q(cl.name) + "}}"
+				} else {
+					m, comment = textMapping(s, a.Name, tr.Name+"_"+a.Name, used, &lists)
 				}
-				st.columns = append(st.columns, skelColumn{name: name, typ: typ, mapping: m})
+				st.columns = append(st.columns, skelColumn{name: name, typ: typ, mapping: m, comment: comment})
 			}
 			out = append(out, st)
 			continue
@@ -275,9 +276,42 @@ func skeletonConstraints(tables []*skelTable) {
 	}
 }
 
+// textMapping maps a column (or EAV attribute) that is no identity
+// number and needs no cast: through repair() where repair() puts values
+// right, and through a code list of its codes (repaired, if so) where it
+// holds few short ones. It appends the code list to lists. The comment
+// says what repair() will do, so that the reviewer sees the values it
+// archives as encoding_ambiguous before the run does; repair() is not
+// proposed where it would only archive.
+func textMapping(s *columnStat, col, list string, used map[string]bool, lists *[]skelCodeList) (mapping, comment string) {
+	repair := s.garbled > 0 || s.controls > 0
+	from := "from: " + q(col)
+	switch {
+	case repair:
+		from = "expr: " + q("repair("+col+")")
+		comment = fmt.Sprintf("repair(): %d garbled value(s) put right", s.garbled)
+		if s.controls > 0 {
+			comment += fmt.Sprintf(", %d with C1 controls made Windows-1252 characters", s.controls)
+		}
+		comment += fmt.Sprintf("; %d archived as encoding_ambiguous (garbled in part only)", s.textAmbiguous)
+	case s.textAmbiguous > 0:
+		comment = fmt.Sprintf("%d value(s) garbled in part only: repair() would put none right and archive these as encoding_ambiguous; mapped as they are", s.textAmbiguous)
+	}
+	if cl := codeList(s, list, used, repair); cl != nil {
+		*lists = append(*lists, *cl)
+		return "{" + from + ", codelist: {name: " + q(cl.name) + "}}", comment
+	}
+	if repair {
+		return "{" + from + "}", comment
+	}
+	return q(col), comment
+}
+
 // codeList gives a code list of a column's observed codes mapped to
-// themselves, for text columns of few short, non-personal values.
-func codeList(s *columnStat, name string, used map[string]bool) *skelCodeList {
+// themselves, for text columns of few short, non-personal values. With
+// repair, the codes are those repair() gives (the list maps the value
+// after the expression); those it archives are left out.
+func codeList(s *columnStat, name string, used map[string]bool, repair bool) *skelCodeList {
 	if s.col.Type.Kind != connectors.KindText || s.exact == nil || len(s.exact) == 0 || len(s.exact) > maxCodes || s.maxChars > 20 {
 		return nil
 	}
@@ -289,12 +323,23 @@ func codeList(s *columnStat, name string, used map[string]bool) *skelCodeList {
 		cl.name += "_"
 	}
 	used[cl.name] = true
+	seen := map[string]bool{}
 	for _, e := range s.exact {
 		v, ok := e.v.(string)
 		if !ok {
 			return nil
 		}
-		cl.codes = append(cl.codes, v)
+		if repair {
+			r, err := lexical.RepairText(v)
+			if err != nil {
+				continue
+			}
+			v = r
+		}
+		if !seen[v] {
+			seen[v] = true
+			cl.codes = append(cl.codes, v)
+		}
 	}
 	sort.Strings(cl.codes)
 	return cl
@@ -413,6 +458,9 @@ func skeletonMapping(source string, tables []*skelTable) []byte {
 		}
 		b.WriteString("    columns:\n")
 		for _, c := range t.columns {
+			if c.comment != "" {
+				fmt.Fprintf(&b, "      # %s\n", c.comment)
+			}
 			fmt.Fprintf(&b, "      %s: %s\n", q(c.name), c.mapping)
 		}
 		if len(t.drop) > 0 {
