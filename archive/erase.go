@@ -62,14 +62,8 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("erase: the package must verify first: %w", err)
 	}
-	// A record archived because its parent was holds no identity of its
-	// own: only a link to its parent finds it. A package written before
-	// packages kept the mapping's parent: has none; erasing from it would
-	// leave those records and say nothing referred to the person.
-	for _, t := range old.Summary.Tables {
-		if n := t.Reasons[parentArchived]; n > 0 && len(t.ForeignKeys) == 0 {
-			return nil, fmt.Errorf("erase: table %s holds %d records archived because their parent was (%s), but the package records no link from them to their parent (written by %s, before packages kept the mappings' parent:), so an erasure cannot find them: migrate again with this regflytt (regflytt run --restart) for a package that keeps the links, or remove them by hand", t.Table, n, parentArchived, old.Summary.Meta.ToolVersion)
-		}
+	if err := old.parentsLinked(); err != nil {
+		return nil, fmt.Errorf("erase: %w", err)
 	}
 	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}}
 	// removed holds the row numbers to drop per table, and the dropped
@@ -213,6 +207,73 @@ func (p *Package) eachRecord(fn func(*TableSummary, ArchivedRecord)) error {
 		}
 		if err := errors.Join(recs.Err(), recs.Close()); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// parentsLinked refuses a package an erasure cannot follow. A record
+// archived because its parent was holds no identity of its own: only a
+// link to its parent, archived in the package too, finds it. A package
+// written before packages kept the mapping's parent: has none; erasing
+// from it would leave those records and say nothing referred to the
+// person. A link the source declared to another table (a care unit's)
+// does not count: each such record must reach an archived record through
+// one of its table's links.
+func (p *Package) parentsLinked() error {
+	need := map[string]bool{}
+	for _, t := range p.Summary.Tables {
+		if t.Reasons[parentArchived] > 0 {
+			need[t.Table] = true
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	// The keys the archived records hold where a needing table's links
+	// refer to.
+	refs := map[string]map[string]bool{}
+	var links []ForeignKeyDoc
+	for _, t := range p.Summary.Tables {
+		if need[t.Table] {
+			links = append(links, t.ForeignKeys...)
+		}
+	}
+	err := p.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
+		for _, fk := range links {
+			if fk.RefTable != t.Table {
+				continue
+			}
+			if k, ok := tupleOf(t.Columns, fk.RefColumns, rec.Values); ok {
+				key := fkKey(fk.RefTable, fk.RefColumns)
+				if refs[key] == nil {
+					refs[key] = map[string]bool{}
+				}
+				refs[key][k] = true
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	unlinked := map[string]int64{}
+	err = p.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
+		if !need[t.Table] || rec.Outcome.Reason != parentArchived {
+			return
+		}
+		for _, fk := range t.ForeignKeys {
+			if k, ok := tupleOf(t.Columns, fk.Columns, rec.Values); ok && refs[fkKey(fk.RefTable, fk.RefColumns)][k] {
+				return
+			}
+		}
+		unlinked[t.Table]++
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range p.Summary.Tables {
+		if n := unlinked[t.Table]; n > 0 {
+			return fmt.Errorf("table %s holds %d records archived because their parent was (%s) that the package links to no archived record (written by %s, before packages kept the mappings' parent:), so an erasure cannot find them: migrate again with this regflytt (regflytt run --restart) for a package that keeps the links, or remove them by hand", t.Table, n, parentArchived, p.Summary.Meta.ToolVersion)
 		}
 	}
 	return nil
