@@ -39,7 +39,8 @@ type Identities struct {
 // It is conservative: a value that reads an identity number is in clear
 // unless the number reaches it only through pseudonym(), or through a
 // projection that cannot give the number back (flowWalker.flow lists
-// them).
+// them). Parts of one number that together cover as much of it as a part
+// may not (a birth date and the last four digits) are in clear, each.
 func IdentityColumns(files []*File) Identities {
 	// A merged target's members each map the column: it is in the worst
 	// list any of them puts it in, with the first way it gets there.
@@ -134,8 +135,36 @@ func identityUses(files []*File) []identityUse {
 		}
 		out = append(out, c.use)
 	}
+	// The characters of each number the parts hold, over every column: a
+	// person's birth date in one and the last four digits in another give
+	// the number back, joined by the patient.
+	covered := map[string]map[int]bool{}
+	for i, c := range cols {
+		if out[i].rank != identityPart {
+			continue
+		}
+		for _, sp := range c.flow.spans {
+			if ids[sp.name] {
+				if covered[sp.name] == nil {
+					covered[sp.name] = map[int]bool{}
+				}
+				for k := sp.from; k < sp.to; k++ {
+					covered[sp.name][k] = true
+				}
+			}
+		}
+	}
+	for i, c := range cols {
+		if out[i].rank == identityPart && slices.ContainsFunc(c.flow.spans, func(sp partSpan) bool { return len(covered[sp.name]) >= partMax }) {
+			out[i].rank, out[i].via = identityClear, out[i].via+", with the number's other parts"
+		}
+	}
 	return out
 }
+
+// partMax is the characters of an identity number a part may not hold:
+// ten are the digits of a number without its century.
+const partMax = 10
 
 // checkIdentities warns (M086) of each column writing an identity number
 // in clear when the mappings pseudonymise identity numbers elsewhere: a
@@ -161,9 +190,18 @@ func checkIdentities(files []*File) Diagnostics {
 }
 
 // flow names the source columns a value is made from: in clear, as a
-// part too short to be the number, or through pseudonym().
+// part too short to be the number, or through pseudonym(). spans are the
+// parts' characters.
 type flow struct {
 	clear, part, pseudo []string
+	spans               []partSpan
+}
+
+// partSpan is the characters from up to to of a source column a part
+// holds.
+type partSpan struct {
+	name     string
+	from, to int
 }
 
 func (f flow) union(g flow) flow {
@@ -176,7 +214,13 @@ func (f flow) union(g flow) flow {
 		}
 		return out
 	}
-	return flow{add(f.clear, g.clear), add(f.part, g.part), add(f.pseudo, g.pseudo)}
+	spans := slices.Clone(f.spans)
+	for _, sp := range g.spans {
+		if !slices.Contains(spans, sp) {
+			spans = append(spans, sp)
+		}
+	}
+	return flow{add(f.clear, g.clear), add(f.part, g.part), add(f.pseudo, g.pseudo), spans}
 }
 
 // all is every column the value reads, however.
@@ -284,8 +328,12 @@ func (w *flowWalker) flow(node ast.Node) flow {
 		if t, ok := n.To.(*ast.IntegerNode); ok {
 			to = t.Value
 		}
-		if from >= 0 && to >= from && to-from < 10 {
-			return flow{part: inner.clear, pseudo: inner.pseudo}.union(flow{part: inner.part})
+		if from >= 0 && to >= from && to-from < partMax {
+			f := flow{part: inner.clear, pseudo: inner.pseudo}.union(flow{part: inner.part, spans: inner.spans})
+			for _, name := range inner.clear {
+				f.spans = append(f.spans, partSpan{name, from, to})
+			}
+			return f
 		}
 		return inner.union(w.flow(n.From)).union(w.flow(n.To))
 	case *ast.CallNode:

@@ -91,6 +91,34 @@ func TestIdentityColumns(t *testing.T) {
 	}
 }
 
+// Parts of one identity number are each too short to be it, but together
+// they may be: a birth date and the last four digits in two columns put
+// the whole number on the receiving platform, and the review said "yes,
+// pseudonymised" with two harmless parts. Parts that together cover ten
+// characters of the number are in clear; a birth date and the sex digit
+// are not.
+func TestIdentityPartsMakingTheNumberAreInClear(t *testing.T) {
+	for _, c := range []struct {
+		columns     string
+		clear, part string
+	}{
+		{"      born: {expr: \"personnr[0:8]\"}\n      tail: {expr: \"personnr[9:13]\"}\n", "visit.born,visit.tail", ""},
+		{"      born: {expr: \"let b = personnr[0:8]; b\"}\n      tail: {expr: \"upper(personnr[9:13])\"}\n", "visit.born,visit.tail", ""},
+		{"      born: {expr: \"personnr[0:8]\"}\n      sex: {expr: \"personnr[11:12]\"}\n", "", "visit.born,visit.sex"},
+		{"      born: {expr: \"personnr[0:8]\"}\n      day: {expr: \"personnr[6:8]\"}\n", "", "visit.born,visit.day"},
+	} {
+		got := identities(t, "", "", "      patient: {expr: \"pseudonym(personnr)\"}\n"+c.columns)
+		if columnList(got.Clear) != c.clear || columnList(got.Part) != c.part {
+			t.Errorf("%s: clear %s (want %s), part %s (want %s)", c.columns, columnList(got.Clear), c.clear, columnList(got.Part), c.part)
+		}
+		for _, cl := range got.Clear {
+			if !strings.HasSuffix(cl.Via, "with the number's other parts") {
+				t.Errorf("%s: %s in clear via %q, which does not say the parts make the number", c.columns, cl.Column, cl.Via)
+			}
+		}
+	}
+}
+
 // The synthetic registers pseudonymise every identity number they
 // migrate: in a form store's variables (eav) and in a main register's
 // sub-registers merged into one target (mainsub), each column once.
