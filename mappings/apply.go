@@ -128,6 +128,10 @@ type applyState struct {
 	// it left out.
 	choices   choiceState
 	notChosen int
+	// matchOnly says the values made are matched, not migrated (an
+	// excluded record's merge key, ExcludedMergeKey): a choice there
+	// leaves no receiving value out.
+	matchOnly bool
 }
 
 // rowSlab is how many target rows one allocation holds.
@@ -312,7 +316,7 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 		}
 		left, unread := cp.expr.notChosen(p.state.env.C), cp.expr.unread(row, cp.reads, v, p.state.env.C)
 		switch {
-		case len(left)+len(unread) == 0 || cp == p.person:
+		case len(left)+len(unread) == 0 || cp == p.person || p.state.matchOnly:
 			// The person's number is matched, not migrated: a choice
 			// there leaves no receiving value out.
 		case cp.choice != "":

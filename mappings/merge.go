@@ -184,10 +184,12 @@ func (p *TableProgram) ExcludedMergeKey(row []connectors.Value) ([]byte, bool) {
 	if m == nil {
 		return nil, false
 	}
-	p.state.env.R = row
+	// The record migrates nowhere: a choice its key makes leaves no value
+	// out, and the key is the registration's all the same.
+	p.state.env.R, p.state.env.C, p.state.matchOnly = row, &p.state.choices, true
 	defer func() {
 		// The record's warnings were counted with its exclusion.
-		p.state.env.R = nil
+		p.state.env.R, p.state.matchOnly = nil, false
 		p.env.warnings.reset()
 	}()
 	out := make([]connectors.Value, len(p.cols))

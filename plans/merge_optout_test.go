@@ -17,31 +17,44 @@ import (
 // sub-register's as a registration of its own, and the opted-out
 // patient's height reached the receiving platform, run and verify
 // passing. A registration with an excluded record is excluded whole, in
-// any spelling of its key, as a child follows its excluded parent.
+// any spelling of its key, as a child follows its excluded parent. Where
+// the main register's key is a choice leaving a differing old number out
+// (besok_id ?? gammalt_id), the excluded record's key is the
+// registration's all the same: nothing of it migrates, so nothing is left
+// out (it was not computed, values_differ, and the sub-register's record
+// migrated).
 func TestRunMergeExcludesTheRegistrationOfAnExcludedRecord(t *testing.T) {
+	const noPerson = "no_person: the sub-register names the visit, its person is in the main register\n        columns: {visit_id: besok_id, height_cm: langd}\n        drop: {personnr: never filled in}"
 	for _, c := range []struct {
 		name, visit, subVisit, subPerson, subMapping string
+		// mainKey maps delreg_a's visit_id (besok_id when empty), oldID
+		// is the opted-out record's gammalt_id (NULL when empty).
+		mainKey, oldID string
 	}{
 		{"sub-register record without the number", "INTEGER", "1", "NULL",
-			"person: personnr\n        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, height_cm: langd}"},
-		{"sub-register without a person column", "INTEGER", "1", "NULL",
-			"no_person: the sub-register names the visit, its person is in the main register\n        columns: {visit_id: besok_id, height_cm: langd}\n        drop: {personnr: never filled in}"},
+			"person: personnr\n        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, height_cm: langd}", "", ""},
+		{"sub-register without a person column", "INTEGER", "1", "NULL", noPerson, "", ""},
 		// A case-blind source joins 'V1' with 'v1'.
 		{"sub-register key in another case", "TEXT COLLATE NOCASE", "'V1'", "NULL",
-			"person: personnr\n        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, height_cm: langd}"},
+			"person: personnr\n        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, height_cm: langd}", "", ""},
+		{"main register's key a choice leaving a differing number out", "INTEGER", "1", "NULL", noPerson, `{expr: "besok_id ?? gammalt_id"}`, "9"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
 			path := filepath.Join(dir, "legacy.db")
 			v1, v2, visitType := "1", "2", "bigint"
+			mainKey, oldID, mainDrop := "besok_id", "NULL", "\n        drop: {gammalt_id: never filled in}"
+			if c.mainKey != "" {
+				mainKey, oldID, mainDrop = c.mainKey, c.oldID, ""
+			}
 			if strings.HasPrefix(c.visit, "TEXT") {
 				v1, v2, visitType = "'v1'", "'v2'", "text"
 			}
 			execSQLite(t, path,
-				`CREATE TABLE delreg_a (besok_id `+c.visit+` PRIMARY KEY, personnr TEXT, vikt TEXT)`,
+				`CREATE TABLE delreg_a (besok_id `+c.visit+` PRIMARY KEY, gammalt_id INTEGER, personnr TEXT, vikt TEXT)`,
 				`CREATE TABLE delreg_b (besok_id `+c.visit+` PRIMARY KEY, personnr TEXT, langd INTEGER)`,
-				`INSERT INTO delreg_a VALUES (`+v1+`, '19121212-1212', '70'), (`+v2+`, '19460101-0301', '71')`,
+				`INSERT INTO delreg_a VALUES (`+v1+`, `+oldID+`, '19121212-1212', '70'), (`+v2+`, NULL, '19460101-0301', '71')`,
 				`INSERT INTO delreg_b VALUES (`+c.subVisit+`, `+c.subPerson+`, 180), (`+v2+`, '19460101-0301', 181)`)
 			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
 tables:
@@ -60,7 +73,7 @@ tables:
       - source: delreg_a
         precedence: 1
         person: personnr
-        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, weight_kg: {expr: decimal(vikt)}}
+        columns: {visit_id: `+mainKey+`, patient: {expr: pnr(personnr)}, weight_kg: {expr: decimal(vikt)}}`+mainDrop+`
       - source: delreg_b
         precedence: 2
         `+c.subMapping+`
