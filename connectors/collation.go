@@ -25,7 +25,8 @@ import "strings"
 //
 // A PostgreSQL collation's name says nothing of how it compares (a user
 // names it), so the catalogue writes after it, in parentheses, what
-// does (the last parenthesis is the note, a name may hold one too): "(deterministic)" compares bytes, "(deterministic, pad space)"
+// does (the last parenthesis is the note, a name may hold one too):
+// "(deterministic)" compares bytes, "(deterministic, pad space)"
 // bytes but for trailing spaces (character(n)), and every other note,
 // "(nondeterministic)" among them, is blind, whatever the name before
 // it: an ICU collation at strength level 1 or 2 joins case (and
