@@ -28,16 +28,7 @@ func TestRunFindsCodesOfEveryKind(t *testing.T) {
 			{int64(2), false, []byte("N"), int64(7)},
 		}})
 		dir := t.TempDir()
-		write(t, filepath.Join(dir, "schema.yaml"), `platform: test
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: smoker, type: text}
-      - {name: answer, type: text}
-      - {name: grade, type: text}
-`)
+		writeSchema(t, dir, "visit", "visit_id", "visit_id bigint", "smoker text", "answer text", "grade text")
 		write(t, filepath.Join(dir, "m.yaml"), `version: 1
 codelists:
   - {name: yn, unmapped: "null", codes: {"1": ja, "0": nej}}

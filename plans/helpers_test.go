@@ -205,16 +205,41 @@ func serverDatabases(t *testing.T) map[string]func(t testing.TB) string {
 	return out
 }
 
+// writeSchema writes dir/schema.yaml with one receiving table: its
+// primary key (key, as the schema lists it, "a, b"; none when empty) and
+// its columns, each "name type", or "name type not_null".
+func writeSchema(t *testing.T, dir, table, key string, cols ...string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("platform: t\ntables:\n  - name: " + table + "\n")
+	if key != "" {
+		b.WriteString("    primary_key: [" + key + "]\n")
+	}
+	b.WriteString("    columns:\n")
+	for _, c := range cols {
+		f := strings.Fields(c)
+		if len(f) < 2 || len(f) > 3 || len(f) == 3 && f[2] != "not_null" {
+			t.Fatalf("column %q: want \"name type\" or \"name type not_null\"", c)
+		}
+		fmt.Fprintf(&b, "      - {name: %s, type: %q", f[0], f[1])
+		if len(f) == 3 {
+			b.WriteString(", not_null: true")
+		}
+		b.WriteString("}\n")
+	}
+	write(t, filepath.Join(dir, "schema.yaml"), b.String())
+}
+
 // writeRegistrationSchema writes dir/schema.yaml with the receiving table
 // the form-store tests migrate into: registration (registration_id,
 // registered when asked, weight_kg decimal(5,1)).
 func writeRegistrationSchema(t *testing.T, dir string, registered bool) {
 	t.Helper()
-	cols := "      - {name: registration_id, type: bigint}\n"
+	cols := []string{"registration_id bigint"}
 	if registered {
-		cols += "      - {name: registered, type: date}\n"
+		cols = append(cols, "registered date")
 	}
-	write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables:\n  - name: registration\n    primary_key: [registration_id]\n    columns:\n"+cols+"      - {name: weight_kg, type: \"decimal(5,1)\"}\n")
+	writeSchema(t, dir, "registration", "registration_id", append(cols, "weight_kg decimal(5,1)")...)
 }
 
 // unreadPlan writes a plan of one source into dir (schema and mapping

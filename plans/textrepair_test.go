@@ -36,17 +36,7 @@ func TestRunRepairsGarbledTextOrArchivesIt(t *testing.T) {
 	src, tgt := mytest.NewDatabase(t), pgtest.NewDatabase(t)
 	mytest.GarbledVisits(t, src)
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: test
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: name, type: text}
-      - {name: town, type: text}
-      - {name: street, type: text}
-      - {name: code, type: text}
-`)
+	writeSchema(t, dir, "visit", "visit_id", "visit_id bigint", "name text", "town text", "street text", "code text")
 	write(t, filepath.Join(dir, "m.yaml"), `version: 1
 tables:
   - target: visit
