@@ -184,16 +184,7 @@ func countQuery(t *testing.T, url, query string) int {
 // sub-register delreg_b (patient_id, datum, langd).
 func mergeFoldPlan(t *testing.T, dir, patientType, patientA string) string {
 	t.Helper()
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [patient, visit_date]
-    columns:
-      - {name: patient, type: `+patientType+`}
-      - {name: visit_date, type: date}
-      - {name: weight_kg, type: "decimal(5,1)"}
-      - {name: height_cm, type: smallint}
-`)
+	writeSchema(t, dir, "visit", "patient, visit_date", "patient "+patientType, "visit_date date", "weight_kg decimal(5,1)", "height_cm smallint")
 	write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: visit
     merge: [patient, visit_date]

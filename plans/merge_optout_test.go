@@ -56,16 +56,7 @@ func TestRunMergeExcludesTheRegistrationOfAnExcludedRecord(t *testing.T) {
 				`CREATE TABLE delreg_b (besok_id `+c.visit+` PRIMARY KEY, personnr TEXT, langd INTEGER)`,
 				`INSERT INTO delreg_a VALUES (`+v1+`, `+oldID+`, '19121212-1212', '70'), (`+v2+`, NULL, '19460101-0301', '71')`,
 				`INSERT INTO delreg_b VALUES (`+c.subVisit+`, `+c.subPerson+`, 180), (`+v2+`, '19460101-0301', 181)`)
-			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: `+visitType+`}
-      - {name: patient, type: varchar(12)}
-      - {name: weight_kg, type: "decimal(5,1)"}
-      - {name: height_cm, type: smallint}
-`)
+			writeSchema(t, dir, "visit", "visit_id", "visit_id "+visitType, "patient varchar(12)", "weight_kg decimal(5,1)", "height_cm smallint")
 			write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: visit
     merge: [visit_id]

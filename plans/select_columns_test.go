@@ -24,14 +24,7 @@ func TestSelectLeavingColumnsOutIsRefused(t *testing.T) {
 	}, map[string][][]connectors.Value{
 		"besok": {{int64(1), "2024-01-01", "70"}, {int64(2), "2024-01-02", "71"}},
 	})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: visit_date, type: date}
-`)
+	writeSchema(t, dir, "visit", "visit_id", "visit_id bigint", "visit_date date")
 	mapping := func(drop string) string {
 		return `tables:
   - target: visit

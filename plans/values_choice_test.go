@@ -20,16 +20,6 @@ import (
 // as the record's one source value of the column, it passed the value
 // equation, and the run and verify passed with a registry value gone.
 
-const choiceSchema = `platform: t
-tables:
-  - name: visit
-    primary_key: [id]
-    columns:
-      - {name: id, type: bigint}
-      - {name: weight, type: varchar(5)}
-      - {name: height, type: varchar(5)}
-`
-
 // choiceRows: 1 differs in weight, 2 gives equal values in both, 3 and 4
 // one value each, 5 differs in height, 6 none.
 var choiceRows = [][]connectors.Value{
@@ -61,7 +51,7 @@ func choiceSource(t *testing.T, dir string, mapping string) (*plans.Plan, string
 	tables := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
 		intCol("id"), textCol("vikt_ny"), textCol("vikt"), textCol("langd_ny"), textCol("langd")}}}
 	writeTables(t, srcURL, tables, map[string][][]connectors.Value{"besok": choiceRows})
-	write(t, filepath.Join(dir, "schema.yaml"), choiceSchema)
+	writeSchema(t, dir, "visit", "id", "id bigint", "weight varchar(5)", "height varchar(5)")
 	write(t, filepath.Join(dir, "m.yaml"), mapping)
 	return loadPlan(t, writePlan(t, dir, "verification: {archived_share_max: 0.5}\n")), srcURL
 }
@@ -192,15 +182,7 @@ func TestChoiceMariaDBToPostgreSQL(t *testing.T) {
 	)
 	tgt := pgtest.NewDatabase(t)
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [id]
-    columns:
-      - {name: id, type: bigint}
-      - {name: weight, type: "decimal(5,1)"}
-      - {name: height, type: varchar(5)}
-`)
+	writeSchema(t, dir, "visit", "id", "id bigint", "weight decimal(5,1)", "height varchar(5)")
 	write(t, filepath.Join(dir, "m.yaml"), choiceMapping("record", "", ""))
 	p := loadPlan(t, writePlan(t, dir, "verification: {archived_share_max: 0.5}\n"))
 	rep, _ := runAndVerifyIn(t, p, legacy, tgt, dir)
@@ -232,14 +214,7 @@ func TestChoiceFormStoreTwoVariablesOneColumn(t *testing.T) {
 			{int64(5), int64(3), "vikt", "90"},
 		},
 	})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: registration
-    primary_key: [registration_id]
-    columns:
-      - {name: registration_id, type: bigint}
-      - {name: weight, type: varchar(5)}
-`)
+	writeSchema(t, dir, "registration", "registration_id", "registration_id bigint", "weight varchar(5)")
 	write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: registration
     source:
@@ -271,13 +246,7 @@ func TestChoiceDeclaredInAMergeIsCounted(t *testing.T) {
 		"delreg_a": {{int64(1), "70", "72"}, {int64(2), "80", nil}},
 		"delreg_b": {{int64(1), "70", "71"}, {int64(3), "90", "91"}},
 	})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    columns:
-      - {name: id, type: bigint, not_null: true}
-      - {name: weight, type: varchar(5)}
-`)
+	writeSchema(t, dir, "visit", "", "id bigint not_null", "weight varchar(5)")
 	member := `
         columns:
           id: id
