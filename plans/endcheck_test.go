@@ -156,19 +156,7 @@ func TestRunEndCheckTakesItsOwnRows(t *testing.T) {
 	trigger := sqliteAfterChecks(filepath.Join(dir, "trigger.db"),
 		`CREATE TRIGGER scale AFTER INSERT ON visit WHEN NEW.visit_id % 7 = 0 BEGIN UPDATE visit SET weight = weight * 10 WHERE visit_id = NEW.visit_id; END`)
 	c = &scanCounter{scans: map[string]int{}}
-	rep, err = plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "trigger"), WrapSource: c.wrap, Progress: trigger})
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
-	}
-	if err == nil || rep == nil || rep.Pass {
-		t.Fatalf("a trigger changing every seventh weight: run %v, report %+v", err, rep)
-	}
-	problems := strings.Join(rep.Problems, "\n")
-	for id := 7; id <= 55; id += 7 {
-		if want := fmt.Sprintf("visit key (%d): columns weight differ", id); !strings.Contains(problems, want) {
-			t.Errorf("problems do not say %q:\n%s", want, problems)
-		}
-	}
+	problems := runFailsOnEverySeventh(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "trigger"), WrapSource: c.wrap}, trigger, "weight")
 	if strings.Contains(problems, "visit key (8)") {
 		t.Errorf("problems name an unchanged record:\n%s", problems)
 	}
@@ -307,7 +295,6 @@ END $$`)
 		}},
 	} {
 		t.Run(target.name, func(t *testing.T) {
-			ctx := context.Background()
 			dir := t.TempDir()
 			src := "sqlite://" + filepath.Join(dir, "legacy.db")
 			var rows [][]connectors.Value
@@ -331,19 +318,7 @@ tables:
 			p.BatchSize = 10
 			tgt, trigger := target.open(t, dir)
 			work := filepath.Join(dir, "w")
-			rep, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: trigger})
-			if trigger.err != nil {
-				t.Fatal(trigger.err)
-			}
-			if err == nil || rep == nil || rep.Pass {
-				t.Fatalf("a trigger changing every seventh note: run %v, report %+v", err, rep)
-			}
-			problems := strings.Join(rep.Problems, "\n")
-			for id := 7; id <= 55; id += 7 {
-				if want := fmt.Sprintf("visit key (%d): columns note differ", id); !strings.Contains(problems, want) {
-					t.Errorf("problems do not say %q:\n%s", want, problems)
-				}
-			}
+			problems := runFailsOnEverySeventh(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}, trigger, "note")
 			if n := strings.Count(problems, "visit key ("); n != 7 {
 				t.Errorf("problems name %d records, want the 7 changed:\n%s", n, problems)
 			}
@@ -353,6 +328,29 @@ tables:
 			}
 		})
 	}
+}
+
+// runFailsOnEverySeventh runs p with opts and trigger as its progress (a
+// trigger that changes column of every seventh of 55 visits once the run
+// has begun), and requires the run to fail naming visits 7, 14, …, 49
+// with column differing. It gives the run's problems, one a line.
+func runFailsOnEverySeventh(t *testing.T, p *plans.Plan, opts plans.Options, trigger *afterChecks, column string) string {
+	t.Helper()
+	opts.Progress = trigger
+	rep, err := plans.Run(context.Background(), p, opts)
+	if trigger.err != nil {
+		t.Fatal(trigger.err)
+	}
+	if err == nil || rep == nil || rep.Pass {
+		t.Fatalf("a trigger changing every seventh %s: run %v, report %+v", column, err, rep)
+	}
+	problems := strings.Join(rep.Problems, "\n")
+	for id := 7; id <= 55; id += 7 {
+		if want := fmt.Sprintf("visit key (%d): columns %s differ", id, column); !strings.Contains(problems, want) {
+			t.Errorf("problems do not say %q:\n%s", want, problems)
+		}
+	}
+	return problems
 }
 
 // createNoteTable creates visit (visit_id, note) in a target before a run,
