@@ -78,12 +78,7 @@ func endCheckPlan(t *testing.T, dir string, n int) (src string, p *plans.Plan) {
 	}
 	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), dbl}}},
 		map[string][][]connectors.Value{"besok": rows})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns: [{name: visit_id, type: bigint, not_null: true}, {name: weight, type: double}]
-`)
+	writeSchema(t, dir, "visit", "visit_id", "visit_id bigint not_null", "weight double")
 	write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: visit
     source: besok
@@ -303,12 +298,7 @@ END $$`)
 			}
 			writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning")}}},
 				map[string][][]connectors.Value{"besok": rows})
-			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns: [{name: visit_id, type: bigint, not_null: true}, {name: note, type: varchar(40)}]
-`)
+			writeSchema(t, dir, "visit", "visit_id", "visit_id bigint not_null", "note varchar(40)")
 			write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: visit
     source: besok
