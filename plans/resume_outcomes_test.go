@@ -1,0 +1,259 @@
+package plans_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// resumeOutcomesSource writes a main register and its sub-register,
+// merged by a visit number the source compares blind to case, whose
+// records meet every outcome of a choice, a merge key and repair():
+// weights chosen by a declared choice (values_not_chosen_by), heights
+// left out by ?? (values_differ), sub-register keys spelled in another
+// case than the main register's (key_spelling), names garbled in part
+// (encoding_ambiguous) and every third visit of a patient who opted out,
+// whose sub-register record holds no identity number (excluded with its
+// registration). Small batches put a registration's records, the
+// exclusion mark and the sub-register record, in different batches.
+func resumeOutcomesSource(t *testing.T, dir string, visits int) (planPath, src string) {
+	t.Helper()
+	path := filepath.Join(dir, "legacy.db")
+	stmts := []string{
+		`CREATE TABLE delreg_a (besok_id TEXT COLLATE NOCASE PRIMARY KEY, personnr TEXT, enhet TEXT, vikt_ny TEXT, vikt TEXT, namn TEXT)`,
+		`CREATE TABLE vardenhet (id TEXT PRIMARY KEY, namn TEXT)`,
+		`INSERT INTO vardenhet VALUES ('E0', 'Norra'), ('E1', 'Södra')`,
+		`CREATE TABLE delreg_b (besok_id TEXT COLLATE NOCASE PRIMARY KEY, personnr TEXT, enhet TEXT, langd_ny INTEGER, langd INTEGER)`,
+	}
+	for i := 1; i <= visits; i++ {
+		id, person := fmt.Sprintf("v%03d", i), "'19460101-0301'"
+		subID, subPerson := id, person
+		if i%3 == 0 {
+			person, subPerson = "'19121212-1212'", "NULL"
+		}
+		if i%7 == 0 {
+			subID = strings.ToUpper(id)
+		}
+		vikt, namn := "NULL", "'Smörgås'"
+		if i%2 == 0 {
+			vikt = fmt.Sprintf("'%d'", 60+i%5)
+		}
+		if i%5 == 0 {
+			namn = "'SmÃ¶rgås'"
+		}
+		langd := "NULL"
+		if i%4 == 0 {
+			langd = fmt.Sprint(150 + i%3)
+		}
+		stmts = append(stmts,
+			fmt.Sprintf(`INSERT INTO delreg_a VALUES ('%s', %s, 'E%d', '%d', %s, %s)`, id, person, i%2, 70+i%4, vikt, namn),
+			fmt.Sprintf(`INSERT INTO delreg_b VALUES ('%s', %s, 'E%d', 150, %s)`, subID, subPerson, i%2, langd))
+	}
+	execSQLite(t, path, stmts...)
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: care_unit
+    primary_key: [care_unit_id]
+    columns: [{name: care_unit_id, type: varchar(4)}, {name: name, type: varchar(40)}]
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: text}
+      - {name: patient, type: varchar(12)}
+      - {name: care_unit, type: varchar(4)}
+      - {name: weight, type: varchar(5)}
+      - {name: name, type: varchar(40)}
+      - {name: height_cm, type: smallint}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: care_unit
+    source: vardenhet
+    no_person: care units, no patient data
+    unit: id
+    columns: {care_unit_id: id, name: namn}
+  - target: visit
+    merge: [visit_id]
+    sources:
+      - source: delreg_a
+        precedence: 1
+        person: personnr
+        unit: enhet
+        columns:
+          visit_id: besok_id
+          care_unit: enhet
+          patient: {expr: pnr(personnr)}
+          weight: {expr: "coalesce(vikt_ny, vikt)", choice: the new form's weight is the measured one}
+          name: {expr: repair(namn)}
+      - source: delreg_b
+        precedence: 2
+        person: personnr
+        unit: enhet
+        columns:
+          visit_id: besok_id
+          care_unit: enhet
+          patient: {expr: pnr(personnr)}
+          height_cm: {expr: "langd_ny ?? langd"}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+	return writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {archived_share_max: 0.9}\n"), srcURL(path)
+}
+
+// loadOutcomesPlan loads the plan resumeOutcomesSource wrote, in batches
+// of 7 records.
+func loadOutcomesPlan(t *testing.T, path string) *plans.Plan {
+	t.Helper()
+	p := loadPlan(t, path)
+	p.BatchSize = 7
+	return p
+}
+
+// A run stopped after k batches and resumed, with one job and with two,
+// counts each record of the session's new outcomes once: report.json,
+// the unit reports and verify's summary say what a clean run's say, per
+// reason (values_differ, key_spelling, encoding_ambiguous, opt_out) and
+// per column of values_not_chosen_by, and the target's rows are the
+// registrations the ledger migrated.
+func TestResumedRunCountsChoicesSpellingsAndExclusionsOnce(t *testing.T) {
+	dir := t.TempDir()
+	planPath, src := resumeOutcomesSource(t, dir, 60)
+	p := loadOutcomesPlan(t, planPath)
+	resumedReportsAgree(t, p, src, dir)
+
+	ctx := context.Background()
+	// Stopped after every batch, each boundary is a checkpoint: of the
+	// members' spills (an exclusion mark in one batch, the sub-register's
+	// record in the next) and of the merge's groups.
+	want := comparableReport(t, filepath.Join(dir, "clean", "report.json"))
+	for _, jobs := range []int{1, 2} {
+		name := fmt.Sprintf("everybatch%d", jobs)
+		work, tgt := filepath.Join(dir, name), "sqlite://"+filepath.Join(dir, name+".db")
+		stops, inMerge := 0, 0
+		for {
+			s := &stopInMerge{stopAfter: stopAfter{n: 1, stop: make(chan struct{})}}
+			_, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Stop: s.stop, Progress: s, Jobs: jobs})
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, plans.ErrInterrupted) || stops > 200 {
+				t.Fatalf("jobs %d, stop %d: %v", jobs, stops, err)
+			}
+			stops++
+			if s.stoppedInMerge() {
+				inMerge++
+			}
+		}
+		if inMerge < 2 || stops < 10 {
+			t.Fatalf("jobs %d: %d stops, %d in the merge: too few for the test to mean something", jobs, stops, inMerge)
+		}
+		if got := comparableReport(t, filepath.Join(work, "report.json")); got != want {
+			t.Errorf("jobs %d, stopped after each of %d batches: report.json differs from the clean run's:\n got %s\nwant %s", jobs, stops, got, want)
+		}
+	}
+
+	var clean *verify.Summary
+	for _, name := range []string{"clean", "resumed1", "resumed2", "everybatch1", "everybatch2"} {
+		opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, name+".db"), WorkDir: filepath.Join(dir, name)}
+		sum, err := plans.Verify(ctx, p, opts)
+		if err != nil || sum == nil || !sum.Pass {
+			t.Fatalf("%s: verify: %v %+v", name, err, sum)
+		}
+		if clean == nil {
+			clean = sum
+			checkOutcomesMet(t, sum)
+			continue
+		}
+		for i, eq := range sum.Tables {
+			w := clean.Tables[i]
+			if eq.Source != w.Source || eq.Migrated != w.Migrated || eq.Archived != w.Archived || eq.Excluded != w.Excluded ||
+				eq.InArchive != w.InArchive || !maps.Equal(eq.ArchivedBy, w.ArchivedBy) || !maps.Equal(eq.ExcludedBy, w.ExcludedBy) ||
+				!maps.Equal(eq.ValuesNotChosenBy, w.ValuesNotChosenBy) {
+				t.Errorf("%s: verify's equation of %s %+v, the clean run's %+v", name, eq.Source, eq, w)
+			}
+		}
+		got, want := targetDigest(t, opts.TargetURL, []string{"care_unit", "visit"}), targetDigest(t, "sqlite://"+filepath.Join(dir, "clean.db"), []string{"care_unit", "visit"})
+		if got.String() != want.String() {
+			t.Errorf("%s: receiving rows\n%v\nclean run's\n%v", name, got, want)
+		}
+	}
+}
+
+// checkOutcomesMet fails unless the clean run met every outcome the
+// resumed runs are held to: a test whose fixture met none proves nothing.
+func checkOutcomesMet(t *testing.T, sum *verify.Summary) {
+	t.Helper()
+	by := map[string]int64{}
+	notChosen := int64(0)
+	for _, eq := range sum.Tables {
+		for r, n := range eq.ArchivedBy {
+			by[r] += n
+		}
+		for r, n := range eq.ExcludedBy {
+			by[r] += n
+		}
+		for _, n := range eq.ValuesNotChosenBy {
+			notChosen += n
+		}
+	}
+	for _, r := range []string{"values_differ", "key_spelling", "encoding_ambiguous", "opt_out"} {
+		if by[r] == 0 {
+			t.Errorf("the clean run has no record archived or excluded as %s: %v", r, by)
+		}
+	}
+	if notChosen == 0 {
+		t.Errorf("the clean run counts no value not chosen: %+v", sum.Tables)
+	}
+}
+
+// A resume after the mapping gained a choice: (weight's values not chosen
+// counted, not archived) or lost it (archived as values_differ) would
+// count the records on either side of the stop by two mappings: it is
+// refused as a changed mapping, naming the file.
+func TestResumeRefusesAChoiceGainedOrLost(t *testing.T) {
+	const choice = `, choice: the new form's weight is the measured one}`
+	for _, c := range []struct{ name, from, to string }{
+		{"gained", "}", choice},
+		{"lost", choice, "}"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			planPath, src := resumeOutcomesSource(t, dir, 30)
+			mapping := filepath.Join(dir, "m.yaml")
+			b, err := os.ReadFile(mapping)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := string(b)
+			if c.name == "gained" {
+				m = strings.Replace(m, choice, "}", 1)
+				write(t, mapping, m)
+			}
+			p := loadOutcomesPlan(t, planPath)
+			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: filepath.Join(dir, "w")}
+			s := &stopAfter{n: 3, stop: make(chan struct{})}
+			o := opts
+			o.Stop, o.Progress = s.stop, s
+			if _, err := plans.Run(context.Background(), p, o); !errors.Is(err, plans.ErrInterrupted) {
+				t.Fatalf("got %v, want an interrupted run", err)
+			}
+			changed := strings.Replace(m, "weight: {expr: \"coalesce(vikt_ny, vikt)\""+c.from, "weight: {expr: \"coalesce(vikt_ny, vikt)\""+c.to, 1)
+			if changed == m {
+				t.Fatal("the mapping did not change: the test would prove nothing")
+			}
+			write(t, mapping, changed)
+			p = loadOutcomesPlan(t, planPath)
+			rep, err := plans.Run(context.Background(), p, opts)
+			var ce *plans.ChangedError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), mapping) {
+				t.Fatalf("resumed with the choice %s: got %v (report %v), want a refusal naming %s", c.name, err, rep, mapping)
+			}
+		})
+	}
+}
