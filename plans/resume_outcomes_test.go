@@ -2,6 +2,7 @@ package plans_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -31,6 +32,7 @@ func resumeOutcomesSource(t *testing.T, dir string, visits int) (planPath, src s
 		`CREATE TABLE delreg_a (besok_id TEXT COLLATE NOCASE PRIMARY KEY, personnr TEXT, enhet TEXT, vikt_ny TEXT, vikt TEXT, namn TEXT)`,
 		`CREATE TABLE vardenhet (id TEXT PRIMARY KEY, namn TEXT)`,
 		`INSERT INTO vardenhet VALUES ('E0', 'Norra'), ('E1', 'Södra')`,
+		`CREATE TABLE enkat (id INTEGER PRIMARY KEY, enhet TEXT, svar_ny TEXT, svar TEXT, kommentar TEXT)`,
 		`CREATE TABLE delreg_b (besok_id TEXT COLLATE NOCASE PRIMARY KEY, personnr TEXT, enhet TEXT, langd_ny INTEGER, langd INTEGER)`,
 	}
 	for i := 1; i <= visits; i++ {
@@ -54,6 +56,7 @@ func resumeOutcomesSource(t *testing.T, dir string, visits int) (planPath, src s
 			langd = fmt.Sprint(150 + i%3)
 		}
 		stmts = append(stmts,
+			fmt.Sprintf(`INSERT INTO enkat VALUES (%d, 'E%d', %s, '%d', %s)`, i, i%2, vikt, 60+i%3, namn),
 			fmt.Sprintf(`INSERT INTO delreg_a VALUES ('%s', %s, 'E%d', '%d', %s, %s)`, id, person, i%2, 70+i%4, vikt, namn),
 			fmt.Sprintf(`INSERT INTO delreg_b VALUES ('%s', %s, 'E%d', 150, %s)`, subID, subPerson, i%2, langd))
 	}
@@ -72,6 +75,14 @@ tables:
       - {name: weight, type: varchar(5)}
       - {name: name, type: varchar(40)}
       - {name: height_cm, type: smallint}
+  - name: survey
+    primary_key: [survey_id]
+    columns:
+      - {name: survey_id, type: bigint}
+      - {name: care_unit, type: varchar(4)}
+      - {name: answer, type: varchar(5)}
+      - {name: answer_kept, type: varchar(5)}
+      - {name: comment, type: varchar(40)}
 `)
 	write(t, filepath.Join(dir, "m.yaml"), `tables:
   - target: care_unit
@@ -79,6 +90,17 @@ tables:
     no_person: care units, no patient data
     unit: id
     columns: {care_unit_id: id, name: namn}
+  - target: survey
+    source: enkat
+    no_person: an anonymous survey
+    granularity: value
+    unit: enhet
+    columns:
+      survey_id: id
+      care_unit: enhet
+      answer: {expr: "svar_ny ?? svar"}
+      answer_kept: {expr: "coalesce(svar_ny, svar)", choice: the new form's answer}
+      comment: {expr: repair(kommentar)}
   - target: visit
     merge: [visit_id]
     sources:
@@ -165,6 +187,27 @@ func TestResumedRunCountsChoicesSpellingsAndExclusionsOnce(t *testing.T) {
 		if err != nil || sum == nil || !sum.Pass {
 			t.Fatalf("%s: verify: %v %+v", name, err, sum)
 		}
+		// report.json says what verify says, per reason and per column.
+		b, err := os.ReadFile(filepath.Join(dir, name, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep verify.Report
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, eq := range sum.Tables {
+			l := tableLedger(t, &rep, eq.Source)
+			if l.Migrated != eq.Migrated || l.Archived != eq.Archived || l.Excluded != eq.Excluded || !maps.Equal(l.ArchivedBy, eq.ArchivedBy) ||
+				!maps.Equal(l.ExcludedBy, eq.ExcludedBy) || !maps.Equal(l.ValuesNotChosenBy, eq.ValuesNotChosenBy) || !maps.Equal(l.ValuesArchivedBy, eq.ValuesArchivedBy) {
+				t.Errorf("%s: report.json's ledger of %s %+v, verify's %+v", name, eq.Source, *l, eq)
+			}
+			if eq.Source == "enkat" {
+				if rows, _ := exactRows(t, opts.TargetURL, "survey"); int64(len(rows)) != eq.Migrated {
+					t.Errorf("%s: survey holds %d rows, verify says %d migrated", name, len(rows), eq.Migrated)
+				}
+			}
+		}
 		if clean == nil {
 			clean = sum
 			checkOutcomesMet(t, sum)
@@ -174,11 +217,11 @@ func TestResumedRunCountsChoicesSpellingsAndExclusionsOnce(t *testing.T) {
 			w := clean.Tables[i]
 			if eq.Source != w.Source || eq.Migrated != w.Migrated || eq.Archived != w.Archived || eq.Excluded != w.Excluded ||
 				eq.InArchive != w.InArchive || !maps.Equal(eq.ArchivedBy, w.ArchivedBy) || !maps.Equal(eq.ExcludedBy, w.ExcludedBy) ||
-				!maps.Equal(eq.ValuesNotChosenBy, w.ValuesNotChosenBy) {
+				!maps.Equal(eq.ValuesNotChosenBy, w.ValuesNotChosenBy) || !maps.Equal(eq.ValuesArchivedBy, w.ValuesArchivedBy) {
 				t.Errorf("%s: verify's equation of %s %+v, the clean run's %+v", name, eq.Source, eq, w)
 			}
 		}
-		got, want := targetDigest(t, opts.TargetURL, []string{"care_unit", "visit"}), targetDigest(t, "sqlite://"+filepath.Join(dir, "clean.db"), []string{"care_unit", "visit"})
+		got, want := targetDigest(t, opts.TargetURL, []string{"care_unit", "survey", "visit"}), targetDigest(t, "sqlite://"+filepath.Join(dir, "clean.db"), []string{"care_unit", "survey", "visit"})
 		if got.String() != want.String() {
 			t.Errorf("%s: receiving rows\n%v\nclean run's\n%v", name, got, want)
 		}
@@ -201,8 +244,11 @@ func checkOutcomesMet(t *testing.T, sum *verify.Summary) {
 		for _, n := range eq.ValuesNotChosenBy {
 			notChosen += n
 		}
+		for r, n := range eq.ValuesArchivedBy {
+			by["value "+r] += n
+		}
 	}
-	for _, r := range []string{"values_differ", "key_spelling", "encoding_ambiguous", "opt_out"} {
+	for _, r := range []string{"values_differ", "key_spelling", "encoding_ambiguous", "opt_out", "value values_differ", "value encoding_ambiguous"} {
 		if by[r] == 0 {
 			t.Errorf("the clean run has no record archived or excluded as %s: %v", r, by)
 		}
