@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -157,24 +158,7 @@ func TestResumedRunCountsChoicesSpellingsAndExclusionsOnce(t *testing.T) {
 	for _, jobs := range []int{1, 2} {
 		name := fmt.Sprintf("everybatch%d", jobs)
 		work, tgt := filepath.Join(dir, name), "sqlite://"+filepath.Join(dir, name+".db")
-		stops, inMerge := 0, 0
-		for {
-			s := &stopInMerge{stopAfter: stopAfter{n: 1, stop: make(chan struct{})}}
-			_, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Stop: s.stop, Progress: s, Jobs: jobs})
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, plans.ErrInterrupted) || stops > 200 {
-				t.Fatalf("jobs %d, stop %d: %v", jobs, stops, err)
-			}
-			stops++
-			if s.stoppedInMerge() {
-				inMerge++
-			}
-		}
-		if inMerge < 2 || stops < 10 {
-			t.Fatalf("jobs %d: %d stops, %d in the merge: too few for the test to mean something", jobs, stops, inMerge)
-		}
+		stops := stopEveryBatch(t, p, src, tgt, work, jobs)
 		if got := comparableReport(t, filepath.Join(work, "report.json")); got != want {
 			t.Errorf("jobs %d, stopped after each of %d batches: report.json differs from the clean run's:\n got %s\nwant %s", jobs, stops, got, want)
 		}
@@ -301,5 +285,64 @@ func TestResumeRefusesAChoiceGainedOrLost(t *testing.T) {
 				t.Fatalf("resumed with the choice %s: got %v (report %v), want a refusal naming %s", c.name, err, rep, mapping)
 			}
 		})
+	}
+}
+
+// stopEveryBatch runs p into tgt with jobs, stopped after each committed
+// batch and resumed until it finishes, and gives the number of stops; it
+// fails the test unless the stops fell into the merge too.
+func stopEveryBatch(t *testing.T, p *plans.Plan, src, tgt, work string, jobs int) int {
+	t.Helper()
+	stops, inMerge := 0, 0
+	for {
+		s := &stopInMerge{stopAfter: stopAfter{n: 1, stop: make(chan struct{})}}
+		_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Stop: s.stop, Progress: s, Jobs: jobs})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, plans.ErrInterrupted) || stops > 200 {
+			t.Fatalf("jobs %d, stop %d: %v", jobs, stops, err)
+		}
+		stops++
+		if s.stoppedInMerge() {
+			inMerge++
+		}
+	}
+	if inMerge < 2 || stops < 10 {
+		t.Fatalf("jobs %d: %d stops, %d in the merge: too few for the test to mean something", jobs, stops, inMerge)
+	}
+	return stops
+}
+
+// Into PostgreSQL, whose read-back computes the end check's hashes (the
+// keyed one of a run that was never stopped, SHA-256 of a resumed run's
+// re-read), a run stopped after every batch with two jobs reports what a
+// clean run reports.
+func TestResumedRunCountsChoicesOnceIntoPostgreSQL(t *testing.T) {
+	pgtest.AdminURL(t)
+	dir := t.TempDir()
+	planPath, src := resumeOutcomesSource(t, dir, 40)
+	p := loadOutcomesPlan(t, planPath)
+	cleanTgt, tgt := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	stops := stopEveryBatch(t, p, src, tgt, filepath.Join(dir, "resumed"), 2)
+	if got, want := comparableReport(t, filepath.Join(dir, "resumed", "report.json")), comparableReport(t, filepath.Join(dir, "clean", "report.json")); got != want {
+		t.Errorf("stopped after each of %d batches: report.json differs from the clean run's:\n got %s\nwant %s", stops, got, want)
+	}
+	var want string
+	for i, url := range []string{cleanTgt, tgt} {
+		sum, err := plans.Verify(context.Background(), p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: filepath.Join(dir, []string{"clean", "resumed"}[i])})
+		if err != nil || sum == nil || !sum.Pass {
+			t.Fatalf("verify: %v %+v", err, sum)
+		}
+		b, _ := json.Marshal(sum.Tables)
+		if i == 0 {
+			checkOutcomesMet(t, sum)
+			want = string(b)
+		} else if string(b) != want {
+			t.Errorf("verify of the resumed run:\n%s\nof the clean run:\n%s", b, want)
+		}
 	}
 }
