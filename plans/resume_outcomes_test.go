@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
@@ -26,15 +27,23 @@ import (
 // whose sub-register record holds no identity number (excluded with its
 // registration). Small batches put a registration's records, the
 // exclusion mark and the sub-register record, in different batches.
-func resumeOutcomesSource(t *testing.T, dir string, visits int) (planPath, src string) {
+// With mariadbURL the source is that MariaDB database, its keys
+// utf8mb4_general_ci (blind to trailing spaces too, as every eleventh
+// sub-register key is spelled); else a SQLite file in dir, its keys
+// NOCASE.
+func resumeOutcomesSource(t *testing.T, dir string, visits int, mariadbURL string) (planPath, src string) {
 	t.Helper()
 	path := filepath.Join(dir, "legacy.db")
+	key := "varchar(20) COLLATE NOCASE"
+	if mariadbURL != "" {
+		key = "varchar(20) COLLATE utf8mb4_general_ci"
+	}
 	stmts := []string{
-		`CREATE TABLE delreg_a (besok_id TEXT COLLATE NOCASE PRIMARY KEY, personnr TEXT, enhet TEXT, vikt_ny TEXT, vikt TEXT, namn TEXT)`,
-		`CREATE TABLE vardenhet (id TEXT PRIMARY KEY, namn TEXT)`,
+		`CREATE TABLE delreg_a (besok_id ` + key + ` PRIMARY KEY, personnr TEXT, enhet TEXT, vikt_ny TEXT, vikt TEXT, namn TEXT)`,
+		`CREATE TABLE vardenhet (id varchar(4) PRIMARY KEY, namn TEXT)`,
 		`INSERT INTO vardenhet VALUES ('E0', 'Norra'), ('E1', 'Södra')`,
 		`CREATE TABLE enkat (id INTEGER PRIMARY KEY, enhet TEXT, svar_ny TEXT, svar TEXT, kommentar TEXT)`,
-		`CREATE TABLE delreg_b (besok_id TEXT COLLATE NOCASE PRIMARY KEY, personnr TEXT, enhet TEXT, langd_ny INTEGER, langd INTEGER)`,
+		`CREATE TABLE delreg_b (besok_id ` + key + ` PRIMARY KEY, personnr TEXT, enhet TEXT, langd_ny INTEGER, langd INTEGER)`,
 	}
 	for i := 1; i <= visits; i++ {
 		id, person := fmt.Sprintf("v%03d", i), "'19460101-0301'"
@@ -44,6 +53,9 @@ func resumeOutcomesSource(t *testing.T, dir string, visits int) (planPath, src s
 		}
 		if i%7 == 0 {
 			subID = strings.ToUpper(id)
+		}
+		if i%11 == 0 && mariadbURL != "" {
+			subID += " "
 		}
 		vikt, namn := "NULL", "'Smörgås'"
 		if i%2 == 0 {
@@ -61,7 +73,11 @@ func resumeOutcomesSource(t *testing.T, dir string, visits int) (planPath, src s
 			fmt.Sprintf(`INSERT INTO delreg_a VALUES ('%s', %s, 'E%d', '%d', %s, %s)`, id, person, i%2, 70+i%4, vikt, namn),
 			fmt.Sprintf(`INSERT INTO delreg_b VALUES ('%s', %s, 'E%d', 150, %s)`, subID, subPerson, i%2, langd))
 	}
-	execSQLite(t, path, stmts...)
+	if mariadbURL != "" {
+		mytest.Exec(t, mariadbURL, stmts...)
+	} else {
+		execSQLite(t, path, stmts...)
+	}
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
 tables:
   - name: care_unit
@@ -126,7 +142,11 @@ tables:
           height_cm: {expr: "langd_ny ?? langd"}
 `)
 	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
-	return writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {archived_share_max: 0.9}\n"), srcURL(path)
+	src = srcURL(path)
+	if mariadbURL != "" {
+		src = mariadbURL
+	}
+	return writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {archived_share_max: 0.9}\n"), src
 }
 
 // loadOutcomesPlan loads the plan resumeOutcomesSource wrote, in batches
@@ -146,7 +166,7 @@ func loadOutcomesPlan(t *testing.T, path string) *plans.Plan {
 // registrations the ledger migrated.
 func TestResumedRunCountsChoicesSpellingsAndExclusionsOnce(t *testing.T) {
 	dir := t.TempDir()
-	planPath, src := resumeOutcomesSource(t, dir, 60)
+	planPath, src := resumeOutcomesSource(t, dir, 60, "")
 	p := loadOutcomesPlan(t, planPath)
 	resumedReportsAgree(t, p, src, dir)
 
@@ -254,7 +274,7 @@ func TestResumeRefusesAChoiceGainedOrLost(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			planPath, src := resumeOutcomesSource(t, dir, 30)
+			planPath, src := resumeOutcomesSource(t, dir, 30, "")
 			mapping := filepath.Join(dir, "m.yaml")
 			b, err := os.ReadFile(mapping)
 			if err != nil {
@@ -319,9 +339,19 @@ func stopEveryBatch(t *testing.T, p *plans.Plan, src, tgt, work string, jobs int
 // re-read), a run stopped after every batch with two jobs reports what a
 // clean run reports.
 func TestResumedRunCountsChoicesOnceIntoPostgreSQL(t *testing.T) {
+	for _, source := range []string{"SQLite", "MariaDB"} {
+		t.Run(source, func(t *testing.T) { resumedIntoPostgreSQL(t, source == "MariaDB") })
+	}
+}
+
+func resumedIntoPostgreSQL(t *testing.T, mariadb bool) {
 	pgtest.AdminURL(t)
 	dir := t.TempDir()
-	planPath, src := resumeOutcomesSource(t, dir, 40)
+	my := ""
+	if mariadb {
+		my = mytest.NewDatabase(t)
+	}
+	planPath, src := resumeOutcomesSource(t, dir, 40, my)
 	p := loadOutcomesPlan(t, planPath)
 	cleanTgt, tgt := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
 	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
