@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
@@ -375,4 +377,68 @@ func resumedIntoPostgreSQL(t *testing.T, mariadb bool) {
 			t.Errorf("verify of the resumed run:\n%s\nof the clean run:\n%s", b, want)
 		}
 	}
+}
+
+// Commits that fail (before: rolled back; after: done, the answer lost)
+// through the members' spills and the merge, with one job and two, are
+// retried in the run: its report and verify count what a clean run's do,
+// each batch once.
+func TestRetriedCommitsCountChoicesSpellingsAndExclusionsOnce(t *testing.T) {
+	dir := t.TempDir()
+	planPath, src := resumeOutcomesSource(t, dir, 60, "")
+	p := loadOutcomesPlan(t, planPath)
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "clean.db"), WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := comparableReport(t, filepath.Join(dir, "clean", "report.json"))
+	for _, jobs := range []int{1, 2} {
+		failAt := map[int]string{}
+		for i := 2; i < 200; i += 3 {
+			failAt[i] = []string{"before", "after"}[i%2]
+		}
+		ft := &faultyTarget{failAt: failAt}
+		work, tgt := filepath.Join(dir, fmt.Sprint("faulted", jobs)), "sqlite://"+filepath.Join(dir, fmt.Sprint("faulted", jobs, ".db"))
+		var merge lockedCountMerge
+		opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Jobs: jobs, Retry: wrapPolicyFast, Progress: &merge,
+			WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }}
+		if _, err := plans.Run(context.Background(), p, opts); err != nil {
+			t.Fatalf("jobs %d: %v", jobs, err)
+		}
+		// Every third commit fails, so faults fall in the merge's batches too.
+		if ft.commits < 30 || merge.batches() < 3 {
+			t.Fatalf("jobs %d: %d commits, %d of the merge: too few for faults to mean something", jobs, ft.commits, merge.batches())
+		}
+		if got := comparableReport(t, filepath.Join(work, "report.json")); got != want {
+			t.Errorf("jobs %d: report.json after retried commits differs from the clean run's:\n got %s\nwant %s", jobs, got, want)
+		}
+		opts.WrapTarget = nil
+		if sum, err := plans.Verify(context.Background(), p, opts); err != nil || sum == nil || !sum.Pass {
+			t.Errorf("jobs %d: verify: %v %+v", jobs, err, sum)
+		}
+	}
+}
+
+// lockedCountMerge is countMerge for a run whose jobs report at once.
+type lockedCountMerge struct {
+	plans.NoProgress
+	mu sync.Mutex
+	c  countMerge
+}
+
+func (l *lockedCountMerge) Table(name string, total int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.c.Table(name, total)
+}
+
+func (l *lockedCountMerge) Add(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.c.Add(n)
+}
+
+func (l *lockedCountMerge) batches() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.c.inMerge
 }
