@@ -227,9 +227,10 @@ func TestResumedRunCountsChoicesSpellingsAndExclusionsOnce(t *testing.T) {
 				t.Errorf("%s: verify's equation of %s %+v, the clean run's %+v", name, eq.Source, eq, w)
 			}
 		}
-		got, want := targetDigest(t, opts.TargetURL, []string{"care_unit", "survey", "visit"}), targetDigest(t, "sqlite://"+filepath.Join(dir, "clean.db"), []string{"care_unit", "survey", "visit"})
+		tables := []string{"care_unit", "survey", "visit"}
+		got, want := resultDigest(t, opts.TargetURL, tables, filepath.Join(opts.WorkDir, "archive")), resultDigest(t, "sqlite://"+filepath.Join(dir, "clean.db"), tables, filepath.Join(dir, "clean", "archive"))
 		if got.String() != want.String() {
-			t.Errorf("%s: receiving rows\n%v\nclean run's\n%v", name, got, want)
+			t.Errorf("%s: receiving rows and archive package\n%v\nclean run's\n%v", name, got, want)
 		}
 	}
 }
