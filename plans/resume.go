@@ -435,7 +435,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		exp.codes = s.env.CodesUsed
 	}
 	content := &verify.Report{Pass: true}
-	contentErr := r.verifyContent(ctx, arcRead, content, exp, counting.wait)
+	contentErr := r.verifyContent(ctx, arcRead, content, exp, counting.wait, cp.Ledger)
 	_, countErr := counting.wait()
 	if contentErr != nil {
 		return nil, stopped(contentErr)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -1242,7 +1243,12 @@ func queryPosition(ctx context.Context, q connectors.Querier, query string) stri
 // the source is `regflytt verify`. With exp nil (a resumed run, which did
 // not see what the earlier run wrote) the source is re-read through the
 // mappings, as verify does.
-func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReading, rep *verify.Report, exp *expected, sourceCounts func() (map[string]int64, error)) error {
+//
+// ledger is the run's own, from its checkpoints: a resumed run's
+// counts per reason were carried over from the stopped run, so they are
+// held to the re-read's (reasonCountsDiffer), which only a resumed run
+// has (exp nil); a run that was not resumed verifies against its ledger.
+func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReading, rep *verify.Report, exp *expected, sourceCounts func() (map[string]int64, error), ledger *verify.Ledger) error {
 	opts := r.opts
 	opts.SourceURL, opts.TargetURL = r.srcURL, r.tgtURL
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
@@ -1271,7 +1277,53 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 		rep.Pass = false
 		rep.Problems = append(rep.Problems, p)
 	}
+	if exp == nil {
+		for _, p := range reasonCountsDiffer(ledger, sum.Tables) {
+			rep.Pass = false
+			rep.Problems = append(rep.Problems, p)
+		}
+	}
 	return nil
+}
+
+// reasonCountsDiffer holds a run's counts per reason and per column to
+// those of the source re-read through the mappings (verification's
+// equations): the totals are held to the source, the target and the
+// archive package already (verify.CountsRead), but a resumed run's
+// report carried the stopped run's counts per reason over from its
+// checkpoint, and a count moved from one reason to another, or a value
+// left out by a choice counted twice, would pass with every total right.
+func reasonCountsDiffer(ledger *verify.Ledger, eqs []verify.TableEquation) []string {
+	if ledger == nil {
+		return nil
+	}
+	byTable := map[string]*verify.TableLedger{}
+	for _, tl := range ledger.Tables {
+		byTable[tl.Source] = tl
+	}
+	var out []string
+	for _, eq := range eqs {
+		tl := byTable[eq.Source]
+		if tl == nil {
+			continue // a table this run's ledger lacks fails on its counts
+		}
+		for _, c := range []struct {
+			what      string
+			run, read map[string]int64
+		}{
+			{"records archived by reason", tl.ArchivedBy, eq.ArchivedBy},
+			{"records excluded by reason", tl.ExcludedBy, eq.ExcludedBy},
+			{"values archived alone by reason", tl.ValuesArchivedBy, eq.ValuesArchivedBy},
+			{"values made NULL by rule", tl.ValuesNulledBy, eq.ValuesNulledBy},
+			{"values lost by column", tl.ValuesLostBy, eq.ValuesLostBy},
+			{"values not chosen by column", tl.ValuesNotChosenBy, eq.ValuesNotChosenBy},
+		} {
+			if !maps.Equal(nonEmpty(c.run), nonEmpty(c.read)) {
+				out = append(out, fmt.Sprintf("source table %s: this run counts %s %v, the source re-read through the mappings gives %v", eq.Source, c.what, c.run, c.read))
+			}
+		}
+	}
+	return out
 }
 
 // recordWord is "record" or "records", for n of them.
