@@ -255,3 +255,33 @@ tables:
 		t.Errorf("problems: %v", rep.Problems)
 	}
 }
+
+// A merged table whose members each name their records' reporting unit
+// gets its unit reports: --unit-reports was refused as naming no unit,
+// since only a table's own unit: was looked at.
+func TestRunUnitReportsOfAMergedTable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	cols := []connectors.Column{intCol("id"), intCol("enhet"), textCol("datum")}
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "delreg_a", PrimaryKey: []string{"id"}, Columns: cols},
+		{Name: "delreg_b", PrimaryKey: []string{"id"}, Columns: cols},
+	}, map[string][][]connectors.Value{
+		"delreg_a": {{int64(1), int64(1), "2024-01-01"}},
+		"delreg_b": {{int64(1), int64(2), "2024-02-01"}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables:\n  - name: visit\n    columns:\n      - {name: unit, type: integer}\n      - {name: visit_date, type: date}\n")
+	member := "\n        unit: enhet\n        columns:\n          unit: enhet\n          visit_date: {expr: date(datum)}\n        drop: {id: registration number of the sub-register}"
+	write(t, filepath.Join(dir, "m.yaml"), "tables:\n  - target: visit\n    merge: [visit_date]\n    sources:\n      - source: delreg_a\n        precedence: 1"+member+"\n      - source: delreg_b\n        precedence: 2"+member+"\n")
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\n")
+	units := filepath.Join(dir, "units")
+	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir, UnitReports: units})
+	if err != nil || !rep.Pass {
+		t.Fatalf("a merged table with its members' units and --unit-reports: %v (%v)", err, rep)
+	}
+	files, err := filepath.Glob(filepath.Join(units, "*.json"))
+	if err != nil || len(files) != 2 {
+		t.Fatalf("unit reports %v (%v), want one for each of units 1 and 2", files, err)
+	}
+}

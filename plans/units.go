@@ -352,11 +352,20 @@ func unitReportsPossible(dir string, in *Inputs) error {
 	if err := outsidePackages("--unit-reports", dir); err != nil {
 		return err
 	}
-	for _, f := range in.Mappings {
-		for _, tm := range f.Tables {
-			if tm.Unit != nil && tm.Unit.Column.Value != "" {
-				return nil
+	// A merged target's members may each name the unit of their own
+	// source: theirs count as the table's.
+	var names func(tms []*mappings.TableMapping) bool
+	names = func(tms []*mappings.TableMapping) bool {
+		for _, tm := range tms {
+			if tm.Unit != nil && tm.Unit.Column.Value != "" || names(tm.Members) {
+				return true
 			}
+		}
+		return false
+	}
+	for _, f := range in.Mappings {
+		if names(f.Tables) {
+			return nil
 		}
 	}
 	return fmt.Errorf("--unit-reports %s: no mapping names a reporting unit (unit: COLUMN), so there is no unit to write a report for: name each table's unit, or leave --unit-reports out (nothing was written)", dir)
