@@ -50,11 +50,7 @@ tables:
       - {name: height_cm, type: smallint}
       - {name: other, type: text}
 `)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    columns:
+	writeEAVMapping(t, dir, `    columns:
       registration_id: nr
       weight_kg: {expr: decimal(vikt)}
       height_cm: {expr: integer(langd)}

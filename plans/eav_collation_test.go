@@ -129,11 +129,7 @@ tables:
       - {name: weight_kg, type: "decimal(5,1)"}
       - {name: height_cm, type: integer}
 `)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    person: personnr
+	writeEAVMapping(t, dir, `    person: personnr
     unit: {none: a test form store without units}
     columns:
       registration_id: id
@@ -179,11 +175,7 @@ tables:
       - {name: weight_kg, type: "decimal(5,1)"}
       - {name: height_cm, type: integer}
 `)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    no_person: a test form store without persons
+	writeEAVMapping(t, dir, `    no_person: a test form store without persons
     unit: {none: a test form store without units}
     columns:
       registration_id: id
@@ -298,11 +290,7 @@ tables:
       - {name: person, type: text}
       - {name: weight_kg, type: "decimal(5,1)"}
 `)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    person: personnr
+	writeEAVMapping(t, dir, `    person: personnr
     unit: {none: a test form store without units}
     columns:
       registration_id: id

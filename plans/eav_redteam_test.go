@@ -71,11 +71,7 @@ func TestRunEAVVariableSpelledAsTheCollationFoldsIt(t *testing.T) {
 			dir := t.TempDir()
 			src := c.source(t, dir)
 			writeRegistrationSchema(t, dir, true)
-			write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    columns:
+			writeEAVMapping(t, dir, `    columns:
       registration_id: id
       registered: {expr: date(datum)}
       weight_kg: {expr: decimal(`+variable+`)}
@@ -118,11 +114,7 @@ func TestRunEAVDroppedSpellingIsAVariableOfItsOwn(t *testing.T) {
 		`INSERT INTO instans VALUES (1), (2)`,
 		`INSERT INTO varde VALUES (1, 'vikt', '70'), (2, 'VIKT', '80')`)
 	writeRegistrationSchema(t, dir, false)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    columns:
+	writeEAVMapping(t, dir, `    columns:
       registration_id: id
       weight_kg: {expr: decimal(vikt)}
     drop: {VIKT: weight in pounds and another variable}
@@ -199,11 +191,7 @@ func TestMapCheckNamesASpelledVariable(t *testing.T) {
 		`INSERT INTO instans VALUES (1), (2)`,
 		`INSERT INTO varde VALUES (1, 'vikt', '70'), (2, 'Vikt', '80'), (2, 'gammal', 'x')`)
 	writeRegistrationSchema(t, dir, false)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    columns:
+	writeEAVMapping(t, dir, `    columns:
       registration_id: id
       weight_kg: {expr: decimal(vikt)}
 `)

@@ -40,11 +40,7 @@ tables:
       - {name: registered, type: date, not_null: true}
       - {name: weight_kg, type: "decimal(5,1)"}
 `)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    columns:
+	writeEAVMapping(t, dir, `    columns:
       registration_id: id
       registered: {expr: date(datum)}
       weight_kg: {expr: decimal(vikt)}

@@ -58,11 +58,7 @@ func TestRunEAVDuplicateValuesWithoutValuesKey(t *testing.T) {
 				dir := t.TempDir()
 				src, exec := c.source(t, dir)
 				writeRegistrationSchema(t, dir, true)
-				write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    columns:
+				writeEAVMapping(t, dir, `    columns:
       registration_id: id
       registered: {expr: date(datum)}
       weight_kg: {expr: decimal(vikt)}

@@ -305,3 +305,12 @@ func unreadUntilAcknowledged(t *testing.T, src, schema, mapping string, want map
 	}
 	return rep
 }
+
+// writeEAVMapping writes m.yaml with one mapping of the form store
+// instans/varde (entity instans_id, attribute variabel, value varde) into
+// registration; rest is the mapping's remaining keys (columns:, drop:, …),
+// indented as under the table.
+func writeEAVMapping(t *testing.T, dir, rest string) {
+	t.Helper()
+	write(t, filepath.Join(dir, "m.yaml"), "tables:\n  - target: registration\n    source:\n      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}\n"+rest)
+}

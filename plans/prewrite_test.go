@@ -296,11 +296,7 @@ tables:
       - {name: weight_kg, type: "decimal(5,1)"}
       - {name: height_cm, type: smallint}
 `)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    columns:
+	writeEAVMapping(t, dir, `    columns:
       registration_id: nr
       weight_kg: {expr: decimal(vikt)}
       height_cm: {expr: integer(langd)}
@@ -415,11 +411,7 @@ tables:
       - {name: weight_kg, type: "decimal(5,1)"}
       - {name: weight_change, type: double}
 `)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    columns:
+	writeEAVMapping(t, dir, `    columns:
       registration_id: id
       weight_kg: {expr: decimal(vikt)}
       weight_change: {expr: "vikt_delta == nil ? nil : -0.0"}

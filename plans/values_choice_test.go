@@ -215,11 +215,7 @@ func TestChoiceFormStoreTwoVariablesOneColumn(t *testing.T) {
 		},
 	})
 	writeSchema(t, dir, "registration", "registration_id", "registration_id bigint", "weight varchar(5)")
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: registration
-    source:
-      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
-    columns:
+	writeEAVMapping(t, dir, `    columns:
       registration_id: id
       weight: {expr: "coalesce(vikt_ny, vikt)"}
     drop: {varde_id: the value row's own number}
