@@ -358,3 +358,68 @@ func createNoteTable(t *testing.T, url string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunTargetCountFromTheReadBack: the run takes a receiving table's
+// row count from its content check, which read every row back, instead of
+// counting the table once more. A trigger that adds a row the run never
+// wrote must still fail the target's equation, with the rows the target
+// holds, on a target read back in Go (SQLite) and on PostgreSQL's binary
+// read-back.
+func TestRunTargetCountFromTheReadBack(t *testing.T) {
+	for _, target := range []struct {
+		name string
+		open func(t *testing.T, dir string) (url string, trigger *afterChecks)
+	}{
+		{"sqlite", func(t *testing.T, dir string) (string, *afterChecks) {
+			path := filepath.Join(dir, "t.db")
+			createNoteTable(t, "sqlite://"+path)
+			return "sqlite://" + path, sqliteAfterChecks(path,
+				`CREATE TRIGGER extra AFTER INSERT ON visit WHEN NEW.visit_id = 7 BEGIN INSERT INTO visit (visit_id, note) VALUES (1000, 'extra'); END`)
+		}},
+		{"postgres", func(t *testing.T, dir string) (string, *afterChecks) {
+			pgtest.AdminURL(t)
+			url := pgtest.NewDatabase(t)
+			createNoteTable(t, url)
+			pgtest.Exec(t, url, `CREATE FUNCTION extra() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.visit_id = 7 THEN INSERT INTO visit (visit_id, note) VALUES (1000, 'extra'); END IF;
+  RETURN NULL;
+END $$`)
+			return url, pgAfterChecks(url, `CREATE TRIGGER extra AFTER INSERT ON visit FOR EACH ROW EXECUTE FUNCTION extra()`)
+		}},
+	} {
+		t.Run(target.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src := "sqlite://" + filepath.Join(dir, "legacy.db")
+			var rows [][]connectors.Value
+			for i := 1; i <= 55; i++ {
+				rows = append(rows, []connectors.Value{int64(i), fmt.Sprintf("besök %d", i)})
+			}
+			writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning")}}},
+				map[string][][]connectors.Value{"besok": rows})
+			writeSchema(t, dir, "visit", "visit_id", "visit_id bigint not_null", "note varchar(40)")
+			write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, note: anteckning}
+`)
+			p := loadPlan(t, writePlan(t, dir, ""))
+			p.BatchSize = 10
+			url, trigger := target.open(t, dir)
+			rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: filepath.Join(dir, "w"), Progress: trigger})
+			if trigger.err != nil {
+				t.Fatal(trigger.err)
+			}
+			if err == nil || rep == nil || rep.Pass {
+				t.Fatalf("a trigger adding a row: run %v, report %+v", err, rep)
+			}
+			problems := strings.Join(rep.Problems, "\n")
+			if want := "target table visit holds 56 rows, the run wrote 55"; !strings.Contains(problems, want) {
+				t.Errorf("problems do not say %q:\n%s", want, problems)
+			}
+			if len(rep.Targets) != 1 || rep.Targets[0].Rows != 56 || rep.Targets[0].OK {
+				t.Errorf("target check %+v, want visit with 56 rows, not ok", rep.Targets)
+			}
+		})
+	}
+}

@@ -435,7 +435,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		exp.codes = s.env.CodesUsed
 	}
 	content := &verify.Report{Pass: true}
-	contentErr := r.verifyContent(ctx, arcRead, content, exp, counting.wait, cp.Ledger)
+	readBack, contentErr := r.verifyContent(ctx, arcRead, content, exp, counting.wait, cp.Ledger)
 	_, countErr := counting.wait()
 	if contentErr != nil {
 		return nil, stopped(contentErr)
@@ -444,7 +444,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		return nil, stopped(fmt.Errorf("verify: %w", countErr))
 	}
 	stepDone("content checked")
-	if err := verify.CountsRead(ctx, counting.snapshot(), tgt, arcRead, cp.Ledger, rep); err != nil {
+	if err := verify.CountsReadBack(ctx, counting.snapshot(), tgt, arcRead, cp.Ledger, rep, readBack); err != nil {
 		return nil, stopped(err)
 	}
 	if err := r.checkOwnership(ctx, s, tgt, cp.Ledger, rep); err != nil {

@@ -1248,17 +1248,17 @@ func queryPosition(ctx context.Context, q connectors.Querier, query string) stri
 // counts per reason were carried over from the stopped run, so they are
 // held to the re-read's (reasonCountsDiffer), which only a resumed run
 // has (exp nil); a run that was not resumed verifies against its ledger.
-func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReading, rep *verify.Report, exp *expected, sourceCounts func() (map[string]int64, error), ledger *verify.Ledger) error {
+func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReading, rep *verify.Report, exp *expected, sourceCounts func() (map[string]int64, error), ledger *verify.Ledger) (readBack map[string]int64, err error) {
 	opts := r.opts
 	opts.SourceURL, opts.TargetURL = r.srcURL, r.tgtURL
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
 	opts.Progress = NoProgress{}
 	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcRead.Dir(), ownershipChecked: true, expected: exp, scratch: r.scratch, archiveRead: arcRead, readBack: true, sourceCounts: sourceCounts})
 	if err != nil && err != errVerificationFailed {
-		return fmt.Errorf("verify the run's content: %w", err)
+		return nil, fmt.Errorf("verify the run's content: %w", err)
 	}
 	if sum == nil {
-		return fmt.Errorf("verify the run's content: no summary")
+		return nil, fmt.Errorf("verify the run's content: no summary")
 	}
 	rep.Alarms = sum.Alarms()
 	for _, a := range rep.Alarms {
@@ -1283,7 +1283,7 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 			rep.Problems = append(rep.Problems, p)
 		}
 	}
-	return nil
+	return sum.RowsReadBack(), nil
 }
 
 // reasonCountsDiffer holds a run's counts per reason and per column to

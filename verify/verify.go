@@ -321,6 +321,17 @@ func Counts(ctx context.Context, src connectors.Snapshot, tgt connectors.Source,
 // CountsRead is Counts with the archive package already read (a run's
 // end check reads it once, for these counts and for CompareRead).
 func CountsRead(ctx context.Context, src connectors.Snapshot, tgt connectors.Source, ar *ArchiveReading, l *Ledger, r *Report) error {
+	return CountsReadBack(ctx, src, tgt, ar, l, r, nil)
+}
+
+// CountsReadBack is CountsRead taking the rows of the receiving tables
+// the content check has just read whole (readBack, by table: the count of
+// its aggregate over every bucket, in a snapshot taken after the move
+// under the run's lock) instead of counting them once more. A count(*)
+// of a 1M-row table took 0.09 s of a run's 5 at its very end, where
+// nothing else overlaps it. A table the content check did not cover is
+// counted in a fresh snapshot, as before.
+func CountsReadBack(ctx context.Context, src connectors.Snapshot, tgt connectors.Source, ar *ArchiveReading, l *Ledger, r *Report, readBack map[string]int64) error {
 	archiveDir := ar.Dir()
 	r.Version = ReportVersion
 	r.Pass = true
@@ -357,20 +368,30 @@ func CountsRead(ctx context.Context, src connectors.Snapshot, tgt connectors.Sou
 		r.Lists = append(r.Lists, c)
 	}
 
-	tsnap, err := tgt.Snapshot(ctx)
-	if err != nil {
-		return fmt.Errorf("verify: target: %w", err)
-	}
-	defer tsnap.Close()
 	var names []string
+	counted := false
 	for name := range l.Written {
 		names = append(names, name)
+		if _, ok := readBack[name]; !ok {
+			counted = true
+		}
 	}
 	sort.Strings(names)
+	var tsnap connectors.Snapshot
+	if counted {
+		var err error
+		if tsnap, err = tgt.Snapshot(ctx); err != nil {
+			return fmt.Errorf("verify: target: %w", err)
+		}
+		defer tsnap.Close()
+	}
 	for _, name := range names {
-		n, err := tsnap.Count(ctx, name)
-		if err != nil {
-			return fmt.Errorf("verify: count target table %s: %w", name, err)
+		n, ok := readBack[name]
+		if !ok {
+			var err error
+			if n, err = tsnap.Count(ctx, name); err != nil {
+				return fmt.Errorf("verify: count target table %s: %w", name, err)
+			}
 		}
 		c := TargetCheck{Table: name, Rows: n, Written: l.Written[name], OK: n == l.Written[name]}
 		if !c.OK {
@@ -429,4 +450,14 @@ func (r *Report) WriteJSON(path string) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// RowsReadBack gives the rows of each receiving table the content check
+// read whole: its actual count over every bucket (for CountsReadBack).
+func (s *Summary) RowsReadBack() map[string]int64 {
+	out := make(map[string]int64, len(s.Contents))
+	for _, c := range s.Contents {
+		out[c.Table] = c.ActualRows
+	}
+	return out
 }
