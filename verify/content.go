@@ -29,7 +29,14 @@ type Content struct {
 	// column but floats. FloatNames are left out (see Checksum).
 	HashedNames, FloatNames []string
 	// N is the number of buckets.
-	N    uint32
+	N uint32
+	// Fine, when above N, is the number of buckets a drill-down refines
+	// N's into (a multiple of N) when too many of N's differ to read their
+	// records: a run's own end check compares over few buckets, whose
+	// aggregates stay in the processor's cache (RunBucketsFor), and
+	// drills down as finely as regflytt verify does (Refinement). Zero or
+	// N: no refinement.
+	Fine uint32
 	Rows int64
 	// NonNull counts the non-NULL values each column of Table got.
 	NonNull []int64
@@ -54,8 +61,18 @@ type Content struct {
 	// each record's float record hash (its key and rounded floats: see
 	// addFloats), side by side: a row adds to both, and the buckets are
 	// hit at random, so one cache miss a row rather than two.
-	sums       []bucketSums
-	fbuf       []byte
+	sums []bucketSums
+	fbuf []byte
+	// fbits is FloatBits(FloatTolerance), for floatBits: a logarithm a row
+	// was a tenth of Add's time.
+	fbits    int
+	fbitsTol float64
+	fbitsSet bool
+	// within and only, when within is not zero, keep Add to the rows
+	// whose key hash mod within is in only: a refinement's content, of
+	// the differing buckets of a coarser one (Refinement).
+	within     uint32
+	only       map[uint32]bool
 	kbuf, rbuf []byte
 	kv, fv     []connectors.Value
 	// rowHashes counts the rows hashed (see ContentCheck.rehashed).
@@ -72,6 +89,19 @@ func BucketsFor(rows int64) uint32 {
 	n := uint32(1) << (64 - bits.LeadingZeros64(want-1))
 	return min(max(n, 16), 1<<16)
 }
+
+// RunBuckets is the most buckets a run's own end check compares over.
+// Both sides hit the buckets at random, one a row: 16384 buckets of a
+// million-row table (786 KB of aggregates a side) cost a cache miss a row
+// on each, about a twentieth of a run's CPU; 1024 (48 KB) stay in the
+// processor's cache. Where more differ than a drill-down reads
+// (Differing), it refines them into BucketsFor's (Refinement).
+const RunBuckets = 1024
+
+// RunBucketsFor chooses the buckets of a run's own end check for a table
+// of about rows rows: BucketsFor's, at most RunBuckets. Set Content.Fine
+// to BucketsFor(rows) for its drill-down.
+func RunBucketsFor(rows int64) uint32 { return min(BucketsFor(rows), RunBuckets) }
 
 // NewContent starts the expected content of a receiving table over n buckets.
 func NewContent(t *connectors.Table, n uint32) (*Content, error) {
@@ -164,6 +194,17 @@ func (c *Content) keyOf(row []connectors.Value) (key []byte, bucket uint32, err 
 
 // Add adds one expected row (one value per column of Table).
 func (c *Content) Add(row []connectors.Value) error {
+	if c.within != 0 {
+		// A refinement's: the rows of the coarse differing buckets only,
+		// the others unhashed.
+		_, b, err := c.keyOf(row)
+		if err != nil {
+			return err
+		}
+		if !c.only[b%c.within] {
+			return nil
+		}
+	}
 	_, b, h, err := c.record(row)
 	if err != nil {
 		return err
@@ -202,8 +243,17 @@ func (c *Content) addFloats(sum *connectors.Aggregate, row []connectors.Value) {
 	for i, j := range c.floats {
 		c.fv[i] = row[j]
 	}
-	c.fbuf = connectors.AppendFloatRecord(c.fbuf[:0], c.kbuf, c.fv, FloatBits(c.FloatTolerance))
+	c.fbuf = connectors.AppendFloatRecord(c.fbuf[:0], c.kbuf, c.fv, c.floatBits())
 	sum.Add(c.Hasher.Sum(c.fbuf))
+}
+
+// floatBits is FloatBits(c.FloatTolerance), computed again only when the
+// tolerance changed (it is a field, set after NewContent).
+func (c *Content) floatBits() int {
+	if !c.fbitsSet || c.fbitsTol != c.FloatTolerance {
+		c.fbits, c.fbitsTol, c.fbitsSet = FloatBits(c.FloatTolerance), c.FloatTolerance, true
+	}
+	return c.fbits
 }
 
 // FloatBits is the mantissa bits a float aggregate keeps for a relative
@@ -294,9 +344,9 @@ func (c *Content) floatBuckets(got []connectors.BucketSum) []uint32 {
 	return diff
 }
 
-// Bucket gives the bucket of a row's receiving key.
+// Bucket gives the bucket of a row's receiving key (the row unhashed).
 func (c *Content) Bucket(row []connectors.Value) (uint32, error) {
-	_, b, _, err := c.record(row)
+	_, b, err := c.keyOf(row)
 	return b, err
 }
 
@@ -362,6 +412,12 @@ type ContentCheck struct {
 	// rehashed counts the rows the drill-down hashed or read whole, on
 	// both sides: it must grow with the differing buckets, not the table.
 	rehashed int64
+	// fine is the content's Fine: the buckets a refinement splits these
+	// into, when above Buckets.
+	fine uint32
+	// refined, of a refinement's check (Refine), are its differing fine
+	// buckets before its drill-down.
+	refined []uint32
 }
 
 // HashTotal is an aggregate as the report prints it.
@@ -476,7 +532,7 @@ func CompareTarget(c *Content, ts TargetSide) (*ContentCheck, error) {
 	cc := &ContentCheck{Table: c.Table.Name, ExpectedRows: c.Rows, ActualRows: int64(gt.Count), Buckets: c.N,
 		Expected: totalOf(wt), Actual: totalOf(gt), Pushdown: pushed && !got.ReadBack, ReadBack: got.ReadBack, DifferingBuckets: len(diff),
 		HashedColumns: c.HashedNames, FloatColumns: c.FloatNames, KeyColumns: c.KeyNames, OK: len(diff) == 0, diff: diff, hashDiff: hashDiff,
-		nonNull: got.NonNull}
+		nonNull: got.NonNull, fine: c.Fine}
 	return cc, nil
 }
 
@@ -487,13 +543,118 @@ func unionSorted(a, b []uint32) []uint32 {
 }
 
 // maxDrillBuckets bounds the buckets one drill-down looks into, and so
-// its memory: about 16 records a bucket on each side. A table with more
-// differing buckets (a target emptied, a column rewritten) names the
-// records of the first ones; the differing-bucket count says how many more.
-const maxDrillBuckets = 1024
+// its memory: about 64 records a bucket (BucketsFor) on each side. A
+// table with more differing buckets (a target emptied, a column
+// rewritten) names the records of the first ones; the differing-bucket
+// count says how many more. A variable so that a test reaches a
+// refinement (ContentCheck.Refinement) with a few thousand rows.
+var maxDrillBuckets = 1024
+
+// drillBuckets is the most buckets a drill-down of cc looks into: the
+// records of maxDrillBuckets of BucketsFor's, whatever the buckets' size,
+// so that a coarser check (a run's own, RunBuckets) holds no more rows in
+// a drill-down than regflytt verify does.
+func (cc *ContentCheck) drillBuckets() int {
+	if cc.fine <= cc.Buckets || cc.Buckets == 0 {
+		return maxDrillBuckets
+	}
+	return max(1, int(uint64(maxDrillBuckets)*uint64(cc.Buckets)/uint64(cc.fine)))
+}
 
 // Differing lists the buckets a drill-down looks into.
-func (cc *ContentCheck) Differing() []uint32 { return cc.diff[:min(len(cc.diff), maxDrillBuckets)] }
+func (cc *ContentCheck) Differing() []uint32 { return cc.diff[:min(len(cc.diff), cc.drillBuckets())] }
+
+// Refinement gives, when more of cc's buckets differ than a drill-down of
+// them reads (Differing) and c has finer buckets to split them into
+// (Content.Fine), an empty content over c.Fine buckets that takes only
+// the rows of cc's differing buckets: fill it with the expected rows
+// again (Add), then Refine. nil when cc needs no refinement: a drill-down
+// reads its differing buckets whole.
+//
+// A bucket at Fine holds the records of one bucket at N (N divides Fine,
+// and a key's bucket is its hash mod the count), so every record that
+// differs is in a fine bucket of a differing coarse one: the refinement
+// looks at no fewer records than a comparison at Fine from the start
+// would have, and holds Fine aggregates, not rows.
+func (cc *ContentCheck) Refinement(c *Content) (*Content, error) {
+	if c.Fine <= c.N || len(cc.diff) <= len(cc.Differing()) {
+		return nil, nil
+	}
+	if c.Fine%c.N != 0 {
+		return nil, fmt.Errorf("verify: receiving table %s: %d buckets do not split into %d", c.Table.Name, c.N, c.Fine)
+	}
+	f, err := NewContent(c.Table, c.Fine)
+	if err != nil {
+		return nil, err
+	}
+	f.FloatTolerance, f.ReadBack, f.Hasher = c.FloatTolerance, c.ReadBack, c.Hasher
+	f.within, f.only = c.N, make(map[uint32]bool, len(cc.diff))
+	for _, b := range cc.diff {
+		f.only[b] = true
+	}
+	return f, nil
+}
+
+// Refine compares a refinement of cc (fine, from Refinement, filled)
+// with the target's checksum over fine's buckets, and gives the check to
+// drill down (DrillDown with fine), then fold into cc (Refined): its
+// differing buckets are the fine ones of cc's differing buckets whose
+// aggregates differ.
+func Refine(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table, fine *Content, cc *ContentCheck) (*ContentCheck, error) {
+	if fine.within == 0 || fine.within != cc.Buckets {
+		return nil, fmt.Errorf("verify: receiving table %s: a refinement of %d buckets for a check over %d", cc.Table, fine.within, cc.Buckets)
+	}
+	// The target's side over the fine buckets, as the check took it over
+	// the coarse ones (the whole table, floats included); its other
+	// buckets, outside cc's differing ones, are passed over.
+	fcc, err := CompareContent(ctx, tsnap, tt, fine)
+	if err != nil {
+		return nil, err
+	}
+	keep := func(bs []uint32) []uint32 {
+		var out []uint32
+		for _, b := range bs {
+			if fine.only[b%fine.within] {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	fcc.diff, fcc.hashDiff = keep(fcc.diff), keep(fcc.hashDiff)
+	fcc.DifferingBuckets, fcc.OK = len(fcc.diff), len(fcc.diff) == 0
+	fcc.refined = slices.Clone(fcc.diff)
+	return fcc, nil
+}
+
+// Refined folds the drill-down of cc's refinement (fcc, after DrillDown)
+// into cc: its differences, and of cc's buckets those that still differ
+// — those whose row hashes differ, those with a fine bucket that still
+// differs, and those in which the refinement found no differing fine
+// bucket at all (nothing cleared them).
+func (cc *ContentCheck) Refined(fcc *ContentCheck) {
+	n := cc.Buckets
+	still := map[uint32]bool{}
+	for _, b := range cc.hashDiff {
+		still[b] = true
+	}
+	for _, b := range fcc.diff {
+		still[b%n] = true
+	}
+	seen := map[uint32]bool{}
+	for _, b := range fcc.refined {
+		seen[b%n] = true
+	}
+	var left []uint32
+	for _, b := range cc.diff {
+		if still[b] || !seen[b] {
+			left = append(left, b)
+		}
+	}
+	cc.Differences = fcc.Differences
+	cc.rehashed += fcc.rehashed
+	cc.diff, cc.DifferingBuckets = left, len(left)
+	cc.OK = len(left) == 0 && len(cc.Differences) == 0
+}
 
 // maxDifferences bounds the differences a report lists per table; the
 // differing-bucket count says how far beyond.

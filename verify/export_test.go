@@ -7,3 +7,11 @@ func SameFloatForTest(c *Content, a, b connectors.Value) bool { return c.sameFlo
 
 // RehashedRowsForTest exposes the rows a drill-down hashed or read whole.
 func RehashedRowsForTest(cc *ContentCheck) int64 { return cc.rehashed }
+
+// SetMaxDrillBucketsForTest sets the buckets a drill-down reads whole,
+// until the function it gives is called.
+func SetMaxDrillBucketsForTest(n int) func() {
+	old := maxDrillBuckets
+	maxDrillBuckets = n
+	return func() { maxDrillBuckets = old }
+}
