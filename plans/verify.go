@@ -212,10 +212,17 @@ func (r *runner) newExpected(size map[string]int64, hasher *connectors.RowHasher
 		arc: &expectedArchive{content: verify.NewArchiveContent()}, ledger: verify.NewLedger(), hasher: hasher}
 	for i := range r.in.Schema.Tables {
 		t := &r.in.Schema.Tables[i]
-		c, err := verify.NewContent(t, verify.BucketsFor(size[t.Name]))
+		n := verify.BucketsFor(size[t.Name])
+		if hasher.Keyed() {
+			// A run's own end check: few buckets, cache-resident on both
+			// sides, refined in a drill-down (verify.RunBuckets).
+			n = verify.RunBucketsFor(size[t.Name])
+		}
+		c, err := verify.NewContent(t, n)
 		if err != nil {
 			return nil, err
 		}
+		c.Fine = verify.BucketsFor(size[t.Name])
 		c.FloatTolerance = p.Verification.FloatTolerance
 		c.Hasher = hasher
 		e.contents[t.Name] = c
@@ -778,9 +785,46 @@ func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect
 	for _, t := range ares.ValuesDiffering {
 		karc.wantValues[t] = true
 	}
+	// A check over few buckets (a run's own) with more differing than a
+	// drill-down reads is refined first: the source re-read once more into
+	// finer buckets of those only, compared with the target's, and the
+	// drill-down looks into the fine ones that differ.
+	fine := map[string]*verify.Content{}
 	for _, cc := range differing {
+		f, err := cc.Refinement(contents[cc.Table])
+		if err != nil {
+			return err
+		}
+		if f != nil {
+			fine[cc.Table] = f
+		}
+	}
+	checks := map[string]*verify.ContentCheck{}
+	if len(fine) > 0 {
+		if err := r.move(ctx, s, &refiningSink{contents: fine, dialect: d}, &keepingArchive{}, verify.NewLedger()); err != nil {
+			return fmt.Errorf("verify: drill-down: re-apply the mappings into finer buckets: %w", err)
+		}
+		for _, cc := range differing {
+			if f := fine[cc.Table]; f != nil {
+				fcc, err := verify.Refine(ctx, tsnap, inTarget[cc.Table], f, cc)
+				if err != nil {
+					return err
+				}
+				checks[cc.Table] = fcc
+			}
+		}
+	}
+	keep.contents = maps.Clone(contents)
+	for t, f := range fine {
+		keep.contents[t] = f
+	}
+	for _, cc := range differing {
+		dc := cc
+		if fcc := checks[cc.Table]; fcc != nil {
+			dc = fcc
+		}
 		set := map[uint32]bool{}
-		for _, b := range cc.Differing() {
+		for _, b := range dc.Differing() {
 			set[b] = true
 		}
 		keep.want[cc.Table] = set
@@ -789,7 +833,12 @@ func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect
 		return fmt.Errorf("verify: drill-down: re-apply the mappings: %w", err)
 	}
 	for _, cc := range differing {
-		if err := verify.DrillDown(ctx, tsnap, inTarget[cc.Table], contents[cc.Table], cc, keep.rows[cc.Table]); err != nil {
+		if fcc := checks[cc.Table]; fcc != nil {
+			if err := verify.DrillDown(ctx, tsnap, inTarget[cc.Table], fine[cc.Table], fcc, keep.rows[cc.Table]); err != nil {
+				return err
+			}
+			cc.Refined(fcc)
+		} else if err := verify.DrillDown(ctx, tsnap, inTarget[cc.Table], contents[cc.Table], cc, keep.rows[cc.Table]); err != nil {
 			return err
 		}
 		if !cc.OK && len(cc.Differences) == 0 {
@@ -931,6 +980,29 @@ func (h *hashingSink) Write(_ context.Context, t *connectors.Table, rows [][]con
 // Dialect is the target's: a value it cannot hold is archived as in the
 // run (checkTarget), so the expected outcomes are the run's.
 func (h *hashingSink) Dialect() connectors.Dialect { return h.dialect }
+
+// refiningSink hashes the rows of the tables whose check is refined into
+// their finer content (verify.ContentCheck.Refinement), which takes those
+// of the differing buckets only; the other tables' rows are passed over.
+type refiningSink struct {
+	contents map[string]*verify.Content
+	dialect  connectors.Dialect
+}
+
+func (f *refiningSink) Write(_ context.Context, t *connectors.Table, rows [][]connectors.Value) error {
+	c := f.contents[t.Name]
+	if c == nil {
+		return nil
+	}
+	for _, row := range rows {
+		if err := c.Add(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *refiningSink) Dialect() connectors.Dialect { return f.dialect }
 
 // keepingSink keeps the rows of the differing buckets, for a drill-down.
 type keepingSink struct {
