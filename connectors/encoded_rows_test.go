@@ -215,16 +215,20 @@ func TestSumRowsBucketCounts(t *testing.T) {
 
 // BenchmarkSumRows hashes 100k in-memory rows (4 columns, a float among
 // them) into 16384 buckets, from their values and from their encodings,
-// with SHA-256 and with a run's keyed hash (connectors.RowHasher): the
-// hashing alone, without a database.
+// with SHA-256 and with a run's keyed hash (connectors.RowHasher), and
+// with the keyed hash into a run's 1024: the hashing alone, without a
+// database.
 func BenchmarkSumRows(b *testing.B) {
 	snap := &memSnapshot{rows: records(100000)}
 	for _, bench := range []struct {
-		name   string
-		hasher *connectors.RowHasher
-	}{{"values", nil}, {"encodings", nil}, {"encodings-keyed", connectors.NewRunHasher()}} {
-		name := strings.TrimSuffix(bench.name, "-keyed")
-		req := connectors.ChecksumRequest{Columns: hashedCols, Buckets: 16384, Floats: []string{"weight"}, FloatBits: 30, Hasher: bench.hasher}
+		name    string
+		hasher  *connectors.RowHasher
+		buckets uint32
+	}{{"values", nil, 16384}, {"encodings", nil, 16384}, {"encodings-keyed", connectors.NewRunHasher(), 16384},
+		// A run's own end check's buckets (verify.RunBuckets).
+		{"encodings-keyed-1024", connectors.NewRunHasher(), 1024}} {
+		name := strings.TrimSuffix(strings.TrimSuffix(bench.name, "-1024"), "-keyed")
+		req := connectors.ChecksumRequest{Columns: hashedCols, Buckets: bench.buckets, Floats: []string{"weight"}, FloatBits: 30, Hasher: bench.hasher}
 		b.Run(bench.name, func(b *testing.B) {
 			var enc *encodedMemRows
 			if name == "encodings" {
