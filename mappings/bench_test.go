@@ -1,9 +1,11 @@
 package mappings
 
 import (
+	"crypto/md5"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -131,4 +133,70 @@ func BenchmarkDecimalAgainstFloatLiteral(b *testing.B) {
 			b.Fatal(o.Reason)
 		}
 	}
+}
+
+// BenchmarkApplyIdentity12 measures the identity mapping of the issue's
+// 12-column table (bigint, int, varchar(64), text, decimal(12,2), double,
+// date, datetime(6) twice, boolean, varchar(10), varbinary(16) into
+// bytes) per source row: no expression, no rule, each value only fitted.
+// The rows cycle through 4096 distinct ones, as a batch's would.
+//
+//	go test ./mappings/ -run '^$' -bench ApplyIdentity12 -benchmem -count 5
+func BenchmarkApplyIdentity12(b *testing.B) {
+	tp, rows := identity12(b, 4096)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if o := tp.Apply(rows[i%len(rows)]); o.Kind != Migrated {
+			b.Fatal(o.Reason, o.Column, o.Detail)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// identity12 compiles the identity mapping of the 12-column table and
+// makes n source rows of it, as the MariaDB connector decodes them.
+func identity12(t testing.TB, n int) (*TableProgram, [][]connectors.Value) {
+	t.Helper()
+	names := strings.Fields("id patient namn anteckning belopp poang fodd besokt registrerad aktiv kod kontroll")
+	source := strings.Fields("bigint integer varchar(64) text decimal(12,2) double date datetime(6) datetime(6) boolean varchar(10) varbinary(16)")
+	target := strings.Fields("bigint integer varchar(64) text decimal(12,2) double date datetime(6) datetime(6) boolean varchar(10) bytes")
+	var schema, mapping strings.Builder
+	schema.WriteString("platform: b\ntables:\n  - name: besok\n    primary_key: [id]\n    columns:\n")
+	mapping.WriteString("tables:\n  - target: besok\n    source: besok\n    columns:\n")
+	cols := make([]connectors.Column, len(names))
+	for i, name := range names {
+		fmt.Fprintf(&schema, "      - {name: %s, type: %q}\n", name, target[i])
+		fmt.Fprintf(&mapping, "      %s: %s\n", name, name)
+		cols[i] = col(name, source[i], i > 1)
+	}
+	dir := t.TempDir()
+	s, ds := LoadSchema(writeFile(t, dir, "s.yaml", schema.String()))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", mapping.String()))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	prog, ds := Compile([]*File{f}, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: cols}}, s, &Env{})
+	if ds.Err() != nil {
+		t.Fatal(ds.Err())
+	}
+	rows := make([][]connectors.Value, n)
+	for i := range rows {
+		seq := int64(i + 1)
+		sum := md5.Sum([]byte(fmt.Sprint(seq)))
+		rows[i] = []connectors.Value{
+			seq, 100000 + seq%5000, fmt.Sprintf("Åsa Öberg %d", seq),
+			"Patienten besökte mottagningen; inga komplikationer noterades.",
+			connectors.Decimal(fmt.Sprintf("%d.%02d", seq%100000, seq%100)), float64(seq) / 7,
+			connectors.Date{Year: 1940 + int(seq%80), Month: time.Month(1 + seq%12), Day: 1 + int(seq%28)},
+			connectors.LocalDateTime{Date: connectors.Date{Year: 2020, Month: 1, Day: 1 + int(seq%28)}, Hour: int(seq % 24), Minute: int(seq % 60), Second: int(seq % 60), Nanosecond: 123456000},
+			connectors.LocalDateTime{Date: connectors.Date{Year: 2020, Month: 2, Day: 1 + int(seq%28)}, Hour: int(seq % 24), Minute: int(seq % 60), Second: int(seq % 60)},
+			seq%3 == 0, fmt.Sprintf("K%05d", seq%99999), sum[:],
+		}
+	}
+	return prog.Tables[0], rows
 }
