@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -91,7 +92,11 @@ func fitErr(r Rule, format string, args ...any) *FitError {
 // exactly, on every dialect regflytt writes to. NULL fits (nullability is
 // the column's business, see Column.Fit). Fit changes nothing: a value that
 // does not fit is an error, never rounded, truncated or shifted.
-func (t Type) Fit(v Value) error {
+func (t Type) Fit(v Value) error { return t.fit(v) }
+
+// fit is Fit on the type in place: Column.Fit, once per value of a run,
+// would otherwise copy the six-word Type for each.
+func (t *Type) fit(v Value) error {
 	if v == nil {
 		return nil
 	}
@@ -101,7 +106,7 @@ func (t Type) Fit(v Value) error {
 	case KindFloat:
 		f, ok := v.(float64)
 		if !ok {
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			// SQLite turns NaN into NULL and MariaDB refuses both: keep
@@ -119,35 +124,43 @@ func (t Type) Fit(v Value) error {
 			return fitErr(RuleNotFinite, "NaN and infinities are not stored")
 		}
 		if !ok {
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
 		return t.fitDecimal(d)
 	case KindBool:
 		if _, ok := v.(bool); !ok {
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
 	case KindText:
 		s, ok := v.(string)
 		if !ok {
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
-		if !utf8.ValidString(s) {
+		// One pass for the three checks, in the order of their reasons:
+		// text that is not UTF-8 is that, whatever else it holds.
+		valid, nul, n := scanText(s)
+		switch {
+		case !valid:
 			return fitErr(RuleInvalidUTF8, "text is not valid UTF-8")
-		}
-		if strings.IndexByte(s, 0) >= 0 {
+		case nul:
 			return fitErr(RuleNULByte, "text holds a NUL byte, which PostgreSQL cannot store")
-		}
-		if t.Length > 0 {
-			if n := utf8.RuneCountInString(s); n > t.Length {
-				return fitErr(RuleTextLength, "%d characters, column holds %d", n, t.Length)
-			}
+		case t.Length > 0 && n > t.Length:
+			return fitErr(RuleTextLength, "%d characters, column holds %d", n, t.Length)
 		}
 	case KindBytes:
+		if t.Length == 0 {
+			// Only the kind to check: the value's type word, not the
+			// slice header behind it.
+			if _, ok := v.([]byte); !ok {
+				return wrongKind(*t, v)
+			}
+			break
+		}
 		b, ok := v.([]byte)
 		if !ok {
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
-		if t.Length > 0 && len(b) > t.Length {
+		if len(b) > t.Length {
 			return fitErr(RuleBytesLength, "%d bytes, column holds %d", len(b), t.Length)
 		}
 	case KindDate:
@@ -159,7 +172,7 @@ func (t Type) Fit(v Value) error {
 		case InvalidDate:
 			return invalidDate(d)
 		default:
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
 	case KindDateTime:
 		switch d := v.(type) {
@@ -167,13 +180,13 @@ func (t Type) Fit(v Value) error {
 			if !d.Valid() {
 				return fitErr(RuleInvalidDate, "not a calendar date and time")
 			}
-			if lost := d.Nanosecond % int(math.Pow10(9-t.fracDigits())); lost != 0 {
+			if lost := d.Nanosecond % int(t.fracUnit()); lost != 0 {
 				return fitErr(RulePrecision, "needs more than %d fractional digits", t.fracDigits())
 			}
 		case InvalidDate:
 			return invalidDate(d)
 		default:
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
 	case KindTimestamp:
 		if _, ok := v.(InvalidDate); ok {
@@ -183,7 +196,7 @@ func (t Type) Fit(v Value) error {
 		}
 		ts, ok := v.(time.Time)
 		if !ok {
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
 		if ts.Location() != time.UTC {
 			return fitErr(RuleTimestampUTC, "instants travel in UTC")
@@ -191,41 +204,42 @@ func (t Type) Fit(v Value) error {
 		if y := ts.Year(); y < 1 || y > 9999 {
 			return fitErr(RuleInvalidDate, "year outside 1..9999")
 		}
-		if ts.Nanosecond()%int(math.Pow10(9-t.fracDigits())) != 0 {
+		if ts.Nanosecond()%int(t.fracUnit()) != 0 {
 			return fitErr(RulePrecision, "needs more than %d fractional digits", t.fracDigits())
 		}
 	case KindTime:
 		d, ok := v.(Duration)
 		if !ok {
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
 		// A receiving schema's time is a time of day; a MySQL TIME beyond
 		// 24 hours is a duration no time-of-day column can hold.
 		if d < 0 || time.Duration(d) > 24*time.Hour {
 			return fitErr(RuleTimeRange, "outside 00:00:00..24:00:00")
 		}
-		if int64(d)%int64(math.Pow10(9-t.fracDigits())) != 0 {
+		if int64(d)%t.fracUnit() != 0 {
 			return fitErr(RulePrecision, "needs more than %d fractional digits", t.fracDigits())
 		}
 	case KindUUID:
 		if _, ok := v.(UUID); !ok {
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
 	case KindJSON:
 		j, ok := v.(JSON)
 		if !ok {
-			return wrongKind(t, v)
+			return wrongKind(*t, v)
 		}
+		valid, nul, _ := scanText(string(j))
 		switch {
-		case !utf8.ValidString(string(j)):
+		case !valid:
 			return fitErr(RuleInvalidUTF8, "JSON text is not valid UTF-8")
-		case strings.IndexByte(string(j), 0) >= 0:
+		case nul:
 			return fitErr(RuleNULByte, "JSON text holds a NUL byte")
 		case !json.Valid([]byte(j)):
 			return fitErr(RuleInvalidJSON, "not valid JSON")
 		}
 	default:
-		return fitErr(RuleWrongKind, "column type %v is not storable", t)
+		return fitErr(RuleWrongKind, "column type %v is not storable", *t)
 	}
 	return nil
 }
@@ -235,16 +249,75 @@ func (c *Column) Fit(v Value) error {
 	if v == nil && !c.Nullable {
 		return &FitError{Rule: RuleNotNull, Detail: "column is NOT NULL"}
 	}
-	return c.Type.Fit(v)
+	return c.Type.fit(v)
 }
 
 // fracDigits is the fractional-second precision a temporal type keeps;
 // zero in the schema means whole seconds.
-func (t Type) fracDigits() int {
+func (t *Type) fracDigits() int {
 	if t.Precision < 0 || t.Precision > 9 {
 		return 9
 	}
 	return t.Precision
+}
+
+// fracUnits are the nanoseconds of the last digit a type of 0..9
+// fractional-second digits keeps.
+var fracUnits = [10]int64{1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1, 1}
+
+// fracUnit is the nanoseconds of the last fractional-second digit the
+// type keeps: a value of nanoseconds not a multiple of it needs more.
+func (t *Type) fracUnit() int64 { return fracUnits[t.fracDigits()] }
+
+// scanText reads s once and says what utf8.ValidString, a search for a
+// NUL byte and utf8.RuneCountInString would: whether s is UTF-8, whether
+// it holds a NUL, and its characters (counted up to the first byte that
+// is not UTF-8, where it stops). Text is mostly ASCII, which it reads
+// eight bytes at a time, and the rest mostly two-byte characters (å, ä,
+// ö), which it reads without a call.
+func scanText(s string) (valid, nul bool, runes int) {
+	const hi, lo = 0x8080808080808080, 0x0101010101010101
+	i := 0
+	for i < len(s) {
+		if i+8 <= len(s) {
+			_ = s[i+7]
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			// The high bit of x marks each byte above 0x7F, that of x-lo
+			// each zero byte (0 borrows to 0xFF) and, through the borrow,
+			// maybe bytes after it, never one before: the lowest mark is
+			// the first byte that is not ASCII other than NUL.
+			mark := (x | (x - lo)) & hi
+			if mark == 0 {
+				i += 8
+				runes += 8
+				continue
+			}
+			k := bits.TrailingZeros64(mark) / 8
+			i += k
+			runes += k
+		}
+		c := s[i]
+		switch {
+		case c == 0:
+			nul = true
+			i++
+		case c < utf8.RuneSelf:
+			i++
+		case c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+			// A two-byte character: every lead C2..DF with one
+			// continuation byte is one (C0 and C1 would be overlong).
+			i += 2
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return false, nul, runes
+			}
+			i += size
+		}
+		runes++
+	}
+	return true, nul, runes
 }
 
 // invalidDate refuses a stored date no calendar holds, and says when it
@@ -298,7 +371,7 @@ func wrongKindHint(col, val Kind) string {
 	return ""
 }
 
-func (t Type) fitInt(v Value) error {
+func (t *Type) fitInt(v Value) error {
 	bits := t.Bits
 	if bits == 0 {
 		bits = 64
@@ -307,26 +380,26 @@ func (t Type) fitInt(v Value) error {
 	case int64:
 		if t.Unsigned {
 			if n < 0 || (bits < 64 && uint64(n) > 1<<bits-1) {
-				return fitErr(RuleIntRange, "outside %v", t)
+				return fitErr(RuleIntRange, "outside %v", *t)
 			}
 			return nil
 		}
 		if bits < 64 && (n < -1<<(bits-1) || n > 1<<(bits-1)-1) {
-			return fitErr(RuleIntRange, "outside %v", t)
+			return fitErr(RuleIntRange, "outside %v", *t)
 		}
 	case uint64:
 		// Only values above MaxInt64 are uint64; just an unsigned bigint
 		// holds them.
 		if !t.Unsigned || bits < 64 {
-			return fitErr(RuleIntRange, "outside %v", t)
+			return fitErr(RuleIntRange, "outside %v", *t)
 		}
 	default:
-		return wrongKind(t, v)
+		return wrongKind(*t, v)
 	}
 	return nil
 }
 
-func (t Type) fitDecimal(d Decimal) error {
+func (t *Type) fitDecimal(d Decimal) error {
 	intDigits, fracDigits, ok := DecimalDigits(d)
 	if !ok {
 		return fitErr(RuleBadDecimal, "not a plain decimal number")
