@@ -203,8 +203,12 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 			}
 		}
 	}
-	if o, ok := p.sourceRule(row); ok {
-		return o
+	// Without table rules neither call can archive: not making them
+	// saves two Outcomes zeroed and returned per record.
+	if len(p.rules) > 0 {
+		if o, ok := p.sourceRule(row); ok {
+			return o
+		}
 	}
 	out := p.state.newRow(len(p.cols))
 	var notes, lost []ValueNote
@@ -243,9 +247,11 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		}
 		out[i] = v
 	}
-	if o, ok := p.applyRules(out, row); ok {
-		o.Warnings = p.env.warnings.take()
-		return o
+	if len(p.rules) > 0 {
+		if o, ok := p.applyRules(out, row); ok {
+			o.Warnings = p.env.warnings.take()
+			return o
+		}
 	}
 	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, SourceNonNull: fed, NotChosen: notChosen, Warnings: p.env.warnings.take()}
 }
@@ -298,6 +304,18 @@ func (p *TableProgram) value(cp *columnProgram, row []connectors.Value) (connect
 // went wrong (a function, the language, a conversion), it is not silent.
 func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v connectors.Value, rule string, err error) {
 	p.state.notChosen = 0
+	if cp.plain {
+		// The source value as read, only fitted (plainCopy): the steps
+		// below would each pass it on unchanged.
+		src := row[cp.src]
+		if v, err = p.fit(cp, src); err != nil {
+			return nil, "", err
+		}
+		if v == nil && src != nil {
+			return nil, "", &valueLostError{src: cp.src}
+		}
+		return v, "", nil
+	}
 	isNull, err := cp.nullWhen(p, row)
 	if err != nil {
 		return nil, "", err
@@ -427,6 +445,12 @@ func (p *TableProgram) fit(cp *columnProgram, v connectors.Value) (connectors.Va
 		}
 	}
 	if d, ok := v.(connectors.Decimal); ok && cp.scale >= 0 {
+		// Most decimals arrive as padScale would write them: then the
+		// integer digits are all Fit has left to check (the column's
+		// scale is cp.scale, and padded is well formed).
+		if n, ok := paddedIntDigits(d, cp.scale); ok && n <= cp.target.Type.Precision-cp.scale {
+			return v, nil
+		}
 		// v, not d: boxing d again would allocate.
 		if err := cp.target.Fit(v); err != nil {
 			return nil, err

@@ -122,6 +122,9 @@ type columnProgram struct {
 	// choice says why the first value of the column's choices wins
 	// (choice:): the values it leaves out are counted, not a failure.
 	choice string
+	// plain is plainCopy, once the table is compiled: columnValue then
+	// only fits the source value.
+	plain bool
 }
 
 type compiledRule struct {
@@ -175,6 +178,9 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 		tp := c.table(srcByName, target)
 		if tp == nil {
 			return nil
+		}
+		for i := range tp.cols {
+			tp.cols[i].plain = tp.cols[i].plainCopy()
 		}
 		names := []string{tp.Source.Name}
 		if tp.EAV != nil {

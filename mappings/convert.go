@@ -340,6 +340,40 @@ func isPadded(d connectors.Decimal, scale int) bool {
 	return nonzero || !neg
 }
 
+// paddedIntDigits is isPadded in the same pass as Fit's count of the
+// integer digits: the significant ones, none for a lone 0.
+func paddedIntDigits(d connectors.Decimal, scale int) (int, bool) {
+	s := string(d)
+	neg := s != "" && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	point := len(s) - scale - 1
+	if scale == 0 {
+		point = len(s)
+	}
+	if point < 1 || point < len(s) && s[point] != '.' || point > 1 && s[0] == '0' {
+		return 0, false
+	}
+	nonzero := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case i == point:
+		case c < '0' || c > '9':
+			return 0, false
+		case c != '0':
+			nonzero = true
+		}
+	}
+	if neg && !nonzero {
+		return 0, false
+	}
+	if point == 1 && s[0] == '0' {
+		return 0, true
+	}
+	return point, true
+}
+
 // padScale writes a decimal with exactly scale fractional digits, adding
 // zeros; it never rounds (Fit has rejected more digits than scale). Every
 // dialect then stores and returns the same text, which verification
