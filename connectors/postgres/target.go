@@ -86,6 +86,12 @@ func (w *writeTx) Commit() error {
 // notices.
 func (w *writeTx) CommitAsync() error {
 	if _, err := w.tx.Exec(context.Background(), "SET LOCAL synchronous_commit TO OFF"); err != nil {
+		// Ended here, as a failed Commit ends it: the pool has the
+		// connection back only when its transaction ends, and the pool's
+		// Close waits for every connection it gave out. Left open, a run
+		// whose target session was ended just before this commit retried
+		// the batch, finished, and waited in Close forever.
+		_ = w.Rollback()
 		return w.db.errorf(err, "commit")
 	}
 	return w.Commit()
