@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // killAt calls kill when the run has committed n batches.
@@ -41,6 +44,34 @@ func (k *killAt) Add(int) {
 	}
 }
 
+// runDeadline bounds one run of TestRunSurvivesKilledConnections: one
+// takes some 3 s here, 5 s with two copies of the test beside two busy
+// loops on two cores. Its
+// context ends then, and whatever waits without heeding it (closing a
+// connection pool, a commit) fails the test a half-minute later with
+// every goroutine's stack, where the test waited for CI's limit with
+// nothing said (it hung once for 9 minutes so: a connection pool's Close
+// waited for a connection a failed commit kept).
+const runDeadline = time.Minute
+
+// runWithin runs plans.Run with a context that ends after runDeadline,
+// and ends the test binary with every goroutine's stack if the run has not
+// returned a half-minute after that.
+func runWithin(t *testing.T, p *plans.Plan, opts plans.Options) (*verify.Report, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
+	defer cancel()
+	name := t.Name()
+	watchdog := time.AfterFunc(runDeadline+30*time.Second, func() {
+		buf := make([]byte, 1<<22)
+		buf = buf[:runtime.Stack(buf, true)]
+		panic(fmt.Sprintf("%s: the run has not returned %v after it started, %v after its context ended: it waits on something that never comes; every goroutine:\n%s",
+			name, runDeadline+30*time.Second, 30*time.Second, buf))
+	})
+	defer watchdog.Stop()
+	return plans.Run(ctx, p, opts)
+}
+
 func dbName(t *testing.T, raw string) string {
 	t.Helper()
 	u, err := url.Parse(raw)
@@ -54,8 +85,12 @@ func dbName(t *testing.T, raw string) string {
 // killer's own.
 func killMariaDB(t *testing.T, dbURL string) {
 	t.Helper()
+	// Bounded as the runs are: a kill that waits would hold the run in
+	// Add, and the watchdog would blame the run.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	db := mytest.Open(t, dbURL)
-	rows, err := db.Query("SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()", dbName(t, dbURL))
+	rows, err := db.QueryContext(ctx, "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()", dbName(t, dbURL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +108,7 @@ func killMariaDB(t *testing.T, dbURL string) {
 	}
 	for _, id := range ids {
 		// A connection may end by itself meanwhile.
-		_, _ = db.Exec(fmt.Sprintf("KILL %d", id))
+		_, _ = db.ExecContext(ctx, fmt.Sprintf("KILL %d", id))
 	}
 }
 
@@ -94,7 +129,7 @@ func TestRunSurvivesKilledConnections(t *testing.T) {
 	p := loadPlan(t, demoPlan)
 	p.BatchSize = 100
 	clean := pgtest.NewDatabase(t)
-	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+	if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
 		t.Fatal(err)
 	}
 	want := targetDigest(t, clean, demoTables)
@@ -116,13 +151,13 @@ func TestRunSurvivesKilledConnections(t *testing.T) {
 	t.Run("source killed, not frozen: stops resumably", func(t *testing.T) {
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "a")
 		k := &killAt{n: 5, kill: func() { killMariaDB(t, src) }}
-		_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
+		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
 		var lost *wrap.SnapshotLostError
 		var stopped *plans.StoppedError
 		if !errors.As(err, &lost) || !errors.As(err, &stopped) || !strings.Contains(err.Error(), "again to resume") {
 			t.Fatalf("got %v, want a stop that says the snapshot was lost and how to resume", err)
 		}
-		if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, Retry: fast}); err != nil {
+		if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, Retry: fast}); err != nil {
 			t.Fatal(err)
 		}
 		same(t, tgt, work)
@@ -132,7 +167,7 @@ func TestRunSurvivesKilledConnections(t *testing.T) {
 		frozen := *p
 		frozen.SourceFrozen = true
 		k := &killAt{n: 5, kill: func() { killMariaDB(t, src) }}
-		rep, err := plans.Run(context.Background(), &frozen, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
+		rep, err := runWithin(t, &frozen, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +179,7 @@ func TestRunSurvivesKilledConnections(t *testing.T) {
 	t.Run("target killed: retried", func(t *testing.T) {
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "c")
 		k := &killAt{n: 5, kill: func() { killPostgreSQL(t, tgt) }}
-		rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
+		rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
 		if err != nil {
 			t.Fatal(err)
 		}
