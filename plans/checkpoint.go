@@ -502,6 +502,12 @@ func (b *bookkeeping) commitOnce(ctx context.Context, writes []tableRows, cp []c
 		return err
 	}
 	if err := connectors.CommitBatch(tx, !durable); err != nil {
+		// A commit that failed should have ended its transaction; if a
+		// connector's did not, its connection is never given back, and
+		// closing the target waits for it forever (PostgreSQL's
+		// CommitAsync once did so). After an ended one, Rollback does
+		// nothing.
+		tx.Rollback()
 		return fmt.Errorf("commit batch: %w", err)
 	}
 	return nil

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
@@ -188,4 +190,83 @@ func TestRunSurvivesKilledConnections(t *testing.T) {
 		}
 		same(t, tgt, work)
 	})
+}
+
+// keptTxTarget's first asynchronous commit fails as a lost connection
+// does and leaves its transaction open, as PostgreSQL's CommitAsync did
+// when the session had ended: a pool gives back a connection only when
+// its transaction ends, and closes only when every one is back.
+type keptTxTarget struct {
+	connectors.Target
+	mu     sync.Mutex
+	failed bool
+	open   int
+}
+
+func (k *keptTxTarget) Begin(ctx context.Context) (connectors.Tx, error) {
+	tx, err := k.Target.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	k.open++
+	k.mu.Unlock()
+	return &keptTx{Tx: tx, k: k}, nil
+}
+
+func (k *keptTxTarget) Lock(ctx context.Context, name string) (func() error, error) {
+	return k.Target.(connectors.Locker).Lock(ctx, name)
+}
+
+type keptTx struct {
+	connectors.Tx
+	k     *keptTxTarget
+	ended bool
+}
+
+func (t *keptTx) end() {
+	t.k.mu.Lock()
+	defer t.k.mu.Unlock()
+	if !t.ended {
+		t.ended = true
+		t.k.open--
+	}
+}
+
+func (t *keptTx) Commit() error   { t.end(); return t.Tx.Commit() }
+func (t *keptTx) Rollback() error { t.end(); return t.Tx.Rollback() }
+
+func (t *keptTx) CommitAsync() error {
+	t.k.mu.Lock()
+	first := !t.k.failed
+	t.k.failed = true
+	t.k.mu.Unlock()
+	if first {
+		return errors.New("commit: connection reset by peer")
+	}
+	return t.Commit()
+}
+
+// A batch whose commit failed and kept its transaction open is rolled
+// back before it is tried again, so that no connection stays given out:
+// the run that retried it finished, then waited forever in the target
+// pool's Close (PostgreSQL; SQLite here waits for its lock instead).
+func TestRunEndsATransactionWhoseCommitFailed(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 200)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 20
+	k := &keptTxTarget{}
+	_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: filepath.Join(dir, "w"),
+		Retry:      wrap.Policy{Base: time.Millisecond, Max: 10 * time.Millisecond},
+		WrapTarget: func(tg connectors.Target) connectors.Target { k.Target = tg; return k }})
+	if !k.failed {
+		t.Fatal("no batch was committed asynchronously: the test proves nothing")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.open != 0 {
+		t.Errorf("%d transactions were never ended", k.open)
+	}
 }
