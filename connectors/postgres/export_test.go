@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -63,4 +64,12 @@ func TxQueryString(ctx context.Context, tx connectors.Tx, sql string) (string, e
 	var out string
 	err := tx.(*writeTx).tx.QueryRow(ctx, sql).Scan(&out)
 	return out, err
+}
+
+// ConnectTimeout sets the bound on opening a connection that URLs
+// without connect_timeout get, until the returned function is called.
+func ConnectTimeout(d time.Duration) (restore func()) {
+	old := defaultConnectTimeout
+	defaultConnectTimeout = d
+	return func() { defaultConnectTimeout = old }
 }

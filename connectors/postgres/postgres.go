@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -56,6 +58,10 @@ var sessionParams = map[string]string{
 	// them (the owner, a superuser, BYPASSRLS) reads every row.
 	"row_security": "off",
 }
+
+// defaultConnectTimeout bounds opening a connection when the URL does
+// not (see config); the MariaDB connector's is the same.
+var defaultConnectTimeout = 10 * time.Second
 
 // regflyttParams are query parameters this package reads itself; they are
 // removed before the URL reaches pgx, which would send them to the server
@@ -127,6 +133,14 @@ func config(loc *connectors.Location, readOnly bool) (*pgxpool.Config, string, e
 	}
 	if readOnly {
 		rp["default_transaction_read_only"] = "on"
+	}
+	// A connection's whole opening (dial, TLS, startup, authentication)
+	// is bounded unless the URL or PGCONNECT_TIMEOUT says otherwise (0
+	// for none, as libpq): pgx has no bound of its own, so a server that
+	// accepted the connection and never answered (overloaded, a stuck
+	// proxy) held the run, and each of its retries, for good.
+	if _, given := u.Query()["connect_timeout"]; !given && os.Getenv("PGCONNECT_TIMEOUT") == "" {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		return registerCodecs(c.TypeMap())
