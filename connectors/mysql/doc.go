@@ -18,7 +18,7 @@
 //	parameter                default           meaning
 //	tls                      false             true, skip-verify, preferred or false
 //	socket                   (none)            connect through a Unix socket instead of host:port
-//	timeout                  10s               dial timeout: an unreachable server fails fast
+//	timeout                  10s               connect timeout (dial, handshake, login): an unreachable or silent server fails fast
 //	readTimeout              0 (none)          I/O read timeout
 //	writeTimeout             0 (none)          I/O write timeout
 //	allowCleartextPasswords  false             for PAM/LDAP accounts; use with tls=true

@@ -33,7 +33,8 @@ const sessionSQLMode = "STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR
 const connectionCollation = "utf8mb4_bin"
 
 // defaultDialTimeout stops an unreachable server from holding a run for the
-// operating system's minutes-long TCP timeout.
+// operating system's minutes-long TCP timeout, and one that never answers
+// from holding it for good (boundedConnect).
 const defaultDialTimeout = 10 * time.Second
 
 // urlParams are the query parameters a mysql:// URL may carry (see the
@@ -172,7 +173,7 @@ func open(ctx context.Context, loc *connectors.Location, readOnly bool) (*DB, er
 	if err != nil {
 		return nil, connectors.Scrub(fmt.Errorf("%s: %w", loc, err), loc.Password())
 	}
-	db := sql.OpenDB(connector)
+	db := sql.OpenDB(boundedConnect{Connector: connector, timeout: cfg.Timeout})
 	// A snapshot holds one connection for a whole run and a writer another;
 	// keep a few idle for verification reading while writing.
 	db.SetMaxIdleConns(4)
@@ -181,6 +182,27 @@ func open(ctx context.Context, loc *connectors.Location, readOnly bool) (*DB, er
 		return nil, connectors.Scrub(fmt.Errorf("%s: connect: %w", loc, err), loc.Password())
 	}
 	return &DB{db: db, loc: loc, schema: cfg.DBName, readOnly: readOnly}, nil
+}
+
+// boundedConnect bounds a new connection's whole opening, handshake and
+// authentication included, by the timeout parameter: the driver bounds
+// only the dial with it, and a server that accepted the connection and
+// never sent its greeting (overloaded, a stuck proxy) held a run's
+// start, and each retry of a lost connection, for good. The driver stops
+// watching the context once the connection is open, so the bound ends
+// with Connect.
+type boundedConnect struct {
+	driver.Connector
+	timeout time.Duration
+}
+
+func (c boundedConnect) Connect(ctx context.Context) (driver.Conn, error) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	return c.Connector.Connect(ctx)
 }
 
 // errorf wraps an error with the (redacted) location and scrubs the
