@@ -30,7 +30,7 @@ func (s *snapshot) Twin(ctx context.Context) (connectors.Snapshot, error) {
 		return nil, s.db.errorf(err, "twin snapshot: begin")
 	}
 	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+id+"'"); err != nil {
-		tx.Rollback(context.Background())
+		rollback(tx)
 		return nil, s.db.errorf(err, "twin snapshot: import the snapshot")
 	}
 	return &snapshot{db: s.db, tx: tx, position: s.position}, nil

@@ -3,10 +3,13 @@ package postgres_test
 import (
 	"context"
 	"net"
+	neturl "net/url"
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/postgres"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
 
 // silentServer accepts connections and never answers: a server too
@@ -73,5 +76,132 @@ func TestOpenGivesUpOnAServerThatNeverAnswers(t *testing.T) {
 				t.Fatalf("still waiting after %v for a server that never answers", tc.within)
 			}
 		})
+	}
+}
+
+// freezingProxy forwards connections to addr until freeze, and from then
+// on forwards nothing while keeping them open: a server or proxy that
+// stopped answering and stays up, which TCP keepalive takes for alive.
+type freezingProxy struct {
+	addr   string
+	frozen chan struct{}
+}
+
+func newFreezingProxy(t *testing.T, to string) *freezingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &freezingProxy{addr: ln.Addr().String(), frozen: make(chan struct{})}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); ln.Close() })
+	pipe := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			select {
+			case <-p.frozen:
+				<-done
+				return
+			default:
+			}
+			if n > 0 {
+				if _, err := dst.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", to)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() {
+				<-done
+				c.Close()
+				s.Close()
+			}()
+			go pipe(s, c)
+			go pipe(c, s)
+		}
+	}()
+	return p
+}
+
+func (p *freezingProxy) freeze() { close(p.frozen) }
+
+// Rolling back a write transaction, closing a snapshot and releasing the
+// run lock on a connection whose far side stopped answering end within
+// the cleanup bound: they ran without a deadline and waited forever, a
+// run stopping on a fault (or finishing) with them. The connection is
+// closed then, and the pool's Close does not wait for it.
+func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
+	defer postgres.CleanupTimeout(time.Second)()
+	url := pgtest.NewDatabase(t)
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newFreezingProxy(t, u.Host)
+	u.Host = p.addr
+	ctx := context.Background()
+	tgt, err := postgres.OpenTarget(ctx, location(t, u.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := connectors.Table{Name: "batch", PrimaryKey: []string{"id"},
+		Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}}}
+	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := tgt.Lock(ctx, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Write(ctx, &tbl, [][]connectors.Value{{int64(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := tgt.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.freeze()
+	// pgx bounds closing a connection by 15 s of its own (its cancel
+	// request and goodbye go unanswered here too).
+	for _, step := range []struct {
+		what   string
+		do     func() error
+		within time.Duration
+	}{
+		{"roll the write transaction back", tx.Rollback, 10 * time.Second},
+		{"close the snapshot", snap.Close, 10 * time.Second},
+		{"release the lock", unlock, 10 * time.Second},
+		{"close the pool", tgt.Close, 30 * time.Second},
+	} {
+		done := make(chan struct{})
+		go func() {
+			_ = step.do()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(step.within):
+			t.Fatalf("%s: still waiting after %v on a connection that stopped answering (bound 1 s)", step.what, step.within)
+		}
 	}
 }

@@ -84,7 +84,7 @@ func (d *DB) CreateConstraints(ctx context.Context, tables []connectors.Table) e
 	if err != nil {
 		return d.errorf(err, "create constraints: begin")
 	}
-	defer tx.Rollback(context.Background())
+	defer rollback(tx)
 	for _, list := range phases {
 		for _, s := range list {
 			if _, err := tx.Exec(ctx, s.sql); err != nil {

@@ -73,3 +73,11 @@ func ConnectTimeout(d time.Duration) (restore func()) {
 	defaultConnectTimeout = d
 	return func() { defaultConnectTimeout = old }
 }
+
+// CleanupTimeout sets the bound on rollbacks and unlocks until the
+// returned function is called.
+func CleanupTimeout(d time.Duration) (restore func()) {
+	old := cleanupTimeout
+	cleanupTimeout = d
+	return func() { cleanupTimeout = old }
+}

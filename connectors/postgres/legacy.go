@@ -56,7 +56,7 @@ func (d *DB) CreateLegacy(ctx context.Context, tables []connectors.Table) error 
 	if err != nil {
 		return d.errorf(err, "create legacy tables: begin")
 	}
-	defer tx.Rollback(context.Background())
+	defer rollback(tx)
 	if err := d.ensureSchema(ctx, tx); err != nil {
 		return err
 	}

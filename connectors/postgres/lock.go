@@ -59,7 +59,9 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 	return func() error {
 		defer conn.Release()
 		d.locks.Drop(name, l)
-		_, err := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", key)
+		ctx, cancel := cleanupContext()
+		defer cancel()
+		_, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", key)
 		if err != nil {
 			return d.errorf(err, "unlock")
 		}

@@ -63,6 +63,28 @@ var sessionParams = map[string]string{
 // not (see config); the MariaDB connector's is the same.
 var defaultConnectTimeout = 10 * time.Second
 
+// cleanupTimeout bounds the statements that end a transaction or a lock
+// once the work is over (a rollback, an unlock, closing a cursor). They
+// run without the caller's context (Tx.Rollback and Close take none, and
+// a cancelled run must still end them), and on a connection whose far
+// side stopped answering while staying up (a stuck proxy or server,
+// which TCP keepalive takes for alive) they waited forever, holding the
+// run at its end. When it passes, pgx closes the connection, and the
+// server ends the transaction or lock with the session.
+var cleanupTimeout = 30 * time.Second
+
+// cleanupContext is a context for such a statement.
+func cleanupContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), cleanupTimeout)
+}
+
+// rollback ends tx within cleanupTimeout (see there).
+func rollback(tx pgx.Tx) error {
+	ctx, cancel := cleanupContext()
+	defer cancel()
+	return tx.Rollback(ctx)
+}
+
 // regflyttParams are query parameters this package reads itself; they are
 // removed before the URL reaches pgx, which would send them to the server
 // as session settings.

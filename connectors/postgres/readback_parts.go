@@ -163,7 +163,7 @@ func (s *snapshot) copyOutInSnapshot(ctx context.Context, id string, rp *readBac
 	if err != nil {
 		return s.db.errorf(err, "checksum of %s: begin", rp.narrow.Name)
 	}
-	defer tx.Rollback(context.Background())
+	defer rollback(tx)
 	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+id+"'"); err != nil {
 		return s.db.errorf(err, "checksum of %s: import the snapshot", rp.narrow.Name)
 	}

@@ -29,14 +29,14 @@ func (d *DB) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 	// a role without rights to them) still gives a snapshot. The savepoint
 	// keeps a failure from aborting the transaction.
 	if _, err := tx.Exec(ctx, "SAVEPOINT regflytt_position"); err != nil {
-		tx.Rollback(context.Background())
+		rollback(tx)
 		return nil, d.errorf(err, "begin snapshot")
 	}
 	var pos *string
 	if err := tx.QueryRow(ctx, positionQuery).Scan(&pos); err != nil {
 		_, err = tx.Exec(ctx, "ROLLBACK TO SAVEPOINT regflytt_position")
 		if err != nil {
-			tx.Rollback(context.Background())
+			rollback(tx)
 			return nil, d.errorf(err, "begin snapshot")
 		}
 	} else if pos != nil {
@@ -45,7 +45,7 @@ func (d *DB) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 	// Released, so that the rest of the transaction is no subtransaction
 	// (one cannot export its snapshot, which a read-back in parts does).
 	if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT regflytt_position"); err != nil {
-		tx.Rollback(context.Background())
+		rollback(tx)
 		return nil, d.errorf(err, "begin snapshot")
 	}
 	return s, nil
@@ -74,7 +74,7 @@ func (s *snapshot) Close() error {
 		return nil
 	}
 	s.closed = true
-	if err := s.tx.Rollback(context.Background()); err != nil && err != pgx.ErrTxClosed {
+	if err := rollback(s.tx); err != nil && err != pgx.ErrTxClosed {
 		return s.db.errorf(err, "end snapshot")
 	}
 	return nil
@@ -207,7 +207,9 @@ func (s *snapshot) cursor(ctx context.Context, t *connectors.Table, opts connect
 		if s.closed {
 			return nil
 		}
-		if _, err := s.tx.Exec(context.Background(), "CLOSE "+name); err != nil {
+		cctx, cancel := cleanupContext()
+		defer cancel()
+		if _, err := s.tx.Exec(cctx, "CLOSE "+name); err != nil {
 			return s.db.errorf(err, "close the scan of %s", t.Name)
 		}
 		return nil

@@ -29,7 +29,7 @@ func (d *DB) Create(ctx context.Context, tables []connectors.Table) error {
 	if err != nil {
 		return d.errorf(err, "create tables: begin")
 	}
-	defer tx.Rollback(context.Background())
+	defer rollback(tx)
 	if err := d.ensureSchema(ctx, tx); err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ var _ connectors.AsyncCommitter = (*writeTx)(nil)
 // Rollback ends the transaction; after Commit or a previous Rollback it
 // does nothing.
 func (w *writeTx) Rollback() error {
-	if err := w.tx.Rollback(context.Background()); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+	if err := rollback(w.tx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
 		return w.db.errorf(err, "rollback")
 	}
 	return nil
