@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -58,4 +59,12 @@ func ExecOnOnlyConnection(ctx context.Context, db *DB, query string) error {
 	db.db.SetMaxOpenConns(1)
 	_, err := db.db.ExecContext(ctx, query)
 	return err
+}
+
+// CleanupTimeout sets the bound on ending snapshots, locks and savepoints
+// until the returned function is called.
+func CleanupTimeout(d time.Duration) (restore func()) {
+	old := cleanupTimeout
+	cleanupTimeout = d
+	return func() { cleanupTimeout = old }
 }

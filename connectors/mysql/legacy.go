@@ -197,7 +197,9 @@ func (w *legacyTx) release() error {
 	}
 	conn := w.conn
 	w.conn = nil
-	if _, err := conn.ExecContext(context.Background(), "SET SESSION sql_mode = '"+sessionSQLMode+"'"); err != nil {
+	ctx, cancel := cleanupContext(context.Background())
+	defer cancel()
+	if _, err := conn.ExecContext(ctx, "SET SESSION sql_mode = '"+sessionSQLMode+"'"); err != nil {
 		// Returning ErrBadConn from Raw closes the connection instead of
 		// pooling it; nothing permissive remains, so this is no failure.
 		conn.Raw(func(any) error { return driver.ErrBadConn })

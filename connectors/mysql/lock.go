@@ -58,7 +58,9 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 	return func() error {
 		defer conn.Close()
 		d.locks.Drop(name, l)
-		if _, err := conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(?)", lock); err != nil {
+		ctx, cancel := cleanupContext(context.Background())
+		defer cancel()
+		if _, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK(?)", lock); err != nil {
 			return d.errorf("unlock: %w", err)
 		}
 		return nil

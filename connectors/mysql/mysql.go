@@ -205,6 +205,22 @@ func (c boundedConnect) Connect(ctx context.Context) (driver.Conn, error) {
 	return c.Connector.Connect(ctx)
 }
 
+// cleanupTimeout bounds the statements that end a snapshot, a lock or a
+// savepoint once the work is over. They run without the caller's context
+// (Close takes none, and a cancelled run must still end them), and on a
+// connection whose far side stopped answering while staying up (a stuck
+// proxy or server, alive to TCP keepalive; no readTimeout is set by
+// default) they waited forever, holding a run at its end. When it passes,
+// the driver closes the connection, and the server ends the transaction
+// or lock with the session.
+var cleanupTimeout = 30 * time.Second
+
+// cleanupContext is a context for such a statement, from parent's values
+// but not its cancellation.
+func cleanupContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(parent), cleanupTimeout)
+}
+
 // errorf wraps an error with the (redacted) location and scrubs the
 // password from the whole text, in case a driver message echoed it.
 func (d *DB) errorf(format string, args ...any) error {
@@ -332,7 +348,9 @@ func (s *snapshot) Close() error {
 	}
 	conn := s.conn
 	s.conn = nil
-	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+	ctx, cancel := cleanupContext(context.Background())
+	defer cancel()
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		// Returning ErrBadConn from Raw closes the connection instead of
 		// pooling one whose transaction state is unknown.
 		conn.Raw(func(any) error { return driver.ErrBadConn })
@@ -422,7 +440,9 @@ func (s *snapshot) stream(ctx context.Context, t *connectors.Table, opts connect
 		return nil, s.db.errorf("read %s: %w", t.Name, err)
 	}
 	release := func() {
-		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		cctx, cancel := cleanupContext(ctx)
+		defer cancel()
+		if _, err := conn.ExecContext(cctx, "ROLLBACK"); err != nil {
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 		conn.Close()

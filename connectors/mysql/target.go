@@ -223,7 +223,9 @@ func (w *writeTx) undo(ctx context.Context, multi bool, err error) error {
 	if !multi {
 		return err
 	}
-	if _, rerr := w.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT regflytt_write"); rerr != nil {
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	if _, rerr := w.tx.ExecContext(cctx, "ROLLBACK TO SAVEPOINT regflytt_write"); rerr != nil {
 		return errors.Join(err, w.db.errorf("undo partial batch: %w (roll the transaction back)", rerr))
 	}
 	return err
