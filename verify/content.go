@@ -70,9 +70,10 @@ type Content struct {
 	fbitsSet bool
 	// within and only, when within is not zero, keep Add to the rows
 	// whose key hash mod within is in only: a refinement's content, of
-	// the differing buckets of a coarser one (Refinement).
+	// the differing buckets of a coarser one (Refinement), coarse.
 	within     uint32
 	only       map[uint32]bool
+	coarse     *Content
 	kbuf, rbuf []byte
 	kv, fv     []connectors.Value
 	// rowHashes counts the rows hashed (see ContentCheck.rehashed).
@@ -400,7 +401,15 @@ type ContentCheck struct {
 	FloatColumns     []string     `json:"float_columns,omitempty"`
 	KeyColumns       []string     `json:"key_columns"`
 	Differences      []Difference `json:"differences,omitempty"`
-	OK               bool         `json:"ok"`
+	// SourceChanged counts the differing buckets in which the source,
+	// read again for the drill-down, does not give the expected side's
+	// rows: the source changed since the expected side was read (a run's
+	// own end check, whose expected side is what the run wrote). A
+	// drill-down compares the target with that second reading, so it
+	// cannot clear such a bucket, nor tell which records differ from
+	// the expected side: they stay differing.
+	SourceChanged int  `json:"source_changed_buckets,omitempty"`
+	OK            bool `json:"ok"`
 
 	// diff are the differing buckets; hashDiff those whose row hashes
 	// differ (the rest differ in floats only, and a drill-down that finds
@@ -418,6 +427,8 @@ type ContentCheck struct {
 	// refined, of a refinement's check (Refine), are its differing fine
 	// buckets before its drill-down.
 	refined []uint32
+	// changed are the buckets SourceChanged counts.
+	changed []uint32
 }
 
 // HashTotal is an aggregate as the report prints it.
@@ -588,7 +599,7 @@ func (cc *ContentCheck) Refinement(c *Content) (*Content, error) {
 		return nil, err
 	}
 	f.FloatTolerance, f.ReadBack, f.Hasher = c.FloatTolerance, c.ReadBack, c.Hasher
-	f.within, f.only = c.N, make(map[uint32]bool, len(cc.diff))
+	f.within, f.only, f.coarse = c.N, make(map[uint32]bool, len(cc.diff)), c
 	for _, b := range cc.diff {
 		f.only[b] = true
 	}
@@ -623,14 +634,46 @@ func Refine(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Table
 	fcc.diff, fcc.hashDiff = keep(fcc.diff), keep(fcc.hashDiff)
 	fcc.DifferingBuckets, fcc.OK = len(fcc.diff), len(fcc.diff) == 0
 	fcc.refined = slices.Clone(fcc.diff)
+	// The refinement is the source read again, not the expected side: a
+	// coarse bucket its fine ones do not add up to (rows and floats) was
+	// read otherwise, the source changed since, and what the refinement
+	// finds or clears in it says nothing of the expected side (Refined
+	// keeps it differing).
+	cc.changed = nil
+	if co := fine.coarse; co != nil && co.N == cc.Buckets && len(co.sums) == int(co.N) {
+		again := make(map[uint32]*bucketSums, len(fine.only))
+		for b, s := range fine.sums {
+			cb := uint32(b) % fine.within
+			if !fine.only[cb] {
+				continue
+			}
+			a := again[cb]
+			if a == nil {
+				a = &bucketSums{}
+				again[cb] = a
+			}
+			a.rows.Merge(s.rows)
+			a.floats.Merge(s.floats)
+		}
+		for _, b := range cc.diff {
+			a := again[b]
+			if a == nil {
+				a = &bucketSums{}
+			}
+			if *a != co.sums[b] {
+				cc.changed = append(cc.changed, b)
+			}
+		}
+	}
 	return fcc, nil
 }
 
 // Refined folds the drill-down of cc's refinement (fcc, after DrillDown)
 // into cc: its differences, and of cc's buckets those that still differ
 // — those whose row hashes differ, those with a fine bucket that still
-// differs, and those in which the refinement found no differing fine
-// bucket at all (nothing cleared them).
+// differs, those in which the refinement found no differing fine bucket
+// at all (nothing cleared them), and those the source, read again, no
+// longer gives as the expected side has them (SourceChanged).
 func (cc *ContentCheck) Refined(fcc *ContentCheck) {
 	n := cc.Buckets
 	still := map[uint32]bool{}
@@ -640,6 +683,20 @@ func (cc *ContentCheck) Refined(fcc *ContentCheck) {
 	for _, b := range fcc.diff {
 		still[b%n] = true
 	}
+	changed := map[uint32]bool{}
+	for _, b := range cc.changed {
+		changed[b] = true
+	}
+	for _, b := range fcc.changed {
+		changed[b%n] = true
+	}
+	cc.changed = cc.changed[:0]
+	for b := range changed {
+		still[b] = true
+		cc.changed = append(cc.changed, b)
+	}
+	slices.Sort(cc.changed)
+	cc.SourceChanged = len(cc.changed)
 	seen := map[uint32]bool{}
 	for _, b := range fcc.refined {
 		seen[b%n] = true
@@ -700,11 +757,22 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 	start := c.rowHashes
 	defer func() { cc.rehashed += c.rowHashes - start }()
 	cc.rehashed += int64(len(actual))
+	// The expected rows' aggregates per bucket, held to c's below: rows
+	// read again from the source that do not add up to c's (the source
+	// changed since c was filled) cannot clear a bucket.
+	again := map[uint32]*bucketSums{}
 	for _, row := range expected {
 		enc, b, h, err := c.record(row)
 		if err != nil {
 			return err
 		}
+		a := again[b]
+		if a == nil {
+			a = &bucketSums{}
+			again[b] = a
+		}
+		a.rows.Add(h)
+		c.addFloats(&a.floats, row)
 		key := make([]connectors.Value, len(c.key))
 		for i, j := range c.key {
 			key[i] = row[j]
@@ -853,13 +921,26 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 	}
 	cc.Differences = diffs
 	// The buckets that still differ: those whose row hashes differ, those
-	// with a named record, and those beyond the drill-down. A bucket that
-	// differed in its float aggregate only, whose every record agrees
-	// within the tolerance, is no difference.
+	// with a named record, those beyond the drill-down, and those whose
+	// expected rows, read again, are not the ones c holds (compared with
+	// the target, they prove nothing of c). A bucket that differed in its
+	// float aggregate only, whose every record agrees within the
+	// tolerance, is no difference.
 	still := map[uint32]bool{}
 	for _, b := range cc.hashDiff {
 		still[b] = true
 	}
+	for _, b := range cc.Differing() {
+		a := again[b]
+		if a == nil {
+			a = &bucketSums{}
+		}
+		if *a != c.sums[b] {
+			still[b] = true
+			cc.changed = append(cc.changed, b)
+		}
+	}
+	cc.SourceChanged = len(cc.changed)
 	for _, enc := range encs {
 		still[byKey[enc].bucket] = true
 	}
