@@ -524,7 +524,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	stepDone("verify: archive package compared")
 
 	if len(differing) > 0 || len(ares.Differing) > 0 || len(ares.ValuesDiffering) > 0 {
-		if err := r.drillDown(ctx, s, tgt.Dialect(), tsnap, inTarget, contents, differing, arcDir, ares, sum); err != nil {
+		if err := r.drillDown(ctx, s, tgt.Dialect(), tsnap, inTarget, contents, differing, arcDir, ares, vo.expected != nil, sum); err != nil {
 			return nil, err
 		}
 		stepDone("verify: differences drilled down")
@@ -776,9 +776,11 @@ func columnEquations(ctx context.Context, tsnap connectors.Snapshot, inTarget ma
 
 // drillDown re-reads the source through the mappings once more, keeping
 // only the expected rows in the differing buckets, and names the records
-// and columns that differ.
+// and columns that differ. runs says the expected side is a run's own
+// (what it wrote), not this verification's reading of the source: a
+// source that no longer gives it changed since the run read it.
 func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table,
-	contents map[string]*verify.Content, differing []*verify.ContentCheck, arcDir string, ares verify.ArchiveResult, sum *verify.Summary) error {
+	contents map[string]*verify.Content, differing []*verify.ContentCheck, arcDir string, ares verify.ArchiveResult, runs bool, sum *verify.Summary) error {
 	arcDiffering := ares.Differing
 	keep := &keepingSink{contents: contents, dialect: d, want: map[string]map[uint32]bool{}, rows: map[string][][]connectors.Value{}}
 	karc := &keepingArchive{want: arcDiffering, kept: map[string][]verify.ArchivedKey{}, wantValues: map[string]bool{}, keptValues: map[string][]verify.ArchivedValueKey{}}
@@ -841,7 +843,15 @@ func (r *runner) drillDown(ctx context.Context, s *session, d connectors.Dialect
 		} else if err := verify.DrillDown(ctx, tsnap, inTarget[cc.Table], contents[cc.Table], cc, keep.rows[cc.Table]); err != nil {
 			return err
 		}
-		if !cc.OK && len(cc.Differences) == 0 {
+		switch {
+		case cc.SourceChanged > 0 && runs:
+			// The drill-down compares the target with the source read
+			// again: where that is not what the run wrote, it can neither
+			// clear a bucket nor name what differs from the run's rows.
+			sum.Fail("receiving table %s: the source changed since the run read it: in %d of the buckets in which the target differs from what the run wrote, the source read again through the mappings no longer gives the rows the run wrote, and the drill-down, which compares the target with that reading, can neither clear those buckets nor name what in them differs from what the run wrote: the target may hold values the run never wrote (regflytt verify compares the target with the source as it is now)", cc.Table, cc.SourceChanged)
+		case cc.SourceChanged > 0:
+			sum.Fail("receiving table %s: the source changed during verification: in %d of the buckets that differ, the source read again for the drill-down no longer gives the rows verification read first, and the drill-down can neither clear those buckets nor name what in them differs: verify again with the source at rest", cc.Table, cc.SourceChanged)
+		case !cc.OK && len(cc.Differences) == 0:
 			sum.Fail("receiving table %s: its content differs from what the mappings give in %d buckets, but no record could be named (a defect of verify: please report it)", cc.Table, cc.DifferingBuckets)
 		}
 	}
