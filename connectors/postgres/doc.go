@@ -22,7 +22,7 @@
 //	search_path          (none)        more schemas to search after schema, for types and functions of extensions (regflytt's own: joined after schema)
 //	sslmode              prefer        disable, allow, prefer, require, verify-ca, verify-full; use verify-full across networks
 //	sslrootcert          (none)        CA file for verify-ca/verify-full; sslcert and sslkey for client certificates, as libpq
-//	connect_timeout      (none)        seconds to wait for a connection
+//	connect_timeout      10            seconds to wait for a connection (dial, TLS, login; PGCONNECT_TIMEOUT too); 0 waits for ever
 //	application_name     regflytt      shown in pg_stat_activity
 //	pool_max_conns       max(4, CPUs)  connections in the pool (pgxpool's own parameters are read too)
 //	password             (none)        as in libpq; prefer env:NAME for the whole URL, or PGPASSWORD/.pgpass
