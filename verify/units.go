@@ -403,15 +403,24 @@ func removeOtherUnitReports(dir string, written []string) error {
 }
 
 // unitFileName makes a unit id a file name; an id that needs changing
-// gets a digest of itself, so that two ids never share a file.
+// gets a digest of itself, so that two ids never share a file. An id with
+// a lower-case letter gets one too: on a case-blind file system (macOS's
+// and Windows' defaults, a share the reports are sent from) "kir1" and
+// "KIR1" are one file, and one unit's report would replace the other's
+// under its name. Ids of digits and capitals (numbers, HSA-ids) keep
+// theirs.
 func unitFileName(u string) string {
+	lower := false
 	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			lower = true
+		}
 		if r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
 			return r
 		}
 		return '_'
 	}, u)
-	if safe == u && strings.Trim(u, ".") != "" {
+	if safe == u && !lower && strings.Trim(u, ".") != "" {
 		return u
 	}
 	sum := sha256.Sum256([]byte(u))
