@@ -467,10 +467,19 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// the lock, the seal, the last checkpoint) stops, and its summary says
 	// so: it read PASS above a non-zero exit while report.json said the
 	// run stopped. A verification that FAILed keeps its exit status 3.
+	unitReportsWritten := false
 	unfinished := func(err error) (*verify.Report, error) {
 		failed := !rep.Pass
 		rep.Pass = false
 		rep.Unfinished = err.Error()
+		// Unit reports written already (some, when the step that failed
+		// was theirs) say PASS: written again, they no longer say so of
+		// a run that must be run again.
+		if unitReportsWritten {
+			if werr := r.writeUnitReports(rep); werr != nil {
+				r.log.Warn("could not write the unit reports of the unfinished run again", "err", werr)
+			}
+		}
 		err = stopped(err)
 		if failed {
 			err = errors.Join(err, ErrNotAccounted)
@@ -480,6 +489,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {
 		return unfinished(err)
 	}
+	unitReportsWritten = true
 	if err := r.writeUnitReports(rep); err != nil {
 		return unfinished(err)
 	}
