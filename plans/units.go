@@ -371,6 +371,32 @@ func unitReportsPossible(dir string, in *Inputs) error {
 	return fmt.Errorf("--unit-reports %s: no mapping names a reporting unit (unit: COLUMN), so there is no unit to write a report for: name each table's unit, or leave --unit-reports out (nothing was written)", dir)
 }
 
+// clearUnitReports removes the unit reports in dir (--unit-reports DIR)
+// before a run or verification does anything else; it writes its own at
+// its end. A care provider's report saying PASS, "every record the unit
+// reported is migrated", is sent on as it lies in DIR: one that stopped
+// before its end (its move failed, it was interrupted or refused, its
+// verification stopped) left the earlier run's there, PASS, for a target
+// a --restart had emptied or a resume or a new run had changed. Removed
+// rather than rewritten as not passing: a superseded report would still
+// be sent, as a FAIL the unit's records did not earn; the earlier run's
+// report.json keeps its figures, and `regflytt verify PLAN --unit-reports
+// DIR` writes them again for the target as it is. A report that cannot
+// be removed refuses the run, before it has done anything.
+func (r *runner) clearUnitReports(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	n, err := verify.RemoveUnitReports(dir)
+	if err != nil {
+		return fmt.Errorf("--unit-reports %s: the unit reports an earlier run left there are removed first, and could not be (nothing else was done): %w", dir, err)
+	}
+	if n > 0 {
+		r.log.Info("removed the unit reports an earlier run wrote; this one writes its own when it finishes", "dir", dir, "files", n)
+	}
+	return nil
+}
+
 // writeUnitReports writes one report per reporting unit when the run was
 // asked to (--unit-reports DIR).
 func (r *runner) writeUnitReports(rep *verify.Report) error {

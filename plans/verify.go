@@ -255,6 +255,9 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err := unitReportsPossible(vo.UnitReports, r.in); err != nil {
 		return nil, err
 	}
+	if err := r.clearUnitReports(vo.UnitReports); err != nil {
+		return nil, err
+	}
 	// verify-report.json and .html are written into the work directory.
 	if err := outsidePackages("work directory", r.opts.WorkDir); err != nil {
 		return nil, err

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -352,10 +354,24 @@ func WriteUnitReports(dir string, r *Report) ([]string, error) {
 		}
 		names = append(names, base+".json", base+".md")
 	}
-	if err := removeOtherUnitReports(dir, names); err != nil {
+	if _, err := removeOtherUnitReports(dir, names); err != nil {
 		return names, err
 	}
 	return names, nil
+}
+
+// RemoveUnitReports removes every unit report in dir, other files
+// staying, and says how many files went: a run or verification given dir
+// removes them as it starts (plans). A dir that does not exist, or is no
+// directory, holds none to remove (writing into it fails at the end, as
+// it did); the error is a report that stays, or a dir that cannot be
+// read.
+func RemoveUnitReports(dir string) (int, error) {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !fi.IsDir() {
+		return 0, nil
+	}
+	return removeOtherUnitReports(dir, nil)
 }
 
 // removeOtherUnitReports removes the unit reports in dir that are not
@@ -363,14 +379,14 @@ func WriteUnitReports(dir string, r *Report) ([]string, error) {
 // run has no record of would be sent on as this run's, with figures no
 // run of the registry now gives. Only files that are unit reports go:
 // unit-<id>.json that reads as one, and unit-<id>.md that begins as one.
-func removeOtherUnitReports(dir string, written []string) error {
+func removeOtherUnitReports(dir string, written []string) (removed int, err error) {
 	keep := map[string]bool{}
 	for _, n := range written {
 		keep[n] = true
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("unit reports: %w", err)
+		return removed, fmt.Errorf("unit reports: %w", err)
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -380,7 +396,7 @@ func removeOtherUnitReports(dir string, written []string) error {
 		path := filepath.Join(dir, name)
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return fmt.Errorf("unit reports: %w", err)
+			return removed, fmt.Errorf("unit reports: %w", err)
 		}
 		var ur UnitReport
 		switch filepath.Ext(name) {
@@ -396,10 +412,11 @@ func removeOtherUnitReports(dir string, written []string) error {
 			continue
 		}
 		if err := os.Remove(path); err != nil {
-			return fmt.Errorf("unit reports: an earlier run's %s stays: %w", path, err)
+			return removed, fmt.Errorf("unit reports: an earlier run's %s stays: %w", path, err)
 		}
+		removed++
 	}
-	return nil
+	return removed, nil
 }
 
 // unitFileName makes a unit id a file name; an id that needs changing

@@ -1,0 +1,118 @@
+package plans_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// unitReportsFixture is a register of two units (1 and 2), a receiving
+// database r.db and a run of it that passed, its unit reports in units.
+func unitReportsFixture(t *testing.T) (plan *plans.Plan, src, tgt, dir, units string) {
+	t.Helper()
+	dir = t.TempDir()
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint}, {name: care_unit_id, type: bigint}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    unit: vardenhet_id
+    columns: {visit_id: id, care_unit_id: vardenhet_id}
+`)
+	plan = loadPlan(t, writePlan(t, dir, ""))
+	src = "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, src, []connectors.Table{
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("vardenhet_id")}},
+	}, map[string][][]connectors.Value{"besok": {{int64(1), int64(1)}, {int64(2), int64(2)}, {int64(3), int64(1)}}})
+	tgt = "sqlite://" + filepath.Join(dir, "r.db")
+	units = filepath.Join(dir, "units")
+	rep, err := plans.Run(context.Background(), plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "first"), UnitReports: units})
+	if err != nil || !rep.Pass {
+		t.Fatalf("first run: %v", err)
+	}
+	if passing := passingUnitReports(t, units); len(passing) != 4 {
+		t.Fatalf("first run: passing unit reports %v, want units 1 and 2's", passing)
+	}
+	// Something of the user's own in DIR stays whatever a run does.
+	write(t, filepath.Join(units, "unit-notes.txt"), "sent 2027-03-01\n")
+	return plan, src, tgt, dir, units
+}
+
+// passingUnitReports names the unit reports in dir that say PASS.
+func passingUnitReports(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch filepath.Ext(e.Name()) {
+		case ".json":
+			var ur verify.UnitReport
+			if json.Unmarshal(b, &ur) == nil && ur.Unit != "" && ur.Pass {
+				out = append(out, e.Name())
+			}
+		case ".md":
+			if strings.Contains(string(b), "PASS") {
+				out = append(out, e.Name())
+			}
+		}
+	}
+	return out
+}
+
+// A run or verification given --unit-reports DIR that stops before it
+// writes its own unit reports left an earlier run's in DIR, PASS, "every
+// record the unit reported is migrated", though the target they describe
+// is gone: here a --restart run emptied it and then stopped in its move,
+// and a verification stopped reading the source. DIR holds the last
+// run's unit reports only: one that stops before its end leaves none.
+func TestStoppedRunLeavesNoEarlierPassingUnitReport(t *testing.T) {
+	ctx := context.Background()
+	fail := func(s connectors.Source) connectors.Source {
+		return &failingSource{Source: s, table: "besok", after: 1}
+	}
+	t.Run("run", func(t *testing.T) {
+		plan, src, tgt, dir, units := unitReportsFixture(t)
+		_, err := plans.Run(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "again"), Restart: true, UnitReports: units, WrapSource: fail})
+		if !errors.Is(err, errInjected) {
+			t.Fatalf("the restarted run: %v, want the injected failure", err)
+		}
+		if passing := passingUnitReports(t, units); len(passing) != 0 {
+			t.Errorf("a restarted run that stopped in its move left the first run's unit reports saying PASS: %v", passing)
+		}
+		if _, err := os.Stat(filepath.Join(units, "unit-notes.txt")); err != nil {
+			t.Errorf("the user's own file in DIR: %v", err)
+		}
+	})
+	t.Run("verify", func(t *testing.T) {
+		plan, src, tgt, dir, units := unitReportsFixture(t)
+		_, err := plans.VerifyWith(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "first"), WrapSource: fail}, plans.VerifyOptions{UnitReports: units})
+		if !errors.Is(err, errInjected) {
+			t.Fatalf("verify: %v, want the injected failure", err)
+		}
+		if passing := passingUnitReports(t, units); len(passing) != 0 {
+			t.Errorf("a verification that stopped left earlier unit reports saying PASS: %v", passing)
+		}
+		if _, err := os.Stat(filepath.Join(units, "unit-notes.txt")); err != nil {
+			t.Errorf("the user's own file in DIR: %v", err)
+		}
+	})
+}
