@@ -116,3 +116,29 @@ func TestStoppedRunLeavesNoEarlierPassingUnitReport(t *testing.T) {
 		}
 	})
 }
+
+// A verification that PASSed but could not write verify-report.json
+// (here its name is taken by a directory) exits non-zero, yet wrote its
+// unit reports, PASS, for the registry to send on: the auditor's report
+// of that verification does not exist. They are written only after it.
+func TestVerifyWithoutItsReportWritesNoPassingUnitReport(t *testing.T) {
+	// units holds the first run's reports, PASS.
+	plan, src, tgt, dir, units := unitReportsFixture(t)
+	work := filepath.Join(dir, "first")
+	if err := os.RemoveAll(filepath.Join(work, verify.JSONFile)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(work, verify.JSONFile, "kept"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := plans.VerifyWith(context.Background(), plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}, plans.VerifyOptions{UnitReports: units})
+	if err == nil || sum == nil || !sum.Pass {
+		t.Fatalf("verify without its report: %v (summary %v)", err, sum)
+	}
+	if passing := passingUnitReports(t, units); len(passing) != 0 {
+		t.Errorf("verify whose verify-report.json could not be written left unit reports saying PASS: %v (exit error %v)", passing, err)
+	}
+	if !strings.Contains(err.Error(), "no unit report written") {
+		t.Errorf("the error does not say the unit reports were not written: %v", err)
+	}
+}

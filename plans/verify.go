@@ -670,12 +670,22 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if !sum.Pass {
 		errs = append(errs, errVerificationFailed)
 	}
+	reportWritten := false
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
 		errs = append(errs, fmt.Errorf("work directory: %w", err))
 	} else if err := sum.WriteFiles(r.opts.WorkDir); err != nil {
 		errs = append(errs, err)
+	} else {
+		reportWritten = true
 	}
-	if vo.UnitReports != "" {
+	// The unit reports are cut from verify-report.json: without it they
+	// are not written (DIR was emptied as verify started), or a care
+	// provider would be sent a PASS no report of the registry's gives.
+	switch {
+	case vo.UnitReports == "":
+	case !reportWritten:
+		errs = append(errs, fmt.Errorf("verify: no unit report written into %s: the verification report they are cut from could not be written", vo.UnitReports))
+	default:
 		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Pass: sum.Pass, Units: sum.Units}); err != nil {
 			errs = append(errs, fmt.Errorf("verify: %w", err))
 		}
