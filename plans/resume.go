@@ -91,6 +91,12 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	}
 	rl := &runLock{tgt: tgt, bk: bk, unlock: unlock, log: r.log}
 	defer func() { _ = rl.release() }()
+	// Only a run that holds the target removes the unit reports an
+	// earlier one wrote: a second run refused by the lock changes nothing,
+	// and cannot remove the reports the first is writing.
+	if err := r.clearUnitReports(r.opts.UnitReports); err != nil {
+		return nil, err
+	}
 
 	files, err := r.planFiles()
 	if err != nil {

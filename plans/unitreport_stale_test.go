@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -140,5 +141,35 @@ func TestVerifyWithoutItsReportWritesNoPassingUnitReport(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "no unit report written") {
 		t.Errorf("the error does not say the unit reports were not written: %v", err)
+	}
+}
+
+// TestRefusedRunKeepsTheUnitReports: a run refused because another holds
+// the target changed nothing, so it leaves the unit reports in DIR as
+// they are (the run holding the target may be writing them).
+func TestRefusedRunKeepsTheUnitReports(t *testing.T) {
+	plan, src, tgt, dir, units := unitReportsFixture(t)
+	ctx := context.Background()
+	db, err := all.OpenTarget(ctx, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	locker, ok := db.(interface {
+		Lock(context.Context, string) (func() error, error)
+	})
+	if !ok {
+		t.Fatalf("the SQLite target (%T) takes no lock", db)
+	}
+	unlock, err := locker.Lock(ctx, "regflytt_run") // plans' lockName
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := plans.Run(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "second"), Restart: true, UnitReports: units}); err == nil {
+		t.Fatal("a run into a target another holds was not refused")
+	}
+	if passing := passingUnitReports(t, units); len(passing) != 4 {
+		t.Errorf("after a refused run the unit reports are %v, want the first run's four", passing)
 	}
 }

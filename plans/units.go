@@ -389,7 +389,7 @@ func (r *runner) clearUnitReports(dir string) error {
 	}
 	n, err := verify.RemoveUnitReports(dir)
 	if err != nil {
-		return fmt.Errorf("--unit-reports %s: the unit reports an earlier run left there are removed first, and could not be (nothing else was done): %w", dir, err)
+		return fmt.Errorf("--unit-reports %s: the unit reports an earlier run left there are removed first, and could not be (the run stopped before its move): %w", dir, err)
 	}
 	if n > 0 {
 		r.log.Info("removed the unit reports an earlier run wrote; this one writes its own when it finishes", "dir", dir, "files", n)
