@@ -102,9 +102,6 @@ func Run(ctx context.Context, p *Plan, opts Options) (*verify.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := r.clearUnitReports(opts.UnitReports); err != nil {
-		return nil, err
-	}
 	return r.run(ctx)
 }
 

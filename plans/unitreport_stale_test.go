@@ -166,7 +166,8 @@ func TestRefusedRunKeepsTheUnitReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unlock()
-	if _, err := plans.Run(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "second"), Restart: true, UnitReports: units}); err == nil {
+	_, err = plans.Run(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "second"), Restart: true, UnitReports: units})
+	if err == nil {
 		t.Fatal("a run into a target another holds was not refused")
 	}
 	if passing := passingUnitReports(t, units); len(passing) != 4 {
