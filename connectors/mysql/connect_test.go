@@ -2,11 +2,11 @@ package mysql_test
 
 import (
 	"context"
-	"net"
 	neturl "net/url"
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors/internal/faultnet"
 	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 )
@@ -17,27 +17,7 @@ import (
 // waited forever, a run's start and every retry of a lost connection with
 // it, nothing on screen.
 func TestOpenGivesUpOnAServerThatNeverAnswers(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	loc := location(t, "mysql://root@"+ln.Addr().String()+"/regflytt?timeout=1s")
+	loc := location(t, "mysql://root@"+faultnet.SilentServer(t)+"/regflytt?timeout=1s")
 	done := make(chan error, 1)
 	go func() {
 		db, err := mysql.OpenSource(context.Background(), loc)
@@ -56,68 +36,6 @@ func TestOpenGivesUpOnAServerThatNeverAnswers(t *testing.T) {
 	}
 }
 
-// freezingProxy forwards connections to addr until freeze, and from then
-// on forwards nothing while keeping them open: a server or proxy that
-// stopped answering and stays up, which TCP keepalive takes for alive.
-type freezingProxy struct {
-	addr   string
-	frozen chan struct{}
-}
-
-func newFreezingProxy(t *testing.T, to string) *freezingProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &freezingProxy{addr: ln.Addr().String(), frozen: make(chan struct{})}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
-	pipe := func(dst, src net.Conn) {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := src.Read(buf)
-			select {
-			case <-p.frozen:
-				<-done
-				return
-			default:
-			}
-			if n > 0 {
-				if _, err := dst.Write(buf[:n]); err != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", to)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go func() {
-				<-done
-				c.Close()
-				s.Close()
-			}()
-			go pipe(s, c)
-			go pipe(c, s)
-		}
-	}()
-	return p
-}
-
-func (p *freezingProxy) freeze() { close(p.frozen) }
-
 // Closing a snapshot and releasing the run lock on a connection whose far
 // side stopped answering end within the cleanup bound: they ran without a
 // deadline and waited forever, a run stopping on a fault (or finishing)
@@ -128,8 +46,8 @@ func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newFreezingProxy(t, u.Host)
-	u.Host = p.addr
+	p := faultnet.NewFreezingProxy(t, u.Host)
+	u.Host = p.Addr
 	ctx := context.Background()
 	db, err := mysql.OpenTarget(ctx, location(t, u.String()))
 	if err != nil {
@@ -144,7 +62,7 @@ func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.freeze()
+	p.Freeze()
 	for _, step := range []struct {
 		what string
 		do   func() error

@@ -2,42 +2,15 @@ package postgres_test
 
 import (
 	"context"
-	"net"
 	neturl "net/url"
 	"testing"
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/internal/faultnet"
 	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
-
-// silentServer accepts connections and never answers: a server too
-// loaded to, or a proxy whose far side is gone.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	return ln.Addr().String()
-}
 
 // Opening a connection to a server that accepts it and never answers
 // fails after the default bound when the URL names none: it waited
@@ -45,7 +18,7 @@ func silentServer(t *testing.T) string {
 // nothing on screen. A connect_timeout in the URL still decides.
 func TestOpenGivesUpOnAServerThatNeverAnswers(t *testing.T) {
 	defer postgres.ConnectTimeout(time.Second)()
-	addr := silentServer(t)
+	addr := faultnet.SilentServer(t)
 	for _, tc := range []struct {
 		name, query string
 		within      time.Duration
@@ -79,68 +52,6 @@ func TestOpenGivesUpOnAServerThatNeverAnswers(t *testing.T) {
 	}
 }
 
-// freezingProxy forwards connections to addr until freeze, and from then
-// on forwards nothing while keeping them open: a server or proxy that
-// stopped answering and stays up, which TCP keepalive takes for alive.
-type freezingProxy struct {
-	addr   string
-	frozen chan struct{}
-}
-
-func newFreezingProxy(t *testing.T, to string) *freezingProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &freezingProxy{addr: ln.Addr().String(), frozen: make(chan struct{})}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
-	pipe := func(dst, src net.Conn) {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := src.Read(buf)
-			select {
-			case <-p.frozen:
-				<-done
-				return
-			default:
-			}
-			if n > 0 {
-				if _, err := dst.Write(buf[:n]); err != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", to)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go func() {
-				<-done
-				c.Close()
-				s.Close()
-			}()
-			go pipe(s, c)
-			go pipe(c, s)
-		}
-	}()
-	return p
-}
-
-func (p *freezingProxy) freeze() { close(p.frozen) }
-
 // Rolling back a write transaction, closing a snapshot and releasing the
 // run lock on a connection whose far side stopped answering end within
 // the cleanup bound: they ran without a deadline and waited forever, a
@@ -153,34 +64,26 @@ func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newFreezingProxy(t, u.Host)
-	u.Host = p.addr
+	p := faultnet.NewFreezingProxy(t, u.Host)
+	u.Host = p.Addr
 	ctx := context.Background()
 	tgt, err := postgres.OpenTarget(ctx, location(t, u.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl := connectors.Table{Name: "batch", PrimaryKey: []string{"id"},
-		Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}}}
-	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+	if err := tgt.Create(ctx, []connectors.Table{batchTable}); err != nil {
 		t.Fatal(err)
 	}
 	unlock, err := tgt.Lock(ctx, "run")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := tgt.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Write(ctx, &tbl, [][]connectors.Value{{int64(1)}}); err != nil {
-		t.Fatal(err)
-	}
+	tx := writeBatch(t, tgt, 1)
 	snap, err := tgt.Snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.freeze()
+	p.Freeze()
 	// pgx bounds closing a connection by 15 s of its own (its cancel
 	// request and goodbye go unanswered here too).
 	for _, step := range []struct {
