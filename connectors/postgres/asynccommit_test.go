@@ -11,6 +11,42 @@ import (
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
 
+// batchTable is a receiving table of one bigint key, for the tests of a
+// batch's transaction.
+var batchTable = connectors.Table{Name: "batch", PrimaryKey: []string{"id"},
+	Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}}}
+
+// beginBatch creates batchTable in tgt and writes ids into it with
+// writeBatch.
+func beginBatch(t *testing.T, tgt connectors.Target, ids ...int64) connectors.Tx {
+	t.Helper()
+	if err := tgt.Create(context.Background(), []connectors.Table{batchTable}); err != nil {
+		t.Fatal(err)
+	}
+	return writeBatch(t, tgt, ids...)
+}
+
+// writeBatch writes ids into batchTable in a transaction, which it gives
+// open (rolled back where the write fails).
+func writeBatch(t *testing.T, tgt connectors.Target, ids ...int64) connectors.Tx {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([][]connectors.Value, len(ids))
+	for i, id := range ids {
+		rows[i] = []connectors.Value{id}
+	}
+	tbl := batchTable
+	if _, err := tx.Write(ctx, &tbl, rows); err != nil {
+		tx.Rollback()
+		t.Fatal(err)
+	}
+	return tx
+}
+
 // A batch committed without waiting for the disk is committed like any
 // other, and the setting ends with its transaction: the connection's next
 // transaction, a stage's checkpoint perhaps, commits durably again.
@@ -20,23 +56,11 @@ func TestCommitAsyncCommitsAndEndsWithItsTransaction(t *testing.T) {
 	// the asynchronous commit used.
 	tgt := openTarget(t, url+"&pool_max_conns=1")
 	ctx := context.Background()
-	tbl := connectors.Table{Name: "batch", PrimaryKey: []string{"id"},
-		Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}}}
-	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := tgt.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Write(ctx, &tbl, [][]connectors.Value{{int64(1)}, {int64(2)}}); err != nil {
-		tx.Rollback()
-		t.Fatal(err)
-	}
+	tx := beginBatch(t, tgt, 1, 2)
 	if err := connectors.CommitBatch(tx, true); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(conformance.ReadAll(t, openSource(t, url), tbl.Name, connectors.ScanOptions{})); got != 2 {
+	if got := len(conformance.ReadAll(t, openSource(t, url), batchTable.Name, connectors.ScanOptions{})); got != 2 {
 		t.Fatalf("%d rows after the asynchronous commit, want 2", got)
 	}
 	next, err := tgt.Begin(ctx)
@@ -70,19 +94,7 @@ func TestCommitAsyncOnAnEndedSessionGivesItsConnectionBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl := connectors.Table{Name: "batch", PrimaryKey: []string{"id"},
-		Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}}}
-	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := tgt.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Write(ctx, &tbl, [][]connectors.Value{{int64(1)}}); err != nil {
-		tx.Rollback()
-		t.Fatal(err)
-	}
+	tx := beginBatch(t, tgt, 1)
 	pid, err := postgres.TxQueryString(ctx, tx, "SELECT pg_backend_pid()::text")
 	if err != nil {
 		tx.Rollback()
