@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
@@ -24,20 +23,9 @@ func driftRun(t *testing.T, target string, rows, every int, column string) (rep 
 	t.Helper()
 	dir := t.TempDir()
 	srcPath := filepath.Join(dir, "legacy.db")
-	src = "sqlite://" + srcPath
-	visits := make([][]connectors.Value, rows)
-	for i := range visits {
-		visits[i] = []connectors.Value{int64(i + 1), fmt.Sprintf("besök %d", i+1), float64(i+1) + 0.25}
-	}
-	dbl := connectors.Column{Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true}
-	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning"), dbl}}},
-		map[string][][]connectors.Value{"besok": visits})
+	src = writeBesok(t, dir, besokRows(rows, func(id int) float64 { return float64(id) + 0.25 }), besokNote, besokWeight)
 	write(t, filepath.Join(dir, "schema.yaml"), refineSchema)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, note: anteckning, weight: vikt}
-`)
+	writeBesokMapping(t, dir, besokNote, besokWeight)
 	p = loadPlan(t, writePlan(t, dir, ""))
 	srcCol, change, pgChange := "vikt", "weight * 10", "NEW.weight := NEW.weight * 10"
 	if column == "note" {
@@ -68,10 +56,7 @@ END $$`, every, pgChange))
 		execSQLite(t, srcPath, fmt.Sprintf(`UPDATE besok SET %s = %s WHERE id %% %d = 0`, srcCol, srcChange, every))
 	}
 	work = filepath.Join(dir, "w")
-	rep, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: trigger, Moved: moved})
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
-	}
+	rep, err = runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Moved: moved}, trigger)
 	return rep, p, src, tgt, work, err
 }
 

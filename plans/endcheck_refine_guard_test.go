@@ -1,13 +1,11 @@
 package plans_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/plans"
 )
 
@@ -27,42 +25,19 @@ func TestRunEndCheckRefinementClearsNothingItDidNotCompare(t *testing.T) {
 	const every = 97
 	dir := t.TempDir()
 	srcPath := filepath.Join(dir, "legacy.db")
-	visits := make([][]connectors.Value, refineRows)
-	for i := range visits {
-		visits[i] = []connectors.Value{int64(i + 1), fmt.Sprintf("besök %d", i+1), refineWeight(i + 1)}
-	}
-	dbl := connectors.Column{Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true}
-	writeTables(t, "sqlite://"+srcPath, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning"), dbl}}},
-		map[string][][]connectors.Value{"besok": visits})
-	writeSchema(t, dir, "visit", "visit_id", "visit_id bigint not_null", "note varchar(40)", "weight double")
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, note: anteckning, weight: vikt}
-`)
-	p := loadPlan(t, writePlan(t, dir, ""))
+	src, p := besokPlan(t, dir, besokRows(refineRows, refineWeight), besokNote, besokWeight)
 	path := filepath.Join(dir, "t.db")
-	db, err := all.OpenTarget(context.Background(), "sqlite://"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Create(context.Background(), []connectors.Table{{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []connectors.Column{
+	createTables(t, "sqlite://"+path, connectors.Table{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []connectors.Column{
 		{Name: "visit_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
 		{Name: "note", Type: connectors.Type{Kind: connectors.KindText, Length: 40}, Nullable: true},
 		{Name: "weight", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
-	}}}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	}})
 	trigger := sqliteAfterChecks(path, fmt.Sprintf(`CREATE TRIGGER scale AFTER INSERT ON visit WHEN NEW.visit_id %% %d = 0 BEGIN UPDATE visit SET weight = weight * 10 WHERE visit_id = NEW.visit_id; END`, every))
 	moved := func() {
 		execSQLite(t, srcPath, fmt.Sprintf(`UPDATE besok SET vikt = vikt * 10 WHERE id %% %d = 0`, every))
 	}
 	work := filepath.Join(dir, "w")
-	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: "sqlite://" + srcPath, TargetURL: "sqlite://" + path, WorkDir: work, Progress: trigger, Moved: moved})
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
-	}
+	rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + path, WorkDir: work, Moved: moved}, trigger)
 	if err == nil || rep == nil || rep.Pass {
 		t.Fatalf("the target holds %d weights the run never wrote: run %v", refineRows/every, err)
 	}

@@ -1,7 +1,6 @@
 package plans_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
@@ -84,36 +82,17 @@ func TestRunEndCheckRefinesOneOfTwoTables(t *testing.T) {
 		connectors.RoundFloatBits(math.Float64bits(w), bits) == connectors.RoundFloatBits(math.Float64bits(less), bits) {
 		t.Fatalf("weight %v and %v round alike at %d bits", w, less, bits)
 	}
-	for _, target := range []struct {
-		name string
-		open func(t *testing.T, dir string) (url string, trigger *afterChecks)
-	}{
-		{"sqlite", func(t *testing.T, dir string) (string, *afterChecks) {
-			path := filepath.Join(dir, "t.db")
-			createRefineTables(t, "sqlite://"+path)
-			return "sqlite://" + path, sqliteAfterChecks(path,
-				fmt.Sprintf(`CREATE TRIGGER mark AFTER INSERT ON visit WHEN NEW.visit_id %% %d = 0 OR NEW.visit_id %% %d = 0 BEGIN
-  UPDATE visit SET note = CASE WHEN NEW.visit_id %% %d = 0 THEN note || '!' ELSE note END,
-    weight = CASE WHEN NEW.visit_id %% %d = 0 THEN weight - 2.2737367544323206e-13 ELSE weight END WHERE visit_id = NEW.visit_id; END`, every, nudge, every, nudge),
-				`CREATE TRIGGER rename AFTER INSERT ON person WHEN NEW.person_id IN (5, 250) BEGIN UPDATE person SET name = name || '?' WHERE person_id = NEW.person_id; END`)
-		}},
-		{"postgres", func(t *testing.T, dir string) (string, *afterChecks) {
-			pgtest.AdminURL(t)
-			url := pgtest.NewDatabase(t)
-			createRefineTables(t, url)
-			pgtest.Exec(t, url, fmt.Sprintf(`CREATE FUNCTION mark() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.visit_id %% %d = 0 THEN NEW.note := NEW.note || '!'; END IF;
-  IF NEW.visit_id %% %d = 0 THEN NEW.weight := NEW.weight - '2.2737367544323206e-13'::float8; END IF;
-  RETURN NEW;
-END $$`, every, nudge), `CREATE FUNCTION rename() RETURNS trigger LANGUAGE plpgsql AS $$
+	for _, target := range []triggeredTarget{
+		{"sqlite", sqliteTriggered(createRefineTables,
+			markAndNudgeSQLite(every, nudge),
+			`CREATE TRIGGER rename AFTER INSERT ON person WHEN NEW.person_id IN (5, 250) BEGIN UPDATE person SET name = name || '?' WHERE person_id = NEW.person_id; END`)},
+		{"postgres", pgTriggered(createRefineTables, []string{markAndNudgePG(every, nudge), `CREATE FUNCTION rename() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.person_id IN (5, 250) THEN NEW.name := NEW.name || '?'; END IF;
   RETURN NEW;
-END $$`)
-			return url, pgAfterChecks(url, `CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION mark()`,
-				`CREATE TRIGGER rename BEFORE INSERT ON person FOR EACH ROW EXECUTE FUNCTION rename()`)
-		}},
+END $$`},
+			`CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION mark()`,
+			`CREATE TRIGGER rename BEFORE INSERT ON person FOR EACH ROW EXECUTE FUNCTION rename()`)},
 		{"mariadb", func(t *testing.T, dir string) (string, *afterChecks) {
 			url := mytest.NewDatabase(t)
 			createRefineTables(t, url)
@@ -132,17 +111,13 @@ END $$`)
 		t.Run(target.name, func(t *testing.T) {
 			dir := t.TempDir()
 			src := "sqlite://" + filepath.Join(dir, "legacy.db")
-			visits := make([][]connectors.Value, refineRows)
-			for i := range visits {
-				visits[i] = []connectors.Value{int64(i + 1), fmt.Sprintf("besök %d", i+1), refineWeight(i + 1)}
-			}
+			visits := besokRows(refineRows, refineWeight)
 			var persons [][]connectors.Value
 			for i := 1; i <= 300; i++ {
 				persons = append(persons, []connectors.Value{int64(i), fmt.Sprintf("person %d", i)})
 			}
-			dbl := connectors.Column{Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true}
 			writeTables(t, src, []connectors.Table{
-				{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning"), dbl}},
+				{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), besokNote.source, besokWeight.source}},
 				{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("namn")}},
 			}, map[string][][]connectors.Value{"besok": visits, "patient": persons})
 			write(t, filepath.Join(dir, "schema.yaml"), refineSchema)
@@ -157,10 +132,7 @@ END $$`)
 			p := loadPlan(t, writePlan(t, dir, ""))
 			url, trigger := target.open(t, dir)
 			work := filepath.Join(dir, "w")
-			rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: work, Progress: trigger, Jobs: 2})
-			if trigger.err != nil {
-				t.Fatal(trigger.err)
-			}
+			rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: work, Jobs: 2}, trigger)
 			if err == nil || rep == nil || rep.Pass {
 				t.Fatalf("triggers changing notes and names: run %v", err)
 			}
@@ -211,6 +183,27 @@ END $$`)
 	}
 }
 
+// markAndNudgeSQLite is a SQLite trigger on visit that appends '!' to
+// every every-th note and takes one ulp (at 1024) off every nudge-th
+// weight: within the float tolerance, across a rounding of the float
+// aggregate (refineWeight).
+func markAndNudgeSQLite(every, nudge int) string {
+	return fmt.Sprintf(`CREATE TRIGGER mark AFTER INSERT ON visit WHEN NEW.visit_id %% %d = 0 OR NEW.visit_id %% %d = 0 BEGIN
+  UPDATE visit SET note = CASE WHEN NEW.visit_id %% %d = 0 THEN note || '!' ELSE note END,
+    weight = CASE WHEN NEW.visit_id %% %d = 0 THEN weight - 2.2737367544323206e-13 ELSE weight END WHERE visit_id = NEW.visit_id; END`, every, nudge, every, nudge)
+}
+
+// markAndNudgePG is markAndNudgeSQLite's change as the PostgreSQL
+// function mark(), for a BEFORE INSERT trigger on visit.
+func markAndNudgePG(every, nudge int) string {
+	return fmt.Sprintf(`CREATE FUNCTION mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.visit_id %% %d = 0 THEN NEW.note := NEW.note || '!'; END IF;
+  IF NEW.visit_id %% %d = 0 THEN NEW.weight := NEW.weight - '2.2737367544323206e-13'::float8; END IF;
+  RETURN NEW;
+END $$`, every, nudge)
+}
+
 func firstLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	return strings.Join(lines[:min(n, len(lines))], "\n")
@@ -235,24 +228,17 @@ tables:
 // them in a target before a run, to put triggers on them.
 func createRefineTables(t *testing.T, url string) {
 	t.Helper()
-	db, err := all.OpenTarget(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	text := func(name string) connectors.Column {
 		return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindText, Length: 40}, Nullable: true}
 	}
 	id := func(name string) connectors.Column {
 		return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}
 	}
-	if err := db.Create(context.Background(), []connectors.Table{
-		{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []connectors.Column{id("visit_id"), text("note"),
+	createTables(t, url,
+		connectors.Table{Name: "visit", PrimaryKey: []string{"visit_id"}, Columns: []connectors.Column{id("visit_id"), text("note"),
 			{Name: "weight", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true}}},
-		{Name: "person", PrimaryKey: []string{"person_id"}, Columns: []connectors.Column{id("person_id"), text("name")}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+		connectors.Table{Name: "person", PrimaryKey: []string{"person_id"}, Columns: []connectors.Column{id("person_id"), text("name")}},
+	)
 }
 
 // A merged receiving table (a main register and its sub-register, 80,000
@@ -276,26 +262,16 @@ func TestRunEndCheckRefinesAMergedTable(t *testing.T) {
 		gen+`INSERT INTO delreg_b SELECT i, CAST(i AS TEXT), '2024-01-01', 100 + i % 90 FROM n`)
 	plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
 	tgtPath := filepath.Join(dir, "t.db")
-	db, err := all.OpenTarget(context.Background(), "sqlite://"+tgtPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Create(context.Background(), []connectors.Table{{Name: "visit", PrimaryKey: []string{"patient", "visit_date"}, Columns: []connectors.Column{
+	createTables(t, "sqlite://"+tgtPath, connectors.Table{Name: "visit", PrimaryKey: []string{"patient", "visit_date"}, Columns: []connectors.Column{
 		{Name: "patient", Type: connectors.Type{Kind: connectors.KindText, Length: 20}},
 		{Name: "visit_date", Type: connectors.Type{Kind: connectors.KindDate}},
 		{Name: "weight_kg", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, Nullable: true},
 		{Name: "height_cm", Type: connectors.Type{Kind: connectors.KindInt, Bits: 16}, Nullable: true},
-	}}}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	}})
 	trigger := sqliteAfterChecks(tgtPath, fmt.Sprintf(
 		`CREATE TRIGGER taller AFTER INSERT ON visit WHEN CAST(NEW.patient AS INTEGER) %% %d = 0 BEGIN UPDATE visit SET height_cm = height_cm + 1 WHERE patient = NEW.patient AND visit_date = NEW.visit_date; END`, every))
 	work := filepath.Join(dir, "w")
-	rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: "sqlite://" + srcPath, TargetURL: "sqlite://" + tgtPath, WorkDir: work, Progress: trigger})
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
-	}
+	rep, err := runTriggered(t, loadPlan(t, plan), plans.Options{SourceURL: "sqlite://" + srcPath, TargetURL: "sqlite://" + tgtPath, WorkDir: work}, trigger)
 	if err == nil || rep == nil || rep.Pass {
 		t.Fatalf("a trigger changing every %dth height: run %v", every, err)
 	}
@@ -327,34 +303,14 @@ func TestRunEndCheckRefinesATableWithoutKey(t *testing.T) {
 		t.Skip("80,000 rows")
 	}
 	const every, nudge = 197, 300
-	for _, target := range []struct {
-		name string
-		open func(t *testing.T, dir string) (url string, trigger *afterChecks)
-	}{
-		{"sqlite", func(t *testing.T, dir string) (string, *afterChecks) {
-			path := filepath.Join(dir, "t.db")
-			createKeylessVisit(t, "sqlite://"+path)
-			return "sqlite://" + path, sqliteAfterChecks(path,
-				fmt.Sprintf(`CREATE TRIGGER mark AFTER INSERT ON visit WHEN NEW.visit_id %% %d = 0 OR NEW.visit_id %% %d = 0 BEGIN
-  UPDATE visit SET note = CASE WHEN NEW.visit_id %% %d = 0 THEN note || '!' ELSE note END,
-    weight = CASE WHEN NEW.visit_id %% %d = 0 THEN weight - 2.2737367544323206e-13 ELSE weight END WHERE visit_id = NEW.visit_id; END`, every, nudge, every, nudge))
-		}},
-		{"postgres", func(t *testing.T, dir string) (string, *afterChecks) {
-			pgtest.AdminURL(t)
-			url := pgtest.NewDatabase(t)
-			createKeylessVisit(t, url)
-			pgtest.Exec(t, url, fmt.Sprintf(`CREATE FUNCTION mark() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.visit_id %% %d = 0 THEN NEW.note := NEW.note || '!'; END IF;
-  IF NEW.visit_id %% %d = 0 THEN NEW.weight := NEW.weight - '2.2737367544323206e-13'::float8; END IF;
-  RETURN NEW;
-END $$`, every, nudge))
-			return url, pgAfterChecks(url, `CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION mark()`)
-		}},
+	for _, target := range []triggeredTarget{
+		{"sqlite", sqliteTriggered(createKeylessVisit,
+			markAndNudgeSQLite(every, nudge))},
+		{"postgres", pgTriggered(createKeylessVisit, []string{markAndNudgePG(every, nudge)},
+			`CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION mark()`)},
 	} {
 		t.Run(target.name, func(t *testing.T) {
 			dir := t.TempDir()
-			src := "sqlite://" + filepath.Join(dir, "legacy.db")
 			visits := make([][]connectors.Value, refineRows)
 			for i := range visits {
 				var note connectors.Value = fmt.Sprintf("besök %d", i+1)
@@ -363,22 +319,13 @@ END $$`, every, nudge))
 				}
 				visits[i] = []connectors.Value{int64(i + 1), note, refineWeight(i + 1)}
 			}
-			dbl := connectors.Column{Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true}
-			writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning"), dbl}}},
-				map[string][][]connectors.Value{"besok": visits})
-			writeSchema(t, dir, "visit", "", "visit_id bigint not_null", "note varchar(40)", "weight double")
-			write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, note: anteckning, weight: vikt}
-`)
+			src := writeBesok(t, dir, visits, besokNote, besokWeight)
+			writeVisitSchema(t, dir, "", besokNote, besokWeight)
+			writeBesokMapping(t, dir, besokNote, besokWeight)
 			p := loadPlan(t, writePlan(t, dir, ""))
 			url, trigger := target.open(t, dir)
 			work := filepath.Join(dir, "w")
-			rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: work, Progress: trigger})
-			if trigger.err != nil {
-				t.Fatal(trigger.err)
-			}
+			rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: work}, trigger)
 			if err == nil || rep == nil || rep.Pass {
 				t.Fatalf("a trigger changing notes: run %v", err)
 			}
@@ -418,18 +365,11 @@ END $$`, every, nudge))
 // primary key in a target before a run, to put a trigger on it.
 func createKeylessVisit(t *testing.T, url string) {
 	t.Helper()
-	db, err := all.OpenTarget(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Create(context.Background(), []connectors.Table{{Name: "visit", Columns: []connectors.Column{
+	createTables(t, url, connectors.Table{Name: "visit", Columns: []connectors.Column{
 		{Name: "visit_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
 		{Name: "note", Type: connectors.Type{Kind: connectors.KindText, Length: 40}, Nullable: true},
 		{Name: "weight", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
-	}}}); err != nil {
-		t.Fatal(err)
-	}
+	}})
 }
 
 // A source whose row estimate is far off the table's rows sizes the
@@ -461,22 +401,15 @@ func TestRunEndCheckRefinesUnderAWrongEstimate(t *testing.T) {
 			pgtest.Exec(t, src, `CREATE TABLE besok (id bigint PRIMARY KEY, anteckning text) WITH (autovacuum_enabled = false)`,
 				fmt.Sprintf(`INSERT INTO besok SELECT i, 'besök ' || i FROM generate_series(1, %d) i`, refineRows),
 				fmt.Sprintf(`UPDATE pg_class SET reltuples = %g WHERE oid = 'besok'::regclass`, c.estimate))
-			writeSchema(t, dir, "visit", "visit_id", "visit_id bigint not_null", "note varchar(40)")
-			write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, note: anteckning}
-`)
+			writeVisitSchema(t, dir, "visit_id", besokNote)
+			writeBesokMapping(t, dir, besokNote)
 			p := loadPlan(t, writePlan(t, dir, ""))
 			path := filepath.Join(dir, "t.db")
 			createNoteTable(t, "sqlite://"+path)
 			ids := every(c.every)
 			trigger := sqliteAfterChecks(path, fmt.Sprintf(`CREATE TRIGGER mark AFTER INSERT ON visit WHEN NEW.visit_id %% %d = 0 BEGIN UPDATE visit SET note = note || '!' WHERE visit_id = NEW.visit_id; END`, c.every))
 			work := filepath.Join(dir, "w")
-			rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + path, WorkDir: work, Progress: trigger})
-			if trigger.err != nil {
-				t.Fatal(trigger.err)
-			}
+			rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + path, WorkDir: work}, trigger)
 			if err == nil || rep == nil || rep.Pass {
 				t.Fatalf("a trigger changing notes: run %v", err)
 			}
@@ -538,25 +471,15 @@ func TestRunEndCheckRefinesAFormStore(t *testing.T) {
       weight_kg: {expr: decimal(vikt)}
 `)
 	tgtPath := filepath.Join(dir, "t.db")
-	db, err := all.OpenTarget(context.Background(), "sqlite://"+tgtPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Create(context.Background(), []connectors.Table{{Name: "registration", PrimaryKey: []string{"registration_id"}, Columns: []connectors.Column{
+	createTables(t, "sqlite://"+tgtPath, connectors.Table{Name: "registration", PrimaryKey: []string{"registration_id"}, Columns: []connectors.Column{
 		{Name: "registration_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
 		{Name: "registered", Type: connectors.Type{Kind: connectors.KindDate}, Nullable: true},
 		{Name: "weight_kg", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, Nullable: true},
-	}}}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	}})
 	trigger := sqliteAfterChecks(tgtPath, fmt.Sprintf(
 		`CREATE TRIGGER heavier AFTER INSERT ON registration WHEN NEW.registration_id %% %d = 0 BEGIN UPDATE registration SET weight_kg = '99.9' WHERE registration_id = NEW.registration_id; END`, every))
 	work := filepath.Join(dir, "w")
-	rep, err := plans.Run(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: "sqlite://" + srcPath, TargetURL: "sqlite://" + tgtPath, WorkDir: work, Progress: trigger})
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
-	}
+	rep, err := runTriggered(t, loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: "sqlite://" + srcPath, TargetURL: "sqlite://" + tgtPath, WorkDir: work}, trigger)
 	if err == nil || rep == nil || rep.Pass {
 		t.Fatalf("a trigger changing every %dth weight: run %v", every, err)
 	}

@@ -1,13 +1,11 @@
 package plans_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
 )
 
@@ -24,29 +22,13 @@ func TestRunEndCheckRefinesManyDifferingBuckets(t *testing.T) {
 	}
 	const rows, every = 80000, 97
 	dir := t.TempDir()
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	in := make([][]connectors.Value, rows)
-	for i := range in {
-		in[i] = []connectors.Value{int64(i + 1), fmt.Sprintf("besök %d", i+1)}
-	}
-	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning")}}},
-		map[string][][]connectors.Value{"besok": in})
-	writeSchema(t, dir, "visit", "visit_id", "visit_id bigint not_null", "note varchar(40)")
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, note: anteckning}
-`)
-	p := loadPlan(t, writePlan(t, dir, ""))
+	src, p := besokPlan(t, dir, besokRows(rows, nil), besokNote)
 	path := filepath.Join(dir, "t.db")
 	createNoteTable(t, "sqlite://"+path)
 	trigger := sqliteAfterChecks(path, fmt.Sprintf(
 		`CREATE TRIGGER mark AFTER INSERT ON visit WHEN NEW.visit_id %% %d = 0 BEGIN UPDATE visit SET note = note || '!' WHERE visit_id = NEW.visit_id; END`, every))
 	work := filepath.Join(dir, "w")
-	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + path, WorkDir: work, Progress: trigger})
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
-	}
+	rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + path, WorkDir: work}, trigger)
 	if err == nil || rep == nil || rep.Pass {
 		t.Fatalf("a trigger changing every %dth note: run %v", every, err)
 	}

@@ -70,23 +70,102 @@ func (s *countingSnapshot) Scan(ctx context.Context, t *connectors.Table, opts c
 // batches of 10.
 func endCheckPlan(t *testing.T, dir string, n int) (src string, p *plans.Plan) {
 	t.Helper()
-	src = "sqlite://" + filepath.Join(dir, "legacy.db")
-	dbl := connectors.Column{Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true}
 	var rows [][]connectors.Value
 	for i := 1; i <= n; i++ {
 		rows = append(rows, []connectors.Value{int64(i), 60 + float64(i)/3})
 	}
-	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), dbl}}},
-		map[string][][]connectors.Value{"besok": rows})
-	writeSchema(t, dir, "visit", "visit_id", "visit_id bigint not_null", "weight double")
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, weight: vikt}
-`)
-	p = loadPlan(t, writePlan(t, dir, ""))
+	src, p = besokPlan(t, dir, rows, besokWeight)
 	p.BatchSize = 10
 	return src, p
+}
+
+// besokColumn is a column of the source table besok besides its id, with
+// the column of the receiving table visit it maps to, as writeSchema
+// takes it.
+type besokColumn struct {
+	source connectors.Column
+	visit  string
+}
+
+var (
+	// besokNote is besok's text anteckning, visit's note.
+	besokNote = besokColumn{textCol("anteckning"), "note varchar(40)"}
+	// besokWeight is besok's double vikt, visit's weight.
+	besokWeight = besokColumn{connectors.Column{Name: "vikt", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true}, "weight double"}
+)
+
+// besokRows gives visits 1 to n of besok (id, anteckning "besök <id>",
+// and vikt weight(id) where weight is not nil).
+func besokRows(n int, weight func(id int) float64) [][]connectors.Value {
+	rows := make([][]connectors.Value, n)
+	for i := range rows {
+		rows[i] = []connectors.Value{int64(i + 1), fmt.Sprintf("besök %d", i+1)}
+		if weight != nil {
+			rows[i] = append(rows[i], weight(i+1))
+		}
+	}
+	return rows
+}
+
+// writeBesok writes the source table besok (id, then cols) with rows into
+// dir's legacy.db, and gives its URL.
+func writeBesok(t *testing.T, dir string, rows [][]connectors.Value, cols ...besokColumn) string {
+	t.Helper()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	columns := []connectors.Column{intCol("id")}
+	for _, c := range cols {
+		columns = append(columns, c.source)
+	}
+	writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: columns}},
+		map[string][][]connectors.Value{"besok": rows})
+	return src
+}
+
+// writeVisitSchema writes dir/schema.yaml with visit (visit_id, then
+// cols' columns), keyed by key ("" for none).
+func writeVisitSchema(t *testing.T, dir, key string, cols ...besokColumn) {
+	t.Helper()
+	columns := []string{"visit_id bigint not_null"}
+	for _, c := range cols {
+		columns = append(columns, c.visit)
+	}
+	writeSchema(t, dir, "visit", key, columns...)
+}
+
+// writeBesokMapping writes dir/m.yaml, mapping besok (id, then cols) into
+// visit (visit_id, then cols' columns).
+func writeBesokMapping(t *testing.T, dir string, cols ...besokColumn) {
+	t.Helper()
+	columns := []string{"visit_id: id"}
+	for _, c := range cols {
+		columns = append(columns, strings.Fields(c.visit)[0]+": "+c.source.Name)
+	}
+	write(t, filepath.Join(dir, "m.yaml"), "tables:\n  - target: visit\n    source: besok\n    columns: {"+strings.Join(columns, ", ")+"}\n")
+}
+
+// besokPlan writes besok (id, then cols) with rows into dir's legacy.db,
+// visit keyed by visit_id as the schema and the mapping of one into the
+// other, and loads the plan over them. It gives the source's URL.
+func besokPlan(t *testing.T, dir string, rows [][]connectors.Value, cols ...besokColumn) (src string, p *plans.Plan) {
+	t.Helper()
+	src = writeBesok(t, dir, rows, cols...)
+	writeVisitSchema(t, dir, "visit_id", cols...)
+	writeBesokMapping(t, dir, cols...)
+	return src, loadPlan(t, writePlan(t, dir, ""))
+}
+
+// createTables creates tables in the target at url before a run, to put
+// triggers on them.
+func createTables(t *testing.T, url string, tables ...connectors.Table) {
+	t.Helper()
+	db, err := all.OpenTarget(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Create(context.Background(), tables); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // visitTable is visit as the schema declares it, for creating it in a
@@ -138,14 +217,7 @@ func TestRunEndCheckTakesItsOwnRows(t *testing.T) {
 
 	// A trigger multiplies the weight of every seventh visit.
 	tgt := "sqlite://" + filepath.Join(dir, "trigger.db")
-	db, err := all.OpenTarget(ctx, tgt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Create(ctx, []connectors.Table{visitTable}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	createTables(t, tgt, visitTable)
 	// Added once the run has begun: one there before is refused before
 	// writing (TestRunReceivingTableWithTrigger).
 	trigger := sqliteAfterChecks(filepath.Join(dir, "trigger.db"),
@@ -199,18 +271,10 @@ func TestResumedRunEndCheckSeesTheEarlierRunsRows(t *testing.T) {
 // tolerance (a last-digit rounding) does not.
 func TestRunEndCheckFloatsPostgreSQL(t *testing.T) {
 	pgtest.AdminURL(t)
-	ctx := context.Background()
 	dir := t.TempDir()
 	src, p := endCheckPlan(t, dir, 55)
 	tgt := pgtest.NewDatabase(t)
-	db, err := all.OpenTarget(ctx, tgt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Create(ctx, []connectors.Table{visitTable}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	createTables(t, tgt, visitTable)
 	pgtest.Exec(t, tgt, `CREATE FUNCTION nudge() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.visit_id = 3 THEN NEW.weight := NEW.weight * (1 + 1e-13); END IF;
@@ -220,10 +284,7 @@ END $$`)
 	// The trigger comes once the run has begun: one there before is
 	// refused before writing.
 	trigger := pgAfterChecks(tgt, `CREATE TRIGGER nudge BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION nudge()`)
-	rep, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Progress: trigger})
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
-	}
+	rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w")}, trigger)
 	if err == nil || rep == nil || rep.Pass {
 		t.Fatalf("a trigger changing a weight beyond the tolerance: run %v, report %+v", err, rep)
 	}
@@ -258,27 +319,15 @@ func execSQLite(t *testing.T, path string, stmts ...string) {
 // text value fails the run all the same, naming the records and the
 // column, and the verification report names the keyed hash.
 func TestRunEndCheckKeyedHashNamesAChangedColumn(t *testing.T) {
-	for _, target := range []struct {
-		name string
-		open func(t *testing.T, dir string) (url string, trigger *afterChecks)
-	}{
-		{"sqlite", func(t *testing.T, dir string) (string, *afterChecks) {
-			path := filepath.Join(dir, "t.db")
-			createNoteTable(t, "sqlite://"+path)
-			return "sqlite://" + path, sqliteAfterChecks(path,
-				`CREATE TRIGGER mark AFTER INSERT ON visit WHEN NEW.visit_id % 7 = 0 BEGIN UPDATE visit SET note = note || '!' WHERE visit_id = NEW.visit_id; END`)
-		}},
-		{"postgres", func(t *testing.T, dir string) (string, *afterChecks) {
-			pgtest.AdminURL(t)
-			url := pgtest.NewDatabase(t)
-			createNoteTable(t, url)
-			pgtest.Exec(t, url, `CREATE FUNCTION mark() RETURNS trigger LANGUAGE plpgsql AS $$
+	for _, target := range []triggeredTarget{
+		{"sqlite", sqliteTriggered(createNoteTable,
+			`CREATE TRIGGER mark AFTER INSERT ON visit WHEN NEW.visit_id % 7 = 0 BEGIN UPDATE visit SET note = note || '!' WHERE visit_id = NEW.visit_id; END`)},
+		{"postgres", pgTriggered(createNoteTable, []string{`CREATE FUNCTION mark() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.visit_id % 7 = 0 THEN NEW.note := NEW.note || '!'; END IF;
   RETURN NEW;
-END $$`)
-			return url, pgAfterChecks(url, `CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION mark()`)
-		}},
+END $$`},
+			`CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION mark()`)},
 		{"mariadb", func(t *testing.T, dir string) (string, *afterChecks) {
 			url := mytest.NewDatabase(t)
 			createNoteTable(t, url)
@@ -291,20 +340,7 @@ END $$`)
 	} {
 		t.Run(target.name, func(t *testing.T) {
 			dir := t.TempDir()
-			src := "sqlite://" + filepath.Join(dir, "legacy.db")
-			var rows [][]connectors.Value
-			for i := 1; i <= 55; i++ {
-				rows = append(rows, []connectors.Value{int64(i), fmt.Sprintf("besök %d", i)})
-			}
-			writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning")}}},
-				map[string][][]connectors.Value{"besok": rows})
-			writeSchema(t, dir, "visit", "visit_id", "visit_id bigint not_null", "note varchar(40)")
-			write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, note: anteckning}
-`)
-			p := loadPlan(t, writePlan(t, dir, ""))
+			src, p := besokPlan(t, dir, besokRows(55, nil), besokNote)
 			p.BatchSize = 10
 			tgt, trigger := target.open(t, dir)
 			work := filepath.Join(dir, "w")
@@ -326,11 +362,7 @@ END $$`)
 // with column differing. It gives the run's problems, one a line.
 func runFailsOnEverySeventh(t *testing.T, p *plans.Plan, opts plans.Options, trigger *afterChecks, column string) string {
 	t.Helper()
-	opts.Progress = trigger
-	rep, err := plans.Run(context.Background(), p, opts)
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
-	}
+	rep, err := runTriggered(t, p, opts, trigger)
 	if err == nil || rep == nil || rep.Pass {
 		t.Fatalf("a trigger changing every seventh %s: run %v, report %+v", column, err, rep)
 	}
@@ -347,16 +379,9 @@ func runFailsOnEverySeventh(t *testing.T, p *plans.Plan, opts plans.Options, tri
 // to put a trigger on it.
 func createNoteTable(t *testing.T, url string) {
 	t.Helper()
-	db, err := all.OpenTarget(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	varchar := connectors.Column{Name: "note", Type: connectors.Type{Kind: connectors.KindText, Length: 40}, Nullable: true}
-	if err := db.Create(context.Background(), []connectors.Table{{Name: "visit", PrimaryKey: []string{"visit_id"},
-		Columns: []connectors.Column{{Name: "visit_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}, varchar}}}); err != nil {
-		t.Fatal(err)
-	}
+	createTables(t, url, connectors.Table{Name: "visit", PrimaryKey: []string{"visit_id"},
+		Columns: []connectors.Column{{Name: "visit_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}, varchar}})
 }
 
 // TestRunTargetCountFromTheReadBack: the run takes a receiving table's
@@ -366,50 +391,22 @@ func createNoteTable(t *testing.T, url string) {
 // holds, on a target read back in Go (SQLite) and on PostgreSQL's binary
 // read-back.
 func TestRunTargetCountFromTheReadBack(t *testing.T) {
-	for _, target := range []struct {
-		name string
-		open func(t *testing.T, dir string) (url string, trigger *afterChecks)
-	}{
-		{"sqlite", func(t *testing.T, dir string) (string, *afterChecks) {
-			path := filepath.Join(dir, "t.db")
-			createNoteTable(t, "sqlite://"+path)
-			return "sqlite://" + path, sqliteAfterChecks(path,
-				`CREATE TRIGGER extra AFTER INSERT ON visit WHEN NEW.visit_id = 7 BEGIN INSERT INTO visit (visit_id, note) VALUES (1000, 'extra'); END`)
-		}},
-		{"postgres", func(t *testing.T, dir string) (string, *afterChecks) {
-			pgtest.AdminURL(t)
-			url := pgtest.NewDatabase(t)
-			createNoteTable(t, url)
-			pgtest.Exec(t, url, `CREATE FUNCTION extra() RETURNS trigger LANGUAGE plpgsql AS $$
+	for _, target := range []triggeredTarget{
+		{"sqlite", sqliteTriggered(createNoteTable,
+			`CREATE TRIGGER extra AFTER INSERT ON visit WHEN NEW.visit_id = 7 BEGIN INSERT INTO visit (visit_id, note) VALUES (1000, 'extra'); END`)},
+		{"postgres", pgTriggered(createNoteTable, []string{`CREATE FUNCTION extra() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.visit_id = 7 THEN INSERT INTO visit (visit_id, note) VALUES (1000, 'extra'); END IF;
   RETURN NULL;
-END $$`)
-			return url, pgAfterChecks(url, `CREATE TRIGGER extra AFTER INSERT ON visit FOR EACH ROW EXECUTE FUNCTION extra()`)
-		}},
+END $$`},
+			`CREATE TRIGGER extra AFTER INSERT ON visit FOR EACH ROW EXECUTE FUNCTION extra()`)},
 	} {
 		t.Run(target.name, func(t *testing.T) {
 			dir := t.TempDir()
-			src := "sqlite://" + filepath.Join(dir, "legacy.db")
-			var rows [][]connectors.Value
-			for i := 1; i <= 55; i++ {
-				rows = append(rows, []connectors.Value{int64(i), fmt.Sprintf("besök %d", i)})
-			}
-			writeTables(t, src, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning")}}},
-				map[string][][]connectors.Value{"besok": rows})
-			writeSchema(t, dir, "visit", "visit_id", "visit_id bigint not_null", "note varchar(40)")
-			write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns: {visit_id: id, note: anteckning}
-`)
-			p := loadPlan(t, writePlan(t, dir, ""))
+			src, p := besokPlan(t, dir, besokRows(55, nil), besokNote)
 			p.BatchSize = 10
 			url, trigger := target.open(t, dir)
-			rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: filepath.Join(dir, "w"), Progress: trigger})
-			if trigger.err != nil {
-				t.Fatal(trigger.err)
-			}
+			rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: filepath.Join(dir, "w")}, trigger)
 			if err == nil || rep == nil || rep.Pass {
 				t.Fatalf("a trigger adding a row: run %v, report %+v", err, rep)
 			}
