@@ -1,107 +1,27 @@
 package verify_test
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/sqlite"
 	"github.com/regflytt/regflytt/verify"
 )
 
-// driftDrill is a run's end check and drill-down (plans: drillDown) where
+// driftDrill is a run's end check and drill-down (refinedDrill) where
 // the expected side (expected, what the run wrote) and the drill-down's
-// second reading of the source (again) need not agree: actual is written
-// into a fresh SQLite table and compared with expected over n buckets,
-// refined into fine where more differ than a drill-down reads, the
-// refinement and the drill-down filled from again.
+// second reading of the source (again) need not agree, over n buckets
+// refined into fine where more differ than a drill-down reads.
 func driftDrill(t *testing.T, expected, again, actual [][]connectors.Value, n, fine uint32) *verify.ContentCheck {
 	t.Helper()
-	ctx := context.Background()
-	tbl := contentTable
-	loc, _ := connectors.ParseLocation("sqlite://" + filepath.Join(t.TempDir(), "t.db"))
-	db, err := sqlite.OpenTarget(ctx, loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Create(ctx, []connectors.Table{tbl}); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Write(ctx, &tbl, actual); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := verify.NewContent(&tbl, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Fine, c.Hasher = fine, connectors.NewRunHasher()
-	for _, r := range expected {
-		if err := c.Add(r); err != nil {
-			t.Fatal(err)
+	cc, _, refined := refinedDrill(t, contentTable, expected, again, actual, n, fine, func(cc *verify.ContentCheck) {
+		if cc.OK {
+			t.Fatalf("the premise: the target differs from the expected side, but the check passes")
 		}
-	}
-	snap, err := db.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tt := &tables[0]
-	cc, err := verify.CompareContent(ctx, snap, tt, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cc.OK {
-		t.Fatalf("the premise: the target differs from the expected side, but the check passes")
-	}
-	drill, dc := c, cc
-	f, err := cc.Refinement(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (f != nil) != (fine > n) {
-		t.Fatalf("the premise: refined %v, over %d buckets into %d", f != nil, n, fine)
-	}
-	if f != nil {
-		for _, r := range again {
-			if err := f.Add(r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if dc, err = verify.Refine(ctx, snap, tt, f, cc); err != nil {
-			t.Fatal(err)
-		}
-		drill = f
-	}
-	in := map[uint32]bool{}
-	for _, b := range dc.Differing() {
-		in[b] = true
-	}
-	var keep [][]connectors.Value
-	for _, r := range again {
-		if b, _ := drill.Bucket(r); in[b] {
-			keep = append(keep, r)
-		}
-	}
-	if err := verify.DrillDown(ctx, snap, tt, drill, dc, keep); err != nil {
-		t.Fatal(err)
-	}
-	if f != nil {
-		cc.Refined(dc)
+	})
+	if refined != (fine > n) {
+		t.Fatalf("the premise: refined %v, over %d buckets into %d", refined, n, fine)
 	}
 	return cc
 }

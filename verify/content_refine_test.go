@@ -3,115 +3,78 @@ package verify_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/sqlite"
 	"github.com/regflytt/regflytt/verify"
 )
 
 // coarseDrill compares expected with actual (written into a fresh SQLite
 // table) over n buckets, with a run's keyed hash, refining into fine as
-// a run's drill-down does (plans: drillDown): Refinement, the expected
-// rows again, Refine, the rows of the fine differing buckets, DrillDown,
-// Refined. It gives the check, its differences as text, and how many
-// expected rows the drill-down was given.
+// a run's drill-down does (refinedDrill, the expected rows read again).
+// It gives the check, its differences as text, and how many expected
+// rows the drill-down was given.
 func coarseDrill(t *testing.T, tbl connectors.Table, expected, actual [][]connectors.Value, n, fine uint32) (*verify.ContentCheck, []string, int) {
 	t.Helper()
-	ctx := context.Background()
-	loc, _ := connectors.ParseLocation("sqlite://" + filepath.Join(t.TempDir(), "t.db"))
-	db, err := sqlite.OpenTarget(ctx, loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Create(ctx, []connectors.Table{tbl}); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Write(ctx, &tbl, actual); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	hasher := connectors.NewRunHasher()
-	c, err := verify.NewContent(&tbl, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Fine, c.Hasher = fine, hasher
-	for _, r := range expected {
-		if err := c.Add(r); err != nil {
-			t.Fatal(err)
+	cc, kept, _ := refinedDrill(t, tbl, expected, expected, actual, n, fine, func(cc *verify.ContentCheck) {
+		if cc.Buckets != n {
+			t.Errorf("the check says %d buckets, compared over %d", cc.Buckets, n)
 		}
-	}
-	snap, err := db.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tt := &tables[0]
-	cc, err := verify.CompareContent(ctx, snap, tt, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cc.Buckets != n {
-		t.Errorf("the check says %d buckets, compared over %d", cc.Buckets, n)
-	}
-	drill, dc := c, cc
-	f, err := cc.Refinement(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f != nil {
-		for _, r := range expected {
-			if err := f.Add(r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if dc, err = verify.Refine(ctx, snap, tt, f, cc); err != nil {
-			t.Fatal(err)
-		}
-		drill = f
-	}
-	in := map[uint32]bool{}
-	for _, b := range dc.Differing() {
-		in[b] = true
-	}
-	var keep [][]connectors.Value
-	for _, r := range expected {
-		if b, _ := drill.Bucket(r); in[b] {
-			keep = append(keep, r)
-		}
-	}
-	if err := verify.DrillDown(ctx, snap, tt, drill, dc, keep); err != nil {
-		t.Fatal(err)
-	}
-	if f != nil {
-		cc.Refined(dc)
-	}
+	})
 	if cc.Buckets != n || cc.DifferingBuckets > int(n) {
 		t.Errorf("after the drill-down: %d of %d buckets differ, compared over %d", cc.DifferingBuckets, cc.Buckets, n)
 	}
 	if !cc.OK && len(cc.Differences) == 0 {
 		t.Errorf("verify defect: %d buckets differ, but the drill-down names no record", cc.DifferingBuckets)
 	}
-	var out []string
-	for _, d := range cc.Differences {
-		out = append(out, fmt.Sprint(d.Key, " ", d.Kind, " ", d.Columns))
+	return cc, differencesText(cc), kept
+}
+
+// refinedDrill is a run's end check and drill-down (plans: drillDown):
+// actual is written into a fresh SQLite table and compared with expected
+// over n buckets with a run's keyed hash (compared, the test's premise,
+// sees that check); where it asks for it (Refinement), a refinement
+// into fine filled from again is compared (Refine); the rows of again in
+// the buckets that differ are drilled down (DrillDown), and the
+// refinement's outcome given to the check (Refined). It gives the check,
+// how many rows the drill-down was given, and whether it refined.
+func refinedDrill(t *testing.T, tbl connectors.Table, expected, again, actual [][]connectors.Value, n, fine uint32, compared func(*verify.ContentCheck)) (*verify.ContentCheck, int, bool) {
+	t.Helper()
+	ctx := context.Background()
+	db := sqliteHolding(t, tbl, actual)
+	defer db.Close()
+	c := newContent(t, &tbl, n)
+	c.Fine, c.Hasher = fine, connectors.NewRunHasher()
+	addRows(t, c, expected)
+	snap, tt := snapshotTable(t, db)
+	defer snap.Close()
+	cc, err := verify.CompareContent(ctx, snap, tt, c)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return cc, out, len(keep)
+	compared(cc)
+	drill, dc := c, cc
+	f, err := cc.Refinement(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f != nil {
+		addRows(t, f, again)
+		if dc, err = verify.Refine(ctx, snap, tt, f, cc); err != nil {
+			t.Fatal(err)
+		}
+		drill = f
+	}
+	keep := inDifferingBuckets(drill, dc, again)
+	if err := verify.DrillDown(ctx, snap, tt, drill, dc, keep); err != nil {
+		t.Fatal(err)
+	}
+	if f != nil {
+		cc.Refined(dc)
+	}
+	return cc, len(keep), f != nil
 }
 
 // A run's own end check compares over few buckets (verify.RunBuckets)

@@ -40,68 +40,116 @@ func compareIn(t *testing.T, contentTable connectors.Table, expected, actual [][
 func drillIn(t *testing.T, contentTable connectors.Table, expected, actual [][]connectors.Value) (*verify.ContentCheck, []string, int) {
 	t.Helper()
 	ctx := context.Background()
-	loc, _ := connectors.ParseLocation("sqlite://" + filepath.Join(t.TempDir(), "t.db"))
-	db, err := sqlite.OpenTarget(ctx, loc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := sqliteHolding(t, contentTable, actual)
 	defer db.Close()
-	if err := db.Create(ctx, []connectors.Table{contentTable}); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Write(ctx, &contentTable, actual); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := verify.NewContent(&contentTable, verify.BucketsFor(int64(len(expected))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range expected {
-		if err := c.Add(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snap, err := db.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newContent(t, &contentTable, verify.BucketsFor(int64(len(expected))))
+	addRows(t, c, expected)
+	snap, tt := snapshotTable(t, db)
 	defer snap.Close()
-	tables, err := snap.Tables(ctx)
+	cc, err := verify.CompareContent(ctx, snap, tt, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := verify.CompareContent(ctx, snap, &tables[0], c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keep [][]connectors.Value
-	in := map[uint32]bool{}
-	for _, b := range cc.Differing() {
-		in[b] = true
-	}
-	for _, r := range expected {
-		if b, _ := c.Bucket(r); in[b] {
-			keep = append(keep, r)
-		}
-	}
-	if err := verify.DrillDown(ctx, snap, &tables[0], c, cc, keep); err != nil {
+	keep := inDifferingBuckets(c, cc, expected)
+	if err := verify.DrillDown(ctx, snap, tt, c, cc, keep); err != nil {
 		t.Fatal(err)
 	}
 	if !cc.OK && len(cc.Differences) == 0 {
 		t.Errorf("verify defect: %d buckets differ, but the drill-down names no record", cc.DifferingBuckets)
 	}
+	return cc, differencesText(cc), len(keep)
+}
+
+// sqliteHolding creates tbl in a fresh SQLite database, writes rows into
+// it and gives the database open, for the caller to close.
+func sqliteHolding(t *testing.T, tbl connectors.Table, rows [][]connectors.Value) *sqlite.DB {
+	t.Helper()
+	ctx := context.Background()
+	loc, _ := connectors.ParseLocation("sqlite://" + filepath.Join(t.TempDir(), "t.db"))
+	db, err := sqlite.OpenTarget(ctx, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(ctx, []connectors.Table{tbl}); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	if _, err := tx.Write(ctx, &tbl, rows); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return db
+}
+
+// newContent is verify.NewContent, the test stopped where it fails.
+func newContent(t *testing.T, tbl *connectors.Table, n uint32) *verify.Content {
+	t.Helper()
+	c, err := verify.NewContent(tbl, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// addRows adds rows to c.
+func addRows(t *testing.T, c *verify.Content, rows [][]connectors.Value) {
+	t.Helper()
+	for _, r := range rows {
+		if err := c.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// snapshotTable opens a snapshot of db, for the caller to close, and
+// gives it with the table db holds.
+func snapshotTable(t *testing.T, db *sqlite.DB) (connectors.Snapshot, *connectors.Table) {
+	t.Helper()
+	ctx := context.Background()
+	snap, err := db.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		snap.Close()
+		t.Fatal(err)
+	}
+	return snap, &tables[0]
+}
+
+// inDifferingBuckets gives the rows whose bucket of c differs in cc: what
+// a drill-down is given of the expected side.
+func inDifferingBuckets(c *verify.Content, cc *verify.ContentCheck, rows [][]connectors.Value) [][]connectors.Value {
+	in := map[uint32]bool{}
+	for _, b := range cc.Differing() {
+		in[b] = true
+	}
+	var keep [][]connectors.Value
+	for _, r := range rows {
+		if b, _ := c.Bucket(r); in[b] {
+			keep = append(keep, r)
+		}
+	}
+	return keep
+}
+
+// differencesText gives cc's differences one a line: key, kind, columns.
+func differencesText(cc *verify.ContentCheck) []string {
 	var out []string
 	for _, d := range cc.Differences {
 		out = append(out, fmt.Sprint(d.Key, " ", d.Kind, " ", d.Columns))
 	}
-	return cc, out, len(keep)
+	return out
 }
 
 func rowsOf(n int) [][]connectors.Value {
