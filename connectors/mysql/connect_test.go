@@ -18,21 +18,18 @@ import (
 // it, nothing on screen.
 func TestOpenGivesUpOnAServerThatNeverAnswers(t *testing.T) {
 	loc := location(t, "mysql://root@"+faultnet.SilentServer(t)+"/regflytt?timeout=1s")
-	done := make(chan error, 1)
-	go func() {
+	finished, err := faultnet.Within(8*time.Second, func() error {
 		db, err := mysql.OpenSource(context.Background(), loc)
 		if err == nil {
 			db.Close()
 		}
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Fatal("opened a connection to a server that never answered")
-		}
-	case <-time.After(8 * time.Second):
+		return err
+	})
+	if !finished {
 		t.Fatal("still waiting after 8 s for a server that never answers (timeout=1s)")
+	}
+	if err == nil {
+		t.Fatal("opened a connection to a server that never answered")
 	}
 }
 
@@ -70,14 +67,7 @@ func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 		{"close the snapshot", snap.Close},
 		{"release the lock", unlock},
 	} {
-		done := make(chan struct{})
-		go func() {
-			_ = step.do()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
+		if finished, _ := faultnet.Within(10*time.Second, step.do); !finished {
 			t.Fatalf("%s: still waiting after 10 s on a connection that stopped answering (bound 1 s)", step.what)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
+	"github.com/regflytt/regflytt/connectors/internal/faultnet"
 	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
@@ -105,14 +106,7 @@ func TestCommitAsyncOnAnEndedSessionGivesItsConnectionBack(t *testing.T) {
 	if err := connectors.CommitBatch(tx, true); err == nil {
 		t.Fatal("the commit on a terminated session succeeded")
 	}
-	closed := make(chan struct{})
-	go func() {
-		tgt.Close()
-		close(closed)
-	}()
-	select {
-	case <-closed:
-	case <-time.After(20 * time.Second):
+	if finished, _ := faultnet.Within(20*time.Second, tgt.Close); !finished {
 		t.Fatal("Close still waits after 20 s: the failed commit's transaction kept its connection from the pool")
 	}
 }

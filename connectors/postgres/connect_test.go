@@ -28,25 +28,22 @@ func TestOpenGivesUpOnAServerThatNeverAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			loc := location(t, "postgres://postgres@"+addr+"/regflytt?sslmode=disable"+tc.query)
-			done := make(chan error, 1)
 			start := time.Now()
-			go func() {
+			finished, err := faultnet.Within(tc.within, func() error {
 				db, err := postgres.OpenSource(context.Background(), loc)
 				if err == nil {
 					db.Close()
 				}
-				done <- err
-			}()
-			select {
-			case err := <-done:
-				if err == nil {
-					t.Fatal("opened a connection to a server that never answered")
-				}
-				if tc.query != "" && time.Since(start) < 1500*time.Millisecond {
-					t.Errorf("gave up after %v: the URL's connect_timeout of 2 s was not the bound", time.Since(start))
-				}
-			case <-time.After(tc.within):
+				return err
+			})
+			if !finished {
 				t.Fatalf("still waiting after %v for a server that never answers", tc.within)
+			}
+			if err == nil {
+				t.Fatal("opened a connection to a server that never answered")
+			}
+			if tc.query != "" && time.Since(start) < 1500*time.Millisecond {
+				t.Errorf("gave up after %v: the URL's connect_timeout of 2 s was not the bound", time.Since(start))
 			}
 		})
 	}
@@ -96,14 +93,7 @@ func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 		{"release the lock", unlock, 10 * time.Second},
 		{"close the pool", tgt.Close, 30 * time.Second},
 	} {
-		done := make(chan struct{})
-		go func() {
-			_ = step.do()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(step.within):
+		if finished, _ := faultnet.Within(step.within, step.do); !finished {
 			t.Fatalf("%s: still waiting after %v on a connection that stopped answering (bound 1 s)", step.what, step.within)
 		}
 	}

@@ -8,6 +8,7 @@ package faultnet
 import (
 	"net"
 	"testing"
+	"time"
 )
 
 // SilentServer accepts connections and never answers: a server too
@@ -105,3 +106,18 @@ func NewFreezingProxy(t testing.TB, to string) *FreezingProxy {
 
 // Freeze stops the proxy forwarding; it may be called once.
 func (p *FreezingProxy) Freeze() { close(p.frozen) }
+
+// Within runs do and waits for it at most d: finished says whether it
+// returned in time, and err is what it returned then. A do still running
+// is left to end on its own, so that a test of a bound fails instead of
+// hanging where the bound is gone.
+func Within(d time.Duration, do func() error) (finished bool, err error) {
+	done := make(chan error, 1)
+	go func() { done <- do() }()
+	select {
+	case err := <-done:
+		return true, err
+	case <-time.After(d):
+		return false, nil
+	}
+}
