@@ -2,7 +2,6 @@ package mysql_test
 
 import (
 	"context"
-	neturl "net/url"
 	"testing"
 	"time"
 
@@ -39,14 +38,9 @@ func TestOpenGivesUpOnAServerThatNeverAnswers(t *testing.T) {
 // with them.
 func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 	defer mysql.CleanupTimeout(time.Second)()
-	u, err := neturl.Parse(mytest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := faultnet.NewFreezingProxy(t, u.Host)
-	u.Host = p.Addr
+	p, url := faultnet.ProxyURL(t, mytest.NewDatabase(t))
 	ctx := context.Background()
-	db, err := mysql.OpenTarget(ctx, location(t, u.String()))
+	db, err := mysql.OpenTarget(ctx, location(t, url))
 	if err != nil {
 		t.Fatal(err)
 	}

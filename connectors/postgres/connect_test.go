@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	neturl "net/url"
 	"testing"
 	"time"
 
@@ -56,15 +55,9 @@ func TestOpenGivesUpOnAServerThatNeverAnswers(t *testing.T) {
 // closed then, and the pool's Close does not wait for it.
 func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 	defer postgres.CleanupTimeout(time.Second)()
-	url := pgtest.NewDatabase(t)
-	u, err := neturl.Parse(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := faultnet.NewFreezingProxy(t, u.Host)
-	u.Host = p.Addr
+	p, url := faultnet.ProxyURL(t, pgtest.NewDatabase(t))
 	ctx := context.Background()
-	tgt, err := postgres.OpenTarget(ctx, location(t, u.String()))
+	tgt, err := postgres.OpenTarget(ctx, location(t, url))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ package faultnet
 
 import (
 	"net"
+	neturl "net/url"
 	"testing"
 	"time"
 )
@@ -102,6 +103,19 @@ func NewFreezingProxy(t testing.TB, to string) *FreezingProxy {
 		}
 	}()
 	return p
+}
+
+// ProxyURL starts a FreezingProxy to the server a database URL names, and
+// gives the URL through it.
+func ProxyURL(t testing.TB, url string) (*FreezingProxy, string) {
+	t.Helper()
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewFreezingProxy(t, u.Host)
+	u.Host = p.Addr
+	return p, u.String()
 }
 
 // Freeze stops the proxy forwarding; it may be called once.
