@@ -229,7 +229,8 @@ func (p *TableProgram) askLists(n pnr.Number, written bool) (Outcome, bool) {
 func (p *TableProgram) listedText(s string) (Outcome, bool) {
 	n, written, byDigits, _ := readListed(s, p.env.RefDate)
 	if n.IsZero() {
-		return Outcome{}, false
+		// Other digits beside a listed number (see looseNumbers).
+		return p.excludeByDigits(s)
 	}
 	if byDigits {
 		return p.askByDigits(n)
@@ -279,15 +280,69 @@ func ListedNumber(v connectors.Value, ref time.Time) (n pnr.Number, written bool
 }
 
 // excludeByDigits matches a person that is no identity number by the
-// digits it holds, of any script, when they are 10 or 12 and make a valid
-// number: a list entry with those digits excludes the record, flagged.
-// Nothing else does; the record is then archived for its shape.
+// digits it holds, of any script (see looseNumbers): a list entry with
+// those digits excludes the record, flagged. Nothing else does; the
+// record is then archived for its shape. Every number the value holds is
+// asked, so that each entry it names counts as matched.
 func (p *TableProgram) excludeByDigits(s string) (Outcome, bool) {
-	n, ok := LooseNumber(s, p.env.RefDate)
-	if !ok {
-		return Outcome{}, false
+	var out Outcome
+	found := false
+	for _, n := range looseNumbers(s, p.env.RefDate) {
+		if o, ok := p.askByDigits(n); ok && !found {
+			out, found = o, true
+		}
 	}
-	return p.askByDigits(n)
+	return out, found
+}
+
+// maxLooseDigits bounds the digits looseNumbers reads of one value: a
+// person column holding more is free text, and its first numbers are
+// what a person's number beside a note looks like.
+const maxLooseDigits = 64
+
+// looseNumbers gives the identity numbers a value that is no identity
+// number may hold: LooseNumber's, else every run of 12 and of 10
+// consecutive digits (of any script, whatever stands between them) that
+// makes a valid number read against ref. A value with more digits than
+// a number has ("19121212-1212 (nr 2)", "121212-1212, 194601010301", a
+// 12-digit number whose mistyped century puts the birth after ref) may
+// still hold a listed patient's number, and archiving it for its shape
+// kept the number and the record in the archive. A run of digits that
+// is no list entry's excludes nothing, so reading runs across two
+// numbers costs nothing but the parse. A number's text with a fraction
+// or an exponent (191212121212.50) is read only as LooseNumber reads it:
+// its digits after the point are no identity number's.
+func looseNumbers(s string, ref time.Time) []pnr.Number {
+	if n, ok := LooseNumber(s, ref); ok {
+		return []pnr.Number{n}
+	}
+	if fractionText(s) {
+		return nil
+	}
+	digits := decimalDigitsN(s, maxLooseDigits)
+	if len(digits) < 11 {
+		return nil
+	}
+	var out []pnr.Number
+	for _, w := range []int{12, 10} {
+		for i := 0; i+w <= len(digits); i++ {
+			if n, _, err := pnr.ParseNotes(digits[i:i+w], ref); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// fractionText reports whether s, blanks trimmed, is a number's text
+// with a point or an exponent (a decimal's or a double's copy).
+func fractionText(s string) bool {
+	t := strings.TrimSpace(s)
+	if !strings.ContainsAny(t, ".eE") {
+		return false
+	}
+	_, err := strconv.ParseFloat(t, 64)
+	return err == nil
 }
 
 // askByDigits asks the lists with a number read by its digits: its
@@ -361,7 +416,8 @@ func LooseNumber(s string, ref time.Time) (pnr.Number, bool) {
 		s = w
 	}
 	digits := decimalDigits(s)
-	if (len(digits) == 8 || len(digits) == 9) && digits == s {
+	// Blanks around the digits are a CHAR column's padding ("512121211 ").
+	if (len(digits) == 8 || len(digits) == 9) && digits == strings.TrimSpace(s) {
 		digits = strings.Repeat("0", 10-len(digits)) + digits
 	}
 	if len(digits) != 10 && len(digits) != 12 {
@@ -397,10 +453,13 @@ func wholeNumberText(s string) (string, bool) {
 
 // decimalDigits gives the decimal digits of s, of any script, as ASCII,
 // in order; at most 13 (more is no identity number).
-func decimalDigits(s string) string {
+func decimalDigits(s string) string { return decimalDigitsN(s, 13) }
+
+// decimalDigitsN is decimalDigits reading at most max digits.
+func decimalDigitsN(s string, max int) string {
 	var b []byte
 	for _, r := range s {
-		if len(b) > 12 {
+		if len(b) >= max {
 			break
 		}
 		if r >= '0' && r <= '9' {

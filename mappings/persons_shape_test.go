@@ -151,6 +151,7 @@ func TestApplyEntityExcludesListedLeftOutPersonValues(t *testing.T) {
 		{"an empty first value", [][]connectors.Value{val(1, "personnr", nil, 1), val(2, "personnr", "19121212-1212", 1), val(3, "vikt", "70", 1)}, "excluded"},
 		{"another number first", [][]connectors.Value{val(1, "personnr", "19460101-0301", 1), val(2, "personnr", "121212-1212", 1), val(3, "vikt", "70", 1)}, "excluded"},
 		{"another case", [][]connectors.Value{val(1, "Personnr ", "19121212-1212", 1), val(3, "vikt", "70", 1)}, "excluded"},
+		{"a repeat with a note holding a digit", [][]connectors.Value{val(1, "personnr", "19460101-0301", 1), val(2, "personnr", "19121212-1212 (nr 2)", 1)}, "excluded"},
 		{"a listed number under another variable", [][]connectors.Value{val(1, "personnr", "19460101-0301", 1), val(2, "anhorig", "19121212-1212", 1)}, "migrated"},
 		{"a repeat of another person", [][]connectors.Value{val(1, "personnr", nil, 1), val(2, "personnr", "19460101-0301", 1)}, "migrated"},
 	} {
@@ -169,6 +170,62 @@ func TestApplyEntityExcludesListedLeftOutPersonValues(t *testing.T) {
 			if v.Kind != Excluded {
 				t.Errorf("%s: value row %d %v %q, want excluded with its form", c.name, i, v.Kind, v.Reason)
 			}
+		}
+	}
+}
+
+// A person value holding a listed number beside other digits (a note
+// with a digit, a second number, a duplicate's serial: "19121212-1212
+// (nr 2)", "121212-1212, 194601010301") has more than twelve digits, so
+// neither the parser nor the digits alone read a number, and the record
+// was archived as person_length with the listed number in it: when the
+// patient's other records matched the entry, the run passed with an
+// opted-out patient's record in the archive. So was a CHAR column's copy
+// of an integer that lost its leading zero ("512121211 ", blank-padded)
+// and a 12-digit number whose century was mistyped into the future. Each
+// run of 10 or 12 digits the value holds is asked as a number.
+func TestApplyExcludesListedDigitsAmongOtherDigits(t *testing.T) {
+	for _, written := range []string{
+		"19121212-1212 (nr 2)",
+		"19121212-1212#2",
+		"121212-1212, 194601010301",
+		"194601010301/121212-1212",
+		"2) 121212-1212",
+		"512121211 ",    // 051212-1211 from a char(10) column
+		" 512121211",    // right-aligned
+		"20501212-1231", // 19501212-1231 with its century mistyped: a birth after the reference date
+	} {
+		env := testEnv(t)
+		env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "20051212-1211", "19501212-1231")
+		tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+		o := tp.Apply([]connectors.Value{int64(1), written, nil})
+		if o.Kind != Excluded || o.Reason != ReasonOptOut {
+			t.Errorf("%q: got %v %q, want excluded opt_out (the listed digits)", written, o.Kind, o.Reason)
+			continue
+		}
+		if len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
+			t.Errorf("%q: warnings %v, want [%s]", written, o.Warnings, WarnExclusionByDigits)
+		}
+	}
+	// Both numbers of a value naming two listed patients count as
+	// matched: an entry left unmatched would fail the run for nothing.
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "19460101-0301")
+	tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+	if o := tp.Apply([]connectors.Value{int64(1), "121212-1212, 194601010301", nil}); o.Kind != Excluded {
+		t.Fatalf("two listed numbers: got %v %q, want excluded", o.Kind, o.Reason)
+	}
+	if u := env.OptOut.Unmatched(); len(u) != 0 {
+		t.Errorf("entries unmatched %v, want both matched", u)
+	}
+	// Other digits around a number on no list stay archived for their
+	// shape: nothing is excluded that no entry names.
+	for _, written := range []string{"19460101-0301 (nr 2)", "121212-1213, 194601010301", "512121212 "} {
+		env := testEnv(t)
+		env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "20051212-1211")
+		tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+		if o := tp.Apply([]connectors.Value{int64(1), written, nil}); o.Kind != Archived {
+			t.Errorf("%q, on no list: got %v %q, want archived", written, o.Kind, o.Reason)
 		}
 	}
 }
