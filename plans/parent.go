@@ -13,6 +13,7 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // links keeps what declared parent links and duplicates rules need while
@@ -621,8 +622,11 @@ func (w *writer) prefetched(rows connectors.Rows) connectors.Rows {
 // already archived for a reason of its own keeps that reason.
 func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappings.Outcome, error) {
 	p := w.tp.Parent
-	if p == nil || o.Kind == mappings.Excluded {
+	if p == nil {
 		return o, nil
+	}
+	if o.Kind == mappings.Excluded {
+		return w.flagKeptParent(row, o)
 	}
 	key := pick(row, p.KeyIndex)
 	for _, v := range key {
@@ -673,12 +677,85 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 	return o, nil
 }
 
+// WarnExclusionParentKept is counted for a record excluded by an opt-out
+// or erasure list, by its own identity number, whose parent record is a
+// patient's (its table has a person:, or a parent that has) and was kept:
+// migrated or archived. The parent is the listed patient's record with
+// its number left empty, or written as another number (a co-ordination
+// number the patient had before): the run writes parents before it reads
+// their children and cannot take it back, so the finding fails the run
+// until the source is corrected or the plan acknowledges that the two are
+// different people (a newborn's own opt-out under the mother's record).
+const WarnExclusionParentKept = "exclusion_parent_kept"
+
+// flagKeptParent adds WarnExclusionParentKept to a record a list
+// excluded when its parent record, in a patient's table, was kept.
+func (w *writer) flagKeptParent(row []connectors.Value, o mappings.Outcome) (mappings.Outcome, error) {
+	p := w.tp.Parent
+	if o.Reason != mappings.ReasonOptOut && o.Reason != mappings.ReasonErasure || !matchedAgainstLists(p.Table) {
+		return o, nil
+	}
+	key := pick(row, p.KeyIndex)
+	for _, v := range key {
+		if v == nil {
+			return o, nil
+		}
+	}
+	st := w.links.parents[p.Table]
+	po, found, err := st.lookup(w.ctx, key)
+	if err != nil {
+		return o, err
+	}
+	kept := found && po.kind != mappings.Excluded
+	if !found {
+		// A parent the source joins after folding case, trailing spaces
+		// or accents is this record's parent to the source.
+		near, err := st.lookupFolded(w.ctx, key)
+		if err != nil {
+			return o, err
+		}
+		for _, po := range near {
+			kept = kept || po.kind != mappings.Excluded
+		}
+	}
+	if kept && !slices.Contains(o.Warnings, WarnExclusionParentKept) {
+		o.Warnings = append(slices.Clip(o.Warnings), WarnExclusionParentKept)
+	}
+	return o, nil
+}
+
+// failKeptParents fails a run whose ledger counts records excluded by a
+// list under a parent record that was kept (WarnExclusionParentKept),
+// unless the plan acknowledges it for that table as a verification
+// finding: a warning alone let the run pass with the listed patient's
+// record migrated. The message names the table and the count, never a
+// number.
+func (r *runner) failKeptParents(ledger *verify.Ledger, rep *verify.Report) {
+	for _, tl := range ledger.Tables {
+		n := tl.Warnings[WarnExclusionParentKept]
+		if n == 0 {
+			continue
+		}
+		id := WarnExclusionParentKept + "." + tl.Source
+		if _, ok := r.plan.Verification.Acknowledge[id]; ok {
+			continue
+		}
+		rep.Pass = false
+		rep.Problems = append(rep.Problems, fmt.Sprintf("source table %s: %d %s excluded by the opt-out or erasure list have their parent record kept (migrated or archived), with its identity number empty or another: that is the listed patient's record; correct the source, or when they are different people acknowledge %s under verification.acknowledge", tl.Source, n, recordWord(n), id))
+	}
+}
+
 // followParentEntity applies followParent to a form-store entity, and
 // its value rows follow the entity as ApplyEntity would have them.
 func (w *writer) followParentEntity(entity []connectors.Value, eo mappings.EntityOutcome) (mappings.EntityOutcome, error) {
 	o, err := w.followParent(entity, eo.Entity)
-	if err != nil || o.Kind == eo.Entity.Kind {
+	if err != nil {
 		return eo, err
+	}
+	if o.Kind == eo.Entity.Kind {
+		// The same outcome, its warnings perhaps one more.
+		eo.Entity.Warnings = o.Warnings
+		return eo, nil
 	}
 	eo.Entity = o
 	for i, vo := range eo.Values {

@@ -1,0 +1,150 @@
+package plans_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// writeListedChildRegistry writes a patient table and a visit table that
+// repeats the patient's identity number, each matched against an opt-out
+// list naming 19121212-1212; unit is a parent with no patient data.
+func writeListedChildRegistry(t *testing.T, dir string, patients, visits [][]connectors.Value) string {
+	t.Helper()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}},
+		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("patient_id"), textCol("personnr")}},
+		{Name: "remiss", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("enhet_id"), textCol("personnr")}},
+	}, map[string][][]connectors.Value{
+		"vardenhet": {{int64(1)}},
+		"patient":   patients,
+		"besok":     visits,
+		// A referral's parent is a care unit: its opt-out keeps the unit.
+		"remiss": {{int64(30), int64(1), "19121212-1212"}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: unit
+    primary_key: [unit_id]
+    columns: [{name: unit_id, type: bigint}]
+  - name: patient
+    primary_key: [patient_id]
+    columns: [{name: patient_id, type: bigint}]
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint}, {name: patient_id, type: bigint}]
+  - name: referral
+    primary_key: [referral_id]
+    columns: [{name: referral_id, type: bigint}, {name: unit_id, type: bigint}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: unit
+    source: vardenhet
+    no_person: care units, no patient data
+    columns: {unit_id: id}
+  - target: patient
+    source: patient
+    person: personnr
+    columns: {patient_id: id}
+  - target: visit
+    source: besok
+    person: personnr
+    parent: {table: patient, key: [patient_id]}
+    columns: {visit_id: id, patient_id: patient_id}
+  - target: referral
+    source: remiss
+    person: personnr
+    parent: {table: vardenhet, key: [enhet_id]}
+    columns: {referral_id: id, unit_id: enhet_id}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+	return srcURL
+}
+
+// An opted-out patient's main record with no number of its own (NULL in
+// the patient table, the number kept in the visits), or with another
+// number (a samordningsnummer the patient had before the personnummer
+// the visits and the list write), migrated while its visits, matched by
+// their own number, were excluded: the entry matched, and the run passed
+// with the opted-out patient on the receiving platform. The run cannot
+// exclude the parent (it is written before its children are read), so
+// each such child is counted as exclusion_parent_kept, a finding that
+// fails the run until the plan acknowledges it (a newborn's own opt-out
+// under the mother's record). A parent with no patient data (a care
+// unit) raises nothing.
+func TestRunFlagsTheKeptParentOfAnExcludedRecord(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		patients [][]connectors.Value
+		flagged  int64
+	}{
+		{"the parent's number NULL", [][]connectors.Value{{int64(1), nil}, {int64(3), "19460101-0301"}}, 2},
+		{"the parent under a samordningsnummer", [][]connectors.Value{{int64(1), "19121272-1219"}, {int64(3), "19460101-0301"}}, 2},
+		{"the parent listed too", [][]connectors.Value{{int64(1), "121212+1212"}, {int64(3), "19460101-0301"}}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srcURL := writeListedChildRegistry(t, dir, c.patients, [][]connectors.Value{
+				{int64(10), int64(1), "19121212-1212"},
+				{int64(11), int64(1), "121212+1212"},
+				{int64(12), int64(3), "19460101-0301"},
+			})
+			run := func(extra string) (*verify.Report, error) {
+				plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n"+extra)
+				work := t.TempDir()
+				return plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+			}
+			rep, err := run("")
+			if rep == nil {
+				t.Fatalf("no report: %v", err)
+			}
+			var visits, referrals verify.TableCheck
+			for _, tc := range rep.Tables {
+				switch tc.Source {
+				case "besok":
+					visits = tc
+				case "remiss":
+					referrals = tc
+				}
+			}
+			if visits.ExcludedBy["opt_out"] != 2 {
+				t.Fatalf("visits excluded %v, want the two of the listed patient", visits.ExcludedBy)
+			}
+			if n := referrals.Warnings[plans.WarnExclusionParentKept]; n != 0 || referrals.ExcludedBy["opt_out"] != 1 {
+				t.Fatalf("a referral under a care unit: %d flagged, excluded %v; want excluded, unflagged", n, referrals.ExcludedBy)
+			}
+			if got := visits.Warnings[plans.WarnExclusionParentKept]; got != c.flagged {
+				t.Fatalf("visits flagged %s: %d, want %d", plans.WarnExclusionParentKept, got, c.flagged)
+			}
+			if c.flagged == 0 {
+				if err != nil || !rep.Pass {
+					t.Fatalf("nothing kept: got %v %v", err, rep.Problems)
+				}
+				return
+			}
+			if !errors.Is(err, plans.ErrNotAccounted) || rep.Pass {
+				t.Fatalf("the opted-out patient's record migrated: got %v, pass %v; want the run failed", err, rep.Pass)
+			}
+			var text strings.Builder
+			if err := rep.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text.String(), plans.WarnExclusionParentKept) || strings.Contains(text.String(), "1212") {
+				t.Fatalf("the summary does not name the finding, or names the number:\n%s", text.String())
+			}
+			// Acknowledged, the run passes.
+			rep, err = run("verification: {acknowledge: {" + plans.WarnExclusionParentKept + ".besok: the visits' own opt-out}}\n")
+			if err != nil || !rep.Pass {
+				t.Fatalf("acknowledged: got %v %v", err, rep.Problems)
+			}
+		})
+	}
+}
