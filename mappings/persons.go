@@ -279,6 +279,20 @@ func ListedNumber(v connectors.Value, ref time.Time) (n pnr.Number, written bool
 	return n, written, k
 }
 
+// ListedNumbersAmong gives the identity numbers a stored value holds
+// among other digits, as a run's opt-out and erasure matching reads them
+// (looseNumbers: "19121212-1212 (nr 2)", two numbers in one field), for a
+// value ListedNumber reads none of. Each is a number whose century was
+// not written. regflytt archive erase asks its list with them, so that
+// it finds the records an earlier run archived for such a shape.
+func ListedNumbersAmong(v connectors.Value, ref time.Time) []pnr.Number {
+	s, ok := numberText(v)
+	if !ok {
+		return nil
+	}
+	return looseNumbers(s, ref)
+}
+
 // excludeByDigits matches a person that is no identity number by the
 // digits it holds, of any script (see looseNumbers): a list entry with
 // those digits excludes the record, flagged. Nothing else does; the

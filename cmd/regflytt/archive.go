@@ -292,7 +292,18 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 						unresolved++
 						return true
 					}
-					return false
+					// A listed number among other digits, which a run
+					// excludes and an earlier one archived.
+					found := false
+					for _, m := range mappings.ListedNumbersAmong(v, ref) {
+						if matched, ambiguous := persons.Match(m, false); matched {
+							found = true
+							if ambiguous {
+								apart++
+							}
+						}
+					}
+					return found
 				}
 				matched, ambiguous := persons.Match(n, written)
 				if matched && ambiguous {

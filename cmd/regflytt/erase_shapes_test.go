@@ -162,3 +162,35 @@ func recordsLeft(t *testing.T, pkg, table string) string {
 	}
 	return strings.Join(left, " ")
 }
+
+// A run archived a record whose number stood among other digits
+// ("19121212-1212 (nr 2)", two numbers in one field) as person_length,
+// and a CHAR column's blank-padded copy of an integer that lost its
+// leading zero likewise: the packages written before the run excluded
+// them hold such records, and erasure left them there and reported the
+// persons as found in no archived record. Each is erased now, as the run
+// excludes it, and another person's number in those shapes stays.
+func TestArchiveEraseNumbersAmongOtherDigits(t *testing.T) {
+	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+	}}
+	pkg := erasablePackage(t, tbl, ref, "person_length", [][]connectors.Value{
+		{"19121212-1212 (nr 2)"},
+		{"194601010301, 121212-1212"},
+		{"512121211 "}, // 051212-1211 from a char(10) column
+		{"19460101-0301 (nr 2)"},
+	})
+	list := personListFile(t, "19121212-1212", "20051212-1211")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 6")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "0 found in no archived record") {
+		t.Errorf("persons reported as found in no record:\n%s", out)
+	}
+	if left := recordsLeft(t, pkg, "patient"); left != "4" {
+		t.Fatalf("records left: %v, want only 4 (another person)", left)
+	}
+}
