@@ -260,7 +260,13 @@ func loadListFile(path, name string, ref time.Time, list *mappings.PersonList) e
 	line := 0
 	for sc.Scan() {
 		line++
-		s := strings.TrimSpace(sc.Text())
+		s := sc.Text()
+		if line == 1 {
+			// A byte-order mark, as Windows tools begin UTF-8 text with:
+			// not part of the first entry.
+			s = strings.TrimPrefix(s, "\ufeff")
+		}
+		s = strings.TrimSpace(s)
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
