@@ -162,6 +162,64 @@ func identityUses(files []*File) []identityUse {
 	return out
 }
 
+// IdentityColumnsOf gives the source columns of tm that hold identity
+// numbers as the mappings name them (IdentityColumns: what any person:
+// reads, or any mapping passes to pseudonym()), which tm maps in any way
+// or drops, sorted: a table with one holds persons' records, whatever
+// its links say.
+func IdentityColumnsOf(files []*File, tm *TableMapping) []string {
+	defs := map[string]*Definition{}
+	for _, f := range files {
+		for _, d := range f.Definitions {
+			if defs[d.Name.Value] == nil {
+				defs[d.Name.Value] = d
+			}
+		}
+	}
+	walker := func(tm *TableMapping) *flowWalker {
+		w := &flowWalker{defs: defs, lookups: map[string]string{}}
+		for _, l := range tm.Lookups {
+			w.lookups[l.Name.Value] = l.Key.Value
+		}
+		return w
+	}
+	ids := map[string]bool{}
+	eachTable(files, func(m *TableMapping) {
+		w := walker(m)
+		if m.Person != nil {
+			fl, _ := w.column(m.Person)
+			for _, n := range fl.all() {
+				ids[n] = true
+			}
+		}
+		for _, cm := range m.Columns {
+			fl, _ := w.column(cm)
+			for _, n := range fl.pseudo {
+				ids[n] = true
+			}
+		}
+	})
+	found := map[string]bool{}
+	w := walker(tm)
+	for _, cm := range tm.Columns {
+		fl, _ := w.column(cm)
+		for _, n := range fl.all() {
+			found[n] = found[n] || ids[n]
+		}
+	}
+	for n := range tm.Drop {
+		found[n] = found[n] || ids[n]
+	}
+	var out []string
+	for n, ok := range found {
+		if ok {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // partMax is the characters of an identity number a part may not hold:
 // ten are the digits of a number without its century.
 const partMax = 10

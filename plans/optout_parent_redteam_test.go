@@ -148,3 +148,83 @@ func TestRunFlagsTheKeptParentOfAnExcludedRecord(t *testing.T) {
 		})
 	}
 }
+
+// With an opt-out list, a mapped table must be matched against it: by a
+// person:, or through a parent: that is. A patient table whose parent is
+// a care unit (no_person:) passed P011 for having a parent:, and
+// migrated an opted-out patient's record; when the entry matched the
+// patient's visits the run PASSed, the report only listing the table
+// among those not matched. A table under such a parent that holds an
+// identity number (one a person: reads or pseudonym() is given, mapped
+// or dropped) is refused before anything is read; one that declares
+// no_person: itself runs, and one holding none follows its parent's
+// declaration (a staff account's grants, testdata's behorighet).
+func TestRunRefusesATableOfPersonsNotMatched(t *testing.T) {
+	for _, c := range []struct {
+		name, mapping string
+		refused       bool
+	}{
+		{"a parent with no person", `    parent: {table: vardenhet, key: [enhet_id]}
+    columns: {patient_id: id, unit_id: enhet_id, pseudonym: {expr: pseudonym(personnr)}}
+`, true},
+		{"declared no patient's", `    parent: {table: vardenhet, key: [enhet_id]}
+    no_person: wards, no patient data
+    columns: {patient_id: id, unit_id: enhet_id, pseudonym: {expr: personnr}}
+`, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+			writeTables(t, srcURL, []connectors.Table{
+				{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}},
+				{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("enhet_id"), textCol("personnr")}},
+				{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
+			}, map[string][][]connectors.Value{
+				"vardenhet": {{int64(1)}},
+				"besok":     {{int64(10), "19121212-1212"}},
+				"patient":   {{int64(1), int64(1), "19121212-1212"}, {int64(2), int64(1), "19460101-0301"}},
+			})
+			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: unit
+    primary_key: [unit_id]
+    columns: [{name: unit_id, type: bigint}]
+  - name: patient
+    primary_key: [patient_id]
+    columns: [{name: patient_id, type: bigint}, {name: unit_id, type: bigint}, {name: pseudonym, type: text}]
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint}]
+`)
+			write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: unit
+    source: vardenhet
+    no_person: care units, no patient data
+    columns: {unit_id: id}
+  - target: visit
+    source: besok
+    person: personnr
+    columns: {visit_id: id}
+  - target: patient
+    source: patient
+`+c.mapping)
+			write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+			t.Setenv("REGFLYTT_TEST_OPTOUT_KEY", optoutKey)
+			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\npseudonymisation: {key_env: REGFLYTT_TEST_OPTOUT_KEY}\noptout: {file: optout.txt}\n")
+			work := t.TempDir()
+			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+			if !c.refused {
+				if err != nil || !rep.Pass {
+					t.Fatalf("declared: got %v, want a run", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("ran (pass %v, ledger %v): want refused, P011", rep.Pass, ledgerOf(rep, true))
+			}
+			if !strings.Contains(err.Error(), "P011") || !strings.Contains(err.Error(), "patient") {
+				t.Fatalf("got %v, want P011 naming patient", err)
+			}
+		})
+	}
+}

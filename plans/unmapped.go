@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/regflytt/regflytt/mappings"
 )
 
 // checkUnmappedTables holds the source tables no mapping reads to the
@@ -52,13 +54,26 @@ func (r *runner) checkUnmappedTables(s *session) error {
 	// A mapped table is matched against the lists through its person:,
 	// or follows a parent that is; anything else migrates a listed
 	// patient's rows unless the mapping says its records are no patient's.
+	// A parent: whose records are matched by no person: (a care unit, a
+	// staff account) takes no listed patient's record with it: its
+	// children share its declaration (an account's grants), unless they
+	// hold an identity number (a patient table linked to its care unit).
 	var unmatched []string
 	for _, tp := range s.prog.Tables {
 		m := tp.Mapping
-		if m == nil || m.Person != nil || tp.Parent != nil || m.NoPerson.IsSet() || r.plan.listTableReason(tp.Source.Name) != "" {
+		if m == nil || m.Person != nil || m.NoPerson.IsSet() || r.plan.listTableReason(tp.Source.Name) != "" {
 			continue
 		}
-		unmatched = append(unmatched, fmt.Sprintf("%s (%s)", tp.Source.Name, m.Pos))
+		if tp.Parent == nil {
+			unmatched = append(unmatched, fmt.Sprintf("%s (%s)", tp.Source.Name, m.Pos))
+			continue
+		}
+		if matchedAgainstLists(tp) {
+			continue
+		}
+		if ids := mappings.IdentityColumnsOf(r.in.Mappings, m); len(ids) > 0 {
+			unmatched = append(unmatched, fmt.Sprintf("%s (%s; it holds the identity numbers %s, and its parent: %s is matched by no person:)", tp.Source.Name, m.Pos, strings.Join(ids, ", "), tp.Parent.Records.Name))
+		}
 	}
 	if len(unmatched) > 0 {
 		return fmt.Errorf("%s: with an opt-out or erasure list, mapped source tables %s are matched against neither list: give each a person: (the identity number) or a parent: (the record it belongs to), or, if its records are no patient's, no_person: with the reason (P011)", r.plan.File, strings.Join(unmatched, ", "))
