@@ -97,10 +97,13 @@ func TestRunFlagsTheKeptParentOfAnExcludedRecord(t *testing.T) {
 				{int64(11), int64(1), "121212+1212"},
 				{int64(12), int64(3), "19460101-0301"},
 			})
+			var opts plans.Options
+			var plan string
 			run := func(extra string) (*verify.Report, error) {
-				plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n"+extra)
+				plan = writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n"+extra)
 				work := t.TempDir()
-				return plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+				opts = plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work}
+				return plans.Run(context.Background(), loadPlan(t, plan), opts)
 			}
 			rep, err := run("")
 			if rep == nil {
@@ -144,6 +147,18 @@ func TestRunFlagsTheKeptParentOfAnExcludedRecord(t *testing.T) {
 			rep, err = run("verification: {acknowledge: {" + plans.WarnExclusionParentKept + ".besok: the visits' own opt-out}}\n")
 			if err != nil || !rep.Pass {
 				t.Fatalf("acknowledged: got %v %v", err, rep.Problems)
+			}
+			// regflytt verify finds the same, acknowledged.
+			sum, err := plans.Verify(context.Background(), loadPlan(t, plan), opts)
+			if err != nil || !sum.Pass {
+				t.Fatalf("verify: %v %v", err, sum.Problems)
+			}
+			found := false
+			for _, f := range sum.Findings {
+				found = found || f.ID == plans.WarnExclusionParentKept+".besok" && f.Acknowledged
+			}
+			if !found {
+				t.Fatalf("verify's findings %+v lack %s.besok, acknowledged", sum.Findings, plans.WarnExclusionParentKept)
 			}
 		})
 	}
