@@ -371,14 +371,34 @@ func (p *TableProgram) askByDigits(n pnr.Number) (Outcome, bool) {
 }
 
 // excludeReadsByDigits asks the lists with each source value the person
-// column reads, by its digits (see excludeByDigits).
+// column reads, by its digits (see excludeByDigits), then with two of
+// them joined, in either order: a number split over two columns (the
+// birth date and the last four) that the person: expression joins into
+// no number.
 func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bool) {
+	var texts []string
 	for _, r := range p.person.reads {
 		if r < 0 || row[r] == nil {
 			continue
 		}
 		if s, ok := numberText(row[r]); ok {
 			if o, ok := p.excludeByDigits(s); ok {
+				return o, true
+			}
+			texts = append(texts, s)
+		}
+	}
+	// A handful of columns at most: an expression reading more is no
+	// split number.
+	if len(texts) > 4 {
+		return Outcome{}, false
+	}
+	for i := range texts {
+		for j := range texts {
+			if i == j {
+				continue
+			}
+			if o, ok := p.excludeByDigits(texts[i] + " " + texts[j]); ok {
 				return o, true
 			}
 		}
@@ -390,7 +410,8 @@ func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bo
 // number: a whole float or decimal (an identity number kept in a double
 // or a numeric(14,2) column) as its integer digits, so that
 // 191212121212.0 is read as 191212121212, not as 1.91212121212e+11 or
-// 19121212121200; anything else as FormatValue does.
+// 19121212121200; a date at midnight as the date; anything else as
+// FormatValue does.
 func numberText(v connectors.Value) (string, bool) {
 	switch x := v.(type) {
 	case float64:
@@ -400,6 +421,13 @@ func numberText(v connectors.Value) (string, bool) {
 	case connectors.Decimal:
 		if ip, fp, ok := strings.Cut(string(x), "."); ok && strings.Trim(fp, "0") == "" {
 			return ip, true
+		}
+	case time.Time:
+		// A date (a birth date, the first part of a number split over
+		// two columns) by its date alone: its midnight's digits are no
+		// number's.
+		if h, m, sec := x.Clock(); h == 0 && m == 0 && sec == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02"), true
 		}
 	}
 	return connectors.FormatValue(v)

@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -226,6 +227,50 @@ func TestApplyExcludesListedDigitsAmongOtherDigits(t *testing.T) {
 		tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
 		if o := tp.Apply([]connectors.Value{int64(1), written, nil}); o.Kind != Archived {
 			t.Errorf("%q, on no list: got %v %q, want archived", written, o.Kind, o.Reason)
+		}
+	}
+}
+
+// A number split over two columns (the birth date, as a date, and the
+// last four) is joined by the person: expression; one that joins them
+// wrong (string() of a date writes its time too) gave no number, and
+// every record, a listed patient's among them, was archived for its
+// shape with the number in the archive: when the patient's visits in
+// another table matched the entry, the run passed. The columns the
+// person: reads are asked joined, in either order, by their digits.
+func TestApplyExcludesListedNumberSplitOverColumns(t *testing.T) {
+	for _, c := range []struct {
+		expr string
+		want string
+	}{
+		{`string(fodd) + "-" + sista4`, "excluded opt_out"},
+		{`sista4 + string(fodd)`, "excluded opt_out"},
+	} {
+		env := testEnv(t)
+		env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
+		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+			col("id", "integer", false), col("fodd", "date", true), col("sista4", "varchar(4)", true)}}}
+		prog := compileInline(t, `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+`, `tables:
+  - target: visit
+    source: besok
+    person: {expr: '`+c.expr+`'}
+    columns:
+      visit_id: id
+`, src, env)
+		tp := prog.ForSource("besok")
+		o := tp.Apply([]connectors.Value{int64(1), time.Date(1912, 12, 12, 0, 0, 0, 0, time.UTC), "1212"})
+		if got := o.Kind.String() + " " + o.Reason; got != c.want || len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
+			t.Errorf("%s: %s %v, want %s with %s", c.expr, got, o.Warnings, c.want, WarnExclusionByDigits)
+		}
+		// Another person's parts stay archived for the shape.
+		if o := tp.Apply([]connectors.Value{int64(2), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), "0301"}); o.Kind != Archived {
+			t.Errorf("%s: a person on no list: %v %q, want archived", c.expr, o.Kind, o.Reason)
 		}
 	}
 }
