@@ -37,6 +37,15 @@ const WarnCenturyAmbiguous = "exclusion_century_ambiguous"
 // in the archive.
 const WarnExclusionByDigits = "exclusion_by_digits"
 
+// WarnListCenturyDiffers is counted when a record migrates whose person,
+// its century written, has the ten digits of a list entry that wrote
+// another century: two people by their written numbers, 1912 and 2012,
+// and the record is not excluded. But a legacy system that widened
+// ten-digit numbers to twelve guessed the century of everyone over 100
+// wrong, and then it is the listed patient: only the registry holder can
+// tell, so the run does not pass until the plan acknowledges it.
+const WarnListCenturyDiffers = "list_century_differs"
+
 // PersonList is an opt-out or an erasure list: the patients whose records
 // are excluded, written nowhere, not even to the archive.
 //
@@ -132,6 +141,12 @@ func (l *PersonList) Match(n pnr.Number, written bool) (matched, ambiguous bool)
 	return matched, ambiguous
 }
 
+// HasKey reports whether an entry has the ten digits k, whatever its
+// century; it marks nothing.
+func (l *PersonList) HasKey(k pnr.Key) bool {
+	return l != nil && len(l.byKey[k]) > 0
+}
+
 // MatchKey marks every entry with the ten digits k as matched and reports
 // whether there was one: for a value whose century no reading against the
 // reference date gives (a written century putting the birth after it),
@@ -210,6 +225,11 @@ func (p *TableProgram) askLists(n pnr.Number, written bool) (Outcome, bool) {
 	for _, l := range p.env.lists() {
 		m, amb := l.Match(n, written)
 		if !m {
+			if written && l.HasKey(n.Key()) {
+				// Only a written century that differs keeps an entry
+				// with these ten digits from matching.
+				p.env.warnings.add(WarnListCenturyDiffers)
+			}
 			continue
 		}
 		if o.Kind == 0 {

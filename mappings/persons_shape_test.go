@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -271,6 +272,35 @@ tables:
 		// Another person's parts stay archived for the shape.
 		if o := tp.Apply([]connectors.Value{int64(2), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), "0301"}); o.Kind != Archived {
 			t.Errorf("%s: a person on no list: %v %q, want archived", c.expr, o.Kind, o.Reason)
+		}
+	}
+}
+
+// Two written centuries that differ are two people, and the record
+// migrates; but a legacy system that widened ten-digit numbers to twelve
+// wrote 20121212-1212 for the 1912 patient the list names, and that
+// record migrated without a word. It is counted as
+// list_century_differs, for the registry holder to decide.
+func TestApplyCountsAListEntryACenturyApart(t *testing.T) {
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "191212121212")
+	tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+	o := tp.Apply([]connectors.Value{int64(1), "201212121212", nil})
+	if o.Kind != Migrated || len(o.Warnings) != 1 || o.Warnings[0] != WarnListCenturyDiffers {
+		t.Fatalf("a century apart: got %v %q %v, want migrated with %s", o.Kind, o.Reason, o.Warnings, WarnListCenturyDiffers)
+	}
+	for _, c := range []struct{ person, want string }{
+		{"191212121212", "excluded"},
+		{"121212-1212", "excluded"},     // ten digits: matched, flagged ambiguous
+		{"194601010301", "migrated []"}, // another person: nothing to say
+	} {
+		o := tp.Apply([]connectors.Value{int64(2), c.person, nil})
+		got := o.Kind.String()
+		if o.Kind == Migrated {
+			got += fmt.Sprint(" ", o.Warnings)
+		}
+		if got != c.want {
+			t.Errorf("%s: got %s, want %s", c.person, got, c.want)
 		}
 	}
 }

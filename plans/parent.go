@@ -724,24 +724,31 @@ func (w *writer) flagKeptParent(row []connectors.Value, o mappings.Outcome) (map
 	return o, nil
 }
 
-// failKeptParents fails a run whose ledger counts records excluded by a
-// list under a parent record that was kept (WarnExclusionParentKept),
-// unless the plan acknowledges it for that table as a verification
-// finding: a warning alone let the run pass with the listed patient's
-// record migrated. The message names the table and the count, never a
-// number.
-func (r *runner) failKeptParents(ledger *verify.Ledger, rep *verify.Report) {
+// failUnacknowledged fails a run whose ledger counts a doubt about an
+// opt-out or erasure that only a person can settle, unless the plan
+// acknowledges it for that table as a verification finding (code.table):
+// a warning alone let the run pass with a listed patient's record
+// migrated. exclusion_parent_kept: a record a list excluded whose parent
+// record was kept; list_century_differs: a record migrated whose number
+// has a list entry's ten digits with another written century. The
+// message names the table and the count, never a number.
+func (r *runner) failUnacknowledged(ledger *verify.Ledger, rep *verify.Report) {
 	for _, tl := range ledger.Tables {
-		n := tl.Warnings[WarnExclusionParentKept]
-		if n == 0 {
-			continue
+		for _, w := range []struct{ code, what string }{
+			{WarnExclusionParentKept, "excluded by the opt-out or erasure list have their parent record kept (migrated or archived), with its identity number empty or another: that is the listed patient's record; correct the source"},
+			{mappings.WarnListCenturyDiffers, "migrated with a list entry's ten digits and another written century: two people by their numbers, or the listed patient whose century a legacy system guessed wrong; correct the source"},
+		} {
+			n := tl.Warnings[w.code]
+			if n == 0 {
+				continue
+			}
+			id := w.code + "." + tl.Source
+			if _, ok := r.plan.Verification.Acknowledge[id]; ok {
+				continue
+			}
+			rep.Pass = false
+			rep.Problems = append(rep.Problems, fmt.Sprintf("source table %s: %d %s %s, or when they are different people acknowledge %s under verification.acknowledge", tl.Source, n, recordWord(n), w.what, id))
 		}
-		id := WarnExclusionParentKept + "." + tl.Source
-		if _, ok := r.plan.Verification.Acknowledge[id]; ok {
-			continue
-		}
-		rep.Pass = false
-		rep.Problems = append(rep.Problems, fmt.Sprintf("source table %s: %d %s excluded by the opt-out or erasure list have their parent record kept (migrated or archived), with its identity number empty or another: that is the listed patient's record; correct the source, or when they are different people acknowledge %s under verification.acknowledge", tl.Source, n, recordWord(n), id))
 	}
 }
 

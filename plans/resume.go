@@ -460,7 +460,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	rep.Alarms = content.Alarms
 	rep.Problems = append(rep.Problems, content.Problems...)
 	rep.Pass = rep.Pass && content.Pass
-	r.failKeptParents(cp.Ledger, rep)
+	r.failUnacknowledged(cp.Ledger, rep)
 	rep.Finished = r.opts.Now().UTC()
 	rep.Seconds = rep.Finished.Sub(rep.Started).Seconds()
 	var read int64

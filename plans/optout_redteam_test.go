@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -241,5 +242,66 @@ tables:
 				t.Fatalf("got %v, want P011 naming patient", err)
 			}
 		})
+	}
+}
+
+// A legacy system that widened ten-digit numbers to twelve wrote
+// 20121212-1212 for the 1912 patient the opt-out list names as
+// 19121212-1212: two written centuries, two people to the match, and
+// the record migrated under PASS while the patient's visits written in
+// ten digits matched the entry. It is counted as list_century_differs
+// and the run fails until the plan acknowledges that they are two
+// people.
+func TestRunFailsOnAListEntryACenturyApart(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
+	}, map[string][][]connectors.Value{
+		"patient": {{int64(1), "201212121212"}, {int64(2), "19460101-0301"}},
+		"besok":   {{int64(10), "121212+1212"}},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: patient
+    primary_key: [patient_id]
+    columns: [{name: patient_id, type: bigint}]
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: patient
+    source: patient
+    person: personnr
+    columns: {patient_id: id}
+  - target: visit
+    source: besok
+    person: personnr
+    columns: {visit_id: id}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "191212121212\n")
+	run := func(extra string) (*verify.Report, error) {
+		plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n"+extra)
+		work := t.TempDir()
+		return plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+	}
+	rep, err := run("")
+	if rep == nil {
+		t.Fatalf("no report: %v", err)
+	}
+	if got := ledgerOf(rep, true)["patient"]; got != summary(2, 0, 0, map[string]int64{}) {
+		t.Fatalf("patients: %s, want both migrated (two written centuries)", got)
+	}
+	if !errors.Is(err, plans.ErrNotAccounted) || rep.Pass || !strings.Contains(strings.Join(rep.Problems, "\n"), mappings.WarnListCenturyDiffers+".patient") {
+		t.Fatalf("got %v, pass %v, problems %v; want the run failed naming %s.patient", err, rep.Pass, rep.Problems, mappings.WarnListCenturyDiffers)
+	}
+	if strings.Contains(strings.Join(rep.Problems, "\n"), "1212") {
+		t.Fatalf("problems name the number: %v", rep.Problems)
+	}
+	rep, err = run("verification: {acknowledge: {" + mappings.WarnListCenturyDiffers + ".patient: \"born 2012, another person than the 1912 patient who opted out\"}}\n")
+	if err != nil || !rep.Pass {
+		t.Fatalf("acknowledged: got %v %v", err, rep.Problems)
 	}
 }
