@@ -82,6 +82,15 @@ tables:
 // under the mother's record). A parent with no patient data (a care
 // unit) raises nothing.
 func TestRunFlagsTheKeptParentOfAnExcludedRecord(t *testing.T) {
+	t.Run("in memory", testFlagsTheKeptParent)
+	// The parents' outcomes spilled to SQLite, as a large parent table's.
+	t.Run("spilled", func(t *testing.T) {
+		plans.SetParentMemory(t, 0)
+		testFlagsTheKeptParent(t)
+	})
+}
+
+func testFlagsTheKeptParent(t *testing.T) {
 	for _, c := range []struct {
 		name     string
 		patients [][]connectors.Value
