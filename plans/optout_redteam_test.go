@@ -314,3 +314,59 @@ tables:
 		t.Fatalf("acknowledged: got %v %v", err, rep.Problems)
 	}
 }
+
+// The same for a form store whose person is a form variable: the form
+// of an opted-out patient whose patient record has no number is
+// excluded, and the patient record kept is flagged on the form.
+func TestRunFlagsTheKeptParentOfAnExcludedForm(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
+		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("patient_id")}},
+		{Name: "varde", PrimaryKey: []string{"varde_id"}, Columns: []connectors.Column{intCol("varde_id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
+	}, map[string][][]connectors.Value{
+		"patient": {{int64(1), nil}, {int64(2), "19460101-0301"}},
+		"instans": {{int64(1), int64(1)}, {int64(2), int64(2)}},
+		"varde": {
+			{int64(1), int64(1), "personnr", "19121212-1212"},
+			{int64(2), int64(1), "vikt", "70"},
+			{int64(3), int64(2), "personnr", "19460101-0301"},
+			{int64(4), int64(2), "vikt", "71"},
+		},
+	})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: patient
+    columns: [{name: patient_id, type: bigint}]
+  - name: registration
+    columns: [{name: registration_id, type: bigint}, {name: weight, type: integer}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
+    parent: {table: patient, key: [patient_id]}
+    person: personnr
+    columns: {registration_id: id, weight: {expr: integer(vikt)}}
+    drop: {patient_id: the patient is the parent, varde_id: the value row's own number}
+  - target: patient
+    source: patient
+    person: personnr
+    columns: {patient_id: id}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")
+	work := t.TempDir()
+	rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+	if rep == nil {
+		t.Fatalf("no report: %v", err)
+	}
+	flagged := int64(0)
+	for _, tc := range rep.Tables {
+		flagged += tc.Warnings[plans.WarnExclusionParentKept]
+	}
+	if flagged != 1 || !errors.Is(err, plans.ErrNotAccounted) || rep.Pass {
+		t.Fatalf("flagged %d, err %v, pass %v (ledger %v); want the one form flagged and the run failed", flagged, err, rep.Pass, ledgerOf(rep, true))
+	}
+}
