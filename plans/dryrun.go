@@ -101,6 +101,7 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 			rep.Problems = append(rep.Problems, problem)
 		}
 	}
+	rep.Problems = append(rep.Problems, r.unacknowledgedDoubts(ledger)...)
 	rep.Seconds = r.opts.Now().Sub(started).Seconds()
 	return rep, nil
 }

@@ -309,6 +309,11 @@ tables:
 	if strings.Contains(strings.Join(rep.Problems, "\n"), "1212") {
 		t.Fatalf("problems name the number: %v", rep.Problems)
 	}
+	// map dry-run shows the same problem.
+	dry, err := plans.DryRun(context.Background(), loadPlan(t, filepath.Join(dir, "plan.yaml")), plans.Options{SourceURL: srcURL})
+	if err != nil || !strings.Contains(strings.Join(dry.Problems, "\n"), mappings.WarnListCenturyDiffers+".patient") {
+		t.Fatalf("dry run: %v, problems %v; want %s.patient", err, dry.Problems, mappings.WarnListCenturyDiffers)
+	}
 	rep, err = run("verification: {acknowledge: {" + mappings.WarnListCenturyDiffers + ".patient: \"born 2012, another person than the 1912 patient who opted out\"}}\n")
 	if err != nil || !rep.Pass {
 		t.Fatalf("acknowledged: got %v %v", err, rep.Problems)

@@ -724,15 +724,16 @@ func (w *writer) flagKeptParent(row []connectors.Value, o mappings.Outcome) (map
 	return o, nil
 }
 
-// failUnacknowledged fails a run whose ledger counts a doubt about an
-// opt-out or erasure that only a person can settle, unless the plan
-// acknowledges it for that table as a verification finding (code.table):
-// a warning alone let the run pass with a listed patient's record
-// migrated. exclusion_parent_kept: a record a list excluded whose parent
+// unacknowledgedDoubts gives a problem, which fails a run, for each
+// table whose ledger counts a doubt about an opt-out or erasure that only
+// a person can settle, unless the plan acknowledges it for that table as
+// a verification finding (code.table): a warning alone let the run pass
+// with a listed patient's record migrated. map dry-run shows them. exclusion_parent_kept: a record a list excluded whose parent
 // record was kept; list_century_differs: a record migrated whose number
 // has a list entry's ten digits with another written century. The
 // message names the table and the count, never a number.
-func (r *runner) failUnacknowledged(ledger *verify.Ledger, rep *verify.Report) {
+func (r *runner) unacknowledgedDoubts(ledger *verify.Ledger) []string {
+	var out []string
 	for _, tl := range ledger.Tables {
 		for _, w := range []struct{ code, what string }{
 			{WarnExclusionParentKept, "excluded by the opt-out or erasure list have their parent record kept (migrated or archived), with its identity number empty or another: that is the listed patient's record; correct the source"},
@@ -746,10 +747,10 @@ func (r *runner) failUnacknowledged(ledger *verify.Ledger, rep *verify.Report) {
 			if _, ok := r.plan.Verification.Acknowledge[id]; ok {
 				continue
 			}
-			rep.Pass = false
-			rep.Problems = append(rep.Problems, fmt.Sprintf("source table %s: %d %s %s, or when they are different people acknowledge %s under verification.acknowledge", tl.Source, n, recordWord(n), w.what, id))
+			out = append(out, fmt.Sprintf("source table %s: %d %s %s, or when they are different people acknowledge %s under verification.acknowledge", tl.Source, n, recordWord(n), w.what, id))
 		}
 	}
+	return out
 }
 
 // followParentEntity applies followParent to a form-store entity, and

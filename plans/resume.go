@@ -460,7 +460,10 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	rep.Alarms = content.Alarms
 	rep.Problems = append(rep.Problems, content.Problems...)
 	rep.Pass = rep.Pass && content.Pass
-	r.failUnacknowledged(cp.Ledger, rep)
+	if doubts := r.unacknowledgedDoubts(cp.Ledger); len(doubts) > 0 {
+		rep.Pass = false
+		rep.Problems = append(rep.Problems, doubts...)
+	}
 	rep.Finished = r.opts.Now().UTC()
 	rep.Seconds = rep.Finished.Sub(rep.Started).Seconds()
 	var read int64
