@@ -97,6 +97,11 @@ func outsidePackages(what, dir string) error {
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", what, dir, err)
 	}
+	if pkg != "" && filepath.Clean(pkg) == filepath.Clean(dir) {
+		// Not this plan's earlier package (a --restart moves that aside
+		// first): another run's, which this one would overwrite.
+		return fmt.Errorf("%s %s already holds an archive package another run wrote: move it away or choose another directory (nothing was written)", what, dir)
+	}
 	if pkg != "" {
 		return fmt.Errorf("%s %s lies inside the archive package %s, which files written there would damage: choose a directory outside it (nothing was written)", what, dir, pkg)
 	}

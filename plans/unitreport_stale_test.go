@@ -174,3 +174,24 @@ func TestRefusedRunKeepsTheUnitReports(t *testing.T) {
 		t.Errorf("after a refused run the unit reports are %v, want the first run's four", passing)
 	}
 }
+
+// TestRunRefusesAnotherRunsPackageAsItsArchive: a fresh run whose archive
+// directory holds an archive package another run wrote (a work directory
+// used before for another target) is refused, saying so, and the package
+// stays as it was.
+func TestRunRefusesAnotherRunsPackageAsItsArchive(t *testing.T) {
+	plan, src, _, dir, _ := unitReportsFixture(t)
+	manifest := filepath.Join(dir, "first", "archive", "manifest-sha256.txt")
+	before, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := "sqlite://" + filepath.Join(dir, "other.db")
+	_, err = plans.Run(context.Background(), plan, plans.Options{SourceURL: src, TargetURL: other, WorkDir: filepath.Join(dir, "first")})
+	if err == nil || !strings.Contains(err.Error(), "already holds an archive package another run wrote") {
+		t.Fatalf("a run into another run's archive package: %v", err)
+	}
+	if after, err := os.ReadFile(manifest); err != nil || string(after) != string(before) {
+		t.Errorf("the other run's package changed: %v", err)
+	}
+}
