@@ -286,9 +286,15 @@ func (p *TableProgram) valueNotes(notes []ValueNote, cp *columnProgram, row []co
 	return notes
 }
 
+// archived archives the record for cp's failure, with the warnings the
+// record raised before it (as a table rule's archiving has them): a
+// list_century_differs raised by the person's check counts however the
+// record is kept, for an archived record keeps the number in the archive
+// package, out of which an opt-out or erasure keeps the listed patient
+// as much as out of the target.
 func (p *TableProgram) archived(cp *columnProgram, f failure) Outcome {
 	f = cp.named(f)
-	return Outcome{Kind: Archived, Column: cp.target.Name, Reason: f.reason, Detail: f.detail, SourceColumn: p.sourceColumns(cp)}
+	return Outcome{Kind: Archived, Column: cp.target.Name, Reason: f.reason, Detail: f.detail, SourceColumn: p.sourceColumns(cp), Warnings: p.env.warnings.take()}
 }
 
 // value runs one column's pipeline (see columnValue).

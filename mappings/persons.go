@@ -37,10 +37,10 @@ const WarnCenturyAmbiguous = "exclusion_century_ambiguous"
 // in the archive.
 const WarnExclusionByDigits = "exclusion_by_digits"
 
-// WarnListCenturyDiffers is counted when a record migrates whose person,
-// its century written, has the ten digits of a list entry that wrote
-// another century: two people by their written numbers, 1912 and 2012,
-// and the record is not excluded. But a legacy system that widened
+// WarnListCenturyDiffers is counted when a record is kept (migrated, or
+// archived with the number) whose person, its century written, has the
+// ten digits of a list entry that wrote another century: two people by
+// their written numbers, 1912 and 2012, and the record is not excluded. But a legacy system that widened
 // ten-digit numbers to twelve guessed the century of everyone over 100
 // wrong, and then it is the listed patient: only the registry holder can
 // tell, so the run does not pass until the plan acknowledges it.

@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -302,5 +303,23 @@ func TestApplyCountsAListEntryACenturyApart(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s: got %s, want %s", c.person, got, c.want)
 		}
+	}
+}
+
+// A record whose number has a list entry's ten digits with another
+// written century is flagged list_century_differs however it is kept:
+// archived for another column's failure, it holds the number in the
+// archive package, which an opt-out or erasure keeps the listed patient
+// out of as much as the target.
+func TestApplyCountsAListEntryACenturyApartWhenArchived(t *testing.T) {
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "191212121212")
+	tp := personProgram(t, env, "personnr", "{expr: personnr + personnr + personnr}")
+	o := tp.Apply([]connectors.Value{int64(1), "201212121212", nil})
+	if o.Kind != Archived {
+		t.Fatalf("premise: got %v %q, want archived for the patient column", o.Kind, o.Reason)
+	}
+	if !slices.Contains(o.Warnings, WarnListCenturyDiffers) {
+		t.Fatalf("archived a century apart: warnings %v, want %s", o.Warnings, WarnListCenturyDiffers)
 	}
 }

@@ -375,3 +375,52 @@ tables:
 		t.Fatalf("flagged %d, err %v, pass %v (ledger %v); want the one form flagged and the run failed", flagged, err, rep.Pass, ledgerOf(rep, true))
 	}
 }
+
+// The same for a record a column's failure archives: the archive package
+// holds its number, and the listed patient's record, as much as a target
+// would.
+func TestRunFailsOnAListEntryACenturyApartArchived(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	patients := [][]connectors.Value{{int64(1), "201212121212", "Karl-Johan"}}
+	for i := int64(2); i <= 20; i++ {
+		patients = append(patients, []connectors.Value{i, "19460101-0301", "Eva"})
+	}
+	writeTables(t, srcURL, []connectors.Table{
+		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("namn")}},
+	}, map[string][][]connectors.Value{"patient": patients})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: patient
+    primary_key: [patient_id]
+    columns: [{name: patient_id, type: bigint}, {name: namn, type: varchar(4)}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: patient
+    source: patient
+    person: personnr
+    columns: {patient_id: id, namn: namn}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "191212121212\n")
+	// The entry matches no record: acknowledged, so that the century
+	// apart alone decides.
+	run := func(extra string) (*verify.Report, error) {
+		plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt, unmatched: {acknowledged: 1, reason: \"not in this registry\"}}\n"+extra)
+		work := t.TempDir()
+		return plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+	}
+	rep, err := run("")
+	if rep == nil {
+		t.Fatalf("no report: %v", err)
+	}
+	if got := ledgerOf(rep, true)["patient"]; got != summary(19, 1, 0, map[string]int64{}) {
+		t.Fatalf("patients: %s, want 19 migrated and the one a century apart archived (premise)", got)
+	}
+	if !errors.Is(err, plans.ErrNotAccounted) || rep.Pass || !strings.Contains(strings.Join(rep.Problems, "\n"), mappings.WarnListCenturyDiffers+".patient") {
+		t.Fatalf("got %v, pass %v, problems %v; want the run failed naming %s.patient", err, rep.Pass, rep.Problems, mappings.WarnListCenturyDiffers)
+	}
+	rep, err = run("verification: {acknowledge: {" + mappings.WarnListCenturyDiffers + ".patient: \"born 2012, another person than the 1912 patient who opted out\"}}\n")
+	if err != nil || !rep.Pass {
+		t.Fatalf("acknowledged: got %v %v", err, rep.Problems)
+	}
+}

@@ -729,7 +729,7 @@ func (w *writer) flagKeptParent(row []connectors.Value, o mappings.Outcome) (map
 // a person can settle, unless the plan acknowledges it for that table as
 // a verification finding (code.table): a warning alone let the run pass
 // with a listed patient's record migrated. map dry-run shows them. exclusion_parent_kept: a record a list excluded whose parent
-// record was kept; list_century_differs: a record migrated whose number
+// record was kept; list_century_differs: a record kept (migrated or archived) whose number
 // has a list entry's ten digits with another written century. The
 // message names the table and the count, never a number.
 func (r *runner) unacknowledgedDoubts(ledger *verify.Ledger) []string {
@@ -737,7 +737,7 @@ func (r *runner) unacknowledgedDoubts(ledger *verify.Ledger) []string {
 	for _, tl := range ledger.Tables {
 		for _, w := range []struct{ code, what string }{
 			{WarnExclusionParentKept, "excluded by the opt-out or erasure list have their parent record kept (migrated or archived), with its identity number empty or another: that is the listed patient's record; correct the source"},
-			{mappings.WarnListCenturyDiffers, "migrated with a list entry's ten digits and another written century: two people by their numbers, or the listed patient whose century a legacy system guessed wrong; correct the source"},
+			{mappings.WarnListCenturyDiffers, "kept (migrated or archived) with a list entry's ten digits and another written century: two people by their numbers, or the listed patient whose century a legacy system guessed wrong; correct the source"},
 		} {
 			n := tl.Warnings[w.code]
 			if n == 0 {
