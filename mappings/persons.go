@@ -256,7 +256,8 @@ func (p *TableProgram) listedText(s string) (Outcome, bool) {
 		return p.excludeByDigits(s)
 	}
 	if byDigits {
-		return p.askByDigits(n)
+		// Every number the text holds (looseNumbers), LooseNumber's first.
+		return p.excludeByDigits(s)
 	}
 	return p.askLists(n, written)
 }
@@ -305,8 +306,9 @@ func ListedNumber(v connectors.Value, ref time.Time) (n pnr.Number, written bool
 // ListedNumbersAmong gives the identity numbers a stored value holds
 // among other digits, as a run's opt-out and erasure matching reads them
 // (looseNumbers: "19121212-1212 (nr 2)", two numbers in one field), for a
-// value ListedNumber reads none of. Each is a number whose century was
-// not written. regflytt archive erase asks its list with them, so that
+// value ListedNumber reads none of, or reads by its digits only (a note
+// beside a number may hold digits it was read with). Each is a number
+// whose century was not written. regflytt archive erase asks its list with them, so that
 // it finds the records an earlier run archived for such a shape.
 func ListedNumbersAmong(v connectors.Value, ref time.Time) []pnr.Number {
 	s, ok := numberText(v)
@@ -338,7 +340,8 @@ func (p *TableProgram) excludeByDigits(s string) (Outcome, bool) {
 const maxLooseDigits = 64
 
 // looseNumbers gives the identity numbers a value that is no identity
-// number may hold: LooseNumber's, else every run of 12 and of 10
+// number may hold: LooseNumber's, and where it reads none or the text
+// holds a note (withNote), every run of 12 and of 10
 // consecutive digits (of any script, whatever stands between them) that
 // makes a valid number read against ref. A value with more digits than
 // a number has ("19121212-1212 (nr 2)", "121212-1212, 194601010301", a
@@ -350,17 +353,24 @@ const maxLooseDigits = 64
 // or an exponent (191212121212.50) is read only as LooseNumber reads it:
 // its digits after the point are no identity number's.
 func looseNumbers(s string, ref time.Time) []pnr.Number {
+	var out []pnr.Number
 	if n, ok := LooseNumber(s, ref); ok {
-		return []pnr.Number{n}
+		// A text that is the number alone, in any shape, holds no other;
+		// one with a note may hold its digits among the number's: a
+		// listed "120510-1007 nr 04" reads as one number of 1205, and
+		// the listed one is a run of ten.
+		if !withNote(s) {
+			return []pnr.Number{n}
+		}
+		out = append(out, n)
 	}
 	if fractionText(s) {
-		return nil
+		return out
 	}
 	digits := decimalDigitsN(s, maxLooseDigits)
 	if len(digits) < 11 {
-		return nil
+		return out
 	}
-	var out []pnr.Number
 	for _, w := range []int{12, 10} {
 		for i := 0; i+w <= len(digits); i++ {
 			if n, _, err := pnr.ParseNotes(digits[i:i+w], ref); err == nil {
@@ -369,6 +379,18 @@ func looseNumbers(s string, ref time.Time) []pnr.Number {
 		}
 	}
 	return out
+}
+
+// withNote reports whether s holds anything beside digits (of any
+// script), blanks, dashes and a plus sign: what an identity number's
+// text is made of in any shape.
+func withNote(s string) bool {
+	for _, r := range s {
+		if !unicode.IsDigit(r) && !unicode.IsSpace(r) && r != '+' && !unicode.Is(unicode.Pd, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // fractionText reports whether s, blanks trimmed, is a number's text

@@ -323,3 +323,17 @@ func TestApplyCountsAListEntryACenturyApartWhenArchived(t *testing.T) {
 		t.Fatalf("archived a century apart: warnings %v, want %s", o.Warnings, WarnListCenturyDiffers)
 	}
 }
+
+// A listed ten-digit number with a note of two digits has twelve digits
+// in all, which LooseNumber reads as one number when they make one (here
+// of a birth on 1205-10-10): the listed number they hold was then never
+// asked, and the record was archived as person_* with it.
+func TestApplyExcludesListedDigitsBesideANoteOfTwoDigits(t *testing.T) {
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "19120510-1007")
+	tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+	o := tp.Apply([]connectors.Value{int64(1), "120510-1007 nr 04", nil})
+	if o.Kind != Excluded || o.Reason != ReasonOptOut || !slices.Contains(o.Warnings, WarnExclusionByDigits) {
+		t.Fatalf("got %v %q %v, want excluded opt_out flagged %s", o.Kind, o.Reason, o.Warnings, WarnExclusionByDigits)
+	}
+}
