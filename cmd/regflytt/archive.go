@@ -309,7 +309,21 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				if matched && ambiguous {
 					apart++
 				}
-				return matched
+				if matched || written {
+					return matched
+				}
+				// Read by its digits: a note beside the number may hold
+				// digits that the number's read with ("120510-1007 nr
+				// 04"), and the run asks every number among them.
+				for _, m := range mappings.ListedNumbersAmong(v, ref) {
+					if matched, ambiguous := persons.Match(m, false); matched {
+						if ambiguous {
+							apart++
+						}
+						return true
+					}
+				}
+				return false
 			}
 			res, err := archive.Erase(args[0], archive.EraseRequest{Identifies: identifies, Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()})
 			if err != nil {

@@ -194,3 +194,30 @@ func TestArchiveEraseNumbersAmongOtherDigits(t *testing.T) {
 		t.Fatalf("records left: %v, want only 4 (another person)", left)
 	}
 }
+
+// A listed ten-digit number beside a note of two digits ("120510-1007 nr
+// 04") has twelve digits that make one number (of 1205): erasure asked
+// only that one, and left the listed patient's record the run now
+// excludes.
+func TestArchiveEraseNumberBesideANoteOfTwoDigits(t *testing.T) {
+	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+	}}
+	pkg := erasablePackage(t, tbl, ref, "person_length", [][]connectors.Value{
+		{"120510-1007 nr 04"},
+		{"19460101-0301 nr 04"},
+	})
+	list := personListFile(t, "19120510-1007")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 7")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "0 found in no archived record") {
+		t.Errorf("persons reported as found in no record:\n%s", out)
+	}
+	if left := recordsLeft(t, pkg, "patient"); left != "2" {
+		t.Fatalf("records left: %v, want only 2 (another person)", left)
+	}
+}
