@@ -446,9 +446,33 @@ func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bo
 			if o, ok := p.excludeByDigits(texts[i] + " " + texts[j]); ok {
 				return o, true
 			}
+			// The last four kept in an integer column lost their
+			// leading zeros (0301 reads 301).
+			if four, ok := padLastFour(texts[j]); ok {
+				if o, ok := p.excludeByDigits(texts[i] + " " + four); ok {
+					return o, true
+				}
+				if o, ok := p.excludeByDigits(four + " " + texts[i]); ok {
+					return o, true
+				}
+			}
 		}
 	}
 	return Outcome{}, false
+}
+
+// padLastFour gives s, one to three digits, as four with leading zeros:
+// an identity number's last four read from an integer column.
+func padLastFour(s string) (string, bool) {
+	if len(s) == 0 || len(s) > 3 {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return "", false
+		}
+	}
+	return strings.Repeat("0", 4-len(s)) + s, true
 }
 
 // numberText formats a source value whose digits may be an identity

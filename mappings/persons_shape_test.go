@@ -337,3 +337,35 @@ func TestApplyExcludesListedDigitsBesideANoteOfTwoDigits(t *testing.T) {
 		t.Fatalf("got %v %q %v, want excluded opt_out flagged %s", o.Kind, o.Reason, o.Warnings, WarnExclusionByDigits)
 	}
 }
+
+// The last four kept in an integer column lost their leading zero (0301
+// is 301): joined with the birth date they made eleven digits, and the
+// listed patient's record was archived for its shape with the number.
+func TestApplyExcludesListedNumberSplitWithIntegerLastFour(t *testing.T) {
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "19460101-0301")
+	src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		col("id", "integer", false), col("fodd", "date", true), col("sista4", "integer", true)}}}
+	prog := compileInline(t, `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+`, `tables:
+  - target: visit
+    source: besok
+    person: {expr: 'string(fodd) + "-" + string(sista4)'}
+    columns:
+      visit_id: id
+`, src, env)
+	tp := prog.ForSource("besok")
+	o := tp.Apply([]connectors.Value{int64(1), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), int64(301)})
+	if got := o.Kind.String() + " " + o.Reason; got != "excluded opt_out" || len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
+		t.Errorf("the listed patient's record: %s %v, want excluded opt_out with %s", got, o.Warnings, WarnExclusionByDigits)
+	}
+	// Another person's parts stay archived for the shape.
+	if o := tp.Apply([]connectors.Value{int64(2), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), int64(302)}); o.Kind != Archived {
+		t.Errorf("a person on no list: %v %q, want archived", o.Kind, o.Reason)
+	}
+}
