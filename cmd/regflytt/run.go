@@ -105,7 +105,7 @@ source.url/target.url (often env:NAME).`,
 	}
 	cmd.Flags().StringVar(&f.source, "source", "", "source database URL, or env:NAME (default: the plan's source.url)")
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
-	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md), removing the unit reports an earlier run left there as it starts")
+	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md), removing the unit reports an earlier run left there once it holds the target")
 	cmd.Flags().StringVar(&f.work, "work", "", "work directory for the archive package and report.json (default: a new "+runsDir+"/<register>-<time>; on resume, the one the stopped run used)")
 	cmd.Flags().IntVar(&f.jobs, "jobs", 0, "move up to this many independent receiving tables at the same time (default: the plan's run.jobs, else 1)")
 	cmd.Flags().BoolVar(&f.restart, "restart", false, "start over: empty the receiving tables earlier runs of this plan wrote (and nothing else), then run from the start")
