@@ -20,23 +20,7 @@ import (
 func unitReportsFixture(t *testing.T) (plan *plans.Plan, src, tgt, dir, units string) {
 	t.Helper()
 	dir = t.TempDir()
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns: [{name: visit_id, type: bigint}, {name: care_unit_id, type: bigint}]
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    unit: vardenhet_id
-    columns: {visit_id: id, care_unit_id: vardenhet_id}
-`)
-	plan = loadPlan(t, writePlan(t, dir, ""))
-	src = "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeTables(t, src, []connectors.Table{
-		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("vardenhet_id")}},
-	}, map[string][][]connectors.Value{"besok": {{int64(1), int64(1)}, {int64(2), int64(2)}, {int64(3), int64(1)}}})
+	plan, src = twoUnitRegister(t, dir, []connectors.Value{int64(1), int64(1)}, []connectors.Value{int64(2), int64(2)}, []connectors.Value{int64(3), int64(1)})
 	tgt = "sqlite://" + filepath.Join(dir, "r.db")
 	units = filepath.Join(dir, "units")
 	rep, err := plans.Run(context.Background(), plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "first"), UnitReports: units})
@@ -49,6 +33,31 @@ tables:
 	// Something of the user's own in DIR stays whatever a run does.
 	write(t, filepath.Join(units, "unit-notes.txt"), "sent 2027-03-01\n")
 	return plan, src, tgt, dir, units
+}
+
+// twoUnitRegister writes into dir a plan moving besok (id, vardenhet_id)
+// to visit with vardenhet_id as its unit, and a source legacy.db holding
+// rows of besok, (id, unit) each.
+func twoUnitRegister(t *testing.T, dir string, rows ...[]connectors.Value) (*plans.Plan, string) {
+	t.Helper()
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint}, {name: care_unit_id, type: bigint}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    unit: vardenhet_id
+    columns: {visit_id: id, care_unit_id: vardenhet_id}
+`)
+	plan := loadPlan(t, writePlan(t, dir, ""))
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, src, []connectors.Table{
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("vardenhet_id")}},
+	}, map[string][][]connectors.Value{"besok": rows})
+	return plan, src
 }
 
 // passingUnitReports names the unit reports in dir that say PASS.

@@ -23,23 +23,7 @@ import (
 func TestUnfinishedRunLeavesNoPassingUnitReport(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns: [{name: visit_id, type: bigint}, {name: care_unit_id, type: bigint}]
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    unit: vardenhet_id
-    columns: {visit_id: id, care_unit_id: vardenhet_id}
-`)
-	plan := loadPlan(t, writePlan(t, dir, ""))
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeTables(t, src, []connectors.Table{
-		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("vardenhet_id")}},
-	}, map[string][][]connectors.Value{"besok": {{int64(1), int64(1)}, {int64(2), int64(2)}}})
+	plan, src := twoUnitRegister(t, dir, []connectors.Value{int64(1), int64(1)}, []connectors.Value{int64(2), int64(2)})
 	work, units := filepath.Join(dir, "work"), filepath.Join(dir, "units")
 	if err := os.MkdirAll(filepath.Join(units, "unit-2.md", "kept"), 0o750); err != nil {
 		t.Fatal(err)
