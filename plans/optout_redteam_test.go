@@ -18,8 +18,7 @@ import (
 // list naming 19121212-1212; unit is a parent with no patient data.
 func writeListedChildRegistry(t *testing.T, dir string, patients, visits [][]connectors.Value) string {
 	t.Helper()
-	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeTables(t, srcURL, []connectors.Table{
+	return writeOptoutRegistry(t, dir, []connectors.Table{
 		{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}},
 		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("patient_id"), textCol("personnr")}},
@@ -30,8 +29,7 @@ func writeListedChildRegistry(t *testing.T, dir string, patients, visits [][]con
 		"besok":     visits,
 		// A referral's parent is a care unit: its opt-out keeps the unit.
 		"remiss": {{int64(30), int64(1), "19121212-1212"}},
-	})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+	}, `platform: t
 tables:
   - name: unit
     primary_key: [unit_id]
@@ -45,8 +43,7 @@ tables:
   - name: referral
     primary_key: [referral_id]
     columns: [{name: referral_id, type: bigint}, {name: unit_id, type: bigint}]
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
+`, `tables:
   - target: unit
     source: vardenhet
     no_person: care units, no patient data
@@ -65,9 +62,49 @@ tables:
     person: personnr
     parent: {table: vardenhet, key: [enhet_id]}
     columns: {referral_id: id, unit_id: enhet_id}
-`)
-	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+`, "19121212-1212\n")
+}
+
+// writeOptoutRegistry writes dir's legacy.db holding tables with rows, its
+// schema.yaml and m.yaml, and optout.txt holding list; it returns the
+// source's URL.
+func writeOptoutRegistry(t *testing.T, dir string, tables []connectors.Table, rows map[string][][]connectors.Value, schema, mapping, list string) string {
+	t.Helper()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, tables, rows)
+	write(t, filepath.Join(dir, "schema.yaml"), schema)
+	write(t, filepath.Join(dir, "m.yaml"), mapping)
+	write(t, filepath.Join(dir, "optout.txt"), list)
 	return srcURL
+}
+
+// optoutRunner returns a run of the plan in dir, head (its run: and
+// optout: sections) and then extra, from srcURL into a target of its own.
+func optoutRunner(t *testing.T, dir, srcURL, head string) func(extra string) (*verify.Report, error) {
+	return func(extra string) (*verify.Report, error) {
+		plan := writePlan(t, dir, head+extra)
+		work := t.TempDir()
+		return plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+	}
+}
+
+// wantListCenturyDiffers fails t unless the run failed naming
+// list_century_differs on patient.
+func wantListCenturyDiffers(t *testing.T, rep *verify.Report, err error) {
+	t.Helper()
+	if !errors.Is(err, plans.ErrNotAccounted) || rep.Pass || !strings.Contains(strings.Join(rep.Problems, "\n"), mappings.WarnListCenturyDiffers+".patient") {
+		t.Fatalf("got %v, pass %v, problems %v; want the run failed naming %s.patient", err, rep.Pass, rep.Problems, mappings.WarnListCenturyDiffers)
+	}
+}
+
+// wantCenturyApartAcknowledged fails t unless run passes with the plan
+// acknowledging list_century_differs on patient.
+func wantCenturyApartAcknowledged(t *testing.T, run func(extra string) (*verify.Report, error)) {
+	t.Helper()
+	rep, err := run("verification: {acknowledge: {" + mappings.WarnListCenturyDiffers + ".patient: \"born 2012, another person than the 1912 patient who opted out\"}}\n")
+	if err != nil || !rep.Pass {
+		t.Fatalf("acknowledged: got %v %v", err, rep.Problems)
+	}
 }
 
 // An opted-out patient's main record with no number of its own (NULL in
@@ -82,12 +119,7 @@ tables:
 // under the mother's record). A parent with no patient data (a care
 // unit) raises nothing.
 func TestRunFlagsTheKeptParentOfAnExcludedRecord(t *testing.T) {
-	t.Run("in memory", testFlagsTheKeptParent)
-	// The parents' outcomes spilled to SQLite, as a large parent table's.
-	t.Run("spilled", func(t *testing.T) {
-		plans.SetParentMemory(t, 0)
-		testFlagsTheKeptParent(t)
-	})
+	withParentOutcomesSpilled(t, testFlagsTheKeptParent)
 }
 
 func testFlagsTheKeptParent(t *testing.T) {
@@ -199,8 +231,7 @@ func TestRunRefusesATableOfPersonsNotMatched(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
-			writeTables(t, srcURL, []connectors.Table{
+			srcURL := writeOptoutRegistry(t, dir, []connectors.Table{
 				{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id")}},
 				{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("enhet_id"), textCol("personnr")}},
 				{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
@@ -208,8 +239,7 @@ func TestRunRefusesATableOfPersonsNotMatched(t *testing.T) {
 				"vardenhet": {{int64(1)}},
 				"besok":     {{int64(10), "19121212-1212"}},
 				"patient":   {{int64(1), int64(1), "19121212-1212"}, {int64(2), int64(1), "19460101-0301"}},
-			})
-			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+			}, `platform: t
 tables:
   - name: unit
     primary_key: [unit_id]
@@ -220,8 +250,7 @@ tables:
   - name: visit
     primary_key: [visit_id]
     columns: [{name: visit_id, type: bigint}]
-`)
-			write(t, filepath.Join(dir, "m.yaml"), `tables:
+`, `tables:
   - target: unit
     source: vardenhet
     no_person: care units, no patient data
@@ -232,12 +261,9 @@ tables:
     columns: {visit_id: id}
   - target: patient
     source: patient
-`+c.mapping)
-			write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+`+c.mapping, "19121212-1212\n")
 			t.Setenv("REGFLYTT_TEST_OPTOUT_KEY", optoutKey)
-			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\npseudonymisation: {key_env: REGFLYTT_TEST_OPTOUT_KEY}\noptout: {file: optout.txt}\n")
-			work := t.TempDir()
-			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+			rep, err := optoutRunner(t, dir, srcURL, "run: {reference_date: 2026-01-01}\npseudonymisation: {key_env: REGFLYTT_TEST_OPTOUT_KEY}\noptout: {file: optout.txt}\n")("")
 			if !c.refused {
 				if err != nil || !rep.Pass {
 					t.Fatalf("declared: got %v, want a run", err)
@@ -263,15 +289,13 @@ tables:
 // people.
 func TestRunFailsOnAListEntryACenturyApart(t *testing.T) {
 	dir := t.TempDir()
-	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeTables(t, srcURL, []connectors.Table{
+	srcURL := writeOptoutRegistry(t, dir, []connectors.Table{
 		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
 	}, map[string][][]connectors.Value{
 		"patient": {{int64(1), "201212121212"}, {int64(2), "19460101-0301"}},
 		"besok":   {{int64(10), "121212+1212"}},
-	})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+	}, `platform: t
 tables:
   - name: patient
     primary_key: [patient_id]
@@ -279,8 +303,7 @@ tables:
   - name: visit
     primary_key: [visit_id]
     columns: [{name: visit_id, type: bigint}]
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
+`, `tables:
   - target: patient
     source: patient
     person: personnr
@@ -289,13 +312,8 @@ tables:
     source: besok
     person: personnr
     columns: {visit_id: id}
-`)
-	write(t, filepath.Join(dir, "optout.txt"), "191212121212\n")
-	run := func(extra string) (*verify.Report, error) {
-		plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n"+extra)
-		work := t.TempDir()
-		return plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
-	}
+`, "191212121212\n")
+	run := optoutRunner(t, dir, srcURL, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")
 	rep, err := run("")
 	if rep == nil {
 		t.Fatalf("no report: %v", err)
@@ -303,9 +321,7 @@ tables:
 	if got := ledgerOf(rep, true)["patient"]; got != summary(2, 0, 0, map[string]int64{}) {
 		t.Fatalf("patients: %s, want both migrated (two written centuries)", got)
 	}
-	if !errors.Is(err, plans.ErrNotAccounted) || rep.Pass || !strings.Contains(strings.Join(rep.Problems, "\n"), mappings.WarnListCenturyDiffers+".patient") {
-		t.Fatalf("got %v, pass %v, problems %v; want the run failed naming %s.patient", err, rep.Pass, rep.Problems, mappings.WarnListCenturyDiffers)
-	}
+	wantListCenturyDiffers(t, rep, err)
 	if strings.Contains(strings.Join(rep.Problems, "\n"), "1212") {
 		t.Fatalf("problems name the number: %v", rep.Problems)
 	}
@@ -314,10 +330,7 @@ tables:
 	if err != nil || !strings.Contains(strings.Join(dry.Problems, "\n"), mappings.WarnListCenturyDiffers+".patient") {
 		t.Fatalf("dry run: %v, problems %v; want %s.patient", err, dry.Problems, mappings.WarnListCenturyDiffers)
 	}
-	rep, err = run("verification: {acknowledge: {" + mappings.WarnListCenturyDiffers + ".patient: \"born 2012, another person than the 1912 patient who opted out\"}}\n")
-	if err != nil || !rep.Pass {
-		t.Fatalf("acknowledged: got %v %v", err, rep.Problems)
-	}
+	wantCenturyApartAcknowledged(t, run)
 }
 
 // The same for a form store whose person is a form variable: the form
@@ -325,8 +338,7 @@ tables:
 // excluded, and the patient record kept is flagged on the form.
 func TestRunFlagsTheKeptParentOfAnExcludedForm(t *testing.T) {
 	dir := t.TempDir()
-	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeTables(t, srcURL, []connectors.Table{
+	srcURL := writeOptoutRegistry(t, dir, []connectors.Table{
 		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr")}},
 		{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("patient_id")}},
 		{Name: "varde", PrimaryKey: []string{"varde_id"}, Columns: []connectors.Column{intCol("varde_id"), intCol("instans_id"), textCol("variabel"), textCol("varde")}},
@@ -339,15 +351,13 @@ func TestRunFlagsTheKeptParentOfAnExcludedForm(t *testing.T) {
 			{int64(3), int64(2), "personnr", "19460101-0301"},
 			{int64(4), int64(2), "vikt", "71"},
 		},
-	})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+	}, `platform: t
 tables:
   - name: patient
     columns: [{name: patient_id, type: bigint}]
   - name: registration
     columns: [{name: registration_id, type: bigint}, {name: weight, type: integer}]
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
+`, `tables:
   - target: registration
     source:
       eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}
@@ -359,11 +369,8 @@ tables:
     source: patient
     person: personnr
     columns: {patient_id: id}
-`)
-	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
-	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")
-	work := t.TempDir()
-	rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
+`, "19121212-1212\n")
+	rep, err := optoutRunner(t, dir, srcURL, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")("")
 	if rep == nil {
 		t.Fatalf("no report: %v", err)
 	}
@@ -381,34 +388,26 @@ tables:
 // would.
 func TestRunFailsOnAListEntryACenturyApartArchived(t *testing.T) {
 	dir := t.TempDir()
-	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
 	patients := [][]connectors.Value{{int64(1), "201212121212", "Karl-Johan"}}
 	for i := int64(2); i <= 20; i++ {
 		patients = append(patients, []connectors.Value{i, "19460101-0301", "Eva"})
 	}
-	writeTables(t, srcURL, []connectors.Table{
+	srcURL := writeOptoutRegistry(t, dir, []connectors.Table{
 		{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("namn")}},
-	}, map[string][][]connectors.Value{"patient": patients})
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+	}, map[string][][]connectors.Value{"patient": patients}, `platform: t
 tables:
   - name: patient
     primary_key: [patient_id]
     columns: [{name: patient_id, type: bigint}, {name: namn, type: varchar(4)}]
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
+`, `tables:
   - target: patient
     source: patient
     person: personnr
     columns: {patient_id: id, namn: namn}
-`)
-	write(t, filepath.Join(dir, "optout.txt"), "191212121212\n")
+`, "191212121212\n")
 	// The entry matches no record: acknowledged, so that the century
 	// apart alone decides.
-	run := func(extra string) (*verify.Report, error) {
-		plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt, unmatched: {acknowledged: 1, reason: \"not in this registry\"}}\n"+extra)
-		work := t.TempDir()
-		return plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work})
-	}
+	run := optoutRunner(t, dir, srcURL, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt, unmatched: {acknowledged: 1, reason: \"not in this registry\"}}\n")
 	rep, err := run("")
 	if rep == nil {
 		t.Fatalf("no report: %v", err)
@@ -416,11 +415,6 @@ tables:
 	if got := ledgerOf(rep, true)["patient"]; got != summary(19, 1, 0, map[string]int64{}) {
 		t.Fatalf("patients: %s, want 19 migrated and the one a century apart archived (premise)", got)
 	}
-	if !errors.Is(err, plans.ErrNotAccounted) || rep.Pass || !strings.Contains(strings.Join(rep.Problems, "\n"), mappings.WarnListCenturyDiffers+".patient") {
-		t.Fatalf("got %v, pass %v, problems %v; want the run failed naming %s.patient", err, rep.Pass, rep.Problems, mappings.WarnListCenturyDiffers)
-	}
-	rep, err = run("verification: {acknowledge: {" + mappings.WarnListCenturyDiffers + ".patient: \"born 2012, another person than the 1912 patient who opted out\"}}\n")
-	if err != nil || !rep.Pass {
-		t.Fatalf("acknowledged: got %v %v", err, rep.Problems)
-	}
+	wantListCenturyDiffers(t, rep, err)
+	wantCenturyApartAcknowledged(t, run)
 }

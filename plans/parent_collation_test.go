@@ -24,10 +24,18 @@ import (
 // must be excluded, or the run refuse keys it cannot match as the source
 // does.
 func TestRunParentKeyInCaseBlindCollation(t *testing.T) {
-	t.Run("outcomes in memory", testParentKeyInCaseBlindCollation)
+	withParentOutcomesSpilled(t, testParentKeyInCaseBlindCollation)
+}
+
+// withParentOutcomesSpilled runs test with the parents' outcomes in
+// memory, then spilled to SQLite from the first record, as a large
+// parent table's are.
+func withParentOutcomesSpilled(t *testing.T, test func(*testing.T)) {
+	t.Helper()
+	t.Run("outcomes in memory", test)
 	t.Run("outcomes spilled", func(t *testing.T) {
 		plans.SetParentMemory(t, 0)
-		testParentKeyInCaseBlindCollation(t)
+		test(t)
 	})
 }
 
@@ -59,11 +67,7 @@ func testParentKeyInCaseBlindCollation(t *testing.T) {
 // byte) nor archived as an orphan (the source says it has a parent): the
 // run refuses, naming the tables and the key column, not the key.
 func TestRunParentKeyInCaseBlindCollationRefused(t *testing.T) {
-	t.Run("outcomes in memory", testParentKeyInCaseBlindCollationRefused)
-	t.Run("outcomes spilled", func(t *testing.T) {
-		plans.SetParentMemory(t, 0)
-		testParentKeyInCaseBlindCollationRefused(t)
-	})
+	withParentOutcomesSpilled(t, testParentKeyInCaseBlindCollationRefused)
 }
 
 func testParentKeyInCaseBlindCollationRefused(t *testing.T) {
