@@ -25,9 +25,7 @@ func TestApplyExcludesListedDigitsInAnyShape(t *testing.T) {
 		"１９１２１２１２－１２１２", // full-width digits and hyphen
 		"19121212-1212 (dubbl.)",
 	} {
-		env := testEnv(t)
-		env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
-		tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+		tp, env := listedPersonProgram(t, "19121212-1212")
 		o := tp.Apply([]connectors.Value{int64(1), written, nil})
 		if o.Kind != Excluded || o.Reason != ReasonOptOut {
 			t.Errorf("%q: got %v %q, want excluded opt_out (the listed digits)", written, o.Kind, o.Reason)
@@ -42,16 +40,12 @@ func TestApplyExcludesListedDigitsInAnyShape(t *testing.T) {
 	}
 	// An integer column's number of a person born 2005 lost its leading
 	// zero: 512121211, cast to text.
-	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "20051212-1211")
-	tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+	tp, _ := listedPersonProgram(t, "20051212-1211")
 	if o := tp.Apply([]connectors.Value{int64(1), "512121211", nil}); o.Kind != Excluded {
 		t.Errorf("the integer 512121211 of a listed 051212-1211: got %v %q, want excluded", o.Kind, o.Reason)
 	}
 	// Another person's number in a bad shape stays archived for its shape.
-	env = testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
-	tp = personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+	tp, _ = listedPersonProgram(t, "19121212-1212")
 	if o := tp.Apply([]connectors.Value{int64(1), "19460101 0301", nil}); o.Kind != Archived || o.Reason != "person_digits" {
 		t.Fatalf("a bad shape of a person on no list: got %v %q, want archived person_digits", o.Kind, o.Reason)
 	}
@@ -60,8 +54,7 @@ func TestApplyExcludesListedDigitsInAnyShape(t *testing.T) {
 // The same through a person: expression: pnr() fails on the bad shape,
 // and the record was archived before the lists were asked.
 func TestApplyExcludesListedDigitsThroughAnExpression(t *testing.T) {
-	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
+	env := optOutEnv(t, "19121212-1212")
 	tp := personProgram(t, env, "{expr: pnr(personnr)}", "{expr: pseudonym(personnr)}")
 	o := tp.Apply([]connectors.Value{int64(1), "19121212 1212", nil})
 	if o.Kind != Excluded || o.Reason != ReasonOptOut {
@@ -98,24 +91,9 @@ func TestApplyExcludesListedNumbersInNumberColumns(t *testing.T) {
 		{"text", "194601010301.00", "archived person_length"},
 		{"text", "191212121212.01", "archived person_length"},
 	} {
-		env := testEnv(t)
-		env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "20051212-1211")
-		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("personnr", c.typ, true)}}}
-		prog := compileInline(t, `platform: test
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-`, `tables:
-  - target: visit
-    source: besok
-    person: {from: personnr, cast: text}
-    columns:
-      visit_id: id
-`, src, env)
-		o := prog.ForSource("besok").Apply([]connectors.Value{int64(1), c.v})
+		env := optOutEnv(t, "19121212-1212", "20051212-1211")
+		tp := besokVisitProgram(t, env, `{from: personnr, cast: text}`, col("personnr", c.typ, true))
+		o := tp.Apply([]connectors.Value{int64(1), c.v})
 		if got := o.Kind.String() + " " + o.Reason; got != c.want {
 			t.Errorf("%s %v: %s, want %s", c.typ, c.v, got, c.want)
 		}
@@ -131,8 +109,7 @@ tables:
 // listed number went to the archive. Any left-out value of the person's
 // variable that holds a listed number excludes the form.
 func TestApplyEntityExcludesListedLeftOutPersonValues(t *testing.T) {
-	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
+	env := optOutEnv(t, "19121212-1212")
 	prog := compileInline(t, eavSchema, `tables:
   - target: registration
     source:
@@ -198,9 +175,7 @@ func TestApplyExcludesListedDigitsAmongOtherDigits(t *testing.T) {
 		" 512121211",    // right-aligned
 		"20501212-1231", // 19501212-1231 with its century mistyped: a birth after the reference date
 	} {
-		env := testEnv(t)
-		env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "20051212-1211", "19501212-1231")
-		tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+		tp, _ := listedPersonProgram(t, "19121212-1212", "20051212-1211", "19501212-1231")
 		o := tp.Apply([]connectors.Value{int64(1), written, nil})
 		if o.Kind != Excluded || o.Reason != ReasonOptOut {
 			t.Errorf("%q: got %v %q, want excluded opt_out (the listed digits)", written, o.Kind, o.Reason)
@@ -212,9 +187,7 @@ func TestApplyExcludesListedDigitsAmongOtherDigits(t *testing.T) {
 	}
 	// Both numbers of a value naming two listed patients count as
 	// matched: an entry left unmatched would fail the run for nothing.
-	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "19460101-0301")
-	tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+	tp, env := listedPersonProgram(t, "19121212-1212", "19460101-0301")
 	if o := tp.Apply([]connectors.Value{int64(1), "121212-1212, 194601010301", nil}); o.Kind != Excluded {
 		t.Fatalf("two listed numbers: got %v %q, want excluded", o.Kind, o.Reason)
 	}
@@ -224,9 +197,7 @@ func TestApplyExcludesListedDigitsAmongOtherDigits(t *testing.T) {
 	// Other digits around a number on no list stay archived for their
 	// shape: nothing is excluded that no entry names.
 	for _, written := range []string{"19460101-0301 (nr 2)", "121212-1213, 194601010301", "512121212 "} {
-		env := testEnv(t)
-		env.OptOut = personList(t, ReasonOptOut, "19121212-1212", "20051212-1211")
-		tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+		tp, _ := listedPersonProgram(t, "19121212-1212", "20051212-1211")
 		if o := tp.Apply([]connectors.Value{int64(1), written, nil}); o.Kind != Archived {
 			t.Errorf("%q, on no list: got %v %q, want archived", written, o.Kind, o.Reason)
 		}
@@ -248,24 +219,8 @@ func TestApplyExcludesListedNumberSplitOverColumns(t *testing.T) {
 		{`string(fodd) + "-" + sista4`, "excluded opt_out"},
 		{`sista4 + string(fodd)`, "excluded opt_out"},
 	} {
-		env := testEnv(t)
-		env.OptOut = personList(t, ReasonOptOut, "19121212-1212")
-		src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-			col("id", "integer", false), col("fodd", "date", true), col("sista4", "varchar(4)", true)}}}
-		prog := compileInline(t, `platform: test
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-`, `tables:
-  - target: visit
-    source: besok
-    person: {expr: '`+c.expr+`'}
-    columns:
-      visit_id: id
-`, src, env)
-		tp := prog.ForSource("besok")
+		env := optOutEnv(t, "19121212-1212")
+		tp := besokVisitProgram(t, env, "{expr: '"+c.expr+"'}", col("fodd", "date", true), col("sista4", "varchar(4)", true))
 		o := tp.Apply([]connectors.Value{int64(1), time.Date(1912, 12, 12, 0, 0, 0, 0, time.UTC), "1212"})
 		if got := o.Kind.String() + " " + o.Reason; got != c.want || len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
 			t.Errorf("%s: %s %v, want %s with %s", c.expr, got, o.Warnings, c.want, WarnExclusionByDigits)
@@ -283,9 +238,7 @@ tables:
 // record migrated without a word. It is counted as
 // list_century_differs, for the registry holder to decide.
 func TestApplyCountsAListEntryACenturyApart(t *testing.T) {
-	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "191212121212")
-	tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+	tp, _ := listedPersonProgram(t, "191212121212")
 	o := tp.Apply([]connectors.Value{int64(1), "201212121212", nil})
 	if o.Kind != Migrated || len(o.Warnings) != 1 || o.Warnings[0] != WarnListCenturyDiffers {
 		t.Fatalf("a century apart: got %v %q %v, want migrated with %s", o.Kind, o.Reason, o.Warnings, WarnListCenturyDiffers)
@@ -312,8 +265,7 @@ func TestApplyCountsAListEntryACenturyApart(t *testing.T) {
 // archive package, which an opt-out or erasure keeps the listed patient
 // out of as much as the target.
 func TestApplyCountsAListEntryACenturyApartWhenArchived(t *testing.T) {
-	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "191212121212")
+	env := optOutEnv(t, "191212121212")
 	tp := personProgram(t, env, "personnr", "{expr: personnr + personnr + personnr}")
 	o := tp.Apply([]connectors.Value{int64(1), "201212121212", nil})
 	if o.Kind != Archived {
@@ -329,9 +281,7 @@ func TestApplyCountsAListEntryACenturyApartWhenArchived(t *testing.T) {
 // of a birth on 1205-10-10): the listed number they hold was then never
 // asked, and the record was archived as person_* with it.
 func TestApplyExcludesListedDigitsBesideANoteOfTwoDigits(t *testing.T) {
-	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "19120510-1007")
-	tp := personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}")
+	tp, _ := listedPersonProgram(t, "19120510-1007")
 	o := tp.Apply([]connectors.Value{int64(1), "120510-1007 nr 04", nil})
 	if o.Kind != Excluded || o.Reason != ReasonOptOut || !slices.Contains(o.Warnings, WarnExclusionByDigits) {
 		t.Fatalf("got %v %q %v, want excluded opt_out flagged %s", o.Kind, o.Reason, o.Warnings, WarnExclusionByDigits)
@@ -342,10 +292,39 @@ func TestApplyExcludesListedDigitsBesideANoteOfTwoDigits(t *testing.T) {
 // is 301): joined with the birth date they made eleven digits, and the
 // listed patient's record was archived for its shape with the number.
 func TestApplyExcludesListedNumberSplitWithIntegerLastFour(t *testing.T) {
+	env := optOutEnv(t, "19460101-0301")
+	tp := besokVisitProgram(t, env, `{expr: 'string(fodd) + "-" + string(sista4)'}`, col("fodd", "date", true), col("sista4", "integer", true))
+	o := tp.Apply([]connectors.Value{int64(1), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), int64(301)})
+	if got := o.Kind.String() + " " + o.Reason; got != "excluded opt_out" || len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
+		t.Errorf("the listed patient's record: %s %v, want excluded opt_out with %s", got, o.Warnings, WarnExclusionByDigits)
+	}
+	// Another person's parts stay archived for the shape.
+	if o := tp.Apply([]connectors.Value{int64(2), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), int64(302)}); o.Kind != Archived {
+		t.Errorf("a person on no list: %v %q, want archived", o.Kind, o.Reason)
+	}
+}
+
+// optOutEnv is testEnv with an opt-out list of entries.
+func optOutEnv(t *testing.T, entries ...string) *Env {
+	t.Helper()
 	env := testEnv(t)
-	env.OptOut = personList(t, ReasonOptOut, "19460101-0301")
-	src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-		col("id", "integer", false), col("fodd", "date", true), col("sista4", "integer", true)}}}
+	env.OptOut = personList(t, ReasonOptOut, entries...)
+	return env
+}
+
+// listedPersonProgram is personProgram reading personnr, pseudonymised
+// as the patient, with an opt-out list of entries.
+func listedPersonProgram(t *testing.T, entries ...string) (*TableProgram, *Env) {
+	t.Helper()
+	env := optOutEnv(t, entries...)
+	return personProgram(t, env, "personnr", "{expr: pseudonym(personnr)}"), env
+}
+
+// besokVisitProgram compiles a mapping of besok (id and cols) to visit
+// (visit_id, from id) whose person: is the given YAML.
+func besokVisitProgram(t *testing.T, env *Env, person string, cols ...connectors.Column) *TableProgram {
+	t.Helper()
+	src := []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: append([]connectors.Column{col("id", "integer", false)}, cols...)}}
 	prog := compileInline(t, `platform: test
 tables:
   - name: visit
@@ -355,17 +334,9 @@ tables:
 `, `tables:
   - target: visit
     source: besok
-    person: {expr: 'string(fodd) + "-" + string(sista4)'}
+    person: `+person+`
     columns:
       visit_id: id
 `, src, env)
-	tp := prog.ForSource("besok")
-	o := tp.Apply([]connectors.Value{int64(1), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), int64(301)})
-	if got := o.Kind.String() + " " + o.Reason; got != "excluded opt_out" || len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
-		t.Errorf("the listed patient's record: %s %v, want excluded opt_out with %s", got, o.Warnings, WarnExclusionByDigits)
-	}
-	// Another person's parts stay archived for the shape.
-	if o := tp.Apply([]connectors.Value{int64(2), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), int64(302)}); o.Kind != Archived {
-		t.Errorf("a person on no list: %v %q, want archived", o.Kind, o.Reason)
-	}
+	return prog.ForSource("besok")
 }
