@@ -20,23 +20,18 @@ import (
 // reported success. Each is erased now; another person's number in a bad
 // shape stays.
 func TestArchiveEraseBadShapesAndNumericColumns(t *testing.T) {
-	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
-		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
-		{Name: "ident_num", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 12}, Nullable: true},
-	}}
-	pkg := erasablePackage(t, tbl, ref, "person_digits", [][]connectors.Value{
+	tbl := erasablePatients(
+		nullableText("ident"),
+		connectors.Column{Name: "ident_num", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 12}, Nullable: true},
+	)
+	pkg := erasablePackage(t, tbl, eraseRef, "person_digits", [][]connectors.Value{
 		{"19121212 1212", nil},
 		{"121212–1212", nil},
 		{nil, connectors.Decimal("191212121212")},
 		{"512121211", nil}, // 051212-1211 from an integer column
 		{"19460101 0301", nil},
 	})
-	list := personListFile(t, "19121212-1212", "20051212-1211")
-	if code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 4"); code != exitOK {
-		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
-	}
+	eraseListed(t, pkg, "Dnr 4", "19121212-1212", "20051212-1211")
 	left := recordsLeft(t, pkg, "patient")
 	if left != "5" {
 		t.Fatalf("records left: %v, want only 5 (another person)", left)
@@ -53,14 +48,12 @@ func TestArchiveEraseBadShapesAndNumericColumns(t *testing.T) {
 // package. Each is erased now, as the run would have excluded it, and
 // another person's number in those shapes stays.
 func TestArchiveEraseNumbersInNumberShapes(t *testing.T) {
-	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
-		{Name: "ident_text", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
-		{Name: "ident_dec", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 14, Scale: 2}, Nullable: true},
-		{Name: "ident_double", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
-	}}
-	pkg := erasablePackage(t, tbl, ref, "person_length", [][]connectors.Value{
+	tbl := erasablePatients(
+		nullableText("ident_text"),
+		connectors.Column{Name: "ident_dec", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 14, Scale: 2}, Nullable: true},
+		connectors.Column{Name: "ident_double", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
+	)
+	pkg := erasablePackage(t, tbl, eraseRef, "person_length", [][]connectors.Value{
 		{nil, connectors.Decimal("195001011237.00"), nil},                   // 19500101-1237
 		{nil, nil, float64(194612319873)},                                   // 19461231-9873
 		{nil, nil, float64(9901015553)},                                     // 19990101-5553
@@ -68,14 +61,8 @@ func TestArchiveEraseNumbersInNumberShapes(t *testing.T) {
 		{"192711112223.00", nil, nil},                                       // 19271111-2223
 		{nil, connectors.Decimal("191212121212.00"), float64(191212121212)}, // on no list
 	})
-	list := personListFile(t, "19500101-1237", "19461231-9873", "19990101-5553", "20030303-0308", "19271111-2223")
-	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 5")
-	if code != exitOK {
-		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
-	}
-	if !strings.Contains(out, "0 found in no archived record") {
-		t.Errorf("persons reported as found in no record:\n%s", out)
-	}
+	out := eraseListed(t, pkg, "Dnr 5", "19500101-1237", "19461231-9873", "19990101-5553", "20030303-0308", "19271111-2223")
+	wantAllFound(t, out)
 	left := recordsLeft(t, pkg, "patient")
 	if left != "6" {
 		t.Fatalf("records left: %v, want only 6 (another person)", left)
@@ -90,23 +77,53 @@ func TestArchiveEraseNumbersInNumberShapes(t *testing.T) {
 // person as found in no archived record. Both persons count as found,
 // and the output says their matches rest on the ten digits.
 func TestArchiveEraseSaysWhenTheCenturyIsUnresolved(t *testing.T) {
-	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
-		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
-	}}
-	pkg := erasablePackage(t, tbl, ref, "person_future", [][]connectors.Value{{"1612021814"}, {"202712121215"}, {"19121212-1212"}})
-	list := personListFile(t, "19161202-1814", "19271212-1215")
-	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 6")
-	if code != exitOK {
-		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
-	}
+	tbl := erasablePatients(
+		nullableText("ident"),
+	)
+	pkg := erasablePackage(t, tbl, eraseRef, "person_future", [][]connectors.Value{{"1612021814"}, {"202712121215"}, {"19121212-1212"}})
+	out := eraseListed(t, pkg, "Dnr 6", "19161202-1814", "19271212-1215")
 	if !strings.Contains(out, "0 found in no archived record") || !strings.Contains(out, "century not resolved: 1 read in another century than the list's entry, 1 naming a century after the reference date") {
 		t.Errorf("the unresolved matches are not reported:\n%s", out)
 	}
 	left := recordsLeft(t, pkg, "patient")
 	if left != "3" {
 		t.Fatalf("records left: %v, want only 3 (another person)", left)
+	}
+}
+
+// eraseRef is the reference date of the packages erased here.
+var eraseRef = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// nullableText is a nullable text column.
+func nullableText(name string) connectors.Column {
+	return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindText}, Nullable: true}
+}
+
+// erasablePatients is a patient table of an int id and cols.
+func erasablePatients(cols ...connectors.Column) *connectors.Table {
+	return &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: append([]connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+	}, cols...)}
+}
+
+// eraseListed runs archive erase on pkg for the persons numbers name,
+// under reference, fails t unless it exits OK and gives its output.
+func eraseListed(t *testing.T, pkg, reference string, numbers ...string) string {
+	t.Helper()
+	list := personListFile(t, numbers...)
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", reference)
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	return out
+}
+
+// wantAllFound fails t unless erase's output says every listed person was
+// found in an archived record.
+func wantAllFound(t *testing.T, out string) {
+	t.Helper()
+	if !strings.Contains(out, "0 found in no archived record") {
+		t.Errorf("persons reported as found in no record:\n%s", out)
 	}
 }
 
@@ -171,25 +188,17 @@ func recordsLeft(t *testing.T, pkg, table string) string {
 // persons as found in no archived record. Each is erased now, as the run
 // excludes it, and another person's number in those shapes stays.
 func TestArchiveEraseNumbersAmongOtherDigits(t *testing.T) {
-	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
-		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
-	}}
-	pkg := erasablePackage(t, tbl, ref, "person_length", [][]connectors.Value{
+	tbl := erasablePatients(
+		nullableText("ident"),
+	)
+	pkg := erasablePackage(t, tbl, eraseRef, "person_length", [][]connectors.Value{
 		{"19121212-1212 (nr 2)"},
 		{"194601010301, 121212-1212"},
 		{"512121211 "}, // 051212-1211 from a char(10) column
 		{"19460101-0301 (nr 2)"},
 	})
-	list := personListFile(t, "19121212-1212", "20051212-1211")
-	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 6")
-	if code != exitOK {
-		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
-	}
-	if !strings.Contains(out, "0 found in no archived record") {
-		t.Errorf("persons reported as found in no record:\n%s", out)
-	}
+	out := eraseListed(t, pkg, "Dnr 6", "19121212-1212", "20051212-1211")
+	wantAllFound(t, out)
 	if left := recordsLeft(t, pkg, "patient"); left != "4" {
 		t.Fatalf("records left: %v, want only 4 (another person)", left)
 	}
@@ -200,23 +209,15 @@ func TestArchiveEraseNumbersAmongOtherDigits(t *testing.T) {
 // only that one, and left the listed patient's record the run now
 // excludes.
 func TestArchiveEraseNumberBesideANoteOfTwoDigits(t *testing.T) {
-	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tbl := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
-		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
-		{Name: "ident", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
-	}}
-	pkg := erasablePackage(t, tbl, ref, "person_length", [][]connectors.Value{
+	tbl := erasablePatients(
+		nullableText("ident"),
+	)
+	pkg := erasablePackage(t, tbl, eraseRef, "person_length", [][]connectors.Value{
 		{"120510-1007 nr 04"},
 		{"19460101-0301 nr 04"},
 	})
-	list := personListFile(t, "19120510-1007")
-	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 7")
-	if code != exitOK {
-		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
-	}
-	if !strings.Contains(out, "0 found in no archived record") {
-		t.Errorf("persons reported as found in no record:\n%s", out)
-	}
+	out := eraseListed(t, pkg, "Dnr 7", "19120510-1007")
+	wantAllFound(t, out)
 	if left := recordsLeft(t, pkg, "patient"); left != "2" {
 		t.Fatalf("records left: %v, want only 2 (another person)", left)
 	}
