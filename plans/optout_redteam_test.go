@@ -88,6 +88,17 @@ func optoutRunner(t *testing.T, dir, srcURL, head string) func(extra string) (*v
 	}
 }
 
+// reportedRun runs run with nothing extra and fails t unless it gives a
+// report.
+func reportedRun(t *testing.T, run func(extra string) (*verify.Report, error)) (*verify.Report, error) {
+	t.Helper()
+	rep, err := run("")
+	if rep == nil {
+		t.Fatalf("no report: %v", err)
+	}
+	return rep, err
+}
+
 // wantListCenturyDiffers fails t unless the run failed naming
 // list_century_differs on patient.
 func wantListCenturyDiffers(t *testing.T, rep *verify.Report, err error) {
@@ -314,10 +325,7 @@ tables:
     columns: {visit_id: id}
 `, "191212121212\n")
 	run := optoutRunner(t, dir, srcURL, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n")
-	rep, err := run("")
-	if rep == nil {
-		t.Fatalf("no report: %v", err)
-	}
+	rep, err := reportedRun(t, run)
 	if got := ledgerOf(rep, true)["patient"]; got != summary(2, 0, 0, map[string]int64{}) {
 		t.Fatalf("patients: %s, want both migrated (two written centuries)", got)
 	}
@@ -408,10 +416,7 @@ tables:
 	// The entry matches no record: acknowledged, so that the century
 	// apart alone decides.
 	run := optoutRunner(t, dir, srcURL, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt, unmatched: {acknowledged: 1, reason: \"not in this registry\"}}\n")
-	rep, err := run("")
-	if rep == nil {
-		t.Fatalf("no report: %v", err)
-	}
+	rep, err := reportedRun(t, run)
 	if got := ledgerOf(rep, true)["patient"]; got != summary(19, 1, 0, map[string]int64{}) {
 		t.Fatalf("patients: %s, want 19 migrated and the one a century apart archived (premise)", got)
 	}

@@ -60,6 +60,18 @@ tables:
 	return plan, src
 }
 
+// wantNoPassingUnitReportNotesKept fails t, saying what, if a unit report
+// in units says PASS, and if the user's own file there is gone.
+func wantNoPassingUnitReportNotesKept(t *testing.T, units, what string) {
+	t.Helper()
+	if passing := passingUnitReports(t, units); len(passing) != 0 {
+		t.Errorf("%s: %v", what, passing)
+	}
+	if _, err := os.Stat(filepath.Join(units, "unit-notes.txt")); err != nil {
+		t.Errorf("the user's own file in DIR: %v", err)
+	}
+}
+
 // passingUnitReports names the unit reports in dir that say PASS.
 func passingUnitReports(t *testing.T, dir string) []string {
 	t.Helper()
@@ -105,12 +117,7 @@ func TestStoppedRunLeavesNoEarlierPassingUnitReport(t *testing.T) {
 		if !errors.Is(err, errInjected) {
 			t.Fatalf("the restarted run: %v, want the injected failure", err)
 		}
-		if passing := passingUnitReports(t, units); len(passing) != 0 {
-			t.Errorf("a restarted run that stopped in its move left the first run's unit reports saying PASS: %v", passing)
-		}
-		if _, err := os.Stat(filepath.Join(units, "unit-notes.txt")); err != nil {
-			t.Errorf("the user's own file in DIR: %v", err)
-		}
+		wantNoPassingUnitReportNotesKept(t, units, "a restarted run that stopped in its move left the first run's unit reports saying PASS")
 	})
 	t.Run("verify", func(t *testing.T) {
 		plan, src, tgt, dir, units := unitReportsFixture(t)
@@ -118,12 +125,7 @@ func TestStoppedRunLeavesNoEarlierPassingUnitReport(t *testing.T) {
 		if !errors.Is(err, errInjected) {
 			t.Fatalf("verify: %v, want the injected failure", err)
 		}
-		if passing := passingUnitReports(t, units); len(passing) != 0 {
-			t.Errorf("a verification that stopped left earlier unit reports saying PASS: %v", passing)
-		}
-		if _, err := os.Stat(filepath.Join(units, "unit-notes.txt")); err != nil {
-			t.Errorf("the user's own file in DIR: %v", err)
-		}
+		wantNoPassingUnitReportNotesKept(t, units, "a verification that stopped left earlier unit reports saying PASS")
 	})
 }
 
