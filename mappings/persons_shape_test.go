@@ -26,13 +26,8 @@ func TestApplyExcludesListedDigitsInAnyShape(t *testing.T) {
 		"19121212-1212 (dubbl.)",
 	} {
 		tp, env := listedPersonProgram(t, "19121212-1212")
-		o := tp.Apply([]connectors.Value{int64(1), written, nil})
-		if o.Kind != Excluded || o.Reason != ReasonOptOut {
-			t.Errorf("%q: got %v %q, want excluded opt_out (the listed digits)", written, o.Kind, o.Reason)
+		if !wantExcludedByDigits(t, tp, written) {
 			continue
-		}
-		if len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
-			t.Errorf("%q: warnings %v, want [%s]", written, o.Warnings, WarnExclusionByDigits)
 		}
 		if u := env.OptOut.Unmatched(); len(u) != 0 {
 			t.Errorf("%q: entry unmatched %v", written, u)
@@ -176,14 +171,7 @@ func TestApplyExcludesListedDigitsAmongOtherDigits(t *testing.T) {
 		"20501212-1231", // 19501212-1231 with its century mistyped: a birth after the reference date
 	} {
 		tp, _ := listedPersonProgram(t, "19121212-1212", "20051212-1211", "19501212-1231")
-		o := tp.Apply([]connectors.Value{int64(1), written, nil})
-		if o.Kind != Excluded || o.Reason != ReasonOptOut {
-			t.Errorf("%q: got %v %q, want excluded opt_out (the listed digits)", written, o.Kind, o.Reason)
-			continue
-		}
-		if len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
-			t.Errorf("%q: warnings %v, want [%s]", written, o.Warnings, WarnExclusionByDigits)
-		}
+		wantExcludedByDigits(t, tp, written)
 	}
 	// Both numbers of a value naming two listed patients count as
 	// matched: an entry left unmatched would fail the run for nothing.
@@ -302,6 +290,22 @@ func TestApplyExcludesListedNumberSplitWithIntegerLastFour(t *testing.T) {
 	if o := tp.Apply([]connectors.Value{int64(2), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), int64(302)}); o.Kind != Archived {
 		t.Errorf("a person on no list: %v %q, want archived", o.Kind, o.Reason)
 	}
+}
+
+// wantExcludedByDigits applies tp to a record whose person is written and
+// reports whether it was excluded opt_out; t fails unless it was, flagged
+// exclusion_by_digits alone.
+func wantExcludedByDigits(t *testing.T, tp *TableProgram, written string) bool {
+	t.Helper()
+	o := tp.Apply([]connectors.Value{int64(1), written, nil})
+	if o.Kind != Excluded || o.Reason != ReasonOptOut {
+		t.Errorf("%q: got %v %q, want excluded opt_out (the listed digits)", written, o.Kind, o.Reason)
+		return false
+	}
+	if len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
+		t.Errorf("%q: warnings %v, want [%s]", written, o.Warnings, WarnExclusionByDigits)
+	}
+	return true
 }
 
 // optOutEnv is testEnv with an opt-out list of entries.
