@@ -32,10 +32,7 @@ func TestArchiveEraseBadShapesAndNumericColumns(t *testing.T) {
 		{"19460101 0301", nil},
 	})
 	eraseListed(t, pkg, "Dnr 4", "19121212-1212", "20051212-1211")
-	left := recordsLeft(t, pkg, "patient")
-	if left != "5" {
-		t.Fatalf("records left: %v, want only 5 (another person)", left)
-	}
+	wantOnlyLeft(t, pkg, "5")
 }
 
 // An identity number kept in a number column reaches the archive as the
@@ -63,10 +60,7 @@ func TestArchiveEraseNumbersInNumberShapes(t *testing.T) {
 	})
 	out := eraseListed(t, pkg, "Dnr 5", "19500101-1237", "19461231-9873", "19990101-5553", "20030303-0308", "19271111-2223")
 	wantAllFound(t, out)
-	left := recordsLeft(t, pkg, "patient")
-	if left != "6" {
-		t.Fatalf("records left: %v, want only 6 (another person)", left)
-	}
+	wantOnlyLeft(t, pkg, "6")
 }
 
 // A record whose number's century cannot be resolved against the list's
@@ -85,10 +79,7 @@ func TestArchiveEraseSaysWhenTheCenturyIsUnresolved(t *testing.T) {
 	if !strings.Contains(out, "0 found in no archived record") || !strings.Contains(out, "century not resolved: 1 read in another century than the list's entry, 1 naming a century after the reference date") {
 		t.Errorf("the unresolved matches are not reported:\n%s", out)
 	}
-	left := recordsLeft(t, pkg, "patient")
-	if left != "3" {
-		t.Fatalf("records left: %v, want only 3 (another person)", left)
-	}
+	wantOnlyLeft(t, pkg, "3")
 }
 
 // eraseRef is the reference date of the packages erased here.
@@ -124,6 +115,15 @@ func wantAllFound(t *testing.T, out string) {
 	t.Helper()
 	if !strings.Contains(out, "0 found in no archived record") {
 		t.Errorf("persons reported as found in no record:\n%s", out)
+	}
+}
+
+// wantOnlyLeft fails t unless the one patient record left in pkg is id
+// (another person's).
+func wantOnlyLeft(t *testing.T, pkg, id string) {
+	t.Helper()
+	if left := recordsLeft(t, pkg, "patient"); left != id {
+		t.Fatalf("records left: %v, want only %s (another person)", left, id)
 	}
 }
 
@@ -199,9 +199,7 @@ func TestArchiveEraseNumbersAmongOtherDigits(t *testing.T) {
 	})
 	out := eraseListed(t, pkg, "Dnr 6", "19121212-1212", "20051212-1211")
 	wantAllFound(t, out)
-	if left := recordsLeft(t, pkg, "patient"); left != "4" {
-		t.Fatalf("records left: %v, want only 4 (another person)", left)
-	}
+	wantOnlyLeft(t, pkg, "4")
 }
 
 // A listed ten-digit number beside a note of two digits ("120510-1007 nr
@@ -218,7 +216,5 @@ func TestArchiveEraseNumberBesideANoteOfTwoDigits(t *testing.T) {
 	})
 	out := eraseListed(t, pkg, "Dnr 7", "19120510-1007")
 	wantAllFound(t, out)
-	if left := recordsLeft(t, pkg, "patient"); left != "2" {
-		t.Fatalf("records left: %v, want only 2 (another person)", left)
-	}
+	wantOnlyLeft(t, pkg, "2")
 }
