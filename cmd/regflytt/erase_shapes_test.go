@@ -71,9 +71,7 @@ func TestArchiveEraseNumbersInNumberShapes(t *testing.T) {
 // person as found in no archived record. Both persons count as found,
 // and the output says their matches rest on the ten digits.
 func TestArchiveEraseSaysWhenTheCenturyIsUnresolved(t *testing.T) {
-	tbl := erasablePatients(
-		nullableText("ident"),
-	)
+	tbl := erasablePatients(nullableText("ident"))
 	pkg := erasablePackage(t, tbl, eraseRef, "person_future", [][]connectors.Value{{"1612021814"}, {"202712121215"}, {"19121212-1212"}})
 	out := eraseListed(t, pkg, "Dnr 6", "19161202-1814", "19271212-1215")
 	if !strings.Contains(out, "0 found in no archived record") || !strings.Contains(out, "century not resolved: 1 read in another century than the list's entry, 1 naming a century after the reference date") {
@@ -188,9 +186,7 @@ func recordsLeft(t *testing.T, pkg, table string) string {
 // persons as found in no archived record. Each is erased now, as the run
 // excludes it, and another person's number in those shapes stays.
 func TestArchiveEraseNumbersAmongOtherDigits(t *testing.T) {
-	tbl := erasablePatients(
-		nullableText("ident"),
-	)
+	tbl := erasablePatients(nullableText("ident"))
 	pkg := erasablePackage(t, tbl, eraseRef, "person_length", [][]connectors.Value{
 		{"19121212-1212 (nr 2)"},
 		{"194601010301, 121212-1212"},
@@ -207,9 +203,7 @@ func TestArchiveEraseNumbersAmongOtherDigits(t *testing.T) {
 // only that one, and left the listed patient's record the run now
 // excludes.
 func TestArchiveEraseNumberBesideANoteOfTwoDigits(t *testing.T) {
-	tbl := erasablePatients(
-		nullableText("ident"),
-	)
+	tbl := erasablePatients(nullableText("ident"))
 	pkg := erasablePackage(t, tbl, eraseRef, "person_length", [][]connectors.Value{
 		{"120510-1007 nr 04"},
 		{"19460101-0301 nr 04"},
