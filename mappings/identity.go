@@ -86,9 +86,10 @@ type identityUse struct {
 	rank int
 }
 
-// identityUses tells, for every column mapping of the files, how it
-// carries an identity number (IdentityColumns).
-func identityUses(files []*File) []identityUse {
+// identityWalkers gives, for a table mapping, the walker of its columns'
+// flows: the files' definitions (the first of a name), the table's
+// lookups.
+func identityWalkers(files []*File) func(*TableMapping) *flowWalker {
 	defs := map[string]*Definition{}
 	for _, f := range files {
 		for _, d := range f.Definitions {
@@ -97,17 +98,22 @@ func identityUses(files []*File) []identityUse {
 			}
 		}
 	}
-	type column struct {
-		use  identityUse
-		flow flow
-	}
-	var cols []column
-	ids := map[string]bool{}
-	eachTable(files, func(tm *TableMapping) {
+	return func(tm *TableMapping) *flowWalker {
 		w := &flowWalker{defs: defs, lookups: map[string]string{}}
 		for _, l := range tm.Lookups {
 			w.lookups[l.Name.Value] = l.Key.Value
 		}
+		return w
+	}
+}
+
+// identityNames gives the source columns the mappings name as identity
+// numbers: what any person: reads, and what any mapping passes to
+// pseudonym().
+func identityNames(files []*File, walker func(*TableMapping) *flowWalker) map[string]bool {
+	ids := map[string]bool{}
+	eachTable(files, func(tm *TableMapping) {
+		w := walker(tm)
 		if tm.Person != nil {
 			fl, _ := w.column(tm.Person)
 			for _, n := range fl.all() {
@@ -115,10 +121,29 @@ func identityUses(files []*File) []identityUse {
 			}
 		}
 		for _, cm := range tm.Columns {
-			fl, via := w.column(cm)
+			fl, _ := w.column(cm)
 			for _, n := range fl.pseudo {
 				ids[n] = true
 			}
+		}
+	})
+	return ids
+}
+
+// identityUses tells, for every column mapping of the files, how it
+// carries an identity number (IdentityColumns).
+func identityUses(files []*File) []identityUse {
+	walker := identityWalkers(files)
+	ids := identityNames(files, walker)
+	type column struct {
+		use  identityUse
+		flow flow
+	}
+	var cols []column
+	eachTable(files, func(tm *TableMapping) {
+		w := walker(tm)
+		for _, cm := range tm.Columns {
+			fl, via := w.column(cm)
 			cols = append(cols, column{identityUse{tm: tm, cm: cm, via: via}, fl})
 		}
 	})
@@ -168,37 +193,8 @@ func identityUses(files []*File) []identityUse {
 // or drops, sorted: a table with one holds persons' records, whatever
 // its links say.
 func IdentityColumnsOf(files []*File, tm *TableMapping) []string {
-	defs := map[string]*Definition{}
-	for _, f := range files {
-		for _, d := range f.Definitions {
-			if defs[d.Name.Value] == nil {
-				defs[d.Name.Value] = d
-			}
-		}
-	}
-	walker := func(tm *TableMapping) *flowWalker {
-		w := &flowWalker{defs: defs, lookups: map[string]string{}}
-		for _, l := range tm.Lookups {
-			w.lookups[l.Name.Value] = l.Key.Value
-		}
-		return w
-	}
-	ids := map[string]bool{}
-	eachTable(files, func(m *TableMapping) {
-		w := walker(m)
-		if m.Person != nil {
-			fl, _ := w.column(m.Person)
-			for _, n := range fl.all() {
-				ids[n] = true
-			}
-		}
-		for _, cm := range m.Columns {
-			fl, _ := w.column(cm)
-			for _, n := range fl.pseudo {
-				ids[n] = true
-			}
-		}
-	})
+	walker := identityWalkers(files)
+	ids := identityNames(files, walker)
 	found := map[string]bool{}
 	w := walker(tm)
 	for _, cm := range tm.Columns {
