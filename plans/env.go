@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -247,37 +249,113 @@ func loadListTable(ctx context.Context, snap connectors.Snapshot, catalog []conn
 	return nil
 }
 
-// loadListFile reads one identity number per line; blank lines and lines
-// starting with # are skipped. name is the file as the plan names it, for
-// messages.
+// loadListFile reads one identity number per line (EachListEntry). name
+// is the file as the plan names it, for messages. A file that names
+// nobody is refused (emptyListMessage): it is what a failed export leaves,
+// and read as a list it would exclude no one under PASS.
 func loadListFile(path, name string, ref time.Time, list *mappings.PersonList) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", list.Source, err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	err = EachListEntry(f, func(line int, s string) error {
+		if err := list.Add(s, ref, fmt.Sprintf("file %s line %d", name, line)); err != nil {
+			return fmt.Errorf("%w; correct the list before migrating", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s, file %s: %w", list.Source, name, err)
+	}
+	if list.Len() == 0 {
+		return errors.New(emptyListMessage(list.Source, name))
+	}
+	return nil
+}
+
+// EachListEntry calls fn with each entry of an exclusion list file (one
+// identity number a line) and its line number, from 1. Blank lines and
+// lines starting with # are skipped, and so is a byte-order mark before
+// the first line, as Windows tools begin UTF-8 text with; an entry is
+// trimmed of spaces (a CRLF line end's CR too). fn's error stops the
+// reading and is returned as it is.
+func EachListEntry(r io.Reader, fn func(line int, entry string) error) error {
+	sc := bufio.NewScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++
 		s := sc.Text()
 		if line == 1 {
-			// A byte-order mark, as Windows tools begin UTF-8 text with:
-			// not part of the first entry.
 			s = strings.TrimPrefix(s, "\ufeff")
 		}
 		s = strings.TrimSpace(s)
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		if err := list.Add(s, ref, fmt.Sprintf("file %s line %d", name, line)); err != nil {
-			return fmt.Errorf("%w; correct the list before migrating", err)
+		if err := fn(line, s); err != nil {
+			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s, file %s: %w", list.Source, name, err)
+	return sc.Err()
+}
+
+// emptyListMessage is what plan check (P013) and a run say of a list
+// file that names nobody; list is "opt-out list" or "erasure list".
+func emptyListMessage(list, name string) string {
+	msg := fmt.Sprintf("the %s file %s names nobody (it is empty, or holds only comments, blank lines, a byte-order mark or lines that are no identity number, such as a header): a failed or unfinished export leaves such a file, and a run reading it would exclude no one; export the list again", list, name)
+	if strings.HasPrefix(list, "opt-out") {
+		return msg + `, or, if the register truly has no patient who opted out, say so instead of naming a file: optout: {none: "the reason"}`
 	}
-	return nil
+	return msg + ", or, if no patient demanded erasure, leave erasure: out of the plan"
+}
+
+// checkListFiles reads the plan's exclusion list files as a run reads
+// them, for plan check: a file that cannot be read or names nobody
+// (P013), and each entry that is no identity number, at which a run would
+// stop (P013 too, named by its line, never its text). Whether a number's
+// century is read right needs the reference date, and is the run's.
+func (p *Plan) checkListFiles() mappings.Diagnostics {
+	var ds mappings.Diagnostics
+	for _, spec := range p.exclusionLists() {
+		if !spec.file.IsSet() || strings.TrimSpace(spec.file.Value) == "" {
+			continue // P007
+		}
+		name := spec.file.Value
+		if leaves(name) && !p.AllowOutside {
+			continue // P008: a plan check reads no file outside unless allowed
+		}
+		diag := func(msg string) {
+			ds = append(ds, mappings.Diagnostic{Pos: spec.file.Pos, Code: "P013", Message: msg})
+		}
+		f, err := os.Open(p.Path(name))
+		if err != nil {
+			diag(fmt.Sprintf("the %s list file %s cannot be read: %v", spec.name, name, err))
+			continue
+		}
+		numbers := 0
+		var bad []int
+		err = EachListEntry(f, func(line int, s string) error {
+			if _, _, err := pnr.ParseKey(s); err != nil {
+				bad = append(bad, line)
+			} else {
+				numbers++
+			}
+			return nil
+		})
+		f.Close()
+		switch {
+		case err != nil:
+			diag(fmt.Sprintf("the %s list file %s cannot be read: %v", spec.name, name, err))
+		case numbers == 0:
+			diag(emptyListMessage(spec.name+" list", name))
+		default:
+			for _, line := range bad {
+				diag(fmt.Sprintf("the %s list file %s line %d is no identity number: a run stops at it; correct the list before migrating", spec.name, name, line))
+			}
+		}
+	}
+	return ds
 }
 
 // checkListTables refuses a mapping that matches persons in an exclusion

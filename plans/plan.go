@@ -428,6 +428,7 @@ func Check(path string) (*Plan, mappings.Diagnostics) {
 	}
 	in, more := p.LoadInputs()
 	ds = append(ds, more...)
+	ds = append(ds, p.checkListFiles()...)
 	// Compiled whenever every file could be read, so that one run of plan
 	// check reports the problems of shape and of meaning together.
 	if in.Schema != nil && len(in.Mappings) == len(p.Mappings) {

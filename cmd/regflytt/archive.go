@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/mappings/pnr"
+	"github.com/regflytt/regflytt/plans"
 )
 
 func newArchiveCmd(g *globals) *cobra.Command {
@@ -372,25 +372,24 @@ func readPersonList(path string, ref time.Time) (*mappings.PersonList, map[pnr.K
 	defer f.Close()
 	list := mappings.NewPersonList(mappings.ReasonErasure, "person list "+path)
 	keys := map[pnr.Key]bool{}
-	sc := bufio.NewScanner(f)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := strings.TrimSpace(sc.Text())
-		if s == "" || strings.HasPrefix(s, "#") {
-			continue
-		}
+	// Read as a plan's exclusion list file is (a byte-order mark, CRLF
+	// line ends, comments), so the same file serves both.
+	err = plans.EachListEntry(f, func(line int, s string) error {
 		if err := list.Add(s, ref, fmt.Sprintf("%s:%d", path, line)); err != nil {
-			return nil, nil, usageError{fmt.Errorf("%w; correct the list first", err)}
+			return usageError{fmt.Errorf("%w; correct the list first", err)}
 		}
 		k, _, _ := pnr.ParseKey(s)
 		keys[k] = true
+		return nil
+	})
+	if _, bad := err.(usageError); bad {
+		return nil, nil, err
 	}
-	if err := sc.Err(); err != nil {
+	if err != nil {
 		return nil, nil, fmt.Errorf("person list %s: %w", path, err)
 	}
 	if list.Len() == 0 {
-		return nil, nil, usageError{fmt.Errorf("person list %s names nobody", path)}
+		return nil, nil, usageError{fmt.Errorf("person list %s names nobody (it is empty, or holds only comments, blank lines or a byte-order mark): erasing from it would remove nothing; give the list the erasure decision names", path)}
 	}
 	return list, keys, nil
 }

@@ -91,6 +91,14 @@ func TestArchiveVerifyDemoPackage(t *testing.T) {
 	if code, _, errs := cli(t, "archive", "erase", erasePkg, "--person-list", bad, "--reference", "Dnr 2", "--reference-date", "2026-01-01"); code != exitUsage || !strings.Contains(errs, "bad.txt:1") || strings.Contains(errs, "1213") {
 		t.Fatalf("a malformed list: exit %d, %s", code, errs)
 	}
+	// A list that names nobody (what a failed export leaves) erases
+	// nothing and says so, whatever a Windows tool began it with.
+	for _, text := range []string{"", "# erasure\n\n", "\ufeff", "\ufeff# erasure\r\n\r\n"} {
+		os.WriteFile(bad, []byte(text), 0o600)
+		if code, _, errs := cli(t, "archive", "erase", erasePkg, "--person-list", bad, "--reference", "Dnr 2", "--reference-date", "2026-01-01"); code != exitUsage || !strings.Contains(errs, "names nobody") {
+			t.Fatalf("a list of %q: exit %d, %s", text, code, errs)
+		}
+	}
 
 	// Sealed with age and opened again; a wrong key says so.
 	id, _ := age.GenerateX25519Identity()
