@@ -206,3 +206,114 @@ func TestRunRefusesAnotherRunsPackageAsItsArchive(t *testing.T) {
 		t.Errorf("the other run's package changed: %v", err)
 	}
 }
+
+// TestVerifyKeepsTheUnitReportsOfARunHoldingTheTarget: verify
+// --unit-reports DIR beside a run writing the same target and DIR
+// removed the run's unit reports as it started, holding nothing: the run
+// holds the target's run lock, and DIR is the run's while it does. verify
+// is refused, naming the holder, and DIR stays as it is; without
+// --unit-reports it reads beside the run as before.
+func TestVerifyKeepsTheUnitReportsOfARunHoldingTheTarget(t *testing.T) {
+	plan, src, tgt, dir, units := unitReportsFixture(t)
+	ctx := context.Background()
+	db, err := all.OpenTarget(ctx, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	unlock, err := db.(connectors.Locker).Lock(ctx, "regflytt_run") // plans' lockName
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	work := filepath.Join(dir, "first")
+	before := dirContents(t, units)
+	_, err = plans.VerifyWith(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}, plans.VerifyOptions{UnitReports: units})
+	var le *plans.LockedError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "register test") {
+		t.Errorf("verify --unit-reports while a run holds the target: %v, want it refused naming the run", err)
+	}
+	if after := dirContents(t, units); after != before {
+		t.Errorf("verify --unit-reports beside a run changed DIR:\n%s\nwas:\n%s", after, before)
+	}
+	if sum, err := plans.VerifyWith(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}, plans.VerifyOptions{}); err != nil || !sum.Pass {
+		t.Errorf("verify without --unit-reports beside a run: %v", err)
+	}
+}
+
+// dirContents gives the names and contents of the files in dir, in one
+// text to compare.
+func dirContents(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		c, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(e.Name() + "\n" + string(c) + "\n")
+	}
+	return b.String()
+}
+
+// TestVerifyWritesNoUnitReportsOverARunStartedMeanwhile: verify holds
+// the run lock only to clear DIR and to write into it; a run that starts
+// in between writes its own unit reports, of the target as it left it,
+// and verify's, of what it read before, must not replace them.
+func TestVerifyWritesNoUnitReportsOverARunStartedMeanwhile(t *testing.T) {
+	plan, src, tgt, dir, units := unitReportsFixture(t)
+	ctx := context.Background()
+	var runErr error
+	ran := false
+	hook := func(s connectors.Source) connectors.Source {
+		return &hookSource{Source: s, first: func() {
+			if ran {
+				return
+			}
+			ran = true
+			var rep *verify.Report
+			rep, runErr = plans.Run(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "meanwhile"), Restart: true, UnitReports: units})
+			if runErr == nil && !rep.Pass {
+				runErr = errors.New("the run meanwhile did not pass")
+			}
+		}}
+	}
+	_, err := plans.VerifyWith(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "first"), WrapSource: hook}, plans.VerifyOptions{UnitReports: units})
+	if !ran || runErr != nil {
+		t.Fatalf("the run meanwhile: ran %v, %v", ran, runErr)
+	}
+	if err == nil || !strings.Contains(err.Error(), "no unit report written") || !strings.Contains(err.Error(), "since this verification began") {
+		t.Errorf("verify with a run started meanwhile: %v, want it to write no unit report, saying why", err)
+	}
+	var ur verify.UnitReport
+	b, rerr := os.ReadFile(filepath.Join(units, "unit-1.json"))
+	if rerr != nil || json.Unmarshal(b, &ur) != nil {
+		t.Fatalf("the run's unit report: %v", rerr)
+	}
+	meanwhile, rerr := os.ReadFile(filepath.Join(dir, "meanwhile", "report.json"))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	var rep verify.Report
+	if err := json.Unmarshal(meanwhile, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !ur.Finished.Equal(rep.Finished) {
+		t.Errorf("unit-1.json finished %v, the run meanwhile %v: verify replaced the run's unit reports", ur.Finished, rep.Finished)
+	}
+}
+
+// hookSource calls first as each snapshot of the source is opened.
+type hookSource struct {
+	connectors.Source
+	first func()
+}
+
+func (h *hookSource) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
+	h.first()
+	return h.Source.Snapshot(ctx)
+}

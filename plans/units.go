@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -395,6 +397,87 @@ func (r *runner) clearUnitReports(dir string) error {
 		r.log.Info("removed the unit reports an earlier run wrote; this one writes its own when it finishes", "dir", dir, "files", n)
 	}
 	return nil
+}
+
+// unitReportsClaim is verify's hold on --unit-reports DIR. DIR is the
+// run's while a run holds the target's run lock: it removes the reports
+// it finds and writes its own at its end. So verify clears DIR only while
+// it holds the lock (a run holding it refuses verify, named), and writes
+// its own reports only while it holds the lock again and no run started
+// in between: those would describe a target a run has changed since, and
+// would replace that run's. The lock is not held for the whole
+// verification, which reads the target and may take long; a run may
+// start meanwhile and is not refused for it.
+type unitReportsClaim struct {
+	dir string
+	// runs is the number of runs the target had recorded when DIR was
+	// cleared (regflytt_run's rows: a run adds one once it holds the lock).
+	runs int
+}
+
+// claimUnitReports takes the target's run lock, clears DIR
+// (clearUnitReports) and notes the runs recorded, then releases the lock.
+func (r *runner) claimUnitReports(ctx context.Context, dir string) (*unitReportsClaim, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	c := &unitReportsClaim{dir: dir}
+	err := r.withRunLock(ctx, func(bk *bookkeeping) error {
+		n, err := bk.runCount(ctx)
+		if err != nil {
+			return err
+		}
+		c.runs = n
+		return r.clearUnitReports(dir)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--unit-reports %s: verify empties DIR and writes its own unit reports only while it holds the target's run lock, as a run does: %w", dir, err)
+	}
+	return c, nil
+}
+
+// write writes verify's unit reports under the run lock, unless a run
+// holds it now or started since DIR was cleared.
+func (c *unitReportsClaim) write(ctx context.Context, r *runner, rep *verify.Report) error {
+	err := r.withRunLock(ctx, func(bk *bookkeeping) error {
+		n, err := bk.runCount(ctx)
+		if err != nil {
+			return err
+		}
+		if n != c.runs {
+			who := "a run"
+			if h, _ := bk.lastRun(ctx, false); h != nil {
+				who = fmt.Sprintf("a run (register %s, plan %s, process %d on host %s, started %s)", h.Register, h.Plan, h.PID, h.Host, h.Started.UTC().Format(time.RFC3339))
+			}
+			return fmt.Errorf("%s wrote the target since this verification began: its figures may no longer be the target's", who)
+		}
+		_, err = verify.WriteUnitReports(c.dir, rep)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("verify: no unit report written into %s: %w; verify again for the target as it is", c.dir, err)
+	}
+	return nil
+}
+
+// withRunLock opens the target, takes its run lock (or says who holds
+// it, LockedError), calls fn and releases the lock.
+func (r *runner) withRunLock(ctx context.Context, fn func(bk *bookkeeping) error) error {
+	tgt, err := all.OpenTarget(ctx, r.tgtURL)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	defer tgt.Close()
+	bk := &bookkeeping{tgt: tgt, register: r.plan.RegisterID.Value}
+	if bk.register == "" {
+		bk.register = r.plan.File
+	}
+	unlock, err := r.lock(ctx, tgt, bk)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = unlock() }()
+	return fn(bk)
 }
 
 // writeUnitReports writes one report per reporting unit when the run was

@@ -255,7 +255,8 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err := unitReportsPossible(vo.UnitReports, r.in); err != nil {
 		return nil, err
 	}
-	if err := r.clearUnitReports(vo.UnitReports); err != nil {
+	claim, err := r.claimUnitReports(ctx, vo.UnitReports)
+	if err != nil {
 		return nil, err
 	}
 	// verify-report.json and .html are written into the work directory.
@@ -686,8 +687,8 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	case !reportWritten:
 		errs = append(errs, fmt.Errorf("verify: no unit report written into %s: the verification report they are cut from could not be written", vo.UnitReports))
 	default:
-		if _, err := verify.WriteUnitReports(vo.UnitReports, &verify.Report{Register: sum.Register, Finished: sum.Finished, Pass: sum.Pass, Units: sum.Units}); err != nil {
-			errs = append(errs, fmt.Errorf("verify: %w", err))
+		if err := claim.write(ctx, r, &verify.Report{Register: sum.Register, Finished: sum.Finished, Pass: sum.Pass, Units: sum.Units}); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	stepDone("verify: reports written")

@@ -82,7 +82,7 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 	cmd.Flags().StringVar(&f.target, "target", "", "target database URL, or env:NAME (default: the plan's target.url)")
 	addJSONFlag(cmd, g)
 	cmd.Flags().StringVar(&archiveDir, "archive", "", "the archive package to read (default: the plan's archive.dir in the work directory); a sealed package is decrypted first with regflytt archive decrypt")
-	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md), from verify's own counts, removing the unit reports an earlier run left there as it starts")
+	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md), from verify's own counts, removing the unit reports an earlier run left there as it starts; refused while a run holds the target (DIR is that run's), and none written when a run started meanwhile")
 	cmd.Flags().StringVar(&f.work, "work", "", "the run's work directory: its archive package is read, verify-report.json and verify-report.html written into it (default: the register's newest "+runsDir+"/<register>-<time>)")
 	return cmd
 }
