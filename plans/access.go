@@ -31,7 +31,13 @@ type accessState struct {
 	spec *mappings.AccessSpec
 	// units maps every care unit that exists to its region.
 	units map[string]string
-	day   time.Time
+	// keyKind is the kind of the care units' key column, and byNumber
+	// gives the unit whose key is a whole number by its integer's text
+	// ("7" for a decimal key 7.00); "" when two keys are one integer. See
+	// unitOf.
+	keyKind  connectors.Kind
+	byNumber map[string]string
+	day      time.Time
 }
 
 // access reads the care units once; nil when the plan has no access:.
@@ -48,9 +54,20 @@ func (r *runner) access(ctx context.Context, snap connectors.Snapshot) (*accessS
 	if err != nil {
 		return nil, err
 	}
+	if c := t.Column(spec.Units.Key.Value); c != nil {
+		st.keyKind = c.Type.Kind
+	}
+	st.byNumber = map[string]string{}
 	err = scanColumns(ctx, snap, t, []string{spec.Units.Key.Value, spec.Units.Region.Value}, func(v []connectors.Value) error {
 		region, _ := connectors.FormatValue(v[1])
-		st.units[verify.UnitText(v[0])] = region
+		unit := verify.UnitText(v[0])
+		st.units[unit] = region
+		if n, ok := unitNumber(unit); ok {
+			if prev, seen := st.byNumber[n]; seen && prev != unit {
+				unit = ""
+			}
+			st.byNumber[n] = unit
+		}
 		return nil
 	})
 	if err != nil {
@@ -104,14 +121,70 @@ func (w *writer) accessOutcome(t *connectors.Table, row []connectors.Value, o ma
 		}
 		if g.Unit.IsSet() {
 			if i := t.ColumnIndex(g.Unit.Value); i >= 0 && row[i] != nil {
-				if _, ok := st.units[verify.UnitText(row[i])]; !ok {
-					return mappings.Outcome{Kind: mappings.Archived, Reason: ReasonUnitNotFound, SourceColumn: g.Unit.Value,
-						Detail: "the grant's care unit is not in " + st.spec.Units.Table.Value}, nil
+				if _, ok := st.unitOf(row[i], t.Columns[i].Type.Kind); !ok {
+					detail := "the grant's care unit is not in " + st.spec.Units.Table.Value
+					if numeric(t.Columns[i].Type.Kind) != numeric(st.keyKind) {
+						how := "a text names the unit of the whole number it writes, and this one writes none of them"
+						if numeric(t.Columns[i].Type.Kind) {
+							how = "a number is not read as a text id (which text it stands for, such as one with leading zeros, is the legacy platform's convention)"
+						}
+						detail += fmt.Sprintf(" (column %s.%s is %s, the units' key %s.%s is %s: %s)",
+							t.Name, g.Unit.Value, t.Columns[i].Type.Kind, st.spec.Units.Table.Value, st.spec.Units.Key.Value, st.keyKind, how)
+					}
+					return mappings.Outcome{Kind: mappings.Archived, Reason: ReasonUnitNotFound, SourceColumn: g.Unit.Value, Detail: detail}, nil
 				}
 			}
 		}
 	}
 	return o, nil
+}
+
+// unitOf gives the care unit a legacy grant's unit value names, read
+// from a column of kind: the unit whose key has its text, else, when the
+// units' key holds numbers and the grant's column text, the unit whose
+// key is the integer the text writes ("07", "7 " name unit 7). The
+// legacy platform's own join compares them so: MariaDB and SQL Server
+// convert the text to a number, and PostgreSQL refuses the comparison
+// until a cast, which reads the text as that number; and the unit's
+// receiving id comes from its number, so the access proof sees one unit
+// on both sides. The other way round (a number against a text key
+// "007") is not matched: which text the number stands for is the
+// legacy platform's convention, and the receiving side would hold
+// another id than the unit's; such a grant is archived (unit_not_found)
+// with both columns' types in its detail. Two text columns are compared
+// as text, as there: "07" is not "7". ok is false when no unit is named.
+func (st *accessState) unitOf(v connectors.Value, kind connectors.Kind) (string, bool) {
+	u := verify.UnitText(v)
+	if _, ok := st.units[u]; ok {
+		return u, true
+	}
+	if numeric(st.keyKind) && !numeric(kind) {
+		if n, ok := unitNumber(u); ok && st.byNumber[n] != "" {
+			return st.byNumber[n], true
+		}
+	}
+	return u, false
+}
+
+// numeric says whether a column of kind holds numbers, which a database
+// compares with text by converting the text.
+func numeric(k connectors.Kind) bool {
+	return k == connectors.KindInt || k == connectors.KindDecimal || k == connectors.KindFloat
+}
+
+// unitNumber reads a unit id as a whole number: digits, a sign, spaces
+// around them (a CHAR column's padding), leading zeros; a decimal's or a
+// float's text with nothing but zeros after its point ("7.00").
+func unitNumber(u string) (string, bool) {
+	u = strings.TrimSpace(u)
+	if whole, frac, ok := strings.Cut(u, "."); ok && frac != "" && strings.Trim(frac, "0") == "" {
+		u = whole
+	}
+	n, err := strconv.ParseInt(u, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	return strconv.FormatInt(n, 10), true
 }
 
 // checkAccess reads the grants of both platforms and adds the proof that
@@ -125,7 +198,7 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 	if err != nil {
 		return fmt.Errorf("access: legacy accounts: %w", err)
 	}
-	before, err := readGrants(ctx, snap, st.spec.Legacy, st.units, nil, legacyAccounts)
+	before, err := readGrants(ctx, snap, st.spec.Legacy, st.units, nil, legacyAccounts, st)
 	if err != nil {
 		return fmt.Errorf("access: legacy grants: %w", err)
 	}
@@ -143,7 +216,7 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 	if err != nil {
 		return fmt.Errorf("access: receiving accounts: %w", err)
 	}
-	after, err := readGrants(ctx, tsnap, st.spec.Receiving, receiving, back, receivingAccounts)
+	after, err := readGrants(ctx, tsnap, st.spec.Receiving, receiving, back, receivingAccounts, nil)
 	if err != nil {
 		return fmt.Errorf("access: receiving grants: %w", err)
 	}
@@ -272,8 +345,9 @@ func integerKey(u string) (string, bool) {
 // gives nothing, so anything carried from it shows as widened). back,
 // when not nil, gives the legacy unit of a receiving unit (legacyUnits).
 // accounts, when not nil (the side names accounts:), gives each grant its
-// account's state (readAccounts).
-func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string, back *unitsBack, accounts *accountStates) ([]verify.Grant, error) {
+// account's state (readAccounts). legacy, on the legacy side, names each
+// grant's unit as the run found it (accessState.unitOf).
+func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string, back *unitsBack, accounts *accountStates, legacy *accessState) ([]verify.Grant, error) {
 	var out []verify.Grant
 	for _, g := range side.Grants {
 		t, err := tableOf(ctx, snap, g.Table.Value)
@@ -281,6 +355,10 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 			return nil, err
 		}
 		cols := []string{g.Account.Value, g.Role.Value, g.Unit.Value, g.Region.Value, g.ValidFrom.Value, g.ValidTo.Value}
+		var unitKind connectors.Kind
+		if c := t.Column(g.Unit.Value); c != nil {
+			unitKind = c.Type.Kind
+		}
 		row := 0
 		err = scanColumns(ctx, snap, t, cols, func(v []connectors.Value) error {
 			row++
@@ -288,6 +366,9 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 			accounts.apply(&gr)
 			if v[2] != nil {
 				gr.Unit = verify.UnitText(v[2])
+				if legacy != nil {
+					gr.Unit, _ = legacy.unitOf(v[2], unitKind)
+				}
 				if back != nil {
 					gr.Unit = back.legacy(gr.Unit)
 				}
