@@ -3,6 +3,7 @@ package mappings
 import (
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
@@ -109,11 +110,15 @@ func identityWalkers(files []*File) func(*TableMapping) *flowWalker {
 
 // identityNames gives the source columns the mappings name as identity
 // numbers: what any person: reads, and what any mapping passes to
-// pseudonym().
-func identityNames(files []*File, walker func(*TableMapping) *flowWalker) map[string]bool {
+// pseudonym(). With steps, also what any mapping passes to pnr() or
+// pnr_kind(): read as an identity number, whatever the column's name.
+func identityNames(files []*File, walker func(*TableMapping) *flowWalker, steps bool) map[string]bool {
 	ids := map[string]bool{}
 	eachTable(files, func(tm *TableMapping) {
 		w := walker(tm)
+		if steps {
+			w.numbers = ids
+		}
 		if tm.Person != nil {
 			fl, _ := w.column(tm.Person)
 			for _, n := range fl.all() {
@@ -134,7 +139,7 @@ func identityNames(files []*File, walker func(*TableMapping) *flowWalker) map[st
 // carries an identity number (IdentityColumns).
 func identityUses(files []*File) []identityUse {
 	walker := identityWalkers(files)
-	ids := identityNames(files, walker)
+	ids := identityNames(files, walker, false)
 	type column struct {
 		use  identityUse
 		flow flow
@@ -188,23 +193,32 @@ func identityUses(files []*File) []identityUse {
 }
 
 // IdentityColumnsOf gives the source columns of tm that hold identity
-// numbers as the mappings name them (IdentityColumns: what any person:
-// reads, or any mapping passes to pseudonym()), which tm maps in any way
-// or drops, sorted: a table with one holds persons' records, whatever
-// its links say.
+// numbers, which tm maps in any way or drops, sorted: a table with one
+// holds persons' records, whatever its links say. A column is one when
+// the mappings read it as a number — what any person: reads, or any
+// mapping passes to pseudonym(), pnr() or pnr_kind() — or, for a column
+// copied or dropped with no such step, when its name is an identity
+// number's (identityName). The receiving schema has no kind of column
+// for a person, so a column copied under another name is found by
+// neither: such a table's mapping must say no_person: or be linked to
+// its patients.
 func IdentityColumnsOf(files []*File, tm *TableMapping) []string {
 	walker := identityWalkers(files)
-	ids := identityNames(files, walker)
+	ids := identityNames(files, walker, true)
+	is := func(n string) bool { return ids[n] || identityName(n) }
 	found := map[string]bool{}
 	w := walker(tm)
+	// A column given to pnr_kind() reaches no receiving value (its kind
+	// does), yet is read as a number.
+	w.numbers = found
 	for _, cm := range tm.Columns {
 		fl, _ := w.column(cm)
 		for _, n := range fl.all() {
-			found[n] = found[n] || ids[n]
+			found[n] = found[n] || is(n)
 		}
 	}
 	for n := range tm.Drop {
-		found[n] = found[n] || ids[n]
+		found[n] = found[n] || is(n)
 	}
 	var out []string
 	for n, ok := range found {
@@ -214,6 +228,49 @@ func IdentityColumnsOf(files []*File, tm *TableMapping) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// identityWords are the names Swedish registries give a personal
+// identity number's column, folded (identityName): personnummer and its
+// abbreviations, the co-ordination number, and the English names. Not
+// personal_id or personalnummer: "personal" is Swedish for staff.
+var identityWords = map[string]bool{
+	"personnummer": true, "personnr": true, "persnr": true, "pnr": true, "pnummer": true,
+	"samordningsnummer": true, "samordningsnr": true, "samnr": true,
+	"personnumber": true, "personalnumber": true, "personalidentitynumber": true, "ssn": true,
+}
+
+// identityName says whether a column's name is one an identity number's
+// column is given: one of identityWords, in any case, with or without
+// separators (PersNr, pers_nr), alone or as the last word (pat_pnr,
+// patient_personnummer). It is a name, not a proof: a number under
+// another name (nummer, id2) is not found, and what the mapping does to
+// a column (IdentityColumnsOf) is asked first.
+func identityName(name string) bool {
+	var words []string
+	word := []rune{}
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			word = append(word, r)
+		case r == 'å' || r == 'ä':
+			word = append(word, 'a')
+		case r == 'ö':
+			word = append(word, 'o')
+		default:
+			if len(word) > 0 {
+				words = append(words, string(word))
+				word = word[:0]
+			}
+		}
+	}
+	if len(word) > 0 {
+		words = append(words, string(word))
+	}
+	if len(words) == 0 {
+		return false
+	}
+	return identityWords[strings.Join(words, "")] || identityWords[words[len(words)-1]]
 }
 
 // partMax is the characters of an identity number a part may not hold:
@@ -291,6 +348,19 @@ type flowWalker struct {
 	scope []flowBinding
 	items []flow
 	depth int
+	// numbers, when not nil, gathers the columns read as identity
+	// numbers: given to pnr(), pnr_kind() or pseudonym().
+	numbers map[string]bool
+}
+
+// number notes the columns f reads as identity numbers (numbers).
+func (w *flowWalker) number(f flow) {
+	if w.numbers == nil {
+		return
+	}
+	for _, n := range f.all() {
+		w.numbers[n] = true
+	}
 }
 
 type flowBinding struct {
@@ -454,13 +524,20 @@ func (w *flowWalker) call(n *ast.CallNode) flow {
 		if len(n.Arguments) == 0 {
 			return flow{}
 		}
-		return flow{pseudo: w.flow(n.Arguments[0]).all()}
+		f := w.flow(n.Arguments[0])
+		w.number(f)
+		return flow{pseudo: f.all()}
 	case "pnr":
 		if len(n.Arguments) == 0 {
 			return flow{}
 		}
-		return w.flow(n.Arguments[0])
+		f := w.flow(n.Arguments[0])
+		w.number(f)
+		return f
 	case "pnr_kind":
+		if len(n.Arguments) > 0 {
+			w.number(w.flow(n.Arguments[0]))
+		}
 		return flow{}
 	case "col":
 		if c, ok := str(0); ok && len(n.Arguments) == 1 {

@@ -202,3 +202,18 @@ tables:
 		}
 	}
 }
+
+// A column copied or dropped with no step that reads it as a number is
+// known by its name, in the forms registries write it; a staff number
+// ("personal" is Swedish for staff) or another number is not one.
+func TestIdentityName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"personnummer": true, "PersNr": true, "pers_nr": true, "pat_pnr": true, "patient_personnummer": true,
+		"Samordningsnummer": true, "pnr": true, "ssn": true,
+		"personal_id": false, "personalnummer": false, "telefonnr": false, "nummer": false, "pnr_kind": false, "": false,
+	} {
+		if got := identityName(name); got != want {
+			t.Errorf("identityName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
