@@ -119,7 +119,7 @@ func Functions() []Function {
 	return []Function{
 		{Name: "pnr", Signature: "pnr(text[, born_by date]) text",
 			Doc:     "A personal identity or co-ordination number in any shape (YYMMDD-NNNN, YYMMDD+NNNN, YYYYMMDDNNNN, with spaces), checked (date, Luhn) and normalised to YYYYMMDDNNNN. The century of 10-digit forms is resolved against the plan's reference date; give the record's own date as born_by (pnr(personnr, besoksdatum): a person is born on or before their visit) and a 10-digit number whose birth would fall after it gets the century before, counted as the warning pnr_century_resolved. born_by is read like date(); NULL means no evidence.",
-			Reasons: []string{"pnr_length", "pnr_digits", "pnr_separator", "pnr_month", "pnr_day", "pnr_checksum", "pnr_future", "pnr_empty", "zero_date", "invalid_date", "date_format"},
+			Reasons: []string{"pnr_length", "pnr_digits", "pnr_separator", "pnr_month", "pnr_day", "pnr_checksum", "pnr_future", "pnr_year", "pnr_empty", "zero_date", "invalid_date", "date_format"},
 			Example: `pnr("161202-1814", "2010-05-01")`, Result: "191612021814", impl: fnPNR},
 		{Name: "pseudonym", Signature: "pseudonym(text[, born_by date]) text",
 			Doc:     "The keyed pseudonym (HMAC-SHA-256, 32 hex characters) of an identity number in any shape: the same person gets the same pseudonym in every table and every run. The key comes from the plan (a file or an environment variable), never from the mapping. born_by works as in pnr(): pseudonym(personnr, besoksdatum) gives a 10-digit number written in a 2010 visit as 161202-1814 the pseudonym of 191612021814, not of 2016's, and counts pnr_century_resolved.",

@@ -91,7 +91,7 @@ func BuiltinReasons() []string {
 
 // pnrRules are the rules of identity numbers a failure of pnr() or
 // pseudonym() names (pnr_<rule>).
-var pnrRules = []string{"length", "digits", "separator", "month", "day", "checksum", "future", "empty"}
+var pnrRules = []string{"length", "digits", "separator", "month", "day", "checksum", "future", "year", "empty"}
 
 func isBuiltinReason(code string) bool {
 	if strings.HasPrefix(code, "cast_") {

@@ -275,9 +275,10 @@ func personalName(name string) bool {
 }
 
 // plausiblePNR counts the identity-shaped values that name a birth date:
-// valid, or broken only in the check digit, the day or by lying ahead.
+// valid, or broken only in the check digit, the day, by lying ahead or by
+// a century before any living person's.
 // Ten-digit running numbers (month 00) are not identity numbers; typed
 // identity numbers with bad check digits still are.
 func (s *columnStat) plausiblePNR() int64 {
-	return s.pnrValid + s.invalid[pnr.RuleChecksum] + s.invalid[pnr.RuleDay] + s.invalid[pnr.RuleFuture]
+	return s.pnrValid + s.invalid[pnr.RuleChecksum] + s.invalid[pnr.RuleDay] + s.invalid[pnr.RuleFuture] + s.invalid[pnr.RuleYear]
 }

@@ -18,6 +18,7 @@ const (
 	RuleDay       Rule = "day"       // no such day in that month and year (day-60 for co-ordination numbers)
 	RuleChecksum  Rule = "checksum"  // Luhn check digit does not match
 	RuleFuture    Rule = "future"    // birth date after the reference date
+	RuleYear      Rule = "year"      // birth year before MinBirthYear: a mistyped century
 )
 
 // explain says what a rule demands, in words that cannot carry the input.
@@ -30,6 +31,7 @@ var explain = map[Rule]string{
 	RuleDay:       "the day does not exist in that month and year (co-ordination numbers: day minus 60)",
 	RuleChecksum:  "the check digit does not match the Luhn sum of the first nine digits",
 	RuleFuture:    "the birth date is after the reference date",
+	RuleYear:      "the birth year is before 1800, which no one given a Swedish identity number was born in (a mistyped century)",
 }
 
 // ErrInvalid is what every *Error wraps, so that errors.Is(err, ErrInvalid)

@@ -79,6 +79,8 @@ func Parse(s string, ref time.Time) (Number, error) {
 // used. ref must lie in years 1000-9999, else ErrReference;
 // that is checked before the input, because it is the caller's mistake.
 //
+// A birth year before MinBirthYear is refused (RuleYear).
+//
 // Any other input gives a zero Number and an *Error naming the first rule
 // broken, in the order of the Rule constants. The check digit is verified
 // over the ten digits YYMMDDNNNC as written, day+60 included.
@@ -172,8 +174,22 @@ func parse(s string, ref, bornBy time.Time) (Number, Notes, error) {
 	if after(year, month, day, ry, int(rm), rd) {
 		return Number{}, notes, fail(RuleFuture)
 	}
+	if year < MinBirthYear {
+		return Number{}, notes, fail(RuleYear)
+	}
 	return n, notes, nil
 }
+
+// MinBirthYear is the earliest birth year a valid number names. Personal
+// identity numbers were given from 1947, to everyone then living (the
+// oldest born in the 1830s), and co-ordination numbers from 2000; the
+// oldest Swede on record lived to 112. A twelve-digit number written
+// with an earlier year (1205), a ten-digit one moved back century after
+// century by a mistyped record date (ParseBornBy), or a '+' read against
+// a reference date before 1900 names nobody: a mistyped century. Its ten
+// digits are kept by ParseKey, so an opt-out or erasure list still finds
+// it by them.
+const MinBirthYear = 1800
 
 // scan reads the shape: digits into n (a 10-digit shape leaves n.d[0:2]
 // for the century), how many digits there were, whether the separator was

@@ -236,7 +236,7 @@ func digitRun(s string, min int) string {
 }
 
 func TestEveryRuleExplained(t *testing.T) {
-	for _, r := range []Rule{RuleEmpty, RuleLength, RuleDigits, RuleSeparator, RuleMonth, RuleDay, RuleChecksum, RuleFuture} {
+	for _, r := range []Rule{RuleEmpty, RuleLength, RuleDigits, RuleSeparator, RuleMonth, RuleDay, RuleChecksum, RuleFuture, RuleYear} {
 		if explain[r] == "" {
 			t.Errorf("rule %q has no explanation", r)
 		}
@@ -267,8 +267,10 @@ func TestParseReference(t *testing.T) {
 		ref  time.Time
 		want string
 	}{
-		// 1099-12-31 is after the reference, so 999, and '+' makes it 899.
-		{split10(withCheck("991231123"), "+"), time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), "08" + withCheck("991231123")},
+		// '+' read in 1900 is a birth in 1800 at the latest: the
+		// earliest birth year a number names (MinBirthYear; before it,
+		// RuleYear, TestParseRefusesABirthBefore1800).
+		{split10(withCheck("000101123"), "+"), time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), "18" + withCheck("000101123")},
 		{split10(withCheck("991231123"), "-"), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), "99" + withCheck("991231123")},
 	} {
 		n, err := Parse(c.in, c.ref)
