@@ -311,9 +311,9 @@ func emptyListMessage(list, name string) string {
 }
 
 // checkListFiles reads the plan's exclusion list files as a run reads
-// them, for plan check: a file that cannot be read or names nobody
-// (P013), and each entry that is no identity number, at which a run would
-// stop (P013 too, named by its line, never its text). Whether a number's
+// them, for plan check: a file that names nobody (P013), and each entry
+// that is no identity number, at which a run would stop (P013 too, named
+// by its line, never its text). A file that cannot be read is a warning. Whether a number's
 // century is read right needs the reference date, and is the run's.
 func (p *Plan) checkListFiles() mappings.Diagnostics {
 	var ds mappings.Diagnostics
@@ -330,7 +330,11 @@ func (p *Plan) checkListFiles() mappings.Diagnostics {
 		}
 		f, err := os.Open(p.Path(name))
 		if err != nil {
-			diag(fmt.Sprintf("the %s list file %s cannot be read: %v", spec.name, name, err))
+			// A warning: the list is personal data, and a registry holder
+			// reviewing the plan may rightly not have it; run reads it
+			// and stops when it cannot.
+			ds = append(ds, mappings.Diagnostic{Pos: spec.file.Pos, Code: "P013", Severity: mappings.Warning,
+				Message: fmt.Sprintf("the %s list file %s cannot be read here (%v): whether it names anyone is checked when run reads it", spec.name, name, err)})
 			continue
 		}
 		numbers := 0

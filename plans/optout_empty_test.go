@@ -2,6 +2,7 @@ package plans_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,5 +64,29 @@ unmapped_tables: {anteckning: "notes on the platform itself, no patient data"}
 				}
 			})
 		}
+	}
+}
+
+// A list file plan check cannot read (a registry holder reviewing the
+// plan without the list, which is personal data) is a warning there; the
+// run refuses it.
+func TestMissingListFileWarnsAtPlanCheck(t *testing.T) {
+	dir := t.TempDir()
+	writeOptOutRegistry(t, dir)
+	if err := os.Remove(filepath.Join(dir, "optout.txt")); err != nil {
+		t.Fatal(err)
+	}
+	plan := writePlan(t, dir, `run: {reference_date: 2026-01-01}
+pseudonymisation: {key_env: REGFLYTT_TEST_OPTOUT_KEY}
+unmapped_tables: {anteckning: "notes on the platform itself, no patient data"}
+optout: {file: optout.txt}
+`)
+	_, ds := plans.Check(plan)
+	warned := false
+	for _, d := range ds {
+		warned = warned || d.Code == "P013" && strings.Contains(d.Message, "optout.txt")
+	}
+	if ds.Err() != nil || !warned {
+		t.Fatalf("plan check of a plan whose list file is absent: %v, want only a P013 warning", ds)
 	}
 }
