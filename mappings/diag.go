@@ -201,7 +201,7 @@ var Codes = map[string]string{
 	"P010": "a source table no mapping reads is not declared under unmapped_tables with the reason it holds no patient's data",
 	"P011": "with an opt-out or erasure list, a mapped table has neither person:, parent: nor no_person:",
 	"P012": "the plan names no opt-out list and no reason for having none (warning)",
-	"P013": "an opt-out or erasure list file cannot be read, names nobody (empty, only comments, a header or a byte-order mark), or holds an entry that is no identity number",
+	"P013": "an opt-out or erasure list file names nobody (empty, only comments, a header or a byte-order mark) or holds an entry that is no identity number; a warning when plan check cannot read it",
 	"P020": "the plan names no portfolio file, or it cannot be read",
 	"P021": "a field of the strategy's template is missing or empty",
 	"P022": "a template date is not a date (YYYY-MM-DD)",
