@@ -68,3 +68,9 @@ func CleanupTimeout(d time.Duration) (restore func()) {
 	cleanupTimeout = d
 	return func() { cleanupTimeout = old }
 }
+
+// ReaderBatches says how many keyset batches d read with this package's
+// own reader (binrows.go) and with the driver's.
+func ReaderBatches(d *DB) (wire, driver int64) {
+	return d.reads.wire.Load(), d.reads.driver.Load()
+}

@@ -145,6 +145,7 @@ type DB struct {
 	schema   string
 	readOnly bool
 	locks    heldLocks // run locks taken by Lock (lock.go)
+	reads    readerCounts
 }
 
 var _ connectors.Target = (*DB)(nil)
@@ -169,6 +170,7 @@ func open(ctx context.Context, loc *connectors.Location, readOnly bool) (*DB, er
 	if err != nil {
 		return nil, err
 	}
+	cfg.DialFunc = dialer(cfg.ReadTimeout, cfg.WriteTimeout)
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, connectors.Scrub(fmt.Errorf("%s: %w", loc, err), loc.Password())
@@ -202,7 +204,15 @@ func (c boundedConnect) Connect(ctx context.Context) (driver.Conn, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	return c.Connector.Connect(ctx)
+	// The dial (see dialer) leaves its wire in the slot, to be found
+	// again from the connection the driver makes of it.
+	ctx = context.WithValue(ctx, wireSlotKey{}, new(wireSlot))
+	dc, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	registerWire(ctx, dc)
+	return dc, nil
 }
 
 // cleanupTimeout bounds the statements that end a snapshot, a lock or a
@@ -399,7 +409,7 @@ func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connector
 	if connectors.StreamedScan(t, opts) {
 		return s.stream(ctx, t, opts)
 	}
-	q, err := newQuerier(s.conn, t, opts.Key)
+	q, err := newQuerier(s.conn, &s.db.reads, t, opts.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -459,7 +469,7 @@ func (s *snapshot) stream(ctx context.Context, t *connectors.Table, opts connect
 			slog.Warn("the source server committed writes between the run's snapshot and a streamed read's; verification compares what was read with the source", "table", t.Name, "snapshot", s.position, "stream", pos)
 		}
 	}
-	q, err := newQuerier(conn, t, opts.Key)
+	q, err := newQuerier(conn, &s.db.reads, t, opts.Key)
 	if err != nil {
 		release()
 		return nil, err

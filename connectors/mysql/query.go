@@ -78,7 +78,7 @@ func (s *snapshot) ScanQuery(ctx context.Context, query string, cols []connector
 		return nil, s.db.errorf("snapshot is closed")
 	}
 	t := &connectors.Table{Name: "select", Columns: cols, PrimaryKey: opts.Key}
-	qr, err := newQuerier(s.conn, t, opts.Key)
+	qr, err := newQuerier(s.conn, &s.db.reads, t, opts.Key)
 	if err != nil {
 		return nil, err
 	}
