@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -493,6 +494,9 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 			return nil, 0, short()
 		}
 		src := b[m : m+int(l)]
+		if v, ok := directTemporal(kind, c.typ, c.decimals, src); ok {
+			return v, m + int(l), nil
+		}
 		var err error
 		if c.typ == typeTime {
 			q.scratch, err = appendBinaryTime(q.scratch[:0], src, c.decimals)
@@ -679,4 +683,77 @@ func appendBinaryTime(dst, src []byte, decimals byte) ([]byte, error) {
 		return dst, fmt.Errorf("MySQL protocol: bad time")
 	}
 	return dst, nil
+}
+
+// pow10 are the powers of ten up to a microsecond's digits.
+var pow10 = [...]uint32{1, 10, 100, 1000, 10000, 100000, 1000000}
+
+// directTemporal builds the value of a binary date, datetime, timestamp
+// or time for the column kind that reads it, without printing it: the
+// value decodeDate, decodeDateTime, decodeTimestamp or decodeTime gives
+// for the text appendBinaryDateTime or appendBinaryTime prints (fraction
+// digits beyond the column's precision dropped, as the print drops them).
+// ok is false where it does not know that value (another pairing of kind
+// and wire type, a zero or impossible date, a malformed value): the
+// caller then prints and parses.
+func directTemporal(kind connectors.Kind, typ, decimals byte, src []byte) (v connectors.Value, ok bool) {
+	digits, ok := fractionDigits(decimals)
+	if !ok {
+		return nil, false
+	}
+	var ns int
+	if len(src) == 11 || (typ == typeTime && len(src) == 12) {
+		us := binary.LittleEndian.Uint32(src[len(src)-4:])
+		if us > 999999 {
+			return nil, false
+		}
+		cut := pow10[6-digits]
+		ns = int(us/cut*cut) * 1000
+		if digits == 0 {
+			ns = 0
+		}
+	}
+	switch typ {
+	case typeTime:
+		if kind != connectors.KindTime || (len(src) != 8 && len(src) != 12) || src[0] > 1 || src[6] > 59 || src[7] > 59 {
+			return nil, false
+		}
+		hours := int64(binary.LittleEndian.Uint32(src[1:]))*24 + int64(src[5])
+		if hours > 2562047 || src[5] > 99 {
+			return nil, false
+		}
+		d := time.Duration(hours)*time.Hour + time.Duration(src[6])*time.Minute + time.Duration(src[7])*time.Second + time.Duration(ns)
+		if src[0] == 1 {
+			d = -d
+		}
+		return connectors.Duration(d), true
+	case typeDate, typeNewDate, typeDateTime, typeTimestamp:
+	default:
+		return nil, false
+	}
+	if len(src) != 4 && len(src) != 7 && len(src) != 11 {
+		return nil, false // zero (no bytes) or malformed: printed
+	}
+	date := connectors.Date{Year: int(binary.LittleEndian.Uint16(src)), Month: time.Month(src[2]), Day: int(src[3])}
+	if !date.Valid() {
+		return nil, false // an InvalidDate keeps the printed text
+	}
+	dateOnly := typ == typeDate || typ == typeNewDate
+	switch {
+	case kind == connectors.KindDate && dateOnly:
+		return date, true
+	case kind != connectors.KindDateTime && kind != connectors.KindTimestamp:
+		return nil, false
+	}
+	dt := connectors.LocalDateTime{Date: date}
+	if !dateOnly && len(src) >= 7 {
+		dt.Hour, dt.Minute, dt.Second, dt.Nanosecond = int(src[4]), int(src[5]), int(src[6]), ns
+		if !dt.Valid() {
+			return nil, false
+		}
+	}
+	if kind == connectors.KindTimestamp {
+		return dt.Time(), true
+	}
+	return dt, true
 }
