@@ -115,7 +115,9 @@ func BenchmarkWrite(b *testing.B) {
 }
 
 // BenchmarkScan reads the same 100k rows back through a snapshot in
-// batches of 5000.
+// batches of 5000, with the package's reader (wire) and the driver's.
+//
+//	go test ./connectors/mysql/ -run '^$' -bench 'BenchmarkScan$' -benchtime 5x
 func BenchmarkScan(b *testing.B) {
 	dbURL := mytest.NewDatabase(b)
 	tgt := openTarget(b, dbURL)
@@ -125,7 +127,16 @@ func BenchmarkScan(b *testing.B) {
 		b.Fatal(err)
 	}
 	writeAll(b, tgt, &tbl, benchData())
-	src := openSource(b, dbURL)
+	for _, reader := range []string{"wire", "driver"} {
+		b.Run(reader, func(b *testing.B) {
+			b.Setenv("REGFLYTT_MYSQL_READER", reader)
+			benchScan(b, openSource(b, dbURL))
+		})
+	}
+}
+
+func benchScan(b *testing.B, src *mysql.DB) {
+	ctx := context.Background()
 	b.ReportAllocs()
 	start, cpu0 := time.Now(), cpuSeconds()
 	for b.Loop() {

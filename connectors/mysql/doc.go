@@ -27,7 +27,7 @@
 // fixed by the connector:
 //
 //	setting            value                          why
-//	interpolateParams  true                           no prepared statements: every query uses the text protocol
+//	interpolateParams  true                           values are bound as literals; only keyset batches are prepared
 //	parseTime          false                          dates arrive as text: zero dates stay visible, no zone applied
 //	charset            utf8mb4 COLLATE utf8mb4_bin    the server converts latin1/utf8mb3 columns to UTF-8
 //	time_zone          '+00:00'                       TIMESTAMP reads as UTC whatever the server's zone
@@ -67,6 +67,18 @@
 // set does not define (ascii above 0x7F, cp1250's holes), which the
 // server would send as '?' without a warning, reads as the stored []byte
 // instead, which Fit refuses and the archive keeps (charset.go).
+//
+// Keyset batches are prepared statements, their key values bound as
+// literals, so the server sends binary rows. The package reads them itself
+// (binrows.go) on the driver's connection: connections are dialled through
+// the driver's DialFunc into a wire (wire.go) that buffers the socket's
+// reads and notes from the handshake what the session negotiated. A
+// session encrypted with TLS, compressed, or with a capability flag the
+// reader does not know is read by the driver, decided once per
+// connection. The values are the driver's path's, proven by differential
+// tests on every type of the legacy fixture. REGFLYTT_MYSQL_READER=driver
+// in the environment makes every new connection use the driver's reader
+// (for comparing the two, or should the package's ever misread).
 //
 // A select: source is read as the server converts its result: its
 // columns come without the catalogue's character set and column type,
