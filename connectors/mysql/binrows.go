@@ -92,6 +92,9 @@ func (e *badConnError) Is(target error) bool { return target == driver.ErrBadCon
 
 func broken(err error) error { return &badConnError{err} }
 
+// lost is a read or write of the socket that failed.
+func lost(err error) error { return broken(fmt.Errorf("lost connection to the MySQL server: %w", err)) }
+
 func protocolError(format string, args ...any) error {
 	return broken(fmt.Errorf("MySQL protocol: "+format, args...))
 }
@@ -180,7 +183,7 @@ func (s wireStep) columns(n int, into []wireColumn) ([]wireColumn, error) {
 	for i := range n {
 		p, _, err := s.w.readPacket()
 		if err != nil {
-			return nil, broken(err)
+			return nil, lost(err)
 		}
 		c, err := parseColumnDef(p)
 		if err != nil {
@@ -204,7 +207,7 @@ func (s wireStep) eof() error {
 	}
 	p, _, err := s.w.readPacket()
 	if err != nil {
-		return broken(err)
+		return lost(err)
 	}
 	if len(p) == 0 || p[0] != pktEOF || len(p) >= 9 {
 		return protocolError("want an EOF packet after the definitions")
@@ -242,18 +245,20 @@ func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []c
 		if !stop() {
 			// The context ended while the batch ran: the socket's
 			// deadline is in the past, whatever the batch got to.
-			err = broken(fmt.Errorf("read %s: %w", q.table, errors.Join(context.Cause(ctx), err)))
+			// Whatever err says (a read interrupted), the cause is the
+			// context's.
+			err = broken(fmt.Errorf("read %s: %w", q.table, context.Cause(ctx)))
 		}
 	}()
 	s := wireStep{w: w, sess: w.sess}
 
 	q.cmd = append(append(q.cmd[:0], comStmtPrepare), query...)
 	if err := w.writeCommand(q.cmd); err != nil {
-		return broken(err)
+		return lost(err)
 	}
 	p, seqOK, err := w.readPacket()
 	if err != nil {
-		return broken(err)
+		return lost(err)
 	}
 	switch {
 	case len(p) > 0 && p[0] == pktERR:
@@ -277,10 +282,10 @@ func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []c
 	exec := [...]byte{comStmtExecute, 0, 0, 0, 0, 0, 1, 0, 0, 0} // no cursor, one iteration
 	binary.LittleEndian.PutUint32(exec[1:], id)
 	if err := w.writeCommand(exec[:]); err != nil {
-		return broken(err)
+		return lost(err)
 	}
 	if p, seqOK, err = w.readPacket(); err != nil {
-		return broken(err)
+		return lost(err)
 	}
 	if len(p) == 0 {
 		return protocolError("empty packet")
@@ -337,7 +342,7 @@ func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []c
 	for {
 		p, seqOK, err := w.readPacket()
 		if err != nil {
-			return broken(err)
+			return lost(err)
 		}
 		if len(p) == 0 {
 			return protocolError("empty packet")
@@ -386,7 +391,10 @@ func (q *querier) closeStmt(w *wire, id uint32, err error) error {
 	c := [...]byte{comStmtClose, 0, 0, 0, 0}
 	binary.LittleEndian.PutUint32(c[1:], id)
 	if werr := w.writeCommand(c[:]); werr != nil {
-		return broken(errors.Join(err, werr))
+		if err != nil {
+			return lost(fmt.Errorf("%w; then closing the statement: %w", err, werr))
+		}
+		return lost(werr)
 	}
 	return err
 }

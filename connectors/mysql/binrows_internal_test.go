@@ -3,7 +3,9 @@ package mysql
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -348,4 +350,36 @@ func (q *querier) columns() []connectors.Column {
 		cols[i] = connectors.Column{Name: fmt.Sprint("c", i), Type: connectors.Type{Kind: kinds[i]}}
 	}
 	return cols
+}
+
+// A batch whose context ends while the server stalls mid-result returns
+// at once with the context's error, and reports its connection bad (its
+// stream is mid-result), so database/sql closes it.
+func TestWireReaderCancelledMidResult(t *testing.T) {
+	client, server := net.Pipe()
+	defer client.Close()
+	defer server.Close()
+	script := scriptedResponse()
+	go io.Copy(io.Discard, server) // the commands
+	go func() {
+		// Everything up to the middle of the row, then nothing more.
+		server.Write(script[:len(script)-30])
+	}()
+	q := fuzzQuerier(t)
+	w := newWire(client, 0, 0)
+	w.sess = session{caps: capProtocol41 | capDeprecateEOF, extCaps: extCacheMetadata}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() {
+		done <- q.queryWire(ctx, w, "SELECT 1", q.columns(), func([]connectors.Value) {})
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || !errors.Is(err, driver.ErrBadConn) {
+			t.Fatalf("cancelled batch: %v; want the context's error on a bad connection", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the batch still waits 10 s after its context ended")
+	}
 }

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
+	"github.com/regflytt/regflytt/connectors/internal/faultnet"
 	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/wrap"
 )
 
 // readBothWays reads table twice, once with the driver's reader forced
@@ -252,5 +255,75 @@ func TestWireReaderCancelled(t *testing.T) {
 	snap.Close()
 	if got := conformance.ReadAll(t, src, "s", connectors.ScanOptions{}); len(got) != 20000 {
 		t.Errorf("read %d rows after a cancelled read", len(got))
+	}
+}
+
+// A connection killed on the server while the package's reader is in the
+// middle of a result gives an error the run's retry takes for a lost
+// connection (a KILL between batches is TestRunSurvivesKilledConnections'
+// case), and the source reads again on a new connection.
+func TestWireReaderConnectionKilledMidResult(t *testing.T) {
+	dbURL := mytest.NewDatabase(t)
+	const n = 200000
+	mytest.Exec(t, dbURL, "CREATE TABLE s (id int PRIMARY KEY, v varchar(300))",
+		fmt.Sprintf("INSERT INTO s SELECT seq, REPEAT('v', 250) FROM seq_1_to_%d", n))
+	src := openSource(t, dbURL)
+	ctx := context.Background()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	id, err := mysql.SnapshotQuery(ctx, snap, "SELECT CONNECTION_ID()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := mytest.Open(t, dbURL)
+	killed := make(chan string, 1)
+	go func() {
+		// Kill it once the server is executing the batch.
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			var cmd string
+			if admin.QueryRow("SELECT command FROM information_schema.processlist WHERE id = "+id).Scan(&cmd) == nil && cmd == "Execute" {
+				_, err := admin.Exec("KILL " + id)
+				killed <- fmt.Sprint("killed: ", err)
+				return
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		killed <- "never seen executing"
+	}()
+	rows, err := snap.Scan(ctx, &tables[0], connectors.ScanOptions{BatchSize: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished, _ := faultnet.Within(30*time.Second, func() error {
+		for rows.Next() {
+		}
+		return nil
+	})
+	if !finished {
+		t.Fatal("the read still waits 30 s after its connection was killed")
+	}
+	what := <-killed
+	err = rows.Err()
+	rows.Close()
+	t.Logf("%s; read: %v", what, err)
+	if what != "killed: <nil>" {
+		t.Skipf("the batch was not caught executing (%s): nothing proven", what)
+	}
+	if err == nil || !wrap.IsTransient(err) {
+		t.Fatalf("read of a killed connection: %v; want an error taken for a lost connection", err)
+	}
+	if w, d := mysql.ReaderBatches(src); w == 0 || d != 0 {
+		t.Fatalf("%d batches on the wire, %d through the driver", w, d)
+	}
+	if got := conformance.ReadAll(t, src, "s", connectors.ScanOptions{BatchSize: n}); len(got) != n {
+		t.Errorf("read %d rows after the kill, want %d", len(got), n)
 	}
 }
