@@ -327,3 +327,70 @@ func TestWireReaderConnectionKilledMidResult(t *testing.T) {
 		t.Errorf("read %d rows after the kill, want %d", len(got), n)
 	}
 }
+
+// The readTimeout parameter bounds the package's reader as it bounds the
+// driver: a batch on a connection whose far side stopped answering fails
+// within it instead of waiting for good, and one read after a pause
+// longer than it reads.
+func TestWireReaderHonoursReadTimeout(t *testing.T) {
+	dbURL := mytest.NewDatabase(t)
+	mytest.Exec(t, dbURL, "CREATE TABLE s (id int PRIMARY KEY)", "INSERT INTO s VALUES (1), (2)")
+	p, url := faultnet.ProxyURL(t, dbURL)
+	src := openSource(t, url+"?readTimeout=1s")
+	ctx := context.Background()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The driver's last deadline has passed: a batch read after it must
+	// set its own.
+	time.Sleep(1500 * time.Millisecond)
+	if got := conformanceRead(t, snap, &tables[0]); got != 2 {
+		t.Fatalf("read %d rows after a pause longer than readTimeout, want 2", got)
+	}
+	p.Freeze()
+	var readErr error
+	finished, _ := faultnet.Within(15*time.Second, func() error {
+		rows, err := snap.Scan(ctx, &tables[0], connectors.ScanOptions{})
+		if err != nil {
+			readErr = err
+			return nil
+		}
+		for rows.Next() {
+		}
+		readErr = rows.Err()
+		rows.Close()
+		return nil
+	})
+	if !finished {
+		t.Fatal("the read still waits 15 s on a connection that stopped answering (readTimeout 1 s)")
+	}
+	if readErr == nil || !wrap.IsTransient(readErr) {
+		t.Fatalf("read on a frozen connection: %v; want a lost connection", readErr)
+	}
+	if w, _ := mysql.ReaderBatches(src); w == 0 {
+		t.Fatal("the package's reader was not used")
+	}
+}
+
+func conformanceRead(t *testing.T, snap connectors.Snapshot, tbl *connectors.Table) int {
+	t.Helper()
+	rows, err := snap.Scan(context.Background(), tbl, connectors.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
