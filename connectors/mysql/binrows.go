@@ -59,6 +59,7 @@ const (
 	typeNewDate    = 14
 	typeVarChar    = 15
 	typeBit        = 16
+	typeVector     = 242 // MySQL 9
 	typeJSON       = 245
 	typeNewDecimal = 246
 	typeEnum       = 247
@@ -520,7 +521,7 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 		return nil, 0, nil
 	case typeDecimal, typeNewDecimal, typeVarChar, typeBit, typeEnum, typeSet,
 		typeTinyBlob, typeMediumBlob, typeLongBlob, typeBlob, typeVarString,
-		typeString, typeGeometry, typeJSON:
+		typeString, typeGeometry, typeJSON, typeVector:
 		l, null, m, ok := lenenc(b)
 		if !ok || uint64(len(b)-m) < l {
 			return nil, 0, short()
