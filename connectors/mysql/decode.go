@@ -15,10 +15,12 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 )
 
-// Every value arrives as the text the server printed (the text protocol:
-// no query of this package is a prepared statement), or as raw bytes for
-// binary strings and BIT. A decoder, chosen once per column from its
-// catalogue entry, turns those bytes into a canonical value.
+// Every value arrives as the text the server printed (the text protocol),
+// or as raw bytes for binary strings and BIT; a keyset batch, a prepared
+// statement, arrives in binary rows, whose numbers and dates binrows.go
+// (or the driver) reads, the rest being the same bytes. A decoder, chosen
+// once per column from its catalogue entry, turns those bytes into a
+// canonical value.
 
 // decoder decodes one non-NULL value. b belongs to the driver and is valid
 // only during the call: a decoder copies what it keeps.
