@@ -5,7 +5,9 @@ import (
 	"database/sql/driver"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"sync"
@@ -214,6 +216,10 @@ func (w *wire) sniffClient(p []byte) {
 		return
 	}
 	w.sess, w.fast = decideSession(w.serverCaps, w.clientPkt[4:4+n])
+	if !w.fast && !w.noFast {
+		slog.Debug("mysql: this connection's batches are read by the driver: its session is one the package's reader does not know (TLS, compression or another flag)",
+			"capabilities", fmt.Sprintf("%#x", w.sess.caps), "mariadb_capabilities", fmt.Sprintf("%#x", w.sess.extCaps))
+	}
 	w.fast = w.fast && !w.noFast
 	w.sniffing = false
 	w.clientPkt = nil
