@@ -176,6 +176,7 @@ func TestDecideSession(t *testing.T) {
 // The wire sniffs the handshake as the driver sends it, an SSL request
 // before TLS included.
 func TestWireSniffsHandshake(t *testing.T) {
+	t.Setenv(readerEnv, "")
 	greeting := func(caps uint32) []byte {
 		g := []byte{10}
 		g = append(g, "11.4.2-MariaDB\x00"...)

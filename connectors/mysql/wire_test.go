@@ -224,6 +224,7 @@ func TestWireReaderReadsSplitPackets(t *testing.T) {
 // A batch whose context ends while it reads returns the context's error
 // and gives up its connection; the source stays usable.
 func TestWireReaderCancelled(t *testing.T) {
+	t.Setenv("REGFLYTT_MYSQL_READER", "") // the package's reader, whatever the environment says
 	dbURL := mytest.NewDatabase(t)
 	mytest.Exec(t, dbURL, "CREATE TABLE s (id int PRIMARY KEY, v varchar(200))",
 		"INSERT INTO s SELECT seq, REPEAT('v', 200) FROM seq_1_to_20000")
@@ -263,6 +264,7 @@ func TestWireReaderCancelled(t *testing.T) {
 // connection (a KILL between batches is TestRunSurvivesKilledConnections'
 // case), and the source reads again on a new connection.
 func TestWireReaderConnectionKilledMidResult(t *testing.T) {
+	t.Setenv("REGFLYTT_MYSQL_READER", "") // the package's reader, whatever the environment says
 	dbURL := mytest.NewDatabase(t)
 	const n = 200000
 	mytest.Exec(t, dbURL, "CREATE TABLE s (id int PRIMARY KEY, v varchar(300))",
@@ -333,6 +335,7 @@ func TestWireReaderConnectionKilledMidResult(t *testing.T) {
 // within it instead of waiting for good, and one read after a pause
 // longer than it reads.
 func TestWireReaderHonoursReadTimeout(t *testing.T) {
+	t.Setenv("REGFLYTT_MYSQL_READER", "") // the package's reader, whatever the environment says
 	dbURL := mytest.NewDatabase(t)
 	mytest.Exec(t, dbURL, "CREATE TABLE s (id int PRIMARY KEY)", "INSERT INTO s VALUES (1), (2)")
 	p, url := faultnet.ProxyURL(t, dbURL)
