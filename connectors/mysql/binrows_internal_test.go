@@ -328,12 +328,25 @@ func scriptedResponse() []byte {
 // The reader of a batch's response takes any bytes from the server
 // without panicking: what it does not understand is an error.
 func FuzzBinaryRow(f *testing.F) {
-	f.Add(scriptedResponse())
-	f.Add(append(pkt(1, []byte{0xff, 0x15, 0x04, '#', '2', '8', '0', '0', '0', 'n', 'o'}), 0))
+	// The first byte chooses the session: DEPRECATE_EOF (bit 0), metadata
+	// caching (bit 1).
+	f.Add(append([]byte{3}, scriptedResponse()...))
+	f.Add(append([]byte{0}, scriptedResponse()...))
+	f.Add(append([]byte{1}, pkt(1, []byte{0xff, 0x15, 0x04, '#', '2', '8', '0', '0', '0', 'n', 'o'})...))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 {
+			return
+		}
+		sess := session{caps: capProtocol41}
+		if data[0]&1 != 0 {
+			sess.caps |= capDeprecateEOF
+		}
+		if data[0]&2 != 0 {
+			sess.extCaps = extCacheMetadata
+		}
 		q := fuzzQuerier(t)
-		w := newWire(&scriptConn{in: bytes.NewReader(data)}, 0, 0)
-		w.sess = session{caps: capProtocol41 | capDeprecateEOF, extCaps: extCacheMetadata}
+		w := newWire(&scriptConn{in: bytes.NewReader(data[1:])}, 0, 0)
+		w.sess = sess
 		err := q.queryWire(context.Background(), w, "SELECT 1", q.columns(), func(r []connectors.Value) {
 			if len(r) != len(q.decoders) {
 				t.Fatalf("a row of %d values", len(r))
