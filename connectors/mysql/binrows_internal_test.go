@@ -265,34 +265,49 @@ func fuzzQuerier(t testing.TB) *querier {
 	return q
 }
 
-// The scripted response reads as its one row, and the commands sent are
-// a prepare, an execute and a close, each with sequence number 0.
+// The scripted response reads as its one row in every session shape
+// (MariaDB's metadata caching with and without the execute's metadata,
+// MySQL's, with and without DEPRECATE_EOF), and the commands sent are a
+// prepare, an execute and a close, each with sequence number 0.
 func TestWireReadsScriptedResponse(t *testing.T) {
-	q := fuzzQuerier(t)
-	conn := &scriptConn{in: bytes.NewReader(scriptedResponse())}
-	w := newWire(conn, 0, 0)
-	w.sess = session{caps: capProtocol41 | capDeprecateEOF, extCaps: extCacheMetadata}
-	var rows [][]connectors.Value
-	err := q.queryWire(context.Background(), w, "SELECT 1", q.columns(), func(r []connectors.Value) { rows = append(rows, r) })
-	if err != nil || len(rows) != 1 {
-		t.Fatalf("%d rows, %v", len(rows), err)
-	}
-	want := []connectors.Value{int64(42), "abc", connectors.Decimal("1.50"), 1.0, connectors.Date{Year: 2024, Month: 2, Day: 29},
-		connectors.LocalDateTime{Date: connectors.Date{Year: 2024, Month: 2, Day: 29}, Hour: 1, Minute: 2, Second: 3, Nanosecond: 1000},
-		time.Date(2024, 2, 29, 1, 2, 3, 0, time.UTC), connectors.Duration(-(26*time.Hour + 3*time.Minute + 4*time.Second)), true, []byte{0xff, 0xfe}}
-	if !reflect.DeepEqual(rows[0], want) {
-		t.Errorf("read %#v\nwant %#v", rows[0], want)
-	}
-	sent := conn.out.Bytes()
-	for _, cmd := range []byte{comStmtPrepare, comStmtExecute, comStmtClose} {
-		if len(sent) < 5 || sent[3] != 0 || sent[4] != cmd {
-			t.Fatalf("sent %x, want command 0x%02x with sequence 0", sent, cmd)
+	for _, tc := range []struct {
+		sess    session
+		follows bool
+	}{
+		{session{caps: capProtocol41 | capDeprecateEOF, extCaps: extCacheMetadata}, false},
+		{session{caps: capProtocol41 | capDeprecateEOF, extCaps: extCacheMetadata}, true},
+		{session{caps: capProtocol41, extCaps: extCacheMetadata}, false},
+		{session{caps: capProtocol41, extCaps: extCacheMetadata}, true},
+		{session{caps: capProtocol41 | capDeprecateEOF}, true},
+		{session{caps: capProtocol41}, true},
+	} {
+		what := fmt.Sprintf("session %+v, metadata follows %v", tc.sess, tc.follows)
+		q := fuzzQuerier(t)
+		conn := &scriptConn{in: bytes.NewReader(scriptedResponse(tc.sess, tc.follows))}
+		w := newWire(conn, 0, 0)
+		w.sess = tc.sess
+		var rows [][]connectors.Value
+		err := q.queryWire(context.Background(), w, "SELECT 1", q.columns(), func(r []connectors.Value) { rows = append(rows, r) })
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("%s: %d rows, %v", what, len(rows), err)
 		}
-		n := int(sent[0]) | int(sent[1])<<8 | int(sent[2])<<16
-		sent = sent[4+n:]
-	}
-	if len(sent) != 0 {
-		t.Errorf("%d bytes more sent", len(sent))
+		want := []connectors.Value{int64(42), "abc", connectors.Decimal("1.50"), 1.0, connectors.Date{Year: 2024, Month: 2, Day: 29},
+			connectors.LocalDateTime{Date: connectors.Date{Year: 2024, Month: 2, Day: 29}, Hour: 1, Minute: 2, Second: 3, Nanosecond: 1000},
+			time.Date(2024, 2, 29, 1, 2, 3, 0, time.UTC), connectors.Duration(-(26*time.Hour + 3*time.Minute + 4*time.Second)), true, []byte{0xff, 0xfe}}
+		if !reflect.DeepEqual(rows[0], want) {
+			t.Errorf("%s: read %#v\nwant %#v", what, rows[0], want)
+		}
+		sent := conn.out.Bytes()
+		for _, cmd := range []byte{comStmtPrepare, comStmtExecute, comStmtClose} {
+			if len(sent) < 5 || sent[3] != 0 || sent[4] != cmd {
+				t.Fatalf("%s: sent %x, want command 0x%02x with sequence 0", what, sent, cmd)
+			}
+			n := int(sent[0]) | int(sent[1])<<8 | int(sent[2])<<16
+			sent = sent[4+n:]
+		}
+		if len(sent) != 0 {
+			t.Errorf("%s: %d bytes more sent", what, len(sent))
+		}
 	}
 }
 
@@ -300,7 +315,11 @@ func pkt(seq byte, p []byte) []byte {
 	return append([]byte{byte(len(p)), byte(len(p) >> 8), byte(len(p) >> 16), seq}, p...)
 }
 
-func scriptedResponse() []byte {
+// scriptedResponse is a server's answer to a prepare and an execute of a
+// query of fuzzQuerier's ten columns, returning one row, in a session
+// sess; follows says whether a session with metadata caching gets the
+// column definitions again with the execute.
+func scriptedResponse(sess session, follows bool) []byte {
 	col := func(typ byte, flags uint16, decimals byte) []byte {
 		p := []byte{3, 'd', 'e', 'f', 0, 0, 0, 1, 'c', 0, 0x0c, 45, 0, 0, 0, 0, 0, typ}
 		p = binary.LittleEndian.AppendUint16(p, flags)
@@ -308,20 +327,52 @@ func scriptedResponse() []byte {
 	}
 	types := []byte{typeLongLong, typeBlob, typeNewDecimal, typeDouble, typeDate, typeDateTime, typeTimestamp, typeTime, typeTiny, typeBlob}
 	var s []byte
-	s = append(s, pkt(1, []byte{0, 1, 0, 0, 0, byte(len(types)), 0, 0, 0, 0, 0, 0})...)
-	seq := byte(2)
-	for _, ty := range types {
-		s = append(s, pkt(seq, col(ty, 0, 6))...)
+	var seq byte
+	add := func(p []byte) {
 		seq++
+		s = append(s, pkt(seq, p)...)
 	}
-	s = append(s, pkt(1, []byte{byte(len(types)), 0})...) // execute: metadata does not follow
+	defs := func(prepare bool) {
+		for i, ty := range types {
+			if prepare && follows && i == 0 {
+				// The execute's definitions are the ones that count: the
+				// prepare's are not the result's here.
+				ty = typeLong
+			}
+			add(col(ty, 0, 6))
+		}
+		if !sess.deprecateEOF() {
+			add([]byte{0xfe, 0, 0, 2, 0})
+		}
+	}
+	add([]byte{0, 1, 0, 0, 0, byte(len(types)), 0, 0, 0, 0, 0, 0})
+	defs(true)
+	seq = 0 // the execute
+	count := []byte{byte(len(types))}
+	if sess.cacheMetadata() {
+		f := byte(0)
+		if follows {
+			f = 1
+		}
+		count = append(count, f)
+	}
+	add(count)
+	if !sess.cacheMetadata() || follows {
+		defs(false)
+	} else if !sess.deprecateEOF() {
+		add([]byte{0xfe, 0, 0, 2, 0})
+	}
 	row := []byte{0, 0, 0}
 	row = binary.LittleEndian.AppendUint64(row, 42)
 	row = append(row, 3, 'a', 'b', 'c', 4, '1', '.', '5', '0')
 	row = binary.LittleEndian.AppendUint64(row, 0x3ff0000000000000)
 	row = append(row, 4, 0xe8, 7, 2, 29, 11, 0xe8, 7, 2, 29, 1, 2, 3, 1, 0, 0, 0, 7, 0xe8, 7, 2, 29, 1, 2, 3, 8, 1, 1, 0, 0, 0, 2, 3, 4, 1, 2, 0xff, 0xfe)
-	s = append(s, pkt(2, row)...)
-	s = append(s, pkt(3, []byte{0xfe, 0, 0, 2, 0, 0, 0})...)
+	add(row)
+	if sess.deprecateEOF() {
+		add([]byte{0xfe, 0, 0, 2, 0, 0, 0})
+	} else {
+		add([]byte{0xfe, 0, 0, 2, 0})
+	}
 	return s
 }
 
@@ -330,8 +381,8 @@ func scriptedResponse() []byte {
 func FuzzBinaryRow(f *testing.F) {
 	// The first byte chooses the session: DEPRECATE_EOF (bit 0), metadata
 	// caching (bit 1).
-	f.Add(append([]byte{3}, scriptedResponse()...))
-	f.Add(append([]byte{0}, scriptedResponse()...))
+	f.Add(append([]byte{3}, scriptedResponse(session{caps: capProtocol41 | capDeprecateEOF, extCaps: extCacheMetadata}, false)...))
+	f.Add(append([]byte{0}, scriptedResponse(session{caps: capProtocol41}, true)...))
 	f.Add(append([]byte{1}, pkt(1, []byte{0xff, 0x15, 0x04, '#', '2', '8', '0', '0', '0', 'n', 'o'})...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {
@@ -373,7 +424,7 @@ func TestWireReaderCancelledMidResult(t *testing.T) {
 	client, server := net.Pipe()
 	defer client.Close()
 	defer server.Close()
-	script := scriptedResponse()
+	script := scriptedResponse(session{caps: capProtocol41 | capDeprecateEOF, extCaps: extCacheMetadata}, false)
 	go io.Copy(io.Discard, server) // the commands
 	go func() {
 		// Everything up to the middle of the row, then nothing more.
