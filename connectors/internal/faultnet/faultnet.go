@@ -8,6 +8,7 @@ package faultnet
 import (
 	"net"
 	neturl "net/url"
+	"sync"
 	"testing"
 	"time"
 )
@@ -43,12 +44,60 @@ func SilentServer(t testing.TB) string {
 // FreezingProxy forwards connections to a server until Freeze, and from
 // then on forwards nothing while keeping them open: a server or proxy
 // that stopped answering and stays up, which TCP keepalive takes for
-// alive.
+// alive. FreezeOpen freezes only the connections open then (a NAT or
+// firewall that forgot the flows it had: a new connection goes through),
+// and Thaw lets every frozen connection forward again, what it held
+// first (a server that comes back after a pause).
 type FreezingProxy struct {
 	// Addr is the address the proxy listens on, to put in a URL in place
 	// of the server's.
-	Addr   string
-	frozen chan struct{}
+	Addr string
+
+	mu sync.Mutex
+	// frozen says new connections start frozen (Freeze until Thaw).
+	frozen bool
+	gates  []*gate
+}
+
+// gate holds a connection's forwarding while it is frozen: held is
+// closed when it thaws.
+type gate struct {
+	mu   sync.Mutex
+	held chan struct{}
+}
+
+func (g *gate) freeze() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held == nil {
+		g.held = make(chan struct{})
+	}
+}
+
+func (g *gate) thaw() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held != nil {
+		close(g.held)
+		g.held = nil
+	}
+}
+
+// pass waits while the gate is frozen; false when done ends first.
+func (g *gate) pass(done <-chan struct{}) bool {
+	for {
+		g.mu.Lock()
+		held := g.held
+		g.mu.Unlock()
+		if held == nil {
+			return true
+		}
+		select {
+		case <-held:
+		case <-done:
+			return false
+		}
+	}
 }
 
 // NewFreezingProxy starts a proxy to the server at to (host:port). It
@@ -59,18 +108,18 @@ func NewFreezingProxy(t testing.TB, to string) *FreezingProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &FreezingProxy{Addr: ln.Addr().String(), frozen: make(chan struct{})}
+	p := &FreezingProxy{Addr: ln.Addr().String()}
 	done := make(chan struct{})
 	t.Cleanup(func() { close(done); ln.Close() })
-	pipe := func(dst, src net.Conn) {
+	// A frozen direction has read what it holds and forwards it when the
+	// gate opens: nothing is lost, only late.
+	pipe := func(g *gate, dst, src net.Conn) {
+		defer dst.Close()
 		buf := make([]byte, 32<<10)
 		for {
 			n, err := src.Read(buf)
-			select {
-			case <-p.frozen:
-				<-done
+			if !g.pass(done) {
 				return
-			default:
 			}
 			if n > 0 {
 				if _, err := dst.Write(buf[:n]); err != nil {
@@ -93,13 +142,20 @@ func NewFreezingProxy(t testing.TB, to string) *FreezingProxy {
 				c.Close()
 				continue
 			}
+			g := &gate{}
+			p.mu.Lock()
+			if p.frozen {
+				g.freeze()
+			}
+			p.gates = append(p.gates, g)
+			p.mu.Unlock()
 			go func() {
 				<-done
 				c.Close()
 				s.Close()
 			}()
-			go pipe(s, c)
-			go pipe(c, s)
+			go pipe(g, s, c)
+			go pipe(g, c, s)
 		}
 	}()
 	return p
@@ -118,8 +174,36 @@ func ProxyURL(t testing.TB, url string) (*FreezingProxy, string) {
 	return p, u.String()
 }
 
-// Freeze stops the proxy forwarding; it may be called once.
-func (p *FreezingProxy) Freeze() { close(p.frozen) }
+// Freeze stops the proxy forwarding, on the connections open and on
+// those opened later, until Thaw.
+func (p *FreezingProxy) Freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = true
+	for _, g := range p.gates {
+		g.freeze()
+	}
+}
+
+// FreezeOpen stops the connections open now forwarding, until Thaw;
+// connections opened later forward.
+func (p *FreezingProxy) FreezeOpen() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, g := range p.gates {
+		g.freeze()
+	}
+}
+
+// Thaw lets every connection forward again.
+func (p *FreezingProxy) Thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = false
+	for _, g := range p.gates {
+		g.thaw()
+	}
+}
 
 // Within runs do and waits for it at most d: finished says whether it
 // returned in time, and err is what it returned then. A do still running
