@@ -45,6 +45,13 @@ type Policy struct {
 	Reopen bool
 	// Log is told of every retry; nil logs nothing.
 	Log *slog.Logger
+	// Watch, when set, watches every attempt of an operation for
+	// progress (see Watchdog): a read's rows, a begin, a snapshot's
+	// opening, a catalogue query. One it cancels fails with a
+	// *StalledError, which is retried as a lost connection.
+	Watch *Watchdog
+	// side is "source" or "target", for the watchdog's messages.
+	side string
 }
 
 func (p Policy) attempts() int {
@@ -111,6 +118,12 @@ var transientTexts = []string{
 // server. Cancellation, a lost snapshot or run lock (which another
 // attempt does not bring back) and everything else are not.
 func IsTransient(err error) bool {
+	// Before the cancellation below: a stalled operation was cancelled
+	// by the watchdog, and its connection is as good as lost.
+	var stalled *StalledError
+	if errors.As(err, &stalled) {
+		return true
+	}
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
@@ -156,10 +169,10 @@ func (e *SnapshotLostError) Unwrap() error { return e.Err }
 
 // retry runs f until it succeeds, fails for good, or the attempts are
 // spent.
-func retry(ctx context.Context, p Policy, what string, f func() error) error {
+func retry(ctx context.Context, p Policy, what string, f func(context.Context) error) error {
 	var err error
 	for n := 1; ; n++ {
-		if err = f(); err == nil || !IsTransient(err) || n >= p.attempts() {
+		if err = p.attempt(ctx, what, "", f); err == nil || !IsTransient(err) || n >= p.attempts() {
 			return err
 		}
 		p.log().Warn("transient fault: retrying", "op", what, "attempt", n+1, "of", p.attempts(), "err", err)
@@ -169,8 +182,16 @@ func retry(ctx context.Context, p Policy, what string, f func() error) error {
 	}
 }
 
+// attempt runs one attempt of an operation, watched by p.Watch.
+func (p Policy) attempt(ctx context.Context, what, table string, f func(context.Context) error) error {
+	actx, op := p.Watch.Begin(ctx, p.side, what, table)
+	defer op.End()
+	return op.Err(f(actx))
+}
+
 // Source wraps a source: its snapshots' reads are retried as p says.
 func Source(s connectors.Source, p Policy) connectors.Source {
+	p.side = "source"
 	return &source{inner: s, p: p}
 }
 
@@ -184,7 +205,7 @@ func (s *source) Close() error                { return s.inner.Close() }
 
 func (s *source) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 	var snap connectors.Snapshot
-	err := retry(ctx, s.p, "open snapshot", func() (err error) {
+	err := retry(ctx, s.p, "open snapshot", func(ctx context.Context) (err error) {
 		snap, err = s.inner.Snapshot(ctx)
 		return err
 	})
@@ -206,7 +227,7 @@ func (s *source) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 type countingSnapshot struct{ *snapshot }
 
 func (s *countingSnapshot) CountNonNull(ctx context.Context, table string, columns []string) (n []int64, err error) {
-	err = s.do(ctx, func(c connectors.Snapshot) error {
+	err = s.do(ctx, "count non-NULL values", table, func(ctx context.Context, c connectors.Snapshot) error {
 		nc, ok := c.(connectors.NonNullCounter)
 		if !ok {
 			return fmt.Errorf("count non-NULL values of %s: the reopened snapshot cannot", table)
@@ -221,6 +242,7 @@ func (s *countingSnapshot) CountNonNull(ctx context.Context, table string, colum
 // (reads reopen their snapshot: the run holds the target's lock).
 func Target(t connectors.Target, p Policy) connectors.Target {
 	p.Reopen = true
+	p.side = "target"
 	w := &target{source: source{inner: t, p: p}, inner: t}
 	// An extra found by type assertion is offered only when the wrapped
 	// target has it: the runner asks for it that way.
@@ -248,12 +270,12 @@ type target struct {
 }
 
 func (t *target) Create(ctx context.Context, tables []connectors.Table) error {
-	return retry(ctx, t.p, "create tables", func() error { return t.inner.Create(ctx, tables) })
+	return retry(ctx, t.p, "create tables", func(ctx context.Context) error { return t.inner.Create(ctx, tables) })
 }
 
 func (t *target) Begin(ctx context.Context) (connectors.Tx, error) {
 	var tx connectors.Tx
-	err := retry(ctx, t.p, "begin", func() (err error) {
+	err := retry(ctx, t.p, "begin", func(ctx context.Context) (err error) {
 		tx, err = t.inner.Begin(ctx)
 		return err
 	})
@@ -267,7 +289,7 @@ func (t *target) Lock(ctx context.Context, name string) (func() error, error) {
 		return nil, fmt.Errorf("%s targets cannot hold a run lock", t.inner.Dialect().Name())
 	}
 	var unlock func() error
-	err := retry(ctx, t.p, "lock", func() (err error) {
+	err := retry(ctx, t.p, "lock", func(ctx context.Context) (err error) {
 		unlock, err = l.Lock(ctx, name)
 		return err
 	})
@@ -290,7 +312,7 @@ func (t *target) Truncate(ctx context.Context, tables []string) error {
 	if !ok {
 		return fmt.Errorf("%s targets cannot empty tables", t.inner.Dialect().Name())
 	}
-	return retry(ctx, t.p, "truncate", func() error { return tr.Truncate(ctx, tables) })
+	return retry(ctx, t.p, "truncate", func(ctx context.Context) error { return tr.Truncate(ctx, tables) })
 }
 
 // Unwrap returns the wrapped target.
@@ -322,7 +344,7 @@ func (s *snapshot) recover(ctx context.Context, gen, n int, cause error) error {
 	}
 	_ = s.cur.Close()
 	var next connectors.Snapshot
-	err := retry(ctx, s.p, "reopen snapshot", func() (err error) {
+	err := retry(ctx, s.p, "reopen snapshot", func(ctx context.Context) (err error) {
 		next, err = s.src.Snapshot(ctx)
 		return err
 	})
@@ -333,11 +355,13 @@ func (s *snapshot) recover(ctx context.Context, gen, n int, cause error) error {
 	return nil
 }
 
-// do runs a read, recovering from transient faults.
-func (s *snapshot) do(ctx context.Context, f func(connectors.Snapshot) error) error {
+// do runs a read (what, of table when it reads one), recovering from
+// transient faults.
+func (s *snapshot) do(ctx context.Context, what, table string, f func(context.Context, connectors.Snapshot) error) error {
 	for n := 1; ; n++ {
 		gen := s.gen
-		err := f(s.cur)
+		cur := s.cur
+		err := s.p.attempt(ctx, what, table, func(ctx context.Context) error { return f(ctx, cur) })
 		if err == nil || !IsTransient(err) || n >= s.p.attempts() {
 			return err
 		}
@@ -351,12 +375,12 @@ func (s *snapshot) do(ctx context.Context, f func(connectors.Snapshot) error) er
 }
 
 func (s *snapshot) Tables(ctx context.Context) (ts []connectors.Table, err error) {
-	err = s.do(ctx, func(c connectors.Snapshot) error { ts, err = c.Tables(ctx); return err })
+	err = s.do(ctx, "read the catalogue", "", func(ctx context.Context, c connectors.Snapshot) error { ts, err = c.Tables(ctx); return err })
 	return ts, err
 }
 
 func (s *snapshot) Count(ctx context.Context, table string) (n int64, err error) {
-	err = s.do(ctx, func(c connectors.Snapshot) error { n, err = c.Count(ctx, table); return err })
+	err = s.do(ctx, "count", table, func(ctx context.Context, c connectors.Snapshot) error { n, err = c.Count(ctx, table); return err })
 	return n, err
 }
 
@@ -374,15 +398,15 @@ func (s *snapshot) Position() string {
 // retried as every read; the zero T when it does not (the connector has
 // nothing of the kind to list). Each attempt starts from the zero T, so a
 // failed attempt's partial answer never survives a retry.
-func forwardOptional[I, T any](ctx context.Context, s *snapshot, f func(I) (T, error)) (out T, err error) {
-	err = s.do(ctx, func(c connectors.Snapshot) error {
+func forwardOptional[I, T any](ctx context.Context, s *snapshot, f func(context.Context, I) (T, error)) (out T, err error) {
+	err = s.do(ctx, "read the catalogue", "", func(ctx context.Context, c connectors.Snapshot) error {
 		var zero T
 		out = zero
 		i, ok := c.(I)
 		if !ok {
 			return nil
 		}
-		out, err = f(i)
+		out, err = f(ctx, i)
 		return err
 	})
 	return out, err
@@ -392,7 +416,7 @@ func forwardOptional[I, T any](ctx context.Context, s *snapshot, f func(I) (T, e
 // as every read; a connector without one lists none (its catalogue is
 // the whole database).
 func (s *snapshot) OtherSchemas(ctx context.Context) ([]connectors.SchemaTables, error) {
-	return forwardOptional(ctx, s, func(l connectors.SchemaLister) ([]connectors.SchemaTables, error) {
+	return forwardOptional(ctx, s, func(ctx context.Context, l connectors.SchemaLister) ([]connectors.SchemaTables, error) {
 		return l.OtherSchemas(ctx)
 	})
 }
@@ -400,7 +424,7 @@ func (s *snapshot) OtherSchemas(ctx context.Context) ([]connectors.SchemaTables,
 // History forwards to the current snapshot's HistoryLister, retried as
 // every read; a connector without one lists none.
 func (s *snapshot) History(ctx context.Context) ([]connectors.TableHistory, error) {
-	return forwardOptional(ctx, s, func(l connectors.HistoryLister) ([]connectors.TableHistory, error) {
+	return forwardOptional(ctx, s, func(ctx context.Context, l connectors.HistoryLister) ([]connectors.TableHistory, error) {
 		return l.History(ctx)
 	})
 }
@@ -408,7 +432,7 @@ func (s *snapshot) History(ctx context.Context) ([]connectors.TableHistory, erro
 // LargeObjects forwards to the current snapshot's LargeObjectLister,
 // retried as every read; a connector without one lists none.
 func (s *snapshot) LargeObjects(ctx context.Context) ([]connectors.ColumnObjects, error) {
-	return forwardOptional(ctx, s, func(l connectors.LargeObjectLister) ([]connectors.ColumnObjects, error) {
+	return forwardOptional(ctx, s, func(ctx context.Context, l connectors.LargeObjectLister) ([]connectors.ColumnObjects, error) {
 		return l.LargeObjects(ctx)
 	})
 }
@@ -417,7 +441,7 @@ func (s *snapshot) LargeObjects(ctx context.Context) ([]connectors.ColumnObjects
 // CatalogueScopeChecker, retried as every read; a connector without one
 // has a catalogue of every table.
 func (s *snapshot) CatalogueLimited(ctx context.Context) (bool, error) {
-	return forwardOptional(ctx, s, func(c connectors.CatalogueScopeChecker) (bool, error) {
+	return forwardOptional(ctx, s, func(ctx context.Context, c connectors.CatalogueScopeChecker) (bool, error) {
 		return c.CatalogueLimited(ctx)
 	})
 }
@@ -425,7 +449,7 @@ func (s *snapshot) CatalogueLimited(ctx context.Context) (bool, error) {
 // Inherited forwards to the current snapshot's InheritanceLister,
 // retried as every read; a connector without one lists none.
 func (s *snapshot) Inherited(ctx context.Context) ([]connectors.Inheritance, error) {
-	return forwardOptional(ctx, s, func(l connectors.InheritanceLister) ([]connectors.Inheritance, error) {
+	return forwardOptional(ctx, s, func(ctx context.Context, l connectors.InheritanceLister) ([]connectors.Inheritance, error) {
 		return l.Inherited(ctx)
 	})
 }
@@ -435,7 +459,7 @@ func (s *snapshot) Inherited(ctx context.Context) ([]connectors.Inheritance, err
 // connectors.Checksum hashes the rows in Go. verify asks the source's own
 // checksum of a table to compare with the rows its connector read.
 func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (b connectors.Buckets, err error) {
-	err = s.do(ctx, func(c connectors.Snapshot) error {
+	err = s.do(ctx, "checksum", nameOf(t), func(ctx context.Context, c connectors.Snapshot) error {
 		cs, err := checksummerOf(c)
 		if err == nil {
 			b, err = cs.Checksum(ctx, t, req)
@@ -443,6 +467,14 @@ func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connec
 		return err
 	})
 	return b, err
+}
+
+// nameOf is a table's name for the watchdog, "" for none.
+func nameOf(t *connectors.Table) string {
+	if t == nil {
+		return ""
+	}
+	return t.Name
 }
 
 func checksummerOf(c connectors.Snapshot) (connectors.Checksummer, error) {
@@ -455,7 +487,7 @@ func checksummerOf(c connectors.Snapshot) (connectors.Checksummer, error) {
 
 // RecordHashes forwards as Checksum does.
 func (s *snapshot) RecordHashes(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (r []connectors.RecordHash, err error) {
-	err = s.do(ctx, func(c connectors.Snapshot) error {
+	err = s.do(ctx, "checksum", nameOf(t), func(ctx context.Context, c connectors.Snapshot) error {
 		cs, err := checksummerOf(c)
 		if err == nil {
 			r, err = cs.RecordHashes(ctx, t, req)
@@ -470,13 +502,13 @@ func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connector
 	if len(key) == 0 {
 		key = t.PrimaryKey
 	}
-	return s.rows(ctx, t.Columns, key, opts, func(c connectors.Snapshot, o connectors.ScanOptions) (connectors.Rows, error) {
+	return s.rows(ctx, nameOf(t), t.Columns, key, opts, func(ctx context.Context, c connectors.Snapshot, o connectors.ScanOptions) (connectors.Rows, error) {
 		return c.Scan(ctx, t, o)
 	})
 }
 
 func (s *snapshot) DescribeQuery(ctx context.Context, query string) (cols []connectors.Column, err error) {
-	err = s.do(ctx, func(c connectors.Snapshot) error {
+	err = s.do(ctx, "describe a select: query", TableOf(ctx), func(ctx context.Context, c connectors.Snapshot) error {
 		q, ok := c.(connectors.Querier)
 		if !ok {
 			return errors.New("this source's connector cannot read select: sources")
@@ -488,7 +520,7 @@ func (s *snapshot) DescribeQuery(ctx context.Context, query string) (cols []conn
 }
 
 func (s *snapshot) ScanQuery(ctx context.Context, query string, cols []connectors.Column, opts connectors.ScanOptions) (connectors.Rows, error) {
-	return s.rows(ctx, cols, opts.Key, opts, func(c connectors.Snapshot, o connectors.ScanOptions) (connectors.Rows, error) {
+	return s.rows(ctx, TableOf(ctx), cols, opts.Key, opts, func(ctx context.Context, c connectors.Snapshot, o connectors.ScanOptions) (connectors.Rows, error) {
 		q, ok := c.(connectors.Querier)
 		if !ok {
 			return nil, errors.New("this source's connector cannot read select: sources")
@@ -497,8 +529,22 @@ func (s *snapshot) ScanQuery(ctx context.Context, query string, cols []connector
 	})
 }
 
-func (s *snapshot) rows(ctx context.Context, cols []connectors.Column, key []string, opts connectors.ScanOptions, open func(connectors.Snapshot, connectors.ScanOptions) (connectors.Rows, error)) (connectors.Rows, error) {
-	r := &rows{s: s, ctx: ctx, open: open, opts: opts, after: opts.After}
+type tableKey struct{}
+
+// WithTable names the table a read stands for, for the watchdog's
+// messages where the read itself names none (a select: query).
+func WithTable(ctx context.Context, table string) context.Context {
+	return context.WithValue(ctx, tableKey{}, table)
+}
+
+// TableOf is the table WithTable named, or "".
+func TableOf(ctx context.Context) string {
+	t, _ := ctx.Value(tableKey{}).(string)
+	return t
+}
+
+func (s *snapshot) rows(ctx context.Context, table string, cols []connectors.Column, key []string, opts connectors.ScanOptions, open func(context.Context, connectors.Snapshot, connectors.ScanOptions) (connectors.Rows, error)) (connectors.Rows, error) {
+	r := &rows{s: s, ctx: ctx, table: table, open: open, opts: opts, after: opts.After}
 	for _, k := range key {
 		i := -1
 		for j, c := range cols {
@@ -511,16 +557,22 @@ func (s *snapshot) rows(ctx context.Context, cols []connectors.Column, key []str
 		}
 		r.keyIdx = append(r.keyIdx, i)
 	}
-	err := s.do(ctx, func(c connectors.Snapshot) error {
-		r.gen = s.gen
-		var err error
-		r.cur, err = open(c, opts)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	for n := 1; ; n++ {
+		gen := s.gen
+		err := r.attempt(opts)
+		if err == nil {
+			return r, nil
+		}
+		if !IsTransient(err) || n >= s.p.attempts() {
+			return nil, err
+		}
+		if rerr := s.recover(ctx, gen, n, err); rerr != nil {
+			if IsTransient(rerr) && n+1 < s.p.attempts() {
+				continue
+			}
+			return nil, rerr
+		}
 	}
-	return r, nil
 }
 
 // rows continues a keyset read after the last key it returned when its
@@ -528,25 +580,53 @@ func (s *snapshot) rows(ctx context.Context, cols []connectors.Column, key []str
 type rows struct {
 	s      *snapshot
 	ctx    context.Context
-	open   func(connectors.Snapshot, connectors.ScanOptions) (connectors.Rows, error)
+	table  string
+	open   func(context.Context, connectors.Snapshot, connectors.ScanOptions) (connectors.Rows, error)
 	opts   connectors.ScanOptions
 	keyIdx []int
 	gen    int
 	cur    connectors.Rows
-	after  []connectors.Value
-	last   []connectors.Value
-	row    []connectors.Value
-	err    error
+	// actx and op are the current attempt's context and watch: they last
+	// as long as the read it opened.
+	actx  context.Context
+	op    *Op
+	after []connectors.Value
+	last  []connectors.Value
+	row   []connectors.Value
+	err   error
+	// ended says the read reached its end (Next gave false without an
+	// error).
+	ended bool
+}
+
+// attempt opens the read on the current snapshot with opts, watched from
+// its query to its last row.
+func (r *rows) attempt(opts connectors.ScanOptions) error {
+	actx, op := r.s.p.Watch.Begin(r.ctx, r.s.p.side, "read", r.table)
+	r.gen = r.s.gen
+	cur, err := r.open(actx, r.s.cur, opts)
+	if err != nil {
+		err = op.Err(err)
+		op.End()
+		return err
+	}
+	// Until Next is called the read waits on its caller.
+	op.Pause(true)
+	r.cur, r.actx, r.op = cur, actx, op
+	return nil
 }
 
 func (r *rows) Columns() []connectors.Column { return r.cur.Columns() }
 
 func (r *rows) Next() bool {
-	if r.err != nil {
+	if r.err != nil || r.ended {
 		return false
 	}
 	for n := 1; ; n++ {
+		r.op.Pause(false)
 		if r.cur.Next() {
+			r.op.Progress()
+			r.op.Pause(true)
 			r.row = r.cur.Row()
 			// The last key is kept in a slice of this reader's own,
 			// reused row after row (a read opened again gets a copy).
@@ -557,15 +637,27 @@ func (r *rows) Next() bool {
 			r.after = r.last
 			return true
 		}
+		r.op.Pause(true)
 		err := r.cur.Err()
+		if err == nil && r.actx.Err() != nil {
+			// A read whose context ended (the watchdog, or the caller)
+			// and that says nothing of it has not reached the end: its
+			// end is no end of the table.
+			err = context.Cause(r.actx)
+		}
+		err = r.op.Err(err)
 		if err == nil {
+			r.ended = true
+			r.op.End()
 			return false
 		}
 		if !IsTransient(err) || n >= r.s.p.attempts() {
 			r.err = err
+			r.op.End()
 			return false
 		}
 		_ = r.cur.Close()
+		r.op.End()
 		for {
 			if rerr := r.s.recover(r.ctx, r.gen, n, err); rerr != nil {
 				r.err = rerr
@@ -573,10 +665,8 @@ func (r *rows) Next() bool {
 			}
 			o := r.opts
 			o.After = append([]connectors.Value(nil), r.after...)
-			r.gen = r.s.gen
-			next, oerr := r.open(r.s.cur, o)
+			oerr := r.attempt(o)
 			if oerr == nil {
-				r.cur = next
 				break
 			}
 			if n++; !IsTransient(oerr) || n >= r.s.p.attempts() {
@@ -601,7 +691,11 @@ func (r *rows) Row() []connectors.Value { return r.row }
 // after a fault is opened the same way.
 func (r *rows) RowsOwned() bool { return connectors.RowsOwned(r.cur) }
 func (r *rows) Err() error      { return r.err }
-func (r *rows) Close() error    { return r.cur.Close() }
+func (r *rows) Close() error {
+	err := r.cur.Close()
+	r.op.End()
+	return err
+}
 
 // OtherEngines forwards to the current snapshot's EngineChecker, retried
 // as every read; a connector without one has a single engine.
@@ -610,7 +704,7 @@ func (s *snapshot) OtherEngines(ctx context.Context, tables []string) (map[strin
 		other map[string]string
 		want  string
 	}
-	e, err := forwardOptional(ctx, s, func(ec connectors.EngineChecker) (engines, error) {
+	e, err := forwardOptional(ctx, s, func(ctx context.Context, ec connectors.EngineChecker) (engines, error) {
 		other, want, err := ec.OtherEngines(ctx, tables)
 		return engines{other, want}, err
 	})
@@ -621,7 +715,7 @@ func (s *snapshot) OtherEngines(ctx context.Context, tables []string) (map[strin
 // ExistingTableChecker, retried as every read; a connector without one
 // has no differences its catalogue does not read.
 func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]connectors.Difference, error) {
-	return forwardOptional(ctx, s, func(c connectors.ExistingTableChecker) ([]connectors.Difference, error) {
+	return forwardOptional(ctx, s, func(ctx context.Context, c connectors.ExistingTableChecker) ([]connectors.Difference, error) {
 		return c.CheckExistingTables(ctx, tables)
 	})
 }
@@ -643,7 +737,7 @@ func (s *snapshot) Twin(ctx context.Context) (connectors.Snapshot, error) {
 }
 
 func (s *snapshot) Identity(ctx context.Context) (string, error) {
-	return forwardOptional(ctx, s, func(i connectors.Identifier) (string, error) {
+	return forwardOptional(ctx, s, func(ctx context.Context, i connectors.Identifier) (string, error) {
 		return i.Identity(ctx)
 	})
 }

@@ -1,0 +1,252 @@
+package wrap
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Watchdog notices operations on a connection that make no progress: a
+// peer that stays connected and stops answering (a frozen server, a
+// firewall that drops a flow's packets, a NAT that forgot it) leaves a
+// read or a commit waiting for ever, which TCP keepalive does not see
+// (the host is alive) and no driver bounds by default.
+//
+// An operation is watched from Begin to End; it makes progress each time
+// Progress is called (a row read), and stops being watched while it waits
+// on its own caller (Pause: a reader whose consumer is busy is not
+// stalled). A stall is not an error by default: a query may sort for
+// minutes before its first row. Stalled is told of it after Warn, and
+// every Warn again while it lasts; with a Limit, the operation's context
+// is cancelled once it has gone that long without progress, and it fails
+// with a *StalledError, which IsTransient takes for a broken connection:
+// the retries try again on a new one.
+//
+// The zero Watchdog warns after a minute and never cancels; a nil one
+// watches nothing.
+type Watchdog struct {
+	// Warn is how long an operation goes without progress before Stalled
+	// is told; 0 means a minute.
+	Warn time.Duration
+	// Limit, when set, is how long before the operation is cancelled.
+	Limit time.Duration
+	// Stalled is told of each stall (from the watchdog's goroutine, so it
+	// must not block for long); nil tells no one.
+	Stalled func(Stall)
+
+	mu      sync.Mutex
+	ops     map[*Op]struct{}
+	running bool
+}
+
+// Stall describes an operation that has made no progress for a while.
+type Stall struct {
+	// Side is "source" or "target"; What the operation ("read", "commit
+	// batch 41", "begin"); Table the table, when one is known.
+	Side, What, Table string
+	// For is how long it has made no progress.
+	For time.Duration
+	// Cancelled says the limit was reached and the operation cancelled.
+	Cancelled bool
+	// Limit is the watchdog's limit (0: none).
+	Limit time.Duration
+}
+
+// StalledError is the error of an operation the Watchdog cancelled.
+type StalledError struct {
+	Stall
+	// Err is what the operation returned once cancelled.
+	Err error
+}
+
+func (e *StalledError) Error() string {
+	s := fmt.Sprintf("stalled: the %s made no progress in %s", e.Side, e.What)
+	if e.Table != "" {
+		s += " of " + e.Table
+	}
+	s += fmt.Sprintf(" for %v (the stall limit), and it was cancelled", Round(e.For))
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *StalledError) Unwrap() error { return e.Err }
+
+// Round rounds a stall's length for a message: to the second, or to the
+// millisecond below one (tests' limits).
+func Round(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
+}
+
+func (d *Watchdog) warn() time.Duration {
+	if d.Warn <= 0 {
+		return time.Minute
+	}
+	return d.Warn
+}
+
+// period is how often the watchdog looks: a tenth of the shorter of Warn
+// and Limit, so that a stall is noticed within a tenth of either late.
+func (d *Watchdog) period() time.Duration {
+	p := d.warn()
+	if d.Limit > 0 && d.Limit < p {
+		p = d.Limit
+	}
+	return max(p/10, time.Millisecond)
+}
+
+// Op is one watched operation. Its methods may be called on a nil Op
+// (nothing is watched) and from the goroutine that runs the operation;
+// Progress and Pause are cheap enough to call for every row.
+type Op struct {
+	d      *Watchdog
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	stall  Stall
+	n      atomic.Int64
+	paused atomic.Bool
+
+	// Kept by the watchdog's goroutine only.
+	seen      int64
+	since     time.Time
+	warned    time.Duration
+	cancelled bool
+}
+
+type opKey struct{}
+
+// Begin starts watching an operation of side on table (either may be
+// ""), and gives the context to run it with. An operation begun within
+// another (ctx carries one) is the outer one's part, and not watched
+// apart: the outer one warns and is cancelled, and its context with it.
+func (d *Watchdog) Begin(ctx context.Context, side, what, table string) (context.Context, *Op) {
+	if d == nil {
+		return ctx, nil
+	}
+	if _, ok := ctx.Value(opKey{}).(*Op); ok {
+		return ctx, nil
+	}
+	o := &Op{d: d, stall: Stall{Side: side, What: what, Table: table, Limit: d.Limit}, since: time.Now()}
+	o.ctx, o.cancel = context.WithCancelCause(context.WithValue(ctx, opKey{}, o))
+	d.mu.Lock()
+	if d.ops == nil {
+		d.ops = map[*Op]struct{}{}
+	}
+	d.ops[o] = struct{}{}
+	if !d.running {
+		d.running = true
+		go d.watch()
+	}
+	d.mu.Unlock()
+	return o.ctx, o
+}
+
+// Progress says the operation advanced (a row came).
+func (o *Op) Progress() {
+	if o != nil {
+		o.n.Add(1)
+	}
+}
+
+// Pause says whether the operation waits on its caller (paused) rather
+// than on the connection; a paused operation is not stalled.
+func (o *Op) Pause(paused bool) {
+	if o != nil {
+		o.paused.Store(paused)
+	}
+}
+
+// End stops watching the operation and releases its context.
+func (o *Op) End() {
+	if o == nil {
+		return
+	}
+	o.d.mu.Lock()
+	delete(o.d.ops, o)
+	o.d.mu.Unlock()
+	o.cancel(context.Canceled)
+}
+
+// Err gives the error the operation returned, as a *StalledError when the
+// watchdog cancelled it (whatever the driver made of the cancellation);
+// nil stays nil.
+func (o *Op) Err(err error) error {
+	if o == nil {
+		return err
+	}
+	return stalledErr(o.ctx, err)
+}
+
+// stalledErr is err as a *StalledError when ctx (or an outer context) was
+// cancelled for a stall.
+func stalledErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if se, ok := context.Cause(ctx).(*StalledError); ok {
+		if _, already := err.(*StalledError); already {
+			return err
+		}
+		return &StalledError{Stall: se.Stall, Err: err}
+	}
+	return err
+}
+
+// watch looks at the operations every period, until none is left.
+func (d *Watchdog) watch() {
+	t := time.NewTicker(d.period())
+	defer t.Stop()
+	var tell []Stall
+	for now := range t.C {
+		tell = tell[:0]
+		d.mu.Lock()
+		if len(d.ops) == 0 {
+			d.running = false
+			d.mu.Unlock()
+			return
+		}
+		for o := range d.ops {
+			if s, ok := o.look(now); ok {
+				tell = append(tell, s)
+			}
+		}
+		d.mu.Unlock()
+		if d.Stalled != nil {
+			for _, s := range tell {
+				d.Stalled(s)
+			}
+		}
+	}
+}
+
+// look notes the operation's progress at now, cancels it past the limit,
+// and says whether a stall is to be told.
+func (o *Op) look(now time.Time) (Stall, bool) {
+	d := o.d
+	if n := o.n.Load(); n != o.seen || o.paused.Load() {
+		o.seen, o.since, o.warned = n, now, 0
+		return Stall{}, false
+	}
+	if o.cancelled {
+		return Stall{}, false
+	}
+	s := o.stall
+	s.For = now.Sub(o.since)
+	if d.Limit > 0 && s.For >= d.Limit {
+		o.cancelled = true
+		s.Cancelled = true
+		o.cancel(&StalledError{Stall: s})
+		return s, true
+	}
+	if s.For-o.warned >= d.warn() {
+		o.warned = s.For
+		return s, true
+	}
+	return Stall{}, false
+}
