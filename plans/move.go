@@ -7,6 +7,7 @@ import (
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -346,21 +347,25 @@ func (w *writer) table(t *connectors.Table) error {
 
 // openRows reads a source table, or the select: standing for it.
 func (w *writer) openRows(t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
-	var rows connectors.Rows
-	var err error
+	var q connectors.Querier
 	if w.tp != nil && w.tp.Select != "" {
-		q, qerr := querierOf(w.snap)
-		if qerr != nil {
-			return nil, qerr
+		var err error
+		if q, err = querierOf(w.snap); err != nil {
+			return nil, err
 		}
-		rows, err = q.ScanQuery(w.ctx, w.tp.Select, t.Columns, opts)
-	} else {
-		rows, err = w.snap.Scan(w.ctx, t, opts)
 	}
+	// Named for the stall watchdog: a select: query names no table.
+	ctx := wrap.WithTable(w.ctx, t.Name)
+	rows, err := readAhead(ctx, w.r.batch, func(ctx context.Context) (connectors.Rows, error) {
+		if q != nil {
+			return q.ScanQuery(ctx, w.tp.Select, t.Columns, opts)
+		}
+		return w.snap.Scan(ctx, t, opts)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.Name, err)
 	}
-	return w.prefetched(checkOrderValues(checkKeyOrder(readAhead(w.ctx, rows, w.r.batch), w.tp), w.tp)), nil
+	return w.prefetched(checkOrderValues(checkKeyOrder(rows, w.tp), w.tp)), nil
 }
 
 // follow gives a record the outcome its declared parent and its
@@ -405,14 +410,16 @@ func (w *writer) entities() error {
 	}
 	w.at.keyIdx = scanKeyIndex(e.Entities, nil)
 	w.at.valueKeyIdx = scanKeyIndex(e.Values, e.ValuesKey)
-	ents, err := w.snap.Scan(w.ctx, e.Entities, connectors.ScanOptions{BatchSize: r.batch, After: entsAfter})
-	if err != nil {
-		return fmt.Errorf("read %s: %w", e.Entities.Name, err)
-	}
 	// Read ahead in a goroutine of its own, beside the values' (a
 	// streamed scan reads in one too): the locked snapshot runs their
 	// queries in turn.
-	ents = w.prefetched(readAhead(w.ctx, ents, r.batch))
+	ents, err := readAhead(w.ctx, r.batch, func(ctx context.Context) (connectors.Rows, error) {
+		return w.snap.Scan(ctx, e.Entities, connectors.ScanOptions{BatchSize: r.batch, After: entsAfter})
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", e.Entities.Name, err)
+	}
+	ents = w.prefetched(ents)
 	defer ents.Close()
 	vals, err := w.snap.Scan(w.ctx, e.Values, connectors.ScanOptions{BatchSize: r.batch, Key: e.ValuesKey, After: valsAfter})
 	if err != nil {

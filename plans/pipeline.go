@@ -3,6 +3,7 @@ package plans
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -19,11 +20,21 @@ import (
 // holds for a whole page query: so a form store's entities are read
 // ahead beside its values. (Parents' outcomes and duplicates' decisions
 // are looked up in the run's scratch database, not the snapshot.)
-func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.Rows {
+//
+// open opens the read with the context it is given, which Close cancels:
+// a reader blocked in a query (a source that stopped answering) is
+// stopped by it, where Close waited for the query, and the connection it
+// read on then counts as broken.
+func readAhead(ctx context.Context, batch int, open func(context.Context) (connectors.Rows, error)) (connectors.Rows, error) {
 	if batch <= 0 {
 		batch = connectors.DefaultBatchSize
 	}
 	ctx, cancel := context.WithCancel(ctx)
+	rows, err := open(ctx)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	r := &aheadRows{inner: rows, ch: make(chan [][]connectors.Value, 1), free: make(chan [][]connectors.Value, 1), cancel: cancel, pos: -1}
 	r.wg.Add(1)
 	go func() {
@@ -31,6 +42,13 @@ func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.
 		defer close(r.ch)
 		buf := make([][]connectors.Value, 0, batch)
 		owned := connectors.RowsOwned(rows)
+		// stopped keeps the reader honest: a read whose context ended
+		// before its rows were all given has an error, never an end.
+		stopped := func() {
+			if r.err == nil {
+				r.err = fmt.Errorf("the read was stopped before its end: %w", context.Cause(ctx))
+			}
+		}
 		for rows.Next() {
 			row := rows.Row()
 			if !owned {
@@ -41,6 +59,7 @@ func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.
 				select {
 				case r.ch <- buf:
 				case <-ctx.Done():
+					stopped()
 					return
 				}
 				select {
@@ -51,14 +70,21 @@ func readAhead(ctx context.Context, rows connectors.Rows, batch int) connectors.
 			}
 		}
 		r.err = rows.Err()
+		if r.err == nil && ctx.Err() != nil {
+			// A connector whose Next gives false on a cancelled context
+			// without an error must not end the table short.
+			stopped()
+			return
+		}
 		if len(buf) > 0 {
 			select {
 			case r.ch <- buf:
 			case <-ctx.Done():
+				stopped()
 			}
 		}
 	}()
-	return r
+	return r, nil
 }
 
 // copyValues gives a copied row's []byte values memory of their own (the
@@ -121,7 +147,8 @@ func (r *aheadRows) Row() []connectors.Value {
 func (r *aheadRows) Err() error { return r.err }
 
 // Close stops the reader and waits for it, so that the snapshot is free
-// when Close returns.
+// when Close returns. It cancels the read's context: a reader blocked in a
+// query returns as soon as the connector heeds the cancellation.
 func (r *aheadRows) Close() error {
 	if r.closed {
 		return nil

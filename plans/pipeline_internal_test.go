@@ -45,7 +45,7 @@ func (r *reusing) Close() error { r.closed = true; return nil }
 func TestReadAheadKeepsRowsAndError(t *testing.T) {
 	boom := errors.New("boom")
 	in := &reusing{n: 23, err: boom, row: make([]connectors.Value, 2)}
-	rows := readAhead(context.Background(), in, 5)
+	rows := readAheadOf(in, 5)
 	var got [][]connectors.Value
 	for rows.Next() {
 		got = append(got, rows.Row())
@@ -71,7 +71,7 @@ func TestReadAheadKeepsRowsAndError(t *testing.T) {
 func TestReadAheadCloseStopsTheReader(t *testing.T) {
 	before := runtime.NumGoroutine()
 	in := &heldSource{entered: make(chan int, 16), release: make(chan struct{})}
-	rows := readAhead(context.Background(), in, 3)
+	rows := readAheadOf(in, 3)
 	// A batch of three rows, handed over whole.
 	go func() {
 		for range 3 {
@@ -187,7 +187,7 @@ func TestReadAheadKeepsOwnedRows(t *testing.T) {
 	if connectors.RowsOwned(&lockedRows{Rows: &reusing{}, mu: new(sync.Mutex)}) {
 		t.Fatal("a locked read of reused rows says they are owned")
 	}
-	rows := readAhead(context.Background(), locked, 3)
+	rows := readAheadOf(locked, 3)
 	defer rows.Close()
 	i := 0
 	for ; rows.Next(); i++ {
@@ -274,7 +274,7 @@ func readAheadKeepsGivenRows(t *testing.T, owned bool) {
 	const n, batch = 40, 3
 	g := &gated{n: n, owned: owned, parked: make(chan struct{}), resume: make(chan struct{}),
 		stop: make(chan struct{}), row: make([]connectors.Value, 2)}
-	rows := readAhead(context.Background(), g, batch)
+	rows := readAheadOf(g, batch)
 	defer rows.Close()
 	defer close(g.stop) // before Close: a parked reader ends
 	ar := rows.(*aheadRows)
@@ -359,4 +359,10 @@ func readAheadKeepsGivenRows(t *testing.T, owned bool) {
 		t.Fatal("the reader refilled no slice handed back: the test no longer tests the reuse")
 	}
 	t.Logf("%d of %d batches were given in a reused slice", reused, (n+batch-1)/batch)
+}
+
+// readAheadOf reads rows ahead that are open already.
+func readAheadOf(rows connectors.Rows, batch int) connectors.Rows {
+	r, _ := readAhead(context.Background(), batch, func(context.Context) (connectors.Rows, error) { return rows, nil })
+	return r
 }
