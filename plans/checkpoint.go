@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -413,7 +414,12 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 		attempts = 6
 	}
 	for n := 1; ; n++ {
-		err := b.commitOnce(ctx, writes, cp, seq, prev, durable)
+		// Each attempt is watched whole: its begin, rows, checkpoint,
+		// lock check and commit (a stalled one is cancelled at the stall
+		// limit and counts as a lost connection).
+		actx, op := p.Watch.Begin(ctx, "target", fmt.Sprintf("commit batch %d", seq), writtenTables(writes))
+		err := op.Err(b.commitOnce(actx, writes, cp, seq, prev, durable))
+		op.End()
 		if err == nil {
 			return nil
 		}
@@ -449,6 +455,18 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 			return nil
 		}
 	}
+}
+
+// writtenTables names the receiving tables of a commit unit, for the
+// watchdog's messages.
+func writtenTables(writes []tableRows) string {
+	var names []string
+	for _, w := range writes {
+		if len(w.rows) > 0 && !slices.Contains(names, w.t.Name) {
+			names = append(names, w.t.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 func (b *bookkeeping) commitOnce(ctx context.Context, writes []tableRows, cp []connectors.Value, seq, prev int64, durable bool) error {

@@ -24,7 +24,7 @@ import (
 //	target: {url: env:REGFLYTT_TARGET, schema: ../platforms/x/schema.yaml}
 //	mappings: [../mappings/demo.yaml]
 //	archive: {dir: archive}
-//	run: {batch_size: 5000, jobs: 2}
+//	run: {batch_size: 5000, jobs: 2, stall_timeout: 10m}
 //
 // and the rest of the strategy's template (Template: step, timeline,
 // history, cost, approvals, …), which a run does not need.
@@ -67,6 +67,11 @@ type Plan struct {
 	// Jobs is how many groups of receiving tables move at the same time
 	// (run: {jobs: N}; run --jobs wins); 0 when the plan does not say.
 	Jobs int
+	// StallTimeout, when set, is how long an operation on the source or
+	// the target may go without progress before it is cancelled and its
+	// connection taken for lost (run: {stall_timeout: 10m}; run
+	// --stall-timeout wins); 0: a stall is warned of, and waited out.
+	StallTimeout time.Duration
 
 	// SourceFrozen says nothing writes the source during the run, so a
 	// read that loses its connection (and its snapshot) may continue in a
@@ -195,6 +200,13 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 				ds = append(ds, mappings.Diagnostic{Pos: js.Pos, Code: "P071", Message: fmt.Sprintf("run.jobs must be a whole number from 1 to %d", maxJobs)})
 			}
 		}
+		if st := run.Str("stall_timeout"); st.IsSet() {
+			d, err := ParseStallTimeout(st.Value)
+			if err != nil {
+				ds = append(ds, mappings.Diagnostic{Pos: st.Pos, Code: "P072", Message: "run.stall_timeout: " + err.Error()})
+			}
+			p.StallTimeout = d
+		}
 		if rd := run.Str("reference_date"); rd.IsSet() {
 			t, err := time.Parse(time.DateOnly, rd.Value)
 			if err != nil {
@@ -250,6 +262,20 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 		}
 	}
 	return p, ds
+}
+
+// ParseStallTimeout reads a stall limit: a duration of at least a second
+// ("90s", "10m", "1h30m"), or "0"/"none" for no limit.
+func ParseStallTimeout(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "0" || s == "none" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("%q is not a duration of at least a second (such as 90s, 10m or 1h), nor 0 or none for no limit", s)
+	}
+	return d, nil
 }
 
 // hasOptOutList reports whether the plan names an opt-out list to read.

@@ -77,6 +77,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if pol.Log == nil {
 		pol.Log = r.log
 	}
+	pol.Watch = r.watch
 	r.opts.Retry = pol
 	tgt := wrap.Target(raw, pol)
 	defer tgt.Close()
@@ -338,7 +339,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		// What the target holds, when it answers, is the truth: a batch
 		// commit it answered may have been lost since (LostCommitError),
 		// or one whose answer was lost may have gone through.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		// Not longer than the stall limit: a run stopped by a stalled
+		// target waits no longer on it than the limit said.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.askBound(10*time.Second))
 		if held, lerr := bk.latest(rctx); lerr == nil && held != nil {
 			last = held
 		}

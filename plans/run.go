@@ -72,6 +72,13 @@ type Options struct {
 	// Retry is how transient faults are retried; its zero value is the
 	// default policy.
 	Retry wrap.Policy
+	// StallTimeout, when set, overrides the plan's run.stall_timeout: how
+	// long an operation on the source or the target (a read, a batch's
+	// commit) may go without progress before it is cancelled, its
+	// connection taken for lost and retried; a negative one sets none.
+	// StallWarning is how long before a stall is warned of (and again
+	// while it lasts); 0 means a minute.
+	StallTimeout, StallWarning time.Duration
 	// NewWorkDir, when set, names the work directory of a run not given
 	// one (WorkDir "") that does not resume; WorkDirChosen, when set, is
 	// told the work directory once the run has chosen it (a resumed run's
@@ -131,6 +138,9 @@ type runner struct {
 	sourceRead map[string]string
 	// keys are the receiving keys given so far (dupkeys.go).
 	keys *receivingKeys
+	// watch watches every operation on the source and the target for
+	// progress (stall.go).
+	watch *wrap.Watchdog
 }
 
 // archiveMeta describes the run's archive package; started is when the
@@ -173,6 +183,7 @@ func newRunner(p *Plan, opts Options, needTarget bool) (*runner, error) {
 		opts.WorkDir = "."
 	}
 	r := &runner{plan: p, opts: opts, log: opts.Logger, batch: p.BatchSize, workGiven: workGiven}
+	r.watch = r.watchdog()
 	// A resume that stops before moving leaves its preloaded keys here.
 	defer func() { r.keys.Close() }()
 	if r.batch == 0 {
@@ -234,6 +245,7 @@ func (r *runner) open(ctx context.Context) (*session, error) {
 	if pol.Log == nil {
 		pol.Log = r.log
 	}
+	pol.Watch = r.watch
 	src = wrap.Source(src, pol)
 	snap, err := src.Snapshot(ctx)
 	if err != nil {

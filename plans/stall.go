@@ -1,0 +1,64 @@
+package plans
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors/wrap"
+)
+
+// watchdog makes the run's stall watchdog (connectors/wrap.Watchdog): it
+// watches every operation on the source and the target, the reads row by
+// row and each batch's commit whole, warns of one that makes no progress
+// (and again while it lasts), and, with a stall limit (run.stall_timeout,
+// --stall-timeout), cancels it there: the retries then try again on a new
+// connection, and when they are spent the run stops where it can resume.
+//
+// A peer that stays connected and stops answering (a frozen server, a
+// firewall that drops a flow's packets, a NAT that forgot it) is not seen
+// by TCP keepalive and is bounded by no driver by default: without the
+// watchdog the run waited for ever, its progress standing still.
+func (r *runner) watchdog() *wrap.Watchdog {
+	limit := r.plan.StallTimeout
+	if r.opts.StallTimeout != 0 {
+		limit = max(r.opts.StallTimeout, 0)
+	}
+	return &wrap.Watchdog{Warn: r.opts.StallWarning, Limit: limit, Stalled: r.stalled}
+}
+
+// stalled tells the user of a stall: a warning, which the command line
+// prints without -v.
+func (r *runner) stalled(s wrap.Stall) {
+	d := wrap.Round(s.For)
+	on := ""
+	if s.Table != "" {
+		on = " of " + s.Table
+	}
+	if s.Cancelled {
+		r.log.Warn(fmt.Sprintf("stalled: no progress from the %s in %s%s for %v (the stall limit): cancelled; its connection counts as lost, and the retries try again on a new one", s.Side, s.What, on, d),
+			"side", s.Side, "table", s.Table)
+		return
+	}
+	var msg string
+	switch {
+	case s.What == "read" && s.Table != "":
+		msg = fmt.Sprintf("still waiting for the %s: table %s, no row for %v", s.Side, s.Table, d)
+	default:
+		msg = fmt.Sprintf("still waiting for the %s to %s%s, for %v", s.Side, s.What, on, d)
+	}
+	if s.Limit > 0 {
+		msg += fmt.Sprintf(" (cancelled at the stall limit, %v)", wrap.Round(s.Limit))
+	} else {
+		msg += " (not an error: a query may sort for minutes before its first row; run.stall_timeout or --stall-timeout cancels a stall and retries on a new connection)"
+	}
+	r.log.Warn(msg, "side", s.Side, "table", s.Table)
+}
+
+// askBound bounds a question to a peer at the end of a stopped run by the
+// stall limit, when there is one shorter than d.
+func (r *runner) askBound(d time.Duration) time.Duration {
+	if r.watch != nil && r.watch.Limit > 0 && r.watch.Limit < d {
+		return r.watch.Limit
+	}
+	return d
+}
