@@ -53,7 +53,7 @@ func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
 	if err != nil {
 		return nil, d.errorf(err, "begin")
 	}
-	return &writeTx{db: d, tx: tx}, nil
+	return &writeTx{db: d, tx: tx, ctx: ctx}, nil
 }
 
 // writeTx is a write transaction. Write checks a whole batch before any of
@@ -61,8 +61,13 @@ func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
 // was and the caller may go on (archive the row, write the rest). A server
 // error during COPY aborts the transaction; only Rollback helps then.
 type writeTx struct {
-	db  *DB
-	tx  pgx.Tx
+	db *DB
+	tx pgx.Tx
+	// ctx is Begin's: Commit takes none, and is cancelled with it (as
+	// database/sql's is), so that a commit a peer never answers ends
+	// when the caller gives up (a stall limit, a second Ctrl-C) instead
+	// of waiting for ever; pgx then closes the connection.
+	ctx context.Context
 	src copySource
 	// oids and encs are the binary COPY's per column, reused.
 	oids []uint32
@@ -72,7 +77,7 @@ type writeTx struct {
 }
 
 func (w *writeTx) Commit() error {
-	if err := w.tx.Commit(context.Background()); err != nil {
+	if err := w.tx.Commit(w.ctx); err != nil {
 		return w.db.errorf(err, "commit")
 	}
 	return nil
@@ -85,7 +90,7 @@ func (w *writeTx) Commit() error {
 // connectors.AsyncCommitter for what that may lose and how the runner
 // notices.
 func (w *writeTx) CommitAsync() error {
-	if _, err := w.tx.Exec(context.Background(), "SET LOCAL synchronous_commit TO OFF"); err != nil {
+	if _, err := w.tx.Exec(w.ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
 		// Ended here, as a failed Commit ends it: the pool has the
 		// connection back only when its transaction ends, and the pool's
 		// Close waits for every connection it gave out. Left open, a run

@@ -1,8 +1,9 @@
-// Package faultnet gives connector tests the network faults a connection
-// meets in service and a dialect must bound: a server that accepts and
-// never answers, and a proxy that stops forwarding while keeping its
-// connections open. It needs no database; the dialects' tests put it
-// between their driver and the real server.
+// Package faultnet gives tests the network faults a connection meets in
+// service and a dialect or the runner must bound: a server that accepts
+// and never answers, and a proxy that stops forwarding while keeping its
+// connections open. It needs no database; the dialects' tests and the
+// runner's stall tests (plans) put it between a driver and the real
+// server, which is why it sits at the module's root.
 package faultnet
 
 import (
