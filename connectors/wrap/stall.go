@@ -173,6 +173,18 @@ func (o *Op) End() {
 	o.cancel(context.Canceled)
 }
 
+// Release stops watching the operation and leaves its context to end
+// with the caller's: for one whose result lives on with the context it
+// was made with (a transaction begun, which commits with Begin's).
+func (o *Op) Release() {
+	if o == nil {
+		return
+	}
+	o.d.mu.Lock()
+	delete(o.d.ops, o)
+	o.d.mu.Unlock()
+}
+
 // Err gives the error the operation returned, as a *StalledError when the
 // watchdog cancelled it (whatever the driver made of the cancellation);
 // nil stays nil.

@@ -170,9 +170,20 @@ func (e *SnapshotLostError) Unwrap() error { return e.Err }
 // retry runs f until it succeeds, fails for good, or the attempts are
 // spent.
 func retry(ctx context.Context, p Policy, what string, f func(context.Context) error) error {
+	return retryWith(ctx, p, what, false, f)
+}
+
+// retryKeep is retry for an operation whose result lives on with the
+// context it was made with (a transaction, a snapshot's): the attempt
+// that succeeds leaves its context to end with ctx.
+func retryKeep(ctx context.Context, p Policy, what string, f func(context.Context) error) error {
+	return retryWith(ctx, p, what, true, f)
+}
+
+func retryWith(ctx context.Context, p Policy, what string, keep bool, f func(context.Context) error) error {
 	var err error
 	for n := 1; ; n++ {
-		if err = p.attempt(ctx, what, "", f); err == nil || !IsTransient(err) || n >= p.attempts() {
+		if err = p.attempt(ctx, what, "", keep, f); err == nil || !IsTransient(err) || n >= p.attempts() {
 			return err
 		}
 		p.log().Warn("transient fault: retrying", "op", what, "attempt", n+1, "of", p.attempts(), "err", err)
@@ -183,10 +194,16 @@ func retry(ctx context.Context, p Policy, what string, f func(context.Context) e
 }
 
 // attempt runs one attempt of an operation, watched by p.Watch.
-func (p Policy) attempt(ctx context.Context, what, table string, f func(context.Context) error) error {
+// With keep, one that succeeds keeps its context (Op.Release).
+func (p Policy) attempt(ctx context.Context, what, table string, keep bool, f func(context.Context) error) error {
 	actx, op := p.Watch.Begin(ctx, p.side, what, table)
-	defer op.End()
-	return op.Err(f(actx))
+	err := op.Err(f(actx))
+	if keep && err == nil {
+		op.Release()
+	} else {
+		op.End()
+	}
+	return err
 }
 
 // Source wraps a source: its snapshots' reads are retried as p says.
@@ -205,7 +222,7 @@ func (s *source) Close() error                { return s.inner.Close() }
 
 func (s *source) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 	var snap connectors.Snapshot
-	err := retry(ctx, s.p, "open snapshot", func(ctx context.Context) (err error) {
+	err := retryKeep(ctx, s.p, "open snapshot", func(ctx context.Context) (err error) {
 		snap, err = s.inner.Snapshot(ctx)
 		return err
 	})
@@ -275,7 +292,9 @@ func (t *target) Create(ctx context.Context, tables []connectors.Table) error {
 
 func (t *target) Begin(ctx context.Context) (connectors.Tx, error) {
 	var tx connectors.Tx
-	err := retry(ctx, t.p, "begin", func(ctx context.Context) (err error) {
+	// A transaction begun keeps its context: it commits with Begin's
+	// (database/sql's, PostgreSQL's).
+	err := retryKeep(ctx, t.p, "begin", func(ctx context.Context) (err error) {
 		tx, err = t.inner.Begin(ctx)
 		return err
 	})
@@ -344,7 +363,7 @@ func (s *snapshot) recover(ctx context.Context, gen, n int, cause error) error {
 	}
 	_ = s.cur.Close()
 	var next connectors.Snapshot
-	err := retry(ctx, s.p, "reopen snapshot", func(ctx context.Context) (err error) {
+	err := retryKeep(ctx, s.p, "reopen snapshot", func(ctx context.Context) (err error) {
 		next, err = s.src.Snapshot(ctx)
 		return err
 	})
@@ -361,7 +380,7 @@ func (s *snapshot) do(ctx context.Context, what, table string, f func(context.Co
 	for n := 1; ; n++ {
 		gen := s.gen
 		cur := s.cur
-		err := s.p.attempt(ctx, what, table, func(ctx context.Context) error { return f(ctx, cur) })
+		err := s.p.attempt(ctx, what, table, false, func(ctx context.Context) error { return f(ctx, cur) })
 		if err == nil || !IsTransient(err) || n >= s.p.attempts() {
 			return err
 		}
