@@ -443,7 +443,12 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 		if werr := p.Backoff(ctx, n); werr != nil {
 			return errors.Join(err, werr)
 		}
-		last, lerr := b.latestSeq(ctx)
+		// Watched whole, its own retries inside: a target that stalls
+		// costs a stall limit here, not one per attempt of each read.
+		lctx, lop := p.Watch.Begin(ctx, "target", fmt.Sprintf("say whether batch %d committed", seq), "")
+		last, lerr := b.latestSeq(lctx)
+		lerr = lop.Err(lerr)
+		lop.End()
 		if lerr != nil {
 			if wrap.IsTransient(lerr) {
 				continue

@@ -36,7 +36,7 @@ func (r *runner) stalled(s wrap.Stall) {
 	}
 	if s.Cancelled {
 		r.log.Warn(fmt.Sprintf("stalled: no progress from the %s in %s%s for %v (the stall limit): cancelled; its connection counts as lost, and the retries try again on a new one", s.Side, s.What, on, d),
-			"side", s.Side, "table", s.Table)
+			stallAttrs(s)...)
 		return
 	}
 	var msg string
@@ -51,7 +51,16 @@ func (r *runner) stalled(s wrap.Stall) {
 	} else {
 		msg += " (not an error: a query may sort for minutes before its first row; run.stall_timeout or --stall-timeout cancels a stall and retries on a new connection)"
 	}
-	r.log.Warn(msg, "side", s.Side, "table", s.Table)
+	r.log.Warn(msg, stallAttrs(s)...)
+}
+
+// stallAttrs are a stall's log attributes: the side, and the table when
+// one is known.
+func stallAttrs(s wrap.Stall) []any {
+	if s.Table == "" {
+		return []any{"side", s.Side}
+	}
+	return []any{"side", s.Side, "table", s.Table}
 }
 
 // askBound bounds a question to a peer at the end of a stopped run by the

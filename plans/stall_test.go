@@ -3,6 +3,7 @@ package plans_test
 import (
 	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -135,14 +136,27 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		work := filepath.Join(dir, "tgt-limit")
 		var log syncLog
 		k := &killAt{n: 5, kill: proxy.Freeze}
+		// Once the run has given up (its stop report is written), the
+		// proxy thaws: what the frozen connections held reaches the
+		// server, a commit the run gave up on may go through late, and
+		// the run's own lock is released without waiting out the
+		// connector's cleanup bound (30 s) on a frozen session.
+		thawed := make(chan struct{})
+		go func() {
+			defer close(thawed)
+			for end := time.Now().Add(runDeadline); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+				if _, err := os.Stat(filepath.Join(work, "report.json")); err == nil {
+					break
+				}
+			}
+			proxy.Thaw()
+		}()
 		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Progress: k, Retry: fast,
 			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		<-thawed
 		if !strings.Contains(log.String(), "still waiting for the target") {
 			t.Errorf("no stall warning:\n%s", log.String())
 		}
-		// What the frozen connections held reaches the server now: a
-		// commit the run gave up on may go through late.
-		proxy.Thaw()
 		finish(t, err, src, viaProxy, work)
 	})
 	t.Run("target, no limit: warns, goes on when it answers", func(t *testing.T) {

@@ -222,7 +222,7 @@ func (s *source) Close() error                { return s.inner.Close() }
 
 func (s *source) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 	var snap connectors.Snapshot
-	err := retryKeep(ctx, s.p, "open snapshot", func(ctx context.Context) (err error) {
+	err := retryKeep(ctx, s.p, "open a snapshot", func(ctx context.Context) (err error) {
 		snap, err = s.inner.Snapshot(ctx)
 		return err
 	})
@@ -363,7 +363,7 @@ func (s *snapshot) recover(ctx context.Context, gen, n int, cause error) error {
 	}
 	_ = s.cur.Close()
 	var next connectors.Snapshot
-	err := retryKeep(ctx, s.p, "reopen snapshot", func(ctx context.Context) (err error) {
+	err := retryKeep(ctx, s.p, "open a new snapshot", func(ctx context.Context) (err error) {
 		next, err = s.src.Snapshot(ctx)
 		return err
 	})
