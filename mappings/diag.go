@@ -220,4 +220,5 @@ var Codes = map[string]string{
 	"P042": "verification.control_groups: a group is not a list of receiving columns",
 	"P043": "verification.source_groups: a group is not a list of source columns or year(<date column>)",
 	"P071": "run.jobs is not a whole number from 1 to 64",
+	"P072": "run.stall_timeout is not a duration of at least a second (or 0, none)",
 }

@@ -20,6 +20,7 @@ type runFlags struct {
 	unitReports          string
 	restart              bool
 	jobs                 int
+	stallTimeout         string
 }
 
 // runsDir holds the work directories of runs not given --work; .gitignore
@@ -61,6 +62,18 @@ commits as one unit; the archive package, the receiving tables and the report's
 counts are the same as with one job. With more than one job, progress is
 written as a line per table every few seconds.
 
+A source or target that stays connected and stops answering (a frozen server,
+a firewall or NAT that dropped the connection silently) is a stall: when a
+read, or a batch's commit, makes no progress for a minute, run warns, naming
+the side, the table and how long ("still waiting for the source: table besok,
+no row for 2m0s"), and again every minute while it lasts. A stall is not an
+error: a query may sort for minutes before its first row, and the run goes on
+when the server answers. --stall-timeout D (or the plan's run:
+{stall_timeout: D}) cancels an operation that made no progress for D: its
+connection counts as lost, and the batch is tried again on a new one; when
+the retries are spent the run stops, saying what stalled and for how long,
+with everything it committed kept; run the plan again to resume.
+
 The source and target URLs come from --source/--target, or from the plan's
 source.url/target.url (often env:NAME).`,
 		Example: `  regflytt run testdata/plans/demo.yaml \
@@ -77,6 +90,17 @@ source.url/target.url (often env:NAME).`,
 				tuneGCForJobs(f.jobs)
 			} else {
 				tuneGCForJobs(p.Jobs)
+			}
+			var stall time.Duration
+			if f.stallTimeout != "" {
+				var err error
+				if stall, err = plans.ParseStallTimeout(f.stallTimeout); err != nil {
+					return usageError{fmt.Errorf("--stall-timeout: %w", err)}
+				}
+				if stall == 0 {
+					// 0 or none: no limit, whatever the plan says.
+					stall = -1
+				}
 			}
 			rep, err := plans.Run(cmd.Context(), p, plans.Options{
 				SourceURL: f.source,
@@ -99,6 +123,8 @@ source.url/target.url (often env:NAME).`,
 				Logger:      g.logger(),
 				ToolVersion: toolVersion(),
 				UnitReports: f.unitReports,
+				// A stall is warned of in any case; this cancels it.
+				StallTimeout: stall,
 			})
 			return printReport(g, rep, work, err)
 		},
@@ -108,6 +134,7 @@ source.url/target.url (often env:NAME).`,
 	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md), removing the unit reports an earlier run left there once it holds the target")
 	cmd.Flags().StringVar(&f.work, "work", "", "work directory for the archive package and report.json (default: a new "+runsDir+"/<register>-<time>; on resume, the one the stopped run used)")
 	cmd.Flags().IntVar(&f.jobs, "jobs", 0, "move up to this many independent receiving tables at the same time (default: the plan's run.jobs, else 1)")
+	cmd.Flags().StringVar(&f.stallTimeout, "stall-timeout", "", "cancel a read or a batch's commit that made no progress for this long (90s, 10m, 1h; 0 or none: never), and retry it on a new connection; the run stops resumably when the retries are spent (default: the plan's run.stall_timeout, else none: a stall is warned of every minute and waited out)")
 	cmd.Flags().BoolVar(&f.restart, "restart", false, "start over: empty the receiving tables earlier runs of this plan wrote (and nothing else), then run from the start")
 	addJSONFlag(cmd, g)
 	return cmd

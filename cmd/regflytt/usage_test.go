@@ -27,6 +27,7 @@ var usageCases = [][]string{
 	{"run"},
 	{"run", "a.yaml", "b.yaml"},
 	{"run", "testdata/plans/demo.yaml", "--wrok", "x"},
+	{"run", "testdata/plans/demo.yaml", "--stall-timeout", "soon"},
 	{"demo", "extra"},
 	{"demo", "--patients", "many"},
 	{"version", "extra"},
