@@ -1,14 +1,17 @@
 package plans_test
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
@@ -136,21 +139,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		work := filepath.Join(dir, "tgt-limit")
 		var log syncLog
 		k := &killAt{n: 5, kill: proxy.Freeze}
-		// Once the run has given up (its stop report is written), the
-		// proxy thaws: what the frozen connections held reaches the
-		// server, a commit the run gave up on may go through late, and
-		// the run's own lock is released without waiting out the
-		// connector's cleanup bound (30 s) on a frozen session.
-		thawed := make(chan struct{})
-		go func() {
-			defer close(thawed)
-			for end := time.Now().Add(runDeadline); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-				if _, err := os.Stat(filepath.Join(work, "report.json")); err == nil {
-					break
-				}
-			}
-			proxy.Thaw()
-		}()
+		thawed := thawWhenStopped(t, proxy, work)
 		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Progress: k, Retry: fast,
 			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 		<-thawed
@@ -177,6 +166,124 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		}
 		same(t, tgt, work)
 	})
+	t.Run("source declared frozen, stall limit: continues in a new snapshot", func(t *testing.T) {
+		proxy, viaProxy := faultnet.ProxyURL(t, src)
+		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "src-frozen")
+		frozen := *p
+		frozen.SourceFrozen = true
+		var log syncLog
+		// The connections open then stop (a NAT that forgot them); a new
+		// one goes through.
+		k := &killAt{n: 5, kill: proxy.FreezeOpen}
+		rep, err := runWithin(t, &frozen, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast,
+			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Pass {
+			t.Fatalf("report FAIL: %v", rep.Problems)
+		}
+		if !strings.Contains(log.String(), "stalled: no progress from the source") || !strings.Contains(log.String(), "continuing in a new snapshot") {
+			t.Errorf("the read was not cancelled and continued:\n%s", log.String())
+		}
+		same(t, tgt, work)
+	})
+	t.Run("target frozen in a batch's commit, stall limit: stops resumably", func(t *testing.T) {
+		tgt := pgtest.NewDatabase(t)
+		proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+		work := filepath.Join(dir, "tgt-commit")
+		var log syncLog
+		// The proxy freezes as the fifth batch's COMMIT is sent: the
+		// server holds the batch uncommitted, the COMMIT waits in the
+		// proxy, and reaches the server when it thaws, after the run
+		// gave up on it.
+		ft := &freezingCommits{n: 5, freeze: proxy.Freeze}
+		thawed := thawWhenStopped(t, proxy, work)
+		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: fast,
+			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil)),
+			WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
+		<-thawed
+		t.Logf("the run: %v", err)
+		if ft.commits < 5 {
+			t.Fatalf("%d commits: the test froze none", ft.commits)
+		}
+		if !strings.Contains(log.String(), "still waiting for the target to commit batch") {
+			t.Errorf("no stall warning:\n%s", log.String())
+		}
+		finish(t, err, src, viaProxy, work)
+	})
+}
+
+// thawWhenStopped thaws p once the run in work has given up (its stop
+// report is written): what the frozen connections held reaches the
+// server then, and the run's lock is released without waiting out the
+// connector's cleanup bound (30 s) on a frozen session.
+func thawWhenStopped(t *testing.T, p *faultnet.FreezingProxy, work string) <-chan struct{} {
+	t.Helper()
+	thawed := make(chan struct{})
+	go func() {
+		defer close(thawed)
+		for end := time.Now().Add(runDeadline); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(filepath.Join(work, "report.json")); err == nil {
+				break
+			}
+		}
+		p.Thaw()
+	}()
+	return thawed
+}
+
+// freezingCommits calls freeze just before the nth commit of a batch's
+// transaction is sent. Its transactions offer what the target's do (the
+// checked write, the asynchronous commit, the checkpoints' pruning), and
+// it the run lock, so that the run commits as it does unwrapped.
+type freezingCommits struct {
+	connectors.Target
+	mu      sync.Mutex
+	n       int
+	commits int
+	freeze  func()
+}
+
+func (f *freezingCommits) Begin(ctx context.Context) (connectors.Tx, error) {
+	tx, err := f.Target.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &freezingTx{Tx: tx, f: f}, nil
+}
+
+func (f *freezingCommits) Lock(ctx context.Context, name string) (func() error, error) {
+	return f.Target.(connectors.Locker).Lock(ctx, name)
+}
+
+func (f *freezingCommits) CheckLock(ctx context.Context, name string) error {
+	return f.Target.(connectors.LockChecker).CheckLock(ctx, name)
+}
+
+type freezingTx struct {
+	connectors.Tx
+	f *freezingCommits
+}
+
+func (t *freezingTx) committing() {
+	t.f.mu.Lock()
+	defer t.f.mu.Unlock()
+	if t.f.commits++; t.f.commits == t.f.n {
+		t.f.freeze()
+	}
+}
+
+func (t *freezingTx) Commit() error { t.committing(); return t.Tx.Commit() }
+func (t *freezingTx) CommitAsync() error {
+	t.committing()
+	return connectors.CommitBatch(t.Tx, true)
+}
+func (t *freezingTx) WriteChecked(ctx context.Context, tb *connectors.Table, rows [][]connectors.Value) (int64, error) {
+	return connectors.WriteChecked(ctx, t.Tx, tb, rows)
+}
+func (t *freezingTx) DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error) {
+	return t.Tx.(connectors.RowDeleter).DeleteBefore(ctx, table, match, value, seq, before)
 }
 
 // run: {stall_timeout: D} in the plan: a duration of a second or more,

@@ -69,7 +69,8 @@ the side, the table and how long ("still waiting for the source: table besok,
 no row for 2m0s"), and again every minute while it lasts. A stall is not an
 error: a query may sort for minutes before its first row, and the run goes on
 when the server answers. --stall-timeout D (or the plan's run:
-{stall_timeout: D}) cancels an operation that made no progress for D: its
+{stall_timeout: D}) cancels an operation that made no progress for D (make
+D longer than any query may take before its first row or its answer): its
 connection counts as lost, and the batch is tried again on a new one; when
 the retries are spent the run stops, saying what stalled and for how long,
 with everything it committed kept; run the plan again to resume.
