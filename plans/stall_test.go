@@ -44,6 +44,55 @@ func thawOnWarning(t *testing.T, log *syncLog, p *faultnet.FreezingProxy, want s
 	return thawed
 }
 
+// stallRetry retries fast and little, for the stall tests.
+var stallRetry = wrap.Policy{Base: 20e6, Max: 200e6, Attempts: 3}
+
+// asCleanRun runs p from src into clean, and gives a check that a target
+// and a work directory's archive end as that run's.
+func asCleanRun(t *testing.T, p *plans.Plan, src, clean, work string) func(t *testing.T, tgt, work string) {
+	t.Helper()
+	if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: work}); err != nil {
+		t.Fatal(err)
+	}
+	want := targetDigest(t, clean, demoTables)
+	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		want[k] = v
+	}
+	return func(t *testing.T, tgt, work string) {
+		t.Helper()
+		got := targetDigest(t, tgt, demoTables)
+		for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+			got[k] = v
+		}
+		if got.String() != want.String() {
+			t.Errorf("differs from a clean run:\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
+// resumeAfterStall gives a check of a run that may have stopped for a
+// stall: it must say so and how to resume, and a plain run of p then
+// completes; either way the end is a clean run's (same).
+func resumeAfterStall(p *plans.Plan, same func(t *testing.T, tgt, work string)) func(t *testing.T, runErr error, srcURL, tgt, work string) {
+	return func(t *testing.T, runErr error, srcURL, tgt, work string) {
+		t.Helper()
+		var stopped *plans.StoppedError
+		if runErr != nil {
+			if !errors.As(runErr, &stopped) || !strings.Contains(runErr.Error(), "stalled") || !strings.Contains(runErr.Error(), "again to resume") {
+				t.Fatalf("got %v, want a resumable stop that says it stalled and how to resume", runErr)
+			}
+			rep, err := runWithin(t, p, plans.Options{SourceURL: srcURL, TargetURL: tgt, Retry: stallRetry})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Pass {
+				t.Fatalf("report FAIL: %v", rep.Problems)
+			}
+		}
+		same(t, tgt, work)
+	}
+}
+
 // A source or a target that stops answering mid-run, through a proxy
 // that freezes its connections (MariaDB to PostgreSQL): with a stall
 // limit the stalled operation is cancelled and the run retries or stops
@@ -57,51 +106,14 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 	dir := t.TempDir()
 	p := loadPlan(t, demoPlan)
 	p.BatchSize = 100
-	clean := pgtest.NewDatabase(t)
-	if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
-		t.Fatal(err)
-	}
-	want := targetDigest(t, clean, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
-		want[k] = v
-	}
-	same := func(t *testing.T, tgt, work string) {
-		t.Helper()
-		got := targetDigest(t, tgt, demoTables)
-		for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
-			got[k] = v
-		}
-		if got.String() != want.String() {
-			t.Errorf("differs from a clean run:\n got %s\nwant %s", got, want)
-		}
-	}
-	fast := wrap.Policy{Base: 20e6, Max: 200e6, Attempts: 3}
-	// finish runs the plan again after a stop, as a user would, and
-	// checks the end.
-	finish := func(t *testing.T, runErr error, srcURL, tgt, work string) {
-		t.Helper()
-		var stopped *plans.StoppedError
-		if runErr != nil {
-			if !errors.As(runErr, &stopped) || !strings.Contains(runErr.Error(), "stalled") || !strings.Contains(runErr.Error(), "again to resume") {
-				t.Fatalf("got %v, want a resumable stop that says it stalled and how to resume", runErr)
-			}
-			rep, err := runWithin(t, p, plans.Options{SourceURL: srcURL, TargetURL: tgt, Retry: fast})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !rep.Pass {
-				t.Fatalf("report FAIL: %v", rep.Problems)
-			}
-		}
-		same(t, tgt, work)
-	}
-
+	same := asCleanRun(t, p, src, pgtest.NewDatabase(t), filepath.Join(dir, "clean"))
+	finish := resumeAfterStall(p, same)
 	t.Run("source, stall limit: stops resumably", func(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, src)
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "src-limit")
 		var log syncLog
 		k := &killAt{n: 5, kill: proxy.Freeze}
-		_, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast,
+		_, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
 			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 		var se *wrap.StalledError
 		if !errors.As(err, &se) || se.Side != "source" {
@@ -119,7 +131,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		var log syncLog
 		k := &killAt{n: 5, kill: proxy.Freeze}
 		thawed := thawOnWarning(t, &log, proxy, "no row for")
-		rep, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast,
+		rep, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
 			StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 		<-thawed
 		if err != nil {
@@ -140,7 +152,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		var log syncLog
 		k := &killAt{n: 5, kill: proxy.Freeze}
 		thawed := thawWhenStopped(t, proxy, work)
-		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Progress: k, Retry: fast,
+		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Progress: k, Retry: stallRetry,
 			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 		<-thawed
 		if !strings.Contains(log.String(), "still waiting for the target") {
@@ -155,7 +167,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		var log syncLog
 		k := &killAt{n: 5, kill: proxy.Freeze}
 		thawed := thawOnWarning(t, &log, proxy, "still waiting for the target")
-		rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Progress: k, Retry: fast,
+		rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Progress: k, Retry: stallRetry,
 			StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 		<-thawed
 		if err != nil {
@@ -175,7 +187,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		// The connections open then stop (a NAT that forgot them); a new
 		// one goes through.
 		k := &killAt{n: 5, kill: proxy.FreezeOpen}
-		rep, err := runWithin(t, &frozen, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast,
+		rep, err := runWithin(t, &frozen, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
 			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 		if err != nil {
 			t.Fatal(err)
@@ -199,7 +211,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		// gave up on it.
 		ft := &freezingCommits{n: 5, freeze: proxy.Freeze}
 		thawed := thawWhenStopped(t, proxy, work)
-		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: fast,
+		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: stallRetry,
 			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil)),
 			WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
 		<-thawed
@@ -308,4 +320,50 @@ func TestPlanStallTimeout(t *testing.T) {
 			t.Errorf("%q: %v, want P072 at its line", extra, err)
 		}
 	}
+}
+
+// A PostgreSQL source that stops answering mid-table (into MariaDB):
+// with a stall limit the run stops resumably and a plain run completes;
+// without one it warns and goes on when the source answers again.
+func TestRunSurvivesAStalledPostgreSQLSource(t *testing.T) {
+	src := pgtest.NewDatabase(t)
+	writeDemo(t, src, 2000)
+	dir := t.TempDir()
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 100
+	same := asCleanRun(t, p, src, mytest.NewDatabase(t), filepath.Join(dir, "clean"))
+	finish := resumeAfterStall(p, same)
+	t.Run("stall limit: stops resumably", func(t *testing.T) {
+		proxy, viaProxy := faultnet.ProxyURL(t, src)
+		tgt, work := mytest.NewDatabase(t), filepath.Join(dir, "limit")
+		k := &killAt{n: 5, kill: proxy.Freeze}
+		// pgx ends a cancelled connection with a cancel request on a
+		// new one, which waits for the frozen proxy up to 15 s.
+		thawed := thawWhenStopped(t, proxy, work)
+		_, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
+			StallTimeout: stallLimit, StallWarning: stallWarning})
+		var se *wrap.StalledError
+		if !errors.As(err, &se) || se.Side != "source" {
+			t.Fatalf("got %v, want a stall of the source", err)
+		}
+		<-thawed
+		finish(t, err, viaProxy, tgt, work)
+	})
+	t.Run("no limit: warns, goes on when it answers", func(t *testing.T) {
+		proxy, viaProxy := faultnet.ProxyURL(t, src)
+		tgt, work := mytest.NewDatabase(t), filepath.Join(dir, "wait")
+		var log syncLog
+		k := &killAt{n: 5, kill: proxy.Freeze}
+		thawed := thawOnWarning(t, &log, proxy, "still waiting for the source: table")
+		rep, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
+			StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		<-thawed
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Pass {
+			t.Fatalf("report FAIL: %v", rep.Problems)
+		}
+		same(t, tgt, work)
+	})
 }
