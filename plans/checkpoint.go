@@ -413,6 +413,17 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 	if attempts <= 0 {
 		attempts = 6
 	}
+	// A unit whose attempt stalled and that then fails otherwise (its
+	// lock's connection, cancelled with it, counts as lost) says it
+	// stalled first: that is what the user has to look at.
+	var stalled error
+	fail := func(err error) error {
+		var se *wrap.StalledError
+		if stalled != nil && !errors.As(err, &se) {
+			return fmt.Errorf("%w (after the batch's commit %v)", err, stalled)
+		}
+		return err
+	}
 	for n := 1; ; n++ {
 		// Each attempt is watched whole: its begin, rows, checkpoint,
 		// lock check and commit (a stalled one is cancelled at the stall
@@ -423,25 +434,29 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 		if err == nil {
 			return nil
 		}
+		var se *wrap.StalledError
+		if errors.As(err, &se) {
+			stalled = err
+		}
 		if errors.Is(err, connectors.ErrLockLost) {
 			// Nothing of the unit committed: it commits once the lock is
 			// taken again, or the run stops.
 			if n >= attempts {
-				return &LockLostError{Why: fmt.Sprintf("it was lost again each of %d times it was taken again", attempts-1), Err: err}
+				return fail(&LockLostError{Why: fmt.Sprintf("it was lost again each of %d times it was taken again", attempts-1), Err: err})
 			}
 			if rerr := b.lock.retake(ctx, p, err); rerr != nil {
-				return rerr
+				return fail(rerr)
 			}
 			continue
 		}
 		if !wrap.IsTransient(err) || n >= attempts {
-			return err
+			return fail(err)
 		}
 		if p.Log != nil {
 			p.Log.Warn("transient fault in a batch's transaction: trying the batch again", "batch", seq, "attempt", n+1, "err", err)
 		}
 		if werr := p.Backoff(ctx, n); werr != nil {
-			return errors.Join(err, werr)
+			return fail(errors.Join(err, werr))
 		}
 		// Watched whole, its own retries inside: a target that stalls
 		// costs a stall limit here, not one per attempt of each read.
@@ -453,7 +468,7 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 			if wrap.IsTransient(lerr) {
 				continue
 			}
-			return errors.Join(err, lerr)
+			return fail(errors.Join(err, lerr))
 		}
 		if last >= seq {
 			// The commit went through; only its answer was lost.

@@ -224,6 +224,30 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		}
 		finish(t, err, src, viaProxy, work)
 	})
+	t.Run("target's open connections frozen at a lock check, stall limit: stops resumably, saying it stalled", func(t *testing.T) {
+		tgt := pgtest.NewDatabase(t)
+		proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+		work := filepath.Join(dir, "tgt-lock")
+		// The connections open stop as the run asks its lock's session
+		// whether it is still there (the last question before a batch's
+		// commit): the question stalls and is cancelled; the batch tried
+		// again on a new connection waits for the rows the frozen
+		// session holds, and stalls too. However the run ends, it says
+		// it stalled. A rollback of a transaction given up on does not
+		// wait on its frozen connection (it waited 30 s an attempt).
+		ft := &freezingCommits{n: 5, lockChecks: true, freeze: proxy.FreezeOpen}
+		thawed := thawWhenStopped(t, proxy, work)
+		var log syncLog
+		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: stallRetry,
+			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil)),
+			WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
+		<-thawed
+		t.Logf("the run: %v\n%s", err, log.String())
+		if ft.commits < 5 {
+			t.Fatalf("%d lock checks: the test froze none", ft.commits)
+		}
+		finish(t, err, src, viaProxy, work)
+	})
 }
 
 // thawWhenStopped thaws p once the run in work has given up (its stop
@@ -246,15 +270,17 @@ func thawWhenStopped(t *testing.T, p *faultnet.FreezingProxy, work string) <-cha
 }
 
 // freezingCommits calls freeze just before the nth commit of a batch's
-// transaction is sent. Its transactions offer what the target's do (the
+// transaction is sent (with lockChecks, the nth question to the run
+// lock's session, the last before a batch's commit). Its transactions offer what the target's do (the
 // checked write, the asynchronous commit, the checkpoints' pruning), and
 // it the run lock, so that the run commits as it does unwrapped.
 type freezingCommits struct {
 	connectors.Target
-	mu      sync.Mutex
-	n       int
-	commits int
-	freeze  func()
+	mu         sync.Mutex
+	n          int
+	commits    int
+	lockChecks bool
+	freeze     func()
 }
 
 func (f *freezingCommits) Begin(ctx context.Context) (connectors.Tx, error) {
@@ -270,7 +296,19 @@ func (f *freezingCommits) Lock(ctx context.Context, name string) (func() error, 
 }
 
 func (f *freezingCommits) CheckLock(ctx context.Context, name string) error {
+	if f.lockChecks {
+		f.count()
+	}
 	return f.Target.(connectors.LockChecker).CheckLock(ctx, name)
+}
+
+// count calls freeze at the nth call.
+func (f *freezingCommits) count() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.commits++; f.commits == f.n {
+		f.freeze()
+	}
 }
 
 type freezingTx struct {
@@ -279,10 +317,8 @@ type freezingTx struct {
 }
 
 func (t *freezingTx) committing() {
-	t.f.mu.Lock()
-	defer t.f.mu.Unlock()
-	if t.f.commits++; t.f.commits == t.f.n {
-		t.f.freeze()
+	if !t.f.lockChecks {
+		t.f.count()
 	}
 }
 

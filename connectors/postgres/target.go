@@ -107,6 +107,19 @@ var _ connectors.AsyncCommitter = (*writeTx)(nil)
 // Rollback ends the transaction; after Commit or a previous Rollback it
 // does nothing.
 func (w *writeTx) Rollback() error {
+	if w.ctx.Err() != nil && !w.tx.Conn().IsClosed() {
+		// The caller gave up on the transaction (a stall limit, a
+		// cancelled run): its connection may be one that stopped
+		// answering, where a rollback waited cleanupTimeout for nothing.
+		// Closed at once, the server ends the transaction with the
+		// session; the rollback below then only gives the pool its
+		// connection back.
+		done, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = w.tx.Conn().PgConn().Close(done)
+		_ = rollback(w.tx)
+		return nil
+	}
 	if err := rollback(w.tx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
 		return w.db.errorf(err, "rollback")
 	}
