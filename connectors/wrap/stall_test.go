@@ -3,10 +3,12 @@ package wrap_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/wrap"
 )
 
@@ -69,3 +71,160 @@ func TestWatchdogSparesAnOperationThatProgresses(t *testing.T) {
 		t.Fatal("an operation that made progress was cancelled")
 	}
 }
+
+// stalling blocks a snapshot's read after n rows until its context ends,
+// once per snapshot, as a read on a connection whose server stopped
+// answering does (the driver returning the context's error).
+type stalling struct {
+	connectors.Source
+	after     int
+	snapshots int
+}
+
+func (s *stalling) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
+	snap, err := s.Source.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.snapshots++
+	return &stallingSnap{Snapshot: snap, left: s.after}, nil
+}
+
+type stallingSnap struct {
+	connectors.Snapshot
+	left int
+}
+
+func (s *stallingSnap) Scan(ctx context.Context, t *connectors.Table, o connectors.ScanOptions) (connectors.Rows, error) {
+	r, err := s.Snapshot.Scan(ctx, t, o)
+	return &stallingRows{Rows: r, s: s, ctx: ctx}, err
+}
+
+type stallingRows struct {
+	connectors.Rows
+	s   *stallingSnap
+	ctx context.Context
+	err error
+}
+
+func (r *stallingRows) Next() bool {
+	if r.s.left == 0 {
+		<-r.ctx.Done()
+		r.err = fmt.Errorf("read batch: %w", r.ctx.Err())
+		return false
+	}
+	r.s.left--
+	return r.Rows.Next()
+}
+
+func (r *stallingRows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.Rows.Err()
+}
+
+// A read that stalls is cancelled at the limit and, the source declared
+// frozen, continues in a new snapshot after the last key it returned:
+// every row once, in order. Not frozen, it stops saying it stalled.
+func TestStalledReadContinuesOrStops(t *testing.T) {
+	db, tb := source(t, 25)
+	read := func(reopen bool) ([]int64, int, error) {
+		s := &stalling{Source: db, after: 7}
+		d := &wrap.Watchdog{Warn: 20 * time.Millisecond, Limit: 100 * time.Millisecond}
+		src := wrap.Source(s, wrap.Policy{Reopen: reopen, Base: time.Millisecond, Watch: d})
+		snap, err := src.Snapshot(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer snap.Close()
+		rows, err := snap.Scan(context.Background(), tb, connectors.ScanOptions{BatchSize: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []int64
+		for rows.Next() {
+			got = append(got, rows.Row()[0].(int64))
+		}
+		return got, s.snapshots, rows.Err()
+	}
+	got, snaps, err := read(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 25 || snaps < 4 {
+		t.Fatalf("read %v in %d snapshots, want 1 to 25 in 4 or more", got, snaps)
+	}
+	for i, id := range got {
+		if id != int64(i+1) {
+			t.Fatalf("row %d has id %d: %v", i, id, got)
+		}
+	}
+	got, _, err = read(false)
+	var se *wrap.StalledError
+	var lost *wrap.SnapshotLostError
+	if !errors.As(err, &se) || !errors.As(err, &lost) || se.Side != "source" || se.Table != "t" || len(got) != 7 {
+		t.Fatalf("read %d rows, %v; want 7 and a lost snapshot that says it stalled", len(got), err)
+	}
+}
+
+// BenchmarkWatchedRead is the cost of watching a read row by row: a
+// million rows of a source in memory, with and without a watchdog.
+func BenchmarkWatchedRead(b *testing.B) {
+	for _, watched := range []bool{false, true} {
+		name := "unwatched"
+		var d *wrap.Watchdog
+		if watched {
+			name, d = "watched", &wrap.Watchdog{}
+		}
+		b.Run(name, func(b *testing.B) {
+			src := wrap.Source(memSource{}, wrap.Policy{Watch: d})
+			snap, err := src.Snapshot(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			tb := &connectors.Table{Name: "t", PrimaryKey: []string{"id"}, Columns: []connectors.Column{{Name: "id"}}}
+			b.ResetTimer()
+			for range b.N {
+				rows, err := snap.Scan(context.Background(), tb, connectors.ScanOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rows.Next() {
+				}
+				rows.Close()
+			}
+		})
+	}
+}
+
+// memSource gives a million rows of one integer, from memory.
+type memSource struct{ connectors.Source }
+
+func (memSource) Snapshot(context.Context) (connectors.Snapshot, error) { return memSnap{}, nil }
+
+type memSnap struct{ connectors.Snapshot }
+
+func (memSnap) Scan(context.Context, *connectors.Table, connectors.ScanOptions) (connectors.Rows, error) {
+	return &memRows{row: []connectors.Value{int64(0)}}, nil
+}
+func (memSnap) Close() error { return nil }
+
+type memRows struct {
+	connectors.Rows
+	n   int64
+	row []connectors.Value
+}
+
+func (r *memRows) Next() bool {
+	if r.n == 1_000_000 {
+		return false
+	}
+	r.n++
+	r.row[0] = r.n
+	return true
+}
+func (r *memRows) Row() []connectors.Value { return r.row }
+func (r *memRows) Err() error              { return nil }
+func (r *memRows) Close() error            { return nil }
