@@ -415,7 +415,12 @@ func (u *commitUnits) commit(w *writer) error {
 	if j.parts == nil {
 		return fmt.Errorf("batch %d: no archive part to seal (a bug in the runner)", next.Seq)
 	}
-	if err := j.parts.seal(next.Seq); err != nil {
+	// A disk that hangs (a network file system gone) is warned of as a
+	// peer's stall is; nothing can cancel a file's write.
+	op := u.r.watch.Observe("archive", fmt.Sprintf("the archive part of batch %d", next.Seq), w.unit)
+	err = j.parts.seal(next.Seq)
+	op.End()
+	if err != nil {
 		return err
 	}
 	p := &pendingUnit{seq: next.Seq, target: target, rows: w.out, cp: row, state: []byte(row[5].(string))}

@@ -27,7 +27,8 @@ func (r *runner) watchdog() *wrap.Watchdog {
 }
 
 // stalled tells the user of a stall: a warning, which the command line
-// prints without -v.
+// prints without -v. The archive's are the disk's (a part written and
+// synced), which nothing cancels.
 func (r *runner) stalled(s wrap.Stall) {
 	d := wrap.Round(s.For)
 	on := ""
@@ -37,6 +38,10 @@ func (r *runner) stalled(s wrap.Stall) {
 	if s.Cancelled {
 		r.log.Warn(fmt.Sprintf("stalled: no progress from the %s in %s%s for %v (the stall limit): cancelled; its connection counts as lost, and the retries try again on a new one", s.Side, s.What, on, d),
 			stallAttrs(s)...)
+		return
+	}
+	if s.Side == "archive" {
+		r.log.Warn(fmt.Sprintf("still waiting for the disk to write %s%s, for %v (its file system stopped answering?)", s.What, on, d), stallAttrs(s)...)
 		return
 	}
 	var msg string

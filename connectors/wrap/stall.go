@@ -134,7 +134,24 @@ func (d *Watchdog) Begin(ctx context.Context, side, what, table string) (context
 	}
 	o := &Op{d: d, stall: Stall{Side: side, What: what, Table: table, Limit: d.Limit}, since: time.Now()}
 	o.ctx, o.cancel = context.WithCancelCause(context.WithValue(ctx, opKey{}, o))
+	d.add(o)
+	return o.ctx, o
+}
+
+// Observe starts watching work that no context stops (a file written
+// and synced): a stall of it is told of, and never cancelled.
+func (d *Watchdog) Observe(side, what, table string) *Op {
+	if d == nil {
+		return nil
+	}
+	o := &Op{d: d, stall: Stall{Side: side, What: what, Table: table}, since: time.Now()}
+	d.add(o)
+	return o
+}
+
+func (d *Watchdog) add(o *Op) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.ops == nil {
 		d.ops = map[*Op]struct{}{}
 	}
@@ -143,8 +160,6 @@ func (d *Watchdog) Begin(ctx context.Context, side, what, table string) (context
 		d.running = true
 		go d.watch()
 	}
-	d.mu.Unlock()
-	return o.ctx, o
 }
 
 // Progress says the operation advanced (a row came).
@@ -170,7 +185,9 @@ func (o *Op) End() {
 	o.d.mu.Lock()
 	delete(o.d.ops, o)
 	o.d.mu.Unlock()
-	o.cancel(context.Canceled)
+	if o.cancel != nil {
+		o.cancel(context.Canceled)
+	}
 }
 
 // Release stops watching the operation and leaves its context to end
@@ -189,7 +206,7 @@ func (o *Op) Release() {
 // watchdog cancelled it (whatever the driver made of the cancellation);
 // nil stays nil.
 func (o *Op) Err(err error) error {
-	if o == nil {
+	if o == nil || o.ctx == nil {
 		return err
 	}
 	return stalledErr(o.ctx, err)
@@ -250,7 +267,7 @@ func (o *Op) look(now time.Time) (Stall, bool) {
 	}
 	s := o.stall
 	s.For = now.Sub(o.since)
-	if d.Limit > 0 && s.For >= d.Limit {
+	if d.Limit > 0 && s.For >= d.Limit && o.cancel != nil {
 		o.cancelled = true
 		s.Cancelled = true
 		o.cancel(&StalledError{Stall: s})
