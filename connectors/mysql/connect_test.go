@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors/internal/faultnet"
 	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
-	"github.com/regflytt/regflytt/internal/faultnet"
 )
 
 // Opening a connection to a server that accepts it and never sends its

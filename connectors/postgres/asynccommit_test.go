@@ -7,9 +7,9 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
+	"github.com/regflytt/regflytt/connectors/internal/faultnet"
 	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
-	"github.com/regflytt/regflytt/internal/faultnet"
 )
 
 // batchTable is a receiving table of one bigint key, for the tests of a

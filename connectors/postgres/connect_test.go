@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/internal/faultnet"
 	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
-	"github.com/regflytt/regflytt/internal/faultnet"
 )
 
 // Opening a connection to a server that accepts it and never answers
