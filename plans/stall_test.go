@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/faultnet"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
-	"github.com/regflytt/regflytt/internal/faultnet"
 	"github.com/regflytt/regflytt/plans"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regflytt/regflytt/connectors/internal/faultnet"
+	"github.com/regflytt/regflytt/connectors/faultnet"
 	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 )

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/internal/faultnet"
+	"github.com/regflytt/regflytt/connectors/faultnet"
 	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )

@@ -3,7 +3,8 @@
 // and never answers, and a proxy that stops forwarding while keeping its
 // connections open. It needs no database; the dialects' tests and the
 // runner's stall tests (plans) put it between a driver and the real
-// server, which is why it sits at the module's root.
+// server, which is why it is not internal to connectors. It imports
+// testing: only tests import it.
 package faultnet
 
 import (
