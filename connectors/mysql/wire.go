@@ -107,6 +107,9 @@ type wire struct {
 
 	owner  atomic.Value // the driver.Conn it belongs to, once connected
 	closed atomic.Bool
+	// interrupted is set by interrupt: no deadline set after it may
+	// replace the past one it set.
+	interrupted atomic.Bool
 
 	// big holds a packet larger than buf, or split across packets.
 	big []byte
@@ -327,10 +330,8 @@ func (w *wire) fill(n int) error {
 		w.r = 0
 	}
 	for w.w < n {
-		if w.readTimeout > 0 {
-			if err := w.Conn.SetReadDeadline(time.Now().Add(w.readTimeout)); err != nil {
-				return err
-			}
+		if err := w.readDeadline(); err != nil {
+			return err
 		}
 		m, err := w.Conn.Read(w.buf[w.w:])
 		w.w += m
@@ -353,10 +354,8 @@ func (w *wire) readFull(p []byte) error {
 	w.r += n
 	p = p[n:]
 	for len(p) > 0 {
-		if w.readTimeout > 0 {
-			if err := w.Conn.SetReadDeadline(time.Now().Add(w.readTimeout)); err != nil {
-				return err
-			}
+		if err := w.readDeadline(); err != nil {
+			return err
 		}
 		m, err := w.Conn.Read(p)
 		p = p[m:]
@@ -440,6 +439,9 @@ func (w *wire) writeCommand(payload []byte) error {
 			return err
 		}
 	}
+	if w.interrupted.Load() {
+		return errInterrupted
+	}
 	var seq byte
 	for {
 		n := min(len(payload), maxPayload)
@@ -458,9 +460,31 @@ func (w *wire) writeCommand(payload []byte) error {
 	return nil
 }
 
+// errInterrupted is a read or write after interrupt.
+var errInterrupted = errors.New("interrupted")
+
+// readDeadline gives the next read of the socket its readTimeout. After
+// interrupt it fails instead: a fresh deadline would undo the past one
+// interrupt set, and a batch interrupted between two reads (decoding a
+// row) would read on to the end of its result.
+func (w *wire) readDeadline() error {
+	if w.readTimeout > 0 {
+		if err := w.Conn.SetReadDeadline(time.Now().Add(w.readTimeout)); err != nil {
+			return err
+		}
+	}
+	// Checked after the deadline is set: an interrupt that came before
+	// is seen here, one that comes after sets its past deadline over it.
+	if w.interrupted.Load() {
+		return errInterrupted
+	}
+	return nil
+}
+
 // interrupt unblocks a read or write in progress (the batch's context
 // ended); the connection cannot be used after it.
 func (w *wire) interrupt() {
+	w.interrupted.Store(true)
 	past := time.Unix(1, 0)
 	w.Conn.SetDeadline(past)
 }
