@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 )
@@ -365,5 +366,78 @@ func TestRedWireConcurrentSources(t *testing.T) {
 	}
 	if w, d := mysql.ReaderBatches(src); w == 0 || d != 0 {
 		t.Fatalf("%d batches on the wire, %d through the driver", w, d)
+	}
+}
+
+// Types and edges the legacy fixture does not hold read the same both
+// ways, and as the values stored: MEDIUMINT's sign (sent in four bytes),
+// BIT of widths that are not whole bytes, DECIMAL of scale 0 and of scale
+// only, generated columns, the UTF-16 and UTF-32 character sets with a
+// character beyond the BMP, binary collations, INET4, a CHAR(0).
+func TestRedWireMoreTypes(t *testing.T) {
+	dbURL := mytest.NewDatabase(t)
+	type col struct {
+		ddl  string
+		lits []string
+		want []connectors.Value
+	}
+	cols := []col{
+		{"tinyint", []string{"-1", "-128"}, []connectors.Value{int64(-1), int64(-128)}},
+		{"tinyint unsigned", []string{"255", "128"}, []connectors.Value{int64(255), int64(128)}},
+		{"smallint", []string{"-1", "-32768"}, []connectors.Value{int64(-1), int64(-32768)}},
+		{"smallint unsigned zerofill", []string{"65535", "7"}, []connectors.Value{int64(65535), int64(7)}},
+		{"mediumint", []string{"-1", "-8388608"}, []connectors.Value{int64(-1), int64(-8388608)}},
+		{"mediumint unsigned", []string{"16777215", "8388608"}, []connectors.Value{int64(16777215), int64(8388608)}},
+		{"int", []string{"-1", "-2147483648"}, []connectors.Value{int64(-1), int64(-2147483648)}},
+		{"int unsigned", []string{"4294967295", "2147483648"}, []connectors.Value{int64(4294967295), int64(2147483648)}},
+		{"bigint", []string{"-1", "-9223372036854775808"}, []connectors.Value{int64(-1), int64(-9223372036854775808)}},
+		{"bit(7)", []string{"b'1111111'", "b'1000000'"}, []connectors.Value{int64(127), int64(64)}},
+		{"bit(9)", []string{"b'111111111'", "b'100000000'"}, []connectors.Value{int64(511), int64(256)}},
+		{"bit(17)", []string{"b'11111111111111111'", "1"}, []connectors.Value{int64(131071), int64(1)}},
+		{"bit(33)", []string{"8589934591", "4294967296"}, []connectors.Value{int64(8589934591), int64(4294967296)}},
+		{"bit(63)", []string{"9223372036854775807", "0"}, []connectors.Value{int64(9223372036854775807), int64(0)}},
+		{"decimal(10,0)", []string{"-5", "-0"}, []connectors.Value{connectors.Decimal("-5"), connectors.Decimal("0")}},
+		{"decimal(5,5)", []string{"-0.00001", "0.99999"}, []connectors.Value{connectors.Decimal("-0.00001"), connectors.Decimal("0.99999")}},
+		{"int AS (-id) VIRTUAL", nil, []connectors.Value{int64(-1), int64(-2)}},
+		{"varchar(20) AS (CONCAT('g', id)) STORED", nil, []connectors.Value{"g1", "g2"}},
+		{"varchar(10) CHARACTER SET utf16", []string{"'😀a'", "''"}, []connectors.Value{"😀a", ""}},
+		{"varchar(10) CHARACTER SET utf16le", []string{"'a😀'", "'ö'"}, []connectors.Value{"a😀", "ö"}},
+		{"varchar(10) CHARACTER SET utf32", []string{"'𝄞'", "'x'"}, []connectors.Value{"𝄞", "x"}},
+		{"varchar(10) CHARACTER SET ucs2", []string{"'åäö'", "'€'"}, []connectors.Value{"åäö", "€"}},
+		{"varchar(10) CHARACTER SET latin1 COLLATE latin1_bin", []string{"'Å '", "'a'"}, []connectors.Value{"Å ", "a"}},
+		{"varchar(10) COLLATE utf8mb4_bin", []string{"'ß'", "'SS'"}, []connectors.Value{"ß", "SS"}},
+		{"inet4", []string{"'10.0.0.1'", "'255.255.255.255'"}, []connectors.Value{"10.0.0.1", "255.255.255.255"}},
+		{"char(0)", []string{"''", "''"}, []connectors.Value{"", ""}},
+		{"tinyblob", []string{"X'00'", "''"}, []connectors.Value{[]byte{0}, []byte{}}},
+	}
+	defs := []string{"id int PRIMARY KEY"}
+	for i, c := range cols {
+		defs = append(defs, fmt.Sprintf("c%d %s", i+1, c.ddl))
+	}
+	stmts := []string{"SET SESSION sql_mode = ''", "CREATE TABLE m (" + strings.Join(defs, ", ") + ")"}
+	for r := range 2 {
+		names, vals := []string{"id"}, []string{fmt.Sprint(r + 1)}
+		for i, c := range cols {
+			if c.lits != nil {
+				names = append(names, fmt.Sprintf("c%d", i+1))
+				vals = append(vals, c.lits[r])
+			}
+		}
+		stmts = append(stmts, "INSERT INTO m ("+strings.Join(names, ", ")+") VALUES ("+strings.Join(vals, ", ")+")")
+	}
+	stmts = append(stmts, "INSERT INTO m (id) VALUES (3)") // NULLs, and generated values
+	mytest.Exec(t, dbURL, stmts...)
+	names := columnNames(t, dbURL, "m")
+	d, w := readBothWays(t, dbURL, "m", connectors.ScanOptions{BatchSize: 2})
+	if len(w) != 3 {
+		t.Fatalf("read %d rows, want 3", len(w))
+	}
+	sameRows(t, names, d, w)
+	for r := range 2 {
+		for i, c := range cols {
+			if got := w[r][i+1]; !conformance.Equal(got, c.want[r]) {
+				t.Errorf("row %d %s: read %s, want %s", r+1, c.ddl, conformance.Describe(got), conformance.Describe(c.want[r]))
+			}
+		}
 	}
 }
