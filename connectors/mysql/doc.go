@@ -35,6 +35,9 @@
 //	                   NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO
 //	                                                  a write that does not fit fails instead of being
 //	                                                  truncated; literals always escape with backslashes
+//	sql_select_limit   18446744073709551615           a lower limit (a DBA's, against runaway queries)
+//	                                                  would cut the catalogue and streamed reads short
+//	                                                  silently; set again when a snapshot begins
 //	program_name       regflytt                       the platform's DBA sees who is reading
 //
 // # Reading

@@ -27,6 +27,14 @@ import (
 const sessionSQLMode = "STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO," +
 	"NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO"
 
+// noSelectLimit is sql_select_limit's largest value, which lifts the
+// limit. A DBA may set a lower one globally, against runaway queries: the
+// server then cuts every SELECT without a LIMIT of its own short without
+// a word, and the catalogue's information_schema queries lose columns and
+// tables, a streamed read rows, a checksum buckets. DEFAULT would be the
+// global value.
+const noSelectLimit = "18446744073709551615"
+
 // connectionCollation compares literals with literals only; columns
 // compare by their own collation. Binary, so no two distinct strings of
 // regflytt's own are ever equal.
@@ -112,6 +120,8 @@ func Config(loc *connectors.Location) (*mysql.Config, error) {
 	cfg.Params = map[string]string{
 		"time_zone": "'+00:00'",
 		"sql_mode":  "'" + sessionSQLMode + "'",
+		// Every session, the target's catalogue reads included.
+		"sql_select_limit": noSelectLimit,
 	}
 	cfg.ConnectionAttributes = "program_name:regflytt"
 	cfg.Logger = driverLogger{secret: cfg.Passwd}
@@ -273,7 +283,8 @@ const errUnknownSystemVariable = 1193
 // every read of such a table into a read of that moment, and a plan that
 // acknowledged history_not_read would then migrate old rows as the
 // current ones, every count agreeing. MySQL has no such variable (1193):
-// nothing to pin there.
+// nothing to pin there. It also lifts sql_select_limit (see noSelectLimit),
+// which a session handed back by the pool may hold.
 func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, "SET SESSION system_versioning_asof = DEFAULT"); err != nil {
 		var me *mysql.MySQLError
@@ -282,6 +293,7 @@ func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
 		}
 	}
 	for _, q := range []string{
+		"SET SESSION sql_select_limit = " + noSelectLimit,
 		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
 		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
 	} {
