@@ -441,3 +441,48 @@ func TestRedWireMoreTypes(t *testing.T) {
 		}
 	}
 }
+
+// Rows whose packet is one byte short of the split (0xFFFFFE), exactly
+// at it (0xFFFFFF, followed by an empty packet) and one past it read
+// whole, between small rows, the same both ways; and the connection reads
+// on after them.
+func TestRedWirePacketSizesAroundTheSplit(t *testing.T) {
+	dbURL := mytest.NewDatabase(t)
+	db := mytest.Open(t, dbURL)
+	var maxPacket int
+	if err := db.QueryRow("SELECT @@max_allowed_packet").Scan(&maxPacket); err != nil {
+		t.Fatal(err)
+	}
+	// A row of id and b is 10 bytes more than b (header byte, NULL
+	// bitmap, the int, b's 0xFD length prefix).
+	const overhead = 10
+	sizes := []int{1<<24 - 2 - overhead, 1<<24 - 1 - overhead, 1<<24 - overhead}
+	if sizes[2] > maxPacket-8 {
+		t.Skipf("max_allowed_packet is %d: no row can reach 16 MB", maxPacket)
+	}
+	stmts := []string{"CREATE TABLE big (id int PRIMARY KEY, b longblob)"}
+	for i, n := range sizes {
+		stmts = append(stmts, fmt.Sprintf("INSERT INTO big VALUES (%d, REPEAT('%c', %d)), (%d, 'x')", 2*i+1, 'a'+i, n, 2*i+2))
+	}
+	mytest.Exec(t, dbURL, stmts...)
+	var lens string
+	if err := db.QueryRow("SELECT GROUP_CONCAT(LENGTH(b) ORDER BY id) FROM big").Scan(&lens); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []connectors.ScanOptions{{BatchSize: 2}, {BatchSize: 10}} {
+		d, w := readBothWays(t, dbURL, "big", opts)
+		if len(w) != 6 {
+			t.Fatalf("read %d rows, want 6 (stored lengths %s)", len(w), lens)
+		}
+		for i, n := range sizes {
+			b, ok := w[2*i][1].([]byte)
+			if !ok || len(b) != n || b[0] != byte('a'+i) || b[n-1] != byte('a'+i) {
+				t.Fatalf("row %d: %d bytes, want %d (stored lengths %s)", 2*i+1, len(b), n, lens)
+			}
+			if s, ok := w[2*i+1][1].([]byte); !ok || string(s) != "x" {
+				t.Fatalf("row %d after a large one: %v", 2*i+2, w[2*i+1][1])
+			}
+		}
+		sameRows(t, []string{"id", "b"}, d, w)
+	}
+}
