@@ -1,11 +1,14 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"database/sql/driver"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,5 +83,77 @@ func TestRedWireInterruptSurvivesReadTimeout(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatalf("the batch still reads 10 s after its context ended (%d rows)", rows.Load())
+	}
+}
+
+// The sniffer reads the greetings servers send as they are, read in any
+// pieces: MySQL's (CLIENT_MYSQL set, no MariaDB flags after it), a long
+// version string, and decides for the driver's reader on what it cannot
+// read (an error instead of a greeting, a greeting cut short, an SSL
+// request).
+func TestRedWireSnifferGreetings(t *testing.T) {
+	t.Setenv(readerEnv, "")
+	greeting := func(version string, caps uint32, full bool) []byte {
+		g := []byte{10}
+		g = append(g, version...)
+		g = append(g, 0, 7, 0, 0, 0)
+		g = append(g, "abcdefgh"...)
+		g = append(g, 0)
+		g = append(g, byte(caps), byte(caps>>8))
+		if full {
+			g = append(g, 45, 2, 0, byte(caps>>16), byte(caps>>24), 21, 0, 0, 0, 0, 0, 0)
+			g = append(g, 0x1c, 0, 0, 0) // MariaDB's flags, or MySQL's filler
+			g = append(g, "ijklmnopqrst\x00caching_sha2_password\x00"...)
+		}
+		return pkt(0, g)
+	}
+	response := func(caps, ext uint32) []byte {
+		b := make([]byte, 32)
+		binary.LittleEndian.PutUint32(b, caps)
+		binary.LittleEndian.PutUint32(b[28:], ext)
+		return pkt(1, append(b, "root\x00"...))
+	}
+	// The SSL request is the response's first 32 bytes alone, TLS's
+	// handshake following it.
+	sslRequest := func(caps uint32) []byte {
+		b := make([]byte, 32)
+		binary.LittleEndian.PutUint32(b, caps)
+		return append(pkt(1, b), 0x16, 3, 1, 0, 0xff)
+	}
+	const driverCaps = capLongFlag | capProtocol41 | capSecureConn | capTransactions |
+		capPluginAuthLenenc | capLocalFiles | capPluginAuth | capMultiResults | capConnectAttrs | capDeprecateEOF | capConnectWithDB
+	const mysql8 = 0xdfffffff // MySQL 8.4 offers nearly every flag, CLIENT_MYSQL included
+	for _, tc := range []struct {
+		what     string
+		greeting []byte
+		resp     []byte
+		fast     bool
+		ext      uint32
+	}{
+		{"MySQL 8", greeting("8.4.3", mysql8, true), response(driverCaps|capLongPassword, 0), true, 0},
+		{"MariaDB, long version", greeting("5.5.5-10.11.19-MariaDB-0+deb12u1-log"+strings.Repeat("x", 200), mysql8&^capLongPassword, true),
+			response(driverCaps, extCacheMetadata), true, extCacheMetadata},
+		{"MySQL 8 over TLS", greeting("8.4.3", mysql8, true), sslRequest(driverCaps | capLongPassword | capSSL), false, 0},
+		{"an error instead of a greeting", pkt(0, []byte{0xff, 0x10, 0x04, 'T', 'o', 'o', ' ', 'm', 'a', 'n', 'y'}), response(driverCaps, 0), false, 0},
+		{"a greeting of the old, short form", greeting("5.0.1", mysql8, false), response(driverCaps, 0), false, 0},
+	} {
+		for _, piece := range []int{1, 3, 4096} {
+			w := newWire(&scriptConn{in: bytes.NewReader(tc.greeting)}, 0, 0)
+			buf := make([]byte, piece)
+			for {
+				if n, err := w.Read(buf); n == 0 || err != nil {
+					break
+				}
+			}
+			for p := tc.resp; len(p) > 0; {
+				n := min(piece, len(p))
+				w.Write(p[:n])
+				p = p[n:]
+			}
+			if w.fast != tc.fast || w.sniffing || (tc.fast && w.sess.extCaps != tc.ext) {
+				t.Errorf("%s, read %d bytes at a time: fast %v, sniffing %v, MariaDB flags %#x; want fast %v, flags %#x",
+					tc.what, piece, w.fast, w.sniffing, w.sess.extCaps, tc.fast, tc.ext)
+			}
+		}
 	}
 }
