@@ -486,3 +486,21 @@ func TestRedWirePacketSizesAroundTheSplit(t *testing.T) {
 		sameRows(t, []string{"id", "b"}, d, w)
 	}
 }
+
+// Empty results read as no rows and leave the connection in step: an
+// empty table, and the last batch of a table whose rows fill its batches
+// exactly.
+func TestRedWireEmptyResults(t *testing.T) {
+	dbURL := mytest.NewDatabase(t)
+	mytest.Exec(t, dbURL, "CREATE TABLE empty (id int PRIMARY KEY, v text)",
+		"CREATE TABLE seven (id int PRIMARY KEY, v text)", "INSERT INTO seven SELECT seq, 'v' FROM seq_1_to_7")
+	for table, want := range map[string]int{"empty": 0, "seven": 7} {
+		for _, size := range []int{1, 7} {
+			d, w := readBothWays(t, dbURL, table, connectors.ScanOptions{BatchSize: size})
+			if len(w) != want {
+				t.Fatalf("%s, batches of %d: %d rows, want %d", table, size, len(w), want)
+			}
+			sameRows(t, []string{"id", "v"}, d, w)
+		}
+	}
+}
