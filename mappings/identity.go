@@ -29,10 +29,12 @@ type Identities struct {
 }
 
 // IdentityColumns finds the identity numbers' receiving columns. The
-// identity numbers are the source columns a table's person: reads (the
-// number the opt-out and erasure lists are matched against) and those
-// any mapping passes to pseudonym(): a number the plan pseudonymises in
-// one place is a number wherever it is copied. A reference table's column
+// identity numbers are the source columns P011 knows as such
+// (identityNumbers): what a person: reads (the number the opt-out and
+// erasure lists are matched against), what any mapping passes to
+// pseudonym(), pnr() or pnr_kind(), and a column named as one
+// (personnummer, pat_pnr): a number normalised or pseudonymised in one
+// place is a number wherever it is copied. A reference table's column
 // read with lookup() counts as the column lookup:name.column. It needs no
 // database: it reads the mappings as written, with the definitions they
 // call expanded.
@@ -108,38 +110,41 @@ func identityWalkers(files []*File) func(*TableMapping) *flowWalker {
 	}
 }
 
-// identityNames gives the source columns the mappings name as identity
-// numbers: what any person: reads, and what any mapping passes to
-// pseudonym(). With steps, also what any mapping passes to pnr() or
-// pnr_kind(): read as an identity number, whatever the column's name.
-func identityNames(files []*File, walker func(*TableMapping) *flowWalker, steps bool) map[string]bool {
-	ids := map[string]bool{}
+// identityNumbers is the one answer to which source columns hold
+// identity numbers, for P011 (IdentityColumnsOf), the columns in clear
+// (IdentityColumns: M086, plan render, map doc) alike. A column is one
+// when the mappings read it as a number — what any person: reads, or any
+// mapping passes to pseudonym(), pnr() or pnr_kind(), in any table and
+// wherever in an expression (a let, a condition's test, a comparison) —
+// or, whatever they do to it, when its name is an identity number's
+// (identityName). The steps go by name across tables: a number
+// normalised or pseudonymised in one place is a number wherever it is
+// copied. The receiving schema has no kind of column for a person, so a
+// number copied under another name with no such step is found by
+// neither.
+func identityNumbers(files []*File, walker func(*TableMapping) *flowWalker) func(name string) bool {
+	read := map[string]bool{}
 	eachTable(files, func(tm *TableMapping) {
 		w := walker(tm)
-		if steps {
-			w.numbers = ids
-		}
+		w.numbers = read
 		if tm.Person != nil {
 			fl, _ := w.column(tm.Person)
 			for _, n := range fl.all() {
-				ids[n] = true
+				read[n] = true
 			}
 		}
 		for _, cm := range tm.Columns {
-			fl, _ := w.column(cm)
-			for _, n := range fl.pseudo {
-				ids[n] = true
-			}
+			w.column(cm)
 		}
 	})
-	return ids
+	return func(name string) bool { return read[name] || identityName(name) }
 }
 
 // identityUses tells, for every column mapping of the files, how it
 // carries an identity number (IdentityColumns).
 func identityUses(files []*File) []identityUse {
 	walker := identityWalkers(files)
-	ids := identityNames(files, walker, false)
+	is := identityNumbers(files, walker)
 	type column struct {
 		use  identityUse
 		flow flow
@@ -152,7 +157,7 @@ func identityUses(files []*File) []identityUse {
 			cols = append(cols, column{identityUse{tm: tm, cm: cm, via: via}, fl})
 		}
 	})
-	carries := func(names []string) bool { return slices.ContainsFunc(names, func(n string) bool { return ids[n] }) }
+	carries := func(names []string) bool { return slices.ContainsFunc(names, is) }
 	out := make([]identityUse, 0, len(cols))
 	for _, c := range cols {
 		switch {
@@ -174,7 +179,7 @@ func identityUses(files []*File) []identityUse {
 			continue
 		}
 		for _, sp := range c.flow.spans {
-			if ids[sp.name] {
+			if is(sp.name) {
 				if covered[sp.name] == nil {
 					covered[sp.name] = map[int]bool{}
 				}
@@ -193,23 +198,19 @@ func identityUses(files []*File) []identityUse {
 }
 
 // IdentityColumnsOf gives the source columns of tm that hold identity
-// numbers, which tm maps in any way or drops, sorted: a table with one
-// holds persons' records, whatever its links say. A column is one when
-// the mappings read it as a number — what any person: reads, or any
-// mapping passes to pseudonym(), pnr() or pnr_kind() — or, for a column
-// copied or dropped with no such step, when its name is an identity
-// number's (identityName). The receiving schema has no kind of column
-// for a person, so a column copied under another name is found by
-// neither: such a table's mapping must say no_person: or be linked to
-// its patients.
+// numbers (identityNumbers), which tm maps in any way or drops, sorted: a
+// table with one holds persons' records, whatever its links say. A
+// column copied under another name with no step that reads it as a
+// number is not found: such a table's mapping must say no_person: or be
+// linked to its patients.
 func IdentityColumnsOf(files []*File, tm *TableMapping) []string {
 	walker := identityWalkers(files)
-	ids := identityNames(files, walker, true)
-	is := func(n string) bool { return ids[n] || identityName(n) }
+	is := identityNumbers(files, walker)
 	found := map[string]bool{}
 	w := walker(tm)
-	// A column given to pnr_kind() reaches no receiving value (its kind
-	// does), yet is read as a number.
+	// A column read as a number only where its value goes nowhere
+	// (pnr_kind(), a comparison of pnr(), a condition's test) is in no
+	// flow, yet is read as a number.
 	w.numbers = found
 	for _, cm := range tm.Columns {
 		fl, _ := w.column(cm)
@@ -363,6 +364,15 @@ func (w *flowWalker) number(f flow) {
 	}
 }
 
+// noteNumbers walks a node whose value carries nothing (a comparison's
+// operands, a condition's test) for the columns it reads as identity
+// numbers: pnr(nummer) != nil reads nummer as one.
+func (w *flowWalker) noteNumbers(node ast.Node) {
+	if w.numbers != nil {
+		w.flow(node)
+	}
+}
+
 type flowBinding struct {
 	name string
 	flow flow
@@ -427,15 +437,19 @@ func (w *flowWalker) flow(node ast.Node) flow {
 		return flow{}
 	case *ast.UnaryNode:
 		if n.Operator == "!" || n.Operator == "not" {
+			w.noteNumbers(n.Node)
 			return flow{}
 		}
 		return w.flow(n.Node)
 	case *ast.BinaryNode:
 		if boolOps[n.Operator] {
+			w.noteNumbers(n.Left)
+			w.noteNumbers(n.Right)
 			return flow{}
 		}
 		return w.flow(n.Left).union(w.flow(n.Right))
 	case *ast.ConditionalNode:
+		w.noteNumbers(n.Cond)
 		return w.flow(n.Exp1).union(w.flow(n.Exp2))
 	case *ast.VariableDeclaratorNode:
 		w.scope = append(w.scope, flowBinding{n.Name, w.flow(n.Value)})

@@ -217,3 +217,118 @@ func TestIdentityName(t *testing.T) {
 		}
 	}
 }
+
+// numbersMapping parses a mapping of besok into visit (person: personnr,
+// patient pseudonymised) and of patient into patient with columns.
+func numbersMapping(t *testing.T, columns string) *File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "m.yaml")
+	src := "version: 1\ntables:\n  - target: visit\n    source: besok\n    person: personnr\n    columns:\n      visit_id: id\n      patient: {expr: \"pseudonym(personnr)\"}\n" +
+		"  - target: patient\n    source: patient\n    no_person: the test's patients\n    columns:\n      patient_id: id\n" + columns
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, ds := ParseFile(path)
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	return f
+}
+
+// A column is an identity number by what the mappings do to it or by its
+// name, for the columns in clear (M086, plan render, map doc) as for P011
+// (IdentityColumnsOf): a personnummer copied as it is, or a column given
+// to pnr() (in a let, in an expression) and written in clear, went
+// unwarned and unlisted while only what person: reads and pseudonym() is
+// given counted. A pseudonymised column stays pseudonymised; a staff
+// number (personal_id) is none.
+func TestIdentityColumnsKnowANumberByStepOrName(t *testing.T) {
+	for _, c := range []struct {
+		name, columns                string
+		clear, pseudonymised, source string
+	}{
+		{"a personnummer copied", "      number: personnummer\n", "patient.number", "visit.patient", "personnummer"},
+		{"pnr() in a let", "      number: {expr: \"let n = nummer; pnr(n)\"}\n", "patient.number", "visit.patient", "nummer"},
+		{"pnr() in an expression", "      number: {expr: \"upper(pnr(nummer) ?? \\\"\\\")\"}\n", "patient.number", "visit.patient", "nummer"},
+		{"pnr() in one column, copied in another", "      valid: {expr: \"pnr(nummer) != nil\"}\n      number: nummer\n", "patient.number", "visit.patient", "nummer"},
+		{"pnr() in a condition's test, copied in another", "      kind: {expr: \"pnr(nummer) == nil ? nil : pnr_kind(nummer)\"}\n      number: nummer\n", "patient.number", "visit.patient", "nummer"},
+		{"pnr_kind() in one column, copied in another", "      kind: {expr: \"pnr_kind(nummer)\"}\n      number: nummer\n", "patient.number", "visit.patient", "nummer"},
+		{"a personnummer pseudonymised", "      number: {expr: \"pseudonym(personnummer)\"}\n", "", "patient.number,visit.patient", "personnummer"},
+		{"pnr() then pseudonymised", "      number: {expr: \"let n = pnr(nummer); pseudonym(n)\"}\n", "", "patient.number,visit.patient", "nummer"},
+		{"a staff number copied", "      staff: personal_id\n", "", "visit.patient", ""},
+	} {
+		f := numbersMapping(t, c.columns)
+		got := IdentityColumns([]*File{f})
+		if clear := columnList(got.Clear); clear != c.clear {
+			t.Errorf("%s: clear %q, want %q", c.name, clear, c.clear)
+		}
+		if p := columnList(got.Pseudonymised); p != c.pseudonymised {
+			t.Errorf("%s: pseudonymised %q, want %q", c.name, p, c.pseudonymised)
+		}
+		var patient *TableMapping
+		for _, tm := range f.Tables {
+			if tm.Target.Value == "patient" {
+				patient = tm
+			}
+		}
+		if of := strings.Join(IdentityColumnsOf([]*File{f}, patient), ","); of != c.source {
+			t.Errorf("%s: IdentityColumnsOf %q, want %q", c.name, of, c.source)
+		}
+	}
+}
+
+// M086 warns of a column writing an identity number in clear beside the
+// pseudonymised ones, the number known by step or name: the copy of a
+// personnummer, a column given to pnr() and written in clear. Not of a
+// pseudonymised column, nor of a staff number.
+func TestCompileWarnsOfANumberKnownByStepOrName(t *testing.T) {
+	schema, ds := LoadSchema(writeTemp(t, `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: patient, type: varchar(64)}
+  - name: patient
+    primary_key: [patient_id]
+    columns:
+      - {name: patient_id, type: bigint}
+      - {name: number, type: varchar(64)}
+      - {name: kind, type: varchar(64)}
+      - {name: staff, type: varchar(64)}
+`))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	for _, c := range []struct {
+		columns string
+		want    string // the column and the way M086 names, "" for no warning
+		line    int
+	}{
+		{"      number: personnummer\n", "patient.number writes an identity number in clear (personnummer)", 14},
+		{"      number: {expr: \"let n = nummer; pnr(n)\"}\n", "patient.number writes an identity number in clear (expr let n = nummer; pnr(n))", 14},
+		{"      kind: {expr: \"pnr_kind(nummer)\"}\n      number: {expr: \"trim(nummer)\"}\n", "patient.number writes an identity number in clear (expr trim(nummer))", 15},
+		{"      kind: {expr: \"pnr(nummer) == nil ? nil : pnr_kind(nummer)\"}\n      number: nummer\n", "patient.number writes an identity number in clear (nummer)", 15},
+		{"      number: {expr: \"pseudonym(personnummer)\"}\n", "", 0},
+		{"      staff: personal_id\n", "", 0},
+	} {
+		f := numbersMapping(t, c.columns)
+		catalog, selects := NamedSource([]*File{f})
+		_, cds := Compile([]*File{f}, catalog, schema, &Env{Selects: selects})
+		var got []string
+		for _, d := range cds {
+			if d.Code == "M086" {
+				got = append(got, d.Message)
+				if d.Severity != Warning || d.Pos.Line != c.line {
+					t.Errorf("%s: %v, want a warning at line %d", c.columns, d, c.line)
+				}
+			}
+		}
+		switch {
+		case c.want == "" && len(got) > 0:
+			t.Errorf("%s: warned %v", c.columns, got)
+		case c.want != "" && (len(got) != 1 || !strings.Contains(got[0], c.want)):
+			t.Errorf("%s: M086 %v, want one saying %q", c.columns, got, c.want)
+		}
+	}
+}

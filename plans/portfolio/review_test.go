@@ -368,3 +368,70 @@ func TestReviewPseudonymisationNamesClearCopies(t *testing.T) {
 		}
 	}
 }
+
+// The review's pseudonymisation row names every receiving column holding
+// an identity number in clear, the number known by what the mappings do
+// to a column or by its name: a personnummer copied as it is, a column
+// given to pnr() and written in clear. Only what a person: reads and
+// pseudonym() is given counted, and such a plan read "yes" (with a key)
+// or "no" with no column named, the registry holder not told where the
+// numbers go. A staff number (personal_id) is none.
+func TestReviewNamesNumbersKnownByStepOrName(t *testing.T) {
+	p, in, _ := reviewFixture(t)
+	const visit = "version: 1\ntables:\n  - target: visit\n    source: besok\n    person: personnr\n    columns:\n      visit_id: id\n"
+	const patient = "  - target: patient\n    source: patient\n    no_person: the test's patients\n    columns:\n      patient_id: id\n      staff: personal_id\n"
+	mapping := func(src string) []*mappings.File {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "m.yaml")
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, ds := mappings.ParseFile(path)
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		return []*mappings.File{f}
+	}
+	row := func(lang, prefix string) string {
+		t.Helper()
+		var md bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, Review(p, in, "", Reports{}, lang)); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(md.String(), "\n") {
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		}
+		t.Fatalf("no %q row:\n%s", prefix, md.String())
+		return ""
+	}
+	for _, c := range []struct {
+		name, key, src string
+		want           []string
+	}{
+		{"with a key", "REGFLYTT_PSEUDONYM_KEY", visit + "      patient: {expr: \"pseudonym(personnr)\"}\n" + patient +
+			"      number: personnummer\n      checked: {expr: \"let n = nummer; pnr(n)\"}\n",
+			[]string{"| pseudonymisation | NO: identity numbers IN CLEAR: patient.checked (expr let n = nummer; pnr(n)), patient.number (personnummer); pseudonymised: visit.patient"}},
+		{"with no key", "", visit + patient + "      number: personnummer\n      checked: {expr: \"upper(pnr(nummer))\"}\n",
+			[]string{"| pseudonymisation | NO: identity numbers IN CLEAR: patient.checked (expr upper(pnr(nummer))), patient.number (personnummer) |"}},
+	} {
+		p.KeyEnv = mappings.Str{}
+		if c.key != "" {
+			p.KeyEnv = mappings.Str{Value: c.key, Pos: mappings.Pos{File: p.File, Line: 1, Column: 1}}
+		}
+		in.Mappings = mapping(c.src)
+		got := row(English, "| pseudonymisation |")
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: the row lacks %q: %s", c.name, w, got)
+			}
+		}
+		if strings.Contains(got, "staff") || strings.Contains(got, "personal_id") {
+			t.Errorf("%s: a staff number named as an identity number: %s", c.name, got)
+		}
+		if sv := row(Swedish, "| pseudonymisering |"); !strings.Contains(sv, "I KLARTEXT: patient.checked") || !strings.Contains(sv, "patient.number (personnummer)") {
+			t.Errorf("%s: the Swedish row lacks the columns in clear: %s", c.name, sv)
+		}
+	}
+}
