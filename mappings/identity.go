@@ -205,7 +205,33 @@ func identityUses(files []*File) []identityUse {
 // linked to its patients.
 func IdentityColumnsOf(files []*File, tm *TableMapping) []string {
 	walker := identityWalkers(files)
+	return identityColumnsOf(walker, identityNumbers(files, walker), tm)
+}
+
+// IdentitySources names every table mapping of the files (a merged
+// table's members included) that maps or drops identity numbers, with
+// them (IdentityColumnsOf), as "source: a, b", in the files' order: the
+// tables whose records carry identity numbers, which an archive keeps as
+// they are.
+func IdentitySources(files []*File) []string {
+	walker := identityWalkers(files)
 	is := identityNumbers(files, walker)
+	var out []string
+	eachTable(files, func(tm *TableMapping) {
+		if ids := identityColumnsOf(walker, is, tm); len(ids) > 0 {
+			name := tm.Source.Value
+			if name == "" {
+				name = tm.Target.Value
+			}
+			out = append(out, name+": "+strings.Join(ids, ", "))
+		}
+	})
+	return out
+}
+
+// identityColumnsOf is IdentityColumnsOf with the walkers and the
+// identity numbers of the files given.
+func identityColumnsOf(walker func(*TableMapping) *flowWalker, is func(string) bool, tm *TableMapping) []string {
 	found := map[string]bool{}
 	w := walker(tm)
 	// A column read as a number only where its value goes nowhere

@@ -3,10 +3,12 @@ package plans
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"filippo.io/age"
 
 	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/mappings"
 )
 
 // SealedSuffix names the encrypted archive package beside its folder.
@@ -58,10 +60,12 @@ func (r *runner) seal(arcDir string) error {
 }
 
 // identities says why the plan handles personal identity numbers — a
-// pseudonymisation key, an opt-out or erasure list, a mapping's person: —
-// or "" when nothing says it does. Archived records keep their source
-// shape, identity columns included, so such a plan's archive may hold them
-// in clear only by an explicit decision.
+// pseudonymisation key, an opt-out or erasure list, a mapping's person:,
+// a mapped or dropped column that holds them (mappings.IdentitySources: one
+// given to pnr(), or named personnummer) — or "" when nothing says it
+// does. Archived records keep their source shape, identity columns
+// included, so such a plan's archive may hold them in clear only by an
+// explicit decision.
 func (r *runner) identities() string {
 	p := r.plan
 	switch {
@@ -76,6 +80,9 @@ func (r *runner) identities() string {
 				return "a mapping names a person: column"
 			}
 		}
+	}
+	if held := mappings.IdentitySources(r.in.Mappings); len(held) > 0 {
+		return "the mappings read identity numbers: " + strings.Join(held, "; ")
 	}
 	return ""
 }
