@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
@@ -94,38 +93,14 @@ func TestRedWireServerErrorMidResultLeavesSessionInStep(t *testing.T) {
 		t.Run(strings.ReplaceAll(how, " ", "_"), func(t *testing.T) {
 			src := openSource(t, dbURL)
 			ctx := context.Background()
-			snap, err := src.Snapshot(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer snap.Close()
-			id, err := mysql.SnapshotQuery(ctx, snap, "SELECT CONNECTION_ID()")
-			if err != nil {
-				t.Fatal(err)
-			}
-			tables, err := snap.Tables(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			snap, tables := snapshotTables(t, ctx, src)
+			id := connectionID(t, ctx, snap)
 			p0, c0 := stmtCounts(t, snap)
 			what := "not interrupted"
-			var done chan string
+			var done <-chan string
 			switch how {
 			case "kill query":
-				done = make(chan string, 1)
-				go func() {
-					deadline := time.Now().Add(20 * time.Second)
-					for time.Now().Before(deadline) {
-						var cmd string
-						if admin.QueryRow("SELECT command FROM information_schema.processlist WHERE id = "+id).Scan(&cmd) == nil && cmd == "Execute" {
-							_, err := admin.Exec("KILL QUERY " + id)
-							done <- fmt.Sprint("killed: ", err)
-							return
-						}
-						time.Sleep(time.Millisecond)
-					}
-					done <- "never seen executing"
-				}()
+				done = killWhenExecuting(admin, "KILL QUERY", id)
 			case "max_statement_time":
 				if err := mysql.SnapshotExec(ctx, snap, "SET SESSION max_statement_time = 0.05"); err != nil {
 					t.Fatal(err)
@@ -147,9 +122,7 @@ func TestRedWireServerErrorMidResultLeavesSessionInStep(t *testing.T) {
 			if readErr == nil {
 				t.Logf("%s: the batch was not interrupted (%s): only the session's state is checked", how, what)
 			}
-			if w, d := mysql.ReaderBatches(src); w == 0 || d != 0 {
-				t.Fatalf("%d batches on the wire, %d through the driver", w, d)
-			}
+			wantOnlyWire(t, src)
 			probeSession(t, snap, id, "s", n)
 			p1, c1 := stmtCounts(t, snap)
 			if p1-p0 != c1-c0 {
@@ -180,19 +153,8 @@ func TestRedWireClosesEveryStatement(t *testing.T) {
 	)
 	src := openSource(t, dbURL)
 	ctx := context.Background()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	id, err := mysql.SnapshotQuery(ctx, snap, "SELECT CONNECTION_ID()")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap, tables := snapshotTables(t, ctx, src)
+	id := connectionID(t, ctx, snap)
 	byName := map[string]*connectors.Table{}
 	for i := range tables {
 		byName[tables[i].Name] = &tables[i]
@@ -229,9 +191,7 @@ func TestRedWireClosesEveryStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("prepared %d, closed %d on the session; server-wide open statements now %s", p1-p0, c1-c0, open)
-	if w, d := mysql.ReaderBatches(src); w == 0 || d != 0 {
-		t.Fatalf("%d batches on the wire, %d through the driver", w, d)
-	}
+	wantOnlyWire(t, src)
 }
 
 // Tables of 1 to 17 columns (the NULL bitmap's offset of two bits puts
@@ -364,9 +324,7 @@ func TestRedWireConcurrentSources(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if w, d := mysql.ReaderBatches(src); w == 0 || d != 0 {
-		t.Fatalf("%d batches on the wire, %d through the driver", w, d)
-	}
+	wantOnlyWire(t, src)
 }
 
 // Types and edges the legacy fixture does not hold read the same both
@@ -449,10 +407,7 @@ func TestRedWireMoreTypes(t *testing.T) {
 func TestRedWirePacketSizesAroundTheSplit(t *testing.T) {
 	dbURL := mytest.NewDatabase(t)
 	db := mytest.Open(t, dbURL)
-	var maxPacket int
-	if err := db.QueryRow("SELECT @@max_allowed_packet").Scan(&maxPacket); err != nil {
-		t.Fatal(err)
-	}
+	maxPacket := maxAllowedPacket(t, db)
 	// A row of id and b is 10 bytes more than b (header byte, NULL
 	// bitmap, the int, b's 0xFD length prefix).
 	const overhead = 10

@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -55,27 +56,91 @@ func sameRows(t *testing.T, cols []string, viaDriver, viaWire [][]connectors.Val
 
 func columnNames(t *testing.T, dbURL, table string) []string {
 	t.Helper()
-	ctx := context.Background()
-	snap, err := openSource(t, dbURL).Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tables := snapshotTables(t, context.Background(), openSource(t, dbURL))
 	for _, tb := range tables {
 		if tb.Name == table {
-			names := make([]string, len(tb.Columns))
-			for i, c := range tb.Columns {
-				names[i] = c.Name
-			}
-			return names
+			return namesOf(tb.Columns)
 		}
 	}
 	t.Fatalf("no table %s", table)
 	return nil
+}
+
+func namesOf(cols []connectors.Column) []string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// snapshotTables opens a snapshot of src (closed when the test ends; a
+// test may close it sooner) and reads its catalogue.
+func snapshotTables(t *testing.T, ctx context.Context, src *mysql.DB) (connectors.Snapshot, []connectors.Table) {
+	t.Helper()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { snap.Close() })
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap, tables
+}
+
+// connectionID is the server's id of the snapshot's own connection, for
+// KILL and for telling that a later query ran on the same connection.
+func connectionID(t *testing.T, ctx context.Context, snap connectors.Snapshot) string {
+	t.Helper()
+	id, err := mysql.SnapshotQuery(ctx, snap, "SELECT CONNECTION_ID()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// killWhenExecuting runs kill (KILL or KILL QUERY) on connection id from
+// admin once the server shows that connection executing a statement, so
+// that it lands in the middle of a batch rather than between batches. The
+// channel says what happened: "killed: <nil>" when the kill went through.
+func killWhenExecuting(admin *sql.DB, kill, id string) <-chan string {
+	done := make(chan string, 1)
+	go func() {
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			var cmd string
+			if admin.QueryRow("SELECT command FROM information_schema.processlist WHERE id = "+id).Scan(&cmd) == nil && cmd == "Execute" {
+				_, err := admin.Exec(kill + " " + id)
+				done <- fmt.Sprint("killed: ", err)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		done <- "never seen executing"
+	}()
+	return done
+}
+
+// wantOnlyWire fails the test unless every batch src read went through
+// the package's reader.
+func wantOnlyWire(t *testing.T, src *mysql.DB) {
+	t.Helper()
+	if w, d := mysql.ReaderBatches(src); w == 0 || d != 0 {
+		t.Fatalf("%d batches on the wire, %d through the driver", w, d)
+	}
+}
+
+// maxAllowedPacket is the server's max_allowed_packet, which bounds how
+// large a row the split-packet tests can store.
+func maxAllowedPacket(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow("SELECT @@max_allowed_packet").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // Every type of the legacy fixture (TestSourceTypes: every type TypeMap
@@ -180,10 +245,7 @@ func TestWireReaderMatchesDriverOnTimes(t *testing.T) {
 	if len(d) != len(rows) {
 		t.Fatalf("read %d rows, want %d", len(d), len(rows))
 	}
-	names := make([]string, len(tbl.Columns))
-	for i, c := range tbl.Columns {
-		names[i] = c.Name
-	}
+	names := namesOf(tbl.Columns)
 	sameRows(t, names, d, w)
 	for i := range rows {
 		for j := range rows[i] {
@@ -199,11 +261,7 @@ func TestWireReaderMatchesDriverOnTimes(t *testing.T) {
 // 16 MB no row can be split and the test says so.
 func TestWireReaderReadsSplitPackets(t *testing.T) {
 	dbURL := mytest.NewDatabase(t)
-	db := mytest.Open(t, dbURL)
-	var maxPacket int
-	if err := db.QueryRow("SELECT @@max_allowed_packet").Scan(&maxPacket); err != nil {
-		t.Fatal(err)
-	}
+	maxPacket := maxAllowedPacket(t, mytest.Open(t, dbURL))
 	// A row of id, b and n is 14 bytes more than b: 16 MB - 1 is where
 	// a packet splits.
 	size := min(maxPacket-8, 1<<24+100)
@@ -231,14 +289,7 @@ func TestWireReaderCancelled(t *testing.T) {
 	src := openSource(t, dbURL)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap, tables := snapshotTables(t, ctx, src)
 	rows, err := snap.Scan(ctx, &tables[0], connectors.ScanOptions{BatchSize: 20000})
 	if err != nil {
 		t.Fatal(err)
@@ -271,35 +322,9 @@ func TestWireReaderConnectionKilledMidResult(t *testing.T) {
 		fmt.Sprintf("INSERT INTO s SELECT seq, REPEAT('v', 250) FROM seq_1_to_%d", n))
 	src := openSource(t, dbURL)
 	ctx := context.Background()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	id, err := mysql.SnapshotQuery(ctx, snap, "SELECT CONNECTION_ID()")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := mytest.Open(t, dbURL)
-	killed := make(chan string, 1)
-	go func() {
-		// Kill it once the server is executing the batch.
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			var cmd string
-			if admin.QueryRow("SELECT command FROM information_schema.processlist WHERE id = "+id).Scan(&cmd) == nil && cmd == "Execute" {
-				_, err := admin.Exec("KILL " + id)
-				killed <- fmt.Sprint("killed: ", err)
-				return
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-		killed <- "never seen executing"
-	}()
+	snap, tables := snapshotTables(t, ctx, src)
+	id := connectionID(t, ctx, snap)
+	killed := killWhenExecuting(mytest.Open(t, dbURL), "KILL", id)
 	rows, err := snap.Scan(ctx, &tables[0], connectors.ScanOptions{BatchSize: n})
 	if err != nil {
 		t.Fatal(err)
@@ -322,9 +347,7 @@ func TestWireReaderConnectionKilledMidResult(t *testing.T) {
 	if err == nil || !wrap.IsTransient(err) {
 		t.Fatalf("read of a killed connection: %v; want an error taken for a lost connection", err)
 	}
-	if w, d := mysql.ReaderBatches(src); w == 0 || d != 0 {
-		t.Fatalf("%d batches on the wire, %d through the driver", w, d)
-	}
+	wantOnlyWire(t, src)
 	if got := conformance.ReadAll(t, src, "s", connectors.ScanOptions{BatchSize: n}); len(got) != n {
 		t.Errorf("read %d rows after the kill, want %d", len(got), n)
 	}
@@ -341,15 +364,7 @@ func TestWireReaderHonoursReadTimeout(t *testing.T) {
 	p, url := faultnet.ProxyURL(t, dbURL)
 	src := openSource(t, url+"?readTimeout=1s")
 	ctx := context.Background()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap, tables := snapshotTables(t, ctx, src)
 	// The driver's last deadline has passed: a batch read after it must
 	// set its own.
 	time.Sleep(1500 * time.Millisecond)
