@@ -31,15 +31,7 @@ func TestSnapshotIgnoresSelectLimit(t *testing.T) {
 	if err := mysql.ExecOnPooledConnections(ctx, db, 2, "SET SESSION sql_select_limit = 2"); err != nil {
 		t.Fatal(err)
 	}
-	snap, err := db.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap, tables := snapshotTables(t, ctx, db)
 	var cols int
 	for _, tb := range tables {
 		cols += len(tb.Columns)
@@ -47,19 +39,7 @@ func TestSnapshotIgnoresSelectLimit(t *testing.T) {
 	if len(tables) != 3 || cols != 9 {
 		t.Fatalf("catalogue of %d tables and %d columns, want 3 and 9", len(tables), cols)
 	}
-	rows, err := snap.Scan(ctx, &tables[0], connectors.ScanOptions{Key: []string{"k"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if n != 5 {
+	if n := scanCount(t, snap, &tables[0], connectors.ScanOptions{Key: []string{"k"}}); n != 5 {
 		t.Errorf("a streamed read gave %d rows of 5", n)
 	}
 }

@@ -54,6 +54,19 @@ func sameRows(t *testing.T, cols []string, viaDriver, viaWire [][]connectors.Val
 	}
 }
 
+// readSameBothWays reads table both ways (readBothWays), checks that the
+// package's reader read want rows and that they are the driver's, value
+// for value, and gives the package's rows.
+func readSameBothWays(t *testing.T, dbURL, table string, opts connectors.ScanOptions, cols []string, want int) [][]connectors.Value {
+	t.Helper()
+	viaDriver, viaWire := readBothWays(t, dbURL, table, opts)
+	if len(viaWire) != want {
+		t.Fatalf("%s, %+v: read %d rows, want %d", table, opts, len(viaWire), want)
+	}
+	sameRows(t, cols, viaDriver, viaWire)
+	return viaWire
+}
+
 func columnNames(t *testing.T, dbURL, table string) []string {
 	t.Helper()
 	_, tables := snapshotTables(t, context.Background(), openSource(t, dbURL))
@@ -209,11 +222,7 @@ func TestWireReaderMatchesDriverOnTimes(t *testing.T) {
 	}
 	mytest.Exec(t, dbURL, stmts...)
 	cols := columnNames(t, dbURL, "t")
-	d, w := readBothWays(t, dbURL, "t", connectors.ScanOptions{BatchSize: 3})
-	if len(d) != 8 {
-		t.Fatalf("read %d rows, want 8", len(d))
-	}
-	sameRows(t, cols, d, w)
+	readSameBothWays(t, dbURL, "t", connectors.ScanOptions{BatchSize: 3}, cols, 8)
 
 	// The types regflytt creates on a MariaDB target, written by it.
 	tgt := openTarget(t, dbURL)
@@ -241,12 +250,8 @@ func TestWireReaderMatchesDriverOnTimes(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	d, w = readBothWays(t, dbURL, "made", connectors.ScanOptions{BatchSize: 300})
-	if len(d) != len(rows) {
-		t.Fatalf("read %d rows, want %d", len(d), len(rows))
-	}
 	names := namesOf(tbl.Columns)
-	sameRows(t, names, d, w)
+	w := readSameBothWays(t, dbURL, "made", connectors.ScanOptions{BatchSize: 300}, names, len(rows))
 	for i := range rows {
 		for j := range rows[i] {
 			if !conformance.Equal(w[i][j], rows[i][j]) {
@@ -368,7 +373,7 @@ func TestWireReaderHonoursReadTimeout(t *testing.T) {
 	// The driver's last deadline has passed: a batch read after it must
 	// set its own.
 	time.Sleep(1500 * time.Millisecond)
-	if got := conformanceRead(t, snap, &tables[0]); got != 2 {
+	if got := scanCount(t, snap, &tables[0], connectors.ScanOptions{}); got != 2 {
 		t.Fatalf("read %d rows after a pause longer than readTimeout, want 2", got)
 	}
 	p.Freeze()
@@ -396,9 +401,10 @@ func TestWireReaderHonoursReadTimeout(t *testing.T) {
 	}
 }
 
-func conformanceRead(t *testing.T, snap connectors.Snapshot, tbl *connectors.Table) int {
+// scanCount scans tbl on snap to the end and counts the rows read.
+func scanCount(t *testing.T, snap connectors.Snapshot, tbl *connectors.Table, opts connectors.ScanOptions) int {
 	t.Helper()
-	rows, err := snap.Scan(context.Background(), tbl, connectors.ScanOptions{})
+	rows, err := snap.Scan(context.Background(), tbl, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
