@@ -1,0 +1,151 @@
+package plans_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors/faultnet"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// checkOpened is the step a verification (a run's end check, regflytt
+// verify) logs once it has opened the source and the target and read
+// their catalogues and positions: its next read of the target is the
+// content check's (the checksum, or the rows read back).
+const checkOpened = "verify: source and target opened"
+
+// freezeAtLog is a log handler that calls freeze, once, as the message
+// at is logged: in the logging goroutine, so before the step after it.
+type freezeAtLog struct {
+	slog.Handler
+	at     string
+	once   *sync.Once
+	freeze func()
+}
+
+func freezingLog(log *syncLog, at string, freeze func()) *slog.Logger {
+	return slog.New(freezeAtLog{Handler: slog.NewTextHandler(log, nil), at: at, once: new(sync.Once), freeze: freeze})
+}
+
+func (f freezeAtLog) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == f.at {
+		f.once.Do(f.freeze)
+	}
+	return f.Handler.Handle(ctx, r)
+}
+
+func (f freezeAtLog) WithAttrs(as []slog.Attr) slog.Handler {
+	f.Handler = f.Handler.WithAttrs(as)
+	return f
+}
+
+func (f freezeAtLog) WithGroup(name string) slog.Handler {
+	f.Handler = f.Handler.WithGroup(name)
+	return f
+}
+
+// A target that stops answering during the run's end check, after every
+// record is moved and committed (the connections open then freeze, as a
+// firewall that forgot its flows: the end check's snapshot among them):
+// with a stall limit the check is cancelled and the run stops, saying it
+// stalled, that the move is done and that a plain run does the check
+// again, which then PASSes with the target as a clean run left it;
+// without one the run warns, naming the end check, the target and the
+// table, and finishes when the target answers again. Into PostgreSQL
+// (whose check reads the rows back, progress batch by batch) and MariaDB
+// (a checksum in the server). The old runner opened the check's target
+// unwatched and waited for ever: the run's context ended at runDeadline.
+func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		src, tgt  func(testing.TB) string
+		checkWarn string
+	}{
+		{"PostgreSQL target", mytest.NewDatabase, pgtest.NewDatabase, "the end check: still waiting for the target: checksum of table"},
+		{"MariaDB target", pgtest.NewDatabase, mytest.NewDatabase, "the end check: still waiting for the target: checksum of table"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := c.src(t)
+			writeDemo(t, src, 2000)
+			dir := t.TempDir()
+			p := loadPlan(t, demoPlan)
+			p.BatchSize = 500
+			clean := c.tgt(t)
+			same := asCleanRun(t, p, src, clean, filepath.Join(dir, "clean"))
+			t.Run("stall limit: stops after the move, a plain run checks again", func(t *testing.T) {
+				tgt := c.tgt(t)
+				proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+				work := filepath.Join(dir, "limit")
+				var log syncLog
+				thawed := thawWhenStopped(t, proxy, work)
+				started := time.Now()
+				_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: stallRetry,
+					StallTimeout: stallLimit, StallWarning: stallWarning, Logger: freezingLog(&log, checkOpened, proxy.FreezeOpen)})
+				<-thawed
+				t.Logf("the run stopped after %v: %v", time.Since(started).Round(time.Millisecond), err)
+				var stopped *plans.StoppedError
+				if !errors.As(err, &stopped) {
+					t.Fatalf("got %v, want a stop after the move", err)
+				}
+				for _, want := range []string{"stalled", "checksum of", "every record moved", "end check again", "regflytt run " + p.File} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("the stop does not say %q:\n%v", want, err)
+					}
+				}
+				if !strings.Contains(log.String(), c.checkWarn) {
+					t.Errorf("no warning naming the end check before the limit:\n%s", log.String())
+				}
+				rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, Retry: stallRetry})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !rep.Pass {
+					t.Fatalf("report FAIL: %v", rep.Problems)
+				}
+				same(t, tgt, work)
+			})
+			t.Run("no limit: warns, finishes when the target answers", func(t *testing.T) {
+				tgt := c.tgt(t)
+				proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+				work := filepath.Join(dir, "wait")
+				var log syncLog
+				thawed := thawOnWarning(t, &log, proxy, c.checkWarn)
+				rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: stallRetry,
+					StallWarning: stallWarning, Logger: freezingLog(&log, checkOpened, proxy.FreezeOpen)})
+				<-thawed
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !rep.Pass {
+					t.Fatalf("report FAIL: %v", rep.Problems)
+				}
+				same(t, tgt, work)
+			})
+			t.Run("verify, stall limit: stops saying the target stalled", func(t *testing.T) {
+				// The clean run's target and work directory, verified through
+				// a proxy that freezes as verify has opened them.
+				proxy, viaProxy := faultnet.ProxyURL(t, clean)
+				var log syncLog
+				ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
+				defer cancel()
+				_, err := plans.VerifyWith(ctx, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: filepath.Join(dir, "clean"),
+					StallTimeout: stallLimit, StallWarning: stallWarning, Logger: freezingLog(&log, checkOpened, proxy.FreezeOpen)}, plans.VerifyOptions{})
+				proxy.Thaw()
+				if err == nil || !strings.Contains(err.Error(), "stalled: the target made no progress") || errors.Is(err, plans.ErrNotAccounted) {
+					t.Fatalf("got %v, want an error that says the target stalled", err)
+				}
+				if !strings.Contains(log.String(), "verify: still waiting for the target") {
+					t.Errorf("no warning naming verify:\n%s", log.String())
+				}
+			})
+		})
+	}
+}
