@@ -67,12 +67,20 @@ type StoppedError struct {
 	Plan string
 	// NotResumable says why the run cannot resume ("" when it can).
 	NotResumable string
-	Err          error
+	// Moved says every record was moved and committed before the stop
+	// (the checkpoint's stage is moved): what is left is the end of the
+	// run, its end check first, which a resume does again.
+	Moved bool
+	Err   error
 }
 
 func (e *StoppedError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Err.Error())
+	if e.Moved && e.NotResumable == "" {
+		fmt.Fprintf(&b, "\nthe run stopped after its move, every record moved: %d batches committed (each with its rows, archive part and checkpoint); what is left is the end of the run, its end check first. Run `regflytt run %s` again to resume where it stopped, or with --restart to start over: a resume moves nothing again and does the end check again, holding the target and the archive to the source re-read through the mappings", e.Batches, e.Plan)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "\nthe run stopped with %d batches committed (each with its rows, archive part and checkpoint); ", e.Batches)
 	if e.NotResumable != "" {
 		fmt.Fprintf(&b, "it cannot resume because %s: run `regflytt run --restart %s` to start over", e.NotResumable, e.Plan)

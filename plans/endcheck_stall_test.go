@@ -92,7 +92,7 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 				<-thawed
 				t.Logf("the run stopped after %v: %v", time.Since(started).Round(time.Millisecond), err)
 				var stopped *plans.StoppedError
-				if !errors.As(err, &stopped) {
+				if !errors.As(err, &stopped) || !stopped.Moved {
 					t.Fatalf("got %v, want a stop after the move", err)
 				}
 				for _, want := range []string{"stalled", "checksum of", "every record moved", "end check again", "regflytt run " + p.File} {

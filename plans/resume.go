@@ -347,7 +347,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		}
 		cancel()
 		r.writeStopReport(cp.WorkDir, started, last, err)
-		return &StoppedError{Batches: last.Seq, Plan: r.plan.File, NotResumable: last.NotResumable, Err: err}
+		return &StoppedError{Batches: last.Seq, Plan: r.plan.File, NotResumable: last.NotResumable, Moved: last.Stage == stageMoved, Err: err}
 	}
 	if resume != nil {
 		if err := r.restoreMatches(s.env, resume.Matched); err != nil {

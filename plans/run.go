@@ -141,6 +141,9 @@ type runner struct {
 	// watch watches every operation on the source and the target for
 	// progress (stall.go).
 	watch *wrap.Watchdog
+	// checking names the verification under way for the stall
+	// warnings ("the end check", "verify"); "" while a run moves.
+	checking string
 }
 
 // archiveMeta describes the run's archive package; started is when the

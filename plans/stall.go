@@ -35,8 +35,18 @@ func (r *runner) stalled(s wrap.Stall) {
 	if s.Table != "" {
 		on = " of " + s.Table
 	}
+	// In a verification (a run's end check, regflytt verify) the warning
+	// says so: the move is over, and what waits is the check.
+	in := ""
+	if r.checking != "" {
+		in = r.checking + ": "
+	}
 	if s.Cancelled {
-		r.log.Warn(fmt.Sprintf("stalled: no progress from the %s in %s%s for %v (the stall limit): cancelled; its connection counts as lost, and the retries try again on a new one", s.Side, s.What, on, d),
+		then := "its connection counts as lost, and the retries try again on a new one"
+		if r.checking != "" && (s.Side == "target" || !r.plan.SourceFrozen) {
+			then = "the check stops (it reads the target at one moment); it can be done again"
+		}
+		r.log.Warn(fmt.Sprintf("%sstalled: no progress from the %s in %s%s for %v (the stall limit): cancelled; %s", in, s.Side, s.What, on, d, then),
 			stallAttrs(s)...)
 		return
 	}
@@ -47,9 +57,13 @@ func (r *runner) stalled(s wrap.Stall) {
 	var msg string
 	switch {
 	case s.What == "read" && s.Table != "":
-		msg = fmt.Sprintf("still waiting for the %s: table %s, no row for %v", s.Side, s.Table, d)
+		msg = fmt.Sprintf("%sstill waiting for the %s: table %s, no row for %v", in, s.Side, s.Table, d)
+	case (s.What == "checksum" || s.What == "count") && s.Table != "":
+		// Its answer, or its rows read back batch by batch: a read-back
+		// that moves is not stalled.
+		msg = fmt.Sprintf("%sstill waiting for the %s: %s of table %s, nothing read for %v", in, s.Side, s.What, s.Table, d)
 	default:
-		msg = fmt.Sprintf("still waiting for the %s to %s%s, for %v", s.Side, s.What, on, d)
+		msg = fmt.Sprintf("%sstill waiting for the %s to %s%s, for %v", in, s.Side, s.What, on, d)
 	}
 	if s.Limit > 0 {
 		msg += fmt.Sprintf(" (cancelled at the stall limit, %v)", wrap.Round(s.Limit))

@@ -18,6 +18,7 @@ import (
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
 	"gopkg.in/yaml.v3"
@@ -170,6 +171,9 @@ type VerifyOptions struct {
 	// a tenth of the run's time for one large table. Without expected the
 	// source is re-read in verification's own snapshot and counted there.
 	sourceCounts func() (map[string]int64, error)
+	// endCheck says this is a run's own end check, for the stall
+	// watchdog's messages.
+	endCheck bool
 }
 
 // hashVersion names the row hash of the expected side: SHA-256 when the
@@ -264,6 +268,10 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		return nil, err
 	}
 	r.scratch = vo.scratch
+	r.checking = "verify"
+	if vo.endCheck {
+		r.checking = "the end check"
+	}
 	clock := r.opts.Now
 	started := clock()
 	// Each step says how long it took (-v), as a run's steps after its
@@ -327,6 +335,18 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, fmt.Errorf("target: %w", err)
 	}
+	// The target's reads are watched for stalls as the source's are (a
+	// frozen server, a firewall dropping packets): warned of, and with a
+	// stall limit cancelled. They are not continued in a new snapshot
+	// (Reopen): the check reads the target at one moment, so one that
+	// stalled past the limit fails, and the check is done again.
+	pol := r.opts.Retry
+	pol.Reopen = false
+	if pol.Log == nil {
+		pol.Log = r.log
+	}
+	pol.Watch = r.watch
+	tgt = wrap.TargetReads(tgt, pol)
 	defer tgt.Close()
 	tsnap, err := tgt.Snapshot(ctx)
 	if err != nil {
@@ -344,6 +364,8 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	for i := range tcat {
 		inTarget[tcat[i].Name] = &tcat[i]
 	}
+	// The snapshots' positions, as they were opened: part of opening them.
+	pos := positions(ctx, s.src, tgt, s.snap, tsnap)
 	stepDone("verify: source and target opened")
 
 	sum := &verify.Summary{
@@ -360,7 +382,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if sum.Files, err = r.fileFingerprints(); err != nil {
 		return nil, err
 	}
-	sum.Positions = positions(ctx, s.src, tgt, s.snap, tsnap)
+	sum.Positions = pos
 	// The mappings' own tests are the outcomes the registry holder
 	// reviewed: the re-application below proves the target holds what
 	// this regflytt's mappings give, which means nothing to a reader if
@@ -1349,7 +1371,7 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 	opts.SourceURL, opts.TargetURL = r.srcURL, r.tgtURL
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
 	opts.Progress = NoProgress{}
-	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcRead.Dir(), ownershipChecked: true, expected: exp, scratch: r.scratch, archiveRead: arcRead, readBack: true, sourceCounts: sourceCounts})
+	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcRead.Dir(), ownershipChecked: true, expected: exp, scratch: r.scratch, archiveRead: arcRead, readBack: true, sourceCounts: sourceCounts, endCheck: true})
 	if err != nil && err != errVerificationFailed {
 		return nil, fmt.Errorf("verify the run's content: %w", err)
 	}

@@ -23,6 +23,23 @@ type runFlags struct {
 	stallTimeout         string
 }
 
+// stallFlag is --stall-timeout as plans.Options.StallTimeout: 0 when not
+// given (the plan's run.stall_timeout), -1 for 0 or none (no limit,
+// whatever the plan says).
+func stallFlag(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	stall, err := plans.ParseStallTimeout(v)
+	if err != nil {
+		return 0, usageError{fmt.Errorf("--stall-timeout: %w", err)}
+	}
+	if stall == 0 {
+		return -1, nil
+	}
+	return stall, nil
+}
+
 // runsDir holds the work directories of runs not given --work; .gitignore
 // names it, so a run inside a checkout leaves nothing to commit.
 const runsDir = "regflytt-runs"
@@ -73,7 +90,12 @@ when the server answers. --stall-timeout D (or the plan's run:
 D longer than any query may take before its first row or its answer): its
 connection counts as lost, and the batch is tried again on a new one; when
 the retries are spent the run stops, saying what stalled and for how long,
-with everything it committed kept; run the plan again to resume.
+with everything it committed kept; run the plan again to resume. The end
+check after the move (the target read back and compared with what the run
+wrote) is watched too ("the end check: still waiting for the target:
+checksum of table besok, nothing read for 1m0s"); at the limit the run stops
+with every record moved and committed, and running the plan again moves
+nothing and does the end check again.
 
 The source and target URLs come from --source/--target, or from the plan's
 source.url/target.url (often env:NAME).`,
@@ -92,16 +114,9 @@ source.url/target.url (often env:NAME).`,
 			} else {
 				tuneGCForJobs(p.Jobs)
 			}
-			var stall time.Duration
-			if f.stallTimeout != "" {
-				var err error
-				if stall, err = plans.ParseStallTimeout(f.stallTimeout); err != nil {
-					return usageError{fmt.Errorf("--stall-timeout: %w", err)}
-				}
-				if stall == 0 {
-					// 0 or none: no limit, whatever the plan says.
-					stall = -1
-				}
+			stall, err := stallFlag(f.stallTimeout)
+			if err != nil {
+				return err
 			}
 			rep, err := plans.Run(cmd.Context(), p, plans.Options{
 				SourceURL: f.source,

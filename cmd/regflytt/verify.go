@@ -40,6 +40,13 @@ It writes verify-report.json and verify-report.html (one self-contained file
 for the auditor) into the work directory, beside the run's report.json, which it
 never reads; the run's archive package is read from the plan's archive.dir under it.
 
+A source or target that stops answering (a frozen server, a firewall that
+drops the connection's packets) is warned of as run warns of it ("verify:
+still waiting for the target: checksum of table besok, nothing read for
+1m0s"); with --stall-timeout D (or the plan's run: {stall_timeout: D}) a
+read without progress for D is cancelled and verify stops (a source declared
+frozen is read on in a new snapshot): verify again.
+
 Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 		Example: `  regflytt verify testdata/plans/demo.yaml \
     --source mysql://root@127.0.0.1:3306/legacy \
@@ -69,12 +76,17 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 				}
 				fmt.Fprintf(g.info(), "work directory: %s\n", work)
 			}
+			stall, err := stallFlag(f.stallTimeout)
+			if err != nil {
+				return err
+			}
 			return runVerify(cmd, g, p, plans.VerifyOptions{ArchiveDir: archiveDir, UnitReports: f.unitReports}, plans.Options{
-				SourceURL:   f.source,
-				TargetURL:   f.target,
-				WorkDir:     work,
-				Logger:      g.logger(),
-				ToolVersion: toolVersion(),
+				SourceURL:    f.source,
+				TargetURL:    f.target,
+				WorkDir:      work,
+				Logger:       g.logger(),
+				ToolVersion:  toolVersion(),
+				StallTimeout: stall,
 			})
 		},
 	}
@@ -83,6 +95,7 @@ Exit status: 0 PASS, 3 FAIL, 1 an error stopped it.`,
 	addJSONFlag(cmd, g)
 	cmd.Flags().StringVar(&archiveDir, "archive", "", "the archive package to read (default: the plan's archive.dir in the work directory); a sealed package is decrypted first with regflytt archive decrypt")
 	cmd.Flags().StringVar(&f.unitReports, "unit-reports", "", "write one report per reporting care unit, with only that unit's figures, into this directory (unit-<id>.json and .md), from verify's own counts, removing the unit reports an earlier run left there as it starts; refused while a run holds the target (DIR is that run's), and none written when a run started meanwhile")
+	cmd.Flags().StringVar(&f.stallTimeout, "stall-timeout", "", "stop verifying when a read of the source or the target made no progress for this long (90s, 10m, 1h; 0 or none: never), exit 1: verify again (default: the plan's run.stall_timeout, else none: a stall is warned of every minute and waited out)")
 	cmd.Flags().StringVar(&f.work, "work", "", "the run's work directory: its archive package is read, verify-report.json and verify-report.html written into it (default: the register's newest "+runsDir+"/<register>-<time>)")
 	return cmd
 }

@@ -269,6 +269,10 @@ func (d *DB) copyOut(ctx context.Context, conn *pgconn.PgConn, rp *readBackPlan,
 		close(full)
 	}()
 	rows := newBatchRows(rp.narrow.Columns, full, p.free, done)
+	// Each batch that comes is progress (the stall watchdog's, when the
+	// caller watches): a long read-back that moves is never a stall, and
+	// a batch of rows costs one atomic addition, not one a row.
+	rows.progress = connectors.ProgressOf(ctx)
 	herr := hash(rp.narrow, rows)
 	// Stop decoding and drain, so that the COPY ends cleanly and the
 	// transaction stays usable, then take the reader's error.
@@ -443,6 +447,8 @@ type batchRows struct {
 	done   <-chan error
 	err    error
 	ended  bool
+	// progress, when set, is told of each batch taken.
+	progress connectors.Progress
 }
 
 var _ connectors.EncodedRows = (*batchRows)(nil)
@@ -471,6 +477,9 @@ func (r *batchRows) Next() bool {
 			return false
 		}
 		r.cur, r.i = b, 0
+		if r.progress != nil {
+			r.progress.Progress()
+		}
 	}
 	return true
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -444,5 +445,29 @@ func TestChecksumReadBackPartsNeedFreeConnections(t *testing.T) {
 	}
 	if n := postgres.ReadBackPartsRead() - before; n != 0 || got.Total().Count != 5000 {
 		t.Errorf("%d parts read, %d rows; want one stream of 5000", n, got.Total().Count)
+	}
+}
+
+// countingProgress counts what a watched operation is told.
+type countingProgress struct{ n atomic.Int64 }
+
+func (c *countingProgress) Progress() { c.n.Add(1) }
+
+// A read-back tells the context's Progress (the stall watchdog's) of
+// each batch of rows it reads, not of each row: a long read-back that
+// moves is no stall, and watching it costs an atomic addition a batch.
+func TestChecksumReadBackTellsProgress(t *testing.T) {
+	snap, tbl, hashed := mixedTable(t)
+	defer postgres.ChecksumPath("readback")()
+	var p countingProgress
+	ctx := connectors.WithProgress(context.Background(), &p)
+	got, err := snap.(connectors.Checksummer).Checksum(ctx, tbl, connectors.ChecksumRequest{Columns: hashed, Buckets: 16, ReadBack: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := int64(got.Total().Count)
+	// 3001 rows: a batch of 512 at a time, the last one short.
+	if n := p.n.Load(); n < rows/512 || n > rows/512+1 {
+		t.Errorf("told of progress %d times for %d rows read back, want once a batch (%d)", n, rows, (rows+511)/512)
 	}
 }

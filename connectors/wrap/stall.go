@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // Watchdog notices operations on a connection that make no progress: a
@@ -133,7 +135,9 @@ func (d *Watchdog) Begin(ctx context.Context, side, what, table string) (context
 		return ctx, nil
 	}
 	o := &Op{d: d, stall: Stall{Side: side, What: what, Table: table, Limit: d.Limit}, since: time.Now()}
-	o.ctx, o.cancel = context.WithCancelCause(context.WithValue(ctx, opKey{}, o))
+	// A connector that reads its answer in pieces beneath the caller's
+	// sight (a checksum's rows read back) tells the operation of each.
+	o.ctx, o.cancel = context.WithCancelCause(connectors.WithProgress(context.WithValue(ctx, opKey{}, o), o))
 	d.add(o)
 	return o.ctx, o
 }

@@ -228,3 +228,87 @@ func (r *memRows) Next() bool {
 func (r *memRows) Row() []connectors.Value { return r.row }
 func (r *memRows) Err() error              { return nil }
 func (r *memRows) Close() error            { return nil }
+
+// slowChecksum is a target whose checksum reads its answer in pieces
+// beneath the caller's sight (as PostgreSQL's read-back does), telling
+// the context's Progress of each, for moving; then it waits for its
+// context, as a read from a server that stopped answering does.
+type slowChecksum struct {
+	connectors.Source
+	moving time.Duration
+}
+
+func (s slowChecksum) Snapshot(context.Context) (connectors.Snapshot, error) {
+	return slowChecksumSnap(s), nil
+}
+
+type slowChecksumSnap struct {
+	connectors.Source
+	moving time.Duration
+}
+
+func (slowChecksumSnap) Tables(context.Context) ([]connectors.Table, error) { return nil, nil }
+func (slowChecksumSnap) Count(context.Context, string) (int64, error)       { return 0, nil }
+func (slowChecksumSnap) Close() error                                       { return nil }
+func (slowChecksumSnap) Scan(context.Context, *connectors.Table, connectors.ScanOptions) (connectors.Rows, error) {
+	return nil, errors.New("not read")
+}
+func (slowChecksumSnap) RecordHashes(context.Context, *connectors.Table, connectors.ChecksumRequest) ([]connectors.RecordHash, error) {
+	return nil, connectors.ErrNoChecksummer
+}
+
+func (s slowChecksumSnap) Checksum(ctx context.Context, t *connectors.Table, req connectors.ChecksumRequest) (connectors.Buckets, error) {
+	p := connectors.ProgressOf(ctx)
+	if p == nil {
+		return connectors.Buckets{}, errors.New("the watched checksum's context carries no Progress")
+	}
+	for end := time.Now().Add(s.moving); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		p.Progress()
+		if ctx.Err() != nil {
+			return connectors.Buckets{}, fmt.Errorf("read back: %w", ctx.Err())
+		}
+	}
+	if s.moving > 0 {
+		return connectors.Buckets{N: req.Buckets}, nil
+	}
+	<-ctx.Done()
+	return connectors.Buckets{}, fmt.Errorf("read back: %w", ctx.Err())
+}
+
+// A target read for verification (TargetReads) whose checksum reads its
+// answer in pieces: one that moves for three times the stall limit,
+// telling the context's Progress, ends well; one that stops is cancelled
+// at the limit, and fails for good (no new snapshot: verification reads
+// the target at one moment), saying the target stalled in the checksum
+// of its table.
+func TestTargetReadProgressesOrStalls(t *testing.T) {
+	tb := &connectors.Table{Name: "besok"}
+	d := &wrap.Watchdog{Warn: 50 * time.Millisecond, Limit: 200 * time.Millisecond}
+	p := wrap.Policy{Watch: d, Base: time.Millisecond, Max: time.Millisecond, Attempts: 3}
+	moving, err := wrap.TargetReads(slowChecksum{moving: 600 * time.Millisecond}, p).Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := moving.(connectors.Checksummer).Checksum(context.Background(), tb, connectors.ChecksumRequest{Buckets: 4}); err != nil {
+		t.Fatalf("a checksum that moved failed: %v", err)
+	}
+	stopped, err := wrap.TargetReads(slowChecksum{}, p).Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := stopped.(connectors.Checksummer).Checksum(context.Background(), tb, connectors.ChecksumRequest{Buckets: 4})
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("a stalled checksum was not cancelled")
+	}
+	var lost *wrap.SnapshotLostError
+	var se *wrap.StalledError
+	if !errors.As(err, &lost) || lost.Side != "target" || !errors.As(err, &se) || se.Side != "target" || se.What != "checksum" || se.Table != "besok" {
+		t.Fatalf("got %v, want a lost target snapshot for a stall of the checksum of besok", err)
+	}
+}

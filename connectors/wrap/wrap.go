@@ -159,9 +159,17 @@ func IsTransient(err error) bool {
 // SnapshotLostError says a read lost its connection and with it the
 // consistent snapshot, and the source was not declared frozen, so the
 // read was not continued in a new one.
-type SnapshotLostError struct{ Err error }
+type SnapshotLostError struct {
+	Err error
+	// Side is "target" for a target read in a snapshot of its own
+	// (verification's, TargetReads); "" is the source.
+	Side string
+}
 
 func (e *SnapshotLostError) Error() string {
+	if e.Side == "target" {
+		return "the target connection was lost, and with it verification's read snapshot of the target (a new one is not opened: verification reads the target at one moment): " + e.Err.Error()
+	}
 	return "the source connection was lost, and with it the read snapshot (the source is not declared frozen, so the read was not continued in a new snapshot): " + e.Err.Error()
 }
 
@@ -209,6 +217,17 @@ func (p Policy) attempt(ctx context.Context, what, table string, keep bool, f fu
 // Source wraps a source: its snapshots' reads are retried as p says.
 func Source(s connectors.Source, p Policy) connectors.Source {
 	p.side = "source"
+	return &source{inner: s, p: p}
+}
+
+// TargetReads wraps a target opened for reading only, in a snapshot
+// (verification's, a run's end check): as Source, its reads are watched
+// and retried as p says, and named the target's. Without p.Reopen a
+// read whose connection is lost (or stalled past the watchdog's limit)
+// fails with a *SnapshotLostError instead of hanging or going on in a
+// snapshot of another moment.
+func TargetReads(s connectors.Source, p Policy) connectors.Source {
+	p.side = "target"
 	return &source{inner: s, p: p}
 }
 
@@ -355,7 +374,7 @@ func (s *snapshot) recover(ctx context.Context, gen, n int, cause error) error {
 		return nil
 	}
 	if !s.p.Reopen {
-		return &SnapshotLostError{Err: cause}
+		return &SnapshotLostError{Err: cause, Side: s.p.side}
 	}
 	s.p.log().Warn("source snapshot lost: continuing in a new snapshot after the last key read (the source is declared frozen)", "attempt", n+1, "err", cause)
 	if err := s.p.Backoff(ctx, n); err != nil {
