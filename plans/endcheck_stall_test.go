@@ -85,7 +85,10 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 				proxy, viaProxy := faultnet.ProxyURL(t, tgt)
 				work := filepath.Join(dir, "limit")
 				var log syncLog
-				thawed := thawWhenStopped(t, proxy, work)
+				// Thawed once the check was cancelled: what the run does after
+				// (its stop) waits on no frozen connection, and a PostgreSQL
+				// pool's close no 15 s on each.
+				thawed := thawOnWarning(t, &log, proxy, "the end check: stalled: no progress from the target")
 				started := time.Now()
 				_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: stallRetry,
 					StallTimeout: stallLimit, StallWarning: stallWarning, Logger: freezingLog(&log, checkOpened, proxy.FreezeOpen)})
@@ -134,11 +137,12 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 				// a proxy that freezes as verify has opened them.
 				proxy, viaProxy := faultnet.ProxyURL(t, clean)
 				var log syncLog
+				thawed := thawOnWarning(t, &log, proxy, "verify: stalled: no progress from the target")
 				ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
 				defer cancel()
 				_, err := plans.VerifyWith(ctx, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: filepath.Join(dir, "clean"),
 					StallTimeout: stallLimit, StallWarning: stallWarning, Logger: freezingLog(&log, checkOpened, proxy.FreezeOpen)}, plans.VerifyOptions{})
-				proxy.Thaw()
+				<-thawed
 				if err == nil || !strings.Contains(err.Error(), "stalled: the target made no progress") || errors.Is(err, plans.ErrNotAccounted) {
 					t.Fatalf("got %v, want an error that says the target stalled", err)
 				}

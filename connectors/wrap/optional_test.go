@@ -94,6 +94,8 @@ var optional = []struct {
 	{"ConstraintDDL", typeOf[connectors.ConstraintDDL](), "dialect", passedThrough, ""},
 	{"BatchQuerier", typeOf[connectors.BatchQuerier](), "none", notForwarded,
 		"a dialect package's own keyset reads, not a value a connector hands out"},
+	{"Progress", typeOf[connectors.Progress](), "none", notForwarded,
+		"no connector's value: the watchdog's operation, which Watchdog.Begin puts in the context it gives, for a connector to tell of an answer read in pieces (WithProgress, ProgressOf)"},
 	{"SQLQueryer", typeOf[connectors.SQLQueryer](), "none", notForwarded,
 		"what EachRow reads a dialect package's own catalogue queries through (its *sql.Conn), not a value a connector hands out"},
 }

@@ -118,6 +118,13 @@ var transientTexts = []string{
 // server. Cancellation, a lost snapshot or run lock (which another
 // attempt does not bring back) and everything else are not.
 func IsTransient(err error) bool {
+	// Before the stall below: a snapshot lost to a stall is lost still,
+	// and another attempt in it meets its closed connection, which hid
+	// the stall from the error it ended with.
+	var lost *SnapshotLostError
+	if errors.As(err, &lost) {
+		return false
+	}
 	// Before the cancellation below: a stalled operation was cancelled
 	// by the watchdog, and its connection is as good as lost.
 	var stalled *StalledError
@@ -127,8 +134,7 @@ func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	var lost *SnapshotLostError
-	if errors.As(err, &lost) || errors.Is(err, connectors.ErrLockLost) {
+	if errors.Is(err, connectors.ErrLockLost) {
 		return false
 	}
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||

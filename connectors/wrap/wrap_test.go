@@ -36,6 +36,9 @@ func TestIsTransient(t *testing.T) {
 		{errors.New("table visit: row 3 of batch, column x: int_range"), false},
 		{context.Canceled, false},
 		{&wrap.SnapshotLostError{Err: driver.ErrBadConn}, false},
+		// Lost to a stall, it is lost still: another attempt in it meets
+		// its closed connection and hides the stall.
+		{&wrap.SnapshotLostError{Err: &wrap.StalledError{Err: context.Canceled}}, false},
 		// A lost run lock, though its text tells of a terminated session:
 		// another attempt does not bring the lock back.
 		{fmt.Errorf("lock regflytt_run: its session ended (FATAL: terminating connection due to administrator command): %w", connectors.ErrLockLost), false},
