@@ -90,8 +90,9 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 				// pool's close no 15 s on each.
 				thawed := thawOnWarning(t, &log, proxy, "the end check: stalled: no progress from the target")
 				started := time.Now()
-				_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: stallRetry,
-					StallTimeout: stallLimit, StallWarning: stallWarning, Logger: freezingLog(&log, checkOpened, proxy.FreezeOpen)})
+				opts := stallOpts(src, viaProxy, work, stallLimit, nil)
+				opts.Logger = freezingLog(&log, checkOpened, proxy.FreezeOpen)
+				_, err := runWithin(t, p, opts)
 				<-thawed
 				t.Logf("the run stopped after %v: %v", time.Since(started).Round(time.Millisecond), err)
 				var stopped *plans.StoppedError
@@ -103,16 +104,8 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 						t.Errorf("the stop does not say %q:\n%v", want, err)
 					}
 				}
-				if !strings.Contains(log.String(), c.checkWarn) {
-					t.Errorf("no warning naming the end check before the limit:\n%s", log.String())
-				}
-				rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, Retry: stallRetry})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !rep.Pass {
-					t.Fatalf("report FAIL: %v", rep.Problems)
-				}
+				logSays(t, &log, c.checkWarn, "no warning naming the end check before the limit")
+				runPasses(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, Retry: stallRetry}, nil)
 				same(t, tgt, work)
 			})
 			t.Run("no limit: warns, finishes when the target answers", func(t *testing.T) {
@@ -120,16 +113,9 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 				proxy, viaProxy := faultnet.ProxyURL(t, tgt)
 				work := filepath.Join(dir, "wait")
 				var log syncLog
-				thawed := thawOnWarning(t, &log, proxy, c.checkWarn)
-				rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: stallRetry,
-					StallWarning: stallWarning, Logger: freezingLog(&log, checkOpened, proxy.FreezeOpen)})
-				<-thawed
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !rep.Pass {
-					t.Fatalf("report FAIL: %v", rep.Problems)
-				}
+				opts := stallOpts(src, viaProxy, work, 0, nil)
+				opts.Logger = freezingLog(&log, checkOpened, proxy.FreezeOpen)
+				runPasses(t, p, opts, thawOnWarning(t, &log, proxy, c.checkWarn))
 				same(t, tgt, work)
 			})
 			t.Run("verify, stall limit: stops saying the target stalled", func(t *testing.T) {
@@ -146,9 +132,7 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), "stalled: the target made no progress") || errors.Is(err, plans.ErrNotAccounted) {
 					t.Fatalf("got %v, want an error that says the target stalled", err)
 				}
-				if !strings.Contains(log.String(), "verify: still waiting for the target") {
-					t.Errorf("no warning naming verify:\n%s", log.String())
-				}
+				logSays(t, &log, "verify: still waiting for the target", "no warning naming verify")
 			})
 		})
 	}

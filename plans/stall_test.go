@@ -3,7 +3,6 @@ package plans_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,13 +80,7 @@ func resumeAfterStall(p *plans.Plan, same func(t *testing.T, tgt, work string)) 
 			if !errors.As(runErr, &stopped) || !strings.Contains(runErr.Error(), "stalled") || !strings.Contains(runErr.Error(), "again to resume") {
 				t.Fatalf("got %v, want a resumable stop that says it stalled and how to resume", runErr)
 			}
-			rep, err := runWithin(t, p, plans.Options{SourceURL: srcURL, TargetURL: tgt, Retry: stallRetry})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !rep.Pass {
-				t.Fatalf("report FAIL: %v", rep.Problems)
-			}
+			runPasses(t, p, plans.Options{SourceURL: srcURL, TargetURL: tgt, Retry: stallRetry}, nil)
 		}
 		same(t, tgt, work)
 	}
@@ -112,16 +105,11 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, src)
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "src-limit")
 		var log syncLog
-		k := &killAt{n: 5, kill: proxy.Freeze}
-		_, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
-			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
-		var se *wrap.StalledError
-		if !errors.As(err, &se) || se.Side != "source" {
-			t.Fatalf("got %v, want a stall of the source", err)
-		}
-		if !strings.Contains(log.String(), "still waiting for the source: table") {
-			t.Errorf("no warning before the limit:\n%s", log.String())
-		}
+		opts := stallOpts(viaProxy, tgt, work, stallLimit, &log)
+		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
+		_, err := runWithin(t, p, opts)
+		wantSourceStall(t, err)
+		logSays(t, &log, "still waiting for the source: table", "no warning before the limit")
 		proxy.Thaw()
 		finish(t, err, viaProxy, tgt, work)
 	})
@@ -129,20 +117,10 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, src)
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "src-wait")
 		var log syncLog
-		k := &killAt{n: 5, kill: proxy.Freeze}
-		thawed := thawOnWarning(t, &log, proxy, "no row for")
-		rep, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
-			StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
-		<-thawed
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.Pass {
-			t.Fatalf("report FAIL: %v", rep.Problems)
-		}
-		if !strings.Contains(log.String(), "still waiting for the source: table") {
-			t.Errorf("no stall warning:\n%s", log.String())
-		}
+		opts := stallOpts(viaProxy, tgt, work, 0, &log)
+		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
+		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "no row for"))
+		logSays(t, &log, "still waiting for the source: table", "no stall warning")
 		same(t, tgt, work)
 	})
 	t.Run("target, stall limit: retried or stops resumably", func(t *testing.T) {
@@ -150,14 +128,12 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, tgt)
 		work := filepath.Join(dir, "tgt-limit")
 		var log syncLog
-		k := &killAt{n: 5, kill: proxy.Freeze}
+		opts := stallOpts(src, viaProxy, work, stallLimit, &log)
+		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
 		thawed := thawWhenStopped(t, proxy, work)
-		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Progress: k, Retry: stallRetry,
-			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		_, err := runWithin(t, p, opts)
 		<-thawed
-		if !strings.Contains(log.String(), "still waiting for the target") {
-			t.Errorf("no stall warning:\n%s", log.String())
-		}
+		logSays(t, &log, "still waiting for the target", "no stall warning")
 		finish(t, err, src, viaProxy, work)
 	})
 	t.Run("target, no limit: warns, goes on when it answers", func(t *testing.T) {
@@ -165,17 +141,9 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, tgt)
 		work := filepath.Join(dir, "tgt-wait")
 		var log syncLog
-		k := &killAt{n: 5, kill: proxy.Freeze}
-		thawed := thawOnWarning(t, &log, proxy, "still waiting for the target")
-		rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Progress: k, Retry: stallRetry,
-			StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
-		<-thawed
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.Pass {
-			t.Fatalf("report FAIL: %v", rep.Problems)
-		}
+		opts := stallOpts(src, viaProxy, work, 0, &log)
+		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
+		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "still waiting for the target"))
 		same(t, tgt, work)
 	})
 	t.Run("source declared frozen, stall limit: continues in a new snapshot", func(t *testing.T) {
@@ -186,15 +154,9 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		var log syncLog
 		// The connections open then stop (a NAT that forgot them); a new
 		// one goes through.
-		k := &killAt{n: 5, kill: proxy.FreezeOpen}
-		rep, err := runWithin(t, &frozen, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
-			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.Pass {
-			t.Fatalf("report FAIL: %v", rep.Problems)
-		}
+		opts := stallOpts(viaProxy, tgt, work, stallLimit, &log)
+		opts.Progress = &killAt{n: 5, kill: proxy.FreezeOpen}
+		runPasses(t, &frozen, opts, nil)
 		if !strings.Contains(log.String(), "stalled: no progress from the source") || !strings.Contains(log.String(), "continuing in a new snapshot") {
 			t.Errorf("the read was not cancelled and continued:\n%s", log.String())
 		}
@@ -210,18 +172,16 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		// proxy, and reaches the server when it thaws, after the run
 		// gave up on it.
 		ft := &freezingCommits{n: 5, freeze: proxy.Freeze}
+		opts := stallOpts(src, viaProxy, work, stallLimit, &log)
+		opts.WrapTarget = ft.wrap
 		thawed := thawWhenStopped(t, proxy, work)
-		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: stallRetry,
-			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil)),
-			WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
+		_, err := runWithin(t, p, opts)
 		<-thawed
 		t.Logf("the run: %v", err)
 		if ft.commits < 5 {
 			t.Fatalf("%d commits: the test froze none", ft.commits)
 		}
-		if !strings.Contains(log.String(), "still waiting for the target to commit batch") {
-			t.Errorf("no stall warning:\n%s", log.String())
-		}
+		logSays(t, &log, "still waiting for the target to commit batch", "no stall warning")
 		finish(t, err, src, viaProxy, work)
 	})
 	t.Run("target's open connections frozen at a lock check, stall limit: stops resumably, saying it stalled", func(t *testing.T) {
@@ -238,9 +198,9 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		ft := &freezingCommits{n: 5, lockChecks: true, freeze: proxy.FreezeOpen}
 		thawed := thawWhenStopped(t, proxy, work)
 		var log syncLog
-		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: work, Retry: stallRetry,
-			StallTimeout: stallLimit, StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil)),
-			WrapTarget: func(tg connectors.Target) connectors.Target { ft.Target = tg; return ft }})
+		opts := stallOpts(src, viaProxy, work, stallLimit, &log)
+		opts.WrapTarget = ft.wrap
+		_, err := runWithin(t, p, opts)
 		<-thawed
 		t.Logf("the run: %v\n%s", err, log.String())
 		if ft.commits < 5 {
@@ -281,6 +241,12 @@ type freezingCommits struct {
 	commits    int
 	lockChecks bool
 	freeze     func()
+}
+
+// wrap is the run's WrapTarget: f around the target the run opened.
+func (f *freezingCommits) wrap(tg connectors.Target) connectors.Target {
+	f.Target = tg
+	return f
 }
 
 func (f *freezingCommits) Begin(ctx context.Context) (connectors.Tx, error) {
@@ -376,12 +342,10 @@ func TestRunSurvivesAStalledPostgreSQLSource(t *testing.T) {
 		// pgx ends a cancelled connection with a cancel request on a
 		// new one, which waits for the frozen proxy up to 15 s.
 		thawed := thawWhenStopped(t, proxy, work)
-		_, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
-			StallTimeout: stallLimit, StallWarning: stallWarning})
-		var se *wrap.StalledError
-		if !errors.As(err, &se) || se.Side != "source" {
-			t.Fatalf("got %v, want a stall of the source", err)
-		}
+		opts := stallOpts(viaProxy, tgt, work, stallLimit, nil)
+		opts.Progress = k
+		_, err := runWithin(t, p, opts)
+		wantSourceStall(t, err)
 		<-thawed
 		finish(t, err, viaProxy, tgt, work)
 	})
@@ -389,17 +353,9 @@ func TestRunSurvivesAStalledPostgreSQLSource(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, src)
 		tgt, work := mytest.NewDatabase(t), filepath.Join(dir, "wait")
 		var log syncLog
-		k := &killAt{n: 5, kill: proxy.Freeze}
-		thawed := thawOnWarning(t, &log, proxy, "still waiting for the source: table")
-		rep, err := runWithin(t, p, plans.Options{SourceURL: viaProxy, TargetURL: tgt, WorkDir: work, Progress: k, Retry: stallRetry,
-			StallWarning: stallWarning, Logger: slog.New(slog.NewTextHandler(&log, nil))})
-		<-thawed
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.Pass {
-			t.Fatalf("report FAIL: %v", rep.Problems)
-		}
+		opts := stallOpts(viaProxy, tgt, work, 0, &log)
+		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
+		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "still waiting for the source: table"))
 		same(t, tgt, work)
 	})
 }

@@ -1,0 +1,68 @@
+package plans_test
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors/wrap"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// stallOpts is a stall test's run from src into tgt with work as its work
+// directory: fast retries, the short stall warning, limit as the stall
+// limit (0 for none) and, with log, the run's log written there (a nil
+// log leaves the run's own logger).
+func stallOpts(src, tgt, work string, limit time.Duration, log *syncLog) plans.Options {
+	opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Retry: stallRetry,
+		StallTimeout: limit, StallWarning: stallWarning}
+	if log != nil {
+		opts.Logger = slog.New(slog.NewTextHandler(log, nil))
+	}
+	return opts
+}
+
+// runPasses runs p with opts, waits for thawed (when not nil: the
+// goroutine that thaws the frozen peer, so that none outlives the test)
+// and fails t unless the run ended without error and its report passes.
+func runPasses(t *testing.T, p *plans.Plan, opts plans.Options, thawed <-chan struct{}) {
+	t.Helper()
+	rep, err := runWithin(t, p, opts)
+	if thawed != nil {
+		<-thawed
+	}
+	mustPass(t, rep, err)
+}
+
+// mustPass fails t unless a run or a check ended without error and its
+// report passes.
+func mustPass(t *testing.T, rep *verify.Report, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Pass {
+		t.Fatalf("report FAIL: %v", rep.Problems)
+	}
+}
+
+// logSays reports what is missing (a warning, a step) unless the run's
+// log holds want.
+func logSays(t *testing.T, log *syncLog, want, missing string) {
+	t.Helper()
+	if !strings.Contains(log.String(), want) {
+		t.Errorf("%s:\n%s", missing, log.String())
+	}
+}
+
+// wantSourceStall fails t unless err is a stall of the source.
+func wantSourceStall(t *testing.T, err error) {
+	t.Helper()
+	var se *wrap.StalledError
+	if !errors.As(err, &se) || se.Side != "source" {
+		t.Fatalf("got %v, want a stall of the source", err)
+	}
+}
