@@ -73,16 +73,10 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 		{"MariaDB target", pgtest.NewDatabase, mytest.NewDatabase, "the end check: still waiting for the target: checksum of table"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			src := c.src(t)
-			writeDemo(t, src, 2000)
-			dir := t.TempDir()
-			p := loadPlan(t, demoPlan)
-			p.BatchSize = 500
-			clean := c.tgt(t)
-			same := asCleanRun(t, p, src, clean, filepath.Join(dir, "clean"))
+			src, clean := c.src(t), c.tgt(t)
+			dir, p, same := stallDemo(t, src, 500, clean)
 			t.Run("stall limit: stops after the move, a plain run checks again", func(t *testing.T) {
-				tgt := c.tgt(t)
-				proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+				tgt, proxy, viaProxy := proxiedTarget(t, c.tgt)
 				work := filepath.Join(dir, "limit")
 				var log syncLog
 				// Thawed once the check was cancelled: what the run does after
@@ -109,8 +103,7 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 				same(t, tgt, work)
 			})
 			t.Run("no limit: warns, finishes when the target answers", func(t *testing.T) {
-				tgt := c.tgt(t)
-				proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+				tgt, proxy, viaProxy := proxiedTarget(t, c.tgt)
 				work := filepath.Join(dir, "wait")
 				var log syncLog
 				opts := stallOpts(src, viaProxy, work, 0, nil)

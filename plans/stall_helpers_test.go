@@ -3,10 +3,12 @@ package plans_test
 import (
 	"errors"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors/faultnet"
 	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
@@ -65,4 +67,26 @@ func wantSourceStall(t *testing.T, err error) {
 	if !errors.As(err, &se) || se.Side != "source" {
 		t.Fatalf("got %v, want a stall of the source", err)
 	}
+}
+
+// stallDemo writes the demo's 2000 records into src and runs them, in
+// batches of batch, into clean: it gives a folder for the test's work
+// directories, the plan and the check that a run ended as that clean one
+// (asCleanRun).
+func stallDemo(t *testing.T, src string, batch int, clean string) (dir string, p *plans.Plan, same func(t *testing.T, tgt, work string)) {
+	t.Helper()
+	writeDemo(t, src, 2000)
+	dir = t.TempDir()
+	p = loadPlan(t, demoPlan)
+	p.BatchSize = batch
+	return dir, p, asCleanRun(t, p, src, clean, filepath.Join(dir, "clean"))
+}
+
+// proxiedTarget is a new target database (by newTarget) and a proxy in
+// front of it that the test can freeze: viaProxy is the URL the run gets.
+func proxiedTarget(t *testing.T, newTarget func(testing.TB) string) (tgt string, proxy *faultnet.FreezingProxy, viaProxy string) {
+	t.Helper()
+	tgt = newTarget(t)
+	proxy, viaProxy = faultnet.ProxyURL(t, tgt)
+	return tgt, proxy, viaProxy
 }

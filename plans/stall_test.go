@@ -95,11 +95,7 @@ func resumeAfterStall(p *plans.Plan, same func(t *testing.T, tgt, work string)) 
 // run's. The old runner waited for ever, with nothing said.
 func TestRunSurvivesAStalledPeer(t *testing.T) {
 	src := mytest.NewDatabase(t)
-	writeDemo(t, src, 2000)
-	dir := t.TempDir()
-	p := loadPlan(t, demoPlan)
-	p.BatchSize = 100
-	same := asCleanRun(t, p, src, pgtest.NewDatabase(t), filepath.Join(dir, "clean"))
+	dir, p, same := stallDemo(t, src, 100, pgtest.NewDatabase(t))
 	finish := resumeAfterStall(p, same)
 	t.Run("source, stall limit: stops resumably", func(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, src)
@@ -124,8 +120,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		same(t, tgt, work)
 	})
 	t.Run("target, stall limit: retried or stops resumably", func(t *testing.T) {
-		tgt := pgtest.NewDatabase(t)
-		proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+		_, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		work := filepath.Join(dir, "tgt-limit")
 		var log syncLog
 		opts := stallOpts(src, viaProxy, work, stallLimit, &log)
@@ -137,8 +132,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		finish(t, err, src, viaProxy, work)
 	})
 	t.Run("target, no limit: warns, goes on when it answers", func(t *testing.T) {
-		tgt := pgtest.NewDatabase(t)
-		proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+		tgt, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		work := filepath.Join(dir, "tgt-wait")
 		var log syncLog
 		opts := stallOpts(src, viaProxy, work, 0, &log)
@@ -163,8 +157,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		same(t, tgt, work)
 	})
 	t.Run("target frozen in a batch's commit, stall limit: stops resumably", func(t *testing.T) {
-		tgt := pgtest.NewDatabase(t)
-		proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+		_, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		work := filepath.Join(dir, "tgt-commit")
 		var log syncLog
 		// The proxy freezes as the fifth batch's COMMIT is sent: the
@@ -185,8 +178,7 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		finish(t, err, src, viaProxy, work)
 	})
 	t.Run("target's open connections frozen at a lock check, stall limit: stops resumably, saying it stalled", func(t *testing.T) {
-		tgt := pgtest.NewDatabase(t)
-		proxy, viaProxy := faultnet.ProxyURL(t, tgt)
+		_, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		work := filepath.Join(dir, "tgt-lock")
 		// The connections open stop as the run asks its lock's session
 		// whether it is still there (the last question before a batch's
@@ -329,11 +321,7 @@ func TestPlanStallTimeout(t *testing.T) {
 // without one it warns and goes on when the source answers again.
 func TestRunSurvivesAStalledPostgreSQLSource(t *testing.T) {
 	src := pgtest.NewDatabase(t)
-	writeDemo(t, src, 2000)
-	dir := t.TempDir()
-	p := loadPlan(t, demoPlan)
-	p.BatchSize = 100
-	same := asCleanRun(t, p, src, mytest.NewDatabase(t), filepath.Join(dir, "clean"))
+	dir, p, same := stallDemo(t, src, 100, mytest.NewDatabase(t))
 	finish := resumeAfterStall(p, same)
 	t.Run("stall limit: stops resumably", func(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, src)
