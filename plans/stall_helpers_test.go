@@ -90,3 +90,18 @@ func proxiedTarget(t *testing.T, newTarget func(testing.TB) string) (tgt string,
 	proxy, viaProxy = faultnet.ProxyURL(t, tgt)
 	return tgt, proxy, viaProxy
 }
+
+// waitsOutSourceStall runs p with no stall limit from src, through a
+// proxy that freezes at the fifth batch, into tgt with work as its work
+// directory; the proxy thaws once the run's log says thawAt. The run must
+// pass and end as a clean run's (same). It gives the run's log.
+func waitsOutSourceStall(t *testing.T, p *plans.Plan, src, tgt, work, thawAt string, same func(t *testing.T, tgt, work string)) *syncLog {
+	t.Helper()
+	proxy, viaProxy := faultnet.ProxyURL(t, src)
+	log := new(syncLog)
+	opts := stallOpts(viaProxy, tgt, work, 0, log)
+	opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
+	runPasses(t, p, opts, thawOnWarning(t, log, proxy, thawAt))
+	same(t, tgt, work)
+	return log
+}

@@ -110,14 +110,8 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		finish(t, err, viaProxy, tgt, work)
 	})
 	t.Run("source, no limit: warns, goes on when it answers", func(t *testing.T) {
-		proxy, viaProxy := faultnet.ProxyURL(t, src)
-		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "src-wait")
-		var log syncLog
-		opts := stallOpts(viaProxy, tgt, work, 0, &log)
-		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
-		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "no row for"))
-		logSays(t, &log, "still waiting for the source: table", "no stall warning")
-		same(t, tgt, work)
+		log := waitsOutSourceStall(t, p, src, pgtest.NewDatabase(t), filepath.Join(dir, "src-wait"), "no row for", same)
+		logSays(t, log, "still waiting for the source: table", "no stall warning")
 	})
 	t.Run("target, stall limit: retried or stops resumably", func(t *testing.T) {
 		_, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
@@ -338,12 +332,6 @@ func TestRunSurvivesAStalledPostgreSQLSource(t *testing.T) {
 		finish(t, err, viaProxy, tgt, work)
 	})
 	t.Run("no limit: warns, goes on when it answers", func(t *testing.T) {
-		proxy, viaProxy := faultnet.ProxyURL(t, src)
-		tgt, work := mytest.NewDatabase(t), filepath.Join(dir, "wait")
-		var log syncLog
-		opts := stallOpts(viaProxy, tgt, work, 0, &log)
-		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
-		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "still waiting for the source: table"))
-		same(t, tgt, work)
+		waitsOutSourceStall(t, p, src, mytest.NewDatabase(t), filepath.Join(dir, "wait"), "still waiting for the source: table", same)
 	})
 }
