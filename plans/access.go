@@ -180,11 +180,7 @@ func unitNumber(u string) (string, bool) {
 	if whole, frac, ok := strings.Cut(u, "."); ok && frac != "" && strings.Trim(frac, "0") == "" {
 		u = whole
 	}
-	n, err := strconv.ParseInt(u, 10, 64)
-	if err != nil {
-		return "", false
-	}
-	return strconv.FormatInt(n, 10), true
+	return integerKey(u)
 }
 
 // checkAccess reads the grants of both platforms and adds the proof that
