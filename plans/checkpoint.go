@@ -225,6 +225,16 @@ type runRow struct {
 }
 
 // bookkeeping reads and writes the two tables.
+// bookkeeping gives the target's bookkeeping for the plan's register:
+// its id, or the plan file where it names none.
+func (r *runner) bookkeeping(tgt connectors.Target) *bookkeeping {
+	bk := &bookkeeping{tgt: tgt, register: r.plan.RegisterID.Value}
+	if bk.register == "" {
+		bk.register = r.plan.File
+	}
+	return bk
+}
+
 type bookkeeping struct {
 	tgt      connectors.Target
 	register string

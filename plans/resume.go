@@ -82,10 +82,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	tgt := wrap.Target(raw, pol)
 	defer tgt.Close()
 
-	bk := &bookkeeping{tgt: tgt, register: r.plan.RegisterID.Value}
-	if bk.register == "" {
-		bk.register = r.plan.File
-	}
+	bk := r.bookkeeping(tgt)
 	unlock, err := r.lock(ctx, tgt, bk)
 	if err != nil {
 		return nil, err

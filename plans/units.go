@@ -468,10 +468,7 @@ func (r *runner) withRunLock(ctx context.Context, fn func(bk *bookkeeping) error
 		return fmt.Errorf("target: %w", err)
 	}
 	defer tgt.Close()
-	bk := &bookkeeping{tgt: tgt, register: r.plan.RegisterID.Value}
-	if bk.register == "" {
-		bk.register = r.plan.File
-	}
+	bk := r.bookkeeping(tgt)
 	unlock, err := r.lock(ctx, tgt, bk)
 	if err != nil {
 		return err
