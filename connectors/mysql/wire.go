@@ -190,7 +190,7 @@ func (w *wire) sniffServer(p []byte) {
 	if len(w.greeting) < 4 {
 		return
 	}
-	n := int(w.greeting[0]) | int(w.greeting[1])<<8 | int(w.greeting[2])<<16
+	n := payloadLen(w.greeting)
 	if len(w.greeting) < 4+n {
 		return
 	}
@@ -214,7 +214,7 @@ func (w *wire) sniffClient(p []byte) {
 	if len(w.clientPkt) < 4 {
 		return
 	}
-	n := int(w.clientPkt[0]) | int(w.clientPkt[1])<<8 | int(w.clientPkt[2])<<16
+	n := payloadLen(w.clientPkt)
 	if len(w.clientPkt) < 4+n {
 		return
 	}
@@ -369,6 +369,10 @@ func (w *wire) readFull(p []byte) error {
 	return nil
 }
 
+// payloadLen is the payload length a packet header h (at least its
+// first three bytes) announces.
+func payloadLen(h []byte) int { return int(h[0]) | int(h[1])<<8 | int(h[2])<<16 }
+
 // maxPayload is the largest payload of one packet; a payload of exactly
 // this length continues in the next.
 const maxPayload = 1<<24 - 1
@@ -388,7 +392,7 @@ func (w *wire) readPacket() (payload []byte, seqOK bool, err error) {
 			return nil, false, err
 		}
 		h := w.buf[w.r : w.r+4]
-		n := int(h[0]) | int(h[1])<<8 | int(h[2])<<16
+		n := payloadLen(h)
 		if h[3] != w.seq {
 			if joined {
 				return nil, false, errSequence
