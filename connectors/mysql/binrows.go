@@ -171,11 +171,9 @@ func parseColumnDef(p []byte) (wireColumn, error) {
 	return wireColumn{typ: p[pos+6], flags: binary.LittleEndian.Uint16(p[pos+7:]), decimals: p[pos+9]}, nil
 }
 
-// wireStep reads packets of a command's response.
-type wireStep struct {
-	w    *wire
-	sess session
-}
+// wireStep reads packets of a command's response, as the wire's session
+// frames them.
+type wireStep struct{ w *wire }
 
 // columns reads n column definitions and, without DEPRECATE_EOF, the EOF
 // after them.
@@ -203,7 +201,7 @@ func (s wireStep) columns(n int, into []wireColumn) ([]wireColumn, error) {
 // eof reads the EOF packet that ends a list of definitions when the
 // session did not negotiate DEPRECATE_EOF.
 func (s wireStep) eof() error {
-	if s.sess.deprecateEOF() {
+	if s.w.sess.deprecateEOF() {
 		return nil
 	}
 	p, _, err := s.w.readPacket()
@@ -219,7 +217,7 @@ func (s wireStep) eof() error {
 // endStatus reads the status flags of the packet that ends a result (an
 // EOF, or an OK with an 0xfe header under DEPRECATE_EOF).
 func (s wireStep) endStatus(p []byte) (uint16, bool) {
-	if !s.sess.deprecateEOF() {
+	if !s.w.sess.deprecateEOF() {
 		if len(p) < 5 {
 			return 0, false
 		}
@@ -251,7 +249,7 @@ func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []c
 			err = broken(fmt.Errorf("read %s: %w", q.table, context.Cause(ctx)))
 		}
 	}()
-	s := wireStep{w: w, sess: w.sess}
+	s := wireStep{w}
 
 	q.cmd = append(append(q.cmd[:0], comStmtPrepare), query...)
 	if err := w.writeCommand(q.cmd); err != nil {
@@ -309,7 +307,7 @@ func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []c
 		return protocolError("bad column count")
 	}
 	follows := true
-	if s.sess.cacheMetadata() {
+	if s.w.sess.cacheMetadata() {
 		if len(p) <= used {
 			return protocolError("column count without metadata flag")
 		}
