@@ -291,10 +291,7 @@ func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []c
 	}
 	switch p[0] {
 	case pktERR:
-		if !seqOK {
-			return withoutValues(serverError(p, seqOK))
-		}
-		return q.closeStmt(w, id, withoutValues(serverError(p, seqOK)))
+		return q.statementFailed(w, id, p, seqOK)
 	case pktOK:
 		// A SELECT always has a result set.
 		return protocolError("an execute answered OK without a result set")
@@ -374,14 +371,22 @@ func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []c
 			}
 			return q.closeStmt(w, id, failed)
 		case p[0] == pktERR:
-			if !seqOK {
-				return withoutValues(serverError(p, seqOK))
-			}
-			return q.closeStmt(w, id, withoutValues(serverError(p, seqOK)))
+			return q.statementFailed(w, id, p, seqOK)
 		default:
 			return protocolError("unexpected packet 0x%02x in a result", p[0])
 		}
 	}
+}
+
+// statementFailed is the server's ERR packet p in answer to an execute
+// of statement id: the statement is closed, unless the packet came out of
+// sequence (a killed session's), which ends the connection.
+func (q *querier) statementFailed(w *wire, id uint32, p []byte, seqOK bool) error {
+	err := withoutValues(serverError(p, seqOK))
+	if !seqOK {
+		return err
+	}
+	return q.closeStmt(w, id, err)
 }
 
 // closeStmt frees the statement on the server (the command has no
