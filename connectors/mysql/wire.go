@@ -277,17 +277,15 @@ type wireSlotKey struct{}
 
 type wireSlot struct{ w *wire }
 
-// dialer is the driver's DialFunc: a plain dial, with TCP keepalive (the
-// driver sets it only on a *net.TCPConn, which a wire is not), wrapped.
+// dialer is the driver's DialFunc: a plain dial, wrapped. The driver sets
+// TCP keepalive only on a *net.TCPConn, which a wire is not; net.Dialer
+// already turns it on for every TCP connection it dials.
 func dialer(readTimeout, writeTimeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		var d net.Dialer
 		c, err := d.DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
-		}
-		if tc, ok := c.(*net.TCPConn); ok {
-			tc.SetKeepAlive(true)
 		}
 		w := newWire(c, readTimeout, writeTimeout)
 		if slot, ok := ctx.Value(wireSlotKey{}).(*wireSlot); ok {
