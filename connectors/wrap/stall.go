@@ -186,9 +186,7 @@ func (o *Op) End() {
 	if o == nil {
 		return
 	}
-	o.d.mu.Lock()
-	delete(o.d.ops, o)
-	o.d.mu.Unlock()
+	o.Release()
 	if o.cancel != nil {
 		o.cancel(context.Canceled)
 	}
