@@ -438,9 +438,9 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 		// Each attempt is watched whole: its begin, rows, checkpoint,
 		// lock check and commit (a stalled one is cancelled at the stall
 		// limit and counts as a lost connection).
-		actx, op := p.Watch.Begin(ctx, "target", fmt.Sprintf("commit batch %d", seq), writtenTables(writes))
-		err := op.Err(b.commitOnce(actx, writes, cp, seq, prev, durable))
-		op.End()
+		err := p.Watch.Do(ctx, "target", fmt.Sprintf("commit batch %d", seq), writtenTables(writes), func(ctx context.Context) error {
+			return b.commitOnce(ctx, writes, cp, seq, prev, durable)
+		})
 		if err == nil {
 			return nil
 		}
@@ -470,10 +470,11 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 		}
 		// Watched whole, its own retries inside: a target that stalls
 		// costs a stall limit here, not one per attempt of each read.
-		lctx, lop := p.Watch.Begin(ctx, "target", fmt.Sprintf("say whether batch %d committed", seq), "")
-		last, lerr := b.latestSeq(lctx)
-		lerr = lop.Err(lerr)
-		lop.End()
+		var last int64
+		lerr := p.Watch.Do(ctx, "target", fmt.Sprintf("say whether batch %d committed", seq), "", func(ctx context.Context) (err error) {
+			last, err = b.latestSeq(ctx)
+			return err
+		})
 		if lerr != nil {
 			if wrap.IsTransient(lerr) {
 				continue

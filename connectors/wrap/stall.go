@@ -142,6 +142,14 @@ func (d *Watchdog) Begin(ctx context.Context, side, what, table string) (context
 	return o.ctx, o
 }
 
+// Do runs f watched as an operation of side on table (Begin to End), and
+// gives its error as Op.Err does.
+func (d *Watchdog) Do(ctx context.Context, side, what, table string, f func(context.Context) error) error {
+	ctx, op := d.Begin(ctx, side, what, table)
+	defer op.End()
+	return op.Err(f(ctx))
+}
+
 // Observe starts watching work that no context stops (a file written
 // and synced): a stall of it is told of, and never cancelled.
 func (d *Watchdog) Observe(side, what, table string) *Op {

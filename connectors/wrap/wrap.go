@@ -210,9 +210,12 @@ func retryWith(ctx context.Context, p Policy, what string, keep bool, f func(con
 // attempt runs one attempt of an operation, watched by p.Watch.
 // With keep, one that succeeds keeps its context (Op.Release).
 func (p Policy) attempt(ctx context.Context, what, table string, keep bool, f func(context.Context) error) error {
+	if !keep {
+		return p.Watch.Do(ctx, p.side, what, table, f)
+	}
 	actx, op := p.Watch.Begin(ctx, p.side, what, table)
 	err := op.Err(f(actx))
-	if keep && err == nil {
+	if err == nil {
 		op.Release()
 	} else {
 		op.End()
