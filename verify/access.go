@@ -107,7 +107,10 @@ type AccessCheck struct {
 	Widened  []string `json:"widened,omitempty"`
 	Expired  []string `json:"expired,omitempty"`
 	Baseless []string `json:"baseless,omitempty"`
-	OK       bool     `json:"ok"`
+	// LoginChanged names the accounts whose login identity on the
+	// receiving platform is not the one they had on the legacy platform.
+	LoginChanged []string `json:"login_changed,omitempty"`
+	OK           bool     `json:"ok"`
 	// Problems say, per account, what is wrong: unit ids and counts only.
 	Problems []string `json:"problems,omitempty"`
 }
