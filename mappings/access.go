@@ -352,12 +352,21 @@ type AccessSide struct {
 //	accounts: {table: anvandare, key: id, active: status, enabled: [A, AKT]}
 //	accounts: {table: anvandare, key: id, disabled_from: sparrad}      # locked from that day on
 //	accounts: {table: anvandare, key: id, valid_to: slutdatum}         # as a grant's valid_to
+//	accounts: {table: anvandare, key: id, login: hsa_id}               # what the person logs in with
+//	accounts: {table: anvandare, key: id, active: aktiv, login: [hsa_id, anvnamn]}
 //
 // Legacy platforms disable an account by a flag or a date and keep its
 // grant rows: such an account reaches nothing, and one carried as enabled
 // regains every unit its grants name. An account disabled on a side (on
 // the day a grant is judged) reaches nothing on that side, whatever its
 // grants say. Key is matched with the grant tables' account columns.
+//
+// Grants hang from the account id, but a person reaches an account by
+// its login identity (an HSA-id on a SITHS card, a user name): a mapping
+// that gives account A the identity of B keeps every grant on its id,
+// and B logs in to A's scope. Login names the columns that hold it; both
+// sides name them, in the same order, and the proof holds each account's
+// identities to the ones it had (verify.CheckLogins).
 type AccountTable struct {
 	Pos        Pos
 	Table, Key Str
@@ -371,13 +380,27 @@ type AccountTable struct {
 	// enabled (inclusive, NULL open), as a grant's; DisabledFrom is the
 	// first day it is disabled (a lock date; NULL: not locked).
 	ValidFrom, ValidTo, DisabledFrom Str
+	// Login names the columns holding the identity a person logs in to
+	// the account with (HSA-id, user name): the receiving side's i-th
+	// column is compared with the legacy side's i-th.
+	Login []Str
 }
 
 // Columns are the columns the accounts table is read by: Key, then the
 // state columns ("" when not given) in the order Active, ValidFrom,
-// ValidTo, DisabledFrom.
+// ValidTo, DisabledFrom, then the Login columns.
 func (a *AccountTable) Columns() []string {
-	return []string{a.Key.Value, a.Active.Value, a.ValidFrom.Value, a.ValidTo.Value, a.DisabledFrom.Value}
+	cols := []string{a.Key.Value, a.Active.Value, a.ValidFrom.Value, a.ValidTo.Value, a.DisabledFrom.Value}
+	for _, l := range a.Login {
+		cols = append(cols, l.Value)
+	}
+	return cols
+}
+
+// HasState says whether the entry names a column saying which accounts
+// are enabled (an entry may name only the login identity).
+func (a *AccountTable) HasState() bool {
+	return a.Active.IsSet() || a.ValidFrom.IsSet() || a.ValidTo.IsSet() || a.DisabledFrom.IsSet()
 }
 
 // Reaches of a role.
@@ -498,21 +521,29 @@ func parseAccessSide(path string, n *yaml.Node, name string, ds *Diagnostics) Ac
 }
 
 // parseAccounts reads a side's accounts: entry. One that says nothing of
-// an account's state, or enabled: values without active:, is refused
-// (M066): it would read every account as enabled, as no entry does, while
-// the mapping seems to say otherwise.
+// an account's state nor of its login identity, or enabled: values
+// without active:, is refused (M066): it would read every account as
+// enabled, as no entry does, while the mapping seems to say otherwise.
 func parseAccounts(path string, n *yaml.Node, side string, ds *Diagnostics) *AccountTable {
 	f := ReadFields(path, n, ds, "access "+side+" accounts")
 	a := &AccountTable{Pos: f.Pos(), Table: f.Required("table"), Key: f.Required("key")}
 	a.Active, a.Enabled = f.Str("active"), f.Strs("enabled")
 	a.ValidFrom, a.ValidTo, a.DisabledFrom = f.Str("valid_from"), f.Str("valid_to"), f.Str("disabled_from")
+	a.Login = f.Strs("login")
 	ok := f.ok
 	f.Done()
 	if !ok {
 		return a
 	}
-	if !a.Active.IsSet() && !a.ValidFrom.IsSet() && !a.ValidTo.IsSet() && !a.DisabledFrom.IsSet() {
-		ds.add(a.Pos, "M066", "access %s: accounts: says nothing of which accounts are enabled: name the column that does (active: aktiv, disabled_from: sparrad, valid_to: slutdatum)", side)
+	if !a.HasState() && len(a.Login) == 0 {
+		ds.add(a.Pos, "M066", "access %s: accounts: says nothing of which accounts are enabled nor of what their users log in with: name the column that does (active: aktiv, disabled_from: sparrad, valid_to: slutdatum; login: hsa_id)", side)
+	}
+	seen := map[string]bool{}
+	for _, l := range a.Login {
+		if strings.TrimSpace(l.Value) == "" || seen[l.Value] {
+			ds.add(l.Pos, "M066", "access %s: accounts: login: names an empty column or one twice: list each column holding the identity a user logs in with once", side)
+		}
+		seen[l.Value] = true
 	}
 	if len(a.Enabled) > 0 && !a.Active.IsSet() {
 		ds.add(a.Enabled[0].Pos, "M066", "access %s: accounts: enabled: lists the values of active: that mean enabled: name that column (active: status, enabled: [...])", side)
@@ -534,9 +565,13 @@ func parseAccounts(path string, n *yaml.Node, side string, ds *Diagnostics) *Acc
 //	M062  a receiving grant table or column the schema does not have
 //	M063  the care units' regions reach no receiving table with their units
 //	M064  a legacy grant table is mapped into a table receiving: does not list
-//	M066  an accounts table or column the source (when read) or the receiving schema does not have
-//	M067  (a warning) no legacy accounts:, while the grants' parent table has a column
-//	      whose name says an account may be disabled
+//	M066  an accounts table or column the source (when read) or the receiving schema does not have,
+//	      or login: columns on one side only, or not as many on both
+//	M067  (a warning) no legacy accounts: (or one without a state column), while the
+//	      grants' parent table or the accounts table has a column whose name says an
+//	      account may be disabled
+//	P014  (a warning) no login: columns on either side: accounts are compared by id
+//	      only, and one given another's login identity passes unseen
 //
 // source is the source catalogue by table name, empty when not read.
 func checkAccess(files []*File, source map[string]*connectors.Table, target *Schema) Diagnostics {
@@ -582,6 +617,9 @@ func checkAccess(files []*File, source map[string]*connectors.Table, target *Sch
 			}
 		}
 		ds = append(ds, checkAccounts(files, a, source, target)...)
+		if a.loginless() {
+			ds.warn(a.Pos, "P014", "access: names no login identity of the accounts: the access proof compares accounts by id only, so a mapping that gives one account another's HSA-id or user name passes, and whoever logs in with it reaches that account's grants; name the columns users log in with on both sides (accounts: {table: anvandare, key: id, login: hsa_id} under legacy:, and the receiving table's under receiving:)")
+		}
 		if target == nil {
 			continue
 		}
@@ -622,31 +660,84 @@ func checkAccounts(files []*File, a *AccessSpec, source map[string]*connectors.T
 		}
 		ds = append(ds, acc.missingColumns("receiving", t)...)
 	}
-	if a.Legacy.Accounts != nil || len(source) == 0 {
+	ds = append(ds, a.loginSides()...)
+	if acc := a.Legacy.Accounts; acc != nil && (acc.HasState() || len(acc.Login) == 0) || len(source) == 0 {
+		// One naming neither is refused already (M066).
 		return ds
+	}
+	// An entry that names only the login identity reads every account as
+	// enabled, as none does: its own table is looked at too.
+	names := "names no accounts:"
+	look := map[string]string{}
+	if acc := a.Legacy.Accounts; acc != nil {
+		names = "accounts: names no column of the accounts' state"
+		look[acc.Table.Value] = "the accounts table"
 	}
 	grants := map[string]bool{}
 	for _, g := range a.Legacy.Grants {
 		grants[g.Table.Value] = true
 	}
-	warned := map[string]bool{}
 	eachTable(files, func(tm *TableMapping) {
-		if tm.Parent == nil || !grants[tm.Source.Value] || warned[tm.Parent.Table.Value] {
-			return
+		if tm.Parent != nil && grants[tm.Source.Value] && look[tm.Parent.Table.Value] == "" {
+			look[tm.Parent.Table.Value] = "the parent of grant table " + tm.Source.Value
 		}
-		t := source[tm.Parent.Table.Value]
+	})
+	tables := make([]string, 0, len(look))
+	for name := range look {
+		tables = append(tables, name)
+	}
+	slices.Sort(tables)
+	for _, name := range tables {
+		t := source[name]
 		if t == nil {
-			return
+			continue
 		}
 		for _, c := range t.Columns {
 			if accountStateName(c.Name) {
-				warned[t.Name] = true
-				ds.warn(a.Pos, "M067", "access: legacy: names no accounts:, but %s (the parent of grant table %s) has a column %s that may say an account is disabled: the access proof reads every account as enabled, and one disabled before but carried enabled regains its grants unseen; name it (accounts: {table: %s, key: …, active: %s}, or disabled_from:/valid_to: for a date)",
-					t.Name, tm.Source.Value, c.Name, t.Name, c.Name)
-				return
+				ds.warn(a.Pos, "M067", "access: legacy: %s, but %s (%s) has a column %s that may say an account is disabled: the access proof reads every account as enabled, and one disabled before but carried enabled regains its grants unseen; name it (accounts: {table: %s, key: …, active: %s}, or disabled_from:/valid_to: for a date)",
+					names, t.Name, look[name], c.Name, t.Name, c.Name)
+				break
 			}
 		}
-	})
+	}
+	return ds
+}
+
+// loginless says whether the section grants access but neither side
+// names the accounts' login identity (P014).
+func (a *AccessSpec) loginless() bool {
+	if len(a.Legacy.Grants) == 0 {
+		return false
+	}
+	for _, acc := range []*AccountTable{a.Legacy.Accounts, a.Receiving.Accounts} {
+		if acc != nil && len(acc.Login) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// loginSides refuses login: columns named on one side only, or a
+// different number of them on the two (M066): the proof compares the
+// i-th of each side, and a side without them cannot be compared.
+func (a *AccessSpec) loginSides() Diagnostics {
+	var ds Diagnostics
+	login := func(acc *AccountTable) []Str {
+		if acc == nil {
+			return nil
+		}
+		return acc.Login
+	}
+	l, r := login(a.Legacy.Accounts), login(a.Receiving.Accounts)
+	switch {
+	case len(l) == len(r):
+	case len(r) == 0:
+		ds.add(l[0].Pos, "M066", "access legacy: accounts: login: names what users log in with, but receiving: names no such column: the proof cannot compare them; name it there (accounts: {table: …, key: …, login: […]})")
+	case len(l) == 0:
+		ds.add(r[0].Pos, "M066", "access receiving: accounts: login: names what users log in with, but legacy: names no such column: the proof cannot compare them; name it there (accounts: {table: …, key: …, login: […]})")
+	default:
+		ds.add(r[0].Pos, "M066", "access: accounts: login: names %d columns on the receiving side and %d on the legacy side: the proof compares them in order, the first with the first; name the same identities on both", len(r), len(l))
+	}
 	return ds
 }
 
@@ -658,7 +749,7 @@ func (a *AccountTable) missingColumns(side string, t *connectors.Table) Diagnost
 	if t == nil {
 		return nil
 	}
-	for _, c := range []Str{a.Key, a.Active, a.ValidFrom, a.ValidTo, a.DisabledFrom} {
+	for _, c := range append([]Str{a.Key, a.Active, a.ValidFrom, a.ValidTo, a.DisabledFrom}, a.Login...) {
 		if c.IsSet() && t.ColumnIndex(c.Value) < 0 {
 			ds.add(c.Pos, "M066", "%s accounts table %s has no column %s", side, a.Table.Value, c.Value)
 		}

@@ -10,9 +10,9 @@ import (
 )
 
 // accountsCatalogue is a legacy platform whose accounts table has a
-// flag aktiv and a lock date sparrad.
+// flag aktiv, a lock date sparrad and the HSA-id its users log in with.
 func accountsCatalogue() []connectors.Table {
-	users := []connectors.Column{col("id", "integer", false), col("aktiv", "integer", false), col("sparrad", "date", true)}
+	users := []connectors.Column{col("id", "integer", false), col("aktiv", "integer", false), col("sparrad", "date", true), col("hsa_id", "varchar(30)", true)}
 	return []connectors.Table{
 		{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{col("id", "integer", false)}},
 		{Name: "anvandare", PrimaryKey: []string{"id"}, Columns: users},
@@ -25,7 +25,7 @@ tables:
   - name: care_unit
     columns: [{name: care_unit_id, type: bigint}]
   - name: app_user
-    columns: [{name: user_id, type: bigint}, {name: active, type: integer}]
+    columns: [{name: user_id, type: bigint}, {name: active, type: integer}, {name: hsa_id, type: varchar(30)}]
   - name: app_grant
     columns: [{name: grant_id, type: bigint}, {name: user_id, type: bigint}, {name: role, type: varchar(20)}, {name: care_unit_id, type: bigint}]
 `
@@ -37,7 +37,7 @@ tables:
     columns: {care_unit_id: id}
   - target: app_user
     source: anvandare
-    columns: {user_id: id, active: aktiv}
+    columns: {user_id: id, active: aktiv, hsa_id: hsa_id}
     drop: {sparrad: test}
   - target: app_grant
     source: behorighet
@@ -117,12 +117,56 @@ func TestAccessAccountsAreChecked(t *testing.T) {
 			ds := compileAccounts(t, accountsAccess(c.legacy, c.receiving)+accountsTables, source)
 			var got []string
 			for _, d := range ds {
-				if c.noSource && d.Code != "M066" && d.Code != "M067" {
+				if c.noSource && d.Code != "M066" && d.Code != "M067" || d.Code == "P014" {
 					// A compile without a source catalogue finds no source
-					// tables; that is not what this case is about.
+					// tables; none of these names a login identity (P014,
+					// TestAccessLoginsAreChecked): neither is what this
+					// case is about.
 					continue
 				}
 				if !c.noSource && d.Code == "M012" {
+					t.Fatalf("the fixture leaves a receiving table without rows: %v", ds)
+				}
+				got = append(got, fmt.Sprintf("%s %s %d", d.Code, d.Severity, d.Pos.Line))
+			}
+			if strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Fatalf("got %v, want %v: %v", got, c.want, ds)
+			}
+		})
+	}
+}
+
+// login: names the columns users log in with on both sides, in the same
+// number (M066 when one side has none or another count, or a column the
+// source or the receiving schema does not have); a section that grants
+// access and names none on either side is warned of (P014). An entry
+// that names only the login identity says nothing of the state: M067
+// looks at its own table too.
+func TestAccessLoginsAreChecked(t *testing.T) {
+	const stateL, stateR = "{table: anvandare, key: id, active: aktiv", "{table: app_user, key: user_id, active: active"
+	cases := []struct {
+		name, legacy, receiving string
+		want                    []string // "code severity line"
+	}{
+		{"both sides", stateL + ", login: hsa_id}", stateR + ", login: hsa_id}", nil},
+		{"as a list", stateL + ", login: [hsa_id]}", stateR + ", login: [hsa_id]}", nil},
+		{"neither side", stateL + "}", stateR + "}", []string{"P014 warning 2"}},
+		{"no accounts", "", "", []string{"M067 warning 2", "P014 warning 2"}},
+		{"login only, the state not named", "{table: anvandare, key: id, login: hsa_id}", "{table: app_user, key: user_id, login: hsa_id}", []string{"M067 warning 2"}},
+		{"legacy side only", stateL + ", login: hsa_id}", stateR + "}", []string{"M066 error 7"}},
+		{"receiving side only", stateL + "}", stateR + ", login: hsa_id}", []string{"M066 error 12"}},
+		{"not as many", stateL + ", login: [hsa_id, id]}", stateR + ", login: hsa_id}", []string{"M066 error 12"}},
+		{"named twice", stateL + ", login: [hsa_id, hsa_id]}", stateR + ", login: [hsa_id, user_id]}", []string{"M066 error 7"}},
+		{"no such source column", stateL + ", login: anvnamn}", stateR + ", login: hsa_id}", []string{"M066 error 7"}},
+		{"no such receiving column", stateL + ", login: hsa_id}", stateR + ", login: username}", []string{"M066 error 12"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ds := compileAccounts(t, accountsAccess(c.legacy, c.receiving)+accountsTables, accountsCatalogue())
+			ds.Sort()
+			var got []string
+			for _, d := range ds {
+				if d.Code == "M012" {
 					t.Fatalf("the fixture leaves a receiving table without rows: %v", ds)
 				}
 				got = append(got, fmt.Sprintf("%s %s %d", d.Code, d.Severity, d.Pos.Line))

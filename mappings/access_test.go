@@ -161,7 +161,9 @@ tables:
 			ds := compileUnits(t, c.access+tables)
 			var got []string
 			for _, d := range ds {
-				got = append(got, fmt.Sprintf("%s %d", d.Code, d.Pos.Line))
+				if d.Code != "P014" { // no login: (TestAccessLoginsAreChecked)
+					got = append(got, fmt.Sprintf("%s %d", d.Code, d.Pos.Line))
+				}
 			}
 			if strings.Join(got, ",") != strings.Join(c.want, ",") {
 				t.Fatalf("got %v, want %v: %v", got, c.want, ds)
@@ -232,7 +234,9 @@ tables:
 			}
 			var got []string
 			for _, d := range compileUnits(t, mapping) {
-				got = append(got, fmt.Sprintf("%s %d", d.Code, d.Pos.Line))
+				if d.Code != "P014" { // no login: (TestAccessLoginsAreChecked)
+					got = append(got, fmt.Sprintf("%s %d", d.Code, d.Pos.Line))
+				}
 			}
 			if strings.Join(got, ",") != c.want {
 				t.Fatalf("got %v, want %q", got, c.want)

@@ -3,6 +3,7 @@ package plans
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -220,6 +221,11 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 	if err != nil {
 		return fmt.Errorf("access: %w", err)
 	}
+	if legacyAccounts != nil && receivingAccounts != nil {
+		if err := c.CheckLogins(ctx, legacyAccounts.logins, receivingAccounts.logins); err != nil {
+			return fmt.Errorf("access: %w", err)
+		}
+	}
 	rep.AddAccess(c)
 	return nil
 }
@@ -416,10 +422,12 @@ type accountState struct {
 }
 
 // accountStates is one side's accounts by id (verify.UnitText of the key,
-// as grants' accounts are read).
+// as grants' accounts are read), and their login identities when the
+// side names its login columns.
 type accountStates struct {
 	legacy bool
 	byID   map[string]accountState
+	logins verify.AccountLogins
 }
 
 // apply gives a grant its account's state. A legacy grant of an account
@@ -452,6 +460,10 @@ func readAccounts(ctx context.Context, snap connectors.Snapshot, at *mappings.Ac
 	}
 	cols := at.Columns()
 	out := &accountStates{legacy: legacy, byID: map[string]accountState{}}
+	out.logins = verify.AccountLogins{Table: at.Table.Value, Of: map[string][][]string{}}
+	for _, l := range at.Login {
+		out.logins.Columns = append(out.logins.Columns, l.Value)
+	}
 	row := 0
 	err = scanColumns(ctx, snap, t, cols, func(v []connectors.Value) error {
 		row++
@@ -488,12 +500,33 @@ func readAccounts(ctx context.Context, snap connectors.Snapshot, at *mappings.Ac
 			st = mergeAccount(prev, st, legacy)
 		}
 		out.byID[id] = st
+		if len(at.Login) > 0 {
+			addLogins(out.logins.Of, id, v[5:])
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// addLogins adds one accounts row's login identities (its login columns'
+// values, vals) to the account's: NULL and an empty text are none. A
+// value that is no text is compared by its text form (a number).
+func addLogins(of map[string][][]string, id string, vals []connectors.Value) {
+	cols := of[id]
+	if cols == nil {
+		cols = make([][]string, len(vals))
+	}
+	for i, v := range vals {
+		s, ok := connectors.FormatValue(v)
+		if v == nil || !ok || strings.TrimSpace(s) == "" || slices.Contains(cols[i], s) {
+			continue
+		}
+		cols[i] = append(cols[i], s)
+	}
+	of[id] = cols
 }
 
 // mergeAccount joins two rows of one account: on the legacy side enabled

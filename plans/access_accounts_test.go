@@ -54,11 +54,11 @@ func disabledAccountDemo(t *testing.T, dir string) (src, account string) {
 
 // The mapping edits of the tests below.
 var (
-	// legacyAccounts names the legacy accounts table in access: (by the
-	// flag or by the lock date).
+	// legacyAccounts names the state of the legacy accounts in access:
+	// (by the flag or by the lock date), beside their login identity.
 	legacyAccounts = func(fields string) func(string) string {
 		return func(s string) string {
-			return strings.Replace(s, "  legacy:\n", "  legacy:\n    accounts: {table: anvandare, key: id, "+fields+"}\n", 1)
+			return strings.Replace(s, "    accounts: {table: anvandare, key: id, ", "    accounts: {table: anvandare, key: id, "+fields+", ", 1)
 		}
 	}
 	// appUser gives the receiving accounts an active column.
@@ -76,7 +76,7 @@ func mapAccounts(fields, columns, receiving string) func(string) string {
 		s = legacyAccounts(fields)(s)
 		s = strings.Replace(s, "      employment: anstallning\n", "      employment: anstallning\n"+columns, 1)
 		if receiving != "" {
-			s = strings.Replace(s, "  receiving:\n", "  receiving:\n    accounts: {table: app_user, key: user_id, "+receiving+"}\n", 1)
+			s = strings.Replace(s, "    accounts: {table: app_user, key: user_id, ", "    accounts: {table: app_user, key: user_id, "+receiving+", ", 1)
 		}
 		return s
 	}
@@ -216,8 +216,8 @@ func TestUnmappedLegacyAccountsTablePasses(t *testing.T) {
 	dir := t.TempDir()
 	src, _ := makeDemoSQLite(t, dir, 120)
 	execSQLite(t, filepath.Join(dir, "legacy.db"),
-		"CREATE TABLE konto (id INTEGER PRIMARY KEY, aktiv INTEGER NOT NULL)",
-		"INSERT INTO konto (id, aktiv) SELECT id, 1 FROM anvandare")
+		"CREATE TABLE konto (id INTEGER PRIMARY KEY, aktiv INTEGER NOT NULL, hsa_id TEXT)",
+		"INSERT INTO konto (id, aktiv, hsa_id) SELECT id, 1, hsa_id FROM anvandare")
 	p := loadPlan(t, path)
 	tgt := "sqlite://" + filepath.Join(dir, "receiving.db")
 	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})

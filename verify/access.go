@@ -107,8 +107,11 @@ type AccessCheck struct {
 	Widened  []string `json:"widened,omitempty"`
 	Expired  []string `json:"expired,omitempty"`
 	Baseless []string `json:"baseless,omitempty"`
-	// LoginChanged names the accounts whose login identity on the
+	// Logins counts the accounts whose login identities were compared
+	// (both platforms hold them, and the plan names the columns:
+	// CheckLogins); LoginChanged names those whose identity on the
 	// receiving platform is not the one they had on the legacy platform.
+	Logins       int      `json:"logins,omitempty"`
 	LoginChanged []string `json:"login_changed,omitempty"`
 	OK           bool     `json:"ok"`
 	// Problems say, per account, what is wrong: unit ids and counts only.

@@ -1,0 +1,140 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Grants hang from an account id, but a person reaches an account by the
+// identity they log in with: an HSA-id on a SITHS card, a user name. A
+// migration that keeps every grant on its account id but gives account A
+// the identity of account B lets B's holder log in to A's scope, and the
+// comparison of grants by account cannot see it. CheckLogins holds each
+// account to the login identities it had. Its problems name account ids,
+// tables and columns, never an identity: one may be a personal identity
+// number (BankID).
+
+// AccountLogins is what one platform's accounts table says of the
+// identities its users log in with.
+type AccountLogins struct {
+	// Table is the accounts table, Columns its login columns: the i-th of
+	// the receiving side is compared with the i-th of the legacy side.
+	Table   string
+	Columns []string
+	// Of gives, per account id, per column (in Columns' order), the
+	// identities its rows hold: none when NULL or empty, more than one
+	// only when the table holds the account twice.
+	Of map[string][][]string
+}
+
+// identity is the text an identity is compared by: a CHAR column's
+// trailing padding is not part of it.
+func identity(s string) string { return strings.TrimRight(s, " ") }
+
+// CheckLogins compares, for every account both platforms hold, its login
+// identities after with those before: each the receiving side gives it
+// must be one the legacy side gave it, and one it had must not be gone.
+// A changed identity fails naming the legacy account it belonged to,
+// when one did; an added or a dropped one fails too (an account nobody
+// could log in to becomes reachable; the person who could, cannot). An
+// account only the receiving side holds is not compared: its grants have
+// no legacy basis and fail as such.
+func (c *AccessCheck) CheckLogins(ctx context.Context, legacy, receiving AccountLogins) error {
+	if len(legacy.Columns) != len(receiving.Columns) {
+		return fmt.Errorf("login identities: %d columns of legacy %s against %d of receiving %s", len(legacy.Columns), legacy.Table, len(receiving.Columns), receiving.Table)
+	}
+	if len(legacy.Columns) == 0 {
+		return nil
+	}
+	stop := &stopCheck{ctx: ctx}
+	// owners gives, per column, the legacy accounts of each identity.
+	owners := make([]map[string][]string, len(legacy.Columns))
+	for i := range owners {
+		owners[i] = map[string][]string{}
+	}
+	for account, cols := range legacy.Of {
+		for i, ids := range cols {
+			for _, id := range ids {
+				owners[i][identity(id)] = append(owners[i][identity(id)], account)
+			}
+		}
+	}
+	accounts := make([]string, 0, len(receiving.Of))
+	for a := range receiving.Of {
+		if _, ok := legacy.Of[a]; ok {
+			accounts = append(accounts, a)
+		}
+	}
+	sort.Strings(accounts)
+	changed := map[string]bool{}
+	for _, a := range accounts {
+		if err := stop.every(); err != nil {
+			return err
+		}
+		c.Logins++
+		before, after := legacy.Of[a], receiving.Of[a]
+		for i := range receiving.Columns {
+			if p := loginProblem(a, before[i], after[i], owners[i], legacy.Table+"."+legacy.Columns[i], receiving.Table+"."+receiving.Columns[i]); p != "" {
+				changed[a] = true
+				c.Problems = append(c.Problems, p)
+			}
+		}
+	}
+	if len(changed) > 0 {
+		c.LoginChanged = setList(changed)
+		sort.Strings(c.Problems)
+		c.OK = false
+	}
+	return nil
+}
+
+// loginProblem says what is wrong with account a's identities in one
+// login column, before (legacy column was) and after (receiving column
+// is); "" when nothing is. owners gives the legacy accounts of each
+// identity.
+func loginProblem(a string, before, after []string, owners map[string][]string, was, is string) string {
+	had := map[string]bool{}
+	for _, id := range before {
+		had[identity(id)] = true
+	}
+	if len(after) == 0 {
+		if len(had) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("account %s: login identity dropped: receiving %s is empty, legacy %s is set: the person who logged in to the account no longer can, and whoever is given the identity later reaches its grants", a, is, was)
+	}
+	for _, id := range after {
+		id = identity(id)
+		if had[id] {
+			continue
+		}
+		var others []string
+		for _, o := range owners[id] {
+			if o != a {
+				others = append(others, o)
+			}
+		}
+		sort.Strings(others)
+		whose := ""
+		switch {
+		case len(others) == 1:
+			whose = "legacy account " + others[0]
+		case len(others) > 5:
+			whose = fmt.Sprintf("legacy accounts %s and %d more", joinComma(others[:5]), len(others)-5)
+		case len(others) > 1:
+			whose = "legacy accounts " + joinComma(others)
+		}
+		switch {
+		case len(had) == 0 && whose != "":
+			return fmt.Sprintf("account %s: login identity added: receiving %s holds the %s of %s, where the account had none: whoever logged in to %s reaches account %s's grants", a, is, was, whose, whose, a)
+		case len(had) == 0:
+			return fmt.Sprintf("account %s: login identity added: receiving %s is set where legacy %s is empty: whoever holds that identity reaches account %s's grants, which nobody could log in to", a, is, was, a)
+		case whose != "":
+			return fmt.Sprintf("account %s: login identity changed: receiving %s holds the %s of %s, not its own: whoever logged in to %s reaches account %s's grants", a, is, was, whose, whose, a)
+		}
+		return fmt.Sprintf("account %s: login identity changed: receiving %s differs from legacy %s (and is no legacy account's): whoever holds that identity reaches account %s's grants", a, is, was, a)
+	}
+	return ""
+}
