@@ -307,12 +307,12 @@ func (tm *TableMapping) carriesUnit(c *ColumnMapping, col string) bool {
 //	      - {table: behorighet, account: anvandare_id, role: roll, unit: vardenhet_id, region: region}
 //	      - {table: forordnande, account: anvandare_id, unit: vardenhet_id, region: region,
 //	         valid_from: giltig_fran, valid_to: giltig_till, basis: appointment, access: write}
-//	    accounts: {table: anvandare, key: id, active: aktiv}   # optional: which accounts may log in
+//	    accounts: {table: anvandare, key: id, active: aktiv, login: hsa_id}   # which accounts may log in, with what
 //	  receiving:
 //	    roles: {reporter: {access: write}, reader: {access: read}}
 //	    grants:                                 # receiving tables whose rows are grants
 //	      - {table: app_grant, account: user_id, role: role, unit: care_unit_id, region: region}
-//	    accounts: {table: app_user, key: user_id, active: active}
+//	    accounts: {table: app_user, key: user_id, active: active, login: hsa_id}
 //
 // The grants themselves are moved by ordinary table mappings (a code list
 // maps the roles); the legacy grant tables must be mapped. A grant's scope
@@ -323,7 +323,9 @@ func (tm *TableMapping) carriesUnit(c *ColumnMapping, col string) bool {
 // legacy grant scoped to a care unit that does not exist
 // (unit_not_found). Accounts keep their id across the migration. A side's
 // accounts: (AccountTable) says which of its accounts are disabled: their
-// grants reach nothing there; without it every account is enabled.
+// grants reach nothing there; without it every account is enabled. Its
+// login: names what users log in with, which every account must keep
+// (without it on either side, P014 warns: accounts are compared by id).
 type AccessSpec struct {
 	Pos       Pos
 	Units     UnitTable

@@ -145,7 +145,8 @@ code { font-size: 0.9em; word-break: break-all; }
 <tr><th>reference date</th><td>{{.ReferenceDate}}</td></tr>
 <tr><th>accounts / grants after</th><td>{{.Accounts}} / {{.Grants}}</td></tr>
 <tr><th>accounts / grants before</th><td>{{.LegacyAccounts}} / {{.LegacyGrants}}</td></tr>
-<tr><th>verdict</th><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}FAILS{{end}}</td></tr>
+{{if .Logins}}<tr><th>login identities compared / changed</th><td>{{.Logins}} / {{len .LoginChanged}}</td></tr>
+{{end}}<tr><th>verdict</th><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}FAILS{{end}}</td></tr>
 {{range .Problems}}<tr><th>problem</th><td>{{.}}</td></tr>
 {{end}}</table>{{end}}
 

@@ -429,8 +429,12 @@ func unitRows(u UnitCheck) string {
 	return fmt.Sprintf("(%d read)", u.Read)
 }
 
-// accessMark says whether any account's access widened.
+// accessMark says whether any account's access widened, or its login
+// identity changed.
 func accessMark(a *AccessCheck) string {
+	if a.OK && a.Logins > 0 {
+		return fmt.Sprintf("no account sees more than before, and the %d compared keep their login identities", a.Logins)
+	}
 	if a.OK {
 		return "no account sees more than before"
 	}
@@ -438,7 +442,7 @@ func accessMark(a *AccessCheck) string {
 	for _, l := range []struct {
 		what     string
 		accounts []string
-	}{{"widened", a.Widened}, {"from an expired appointment", a.Expired}, {"without basis", a.Baseless}} {
+	}{{"widened", a.Widened}, {"from an expired appointment", a.Expired}, {"without basis", a.Baseless}, {"login identity changed", a.LoginChanged}} {
 		if len(l.accounts) > 0 {
 			parts = append(parts, l.what+": "+strings.Join(l.accounts, ", "))
 		}

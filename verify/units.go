@@ -510,8 +510,12 @@ const maxUnitLines = 40
 // one line per reporting unit.
 func (r *Report) writeUnitsText(w io.Writer) {
 	if a := r.Access; a != nil {
-		fmt.Fprintf(w, "access on %s: %d accounts with %d grants before, %d with %d after; widened %d, expired carried %d, without basis %d, %s\n",
-			a.ReferenceDate, a.LegacyAccounts, a.LegacyGrants, a.Accounts, a.Grants, len(a.Widened), len(a.Expired), len(a.Baseless), okText(a.OK))
+		logins := ""
+		if a.Logins > 0 {
+			logins = fmt.Sprintf(", login identity changed %d of %d", len(a.LoginChanged), a.Logins)
+		}
+		fmt.Fprintf(w, "access on %s: %d accounts with %d grants before, %d with %d after; widened %d, expired carried %d, without basis %d%s, %s\n",
+			a.ReferenceDate, a.LegacyAccounts, a.LegacyGrants, a.Accounts, a.Grants, len(a.Widened), len(a.Expired), len(a.Baseless), logins, okText(a.OK))
 	}
 	if len(r.Units) == 0 {
 		return

@@ -18,7 +18,7 @@ func TestDemoShowsUnitsAndRunWritesUnitReports(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
 	}
-	for _, want := range []string{"reporting units: ", "\n  1 ", "access on ", "widened 0, expired carried 0, without basis 0, ok"} {
+	for _, want := range []string{"reporting units: ", "\n  1 ", "access on ", "widened 0, expired carried 0, without basis 0, login identity changed 0 of "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo summary lacks %q:\n%s", want, out)
 		}

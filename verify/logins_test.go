@@ -1,0 +1,101 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Every account both platforms hold keeps the login identities it had:
+// one swapped, changed, added or dropped fails, naming the account ids,
+// the tables and the columns, never an identity. Two rows of one legacy
+// account (or two legacy accounts of one person) give it either identity;
+// a CHAR column's padding is not part of it; an account only one side
+// holds is not compared.
+func TestCheckLogins(t *testing.T) {
+	const hsaA, hsaB, pnr = "SE2321000016-0001", "SE2321000016-0002", "191212121212"
+	one := func(ids ...string) [][]string { return [][]string{ids} }
+	legacy := map[string][][]string{"1": one(hsaA), "2": one(hsaB), "3": one(), "4": one(hsaA, "SE2321000016-0004"), "5": one(pnr)}
+	cases := []struct {
+		name    string
+		after   map[string][][]string
+		changed []string
+		says    []string // what the problems say, in order
+	}{
+		{"kept", map[string][][]string{"1": one(hsaA), "2": one(hsaB), "3": one(), "4": one("SE2321000016-0004"), "5": one(pnr + "  "), "9": one(hsaA)}, nil, nil},
+		{"swapped", map[string][][]string{"1": one(hsaB), "2": one(hsaA)}, []string{"1", "2"}, []string{
+			"account 1: login identity changed: receiving app_user.hsa_id holds the anvandare.hsa_id of legacy account 2, not its own: whoever logged in to legacy account 2 reaches account 1's grants",
+			"account 2: login identity changed: receiving app_user.hsa_id holds the anvandare.hsa_id of legacy accounts 1, 4, not its own",
+		}},
+		{"changed", map[string][][]string{"5": one("191010101010")}, []string{"5"}, []string{
+			"account 5: login identity changed: receiving app_user.hsa_id differs from legacy anvandare.hsa_id (and is no legacy account's)",
+		}},
+		{"dropped", map[string][][]string{"1": one()}, []string{"1"}, []string{
+			"account 1: login identity dropped: receiving app_user.hsa_id is empty, legacy anvandare.hsa_id is set",
+		}},
+		{"added", map[string][][]string{"3": one(hsaB)}, []string{"3"}, []string{
+			"account 3: login identity added: receiving app_user.hsa_id holds the anvandare.hsa_id of legacy account 2, where the account had none",
+		}},
+		{"added, no legacy account's", map[string][][]string{"3": one("SE2321000016-0099")}, []string{"3"}, []string{
+			"account 3: login identity added: receiving app_user.hsa_id is set where legacy anvandare.hsa_id is empty",
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ac := AccessCheck{OK: true}
+			err := ac.CheckLogins(context.Background(),
+				AccountLogins{Table: "anvandare", Columns: []string{"hsa_id"}, Of: legacy},
+				AccountLogins{Table: "app_user", Columns: []string{"hsa_id"}, Of: c.after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(ac.LoginChanged, ",") != strings.Join(c.changed, ",") || ac.OK != (len(c.changed) == 0) || len(ac.Problems) != len(c.says) {
+				t.Fatalf("changed %v, ok %v, problems %q; want changed %v, problems %q", ac.LoginChanged, ac.OK, ac.Problems, c.changed, c.says)
+			}
+			for i, want := range c.says {
+				if !strings.HasPrefix(ac.Problems[i], want) {
+					t.Errorf("problem %q, want it to begin %q", ac.Problems[i], want)
+				}
+			}
+			for _, p := range ac.Problems {
+				for _, id := range []string{"SE2321", "19121212", "19101010"} {
+					if strings.Contains(p, id) {
+						t.Fatalf("a problem shows an identity: %s", p)
+					}
+				}
+			}
+			if ac.Logins == 0 {
+				t.Errorf("no account compared")
+			}
+		})
+	}
+}
+
+// Two login columns are compared in order, each with its own; the check
+// refuses sides naming different numbers of them, and stops when its
+// context ends.
+func TestCheckLoginsColumns(t *testing.T) {
+	legacy := AccountLogins{Table: "anvandare", Columns: []string{"hsa_id", "anvnamn"}, Of: map[string][][]string{"1": {{"SE1"}, {"anna"}}, "2": {{"SE2"}, {"bo"}}}}
+	after := AccountLogins{Table: "app_user", Columns: []string{"hsa_id", "username"}, Of: map[string][][]string{"1": {{"SE1"}, {"bo"}}, "2": {{"SE2"}, {"bo"}}}}
+	ac := AccessCheck{OK: true}
+	if err := ac.CheckLogins(context.Background(), legacy, after); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ac.LoginChanged, ",") != "1" || len(ac.Problems) != 1 || !strings.Contains(ac.Problems[0], "receiving app_user.username holds the anvandare.anvnamn of legacy account 2") {
+		t.Fatalf("changed %v, problems %q", ac.LoginChanged, ac.Problems)
+	}
+	if err := ac.CheckLogins(context.Background(), legacy, AccountLogins{Table: "app_user", Columns: []string{"hsa_id"}}); err == nil {
+		t.Error("sides of different numbers of login columns compared")
+	}
+	many := AccountLogins{Table: "app_user", Columns: []string{"hsa_id", "username"}, Of: map[string][][]string{}}
+	for i := 0; i < 100; i++ {
+		many.Of[string(rune('a'+i%26))+strings.Repeat("x", i)] = [][]string{{"SE1"}, {"anna"}}
+		legacy.Of[string(rune('a'+i%26))+strings.Repeat("x", i)] = [][]string{{"SE1"}, {"anna"}}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := (&AccessCheck{}).CheckLogins(ctx, legacy, many); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
