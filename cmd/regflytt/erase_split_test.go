@@ -1,0 +1,131 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// visitsSplit is a visit table whose patient's number is split over two
+// columns: the birth date, as a date, and the last four, as text (what
+// a mapping's person: joins). kod is a code that failed, the reason the
+// records were archived.
+func visitsSplit() *connectors.Table {
+	return &connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "fodd", Type: connectors.Type{Kind: connectors.KindDate}, Nullable: true},
+		{Name: "sista4", Type: connectors.Type{Kind: connectors.KindText, Length: 4}, Nullable: true},
+		{Name: "kod", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+	}}
+}
+
+// splitPackage holds two visits archived for an unknown code: the
+// listed patient's, 19121212-1212 split as 1912-12-12 and 1212, and
+// another person's, 19460101-0301.
+func splitPackage(t *testing.T) string {
+	t.Helper()
+	return erasablePackage(t, visitsSplit(), eraseRef, "code_unknown", [][]connectors.Value{
+		{connectors.Date{Year: 1912, Month: 12, Day: 12}, "1212", "X9"},
+		{connectors.Date{Year: 1946, Month: 1, Day: 1}, "0301", "X9"},
+	})
+}
+
+// A package records no mapping's person: columns, so an identity number
+// split over two of them (a birth date and the last four) is no value
+// erase could match: asked to erase that patient, erase left the record
+// in the package, said the person was found in no archived record, and
+// exited 0: an erasure believed done. It must refuse instead, change
+// nothing, and name the package, the table, the two columns and what to
+// pass to search them.
+func TestArchiveEraseRefusesANumberSplitOverColumnsItCannotPlace(t *testing.T) {
+	pkg := splitPackage(t)
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 8")
+	if code == exitOK {
+		t.Fatalf("erase exited 0 with the listed patient's split number left in the package:\n%s\n%s", out, errs)
+	}
+	for _, want := range []string{pkg, "besok", "fodd", "sista4", "--plan", "--person-columns"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the refusal does not name %q:\n%s", want, errs)
+		}
+	}
+	if strings.Contains(errs, "1912") || strings.Contains(errs, "1212") {
+		t.Errorf("the refusal shows the person's number:\n%s", errs)
+	}
+	if left := recordsLeft(t, pkg, "besok"); left != "1 2" {
+		t.Fatalf("a refused erasure changed the package: records left %q, want 1 2", left)
+	}
+	if _, err := os.Stat(strings.TrimRight(pkg, "/") + ".erase-new"); err == nil {
+		t.Fatalf("a refused erasure left a new version beside the package")
+	}
+}
+
+// Told which columns hold the split number (--person-columns), erase
+// asks them joined, as the run does, and removes exactly the listed
+// patient's record; another person's visit, whose columns are joined
+// too, stays.
+func TestArchiveErasePersonColumnsFindASplitNumber(t *testing.T) {
+	pkg := splitPackage(t)
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 9", "--person-columns", "besok=fodd,sista4")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	wantAllFound(t, out)
+	if left := recordsLeft(t, pkg, "besok"); left != "2" {
+		t.Fatalf("records left %q, want only 2 (another person)", left)
+	}
+}
+
+// The plan's person: declaration names the columns (--plan): erase reads
+// them from the mapping that reads the table and removes the listed
+// patient's record, whose last four an integer column kept without its
+// leading zero.
+func TestArchiveErasePlanPersonFindsASplitNumber(t *testing.T) {
+	tbl := visitsSplit()
+	tbl.Columns[2].Type = connectors.Type{Kind: connectors.KindInt, Bits: 32}
+	pkg := erasablePackage(t, tbl, eraseRef, "code_unknown", [][]connectors.Value{
+		{connectors.Date{Year: 1946, Month: 1, Day: 1}, int64(301), "X9"},
+		{connectors.Date{Year: 1912, Month: 12, Day: 12}, int64(1212), "X9"},
+	})
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("schema.yaml", `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: code, type: text, nullable: true}
+`)
+	write("besok.yaml", `tables:
+  - target: visit
+    source: besok
+    person: {expr: 'string(fodd) + "-" + string(sista4)'}
+    columns:
+      visit_id: id
+      code: kod
+`)
+	write("plan.yaml", `register: t
+source: {url: "postgres://u@h/db"}
+target: {url: "postgres://u@h/db2", schema: schema.yaml}
+mappings: [besok.yaml]
+`)
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 10", "--plan", filepath.Join(dir, "plan.yaml"))
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	wantAllFound(t, out)
+	if left := recordsLeft(t, pkg, "besok"); left != "1" {
+		t.Fatalf("records left %q, want only 1 (another person)", left)
+	}
+}
