@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,27 @@ import (
 type EraseRequest struct {
 	// Identifies reports whether a value names one of the persons.
 	Identifies func(connectors.Value) bool
+	// IdentifiesSplit reports whether two values of one record, joined
+	// (a first), name one of the persons: a number split over two
+	// columns, a birth date and the last four, that a mapping's person:
+	// joined. Nil: no such number is looked for, and none is refused.
+	IdentifiesSplit func(a, b connectors.Value) bool
+	// MaybeSplitPart reports whether a value may be one part of such a
+	// number; nil: every value may.
+	MaybeSplitPart func(connectors.Value) bool
+	// PersonColumns names, per source table, the columns its mapping's
+	// person: reads (from the plan, or the caller): their values are
+	// asked joined, two at a time, and erased where they name a person.
+	// A table it names, even with no columns, holds a split number in
+	// those columns or nowhere. In a table it does not name, every two
+	// values that may be parts are asked joined, and a match refuses the
+	// erasure (a *SplitNumberError): the package does not say which
+	// columns the person: read, and erasing on any two joined would
+	// remove unrelated records.
+	PersonColumns map[string][]string
+	// Note is logged with the erased event (where PersonColumns came
+	// from); it must hold no identity.
+	Note string
 	// Reference is the erasure decision's reference (a case number); it
 	// is logged, the persons are not.
 	Reference, Who string
@@ -65,24 +87,29 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if err := old.parentsLinked(); err != nil {
 		return nil, fmt.Errorf("erase: %w", err)
 	}
+	declared, err := old.personColumns(req.PersonColumns)
+	if err != nil {
+		return nil, fmt.Errorf("erase %s: %w", dir, err)
+	}
 	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}}
 	// removed holds the row numbers to drop per table, and the dropped
 	// records' values, which the foreign keys are matched against.
 	removed := map[string]map[int64][]connectors.Value{}
+	unplaced := &SplitNumberError{Package: dir}
 	err = old.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
-		for _, v := range rec.Values {
-			if v != nil && req.Identifies(v) {
-				if removed[t.Table] == nil {
-					removed[t.Table] = map[int64][]connectors.Value{}
-				}
-				removed[t.Table][rec.Row] = rec.Values
-				res.Records[t.Table]++
-				return
+		if req.identifiesRecord(t, rec.Values, declared, unplaced) {
+			if removed[t.Table] == nil {
+				removed[t.Table] = map[int64][]connectors.Value{}
 			}
+			removed[t.Table][rec.Row] = rec.Values
+			res.Records[t.Table]++
 		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(unplaced.Tables) > 0 {
+		return nil, unplaced
 	}
 	for changed := true; changed; {
 		changed = false
@@ -174,7 +201,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	}
 	w.history = history
 	w.closing = &Event{Event: "erased", At: req.At.UTC().Format(time.RFC3339), Who: req.Who, Reference: req.Reference, Count: counts,
-		Tool: req.Tool}
+		Tool: req.Tool, Note: req.Note}
 	if _, err := w.Close(req.At); err != nil {
 		return fail(err)
 	}
@@ -192,6 +219,129 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		return nil, fmt.Errorf("erase: the old version %s could not be removed: remove it by hand: %w", retired, err)
 	}
 	return res, nil
+}
+
+// identifiesRecord reports whether a record names one of the persons:
+// by one of its values, or by two of its table's declared person
+// columns joined. Two other values that name a person joined are noted
+// in unplaced, per table and pair of columns, and the record is not
+// (yet) erased: only the mapping's person: tells a split number from
+// two unrelated values.
+func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Value, declared map[string][]int, unplaced *SplitNumberError) bool {
+	for _, v := range vals {
+		if v != nil && req.Identifies(v) {
+			return true
+		}
+	}
+	if req.IdentifiesSplit == nil {
+		return false
+	}
+	cols, known := declared[t.Table]
+	if known {
+		for _, i := range cols {
+			for _, j := range cols {
+				if i != j && vals[i] != nil && vals[j] != nil && req.IdentifiesSplit(vals[i], vals[j]) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	var parts []int
+	for i, v := range vals {
+		if v != nil && (req.MaybeSplitPart == nil || req.MaybeSplitPart(v)) {
+			parts = append(parts, i)
+		}
+	}
+	for _, i := range parts {
+		for _, j := range parts {
+			if i != j && req.IdentifiesSplit(vals[i], vals[j]) {
+				unplaced.note(t.Table, t.Columns[i].Name, t.Columns[j].Name)
+				// One pair names the record: counting it once.
+				return false
+			}
+		}
+	}
+	return false
+}
+
+// personColumns checks the declared person columns against the package
+// and gives their positions per table. A table or column the package
+// lacks is an error: a misspelt name would leave a split number
+// unsearched.
+func (p *Package) personColumns(declared map[string][]string) (map[string][]int, error) {
+	out := map[string][]int{}
+	for table, names := range declared {
+		t, err := p.table(table)
+		if err != nil {
+			return nil, fmt.Errorf("person columns: the package holds no archived records of table %s", table)
+		}
+		out[table] = []int{}
+		for _, n := range names {
+			i := indexOf(t.Columns, n)
+			if i < 0 {
+				return nil, fmt.Errorf("person columns: table %s has no column %s", table, n)
+			}
+			out[table] = append(out[table], i)
+		}
+	}
+	return out, nil
+}
+
+// SplitNumberError refuses an erasure: records of tables whose person:
+// columns the erasure was not told hold two values that, joined, name a
+// listed person (a number split over a birth date and the last four),
+// and erase cannot tell them from two unrelated values. Nothing was
+// changed.
+type SplitNumberError struct {
+	Package string
+	// Tables lists, per table, the pairs of columns and how many records
+	// each pair named a person in.
+	Tables []SplitNumberTable
+}
+
+// SplitNumberTable is one table's part of a SplitNumberError.
+type SplitNumberTable struct {
+	Table string
+	Pairs []SplitNumberPair
+}
+
+// SplitNumberPair is two columns (the first read first) whose values,
+// joined, named a listed person in Records records.
+type SplitNumberPair struct {
+	First, Second string
+	Records       int64
+}
+
+func (e *SplitNumberError) note(table, first, second string) {
+	i := slices.IndexFunc(e.Tables, func(t SplitNumberTable) bool { return t.Table == table })
+	if i < 0 {
+		e.Tables = append(e.Tables, SplitNumberTable{Table: table})
+		i = len(e.Tables) - 1
+	}
+	t := &e.Tables[i]
+	j := slices.IndexFunc(t.Pairs, func(p SplitNumberPair) bool {
+		return (p.First == first && p.Second == second) || (p.First == second && p.Second == first)
+	})
+	if j < 0 {
+		t.Pairs = append(t.Pairs, SplitNumberPair{First: first, Second: second})
+		j = len(t.Pairs) - 1
+	}
+	t.Pairs[j].Records++
+}
+
+func (e *SplitNumberError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "erase %s: nothing erased: the package does not record which columns its mappings' person: read, and ", e.Package)
+	var parts []string
+	for _, t := range e.Tables {
+		for _, p := range t.Pairs {
+			parts = append(parts, fmt.Sprintf("in table %s, %d records hold in columns %s and %s two values that joined are a listed person's identity number", t.Table, p.Records, p.First, p.Second))
+		}
+	}
+	b.WriteString(strings.Join(parts, "; "))
+	b.WriteString(" (a number split over a birth date and the last four?), which erase cannot tell from two unrelated values")
+	return b.String()
 }
 
 // eachRecord calls fn for every record of every table.

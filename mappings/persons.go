@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -443,22 +444,86 @@ func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bo
 			if i == j {
 				continue
 			}
-			if o, ok := p.excludeByDigits(texts[i] + " " + texts[j]); ok {
-				return o, true
-			}
-			// The last four kept in an integer column lost their
-			// leading zeros (0301 reads 301).
-			if four, ok := padLastFour(texts[j]); ok {
-				if o, ok := p.excludeByDigits(texts[i] + " " + four); ok {
-					return o, true
-				}
-				if o, ok := p.excludeByDigits(four + " " + texts[i]); ok {
+			for _, s := range splitTexts(texts[i], texts[j]) {
+				if o, ok := p.excludeByDigits(s); ok {
 					return o, true
 				}
 			}
 		}
 	}
 	return Outcome{}, false
+}
+
+// splitTexts gives the texts a number split over two values is asked
+// as, a's text first: the two joined, and, where b is the last four kept
+// in an integer column that lost their leading zeros (0301 reads 301),
+// a joined with them padded, in either order.
+func splitTexts(a, b string) []string {
+	out := []string{a + " " + b}
+	if four, ok := padLastFour(b); ok {
+		out = append(out, a+" "+four, four+" "+a)
+	}
+	return out
+}
+
+// ListedNumbersSplit gives the identity numbers two stored values hold
+// joined, a first, as a run asks its lists about two of the columns its
+// person: reads when the expression joins them into no number: a number
+// split over two columns (the birth date, the last four). Each is a
+// number whose century was not written. regflytt archive erase asks its
+// list with them about the columns the plan's person: reads, so that it
+// finds the records a run archived with such a number.
+func ListedNumbersSplit(a, b connectors.Value, ref time.Time) []pnr.Number {
+	sa, ok := numberText(a)
+	if !ok {
+		return nil
+	}
+	sb, ok := numberText(b)
+	if !ok {
+		return nil
+	}
+	var out []pnr.Number
+	for _, s := range splitTexts(sa, sb) {
+		out = append(out, looseNumbers(s, ref)...)
+	}
+	return out
+}
+
+// MaybeSplitPart reports whether a stored value may be one part of an
+// identity number split over two columns: a date, or text or a number of
+// six or eight digits (the birth date), or of one to four (the last
+// four, an integer column's having lost its leading zeros). Nothing else
+// joins with another value into a number, so archive erase need ask no
+// other pair of a table whose person: it does not know.
+func MaybeSplitPart(v connectors.Value) bool {
+	s, ok := numberText(v)
+	if !ok {
+		return false
+	}
+	switch n := len(decimalDigitsN(s, 9)); n {
+	case 1, 2, 3, 4, 6, 8:
+		return true
+	}
+	return false
+}
+
+// PersonColumns names the source columns the table's person: reads (the
+// columns of the records it archives), nil when it declares none. ok is
+// false for a form store, whose person: reads variables, each a row of
+// its values table: no two columns of one archived row.
+func (p *TableProgram) PersonColumns() (cols []string, ok bool) {
+	if p.EAV != nil {
+		return nil, false
+	}
+	if p.person == nil {
+		return nil, true
+	}
+	for _, r := range p.person.reads {
+		if r >= 0 && r < len(p.Source.Columns) && !slices.Contains(cols, p.Source.Columns[r].Name) {
+			cols = append(cols, p.Source.Columns[r].Name)
+		}
+	}
+	return cols, true
 }
 
 // padLastFour gives s, one to three digits, as four with leading zeros:
@@ -497,6 +562,11 @@ func numberText(v connectors.Value) (string, bool) {
 		// number's.
 		if h, m, sec := x.Clock(); h == 0 && m == 0 && sec == 0 && x.Nanosecond() == 0 {
 			return x.Format("2006-01-02"), true
+		}
+	case connectors.LocalDateTime:
+		// A birth date in a legacy datetime column, likewise.
+		if x.Hour == 0 && x.Minute == 0 && x.Second == 0 && x.Nanosecond == 0 {
+			return x.Date.String(), true
 		}
 	}
 	return connectors.FormatValue(v)

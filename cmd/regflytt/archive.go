@@ -209,9 +209,10 @@ and the count. Access to personal data is logged and kept (PDL).`,
 }
 
 func newArchiveEraseCmd(g *globals) *cobra.Command {
-	var list, reference, refDate, keyEnv string
+	var list, reference, refDate, keyEnv, planPath string
+	var personCols []string
 	cmd := &cobra.Command{
-		Use:   "erase PKG --person-list FILE --reference REF",
+		Use:   "erase PKG --person-list FILE --reference REF [--plan PLAN] [--person-columns TABLE=COL,COL]",
 		Short: "Remove every archived record of the listed persons (erasure), keeping the package verifiable",
 		Long: `Removes from the package every record that holds one of the listed identity
 numbers in any column (read as a run's opt-out matching reads them: every shape,
@@ -224,6 +225,15 @@ through a foreign key the source declared or a parent: its mapping declared
 names the person. A new version with new manifests is written beside the old,
 verified, and only then put in its place. The event log gets an "erased" event
 with the reference and the counts, never an identity.
+
+A number split over two columns (a birth date and the last four, joined by a
+mapping's person:) is searched in the columns the person: reads, joined as a run
+joins them: the plan's (--plan, the plan the package was written under) or
+those given by --person-columns TABLE=COL,COL (TABLE= for a table whose person:
+reads no two). A package does not record them: where neither names a table's
+columns and two of a record's values joined are a listed person's number,
+nothing is erased and the exit status is 1, naming the table and the columns;
+erasing on any two values joined would remove unrelated records.
 
 FILE has one identity number per line; blank lines and lines starting with #
 are skipped. Records linked to a person only through rows the package does not
@@ -268,67 +278,21 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 					}
 				}
 			}
-			// apart counts matches whose century was read apart from the
-			// list's (one side inferred it), unresolved the values whose
-			// written century no reading allows: both are erased on their
-			// ten digits, the safe side, and said so.
-			var apart, unresolved int64
-			identifies := func(v connectors.Value) bool {
-				if b, ok := v.([]byte); ok {
-					// A BINARY or BLOB column holding the number's text.
-					v = string(b)
-				}
-				if s, ok := v.(string); ok && pseudonyms[strings.TrimSpace(s)] {
-					return true
-				}
-				// Read as the run's opt-out and erasure matching reads a
-				// value (a double's or decimal's whole digits, a bad
-				// shape's digits), and matched as its lists are: on the
-				// ten digits, two written centuries that differ telling
-				// two people apart.
-				n, written, k := mappings.ListedNumber(v, ref)
-				if n.IsZero() {
-					if !k.IsZero() && persons.MatchKey(k) {
-						unresolved++
-						return true
-					}
-					// A listed number among other digits, which a run
-					// excludes and an earlier one archived.
-					found := false
-					for _, m := range mappings.ListedNumbersAmong(v, ref) {
-						if matched, ambiguous := persons.Match(m, false); matched {
-							found = true
-							if ambiguous {
-								apart++
-							}
-						}
-					}
-					return found
-				}
-				matched, ambiguous := persons.Match(n, written)
-				if matched && ambiguous {
-					apart++
-				}
-				if matched || written {
-					return matched
-				}
-				// Read by its digits: a note beside the number may hold
-				// digits that the number's read with ("120510-1007 nr
-				// 04"), and the run asks every number among them.
-				for _, m := range mappings.ListedNumbersAmong(v, ref) {
-					if matched, ambiguous := persons.Match(m, false); matched {
-						if ambiguous {
-							apart++
-						}
-						return true
-					}
-				}
-				return false
+			m := &eraseMatcher{persons: persons, pseudonyms: pseudonyms, ref: ref}
+			req := archive.EraseRequest{Identifies: m.identifies, IdentifiesSplit: m.identifiesSplit, MaybeSplitPart: mappings.MaybeSplitPart,
+				Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()}
+			if req.PersonColumns, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
+				return err
 			}
-			res, err := archive.Erase(args[0], archive.EraseRequest{Identifies: identifies, Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()})
+			res, err := archive.Erase(args[0], req)
+			var split *archive.SplitNumberError
+			if errors.As(err, &split) {
+				return fmt.Errorf("%w: give the plan the package was written under (--plan PLAN), whose person: declarations name the columns, or name them yourself (--person-columns TABLE=FIRST,SECOND; TABLE= for a table whose person: reads neither)", err)
+			}
 			if err != nil {
 				return err
 			}
+			apart, unresolved := m.apart, m.unresolved
 			if !g.quiet {
 				fmt.Fprintf(g.stdout, "erased from %s (reference %s), %d persons listed, %d found in no archived record:\n", args[0], reference, persons.Len(), len(persons.Unmatched()))
 				for _, what := range []struct {
@@ -357,7 +321,128 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 	cmd.Flags().StringVar(&reference, "reference", "", "the erasure decision's reference (logged)")
 	cmd.Flags().StringVar(&refDate, "reference-date", "", "date 10-digit numbers are read against (default: the package's, from its plan)")
 	cmd.Flags().StringVar(&keyEnv, "pseudonym-key-env", "", "environment variable holding the pseudonymisation key, to erase pseudonyms too")
+	cmd.Flags().StringVar(&planPath, "plan", "", "the plan the package was written under: its person: columns are searched for a number split over two of them")
+	cmd.Flags().StringArrayVar(&personCols, "person-columns", nil, "TABLE=COL,COL: the columns a table's person: reads, searched joined for a number split over them (repeat it; TABLE= for none)")
 	return cmd
+}
+
+// eraseMatcher tells whether archived values name a listed person, as a
+// run's opt-out and erasure matching reads them, and counts the matches
+// that rest on the ten digits alone.
+type eraseMatcher struct {
+	persons    *mappings.PersonList
+	pseudonyms map[string]bool
+	ref        time.Time
+	// apart counts matches whose century was read apart from the
+	// list's (one side inferred it), unresolved the values whose
+	// written century no reading allows: both are erased on their ten
+	// digits, the safe side, and said so.
+	apart, unresolved int64
+}
+
+func (m *eraseMatcher) identifies(v connectors.Value) bool {
+	if b, ok := v.([]byte); ok {
+		// A BINARY or BLOB column holding the number's text.
+		v = string(b)
+	}
+	if s, ok := v.(string); ok && m.pseudonyms[strings.TrimSpace(s)] {
+		return true
+	}
+	// Read as the run's opt-out and erasure matching reads a value (a
+	// double's or decimal's whole digits, a bad shape's digits), and
+	// matched as its lists are: on the ten digits, two written
+	// centuries that differ telling two people apart.
+	n, written, k := mappings.ListedNumber(v, m.ref)
+	if n.IsZero() {
+		if !k.IsZero() && m.persons.MatchKey(k) {
+			m.unresolved++
+			return true
+		}
+		// A listed number among other digits, which a run excludes and
+		// an earlier one archived.
+		return m.anyListed(mappings.ListedNumbersAmong(v, m.ref))
+	}
+	matched, ambiguous := m.persons.Match(n, written)
+	if matched && ambiguous {
+		m.apart++
+	}
+	if matched || written {
+		return matched
+	}
+	// Read by its digits: a note beside the number may hold digits that
+	// the number's read with ("120510-1007 nr 04"), and the run asks
+	// every number among them.
+	return m.anyListed(mappings.ListedNumbersAmong(v, m.ref))
+}
+
+// identifiesSplit reports whether two values joined, a first, name a
+// listed person: a number split over two columns (a birth date and the
+// last four), read as a run reads its person: columns.
+func (m *eraseMatcher) identifiesSplit(a, b connectors.Value) bool {
+	if s, ok := a.([]byte); ok {
+		a = string(s)
+	}
+	if s, ok := b.([]byte); ok {
+		b = string(s)
+	}
+	return m.anyListed(mappings.ListedNumbersSplit(a, b, m.ref))
+}
+
+// anyListed asks the list with every number (read by its digits, its
+// century never written) and reports whether one is listed. Every
+// number is asked, so that each entry a value names counts as found.
+func (m *eraseMatcher) anyListed(numbers []pnr.Number) bool {
+	found := false
+	for _, n := range numbers {
+		if matched, ambiguous := m.persons.Match(n, false); matched {
+			found = true
+			if ambiguous {
+				m.apart++
+			}
+		}
+	}
+	return found
+}
+
+// erasePersonColumns gives the person: columns erase asks joined, per
+// table of the package: the plan's (where its mappings read the table)
+// and then --person-columns', which win; and the note the erased event
+// logs of where they came from.
+func erasePersonColumns(g *globals, pkg *archive.Package, planPath string, flags []string) (map[string][]string, string, error) {
+	cols := map[string][]string{}
+	var notes []string
+	if planPath != "" {
+		planned, fingerprint, err := plans.PersonColumns(planPath)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, t := range pkg.Tables() {
+			if c, ok := planned[t.Table]; ok {
+				cols[t.Table] = c
+			}
+		}
+		note := "person: columns from plan " + planPath + " (fingerprint " + fingerprint + ")"
+		if was := pkg.Summary.Meta.PlanFingerprint; was != "" && was != fingerprint {
+			fmt.Fprintf(g.stderr, "regflytt: warning: plan %s has changed since the package was written (fingerprint %s, the package's %s): its person: columns are searched as the plan names them now\n", planPath, fingerprint, was)
+			note += ", not the package's " + was
+		}
+		notes = append(notes, note)
+	}
+	for _, f := range flags {
+		table, list, ok := strings.Cut(f, "=")
+		if !ok || strings.TrimSpace(table) == "" {
+			return nil, "", usageError{fmt.Errorf("--person-columns takes TABLE=COL,COL (TABLE= for none), not %q", f)}
+		}
+		var names []string
+		for _, c := range strings.Split(list, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				names = append(names, c)
+			}
+		}
+		cols[strings.TrimSpace(table)] = names
+		notes = append(notes, "person: columns of "+f+" given by hand")
+	}
+	return cols, strings.Join(notes, "; "), nil
 }
 
 // readPersonList reads identity numbers, one per line, into a person list

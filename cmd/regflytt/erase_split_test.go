@@ -104,7 +104,7 @@ tables:
     primary_key: [visit_id]
     columns:
       - {name: visit_id, type: bigint}
-      - {name: code, type: text, nullable: true}
+      - {name: code, type: text}
 `)
 	write("besok.yaml", `tables:
   - target: visit
@@ -114,11 +114,21 @@ tables:
       visit_id: id
       code: kod
 `)
-	write("plan.yaml", `register: t
-source: {url: "postgres://u@h/db"}
-target: {url: "postgres://u@h/db2", schema: schema.yaml}
-mappings: [besok.yaml]
-`)
+	// The demo's plan, reading this mapping and schema.
+	demo, err := os.ReadFile("../../plans/demo/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Replace(string(demo), "  - mapping.yaml\n", "  - besok.yaml\n", 1)
+	if plan == string(demo) {
+		t.Fatal("the demo plan names no mapping.yaml")
+	}
+	write("plan.yaml", plan)
+	portfolio, err := os.ReadFile("../../plans/demo/portfolio.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("portfolio.yaml", string(portfolio))
 	list := personListFile(t, "19121212-1212")
 	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 10", "--plan", filepath.Join(dir, "plan.yaml"))
 	if code != exitOK {

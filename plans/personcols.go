@@ -1,0 +1,67 @@
+package plans
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/regflytt/regflytt/mappings"
+)
+
+// PersonColumns gives, per source table the plan's mappings read, the
+// columns each table's person: reads, an empty list for a table whose
+// mapping declares none, read from the plan at path with no database:
+// regflytt archive erase asks two of them joined, as a run does, for a
+// number split over two columns (a birth date and the last four). A
+// form store's tables are left out (its person: reads variables, rows of
+// its values table). fingerprint is the plan's (Plan.Fingerprint), to
+// compare with the one the package was written under.
+func PersonColumns(path string) (cols map[string][]string, fingerprint string, err error) {
+	p, ds := Load(path)
+	if p == nil {
+		return nil, "", fmt.Errorf("plan %s: %w", path, ds)
+	}
+	in, more := p.LoadInputs()
+	ds = append(ds, more...)
+	if err := ds.Err(); err != nil {
+		return nil, "", fmt.Errorf("plan %s: %w", path, err)
+	}
+	catalog, selects := mappings.NamedSource(in.Mappings)
+	prog, cds := mappings.Compile(in.Mappings, catalog, in.Schema, &mappings.Env{Selects: selects})
+	var own mappings.Diagnostics
+	for _, d := range cds {
+		if !mappings.SourceDiagnostic(d) {
+			own = append(own, d)
+		}
+	}
+	// A person: that does not compile reads no known columns: trusting
+	// the rest would leave its split numbers unsearched.
+	if err := own.Err(); err != nil {
+		return nil, "", fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s): %w", path, path, err)
+	}
+	if prog == nil {
+		return nil, "", fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s)", path, path)
+	}
+	cols = map[string][]string{}
+	for _, tp := range prog.Tables {
+		c, ok := tp.PersonColumns()
+		if !ok {
+			continue
+		}
+		name := tp.RecordsTable().Name
+		if prev, seen := cols[name]; seen {
+			// Two mappings read one table: each one's person: columns.
+			for _, n := range c {
+				if !slices.Contains(prev, n) {
+					prev = append(prev, n)
+				}
+			}
+			c = prev
+		}
+		cols[name] = append([]string{}, c...)
+	}
+	fingerprint, err = p.Fingerprint(in)
+	if err != nil {
+		return nil, "", fmt.Errorf("plan %s: %w", path, err)
+	}
+	return cols, fingerprint, nil
+}
