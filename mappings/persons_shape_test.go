@@ -209,9 +209,13 @@ func TestApplyExcludesListedNumberSplitOverColumns(t *testing.T) {
 	} {
 		env := optOutEnv(t, "19121212-1212")
 		tp := besokVisitProgram(t, env, "{expr: '"+c.expr+"'}", col("fodd", "date", true), col("sista4", "varchar(4)", true))
-		o := tp.Apply([]connectors.Value{int64(1), time.Date(1912, 12, 12, 0, 0, 0, 0, time.UTC), "1212"})
-		if got := o.Kind.String() + " " + o.Reason; got != c.want || len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
-			t.Errorf("%s: %s %v, want %s with %s", c.expr, got, o.Warnings, c.want, WarnExclusionByDigits)
+		// A date column's birth date, and a legacy datetime column's at
+		// midnight.
+		for _, born := range []connectors.Value{time.Date(1912, 12, 12, 0, 0, 0, 0, time.UTC), connectors.LocalDateTime{Date: connectors.Date{Year: 1912, Month: 12, Day: 12}}} {
+			o := tp.Apply([]connectors.Value{int64(1), born, "1212"})
+			if got := o.Kind.String() + " " + o.Reason; got != c.want || len(o.Warnings) != 1 || o.Warnings[0] != WarnExclusionByDigits {
+				t.Errorf("%s, born %T: %s %v, want %s with %s", c.expr, born, got, o.Warnings, c.want, WarnExclusionByDigits)
+			}
 		}
 		// Another person's parts stay archived for the shape.
 		if o := tp.Apply([]connectors.Value{int64(2), time.Date(1946, 1, 1, 0, 0, 0, 0, time.UTC), "0301"}); o.Kind != Archived {

@@ -139,3 +139,25 @@ tables:
 		t.Fatalf("records left %q, want only 1 (another person)", left)
 	}
 }
+
+// A birth date kept in a legacy datetime column reads back at midnight
+// (1912-12-12 00:00:00): its time's zeros joined with the last four made
+// no number, and the listed patient's record stayed. It is read as its
+// date, as a date column's is.
+func TestArchiveErasePersonColumnsReadADatetimeBirthDate(t *testing.T) {
+	tbl := visitsSplit()
+	tbl.Columns[1].Type = connectors.Type{Kind: connectors.KindDateTime}
+	pkg := erasablePackage(t, tbl, eraseRef, "code_unknown", [][]connectors.Value{
+		{connectors.LocalDateTime{Date: connectors.Date{Year: 1912, Month: 12, Day: 12}}, "1212", "X9"},
+		{connectors.LocalDateTime{Date: connectors.Date{Year: 1946, Month: 1, Day: 1}}, "0301", "X9"},
+	})
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 11", "--person-columns", "besok=fodd,sista4")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	wantAllFound(t, out)
+	if left := recordsLeft(t, pkg, "besok"); left != "2" {
+		t.Fatalf("records left %q, want only 2 (another person)", left)
+	}
+}
