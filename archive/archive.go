@@ -120,6 +120,19 @@ type TableSummary struct {
 	Companions  []string        `json:"companions,omitempty"`
 	PrimaryKey  []string        `json:"primary_key,omitempty"`
 	ForeignKeys []ForeignKeyDoc `json:"foreign_keys,omitempty"`
+	// Person names the columns the mapping's person: read, for erasure:
+	// a number split over two of them (a birth date, the last four) is
+	// no value of its own. Nil when the package does not say (written
+	// before packages kept it, or a table no mapping reads as records:
+	// an unmapped table, a form store's).
+	Person *PersonDoc `json:"person,omitempty"`
+}
+
+// PersonDoc is what a table's mapping declared of its person: the source
+// columns its person: read, none when it declared no person: (a parent:,
+// no_person:).
+type PersonDoc struct {
+	Columns []string `json:"columns"`
 }
 
 // ForeignKeyDoc is a foreign key the source declared, or a parent the

@@ -29,14 +29,14 @@ type EraseRequest struct {
 	// number; nil: every value may.
 	MaybeSplitPart func(connectors.Value) bool
 	// PersonColumns names, per source table, the columns its mapping's
-	// person: reads (from the plan, or the caller): their values are
-	// asked joined, two at a time, and erased where they name a person.
-	// A table it names, even with no columns, holds a split number in
-	// those columns or nowhere. In a table it does not name, every two
-	// values that may be parts are asked joined, and a match refuses the
-	// erasure (a *SplitNumberError): the package does not say which
-	// columns the person: read, and erasing on any two joined would
-	// remove unrelated records.
+	// person: reads (from the plan, or the caller), before what the
+	// package records (TableSummary.Person): their values are asked
+	// joined, two at a time, and erased where they name a person. A
+	// table named, even with no columns, holds a split number in those
+	// columns or nowhere. In a table named neither here nor by the
+	// package, every two values that may be parts are asked joined, and
+	// a match refuses the erasure (a *SplitNumberError): erasing on any
+	// two joined would remove unrelated records.
 	PersonColumns map[string][]string
 	// Note is logged with the erased event (where PersonColumns came
 	// from); it must hold no identity.
@@ -151,6 +151,14 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The new version says what the old said of its person: columns.
+	kept := map[string][]string{}
+	for _, t := range old.Summary.Tables {
+		if t.Person != nil {
+			kept[t.Table] = t.Person.Columns
+		}
+	}
+	w.SetPersonColumns(kept)
 	counts := map[string]int64{}
 	for _, m := range []map[string]int64{res.Records, res.Linked} {
 		for _, n := range m {
@@ -271,6 +279,23 @@ func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Val
 // unsearched.
 func (p *Package) personColumns(declared map[string][]string) (map[string][]int, error) {
 	out := map[string][]int{}
+	// The package's own record first; the caller's names win.
+	for _, t := range p.Summary.Tables {
+		if t.Person == nil {
+			continue
+		}
+		if _, given := declared[t.Table]; given {
+			continue
+		}
+		out[t.Table] = []int{}
+		for _, n := range t.Person.Columns {
+			i := indexOf(t.Columns, n)
+			if i < 0 {
+				return nil, fmt.Errorf("package.json names column %s of table %s as read by its person:, but the table has no such column", n, t.Table)
+			}
+			out[t.Table] = append(out[t.Table], i)
+		}
+	}
 	for table, names := range declared {
 		t, err := p.table(table)
 		if err != nil {
@@ -332,7 +357,7 @@ func (e *SplitNumberError) note(table, first, second string) {
 
 func (e *SplitNumberError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "erase %s: nothing erased: the package does not record which columns its mappings' person: read, and ", e.Package)
+	fmt.Fprintf(&b, "erase %s: nothing erased: the package does not record which columns its mappings' person: read (written before packages kept them, or a table no mapping reads), and ", e.Package)
 	var parts []string
 	for _, t := range e.Tables {
 		for _, p := range t.Pairs {

@@ -49,6 +49,16 @@ type Writer struct {
 	// rewritten (erasure): the old log continues with the closing event.
 	history []byte
 	closing *Event
+	// persons is SetPersonColumns'.
+	persons map[string][]string
+}
+
+// SetPersonColumns records, per source table a mapping reads as records,
+// the columns its person: reads (none for a mapping without one), for
+// erasure to search a number split over two of them. A table it does not
+// name is recorded as unknown.
+func (w *Writer) SetPersonColumns(m map[string][]string) {
+	w.persons = m
 }
 
 // sourceTable is one source table's share of the package.
@@ -542,6 +552,9 @@ func (w *Writer) Close(now time.Time) (*Summary, error) {
 		}
 		for _, i := range st.companions {
 			ts.Companions = append(ts.Companions, st.src.Columns[i].Name)
+		}
+		if cols, ok := w.persons[st.src.Name]; ok {
+			ts.Person = &PersonDoc{Columns: append([]string{}, cols...)}
 		}
 		sum.Tables = append(sum.Tables, ts)
 	}

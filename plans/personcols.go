@@ -41,27 +41,38 @@ func PersonColumns(path string) (cols map[string][]string, fingerprint string, e
 	if prog == nil {
 		return nil, "", fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s)", path, path)
 	}
-	cols = map[string][]string{}
+	cols = personColumnsOf(prog)
+	fingerprint, err = p.Fingerprint(in)
+	if err != nil {
+		return nil, "", fmt.Errorf("plan %s: %w", path, err)
+	}
+	return cols, fingerprint, nil
+}
+
+// personColumnsOf gives, per source table a table mapping reads as
+// records, the columns its person: reads, none where it declares none;
+// two mappings of one table, the columns of both. A form store's tables
+// are left out (its person: reads variables, rows of its values table):
+// the package then says nothing of them, and erase asks every two of
+// their values that may be parts.
+func personColumnsOf(prog *mappings.Program) map[string][]string {
+	cols := map[string][]string{}
 	for _, tp := range prog.Tables {
 		c, ok := tp.PersonColumns()
 		if !ok {
 			continue
 		}
 		name := tp.RecordsTable().Name
-		if prev, seen := cols[name]; seen {
-			// Two mappings read one table: each one's person: columns.
-			for _, n := range c {
-				if !slices.Contains(prev, n) {
-					prev = append(prev, n)
-				}
-			}
-			c = prev
+		prev := cols[name]
+		if prev == nil {
+			prev = []string{}
 		}
-		cols[name] = append([]string{}, c...)
+		for _, n := range c {
+			if !slices.Contains(prev, n) {
+				prev = append(prev, n)
+			}
+		}
+		cols[name] = prev
 	}
-	fingerprint, err = p.Fingerprint(in)
-	if err != nil {
-		return nil, "", fmt.Errorf("plan %s: %w", path, err)
-	}
-	return cols, fingerprint, nil
+	return cols
 }

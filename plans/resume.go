@@ -407,6 +407,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, stopped(err)
 	}
+	// The package says which columns each person: read, so that archive
+	// erase finds a number split over two of them.
+	arc.SetPersonColumns(personColumnsOf(s.prog))
 	// In the units' order, so that the package is the same whichever
 	// order several jobs committed their batches in.
 	if err := replayPartsInOrder(pp.dir, u.last.Seq, r.archiveTables(s, pp), arc, orderOf(moveUnits(s)).unit); err != nil {

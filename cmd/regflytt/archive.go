@@ -228,12 +228,14 @@ with the reference and the counts, never an identity.
 
 A number split over two columns (a birth date and the last four, joined by a
 mapping's person:) is searched in the columns the person: reads, joined as a run
-joins them: the plan's (--plan, the plan the package was written under) or
-those given by --person-columns TABLE=COL,COL (TABLE= for a table whose person:
-reads no two). A package does not record them: where neither names a table's
-columns and two of a record's values joined are a listed person's number,
-nothing is erased and the exit status is 1, naming the table and the columns;
-erasing on any two values joined would remove unrelated records.
+joins them: as the package records them, or, for a package written before
+packages did and a table no mapping reads as records, the plan's (--plan, the
+plan the package was written under) or those given by --person-columns
+TABLE=COL,COL (TABLE= for a table whose person: reads no two). Where nothing
+names a table's columns and two of a record's values joined are a listed
+person's number, nothing is erased and the exit status is 1, naming the table
+and the columns: erasing on any two values joined would remove unrelated
+records.
 
 FILE has one identity number per line; blank lines and lines starting with #
 are skipped. Records linked to a person only through rows the package does not

@@ -161,3 +161,21 @@ func TestArchiveErasePersonColumnsReadADatetimeBirthDate(t *testing.T) {
 		t.Fatalf("records left %q, want only 2 (another person)", left)
 	}
 }
+
+// A misspelt table or column in --person-columns would leave the split
+// number unsearched: erase refuses it, naming the name, and changes
+// nothing.
+func TestArchiveErasePersonColumnsMustExist(t *testing.T) {
+	for _, c := range []struct{ flag, name string }{{"besok=fod,sista4", "fod"}, {"besk=fodd,sista4", "besk"}} {
+		flag, name := c.flag, c.name
+		pkg := splitPackage(t)
+		list := personListFile(t, "19121212-1212")
+		code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 13", "--person-columns", flag)
+		if code == exitOK || !strings.Contains(errs, name) {
+			t.Errorf("%s: exit %d, want a refusal naming %s\n%s\n%s", flag, code, name, out, errs)
+		}
+		if left := recordsLeft(t, pkg, "besok"); left != "1 2" {
+			t.Errorf("%s: records left %q, want 1 2", flag, left)
+		}
+	}
+}
