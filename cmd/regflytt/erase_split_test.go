@@ -179,3 +179,49 @@ func TestArchiveErasePersonColumnsMustExist(t *testing.T) {
 		}
 	}
 }
+
+// The shapes a split number's parts come in, each erased where the
+// person: columns name them, another person's parts kept: a six-digit
+// birth date in text, a co-ordination number's birth date (day + 60,
+// text: no date column holds it), and the last four in an integer
+// column; and the list writing a number as ten digits with '+' (100 or
+// older) or as twelve.
+func TestArchiveEraseSplitNumberShapes(t *testing.T) {
+	tbl := &connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		nullableText("fodd"),
+		{Name: "sista4", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}, Nullable: true},
+	}}
+	rows := [][]connectors.Value{
+		{"121212", int64(1212)},   // 19121212-1212, listed as 121212+1212
+		{"19121272", int64(1235)}, // a co-ordination number
+		{"051212", int64(1237)},   // 20051212-1237, listed with twelve digits
+		{"19460161", int64(1231)}, // another person's co-ordination number
+		{"460101", int64(301)},    // another person's
+	}
+	listed := []string{"121212+1212", "191212721235", "20051212-1237"}
+	// Not told the columns, erase finds each listed person's parts and
+	// refuses.
+	pkg := erasablePackage(t, tbl, eraseRef, "code_unknown", rows)
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", personListFile(t, listed...), "--reference", "Dnr 14")
+	if code == exitOK || !strings.Contains(errs, "3 records hold in columns fodd and sista4") {
+		t.Fatalf("erase not told the person: columns: exit %d, want a refusal naming the 3 records\n%s\n%s", code, out, errs)
+	}
+	pkg = erasablePackage(t, tbl, eraseRef, "code_unknown", rows)
+	out = eraseListedWith(t, pkg, []string{"--person-columns", "besok=fodd,sista4"}, "121212+1212", "191212721235", "20051212-1237")
+	wantAllFound(t, out)
+	if left := recordsLeft(t, pkg, "besok"); left != "4 5" {
+		t.Fatalf("records left %q, want 4 5 (other persons)", left)
+	}
+}
+
+// eraseListedWith is eraseListed with more flags.
+func eraseListedWith(t *testing.T, pkg string, flags []string, numbers ...string) string {
+	t.Helper()
+	list := personListFile(t, numbers...)
+	code, out, errs := cli(t, append([]string{"archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 14"}, flags...)...)
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	return out
+}
