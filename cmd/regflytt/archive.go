@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -209,10 +210,10 @@ and the count. Access to personal data is logged and kept (PDL).`,
 }
 
 func newArchiveEraseCmd(g *globals) *cobra.Command {
-	var list, reference, refDate, keyEnv, planPath string
-	var personCols []string
+	var list, reference, refDate, keyEnv, planPath, identity, recipientsFile string
+	var personCols, recipients []string
 	cmd := &cobra.Command{
-		Use:   "erase PKG --person-list FILE --reference REF [--plan PLAN] [--person-columns TABLE=COL,COL]",
+		Use:   "erase PKG --person-list FILE --reference REF [--plan PLAN] [--person-columns TABLE=COL,COL] [--identity KEYFILE --recipient AGE_PUBLIC_KEY…]",
 		Short: "Remove every archived record of the listed persons (erasure), keeping the package verifiable",
 		Long: `Removes from the package every record that holds one of the listed identity
 numbers in any column (read as a run's opt-out matching reads them: every shape,
@@ -237,15 +238,34 @@ person's number, nothing is erased and the exit status is 1, naming the table
 and the columns: erasing on any two values joined would remove unrelated
 records.
 
+A sealed package (PKG.tar.age, a file) is opened with --identity into a clear
+copy beside it, erased there, sealed again to the recipients of --recipient or
+--recipients-file, and put with its checksum (PKG.tar.age.sha512) in the old
+one's place; the clear copy is removed. Copies of the old sealed package kept
+elsewhere still hold the erased records.
+
 FILE has one identity number per line; blank lines and lines starting with #
 are skipped. Records linked to a person only through rows the package does not
 hold cannot be found here: the receiving platform's erasure covers those.`,
-		Args: exactArgs(1, "one package directory"),
+		Args: exactArgs(1, "one package directory or sealed package"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if list == "" || strings.TrimSpace(reference) == "" {
 				return usageError{fmt.Errorf("archive erase needs --person-list and --reference")}
 			}
-			pkg, err := archive.Open(args[0])
+			// A sealed package is opened into a clear copy beside it,
+			// erased there, sealed again and put in its place: erasing a
+			// decrypted copy alone left the sealed package, the one kept,
+			// with the person's records.
+			dir := args[0]
+			var s *sealedErasure
+			if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
+				if s, err = openSealed(dir, identity, recipients, recipientsFile); err != nil {
+					return err
+				}
+				defer s.close()
+				dir = s.clear
+			}
+			pkg, err := archive.Open(dir)
 			if err != nil {
 				return err
 			}
@@ -286,7 +306,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			if req.PersonColumns, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
 				return err
 			}
-			res, err := archive.Erase(args[0], req)
+			res, err := archive.Erase(dir, req)
 			var split *archive.SplitNumberError
 			if errors.As(err, &split) {
 				return fmt.Errorf("%w: give the plan the package was written under (--plan PLAN), whose person: declarations name the columns, or name them yourself (--person-columns TABLE=FIRST,SECOND; TABLE= for a table whose person: reads neither)", err)
@@ -295,6 +315,12 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				return err
 			}
 			apart, unresolved := m.apart, m.unresolved
+			var sealedSum string
+			if s != nil {
+				if sealedSum, err = s.reseal(); err != nil {
+					return err
+				}
+			}
 			if !g.quiet {
 				fmt.Fprintf(g.stdout, "erased from %s (reference %s), %d persons listed, %d found in no archived record:\n", args[0], reference, persons.Len(), len(persons.Unmatched()))
 				for _, what := range []struct {
@@ -315,6 +341,9 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 					fmt.Fprintf(g.stdout, "  matched on the ten digits alone, century not resolved: %d read in another century than the list's entry, %d naming a century after the reference date %s; erased on the safe side: check the decision covers them\n", apart, unresolved, refDate)
 				}
 				fmt.Fprintln(g.stdout, "the new version verifies; the old one is removed")
+				if s != nil {
+					fmt.Fprintf(g.stdout, "sealed again to %d recipient(s) in %s's place (SHA-512 %s, in %s.sha512), no clear copy kept; copies of the old sealed package (backups) still hold the erased records\n", len(s.recipients), args[0], sealedSum, args[0])
+				}
 			}
 			return nil
 		},
@@ -324,6 +353,9 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 	cmd.Flags().StringVar(&refDate, "reference-date", "", "date 10-digit numbers are read against (default: the package's, from its plan)")
 	cmd.Flags().StringVar(&keyEnv, "pseudonym-key-env", "", "environment variable holding the pseudonymisation key, to erase pseudonyms too")
 	cmd.Flags().StringVar(&planPath, "plan", "", "the plan the package was written under: its person: columns are searched for a number split over two of them")
+	cmd.Flags().StringVar(&identity, "identity", "", "for a sealed package (PKG.tar.age): file holding the age secret key that opens it")
+	cmd.Flags().StringArrayVar(&recipients, "recipient", nil, "for a sealed package: age public key (age1…) to seal the new version to (repeat it)")
+	cmd.Flags().StringVar(&recipientsFile, "recipients-file", "", "for a sealed package: file of age recipients, one per line")
 	cmd.Flags().StringArrayVar(&personCols, "person-columns", nil, "TABLE=COL,COL: the columns a table's person: reads, searched joined for a number split over them (repeat it; TABLE= for none)")
 	return cmd
 }
@@ -447,6 +479,104 @@ func erasePersonColumns(g *globals, pkg *archive.Package, planPath string, flags
 	return cols, strings.Join(notes, "; "), nil
 }
 
+// sealedErasure is an erasure from a sealed package: its clear copy, and
+// the recipients the new version is sealed to.
+type sealedErasure struct {
+	sealed, clear string
+	recipients    []age.Recipient
+}
+
+// openSealed opens the sealed package at path into a clear copy beside
+// it (PATH.erase-clear, 0700), once it knows the recipients to seal the
+// new version to.
+func openSealed(path, identity string, recipients []string, recipientsFile string) (*sealedErasure, error) {
+	if identity == "" || (len(recipients) == 0 && recipientsFile == "") {
+		return nil, usageError{fmt.Errorf("%s is a sealed package (a file, not a package folder): give --identity KEYFILE to open it and --recipient (or --recipients-file) to seal the new version to; the erasure then replaces it", path)}
+	}
+	ids, err := readIdentities(identity)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := readRecipients(recipients, recipientsFile)
+	if err != nil {
+		return nil, err
+	}
+	s := &sealedErasure{sealed: path, clear: path + ".erase-clear", recipients: rs}
+	if _, err := os.Lstat(s.clear); err == nil {
+		return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): it may hold personal data in clear: check it and remove it first", s.clear)
+	}
+	if _, err := archive.Decrypt(path, s.clear, ids...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// reseal seals the erased clear copy to the recipients and puts it, and
+// its checksum, in the sealed package's place; it gives the new one's
+// SHA-512. The new version is written in a folder beside it first, under
+// the sealed package's own name, so that its checksum file names it.
+func (s *sealedErasure) reseal() (string, error) {
+	stage := s.sealed + ".erase-sealed"
+	if err := os.Mkdir(stage, 0o700); err != nil {
+		return "", fmt.Errorf("erase: the erasure is NOT in %s (sealing the new version): %w", s.sealed, err)
+	}
+	defer os.RemoveAll(stage)
+	out := filepath.Join(stage, filepath.Base(s.sealed))
+	sum, err := archive.Encrypt(s.clear, out, s.recipients...)
+	if err != nil {
+		return "", fmt.Errorf("erase: the erasure is NOT in %s (sealing the new version failed): %w", s.sealed, err)
+	}
+	if err := os.Rename(out, s.sealed); err != nil {
+		return "", fmt.Errorf("erase: the erasure is NOT in %s (the new version could not replace it): %w", s.sealed, err)
+	}
+	if err := os.Rename(out+".sha512", s.sealed+".sha512"); err != nil {
+		return "", fmt.Errorf("erase: %s is the new version, but its checksum could not be put beside it (its SHA-512 is %s): %w", s.sealed, sum, err)
+	}
+	return sum, nil
+}
+
+// close removes the clear copy.
+func (s *sealedErasure) close() { os.RemoveAll(s.clear) }
+
+// readIdentities reads the age secret keys in a file.
+func readIdentities(path string) ([]age.Identity, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	defer f.Close()
+	ids, err := age.ParseIdentities(f)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("identity file %s holds no age key", path)}
+	}
+	return ids, nil
+}
+
+// readRecipients reads age public keys, given one by one and in a file.
+func readRecipients(keys []string, file string) ([]age.Recipient, error) {
+	var rs []age.Recipient
+	for _, r := range keys {
+		rec, err := age.ParseX25519Recipient(r)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--recipient: %w", err)}
+		}
+		rs = append(rs, rec)
+	}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("recipients: %w", err)
+		}
+		more, err := age.ParseRecipients(f)
+		f.Close()
+		if err != nil {
+			return nil, usageError{fmt.Errorf("recipients file %s: %w", file, err)}
+		}
+		rs = append(rs, more...)
+	}
+	return rs, nil
+}
+
 // readPersonList reads identity numbers, one per line, into a person list
 // matched as a run's erasure list is, with the ten-digit keys it holds. A
 // malformed line stops the erasure, named by file and line, never by its
@@ -498,25 +628,9 @@ encrypted one is stored.`,
 			if to == "" || (len(recipients) == 0 && recipientsFile == "") {
 				return usageError{fmt.Errorf("archive encrypt needs --to and at least one --recipient or --recipients-file")}
 			}
-			var rs []age.Recipient
-			for _, r := range recipients {
-				rec, err := age.ParseX25519Recipient(r)
-				if err != nil {
-					return usageError{fmt.Errorf("--recipient: %w", err)}
-				}
-				rs = append(rs, rec)
-			}
-			if recipientsFile != "" {
-				f, err := os.Open(recipientsFile)
-				if err != nil {
-					return fmt.Errorf("recipients: %w", err)
-				}
-				more, err := age.ParseRecipients(f)
-				f.Close()
-				if err != nil {
-					return usageError{fmt.Errorf("recipients file %s: %w", recipientsFile, err)}
-				}
-				rs = append(rs, more...)
+			rs, err := readRecipients(recipients, recipientsFile)
+			if err != nil {
+				return err
 			}
 			sum, err := archive.Encrypt(args[0], to, rs...)
 			if err != nil {
@@ -542,14 +656,9 @@ func newArchiveDecryptCmd(g *globals) *cobra.Command {
 			if identity == "" || to == "" {
 				return usageError{fmt.Errorf("archive decrypt needs --identity and --to")}
 			}
-			f, err := os.Open(identity)
+			ids, err := readIdentities(identity)
 			if err != nil {
-				return fmt.Errorf("identity: %w", err)
-			}
-			ids, err := age.ParseIdentities(f)
-			f.Close()
-			if err != nil {
-				return usageError{fmt.Errorf("identity file %s holds no age key", identity)}
+				return err
 			}
 			if _, err := archive.Decrypt(args[0], to, ids...); err != nil {
 				return err
