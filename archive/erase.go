@@ -55,6 +55,10 @@ type EraseResult struct {
 	// records removed because a foreign key refers to a removed record;
 	// Values the values archived alone.
 	Records, Linked, Values map[string]int64
+	// ValuesLeft counts the values archived alone kept: each belongs to
+	// a record that migrated, whose person the package does not hold, so
+	// only its key or its value could name a person, and neither did.
+	ValuesLeft map[string]int64
 }
 
 // parentArchived is the reason of a record archived because its parent
@@ -91,7 +95,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("erase %s: %w", dir, err)
 	}
-	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}}
+	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}, ValuesLeft: map[string]int64{}}
 	// removed holds the row numbers to drop per table, and the dropped
 	// records' values, which the foreign keys are matched against.
 	removed := map[string]map[int64][]connectors.Value{}
@@ -205,6 +209,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 			if err := w.AddValue(tbl, v.Value); err != nil {
 				return fail(err)
 			}
+			res.ValuesLeft[t.Table]++
 		}
 	}
 	w.history = history

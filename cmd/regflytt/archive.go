@@ -337,6 +337,14 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 					}
 					fmt.Fprintf(g.stdout, "  %s: %s\n", what.name, strings.Join(parts, ", "))
 				}
+				if len(res.ValuesLeft) > 0 {
+					var parts []string
+					for t, n := range res.ValuesLeft {
+						parts = append(parts, fmt.Sprintf("%s %d", t, n))
+					}
+					sort.Strings(parts)
+					fmt.Fprintf(g.stdout, "  values archived alone left, whose record migrated: %s (the package holds their record's key, not its person, so erase cannot tell whose they are: the keys of the records the receiving platform erases for the person name them)\n", strings.Join(parts, ", "))
+				}
 				if apart+unresolved > 0 {
 					fmt.Fprintf(g.stdout, "  matched on the ten digits alone, century not resolved: %d read in another century than the list's entry, %d naming a century after the reference date %s; erased on the safe side: check the decision covers them\n", apart, unresolved, refDate)
 				}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 )
 
@@ -224,4 +225,31 @@ func eraseListedWith(t *testing.T, pkg string, flags []string, numbers ...string
 		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
 	}
 	return out
+}
+
+// A value archived alone (value granularity) belongs to a record that
+// migrated: the package holds its key and the value, not the record's
+// person, so erase cannot tell whose it is. It said "values archived
+// alone: none" as if it had looked at every value and found none of the
+// person's. It says how many it left, in which table, and why.
+func TestArchiveEraseSaysWhichValuesArchivedAloneItCannotPlace(t *testing.T) {
+	tbl := erasablePatients(nullableText("ident"), nullableText("vikt"))
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: eraseRef.Format("2006-01-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(tbl, archive.Record{Reason: "person_length", Values: []connectors.Value{int64(1), "19121212-1212", nil}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddValue(tbl, archive.Value{Key: []connectors.Value{int64(2)}, Column: "weight", SourceColumn: "vikt", Reason: "out_of_range", Value: "700"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Close(eraseRef); err != nil {
+		t.Fatal(err)
+	}
+	out := eraseListed(t, pkg, "Dnr 16", "19121212-1212")
+	if !strings.Contains(out, "values archived alone left, whose record migrated: patient 1") {
+		t.Errorf("erase does not say which values archived alone it could not place:\n%s", out)
+	}
 }
