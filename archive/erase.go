@@ -59,6 +59,10 @@ type EraseResult struct {
 	// a record that migrated, whose person the package does not hold, so
 	// only its key or its value could name a person, and neither did.
 	ValuesLeft map[string]int64
+	// ChildrenLeft counts the records kept whose mapping's parent: links
+	// them to a record the package does not hold (it migrated): they
+	// hold no person of their own, so erase cannot tell whose they are.
+	ChildrenLeft map[string]int64
 }
 
 // parentArchived is the reason of a record archived because its parent
@@ -95,7 +99,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("erase %s: %w", dir, err)
 	}
-	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}, ValuesLeft: map[string]int64{}}
+	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}, ValuesLeft: map[string]int64{}, ChildrenLeft: map[string]int64{}}
 	// removed holds the row numbers to drop per table, and the dropped
 	// records' values, which the foreign keys are matched against.
 	removed := map[string]map[int64][]connectors.Value{}
@@ -141,6 +145,10 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+
+	if err := old.childrenLeft(removed, res.ChildrenLeft); err != nil {
+		return nil, err
 	}
 
 	next := strings.TrimRight(dir, "/") + ".erase-new"
@@ -278,6 +286,67 @@ func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Val
 	return false
 }
 
+// childrenLeft counts, per table, the records not removed whose
+// mapping's parent: refers to a record the package does not hold: their
+// parent migrated, and its person is on the receiving platform. A table
+// whose person: reads columns of its own holds the person itself and is
+// not counted.
+func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, out map[string]int64) error {
+	var links []ForeignKeyDoc
+	for _, t := range p.Summary.Tables {
+		if t.Person != nil && len(t.Person.Columns) > 0 {
+			continue
+		}
+		for _, fk := range t.ForeignKeys {
+			if fk.Parent {
+				links = append(links, fk)
+			}
+		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	held, err := p.heldKeys(links)
+	if err != nil {
+		return err
+	}
+	return p.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
+		if _, gone := removed[t.Table][rec.Row]; gone || (t.Person != nil && len(t.Person.Columns) > 0) {
+			return
+		}
+		for _, fk := range t.ForeignKeys {
+			if !fk.Parent {
+				continue
+			}
+			if k, ok := tupleOf(t.Columns, fk.Columns, rec.Values); ok && !held[fkKey(fk.RefTable, fk.RefColumns)][k] {
+				out[t.Table]++
+				return
+			}
+		}
+	})
+}
+
+// heldKeys gives, for each (table, columns) the links refer to, the
+// tuples the package's records of that table hold there.
+func (p *Package) heldKeys(links []ForeignKeyDoc) (map[string]map[string]bool, error) {
+	refs := map[string]map[string]bool{}
+	err := p.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
+		for _, fk := range links {
+			if fk.RefTable != t.Table {
+				continue
+			}
+			if k, ok := tupleOf(t.Columns, fk.RefColumns, rec.Values); ok {
+				key := fkKey(fk.RefTable, fk.RefColumns)
+				if refs[key] == nil {
+					refs[key] = map[string]bool{}
+				}
+				refs[key][k] = true
+			}
+		}
+	})
+	return refs, err
+}
+
 // personColumns checks the declared person columns against the package
 // and gives their positions per table. A table or column the package
 // lacks is an error: a misspelt name would leave a split number
@@ -412,27 +481,13 @@ func (p *Package) parentsLinked() error {
 	}
 	// The keys the archived records hold where a needing table's links
 	// refer to.
-	refs := map[string]map[string]bool{}
 	var links []ForeignKeyDoc
 	for _, t := range p.Summary.Tables {
 		if need[t.Table] {
 			links = append(links, t.ForeignKeys...)
 		}
 	}
-	err := p.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
-		for _, fk := range links {
-			if fk.RefTable != t.Table {
-				continue
-			}
-			if k, ok := tupleOf(t.Columns, fk.RefColumns, rec.Values); ok {
-				key := fkKey(fk.RefTable, fk.RefColumns)
-				if refs[key] == nil {
-					refs[key] = map[string]bool{}
-				}
-				refs[key][k] = true
-			}
-		}
-	})
+	refs, err := p.heldKeys(links)
 	if err != nil {
 		return err
 	}

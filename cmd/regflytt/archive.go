@@ -327,23 +327,17 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 					name string
 					m    map[string]int64
 				}{{"records naming a person", res.Records}, {"records referring to those", res.Linked}, {"values archived alone", res.Values}} {
-					var parts []string
-					for t, n := range what.m {
-						parts = append(parts, fmt.Sprintf("%s %d", t, n))
+					text := countsText(what.m)
+					if text == "" {
+						text = "none"
 					}
-					sort.Strings(parts)
-					if len(parts) == 0 {
-						parts = []string{"none"}
-					}
-					fmt.Fprintf(g.stdout, "  %s: %s\n", what.name, strings.Join(parts, ", "))
+					fmt.Fprintf(g.stdout, "  %s: %s\n", what.name, text)
 				}
 				if len(res.ValuesLeft) > 0 {
-					var parts []string
-					for t, n := range res.ValuesLeft {
-						parts = append(parts, fmt.Sprintf("%s %d", t, n))
-					}
-					sort.Strings(parts)
-					fmt.Fprintf(g.stdout, "  values archived alone left, whose record migrated: %s (the package holds their record's key, not its person, so erase cannot tell whose they are: the keys of the records the receiving platform erases for the person name them)\n", strings.Join(parts, ", "))
+					fmt.Fprintf(g.stdout, "  values archived alone left, whose record migrated: %s (the package holds their record's key, not its person, so erase cannot tell whose they are: the keys of the records the receiving platform erases for the person name them)\n", countsText(res.ValuesLeft))
+				}
+				if len(res.ChildrenLeft) > 0 {
+					fmt.Fprintf(g.stdout, "  records left whose parent record migrated: %s (they hold their parent's key, not its person, so erase cannot tell whose they are: the keys of the records the receiving platform erases for the person name them)\n", countsText(res.ChildrenLeft))
 				}
 				if apart+unresolved > 0 {
 					fmt.Fprintf(g.stdout, "  matched on the ten digits alone, century not resolved: %d read in another century than the list's entry, %d naming a century after the reference date %s; erased on the safe side: check the decision covers them\n", apart, unresolved, refDate)
@@ -366,6 +360,16 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 	cmd.Flags().StringVar(&recipientsFile, "recipients-file", "", "for a sealed package: file of age recipients, one per line")
 	cmd.Flags().StringArrayVar(&personCols, "person-columns", nil, "TABLE=COL,COL: the columns a table's person: reads, searched joined for a number split over them (repeat it; TABLE= for none)")
 	return cmd
+}
+
+// countsText lists counts per table, "table n, …", by table name.
+func countsText(m map[string]int64) string {
+	var parts []string
+	for t, n := range m {
+		parts = append(parts, fmt.Sprintf("%s %d", t, n))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
 }
 
 // eraseMatcher tells whether archived values name a listed person, as a

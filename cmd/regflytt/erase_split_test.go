@@ -253,3 +253,44 @@ func TestArchiveEraseSaysWhichValuesArchivedAloneItCannotPlace(t *testing.T) {
 		t.Errorf("erase does not say which values archived alone it could not place:\n%s", out)
 	}
 }
+
+// A visit archived for its own reason whose patient migrated is linked
+// (the mapping's parent:) to a record the package does not hold: erase
+// cannot tell whose it is, and said nothing of it while removing the
+// visit whose archived patient it erased. It says how many such records
+// it left, in which table.
+func TestArchiveEraseSaysWhichChildrenOfMigratedParentsItLeft(t *testing.T) {
+	patient := erasablePatients(nullableText("ident"))
+	visit := &connectors.Table{Name: "visit", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "patient_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}, Nullable: true},
+	}, ForeignKeys: []connectors.ForeignKey{{Name: archive.ParentKey, Columns: []string{"patient_id"}, RefTable: "patient", RefColumns: []string{"id"}}}}
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: eraseRef.Format("2006-01-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, add := range []struct {
+		tbl    *connectors.Table
+		reason string
+		values []connectors.Value
+	}{
+		{patient, "person_length", []connectors.Value{int64(1), "19121212-1212"}},
+		{visit, "parent_archived", []connectors.Value{int64(10), int64(1)}},
+		{visit, "invalid_date", []connectors.Value{int64(11), int64(5)}}, // patient 5 migrated
+	} {
+		if err := w.Add(add.tbl, archive.Record{Reason: add.reason, Values: add.values}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(eraseRef); err != nil {
+		t.Fatal(err)
+	}
+	out := eraseListed(t, pkg, "Dnr 17", "19121212-1212")
+	if !strings.Contains(out, "records referring to those: visit 1") || !strings.Contains(out, "records left whose parent record migrated: visit 1") {
+		t.Errorf("erase does not say which records it left whose parent migrated:\n%s", out)
+	}
+	if left := recordsLeft(t, pkg, "visit"); left != "11" {
+		t.Errorf("visits left %q, want 11", left)
+	}
+}
