@@ -25,9 +25,10 @@ type EraseRequest struct {
 	// columns, a birth date and the last four, that a mapping's person:
 	// joined. Nil: no such number is looked for, and none is refused.
 	IdentifiesSplit func(a, b connectors.Value) bool
-	// MaybeSplitPart reports whether a value may be one part of such a
-	// number; nil: every value may.
-	MaybeSplitPart func(connectors.Value) bool
+	// SplitPart tells which part of such a number a value may be (0:
+	// none); only two values of different parts are asked joined, in
+	// both orders. Nil: every two values are.
+	SplitPart func(connectors.Value) int
 	// PersonColumns names, per source table, the columns its mapping's
 	// person: reads (from the plan, or the caller), before what the
 	// package records (TableSummary.Person): their values are asked
@@ -269,14 +270,22 @@ func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Val
 		return false
 	}
 	var parts []int
+	kinds := make([]int, len(vals))
 	for i, v := range vals {
-		if v != nil && (req.MaybeSplitPart == nil || req.MaybeSplitPart(v)) {
+		if v == nil {
+			continue
+		}
+		kinds[i] = -1
+		if req.SplitPart != nil {
+			kinds[i] = req.SplitPart(v)
+		}
+		if kinds[i] != 0 {
 			parts = append(parts, i)
 		}
 	}
 	for _, i := range parts {
 		for _, j := range parts {
-			if i != j && req.IdentifiesSplit(vals[i], vals[j]) {
+			if i != j && (kinds[i] != kinds[j] || kinds[i] < 0) && req.IdentifiesSplit(vals[i], vals[j]) {
 				unplaced.note(t.Table, t.Columns[i].Name, t.Columns[j].Name)
 				// One pair names the record: counting it once.
 				return false

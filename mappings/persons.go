@@ -489,22 +489,24 @@ func ListedNumbersSplit(a, b connectors.Value, ref time.Time) []pnr.Number {
 	return out
 }
 
-// MaybeSplitPart reports whether a stored value may be one part of an
-// identity number split over two columns: a date, or text or a number of
-// six or eight digits (the birth date), or of one to four (the last
-// four, an integer column's having lost its leading zeros). Nothing else
-// joins with another value into a number, so archive erase need ask no
-// other pair of a table whose person: it does not know.
-func MaybeSplitPart(v connectors.Value) bool {
+// SplitPartOf tells which part of an identity number split over two
+// columns a stored value may be: 1, the birth date (a date, or text or a
+// number of six or eight digits); 2, the last four (one to four digits,
+// an integer column's having lost its leading zeros); 0, neither. Only a
+// birth date and a last four join into a number, so archive erase need
+// ask no other pair of a table whose person: it does not know.
+func SplitPartOf(v connectors.Value) int {
 	s, ok := numberText(v)
 	if !ok {
-		return false
+		return 0
 	}
-	switch n := len(decimalDigitsN(s, 9)); n {
-	case 1, 2, 3, 4, 6, 8:
-		return true
+	switch n := len(decimalDigitsN(s, 9)); {
+	case n == 6 || n == 8:
+		return 1
+	case n >= 1 && n <= 4:
+		return 2
 	}
-	return false
+	return 0
 }
 
 // PersonColumns names the source columns the table's person: reads (the

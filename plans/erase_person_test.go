@@ -62,7 +62,7 @@ func TestRunRecordsPersonColumnsForErasure(t *testing.T) {
 	res, err := archive.Erase(arc, archive.EraseRequest{Reference: "Dnr 12", Who: "test", At: time.Now(), Tool: "regflytt test",
 		Identifies:      func(v connectors.Value) bool { return false },
 		IdentifiesSplit: func(a, b connectors.Value) bool { return anyListed(mappings.ListedNumbersSplit(a, b, ref)) },
-		MaybeSplitPart:  mappings.MaybeSplitPart})
+		SplitPart:       mappings.SplitPartOf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -301,7 +301,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				}
 			}
 			m := &eraseMatcher{persons: persons, pseudonyms: pseudonyms, ref: ref}
-			req := archive.EraseRequest{Identifies: m.identifies, IdentifiesSplit: m.identifiesSplit, MaybeSplitPart: mappings.MaybeSplitPart,
+			req := archive.EraseRequest{Identifies: m.identifies, IdentifiesSplit: m.identifiesSplit, SplitPart: mappings.SplitPartOf,
 				Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()}
 			if req.PersonColumns, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
 				return err
