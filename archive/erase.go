@@ -81,10 +81,16 @@ const parentArchived = "parent_archived"
 // and the counts, no identity), verifies it, and only then replaces the
 // old version with it.
 //
+// A record holding a person's number split over two columns (a birth
+// date, the last four) is found in the columns its mapping's person:
+// read (EraseRequest.PersonColumns, else what the package records);
+// where neither says, such a pair refuses the erasure, nothing changed.
+//
 // Records that belong to a person only through rows the package does not
 // hold (a value row whose form instance migrated) cannot be found here:
-// the result says nothing about them, and the receiving platform's own
-// erasure must cover them.
+// the result counts those it can see (values archived alone, records
+// whose parent: migrated) as left, and the receiving platform's own
+// erasure must name them.
 func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if req.Identifies == nil || strings.TrimSpace(req.Reference) == "" {
 		return nil, errors.New("an erasure needs the persons and the decision's reference")
