@@ -64,6 +64,8 @@ func (d Difference) String() string {
 		return fmt.Sprintf("%s: rule %s: regflytt creates none, and a rule can rewrite or drop the rows regflytt writes without an error", where, d.Existing)
 	case "foreign key":
 		return fmt.Sprintf("%s: foreign key %s: regflytt makes only the declared foreign keys, after the load, checked at once and without actions: this one can refuse rows regflytt writes (a record whose parent is not there), stopping the run with the target half written, and an ON DELETE or ON UPDATE action or a deferred check changes or refuses rows out of the run's sight", where, d.Existing)
+	case "generated column":
+		return fmt.Sprintf("%s: generated column, made %s: regflytt creates none, and the server stores its expression's value in place of the one regflytt writes (LOAD DATA without an error)", where, d.Existing)
 	case "check":
 		return fmt.Sprintf("%s: check constraint %s: regflytt creates no such check, and it can refuse rows regflytt writes, stopping the run with the target half written", where, d.Existing)
 	case "collation":

@@ -26,6 +26,18 @@ const prefixUniqueQuery = "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, SUB_PART 
 const triggersQuery = "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS " +
 	"WHERE EVENT_OBJECT_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, TRIGGER_NAME"
 
+// A generated column (VIRTUAL or STORED/PERSISTENT) holds what its
+// expression computes, never what is written: INSERT refuses a value for
+// it in strict mode (error 1906), but LOAD DATA, Write's usual path,
+// stores the expression's value in its place without a warning
+// (verified on 10.11), so a run's rows arrived changed and only its end
+// check said so. COLUMN_TYPE does not show it; EXTRA does ("VIRTUAL
+// GENERATED", "STORED GENERATED"; MariaDB before 10.2 "VIRTUAL",
+// "PERSISTENT"; MySQL's "DEFAULT_GENERATED" is a default, not this).
+const generatedColumnsQuery = "SELECT TABLE_NAME, COLUMN_NAME, EXTRA, GENERATION_EXPRESSION FROM information_schema.COLUMNS " +
+	"WHERE TABLE_SCHEMA = ? AND (EXTRA LIKE '%VIRTUAL%' OR EXTRA LIKE '%STORED GENERATED%' OR EXTRA LIKE '%PERSISTENT%') " +
+	"ORDER BY TABLE_NAME, ORDINAL_POSITION"
+
 // A CHECK constraint refuses rows regflytt writes; the only one Create
 // makes is the json_valid(`col`) MariaDB adds to a JSON column, under the
 // column's name (the catalogue reads it as the column's type, and
@@ -56,8 +68,9 @@ const foreignKeyActionsQuery = "SELECT rc.TABLE_NAME, rc.CONSTRAINT_NAME, rc.REF
 
 // CheckExistingTables implements connectors.ExistingTableChecker: a
 // difference for each unique index over a column prefix of one of tables,
-// named with its columns, for each CHECK constraint but a JSON column's,
-// each foreign key with an action, and each trigger on one of them.
+// named with its columns, for each generated column, each CHECK
+// constraint but a JSON column's, each foreign key with an action, and
+// each trigger on one of them.
 func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]connectors.Difference, error) {
 	if s.conn == nil {
 		return nil, s.db.errorf("snapshot is closed")
@@ -100,6 +113,20 @@ func (s *snapshot) CheckExistingTables(ctx context.Context, tables []string) ([]
 		if ix.prefix {
 			out = append(out, connectors.Difference{Table: ix.table, What: "unique index", Declared: "none", Existing: ix.name + " (" + strings.Join(ix.cols, ", ") + ")"})
 		}
+	}
+	err = each(ctx, s.conn, generatedColumnsQuery, s.db.schema, func(r *sql.Rows) error {
+		var table, col, extra string
+		var expr sql.NullString
+		if err := r.Scan(&table, &col, &extra, &expr); err != nil {
+			return err
+		}
+		if want[table] {
+			out = append(out, connectors.Difference{Table: table, Column: col, What: "generated column", Declared: "none", Existing: "AS (" + expr.String + ") " + extra})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.db.errorf("list generated columns: %w", err)
 	}
 	checks := func(r *sql.Rows) error {
 		var table, name, clause string

@@ -56,5 +56,22 @@ func TestCheckExistingTables(t *testing.T) {
 				"table unit: foreign key unit_c, made FOREIGN KEY (c) REFERENCES other (c) ON DELETE RESTRICT ON UPDATE SET NULL: ",
 			},
 		},
+		// A generated column, VIRTUAL or STORED, is a difference named
+		// with its expression (LOAD DATA stores the expression's value in
+		// place of the one written, without a warning); a column with a
+		// DEFAULT expression is not, and neither is another table's.
+		conformance.ExistingCase{
+			Name: "GeneratedColumns",
+			DDL: []string{
+				"CREATE TABLE other (id int PRIMARY KEY, twice int AS (id * 2) VIRTUAL) ENGINE=InnoDB",
+				"CREATE TABLE unit (code varchar(20) PRIMARY KEY, a int DEFAULT (1 + 1), upper_code varchar(20) AS (UPPER(code)) PERSISTENT, " +
+					"tenfold int AS (a * 10) VIRTUAL) ENGINE=InnoDB",
+			},
+			Tables: []string{"unit"},
+			Want: []string{
+				"table unit, column upper_code: generated column, made AS (ucase(`code`)) STORED GENERATED: ",
+				"table unit, column tenfold: generated column, made AS (`a` * 10) VIRTUAL GENERATED: ",
+			},
+		},
 	)
 }

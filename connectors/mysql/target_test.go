@@ -237,3 +237,41 @@ func TestWriteSplitsByPacketSize(t *testing.T) {
 		t.Fatalf("read %d rows back", len(got))
 	}
 }
+
+// A receiving table's name that is a view or a sequence of the database
+// is refused before any table is created: the catalogue lists base
+// tables only, CREATE TABLE IF NOT EXISTS leaves the view alone, and the
+// rows written would go through it into its base table.
+func TestCreateRefusesViewsAndSequences(t *testing.T) {
+	ctx := context.Background()
+	dbURL := mytest.NewDatabase(t)
+	mytest.Exec(t, dbURL,
+		"CREATE TABLE base (id int NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+		"CREATE VIEW visit AS SELECT id FROM base",
+		"CREATE SEQUENCE unit_seq")
+	tgt := openTarget(t, dbURL)
+	table := func(name string) connectors.Table {
+		return connectors.Table{Name: name, PrimaryKey: []string{"id"}, Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}}}}
+	}
+	for _, c := range []struct{ name, want string }{
+		{"visit", "receiving table visit is a VIEW in database "},
+		{"unit_seq", "receiving table unit_seq is a SEQUENCE in database "},
+	} {
+		err := tgt.Create(ctx, []connectors.Table{table("first"), table(c.name)})
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "nothing was written") {
+			t.Errorf("Create of %s: got %v, want %q", c.name, err, c.want)
+		}
+	}
+	// Refused before the first table was created; a table is still created.
+	db := mytest.Open(t, dbURL)
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'first'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("a refused Create created table first")
+	}
+	if err := tgt.Create(ctx, []connectors.Table{table("first")}); err != nil {
+		t.Fatalf("Create of a table beside the view: %v", err)
+	}
+}
