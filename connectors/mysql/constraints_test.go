@@ -116,3 +116,39 @@ func TestCreateConstraintsMariaDB(t *testing.T) {
 		t.Errorf("a duplicate: %v", err)
 	}
 }
+
+// A declared foreign key is created over the migrated rows only if they
+// hold it: with foreign_key_checks off (a server's global default after a
+// bulk restore, which every new session takes), InnoDB adds the
+// constraint without reading a row, so a visit of no unit stayed in the
+// receiving platform under a foreign key that says there is none, and
+// the run PASSed. CreateConstraints turns the checks on for its own
+// session.
+func TestCreateConstraintsChecksRowsWhateverTheSession(t *testing.T) {
+	if os.Getenv(mytest.EnvVar) == "" {
+		t.Skipf("%s is not set", mytest.EnvVar)
+	}
+	url := mytest.NewDatabase(t)
+	db := openTarget(t, url)
+	ctx := context.Background()
+	tables := constrainedTables()
+	if err := db.Create(ctx, tables); err != nil {
+		t.Fatal(err)
+	}
+	mytest.Exec(t, url, "INSERT INTO enhet (id, kod) VALUES (7, 'y')", "INSERT INTO besok VALUES (1, 7), (2, 99)")
+	// Every session the pool opens is as the server's default makes it.
+	if err := mysql.ExecOnOnlyConnection(ctx, db, "SET SESSION foreign_key_checks = 0"); err != nil {
+		t.Fatal(err)
+	}
+	err := db.CreateConstraints(ctx, tables)
+	if err == nil || !strings.Contains(err.Error(), "fk_enhet") || !strings.Contains(err.Error(), "MariaDB error 1452") {
+		t.Fatalf("a foreign key the rows break: got %v, want error 1452 naming fk_enhet", err)
+	}
+	var n int
+	if err := mytest.Open(t, url).QueryRow("SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'fk_enhet'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Error("the foreign key was created over a row that breaks it")
+	}
+}

@@ -39,6 +39,8 @@
 //	                                                  would cut the catalogue and streamed reads short
 //	                                                  silently; set again when a snapshot begins
 //	program_name       regflytt                       the platform's DBA sees who is reading
+//	foreign_key_checks 1, set by CreateConstraints    a foreign key added with the checks off is
+//	                                                  not checked against the migrated rows
 //
 // # Reading
 //
