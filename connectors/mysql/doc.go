@@ -38,6 +38,8 @@
 //	sql_select_limit   18446744073709551615           a lower limit (a DBA's, against runaway queries)
 //	                                                  would cut the catalogue and streamed reads short
 //	                                                  silently; set again when a snapshot begins
+//	sql_notes          1                              a write's warnings are checked after it, and a
+//	                                                  rounded decimal is only a note; set again by Begin
 //	program_name       regflytt                       the platform's DBA sees who is reading
 //	foreign_key_checks 1, set by CreateConstraints    a foreign key added with the checks off is
 //	                                                  not checked against the migrated rows

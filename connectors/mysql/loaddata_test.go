@@ -98,3 +98,55 @@ func TestInsertRefusesWhatTheServerWouldChange(t *testing.T) {
 		t.Fatal("loaded with LOAD DATA after it was disabled")
 	}
 }
+
+// The warnings checked after every load and INSERT count notes only where
+// sql_notes is on, and a rounded decimal is a note: on a server whose
+// global sql_notes is off (every new session takes it), the decimal
+// WriteChecked was wrongly handed was stored as 1.3 with no error. A
+// write transaction turns notes on for its session.
+func TestWriteCountsNotesWhateverTheSession(t *testing.T) {
+	for _, insert := range []bool{false, true} {
+		name := "load"
+		if insert {
+			name = "insert"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			url := mytest.NewDatabase(t)
+			tgt := openTarget(t, url)
+			if insert {
+				mysql.DisableLoad(tgt)
+			}
+			tbl := connectors.Table{Name: "n", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+				{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+				{Name: "d", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, Nullable: true},
+			}}
+			if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+				t.Fatal(err)
+			}
+			// Every session the pool opens is as the server's default makes it.
+			if err := mysql.ExecOnOnlyConnection(ctx, tgt, "SET SESSION sql_notes = 0"); err != nil {
+				t.Fatal(err)
+			}
+			tx, err := tgt.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = connectors.WriteChecked(ctx, tx, &tbl, [][]connectors.Value{{int64(1), connectors.Decimal("1.25")}})
+			if err == nil {
+				if err := tx.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				var d string
+				if err := mytest.Open(t, url).QueryRow("SELECT d FROM n").Scan(&d); err != nil {
+					t.Fatal(err)
+				}
+				t.Fatalf("a decimal the server rounds to %s was written without an error", d)
+			}
+			tx.Rollback()
+			if !strings.Contains(err.Error(), "1265") {
+				t.Errorf("got %v, want a refusal naming note 1265", err)
+			}
+		})
+	}
+}

@@ -122,6 +122,10 @@ func Config(loc *connectors.Location) (*mysql.Config, error) {
 		"sql_mode":  "'" + sessionSQLMode + "'",
 		// Every session, the target's catalogue reads included.
 		"sql_select_limit": noSelectLimit,
+		// A write's warnings are checked after it, and a rounded decimal
+		// is a note, counted only with sql_notes on; a server may have
+		// it off globally, and every session would take that.
+		"sql_notes": "1",
 	}
 	cfg.ConnectionAttributes = "program_name:regflytt"
 	cfg.Logger = driverLogger{secret: cfg.Passwd}
