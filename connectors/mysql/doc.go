@@ -40,9 +40,11 @@
 //	                                                  silently; set again when a snapshot begins
 //	sql_notes          1                              a write's warnings are checked after it, and a
 //	                                                  rounded decimal is only a note; set again by Begin
+//	foreign_key_checks 1                              with the checks off a row breaking an existing
+//	                                                  foreign key is written, and one added after the
+//	                                                  load is not checked against the rows; set again
+//	                                                  by Begin and CreateConstraints
 //	program_name       regflytt                       the platform's DBA sees who is reading
-//	foreign_key_checks 1, set by CreateConstraints    a foreign key added with the checks off is
-//	                                                  not checked against the migrated rows
 //
 // # Reading
 //

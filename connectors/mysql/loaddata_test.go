@@ -150,3 +150,38 @@ func TestWriteCountsNotesWhateverTheSession(t *testing.T) {
 		})
 	}
 }
+
+// A foreign key of a receiving table that exists (one the schema
+// declares, so the run does not refuse the table) is checked as each row
+// is written only with foreign_key_checks on: on a server whose global
+// default is off, a visit of no unit was loaded under a foreign key that
+// says there is none. A write transaction turns the checks on for its
+// session.
+func TestWriteChecksForeignKeysWhateverTheSession(t *testing.T) {
+	ctx := context.Background()
+	url := mytest.NewDatabase(t)
+	mytest.Exec(t, url,
+		"CREATE TABLE enhet (id bigint NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+		"CREATE TABLE besok (id bigint NOT NULL PRIMARY KEY, enhet_id bigint, CONSTRAINT fk_enhet FOREIGN KEY (enhet_id) REFERENCES enhet (id)) ENGINE=InnoDB",
+		"INSERT INTO enhet VALUES (7)")
+	tgt := openTarget(t, url)
+	tbl := connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "enhet_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: true},
+	}}
+	if err := mysql.ExecOnOnlyConnection(ctx, tgt, "SET SESSION foreign_key_checks = 0"); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	_, err = tx.Write(ctx, &tbl, [][]connectors.Value{{int64(1), int64(7)}, {int64(2), int64(99)}})
+	if err == nil {
+		t.Fatal("a row breaking the table's foreign key was written without an error")
+	}
+	if !strings.Contains(err.Error(), "1452") {
+		t.Errorf("got %v, want a refusal naming 1452", err)
+	}
+}

@@ -126,6 +126,11 @@ func Config(loc *connectors.Location) (*mysql.Config, error) {
 		// is a note, counted only with sql_notes on; a server may have
 		// it off globally, and every session would take that.
 		"sql_notes": "1",
+		// A foreign key holds for the rows written, and is checked
+		// against the rows when CreateConstraints adds it, only with the
+		// checks on, which a server may have off globally (after a bulk
+		// restore).
+		"foreign_key_checks": "1",
 	}
 	cfg.ConnectionAttributes = "program_name:regflytt"
 	cfg.Logger = driverLogger{secret: cfg.Passwd}

@@ -106,19 +106,21 @@ func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
 		return nil, d.errorf("begin: %w", err)
 	}
 	var packet int64
-	var notes bool
-	if err := tx.QueryRowContext(ctx, "SELECT @@max_allowed_packet, @@sql_notes").Scan(&packet, &notes); err != nil {
+	var notes, fkChecks bool
+	if err := tx.QueryRowContext(ctx, "SELECT @@max_allowed_packet, @@sql_notes, @@foreign_key_checks").Scan(&packet, &notes, &fkChecks); err != nil {
 		tx.Rollback()
 		return nil, d.errorf("begin: read max_allowed_packet: %w", err)
 	}
 	// Every write is followed by @@warning_count, and a decimal the server
-	// rounds is only a note, which it counts only with sql_notes on. The
-	// connection turns them on (see Config); a session handed back by the
-	// pool may have turned them off since.
-	if !notes {
-		if _, err := tx.ExecContext(ctx, "SET SESSION sql_notes = 1"); err != nil {
+	// rounds is only a note, which it counts only with sql_notes on; a
+	// foreign key of a table that exists holds for the rows written only
+	// with foreign_key_checks on. The connection turns both on (see
+	// Config); a session handed back by the pool may have turned them off
+	// since.
+	if !notes || !fkChecks {
+		if _, err := tx.ExecContext(ctx, "SET SESSION sql_notes = 1, foreign_key_checks = 1"); err != nil {
 			tx.Rollback()
-			return nil, d.errorf("begin: turn notes on: %w", err)
+			return nil, d.errorf("begin: turn notes and foreign key checks on: %w", err)
 		}
 	}
 	limit := packet - packetSlack
