@@ -109,7 +109,7 @@ func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
 	var notes, fkChecks bool
 	if err := tx.QueryRowContext(ctx, "SELECT @@max_allowed_packet, @@sql_notes, @@foreign_key_checks").Scan(&packet, &notes, &fkChecks); err != nil {
 		tx.Rollback()
-		return nil, d.errorf("begin: read max_allowed_packet: %w", err)
+		return nil, d.errorf("begin: read max_allowed_packet, sql_notes and foreign_key_checks: %w", err)
 	}
 	// Every write is followed by @@warning_count, and a decimal the server
 	// rounds is only a note, which it counts only with sql_notes on; a
