@@ -18,8 +18,13 @@ import (
 // The catalogue leaves such an index out (the receiving notation declares
 // none); unique indexes over whole columns it reads, and CompareTable
 // compares them with the declared ones.
+//
+// The primary key is asked about too: one over a prefix
+// (PRIMARY KEY (code(3))) takes keys that begin alike for one in the
+// same way, and the catalogue reads its columns only, so CompareTable
+// finds it equal to the declared key.
 const prefixUniqueQuery = "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS " +
-	"WHERE TABLE_SCHEMA = ? AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY' ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
+	"WHERE TABLE_SCHEMA = ? AND NON_UNIQUE = 0 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
 
 // A trigger can change, add or drop (by a SIGNAL in a BEFORE trigger,
 // or by writing elsewhere) the rows a run writes; regflytt creates none.

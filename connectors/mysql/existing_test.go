@@ -56,6 +56,21 @@ func TestCheckExistingTables(t *testing.T) {
 				"table unit: foreign key unit_c, made FOREIGN KEY (c) REFERENCES other (c) ON DELETE RESTRICT ON UPDATE SET NULL: ",
 			},
 		},
+		// A primary key over a column prefix takes two keys that begin
+		// alike for one, as a prefix unique index does: LOAD DATA skips
+		// the second with a warning, and the run stopped there with the
+		// target half written. The catalogue reads its columns only.
+		conformance.ExistingCase{
+			Name: "PrefixPrimaryKey",
+			DDL: []string{
+				"CREATE TABLE unit (code varchar(20) NOT NULL, name varchar(40), PRIMARY KEY (code(3))) ENGINE=InnoDB",
+				"CREATE TABLE other (code varchar(20) NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+			},
+			Tables: []string{"unit", "other"},
+			Want: []string{
+				"table unit: unique index PRIMARY (code(3)): ",
+			},
+		},
 		// A generated column, VIRTUAL or STORED, is a difference named
 		// with its expression (LOAD DATA stores the expression's value in
 		// place of the one written, without a warning); a column with a
