@@ -35,6 +35,13 @@ var constraintSQL = connectors.ConstraintSQL{
 	Dialect: Dialect{},
 	DefaultLiteral: func(c *connectors.Column, lit string) string {
 		switch {
+		case c.Type.Kind == connectors.KindTimestamp && strings.HasPrefix(lit, "'"):
+			// An instant the notation writes with its zone ('…Z',
+			// '…+00:00', the only ones it takes): the column holds its
+			// UTC wall clock, and MariaDB refuses a zone in a datetime
+			// default (error 1067). No quote or backslash is left in it.
+			inner := strings.TrimSuffix(strings.TrimPrefix(lit, "'"), "'")
+			return "'" + strings.TrimSuffix(strings.TrimSuffix(inner, "Z"), "+00:00") + "'"
 		case strings.HasPrefix(lit, "'"):
 			// the session keeps backslash escapes (see sessionSQLMode)
 			return strings.ReplaceAll(lit, `\`, `\\`)
