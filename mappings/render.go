@@ -147,6 +147,12 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string, clear map[*Col
 		e := tm.EAV
 		b.paras = append(b.paras, fmt.Sprintf("Source: the form store %s (one row per registration) with its values in %s: the variable named in %s, its value in %s%s. Every value row is a record of its own: it migrates with its registration, or is archived when no column reads its variable.",
 			e.Entities.Value, e.Values.Value, e.Attribute.Value, e.Value.Value, versionText(e)))
+	case tm.Select.IsSet():
+		// The query's values are the records' values: a CASE or a
+		// function in it changes them before any step of the mapping,
+		// and verification re-reads through the same query, so only the
+		// page can tell the registry holder.
+		b.paras = append(b.paras, "Source: table "+tm.Source.Value+", read through this query, whose values the run takes for the table's (a record it leaves out fails verification's count): "+tm.Select.Value)
 	default:
 		b.paras = append(b.paras, "Source: table "+tm.Source.Value+".")
 	}
@@ -161,6 +167,11 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string, clear map[*Col
 	b.paras = append(b.paras, linkParas(tm)...)
 	if tm.Person != nil {
 		b.paras = append(b.paras, "Patients are identified for opt-out by "+sourceText(tm.Person)+"; records of a patient on the opt-out or erasure list are excluded, matched on the ten digits every form of the number shares.")
+	}
+	if tm.NoPerson.IsSet() {
+		// A plan with an exclusion list lets such a table's records
+		// through unmatched on this reason alone.
+		b.paras = append(b.paras, "Records are NOT matched against the opt-out and erasure lists: "+strings.TrimSuffix(tm.NoPerson.Value, ".")+".")
 	}
 	var inClear []string
 	for _, c := range tm.Columns {
@@ -251,6 +262,9 @@ func stepsText(c *ColumnMapping) string {
 			s += " (version from " + c.CodeListVersion.Value + ")"
 		}
 		steps = append(steps, s)
+	}
+	if c.Choice.IsSet() {
+		steps = append(steps, "the first value that is not empty wins, a differing later one is left out: "+c.Choice.Value)
 	}
 	if len(c.OpenEnded) > 0 {
 		var vals []string

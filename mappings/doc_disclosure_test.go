@@ -1,0 +1,51 @@
+package mappings
+
+import (
+	"strings"
+	"testing"
+)
+
+// What a mapping does to the records beyond its columns' steps is in the
+// document the registry holder approves: a select: source's query (a
+// CASE changes values, and verification re-reads through the same query,
+// so it passes), no_person: (the
+// table's records are matched against neither exclusion list) and a
+// column's choice: (a differing later value is left out, counted but
+// written nowhere). Each was in the plan's hash and missing from the page.
+func TestDocumentShowsSelectNoPersonAndChoice(t *testing.T) {
+	dir := t.TempDir()
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: visit
+    source:
+      table: besok
+      select: "SELECT id, CASE WHEN vikt = '0' THEN NULL ELSE vikt END AS vikt FROM besok WHERE datum >= '2005-01-01'"
+    no_person: test bookings of the clinic, no patient's visits
+    columns:
+      visit_id: id
+      weight_kg: {expr: 'decimal(vikt ?? langd)', choice: the weighed value is the later measurement}
+`))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", schemaYAML))
+	var md, page strings.Builder
+	blocks := Document(DocMeta{Title: "T"}, []*File{f}, schema)
+	if err := WriteMarkdown(&md, blocks); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&page, blocks); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Source: table besok, read through this query, whose values the run takes for the table's (a record it leaves out fails verification's count): SELECT id, CASE WHEN vikt = '0' THEN NULL ELSE vikt END AS vikt FROM besok WHERE datum >= '2005-01-01'",
+		"Records are NOT matched against the opt-out and erasure lists: test bookings of the clinic, no patient's visits.",
+		"the first value that is not empty wins, a differing later one is left out: the weighed value is the later measurement",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the Markdown document lacks %q:\n%s", want, md.String())
+		}
+	}
+	if !strings.Contains(page.String(), "WHERE datum &gt;= &#39;2005-01-01&#39;") {
+		t.Errorf("the HTML document lacks the select's WHERE:\n%s", page.String())
+	}
+}
