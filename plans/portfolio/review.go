@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/regflytt/regflytt/mappings"
@@ -154,6 +155,10 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 	}))
 	bs = append(bs, blk(2, tr("Personuppgifter: avstående, utplåning, pseudonymisering", "Personal data: opt-out, erasure, pseudonymisation"), nil,
 		[]string{tr("uppgift", "item"), tr("plan", "plan")}, privacyRows(p, in, tr)))
+	bs = append(bs, blk(2, tr("Det som arkiveras helt eller godtas utan att verifieringen underkänner", "What is archived whole, or accepted without failing verification"), []string{
+		tr("Verifieringen (regflytt verify) godkänner en körning först när varje källpost är redovisad och varje larm är åtgärdat eller godtaget här. Det som står här godkänns med planen.",
+			"Verification (regflytt verify) passes a run only when every source record is accounted for and every alarm is dealt with or accepted here. What this section says is approved with the plan."),
+	}, []string{tr("uppgift", "item"), tr("plan", "plan")}, acceptedRows(p, tr)))
 	cost := fmt.Sprintf("%s kr", groupDigits(t.CostSEK))
 	if t.CostNote.Value != "" {
 		cost += ". " + t.CostNote.Value
@@ -210,6 +215,16 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 		optout = tr("ingen lista: ", "no list: ") + p.OptOutNone.Value
 	}
 	erasure := list(p.ErasureTable, p.ErasureColumn, p.ErasureFile, tr("ingen lista (ingen har begärt utplåning)", "no list (no one demanded erasure)"))
+	// Entries acknowledged to match nobody pass verification: a list
+	// exported in another format matches no one under the same count.
+	unmatched := func(a plans.Acknowledgement) string {
+		if a.Count == 0 {
+			return ""
+		}
+		return fmt.Sprintf(tr("; %d av dess poster godtas som att de inte matchar någon patient i källan: %s", "; %d of its entries accepted as matching no patient in the source: %s"), a.Count, a.Reason.Value)
+	}
+	optout += unmatched(p.OptOutUnmatched)
+	erasure += unmatched(p.ErasureUnmatched)
 	// Pseudonymised is what the mappings do: a key named beside mappings
 	// that call pseudonym() nowhere pseudonymises nothing, and one column
 	// copying the identity number in clear beside another pseudonymising
@@ -273,6 +288,85 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 		{tr("pseudonymisering", "pseudonymisation"), pseudo},
 		{tr("arkivpaketet", "the archive package"), sealed},
 	}
+}
+
+// acceptedRows says what the plan lets pass verification that a registry
+// holder would otherwise be told of as an alarm: the source tables it
+// archives whole, the archived share it allows, the tolerance of float
+// comparisons, and each alarm it acknowledges, in words, with the plan's
+// reason. An acknowledgement can leave records out of every outcome (a
+// table's history, a schema, large objects), so it is the holder's to
+// approve, not a technical detail.
+func acceptedRows(p *plans.Plan, tr func(string, string) string) [][]string {
+	v := p.Verification
+	whole := tr("inga namngivna: en källtabell som ingen mappning läser arkiveras hel, och verifieringen underkänner tills planen namnger den här med sitt skäl",
+		"none named: a source table no mapping reads is archived whole, and fails verification until the plan names it here with its reason")
+	if len(p.UnmappedTables) > 0 {
+		var names []string
+		for name, why := range p.UnmappedTables {
+			names = append(names, name+" ("+why.Value+")")
+		}
+		sort.Strings(names)
+		whole = strings.Join(names, "; ") + tr(": varje post arkiveras i sin ursprungliga form, ingen migreras", ": every record archived in its source shape, none migrated")
+	}
+	share := fmt.Sprintf(tr("mer än %s %% av en tabells poster", "more than %s %% of a table's records"), percent(v.ArchivedShareMax))
+	if v.ArchivedShareMax >= 1 {
+		share = tr("inget: alla poster i en tabell får arkiveras utan larm", "none: every record of a table may be archived without an alarm")
+	}
+	rows := [][]string{
+		{tr("källtabeller som arkiveras hela", "source tables archived whole"), whole},
+		{tr("andel arkiverade som ger larm", "archived share that raises an alarm"), share},
+	}
+	if v.FloatTolerance != verify.DefaultFloatTolerance {
+		rows = append(rows, []string{tr("flyttal som räknas som lika", "float values that count as equal"),
+			fmt.Sprintf(tr("relativ skillnad under %g", "relative difference under %g"), v.FloatTolerance)})
+	}
+	ids := make([]string, 0, len(v.Acknowledge))
+	for id := range v.Acknowledge {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		rows = append(rows, []string{tr("godtaget larm: ", "alarm accepted: ") + id, findingText(id, tr) + ": " + v.Acknowledge[id].Value})
+	}
+	if len(ids) == 0 {
+		rows = append(rows, []string{tr("godtagna larm", "alarms accepted"), tr("inga", "none")})
+	}
+	return rows
+}
+
+// findingText says in words what an acknowledged finding (kind.subject,
+// as verification.acknowledge names it) lets pass; a kind it does not
+// know (a warning code) is named as it is.
+func findingText(id string, tr func(string, string) string) string {
+	kind, subject, _ := strings.Cut(id, ".")
+	texts := map[string][2]string{
+		"archived_share":           {"fler än andelen ovan av posterna i tabellen %s arkiverade", "more than the share above of table %s's records archived"},
+		plans.ReasonTableNotMapped: {"tabellen %s läses av ingen mappning: varje post arkiveras hel", "table %s is read by no mapping: every record archived whole"},
+		"list_unmatched":           {"poster i listan %s som inte matchar någon patient i källan", "entries of the %s list that match no patient in the source"},
+		"codes_never_seen":         {"koder i kodlistan %s som ingen källpost använder", "codes of code list %s that no source record uses"},
+		plans.FindingUnitUnknown: {"migrerade poster i tabellen %s vars vårdenhet åtkomstavsnittet inte listar, så ingen vårdgivares behörighet når dem",
+			"migrated records of table %s whose care unit the access section does not list, so no care provider's grant reaches them"},
+		plans.FindingSchemaNotRead: {"tabellerna i källans schema %s varken migreras, arkiveras eller undantas", "the tables of source schema %s neither migrated, archived nor excluded"},
+		plans.FindingHistoryNotRead: {"tidigare och raderade versioner av raderna i tabellen %s (systemversionering) varken migreras eller arkiveras",
+			"earlier and deleted versions of table %s's rows (system versioning) neither migrated nor archived"},
+		plans.FindingLargeObjectsNotRead: {"innehållet i de stora objekten i kolumnen %s varken migreras eller arkiveras, bara deras nummer",
+			"the content of the large objects in column %s neither migrated nor archived, only their numbers"},
+		plans.FindingCatalogueLimited: {"källans konto ser bara vissa tabeller: de det inte ser varken migreras, arkiveras eller undantas (%s)",
+			"the source account sees only some tables: those it cannot see are neither migrated, archived nor excluded (%s)"},
+	}
+	if t, ok := texts[kind]; ok && subject != "" {
+		return fmt.Sprintf(tr(t[0], t[1]), subject)
+	}
+	if subject == "" {
+		return kind
+	}
+	return kind + tr(" i ", " in ") + subject
+}
+
+// percent writes a share as a percentage without trailing zeros: 0.05 as 5.
+func percent(share float64) string {
+	return strconv.FormatFloat(100*share, 'f', -1, 64)
 }
 
 func approvalState(p *plans.Plan, sum string, tr func(string, string) string) string {

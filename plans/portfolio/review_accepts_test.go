@@ -1,0 +1,92 @@
+package portfolio
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// What the plan lets pass without failing verification is the registry
+// holder's decision, so the review shows it: source tables archived whole
+// (unmapped_tables), the archived share above which verify raises an
+// alarm (archived_share_max), each alarm the plan acknowledges
+// (verification.acknowledge: a system-versioned table's deleted rows, a
+// schema not read, records no care provider's grant reaches) and exclusion
+// list entries acknowledged to match nobody. None was on the page: a
+// holder approved a plan whose run archived a table whole, or left out a
+// table's history, and run and verify passed with exit 0.
+func TestReviewShowsWhatVerificationAccepts(t *testing.T) {
+	p, in, sum := reviewFixture(t)
+	at := mappings.Pos{File: p.File, Line: 1, Column: 1}
+	set := func(v string) mappings.Str { return mappings.Str{Value: v, Pos: at} }
+	render := func(lang string) (string, string) {
+		t.Helper()
+		var md, page bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, Reports{}, lang)); err != nil {
+			t.Fatal(err)
+		}
+		if err := mappings.WriteHTMLLang(&page, Review(p, in, sum, Reports{}, lang), lang); err != nil {
+			t.Fatal(err)
+		}
+		return md.String(), page.String()
+	}
+	en, _ := render(English)
+	for _, want := range []string{
+		"| source tables archived whole | none named: a source table no mapping reads is archived whole, and fails verification until the plan names it here with its reason |",
+		"| archived share that raises an alarm | more than 5 % of a table's records |",
+		"| alarms accepted | none |",
+	} {
+		if !strings.Contains(en, want) {
+			t.Errorf("the plain fixture's review lacks %q:\n%s", want, en)
+		}
+	}
+
+	p.UnmappedTables = map[string]mappings.Str{"logg": set("the platform's event log, no patient data"), "audit": set("login audit")}
+	p.Verification.ArchivedShareMax = 0.25
+	p.Verification.FloatTolerance = 1e-6
+	p.Verification.Acknowledge = map[string]mappings.Str{
+		"history_not_read.besok":  set("earlier versions are the legacy vendor's"),
+		"archived_share.besok":    set("visits before 2005 used a retired code list"),
+		"unit_unknown.besok":      set("closed units"),
+		"pnr_century_resolved.pt": set("checked by hand"),
+	}
+	p.OptOutFile = set("optout.txt")
+	p.OptOutUnmatched = plans.Acknowledgement{Count: 2, Reason: set("patients who never reported"), Pos: at}
+	en, page := render(English)
+	for _, want := range []string{
+		"| source tables archived whole | audit (login audit); logg (the platform's event log, no patient data): every record archived in its source shape, none migrated |",
+		"| archived share that raises an alarm | more than 25 % of a table's records |",
+		"| alarm accepted: archived_share.besok | more than the share above of table besok's records archived: visits before 2005 used a retired code list |",
+		"| alarm accepted: history_not_read.besok | earlier and deleted versions of table besok's rows (system versioning) neither migrated nor archived: earlier versions are the legacy vendor's |",
+		"| alarm accepted: unit_unknown.besok | migrated records of table besok whose care unit the access section does not list, so no care provider's grant reaches them: closed units |",
+		"| alarm accepted: pnr_century_resolved.pt | pnr_century_resolved in pt: checked by hand |",
+		"| float values that count as equal | relative difference under 1e-06 |",
+		"| patients who opted out | file optout.txt; 2 of its entries accepted as matching no patient in the source: patients who never reported |",
+	} {
+		if !strings.Contains(en, want) {
+			t.Errorf("the review lacks %q:\n%s", want, en)
+		}
+	}
+	if !strings.Contains(page, "<td>alarm accepted: history_not_read.besok</td>") {
+		t.Errorf("the HTML review lacks the accepted alarm:\n%s", page)
+	}
+	sv, _ := render(Swedish)
+	for _, want := range []string{
+		"| källtabeller som arkiveras hela | audit (login audit); logg (the platform's event log, no patient data): varje post arkiveras i sin ursprungliga form, ingen migreras |",
+		"| andel arkiverade som ger larm | mer än 25 % av en tabells poster |",
+		"| godtaget larm: history_not_read.besok | tidigare och raderade versioner av raderna i tabellen besok (systemversionering) varken migreras eller arkiveras: earlier versions are the legacy vendor's |",
+		"| patienter som avstått | filen optout.txt; 2 av dess poster godtas som att de inte matchar någon patient i källan: patients who never reported |",
+	} {
+		if !strings.Contains(sv, want) {
+			t.Errorf("the Swedish review lacks %q:\n%s", want, sv)
+		}
+	}
+
+	p.Verification.ArchivedShareMax = 1
+	if s, _ := render(English); !strings.Contains(s, "| archived share that raises an alarm | none: every record of a table may be archived without an alarm |") {
+		t.Errorf("archived_share_max 1 is not shown as no alarm at all:\n%s", s)
+	}
+}
