@@ -49,3 +49,31 @@ func TestDocumentShowsSelectNoPersonAndChoice(t *testing.T) {
 		t.Errorf("the HTML document lacks the select's WHERE:\n%s", page.String())
 	}
 }
+
+// A dropped column's values of a migrated record go nowhere: not to the
+// receiving platform, and not to the archive package, which keeps only
+// archived records. The document's "Not migrated" heading alone let a
+// registry holder read it as "archived instead".
+func TestDocumentSaysDroppedColumnsAreKeptNowhere(t *testing.T) {
+	dir := t.TempDir()
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+    drop:
+      anteckning: free text the receiving platform has no column for
+`))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", schemaYAML))
+	var md strings.Builder
+	if err := WriteMarkdown(&md, Document(DocMeta{Title: "T"}, []*File{f}, schema)); err != nil {
+		t.Fatal(err)
+	}
+	want := "### Not migrated\n\nThe values of these source columns are carried nowhere: a migrated record's values in them are neither on the receiving platform nor in the archive package (a record archived for another reason keeps them there)."
+	if !strings.Contains(md.String(), want) {
+		t.Errorf("the document lacks %q:\n%s", want, md.String())
+	}
+}

@@ -201,6 +201,11 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string, clear map[*Col
 	}
 	if len(tm.Drop) > 0 {
 		d := DocBlock{level: 3, heading: "Not migrated", header: []string{"source column or variable", "why"}}
+		if tm.EAV == nil {
+			// The archive keeps archived records only: a reader of "not
+			// migrated" could take the values for archived instead.
+			d.paras = []string{"The values of these source columns are carried nowhere: a migrated record's values in them are neither on the receiving platform nor in the archive package (a record archived for another reason keeps them there)."}
+		}
 		var names []string
 		for n := range tm.Drop {
 			names = append(names, n)
