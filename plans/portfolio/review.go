@@ -207,7 +207,12 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 		if len(parts) == 0 {
 			return none
 		}
-		return strings.Join(parts, tr(" och ", " and "))
+		// The entries are not hashed: a hash over a short list of
+		// identity numbers, printed on this page and in every report,
+		// would let whoever holds the plan's files confirm a guess.
+		return strings.Join(parts, tr(" och ", " and ")) + tr(
+			" (listans poster läses när körningen börjar; de ingår inte i planens SHA-256, så en ändrad lista kräver inget nytt godkännande)",
+			" (its entries are read when the run starts; they are not part of the plan's SHA-256, so a change of the list needs no new approval)")
 	}
 	optout := list(p.OptOutTable, p.OptOutColumn, p.OptOutFile,
 		tr("INTE BESLUTAT: planen nämner ingen lista och inget skäl till att den saknas", "NOT DECIDED: the plan names no list and no reason for having none"))

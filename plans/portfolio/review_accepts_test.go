@@ -64,7 +64,7 @@ func TestReviewShowsWhatVerificationAccepts(t *testing.T) {
 		"| alarm accepted: unit_unknown.besok | migrated records of table besok whose care unit the access section does not list, so no care provider's grant reaches them: closed units |",
 		"| alarm accepted: pnr_century_resolved.pt | pnr_century_resolved in pt: checked by hand |",
 		"| float values that count as equal | relative difference under 1e-06 |",
-		"| patients who opted out | file optout.txt; 2 of its entries accepted as matching no patient in the source: patients who never reported |",
+		"| patients who opted out | file optout.txt (its entries are read when the run starts; they are not part of the plan's SHA-256, so a change of the list needs no new approval); 2 of its entries accepted as matching no patient in the source: patients who never reported |",
 	} {
 		if !strings.Contains(en, want) {
 			t.Errorf("the review lacks %q:\n%s", want, en)
@@ -78,7 +78,7 @@ func TestReviewShowsWhatVerificationAccepts(t *testing.T) {
 		"| källtabeller som arkiveras hela | audit (login audit); logg (the platform's event log, no patient data): varje post arkiveras i sin ursprungliga form, ingen migreras |",
 		"| andel arkiverade som ger larm | mer än 25 % av en tabells poster |",
 		"| godtaget larm: history_not_read.besok | tidigare och raderade versioner av raderna i tabellen besok (systemversionering) varken migreras eller arkiveras: earlier versions are the legacy vendor's |",
-		"| patienter som avstått | filen optout.txt; 2 av dess poster godtas som att de inte matchar någon patient i källan: patients who never reported |",
+		"| patienter som avstått | filen optout.txt (listans poster läses när körningen börjar; de ingår inte i planens SHA-256, så en ändrad lista kräver inget nytt godkännande); 2 av dess poster godtas som att de inte matchar någon patient i källan: patients who never reported |",
 	} {
 		if !strings.Contains(sv, want) {
 			t.Errorf("the Swedish review lacks %q:\n%s", want, sv)
@@ -88,5 +88,34 @@ func TestReviewShowsWhatVerificationAccepts(t *testing.T) {
 	p.Verification.ArchivedShareMax = 1
 	if s, _ := render(English); !strings.Contains(s, "| archived share that raises an alarm | none: every record of a table may be archived without an alarm |") {
 		t.Errorf("archived_share_max 1 is not shown as no alarm at all:\n%s", s)
+	}
+}
+
+// An exclusion list's entries are read when the run starts, from the
+// file or the source table: they are not part of the plan's SHA-256 (a
+// hash over the identity numbers would let anyone holding the plan's
+// files test a guess at a short list), so an edited list needs no new
+// approval. The review says so, where the holder could otherwise take
+// the approved version for the approved list.
+func TestReviewSaysListEntriesAreNotApproved(t *testing.T) {
+	p, in, sum := reviewFixture(t)
+	at := mappings.Pos{File: p.File, Line: 1, Column: 1}
+	p.OptOutFile = mappings.Str{Value: "optout.txt", Pos: at}
+	p.ErasureTable, p.ErasureColumn = mappings.Str{Value: "radera", Pos: at}, mappings.Str{Value: "pnr", Pos: at}
+	en := reviewMarkdown(t, p, in, sum, Reports{})
+	for _, want := range []string{
+		"| patients who opted out | file optout.txt (its entries are read when the run starts; they are not part of the plan's SHA-256, so a change of the list needs no new approval) |",
+		"| patients who demanded erasure | table radera.pnr (its entries are read when the run starts; they are not part of the plan's SHA-256, so a change of the list needs no new approval) |",
+	} {
+		if !strings.Contains(en, want) {
+			t.Errorf("the review lacks %q:\n%s", want, en)
+		}
+	}
+	var sv bytes.Buffer
+	if err := mappings.WriteMarkdown(&sv, Review(p, in, sum, Reports{}, Swedish)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "| patienter som avstått | filen optout.txt (listans poster läses när körningen börjar; de ingår inte i planens SHA-256, så en ändrad lista kräver inget nytt godkännande) |"; !strings.Contains(sv.String(), want) {
+		t.Errorf("the Swedish review lacks %q:\n%s", want, sv.String())
 	}
 }

@@ -214,7 +214,7 @@ func TestReviewShowsPrivacyDecisions(t *testing.T) {
 	p.ArchiveEncryptTo = []mappings.Str{{Value: "age1a"}, {Value: "age1b"}}
 	s := render()
 	for _, want := range []string{
-		"| patients who opted out | table sparr.personnr and file optout.txt |",
+		"| patients who opted out | table sparr.personnr and file optout.txt (its entries are read when the run starts; ",
 		"| pseudonymisation | no: no mapping calls pseudonym() (the plan names the key in the environment variable REGFLYTT_PSEUDONYM_KEY) |",
 		"| the archive package | encrypted to 2 recipients (age) |",
 	} {
