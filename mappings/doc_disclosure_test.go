@@ -77,3 +77,51 @@ func TestDocumentSaysDroppedColumnsAreKeptNowhere(t *testing.T) {
 		t.Errorf("the document lacks %q:\n%s", want, md.String())
 	}
 }
+
+// A mapping's access: section makes the run archive legacy grants (an
+// appointment ended before the reference date, a scope naming a care
+// unit that no longer exists) and lets an account reach less than before:
+// verification fails only on more. The document showed none of it, so a
+// registry holder approved a plan that left care staff without access to
+// records they had, without a word on the page.
+func TestDocumentShowsWhatAccessDoes(t *testing.T) {
+	dir := t.TempDir()
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", `access:
+  units: {table: vardenhet, key: id, region: region}
+  legacy:
+    roles:
+      LAK: {access: write}
+    grants:
+      - {table: behorighet, account: anvandare_id, role: roll, unit: vardenhet_id}
+      - {table: forordnande, account: anvandare_id, unit: vardenhet_id, valid_to: giltig_till, basis: appointment, access: write}
+  receiving:
+    roles:
+      reporter: {access: write}
+    grants:
+      - {table: app_grant, account: user_id, role: role, unit: care_unit_id}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+`))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	schema, _ := LoadSchema(writeFile(t, dir, "schema.yaml", schemaYAML))
+	var md strings.Builder
+	if err := WriteMarkdown(&md, Document(DocMeta{Title: "T"}, []*File{f}, schema)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"## Access: who may see what",
+		"| forordnande | an appointment whose last day (giltig_till) is before the plan's reference date (the day of the run when the plan gives none) is archived (appointment_expired), not carried |",
+		"| behorighet | a grant whose care unit (vardenhet_id) is not in table vardenhet is archived (unit_not_found), not carried |",
+		"| forordnande | a grant whose care unit (vardenhet_id) is not in table vardenhet is archived (unit_not_found), not carried |",
+		"Verification fails when an account reaches a care unit afterwards that it did not reach before, or writes where it only read. An account that reaches fewer units afterwards passes: narrowed access is not an alarm.",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the document lacks %q:\n%s", want, md.String())
+		}
+	}
+}

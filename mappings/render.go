@@ -90,6 +90,7 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 			blocks = append(blocks, b)
 		}
 	}
+	blocks = append(blocks, accessBlocks(files)...)
 	fb := DocBlock{level: 2, heading: "Functions", header: []string{"function", "what it does", "a failure archives with"}}
 	for _, f := range Functions() {
 		fb.rows = append(fb.rows, []string{f.Signature, f.Doc, strings.Join(f.Reasons, ", ")})
@@ -398,4 +399,36 @@ func WriteHTMLLang(w io.Writer, blocks []DocBlock, lang string) error {
 	b.WriteString("</body></html>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// accessBlocks says what the mappings' access: section does to the
+// legacy grants and what verification holds access to: grants archived
+// instead of carried, and that only a widening fails, so narrowed access
+// is the registry holder's to see here.
+func accessBlocks(files []*File) []DocBlock {
+	a := Access(files)
+	if a == nil {
+		return nil
+	}
+	units := a.Units.Table.Value
+	b := DocBlock{level: 2, heading: "Access: who may see what",
+		paras: []string{
+			fmt.Sprintf("The care units that exist are the rows of table %s (key %s). These legacy grants are archived, not carried:", units, a.Units.Key.Value),
+		},
+		header: []string{"legacy grant table", "archived"}}
+	for _, g := range a.Legacy.Grants {
+		if g.Basis == "appointment" && g.ValidTo.IsSet() {
+			b.rows = append(b.rows, []string{g.Table.Value, fmt.Sprintf("an appointment whose last day (%s) is before the plan's reference date (the day of the run when the plan gives none) is archived (appointment_expired), not carried", g.ValidTo.Value)})
+		}
+		if g.Unit.IsSet() {
+			b.rows = append(b.rows, []string{g.Table.Value, fmt.Sprintf("a grant whose care unit (%s) is not in table %s is archived (unit_not_found), not carried", g.Unit.Value, units)})
+		}
+	}
+	if len(b.rows) == 0 {
+		b.paras[0] = fmt.Sprintf("The care units that exist are the rows of table %s (key %s). No legacy grant is archived for its dates or its care unit.", units, a.Units.Key.Value)
+	}
+	after := DocBlock{level: 3, heading: "What verification holds access to", paras: []string{
+		"Verification fails when an account reaches a care unit afterwards that it did not reach before, or writes where it only read. An account that reaches fewer units afterwards passes: narrowed access is not an alarm.",
+	}}
+	return []DocBlock{b, after}
 }
