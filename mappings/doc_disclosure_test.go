@@ -125,3 +125,42 @@ tables:
 		}
 	}
 }
+
+// A table's unit: decides which care provider may read its records on the
+// receiving platform; none: gives them to no provider, and translate:
+// archives a record whose legacy unit the list does not name
+// (unit_not_translated). None was in the document.
+func TestDocumentShowsTheReportingUnit(t *testing.T) {
+	dir := t.TempDir()
+	doc := func(unit string) string {
+		t.Helper()
+		f, ds := ParseFile(writeFile(t, dir, "m.yaml", `codelists:
+  - name: enheter
+    codes: {"1": "11"}
+tables:
+  - target: visit
+    source: besok
+    unit: `+unit+`
+    columns:
+      visit_id: id
+      care_unit_id: {from: vardenhet_id, codelist: enheter}
+`))
+		if ds.Err() != nil {
+			t.Fatal(ds)
+		}
+		var md strings.Builder
+		if err := WriteMarkdown(&md, Document(DocMeta{Title: "T"}, []*File{f}, &Schema{})); err != nil {
+			t.Fatal(err)
+		}
+		return md.String()
+	}
+	for unit, want := range map[string]string{
+		"vardenhet_id": "Reporting care unit: column vardenhet_id; on the receiving platform a care provider reads only the records of its own units.",
+		"{column: vardenhet_id, translate: enheter}": "Reporting care unit: column vardenhet_id, translated by code list enheter; a record whose unit the list does not name is archived (unit_not_translated).",
+		`{none: "code lists, no reported data"}`:     "Reporting care unit: none (code lists, no reported data): the records belong to no care provider.",
+	} {
+		if s := doc(unit); !strings.Contains(s, want) {
+			t.Errorf("unit: %s: the document lacks %q:\n%s", unit, want, s)
+		}
+	}
+}

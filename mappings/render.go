@@ -169,6 +169,9 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string, clear map[*Col
 	if tm.Person != nil {
 		b.paras = append(b.paras, "Patients are identified for opt-out by "+sourceText(tm.Person)+"; records of a patient on the opt-out or erasure list are excluded, matched on the ten digits every form of the number shares.")
 	}
+	if p := unitPara(tm.Unit); p != "" {
+		b.paras = append(b.paras, p)
+	}
 	if tm.NoPerson.IsSet() {
 		// A plan with an exclusion list lets such a table's records
 		// through unmatched on this reason alone.
@@ -431,4 +434,22 @@ func accessBlocks(files []*File) []DocBlock {
 		"Verification fails when an account reaches a care unit afterwards that it did not reach before, or writes where it only read. An account that reaches fewer units afterwards passes: narrowed access is not an alarm.",
 	}}
 	return []DocBlock{b, after}
+}
+
+// unitPara says whose records a table's are on the receiving platform
+// (its unit:), "" when the mapping declares no unit.
+func unitPara(u *UnitSpec) string {
+	switch {
+	case u == nil:
+		return ""
+	case u.None.Value != "":
+		return "Reporting care unit: none (" + strings.TrimSuffix(u.None.Value, ".") + "): the records belong to no care provider."
+	case u.Parent:
+		return "Reporting care unit: the parent record's; on the receiving platform a care provider reads only the records of its own units."
+	case u.Translate.Value != "":
+		return fmt.Sprintf("Reporting care unit: column %s, translated by code list %s; a record whose unit the list does not name is archived (%s).", u.Column.Value, u.Translate.Value, ReasonUnitNotTranslated)
+	case u.Column.Value != "":
+		return "Reporting care unit: column " + u.Column.Value + "; on the receiving platform a care provider reads only the records of its own units."
+	}
+	return ""
 }
