@@ -379,6 +379,9 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if sum.PlanHash, err = p.Hash(r.in); err != nil {
 		return nil, err
 	}
+	if n := approvalNote(p, sum.PlanHash); n != "" {
+		sum.Notes = append(sum.Notes, n)
+	}
 	if sum.Files, err = r.fileFingerprints(); err != nil {
 		return nil, err
 	}
@@ -1450,4 +1453,25 @@ func recordWord(n int64) string {
 		return "record"
 	}
 	return "records"
+}
+
+// approvalNote says when the plan verified is a version its registry
+// holder did not approve: a plan edited after its approval (a code list,
+// a rule) runs and verifies like any other, and without this note the
+// reports said nothing of it. A technical starter with no template and
+// no approval is not reviewed, and gets none.
+func approvalNote(p *Plan, sum string) string {
+	if !p.Template.Begun() || p.Approved(sum) {
+		return ""
+	}
+	var others []string
+	for _, a := range p.Template.Approvals {
+		if HolderRole(a.Role.Value) {
+			others = append(others, fmt.Sprintf("%s on %s, sha256 %.12s…", a.By.Value, a.Date, a.SHA256.Value))
+		}
+	}
+	if len(others) == 0 {
+		return fmt.Sprintf("%s: the plan verified (sha256 %.12s…) is not approved: no registry holder's approval of this version is recorded (regflytt plan approve)", p.File, sum)
+	}
+	return fmt.Sprintf("%s: the plan verified (sha256 %.12s…) is not the version its registry holder approved (%s): the plan or a file it names changed since; what the run did is of this version (regflytt plan render shows it, plan approve records an approval)", p.File, sum, strings.Join(others, "; "))
 }
