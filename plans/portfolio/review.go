@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
@@ -159,6 +160,15 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 		tr("Verifieringen (regflytt verify) godkänner en körning först när varje källpost är redovisad och varje larm är åtgärdat eller godtaget här. Det som står här godkänns med planen.",
 			"Verification (regflytt verify) passes a run only when every source record is accounted for and every alarm is dealt with or accepted here. What this section says is approved with the plan."),
 	}, []string{tr("uppgift", "item"), tr("plan", "plan")}, acceptedRows(p, tr)))
+	// The reference date decides outcomes, not only dates on the page:
+	// which appointments have ended, a 10-digit number's century.
+	ref := tr("Planen anger inget referensdatum: förordnanden och behörigheter bedöms den dag körningen görs, och en regel som jämför med reference_date arkiverar posten (expression_failed).",
+		"The plan fixes no reference date: grants and appointments are judged on the day of the run, and a rule comparing with reference_date archives the record (expression_failed).")
+	if !p.ReferenceDate.IsZero() {
+		ref = fmt.Sprintf(tr("Körningen avgör århundradet för tiosiffriga identitetsnummer, vilka förordnanden och behörigheter som har upphört och regler som jämför med reference_date utifrån %s.",
+			"The run reads the century of 10-digit identity numbers, judges which appointments and grants have ended, and compares rules' reference_date by %s."), p.ReferenceDate.Format(time.DateOnly))
+	}
+	text(tr("Referensdatum", "Reference date"), ref)
 	cost := fmt.Sprintf("%s kr", groupDigits(t.CostSEK))
 	if t.CostNote.Value != "" {
 		cost += ". " + t.CostNote.Value

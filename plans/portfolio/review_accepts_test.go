@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
@@ -117,5 +118,29 @@ func TestReviewSaysListEntriesAreNotApproved(t *testing.T) {
 	}
 	if want := "| patienter som avstått | filen optout.txt (listans poster läses när körningen börjar; de ingår inte i planens SHA-256, så en ändrad lista kräver inget nytt godkännande) |"; !strings.Contains(sv.String(), want) {
 		t.Errorf("the Swedish review lacks %q:\n%s", want, sv.String())
+	}
+}
+
+// The plan's reference date decides outcomes: the century of a 10-digit
+// identity number, which appointments have ended (archived,
+// appointment_expired) and what a rule comparing with reference_date
+// archives. It is in the hash and was not on the page.
+func TestReviewShowsTheReferenceDate(t *testing.T) {
+	p, in, sum := reviewFixture(t)
+	const none = "The plan fixes no reference date: grants and appointments are judged on the day of the run, and a rule comparing with reference_date archives the record (expression_failed)."
+	if s := reviewMarkdown(t, p, in, sum, Reports{}); !strings.Contains(s, none) {
+		t.Errorf("the review lacks %q:\n%s", none, s)
+	}
+	p.ReferenceDate = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const want = "The run reads the century of 10-digit identity numbers, judges which appointments and grants have ended, and compares rules' reference_date by 2026-01-01."
+	if s := reviewMarkdown(t, p, in, sum, Reports{}); !strings.Contains(s, want) {
+		t.Errorf("the review lacks %q:\n%s", want, s)
+	}
+	var sv bytes.Buffer
+	if err := mappings.WriteMarkdown(&sv, Review(p, in, sum, Reports{}, Swedish)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Körningen avgör århundradet för tiosiffriga identitetsnummer, vilka förordnanden och behörigheter som har upphört och regler som jämför med reference_date utifrån 2026-01-01."; !strings.Contains(sv.String(), want) {
+		t.Errorf("the Swedish review lacks %q", want)
 	}
 }
