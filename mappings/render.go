@@ -418,7 +418,7 @@ func accessBlocks(files []*File) []DocBlock {
 		paras: []string{
 			fmt.Sprintf("The care units that exist are the rows of table %s (key %s). These legacy grants are archived, not carried:", units, a.Units.Key.Value),
 		},
-		header: []string{"legacy grant table", "archived"}}
+		header: []string{"legacy grant table", "what the run archives"}}
 	for _, g := range a.Legacy.Grants {
 		if g.Basis == "appointment" && g.ValidTo.IsSet() {
 			b.rows = append(b.rows, []string{g.Table.Value, fmt.Sprintf("an appointment whose last day (%s) is before the plan's reference date (the day of the run when the plan gives none) is archived (appointment_expired), not carried", g.ValidTo.Value)})
