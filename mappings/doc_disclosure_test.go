@@ -164,3 +164,17 @@ tables:
 		}
 	}
 }
+
+// The document's account of outcomes named opt-out and erasure as the
+// only ways a record is excluded (written nowhere), while a table rule's
+// exclude: and an excluded parent exclude records too.
+func TestDocumentOutcomesNameEveryExclusion(t *testing.T) {
+	var md strings.Builder
+	if err := WriteMarkdown(&md, Document(DocMeta{Title: "T"}, nil, &Schema{})); err != nil {
+		t.Fatal(err)
+	}
+	want := "excluded (the patient opted out or demanded erasure, a table rule's exclude: holds, or the record it belongs to is excluded; the record is counted and written nowhere)"
+	if !strings.Contains(md.String(), want) {
+		t.Errorf("the document lacks %q:\n%s", want, md.String())
+	}
+}

@@ -101,7 +101,7 @@ func Document(meta DocMeta, files []*File, schema *Schema) []DocBlock {
 	blocks = append(blocks, fb)
 	blocks = append(blocks, constructBlocks(files)...)
 	blocks = append(blocks, DocBlock{level: 2, heading: "Outcomes", paras: []string{
-		"Every source record ends in exactly one outcome: migrated (it became a row of the receiving table), archived (kept in its source shape in the archive package, with a reason code), or excluded (the patient opted out or demanded erasure; the record is counted and written nowhere).",
+		"Every source record ends in exactly one outcome: migrated (it became a row of the receiving table), archived (kept in its source shape in the archive package, with a reason code), or excluded (the patient opted out or demanded erasure, a table rule's exclude: holds, or the record it belongs to is excluded; the record is counted and written nowhere).",
 		"Under granularity record, one value that cannot be transformed archives the whole record; under granularity value, that value alone is archived and its column left empty.",
 		"A source value is never emptied silently: a column left empty although its source value was not is either declared (null_when, or a code list mapping the code to no value) and counted, or it fails the run (value_lost).",
 	}})
