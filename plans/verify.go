@@ -1471,7 +1471,7 @@ func approvalNote(p *Plan, sum string) string {
 		}
 	}
 	if len(others) == 0 {
-		return fmt.Sprintf("%s: the plan verified (sha256 %.12s…) is not approved: no registry holder's approval of this version is recorded (regflytt plan approve)", p.File, sum)
+		return fmt.Sprintf("%s: the plan verified (its plan_hash) is not approved: no registry holder's approval of this version is recorded (regflytt plan approve)", p.File)
 	}
-	return fmt.Sprintf("%s: the plan verified (sha256 %.12s…) is not the version its registry holder approved (%s): the plan or a file it names changed since; what the run did is of this version (regflytt plan render shows it, plan approve records an approval)", p.File, sum, strings.Join(others, "; "))
+	return fmt.Sprintf("%s: the plan verified (its plan_hash) is not the version its registry holder approved (%s): the plan or a file it names changed since; what the run did is of this version (regflytt plan render shows it, plan approve records an approval)", p.File, strings.Join(others, "; "))
 }
