@@ -1,0 +1,121 @@
+package mappings
+
+import (
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// A NULL an expression gives is a value lost when it drops a non-NULL
+// source value the result would carry (a column read as a value, taken
+// or not) or one that steered this record's run to the NULL (a column
+// read by a condition the run evaluated). A column read only by a
+// condition of a branch the run did not take steered nothing: a NULL
+// passed through from a NULL source value is no value lost, and the
+// record feeds the column no source value (SourceNonNull false), so the
+// value equation balances. Each construct is tested both ways.
+func TestValueFlowLostAndPassThrough(t *testing.T) {
+	str := func(s string) connectors.Value { return s }
+	const (
+		pass   = "pass"          // NULL passed through: migrated, nothing lost, not fed
+		kept   = "kept"          // a value migrated
+		differ = "values_differ" // a value left out by a condition, archived
+	)
+	for _, c := range []struct {
+		expr    string
+		choice  bool // declared choice:, so a value left out is counted, not archived
+		id      int64
+		a, b, c connectors.Value
+		want    string // pass, kept, values_differ, or "lost <column>"
+	}{
+		// The colleague's false alarm: id only steers inside the branch
+		// that hsa_id's NULL did not take.
+		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 1, want: pass},
+		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 2, want: pass},
+		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, choice: true, id: 1, want: pass},
+		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 1, a: str("q"), want: kept},
+		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, b: str("1"), want: pass},
+		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, choice: true, b: str("1"), want: pass},
+		{expr: `if a == nil { nil } else { b == "1" ? "x" : a }`, b: str("1"), want: pass},
+		// The same steering column, where it steers to the NULL: lost.
+		{expr: `a == nil ? nil : (id == 1 ? nil : a)`, id: 1, a: str("q"), want: "lost a"},
+		{expr: `a == nil ? nil : (b == "1" ? nil : a)`, a: str("q"), b: str("1"), want: "lost a"},
+		{expr: `id == 1 ? nil : a`, choice: true, id: 1, a: str("q"), want: "lost a"},
+		{expr: `id == 1 ? nil : a`, id: 1, a: str("q"), want: differ},
+		// The condition steered to NULL, but the branch not taken gives
+		// NULL in this record too (a column of it, NULL, or nil): the
+		// condition changed nothing.
+		{expr: `id == 1 ? nil : a`, id: 1, want: pass},
+		{expr: `id == 1 ? nil : a ?? c`, id: 1, want: pass},
+		{expr: `id == 1 ? nil : a ?? c`, choice: true, id: 1, c: str("z"), want: "lost c"},
+		// Where what the branch not taken would give is not known
+		// (a function of a NULL may give a value), the steering column
+		// counts (loud).
+		{expr: `id == 1 ? nil : upper(a)`, id: 1, want: "lost id"},
+		// A hand-written code list that misses: the condition the run
+		// evaluated read the code, which holds a value.
+		{expr: `b == "1" ? "ja" : (b == "2" ? "nej" : nil)`, b: str("3"), want: "lost b"},
+		{expr: `b == "1" ? "ja" : (b == "2" ? "nej" : nil)`, b: str("2"), want: kept},
+		// Nested conditions: only the conditions on the taken path steer.
+		{expr: `a == nil ? nil : (b == nil ? a : (c == "1" ? "x" : upper(a)))`, b: str("q"), c: str("1"), want: pass},
+		{expr: `b == nil ? nil : (c == "1" ? nil : upper(b))`, b: str("q"), c: str("1"), want: "lost b"},
+		{expr: `(b == "1" ? a : c) == nil ? nil : "x"`, b: str("1"), c: str("z"), want: "lost b"},
+		{expr: `(b == "1" ? a : c) == nil ? nil : "x"`, b: str("1"), want: pass},
+		{expr: `b == "1" ? nil : (c == "2" ? a : nil)`, b: str("1"), c: str("2"), want: pass},
+		{expr: `b == "1" ? nil : (c == "2" ? a : nil)`, choice: true, a: str("q"), b: str("1"), c: str("2"), want: "lost a"},
+		// let: a variable is read where it is used.
+		{expr: `let k = b == "1"; a == nil ? nil : (k ? "x" : a)`, b: str("1"), want: pass},
+		{expr: `let k = b == "1"; k ? nil : "x"`, b: str("1"), want: "lost b"},
+		{expr: `let p = upper(a); b == "1" ? nil : p`, choice: true, a: str("q"), b: str("1"), want: "lost a"},
+		{expr: `let p = a; a == nil ? nil : (b == "1" ? "x" : p)`, b: str("1"), want: pass},
+		// A let value no one uses is counted as read (loud).
+		{expr: `let p = b; a == nil ? nil : a`, choice: true, b: str("q"), want: "lost b"},
+		// ?? and coalesce carry every candidate.
+		{expr: `(a == "-" ? nil : a) ?? b`, a: str("-"), want: "lost a"},
+		{expr: `coalesce(a, b == "1" ? nil : b)`, b: str("1"), want: "lost b"},
+		{expr: `coalesce(a, b)`, want: pass},
+		{expr: `a == nil ? nil : coalesce(a, b)`, choice: true, b: str("q"), want: "lost b"},
+		// A function or a map that gives NULL from a value.
+		{expr: `{k: a}.z`, a: str("q"), want: "lost a"},
+		{expr: `{k: a}.z`, want: pass},
+		{expr: `a == nil ? nil : {k: a}.z`, a: str("q"), want: "lost a"},
+		// A condition of and/or, whose branch not taken is known to
+		// give NULL here.
+		{expr: `a == nil || b == "0" ? nil : a`, a: str("q"), b: str("0"), want: "lost a"},
+		{expr: `a == nil || b == "0" ? nil : a`, b: str("5"), want: pass},
+		// and/or are not followed: b counts though || did not read it
+		// (loud).
+		{expr: `a == nil || b == "0" ? nil : "x"`, b: str("5"), want: "lost b"},
+	} {
+		column := `{expr: '` + c.expr + `'}`
+		if c.choice {
+			column = `{expr: '` + c.expr + `', choice: the test says so}`
+		}
+		tp := choiceProgram(t, column, c.expr)
+		tp.CountSourceValues = true
+		o := tp.Apply([]connectors.Value{c.id, c.a, c.b, c.c, nil, nil})
+		got := o.Kind.String()
+		switch {
+		case o.Kind == Archived:
+			got = o.Reason
+		case len(o.Lost) > 0:
+			got = "lost " + o.Lost[0].SourceColumn
+		case o.Row[1] == nil:
+			got = pass
+		default:
+			got = kept
+		}
+		if got != c.want {
+			t.Errorf("%s (choice %v) on id %d a %v b %v c %v: %s %s, want %s", c.expr, c.choice, c.id, c.a, c.b, c.c, got, o.Detail, c.want)
+			continue
+		}
+		if o.Kind != Migrated {
+			continue
+		}
+		// The value equation's source side agrees with the check: a NULL
+		// passed through feeds no source value, a value lost does.
+		if fed := o.SourceNonNull[1]; fed != (got != pass) {
+			t.Errorf("%s on id %d a %v b %v c %v: %s, but SourceNonNull %v", c.expr, c.id, c.a, c.b, c.c, got, fed)
+		}
+	}
+}
