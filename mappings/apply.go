@@ -132,6 +132,10 @@ type applyState struct {
 	// excluded record's merge key, ExcludedMergeKey): a choice there
 	// leaves no receiving value out.
 	matchOnly bool
+	// passedNull says the column last made is NULL as its expression
+	// passed NULL source values through (valueflow.go): the record feeds
+	// it no source value, though a column it reads holds one.
+	passedNull bool
 }
 
 // rowSlab is how many target rows one allocation holds.
@@ -224,6 +228,9 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 	for i := range p.cols {
 		cp := &p.cols[i]
 		v, rule, err := p.columnValue(cp, row)
+		if fed != nil && p.state.passedNull {
+			fed[i] = false
+		}
 		if le, ok := err.(*valueLostError); ok {
 			// Not archived: the run fails on it, and the mapping is to be
 			// fixed (or the NULL declared) before the migration is real.
@@ -309,7 +316,7 @@ func (p *TableProgram) value(cp *columnProgram, row []connectors.Value) (connect
 // ends NULL by no declared rule fails with a valueLostError: whatever
 // went wrong (a function, the language, a conversion), it is not silent.
 func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v connectors.Value, rule string, err error) {
-	p.state.notChosen = 0
+	p.state.notChosen, p.state.passedNull = 0, false
 	if cp.plain {
 		// The source value as read, only fitted (plainCopy): the steps
 		// below would each pass it on unchanged.
@@ -326,7 +333,9 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 	if err != nil {
 		return nil, "", err
 	}
-	declared := false
+	// exprNull says the expression itself gave the NULL, by no rule: which
+	// source values it dropped is then known (valueflow.go).
+	declared, exprNull := false, false
 	switch {
 	case isNull:
 		rule = "null_when " + cp.target.Name
@@ -356,6 +365,7 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 			// value equation accounts for it.
 			declared, rule = true, "function "+cp.expr.declaredBy
 		}
+		exprNull = v == nil && !declared
 	case cp.hasConst:
 		v = cp.constant
 	}
@@ -369,6 +379,14 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 	}
 	if v, err = p.fit(cp, v); err != nil {
 		return nil, "", err
+	}
+	if v == nil && rule == "" && exprNull {
+		// Neither a default nor a code list nor fitting touched it.
+		if r, lost := cp.expr.dropped(row, cp.reads, p.state.env.C); lost {
+			return nil, "", &valueLostError{src: r}
+		}
+		p.state.passedNull = cp.fed(row)
+		return nil, "", nil
 	}
 	if v == nil && rule == "" && !declared {
 		for _, r := range cp.reads {

@@ -42,8 +42,9 @@ type choiceSite struct{ args [][]int }
 // row, in the applier (applyState), never in the compiled program.
 type choiceState struct {
 	notChosen []choiceNote
-	// taken says which branches the run took (fnTook).
-	taken []bool
+	// taken says which branches the run took (fnTook), gave which of
+	// those gave a value (not NULL).
+	taken, gave []bool
 }
 
 // choiceNote is a candidate a choice left out: its site and position, and
@@ -57,11 +58,12 @@ func (s *choiceState) reset(branches int) {
 	}
 	s.notChosen = s.notChosen[:0]
 	if cap(s.taken) < branches {
-		s.taken = make([]bool, branches)
+		s.taken, s.gave = make([]bool, branches), make([]bool, branches)
 		return
 	}
-	s.taken = s.taken[:branches]
+	s.taken, s.gave = s.taken[:branches], s.gave[:branches]
 	clear(s.taken)
+	clear(s.gave)
 }
 
 // choice compiles coalesce(args) or a ?? b, whose arguments are resolved
@@ -265,6 +267,8 @@ func (r *resolver) occur(i int) {
 	r.occurs[i] = append(r.occurs[i], slices.Clone(r.path))
 	if r.condDepth == 0 {
 		r.valueOccurs[i] = append(r.valueOccurs[i], slices.Clone(r.path))
+	} else {
+		r.steer(i)
 	}
 }
 
@@ -305,6 +309,9 @@ func took(args ...any) (any, error) {
 	if s, _ := args[0].(*choiceState); s != nil {
 		if id, _ := args[1].(int); id >= 0 && id < len(s.taken) {
 			s.taken[id] = true
+			if args[2] != nil {
+				s.gave[id] = true
+			}
 		}
 	}
 	return args[2], nil
@@ -344,6 +351,11 @@ func (c *compiledExpr) unread(row []connectors.Value, reads []int, result connec
 		br := &c.branchReads[i]
 		v := row[br.col]
 		if v == nil || br.readIn(s.taken) {
+			continue
+		}
+		if c.flow != nil && !c.flow.carries[br.col] {
+			// Read only by conditions of branches not taken: it steers
+			// a choice this record did not make, and is in no value.
 			continue
 		}
 		same := func(w connectors.Value) bool {

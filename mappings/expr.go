@@ -106,6 +106,12 @@ type resolver struct {
 	condDepth   int
 	occurs      map[int][][]int
 	valueOccurs map[int][][]int
+	// conds are the expression's conditionals, condStack those whose
+	// condition encloses the node being resolved, steers where a column
+	// is read by a condition (valueflow.go).
+	conds     []condSite
+	condStack []int
+	steers    []steerRead
 	// partials are the expression's partial_date calls (partialdate.go).
 	partials []partialCall
 }
@@ -288,11 +294,16 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 			r.walk(&n.Nodes[i], scope)
 		}
 	case *ast.ConditionalNode:
+		k := r.openCond()
 		r.condDepth++
 		r.walk(&n.Cond, scope)
 		r.condDepth--
+		r.closeCond(k)
+		t := r.branches
 		r.branch(&n.Exp1, scope)
+		f := r.branches
 		r.branch(&n.Exp2, scope)
+		r.endCond(k, t, f, n.Exp1, n.Exp2)
 	case *ast.ArrayNode:
 		for i := range n.Nodes {
 			r.walk(&n.Nodes[i], scope)
@@ -419,6 +430,9 @@ type compiledExpr struct {
 	valueReads map[int][][]int
 	// partials are its partial_date and partial_date_precision calls.
 	partials []partialCall
+	// flow says which columns it reads as values and which only steer
+	// (valueflow.go); nil where not tracked.
+	flow *valueFlow
 	// direct calls the expression's function when the expression is one
 	// call on column arg (see directCall); args is its argument list.
 	direct func([]any) (any, error)
@@ -498,6 +512,7 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 		ce.choices = r.choices
 		ce.branches, ce.branchReads, ce.valueReads = r.branches, r.branchReads(), r.valueOccurs
 		ce.partials = r.partials
+		ce.flow = r.flow()
 	}
 	if err == nil {
 		_, err = new(checker.Checker).PatchAndCheck(tree, config)
