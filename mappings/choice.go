@@ -88,12 +88,17 @@ func (r *resolver) choice(node *ast.Node, args []ast.Node) {
 type binding struct {
 	name  string
 	reads []int
+	// null lists the columns that, all NULL, make the value NULL, where
+	// nullKnown (valueflow.go).
+	null      []int
+	nullKnown bool
 }
 
 // bind puts a variable in scope, unbind takes the last n out.
 func (r *resolver) bind(name string, value ast.Node) {
 	if r.mode.choices && r.cols != nil {
-		r.bound = append(r.bound, binding{name, r.readsOf(value)})
+		null, known := r.nullColumns(value)
+		r.bound = append(r.bound, binding{name: name, reads: r.readsOf(value), null: null, nullKnown: known})
 	}
 }
 

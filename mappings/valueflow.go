@@ -93,8 +93,8 @@ func (r *resolver) endCond(k, t, f int, exp1, exp2 ast.Node) {
 	}
 	c := &r.conds[k]
 	c.branch = [2]int{t, f}
-	c.null[0], c.nullKnown[0] = nullColumns(exp1)
-	c.null[1], c.nullKnown[1] = nullColumns(exp2)
+	c.null[0], c.nullKnown[0] = r.nullColumns(exp1)
+	c.null[1], c.nullKnown[1] = r.nullColumns(exp2)
 }
 
 // steer notes column i read by the conditions enclosing the place.
@@ -104,12 +104,19 @@ func (r *resolver) steer(i int) {
 
 // nullColumns gives, for a resolved node, the columns that, all NULL in a
 // record, make it NULL, and whether they are known: nil, a column as
-// read, a branch, a ?? or coalesce, a conditional of such. Anything else
-// (a function may make a value of a NULL) is not known.
-func nullColumns(n ast.Node) ([]int, bool) {
+// read, a let variable (or a definition's parameter) bound to such, a
+// branch, a ?? or coalesce, a conditional of such. Anything else (a
+// function may make a value of a NULL) is not known.
+func (r *resolver) nullColumns(n ast.Node) ([]int, bool) {
 	switch x := n.(type) {
 	case *ast.NilNode:
 		return nil, true
+	case *ast.IdentifierNode:
+		for j := len(r.bound) - 1; j >= 0; j-- {
+			if r.bound[j].name == x.Value {
+				return r.bound[j].null, r.bound[j].nullKnown
+			}
+		}
 	case *ast.MemberNode:
 		id, ok1 := x.Node.(*ast.IdentifierNode)
 		i, ok2 := x.Property.(*ast.IntegerNode)
@@ -121,20 +128,20 @@ func nullColumns(n ast.Node) ([]int, bool) {
 		switch {
 		case id == nil || len(x.Arguments) < 2:
 		case id.Value == fnTook && len(x.Arguments) == 3:
-			return nullColumns(x.Arguments[2])
+			return r.nullColumns(x.Arguments[2])
 		case id.Value == fnChoose:
-			return unionNull(x.Arguments[2:])
+			return r.unionNull(x.Arguments[2:])
 		}
 	case *ast.ConditionalNode:
-		return unionNull([]ast.Node{x.Exp1, x.Exp2})
+		return r.unionNull([]ast.Node{x.Exp1, x.Exp2})
 	}
 	return nil, false
 }
 
-func unionNull(nodes []ast.Node) ([]int, bool) {
+func (r *resolver) unionNull(nodes []ast.Node) ([]int, bool) {
 	var out []int
 	for _, n := range nodes {
-		cols, ok := nullColumns(n)
+		cols, ok := r.nullColumns(n)
 		if !ok {
 			return nil, false
 		}

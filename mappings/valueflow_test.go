@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -117,5 +118,100 @@ func TestValueFlowLostAndPassThrough(t *testing.T) {
 		if fed := o.SourceNonNull[1]; fed != (got != pass) {
 			t.Errorf("%s on id %d a %v b %v c %v: %s, but SourceNonNull %v", c.expr, c.id, c.a, c.b, c.c, got, fed)
 		}
+	}
+}
+
+// The declared rules around an expression that passes NULL through or
+// loses a value: a code list, null_when and a default act on what the
+// expression gives; definitions, functions (decimal, pnr, lookup) and a
+// lookup in a condition are read as the expression reads them.
+func TestValueFlowWithRules(t *testing.T) {
+	const head = `codelists:
+  - name: size
+    codes: {"1": "10", "5": "50", "9": null}
+define:
+  - {name: guard, params: [v, k], expr: "v == nil ? nil : (k == 1 ? \"0\" : v)"}
+  - {name: drop_one, params: [v, k], expr: "k == 1 ? nil : v"}
+`
+	for _, c := range []struct {
+		name, column string
+		row          []connectors.Value // id, datum, vikt, langd, personnr
+		want         string             // pass, kept, "nulled <rule>", "lost <column>", or an archive reason
+	}{
+		{"code list, passed through", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
+		{"code list, its null", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
+			[]connectors.Value{int64(2), nil, nil, int64(9), nil}, "nulled codelist size"},
+		{"code list, steered to NULL", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? nil : langd)', codelist: size}`,
+			[]connectors.Value{int64(1), nil, nil, int64(5), nil}, "lost langd"},
+		{"null_when, passed through", `weight_kg: {expr: 'vikt == nil ? nil : decimal(id == 1 ? "0" : vikt)', null_when: 'vikt == "-"'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
+		{"null_when, its NULL", `weight_kg: {expr: 'vikt == nil ? nil : decimal(id == 1 ? "0" : vikt)', null_when: 'vikt == "-"'}`,
+			[]connectors.Value{int64(2), nil, "-", nil, nil}, "nulled null_when weight_kg"},
+		{"null_when, another NULL", `weight_kg: {expr: 'vikt == nil || vikt == "?" ? nil : decimal(id == 1 ? "0" : vikt)', null_when: 'vikt == "-"'}`,
+			[]connectors.Value{int64(2), nil, "?", nil, nil}, "lost vikt"},
+		{"a default for the NULL", `weight_kg: {expr: 'vikt == nil ? nil : decimal(id == 1 ? "0" : vikt)', default: 0}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "kept"},
+		{"a definition, passed through", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
+		{"a definition, kept", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
+			[]connectors.Value{int64(2), nil, "70", nil, nil}, "kept"},
+		{"a definition, steered to NULL", `weight_kg: {expr: 'decimal(drop_one(vikt, id))', choice: the first record is a test}`,
+			[]connectors.Value{int64(1), nil, "70", nil, nil}, "lost vikt"},
+		{"a definition, NULL either way", `weight_kg: {expr: 'decimal(drop_one(vikt, id))'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
+		{"a function of the branch not taken (loud)", `weight_kg: {expr: 'id == 1 ? nil : decimal(vikt)'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "lost id"},
+		{"pnr in a branch not taken", `weight_kg: {expr: 'personnr == nil ? nil : (pnr(personnr) startsWith "19" ? decimal("1") : decimal(vikt))'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
+		{"pnr of a value, then NULL", `weight_kg: {expr: 'personnr == nil ? nil : (pnr(personnr) startsWith "19" ? nil : decimal("1"))'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, "19121212-1212"}, "lost personnr"},
+		{"a function in a condition not evaluated", `height_cm: {expr: 'langd == nil ? nil : (integer(vikt) > 50 ? 1 : langd)'}`,
+			[]connectors.Value{int64(1), nil, "70", nil, nil}, "pass"},
+		{"a function steering to NULL", `height_cm: {expr: 'integer(vikt) > 50 ? nil : 2'}`,
+			[]connectors.Value{int64(1), nil, "70", nil, nil}, "lost vikt"},
+		{"a function steering to a NULL either way", `height_cm: {expr: 'integer(vikt) > 50 ? nil : langd'}`,
+			[]connectors.Value{int64(1), nil, "70", nil, nil}, "pass"},
+		{"a code the code list lacks", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
+			[]connectors.Value{int64(2), nil, nil, int64(7), nil}, "code_unmapped"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			prog, ds := compileEnv(t, head+`tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      visit_date: {value: "2024-01-01"}
+      `+c.column+"\n"+dropUnread(c.column), testEnv(t))
+			if err := ds.Err(); err != nil {
+				t.Fatal(err)
+			}
+			tp := prog.ForSource("besok")
+			tp.CountSourceValues = true
+			o := tp.Apply(c.row)
+			i := 2 // weight_kg
+			if strings.HasPrefix(c.column, "height_cm") {
+				i = 3
+			}
+			var got string
+			switch {
+			case o.Kind != Migrated:
+				got = o.Reason
+			case len(o.Lost) > 0:
+				got = "lost " + o.Lost[0].SourceColumn
+			case len(o.Nulled) > 0:
+				got = "nulled " + o.Nulled[0].Rule
+			case o.Row[i] == nil:
+				got = "pass"
+			default:
+				got = "kept"
+			}
+			if got != c.want {
+				t.Fatalf("%s: %s %s, want %s", c.column, got, o.Detail, c.want)
+			}
+			if o.Kind == Migrated && o.Row[i] == nil && o.SourceNonNull[i] != (got != "pass") {
+				t.Errorf("%s: %s, but SourceNonNull %v", c.column, got, o.SourceNonNull[i])
+			}
+		})
 	}
 }
