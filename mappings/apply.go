@@ -68,7 +68,9 @@ type Outcome struct {
 	Nulled []NullNote
 	// SourceNonNull says, per column of Row, whether a source column the
 	// column reads holds a value: the record feeds the column one source
-	// value (however many of its columns an expression reads). It is the
+	// value (however many of its columns an expression reads) — unless
+	// the column's expression gave NULL passing NULLs through, dropping
+	// no value it carries or that steered it (valueflow.go). It is the
 	// one rule value_lost judges by, and the left side of verify's value
 	// equation. Set only under the program's CountSourceValues.
 	SourceNonNull []bool

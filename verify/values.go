@@ -15,8 +15,9 @@ import (
 //	                + archived alone + made NULL by a declared rule
 //
 // A migrated record feeds a receiving column one source value when a
-// source column the column reads holds a value (however many it reads:
-// value_lost's own rule, mappings.Outcome.SourceNonNull). Each side is
+// source column the column reads holds a value (however many it reads;
+// not where an expression passed NULLs through: value_lost's own rule,
+// mappings.Outcome.SourceNonNull). Each side is
 // counted where it lives: the source values from the source rows of the
 // records that migrated, the target's non-NULL values in the target
 // (COUNT(column), inside the database where it can), the values archived
