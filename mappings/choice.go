@@ -272,6 +272,7 @@ func (r *resolver) occur(i int) {
 	r.occurs[i] = append(r.occurs[i], slices.Clone(r.path))
 	if r.condDepth == 0 {
 		r.valueOccurs[i] = append(r.valueOccurs[i], slices.Clone(r.path))
+		r.valueReads++
 	} else {
 		r.steer(i)
 	}

@@ -112,6 +112,8 @@ type resolver struct {
 	conds     []condSite
 	condStack []int
 	steers    []steerRead
+	// valueReads counts the places a column is read as a value.
+	valueReads int
 	// partials are the expression's partial_date calls (partialdate.go).
 	partials []partialCall
 }
@@ -299,11 +301,11 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 		r.walk(&n.Cond, scope)
 		r.condDepth--
 		r.closeCond(k)
-		t := r.branches
+		t, values := r.branches, r.valueReads
 		r.branch(&n.Exp1, scope)
 		f := r.branches
 		r.branch(&n.Exp2, scope)
-		r.endCond(k, t, f, n.Exp1, n.Exp2)
+		r.endCond(k, t, f, n.Exp1, n.Exp2, r.valueReads == values)
 	case *ast.ArrayNode:
 		for i := range n.Nodes {
 			r.walk(&n.Nodes[i], scope)

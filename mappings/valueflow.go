@@ -27,6 +27,12 @@ import (
 //     changed the result: b == "1" ? "ja" : (b == "2" ? "nej" : nil)
 //     loses b = "3", a code list written by hand that misses.
 //
+// A condition whose branches read no column as a value (b == "1" ? "ja" :
+// "nej", a code list written by hand) makes its value of the columns the
+// condition reads alone: they are its source values, carried as a value
+// read is, taken or not. datum == nil ? nil : (typ == "A" ? "akut" :
+// "planerad") loses typ where datum is NULL.
+//
 // A condition changed nothing when each of its branches gives NULL in
 // this record: the one taken gave NULL, and the one not taken is known to
 // (nil, a column that is NULL here, a ?? or condition of such): so
@@ -65,6 +71,9 @@ type condSite struct {
 	branch    [2]int
 	null      [2][]int
 	nullKnown [2]bool
+	// made says its branches read no column as a value: its value is
+	// made of the columns its condition reads.
+	made bool
 }
 
 // openCond starts resolving the condition of a conditional: the columns
@@ -86,13 +95,14 @@ func (r *resolver) closeCond(k int) {
 }
 
 // endCond notes a conditional's branches, resolved (compiled to fnTook):
-// their ids and what makes them NULL.
-func (r *resolver) endCond(k, t, f int, exp1, exp2 ast.Node) {
+// their ids, what makes them NULL, and whether they read no column as a
+// value (made).
+func (r *resolver) endCond(k, t, f int, exp1, exp2 ast.Node, made bool) {
 	if k < 0 {
 		return
 	}
 	c := &r.conds[k]
-	c.branch = [2]int{t, f}
+	c.branch, c.made = [2]int{t, f}, made
 	c.null[0], c.nullKnown[0] = r.nullColumns(exp1)
 	c.null[1], c.nullKnown[1] = r.nullColumns(exp2)
 }
@@ -165,6 +175,13 @@ func (r *resolver) flow() *valueFlow {
 		i := r.cols[name]
 		if len(r.valueOccurs[i]) > 0 || len(r.occurs[i]) == 0 {
 			f.carries[i] = true
+		}
+	}
+	for _, st := range r.steers {
+		// Read by a condition whose value is made of what it reads (or
+		// steering one that is): the column is that value's source.
+		if slices.ContainsFunc(st.conds, func(k int) bool { return r.conds[k].made }) {
+			f.carries[st.col] = true
 		}
 	}
 	return f

@@ -57,11 +57,22 @@ func TestValueFlowLostAndPassThrough(t *testing.T) {
 		// evaluated read the code, which holds a value.
 		{expr: `b == "1" ? "ja" : (b == "2" ? "nej" : nil)`, b: str("3"), want: "lost b"},
 		{expr: `b == "1" ? "ja" : (b == "2" ? "nej" : nil)`, b: str("2"), want: kept},
+		// A value made of a condition's columns alone (a code list written
+		// by hand): they are its source values, in a branch not taken too.
+		{expr: `a == nil ? nil : (b == "A" ? "akut" : "planerad")`, b: str("A"), want: differ},
+		{expr: `a == nil ? nil : (b == "A" ? "akut" : "planerad")`, choice: true, b: str("A"), want: "lost b"},
+		{expr: `a == nil ? nil : (b == "A" ? "akut" : "planerad")`, want: pass},
+		{expr: `a == nil ? nil : (b == "A" ? "akut" : (c == "B" ? "x" : "planerad"))`, choice: true, b: str("B"), c: str("C"), want: "lost b"},
+		{expr: `a == nil ? nil : "x"`, want: pass},
+		{expr: `a == nil ? nil : "x"`, a: str("q"), want: kept},
 		// Nested conditions: only the conditions on the taken path steer.
 		{expr: `a == nil ? nil : (b == nil ? a : (c == "1" ? "x" : upper(a)))`, b: str("q"), c: str("1"), want: pass},
 		{expr: `b == nil ? nil : (c == "1" ? nil : upper(b))`, b: str("q"), c: str("1"), want: "lost b"},
-		{expr: `(b == "1" ? a : c) == nil ? nil : "x"`, b: str("1"), c: str("z"), want: "lost b"},
-		{expr: `(b == "1" ? a : c) == nil ? nil : "x"`, b: str("1"), want: pass},
+		{expr: `(b == "1" ? a : c) == nil ? nil : "x"`, b: str("1"), c: str("z"), want: differ},
+		{expr: `(b == "1" ? a : c) == nil ? nil : "x"`, choice: true, b: str("1"), c: str("z"), want: "lost b"},
+		// The outer condition's value is made of a, b, c alone: b counts
+		// although it chose between two NULLs (loud).
+		{expr: `(b == "1" ? a : c) == nil ? nil : "x"`, b: str("1"), want: "lost b"},
 		{expr: `b == "1" ? nil : (c == "2" ? a : nil)`, b: str("1"), c: str("2"), want: pass},
 		{expr: `b == "1" ? nil : (c == "2" ? a : nil)`, choice: true, a: str("q"), b: str("1"), c: str("2"), want: "lost a"},
 		// let: a variable is read where it is used.
