@@ -43,12 +43,40 @@ func ServerURL(t testing.TB) string {
 	return u
 }
 
+// PrivateEnvVar names the variable that holds the URL of a server of the
+// tests' own, one no other test or person uses: the tests that change the
+// server's GLOBAL settings (to prove a read does not depend on them) run
+// only against it, never against the shared server of EnvVar. CI does
+// not set it. A throw-away instance serves, for example
+//
+//	mariadb-install-db --no-defaults --datadir=$D --auth-root-authentication-method=normal
+//	mariadbd --no-defaults --datadir=$D --port=3317 --socket=$D/s.sock --bind-address=127.0.0.1 --user=root &
+//	REGFLYTT_TEST_MYSQL_PRIVATE='mysql://root@127.0.0.1:3317/mysql' go test ./connectors/mysql -run Global
+const PrivateEnvVar = "REGFLYTT_TEST_MYSQL_PRIVATE"
+
+// PrivateServerURL returns the private server's URL, skipping the test
+// when REGFLYTT_TEST_MYSQL_PRIVATE is unset.
+func PrivateServerURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(PrivateEnvVar)
+	if u == "" {
+		t.Skipf("%s is not set: no private MariaDB/MySQL server whose global settings a test may change", PrivateEnvVar)
+	}
+	return u
+}
+
 // NewDatabase creates an empty database named regflytt_test_<16 hex
 // digits> on the test server and returns a mysql:// URL for it with the
 // server URL's credentials. The database is dropped when the test ends.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	server := ServerURL(t)
+	return NewDatabaseOn(t, ServerURL(t))
+}
+
+// NewDatabaseOn is NewDatabase on the server of the URL server (such as
+// PrivateServerURL's).
+func NewDatabaseOn(t testing.TB, server string) string {
+	t.Helper()
 	admin := Open(t, server)
 	name := "regflytt_test_" + randomHex(t, 8)
 	ctx := context.Background()
