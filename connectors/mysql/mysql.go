@@ -35,6 +35,15 @@ const sessionSQLMode = "STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR
 // global value.
 const noSelectLimit = "18446744073709551615"
 
+// wholeSortLength is max_sort_length's largest value. A sort compares
+// only a value's first max_sort_length bytes (1024 by default; a DBA may
+// set as few as 64 globally), so text keys alike that far came back in
+// any order: a streamed scan by such a key was out of order, and a
+// keyset page (ORDER BY k LIMIT n, then k > the last one) of a select:
+// source took any n of the alike keys and skipped the rest, a short read
+// that verify, reading the same way, would agree with.
+const wholeSortLength = "8388608"
+
 // connectionCollation compares literals with literals only; columns
 // compare by their own collation. Binary, so no two distinct strings of
 // regflytt's own are ever equal.
@@ -122,6 +131,7 @@ func Config(loc *connectors.Location) (*mysql.Config, error) {
 		"sql_mode":  "'" + sessionSQLMode + "'",
 		// Every session, the target's catalogue reads included.
 		"sql_select_limit": noSelectLimit,
+		"max_sort_length":  wholeSortLength,
 		// A write's warnings are checked after it, and a rounded decimal
 		// is a note, counted only with sql_notes on; a server may have
 		// it off globally, and every session would take that.
@@ -292,8 +302,9 @@ const errUnknownSystemVariable = 1193
 // every read of such a table into a read of that moment, and a plan that
 // acknowledged history_not_read would then migrate old rows as the
 // current ones, every count agreeing. MySQL has no such variable (1193):
-// nothing to pin there. It also lifts sql_select_limit (see noSelectLimit),
-// which a session handed back by the pool may hold.
+// nothing to pin there. It also lifts sql_select_limit (see noSelectLimit)
+// and max_sort_length (see wholeSortLength), which a session handed back
+// by the pool may hold.
 func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, "SET SESSION system_versioning_asof = DEFAULT"); err != nil {
 		var me *mysql.MySQLError
@@ -302,7 +313,7 @@ func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
 		}
 	}
 	for _, q := range []string{
-		"SET SESSION sql_select_limit = " + noSelectLimit,
+		"SET SESSION sql_select_limit = " + noSelectLimit + ", max_sort_length = " + wholeSortLength,
 		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
 		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
 	} {

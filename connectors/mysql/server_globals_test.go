@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,5 +162,130 @@ func TestSnapshotReadsCurrentRowsWhateverTheGlobalAsOf(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, cur) {
 		t.Errorf("the versioned table's checksum %v differs from the current rows' %v", got, cur)
+	}
+}
+
+// queryScanner is the snapshot's select: source reading.
+type queryScanner interface {
+	DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error)
+	ScanQuery(ctx context.Context, query string, cols []connectors.Column, opts connectors.ScanOptions) (connectors.Rows, error)
+}
+
+// globalsReading is everything a run and verify read of the fixture of
+// TestReadsWhateverTheServerGlobals, formatted.
+type globalsReading struct {
+	ByID, ByKK, Query [][]string
+	Count             int64
+	Sums              connectors.Buckets
+}
+
+// readGlobalsFixture reads the fixture through a new source (whose
+// sessions take the server's globals as they are now): by primary key in
+// keyset batches of one row, streamed by kk, as a select: source keyed by
+// kk in batches of one row, counted and checksummed.
+func readGlobalsFixture(t *testing.T, url string) globalsReading {
+	t.Helper()
+	ctx := context.Background()
+	snap, tables := snapshotTables(t, ctx, openSource(t, url))
+	g := tableNamed(t, tables, "g")
+	var r globalsReading
+	r.ByID = readAll(t, snap, g, connectors.ScanOptions{BatchSize: 1})
+	r.ByKK = readAll(t, snap, g, connectors.ScanOptions{Key: []string{"kk"}})
+	qs := snap.(queryScanner)
+	const q = "SELECT kk, id, c, e FROM g"
+	cols, err := qs.DescribeQuery(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := qs.ScanQuery(ctx, q, cols, connectors.ScanOptions{Key: []string{"kk"}, BatchSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var row []string
+		for _, v := range rows.Row() {
+			row = append(row, formatValue(v))
+		}
+		r.Query = append(r.Query, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if r.Count, err = snap.Count(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range g.Columns {
+		names = append(names, c.Name)
+	}
+	if r.Sums, _, err = connectors.Checksum(ctx, snap, g, connectors.ChecksumRequest{Columns: names, Key: []string{"id"}, Buckets: 4}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// A DBA's global settings are every new session's: a setting that
+// changes what a SELECT returns (its rows, their order, their values)
+// and that the connector does not pin for its own sessions would change
+// the run's reading and verify's alike, and they would agree. Each global
+// below is set on the private server in turn and the fixture read again:
+// the reading must not change. The fixture holds what such settings
+// touch: CHAR values shorter than the column (PAD_CHAR_TO_FULL_LENGTH), a
+// backslash (NO_BACKSLASH_ESCAPES), an empty string (EMPTY_STRING_IS_NULL),
+// TIMESTAMP and fractional TIME (time_zone, TIME_ROUND_FRACTIONAL), latin1
+// text (character_set_results) and keys alike in their first 80 bytes,
+// which a sort compares only up to max_sort_length.
+func TestReadsWhateverTheServerGlobals(t *testing.T) {
+	server := mytest.PrivateServerURL(t)
+	url := mytest.NewDatabaseOn(t, server)
+	prefix := strings.Repeat("x", 80)
+	mytest.Exec(t, url,
+		"CREATE TABLE g (id int NOT NULL PRIMARY KEY, kk varchar(200) NOT NULL, c char(5) CHARACTER SET latin1, "+
+			"e varchar(10), b varchar(20), ts timestamp(6) NULL, tm time(6), d decimal(12,4), dt datetime(6))",
+		"INSERT INTO g VALUES "+
+			"(1, '"+prefix+"Z', 'ab', '', 'a\\\\b', '2024-01-01 12:00:00.123456', '12:34:56.789', 1.5, '2024-02-29 23:59:59.999999'), "+
+			"(2, '"+prefix+"A', '', 'x', 'q\\'', '2038-01-19 03:14:07.999999', '-838:59:59', -0.0001, '1000-01-01 00:00:00'), "+
+			"(3, '"+prefix+"M', 'åä ', NULL, '', NULL, '00:00:00.5', 0, NULL), "+
+			"(4, '"+prefix+"B', 'abcde', '', NULL, '1970-01-01 00:00:01', NULL, NULL, '2024-01-01 00:00:00.000001')")
+	want := readGlobalsFixture(t, url)
+	if len(want.ByID) != 4 || len(want.ByKK) != 4 || len(want.Query) != 4 || want.Count != 4 {
+		t.Fatalf("the fixture reads %+v", want)
+	}
+	for _, g := range []struct{ name, value string }{
+		{"system_versioning_asof", "'2001-01-01 00:00:00'"},
+		{"sql_select_limit", "1"},
+		{"max_sort_length", "64"},
+		{"sql_mode", "'PAD_CHAR_TO_FULL_LENGTH,NO_BACKSLASH_ESCAPES,ANSI_QUOTES,EMPTY_STRING_IS_NULL,TIME_ROUND_FRACTIONAL'"},
+		{"sql_mode", "'ORACLE'"},
+		{"time_zone", "'+05:00'"},
+		{"character_set_results", "'latin1'"},
+		{"collation_connection", "'latin1_swedish_ci'"},
+		{"div_precision_increment", "0"},
+		{"group_concat_max_len", "4"},
+		{"lc_time_names", "'sv_SE'"},
+		{"old_mode", "'ZERO_DATE_TIME_CAST,UTF8_IS_UTF8MB3'"},
+		{"tx_isolation", "'READ-UNCOMMITTED'"},
+		{"autocommit", "0"},
+		{"big_tables", "1"},
+	} {
+		t.Run(g.name+"="+g.value, func(t *testing.T) {
+			setGlobal(t, server, g.name, g.value)
+			got := readGlobalsFixture(t, url)
+			for _, f := range []struct {
+				what      string
+				got, want any
+			}{
+				{"by primary key", got.ByID, want.ByID},
+				{"streamed by kk", got.ByKK, want.ByKK},
+				{"as a select: source by kk", got.Query, want.Query},
+				{"count", got.Count, want.Count},
+				{"checksum", got.Sums, want.Sums},
+			} {
+				if !reflect.DeepEqual(f.got, f.want) {
+					t.Errorf("with GLOBAL %s = %s the fixture read %s gives\n%v\nwant\n%v", g.name, g.value, f.what, f.got, f.want)
+				}
+			}
+		})
 	}
 }
