@@ -74,3 +74,13 @@ func CleanupTimeout(d time.Duration) (restore func()) {
 func ReaderBatches(d *DB) (wire, driver int64) {
 	return d.reads.wire.Load(), d.reads.driver.Load()
 }
+
+// ResetVersioningAsOf replaces the statement with which a snapshot makes
+// its session read the current rows of system-versioned tables, standing
+// in for a server where it does not, until the returned function is
+// called.
+func ResetVersioningAsOf(stmt string) (restore func()) {
+	old := resetVersioningAsOf
+	resetVersioningAsOf = stmt
+	return func() { resetVersioningAsOf = old }
+}

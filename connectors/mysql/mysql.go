@@ -296,20 +296,46 @@ func (d *DB) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 // errUnknownSystemVariable is ER_UNKNOWN_SYSTEM_VARIABLE.
 const errUnknownSystemVariable = 1193
 
+// resetVersioningAsOf makes a session read the current rows of
+// system-versioned tables (see beginSnapshot); a variable so that a test
+// can stand in for a server where it does not.
+var resetVersioningAsOf = "SET SESSION system_versioning_asof = DEFAULT"
+
+// currentRowsAsOf is how MariaDB shows system_versioning_asof when reads
+// see the current rows; a moment shows as its datetime.
+const currentRowsAsOf = "DEFAULT"
+
 // beginSnapshot starts conn's read-only snapshot transaction. It first
 // makes the session read the current rows of system-versioned tables:
 // MariaDB's system_versioning_asof, set globally to a past moment, turns
 // every read of such a table into a read of that moment, and a plan that
 // acknowledged history_not_read would then migrate old rows as the
-// current ones, every count agreeing. MySQL has no such variable (1193):
-// nothing to pin there. It also lifts sql_select_limit (see noSelectLimit)
-// and max_sort_length (see wholeSortLength), which a session handed back
-// by the pool may hold.
+// current ones, every count agreeing. The keyword DEFAULT is the only
+// value that means the current rows (the string 'DEFAULT' is refused,
+// error 1231), and for most variables SET SESSION x = DEFAULT gives the
+// global value; MariaDB 10.11 gives this one its own current-rows value
+// instead, even with the global set to a moment
+// (TestSnapshotReadsCurrentRowsWhateverTheGlobalAsOf). The value is read back all the same, and a
+// session that still reads as of a moment is refused: a server that
+// copied the global value would otherwise read the past without a word.
+// MySQL has no such variable (1193): nothing to pin there. It also lifts
+// sql_select_limit (see noSelectLimit) and max_sort_length (see
+// wholeSortLength), which a session handed back by the pool may hold.
 func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
-	if _, err := conn.ExecContext(ctx, "SET SESSION system_versioning_asof = DEFAULT"); err != nil {
+	if _, err := conn.ExecContext(ctx, resetVersioningAsOf); err != nil {
 		var me *mysql.MySQLError
 		if !errors.As(err, &me) || me.Number != errUnknownSystemVariable {
 			return fmt.Errorf("read current rows of system-versioned tables: %w", err)
+		}
+	} else {
+		var asOf string
+		if err := conn.QueryRowContext(ctx, "SELECT @@SESSION.system_versioning_asof").Scan(&asOf); err != nil {
+			return fmt.Errorf("read current rows of system-versioned tables: %w", err)
+		}
+		if asOf != currentRowsAsOf {
+			return fmt.Errorf("system-versioned tables would be read as of %s, not their current rows: "+
+				"the session's system_versioning_asof stays a moment after SET SESSION system_versioning_asof = DEFAULT (this server gives it the global value); "+
+				"have the DBA run SET GLOBAL system_versioning_asof = DEFAULT", asOf)
 		}
 	}
 	for _, q := range []string{
