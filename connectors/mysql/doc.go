@@ -38,6 +38,11 @@
 //	sql_select_limit   18446744073709551615           a lower limit (a DBA's, against runaway queries)
 //	                                                  would cut the catalogue and streamed reads short
 //	                                                  silently; set again when a snapshot begins
+//	max_sort_length    8388608                        a sort compares a value's first max_sort_length
+//	                                                  bytes only (1024 by default, 64 at least): keys
+//	                                                  alike that far came in any order, and keyset
+//	                                                  pages of a select: source skipped some; set again
+//	                                                  when a snapshot begins
 //	sql_notes          1                              a write's warnings are checked after it, and a
 //	                                                  rounded decimal is only a note; set again by Begin
 //	foreign_key_checks 1                              with the checks off a row breaking an existing
@@ -45,6 +50,26 @@
 //	                                                  load is not checked against the rows; set again
 //	                                                  by Begin and CreateConstraints
 //	program_name       regflytt                       the platform's DBA sees who is reading
+//
+// These are sent with every new connection, so a DBA's global setting,
+// which every new session takes, does not reach them; the character set
+// (SET NAMES) the same way. A snapshot also sets
+//
+//	system_versioning_asof  DEFAULT (read back)       see Reading
+//	transaction isolation   REPEATABLE READ           one consistent snapshot whatever tx_isolation says
+//
+// Read on a private MariaDB 10.11 with each of these set globally, the
+// keyset, streamed, select: source, count and checksum reads of a fixture
+// (short CHAR, backslash, empty string, TIMESTAMP, fractional TIME,
+// latin1, long alike keys) stayed the same once max_sort_length was
+// pinned (TestReadsWhateverTheServerGlobals): sql_mode with
+// PAD_CHAR_TO_FULL_LENGTH, NO_BACKSLASH_ESCAPES, ANSI_QUOTES,
+// EMPTY_STRING_IS_NULL, TIME_ROUND_FRACTIONAL or ORACLE, time_zone,
+// character_set_results, collation_connection, sql_select_limit,
+// system_versioning_asof, div_precision_increment and
+// group_concat_max_len (no read divides or concatenates groups),
+// lc_time_names (none formats a date), old_mode, tx_isolation,
+// autocommit and big_tables.
 //
 // # Reading
 //
@@ -55,7 +80,12 @@
 // keeps a binary log. Before it begins, the session's
 // system_versioning_asof is set to DEFAULT (MariaDB), so that a
 // system-versioned table reads its current rows even where the server's
-// global setting reads a past moment.
+// global setting reads a past moment: the keyword DEFAULT is the only
+// value meaning the current rows ('DEFAULT' quoted is refused), and on
+// 10.11 it means them whatever the global value. For most variables
+// DEFAULT gives the global value, so the session's value is read back,
+// and a snapshot whose session would still read as of a moment is
+// refused rather than read the past with every count agreeing.
 //
 // Values arrive as the text the server prints (the driver parses integer
 // and floating-point columns itself) and are decoded by a decoder chosen
