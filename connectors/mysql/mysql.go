@@ -44,6 +44,12 @@ const noSelectLimit = "18446744073709551615"
 // that verify, reading the same way, would agree with.
 const wholeSortLength = "8388608"
 
+// maxErrorCount is max_error_count's largest value. SHOW WARNINGS lists
+// at most that many of a statement's warnings, and a select: source's
+// read is refused by the codes it lists (see noReadWarnings): a DBA's
+// global 0 listed none, and rows read with a lossy conversion passed.
+const maxErrorCount = "65535"
+
 // connectionCollation compares literals with literals only; columns
 // compare by their own collation. Binary, so no two distinct strings of
 // regflytt's own are ever equal.
@@ -132,6 +138,7 @@ func Config(loc *connectors.Location) (*mysql.Config, error) {
 		// Every session, the target's catalogue reads included.
 		"sql_select_limit": noSelectLimit,
 		"max_sort_length":  wholeSortLength,
+		"max_error_count":  maxErrorCount,
 		// A write's warnings are checked after it, and a rounded decimal
 		// is a note, counted only with sql_notes on; a server may have
 		// it off globally, and every session would take that.
@@ -319,8 +326,9 @@ const currentRowsAsOf = "DEFAULT"
 // session that still reads as of a moment is refused: a server that
 // copied the global value would otherwise read the past without a word.
 // MySQL has no such variable (1193): nothing to pin there. It also lifts
-// sql_select_limit (see noSelectLimit) and max_sort_length (see
-// wholeSortLength), which a session handed back by the pool may hold.
+// sql_select_limit (see noSelectLimit), max_sort_length (see
+// wholeSortLength) and max_error_count (see maxErrorCount), which a
+// session handed back by the pool may hold.
 func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, resetVersioningAsOf); err != nil {
 		var me *mysql.MySQLError
@@ -339,7 +347,7 @@ func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
 		}
 	}
 	for _, q := range []string{
-		"SET SESSION sql_select_limit = " + noSelectLimit + ", max_sort_length = " + wholeSortLength,
+		"SET SESSION sql_select_limit = " + noSelectLimit + ", max_sort_length = " + wholeSortLength + ", max_error_count = " + maxErrorCount,
 		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
 		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
 	} {

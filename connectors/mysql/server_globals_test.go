@@ -165,12 +165,6 @@ func TestSnapshotReadsCurrentRowsWhateverTheGlobalAsOf(t *testing.T) {
 	}
 }
 
-// queryScanner is the snapshot's select: source reading.
-type queryScanner interface {
-	DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error)
-	ScanQuery(ctx context.Context, query string, cols []connectors.Column, opts connectors.ScanOptions) (connectors.Rows, error)
-}
-
 // globalsReading is everything a run and verify read of the fixture of
 // TestReadsWhateverTheServerGlobals, formatted.
 type globalsReading struct {
@@ -191,7 +185,7 @@ func readGlobalsFixture(t *testing.T, url string) globalsReading {
 	var r globalsReading
 	r.ByID = readAll(t, snap, g, connectors.ScanOptions{BatchSize: 1})
 	r.ByKK = readAll(t, snap, g, connectors.ScanOptions{Key: []string{"kk"}})
-	qs := snap.(queryScanner)
+	qs := snap.(connectors.Querier)
 	const q = "SELECT kk, id, c, e FROM g"
 	cols, err := qs.DescribeQuery(ctx, q)
 	if err != nil {
@@ -287,5 +281,42 @@ func TestReadsWhateverTheServerGlobals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A select: source is refused when the server read it with a warning (a
+// text compared with a number matches '12abc' to 12): the check counts
+// @@warning_count and lists SHOW WARNINGS for the codes, ignoring notes.
+// SHOW WARNINGS lists at most max_error_count of them, and a DBA may set
+// that to 0 globally: the count was then non-zero, the list empty, and
+// the rows read with a lossy comparison passed as the source's.
+func TestSelectSourceWarningsWhateverTheGlobalErrorCount(t *testing.T) {
+	server := mytest.PrivateServerURL(t)
+	url := mytest.NewDatabaseOn(t, server)
+	mytest.Exec(t, url,
+		"CREATE TABLE besok (id int NOT NULL PRIMARY KEY, pnr varchar(12))",
+		"CREATE TABLE pat (id int NOT NULL PRIMARY KEY)",
+		"INSERT INTO besok VALUES (1, '12abc')",
+		"INSERT INTO pat VALUES (12)")
+	setGlobal(t, server, "max_error_count", "0")
+	ctx := context.Background()
+	snap, _ := snapshotTables(t, ctx, openSource(t, url))
+	qs := snap.(connectors.Querier)
+	const q = "SELECT besok.id, pat.id AS pat FROM besok JOIN pat ON pat.id = besok.pnr"
+	cols, err := qs.DescribeQuery(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := qs.ScanQuery(ctx, q, cols, connectors.ScanOptions{Key: []string{"id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Err(); err == nil || !strings.Contains(err.Error(), "1292") {
+		t.Errorf("read %d rows of a join matching '12abc' to 12, error %v; want the read refused naming warning 1292", n, err)
 	}
 }

@@ -41,7 +41,7 @@ func TestKeysAlikeBeyondMaxSortLength(t *testing.T) {
 		if want := []string{`int64:"2"`, `int64:"4"`, `int64:"3"`, `int64:"1"`}; strings.Join(ids, " ") != strings.Join(want, " ") {
 			t.Errorf("%q: streamed by k: ids %v, want %v", session, ids, want)
 		}
-		qs := snap.(queryScanner)
+		qs := snap.(connectors.Querier)
 		const q = "SELECT k, id FROM lang"
 		cols, err := qs.DescribeQuery(ctx, q)
 		if err != nil {
