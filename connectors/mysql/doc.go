@@ -38,11 +38,16 @@
 //	sql_select_limit   18446744073709551615           a lower limit (a DBA's, against runaway queries)
 //	                                                  would cut the catalogue and streamed reads short
 //	                                                  silently; set again when a snapshot begins
-//	max_sort_length    8388608                        a sort compares a value's first max_sort_length
+//	max_sort_length    65536                          a sort compares a value's first max_sort_length
 //	                                                  bytes only (1024 by default, 64 at least): keys
 //	                                                  alike that far came in any order, and keyset
 //	                                                  pages of a select: source skipped some; set again
-//	                                                  when a snapshot begins
+//	                                                  when a snapshot begins. Keys alike beyond 64 KiB
+//	                                                  still are: larger sizes every TEXT sort's buffer
+//	sort_buffer_size   at least 2097152               room for that sort (error 1038 otherwise)
+//	max_error_count    65535                          a select: source is refused by the warning codes
+//	                                                  SHOW WARNINGS lists, at most this many; with 0
+//	                                                  none were listed and lossy rows passed
 //	sql_notes          1                              a write's warnings are checked after it, and a
 //	                                                  rounded decimal is only a note; set again by Begin
 //	foreign_key_checks 1                              with the checks off a row breaking an existing
@@ -61,8 +66,10 @@
 // Read on a private MariaDB 10.11 with each of these set globally, the
 // keyset, streamed, select: source, count and checksum reads of a fixture
 // (short CHAR, backslash, empty string, TIMESTAMP, fractional TIME,
-// latin1, long alike keys) stayed the same once max_sort_length was
-// pinned (TestReadsWhateverTheServerGlobals): sql_mode with
+// latin1, long alike keys) stayed the same once max_sort_length,
+// sort_buffer_size and max_error_count were pinned
+// (TestReadsWhateverTheServerGlobals and
+// TestSelectSourceWarningsWhateverTheGlobalErrorCount): sql_mode with
 // PAD_CHAR_TO_FULL_LENGTH, NO_BACKSLASH_ESCAPES, ANSI_QUOTES,
 // EMPTY_STRING_IS_NULL, TIME_ROUND_FRACTIONAL or ORACLE, time_zone,
 // character_set_results, collation_connection, sql_select_limit,

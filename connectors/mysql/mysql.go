@@ -35,14 +35,23 @@ const sessionSQLMode = "STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR
 // global value.
 const noSelectLimit = "18446744073709551615"
 
-// wholeSortLength is max_sort_length's largest value. A sort compares
+// wholeSortLength is what max_sort_length is pinned to. A sort compares
 // only a value's first max_sort_length bytes (1024 by default; a DBA may
 // set as few as 64 globally), so text keys alike that far came back in
 // any order: a streamed scan by such a key was out of order, and a
 // keyset page (ORDER BY k LIMIT n, then k > the last one) of a select:
 // source took any n of the alike keys and skipped the rest, a short read
-// that verify, reading the same way, would agree with.
-const wholeSortLength = "8388608"
+// that verify, reading the same way, would agree with. Not the largest
+// value (8388608): a filesort of a TEXT or BLOB key sizes its buffer by
+// max_sort_length, and with 1 MiB the server's default 2 MiB sort buffer
+// ran out of memory (error 1038) on a longtext key of any length. 64 KiB
+// is TEXT's own length; keys alike beyond it are still read in any order.
+const wholeSortLength = "65536"
+
+// sortBufferAtLeast keeps the session's sort_buffer_size (MariaDB's
+// default 2 MiB; MySQL's 256 KiB) large enough for wholeSortLength: with
+// 256 KiB a sort by a longtext key failed with error 1038.
+const sortBufferAtLeast = "GREATEST(@@sort_buffer_size, 2097152)"
 
 // maxErrorCount is max_error_count's largest value. SHOW WARNINGS lists
 // at most that many of a statement's warnings, and a select: source's
@@ -138,6 +147,7 @@ func Config(loc *connectors.Location) (*mysql.Config, error) {
 		// Every session, the target's catalogue reads included.
 		"sql_select_limit": noSelectLimit,
 		"max_sort_length":  wholeSortLength,
+		"sort_buffer_size": sortBufferAtLeast,
 		"max_error_count":  maxErrorCount,
 		// A write's warnings are checked after it, and a rounded decimal
 		// is a note, counted only with sql_notes on; a server may have
@@ -326,9 +336,9 @@ const currentRowsAsOf = "DEFAULT"
 // session that still reads as of a moment is refused: a server that
 // copied the global value would otherwise read the past without a word.
 // MySQL has no such variable (1193): nothing to pin there. It also lifts
-// sql_select_limit (see noSelectLimit), max_sort_length (see
-// wholeSortLength) and max_error_count (see maxErrorCount), which a
-// session handed back by the pool may hold.
+// sql_select_limit (see noSelectLimit), max_sort_length and
+// sort_buffer_size (see wholeSortLength) and max_error_count (see
+// maxErrorCount), which a session handed back by the pool may hold.
 func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, resetVersioningAsOf); err != nil {
 		var me *mysql.MySQLError
@@ -347,7 +357,7 @@ func beginSnapshot(ctx context.Context, conn *sql.Conn) error {
 		}
 	}
 	for _, q := range []string{
-		"SET SESSION sql_select_limit = " + noSelectLimit + ", max_sort_length = " + wholeSortLength + ", max_error_count = " + maxErrorCount,
+		"SET SESSION sql_select_limit = " + noSelectLimit + ", max_sort_length = " + wholeSortLength + ", sort_buffer_size = " + sortBufferAtLeast + ", max_error_count = " + maxErrorCount,
 		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
 		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
 	} {

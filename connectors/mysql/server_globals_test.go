@@ -185,6 +185,9 @@ func readGlobalsFixture(t *testing.T, url string) globalsReading {
 	var r globalsReading
 	r.ByID = readAll(t, snap, g, connectors.ScanOptions{BatchSize: 1})
 	r.ByKK = readAll(t, snap, g, connectors.ScanOptions{Key: []string{"kk"}})
+	if lt := readAll(t, snap, g, connectors.ScanOptions{Key: []string{"lt"}}); !reflect.DeepEqual(lt, r.ByKK) {
+		t.Errorf("streamed by the longtext lt (kk's values):\n%v\nby kk:\n%v", lt, r.ByKK)
+	}
 	qs := snap.(connectors.Querier)
 	const q = "SELECT kk, id, c, e FROM g"
 	cols, err := qs.DescribeQuery(ctx, q)
@@ -236,12 +239,13 @@ func TestReadsWhateverTheServerGlobals(t *testing.T) {
 	prefix := strings.Repeat("x", 80)
 	mytest.Exec(t, url,
 		"CREATE TABLE g (id int NOT NULL PRIMARY KEY, kk varchar(200) NOT NULL, c char(5) CHARACTER SET latin1, "+
-			"e varchar(10), b varchar(20), ts timestamp(6) NULL, tm time(6), d decimal(12,4), dt datetime(6))",
-		"INSERT INTO g VALUES "+
+			"e varchar(10), b varchar(20), ts timestamp(6) NULL, tm time(6), d decimal(12,4), dt datetime(6), lt longtext)",
+		"INSERT INTO g (id, kk, c, e, b, ts, tm, d, dt) VALUES "+
 			"(1, '"+prefix+"Z', 'ab', '', 'a\\\\b', '2024-01-01 12:00:00.123456', '12:34:56.789', 1.5, '2024-02-29 23:59:59.999999'), "+
 			"(2, '"+prefix+"A', '', 'x', 'q\\'', '2038-01-19 03:14:07.999999', '-838:59:59', -0.0001, '1000-01-01 00:00:00'), "+
 			"(3, '"+prefix+"M', 'åä ', NULL, '', NULL, '00:00:00.5', 0, NULL), "+
-			"(4, '"+prefix+"B', 'abcde', '', NULL, '1970-01-01 00:00:01', NULL, NULL, '2024-01-01 00:00:00.000001')")
+			"(4, '"+prefix+"B', 'abcde', '', NULL, '1970-01-01 00:00:01', NULL, NULL, '2024-01-01 00:00:00.000001')",
+		"UPDATE g SET lt = kk")
 	want := readGlobalsFixture(t, url)
 	if len(want.ByID) != 4 || len(want.ByKK) != 4 || len(want.Query) != 4 || want.Count != 4 {
 		t.Fatalf("the fixture reads %+v", want)
@@ -250,6 +254,7 @@ func TestReadsWhateverTheServerGlobals(t *testing.T) {
 		{"system_versioning_asof", "'2001-01-01 00:00:00'"},
 		{"sql_select_limit", "1"},
 		{"max_sort_length", "64"},
+		{"sort_buffer_size", "32768"},
 		{"sql_mode", "'PAD_CHAR_TO_FULL_LENGTH,NO_BACKSLASH_ESCAPES,ANSI_QUOTES,EMPTY_STRING_IS_NULL,TIME_ROUND_FRACTIONAL'"},
 		{"sql_mode", "'ORACLE'"},
 		{"time_zone", "'+05:00'"},
