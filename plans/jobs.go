@@ -633,9 +633,7 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	fail := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if first == nil {
-			first = err
-		}
+		first = causeOf(first, err)
 	}
 	failed := func() bool {
 		mu.Lock()
@@ -685,6 +683,18 @@ func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archive
 	}
 	close(next)
 	wg.Wait()
+	return first
+}
+
+// causeOf gives the error a run with jobs reports of two: the first,
+// unless it is a consequence of the second — a job whose read found the
+// shared snapshot given up (errSnapshotLost) by another job's stopped
+// read may report before that job reports why it stopped (a request to
+// stop, a failed batch), which is the cause.
+func causeOf(first, err error) error {
+	if first == nil || errors.Is(first, errSnapshotLost) && !errors.Is(err, errSnapshotLost) {
+		return err
+	}
 	return first
 }
 

@@ -164,37 +164,73 @@ func (r *aheadRows) Close() error {
 // lockedSnapshot serialises the use of a snapshot by the run's
 // goroutines: a table's reader goroutine and the mapping goroutine (which
 // may read the snapshot while a table is read ahead: the care units for
-// access, for one). A snapshot is one connection, and a connection is one
-// conversation at a time; a keyset query runs whole inside one Next.
+// access, for one), and the jobs of a run with --jobs, which share it. A
+// snapshot is one connection, and a connection is one conversation at a
+// time; a keyset query runs whole inside one Next.
 type lockedSnapshot struct {
 	connectors.Snapshot
-	mu *sync.Mutex
+	l *snapshotLock
 }
 
+// snapshotLock is a locked snapshot's lock, and what it knows of the
+// connection beneath.
+type snapshotLock struct {
+	mu sync.Mutex
+	// lost is set when a read was stopped by its own context in the
+	// middle of a query: its connection counts as broken (a MariaDB or
+	// PostgreSQL driver closes it), and the snapshot with it. Every later
+	// use gives lost, so that another job reading on gets errSnapshotLost
+	// rather than the driver's "connection is already closed" — which,
+	// reported first, hid the stop or the error that ended the read.
+	lost error
+}
+
+// errSnapshotLost is the error of a read on a snapshot whose connection a
+// stopped read gave up: the consequence of what stopped that read, which
+// a run reports instead (jobErrors).
+var errSnapshotLost = errors.New("the source snapshot was given up when another read on it was stopped in the middle of a query")
+
 func lockSnapshot(s connectors.Snapshot) connectors.Snapshot {
-	return &lockedSnapshot{Snapshot: s, mu: &sync.Mutex{}}
+	return &lockedSnapshot{Snapshot: s, l: &snapshotLock{}}
+}
+
+// lock takes the snapshot's lock, or gives the error of a lost snapshot
+// (with the lock released).
+func (l *snapshotLock) lock() error {
+	l.mu.Lock()
+	if l.lost != nil {
+		l.mu.Unlock()
+		return l.lost
+	}
+	return nil
 }
 
 func (s *lockedSnapshot) Tables(ctx context.Context) ([]connectors.Table, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := s.l.lock(); err != nil {
+		return nil, err
+	}
+	defer s.l.mu.Unlock()
 	return s.Snapshot.Tables(ctx)
 }
 
 func (s *lockedSnapshot) Count(ctx context.Context, table string) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := s.l.lock(); err != nil {
+		return 0, err
+	}
+	defer s.l.mu.Unlock()
 	return s.Snapshot.Count(ctx, table)
 }
 
 func (s *lockedSnapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := s.l.lock(); err != nil {
+		return nil, err
+	}
+	defer s.l.mu.Unlock()
 	rows, err := s.Snapshot.Scan(ctx, t, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &lockedRows{Rows: rows, mu: s.mu}, nil
+	return &lockedRows{Rows: rows, l: s.l, ctx: ctx}, nil
 }
 
 // querierOf gives the snapshot's Querier, or the error of a connector
@@ -212,8 +248,10 @@ func (s *lockedSnapshot) DescribeQuery(ctx context.Context, query string) ([]con
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := s.l.lock(); err != nil {
+		return nil, err
+	}
+	defer s.l.mu.Unlock()
 	return q.DescribeQuery(ctx, query)
 }
 
@@ -222,30 +260,56 @@ func (s *lockedSnapshot) ScanQuery(ctx context.Context, query string, cols []con
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := s.l.lock(); err != nil {
+		return nil, err
+	}
+	defer s.l.mu.Unlock()
 	rows, err := q.ScanQuery(ctx, query, cols, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &lockedRows{Rows: rows, mu: s.mu}, nil
+	return &lockedRows{Rows: rows, l: s.l, ctx: ctx}, nil
 }
 
 type lockedRows struct {
 	connectors.Rows
-	mu *sync.Mutex
+	l *snapshotLock
+	// ctx is the read's own, which tells a read stopped by its context
+	// from one that failed.
+	ctx context.Context
+	// err is the lost snapshot's error, when that ended the read.
+	err error
 }
 
 func (r *lockedRows) Next() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.Rows.Next()
+	if err := r.l.lock(); err != nil {
+		r.err = err
+		return false
+	}
+	defer r.l.mu.Unlock()
+	if r.Rows.Next() {
+		return true
+	}
+	if r.Rows.Err() != nil && r.ctx.Err() != nil {
+		// Stopped in the middle of a page's query, or as it began: the
+		// connection is given up either way (one that survived costs
+		// only the other readers of a run that is ending).
+		r.l.lost = errSnapshotLost
+	}
+	return false
+}
+
+func (r *lockedRows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.Rows.Err()
 }
 
 func (r *lockedRows) RowsOwned() bool { return connectors.RowsOwned(r.Rows) }
 
 func (r *lockedRows) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.l.mu.Lock()
+	defer r.l.mu.Unlock()
 	return r.Rows.Close()
 }
