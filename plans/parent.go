@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,7 +45,7 @@ var parentMemory = 4 << 20
 // outcomeEntryBytes is about what one outcome kept in memory costs
 // beside its key's bytes: a map entry with its string header and index,
 // and the key's allocation; outcomeIntBytes one of a one-column integer
-// key.
+// key in a map (intOutcomes' hashed form).
 const (
 	outcomeEntryBytes = 48
 	outcomeIntBytes   = 20
@@ -63,11 +64,298 @@ func intKey(key []connectors.Value) (int64, bool) {
 // outcomes kept in memory.
 func (s *outcomeStore) memGet(key []connectors.Value, k []byte) (uint32, bool) {
 	if n, ok := intKey(key); ok {
-		i, found := s.memInt[n]
-		return i, found
+		return s.ints.get(n)
 	}
 	i, found := s.mem[string(k)]
 	return i, found
+}
+
+// intOutcomes holds the outcome indexes of the keys of one int64 column
+// (most parent tables' keys) in the most compact of three forms that
+// fits how the keys come:
+//
+//   - dense: one slot per key value from about the least key to the
+//     greatest, holding the key's outcome index plus one (0: no record
+//     has the key) in width bytes: a byte or two per record for ids
+//     from a sequence, so millions of parents fit the budget;
+//   - sorted: the keys and their indexes in ascending order, found by
+//     binary search: 9 or 10 bytes per record, for spread keys that
+//     come in ascending order (a table read in its key's order);
+//   - hashed: a map, for anything else.
+//
+// The dense form is kept while it costs no more than the form the keys
+// would go to otherwise (see denseFits): the sorted one when a key
+// beyond the greatest spreads them, the map when one comes out of
+// order. The map goes back to the dense form when its keys fill their
+// span after all (a table read in no order). The zero value is an
+// empty dense form.
+type intOutcomes struct {
+	form intForm
+	// n is how many keys are held, lo and hi the least and the greatest
+	// of them (when n > 0), maxV the greatest outcome index plus one.
+	n      int
+	lo, hi int64
+	maxV   uint32
+	// disordered says a key came below the greatest before it: the
+	// sorted form cannot hold them.
+	disordered bool
+	// width is the bytes of an index in slots and idx: 1, or 2 once an
+	// index passes 254.
+	width int
+	// recheck is how many keys the map holds when it is next asked
+	// whether they are dense: each time an eighth more, so that keys
+	// that go back and forth cost a rebuild per eighth at most.
+	recheck int
+	// base is the key of slots' first slot (dense).
+	base  int64
+	slots []byte
+	// keys ascending, idx their indexes plus one (sorted).
+	keys []int64
+	idx  []byte
+	m    map[int64]uint32
+}
+
+type intForm uint8
+
+const (
+	intDense intForm = iota
+	intSorted
+	intHashed
+)
+
+// denseSlack is how many slots the dense form may have beyond what
+// denseFits allows per key, so that the first keys of a table, which
+// may come out of order, stay dense.
+const denseSlack = 4096
+
+// widthFor gives the bytes an index plus one, v, takes in the dense and
+// sorted forms; 0 when it takes more than two (only the map holds it).
+func widthFor(v uint32) int {
+	switch {
+	case v <= 0xff:
+		return 1
+	case v <= 0xffff:
+		return 2
+	}
+	return 0
+}
+
+func (o *intOutcomes) at(b []byte, j int) uint32 {
+	if o.width == 2 {
+		return uint32(b[2*j]) | uint32(b[2*j+1])<<8
+	}
+	return uint32(b[j])
+}
+
+func (o *intOutcomes) set(b []byte, j int, v uint32) {
+	if o.width == 2 {
+		b[2*j], b[2*j+1] = byte(v), byte(v>>8)
+		return
+	}
+	b[j] = byte(v)
+}
+
+// denseFits says whether the dense form of keys from lo to hi, n of
+// them, at width bytes a slot, costs no more than perKey bytes a key
+// (another form's cost), but for denseSlack slots. The span is counted
+// in uint64: from math.MinInt64 to math.MaxInt64 it is 2^64 slots, one
+// more than the uint64 it is counted in.
+func denseFits(lo, hi int64, n, width, perKey int) bool {
+	return uint64(hi)-uint64(lo) < uint64(perKey*n/width+denseSlack)
+}
+
+// get gives the outcome index of key k, and false when no record has it.
+func (o *intOutcomes) get(k int64) (uint32, bool) {
+	switch o.form {
+	case intDense:
+		j := uint64(k) - uint64(o.base)
+		if o.width == 0 || j >= uint64(len(o.slots)/o.width) {
+			return 0, false
+		}
+		v := o.at(o.slots, int(j))
+		return v - 1, v != 0
+	case intSorted:
+		j, ok := slices.BinarySearch(o.keys, k)
+		if !ok {
+			return 0, false
+		}
+		return o.at(o.idx, j) - 1, true
+	}
+	i, ok := o.m[k]
+	return i, ok
+}
+
+// put holds key k with outcome index i; false when k is held already.
+func (o *intOutcomes) put(k int64, i uint32) bool {
+	v := i + 1
+	if v > o.maxV {
+		o.maxV = v
+		if o.form != intHashed && widthFor(v) != o.width {
+			o.rebuild(o.form)
+		}
+	}
+	lo, hi := k, k
+	if o.n > 0 {
+		lo, hi = min(o.lo, k), max(o.hi, k)
+	}
+	switch o.form {
+	case intDense:
+		// Spread keys: in order, the sorted form holds them; out of
+		// order, the map.
+		other, perKey := intHashed, outcomeIntBytes
+		if k > o.hi && !o.disordered {
+			other, perKey = intSorted, 8+o.width
+		}
+		if !denseFits(lo, hi, o.n+1, o.width, perKey) {
+			o.rebuild(other)
+			return o.put(k, i)
+		}
+		if j := uint64(k) - uint64(o.base); o.width == 0 || j >= uint64(len(o.slots)/o.width) {
+			o.cover(lo, hi, k < o.lo)
+		}
+		j := int(uint64(k) - uint64(o.base))
+		if o.at(o.slots, j) != 0 {
+			return false
+		}
+		o.set(o.slots, j, v)
+	case intSorted:
+		if o.n > 0 && k <= o.hi {
+			if k == o.hi {
+				return false
+			}
+			o.rebuild(intHashed)
+			return o.put(k, i)
+		}
+		o.keys = append(o.keys, k)
+		o.idx = append(o.idx, make([]byte, o.width)...)
+		o.set(o.idx, len(o.keys)-1, v)
+	case intHashed:
+		before := len(o.m)
+		if o.m[k] = i; len(o.m) == before {
+			return false
+		}
+	}
+	o.disordered = o.disordered || o.n > 0 && k < o.hi
+	o.n++
+	o.lo, o.hi = lo, hi
+	if o.form == intHashed && o.n >= o.recheck {
+		if w := widthFor(o.maxV); w != 0 && denseFits(o.lo, o.hi, o.n, w, outcomeIntBytes) {
+			o.rebuild(intDense)
+		} else {
+			o.recheck = o.n + max(o.n/8, 1024)
+		}
+	}
+	return true
+}
+
+// cover makes the dense form's slots span lo to hi, every key held
+// among them, with room for more beyond on the side the keys grow
+// (down when the key that needs it is the least).
+func (o *intOutcomes) cover(lo, hi int64, down bool) {
+	span := uint64(hi) - uint64(lo) + 1
+	room := max(span/4, 64)
+	if down {
+		room = min(room, uint64(lo)-1<<63) // lo - math.MinInt64
+		lo = int64(uint64(lo) - room)
+	} else {
+		room = min(room, math.MaxInt64-uint64(hi))
+		hi = int64(uint64(hi) + room)
+	}
+	slots := make([]byte, (uint64(hi)-uint64(lo)+1)*uint64(o.width))
+	if o.n > 0 {
+		from := int(uint64(o.lo)-uint64(o.base)) * o.width
+		to := int(uint64(o.lo)-uint64(lo)) * o.width
+		copy(slots[to:], o.slots[from:from+int(uint64(o.hi)-uint64(o.lo)+1)*o.width])
+	}
+	o.base, o.slots = lo, slots
+}
+
+// each gives every key held and its outcome index, in ascending order
+// of the keys.
+func (o *intOutcomes) each(f func(k int64, i uint32) error) error {
+	switch o.form {
+	case intDense:
+		if o.n == 0 {
+			return nil
+		}
+		from := int(uint64(o.lo) - uint64(o.base))
+		to := int(uint64(o.hi) - uint64(o.base))
+		for j := from; j <= to; j++ {
+			if v := o.at(o.slots, j); v != 0 {
+				if err := f(int64(uint64(o.base)+uint64(j)), v-1); err != nil {
+					return err
+				}
+			}
+		}
+	case intSorted:
+		for j, k := range o.keys {
+			if err := f(k, o.at(o.idx, j)-1); err != nil {
+				return err
+			}
+		}
+	case intHashed:
+		keys := make([]int64, 0, len(o.m))
+		for k := range o.m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := f(k, o.m[k]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rebuild moves the keys held into a form, at the width the greatest
+// index needs (an index past two bytes goes to the map whatever form is
+// asked for).
+func (o *intOutcomes) rebuild(form intForm) {
+	if widthFor(o.maxV) == 0 {
+		form = intHashed
+	}
+	next := intOutcomes{form: form, width: widthFor(o.maxV), maxV: o.maxV, disordered: o.disordered}
+	switch form {
+	case intDense:
+		if o.n > 0 {
+			next.n, next.lo, next.hi = o.n, o.lo, o.hi
+			next.base = o.lo
+			next.slots = make([]byte, (uint64(o.hi)-uint64(o.lo)+1)*uint64(next.width))
+		}
+	case intSorted:
+		next.keys = make([]int64, 0, o.n+o.n/4+16)
+		next.idx = make([]byte, 0, cap(next.keys)*next.width)
+	case intHashed:
+		next.m = make(map[int64]uint32, o.n)
+		next.recheck = o.n + max(o.n/8, 1024)
+	}
+	o.each(func(k int64, i uint32) error {
+		switch form {
+		case intDense:
+			next.set(next.slots, int(uint64(k)-uint64(next.base)), i+1)
+		case intSorted:
+			next.keys = append(next.keys, k)
+			next.idx = append(next.idx, make([]byte, next.width)...)
+			next.set(next.idx, len(next.keys)-1, i+1)
+		case intHashed:
+			next.m[k] = i
+		}
+		return nil
+	})
+	next.n, next.lo, next.hi = o.n, o.lo, o.hi
+	*o = next
+}
+
+// bytes is about what the keys held cost in memory.
+func (o *intOutcomes) bytes() int {
+	switch o.form {
+	case intDense:
+		return cap(o.slots)
+	case intSorted:
+		return 8*cap(o.keys) + cap(o.idx)
+	}
+	return outcomeIntBytes * len(o.m)
 }
 
 // needsLinks says whether a program declares parents or duplicates.
@@ -239,12 +527,13 @@ type outcomeStore struct {
 	// keys that fold to it where that differs from the key.
 	mem    map[string]uint32
 	folded map[string][]string
-	// memInt holds, instead of mem, the keys of one int64 column (most
+	// ints holds, instead of mem, the keys of one int64 column (most
 	// keys): a fraction of a string key's memory.
-	memInt   map[int64]uint32
+	ints     intOutcomes
 	outcomes []parentOutcome
 	indexOf  map[parentOutcome]uint32
-	// charged is what mem and folded cost, counted in links.memUsed.
+	// charged is what mem, folded and ints cost, counted in
+	// links.memUsed.
 	charged int
 	spilled bool
 }
@@ -282,7 +571,7 @@ func (l *links) outcomeStoreOf(ctx context.Context, records *connectors.Table) (
 	}
 	return &outcomeStore{l: l, records: records, table: name,
 		in:  newInserter(l.db, name, []string{"k", "kind", "reason", "f", "u"}, "outcomes of "+records.Name),
-		mem: map[string]uint32{}, memInt: map[int64]uint32{}, folded: map[string][]string{}, indexOf: map[parentOutcome]uint32{}}, nil
+		mem: map[string]uint32{}, folded: map[string][]string{}, indexOf: map[parentOutcome]uint32{}}, nil
 }
 
 // remember keeps one parent record's final outcome and its reporting unit.
@@ -314,11 +603,11 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 	// was (the run stops on it, so the overwritten outcome is moot).
 	var cost int
 	if n, ok := intKey(key); ok {
-		before := len(s.memInt)
-		if s.memInt[n] = i; len(s.memInt) == before {
+		before := s.ints.bytes()
+		if !s.ints.put(n, i) {
 			return s.duplicateKey()
 		}
-		cost = outcomeIntBytes
+		cost = s.ints.bytes() - before
 	} else {
 		before := len(s.mem)
 		if s.mem[string(k)] = i; len(s.mem) == before {
@@ -342,21 +631,17 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 // keeps every later one there. It costs little memory beyond what it
 // frees: a sorted copy of the keys, not of the entries.
 func (s *outcomeStore) spill(ctx context.Context) error {
-	ints := make([]int64, 0, len(s.memInt))
-	for n := range s.memInt {
-		ints = append(ints, n)
-	}
-	slices.Sort(ints)
-	for _, n := range ints {
+	err := s.ints.each(func(n int64, i uint32) error {
 		k, err := connectors.AppendRow(nil, []connectors.Value{n})
 		if err != nil {
 			return fmt.Errorf("key of %s: %w", s.records.Name, err)
 		}
-		po := s.outcomes[s.memInt[n]]
+		po := s.outcomes[i]
 		// An integer key never folds (foldKey folds text).
-		if err := s.in.add(ctx, k, int64(po.kind), po.reason, []byte(nil), po.unit); err != nil {
-			return s.explain(err)
-		}
+		return s.explain(s.in.add(ctx, k, int64(po.kind), po.reason, []byte(nil), po.unit))
+	})
+	if err != nil {
+		return err
 	}
 	foldedOf := map[string]string{}
 	for f, keys := range s.folded {
@@ -379,7 +664,7 @@ func (s *outcomeStore) spill(ctx context.Context) error {
 			return s.explain(err)
 		}
 	}
-	s.mem, s.memInt, s.folded, s.outcomes, s.indexOf = nil, nil, nil, nil, nil
+	s.mem, s.ints, s.folded, s.outcomes, s.indexOf = nil, intOutcomes{}, nil, nil, nil
 	s.l.memUsed -= s.charged
 	s.charged, s.spilled = 0, true
 	return nil
@@ -457,6 +742,14 @@ func (s *outcomeStore) done(ctx context.Context) error {
 // lookup gives the outcome of the parent record with the key, and false
 // when there is none.
 func (s *outcomeStore) lookup(ctx context.Context, key []connectors.Value) (parentOutcome, bool, error) {
+	if n, ok := intKey(key); ok && !s.spilled {
+		// No encoding needed: the commonest lookup costs no allocation.
+		i, found := s.ints.get(n)
+		if !found {
+			return parentOutcome{}, false, nil
+		}
+		return s.outcomes[i], true, nil
+	}
 	k, err := connectors.AppendRow(nil, key)
 	if err != nil {
 		return parentOutcome{}, false, fmt.Errorf("parent key of %s: %w", s.records.Name, err)

@@ -151,7 +151,9 @@ func testParentOutcomes(t *testing.T, recs []storeRecord) {
 	if !strings.Contains(strings.Join(inMemory.folded, "|"), ";") {
 		t.Fatalf("no folded lookup found several records: %q", inMemory.folded)
 	}
-	for _, budget := range []int{0, 2000, 5000} {
+	// Spilled from the first record, and part way: a third and two
+	// thirds of what the records cost in memory.
+	for _, budget := range []int{0, inMemory.memUsed / 3, inMemory.memUsed * 2 / 3} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
 			got := askStore(t, budget, recs)
 			if !got.spilled || got.memUsed != 0 {
