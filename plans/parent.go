@@ -931,18 +931,11 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 				Detail: fmt.Sprintf("its key to a record of %s (%s) is empty", p.Records.Name, strings.Join(p.Key, ", "))}, nil
 		}
 	}
-	po, found, err := w.links.parents[p.Table].lookup(w.ctx, key)
+	po, found, near, err := w.parentOf(key)
 	if err != nil {
 		return o, err
 	}
 	if !found {
-		// The source may compare keys blind to case, trailing spaces or
-		// accents: a child that a parent matches only after folding is
-		// that parent's child to the source.
-		near, err := w.links.parents[p.Table].lookupFolded(w.ctx, key)
-		if err != nil {
-			return o, err
-		}
 		for _, po := range near {
 			if po.kind == mappings.Excluded {
 				// Privacy first: whichever it is, its parent is excluded.
@@ -970,6 +963,20 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 	return o, nil
 }
 
+// parentOf looks up the parent record that a child's key (no value of
+// it empty) names: its outcome, found, when a record has the key byte for
+// byte; else near, the outcomes of the records the key matches only
+// after folding case, trailing spaces and accents. The source may
+// compare keys so (fold.go): to it, such a record is the child's parent.
+func (w *writer) parentOf(key []connectors.Value) (po parentOutcome, found bool, near []parentOutcome, err error) {
+	st := w.links.parents[w.tp.Parent.Table]
+	if po, found, err = st.lookup(w.ctx, key); err != nil || found {
+		return po, found, nil, err
+	}
+	near, err = st.lookupFolded(w.ctx, key)
+	return po, false, near, err
+}
+
 // WarnExclusionParentKept is counted for a record excluded by an opt-out
 // or erasure list, by its own identity number, whose parent record is a
 // patient's (its table has a person:, or a parent that has) and was kept:
@@ -994,22 +1001,13 @@ func (w *writer) flagKeptParent(row []connectors.Value, o mappings.Outcome) (map
 			return o, nil
 		}
 	}
-	st := w.links.parents[p.Table]
-	po, found, err := st.lookup(w.ctx, key)
+	po, found, near, err := w.parentOf(key)
 	if err != nil {
 		return o, err
 	}
 	kept := found && po.kind != mappings.Excluded
-	if !found {
-		// A parent the source joins after folding case, trailing spaces
-		// or accents is this record's parent to the source.
-		near, err := st.lookupFolded(w.ctx, key)
-		if err != nil {
-			return o, err
-		}
-		for _, po := range near {
-			kept = kept || po.kind != mappings.Excluded
-		}
+	for _, po := range near {
+		kept = kept || po.kind != mappings.Excluded
 	}
 	if kept && !slices.Contains(o.Warnings, WarnExclusionParentKept) {
 		o.Warnings = append(slices.Clip(o.Warnings), WarnExclusionParentKept)
