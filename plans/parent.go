@@ -22,7 +22,7 @@ import (
 // and the duplicates' candidates and decisions. It lives in a temporary
 // SQLite file, so memory stays flat however many records a table has;
 // parents' outcomes are kept in memory up to a budget first (most parent
-// tables fit, and a lookup in a map costs a fraction of a query). The run
+// tables fit, and a lookup in memory costs a fraction of a query). The run
 // reads a parent table whole before its children (the program order), so
 // a child looks up a finished table.
 type links struct {
@@ -38,8 +38,9 @@ type links struct {
 
 // parentMemory is the budget, in bytes, of the parents' outcomes one
 // links keeps in memory before a store spills them to the SQLite file:
-// about 200,000 records with a one-column integer key, 65,000 with a
-// text key.
+// about 3 million records with one-column integer keys from a sequence,
+// read in any order (intOutcomes), 350,000 with spread ones read in
+// order, 200,000 with spread ones in no order, 65,000 with a text key.
 var parentMemory = 4 << 20
 
 // outcomeEntryBytes is about what one outcome kept in memory costs
@@ -576,6 +577,15 @@ func (l *links) outcomeStoreOf(ctx context.Context, records *connectors.Table) (
 
 // remember keeps one parent record's final outcome and its reporting unit.
 func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o mappings.Outcome, unit string) error {
+	if n, ok := intKey(key); ok && !s.spilled {
+		// Kept as the integer it is: no encoding, and an integer never
+		// folds (foldKey folds text).
+		before := s.ints.bytes()
+		if !s.ints.put(n, s.outcomeIndex(o, unit)) {
+			return s.duplicateKey()
+		}
+		return s.charge(ctx, s.ints.bytes()-before)
+	}
 	k, err := connectors.AppendRow(nil, key)
 	if err != nil {
 		return fmt.Errorf("key of %s: %w", s.records.Name, err)
@@ -592,6 +602,23 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 	if s.spilled {
 		return s.explain(s.in.add(ctx, k, int64(o.Kind), o.Reason, f, unit))
 	}
+	// One map access: a key already there leaves the map's size as it
+	// was (the run stops on it, so the overwritten outcome is moot).
+	before := len(s.mem)
+	if s.mem[string(k)] = s.outcomeIndex(o, unit); len(s.mem) == before {
+		return s.duplicateKey()
+	}
+	cost := len(k) + outcomeEntryBytes
+	if f != nil {
+		s.folded[string(f)] = append(s.folded[string(f)], string(k))
+		cost += len(f) + outcomeEntryBytes
+	}
+	return s.charge(ctx, cost)
+}
+
+// outcomeIndex gives the index in outcomes of an outcome with a unit,
+// adding it the first time.
+func (s *outcomeStore) outcomeIndex(o mappings.Outcome, unit string) uint32 {
 	po := parentOutcome{kind: o.Kind, reason: o.Reason, unit: unit}
 	i, ok := s.indexOf[po]
 	if !ok {
@@ -599,26 +626,12 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 		s.outcomes = append(s.outcomes, po)
 		s.indexOf[po] = i
 	}
-	// One map access: a key already there leaves the map's size as it
-	// was (the run stops on it, so the overwritten outcome is moot).
-	var cost int
-	if n, ok := intKey(key); ok {
-		before := s.ints.bytes()
-		if !s.ints.put(n, i) {
-			return s.duplicateKey()
-		}
-		cost = s.ints.bytes() - before
-	} else {
-		before := len(s.mem)
-		if s.mem[string(k)] = i; len(s.mem) == before {
-			return s.duplicateKey()
-		}
-		cost = len(k) + outcomeEntryBytes
-	}
-	if f != nil {
-		s.folded[string(f)] = append(s.folded[string(f)], string(k))
-		cost += len(f) + outcomeEntryBytes
-	}
+	return i
+}
+
+// charge counts what a record kept in memory costs (less, when the
+// form its key went to shrank), and spills the store past the budget.
+func (s *outcomeStore) charge(ctx context.Context, cost int) error {
 	s.charged += cost
 	if s.l.memUsed += cost; s.l.memUsed > s.l.memBudget {
 		return s.spill(ctx)
