@@ -46,10 +46,13 @@ var parentMemory = 4 << 20
 // outcomeEntryBytes is about what one outcome kept in memory costs
 // beside its key's bytes: a map entry with its string header and index,
 // and the key's allocation; outcomeIntBytes one of a one-column integer
-// key in a map (intOutcomes' hashed form).
+// key in a map (intOutcomes' hashed form); outcomeBytes one distinct
+// outcome beside its reason's and unit's bytes: its entries in outcomes
+// and indexOf (few, unless units are many).
 const (
 	outcomeEntryBytes = 48
 	outcomeIntBytes   = 20
+	outcomeBytes      = 112
 )
 
 // intKey gives a key of one int64 value as that value.
@@ -580,11 +583,12 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 	if n, ok := intKey(key); ok && !s.spilled {
 		// Kept as the integer it is: no encoding, and an integer never
 		// folds (foldKey folds text).
+		i, cost := s.outcomeIndex(o, unit)
 		before := s.ints.bytes()
-		if !s.ints.put(n, s.outcomeIndex(o, unit)) {
+		if !s.ints.put(n, i) {
 			return s.duplicateKey()
 		}
-		return s.charge(ctx, s.ints.bytes()-before)
+		return s.charge(ctx, cost+s.ints.bytes()-before)
 	}
 	k, err := connectors.AppendRow(nil, key)
 	if err != nil {
@@ -604,11 +608,12 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 	}
 	// One map access: a key already there leaves the map's size as it
 	// was (the run stops on it, so the overwritten outcome is moot).
+	i, cost := s.outcomeIndex(o, unit)
 	before := len(s.mem)
-	if s.mem[string(k)] = s.outcomeIndex(o, unit); len(s.mem) == before {
+	if s.mem[string(k)] = i; len(s.mem) == before {
 		return s.duplicateKey()
 	}
-	cost := len(k) + outcomeEntryBytes
+	cost += len(k) + outcomeEntryBytes
 	if f != nil {
 		s.folded[string(f)] = append(s.folded[string(f)], string(k))
 		cost += len(f) + outcomeEntryBytes
@@ -617,16 +622,17 @@ func (s *outcomeStore) remember(ctx context.Context, key []connectors.Value, o m
 }
 
 // outcomeIndex gives the index in outcomes of an outcome with a unit,
-// adding it the first time.
-func (s *outcomeStore) outcomeIndex(o mappings.Outcome, unit string) uint32 {
+// adding it the first time, and what adding it cost.
+func (s *outcomeStore) outcomeIndex(o mappings.Outcome, unit string) (i uint32, cost int) {
 	po := parentOutcome{kind: o.Kind, reason: o.Reason, unit: unit}
 	i, ok := s.indexOf[po]
 	if !ok {
 		i = uint32(len(s.outcomes))
 		s.outcomes = append(s.outcomes, po)
 		s.indexOf[po] = i
+		cost = outcomeBytes + len(po.reason) + len(po.unit)
 	}
-	return i
+	return i, cost
 }
 
 // charge counts what a record kept in memory costs (less, when the
