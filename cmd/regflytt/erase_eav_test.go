@@ -1,0 +1,141 @@
+package main
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/archive"
+)
+
+// formStoreRun builds a form store whose person: reads the patient's
+// number from two variables, value rows of their own (the birth date,
+// fodd, and the last four, sista4), runs the plan over it and gives the
+// package and the plan. Form 1 is the listed patient's (19121212-1212)
+// and form 2 another person's (19460101-0301), both archived for a visit
+// date no calendar has; form 3, the listed patient's too, migrates. The
+// plan lists nobody: the erasure decision came after the run.
+// personExpr is the person: expression, reading the variables it
+// names; rows holds each form's value rows after the visit date's.
+func formStoreRun(t *testing.T, personExpr string, rows map[int][][2]string) (pkg, plan string) {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "legacy.db")
+	db, err := sql.Open("sqlite", "file:"+src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := []string{
+		`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL)`,
+		`CREATE TABLE varde (instans_id integer NOT NULL, variabel text NOT NULL, varde text, PRIMARY KEY (instans_id, variabel))`,
+		`INSERT INTO instans VALUES (1), (2), (3)`,
+		`INSERT INTO varde VALUES (1, 'besok', '2024-13-45'), (2, 'besok', '2020-02-30'), (3, 'besok', '2020-02-03')`,
+	}
+	for id, vs := range rows {
+		for _, v := range vs {
+			stmts = append(stmts, "INSERT INTO varde VALUES ("+string(rune('0'+id))+", '"+v[0]+"', '"+v[1]+"')")
+		}
+	}
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	db.Close()
+	files := map[string]string{
+		"schema.yaml": "platform: t\ntables:\n  - name: registration\n    primary_key: [registration_id]\n    columns:\n" +
+			"      - {name: registration_id, type: bigint}\n      - {name: visit_date, type: date}\n",
+		"m.yaml": "tables:\n  - target: registration\n    source:\n      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}\n" +
+			"    person: {expr: '" + personExpr + "'}\n    unit: {none: a test form store without units}\n" +
+			"    columns:\n      registration_id: id\n      visit_date: {expr: date(besok)}\n",
+		"plan.yaml": "plan: 1\nregister: {id: test, name: Test register}\nsystem: {current: a, chosen: b}\ncpua: {current: A, future: B}\nrco: {current: A, future: B}\n" +
+			"target: {schema: schema.yaml}\nmappings: [m.yaml]\narchive: {dir: archive, unencrypted_reason: synthetic test data}\n" +
+			"run: {reference_date: 2026-01-01}\noptout: {none: no one opted out}\nverification: {archived_share_max: 0.9}\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan = filepath.Join(dir, "plan.yaml")
+	code, out, errs := cli(t, "run", plan, "--source", "sqlite://"+src, "--target", "sqlite://"+filepath.Join(dir, "receiving.db"),
+		"--work", filepath.Join(dir, "work"), "--quiet")
+	if code != exitOK {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
+	}
+	pkg = filepath.Join(dir, "work", "archive")
+	if left := recordsLeft(t, pkg, "instans"); left != "1 2" {
+		t.Fatalf("the run archived forms %q, want 1 2", left)
+	}
+	return pkg, plan
+}
+
+// formValuesLeft gives the archived value rows of the form store as
+// "entity:variable" pairs, space separated, in the package's order.
+func formValuesLeft(t *testing.T, pkg string) string {
+	t.Helper()
+	p, err := archive.Open(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := p.Records("varde")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recs.Close()
+	var left []string
+	for recs.Next() {
+		v := recs.Record().Values
+		left = append(left, strings.TrimSpace(strings.Join([]string{fmtValue(v[0]), fmtValue(v[1])}, ":")))
+	}
+	if err := recs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(left, " ")
+}
+
+func fmtValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int64:
+		return string(rune('0' + x))
+	}
+	return "?"
+}
+
+// twoVariables is the listed patient's number split over two variables
+// in forms 1 and 3, another person's in form 2.
+var twoVariables = map[int][][2]string{
+	1: {{"fodd", "19121212"}, {"sista4", "1212"}},
+	2: {{"fodd", "19460101"}, {"sista4", "0301"}},
+	3: {{"fodd", "19121212"}, {"sista4", "1212"}},
+}
+
+// A form store's person: reads the patient's number from two variables,
+// each a value row of its own. A form archived with its value rows holds
+// the number only joined across two records of the values table, and
+// erase, which looks at one record at a time, found nothing: it left
+// the listed patient's form and its value rows in the package, said the
+// person was found in no archived record, and exited 0. It must erase
+// the form and its value rows, and keep the other person's.
+func TestArchiveEraseFormStoreSplitNumber(t *testing.T) {
+	pkg, _ := formStoreRun(t, `fodd + "-" + sista4`, twoVariables)
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 20")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	wantAllFound(t, out)
+	if left := recordsLeft(t, pkg, "instans"); left != "2" {
+		t.Errorf("forms left %q, want only 2 (another person's)\n%s", left, out)
+	}
+	if left := formValuesLeft(t, pkg); left != "2:besok 2:fodd 2:sista4" {
+		t.Errorf("value rows left %q, want only form 2's\n%s", left, out)
+	}
+	if strings.Contains(out+errs, "1912") {
+		t.Errorf("erase shows the person's number:\n%s\n%s", out, errs)
+	}
+}
