@@ -133,6 +133,28 @@ type TableSummary struct {
 // no_person:).
 type PersonDoc struct {
 	Columns []string `json:"columns"`
+	// Form, on a form store's entities and values tables, says how its
+	// person: reads the number from value rows: joined across the rows of
+	// one entity, each row no number of its own.
+	Form *PersonForm `json:"form,omitempty"`
+}
+
+// PersonForm is what a form store's person: reads: entity columns
+// (PersonDoc.Columns of the entities table) and variables, each a value
+// row of the values table, which a run joins per entity (form instance).
+// archive erase joins the archived rows of one entity as the run did.
+type PersonForm struct {
+	// Entities is the entities table, EntityKey its key column.
+	Entities  string `json:"entities"`
+	EntityKey string `json:"entity_key"`
+	// Values is the values table; Entity, Attribute and Value its
+	// columns naming the entity, the variable and the value.
+	Values    string `json:"values"`
+	Entity    string `json:"entity"`
+	Attribute string `json:"attribute"`
+	Value     string `json:"value"`
+	// Variables are the variables the person: reads, in no order.
+	Variables []string `json:"variables"`
 }
 
 // ForeignKeyDoc is a foreign key the source declared, or a parent the

@@ -29,6 +29,12 @@ type EraseRequest struct {
 	// none); only two values of different parts are asked joined, in
 	// both orders. Nil: every two values are.
 	SplitPart func(connectors.Value) int
+	// IdentifiesJoined reports whether three or more values, joined in
+	// the order given, name one of the persons: a number split over
+	// three columns (a century, the birth date, the last four), which a
+	// person: expression can read and join. It is asked of every order
+	// of three and four of the values a person: reads. Nil: none is.
+	IdentifiesJoined func(parts []connectors.Value) bool
 	// PersonColumns names, per source table, the columns its mapping's
 	// person: reads (from the plan, or the caller), before what the
 	// package records (TableSummary.Person): their values are asked
@@ -39,6 +45,18 @@ type EraseRequest struct {
 	// a match refuses the erasure (a *SplitNumberError): erasing on any
 	// two joined would remove unrelated records.
 	PersonColumns map[string][]string
+	// PersonForms says, per form store, which variables (value rows) its
+	// person: reads, before what the package records (PersonDoc.Form;
+	// the caller's win, per values table). An entity whose value rows of
+	// those variables and person columns of its entities table (as
+	// PersonColumns or the package name them) name a person, alone or
+	// joined as above, is the person's form: its entity record and all
+	// its value rows are erased.
+	PersonForms []PersonForm
+	// FoldVariable gives a variable's name as the run compared it with
+	// the person's variables (case-, accent- and space-blind); nil
+	// compares names exactly.
+	FoldVariable func(string) string
 	// Note is logged with the erased event (where PersonColumns came
 	// from); it must hold no identity.
 	Note string
@@ -106,13 +124,22 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("erase %s: %w", dir, err)
 	}
+	forms, err := old.personForms(req.PersonForms, declared, req.FoldVariable)
+	if err != nil {
+		return nil, fmt.Errorf("erase %s: %w", dir, err)
+	}
+	for _, f := range forms {
+		if err := old.findForms(&req, f); err != nil {
+			return nil, err
+		}
+	}
 	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}, ValuesLeft: map[string]int64{}, ChildrenLeft: map[string]int64{}}
 	// removed holds the row numbers to drop per table, and the dropped
 	// records' values, which the foreign keys are matched against.
 	removed := map[string]map[int64][]connectors.Value{}
 	unplaced := &SplitNumberError{Package: dir}
 	err = old.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
-		if req.identifiesRecord(t, rec.Values, declared, unplaced) {
+		if formOfPerson(forms, t, rec.Values) || req.identifiesRecord(t, rec.Values, declared, unplaced) {
 			if removed[t.Table] == nil {
 				removed[t.Table] = map[int64][]connectors.Value{}
 			}
@@ -178,6 +205,13 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		}
 	}
 	w.SetPersonColumns(kept)
+	var keptForms []PersonForm
+	for _, t := range old.Summary.Tables {
+		if t.Person != nil && t.Person.Form != nil && !slices.ContainsFunc(keptForms, func(f PersonForm) bool { return f.Values == t.Person.Form.Values }) {
+			keptForms = append(keptForms, *t.Person.Form)
+		}
+	}
+	w.SetPersonForms(keptForms)
 	counts := map[string]int64{}
 	for _, m := range []map[string]int64{res.Records, res.Linked} {
 		for _, n := range m {
@@ -266,14 +300,13 @@ func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Val
 	}
 	cols, known := declared[t.Table]
 	if known {
+		var parts []connectors.Value
 		for _, i := range cols {
-			for _, j := range cols {
-				if i != j && vals[i] != nil && vals[j] != nil && req.IdentifiesSplit(vals[i], vals[j]) {
-					return true
-				}
+			if vals[i] != nil {
+				parts = append(parts, vals[i])
 			}
 		}
-		return false
+		return req.identifiesJoined(parts)
 	}
 	var parts []int
 	kinds := make([]int, len(vals))
@@ -301,6 +334,73 @@ func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Val
 	return false
 }
 
+// maxJoined is the most values a person: reads that are asked joined
+// three or four at a time, every order (4 values: 48 orders); as a run,
+// which asks no joined number of an expression reading more than four.
+// Two at a time are asked of any number of values.
+const maxJoined = 4
+
+// identifiesJoined reports whether values a person: reads name a person
+// joined: two of them, either order; three or four, every order (at
+// most maxJoined values).
+func (req *EraseRequest) identifiesJoined(parts []connectors.Value) bool {
+	for i := range parts {
+		for j := range parts {
+			if i != j && req.IdentifiesSplit(parts[i], parts[j]) {
+				return true
+			}
+		}
+	}
+	if req.IdentifiesJoined == nil || len(parts) < 3 || len(parts) > maxJoined {
+		return false
+	}
+	for k := 3; k <= len(parts); k++ {
+		if eachOrder(parts, k, req.IdentifiesJoined) {
+			return true
+		}
+	}
+	return false
+}
+
+// eachOrder calls fn with every ordered choice of k of vals until it
+// reports true.
+func eachOrder(vals []connectors.Value, k int, fn func([]connectors.Value) bool) bool {
+	used := make([]bool, len(vals))
+	pick := make([]connectors.Value, 0, k)
+	var walk func() bool
+	walk = func() bool {
+		if len(pick) == k {
+			return fn(slices.Clone(pick))
+		}
+		for i, v := range vals {
+			if used[i] {
+				continue
+			}
+			used[i] = true
+			pick = append(pick, v)
+			done := walk()
+			pick = pick[:len(pick)-1]
+			used[i] = false
+			if done {
+				return true
+			}
+		}
+		return false
+	}
+	return walk()
+}
+
+// holdsPerson reports whether a table's records hold their person
+// themselves: in columns its person: reads, or, for a form store's
+// entities, in its variables' value rows.
+func holdsPerson(t *TableSummary) bool {
+	if t.Person == nil {
+		return false
+	}
+	f := t.Person.Form
+	return len(t.Person.Columns) > 0 || (f != nil && f.Entities == t.Table && len(f.Variables) > 0)
+}
+
 // childrenLeft counts, per table, the records not removed whose
 // mapping's parent: refers to a record the package does not hold: their
 // parent migrated, and its person is on the receiving platform. A table
@@ -309,7 +409,7 @@ func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Val
 func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, out map[string]int64) error {
 	var links []ForeignKeyDoc
 	for _, t := range p.Summary.Tables {
-		if t.Person != nil && len(t.Person.Columns) > 0 {
+		if holdsPerson(&t) {
 			continue
 		}
 		for _, fk := range t.ForeignKeys {
@@ -326,7 +426,7 @@ func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, 
 		return err
 	}
 	return p.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
-		if _, gone := removed[t.Table][rec.Row]; gone || (t.Person != nil && len(t.Person.Columns) > 0) {
+		if _, gone := removed[t.Table][rec.Row]; gone || holdsPerson(t) {
 			return
 		}
 		for _, fk := range t.ForeignKeys {

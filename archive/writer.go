@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,8 +50,9 @@ type Writer struct {
 	// rewritten (erasure): the old log continues with the closing event.
 	history []byte
 	closing *Event
-	// persons is SetPersonColumns'.
+	// persons is SetPersonColumns', forms SetPersonForms'.
 	persons map[string][]string
+	forms   []PersonForm
 }
 
 // SetPersonColumns records, per source table a mapping reads as records,
@@ -59,6 +61,13 @@ type Writer struct {
 // name is recorded as unknown.
 func (w *Writer) SetPersonColumns(m map[string][]string) {
 	w.persons = m
+}
+
+// SetPersonForms records what each form store's person: reads (entity
+// columns are SetPersonColumns' of its entities table): erasure joins
+// the value rows of one entity to find a number split over variables.
+func (w *Writer) SetPersonForms(forms []PersonForm) {
+	w.forms = forms
 }
 
 // sourceTable is one source table's share of the package.
@@ -555,6 +564,19 @@ func (w *Writer) Close(now time.Time) (*Summary, error) {
 		}
 		if cols, ok := w.persons[st.src.Name]; ok {
 			ts.Person = &PersonDoc{Columns: append([]string{}, cols...)}
+		}
+		for _, f := range w.forms {
+			if f.Entities != st.src.Name && f.Values != st.src.Name {
+				continue
+			}
+			if ts.Person == nil {
+				// A form's values table holds no two columns of the
+				// person's in one row.
+				ts.Person = &PersonDoc{Columns: []string{}}
+			}
+			form := f
+			form.Variables = slices.Clone(f.Variables)
+			ts.Person.Form = &form
 		}
 		sum.Tables = append(sum.Tables, ts)
 	}

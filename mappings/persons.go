@@ -489,6 +489,40 @@ func ListedNumbersSplit(a, b connectors.Value, ref time.Time) []pnr.Number {
 	return out
 }
 
+// ListedNumbersJoined gives the identity numbers three or more stored
+// values hold joined in the order given: a number split over three
+// columns (a century, the birth date and the last four; the year, the
+// month and day and the last four), which a person: expression can read
+// and join. A part of one to three digits, an integer column's that lost
+// its leading zeros, is asked as it is and padded to four. regflytt
+// archive erase asks its list with every order of the columns a person:
+// reads, as it asks two of them joined (ListedNumbersSplit).
+func ListedNumbersJoined(parts []connectors.Value, ref time.Time) []pnr.Number {
+	joined := []string{""}
+	for _, v := range parts {
+		s, ok := numberText(v)
+		if !ok {
+			return nil
+		}
+		forms := []string{s}
+		if four, ok := padLastFour(s); ok {
+			forms = append(forms, four)
+		}
+		next := make([]string, 0, len(joined)*len(forms))
+		for _, j := range joined {
+			for _, f := range forms {
+				next = append(next, strings.TrimPrefix(j+" "+f, " "))
+			}
+		}
+		joined = next
+	}
+	var out []pnr.Number
+	for _, s := range joined {
+		out = append(out, looseNumbers(s, ref)...)
+	}
+	return out
+}
+
 // SplitPartOf tells which part of an identity number split over two
 // columns a stored value may be: 1, the birth date (a date, or text or a
 // number of six or eight digits); 2, the last four (one to four digits,
@@ -526,6 +560,26 @@ func (p *TableProgram) PersonColumns() (cols []string, ok bool) {
 		}
 	}
 	return cols, true
+}
+
+// PersonVariables tells, for a form store, what its person: reads: the
+// entity columns (entityCols) and the variables, each a value row of its
+// own, sorted. ok is false for a mapping that is no form store's.
+// archive erase joins an entity's values of these, as a run's person:
+// joins them, to find a number split over two or three of them.
+func (p *TableProgram) PersonVariables() (entityCols, variables []string, ok bool) {
+	if p.EAV == nil {
+		return nil, nil, false
+	}
+	if p.person == nil {
+		return nil, nil, true
+	}
+	for _, r := range p.person.reads {
+		if r >= 0 && r < p.EAV.nEntityCols && !slices.Contains(entityCols, p.Source.Columns[r].Name) {
+			entityCols = append(entityCols, p.Source.Columns[r].Name)
+		}
+	}
+	return entityCols, slices.Clone(p.EAV.personVars), true
 }
 
 // padLastFour gives s, one to three digits, as four with leading zeros:

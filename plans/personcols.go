@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/mappings"
 )
 
@@ -12,18 +13,19 @@ import (
 // mapping declares none, read from the plan at path with no database:
 // regflytt archive erase asks two of them joined, as a run does, for a
 // number split over two columns (a birth date and the last four). A
-// form store's tables are left out (its person: reads variables, rows of
-// its values table). fingerprint is the plan's (Plan.Fingerprint), to
-// compare with the one the package was written under.
-func PersonColumns(path string) (cols map[string][]string, fingerprint string, err error) {
+// form store's person: reads variables, rows of its values table: forms
+// says which, and its entities table's columns are those of the entity
+// it reads. fingerprint is the plan's (Plan.Fingerprint), to compare
+// with the one the package was written under.
+func PersonColumns(path string) (cols map[string][]string, forms []archive.PersonForm, fingerprint string, err error) {
 	p, ds := Load(path)
 	if p == nil {
-		return nil, "", fmt.Errorf("plan %s: %w", path, ds)
+		return nil, nil, "", fmt.Errorf("plan %s: %w", path, ds)
 	}
 	in, more := p.LoadInputs()
 	ds = append(ds, more...)
 	if err := ds.Err(); err != nil {
-		return nil, "", fmt.Errorf("plan %s: %w", path, err)
+		return nil, nil, "", fmt.Errorf("plan %s: %w", path, err)
 	}
 	catalog, selects := mappings.NamedSource(in.Mappings)
 	prog, cds := mappings.Compile(in.Mappings, catalog, in.Schema, &mappings.Env{Selects: selects})
@@ -36,31 +38,38 @@ func PersonColumns(path string) (cols map[string][]string, fingerprint string, e
 	// A person: that does not compile reads no known columns: trusting
 	// the rest would leave its split numbers unsearched.
 	if err := own.Err(); err != nil {
-		return nil, "", fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s): %w", path, path, err)
+		return nil, nil, "", fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s): %w", path, path, err)
 	}
 	if prog == nil {
-		return nil, "", fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s)", path, path)
+		return nil, nil, "", fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s)", path, path)
 	}
 	cols = personColumnsOf(prog)
 	fingerprint, err = p.Fingerprint(in)
 	if err != nil {
-		return nil, "", fmt.Errorf("plan %s: %w", path, err)
+		return nil, nil, "", fmt.Errorf("plan %s: %w", path, err)
 	}
-	return cols, fingerprint, nil
+	return cols, personFormsOf(prog), fingerprint, nil
 }
 
 // personColumnsOf gives, per source table a table mapping reads as
 // records, the columns its person: reads, none where it declares none;
-// two mappings of one table, the columns of both. A form store's tables
-// are left out (its person: reads variables, rows of its values table):
-// the package then says nothing of them, and erase asks every two of
-// their values that may be parts.
+// two mappings of one table, the columns of both. A form store's
+// entities table gets the entity columns its person: reads, its values
+// table none (no value row holds two parts): what it reads of value rows
+// is personFormsOf's.
 func personColumnsOf(prog *mappings.Program) map[string][]string {
 	cols := map[string][]string{}
 	for _, tp := range prog.Tables {
 		c, ok := tp.PersonColumns()
 		if !ok {
-			continue
+			ec, _, eav := tp.PersonVariables()
+			if !eav {
+				continue
+			}
+			c = ec
+			if cols[tp.EAV.Values.Name] == nil {
+				cols[tp.EAV.Values.Name] = []string{}
+			}
 		}
 		name := tp.RecordsTable().Name
 		prev := cols[name]
@@ -75,4 +84,37 @@ func personColumnsOf(prog *mappings.Program) map[string][]string {
 		cols[name] = prev
 	}
 	return cols
+}
+
+// personFormsOf gives what each form store's person: reads of its value
+// rows (the variables, and where the values table keeps them), for
+// archive erase to join an entity's rows as the run's pivot did. A form
+// store whose person: reads no variable is listed too: erase then finds
+// an entity by its entity columns and takes its value rows with it.
+// Two mappings of one values table, the variables of both.
+func personFormsOf(prog *mappings.Program) []archive.PersonForm {
+	var forms []archive.PersonForm
+	for _, tp := range prog.Tables {
+		_, vars, ok := tp.PersonVariables()
+		if !ok || len(tp.EAV.Entities.PrimaryKey) != 1 {
+			continue
+		}
+		e := tp.EAV
+		f := archive.PersonForm{Entities: e.Entities.Name, EntityKey: e.Entities.PrimaryKey[0], Values: e.Values.Name,
+			Entity: e.Values.Columns[e.Entity].Name, Attribute: e.Values.Columns[e.Attribute].Name, Value: e.Values.Columns[e.Value].Name,
+			Variables: vars}
+		if i := slices.IndexFunc(forms, func(g archive.PersonForm) bool { return g.Values == f.Values }); i >= 0 {
+			for _, v := range vars {
+				if !slices.Contains(forms[i].Variables, v) {
+					forms[i].Variables = append(forms[i].Variables, v)
+				}
+			}
+			continue
+		}
+		if f.Variables == nil {
+			f.Variables = []string{}
+		}
+		forms = append(forms, f)
+	}
+	return forms
 }

@@ -410,6 +410,8 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// The package says which columns each person: read, so that archive
 	// erase finds a number split over two of them.
 	arc.SetPersonColumns(personColumnsOf(s.prog))
+	// And which variables a form store's person: read, a row each.
+	arc.SetPersonForms(personFormsOf(s.prog))
 	// In the units' order, so that the package is the same whichever
 	// order several jobs committed their batches in.
 	if err := replayPartsInOrder(pp.dir, u.last.Seq, r.archiveTables(s, pp), arc, orderOf(moveUnits(s)).unit); err != nil {
@@ -591,20 +593,27 @@ func (r *runner) archiveTables(s *session, pp *parts) map[string]*connectors.Tab
 	for n, t := range pp.tables {
 		m[n] = t
 	}
-	for _, tp := range s.prog.Tables {
-		child := m[tp.RecordsTable().Name]
-		if tp.Parent == nil || child == nil {
-			continue
-		}
-		fk := connectors.ForeignKey{Name: archive.ParentKey, Columns: tp.Parent.Key, RefTable: tp.Parent.Records.Name, RefColumns: tp.Parent.Table.RecordKey()}
-		if slices.ContainsFunc(child.ForeignKeys, func(d connectors.ForeignKey) bool {
+	link := func(child *connectors.Table, fk connectors.ForeignKey) {
+		if child == nil || slices.ContainsFunc(child.ForeignKeys, func(d connectors.ForeignKey) bool {
 			return d.RefTable == fk.RefTable && slices.Equal(d.Columns, fk.Columns) && slices.Equal(d.RefColumns, fk.RefColumns)
 		}) {
-			continue
+			return
 		}
 		with := *child
 		with.ForeignKeys = append(slices.Clone(child.ForeignKeys), fk)
 		m[child.Name] = &with
+	}
+	for _, tp := range s.prog.Tables {
+		if tp.Parent != nil {
+			link(m[tp.RecordsTable().Name], connectors.ForeignKey{Name: archive.ParentKey, Columns: tp.Parent.Key, RefTable: tp.Parent.Records.Name, RefColumns: tp.Parent.Table.RecordKey()})
+		}
+		// A form's value rows belong to its entity as a child to its
+		// parent: erase takes them with an erased form (one archived
+		// with its parent too: parent_archived), and counts those of a
+		// form that migrated as left.
+		if e := tp.EAV; e != nil && len(e.Entities.PrimaryKey) == 1 {
+			link(m[e.Values.Name], connectors.ForeignKey{Name: archive.ParentKey, Columns: []string{e.Values.Columns[e.Entity].Name}, RefTable: e.Entities.Name, RefColumns: e.Entities.PrimaryKey})
+		}
 	}
 	return m
 }

@@ -301,9 +301,10 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				}
 			}
 			m := &eraseMatcher{persons: persons, pseudonyms: pseudonyms, ref: ref}
-			req := archive.EraseRequest{Identifies: m.identifies, IdentifiesSplit: m.identifiesSplit, SplitPart: mappings.SplitPartOf,
+			req := archive.EraseRequest{Identifies: m.identifies, IdentifiesSplit: m.identifiesSplit, IdentifiesJoined: m.identifiesJoined,
+				SplitPart: mappings.SplitPartOf, FoldVariable: mappings.FoldText,
 				Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()}
-			if req.PersonColumns, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
+			if req.PersonColumns, req.PersonForms, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
 				return err
 			}
 			res, err := archive.Erase(dir, req)
@@ -434,6 +435,18 @@ func (m *eraseMatcher) identifiesSplit(a, b connectors.Value) bool {
 	return m.anyListed(mappings.ListedNumbersSplit(a, b, m.ref))
 }
 
+// identifiesJoined reports whether three or more values joined in the
+// order given name a listed person: a number split over three columns
+// that a person: expression joins.
+func (m *eraseMatcher) identifiesJoined(parts []connectors.Value) bool {
+	for i, v := range parts {
+		if s, ok := v.([]byte); ok {
+			parts[i] = string(s)
+		}
+	}
+	return m.anyListed(mappings.ListedNumbersJoined(parts, m.ref))
+}
+
 // anyListed asks the list with every number (read by its digits, its
 // century never written) and reports whether one is listed. Every
 // number is asked, so that each entry a value names counts as found.
@@ -452,16 +465,19 @@ func (m *eraseMatcher) anyListed(numbers []pnr.Number) bool {
 
 // erasePersonColumns gives the person: columns erase asks joined, per
 // table of the package: the plan's (where its mappings read the table)
-// and then --person-columns', which win; and the note the erased event
-// logs of where they came from.
-func erasePersonColumns(g *globals, pkg *archive.Package, planPath string, flags []string) (map[string][]string, string, error) {
+// and then --person-columns', which win; the plan's form stores (the
+// variables their person: reads); and the note the erased event logs of
+// where they came from.
+func erasePersonColumns(g *globals, pkg *archive.Package, planPath string, flags []string) (map[string][]string, []archive.PersonForm, string, error) {
 	cols := map[string][]string{}
+	var forms []archive.PersonForm
 	var notes []string
 	if planPath != "" {
-		planned, fingerprint, err := plans.PersonColumns(planPath)
+		planned, planForms, fingerprint, err := plans.PersonColumns(planPath)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
+		forms = planForms
 		for _, t := range pkg.Tables() {
 			if c, ok := planned[t.Table]; ok {
 				cols[t.Table] = c
@@ -477,7 +493,7 @@ func erasePersonColumns(g *globals, pkg *archive.Package, planPath string, flags
 	for _, f := range flags {
 		table, list, ok := strings.Cut(f, "=")
 		if !ok || strings.TrimSpace(table) == "" {
-			return nil, "", usageError{fmt.Errorf("--person-columns takes TABLE=COL,COL (TABLE= for none), not %q", f)}
+			return nil, nil, "", usageError{fmt.Errorf("--person-columns takes TABLE=COL,COL (TABLE= for none), not %q", f)}
 		}
 		var names []string
 		for _, c := range strings.Split(list, ",") {
@@ -488,7 +504,7 @@ func erasePersonColumns(g *globals, pkg *archive.Package, planPath string, flags
 		cols[strings.TrimSpace(table)] = names
 		notes = append(notes, "person: columns of "+f+" given by hand")
 	}
-	return cols, strings.Join(notes, "; "), nil
+	return cols, forms, strings.Join(notes, "; "), nil
 }
 
 // sealedErasure is an erasure from a sealed package: its clear copy, and

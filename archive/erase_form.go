@@ -1,0 +1,207 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// A form store keeps a form's values as rows of a values table, one per
+// (entity, variable); its person: may read the number from variables,
+// each a row of its own: the birth date in one, the last four in
+// another. No archived record then holds the number, nor two parts of
+// it: erase joins the value rows of one entity, with the person columns
+// of its entity record, as the run's pivot joined them.
+
+// erasureForm is a form store an erasure searches: what its person:
+// reads, where in the package, and the entities found to be a listed
+// person's.
+type erasureForm struct {
+	PersonForm
+	// ents and vals are the package's tables (nil: none archived).
+	ents, vals *TableSummary
+	// entKey and entCols are positions in an entity record (its key,
+	// the columns its person: reads); entity, attribute and value in a
+	// value row.
+	entKey                   int
+	entCols                  []int
+	entity, attribute, value int
+	// vars holds the person's variables, folded.
+	vars map[string]bool
+	fold func(string) string
+	// found holds the keys (encoded) of the persons' entities.
+	found map[string]bool
+}
+
+// personForms gives the form stores to search: the package's
+// (PersonDoc.Form), then the caller's, which win per values table. A
+// table or column named but missing from a table the package holds is an
+// error: a misspelt name would leave a split number unsearched.
+// declared gives the entities tables' person columns.
+func (p *Package) personForms(given []PersonForm, declared map[string][]int, fold func(string) string) ([]*erasureForm, error) {
+	var all []PersonForm
+	for _, t := range p.Summary.Tables {
+		if t.Person != nil && t.Person.Form != nil && t.Person.Form.Values == t.Table {
+			all = append(all, *t.Person.Form)
+		}
+	}
+	for _, g := range given {
+		replaced := false
+		for i := range all {
+			if all[i].Values == g.Values {
+				all[i], replaced = g, true
+			}
+		}
+		if !replaced {
+			all = append(all, g)
+		}
+	}
+	if fold == nil {
+		fold = func(s string) string { return s }
+	}
+	var out []*erasureForm
+	for _, f := range all {
+		if len(f.Variables) == 0 && len(declared[f.Entities]) == 0 {
+			continue // its person: reads no two parts across rows
+		}
+		ef := &erasureForm{PersonForm: f, entKey: -1, entity: -1, attribute: -1, value: -1, vars: map[string]bool{}, fold: fold, found: map[string]bool{}}
+		for _, v := range f.Variables {
+			ef.vars[fold(v)] = true
+		}
+		col := func(t *TableSummary, name string) (int, error) {
+			i := indexOf(t.Columns, name)
+			if i < 0 {
+				return -1, fmt.Errorf("the form store's person: is said to read table %s's column %s, but the table has no such column", t.Table, name)
+			}
+			return i, nil
+		}
+		var err error
+		if t, terr := p.table(f.Values); terr == nil {
+			ef.vals = t
+			if ef.entity, err = col(t, f.Entity); err != nil {
+				return nil, err
+			}
+			if ef.attribute, err = col(t, f.Attribute); err != nil {
+				return nil, err
+			}
+			if ef.value, err = col(t, f.Value); err != nil {
+				return nil, err
+			}
+		}
+		if t, terr := p.table(f.Entities); terr == nil {
+			ef.ents = t
+			if ef.entKey, err = col(t, f.EntityKey); err != nil {
+				return nil, err
+			}
+			ef.entCols = declared[f.Entities]
+		}
+		out = append(out, ef)
+	}
+	return out, nil
+}
+
+// findForms gathers, per entity, the values its person: reads from the
+// package (its entity record's person columns, its value rows of the
+// person's variables) and notes the entities whose values name a listed
+// person, one alone or joined.
+func (p *Package) findForms(req *EraseRequest, f *erasureForm) error {
+	parts := map[string][]connectors.Value{}
+	if f.vals != nil {
+		if err := p.eachRecordOf(f.vals, func(rec ArchivedRecord) {
+			v := rec.Values
+			if v[f.value] == nil || v[f.attribute] == nil {
+				return
+			}
+			name, _ := connectors.FormatValue(v[f.attribute])
+			if !f.vars[f.fold(name)] {
+				return
+			}
+			if k, ok := keyOf(v[f.entity]); ok {
+				parts[k] = append(parts[k], v[f.value])
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	if f.ents != nil && len(f.entCols) > 0 {
+		if err := p.eachRecordOf(f.ents, func(rec ArchivedRecord) {
+			k, ok := keyOf(rec.Values[f.entKey])
+			if !ok {
+				return
+			}
+			for _, i := range f.entCols {
+				if rec.Values[i] != nil {
+					parts[k] = append(parts[k], rec.Values[i])
+				}
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	for k, vals := range parts {
+		if req.identifiesParts(vals) {
+			f.found[k] = true
+		}
+	}
+	return nil
+}
+
+// identifiesParts reports whether the values a person: reads name a
+// person, one alone or joined.
+func (req *EraseRequest) identifiesParts(vals []connectors.Value) bool {
+	found := false
+	// Every value is asked, so that each listed entry one names counts
+	// as found.
+	for _, v := range vals {
+		if req.Identifies(v) {
+			found = true
+		}
+	}
+	if found || req.IdentifiesSplit == nil {
+		return found
+	}
+	return req.identifiesJoined(vals)
+}
+
+// formOfPerson reports whether a record is an entity record or a value
+// row of an entity findForms found to be a listed person's.
+func formOfPerson(forms []*erasureForm, t *TableSummary, vals []connectors.Value) bool {
+	for _, f := range forms {
+		i := -1
+		switch t {
+		case f.ents:
+			i = f.entKey
+		case f.vals:
+			i = f.entity
+		}
+		if i < 0 {
+			continue
+		}
+		if k, ok := keyOf(vals[i]); ok && f.found[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// keyOf encodes an entity's id; ok is false for NULL.
+func keyOf(v connectors.Value) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	b, err := connectors.AppendRow(nil, []connectors.Value{v})
+	return string(b), err == nil
+}
+
+// eachRecordOf calls fn for every record of one table.
+func (p *Package) eachRecordOf(t *TableSummary, fn func(ArchivedRecord)) error {
+	recs, err := p.Records(t.Table)
+	if err != nil {
+		return err
+	}
+	for recs.Next() {
+		fn(recs.Record())
+	}
+	return errors.Join(recs.Err(), recs.Close())
+}
