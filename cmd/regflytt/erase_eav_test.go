@@ -151,15 +151,14 @@ func TestArchiveEraseFormStoreSplitNumber(t *testing.T) {
 	}
 }
 
-// A person: can read three parts (here the century, the birth date and
-// the last four, three variables): the run joins them with its
-// expression, but erase asked two values joined at most, so it left the
-// listed patient's form and exited 0. Every order of three is asked.
+// A person: can read three parts (here the year of birth, the month and
+// day, the last four, three variables, no two of which make a number):
+// the run joins them with its expression; erase must join the three.
 func TestArchiveEraseFormStoreNumberOverThreeVariables(t *testing.T) {
-	pkg, _ := formStoreRun(t, `sekel + fodd + "-" + sista4`, map[int][][2]string{
-		1: {{"sekel", "19"}, {"fodd", "121212"}, {"sista4", "1212"}},
-		2: {{"sekel", "19"}, {"fodd", "460101"}, {"sista4", "0301"}},
-		3: {{"sekel", "19"}, {"fodd", "121212"}, {"sista4", "1212"}},
+	pkg, _ := formStoreRun(t, `ar + md + "-" + sista4`, map[int][][2]string{
+		1: {{"ar", "1912"}, {"md", "1212"}, {"sista4", "1212"}},
+		2: {{"ar", "1946"}, {"md", "0101"}, {"sista4", "0301"}},
+		3: {{"ar", "1912"}, {"md", "1212"}, {"sista4", "1212"}},
 	})
 	list := personListFile(t, "19121212-1212")
 	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 21")
@@ -167,7 +166,7 @@ func TestArchiveEraseFormStoreNumberOverThreeVariables(t *testing.T) {
 		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
 	}
 	wantAllFound(t, out)
-	if left := formValuesLeft(t, pkg); left != "2:besok 2:fodd 2:sekel 2:sista4" {
+	if left := formValuesLeft(t, pkg); left != "2:ar 2:besok 2:md 2:sista4" {
 		t.Errorf("value rows left %q, want only form 2's\n%s", left, out)
 	}
 }

@@ -294,3 +294,30 @@ func TestArchiveEraseSaysWhichChildrenOfMigratedParentsItLeft(t *testing.T) {
 		t.Errorf("visits left %q, want 11", left)
 	}
 }
+
+// A person: can read a number split over three columns (the year of
+// birth, the month and day, the last four: 'ar + md + "-" + sista4'):
+// erase, told the three columns, asked two of them joined at most, and
+// no two of these make a number (a century and a birth date with the
+// last four would: their ten digits), so it left the listed patient's
+// record and exited 0 saying the person was found in no archived
+// record. Every order of three is asked, a part of an integer column
+// that lost its leading zeros padded; another person's record stays.
+func TestArchiveEraseNumberSplitOverThreeColumns(t *testing.T) {
+	tbl := &connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		nullableText("ar"), nullableText("md"),
+		{Name: "sista4", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}, Nullable: true},
+	}}
+	rows := [][]connectors.Value{
+		{"1912", "1212", int64(1212)},
+		{"1946", "0101", int64(301)},
+		{"2005", "1212", int64(1237)},
+	}
+	pkg := erasablePackage(t, tbl, eraseRef, "code_unknown", rows)
+	out := eraseListedWith(t, pkg, []string{"--person-columns", "besok=ar,md,sista4"}, "19121212-1212", "20051212-1237")
+	wantAllFound(t, out)
+	if left := recordsLeft(t, pkg, "besok"); left != "2" {
+		t.Fatalf("records left %q, want only 2 (another person)\n%s", left, out)
+	}
+}
