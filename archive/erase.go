@@ -138,6 +138,15 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	// records' values, which the foreign keys are matched against.
 	removed := map[string]map[int64][]connectors.Value{}
 	unplaced := &SplitNumberError{Package: dir}
+	known := func(table string) bool {
+		if _, ok := declared[table]; ok {
+			return true
+		}
+		return slices.ContainsFunc(forms, func(f *erasureForm) bool { return f.Entities == table || f.Values == table })
+	}
+	if err := old.unplacedForms(&req, known, unplaced); err != nil {
+		return nil, err
+	}
 	err = old.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
 		if formOfPerson(forms, t, rec.Values) || req.identifiesRecord(t, rec.Values, declared, unplaced) {
 			if removed[t.Table] == nil {
@@ -518,6 +527,17 @@ type SplitNumberError struct {
 type SplitNumberTable struct {
 	Table string
 	Pairs []SplitNumberPair
+	// Forms lists the columns of two records (a form store's value
+	// rows) that joined named a listed person.
+	Forms []SplitNumberForm
+}
+
+// SplitNumberForm is a column (Value) in which two records sharing a
+// value of another (Entity: a form's id?) held two values that, joined,
+// named a listed person, in Groups groups of records.
+type SplitNumberForm struct {
+	Entity, Value string
+	Groups        int64
 }
 
 // SplitNumberPair is two columns (the first read first) whose values,
@@ -527,13 +547,27 @@ type SplitNumberPair struct {
 	Records       int64
 }
 
-func (e *SplitNumberError) note(table, first, second string) {
+func (e *SplitNumberError) tableOf(table string) *SplitNumberTable {
 	i := slices.IndexFunc(e.Tables, func(t SplitNumberTable) bool { return t.Table == table })
 	if i < 0 {
 		e.Tables = append(e.Tables, SplitNumberTable{Table: table})
 		i = len(e.Tables) - 1
 	}
-	t := &e.Tables[i]
+	return &e.Tables[i]
+}
+
+func (e *SplitNumberError) noteForm(table, entity, value string) {
+	t := e.tableOf(table)
+	j := slices.IndexFunc(t.Forms, func(f SplitNumberForm) bool { return f.Entity == entity && f.Value == value })
+	if j < 0 {
+		t.Forms = append(t.Forms, SplitNumberForm{Entity: entity, Value: value})
+		j = len(t.Forms) - 1
+	}
+	t.Forms[j].Groups++
+}
+
+func (e *SplitNumberError) note(table, first, second string) {
+	t := e.tableOf(table)
 	j := slices.IndexFunc(t.Pairs, func(p SplitNumberPair) bool {
 		return (p.First == first && p.Second == second) || (p.First == second && p.Second == first)
 	})
@@ -550,11 +584,14 @@ func (e *SplitNumberError) Error() string {
 	var parts []string
 	for _, t := range e.Tables {
 		for _, p := range t.Pairs {
-			parts = append(parts, fmt.Sprintf("in table %s, %d records hold in columns %s and %s two values that joined are a listed person's identity number", t.Table, p.Records, p.First, p.Second))
+			parts = append(parts, fmt.Sprintf("in table %s, %d records hold in columns %s and %s two values that joined are a listed person's identity number (a number split over a birth date and the last four?)", t.Table, p.Records, p.First, p.Second))
+		}
+		for _, f := range t.Forms {
+			parts = append(parts, fmt.Sprintf("in table %s, %d groups of records sharing a value of column %s hold in column %s, in two records, two values that joined are a listed person's identity number (a form store's value rows, whose person: reads the number from two variables?)", t.Table, f.Groups, f.Entity, f.Value))
 		}
 	}
 	b.WriteString(strings.Join(parts, "; "))
-	b.WriteString(" (a number split over a birth date and the last four?), which erase cannot tell from two unrelated values")
+	b.WriteString(", which erase cannot tell from two unrelated values")
 	return b.String()
 }
 

@@ -3,6 +3,8 @@ package archive
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"slices"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -62,9 +64,6 @@ func (p *Package) personForms(given []PersonForm, declared map[string][]int, fol
 	}
 	var out []*erasureForm
 	for _, f := range all {
-		if len(f.Variables) == 0 && len(declared[f.Entities]) == 0 {
-			continue // its person: reads no two parts across rows
-		}
 		ef := &erasureForm{PersonForm: f, entKey: -1, entity: -1, attribute: -1, value: -1, vars: map[string]bool{}, fold: fold, found: map[string]bool{}}
 		for _, v := range f.Variables {
 			ef.vars[fold(v)] = true
@@ -91,10 +90,28 @@ func (p *Package) personForms(given []PersonForm, declared map[string][]int, fol
 		}
 		if t, terr := p.table(f.Entities); terr == nil {
 			ef.ents = t
-			if ef.entKey, err = col(t, f.EntityKey); err != nil {
+			key := f.EntityKey
+			if key == "" && len(t.PrimaryKey) == 1 {
+				// A plan compiled without its source does not know the
+				// entities' key; the package does.
+				key = t.PrimaryKey[0]
+			}
+			if key == "" {
+				return nil, fmt.Errorf("the form store's entities table %s has no key of one column to join its value rows by", t.Table)
+			}
+			if ef.entKey, err = col(t, key); err != nil {
 				return nil, err
 			}
-			ef.entCols = declared[f.Entities]
+			ef.entCols = slices.Clone(declared[f.Entities])
+			// A name the person: reads is an entity column where the
+			// entities table has one (the run's pivot reads it there),
+			// a variable otherwise: a plan compiled without its source
+			// takes every name for a variable.
+			for _, v := range f.Variables {
+				if i := indexOf(t.Columns, v); i >= 0 && !slices.Contains(ef.entCols, i) {
+					ef.entCols = append(ef.entCols, i)
+				}
+			}
 		}
 		out = append(out, ef)
 	}
@@ -204,4 +221,126 @@ func (p *Package) eachRecordOf(t *TableSummary, fn func(ArchivedRecord)) error {
 		fn(recs.Record())
 	}
 	return errors.Join(recs.Err(), recs.Close())
+}
+
+// maxFormGroup bounds the records of one group (sharing a column's
+// value) unplacedForms asks joined: a form has some dozens of value
+// rows; a value that many records share (a variable's version, its
+// name) names no form.
+const maxFormGroup = 256
+
+// formPart is a value that may be part of a split number (SplitPart),
+// in column col of a record whose other columns' values are keys
+// (hashed, 0 for NULL).
+type formPart struct {
+	v    connectors.Value
+	kind int
+	col  int
+	keys []uint64
+}
+
+// unplacedForms looks, in each table whose person: the erasure was not
+// told (known false), for a form store's values written before packages
+// recorded what its person: reads: two records that share a value in
+// one column (a form's id) and hold in another (the value) a birth date
+// and a last four that, joined, are a listed person's number. Each such
+// group is noted in unplaced: only the mapping tells a form's id from a
+// column that happens to repeat, and a number split over variables from
+// two unrelated values. Only a column holding both kinds of part is
+// asked, so a table of dates and codes in columns of their own costs
+// one read.
+func (p *Package) unplacedForms(req *EraseRequest, known func(string) bool, unplaced *SplitNumberError) error {
+	if req.IdentifiesSplit == nil || req.SplitPart == nil {
+		return nil
+	}
+	seed := maphash.MakeSeed()
+	for i := range p.Summary.Tables {
+		t := &p.Summary.Tables[i]
+		if known(t.Table) || t.Records < 2 || len(t.Columns) < 2 {
+			continue
+		}
+		has := make([][3]bool, len(t.Columns))
+		if err := p.eachRecordOf(t, func(rec ArchivedRecord) {
+			for j, v := range rec.Values {
+				if v == nil {
+					continue
+				}
+				if k := req.SplitPart(v); k == 1 || k == 2 {
+					has[j][k] = true
+				}
+			}
+		}); err != nil {
+			return err
+		}
+		var mixed []int
+		for j := range has {
+			if has[j][1] && has[j][2] {
+				mixed = append(mixed, j)
+			}
+		}
+		if len(mixed) == 0 {
+			continue
+		}
+		var parts []formPart
+		if err := p.eachRecordOf(t, func(rec ArchivedRecord) {
+			var keys []uint64
+			for _, j := range mixed {
+				v := rec.Values[j]
+				if v == nil {
+					continue
+				}
+				k := req.SplitPart(v)
+				if k != 1 && k != 2 {
+					continue
+				}
+				if keys == nil {
+					keys = make([]uint64, len(rec.Values))
+					for c, w := range rec.Values {
+						if w == nil {
+							continue
+						}
+						if b, err := connectors.AppendRow(nil, []connectors.Value{w}); err == nil {
+							keys[c] = maphash.Bytes(seed, b) | 1
+						}
+					}
+				}
+				parts = append(parts, formPart{v: v, kind: k, col: j, keys: keys})
+			}
+		}); err != nil {
+			return err
+		}
+		for _, j := range mixed {
+			for e := range t.Columns {
+				if e == j {
+					continue
+				}
+				groups := map[uint64][]int{}
+				for n, pt := range parts {
+					if pt.col == j && pt.keys[e] != 0 {
+						groups[pt.keys[e]] = append(groups[pt.keys[e]], n)
+					}
+				}
+				for _, g := range groups {
+					if len(g) >= 2 && len(g) <= maxFormGroup && req.groupNames(parts, g) {
+						unplaced.noteForm(t.Table, t.Columns[e].Name, t.Columns[j].Name)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// groupNames reports whether a birth date and a last four of a group,
+// joined either way, name a listed person.
+func (req *EraseRequest) groupNames(parts []formPart, g []int) bool {
+	for _, a := range g {
+		for _, b := range g {
+			if parts[a].kind == 1 && parts[b].kind == 2 &&
+				(req.IdentifiesSplit(parts[a].v, parts[b].v) || req.IdentifiesSplit(parts[b].v, parts[a].v)) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -48,7 +48,15 @@ func PersonColumns(path string) (cols map[string][]string, forms []archive.Perso
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("plan %s: %w", path, err)
 	}
-	return cols, personFormsOf(prog), fingerprint, nil
+	forms = personFormsOf(prog)
+	for i := range forms {
+		// Compiled without the source, the entities' key is invented
+		// and every name the person: reads taken for a variable: erase
+		// reads the key, and which names are entity columns, from the
+		// package.
+		forms[i].EntityKey = ""
+	}
+	return cols, forms, fingerprint, nil
 }
 
 // personColumnsOf gives, per source table a table mapping reads as

@@ -310,7 +310,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			res, err := archive.Erase(dir, req)
 			var split *archive.SplitNumberError
 			if errors.As(err, &split) {
-				return fmt.Errorf("%w: give the plan the package was written under (--plan PLAN), whose person: declarations name the columns, or name them yourself (--person-columns TABLE=FIRST,SECOND; TABLE= for a table whose person: reads neither)", err)
+				return fmt.Errorf("%w: give the plan the package was written under (--plan PLAN), whose person: declarations name the columns and a form store's variables, or name a table's columns yourself (--person-columns TABLE=FIRST,SECOND; TABLE= for a table whose person: reads neither, a form store's values table among them; only the plan names a form store's variables)", err)
 			}
 			if err != nil {
 				return err

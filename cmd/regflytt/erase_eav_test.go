@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // formStoreRun builds a form store whose person: reads the patient's
@@ -197,5 +198,80 @@ func TestArchiveEraseFormStoreTakesTheFormsValueRows(t *testing.T) {
 	}
 	if !strings.Contains(out, "records left whose parent record migrated: varde 1") {
 		t.Errorf("erase does not say it left the value row of a form that migrated:\n%s", out)
+	}
+}
+
+// oldFormPackage writes a package as a regflytt before packages kept
+// the person: did, of the form store formStoreRun builds: forms 1 (the
+// listed patient's, 19121212-1212 over the variables fodd and sista4)
+// and 2 (another person's) with their value rows, and neither what the
+// person: reads nor the link from a value row to its form.
+func oldFormPackage(t *testing.T) string {
+	t.Helper()
+	ents := &connectors.Table{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}}}
+	vals := &connectors.Table{Name: "varde", PrimaryKey: []string{"instans_id", "variabel"}, Columns: []connectors.Column{
+		{Name: "instans_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "variabel", Type: connectors.Type{Kind: connectors.KindText}},
+		nullableText("varde"),
+	}}
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: eraseRef.Format("2006-01-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, date := range []string{"2024-13-45", "2020-02-30"} {
+		id := int64(i + 1)
+		if err := w.Add(ents, archive.Record{Reason: "invalid_date", Values: []connectors.Value{id}}); err != nil {
+			t.Fatal(err)
+		}
+		parts := twoVariables[int(id)]
+		for _, v := range [][2]string{{"besok", date}, parts[0], parts[1]} {
+			if err := w.Add(vals, archive.Record{Reason: "invalid_date", Values: []connectors.Value{id, v[0], v[1]}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := w.Close(eraseRef); err != nil {
+		t.Fatal(err)
+	}
+	return pkg
+}
+
+// A package written before packages recorded what a form store's
+// person: reads holds the listed patient's number over two value rows
+// of one form: erase, not told the variables, must refuse (exit 1,
+// nothing changed), naming the package, the table, the columns and
+// --plan, never the number; given the plan the package was written
+// under, it erases the form and its value rows.
+func TestArchiveEraseOldFormStorePackage(t *testing.T) {
+	pkg := oldFormPackage(t)
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 23")
+	if code != exitError {
+		t.Fatalf("erase not told the form store's variables: exit %d, want %d\n%s\n%s", code, exitError, out, errs)
+	}
+	for _, want := range []string{pkg, "varde", "instans_id", "--plan"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the refusal does not name %q:\n%s", want, errs)
+		}
+	}
+	if strings.Contains(errs, "1912") || strings.Contains(errs, "1212") {
+		t.Errorf("the refusal shows the person's number:\n%s", errs)
+	}
+	if left := formValuesLeft(t, pkg); left != "1:besok 1:fodd 1:sista4 2:besok 2:fodd 2:sista4" {
+		t.Fatalf("a refused erasure changed the package: value rows %q", left)
+	}
+
+	_, plan := formStoreRun(t, `fodd + "-" + sista4`, twoVariables)
+	code, out, errs = cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 23", "--plan", plan)
+	if code != exitOK {
+		t.Fatalf("erase --plan: exit %d\n%s\n%s", code, out, errs)
+	}
+	wantAllFound(t, out)
+	if left := recordsLeft(t, pkg, "instans"); left != "2" {
+		t.Errorf("forms left %q, want only 2\n%s", left, out)
+	}
+	if left := formValuesLeft(t, pkg); left != "2:besok 2:fodd 2:sista4" {
+		t.Errorf("value rows left %q, want only form 2's\n%s", left, out)
 	}
 }
