@@ -144,10 +144,13 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		}
 		return slices.ContainsFunc(forms, func(f *erasureForm) bool { return f.Entities == table || f.Values == table })
 	}
-	if err := old.unplacedForms(&req, known, unplaced); err != nil {
-		return nil, err
-	}
+	// kinds notes, per table the erasure was not told of, which parts of
+	// a split number each column holds, for unplacedForms.
+	kinds := map[string][][3]bool{}
 	err = old.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
+		if req.SplitPart != nil && !known(t.Table) {
+			noteKinds(kinds, t, rec.Values, req.SplitPart)
+		}
 		if formOfPerson(forms, t, rec.Values) || req.identifiesRecord(t, rec.Values, declared, unplaced) {
 			if removed[t.Table] == nil {
 				removed[t.Table] = map[int64][]connectors.Value{}
@@ -157,6 +160,9 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		}
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := old.unplacedForms(&req, kinds, unplaced); err != nil {
 		return nil, err
 	}
 	if len(unplaced.Tables) > 0 {

@@ -239,8 +239,26 @@ type formPart struct {
 	keys []uint64
 }
 
+// noteKinds notes which parts of a split number (SplitPart: 1 a birth
+// date, 2 a last four) each column of a record holds.
+func noteKinds(kinds map[string][][3]bool, t *TableSummary, vals []connectors.Value, part func(connectors.Value) int) {
+	has := kinds[t.Table]
+	if has == nil {
+		has = make([][3]bool, len(t.Columns))
+		kinds[t.Table] = has
+	}
+	for j, v := range vals {
+		if v == nil || (has[j][1] && has[j][2]) {
+			continue
+		}
+		if k := part(v); k == 1 || k == 2 {
+			has[j][k] = true
+		}
+	}
+}
+
 // unplacedForms looks, in each table whose person: the erasure was not
-// told (known false), for a form store's values written before packages
+// told (kinds holds which parts its columns hold), for a form store's values written before packages
 // recorded what its person: reads: two records that share a value in
 // one column (a form's id) and hold in another (the value) a birth date
 // and a last four that, joined, are a listed person's number. Each such
@@ -248,29 +266,17 @@ type formPart struct {
 // column that happens to repeat, and a number split over variables from
 // two unrelated values. Only a column holding both kinds of part is
 // asked, so a table of dates and codes in columns of their own costs
-// one read.
-func (p *Package) unplacedForms(req *EraseRequest, known func(string) bool, unplaced *SplitNumberError) error {
+// no read beyond the erasure's own.
+func (p *Package) unplacedForms(req *EraseRequest, kinds map[string][][3]bool, unplaced *SplitNumberError) error {
 	if req.IdentifiesSplit == nil || req.SplitPart == nil {
 		return nil
 	}
 	seed := maphash.MakeSeed()
 	for i := range p.Summary.Tables {
 		t := &p.Summary.Tables[i]
-		if known(t.Table) || t.Records < 2 || len(t.Columns) < 2 {
+		has := kinds[t.Table]
+		if has == nil || t.Records < 2 || len(t.Columns) < 2 {
 			continue
-		}
-		has := make([][3]bool, len(t.Columns))
-		if err := p.eachRecordOf(t, func(rec ArchivedRecord) {
-			for j, v := range rec.Values {
-				if v == nil {
-					continue
-				}
-				if k := req.SplitPart(v); k == 1 || k == 2 {
-					has[j][k] = true
-				}
-			}
-		}); err != nil {
-			return err
 		}
 		var mixed []int
 		for j := range has {
