@@ -100,9 +100,16 @@ const parentArchived = "parent_archived"
 // old version with it.
 //
 // A record holding a person's number split over two columns (a birth
-// date, the last four) is found in the columns its mapping's person:
-// read (EraseRequest.PersonColumns, else what the package records);
-// where neither says, such a pair refuses the erasure, nothing changed.
+// date, the last four), or three or four, is found in the columns its
+// mapping's person: read (EraseRequest.PersonColumns, else what the
+// package records); where neither says, such a pair refuses the erasure,
+// nothing changed. A form store's person: may read the number from
+// variables, each a value row: the rows of one form (and its entity's
+// person columns) are joined as the run's pivot joined them
+// (EraseRequest.PersonForms, else PersonDoc.Form), and a form found is
+// erased with every value row it has. Where nothing says, two records
+// sharing a value of one column whose values of another join into a
+// listed number refuse the erasure too (unplacedForms).
 //
 // Records that belong to a person only through rows the package does not
 // hold (a value row whose form instance migrated) cannot be found here:

@@ -228,14 +228,19 @@ verified, and only then put in its place. The event log gets an "erased" event
 with the reference and the counts, never an identity.
 
 A number split over two columns (a birth date and the last four, joined by a
-mapping's person:) is searched in the columns the person: reads, joined as a run
-joins them: as the package records them, or, for a package written before
+mapping's person:), or three or four (a year, a month and day, the last four),
+is searched in the columns the person: reads, joined as a run joins them, in
+every order: as the package records them, or, for a package written before
 packages did and a table no mapping reads as records, the plan's (--plan, the
 plan the package was written under) or those given by --person-columns
-TABLE=COL,COL (TABLE= for a table whose person: reads no two). Where nothing
-names a table's columns and two of a record's values joined are a listed
-person's number, nothing is erased and the exit status is 1, naming the table
-and the columns: erasing on any two values joined would remove unrelated
+TABLE=COL,COL (TABLE= for a table whose person: reads no two). A form store
+whose person: reads variables (value rows) is searched as the package records it
+or the plan names it: the archived value rows of one form (and its entity's
+columns) are joined, and a form found is erased with all its value rows. Where
+nothing names a table's columns and two of a record's values joined, or two
+values of records sharing a value of one column (a form's value rows), are a
+listed person's number, nothing is erased and the exit status is 1, naming the
+table and the columns: erasing on any two values joined would remove unrelated
 records.
 
 A sealed package (PKG.tar.age, a file) is opened with --identity into a clear
