@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,6 +136,20 @@ var twoVariables = map[int][][2]string{
 // the form and its value rows, and keep the other person's.
 func TestArchiveEraseFormStoreSplitNumber(t *testing.T) {
 	pkg, _ := formStoreRun(t, `fodd + "-" + sista4`, twoVariables)
+	// The package records what the person: reads, and the values' link
+	// to their form.
+	p, err := archive.Open(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tbl := range p.Tables() {
+		if tbl.Person == nil || tbl.Person.Form == nil || fmt.Sprint(tbl.Person.Form.Variables) != "[fodd sista4]" || tbl.Person.Form.Entity != "instans_id" {
+			t.Errorf("table %s: person %+v, want the form's variables fodd and sista4", tbl.Table, tbl.Person)
+		}
+		if tbl.Table == "varde" && (len(tbl.ForeignKeys) != 1 || !tbl.ForeignKeys[0].Parent || tbl.ForeignKeys[0].RefTable != "instans") {
+			t.Errorf("the value rows are not linked to their form: %+v", tbl.ForeignKeys)
+		}
+	}
 	list := personListFile(t, "19121212-1212")
 	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 20")
 	if code != exitOK {
@@ -149,6 +164,15 @@ func TestArchiveEraseFormStoreSplitNumber(t *testing.T) {
 	}
 	if strings.Contains(out+errs, "1912") {
 		t.Errorf("erase shows the person's number:\n%s\n%s", out, errs)
+	}
+	// The new version says what the old said of the form store.
+	if p, err = archive.Open(pkg); err != nil {
+		t.Fatal(err)
+	}
+	for _, tbl := range p.Tables() {
+		if tbl.Person == nil || tbl.Person.Form == nil {
+			t.Errorf("after the erasure, table %s does not record the form store's person: %+v", tbl.Table, tbl.Person)
+		}
 	}
 }
 
