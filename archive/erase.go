@@ -124,9 +124,6 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("erase: the package must verify first: %w", err)
 	}
-	if err := old.parentsLinked(); err != nil {
-		return nil, fmt.Errorf("erase: %w", err)
-	}
 	declared, err := old.personColumns(req.PersonColumns)
 	if err != nil {
 		return nil, fmt.Errorf("erase %s: %w", dir, err)
@@ -134,6 +131,10 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	forms, err := old.personForms(req.PersonForms, declared, req.FoldVariable)
 	if err != nil {
 		return nil, fmt.Errorf("erase %s: %w", dir, err)
+	}
+	linkForms(forms)
+	if err := old.parentsLinked(); err != nil {
+		return nil, fmt.Errorf("erase: %w", err)
 	}
 	for _, f := range forms {
 		if err := old.findForms(&req, f); err != nil {
@@ -203,7 +204,10 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		}
 	}
 
-	if err := old.childrenLeft(removed, res.ChildrenLeft); err != nil {
+	holds := func(t *TableSummary) bool {
+		return len(declared[t.Table]) > 0 || slices.ContainsFunc(forms, func(f *erasureForm) bool { return f.ents == t && (len(f.Variables) > 0 || len(f.entCols) > 0) })
+	}
+	if err := old.childrenLeft(removed, holds, res.ChildrenLeft); err != nil {
 		return nil, err
 	}
 
@@ -412,26 +416,20 @@ func eachOrder(vals []connectors.Value, k int, fn func([]connectors.Value) bool)
 	return walk()
 }
 
-// holdsPerson reports whether a table's records hold their person
-// themselves: in columns its person: reads, or, for a form store's
-// entities, in its variables' value rows.
-func holdsPerson(t *TableSummary) bool {
-	if t.Person == nil {
-		return false
-	}
-	f := t.Person.Form
-	return len(t.Person.Columns) > 0 || (f != nil && f.Entities == t.Table && len(f.Variables) > 0)
-}
-
 // childrenLeft counts, per table, the records not removed whose
 // mapping's parent: refers to a record the package does not hold: their
 // parent migrated, and its person is on the receiving platform. A table
 // whose person: reads columns of its own holds the person itself and is
 // not counted.
-func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, out map[string]int64) error {
+//
+// holdsPerson reports whether a table's records hold their person
+// themselves: in columns its person: reads, or, for a form store's
+// entities, in its columns or its variables' value rows (as the
+// erasure was told or the package records).
+func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, holdsPerson func(*TableSummary) bool, out map[string]int64) error {
 	var links []ForeignKeyDoc
-	for _, t := range p.Summary.Tables {
-		if holdsPerson(&t) {
+	for i, t := range p.Summary.Tables {
+		if holdsPerson(&p.Summary.Tables[i]) {
 			continue
 		}
 		for _, fk := range t.ForeignKeys {

@@ -118,6 +118,26 @@ func (p *Package) personForms(given []PersonForm, declared map[string][]int, fol
 	return out, nil
 }
 
+// linkForms links each form's value rows to their entity, as a run
+// writes the link now (a parent: of the mapping's), where the package
+// lacks it (written before, the form given by the plan): an erased form
+// takes its value rows, and a value row archived because its form was
+// (parent_archived) is reached. The new version lists the link.
+func linkForms(forms []*erasureForm) {
+	for _, f := range forms {
+		if f.vals == nil || f.ents == nil {
+			continue
+		}
+		fk := ForeignKeyDoc{Columns: []string{f.Entity}, RefTable: f.Entities, RefColumns: []string{f.ents.Columns[f.entKey].Name}, Parent: true}
+		if slices.ContainsFunc(f.vals.ForeignKeys, func(d ForeignKeyDoc) bool {
+			return d.RefTable == fk.RefTable && slices.Equal(d.Columns, fk.Columns) && slices.Equal(d.RefColumns, fk.RefColumns)
+		}) {
+			continue
+		}
+		f.vals.ForeignKeys = append(slices.Clone(f.vals.ForeignKeys), fk)
+	}
+}
+
 // findForms gathers, per entity, the values its person: reads from the
 // package (its entity record's person columns, its value rows of the
 // person's variables) and notes the entities whose values name a listed
