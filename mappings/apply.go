@@ -187,26 +187,8 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 	defer func() { p.state.env.R = nil }()
 	p.env.warnings.reset()
 	if p.person != nil && (p.env.OptOut != nil || p.env.Erasure != nil) {
-		v, err := p.value(p.person, row)
-		if err != nil {
-			// An expression (pnr(…)) that fails on a bad shape must not
-			// archive a listed patient: ask the lists with its inputs.
-			if o, ok := p.excludeReadsByDigits(row); ok {
-				return o
-			}
-			if o, ok := p.sourceRule(row); ok {
-				return o
-			}
-			f := p.failureOf(err)
-			return p.archived(p.person, f)
-		}
-		if v != nil {
-			s, _ := v.(string)
-			// A century counts as written only when the source wrote
-			// it: an expression's twelve digits may hold one inferred.
-			if o, ok := p.exclude(s, p.person.src >= 0, row); ok {
-				return o
-			}
+		if o, ok := p.personOutcome(row); ok {
+			return o
 		}
 	}
 	// Without table rules neither call can archive: not making them
@@ -263,6 +245,32 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 		}
 	}
 	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, SourceNonNull: fed, NotChosen: notChosen, Warnings: p.env.warnings.take()}
+}
+
+// personOutcome decides a record by its person: excluded by a list,
+// archived when the number cannot be read (by a rule over the row, when
+// one holds), or ok false to go on with the row. The caller has set
+// p.state.env.R to row.
+func (p *TableProgram) personOutcome(row []connectors.Value) (Outcome, bool) {
+	v, err := p.value(p.person, row)
+	if err != nil {
+		// An expression (pnr(…)) that fails on a bad shape must not
+		// archive a listed patient: ask the lists with its inputs.
+		if o, ok := p.excludeReadsByDigits(row); ok {
+			return o, true
+		}
+		if o, ok := p.sourceRule(row); ok {
+			return o, true
+		}
+		return p.archived(p.person, p.failureOf(err)), true
+	}
+	if v == nil {
+		return Outcome{}, false
+	}
+	s, _ := v.(string)
+	// A century counts as written only when the source wrote it: an
+	// expression's twelve digits may hold one inferred.
+	return p.exclude(s, p.person.src >= 0, row)
 }
 
 // sourceRule runs the table rules that read only the source row. With an

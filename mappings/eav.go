@@ -223,6 +223,16 @@ func (c *compiler) eavCoverage(tp *TableProgram) {
 		for _, v := range e.personVars {
 			e.foldedPerson[foldVariable(v)] = true
 		}
+		// A value row named as an entity column person: reads is a copy
+		// of the person's number too: the pivot never reads it (the
+		// entity column has the name), so it was archived as
+		// variable_not_mapped, a listed number with it, while the form
+		// migrated on the column's other number.
+		for _, r := range tp.person.reads {
+			if r >= 0 && r < e.nEntityCols {
+				e.foldedPerson[foldVariable(e.Entities.Columns[r].Name)] = true
+			}
+		}
 	}
 }
 
@@ -306,9 +316,13 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		}
 	}
 	o := p.Apply(pivot)
-	if o.Kind != Excluded && len(e.personVars) > 0 && (p.env.OptOut != nil || p.env.Erasure != nil) {
-		if x, ok := p.excludeByLeftOutPerson(values, fate); ok {
+	if o.Kind != Excluded && len(e.foldedPerson) > 0 && (p.env.OptOut != nil || p.env.Erasure != nil) {
+		if x, ok := p.excludeByLeftOutPerson(pivot, values, fate); ok {
 			o = x
+		} else if slices.Contains(x.Warnings, WarnPersonCopiesUnjoined) {
+			o = Outcome{Kind: Archived, Reason: ReasonPersonCopies, Detail: x.Detail, Warnings: append(o.Warnings, x.Warnings...)}
+		} else {
+			o.Warnings = append(o.Warnings, x.Warnings...)
 		}
 	}
 	if o.Kind == Migrated {
@@ -434,9 +448,18 @@ const WarnExclusionByLeftOutValue = "exclusion_by_left_out_value"
 
 // excludeByLeftOutPerson asks the lists with the values of the person's
 // variables that the pivot left out (fate -2, a repeat; -1, a name no
-// column reads exactly).
-func (p *TableProgram) excludeByLeftOutPerson(values [][]connectors.Value, fate []int) (Outcome, bool) {
-	o, ok := p.listedPersonValue(values, func(i int) bool { return fate[i] < 0 })
+// column reads exactly): each alone, then joined with the others as
+// person: joins them (excludeByCopies). Not excluded, its outcome may
+// carry warnings the joining raised, for the form's outcome.
+func (p *TableProgram) excludeByLeftOutPerson(pivot []connectors.Value, values [][]connectors.Value, fate []int) (Outcome, bool) {
+	left := func(i int) bool { return fate[i] < 0 }
+	o, ok := p.listedPersonValue(values, left)
+	if !ok {
+		if !p.anyPersonValue(values, left) {
+			return Outcome{}, false
+		}
+		o, ok = p.excludeByCopies(pivot, values)
+	}
 	if ok {
 		o.Warnings = append(o.Warnings, WarnExclusionByLeftOutValue)
 	}
@@ -445,15 +468,179 @@ func (p *TableProgram) excludeByLeftOutPerson(values [][]connectors.Value, fate 
 
 // ExcludeOrphans decides the value rows of one entity id that no entity
 // has (orphans, given in values-key order): when one of them holds a
-// listed number in a variable of the person's, they are an opted-out (or
-// erased) patient's form, and are excluded like a form's rows, written
-// nowhere, the archive included; false otherwise (they are archived as
-// orphans). The outcome's warnings are counted once for the rows.
+// listed number in a variable of the person's, or their values joined
+// as person: joins them do (a birth date and a last four, each a row),
+// they are an opted-out (or erased) patient's form, and are excluded
+// like a form's rows, written nowhere, the archive included; false
+// otherwise (they are archived as orphans). The outcome's warnings are
+// counted once for the rows.
 func (p *TableProgram) ExcludeOrphans(values [][]connectors.Value) (Outcome, bool) {
-	if p.EAV == nil || len(p.EAV.personVars) == 0 || (p.env.OptOut == nil && p.env.Erasure == nil) {
+	if p.EAV == nil || len(p.EAV.foldedPerson) == 0 || (p.env.OptOut == nil && p.env.Erasure == nil) {
 		return Outcome{}, false
 	}
-	return p.listedPersonValue(values, func(int) bool { return true })
+	all := func(int) bool { return true }
+	if o, ok := p.listedPersonValue(values, all); ok {
+		return o, true
+	}
+	if !p.anyPersonValue(values, all) {
+		return Outcome{}, false
+	}
+	o, ok := p.excludeByCopies(nil, values)
+	if !ok {
+		// An orphan's outcome is archived: what the joining raised is
+		// not carried (no list entry is a century apart of an
+		// excluded record's), but a refusal to join is.
+		if slices.Contains(o.Warnings, WarnPersonCopiesUnjoined) {
+			return Outcome{Kind: Archived, Reason: ReasonPersonCopies, Detail: o.Detail, Warnings: o.Warnings}, true
+		}
+		return Outcome{}, false
+	}
+	return o, true
+}
+
+// maxPersonJoins bounds the ways excludeByCopies joins one form's copies
+// of the person's values: a form holding more (17 birth dates and 17
+// last fours) is no registration a person wrote, and is archived as
+// person_copies, flagged, for the registry holder to look at.
+const maxPersonJoins = 256
+
+// ReasonPersonCopies archives a form (or an orphan id's rows) holding
+// more copies of the person's values than the run joins (maxPersonJoins).
+const ReasonPersonCopies = "person_copies"
+
+// WarnPersonCopiesUnjoined is counted with ReasonPersonCopies: the form
+// may be a listed patient's, and the run does not pass until the plan
+// acknowledges it.
+const WarnPersonCopiesUnjoined = "person_copies_unjoined"
+
+// excludeByCopies asks the lists with every way of joining a form's
+// copies of the values person: reads: a pivot column the person reads
+// takes, in turn, its own value (pivot's; nil for orphans) and each
+// value a row of its variable holds (as a case- and accent-blind
+// collation names it, or named as the entity column), and person: is
+// decided on each such row as a record's person is (personOutcome:
+// the expression, then its inputs joined by their digits). A listed
+// number any way joined excludes: the copies disagree about whose form
+// it is, and an opted-out patient's form is never risked on the copy
+// the pivot happened to read first. Before, a repeated birth date was
+// asked alone, never joined with the last four: the form migrated on
+// the other copy, or was archived with the listed number, and the run
+// passed.
+func (p *TableProgram) excludeByCopies(pivot []connectors.Value, values [][]connectors.Value) (Outcome, bool) {
+	e := p.EAV
+	if p.person == nil {
+		return Outcome{}, false
+	}
+	type slot struct {
+		col   int
+		name  string
+		cands []connectors.Value
+	}
+	var slots []slot
+	for _, r := range p.person.reads {
+		if r < 0 || r >= len(p.Source.Columns) || slices.ContainsFunc(slots, func(s slot) bool { return s.col == r }) {
+			continue
+		}
+		s := slot{col: r, name: foldVariable(p.Source.Columns[r].Name)}
+		if pivot != nil {
+			s.cands = append(s.cands, pivot[r])
+		}
+		slots = append(slots, s)
+	}
+	for _, vr := range values {
+		v := vr[e.Value]
+		if v == nil {
+			continue
+		}
+		name, _ := connectors.FormatValue(vr[e.Attribute])
+		f := foldVariable(name)
+		for i := range slots {
+			s := &slots[i]
+			if s.name != f || slices.ContainsFunc(s.cands, func(c connectors.Value) bool { return samePersonValue(c, v) }) {
+				continue
+			}
+			s.cands = append(s.cands, v)
+		}
+	}
+	joins := 1
+	for i := range slots {
+		if len(slots[i].cands) == 0 {
+			slots[i].cands = []connectors.Value{nil}
+		}
+		if joins *= len(slots[i].cands); joins > maxPersonJoins {
+			return Outcome{Warnings: []string{WarnPersonCopiesUnjoined},
+				Detail: fmt.Sprintf("the form holds more than %d ways of joining its copies of the person's values; regflytt cannot tell whether one names a listed patient", maxPersonJoins)}, false
+		}
+	}
+	if joins == 1 && pivot != nil {
+		return Outcome{}, false // the pivot's own: Apply decided it
+	}
+	row := make([]connectors.Value, len(p.Source.Columns))
+	if pivot != nil {
+		copy(row, pivot)
+	}
+	p.state.env.R, p.state.env.C = row, &p.state.choices
+	defer func() { p.state.env.R = nil }()
+	var kept []string
+	at := make([]int, len(slots))
+	for {
+		own := pivot != nil
+		for i, s := range slots {
+			row[s.col] = s.cands[at[i]]
+			own = own && at[i] == 0
+		}
+		if !own {
+			p.env.warnings.reset()
+			o, ok := p.personOutcome(row)
+			if ok && o.Kind == Excluded {
+				return o, true
+			}
+			w := o.Warnings
+			if !ok {
+				w = p.env.warnings.take()
+			}
+			if slices.Contains(w, WarnListCenturyDiffers) && !slices.Contains(kept, WarnListCenturyDiffers) {
+				kept = append(kept, WarnListCenturyDiffers)
+			}
+		}
+		i := 0
+		for ; i < len(at); i++ {
+			if at[i]++; at[i] < len(slots[i].cands) {
+				break
+			}
+			at[i] = 0
+		}
+		if i == len(at) {
+			break
+		}
+	}
+	p.env.warnings.reset()
+	return Outcome{Warnings: kept}, false
+}
+
+// samePersonValue says whether two values are equal as the lists read them.
+func samePersonValue(a, b connectors.Value) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	sa, oka := numberText(a)
+	sb, okb := numberText(b)
+	return oka && okb && sa == sb
+}
+
+// anyPersonValue says whether a value row ask picks holds a non-NULL
+// value of a variable of the person's.
+func (p *TableProgram) anyPersonValue(values [][]connectors.Value, ask func(i int) bool) bool {
+	e := p.EAV
+	for i := range values {
+		if !ask(i) || values[i][e.Value] == nil {
+			continue
+		}
+		if name, _ := connectors.FormatValue(values[i][e.Attribute]); e.personVariable(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // listedPersonValue asks the lists with the values, of those ask picks,
