@@ -453,9 +453,9 @@ const WarnExclusionByLeftOutValue = "exclusion_by_left_out_value"
 // carry warnings the joining raised, for the form's outcome.
 func (p *TableProgram) excludeByLeftOutPerson(pivot []connectors.Value, values [][]connectors.Value, fate []int) (Outcome, bool) {
 	left := func(i int) bool { return fate[i] < 0 }
-	o, ok := p.listedPersonValue(values, left)
+	o, ok, seen := p.listedPersonValue(values, left)
 	if !ok {
-		if !p.anyPersonValue(values, left) {
+		if !seen {
 			return Outcome{}, false
 		}
 		o, ok = p.excludeByCopies(pivot, values)
@@ -472,20 +472,23 @@ func (p *TableProgram) excludeByLeftOutPerson(pivot []connectors.Value, values [
 // as person: joins them do (a birth date and a last four, each a row),
 // they are an opted-out (or erased) patient's form, and are excluded
 // like a form's rows, written nowhere, the archive included; false
-// otherwise (they are archived as orphans). The outcome's warnings are
+// otherwise (they are archived as orphans). ok with an archived outcome
+// (person_copies, flagged) says they hold more copies of the person's
+// values than the run joins (maxPersonJoins). The outcome's warnings are
 // counted once for the rows.
 func (p *TableProgram) ExcludeOrphans(values [][]connectors.Value) (Outcome, bool) {
 	if p.EAV == nil || len(p.EAV.foldedPerson) == 0 || (p.env.OptOut == nil && p.env.Erasure == nil) {
 		return Outcome{}, false
 	}
 	all := func(int) bool { return true }
-	if o, ok := p.listedPersonValue(values, all); ok {
+	o, ok, seen := p.listedPersonValue(values, all)
+	if ok {
 		return o, true
 	}
-	if !p.anyPersonValue(values, all) {
+	if !seen {
 		return Outcome{}, false
 	}
-	o, ok := p.excludeByCopies(nil, values)
+	o, ok = p.excludeByCopies(nil, values)
 	if !ok {
 		// An orphan's outcome is archived: what the joining raised is
 		// not carried (no list entry is a century apart of an
@@ -628,25 +631,11 @@ func samePersonValue(a, b connectors.Value) bool {
 	return oka && okb && sa == sb
 }
 
-// anyPersonValue says whether a value row ask picks holds a non-NULL
-// value of a variable of the person's.
-func (p *TableProgram) anyPersonValue(values [][]connectors.Value, ask func(i int) bool) bool {
-	e := p.EAV
-	for i := range values {
-		if !ask(i) || values[i][e.Value] == nil {
-			continue
-		}
-		if name, _ := connectors.FormatValue(values[i][e.Attribute]); e.personVariable(name) {
-			return true
-		}
-	}
-	return false
-}
-
 // listedPersonValue asks the lists with the values, of those ask picks,
 // of a variable of the person's (exactly, or as a case- and
-// trailing-space-blind collation names it).
-func (p *TableProgram) listedPersonValue(values [][]connectors.Value, ask func(i int) bool) (Outcome, bool) {
+// trailing-space-blind collation names it); seen says whether ask picked
+// a non-NULL one, which excludeByCopies may then join with the others.
+func (p *TableProgram) listedPersonValue(values [][]connectors.Value, ask func(i int) bool) (o Outcome, ok, seen bool) {
 	e := p.EAV
 	for i := range values {
 		v := values[i][e.Value]
@@ -657,15 +646,16 @@ func (p *TableProgram) listedPersonValue(values [][]connectors.Value, ask func(i
 		if !e.personVariable(name) {
 			continue
 		}
+		seen = true
 		s, ok := numberText(v)
 		if !ok {
 			continue
 		}
 		if o, ok := p.listedText(s); ok {
-			return o, true
+			return o, true, true
 		}
 	}
-	return Outcome{}, false
+	return Outcome{}, false, seen
 }
 
 // personVariable reports whether an attribute names one of the person's

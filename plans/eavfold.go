@@ -215,14 +215,24 @@ func (f *foldWindow) orphanOutcome(w *writer, rows [][]connectors.Value) (mappin
 			return mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}, nil
 		}
 	}
+	// Archived (not excluded) when the rows hold more copies of the
+	// person's values than the run joins: person_copies, flagged.
+	var unjoined *mappings.Outcome
 	if o, ok := w.tp.ExcludeOrphans(rows); ok {
-		return mappings.Outcome{Kind: mappings.Excluded, Reason: o.Reason, Warnings: o.Warnings}, nil
+		if o.Kind != mappings.Excluded {
+			unjoined = &o
+		} else {
+			return mappings.Outcome{Kind: mappings.Excluded, Reason: o.Reason, Warnings: o.Warnings}, nil
+		}
 	}
 	for _, po := range near {
 		if po.kind == mappings.Migrated {
 			return mappings.Outcome{}, fmt.Errorf("values table %s: a value row's entity id (%s) matches no entity of %s byte for byte, but matches %d after folding case, trailing spaces and accents, as a case- or accent-blind collation compares: the source's collation joins them, regflytt does not; make the ids agree in the source",
 				e.Values.Name, e.Values.Columns[e.Entity].Name, e.Entities.Name, len(near))
 		}
+	}
+	if unjoined != nil {
+		return *unjoined, nil
 	}
 	return mappings.Orphan(e.Entities.Name), nil
 }
