@@ -80,7 +80,36 @@ func AdminURL(t testing.TB) string {
 // run before the drop.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	admin := AdminURL(t)
+	return NewDatabaseOn(t, AdminURL(t))
+}
+
+// PrivateEnvVar names the environment variable holding the admin URL of a
+// private PostgreSQL server: one whose global settings (ALTER SYSTEM, a
+// role's or a database's defaults) a test may change, because no one else
+// uses it. CI does not set it; the shared server's globals are never
+// changed. A throw-away cluster serves, for example
+//
+//	D=$(mktemp -d); chown postgres $D
+//	su postgres -c "/usr/lib/postgresql/15/bin/initdb -D $D/data -A trust -U postgres"
+//	su postgres -c "/usr/lib/postgresql/15/bin/pg_ctl -D $D/data -o '-p 5442 -k $D' -l $D/log start"
+//	REGFLYTT_TEST_PG_PRIVATE='postgres://postgres@127.0.0.1:5442/postgres?sslmode=disable' go test ./connectors/postgres -run Global
+const PrivateEnvVar = "REGFLYTT_TEST_PG_PRIVATE"
+
+// PrivateServerURL returns the private server's admin URL, skipping the
+// test when REGFLYTT_TEST_PG_PRIVATE is unset.
+func PrivateServerURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(PrivateEnvVar)
+	if u == "" {
+		t.Skipf("%s is not set: no private PostgreSQL server whose global settings a test may change", PrivateEnvVar)
+	}
+	return u
+}
+
+// NewDatabaseOn is NewDatabase on the server of the admin URL admin (such
+// as PrivateServerURL's).
+func NewDatabaseOn(t testing.TB, admin string) string {
+	t.Helper()
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatalf("pgtest: random name: %v", err)
