@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/postgres"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
@@ -231,7 +232,7 @@ func skipUnknownSetting(t *testing.T, server, name string) {
 	}
 	defer conn.Close(ctx)
 	var known bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = $1)", name).Scan(&known); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_settings WHERE lower(name) = lower($1))", name).Scan(&known); err != nil {
 		t.Fatal(err)
 	}
 	if !known {
@@ -295,5 +296,123 @@ var globalsRead = []struct{ name, value string }{
 	{"check_function_bodies", "off"},
 }
 
-// keep strings imported for later cases.
-var _ = strings.Contains
+
+// writeGlobalsFixture writes every edge value PostgreSQL keeps into a
+// table Create makes (as TestWriteBinaryCopyEdges does) and reads it
+// back; then it writes a row that breaks a foreign key of an existing
+// receiving table, which must fail.
+func writeGlobalsFixture(t *testing.T, url string) []string {
+	t.Helper()
+	ctx := context.Background()
+	pgtest.Exec(t, url,
+		`CREATE TABLE public.parent (id bigint PRIMARY KEY)`,
+		`CREATE TABLE public.child (id bigint PRIMARY KEY, parent_id bigint NOT NULL REFERENCES public.parent)`,
+		`INSERT INTO public.parent VALUES (1)`,
+		`CREATE SCHEMA other`,
+		`CREATE TABLE other.child (id bigint PRIMARY KEY, parent_id bigint NOT NULL)`,
+		`CREATE TABLE other.copy_edges (id bigint PRIMARY KEY)`)
+	tgt := openTarget(t, url)
+	tbl := connectors.Table{Name: "copy_edges", PrimaryKey: []string{"id"}}
+	tbl.Columns = append(tbl.Columns, connectors.Column{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}})
+	row, nulls := []connectors.Value{int64(1)}, []connectors.Value{int64(2)}
+	for _, e := range conformance.Edges() {
+		o, err := conformance.Observe(postgres.Dialect{}, e)
+		if err != nil || o.NoColumn || o.Rule != "" || e.Value == nil {
+			continue
+		}
+		typ, err := connectors.ParseType(e.Type)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl.Columns = append(tbl.Columns, connectors.Column{Name: fmt.Sprintf("c%d", len(tbl.Columns)), Type: typ, Nullable: true})
+		row, nulls = append(row, e.Value), append(nulls, nil)
+	}
+	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+		t.Fatal(err)
+	}
+	write := func(tbl *connectors.Table, rows ...[]connectors.Value) error {
+		tx, err := tgt.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Write(ctx, tbl, rows); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}
+	if err := write(&tbl, row, nulls); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range conformance.ReadAll(t, openSource(t, url), tbl.Name, connectors.ScanOptions{}) {
+		out = append(out, fmt.Sprintf("%#v", r))
+	}
+	int64Col := func(name string) connectors.Column {
+		return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}
+	}
+	child := connectors.Table{Name: "child", PrimaryKey: []string{"id"}, Columns: []connectors.Column{int64Col("id"), int64Col("parent_id")}}
+	if err := write(&child, []connectors.Value{int64(1), int64(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(&child, []connectors.Value{int64(2), int64(2)}); err == nil {
+		t.Errorf("a row whose parent_id 2 is in no row of parent was written without an error")
+	} else if !strings.Contains(err.Error(), "foreign key") {
+		t.Errorf("a row breaking the foreign key: %v, want a foreign key violation", err)
+	}
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var others int64
+	if err := admin.QueryRow(ctx, "SELECT (SELECT count(*) FROM other.child) + (SELECT count(*) FROM other.copy_edges)").Scan(&others); err != nil {
+		t.Fatal(err)
+	}
+	if others != 0 {
+		t.Errorf("%d rows written into schema other, want none", others)
+	}
+	return out
+}
+
+// As TestReadsWhateverTheServerGlobals, for a target: with each global
+// set, the edge values written come back as without it, a row breaking a
+// declared foreign key of an existing table is refused, and nothing
+// lands in a same-named table of another schema.
+func TestWritesWhateverTheServerGlobals(t *testing.T) {
+	server := pgtest.PrivateServerURL(t)
+	want := writeGlobalsFixture(t, pgtest.NewDatabaseOn(t, server))
+	if len(want) != 2 {
+		t.Fatalf("the fixture reads back %d rows, want 2", len(want))
+	}
+	for _, g := range globalsWrite {
+		t.Run(g.name+"="+g.value, func(t *testing.T) {
+			skipUnknownSetting(t, server, g.name)
+			url := pgtest.NewDatabaseOn(t, server)
+			setGlobal(t, server, g.name, g.value)
+			got := writeGlobalsFixture(t, url)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("with %s = %s the edge values read back differ:\n%s", g.name, g.value, firstDiff(got, want))
+			}
+		})
+	}
+}
+
+var globalsWrite = []struct{ name, value string }{
+	{"session_replication_role", "replica"},
+	{"search_path", "'other, public'"},
+	{"synchronous_commit", "off"},
+	{"default_table_access_method", "heap"},
+	{"check_function_bodies", "off"},
+	{"timezone", "'America/Los_Angeles'"},
+	{"datestyle", "'German, DMY'"},
+	{"intervalstyle", "'iso_8601'"},
+	{"extra_float_digits", "-15"},
+	{"client_encoding", "'LATIN1'"},
+	{"standard_conforming_strings", "off"},
+	{"transform_null_equals", "on"},
+	{"array_nulls", "off"},
+	{"quote_all_identifiers", "on"},
+	{"default_transaction_isolation", "'serializable'"},
+	{"lock_timeout", "'1s'"},
+}
