@@ -57,6 +57,18 @@ var sessionParams = map[string]string{
 	// naming the table (as pg_dump does it); a role that bypasses
 	// them (the owner, a superuser, BYPASSRLS) reads every row.
 	"row_security": "off",
+	// pg_catalog.format_type, which the catalogue reads each column's
+	// type from, quotes every name with quote_all_identifiers on: a date
+	// column's type read "date", which TypeOf did not know, so it was
+	// taken for text (a run created the receiving column as text), and
+	// the checksum pushdown left it to Go.
+	"quote_all_identifiers": "off",
+	// The checksum pushdown writes bytea literals as '\x…'; with the
+	// server's standard_conforming_strings off a backslash in a plain
+	// literal is an escape, and '\x00' became a NUL byte the server
+	// refused ('\x04' would silently have been one byte of another
+	// value's).
+	"standard_conforming_strings": "on",
 }
 
 // defaultConnectTimeout bounds opening a connection when the URL does
@@ -164,10 +176,40 @@ func config(loc *connectors.Location, readOnly bool) (*pgxpool.Config, string, e
 	if _, given := u.Query()["connect_timeout"]; !given && os.Getenv("PGCONNECT_TIMEOUT") == "" {
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
-	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if !readOnly {
+			if err := replicationRoleOrigin(ctx, c); err != nil {
+				return err
+			}
+		}
 		return registerCodecs(c.TypeMap())
 	}
 	return cfg, schema, nil
+}
+
+// replicationRoleOrigin makes a target session fire triggers, the
+// foreign keys' among them. A DBA may give a role or a database
+// session_replication_role = replica by default (it is how logical
+// replication and some bulk restores load), and then COPY into an
+// existing receiving table neither checked its declared foreign keys nor
+// ran its triggers: a row whose parent is missing was loaded and the run
+// passed. It cannot be a startup parameter like sessionParams: setting
+// it needs a superuser (or a GRANT SET), and a target role without that
+// could not connect at all where the setting is already origin. So it is
+// read, set only where it is not origin, and a session that may not set
+// it is refused.
+func replicationRoleOrigin(ctx context.Context, c *pgx.Conn) error {
+	var role string
+	if err := c.QueryRow(ctx, "SELECT pg_catalog.current_setting('session_replication_role')").Scan(&role); err != nil {
+		return fmt.Errorf("read session_replication_role: %w", err)
+	}
+	if role == "origin" {
+		return nil
+	}
+	if _, err := c.Exec(ctx, "SET session_replication_role = origin"); err != nil {
+		return fmt.Errorf("session_replication_role is %s for this role or database, which would load rows without checking foreign keys or firing triggers, and it cannot be set to origin: %w", role, err)
+	}
+	return nil
 }
 
 func open(ctx context.Context, loc *connectors.Location, readOnly bool) (*DB, error) {

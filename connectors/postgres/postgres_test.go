@@ -410,3 +410,35 @@ func TestKeysetOverSpecialKeys(t *testing.T) {
 	compareRows(t, conformance.ReadAll(t, src, "k", connectors.ScanOptions{BatchSize: 1}), all)
 	compareRows(t, conformance.ReadAll(t, src, "k", connectors.ScanOptions{After: all[1]}), all[2:])
 }
+
+// The settings pinned because a server's or a role's default changed a
+// result (TestReadsWhateverTheServerGlobals and
+// TestWritesWhateverTheServerGlobals show how, on a private server) hold
+// on every session, asked for in the URL or not; no global is changed
+// here. session_replication_role, which only a superuser may set, is set
+// back to origin on a target's sessions after connecting.
+func TestSessionPinsWhatChangesAResult(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t) + "&quote_all_identifiers=on&standard_conforming_strings=off&session_replication_role=replica"
+	pinned := map[string]string{
+		"SHOW quote_all_identifiers":       "off",
+		"SHOW standard_conforming_strings": "on",
+	}
+	snap := snapshot(t, openSource(t, url))
+	for q, want := range pinned {
+		if got, err := postgres.SnapshotQueryString(ctx, snap, q); err != nil || got != want {
+			t.Errorf("source: %s = %q, %v; want %q", q, got, err, want)
+		}
+	}
+	tx, err := openTarget(t, url).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	pinned["SHOW session_replication_role"] = "origin"
+	for q, want := range pinned {
+		if got, err := postgres.TxQueryString(ctx, tx, q); err != nil || got != want {
+			t.Errorf("target: %s = %q, %v; want %q", q, got, err, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -296,7 +297,6 @@ var globalsRead = []struct{ name, value string }{
 	{"check_function_bodies", "off"},
 }
 
-
 // writeGlobalsFixture writes every edge value PostgreSQL keeps into a
 // table Create makes (as TestWriteBinaryCopyEdges does) and reads it
 // back; then it writes a row that breaks a foreign key of an existing
@@ -415,4 +415,29 @@ var globalsWrite = []struct{ name, value string }{
 	{"quote_all_identifiers", "on"},
 	{"default_transaction_isolation", "'serializable'"},
 	{"lock_timeout", "'1s'"},
+}
+
+// A role whose default is session_replication_role = replica and that
+// may not set it (no superuser) cannot write with foreign keys checked,
+// so a target connection is refused, naming the setting; as a source it
+// reads.
+func TestTargetRefusesReplicaRoleItCannotReset(t *testing.T) {
+	server := pgtest.PrivateServerURL(t)
+	url := pgtest.NewDatabaseOn(t, server)
+	pgtest.Exec(t, server,
+		`CREATE ROLE regflytt_test_replica LOGIN`,
+		`ALTER ROLE regflytt_test_replica SET session_replication_role = replica`)
+	t.Cleanup(func() {
+		pgtest.Exec(t, server, `DROP OWNED BY regflytt_test_replica`, `DROP ROLE regflytt_test_replica`)
+	})
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.User("regflytt_test_replica")
+	_, err = postgres.OpenTarget(context.Background(), location(t, u.String()))
+	if err == nil || !strings.Contains(err.Error(), "session_replication_role") {
+		t.Fatalf("a target whose role's default is replica: %v, want a refusal naming session_replication_role", err)
+	}
+	openSource(t, u.String())
 }
