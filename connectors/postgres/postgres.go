@@ -65,9 +65,9 @@ var sessionParams = map[string]string{
 	"quote_all_identifiers": "off",
 	// The checksum pushdown writes bytea literals as '\x…'; with the
 	// server's standard_conforming_strings off a backslash in a plain
-	// literal is an escape, and '\x00' became a NUL byte the server
-	// refused ('\x04' would silently have been one byte of another
-	// value's).
+	// literal is an escape: '\x00' became a NUL byte the server refused,
+	// and a literal of several bytes ('\x0a3f') would silently have been
+	// other bytes (0x0a, then the characters 3 and f).
 	"standard_conforming_strings": "on",
 }
 
@@ -178,7 +178,7 @@ func config(loc *connectors.Location, readOnly bool) (*pgxpool.Config, string, e
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		if !readOnly {
-			if err := replicationRoleOrigin(ctx, c); err != nil {
+			if err := targetSession(ctx, c); err != nil {
 				return err
 			}
 		}
@@ -187,27 +187,41 @@ func config(loc *connectors.Location, readOnly bool) (*pgxpool.Config, string, e
 	return cfg, schema, nil
 }
 
-// replicationRoleOrigin makes a target session fire triggers, the
-// foreign keys' among them. A DBA may give a role or a database
-// session_replication_role = replica by default (it is how logical
-// replication and some bulk restores load), and then COPY into an
-// existing receiving table neither checked its declared foreign keys nor
-// ran its triggers: a row whose parent is missing was loaded and the run
-// passed. It cannot be a startup parameter like sessionParams: setting
-// it needs a superuser (or a GRANT SET), and a target role without that
-// could not connect at all where the setting is already origin. So it is
-// read, set only where it is not origin, and a session that may not set
-// it is refused.
-func replicationRoleOrigin(ctx context.Context, c *pgx.Conn) error {
-	var role string
-	if err := c.QueryRow(ctx, "SELECT pg_catalog.current_setting('session_replication_role')").Scan(&role); err != nil {
-		return fmt.Errorf("read session_replication_role: %w", err)
+// targetSession makes a target session check foreign keys and commit
+// durably whatever the role's, database's or server's defaults, which
+// cannot be startup parameters like sessionParams (see there):
+//
+// session_replication_role: a DBA may give a role or a database replica
+// by default (logical replication and some bulk restores load that way),
+// and then COPY into an existing receiving table neither checked its
+// declared foreign keys nor ran its triggers: a row whose parent is
+// missing was loaded and the run passed. Setting it needs a superuser
+// (or a GRANT SET), and as a startup parameter it would keep a target
+// role without that from connecting at all, even where it is origin
+// already. So it is read, set only where it is not origin, and a session
+// that may not set it is refused.
+//
+// synchronous_commit: with a default of off, every commit, the runner's
+// durable stage commits included, was answered before it reached the
+// disk, and a server crash could lose the commit a run had recorded as
+// done (connectors.AsyncCommitter relies on them being durable). Only off
+// is set to on; local, remote_write, on and remote_apply are all durable
+// on the server and are the DBA's choice. CommitAsync still turns it off
+// for its one transaction.
+func targetSession(ctx context.Context, c *pgx.Conn) error {
+	var role, commit string
+	if err := c.QueryRow(ctx, "SELECT pg_catalog.current_setting('session_replication_role'), pg_catalog.current_setting('synchronous_commit')").Scan(&role, &commit); err != nil {
+		return fmt.Errorf("read session settings: %w", err)
 	}
-	if role == "origin" {
-		return nil
+	if role != "origin" {
+		if _, err := c.Exec(ctx, "SET session_replication_role = origin"); err != nil {
+			return fmt.Errorf("session_replication_role is %s for this role or database, which would load rows without checking foreign keys or firing triggers, and it cannot be set to origin: %w", role, err)
+		}
 	}
-	if _, err := c.Exec(ctx, "SET session_replication_role = origin"); err != nil {
-		return fmt.Errorf("session_replication_role is %s for this role or database, which would load rows without checking foreign keys or firing triggers, and it cannot be set to origin: %w", role, err)
+	if commit == "off" {
+		if _, err := c.Exec(ctx, "SET synchronous_commit = on"); err != nil {
+			return fmt.Errorf("set synchronous_commit: %w", err)
+		}
 	}
 	return nil
 }

@@ -416,10 +416,11 @@ func TestKeysetOverSpecialKeys(t *testing.T) {
 // TestWritesWhateverTheServerGlobals show how, on a private server) hold
 // on every session, asked for in the URL or not; no global is changed
 // here. session_replication_role, which only a superuser may set, is set
-// back to origin on a target's sessions after connecting.
+// back to origin on a target's sessions after connecting, and
+// synchronous_commit off to on.
 func TestSessionPinsWhatChangesAResult(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t) + "&quote_all_identifiers=on&standard_conforming_strings=off&session_replication_role=replica"
+	url := pgtest.NewDatabase(t) + "&quote_all_identifiers=on&standard_conforming_strings=off&session_replication_role=replica&synchronous_commit=off"
 	pinned := map[string]string{
 		"SHOW quote_all_identifiers":       "off",
 		"SHOW standard_conforming_strings": "on",
@@ -436,6 +437,7 @@ func TestSessionPinsWhatChangesAResult(t *testing.T) {
 	}
 	defer tx.Rollback()
 	pinned["SHOW session_replication_role"] = "origin"
+	pinned["SHOW synchronous_commit"] = "on"
 	for q, want := range pinned {
 		if got, err := postgres.TxQueryString(ctx, tx, q); err != nil || got != want {
 			t.Errorf("target: %s = %q, %v; want %q", q, got, err, want)

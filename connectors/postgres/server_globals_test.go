@@ -26,6 +26,7 @@ import (
 // server (ALTER SYSTEM and a reload), restores it when the test ends, and
 // waits until a new session sees the value.
 func setGlobal(t *testing.T, server, name, value string) {
+
 	t.Helper()
 	pgtest.Exec(t, server, "ALTER SYSTEM SET "+name+" = "+value, "SELECT pg_reload_conf()")
 	t.Cleanup(func() {
@@ -33,6 +34,18 @@ func setGlobal(t *testing.T, server, name, value string) {
 		waitReload(t, server)
 	})
 	waitReload(t, server)
+}
+
+// setDatabaseDefault sets name to value for every new session of the
+// database at url (ALTER DATABASE … SET), as a DBA's default for one
+// database, and resets it when the test ends.
+func setDatabaseDefault(t *testing.T, url, name, value string) {
+	t.Helper()
+	alter := func(set string) string {
+		return `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I ` + strings.ReplaceAll(set, "'", "''") + `', current_database()); END $$`
+	}
+	pgtest.Exec(t, url, alter("SET "+name+" = "+value))
+	t.Cleanup(func() { pgtest.Exec(t, url, alter("RESET "+name)) })
 }
 
 // waitReload waits until the postmaster has read the configuration
@@ -199,9 +212,13 @@ func TestReadsWhateverTheServerGlobals(t *testing.T) {
 		t.Fatalf("the fixture reads %d rows by id, %d by kk, counts %d", len(want.ByID), len(want.ByKK), want.Count)
 	}
 	for _, g := range globalsRead {
-		t.Run(g.name+"="+g.value, func(t *testing.T) {
+		scope := "system "
+		if g.database {
+			scope = "database "
+		}
+		t.Run(scope+g.name+"="+g.value, func(t *testing.T) {
 			skipUnknownSetting(t, server, g.name)
-			setGlobal(t, server, g.name, g.value)
+			g.set(t, server, url)
 			got := readGlobalsFixture(t, url)
 			for _, f := range []struct {
 				what      string
@@ -259,42 +276,64 @@ func clip(s string, n int) string {
 	return s
 }
 
-var globalsRead = []struct{ name, value string }{
-	{"search_path", "'other, public'"},
-	{"default_transaction_isolation", "'read committed'"},
-	{"default_transaction_isolation", "'serializable'"},
-	{"synchronize_seqscans", "off"},
-	{"enable_indexscan", "off"},
-	{"enable_seqscan", "off"},
-	{"enable_sort", "off"},
-	{"enable_bitmapscan", "off"},
-	{"row_security", "on"},
-	{"transform_null_equals", "on"},
-	{"lc_numeric", "'C.utf8'"},
-	{"lc_monetary", "'C.utf8'"},
-	{"bytea_output", "escape"},
-	{"xmloption", "document"},
-	{"timezone", "'Europe/Stockholm'"},
-	{"datestyle", "'SQL, DMY'"},
-	{"intervalstyle", "'sql_standard'"},
-	{"extra_float_digits", "-15"},
-	{"client_encoding", "'LATIN1'"},
-	{"standard_conforming_strings", "off"},
-	{"array_nulls", "off"},
-	{"quote_all_identifiers", "on"},
-	{"default_toast_compression", "lz4"},
-	{"jit", "on"},
-	{"jit_above_cost", "0"},
-	{"max_parallel_workers_per_gather", "0"},
-	{"debug_parallel_query", "on"},
-	{"force_parallel_mode", "on"},
-	{"session_replication_role", "replica"},
-	{"default_transaction_read_only", "on"},
-	{"lock_timeout", "'1s'"},
-	{"statement_timeout", "'60s'"},
-	{"plan_cache_mode", "force_generic_plan"},
-	{"constraint_exclusion", "off"},
-	{"check_function_bodies", "off"},
+// serverGlobal is a setting every new session takes: the server's
+// (ALTER SYSTEM) or, with database, the database's (ALTER DATABASE).
+type serverGlobal struct {
+	name, value string
+	database    bool
+}
+
+func (g serverGlobal) set(t *testing.T, server, url string) {
+	t.Helper()
+	if g.database {
+		setDatabaseDefault(t, url, g.name, g.value)
+	} else {
+		setGlobal(t, server, g.name, g.value)
+	}
+}
+
+var globalsRead = []serverGlobal{
+	{"search_path", "'other, public'", false},
+	{"default_transaction_isolation", "'read committed'", false},
+	{"default_transaction_isolation", "'serializable'", false},
+	{"synchronize_seqscans", "off", false},
+	{"enable_indexscan", "off", false},
+	{"enable_seqscan", "off", false},
+	{"enable_sort", "off", false},
+	{"enable_bitmapscan", "off", false},
+	{"row_security", "on", false},
+	{"transform_null_equals", "on", false},
+	{"lc_numeric", "'C.utf8'", false},
+	{"lc_monetary", "'C.utf8'", false},
+	{"bytea_output", "escape", false},
+	{"xmloption", "document", false},
+	{"timezone", "'Europe/Stockholm'", false},
+	{"datestyle", "'SQL, DMY'", false},
+	{"intervalstyle", "'sql_standard'", false},
+	{"extra_float_digits", "-15", false},
+	{"client_encoding", "'LATIN1'", false},
+	{"standard_conforming_strings", "off", false},
+	{"array_nulls", "off", false},
+	{"quote_all_identifiers", "on", false},
+	{"default_toast_compression", "lz4", false},
+	{"jit", "on", false},
+	{"jit_above_cost", "0", false},
+	{"max_parallel_workers_per_gather", "0", false},
+	{"debug_parallel_query", "on", false},
+	{"force_parallel_mode", "on", false},
+	{"session_replication_role", "replica", false},
+	{"default_transaction_read_only", "on", false},
+	{"lock_timeout", "'1s'", false},
+	{"statement_timeout", "'60s'", false},
+	{"plan_cache_mode", "force_generic_plan", false},
+	{"constraint_exclusion", "off", false},
+	{"check_function_bodies", "off", false},
+	{"search_path", "'other, public'", true},
+	{"TimeZone", "'Asia/Kolkata'", true},
+	{"row_security", "on", true},
+	{"quote_all_identifiers", "on", true},
+	{"standard_conforming_strings", "off", true},
+	{"session_replication_role", "replica", true},
 }
 
 // writeGlobalsFixture writes every edge value PostgreSQL keeps into a
@@ -312,6 +351,16 @@ func writeGlobalsFixture(t *testing.T, url string) []string {
 		`CREATE TABLE other.child (id bigint PRIMARY KEY, parent_id bigint NOT NULL)`,
 		`CREATE TABLE other.copy_edges (id bigint PRIMARY KEY)`)
 	tgt := openTarget(t, url)
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, bad := range map[string]string{"SHOW session_replication_role": "replica", "SHOW synchronous_commit": "off"} {
+		if got, err := postgres.TxQueryString(ctx, tx, q); err != nil || got == bad {
+			t.Errorf("a target session: %s = %q, %v", q, got, err)
+		}
+	}
+	tx.Rollback()
 	tbl := connectors.Table{Name: "copy_edges", PrimaryKey: []string{"id"}}
 	tbl.Columns = append(tbl.Columns, connectors.Column{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}})
 	row, nulls := []connectors.Value{int64(1)}, []connectors.Value{int64(2)}
@@ -386,10 +435,14 @@ func TestWritesWhateverTheServerGlobals(t *testing.T) {
 		t.Fatalf("the fixture reads back %d rows, want 2", len(want))
 	}
 	for _, g := range globalsWrite {
-		t.Run(g.name+"="+g.value, func(t *testing.T) {
+		scope := "system "
+		if g.database {
+			scope = "database "
+		}
+		t.Run(scope+g.name+"="+g.value, func(t *testing.T) {
 			skipUnknownSetting(t, server, g.name)
 			url := pgtest.NewDatabaseOn(t, server)
-			setGlobal(t, server, g.name, g.value)
+			g.set(t, server, url)
 			got := writeGlobalsFixture(t, url)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("with %s = %s the edge values read back differ:\n%s", g.name, g.value, firstDiff(got, want))
@@ -398,23 +451,27 @@ func TestWritesWhateverTheServerGlobals(t *testing.T) {
 	}
 }
 
-var globalsWrite = []struct{ name, value string }{
-	{"session_replication_role", "replica"},
-	{"search_path", "'other, public'"},
-	{"synchronous_commit", "off"},
-	{"default_table_access_method", "heap"},
-	{"check_function_bodies", "off"},
-	{"timezone", "'America/Los_Angeles'"},
-	{"datestyle", "'German, DMY'"},
-	{"intervalstyle", "'iso_8601'"},
-	{"extra_float_digits", "-15"},
-	{"client_encoding", "'LATIN1'"},
-	{"standard_conforming_strings", "off"},
-	{"transform_null_equals", "on"},
-	{"array_nulls", "off"},
-	{"quote_all_identifiers", "on"},
-	{"default_transaction_isolation", "'serializable'"},
-	{"lock_timeout", "'1s'"},
+var globalsWrite = []serverGlobal{
+	{"session_replication_role", "replica", false},
+	{"search_path", "'other, public'", false},
+	{"synchronous_commit", "off", false},
+	{"default_table_access_method", "heap", false},
+	{"check_function_bodies", "off", false},
+	{"timezone", "'America/Los_Angeles'", false},
+	{"datestyle", "'German, DMY'", false},
+	{"intervalstyle", "'iso_8601'", false},
+	{"extra_float_digits", "-15", false},
+	{"client_encoding", "'LATIN1'", false},
+	{"standard_conforming_strings", "off", false},
+	{"transform_null_equals", "on", false},
+	{"array_nulls", "off", false},
+	{"quote_all_identifiers", "on", false},
+	{"default_transaction_isolation", "'serializable'", false},
+	{"lock_timeout", "'1s'", false},
+	{"session_replication_role", "replica", true},
+	{"synchronous_commit", "off", true},
+	{"search_path", "'other, public'", true},
+	{"quote_all_identifiers", "on", true},
 }
 
 // A role whose default is session_replication_role = replica and that
