@@ -124,6 +124,7 @@ type globalsReading struct {
 	Count    int64
 	Pushdown connectors.Buckets
 	ReadBack connectors.Buckets
+	Parts    connectors.Buckets
 }
 
 func readGlobalsFixture(t *testing.T, url string) globalsReading {
@@ -194,6 +195,20 @@ func readGlobalsFixture(t *testing.T, url string) globalsReading {
 			t.Fatalf("checksum by %s: pushed down %v", p.path, pushed)
 		}
 	}
+	// A whole table read back in parts: each part is a session of its
+	// own that imports the snapshot.
+	whole := pushable
+	whole.Key, whole.ReadBack = nil, true
+	before := postgres.ReadBackPartsRead()
+	restore := postgres.ReadBackInParts(1, 3)
+	r.Parts, err = snap.(connectors.Checksummer).Checksum(ctx, g, whole)
+	restore()
+	if err != nil {
+		t.Fatalf("checksum read back in parts: %v", err)
+	}
+	if n := postgres.ReadBackPartsRead() - before; n < 2 {
+		t.Fatalf("read back in %d parts, want several", n)
+	}
 	return r
 }
 
@@ -230,6 +245,7 @@ func TestReadsWhateverTheServerGlobals(t *testing.T) {
 				{"count", got.Count, want.Count},
 				{"checksum pushed down", got.Pushdown, want.Pushdown},
 				{"checksum read back", got.ReadBack, want.ReadBack},
+				{"checksum read back in parts", got.Parts, want.Parts},
 			} {
 				if !reflect.DeepEqual(f.got, f.want) {
 					t.Errorf("with %s = %s the fixture read %s differs:\n%s", g.name, g.value, f.what, firstDiff(f.got, f.want))
