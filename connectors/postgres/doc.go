@@ -27,17 +27,66 @@
 //	pool_max_conns       max(4, CPUs)  connections in the pool (pgxpool's own parameters are read too)
 //	password             (none)        as in libpq; prefer env:NAME for the whole URL, or PGPASSWORD/.pgpass
 //
-// Session settings are pinned on every connection and cannot be overridden
-// from the URL: TimeZone UTC, DateStyle ISO, IntervalStyle postgres,
-// extra_float_digits 3, bytea_output hex, lc_monetary C, row_security
-// off. With them a timestamptz is never shifted and every text form read
-// (arrays, intervals, ranges) is the same
-// whatever the server's or the database's defaults (ALTER DATABASE … SET
-// timezone = 'Europe/Stockholm' included). row_security off makes a read
-// that a row-level security policy would filter fail, naming the table,
-// instead of showing part of it to a role that does not bypass the
-// policies (a run and its verification would agree on that part). A
-// source's connections also set default_transaction_read_only.
+// # Session settings
+//
+// A DBA's defaults (postgresql.conf or ALTER SYSTEM, ALTER DATABASE … SET,
+// ALTER ROLE … SET) are every new session's. Those that change what a
+// read or a write gives are pinned as startup parameters on every
+// connection, which outrank all of them, and cannot be overridden from
+// the URL:
+//
+//	setting                      pinned    why
+//	client_encoding              UTF8      text from a LATIN1 or WIN1252 database arrives as the UTF-8 a Value is
+//	TimeZone                     UTC       timestamptz text and casts never shifted
+//	DateStyle                    ISO, YMD  the text of dates in arrays and ranges read as text
+//	IntervalStyle                postgres  the text of intervals read as text
+//	extra_float_digits           3         floats read as text (in arrays) round-trip
+//	bytea_output                 hex       bytea read as text (in arrays)
+//	lc_monetary                  C         money's text ("$1,234.56", not "1 234,56 kr")
+//	row_security                 off       a policy that would hide rows fails the read, naming the table
+//	quote_all_identifiers        off       on, format_type printed "date", and a date column was taken for text
+//	standard_conforming_strings  on        off, the checksum pushdown's '\x…' bytea literals were escapes
+//	search_path                  schema first, then the URL's search_path   unqualified names (keyset queries, Create)
+//
+// A source's connections also set default_transaction_read_only, and a
+// snapshot begins REPEATABLE READ READ ONLY whatever
+// default_transaction_isolation says; parts of a read-back import its
+// snapshot. A target's connections are checked after connecting, since
+// these cannot be startup parameters (see targetSession):
+// session_replication_role must be origin (replica, a restore's or a
+// replica's default, loaded a row breaking a declared foreign key of an
+// existing table without an error, and fires no triggers); where it is
+// not it is set, and a role that may not set it (no superuser, no GRANT
+// SET) is refused. synchronous_commit off is set to on, so that a plain
+// Commit is durable (CommitAsync turns it off for its own transaction);
+// its other values are all durable and left as the DBA chose.
+//
+// Tried on a private PostgreSQL 15, each set with ALTER SYSTEM (and the
+// starred ones with ALTER DATABASE too), and found not to change a
+// source's catalogue, reads by key and by a text key, count, checksum
+// pushed down, read back and read back in parts, or a target's written
+// edge values and foreign key refusal, once the settings above were
+// pinned (TestReadsWhateverTheServerGlobals,
+// TestWritesWhateverTheServerGlobals; REGFLYTT_TEST_PG_PRIVATE, see
+// pgtest): search_path*, default_transaction_isolation (read committed,
+// serializable), synchronize_seqscans, enable_indexscan, enable_seqscan,
+// enable_sort, enable_bitmapscan, row_security*, transform_null_equals
+// (no statement compares with a literal NULL), lc_numeric (only to_char
+// reads it), xmloption, TimeZone*, DateStyle, IntervalStyle,
+// extra_float_digits, client_encoding, array_nulls (writes are binary
+// COPY, no array literal is parsed), default_toast_compression, jit and
+// jit_above_cost 0, max_parallel_workers_per_gather, force_parallel_mode,
+// plan_cache_mode, constraint_exclusion, check_function_bodies,
+// default_table_access_method, lock_timeout and statement_timeout (a
+// timeout fails loudly). A target's default_transaction_read_only makes
+// every write fail, loudly. Only C locales were installed, so lc_monetary
+// and lc_numeric were tried with C.UTF-8 only.
+//
+// Not pinned, and a DBA's matter (superuser only, for rescuing a damaged
+// cluster): zero_damaged_pages reads a page with a damaged header as
+// empty, and ignore_checksum_failure a page whose checksum fails as it
+// is, each with only a warning; a run and its verification would agree
+// on what they read.
 //
 // PostgreSQL 10 or later is needed (partitions are told apart by
 // pg_class.relispartition).
