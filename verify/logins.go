@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Grants hang from an account id, but a person reaches an account by the
@@ -33,6 +35,12 @@ type AccountLogins struct {
 // trailing padding is not part of it.
 func identity(s string) string { return strings.TrimRight(s, " ") }
 
+// loginKey is the text two accounts' identities are taken for one login
+// by: a platform may match a login case-insensitively, trimmed or in
+// either Unicode form, and two accounts reached by one person's login
+// must not hide behind a copy that differs only so.
+func loginKey(s string) string { return strings.ToLower(norm.NFC.String(strings.TrimSpace(s))) }
+
 // CheckLogins compares, for every account both platforms hold, its login
 // identities after with those before: each the receiving side gives it
 // must be one the legacy side gave it, and one it had must not be gone.
@@ -40,7 +48,10 @@ func identity(s string) string { return strings.TrimRight(s, " ") }
 // when one did; an added or a dropped one fails too (an account nobody
 // could log in to becomes reachable; the person who could, cannot). An
 // account only the receiving side holds is not compared: its grants have
-// no legacy basis and fail as such.
+// no legacy basis and fail as such. But no receiving account may share a
+// login identity (loginKey) with another unless the legacy side gave it
+// that identity too: whoever logs in with it reaches either account, and
+// which one a platform picks is its own business.
 func (c *AccessCheck) CheckLogins(ctx context.Context, legacy, receiving AccountLogins) error {
 	if len(legacy.Columns) != len(receiving.Columns) {
 		return fmt.Errorf("login identities: %d columns of legacy %s against %d of receiving %s", len(legacy.Columns), legacy.Table, len(receiving.Columns), receiving.Table)
@@ -69,6 +80,11 @@ func (c *AccessCheck) CheckLogins(ctx context.Context, legacy, receiving Account
 	}
 	sort.Strings(accounts)
 	changed := map[string]bool{}
+	// failed gives, per column, the accounts already failed for it.
+	failed := make([]map[string]bool, len(receiving.Columns))
+	for i := range failed {
+		failed[i] = map[string]bool{}
+	}
 	for _, a := range accounts {
 		if err := stop.every(); err != nil {
 			return err
@@ -77,9 +93,14 @@ func (c *AccessCheck) CheckLogins(ctx context.Context, legacy, receiving Account
 		before, after := legacy.Of[a], receiving.Of[a]
 		for i := range receiving.Columns {
 			if p := loginProblem(a, before[i], after[i], owners[i], legacy.Table+"."+legacy.Columns[i], receiving.Table+"."+receiving.Columns[i]); p != "" {
-				changed[a] = true
+				changed[a], failed[i][a] = true, true
 				c.Problems = append(c.Problems, p)
 			}
+		}
+	}
+	for i := range receiving.Columns {
+		if err := c.sharedLogins(stop, legacy, receiving, i, failed[i], changed); err != nil {
+			return err
 		}
 	}
 	if len(changed) > 0 {
@@ -137,4 +158,66 @@ func loginProblem(a string, before, after []string, owners map[string][]string, 
 		return fmt.Sprintf("account %s: login identity changed: receiving %s differs from legacy %s (and is no legacy account's): whoever holds that identity reaches account %s's grants", a, is, was, a)
 	}
 	return ""
+}
+
+// sharedLogins fails each receiving account that shares login column i's
+// identity (by loginKey) with another receiving account although the
+// legacy side did not give it that identity; an account already failed
+// for the column (failed) is not named twice. A legacy duplicate carried
+// to the same accounts passes, as carried.
+func (c *AccessCheck) sharedLogins(stop *stopCheck, legacy, receiving AccountLogins, i int, failed, changed map[string]bool) error {
+	holders := map[string][]string{}
+	for a, cols := range receiving.Of {
+		if err := stop.every(); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, id := range cols[i] {
+			k := loginKey(id)
+			if k != "" && !seen[k] {
+				seen[k] = true
+				holders[k] = append(holders[k], a)
+			}
+		}
+	}
+	had := func(a, k string) bool {
+		cols, ok := legacy.Of[a]
+		if !ok {
+			return false
+		}
+		for _, id := range cols[i] {
+			if loginKey(id) == k {
+				return true
+			}
+		}
+		return false
+	}
+	is, was := receiving.Table+"."+receiving.Columns[i], legacy.Table+"."+legacy.Columns[i]
+	for k, accounts := range holders {
+		if len(accounts) < 2 {
+			continue
+		}
+		sort.Strings(accounts)
+		for _, a := range accounts {
+			if had(a, k) || failed[a] {
+				continue
+			}
+			var others []string
+			for _, o := range accounts {
+				if o != a {
+					others = append(others, o)
+				}
+			}
+			whose := "account " + others[0]
+			switch {
+			case len(others) > 5:
+				whose = fmt.Sprintf("accounts %s and %d more", joinComma(others[:5]), len(others)-5)
+			case len(others) > 1:
+				whose = "accounts " + joinComma(others)
+			}
+			changed[a] = true
+			c.Problems = append(c.Problems, fmt.Sprintf("account %s: login identity shared: receiving %s holds the identity %s holds there too (alike but for case, padding or Unicode form at most), which legacy %s did not give account %s: whoever logs in with it reaches either account's grants", a, is, whose, was, a))
+		}
+	}
+	return nil
 }

@@ -23,7 +23,7 @@ func TestCheckLogins(t *testing.T) {
 		changed []string
 		says    []string // what the problems say, in order
 	}{
-		{"kept", map[string][][]string{"1": one(hsaA), "2": one(hsaB), "3": one(), "4": one("SE2321000016-0004"), "5": one(pnr + "  "), "9": one(hsaA)}, nil, nil},
+		{"kept", map[string][][]string{"1": one(hsaA), "2": one(hsaB), "3": one(), "4": one("SE2321000016-0004"), "5": one(pnr + "  "), "9": one("SE2321000016-0009")}, nil, nil},
 		{"swapped", map[string][][]string{"1": one(hsaB), "2": one(hsaA)}, []string{"1", "2"}, []string{
 			"account 1: login identity changed: receiving app_user.hsa_id holds the anvandare.hsa_id of legacy account 2, not its own: whoever logged in to legacy account 2 reaches account 1's grants",
 			"account 2: login identity changed: receiving app_user.hsa_id holds the anvandare.hsa_id of legacy accounts 1, 4, not its own",
@@ -97,5 +97,46 @@ func TestCheckLoginsColumns(t *testing.T) {
 	cancel()
 	if err := (&AccessCheck{}).CheckLogins(ctx, legacy, many); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// Two receiving accounts holding one login identity let its holder log in
+// to either: a migration that gives a second account (one the legacy side
+// does not hold too, or one that had another identity) an identity is
+// caught, however the copy differs in case, padding or Unicode form. A
+// duplicate the legacy side had on the same accounts is carried as it
+// was.
+func TestCheckLoginsSharedIdentity(t *testing.T) {
+	const hsaA, hsaB = "SE2321000016-000A", "SE2321000016-000B"
+	one := func(ids ...string) [][]string { return [][]string{ids} }
+	legacy := map[string][][]string{"1": one(hsaA), "2": one(hsaB), "3": one(hsaA), "4": one("åsa")}
+	for _, c := range []struct {
+		name    string
+		after   map[string][][]string
+		changed []string
+	}{
+		{"legacy's own duplicate", map[string][][]string{"1": one(hsaA), "2": one(hsaB), "3": one(hsaA)}, nil},
+		{"a receiving-only account", map[string][][]string{"1": one(hsaA), "2": one(hsaB), "9": one(hsaA)}, []string{"9"}},
+		{"lower case", map[string][][]string{"1": one(hsaA), "9": one(strings.ToLower(hsaA))}, []string{"9"}},
+		{"padded", map[string][][]string{"2": one(hsaB), "9": one(" " + hsaB + " ")}, []string{"9"}},
+		{"decomposed", map[string][][]string{"4": one("åsa"), "9": one("a\u030asa")}, []string{"9"}},
+		{"an account that had another", map[string][][]string{"1": one(hsaA), "2": one(hsaA)}, []string{"2"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ac := AccessCheck{OK: true}
+			if err := ac.CheckLogins(context.Background(),
+				AccountLogins{Table: "anvandare", Columns: []string{"hsa_id"}, Of: legacy},
+				AccountLogins{Table: "app_user", Columns: []string{"hsa_id"}, Of: c.after}); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(ac.LoginChanged, ",") != strings.Join(c.changed, ",") || ac.OK != (len(c.changed) == 0) {
+				t.Fatalf("changed %v, ok %v, problems %q; want changed %v", ac.LoginChanged, ac.OK, ac.Problems, c.changed)
+			}
+			for _, p := range ac.Problems {
+				if strings.Contains(p, "SE2321") || strings.Contains(strings.ToLower(p), "se2321") || strings.Contains(p, "sa") && strings.Contains(p, "åsa") {
+					t.Fatalf("a problem shows an identity: %s", p)
+				}
+			}
+		})
 	}
 }
