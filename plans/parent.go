@@ -194,7 +194,9 @@ func (o *intOutcomes) put(k int64, i uint32) bool {
 	v := i + 1
 	if v > o.maxV {
 		o.maxV = v
-		if o.form != intHashed && widthFor(v) != o.width {
+		// The zero value's width is 0, as is that of an index past two
+		// bytes: a first index past them goes to the map too.
+		if o.form != intHashed && (o.width == 0 || widthFor(v) != o.width) {
 			o.rebuild(o.form)
 		}
 	}
