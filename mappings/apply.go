@@ -372,7 +372,11 @@ func (p *TableProgram) columnValue(cp *columnProgram, row []connectors.Value) (v
 		if v == nil && cp.expr.declaredNull && cp.fed(row) {
 			// A function's documented NULL of a value it read (strip
 			// of blank text): declared, and counted as such, so the
-			// value equation accounts for it.
+			// value equation accounts for it; a value it did not read,
+			// dropped on the way, is lost all the same.
+			if r, lost := cp.expr.droppedBeside(row, cp.reads, p.state.env.C); lost {
+				return nil, "", &valueLostError{src: r}
+			}
 			declared, rule = true, "function "+cp.expr.declaredBy
 		}
 		exprNull = v == nil && !declared

@@ -3,6 +3,7 @@ package mappings
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,6 +117,9 @@ type resolver struct {
 	valueReads int
 	// partials are the expression's partial_date calls (partialdate.go).
 	partials []partialCall
+	// ruleReads are the columns read by the calls of functions that give
+	// NULL by a documented rule (valueflow.go).
+	ruleReads []int
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -406,6 +410,15 @@ func (r *resolver) callNode(node *ast.Node, n *ast.CallNode, scope []string) {
 	if id.Value == "coalesce" && r.err == nil {
 		r.choice(node, n.Arguments)
 	}
+	if r.tracking() && nullByRule(id.Value) {
+		for _, a := range n.Arguments {
+			for _, i := range r.readsOf(a) {
+				if !slices.Contains(r.ruleReads, i) {
+					r.ruleReads = append(r.ruleReads, i)
+				}
+			}
+		}
+	}
 	if (id.Value == partialDateFunction.Name || id.Value == partialDatePrecisionFunction.Name) && len(n.Arguments) > 0 && r.tracking() {
 		r.partials = append(r.partials, partialCall{precision: id.Value == partialDatePrecisionFunction.Name, reads: r.readsOf(n.Arguments[0])})
 	}
@@ -422,6 +435,9 @@ type compiledExpr struct {
 	declaredNull bool
 	// declaredBy names the function that did.
 	declaredBy string
+	// ruleReads are the columns the calls of such functions read: the
+	// NULL is declared for their values only (droppedBeside).
+	ruleReads []int
 	// choices are its coalesce() and ?? (choice.go); branches counts its
 	// branches, branchReads the columns it reads only inside some.
 	choices     []choiceSite
@@ -515,6 +531,7 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 		ce.branches, ce.branchReads, ce.valueReads = r.branches, r.branchReads(), r.valueOccurs
 		ce.partials = r.partials
 		ce.flow = r.flow()
+		ce.ruleReads = r.ruleReads
 	}
 	if err == nil {
 		_, err = new(checker.Checker).PatchAndCheck(tree, config)

@@ -247,3 +247,47 @@ func (c *condSite) bothNull(row []connectors.Value, s *choiceState) bool {
 	}
 	return true
 }
+
+// nullByRule reports whether the function of that name gives NULL by a
+// documented rule (Function.nullByRule).
+func nullByRule(name string) bool {
+	for _, f := range Functions() {
+		if f.Name == name {
+			return f.nullByRule
+		}
+	}
+	return false
+}
+
+// droppedBeside gives a non-NULL source column whose value the
+// expression's last run dropped beside a function's documented NULL: the
+// NULL is declared for the values such a function read (ruleReads), not
+// for another that the result carries and the run read on its way, as in
+// strip(b) ?? (a == "x" ? nil : a) with b blank and a "x", which loses a.
+// A column read only in a branch not taken is the choice: check's
+// (unread); one that only steered chose where the NULL came from, which
+// the function declares.
+func (c *compiledExpr) droppedBeside(row []connectors.Value, reads []int, s *choiceState) (col int, ok bool) {
+	for _, r := range reads {
+		if row[r] == nil || slices.Contains(c.ruleReads, r) {
+			continue
+		}
+		if c.flow != nil && s != nil && (!c.flow.carries[r] || !c.readOnPath(r, s.taken)) {
+			continue
+		}
+		return r, true
+	}
+	return 0, false
+}
+
+// readOnPath reports whether a run that took the branches taken read
+// column r: one read outside every branch (or in a let value no one
+// uses, counted as read) always is.
+func (c *compiledExpr) readOnPath(r int, taken []bool) bool {
+	for i := range c.branchReads {
+		if br := &c.branchReads[i]; br.col == r {
+			return len(br.paths) == 0 || br.readIn(taken)
+		}
+	}
+	return true
+}

@@ -255,3 +255,49 @@ func BenchmarkApplyNullPassThrough(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// A function's documented NULL (strip of blank text) is declared for the
+// value that function read, not for every value the expression read: a
+// source value read as a value on the path the run took, which the
+// function did not read, and which the NULL dropped, is lost though the
+// function gave NULL on the way (a ?? chain whose first candidate was
+// blank text). A column that only steered, or one read only in a branch
+// not taken (the choice: check's), is not counted again.
+func TestValueFlowBesideADocumentedNull(t *testing.T) {
+	str := func(s string) connectors.Value { return s }
+	for _, c := range []struct {
+		expr    string
+		id      int64
+		a, b, c connectors.Value
+		want    string
+	}{
+		{expr: `strip(b) ?? (a == "x" ? nil : a)`, a: str("x"), b: str("  "), want: "lost a"},
+		{expr: `strip(b) ?? {k: a}.z`, a: str("x"), b: str("  "), want: "lost a"},
+		{expr: `strip(b) ?? (a == "x" ? nil : "y")`, a: str("x"), b: str("  "), want: "lost a"},
+		{expr: `strip(b)`, b: str("  "), want: "nulled function strip"},
+		{expr: `strip(b) ?? strip(a)`, a: str(" "), b: str("  "), want: "nulled function strip"},
+		{expr: `id == 1 ? strip(a) : a`, id: 1, a: str(" "), want: "nulled function strip"},
+		{expr: `strip(b) ?? (a == "x" ? nil : c)`, a: str("x"), b: str("  "), want: "nulled function strip"},
+		{expr: `strip(b) ?? (a == "x" ? nil : a)`, a: str("y"), b: str("  "), want: "kept"},
+	} {
+		tp := choiceProgram(t, `{expr: '`+c.expr+`'}`, c.expr)
+		tp.CountSourceValues = true
+		o := tp.Apply([]connectors.Value{c.id, c.a, c.b, c.c, nil, nil})
+		var got string
+		switch {
+		case o.Kind == Archived:
+			got = o.Reason
+		case len(o.Lost) > 0:
+			got = "lost " + o.Lost[0].SourceColumn
+		case len(o.Nulled) > 0:
+			got = "nulled " + o.Nulled[0].Rule
+		case o.Row[1] == nil:
+			got = "pass"
+		default:
+			got = "kept"
+		}
+		if got != c.want {
+			t.Errorf("%s on id %d a %q b %q c %v: %s %s, want %s", c.expr, c.id, c.a, c.b, c.c, got, o.Detail, c.want)
+		}
+	}
+}
