@@ -535,20 +535,21 @@ func (p *TableProgram) excludeByCopies(pivot []connectors.Value, values [][]conn
 		return Outcome{}, false
 	}
 	type slot struct {
-		col   int
-		name  string
-		cands []connectors.Value
+		col  int
+		name string
 	}
 	var slots []slot
+	var copies [][]connectors.Value
 	for _, r := range p.person.reads {
 		if r < 0 || r >= len(p.Source.Columns) || slices.ContainsFunc(slots, func(s slot) bool { return s.col == r }) {
 			continue
 		}
-		s := slot{col: r, name: foldVariable(p.Source.Columns[r].Name)}
+		slots = append(slots, slot{col: r, name: foldVariable(p.Source.Columns[r].Name)})
+		var own []connectors.Value
 		if pivot != nil {
-			s.cands = append(s.cands, pivot[r])
+			own = append(own, pivot[r])
 		}
-		slots = append(slots, s)
+		copies = append(copies, own)
 	}
 	for _, vr := range values {
 		v := vr[e.Value]
@@ -557,26 +558,11 @@ func (p *TableProgram) excludeByCopies(pivot []connectors.Value, values [][]conn
 		}
 		name, _ := connectors.FormatValue(vr[e.Attribute])
 		f := foldVariable(name)
-		for i := range slots {
-			s := &slots[i]
-			if s.name != f || slices.ContainsFunc(s.cands, func(c connectors.Value) bool { return samePersonValue(c, v) }) {
-				continue
+		for i, s := range slots {
+			if s.name == f {
+				copies[i] = append(copies[i], v)
 			}
-			s.cands = append(s.cands, v)
 		}
-	}
-	joins := 1
-	for i := range slots {
-		if len(slots[i].cands) == 0 {
-			slots[i].cands = []connectors.Value{nil}
-		}
-		if joins *= len(slots[i].cands); joins > maxPersonJoins {
-			return Outcome{Warnings: []string{WarnPersonCopiesUnjoined},
-				Detail: fmt.Sprintf("the form holds more than %d ways of joining its copies of the person's values; regflytt cannot tell whether one names a listed patient", maxPersonJoins)}, false
-		}
-	}
-	if joins == 1 && pivot != nil {
-		return Outcome{}, false // the pivot's own: Apply decided it
 	}
 	row := make([]connectors.Value, len(p.Source.Columns))
 	if pivot != nil {
@@ -585,37 +571,32 @@ func (p *TableProgram) excludeByCopies(pivot []connectors.Value, values [][]conn
 	p.state.env.R, p.state.env.C = row, &p.state.choices
 	defer func() { p.state.env.R = nil }()
 	var kept []string
-	at := make([]int, len(slots))
-	for {
-		own := pivot != nil
+	var excluded Outcome
+	found, ok := JoinPersonCopies(copies, maxPersonJoins, pivot != nil, func(join []connectors.Value) bool {
 		for i, s := range slots {
-			row[s.col] = s.cands[at[i]]
-			own = own && at[i] == 0
+			row[s.col] = join[i]
 		}
-		if !own {
-			p.env.warnings.reset()
-			o, ok := p.personOutcome(row)
-			if ok && o.Kind == Excluded {
-				return o, true
-			}
-			w := o.Warnings
-			if !ok {
-				w = p.env.warnings.take()
-			}
-			if slices.Contains(w, WarnListCenturyDiffers) && !slices.Contains(kept, WarnListCenturyDiffers) {
-				kept = append(kept, WarnListCenturyDiffers)
-			}
+		p.env.warnings.reset()
+		o, ok := p.personOutcome(row)
+		if ok && o.Kind == Excluded {
+			excluded = o
+			return true
 		}
-		i := 0
-		for ; i < len(at); i++ {
-			if at[i]++; at[i] < len(slots[i].cands) {
-				break
-			}
-			at[i] = 0
+		w := o.Warnings
+		if !ok {
+			w = p.env.warnings.take()
 		}
-		if i == len(at) {
-			break
+		if slices.Contains(w, WarnListCenturyDiffers) && !slices.Contains(kept, WarnListCenturyDiffers) {
+			kept = append(kept, WarnListCenturyDiffers)
 		}
+		return false
+	})
+	if !ok {
+		return Outcome{Warnings: []string{WarnPersonCopiesUnjoined},
+			Detail: fmt.Sprintf("the form holds more than %d ways of joining its copies of the person's values; regflytt cannot tell whether one names a listed patient", maxPersonJoins)}, false
+	}
+	if found {
+		return excluded, true
 	}
 	p.env.warnings.reset()
 	return Outcome{Warnings: kept}, false
