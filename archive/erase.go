@@ -53,6 +53,16 @@ type EraseRequest struct {
 	// joined as above, is the person's form: its entity record and all
 	// its value rows are erased.
 	PersonForms []PersonForm
+	// JoinCopies calls fn with every way of taking one copy of each
+	// value a form store's person: reads, a slot each (a variable's
+	// value rows; an entity column's value and the value rows named as
+	// it), until fn reports true: a form may hold a variable twice,
+	// another person's value or a NULL first. ok is false when there
+	// are more ways than it takes. The CLI gives the run's
+	// (mappings.JoinPersonCopies), so that erase finds what a run
+	// excludes. Nil: a form's values are asked together, two at a time
+	// (three and four only of a form holding no more than four).
+	JoinCopies func(slots [][]connectors.Value, fn func(join []connectors.Value) bool) (found, ok bool)
 	// FoldVariable gives a variable's name as the run compared it with
 	// the person's variables (case-, accent- and space-blind); nil
 	// compares names exactly.
@@ -137,8 +147,13 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		return nil, fmt.Errorf("erase: %w", err)
 	}
 	for _, f := range forms {
-		if err := old.findForms(&req, f); err != nil {
+		many, err := old.findForms(&req, f)
+		if err != nil {
 			return nil, err
+		}
+		if many != nil {
+			many.Package = dir
+			return nil, many
 		}
 	}
 	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}, ValuesLeft: map[string]int64{}, ChildrenLeft: map[string]int64{}}

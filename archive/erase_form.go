@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -29,9 +30,14 @@ type erasureForm struct {
 	entKey                   int
 	entCols                  []int
 	entity, attribute, value int
-	// vars holds the person's variables, folded.
-	vars map[string]bool
-	fold func(string) string
+	// slot gives, per name person: reads (folded), its slot: where an
+	// entity's copies of that value are gathered, from value rows of
+	// the name (a variable's, or named as an entity column, which the
+	// run takes for a copy too) and, for an entity column (slotCol[i]
+	// its position, -1 for a variable), its entity record.
+	slot    map[string]int
+	slotCol []int
+	fold    func(string) string
 	// found holds the keys (encoded) of the persons' entities.
 	found map[string]bool
 }
@@ -64,10 +70,7 @@ func (p *Package) personForms(given []PersonForm, declared map[string][]int, fol
 	}
 	var out []*erasureForm
 	for _, f := range all {
-		ef := &erasureForm{PersonForm: f, entKey: -1, entity: -1, attribute: -1, value: -1, vars: map[string]bool{}, fold: fold, found: map[string]bool{}}
-		for _, v := range f.Variables {
-			ef.vars[fold(v)] = true
-		}
+		ef := &erasureForm{PersonForm: f, entKey: -1, entity: -1, attribute: -1, value: -1, slot: map[string]int{}, fold: fold, found: map[string]bool{}}
 		col := func(t *TableSummary, name string) (int, error) {
 			i := indexOf(t.Columns, name)
 			if i < 0 {
@@ -112,10 +115,30 @@ func (p *Package) personForms(given []PersonForm, declared map[string][]int, fol
 					ef.entCols = append(ef.entCols, i)
 				}
 			}
+			for _, i := range ef.entCols {
+				ef.addSlot(t.Columns[i].Name, i)
+			}
+		}
+		// The package records the variables only (PersonDoc.Form), not
+		// the entity columns: a value row named as one is a copy of
+		// the person's value to the run, and is gathered in that
+		// column's slot.
+		for _, v := range f.Variables {
+			ef.addSlot(v, -1)
 		}
 		out = append(out, ef)
 	}
 	return out, nil
+}
+
+// addSlot adds a slot for a name person: reads, once per folded name.
+func (f *erasureForm) addSlot(name string, col int) {
+	k := f.fold(name)
+	if _, ok := f.slot[k]; ok {
+		return
+	}
+	f.slot[k] = len(f.slotCol)
+	f.slotCol = append(f.slotCol, col)
 }
 
 // linkForms links each form's value rows to their entity, as a run
@@ -138,12 +161,20 @@ func linkForms(forms []*erasureForm) {
 	}
 }
 
-// findForms gathers, per entity, the values its person: reads from the
-// package (its entity record's person columns, its value rows of the
-// person's variables) and notes the entities whose values name a listed
-// person, one alone or joined.
-func (p *Package) findForms(req *EraseRequest, f *erasureForm) error {
-	parts := map[string][]connectors.Value{}
+// findForms gathers, per entity, its copies of the values its person:
+// reads, per slot (its entity record's value of an entity column, its
+// value rows of each name), and notes the entities whose values name a
+// listed person, one alone or joined as the run joins them.
+func (p *Package) findForms(req *EraseRequest, f *erasureForm) (*ManyCopiesError, error) {
+	copies := map[string][][]connectors.Value{}
+	add := func(k string, slot int, v connectors.Value) {
+		c := copies[k]
+		if c == nil {
+			c = make([][]connectors.Value, len(f.slotCol))
+			copies[k] = c
+		}
+		c[slot] = append(c[slot], v)
+	}
 	if f.vals != nil {
 		if err := p.eachRecordOf(f.vals, func(rec ArchivedRecord) {
 			v := rec.Values
@@ -151,14 +182,15 @@ func (p *Package) findForms(req *EraseRequest, f *erasureForm) error {
 				return
 			}
 			name, _ := connectors.FormatValue(v[f.attribute])
-			if !f.vars[f.fold(name)] {
+			slot, ok := f.slot[f.fold(name)]
+			if !ok {
 				return
 			}
 			if k, ok := keyOf(v[f.entity]); ok {
-				parts[k] = append(parts[k], v[f.value])
+				add(k, slot, v[f.value])
 			}
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if f.ents != nil && len(f.entCols) > 0 {
@@ -167,25 +199,78 @@ func (p *Package) findForms(req *EraseRequest, f *erasureForm) error {
 			if !ok {
 				return
 			}
-			for _, i := range f.entCols {
-				if rec.Values[i] != nil {
-					parts[k] = append(parts[k], rec.Values[i])
+			for slot, i := range f.slotCol {
+				if i >= 0 && rec.Values[i] != nil {
+					add(k, slot, rec.Values[i])
 				}
 			}
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	for k, vals := range parts {
-		if req.identifiesParts(vals) {
+	var many *ManyCopiesError
+	for k, c := range copies {
+		found, ok := req.identifiesCopies(c)
+		if found {
 			f.found[k] = true
+		} else if !ok {
+			if many == nil {
+				many = &ManyCopiesError{Entities: f.Entities, Values: f.Values, Names: slices.Clone(f.Variables)}
+				for _, i := range f.entCols {
+					many.Names = append(many.Names, f.ents.Columns[i].Name)
+				}
+			}
+			many.Forms++
 		}
 	}
-	return nil
+	return many, nil
 }
 
-// identifiesParts reports whether the values a person: reads name a
-// person, one alone or joined.
+// identifiesCopies reports whether an entity's copies of the values its
+// person: reads (per slot) name a person: one alone, or joined, every
+// way of taking one copy a slot (EraseRequest.JoinCopies, the run's
+// way), each asked as the parts of a split number. ok is false when the
+// entity holds more ways than JoinCopies takes and more than two slots
+// hold copies (asked two at a time, every two values of the entity are:
+// that covers every way of two slots).
+func (req *EraseRequest) identifiesCopies(slots [][]connectors.Value) (found, ok bool) {
+	var all []connectors.Value
+	for _, s := range slots {
+		all = append(all, s...)
+	}
+	if req.identifiesParts(all) {
+		return true, true
+	}
+	if req.IdentifiesSplit == nil || req.JoinCopies == nil {
+		return false, true
+	}
+	var parts []connectors.Value
+	found, ok = req.JoinCopies(slots, func(join []connectors.Value) bool {
+		parts = parts[:0]
+		for _, v := range join {
+			if v != nil {
+				parts = append(parts, v)
+			}
+		}
+		return req.identifiesJoined(parts)
+	})
+	if ok {
+		return found, true
+	}
+	if req.identifiesJoined(all) {
+		return true, true
+	}
+	held := 0
+	for _, s := range slots {
+		if len(s) > 0 {
+			held++
+		}
+	}
+	return false, held <= 2
+}
+
+// identifiesParts reports whether one of the values a person: reads
+// names a person alone, or, without JoinCopies, the values joined.
 func (req *EraseRequest) identifiesParts(vals []connectors.Value) bool {
 	found := false
 	// Every value is asked, so that each listed entry one names counts
@@ -195,10 +280,27 @@ func (req *EraseRequest) identifiesParts(vals []connectors.Value) bool {
 			found = true
 		}
 	}
-	if found || req.IdentifiesSplit == nil {
+	if found || req.IdentifiesSplit == nil || req.JoinCopies != nil {
 		return found
 	}
 	return req.identifiesJoined(vals)
+}
+
+// ManyCopiesError refuses an erasure: forms of a form store hold more
+// copies of the values their person: reads (a birth date, a last four,
+// each many times) than erase joins, over more than two of them, and
+// one way of joining them may be a listed person's number. The run
+// archived such a form as person_copies. Nothing was changed.
+type ManyCopiesError struct {
+	Package          string
+	Entities, Values string
+	Names            []string
+	Forms            int64
+}
+
+func (e *ManyCopiesError) Error() string {
+	return fmt.Sprintf("erase %s: nothing erased: %d forms of the form store %s (value rows in %s) hold more copies of the values its person: reads (%s) than erase joins (every way of taking one of each), so erase cannot tell whether one names a listed person: look at those forms (regflytt archive extract; the run archived them as person_copies) and remove a listed person's copies from the source, then migrate again, or remove the forms from the package by hand",
+		e.Package, e.Forms, e.Entities, e.Values, strings.Join(e.Names, ", "))
 }
 
 // formOfPerson reports whether a record is an entity record or a value

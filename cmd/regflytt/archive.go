@@ -307,7 +307,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			}
 			m := &eraseMatcher{persons: persons, pseudonyms: pseudonyms, ref: ref}
 			req := archive.EraseRequest{Identifies: m.identifies, IdentifiesSplit: m.identifiesSplit, IdentifiesJoined: m.identifiesJoined,
-				SplitPart: mappings.SplitPartOf, FoldVariable: mappings.FoldText,
+				SplitPart: mappings.SplitPartOf, FoldVariable: mappings.FoldText, JoinCopies: joinCopies,
 				Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()}
 			if req.PersonColumns, req.PersonForms, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
 				return err
@@ -366,6 +366,17 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 	cmd.Flags().StringVar(&recipientsFile, "recipients-file", "", "for a sealed package: file of age recipients, one per line")
 	cmd.Flags().StringArrayVar(&personCols, "person-columns", nil, "TABLE=COL,COL: the columns a table's person: reads, searched joined for a number split over them (repeat it; TABLE= for none)")
 	return cmd
+}
+
+// maxEraseJoins bounds the ways erase joins one archived form's copies
+// of the values its person: reads: sixteen times the run's (a form the
+// run archived as person_copies is the one erase must still place), and
+// a few seconds' asking at most for a form of four such values.
+const maxEraseJoins = 1 << 12
+
+// joinCopies joins a form's copies as the run joins them.
+func joinCopies(slots [][]connectors.Value, fn func([]connectors.Value) bool) (bool, bool) {
+	return mappings.JoinPersonCopies(slots, maxEraseJoins, false, fn)
 }
 
 // countsText lists counts per table, "table n, …", by table name.

@@ -146,3 +146,68 @@ func TestArchiveEraseFormStorePersonCopies(t *testing.T) {
 		})
 	}
 }
+
+// manyCopies gives form id's value rows of the names, each n times with
+// values of(name, i).
+func manyCopies(id int, n int, names []string, of func(name string, i int) string) []string {
+	var rows []string
+	for i := 0; i < n; i++ {
+		for _, name := range names {
+			rows = append(rows, fmt.Sprintf("(%d, '%s', '%s')", id, name, of(name, i)))
+		}
+	}
+	return rows
+}
+
+// A form holding more copies of its person's values than the run joins
+// (17 birth dates and 17 last fours: 289 ways) was archived whole (by the
+// run as person_copies, when a list was given): erase, which joins more,
+// finds the listed person's way among them. Over three variables, 17
+// copies each is more ways than erase joins too, and two at a time do
+// not cover them: erase refuses, nothing changed, naming the package and
+// the form store, never the number; it did not say "found in no archived
+// record" and exit 0.
+func TestArchiveEraseFormStoreTooManyCopies(t *testing.T) {
+	two := copiesCase{person: `fodd + "-" + sista4`,
+		rows: append(manyCopies(1, 17, []string{"fodd", "sista4"}, func(name string, i int) string {
+			if i == 16 {
+				return map[string]string{"fodd": "19121212", "sista4": "1212"}[name]
+			}
+			return map[string]string{"fodd": fmt.Sprintf("194601%02d", i+1), "sista4": fmt.Sprintf("%04d", 3000+i)}[name]
+		}), "(2, 'fodd', '19460101')", "(2, 'sista4', '0301')")}
+	pkg := copiesRun(t, two)
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 41")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	wantAllFound(t, out)
+	if left := formValuesLeft(t, pkg); left != "2:besok 2:fodd 2:sista4" {
+		t.Errorf("value rows left %q, want only form 2's\n%s", left, out)
+	}
+
+	three := copiesCase{person: `ar + md + "-" + sista4`,
+		rows: append(manyCopies(1, 17, []string{"ar", "md", "sista4"}, func(name string, i int) string {
+			if i == 16 {
+				return map[string]string{"ar": "1912", "md": "1212", "sista4": "1212"}[name]
+			}
+			return map[string]string{"ar": fmt.Sprintf("%d", 1930+i), "md": fmt.Sprintf("01%02d", i+1), "sista4": fmt.Sprintf("%04d", 3000+i)}[name]
+		}), "(2, 'ar', '1946')", "(2, 'md', '0101')", "(2, 'sista4', '0301')")}
+	pkg = copiesRun(t, three)
+	before := formValuesLeft(t, pkg)
+	code, out, errs = cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 42")
+	if code != exitError {
+		t.Fatalf("erase of a form with more ways than it joins: exit %d, want %d\n%s\n%s", code, exitError, out, errs)
+	}
+	for _, want := range []string{pkg, "instans", "varde", "1 forms"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the refusal does not name %q:\n%s", want, errs)
+		}
+	}
+	if strings.Contains(out+errs, "1912") || strings.Contains(out+errs, "1212") {
+		t.Errorf("the refusal shows the person's number:\n%s\n%s", out, errs)
+	}
+	if left := formValuesLeft(t, pkg); left != before {
+		t.Errorf("a refused erasure changed the package: value rows %q, were %q", left, before)
+	}
+}
