@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/regflytt/regflytt/archive"
 )
 
 // copiesCase is a form store whose forms may hold a person's value more
@@ -25,6 +27,9 @@ type copiesCase struct {
 	list   string
 	// want is the value rows left, formValuesLeft's.
 	want string
+	// migrate gives every form a visit date: they all migrate, and the
+	// package holds value rows of no form (orphans) alone.
+	migrate bool
 }
 
 // copiesRun runs c's form store under a plan that lists nobody (the
@@ -43,6 +48,9 @@ func copiesRun(t *testing.T, c copiesCase) string {
 		ents = fmt.Sprintf("INSERT INTO instans VALUES (1, %s), (2, %s), (3, %s)", c.ents[1], c.ents[2], c.ents[3])
 	}
 	rows := append([]string{"(1, 'besok', '2024-13-45')", "(2, 'besok', '2020-02-30')", "(3, 'besok', '2020-02-03')"}, c.rows...)
+	if c.migrate {
+		rows[0], rows[1] = "(1, 'besok', '2020-01-01')", "(2, 'besok', '2020-01-02')"
+	}
 	for i := range rows {
 		rows[i] = strings.TrimSuffix(rows[i], ")") + fmt.Sprintf(", %d)", i+1)
 	}
@@ -75,7 +83,17 @@ func copiesRun(t *testing.T, c copiesCase) string {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
 	}
 	pkg := filepath.Join(dir, "work", "archive")
-	if left := recordsLeft(t, pkg, "instans"); left != "1 2" {
+	if c.migrate {
+		p, err := archive.Open(pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tbl := range p.Tables() {
+			if tbl.Table == "instans" {
+				t.Fatalf("the run archived forms: %+v", tbl)
+			}
+		}
+	} else if left := recordsLeft(t, pkg, "instans"); left != "1 2" {
 		t.Fatalf("the run archived forms %q, want 1 2", left)
 	}
 	return pkg
@@ -209,5 +227,40 @@ func TestArchiveEraseFormStoreTooManyCopies(t *testing.T) {
 	}
 	if left := formValuesLeft(t, pkg); left != before {
 		t.Errorf("a refused erasure changed the package: value rows %q, were %q", left, before)
+	}
+}
+
+// Value rows whose form does not exist (orphans) are archived alone
+// when no list names them at the run; the package then holds no record
+// of the entities table. A row named as the entity column person: reads
+// is a copy of the person's value to the run (which excludes the id's
+// rows on it): erase must find the listed person's orphan rows by it,
+// alone or joined with the other variable, and erase all of that id's
+// rows, not only the row holding the number, or none.
+func TestArchiveEraseOrphanRowsNamedAsTheEntityColumn(t *testing.T) {
+	for _, c := range []copiesCase{
+		{name: "whole number", person: "personnr", list: "19121212-1212", migrate: true, want: "5:personnr 5:vikt",
+			entCol: "personnr text", ents: map[int]string{1: "'19460101-0301'", 2: "'19460101-0301'", 3: "'19460101-0301'"},
+			rows: []string{"(4, 'personnr', '19121212-1212')", "(4, 'vikt', '70')", "(5, 'personnr', '19460101-0301')", "(5, 'vikt', '80')"}},
+		{name: "birth date", person: `fodd + "-" + sista4`, list: "19121212-1212", migrate: true, want: "5:Fodd 5:sista4 5:vikt",
+			entCol: "fodd text", ents: map[int]string{1: "'19460101'", 2: "'19460101'", 3: "'19460101'"},
+			rows: []string{"(1, 'sista4', '0301')", "(2, 'sista4', '0301')", "(3, 'sista4', '0301')",
+				"(4, 'Fodd', '19121212')", "(4, 'sista4', '1212')", "(4, 'vikt', '70')", "(5, 'Fodd', '19460101')", "(5, 'sista4', '0301')", "(5, 'vikt', '80')"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pkg := copiesRun(t, c)
+			if before := formValuesLeft(t, pkg); !strings.Contains(before, "4:") {
+				t.Fatalf("the run archived value rows %q: none of id 4", before)
+			}
+			list := personListFile(t, c.list)
+			code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 43")
+			if code != exitOK {
+				t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+			}
+			wantAllFound(t, out)
+			if left := formValuesLeft(t, pkg); left != c.want {
+				t.Errorf("value rows left %q, want %q (id 5's)\n%s", left, c.want, out)
+			}
+		})
 	}
 }
