@@ -153,7 +153,12 @@ type PersonForm struct {
 	Entity    string `json:"entity"`
 	Attribute string `json:"attribute"`
 	Value     string `json:"value"`
-	// Variables are the variables the person: reads, in no order.
+	// Variables are the names of the value rows holding the values the
+	// person: reads, in no order: its variables, and the entity
+	// columns it reads (a value row named as one is a copy of the
+	// person's value to the run; erase takes a name the entities table
+	// has for that column). A package written before lists the
+	// variables only.
 	Variables []string `json:"variables"`
 }
 

@@ -563,10 +563,16 @@ func (p *TableProgram) PersonColumns() (cols []string, ok bool) {
 }
 
 // PersonVariables tells, for a form store, what its person: reads: the
-// entity columns (entityCols) and the variables, each a value row of its
-// own, sorted. ok is false for a mapping that is no form store's.
-// archive erase joins an entity's values of these, as a run's person:
-// joins them, to find a number split over two or three of them.
+// entity columns (entityCols), and the names of the value rows holding
+// its values (variables, sorted): the variables it reads, and the entity
+// columns too, as a value row named as one is a copy of the person's
+// value to the run (excludeByCopies joins it, and ExcludeOrphans asks it
+// of value rows whose form is gone). ok is false for a mapping that is
+// no form store's. archive erase joins an entity's values of these, as
+// a run's person: joins them, to find a number split over two or three
+// of them; the package records variables only, so without the entity
+// columns among them erase could not place such a row of an orphan id
+// (a package holding no record of the entities table).
 func (p *TableProgram) PersonVariables() (entityCols, variables []string, ok bool) {
 	if p.EAV == nil {
 		return nil, nil, false
@@ -574,12 +580,17 @@ func (p *TableProgram) PersonVariables() (entityCols, variables []string, ok boo
 	if p.person == nil {
 		return nil, nil, true
 	}
+	variables = slices.Clone(p.EAV.personVars)
 	for _, r := range p.person.reads {
 		if r >= 0 && r < p.EAV.nEntityCols && !slices.Contains(entityCols, p.Source.Columns[r].Name) {
 			entityCols = append(entityCols, p.Source.Columns[r].Name)
+			if !slices.Contains(variables, p.Source.Columns[r].Name) {
+				variables = append(variables, p.Source.Columns[r].Name)
+			}
 		}
 	}
-	return entityCols, slices.Clone(p.EAV.personVars), true
+	slices.Sort(variables)
+	return entityCols, variables, true
 }
 
 // padLastFour gives s, one to three digits, as four with leading zeros:
