@@ -236,7 +236,12 @@ plan the package was written under) or those given by --person-columns
 TABLE=COL,COL (TABLE= for a table whose person: reads no two). A form store
 whose person: reads variables (value rows) is searched as the package records it
 or the plan names it: the archived value rows of one form (and its entity's
-columns) are joined, and a form found is erased with all its value rows. Where
+columns) are joined, and a form found is erased with all its value rows. A form
+holding a variable more than once (another person's value first, a NULL, another
+spelling, a row named as an entity column person: reads) is joined every way of
+taking one copy of each, as the run joins them; a form with more ways than erase
+joins (4096, over three or more of the values) is refused, exit 1, nothing
+erased. Where
 nothing names a table's columns and two of a record's values joined, or two
 values of records sharing a value of one column (a form's value rows), are a
 listed person's number, nothing is erased and the exit status is 1, naming the
