@@ -19,7 +19,9 @@ import (
 // the rest dates and small numbers): "recorded", whose package records
 // the person's variables, joins each form's rows; "unknown", written as
 // before packages did, looks for two rows of one group that join into a
-// listed number (and finds none); "off" asks no joined number at all.
+// listed number (and finds none); "off" asks no joined number at all;
+// "joined" is "recorded" with the copies joined as the CLI joins them
+// (one copy of each variable a way, mappings.JoinPersonCopies).
 func BenchmarkEraseFormSearch(b *testing.B) {
 	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ents := &connectors.Table{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}}}
@@ -85,7 +87,8 @@ func BenchmarkEraseFormSearch(b *testing.B) {
 		name string
 		src  string
 		on   bool
-	}{{"off", unknown, false}, {"recorded", recorded, true}, {"unknown", unknown, true}} {
+		join bool
+	}{{"off", unknown, false, false}, {"recorded", recorded, true, false}, {"joined", recorded, true, true}, {"unknown", unknown, true, false}} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
@@ -98,6 +101,11 @@ func BenchmarkEraseFormSearch(b *testing.B) {
 					req.IdentifiesSplit = func(a, v connectors.Value) bool { return anyListed(mappings.ListedNumbersSplit(a, v, ref)) }
 					req.IdentifiesJoined = func(parts []connectors.Value) bool { return anyListed(mappings.ListedNumbersJoined(parts, ref)) }
 					req.SplitPart = mappings.SplitPartOf
+				}
+				if c.join {
+					req.JoinCopies = func(slots [][]connectors.Value, fn func([]connectors.Value) bool) (bool, bool) {
+						return mappings.JoinPersonCopies(slots, 1<<12, false, fn)
+					}
 				}
 				b.StartTimer()
 				if _, err := archive.Erase(dir, req); err != nil {
