@@ -83,8 +83,8 @@ type Outcome struct {
 	// (choice:) left out, the column: counted, as a declared NULL is.
 	NotChosen []string
 	// Warnings are codes of doubts the record raised but that did not
-	// stop it (pnr_century_resolved, exclusion_century_ambiguous), each
-	// at most once; the ledger counts them.
+	// stop it (pnr_century_resolved, exclusion_century_ambiguous,
+	// person_not_checked), each at most once; the ledger counts them.
 	Warnings []string
 }
 
@@ -186,10 +186,15 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 	p.state.env.R, p.state.env.C = row, &p.state.choices
 	defer func() { p.state.env.R = nil }()
 	p.env.warnings.reset()
+	// unchecked says the person read NULL: no list could be asked, which
+	// a record that migrates carries as WarnPersonNotChecked.
+	unchecked := false
 	if p.person != nil && (p.env.OptOut != nil || p.env.Erasure != nil) {
-		if o, ok := p.personOutcome(row); ok {
+		o, ok, unread := p.personOutcome(row)
+		if ok {
 			return o
 		}
+		unchecked = unread
 	}
 	// Without table rules neither call can archive: not making them
 	// saves two Outcomes zeroed and returned per record.
@@ -244,33 +249,39 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 			return o
 		}
 	}
-	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, SourceNonNull: fed, NotChosen: notChosen, Warnings: p.env.warnings.take()}
+	warns := p.env.warnings.take()
+	if unchecked {
+		warns = append(warns, WarnPersonNotChecked)
+	}
+	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, SourceNonNull: fed, NotChosen: notChosen, Warnings: warns}
 }
 
 // personOutcome decides a record by its person: excluded by a list,
 // archived when the number cannot be read (by a rule over the row, when
-// one holds), or ok false to go on with the row. The caller has set
+// one holds), or ok false to go on with the row; unread then says the
+// person read NULL, so that no list was asked. The caller has set
 // p.state.env.R to row.
-func (p *TableProgram) personOutcome(row []connectors.Value) (Outcome, bool) {
+func (p *TableProgram) personOutcome(row []connectors.Value) (o Outcome, ok, unread bool) {
 	v, err := p.value(p.person, row)
 	if err != nil {
 		// An expression (pnr(…)) that fails on a bad shape must not
 		// archive a listed patient: ask the lists with its inputs.
 		if o, ok := p.excludeReadsByDigits(row); ok {
-			return o, true
+			return o, true, false
 		}
 		if o, ok := p.sourceRule(row); ok {
-			return o, true
+			return o, true, false
 		}
-		return p.archived(p.person, p.failureOf(err)), true
+		return p.archived(p.person, p.failureOf(err)), true, false
 	}
 	if v == nil {
-		return Outcome{}, false
+		return Outcome{}, false, true
 	}
 	s, _ := v.(string)
 	// A century counts as written only when the source wrote it: an
 	// expression's twelve digits may hold one inferred.
-	return p.exclude(s, p.person.src >= 0, row)
+	o, ok = p.exclude(s, p.person.src >= 0, row)
+	return o, ok, false
 }
 
 // sourceRule runs the table rules that read only the source row. With an

@@ -47,6 +47,16 @@ const WarnExclusionByDigits = "exclusion_by_digits"
 // tell, so the run does not pass until the plan acknowledges it.
 const WarnListCenturyDiffers = "list_century_differs"
 
+// WarnPersonNotChecked is counted for a record that migrates while its
+// person: reads NULL (a NULL or declared-NULL number, a form without its
+// person's variable): there is no number to ask the opt-out and erasure
+// lists, so a listed patient's record would migrate and nobody could
+// tell. The data may not say whose record it is, but that is for the
+// registry holder to know: the finding fails verification until the plan
+// acknowledges it. A number that is there but no valid one is archived
+// (person_length, person_checksum…) or asked by its digits instead.
+const WarnPersonNotChecked = "person_not_checked"
+
 // PersonList is an opt-out or an erasure list: the patients whose records
 // are excluded, written nowhere, not even to the archive.
 //

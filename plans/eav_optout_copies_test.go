@@ -219,7 +219,7 @@ func personCopyCases() []formCase {
 // and its verification to pass with the findings acknowledged.
 func checkPersonCopies(t *testing.T, c formCase) {
 	t.Helper()
-	acks := "verification: {acknowledge: {archived_share.instans: small test, archived_share.varde: small test, exclusion_by_left_out_value.instans: test, exclusion_by_digits.instans: test, exclusion_by_digits.varde: test, exclusion_by_left_out_value.varde: test}}\n"
+	acks := "verification: {acknowledge: {archived_share.instans: small test, archived_share.varde: small test, exclusion_by_left_out_value.instans: test, exclusion_by_digits.instans: test, exclusion_by_digits.varde: test, exclusion_by_left_out_value.varde: test, person_not_checked.instans: test}}\n"
 	fr := runForms(t, c, acks)
 	if !c.another && (fr.inTarget || len(fr.archived) > 0) {
 		t.Errorf("the listed patient's form left the source (run pass %v, verify pass %v): in the target %v, archived %v\n%s", fr.runPass, fr.verifyPass, fr.inTarget, fr.archived, fr.text)
@@ -274,6 +274,24 @@ func TestRunEAVTooManyPersonCopies(t *testing.T) {
 			}
 			if fr.verifyPass || !strings.Contains(fr.text, "person_copies_unjoined") || !archived {
 				t.Fatalf("too many copies to join are not archived as person_copies and flagged:\n%s", fr.text)
+			}
+		})
+	}
+}
+
+// A form without its single person variable (N2) has no number to ask the
+// lists with: it migrates, counted as person_not_checked, and fails
+// verification until the plan acknowledges it. Before, it migrated
+// uncounted, run and verify PASS.
+func TestRunEAVFormWithoutPersonNotChecked(t *testing.T) {
+	for _, c := range personCopyCases() {
+		if !strings.HasPrefix(c.name, "N2") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			fr := runForms(t, c, "verification: {acknowledge: {archived_share.instans: small test, archived_share.varde: small test}}\n")
+			if !fr.inTarget || fr.verifyPass || !strings.Contains(fr.text, "person_not_checked.instans") {
+				t.Fatalf("a form without its person's number migrated unflagged (in the target %v, verify pass %v):\n%s", fr.inTarget, fr.verifyPass, fr.text)
 			}
 		})
 	}

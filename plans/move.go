@@ -103,11 +103,21 @@ func (w *writer) maybeFlush() error {
 // or a count only.
 func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, keyIdx []int, o mappings.Outcome) error {
 	w.pending++
+	unchecked := false
 	for _, code := range o.Warnings {
+		if code == mappings.WarnPersonNotChecked {
+			unchecked = true
+			continue
+		}
 		tl.Warn(code)
 	}
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)
+	}
+	if unchecked && o.Kind == mappings.Migrated {
+		// Counted as it migrates: one the receiving row's checks
+		// archive instead is counted by their reason.
+		tl.Warn(mappings.WarnPersonNotChecked)
 	}
 	unit, err := w.classify(w.tp, t, tl, row, o)
 	if err != nil {

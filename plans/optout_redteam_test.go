@@ -138,10 +138,13 @@ func testFlagsTheKeptParent(t *testing.T) {
 		name     string
 		patients [][]connectors.Value
 		flagged  int64
+		// unchecked counts the patients migrated without a number to
+		// ask the list with (person_not_checked.patient).
+		unchecked int64
 	}{
-		{"the parent's number NULL", [][]connectors.Value{{int64(1), nil}, {int64(3), "19460101-0301"}}, 2},
-		{"the parent under a samordningsnummer", [][]connectors.Value{{int64(1), "19121272-1219"}, {int64(3), "19460101-0301"}}, 2},
-		{"the parent listed too", [][]connectors.Value{{int64(1), "121212+1212"}, {int64(3), "19460101-0301"}}, 0},
+		{"the parent's number NULL", [][]connectors.Value{{int64(1), nil}, {int64(3), "19460101-0301"}}, 2, 1},
+		{"the parent under a samordningsnummer", [][]connectors.Value{{int64(1), "19121272-1219"}, {int64(3), "19460101-0301"}}, 2, 0},
+		{"the parent listed too", [][]connectors.Value{{int64(1), "121212+1212"}, {int64(3), "19460101-0301"}}, 0, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -162,14 +165,19 @@ func testFlagsTheKeptParent(t *testing.T) {
 			if rep == nil {
 				t.Fatalf("no report: %v", err)
 			}
-			var visits, referrals verify.TableCheck
+			var visits, referrals, patients verify.TableCheck
 			for _, tc := range rep.Tables {
 				switch tc.Source {
 				case "besok":
 					visits = tc
 				case "remiss":
 					referrals = tc
+				case "patient":
+					patients = tc
 				}
+			}
+			if got := patients.Warnings[mappings.WarnPersonNotChecked]; got != c.unchecked {
+				t.Fatalf("patients flagged %s: %d, want %d", mappings.WarnPersonNotChecked, got, c.unchecked)
 			}
 			if visits.ExcludedBy["opt_out"] != 2 {
 				t.Fatalf("visits excluded %v, want the two of the listed patient", visits.ExcludedBy)
@@ -197,7 +205,11 @@ func testFlagsTheKeptParent(t *testing.T) {
 				t.Fatalf("the summary does not name the finding, or names the number:\n%s", text.String())
 			}
 			// Acknowledged, the run passes.
-			rep, err = run("verification: {acknowledge: {" + plans.WarnExclusionParentKept + ".besok: the visits' own opt-out}}\n")
+			ack := ""
+			if c.unchecked > 0 {
+				ack = ", " + mappings.WarnPersonNotChecked + ".patient: a patient registered without a number"
+			}
+			rep, err = run("verification: {acknowledge: {" + plans.WarnExclusionParentKept + ".besok: the visits' own opt-out" + ack + "}}\n")
 			if err != nil || !rep.Pass {
 				t.Fatalf("acknowledged: got %v %v", err, rep.Problems)
 			}

@@ -980,6 +980,12 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 	case po.kind == mappings.Archived && o.Kind == mappings.Migrated:
 		return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonParentArchived,
 			Detail: fmt.Sprintf("its parent record in %s is archived (%s)", p.Records.Name, po.reason)}, nil
+	case po.reason != mappings.WarnPersonNotChecked && matchedAgainstLists(p.Table) && slices.Contains(o.Warnings, mappings.WarnPersonNotChecked):
+		// The record's own number is missing, but its parent's was asked
+		// of the lists, and an excluded parent excludes it: it was
+		// checked as its parent's. A parent that was not (remember notes
+		// it) leaves the record unchecked too.
+		o.Warnings = slices.DeleteFunc(slices.Clone(o.Warnings), func(w string) bool { return w == mappings.WarnPersonNotChecked })
 	}
 	return o, nil
 }
@@ -1098,6 +1104,11 @@ func (w *writer) remember(t *connectors.Table, row []connectors.Value, keyIdx []
 	st := w.links.parents[w.tp]
 	if st == nil {
 		return nil
+	}
+	if o.Kind == mappings.Migrated && slices.Contains(o.Warnings, mappings.WarnPersonNotChecked) {
+		// A migrated record has no reason: this one says its children
+		// were not checked through it either (followParent).
+		o.Reason = mappings.WarnPersonNotChecked
 	}
 	return st.remember(w.ctx, pick(row, keyIdx), o, unit)
 }

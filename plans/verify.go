@@ -1129,8 +1129,12 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mapp
 				Message: fmt.Sprintf("%d of %d records of %s archived, more than the plan's %.1f%%", tl.Archived, tl.Read, tl.Source, 100*v.ArchivedShareMax)})
 		}
 		for _, code := range sortedCodes(tl.Warnings) {
-			fs = append(fs, verify.Finding{Kind: code, Subject: tl.Source, Count: tl.Warnings[code], Of: tl.Read,
-				Message: fmt.Sprintf("%d %s of %s raised %s", tl.Warnings[code], recordWord(tl.Warnings[code]), tl.Source, code)})
+			n := tl.Warnings[code]
+			msg := fmt.Sprintf("%d %s of %s raised %s", n, recordWord(n), tl.Source, code)
+			if code == mappings.WarnPersonNotChecked {
+				msg = fmt.Sprintf("%d %s of %s migrated whose person could not be read: not checked against the opt-out and erasure lists", n, recordWord(n), tl.Source)
+			}
+			fs = append(fs, verify.Finding{Kind: code, Subject: tl.Source, Count: n, Of: tl.Read, Message: msg})
 		}
 		if tl.ValuesLost > 0 {
 			fs = append(fs, verify.Finding{Kind: "values_lost", Subject: tl.Source, Count: tl.ValuesLost, Fatal: true,

@@ -1,0 +1,200 @@
+package plans_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// unreadPersonRows are visits whose identity number is NULL, empty,
+// blank, no number at all, or a number with a bad check digit, beside one
+// of a patient on no list and one of a patient who opted out.
+var unreadPersonRows = [][]connectors.Value{
+	{int64(1), nil, "2010-05-01"},
+	{int64(2), "", "2010-05-01"},
+	{int64(3), "   ", "2010-05-01"},
+	{int64(4), "okänd", "2010-05-01"},
+	{int64(5), "000000-0000", "2010-05-01"},
+	{int64(6), "x", "2010-05-01"},
+	{int64(7), "191212121213", "2010-05-01"},
+	{int64(8), "191212121212", "2010-05-01"},
+	{int64(9), "194601010301", "2010-05-01"},
+}
+
+// runUnreadPersons runs (and verifies) a visit table of unreadPersonRows
+// whose person: is person, against an opt-out list naming visit 9's
+// patient, with the plan's extra lines.
+func runUnreadPersons(t *testing.T, person, extra string) (*verify.Report, error, *verify.Summary, error, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, src, []connectors.Table{
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum")}},
+	}, map[string][][]connectors.Value{"besok": unreadPersonRows})
+	write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables:\n  - name: visit\n    primary_key: [visit_id]\n    columns:\n      - {name: visit_id, type: bigint}\n      - {name: visit_date, type: date}\n")
+	write(t, filepath.Join(dir, "m.yaml"), "tables:\n  - target: visit\n    source: besok\n    person: "+person+"\n    unit: {none: test}\n    columns:\n      visit_id: id\n      visit_date: {expr: date(datum)}\n")
+	write(t, filepath.Join(dir, "optout.txt"), "19460101-0301\n")
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n"+extra)
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	rep, runErr := plans.Run(context.Background(), loadPlan(t, plan), opts)
+	if rep == nil {
+		t.Fatalf("run: %v", runErr)
+	}
+	sum, verErr := plans.Verify(context.Background(), loadPlan(t, plan), opts)
+	if sum == nil {
+		t.Fatalf("verify: %v", verErr)
+	}
+	return rep, runErr, sum, verErr, targetColumn(t, opts.TargetURL, "visit", 0)
+}
+
+// A record whose person: reads NULL cannot be asked of the opt-out and
+// erasure lists: if its patient opted out, the record migrates and
+// nobody can tell. Before, it migrated uncounted and unflagged, run and
+// verify PASS (the numbers that are no numbers were archived, each with
+// its reason). It is counted per table as person_not_checked, shown in
+// report.json, the run's summary and the verification report, and fails
+// verification until the plan acknowledges it.
+func TestRunPersonNotChecked(t *testing.T) {
+	// Small tables archive more than 5% of their records: acknowledged,
+	// so that only the new finding can fail verification.
+	share := "verification: {acknowledge: {archived_share.besok: small test table"
+	for _, c := range []struct {
+		name, person string
+		// migrated are the visits that migrate, unread those of them
+		// whose person could not be read.
+		migrated, unread string
+	}{
+		{"column", "personnr", "1,8", "1"},
+		// A declared NULL for what is no number: those records are no
+		// better checked than a NULL in the source.
+		{"null_when", "{from: personnr, null_when: ['', 'okänd', '000000-0000']}", "1,2,4,5,8", "1,2,4,5"},
+		{"strip", "{expr: 'strip(personnr)'}", "1,2,3,8", "1,2,3"},
+		{"pnr", "{expr: 'pnr(personnr)'}", "1,8", "1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n := int64(strings.Count(c.unread, ",") + 1)
+			rep, runErr, sum, verErr, ids := runUnreadPersons(t, c.person, share+"}}\n")
+			if got := strings.Join(ids, ","); got != c.migrated {
+				t.Fatalf("migrated visits %s, want %s", got, c.migrated)
+			}
+			if runErr != nil {
+				t.Fatalf("run: %v %v", runErr, rep.Problems)
+			}
+			var tc verify.TableCheck
+			for _, x := range rep.Tables {
+				if x.Source == "besok" {
+					tc = x
+				}
+			}
+			if tc.Warnings["person_not_checked"] != n {
+				t.Errorf("report.json: besok warnings %v, want person_not_checked %d", tc.Warnings, n)
+			}
+			var text strings.Builder
+			if err := rep.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			want := "whose person could not be read: not checked against the opt-out and erasure lists"
+			if !strings.Contains(text.String(), want) || !strings.Contains(text.String(), "acknowledges person_not_checked.besok") {
+				t.Errorf("the run's summary does not name the unchecked records:\n%s", text.String())
+			}
+			if verErr == nil || sum.Pass {
+				t.Fatalf("verification passes with %d records migrated unchecked", n)
+			}
+			var f *verify.Finding
+			for i := range sum.Findings {
+				if sum.Findings[i].ID == "person_not_checked.besok" {
+					f = &sum.Findings[i]
+				}
+			}
+			if f == nil || f.Count != n || f.Acknowledged || !strings.Contains(f.Message, want) {
+				t.Fatalf("verification's finding %+v, want person_not_checked.besok counting %d, unacknowledged, saying %q", f, n, want)
+			}
+			var html strings.Builder
+			if err := sum.WriteHTML(&html); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(html.String(), "person_not_checked.besok") || !strings.Contains(html.String(), want) {
+				t.Fatalf("the verification report's HTML does not show the finding")
+			}
+
+			// Acknowledged (the data does not say whose records they are):
+			// PASS, the finding still shown with its reason.
+			_, runErr, sum, verErr, _ = runUnreadPersons(t, c.person, share+", person_not_checked.besok: visits registered without an identity number}}\n")
+			if runErr != nil || verErr != nil || !sum.Pass {
+				t.Fatalf("acknowledged: run %v, verify %v", runErr, verErr)
+			}
+		})
+	}
+}
+
+// Without an opt-out or erasure list no record is asked of one, so none
+// is counted as unchecked: the plan says why it has no list, and the
+// report says no record could have been excluded.
+func TestRunPersonNotCheckedNeedsAList(t *testing.T) {
+	rep, runErr, _, _, _ := runUnreadPersons(t, "personnr", "verification: {acknowledge: {archived_share.besok: small test table}}\n")
+	if runErr != nil {
+		t.Fatal(runErr)
+	}
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, src, []connectors.Table{
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum")}},
+	}, map[string][][]connectors.Value{"besok": unreadPersonRows[:1]})
+	write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables:\n  - name: visit\n    primary_key: [visit_id]\n    columns:\n      - {name: visit_id, type: bigint}\n")
+	write(t, filepath.Join(dir, "m.yaml"), "tables:\n  - target: visit\n    source: besok\n    person: personnr\n    unit: {none: test}\n    columns:\n      visit_id: id\n    drop: {datum: not needed here}\n")
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {none: no list}\n")
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	rep2, err := plans.Run(context.Background(), loadPlan(t, plan), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep2.Tables[0].Warnings) != 0 || rep.Tables[0].Warnings["person_not_checked"] != 1 {
+		t.Fatalf("warnings without lists %v (want none), with %v", rep2.Tables[0].Warnings, rep.Tables[0].Warnings)
+	}
+}
+
+// A record whose own number is missing is checked as its parent's when
+// its parent's table is matched against the lists (an excluded parent
+// excludes it): a visit under a patient whose number was asked is not
+// counted. Under a patient that was not checked either it is, and so is
+// a referral whose parent is a care unit (no_person:), which no list
+// asks about. verify counts as the run did, also with the parents'
+// outcomes spilled to disk.
+func TestRunPersonNotCheckedFollowsParent(t *testing.T) {
+	withParentOutcomesSpilled(t, func(t *testing.T) {
+		dir := t.TempDir()
+		srcURL := writeListedChildRegistry(t, dir,
+			[][]connectors.Value{{int64(1), "19460101-0301"}, {int64(2), nil}},
+			[][]connectors.Value{{int64(10), int64(1), nil}, {int64(11), int64(2), nil}, {int64(12), int64(2), "19460101-0301"}, {int64(13), int64(1), ""}})
+		// The listed referral (30) matches the list; 31 has no number.
+		execSQLite(t, filepath.Join(dir, "legacy.db"), "INSERT INTO remiss VALUES (31, 1, NULL)")
+		ack := "verification: {acknowledge: {archived_share.besok: small test, person_not_checked.patient: test, person_not_checked.besok: test, person_not_checked.remiss: test}}\n"
+		plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\n"+ack)
+		work := t.TempDir()
+		opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work}
+		rep, err := plans.Run(context.Background(), loadPlan(t, plan), opts)
+		if err != nil {
+			t.Fatalf("run: %v %v", err, rep)
+		}
+		want := map[string]int64{"patient": 1, "besok": 1, "remiss": 1}
+		for _, tc := range rep.Tables {
+			if got := tc.Warnings["person_not_checked"]; got != want[tc.Source] {
+				t.Errorf("%s: %d records counted person_not_checked, want %d (warnings %v, ledger %v)", tc.Source, got, want[tc.Source], tc.Warnings, ledgerOf(rep, false))
+			}
+		}
+		sum, err := plans.Verify(context.Background(), loadPlan(t, plan), opts)
+		if err != nil || !sum.Pass {
+			t.Fatalf("verify: %v", err)
+		}
+		for _, f := range sum.Findings {
+			if f.Kind == "person_not_checked" && f.Count != want[f.Subject] {
+				t.Errorf("verify's finding %s counts %d, want %d", f.ID, f.Count, want[f.Subject])
+			}
+		}
+	})
+}
