@@ -362,6 +362,8 @@ func findingText(id string, tr func(string, string) string) string {
 		"codes_never_seen":         {"koder i kodlistan %s som ingen källpost använder", "codes of code list %s that no source record uses"},
 		plans.FindingUnitUnknown: {"migrerade poster i tabellen %s vars vårdenhet åtkomstavsnittet inte listar, så ingen vårdgivares behörighet når dem",
 			"migrated records of table %s whose care unit the access section does not list, so no care provider's grant reaches them"},
+		mappings.WarnPersonNotChecked: {"migrerade poster i tabellen %s vars person inte gick att läsa, så att de inte prövades mot listorna över patienter som avstått eller begärt utplåning",
+			"migrated records of table %s whose person could not be read, so they were not checked against the opt-out and erasure lists"},
 		plans.FindingSchemaNotRead: {"tabellerna i källans schema %s varken migreras, arkiveras eller undantas", "the tables of source schema %s neither migrated, archived nor excluded"},
 		plans.FindingHistoryNotRead: {"tidigare och raderade versioner av raderna i tabellen %s (systemversionering) varken migreras eller arkiveras",
 			"earlier and deleted versions of table %s's rows (system versioning) neither migrated nor archived"},

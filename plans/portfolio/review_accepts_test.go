@@ -49,10 +49,11 @@ func TestReviewShowsWhatVerificationAccepts(t *testing.T) {
 	p.Verification.ArchivedShareMax = 0.25
 	p.Verification.FloatTolerance = 1e-6
 	p.Verification.Acknowledge = map[string]mappings.Str{
-		"history_not_read.besok":  set("earlier versions are the legacy vendor's"),
-		"archived_share.besok":    set("visits before 2005 used a retired code list"),
-		"unit_unknown.besok":      set("closed units"),
-		"pnr_century_resolved.pt": set("checked by hand"),
+		"history_not_read.besok":   set("earlier versions are the legacy vendor's"),
+		"archived_share.besok":     set("visits before 2005 used a retired code list"),
+		"unit_unknown.besok":       set("closed units"),
+		"pnr_century_resolved.pt":  set("checked by hand"),
+		"person_not_checked.besok": set("visits registered before identity numbers were required"),
 	}
 	p.OptOutFile = set("optout.txt")
 	p.OptOutUnmatched = plans.Acknowledgement{Count: 2, Reason: set("patients who never reported"), Pos: at}
@@ -64,6 +65,7 @@ func TestReviewShowsWhatVerificationAccepts(t *testing.T) {
 		"| alarm accepted: history_not_read.besok | earlier and deleted versions of table besok's rows (system versioning) neither migrated nor archived: earlier versions are the legacy vendor's |",
 		"| alarm accepted: unit_unknown.besok | migrated records of table besok whose care unit the access section does not list, so no care provider's grant reaches them: closed units |",
 		"| alarm accepted: pnr_century_resolved.pt | pnr_century_resolved in pt: checked by hand |",
+		"| alarm accepted: person_not_checked.besok | migrated records of table besok whose person could not be read, so they were not checked against the opt-out and erasure lists: visits registered before identity numbers were required |",
 		"| float values that count as equal | relative difference under 1e-06 |",
 		"| patients who opted out | file optout.txt (its entries are read when the run starts; they are not part of the plan's SHA-256, so a change of the list needs no new approval); 2 of its entries accepted as matching no patient in the source: patients who never reported |",
 	} {
@@ -78,6 +80,7 @@ func TestReviewShowsWhatVerificationAccepts(t *testing.T) {
 	for _, want := range []string{
 		"| källtabeller som arkiveras hela | audit (login audit); logg (the platform's event log, no patient data): varje post arkiveras i sin ursprungliga form, ingen migreras |",
 		"| andel arkiverade som ger larm | mer än 25 % av en tabells poster |",
+		"| godtaget larm: person_not_checked.besok | migrerade poster i tabellen besok vars person inte gick att läsa, så att de inte prövades mot listorna över patienter som avstått eller begärt utplåning: visits registered before identity numbers were required |",
 		"| godtaget larm: history_not_read.besok | tidigare och raderade versioner av raderna i tabellen besok (systemversionering) varken migreras eller arkiveras: earlier versions are the legacy vendor's |",
 		"| patienter som avstått | filen optout.txt (listans poster läses när körningen börjar; de ingår inte i planens SHA-256, så en ändrad lista kräver inget nytt godkännande); 2 av dess poster godtas som att de inte matchar någon patient i källan: patients who never reported |",
 	} {
