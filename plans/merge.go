@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/sqlite"
@@ -172,9 +173,10 @@ type candidate struct {
 // noteWidth is how many values encode one ValueNote.
 const noteWidth = 5
 
-// appendNotes encodes an outcome's value notes as four rows: archived
+// appendNotes encodes an outcome's value notes as five rows: archived
 // values, nulled columns and rules (pairs), lost values, the columns of
-// values a declared choice left out.
+// values a declared choice left out, and the warnings counted only when
+// the merge decides (person_not_checked).
 func appendNotes(b []byte, o mappings.Outcome) ([]byte, error) {
 	flat := func(notes []mappings.ValueNote) []connectors.Value {
 		out := make([]connectors.Value, 0, len(notes)*noteWidth)
@@ -201,6 +203,13 @@ func appendNotes(b []byte, o mappings.Outcome) ([]byte, error) {
 		}
 		b, err = connectors.AppendRow(b, cols)
 	}
+	if err == nil {
+		var later []connectors.Value
+		if slices.Contains(o.Warnings, mappings.WarnPersonNotChecked) {
+			later = append(later, mappings.WarnPersonNotChecked)
+		}
+		b, err = connectors.AppendRow(b, later)
+	}
 	return b, err
 }
 
@@ -219,7 +228,7 @@ func decodeNotes(b []byte) (mappings.Outcome, error) {
 		}
 		return out, nil
 	}
-	var rows [4][]connectors.Value
+	var rows [5][]connectors.Value
 	var err error
 	for i := range rows {
 		if rows[i], b, err = connectors.DecodeRow(b); err != nil {
@@ -240,6 +249,10 @@ func decodeNotes(b []byte) (mappings.Outcome, error) {
 	for _, c := range rows[3] {
 		col, _ := c.(string)
 		o.NotChosen = append(o.NotChosen, col)
+	}
+	for _, c := range rows[4] {
+		code, _ := c.(string)
+		o.Warnings = append(o.Warnings, code)
 	}
 	return o, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -114,9 +115,12 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)
 	}
-	if unchecked && o.Kind == mappings.Migrated {
+	if unchecked && o.Kind == mappings.Migrated && (w.tp == nil || w.tp.Merge == nil || o.Row == nil) {
 		// Counted as it migrates: one the receiving row's checks
-		// archive instead is counted by their reason.
+		// archive instead is counted by their reason. A merged
+		// registration's record is counted when the merge decides
+		// (merge), which sees whether another of its records was
+		// checked.
 		tl.Warn(mappings.WarnPersonNotChecked)
 	}
 	unit, err := w.classify(w.tp, t, tl, row, o)
@@ -677,7 +681,16 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			for i := range outs {
 				outs[i] = mappings.Outcome{Kind: mappings.Excluded, Reason: excluded}
 			}
-		} else if len(group) > 0 {
+		}
+		// A record of the registration whose person was asked of the
+		// lists checks the others, as an excluded one would have
+		// excluded them: those without a number of their own count as
+		// unchecked only when none was.
+		checked := false
+		for _, c := range group {
+			checked = checked || matchedAgainstLists(m.Members[c.member]) && !slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked)
+		}
+		if !marked && len(group) > 0 {
 			var row []connectors.Value
 			row, outs = m.Merge(cands)
 			w.out = append(w.out, row)
@@ -700,6 +713,9 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			switch o.Kind {
 			case mappings.Migrated:
 				tl.Migrate()
+				if !checked && slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked) {
+					tl.Warn(mappings.WarnPersonNotChecked)
+				}
 				if err := w.values(tp.Source, tl, c.key, c.notes); err != nil {
 					return err
 				}

@@ -198,3 +198,58 @@ func TestRunPersonNotCheckedFollowsParent(t *testing.T) {
 		}
 	})
 }
+
+// A merged registration is checked when one of its records was asked of
+// the lists (an excluded one excludes the registration): a
+// sub-register's record without a number, merged with the main
+// register's, is not counted; one that makes a registration of its own
+// is. Before the merge decided, every such record was counted as it was
+// spilled, also one the merge then excluded.
+func TestRunPersonNotCheckedInAMerge(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "legacy.db")
+	execSQLite(t, path,
+		`CREATE TABLE delreg_a (besok_id INTEGER PRIMARY KEY, personnr TEXT, vikt TEXT)`,
+		`CREATE TABLE delreg_b (besok_id INTEGER PRIMARY KEY, personnr TEXT, langd INTEGER)`,
+		`INSERT INTO delreg_a VALUES (1, '19121212-1212', '70'), (2, '19460101-0301', '71')`,
+		`INSERT INTO delreg_b VALUES (1, NULL, 180), (2, NULL, 181), (3, NULL, 182)`)
+	writeSchema(t, dir, "visit", "visit_id", "visit_id bigint", "patient varchar(12)", "weight_kg decimal(5,1)", "height_cm smallint")
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [visit_id]
+    sources:
+      - source: delreg_a
+        precedence: 1
+        person: personnr
+        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, weight_kg: {expr: decimal(vikt)}}
+      - source: delreg_b
+        precedence: 2
+        person: personnr
+        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, height_cm: langd}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {person_not_checked.delreg_b: visit 3 has no patient}}\n")
+	opts := plans.Options{SourceURL: srcURL(path), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	rep, err := plans.Run(context.Background(), loadPlan(t, plan), opts)
+	if err != nil {
+		t.Fatalf("run: %v %v", err, rep)
+	}
+	checkLedger(t, rep, true, map[string]string{
+		"delreg_a": summary(1, 0, 1, map[string]int64{"opt_out": 1}),
+		"delreg_b": summary(2, 0, 1, map[string]int64{"opt_out": 1}),
+	})
+	for _, tc := range rep.Tables {
+		if want := map[string]int64{"delreg_b": 1}[tc.Source]; tc.Warnings["person_not_checked"] != want {
+			t.Errorf("%s: person_not_checked %d, want %d (visit 3 only)", tc.Source, tc.Warnings["person_not_checked"], want)
+		}
+	}
+	sum, err := plans.Verify(context.Background(), loadPlan(t, plan), opts)
+	if err != nil || !sum.Pass {
+		t.Fatalf("verify: %v", err)
+	}
+	for _, f := range sum.Findings {
+		if f.ID == "person_not_checked.delreg_b" && f.Count != 1 {
+			t.Errorf("verify counts %d, want 1", f.Count)
+		}
+	}
+}
