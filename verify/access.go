@@ -113,9 +113,22 @@ type AccessCheck struct {
 	// receiving platform is not the one they had on the legacy platform.
 	Logins       int      `json:"logins,omitempty"`
 	LoginChanged []string `json:"login_changed,omitempty"`
-	OK           bool     `json:"ok"`
+	// LoginShared names the accounts that share a login identity with
+	// another receiving account although the legacy side did not give it
+	// to them (an account the receiving platform already held, of the
+	// same clinician from another registry); LoginTable is the receiving
+	// accounts table. Unlike a changed identity, a share fails only
+	// until the plan acknowledges it (AcknowledgeShared), which
+	// LoginSharedReason then gives.
+	LoginShared       []string `json:"login_shared,omitempty"`
+	LoginTable        string   `json:"login_table,omitempty"`
+	LoginSharedReason string   `json:"login_shared_acknowledged,omitempty"`
+	OK                bool     `json:"ok"`
 	// Problems say, per account, what is wrong: unit ids and counts only.
 	Problems []string `json:"problems,omitempty"`
+	// shared are the problems of LoginShared, which an acknowledgement
+	// takes out of Problems.
+	shared map[string]bool
 }
 
 // level is what a grant allows on a unit.

@@ -146,6 +146,7 @@ code { font-size: 0.9em; word-break: break-all; }
 <tr><th>accounts / grants after</th><td>{{.Accounts}} / {{.Grants}}</td></tr>
 <tr><th>accounts / grants before</th><td>{{.LegacyAccounts}} / {{.LegacyGrants}}</td></tr>
 {{if .Logins}}<tr><th>login identities compared / changed</th><td>{{.Logins}} / {{len .LoginChanged}}</td></tr>
+{{end}}{{if .LoginShared}}<tr><th>login identity shared with another account of {{.LoginTable}}</th><td class="{{if .LoginSharedReason}}pass{{else}}fail{{end}}">{{len .LoginShared}} ({{range $i, $a := .LoginShared}}{{if $i}}, {{end}}{{$a}}{{end}}): {{if .LoginSharedReason}}acknowledged: {{.LoginSharedReason}}{{else}}NOT ACKNOWLEDGED{{end}}</td></tr>
 {{end}}<tr><th>verdict</th><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}FAILS{{end}}</td></tr>
 {{range .Problems}}<tr><th>problem</th><td>{{.}}</td></tr>
 {{end}}</table>{{end}}

@@ -18,6 +18,11 @@ import (
 // tables and columns, never an identity: one may be a personal identity
 // number (BankID).
 
+// FindingLoginShared names, with the receiving accounts table, the
+// acknowledgement of accounts sharing a login identity:
+// verification.acknowledge: {login_shared.<table>: reason}.
+const FindingLoginShared = "login_shared"
+
 // AccountLogins is what one platform's accounts table says of the
 // identities its users log in with.
 type AccountLogins struct {
@@ -51,7 +56,9 @@ func loginKey(s string) string { return strings.ToLower(norm.NFC.String(strings.
 // no legacy basis and fail as such. But no receiving account may share a
 // login identity (loginKey) with another unless the legacy side gave it
 // that identity too: whoever logs in with it reaches either account, and
-// which one a platform picks is its own business.
+// which one a platform picks is its own business. A receiving platform
+// that already held the same person's account (from another registry)
+// shares it as expected: the plan acknowledges that (AcknowledgeShared).
 func (c *AccessCheck) CheckLogins(ctx context.Context, legacy, receiving AccountLogins) error {
 	if len(legacy.Columns) != len(receiving.Columns) {
 		return fmt.Errorf("login identities: %d columns of legacy %s against %d of receiving %s", len(legacy.Columns), legacy.Table, len(receiving.Columns), receiving.Table)
@@ -98,17 +105,46 @@ func (c *AccessCheck) CheckLogins(ctx context.Context, legacy, receiving Account
 			}
 		}
 	}
+	c.LoginTable = receiving.Table
+	shared := map[string]bool{}
 	for i := range receiving.Columns {
-		if err := c.sharedLogins(stop, legacy, receiving, i, failed[i], changed); err != nil {
+		if err := c.sharedLogins(stop, legacy, receiving, i, failed[i], shared); err != nil {
 			return err
 		}
 	}
-	if len(changed) > 0 {
-		c.LoginChanged = setList(changed)
+	// An account changed in one column and sharing in another is named
+	// changed: no acknowledgement passes it.
+	for a := range changed {
+		delete(shared, a)
+	}
+	if len(changed) > 0 || len(shared) > 0 {
+		c.LoginChanged, c.LoginShared = setList(changed), setList(shared)
 		sort.Strings(c.Problems)
 		c.OK = false
 	}
 	return nil
+}
+
+// AcknowledgeShared takes the plan's acknowledgement, with its reason,
+// that receiving accounts share login identities (LoginShared): their
+// problems no longer fail the check, which passes if nothing else fails
+// it. A changed, added or dropped identity (LoginChanged) still fails:
+// it gives one account's holder another's login, which no reason makes
+// right. Nothing shared, it does nothing, so that a plan's reason never
+// stands beside a share that did not occur.
+func (c *AccessCheck) AcknowledgeShared(reason string) {
+	if len(c.LoginShared) == 0 || reason == "" {
+		return
+	}
+	c.LoginSharedReason = reason
+	kept := c.Problems[:0]
+	for _, p := range c.Problems {
+		if !c.shared[p] {
+			kept = append(kept, p)
+		}
+	}
+	c.Problems = kept
+	c.OK = len(c.Problems) == 0 && len(c.Widened) == 0 && len(c.Expired) == 0 && len(c.Baseless) == 0 && len(c.LoginChanged) == 0
 }
 
 // loginProblem says what is wrong with account a's identities in one
@@ -162,10 +198,10 @@ func loginProblem(a string, before, after []string, owners map[string][]string, 
 
 // sharedLogins fails each receiving account that shares login column i's
 // identity (by loginKey) with another receiving account although the
-// legacy side did not give it that identity; an account already failed
-// for the column (failed) is not named twice. A legacy duplicate carried
-// to the same accounts passes, as carried.
-func (c *AccessCheck) sharedLogins(stop *stopCheck, legacy, receiving AccountLogins, i int, failed, changed map[string]bool) error {
+// legacy side did not give it that identity, naming it in shared; an
+// account already failed for the column (failed) is not named twice. A
+// legacy duplicate carried to the same accounts passes, as carried.
+func (c *AccessCheck) sharedLogins(stop *stopCheck, legacy, receiving AccountLogins, i int, failed, shared map[string]bool) error {
 	holders := map[string][]string{}
 	for a, cols := range receiving.Of {
 		if err := stop.every(); err != nil {
@@ -215,8 +251,13 @@ func (c *AccessCheck) sharedLogins(stop *stopCheck, legacy, receiving AccountLog
 			case len(others) > 1:
 				whose = "accounts " + joinComma(others)
 			}
-			changed[a] = true
-			c.Problems = append(c.Problems, fmt.Sprintf("account %s: login identity shared: receiving %s holds the identity %s holds there too (alike but for case, padding or Unicode form at most), which legacy %s did not give account %s: whoever logs in with it reaches either account's grants", a, is, whose, was, a))
+			shared[a] = true
+			p := fmt.Sprintf("account %s: login identity shared: receiving %s holds the identity %s holds there too (alike but for case, padding or Unicode form at most), which legacy %s did not give account %s: whoever logs in with it reaches either account's grants; this blocks the migration until the plan acknowledges %s.%s under verification.acknowledge with the reason (an account the platform already held for the same person)", a, is, whose, was, a, FindingLoginShared, receiving.Table)
+			if c.shared == nil {
+				c.shared = map[string]bool{}
+			}
+			c.shared[p] = true
+			c.Problems = append(c.Problems, p)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -129,13 +130,67 @@ func TestCheckLoginsSharedIdentity(t *testing.T) {
 				AccountLogins{Table: "app_user", Columns: []string{"hsa_id"}, Of: c.after}); err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(ac.LoginChanged, ",") != strings.Join(c.changed, ",") || ac.OK != (len(c.changed) == 0) {
-				t.Fatalf("changed %v, ok %v, problems %q; want changed %v", ac.LoginChanged, ac.OK, ac.Problems, c.changed)
+			// A share is named apart from a change (which no
+			// acknowledgement passes): either fails until acknowledged.
+			failed := append(append([]string(nil), ac.LoginChanged...), ac.LoginShared...)
+			sort.Strings(failed)
+			if strings.Join(failed, ",") != strings.Join(c.changed, ",") || ac.OK != (len(c.changed) == 0) {
+				t.Fatalf("changed %v, shared %v, ok %v, problems %q; want changed or shared %v", ac.LoginChanged, ac.LoginShared, ac.OK, ac.Problems, c.changed)
 			}
 			for _, p := range ac.Problems {
 				if strings.Contains(p, "SE2321") || strings.Contains(strings.ToLower(p), "se2321") || strings.Contains(p, "sa") && strings.Contains(p, "åsa") {
 					t.Fatalf("a problem shows an identity: %s", p)
 				}
+			}
+		})
+	}
+}
+
+// A receiving platform that already holds accounts may hold the same
+// clinician's account from another registry, under the HSA-id a migrated
+// account carries: the plan acknowledges that sharing with its reason, and
+// the check passes naming the accounts. A changed or swapped identity
+// gives one account another's login and no acknowledgement passes it,
+// nor does one acknowledged for sharing pass a share it does not cover.
+func TestCheckLoginsSharedAcknowledged(t *testing.T) {
+	const hsaA, hsaB = "SE2321000016-000A", "SE2321000016-000B"
+	one := func(ids ...string) [][]string { return [][]string{ids} }
+	legacy := map[string][][]string{"1": one(hsaA), "2": one(hsaB)}
+	for _, c := range []struct {
+		name           string
+		after          map[string][][]string
+		ok             bool
+		changed, share []string
+	}{
+		{"a receiving-only account", map[string][][]string{"1": one(hsaA), "2": one(hsaB), "9": one(hsaA)}, true, nil, []string{"9"}},
+		{"swapped", map[string][][]string{"1": one(hsaB), "2": one(hsaA)}, false, []string{"1", "2"}, nil},
+		{"an account that had another", map[string][][]string{"1": one(hsaA), "2": one(hsaA)}, false, []string{"2"}, nil},
+		{"swapped beside a receiving-only account", map[string][][]string{"1": one(hsaB), "2": one(hsaA), "9": one(hsaA)}, false, []string{"1", "2"}, []string{"9"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ac := AccessCheck{OK: true}
+			if err := ac.CheckLogins(context.Background(),
+				AccountLogins{Table: "anvandare", Columns: []string{"hsa_id"}, Of: legacy},
+				AccountLogins{Table: "app_user", Columns: []string{"hsa_id"}, Of: c.after}); err != nil {
+				t.Fatal(err)
+			}
+			if ac.OK || ac.LoginTable != "app_user" {
+				t.Fatalf("unacknowledged: ok %v, table %q, problems %q; want a failure on app_user", ac.OK, ac.LoginTable, ac.Problems)
+			}
+			ac.AcknowledgeShared("the platform holds the clinicians' accounts of other registries")
+			if ac.OK != c.ok || strings.Join(ac.LoginChanged, ",") != strings.Join(c.changed, ",") || strings.Join(ac.LoginShared, ",") != strings.Join(c.share, ",") {
+				t.Fatalf("acknowledged: ok %v, changed %v, shared %v, problems %q; want ok %v, changed %v, shared %v", ac.OK, ac.LoginChanged, ac.LoginShared, ac.Problems, c.ok, c.changed, c.share)
+			}
+			if len(c.share) > 0 && ac.LoginSharedReason == "" {
+				t.Fatalf("the acknowledgement's reason is not kept")
+			}
+			for _, p := range ac.Problems {
+				if strings.Contains(p, "login identity shared") {
+					t.Fatalf("an acknowledged share is still a problem: %s", p)
+				}
+			}
+			if !c.ok && len(ac.Problems) == 0 {
+				t.Fatal("fails without a problem saying why")
 			}
 		})
 	}

@@ -433,7 +433,11 @@ func unitRows(u UnitCheck) string {
 // identity changed.
 func accessMark(a *AccessCheck) string {
 	if a.OK && a.Logins > 0 {
-		return fmt.Sprintf("no account sees more than before, and the %d compared keep their login identities", a.Logins)
+		shared := ""
+		if len(a.LoginShared) > 0 {
+			shared = fmt.Sprintf("; %d share a login identity with another account of %s, acknowledged: %s (%s)", len(a.LoginShared), a.LoginTable, a.LoginSharedReason, strings.Join(a.LoginShared, ", "))
+		}
+		return fmt.Sprintf("no account sees more than before, and the %d compared keep their login identities%s", a.Logins, shared)
 	}
 	if a.OK {
 		return "no account sees more than before"
@@ -442,7 +446,7 @@ func accessMark(a *AccessCheck) string {
 	for _, l := range []struct {
 		what     string
 		accounts []string
-	}{{"widened", a.Widened}, {"from an expired appointment", a.Expired}, {"without basis", a.Baseless}, {"login identity changed", a.LoginChanged}} {
+	}{{"widened", a.Widened}, {"from an expired appointment", a.Expired}, {"without basis", a.Baseless}, {"login identity changed", a.LoginChanged}, {"login identity shared", a.LoginShared}} {
 		if len(l.accounts) > 0 {
 			parts = append(parts, l.what+": "+strings.Join(l.accounts, ", "))
 		}

@@ -514,6 +514,13 @@ func (r *Report) writeUnitsText(w io.Writer) {
 		if a.Logins > 0 {
 			logins = fmt.Sprintf(", login identity changed %d of %d", len(a.LoginChanged), a.Logins)
 		}
+		if len(a.LoginShared) > 0 {
+			state := "NOT ACKNOWLEDGED"
+			if a.LoginSharedReason != "" {
+				state = "acknowledged: " + a.LoginSharedReason
+			}
+			logins += fmt.Sprintf(", login identity shared %d (%s)", len(a.LoginShared), state)
+		}
 		fmt.Fprintf(w, "access on %s: %d accounts with %d grants before, %d with %d after; widened %d, expired carried %d, without basis %d%s, %s\n",
 			a.ReferenceDate, a.LegacyAccounts, a.LegacyGrants, a.Accounts, a.Grants, len(a.Widened), len(a.Expired), len(a.Baseless), logins, okText(a.OK))
 	}
