@@ -225,9 +225,38 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 		if err := c.CheckLogins(ctx, legacyAccounts.logins, receivingAccounts.logins); err != nil {
 			return fmt.Errorf("access: %w", err)
 		}
+		acknowledgeShared(&c, r.plan.Verification.Acknowledge)
 	}
 	rep.AddAccess(c)
 	return nil
+}
+
+// acknowledgeShared applies the plan's login_shared.<receiving accounts
+// table> acknowledgement to the access check: the accounts it names as
+// sharing a login identity pass with the plan's reason; a changed one
+// still fails (verify.AccessCheck.AcknowledgeShared).
+func acknowledgeShared(c *verify.AccessCheck, acks map[string]mappings.Str) {
+	if len(c.LoginShared) == 0 {
+		return
+	}
+	if reason, ok := acks[verify.FindingLoginShared+"."+c.LoginTable]; ok {
+		c.AcknowledgeShared(reason.Value)
+	}
+}
+
+// loginSharedFinding is the finding, named login_shared.<receiving
+// accounts table>, of the accounts that share a login identity with
+// another; none when none do. It is what verification.acknowledge names
+// (and what the review page and the report list as acknowledged); the
+// access check itself fails on the share until then.
+func loginSharedFinding(a *verify.AccessCheck) []verify.Finding {
+	if a == nil || len(a.LoginShared) == 0 {
+		return nil
+	}
+	n := int64(len(a.LoginShared))
+	return []verify.Finding{{Kind: verify.FindingLoginShared, Subject: a.LoginTable, Count: n, Of: int64(a.Accounts),
+		Message: fmt.Sprintf("%d %s of receiving %s (%s) share a login identity with another account there that the legacy platform did not give them: whoever logs in with it reaches either account's grants, which blocks the migration unless the platform already held the same person's account (from another registry)",
+			n, map[bool]string{true: "account", false: "accounts"}[n == 1], a.LoginTable, strings.Join(a.LoginShared, ", "))}}
 }
 
 // receivingUnits reads the care units and their regions as the receiving

@@ -1153,6 +1153,7 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mapp
 		fs = append(fs, f)
 	}
 	fs = append(fs, r.codesNeverSeen(used)...)
+	fs = append(fs, loginSharedFinding(sum.Access)...)
 	seen := map[string]bool{}
 	for i := range fs {
 		f := &fs[i]

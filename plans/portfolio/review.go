@@ -369,6 +369,8 @@ func findingText(id string, tr func(string, string) string) string {
 			"earlier and deleted versions of table %s's rows (system versioning) neither migrated nor archived"},
 		plans.FindingLargeObjectsNotRead: {"innehållet i de stora objekten i kolumnen %s varken migreras eller arkiveras, bara deras nummer",
 			"the content of the large objects in column %s neither migrated nor archived, only their numbers"},
+		verify.FindingLoginShared: {"mottagande konton i tabellen %s som delar inloggningsidentitet (ett HSA-id, ett användarnamn) med ett annat konto där, som det gamla systemet inte gav dem, så att den som loggar in med den når båda kontonas behörigheter; en ändrad eller bytt identitet underkänns ändå",
+			"receiving accounts of table %s that share a login identity (an HSA-id, a user name) with another account there which the legacy platform did not give them, so that whoever logs in with it reaches either account's grants; a changed or swapped identity still fails"},
 		plans.FindingCatalogueLimited: {"källans konto ser bara vissa tabeller: de det inte ser varken migreras, arkiveras eller undantas (%s)",
 			"the source account sees only some tables: those it cannot see are neither migrated, archived nor excluded (%s)"},
 	}
