@@ -31,11 +31,17 @@ var unreadPersonRows = [][]connectors.Value{
 // patient, with the plan's extra lines.
 func runUnreadPersons(t *testing.T, person, extra string) (*verify.Report, error, *verify.Summary, error, []string) {
 	t.Helper()
+	return runPersonRows(t, unreadPersonRows, person, extra)
+}
+
+// runPersonRows is runUnreadPersons over other visits.
+func runPersonRows(t *testing.T, rows [][]connectors.Value, person, extra string) (*verify.Report, error, *verify.Summary, error, []string) {
+	t.Helper()
 	dir := t.TempDir()
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
 	writeTables(t, src, []connectors.Table{
 		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("datum")}},
-	}, map[string][][]connectors.Value{"besok": unreadPersonRows})
+	}, map[string][][]connectors.Value{"besok": rows})
 	write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables:\n  - name: visit\n    primary_key: [visit_id]\n    columns:\n      - {name: visit_id, type: bigint}\n      - {name: visit_date, type: date}\n")
 	write(t, filepath.Join(dir, "m.yaml"), "tables:\n  - target: visit\n    source: besok\n    person: "+person+"\n    unit: {none: test}\n    columns:\n      visit_id: id\n      visit_date: {expr: date(datum)}\n")
 	write(t, filepath.Join(dir, "optout.txt"), "19460101-0301\n")
@@ -50,6 +56,79 @@ func runUnreadPersons(t *testing.T, person, extra string) (*verify.Report, error
 		t.Fatalf("verify: %v", verErr)
 	}
 	return rep, runErr, sum, verErr, targetColumn(t, opts.TargetURL, "visit", 0)
+}
+
+// A record whose person: reads NULL and that is archived for another
+// reason (here a date that is none) goes into the archive package
+// unchecked: the package is the registry's data too, and a patient who
+// opted out may be in it. Before, only migrated records were counted:
+// the archived one was not, and verification passed. Now both are counted
+// in the one finding person_not_checked (report.json splits off the
+// archived ones as person_not_checked_archived), acknowledged by the same
+// key as before; an archived record whose number was asked is not.
+func TestRunPersonNotCheckedArchived(t *testing.T) {
+	rows := [][]connectors.Value{
+		{int64(1), nil, "2010-05-01"},
+		{int64(2), nil, "not a date"},
+		{int64(3), "191212121212", "not a date"},
+		{int64(4), "194601010301", "not a date"},
+		{int64(5), "191212121212", "2010-05-01"},
+	}
+	share := "verification: {acknowledge: {archived_share.besok: small test table"
+	for _, c := range []struct {
+		name     string
+		rows     [][]connectors.Value
+		migrated string
+		// unread counts the records whose person could not be read,
+		// archived those of them archived; message is the finding's.
+		unread, archived int64
+		message          string
+	}{
+		{"both", rows, "1,5", 2, 1, "2 records of besok whose person could not be read (1 migrated, 1 archived): not checked against the opt-out and erasure lists"},
+		// Before, this run and its verification passed, exit 0.
+		{"archived only", rows[1:], "5", 1, 1, "1 record of besok whose person could not be read (0 migrated, 1 archived): not checked against the opt-out and erasure lists"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rep, runErr, sum, verErr, ids := runPersonRows(t, c.rows, "personnr", share+"}}\n")
+			if got := strings.Join(ids, ","); got != c.migrated {
+				t.Fatalf("migrated visits %s, want %s", got, c.migrated)
+			}
+			if runErr != nil {
+				t.Fatalf("run: %v %v", runErr, rep.Problems)
+			}
+			var tc verify.TableCheck
+			for _, x := range rep.Tables {
+				if x.Source == "besok" {
+					tc = x
+				}
+			}
+			if tc.Archived != 2 || tc.Excluded != 1 {
+				t.Fatalf("besok: %d archived, %d excluded, want 2 and 1", tc.Archived, tc.Excluded)
+			}
+			if tc.Warnings["person_not_checked"] != c.unread || tc.Warnings["person_not_checked_archived"] != c.archived {
+				t.Errorf("report.json: besok warnings %v, want person_not_checked %d, of them person_not_checked_archived %d", tc.Warnings, c.unread, c.archived)
+			}
+			if verErr == nil || sum.Pass {
+				t.Fatalf("verification passes with a record archived unchecked")
+			}
+			var f *verify.Finding
+			for i := range sum.Findings {
+				if sum.Findings[i].ID == "person_not_checked_archived.besok" {
+					t.Errorf("a second finding for the same records: %+v", sum.Findings[i])
+				}
+				if sum.Findings[i].ID == "person_not_checked.besok" {
+					f = &sum.Findings[i]
+				}
+			}
+			if f == nil || f.Count != c.unread || f.Acknowledged || f.Message != c.message {
+				t.Fatalf("verification's finding %+v, want person_not_checked.besok counting %d, unacknowledged, saying %q", f, c.unread, c.message)
+			}
+			_, runErr, sum, verErr, _ = runPersonRows(t, c.rows, "personnr", share+", person_not_checked.besok: visits registered without an identity number}}\n")
+			if runErr != nil || verErr != nil || !sum.Pass {
+				t.Fatalf("acknowledged: run %v, verify %v", runErr, verErr)
+			}
+		})
+	}
 }
 
 // A record whose person: reads NULL cannot be asked of the opt-out and
