@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -84,7 +85,8 @@ type Outcome struct {
 	NotChosen []string
 	// Warnings are codes of doubts the record raised but that did not
 	// stop it (pnr_century_resolved, exclusion_century_ambiguous,
-	// person_not_checked), each at most once; the ledger counts them.
+	// person_not_checked, on a migrated or archived record), each at most
+	// once; the ledger counts them.
 	Warnings []string
 }
 
@@ -182,13 +184,19 @@ func (p *TableProgram) failureOf(err error) failure {
 // program's Source table). It is pure: the same row and Env always give
 // the same outcome and the same bytes. A TableProgram is not safe for
 // concurrent use.
-func (p *TableProgram) Apply(row []connectors.Value) Outcome {
+func (p *TableProgram) Apply(row []connectors.Value) (o Outcome) {
 	p.state.env.R, p.state.env.C = row, &p.state.choices
-	defer func() { p.state.env.R = nil }()
-	p.env.warnings.reset()
 	// unchecked says the person read NULL: no list could be asked, which
-	// a record that migrates carries as WarnPersonNotChecked.
+	// a record kept, migrated or archived (the archive package is the
+	// registry's data too), carries as WarnPersonNotChecked.
 	unchecked := false
+	defer func() {
+		p.state.env.R = nil
+		if unchecked && o.Kind != Excluded {
+			o.Warnings = append(slices.Clip(o.Warnings), WarnPersonNotChecked)
+		}
+	}()
+	p.env.warnings.reset()
 	if p.person != nil && (p.env.OptOut != nil || p.env.Erasure != nil) {
 		o, ok, unread := p.personOutcome(row)
 		if ok {
@@ -249,11 +257,7 @@ func (p *TableProgram) Apply(row []connectors.Value) Outcome {
 			return o
 		}
 	}
-	warns := p.env.warnings.take()
-	if unchecked {
-		warns = append(warns, WarnPersonNotChecked)
-	}
-	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, SourceNonNull: fed, NotChosen: notChosen, Warnings: warns}
+	return Outcome{Kind: Migrated, Row: out, Values: notes, Nulled: nulled, Lost: lost, SourceNonNull: fed, NotChosen: notChosen, Warnings: p.env.warnings.take()}
 }
 
 // personOutcome decides a record by its person: excluded by a list,

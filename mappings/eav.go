@@ -320,7 +320,7 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		if x, ok := p.excludeByLeftOutPerson(pivot, values, fate); ok {
 			o = x
 		} else if slices.Contains(x.Warnings, WarnPersonCopiesUnjoined) {
-			o = Outcome{Kind: Archived, Reason: ReasonPersonCopies, Detail: x.Detail, Warnings: append(notMigrated(o.Warnings), x.Warnings...)}
+			o = Outcome{Kind: Archived, Reason: ReasonPersonCopies, Detail: x.Detail, Warnings: slices.Concat(o.Warnings, x.Warnings)}
 		} else {
 			o.Warnings = append(o.Warnings, x.Warnings...)
 		}
@@ -329,7 +329,7 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		if v, ok := e.spelledVariables(values, fate, filled); ok {
 			o = Outcome{Kind: Archived, Reason: ReasonVariableSpelling, SourceColumn: e.Values.Columns[e.Attribute].Name,
 				Detail:   "a value row names variable " + v + " in another case or accent, with trailing spaces or in another Unicode form, and none names it exactly: a case- or accent-blind source takes it for the form's " + v,
-				Warnings: notMigrated(o.Warnings)}
+				Warnings: o.Warnings}
 		}
 	}
 	if cap(p.state.entityValues) < len(values) {
@@ -388,15 +388,6 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		}
 	}
 	return out
-}
-
-// notMigrated drops from a migrated form's warnings those only a
-// migrated record raises (person_not_checked), for the form archived.
-func notMigrated(ws []string) []string {
-	if !slices.Contains(ws, WarnPersonNotChecked) {
-		return ws
-	}
-	return slices.DeleteFunc(slices.Clone(ws), func(w string) bool { return w == WarnPersonNotChecked })
 }
 
 // spelledVariables finds the value rows no column reads (fate -1) whose

@@ -47,15 +47,22 @@ const WarnExclusionByDigits = "exclusion_by_digits"
 // tell, so the run does not pass until the plan acknowledges it.
 const WarnListCenturyDiffers = "list_century_differs"
 
-// WarnPersonNotChecked is counted for a record that migrates while its
-// person: reads NULL (a NULL or declared-NULL number, a form without its
-// person's variable): there is no number to ask the opt-out and erasure
-// lists, so a listed patient's record would migrate and nobody could
-// tell. The data may not say whose record it is, but that is for the
+// WarnPersonNotChecked is counted for a record kept, migrated or
+// archived, while its person: reads NULL (a NULL or declared-NULL number,
+// a form without its person's variable): there is no number to ask the
+// opt-out and erasure lists, so a listed patient's record would migrate,
+// or go into the archive package (the registry's data too, handed to the
+// same data controller), and nobody could tell. The data may not say whose record it is, but that is for the
 // registry holder to know: the finding fails verification until the plan
 // acknowledges it. A number that is there but no valid one is archived
 // (person_length, person_checksum…) or asked by its digits instead.
 const WarnPersonNotChecked = "person_not_checked"
+
+// WarnPersonNotCheckedArchived counts, of a table's person_not_checked
+// records, those archived: the ledger keeps both so that report.json
+// tells how many migrated and how many went into the archive package.
+// Verification makes one finding of them, person_not_checked.
+const WarnPersonNotCheckedArchived = "person_not_checked_archived"
 
 // PersonList is an opt-out or an erasure list: the patients whose records
 // are excluded, written nowhere, not even to the archive.

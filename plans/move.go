@@ -100,6 +100,20 @@ func (w *writer) maybeFlush() error {
 	return nil
 }
 
+// notChecked counts a record whose person could not be read, kept as
+// kind: person_not_checked counts every one migrated or archived, and
+// person_not_checked_archived those archived, so that report.json splits
+// them; an excluded one went nowhere and is not counted.
+func notChecked(tl *verify.TableLedger, kind mappings.OutcomeKind) {
+	switch kind {
+	case mappings.Archived:
+		tl.Warn(mappings.WarnPersonNotChecked)
+		tl.Warn(mappings.WarnPersonNotCheckedArchived)
+	case mappings.Migrated:
+		tl.Warn(mappings.WarnPersonNotChecked)
+	}
+}
+
 // record accounts for one source record's outcome: target row, archive,
 // or a count only.
 func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, keyIdx []int, o mappings.Outcome) error {
@@ -115,13 +129,13 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)
 	}
-	if unchecked && o.Kind == mappings.Migrated && (w.tp == nil || w.tp.Merge == nil || o.Row == nil) {
-		// Counted as it migrates: one the receiving row's checks
-		// archive instead is counted by their reason. A merged
-		// registration's record is counted when the merge decides
+	if unchecked && (o.Kind == mappings.Archived || w.tp == nil || w.tp.Merge == nil || o.Row == nil) {
+		// Counted by the outcome it ends with: one the receiving row's
+		// checks archive goes into the archive package unchecked. A
+		// merged registration's record is counted when the merge decides
 		// (merge), which sees whether another of its records was
 		// checked.
-		tl.Warn(mappings.WarnPersonNotChecked)
+		notChecked(tl, o.Kind)
 	}
 	unit, err := w.classify(w.tp, t, tl, row, o)
 	if err != nil {
@@ -714,7 +728,7 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			case mappings.Migrated:
 				tl.Migrate()
 				if !checked && slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked) {
-					tl.Warn(mappings.WarnPersonNotChecked)
+					notChecked(tl, o.Kind)
 				}
 				if err := w.values(tp.Source, tl, c.key, c.notes); err != nil {
 					return err
@@ -723,6 +737,9 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			case mappings.Excluded:
 				tl.Exclude(o.Reason)
 				continue
+			}
+			if !checked && slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked) {
+				notChecked(tl, o.Kind)
 			}
 			rec := archivedRecord(c.key, c.source, o, unit)
 			if err := w.arc.Add(tp.Source, rec); err != nil {

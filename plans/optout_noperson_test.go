@@ -3,6 +3,7 @@ package plans_test
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -177,7 +178,7 @@ func TestRunPersonNotChecked(t *testing.T) {
 			if err := rep.WriteText(&text); err != nil {
 				t.Fatal(err)
 			}
-			want := "whose person could not be read: not checked against the opt-out and erasure lists"
+			want := "whose person could not be read (" + strconv.FormatInt(n, 10) + " migrated, 0 archived): not checked against the opt-out and erasure lists"
 			if !strings.Contains(text.String(), want) || !strings.Contains(text.String(), "acknowledges person_not_checked.besok") {
 				t.Errorf("the run's summary does not name the unchecked records:\n%s", text.String())
 			}
@@ -331,4 +332,72 @@ func TestRunPersonNotCheckedInAMerge(t *testing.T) {
 			t.Errorf("verify counts %d, want 1", f.Count)
 		}
 	}
+}
+
+// A record without a number of its own archived under a parent archived
+// unchecked (here for a birth date that is none), or as an orphan with
+// no parent to check it, goes into the archive package unchecked and is
+// counted; one under a parent whose number was asked is not, archived or
+// migrated. Before, none of them was counted.
+func TestRunPersonNotCheckedArchivedFollowsParent(t *testing.T) {
+	withParentOutcomesSpilled(t, func(t *testing.T) {
+		dir := t.TempDir()
+		srcURL := writeOptoutRegistry(t, dir, []connectors.Table{
+			{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("personnr"), textCol("fodd")}},
+			{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), intCol("patient_id"), textCol("personnr")}},
+		}, map[string][][]connectors.Value{
+			"patient": {{int64(1), nil, "bad"}, {int64(2), "19121212-1212", "bad"}, {int64(3), "19121212-1212", "2000-01-01"}},
+			"besok": {{int64(10), int64(1), nil}, {int64(11), int64(2), nil}, {int64(12), int64(3), nil},
+				{int64(13), int64(99), nil}, {int64(14), int64(1), "19121212-1212"}},
+		}, `platform: t
+tables:
+  - name: patient
+    primary_key: [patient_id]
+    columns: [{name: patient_id, type: bigint}, {name: born, type: date}]
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint}, {name: patient_id, type: bigint}]
+`, `tables:
+  - target: patient
+    source: patient
+    person: personnr
+    columns: {patient_id: id, born: {expr: date(fodd)}}
+  - target: visit
+    source: besok
+    person: personnr
+    parent: {table: patient, key: [patient_id]}
+    columns: {visit_id: id, patient_id: patient_id}
+`, "19460101-0301\n")
+		ack := "verification: {acknowledge: {archived_share.patient: small test, archived_share.besok: small test, person_not_checked.patient: test, person_not_checked.besok: test}}\n"
+		plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt, unmatched: {acknowledged: 1, reason: no such patient here}}\n"+ack)
+		work := t.TempDir()
+		opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(work, "t.db"), WorkDir: work}
+		rep, err := plans.Run(context.Background(), loadPlan(t, plan), opts)
+		if err != nil {
+			t.Fatalf("run: %v %v", err, rep)
+		}
+		// patient 1; visits 10 (under patient 1) and 13 (an orphan).
+		want := map[string]int64{"patient": 1, "besok": 2}
+		for _, tc := range rep.Tables {
+			if got, a := tc.Warnings["person_not_checked"], tc.Warnings["person_not_checked_archived"]; got != want[tc.Source] || a != want[tc.Source] {
+				t.Errorf("%s: %d records counted person_not_checked, %d of them archived, want %d and %d (warnings %v)", tc.Source, got, a, want[tc.Source], want[tc.Source], tc.Warnings)
+			}
+		}
+		sum, err := plans.Verify(context.Background(), loadPlan(t, plan), opts)
+		if err != nil || !sum.Pass {
+			t.Fatalf("verify: %v", err)
+		}
+		n := 0
+		for _, f := range sum.Findings {
+			if f.Kind == "person_not_checked" {
+				n++
+				if f.Count != want[f.Subject] {
+					t.Errorf("verify's finding %s counts %d, want %d", f.ID, f.Count, want[f.Subject])
+				}
+			}
+		}
+		if n != 2 {
+			t.Errorf("%d person_not_checked findings, want 2", n)
+		}
+	})
 }

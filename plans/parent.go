@@ -949,7 +949,7 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 				return o, nil
 			}
 			return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonOrphan,
-				Detail: fmt.Sprintf("its key to a record of %s (%s) is empty", p.Records.Name, strings.Join(p.Key, ", "))}, nil
+				Detail: fmt.Sprintf("its key to a record of %s (%s) is empty", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: uncheckedOf(o)}, nil
 		}
 	}
 	po, found, near, err := w.parentOf(key)
@@ -974,20 +974,47 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 			return o, nil
 		}
 		return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonOrphan,
-			Detail: fmt.Sprintf("no record of %s has the key in %s", p.Records.Name, strings.Join(p.Key, ", "))}, nil
+			Detail: fmt.Sprintf("no record of %s has the key in %s", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: uncheckedOf(o)}, nil
 	case po.kind == mappings.Excluded:
 		return mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}, nil
 	case po.kind == mappings.Archived && o.Kind == mappings.Migrated:
-		return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonParentArchived,
-			Detail: fmt.Sprintf("its parent record in %s is archived (%s)", p.Records.Name, po.reason)}, nil
-	case po.reason != mappings.WarnPersonNotChecked && matchedAgainstLists(p.Table) && slices.Contains(o.Warnings, mappings.WarnPersonNotChecked):
+		a := mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonParentArchived,
+			Detail: fmt.Sprintf("its parent record in %s is archived (%s)", p.Records.Name, strings.TrimSuffix(po.reason, uncheckedMark))}
+		if !checkedParent(p, po) {
+			// Into the archive package as unchecked as it came.
+			a.Warnings = uncheckedOf(o)
+		}
+		return a, nil
+	case checkedParent(p, po) && slices.Contains(o.Warnings, mappings.WarnPersonNotChecked):
 		// The record's own number is missing, but its parent's was asked
 		// of the lists, and an excluded parent excludes it: it was
-		// checked as its parent's. A parent that was not (remember notes
-		// it) leaves the record unchecked too.
+		// checked as its parent's, whether it migrates or is archived. A
+		// parent that was not (remember notes it) leaves the record
+		// unchecked too.
 		o.Warnings = slices.DeleteFunc(slices.Clone(o.Warnings), func(w string) bool { return w == mappings.WarnPersonNotChecked })
 	}
 	return o, nil
+}
+
+// uncheckedMark ends the remembered reason of an archived parent record
+// whose person could not be read (a migrated one's reason is
+// person_not_checked itself): its children were not checked through it.
+const uncheckedMark = "; " + mappings.WarnPersonNotChecked
+
+// checkedParent says whether the parent record po, kept, had its person
+// asked of the lists: its table is matched against them and its own
+// person was read.
+func checkedParent(p *mappings.ParentProgram, po parentOutcome) bool {
+	return matchedAgainstLists(p.Table) && po.reason != mappings.WarnPersonNotChecked && !strings.HasSuffix(po.reason, uncheckedMark)
+}
+
+// uncheckedOf gives the person_not_checked warning of o for an outcome
+// that replaces it (nil when o has none): the record stays as unchecked.
+func uncheckedOf(o mappings.Outcome) []string {
+	if slices.Contains(o.Warnings, mappings.WarnPersonNotChecked) {
+		return []string{mappings.WarnPersonNotChecked}
+	}
+	return nil
 }
 
 // parentOf looks up the parent record that a child's key (no value of
@@ -1105,10 +1132,16 @@ func (w *writer) remember(t *connectors.Table, row []connectors.Value, keyIdx []
 	if st == nil {
 		return nil
 	}
-	if o.Kind == mappings.Migrated && slices.Contains(o.Warnings, mappings.WarnPersonNotChecked) {
-		// A migrated record has no reason: this one says its children
-		// were not checked through it either (followParent).
-		o.Reason = mappings.WarnPersonNotChecked
+	if slices.Contains(o.Warnings, mappings.WarnPersonNotChecked) {
+		// Its children were not checked through it either
+		// (followParent): a migrated record has no reason, so this is
+		// its reason; an archived one's reason is marked.
+		switch o.Kind {
+		case mappings.Migrated:
+			o.Reason = mappings.WarnPersonNotChecked
+		case mappings.Archived:
+			o.Reason += uncheckedMark
+		}
 	}
 	return st.remember(w.ctx, pick(row, keyIdx), o, unit)
 }

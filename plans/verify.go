@@ -1131,8 +1131,14 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mapp
 		for _, code := range sortedCodes(tl.Warnings) {
 			n := tl.Warnings[code]
 			msg := fmt.Sprintf("%d %s of %s raised %s", n, recordWord(n), tl.Source, code)
-			if code == mappings.WarnPersonNotChecked {
-				msg = fmt.Sprintf("%d %s of %s migrated whose person could not be read: not checked against the opt-out and erasure lists", n, recordWord(n), tl.Source)
+			switch code {
+			case mappings.WarnPersonNotChecked:
+				a := tl.Warnings[mappings.WarnPersonNotCheckedArchived]
+				msg = fmt.Sprintf("%d %s of %s whose person could not be read (%d migrated, %d archived): not checked against the opt-out and erasure lists", n, recordWord(n), tl.Source, n-a, a)
+			case mappings.WarnPersonNotCheckedArchived:
+				// Part of person_not_checked's count: one finding, one
+				// acknowledgement for the table's unchecked records.
+				continue
 			}
 			fs = append(fs, verify.Finding{Kind: code, Subject: tl.Source, Count: n, Of: tl.Read, Message: msg})
 		}
