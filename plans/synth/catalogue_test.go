@@ -175,9 +175,9 @@ func checkWhere(w catWhere) error {
 		return fmt.Errorf("check %s is for archived records", w.Check)
 	}
 	switch w.Warning {
-	case "", mappings.WarnCenturyResolved, mappings.WarnCenturyAmbiguous:
+	case "", mappings.WarnCenturyResolved, mappings.WarnCenturyAmbiguous, mappings.WarnPersonNotChecked:
 	default:
-		return fmt.Errorf("warning %q: want %s or %s", w.Warning, mappings.WarnCenturyResolved, mappings.WarnCenturyAmbiguous)
+		return fmt.Errorf("warning %q: want %s, %s or %s", w.Warning, mappings.WarnCenturyResolved, mappings.WarnCenturyAmbiguous, mappings.WarnPersonNotChecked)
 	}
 	if ((w.Check != "" && w.Check != "kept" && w.Check != "source_text") || w.ValueReason != "") && w.TargetColumn == "" {
 		return fmt.Errorf("check and value_reason need target_column")
