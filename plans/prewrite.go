@@ -77,7 +77,7 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	if diffs = append(diffs, engines...); len(diffs) > 0 {
 		return fmt.Errorf("%w; nothing was written:\n%s\n(regflytt creates missing tables itself: drop the differing tables, or use a fresh database)", ErrTargetDiffers, strings.Join(diffs, "\n"))
 	}
-	if err := r.requireEmpty(ctx, snap, s.prog, byName); err != nil {
+	if err := r.requireEmpty(ctx, snap, byName); err != nil {
 		return err
 	}
 	if err := checkWorkDir(r.opts.WorkDir); err != nil {

@@ -329,22 +329,22 @@ func redacted(url string) string {
 }
 
 // requireEmpty refuses to add rows to receiving tables that already hold
-// some: the counts could not prove anything then. Resuming an interrupted
-// run is a later feature; until then, start from empty tables. Only the
-// tables in existing are counted; the others are created empty.
-func (r *runner) requireEmpty(ctx context.Context, snap connectors.Snapshot, prog *mappings.Program, existing map[string]*connectors.Table) error {
-	seen := map[string]bool{}
-	for _, tp := range prog.Tables {
-		if seen[tp.Target.Name] || existing[tp.Target.Name] == nil {
+// some: the counts could not prove anything then. Every table the
+// receiving schema declares is asked, the ones no mapping fills too (the
+// end check holds them to no rows, so a run into one that has some wrote
+// every other table before it failed). Only the tables in existing are
+// counted; the others are created empty.
+func (r *runner) requireEmpty(ctx context.Context, snap connectors.Snapshot, existing map[string]*connectors.Table) error {
+	for _, t := range r.in.Schema.Tables {
+		if existing[t.Name] == nil {
 			continue
 		}
-		seen[tp.Target.Name] = true
-		n, err := snap.Count(ctx, tp.Target.Name)
+		n, err := snap.Count(ctx, t.Name)
 		if err != nil {
 			return fmt.Errorf("target: %w", err)
 		}
 		if n > 0 {
-			return fmt.Errorf("receiving table %s already holds %d rows: regflytt migrates into empty tables (use a fresh database, or empty the table after checking what it holds; nothing was written)", tp.Target.Name, n)
+			return fmt.Errorf("receiving table %s already holds %d rows: regflytt migrates into empty tables (use a fresh database, or empty the table after checking what it holds; nothing was written)", t.Name, n)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package plans_test
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,5 +200,38 @@ func TestRunMappingErrorNamesFileAndLine(t *testing.T) {
 	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
 	if err == nil || !strings.Contains(err.Error(), "bad.yaml:5:21: error M003") {
 		t.Fatalf("got %v, want an M003 at bad.yaml:5:21", err)
+	}
+}
+
+// A receiving table the schema declares and no mapping fills, which
+// already holds rows, is refused before anything is written, as a mapped
+// one is: the run wrote every other table and only its end check failed.
+func TestRunRefusesNonEmptyUnmappedReceivingTable(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 20)
+	pd := copyDemoPlan(t, filepath.Join(dir, "plan"), 5000)
+	schema := filepath.Join(pd, "schema.yaml")
+	b, err := os.ReadFile(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, schema, string(b)+"  - name: extra_note\n    primary_key: [note_id]\n    columns:\n      - {name: note_id, type: integer}\n")
+	tgtFile := filepath.Join(dir, "receiving.db")
+	db, err := sql.Open("sqlite", "file:"+tgtFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`CREATE TABLE extra_note (note_id integer PRIMARY KEY NOT NULL)`, `INSERT INTO extra_note VALUES (7)`} {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	_, err = plans.Run(context.Background(), loadPlan(t, filepath.Join(pd, "plan.yaml")), plans.Options{SourceURL: src, TargetURL: "sqlite://" + tgtFile, WorkDir: filepath.Join(dir, "w")})
+	if err == nil || !strings.Contains(err.Error(), "extra_note already holds 1 rows") || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("a run into a target whose unmapped receiving table holds a row: got %v, want a refusal naming extra_note before writing", err)
+	}
+	if n := countRows(t, "sqlite://"+tgtFile, "extra_note"); n != 1 {
+		t.Fatalf("extra_note holds %d rows after the refused run, want its 1", n)
 	}
 }
