@@ -345,11 +345,14 @@ func (p *Package) eachRecordOf(t *TableSummary, fn func(ArchivedRecord)) error {
 	return errors.Join(recs.Err(), recs.Close())
 }
 
-// maxFormGroup bounds the records of one group (sharing a column's
-// value) unplacedForms asks joined: a form has some dozens of value
-// rows; a value that many records share (a variable's version, its
-// name) names no form.
-const maxFormGroup = 256
+// maxFormPairs bounds the pairs (birth dates times last fours) of one
+// group (records sharing a column's value) unplacedForms asks joined: a
+// value that many records share (a variable's version, its name) names
+// no form. It bounds the pairs, not the records: a big form's short
+// numeric answers (each 1-4 digits, like a last four) made a group of
+// more than 256 records, which was skipped and its listed number left
+// with exit 0. 128 times 128 is what a group of 256 could ask before.
+const maxFormPairs = 128 * 128
 
 // formPart is a value that may be part of a split number (SplitPart),
 // in column col of a record whose other columns' values are keys
@@ -449,7 +452,7 @@ func (p *Package) unplacedForms(req *EraseRequest, kinds map[string][][3]bool, u
 					}
 				}
 				for _, g := range groups {
-					if len(g) >= 2 && len(g) <= maxFormGroup && req.groupNames(parts, g) {
+					if len(g) >= 2 && req.groupNames(parts, g) {
 						unplaced.noteForm(t.Table, t.Columns[e].Name, t.Columns[j].Name)
 					}
 				}
@@ -460,12 +463,24 @@ func (p *Package) unplacedForms(req *EraseRequest, kinds map[string][][3]bool, u
 }
 
 // groupNames reports whether a birth date and a last four of a group,
-// joined either way, name a listed person.
+// joined either way, name a listed person; a group of more pairs than
+// maxFormPairs is not asked.
 func (req *EraseRequest) groupNames(parts []formPart, g []int) bool {
+	var dates, fours []connectors.Value
 	for _, a := range g {
-		for _, b := range g {
-			if parts[a].kind == 1 && parts[b].kind == 2 &&
-				(req.IdentifiesSplit(parts[a].v, parts[b].v) || req.IdentifiesSplit(parts[b].v, parts[a].v)) {
+		switch parts[a].kind {
+		case 1:
+			dates = append(dates, parts[a].v)
+		case 2:
+			fours = append(fours, parts[a].v)
+		}
+	}
+	if len(dates) == 0 || len(fours) == 0 || len(dates)*len(fours) > maxFormPairs {
+		return false
+	}
+	for _, d := range dates {
+		for _, f := range fours {
+			if req.IdentifiesSplit(d, f) || req.IdentifiesSplit(f, d) {
 				return true
 			}
 		}

@@ -299,3 +299,49 @@ func TestArchiveEraseOldFormStorePackage(t *testing.T) {
 		t.Errorf("value rows left %q, want only form 2's\n%s", left, out)
 	}
 }
+
+// A form of an old package (no record of what its person: reads) with
+// more than 256 values that may be a split number's parts (a big form's
+// short numeric answers, each 1-4 digits like a last four) was skipped
+// by the refusal's search: erase left the listed patient's birth date
+// and last four in the package, said the person was found in no
+// archived record and exited 0. A group is bounded by the pairs it asks
+// (birth dates times last fours), not by its records.
+func TestArchiveEraseOldFormStoreBigForm(t *testing.T) {
+	ents := &connectors.Table{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}}}
+	vals := &connectors.Table{Name: "varde", PrimaryKey: []string{"instans_id", "variabel"}, Columns: []connectors.Column{
+		{Name: "instans_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "variabel", Type: connectors.Type{Kind: connectors.KindText}},
+		nullableText("varde"),
+	}}
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: eraseRef.Format("2006-01-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(ents, archive.Record{Reason: "invalid_date", Values: []connectors.Value{int64(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	rows := [][2]string{{"besok", "2024-13-45"}, {"fodd", "19121212"}, {"sista4", "1212"}}
+	for i := range 300 {
+		rows = append(rows, [2]string{fmt.Sprintf("fraga%03d", i), fmt.Sprint(i%5 + 1)})
+	}
+	for _, v := range rows {
+		if err := w.Add(vals, archive.Record{Reason: "invalid_date", Values: []connectors.Value{int64(1), v[0], v[1]}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(eraseRef); err != nil {
+		t.Fatal(err)
+	}
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 24")
+	if code != exitError {
+		t.Fatalf("erase of an old package's big form not told the variables: exit %d, want %d\n%s\n%s", code, exitError, out, errs)
+	}
+	for _, want := range []string{"varde", "instans_id", "--plan"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the refusal does not name %q:\n%s", want, errs)
+		}
+	}
+}
