@@ -533,6 +533,8 @@ func erasePersonColumns(g *globals, pkg *archive.Package, planPath string, flags
 type sealedErasure struct {
 	sealed, clear string
 	recipients    []age.Recipient
+	// ids opened the old version; the new one must open with them too.
+	ids []age.Identity
 }
 
 // openSealed opens the sealed package at path into a clear copy beside
@@ -550,7 +552,7 @@ func openSealed(path, identity string, recipients []string, recipientsFile strin
 	if err != nil {
 		return nil, err
 	}
-	s := &sealedErasure{sealed: path, clear: path + ".erase-clear", recipients: rs}
+	s := &sealedErasure{sealed: path, clear: path + ".erase-clear", recipients: rs, ids: ids}
 	if _, err := os.Lstat(s.clear); err == nil {
 		return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): it may hold personal data in clear: check it and remove it first", s.clear)
 	}
@@ -575,6 +577,12 @@ func (s *sealedErasure) reseal() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("erase: the erasure is NOT in %s (sealing the new version failed): %w", s.sealed, err)
 	}
+	// The old version is gone once the new one replaces it: a mistyped
+	// --recipient would leave a package no one at hand can open. The key
+	// that opened the old one must open the new one.
+	if err := opens(out, s.ids); err != nil {
+		return "", fmt.Errorf("erase: the erasure is NOT in %s: the new version, sealed to the --recipient keys given, cannot be opened with the --identity that opened the old one (%w); seal it to that key's recipient too, and to the data controller's", s.sealed, err)
+	}
 	if err := os.Rename(out, s.sealed); err != nil {
 		return "", fmt.Errorf("erase: the erasure is NOT in %s (the new version could not replace it): %w", s.sealed, err)
 	}
@@ -582,6 +590,19 @@ func (s *sealedErasure) reseal() (string, error) {
 		return "", fmt.Errorf("erase: %s is the new version, but its checksum could not be put beside it (its SHA-512 is %s): %w", s.sealed, sum, err)
 	}
 	return sum, nil
+}
+
+// opens checks that one of ids opens the sealed file at path: its header
+// names a recipient they are, and its MAC holds under the file key they
+// unwrap (the payload was written and synced just before).
+func opens(path string, ids []age.Identity) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = age.Decrypt(f, ids...)
+	return err
 }
 
 // close removes the clear copy.

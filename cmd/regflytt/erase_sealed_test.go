@@ -76,3 +76,45 @@ func TestArchiveEraseSealedPackage(t *testing.T) {
 	}
 	wantOnlyLeft(t, opened, "2")
 }
+
+// An erasure that would seal the new version to recipients none of whom
+// the identity that opened the old one is (a mistyped --recipient) would
+// leave a package nobody at hand can open, the old one gone: it is
+// refused, and the sealed package and its checksum stay as they were,
+// with no clear copy beside them.
+func TestArchiveEraseSealedRefusesAVersionItsIdentityCannotOpen(t *testing.T) {
+	tbl := erasablePatients(nullableText("ident"))
+	pkg := erasablePackage(t, tbl, eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}})
+	id, _ := age.GenerateX25519Identity()
+	other, _ := age.GenerateX25519Identity()
+	idFile := filepath.Join(t.TempDir(), "id.txt")
+	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sealed := filepath.Join(dir, "archive.tar.age")
+	if code, out, errs := cli(t, "archive", "encrypt", pkg, "--recipient", id.Recipient().String(), "--to", sealed); code != exitOK {
+		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	before, _ := os.ReadFile(sealed)
+	sumBefore, _ := os.ReadFile(sealed + ".sha512")
+	code, out, errs := cli(t, "archive", "erase", sealed, "--person-list", personListFile(t, "19121212-1212"), "--reference", "Dnr 16",
+		"--identity", idFile, "--recipient", other.Recipient().String())
+	if code == exitOK || !strings.Contains(errs, "--identity") {
+		t.Fatalf("sealing the new version to a key the identity is not: exit %d, want a refusal naming --identity\n%s\n%s", code, out, errs)
+	}
+	if after, _ := os.ReadFile(sealed); string(after) != string(before) {
+		t.Fatal("the sealed package was replaced by a version its identity cannot open")
+	}
+	if sumAfter, _ := os.ReadFile(sealed + ".sha512"); string(sumAfter) != string(sumBefore) {
+		t.Error("the checksum file changed")
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "archive.tar.age archive.tar.age.sha512" {
+		t.Errorf("beside the sealed package: %v, want only it and its checksum (no clear copy)", names)
+	}
+}
