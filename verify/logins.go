@@ -167,21 +167,9 @@ func loginProblem(a string, before, after []string, owners map[string][]string, 
 		if had[id] {
 			continue
 		}
-		var others []string
-		for _, o := range owners[id] {
-			if o != a {
-				others = append(others, o)
-			}
-		}
-		sort.Strings(others)
-		whose := ""
-		switch {
-		case len(others) == 1:
-			whose = "legacy account " + others[0]
-		case len(others) > 5:
-			whose = fmt.Sprintf("legacy accounts %s and %d more", joinComma(others[:5]), len(others)-5)
-		case len(others) > 1:
-			whose = "legacy accounts " + joinComma(others)
+		whose := otherAccounts(a, owners[id])
+		if whose != "" {
+			whose = "legacy " + whose
 		}
 		switch {
 		case len(had) == 0 && whose != "":
@@ -238,19 +226,7 @@ func (c *AccessCheck) sharedLogins(stop *stopCheck, legacy, receiving AccountLog
 			if had(a, k) || failed[a] {
 				continue
 			}
-			var others []string
-			for _, o := range accounts {
-				if o != a {
-					others = append(others, o)
-				}
-			}
-			whose := "account " + others[0]
-			switch {
-			case len(others) > 5:
-				whose = fmt.Sprintf("accounts %s and %d more", joinComma(others[:5]), len(others)-5)
-			case len(others) > 1:
-				whose = "accounts " + joinComma(others)
-			}
+			whose := otherAccounts(a, accounts)
 			shared[a] = true
 			p := fmt.Sprintf("account %s: login identity shared: receiving %s holds the identity %s holds there too (alike but for case, padding or Unicode form at most), which legacy %s did not give account %s: whoever logs in with it reaches either account's grants; this blocks the migration until the plan acknowledges %s.%s under verification.acknowledge with the reason (an account the platform already held for the same person)", a, is, whose, was, a, FindingLoginShared, receiving.Table)
 			if c.shared == nil {
@@ -261,4 +237,27 @@ func (c *AccessCheck) sharedLogins(stop *stopCheck, legacy, receiving AccountLog
 		}
 	}
 	return nil
+}
+
+// otherAccounts names the accounts other than a, sorted, five at most:
+// "account 3", "accounts 3, 4", "accounts 1, 2, 3, 4, 5 and 2 more"; ""
+// when there are none. A changed and a shared identity name whose it is
+// alike.
+func otherAccounts(a string, accounts []string) string {
+	var others []string
+	for _, o := range accounts {
+		if o != a {
+			others = append(others, o)
+		}
+	}
+	sort.Strings(others)
+	switch {
+	case len(others) == 0:
+		return ""
+	case len(others) == 1:
+		return "account " + others[0]
+	case len(others) > 5:
+		return fmt.Sprintf("accounts %s and %d more", joinComma(others[:5]), len(others)-5)
+	}
+	return "accounts " + joinComma(others)
 }
