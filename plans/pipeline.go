@@ -187,7 +187,7 @@ type snapshotLock struct {
 
 // errSnapshotLost is the error of a read on a snapshot whose connection a
 // stopped read gave up: the consequence of what stopped that read, which
-// a run reports instead (jobErrors).
+// a run reports instead (causeOf).
 var errSnapshotLost = errors.New("the source snapshot was given up when another read on it was stopped in the middle of a query")
 
 func lockSnapshot(s connectors.Snapshot) connectors.Snapshot {
