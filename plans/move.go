@@ -724,12 +724,12 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			if err != nil {
 				return err
 			}
+			if !checked && slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked) {
+				notChecked(tl, o.Kind) // an excluded record is not counted
+			}
 			switch o.Kind {
 			case mappings.Migrated:
 				tl.Migrate()
-				if !checked && slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked) {
-					notChecked(tl, o.Kind)
-				}
 				if err := w.values(tp.Source, tl, c.key, c.notes); err != nil {
 					return err
 				}
@@ -737,9 +737,6 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			case mappings.Excluded:
 				tl.Exclude(o.Reason)
 				continue
-			}
-			if !checked && slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked) {
-				notChecked(tl, o.Kind)
 			}
 			rec := archivedRecord(c.key, c.source, o, unit)
 			if err := w.arc.Add(tp.Source, rec); err != nil {
