@@ -625,14 +625,7 @@ func (e *SplitNumberError) Error() string {
 func (p *Package) eachRecord(fn func(*TableSummary, ArchivedRecord)) error {
 	for i := range p.Summary.Tables {
 		t := &p.Summary.Tables[i]
-		recs, err := p.Records(t.Table)
-		if err != nil {
-			return err
-		}
-		for recs.Next() {
-			fn(t, recs.Record())
-		}
-		if err := errors.Join(recs.Err(), recs.Close()); err != nil {
+		if err := p.eachRecordOf(t, func(rec ArchivedRecord) { fn(t, rec) }); err != nil {
 			return err
 		}
 	}
