@@ -408,11 +408,17 @@ type eraseMatcher struct {
 	apart, unresolved int64
 }
 
-func (m *eraseMatcher) identifies(v connectors.Value) bool {
+// bytesAsText gives a BINARY or BLOB column's value as the number's
+// text it holds; any other value as it is.
+func bytesAsText(v connectors.Value) connectors.Value {
 	if b, ok := v.([]byte); ok {
-		// A BINARY or BLOB column holding the number's text.
-		v = string(b)
+		return string(b)
 	}
+	return v
+}
+
+func (m *eraseMatcher) identifies(v connectors.Value) bool {
+	v = bytesAsText(v)
 	if s, ok := v.(string); ok && m.pseudonyms[strings.TrimSpace(s)] {
 		return true
 	}
@@ -447,25 +453,19 @@ func (m *eraseMatcher) identifies(v connectors.Value) bool {
 // listed person: a number split over two columns (a birth date and the
 // last four), read as a run reads its person: columns.
 func (m *eraseMatcher) identifiesSplit(a, b connectors.Value) bool {
-	if s, ok := a.([]byte); ok {
-		a = string(s)
-	}
-	if s, ok := b.([]byte); ok {
-		b = string(s)
-	}
-	return m.anyListed(mappings.ListedNumbersSplit(a, b, m.ref))
+	return m.anyListed(mappings.ListedNumbersSplit(bytesAsText(a), bytesAsText(b), m.ref))
 }
 
 // identifiesJoined reports whether three or more values joined in the
 // order given name a listed person: a number split over three columns
 // that a person: expression joins.
 func (m *eraseMatcher) identifiesJoined(parts []connectors.Value) bool {
+	// A copy: the caller's slice is its own (archive erase reuses it).
+	text := make([]connectors.Value, len(parts))
 	for i, v := range parts {
-		if s, ok := v.([]byte); ok {
-			parts[i] = string(s)
-		}
+		text[i] = bytesAsText(v)
 	}
-	return m.anyListed(mappings.ListedNumbersJoined(parts, m.ref))
+	return m.anyListed(mappings.ListedNumbersJoined(text, m.ref))
 }
 
 // anyListed asks the list with every number (read by its digits, its
