@@ -460,8 +460,12 @@ func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, 
 	if err != nil {
 		return err
 	}
-	return p.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
-		if _, gone := removed[t.Table][rec.Row]; gone || holdsPerson(t) {
+	// Only tables with a parent: link of their own are read.
+	hasParent := func(t *TableSummary) bool {
+		return !holdsPerson(t) && slices.ContainsFunc(t.ForeignKeys, func(fk ForeignKeyDoc) bool { return fk.Parent })
+	}
+	return p.eachRecordIf(hasParent, func(t *TableSummary, rec ArchivedRecord) {
+		if _, gone := removed[t.Table][rec.Row]; gone {
 			return
 		}
 		for _, fk := range t.ForeignKeys {
@@ -480,7 +484,11 @@ func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, 
 // tuples the package's records of that table hold there.
 func (p *Package) heldKeys(links []ForeignKeyDoc) (map[string]map[string]bool, error) {
 	refs := map[string]map[string]bool{}
-	err := p.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
+	// Only the tables the links refer to are read.
+	referred := func(t *TableSummary) bool {
+		return slices.ContainsFunc(links, func(fk ForeignKeyDoc) bool { return fk.RefTable == t.Table })
+	}
+	err := p.eachRecordIf(referred, func(t *TableSummary, rec ArchivedRecord) {
 		for _, fk := range links {
 			if fk.RefTable != t.Table {
 				continue
@@ -623,8 +631,17 @@ func (e *SplitNumberError) Error() string {
 
 // eachRecord calls fn for every record of every table.
 func (p *Package) eachRecord(fn func(*TableSummary, ArchivedRecord)) error {
+	return p.eachRecordIf(func(*TableSummary) bool { return true }, fn)
+}
+
+// eachRecordIf calls fn for every record of the tables keep reports
+// true of; the others are not read.
+func (p *Package) eachRecordIf(keep func(*TableSummary) bool, fn func(*TableSummary, ArchivedRecord)) error {
 	for i := range p.Summary.Tables {
 		t := &p.Summary.Tables[i]
+		if !keep(t) {
+			continue
+		}
 		if err := p.eachRecordOf(t, func(rec ArchivedRecord) { fn(t, rec) }); err != nil {
 			return err
 		}
