@@ -337,12 +337,15 @@ func keyOf(v connectors.Value) (string, bool) {
 func (p *Package) eachRecordOf(t *TableSummary, fn func(ArchivedRecord)) error {
 	recs, err := p.Records(t.Table)
 	if err != nil {
-		return err
+		return fmt.Errorf("erase %s: table %s: %w", p.Dir, t.Table, err)
 	}
 	for recs.Next() {
 		fn(recs.Record())
 	}
-	return errors.Join(recs.Err(), recs.Close())
+	if err := errors.Join(recs.Err(), recs.Close()); err != nil {
+		return fmt.Errorf("erase %s: table %s: %w", p.Dir, t.Table, err)
+	}
+	return nil
 }
 
 // maxFormPairs bounds the pairs (birth dates times last fours) of one
