@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/regflytt/regflytt/connectors"
 	"sort"
 	"time"
 )
@@ -266,7 +267,7 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 				// Carried although it had ended: a dead appointment on the
 				// new platform is one edit away from an active grant.
 				expired[g.Account] = true
-				problems = append(problems, fmt.Sprintf("account %s: a grant from an appointment that ended %s was carried", g.Account, g.ValidTo.Format(time.DateOnly)))
+				problems = append(problems, fmt.Sprintf("account %s: a grant from an appointment that ended %s was carried", shownAccount(g.Account), g.ValidTo.Format(time.DateOnly)))
 			}
 			continue
 		}
@@ -288,7 +289,7 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 		switch {
 		case g.Basis != BasisRole && g.Basis != BasisAppointment:
 			baseless[g.Account] = true
-			problems = append(problems, fmt.Sprintf("account %s: a grant with no basis (neither a role with a scope nor an appointment)", g.Account))
+			problems = append(problems, fmt.Sprintf("account %s: a grant with no basis (neither a role with a scope nor an appointment)", shownAccount(g.Account)))
 			continue
 		case !was.bases[g.Account][g.Basis] && was.off[g.Account]:
 			// The account is disabled on the legacy platform: its grants
@@ -297,10 +298,10 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 		case !was.bases[g.Account][g.Basis]:
 			if g.Basis == BasisAppointment {
 				expired[g.Account] = true
-				problems = append(problems, fmt.Sprintf("account %s: an active grant from an appointment, but the account has no appointment valid on %s", g.Account, judgedText))
+				problems = append(problems, fmt.Sprintf("account %s: an active grant from an appointment, but the account has no appointment valid on %s", shownAccount(g.Account), judgedText))
 			} else {
 				baseless[g.Account] = true
-				problems = append(problems, fmt.Sprintf("account %s: a grant from a role, but the account had no role with a scope on %s", g.Account, judgedText))
+				problems = append(problems, fmt.Sprintf("account %s: a grant from a role, but the account had no role with a scope on %s", shownAccount(g.Account), judgedText))
 			}
 			continue
 		}
@@ -308,7 +309,7 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 			// What a grant without a scope means is the receiving
 			// platform's business: it may well be everything.
 			baseless[g.Account] = true
-			problems = append(problems, fmt.Sprintf("account %s: a grant with no scope (neither unit nor region)", g.Account))
+			problems = append(problems, fmt.Sprintf("account %s: a grant with no scope (neither unit nor region)", shownAccount(g.Account)))
 			continue
 		}
 		reached := expand(g, receiving)
@@ -321,7 +322,7 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 			if !g.All {
 				scope = fmt.Sprintf("region %q, which no care unit carries", g.Region)
 			}
-			problems = append(problems, fmt.Sprintf("account %s: a grant on %s: the check cannot see what it reaches", g.Account, scope))
+			problems = append(problems, fmt.Sprintf("account %s: a grant on %s: the check cannot see what it reaches", shownAccount(g.Account), scope))
 			continue
 		}
 		l := read
@@ -351,7 +352,7 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 				if b.byAccount {
 					legacy = "the legacy account's last enabled day is"
 				}
-				problems = append(problems, fmt.Sprintf("account %s: access widened: %s on unit %s runs %s, %s %s", g.Account, what, u, to, legacy, b.end.Format(time.DateOnly)))
+				problems = append(problems, fmt.Sprintf("account %s: access widened: %s on unit %s runs %s, %s %s", shownAccount(g.Account), what, u, to, legacy, b.end.Format(time.DateOnly)))
 			}
 		}
 	}
@@ -392,11 +393,11 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 				if l.off[account] {
 					why = ": the account is disabled on the legacy platform, so its grants there reach nothing"
 				}
-				problems = append(problems, fmt.Sprintf("account %s: access widened%s: %s%s, which it did not have before%s", account, from, joinComma(gained), more, why))
+				problems = append(problems, fmt.Sprintf("account %s: access widened%s: %s%s, which it did not have before%s", shownAccount(account), from, joinComma(gained), more, why))
 			}
 		}
 	}
-	c.Widened, c.Expired, c.Baseless = setList(widened), setList(expired), setList(baseless)
+	c.Widened, c.Expired, c.Baseless = accountList(widened), accountList(expired), accountList(baseless)
 	sort.Strings(problems)
 	c.Problems = problems
 	c.OK = len(problems) == 0
@@ -523,6 +524,21 @@ func setList(m map[string]bool) []string {
 	sort.Strings(out)
 	if len(out) == 0 {
 		return nil
+	}
+	return out
+}
+
+// shownAccount is an account id as a message or report shows it: a
+// registry may use identity numbers as user ids, whose last four digits
+// are masked (connectors.MaskIdentityNumbers), as everywhere else.
+func shownAccount(a string) string { return connectors.MaskIdentityNumbers(a) }
+
+// accountList is setList of accounts as they are shown. Two accounts born
+// on one day may then read alike; each is still one entry.
+func accountList(m map[string]bool) []string {
+	out := setList(m)
+	for i, a := range out {
+		out[i] = shownAccount(a)
 	}
 	return out
 }

@@ -118,7 +118,7 @@ func (c *AccessCheck) CheckLogins(ctx context.Context, legacy, receiving Account
 		delete(shared, a)
 	}
 	if len(changed) > 0 || len(shared) > 0 {
-		c.LoginChanged, c.LoginShared = setList(changed), setList(shared)
+		c.LoginChanged, c.LoginShared = accountList(changed), accountList(shared)
 		sort.Strings(c.Problems)
 		c.OK = false
 	}
@@ -160,7 +160,7 @@ func loginProblem(a string, before, after []string, owners map[string][]string, 
 		if len(had) == 0 {
 			return ""
 		}
-		return fmt.Sprintf("account %s: login identity dropped: receiving %s is empty, legacy %s is set: the person who logged in to the account no longer can, and whoever is given the identity later reaches its grants", a, is, was)
+		return fmt.Sprintf("account %s: login identity dropped: receiving %s is empty, legacy %s is set: the person who logged in to the account no longer can, and whoever is given the identity later reaches its grants", shownAccount(a), is, was)
 	}
 	for _, id := range after {
 		id = identity(id)
@@ -173,13 +173,13 @@ func loginProblem(a string, before, after []string, owners map[string][]string, 
 		}
 		switch {
 		case len(had) == 0 && whose != "":
-			return fmt.Sprintf("account %s: login identity added: receiving %s holds the %s of %s, where the account had none: whoever logged in to %s reaches account %s's grants", a, is, was, whose, whose, a)
+			return fmt.Sprintf("account %s: login identity added: receiving %s holds the %s of %s, where the account had none: whoever logged in to %s reaches account %s's grants", shownAccount(a), is, was, whose, whose, shownAccount(a))
 		case len(had) == 0:
-			return fmt.Sprintf("account %s: login identity added: receiving %s is set where legacy %s is empty: whoever holds that identity reaches account %s's grants, which nobody could log in to", a, is, was, a)
+			return fmt.Sprintf("account %s: login identity added: receiving %s is set where legacy %s is empty: whoever holds that identity reaches account %s's grants, which nobody could log in to", shownAccount(a), is, was, shownAccount(a))
 		case whose != "":
-			return fmt.Sprintf("account %s: login identity changed: receiving %s holds the %s of %s, not its own: whoever logged in to %s reaches account %s's grants", a, is, was, whose, whose, a)
+			return fmt.Sprintf("account %s: login identity changed: receiving %s holds the %s of %s, not its own: whoever logged in to %s reaches account %s's grants", shownAccount(a), is, was, whose, whose, shownAccount(a))
 		}
-		return fmt.Sprintf("account %s: login identity changed: receiving %s differs from legacy %s (and is no legacy account's): whoever holds that identity reaches account %s's grants", a, is, was, a)
+		return fmt.Sprintf("account %s: login identity changed: receiving %s differs from legacy %s (and is no legacy account's): whoever holds that identity reaches account %s's grants", shownAccount(a), is, was, shownAccount(a))
 	}
 	return ""
 }
@@ -228,7 +228,7 @@ func (c *AccessCheck) sharedLogins(stop *stopCheck, legacy, receiving AccountLog
 			}
 			whose := otherAccounts(a, accounts)
 			shared[a] = true
-			p := fmt.Sprintf("account %s: login identity shared: receiving %s holds the identity %s holds there too (alike but for case, padding or Unicode form at most), which legacy %s did not give account %s: whoever logs in with it reaches either account's grants; this blocks the migration until the plan acknowledges %s.%s under verification.acknowledge with the reason (an account the platform already held for the same person)", a, is, whose, was, a, FindingLoginShared, receiving.Table)
+			p := fmt.Sprintf("account %s: login identity shared: receiving %s holds the identity %s holds there too (alike but for case, padding or Unicode form at most), which legacy %s did not give account %s: whoever logs in with it reaches either account's grants; this blocks the migration until the plan acknowledges %s.%s under verification.acknowledge with the reason (an account the platform already held for the same person)", shownAccount(a), is, whose, was, shownAccount(a), FindingLoginShared, receiving.Table)
 			if c.shared == nil {
 				c.shared = map[string]bool{}
 			}
@@ -247,7 +247,7 @@ func otherAccounts(a string, accounts []string) string {
 	var others []string
 	for _, o := range accounts {
 		if o != a {
-			others = append(others, o)
+			others = append(others, shownAccount(o))
 		}
 	}
 	sort.Strings(others)

@@ -1,0 +1,68 @@
+package connectors
+
+import "strings"
+
+// MaskIdentityNumbers returns s with the last four digits of every
+// Swedish identity number in it (personnummer, samordningsnummer: 12 or
+// 10 digits, with or without the '-' or '+' before the last four)
+// replaced by "****": 19121212-1212 reads 19121212-****, 1212121212
+// 121212****.
+//
+// Messages and reports name records by their key and accounts by their
+// id, and a registry may use an identity number as either: the masked
+// text still tells a reader which table, column and birth date to look
+// at, and no longer who. A number counts where a run of digits, '-' and
+// '+' is exactly one of the four shapes, so a date (2021-03-04), an
+// HSA-id (SE2321000016-1234) or a longer number pass unchanged; any ten
+// or twelve digits standing alone are masked, whether or not they are a
+// valid number, since a mistyped identity number is still one.
+func MaskIdentityNumbers(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && (isDigit(s[j]) || s[j] == '-' || s[j] == '+') {
+			j++
+		}
+		// A run ends at its last digit: the '-' of "1212121212-" is not
+		// part of it.
+		end := j
+		for !isDigit(s[end-1]) {
+			end--
+		}
+		if identityRun(s[i:end]) {
+			b.WriteString(s[last : end-4])
+			b.WriteString("****")
+			last = end
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// identityRun says whether r (digits, '-' and '+', starting and ending
+// with a digit) is 12 or 10 digits, with at most one '-' or '+', which
+// stands before the last four.
+func identityRun(r string) bool {
+	digits, seps := 0, 0
+	for i := 0; i < len(r); i++ {
+		if isDigit(r[i]) {
+			digits++
+			continue
+		}
+		if seps++; seps > 1 || i != len(r)-5 {
+			return false
+		}
+	}
+	return digits == 10 || digits == 12
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
