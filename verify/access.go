@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"github.com/regflytt/regflytt/connectors"
 	"sort"
 	"time"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // A migration must carry users, roles and scopes so that nobody sees more

@@ -289,7 +289,7 @@ func ValuesDrillDown(dir, table string, expected []ArchivedValueKey) ([]Differen
 	if len(out) > maxDifferences {
 		out = out[:maxDifferences]
 	}
-	return out, nil
+	return shownKeys(out), nil
 }
 
 // KeyText renders a record key as the archive package's outcome table
@@ -669,5 +669,5 @@ func ArchiveDrillDown(dir, table string, buckets []int, expected []ArchivedKey) 
 	if len(out) > maxDifferences {
 		out = out[:maxDifferences]
 	}
-	return out, nil
+	return shownKeys(out), nil
 }

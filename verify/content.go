@@ -919,7 +919,7 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 	if len(diffs) > maxDifferences {
 		diffs = diffs[:maxDifferences]
 	}
-	cc.Differences = diffs
+	cc.Differences = shownKeys(diffs)
 	// The buckets that still differ: those whose row hashes differ, those
 	// with a named record, those beyond the drill-down, and those whose
 	// expected rows, read again, are not the ones c holds (compared with
@@ -1020,6 +1020,19 @@ func contains(s []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// shownKeys masks the identity numbers in the keys of differences as a
+// report shows them: a registry may key its records by identity number,
+// and a report names the record by table, key and column. Sorted and cut
+// before, so that keys alike once masked keep one order.
+func shownKeys(diffs []Difference) []Difference {
+	for i := range diffs {
+		for j, k := range diffs[i].Key {
+			diffs[i].Key[j] = connectors.MaskIdentityNumbers(k)
+		}
+	}
+	return diffs
 }
 
 // keyText renders a key for the report.

@@ -238,3 +238,54 @@ func TestIdentityNumberKeysAndAccountsNeverShown(t *testing.T) {
 		t.Errorf("verify no longer names the widened account by its masked id:\n%s", all)
 	}
 }
+
+// verify names the records a target lost, gained or changed by their key,
+// and a key that is an identity number with its last four digits masked:
+// verify's output and reports show which table and birth date, not who.
+func TestVerifyExceptionsMaskIdentityNumberKeys(t *testing.T) {
+	plan, src := identityKeyedPlan(t)
+	work := t.TempDir()
+	tgtPath := filepath.Join(t.TempDir(), "t.db")
+	tgt := "sqlite://" + tgtPath
+	if code, out, errs := cli(t, "run", plan, "--source", src, "--target", tgt, "--work", work, "--quiet"); code != exitNotAccounted {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+	}
+	db, err := sql.Open("sqlite", "file:"+tgtPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{
+		`DELETE FROM patient WHERE pnr = '19121212-1212'`,
+		`INSERT INTO patient (pnr, care_unit_id) VALUES ('19550505-5555', 1)`,
+		`UPDATE app_user SET hsa_id = 'SE9' WHERE user_id = '19700101-2222'`,
+		`UPDATE visit SET visit_date = '2020-01-01' WHERE visit_id = 1`,
+	} {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	db.Close()
+	// A record the run archived is changed in the source after: the
+	// package holds it as it was.
+	sdb, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(src, "sqlite://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sdb.Exec(`UPDATE patient SET vikt = '7O.6' WHERE pnr = '1212121215'`); err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	code, out, errs := cli(t, "verify", plan, "--source", src, "--target", tgt, "--work", work, "-v")
+	if code != exitNotAccounted {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errs)
+	}
+	noIdentityNumber(t, "verify", out+errs)
+	for name, text := range workFilesShown(t, work) {
+		noIdentityNumber(t, name, text)
+	}
+	for _, want := range []string{"patient key (19121212-****): expected from the source, missing", "patient key (19550505-****): in the target", "app_user key (19700101-****)", `archived patient record ["121212****"]`} {
+		if !strings.Contains(out+errs, want) {
+			t.Errorf("verify does not say %q:\n%s%s", want, out, errs)
+		}
+	}
+}
