@@ -39,8 +39,8 @@ func AccessLogPath(dir string) string {
 // path (created 0600, complete or absent), and logs the extract both in
 // the package's event log and in the access log beside it. The log holds
 // who, when, the purpose, the table, the filter's column and the SHA-256
-// of its value (never the value) and the count. If the access cannot be
-// logged, nothing is extracted.
+// of its value (never the value; an identity number masked, loggedWhere)
+// and the count. If the access cannot be logged, nothing is extracted.
 //
 // Text that is not UTF-8 and bytes are written as \x followed by hex, so
 // the CSV is text; the package keeps the exact bytes. NULL is \N, apart
@@ -133,8 +133,7 @@ func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 	e := Event{Event: "extracted", At: req.At.UTC().Format(time.RFC3339), Who: req.Who, Purpose: req.Purpose, Table: req.Table,
 		Count: map[string]int64{"records": n}}
 	if req.WhereColumn != "" {
-		sum := sha256.Sum256([]byte(req.WhereValue))
-		e.Where = req.WhereColumn + " = sha256:" + hex.EncodeToString(sum[:])
+		e.Where = req.WhereColumn + " = " + loggedWhere(req.WhereValue)
 	}
 	if err := appendAccessLog(p.Dir, e); err != nil {
 		return 0, err
@@ -195,4 +194,20 @@ func appendAccessLog(dir string, e Event) error {
 		return fmt.Errorf("access log: %w", err)
 	}
 	return f.Close()
+}
+
+// loggedWhere is how the access log names the value an extract was
+// filtered on: by its SHA-256, never as it is. An identity number's
+// digest is no secret (the ten billion numbers are hashed in minutes), so
+// one is logged masked as reports show it (19121212-****), and a value
+// holding one, such as free text, not at all.
+func loggedWhere(v string) string {
+	switch masked := connectors.MaskIdentityNumbers(v); {
+	case masked == v:
+		sum := sha256.Sum256([]byte(v))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	case connectors.IdentityNumberShaped(v):
+		return masked + " (an identity number, masked)"
+	}
+	return "(a value holding an identity number, not logged)"
 }

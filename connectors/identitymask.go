@@ -48,6 +48,12 @@ func MaskIdentityNumbers(s string) string {
 	return b.String()
 }
 
+// IdentityNumberShaped says whether s is, whole, what MaskIdentityNumbers
+// masks: 12 or 10 digits, with or without '-' or '+' before the last four.
+func IdentityNumberShaped(s string) bool {
+	return s != "" && isDigit(s[0]) && isDigit(s[len(s)-1]) && strings.Trim(s, "0123456789-+") == "" && identityRun(s)
+}
+
 // identityRun says whether r (digits, '-' and '+', starting and ending
 // with a digit) is 12 or 10 digits, with at most one '-' or '+', which
 // stands before the last four.

@@ -31,3 +31,14 @@ func TestMaskIdentityNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentityNumberShaped(t *testing.T) {
+	for s, want := range map[string]bool{
+		"19121212-1212": true, "191212121212": true, "121212+1212": true, "1212121212": true,
+		"x19121212-1212": false, "19121212-1212 ": false, "2021-03-04": false, "": false, "-1212121212": false,
+	} {
+		if got := IdentityNumberShaped(s); got != want {
+			t.Errorf("IdentityNumberShaped(%q) = %v", s, got)
+		}
+	}
+}
