@@ -263,7 +263,7 @@ func secrets(loc *connectors.Location) []string {
 
 // errorf wraps a driver error with context, scrubbed of the password.
 func (d *DB) errorf(err error, format string, args ...any) error {
-	err = fmt.Errorf("%s: %s: %w", d.where, fmt.Sprintf(format, args...), err)
+	err = fmt.Errorf("%s: %s: %w", d.where, fmt.Sprintf(format, args...), withoutValues(err))
 	for _, s := range d.secrets {
 		err = connectors.Scrub(err, s)
 	}

@@ -247,6 +247,12 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 	defer rows.Close()
 	fields := rows.FieldDescriptions()
 	if len(fields) != len(cols) {
+		// A statement the server refused before its first row describes
+		// no columns: its error says why, not the count.
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return q.s.db.errorf(err, "query")
+		}
 		return fmt.Errorf("query returned %d columns for %d", len(fields), len(cols))
 	}
 	if q.dec == nil {
