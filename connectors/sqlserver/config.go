@@ -139,8 +139,9 @@ func secretParam(k string) bool {
 
 // scrub removes the password, in every spelling, from an error's text,
 // longest spelling first so that a shorter one inside it cannot leave a
-// remnant.
+// remnant, and the values a server message quotes (withoutValues).
 func (c *config) scrub(err error) error {
+	err = withoutValues(err)
 	secrets := append([]string(nil), c.secrets...)
 	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	for _, s := range secrets {
