@@ -48,6 +48,21 @@ func MaskIdentityNumbers(s string) string {
 	return b.String()
 }
 
+// MaskError returns err with the identity numbers in its text masked
+// (MaskIdentityNumbers), keeping the chain for errors.Is and errors.As, as
+// Scrub does for a password: a driver or a trigger can echo a value in a
+// message nobody here wrote.
+func MaskError(err error) error {
+	if err == nil {
+		return nil
+	}
+	text := err.Error()
+	if masked := MaskIdentityNumbers(text); masked != text {
+		return &scrubbed{msg: masked, err: err}
+	}
+	return err
+}
+
 // IdentityNumberShaped says whether s is, whole, what MaskIdentityNumbers
 // masks: 12 or 10 digits, with or without '-' or '+' before the last four.
 func IdentityNumberShaped(s string) bool {

@@ -1,6 +1,10 @@
 package connectors
 
-import "testing"
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
 
 func TestMaskIdentityNumbers(t *testing.T) {
 	for in, want := range map[string]string{
@@ -40,5 +44,16 @@ func TestIdentityNumberShaped(t *testing.T) {
 		if got := IdentityNumberShaped(s); got != want {
 			t.Errorf("IdentityNumberShaped(%q) = %v", s, got)
 		}
+	}
+}
+
+func TestMaskErrorKeepsTheChain(t *testing.T) {
+	base := errors.New("row 19121212-1212 refused")
+	err := MaskError(fmt.Errorf("write: %w", base))
+	if err.Error() != "write: row 19121212-**** refused" || !errors.Is(err, base) {
+		t.Errorf("MaskError: %q, chain kept %v", err, errors.Is(err, base))
+	}
+	if plain := errors.New("no number"); MaskError(plain) != plain || MaskError(nil) != nil {
+		t.Error("MaskError changed an error without an identity number")
 	}
 }

@@ -278,9 +278,11 @@ func cleanupContext(parent context.Context) (context.Context, context.CancelFunc
 }
 
 // errorf wraps an error with the (redacted) location and scrubs the
-// password from the whole text, in case a driver message echoed it.
+// password from the whole text, in case a driver message echoed it, and
+// the identity numbers a message can quote (a trigger's SIGNAL text, a
+// key in a message withoutValues does not know).
 func (d *DB) errorf(format string, args ...any) error {
-	return connectors.Scrub(fmt.Errorf("%s: "+format, append([]any{d.loc}, args...)...), d.loc.Password())
+	return connectors.MaskError(connectors.Scrub(fmt.Errorf("%s: "+format, append([]any{d.loc}, args...)...), d.loc.Password()))
 }
 
 // Dialect returns the MariaDB dialect.
@@ -656,6 +658,8 @@ func withoutValues(err error) error {
 	switch me.Number {
 	case 1062, 1586: // duplicate entry
 		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): duplicate key value (the server's message quotes the value and is withheld)", me.Number, sqlState(me))}
+	case 1644: // SIGNAL from a trigger or procedure: its text is anyone's
+		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): raised by a trigger or procedure (its message is withheld: it can name a value)", me.Number, sqlState(me))}
 	case 1265, 1264, 1292, 1300, 1366, 1367, 1411, 1525, 4078:
 		// data truncated, out of range, incorrect value, invalid
 		// characters for the charset (1300): the messages
