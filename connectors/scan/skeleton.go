@@ -55,6 +55,10 @@ type skelTable struct {
 type skelCodeList struct {
 	name  string
 	codes []string
+	// withheld counts the observed values left out for holding an
+	// identity number: a patient's typed into a code column is no code,
+	// and the skeleton is a file people review, mail and commit.
+	withheld int
 }
 
 // SkeletonFile is one file of a mapping skeleton: its name in the
@@ -336,10 +340,17 @@ func codeList(s *columnStat, name string, used map[string]bool, repair bool) *sk
 			}
 			v = r
 		}
+		if connectors.MaskIdentityNumbers(v) != v {
+			cl.withheld++
+			continue
+		}
 		if !seen[v] {
 			seen[v] = true
 			cl.codes = append(cl.codes, v)
 		}
+	}
+	if len(cl.codes) == 0 {
+		return nil
 	}
 	sort.Strings(cl.codes)
 	return cl
@@ -487,7 +498,11 @@ func skeletonCodeLists(lists []skelCodeList) []byte {
 		b.WriteString("  []\n")
 	}
 	for _, l := range lists {
-		fmt.Fprintf(&b, "  - name: %s\n    unmapped: archive\n    codes:\n", q(l.name))
+		fmt.Fprintf(&b, "  - name: %s\n    unmapped: archive\n", q(l.name))
+		if l.withheld > 0 {
+			fmt.Fprintf(&b, "    # %d observed value(s) holding an identity number are left out: a run archives them (code_unmapped)\n", l.withheld)
+		}
+		b.WriteString("    codes:\n")
 		for _, c := range l.codes {
 			fmt.Fprintf(&b, "      %s: %s\n", q(c), q(c))
 		}
