@@ -60,6 +60,11 @@ func (s *columnStat) report(key bool) *Column {
 		if c.Class == ClassIdentity || c.Class == ClassFreeText {
 			showValues = false
 		}
+		if connectors.MaskIdentityNumbers(lo) != lo || connectors.MaskIdentityNumbers(hi) != hi {
+			// One patient's number typed into a code column many times
+			// is still a person's.
+			showValues = false
+		}
 		if showValues {
 			c.Min, c.Max = lo, hi
 		} else {
@@ -73,6 +78,8 @@ func (s *columnStat) report(key bool) *Column {
 	if isText && c.Class == ClassNumber && s.textNumMin != nil {
 		c.Min, _ = connectors.FormatValue(s.textNumMin)
 		c.Max, _ = connectors.FormatValue(s.textNumMax)
+		// An identity number typed as a weight is a number too.
+		c.Min, c.Max = connectors.MaskIdentityNumbers(c.Min), connectors.MaskIdentityNumbers(c.Max)
 		c.MinMaxShapes = false
 	}
 	if isText && c.Class == ClassDate && s.textDateMin != nil {
@@ -202,7 +209,10 @@ func (s *columnStat) topValues() ([]Count, string) {
 			continue
 		}
 		t, _ := connectors.FormatValue(e.v)
-		all = append(all, kv{t, e.n})
+		// A code column's value that holds an identity number is
+		// counted masked (19121212-****): the count says a person's
+		// number stands where a code should, the mask not whose.
+		all = append(all, kv{connectors.MaskIdentityNumbers(t), e.n})
 	}
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].n != all[j].n {
