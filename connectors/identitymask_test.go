@@ -3,6 +3,7 @@ package connectors
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,20 @@ func TestMaskErrorKeepsTheChain(t *testing.T) {
 	}
 	if plain := errors.New("no number"); MaskError(plain) != plain || MaskError(nil) != nil {
 		t.Error("MaskError changed an error without an identity number")
+	}
+}
+
+func TestEnvNameLike(t *testing.T) {
+	for name, want := range map[string]bool{
+		"REGFLYTT_SOURCE": true, "regflytt_key": true, "KEY2": true, "_X": true,
+		"": false, "2KEY": false, "postgres://u:pw@h/db": false, "host=h password=pw": false,
+		"c0ffee4a9b1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f": false, "A" + strings.Repeat("B", 64): false, "a+b/c=": false,
+	} {
+		if got := EnvNameLike(name); got != want {
+			t.Errorf("EnvNameLike(%q) = %v", name, got)
+		}
+	}
+	if s := ShownEnvName("postgres://u:Hemlig@h/db"); strings.Contains(s, "Hemlig") {
+		t.Errorf("ShownEnvName shows the secret: %s", s)
 	}
 }

@@ -20,6 +20,40 @@ type Location struct {
 // out of shell history.
 const EnvPrefix = "env:"
 
+// ShownEnvName is the name of an environment variable as a message may
+// show it: itself when it reads like one (letters, digits and '_', not
+// starting with a digit, at most 64 characters, fewer than 12 digits),
+// else a note that it is withheld. What stands where a variable's name
+// belongs is sometimes the secret itself (env:postgres://u:pw@h/db, the
+// pseudonymisation key written as key_env), and a message saying that no
+// such variable is set would print it.
+func ShownEnvName(name string) string {
+	if EnvNameLike(name) {
+		return name
+	}
+	return "(a name not shown: it is no variable's name; was the secret itself written there?)"
+}
+
+// EnvNameLike says whether name reads like an environment variable's
+// name (ShownEnvName).
+func EnvNameLike(name string) bool {
+	if name == "" || len(name) > 64 || isDigit(name[0]) {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case isDigit(c):
+			digits++
+		case c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+		default:
+			return false
+		}
+	}
+	return digits < 12
+}
+
 // ParseLocation reads a connection URL (sqlite://, postgres://, mysql://,
 // sqlserver://), or "env:NAME" naming a variable that holds one. Errors
 // never contain the password.
@@ -27,7 +61,7 @@ func ParseLocation(s string) (*Location, error) {
 	if name, ok := strings.CutPrefix(s, EnvPrefix); ok {
 		v, set := os.LookupEnv(name)
 		if !set || v == "" {
-			return nil, fmt.Errorf("environment variable %s is not set (it should hold the connection URL)", name)
+			return nil, fmt.Errorf("environment variable %s is not set (it should hold the connection URL)", ShownEnvName(name))
 		}
 		s = v
 	}

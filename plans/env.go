@@ -163,7 +163,7 @@ func (p *Plan) pseudonymKey() ([]byte, error) {
 	case p.KeyEnv.IsSet():
 		v, ok := os.LookupEnv(p.KeyEnv.Value)
 		if !ok || v == "" {
-			return nil, fmt.Errorf("%s: the pseudonymisation key variable %s is not set", p.KeyEnv.Pos, p.KeyEnv.Value)
+			return nil, fmt.Errorf("%s: the pseudonymisation key variable %s is not set", p.KeyEnv.Pos, connectors.ShownEnvName(p.KeyEnv.Value))
 		}
 		return []byte(v), nil
 	}

@@ -222,6 +222,10 @@ func Load(path string) (*Plan, mappings.Diagnostics) {
 		if p.KeyFile.IsSet() == p.KeyEnv.IsSet() {
 			ds = append(ds, mappings.Diagnostic{Pos: ps.Pos(), Code: "P006", Message: "pseudonymisation needs exactly one of key_file or key_env"})
 		}
+		if p.KeyEnv.IsSet() && !connectors.EnvNameLike(p.KeyEnv.Value) {
+			// Not echoed: it may be the key itself.
+			ds = append(ds, mappings.Diagnostic{Pos: p.KeyEnv.Pos, Code: "P006", Message: "key_env names no environment variable (letters, digits and _, such as REGFLYTT_PSEUDONYM_KEY; the value is not shown, in case it is the key): name the variable that holds the key, never the key"})
+		}
 		ps.Done()
 	}
 	if f.Node("optout") != nil {

@@ -297,7 +297,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			if keyEnv != "" {
 				ps, err := pnr.NewPseudonymiser([]byte(os.Getenv(keyEnv)))
 				if err != nil {
-					return fmt.Errorf("pseudonymisation key from %s: %w", keyEnv, err)
+					return fmt.Errorf("pseudonymisation key from %s: %w", connectors.ShownEnvName(keyEnv), err)
 				}
 				// Every century the ten digits could be read in: a pseudonym
 				// is of the 12-digit number, and erasing too much of a

@@ -81,3 +81,46 @@ func wdRoot(t *testing.T) string {
 	}
 	return root
 }
+
+// A secret written where the name of the environment variable holding it
+// belongs (env:URL for --source or --target, the key itself as the
+// plan's pseudonymisation key_env) is not echoed by the message that says
+// no such variable is set.
+func TestSecretInPlaceOfAVariableNameNotEchoed(t *testing.T) {
+	const pw, key = "Hemlig9Losen", "c0ffee4a9b1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f"
+	work := t.TempDir()
+	dir := t.TempDir()
+	plan, err := os.ReadFile("../../testdata/plans/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(plan), "../../", wdRoot(t)+"/")
+	text = strings.ReplaceAll(text, "../", filepath.Join(wdRoot(t), "testdata")+"/")
+	text = strings.Replace(text, "\nsource:\n", "\npseudonymisation: {key_env: "+key+"}\nsource:\n", 1)
+	keyPlan := filepath.Join(dir, "plan.yaml")
+	if err := os.WriteFile(keyPlan, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := "sqlite://" + filepath.Join(work, "src.db")
+	if code, out, errs := cli(t, "synth", "--platform", "demo", "--patients", "20", "--seed", "1", "--target", src); code != exitOK {
+		t.Fatalf("synth: exit %d\n%s%s", code, out, errs)
+	}
+	for _, args := range [][]string{
+		{"map", "check", "testdata/plans/demo.yaml", "--source", "env:postgres://u:" + pw + "@db.example/reg"},
+		{"map", "dry-run", "testdata/plans/demo.yaml", "--source", "env:host=db.example password=" + pw},
+		{"run", "testdata/plans/demo.yaml", "--source", src, "--target", "env:mysql://root:" + pw + "@127.0.0.1:1/x", "--work", work},
+		{"run", keyPlan, "--source", src, "--target", "sqlite://" + filepath.Join(work, "t.db"), "--work", filepath.Join(work, "k")},
+		{"plan", "check", keyPlan},
+	} {
+		code, out, errs := cli(t, args...)
+		if code == exitOK {
+			t.Errorf("%v: exit 0", args[:2])
+		}
+		if strings.Contains(out+errs, pw) || strings.Contains(out+errs, key) {
+			t.Errorf("%v: the secret reached the output:\n%s%s", args[:2], out, errs)
+		}
+		if errs == "" {
+			t.Errorf("%v: no message at all", args[:2])
+		}
+	}
+}

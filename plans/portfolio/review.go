@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
@@ -247,7 +248,7 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 	pseudo, key := tr("nej", "no"), ""
 	switch {
 	case p.KeyEnv.IsSet():
-		key = tr("nyckeln i miljövariabeln ", "the key in the environment variable ") + p.KeyEnv.Value
+		key = tr("nyckeln i miljövariabeln ", "the key in the environment variable ") + connectors.ShownEnvName(p.KeyEnv.Value)
 	case p.KeyFile.IsSet():
 		key = tr("nyckeln i filen ", "the key in the file ") + p.KeyFile.Value
 	}
