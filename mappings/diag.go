@@ -194,7 +194,7 @@ var Codes = map[string]string{
 	"P003": "a connection URL is malformed",
 	"P004": "a plan holds a password in a URL",
 	"P005": "run.reference_date is not a date",
-	"P006": "pseudonymisation needs exactly one of key_file or key_env",
+	"P006": "pseudonymisation needs exactly one of key_file or key_env, and key_env names a variable (never the key)",
 	"P007": "optout or erasure is incomplete",
 	"P008": "a path in the plan leaves its directory (or is absolute) without allow_outside: true",
 	"P009": "an acknowledgement of unmatched opt-out or erasure entries gives no count",
