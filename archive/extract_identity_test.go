@@ -48,3 +48,35 @@ func TestExtractLogsNoIdentityNumber(t *testing.T) {
 		t.Fatal(probs)
 	}
 }
+
+// A damaged package whose outcome row names another record is named by
+// row, not by the cell's text, which an edit can have filled with
+// anything: a record's identity number.
+func TestVerifyDoesNotEchoADamagedCell(t *testing.T) {
+	dir := writePackage(t)
+	path := filepath.Join(dir, "data/content/schema1/table0/table0.xml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := strings.Replace(string(b), "<c1>1</c1>", "<c1>19121212-1212</c1>", 1)
+	if damaged == string(b) {
+		t.Fatal("the outcome table has no row 1 to damage")
+	}
+	if err := os.WriteFile(path, []byte(damaged), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	probs := Verify(dir)
+	rows := 0
+	for _, p := range probs {
+		if strings.Contains(p.String(), "1212-1212") {
+			t.Errorf("a problem shows the cell: %s", p)
+		}
+		if p.Rule == "siard-rows" {
+			rows++
+		}
+	}
+	if rows == 0 {
+		t.Errorf("verify does not name the damaged row: %v", probs)
+	}
+}

@@ -244,7 +244,9 @@ func (r *Records) lengthsDiffer() error {
 func (r *Records) decode(rows *rowReader, cells, ocells []cell) (ArchivedRecord, error) {
 	row := rows.n
 	fail := func(format string, args ...any) (ArchivedRecord, error) {
-		return ArchivedRecord{}, fmt.Errorf("archive %s: %s row %d: %s", r.p.Dir, r.recordsAt, row, fmt.Sprintf(format, args...))
+		// A damaged cell's text can reach the message (a decoder's
+		// error quoting it): its identity numbers are masked.
+		return ArchivedRecord{}, fmt.Errorf("archive %s: %s row %d: %s", r.p.Dir, r.recordsAt, row, connectors.MaskIdentityNumbers(fmt.Sprintf(format, args...)))
 	}
 	n := len(r.t.Columns)
 	vals := make([]connectors.Value, n)
@@ -292,7 +294,9 @@ func (r *Records) decode(rows *rowReader, cells, ocells []cell) (ArchivedRecord,
 		switch c.index {
 		case 1:
 			if c.text != strconv.FormatInt(row, 10) {
-				return fail("the outcome row names record %s", c.text)
+				// Not the cell's text: a damaged or edited cell can hold
+				// anything, a record's identity number among it.
+				return fail("the outcome row names another record (its first cell is not %d)", row)
 			}
 		case 2:
 			rec.KeyText = c.text
@@ -516,7 +520,7 @@ func (r *rowReader) next() ([]cell, bool) {
 		return nil, false
 	}
 	fail := func(format string, args ...any) ([]cell, bool) {
-		r.err = fmt.Errorf("%s row %d: %s", r.rel, r.n+1, fmt.Sprintf(format, args...))
+		r.err = fmt.Errorf("%s row %d: %s", r.rel, r.n+1, connectors.MaskIdentityNumbers(fmt.Sprintf(format, args...)))
 		return nil, false
 	}
 	for {
