@@ -176,7 +176,7 @@ func (l driverLogger) Print(v ...any) {
 	if l.secret != "" {
 		msg = strings.ReplaceAll(msg, l.secret, "xxxxx")
 	}
-	slog.Warn("mysql driver", "message", msg)
+	slog.Warn("mysql driver", "message", connectors.MaskIdentityNumbers(msg))
 }
 
 // DB is an open MariaDB/MySQL database, usable as a Source and, when

@@ -1,7 +1,9 @@
 package mysql
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -36,5 +38,18 @@ func TestErrorfShowsNoValue(t *testing.T) {
 		if !errors.As(err, &me) || me.Number != e.Number {
 			t.Errorf("%d: not a MySQLError any more: %v", e.Number, err)
 		}
+	}
+}
+
+// The driver's own log lines go to slog with the password and identity
+// numbers taken out.
+func TestDriverLogShowsNoValue(t *testing.T) {
+	var b bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&b, nil)))
+	defer slog.SetDefault(old)
+	driverLogger{secret: "Hemlig9"}.Print("dial root:Hemlig9@h: row 19121212-1212")
+	if s := b.String(); strings.Contains(s, "Hemlig9") || strings.Contains(s, "1212-1212") || !strings.Contains(s, "mysql driver") {
+		t.Errorf("driver log: %s", s)
 	}
 }
