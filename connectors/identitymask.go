@@ -15,7 +15,10 @@ import "strings"
 // '+' is exactly one of the four shapes, so a date (2021-03-04), an
 // HSA-id (SE2321000016-1234) or a longer number pass unchanged; any ten
 // or twelve digits standing alone are masked, whether or not they are a
-// valid number, since a mistyped identity number is still one.
+// valid number, since a mistyped identity number is still one. Digits
+// inside a long hexadecimal text (a pseudonym, a digest) are part of it,
+// not a number: a pseudonym stays whole, so that a record can be found
+// by it.
 func MaskIdentityNumbers(s string) string {
 	var b strings.Builder
 	last := 0
@@ -34,7 +37,7 @@ func MaskIdentityNumbers(s string) string {
 		for !isDigit(s[end-1]) {
 			end--
 		}
-		if identityRun(s[i:end]) {
+		if identityRun(s[i:end]) && !inHex(s, i) && !inHex(s, end-1) {
 			b.WriteString(s[last : end-4])
 			b.WriteString("****")
 			last = end
@@ -62,6 +65,21 @@ func MaskError(err error) error {
 	}
 	return err
 }
+
+// inHex says whether s[at] is in a run of at least 16 hexadecimal
+// characters.
+func inHex(s string, at int) bool {
+	lo, hi := at, at+1
+	for lo > 0 && isHex(s[lo-1]) {
+		lo--
+	}
+	for hi < len(s) && isHex(s[hi]) {
+		hi++
+	}
+	return hi-lo >= 16
+}
+
+func isHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 // IdentityNumberShaped says whether s is, whole, what MaskIdentityNumbers
 // masks: 12 or 10 digits, with or without '-' or '+' before the last four.
