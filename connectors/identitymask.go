@@ -4,9 +4,9 @@ import "strings"
 
 // MaskIdentityNumbers returns s with the last four digits of every
 // Swedish identity number in it (personnummer, samordningsnummer: 12 or
-// 10 digits, with or without the '-' or '+' before the last four)
-// replaced by "****": 19121212-1212 reads 19121212-****, 1212121212
-// 121212****.
+// 10 digits, with or without the '-' or '+', or a space, before the last
+// four) replaced by "****": 19121212-1212 reads 19121212-****,
+// 1212121212 121212****.
 //
 // Messages and reports name records by their key and accounts by their
 // id, and a registry may use an identity number as either: the masked
@@ -41,6 +41,13 @@ func MaskIdentityNumbers(s string) string {
 			b.WriteString(s[last : end-4])
 			b.WriteString("****")
 			last = end
+		} else if n := end - i; end == j && (n == 6 || n == 8) && spacedTail(s, end) && !inHex(s, i) {
+			// Written with a space for the separator (19121212 1212),
+			// which the number rules refuse and people still type.
+			b.WriteString(s[last : end+1])
+			b.WriteString("****")
+			last = end + 5
+			j = end + 5
 		}
 		i = j
 	}
@@ -64,6 +71,21 @@ func MaskError(err error) error {
 		return &scrubbed{msg: masked, err: err}
 	}
 	return err
+}
+
+// spacedTail says whether s holds, from at, one space and four digits
+// that end a number: the last four of an identity number written with a
+// space.
+func spacedTail(s string, at int) bool {
+	if at+5 > len(s) || s[at] != ' ' {
+		return false
+	}
+	for k := at + 1; k < at+5; k++ {
+		if !isDigit(s[k]) {
+			return false
+		}
+	}
+	return at+5 == len(s) || !isDigit(s[at+5]) && s[at+5] != '-' && s[at+5] != '+'
 }
 
 // inHex says whether s[at] is in a run of at least 16 hexadecimal
