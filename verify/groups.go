@@ -104,7 +104,11 @@ func CompareGroups(ctx context.Context, tsnap connectors.Snapshot, tt *connector
 	var out []GroupEquation
 	for _, k := range names {
 		e, a := want.counts[k], got.counts[k]
-		out = append(out, GroupEquation{Table: c.Table.Name, Columns: want.Columns, Group: keys[k], Expected: e, Actual: a, OK: e == a})
+		group := make([]string, len(keys[k]))
+		for i, v := range keys[k] {
+			group[i] = connectors.MaskIdentityNumbers(v)
+		}
+		out = append(out, GroupEquation{Table: c.Table.Name, Columns: want.Columns, Group: group, Expected: e, Actual: a, OK: e == a})
 	}
 	return out, nil
 }

@@ -124,7 +124,10 @@ func CheckSourceGroups(counted map[string]map[string]map[string]int64, l *Ledger
 				values[v] = true
 			}
 			for _, v := range sortedKeys(values) {
-				c := SourceGroupCheck{Source: tl.Source, Group: g, Value: v, SourceRows: src[v]}
+				// Named masked: groups are codes and years, and a plan
+				// that groups by identity numbers against the advice
+				// still shows none.
+				c := SourceGroupCheck{Source: tl.Source, Group: g, Value: connectors.MaskIdentityNumbers(v), SourceRows: src[v]}
 				if uc := tl.SourceGroups[g][v]; uc != nil {
 					c.UnitCounts = *uc
 				}
@@ -138,7 +141,7 @@ func CheckSourceGroups(counted map[string]map[string]map[string]int64, l *Ledger
 						continue
 					}
 					r.Problems = append(r.Problems, fmt.Sprintf("source table %s, control group %s = %s: %d source records, %d accounted for (%d migrated, %d archived, %d excluded)",
-						tl.Source, g, v, c.SourceRows, accounted, c.Migrated, c.Archived, c.Excluded))
+						tl.Source, g, c.Value, c.SourceRows, accounted, c.Migrated, c.Archived, c.Excluded))
 				}
 			}
 		}
