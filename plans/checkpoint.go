@@ -581,15 +581,17 @@ const fileKeysPlanDir = "plan_dir"
 
 // planFile is a file the plan reads: its path as the plan names it (for
 // messages, and the key of checkpoints of older versions), its key, and
-// the SHA-256 of its bytes.
+// the SHA-256 of its bytes (an exclusion list's secret: listdigest.go).
 type planFile struct {
-	path, key, sum string
+	path, key string
+	inputSum
 }
 
 // planFiles hashes each file the plan reads.
 func (r *runner) planFiles() ([]planFile, error) {
 	p, in := r.plan, r.in
 	files := append([]string{p.File}, in.reviewedFiles()...)
+	reviewed := len(files)
 	for _, l := range p.exclusionLists() {
 		if l.file.IsSet() {
 			files = append(files, p.Path(l.file.Value))
@@ -597,13 +599,13 @@ func (r *runner) planFiles() ([]planFile, error) {
 	}
 	dir := filepath.Dir(linkedDirResolved(p.File))
 	var out []planFile
-	for _, f := range files {
+	for i, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("fingerprint: %w", err)
 		}
 		sum := sha256.Sum256(b)
-		out = append(out, planFile{path: f, key: fileKey(dir, f), sum: hex.EncodeToString(sum[:])})
+		out = append(out, planFile{path: f, key: fileKey(dir, f), inputSum: inputSum{sum: hex.EncodeToString(sum[:]), secret: i >= reviewed}})
 	}
 	return out, nil
 }
@@ -638,16 +640,26 @@ func linkedDirResolved(f string) string {
 	return filepath.Join(dir, filepath.Base(abs))
 }
 
-// filesByKey are the files' hashes as a checkpoint keys them: by
-// fileKey, or (checkpoints of older versions) by the path as given.
+// filesByKey are the files' hashes as a checkpoint keys and keeps them
+// (inputSum.stored): by fileKey, or (checkpoints of older versions) by
+// the path as given.
 func filesByKey(files []planFile, byKey bool) map[string]string {
 	out := map[string]string{}
 	for _, f := range files {
 		if byKey {
-			out[f.key] = f.sum
+			out[f.key] = f.stored()
 		} else {
-			out[f.path] = f.sum
+			out[f.path] = f.stored()
 		}
+	}
+	return out
+}
+
+// storedRead is what a checkpoint keeps of the source inputs read.
+func storedRead(read map[string]inputSum) map[string]string {
+	out := make(map[string]string, len(read))
+	for what, s := range read {
+		out[what] = s.stored()
 	}
 	return out
 }
@@ -701,7 +713,7 @@ type runInputs struct {
 	keyCheck string
 	// read are the hashes of the source tables read besides the
 	// records (see sourceInputs).
-	read map[string]string
+	read map[string]inputSum
 	// tool is the regflytt version, "" when unknown.
 	tool string
 	// source names the source database (sourceIdentity), "" when unknown.
@@ -720,7 +732,7 @@ func compareInputs(prev *checkpoint, now runInputs) error {
 		for what, h := range now.read {
 			if old, ok := prev.Read[what]; !ok {
 				changed = append(changed, what+" (newly read)")
-			} else if old != h {
+			} else if !h.matches(old) {
 				changed = append(changed, what+" (its rows in the source)")
 			}
 		}
@@ -747,7 +759,7 @@ func compareInputs(prev *checkpoint, now runInputs) error {
 		switch {
 		case !ok:
 			changed = append(changed, f.path+" (new)")
-		case old != f.sum:
+		case !f.matches(old):
 			changed = append(changed, f.path)
 		}
 	}

@@ -64,7 +64,7 @@ func (r *runner) mappingEnv(ctx context.Context, snap connectors.Snapshot, catal
 			if err := loadListTable(ctx, snap, catalog, p, spec, list, in); err != nil {
 				return nil, err
 			}
-			r.readSource(fmt.Sprintf("%s table %s", spec.name, spec.table.Value), in)
+			r.readSource(fmt.Sprintf("%s table %s", spec.name, spec.table.Value), in, true)
 		}
 		if spec.file.IsSet() {
 			if err := loadListFile(p.Path(spec.file.Value), spec.file.Value, p.ReferenceDate, list); err != nil {
@@ -118,7 +118,7 @@ func (r *runner) loadLookups(ctx context.Context, snap connectors.Snapshot, cata
 		if err != nil {
 			return fmt.Errorf("lookup %s: %w", spec.Name.Value, err)
 		}
-		r.readSource(fmt.Sprintf("lookup %s (source table %s)", spec.Name.Value, t.Name), in)
+		r.readSource(fmt.Sprintf("lookup %s (source table %s)", spec.Name.Value, t.Name), in, false)
 		env.Lookups[spec.Name.Value] = lt
 		r.log.Info("lookup loaded", "name", spec.Name.Value, "table", t.Name, "rows", lt.Len())
 	}

@@ -97,9 +97,9 @@ func (in *sourceInput) sum() string {
 
 // readSource keeps the hash of a source input under what, for the
 // checkpoint and a resume's comparison.
-func (r *runner) readSource(what string, in *sourceInput) {
+func (r *runner) readSource(what string, in *sourceInput, secret bool) {
 	if r.sourceRead == nil {
-		r.sourceRead = map[string]string{}
+		r.sourceRead = map[string]inputSum{}
 	}
-	r.sourceRead[what] = in.sum()
+	r.sourceRead[what] = inputSum{sum: in.sum(), secret: secret}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -161,12 +160,10 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		resume = prev
 	}
 
-	cp := &checkpoint{Files: filesByKey(files, true), FileKeys: fileKeysPlanDir, KeyCheck: keyCheck, Read: r.sourceRead,
+	// Read is written as {} when nothing was read, never null: this
+	// checkpoint knows it read nothing (storedRead).
+	cp := &checkpoint{Files: filesByKey(files, true), FileKeys: fileKeysPlanDir, KeyCheck: keyCheck, Read: storedRead(r.sourceRead),
 		ToolVersion: r.opts.ToolVersion, Source: source, Ledger: verify.NewLedger()}
-	if cp.Read == nil {
-		// Written as {}, not null: this checkpoint knows it read nothing.
-		cp.Read = map[string]string{}
-	}
 	if prev != nil {
 		cp.Seq = prev.Seq
 	}
@@ -185,13 +182,12 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		if cp.Source == "" {
 			cp.Source = source
 		}
-		// Nor the source tables read besides the records or the version:
-		// what this run reads and is from now on, or a later stop of the
-		// same run would resume comparing neither.
-		if cp.Read == nil {
-			cp.Read = map[string]string{}
-			maps.Copy(cp.Read, r.sourceRead)
-		}
+		// Nor the source tables read besides the records: what this run
+		// reads from now on (they compared equal where the stopped run
+		// kept them), or a later stop of the same run would resume
+		// comparing none; kept as this version keeps them (an exclusion
+		// list's salted anew).
+		cp.Read = storedRead(r.sourceRead)
 		if cp.ToolVersion == "" {
 			cp.ToolVersion = r.opts.ToolVersion
 		}

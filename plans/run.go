@@ -135,7 +135,7 @@ type runner struct {
 	// sourceRead are the hashes of the source tables the mappings read
 	// besides their records (sourceInputs), made when the environment is
 	// loaded; a resume compares them with the interrupted run's.
-	sourceRead map[string]string
+	sourceRead map[string]inputSum
 	// keys are the receiving keys given so far (dupkeys.go).
 	keys *receivingKeys
 	// watch watches every operation on the source and the target for

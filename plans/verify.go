@@ -1265,23 +1265,27 @@ func sortedStrs(m map[string]mappings.Str) []string {
 }
 
 // fileFingerprints gives the SHA-256 of the plan and every input file
-// it names: schema, mappings, code lists, opt-out and erasure files (never
-// the pseudonymisation key file: a secret's hash helps guess it).
+// it names: schema, mappings, code lists, and of the opt-out and erasure
+// files a digest of it (listDigest); never the pseudonymisation key
+// file's: a secret's hash helps guess it.
 func (r *runner) fileFingerprints() ([]verify.FileFingerprint, error) {
-	type file struct{ role, path string }
-	files := []file{{"plan", r.plan.File}}
+	type file struct {
+		role, path string
+		list       bool
+	}
+	files := []file{{role: "plan", path: r.plan.File}}
 	if r.in.Schema != nil {
-		files = append(files, file{"receiving schema", r.in.Schema.File})
+		files = append(files, file{role: "receiving schema", path: r.in.Schema.File})
 	}
 	for _, m := range r.in.Mappings {
-		files = append(files, file{"mapping", m.Path})
+		files = append(files, file{role: "mapping", path: m.Path})
 		for _, inc := range m.Includes {
-			files = append(files, file{"code list", inc})
+			files = append(files, file{role: "code list", path: inc})
 		}
 	}
 	for _, l := range r.plan.exclusionLists() {
 		if l.file.IsSet() {
-			files = append(files, file{l.name + " list", r.plan.Path(l.file.Value)})
+			files = append(files, file{role: l.name + " list", path: r.plan.Path(l.file.Value), list: true})
 		}
 	}
 	var out []verify.FileFingerprint
@@ -1289,6 +1293,10 @@ func (r *runner) fileFingerprints() ([]verify.FileFingerprint, error) {
 		h, err := sha256File(f.path)
 		if err != nil {
 			return nil, fmt.Errorf("fingerprint: %w", err)
+		}
+		if f.list {
+			out = append(out, verify.FileFingerprint{Role: f.role, Path: f.path, Digest: listDigest(h)})
+			continue
 		}
 		out = append(out, verify.FileFingerprint{Role: f.role, Path: f.path, SHA256: h})
 	}

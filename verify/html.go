@@ -180,8 +180,8 @@ code { font-size: 0.9em; word-break: break-all; }
 
 <h2>Input files</h2>
 <table id="files">
-<tr><th>role</th><th>file</th><th>SHA-256</th></tr>
-{{range .Files}}<tr><td>{{.Role}}</td><td>{{.Path}}</td><td><code>{{.SHA256}}</code></td></tr>
+<tr><th>role</th><th>file</th><th>SHA-256 (an exclusion list's: argon2id of it, salted)</th></tr>
+{{range .Files}}<tr><td>{{.Role}}</td><td>{{.Path}}</td><td><code>{{if .SHA256}}{{.SHA256}}{{else}}{{.Digest}}{{end}}</code></td></tr>
 {{end}}</table>
 <p>Report format {{.SchemaVersion}}.</p>
 </body>

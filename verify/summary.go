@@ -32,7 +32,7 @@ type Summary struct {
 	Started     time.Time `json:"started"`
 	Finished    time.Time `json:"finished"`
 	// PlanFingerprint is the SHA-256 over the plan and the files it names,
-	// as `map doc` shows it; Files the SHA-256 of each.
+	// as `map doc` shows it; Files the fingerprint of each (FileFingerprint).
 	PlanFingerprint string `json:"plan_fingerprint"`
 	// PlanHash is the plan's hash as its registry holder approves it
 	// (plans.Plan.Hash: without its approvals and progress), which stays
@@ -81,11 +81,15 @@ type Summary struct {
 	Verdict string   `json:"verdict"`
 }
 
-// FileFingerprint is the SHA-256 of one input file.
+// FileFingerprint is the SHA-256 of one input file, or for an exclusion
+// list (whose plain hash would give its few identity numbers away to
+// whoever hashes guesses) an argon2id digest of that SHA-256, salted, in
+// the PHC string format: whoever holds the list can check it.
 type FileFingerprint struct {
 	Role   string `json:"role"`
 	Path   string `json:"path"`
-	SHA256 string `json:"sha256"`
+	SHA256 string `json:"sha256,omitempty"`
+	Digest string `json:"digest,omitempty"`
 }
 
 // Position is a snapshot's position in its database's history.
