@@ -19,6 +19,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/lexical"
 )
 
 // Expressions are github.com/expr-lang/expr: a small, sandboxed language
@@ -404,6 +405,7 @@ func (r *resolver) callNode(node *ast.Node, n *ast.CallNode, scope []string) {
 			r.lookups = append(r.lookups, call)
 		}
 	}
+	r.checkLayouts(n, id.Value)
 	for i := range n.Arguments {
 		r.walk(&n.Arguments[i], scope)
 	}
@@ -421,6 +423,40 @@ func (r *resolver) callNode(node *ast.Node, n *ast.CallNode, scope []string) {
 	}
 	if (id.Value == partialDateFunction.Name || id.Value == partialDatePrecisionFunction.Name) && len(n.Arguments) > 0 && r.tracking() {
 		r.partials = append(r.partials, partialCall{precision: id.Value == partialDatePrecisionFunction.Name, reads: r.readsOf(n.Arguments[0])})
+	}
+}
+
+// checkLayouts refuses a layout written in a date function's call that
+// no value can match (a two-digit year, a time field in a date layout, an
+// unknown token). Left to the run, it failed every value of the column as
+// expression_failed: under granularity: value the run passed with the
+// column empty in the target, its values archived alone. A layout given by
+// a column or a definition's parameter is not known here, and is still
+// refused value by value.
+func (r *resolver) checkLayouts(n *ast.CallNode, fn string) {
+	var check func(string) error
+	switch fn {
+	case "date", partialDateFunction.Name, partialDatePrecisionFunction.Name:
+		check = lexical.CheckDateLayout
+	case "datetime":
+		check = lexical.CheckLayout
+	default:
+		return
+	}
+	for _, a := range n.Arguments[min(1, len(n.Arguments)):] {
+		s, ok := a.(*ast.StringNode)
+		if !ok {
+			continue
+		}
+		if err := check(s.Value); err != nil {
+			var le *lexical.Error
+			reason := err.Error()
+			if errors.As(err, &le) {
+				reason = le.Reason
+			}
+			r.fail(a, "%s: layout %q matches no value: %s", fn, s.Value, reason)
+			return
+		}
 	}
 }
 
