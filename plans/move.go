@@ -199,6 +199,9 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 // migrate as they were: archived alone, made NULL by a declared rule, or
 // lost (which fails the run).
 func (w *writer) values(t *connectors.Table, tl *verify.TableLedger, key []connectors.Value, o mappings.Outcome) error {
+	if len(o.Values) > 0 {
+		tl.ValuesArchivedRecords++
+	}
 	for _, vn := range o.Values {
 		vr := archive.Value{Key: key, Column: vn.Column, SourceColumn: vn.SourceColumn, Reason: vn.Reason, Detail: vn.Detail, Value: vn.Value}
 		if err := w.arc.AddValue(t, vr); err != nil {

@@ -100,7 +100,9 @@ func runValueEquationSuite(t *testing.T, target func(t *testing.T) (url string, 
 	}})
 	write(t, filepath.Join(dir, "schema.yaml"), valueEquationSchema)
 	write(t, filepath.Join(dir, "m.yaml"), valueEquationMapping)
-	p := loadPlan(t, writePlan(t, dir, ""))
+	// One record of four migrates with a value archived alone: more than
+	// the default share, which this test of the equations accepts.
+	p := loadPlan(t, writePlan(t, dir, "verification: {acknowledge: {values_archived_share.besok: a test of the value equations}}\n"))
 	url, exec := target(t)
 	opts := plans.Options{SourceURL: srcURL, TargetURL: url, WorkDir: dir}
 	if _, err := plans.Run(ctx, p, opts); err != nil {

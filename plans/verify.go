@@ -28,6 +28,7 @@ import (
 //
 //	verification:
 //	  archived_share_max: 0.05          # more archived than this share of a table's records is a finding
+//	                                    # (values archived alone too: values_archived_share.TABLE)
 //	  float_tolerance: 1e-9             # relative difference under which two float values are equal
 //	  control_groups:                   # rows per group, expected and in the target
 //	    visit: [care_unit_id]
@@ -1107,6 +1108,12 @@ func (e *expectedArchive) AddValue(t *connectors.Table, v archive.Value) error {
 	return nil
 }
 
+// FindingValuesArchivedShare is the finding of more of a table's records
+// migrated with values archived alone (granularity: value) than
+// archived_share_max: values_archived_share.<source table> in
+// verification.acknowledge.
+const FindingValuesArchivedShare = "values_archived_share"
+
 // findings raises the alarms that need a person, with the plan's
 // acknowledgements.
 func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mappings.CodeUse, more []verify.Finding) {
@@ -1127,6 +1134,14 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mapp
 		} else if tl.Read > 0 && tl.Archived > 0 && float64(tl.Archived) > v.ArchivedShareMax*float64(tl.Read) {
 			fs = append(fs, verify.Finding{Kind: "archived_share", Subject: tl.Source, Count: tl.Archived, Of: tl.Read,
 				Message: fmt.Sprintf("%d of %d records of %s archived, more than the plan's %.1f%%", tl.Archived, tl.Read, tl.Source, 100*v.ArchivedShareMax)})
+		}
+		// Under granularity: value a value that fails is archived alone and
+		// its record migrates: a column the mapping cannot read at all (a
+		// date in another layout) arrives empty with every record migrated,
+		// which archived_share, counting records, never sees.
+		if n := tl.ValuesArchivedRecords; tl.Target != "" && tl.Read > 0 && n > 0 && float64(n) > v.ArchivedShareMax*float64(tl.Read) {
+			fs = append(fs, verify.Finding{Kind: FindingValuesArchivedShare, Subject: tl.Source, Count: n, Of: tl.Read,
+				Message: fmt.Sprintf("%d of %d records of %s migrated with values archived alone (%d values, granularity: value), more than the plan's %.1f%%: those columns are left empty in the target", n, tl.Read, tl.Source, tl.ValuesArchived, 100*v.ArchivedShareMax)})
 		}
 		for _, code := range sortedCodes(tl.Warnings) {
 			n := tl.Warnings[code]

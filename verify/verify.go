@@ -86,6 +86,10 @@ type TableLedger struct {
 	// (value granularity), by reason: not records, so outside the equation.
 	ValuesArchived   int64            `json:"values_archived,omitempty"`
 	ValuesArchivedBy map[string]int64 `json:"values_archived_by,omitempty"`
+	// ValuesArchivedRecords counts the migrated records of which at least
+	// one value was archived alone: the share of the table that arrived
+	// with a column left empty, which archived_share (records) never sees.
+	ValuesArchivedRecords int64 `json:"values_archived_records,omitempty"`
 	// ValuesNulled counts values a declared rule made NULL (a code list's
 	// null, null_when), by rule: decided by the mapping, so not a loss.
 	ValuesNulled   int64            `json:"values_nulled,omitempty"`
