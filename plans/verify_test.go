@@ -594,7 +594,9 @@ tables:
       length_cm: {expr: decimal(langd)}
       smoker: {from: rok, null_when: ["-"]}
 `)
-	p := loadPlan(t, writePlan(t, dir, ""))
+	// One record of four migrates with a value archived alone: more than
+	// the default share, which this test of the equations accepts.
+	p := loadPlan(t, writePlan(t, dir, "verification: {acknowledge: {values_archived_share.besok: a test of the column equations}}\n"))
 	opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
 	if _, err := plans.Run(ctx, p, opts); err != nil {
 		t.Fatal(err)
