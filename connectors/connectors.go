@@ -195,6 +195,18 @@ type TrailingSpaceBlind interface {
 	KeysIgnoreTrailingSpaces() bool
 }
 
+// AsWrittenReader is implemented by sources whose reading is lenient
+// with stored forms their own writer never writes, as a legacy database
+// needs (SQLite's affinity lets a BLOB into a TEXT column, which is read
+// as its text; a date stored with a midnight clock is read as the date).
+// A verifier reading a receiving database calls ReadAsWritten before its
+// first snapshot: a value stored in another form than the writer stores
+// it is then read as stored, so that it differs from what the mappings
+// give, as it differs for the receiving platform's queries.
+type AsWrittenReader interface {
+	ReadAsWritten()
+}
+
 // RowDeleter is implemented by write transactions that can delete rows
 // older than a sequence number: the runner drops, in the transaction that
 // writes a new checkpoint, the checkpoints it supersedes, so that its

@@ -336,6 +336,12 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, fmt.Errorf("target: %w", err)
 	}
+	// The target is read as its writer stores values: a lenient reading
+	// (SQLite's BLOB in a TEXT column read as text) would prove a value
+	// the receiving platform's queries see otherwise.
+	if aw, ok := tgt.(connectors.AsWrittenReader); ok {
+		aw.ReadAsWritten()
+	}
 	// The target's reads are watched for stalls as the source's are (a
 	// frozen server, a firewall dropping packets): warned of, and with a
 	// stall limit cancelled. They are not continued in a new snapshot

@@ -65,3 +65,49 @@ func TestFloatDecimalRefusesTheAmbiguous(t *testing.T) {
 		}
 	}
 }
+
+// Read as written (a receiving database), a value is its column's type
+// only in the form the writer stores it; any other form is passed up as
+// stored, so that it differs from the value written. Read as a legacy
+// file is read, the same forms are the value.
+func TestDecodeAsWrittenPassesOtherFormsUp(t *testing.T) {
+	text := connectors.Type{Kind: connectors.KindText}
+	date := connectors.Type{Kind: connectors.KindDate}
+	stamp := connectors.Type{Kind: connectors.KindTimestamp}
+	for _, c := range []struct {
+		typ     connectors.Type
+		stored  any
+		written bool
+	}{
+		{text, "Umeå", true},
+		{text, []byte("Umeå"), false},
+		{connectors.Type{Kind: connectors.KindBytes}, []byte{1, 2}, true},
+		{connectors.Type{Kind: connectors.KindBytes}, "\x01\x02", false},
+		{date, "2019-11-17", true},
+		{date, "2019-11-17 00:00:00", false},
+		{date, "2019-11-17T00:00", false},
+		{connectors.Type{Kind: connectors.KindDateTime}, "2019-11-17 10:05:00", true},
+		{connectors.Type{Kind: connectors.KindDateTime}, "2019-11-17T10:05", false},
+		{stamp, "2019-11-17 10:05:00", true},
+		{stamp, "2019-11-17 10:05:00Z", false},
+		{connectors.Type{Kind: connectors.KindUUID}, "0b7f6f7e-3c1a-4d2b-9a8e-1f2e3d4c5b6a", true},
+		{connectors.Type{Kind: connectors.KindUUID}, "0B7F6F7E-3C1A-4D2B-9A8E-1F2E3D4C5B6A", false},
+		{connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, "72.5", true},
+		{connectors.Type{Kind: connectors.KindInt}, int64(7), true},
+	} {
+		lenient, err := decode(c.typ, c.stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeAsWritten(c.typ, c.stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same := sameValue(got, lenient); same != c.written {
+			t.Errorf("%v stored as %#v: read as written %#v, as a legacy file %#v", c.typ.Kind, c.stored, got, lenient)
+		}
+		if !c.written && !sameValue(got, c.stored) {
+			t.Errorf("%v stored as %#v: read as written %#v, not as stored", c.typ.Kind, c.stored, got)
+		}
+	}
+}

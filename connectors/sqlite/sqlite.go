@@ -61,9 +61,20 @@ type DB struct {
 	// CheckLock holds the path to it, since the pool opens connections
 	// by path and a file replaced meanwhile would take the later ones.
 	file os.FileInfo
+	// asWritten says the snapshots read values as the writer stores them
+	// (ReadAsWritten).
+	asWritten bool
 }
 
-var _ connectors.Target = (*DB)(nil)
+var (
+	_ connectors.Target          = (*DB)(nil)
+	_ connectors.AsWrittenReader = (*DB)(nil)
+)
+
+// ReadAsWritten makes the later snapshots read a value as its column's
+// type only in the form this connector writes it (decodeAsWritten): a
+// verifier reads a receiving database so.
+func (d *DB) ReadAsWritten() { d.asWritten = true }
 
 // path reads the file path from a sqlite:// location.
 func path(loc *connectors.Location) (string, error) {
@@ -151,12 +162,13 @@ func (d *DB) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 		conn.Close()
 		return nil, fmt.Errorf("sqlite %s: begin snapshot: %w", d.path, err)
 	}
-	return &snapshot{conn: conn, path: d.path}, nil
+	return &snapshot{conn: conn, path: d.path, asWritten: d.asWritten}, nil
 }
 
 type snapshot struct {
-	conn *sql.Conn
-	path string
+	conn      *sql.Conn
+	path      string
+	asWritten bool
 }
 
 func (s *snapshot) Close() error {
@@ -189,7 +201,7 @@ func (s *snapshot) Tables(ctx context.Context) ([]connectors.Table, error) {
 // sorting the table again for every page. The query shares the snapshot's
 // connection with the scans open beside it; database/sql takes turns.
 func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connectors.ScanOptions) (connectors.Rows, error) {
-	q := &querier{conn: s.conn, table: t}
+	q := &querier{conn: s.conn, table: t, asWritten: s.asWritten}
 	key := opts.Key
 	if len(key) == 0 {
 		key = t.PrimaryKey
@@ -237,6 +249,8 @@ type querier struct {
 	keyIdx  []int
 	lastKey []connectors.Value
 	lastRaw []any
+	// asWritten reads with decodeAsWritten.
+	asWritten bool
 }
 
 func (q *querier) QueryBatch(ctx context.Context, query string, args []connectors.Value, cols []connectors.Column, emit func([]connectors.Value)) error {
@@ -269,7 +283,13 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 		}
 		row := make([]connectors.Value, len(cols))
 		for i, c := range cols {
-			v, err := decode(c.Type, raw[i])
+			var v connectors.Value
+			var err error
+			if q.asWritten {
+				v, err = decodeAsWritten(c.Type, raw[i])
+			} else {
+				v, err = decode(c.Type, raw[i])
+			}
 			if err != nil {
 				return fmt.Errorf("column %s: %w", c.Name, err)
 			}
@@ -379,6 +399,40 @@ func decode(t connectors.Type, v any) (connectors.Value, error) {
 		return pv, nil
 	}
 	return nil, fmt.Errorf("driver returned %T", v)
+}
+
+// decodeAsWritten is decode for a receiving database (DB.ReadAsWritten):
+// text and bytes are read as the column's type only when stored in the
+// form the writer stores that value (driverValue), else passed up as
+// stored, so that a value the platform's queries see otherwise differs
+// from the expected one too: a BLOB in a TEXT column stays bytes, text in
+// a BLOB column text, and a date, time or timestamp in another text than
+// its canonical one (a midnight clock, a T, a zone suffix, an upper-case
+// UUID) stays that text. Numbers are read as decode reads them: SQLite's
+// affinity turns what the writer stores into them (a decimal's text in a
+// NUMERIC column becomes a REAL), which is its own form, not another.
+func decodeAsWritten(t connectors.Type, v any) (connectors.Value, error) {
+	switch x := v.(type) {
+	case []byte:
+		if t.Kind == connectors.KindText {
+			return append(make([]byte, 0, len(x)), x...), nil
+		}
+	case string:
+		d, err := decode(t, v)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := d.(string); ok {
+			return d, nil
+		}
+		if w, err := driverValue(d); err == nil {
+			if s, ok := w.(string); ok && s == x {
+				return d, nil
+			}
+		}
+		return x, nil
+	}
+	return decode(t, v)
 }
 
 // maxExactDigits is how many significant decimal digits every double

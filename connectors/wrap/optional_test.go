@@ -49,8 +49,8 @@ type positioner interface{ Position() string }
 func typeOf[I any]() reflect.Type { return reflect.TypeOf((*I)(nil)).Elem() }
 
 // optional lists every optional interface; level says of what a caller
-// asks it: a snapshot, a target, rows, a Tx, a dialect (or "none", not of
-// a connector's values at all).
+// asks it: a source, a snapshot, a target, rows, a Tx, a dialect (or
+// "none", not of a connector's values at all).
 var optional = []struct {
 	name  string
 	typ   reflect.Type
@@ -73,6 +73,7 @@ var optional = []struct {
 	{"NonNullCounter", typeOf[connectors.NonNullCounter](), "snapshot", conditional, ""},
 	{"ChecksumExplainer", typeOf[connectors.ChecksumExplainer](), "snapshot", notForwarded,
 		"the SQL a Checksummer runs, for a person or a benchmark, asked of a snapshot opened without the wrapper"},
+	{"AsWrittenReader", typeOf[connectors.AsWrittenReader](), "source", forwarded, ""},
 	{"Locker", typeOf[connectors.Locker](), "target", forwarded, ""},
 	{"LockChecker", typeOf[connectors.LockChecker](), "target", forwarded, ""},
 	{"Truncater", typeOf[connectors.Truncater](), "target", forwarded, ""},
@@ -170,7 +171,7 @@ func TestWrappedConnectorsOfferTheExtrasOfTheWrapped(t *testing.T) {
 				t.Fatal(err)
 			}
 			tgt, _ := w.(connectors.Target)
-			values := map[string]any{"snapshot": snap, "rows": rows}
+			values := map[string]any{"source": w, "snapshot": snap, "rows": rows}
 			if tgt != nil {
 				values["target"] = tgt
 			}
@@ -312,6 +313,7 @@ func (f *fullTarget) Lock(context.Context, string) (func() error, error) {
 	return func() error { return nil }, nil
 }
 func (f *fullTarget) CheckLock(context.Context, string) error { f.calls["CheckLock"]++; return nil }
+func (f *fullTarget) ReadAsWritten()                          { f.calls["ReadAsWritten"]++ }
 func (f *fullTarget) Truncate(context.Context, []string) error {
 	f.calls["Truncate"]++
 	return nil

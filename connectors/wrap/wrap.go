@@ -248,6 +248,14 @@ type source struct {
 func (s *source) Dialect() connectors.Dialect { return s.inner.Dialect() }
 func (s *source) Close() error                { return s.inner.Close() }
 
+// ReadAsWritten forwards to the wrapped source's AsWrittenReader; one
+// without it reads as it always does.
+func (s *source) ReadAsWritten() {
+	if aw, ok := s.inner.(connectors.AsWrittenReader); ok {
+		aw.ReadAsWritten()
+	}
+}
+
 func (s *source) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
 	var snap connectors.Snapshot
 	err := retryKeep(ctx, s.p, "open a snapshot", func(ctx context.Context) (err error) {
