@@ -72,13 +72,11 @@ func writeBag(dir string, sum *Summary, now time.Time, history []byte, closing *
 	if err := writeFileAtomic(filepath.Join(dir, manifest512), []byte(m512.String())); err != nil {
 		return fmt.Errorf("archive bag: %w", err)
 	}
-	ext := sum.Meta.Register
-	if sum.Meta.Run != "" {
-		ext += " run " + sum.Meta.Run
+	var info strings.Builder
+	for _, f := range bagInfo(sum.Meta, now, fmt.Sprintf("%d.%d", octets, len(files))) {
+		fmt.Fprintf(&info, "%s: %s\n", f[0], f[1])
 	}
-	info := fmt.Sprintf("Source-Organization: %s\nExternal-Identifier: %s\nBagging-Date: %s\nPayload-Oxum: %d.%d\nBag-Software-Agent: regflytt %s\nExternal-Description: SIARD 2.2 archive of records the migration could not transform\n",
-		oneLine(sum.Meta.Owner), oneLine(ext), now.UTC().Format(time.DateOnly), octets, len(files), oneLine(sum.Meta.ToolVersion))
-	if err := writeFileAtomic(filepath.Join(dir, bagInfoName), []byte(info)); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, bagInfoName), []byte(info.String())); err != nil {
 		return fmt.Errorf("archive bag: %w", err)
 	}
 	pkg, err := json.MarshalIndent(sum, "", "  ")
@@ -100,6 +98,24 @@ func writeBag(dir string, sum *Summary, now time.Time, history []byte, closing *
 		counts["values"] += t.Values
 	}
 	return AppendEvent(dir, Event{Event: "created", At: now.UTC().Format(time.RFC3339), Tool: "regflytt " + sum.Meta.ToolVersion, Count: counts})
+}
+
+// bagInfo is bag-info.txt's fields, in order, for a package of meta
+// bagged at now with payload oxum: what a BagIt tool shows of whose it is
+// and where it came from. Verify holds a package's to them (checkBagInfo).
+func bagInfo(meta Meta, now time.Time, oxum string) [][2]string {
+	ext := meta.Register
+	if meta.Run != "" {
+		ext += " run " + meta.Run
+	}
+	return [][2]string{
+		{"Source-Organization", oneLine(meta.Owner)},
+		{"External-Identifier", oneLine(ext)},
+		{"Bagging-Date", now.UTC().Format(time.DateOnly)},
+		{"Payload-Oxum", oxum},
+		{"Bag-Software-Agent", "regflytt " + oneLine(meta.ToolVersion)},
+		{"External-Description", "SIARD 2.2 archive of records the migration could not transform"},
+	}
 }
 
 // oneLine keeps a bag-info value on its line.

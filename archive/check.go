@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Problem is one way a package fails verification: the file (relative to
@@ -423,21 +424,30 @@ func (p *Package) checkTables(onDisk map[string]bool, add addFunc, each func(tab
 	return counts
 }
 
-// checkBagInfo checks that bag-info.txt's Source-Organization, whose the
-// package is to a BagIt tool, is the owner package.json names.
+// checkBagInfo checks that bag-info.txt's fields regflytt writes (whose
+// the package is to a BagIt tool, which register's run, when and by what
+// it was bagged) are once each, as package.json gives them; the payload's
+// oxum is checkOxum's. Fields regflytt does not write are an archivist's.
 func (p *Package) checkBagInfo(add addFunc) {
 	b, err := os.ReadFile(filepath.Join(p.Dir, bagInfoName))
 	if err != nil {
 		return // checkOxum names it
 	}
-	var orgs []string
+	got := map[string][]string{}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "Source-Organization: "); ok {
-			orgs = append(orgs, v)
+		if k, v, ok := strings.Cut(line, ": "); ok {
+			got[k] = append(got[k], v)
 		}
 	}
-	if len(orgs) != 1 || orgs[0] != oneLine(p.Summary.Meta.Owner) {
-		add(bagInfoName, RuleBagInfo, "Source-Organization is not the owner %s names", packageName)
+	created, err := time.Parse(time.RFC3339, p.Summary.Created)
+	for _, f := range bagInfo(p.Summary.Meta, created, "") {
+		switch vs := got[f[0]]; {
+		case f[0] == "Payload-Oxum" || f[0] == "Bagging-Date" && err != nil:
+		case f[0] == "Source-Organization" && (len(vs) != 1 || vs[0] != f[1]):
+			add(bagInfoName, RuleBagInfo, "Source-Organization is not the owner %s names", packageName)
+		case len(vs) != 1 || vs[0] != f[1]:
+			add(bagInfoName, RuleBagInfo, "%s is not once what %s gives it", f[0], packageName)
+		}
 	}
 }
 
@@ -470,26 +480,59 @@ func (p *Package) checkMetadata(add addFunc) {
 	if p.metadata.DataOriginTimespan != p.Summary.Timespan {
 		add("data/header/metadata.xml", RuleMetadata, "dataOriginTimespan %s, %s says %s", p.metadata.DataOriginTimespan, packageName, p.Summary.Timespan)
 	}
+	// The rest of the header (the register's name, its platform, the
+	// regflytt that wrote it and when) follows from package.json as the
+	// writer renders it: a SIARD tool shows it as whose records these are.
+	created, err := time.Parse(time.RFC3339, p.Summary.Created)
+	if err != nil {
+		add(packageName, RuleMetadata, "created %q is no RFC 3339 time", p.Summary.Created)
+	}
+	want := header(p.Summary.Meta, p.Summary.Timespan, created)
+	for _, f := range []struct{ name, got, want string }{
+		{"dbname", p.metadata.DBName, want.DBName},
+		{"description", p.metadata.Description, want.Description},
+		{"archiver", p.metadata.Archiver, want.Archiver},
+		{"producerApplication", p.metadata.ProducerApp, want.ProducerApp},
+		{"archivalDate", p.metadata.ArchivalDate, want.ArchivalDate},
+		{"databaseProduct", p.metadata.DatabaseProduct, want.DatabaseProduct},
+	} {
+		if f.got != f.want && (err == nil || f.name != "archivalDate") {
+			add("data/header/metadata.xml", RuleMetadata, "%s is not what %s gives it (register, platform, regflytt version and date)", f.name, packageName)
+		}
+	}
+	for s, sch := range p.metadata.Schemas {
+		if s < len(schemaNames) && (sch.Name != schemaNames[s].name || sch.Description != schemaNames[s].description) {
+			add("data/header/metadata.xml", RuleMetadata, "schema%d is not named or described as the package's %s", s, schemaNames[s].name)
+		}
+	}
 	for _, t := range p.Summary.Tables {
 		var records []column
 		for _, c := range t.Columns {
-			records = append(records, column{name: c.Name, typeOriginal: c.SourceType, typ: columnSQLType(c.Type.Type())})
+			records = append(records, column{name: c.Name, typeOriginal: c.SourceType, typ: columnSQLType(c.Type.Type()),
+				description: sourceColumnDescription(c.Nullable, c.Type.Type())})
 		}
 		for _, name := range t.Companions {
 			records = append(records, companionColumns(name)...)
 		}
-		p.sameColumns(schemaRecords, t.Folder, t.Table, records, add)
-		p.sameColumns(schemaOutcome, t.Folder, t.Table, outcomeColumns, add)
+		p.sameColumns(schemaRecords, t.Folder, t.Table, recordsDescription(t.Table), records, add)
+		p.sameColumns(schemaOutcome, t.Folder, t.Table, outcomeDescription(t.Table), outcomeColumns, add)
 		if t.ValuesFolder >= 0 {
-			p.sameColumns(schemaValues, t.ValuesFolder, t.Table, valuesColumns, add)
+			p.sameColumns(schemaValues, t.ValuesFolder, t.Table, valuesDescription(t.Table), valuesColumns, add)
 		}
 	}
 }
 
-func (p *Package) sameColumns(schema, folder int, table string, want []column, add addFunc) {
+// sameColumns holds a table of metadata.xml to what package.json gives
+// it: its description, and its columns' names, types, descriptions and
+// nullability (every cell may be left out: NULL, or a value its type
+// could not hold).
+func (p *Package) sameColumns(schema, folder int, table, description string, want []column, add addFunc) {
 	tm := p.tableMeta(schema, folder)
 	if tm == nil {
 		return // Open refuses the package
+	}
+	if tm.Description != description {
+		add("data/header/metadata.xml", RuleMetadata, "schema%d/table%d (%s) is described otherwise than %s's table", schema, folder, table, packageName)
 	}
 	if len(tm.Columns) != len(want) {
 		add("data/header/metadata.xml", RuleMetadata, "schema%d/table%d (%s) declares %d columns, %s has %d", schema, folder, table, len(tm.Columns), packageName, len(want))
@@ -498,6 +541,8 @@ func (p *Package) sameColumns(schema, folder int, table string, want []column, a
 	for i, c := range tm.Columns {
 		if w := want[i]; c.Name != w.name || c.Type != w.typ.SQL || c.TypeOriginal != w.typeOriginal {
 			add("data/header/metadata.xml", RuleMetadata, "schema%d/table%d (%s) column %d is %q %s, %s has %q %s", schema, folder, table, i+1, c.Name, c.Type, packageName, w.name, w.typ.SQL)
+		} else if c.Description != w.description || !c.Nullable {
+			add("data/header/metadata.xml", RuleMetadata, "schema%d/table%d (%s) column %d (%s) is described otherwise than %s's column, or declared NOT NULL", schema, folder, table, i+1, c.Name, packageName)
 		}
 	}
 }

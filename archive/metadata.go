@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 const metadataNS = "http://www.bar.admin.ch/xmlns/siard/2/metadata.xsd"
@@ -64,20 +66,50 @@ var schemaNames = [...]struct{ name, description string }{
 	schemaValues:  {"archived_values", "Values archived alone from records that migrated (value granularity)."},
 }
 
-func (w *Writer) writeMetadata(sum *Summary, now time.Time) error {
+// header is metadata.xml's description of a package of meta, but its
+// schemas: whose records they are and where they came from, as a SIARD
+// tool shows them. Verify holds a package's to it (checkMetadata).
+func header(meta Meta, timespan string, created time.Time) siardArchive {
 	m := siardArchive{NS: metadataNS, Version: "2.2",
-		DBName:             w.meta.Register,
-		Description:        fmt.Sprintf("What the migration of register %s from %s could not transform, kept by its new CPUA.", w.meta.Register, w.meta.SourceSystem),
+		DBName:             meta.Register,
+		Description:        fmt.Sprintf("What the migration of register %s from %s could not transform, kept by its new CPUA.", meta.Register, meta.SourceSystem),
 		Archiver:           "regflytt",
-		DataOwner:          dataOwner(w.meta),
-		DataOriginTimespan: sum.Timespan,
-		ProducerApp:        "regflytt " + w.meta.ToolVersion,
-		ArchivalDate:       now.UTC().Format(time.DateOnly),
-		DatabaseProduct:    w.meta.SourceSystem,
+		DataOwner:          dataOwner(meta),
+		DataOriginTimespan: timespan,
+		ProducerApp:        "regflytt " + meta.ToolVersion,
+		ArchivalDate:       created.UTC().Format(time.DateOnly),
+		DatabaseProduct:    meta.SourceSystem,
 	}
 	if m.DBName == "" {
 		m.DBName = "register"
 	}
+	return m
+}
+
+// The descriptions of a package's tables and of a source column, which
+// metadata.xml gives and a SIARD tool shows beside the cells.
+func recordsDescription(table string) string {
+	return "Records of the source table " + table + " that were archived, in its own shape."
+}
+
+func outcomeDescription(table string) string {
+	return "Why each record of " + table + " was archived: row N here is row N of the archived records."
+}
+
+func valuesDescription(table string) string {
+	return "Values of " + table + " archived alone: their records migrated with the column empty."
+}
+
+func sourceColumnDescription(nullable bool, t connectors.Type) string {
+	desc := ""
+	if !nullable {
+		desc = "NOT NULL in the source. "
+	}
+	return desc + "Canonical type " + t.String() + "."
+}
+
+func (w *Writer) writeMetadata(sum *Summary, now time.Time) error {
+	m := header(w.meta, sum.Timespan, now)
 	for s := range schemaNames {
 		sch := siardSchema{Name: schemaNames[s].name, Folder: fmt.Sprintf("schema%d", s), Description: schemaNames[s].description}
 		for _, st := range w.order {

@@ -127,19 +127,12 @@ func (w *Writer) source(t *connectors.Table) (*sourceTable, error) {
 	}
 	st := &sourceTable{src: t, companion: map[int]int{}, reasons: map[string]int64{}}
 	folder := len(w.order)
-	st.records = &siardTable{schema: schemaRecords, folder: folder, name: t.Name,
-		description: "Records of the source table " + t.Name + " that were archived, in its own shape."}
+	st.records = &siardTable{schema: schemaRecords, folder: folder, name: t.Name, description: recordsDescription(t.Name)}
 	for _, c := range t.Columns {
-		desc := ""
-		if !c.Nullable {
-			desc = "NOT NULL in the source. "
-		}
 		st.records.cols = append(st.records.cols, column{name: c.Name, typeOriginal: c.SourceType, typ: columnSQLType(c.Type),
-			description: desc + "Canonical type " + c.Type.String() + "."})
+			description: sourceColumnDescription(c.Nullable, c.Type)})
 	}
-	st.outcome = &siardTable{schema: schemaOutcome, folder: folder, name: t.Name,
-		description: "Why each record of " + t.Name + " was archived: row N here is row N of the archived records.",
-		cols:        outcomeColumns}
+	st.outcome = &siardTable{schema: schemaOutcome, folder: folder, name: t.Name, description: outcomeDescription(t.Name), cols: outcomeColumns}
 	w.tables[t.Name] = st
 	w.order = append(w.order, st)
 	return st, nil
@@ -285,9 +278,7 @@ func (w *Writer) AddValue(t *connectors.Table, v Value) error {
 		return err
 	}
 	if st.values == nil {
-		st.values = &siardTable{schema: schemaValues, folder: w.nextValues, name: t.Name,
-			description: "Values of " + t.Name + " archived alone: their records migrated with the column empty.",
-			cols:        valuesColumns}
+		st.values = &siardTable{schema: schemaValues, folder: w.nextValues, name: t.Name, description: valuesDescription(t.Name), cols: valuesColumns}
 		w.nextValues++
 	}
 	b := append(st.values.buf[:0], "<row>"...)

@@ -1,0 +1,73 @@
+package archive
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Everything metadata.xml says is what a SIARD tool shows of the package
+// (which register's records, from which platform, what each table and
+// column is), and all of it follows from package.json, which regflytt
+// reads and regflytt verify holds to the plan. Edited and re-bagged, the
+// register's name, its platform or a column's description ("NOT NULL in
+// the source") passed archive verify and regflytt verify: a viewer showed
+// another register's name on the records.
+func TestVerifyMetadataIsWhatThePackageSays(t *testing.T) {
+	const metadata = "data/header/metadata.xml"
+	for _, c := range []struct{ name, from, to string }{
+		{"register", "<dbname>demo</dbname>", "<dbname>other</dbname>"},
+		{"platform", "<databaseProduct>legacy-demo</databaseProduct>", "<databaseProduct>other</databaseProduct>"},
+		{"package description", "register demo from legacy-demo", "register other from legacy-demo"},
+		{"archiver", "<archiver>regflytt</archiver>", "<archiver>someone</archiver>"},
+		{"producer", "<producerApplication>regflytt test</producerApplication>", "<producerApplication>regflytt 0.1</producerApplication>"},
+		{"archival date", "<archivalDate>2026-01-01</archivalDate>", "<archivalDate>2025-01-01</archivalDate>"},
+		{"schema", "<name>archived_records</name>", "<name>records</name>"},
+		{"schema description", "Source records that could not be transformed", "Source records that were transformed"},
+		{"table description", "Records of the source table besok that were archived", "Records of the source table patient that were archived"},
+		{"column description", "<description>NOT NULL in the source. Canonical type bigint.</description>", "<description>Canonical type bigint.</description>"},
+		{"outcome column description", "Stable reason code", "Unstable reason code"},
+		{"column nullable", "<nullable>true</nullable>", "<nullable>false</nullable>"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writePackage(t)
+			p := filepath.Join(dir, metadata)
+			b, _ := os.ReadFile(p)
+			if !bytes.Contains(b, []byte(c.from)) {
+				t.Fatalf("no %s in metadata.xml", c.from)
+			}
+			if err := os.WriteFile(p, bytes.Replace(b, []byte(c.from), []byte(c.to), 1), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rebag(t, dir)
+			if !hasProblem(Verify(dir), metadata, RuleMetadata) {
+				t.Errorf("want %s: %s, got %v", metadata, RuleMetadata, Verify(dir))
+			}
+		})
+	}
+	if ps := Verify(writePackage(t)); len(ps) != 0 {
+		t.Fatalf("a package as written fails: %v", ps)
+	}
+}
+
+// bag-info.txt is what a BagIt tool shows of the package: whose it is,
+// which register's run, when and by what it was bagged. All of it
+// follows from package.json; edited and re-bagged, another register's
+// name on the package passed both verifications. (Fields regflytt does
+// not write, an archivist's Contact-Name, are left to the archivist.)
+func TestVerifyBagInfoIsWhatThePackageSays(t *testing.T) {
+	for _, c := range []struct{ from, to string }{
+		{"External-Identifier: demo run 20260101T000000Z\n", "External-Identifier: other run 20260101T000000Z\n"},
+		{"Bag-Software-Agent: regflytt test\n", "Bag-Software-Agent: regflytt 0.1\n"},
+		{"Bagging-Date: 2026-01-01\n", "Bagging-Date: 2025-01-01\n"},
+		{"External-Description: SIARD 2.2 archive", "External-Description: SIARD 2.1 archive"},
+		{"Bagging-Date:", "Bagging-Date: 2025-01-01\nBagging-Date:"},
+	} {
+		dir := writePackage(t)
+		editAndRebag(t, dir, bagInfoName, c.from, c.to)
+		if !hasProblem(Verify(dir), bagInfoName, RuleBagInfo) {
+			t.Errorf("%q: want %s: %s, got %v", c.to, bagInfoName, RuleBagInfo, Verify(dir))
+		}
+	}
+}
