@@ -183,6 +183,7 @@ func VerifyEach(dir string, each func(table string, rec ArchivedRecord)) Reading
 	r.Package = p
 	p.checkMetadata(add)
 	p.checkBagInfo(add)
+	p.checkEventCounts(add)
 	r.Records = p.checkTables(onDisk, add, each)
 	return r
 }
@@ -265,6 +266,41 @@ func checkEvents(dir string, add addFunc) {
 			return
 		}
 		before = b[:len(before)+len(line)]
+	}
+}
+
+// checkEventCounts holds the event log to the package: its chain
+// (checkEvents) shows an event edited or removed before the last, not a
+// log emptied or rewritten from its start. It begins with the package's
+// creation, and the records and values archived alone it was created
+// with, less those each erasure removed, are package.json's (which
+// checkTables holds to the rows).
+func (p *Package) checkEventCounts(add addFunc) {
+	events, err := p.Events()
+	if err != nil {
+		return // checkEvents names it
+	}
+	if len(events) == 0 || events[0].Event != "created" {
+		add(eventsName, RuleEventChain, "the log does not begin with the package's creation (events removed)")
+		return
+	}
+	records, values := events[0].Count["records"], events[0].Count["values"]
+	for _, e := range events[1:] {
+		switch e.Event {
+		case "created":
+			add(eventsName, RuleEventChain, "the package's creation is logged twice")
+			return
+		case "erased":
+			records -= e.Count["records_removed"]
+			values -= e.Count["values_removed"]
+		}
+	}
+	var held, heldValues int64
+	for _, t := range p.Summary.Tables {
+		held, heldValues = held+t.Records, heldValues+t.Values
+	}
+	if records != held || values != heldValues {
+		add(eventsName, RuleCounts, "its creation less its erasures leaves %d records and %d values archived alone, %s counts %d and %d", records, values, packageName, held, heldValues)
 	}
 }
 

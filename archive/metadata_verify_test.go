@@ -71,3 +71,58 @@ func TestVerifyBagInfoIsWhatThePackageSays(t *testing.T) {
 		}
 	}
 }
+
+// The event log's chain shows an event edited or removed from its middle,
+// not a log emptied, nor one whose counts are not the package's: a log
+// emptied and re-bagged passed, and so did a record removed from a
+// package with package.json's count and metadata.xml's rows lowered (the
+// creation event still counting it). The log begins with the package's
+// creation, and what it was created with, less what each erasure removed,
+// is what the package holds.
+func TestVerifyEventLogAccountsForThePackage(t *testing.T) {
+	for _, c := range []struct {
+		name, rule string
+		edit       func(t *testing.T, dir string)
+	}{
+		{"emptied", RuleEventChain, func(t *testing.T, dir string) {
+			if err := os.WriteFile(filepath.Join(dir, eventsName), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rebag(t, dir)
+		}},
+		{"created with another count", RuleCounts, func(t *testing.T, dir string) {
+			editAndRebag(t, dir, eventsName, `"records":3`, `"records":4`)
+			rechain(t, dir)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writePackage(t)
+			c.edit(t, dir)
+			if !hasProblem(Verify(dir), eventsName, c.rule) {
+				t.Errorf("want %s: %s, got %v", eventsName, c.rule, Verify(dir))
+			}
+		})
+	}
+}
+
+// rechain writes the event log's chain again over its events as they
+// now are, and the tag manifest.
+func rechain(t *testing.T, dir string) {
+	t.Helper()
+	p, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := p.Events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, eventsName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		if err := AppendEvent(dir, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
