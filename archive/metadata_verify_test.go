@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // Everything metadata.xml says is what a SIARD tool shows of the package
@@ -123,6 +126,65 @@ func rechain(t *testing.T, dir string) {
 	for _, e := range events {
 		if err := AppendEvent(dir, e); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// A natural cell reads back only in the form the writer gives its value,
+// for every kind as for decimals: "+7", "07", "1", "1.50e0", a space for
+// the T, an offset for the Z and an upper-case UUID read as the value
+// written, and a cell edited so passed archive verify (where xmllint is
+// not installed, or the form is valid XSD) and regflytt verify.
+func TestVerifyRefusesEveryNaturalCellOutOfItsForm(t *testing.T) {
+	const records = "data/content/schema0/table0/table0.xml"
+	tbl := &connectors.Table{Name: "former", Columns: []connectors.Column{
+		{Name: "n", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "f", Type: connectors.Type{Kind: connectors.KindFloat, Bits: 64}, Nullable: true},
+		{Name: "b", Type: connectors.Type{Kind: connectors.KindBool}, Nullable: true},
+		{Name: "dt", Type: connectors.Type{Kind: connectors.KindDateTime}, Nullable: true},
+		{Name: "ts", Type: connectors.Type{Kind: connectors.KindTimestamp}, Nullable: true},
+		{Name: "tm", Type: connectors.Type{Kind: connectors.KindTime}, Nullable: true},
+		{Name: "u", Type: connectors.Type{Kind: connectors.KindUUID}, Nullable: true},
+	}}
+	uuid, err := connectors.ParseUUID("0b7f6f7e-3c1a-4d2b-9a8e-1f2e3d4c5b6a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := []connectors.Value{int64(7), 1.5, true, connectors.LocalDateTime{Date: connectors.Date{Year: 2019, Month: 5, Day: 1}, Hour: 10},
+		time.Date(2019, 5, 1, 10, 0, 0, 0, time.UTC), connectors.Duration(10*time.Hour + 500*time.Millisecond), uuid}
+	write := func(t *testing.T) string {
+		dir := filepath.Join(t.TempDir(), "pkg")
+		w, err := Create(dir, testMeta())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Add(tbl, Record{Key: []connectors.Value{int64(7)}, Reason: "r", Values: row}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Close(created); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	if ps := Verify(write(t)); len(ps) != 0 {
+		t.Fatalf("a package as written fails: %v", ps)
+	}
+	for _, c := range []struct{ from, to string }{
+		{"<c1>7</c1>", "<c1>+7</c1>"},
+		{"<c1>7</c1>", "<c1>07</c1>"},
+		{"<c2>1.5</c2>", "<c2>1.50e0</c2>"},
+		{"<c2>1.5</c2>", "<c2>0x1.8p0</c2>"},
+		{"<c3>true</c3>", "<c3>1</c3>"},
+		{"<c4>2019-05-01T10:00:00</c4>", "<c4>2019-05-01 10:00:00</c4>"},
+		{"<c5>2019-05-01T10:00:00Z</c5>", "<c5>2019-05-01T12:00:00+02:00</c5>"},
+		{"<c5>2019-05-01T10:00:00Z</c5>", "<c5>2019-05-01T10:00:00.000Z</c5>"},
+		{"<c6>10:00:00.5</c6>", "<c6>10:00:00.500</c6>"},
+		{"<c7>0b7f6f7e-3c1a-4d2b-9a8e-1f2e3d4c5b6a</c7>", "<c7>0B7F6F7E-3C1A-4D2B-9A8E-1F2E3D4C5B6A</c7>"},
+	} {
+		dir := write(t)
+		editAndRebag(t, dir, records, c.from, c.to)
+		if !hasProblem(Verify(dir), records, RuleRows) {
+			t.Errorf("%s: want %s: %s, got %v", c.to, records, RuleRows, Verify(dir))
 		}
 	}
 }

@@ -656,5 +656,15 @@ func (r *rowReader) cellValue(t connectors.Type, c cell) (connectors.Value, erro
 	if c.file != "" {
 		return nil, fmt.Errorf("a LOB file in a column of kind %s", t.Kind)
 	}
-	return parseNatural(t.Kind, c.text)
+	v, err := parseNatural(t.Kind, c.text)
+	if err != nil {
+		return nil, err
+	}
+	// Only in the form the writer gives the value: "+7", a space for the
+	// T or an offset for the Z read as the value written, and a cell
+	// edited so would pass as it.
+	if w, ok := naturalText(t.Kind, v); !ok || w != c.text {
+		return nil, fmt.Errorf("cell c%d is not in the form regflytt writes a %s value in", c.index, t.Kind)
+	}
+	return v, nil
 }
