@@ -188,3 +188,42 @@ func TestVerifyRefusesEveryNaturalCellOutOfItsForm(t *testing.T) {
 		}
 	}
 }
+
+// A raw value (archived alone, or a companion of a column its type could
+// not hold it in) reads back only in the bytes the writer gives it: the
+// readable text and the bytes both edited to "+7", "1" or an offset for
+// the Z read as the value archived, and passed.
+func TestVerifyRefusesARawValueOutOfItsForm(t *testing.T) {
+	const values = "data/content/schema2/table0/table0.xml"
+	write := func(t *testing.T) string {
+		dir := filepath.Join(t.TempDir(), "pkg")
+		w, err := Create(dir, testMeta())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range []connectors.Value{int64(7), true, time.Date(2019, 5, 1, 10, 0, 0, 0, time.UTC)} {
+			if err := w.AddValue(besok, Value{Key: []connectors.Value{int64(4 + i)}, Column: "name", SourceColumn: "namn", Reason: "r", Value: v}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.Close(created); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	if ps := Verify(write(t)); len(ps) != 0 {
+		t.Fatalf("a package as written fails: %v", ps)
+	}
+	for _, c := range []struct{ from, to string }{
+		{"<c8>7</c8><c9>37</c9>", "<c8>+7</c8><c9>2B37</c9>"},
+		{"<c8>true</c8><c9>74727565</c9>", "<c8>1</c8><c9>31</c9>"},
+		{"<c8>2019-05-01T10:00:00Z</c8><c9>323031392D30352D30315431303A30303A30305A</c9>",
+			"<c8>2019-05-01T12:00:00+02:00</c8><c9>323031392D30352D30315431323A30303A30302B30323A3030</c9>"},
+	} {
+		dir := write(t)
+		editAndRebag(t, dir, values, c.from, c.to)
+		if !hasProblem(Verify(dir), values, RuleRows) {
+			t.Errorf("%s: want %s: %s, got %v", c.to, values, RuleRows, Verify(dir))
+		}
+	}
+}

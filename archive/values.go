@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -158,8 +159,26 @@ func parseExpandedInstant(s string) (time.Time, bool) {
 	return t, expandedInstant(t) == s
 }
 
-// decodeRaw is the inverse of valueKind and rawBytes.
+// decodeRaw is the inverse of valueKind and rawBytes: it reads only the
+// bytes rawBytes gives a value of that kind. Parsing is laxer ("+7", "1"
+// for true, an offset for the Z), and bytes edited so would read as the
+// value archived while a SIARD tool shows others.
 func decodeRaw(kind string, b []byte) (connectors.Value, error) {
+	v, err := parseRaw(kind, b)
+	if err != nil {
+		return nil, err
+	}
+	w, werr := rawBytes(v)
+	k, kerr := valueKind(v)
+	if werr != nil || kerr != nil || k != kind || !bytes.Equal(w, b) {
+		return nil, fmt.Errorf("raw value of kind %s is not in the form regflytt writes it in", kind)
+	}
+	return v, nil
+}
+
+// parseRaw reads a raw value of a kind, as decodeRaw before its check of
+// the form.
+func parseRaw(kind string, b []byte) (connectors.Value, error) {
 	s := string(b)
 	bad := func() (connectors.Value, error) {
 		return nil, fmt.Errorf("raw value of kind %s does not parse", kind)
