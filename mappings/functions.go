@@ -118,7 +118,7 @@ type Function struct {
 func Functions() []Function {
 	return []Function{
 		{Name: "pnr", Signature: "pnr(text[, born_by date]) text",
-			Doc:     "A personal identity or co-ordination number in any shape (YYMMDD-NNNN, YYMMDD+NNNN, YYYYMMDDNNNN, with spaces), checked (date, Luhn) and normalised to YYYYMMDDNNNN. The century of 10-digit forms is resolved against the plan's reference date; give the record's own date as born_by (pnr(personnr, besoksdatum): a person is born on or before their visit) and a 10-digit number whose birth would fall after it gets the century before, counted as the warning pnr_century_resolved. born_by is read like date(); NULL means no evidence.",
+			Doc:     "A personal identity or co-ordination number in any shape (YYMMDD-NNNN, YYMMDD+NNNN, YYYYMMDDNNNN, with spaces around it), checked (date, Luhn) and normalised to YYYYMMDDNNNN. The century of 10-digit forms is resolved against the plan's reference date; give the record's own date as born_by (pnr(personnr, besoksdatum): a person is born on or before their visit) and a 10-digit number whose birth would fall after it gets the century before, counted as the warning pnr_century_resolved. born_by is read like date(); NULL means no evidence.",
 			Reasons: []string{"pnr_length", "pnr_digits", "pnr_separator", "pnr_month", "pnr_day", "pnr_checksum", "pnr_future", "pnr_year", "pnr_empty", "zero_date", "invalid_date", "date_format"},
 			Example: `pnr("161202-1814", "2010-05-01")`, Result: "191612021814", impl: fnPNR},
 		{Name: "pseudonym", Signature: "pseudonym(text[, born_by date]) text",

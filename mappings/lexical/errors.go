@@ -160,7 +160,7 @@ const (
 	reasonLayoutAdjacent = "a variable-width field (M, D, H, fraction) must be followed by a literal or the end"
 	reasonLayoutMissing  = "layout needs YYYY, a month and a day"
 	reasonLayoutOrder    = "mm needs HH or H, and ss needs mm"
-	reasonLayoutTime     = "time fields in a date layout; use ParseDateTime"
+	reasonLayoutTime     = "time fields in a date layout; read it with datetime()"
 	reasonMixedText      = "part of the text is UTF-8 read as Latin-1 and part is not (correct text beside it, or a character cut short); which text was meant, only a person can say"
 	reasonMixedBytes     = "part of the bytes are UTF-8 and part are not (Latin-1 beside them, or a character cut short); which text was meant, only a person can say"
 )
