@@ -544,7 +544,7 @@ func TestEraseRemovesEveryTrace(t *testing.T) {
 		s, _ := v.(string)
 		return strings.Contains(s, "121212")
 	}
-	res, err := Erase(dir, EraseRequest{Identifies: identifies, Reference: "Dnr 2026/123", Who: "anna", At: created.Add(time.Hour)})
+	res, err := Erase(context.Background(), dir, EraseRequest{Identifies: identifies, Reference: "Dnr 2026/123", Who: "anna", At: created.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -673,18 +673,18 @@ func TestEraseRefusesParentArchivedRecordsItCannotFollow(t *testing.T) {
 		return dir
 	}
 	req := EraseRequest{Identifies: func(v connectors.Value) bool { return v == "19121212-1212" }, Reference: "Dnr 2026/124", Who: "anna", At: created.Add(time.Hour)}
-	_, err := Erase(write(t), req)
+	_, err := Erase(context.Background(), write(t), req)
 	if err == nil || !strings.Contains(err.Error(), "besok") || !strings.Contains(err.Error(), "parent_archived") {
 		t.Fatalf("erasing from a package that cannot follow parent_archived records: %v", err)
 	}
 	// A package written before packages kept the mapping's parent: whose
 	// source declared another link of the table: the visit stayed while
 	// erase said nothing referred to the person.
-	res, err := Erase(write(t, unit), req)
+	res, err := Erase(context.Background(), write(t, unit), req)
 	if err == nil || !strings.Contains(err.Error(), "besok") || !strings.Contains(err.Error(), "parent_archived") {
 		t.Fatalf("erasing from a package whose only link of besok leads elsewhere: %+v, %v", res, err)
 	}
-	res, err = Erase(write(t, unit, parent), req)
+	res, err = Erase(context.Background(), write(t, unit, parent), req)
 	if err != nil || res.Records["patient"] != 1 || res.Linked["besok"] != 1 {
 		t.Fatalf("erasing with the parent linked: %+v, %v", res, err)
 	}

@@ -48,6 +48,7 @@ const (
 	RuleRows           = "siard-rows"
 	RuleLOB            = "siard-lob"
 	RuleCounts         = "counts"
+	RuleEraseLeftover  = "erase-leftover"
 )
 
 // ErrVerify is returned (wrapped) by Check when a package has problems.
@@ -174,6 +175,11 @@ func VerifyEach(dir string, each func(table string, rec ArchivedRecord)) Reading
 	}
 	checkEvents(dir, add)
 	checkLayout(dir, payload, add)
+	// A package is not done with an erasure while a copy an interrupted
+	// one left beside it still holds the erased records.
+	for _, left := range EraseLeftovers(dir) {
+		add("../"+filepath.Base(left), RuleEraseLeftover, "left beside the package by an interrupted or failed erasure: it may hold erased persons' records in clear; check it and remove it")
+	}
 
 	p, err := Open(dir)
 	if err != nil {

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,7 +108,12 @@ const parentArchived = "parent_archived"
 // the package beside the old (new chunks, tables, metadata, manifests;
 // the event log continued with an "erased" event holding the reference
 // and the counts, no identity), verifies it, and only then replaces the
-// old version with it.
+// old version with it. Stopped (ctx) or failing before that, it removes
+// the new version and leaves the package as it was; a failed replacement
+// puts the old version back. What it cannot clean up (PKG.erase-old,
+// which still holds the erased records, or PKG.erase-new) it names, and
+// Verify and a later Erase refuse the package while it is there
+// (EraseLeftovers).
 //
 // A record holding a person's number split over two columns (a birth
 // date, the last four), or three or four, is found in the columns its
@@ -126,13 +132,22 @@ const parentArchived = "parent_archived"
 // the result counts those it can see (values archived alone, records
 // whose parent: migrated) as left, and the receiving platform's own
 // erasure must name them.
-func Erase(dir string, req EraseRequest) (*EraseResult, error) {
+func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, error) {
 	if req.Identifies == nil || strings.TrimSpace(req.Reference) == "" {
 		return nil, errors.New("an erasure needs the persons and the decision's reference")
+	}
+	// A leftover of an interrupted erasure beside the package may hold
+	// the very records an earlier erasure removed: erasing again would
+	// report them gone while it keeps them.
+	if left := EraseLeftovers(dir); len(left) > 0 {
+		return nil, fmt.Errorf("erase: %s exists (left by an interrupted or failed erasure): it may hold erased persons' records in clear: check it and remove it first", strings.Join(left, " and "))
 	}
 	old, err := OpenVerified(dir)
 	if err != nil {
 		return nil, fmt.Errorf("erase: the package must verify first: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("erase %s: stopped, nothing erased: %w", dir, err)
 	}
 	declared, err := old.personColumns(req.PersonColumns)
 	if err != nil {
@@ -143,11 +158,11 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		return nil, fmt.Errorf("erase %s: %w", dir, err)
 	}
 	linkForms(forms)
-	if err := old.parentsLinked(); err != nil {
+	if err := old.parentsLinked(ctx); err != nil {
 		return nil, fmt.Errorf("erase: %w", err)
 	}
 	for _, f := range forms {
-		many, err := old.findForms(&req, f)
+		many, err := old.findForms(ctx, &req, f)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +185,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	// kinds notes, per table the erasure was not told of, which parts of
 	// a split number each column holds, for unplacedForms.
 	kinds := map[string][][3]bool{}
-	err = old.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
+	err = old.eachRecord(ctx, func(t *TableSummary, rec ArchivedRecord) {
 		if req.SplitPart != nil && !known(t.Table) {
 			noteKinds(kinds, t, rec.Values, req.SplitPart)
 		}
@@ -185,7 +200,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := old.unplacedForms(&req, kinds, unplaced); err != nil {
+	if err := old.unplacedForms(ctx, &req, kinds, unplaced); err != nil {
 		return nil, err
 	}
 	if len(unplaced.Tables) > 0 {
@@ -194,7 +209,7 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	for changed := true; changed; {
 		changed = false
 		refs := old.referencedKeys(removed)
-		err = old.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
+		err = old.eachRecord(ctx, func(t *TableSummary, rec ArchivedRecord) {
 			if _, gone := removed[t.Table][rec.Row]; gone {
 				return
 			}
@@ -222,14 +237,11 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	holds := func(t *TableSummary) bool {
 		return len(declared[t.Table]) > 0 || slices.ContainsFunc(forms, func(f *erasureForm) bool { return f.ents == t && (len(f.Variables) > 0 || len(f.entCols) > 0) })
 	}
-	if err := old.childrenLeft(removed, holds, res.ChildrenLeft); err != nil {
+	if err := old.childrenLeft(ctx, removed, holds, res.ChildrenLeft); err != nil {
 		return nil, err
 	}
 
-	next := strings.TrimRight(dir, "/") + ".erase-new"
-	if _, err := os.Stat(next); err == nil {
-		return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): check it and remove it first", next)
-	}
+	next, retired := erasePaths(dir)
 	history, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(eventsName)))
 	if err != nil {
 		return nil, fmt.Errorf("erase: %w", err)
@@ -263,6 +275,9 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		os.RemoveAll(next)
 		return nil, err
 	}
+	stopped := func() (*EraseResult, error) {
+		return fail(fmt.Errorf("erase %s: stopped, nothing erased (the package is as it was): %w", dir, ctx.Err()))
+	}
 	for i := range old.Summary.Tables {
 		t := &old.Summary.Tables[i]
 		tbl := t.connectorsTable()
@@ -270,7 +285,11 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 		if err != nil {
 			return fail(err)
 		}
-		for recs.Next() {
+		for n := 0; recs.Next(); n++ {
+			if n%checkEvery == 0 && ctx.Err() != nil {
+				recs.Close()
+				return stopped()
+			}
 			rec := recs.Record()
 			if _, gone := removed[t.Table][rec.Row]; gone {
 				continue
@@ -311,17 +330,55 @@ func Erase(dir string, req EraseRequest) (*EraseResult, error) {
 	if probs := Verify(next); len(probs) > 0 {
 		return fail(fmt.Errorf("erase: the new version fails verification, the old is kept: %v", probs))
 	}
-	retired := strings.TrimRight(dir, "/") + ".erase-old"
-	if err := os.Rename(dir, retired); err != nil {
-		return fail(fmt.Errorf("erase: %w", err))
+	// The last moment to stop: past it the old version is replaced.
+	if ctx.Err() != nil {
+		return stopped()
 	}
-	if err := os.Rename(next, dir); err != nil {
-		return nil, fmt.Errorf("erase: the new version is %s, the old %s: rename the new one to %s by hand: %w", next, retired, dir, err)
+	if err := renameDir(dir, retired); err != nil {
+		return fail(fmt.Errorf("erase: the old version could not be moved aside, it is kept as it was: %w", err))
 	}
-	if err := os.RemoveAll(retired); err != nil {
-		return nil, fmt.Errorf("erase: the old version %s could not be removed: remove it by hand: %w", retired, err)
+	if err := renameDir(next, dir); err != nil {
+		// The old version goes back in its place, and the new one, a
+		// second clear copy, is removed: nothing is left beside the
+		// package that a later erasure or verification would miss.
+		if back := renameDir(retired, dir); back != nil {
+			return nil, fmt.Errorf("erase: NOT done: the new version is %s and the old one, still holding the records, %s; neither could be put back in %s's place (%v): rename the new one to %s by hand and remove the old one: %w", next, retired, dir, back, dir, err)
+		}
+		os.RemoveAll(next)
+		return nil, fmt.Errorf("erase: NOT done: the new version could not be put in the old one's place, the old is kept as it was: %w", err)
+	}
+	if err := removeAll(retired); err != nil {
+		return nil, fmt.Errorf("erase: the old version %s, which still holds the erased records, could not be removed: remove it by hand (until then archive verify and erase refuse the package): %w", retired, err)
 	}
 	return res, nil
+}
+
+// renameDir and removeAll are os.Rename and os.RemoveAll; a test makes
+// them fail.
+var (
+	renameDir = os.Rename
+	removeAll = os.RemoveAll
+)
+
+// erasePaths names where an erasure of dir writes the new version and
+// moves the old one while it replaces it.
+func erasePaths(dir string) (next, retired string) {
+	base := strings.TrimRight(dir, "/")
+	return base + ".erase-new", base + ".erase-old"
+}
+
+// EraseLeftovers lists what an interrupted or failed erasure of the
+// package at dir left beside it: the new version it was writing, or the
+// old one it had moved aside, which still holds the records it erased.
+func EraseLeftovers(dir string) []string {
+	next, retired := erasePaths(dir)
+	var out []string
+	for _, p := range []string{next, retired} {
+		if _, err := os.Lstat(p); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // identifiesRecord reports whether a record names one of the persons:
@@ -441,7 +498,7 @@ func eachOrder(vals []connectors.Value, k int, fn func([]connectors.Value) bool)
 // themselves: in columns its person: reads, or, for a form store's
 // entities, in its columns or its variables' value rows (as the
 // erasure was told or the package records).
-func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, holdsPerson func(*TableSummary) bool, out map[string]int64) error {
+func (p *Package) childrenLeft(ctx context.Context, removed map[string]map[int64][]connectors.Value, holdsPerson func(*TableSummary) bool, out map[string]int64) error {
 	var links []ForeignKeyDoc
 	for i, t := range p.Summary.Tables {
 		if holdsPerson(&p.Summary.Tables[i]) {
@@ -456,7 +513,7 @@ func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, 
 	if len(links) == 0 {
 		return nil
 	}
-	held, err := p.heldKeys(links)
+	held, err := p.heldKeys(ctx, links)
 	if err != nil {
 		return err
 	}
@@ -464,7 +521,7 @@ func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, 
 	hasParent := func(t *TableSummary) bool {
 		return !holdsPerson(t) && slices.ContainsFunc(t.ForeignKeys, func(fk ForeignKeyDoc) bool { return fk.Parent })
 	}
-	return p.eachRecordIf(hasParent, func(t *TableSummary, rec ArchivedRecord) {
+	return p.eachRecordIf(ctx, hasParent, func(t *TableSummary, rec ArchivedRecord) {
 		if _, gone := removed[t.Table][rec.Row]; gone {
 			return
 		}
@@ -482,13 +539,13 @@ func (p *Package) childrenLeft(removed map[string]map[int64][]connectors.Value, 
 
 // heldKeys gives, for each (table, columns) the links refer to, the
 // tuples the package's records of that table hold there.
-func (p *Package) heldKeys(links []ForeignKeyDoc) (map[string]map[string]bool, error) {
+func (p *Package) heldKeys(ctx context.Context, links []ForeignKeyDoc) (map[string]map[string]bool, error) {
 	refs := map[string]map[string]bool{}
 	// Only the tables the links refer to are read.
 	referred := func(t *TableSummary) bool {
 		return slices.ContainsFunc(links, func(fk ForeignKeyDoc) bool { return fk.RefTable == t.Table })
 	}
-	err := p.eachRecordIf(referred, func(t *TableSummary, rec ArchivedRecord) {
+	err := p.eachRecordIf(ctx, referred, func(t *TableSummary, rec ArchivedRecord) {
 		for _, fk := range links {
 			if fk.RefTable != t.Table {
 				continue
@@ -630,19 +687,19 @@ func (e *SplitNumberError) Error() string {
 }
 
 // eachRecord calls fn for every record of every table.
-func (p *Package) eachRecord(fn func(*TableSummary, ArchivedRecord)) error {
-	return p.eachRecordIf(func(*TableSummary) bool { return true }, fn)
+func (p *Package) eachRecord(ctx context.Context, fn func(*TableSummary, ArchivedRecord)) error {
+	return p.eachRecordIf(ctx, func(*TableSummary) bool { return true }, fn)
 }
 
 // eachRecordIf calls fn for every record of the tables keep reports
 // true of; the others are not read.
-func (p *Package) eachRecordIf(keep func(*TableSummary) bool, fn func(*TableSummary, ArchivedRecord)) error {
+func (p *Package) eachRecordIf(ctx context.Context, keep func(*TableSummary) bool, fn func(*TableSummary, ArchivedRecord)) error {
 	for i := range p.Summary.Tables {
 		t := &p.Summary.Tables[i]
 		if !keep(t) {
 			continue
 		}
-		if err := p.eachRecordOf(t, func(rec ArchivedRecord) { fn(t, rec) }); err != nil {
+		if err := p.eachRecordOf(ctx, t, func(rec ArchivedRecord) { fn(t, rec) }); err != nil {
 			return err
 		}
 	}
@@ -657,7 +714,7 @@ func (p *Package) eachRecordIf(keep func(*TableSummary) bool, fn func(*TableSumm
 // person. A link the source declared to another table (a care unit's)
 // does not count: each such record must reach an archived record through
 // one of its table's links.
-func (p *Package) parentsLinked() error {
+func (p *Package) parentsLinked(ctx context.Context) error {
 	need := map[string]bool{}
 	for _, t := range p.Summary.Tables {
 		if t.Reasons[parentArchived] > 0 {
@@ -675,12 +732,12 @@ func (p *Package) parentsLinked() error {
 			links = append(links, t.ForeignKeys...)
 		}
 	}
-	refs, err := p.heldKeys(links)
+	refs, err := p.heldKeys(ctx, links)
 	if err != nil {
 		return err
 	}
 	unlinked := map[string]int64{}
-	err = p.eachRecord(func(t *TableSummary, rec ArchivedRecord) {
+	err = p.eachRecord(ctx, func(t *TableSummary, rec ArchivedRecord) {
 		if !need[t.Table] || rec.Outcome.Reason != parentArchived {
 			return
 		}

@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -83,7 +84,7 @@ func BenchmarkEraseSplitSearch(b *testing.B) {
 					req.SplitPart = mappings.SplitPartOf
 				}
 				b.StartTimer()
-				if _, err := archive.Erase(dir, req); err != nil {
+				if _, err := archive.Erase(context.Background(), dir, req); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -165,7 +166,7 @@ func linkForms(forms []*erasureForm) {
 // reads, per slot (its entity record's value of an entity column, its
 // value rows of each name), and notes the entities whose values name a
 // listed person, one alone or joined as the run joins them.
-func (p *Package) findForms(req *EraseRequest, f *erasureForm) (*ManyCopiesError, error) {
+func (p *Package) findForms(ctx context.Context, req *EraseRequest, f *erasureForm) (*ManyCopiesError, error) {
 	copies := map[string][][]connectors.Value{}
 	add := func(k string, slot int, v connectors.Value) {
 		c := copies[k]
@@ -176,7 +177,7 @@ func (p *Package) findForms(req *EraseRequest, f *erasureForm) (*ManyCopiesError
 		c[slot] = append(c[slot], v)
 	}
 	if f.vals != nil {
-		if err := p.eachRecordOf(f.vals, func(rec ArchivedRecord) {
+		if err := p.eachRecordOf(ctx, f.vals, func(rec ArchivedRecord) {
 			v := rec.Values
 			if v[f.value] == nil || v[f.attribute] == nil {
 				return
@@ -194,7 +195,7 @@ func (p *Package) findForms(req *EraseRequest, f *erasureForm) (*ManyCopiesError
 		}
 	}
 	if f.ents != nil && len(f.entCols) > 0 {
-		if err := p.eachRecordOf(f.ents, func(rec ArchivedRecord) {
+		if err := p.eachRecordOf(ctx, f.ents, func(rec ArchivedRecord) {
 			k, ok := keyOf(rec.Values[f.entKey])
 			if !ok {
 				return
@@ -334,19 +335,29 @@ func keyOf(v connectors.Value) (string, bool) {
 }
 
 // eachRecordOf calls fn for every record of one table.
-func (p *Package) eachRecordOf(t *TableSummary, fn func(ArchivedRecord)) error {
+func (p *Package) eachRecordOf(ctx context.Context, t *TableSummary, fn func(ArchivedRecord)) error {
 	recs, err := p.Records(t.Table)
 	if err != nil {
 		return fmt.Errorf("erase %s: table %s: %w", p.Dir, t.Table, err)
 	}
-	for recs.Next() {
+	for n := 0; recs.Next(); n++ {
+		// An interrupt stops the erasure between records: nothing is
+		// written before every record has been read.
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			recs.Close()
+			return fmt.Errorf("erase %s: stopped, nothing erased: %w", p.Dir, ctx.Err())
+		}
 		fn(recs.Record())
 	}
 	if err := errors.Join(recs.Err(), recs.Close()); err != nil {
 		return fmt.Errorf("erase %s: table %s: %w", p.Dir, t.Table, err)
 	}
-	return nil
+	return ctx.Err()
 }
+
+// checkEvery is how many records an erasure reads between two looks at
+// whether it was stopped.
+const checkEvery = 256
 
 // maxFormPairs bounds the pairs (birth dates times last fours) of one
 // group (records sharing a column's value) unplacedForms asks joined: a
@@ -395,7 +406,7 @@ func noteKinds(kinds map[string][][3]bool, t *TableSummary, vals []connectors.Va
 // two unrelated values. Only a column holding both kinds of part is
 // asked, so a table of dates and codes in columns of their own costs
 // no read beyond the erasure's own.
-func (p *Package) unplacedForms(req *EraseRequest, kinds map[string][][3]bool, unplaced *SplitNumberError) error {
+func (p *Package) unplacedForms(ctx context.Context, req *EraseRequest, kinds map[string][][3]bool, unplaced *SplitNumberError) error {
 	if req.IdentifiesSplit == nil || req.SplitPart == nil {
 		return nil
 	}
@@ -416,7 +427,7 @@ func (p *Package) unplacedForms(req *EraseRequest, kinds map[string][][3]bool, u
 			continue
 		}
 		var parts []formPart
-		if err := p.eachRecordOf(t, func(rec ArchivedRecord) {
+		if err := p.eachRecordOf(ctx, t, func(rec ArchivedRecord) {
 			var keys []uint64
 			for _, j := range mixed {
 				v := rec.Values[j]

@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -108,7 +109,7 @@ func BenchmarkEraseFormSearch(b *testing.B) {
 					}
 				}
 				b.StartTimer()
-				if _, err := archive.Erase(dir, req); err != nil {
+				if _, err := archive.Erase(context.Background(), dir, req); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()

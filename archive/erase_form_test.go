@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -50,12 +51,12 @@ func TestEraseLinksAnOldFormsValueRows(t *testing.T) {
 	}
 	req := archive.EraseRequest{Reference: "Dnr 30", Who: "test", At: ref, Tool: "regflytt test",
 		Identifies: func(v connectors.Value) bool { return v == "listed" }}
-	if _, err := archive.Erase(build(), req); err == nil || !strings.Contains(err.Error(), "varde") {
+	if _, err := archive.Erase(context.Background(), build(), req); err == nil || !strings.Contains(err.Error(), "varde") {
 		t.Fatalf("erase of an old form store not told of it: %v, want the refusal naming varde", err)
 	}
 	req.PersonForms = []archive.PersonForm{{Entities: "instans", Values: "varde", Entity: "instans_id", Attribute: "variabel", Value: "varde", Variables: []string{}}}
 	dir := build()
-	res, err := archive.Erase(dir, req)
+	res, err := archive.Erase(context.Background(), dir, req)
 	if err != nil {
 		t.Fatal(err)
 	}

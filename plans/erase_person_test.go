@@ -59,7 +59,7 @@ func TestRunRecordsPersonColumnsForErasure(t *testing.T) {
 		}
 		return false
 	}
-	res, err := archive.Erase(arc, archive.EraseRequest{Reference: "Dnr 12", Who: "test", At: time.Now(), Tool: "regflytt test",
+	res, err := archive.Erase(context.Background(), arc, archive.EraseRequest{Reference: "Dnr 12", Who: "test", At: time.Now(), Tool: "regflytt test",
 		Identifies:      func(v connectors.Value) bool { return false },
 		IdentifiesSplit: func(a, b connectors.Value) bool { return anyListed(mappings.ListedNumbersSplit(a, b, ref)) },
 		SplitPart:       mappings.SplitPartOf})

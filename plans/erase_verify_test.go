@@ -42,7 +42,7 @@ func TestVerifyAccountsAnArchiveErasure(t *testing.T) {
 	arc := filepath.Join(dir, "archive")
 	erase := func(t *testing.T, person string) {
 		t.Helper()
-		_, err := archive.Erase(arc, archive.EraseRequest{Reference: "Dnr 2026-17", Who: "test", At: time.Now(), Tool: "regflytt test",
+		_, err := archive.Erase(context.Background(), arc, archive.EraseRequest{Reference: "Dnr 2026-17", Who: "test", At: time.Now(), Tool: "regflytt test",
 			Identifies: func(v connectors.Value) bool { return v == person }})
 		if err != nil {
 			t.Fatal(err)
@@ -145,7 +145,7 @@ func TestArchiveErasureFollowsTheMappingsParents(t *testing.T) {
 	if person == "" {
 		t.Fatal("no archived patient with visits archived after it: the test would prove nothing")
 	}
-	res, err := archive.Erase(arc, archive.EraseRequest{Reference: "Dnr 2026-18", Who: "test", At: time.Now(), Tool: "regflytt test",
+	res, err := archive.Erase(context.Background(), arc, archive.EraseRequest{Reference: "Dnr 2026-18", Who: "test", At: time.Now(), Tool: "regflytt test",
 		Identifies: func(v connectors.Value) bool { return v == person }})
 	if err != nil {
 		t.Fatal(err)

@@ -317,7 +317,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			if req.PersonColumns, req.PersonForms, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
 				return err
 			}
-			res, err := archive.Erase(dir, req)
+			res, err := archive.Erase(cmd.Context(), dir, req)
 			var split *archive.SplitNumberError
 			if errors.As(err, &split) {
 				return fmt.Errorf("%w: give the plan the package was written under (--plan PLAN), whose person: declarations name the columns and a form store's variables, or name a table's columns yourself (--person-columns TABLE=FIRST,SECOND; TABLE= for a table whose person: reads neither, a form store's values table among them; only the plan names a form store's variables)", err)
