@@ -621,6 +621,11 @@ type SplitNumberTable struct {
 	// Forms lists the columns of two records (a form store's value
 	// rows) that joined named a listed person.
 	Forms []SplitNumberForm
+	// Unsearched lists the columns of groups of records holding more
+	// birth dates times last fours than erase asks joined
+	// (maxFormPairs): whether two of them name a listed person is not
+	// known, and skipping them left a listed number behind.
+	Unsearched []SplitNumberForm
 }
 
 // SplitNumberForm is a column (Value) in which two records sharing a
@@ -649,12 +654,21 @@ func (e *SplitNumberError) tableOf(table string) *SplitNumberTable {
 
 func (e *SplitNumberError) noteForm(table, entity, value string) {
 	t := e.tableOf(table)
-	j := slices.IndexFunc(t.Forms, func(f SplitNumberForm) bool { return f.Entity == entity && f.Value == value })
+	noteGroup(&t.Forms, entity, value)
+}
+
+func (e *SplitNumberError) noteUnsearched(table, entity, value string) {
+	t := e.tableOf(table)
+	noteGroup(&t.Unsearched, entity, value)
+}
+
+func noteGroup(forms *[]SplitNumberForm, entity, value string) {
+	j := slices.IndexFunc(*forms, func(f SplitNumberForm) bool { return f.Entity == entity && f.Value == value })
 	if j < 0 {
-		t.Forms = append(t.Forms, SplitNumberForm{Entity: entity, Value: value})
-		j = len(t.Forms) - 1
+		*forms = append(*forms, SplitNumberForm{Entity: entity, Value: value})
+		j = len(*forms) - 1
 	}
-	t.Forms[j].Groups++
+	(*forms)[j].Groups++
 }
 
 func (e *SplitNumberError) note(table, first, second string) {
@@ -679,6 +693,9 @@ func (e *SplitNumberError) Error() string {
 		}
 		for _, f := range t.Forms {
 			parts = append(parts, fmt.Sprintf("in table %s, %d groups of records sharing a value of column %s hold in column %s, in two records, two values that joined are a listed person's identity number (a form store's value rows, whose person: reads the number from two variables?)", t.Table, f.Groups, f.Entity, f.Value))
+		}
+		for _, f := range t.Unsearched {
+			parts = append(parts, fmt.Sprintf("in table %s, %d groups of records sharing a value of column %s hold in column %s more birth dates times last fours than erase joins (%d), so whether two of them joined are a listed person's identity number is not known (a big form's value rows?)", t.Table, f.Groups, f.Entity, f.Value, maxFormPairs))
 		}
 	}
 	b.WriteString(strings.Join(parts, "; "))

@@ -361,11 +361,12 @@ const checkEvery = 256
 
 // maxFormPairs bounds the pairs (birth dates times last fours) of one
 // group (records sharing a column's value) unplacedForms asks joined: a
-// value that many records share (a variable's version, its name) names
-// no form. It bounds the pairs, not the records: a big form's short
-// numeric answers (each 1-4 digits, like a last four) made a group of
-// more than 256 records, which was skipped and its listed number left
-// with exit 0. 128 times 128 is what a group of 256 could ask before.
+// value that many records share (a variable's version, its name) would
+// cost the square of the table. It bounds the pairs, not the records: a
+// big form's short numeric answers (each 1-4 digits, like a last four)
+// made a group of more than 256 records. A group past it is not asked
+// and refuses the erasure: skipped, it left a listed number with exit
+// 0. 128 times 128 is what a group of 256 could ask before.
 const maxFormPairs = 128 * 128
 
 // formPart is a value that may be part of a split number (SplitPart),
@@ -466,7 +467,13 @@ func (p *Package) unplacedForms(ctx context.Context, req *EraseRequest, kinds ma
 					}
 				}
 				for _, g := range groups {
-					if len(g) >= 2 && req.groupNames(parts, g) {
+					if len(g) < 2 {
+						continue
+					}
+					switch names, asked := req.groupNames(parts, g); {
+					case !asked:
+						unplaced.noteUnsearched(t.Table, t.Columns[e].Name, t.Columns[j].Name)
+					case names:
 						unplaced.noteForm(t.Table, t.Columns[e].Name, t.Columns[j].Name)
 					}
 				}
@@ -477,9 +484,10 @@ func (p *Package) unplacedForms(ctx context.Context, req *EraseRequest, kinds ma
 }
 
 // groupNames reports whether a birth date and a last four of a group,
-// joined either way, name a listed person; a group of more pairs than
-// maxFormPairs is not asked.
-func (req *EraseRequest) groupNames(parts []formPart, g []int) bool {
+// joined either way, name a listed person. A group of more pairs than
+// maxFormPairs is not asked (asked false): it may hold a listed number
+// as well as not, and the erasure is refused for it, as for one found.
+func (req *EraseRequest) groupNames(parts []formPart, g []int) (names, asked bool) {
 	var dates, fours []connectors.Value
 	for _, a := range g {
 		switch parts[a].kind {
@@ -489,15 +497,18 @@ func (req *EraseRequest) groupNames(parts []formPart, g []int) bool {
 			fours = append(fours, parts[a].v)
 		}
 	}
-	if len(dates) == 0 || len(fours) == 0 || len(dates)*len(fours) > maxFormPairs {
-		return false
+	if len(dates) == 0 || len(fours) == 0 {
+		return false, true
+	}
+	if len(dates)*len(fours) > maxFormPairs {
+		return false, false
 	}
 	for _, d := range dates {
 		for _, f := range fours {
 			if req.IdentifiesSplit(d, f) || req.IdentifiesSplit(f, d) {
-				return true
+				return true, true
 			}
 		}
 	}
-	return false
+	return false, true
 }

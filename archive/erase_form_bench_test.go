@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,7 +21,9 @@ import (
 // the rest dates and small numbers): "recorded", whose package records
 // the person's variables, joins each form's rows; "unknown", written as
 // before packages did, looks for two rows of one group that join into a
-// listed number (and finds none); "off" asks no joined number at all;
+// listed number (and finds none) and refuses the erasure, as its rows
+// sharing a version make a group too big to ask joined (the cost
+// measured is the search's); "off" asks no joined number at all;
 // "joined" is "recorded" with the copies joined as the CLI joins them
 // (one copy of each variable a way, mappings.JoinPersonCopies).
 func BenchmarkEraseFormSearch(b *testing.B) {
@@ -109,7 +112,12 @@ func BenchmarkEraseFormSearch(b *testing.B) {
 					}
 				}
 				b.StartTimer()
-				if _, err := archive.Erase(context.Background(), dir, req); err != nil {
+				_, err := archive.Erase(context.Background(), dir, req)
+				var unsearched *archive.SplitNumberError
+				if c.name == "unknown" && errors.As(err, &unsearched) && len(unsearched.Tables) == 1 && len(unsearched.Tables[0].Unsearched) == 1 {
+					err = nil
+				}
+				if err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()

@@ -246,7 +246,8 @@ nothing names a table's columns and two of a record's values joined, or two
 values of records sharing a value of one column (a form's value rows), are a
 listed person's number, nothing is erased and the exit status is 1, naming the
 table and the columns: erasing on any two values joined would remove unrelated
-records.
+records. So is a group of such records holding more birth dates times last
+fours than erase joins (16384), whose number erase cannot rule out.
 
 A sealed package (PKG.tar.age, a file) is opened with --identity into a clear
 copy beside it, erased there, sealed again to the recipients of --recipient or

@@ -345,3 +345,57 @@ func TestArchiveEraseOldFormStoreBigForm(t *testing.T) {
 		}
 	}
 }
+
+// A form of an old package holding more birth dates times last fours
+// than erase asks joined (a big form's many short numeric answers and
+// many dates) was skipped by the refusal's search: its listed birth
+// date and last four stayed in the package, "found in no archived
+// record", exit 0. Such a form is refused too, exit 1, nothing changed,
+// naming the table and the columns, never the number.
+func TestArchiveEraseOldFormStoreTooBigToSearch(t *testing.T) {
+	ents := &connectors.Table{Name: "instans", PrimaryKey: []string{"id"}, Columns: []connectors.Column{{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}}}
+	vals := &connectors.Table{Name: "varde", PrimaryKey: []string{"instans_id", "variabel"}, Columns: []connectors.Column{
+		{Name: "instans_id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "variabel", Type: connectors.Type{Kind: connectors.KindText}},
+		nullableText("varde"),
+	}}
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	w, err := archive.Create(pkg, archive.Meta{Register: "t", Owner: "B", ReferenceDate: eraseRef.Format("2006-01-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(ents, archive.Record{Reason: "invalid_date", Values: []connectors.Value{int64(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	rows := [][2]string{{"besok", "2024-13-45"}, {"fodd", "19121212"}, {"sista4", "1212"}}
+	// 140 dates and 140 answers of four digits: 141 times 141 pairs.
+	for i := range 140 {
+		rows = append(rows, [2]string{fmt.Sprintf("datum%03d", i), fmt.Sprintf("2001%02d%02d", i%12+1, i%28+1)})
+		rows = append(rows, [2]string{fmt.Sprintf("fraga%03d", i), fmt.Sprint(3000 + i)})
+	}
+	for _, v := range rows {
+		if err := w.Add(vals, archive.Record{Reason: "invalid_date", Values: []connectors.Value{int64(1), v[0], v[1]}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(eraseRef); err != nil {
+		t.Fatal(err)
+	}
+	before := treeDigest(t, pkg)
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 25")
+	if code != exitError {
+		t.Fatalf("erase of an old package's form too big to search: exit %d, want %d\n%s\n%s", code, exitError, out, errs)
+	}
+	for _, want := range []string{"varde", "instans_id", "--plan"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the refusal does not name %q:\n%s", want, errs)
+		}
+	}
+	if strings.Contains(out+errs, "19121212") {
+		t.Errorf("the refusal shows a part of the number:\n%s\n%s", out, errs)
+	}
+	if after := treeDigest(t, pkg); after != before {
+		t.Error("the refusal changed the package")
+	}
+}
