@@ -1,10 +1,12 @@
 package archive
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -365,6 +367,40 @@ var (
 func erasePaths(dir string) (next, retired string) {
 	base := strings.TrimRight(dir, "/")
 	return base + ".erase-new", base + ".erase-old"
+}
+
+// Origin gives what tells a package's copies and versions from other
+// packages: its first event (the "created" one, its line of the event
+// log), which a copy, a sealed and opened one, and every version an
+// erasure writes keep.
+func Origin(dir string) (string, error) {
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(eventsName)))
+	if err != nil {
+		return "", fmt.Errorf("archive %s: %w", dir, err)
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if line == "" {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = errors.New("the event log is empty")
+		}
+		return "", fmt.Errorf("archive %s: %w", dir, err)
+	}
+	return line, nil
+}
+
+// ErasedUnder reports whether the package at dir logs an erasure under
+// the decision's reference.
+func ErasedUnder(dir, reference string) (bool, error) {
+	p, err := Open(dir)
+	if err != nil {
+		return false, err
+	}
+	events, err := p.Events()
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(events, func(e Event) bool { return e.Event == "erased" && e.Reference == reference }), nil
 }
 
 // EraseLeftovers lists what an interrupted or failed erasure of the

@@ -252,8 +252,19 @@ fours than erase joins (16384), whose number erase cannot rule out.
 A sealed package (PKG.tar.age, a file) is opened with --identity into a clear
 copy beside it, erased there, sealed again to the recipients of --recipient or
 --recipients-file, and put with its checksum (PKG.tar.age.sha512) in the old
-one's place; the clear copy is removed. Copies of the old sealed package kept
-elsewhere still hold the erased records.
+one's place; the clear copy is removed, also when the erasure fails. A folder
+beside it that is a clear copy of it (opened with archive decrypt --to, or the
+folder it was sealed from: a package whose event log begins as the sealed one's)
+holds the persons too: the erasure is refused, exit 1, nothing changed, naming
+it, until it is erased under the same --reference (erase it first) or removed.
+Copies kept elsewhere, sealed or clear, are not seen and still hold the erased
+records: erase each of them. Erasing a folder PKG warns when PKG.tar.age lies
+beside it, which may be the same package sealed.
+
+An erasure stopped (Ctrl-C) or failing leaves the package as it was. What it
+cannot clean up (PKG.erase-old, the old version, still holding the records, or
+PKG.erase-new) it names, and archive verify and erase refuse the package while
+it lies beside it.
 
 FILE has one identity number per line; blank lines and lines starting with #
 are skipped. Records linked to a person only through rows the package does not
@@ -269,12 +280,34 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			// with the person's records.
 			dir := args[0]
 			var s *sealedErasure
+			var erasedCopies []string
 			if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
 				if s, err = openSealed(dir, identity, recipients, recipientsFile); err != nil {
 					return err
 				}
 				defer s.close()
 				dir = s.clear
+				// A clear copy beside the sealed package holds the
+				// persons too: the erasure is done only once it is
+				// erased under the same decision, or removed.
+				copies, err := s.clearCopies()
+				if err != nil {
+					return err
+				}
+				for _, c := range copies {
+					done, err := archive.ErasedUnder(c, reference)
+					if err != nil {
+						return fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of it: %w", args[0], c, err)
+					}
+					if !done {
+						return fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of this sealed package (opened with archive decrypt, or the folder it was sealed from), not erased under reference %s, and would still hold the listed persons' records: erase it first (regflytt archive erase %s with this person list and reference) or remove it, then erase %s again", args[0], c, reference, c, args[0])
+					}
+					erasedCopies = append(erasedCopies, c)
+				}
+			} else if st, err := os.Stat(strings.TrimRight(dir, "/") + plans.SealedSuffix); err == nil && st.Mode().IsRegular() {
+				// The sealed package a run left beside its folder, the
+				// one kept, is not erased with the folder.
+				fmt.Fprintf(g.stderr, "regflytt: warning: %s beside %s may be this package sealed: erasing the folder leaves it as it is, with the persons' records: erase it too (regflytt archive erase %s --identity KEYFILE --recipient AGE_PUBLIC_KEY, with this person list and reference)\n", strings.TrimRight(dir, "/")+plans.SealedSuffix, dir, strings.TrimRight(dir, "/")+plans.SealedSuffix)
 			}
 			pkg, err := archive.Open(dir)
 			if err != nil {
@@ -318,7 +351,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			if req.PersonColumns, req.PersonForms, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
 				return err
 			}
-			res, err := archive.Erase(cmd.Context(), dir, req)
+			res, err := eraseArchive(cmd.Context(), dir, req)
 			var split *archive.SplitNumberError
 			if errors.As(err, &split) {
 				return fmt.Errorf("%w: give the plan the package was written under (--plan PLAN), whose person: declarations name the columns and a form store's variables, or name a table's columns yourself (--person-columns TABLE=FIRST,SECOND; TABLE= for a table whose person: reads neither, a form store's values table among them; only the plan names a form store's variables)", err)
@@ -357,6 +390,9 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				fmt.Fprintln(g.stdout, "the new version verifies; the old one is removed")
 				if s != nil {
 					fmt.Fprintf(g.stdout, "sealed again to %d recipient(s) in %s's place (SHA-512 %s, in %s.sha512), no clear copy kept; copies of the old sealed package (backups) still hold the erased records\n", len(s.recipients), args[0], sealedSum, args[0])
+					for _, c := range erasedCopies {
+						fmt.Fprintf(g.stdout, "clear copy beside it, erased under reference %s too: %s (remove it once it is no longer needed)\n", reference, c)
+					}
 				}
 			}
 			return nil
@@ -373,6 +409,9 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 	cmd.Flags().StringArrayVar(&personCols, "person-columns", nil, "TABLE=COL,COL: the columns a table's person: reads, searched joined for a number split over them (repeat it; TABLE= for none)")
 	return cmd
 }
+
+// eraseArchive is archive.Erase; a test makes it fail.
+var eraseArchive = archive.Erase
 
 // maxEraseJoins bounds the ways erase joins one archived form's copies
 // of the values its person: reads: sixteen times the run's (a form the
@@ -554,13 +593,48 @@ func openSealed(path, identity string, recipients []string, recipientsFile strin
 		return nil, err
 	}
 	s := &sealedErasure{sealed: path, clear: path + ".erase-clear", recipients: rs, ids: ids}
-	if _, err := os.Lstat(s.clear); err == nil {
-		return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): it may hold personal data in clear: check it and remove it first", s.clear)
+	// What an erasure killed halfway left: its clear working copy, the
+	// versions archive erase writes beside that, the new sealed version.
+	for _, p := range append([]string{s.clear, s.sealed + ".erase-sealed"}, archive.EraseLeftovers(s.clear)...) {
+		if _, err := os.Lstat(p); err == nil {
+			return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): it may hold personal data in clear: check it and remove it first", p)
+		}
 	}
 	if _, err := archive.Decrypt(path, s.clear, ids...); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// clearCopies lists the folders beside the sealed package that are
+// clear copies of it (opened with archive decrypt --to beside it, or the
+// package it was sealed from): packages whose first event is its own.
+// The erasure's own working copy is not one.
+func (s *sealedErasure) clearCopies() ([]string, error) {
+	origin, err := archive.Origin(s.clear)
+	if err != nil {
+		return nil, fmt.Errorf("erase: %w", err)
+	}
+	dir := filepath.Dir(s.sealed)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("erase: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if p == s.clear {
+			continue
+		}
+		if st, err := os.Stat(p); err != nil || !st.IsDir() {
+			continue
+		}
+		// A folder that is no package has no event log.
+		if o, err := archive.Origin(p); err == nil && o == origin {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // reseal seals the erased clear copy to the recipients and puts it, and
@@ -606,8 +680,14 @@ func opens(path string, ids []age.Identity) error {
 	return err
 }
 
-// close removes the clear copy.
-func (s *sealedErasure) close() { os.RemoveAll(s.clear) }
+// close removes the clear copy, and what a failed erasure of it left
+// beside it (the sealed package is replaced only once the erasure is
+// done, so each is a clear copy of a package still sealed).
+func (s *sealedErasure) close() {
+	for _, p := range append(archive.EraseLeftovers(s.clear), s.clear) {
+		os.RemoveAll(p)
+	}
+}
 
 // readIdentities reads the age secret keys in a file.
 func readIdentities(path string) ([]age.Identity, error) {

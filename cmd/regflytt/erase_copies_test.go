@@ -1,12 +1,21 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"filippo.io/age"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
 )
 
 // treeDigest hashes every file's path and bytes under dir, to tell a
@@ -33,4 +42,142 @@ func treeDigest(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// sealedBeside seals a package of two patients (the first listed) into
+// a folder of its own as archive.tar.age, and gives the sealed file and
+// the identity and recipient that open and seal it.
+func sealedBeside(t *testing.T) (sealed, idFile, recipient string) {
+	t.Helper()
+	tbl := erasablePatients(nullableText("ident"))
+	pkg := erasablePackage(t, tbl, eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}})
+	id, _ := age.GenerateX25519Identity()
+	idFile = filepath.Join(t.TempDir(), "id.txt")
+	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sealed = filepath.Join(t.TempDir(), "archive.tar.age")
+	if code, out, errs := cli(t, "archive", "encrypt", pkg, "--recipient", id.Recipient().String(), "--to", sealed); code != exitOK {
+		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	return sealed, idFile, id.Recipient().String()
+}
+
+// namesBeside lists the names in the folder holding path.
+func namesBeside(t *testing.T, path string) string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return strings.Join(names, " ")
+}
+
+// A sealed package opened earlier beside itself (archive decrypt --to
+// DIR) leaves a clear copy that holds the person too: erasing the sealed
+// package said it was done, exit 0, while the copy beside it still held
+// the person's record. The erasure is refused, naming the copy, nothing
+// changed; once the copy is erased under the same reference, the sealed
+// package is erased and the copy named as erased too.
+func TestArchiveEraseSealedWithAClearCopyBeside(t *testing.T) {
+	sealed, idFile, recipient := sealedBeside(t)
+	clearCopy := filepath.Join(filepath.Dir(sealed), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", clearCopy); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	before, _ := os.ReadFile(sealed)
+	copyBefore := treeDigest(t, clearCopy)
+	list := personListFile(t, "19121212-1212")
+	erase := func(pkg string, more ...string) (int, string, string) {
+		return cli(t, append([]string{"archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 41"}, more...)...)
+	}
+	code, out, errs := erase(sealed, "--identity", idFile, "--recipient", recipient)
+	if code != exitError || !strings.Contains(errs, clearCopy) {
+		t.Fatalf("erasing a sealed package with a clear copy beside it: exit %d, want %d naming the copy\n%s\n%s", code, exitError, out, errs)
+	}
+	if shown := strings.ReplaceAll(out+errs, filepath.Dir(sealed), "DIR"); strings.Contains(shown, "1212") {
+		t.Errorf("the refusal shows a part of the number:\n%s\n%s", out, errs)
+	}
+	if after, _ := os.ReadFile(sealed); string(after) != string(before) {
+		t.Error("the refusal changed the sealed package")
+	}
+	if treeDigest(t, clearCopy) != copyBefore {
+		t.Error("the refusal changed the clear copy")
+	}
+	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512 opened" {
+		t.Errorf("beside the sealed package: %s, want it, its checksum and the copy", names)
+	}
+
+	if code, out, errs := erase(clearCopy); code != exitOK {
+		t.Fatalf("erase the clear copy: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = erase(sealed, "--identity", idFile, "--recipient", recipient)
+	if code != exitOK {
+		t.Fatalf("erase the sealed package once its copy is erased: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, clearCopy) {
+		t.Errorf("the report does not name the clear copy erased under the same reference:\n%s", out)
+	}
+	opened := filepath.Join(t.TempDir(), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened); code != exitOK {
+		t.Fatalf("decrypt the new version: exit %d\n%s\n%s", code, out, errs)
+	}
+	wantOnlyLeft(t, opened, "2")
+	wantOnlyLeft(t, clearCopy, "2")
+}
+
+// An erasure of a sealed package that fails once its clear working copy
+// is being replaced (archive.Erase left PKG.tar.age.erase-clear.erase-new
+// and .erase-old, in clear, the old one holding the person) removed only
+// the working copy itself: the two others stayed beside the sealed
+// package, in clear. Every clear copy the erasure made is removed, and
+// the sealed package stays as it was.
+func TestArchiveEraseSealedFailureLeavesNothingInClear(t *testing.T) {
+	sealed, idFile, recipient := sealedBeside(t)
+	before, _ := os.ReadFile(sealed)
+	eraseArchive = func(ctx context.Context, dir string, req archive.EraseRequest) (*archive.EraseResult, error) {
+		for _, to := range []string{dir + ".erase-new", dir + ".erase-old"} {
+			if err := exec.Command("cp", "-r", dir, to).Run(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return nil, errors.New("erase: NOT done: injected failure")
+	}
+	t.Cleanup(func() { eraseArchive = archive.Erase })
+	code, out, errs := cli(t, "archive", "erase", sealed, "--person-list", personListFile(t, "19121212-1212"), "--reference", "Dnr 42",
+		"--identity", idFile, "--recipient", recipient)
+	if code != exitError {
+		t.Fatalf("a failed erasure: exit %d, want %d\n%s\n%s", code, exitError, out, errs)
+	}
+	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
+		t.Errorf("beside the sealed package after a failed erasure: %s, want only it and its checksum (no clear copy)", names)
+	}
+	if after, _ := os.ReadFile(sealed); string(after) != string(before) {
+		t.Error("the failed erasure changed the sealed package")
+	}
+}
+
+// Erasing the folder a run sealed (archive.tar.age beside archive, the
+// sealed one the package kept) said the erasure was done with no word
+// of the sealed package, which still holds the person. It warns, naming
+// the sealed package and how to erase it.
+func TestArchiveEraseFolderWarnsOfItsSealedPackage(t *testing.T) {
+	tbl := erasablePatients(nullableText("ident"))
+	pkg := erasablePackage(t, tbl, eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}})
+	id, _ := age.GenerateX25519Identity()
+	sealed := pkg + ".tar.age"
+	if code, out, errs := cli(t, "archive", "encrypt", pkg, "--recipient", id.Recipient().String(), "--to", sealed); code != exitOK {
+		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", personListFile(t, "19121212-1212"), "--reference", "Dnr 43")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "warning") || !strings.Contains(errs, sealed) || !strings.Contains(errs, "--identity") {
+		t.Errorf("erasing a folder with its sealed package beside it: no warning naming %s and how to erase it:\n%s", sealed, errs)
+	}
 }
