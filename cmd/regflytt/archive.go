@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -362,7 +363,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			apart, unresolved := m.apart, m.unresolved
 			var sealedSum string
 			if s != nil {
-				if sealedSum, err = s.reseal(); err != nil {
+				if sealedSum, err = s.reseal(cmd.Context()); err != nil {
 					return err
 				}
 			}
@@ -641,7 +642,7 @@ func (s *sealedErasure) clearCopies() ([]string, error) {
 // its checksum, in the sealed package's place; it gives the new one's
 // SHA-512. The new version is written in a folder beside it first, under
 // the sealed package's own name, so that its checksum file names it.
-func (s *sealedErasure) reseal() (string, error) {
+func (s *sealedErasure) reseal(ctx context.Context) (string, error) {
 	stage := s.sealed + ".erase-sealed"
 	if err := os.Mkdir(stage, 0o700); err != nil {
 		return "", fmt.Errorf("erase: the erasure is NOT in %s (sealing the new version): %w", s.sealed, err)
@@ -657,6 +658,10 @@ func (s *sealedErasure) reseal() (string, error) {
 	// that opened the old one must open the new one.
 	if err := opens(out, s.ids); err != nil {
 		return "", fmt.Errorf("erase: the erasure is NOT in %s: the new version, sealed to the --recipient keys given, cannot be opened with the --identity that opened the old one (%w); seal it to that key's recipient too, and to the data controller's", s.sealed, err)
+	}
+	// The last moment to stop: past it the sealed package is replaced.
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("erase: stopped: the erasure is NOT in %s, which is as it was: %w", s.sealed, err)
 	}
 	if err := os.Rename(out, s.sealed); err != nil {
 		return "", fmt.Errorf("erase: the erasure is NOT in %s (the new version could not replace it): %w", s.sealed, err)

@@ -181,3 +181,25 @@ func TestArchiveEraseFolderWarnsOfItsSealedPackage(t *testing.T) {
 		t.Errorf("erasing a folder with its sealed package beside it: no warning naming %s and how to erase it:\n%s", sealed, errs)
 	}
 }
+
+// An erasure of a sealed package interrupted (Ctrl-C cancels the
+// command's context) exits 130 and leaves the sealed package as it was,
+// with no clear copy beside it.
+func TestArchiveEraseSealedInterrupted(t *testing.T) {
+	sealed, idFile, recipient := sealedBeside(t)
+	before, _ := os.ReadFile(sealed)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errs strings.Builder
+	code := run(ctx, []string{"archive", "erase", sealed, "--person-list", personListFile(t, "19121212-1212"), "--reference", "Dnr 44",
+		"--identity", idFile, "--recipient", recipient}, &out, &errs)
+	if code != exitInterrupted {
+		t.Fatalf("an interrupted erasure: exit %d, want %d\n%s\n%s", code, exitInterrupted, out.String(), errs.String())
+	}
+	if after, _ := os.ReadFile(sealed); string(after) != string(before) {
+		t.Error("the interrupted erasure changed the sealed package")
+	}
+	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
+		t.Errorf("beside the sealed package after an interrupted erasure: %s, want only it and its checksum", names)
+	}
+}
