@@ -211,7 +211,12 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 	for changed := true; changed; {
 		changed = false
 		refs := old.referencedKeys(removed)
-		err = old.eachRecord(ctx, func(t *TableSummary, rec ArchivedRecord) {
+		// Only a table with a foreign key to a removed record can hold
+		// a record referring to one: nothing removed, nothing read.
+		refers := func(t *TableSummary) bool {
+			return slices.ContainsFunc(t.ForeignKeys, func(fk ForeignKeyDoc) bool { return len(refs[fkKey(fk.RefTable, fk.RefColumns)]) > 0 })
+		}
+		err = old.eachRecordIf(ctx, refers, func(t *TableSummary, rec ArchivedRecord) {
 			if _, gone := removed[t.Table][rec.Row]; gone {
 				return
 			}
