@@ -199,6 +199,10 @@ func TestArchiveEraseSealedInterrupted(t *testing.T) {
 	if after, _ := os.ReadFile(sealed); string(after) != string(before) {
 		t.Error("the interrupted erasure changed the sealed package")
 	}
+	// The user is told the state it stopped in, not only "interrupted".
+	if e := errs.String(); !strings.Contains(e, "as it was") && !strings.Contains(e, "nothing erased") {
+		t.Errorf("an interrupted erasure says %q, want it to say nothing was erased", e)
+	}
 	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
 		t.Errorf("beside the sealed package after an interrupted erasure: %s, want only it and its checksum", names)
 	}

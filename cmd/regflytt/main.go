@@ -170,8 +170,12 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "regflytt:", err) // plans.ErrInterrupted says it
 		case errors.As(err, &se):
 			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
-		case errors.Is(err, context.Canceled):
+		case err == context.Canceled:
 			fmt.Fprintln(stderr, "regflytt: interrupted")
+		case errors.Is(err, context.Canceled):
+			// What the command says of the state it stopped in (an
+			// erasure: "the package is as it was").
+			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
 		default:
 			// What stopped the command while it was being interrupted.
 			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
