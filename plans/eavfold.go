@@ -2,6 +2,7 @@ package plans
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
@@ -26,6 +27,17 @@ import (
 // entity that has value rows (or at the end), against the entities since
 // the last one that had value rows: foldWindow keeps those (folded) and
 // the orphans met meanwhile.
+//
+// Folding covers what a collation joins only for some collations
+// (foldCovers): MariaDB's utf8mb4_general_ci also takes 'ß' for 's', its
+// swedish_ci 'ü' for 'y', unicode_ci ignores NUL, uca1400 takes 'æ' for
+// 'ae'. Under such a collation a value row unmatched even folded is
+// decided as an orphan only when its id, the other orphans' decided with
+// it and the forms beside it are printable ASCII, which such collations
+// join as folding does; otherwise the run stops, naming the table, the
+// column and the collation. Archived as an orphan, such a row kept an
+// opted-out patient's value in the archive, or left its migrated form
+// without it, and run and verify passed.
 //
 // The rows of one entity id no entity has are decided together: when one
 // holds a listed number in the person's variable, they are an opted-out
@@ -57,10 +69,60 @@ type foldWindow struct {
 	// orphans are value rows no entity matches byte for byte, waiting
 	// for their decision.
 	orphans [][]connectors.Value
+	// joinsMore names the collation of the entity ids when it joins
+	// texts folding does not (foldCovers); "" when folding covers it.
+	joinsMore string
+	// unsure says an entity since the last one with value rows has an
+	// id the fold is not sure of under joinsMore (foldSure).
+	unsure bool
+}
+
+// newFoldWindow is the window of a form store whose entity ids, in the
+// entities table and in the values table, are of the columns entity and
+// value.
+func newFoldWindow(entity, value *connectors.Column) foldWindow {
+	for _, c := range []*connectors.Column{entity, value} {
+		if !foldCovers(c.Collation) {
+			if c.Collation == "" {
+				return foldWindow{joinsMore: "unknown"}
+			}
+			return foldWindow{joinsMore: c.Collation}
+		}
+	}
+	return foldWindow{}
+}
+
+// foldCovers says whether folding (mappings.FoldText) joins every two
+// texts a key column's collation joins: a byte-wise one, one blind to
+// trailing spaces only, and SQLite's NOCASE, which folds ASCII letters
+// only. Every other blind collation, and one not known, may join more
+// (see above; SQL Server's and ICU's have rules of their own).
+func foldCovers(collation string) bool {
+	caseAccent, _ := connectors.KeyBlindness(collation)
+	return !caseAccent || strings.EqualFold(collation, "nocase")
+}
+
+// foldSure says whether an id is one every blind collation joins as
+// folding does: not text, or text of printable ASCII only, whose only
+// spellings to such a collation are its cases and trailing spaces.
+func foldSure(id connectors.Value) bool {
+	s, ok := id.(string)
+	if !ok {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // add adds an entity's final outcome.
 func (f *foldWindow) add(id connectors.Value, o mappings.Outcome) error {
+	if f.joinsMore != "" && !foldSure(id) {
+		f.unsure = true
+	}
 	k, ok, err := foldedID(id)
 	if err != nil || !ok {
 		return err
@@ -91,7 +153,7 @@ func (f *foldWindow) restart(id connectors.Value, o mappings.Outcome) error {
 	} else {
 		clear(f.entities)
 	}
-	f.n, f.forgot = 0, false
+	f.n, f.forgot, f.unsure = 0, false, false
 	return f.add(id, o)
 }
 
@@ -137,6 +199,14 @@ func (f *foldWindow) decide(w *writer, more bool, record func(v []connectors.Val
 			return fmt.Errorf("values table %s: more than %d value rows of one %s that no row of %s has: regflytt decides such rows together (a listed identity number in one excludes them all) and holds no more of them", e.Values.Name, maxFoldOrphans, e.Values.Columns[e.Entity].Name, e.Entities.Name)
 		}
 	}
+	// Under a collation that joins more than folding does, one id the
+	// fold is not sure of (among the forms beside the orphans, or the
+	// orphans: two orphan ids may be one form) leaves every orphan's
+	// form unknown.
+	unsure := f.unsure
+	for i := 0; i < end && f.joinsMore != "" && !unsure; i++ {
+		unsure = !foldSure(f.orphans[i][e.Entity])
+	}
 	type idRows struct {
 		i, j int
 		o    mappings.Outcome
@@ -147,7 +217,7 @@ func (f *foldWindow) decide(w *writer, more bool, record func(v []connectors.Val
 		for j < end && sameID(f.orphans[j][e.Entity], f.orphans[i][e.Entity]) {
 			j++
 		}
-		o, err := f.orphanOutcome(w, f.orphans[i:j])
+		o, err := f.orphanOutcome(w, f.orphans[i:j], unsure)
 		if err != nil {
 			return err
 		}
@@ -194,8 +264,9 @@ func (f *foldWindow) decide(w *writer, more bool, record func(v []connectors.Val
 // orphanOutcome decides the rows of one entity id no entity has byte for
 // byte: excluded with an entity that folds to it and is excluded, or when
 // a row holds a listed number in the person's variable; refused when a
-// migrated entity folds to it; archived as orphans otherwise.
-func (f *foldWindow) orphanOutcome(w *writer, rows [][]connectors.Value) (mappings.Outcome, error) {
+// migrated entity folds to it, or when unsure (the collation may join it
+// to a form folding does not); archived as orphans otherwise.
+func (f *foldWindow) orphanOutcome(w *writer, rows [][]connectors.Value, unsure bool) (mappings.Outcome, error) {
 	e := w.tp.EAV
 	k, ok, err := foldedID(rows[0][e.Entity])
 	if err != nil {
@@ -230,6 +301,10 @@ func (f *foldWindow) orphanOutcome(w *writer, rows [][]connectors.Value) (mappin
 			return mappings.Outcome{}, fmt.Errorf("values table %s: a value row's entity id (%s) matches no entity of %s byte for byte, but matches %d after folding case, trailing spaces and accents, as a case- or accent-blind collation compares: the source's collation joins them, regflytt does not; make the ids agree in the source",
 				e.Values.Name, e.Values.Columns[e.Entity].Name, e.Entities.Name, len(near))
 		}
+	}
+	if unsure {
+		return mappings.Outcome{}, fmt.Errorf("values table %s: a value row's entity id (%s) matches no entity of %s byte for byte, nor after folding case, trailing spaces and accents, but it or an id beside it holds characters other than printable ASCII, which the collation %s may join otherwise (utf8mb4_general_ci takes 'ß' for 's', swedish_ci 'ü' for 'y', unicode_ci ignores NUL): regflytt cannot tell whether the source joins the row to a form, and does not archive it as an orphan; make the ids agree in the source, or leave such rows out of the copy regflytt reads",
+			e.Values.Name, e.Values.Columns[e.Entity].Name, e.Entities.Name, f.joinsMore)
 	}
 	if unjoined != nil {
 		return *unjoined, nil

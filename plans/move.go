@@ -460,7 +460,7 @@ func (w *writer) entities() error {
 
 	vs := &valueStream{rows: vals, table: e.Values, entity: e.Entity}
 	entKey := []int{e.EntityKey}
-	var fw foldWindow
+	fw := newFoldWindow(&e.Entities.Columns[e.EntityKey], &e.Values.Columns[e.Entity])
 	recordOrphan := func(v []connectors.Value, o mappings.Outcome) error {
 		return w.record(e.Values, vtl, v, e.ValuesKeyIndex, o)
 	}
