@@ -2,7 +2,6 @@ package plans
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
@@ -28,16 +27,10 @@ import (
 // the last one that had value rows: foldWindow keeps those (folded) and
 // the orphans met meanwhile.
 //
-// Folding covers what a collation joins only for some collations
-// (foldCovers): MariaDB's utf8mb4_general_ci also takes 'ß' for 's', its
-// swedish_ci 'ü' for 'y', unicode_ci ignores NUL, uca1400 takes 'æ' for
-// 'ae'. Under such a collation a value row unmatched even folded is
-// decided as an orphan only when its id, the other orphans' decided with
-// it and the forms beside it are printable ASCII, which such collations
-// join as folding does; otherwise the run stops, naming the table, the
-// column and the collation. Archived as an orphan, such a row kept an
-// opted-out patient's value in the archive, or left its migrated form
-// without it, and run and verify passed.
+// Under a collation that joins more than folding does (fold.go), a value
+// row unmatched even folded is decided as an orphan only when folding is
+// sure of its id, of the other orphans' decided with it and of the forms
+// beside it; otherwise the run stops.
 //
 // The rows of one entity id no entity has are decided together: when one
 // holds a listed number in the person's variable, they are an opted-out
@@ -81,41 +74,7 @@ type foldWindow struct {
 // entities table and in the values table, are of the columns entity and
 // value.
 func newFoldWindow(entity, value *connectors.Column) foldWindow {
-	for _, c := range []*connectors.Column{entity, value} {
-		if !foldCovers(c.Collation) {
-			if c.Collation == "" {
-				return foldWindow{joinsMore: "unknown"}
-			}
-			return foldWindow{joinsMore: c.Collation}
-		}
-	}
-	return foldWindow{}
-}
-
-// foldCovers says whether folding (mappings.FoldText) joins every two
-// texts a key column's collation joins: a byte-wise one, one blind to
-// trailing spaces only, and SQLite's NOCASE, which folds ASCII letters
-// only. Every other blind collation, and one not known, may join more
-// (see above; SQL Server's and ICU's have rules of their own).
-func foldCovers(collation string) bool {
-	caseAccent, _ := connectors.KeyBlindness(collation)
-	return !caseAccent || strings.EqualFold(collation, "nocase")
-}
-
-// foldSure says whether an id is one every blind collation joins as
-// folding does: not text, or text of printable ASCII only, whose only
-// spellings to such a collation are its cases and trailing spaces.
-func foldSure(id connectors.Value) bool {
-	s, ok := id.(string)
-	if !ok {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
+	return foldWindow{joinsMore: joinsMore(entity, value)}
 }
 
 // add adds an entity's final outcome.

@@ -542,6 +542,12 @@ type outcomeStore struct {
 	// links.memUsed.
 	charged int
 	spilled bool
+	// unsure says a record's key holds text folding is not sure of
+	// (foldSure); joinsMore names the collation of the records' key
+	// columns when it joins more than folding does (joinsMore), read
+	// with the first record.
+	unsure, collationRead bool
+	joinsMore             string
 }
 
 type batchOutcome struct {
@@ -967,6 +973,9 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 			return o, fmt.Errorf("table %s: a record's key to %s (%s) matches no record byte for byte, but matches %d after folding case, trailing spaces and accents, as a case- or accent-blind collation compares: the source's collation joins them, regflytt does not; make the keys agree in the source or in the mapping",
 				w.tp.RecordsTable().Name, p.Records.Name, strings.Join(p.Key, ", "), len(near))
 		}
+		if err := w.orphanSure(key); err != nil {
+			return o, err
+		}
 	}
 	switch {
 	case !found:
@@ -994,6 +1003,32 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 		o.Warnings = slices.DeleteFunc(slices.Clone(o.Warnings), func(w string) bool { return w == mappings.WarnPersonNotChecked })
 	}
 	return o, nil
+}
+
+// orphanSure refuses a record whose key to its parent matches none byte
+// for byte, and whose parent, under a collation that joins more than
+// folding does, folding cannot rule out (fold.go): its key, or a key of
+// the parent table, holds text folding is not sure of. Archived as an
+// orphan, or for a reason of its own, it could be an opted-out patient's.
+func (w *writer) orphanSure(key []connectors.Value) error {
+	p := w.tp.Parent
+	st := w.links.parents[p.Table]
+	if !st.unsure && foldSure(key...) {
+		return nil
+	}
+	cols := make([]*connectors.Column, len(p.KeyIndex))
+	for i, k := range p.KeyIndex {
+		cols[i] = &w.tp.RecordsTable().Columns[k]
+	}
+	collation := joinsMore(cols...)
+	if collation == "" {
+		collation = st.joinsMore
+	}
+	if collation == "" {
+		return nil
+	}
+	return fmt.Errorf("table %s: a record's key to %s (%s) matches no record byte for byte, nor after folding case, trailing spaces and accents, but it or a key of %s holds characters other than printable ASCII, which the collation %s may join otherwise (utf8mb4_general_ci takes 'ß' for 's', swedish_ci 'ü' for 'y', unicode_ci ignores NUL): regflytt cannot tell whether the source joins the record to a parent, and does not archive it as an orphan; make the keys agree in the source, or leave such records out of the copy regflytt reads",
+		w.tp.RecordsTable().Name, p.Records.Name, strings.Join(p.Key, ", "), p.Records.Name, collation)
 }
 
 // uncheckedMark ends the remembered reason of an archived parent record
@@ -1143,7 +1178,18 @@ func (w *writer) remember(t *connectors.Table, row []connectors.Value, keyIdx []
 			o.Reason += uncheckedMark
 		}
 	}
-	return st.remember(w.ctx, pick(row, keyIdx), o, unit)
+	key := pick(row, keyIdx)
+	if !st.collationRead {
+		cols := make([]*connectors.Column, len(keyIdx))
+		for i, k := range keyIdx {
+			cols[i] = &t.Columns[k]
+		}
+		st.joinsMore, st.collationRead = joinsMore(cols...), true
+	}
+	if !st.unsure && !foldSure(key...) {
+		st.unsure = true
+	}
+	return st.remember(w.ctx, key, o, unit)
 }
 
 // tableDone finishes what the links keep of a program's table.

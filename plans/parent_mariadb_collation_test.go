@@ -1,0 +1,190 @@
+package plans_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A legacy database on MariaDB whose patient keys are text under the
+// server's collations: a visit whose key to its patient is another
+// spelling of the patient's key, as the column's collation compares (its
+// patient to a JOIN). Visits of the opted-out patient must be excluded,
+// or the run refuse: archived as orphans, the opted-out patient's visit
+// stays in the archive and run and verify pass (the orphans
+// acknowledged). The cases are the form store's (mariaFormCases), the
+// form being the patient and the spelling the second visit's key.
+func TestRunParentKeyMariaDBSpelledAsTheCollationJoins(t *testing.T) {
+	withParentOutcomesSpilled(t, func(t *testing.T) {
+		for _, c := range mariaFormCases {
+			t.Run(c.name, func(t *testing.T) {
+				ctx := context.Background()
+				dir := t.TempDir()
+				src := mariaLegacy(t, dir, c)
+				write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+				plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.besok: visits of deleted patients}}\n")
+				opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+				rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+				if err != nil {
+					checkParentRefusal(t, err)
+					return
+				}
+				pkg, err := archive.OpenVerified(filepath.Join(dir, "archive"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ts := range pkg.Tables() {
+					if ts.Table == "besok" && ts.Records != 0 {
+						t.Fatalf("pass %v with the opted-out patient's visit in the archive: %v (ledger %v)", rep.Pass, archiveRecords(t, filepath.Join(dir, "archive"), "besok"), ledgerOf(rep, false))
+					}
+				}
+				if got, want := ledgerOf(rep, false)["besok"], summary(1, 0, 2, map[string]int64{}); got != want {
+					t.Fatalf("visits ledger %s, want %s", got, want)
+				}
+				if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+					t.Fatalf("verify of the run: %v", err)
+				}
+			})
+		}
+	})
+}
+
+// With the patient migrated, the visit spelled otherwise can neither
+// migrate (its key matches no receiving row) nor be archived as an
+// orphan (the source says its patient exists): the run refuses.
+func TestRunParentKeyMariaDBSpelledAsTheCollationJoinsRefused(t *testing.T) {
+	withParentOutcomesSpilled(t, func(t *testing.T) {
+		for _, c := range mariaFormCases {
+			t.Run(c.name, func(t *testing.T) {
+				dir := t.TempDir()
+				src := mariaLegacy(t, dir, c)
+				plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\nverification: {acknowledge: {archived_share.besok: visits of deleted patients}}\n")
+				rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+				if err == nil {
+					t.Fatalf("a visit whose key matches its patient only under %s was not refused: pass %v, ledger %v, archived %v", c.collation, rep.Pass, ledgerOf(rep, false), archiveRecords(t, filepath.Join(dir, "archive"), "besok"))
+				}
+				checkParentRefusal(t, err)
+			})
+		}
+	})
+}
+
+// mariaLegacy writes patients 'Abc' (19460101-0301) and c.form
+// (19121212-1212) on a new MariaDB database, with visit 1 to c.form, 2 to
+// c.spelled and 3 to 'Abc', and the schema and mapping beside them.
+func mariaLegacy(t *testing.T, dir string, c mariaFormCase) string {
+	t.Helper()
+	u := mytest.NewDatabase(t)
+	col := "varchar(20) CHARACTER SET utf8mb4 COLLATE " + c.collation
+	mytest.Exec(t, u,
+		`CREATE TABLE patient (id `+col+` PRIMARY KEY NOT NULL, personnr varchar(20))`,
+		`CREATE TABLE besok (id integer PRIMARY KEY NOT NULL, patient_id `+col+`, datum varchar(10))`,
+		`INSERT INTO patient VALUES ('Abc', '19460101-0301'), (`+c.form+`, '19121212-1212')`,
+		`INSERT INTO besok VALUES (1, `+c.form+`, '2024-01-01'), (2, `+c.spelled+`, '2024-01-02'), (3, 'Abc', '2024-01-03')`,
+	)
+	db := mytest.Open(t, u)
+	defer db.Close()
+	var joined int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM besok b JOIN patient p ON p.id = b.patient_id WHERE p.personnr = '19121212-1212'`).Scan(&joined); err != nil {
+		t.Fatal(err)
+	}
+	if joined != 2 {
+		t.Fatalf("MariaDB joins %d visits to the patient, want 2: not the case the test means", joined)
+	}
+	mariaLegacyFiles(t, dir)
+	return u
+}
+
+// mariaLegacyFiles writes the receiving schema and the mapping of the
+// legacy tables patient and besok.
+func mariaLegacyFiles(t *testing.T, dir string) {
+	t.Helper()
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: patient
+    primary_key: [patient_id]
+    columns: [{name: patient_id, type: text}]
+  - name: visit
+    primary_key: [visit_id]
+    columns: [{name: visit_id, type: bigint}, {name: patient_id, type: text}, {name: visit_date, type: date}]
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: patient
+    source: patient
+    person: personnr
+    columns: {patient_id: id}
+  - target: visit
+    source: besok
+    parent: {table: patient, key: [patient_id]}
+    columns: {visit_id: id, patient_id: patient_id, visit_date: {expr: date(datum)}}
+`)
+}
+
+// checkParentRefusal checks that a refusal names the visits table, the
+// patients table and the key column, and prints no key.
+func checkParentRefusal(t *testing.T, err error) {
+	t.Helper()
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	for _, want := range []string{"besok", "patient", "patient_id"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not name %q: %v", want, err)
+		}
+	}
+	if strings.Contains(msg, "sab") || strings.Contains(msg, "yab") || strings.Contains(msg, "sae") {
+		t.Errorf("error prints the key: %v", err)
+	}
+}
+
+// Orphans whose parent folding can rule out are still archived: a key of
+// printable ASCII under a blind collation, among parent keys of printable
+// ASCII, and any key under a byte-wise collation (SQLite's BINARY here).
+func TestRunParentOrphansTheFoldIsSureOfAreArchived(t *testing.T) {
+	stmts := func(col, orphan string) []string {
+		return []string{
+			`CREATE TABLE patient (id ` + col + ` PRIMARY KEY NOT NULL, personnr varchar(20))`,
+			`CREATE TABLE besok (id integer PRIMARY KEY NOT NULL, patient_id ` + col + `, datum varchar(10))`,
+			`INSERT INTO patient VALUES ('Abc', '19460101-0301'), ('sab', '19121212-1212')`,
+			`INSERT INTO besok VALUES (1, 'sab', '2024-01-01'), (2, ` + orphan + `, '2024-01-02'), (3, 'Abc', '2024-01-03')`,
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		source func(t *testing.T, dir string) string
+	}{
+		{"MariaDB, ASCII", func(t *testing.T, dir string) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, stmts("varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci", "'sac'")...)
+			return u
+		}},
+		{"SQLite BINARY", func(t *testing.T, dir string) string {
+			path := filepath.Join(dir, "legacy.db")
+			execSQLite(t, path, stmts("TEXT", "'\u00dfab'")...)
+			return srcURL(path)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			src := c.source(t, dir)
+			mariaLegacyFiles(t, dir)
+			write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.besok: visits of deleted patients}}\n")
+			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+			rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+			if err != nil || !rep.Pass {
+				t.Fatalf("run: %v", err)
+			}
+			if got, want := ledgerOf(rep, false)["besok"], summary(1, 1, 1, map[string]int64{"orphan": 1}); got != want {
+				t.Fatalf("visits ledger %s, want %s", got, want)
+			}
+			if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+				t.Fatalf("verify of the run: %v", err)
+			}
+		})
+	}
+}
