@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -68,6 +69,9 @@ type MergeProgram struct {
 // collation known to see them (connectors.KeyBlindness).
 type keyFold struct {
 	numbers, caseAccent, trailingSpaces bool
+	// limit is what folding is sure of under the collations of the text
+	// columns feeding the merge column (FoldLimit).
+	limit FoldLimit
 }
 
 // foldAll is the fold of a column whose sources are not known.
@@ -94,6 +98,7 @@ func (f keyFold) fold(s string) string {
 func (m *MergeProgram) keyFolds() []keyFold {
 	folds := make([]keyFold, len(m.KeyIndex))
 	for i, j := range m.KeyIndex {
+		var collations []string
 		for _, tp := range m.Members {
 			if j >= len(tp.cols) || len(tp.cols[j].reads) == 0 {
 				folds[i] = foldAll
@@ -112,8 +117,10 @@ func (m *MergeProgram) keyFolds() []keyFold {
 				ca, ts := connectors.KeyBlindness(c.Collation)
 				folds[i].caseAccent = folds[i].caseAccent || ca
 				folds[i].trailingSpaces = folds[i].trailingSpaces || ts
+				collations = append(collations, c.Collation)
 			}
 		}
+		folds[i].limit = FoldLimitOf(collations...)
 	}
 	return folds
 }
@@ -154,7 +161,11 @@ func compileMerge(tm *TableMapping, members []*TableProgram, ds *Diagnostics) {
 // MergeKey gives the encoded merge key of a target row, its text folded
 // (keyFold) so that the spellings the source's collation or a number
 // column takes for one key meet in one group, and false when a merge
-// column is NULL (the row then merges with nothing).
+// column is NULL (the row then merges with nothing). A key text folding
+// is not sure of under the source's collation (FoldLimit) is an error:
+// the record could be of a registration spelled otherwise, which the
+// run would then split in two receiving rows (or leave an opted-out
+// patient's record of it migrating), and pass.
 func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 	key := make([]connectors.Value, len(m.KeyIndex))
 	for i, j := range m.KeyIndex {
@@ -167,6 +178,9 @@ func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 			if i < len(m.folds) {
 				f = m.folds[i]
 			}
+			if !f.limit.Sure(s) {
+				return nil, false, m.unsureKey(i, f)
+			}
 			key[i] = f.fold(s)
 		}
 	}
@@ -178,11 +192,13 @@ func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 // source that Apply excluded, whose target row it did not make: the
 // registration's other records are the excluded patient's too. False when
 // the program is not merged, or a merge column is NULL or fails for the
-// record (it then is a registration of its own).
-func (p *TableProgram) ExcludedMergeKey(row []connectors.Value) ([]byte, bool) {
+// record (it then is a registration of its own). An error when the key
+// holds text folding is not sure of (UnsureMergeKeyError): the
+// registration's records spelled otherwise cannot be told.
+func (p *TableProgram) ExcludedMergeKey(row []connectors.Value) ([]byte, bool, error) {
 	m := p.Merge
 	if m == nil {
-		return nil, false
+		return nil, false, nil
 	}
 	// The record migrates nowhere: a choice its key makes leaves no value
 	// out, and the key is the registration's all the same.
@@ -195,16 +211,34 @@ func (p *TableProgram) ExcludedMergeKey(row []connectors.Value) ([]byte, bool) {
 	out := make([]connectors.Value, len(p.cols))
 	for _, j := range m.KeyIndex {
 		if j >= len(p.cols) {
-			return nil, false
+			return nil, false, nil
 		}
 		v, err := p.value(&p.cols[j], row)
 		if err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		out[j] = v
 	}
 	k, ok, err := m.MergeKey(out)
-	return k, ok && err == nil
+	var unsure *UnsureMergeKeyError
+	if errors.As(err, &unsure) {
+		return nil, false, err
+	}
+	return k, ok && err == nil, nil
+}
+
+// UnsureMergeKeyError says a merge key holds text folding is not sure of
+// under the collation of the columns feeding it (FoldLimit).
+type UnsureMergeKeyError struct {
+	Column, Collation string
+}
+
+func (e *UnsureMergeKeyError) Error() string {
+	return fmt.Sprintf("merge column %s: a record's key holds characters (other than printable ASCII or, under some collations, Latin letters with accents) that the collation %s of the source columns feeding it may take for another spelling (utf8mb4_general_ci takes 'ß' for 's', swedish_ci 'ü' for 'y', unicode_ci ignores NUL): regflytt cannot tell which registration the record is of; make the keys agree in the source, or feed the merge column from columns of a byte-wise collation", e.Column, e.Collation)
+}
+
+func (m *MergeProgram) unsureKey(i int, f keyFold) error {
+	return &UnsureMergeKeyError{Column: m.Key[i], Collation: f.limit.Collation}
 }
 
 // keySpelling gives the outcome of a candidate whose merge key differs

@@ -175,8 +175,9 @@ func checkRefusal(t *testing.T, err error) {
 
 // Orphans the fold is sure of are still archived: an id of printable
 // ASCII under a blind collation (the only spellings such a collation
-// joins are its cases and trailing spaces), and any id under a byte-wise
-// one (SQLite's BINARY here), whatever its characters.
+// joins are its cases and trailing spaces), one of Swedish letters under
+// a Swedish collation, and any id under a byte-wise one (SQLite's BINARY
+// here), whatever its characters.
 func TestRunEAVOrphansTheFoldIsSureOfAreArchived(t *testing.T) {
 	stmts := func(col, orphan string) []string {
 		return []string{
@@ -193,6 +194,14 @@ func TestRunEAVOrphansTheFoldIsSureOfAreArchived(t *testing.T) {
 		{"MariaDB, ASCII", func(t *testing.T, dir string) string {
 			u := mytest.NewDatabase(t)
 			mytest.Exec(t, u, stmts("varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci", "'sac'")...)
+			return u
+		}},
+		// Swedish letters under a Swedish collation: folding takes 'å'
+		// for 'a', which only sets more aside; the collation joins
+		// nothing folding does not.
+		{"MariaDB swedish_ci, Swedish letters", func(t *testing.T, dir string) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, stmts("varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_swedish_ci", "'s\u00e5c'")...)
 			return u
 		}},
 		{"SQLite BINARY", func(t *testing.T, dir string) string {

@@ -62,11 +62,11 @@ type foldWindow struct {
 	// orphans are value rows no entity matches byte for byte, waiting
 	// for their decision.
 	orphans [][]connectors.Value
-	// joinsMore names the collation of the entity ids when it joins
-	// texts folding does not (foldCovers); "" when folding covers it.
-	joinsMore string
+	// limit is what folding is sure of under the entity ids'
+	// collations (fold.go).
+	limit mappings.FoldLimit
 	// unsure says an entity since the last one with value rows has an
-	// id the fold is not sure of under joinsMore (foldSure).
+	// id folding is not sure of.
 	unsure bool
 }
 
@@ -74,12 +74,12 @@ type foldWindow struct {
 // entities table and in the values table, are of the columns entity and
 // value.
 func newFoldWindow(entity, value *connectors.Column) foldWindow {
-	return foldWindow{joinsMore: joinsMore(entity, value)}
+	return foldWindow{limit: foldLimitOf(entity, value)}
 }
 
 // add adds an entity's final outcome.
 func (f *foldWindow) add(id connectors.Value, o mappings.Outcome) error {
-	if f.joinsMore != "" && !foldSure(id) {
+	if !f.limit.Sure(id) {
 		f.unsure = true
 	}
 	k, ok, err := foldedID(id)
@@ -158,13 +158,13 @@ func (f *foldWindow) decide(w *writer, more bool, record func(v []connectors.Val
 			return fmt.Errorf("values table %s: more than %d value rows of one %s that no row of %s has: regflytt decides such rows together (a listed identity number in one excludes them all) and holds no more of them", e.Values.Name, maxFoldOrphans, e.Values.Columns[e.Entity].Name, e.Entities.Name)
 		}
 	}
-	// Under a collation that joins more than folding does, one id the
-	// fold is not sure of (among the forms beside the orphans, or the
+	// Under a collation that joins more than folding does, one id
+	// folding is not sure of (among the forms beside the orphans, or the
 	// orphans: two orphan ids may be one form) leaves every orphan's
 	// form unknown.
 	unsure := f.unsure
-	for i := 0; i < end && f.joinsMore != "" && !unsure; i++ {
-		unsure = !foldSure(f.orphans[i][e.Entity])
+	for i := 0; i < end && !unsure; i++ {
+		unsure = !f.limit.Sure(f.orphans[i][e.Entity])
 	}
 	type idRows struct {
 		i, j int
@@ -262,8 +262,8 @@ func (f *foldWindow) orphanOutcome(w *writer, rows [][]connectors.Value, unsure 
 		}
 	}
 	if unsure {
-		return mappings.Outcome{}, fmt.Errorf("values table %s: a value row's entity id (%s) matches no entity of %s byte for byte, nor after folding case, trailing spaces and accents, but it or an id beside it holds characters other than printable ASCII, which the collation %s may join otherwise (utf8mb4_general_ci takes 'ß' for 's', swedish_ci 'ü' for 'y', unicode_ci ignores NUL): regflytt cannot tell whether the source joins the row to a form, and does not archive it as an orphan; make the ids agree in the source, or leave such rows out of the copy regflytt reads",
-			e.Values.Name, e.Values.Columns[e.Entity].Name, e.Entities.Name, f.joinsMore)
+		return mappings.Outcome{}, fmt.Errorf("values table %s: a value row's entity id (%s) matches no entity of %s byte for byte, nor after folding case, trailing spaces and accents, but it or an id beside it holds characters (other than printable ASCII or, under some collations, Latin letters with accents) that the collation %s may join otherwise (utf8mb4_general_ci takes 'ß' for 's', swedish_ci 'ü' for 'y', unicode_ci ignores NUL): regflytt cannot tell whether the source joins the row to a form, and does not archive it as an orphan; make the ids agree in the source, or leave such rows out of the copy regflytt reads",
+			e.Values.Name, e.Values.Columns[e.Entity].Name, e.Entities.Name, f.limit.Collation)
 	}
 	if unjoined != nil {
 		return *unjoined, nil

@@ -183,7 +183,11 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	case mappings.Excluded:
 		tl.Exclude(o.Reason)
 		if w.tp != nil && w.tp.Merge != nil {
-			if mkey, ok := w.tp.ExcludedMergeKey(row); ok {
+			mkey, ok, err := w.tp.ExcludedMergeKey(row)
+			if err != nil {
+				return fmt.Errorf("merge key of %s: %w", t.Name, err)
+			}
+			if ok {
 				if err := w.spill.exclude(w.ctx, w.tp, mkey, o.Reason); err != nil {
 					return err
 				}

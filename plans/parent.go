@@ -542,12 +542,13 @@ type outcomeStore struct {
 	// links.memUsed.
 	charged int
 	spilled bool
-	// unsure says a record's key holds text folding is not sure of
-	// (foldSure); joinsMore names the collation of the records' key
-	// columns when it joins more than folding does (joinsMore), read
-	// with the first record.
-	unsure, collationRead bool
-	joinsMore             string
+	// keyCols are the records' key columns and limit what folding is
+	// sure of under their collations (fold.go), read with the first
+	// record; unsure says a record's key holds text folding is not sure
+	// of under limit, notASCII under asciiOnly.
+	keyCols          []*connectors.Column
+	limit            mappings.FoldLimit
+	unsure, notASCII bool
 }
 
 type batchOutcome struct {
@@ -1013,22 +1014,22 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 func (w *writer) orphanSure(key []connectors.Value) error {
 	p := w.tp.Parent
 	st := w.links.parents[p.Table]
-	if !st.unsure && foldSure(key...) {
+	cols := make([]*connectors.Column, 0, len(p.KeyIndex)+len(st.keyCols))
+	for _, k := range p.KeyIndex {
+		cols = append(cols, &w.tp.RecordsTable().Columns[k])
+	}
+	limit := foldLimitOf(append(cols, st.keyCols...)...)
+	// The parents' keys were read under their own columns' limit; under
+	// another (the child's collation differs), only under the narrowest.
+	parentsUnsure := st.unsure
+	if limit != st.limit {
+		parentsUnsure = st.notASCII
+	}
+	if limit.Collation == "" || !parentsUnsure && sureOf(limit, key) {
 		return nil
 	}
-	cols := make([]*connectors.Column, len(p.KeyIndex))
-	for i, k := range p.KeyIndex {
-		cols[i] = &w.tp.RecordsTable().Columns[k]
-	}
-	collation := joinsMore(cols...)
-	if collation == "" {
-		collation = st.joinsMore
-	}
-	if collation == "" {
-		return nil
-	}
-	return fmt.Errorf("table %s: a record's key to %s (%s) matches no record byte for byte, nor after folding case, trailing spaces and accents, but it or a key of %s holds characters other than printable ASCII, which the collation %s may join otherwise (utf8mb4_general_ci takes 'ß' for 's', swedish_ci 'ü' for 'y', unicode_ci ignores NUL): regflytt cannot tell whether the source joins the record to a parent, and does not archive it as an orphan; make the keys agree in the source, or leave such records out of the copy regflytt reads",
-		w.tp.RecordsTable().Name, p.Records.Name, strings.Join(p.Key, ", "), p.Records.Name, collation)
+	return fmt.Errorf("table %s: a record's key to %s (%s) matches no record byte for byte, nor after folding case, trailing spaces and accents, but it or a key of %s holds characters (other than printable ASCII or, under some collations, Latin letters with accents) that the collation %s may join otherwise (utf8mb4_general_ci takes 'ß' for 's', swedish_ci 'ü' for 'y', unicode_ci ignores NUL): regflytt cannot tell whether the source joins the record to a parent, and does not archive it as an orphan; make the keys agree in the source, or leave such records out of the copy regflytt reads",
+		w.tp.RecordsTable().Name, p.Records.Name, strings.Join(p.Key, ", "), p.Records.Name, limit.Collation)
 }
 
 // uncheckedMark ends the remembered reason of an archived parent record
@@ -1179,15 +1180,15 @@ func (w *writer) remember(t *connectors.Table, row []connectors.Value, keyIdx []
 		}
 	}
 	key := pick(row, keyIdx)
-	if !st.collationRead {
-		cols := make([]*connectors.Column, len(keyIdx))
+	if st.keyCols == nil {
+		st.keyCols = make([]*connectors.Column, len(keyIdx))
 		for i, k := range keyIdx {
-			cols[i] = &t.Columns[k]
+			st.keyCols[i] = &t.Columns[k]
 		}
-		st.joinsMore, st.collationRead = joinsMore(cols...), true
+		st.limit = foldLimitOf(st.keyCols...)
 	}
-	if !st.unsure && !foldSure(key...) {
-		st.unsure = true
+	if !st.unsure && !sureOf(asciiOnly, key) {
+		st.notASCII, st.unsure = true, !sureOf(st.limit, key)
 	}
 	return st.remember(w.ctx, key, o, unit)
 }

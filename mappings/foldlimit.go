@@ -1,0 +1,169 @@
+package mappings
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// FoldLimit is what folding (FoldText) can be trusted with under the
+// collations of a key's columns. Folding joins case, trailing spaces and
+// the accents of Latin letters; a blind collation may join more:
+// MariaDB's utf8mb4_general_ci takes 'ß' for 's' and every character
+// outside the Basic Multilingual Plane for every other, utf8mb4_swedish_ci
+// 'ü' for 'y', latin1_swedish_ci '[' for 'Å', utf8mb4_unicode_ci ignores
+// NUL, uca1400 takes 'æ' for 'ae', german2 'ä' for 'ae'. A key folding
+// cannot match with another may then be the same key to the source, and
+// regflytt cannot tell: Sure says which keys it can.
+//
+// Sure keys are those whose spellings under the collation fold alike,
+// measured on MariaDB 10.11 (TestFoldLimitAgreesWithMariaDB): printable
+// ASCII under every collation (but '[', '\', ']' under latin1_swedish_ci),
+// and Latin letters with accents, written composed or not, under the
+// untailored collations (general, unicode, unicode_520, uca1400) and the
+// Swedish ones (but 'ü', which they take for 'y'); other MariaDB
+// collations (german2, danish) are sure of printable ASCII only. A
+// collation of another database (SQL Server's, a PostgreSQL ICU one) or
+// none named is taken for untailored, unmeasured (see tailoring); an ICU
+// collation that ignores punctuation (alternate=shifted) is not caught.
+type FoldLimit struct {
+	// Collation names the first collation that joins more than folding
+	// does; "" when folding covers every one, and every key is sure.
+	Collation string
+	// Accents says Latin letters with accents are sure too; Swedish that
+	// 'ü' is not, and Latin1Swedish that '[', '\' and ']' are not.
+	Accents, Swedish, Latin1Swedish bool
+}
+
+// FoldLimitOf gives the limit of a key compared under the collations
+// given (as the catalogue names them, Column.Collation): the first that
+// folding does not cover decides it, and a later one can only narrow it.
+func FoldLimitOf(collations ...string) FoldLimit {
+	var l FoldLimit
+	for _, c := range collations {
+		if foldCovers(c) {
+			continue
+		}
+		untailored, swedish := tailoring(c)
+		if l.Collation == "" {
+			l = FoldLimit{Collation: c, Accents: untailored || swedish}
+			if l.Collation == "" {
+				l.Collation = "unknown"
+			}
+		} else if !untailored && !swedish {
+			l.Accents = false
+		}
+		l.Swedish = l.Swedish || swedish
+		l.Latin1Swedish = l.Latin1Swedish || (swedish && strings.HasPrefix(strings.ToLower(c), "latin1_"))
+	}
+	return l
+}
+
+// foldCovers says whether folding joins every two texts a collation
+// joins: a byte-wise one, one blind to trailing spaces only, and SQLite's
+// NOCASE, which folds ASCII letters only.
+func foldCovers(collation string) bool {
+	caseAccent, _ := connectors.KeyBlindness(collation)
+	return !caseAccent || strings.EqualFold(collation, "nocase")
+}
+
+// tailoring reads a collation's name: untailored (MariaDB's and MySQL's
+// general, unicode, unicode_520 and uca1400 ones of a UTF-8 character
+// set, which take each Latin letter with accents for its base letter),
+// Swedish, or another MariaDB or MySQL one (german2 takes 'ä' for 'ae',
+// danish 'aa' for 'å': neither untailored nor swedish). A name of no
+// MariaDB character set (SQL Server's, PostgreSQL's, none) is taken for
+// untailored, as regflytt folded every blind key before: not measured
+// here (a Swedish or Danish ICU locale, a Finnish_Swedish collation
+// with AI, joins otherwise).
+func tailoring(collation string) (untailored, swedish bool) {
+	c := strings.ToLower(collation)
+	if strings.Contains(c, "swedish") {
+		return false, true
+	}
+	mariadb := false
+	for _, cs := range mariaDBCharsets {
+		if strings.HasPrefix(c, cs+"_") {
+			mariadb = true
+			c = strings.TrimPrefix(c, cs+"_")
+			break
+		}
+	}
+	if !mariadb {
+		return true, false
+	}
+	for _, base := range []string{"general_", "unicode_", "unicode_520_", "uca1400_"} {
+		switch rest, ok := strings.CutPrefix(c, base); {
+		case !ok:
+		case rest == "ci", rest == "nopad_ci", rest == "ai_ci", rest == "as_ci", rest == "nopad_ai_ci", rest == "nopad_as_ci":
+			return true, false
+		}
+	}
+	return false, false
+}
+
+// mariaDBCharsets begin the names of MariaDB's and MySQL's collations.
+var mariaDBCharsets = []string{"utf8mb4", "utf8mb3", "utf8", "latin1", "latin2", "ucs2", "utf16", "utf16le", "utf32", "cp1250", "cp1252", "ascii", "binary"}
+
+// Sure says whether folding joins every spelling of v the collation
+// joins: no text, or text of characters folding is sure of.
+func (l FoldLimit) Sure(v connectors.Value) bool {
+	s, ok := v.(string)
+	if !ok || l.Collation == "" {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		switch {
+		case b < 0x20 || b == 0x7f:
+			return false
+		case b >= 0x80:
+			return l.Accents && l.sureLatin(s[i:])
+		case l.Latin1Swedish && (b == '[' || b == '\\' || b == ']'):
+			return false
+		}
+	}
+	return true
+}
+
+// sureLatin is Sure of the rest of a text from its first byte not ASCII:
+// Latin letters with accents, composed (an ASCII letter and combining
+// marks, canonically) or not.
+func (l FoldLimit) sureLatin(s string) bool {
+	for _, r := range s {
+		switch {
+		case r < 0x80:
+			if r < 0x20 || r == 0x7f || l.Latin1Swedish && (r == '[' || r == '\\' || r == ']') {
+				return false
+			}
+		case isAccent(r):
+		default:
+			d := norm.NFD.String(string(r))
+			base := rune(d[0])
+			if len(d) < 2 || base >= 0x80 || !unicode.IsLetter(base) {
+				return false
+			}
+			for _, m := range d[1:] {
+				if !isAccent(m) {
+					return false
+				}
+				// Swedish collations take ü (and ű) for y.
+				if l.Swedish && (base == 'u' || base == 'U') && (m == '\u0308' || m == '\u030b') {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// isAccent says whether r is a combining diacritical mark folding strips
+// and the collations above ignore or join with its letter: not U+0345,
+// whose upper case is the Greek iota, nor the combining Latin letters
+// U+0363 to U+036F, which the UCA collations take for 'a' to 'x'.
+func isAccent(r rune) bool {
+	return r >= 0x300 && r <= 0x362 && r != 0x345
+}

@@ -1,0 +1,91 @@
+package plans_test
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/mappings"
+)
+
+// What mappings.FoldLimit says folding is sure of, measured against
+// MariaDB's own comparison: under each collation, two texts of one
+// character (printable ASCII, Latin letters with accents, and a few that
+// no fold matches) or of two ASCII letters (a contraction: danish 'aa' is
+// 'å') that MariaDB weighs alike must fold alike whenever the limit is
+// sure of both. A collation that joins what folding does not (ü and y
+// under swedish_ci, '[' and 'Å' under latin1_swedish_ci) is caught here
+// before a run trusts folding with it.
+func TestFoldLimitAgreesWithMariaDB(t *testing.T) {
+	u := mytest.NewDatabase(t)
+	db := mytest.Open(t, u)
+	defer db.Close()
+	var texts []string
+	for r := rune(0x20); r < 0x7f; r++ {
+		texts = append(texts, string(r))
+	}
+	for _, span := range [][2]rune{{0xc0, 0x250}, {0x1e00, 0x1f00}, {0x300, 0x370}} {
+		for r := span[0]; r < span[1]; r++ {
+			texts = append(texts, string(r))
+		}
+	}
+	texts = append(texts, "\x00", "\t", "\u0131", "\u017f", "\U0001F600", "\U0001F601", "\u212a", "\u212b", "\uff21")
+	for a := 'a'; a <= 'z'; a++ {
+		for b := 'a'; b <= 'z'; b++ {
+			texts = append(texts, string(a)+string(b))
+		}
+	}
+	for _, collation := range []string{
+		"utf8mb4_general_ci", "utf8mb4_general_nopad_ci", "utf8mb4_unicode_ci", "utf8mb4_unicode_520_ci",
+		"utf8mb4_uca1400_ai_ci", "utf8mb4_uca1400_as_ci", "utf8mb4_swedish_ci", "utf8mb4_uca1400_swedish_ai_ci",
+		"latin1_swedish_ci", "latin1_general_ci", "utf8mb4_danish_ci", "utf8mb4_german2_ci", "utf8mb4_spanish_ci",
+	} {
+		t.Run(collation, func(t *testing.T) {
+			limit := mappings.FoldLimitOf(collation)
+			if limit.Collation == "" {
+				t.Fatalf("folding said to cover %s", collation)
+			}
+			charset := strings.SplitN(collation, "_", 2)[0]
+			var sel []string
+			var kept []string
+			for _, s := range texts {
+				if charset == "latin1" && ([]rune(s)[0] > 0xff) {
+					continue
+				}
+				sel = append(sel, fmt.Sprintf("SELECT %d, HEX(WEIGHT_STRING(CONVERT(CONVERT(X'%s' USING utf8mb4) USING %s) COLLATE %s))", len(kept), hex.EncodeToString([]byte(s)), charset, collation))
+				kept = append(kept, s)
+			}
+			// Each text goes as its UTF-8 bytes, read as utf8mb4 text,
+			// then converted to the collation's character set.
+			rows, err := db.QueryContext(context.Background(), "SELECT * FROM ("+strings.Join(sel, " UNION ALL ")+") w")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			byWeight := map[string][]string{}
+			for rows.Next() {
+				var i int
+				var w string
+				if err := rows.Scan(&i, &w); err != nil {
+					t.Fatal(err)
+				}
+				if limit.Sure(kept[i]) {
+					byWeight[w] = append(byWeight[w], kept[i])
+				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			for _, same := range byWeight {
+				for _, s := range same[1:] {
+					if mappings.FoldText(s) != mappings.FoldText(same[0]) {
+						t.Errorf("%s takes %q for %q, which fold apart (%q, %q), and FoldLimit is sure of both", collation, s, same[0], mappings.FoldText(s), mappings.FoldText(same[0]))
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,69 @@
+package plans_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A main register and its sub-register on MariaDB whose key columns are
+// under collations that join more than case, trailing spaces and accents
+// of Latin letters (utf8mb4_general_ci takes 'ß' for 's', swedish_ci 'ü'
+// for 'y', uca1400 takes 'æ' for 'ae'): the
+// application's join takes the two spellings for one registration. The
+// merge folded case, trailing spaces and accents only, and wrote each
+// spelling as a registration of its own, the registry's one registration
+// split in two receiving rows, run and verify passing; with the main
+// register's record excluded, the sub-register's record of the opted-out
+// patient's registration migrated. Neither key_spelling nor a merge can
+// be told here, so the run refuses, naming the table, the merge column
+// and the collation.
+func TestRunMergeKeySpelledAsTheCollationJoinsRefused(t *testing.T) {
+	for _, c := range []struct {
+		name, collation, main, sub string
+	}{
+		{"sharp s", "utf8mb4_general_ci", "'sab'", "'\u00dfab'"},
+		{"sharp s in the main register", "utf8mb4_general_ci", "'\u00dfab'", "'sab'"},
+		{"swedish y", "utf8mb4_swedish_ci", "'yab'", "'\u00fcab'"},
+		{"ae", "utf8mb4_uca1400_ai_ci", "'sae'", "'s\u00e6'"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src := mytest.NewDatabase(t)
+			col := "varchar(20) CHARACTER SET utf8mb4 COLLATE " + c.collation
+			mytest.Exec(t, src,
+				`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id `+col+` NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
+				`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id `+col+` NOT NULL, datum varchar(10) NOT NULL, langd int)`,
+				`INSERT INTO delreg_a VALUES (1, `+c.main+`, '2024-01-01', '70'), (2, 'xyz', '2024-01-01', '71')`,
+				`INSERT INTO delreg_b VALUES (1, `+c.sub+`, '2024-01-01', 180), (2, 'xyz', '2024-01-01', 181)`,
+			)
+			if n := countQuery(t, src, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`); n != 2 {
+				t.Fatalf("the source joins %d registrations, want 2: not the case the test means", n)
+			}
+			plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
+			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+			if err == nil {
+				var rows []string
+				for _, r := range readRows(t, "sqlite://"+filepath.Join(dir, "t.db"), "visit") {
+					rows = append(rows, fmtRow([]any{r["patient"], r["weight_kg"], r["height_cm"]}))
+				}
+				t.Fatalf("a registration whose merge keys match only under %s was not refused: pass %v, rows %q, ledger %v", c.collation, rep.Pass, rows, ledgerOf(rep, false))
+			}
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			for _, want := range []string{"delreg_", "patient", c.collation} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error does not name %q: %v", want, err)
+				}
+			}
+			for _, id := range []string{"sab", "yab", "sae"} {
+				if strings.Contains(msg, id) {
+					t.Errorf("error prints the key: %v", err)
+				}
+			}
+		})
+	}
+}
