@@ -134,6 +134,25 @@ func (f *foldWindow) orphan(v []connectors.Value) bool {
 	return len(f.orphans) >= maxFoldOrphans
 }
 
+// foldsBack says whether the next value row of vs folds to a form the
+// window holds (or may have forgotten): a batch is not committed then,
+// or a resumed run would decide the row without that form.
+func (f *foldWindow) foldsBack(vs *valueStream, entity int) (bool, error) {
+	v, _, err := vs.peek(nil)
+	if err != nil || v == nil {
+		return false, err
+	}
+	k, ok, err := foldedID(v[entity])
+	if err != nil || !ok {
+		return false, err
+	}
+	if f.forgot {
+		return true, nil
+	}
+	_, held := f.entities[k]
+	return held, nil
+}
+
 // pending says whether orphans wait for a decision: a batch is not
 // committed then, or a resumed run would start after orphans never
 // counted.

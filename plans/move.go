@@ -558,12 +558,22 @@ func (w *writer) entities() error {
 			etl = w.ledger.Table(e.Entities.Name, w.tp.Target.Name)
 			vtl = w.ledger.Table(e.Values.Name, w.tp.Target.Name)
 		}
-		// Not while orphans wait: the position would pass them.
+		// Not while orphans wait: the position would pass them. Nor
+		// while the next value row folds to a form of the window: it is
+		// decided against that form, which a run resumed from here would
+		// no longer hold (it archived an opted-out patient's value as an
+		// orphan).
 		if entities++; !fw.pending() && (entities >= r.batch || w.pending >= r.batch*maxRecordsPerEntity) {
-			if err := w.flush(); err != nil {
+			back, err := fw.foldsBack(vs, e.Entity)
+			if err != nil {
 				return err
 			}
-			entities = 0
+			if !back {
+				if err := w.flush(); err != nil {
+					return err
+				}
+				entities = 0
+			}
 		}
 	}
 	if err := ents.Err(); err != nil {
