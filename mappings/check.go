@@ -152,3 +152,21 @@ func (e *EAVProgram) SpellingOf(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// UnsureVariable says whether a variable name no column reads, mapped in
+// no spelling folding sees, is one folding is not sure of under the
+// attribute column's collation (FoldLimit), and gives the collation: a
+// form holding it while it lacks a mapped variable is archived whole as
+// variable_spelling (spelledVariables).
+func (e *EAVProgram) UnsureVariable(name string) (string, bool) {
+	if _, ok := e.vars[name]; ok {
+		return "", false
+	}
+	if _, ok := e.dropped[name]; ok {
+		return "", false
+	}
+	if len(e.folded[foldVariable(name)]) > 0 || e.attrLimit.Sure(name) {
+		return "", false
+	}
+	return e.attrLimit.Collation, true
+}

@@ -59,6 +59,9 @@ type EAVProgram struct {
 	folded   map[string][]string
 	versions map[string]int // variable -> pivot column of its version
 	dropped  map[string]string
+	// attrLimit is what folding is sure of under the attribute column's
+	// collation (FoldLimit).
+	attrLimit FoldLimit
 }
 
 // Variables lists the variables the mapping reads, sorted.
@@ -111,6 +114,7 @@ func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *
 	if p.Entity < 0 || p.Attribute < 0 || p.Value < 0 || (e.Version.IsSet() && p.Version < 0) {
 		return nil, nil
 	}
+	p.attrLimit = FoldLimitOf(vals.Columns[p.Attribute].Collation)
 	p.unkeyed = len(vals.PrimaryKey) == 0
 	p.ValuesKey = []string{e.Entity.Value}
 	for _, k := range vals.PrimaryKey {
@@ -326,10 +330,9 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		}
 	}
 	if o.Kind == Migrated {
-		if v, ok := e.spelledVariables(values, fate, filled); ok {
+		if detail, ok := e.spelledVariables(values, fate, filled); ok {
 			o = Outcome{Kind: Archived, Reason: ReasonVariableSpelling, SourceColumn: e.Values.Columns[e.Attribute].Name,
-				Detail:   "a value row names variable " + v + " in another case or accent, with trailing spaces or in another Unicode form, and none names it exactly: a case- or accent-blind source takes it for the form's " + v,
-				Warnings: o.Warnings}
+				Detail: detail, Warnings: o.Warnings}
 		}
 	}
 	if cap(p.state.entityValues) < len(values) {
@@ -398,12 +401,17 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 // byte, the row was archived as variable_not_mapped and the form
 // migrated with the column empty, a receiving row without a value its
 // source form has, and the run passed. The form is archived instead,
-// those rows with it (fate -3), and the first such variable is named. A
-// name listed under drop: is a variable of its own, as the mapping
-// says; a variable the form also holds exactly makes the other spelling
-// a second value, archived as it was.
+// those rows with it (fate -3), and the detail names the first such
+// variable. So is a form with a row whose name folding is not sure of
+// under the attribute column's collation (FoldLimit: utf8mb4_general_ci
+// takes 'vıkt' for 'vikt', utf8mb4_unicode_ci ignores a NUL in it)
+// while a mapped variable is unfilled: it may be that variable to the
+// source. A name listed under drop: is a variable of its own, as the
+// mapping says; a variable the form also holds exactly makes the other
+// spelling a second value, archived as it was.
 func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, filled []bool) (string, bool) {
 	var first string
+	unsure := false
 	for i, f := range fate {
 		if f != -1 {
 			continue
@@ -412,18 +420,38 @@ func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, f
 		if _, dropped := e.dropped[name]; dropped {
 			continue
 		}
+		spelled := false
 		for _, v := range e.folded[foldVariable(name)] {
 			if filled[e.vars[v]] {
 				continue
 			}
-			fate[i] = -3
+			fate[i], spelled = -3, true
 			if first == "" || v < first {
 				first = v
 			}
 			break
 		}
+		if !spelled && !e.attrLimit.Sure(name) && e.unfilled(filled) {
+			fate[i], unsure = -3, true
+		}
 	}
-	return first, first != ""
+	switch {
+	case first != "":
+		return "a value row names variable " + first + " in another case or accent, with trailing spaces or in another Unicode form, and none names it exactly: a case- or accent-blind source takes it for the form's " + first, true
+	case unsure:
+		return "a value row names a variable in characters (other than printable ASCII or, under some collations, Latin letters with accents) that the collation " + e.attrLimit.Collation + " may take for a mapped variable the form lacks: regflytt cannot tell which", true
+	}
+	return "", false
+}
+
+// unfilled says whether a mapped variable has no value row in the form.
+func (e *EAVProgram) unfilled(filled []bool) bool {
+	for _, idx := range e.vars {
+		if !filled[idx] {
+			return true
+		}
+	}
+	return false
 }
 
 // foldVariable is a variable's name as a case-, accent- and

@@ -305,12 +305,14 @@ func checkEAV(ctx context.Context, snap connectors.Snapshot, tp *mappings.TableP
 	// Counted by the name as shown: variables named like identity
 	// numbers (data in the attribute column) add up under one shape.
 	unmapped := map[string]int64{}
-	spelled := map[string]string{}
+	spelled, unsure := map[string]string{}, map[string]string{}
 	for v, n := range seen {
 		if _, dropped := e.Dropped(v); !e.Variable(v) && !dropped {
 			unmapped[mappings.SafeName(v)] += n
 			if to, ok := e.SpellingOf(v); ok {
 				spelled[mappings.SafeName(v)] = to
+			} else if c, ok := e.UnsureVariable(v); ok {
+				unsure[mappings.SafeName(v)] = c
 			}
 		}
 	}
@@ -323,6 +325,8 @@ func checkEAV(ctx context.Context, snap connectors.Snapshot, tp *mappings.TableP
 		msg := fmt.Sprintf("variable %s (%d values in %s) is neither mapped nor dropped: its values will be archived as variable_not_mapped (list it under drop: with a reason)", v, unmapped[v], e.Values.Name)
 		if to, ok := spelled[v]; ok {
 			msg = fmt.Sprintf("variable %q (%d values in %s) is the mapped variable %s in another case or accent, with trailing spaces or in another Unicode form, as a case- or accent-blind source reads it: a form holding it and not %s is archived whole as variable_spelling (list it under drop: with a reason if it is a variable of its own)", v, unmapped[v], e.Values.Name, to, to)
+		} else if c, ok := unsure[v]; ok {
+			msg = fmt.Sprintf("variable %q (%d values in %s) is written in characters the collation %s may take for a mapped variable's name, which regflytt cannot tell: a form holding it while it lacks a mapped variable is archived whole as variable_spelling (list it under drop: with a reason if it is a variable of its own)", v, unmapped[v], e.Values.Name, c)
 		}
 		ds = append(ds, mappings.Diagnostic{Pos: pos, Code: "M020", Severity: mappings.Warning, Message: msg})
 	}

@@ -64,6 +64,19 @@ func TestRunEAVVariableSpelledAsTheCollationFoldsIt(t *testing.T) {
 			mytest.Exec(t, u, stmts("VIKT", "COLLATE utf8mb4_general_ci")...)
 			return u
 		}},
+		// Spellings no fold sees: utf8mb4_general_ci takes the dotless
+		// 'ı' for 'i', utf8mb4_unicode_ci ignores NUL. Such a name, not
+		// mapped exactly, may be a mapped variable to the source.
+		{"MariaDBDotlessI", func(t *testing.T, dir string) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, stmts("v\u0131kt", "COLLATE utf8mb4_general_ci")...)
+			return u
+		}},
+		{"MariaDBNul", func(t *testing.T, dir string) string {
+			u := mytest.NewDatabase(t)
+			mytest.Exec(t, u, stmts(`vikt\0`, "COLLATE utf8mb4_unicode_ci")...)
+			return u
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			variable = "vikt"
@@ -209,5 +222,31 @@ func TestMapCheckNamesASpelledVariable(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("map check lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// map check names a variable written in characters the values table's
+// collation may take for a mapped variable's (utf8mb4_general_ci takes
+// 'vıkt' for 'vikt') for what the run does with it: archives a form
+// holding it and lacking a mapped variable as variable_spelling.
+func TestMapCheckNamesAVariableTheFoldIsNotSureOf(t *testing.T) {
+	dir := t.TempDir()
+	u := mytest.NewDatabase(t)
+	mytest.Exec(t, u,
+		`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL)`,
+		`CREATE TABLE varde (instans_id integer NOT NULL, variabel varchar(20) COLLATE utf8mb4_general_ci NOT NULL, varde varchar(40), PRIMARY KEY (instans_id, variabel))`,
+		`INSERT INTO instans VALUES (1), (2)`,
+		"INSERT INTO varde VALUES (1, 'vikt', '70'), (2, 'v\u0131kt', '80')")
+	writeRegistrationSchema(t, dir, false)
+	writeEAVMapping(t, dir, `    columns:
+      registration_id: id
+      weight_kg: {expr: decimal(vikt)}
+`)
+	ds, err := plans.CheckMappings(context.Background(), loadPlan(t, writePlan(t, dir, "")), plans.Options{SourceURL: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "collation utf8mb4_general_ci may take for a mapped variable's name"; !strings.Contains(ds.Error(), want) || !strings.Contains(ds.Error(), "archived whole as variable_spelling") {
+		t.Errorf("map check lacks %q:\n%s", want, ds.Error())
 	}
 }
