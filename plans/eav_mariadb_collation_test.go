@@ -231,3 +231,36 @@ func TestRunEAVOrphansTheFoldIsSureOfAreArchived(t *testing.T) {
 		})
 	}
 }
+
+// A form store on MariaDB whose text ids its collation orders otherwise
+// than Go compares bytes ('B' before 'a' in bytes, after it case-blind;
+// 'sab' before 'sab' and a NUL in bytes, after it padded with spaces)
+// stops the run, naming the table: the merge of forms and values in one
+// pass needs one order, and is not run on another.
+func TestRunEAVMariaDBOrderOtherThanBytesStops(t *testing.T) {
+	for _, c := range []struct{ name, entities, values string }{
+		{"case", `('a', '19460101-0301'), ('B', '19460101-0301')`, `('a', 'vikt', '1'), ('B', 'vikt', '2')`},
+		{"NUL", `('sab', '19460101-0301')`, `('sab', 'langd', '1'), (CONCAT('sab', CHAR(0)), 'vikt', '2')`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			u := mytest.NewDatabase(t)
+			col := "varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+			mytest.Exec(t, u,
+				`CREATE TABLE instans (id `+col+` PRIMARY KEY NOT NULL, personnr varchar(20))`,
+				`CREATE TABLE varde (instans_id `+col+` NOT NULL, variabel varchar(20) NOT NULL, varde varchar(40), PRIMARY KEY (instans_id, variabel))`,
+				`INSERT INTO instans VALUES `+c.entities,
+				`INSERT INTO varde VALUES `+c.values,
+			)
+			mariaFormStoreFiles(t, dir)
+			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\nverification: {acknowledge: {archived_share.varde: leftover values of deleted forms}}\n")
+			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: u, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+			if err == nil {
+				t.Fatalf("a form store ordered otherwise than bytes ran: pass %v, ledger %v", rep.Pass, ledgerOf(rep, false))
+			}
+			if !strings.Contains(err.Error(), "not in entity order") {
+				t.Errorf("error does not say the order: %v", err)
+			}
+		})
+	}
+}
