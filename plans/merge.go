@@ -73,6 +73,9 @@ func (s *spill) table(ctx context.Context, m *mappings.MergeProgram) (*spillTabl
 			{Name: "seq", Type: intT}, {Name: "payload", Type: bytesT},
 			// The reason of an excluded record's mark; NULL for a candidate.
 			{Name: "excluded", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+			// The outcome of a record its mapping archived, held for the
+			// merge (spill.hold); NULL for a candidate or a mark.
+			{Name: "archived", Type: bytesT, Nullable: true},
 		},
 	}}
 	if err := s.db.Create(ctx, []connectors.Table{st.t}); err != nil {
@@ -114,7 +117,39 @@ func (s *spill) add(ctx context.Context, tp *mappings.TableProgram, o mappings.O
 	if err != nil {
 		return fmt.Errorf("merge spill of %s: %w", tp.Source.Name, err)
 	}
-	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload, nil})
+	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload, nil, nil})
+}
+
+// hold spills a record of a merged source that its own mapping archived
+// (o), under its merge key mkey (ExcludedMergeKey), with its source row
+// and key: the merge archives it, or excludes it with a registration
+// that has an excluded record. Archived at once, an opted-out patient's
+// sub-register record whose height was no number stayed in the archive
+// package while the registration was excluded, and the run passed.
+func (s *spill) hold(ctx context.Context, tp *mappings.TableProgram, mkey []byte, o mappings.Outcome, source, key []connectors.Value) error {
+	st, err := s.table(ctx, tp.Merge)
+	if err != nil {
+		return err
+	}
+	st.seq++
+	payload, err := connectors.AppendRow(nil, nil)
+	if err == nil {
+		payload, err = connectors.AppendRow(payload, source)
+	}
+	if err == nil {
+		payload, err = connectors.AppendRow(payload, key)
+	}
+	if err == nil {
+		payload, err = appendNotes(payload, o)
+	}
+	var outcome []byte
+	if err == nil {
+		outcome, err = connectors.AppendRow(nil, []connectors.Value{o.Reason, o.Column, o.SourceColumn, o.Detail})
+	}
+	if err != nil {
+		return fmt.Errorf("merge spill of %s: %w", tp.Source.Name, err)
+	}
+	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload, nil, outcome})
 }
 
 func (s *spill) put(ctx context.Context, st *spillTable, row []connectors.Value) error {
@@ -136,7 +171,7 @@ func (s *spill) exclude(ctx context.Context, tp *mappings.TableProgram, mkey []b
 		return err
 	}
 	st.seq++
-	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, []byte{}, reason})
+	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, []byte{}, reason, nil})
 }
 
 func (s *spill) flush(ctx context.Context, st *spillTable) error {
@@ -163,8 +198,11 @@ type candidate struct {
 	member int
 	// mark says this is an excluded record's mark (spill.exclude), which
 	// has no rows, excluded with the reason excluded.
-	mark                bool
-	excluded            string
+	mark     bool
+	excluded string
+	// archived is the outcome of a record its mapping archived, held
+	// for the merge (spill.hold); nil for a candidate.
+	archived            *mappings.Outcome
 	target, source, key []connectors.Value
 	// notes holds the candidate's Values, Nulled, Lost and NotChosen.
 	notes mappings.Outcome
@@ -298,6 +336,14 @@ func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func(mk
 			if c.notes, err = decodeNotes(rest); err != nil {
 				return fmt.Errorf("merge spill: %w", err)
 			}
+		}
+		if b, ok := r[6].([]byte); ok {
+			f, _, err := connectors.DecodeRow(b)
+			if err != nil || len(f) != 4 {
+				return fmt.Errorf("merge spill: a held record's outcome of %d fields: %v", len(f), err)
+			}
+			text := func(v connectors.Value) string { t, _ := v.(string); return t }
+			c.archived = &mappings.Outcome{Kind: mappings.Archived, Reason: text(f[0]), Column: text(f[1]), SourceColumn: text(f[2]), Detail: text(f[3]), Warnings: c.notes.Warnings}
 		}
 		if group != nil && string(mkey) != string(key) {
 			if err := fn(key, group); err != nil {

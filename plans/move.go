@@ -129,7 +129,21 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)
 	}
-	if unchecked && (o.Kind == mappings.Archived || w.tp == nil || w.tp.Merge == nil || o.Row == nil) {
+	// A merged source's record its mapping archived is held for the
+	// merge, which excludes it with an excluded registration (spill.hold),
+	// and is counted there; one without a merge key is a registration of
+	// its own, archived now.
+	var hold []byte
+	if o.Kind == mappings.Archived && w.tp != nil && w.tp.Merge != nil && t.Name == w.tp.Source.Name {
+		mkey, ok, err := w.tp.ExcludedMergeKey(row)
+		if err != nil {
+			return fmt.Errorf("merge key of %s: %w", t.Name, err)
+		}
+		if ok {
+			hold = mkey
+		}
+	}
+	if unchecked && hold == nil && (o.Kind == mappings.Archived || w.tp == nil || w.tp.Merge == nil || o.Row == nil) {
 		// Counted by the outcome it ends with: one the receiving row's
 		// checks archive goes into the archive package unchecked. A
 		// merged registration's record is counted when the merge decides
@@ -175,6 +189,12 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 			return err
 		}
 	case mappings.Archived:
+		if hold != nil {
+			if unchecked {
+				o.Warnings = append(slices.Clone(o.Warnings), mappings.WarnPersonNotChecked)
+			}
+			return w.spill.hold(w.ctx, w.tp, hold, o, copyRow(row), pick(row, keyIdx))
+		}
 		rec := archivedRecord(pick(row, keyIdx), row, o, unit)
 		if err := w.arc.Add(t, rec); err != nil {
 			return err
@@ -700,6 +720,7 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 	w.at.keyIdx = []int{0}
 	err := w.spill.groups(w.ctx, m, func(mkey []byte, group []candidate) error {
 		group, excluded, marked := excludedIn(group)
+		group, held := heldIn(group)
 		cands := make([]mappings.Candidate, len(group))
 		for i, c := range group {
 			cands[i] = mappings.Candidate{Member: c.member, Row: c.target}
@@ -718,7 +739,7 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 		// excluded them: those without a number of their own count as
 		// unchecked only when none was.
 		checked := false
-		for _, c := range group {
+		for _, c := range slices.Concat(group, held) {
 			checked = checked || matchedAgainstLists(m.Members[c.member]) && !slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked)
 		}
 		if !marked && len(group) > 0 {
@@ -761,6 +782,32 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			}
 			tl.Archive(o.Reason)
 		}
+		// The records their mappings archived: archived as they said,
+		// or excluded with the registration.
+		for _, c := range held {
+			tp := m.Members[c.member]
+			tl := w.ledger.Table(tp.Source.Name, tp.Target.Name)
+			o := *c.archived
+			if marked {
+				o = mappings.Outcome{Kind: mappings.Excluded, Reason: excluded}
+			}
+			unit, err := w.classify(tp, tp.Source, tl, c.source, o)
+			if err != nil {
+				return err
+			}
+			if !checked && slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked) {
+				notChecked(tl, o.Kind)
+			}
+			if o.Kind == mappings.Excluded {
+				tl.Exclude(o.Reason)
+				continue
+			}
+			o.Warnings = nil // counted when the record was read
+			if err := w.arc.Add(tp.Source, archivedRecord(c.key, c.source, o, unit)); err != nil {
+				return err
+			}
+			tl.Archive(o.Reason)
+		}
 		w.at.row = []connectors.Value{mkey}
 		if w.replay != nil && w.replay.reached(w.at.row, w.at.keyIdx) {
 			w.endReplay()
@@ -774,6 +821,20 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 		return err
 	}
 	return w.finish()
+}
+
+// heldIn takes the records their mappings archived (spill.hold) out of a
+// registration's group.
+func heldIn(group []candidate) (cands, held []candidate) {
+	cands = group[:0:0]
+	for _, c := range group {
+		if c.archived != nil {
+			held = append(held, c)
+		} else {
+			cands = append(cands, c)
+		}
+	}
+	return cands, held
 }
 
 // excludedIn takes the marks of excluded records (spill.exclude) out of a
