@@ -261,7 +261,11 @@ type querier struct {
 	// keyNums is, for each of keyCols that is an ENUM or SET, the numbers
 	// its labels are stored as (see keyNumbers); nil for the others.
 	keyNums []*keyNumbers
-	dest    []driver.Value
+	// sortedKeys are the indexes of the key columns whose values are text
+	// or bytes, each checked against sortedKeyBytes (see sortedKeyLength).
+	sortedKeys     []int
+	sortedKeyNames []string
+	dest           []driver.Value
 	// text marks the columns decoded as text; prev holds each one's last
 	// value, given again for an equal text.
 	text []bool
@@ -314,6 +318,12 @@ func newQuerier(conn *sql.Conn, counts *readerCounts, t *connectors.Table, key [
 		nums[i] = n
 	}
 	q.keyNums = ExpandKeyArgs(nums)
+	for _, c := range cols {
+		if c.Type.Kind == connectors.KindText || c.Type.Kind == connectors.KindBytes || c.Type.Kind == connectors.KindJSON {
+			q.sortedKeys = append(q.sortedKeys, t.ColumnIndex(c.Name))
+			q.sortedKeyNames = append(q.sortedKeyNames, c.Name)
+		}
+	}
 	q.dest = make([]driver.Value, len(t.Columns))
 	q.text = make([]bool, len(t.Columns))
 	q.prev = make([]connectors.Value, len(t.Columns))
@@ -350,6 +360,17 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 		var err error
 		if query, err = bindLiterals(query, lits); err != nil {
 			return err
+		}
+	}
+	var tooLong error
+	if len(q.sortedKeys) > 0 {
+		emitAll := emit
+		emit = func(row []connectors.Value) {
+			if tooLong == nil {
+				if tooLong = q.sortedKeyLength(row); tooLong == nil {
+					emitAll(row)
+				}
+			}
 		}
 	}
 	// The driver's rows are read directly: database/sql's Scan would
@@ -439,8 +460,48 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 	if err != nil {
 		return err
 	}
+	if tooLong != nil {
+		return tooLong
+	}
 	if q.warnings {
 		return q.noReadWarnings(ctx)
+	}
+	return nil
+}
+
+// sortedKeyBytes is the length from which a text or bytes key value is
+// refused in a read by key. The server orders by a value's sort key cut
+// at max_sort_length bytes (wholeSortLength), and a sort with a LIMIT (a
+// keyset page) gives a utf8mb4 text 4 bytes a character whatever its
+// letters: on MariaDB 10.11 keys alike in their first 16384 characters
+// came back in any order, and a select: source's pages of one row, each
+// the keys after the last one read, kept one of four such keys and
+// skipped three (a full sort, a streamed read, kept its order up to
+// 65536 bytes for utf8mb4_general_ci, 32768 characters for
+// utf8mb4_unicode_ci). Only keys alike that far are read wrong, and every
+// one of them is at least this long; refusing a long key is the loud
+// side of not knowing whether another one is alike. A collation that
+// gives one character several weights (utf8mb4_unicode_ci's ligatures)
+// reaches the cut sooner, and is not caught.
+const sortedKeyBytes = 65536 / 4
+
+// sortedKeyLength refuses a row whose text or bytes key value is at least
+// sortedKeyBytes long (see there). The value is not quoted: keys can be
+// personal data.
+func (q *querier) sortedKeyLength(row []connectors.Value) error {
+	for k, i := range q.sortedKeys {
+		var n int
+		switch v := row[i].(type) {
+		case string:
+			n = len(v)
+		case []byte:
+			n = len(v)
+		default:
+			continue
+		}
+		if n >= sortedKeyBytes {
+			return fmt.Errorf("key column %s holds a value of %d bytes: MariaDB orders values by their first %s bytes of sort key (max_sort_length), %d characters of utf8mb4 text, so keys alike that far would be read out of order and rows skipped; key the read by a shorter column", q.sortedKeyNames[k], n, wholeSortLength, sortedKeyBytes)
+		}
 	}
 	return nil
 }

@@ -42,8 +42,11 @@
 //	                                                  bytes only (1024 by default, 64 at least): keys
 //	                                                  alike that far came in any order, and keyset
 //	                                                  pages of a select: source skipped some; set again
-//	                                                  when a snapshot begins. Keys alike beyond 64 KiB
-//	                                                  still are: larger sizes every TEXT sort's buffer
+//	                                                  when a snapshot begins. The bytes are the sort
+//	                                                  key's, up to 4 a utf8mb4 character: a read by
+//	                                                  a key meeting a value of 16 KiB or more is
+//	                                                  refused, naming the column (a larger size would
+//	                                                  size every TEXT sort's buffer by it)
 //	sort_buffer_size   at least 2097152               room for that sort (error 1038 otherwise)
 //	max_error_count    65535                          a select: source is refused by the warning codes
 //	                                                  SHOW WARNINGS lists, at most this many; with 0

@@ -45,7 +45,9 @@ const noSelectLimit = "18446744073709551615"
 // value (8388608): a filesort of a TEXT or BLOB key sizes its buffer by
 // max_sort_length, and with 1 MiB the server's default 2 MiB sort buffer
 // ran out of memory (error 1038) on a longtext key of any length. 64 KiB
-// is TEXT's own length; keys alike beyond it are still read in any order.
+// is TEXT's own length. It counts the bytes of a value's sort key, which
+// for utf8mb4 can be 4 a character: a read meeting a key value long
+// enough to be alike that far is refused (see sortedKeyBytes).
 const wholeSortLength = "65536"
 
 // sortBufferAtLeast keeps the session's sort_buffer_size (MariaDB's
