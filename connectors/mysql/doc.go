@@ -57,6 +57,12 @@
 //	                                                  foreign key is written, and one added after the
 //	                                                  load is not checked against the rows; set again
 //	                                                  by Begin and CreateConstraints
+//	completion_type    NO_CHAIN                       RELEASE ended the session after every COMMIT,
+//	                                                  and the next Begin on it failed; CHAIN began a
+//	                                                  transaction after each
+//	unique_checks      1                              with it off a server that buffers changes may
+//	                                                  write a secondary unique index's entry without
+//	                                                  looking for the value (MariaDB 10.11 looked)
 //	program_name       regflytt                       the platform's DBA sees who is reading
 //
 // These are sent with every new connection, so a DBA's global setting,
@@ -79,7 +85,25 @@
 // system_versioning_asof, div_precision_increment and
 // group_concat_max_len (no read divides or concatenates groups),
 // lc_time_names (none formats a date), old_mode, tx_isolation,
-// autocommit and big_tables.
+// autocommit, big_tables and completion_type. The group_concat_max_len
+// one GROUP_CONCAT reads, of an existing foreign key's columns, only
+// words its difference.
+//
+// Written with each of these set globally, a target's edge values (by
+// LOAD DATA and by INSERTs) read back the same, rows repeating a unique
+// value or the primary key or breaking a foreign key were refused, and
+// CreateConstraints refused a unique index and a foreign key the rows
+// break (TestWritesWhateverTheServerGlobals): unique_checks (and with
+// foreign_key_checks, which InnoDB's bulk load of an empty table needs
+// off too), autocommit (every write is an explicit transaction, every
+// read a snapshot's; only DDL, which commits itself, runs outside one),
+// sql_notes, sql_mode (empty, the pieces above with
+// SIMULTANEOUS_ASSIGNMENT, ORACLE), time_zone, collation_connection,
+// character_set_results, div_precision_increment, lc_time_names,
+// tx_isolation SERIALIZABLE, innodb_strict_mode, default_storage_engine
+// MyISAM (Create names InnoDB, and NO_ENGINE_SUBSTITUTION refuses a
+// server without it), explicit_defaults_for_timestamp (Create makes no
+// TIMESTAMP column), sql_auto_is_null and old_mode.
 //
 // # Reading
 //

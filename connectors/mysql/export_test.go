@@ -84,3 +84,14 @@ func ResetVersioningAsOf(stmt string) (restore func()) {
 	resetVersioningAsOf = stmt
 	return func() { resetVersioningAsOf = old }
 }
+
+// TxQuery reads one string inside a write transaction.
+func TxQuery(ctx context.Context, tx connectors.Tx, query string) (string, error) {
+	w, ok := tx.(*writeTx)
+	if !ok {
+		return "", fmt.Errorf("not a mysql write transaction: %T", tx)
+	}
+	var v string
+	err := w.tx.QueryRowContext(ctx, query).Scan(&v)
+	return v, err
+}

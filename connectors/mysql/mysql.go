@@ -160,6 +160,18 @@ func Config(loc *connectors.Location) (*mysql.Config, error) {
 		// checks on, which a server may have off globally (after a bulk
 		// restore).
 		"foreign_key_checks": "1",
+		// A DBA's completion_type RELEASE ends the session after every
+		// COMMIT and ROLLBACK: the pool handed the closed connection to
+		// the next Begin, which failed (invalid connection); CHAIN starts
+		// a new transaction after each, one the next statement of the
+		// connection would read in.
+		"completion_type": "'NO_CHAIN'",
+		// With unique_checks off InnoDB may put a row's entry of a
+		// secondary unique index into its change buffer without looking
+		// for the value (MySQL documents duplicates as the price), where
+		// the server buffers changes (MySQL's default; MariaDB 10.11
+		// looked for the value whatever the setting).
+		"unique_checks": "1",
 	}
 	cfg.ConnectionAttributes = "program_name:regflytt"
 	cfg.Logger = driverLogger{secret: cfg.Passwd}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 )
@@ -267,6 +268,9 @@ func TestReadsWhateverTheServerGlobals(t *testing.T) {
 		{"tx_isolation", "'READ-UNCOMMITTED'"},
 		{"autocommit", "0"},
 		{"big_tables", "1"},
+		{"completion_type", "'RELEASE'"},
+		{"completion_type", "'CHAIN'"},
+		{"sql_mode", "'SIMULTANEOUS_ASSIGNMENT,PAD_CHAR_TO_FULL_LENGTH'"},
 	} {
 		t.Run(g.name+"="+g.value, func(t *testing.T) {
 			setGlobal(t, server, g.name, g.value)
@@ -323,5 +327,174 @@ func TestSelectSourceWarningsWhateverTheGlobalErrorCount(t *testing.T) {
 	}
 	if err := rows.Err(); err == nil || !strings.Contains(err.Error(), "1292") {
 		t.Errorf("read %d rows of a join matching '12abc' to 12, error %v; want the read refused naming warning 1292", n, err)
+	}
+}
+
+// writeGlobalsFixture writes, through a target opened on url (whose
+// sessions take the server's globals as they are now), every conformance
+// edge value MariaDB keeps into a table Create makes, then rows into an
+// existing table with a unique secondary index and a foreign key: a row
+// repeating a unique value and one referring to no row must be refused.
+// A unique index and a foreign key CreateConstraints adds over rows that
+// break them must be refused too. What was committed is read back on
+// sessions of their own. insert makes the writes INSERTs instead of LOAD
+// DATA. The tables besok and enhet (with the row 7) and a table dup
+// holding a repeated value exist already.
+func writeGlobalsFixture(t *testing.T, url string, insert bool) []string {
+	t.Helper()
+	ctx := context.Background()
+	tgt := openTarget(t, url)
+	if insert {
+		mysql.DisableLoad(tgt)
+	}
+	tbl := connectors.Table{Name: "edges", PrimaryKey: []string{"id"}}
+	tbl.Columns = append(tbl.Columns, connectors.Column{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}})
+	row, nulls := []connectors.Value{int64(1)}, []connectors.Value{int64(2)}
+	for _, e := range conformance.Edges() {
+		o, err := conformance.Observe(mysql.Dialect{}, e)
+		if err != nil || o.NoColumn || o.Rule != "" || e.Value == nil {
+			continue
+		}
+		typ, err := connectors.ParseType(e.Type)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl.Columns = append(tbl.Columns, connectors.Column{Name: fmt.Sprintf("c%d", len(tbl.Columns)), Type: typ, Nullable: true})
+		row, nulls = append(row, e.Value), append(nulls, nil)
+	}
+	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+		t.Fatal(err)
+	}
+	// MariaDB 10.11 looks for a unique value whatever unique_checks says
+	// (the rows below are refused either way), a server that buffers
+	// changes does not: a write session checks them.
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := mysql.TxQuery(ctx, tx, "SELECT @@unique_checks"); err != nil || v != "1" {
+		t.Errorf("a write session's unique_checks is %q (%v), want 1", v, err)
+	}
+	tx.Rollback()
+	write := func(tbl *connectors.Table, rows ...[]connectors.Value) error {
+		tx, err := tgt.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Write(ctx, tbl, rows); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}
+	if err := write(&tbl, row, nulls); err != nil {
+		t.Fatal(err)
+	}
+	int64Col := func(name string) connectors.Column {
+		return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: name != "id"}
+	}
+	besok := connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{int64Col("id"), int64Col("enhet_id"), int64Col("nr")}}
+	if err := write(&besok, []connectors.Value{int64(1), int64(7), int64(100)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []struct {
+		what, code string
+		rows       [][]connectors.Value
+	}{
+		{"a row repeating the unique nr", "1062", [][]connectors.Value{{int64(2), int64(7), int64(200)}, {int64(3), int64(7), int64(100)}}},
+		{"two rows repeating a unique nr of their own", "1062", [][]connectors.Value{{int64(4), int64(7), int64(300)}, {int64(5), int64(7), int64(300)}}},
+		{"a row repeating the primary key", "1062", [][]connectors.Value{{int64(1), int64(7), int64(400)}}},
+		{"a row referring to no enhet", "1452", [][]connectors.Value{{int64(6), int64(99), int64(500)}}},
+	} {
+		if err := write(&besok, bad.rows...); err == nil {
+			t.Errorf("%s was written without an error", bad.what)
+		} else if !strings.Contains(err.Error(), bad.code) {
+			t.Errorf("%s: %v, want a refusal naming %s", bad.what, err, bad.code)
+		}
+	}
+	dup := connectors.Table{Name: "dup", PrimaryKey: []string{"id"}, Columns: []connectors.Column{int64Col("id"), int64Col("v"), int64Col("ref")},
+		Indexes:     []connectors.Index{{Name: "dup_v", Columns: []string{"v"}, Unique: true}},
+		ForeignKeys: []connectors.ForeignKey{{Name: "dup_ref", Columns: []string{"ref"}, RefTable: "enhet", RefColumns: []string{"id"}}}}
+	if err := tgt.CreateConstraints(ctx, []connectors.Table{dup}); err == nil {
+		t.Errorf("a unique index over a repeated value and a foreign key over a row referring to no enhet were added without an error")
+	}
+	// Each read is a session of its own, as verify's are.
+	var out []string
+	for _, r := range conformance.ReadAll(t, openSource(t, url), tbl.Name, connectors.ScanOptions{}) {
+		out = append(out, fmt.Sprintf("%#v", r))
+	}
+	for _, r := range conformance.ReadAll(t, openSource(t, url), besok.Name, connectors.ScanOptions{}) {
+		out = append(out, fmt.Sprintf("%#v", r))
+	}
+	return out
+}
+
+// writeFixtureSetup makes the existing tables writeGlobalsFixture writes
+// into; it runs before a global is set, as autocommit = 0 would keep its
+// rows uncommitted.
+var writeFixtureSetup = []string{
+	"CREATE TABLE enhet (id bigint NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+	"CREATE TABLE besok (id bigint NOT NULL PRIMARY KEY, enhet_id bigint, nr bigint, UNIQUE KEY besok_nr (nr), " +
+		"CONSTRAINT fk_enhet FOREIGN KEY (enhet_id) REFERENCES enhet (id)) ENGINE=InnoDB",
+	"CREATE TABLE dup (id bigint NOT NULL PRIMARY KEY, v bigint, ref bigint) ENGINE=InnoDB",
+	"INSERT INTO enhet VALUES (7)",
+	"INSERT INTO dup VALUES (1, 5, 7), (2, 5, 99)",
+}
+
+// As TestReadsWhateverTheServerGlobals, for a target: with each global
+// set on the private server, the edge values written (by LOAD DATA and
+// by INSERTs) read back as without it, rows breaking a unique index, the
+// primary key or a foreign key are refused, and CreateConstraints refuses
+// constraints the rows break. unique_checks = 0 lets InnoDB buffer a
+// secondary unique index's insert without looking for the value, and with
+// foreign_key_checks off too it loads an empty table in bulk, reporting
+// a duplicate only at COMMIT; autocommit = 0 leaves what is not committed
+// explicitly uncommitted; completion_type chains a new transaction to
+// every COMMIT, or ends the session after it.
+func TestWritesWhateverTheServerGlobals(t *testing.T) {
+	server := mytest.PrivateServerURL(t)
+	for _, insert := range []bool{false, true} {
+		path := "load"
+		if insert {
+			path = "insert"
+		}
+		url := mytest.NewDatabaseOn(t, server)
+		mytest.Exec(t, url, writeFixtureSetup...)
+		want := writeGlobalsFixture(t, url, insert)
+		if len(want) != 3 {
+			t.Fatalf("%s: the fixture reads back %d rows, want 3", path, len(want))
+		}
+		for _, g := range []struct{ name, value string }{
+			{"unique_checks", "0"},
+			{"autocommit", "0"},
+			{"foreign_key_checks", "0"},
+			{"sql_notes", "0"},
+			{"completion_type", "'CHAIN'"},
+			{"completion_type", "'RELEASE'"},
+			{"sql_mode", "''"},
+			{"sql_mode", "'PAD_CHAR_TO_FULL_LENGTH,NO_BACKSLASH_ESCAPES,ANSI_QUOTES,EMPTY_STRING_IS_NULL,TIME_ROUND_FRACTIONAL,SIMULTANEOUS_ASSIGNMENT'"},
+			{"sql_mode", "'ORACLE'"},
+			{"time_zone", "'+05:00'"},
+			{"collation_connection", "'latin1_swedish_ci'"},
+			{"character_set_results", "'latin1'"},
+			{"div_precision_increment", "0"},
+			{"lc_time_names", "'sv_SE'"},
+			{"tx_isolation", "'SERIALIZABLE'"},
+			{"innodb_strict_mode", "0"},
+			{"default_storage_engine", "'MyISAM'"},
+			{"explicit_defaults_for_timestamp", "0"},
+			{"sql_auto_is_null", "1"},
+			{"old_mode", "'ZERO_DATE_TIME_CAST,UTF8_IS_UTF8MB3'"},
+		} {
+			t.Run(path+"/"+g.name+"="+g.value, func(t *testing.T) {
+				url := mytest.NewDatabaseOn(t, server)
+				mytest.Exec(t, url, writeFixtureSetup...)
+				setGlobal(t, server, g.name, g.value)
+				got := writeGlobalsFixture(t, url, insert)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("with GLOBAL %s = %s the rows read back are\n%v\nwant\n%v", g.name, g.value, got, want)
+				}
+			})
+		}
 	}
 }
