@@ -52,7 +52,7 @@
 // snapshot begins REPEATABLE READ READ ONLY whatever
 // default_transaction_isolation says; parts of a read-back import its
 // snapshot. A target's connections are checked after connecting, since
-// these cannot be startup parameters (see targetSession):
+// these cannot be startup parameters (see checkSession):
 // session_replication_role must be origin (replica, a restore's or a
 // replica's default, loaded a row breaking a declared foreign key of an
 // existing table without an error, and fires no triggers); where it is
@@ -82,11 +82,14 @@
 // every write fail, loudly. Only C locales were installed, so lc_monetary
 // and lc_numeric were tried with C.UTF-8 only.
 //
-// Not pinned, and a DBA's matter (superuser only, for rescuing a damaged
-// cluster): zero_damaged_pages reads a page with a damaged header as
-// empty, and ignore_checksum_failure a page whose checksum fails as it
-// is, each with only a warning; a run and its verification would agree
-// on what they read.
+// Every session, a source's too, is checked for zero_damaged_pages and
+// ignore_checksum_failure (superuser only, for rescuing a damaged
+// cluster), which read a page with a damaged header as empty and a page
+// whose checksum fails as it is, each with only a warning: a run and its
+// verification would agree on rows missing or changed. One that is on is
+// turned off, so that a damaged page fails the read; a role that may not
+// turn it off is refused, naming the setting
+// (TestDamagedPagesAreNotReadWhateverTheServerGlobals).
 //
 // PostgreSQL 10 or later is needed (partitions are told apart by
 // pg_class.relispartition).

@@ -177,17 +177,26 @@ func config(loc *connectors.Location, readOnly bool) (*pgxpool.Config, string, e
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
-		if !readOnly {
-			if err := targetSession(ctx, c); err != nil {
-				return err
-			}
+		if err := checkSession(ctx, c, !readOnly); err != nil {
+			return err
 		}
 		return registerCodecs(c.TypeMap())
 	}
 	return cfg, schema, nil
 }
 
-// targetSession makes a target session check foreign keys and commit
+// damagedPageSettings are the settings, superuser-only, with which the
+// server reads a damaged page without an error, only a WARNING the client
+// never looks at: a DBA rescuing a damaged cluster may leave one on for
+// every session. The rows of such a page were then missing from a run's
+// reading and verify's alike, or read changed, and the run passed. Off,
+// the read fails, naming the page.
+var damagedPageSettings = map[string]string{
+	"zero_damaged_pages":      "as an empty page: its rows are not read",
+	"ignore_checksum_failure": "whose checksum fails as it is",
+}
+
+// checkSession makes a target session check foreign keys and commit
 // durably whatever the role's, database's or server's defaults, which
 // cannot be startup parameters like sessionParams (see there):
 //
@@ -208,10 +217,25 @@ func config(loc *connectors.Location, readOnly bool) (*pgxpool.Config, string, e
 // is set to on; local, remote_write, on and remote_apply are all durable
 // on the server and are the DBA's choice. CommitAsync still turns it off
 // for its one transaction.
-func targetSession(ctx context.Context, c *pgx.Conn) error {
-	var role, commit string
-	if err := c.QueryRow(ctx, "SELECT pg_catalog.current_setting('session_replication_role'), pg_catalog.current_setting('synchronous_commit')").Scan(&role, &commit); err != nil {
+//
+// Every session, a source's too, is checked for the two settings that
+// read a damaged page without an error (see damagedPageSettings).
+func checkSession(ctx context.Context, c *pgx.Conn, target bool) error {
+	var zero, ignore, role, commit string
+	if err := c.QueryRow(ctx, "SELECT pg_catalog.current_setting('zero_damaged_pages'), pg_catalog.current_setting('ignore_checksum_failure'), "+
+		"pg_catalog.current_setting('session_replication_role'), pg_catalog.current_setting('synchronous_commit')").Scan(&zero, &ignore, &role, &commit); err != nil {
 		return fmt.Errorf("read session settings: %w", err)
+	}
+	for _, s := range []struct{ name, value string }{{"zero_damaged_pages", zero}, {"ignore_checksum_failure", ignore}} {
+		if s.value == "off" {
+			continue
+		}
+		if _, err := c.Exec(ctx, "SET "+s.name+" = off"); err != nil {
+			return fmt.Errorf("%s is on for this server, database or role, which reads a damaged page without an error (%s), and this role may not turn it off: have the DBA turn it off for the run (%w)", s.name, damagedPageSettings[s.name], err)
+		}
+	}
+	if !target {
+		return nil
 	}
 	if role != "origin" {
 		if _, err := c.Exec(ctx, "SET session_replication_role = origin"); err != nil {

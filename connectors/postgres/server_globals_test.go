@@ -514,3 +514,60 @@ func TestTargetRefusesReplicaRoleItCannotReset(t *testing.T) {
 	}
 	openSource(t, u.String())
 }
+
+// zero_damaged_pages reads a page whose header is damaged as an empty
+// one, and ignore_checksum_failure a page whose checksum fails as it is,
+// each with only a WARNING the client does not look at: a DBA rescuing a
+// damaged cluster may leave one on for every session (ALTER SYSTEM).
+// The rows of a damaged page were then missing from the run's reading
+// and from verify's alike, or read changed, and the run passed. Only a
+// superuser may set either: a session that has one on turns it off (a
+// damaged page then fails the read, naming it), and a role that may not
+// is refused, naming the setting. Neither needs a damaged page to show.
+func TestDamagedPagesAreNotReadWhateverTheServerGlobals(t *testing.T) {
+	server := pgtest.PrivateServerURL(t)
+	url := pgtest.NewDatabaseOn(t, server)
+	pgtest.Exec(t, url, `CREATE TABLE g (id integer PRIMARY KEY)`, `INSERT INTO g VALUES (1)`)
+	pgtest.Exec(t, server,
+		`CREATE ROLE regflytt_test_plain LOGIN`,
+		`GRANT SELECT ON ALL TABLES IN SCHEMA public TO regflytt_test_plain`)
+	t.Cleanup(func() {
+		pgtest.Exec(t, url, `DROP OWNED BY regflytt_test_plain`)
+		pgtest.Exec(t, server, `DROP OWNED BY regflytt_test_plain`, `DROP ROLE regflytt_test_plain`)
+	})
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.User("regflytt_test_plain")
+	plain := u.String()
+	ctx := context.Background()
+	for _, name := range []string{"zero_damaged_pages", "ignore_checksum_failure"} {
+		t.Run(name, func(t *testing.T) {
+			setGlobal(t, server, name, "on")
+			snap := snapshot(t, openSource(t, url))
+			if v, err := postgres.SnapshotQueryString(ctx, snap, "SHOW "+name); err != nil || v != "off" {
+				t.Errorf("a superuser's snapshot reads with %s = %q (%v), want off", name, v, err)
+			}
+			tx, err := openTarget(t, url).Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, err := postgres.TxQueryString(ctx, tx, "SHOW "+name); err != nil || v != "off" {
+				t.Errorf("a superuser's write transaction has %s = %q (%v), want off", name, v, err)
+			}
+			tx.Rollback()
+			for what, open := range map[string]func(context.Context, *connectors.Location) (*postgres.DB, error){
+				"source": postgres.OpenSource, "target": postgres.OpenTarget,
+			} {
+				db, err := open(ctx, location(t, plain))
+				if err == nil {
+					db.Close()
+					t.Errorf("a %s whose role may not turn %s off was opened", what, name)
+				} else if !strings.Contains(err.Error(), name) {
+					t.Errorf("a %s whose role may not turn %s off: %v, want a refusal naming the setting", what, name, err)
+				}
+			}
+		})
+	}
+}
