@@ -105,6 +105,13 @@
 // server without it), explicit_defaults_for_timestamp (Create makes no
 // TIMESTAMP column), sql_auto_is_null and old_mode.
 //
+// A DBA's timeouts end a read, and the read fails: net_write_timeout (a
+// streamed read whose reader is slower), max_statement_time,
+// wait_timeout and idle_readonly_transaction_timeout (a snapshot idle
+// between reads); never a read ended short as if the table had no more
+// rows (TestReadsCutByServerTimeoutsFail). The runner stops where it can
+// resume, as for any lost connection.
+//
 // # Reading
 //
 // Snapshot holds one connection in START TRANSACTION WITH CONSISTENT

@@ -498,3 +498,63 @@ func TestWritesWhateverTheServerGlobals(t *testing.T) {
 		}
 	}
 }
+
+// A DBA's timeouts cut a run's reads: net_write_timeout ends the
+// connection of a streamed read whose reader (a run writing the batch
+// before) is slower than it, max_statement_time ends the query,
+// wait_timeout and idle_readonly_transaction_timeout end a snapshot's
+// connection idle between its reads. Each must fail the read, never end
+// it as if the table had no more rows: the run and verify would then
+// agree on a short table. A read is all the rows or an error.
+func TestReadsCutByServerTimeoutsFail(t *testing.T) {
+	server := mytest.PrivateServerURL(t)
+	url := mytest.NewDatabaseOn(t, server)
+	const total = 100000
+	mytest.Exec(t, url,
+		"CREATE TABLE s (id int NOT NULL PRIMARY KEY, k int NOT NULL, pad varchar(300))",
+		fmt.Sprintf("INSERT INTO s SELECT seq, 1000000 - seq, REPEAT('p', 300) FROM seq_1_to_%d", total))
+	ctx := context.Background()
+	for _, g := range []struct{ name, value string }{
+		{"net_write_timeout", "1"},
+		{"max_statement_time", "0.5"},
+		{"idle_readonly_transaction_timeout", "1"},
+		{"wait_timeout", "1"},
+	} {
+		t.Run(g.name, func(t *testing.T) {
+			setGlobal(t, server, g.name, g.value)
+			snap, tables := snapshotTables(t, ctx, openSource(t, url))
+			tbl := tableNamed(t, tables, "s")
+			cut := 0
+			for _, opts := range []connectors.ScanOptions{{Key: []string{"k"}}, {BatchSize: 50000}} {
+				rows, err := snap.Scan(ctx, tbl, opts)
+				if err != nil {
+					cut++
+					continue
+				}
+				n := 0
+				for rows.Next() {
+					// The reader pauses beyond the timeouts: at the first
+					// row (a stream's server is then blocked writing) and
+					// between batches (the snapshot idle).
+					if n++; n == 1 || n == total/2 {
+						time.Sleep(2 * time.Second)
+					}
+				}
+				err = rows.Err()
+				rows.Close()
+				if err == nil && n != total {
+					t.Errorf("with GLOBAL %s = %s a read by %v ended after %d rows of %d without an error", g.name, g.value, opts.Key, n, total)
+				}
+				if err != nil {
+					cut++
+				}
+			}
+			if n, err := snap.Count(ctx, "s"); err == nil && n != total {
+				t.Errorf("with GLOBAL %s = %s the count is %d, want %d or an error", g.name, g.value, n, total)
+			}
+			if cut == 0 {
+				t.Errorf("with GLOBAL %s = %s no read was cut: the test proves nothing", g.name, g.value)
+			}
+		})
+	}
+}

@@ -79,7 +79,12 @@
 // plan_cache_mode, constraint_exclusion, check_function_bodies,
 // default_table_access_method, lock_timeout and statement_timeout (a
 // timeout fails loudly). A target's default_transaction_read_only makes
-// every write fail, loudly. Only C locales were installed, so lc_monetary
+// every write fail, loudly. idle_in_transaction_session_timeout (on the
+// server and on the database) and idle_session_timeout end a snapshot's
+// session idle between reads, and the next read fails: never a read
+// ended short as if the table had no more rows
+// (TestReadsCutByServerTimeoutsFail); the runner stops where it can
+// resume, as for any lost connection. Only C locales were installed, so lc_monetary
 // and lc_numeric were tried with C.UTF-8 only.
 //
 // Every session, a source's too, is checked for zero_damaged_pages and

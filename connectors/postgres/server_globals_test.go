@@ -571,3 +571,83 @@ func TestDamagedPagesAreNotReadWhateverTheServerGlobals(t *testing.T) {
 		})
 	}
 }
+
+// A DBA's timeouts cut a run's reads: idle_in_transaction_session_timeout
+// ends a snapshot's session idle between its reads (while the run writes
+// the batch before), idle_session_timeout an idle pooled one. Each must
+// fail the read, never end it as if the table had no more rows: the run
+// and verify would then agree on a short table. A read is all the rows
+// or an error. (statement_timeout, a timeout of the server's too, is
+// TestReadsWhateverTheServerGlobals'.)
+func TestReadsCutByServerTimeoutsFail(t *testing.T) {
+	server := pgtest.PrivateServerURL(t)
+	url := pgtest.NewDatabaseOn(t, server)
+	const total = 100000
+	pgtest.Exec(t, url,
+		`CREATE TABLE s (id integer PRIMARY KEY, k integer NOT NULL UNIQUE, pad text)`,
+		fmt.Sprintf(`INSERT INTO s SELECT i, 1000000 - i, repeat('p', 300) FROM generate_series(1, %d) i`, total))
+	ctx := context.Background()
+	for _, g := range []serverGlobal{
+		{"idle_in_transaction_session_timeout", "'1s'", false},
+		{"idle_session_timeout", "'1s'", false},
+		{"idle_in_transaction_session_timeout", "'1s'", true},
+	} {
+		t.Run(g.name, func(t *testing.T) {
+			skipUnknownSetting(t, server, g.name)
+			g.set(t, server, url)
+			cut := 0
+			var snap connectors.Snapshot
+			var s *connectors.Table
+			src, err := postgres.OpenSource(ctx, location(t, url))
+			if err == nil {
+				t.Cleanup(func() { src.Close() })
+				snap, err = src.Snapshot(ctx)
+			}
+			if err == nil {
+				t.Cleanup(func() { snap.Close() })
+				var tables []connectors.Table
+				tables, err = snap.Tables(ctx)
+				for i := range tables {
+					if tables[i].Name == "s" {
+						s = &tables[i]
+					}
+				}
+				if err == nil && s == nil {
+					t.Fatal("no table s")
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, opts := range []connectors.ScanOptions{{Key: []string{"k"}}, {BatchSize: 50000}} {
+				rows, err := snap.Scan(ctx, s, opts)
+				if err != nil {
+					cut++
+					continue
+				}
+				n := 0
+				for rows.Next() {
+					// The reader pauses beyond the timeouts between
+					// batches (the snapshot idle in its transaction).
+					if n++; n == 1 || n == total/2 {
+						time.Sleep(2 * time.Second)
+					}
+				}
+				err = rows.Err()
+				rows.Close()
+				if err == nil && n != total {
+					t.Errorf("with %s = %s a read by %v ended after %d rows of %d without an error", g.name, g.value, opts.Key, n, total)
+				}
+				if err != nil {
+					cut++
+				}
+			}
+			if n, err := snap.Count(ctx, "s"); err == nil && n != total {
+				t.Errorf("with %s = %s the count is %d, want %d or an error", g.name, g.value, n, total)
+			}
+			if cut == 0 && g.name != "idle_session_timeout" {
+				t.Errorf("with %s = %s no read was cut: the test proves nothing", g.name, g.value)
+			}
+		})
+	}
+}
