@@ -46,6 +46,7 @@
 //	row_security                 off       a policy that would hide rows fails the read, naming the table
 //	quote_all_identifiers        off       on, format_type printed "date", and a date column was taken for text
 //	standard_conforming_strings  on        off, the checksum pushdown's '\x…' bytea literals were escapes
+//	gin_fuzzy_search_limit       0         a GIN index scan (a select: source's @> or @@) returned a random subset of its rows
 //	search_path                  schema first, then the URL's search_path   unqualified names (keyset queries, Create)
 //
 // A source's connections also set default_transaction_read_only, and a

@@ -651,3 +651,49 @@ func TestReadsCutByServerTimeoutsFail(t *testing.T) {
 		})
 	}
 }
+
+// gin_fuzzy_search_limit makes a GIN index scan return a random subset
+// of about that many of the rows it finds, without a word: PostgreSQL's
+// manual suggests 5000 to 20000 for full-text search, and a DBA may set
+// it for every session. A select: source whose condition the planner
+// answers with a GIN index (an array's @>, jsonb's @>, full text's @@)
+// then read some of its rows, and verify, reading the same query the
+// same way, agreed. Every session pins it to 0 (no limit).
+func TestSelectSourceWhateverTheGinFuzzySearchLimit(t *testing.T) {
+	server := pgtest.PrivateServerURL(t)
+	url := pgtest.NewDatabaseOn(t, server)
+	pgtest.Exec(t, url,
+		`CREATE TABLE t (id integer PRIMARY KEY, tags integer[] NOT NULL)`,
+		`INSERT INTO t SELECT i, CASE WHEN i % 50 = 0 THEN ARRAY[1, 2] ELSE ARRAY[3] END FROM generate_series(1, 100000) i`,
+		`CREATE INDEX t_tags ON t USING gin (tags)`,
+		`ANALYZE t`)
+	// The database's default (ALTER DATABASE): the server's would do the
+	// same for every database.
+	setDatabaseDefault(t, url, "gin_fuzzy_search_limit", "100")
+	ctx := context.Background()
+	snap := snapshot(t, openSource(t, url))
+	qs := snap.(connectors.Querier)
+	const q = "SELECT id, tags FROM t WHERE tags @> ARRAY[1]"
+	cols, err := qs.DescribeQuery(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := qs.ScanQuery(ctx, q, cols, connectors.ScanOptions{Key: []string{"id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2000 {
+		t.Errorf("the select: source read %d rows, want the 2000 its condition holds for", n)
+	}
+	if got, err := postgres.SnapshotQueryString(ctx, snap, "SELECT count(*)::text FROM ("+q+") s"); err != nil || got != "2000" {
+		t.Errorf("counted in the snapshot's session: %s (%v), want 2000", got, err)
+	}
+}
