@@ -63,6 +63,10 @@
 //	unique_checks      1                              with it off a server that buffers changes may
 //	                                                  write a secondary unique index's entry without
 //	                                                  looking for the value (MariaDB 10.11 looked)
+//	div_precision_increment 4                         a select: source's division: 0 read 1500 / 1000
+//	                                                  as 1, without a warning
+//	lc_time_names      en_US                          a select: source's DATE_FORMAT names: sv_SE read
+//	                                                  January as januari
 //	program_name       regflytt                       the platform's DBA sees who is reading
 //
 // These are sent with every new connection, so a DBA's global setting,
@@ -82,12 +86,13 @@
 // PAD_CHAR_TO_FULL_LENGTH, NO_BACKSLASH_ESCAPES, ANSI_QUOTES,
 // EMPTY_STRING_IS_NULL, TIME_ROUND_FRACTIONAL or ORACLE, time_zone,
 // character_set_results, collation_connection, sql_select_limit,
-// system_versioning_asof, div_precision_increment and
-// group_concat_max_len (no read divides or concatenates groups),
-// lc_time_names (none formats a date), old_mode, tx_isolation,
-// autocommit, big_tables and completion_type. The group_concat_max_len
-// one GROUP_CONCAT reads, of an existing foreign key's columns, only
-// words its difference.
+// system_versioning_asof, group_concat_max_len (a select: source's
+// GROUP_CONCAT cut short warns, which refuses the read; the one the
+// connector reads, an existing foreign key's columns, only words its
+// difference), old_mode, tx_isolation, autocommit, big_tables and
+// completion_type. div_precision_increment and lc_time_names did not
+// change the connector's own reads, but a select: source's values
+// (TestSelectSourceWhateverTheServerGlobals), hence pinned.
 //
 // Written with each of these set globally, a target's edge values (by
 // LOAD DATA and by INSERTs) read back the same, rows repeating a unique

@@ -172,6 +172,12 @@ func Config(loc *connectors.Location) (*mysql.Config, error) {
 		// the server buffers changes (MySQL's default; MariaDB 10.11
 		// looked for the value whatever the setting).
 		"unique_checks": "1",
+		// A select: source is the plan's SQL, tried on one server and run
+		// on another: a division's scale (0 read 1500 / 1000 as 1) and
+		// DATE_FORMAT's month and day names (januari) follow these, with
+		// no warning. Both the servers' defaults.
+		"div_precision_increment": "4",
+		"lc_time_names":           "'en_US'",
 	}
 	cfg.ConnectionAttributes = "program_name:regflytt"
 	cfg.Logger = driverLogger{secret: cfg.Passwd}

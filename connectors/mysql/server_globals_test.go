@@ -558,3 +558,68 @@ func TestReadsCutByServerTimeoutsFail(t *testing.T) {
 		})
 	}
 }
+
+// readSelectSource reads the select: source q keyed by id through a new
+// source, every value formatted, or the error that refused it.
+func readSelectSource(t *testing.T, url, q string) ([][]string, error) {
+	t.Helper()
+	ctx := context.Background()
+	snap, _ := snapshotTables(t, ctx, openSource(t, url))
+	qs := snap.(connectors.Querier)
+	cols, err := qs.DescribeQuery(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := qs.ScanQuery(ctx, q, cols, connectors.ScanOptions{Key: []string{"id"}})
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]string
+	for rows.Next() {
+		var r []string
+		for _, v := range rows.Row() {
+			r = append(r, formatValue(v))
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// A select: source is the plan's own SQL, and what it computes must not
+// depend on a DBA's globals either: div_precision_increment is the scale
+// a division adds (0 read 1500 / 1000 as 1, not 1.5000), lc_time_names
+// the language of DATE_FORMAT's month and day names (januari for
+// January), both without a warning; the run and verify, reading the same
+// query the same way, agreed on the changed values. group_concat_max_len
+// cuts GROUP_CONCAT with a warning, which refuses the read. Each read is
+// the values of the server's defaults or an error.
+func TestSelectSourceWhateverTheServerGlobals(t *testing.T) {
+	server := mytest.PrivateServerURL(t)
+	url := mytest.NewDatabaseOn(t, server)
+	mytest.Exec(t, url,
+		"CREATE TABLE t (id int NOT NULL PRIMARY KEY, v int NOT NULL, d date NOT NULL, n varchar(20) NOT NULL)",
+		"INSERT INTO t VALUES (1, 1500, '2024-01-15', 'alfa'), (2, 7, '2024-05-05', 'beta')")
+	const q = "SELECT id, v / 1000 AS kg, DATE_FORMAT(d, '%M %W') AS dag, " +
+		"(SELECT GROUP_CONCAT(n ORDER BY n) FROM t) AS alla FROM t"
+	want, err := readSelectSource(t, url, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 2 || want[0][1] != `connectors.Decimal:"1.5000"` || !strings.Contains(want[0][2], "January") {
+		t.Fatalf("the server's defaults read %v", want)
+	}
+	for _, g := range []struct{ name, value string }{
+		{"div_precision_increment", "0"},
+		{"lc_time_names", "'sv_SE'"},
+		{"group_concat_max_len", "4"},
+	} {
+		t.Run(g.name+"="+g.value, func(t *testing.T) {
+			setGlobal(t, server, g.name, g.value)
+			got, err := readSelectSource(t, url, q)
+			if err == nil && !reflect.DeepEqual(got, want) {
+				t.Errorf("with GLOBAL %s = %s the select: source read\n%v\nwant\n%v (or an error)", g.name, g.value, got, want)
+			}
+		})
+	}
+}
