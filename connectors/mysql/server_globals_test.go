@@ -592,8 +592,9 @@ func readSelectSource(t *testing.T, url, q string) ([][]string, error) {
 // the language of DATE_FORMAT's month and day names (januari for
 // January), both without a warning; the run and verify, reading the same
 // query the same way, agreed on the changed values. group_concat_max_len
-// cuts GROUP_CONCAT with a warning, which refuses the read. Each read is
-// the values of the server's defaults or an error.
+// cuts GROUP_CONCAT, and max_recursive_iterations a recursive WITH, each
+// with a warning, which refuses the read. Each read is the values of the
+// server's defaults or an error.
 func TestSelectSourceWhateverTheServerGlobals(t *testing.T) {
 	server := mytest.PrivateServerURL(t)
 	url := mytest.NewDatabaseOn(t, server)
@@ -601,7 +602,8 @@ func TestSelectSourceWhateverTheServerGlobals(t *testing.T) {
 		"CREATE TABLE t (id int NOT NULL PRIMARY KEY, v int NOT NULL, d date NOT NULL, n varchar(20) NOT NULL)",
 		"INSERT INTO t VALUES (1, 1500, '2024-01-15', 'alfa'), (2, 7, '2024-05-05', 'beta')")
 	const q = "SELECT id, v / 1000 AS kg, DATE_FORMAT(d, '%M %W') AS dag, " +
-		"(SELECT GROUP_CONCAT(n ORDER BY n) FROM t) AS alla FROM t"
+		"(SELECT GROUP_CONCAT(n ORDER BY n) FROM t) AS alla, " +
+		"(WITH RECURSIVE c AS (SELECT 1 AS k UNION ALL SELECT k + 1 FROM c WHERE k < 5) SELECT MAX(k) FROM c) AS djup FROM t"
 	want, err := readSelectSource(t, url, q)
 	if err != nil {
 		t.Fatal(err)
@@ -613,6 +615,7 @@ func TestSelectSourceWhateverTheServerGlobals(t *testing.T) {
 		{"div_precision_increment", "0"},
 		{"lc_time_names", "'sv_SE'"},
 		{"group_concat_max_len", "4"},
+		{"max_recursive_iterations", "2"},
 	} {
 		t.Run(g.name+"="+g.value, func(t *testing.T) {
 			setGlobal(t, server, g.name, g.value)

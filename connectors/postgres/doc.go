@@ -47,6 +47,9 @@
 //	quote_all_identifiers        off       on, format_type printed "date", and a date column was taken for text
 //	standard_conforming_strings  on        off, the checksum pushdown's '\x…' bytea literals were escapes
 //	gin_fuzzy_search_limit       0         a GIN index scan (a select: source's @> or @@) returned a random subset of its rows
+//	transform_null_equals        off       on, a select: source's x = NULL was x IS NULL
+//	array_nulls                  on        off, a select: source's '{a,NULL}' held the text NULL
+//	timezone_abbreviations       Default   India, a select: source's '… IST' was +05:30, not Israel's +02
 //	search_path                  schema first, then the URL's search_path   unqualified names (keyset queries, Create)
 //
 // A source's connections also set default_transaction_read_only, and a
@@ -71,11 +74,9 @@
 // TestWritesWhateverTheServerGlobals; REGFLYTT_TEST_PG_PRIVATE, see
 // pgtest): search_path*, default_transaction_isolation (read committed,
 // serializable), synchronize_seqscans, enable_indexscan, enable_seqscan,
-// enable_sort, enable_bitmapscan, row_security*, transform_null_equals
-// (no statement compares with a literal NULL), lc_numeric (only to_char
-// reads it), xmloption, TimeZone*, DateStyle, IntervalStyle,
-// extra_float_digits, client_encoding, array_nulls (writes are binary
-// COPY, no array literal is parsed), default_toast_compression, jit and
+// enable_sort, enable_bitmapscan, row_security*, lc_numeric (only
+// to_char reads it), xmloption, TimeZone*, DateStyle, IntervalStyle,
+// extra_float_digits, client_encoding, default_toast_compression, jit and
 // jit_above_cost 0, max_parallel_workers_per_gather, force_parallel_mode,
 // plan_cache_mode, constraint_exclusion, check_function_bodies,
 // default_table_access_method, lock_timeout and statement_timeout (a

@@ -76,6 +76,16 @@ var sessionParams = map[string]string{
 	// index (@> on an array or jsonb, @@) read 97 of its 2000 rows under
 	// a database's default of 100, and verify agreed. 0 is no limit.
 	"gin_fuzzy_search_limit": "0",
+	// A select: source is the plan's SQL, tried on one server and run on
+	// another, and these change what it computes without a warning:
+	// transform_null_equals on reads x = NULL as x IS NULL (a condition
+	// let rows through that it excludes), array_nulls off an array
+	// literal's NULL as the text 'NULL', timezone_abbreviations India
+	// the literal '… IST' as +05:30 (Default: Israel's +02). Each is
+	// the server's default.
+	"transform_null_equals":  "off",
+	"array_nulls":            "on",
+	"timezone_abbreviations": "Default",
 }
 
 // defaultConnectTimeout bounds opening a connection when the URL does

@@ -697,3 +697,60 @@ func TestSelectSourceWhateverTheGinFuzzySearchLimit(t *testing.T) {
 		t.Errorf("counted in the snapshot's session: %s (%v), want 2000", got, err)
 	}
 }
+
+// A select: source is the plan's own SQL, and what it computes must not
+// depend on a DBA's defaults either, none of which warns:
+// transform_null_equals on reads x = NULL as x IS NULL (rows the plan's
+// condition excludes were read), array_nulls off an array literal's NULL
+// as the text 'NULL', and timezone_abbreviations India IST as +05:30
+// where the default reads Israel's +02. The run and verify, reading the
+// same query the same way, agreed on the changed values. Each is pinned
+// to the server's default.
+func TestSelectSourceWhateverTheServerGlobals(t *testing.T) {
+	server := pgtest.PrivateServerURL(t)
+	url := pgtest.NewDatabaseOn(t, server)
+	pgtest.Exec(t, url,
+		`CREATE TABLE t (id integer PRIMARY KEY, v integer)`,
+		`INSERT INTO t VALUES (1, NULL), (2, 5)`)
+	const q = `SELECT id, v FROM t WHERE v = NULL OR id = 2 UNION ALL ` +
+		`SELECT 10 + id, CASE WHEN ('{a,NULL}'::text[])[2] IS NULL THEN 0 ELSE 1 END FROM t WHERE id = 1 UNION ALL ` +
+		`SELECT 20 + id, extract(epoch FROM timestamptz '2024-01-01 12:00 IST')::integer FROM t WHERE id = 1`
+	read := func() []string {
+		ctx := context.Background()
+		qs := snapshot(t, openSource(t, url)).(connectors.Querier)
+		cols, err := qs.DescribeQuery(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := qs.ScanQuery(ctx, q, cols, connectors.ScanOptions{Key: []string{"id"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			out = append(out, fmt.Sprintf("%v", rows.Row()))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := read()
+	if fmt.Sprint(want) != "[[2 5] [11 0] [21 1704103200]]" {
+		t.Fatalf("the server's defaults read %v", want)
+	}
+	for _, g := range []serverGlobal{
+		{"transform_null_equals", "on", false},
+		{"array_nulls", "off", false},
+		{"timezone_abbreviations", "'India'", false},
+		{"transform_null_equals", "on", true},
+	} {
+		t.Run(g.name+"="+g.value, func(t *testing.T) {
+			g.set(t, server, url)
+			if got := read(); !reflect.DeepEqual(got, want) {
+				t.Errorf("with %s = %s the select: source read %v, want %v", g.name, g.value, got, want)
+			}
+		})
+	}
+}
