@@ -21,11 +21,12 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 )
 
-// mergePlan writes a copy of the mainsub plan (merged sub-registers) with
-// batches of batch rows and its files named by absolute paths.
-func mergePlan(t *testing.T, dir string, batch int) string {
+// testdataPlan writes a copy of the plan testdata/plans/<name> with
+// batches of batch rows and its files named by absolute paths, and gives
+// the copy's file.
+func testdataPlan(t *testing.T, dir, name string, batch int) string {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/plans/mainsub.yaml")
+	b, err := os.ReadFile(filepath.Join("../testdata/plans", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,10 +36,10 @@ func mergePlan(t *testing.T, dir string, batch int) string {
 	}
 	text := strings.ReplaceAll(string(b), "../", testdata+"/")
 	if !strings.Contains(text, "batch_size: 5000") {
-		t.Fatal("mainsub.yaml no longer says batch_size: 5000: adjust the test")
+		t.Fatalf("%s no longer says batch_size: 5000: adjust the test", name)
 	}
 	text = strings.Replace(text, "batch_size: 5000", "batch_size: "+itoa(int64(batch)), 1)
-	return write(t, filepath.Join(dir, "mainsub.yaml"), text)
+	return write(t, filepath.Join(dir, name), text)
 }
 
 // unitOfState gives the unit in progress of a checkpoint's state: of the
@@ -233,7 +234,7 @@ func killedMergeRunResumes(t *testing.T, extra ...string) {
 	if code, out := runBin(t, bin, "synth", "--platform", "mainsub", "--patients", "600", "--seed", "5", "--target", src); code != 0 {
 		t.Fatalf("synth: exit %d\n%s", code, out)
 	}
-	plan := mergePlan(t, dir, 25)
+	plan := testdataPlan(t, dir, "mainsub.yaml", 25)
 	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
 	if code, out := runBin(t, bin, "run", plan, "--source", src, "--target", cleanTgt, "--work", filepath.Join(dir, "clean")); code != 0 {
 		t.Fatalf("clean run: exit %d\n%s", code, out)

@@ -1,0 +1,46 @@
+package plans_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/plans/synth"
+)
+
+// The fault test (killedRunResumes) on the other receiving platforms and
+// read paths: each target kind commits its own unit (receiving rows,
+// archive part and checkpoint in one transaction of its own dialect), and
+// the form store reads entities and values side by side, folding value
+// rows into forms and keeping parents' outcomes in memory, all of which a
+// kill throws away and a resumed run must rebuild exactly.
+
+// Into MariaDB, from SQLite: the same target and archive as a clean
+// run's, PASS, after SIGKILLs at random moments.
+func TestKilledRunResumesIntoMariaDB(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 1500)
+	killedRunResumesInto(t, killCase{dir: dir, plan: smallBatchDemoPlan(t, dir, 50), src: src,
+		cleanTgt: mytest.NewDatabase(t), tgt: mytest.NewDatabase(t), tables: demoTables})
+}
+
+// Into a SQLite file (the embedded default), from MariaDB.
+func TestKilledRunResumesIntoSQLite(t *testing.T) {
+	src := mytest.NewDatabase(t)
+	writeDemo(t, src, 1500)
+	dir := t.TempDir()
+	killedRunResumesInto(t, killCase{dir: dir, plan: smallBatchDemoPlan(t, dir, 50), src: src,
+		cleanTgt: "sqlite://" + filepath.Join(dir, "clean.db"), tgt: "sqlite://" + filepath.Join(dir, "t.db"), tables: demoTables})
+}
+
+// The form store into PostgreSQL, in batches of a few forms (about eight
+// value rows each), so that the kills land in the middle of a form's
+// value rows.
+func TestKilledFormStoreRunResumes(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "fault tests: not a real key")
+	src := makeSynthSQLite(t, dir, synth.EAV, 400)
+	killedRunResumesInto(t, killCase{dir: dir, plan: testdataPlan(t, dir, "eav.yaml", 8), src: src,
+		cleanTgt: pgtest.NewDatabase(t), tgt: pgtest.NewDatabase(t)})
+}
