@@ -2,6 +2,7 @@ package plans_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -91,27 +92,46 @@ func killMariaDB(t *testing.T, dbURL string) {
 	// Add, and the watchdog would blame the run.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db := mytest.Open(t, dbURL)
-	rows, err := db.QueryContext(ctx, "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()", dbName(t, dbURL))
+	conn, err := mytest.Open(t, dbURL).Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer conn.Close()
+	n, err := killConnections(ctx, conn, dbName(t, dbURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no connection to kill: the test would prove nothing")
+	}
+}
+
+// killConnections kills every connection to the MariaDB database name
+// but conn, and says how many it found; it fails no test, for a
+// goroutine that is not the test's.
+func killConnections(ctx context.Context, conn *sql.Conn, name string) (int, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()", name)
+	if err != nil {
+		return 0, err
 	}
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
+			rows.Close()
+			return 0, err
 		}
 		ids = append(ids, id)
 	}
 	rows.Close()
-	if len(ids) == 0 {
-		t.Fatal("no connection to kill: the test would prove nothing")
+	if err := rows.Err(); err != nil {
+		return 0, err
 	}
 	for _, id := range ids {
 		// A connection may end by itself meanwhile.
-		_, _ = db.ExecContext(ctx, fmt.Sprintf("KILL %d", id))
+		_, _ = conn.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", id))
 	}
+	return len(ids), nil
 }
 
 // killPostgreSQL terminates every backend of a PostgreSQL database.
@@ -268,5 +288,93 @@ func TestRunEndsATransactionWhoseCommitFailed(t *testing.T) {
 	}
 	if k.open != 0 {
 		t.Errorf("%d transactions were never ended", k.open)
+	}
+}
+
+// A MariaDB target's connections killed (KILL CONNECTION) while the run
+// writes, at moments of its own rather than between two batches: a
+// statement, a commit or the run lock's session may be the one killed.
+// The run retries, takes its lock again, or stops where a plain run
+// resumes; in the end the target and archive are a clean run's and the
+// report says PASS.
+func TestRunSurvivesKilledMariaDBTargetConnections(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 1500)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 50
+	clean := mytest.NewDatabase(t)
+	if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := resultDigest(t, clean, demoTables, filepath.Join(dir, "clean", "archive"))
+
+	tgt, work := mytest.NewDatabase(t), filepath.Join(dir, "w")
+	// One connection, which watches the checkpoints and kills: it is the
+	// one connection to the target a kill spares.
+	killer := mytest.Open(t, tgt)
+	killer.SetMaxOpenConns(1)
+	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
+	defer cancel()
+	conn, err := killer.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	name := dbName(t, tgt)
+	// The kills land once the run has committed so many batches, a few
+	// milliseconds later (inside the next batch's work, or its commit).
+	at := []int64{3, 10, 20, 30}
+	var kills []string
+	var killErr error
+	stop, killed := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(killed)
+		for len(at) > 0 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			var seq int64
+			if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM regflytt_checkpoint").Scan(&seq); err != nil || seq < at[0] {
+				continue // no bookkeeping yet, or not so far
+			}
+			time.Sleep(time.Duration(at[0]%7) * time.Millisecond)
+			n, err := killConnections(ctx, conn, name)
+			if err != nil {
+				killErr = err
+				return
+			}
+			kills = append(kills, fmt.Sprintf("after checkpoint %d: %d connections", seq, n))
+			at = at[1:]
+		}
+	}()
+	fast := wrap.Policy{Base: 20e6, Max: 200e6}
+	rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Retry: fast})
+	close(stop)
+	<-killed
+	if killErr != nil {
+		t.Fatal(killErr)
+	}
+	t.Logf("kills: %q", kills)
+	if len(kills) < 3 {
+		t.Fatalf("%d kills landed before the run ended: the test proved too little", len(kills))
+	}
+	if err != nil {
+		// Stopped, not failed: it says how to resume, and a plain run does.
+		var stopped *plans.StoppedError
+		if !errors.As(err, &stopped) || !strings.Contains(err.Error(), "again to resume") {
+			t.Fatalf("got %v, want a finished run or a stop that says how to resume", err)
+		}
+		t.Logf("the run stopped: %v", err)
+		if rep, err = runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, Retry: fast}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !rep.Pass {
+		t.Errorf("report FAIL: %v", rep.Problems)
+	}
+	if got := resultDigest(t, tgt, demoTables, filepath.Join(work, "archive")); got.String() != want.String() {
+		t.Errorf("differs from a clean run:\n got %s\nwant %s", got, want)
 	}
 }
