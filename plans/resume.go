@@ -150,6 +150,14 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 			} else {
 				os.Remove(scratch) // only when empty
 			}
+			// So are its archive parts, when it was killed after its
+			// finished checkpoint committed and before it removed them:
+			// the package is sealed, and nothing reads them again. Left,
+			// they kept every archived record in clear beside a package
+			// that may be encrypted, for good.
+			if err := os.RemoveAll(filepath.Join(dir, partsDirName)); err != nil {
+				r.log.Warn("the finished run's archive parts could not be removed", "dir", filepath.Join(dir, partsDirName), "err", err)
+			}
 			return nil, fmt.Errorf("this plan's run into this target already finished (verification %s; it wrote %s): nothing to resume; run `regflytt verify %s` for a report of what it left, or `regflytt run --restart %s` to migrate again from the start", passText(prev.Pass), strings.Join(prev.Receiving, ", "), r.plan.File, r.plan.File)
 		case prev.NotResumable != "":
 			return nil, fmt.Errorf("an earlier run of this plan stopped, and it cannot resume because %s: run `regflytt run --restart %s` to start over", prev.NotResumable, r.plan.File)

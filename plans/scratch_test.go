@@ -71,3 +71,38 @@ func TestFinishedRunClearsTheKilledRunsScratch(t *testing.T) {
 		t.Errorf("the killed run's scratch directory is still there: %v", err)
 	}
 }
+
+// A run killed after its finished checkpoint committed but before it
+// removed its archive parts left them (every archived record, in clear,
+// beside a package that may be encrypted), and the next run only said the
+// plan already finished: nothing ever removed them. It removes them now,
+// as the killed run would have (the kill test, TestKilledRunResumesIntoSQLite,
+// met it).
+func TestFinishedRunClearsTheKilledRunsParts(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 50)
+	p := loadPlan(t, demoPlan)
+	work := filepath.Join(dir, "w")
+	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: work}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	parts := filepath.Join(work, "archive-parts")
+	if _, err := os.Stat(parts); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the finished run left its archive parts: %v", err)
+	}
+	// What the killed run left: its sealed parts and one not sealed.
+	if err := os.MkdirAll(parts, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"0000000001.part", "0000000002.part", "1.part-tmp"} {
+		write(t, filepath.Join(parts, name), "a killed run's archived records")
+	}
+	_, err := plans.Run(context.Background(), p, opts)
+	if err == nil || !strings.Contains(err.Error(), "already finished") {
+		t.Fatalf("a second run of a finished plan: %v", err)
+	}
+	if _, err := os.Stat(parts); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed run's archive parts are still there: %v", err)
+	}
+}
