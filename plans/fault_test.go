@@ -306,19 +306,26 @@ func killedRunResumesInto(t *testing.T, c killCase) {
 				}
 			}()
 		}
-		select {
-		case err := <-done:
+		byItself := func(err error) {
 			// A kill after the last checkpoint but before the process
 			// ended leaves a finished run: the next says so.
 			if err != nil && !strings.Contains(out.String(), "already finished (verification PASS") {
 				t.Fatalf("run %d ended by itself with %v before it was killed:\n%s", i, err, out.String())
 			}
 			finished = true
+		}
+		select {
+		case err := <-done:
+			byItself(err)
 		case <-killAt:
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			// The run may have ended just before.
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
 				t.Fatal(err)
 			}
-			<-done
+			if err := <-done; !killedBySIGKILL(err) {
+				byItself(err)
+				break
+			}
 			killed++
 			n := checkpoints(t, tgt)
 			if len(batches) > 0 && n > batches[len(batches)-1] {
