@@ -306,15 +306,20 @@ func Target(t connectors.Target, p Policy) connectors.Target {
 }
 
 // constraintTarget is a wrapped target that creates constraints after the
-// load (connectors.ConstraintCreator). That is DDL run once, not retried:
-// part of it may have committed.
+// load (connectors.ConstraintCreator). Part of an attempt may have
+// committed (MariaDB commits each DDL statement on its own), and that is
+// why it can be retried: every connector asks the database what it
+// lacks first (connectors.PendingConstraints) and creates only that, as
+// a resumed run's attempt does after a stop.
 type constraintTarget struct {
 	*target
 	cc connectors.ConstraintCreator
 }
 
 func (t *constraintTarget) CreateConstraints(ctx context.Context, tables []connectors.Table) error {
-	return t.cc.CreateConstraints(ctx, tables)
+	return retry(ctx, t.p, "create constraints", func(ctx context.Context) error {
+		return t.cc.CreateConstraints(ctx, tables)
+	})
 }
 
 type target struct {
