@@ -368,9 +368,17 @@ var (
 )
 
 // erasePaths names where an erasure of dir writes the new version and
-// moves the old one while it replaces it.
+// moves the old one while it replaces it: beside the package, however
+// its path is spelled. Named "." from inside it (or "pkg/."), the names
+// were "..erase-old" inside it, and verify and a later erasure missed
+// the old version left beside it.
 func erasePaths(dir string) (next, retired string) {
-	base := strings.TrimRight(dir, "/")
+	base := filepath.Clean(dir)
+	if b := filepath.Base(base); b == "." || b == ".." {
+		if abs, err := filepath.Abs(base); err == nil {
+			base = abs
+		}
+	}
 	return base + ".erase-new", base + ".erase-old"
 }
 

@@ -178,3 +178,26 @@ func TestEraseStopsWhenCancelled(t *testing.T) {
 		})
 	}
 }
+
+// The package named by another spelling of its path (".", from inside
+// it; a trailing "/.") is the same package, and the old version an
+// interrupted erasure left beside it is as much beside it: verify and a
+// later erasure looked for "./.erase-old" inside it, and passed.
+func TestEraseLeftoversFoundWhateverThePathsSpelling(t *testing.T) {
+	dir, req := swapPackage(t)
+	removeAll = func(string) error { return errors.New("injected failure") }
+	_, err := Erase(context.Background(), dir, req)
+	removeAll = os.RemoveAll
+	if err == nil {
+		t.Fatal("the old version not removed: no error")
+	}
+	t.Chdir(dir)
+	for _, spelling := range []string{".", "./", dir + "/.", "../" + filepath.Base(dir) + "/."} {
+		if probs := Verify(spelling); !slices.ContainsFunc(probs, func(p Problem) bool { return p.Rule == RuleEraseLeftover }) {
+			t.Errorf("verify %q with the old version left beside the package: %v, want an %s problem", spelling, probs, RuleEraseLeftover)
+		}
+		if _, err := Erase(context.Background(), spelling, req); err == nil || !strings.Contains(err.Error(), filepath.Base(dir)+".erase-old exists") {
+			t.Errorf("erase %q with the old version left beside the package: %v, want a refusal naming it", spelling, err)
+		}
+	}
+}
