@@ -261,8 +261,9 @@ type querier struct {
 	// keyNums is, for each of keyCols that is an ENUM or SET, the numbers
 	// its labels are stored as (see keyNumbers); nil for the others.
 	keyNums []*keyNumbers
-	// sortedKeys are the indexes of the key columns whose values are text
-	// or bytes, each checked against sortedKeyBytes (see sortedKeyLength).
+	// sortedKeys are the indexes of the key columns whose values are text,
+	// bytes or JSON, each checked against sortedKeyBytes (see
+	// sortedKeyLength).
 	sortedKeys     []int
 	sortedKeyNames []string
 	dest           []driver.Value
@@ -485,7 +486,7 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 // reaches the cut sooner, and is not caught.
 const sortedKeyBytes = 65536 / 4
 
-// sortedKeyLength refuses a row whose text or bytes key value is at least
+// sortedKeyLength refuses a row whose text, bytes or JSON key value is at least
 // sortedKeyBytes long (see there). The value is not quoted: keys can be
 // personal data.
 func (q *querier) sortedKeyLength(row []connectors.Value) error {
@@ -495,6 +496,8 @@ func (q *querier) sortedKeyLength(row []connectors.Value) error {
 		case string:
 			n = len(v)
 		case []byte:
+			n = len(v)
+		case connectors.JSON:
 			n = len(v)
 		default:
 			continue

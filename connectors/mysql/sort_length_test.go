@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -135,5 +136,41 @@ func TestKeysAlikeBeyondTheSortKeyAreRefused(t *testing.T) {
 			}
 		}
 		snap.Close()
+	}
+}
+
+// A JSON key is a longtext to the server's sort, and read as
+// connectors.JSON, not a string: the refusal of a long key passed it, and
+// a table streamed by a JSON key whose values are alike in their first
+// 65536 bytes came back in any order without an error.
+func TestLongJSONKeysAreRefused(t *testing.T) {
+	url := mytest.NewDatabase(t)
+	ctx := context.Background()
+	prefix := strings.Repeat("x", 70000)
+	var inserts []string
+	for i, end := range []string{"Z", "A", "M", "B"} {
+		inserts = append(inserts, fmt.Sprintf("(%d, '\"%s%s\"')", i+1, prefix, end))
+	}
+	mytest.Exec(t, url,
+		"CREATE TABLE doc (id int NOT NULL PRIMARY KEY, j json NOT NULL)",
+		"INSERT INTO doc VALUES "+strings.Join(inserts, ", "))
+	snap, tables := snapshotTables(t, ctx, openSource(t, url))
+	defer snap.Close()
+	tbl := tableNamed(t, tables, "doc")
+	if k := tbl.Column("j").Type.Kind; k != connectors.KindJSON {
+		t.Fatalf("j reads as %s, want json", k)
+	}
+	rows, err := snap.Scan(ctx, tbl, connectors.ScanOptions{Key: []string{"j"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	err = rows.Err()
+	rows.Close()
+	if err == nil || !strings.Contains(err.Error(), "key column j") {
+		t.Errorf("a table streamed by a JSON key of values of 70000 bytes: %d rows, %v, want a refusal naming the key column j", n, err)
 	}
 }
