@@ -486,9 +486,9 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 // reaches the cut sooner, and is not caught.
 const sortedKeyBytes = 65536 / 4
 
-// sortedKeyLength refuses a row whose text, bytes or JSON key value is at least
-// sortedKeyBytes long (see there). The value is not quoted: keys can be
-// personal data.
+// sortedKeyLength refuses a row whose text, bytes or JSON key value is
+// at least sortedKeyBytes long (see there). The value is not quoted:
+// keys can be personal data.
 func (q *querier) sortedKeyLength(row []connectors.Value) error {
 	for k, i := range q.sortedKeys {
 		var n int
