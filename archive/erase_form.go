@@ -340,19 +340,23 @@ func (p *Package) eachRecordOf(ctx context.Context, t *TableSummary, fn func(Arc
 	if err != nil {
 		return fmt.Errorf("erase %s: table %s: %w", p.Dir, t.Table, err)
 	}
+	stopped := func() error { return fmt.Errorf("erase %s: stopped, nothing erased: %w", p.Dir, ctx.Err()) }
 	for n := 0; recs.Next(); n++ {
 		// An interrupt stops the erasure between records: nothing is
 		// written before every record has been read.
 		if n%checkEvery == 0 && ctx.Err() != nil {
 			recs.Close()
-			return fmt.Errorf("erase %s: stopped, nothing erased: %w", p.Dir, ctx.Err())
+			return stopped()
 		}
 		fn(recs.Record())
 	}
 	if err := errors.Join(recs.Err(), recs.Close()); err != nil {
 		return fmt.Errorf("erase %s: table %s: %w", p.Dir, t.Table, err)
 	}
-	return ctx.Err()
+	if ctx.Err() != nil {
+		return stopped()
+	}
+	return nil
 }
 
 // checkEvery is how many records an erasure reads between two looks at

@@ -169,6 +169,10 @@ func TestEraseStopsWhenCancelled(t *testing.T) {
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("a stopped erasure: %v, want context.Canceled", err)
 			}
+			// Said in the user's words, not a bare "context canceled".
+			if !strings.Contains(err.Error(), "stopped, nothing erased") {
+				t.Errorf("a stopped erasure: %v, want it to say it stopped with nothing erased", err)
+			}
 			if names := beside(t, dir); !slices.Equal(names, []string{"pkg"}) {
 				t.Errorf("beside the package: %v, want only it", names)
 			}
