@@ -52,3 +52,39 @@ func TestQueryErrorNamesTheFaultNotTheValue(t *testing.T) {
 		}
 	}
 }
+
+// A function or trigger may raise a data exception of its own (class
+// 22, as a validation's invalid_parameter_value) with the value in its
+// text, unquoted: only the double-quoted runs were withheld, and such a
+// message kept the identity number whole.
+func TestRaisedDataExceptionMasksTheIdentityNumber(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url,
+		`CREATE TABLE t (id int PRIMARY KEY, pnr text)`,
+		`INSERT INTO t VALUES (1, '19121212-1212')`,
+		`CREATE FUNCTION checked(p text) RETURNS text LANGUAGE plpgsql AS $$
+		BEGIN
+			RAISE EXCEPTION 'no such patient: %', p USING ERRCODE = 'invalid_parameter_value';
+		END $$`)
+	src := openSource(t, url)
+	const sel = `SELECT id, checked(pnr) AS c FROM t`
+	q := snapshot(t, src).(connectors.Querier)
+	cols, err := q.DescribeQuery(ctx, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := q.ScanQuery(ctx, sel, cols, connectors.ScanOptions{Key: []string{"id"}})
+	if err == nil {
+		for rows.Next() {
+		}
+		err = rows.Err()
+		rows.Close()
+	}
+	if err == nil {
+		t.Fatal("read without an error")
+	}
+	if msg := err.Error(); strings.Contains(msg, "12-1212") || !strings.Contains(msg, "SQLSTATE 22023") {
+		t.Errorf("the error shows the identity number, or not what the server refused: %s", msg)
+	}
+}
