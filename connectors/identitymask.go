@@ -68,7 +68,7 @@ func MaskError(err error) error {
 	}
 	text := err.Error()
 	if masked := MaskIdentityNumbers(text); masked != text {
-		return &scrubbed{msg: masked, err: err}
+		return Withhold(err, masked)
 	}
 	return err
 }

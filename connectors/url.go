@@ -210,16 +210,8 @@ func Scrub(err error, secret string) error {
 	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
 		return err
 	}
-	return &scrubbed{msg: strings.ReplaceAll(err.Error(), secret, "xxxxx"), err: err}
+	return Withhold(err, strings.ReplaceAll(err.Error(), secret, "xxxxx"))
 }
-
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (e *scrubbed) Error() string { return e.msg }
-func (e *scrubbed) Unwrap() error { return e.err }
 
 // ErrReadOnly is returned (wrapped) when a write reaches a source snapshot.
 var ErrReadOnly = errors.New("read-only snapshot")
