@@ -677,24 +677,16 @@ func withoutValues(err error) error {
 	}
 	switch me.Number {
 	case 1062, 1586: // duplicate entry
-		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): duplicate key value (the server's message quotes the value and is withheld)", me.Number, sqlState(me))}
+		return connectors.Withhold(err, fmt.Sprintf("Error %d (%s): duplicate key value (the server's message quotes the value and is withheld)", me.Number, sqlState(me)))
 	case 1644: // SIGNAL from a trigger or procedure: its text is anyone's
-		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): raised by a trigger or procedure (its message is withheld: it can name a value)", me.Number, sqlState(me))}
+		return connectors.Withhold(err, fmt.Sprintf("Error %d (%s): raised by a trigger or procedure (its message is withheld: it can name a value)", me.Number, sqlState(me)))
 	case 1265, 1264, 1292, 1300, 1366, 1367, 1411, 1525, 4078:
 		// data truncated, out of range, incorrect value, invalid
 		// characters for the charset (1300): the messages
 		// quote the value.
-		return &valueError{err: err, msg: fmt.Sprintf("Error %d (%s): a value does not fit its column (the server's message quotes the value and is withheld)", me.Number, sqlState(me))}
+		return connectors.Withhold(err, fmt.Sprintf("Error %d (%s): a value does not fit its column (the server's message quotes the value and is withheld)", me.Number, sqlState(me)))
 	}
 	return err
 }
 
 func sqlState(me *mysql.MySQLError) string { return string(me.SQLState[:]) }
-
-type valueError struct {
-	err error
-	msg string
-}
-
-func (e *valueError) Error() string { return e.msg }
-func (e *valueError) Unwrap() error { return e.err }

@@ -46,9 +46,9 @@ func withoutValues(err error) error {
 	text := err.Error()
 	if !strings.Contains(text, pe.Error()) {
 		// A wrapper that rewrote the message: the server's text alone.
-		return &valueError{err: err, shown: connectors.MaskIdentityNumbers(shown.Error())}
+		return connectors.Withhold(err, connectors.MaskIdentityNumbers(shown.Error()))
 	}
-	return &valueError{err: err, shown: connectors.MaskIdentityNumbers(strings.ReplaceAll(text, pe.Error(), shown.Error()))}
+	return connectors.Withhold(err, connectors.MaskIdentityNumbers(strings.ReplaceAll(text, pe.Error(), shown.Error())))
 }
 
 // withoutQuoted replaces each double-quoted run of s with "…".
@@ -69,13 +69,3 @@ func withoutQuoted(s string) string {
 	}
 	return b.String()
 }
-
-// valueError is a server error shown without its values; the text of
-// errors wrapping it is built from shown.
-type valueError struct {
-	err   error
-	shown string
-}
-
-func (e *valueError) Error() string { return e.shown }
-func (e *valueError) Unwrap() error { return e.err }

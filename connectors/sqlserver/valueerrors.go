@@ -48,7 +48,7 @@ func withoutValues(err error) error {
 	if text == err.Error() {
 		return err
 	}
-	return &valueError{err: err, shown: text}
+	return connectors.Withhold(err, text)
 }
 
 // shownMessage is a server message as an error may show it.
@@ -63,12 +63,3 @@ func shownMessage(number int32, msg string) string {
 	}
 	return connectors.MaskIdentityNumbers(msg)
 }
-
-// valueError is a server error shown without its values.
-type valueError struct {
-	err   error
-	shown string
-}
-
-func (e *valueError) Error() string { return e.shown }
-func (e *valueError) Unwrap() error { return e.err }
