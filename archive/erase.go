@@ -151,95 +151,11 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("erase %s: stopped, nothing erased: %w", dir, err)
 	}
-	declared, err := old.personColumns(req.PersonColumns)
-	if err != nil {
-		return nil, fmt.Errorf("erase %s: %w", dir, err)
-	}
-	forms, err := old.personForms(req.PersonForms, declared, req.FoldVariable)
-	if err != nil {
-		return nil, fmt.Errorf("erase %s: %w", dir, err)
-	}
-	linkForms(forms)
-	if err := old.parentsLinked(ctx); err != nil {
-		return nil, fmt.Errorf("erase: %w", err)
-	}
-	for _, f := range forms {
-		many, err := old.findForms(ctx, &req, f)
-		if err != nil {
-			return nil, err
-		}
-		if many != nil {
-			many.Package = dir
-			return nil, many
-		}
-	}
-	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}, ValuesLeft: map[string]int64{}, ChildrenLeft: map[string]int64{}}
-	// removed holds the row numbers to drop per table, and the dropped
-	// records' values, which the foreign keys are matched against.
-	removed := map[string]map[int64][]connectors.Value{}
-	unplaced := &SplitNumberError{Package: dir}
-	known := func(table string) bool {
-		if _, ok := declared[table]; ok {
-			return true
-		}
-		return slices.ContainsFunc(forms, func(f *erasureForm) bool { return f.Entities == table || f.Values == table })
-	}
-	// kinds notes, per table the erasure was not told of, which parts of
-	// a split number each column holds, for unplacedForms.
-	kinds := map[string][][3]bool{}
-	err = old.eachRecord(ctx, func(t *TableSummary, rec ArchivedRecord) {
-		if req.SplitPart != nil && !known(t.Table) {
-			noteKinds(kinds, t, rec.Values, req.SplitPart)
-		}
-		if formOfPerson(forms, t, rec.Values) || req.identifiesRecord(t, rec.Values, declared, unplaced) {
-			if removed[t.Table] == nil {
-				removed[t.Table] = map[int64][]connectors.Value{}
-			}
-			removed[t.Table][rec.Row] = rec.Values
-			res.Records[t.Table]++
-		}
-	})
+	f, err := old.find(ctx, dir, &req)
 	if err != nil {
 		return nil, err
 	}
-	if err := old.unplacedForms(ctx, &req, kinds, unplaced); err != nil {
-		return nil, err
-	}
-	if len(unplaced.Tables) > 0 {
-		return nil, unplaced
-	}
-	for changed := true; changed; {
-		changed = false
-		refs := old.referencedKeys(removed)
-		// Only a table with a foreign key to a removed record can hold
-		// a record referring to one: nothing removed, nothing read.
-		refers := func(t *TableSummary) bool {
-			return slices.ContainsFunc(t.ForeignKeys, func(fk ForeignKeyDoc) bool { return len(refs[fkKey(fk.RefTable, fk.RefColumns)]) > 0 })
-		}
-		err = old.eachRecordIf(ctx, refers, func(t *TableSummary, rec ArchivedRecord) {
-			if _, gone := removed[t.Table][rec.Row]; gone {
-				return
-			}
-			for _, fk := range t.ForeignKeys {
-				set := refs[fkKey(fk.RefTable, fk.RefColumns)]
-				if set == nil {
-					continue
-				}
-				if k, ok := tupleOf(t.Columns, fk.Columns, rec.Values); ok && set[k] {
-					if removed[t.Table] == nil {
-						removed[t.Table] = map[int64][]connectors.Value{}
-					}
-					removed[t.Table][rec.Row] = rec.Values
-					res.Linked[t.Table]++
-					changed = true
-					return
-				}
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
+	removed, res, declared, forms := f.removed, f.res, f.declared, f.forms
 
 	holds := func(t *TableSummary) bool {
 		return len(declared[t.Table]) > 0 || slices.ContainsFunc(forms, func(f *erasureForm) bool { return f.ents == t && (len(f.Variables) > 0 || len(f.entCols) > 0) })
@@ -316,7 +232,7 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 			return fail(err)
 		}
 		for _, v := range vals {
-			if identifiesKey(v.KeyText, req.Identifies) || (v.Value.Value != nil && req.Identifies(v.Value.Value)) {
+			if req.identifiesValue(v) {
 				res.Values[t.Table]++
 				counts["values_removed"]++
 				continue
@@ -358,6 +274,156 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 		return nil, fmt.Errorf("erase: the old version %s, which still holds the erased records, could not be removed: remove it by hand (until then archive verify and erase refuse the package): %w", retired, err)
 	}
 	return res, nil
+}
+
+// found is what an erasure finds of the persons in a package, before it
+// writes anything.
+type found struct {
+	// removed holds the row numbers to drop per table, and the dropped
+	// records' values, which the foreign keys are matched against.
+	removed  map[string]map[int64][]connectors.Value
+	res      *EraseResult
+	declared map[string][]int
+	forms    []*erasureForm
+}
+
+// find finds the persons' records in the package at dir as Erase erases
+// them: records naming one (alone, split or in a form) and the records
+// referring to those. A split number it cannot place is a
+// *SplitNumberError.
+func (p *Package) find(ctx context.Context, dir string, req *EraseRequest) (*found, error) {
+	declared, err := p.personColumns(req.PersonColumns)
+	if err != nil {
+		return nil, fmt.Errorf("erase %s: %w", dir, err)
+	}
+	forms, err := p.personForms(req.PersonForms, declared, req.FoldVariable)
+	if err != nil {
+		return nil, fmt.Errorf("erase %s: %w", dir, err)
+	}
+	linkForms(forms)
+	if err := p.parentsLinked(ctx); err != nil {
+		return nil, fmt.Errorf("erase: %w", err)
+	}
+	for _, f := range forms {
+		many, err := p.findForms(ctx, req, f)
+		if err != nil {
+			return nil, err
+		}
+		if many != nil {
+			many.Package = dir
+			return nil, many
+		}
+	}
+	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}, ValuesLeft: map[string]int64{}, ChildrenLeft: map[string]int64{}}
+	// removed holds the row numbers to drop per table, and the dropped
+	// records' values, which the foreign keys are matched against.
+	removed := map[string]map[int64][]connectors.Value{}
+	unplaced := &SplitNumberError{Package: dir}
+	known := func(table string) bool {
+		if _, ok := declared[table]; ok {
+			return true
+		}
+		return slices.ContainsFunc(forms, func(f *erasureForm) bool { return f.Entities == table || f.Values == table })
+	}
+	// kinds notes, per table the erasure was not told of, which parts of
+	// a split number each column holds, for unplacedForms.
+	kinds := map[string][][3]bool{}
+	err = p.eachRecord(ctx, func(t *TableSummary, rec ArchivedRecord) {
+		if req.SplitPart != nil && !known(t.Table) {
+			noteKinds(kinds, t, rec.Values, req.SplitPart)
+		}
+		if formOfPerson(forms, t, rec.Values) || req.identifiesRecord(t, rec.Values, declared, unplaced) {
+			if removed[t.Table] == nil {
+				removed[t.Table] = map[int64][]connectors.Value{}
+			}
+			removed[t.Table][rec.Row] = rec.Values
+			res.Records[t.Table]++
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.unplacedForms(ctx, req, kinds, unplaced); err != nil {
+		return nil, err
+	}
+	if len(unplaced.Tables) > 0 {
+		return nil, unplaced
+	}
+	for changed := true; changed; {
+		changed = false
+		refs := p.referencedKeys(removed)
+		// Only a table with a foreign key to a removed record can hold
+		// a record referring to one: nothing removed, nothing read.
+		refers := func(t *TableSummary) bool {
+			return slices.ContainsFunc(t.ForeignKeys, func(fk ForeignKeyDoc) bool { return len(refs[fkKey(fk.RefTable, fk.RefColumns)]) > 0 })
+		}
+		err = p.eachRecordIf(ctx, refers, func(t *TableSummary, rec ArchivedRecord) {
+			if _, gone := removed[t.Table][rec.Row]; gone {
+				return
+			}
+			for _, fk := range t.ForeignKeys {
+				set := refs[fkKey(fk.RefTable, fk.RefColumns)]
+				if set == nil {
+					continue
+				}
+				if k, ok := tupleOf(t.Columns, fk.Columns, rec.Values); ok && set[k] {
+					if removed[t.Table] == nil {
+						removed[t.Table] = map[int64][]connectors.Value{}
+					}
+					removed[t.Table][rec.Row] = rec.Values
+					res.Linked[t.Table]++
+					changed = true
+					return
+				}
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &found{removed: removed, res: res, declared: declared, forms: forms}, nil
+}
+
+// identifiesValue reports whether a value archived alone names one of
+// the persons, by itself or by its record's key.
+func (req *EraseRequest) identifiesValue(v ArchivedValue) bool {
+	return identifiesKey(v.KeyText, req.Identifies) || (v.Value.Value != nil && req.Identifies(v.Value.Value))
+}
+
+// Holds reports whether the package at dir holds a record or a value
+// archived alone of one of the persons req names, found as Erase finds
+// them (req.Reference is not asked). A package erased under the same
+// reference from another person list holds this list's persons still:
+// its event log cannot tell. A split number it cannot place is a
+// *SplitNumberError, as Erase refuses it; a package that does not
+// verify is an error.
+func Holds(ctx context.Context, dir string, req EraseRequest) (bool, error) {
+	if req.Identifies == nil {
+		return false, errors.New("a search for persons needs the persons")
+	}
+	p, err := OpenVerified(dir)
+	if err != nil {
+		return false, fmt.Errorf("archive %s: %w", dir, err)
+	}
+	f, err := p.find(ctx, dir, &req)
+	if err != nil {
+		return false, err
+	}
+	for _, n := range f.res.Records {
+		if n > 0 {
+			return true, nil
+		}
+	}
+	for _, t := range p.Summary.Tables {
+		vals, err := p.Values(t.Table)
+		if err != nil {
+			return false, fmt.Errorf("archive %s: %w", dir, err)
+		}
+		if slices.ContainsFunc(vals, req.identifiesValue) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // renameDir and removeAll are os.Rename and os.RemoveAll; a test makes

@@ -288,23 +288,6 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				}
 				defer s.close()
 				dir = s.clear
-				// A clear copy beside the sealed package holds the
-				// persons too: the erasure is done only once it is
-				// erased under the same decision, or removed.
-				copies, err := s.clearCopies()
-				if err != nil {
-					return err
-				}
-				for _, c := range copies {
-					done, err := archive.ErasedUnder(c, reference)
-					if err != nil {
-						return fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of it: %w", args[0], c, err)
-					}
-					if !done {
-						return fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of this sealed package (opened with archive decrypt, or the folder it was sealed from), not erased under reference %s, and would still hold the listed persons' records: erase it first (regflytt archive erase %s with this person list and reference) or remove it, then erase %s again", args[0], c, reference, c, args[0])
-					}
-					erasedCopies = append(erasedCopies, c)
-				}
 			} else if st, err := os.Stat(strings.TrimRight(dir, "/") + plans.SealedSuffix); err == nil && st.Mode().IsRegular() {
 				// The sealed package a run left beside its folder, the
 				// one kept, is not erased with the folder.
@@ -351,6 +334,17 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()}
 			if req.PersonColumns, req.PersonForms, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
 				return err
+			}
+			if s != nil {
+				// A clear copy beside the sealed package holds the
+				// persons too: the erasure is done only once it is
+				// erased under the same decision, or removed.
+				if erasedCopies, err = s.copiesErased(cmd.Context(), req, func() (*eraseMatcher, error) {
+					persons, _, err := readPersonList(list, ref)
+					return &eraseMatcher{persons: persons, pseudonyms: pseudonyms, ref: ref}, err
+				}); err != nil {
+					return err
+				}
 			}
 			res, err := eraseArchive(cmd.Context(), dir, req)
 			var split *archive.SplitNumberError
@@ -636,6 +630,45 @@ func (s *sealedErasure) clearCopies() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// copiesErased lists the clear copies beside the sealed package, each
+// erased under the request's reference and holding none of its persons;
+// a copy that is not is an error naming it, nothing erased. The copy's
+// event log alone cannot tell: erased under the same reference from
+// another person list, it holds this list's persons still, so it is
+// searched for them as the erasure searches (req, with a matcher of its
+// own from matcher, so that what the copy holds counts nothing of the
+// sealed package's report).
+func (s *sealedErasure) copiesErased(ctx context.Context, req archive.EraseRequest, matcher func() (*eraseMatcher, error)) ([]string, error) {
+	copies, err := s.clearCopies()
+	if err != nil {
+		return nil, err
+	}
+	var erased []string
+	for _, c := range copies {
+		done, err := archive.ErasedUnder(c, req.Reference)
+		if err != nil {
+			return nil, fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of it: %w", s.sealed, c, err)
+		}
+		if !done {
+			return nil, fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of this sealed package (opened with archive decrypt, or the folder it was sealed from), not erased under reference %s, and would still hold the listed persons' records: erase it first (regflytt archive erase %s with this person list and reference) or remove it, then erase %s again", s.sealed, c, req.Reference, c, s.sealed)
+		}
+		m, err := matcher()
+		if err != nil {
+			return nil, err
+		}
+		req.Identifies, req.IdentifiesSplit, req.IdentifiesJoined = m.identifies, m.identifiesSplit, m.identifiesJoined
+		held, err := archive.Holds(ctx, c, req)
+		if err != nil {
+			return nil, fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of it, which could not be searched for the listed persons: %w", s.sealed, c, err)
+		}
+		if held {
+			return nil, fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of this sealed package, erased under reference %s but still holding records of persons on this list (erased from another list?): erase it first (regflytt archive erase %s with this person list and reference) or remove it, then erase %s again", s.sealed, c, req.Reference, c, s.sealed)
+		}
+		erased = append(erased, c)
+	}
+	return erased, nil
 }
 
 // reseal seals the erased clear copy to the recipients and puts it, and

@@ -207,3 +207,50 @@ func TestArchiveEraseSealedInterrupted(t *testing.T) {
 		t.Errorf("beside the sealed package after an interrupted erasure: %s, want only it and its checksum", names)
 	}
 }
+
+// A clear copy beside a sealed package, erased under the same reference
+// but from another person list, still holds the persons of this one:
+// erasing them from the sealed package said it was done, exit 0, since
+// the copy's event log names the reference. The copy is searched for
+// this request's persons as the erasure searches: the erasure is
+// refused, naming the copy, nothing changed, until none is found in it.
+func TestArchiveEraseSealedWithACopyErasedOfOthers(t *testing.T) {
+	sealed, idFile, recipient := sealedBeside(t)
+	clearCopy := filepath.Join(filepath.Dir(sealed), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", clearCopy); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	erase := func(pkg, person string, more ...string) (int, string, string) {
+		return cli(t, append([]string{"archive", "erase", pkg, "--person-list", personListFile(t, person), "--reference", "Dnr 45"}, more...)...)
+	}
+	if code, out, errs := erase(clearCopy, "19121212-1212"); code != exitOK {
+		t.Fatalf("erase the first person from the clear copy: exit %d\n%s\n%s", code, out, errs)
+	}
+	before, _ := os.ReadFile(sealed)
+	copyBefore := treeDigest(t, clearCopy)
+	code, out, errs := erase(sealed, "19460101-0301", "--identity", idFile, "--recipient", recipient)
+	if code != exitError || !strings.Contains(errs, clearCopy) {
+		t.Fatalf("erasing the second person from the sealed package while the copy beside it holds them: exit %d, want %d naming the copy\n%s\n%s", code, exitError, out, errs)
+	}
+	if shown := strings.ReplaceAll(out+errs, filepath.Dir(sealed), "DIR"); strings.Contains(shown, "0301") || strings.Contains(shown, "1946") {
+		t.Errorf("the refusal shows a part of the number:\n%s\n%s", out, errs)
+	}
+	if after, _ := os.ReadFile(sealed); string(after) != string(before) {
+		t.Error("the refusal changed the sealed package")
+	}
+	if treeDigest(t, clearCopy) != copyBefore {
+		t.Error("the refusal changed the clear copy")
+	}
+
+	if code, out, errs := erase(clearCopy, "19460101-0301"); code != exitOK {
+		t.Fatalf("erase the second person from the clear copy: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := erase(sealed, "19460101-0301", "--identity", idFile, "--recipient", recipient); code != exitOK {
+		t.Fatalf("erase the sealed package once its copy holds the person no more: exit %d\n%s\n%s", code, out, errs)
+	}
+	opened := filepath.Join(t.TempDir(), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened); code != exitOK {
+		t.Fatalf("decrypt the new version: exit %d\n%s\n%s", code, out, errs)
+	}
+	wantOnlyLeft(t, opened, "1")
+}
