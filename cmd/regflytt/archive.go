@@ -257,7 +257,9 @@ one's place; the clear copy is removed, also when the erasure fails. A folder
 beside it that is a clear copy of it (opened with archive decrypt --to, or the
 folder it was sealed from: a package whose event log begins as the sealed one's)
 holds the persons too: the erasure is refused, exit 1, nothing changed, naming
-it, until it is erased under the same --reference (erase it first) or removed.
+it, until it is erased under the same --reference (erase it first) and none of
+the listed persons is found in it (it is searched as the erasure searches: one
+erased from another person list still holds these), or it is removed.
 Copies kept elsewhere, sealed or clear, are not seen and still hold the erased
 records: erase each of them. Erasing a folder PKG warns when PKG.tar.age lies
 beside it, which may be the same package sealed.
