@@ -49,6 +49,7 @@ const (
 	RuleLOB            = "siard-lob"
 	RuleCounts         = "counts"
 	RuleEraseLeftover  = "erase-leftover"
+	RuleSealed         = "sealed-package"
 )
 
 // ErrVerify is returned (wrapped) by Check when a package has problems.
@@ -133,6 +134,16 @@ func VerifyEach(dir string, each func(table string, rec ArchivedRecord)) Reading
 	var r Reading
 	add := func(file, rule, format string, args ...any) {
 		r.Problems = append(r.Problems, Problem{File: file, Rule: rule, Detail: fmt.Sprintf(format, args...)})
+	}
+	// A sealed package (a file) cannot be read without its key; what an
+	// erasure of it killed halfway left beside it can be seen, and its
+	// working copy holds the persons it was erasing in clear.
+	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
+		for _, left := range SealedEraseLeftovers(dir) {
+			add("../"+filepath.Base(left), RuleEraseLeftover, "left beside the sealed package by an interrupted or failed erasure: it may hold erased persons' records, in clear: check it and remove it")
+		}
+		add(".", RuleSealed, "a sealed package (a file) is not read without its key: open it (archive decrypt %s --identity KEYFILE --to DIR) and verify DIR; its fixity is in %s.sha512", filepath.Base(dir), filepath.Base(dir))
+		return r
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, bagitName)); err != nil {
 		add(bagitName, RuleMissing, "no BagIt declaration")

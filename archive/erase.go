@@ -496,6 +496,28 @@ func EraseLeftovers(dir string) []string {
 	return out
 }
 
+// SealedErasePaths names where an erasure of the sealed package at path
+// (a file) works beside it: the clear copy it opens it into and erases,
+// and the folder the new version is sealed in before it replaces it.
+func SealedErasePaths(path string) (clear, stage string) {
+	return path + ".erase-clear", path + ".erase-sealed"
+}
+
+// SealedEraseLeftovers lists what an erasure of the sealed package at
+// path, killed halfway, left beside it: its clear working copy (holding
+// the persons it was erasing), what erasing that copy left beside it,
+// and the folder of the new sealed version.
+func SealedEraseLeftovers(path string) []string {
+	clear, stage := SealedErasePaths(path)
+	var out []string
+	for _, p := range append([]string{clear, stage}, EraseLeftovers(clear)...) {
+		if _, err := os.Lstat(p); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // identifiesRecord reports whether a record names one of the persons:
 // by one of its values, or by two of its table's declared person
 // columns joined. Two other values that name a person joined are noted

@@ -47,13 +47,24 @@ metadata.xml against the official SIARD 2.2 metadata.xsd and each table against
 its own XSD.
 
 Every problem is printed as FILE: RULE: DETAIL, and the exit status is 1. A
-package that passes gets a "verified" event in its log (unless --no-log).`,
+package that passes gets a "verified" event in its log (unless --no-log).
+
+A sealed package (PKG.tar.age, a file) is not read without its key: it fails
+(sealed-package; open it with archive decrypt and verify the folder), naming
+what an erasure of it killed halfway left beside it (erase-leftover: its clear
+working copy PKG.tar.age.erase-clear holds the persons it was erasing).`,
 		Args: exactArgs(1, "one package directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
 			probs := archive.Verify(dir)
-			xsdProbs, err := archive.ValidateXSD(cmd.Context(), dir)
+			var xsdProbs []archive.Problem
+			var err error
 			xsdChecked := true
+			// A sealed package (a file) has no XML to validate:
+			// Verify names what it can see beside it.
+			if st, serr := os.Stat(dir); serr != nil || !st.Mode().IsRegular() {
+				xsdProbs, err = archive.ValidateXSD(cmd.Context(), dir)
+			}
 			switch {
 			case errors.Is(err, archive.ErrNoXmllint):
 				xsdChecked = false
@@ -589,13 +600,12 @@ func openSealed(path, identity string, recipients []string, recipientsFile strin
 	if err != nil {
 		return nil, err
 	}
-	s := &sealedErasure{sealed: path, clear: path + ".erase-clear", recipients: rs, ids: ids}
+	clear, _ := archive.SealedErasePaths(path)
+	s := &sealedErasure{sealed: path, clear: clear, recipients: rs, ids: ids}
 	// What an erasure killed halfway left: its clear working copy, the
 	// versions archive erase writes beside that, the new sealed version.
-	for _, p := range append([]string{s.clear, s.sealed + ".erase-sealed"}, archive.EraseLeftovers(s.clear)...) {
-		if _, err := os.Lstat(p); err == nil {
-			return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): it may hold personal data in clear: check it and remove it first", p)
-		}
+	if left := archive.SealedEraseLeftovers(path); len(left) > 0 {
+		return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): it may hold personal data in clear: check it and remove it first", strings.Join(left, " and "))
 	}
 	if _, err := archive.Decrypt(path, s.clear, ids...); err != nil {
 		return nil, err
@@ -678,7 +688,7 @@ func (s *sealedErasure) copiesErased(ctx context.Context, req archive.EraseReque
 // SHA-512. The new version is written in a folder beside it first, under
 // the sealed package's own name, so that its checksum file names it.
 func (s *sealedErasure) reseal(ctx context.Context) (string, error) {
-	stage := s.sealed + ".erase-sealed"
+	_, stage := archive.SealedErasePaths(s.sealed)
 	if err := os.Mkdir(stage, 0o700); err != nil {
 		return "", fmt.Errorf("erase: the erasure is NOT in %s (sealing the new version): %w", s.sealed, err)
 	}

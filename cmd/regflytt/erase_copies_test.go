@@ -254,3 +254,29 @@ func TestArchiveEraseSealedWithACopyErasedOfOthers(t *testing.T) {
 	}
 	wantOnlyLeft(t, opened, "1")
 }
+
+// An erasure of a sealed package killed halfway (SIGKILL, a power cut)
+// leaves its clear working copy, PKG.tar.age.erase-clear, beside it,
+// holding the persons it was erasing. archive verify of the sealed
+// package said nothing of it: it names it (erase-leftover), exit 1, as
+// it names PKG.erase-old beside a folder package.
+func TestArchiveVerifySealedNamesAClearLeftover(t *testing.T) {
+	sealed, idFile, _ := sealedBeside(t)
+	code, _, errs := cli(t, "archive", "verify", "--no-log", sealed)
+	if strings.Contains(errs, archive.RuleEraseLeftover) {
+		t.Fatalf("a sealed package with nothing beside it: exit %d, an erase leftover named:\n%s", code, errs)
+	}
+	for _, left := range []string{".erase-clear", ".erase-clear.erase-old", ".erase-sealed"} {
+		t.Run(left, func(t *testing.T) {
+			p := sealed + left
+			if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", p); code != exitOK {
+				t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+			}
+			t.Cleanup(func() { os.RemoveAll(p) })
+			code, out, errs := cli(t, "archive", "verify", "--no-log", sealed)
+			if code != exitError || !strings.Contains(errs, archive.RuleEraseLeftover) || !strings.Contains(errs, filepath.Base(p)) {
+				t.Errorf("archive verify of a sealed package with %s beside it: exit %d, want %d naming it (%s)\n%s\n%s", filepath.Base(p), code, exitError, archive.RuleEraseLeftover, out, errs)
+			}
+		})
+	}
+}
