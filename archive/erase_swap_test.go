@@ -205,3 +205,52 @@ func TestEraseLeftoversFoundWhateverThePathsSpelling(t *testing.T) {
 		}
 	}
 }
+
+// Holds finds a person as Erase does, in a record or only in a value
+// archived alone, and no longer once the person is erased; another
+// person's number is not found.
+func TestHoldsFindsWhatEraseErases(t *testing.T) {
+	patient := &connectors.Table{Name: "patient", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 32}},
+		{Name: "personnr", Type: connectors.Type{Kind: connectors.KindText, Length: 13}, Nullable: true},
+	}}
+	dir := filepath.Join(t.TempDir(), "pkg")
+	w, _ := Create(dir, testMeta())
+	if err := w.Add(patient, Record{Key: []connectors.Value{int64(1)}, Reason: "not_null", Values: []connectors.Value{int64(1), "19121212-1212"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddValue(patient, Value{Key: []connectors.Value{int64(2)}, Column: "note", SourceColumn: "note", Reason: "r", Value: "ring 19500101-0003"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Close(created); err != nil {
+		t.Fatal(err)
+	}
+	naming := func(digits string) EraseRequest {
+		return EraseRequest{Identifies: func(v connectors.Value) bool {
+			s, _ := v.(string)
+			return strings.Contains(s, digits)
+		}, Reference: "Dnr 7", Who: "anna", At: created.Add(time.Hour)}
+	}
+	holds := func(digits string) bool {
+		t.Helper()
+		held, err := Holds(context.Background(), dir, naming(digits))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return held
+	}
+	if !holds("121212") || !holds("500101") {
+		t.Fatal("a person in a record, or only in a value archived alone, is not found")
+	}
+	if holds("460101") {
+		t.Fatal("a person the package does not hold is found")
+	}
+	for _, digits := range []string{"121212", "500101"} {
+		if _, err := Erase(context.Background(), dir, naming(digits)); err != nil {
+			t.Fatal(err)
+		}
+		if holds(digits) {
+			t.Fatalf("%s is found once erased", digits)
+		}
+	}
+}
