@@ -95,6 +95,9 @@ func (f keyFold) fold(s string) string {
 
 // keyFolds gives the fold of each merge column from the source columns
 // its members feed it from (foldAll for one fed by none: a constant).
+// Every member's collations limit it, also those of members after one
+// that feeds it from nothing: the others' keys still meet as their
+// collations compare them.
 func (m *MergeProgram) keyFolds() []keyFold {
 	folds := make([]keyFold, len(m.KeyIndex))
 	for i, j := range m.KeyIndex {
@@ -102,7 +105,7 @@ func (m *MergeProgram) keyFolds() []keyFold {
 		for _, tp := range m.Members {
 			if j >= len(tp.cols) || len(tp.cols[j].reads) == 0 {
 				folds[i] = foldAll
-				break
+				continue
 			}
 			for _, r := range tp.cols[j].reads {
 				if r < 0 || r >= len(tp.Source.Columns) {

@@ -67,3 +67,33 @@ func TestRunMergeKeySpelledAsTheCollationJoinsRefused(t *testing.T) {
 		})
 	}
 }
+
+// A merge column one member feeds from a constant and another from a
+// utf8mb4_general_ci column: the limit of what folding is sure of was
+// taken from the members up to the first that feeds it from nothing, so
+// with the constant's member first the other's collation was never read,
+// its 'sab' and 'ßab' (one key to the source) were taken for two
+// registrations, and the run passed. The run is refused as when every
+// member feeds the column from a column.
+func TestRunMergeKeyUnsureAfterAConstantMemberRefused(t *testing.T) {
+	dir := t.TempDir()
+	src := mytest.NewDatabase(t)
+	col := "varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+	mytest.Exec(t, src,
+		`CREATE TABLE delreg_a (id int PRIMARY KEY, datum varchar(10) NOT NULL, vikt varchar(10))`,
+		`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id `+col+` NOT NULL, datum varchar(10) NOT NULL, langd int)`,
+		`INSERT INTO delreg_a VALUES (1, '2024-01-01', '70')`,
+		"INSERT INTO delreg_b VALUES (1, 'sab', '2024-01-01', 180), (2, '\u00dfab', '2024-01-01', 181)",
+	)
+	if n := countQuery(t, src, `SELECT COUNT(*) FROM delreg_b x JOIN delreg_b y ON x.patient_id = y.patient_id AND x.id < y.id`); n != 1 {
+		t.Fatalf("the source takes %d pairs of delreg_b's keys for one, want 1: not the case the test means", n)
+	}
+	plan := mergeFoldPlan(t, dir, "varchar(20)", `{expr: '"main"'}`)
+	rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+	if err == nil {
+		t.Fatalf("merge keys that match only under utf8mb4_general_ci were not refused when another member feeds the merge column from a constant: pass %v, ledger %v", rep.Pass, ledgerOf(rep, false))
+	}
+	if msg, _, _ := strings.Cut(err.Error(), "\n"); !strings.Contains(msg, "utf8mb4_general_ci") || strings.Contains(msg, "sab") {
+		t.Errorf("error does not name the collation, or prints the key: %v", err)
+	}
+}
