@@ -104,6 +104,16 @@ func (s *spill) add(ctx context.Context, tp *mappings.TableProgram, o mappings.O
 		// cannot start an encoded row of fewer than 255 values.
 		mkey = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64([]byte{0xff}, uint64(tp.Member)), uint64(st.seq))
 	}
+	payload, err := candidatePayload(target, source, key, o)
+	if err != nil {
+		return fmt.Errorf("merge spill of %s: %w", tp.Source.Name, err)
+	}
+	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload, nil, nil})
+}
+
+// candidatePayload encodes a spilled record as groups decodes it: its
+// target row (none for a held record), source row, key and notes.
+func candidatePayload(target, source, key []connectors.Value, o mappings.Outcome) ([]byte, error) {
 	payload, err := connectors.AppendRow(nil, target)
 	if err == nil {
 		payload, err = connectors.AppendRow(payload, source)
@@ -114,10 +124,7 @@ func (s *spill) add(ctx context.Context, tp *mappings.TableProgram, o mappings.O
 	if err == nil {
 		payload, err = appendNotes(payload, o)
 	}
-	if err != nil {
-		return fmt.Errorf("merge spill of %s: %w", tp.Source.Name, err)
-	}
-	return s.put(ctx, st, []connectors.Value{mkey, int64(tp.Mapping.Precedence), int64(tp.Member), st.seq, payload, nil, nil})
+	return payload, err
 }
 
 // hold spills a record of a merged source that its own mapping archived
@@ -132,16 +139,7 @@ func (s *spill) hold(ctx context.Context, tp *mappings.TableProgram, mkey []byte
 		return err
 	}
 	st.seq++
-	payload, err := connectors.AppendRow(nil, nil)
-	if err == nil {
-		payload, err = connectors.AppendRow(payload, source)
-	}
-	if err == nil {
-		payload, err = connectors.AppendRow(payload, key)
-	}
-	if err == nil {
-		payload, err = appendNotes(payload, o)
-	}
+	payload, err := candidatePayload(nil, source, key, o)
 	var outcome []byte
 	if err == nil {
 		outcome, err = connectors.AppendRow(nil, []connectors.Value{o.Reason, o.Column, o.SourceColumn, o.Detail})
@@ -339,8 +337,11 @@ func (s *spill) groups(ctx context.Context, m *mappings.MergeProgram, fn func(mk
 		}
 		if b, ok := r[6].([]byte); ok {
 			f, _, err := connectors.DecodeRow(b)
-			if err != nil || len(f) != 4 {
-				return fmt.Errorf("merge spill: a held record's outcome of %d fields: %v", len(f), err)
+			if err != nil {
+				return fmt.Errorf("merge spill: a held record's outcome: %w", err)
+			}
+			if len(f) != 4 {
+				return fmt.Errorf("merge spill: a held record's outcome of %d fields, not 4", len(f))
 			}
 			text := func(v connectors.Value) string { t, _ := v.(string); return t }
 			c.archived = &mappings.Outcome{Kind: mappings.Archived, Reason: text(f[0]), Column: text(f[1]), SourceColumn: text(f[2]), Detail: text(f[3]), Warnings: c.notes.Warnings}
