@@ -358,8 +358,8 @@ func findingText(id string, tr func(string, string) string) string {
 	kind, subject, _ := strings.Cut(id, ".")
 	texts := map[string][2]string{
 		"archived_share": {"fler än andelen ovan av posterna i tabellen %s arkiverade", "more than the share above of table %s's records archived"},
-		plans.FindingValuesArchivedShare: {"fler värden i tabellen %s arkiverade ensamma än andelen ovan av dess poster, så att deras kolumner lämnas tomma i mottagarsystemet",
-			"more values of table %s archived alone than the share above of its records, their columns left empty on the receiving platform"},
+		plans.FindingValuesArchivedShare: {"fler än andelen ovan av posterna i tabellen %s migrerade med värden arkiverade ensamma, vars kolumner lämnas tomma i mottagarsystemet",
+			"more than the share above of table %s's records migrated with values archived alone, their columns left empty on the receiving platform"},
 		plans.ReasonTableNotMapped: {"tabellen %s läses av ingen mappning: varje post arkiveras hel", "table %s is read by no mapping: every record archived whole"},
 		"list_unmatched":           {"poster i listan %s som inte matchar någon patient i källan", "entries of the %s list that match no patient in the source"},
 		"codes_never_seen":         {"koder i kodlistan %s som ingen källpost använder", "codes of code list %s that no source record uses"},
