@@ -2,11 +2,14 @@ package plans_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // A sub-register's record of an opted-out patient's registration that
@@ -16,6 +19,18 @@ import (
 // must not reach the archive package. Another registration's record so
 // archived is archived as its mapping says, by the merge.
 func TestRunMergeExcludesAnArchivedRecordOfAnExcludedRegistration(t *testing.T) {
+	for _, jobs := range []int{1, 3} {
+		t.Run(fmt.Sprint("jobs ", jobs), func(t *testing.T) { mergeExcludesAnArchivedRecord(t, jobs, false) })
+	}
+	// Stopped after every batch of one record and resumed: the held
+	// records are spilled again by the replay, and each is accounted
+	// for once.
+	t.Run("resumed", func(t *testing.T) { mergeExcludesAnArchivedRecord(t, 1, true) })
+}
+
+// mergeExcludesAnArchivedRecord is the test above, run with jobs, and
+// stopped and resumed after each batch when stopped.
+func mergeExcludesAnArchivedRecord(t *testing.T, jobs int, stopped bool) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "legacy.db")
@@ -40,10 +55,31 @@ func TestRunMergeExcludesAnArchivedRecordOfAnExcludedRegistration(t *testing.T) 
 `)
 	write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
 	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.delreg_b: a test}}\n")
-	opts := plans.Options{SourceURL: srcURL(path), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
-	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
-	if err != nil {
-		t.Fatalf("run: %v", err)
+	opts := plans.Options{SourceURL: srcURL(path), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir, Jobs: jobs}
+	p := loadPlan(t, plan)
+	var rep *verify.Report
+	var err error
+	if !stopped {
+		if rep, err = plans.Run(ctx, p, opts); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	} else {
+		p.BatchSize = 1
+		stops := 0
+		for ; ; stops++ {
+			s := &stopAfter{n: 1, stop: make(chan struct{})}
+			o := opts
+			o.Stop, o.Progress = s.stop, s
+			if rep, err = plans.Run(ctx, p, o); err == nil {
+				break
+			}
+			if !errors.Is(err, plans.ErrInterrupted) || stops > 30 {
+				t.Fatalf("stop %d: %v", stops, err)
+			}
+		}
+		if stops < 3 {
+			t.Fatalf("the run was stopped %d times, want at least 3", stops)
+		}
 	}
 	recs := archiveRecords(t, filepath.Join(dir, "archive"), "delreg_b")
 	if _, ok := recs["1"]; ok || len(recs) != 1 || !strings.HasPrefix(recs["3"], "bad_integer") {
