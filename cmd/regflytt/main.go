@@ -172,12 +172,10 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
 		case err == context.Canceled:
 			fmt.Fprintln(stderr, "regflytt: interrupted")
-		case errors.Is(err, context.Canceled):
-			// What the command says of the state it stopped in (an
-			// erasure: "the package is as it was").
-			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
 		default:
-			// What stopped the command while it was being interrupted.
+			// What the command says of the state it stopped in (an
+			// erasure: "the package is as it was"), or what stopped it
+			// while it was being interrupted.
 			fmt.Fprintln(stderr, "regflytt: interrupted:", err)
 		}
 		return exitInterrupted
