@@ -190,9 +190,7 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 		}
 	case mappings.Archived:
 		if hold != nil {
-			if unchecked {
-				o.Warnings = append(slices.Clone(o.Warnings), mappings.WarnPersonNotChecked)
-			}
+			// Its person_not_checked, among o.Warnings, goes with it.
 			return w.spill.hold(w.ctx, w.tp, hold, o, copyRow(row), pick(row, keyIdx))
 		}
 		rec := archivedRecord(pick(row, keyIdx), row, o, unit)
