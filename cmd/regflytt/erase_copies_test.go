@@ -280,3 +280,34 @@ func TestArchiveVerifySealedNamesAClearLeftover(t *testing.T) {
 		})
 	}
 }
+// A clear copy beside the sealed package erased under the same
+// reference but with another person list (the decision's list amended,
+// or the wrong file given) still holds the listed person: the erasure of
+// the sealed package passed it as "erased under reference Dnr 41 too",
+// exit 0, and the copy kept the person's record. It is refused, naming
+// the copy, nothing changed.
+func TestArchiveEraseSealedWithACopyErasedForAnotherPerson(t *testing.T) {
+	sealed, idFile, recipient := sealedBeside(t)
+	clearCopy := filepath.Join(filepath.Dir(sealed), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", clearCopy); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "archive", "erase", clearCopy, "--person-list", personListFile(t, "19460101-0301"), "--reference", "Dnr 41"); code != exitOK {
+		t.Fatalf("erase the clear copy: exit %d\n%s\n%s", code, out, errs)
+	}
+	before, _ := os.ReadFile(sealed)
+	code, out, errs := cli(t, "archive", "erase", sealed, "--person-list", personListFile(t, "19121212-1212"), "--reference", "Dnr 41",
+		"--identity", idFile, "--recipient", recipient)
+	if code != exitError || !strings.Contains(errs, clearCopy) {
+		t.Fatalf("erasing a sealed package whose copy beside it was erased for another person: exit %d, want %d naming the copy\n%s\n%s", code, exitError, out, errs)
+	}
+	if shown := strings.ReplaceAll(out+errs, filepath.Dir(sealed), "DIR"); strings.Contains(shown, "1212") {
+		t.Errorf("the refusal shows a part of the number:\n%s\n%s", out, errs)
+	}
+	if after, _ := os.ReadFile(sealed); string(after) != string(before) {
+		t.Error("the refusal changed the sealed package")
+	}
+	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512 opened" {
+		t.Errorf("beside the sealed package: %s, want it, its checksum and the copy", names)
+	}
+}
