@@ -280,6 +280,7 @@ func TestArchiveVerifySealedNamesAClearLeftover(t *testing.T) {
 		})
 	}
 }
+
 // A clear copy beside the sealed package erased under the same
 // reference but with another person list (the decision's list amended,
 // or the wrong file given) still holds the listed person: the erasure of
