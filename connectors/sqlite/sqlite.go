@@ -425,14 +425,25 @@ func decodeAsWritten(t connectors.Type, v any) (connectors.Value, error) {
 		if _, ok := d.(string); ok {
 			return d, nil
 		}
-		if w, err := driverValue(d); err == nil {
-			if s, ok := w.(string); ok && s == x {
-				return d, nil
-			}
+		if storedAsText(d, x) {
+			return d, nil
 		}
 		return x, nil
 	}
 	return decode(t, v)
+}
+
+// storedAsText says whether the writer stores d as the text x (the text
+// driverValue gives it), without making that text a string: it runs for
+// every date and timestamp a receiving database holds.
+func storedAsText(d connectors.Value, x string) bool {
+	switch d.(type) {
+	case nil, int64, float64, string, []byte, bool, uint64:
+		return false // stored as they are (driverValue), never as text
+	}
+	var buf [64]byte
+	b, err := connectors.AppendText(buf[:0], d)
+	return err == nil && string(b) == x
 }
 
 // maxExactDigits is how many significant decimal digits every double
