@@ -1287,7 +1287,7 @@ func sortedStrs(m map[string]mappings.Str) []string {
 
 // fileFingerprints gives the SHA-256 of the plan and every input file
 // it names: schema, mappings, code lists, and of the opt-out and erasure
-// files a digest of it (listDigest); never the pseudonymisation key
+// files a digest of it (connectors.SlowDigest); never the pseudonymisation key
 // file's: a secret's hash helps guess it.
 func (r *runner) fileFingerprints() ([]verify.FileFingerprint, error) {
 	type file struct {
@@ -1316,7 +1316,7 @@ func (r *runner) fileFingerprints() ([]verify.FileFingerprint, error) {
 			return nil, fmt.Errorf("fingerprint: %w", err)
 		}
 		if f.list {
-			out = append(out, verify.FileFingerprint{Role: f.role, Path: f.path, Digest: listDigest(h)})
+			out = append(out, verify.FileFingerprint{Role: f.role, Path: f.path, Digest: connectors.SlowDigest(h)})
 			continue
 		}
 		out = append(out, verify.FileFingerprint{Role: f.role, Path: f.path, SHA256: h})

@@ -1,20 +1,20 @@
-package plans
+package connectors
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestListDigestMatches(t *testing.T) {
+func TestSlowDigestMatches(t *testing.T) {
 	const sum = "a8d57d84c67874a4fa780320ad3abf87f7aa1d583dd9101634c478deb667657d"
-	d := listDigest(sum)
+	d := SlowDigest(sum)
 	if !strings.HasPrefix(d, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Fatalf("digest %q: not argon2id at OWASP's cost in the PHC format", d)
 	}
 	if strings.Contains(d, sum) {
 		t.Fatalf("the digest holds the sum")
 	}
-	if d2 := listDigest(sum); d2 == d {
+	if d2 := SlowDigest(sum); d2 == d {
 		t.Errorf("two digests of one list are alike: the salt is not fresh")
 	}
 	for _, c := range []struct {
@@ -34,8 +34,8 @@ func TestListDigestMatches(t *testing.T) {
 		{"$", sum, false},
 		{"", sum, false},
 	} {
-		if got := listDigestMatches(c.stored, c.sum); got != c.want {
-			t.Errorf("listDigestMatches(%q, %q) = %v, want %v", c.stored, c.sum, got, c.want)
+		if got := SlowDigestMatches(c.stored, c.sum); got != c.want {
+			t.Errorf("SlowDigestMatches(%q, %q) = %v, want %v", c.stored, c.sum, got, c.want)
 		}
 	}
 }
