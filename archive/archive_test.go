@@ -494,7 +494,7 @@ func TestExtractLogsAccess(t *testing.T) {
 	events, _ := os.ReadFile(filepath.Join(dir, eventsName))
 	for _, log := range [][]byte{access, events} {
 		if !bytes.Contains(log, []byte(`"event":"extracted"`)) || !bytes.Contains(log, []byte(`"purpose":"research request 12"`)) ||
-			!bytes.Contains(log, []byte(`"who":"anna"`)) || !bytes.Contains(log, []byte(`"where":"id = sha256:`)) {
+			!bytes.Contains(log, []byte(`"who":"anna"`)) || !bytes.Contains(log, []byte(`"where":"id = (digest $argon2id$`)) {
 			t.Fatalf("log lacks the extract:\n%s", log)
 		}
 	}

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -38,9 +37,9 @@ func AccessLogPath(dir string) string {
 // Extract writes the records of one table, with their outcomes, as CSV to
 // path (created 0600, complete or absent), and logs the extract both in
 // the package's event log and in the access log beside it. The log holds
-// who, when, the purpose, the table, the filter's column and the SHA-256
-// of its value (never the value; an identity number masked, loggedWhere)
-// and the count. If the access cannot be logged, nothing is extracted.
+// who, when, the purpose, the table, the filter's column and a salted,
+// slow digest of its value (never the value; an identity number masked
+// beside it, loggedWhere) and the count. If the access cannot be logged, nothing is extracted.
 //
 // Text that is not UTF-8 and bytes are written as \x followed by hex, so
 // the CSV is text; the package keeps the exact bytes. NULL is \N, apart
@@ -197,17 +196,37 @@ func appendAccessLog(dir string, e Event) error {
 }
 
 // loggedWhere is how the access log names the value an extract was
-// filtered on: by its SHA-256, never as it is. An identity number's
-// digest is no secret (the ten billion numbers are hashed in minutes), so
-// one is logged masked as reports show it (19121212-****), and a value
-// holding one, such as free text, not at all.
+// filtered on: never as it is, nor by an unkeyed hash (an identity
+// number's SHA-256 is reversed by hashing the ten billion numbers, in
+// minutes), but by a salted, slow digest (connectors.SlowDigest), which
+// whoever holds the value can check and nobody can search for cheaply.
+// An identity number is logged masked as reports show it (19121212-****),
+// so a reader sees which birth date, with the digest of its ten digits
+// YYMMDDNNNN (pnr.Key, whatever shape the filter wrote), so that the
+// controller can tell a patient which extracts were of them (Event.
+// FilteredOn). A value holding one, such as free text, is not logged.
 func loggedWhere(v string) string {
 	switch masked := connectors.MaskIdentityNumbers(v); {
-	case masked == v:
-		sum := sha256.Sum256([]byte(v))
-		return "sha256:" + hex.EncodeToString(sum[:])
 	case connectors.IdentityNumberShaped(v):
-		return masked + " (an identity number, masked)"
+		return masked + " " + digestNote(identityDigits(v))
+	case masked == v:
+		return digestNote(v)
 	}
 	return "(a value holding an identity number, not logged)"
+}
+
+const digestOpen = "(digest "
+
+func digestNote(v string) string { return digestOpen + connectors.SlowDigest(v) + ")" }
+
+// identityDigits gives the ten digits YYMMDDNNNN every shape of an
+// identity number writes (pnr.Key), so that one digest serves them all.
+func identityDigits(v string) string {
+	var d []byte
+	for i := 0; i < len(v); i++ {
+		if v[i] >= '0' && v[i] <= '9' {
+			d = append(d, v[i])
+		}
+	}
+	return string(d[len(d)-10:])
 }

@@ -1,0 +1,94 @@
+package archive
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// ReadAccessLog reads the access log beside a package (AccessLogPath):
+// one entry per extract, oldest first; none if nothing was extracted.
+func ReadAccessLog(dir string) ([]Event, error) {
+	f, err := os.Open(AccessLogPath(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("access log: %w", err)
+	}
+	defer f.Close()
+	var out []Event
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 16<<20)
+	for line := 1; sc.Scan(); line++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var e Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			// The line is not quoted: a damaged log can hold anything.
+			return nil, fmt.Errorf("access log %s: line %d is not an entry", AccessLogPath(dir), line)
+		}
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("access log: %w", err)
+	}
+	return out, nil
+}
+
+// whereParts splits an extract's logged filter (loggedWhere) into the
+// masked identity number and the digest; both empty when it was filtered
+// on something else, or not at all.
+func (e Event) whereParts() (masked, digest string) {
+	i := strings.LastIndex(e.Where, " "+digestOpen+"$")
+	if i < 0 || !strings.HasSuffix(e.Where, ")") {
+		return "", ""
+	}
+	j := strings.LastIndex(e.Where[:i], " = ")
+	if j < 0 {
+		return "", ""
+	}
+	masked = e.Where[j+3 : i]
+	if !strings.HasSuffix(masked, "****") || connectors.MaskIdentityNumbers(masked) != masked {
+		return "", ""
+	}
+	return masked, e.Where[i+1+len(digestOpen) : len(e.Where)-1]
+}
+
+// FilteredOnIdentityNumber says whether the extract kept only the records
+// of one identity number, so that FilteredOn tells whose. Any other
+// extract (a whole table, a filter on another column or value) may hold
+// anyone's records.
+func (e Event) FilteredOnIdentityNumber() bool {
+	m, d := e.whereParts()
+	return m != "" && d != ""
+}
+
+// FilteredOn says whether the extract was filtered on the identity number
+// whose ten digits YYMMDDNNNN (pnr.Key) are key. The ten digits do not
+// hold the century: two people born a century apart share them, and the
+// masked form in the entry shows the century where the filter wrote it.
+func (e Event) FilteredOn(key string) bool {
+	masked, digest := e.whereParts()
+	if masked == "" || len(key) != 10 {
+		return false
+	}
+	// The birth date the masked form shows rules most entries out without
+	// the slow digest.
+	var shown []byte
+	for i := 0; i < len(masked); i++ {
+		if masked[i] >= '0' && masked[i] <= '9' {
+			shown = append(shown, masked[i])
+		}
+	}
+	if len(shown) < 6 || string(shown[len(shown)-6:]) != key[:6] {
+		return false
+	}
+	return connectors.SlowDigestMatches(digest, key)
+}
