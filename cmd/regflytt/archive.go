@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -29,7 +30,7 @@ func newArchiveCmd(g *globals) *cobra.Command {
 source shape and byte for byte, owned by the register's new CPUA: a BagIt 1.0 bag
 holding an unzipped SIARD 2.2 archive under data/.`,
 	}
-	cmd.AddCommand(newArchiveVerifyCmd(g), newArchiveLsCmd(g), newArchiveExtractCmd(g), newArchiveEraseCmd(g), newArchiveEncryptCmd(g), newArchiveDecryptCmd(g))
+	cmd.AddCommand(newArchiveVerifyCmd(g), newArchiveLsCmd(g), newArchiveExtractCmd(g), newArchiveLogCmd(g), newArchiveEraseCmd(g), newArchiveEncryptCmd(g), newArchiveDecryptCmd(g))
 	return cmd
 }
 
@@ -185,8 +186,10 @@ func newArchiveExtractCmd(g *globals) *cobra.Command {
 		Long: `Writes the archived records of one source table, with their outcomes, to a new CSV
 file (mode 0600). The package is verified first. Every extract is logged in the
 package's event log and in the access log beside it (PKG.access.jsonl): who,
-when, the purpose, the table, the filter's column with the SHA-256 of its value,
-and the count. Access to personal data is logged and kept (PDL).`,
+when, the purpose, the table, the filter's column with a salted, slow digest of
+its value (argon2id; an identity number masked beside it, 19121212-****), and
+the count. Access to personal data is logged and kept (PDL); archive log
+--person-list lists the extracts of a person's records.`,
 		Args: exactArgs(1, "one package directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if table == "" || to == "" || strings.TrimSpace(purpose) == "" {
@@ -219,6 +222,118 @@ and the count. Access to personal data is logged and kept (PDL).`,
 	cmd.Flags().StringVar(&to, "to", "", "CSV file to create (must not exist)")
 	cmd.Flags().StringVar(&purpose, "purpose", "", "why the records are extracted (logged)")
 	return cmd
+}
+
+func newArchiveLogCmd(g *globals) *cobra.Command {
+	var list string
+	cmd := &cobra.Command{
+		Use:   "log PKG [--person-list FILE]",
+		Short: "List the extracts of a package (who, when, why, what), or those of listed persons",
+		Long: `Lists the access log beside a package (PKG.access.jsonl): per extract when, who,
+the purpose, the table, the filter and the count. It never prints an identity
+number: a filter on one shows it masked (19121212-****).
+
+With --person-list FILE (one identity number a line, in any shape, as archive
+erase reads it) it answers what the patient data law lets a patient ask, who
+has accessed my records: per listed person, named by line and masked, the
+extracts filtered on their number, checked against the digest the log keeps
+(the ten digits decide: two people born a century apart share them, and the
+masked form shows the century where the filter wrote it). Then it lists the
+extracts not filtered on an identity number (a whole table, another column or
+value), which may hold any listed person's records: the log cannot rule them
+out. Each check costs about 40 ms (argon2id), for the entries that show the
+person's birth date.`,
+		Args: exactArgs(1, "one package directory"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			entries, err := archive.ReadAccessLog(args[0])
+			if err != nil {
+				return err
+			}
+			w := g.stdout
+			if list == "" {
+				fmt.Fprintf(w, "%d extracts logged in %s\n", len(entries), archive.AccessLogPath(args[0]))
+				for _, e := range entries {
+					printAccess(w, e)
+				}
+				return nil
+			}
+			persons, err := readLogPersons(list)
+			if err != nil {
+				return err
+			}
+			for _, person := range persons {
+				var found []archive.Event
+				for _, e := range entries {
+					if e.FilteredOn(person.key.String()) {
+						found = append(found, e)
+					}
+				}
+				fmt.Fprintf(w, "%s (%s): %d extracts filtered on their number\n", person.where, person.masked, len(found))
+				for _, e := range found {
+					printAccess(w, e)
+				}
+			}
+			var others []archive.Event
+			for _, e := range entries {
+				if !e.FilteredOnIdentityNumber() {
+					others = append(others, e)
+				}
+			}
+			fmt.Fprintf(w, "%d extracts not filtered on an identity number, which may hold any listed person's records\n", len(others))
+			for _, e := range others {
+				printAccess(w, e)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&list, "person-list", "", "file of identity numbers, one a line: list the extracts of their records")
+	return cmd
+}
+
+// printAccess writes one access log entry; its filter is as logged, an
+// identity number masked and digested (archive.Extract).
+func printAccess(w io.Writer, e archive.Event) {
+	where := "whole table"
+	if e.Where != "" {
+		where = connectors.MaskIdentityNumbers(e.Where)
+	}
+	fmt.Fprintf(w, "  %s %s %s %s (%s), %d records: %s\n", e.At, orDash(e.Who), e.Event, e.Table, where, e.Count["records"], e.Purpose)
+}
+
+// logPerson is one entry of a person list: where it stands, its masked
+// form, and the ten digits the access log's digests are of.
+type logPerson struct {
+	where, masked string
+	key           pnr.Key
+}
+
+// readLogPersons reads a person list as archive erase does (plans.
+// EachListEntry), naming a bad entry by its line, never by its text.
+func readLogPersons(path string) ([]logPerson, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("person list: %w", err)
+	}
+	defer f.Close()
+	var out []logPerson
+	err = plans.EachListEntry(f, func(line int, s string) error {
+		k, _, err := pnr.ParseKey(s)
+		if err != nil {
+			return usageError{fmt.Errorf("person list %s:%d: %w; correct the list first", path, line, err)}
+		}
+		out = append(out, logPerson{where: fmt.Sprintf("%s:%d", path, line), masked: connectors.MaskIdentityNumbers(s), key: k})
+		return nil
+	})
+	if _, bad := err.(usageError); bad {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("person list %s: %w", path, err)
+	}
+	if len(out) == 0 {
+		return nil, usageError{fmt.Errorf("person list %s names nobody (it is empty, or holds only comments, blank lines or a byte-order mark)", path)}
+	}
+	return out, nil
 }
 
 func newArchiveEraseCmd(g *globals) *cobra.Command {

@@ -226,3 +226,85 @@ func TestWorkDirectoryInsideAPackageIsRefused(t *testing.T) {
 		t.Errorf("the earlier package no longer verifies: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// archive log --person-list answers the question the patient data law
+// lets a patient ask: who has accessed my records. It lists the extracts
+// filtered on a listed person's number, whatever shape either wrote it
+// in, not another person's, and the extracts that may hold anyone's
+// records; neither the access log nor the output holds the number.
+func TestArchiveLogListsAPersonsAccesses(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	if code, out, errs := cli(t, "demo", "--quiet", "--work", work); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	pkg := filepath.Join(work, "archive")
+	p, err := archive.Open(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var col string
+	for _, tb := range p.Tables() {
+		if tb.Table == "patient" {
+			col = tb.Columns[1].Name
+		}
+	}
+	recs, err := p.Records("patient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var numbers []string
+	for recs.Next() && len(numbers) < 2 {
+		n, _ := recs.Record().Values[1].(string)
+		numbers = append(numbers, n)
+	}
+	recs.Close()
+	if len(numbers) != 2 || len(numbers[0]) != 13 || len(numbers[1]) != 13 || col == "" {
+		t.Fatalf("the demo package has no two archived identity numbers: %d, column %q", len(numbers), col)
+	}
+	outs := t.TempDir()
+	for i, c := range []struct{ where, purpose string }{
+		{col + "=" + numbers[0], "case one"},
+		{col + "=" + numbers[1], "case two"},
+		{"", "audit all"},
+	} {
+		args := []string{"archive", "extract", pkg, "--table", "patient", "--to", filepath.Join(outs, fmt.Sprint(i)+".csv"), "--purpose", c.purpose}
+		if c.where != "" {
+			args = append(args, "--where", c.where)
+		}
+		if code, out, errs := cli(t, args...); code != exitOK {
+			t.Fatalf("extract %s: exit %d\n%s\n%s", c.purpose, code, out, errs)
+		}
+	}
+	// The list writes the 10-digit shape; the extract wrote the 12-digit.
+	list := filepath.Join(t.TempDir(), "persons.txt")
+	os.WriteFile(list, []byte("# PDL request\n"+strings.ReplaceAll(numbers[0][2:], "-", "")+"\n"), 0o600)
+	code, out, errs := cli(t, "archive", "log", pkg, "--person-list", list)
+	if code != exitOK {
+		t.Fatalf("archive log: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "case one") || !strings.Contains(out, numbers[0][:8]+"-****") {
+		t.Errorf("the listed person's extract is not listed:\n%s", out)
+	}
+	if strings.Contains(out, "case two") {
+		t.Errorf("another person's extract is listed as the listed person's:\n%s", out)
+	}
+	if !strings.Contains(out, "audit all") {
+		t.Errorf("an extract of the whole table, which holds the person's records, is not listed:\n%s", out)
+	}
+	access, _ := os.ReadFile(archive.AccessLogPath(pkg))
+	events, _ := os.ReadFile(filepath.Join(pkg, "regflytt", "events.jsonl"))
+	for _, n := range numbers {
+		digits := strings.ReplaceAll(n, "-", "")
+		for _, shape := range []string{n, n[2:], digits, digits[2:]} {
+			for what, text := range map[string]string{"output": out + errs, "access log": string(access), "event log": string(events)} {
+				if strings.Contains(text, shape) {
+					t.Errorf("the %s holds an identity number:\n%s", what, text)
+				}
+			}
+		}
+	}
+	// Without a list it shows every access, still without a number.
+	if code, out, errs := cli(t, "archive", "log", pkg); code != exitOK || !strings.Contains(out, "case one") || !strings.Contains(out, "case two") || strings.Contains(out, numbers[0]) {
+		t.Errorf("archive log: exit %d\n%s\n%s", code, out, errs)
+	}
+}
