@@ -92,3 +92,49 @@ func (e Event) FilteredOn(key string) bool {
 	}
 	return connectors.SlowDigestMatches(digest, key)
 }
+
+// Accesses gives the extracts of a package: those its access log beside
+// it (ReadAccessLog) and its own event log record, each once, in the
+// order of the access log and then of the event log. Extract writes both;
+// a package copied or moved without the file beside it keeps its
+// accesses in its event log, and an access log kept apart from its
+// package still tells what was extracted. An entry in both counts once,
+// two alike in one (two whole-table extracts in one second) twice.
+func Accesses(dir string) ([]Event, error) {
+	logged, err := ReadAccessLog(dir)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	events, err := p.Events()
+	if err != nil {
+		return nil, err
+	}
+	type access struct {
+		event, at, who, purpose, table, where string
+		records                               int64
+	}
+	keyOf := func(e Event) access {
+		return access{e.Event, e.At, e.Who, e.Purpose, e.Table, e.Where, e.Count["records"]}
+	}
+	seen := map[access]int{}
+	out := make([]Event, 0, len(logged))
+	for _, e := range logged {
+		seen[keyOf(e)]++
+		out = append(out, e)
+	}
+	for _, e := range events {
+		if e.Event != "extracted" {
+			continue
+		}
+		if k := keyOf(e); seen[k] > 0 {
+			seen[k]--
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

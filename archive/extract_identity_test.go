@@ -78,6 +78,18 @@ func TestAccessLogFindsAPersonsExtracts(t *testing.T) {
 			t.Errorf("entry %d (%s): FilteredOn = %v, want %v", i, entries[i].Where, got, want)
 		}
 	}
+	// A package copied without the access log beside it keeps its
+	// accesses in its event log.
+	if err := os.Rename(AccessLogPath(dir), AccessLogPath(dir)+".elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := Accesses(dir); err != nil || len(kept) != 5 || !kept[0].FilteredOn("1212121212") {
+		t.Errorf("without the access log beside it, Accesses gives %d entries (%v), want 5", len(kept), err)
+	}
+	os.Rename(AccessLogPath(dir)+".elsewhere", AccessLogPath(dir))
+	if both, err := Accesses(dir); err != nil || len(both) != 5 {
+		t.Errorf("Accesses gives %d entries from both logs (%v), want each of 5 once", len(both), err)
+	}
 	if !entries[2].FilteredOn("1010101010") {
 		t.Errorf("the other person's extract is not found by their number: %s", entries[2].Where)
 	}

@@ -229,8 +229,10 @@ func newArchiveLogCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "log PKG [--person-list FILE]",
 		Short: "List the extracts of a package (who, when, why, what), or those of listed persons",
-		Long: `Lists the access log beside a package (PKG.access.jsonl): per extract when, who,
-the purpose, the table, the filter and the count. It never prints an identity
+		Long: `Lists the extracts of a package, as the access log beside it (PKG.access.jsonl)
+and its own event log record them (each once; a package copied without the file
+beside it keeps them in its event log): per extract when, who, the purpose, the
+table, the filter and the count. It never prints an identity
 number: a filter on one shows it masked (19121212-****).
 
 With --person-list FILE (one identity number a line, in any shape, as archive
@@ -245,13 +247,13 @@ out. Each check costs about 40 ms (argon2id), for the entries that show the
 person's birth date.`,
 		Args: exactArgs(1, "one package directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			entries, err := archive.ReadAccessLog(args[0])
+			entries, err := archive.Accesses(args[0])
 			if err != nil {
 				return err
 			}
 			w := g.stdout
 			if list == "" {
-				fmt.Fprintf(w, "%d extracts logged in %s\n", len(entries), archive.AccessLogPath(args[0]))
+				fmt.Fprintf(w, "%d extracts logged in %s and the package's event log\n", len(entries), archive.AccessLogPath(args[0]))
 				for _, e := range entries {
 					printAccess(w, e)
 				}

@@ -303,6 +303,15 @@ func TestArchiveLogListsAPersonsAccesses(t *testing.T) {
 			}
 		}
 	}
+	// A package copied without the access log beside it keeps its
+	// accesses in its event log.
+	copied := filepath.Join(t.TempDir(), "copied")
+	if err := exec.Command("cp", "-r", pkg, copied).Run(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := cli(t, "archive", "log", copied, "--person-list", list); code != exitOK || !strings.Contains(out, "case one") || strings.Contains(out, "case two") {
+		t.Errorf("archive log of a copy without its access log: exit %d\n%s\n%s", code, out, errs)
+	}
 	// Without a list it shows every access, still without a number.
 	if code, out, errs := cli(t, "archive", "log", pkg); code != exitOK || !strings.Contains(out, "case one") || !strings.Contains(out, "case two") || strings.Contains(out, numbers[0]) {
 		t.Errorf("archive log: exit %d\n%s\n%s", code, out, errs)
