@@ -71,14 +71,18 @@ func (e Event) FilteredOnIdentityNumber() bool {
 }
 
 // FilteredOn says whether the extract was filtered on the identity number
-// whose ten digits YYMMDDNNNN (pnr.Key) are key. The ten digits do not
-// hold the century: two people born a century apart share them, and the
-// masked form in the entry shows the century where the filter wrote it.
-func (e Event) FilteredOn(key string) bool {
+// whose digits are number: its ten YYMMDDNNNN (pnr.Key), or all twelve
+// where the century is known. The digest is of the ten, which do not hold
+// the century: two people born a century apart share them. Where both
+// number and the logged masked form write the century (19121212-****),
+// it must agree; where either does not, the entry may be either person's
+// and is counted as this one's.
+func (e Event) FilteredOn(number string) bool {
 	masked, digest := e.whereParts()
-	if masked == "" || len(key) != 10 {
+	if masked == "" || (len(number) != 10 && len(number) != 12) {
 		return false
 	}
+	key := number[len(number)-10:]
 	// The birth date the masked form shows rules most entries out without
 	// the slow digest.
 	var shown []byte
@@ -88,6 +92,9 @@ func (e Event) FilteredOn(key string) bool {
 		}
 	}
 	if len(shown) < 6 || string(shown[len(shown)-6:]) != key[:6] {
+		return false
+	}
+	if len(shown) == 8 && len(number) == 12 && string(shown) != number[:8] {
 		return false
 	}
 	return connectors.SlowDigestMatches(digest, key)

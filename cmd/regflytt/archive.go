@@ -239,8 +239,8 @@ With --person-list FILE (one identity number a line, in any shape, as archive
 erase reads it) it answers what the patient data law lets a patient ask, who
 has accessed my records: per listed person, named by line and masked, the
 extracts filtered on their number, checked against the digest the log keeps
-(the ten digits decide: two people born a century apart share them, and the
-masked form shows the century where the filter wrote it). Then it lists the
+(the ten digits decide where the list or the filter leaves out the century:
+two people born a century apart share them). Then it lists the
 extracts not filtered on an identity number (a whole table, another column or
 value), which may hold any listed person's records: the log cannot rule them
 out. Each check costs about 40 ms (argon2id), for the entries that show the
@@ -266,7 +266,7 @@ person's birth date.`,
 			for _, person := range persons {
 				var found []archive.Event
 				for _, e := range entries {
-					if e.FilteredOn(person.key.String()) {
+					if e.FilteredOn(person.digits) {
 						found = append(found, e)
 					}
 				}
@@ -303,10 +303,11 @@ func printAccess(w io.Writer, e archive.Event) {
 }
 
 // logPerson is one entry of a person list: where it stands, its masked
-// form, and the ten digits the access log's digests are of.
+// form, and its digits: the ten the access log's digests are of (pnr.Key),
+// or twelve where the list writes the century, which tells two people
+// born a century apart.
 type logPerson struct {
-	where, masked string
-	key           pnr.Key
+	where, masked, digits string
 }
 
 // readLogPersons reads a person list as archive erase does (plans.
@@ -319,11 +320,20 @@ func readLogPersons(path string) ([]logPerson, error) {
 	defer f.Close()
 	var out []logPerson
 	err = plans.EachListEntry(f, func(line int, s string) error {
-		k, _, err := pnr.ParseKey(s)
+		k, century, err := pnr.ParseKey(s)
 		if err != nil {
 			return usageError{fmt.Errorf("person list %s:%d: %w; correct the list first", path, line, err)}
 		}
-		out = append(out, logPerson{where: fmt.Sprintf("%s:%d", path, line), masked: connectors.MaskIdentityNumbers(s), key: k})
+		digits := k.String()
+		if century {
+			digits = strings.Map(func(r rune) rune {
+				if r < '0' || r > '9' {
+					return -1
+				}
+				return r
+			}, s)
+		}
+		out = append(out, logPerson{where: fmt.Sprintf("%s:%d", path, line), masked: connectors.MaskIdentityNumbers(s), digits: digits})
 		return nil
 	})
 	if _, bad := err.(usageError); bad {

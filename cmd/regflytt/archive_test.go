@@ -312,6 +312,16 @@ func TestArchiveLogListsAPersonsAccesses(t *testing.T) {
 	if code, out, errs := cli(t, "archive", "log", copied, "--person-list", list); code != exitOK || !strings.Contains(out, "case one") || strings.Contains(out, "case two") {
 		t.Errorf("archive log of a copy without its access log: exit %d\n%s\n%s", code, out, errs)
 	}
+	// Born a century apart, written with the century, is someone else.
+	later := filepath.Join(t.TempDir(), "later.txt")
+	century := "20"
+	if strings.HasPrefix(numbers[0], "20") {
+		century = "19"
+	}
+	os.WriteFile(later, []byte(century+strings.ReplaceAll(numbers[0][2:], "-", "")+"\n"), 0o600)
+	if code, out, errs := cli(t, "archive", "log", pkg, "--person-list", later); code != exitOK || strings.Contains(out, "case one") {
+		t.Errorf("archive log of a person born a century later: exit %d\n%s\n%s", code, out, errs)
+	}
 	// Without a list it shows every access, still without a number.
 	if code, out, errs := cli(t, "archive", "log", pkg); code != exitOK || !strings.Contains(out, "case one") || !strings.Contains(out, "case two") || strings.Contains(out, numbers[0]) {
 		t.Errorf("archive log: exit %d\n%s\n%s", code, out, errs)
