@@ -131,7 +131,7 @@ func (d *DB) CreateConstraints(ctx context.Context, declared []connectors.Table)
 				if errors.As(err, &my) && (my.Number == 1062 || my.Number == 1452 || my.Number == 1216) {
 					// 1062 quotes the duplicated value; 1452 and 1216 the
 					// row's key in some versions.
-					err = fmt.Errorf("MariaDB error %d: the migrated rows break it (a repeated value, or a reference to no row)", my.Number)
+					err = connectors.Withhold(err, fmt.Sprintf("MariaDB error %d: the migrated rows break it (a repeated value, or a reference to no row)", my.Number))
 				}
 				return d.errorf("table %s: %s: %w", s.table, s.sql, err)
 			}

@@ -2,13 +2,17 @@ package mysql_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 
+	gomysql "github.com/go-sql-driver/mysql"
+
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/connectors/wrap"
 )
 
 func constrainedTables() []connectors.Table {
@@ -114,6 +118,16 @@ func TestCreateConstraintsMariaDB(t *testing.T) {
 	err = db.CreateConstraints(ctx, tables)
 	if err == nil || !strings.Contains(err.Error(), "uk_enhet") || strings.Contains(err.Error(), "'7'") {
 		t.Errorf("a duplicate: %v", err)
+	}
+	// The driver's error stays in the chain (only its text is withheld),
+	// so that what classifies faults by number sees a 1062, not a lost
+	// connection to retry or nothing at all.
+	var me *gomysql.MySQLError
+	if !errors.As(err, &me) || me.Number != 1062 {
+		t.Errorf("a duplicate: %v does not wrap MariaDB's error 1062", err)
+	}
+	if wrap.IsTransient(err) {
+		t.Errorf("a duplicate is taken for a transient fault: %v", err)
 	}
 }
 
