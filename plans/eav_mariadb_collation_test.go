@@ -187,49 +187,7 @@ func TestRunEAVOrphansTheFoldIsSureOfAreArchived(t *testing.T) {
 			`INSERT INTO varde VALUES ('Abc', 'vikt', '80'), ('sab', 'langd', '180'), (` + orphan + `, 'vikt', '72')`,
 		}
 	}
-	for _, c := range []struct {
-		name   string
-		source func(t *testing.T, dir string) string
-	}{
-		{"MariaDB, ASCII", func(t *testing.T, dir string) string {
-			u := mytest.NewDatabase(t)
-			mytest.Exec(t, u, stmts("varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci", "'sac'")...)
-			return u
-		}},
-		// Swedish letters under a Swedish collation: folding takes 'å'
-		// for 'a', which only sets more aside; the collation joins
-		// nothing folding does not.
-		{"MariaDB swedish_ci, Swedish letters", func(t *testing.T, dir string) string {
-			u := mytest.NewDatabase(t)
-			mytest.Exec(t, u, stmts("varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_swedish_ci", "'s\u00e5c'")...)
-			return u
-		}},
-		{"SQLite BINARY", func(t *testing.T, dir string) string {
-			path := filepath.Join(dir, "legacy.db")
-			execSQLite(t, path, stmts("TEXT", "'\u00dfab'")...)
-			return srcURL(path)
-		}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := context.Background()
-			dir := t.TempDir()
-			src := c.source(t, dir)
-			mariaFormStoreFiles(t, dir)
-			write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
-			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.varde: leftover values of deleted forms}}\n")
-			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
-			rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
-			if err != nil || !rep.Pass {
-				t.Fatalf("run: %v", err)
-			}
-			if got, want := ledgerOf(rep, false)["varde"], summary(1, 1, 1, map[string]int64{"orphan": 1}); got != want {
-				t.Fatalf("values ledger %s, want %s", got, want)
-			}
-			if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
-				t.Fatalf("verify of the run: %v", err)
-			}
-		})
-	}
+	checkOrphansArchived(t, stmts, mariaFormStoreFiles, "varde", "leftover values of deleted forms", "values")
 }
 
 // A form store on MariaDB whose text ids its collation orders otherwise
