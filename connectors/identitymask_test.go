@@ -77,7 +77,14 @@ func TestEnvNameLike(t *testing.T) {
 			t.Errorf("EnvNameLike(%q) = %v", name, got)
 		}
 	}
-	if s := ShownEnvName("postgres://u:Hemlig@h/db"); strings.Contains(s, "Hemlig") {
-		t.Errorf("ShownEnvName shows the secret: %s", s)
+	for _, secret := range []string{"postgres://u:Hemlig@h/db", "k3yS3cretXYZabc", "JBSWY3DPEHPK3PXP", "regflytt_key"} {
+		if s := ShownEnvName(secret); strings.Contains(s, secret) || strings.Contains(s, "Hemlig") {
+			t.Errorf("ShownEnvName shows what may be the secret: %s", s)
+		}
+	}
+	for _, name := range []string{"REGFLYTT_SOURCE", "PGURL", "KEY2", "_X"} {
+		if s := ShownEnvName(name); s != name {
+			t.Errorf("ShownEnvName(%q) = %q, want the name", name, s)
+		}
 	}
 }

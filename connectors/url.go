@@ -21,17 +21,37 @@ type Location struct {
 const EnvPrefix = "env:"
 
 // ShownEnvName is the name of an environment variable as a message may
-// show it: itself when it reads like one (letters, digits and '_', not
-// starting with a digit, at most 64 characters, fewer than 12 digits),
-// else a note that it is withheld. What stands where a variable's name
-// belongs is sometimes the secret itself (env:postgres://u:pw@h/db, the
-// pseudonymisation key written as key_env), and a message saying that no
-// such variable is set would print it.
+// show it: itself when it reads like a conventional one (upper-case
+// letters, digits and '_', not starting with a digit, with an '_' or at
+// most 10 characters, fewer than 12 digits), else a note that it is
+// withheld. What stands where a variable's name belongs is sometimes the
+// secret itself (env:postgres://u:pw@h/db, the pseudonymisation key
+// written as key_env), and a message saying that no such variable is set
+// would print it. EnvNameLike, which says what could be a name at all, is
+// too wide for that: a random key of letters and digits (k3yS3cretXYZ, a
+// base32 JBSWY3DPEHPK3PXP) passes it.
 func ShownEnvName(name string) string {
-	if EnvNameLike(name) {
+	if envNameShown(name) {
 		return name
 	}
-	return "(a name not shown: it is no variable's name; was the secret itself written there?)"
+	return "(a name not shown: it does not read like a conventional variable name of A-Z, 0-9 and _, and the secret itself is sometimes written there)"
+}
+
+func envNameShown(name string) bool {
+	if !EnvNameLike(name) {
+		return false
+	}
+	underscore := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_':
+			underscore = true
+		case c >= 'a' && c <= 'z':
+			return false
+		}
+	}
+	return underscore || len(name) <= 10
 }
 
 // EnvNameLike says whether name reads like an environment variable's
