@@ -19,6 +19,11 @@ import (
 type barProgress struct {
 	w   io.Writer
 	bar *progressbar.ProgressBar
+	// The table's name, its total and the rows counted: a total is the
+	// catalogue's estimate where the database keeps one (MariaDB's
+	// TABLE_ROWS, PostgreSQL's reltuples), which a table can outgrow.
+	name        string
+	total, done int64
 }
 
 // lineInterval is how often a progress line is written when stderr is not
@@ -86,9 +91,14 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 }
 
 func (p *barProgress) Table(name string, total int64) {
-	p.bar = progressbar.NewOptions64(total,
+	p.name, p.total, p.done = name, total, 0
+	p.bar = p.newBar(name, total)
+}
+
+func (p *barProgress) newBar(description string, total int64) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription(name),
+		progressbar.OptionSetDescription(description),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("rows"),
@@ -98,9 +108,20 @@ func (p *barProgress) Table(name string, total int64) {
 }
 
 func (p *barProgress) Add(n int) {
-	if p.bar != nil {
-		p.bar.Add(n)
+	if p.bar == nil {
+		return
 	}
+	p.done += int64(n)
+	if p.total >= 0 && p.done > p.total {
+		// Past its total, a bar stops counting (it stood at the estimate
+		// while the rows went on): the rest is counted without a total,
+		// and the bar says it went past it.
+		p.bar = p.newBar(fmt.Sprintf("%s (past the expected %d)", p.name, p.total), -1)
+		p.total = -1
+		p.bar.Add64(p.done)
+		return
+	}
+	p.bar.Add(n)
 }
 
 func (p *barProgress) TableDone() {
@@ -159,6 +180,10 @@ func (p *lineProgress) line(t time.Time, finished bool) {
 	switch {
 	case finished:
 		fmt.Fprintf(p.w, "progress: %s: %d rows in %s, %.0f rows/s, done\n", p.table, p.done, round(t.Sub(p.start)), rate)
+	case p.total > 0 && p.done > p.total:
+		// A total is the catalogue's estimate where the database keeps
+		// one: a table can hold more rows than it said.
+		fmt.Fprintf(p.w, "progress: %s: %d rows (past the expected %d), %.0f rows/s\n", p.table, p.done, p.total, rate)
 	case p.total > 0:
 		eta := "unknown"
 		if rate > 0 && p.done <= p.total {

@@ -36,11 +36,19 @@ func TestLineProgress(t *testing.T) {
 	p.Add(42)
 	p.TableDone()
 
+	// A catalogue's estimate the table outgrows: no "120 of 100 (120%)".
+	p.Table("stor", 100)
+	clock = clock.Add(5 * time.Second)
+	p.Add(120)
+	p.TableDone()
+
 	want := "progress: besok: 250 of 1000 rows (25%), 50 rows/s, ETA 15s\n" +
 		"progress: besok: 1000 of 1000 rows (100%), 100 rows/s, ETA 0s\n" +
 		"progress: besok: 1000 rows in 10s, 100 rows/s, done\n" +
 		"progress: okand: 42 rows, 7 rows/s\n" +
-		"progress: okand: 42 rows in 6s, 7 rows/s, done\n"
+		"progress: okand: 42 rows in 6s, 7 rows/s, done\n" +
+		"progress: stor: 120 rows (past the expected 100), 24 rows/s\n" +
+		"progress: stor: 120 rows in 5s, 24 rows/s, done\n"
 	if got := b.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -93,5 +101,22 @@ func TestJobsProgress(t *testing.T) {
 		if !strings.HasPrefix(line, "progress: t") || strings.Count(line, "progress:") != 1 {
 			t.Fatalf("a torn line: %q", line)
 		}
+	}
+}
+
+// A bar whose total is an estimate the table outgrows keeps counting: it
+// stood at the estimate while the rows went on (988,600 of 988,600 for a
+// table of 1,000,000).
+func TestBarProgressPastItsTotal(t *testing.T) {
+	var b bytes.Buffer
+	p := &barProgress{w: &b}
+	p.Table("besok", 100)
+	p.Add(60)
+	p.Add(60)
+	p.Add(30)
+	p.TableDone()
+	out := b.String()
+	if !strings.Contains(out, "past the expected 100") || !strings.Contains(out, "150") {
+		t.Errorf("the bar does not count past its total of 100 to 150:\n%q", out)
 	}
 }
