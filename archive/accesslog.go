@@ -55,6 +55,10 @@ func (e Event) whereParts() (masked, digest string) {
 		return "", ""
 	}
 	masked = e.Where[j+3 : i]
+	// A text that named numbers is logged by each (textNamed).
+	if strings.HasPrefix(masked, textNamingOpen) {
+		return "", ""
+	}
 	if !strings.HasSuffix(masked, "****") || connectors.MaskIdentityNumbers(masked) != masked {
 		return "", ""
 	}
@@ -78,10 +82,44 @@ func (e Event) FilteredOnIdentityNumber() bool {
 // it must agree; where either does not, the entry may be either person's
 // and is counted as this one's.
 func (e Event) FilteredOn(number string) bool {
-	masked, digest := e.whereParts()
-	if masked == "" || (len(number) != 10 && len(number) != 12) {
+	if len(number) != 10 && len(number) != 12 {
 		return false
 	}
+	if masked, digest := e.whereParts(); masked != "" {
+		return namesNumber(masked, digest, number)
+	}
+	// A text that named identity numbers (textNaming): each is one of
+	// the persons whose records the extract kept.
+	for _, m := range e.textNamed() {
+		if namesNumber(m[0], m[1], number) {
+			return true
+		}
+	}
+	return false
+}
+
+// textNamed gives the masked numbers and their digests an extract
+// filtered on a text that held them logged (textNaming); none for any
+// other extract.
+func (e Event) textNamed() [][2]string {
+	i := strings.Index(e.Where, " = "+textNamingOpen)
+	if i < 0 || !strings.HasSuffix(e.Where, ")") {
+		return nil
+	}
+	var out [][2]string
+	for _, item := range strings.Split(strings.TrimSuffix(e.Where[i+3+len(textNamingOpen):], ")"), textNamingSep) {
+		masked, digest, ok := strings.Cut(item, " "+digestOpen)
+		if !ok || !strings.HasSuffix(masked, "****") || connectors.MaskIdentityNumbers(masked) != masked {
+			continue
+		}
+		out = append(out, [2]string{masked, digest})
+	}
+	return out
+}
+
+// namesNumber says whether a logged masked number and its digest are of
+// the number whose digits are number (FilteredOn).
+func namesNumber(masked, digest, number string) bool {
 	key := number[len(number)-10:]
 	// The birth date the masked form shows rules most entries out without
 	// the slow digest.

@@ -204,15 +204,70 @@ func appendAccessLog(dir string, e Event) error {
 // so a reader sees which birth date, with the digest of its ten digits
 // YYMMDDNNNN (pnr.Key, whatever shape the filter wrote), so that the
 // controller can tell a patient which extracts were of them (Event.
-// FilteredOn). A value holding one, such as free text, is not logged.
+// FilteredOn). A value holding one, such as free text, is not logged,
+// nor digested (the rest of it may be a name): each number it holds is,
+// masked with the digest of its ten digits (textNaming), so that the
+// extract is found as an access of every person the text names.
 func loggedWhere(v string) string {
 	switch masked := connectors.MaskIdentityNumbers(v); {
 	case connectors.IdentityNumberShaped(v):
 		return masked + " " + digestNote(identityDigits(v))
 	case masked == v:
 		return digestNote(v)
+	default:
+		return textNaming(v, masked)
 	}
-	return "(a value holding an identity number, not logged)"
+}
+
+// textNamingOpen begins the logged filter of a text that holds identity
+// numbers: each one masked with its digest, separated by textNamingSep.
+const (
+	textNamingOpen = "a text naming: "
+	textNamingSep  = "), "
+)
+
+// textNaming logs a text that holds identity numbers by those numbers
+// alone, each masked with the digest of its ten digits. masked is
+// MaskIdentityNumbers(v), which masks a number's last four digits in
+// place: the two are of one length, and each "****" in masked over
+// digits in v ends a number.
+func textNaming(v, masked string) string {
+	var items []string
+	for k := 0; k+4 <= len(masked); k++ {
+		if masked[k:k+4] != "****" || v[k:k+4] == "****" {
+			continue
+		}
+		// The number runs back over digits, '-', '+' and the space
+		// before its last four.
+		start := k
+		for start > 0 && (isDigitByte(masked[start-1]) || masked[start-1] == '-' || masked[start-1] == '+' || start == k && masked[start-1] == ' ') {
+			start--
+		}
+		for start < k && !isDigitByte(masked[start]) {
+			start++
+		}
+		if digits := identityDigitsOf(v[start : k+4]); len(digits) >= 10 {
+			items = append(items, masked[start:k+4]+" "+digestNote(digits[len(digits)-10:]))
+		}
+		k += 3
+	}
+	if len(items) == 0 {
+		return "(a value holding an identity number, not logged)"
+	}
+	return textNamingOpen + strings.Join(items, ", ")
+}
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
+
+// identityDigitsOf gives the digits of v.
+func identityDigitsOf(v string) string {
+	var d []byte
+	for i := 0; i < len(v); i++ {
+		if isDigitByte(v[i]) {
+			d = append(d, v[i])
+		}
+	}
+	return string(d)
 }
 
 const digestOpen = "(digest "
