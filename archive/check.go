@@ -142,7 +142,10 @@ func VerifyEach(dir string, each func(table string, rec ArchivedRecord)) Reading
 		for _, left := range SealedEraseLeftovers(dir) {
 			add("../"+filepath.Base(left), RuleEraseLeftover, "left beside the sealed package by an interrupted or failed erasure: it may hold erased persons' records, in clear: check it and remove it")
 		}
-		add(".", RuleSealed, "a sealed package (a file) is not read without its key: open it (archive decrypt %s --identity KEYFILE --to DIR) and verify DIR; its fixity is in %s.sha512", filepath.Base(dir), filepath.Base(dir))
+		for _, left := range SealedVerifyLeftovers(dir) {
+			add("../"+filepath.Base(left), RuleEraseLeftover, "left beside the sealed package by a verification killed outright: it holds the package in clear: remove it")
+		}
+		add(".", RuleSealed, "a sealed package (a file) is not read without its key: its content is NOT checked; verify it with its key (archive verify %s --identity KEYFILE); its fixity is in %s.sha512", filepath.Base(dir), filepath.Base(dir))
 		return r
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, bagitName)); err != nil {

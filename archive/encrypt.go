@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"bufio"
+	"context"
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
@@ -137,28 +138,49 @@ func Decrypt(in, dir string, identities ...age.Identity) (*Package, error) {
 	if _, err := os.Stat(dir); err == nil {
 		return nil, fmt.Errorf("decrypt: %s exists: choose a new folder", dir)
 	}
-	f, err := os.Open(in)
+	if _, err := unseal(context.Background(), in, dir, identities); err != nil {
+		return nil, err
+	}
+	p, err := OpenVerified(dir)
 	if err != nil {
-		return nil, fmt.Errorf("decrypt: %w", err)
-	}
-	defer f.Close()
-	r, err := age.Decrypt(bufio.NewReaderSize(f, 256<<10), identities...)
-	var nomatch *age.NoIdentityMatchError
-	if errors.As(err, &nomatch) {
-		return nil, fmt.Errorf("decrypt %s: %w", in, ErrWrongKey)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("decrypt %s: %w", in, err)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("decrypt: %w", err)
-	}
-	fail := func(err error) (*Package, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("decrypt %s: %w", in, err)
 	}
+	return p, nil
+}
+
+// unseal decrypts the sealed package in into dir (created, 0700; files
+// 0600), removing dir on any error, ctx's among them. It reads in to its
+// end and gives the SHA-512 of the ciphertext (hex). It does not verify
+// the package.
+func unseal(ctx context.Context, in, dir string, identities []age.Identity) (string, error) {
+	f, err := os.Open(in)
+	if err != nil {
+		return "", fmt.Errorf("decrypt: %w", err)
+	}
+	defer f.Close()
+	h := sha512.New()
+	br := bufio.NewReaderSize(io.TeeReader(f, h), 256<<10)
+	r, err := age.Decrypt(br, identities...)
+	var nomatch *age.NoIdentityMatchError
+	if errors.As(err, &nomatch) {
+		return "", fmt.Errorf("decrypt %s: %w", in, ErrWrongKey)
+	}
+	if err != nil {
+		return "", fmt.Errorf("decrypt %s: %w", in, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("decrypt: %w", err)
+	}
+	fail := func(err error) (string, error) {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("decrypt %s: %w", in, err)
+	}
 	tr := tar.NewReader(r)
 	for {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -195,9 +217,13 @@ func Decrypt(in, dir string, identities ...age.Identity) (*Package, error) {
 			return fail(fmt.Errorf("entry %s is neither file nor folder", name))
 		}
 	}
-	p, err := OpenVerified(dir)
-	if err != nil {
+	// The rest of the payload (tar's padding) and the ciphertext's end:
+	// age checks the last chunk's tag there, and the checksum is of all.
+	if _, err := io.Copy(io.Discard, r); err != nil {
 		return fail(err)
 	}
-	return p, nil
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return fail(err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

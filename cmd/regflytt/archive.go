@@ -36,8 +36,9 @@ holding an unzipped SIARD 2.2 archive under data/.`,
 
 func newArchiveVerifyCmd(g *globals) *cobra.Command {
 	var noLog, requireXSD bool
+	var identity string
 	cmd := &cobra.Command{
-		Use:   "verify PKG",
+		Use:   "verify PKG [--identity KEYFILE]",
 		Short: "Check every digest, the SIARD layout and the XML schemas of a package",
 		Long: `Checks a package without trusting it: both payload manifests against every file
 (none missing, none added), Payload-Oxum, the tag manifest, the event log's
@@ -50,49 +51,82 @@ its own XSD.
 Every problem is printed as FILE: RULE: DETAIL, and the exit status is 1. A
 package that passes gets a "verified" event in its log (unless --no-log).
 
-A sealed package (PKG.tar.age, a file) is not read without its key: it fails
-(sealed-package; open it with archive decrypt and verify the folder), naming
-what an erasure of it killed halfway left beside it (erase-leftover: its clear
-working copy PKG.tar.age.erase-clear holds the persons it was erasing).`,
+A sealed package (PKG.tar.age, a file) is verified with its key, --identity
+KEYFILE: it is opened into a temporary clear copy beside it (a 0700 folder,
+PKG.tar.age.verify-clear-…), checked as a folder is, and the copy removed on
+every way out (a FAIL, an error, Ctrl-C); its checksum file PKG.tar.age.sha512
+must name it (sealed-fixity). It gets no "verified" event: that would change it.
+Without the key its content is NOT checked: it fails (sealed-package, exit 1),
+naming what an erasure or verification of it killed halfway left beside it
+(erase-leftover: PKG.tar.age.erase-clear or PKG.tar.age.verify-clear-…, in
+clear).`,
 		Args: exactArgs(1, "one package directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			probs := archive.Verify(dir)
-			var xsdProbs []archive.Problem
-			var err error
-			xsdChecked := true
-			// A sealed package (a file) has no XML to validate:
-			// Verify names what it can see beside it.
-			if st, serr := os.Stat(dir); serr != nil || !st.Mode().IsRegular() {
-				xsdProbs, err = archive.ValidateXSD(cmd.Context(), dir)
+			st, serr := os.Stat(dir)
+			sealed := serr == nil && st.Mode().IsRegular()
+			if identity != "" && !sealed {
+				return usageError{fmt.Errorf("--identity opens a sealed package (a file, PKG.tar.age): %s is not one", dir)}
 			}
+			xsdChecked := true
+			xsd := func(clear string) ([]archive.Problem, error) {
+				probs, err := archive.ValidateXSD(cmd.Context(), clear)
+				if errors.Is(err, archive.ErrNoXmllint) {
+					xsdChecked = false
+					if requireXSD {
+						return nil, err
+					}
+					fmt.Fprintln(g.stderr, "regflytt: warning:", err)
+					return nil, nil
+				}
+				return probs, err
+			}
+			var probs []archive.Problem
+			var pkg *archive.Package
 			switch {
-			case errors.Is(err, archive.ErrNoXmllint):
-				xsdChecked = false
-				if requireXSD {
+			case sealed && identity != "":
+				ids, err := readIdentities(identity)
+				if err != nil {
 					return err
 				}
-				fmt.Fprintln(g.stderr, "regflytt: warning:", err)
-			case err != nil:
-				return err
+				r, err := archive.VerifySealed(cmd.Context(), dir, ids, xsd)
+				if err != nil {
+					return err
+				}
+				probs, pkg = r.Problems, r.Package
+			case sealed:
+				// Nothing of it is read: Verify names what it can see
+				// beside it, and that its content is not checked.
+				probs = archive.Verify(dir)
+			default:
+				probs = archive.Verify(dir)
+				more, err := xsd(dir)
+				if err != nil {
+					return err
+				}
+				probs = append(probs, more...)
 			}
-			probs = append(probs, xsdProbs...)
 			if len(probs) > 0 {
 				for _, p := range probs {
 					fmt.Fprintln(g.stderr, p.String())
 				}
+				if sealed && identity == "" {
+					return fmt.Errorf("archive %s NOT verified: a sealed package's content is not read without its key (give --identity KEYFILE); %d problem(s), listed above", dir, len(probs))
+				}
 				return fmt.Errorf("archive %s FAILED verification: %d problem(s), listed above", dir, len(probs))
 			}
-			pkg, err := archive.Open(dir)
-			if err != nil {
-				return err
+			if pkg == nil {
+				var err error
+				if pkg, err = archive.Open(dir); err != nil {
+					return err
+				}
 			}
 			var records, values int64
 			for _, t := range pkg.Tables() {
 				records += t.Records
 				values += t.Values
 			}
-			if !noLog {
+			if !noLog && !sealed {
 				note := "digests, layout and XML schemas"
 				if !xsdChecked {
 					note = "digests and layout (xmllint not installed: XML schemas not checked)"
@@ -109,13 +143,18 @@ working copy PKG.tar.age.erase-clear holds the persons it was erasing).`,
 				if !xsdChecked {
 					schemas = "XML schemas NOT checked (no xmllint)"
 				}
-				fmt.Fprintf(g.stdout, "archive %s: PASS: every digest, the SIARD layout, %d records and %d values read back; %s\n", dir, records, values, schemas)
+				how := ""
+				if sealed {
+					how = " (sealed: opened with its key into a temporary clear copy, now removed; no verified event logged in a sealed package)"
+				}
+				fmt.Fprintf(g.stdout, "archive %s: PASS: every digest, the SIARD layout, %d records and %d values read back; %s%s\n", dir, records, values, schemas, how)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&noLog, "no-log", false, "do not append a \"verified\" event (for read-only copies)")
 	cmd.Flags().BoolVar(&requireXSD, "require-xsd", false, "fail when xmllint is not installed, instead of warning")
+	cmd.Flags().StringVar(&identity, "identity", "", "file holding the age secret key (AGE-SECRET-KEY-1…) that opens a sealed package (PKG.tar.age)")
 	return cmd
 }
 
@@ -731,7 +770,8 @@ func openSealed(path, identity string, recipients []string, recipientsFile strin
 	s := &sealedErasure{sealed: path, clear: clear, recipients: rs, ids: ids}
 	// What an erasure killed halfway left: its clear working copy, the
 	// versions archive erase writes beside that, the new sealed version.
-	if left := archive.SealedEraseLeftovers(path); len(left) > 0 {
+	// A verification killed outright left a clear copy too.
+	if left := append(archive.SealedEraseLeftovers(path), archive.SealedVerifyLeftovers(path)...); len(left) > 0 {
 		return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): it may hold personal data in clear: check it and remove it first", strings.Join(left, " and "))
 	}
 	if _, err := archive.Decrypt(path, s.clear, ids...); err != nil {

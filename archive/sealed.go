@@ -1,0 +1,107 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+)
+
+// RuleSealedFixity names a sealed package whose ciphertext is not the
+// one its checksum file (PKG.sha512) names.
+const RuleSealedFixity = "sealed-fixity"
+
+// sealedVerifyInfix names the temporary clear copies VerifySealed opens
+// a sealed package into, beside it: PKG.verify-clear-RANDOM.
+const sealedVerifyInfix = ".verify-clear-"
+
+// SealedVerifyLeftovers lists the clear copies VerifySealed left beside
+// the sealed package at path: it removes its own on every way out it
+// sees (an error, an interrupt), so one is left only by a process killed
+// outright (SIGKILL, a power cut), and holds the package in clear.
+func SealedVerifyLeftovers(path string) []string {
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	prefix := filepath.Base(path) + sealedVerifyInfix
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			out = append(out, filepath.Join(filepath.Dir(path), e.Name()))
+		}
+	}
+	return out
+}
+
+// VerifySealed verifies the sealed package at path (a file, PKG.tar.age)
+// with the identities that open it, as Verify verifies a folder: it
+// opens it into a temporary clear copy beside it (a folder of mode 0700,
+// PKG.verify-clear-RANDOM, files 0600), verifies that with VerifyEach
+// and also (when not nil: the XML schemas, which xmllint reads from
+// files), and removes it before it returns, on every path: an error, a
+// wrong key, a damaged ciphertext, and ctx's cancellation (Ctrl-C),
+// which removes the copy at once, under a verification still reading it,
+// and gives ctx's error. Reading.Package is the package as it was read;
+// its files are gone.
+//
+// The copy is on disk because the reader reads a package's files side by
+// side (a table's records and outcomes), by name (the manifests), and
+// hands them to xmllint, none of which a tar's one pass over its entries
+// allows without holding the whole package in memory.
+//
+// Besides the package's own problems, its Reading names what is left
+// beside the sealed file (an interrupted erasure's or verification's
+// clear copy: erase-leftover), and a checksum file (PKG.sha512) that does
+// not name the ciphertext read (sealed-fixity).
+func VerifySealed(ctx context.Context, path string, ids []age.Identity, also func(dir string) ([]Problem, error)) (Reading, error) {
+	if st, err := os.Stat(path); err != nil {
+		return Reading{}, fmt.Errorf("verify: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return Reading{}, fmt.Errorf("verify: %s is not a sealed package (a file): verify the folder without --identity", path)
+	}
+	var beside []Problem
+	for _, left := range append(SealedEraseLeftovers(path), SealedVerifyLeftovers(path)...) {
+		beside = append(beside, Problem{File: "../" + filepath.Base(left), Rule: RuleEraseLeftover,
+			Detail: "left beside the sealed package by an interrupted or failed erasure or verification: it holds records in clear: check it and remove it"})
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(path), filepath.Base(path)+sealedVerifyInfix)
+	if err != nil {
+		return Reading{}, fmt.Errorf("verify %s: the temporary clear copy beside it (mode 0700, removed when done) cannot be made: %w", path, err)
+	}
+	defer os.RemoveAll(tmp)
+	// An interrupt removes the clear copy at once, under whatever still
+	// reads it: the verification then fails, and ctx's error is given.
+	stop := context.AfterFunc(ctx, func() { os.RemoveAll(tmp) })
+	defer stop()
+	dir := filepath.Join(tmp, "package")
+	sum, err := unseal(ctx, path, dir, ids)
+	if err != nil {
+		return Reading{}, err
+	}
+	r := VerifyEach(dir, nil)
+	if err := ctx.Err(); err != nil {
+		return Reading{}, fmt.Errorf("verify %s: stopped, its clear copy removed: %w", path, err)
+	}
+	if also != nil {
+		more, err := also(dir)
+		if cerr := ctx.Err(); cerr != nil {
+			return Reading{}, fmt.Errorf("verify %s: stopped, its clear copy removed: %w", path, cerr)
+		}
+		if err != nil {
+			return Reading{}, err
+		}
+		r.Problems = append(r.Problems, more...)
+	}
+	if b, err := os.ReadFile(path + ".sha512"); err == nil {
+		if want, _, _ := strings.Cut(string(b), " "); !strings.EqualFold(strings.TrimSpace(want), sum) {
+			beside = append(beside, Problem{File: "../" + filepath.Base(path) + ".sha512", Rule: RuleSealedFixity,
+				Detail: "the checksum does not name the sealed package read (replaced, or sealed again since?)"})
+		}
+	}
+	r.Problems = append(beside, r.Problems...)
+	return r, nil
+}

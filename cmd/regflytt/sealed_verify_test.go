@@ -1,0 +1,185 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha512"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// sealedPackage seals a two-patient package to a new key: the sealed
+// file (archive.tar.age, alone with its checksum in its folder), the
+// identity file and the key.
+func sealedPackage(t *testing.T) (sealed, idFile string, id *age.X25519Identity) {
+	t.Helper()
+	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}})
+	id, _ = age.GenerateX25519Identity()
+	idFile = filepath.Join(t.TempDir(), "id.txt")
+	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sealed = filepath.Join(t.TempDir(), "archive.tar.age")
+	if code, out, errs := cli(t, "archive", "encrypt", pkg, "--recipient", id.Recipient().String(), "--to", sealed); code != exitOK {
+		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	return sealed, idFile, id
+}
+
+// besideSealed lists the folder of the sealed package.
+func besideSealed(t *testing.T, sealed string) string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(sealed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return strings.Join(names, " ")
+}
+
+// reseal writes the folder dir as a tar sealed to r over sealed, with a
+// checksum file that checks it: what someone holding the recipient's
+// public key can do after editing a record, which the package's own
+// manifests then no longer hold.
+func reseal(t *testing.T, dir, sealed string, r age.Recipient) {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(w)
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: filepath.ToSlash(rel) + "/", Mode: 0o700})
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: filepath.ToSlash(rel), Mode: 0o600, Size: int64(len(b))}); err != nil {
+			return err
+		}
+		_, err = tw.Write(b)
+		return err
+	})
+	if err == nil {
+		err = tw.Close()
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha512.Sum512(buf.Bytes())
+	if err := os.WriteFile(sealed, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sealed+".sha512", []byte(hex.EncodeToString(sum[:])+"  "+filepath.Base(sealed)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An auditor holding the key verifies a sealed package in place: archive
+// verify --identity reads it through and runs the folder's checks,
+// leaving no clear copy beside it. Without the key it says the content
+// was not checked, exit 1, never PASS. A package whose record was edited
+// and which was sealed again (a checksum beside it that checks the new
+// ciphertext) passed nothing before: verify could not read it. It fails.
+func TestArchiveVerifySealedPackageWithItsKey(t *testing.T) {
+	sealed, idFile, id := sealedPackage(t)
+	alone := "archive.tar.age archive.tar.age.sha512"
+
+	code, out, errs := cli(t, "archive", "verify", sealed)
+	if code == exitOK || strings.Contains(out+errs, "PASS") || !strings.Contains(errs, "--identity") || !strings.Contains(errs, "NOT") {
+		t.Fatalf("verify without the key: exit %d, want 1 saying the content is NOT checked and naming --identity\n%s\n%s", code, out, errs)
+	}
+
+	code, out, errs = cli(t, "archive", "verify", sealed, "--identity", idFile)
+	if code != exitOK || !strings.Contains(out, "PASS") || !strings.Contains(out, "2 records") {
+		t.Fatalf("verify --identity: exit %d, want PASS of its 2 records\n%s\n%s", code, out, errs)
+	}
+	if got := besideSealed(t, sealed); got != alone {
+		t.Fatalf("beside the sealed package after verify: %s, want only %s", got, alone)
+	}
+
+	// A wrong key opens nothing, and leaves nothing.
+	other, _ := age.GenerateX25519Identity()
+	otherFile := filepath.Join(t.TempDir(), "other.txt")
+	os.WriteFile(otherFile, []byte(other.String()+"\n"), 0o600)
+	if code, out, errs := cli(t, "archive", "verify", sealed, "--identity", otherFile); code == exitOK || strings.Contains(out, "PASS") {
+		t.Fatalf("verify with another key: exit %d\n%s\n%s", code, out, errs)
+	}
+	if got := besideSealed(t, sealed); got != alone {
+		t.Fatalf("beside the sealed package after a wrong key: %s, want only %s", got, alone)
+	}
+
+	// Edit a record and seal it again.
+	opened := filepath.Join(t.TempDir(), "opened")
+	if _, err := archive.Decrypt(sealed, opened, id); err != nil {
+		t.Fatal(err)
+	}
+	edited := false
+	filepath.WalkDir(filepath.Join(opened, "data"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".xml") {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		if bytes.Contains(b, []byte("19460101-0301")) {
+			os.WriteFile(p, bytes.ReplaceAll(b, []byte("19460101-0301"), []byte("19460101-0302")), 0o600)
+			edited = true
+		}
+		return nil
+	})
+	if !edited {
+		t.Fatal("no record holds 19460101-0301 to edit")
+	}
+	reseal(t, opened, sealed, id.Recipient())
+	code, out, errs = cli(t, "archive", "verify", sealed, "--identity", idFile)
+	if code == exitOK || strings.Contains(out, "PASS") || !strings.Contains(errs, archive.RuleDigest) {
+		t.Fatalf("verify --identity of an edited package sealed again: exit %d, want a %s FAIL\n%s\n%s", code, archive.RuleDigest, out, errs)
+	}
+	if strings.Contains(out+errs, "19460101") {
+		t.Errorf("the output holds the edited identity number:\n%s\n%s", out, errs)
+	}
+	if got := besideSealed(t, sealed); got != alone {
+		t.Fatalf("beside the sealed package after a failed verify: %s, want only %s", got, alone)
+	}
+}
+
+// A clear copy a verification killed outright left beside a sealed
+// package holds its records: an erasure of the sealed package is refused
+// until it is removed, as it is for an erasure's own leftovers.
+func TestArchiveEraseSealedRefusesAVerifyLeftover(t *testing.T) {
+	sealed, idFile, id := sealedPackage(t)
+	left := sealed + ".verify-clear-42"
+	if err := os.Mkdir(left, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(sealed)
+	code, out, errs := cli(t, "archive", "erase", sealed, "--person-list", personListFile(t, "19121212-1212"), "--reference", "Dnr 15",
+		"--identity", idFile, "--recipient", id.Recipient().String())
+	if code == exitOK || !strings.Contains(errs, filepath.Base(left)) {
+		t.Fatalf("erase beside a verification's clear copy: exit %d, want a refusal naming it\n%s\n%s", code, out, errs)
+	}
+	if after, _ := os.ReadFile(sealed); !bytes.Equal(before, after) {
+		t.Fatal("the sealed package changed")
+	}
+}
