@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -145,10 +147,17 @@ func namesNumber(masked, digest, number string) bool {
 // accesses in its event log, and an access log kept apart from its
 // package still tells what was extracted. An entry in both counts once,
 // two alike in one (two whole-table extracts in one second) twice.
+//
+// A sealed package (a file) has its access log beside it and no event
+// log to read: its accesses are its log's, its decryptions (LogDecrypt)
+// and the extracts of the clear copies they made among them.
 func Accesses(dir string) ([]Event, error) {
 	logged, err := ReadAccessLog(dir)
 	if err != nil {
 		return nil, err
+	}
+	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
+		return logged, nil
 	}
 	p, err := Open(dir)
 	if err != nil {
@@ -182,4 +191,56 @@ func Accesses(dir string) ([]Event, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// sealedFromNote begins the note of the "decrypted" event LogDecrypt
+// appends to a clear copy's event log; the sealed package's path follows.
+const sealedFromNote = "a clear copy of the sealed package "
+
+// LogDecrypt records that the sealed package sealed was opened in clear
+// into the package dir (Decrypt) by who at at, and why (purpose, which
+// may be empty): an entry in the sealed
+// package's access log (AccessLogPath(sealed): every record was read),
+// and a "decrypted" event in the copy's event log naming the sealed
+// package, so that each extract of the copy is logged beside the sealed
+// package too (Extract). A clear copy is removed once used: without
+// these, what was read through it was logged only beside it, and went
+// with it (PDL). An error leaves the copy for the caller to remove.
+func LogDecrypt(sealed, dir, who, purpose string, at time.Time) error {
+	abs, err := filepath.Abs(sealed)
+	if err != nil {
+		return fmt.Errorf("decrypt: %w", err)
+	}
+	p, err := Open(dir)
+	if err != nil {
+		return err
+	}
+	var records int64
+	for _, t := range p.Tables() {
+		records += t.Records
+	}
+	stamp := at.UTC().Format(time.RFC3339)
+	if err := appendAccessLog(sealed, Event{Event: "decrypted", At: stamp, Who: who, Purpose: purpose, Note: "opened in clear, every table",
+		Count: map[string]int64{"records": records}}); err != nil {
+		return fmt.Errorf("decrypt: %w", err)
+	}
+	if err := AppendEvent(dir, Event{Event: "decrypted", At: stamp, Who: who, Note: sealedFromNote + abs}); err != nil {
+		return fmt.Errorf("decrypt: %w", err)
+	}
+	return nil
+}
+
+// sealedFrom gives the sealed package the package is a clear copy of
+// (LogDecrypt's latest "decrypted" event), "" when it is none.
+func (p *Package) sealedFrom() (string, error) {
+	events, err := p.Events()
+	if err != nil {
+		return "", err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if s, ok := strings.CutPrefix(events[i].Note, sealedFromNote); ok && events[i].Event == "decrypted" {
+			return s, nil
+		}
+	}
+	return "", nil
 }

@@ -137,6 +137,20 @@ func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 	if err := appendAccessLog(p.Dir, e); err != nil {
 		return 0, err
 	}
+	// A clear copy of a sealed package is removed once used: the access
+	// is logged beside the sealed package too, where it stays. A sealed
+	// package no longer where it was opened from is not followed.
+	sealed, err := p.sealedFrom()
+	if err != nil {
+		return 0, err
+	}
+	if st, serr := os.Stat(sealed); sealed != "" && serr == nil && st.Mode().IsRegular() {
+		kept := e
+		kept.Note = "from a clear copy, " + filepath.Base(p.Dir)
+		if err := appendAccessLog(sealed, kept); err != nil {
+			return 0, err
+		}
+	}
 	if err := AppendEvent(p.Dir, e); err != nil {
 		return 0, err
 	}

@@ -282,7 +282,9 @@ extracts filtered on their number, checked against the digest the log keeps
 two people born a century apart share them). Then it lists the
 extracts not filtered on an identity number (a whole table, another column or
 value), which may hold any listed person's records: the log cannot rule them
-out. Each check costs about 40 ms (argon2id), for the entries that show the
+out. Of a sealed package (PKG.tar.age) it lists the access log beside it: its
+decryptions (every record read, listed with those) and the extracts of the
+clear copies they made. Each check costs about 40 ms (argon2id), for the entries that show the
 person's birth date.`,
 		Args: exactArgs(1, "one package directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -292,7 +294,11 @@ person's birth date.`,
 			}
 			w := g.stdout
 			if list == "" {
-				fmt.Fprintf(w, "%d extracts logged in %s and the package's event log\n", len(entries), archive.AccessLogPath(args[0]))
+				if st, err := os.Stat(args[0]); err == nil && st.Mode().IsRegular() {
+					fmt.Fprintf(w, "%d accesses (decryptions, and extracts of the clear copies they made) logged in %s; a sealed package's own event log is not read\n", len(entries), archive.AccessLogPath(args[0]))
+				} else {
+					fmt.Fprintf(w, "%d extracts logged in %s and the package's event log\n", len(entries), archive.AccessLogPath(args[0]))
+				}
 				for _, e := range entries {
 					printAccess(w, e)
 				}
@@ -338,7 +344,11 @@ func printAccess(w io.Writer, e archive.Event) {
 	if e.Where != "" {
 		where = connectors.MaskIdentityNumbers(e.Where)
 	}
-	fmt.Fprintf(w, "  %s %s %s %s (%s), %d records: %s\n", e.At, orDash(e.Who), e.Event, e.Table, where, e.Count["records"], e.Purpose)
+	table := e.Table
+	if table == "" {
+		table, where = "every table", "opened in clear"
+	}
+	fmt.Fprintf(w, "  %s %s %s %s (%s), %d records: %s\n", e.At, orDash(e.Who), e.Event, table, where, e.Count["records"], orDash(e.Purpose))
 }
 
 // logPerson is one entry of a person list: where it stands, its masked
@@ -1015,11 +1025,18 @@ encrypted one is stored.`,
 }
 
 func newArchiveDecryptCmd(g *globals) *cobra.Command {
-	var identity, to string
+	var identity, to, purpose string
 	cmd := &cobra.Command{
-		Use:   "decrypt FILE --identity KEYFILE --to DIR",
+		Use:   "decrypt FILE --identity KEYFILE --to DIR [--purpose \"…\"]",
 		Short: "Open an encrypted package into a new folder and verify it",
-		Args:  exactArgs(1, "one encrypted package"),
+		Long: `Opens a sealed package into a new folder (0700, files 0600) and verifies it. The
+decryption is logged in the access log beside the sealed package
+(FILE.access.jsonl: who, when, why, every record read), and the folder's event
+log names the sealed package, so that every extract of the folder is logged
+beside the sealed package too: the record of who read a person's data stays
+with the sealed package when the clear folder is removed (archive log FILE
+--person-list lists it).`,
+		Args: exactArgs(1, "one encrypted package"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if identity == "" || to == "" {
 				return usageError{fmt.Errorf("archive decrypt needs --identity and --to")}
@@ -1031,6 +1048,12 @@ func newArchiveDecryptCmd(g *globals) *cobra.Command {
 			if _, err := archive.Decrypt(args[0], to, ids...); err != nil {
 				return err
 			}
+			// Reading a sealed package in clear is logged beside it; a
+			// copy that cannot be logged is not left.
+			if err := archive.LogDecrypt(args[0], to, whoami(), purpose, time.Now()); err != nil {
+				os.RemoveAll(to)
+				return fmt.Errorf("%w: the clear copy %s is removed", err, to)
+			}
 			if !g.quiet {
 				fmt.Fprintf(g.stdout, "decrypted %s into %s; it verifies\n", args[0], to)
 			}
@@ -1039,5 +1062,6 @@ func newArchiveDecryptCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&identity, "identity", "", "file holding the age secret key (AGE-SECRET-KEY-1…)")
 	cmd.Flags().StringVar(&to, "to", "", "folder to create")
+	cmd.Flags().StringVar(&purpose, "purpose", "", "why the package is opened in clear (logged beside it)")
 	return cmd
 }

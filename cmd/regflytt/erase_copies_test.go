@@ -108,8 +108,9 @@ func TestArchiveEraseSealedWithAClearCopyBeside(t *testing.T) {
 	if treeDigest(t, clearCopy) != copyBefore {
 		t.Error("the refusal changed the clear copy")
 	}
-	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512 opened" {
-		t.Errorf("beside the sealed package: %s, want it, its checksum and the copy", names)
+	// The access log beside it keeps the decryption that made the copy.
+	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.access.jsonl archive.tar.age.sha512 opened" {
+		t.Errorf("beside the sealed package: %s, want it, its access log, its checksum and the copy", names)
 	}
 
 	if code, out, errs := erase(clearCopy); code != exitOK {
@@ -308,7 +309,8 @@ func TestArchiveEraseSealedWithACopyErasedForAnotherPerson(t *testing.T) {
 	if after, _ := os.ReadFile(sealed); string(after) != string(before) {
 		t.Error("the refusal changed the sealed package")
 	}
-	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512 opened" {
-		t.Errorf("beside the sealed package: %s, want it, its checksum and the copy", names)
+	// The access log beside it keeps the decryption that made the copy.
+	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.access.jsonl archive.tar.age.sha512 opened" {
+		t.Errorf("beside the sealed package: %s, want it, its access log, its checksum and the copy", names)
 	}
 }

@@ -183,3 +183,46 @@ func TestArchiveEraseSealedRefusesAVerifyLeftover(t *testing.T) {
 		t.Fatal("the sealed package changed")
 	}
 }
+
+// A sealed package is read through a decrypted copy: archive extract of
+// the copy logged the access beside the copy (COPY.access.jsonl) and in
+// the copy's event log, and nowhere beside the sealed package, so that
+// removing the clear copy, as one should, lost the record that a
+// person's data was read (PDL), and archive log of the sealed package
+// failed. The decryption is logged beside the sealed package, and so is
+// every extract of a copy it made: archive log PKG.tar.age --person-list
+// finds the person's extract after the copy is gone.
+func TestSealedPackageKeepsTheAccessesOfItsClearCopy(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	opened := filepath.Join(filepath.Dir(sealed), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	csv := filepath.Join(t.TempDir(), "one.csv")
+	if code, out, errs := cli(t, "archive", "extract", opened, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", "case one"); code != exitOK {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	// The clear copy and what lies beside it go.
+	if err := os.RemoveAll(opened); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(archive.AccessLogPath(opened))
+
+	code, out, errs := cli(t, "archive", "log", sealed, "--person-list", personListFile(t, "19121212-1212"))
+	if code != exitOK || !strings.Contains(out, "case one") || !strings.Contains(out, "19121212-****") {
+		t.Fatalf("archive log of the sealed package: exit %d, want the extract of 19121212-****\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "decrypted") {
+		t.Errorf("archive log of the sealed package does not list its decryption (every record read):\n%s", out)
+	}
+	// Another person's list does not find the extract filtered on this one.
+	if code, out, errs := cli(t, "archive", "log", sealed, "--person-list", personListFile(t, "19460101-0301")); code != exitOK || strings.Contains(out, "case one (") {
+		t.Errorf("archive log for another person: exit %d\n%s\n%s", code, out, errs)
+	}
+	logged, _ := os.ReadFile(archive.AccessLogPath(sealed))
+	for _, shape := range []string{"19121212-1212", "191212121212", "1212121212"} {
+		if strings.Contains(string(logged)+out+errs, shape) {
+			t.Errorf("the access log or output holds an identity number:\n%s\n%s", logged, out)
+		}
+	}
+}
