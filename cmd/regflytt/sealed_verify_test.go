@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/sha512"
 	"encoding/hex"
 	"io/fs"
@@ -224,5 +225,20 @@ func TestSealedPackageKeepsTheAccessesOfItsClearCopy(t *testing.T) {
 		if strings.Contains(string(logged)+out+errs, shape) {
 			t.Errorf("the access log or output holds an identity number:\n%s\n%s", logged, out)
 		}
+	}
+}
+
+// An interrupted verification of a sealed package exits 130, never
+// PASS, and leaves no clear copy beside it.
+func TestArchiveVerifySealedInterrupted(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errs strings.Builder
+	if code := run(ctx, []string{"archive", "verify", sealed, "--identity", idFile}, &out, &errs); code != exitInterrupted || strings.Contains(out.String(), "PASS") {
+		t.Fatalf("an interrupted verify: exit %d, want %d\n%s\n%s", code, exitInterrupted, out.String(), errs.String())
+	}
+	if got := besideSealed(t, sealed); got != "archive.tar.age archive.tar.age.sha512" {
+		t.Fatalf("beside the sealed package after an interrupted verify: %s", got)
 	}
 }
