@@ -359,9 +359,10 @@ func (c *compiledExpr) unread(row []connectors.Value, reads []int, result connec
 		if v == nil || br.readIn(s.taken) {
 			continue
 		}
-		if c.flow != nil && !c.flow.carries[br.col] {
+		if c.flow != nil && !c.flow.carries[br.col] && !c.makesUnread(br.col, row, s.taken) {
 			// Read only by conditions of branches not taken: it steers
-			// a choice this record did not make, and is in no value.
+			// a choice this record did not make, and is in no value
+			// (unless that choice would have made the value of it).
 			continue
 		}
 		same := func(w connectors.Value) bool {

@@ -308,9 +308,12 @@ func (r *resolver) walk(node *ast.Node, scope []string) {
 		r.closeCond(k)
 		t, values := r.branches, r.valueReads
 		r.branch(&n.Exp1, scope)
-		f := r.branches
+		f, between := r.branches, r.valueReads
 		r.branch(&n.Exp2, scope)
-		r.endCond(k, t, f, n.Exp1, n.Exp2, r.valueReads == values)
+		r.endCond(k, t, f, n.Exp1, n.Exp2, [2]bool{between == values, r.valueReads == between})
+		if k >= 0 {
+			r.conds[k].cond = n.Cond
+		}
 	case *ast.ArrayNode:
 		for i := range n.Nodes {
 			r.walk(&n.Nodes[i], scope)
@@ -571,6 +574,9 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 	}
 	if err == nil {
 		_, err = new(checker.Checker).PatchAndCheck(tree, config)
+	}
+	if err == nil {
+		err = ce.flow.compileMakes(tree.Source, config)
 	}
 	if err == nil && config.Optimize {
 		err = optimizer.Optimize(&tree.Node, config)

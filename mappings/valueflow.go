@@ -1,9 +1,15 @@
 package mappings
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/expr-lang/expr/ast"
+	exprcompiler "github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -15,7 +21,8 @@ import (
 // made in this record (the condition sits in a branch not taken), it
 // steered nothing. hsa_id == nil ? nil : (id == 1 ? 'x' : hsa_id) passes
 // a NULL HSA-id through; id, read only by a condition of the branch not
-// taken, is no value lost.
+// taken, is no value lost — unless it would choose 'x', a value made of
+// id alone (condSite.makes), which the NULL then dropped.
 //
 // So the columns an expression reads are of two kinds (valueFlow):
 //
@@ -74,6 +81,15 @@ type condSite struct {
 	// made says its branches read no column as a value: its value is
 	// made of the columns its condition reads.
 	made bool
+	// makes is the branch (0, 1) that alone reads no column as a value
+	// and is no NULL (a constant: "akut" in b == "A" ? "akut" : a), -1
+	// for none: where that branch is chosen, the value is made of the
+	// condition's columns. cond is the condition, resolved, and prog it
+	// compiled alone (nil where it reads a variable), to tell in a
+	// record that did not run it which branch it would choose.
+	makes int
+	cond  ast.Node
+	prog  *vm.Program
 }
 
 // openCond starts resolving the condition of a conditional: the columns
@@ -95,16 +111,111 @@ func (r *resolver) closeCond(k int) {
 }
 
 // endCond notes a conditional's branches, resolved (compiled to fnTook):
-// their ids, what makes them NULL, and whether they read no column as a
-// value (made).
-func (r *resolver) endCond(k, t, f int, exp1, exp2 ast.Node, made bool) {
+// their ids, what makes them NULL, and whether it is made: both branches
+// read no column as a value (noValue), or one does and is not NULL
+// whatever the record holds (a constant, "akut" in b == "A" ? "akut" : a,
+// whose value is b's).
+func (r *resolver) endCond(k, t, f int, exp1, exp2 ast.Node, noValue [2]bool) {
 	if k < 0 {
 		return
 	}
 	c := &r.conds[k]
-	c.branch, c.made = [2]int{t, f}, made
+	c.branch = [2]int{t, f}
 	c.null[0], c.nullKnown[0] = r.nullColumns(exp1)
 	c.null[1], c.nullKnown[1] = r.nullColumns(exp2)
+	c.made, c.makes = noValue[0] && noValue[1], -1
+	for b := range noValue {
+		if !c.made && noValue[b] && (!c.nullKnown[b] || len(c.null[b]) > 0) {
+			c.makes = b
+		}
+	}
+}
+
+// compileMakes compiles alone each condition with a branch that makes its
+// value (condSite.makes) and reads nothing but the row and functions: a
+// let variable or a closure's # is known only where the expression runs.
+// The tree is checked (types patched) and not yet optimized.
+func (f *valueFlow) compileMakes(source file.Source, config *conf.Config) error {
+	if f == nil {
+		return nil
+	}
+	for k := range f.conds {
+		c := &f.conds[k]
+		if c.makes < 0 || c.cond == nil || !readsRowOnly(c.cond) {
+			continue
+		}
+		prog, err := exprcompiler.Compile(&parser.Tree{Node: c.cond, Source: source}, config)
+		if err != nil {
+			return fmt.Errorf("compiling a condition alone: %w", err)
+		}
+		c.prog = prog
+	}
+	return nil
+}
+
+// readsRowOnly reports whether a resolved node names nothing but the row
+// (R), the choice state (C) and functions it calls.
+func readsRowOnly(n ast.Node) bool {
+	callees := map[ast.Node]bool{}
+	ast.Walk(&n, visitFunc(func(node *ast.Node) {
+		if c, ok := (*node).(*ast.CallNode); ok {
+			callees[c.Callee] = true
+		}
+	}))
+	only := true
+	ast.Walk(&n, visitFunc(func(node *ast.Node) {
+		switch x := (*node).(type) {
+		case *ast.IdentifierNode:
+			if x.Value != "R" && x.Value != choiceEnv && !callees[x] {
+				only = false
+			}
+		case *ast.PointerNode, *ast.VariableDeclaratorNode, *ast.PredicateNode:
+			only = false
+		}
+	}))
+	return only
+}
+
+type visitFunc func(*ast.Node)
+
+func (v visitFunc) Visit(n *ast.Node) { v(n) }
+
+// wouldMake reports whether a condition the record's run did not evaluate
+// that the steering read st is in would have chosen a branch that makes
+// its value of the condition's columns: then the value is theirs, and a
+// NULL result dropped it. Where that cannot be told (the condition reads a
+// variable, or fails on this row) it would: loud, never silent.
+func (c *compiledExpr) wouldMake(st *steerRead, row []connectors.Value) bool {
+	for _, k := range st.conds {
+		cs := &c.flow.conds[k]
+		if cs.makes < 0 {
+			continue
+		}
+		if cs.prog == nil {
+			return true
+		}
+		declared, by := c.declaredNull, c.declaredBy
+		out, err := vm.Run(cs.prog, &exprEnv{R: row})
+		c.declaredNull, c.declaredBy = declared, by
+		b, ok := out.(bool)
+		if err != nil || !ok || b == (cs.makes == 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// makesUnread reports whether column col, which the record's run did not
+// read, would have made the value by a condition the run did not
+// evaluate (wouldMake).
+func (c *compiledExpr) makesUnread(col int, row []connectors.Value, taken []bool) bool {
+	for i := range c.flow.steers {
+		st := &c.flow.steers[i]
+		if st.col == col && !onTakenPath([][]int{st.path}, taken) && c.wouldMake(st, row) {
+			return true
+		}
+	}
+	return false
 }
 
 // steer notes column i read by the conditions enclosing the place.
@@ -209,7 +320,14 @@ func (c *compiledExpr) dropped(row []connectors.Value, reads []int, s *choiceSta
 	}
 	for i := range f.steers {
 		st := &f.steers[i]
-		if row[st.col] != nil && onTakenPath([][]int{st.path}, s.taken) && f.changed(st.conds, row, s) {
+		if row[st.col] == nil {
+			continue
+		}
+		if onTakenPath([][]int{st.path}, s.taken) {
+			if f.changed(st.conds, row, s) {
+				return st.col, true
+			}
+		} else if c.wouldMake(st, row) {
 			return st.col, true
 		}
 	}

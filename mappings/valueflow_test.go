@@ -18,26 +18,23 @@ import (
 func TestValueFlowLostAndPassThrough(t *testing.T) {
 	str := func(s string) connectors.Value { return s }
 	const (
-		pass   = "pass"          // NULL passed through: migrated, nothing lost, not fed
-		kept   = "kept"          // a value migrated
-		differ = "values_differ" // a value left out by a condition, archived
+		pass   = flowPass
+		kept   = flowKept
+		differ = flowDiffer
 	)
-	for _, c := range []struct {
-		expr    string
-		choice  bool // declared choice:, so a value left out is counted, not archived
-		id      int64
-		a, b, c connectors.Value
-		want    string // pass, kept, values_differ, or "lost <column>"
-	}{
+	checkValueFlow(t, []flowCase{
 		// The colleague's false alarm: id only steers inside the branch
-		// that hsa_id's NULL did not take.
-		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 1, want: pass},
+		// that hsa_id's NULL did not take, to the NULL a. Where it would
+		// choose "x", a value made of id, that value is left out
+		// (TestValueFlowConstantBranchCarries).
+		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 1, want: differ},
 		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 2, want: pass},
-		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, choice: true, id: 1, want: pass},
+		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, choice: true, id: 2, want: pass},
+		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, choice: true, id: 1, want: "lost id"},
 		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 1, a: str("q"), want: kept},
-		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, b: str("1"), want: pass},
-		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, choice: true, b: str("1"), want: pass},
-		{expr: `if a == nil { nil } else { b == "1" ? "x" : a }`, b: str("1"), want: pass},
+		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, b: str("2"), want: pass},
+		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, choice: true, b: str("2"), want: pass},
+		{expr: `if a == nil { nil } else { b == "1" ? "x" : a }`, b: str("2"), want: pass},
 		// The same steering column, where it steers to the NULL: lost.
 		{expr: `a == nil ? nil : (id == 1 ? nil : a)`, id: 1, a: str("q"), want: "lost a"},
 		{expr: `a == nil ? nil : (b == "1" ? nil : a)`, a: str("q"), b: str("1"), want: "lost a"},
@@ -66,7 +63,7 @@ func TestValueFlowLostAndPassThrough(t *testing.T) {
 		{expr: `a == nil ? nil : "x"`, want: pass},
 		{expr: `a == nil ? nil : "x"`, a: str("q"), want: kept},
 		// Nested conditions: only the conditions on the taken path steer.
-		{expr: `a == nil ? nil : (b == nil ? a : (c == "1" ? "x" : upper(a)))`, b: str("q"), c: str("1"), want: pass},
+		{expr: `a == nil ? nil : (b == nil ? a : (c == "1" ? "x" : upper(a)))`, b: str("q"), c: str("2"), want: pass},
 		{expr: `b == nil ? nil : (c == "1" ? nil : upper(b))`, b: str("q"), c: str("1"), want: "lost b"},
 		{expr: `(b == "1" ? a : c) == nil ? nil : "x"`, b: str("1"), c: str("z"), want: differ},
 		{expr: `(b == "1" ? a : c) == nil ? nil : "x"`, choice: true, b: str("1"), c: str("z"), want: "lost b"},
@@ -76,10 +73,11 @@ func TestValueFlowLostAndPassThrough(t *testing.T) {
 		{expr: `b == "1" ? nil : (c == "2" ? a : nil)`, b: str("1"), c: str("2"), want: pass},
 		{expr: `b == "1" ? nil : (c == "2" ? a : nil)`, choice: true, a: str("q"), b: str("1"), c: str("2"), want: "lost a"},
 		// let: a variable is read where it is used.
-		{expr: `let k = b == "1"; a == nil ? nil : (k ? "x" : a)`, b: str("1"), want: pass},
+		// A condition on a variable cannot run alone: it counts (loud).
+		{expr: `let k = b == "1"; a == nil ? nil : (k ? "x" : a)`, b: str("2"), want: differ},
 		{expr: `let k = b == "1"; k ? nil : "x"`, b: str("1"), want: "lost b"},
 		{expr: `let p = upper(a); b == "1" ? nil : p`, choice: true, a: str("q"), b: str("1"), want: "lost a"},
-		{expr: `let p = a; a == nil ? nil : (b == "1" ? "x" : p)`, b: str("1"), want: pass},
+		{expr: `let p = a; a == nil ? nil : (b == "1" ? "x" : p)`, b: str("2"), want: pass},
 		// A let value no one uses is counted as read (loud).
 		{expr: `let p = b; a == nil ? nil : a`, choice: true, b: str("q"), want: "lost b"},
 		// ?? and coalesce carry every candidate.
@@ -98,7 +96,31 @@ func TestValueFlowLostAndPassThrough(t *testing.T) {
 		// and/or are not followed: b counts though || did not read it
 		// (loud).
 		{expr: `a == nil || b == "0" ? nil : "x"`, b: str("5"), want: "lost b"},
-	} {
+	})
+}
+
+// flowCase is an expression run on one record (id, a, b, c) of
+// choiceProgram's source, and what it should make of it.
+type flowCase struct {
+	expr    string
+	choice  bool // declared choice:, so a value left out is counted, not archived
+	id      int64
+	a, b, c connectors.Value
+	want    string // flowPass, flowKept, flowDiffer, or "lost <column>"
+}
+
+const (
+	flowPass   = "pass"          // NULL passed through: migrated, nothing lost, not fed
+	flowKept   = "kept"          // a value migrated
+	flowDiffer = "values_differ" // a value left out by a condition, archived
+)
+
+// checkValueFlow runs each case and compares the outcome, and checks
+// that the value equation's source side agrees with it.
+func checkValueFlow(t *testing.T, cases []flowCase) {
+	t.Helper()
+	const pass = flowPass
+	for _, c := range cases {
 		column := `{expr: '` + c.expr + `'}`
 		if c.choice {
 			column = `{expr: '` + c.expr + `', choice: the test says so}`
@@ -115,7 +137,7 @@ func TestValueFlowLostAndPassThrough(t *testing.T) {
 		case o.Row[1] == nil:
 			got = pass
 		default:
-			got = kept
+			got = flowKept
 		}
 		if got != c.want {
 			t.Errorf("%s (choice %v) on id %d a %v b %v c %v: %s %s, want %s", c.expr, c.choice, c.id, c.a, c.b, c.c, got, o.Detail, c.want)
@@ -150,21 +172,27 @@ define:
 		want         string             // pass, kept, "nulled <rule>", "lost <column>", or an archive reason
 	}{
 		{"code list, passed through", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
-			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
+			[]connectors.Value{int64(2), nil, nil, nil, nil}, "pass"},
+		{"code list, the constant id makes left out", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "values_differ"},
 		{"code list, its null", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
 			[]connectors.Value{int64(2), nil, nil, int64(9), nil}, "nulled codelist size"},
 		{"code list, steered to NULL", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? nil : langd)', codelist: size}`,
 			[]connectors.Value{int64(1), nil, nil, int64(5), nil}, "lost langd"},
 		{"null_when, passed through", `weight_kg: {expr: 'vikt == nil ? nil : decimal(id == 1 ? "0" : vikt)', null_when: 'vikt == "-"'}`,
-			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
+			[]connectors.Value{int64(2), nil, nil, nil, nil}, "pass"},
+		{"null_when declares the guard's NULL", `weight_kg: {expr: 'vikt == nil ? nil : decimal(id == 1 ? "0" : vikt)', null_when: 'vikt == nil'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "nulled null_when weight_kg"},
 		{"null_when, its NULL", `weight_kg: {expr: 'vikt == nil ? nil : decimal(id == 1 ? "0" : vikt)', null_when: 'vikt == "-"'}`,
 			[]connectors.Value{int64(2), nil, "-", nil, nil}, "nulled null_when weight_kg"},
 		{"null_when, another NULL", `weight_kg: {expr: 'vikt == nil || vikt == "?" ? nil : decimal(id == 1 ? "0" : vikt)', null_when: 'vikt == "-"'}`,
 			[]connectors.Value{int64(2), nil, "?", nil, nil}, "lost vikt"},
 		{"a default for the NULL", `weight_kg: {expr: 'vikt == nil ? nil : decimal(id == 1 ? "0" : vikt)', default: 0}`,
-			[]connectors.Value{int64(1), nil, nil, nil, nil}, "kept"},
-		{"a definition, passed through", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
-			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
+			[]connectors.Value{int64(2), nil, nil, nil, nil}, "kept"},
+		{"a definition, its condition on a parameter cannot run alone (loud)", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
+			[]connectors.Value{int64(2), nil, nil, nil, nil}, "values_differ"},
+		{"a definition, the constant id makes left out", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "values_differ"},
 		{"a definition, kept", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
 			[]connectors.Value{int64(2), nil, "70", nil, nil}, "kept"},
 		{"a definition, steered to NULL", `weight_kg: {expr: 'decimal(drop_one(vikt, id))', choice: the first record is a test}`,
@@ -178,7 +206,11 @@ define:
 		{"pnr of a value, then NULL", `weight_kg: {expr: 'personnr == nil ? nil : (pnr(personnr) startsWith "19" ? nil : decimal("1"))'}`,
 			[]connectors.Value{int64(1), nil, nil, nil, "19121212-1212"}, "lost personnr"},
 		{"a function in a condition not evaluated", `height_cm: {expr: 'langd == nil ? nil : (integer(vikt) > 50 ? 1 : langd)'}`,
-			[]connectors.Value{int64(1), nil, "70", nil, nil}, "pass"},
+			[]connectors.Value{int64(1), nil, "40", nil, nil}, "pass"},
+		{"a function in a condition not evaluated, that would make 1", `height_cm: {expr: 'langd == nil ? nil : (integer(vikt) > 50 ? 1 : langd)'}`,
+			[]connectors.Value{int64(1), nil, "70", nil, nil}, "values_differ"},
+		{"a function in a condition not evaluated, that fails on the row (loud)", `height_cm: {expr: 'langd == nil ? nil : (integer(vikt) > 50 ? 1 : langd)'}`,
+			[]connectors.Value{int64(1), nil, "7.5", nil, nil}, "values_differ"},
 		{"a function steering to NULL", `height_cm: {expr: 'integer(vikt) > 50 ? nil : 2'}`,
 			[]connectors.Value{int64(1), nil, "70", nil, nil}, "lost vikt"},
 		{"a function steering to a NULL either way", `height_cm: {expr: 'integer(vikt) > 50 ? nil : langd'}`,
