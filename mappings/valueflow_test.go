@@ -106,12 +106,13 @@ type flowCase struct {
 	choice  bool // declared choice:, so a value left out is counted, not archived
 	id      int64
 	a, b, c connectors.Value
-	want    string // flowPass, flowKept, flowDiffer, or "lost <column>"
+	want    string // flowPass, flowKept, flowMade, flowDiffer, or "lost <column>"
 }
 
 const (
 	flowPass   = "pass"          // NULL passed through: migrated, nothing lost, not fed
 	flowKept   = "kept"          // a value migrated
+	flowMade   = "made"          // a value made without a source value (a constant) migrated
 	flowDiffer = "values_differ" // a value left out by a condition, archived
 )
 
@@ -136,6 +137,8 @@ func checkValueFlow(t *testing.T, cases []flowCase) {
 			got = "lost " + o.Lost[0].SourceColumn
 		case o.Row[1] == nil:
 			got = pass
+		case !o.SourceNonNull[1]:
+			got = flowMade
 		default:
 			got = flowKept
 		}
@@ -148,7 +151,7 @@ func checkValueFlow(t *testing.T, cases []flowCase) {
 		}
 		// The value equation's source side agrees with the check: a NULL
 		// passed through feeds no source value, a value lost does.
-		if fed := o.SourceNonNull[1]; fed != (got != pass) {
+		if fed := o.SourceNonNull[1]; fed != (got != pass && got != flowMade) {
 			t.Errorf("%s on id %d a %v b %v c %v: %s, but SourceNonNull %v", c.expr, c.id, c.a, c.b, c.c, got, fed)
 		}
 	}
