@@ -185,6 +185,7 @@ var Codes = map[string]string{
 	"M083": "an order_by column is NULL in records of the source (map check counts them): a run would stop at the first",
 	"M084": "choice: on a column whose value is no choice (no coalesce(…), ?? or condition with a branch reading a column), or without its reason",
 	"M085": "partial_date(…) of a source value whose precision no column keeps (partial_date_precision of the same value)",
+	"M087": "(warning) a merge column is fed from text whose collation takes spellings for one key that folding cannot tell apart (MariaDB's utf8mb4_general_ci: 'ß' for 's'): a run stops at a record whose key holds such text",
 	"M086": "(warning) a receiving column writes an identity number (what a person: reads, a column given to pnr(), pnr_kind() or pseudonym(), or named as one: personnummer, pat_pnr) in clear (a copy, pnr(…), any expression but pseudonym()) while the mappings pseudonymise identity numbers elsewhere",
 	"M071": "a definition (define:) is malformed, named like a function, given twice, or reads a name that is not its parameter",
 	"M070": "a reason code the mapping names is not snake_case or takes a built-in reason's name",

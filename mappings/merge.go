@@ -137,13 +137,14 @@ type Candidate struct {
 
 func compileMerge(tm *TableMapping, members []*TableProgram, ds *Diagnostics) {
 	m := &MergeProgram{Target: members[0].Target, Members: members}
+	var keyPos []Pos
 	for _, k := range tm.Merge {
 		i := m.Target.ColumnIndex(k.Value)
 		if i < 0 {
 			ds.add(k.Pos, "M015", "merge column %s is not a column of %s%s", k.Value, m.Target.Name, suggest(k.Value, columnNames(m.Target)))
 			continue
 		}
-		m.Key, m.KeyIndex = append(m.Key, k.Value), append(m.KeyIndex, i)
+		m.Key, m.KeyIndex, keyPos = append(m.Key, k.Value), append(m.KeyIndex, i), append(keyPos, k.Pos)
 	}
 	seen := map[int]bool{}
 	for i, tp := range members {
@@ -159,6 +160,20 @@ func compileMerge(tm *TableMapping, members []*TableProgram, ds *Diagnostics) {
 		seen[tp.Mapping.Precedence] = true
 	}
 	m.folds = m.keyFolds()
+	for i, f := range m.folds {
+		if f.limit.Collation != "" {
+			sure := "printable ASCII"
+			if f.limit.Accents {
+				sure += " and Latin letters with accents"
+			}
+			under := "under the collation " + f.limit.Collation
+			if f.limit.Collation == "unknown" {
+				under = "whose collation the source does not name (a select:'s columns), taken for blind"
+			}
+			ds.warn(keyPos[i], "M087", "merge column %s is fed from text compared %s, which may take spellings for one key that regflytt's fold cannot tell apart ('ß' for 's', 'ü' for 'y'): a run stops at the first record whose key holds more than %s; feed it from columns of a byte-wise collation, or make the keys agree in the source",
+				m.Key[i], under, sure)
+		}
+	}
 }
 
 // MergeKey gives the encoded merge key of a target row, its text folded
