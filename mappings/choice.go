@@ -356,7 +356,7 @@ func (c *compiledExpr) unread(row []connectors.Value, reads []int, result connec
 	for i := range c.branchReads {
 		br := &c.branchReads[i]
 		v := row[br.col]
-		if v == nil || br.readIn(s.taken) {
+		if v == nil || br.readIn(s.taken) || c.copiedAt(br.col) {
 			continue
 		}
 		if c.flow != nil && !c.flow.carries[br.col] && !c.makesUnread(br.col, row, s.taken) {

@@ -179,8 +179,16 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 		if tp == nil {
 			return nil
 		}
+		copied := make([]bool, len(tp.Source.Columns))
 		for i := range tp.cols {
-			tp.cols[i].plain = tp.cols[i].plainCopy()
+			if tp.cols[i].plain = tp.cols[i].plainCopy(); tp.cols[i].plain && tp.cols[i].src < len(copied) {
+				copied[tp.cols[i].src] = true
+			}
+		}
+		for i := range tp.cols {
+			if tp.cols[i].expr != nil {
+				tp.cols[i].expr.copiedElsewhere = copied
+			}
 		}
 		names := []string{tp.Source.Name}
 		if tp.EAV != nil {

@@ -490,6 +490,12 @@ type compiledExpr struct {
 	// flow says which columns it reads as values and which only steer
 	// (valueflow.go); nil where not tracked.
 	flow *valueFlow
+	// copiedElsewhere marks, by source column, the columns another
+	// receiving column of the table copies as they are (plainCopy): their
+	// value reaches the target there whatever this expression makes of
+	// it, so it is no value lost here (unread, dropped). Set once the
+	// table is compiled; nil before.
+	copiedElsewhere []bool
 	// direct calls the expression's function when the expression is one
 	// call on column arg (see directCall); args is its argument list.
 	direct func([]any) (any, error)

@@ -307,20 +307,20 @@ func (c *compiledExpr) dropped(row []connectors.Value, reads []int, s *choiceSta
 	f := c.flow
 	if f == nil || s == nil {
 		for _, r := range reads {
-			if row[r] != nil {
+			if row[r] != nil && !c.copiedAt(r) {
 				return r, true
 			}
 		}
 		return 0, false
 	}
 	for _, r := range reads {
-		if row[r] != nil && f.carries[r] {
+		if row[r] != nil && f.carries[r] && !c.copiedAt(r) {
 			return r, true
 		}
 	}
 	for i := range f.steers {
 		st := &f.steers[i]
-		if row[st.col] == nil {
+		if row[st.col] == nil || c.copiedAt(st.col) {
 			continue
 		}
 		if onTakenPath([][]int{st.path}, s.taken) {
@@ -332,6 +332,14 @@ func (c *compiledExpr) dropped(row []connectors.Value, reads []int, s *choiceSta
 		}
 	}
 	return 0, false
+}
+
+// copiedAt reports whether another receiving column of the table copies
+// source column col as it is: its value is in the target there, so what
+// this expression leaves of it loses nothing (the key a condition reads,
+// id == 1 ? "x" : a, is the usual case).
+func (c *compiledExpr) copiedAt(col int) bool {
+	return col < len(c.copiedElsewhere) && c.copiedElsewhere[col]
 }
 
 // changed reports whether each of the conditions can have changed the

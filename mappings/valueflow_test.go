@@ -27,10 +27,14 @@ func TestValueFlowLostAndPassThrough(t *testing.T) {
 		// that hsa_id's NULL did not take, to the NULL a. Where it would
 		// choose "x", a value made of id, that value is left out
 		// (TestValueFlowConstantBranchCarries).
-		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 1, want: differ},
+		// id is copied to the key column as it is: what a condition makes
+		// of it loses nothing (copiedElsewhere); b is read nowhere else.
+		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 1, want: pass},
+		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, b: str("1"), want: differ},
 		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 2, want: pass},
 		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, choice: true, id: 2, want: pass},
-		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, choice: true, id: 1, want: "lost id"},
+		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, choice: true, id: 1, want: pass},
+		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, choice: true, b: str("1"), want: "lost b"},
 		{expr: `a == nil ? nil : (id == 1 ? "x" : a)`, id: 1, a: str("q"), want: kept},
 		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, b: str("2"), want: pass},
 		{expr: `a == nil ? nil : (b == "1" ? "x" : a)`, choice: true, b: str("2"), want: pass},
@@ -49,7 +53,8 @@ func TestValueFlowLostAndPassThrough(t *testing.T) {
 		// Where what the branch not taken would give is not known
 		// (a function of a NULL may give a value), the steering column
 		// counts (loud).
-		{expr: `id == 1 ? nil : upper(a)`, id: 1, want: "lost id"},
+		{expr: `id == 1 ? nil : upper(a)`, id: 1, want: pass},
+		{expr: `b == "1" ? nil : upper(a)`, b: str("1"), want: "lost b"},
 		// A hand-written code list that misses: the condition the run
 		// evaluated read the code, which holds a value.
 		{expr: `b == "1" ? "ja" : (b == "2" ? "nej" : nil)`, b: str("3"), want: "lost b"},
@@ -176,8 +181,10 @@ define:
 	}{
 		{"code list, passed through", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
 			[]connectors.Value{int64(2), nil, nil, nil, nil}, "pass"},
-		{"code list, the constant id makes left out", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
-			[]connectors.Value{int64(1), nil, nil, nil, nil}, "values_differ"},
+		{"code list, the constant id would make: id is copied to visit_id", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
+		{"code list, the constant personnr makes left out", `height_cm: {expr: 'langd == nil ? nil : (personnr == "x" ? 1 : langd)', codelist: size}`,
+			[]connectors.Value{int64(1), nil, nil, nil, "x"}, "values_differ"},
 		{"code list, its null", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? 1 : langd)', codelist: size}`,
 			[]connectors.Value{int64(2), nil, nil, int64(9), nil}, "nulled codelist size"},
 		{"code list, steered to NULL", `height_cm: {expr: 'langd == nil ? nil : (id == 1 ? nil : langd)', codelist: size}`,
@@ -192,18 +199,22 @@ define:
 			[]connectors.Value{int64(2), nil, "?", nil, nil}, "lost vikt"},
 		{"a default for the NULL", `weight_kg: {expr: 'vikt == nil ? nil : decimal(id == 1 ? "0" : vikt)', default: 0}`,
 			[]connectors.Value{int64(2), nil, nil, nil, nil}, "kept"},
-		{"a definition, its condition on a parameter cannot run alone (loud)", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
-			[]connectors.Value{int64(2), nil, nil, nil, nil}, "values_differ"},
-		{"a definition, the constant id makes left out", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
-			[]connectors.Value{int64(1), nil, nil, nil, nil}, "values_differ"},
+		{"a definition, its condition on a parameter cannot run alone (loud)", `weight_kg: {expr: 'decimal(guard(vikt, langd))'}`,
+			[]connectors.Value{int64(2), nil, nil, int64(2), nil}, "values_differ"},
+		{"a definition, the constant langd makes left out", `weight_kg: {expr: 'decimal(guard(vikt, langd))'}`,
+			[]connectors.Value{int64(1), nil, nil, int64(1), nil}, "values_differ"},
+		{"a definition on id, which is copied to visit_id", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
 		{"a definition, kept", `weight_kg: {expr: 'decimal(guard(vikt, id))'}`,
 			[]connectors.Value{int64(2), nil, "70", nil, nil}, "kept"},
 		{"a definition, steered to NULL", `weight_kg: {expr: 'decimal(drop_one(vikt, id))', choice: the first record is a test}`,
 			[]connectors.Value{int64(1), nil, "70", nil, nil}, "lost vikt"},
 		{"a definition, NULL either way", `weight_kg: {expr: 'decimal(drop_one(vikt, id))'}`,
 			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
-		{"a function of the branch not taken (loud)", `weight_kg: {expr: 'id == 1 ? nil : decimal(vikt)'}`,
-			[]connectors.Value{int64(1), nil, nil, nil, nil}, "lost id"},
+		{"a function of the branch not taken (loud)", `weight_kg: {expr: 'langd == 1 ? nil : decimal(vikt)'}`,
+			[]connectors.Value{int64(1), nil, nil, int64(1), nil}, "lost langd"},
+		{"a function of the branch not taken, on id, which is copied to visit_id", `weight_kg: {expr: 'id == 1 ? nil : decimal(vikt)'}`,
+			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
 		{"pnr in a branch not taken", `weight_kg: {expr: 'personnr == nil ? nil : (pnr(personnr) startsWith "19" ? decimal("1") : decimal(vikt))'}`,
 			[]connectors.Value{int64(1), nil, nil, nil, nil}, "pass"},
 		{"pnr of a value, then NULL", `weight_kg: {expr: 'personnr == nil ? nil : (pnr(personnr) startsWith "19" ? nil : decimal("1"))'}`,
