@@ -7,9 +7,11 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -29,6 +31,33 @@ type readTap struct {
 	// twin, when the source could give one, computes the database's own
 	// checksum of each table read whole while it is read.
 	twin *twinSums
+	// selects names, per select: query, the table whose records its rows
+	// stand for and the key they are read by (selectTables).
+	selects map[string]selectOf
+}
+
+// selectOf is the table a select: source stands for, as the catalogue
+// describes it, and the key its records are read by.
+type selectOf struct {
+	table *connectors.Table
+	key   []string
+}
+
+// selectTables gives, per select: query of the program, the table its
+// rows stand for.
+func selectTables(prog *mappings.Program, catalog []connectors.Table) map[string]selectOf {
+	out := map[string]selectOf{}
+	for _, tp := range prog.Tables {
+		if tp.Select == "" {
+			continue
+		}
+		for i := range catalog {
+			if catalog[i].Name == tp.Source.Name {
+				out[tp.Select] = selectOf{table: &catalog[i], key: tp.Key}
+			}
+		}
+	}
+	return out
 }
 
 type tappedTable struct {
@@ -36,6 +65,11 @@ type tappedTable struct {
 	cols  []int             // its columns' positions in the rows read
 	c     *verify.Content
 	done  bool
+	// query and qcols are the select: whose rows these were, of which
+	// the columns named like the table's are checked (selectPart); empty
+	// for a table read whole.
+	query string
+	qcols []connectors.Column
 }
 
 func newReadTap(snap connectors.Snapshot) *readTap {
@@ -67,7 +101,12 @@ func (t *readTap) Scan(ctx context.Context, tb *connectors.Table, opts connector
 }
 
 // DescribeQuery and ScanQuery pass a select: through: its rows stand for
-// a table but are not the table.
+// a table but are not the table. A result column named like a column of
+// that table claims to be it, so those columns, with the key, are hashed
+// as read and held to the table's own checksum (selectPart): a select
+// that gives the name to something else (another column renamed into
+// it, a join's column, a cast) is caught, where M010, which goes by
+// names, saw every column of the table selected.
 func (t *readTap) DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error) {
 	q, err := querierOf(t.Snapshot)
 	if err != nil {
@@ -81,7 +120,81 @@ func (t *readTap) ScanQuery(ctx context.Context, query string, cols []connectors
 	if err != nil {
 		return nil, err
 	}
-	return q.ScanQuery(ctx, query, cols, opts)
+	rows, err := q.ScanQuery(ctx, query, cols, opts)
+	if err != nil || opts.After != nil {
+		return rows, err
+	}
+	so, ok := t.selects[query]
+	if !ok {
+		return rows, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	name := so.table.Name
+	if tt := t.read[name]; tt != nil && tt.done {
+		return rows, nil
+	}
+	part, pos, why := selectPart(so, cols)
+	if why != "" {
+		t.skipped[name] = why
+		return rows, nil
+	}
+	c, err := verify.NewContent(part, verify.BucketsFor(so.table.RowEstimate))
+	if err != nil {
+		t.skipped[name] = err.Error()
+		return rows, nil
+	}
+	t.twin.start(part, connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N})
+	return &tappedRows{Rows: rows, tap: t, tt: &tappedTable{table: part, cols: pos, c: c, query: query, qcols: cols}, row: make([]connectors.Value, len(pos))}, nil
+}
+
+// selectPart is the part of a select:'s table its result claims to give
+// as the table holds it: the table's columns (floats aside, as in
+// verify.SourceReadTable) that the result names, by their name and of
+// the same kind, with the key; pos gives their positions in the result.
+// why says why nothing can be checked. A column of another kind in the
+// result is not the table's value as the connector reads the table (a
+// cast made it something else), and MariaDB's result metadata has no
+// charset, ENUM or YEAR: such columns are left out, not failed.
+func selectPart(so selectOf, cols []connectors.Column) (part *connectors.Table, pos []int, why string) {
+	at := map[string]int{}
+	for i, c := range cols {
+		at[c.Name] = i
+	}
+	p := *so.table
+	p.Columns = nil
+	p.PrimaryKey = so.key
+	for _, c := range so.table.Columns {
+		i, ok := at[c.Name]
+		if !ok || c.Type.Kind == connectors.KindFloat || cols[i].Type.Kind != c.Type.Kind || !plainText(c) {
+			continue
+		}
+		p.Columns = append(p.Columns, c)
+		pos = append(pos, i)
+	}
+	if len(so.key) == 0 {
+		return nil, nil, "a select: reads it, by no key"
+	}
+	for _, k := range so.key {
+		if p.ColumnIndex(k) < 0 {
+			return nil, nil, fmt.Sprintf("a select: reads it, and its result does not give key column %s as the table holds it", k)
+		}
+	}
+	return &p, pos, ""
+}
+
+// plainText says a column reads alike from a table and from a select:'s
+// result: not text in a charset other than UTF-8 or ASCII, nor an ENUM,
+// SET or YEAR, which the MariaDB connector reads exactly from the table
+// only (see connectors/mysql's DescribeQuery).
+func plainText(c connectors.Column) bool {
+	switch strings.ToLower(c.Charset) {
+	case "", "utf8", "utf8mb3", "utf8mb4", "ascii", "binary":
+	default:
+		return false
+	}
+	st := strings.ToLower(c.SourceType)
+	return !strings.HasPrefix(st, "enum") && !strings.HasPrefix(st, "set(") && !strings.HasPrefix(st, "year")
 }
 
 // tappedRows hashes each row as Next reads it; the table counts as read
@@ -174,6 +287,7 @@ func checkSourceReads(ctx context.Context, t *readTap, tables []string) (checks 
 		if err != nil {
 			return nil, "", err
 		}
+		sc.BySelect = tt.query != ""
 		if !sc.OK {
 			if err := drillSourceRead(ctx, t.Snapshot, tt, sc.Check); err != nil {
 				return nil, "", err
@@ -196,14 +310,31 @@ func drillSourceRead(ctx context.Context, snap connectors.Snapshot, tt *tappedTa
 	if len(tt.table.PrimaryKey) == 0 {
 		opts.Key = tt.c.KeyNames
 	}
-	rows, err := snap.Scan(ctx, tt.table, opts)
+	var rows connectors.Rows
+	var err error
+	if tt.query != "" {
+		// The select: again, its columns named like the table's.
+		var q connectors.Querier
+		if q, err = querierOf(snap); err == nil {
+			rows, err = q.ScanQuery(ctx, tt.query, tt.qcols, connectors.ScanOptions{Key: tt.table.PrimaryKey})
+		}
+	} else {
+		rows, err = snap.Scan(ctx, tt.table, opts)
+	}
 	if err != nil {
 		return fmt.Errorf("verify: drill into source table %s: %w", tt.table.Name, err)
 	}
 	defer rows.Close()
 	var expected [][]connectors.Value
+	part := make([]connectors.Value, len(tt.cols))
 	for rows.Next() {
 		row := rows.Row()
+		if tt.query != "" {
+			for i, j := range tt.cols {
+				part[i] = row[j]
+			}
+			row = part
+		}
 		b, err := tt.c.Bucket(row)
 		if err != nil {
 			return err

@@ -460,6 +460,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		// The rows are hashed as the connector reads them too, and held
 		// to the source database's own checksum below.
 		tap := newReadTap(s.snap)
+		tap.selects = selectTables(s.prog, s.catalog)
 		// The source's own checksums are computed beside the
 		// re-application, in a second snapshot shown to see the same
 		// rows, where the source gives one.

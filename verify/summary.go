@@ -365,6 +365,10 @@ func (s *Summary) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "source table %s as read: %d rows, not checked: %s\n", r.Table, r.RowsRead, r.NotChecked)
 			continue
 		}
+		if r.BySelect {
+			fmt.Fprintf(w, "source table %s as its select: reads it: %d rows read, %d in the database's own checksum of columns %s: %s\n", r.Table, r.RowsRead, r.Check.ActualRows, strings.Join(r.Check.HashedColumns, ", "), okMark(r.OK))
+			continue
+		}
 		fmt.Fprintf(w, "source table %s as read: %d rows read, %d in the database's own checksum: %s\n", r.Table, r.RowsRead, r.Check.ActualRows, okMark(r.OK))
 	}
 	for _, g := range s.Groups {
