@@ -551,7 +551,13 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 		}
 		cp.convert = true
 	} else if sourceKind != connectors.KindInvalid && !cp.convert && sourceKind != tc.Type.Kind {
-		ds.add(cm.From.Pos, "M006", "%s.%s is %s (%s) but %s.%s is %v: add cast: %s", st.Name, cm.From.Value, sourceKind, st.Columns[cp.src].SourceType, c.tm.Target.Value, tc.Name, tc.Type, tc.Type.Kind)
+		if castable(sourceKind, tc.Type.Kind) {
+			// The receiving type as the cast takes it: a decimal's cast
+			// needs its precision and scale, the kind alone is refused.
+			ds.add(cm.From.Pos, "M006", "%s.%s is %s (%s) but %s.%s is %v: add cast: %s", st.Name, cm.From.Value, sourceKind, st.Columns[cp.src].SourceType, c.tm.Target.Value, tc.Name, tc.Type, tc.Type)
+		} else {
+			ds.add(cm.From.Pos, "M006", "%s.%s is %s (%s) but %s.%s is %v, and no cast converts %s to %s: make the value with an expression (such as date(%s, \"YYYYMMDD\") for a number holding a date), or give the receiving column another type", st.Name, cm.From.Value, sourceKind, st.Columns[cp.src].SourceType, c.tm.Target.Value, tc.Name, tc.Type, sourceKind, tc.Type.Kind, cm.From.Value)
+		}
 	}
 	for _, r := range cm.Rules {
 		cp.rules = append(cp.rules, c.rule(r, tc))
