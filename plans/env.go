@@ -259,12 +259,18 @@ func loadListFile(path, name string, ref time.Time, list *mappings.PersonList) e
 		return fmt.Errorf("%s: %w", list.Source, err)
 	}
 	defer f.Close()
+	// An entry's error names the list, the file and the line already.
+	var entry error
 	err = EachListEntry(f, func(line int, s string) error {
 		if err := list.Add(s, ref, fmt.Sprintf("file %s line %d", name, line)); err != nil {
-			return fmt.Errorf("%w; correct the list before migrating", err)
+			entry = fmt.Errorf("%w; correct the list before migrating", err)
+			return entry
 		}
 		return nil
 	})
+	if err != nil && err == entry {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("%s, file %s: %w", list.Source, name, err)
 	}

@@ -10,36 +10,22 @@ import (
 	"github.com/regflytt/regflytt/mappings"
 )
 
-// A list exported from Windows begins with a byte-order mark and ends
-// its lines with CRLF; the mark was read as part of the first entry (or
-// of a first comment line), which stopped the run as a malformed entry.
-// The mark is dropped; an entry that is no number still stops the run,
-// named by its line.
-func TestListFileReadsWindowsExports(t *testing.T) {
-	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	dir := t.TempDir()
-	for _, text := range []string{
-		"\ufeff19121212-1212\r\n194601010301\r\n",
-		"\ufeff# opted out\r\n19121212-1212\r\n\r\n194601010301\r\n19121212-1212\r\n",
-	} {
-		path := filepath.Join(dir, "optout.txt")
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		list := mappings.NewPersonList(mappings.ReasonOptOut, "opt-out list")
-		if err := loadListFile(path, "optout.txt", ref, list); err != nil {
-			t.Fatalf("%q: %v", text, err)
-		}
-		if list.Len() < 2 {
-			t.Fatalf("%q: %d entries", text, list.Len())
-		}
-	}
-	path := filepath.Join(dir, "bad.txt")
-	if err := os.WriteFile(path, []byte("\ufeff19121212-1212\r\npersonnr\r\n"), 0o600); err != nil {
+// An entry of a list file that is no identity number (a reserve number
+// with its letter) stopped the run with the list and file named twice:
+// "opt-out list, file optout.txt: opt-out list, file optout.txt line 3:
+// …". Named once, with the line.
+func TestListFileEntryErrorNamesTheFileOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "optout.txt")
+	if err := os.WriteFile(path, []byte("191212121212\n19700101-T123\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := loadListFile(path, "bad.txt", ref, mappings.NewPersonList(mappings.ReasonOptOut, "opt-out list"))
-	if err == nil || !strings.Contains(err.Error(), "file bad.txt line 2") {
-		t.Fatalf("a header line: got %v, want the run stopped at line 2", err)
+	list := mappings.NewPersonList(mappings.ReasonOptOut, "opt-out list")
+	err := loadListFile(path, "optout.txt", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), list)
+	if err == nil {
+		t.Fatal("a reserve number in the list was read as an identity number")
+	}
+	msg := err.Error()
+	if strings.Count(msg, "optout.txt") != 1 || strings.Count(msg, "opt-out list") != 1 || !strings.Contains(msg, "optout.txt line 2") || strings.Contains(msg, "T123") {
+		t.Fatalf("the error names the list and file other than once with the line, or shows the entry: %s", msg)
 	}
 }
