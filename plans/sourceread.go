@@ -70,6 +70,9 @@ type tappedTable struct {
 	// for a table read whole.
 	query string
 	qcols []connectors.Column
+	// left names the select's columns named like the table's that are
+	// not checked (selectPart).
+	left []string
 }
 
 func newReadTap(snap connectors.Snapshot) *readTap {
@@ -134,7 +137,7 @@ func (t *readTap) ScanQuery(ctx context.Context, query string, cols []connectors
 	if tt := t.read[name]; tt != nil && tt.done {
 		return rows, nil
 	}
-	part, pos, why := selectPart(so, cols)
+	part, pos, left, why := selectPart(so, cols)
 	if why != "" {
 		t.skipped[name] = why
 		return rows, nil
@@ -145,18 +148,19 @@ func (t *readTap) ScanQuery(ctx context.Context, query string, cols []connectors
 		return rows, nil
 	}
 	t.twin.start(part, connectors.ChecksumRequest{Columns: c.HashedNames, Key: c.KeyNames, Buckets: c.N})
-	return &tappedRows{Rows: rows, tap: t, tt: &tappedTable{table: part, cols: pos, c: c, query: query, qcols: cols}, row: make([]connectors.Value, len(pos))}, nil
+	return &tappedRows{Rows: rows, tap: t, tt: &tappedTable{table: part, cols: pos, c: c, query: query, qcols: cols, left: left}, row: make([]connectors.Value, len(pos))}, nil
 }
 
 // selectPart is the part of a select:'s table its result claims to give
 // as the table holds it: the table's columns (floats aside, as in
 // verify.SourceReadTable) that the result names, by their name and of
-// the same kind, with the key; pos gives their positions in the result.
-// why says why nothing can be checked. A column of another kind in the
+// the same kind, with the key; pos gives their positions in the result,
+// left the columns it names like the table's but cannot check, and why
+// says why nothing can be checked. A column of another kind in the
 // result is not the table's value as the connector reads the table (a
 // cast made it something else), and MariaDB's result metadata has no
 // charset, ENUM or YEAR: such columns are left out, not failed.
-func selectPart(so selectOf, cols []connectors.Column) (part *connectors.Table, pos []int, why string) {
+func selectPart(so selectOf, cols []connectors.Column) (part *connectors.Table, pos []int, left []string, why string) {
 	at := map[string]int{}
 	for i, c := range cols {
 		at[c.Name] = i
@@ -166,21 +170,25 @@ func selectPart(so selectOf, cols []connectors.Column) (part *connectors.Table, 
 	p.PrimaryKey = so.key
 	for _, c := range so.table.Columns {
 		i, ok := at[c.Name]
-		if !ok || c.Type.Kind == connectors.KindFloat || cols[i].Type.Kind != c.Type.Kind || !plainText(c) {
+		if !ok {
+			continue
+		}
+		if c.Type.Kind == connectors.KindFloat || cols[i].Type.Kind != c.Type.Kind || !plainText(c) {
+			left = append(left, c.Name)
 			continue
 		}
 		p.Columns = append(p.Columns, c)
 		pos = append(pos, i)
 	}
 	if len(so.key) == 0 {
-		return nil, nil, "a select: reads it, by no key"
+		return nil, nil, nil, "a select: reads it, by no key"
 	}
 	for _, k := range so.key {
 		if p.ColumnIndex(k) < 0 {
-			return nil, nil, fmt.Sprintf("a select: reads it, and its result does not give key column %s as the table holds it", k)
+			return nil, nil, nil, fmt.Sprintf("a select: reads it, and its result does not give key column %s as the table holds it", k)
 		}
 	}
-	return &p, pos, ""
+	return &p, pos, left, ""
 }
 
 // plainText says a column reads alike from a table and from a select:'s
@@ -287,7 +295,7 @@ func checkSourceReads(ctx context.Context, t *readTap, tables []string) (checks 
 		if err != nil {
 			return nil, "", err
 		}
-		sc.BySelect = tt.query != ""
+		sc.BySelect, sc.ColumnsNotChecked = tt.query != "", tt.left
 		if !sc.OK {
 			if err := drillSourceRead(ctx, t.Snapshot, tt, sc.Check); err != nil {
 				return nil, "", err

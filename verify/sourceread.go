@@ -29,9 +29,14 @@ type SourceReadCheck struct {
 	NotChecked string `json:"not_checked,omitempty"`
 	// BySelect: a select: read the table; what was checked is the columns
 	// its result names like the table's, with the key.
-	BySelect bool          `json:"by_select,omitempty"`
-	Check    *ContentCheck `json:"check,omitempty"`
-	OK       bool          `json:"ok"`
+	BySelect bool `json:"by_select,omitempty"`
+	// ColumnsNotChecked names the select's columns named like the
+	// table's that it was not held to: a float, another kind in the
+	// select's result, text the connector reads exactly only from the
+	// table (a Latin-1 column, an ENUM, SET or YEAR).
+	ColumnsNotChecked []string      `json:"columns_not_checked,omitempty"`
+	Check             *ContentCheck `json:"check,omitempty"`
+	OK                bool          `json:"ok"`
 }
 
 // SourceReadTable is the part of source table t a source-read check

@@ -366,7 +366,11 @@ func (s *Summary) WriteText(w io.Writer) error {
 			continue
 		}
 		if r.BySelect {
-			fmt.Fprintf(w, "source table %s as its select: reads it: %d rows read, %d in the database's own checksum of columns %s: %s\n", r.Table, r.RowsRead, r.Check.ActualRows, strings.Join(r.Check.HashedColumns, ", "), okMark(r.OK))
+			var left string
+			if len(r.ColumnsNotChecked) > 0 {
+				left = " (not held to the table: " + strings.Join(r.ColumnsNotChecked, ", ") + ": a float, another kind in the select, or text read exactly only from the table)"
+			}
+			fmt.Fprintf(w, "source table %s as its select: reads it: %d rows read, %d in the database's own checksum of columns %s%s: %s\n", r.Table, r.RowsRead, r.Check.ActualRows, strings.Join(r.Check.HashedColumns, ", "), left, okMark(r.OK))
 			continue
 		}
 		fmt.Fprintf(w, "source table %s as read: %d rows read, %d in the database's own checksum: %s\n", r.Table, r.RowsRead, r.Check.ActualRows, okMark(r.OK))
