@@ -51,7 +51,7 @@ func (r *runner) access(ctx context.Context, snap connectors.Snapshot) (*accessS
 		return nil, nil
 	}
 	st := &accessState{spec: spec, units: map[string]string{}, day: r.referenceDay()}
-	t, err := tableOf(ctx, snap, spec.Units.Table.Value)
+	t, err := tableOf(ctx, snap, spec.Units.Table.Value, true)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +275,7 @@ func (r *runner) receivingUnits(ctx context.Context, tsnap connectors.Snapshot, 
 		}
 		return st.units, nil
 	}
-	t, err := tableOf(ctx, tsnap, ru.Table)
+	t, err := tableOf(ctx, tsnap, ru.Table, false)
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +381,7 @@ func integerKey(u string) (string, bool) {
 func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.AccessSide, units map[string]string, back *unitsBack, accounts *accountStates, legacy *accessState) ([]verify.Grant, error) {
 	var out []verify.Grant
 	for _, g := range side.Grants {
-		t, err := tableOf(ctx, snap, g.Table.Value)
+		t, err := tableOf(ctx, snap, g.Table.Value, legacy != nil)
 		if err != nil {
 			return nil, err
 		}
@@ -483,7 +483,7 @@ func readAccounts(ctx context.Context, snap connectors.Snapshot, at *mappings.Ac
 	if at == nil {
 		return nil, nil
 	}
-	t, err := tableOf(ctx, snap, at.Table.Value)
+	t, err := tableOf(ctx, snap, at.Table.Value, legacy)
 	if err != nil {
 		return nil, err
 	}
@@ -652,7 +652,10 @@ func accountEnabled(v connectors.Value, enabled []mappings.Str, legacy bool) (bo
 }
 
 // tableOf finds a table in a snapshot's catalogue.
-func tableOf(ctx context.Context, snap connectors.Snapshot, name string) (*connectors.Table, error) {
+// tableOf gives table name of the source (legacy) or the target. A
+// receiving table the target lacks is one no run of the plan wrote
+// there: the error says so rather than naming a table alone.
+func tableOf(ctx context.Context, snap connectors.Snapshot, name string, legacy bool) (*connectors.Table, error) {
 	tables, err := snap.Tables(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: %w", err)
@@ -662,7 +665,10 @@ func tableOf(ctx context.Context, snap connectors.Snapshot, name string) (*conne
 			return &tables[i], nil
 		}
 	}
-	return nil, fmt.Errorf("no table %s", name)
+	if legacy {
+		return nil, fmt.Errorf("no table %s in the source", name)
+	}
+	return nil, fmt.Errorf("no table %s in the target: has a run of this plan written into it? (run the plan, or name the target it ran into)", name)
 }
 
 // scanColumns reads a table and gives fn the named columns of each row
