@@ -25,17 +25,28 @@ import (
 // and Latin letters with accents, written composed or not, under the
 // untailored collations (general, unicode, unicode_520, uca1400) and the
 // Swedish ones (but 'ü', which they take for 'y'); other MariaDB
-// collations (german2, danish) are sure of printable ASCII only. A
-// collation of another database (SQL Server's, a PostgreSQL ICU one) or
-// none named is taken for untailored, unmeasured (see tailoring); an ICU
-// collation that ignores punctuation (alternate=shifted) is not caught.
+// collations (german2, danish) are sure of printable ASCII only.
+//
+// A PostgreSQL nondeterministic collation is read by its ICU locale, as
+// the catalogue writes it after the name (see icuTailoring), measured on
+// PostgreSQL 15 (TestFoldLimitAgreesWithPostgreSQL): the root locale
+// (und, en) at a strength of 1 to 3 is untailored, a Swedish or Finnish
+// one Swedish, a Danish, Norwegian or German one sure of printable ASCII
+// only; any other locale or keyword (kn takes '01' for '1', ka-shifted
+// 's-ab' for 'sab'), a collation with rules of its own, and one whose
+// locale is not named, are sure of nothing. A collation of another
+// database (SQL Server's) or none named is taken for untailored,
+// unmeasured (see tailoring).
 type FoldLimit struct {
 	// Collation names the first collation that joins more than folding
 	// does; "" when folding covers every one, and every key is sure.
 	Collation string
 	// Accents says Latin letters with accents are sure too; Swedish that
-	// 'ü' is not, and Latin1Swedish that '[', '\' and ']' are not.
+	// 'ü' and 'ę' are not, and Latin1Swedish that '[', '\' and ']' are not.
 	Accents, Swedish, Latin1Swedish bool
+	// None says no text is sure, not even printable ASCII: a collation
+	// may join any two.
+	None bool
 }
 
 // FoldLimitOf gives the limit of a key compared under the collations
@@ -47,9 +58,10 @@ func FoldLimitOf(collations ...string) FoldLimit {
 		if foldCovers(c) {
 			continue
 		}
-		untailored, swedish := tailoring(c)
+		untailored, swedish, none := tailoring(c)
+		l.None = l.None || none
 		if l.Collation == "" {
-			l = FoldLimit{Collation: c, Accents: untailored || swedish}
+			l = FoldLimit{Collation: c, Accents: untailored || swedish, None: none}
 			if l.Collation == "" {
 				l.Collation = "unknown"
 			}
@@ -79,10 +91,13 @@ func foldCovers(collation string) bool {
 // untailored, as regflytt folded every blind key before: not measured
 // here (a Swedish or Danish ICU locale, a Finnish_Swedish collation
 // with AI, joins otherwise).
-func tailoring(collation string) (untailored, swedish bool) {
+func tailoring(collation string) (untailored, swedish, none bool) {
 	c := strings.ToLower(collation)
+	if i := strings.LastIndex(c, " (nondeterministic"); i >= 0 {
+		return icuTailoring(c[i+1:])
+	}
 	if strings.Contains(c, "swedish") {
-		return false, true
+		return false, true, false
 	}
 	mariadb := false
 	for _, cs := range mariaDBCharsets {
@@ -93,16 +108,83 @@ func tailoring(collation string) (untailored, swedish bool) {
 		}
 	}
 	if !mariadb {
-		return true, false
+		return true, false, false
 	}
 	for _, base := range []string{"general_", "unicode_", "unicode_520_", "uca1400_"} {
 		switch rest, ok := strings.CutPrefix(c, base); {
 		case !ok:
 		case rest == "ci", rest == "nopad_ci", rest == "ai_ci", rest == "as_ci", rest == "nopad_ai_ci", rest == "nopad_as_ci":
-			return true, false
+			return true, false, false
 		}
 	}
-	return false, false
+	return false, false, false
+}
+
+// icuTailoring reads the note the PostgreSQL catalogue writes after a
+// nondeterministic collation's name, "(nondeterministic, icu LOCALE)"
+// with ", rules" after it for one with rules of its own: a locale of a
+// language (with a script and a region) and the keywords ks (strength),
+// kc (case level) and kf (case first), which change how much is equal
+// but not what equals what, is read by its language; any other part of
+// the locale (a variant, kn, ka, kr, co, an @ attribute of ICU's older
+// syntax), rules, or a note without a locale is sure of nothing.
+func icuTailoring(note string) (untailored, swedish, none bool) {
+	locale, ok := strings.CutPrefix(note, "(nondeterministic, icu ")
+	locale, ok2 := strings.CutSuffix(locale, ")")
+	if !ok || !ok2 || strings.ContainsAny(locale, "@,() ") {
+		return false, false, true
+	}
+	subtags := strings.Split(strings.ReplaceAll(locale, "_", "-"), "-")
+	lang := subtags[0]
+	rest := subtags[1:]
+	// A script (four letters) and a region (two letters or three digits).
+	if len(rest) > 0 && len(rest[0]) == 4 && isAlpha(rest[0]) {
+		rest = rest[1:]
+	}
+	if len(rest) > 0 && (len(rest[0]) == 2 && isAlpha(rest[0]) || len(rest[0]) == 3 && isDigits(rest[0])) {
+		rest = rest[1:]
+	}
+	if len(rest) > 0 {
+		if rest[0] != "u" || len(rest)%2 != 1 {
+			return false, false, true
+		}
+		for i := 1; i < len(rest); i += 2 {
+			switch k, v := rest[i], rest[i+1]; {
+			case k == "ks" && (v == "level1" || v == "level2" || v == "level3"):
+			case k == "kc" && (v == "true" || v == "false"):
+			case k == "kf" && (v == "upper" || v == "lower" || v == "false"):
+			default:
+				return false, false, true
+			}
+		}
+	}
+	switch lang {
+	case "", "und", "root", "en":
+		return true, false, false
+	case "sv", "fi":
+		return false, true, false
+	case "da", "nb", "nn", "no", "de":
+		return false, false, false
+	}
+	return false, false, true
+}
+
+func isAlpha(s string) bool {
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // mariaDBCharsets begin the names of MariaDB's and MySQL's collations.
@@ -114,6 +196,9 @@ func (l FoldLimit) Sure(v connectors.Value) bool {
 	s, ok := v.(string)
 	if !ok || l.Collation == "" {
 		return true
+	}
+	if l.None {
+		return false
 	}
 	for i := 0; i < len(s); i++ {
 		b := s[i]
@@ -150,8 +235,12 @@ func (l FoldLimit) sureLatin(s string) bool {
 				if !isAccent(m) {
 					return false
 				}
-				// Swedish collations take ü (and ű) for y.
+				// Swedish collations take ü (and ű) for y, ICU's
+				// (CLDR's) ę for ä.
 				if l.Swedish && (base == 'u' || base == 'U') && (m == '\u0308' || m == '\u030b') {
+					return false
+				}
+				if l.Swedish && (base == 'e' || base == 'E') && m == '\u0328' {
 					return false
 				}
 			}

@@ -36,9 +36,18 @@ ORDER BY c.relname COLLATE "C"`
 // unless its own COLLATE says otherwise, and attcollation says which;
 // the database's default collation is the row named default,
 // deterministic (CREATE DATABASE makes no nondeterministic one).
+//
+// A nondeterministic collation's ICU locale says what it joins
+// (und-u-ks-level2 case, sv-u-ks-level1 'ü' and 'y', und-u-kn-true '01'
+// and '1'), and its rules (PostgreSQL 16's icu_rules) may join anything:
+// both are read the same way, the locale from colliculocale (15, 16),
+// colllocale (17) or collcollate (before 15).
 const columnsQuery = `SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
   a.atttypid, a.attnotnull, coalesce(co.collname::text, ''),
-  coalesce((pg_catalog.to_jsonb(co) ->> 'collisdeterministic')::bool, true)
+  coalesce((pg_catalog.to_jsonb(co) ->> 'collisdeterministic')::bool, true),
+  coalesce(co.collprovider::text, ''),
+  coalesce(nullif(pg_catalog.to_jsonb(co) ->> 'colliculocale', ''), nullif(pg_catalog.to_jsonb(co) ->> 'colllocale', ''), co.collcollate::text, ''),
+  coalesce(pg_catalog.to_jsonb(co) ->> 'collicurules', '') <> ''
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -59,22 +68,40 @@ const (
 // parentheses, how it compares keys (connectors.KeyBlindness reads it).
 // Under a deterministic collation text is equal only byte for byte,
 // character(n) but for trailing spaces; a nondeterministic one (an ICU
-// collation at a strength that ignores case or accents) joins more. A
-// column of any other type is compared by its type (citext ignores case
-// under a deterministic collation; an array or an enum has equalities
-// of its own): empty, which KeyBlindness takes for blind.
-func collationOf(base uint32, name string, deterministic bool) string {
+// collation at a strength that ignores case or accents) joins more, and
+// what more its ICU locale says: "(nondeterministic, icu LOCALE)", with
+// ", rules" after it when the collation has rules of its own
+// (mappings.FoldLimitOf reads them). A column of any other type is
+// compared by its type (citext ignores case under a deterministic
+// collation; an array or an enum has equalities of its own): empty,
+// which KeyBlindness takes for blind.
+func collationOf(base uint32, name string, c collationInfo) string {
 	switch {
 	case name == "":
 		return ""
-	case !deterministic:
-		return name + " (nondeterministic)"
+	case !c.deterministic:
+		note := "nondeterministic"
+		if c.provider == "i" && c.locale != "" {
+			note += ", icu " + c.locale
+		}
+		if c.rules {
+			note += ", rules"
+		}
+		return name + " (" + note + ")"
 	case base == oidBPChar:
 		return name + " (deterministic, pad space)"
 	case base == oidText || base == oidVarchar || base == oidName:
 		return name + " (deterministic)"
 	}
 	return ""
+}
+
+// collationInfo is what the catalogue reads of a column's collation
+// besides its name.
+type collationInfo struct {
+	deterministic    bool
+	provider, locale string
+	rules            bool
 }
 
 // keysQuery lists primary and foreign keys with their columns in key
@@ -136,8 +163,9 @@ func readTables(ctx context.Context, tx pgx.Tx, schema string, domains map[uint3
 	for rows.Next() {
 		var rel, typ uint32
 		var name, format, collation string
-		var notNull, deterministic bool
-		if err := rows.Scan(&rel, &name, &format, &typ, &notNull, &collation, &deterministic); err != nil {
+		var notNull bool
+		var ci collationInfo
+		if err := rows.Scan(&rel, &name, &format, &typ, &notNull, &collation, &ci.deterministic, &ci.provider, &ci.locale, &ci.rules); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list columns: %w", err)
 		}
@@ -160,7 +188,7 @@ func readTables(ctx context.Context, tx pgx.Tx, schema string, domains map[uint3
 			col.Charset = encoding
 		}
 		if col.Type.Kind == connectors.KindText {
-			col.Collation = collationOf(typ, collation, deterministic)
+			col.Collation = collationOf(typ, collation, ci)
 		}
 		out[i].Columns = append(out[i].Columns, col)
 	}

@@ -1,0 +1,53 @@
+package mappings
+
+import "testing"
+
+// A PostgreSQL nondeterministic collation is read by the ICU locale the
+// catalogue writes after its name: only a locale FoldLimit has been
+// measured on (TestFoldLimitAgreesWithPostgreSQL in plans) keeps what
+// folding is sure of; a numeric (kn) or punctuation-blind (ka-shifted)
+// one, another language, rules of its own, or no locale named is sure of
+// no text, not even 'sa1': every nondeterministic collation was taken for
+// untailored, and under und-u-kn-true a value row of 'sa1', its form's
+// 'sa01' to PostgreSQL, was archived as an orphan.
+func TestFoldLimitOfPostgreSQLNondeterministic(t *testing.T) {
+	for _, c := range []struct {
+		note                 string
+		ascii, accent, umlau bool
+	}{
+		{"ci (nondeterministic, icu und-u-ks-level2)", true, true, true},
+		{"ci (nondeterministic, icu und-u-ks-level1-kc-true)", true, true, true},
+		{"ci (nondeterministic, icu en-US-u-ks-level2)", true, true, true},
+		{"Ci (nondeterministic, icu sv-SE-u-ks-level1)", true, true, false},
+		{"ci (nondeterministic, icu sv_SE-u-kf-upper-ks-level2)", true, true, false},
+		{"ci (nondeterministic, icu da-u-ks-level1)", true, false, false},
+		{"ci (nondeterministic, icu und-u-kn-true-ks-level2)", false, false, false},
+		{"ci (nondeterministic, icu und-u-ka-shifted-ks-level2)", false, false, false},
+		{"ci (nondeterministic, icu und-u-ks-identic)", false, false, false},
+		{"ci (nondeterministic, icu und@colstrength=secondary)", false, false, false},
+		{"ci (nondeterministic, icu en-US-posix-u-ks-level2)", false, false, false},
+		{"ci (nondeterministic, icu hu-u-ks-level2)", false, false, false},
+		{"ci (nondeterministic, icu und-u-ks-level2, rules)", false, false, false},
+		{"ci (nondeterministic)", false, false, false},
+		// A name holding what looks like a note: the last parenthesis is.
+		{"a (nondeterministic, icu und-u-ks-level2) (nondeterministic)", false, false, false},
+	} {
+		l := FoldLimitOf(c.note)
+		if l.Collation != c.note {
+			t.Errorf("%s: limit named %q", c.note, l.Collation)
+		}
+		if got := l.Sure("sa1"); got != c.ascii {
+			t.Errorf("%s: sure of 'sa1' %v, want %v", c.note, got, c.ascii)
+		}
+		if got := l.Sure("s\u00e9"); got != c.accent {
+			t.Errorf("%s: sure of 's\u00e9' %v, want %v", c.note, got, c.accent)
+		}
+		if got := l.Sure("\u00fcab"); got != c.umlau {
+			t.Errorf("%s: sure of '\u00fcab' %v, want %v", c.note, got, c.umlau)
+		}
+	}
+	// A deterministic collation compares bytes: folding covers it.
+	if l := FoldLimitOf("sv-SE-x-icu (deterministic)"); l.Collation != "" {
+		t.Errorf("a deterministic collation limits folding: %+v", l)
+	}
+}

@@ -1,0 +1,121 @@
+package plans_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// A form store on PostgreSQL whose entity ids are text under a
+// nondeterministic ICU collation: as for MariaDB (mariaFormCases), the
+// opted-out patient's form has one value row under its id and one under
+// another spelling the collation joins with it. Case at strength 2 is
+// what folding covers; a numeric collation (kn) takes 'sa01' for 'sa1',
+// one that ignores punctuation (ka-shifted) 's-ab' for 'sab', and a
+// Swedish one at strength 1 'üab' for 'yab', none of which folding
+// joins: FoldLimit took every nondeterministic collation for untailored,
+// the ASCII ids for sure, and the value row was archived as an orphan,
+// the opted-out patient's value kept in the archive, run and verify
+// passing.
+type pgFormCase struct {
+	name, locale  string
+	form, spelled string
+	spelledFirst  bool
+}
+
+var pgFormCases = []pgFormCase{
+	{"case", "und-u-ks-level2", "SAB", "sab", false},
+	{"numeric", "und-u-kn-true-ks-level2", "sa01", "sa1", false},
+	{"punctuation ignored", "und-u-ka-shifted-ks-level2", "sab", "s-ab", true},
+	{"swedish y", "sv-u-ks-level1", "yab", "\u00fcab", false},
+	{"fullwidth", "und-u-ks-level2", "sab", "\uff53ab", false},
+}
+
+// pgFormStore writes the form store of c on a new PostgreSQL database,
+// its ids under collation fc (c.locale, nondeterministic).
+func pgFormStore(t *testing.T, dir string, c pgFormCase) string {
+	t.Helper()
+	u := pgtest.NewDatabase(t)
+	first, second := "langd", "vikt"
+	if c.spelledFirst {
+		first, second = second, first
+	}
+	pgtest.Exec(t, u,
+		`CREATE COLLATION fc (provider = icu, locale = '`+c.locale+`', deterministic = false)`,
+		`CREATE TABLE instans (id varchar(20) COLLATE fc PRIMARY KEY NOT NULL, personnr varchar(20))`,
+		`CREATE TABLE varde (instans_id varchar(20) COLLATE fc NOT NULL, variabel varchar(20) NOT NULL, varde varchar(40), PRIMARY KEY (instans_id, variabel))`,
+		`INSERT INTO instans VALUES ('Abc', '19460101-0301'), ('`+c.form+`', '19121212-1212')`,
+		`INSERT INTO varde VALUES ('Abc', 'vikt', '80'), ('`+c.form+`', '`+first+`', '180'), ('`+c.spelled+`', '`+second+`', '72')`,
+	)
+	if n := countQuery(t, u, `SELECT COUNT(*) FROM varde v JOIN instans i ON i.id = v.instans_id WHERE i.personnr = '19121212-1212'`); n != 2 {
+		t.Fatalf("PostgreSQL joins %d value rows to the form, want 2: not the case the test means", n)
+	}
+	mariaFormStoreFiles(t, dir)
+	return u
+}
+
+func TestRunEAVPostgresValueEntitySpelledAsTheCollationJoins(t *testing.T) {
+	for _, c := range pgFormCases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			src := pgFormStore(t, dir, c)
+			write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.varde: leftover values of deleted forms}}\n")
+			opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+			rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+			if err != nil {
+				checkPGRefusal(t, err)
+				return
+			}
+			pkg, err := archive.OpenVerified(filepath.Join(dir, "archive"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ts := range pkg.Tables() {
+				if ts.Table == "varde" && ts.Records != 0 {
+					t.Fatalf("pass %v with the opted-out patient's value in the archive: %v (ledger %v)", rep.Pass, archiveRecords(t, filepath.Join(dir, "archive"), "varde"), ledgerOf(rep, false))
+				}
+			}
+			if got, want := ledgerOf(rep, false)["varde"], summary(1, 0, 2, map[string]int64{}); got != want {
+				t.Fatalf("values ledger %s, want %s", got, want)
+			}
+			if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+				t.Fatalf("verify of the run: %v", err)
+			}
+		})
+	}
+}
+
+// With the form migrated, the value spelled otherwise is refused: the
+// source says its form exists.
+func TestRunEAVPostgresValueEntitySpelledAsTheCollationJoinsRefused(t *testing.T) {
+	for _, c := range pgFormCases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src := pgFormStore(t, dir, c)
+			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\nverification: {acknowledge: {archived_share.varde: leftover values of deleted forms}}\n")
+			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+			if err == nil {
+				t.Fatalf("a value row whose entity id matches its form only under %s was not refused: pass %v, ledger %v, archived %v", c.locale, rep.Pass, ledgerOf(rep, false), archiveRecords(t, filepath.Join(dir, "archive"), "varde"))
+			}
+			checkPGRefusal(t, err)
+		})
+	}
+}
+
+// checkPGRefusal checks a refusal names the tables and, where it is the
+// fold's, the collation fc; and prints no id.
+func checkPGRefusal(t *testing.T, err error) {
+	t.Helper()
+	checkRefusal(t, err)
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	if strings.Contains(msg, "may take") && !strings.Contains(msg, "fc (nondeterministic") {
+		t.Errorf("error does not name the collation: %v", err)
+	}
+}
