@@ -119,3 +119,38 @@ func checkPGRefusal(t *testing.T, err error) {
 		t.Errorf("error does not name the collation: %v", err)
 	}
 }
+
+// A form store whose ids are under a deterministic ICU collation
+// (sv-SE-x-icu): PostgreSQL orders 'a' before 'B' and 'é' before 'f',
+// Go's bytes the other way round. The merge of forms and values in one pass
+// needs Go's order; regflytt reads in the key's collation, so the run
+// stops, naming the table, the column and its collation.
+func TestRunEAVPostgresOrderOtherThanBytesStops(t *testing.T) {
+	for _, c := range []struct{ name, entities, values string }{
+		{"case", `('a', '19460101-0301'), ('B', '19460101-0301')`, `('a', 'vikt', '1'), ('B', 'vikt', '2')`},
+		{"accent", `('é', '19460101-0301'), ('f', '19460101-0301')`, `('é', 'vikt', '1'), ('f', 'vikt', '2')`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			u := pgtest.NewDatabase(t)
+			col := `varchar(20) COLLATE "sv-SE-x-icu"`
+			pgtest.Exec(t, u,
+				`CREATE TABLE instans (id `+col+` PRIMARY KEY NOT NULL, personnr varchar(20))`,
+				`CREATE TABLE varde (instans_id `+col+` NOT NULL, variabel varchar(20) NOT NULL, varde varchar(40), PRIMARY KEY (instans_id, variabel))`,
+				`INSERT INTO instans VALUES `+c.entities,
+				`INSERT INTO varde VALUES `+c.values,
+			)
+			mariaFormStoreFiles(t, dir)
+			plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\nverification: {acknowledge: {archived_share.varde: leftover values of deleted forms}}\n")
+			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: u, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+			if err == nil {
+				t.Fatalf("a form store ordered otherwise than bytes ran: pass %v, ledger %v", rep.Pass, ledgerOf(rep, false))
+			}
+			for _, want := range []string{"not in entity order", "column instans_id", "sv-SE-x-icu"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error does not say %q: %v", want, err)
+				}
+			}
+		})
+	}
+}

@@ -512,7 +512,7 @@ func (w *writer) entities() error {
 		// values' order is.
 		if prevID != nil {
 			if c, ok := mappings.Compare(prevID, id); !ok || c >= 0 {
-				return fmt.Errorf("entities table %s is not in entity order as regflytt compares ids (an id follows one it does not sort after): entity ids must be integers or binary-collated text", e.Entities.Name)
+				return fmt.Errorf("entities table %s is not in entity order as regflytt compares ids (an id follows one it does not sort after): entity ids must be integers or binary-collated text%s", e.Entities.Name, orderedBy(&e.Entities.Columns[e.EntityKey]))
 			}
 		}
 		prevID = id
@@ -659,7 +659,7 @@ func (s *valueStream) peek(id connectors.Value) ([]connectors.Value, int, error)
 			// silently misplace values, so it is checked, not assumed.
 			if s.prev != nil {
 				if c, ok := mappings.Compare(s.prev, cur); !ok || c > 0 {
-					return nil, 0, fmt.Errorf("values table %s is not in entity order as regflytt compares ids; entity ids must be integers or binary-collated text", s.table.Name)
+					return nil, 0, fmt.Errorf("values table %s is not in entity order as regflytt compares ids; entity ids must be integers or binary-collated text%s", s.table.Name, orderedBy(&s.table.Columns[s.entity]))
 				}
 			}
 			s.prev = cur
@@ -681,6 +681,20 @@ func (s *valueStream) peek(id connectors.Value) ([]connectors.Value, int, error)
 		return nil, 0, fmt.Errorf("values table %s: an entity id cannot be compared with the entities table's key (different types)", s.table.Name)
 	}
 	return s.next, c, nil
+}
+
+// orderedBy names a text id column and its collation, which orders it
+// (a PostgreSQL database's default or an ICU one orders 'a' before 'B'
+// and 'é' before 'f'; bytes the other way round), for the order errors.
+func orderedBy(c *connectors.Column) string {
+	if c.Type.Kind != connectors.KindText {
+		return ""
+	}
+	coll := c.Collation
+	if coll == "" {
+		coll = "not named"
+	}
+	return fmt.Sprintf(" (column %s is text under collation %s: give it a byte-wise collation, COLLATE \"C\" on PostgreSQL, utf8mb4_bin on MariaDB, or read the store from a copy that has one)", c.Name, coll)
 }
 
 // noEntityError refuses the n value rows of a values table (n 0: one met
