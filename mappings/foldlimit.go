@@ -34,9 +34,9 @@ import (
 // one Swedish, a Danish, Norwegian or German one sure of printable ASCII
 // only; any other locale or keyword (kn takes '01' for '1', ka-shifted
 // 's-ab' for 'sab'), a collation with rules of its own, and one whose
-// locale is not named, are sure of nothing. A collation of another
-// database (SQL Server's) or none named is taken for untailored,
-// unmeasured (see tailoring).
+// locale is not named, are sure of nothing. A SQL Server collation
+// (_CI_AS, _CI_AI, _CS_AI) is read by its locale, unmeasured (see
+// sqlServerTailoring); none named is taken for untailored, unmeasured.
 type FoldLimit struct {
 	// Collation names the first collation that joins more than folding
 	// does; "" when folding covers every one, and every key is sure.
@@ -47,6 +47,9 @@ type FoldLimit struct {
 	// None says no text is sure, not even printable ASCII: a collation
 	// may join any two.
 	None bool
+	// NotSure lists printable ASCII characters that are not sure either
+	// (a SQL Server Swedish collation's 'v' and 'w').
+	NotSure string
 }
 
 // FoldLimitOf gives the limit of a key compared under the collations
@@ -60,8 +63,11 @@ func FoldLimitOf(collations ...string) FoldLimit {
 		}
 		untailored, swedish, none := tailoring(c)
 		l.None = l.None || none
+		if swedish && sqlServerName(strings.ToLower(c)) {
+			l.NotSure += "VWvw"
+		}
 		if l.Collation == "" {
-			l = FoldLimit{Collation: c, Accents: untailored || swedish, None: none}
+			l = FoldLimit{Collation: c, Accents: untailored || swedish, None: none, NotSure: l.NotSure}
 			if l.Collation == "" {
 				l.Collation = "unknown"
 			}
@@ -86,15 +92,18 @@ func foldCovers(collation string) bool {
 // general, unicode, unicode_520 and uca1400 ones of a UTF-8 character
 // set, which take each Latin letter with accents for its base letter),
 // Swedish, or another MariaDB or MySQL one (german2 takes 'ä' for 'ae',
-// danish 'aa' for 'å': neither untailored nor swedish). A name of no
-// MariaDB character set (SQL Server's, PostgreSQL's, none) is taken for
-// untailored, as regflytt folded every blind key before: not measured
-// here (a Swedish or Danish ICU locale, a Finnish_Swedish collation
-// with AI, joins otherwise).
+// danish 'aa' for 'å': neither untailored nor swedish). A PostgreSQL
+// nondeterministic collation is read by its ICU locale (icuTailoring), a
+// SQL Server one by its name (sqlServerTailoring); none says no text is
+// sure. Any other name (none, an unknown one) is taken
+// for untailored, as regflytt folded every blind key before.
 func tailoring(collation string) (untailored, swedish, none bool) {
 	c := strings.ToLower(collation)
 	if i := strings.LastIndex(c, " (nondeterministic"); i >= 0 {
 		return icuTailoring(c[i+1:])
+	}
+	if sqlServerName(c) {
+		return sqlServerTailoring(c)
 	}
 	if strings.Contains(c, "swedish") {
 		return false, true, false
@@ -118,6 +127,42 @@ func tailoring(collation string) (untailored, swedish, none bool) {
 		}
 	}
 	return false, false, false
+}
+
+// sqlServerName says whether a collation's name (lower case) is SQL
+// Server's blind kind: case-insensitive, or accent-insensitive (MariaDB's
+// write the accents first, _ai_ci, _as_ci).
+func sqlServerName(c string) bool {
+	return strings.Contains(c, "_ci_as") || strings.Contains(c, "_ci_ai") || strings.Contains(c, "_cs_ai")
+}
+
+// sqlServerTailoring reads a SQL Server collation's name by its locale,
+// unmeasured (no server here): Latin1_General (and SQL_Latin1_General_*)
+// is taken for untailored; Finnish_Swedish and the SQL_ Swedish and
+// Scandinavian ones for Swedish, less 'v' and 'w' (the traditional
+// Swedish sort took 'w' for 'v', and whether a _CI_ collation still
+// joins them is not known here); Danish, Norwegian and German phone
+// book ones ('aa' is 'å', 'ä' is 'ae') are sure of printable ASCII only;
+// any other locale (Hungarian takes 'ccs' for 'cscs', Lithuanian 'y'
+// for 'i') of nothing.
+func sqlServerTailoring(c string) (untailored, swedish, none bool) {
+	has := func(prefixes ...string) bool {
+		for _, p := range prefixes {
+			if strings.HasPrefix(c, p) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("latin1_general_", "sql_latin1_general_"):
+		return true, false, false
+	case has("finnish_swedish_", "sql_swedishstd_", "sql_swedishphone_", "sql_scandinavian_"):
+		return false, true, false
+	case has("danish_", "norwegian_", "sql_danish_", "german_phonebook_"):
+		return false, false, false
+	}
+	return false, false, true
 }
 
 // icuTailoring reads the note the PostgreSQL catalogue writes after a
@@ -207,7 +252,7 @@ func (l FoldLimit) Sure(v connectors.Value) bool {
 			return false
 		case b >= 0x80:
 			return l.Accents && l.sureLatin(s[i:])
-		case l.Latin1Swedish && (b == '[' || b == '\\' || b == ']'):
+		case l.Latin1Swedish && (b == '[' || b == '\\' || b == ']'), strings.IndexByte(l.NotSure, b) >= 0:
 			return false
 		}
 	}
@@ -221,7 +266,7 @@ func (l FoldLimit) sureLatin(s string) bool {
 	for _, r := range s {
 		switch {
 		case r < 0x80:
-			if r < 0x20 || r == 0x7f || l.Latin1Swedish && (r == '[' || r == '\\' || r == ']') {
+			if r < 0x20 || r == 0x7f || l.Latin1Swedish && (r == '[' || r == '\\' || r == ']') || strings.IndexByte(l.NotSure, byte(r)) >= 0 {
 				return false
 			}
 		case isAccent(r):

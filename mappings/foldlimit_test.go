@@ -51,3 +51,48 @@ func TestFoldLimitOfPostgreSQLNondeterministic(t *testing.T) {
 		t.Errorf("a deterministic collation limits folding: %+v", l)
 	}
 }
+
+// SQL Server's default collations are case-insensitive; what folding is
+// sure of under each is read from its name (no server here to measure
+// it): Latin1_General as untailored, the Swedish ones as Swedish less 'v'
+// and 'w', the Danish and Norwegian ones ASCII only, any other locale
+// nothing. Every SQL Server name was taken for untailored: a value row
+// of a form store under Hungarian_CI_AS ('ccs' is 'cscs') with an id of
+// printable ASCII its form's to the source was archived as an orphan.
+// A case-sensitive, accent-sensitive or binary name is left to folding
+// (connectors.KeyBlindness).
+func TestFoldLimitOfSQLServer(t *testing.T) {
+	for _, c := range []struct {
+		name                     string
+		ascii, vw, accent, umlau bool
+	}{
+		{"SQL_Latin1_General_CP1_CI_AS", true, true, true, true},
+		{"Latin1_General_100_CI_AI_SC_UTF8", true, true, true, true},
+		{"Latin1_General_CI_AS", true, true, true, true},
+		{"Finnish_Swedish_CI_AS", true, false, true, false},
+		{"Finnish_Swedish_100_CI_AI", true, false, true, false},
+		{"SQL_SwedishStd_Pref_CP1_CI_AS", true, false, true, false},
+		{"Danish_Norwegian_CI_AS", true, true, false, false},
+		{"Hungarian_CI_AS", false, false, false, false},
+		{"Lithuanian_100_CI_AI", false, false, false, false},
+		{"Turkish_CI_AS", false, false, false, false},
+	} {
+		l := FoldLimitOf(c.name)
+		if l.Collation != c.name {
+			t.Errorf("%s: limit named %q", c.name, l.Collation)
+		}
+		for _, probe := range []struct {
+			text string
+			want bool
+		}{{"sa1", c.ascii}, {"Vikt", c.vw}, {"s\u00e9", c.accent}, {"\u00fcab", c.umlau}} {
+			if got := l.Sure(probe.text); got != probe.want {
+				t.Errorf("%s: sure of %q %v, want %v", c.name, probe.text, got, probe.want)
+			}
+		}
+	}
+	for _, name := range []string{"Finnish_Swedish_CS_AS", "Latin1_General_100_BIN2", "Latin1_General_BIN"} {
+		if l := FoldLimitOf(name); l.Collation != "" {
+			t.Errorf("%s limits folding: %+v", name, l)
+		}
+	}
+}
