@@ -50,6 +50,9 @@
 //	transform_null_equals        off       on, a select: source's x = NULL was x IS NULL
 //	array_nulls                  on        off, a select: source's '{a,NULL}' held the text NULL
 //	timezone_abbreviations       Default   India, a select: source's '… IST' was +05:30, not Israel's +02
+//	lc_time                      C         sv_SE, a select: source's to_char(d, 'TMMonth') was 'Januari'
+//	lc_numeric                   C         sv_SE, to_char's D and G wrote '1 234,5', to_number('1,234.5', '9G999D9') read 1.2
+//	default_text_search_config   pg_catalog.simple   to_tsvector(x) stemmed by the database's (english, swedish) configuration
 //	search_path                  schema first, then the URL's search_path   unqualified names (keyset queries, Create)
 //
 // A source's connections also set default_transaction_read_only, and a
@@ -87,7 +90,13 @@
 // ended short as if the table had no more rows
 // (TestReadsCutByServerTimeoutsFail); the runner stops where it can
 // resume, as for any lost connection. Only C locales were installed, so lc_monetary
-// and lc_numeric were tried with C.UTF-8 only.
+// and lc_numeric were tried with C.UTF-8 only there; lc_time and
+// lc_numeric sv_SE.UTF-8 and default_text_search_config were tried with
+// ALTER DATABASE on a private server that could load sv_SE
+// (TestSelectSourceWhateverTheDatabaseLocale, whose locale cases skip on a
+// server without it). lc_messages changes only the text of errors.
+// xmlbinary (base64) changes what a select:'s xmlelement makes of bytea,
+// and is left as the DBA chose (not tried).
 //
 // Every session, a source's too, is checked for zero_damaged_pages and
 // ignore_checksum_failure (superuser only, for rescuing a damaged

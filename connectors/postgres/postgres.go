@@ -86,6 +86,17 @@ var sessionParams = map[string]string{
 	"transform_null_equals":  "off",
 	"array_nulls":            "on",
 	"timezone_abbreviations": "Default",
+	// So do the locale's formats and the text search configuration: under
+	// a database's lc_time sv_SE to_char's TMMonth is 'Januari', under
+	// lc_numeric sv_SE to_char's D and G write '1 234,5' and
+	// to_number('1,234.5', '9G999D9') reads 1.2, and to_tsvector without
+	// a configuration stems by default_text_search_config (initdb sets it
+	// from the cluster's locale: english, swedish). Pinned to the
+	// built-in defaults; a select: that means another writes it out
+	// (to_tsvector('swedish', …)).
+	"lc_time":                    "C",
+	"lc_numeric":                 "C",
+	"default_text_search_config": "pg_catalog.simple",
 }
 
 // defaultConnectTimeout bounds opening a connection when the URL does

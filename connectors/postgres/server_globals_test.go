@@ -754,3 +754,78 @@ func TestSelectSourceWhateverTheServerGlobals(t *testing.T) {
 		})
 	}
 }
+
+// A select: source that formats or parses with the session's locale or
+// text search configuration computes other values when a database (or
+// role, or the server) sets another default, without a warning:
+// to_char's TM month and day names follow lc_time ('Januari Måndag'
+// under sv_SE), its D and G lc_numeric ('1 234,5'), to_number reads
+// lc_numeric's separators, and to_tsvector without a configuration
+// follows default_text_search_config (swedish keeps 'running' whole,
+// english stems it). A run on a database whose defaults were set so, or
+// on a copy restored on a server with another locale, migrated the
+// other text, and verify, reading the same way, agreed. Each is pinned
+// to the server's built-in default (C, C, pg_catalog.simple); each is
+// set here with ALTER DATABASE on the test's own database. A locale the
+// server cannot load (only C locales installed) skips its case.
+func TestSelectSourceWhateverTheDatabaseLocale(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url, `CREATE TABLE t (id integer PRIMARY KEY)`, `INSERT INTO t VALUES (1)`)
+	const q = `SELECT id, to_char(date '2024-01-15', 'TMMonth TMDay') AS month, to_char(1234.5, 'FM9G999D9') AS num, ` +
+		`to_number('1,234.5', '9G999D9')::text AS parsed, to_tsvector('Running dogs')::text AS ts FROM t`
+	read := func() []string {
+		ctx := context.Background()
+		qs := snapshot(t, openSource(t, url)).(connectors.Querier)
+		cols, err := qs.DescribeQuery(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := qs.ScanQuery(ctx, q, cols, connectors.ScanOptions{Key: []string{"id"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			out = append(out, fmt.Sprintf("%q", rows.Row()))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	// The pinned values: C's names and separators, simple's lexemes.
+	want := []string{fmt.Sprintf("%q", []connectors.Value{int64(1), "January Monday", "1,234.5", "1234.5", "'dogs':2 'running':1"})}
+	if got := read(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("the select: source read %v under the database's defaults, want %v", got, want)
+	}
+	for _, g := range []serverGlobal{
+		{"default_text_search_config", "'pg_catalog.english'", true},
+		{"default_text_search_config", "'pg_catalog.swedish'", true},
+		{"lc_time", "'sv_SE.UTF-8'", true},
+		{"lc_numeric", "'sv_SE.UTF-8'", true},
+	} {
+		t.Run(g.name+"="+g.value, func(t *testing.T) {
+			if strings.HasPrefix(g.name, "lc_") && !canLoadLocale(t, url, g.name, strings.Trim(g.value, "'")) {
+				t.Skipf("the server cannot load locale %s (only C locales installed?)", g.value)
+			}
+			g.set(t, "", url)
+			if got := read(); !reflect.DeepEqual(got, want) {
+				t.Errorf("with %s = %s the select: source read %v, want %v", g.name, g.value, got, want)
+			}
+		})
+	}
+}
+
+// canLoadLocale says whether the server takes locale for setting name.
+func canLoadLocale(t *testing.T, url, name, locale string) bool {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "SELECT set_config($1, $2, false)", name, locale)
+	return err == nil
+}
