@@ -77,6 +77,21 @@ func TestRunEAVVariableSpelledAsTheCollationFoldsIt(t *testing.T) {
 			mytest.Exec(t, u, stmts(`vikt\0`, "COLLATE utf8mb4_unicode_ci")...)
 			return u
 		}},
+		// PostgreSQL nondeterministic ICU collations: case at strength
+		// 2, which folding sees; 'vi-kt' under one that ignores
+		// punctuation (ka-shifted), which it does not.
+		{"PostgreSQLCase", func(t *testing.T, dir string) string {
+			u := pgtest.NewDatabase(t)
+			pgtest.Exec(t, u, `CREATE COLLATION fc (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`)
+			pgtest.Exec(t, u, stmts("VIKT", "COLLATE fc")...)
+			return u
+		}},
+		{"PostgreSQLPunctuationIgnored", func(t *testing.T, dir string) string {
+			u := pgtest.NewDatabase(t)
+			pgtest.Exec(t, u, `CREATE COLLATION fc (provider = icu, locale = 'und-u-ka-shifted-ks-level2', deterministic = false)`)
+			pgtest.Exec(t, u, stmts("vi-kt", "COLLATE fc")...)
+			return u
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			variable = "vikt"
