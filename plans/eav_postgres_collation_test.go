@@ -3,6 +3,7 @@ package plans_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,46 +160,65 @@ func TestRunEAVPostgresOrderOtherThanBytesStops(t *testing.T) {
 // The same spellings as a visit's key to its patient (a parent link), on
 // PostgreSQL: the opted-out patient's visit spelled otherwise must be
 // excluded, or the run refuse; with the patient migrated, refused.
+//
+// Read through select: sources too, the columns taken as they are from
+// the tables: their collation was not named, and every text key of a
+// select: was taken for untailored.
 func TestRunParentKeyPostgresSpelledAsTheCollationJoins(t *testing.T) {
-	for _, optedOut := range []bool{true, false} {
-		for _, c := range pgFormCases {
-			t.Run(fmt.Sprintf("%s, opted out %v", c.name, optedOut), func(t *testing.T) {
-				ctx := context.Background()
-				dir := t.TempDir()
-				u := pgtest.NewDatabase(t)
-				pgtest.Exec(t, u,
-					`CREATE COLLATION fc (provider = icu, locale = '`+c.locale+`', deterministic = false)`,
-					`CREATE TABLE patient (id varchar(20) COLLATE fc PRIMARY KEY NOT NULL, personnr varchar(20))`,
-					`CREATE TABLE besok (id integer PRIMARY KEY NOT NULL, patient_id varchar(20) COLLATE fc, datum varchar(10))`,
-					`INSERT INTO patient VALUES ('Abc', '19460101-0301'), ('`+c.form+`', '19121212-1212')`,
-					`INSERT INTO besok VALUES (1, '`+c.form+`', '2024-01-01'), (2, '`+c.spelled+`', '2024-01-02'), (3, 'Abc', '2024-01-03')`,
-				)
-				if n := countQuery(t, u, `SELECT COUNT(*) FROM besok b JOIN patient p ON p.id = b.patient_id WHERE p.personnr = '19121212-1212'`); n != 2 {
-					t.Fatalf("PostgreSQL joins %d visits to the patient, want 2", n)
-				}
-				mariaLegacyFiles(t, dir)
-				extra := "run: {reference_date: 2026-01-01}\nverification: {acknowledge: {archived_share.besok: visits of deleted patients}}\n"
-				if optedOut {
-					write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
-					extra += "optout: {file: optout.txt}\n"
-				}
-				plan := writePlan(t, dir, extra)
-				opts := plans.Options{SourceURL: u, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
-				rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
-				if err != nil {
-					checkParentRefusal(t, err)
-					return
-				}
-				if !optedOut {
-					t.Fatalf("a visit whose key matches its patient only under %s was not refused: pass %v, ledger %v, archived %v", c.locale, rep.Pass, ledgerOf(rep, false), archiveRecords(t, filepath.Join(dir, "archive"), "besok"))
-				}
-				if got, want := ledgerOf(rep, false)["besok"], summary(1, 0, 2, map[string]int64{}); got != want {
-					t.Fatalf("visits ledger %s, want %s (archived %v)", got, want, archiveRecords(t, filepath.Join(dir, "archive"), "besok"))
-				}
-				if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
-					t.Fatalf("verify of the run: %v", err)
-				}
-			})
+	for _, sel := range []bool{false, true} {
+		for _, optedOut := range []bool{true, false} {
+			for _, c := range pgFormCases {
+				t.Run(fmt.Sprintf("%s, opted out %v, select %v", c.name, optedOut, sel), func(t *testing.T) { testParentKeyPostgres(t, c, optedOut, sel) })
+			}
 		}
+	}
+}
+
+func testParentKeyPostgres(t *testing.T, c pgFormCase, optedOut, sel bool) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	u := pgtest.NewDatabase(t)
+	pgtest.Exec(t, u,
+		`CREATE COLLATION fc (provider = icu, locale = '`+c.locale+`', deterministic = false)`,
+		`CREATE TABLE patient (id varchar(20) COLLATE fc PRIMARY KEY NOT NULL, personnr varchar(20))`,
+		`CREATE TABLE besok (id integer PRIMARY KEY NOT NULL, patient_id varchar(20) COLLATE fc, datum varchar(10))`,
+		`INSERT INTO patient VALUES ('Abc', '19460101-0301'), ('`+c.form+`', '19121212-1212')`,
+		`INSERT INTO besok VALUES (1, '`+c.form+`', '2024-01-01'), (2, '`+c.spelled+`', '2024-01-02'), (3, 'Abc', '2024-01-03')`,
+	)
+	if n := countQuery(t, u, `SELECT COUNT(*) FROM besok b JOIN patient p ON p.id = b.patient_id WHERE p.personnr = '19121212-1212'`); n != 2 {
+		t.Fatalf("PostgreSQL joins %d visits to the patient, want 2", n)
+	}
+	mariaLegacyFiles(t, dir)
+	if sel {
+		m := filepath.Join(dir, "m.yaml")
+		b, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, m, strings.NewReplacer(
+			"source: patient\n", "source: {table: patient, select: 'SELECT id, personnr FROM patient'}\n",
+			"source: besok\n", "source: {table: besok, select: 'SELECT id, patient_id, datum FROM besok'}\n",
+		).Replace(string(b)))
+	}
+	extra := "run: {reference_date: 2026-01-01}\nverification: {acknowledge: {archived_share.besok: visits of deleted patients}}\n"
+	if optedOut {
+		write(t, filepath.Join(dir, "optout.txt"), "19121212-1212\n")
+		extra += "optout: {file: optout.txt}\n"
+	}
+	plan := writePlan(t, dir, extra)
+	opts := plans.Options{SourceURL: u, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+	if err != nil {
+		checkParentRefusal(t, err)
+		return
+	}
+	if !optedOut {
+		t.Fatalf("a visit whose key matches its patient only under %s was not refused: pass %v, ledger %v, archived %v", c.locale, rep.Pass, ledgerOf(rep, false), archiveRecords(t, filepath.Join(dir, "archive"), "besok"))
+	}
+	if got, want := ledgerOf(rep, false)["besok"], summary(1, 0, 2, map[string]int64{}); got != want {
+		t.Fatalf("visits ledger %s, want %s (archived %v)", got, want, archiveRecords(t, filepath.Join(dir, "archive"), "besok"))
+	}
+	if sum, err := plans.Verify(ctx, loadPlan(t, plan), opts); err != nil || !sum.Pass {
+		t.Fatalf("verify of the run: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
@@ -98,5 +99,34 @@ func TestCatalogueCollations(t *testing.T) {
 			}
 			return equal
 		})
+	}
+}
+
+// A select: source's column that is a table's column as it is has the
+// table column's collation, as the catalogue reads it: without it a key
+// under a nondeterministic collation read through a select: was taken
+// for untailored (mappings.FoldLimitOf), and under und-u-kn-true 'sa1',
+// its parent's 'sa01' to PostgreSQL, for an orphan. A computed column
+// names none.
+func TestDescribeQueryCollations(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url,
+		`CREATE COLLATION num (provider = icu, locale = 'und-u-kn-true-ks-level2', deterministic = false)`,
+		`CREATE DOMAIN code_num AS varchar(10) COLLATE num`,
+		`CREATE TABLE t (id integer PRIMARY KEY, k varchar(10) COLLATE num, d code_num, p char(3), plain text)`)
+	qs := snapshot(t, openSource(t, url)).(connectors.Querier)
+	cols, err := qs.DescribeQuery(ctx, `SELECT t.id, t.k, t.d, t.p, s.plain, lower(t.plain) AS computed FROM t JOIN (SELECT id, plain FROM t) s ON s.id = t.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"id": "", "k": "num (nondeterministic, icu und-u-kn-true-ks-level2)", "d": "num (nondeterministic, icu und-u-kn-true-ks-level2)",
+		"p": "default (deterministic, pad space)", "plain": "default (deterministic)", "computed": "",
+	}
+	for _, c := range cols {
+		if c.Collation != want[c.Name] {
+			t.Errorf("column %s reads collation %q, want %q", c.Name, c.Collation, want[c.Name])
+		}
 	}
 }

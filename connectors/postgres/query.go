@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"strconv"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -28,10 +31,12 @@ func (s *snapshot) DescribeQuery(ctx context.Context, query string) ([]connector
 		name   string
 		oid    uint32
 		typmod int32
+		table  uint32
+		attnum uint16
 	}
 	fs := make([]field, len(fields))
 	for i, f := range fields {
-		fs[i] = field{f.Name, f.DataTypeOID, f.TypeModifier}
+		fs[i] = field{f.Name, f.DataTypeOID, f.TypeModifier, f.TableOID, f.TableAttributeNumber}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -44,8 +49,47 @@ func (s *snapshot) DescribeQuery(ctx context.Context, query string) ([]connector
 			return nil, s.db.errorf(err, "select: type of column %s", f.name)
 		}
 		cols[i] = connectors.Column{Name: f.name, Type: TypeOf(text), SourceType: text, Nullable: true}
+		if cols[i].Type.Kind == connectors.KindText && f.table != 0 {
+			coll, err := s.columnCollation(ctx, f.table, f.attnum)
+			if err != nil {
+				return nil, s.db.errorf(err, "select: collation of column %s", f.name)
+			}
+			cols[i].Collation = coll
+		}
 	}
 	return cols, nil
+}
+
+// queryColumnCollationQuery reads the collation of a table's column, as
+// columnsQuery does, with the base type of a domain (one level).
+const queryColumnCollationQuery = `SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
+  coalesce(co.collname::text, ''),
+  coalesce((pg_catalog.to_jsonb(co) ->> 'collisdeterministic')::bool, true),
+  coalesce(co.collprovider::text, ''),
+  coalesce(nullif(pg_catalog.to_jsonb(co) ->> 'colliculocale', ''), nullif(pg_catalog.to_jsonb(co) ->> 'colllocale', ''), co.collcollate::text, ''),
+  coalesce(pg_catalog.to_jsonb(co) ->> 'collicurules', '') <> ''
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+WHERE a.attrelid = $1 AND a.attnum = $2`
+
+// columnCollation is the Collation of a select:'s column that is a
+// table's column as it is (the row description names the table): the
+// catalogue's, so that a key under a nondeterministic collation is read
+// as the table's would be (mappings.FoldLimitOf: und-u-kn-true takes
+// '01' for '1'). A computed column names no table and no collation.
+func (s *snapshot) columnCollation(ctx context.Context, table uint32, attnum uint16) (string, error) {
+	var base uint32
+	var name string
+	var ci collationInfo
+	err := s.tx.QueryRow(ctx, queryColumnCollationQuery, table, int16(attnum)).Scan(&base, &name, &ci.deterministic, &ci.provider, &ci.locale, &ci.rules)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return collationOf(base, name, ci), nil
 }
 
 // ScanQuery streams a SELECT's result in key order.
