@@ -73,6 +73,11 @@ const WarnPersonNotCheckedArchived = "person_not_checked_archived"
 // into the ten digits. Only two written centuries that differ tell two
 // people apart. See Match.
 //
+// A reserve number (reservnummer: 19900101-T123, 900101-TF12, see
+// pnr_kind) is an entry too, matched only by a record's person holding
+// the same reserve number (MatchReserve): its date digits are no birth
+// date in every region, so no century is read into them.
+//
 // It remembers which entries matched a record, so that an entry matching
 // nobody can be reported (Unmatched): an opt-out that excludes nothing is
 // as likely a list in another format as a patient who never reported.
@@ -86,7 +91,9 @@ type PersonList struct {
 	Source  string
 	entries []listEntry
 	byKey   map[pnr.Key][]int32
-	matched []atomic.Bool
+	// byReserve holds the reserve entries by reserveTail.
+	byReserve map[string][]int32
+	matched   []atomic.Bool
 }
 
 type listEntry struct {
@@ -94,6 +101,9 @@ type listEntry struct {
 	// list wrote its century.
 	n       pnr.Number
 	written bool
+	// reserve is a reserve number's normal form (reserveForm), for an
+	// entry that is one; n is then zero.
+	reserve string
 	// place is the entry's line in the list file or row in the list
 	// table: never the number.
 	place string
@@ -102,15 +112,22 @@ type listEntry struct {
 // NewPersonList makes an empty list whose matches are excluded with
 // reason.
 func NewPersonList(reason, source string) *PersonList {
-	return &PersonList{Reason: reason, Source: source, byKey: map[pnr.Key][]int32{}}
+	return &PersonList{Reason: reason, Source: source, byKey: map[pnr.Key][]int32{}, byReserve: map[string][]int32{}}
 }
 
-// Add reads one entry found at place ("line 3", "row 7"). An entry that
-// is not a valid identity number is an error naming place and the rule
-// it breaks, never the value: regflytt cannot know whose records to
-// exclude, and guessing could bring an opted-out patient into the new
-// registry.
+// Add reads one entry found at place ("line 3", "row 7"): an identity
+// number or a reserve number (ReserveForm). An entry that is neither is
+// an error naming place and the rule it breaks, never the value:
+// regflytt cannot know whose records to exclude, and guessing could
+// bring an opted-out patient into the new registry.
 func (l *PersonList) Add(s string, ref time.Time, place string) error {
+	if r, ok := ReserveForm(s); ok {
+		i := int32(len(l.entries))
+		l.entries = append(l.entries, listEntry{reserve: r, place: place})
+		l.byReserve[reserveTail(r)] = append(l.byReserve[reserveTail(r)], i)
+		l.matched = append(l.matched, atomic.Bool{})
+		return nil
+	}
 	k, written, err := pnr.ParseKey(s)
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", l.Source, place, err)
@@ -168,6 +185,90 @@ func (l *PersonList) match(n pnr.Number, written bool) (matched, ambiguous, apar
 	return matched, ambiguous, apart
 }
 
+// MatchReserve reports whether a record's person, s, is a reserve number
+// (ReserveForm) on the list, and marks every entry it matches as matched.
+// An entry matches the same reserve number, separators and letter case
+// aside. A 6-digit and an 8-digit date whose last six digits agree, the
+// serial the same, match too, ambiguous: the two may be one patient
+// written with and without a century, and an opt-out is never risked on
+// it. Two 8-digit dates that differ are two numbers.
+func (l *PersonList) MatchReserve(s string) (matched, ambiguous bool) {
+	matched, ambiguous, _ = l.matchReserve(s)
+	return matched, ambiguous
+}
+
+// matchReserve is MatchReserve, and says besides whether an entry with
+// s's last six date digits and serial was passed over as another 8-digit
+// date (apart): counted as list_century_differs, as for identity numbers.
+func (l *PersonList) matchReserve(s string) (matched, ambiguous, apart bool) {
+	r, ok := ReserveForm(s)
+	if !ok {
+		return false, false, false
+	}
+	return l.matchReserveForm(r)
+}
+
+// matchReserveForm is matchReserve for r in normal form (ReserveForm).
+func (l *PersonList) matchReserveForm(r string) (matched, ambiguous, apart bool) {
+	if l == nil {
+		return false, false, false
+	}
+	for _, i := range l.byReserve[reserveTail(r)] {
+		e := &l.entries[i]
+		exact := e.reserve == r
+		if !exact && len(e.reserve) == len(r) {
+			apart = true
+			continue
+		}
+		l.matched[i].Store(true)
+		if !matched || ambiguous {
+			ambiguous = !exact
+		}
+		matched = true
+	}
+	return matched, ambiguous, apart
+}
+
+// ReserveForm gives a reserve number's normal form, for matching: the
+// date's 6 or 8 digits as written (no century read into them) and the
+// serial in upper case, without separators or surrounding space
+// (" 19900101-t123" reads 19900101T123). ok is false for a text that is
+// not in a reserve number's shape (see pnr_kind).
+func ReserveForm(s string) (string, bool) {
+	if !reserveShape(s) {
+		return "", false
+	}
+	b := make([]byte, 0, 12)
+	s = strings.TrimFunc(s, unicode.IsSpace)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '-' || c == '+' || c == ' ':
+		case c >= 'a' && c <= 'z':
+			b = append(b, c-'a'+'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b), true
+}
+
+// reserveTail is what a 6- and an 8-digit form of one reserve number
+// share: the last six date digits and the serial.
+func reserveTail(r string) string { return r[len(r)-10:] }
+
+// ListedReserve reads the reserve number one stored value may hold, as a
+// run asks its opt-out and erasure lists about a person's value: its
+// normal form (ReserveForm). regflytt archive erase asks its list with it
+// (MatchReserve), so that it finds the records a run archived with a
+// reserve number.
+func ListedReserve(v connectors.Value) (string, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return "", false
+	}
+	return ReserveForm(s)
+}
+
 // MatchKey marks every entry with the ten digits k as matched and reports
 // whether there was one: for a value whose century no reading against the
 // reference date gives (a written century putting the birth after it),
@@ -214,6 +315,12 @@ func (e *Env) lists() []*PersonList {
 func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (Outcome, bool) {
 	n, notes, err := pnr.ParseNotes(s, p.env.RefDate)
 	if err != nil {
+		// A reserve number on a list excludes its records; one on none
+		// is no identity number: a rule archives it (no_national_id), or
+		// its shape does.
+		if o, ok := p.askReserve(s); ok {
+			return o, true
+		}
 		if o, ok := p.excludeByDigits(s); ok {
 			return o, true
 		}
@@ -245,22 +352,46 @@ func (p *TableProgram) askLists(n pnr.Number, written bool) (Outcome, bool) {
 	var o Outcome
 	for _, l := range p.env.lists() {
 		m, amb, apart := l.match(n, written)
-		if !m {
-			if apart {
-				// Only a written century that differs kept an entry
-				// with these ten digits from matching.
-				p.env.warnings.add(WarnListCenturyDiffers)
-			}
-			continue
-		}
-		if o.Kind == 0 {
-			o = Outcome{Kind: Excluded, Reason: l.Reason}
-		}
-		if amb && len(o.Warnings) == 0 {
-			o.Warnings = []string{WarnCenturyAmbiguous}
-		}
+		p.tally(&o, l, m, amb, apart)
 	}
 	return o, o.Kind != 0
+}
+
+// askReserve asks every list whether it names s as a reserve number
+// (MatchReserve), as askLists asks for an identity number. ok is false
+// for a text that is no reserve number.
+func (p *TableProgram) askReserve(s string) (Outcome, bool) {
+	r, ok := ReserveForm(s)
+	if !ok {
+		return Outcome{}, false
+	}
+	var o Outcome
+	for _, l := range p.env.lists() {
+		m, amb, apart := l.matchReserveForm(r)
+		p.tally(&o, l, m, amb, apart)
+	}
+	return o, o.Kind != 0
+}
+
+// tally adds one list's answer to o: excluded with the first matching
+// list's reason, flagged when a match is ambiguous; an entry passed over
+// for a written century (or date) that differs counted as
+// list_century_differs.
+func (p *TableProgram) tally(o *Outcome, l *PersonList, m, amb, apart bool) {
+	if !m {
+		if apart {
+			// Only a written century that differs kept an entry
+			// with these ten digits from matching.
+			p.env.warnings.add(WarnListCenturyDiffers)
+		}
+		return
+	}
+	if o.Kind == 0 {
+		*o = Outcome{Kind: Excluded, Reason: l.Reason}
+	}
+	if amb && len(o.Warnings) == 0 {
+		o.Warnings = []string{WarnCenturyAmbiguous}
+	}
 }
 
 // listedText asks the lists with one value's text: as an identity number
@@ -268,6 +399,9 @@ func (p *TableProgram) askLists(n pnr.Number, written bool) (Outcome, bool) {
 // (see excludeByDigits). It only excludes; a value that is no number and
 // on no list decides nothing.
 func (p *TableProgram) listedText(s string) (Outcome, bool) {
+	if o, ok := p.askReserve(s); ok {
+		return o, true
+	}
 	n, written, byDigits, _ := readListed(s, p.env.RefDate)
 	if n.IsZero() {
 		// Other digits beside a listed number (see looseNumbers).
@@ -445,6 +579,11 @@ func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bo
 			continue
 		}
 		if s, ok := numberText(row[r]); ok {
+			// An expression (pnr(…)) that failed on a listed reserve
+			// number.
+			if o, ok := p.askReserve(s); ok {
+				return o, true
+			}
 			if o, ok := p.excludeByDigits(s); ok {
 				return o, true
 			}
