@@ -202,7 +202,7 @@ var Codes = map[string]string{
 	"P010": "a source table no mapping reads is not declared under unmapped_tables with the reason it holds no patient's data",
 	"P011": "with an opt-out or erasure list, a mapped table has neither person:, parent: nor no_person:",
 	"P012": "the plan names no opt-out list and no reason for having none (warning)",
-	"P013": "an opt-out or erasure list file names nobody (empty, only comments, a header or a byte-order mark) or holds an entry that is no identity number; a warning when plan check cannot read it",
+	"P013": "an opt-out or erasure list file names nobody (empty, only comments, a header or a byte-order mark) or holds an entry that is neither an identity number nor a reserve number (19900101-T123); a warning when plan check cannot read it",
 	"P014": "(warning) the plan's access: section grants access but names no login identity of the accounts (accounts: {…, login: hsa_id} on both sides): the access proof compares accounts by id only, and an account given another's HSA-id or user name passes",
 	"P020": "the plan names no portfolio file, or it cannot be read",
 	"P021": "a field of the strategy's template is missing or empty",

@@ -318,9 +318,10 @@ func emptyListMessage(list, name string) string {
 
 // checkListFiles reads the plan's exclusion list files as a run reads
 // them, for plan check: a file that names nobody (P013), and each entry
-// that is no identity number, at which a run would stop (P013 too, named
-// by its line, never its text). A file that cannot be read is a warning. Whether a number's
-// century is read right needs the reference date, and is the run's.
+// that is neither an identity number nor a reserve number, at which a
+// run would stop (P013 too, named by its line, never its text). A file
+// that cannot be read is a warning. Whether a number's century is read
+// right needs the reference date, and is the run's.
 func (p *Plan) checkListFiles() mappings.Diagnostics {
 	var ds mappings.Diagnostics
 	for _, spec := range p.exclusionLists() {
@@ -346,7 +347,11 @@ func (p *Plan) checkListFiles() mappings.Diagnostics {
 		numbers := 0
 		var bad []int
 		err = EachListEntry(f, func(line int, s string) error {
-			if _, _, err := pnr.ParseKey(s); err != nil {
+			if _, ok := mappings.ReserveForm(s); ok {
+				// A reserve number (19900101-T123) is an entry: it
+				// names the patient whose records hold it.
+				numbers++
+			} else if _, _, err := pnr.ParseKey(s); err != nil {
 				bad = append(bad, line)
 			} else {
 				numbers++
@@ -361,7 +366,7 @@ func (p *Plan) checkListFiles() mappings.Diagnostics {
 			diag(emptyListMessage(spec.name+" list", name))
 		default:
 			for _, line := range bad {
-				diag(fmt.Sprintf("the %s list file %s line %d is no identity number: a run stops at it; correct the list before migrating", spec.name, name, line))
+				diag(fmt.Sprintf("the %s list file %s line %d is neither an identity number nor a reserve number: a run stops at it; correct the list before migrating", spec.name, name, line))
 			}
 		}
 	}
