@@ -582,7 +582,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&list, "person-list", "", "file with one identity number per line")
+	cmd.Flags().StringVar(&list, "person-list", "", "file with one identity number or reserve number (19900101-T123) per line")
 	cmd.Flags().StringVar(&reference, "reference", "", "the erasure decision's reference (logged)")
 	cmd.Flags().StringVar(&refDate, "reference-date", "", "date 10-digit numbers are read against (default: the package's, from its plan)")
 	cmd.Flags().StringVar(&keyEnv, "pseudonym-key-env", "", "environment variable holding the pseudonymisation key, to erase pseudonyms too")
@@ -645,6 +645,17 @@ func (m *eraseMatcher) identifies(v connectors.Value) bool {
 	v = bytesAsText(v)
 	if s, ok := v.(string); ok && m.pseudonyms[strings.TrimSpace(s)] {
 		return true
+	}
+	// A reserve number (19900101-T123) a run archived (no_national_id)
+	// is matched as the run's lists match one: exactly, a 6-digit date
+	// and an 8-digit one sharing their last six digits on the safe side.
+	if r, ok := mappings.ListedReserve(v); ok {
+		if matched, ambiguous := m.persons.MatchReserve(r); matched {
+			if ambiguous {
+				m.apart++
+			}
+			return true
+		}
 	}
 	// Read as the run's opt-out and erasure matching reads a value (a
 	// double's or decimal's whole digits, a bad shape's digits), and
@@ -955,9 +966,9 @@ func readRecipients(keys []string, file string) ([]age.Recipient, error) {
 	return rs, nil
 }
 
-// readPersonList reads identity numbers, one per line, into a person list
-// matched as a run's erasure list is, with the ten-digit keys it holds. A
-// malformed line stops the erasure, named by file and line, never by its
+// readPersonList reads identity numbers and reserve numbers, one per
+// line, into a person list matched as a run's erasure list is, with the
+// ten-digit keys of its identity numbers. A malformed line stops the erasure, named by file and line, never by its
 // content.
 func readPersonList(path string, ref time.Time) (*mappings.PersonList, map[pnr.Key]bool, error) {
 	f, err := os.Open(path)
@@ -973,8 +984,10 @@ func readPersonList(path string, ref time.Time) (*mappings.PersonList, map[pnr.K
 		if err := list.Add(s, ref, fmt.Sprintf("%s:%d", path, line)); err != nil {
 			return usageError{fmt.Errorf("%w; correct the list first", err)}
 		}
-		k, _, _ := pnr.ParseKey(s)
-		keys[k] = true
+		// A reserve number has no ten digits, and no pseudonym.
+		if k, _, err := pnr.ParseKey(s); err == nil {
+			keys[k] = true
+		}
 		return nil
 	})
 	if _, bad := err.(usageError); bad {
