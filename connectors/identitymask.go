@@ -6,7 +6,8 @@ import "strings"
 // Swedish identity number in it (personnummer, samordningsnummer: 12 or
 // 10 digits, with or without the '-' or '+', or a space, before the last
 // four) replaced by "****": 19121212-1212 reads 19121212-****,
-// 1212121212 121212****.
+// 1212121212 121212****. A reserve number's serial is masked likewise:
+// 19900101-T123 reads 19900101-****.
 //
 // Messages and reports name records by their key and accounts by their
 // id, and a registry may use an identity number as either: the masked
@@ -48,6 +49,12 @@ func MaskIdentityNumbers(s string) string {
 			b.WriteString("****")
 			last = end + 5
 			j = end + 5
+		} else if at, ok := reserveSerial(s, i, end); ok {
+			// A reserve number (19900101-T123): its serial.
+			b.WriteString(s[last:at])
+			b.WriteString("****")
+			last = at + 4
+			j = at + 4
 		}
 		i = j
 	}
@@ -87,6 +94,50 @@ func spacedTail(s string, at int) bool {
 	}
 	return at+5 == len(s) || !isDigit(s[at+5]) && s[at+5] != '-' && s[at+5] != '+'
 }
+
+// reserveSerial says where the serial of a reserve number (reservnummer:
+// a date of 6 or 8 digits, s[i:end], an optional '-', '+' or space, and
+// four letters and digits with at least one letter: 19900101-T123,
+// 900101TF12) begins, when s holds one there. The serial must end the
+// text or stand before anything but a letter, a digit, '-' or '+', so
+// that a UUID (12345678-abcd-…) or a basic ISO time (20240101T120000) is
+// none; written with a space, it holds a digit too, so that "123456
+// rows" is none either.
+func reserveSerial(s string, i, end int) (int, bool) {
+	if n := end - i; n != 6 && n != 8 || inHex(s, i) {
+		return 0, false
+	}
+	at, spaced := end, false
+	if at < len(s) && (s[at] == '-' || s[at] == '+' || s[at] == ' ') {
+		spaced = s[at] == ' '
+		at++
+	}
+	if at+4 > len(s) {
+		return 0, false
+	}
+	letter, digit := false, false
+	for k := at; k < at+4; k++ {
+		switch c := s[k]; {
+		case isDigit(c):
+			digit = true
+		case isLetter(c):
+			letter = true
+		default:
+			return 0, false
+		}
+	}
+	if !letter || spaced && !digit {
+		return 0, false
+	}
+	if at+4 < len(s) {
+		if c := s[at+4]; isDigit(c) || isLetter(c) || c == '-' || c == '+' {
+			return 0, false
+		}
+	}
+	return at, true
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // inHex says whether s[at] is in a run of at least 16 hexadecimal
 // characters.

@@ -38,6 +38,20 @@ func TestMaskIdentityNumbers(t *testing.T) {
 		"sha256:9f1212121212abcdef":        "sha256:9f1212121212abcdef",
 		"":                                 "",
 		"row 3 of besok, key 19121212-12":  "row 3 of besok, key 19121212-12",
+		// Reserve numbers (reservnummer): the serial is masked.
+		"19900101-T123":                        "19900101-****",
+		"900101-TF12":                          "900101-****",
+		"19900101T123":                         "19900101****",
+		"19900101 t123":                        "19900101 ****",
+		"key (19900101-t123), row 4":           "key (19900101-****), row 4",
+		"19900101+AB12.":                       "19900101+****.",
+		"migrated 123456 rows":                 "migrated 123456 rows",
+		"19900101 done":                        "19900101 done",
+		"19900101-T1234":                       "19900101-T1234",
+		"12345678-abcd-1234-9abc-def012345678": "12345678-abcd-1234-9abc-def012345678",
+		"20240101T120000Z":                     "20240101T120000Z",
+		"ab19900101abcd0e4f5a6b7c":             "ab19900101abcd0e4f5a6b7c",
+		"1234567-T123":                         "1234567-T123",
 	} {
 		if got := MaskIdentityNumbers(in); got != want {
 			t.Errorf("MaskIdentityNumbers(%q) = %q, want %q", in, got, want)
