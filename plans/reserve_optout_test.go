@@ -171,3 +171,58 @@ func TestRunReserveEntryUnmatchedOrMalformed(t *testing.T) {
 		})
 	}
 }
+
+// Merged sources ask the lists as a plain table does: the main
+// register's visit of a patient known by a listed reserve number is
+// excluded, and with it the sub-register's record of the same visit,
+// which holds no number; another reserve number's visit is archived by
+// the rule (no_national_id).
+func TestRunMergeExcludesAListedReserveNumber(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "legacy.db")
+	execSQLite(t, path,
+		`CREATE TABLE delreg_a (besok_id INTEGER PRIMARY KEY, personnr TEXT, vikt TEXT)`,
+		`CREATE TABLE delreg_b (besok_id INTEGER PRIMARY KEY, personnr TEXT, langd INTEGER)`,
+		`INSERT INTO delreg_a VALUES (1, '19900101-T123', '70'), (2, '19460101-0301', '71'), (3, '19900101-T124', '72')`,
+		`INSERT INTO delreg_b VALUES (1, NULL, 180), (2, '19460101-0301', 181)`)
+	writeSchema(t, dir, "visit", "visit_id", "visit_id bigint", "patient varchar(12)", "weight_kg decimal(5,1)", "height_cm smallint")
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [visit_id]
+    sources:
+      - source: delreg_a
+        precedence: 1
+        person: personnr
+        rules:
+          - {when: 'pnr_kind(src.personnr) == "reservnummer"', archive: no_national_id}
+        columns: {visit_id: besok_id, patient: {expr: pnr(personnr)}, weight_kg: {expr: decimal(vikt)}}
+      - source: delreg_b
+        precedence: 2
+        no_person: the sub-register names the visit, its person is in the main register
+        columns: {visit_id: besok_id, height_cm: langd}
+        drop: {personnr: never filled in}
+`)
+	write(t, filepath.Join(dir, "optout.txt"), "19900101-t123\n")
+	plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {file: optout.txt}\nverification: {acknowledge: {archived_share.delreg_a: a test of three visits}}\n")
+	opts := plans.Options{SourceURL: srcURL(path), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+	rep, rows := runMerge(t, plan, opts)
+	if want := "194601010301 71.0 181"; rows != want {
+		t.Errorf("receiving rows %q, want %q", rows, want)
+	}
+	checkLedger(t, rep, true, map[string]string{
+		"delreg_a": summary(1, 1, 1, map[string]int64{"opt_out": 1}),
+		"delreg_b": summary(1, 0, 1, map[string]int64{"opt_out": 1}),
+	})
+	if !rep.Pass {
+		t.Fatalf("run failed: %v", rep.Problems)
+	}
+	sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
+	if err != nil || !sum.Pass {
+		var b strings.Builder
+		if sum != nil {
+			sum.WriteText(&b)
+		}
+		t.Fatalf("verify: %v\n%s", err, b.String())
+	}
+}
