@@ -252,6 +252,72 @@ func ReserveForm(s string) (string, bool) {
 	return string(b), true
 }
 
+// ListedReservesAmong gives, in normal form (ReserveForm), the reserve
+// numbers a text holds among other text ("19900101-T123 (nr 2)", two in
+// one field): each date of 6 or 8 ASCII digits no digit stands before,
+// an optional '-', '+' or space, and a serial of four letters and digits
+// with a letter that no letter or digit follows. A run asks its lists
+// with them for a person that is no reserve number (flagged
+// exclusion_by_digits), and regflytt archive erase its list.
+func ListedReservesAmong(s string) []string {
+	var out []string
+	for i := 0; i < len(s); i++ {
+		if !isASCIIDigit(s[i]) || i > 0 && isASCIIDigit(s[i-1]) {
+			continue
+		}
+		end := i
+		for end < len(s) && isASCIIDigit(s[end]) {
+			end++
+		}
+		if n := end - i; n != 6 && n != 8 {
+			i = end - 1
+			continue
+		}
+		at := end
+		if at < len(s) && (s[at] == '-' || s[at] == '+' || s[at] == ' ') {
+			at++
+		}
+		if at+4 > len(s) || at+4 < len(s) && isASCIIAlnum(s[at+4]) {
+			i = end - 1
+			continue
+		}
+		if r, ok := ReserveForm(s[i : at+4]); ok {
+			out = append(out, r)
+		}
+		i = end - 1
+	}
+	return out
+}
+
+func isASCIIAlnum(c byte) bool {
+	return isASCIIDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// excludeReservesAmong asks the lists with every reserve number s holds
+// among other text (ListedReservesAmong): a match excludes the record,
+// flagged exclusion_by_digits, as a listed identity number beside a note
+// does. Every one is asked, so that each entry it names counts as
+// matched.
+func (p *TableProgram) excludeReservesAmong(s string) (Outcome, bool) {
+	if reserveShape(s) {
+		return Outcome{}, false // asked whole (askReserve)
+	}
+	var out Outcome
+	found := false
+	for _, r := range ListedReservesAmong(s) {
+		var o Outcome
+		for _, l := range p.env.lists() {
+			m, amb, apart := l.matchReserveForm(r)
+			p.tally(&o, l, m, amb, apart)
+		}
+		if o.Kind != 0 && !found {
+			o.Warnings = []string{WarnExclusionByDigits}
+			out, found = o, true
+		}
+	}
+	return out, found
+}
+
 // reserveTail is what a 6- and an 8-digit form of one reserve number
 // share: the last six date digits and the serial.
 func reserveTail(r string) string { return r[len(r)-10:] }
@@ -319,6 +385,9 @@ func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (
 		// is no identity number: a rule archives it (no_national_id), or
 		// its shape does.
 		if o, ok := p.askReserve(s); ok {
+			return o, true
+		}
+		if o, ok := p.excludeReservesAmong(s); ok {
 			return o, true
 		}
 		if o, ok := p.excludeByDigits(s); ok {
@@ -400,6 +469,9 @@ func (p *TableProgram) tally(o *Outcome, l *PersonList, m, amb, apart bool) {
 // on no list decides nothing.
 func (p *TableProgram) listedText(s string) (Outcome, bool) {
 	if o, ok := p.askReserve(s); ok {
+		return o, true
+	}
+	if o, ok := p.excludeReservesAmong(s); ok {
 		return o, true
 	}
 	n, written, byDigits, _ := readListed(s, p.env.RefDate)
@@ -582,6 +654,9 @@ func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bo
 			// An expression (pnr(…)) that failed on a listed reserve
 			// number.
 			if o, ok := p.askReserve(s); ok {
+				return o, true
+			}
+			if o, ok := p.excludeReservesAmong(s); ok {
 				return o, true
 			}
 			if o, ok := p.excludeByDigits(s); ok {

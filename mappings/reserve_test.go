@@ -249,3 +249,38 @@ func TestListedReserve(t *testing.T) {
 		t.Fatal("the stored reserve number does not match its entry")
 	}
 }
+
+// A listed reserve number beside a note, or among other text, is the
+// listed patient's: excluded, flagged exclusion_by_digits, rather than
+// archived for its shape with the number. Before, the record was
+// archived (person_digits) with the number, and the run passed when the
+// entry matched another record of the patient.
+func TestApplyExcludesAReserveNumberAmongOtherText(t *testing.T) {
+	env := testEnv(t)
+	env.OptOut = personList(t, ReasonOptOut, "19900101-T123")
+	tp := reserveProgram(t, env, "personnr")
+	for in, want := range map[string]string{
+		"19900101-T123 (nr 2)":          "excluded opt_out",
+		"reserv: 19900101t123":          "excluded opt_out",
+		"19900101-T124, 19900101-T123.": "excluded opt_out",
+		"19900101-T124 (nr 2)":          "archived",
+		"nr19900101-T123":               "excluded opt_out",
+		"119900101-T123":                "archived",
+		"19900101-T1234 nr":             "archived",
+	} {
+		o := tp.Apply([]connectors.Value{int64(1), in, nil})
+		got := o.Kind.String()
+		if o.Kind == Excluded {
+			got += " " + o.Reason
+			if !slices.Contains(o.Warnings, WarnExclusionByDigits) {
+				t.Errorf("%q: excluded without %s: %v", in, WarnExclusionByDigits, o.Warnings)
+			}
+		}
+		if got != want {
+			t.Errorf("%q: %s (%s), want %s", in, got, o.Reason, want)
+		}
+	}
+	if got := ListedReservesAmong("see 19900101-t123 and 900101 TF12!"); strings.Join(got, ",") != "19900101T123,900101TF12" {
+		t.Errorf("ListedReservesAmong = %v", got)
+	}
+}

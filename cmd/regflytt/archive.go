@@ -649,13 +649,8 @@ func (m *eraseMatcher) identifies(v connectors.Value) bool {
 	// A reserve number (19900101-T123) a run archived (no_national_id)
 	// is matched as the run's lists match one: exactly, a 6-digit date
 	// and an 8-digit one sharing their last six digits on the safe side.
-	if r, ok := mappings.ListedReserve(v); ok {
-		if matched, ambiguous := m.persons.MatchReserve(r); matched {
-			if ambiguous {
-				m.apart++
-			}
-			return true
-		}
+	if m.listedReserve(v) {
+		return true
 	}
 	// Read as the run's opt-out and erasure matching reads a value (a
 	// double's or decimal's whole digits, a bad shape's digits), and
@@ -682,6 +677,31 @@ func (m *eraseMatcher) identifies(v connectors.Value) bool {
 	// the number's read with ("120510-1007 nr 04"), and the run asks
 	// every number among them.
 	return m.anyListed(mappings.ListedNumbersAmong(v, m.ref))
+}
+
+// listedReserve reports whether v is a listed reserve number, or holds
+// one among other text (mappings.ListedReservesAmong), as a run excludes
+// it. Every reserve number it holds is asked, so that each entry it
+// names counts as found.
+func (m *eraseMatcher) listedReserve(v connectors.Value) bool {
+	s, ok := v.(string)
+	if !ok {
+		return false
+	}
+	rs := mappings.ListedReservesAmong(s)
+	if r, ok := mappings.ListedReserve(s); ok {
+		rs = []string{r}
+	}
+	found := false
+	for _, r := range rs {
+		if matched, ambiguous := m.persons.MatchReserve(r); matched {
+			found = true
+			if ambiguous {
+				m.apart++
+			}
+		}
+	}
+	return found
 }
 
 // identifiesSplit reports whether two values joined, a first, name a

@@ -24,8 +24,9 @@ func TestArchiveEraseReserveNumbers(t *testing.T) {
 		{"19900101-T124", nil}, // another serial
 		{"20900101-T123", nil}, // another 8-digit date
 		{"19121212-1212", nil},
+		{"19660606-Q777 (nr 2)", nil}, // beside a note, as a run excludes it
 	})
-	out := eraseListed(t, pkg, "Dnr 7", "19900101-t123", "19850505X001", "771212-TF12")
+	out := eraseListed(t, pkg, "Dnr 7", "19900101-t123", "19850505X001", "771212-TF12", "19660606-q777")
 	wantAllFound(t, out)
 	if left := recordsLeft(t, pkg, "patient"); left != "5 6 7" {
 		t.Fatalf("records left: %v, want 5 6 7", left)
@@ -33,7 +34,7 @@ func TestArchiveEraseReserveNumbers(t *testing.T) {
 	if !strings.Contains(out, "century not resolved: 1 read in another century") {
 		t.Errorf("the 6-digit entry's match is not reported as unresolved:\n%s", out)
 	}
-	for _, n := range []string{"T123", "X001", "TF12"} {
+	for _, n := range []string{"T123", "X001", "TF12", "Q777"} {
 		if strings.Contains(out, n) {
 			t.Errorf("erase's output holds a reserve number (%s):\n%s", n, out)
 		}
