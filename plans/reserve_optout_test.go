@@ -226,3 +226,23 @@ func TestRunMergeExcludesAListedReserveNumber(t *testing.T) {
 		t.Fatalf("verify: %v\n%s", err, b.String())
 	}
 }
+
+// A form store's form whose person's variable holds a listed reserve
+// number is excluded with its value rows, in neither the target nor the
+// archive: the number alone, a repeat of the variable holding another
+// number first, the variable spelled otherwise (a left-out copy). Read
+// from SQLite, and from MariaDB when REGFLYTT_TEST_MYSQL is set.
+func TestRunEAVExcludesListedReserveNumber(t *testing.T) {
+	cases := []formCase{
+		{name: "R1 alone", ents: []string{"(1)"}, vals: []string{"(1,1,'personnr','19900101-T123')", "(5,1,'vikt','70')"}, person: "person: personnr", list: "19900101-t123"},
+		{name: "R2 repeated, other first", ents: []string{"(1)"}, vals: []string{"(1,1,'personnr','19900101-T124')", "(3,1,'personnr','19900101 t123')", "(5,1,'vikt','70')"}, person: "person: personnr", list: "19900101-T123"},
+		{name: "R3 spelled otherwise", ents: []string{"(1)"}, vals: []string{"(1,1,'personnr','19460101-0301')", "(3,1,'PERSONNR','900101-tf12')", "(5,1,'vikt','70')"}, person: "person: personnr", list: "900101-TF12"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { checkPersonCopies(t, c) })
+		if os.Getenv("REGFLYTT_TEST_MYSQL") != "" {
+			c.mariadb = true
+			t.Run(c.name+" MariaDB", func(t *testing.T) { checkPersonCopies(t, c) })
+		}
+	}
+}
