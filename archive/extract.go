@@ -251,6 +251,13 @@ func textNaming(v, masked string) string {
 		if masked[k:k+4] != "****" || v[k:k+4] == "****" {
 			continue
 		}
+		if identityDigitsOf(v[k:k+4]) != v[k:k+4] {
+			// A reserve number's serial (19900101-T123): no ten
+			// digits to digest, its date and the serial's digits are
+			// no one's identity number.
+			k += 3
+			continue
+		}
 		// The number runs back over digits, '-', '+' and the space
 		// before its last four.
 		start := k

@@ -185,3 +185,40 @@ func TestExtractOnAFreeTextLogsThePersonsItNames(t *testing.T) {
 		t.Fatal(probs)
 	}
 }
+
+// A reserve number (19900101-T123) is masked like an identity number
+// (connectors.MaskIdentityNumbers masks its serial), but has no ten
+// digits to digest: a filter on one, alone or in a text, is logged
+// without it and without a digest of digits that are no one's number
+// (its date and the serial's digits), and is found by no identity
+// number.
+func TestExtractOnAReserveNumberLogsNoDigitsOfIt(t *testing.T) {
+	for _, where := range []string{"19900101-T123", "ring om 19900101-T123", "19121212-1212 och 19900101-T123"} {
+		t.Run(where, func(t *testing.T) {
+			dir := writePackage(t)
+			p, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Extract(filepath.Join(t.TempDir(), "x.csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: where, Purpose: "note", Who: "anna", At: created}); err != nil {
+				t.Fatal(err)
+			}
+			entries, err := Accesses(dir)
+			if err != nil || len(entries) != 1 {
+				t.Fatalf("%d accesses, %v", len(entries), err)
+			}
+			e := entries[0]
+			if strings.Contains(e.Where, "T123") || strings.Contains(e.Where, "19900101-****") {
+				t.Errorf("the log names the reserve number: %s", e.Where)
+			}
+			for _, number := range []string{"9900101123", "1990010112"} {
+				if e.FilteredOn(number) {
+					t.Errorf("FilteredOn(%s): the reserve number's digits read as an identity number's (%s)", number, e.Where)
+				}
+			}
+			if strings.HasPrefix(where, "1912") && !e.FilteredOn("1212121212") {
+				t.Errorf("the identity number beside it is not found: %s", e.Where)
+			}
+		})
+	}
+}
