@@ -308,13 +308,15 @@ func stepsText(c *ColumnMapping) string {
 // WriteMarkdown renders a document as Markdown.
 func WriteMarkdown(w io.Writer, blocks []DocBlock) error {
 	var b strings.Builder
-	cell := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }
+	cell := func(s string) string {
+		return mdInline(strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " "))
+	}
 	for _, bl := range blocks {
 		if bl.heading != "" {
-			fmt.Fprintf(&b, "%s %s\n\n", strings.Repeat("#", bl.level), bl.heading)
+			fmt.Fprintf(&b, "%s %s\n\n", strings.Repeat("#", bl.level), mdInline(strings.Join(strings.Fields(bl.heading), " ")))
 		}
 		for _, p := range bl.paras {
-			fmt.Fprintf(&b, "%s\n\n", p)
+			fmt.Fprintf(&b, "%s\n\n", mdParagraph(p))
 		}
 		if bl.code != "" {
 			fmt.Fprintf(&b, "```yaml\n%s```\n\n", bl.code)
@@ -337,6 +339,53 @@ func WriteMarkdown(w io.Writer, blocks []DocBlock) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mdParagraph writes text as Markdown paragraphs: its blank lines part
+// paragraphs as they did, and no line of it starts a block of its own
+// (a heading, a quote, a list, a code block, a fence, a table, a link
+// definition) or underlines the line before into a heading. The text is
+// often the plan author's (a plan's support:, a drop's reason), and the
+// page is what the registry holder approves: a "## Godkännande" line in
+// it would read as the page's own section.
+func mdParagraph(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, line := range lines {
+		line = strings.TrimLeft(line, " \t")
+		if line == "" {
+			lines[i] = ""
+			continue
+		}
+		digits := len(line) - len(strings.TrimLeft(line, "0123456789"))
+		switch {
+		case strings.ContainsRune("#>-+*=`~|[_", rune(line[0])):
+			line = `\` + line
+		case digits > 0 && digits < len(line) && (line[digits] == '.' || line[digits] == ')'):
+			line = line[:digits] + `\` + line[digits:]
+		}
+		lines[i] = mdInline(line)
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+// mdInline keeps text from opening an HTML tag, comment or declaration
+// in Markdown (which passes them to the HTML it is rendered to): a <
+// before a letter, /, ! or ? is written as &lt;. A < before anything else
+// (a < b) cannot open one and stays as it is.
+func mdInline(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '<' && i+1 < len(s) {
+			n := s[i+1]
+			if n == '/' || n == '!' || n == '?' || 'a' <= n && n <= 'z' || 'A' <= n && n <= 'Z' {
+				b.WriteString("&lt;")
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // NewDocBlock makes a block, for documents that embed the mapping
