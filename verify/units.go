@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -451,9 +452,9 @@ func (ur UnitReport) Markdown() string {
 	if !ur.Pass {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(&b, "# Register %s: the records reported by care unit %s\n\n", ur.Register, ur.Unit)
+	fmt.Fprintf(&b, "# Register %s: the records reported by care unit %s\n\n", mdValue(ur.Register), mdValue(ur.Unit))
 	if ur.ReceivingUnit != "" {
-		fmt.Fprintf(&b, "On the receiving platform the unit is %s.\n\n", ur.ReceivingUnit)
+		fmt.Fprintf(&b, "On the receiving platform the unit is %s.\n\n", mdValue(ur.ReceivingUnit))
 	}
 	switch {
 	case ur.Pass:
@@ -476,7 +477,7 @@ func (ur UnitReport) Markdown() string {
 		if !t.OK {
 			ok = "NO"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s |\n", t.Source, src, t.Migrated, t.Archived, t.Excluded, ok)
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s |\n", mdValue(t.Source), src, t.Migrated, t.Archived, t.Excluded, ok)
 	}
 	for _, t := range ur.Tables {
 		for _, reason := range sortedCounts(t.ArchivedBy) {
@@ -490,6 +491,31 @@ func (ur UnitReport) Markdown() string {
 		}
 	}
 	b.WriteString("\n")
+	return b.String()
+}
+
+// mdValue writes a value of the data (a unit's id, from the legacy
+// platform) or of the mapping (a table's name) into a unit report's
+// Markdown as one line of text: one with a line break or another control
+// character is written quoted (\n), so that it adds no line of its own
+// (a "PASS" under a FAIL), a | ends no table cell, and a < that could
+// open an HTML tag is &lt;.
+func mdValue(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		s = strconv.Quote(s)
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '|':
+			b.WriteString(`\|`)
+		case c == '<' && i+1 < len(s) && (s[i+1] == '/' || s[i+1] == '!' || s[i+1] == '?' || 'a' <= s[i+1] && s[i+1] <= 'z' || 'A' <= s[i+1] && s[i+1] <= 'Z'):
+			b.WriteString("&lt;")
+		default:
+			b.WriteByte(c)
+		}
+	}
 	return b.String()
 }
 
