@@ -539,6 +539,46 @@ func (r *runner) writeStopReport(dir string, started time.Time, last *checkpoint
 	}
 }
 
+// statusRunning is the status of the report.json a run writes before it
+// changes the target: a run killed before it writes its own report (kill
+// -9, a power cut) leaves this one, so that the work directory holds no
+// earlier run's report, PASS, beside a target this run has changed.
+const statusRunning = "running"
+
+// writeRunningReport writes report.json into dir for the run that starts
+// now: it names the plan's version and the databases, and says nothing
+// is verified. The run's own report replaces it when the run finishes or
+// stops.
+func (r *runner) writeRunningReport(dir string, started time.Time) error {
+	rep := &verify.Report{Version: verify.ReportVersion, Register: r.plan.RegisterID.Value, Plan: r.plan.File,
+		Source: redacted(r.srcURL), Target: redacted(r.tgtURL), ToolVersion: r.opts.ToolVersion,
+		Started: started.UTC()}
+	if h, err := r.plan.Hash(r.in); err == nil {
+		rep.PlanHash = h
+	}
+	rep.Problems = []string{"the run has not finished (it is running, or was killed before it wrote its report): nothing is verified yet; run the plan again to resume"}
+	sr := stopReport{Report: rep, Status: statusRunning}
+	if err := writeJSONFile(filepath.Join(dir, "report.json"), sr); err != nil {
+		return fmt.Errorf("work directory: report.json: %w (nothing was written)", err)
+	}
+	return nil
+}
+
+// moveReportAside renames an earlier run's report.json in dir out of the
+// way (never deletes it), before --restart empties the target it
+// reports on.
+func moveReportAside(dir string, now time.Time) (string, error) {
+	from := filepath.Join(dir, "report.json")
+	if _, err := os.Stat(from); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	to := from + ".replaced-" + now.UTC().Format("20060102T150405Z")
+	if err := os.Rename(from, to); err != nil {
+		return "", fmt.Errorf("move the earlier run's report.json aside: %w", err)
+	}
+	return to, nil
+}
+
 // absDir makes a work directory absolute, so that a resume from another
 // directory finds it.
 func absDir(dir string) (string, error) {

@@ -268,6 +268,11 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
 		return nil, fmt.Errorf("work directory: %w (nothing was written)", err)
 	}
+	// Before the target changes: a run killed from here on leaves a
+	// report that says it did not finish, not an earlier run's.
+	if err := r.writeRunningReport(cp.WorkDir, cp.Started); err != nil {
+		return nil, err
+	}
 	if err := bk.create(ctx); err != nil {
 		return nil, err
 	}
@@ -568,6 +573,15 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 	// Only the receiving tables the bookkeeping says this plan writes.
 	tables := append([]string(nil), prev.Receiving...)
 	sort.Strings(tables)
+	// The earlier run's report goes first: a restart killed after it
+	// emptied the tables left the report saying PASS beside them.
+	if prev.WorkDir != "" {
+		if to, err := moveReportAside(prev.WorkDir, r.opts.Now()); err != nil {
+			return nil, fmt.Errorf("restart: %w", err)
+		} else if to != "" {
+			r.log.Warn("restart: the earlier run's report.json was moved aside", "to", to)
+		}
+	}
 	r.log.Warn("restart: emptying the receiving tables earlier runs of this plan wrote", "tables", tables)
 	if err := tr.Truncate(ctx, tables); err != nil {
 		return nil, fmt.Errorf("restart: %w", err)

@@ -206,7 +206,9 @@ func thawWhenStopped(t *testing.T, p *faultnet.FreezingProxy, work string) <-cha
 	go func() {
 		defer close(thawed)
 		for end := time.Now().Add(runDeadline); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-			if _, err := os.Stat(filepath.Join(work, "report.json")); err == nil {
+			// The report.json of a run under way says "running" (it is
+			// written before the target changes); the stop report does not.
+			if b, err := os.ReadFile(filepath.Join(work, "report.json")); err == nil && !strings.Contains(string(b), `"status": "running"`) {
 				break
 			}
 		}

@@ -489,6 +489,12 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 				"Verification: the run passed with open alarms, which regflytt verify fails on until the plan acknowledges them.")
 		case "STOPPED":
 			verdict = tr("Körningen avbröts innan den var klar: inget är verifierat än.", "The run stopped before it finished: nothing is verified yet.")
+			if reps.RunStopped == "running" {
+				// The report a run writes before it changes the target,
+				// left as it was by a run killed since.
+				verdict = tr("Körningen är inte klar: den pågår, eller avbröts utan att skriva sin rapport; inget är verifierat än.",
+					"The run has not finished: it is running, or it stopped without writing its report; nothing is verified yet.")
+			}
 		case "STALE":
 			verdict = tr("INAKTUELL: körningen gällde en annan version av planen (eller anger ingen), så dess resultat gäller inte denna version; kör planen som den nu lyder.",
 				"STALE: the run was of another version of the plan (or names none), so its outcome does not hold for this version; run the plan as it stands.")

@@ -169,6 +169,13 @@ func TestReviewShowsTheVerificationAsVerifyJudgesIt(t *testing.T) {
 	if doc := render(stopped); !strings.Contains(doc, "stopped before it finished") {
 		t.Errorf("a stopped run reads as a verification:\n%s", tail(doc))
 	}
+	// A run writes report.json saying "running" before it changes the
+	// target; killed, it leaves that report.
+	running := base
+	running.RunStopped = "running"
+	if doc := render(running); strings.Contains(doc, pass) || !strings.Contains(doc, "The run has not finished") {
+		t.Errorf("a run under way (or killed) reads as a verification:\n%s", tail(doc))
+	}
 
 	failed := base
 	clean := *base.Run

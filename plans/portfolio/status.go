@@ -227,6 +227,9 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 			if reps.RunStopped != "" {
 				// A stopped run's report holds what committed before it
 				// stopped: part of the registry at most.
+				if reps.RunStopped == "running" {
+					return false, "report.json is of a run that has not finished: it is running, or it stopped without writing its report; run the plan again to resume it, until it finishes"
+				}
 				return false, fmt.Sprintf("report.json is of a run that stopped before it finished (%s): resume it with regflytt run until it finishes", reps.RunStopped)
 			}
 			// A rehearsal's report left in the work directory is not the
