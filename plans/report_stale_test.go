@@ -109,6 +109,19 @@ func TestRunUnderWayLeavesNoEarlierPassingReport(t *testing.T) {
 			if err := json.Unmarshal(b, &done); err != nil || done.Status != "" || !done.Pass {
 				t.Errorf("the finished run's report.json: status %q pass %v (%v)", done.Status, done.Pass, err)
 			}
+			// The verify-report.json beside it is the run's end check,
+			// written before report.json, and says so: killed between the
+			// two, the run left it beside its "running" report.
+			b, err = os.ReadFile(filepath.Join(dir, again, "verify-report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var end struct {
+				EndCheck bool `json:"end_check"`
+			}
+			if err := json.Unmarshal(b, &end); err != nil || !end.EndCheck {
+				t.Errorf("the run's end check wrote a verify-report.json that does not say it is the end check (%v)", err)
+			}
 		})
 	}
 }

@@ -697,6 +697,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	r.findings(sum, ledger, exp.codes, append(append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), largeObjectFindings(lobs)...), unitFs...))
 	stepDone("verify: control groups and findings")
 	sum.Finish(clock())
+	sum.EndCheck = vo.endCheck
 	// The verdict is written first and stands whatever else cannot be
 	// written: a FAIL exits 3 (ErrNotAccounted) with the write's error
 	// beside it, never 1 as if verification had not finished.

@@ -39,6 +39,10 @@ type Summary struct {
 	// the same while milestones are recorded.
 	PlanHash string            `json:"plan_hash,omitempty"`
 	Files    []FileFingerprint `json:"files"`
+	// EndCheck marks the report of a run's own end check, written into
+	// the work directory before the run's report.json: it is no
+	// verification of the run (a run killed after it never finished).
+	EndCheck bool `json:"end_check,omitempty"`
 	// Positions are the snapshots' positions where the database tells
 	// them (PostgreSQL LSN, MariaDB GTID).
 	Positions []Position `json:"snapshot_positions,omitempty"`

@@ -348,6 +348,10 @@ func (r Reports) verifyNotOfRun() string {
 	switch {
 	case v.Started.Before(ended):
 		return fmt.Sprintf("%s is of a verification started before the run in report.json finished: verify again", verify.JSONFile)
+	case v.EndCheck:
+		// Written by the run before its report.json: beside a report
+		// that says the run is running, the run was killed after it.
+		return fmt.Sprintf("%s is the run's own end check, not regflytt verify's: verify the run", verify.JSONFile)
 	case r.planHash == "" || v.PlanHash != r.planHash:
 		return fmt.Sprintf("%s is not of the plan as it stands (another plan_hash, none, or the plan's cannot be computed): verify again", verify.JSONFile)
 	case v.Target != run.Target || v.Source != run.Source:
