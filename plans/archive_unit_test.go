@@ -26,12 +26,13 @@ func rewriteArchive(t *testing.T, dir string, edit func(table string, o *archive
 
 // packageEdit says what rewritePackage changes: the package's
 // description, a source table's description, each record's outcome, each
-// value archived alone (nil: nothing).
+// value archived alone, which records it leaves out (nil: nothing).
 type packageEdit struct {
 	meta   func(*archive.Meta)
 	table  func(*connectors.Table)
 	record func(table string, o *archive.Record)
 	value  func(table string, v *archive.Value)
+	drop   func(table string, o *archive.Record) bool
 }
 
 // rewritePackage is rewriteArchive with what edit says changed.
@@ -68,6 +69,9 @@ func rewritePackage(t *testing.T, dir string, edit packageEdit) {
 			o.KeyText, o.Values = rec.KeyText, rec.Values
 			if edit.record != nil {
 				edit.record(ts.Table, &o)
+			}
+			if edit.drop != nil && edit.drop(ts.Table, &o) {
+				continue
 			}
 			if err := w.Add(tbl, o); err != nil {
 				t.Fatal(err)

@@ -287,15 +287,19 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		arcDir = vo.ArchiveDir
 	}
 	// Grants are judged on the plan's reference date, else on the day the
-	// run started: verify judges on the run's day (the archive package
-	// records it), not its own, or an appointment that expired since
-	// would differ from what the run rightly did.
+	// run started: verify judges on the run's day, not its own, or an
+	// appointment that expired since would differ from what the run
+	// rightly did. The archive package records that day, but whoever
+	// rewrites the package can move it; the run's checkpoint in the
+	// target records it too, and the two are held to each other once the
+	// target is open (runDay).
 	referenceDay := ""
+	var pkgRun time.Time
 	if p.ReferenceDate.IsZero() {
 		if pkg, err := archive.Open(arcDir); err == nil {
 			if t, err := time.Parse("20060102T150405Z", pkg.Summary.Meta.Run); err == nil {
+				pkgRun = t
 				r.opts.Now = func() time.Time { return t }
-				referenceDay = t.Format(time.DateOnly) + " (the run's start, from the archive package)"
 			}
 		}
 	} else {
@@ -375,10 +379,25 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	pos := positions(ctx, s.src, tgt, s.snap, tsnap)
 	stepDone("verify: source and target opened")
 
+	var dayProblem string
+	if p.ReferenceDate.IsZero() {
+		day, why, problem, err := r.runDay(ctx, tsnap, inTarget, pkgRun, arcDir)
+		if err != nil {
+			return nil, err
+		}
+		if !day.IsZero() {
+			r.opts.Now = func() time.Time { return day }
+			referenceDay = day.Format(time.DateOnly) + " (" + why + ")"
+		}
+		dayProblem = problem
+	}
 	sum := &verify.Summary{
 		Register: p.RegisterID.Value, RegisterName: p.RegisterName.Value, Plan: p.File,
 		Source: redacted(r.srcURL), Target: redacted(r.tgtURL), ToolVersion: r.opts.ToolVersion,
 		Started: started.UTC(), HashAlgorithm: vo.expected.hashVersion(), ReferenceDay: referenceDay,
+	}
+	if dayProblem != "" {
+		sum.Fail("%s", dayProblem)
 	}
 	if sum.PlanFingerprint, err = p.Fingerprint(r.in); err != nil {
 		return nil, err
@@ -1516,4 +1535,70 @@ func approvalNote(p *Plan, sum string) string {
 		return fmt.Sprintf("%s: the plan verified (its plan_hash) is not approved: no registry holder's approval of this version is recorded (regflytt plan approve)", p.File)
 	}
 	return fmt.Sprintf("%s: the plan verified (its plan_hash) is not the version its registry holder approved (%s): the plan or a file it names changed since; what the run did is of this version (regflytt plan render shows it, plan approve records an approval)", p.File, strings.Join(others, "; "))
+}
+
+// Rules of the day grants are judged on, when the plan names no
+// run.reference_date (runDay).
+const (
+	// RuleReferenceDayDiffers: the archive package's run day is not the
+	// day the run's checkpoint in the target says it started.
+	RuleReferenceDayDiffers = "reference_day_differs"
+	// RuleReferenceDayUnconfirmed: the plan judges grants, the target
+	// holds no checkpoint of the plan's runs to confirm the package's day.
+	RuleReferenceDayUnconfirmed = "reference_day_unconfirmed"
+)
+
+// runDay is the day a plan without run.reference_date judges grants on:
+// when its run started. The archive package says so (pkgRun, zero when
+// it cannot be read), and so does the run's last checkpoint in the
+// target (regflytt_checkpoint, written in the batches' own
+// transactions): whoever rewrites the package and its checksums can move
+// the package's day back to before appointments ended and carry them,
+// but not the target's. The target's day is the one judged on; a
+// package that says another fails (RuleReferenceDayDiffers), and so does
+// a plan with an access section whose target holds no checkpoint to
+// confirm the package's day (RuleReferenceDayUnconfirmed). problem is
+// "" when nothing fails; day is zero when neither side says.
+func (r *runner) runDay(ctx context.Context, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table, pkgRun time.Time, arcDir string) (day time.Time, why, problem string, err error) {
+	register := r.bookkeeping(nil).register
+	var cp *checkpoint
+	if inTarget[checkpointTableName] != nil {
+		rows, err := tsnap.Scan(ctx, &checkpointTable, connectors.ScanOptions{BatchSize: 1000})
+		if err != nil {
+			return time.Time{}, "", "", fmt.Errorf("target: read %s: %w", checkpointTableName, err)
+		}
+		var last []byte
+		for rows.Next() {
+			row := rows.Row()
+			if reg, _ := row[0].(string); reg == register {
+				s, _ := row[5].(string)
+				last = []byte(s)
+			}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return time.Time{}, "", "", fmt.Errorf("target: read %s: %w", checkpointTableName, err)
+		}
+		if last != nil {
+			if cp, err = decodeCheckpoint(last); err != nil {
+				return time.Time{}, "", "", fmt.Errorf("target: %s of register %s: %w", checkpointTableName, register, err)
+			}
+		}
+	}
+	judged := r.in != nil && mappings.Access(r.in.Mappings) != nil
+	if cp == nil || cp.Started.IsZero() {
+		if pkgRun.IsZero() {
+			return time.Time{}, "", "", nil
+		}
+		if judged {
+			problem = fmt.Sprintf("%s: the archive package %s says the run started %s, and the target holds no checkpoint of register %s (%s) to confirm it: grants are judged on that day without run.reference_date, and a package rewritten with another day would pass expired appointments; give the plan run.reference_date (the day the run judged on), or verify the target the run wrote",
+				RuleReferenceDayUnconfirmed, arcDir, pkgRun.Format(time.DateOnly), register, checkpointTableName)
+		}
+		return pkgRun, "the run's start, from the archive package", problem, nil
+	}
+	started := cp.Started.UTC().Truncate(time.Second)
+	if !pkgRun.IsZero() && !pkgRun.Equal(started) {
+		problem = fmt.Sprintf("%s: the archive package %s says the run started %s (package.json run %s), the target's %s of register %s says %s: grants are judged on the target's day; the package was rewritten or is another run's",
+			RuleReferenceDayDiffers, arcDir, pkgRun.Format(time.DateOnly), pkgRun.Format("20060102T150405Z"), checkpointTableName, register, started.Format("2006-01-02 (20060102T150405Z)"))
+	}
+	return started, "the run's start, from its checkpoint in the target", problem, nil
 }
