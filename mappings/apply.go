@@ -88,6 +88,13 @@ type Outcome struct {
 	// person_not_checked, on a migrated or archived record), each at most
 	// once; the ledger counts them.
 	Warnings []string
+	// PersonUnread says the record was archived because its person's
+	// number could not be read (person_length, person_checksum…, or a
+	// table rule run in its stead): no list was asked of a number, only
+	// of its digits. It is no person_not_checked of its own (the number
+	// is in the archive package), but it checks no other record of its
+	// registration either (a merge).
+	PersonUnread bool
 }
 
 // NullNote is one value a declared rule made NULL.
@@ -274,9 +281,12 @@ func (p *TableProgram) personOutcome(row []connectors.Value) (o Outcome, ok, unr
 			return o, true, false
 		}
 		if o, ok := p.sourceRule(row); ok {
+			o.PersonUnread = o.Kind == Archived
 			return o, true, false
 		}
-		return p.archived(p.person, p.failureOf(err)), true, false
+		o := p.archived(p.person, p.failureOf(err))
+		o.PersonUnread = true
+		return o, true, false
 	}
 	if v == nil {
 		return Outcome{}, false, true

@@ -398,7 +398,10 @@ func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (
 		if o, ok := p.excludeReadsByDigits(row); ok {
 			return o, true
 		}
+		// Archived, the record's person was asked of nothing but its
+		// digits (Outcome.PersonUnread).
 		if o, ok := p.sourceRule(row); ok {
+			o.PersonUnread = o.Kind == Archived
 			return o, true
 		}
 		f := p.failureOf(err)
@@ -406,7 +409,9 @@ func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (
 		if errors.As(err, &pe) {
 			f = failure{"person_" + string(pe.Rule), "the identity number to match against opt-outs is not valid: " + string(pe.Rule)}
 		}
-		return p.archived(p.person, f), true
+		o := p.archived(p.person, f)
+		o.PersonUnread = true
+		return o, true
 	}
 	written = written && !notes.Has(pnr.NoteCentury)
 	return p.askLists(n, written)

@@ -244,10 +244,18 @@ func appendNotes(b []byte, o mappings.Outcome) ([]byte, error) {
 		if slices.Contains(o.Warnings, mappings.WarnPersonNotChecked) {
 			later = append(later, mappings.WarnPersonNotChecked)
 		}
+		if o.PersonUnread {
+			later = append(later, personUnreadMark)
+		}
 		b, err = connectors.AppendRow(b, later)
 	}
 	return b, err
 }
+
+// personUnreadMark encodes Outcome.PersonUnread among the warnings the
+// merge decides on: a held record archived for a number that could not
+// be read checks no other record of its registration.
+const personUnreadMark = "(person unread)"
 
 // decodeNotes reads what appendNotes wrote.
 func decodeNotes(b []byte) (mappings.Outcome, error) {
@@ -288,6 +296,10 @@ func decodeNotes(b []byte) (mappings.Outcome, error) {
 	}
 	for _, c := range rows[4] {
 		code, _ := c.(string)
+		if code == personUnreadMark {
+			o.PersonUnread = true
+			continue
+		}
 		o.Warnings = append(o.Warnings, code)
 	}
 	return o, nil

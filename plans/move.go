@@ -749,10 +749,11 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 		// A record of the registration whose person was asked of the
 		// lists checks the others, as an excluded one would have
 		// excluded them: those without a number of their own count as
-		// unchecked only when none was.
+		// unchecked only when none was. A held record archived for a
+		// number that could not be read was asked of nothing.
 		checked := false
 		for _, c := range slices.Concat(group, held) {
-			checked = checked || matchedAgainstLists(m.Members[c.member]) && !slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked)
+			checked = checked || matchedAgainstLists(m.Members[c.member]) && !slices.Contains(c.notes.Warnings, mappings.WarnPersonNotChecked) && !c.notes.PersonUnread
 		}
 		if !marked && len(group) > 0 {
 			var row []connectors.Value
