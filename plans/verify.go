@@ -377,8 +377,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	}
 	// The snapshots' positions, as they were opened: part of opening them.
 	pos := positions(ctx, s.src, tgt, s.snap, tsnap)
-	stepDone("verify: source and target opened")
-
+	// The run's day, from the target's bookkeeping: part of opening it.
 	var dayProblem string
 	if p.ReferenceDate.IsZero() {
 		day, why, problem, err := r.runDay(ctx, tsnap, inTarget, pkgRun, arcDir)
@@ -391,6 +390,8 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		}
 		dayProblem = problem
 	}
+	stepDone("verify: source and target opened")
+
 	sum := &verify.Summary{
 		Register: p.RegisterID.Value, RegisterName: p.RegisterName.Value, Plan: p.File,
 		Source: redacted(r.srcURL), Target: redacted(r.tgtURL), ToolVersion: r.opts.ToolVersion,
