@@ -1033,8 +1033,9 @@ func (w *writer) orphanSure(key []connectors.Value) error {
 }
 
 // uncheckedMark ends the remembered reason of an archived parent record
-// whose person could not be read (a migrated one's reason is
-// person_not_checked itself): its children were not checked through it.
+// whose person could not be read, NULL or no valid number (a migrated
+// one's reason is person_not_checked itself): its children were not
+// checked through it.
 const uncheckedMark = "; " + mappings.WarnPersonNotChecked
 
 // checkedParent says whether the parent record po, kept, had its person
@@ -1168,10 +1169,12 @@ func (w *writer) remember(t *connectors.Table, row []connectors.Value, keyIdx []
 	if st == nil {
 		return nil
 	}
-	if slices.Contains(o.Warnings, mappings.WarnPersonNotChecked) {
+	if slices.Contains(o.Warnings, mappings.WarnPersonNotChecked) || o.PersonUnread {
 		// Its children were not checked through it either
 		// (followParent): a migrated record has no reason, so this is
-		// its reason; an archived one's reason is marked.
+		// its reason; an archived one's reason is marked. One archived
+		// for a number that could not be read (PersonUnread) was asked
+		// of no list, though it is no person_not_checked itself.
 		switch o.Kind {
 		case mappings.Migrated:
 			o.Reason = mappings.WarnPersonNotChecked
