@@ -106,3 +106,31 @@ func sqlLiteral(v connectors.Value) string {
 		return fmt.Sprint(x)
 	}
 }
+
+// Without run.reference_date and without the run's checkpoint in the
+// target (dropped, or a target no run of this plan wrote), nothing
+// confirms the package's day: a plan that judges grants fails naming the
+// rule and what to add.
+func TestVerifyReferenceDayUnconfirmedWithoutTheTargetsCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	srcURL, _ := makeDemoSQLite(t, dir, 300)
+	p := loadPlan(t, demoPlan)
+	tgtPath := filepath.Join(dir, "receiving.db")
+	opts := plans.Options{SourceURL: srcURL, TargetURL: "sqlite://" + tgtPath, WorkDir: dir,
+		Now: func() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }}
+	if _, err := plans.Run(context.Background(), p, opts); err != nil {
+		t.Fatal(err)
+	}
+	execSQLite(t, tgtPath, "DROP TABLE regflytt_checkpoint")
+	sum, err := plans.Verify(context.Background(), p, opts)
+	if sum == nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, pr := range sum.Problems {
+		found = found || strings.Contains(pr, "reference_day_unconfirmed") && strings.Contains(pr, "run.reference_date") && strings.Contains(pr, "2026-03-04")
+	}
+	if sum.Pass || err == nil || !found {
+		t.Fatalf("verify without the run's checkpoint: pass %v, problems %v", sum.Pass, sum.Problems)
+	}
+}
