@@ -16,6 +16,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -102,25 +103,10 @@ var wrapPolicyFast = wrap.Policy{Base: time.Millisecond, Max: 10 * time.Millisec
 
 // inTarget opens the database at url as a source, takes one snapshot and
 // reads its catalogue, hands them to fn, and closes both when fn returns
-// (not at the test's end: a later run may need to write there).
+// (plantest.InTarget).
 func inTarget(t *testing.T, url string, fn func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table)) {
 	t.Helper()
-	ctx := context.Background()
-	src, err := all.OpenSource(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn(ctx, snap, tables)
+	plantest.InTarget(t, url, fn)
 }
 
 // runOnSQLite runs p from srcURL into dir/t.db, with dir as the work

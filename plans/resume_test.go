@@ -1,153 +1,38 @@
 package plans_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 	"github.com/regflytt/regflytt/plans/synth"
 )
 
-// digest is what a run leaves behind, reduced to compare two runs: the
-// sorted rows of each receiving table and the sorted archived records of
-// each archive table, hashed, with their counts.
-type digest map[string]string
-
-func (d digest) String() string {
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, "%s=%s\n", k, d[k])
-	}
-	return b.String()
-}
-
-func hashLines(lines [][]byte) string {
-	sort.Slice(lines, func(i, j int) bool { return bytes.Compare(lines[i], lines[j]) < 0 })
-	h := sha256.New()
-	for _, l := range lines {
-		fmt.Fprintf(h, "%d:", len(l))
-		h.Write(l)
-	}
-	return fmt.Sprintf("%d rows %x", len(lines), h.Sum(nil)[:8])
-}
+// digest is what a run leaves behind, reduced to compare two runs
+// (plantest.Digest).
+type digest = plantest.Digest
 
 // targetDigest hashes the rows of the named tables of a database.
 func targetDigest(t *testing.T, url string, tables []string) digest {
 	t.Helper()
-	ctx := context.Background()
-	src, err := all.OpenSource(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	cat, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := digest{}
-	for _, name := range tables {
-		var tb *connectors.Table
-		for i := range cat {
-			if cat[i].Name == name {
-				tb = &cat[i]
-			}
-		}
-		if tb == nil {
-			d["table "+name] = "missing"
-			continue
-		}
-		rows, err := snap.Scan(ctx, tb, connectors.ScanOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines [][]byte
-		for rows.Next() {
-			b, err := connectors.AppendRow(nil, rows.Row())
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, b)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
-		d["table "+name] = hashLines(lines)
-	}
-	return d
+	return plantest.TargetDigest(t, url, tables)
 }
 
-// archiveDigest hashes an archive package's record sets, read through
-// archive.Reader: per source table, its records (values and outcome) and
-// its values archived alone, as sets.
+// archiveDigest hashes an archive package's record sets.
 func archiveDigest(t *testing.T, dir string) digest {
 	t.Helper()
-	pkg, err := archive.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := digest{}
-	if len(pkg.Tables()) == 0 {
-		t.Fatalf("archive %s has no tables", dir)
-	}
-	for _, ts := range pkg.Tables() {
-		recs, err := pkg.Records(ts.Table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines [][]byte
-		for recs.Next() {
-			r := recs.Record()
-			b, err := connectors.AppendRow(nil, r.Values)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o := r.Outcome
-			b = fmt.Appendf(b, "|%s|%s|%s|%s|%s", o.Reason, o.Column, o.SourceColumn, o.Detail, r.KeyText)
-			lines = append(lines, b)
-		}
-		if err := recs.Err(); err != nil {
-			t.Fatal(err)
-		}
-		recs.Close()
-		d["archive "+ts.Table] = hashLines(lines)
-		vals, err := pkg.Values(ts.Table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(vals) > 0 {
-			var vl [][]byte
-			for _, v := range vals {
-				vl = append(vl, fmt.Appendf(nil, "%#v", v))
-			}
-			d["archive values "+ts.Table] = hashLines(vl)
-		}
-	}
-	return d
+	return plantest.ArchiveDigest(t, dir)
 }
 
 var demoTables = []string{"care_unit", "patient", "visit"}
@@ -156,11 +41,7 @@ var demoTables = []string{"care_unit", "patient", "visit"}
 // url and the archive package in archiveDir.
 func resultDigest(t *testing.T, url string, tables []string, archiveDir string) digest {
 	t.Helper()
-	d := targetDigest(t, url, tables)
-	for k, v := range archiveDigest(t, archiveDir) {
-		d[k] = v
-	}
-	return d
+	return plantest.ResultDigest(t, url, tables, archiveDir)
 }
 
 // cleanDemoRun runs plan p of the demo from src into a new target in
@@ -496,28 +377,7 @@ tables:
 // receivingTables lists a target's tables but the bookkeeping.
 func receivingTables(t *testing.T, url string) []string {
 	t.Helper()
-	ctx := context.Background()
-	src, err := all.OpenSource(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	cat, err := snap.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, tb := range cat {
-		if !strings.HasPrefix(tb.Name, "regflytt_") {
-			out = append(out, tb.Name)
-		}
-	}
-	return out
+	return plantest.ReceivingTables(t, url)
 }
 
 // The synthetic form store (entities and values read side by side, a

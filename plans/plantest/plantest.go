@@ -1,5 +1,7 @@
 // Package plantest gives the tests of plans and of its subpackages the
-// fixtures they share. It depends on the standard library only.
+// fixtures they share: DemoCopy on the standard library only, the run
+// digests and the built command (results.go) on the connectors and the
+// archive reader.
 package plantest
 
 import (

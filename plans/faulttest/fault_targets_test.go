@@ -1,4 +1,4 @@
-package plans_test
+package faulttest_test
 
 import (
 	"os"
@@ -27,7 +27,7 @@ import (
 // each ALTER TABLE committed on its own: kills land among them too.
 func TestKilledRunResumesIntoMariaDB(t *testing.T) {
 	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 1000)
+	src := makeDemoSQLite(t, dir, 1000)
 	killedRunResumesInto(t, killCase{dir: dir, plan: constrainedDemoPlan(t, dir, 50), src: src,
 		cleanTgt: mytest.NewDatabase(t), tgt: mytest.NewDatabase(t), tables: demoTables})
 }
@@ -73,7 +73,7 @@ var constraintsMade = []string{"ix_patient_registered", "fk_patient_unit", "ix_v
 // there only by chance.
 func TestKilledAmongMariaDBConstraints(t *testing.T) {
 	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 1000)
+	src := makeDemoSQLite(t, dir, 1000)
 	plan := constrainedDemoPlan(t, dir, 5000)
 	bin := buildRegflytt(t)
 	cleanTgt, tgt := mytest.NewDatabase(t), mytest.NewDatabase(t)

@@ -1,4 +1,4 @@
-package plans_test
+package faulttest_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,11 +27,11 @@ import (
 // the copy's file.
 func testdataPlan(t *testing.T, dir, name string, batch int) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("../testdata/plans", name))
+	b, err := os.ReadFile(filepath.Join("../../testdata/plans", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	testdata, err := filepath.Abs("../testdata")
+	testdata, err := filepath.Abs("../../testdata")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,27 +224,88 @@ const lookEvery = 2 * time.Millisecond
 // cores, 8 with four, 1 to 6 on an idle machine; the merge has 35.
 const minMergeKills = 2
 
+// mergeKey is the pseudonym key of the merge tests' runs.
+const mergeKey = "fault tests: not a real key"
+
+// cleanReference is a clean run that killed runs compare with: the
+// source it read, its receiving tables and what it left.
+type cleanReference struct {
+	source string // the synthetic source's SQLite file
+	tables []string
+	want   digest
+}
+
+// mergeRef is the clean run both merge tests compare with: their plan and
+// source are its own, and it runs without their flags (--jobs), so one
+// serves both.
+var mergeRef struct {
+	once sync.Once
+	dir  string
+	cleanReference
+	err error
+}
+
+// mergeReference synthesizes the merge tests' source and runs the plan
+// into a clean target once for the package, uninterrupted, and gives the
+// source, receiving tables and digest. TestMain removes its folder.
+func mergeReference(t *testing.T, bin string) cleanReference {
+	t.Helper()
+	mergeRef.once.Do(func() {
+		dir, err := os.MkdirTemp("", "regflytt-merge-ref-")
+		if err != nil {
+			mergeRef.err = err
+			return
+		}
+		mergeRef.dir = dir
+		// The reference is made inside the first merge test; a failure
+		// fails it and, through err, the other.
+		ok := t.Run("clean reference run", func(t *testing.T) {
+			src := "sqlite://" + filepath.Join(dir, "legacy.db")
+			if code, out := runBin(t, bin, "synth", "--platform", "mainsub", "--patients", "600", "--seed", "5", "--target", src); code != 0 {
+				t.Fatalf("synth: exit %d\n%s", code, out)
+			}
+			plan := testdataPlan(t, dir, "mainsub.yaml", 25)
+			cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
+			if code, out := runBin(t, bin, "run", plan, "--source", src, "--target", cleanTgt, "--work", filepath.Join(dir, "clean")); code != 0 {
+				t.Fatalf("clean run: exit %d\n%s", code, out)
+			}
+			mergeRef.source = filepath.Join(dir, "legacy.db")
+			mergeRef.tables = receivingTables(t, cleanTgt)
+			mergeRef.want = resultDigest(t, cleanTgt, mergeRef.tables, filepath.Join(dir, "clean", "archive"))
+		})
+		if !ok {
+			mergeRef.err = errors.New("the clean reference run failed (see the first merge test)")
+		}
+	})
+	if mergeRef.err != nil {
+		t.Fatal(mergeRef.err)
+	}
+	return mergeRef.cleanReference
+}
+
 func killedMergeRunResumes(t *testing.T, extra ...string) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the test freezes runs and reads their threads' states in /proc: Linux only")
 	}
 	bin := buildRegflytt(t)
 	dir := t.TempDir()
-	t.Setenv("REGFLYTT_PSEUDONYM_KEY", "fault tests: not a real key")
+	t.Setenv("REGFLYTT_PSEUDONYM_KEY", mergeKey)
+	ref := mergeReference(t, bin)
+	// A copy of the source the clean run read (its WAL too, should one be
+	// left): the killed runs read their own.
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	if code, out := runBin(t, bin, "synth", "--platform", "mainsub", "--patients", "600", "--seed", "5", "--target", src); code != 0 {
-		t.Fatalf("synth: exit %d\n%s", code, out)
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(ref.source + suffix)
+		if suffix != "" && errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(dir, "legacy.db"+suffix), string(b))
 	}
 	plan := testdataPlan(t, dir, "mainsub.yaml", 25)
-	cleanTgt := "sqlite://" + filepath.Join(dir, "clean.db")
-	if code, out := runBin(t, bin, "run", plan, "--source", src, "--target", cleanTgt, "--work", filepath.Join(dir, "clean")); code != 0 {
-		t.Fatalf("clean run: exit %d\n%s", code, out)
-	}
-	tables := receivingTables(t, cleanTgt)
-	want := targetDigest(t, cleanTgt, tables)
-	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
-		want[k] = v
-	}
+	tables, want := ref.tables, ref.want
 
 	tgtFile := filepath.Join(dir, "t.db")
 	tgt := "sqlite://" + tgtFile

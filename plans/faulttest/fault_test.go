@@ -1,4 +1,4 @@
-package plans_test
+package faulttest_test
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // killsEnv raises the number of SIGKILLs of the fault test (default
@@ -33,36 +33,19 @@ const killsEnv = "REGFLYTT_FAULT_KILLS"
 
 const faultKills = 8
 
-var built struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-	out  []byte
-}
-
 // buildRegflytt builds the command once for the package's tests.
 func buildRegflytt(t *testing.T) string {
 	t.Helper()
-	built.once.Do(func() {
-		built.dir, built.err = os.MkdirTemp("", "regflytt-bin-")
-		if built.err != nil {
-			return
-		}
-		built.bin = filepath.Join(built.dir, "regflytt")
-		built.out, built.err = exec.Command("go", "build", "-o", built.bin, "../cmd/regflytt").CombinedOutput()
-	})
-	if built.err != nil {
-		t.Fatalf("build regflytt: %v\n%s", built.err, built.out)
-	}
-	return built.bin
+	return plantest.Regflytt(t, "../../cmd/regflytt")
 }
 
-// TestMain removes the built command after the tests.
+// TestMain removes the built command and the merge tests' clean run
+// after the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if built.dir != "" {
-		os.RemoveAll(built.dir)
+	plantest.RemoveBuilt()
+	if mergeRef.dir != "" {
+		os.RemoveAll(mergeRef.dir)
 	}
 	os.Exit(code)
 }
@@ -77,16 +60,7 @@ func smallBatchDemoPlan(t *testing.T, dir string, batch int) string {
 // runBin runs regflytt with args and returns its exit code and output.
 func runBin(t *testing.T, bin string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode(), string(out)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return 0, string(out)
+	return plantest.RunBin(t, bin, args...)
 }
 
 // verifiedWhole runs `regflytt verify` for a run that finished without
@@ -138,19 +112,11 @@ func verifiedWhole(t *testing.T, bin, plan, src, tgt, work string) {
 	}
 }
 
+// reportPass says whether the run whose work directory is work wrote a
+// passing report.
 func reportPass(t *testing.T, work string) bool {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(work, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep struct {
-		Pass bool `json:"pass"`
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
-	return rep.Pass
+	return plantest.ReportPass(t, work)
 }
 
 // The fault test: `regflytt run` of a few thousand synthetic patients,
@@ -612,39 +578,8 @@ func checkpointWatch(t *testing.T, url string) func() (int64, error) {
 }
 
 // checkpoints gives the sequence number of the last checkpoint committed
-// in a target (how many commit units committed), 0 before the bookkeeping
-// exists. It is not the number of rows: a checkpoint deletes the ones it
-// supersedes.
+// in a target (plantest.Checkpoints).
 func checkpoints(t *testing.T, url string) int64 {
 	t.Helper()
-	var n int64
-	// A run killed in its startup may not have made its target file yet.
-	if file, ok := strings.CutPrefix(url, "sqlite://"); ok {
-		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
-			return 0
-		}
-	}
-	inTarget(t, url, func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table) {
-		for i, tb := range tables {
-			if tb.Name != "regflytt_checkpoint" {
-				continue
-			}
-			seq := tb.ColumnIndex("seq")
-			rows, err := snap.Scan(ctx, &tables[i], connectors.ScanOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				if v, ok := rows.Row()[seq].(int64); ok && v > n {
-					n = v
-				}
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-	})
-	return n
+	return plantest.Checkpoints(t, url)
 }

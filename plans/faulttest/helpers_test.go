@@ -1,0 +1,141 @@
+package faulttest_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/all"
+	"github.com/regflytt/regflytt/plans/plantest"
+	"github.com/regflytt/regflytt/plans/synth"
+)
+
+// The fixtures the fault tests share with the tests of plans: the digests
+// of plantest, and small ones written again here.
+
+type digest = plantest.Digest
+
+var demoTables = []string{"care_unit", "patient", "visit"}
+
+func targetDigest(t *testing.T, url string, tables []string) digest {
+	t.Helper()
+	return plantest.TargetDigest(t, url, tables)
+}
+
+func archiveDigest(t *testing.T, dir string) digest {
+	t.Helper()
+	return plantest.ArchiveDigest(t, dir)
+}
+
+func resultDigest(t *testing.T, url string, tables []string, archiveDir string) digest {
+	t.Helper()
+	return plantest.ResultDigest(t, url, tables, archiveDir)
+}
+
+func receivingTables(t *testing.T, url string) []string {
+	t.Helper()
+	return plantest.ReceivingTables(t, url)
+}
+
+func inTarget(t *testing.T, url string, fn func(ctx context.Context, snap connectors.Snapshot, tables []connectors.Table)) {
+	t.Helper()
+	plantest.InTarget(t, url, fn)
+}
+
+func itoa(n int64) string { return fmt.Sprint(n) }
+
+func write(t testing.TB, path, text string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func dbName(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
+
+// writeDemo fills the database at dbURL with the demo platform's
+// synthetic patients (seed 7).
+func writeDemo(t *testing.T, dbURL string, patients int) {
+	t.Helper()
+	writeDemoSeed(t, dbURL, patients, 7)
+}
+
+// makeDemoSQLite writes the demo platform's synthetic patients (seed 42)
+// into dir/legacy.db and gives its URL.
+func makeDemoSQLite(t *testing.T, dir string, patients int) string {
+	t.Helper()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeDemoSeed(t, src, patients, 42)
+	return src
+}
+
+func writeDemoSeed(t *testing.T, dbURL string, patients int, seed uint64) {
+	t.Helper()
+	ctx := context.Background()
+	tgt, err := all.OpenTarget(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	if _, err := synth.Demo(ctx, tgt, synth.DemoConfig{Patients: patients, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// makeSynthSQLite generates a synthetic legacy platform (seed 5) into a
+// SQLite file in dir and gives its URL.
+func makeSynthSQLite(t *testing.T, dir string, platform synth.Platform, patients int) string {
+	t.Helper()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	db, err := all.OpenTarget(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := synth.Generate(context.Background(), db.(synth.Writer), synth.Config{Platform: platform, Patients: patients, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// copyDemoPlan copies the demo plan (plans/demo) into dir with batches of
+// batch rows and gives dir.
+func copyDemoPlan(t *testing.T, dir string, batch int) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("../demo/*.yaml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("the demo plan's files: %v %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if filepath.Base(f) == "plan.yaml" {
+			if !strings.Contains(s, "batch_size: 5000") {
+				t.Fatal("the demo plan no longer says batch_size: 5000")
+			}
+			s = strings.Replace(s, "batch_size: 5000", "batch_size: "+strconv.Itoa(batch), 1)
+		}
+		write(t, filepath.Join(dir, filepath.Base(f)), s)
+	}
+	return dir
+}
