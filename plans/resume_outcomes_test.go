@@ -168,7 +168,10 @@ func loadOutcomesPlan(t *testing.T, path string) *plans.Plan {
 // registrations the ledger migrated.
 func TestResumedRunCountsChoicesSpellingsAndExclusionsOnce(t *testing.T) {
 	dir := t.TempDir()
-	planPath, src := resumeOutcomesSource(t, dir, 60, "")
+	// 30 visits are 19 batches of 7, 3 of them the merge's, and meet every
+	// outcome (checkOutcomesMet); stopEveryBatch fails below 10 stops or 2
+	// in the merge. (60 took twice as long and proved no more.)
+	planPath, src := resumeOutcomesSource(t, dir, 30, "")
 	p := loadOutcomesPlan(t, planPath)
 	resumedReportsAgree(t, p, src, dir)
 
@@ -354,7 +357,8 @@ func resumedIntoPostgreSQL(t *testing.T, mariadb bool) {
 	if mariadb {
 		my = mytest.NewDatabase(t)
 	}
-	planPath, src := resumeOutcomesSource(t, dir, 40, my)
+	// 30 visits, as above: 18 or 19 stops, 3 in the merge.
+	planPath, src := resumeOutcomesSource(t, dir, 30, my)
 	p := loadOutcomesPlan(t, planPath)
 	cleanTgt, tgt := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
 	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: cleanTgt, WorkDir: filepath.Join(dir, "clean")}); err != nil {
