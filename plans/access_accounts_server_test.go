@@ -18,6 +18,7 @@ import (
 // PostgreSQL boolean. Dropped, the disabled account is widened; carried,
 // it reaches nothing and the proof passes.
 func TestDisabledAccountMariaDBToPostgreSQL(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, fields, columns, drop, receiving string
 		pass                                   bool
@@ -112,6 +113,7 @@ func disabledCandidate(t *testing.T, dbURL string) string {
 // account keeps its identity and the proof passes (the padding is no
 // other identity). Two swapped by the mapping fail it, naming both.
 func TestLoginIdentityPostgreSQLToMariaDB(t *testing.T) {
+	t.Parallel()
 	for _, swap := range []bool{false, true} {
 		t.Run(map[bool]string{false: "carried from CHAR", true: "swapped"}[swap], func(t *testing.T) {
 			src := pgtest.NewDatabase(t)

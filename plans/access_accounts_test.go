@@ -88,6 +88,7 @@ func mapAccounts(fields, columns, receiving string) func(string) string {
 // every unit they name: the run and verify fail, naming exactly that
 // account as widened. Without access: accounts: both passed, exit 0.
 func TestDisabledLegacyAccountCarriedEnabledFails(t *testing.T) {
+	t.Parallel()
 	const dropBoth, dropDate = "aktiv: not carried, sparrad: not carried", "sparrad: not carried"
 	cases := []struct {
 		name, drop string
@@ -159,6 +160,7 @@ func TestDisabledLegacyAccountCarriedEnabledFails(t *testing.T) {
 // as it is) reaches nothing on either platform: its grant rows are carried
 // and the proof passes.
 func TestDisabledLegacyAccountCarriedDisabledPasses(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, legacy, columns, receiving string }{
 		{"flag", "active: aktiv", "      active: aktiv\n", "active: active"},
 		{"flag by codes", "active: aktiv, enabled: [1]", "      active: aktiv\n", "active: active, enabled: [\"1\"]"},

@@ -84,6 +84,7 @@ func loginCandidates(t *testing.T, dbURL string) (a, b, hsaA, hsaB string) {
 // The HSA-ids go through a code list (as to a receiving directory's ids)
 // with entries changed, or one is declared NULL (dropped).
 func TestLoginIdentityChangedFails(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		// change gives the code list's entries that differ from the

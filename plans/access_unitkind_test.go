@@ -21,6 +21,7 @@ import (
 // that is no number of a unit is archived as before, its reason naming
 // both columns' types.
 func TestGrantUnitOfAnotherKindThanTheUnitsKey(t *testing.T) {
+	t.Parallel()
 	text := func(name string) connectors.Column {
 		return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindText}, Nullable: true}
 	}

@@ -171,6 +171,7 @@ func TestVerifyFindsAnArchivedRecordOfAnotherUnit(t *testing.T) {
 // names another column for a record fails verification, as the values
 // archived alone already do (their hash holds both columns).
 func TestVerifyFindsAnArchivedRecordOfAnotherColumn(t *testing.T) {
+	t.Parallel()
 	for _, edit := range []struct {
 		name  string
 		apply func(o *archive.Record) bool
@@ -200,6 +201,7 @@ func TestVerifyFindsAnArchivedRecordOfAnotherColumn(t *testing.T) {
 // manifests agree, fails verification; the drill-down names the key the
 // mappings archive as missing and the package's as foreign.
 func TestVerifyFindsAnArchivedRecordUnderAnotherKey(t *testing.T) {
+	t.Parallel()
 	opts, p, arc := runDemo(t, 80, "")
 	var was string
 	rewriteArchive(t, arc, func(table string, o *archive.Record) {
@@ -222,6 +224,7 @@ func TestVerifyFindsAnArchivedRecordUnderAnotherKey(t *testing.T) {
 // records' details swapped, fails verification, naming each record and
 // the detail; so does a value archived alone with another detail.
 func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
+	t.Parallel()
 	t.Run("edited", func(t *testing.T) {
 		opts, p, arc := runDemo(t, 80, "")
 		var key string
@@ -327,6 +330,7 @@ func TestVerifyFindsAnArchivedRecordWithAnotherDetail(t *testing.T) {
 // since the difference may be a rule or a detail's wording that changed
 // between them (verify with the version that ran it to tell).
 func TestVerifyNamesTheVersionThatWroteADifferingPackage(t *testing.T) {
+	t.Parallel()
 	opts, p, arc := runDemo(t, 80, "v0.9.0")
 	const named = "written by regflytt v0.9.0"
 	later := opts
@@ -363,6 +367,7 @@ func TestVerifyNamesTheVersionThatWroteADifferingPackage(t *testing.T) {
 // rewritten to name another owner, register or platform than the plan
 // fails verification, naming the field; one that agrees passes.
 func TestVerifyHoldsThePackagesDescriptionToThePlan(t *testing.T) {
+	t.Parallel()
 	opts, p, arc := runDemo(t, 30, "")
 	for _, c := range []struct {
 		field string
@@ -396,6 +401,7 @@ func TestVerifyHoldsThePackagesDescriptionToThePlan(t *testing.T) {
 // passed: the cells read back the same. Verification holds the
 // description to the source table the mappings read.
 func TestVerifyHoldsThePackagesColumnsToTheSource(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		edit func(tb *connectors.Table)

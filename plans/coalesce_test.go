@@ -28,6 +28,7 @@ func coalesced(held []int64) (n int, widest int64) {
 // target pays a unit's round trips once for them. What the run leaves is
 // a clean run's, and each commit holds a few batches at most.
 func TestRunCommitsWaitingBatchesTogether(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 200)
 	p := loadPlan(t, demoPlan)
@@ -60,6 +61,7 @@ func TestRunCommitsWaitingBatchesTogether(t *testing.T) {
 // unit's checkpoint, and a plain run resumes from the one before to what
 // a clean run gives.
 func TestRunStopsWhenTheTargetLostCommittedBatchesTogether(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 200)
 	p := loadPlan(t, demoPlan)

@@ -18,6 +18,7 @@ import (
 // the boolean and the bytes are found, and the number the list writes
 // twice is archived as code_unmapped.
 func TestRunFindsCodesOfEveryKind(t *testing.T) {
+	t.Parallel()
 	run := func(t *testing.T, src, tgt string) {
 		besok := connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
 			intCol("id"), {Name: "rok", Type: connectors.Type{Kind: connectors.KindBool}, Nullable: true},

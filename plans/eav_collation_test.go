@@ -29,6 +29,7 @@ import (
 // (parent_collation_test.go): a value of an excluded entity is excluded,
 // and one the run cannot attach as the source does is refused.
 func TestRunEAVValueEntityInCaseBlindCollation(t *testing.T) {
+	t.Parallel()
 	for name, change := range map[string][]string{
 		"case": nil,
 		// 'ABC' sorts below 'abb' in Go: met as an orphan while on a
@@ -147,6 +148,7 @@ tables:
 // orphan archived once. Here every fifth form has no values, and the
 // orphan before it ('e004x', between e004 and e005) waits across it.
 func TestRunResumesAFormStoreWithWaitingOrphans(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	srcPath := filepath.Join(dir, "legacy.db")

@@ -107,6 +107,7 @@ tables:
 }
 
 func TestRunEAVMariaDBValueEntitySpelledAsTheCollationJoins(t *testing.T) {
+	t.Parallel()
 	for _, c := range mariaFormCases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -143,6 +144,7 @@ func TestRunEAVMariaDBValueEntitySpelledAsTheCollationJoins(t *testing.T) {
 // migrate (regflytt does not attach it) nor be archived as an orphan (the
 // source says its form exists): the run refuses.
 func TestRunEAVMariaDBValueEntitySpelledAsTheCollationJoinsRefused(t *testing.T) {
+	t.Parallel()
 	for _, c := range mariaFormCases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -179,6 +181,7 @@ func checkRefusal(t *testing.T, err error) {
 // a Swedish collation, and any id under a byte-wise one (SQLite's BINARY
 // here), whatever its characters.
 func TestRunEAVOrphansTheFoldIsSureOfAreArchived(t *testing.T) {
+	t.Parallel()
 	stmts := func(col, orphan string) []string {
 		return []string{
 			`CREATE TABLE instans (id ` + col + ` PRIMARY KEY NOT NULL, personnr varchar(20))`,

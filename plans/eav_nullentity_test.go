@@ -18,6 +18,7 @@ import (
 // refuses it before anything is written, naming the table and the column
 // and never the row's values; a read (verify's) says the same.
 func TestRunEAVValueRowWithoutEntity(t *testing.T) {
+	t.Parallel()
 	stmts := []string{
 		`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL, datum varchar(10))`,
 		`CREATE TABLE varde (instans_id integer, variabel varchar(20) NOT NULL, varde varchar(40))`,

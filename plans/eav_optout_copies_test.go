@@ -173,6 +173,7 @@ const splitPerson = `person: {expr: 'fodd + "-" + sista4'}`
 // run passed (form 9 matched the list entry, so no entry was left
 // unmatched to fail it).
 func TestRunEAVOptOutPersonCopies(t *testing.T) {
+	t.Parallel()
 	for _, c := range personCopyCases() {
 		t.Run(c.name, func(t *testing.T) { checkPersonCopies(t, c) })
 	}
@@ -181,6 +182,7 @@ func TestRunEAVOptOutPersonCopies(t *testing.T) {
 // The same forms read from MariaDB (whose utf8mb4_general_ci compares
 // the variables' names), into SQLite.
 func TestRunEAVOptOutPersonCopiesMariaDB(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("REGFLYTT_TEST_MYSQL") == "" {
 		t.Skip("REGFLYTT_TEST_MYSQL is not set")
 	}

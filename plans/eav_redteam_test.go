@@ -21,6 +21,7 @@ import (
 // receiving row without a value its source form holds. The form must
 // not migrate without it.
 func TestRunEAVVariableSpelledAsTheCollationFoldsIt(t *testing.T) {
+	t.Parallel()
 	variable := "vikt"
 	stmts := func(spelling, collate string) []string {
 		return []string{

@@ -18,6 +18,7 @@ import (
 // read can break it otherwise, fails a run that was right with a
 // difference of content.
 func TestRunEAVDuplicateValuesWithoutValuesKey(t *testing.T) {
+	t.Parallel()
 	stmts := []string{
 		`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL, datum varchar(10))`,
 		`CREATE TABLE varde (instans_id integer NOT NULL, variabel varchar(20) NOT NULL, varde varchar(40))`,

@@ -117,6 +117,7 @@ func TestRunEndCheckSourceChangedAlikeInText(t *testing.T) {
 // with the target, so no fine bucket differs; the coarse buckets stay
 // differing (ContentCheck.Refined), and the run says why.
 func TestRunEndCheckRefinedSourceChangedAlike(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("80,000 rows")
 	}

@@ -70,6 +70,7 @@ func readContentReport(t *testing.T, work string) contentReport {
 // with its column, nothing else, and the report says it compared visit
 // over 1024 buckets with the differing ones among them.
 func TestRunEndCheckRefinesOneOfTwoTables(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("80,000 rows")
 	}
@@ -248,6 +249,7 @@ func createRefineTables(t *testing.T, url string) {
 // members' spills and the merge. A trigger changing every 97th height
 // still has every one named with its column, nothing else.
 func TestRunEndCheckRefinesAMergedTable(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("80,000 registrations")
 	}
@@ -299,6 +301,7 @@ func TestRunEndCheckRefinesAMergedTable(t *testing.T) {
 // them, and a weight changed within the tolerance (outside the key) named
 // nowhere.
 func TestRunEndCheckRefinesATableWithoutKey(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("80,000 rows")
 	}
@@ -381,6 +384,7 @@ func createKeylessVisit(t *testing.T, url string) {
 // has every one named; one that says 0 rows compares over 16 buckets and
 // names them all as well.
 func TestRunEndCheckRefinesUnderAWrongEstimate(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("80,000 rows")
 	}
@@ -452,6 +456,7 @@ func every(n int) []int {
 // form through the mapping. A trigger changing every 97th weight still
 // has every one named with its column, nothing else.
 func TestRunEndCheckRefinesAFormStore(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("80,000 registrations")
 	}

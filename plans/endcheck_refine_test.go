@@ -17,6 +17,7 @@ import (
 // first (verify.ContentCheck.Refinement). Without the refinement it names
 // the records of the first 512 buckets only.
 func TestRunEndCheckRefinesManyDifferingBuckets(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("80,000 rows")
 	}

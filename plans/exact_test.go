@@ -442,6 +442,7 @@ func exactTarget(t *testing.T) string {
 // migrates 99,999 rows and archives one, naming the column and the
 // reason; the run PASSes (exit code 0).
 func TestExactOneZeroDateIn100000Rows(t *testing.T) {
+	t.Parallel()
 	legacy := mytest.NewDatabase(t)
 	start := time.Now()
 	mytest.Exec(t, legacy,

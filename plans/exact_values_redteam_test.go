@@ -128,6 +128,7 @@ func exactArchivedValues(t *testing.T, workDir, table string) map[int]map[string
 // as printed, 1999 would arrive as the year 99 and two different years as
 // one, with verify reading the same digits. Each must arrive as its year.
 func TestExactMariaDBTwoDigitYear(t *testing.T) {
+	t.Parallel()
 	legacy := mytest.NewDatabase(t)
 	mytest.Exec(t, legacy,
 		"SET SESSION sql_mode = ''",

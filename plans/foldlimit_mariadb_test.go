@@ -20,6 +20,7 @@ import (
 // under swedish_ci, '[' and 'Å' under latin1_swedish_ci) is caught here
 // before a run trusts folding with it.
 func TestFoldLimitAgreesWithMariaDB(t *testing.T) {
+	t.Parallel()
 	u := mytest.NewDatabase(t)
 	db := mytest.Open(t, u)
 	defer db.Close()

@@ -26,6 +26,7 @@ func TestSourceGroupsSectionErrors(t *testing.T) {
 // of registration, every group's source records equal its migrated +
 // archived + excluded, and the groups add up to the table.
 func TestVerifySourceGroupsBalanceOnTheDemo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srcURL, _ := makeDemoSQLite(t, dir, 200)
 	for _, name := range []string{"schema.yaml", "mapping.yaml"} {

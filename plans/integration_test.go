@@ -58,6 +58,7 @@ func pgReadOnlyUser(t *testing.T, dbURL string) string {
 // The demo plan, MariaDB to PostgreSQL, with a source user that may only
 // SELECT: the migration succeeds without a single write to the source.
 func TestDemoMariaDBToPostgreSQL(t *testing.T) {
+	t.Parallel()
 	src := mytest.NewDatabase(t)
 	tgt := pgtest.NewDatabase(t)
 	st := writeDemo(t, src, 500)
@@ -74,6 +75,7 @@ func TestDemoMariaDBToPostgreSQL(t *testing.T) {
 // The demo plan, PostgreSQL to MariaDB, with a source role that may only
 // SELECT, read inside the connector's READ ONLY snapshot.
 func TestDemoPostgreSQLToMariaDB(t *testing.T) {
+	t.Parallel()
 	src := pgtest.NewDatabase(t)
 	tgt := mytest.NewDatabase(t)
 	st := writeDemo(t, src, 500)

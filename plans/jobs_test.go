@@ -120,6 +120,7 @@ func counts(t *testing.T, rep *verify.Report) string {
 // and the same report counts as with one job, into SQLite and into
 // PostgreSQL.
 func TestJobsGiveTheSameResult(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
 	writeDemo(t, src, 600)
@@ -279,6 +280,7 @@ func (r *failingRows) Err() error {
 // error names the table, report.json says the run failed, and a run
 // without the fault resumes to the result of a run that never failed.
 func TestJobFailureStopsTheOthersResumably(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
 	writeDemo(t, src, 600)
@@ -312,6 +314,7 @@ func TestJobFailureStopsTheOthersResumably(t *testing.T) {
 // at its next batch, writes report.json, and resumes with one job to the
 // same result as a run that was never stopped; and the other way round.
 func TestJobsStopAndResumeAcrossJobCounts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src := "sqlite://" + filepath.Join(dir, "legacy.db")
 	writeDemo(t, src, 600)

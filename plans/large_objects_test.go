@@ -15,6 +15,7 @@ import (
 // that fails run and verify until the plan acknowledges it; a column
 // naming no object that exists (anteckning) raises none.
 func TestLargeObjectsNotReadIsAFinding(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(pgtest.EnvVar) == "" {
 		t.Skipf("%s is not set", pgtest.EnvVar)
 	}

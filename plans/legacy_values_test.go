@@ -24,6 +24,7 @@ import (
 // digits, and the lookup and the empty answer fail their values, archived
 // with what to do (granularity: value keeps the records).
 func TestRunLegacyValuesKeepTheirMeaning(t *testing.T) {
+	t.Parallel()
 	for _, src := range []struct {
 		name string
 		url  func(t *testing.T, dir string) string

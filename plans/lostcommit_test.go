@@ -44,6 +44,7 @@ func (t prunedTx) DeleteBefore(ctx context.Context, table, match, value, seq str
 // checkpoint said they were in. report.json gives what the target holds,
 // and a plain run resumes from there to what a clean run gives.
 func TestRunStopsWhenTheTargetLostAnAnsweredCommit(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 200)
 	p := loadPlan(t, demoPlan)
@@ -110,6 +111,7 @@ func (n noTruncate) Lock(ctx context.Context, name string) (func() error, error)
 // numbered itself again left a gap, and the next batch stopped the run as
 // if the target had lost a commit).
 func TestRunFinishesAnInterruptedRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 120)
 	p := loadPlan(t, demoPlan)

@@ -19,6 +19,7 @@ import (
 // must not reach the archive package. Another registration's record so
 // archived is archived as its mapping says, by the merge.
 func TestRunMergeExcludesAnArchivedRecordOfAnExcludedRegistration(t *testing.T) {
+	t.Parallel()
 	for _, jobs := range []int{1, 3} {
 		t.Run(fmt.Sprint("jobs ", jobs), func(t *testing.T) { mergeExcludesAnArchivedRecord(t, jobs, false) })
 	}

@@ -40,6 +40,7 @@ import (
 // every key of theirs was folded: a case-sensitive source's 'ABC' and
 // 'abc', two registrations, were one, one of them archived.
 func TestRunMergeKeySpelledAsTheCollationFoldsIt(t *testing.T) {
+	t.Parallel()
 	insert := []string{
 		`INSERT INTO delreg_a VALUES (1, 'abc', '2024-01-01', '70'), (2, 'jose', '2024-01-01', '71'), (3, 'ghi', '2024-01-01', '72'), (4, 'xyz', '2024-01-01', '73')`,
 		`INSERT INTO delreg_b VALUES (1, 'ABC', '2024-01-01', 180), (2, 'josé', '2024-01-01', 181), (3, 'ghi ', '2024-01-01', 182), (4, 'xyz', '2024-01-01', 183)`,
@@ -210,6 +211,7 @@ func mergeFoldPlan(t *testing.T, dir, patientType, patientA string) string {
 // key in another case is. Two text columns compare as text: '7' and
 // '007' are two registrations to the source, and stay two.
 func TestRunMergeKeyNumberWrittenOtherwise(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, mainType, mainKey string
 		joined                  int

@@ -24,6 +24,7 @@ import (
 // out (it was not computed, values_differ, and the sub-register's record
 // migrated).
 func TestRunMergeExcludesTheRegistrationOfAnExcludedRecord(t *testing.T) {
+	t.Parallel()
 	const noPerson = "no_person: the sub-register names the visit, its person is in the main register\n        columns: {visit_id: besok_id, height_cm: langd}\n        drop: {personnr: never filled in}"
 	for _, c := range []struct {
 		name, visit, subVisit, subPerson, subMapping string

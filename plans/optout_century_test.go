@@ -17,6 +17,7 @@ import (
 // ten digits no list has is archived (person_year), not migrated under a
 // birth in 1205.
 func TestRunExcludesAListedNumberWithAMistypedCentury(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, list, want string
 	}{

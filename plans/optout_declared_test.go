@@ -17,6 +17,7 @@ import (
 // (P012), run warns, and the verification report notes that no one could
 // have been excluded. optout: {none: reason} makes it a stated decision.
 func TestPlanWithoutOptOutListIsNotSilent(t *testing.T) {
+	t.Parallel()
 	withoutList := func(s string) string {
 		i := strings.Index(s, "optout: {none:")
 		if i < 0 {

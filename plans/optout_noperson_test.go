@@ -68,6 +68,7 @@ func runPersonRows(t *testing.T, rows [][]connectors.Value, person, extra string
 // archived ones as person_not_checked_archived), acknowledged by the same
 // key as before; an archived record whose number was asked is not.
 func TestRunPersonNotCheckedArchived(t *testing.T) {
+	t.Parallel()
 	rows := [][]connectors.Value{
 		{int64(1), nil, "2010-05-01"},
 		{int64(2), nil, "not a date"},
@@ -140,6 +141,7 @@ func TestRunPersonNotCheckedArchived(t *testing.T) {
 // report.json, the run's summary and the verification report, and fails
 // verification until the plan acknowledges it.
 func TestRunPersonNotChecked(t *testing.T) {
+	t.Parallel()
 	// Small tables archive more than 5% of their records: acknowledged,
 	// so that only the new finding can fail verification.
 	share := "verification: {acknowledge: {archived_share.besok: small test table"

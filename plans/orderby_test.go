@@ -191,6 +191,7 @@ func TestVerifyRecomputesInProcessingOrder(t *testing.T) {
 // order (the earliest report), and keep: latest the last; ties of by:
 // go by processing order too, not by the source key.
 func TestRunOrderByDecidesDuplicates(t *testing.T) {
+	t.Parallel()
 	rows := [][]connectors.Value{
 		{int64(1), "P1", dateOf("2021-03-01")},
 		{int64(2), "P1", dateOf("2020-01-15")},

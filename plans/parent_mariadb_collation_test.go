@@ -145,6 +145,7 @@ func checkParentRefusal(t *testing.T, err error) {
 // ASCII, one of Swedish letters under a Swedish collation, and any key
 // under a byte-wise collation (SQLite's BINARY here).
 func TestRunParentOrphansTheFoldIsSureOfAreArchived(t *testing.T) {
+	t.Parallel()
 	stmts := func(col, orphan string) []string {
 		return []string{
 			`CREATE TABLE patient (id ` + col + ` PRIMARY KEY NOT NULL, personnr varchar(20))`,

@@ -610,6 +610,7 @@ func TestRunRefusesACaseInsensitiveKeyOnSQLite(t *testing.T) {
 // duplicate key. A deterministic collation other than the database's
 // default compares bytes for equality and is left alone.
 func TestRunRefusesACaseInsensitiveKeyOnPostgreSQL(t *testing.T) {
+	t.Parallel()
 	err := unitRefusedBeforeWriting(t, postgresWith(
 		"CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
 		`CREATE TABLE unit (code varchar(20) COLLATE nocase NOT NULL PRIMARY KEY, label varchar(40) COLLATE "C")`),
@@ -747,6 +748,7 @@ func unitRefusedBeforeWriting(t *testing.T, target existingTarget, want string) 
 // error. Each is refused before writing on every dialect, naming the
 // index with its columns or expression, or the trigger.
 func TestRunRefusesUndeclaredUniqueIndexesAndTriggers(t *testing.T) {
+	t.Parallel()
 	const unit = "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40))"
 	const myUnit = unit + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
 	for _, c := range []struct {
@@ -787,6 +789,7 @@ func TestRunRefusesUndeclaredUniqueIndexesAndTriggers(t *testing.T) {
 // dialect, named with its definition, a foreign key found both in the
 // catalogue and by the dialect's checker once.
 func TestRunRefusesUndeclaredForeignKeysAndChecks(t *testing.T) {
+	t.Parallel()
 	const parent = "CREATE TABLE parent (code varchar(20) NOT NULL PRIMARY KEY)"
 	const fk = "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40), CONSTRAINT unit_parent FOREIGN KEY (code) REFERENCES parent (code)%s)"
 	const check = "CREATE TABLE unit (code varchar(20) NOT NULL PRIMARY KEY, label varchar(40), CONSTRAINT unit_short CHECK (label <> 'lower'))"

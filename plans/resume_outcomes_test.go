@@ -167,6 +167,7 @@ func loadOutcomesPlan(t *testing.T, path string) *plans.Plan {
 // per column of values_not_chosen_by, and the target's rows are the
 // registrations the ledger migrated.
 func TestResumedRunCountsChoicesSpellingsAndExclusionsOnce(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// 30 visits are 19 batches of 7, 3 of them the merge's, and meet every
 	// outcome (checkOutcomesMet); stopEveryBatch fails below 10 stops or 2
@@ -273,6 +274,7 @@ func checkOutcomesMet(t *testing.T, sum *verify.Summary) {
 // count the records on either side of the stop by two mappings: it is
 // refused as a changed mapping, naming the file.
 func TestResumeRefusesAChoiceGainedOrLost(t *testing.T) {
+	t.Parallel()
 	const choice = `, choice: the new form's weight is the measured one}`
 	for _, c := range []struct{ name, from, to string }{
 		{"gained", "}", choice},
@@ -345,6 +347,7 @@ func stopEveryBatch(t *testing.T, p *plans.Plan, src, tgt, work string, jobs int
 // re-read), a run stopped after every batch with two jobs reports what a
 // clean run reports.
 func TestResumedRunCountsChoicesOnceIntoPostgreSQL(t *testing.T) {
+	t.Parallel()
 	for _, source := range []string{"SQLite", "MariaDB"} {
 		t.Run(source, func(t *testing.T) { resumedIntoPostgreSQL(t, source == "MariaDB") })
 	}
@@ -389,6 +392,7 @@ func resumedIntoPostgreSQL(t *testing.T, mariadb bool) {
 // retried in the run: its report and verify count what a clean run's do,
 // each batch once.
 func TestRetriedCommitsCountChoicesSpellingsAndExclusionsOnce(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	planPath, src := resumeOutcomesSource(t, dir, 60, "")
 	p := loadOutcomesPlan(t, planPath)

@@ -19,6 +19,7 @@ import (
 // appointment_expired, and the end check (judging on the first day)
 // failed a run nothing was wrong with.
 func TestResumeJudgesGrantsOnTheStoppedRunsDay(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, _ := makeDemoSQLite(t, dir, 150)
 	p := loadPlan(t, demoPlan)

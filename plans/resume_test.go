@@ -79,6 +79,7 @@ func (s *stopAfter) Add(int) {
 // directory in the bookkeeping. On the old runner the second run was
 // refused (the target held rows).
 func TestRunResumesToTheSameResult(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 300)
 	p := loadPlan(t, demoPlan)
@@ -129,6 +130,7 @@ func TestRunResumesToTheSameResult(t *testing.T) {
 // Resuming with a changed mapping is refused, naming the file; --restart
 // starts over and ends like a clean run.
 func TestRunResumeRefusesChangedMappingAndRestarts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 150)
 	// A copy of the demo plan and its files, so the mapping can change.
@@ -289,6 +291,7 @@ func (t *faultyTx) Commit() error {
 // lost is found by its checkpoint and not written twice. The old runner
 // stopped at the first fault.
 func TestRunRetriesTransientCommitFaults(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 200)
 	p := loadPlan(t, demoPlan)
@@ -573,6 +576,7 @@ func TestPlanSourceFrozen(t *testing.T) {
 // the same batch numbers anyway), and the archive ends like a clean
 // run's, no record twice.
 func TestRunResumeDropsPartsOfUncommittedBatches(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 200)
 	p := loadPlan(t, demoPlan)
@@ -614,6 +618,7 @@ func TestRunResumeDropsPartsOfUncommittedBatches(t *testing.T) {
 // check re-reads the source) and regflytt verify fail, naming the
 // records; parts renamed into another order give the same package.
 func TestRunResumeFindsTamperedArchiveParts(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		tamper func(t *testing.T, parts []string)

@@ -130,6 +130,7 @@ func fileHash(t *testing.T, path string) [32]byte {
 }
 
 func TestRunDemoOnSQLite(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, st := makeDemoSQLite(t, dir, 400)
 	before := fileHash(t, filepath.Join(dir, "legacy.db"))
@@ -151,6 +152,7 @@ func TestRunDemoOnSQLite(t *testing.T) {
 }
 
 func TestRunRefusesNonEmptyTarget(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, _ := makeDemoSQLite(t, dir, 20)
 	p := loadPlan(t, demoPlan)

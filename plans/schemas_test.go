@@ -19,6 +19,7 @@ import (
 // Verify raises a finding per such schema, which the plan must
 // acknowledge with its reason; a run lists it among its alarms.
 func TestVerifyNamesSourceSchemasItDoesNotRead(t *testing.T) {
+	t.Parallel()
 	pgtest.AdminURL(t)
 	src := pgtest.NewDatabase(t)
 	writeDemo(t, src, 40)
@@ -85,6 +86,7 @@ func TestVerifyNamesSourceSchemasItDoesNotRead(t *testing.T) {
 // migrated as its own), and every count agreed. Run and verify refuse
 // such a source, naming both tables, before a row is written.
 func TestRunRefusesInheritedSourceTables(t *testing.T) {
+	t.Parallel()
 	pgtest.AdminURL(t)
 	src := pgtest.NewDatabase(t)
 	writeDemo(t, src, 20)

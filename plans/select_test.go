@@ -19,6 +19,7 @@ import (
 // memory. The LEFT JOIN keeps every visit; an inner join that drops the
 // orphan visit is caught by verification, not trusted.
 func TestRunSelectSource(t *testing.T) {
+	t.Parallel()
 	sources := map[string]func(t *testing.T, dir string) string{
 		"sqlite": func(t *testing.T, dir string) string { return "sqlite://" + filepath.Join(dir, "legacy.db") },
 	}

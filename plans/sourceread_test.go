@@ -17,6 +17,7 @@ import (
 // read to the source database's own checksum, which does not go through
 // the connector's decoding.
 func TestVerifyHoldsRowsAsReadToTheSourceDatabase(t *testing.T) {
+	t.Parallel()
 	for name, newSource := range serverDatabases(t) {
 		t.Run(name, func(t *testing.T) { testVerifyHoldsRowsAsRead(t, newSource(t)) })
 	}

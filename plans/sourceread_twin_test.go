@@ -18,6 +18,7 @@ import (
 // between the two snapshots' starts, which other tests on the same
 // server may prevent, so there the log only says which path ran.
 func TestVerifyWithATwinHoldsRowsAsRead(t *testing.T) {
+	t.Parallel()
 	for name, newSource := range serverDatabases(t) {
 		t.Run(name, func(t *testing.T) { testVerifyWithATwin(t, name, newSource(t)) })
 	}
