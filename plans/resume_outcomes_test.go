@@ -169,9 +169,9 @@ func loadOutcomesPlan(t *testing.T, path string) *plans.Plan {
 func TestResumedRunCountsChoicesSpellingsAndExclusionsOnce(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	// 30 visits are 19 batches of 7, 3 of them the merge's, and meet every
-	// outcome (checkOutcomesMet); stopEveryBatch fails below 10 stops or 2
-	// in the merge. (60 took twice as long and proved no more.)
+	// 30 visits in batches of 7 stop 19 times, 3 of them in the merge, and
+	// meet every outcome (checkOutcomesMet); stopEveryBatch fails below 10
+	// stops or 2 in the merge. (60 took twice as long and proved no more.)
 	planPath, src := resumeOutcomesSource(t, dir, 30, "")
 	p := loadOutcomesPlan(t, planPath)
 	resumedReportsAgree(t, p, src, dir)

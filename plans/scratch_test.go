@@ -76,7 +76,7 @@ func TestFinishedRunClearsTheKilledRunsScratch(t *testing.T) {
 // removed its archive parts left them (every archived record, in clear,
 // beside a package that may be encrypted), and the next run only said the
 // plan already finished: nothing ever removed them. It removes them now,
-// as the killed run would have (the kill test, TestKilledRunResumesIntoSQLite,
+// as the killed run would have (the kill test, faulttest.TestKilledRunResumesIntoSQLite,
 // met it).
 func TestFinishedRunClearsTheKilledRunsParts(t *testing.T) {
 	dir := t.TempDir()
