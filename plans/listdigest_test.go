@@ -25,7 +25,6 @@ var plainSHA256 = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
 // resume still tells an unchanged list from a changed one, and an old
 // checkpoint's plain hash is still read.
 func TestExclusionListsLeaveNoPlainHash(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	srcPath, planFile := writeResumeRegistry(t, dir)
 	visits := writeResumeSourceVisitsPNR(t)

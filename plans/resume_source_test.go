@@ -295,7 +295,6 @@ func TestResumeWithThePlanPathSpelledAnotherWay(t *testing.T) {
 // it is compared that way, so a resume naming the plan as the stopped run
 // did is not refused, and a changed file still is.
 func TestResumeOfACheckpointKeyedByThePathAsGiven(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	srcPath, planFile := writeResumeRegistry(t, dir)
 	tgtPath := filepath.Join(dir, "t.db")
