@@ -192,6 +192,81 @@ func (p *TableProgram) failureOf(err error) failure {
 // the same outcome and the same bytes. A TableProgram is not safe for
 // concurrent use.
 func (p *TableProgram) Apply(row []connectors.Value) (o Outcome) {
+	if o, ok := p.applyPlain(row, false); ok {
+		return o
+	}
+	return p.apply(row)
+}
+
+// ApplyKept is Apply for a row its caller keeps as it is, never changing
+// or reusing its values afterwards (a scan's rows, each of its own): the
+// outcome's Row may then be row itself, where Apply would copy it
+// unchanged.
+func (p *TableProgram) ApplyKept(row []connectors.Value) Outcome {
+	if o, ok := p.applyPlain(row, true); ok {
+		return o
+	}
+	return p.apply(row)
+}
+
+// applyPlain is Apply for a program whose every column is its source
+// value only fitted (plainRows), where nothing but a value's fit can
+// fail: each value is fitted as columnValue fits it, once, with the
+// per-column steps that could not change it left out. ok is false
+// where it cannot say the outcome (the program is not plain, a list
+// asks for the person, source values are counted, a value does not
+// fit): apply then makes the record again from the start, as pure as
+// this, so a failure is reported as it always was. kept allows the
+// outcome's Row to be row, when the target's columns are the source's
+// in order and no value changed (a decimal padded to its scale is a new
+// value, and then the row is copied).
+func (p *TableProgram) applyPlain(row []connectors.Value, kept bool) (Outcome, bool) {
+	if !p.plainRows || p.CountSourceValues || len(row) != len(p.Source.Columns) ||
+		(p.person != nil && (p.env.OptOut != nil || p.env.Erasure != nil)) {
+		return Outcome{}, false
+	}
+	out, aliased := row, kept && p.sameOrder
+	if !aliased {
+		out = p.state.newRow(len(p.cols))
+	}
+	for i := range p.cols {
+		cp := &p.cols[i]
+		src := row[cp.src]
+		if src == nil {
+			// NULL fits where the column is nullable; a NOT NULL one fails
+			// and apply says so.
+			if !cp.target.Nullable {
+				return Outcome{}, false
+			}
+			if !aliased {
+				out[i] = nil
+			}
+			continue
+		}
+		v, err := p.fit(cp, src)
+		if err != nil || v == nil {
+			return Outcome{}, false
+		}
+		if aliased {
+			if cp.scale < 0 {
+				continue // fit gives such a value as it is
+			}
+			if d, ok := v.(connectors.Decimal); ok {
+				if sd, ok := src.(connectors.Decimal); ok && sd == d {
+					continue
+				}
+			}
+			out, aliased = p.state.newRow(len(p.cols)), false
+			copy(out, row[:i])
+		}
+		out[i] = v
+	}
+	p.env.warnings.reset()
+	return Outcome{Kind: Migrated, Row: out}, true
+}
+
+// apply is Apply's general way, for any program and row.
+func (p *TableProgram) apply(row []connectors.Value) (o Outcome) {
 	p.state.env.R, p.state.env.C = row, &p.state.choices
 	// unchecked says the person read NULL: no list could be asked, which
 	// a record kept, migrated or archived (the archive package is the

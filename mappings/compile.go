@@ -77,6 +77,27 @@ type TableProgram struct {
 	unitCodes *CodeList
 	unitType  *connectors.Type
 	unitText  bool // the legacy unit column is text
+	// plainRows: no table rule, no translated unit, and every column
+	// plain (plainCopy), so that a record's row is its source values,
+	// each only fitted (applyPlain). sameOrder: and the target's column i
+	// is the source's column i, all of them.
+	plainRows, sameOrder bool
+}
+
+// plainProgram says whether the program's rows are plain (plainRows)
+// and in the source's order (sameOrder).
+func (p *TableProgram) plainProgram() (plain, same bool) {
+	if len(p.rules) > 0 || p.unitCodes != nil || p.EAV != nil {
+		return false, false
+	}
+	same = len(p.cols) == len(p.Source.Columns)
+	for i := range p.cols {
+		if !p.cols[i].plain {
+			return false, false
+		}
+		same = same && p.cols[i].src == i
+	}
+	return true, same
 }
 
 // columnProgram computes one target column.
@@ -190,6 +211,7 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 				tp.cols[i].expr.copiedElsewhere = copied
 			}
 		}
+		tp.plainRows, tp.sameOrder = tp.plainProgram()
 		names := []string{tp.Source.Name}
 		if tp.EAV != nil {
 			names = append(names, tp.EAV.Values.Name)

@@ -366,7 +366,7 @@ func (w *writer) table(t *connectors.Table) error {
 		var o mappings.Outcome
 		switch {
 		case w.tp != nil:
-			if o, err = w.follow(row, w.tp.Apply(row)); err != nil {
+			if o, err = w.follow(row, w.tp.ApplyKept(row)); err != nil {
 				return err
 			}
 		case listReason != "":
