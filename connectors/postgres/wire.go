@@ -53,8 +53,50 @@ func daysFromCivil(y int64, m, d int) int64 {
 	return era*146097 + doe - 719468
 }
 
-// civilFromDays is the inverse of daysFromCivil.
+// civilFromDays is the inverse of daysFromCivil. Days within
+// civilFastDays of 1970-01-01 (years -32,800..36,700, every date a
+// column holds) take civilFromDaysFast; the rest civilFromDaysEra.
 func civilFromDays(z int64) (y int64, m, d int) {
+	if z >= -civilFastDays && z <= civilFastDays {
+		return civilFromDaysFast(z)
+	}
+	return civilFromDaysEra(z)
+}
+
+// civilFastDays bounds the day counts civilFromDaysFast takes: its
+// shifted count, 4n+3, stays within 32 bits, and TestCivilFromDaysFast
+// holds it to civilFromDaysEra on every day of the range.
+const civilFastDays = 82 * 146097
+
+// civilFromDaysFast is civilFromDays after Neri and Schneider's
+// Euclidean affine functions ("Euclidean affine functions and their
+// application to calendar algorithms", 2022): the days are shifted by 82
+// eras of 400 years so that all arithmetic is unsigned 32-bit, each
+// division by a constant a multiplication, where civilFromDaysEra's
+// signed 64-bit divisions took the end check's read-back a tenth of its
+// decoding of a date or timestamp.
+func civilFromDaysFast(z int64) (y int64, m, d int) {
+	const shiftDays, shiftYears = 719468 + civilFastDays, 400 * 82
+	n := uint32(z + shiftDays) // days since 0000-03-01 less 82 eras
+	n1 := 4*n + 3
+	century := n1 / 146097
+	dayOfCentury := n1 % 146097 / 4
+	n2 := 4*dayOfCentury + 3
+	p2 := uint64(2939745) * uint64(n2)
+	yearOfCentury := uint32(p2 >> 32)
+	dayOfYear := uint32(p2) / 2939745 / 4 // from March 1
+	n3 := 2141*dayOfYear + 197913
+	month, day := n3>>16, n3&0xffff/2141+1
+	year := int64(100*century+yearOfCentury) - shiftYears
+	if dayOfYear >= 306 { // January or February: the next year's
+		year, month = year+1, month-12
+	}
+	return year, int(month), int(day)
+}
+
+// civilFromDaysEra is civilFromDays for any day count, after Howard
+// Hinnant's algorithm.
+func civilFromDaysEra(z int64) (y int64, m, d int) {
 	z += 719468
 	era := z / 146097
 	if z < 0 && z%146097 != 0 {

@@ -25,6 +25,41 @@ func TestCivilDays(t *testing.T) {
 	}
 }
 
+// TestCivilFromDaysFast holds the fast day-count conversion to Hinnant's
+// on every day it takes (years -32,800..36,700) and civilFromDays to
+// Hinnant's on both sides of its bounds.
+func TestCivilFromDaysFast(t *testing.T) {
+	for z := int64(-civilFastDays); z <= civilFastDays; z++ {
+		y, m, d := civilFromDaysFast(z)
+		if wy, wm, wd := civilFromDaysEra(z); y != wy || m != wm || d != wd {
+			t.Fatalf("civilFromDaysFast(%d) = %d-%d-%d, want %d-%d-%d", z, y, m, d, wy, wm, wd)
+		}
+	}
+	for _, z := range []int64{-civilFastDays - 1, civilFastDays + 1, math.MinInt32 * 10, math.MaxInt32 * 10, -1, 0, 1} {
+		y, m, d := civilFromDays(z)
+		if wy, wm, wd := civilFromDaysEra(z); y != wy || m != wm || d != wd {
+			t.Fatalf("civilFromDays(%d) = %d-%d-%d, want %d-%d-%d", z, y, m, d, wy, wm, wd)
+		}
+	}
+}
+
+// BenchmarkCivilFromDays compares the two conversions over days of
+// years 1970..10000.
+func BenchmarkCivilFromDays(b *testing.B) {
+	for name, f := range map[string]func(int64) (int64, int, int){"fast": civilFromDays, "era": civilFromDaysEra} {
+		b.Run(name, func(b *testing.B) {
+			var sink int64
+			z := int64(0)
+			for b.Loop() {
+				y, m, d := f(z % 2932896)
+				sink += y + int64(m) + int64(d)
+				z += 7919
+			}
+			_ = sink
+		})
+	}
+}
+
 func TestNumericRoundTrip(t *testing.T) {
 	cases := map[string]string{ // written → read back
 		"0":         "0",
