@@ -534,10 +534,11 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 		}
 		raw := b[m : m+int(l)]
 		// A text equal to the column's previous one is that value again
-		// (see QueryBatch).
+		// (see QueryBatch), the value itself: returning its string would
+		// box it anew.
 		if q.text[i] {
 			if s, ok := q.prev[i].(string); ok && s == string(raw) {
-				return s, m + int(l), nil
+				return q.prev[i], m + int(l), nil
 			}
 		}
 		v, err := q.decoders[i](raw)

@@ -448,3 +448,25 @@ func TestWireReaderCancelledMidResult(t *testing.T) {
 		t.Fatal("the batch still waits 10 s after its context ended")
 	}
 }
+
+// A text equal to its column's previous one is given as the value decoded
+// before, not boxed anew: a run of equal texts (a code column's) costs no
+// allocation a row, and each read is still that text.
+func TestRepeatedWireTextAllocatesNothing(t *testing.T) {
+	q := &querier{decoders: []decoder{decodeText}, text: []bool{true}, prev: make([]connectors.Value, 1)}
+	c := &wireColumn{typ: typeVarString}
+	b := []byte{3, 'K', '0', '1'}
+	first, n, err := q.decodeWireValue(0, c, connectors.KindText, b)
+	if err != nil || n != 4 || first != "K01" {
+		t.Fatalf("first read %#v, %d bytes, %v", first, n, err)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		v, _, err := q.decodeWireValue(0, c, connectors.KindText, b)
+		if err != nil || v != "K01" {
+			t.Fatalf("read %#v, %v", v, err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a repeated text allocates %v times a read", allocs)
+	}
+}
