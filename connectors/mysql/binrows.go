@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -410,6 +411,8 @@ func (q *querier) decodeWireRow(p []byte, wc []wireColumn, cols []connectors.Col
 		return protocolError("short row")
 	}
 	mask, pos := p[1:nulls], nulls
+	// Each row's texts and bytes get one array of their own (q.arena).
+	q.arena = nil
 	for i := range wc {
 		if mask[(i+2)>>3]&(1<<((i+2)&7)) != 0 {
 			continue
@@ -432,6 +435,34 @@ func (q *querier) decodeWireRow(p []byte, wc []wireColumn, cols []connectors.Col
 }
 
 func short() error { return protocolError("row ends inside a value") }
+
+// rowText is decodeText's or decodeBytes's value of raw, column i's
+// bytes, with left the bytes of the row from this value on: its
+// bytes are copied into the row's array (q.arena), made at the row's
+// first such value as large as the rest of the row, so that the row's
+// texts and byte strings take one allocation where each took one. The
+// array is the row's alone and never written where a value was cut
+// (each value is appended, and capacity is never outgrown: a value is
+// part of the row), so a value kept pins no other row's memory, and no
+// value changes; a byte string is cut to its length as capacity, so
+// that an append to it copies.
+func (q *querier) rowText(i int, raw []byte, left int) connectors.Value {
+	if q.arena == nil {
+		q.arena = make([]byte, 0, left)
+	}
+	start := len(q.arena)
+	q.arena = append(q.arena, raw...)
+	if q.bytes[i] {
+		// A copy, never nil: an empty BLOB is not NULL.
+		return q.arena[start:len(q.arena):len(q.arena)]
+	}
+	var v connectors.Value = ""
+	if len(raw) > 0 {
+		v = unsafe.String(&q.arena[start], len(raw))
+	}
+	q.prev[i] = v
+	return v
+}
 
 // decodeWireValue decodes column i's value at b, returning it and the
 // bytes it took. Integers, floating-point numbers and dates become what the
@@ -541,10 +572,10 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 				return q.prev[i], m + int(l), nil
 			}
 		}
-		v, err := q.decoders[i](raw)
-		if err == nil && q.text[i] {
-			q.prev[i] = v
+		if q.text[i] || q.bytes[i] {
+			return q.rowText(i, raw, len(b)), m + int(l), nil
 		}
+		v, err := q.decoders[i](raw)
 		return v, m + int(l), err
 	default:
 		return nil, 0, protocolError("unknown column type %d", c.typ)

@@ -453,7 +453,7 @@ func TestWireReaderCancelledMidResult(t *testing.T) {
 // before, not boxed anew: a run of equal texts (a code column's) costs no
 // allocation a row, and each read is still that text.
 func TestRepeatedWireTextAllocatesNothing(t *testing.T) {
-	q := &querier{decoders: []decoder{decodeText}, text: []bool{true}, prev: make([]connectors.Value, 1)}
+	q := &querier{decoders: []decoder{decodeText}, text: []bool{true}, bytes: []bool{false}, prev: make([]connectors.Value, 1)}
 	c := &wireColumn{typ: typeVarString}
 	b := []byte{3, 'K', '0', '1'}
 	first, n, err := q.decodeWireValue(0, c, connectors.KindText, b)
@@ -468,5 +468,53 @@ func TestRepeatedWireTextAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("a repeated text allocates %v times a read", allocs)
+	}
+}
+
+// A binary row's texts and byte strings share one array of the row's
+// own: each value reads as its bytes, a byte string's capacity ends with
+// it (an append copies, never writing into the next value), an empty
+// BLOB is not NULL, and the next row's values are in another array.
+func TestWireRowTextsShareTheRowsArray(t *testing.T) {
+	wc := []wireColumn{{typ: typeVarString}, {typ: typeBlob}, {typ: typeVarString}, {typ: typeBlob}}
+	cols := []connectors.Column{{Name: "a", Type: connectors.Type{Kind: connectors.KindText}}, {Name: "b", Type: connectors.Type{Kind: connectors.KindBytes}},
+		{Name: "c", Type: connectors.Type{Kind: connectors.KindText}}, {Name: "d", Type: connectors.Type{Kind: connectors.KindBytes}}}
+	q := &querier{decoders: []decoder{decodeText, decodeBytes, decodeText, decodeBytes}, text: []bool{true, false, true, false},
+		bytes: []bool{false, true, false, true}, prev: make([]connectors.Value, 4), table: "t"}
+	packet := func(vals ...string) []byte {
+		p := []byte{pktOK, 0} // no NULLs among four columns
+		for _, v := range vals {
+			p = append(p, byte(len(v)))
+			p = append(p, v...)
+		}
+		return p
+	}
+	row := make([]connectors.Value, 4)
+	if err := q.decodeWireRow(packet("åsa", "\x00\x01", "", ""), wc, cols, row); err != nil {
+		t.Fatal(err)
+	}
+	if row[0] != "åsa" || !bytes.Equal(row[1].([]byte), []byte{0, 1}) || row[2] != "" || row[3] == nil || row[3].([]byte) == nil || len(row[3].([]byte)) != 0 {
+		t.Fatalf("row read %#v", row)
+	}
+	b := row[1].([]byte)
+	if cap(b) != len(b) {
+		t.Errorf("a byte string's capacity %d outruns its length %d", cap(b), len(b))
+	}
+	_ = append(b, 'x')
+	if row[0] != "åsa" || row[2] != "" {
+		t.Errorf("an append to a byte string changed the row: %#v", row)
+	}
+	next := make([]connectors.Value, 4)
+	if err := q.decodeWireRow(packet("bo", "\x02", "åsa", "z"), wc, cols, next); err != nil {
+		t.Fatal(err)
+	}
+	if next[0] != "bo" || !bytes.Equal(next[1].([]byte), []byte{2}) || next[2] != "åsa" || !bytes.Equal(next[3].([]byte), []byte("z")) {
+		t.Fatalf("next row read %#v", next)
+	}
+	if row[0] != "åsa" || !bytes.Equal(row[1].([]byte), []byte{0, 1}) {
+		t.Errorf("the next row changed the first: %#v", row)
+	}
+	if &next[1].([]byte)[0] == &b[0] {
+		t.Error("two rows share an array")
 	}
 }

@@ -271,6 +271,10 @@ type querier struct {
 	// value, given again for an equal text.
 	text []bool
 	prev []connectors.Value
+	// bytes marks the columns decoded by decodeBytes; arena is where a
+	// binary row's texts and byte strings are copied (rowText).
+	bytes []bool
+	arena []byte
 	// warnings: fail a batch the server read with warnings (select:
 	// sources, whose SQL is the user's: see noReadWarnings).
 	warnings bool
@@ -331,6 +335,11 @@ func newQuerier(conn *sql.Conn, counts *readerCounts, t *connectors.Table, key [
 	for i := range t.Columns {
 		// A marked text (charset.go, enumzero.go) is not the text itself.
 		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText && checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
+	}
+	q.bytes = make([]bool, len(t.Columns))
+	for i := range t.Columns {
+		// As decoderFor chooses decodeBytes.
+		q.bytes[i] = t.Columns[i].Type.Kind == connectors.KindBytes && checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
 	}
 	return q, nil
 }
