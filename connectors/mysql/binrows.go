@@ -447,21 +447,38 @@ func short() error { return protocolError("row ends inside a value") }
 // value changes; a byte string is cut to its length as capacity, so
 // that an append to it copies.
 func (q *querier) rowText(i int, raw []byte, left int) connectors.Value {
+	start := q.toArena(raw, left)
+	if q.bytes[i] {
+		// A copy, never nil: an empty BLOB is not NULL.
+		return q.arena[start:len(q.arena):len(q.arena)]
+	}
+	var v connectors.Value = q.arenaText(start)
+	q.prev[i] = v
+	return v
+}
+
+// arenaString is raw copied into the row's array (see rowText).
+func (q *querier) arenaString(raw []byte, left int) string {
+	return q.arenaText(q.toArena(raw, left))
+}
+
+// toArena appends raw to the row's array, making it when it is the row's
+// first, and gives where raw starts in it.
+func (q *querier) toArena(raw []byte, left int) int {
 	if q.arena == nil {
 		q.arena = make([]byte, 0, left)
 	}
 	start := len(q.arena)
 	q.arena = append(q.arena, raw...)
-	if q.bytes[i] {
-		// A copy, never nil: an empty BLOB is not NULL.
-		return q.arena[start:len(q.arena):len(q.arena)]
+	return start
+}
+
+// arenaText is the string of the row's array from start to its end.
+func (q *querier) arenaText(start int) string {
+	if start == len(q.arena) {
+		return ""
 	}
-	var v connectors.Value = ""
-	if len(raw) > 0 {
-		v = unsafe.String(&q.arena[start], len(raw))
-	}
-	q.prev[i] = v
-	return v
+	return unsafe.String(&q.arena[start], len(q.arena)-start)
 }
 
 // decodeWireValue decodes column i's value at b, returning it and the
@@ -574,6 +591,10 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 		}
 		if q.text[i] || q.bytes[i] {
 			return q.rowText(i, raw, len(b)), m + int(l), nil
+		}
+		if q.decimal[i] {
+			v, err := decimalOf(q.arenaString(raw, len(b)))
+			return v, m + int(l), err
 		}
 		v, err := q.decoders[i](raw)
 		return v, m + int(l), err

@@ -453,7 +453,7 @@ func TestWireReaderCancelledMidResult(t *testing.T) {
 // before, not boxed anew: a run of equal texts (a code column's) costs no
 // allocation a row, and each read is still that text.
 func TestRepeatedWireTextAllocatesNothing(t *testing.T) {
-	q := &querier{decoders: []decoder{decodeText}, text: []bool{true}, bytes: []bool{false}, prev: make([]connectors.Value, 1)}
+	q := &querier{decoders: []decoder{decodeText}, text: []bool{true}, bytes: []bool{false}, decimal: []bool{false}, prev: make([]connectors.Value, 1)}
 	c := &wireColumn{typ: typeVarString}
 	b := []byte{3, 'K', '0', '1'}
 	first, n, err := q.decodeWireValue(0, c, connectors.KindText, b)
@@ -480,7 +480,7 @@ func TestWireRowTextsShareTheRowsArray(t *testing.T) {
 	cols := []connectors.Column{{Name: "a", Type: connectors.Type{Kind: connectors.KindText}}, {Name: "b", Type: connectors.Type{Kind: connectors.KindBytes}},
 		{Name: "c", Type: connectors.Type{Kind: connectors.KindText}}, {Name: "d", Type: connectors.Type{Kind: connectors.KindBytes}}}
 	q := &querier{decoders: []decoder{decodeText, decodeBytes, decodeText, decodeBytes}, text: []bool{true, false, true, false},
-		bytes: []bool{false, true, false, true}, prev: make([]connectors.Value, 4), table: "t"}
+		bytes: []bool{false, true, false, true}, decimal: make([]bool, 4), prev: make([]connectors.Value, 4), table: "t"}
 	packet := func(vals ...string) []byte {
 		p := []byte{pktOK, 0} // no NULLs among four columns
 		for _, v := range vals {
@@ -516,5 +516,30 @@ func TestWireRowTextsShareTheRowsArray(t *testing.T) {
 	}
 	if &next[1].([]byte)[0] == &b[0] {
 		t.Error("two rows share an array")
+	}
+}
+
+// A binary row's decimals are cut from the row's array too, read as
+// decodeDecimal reads them: leading zeros dropped, a malformed one
+// refused, and a text after it unchanged.
+func TestWireRowDecimalsFromTheRowsArray(t *testing.T) {
+	wc := []wireColumn{{typ: typeNewDecimal}, {typ: typeVarString}}
+	cols := []connectors.Column{{Name: "d", Type: connectors.Type{Kind: connectors.KindDecimal}}, {Name: "s", Type: connectors.Type{Kind: connectors.KindText}}}
+	q := &querier{decoders: []decoder{decodeDecimal, decodeText}, text: []bool{false, true}, bytes: make([]bool, 2), decimal: []bool{true, false},
+		prev: make([]connectors.Value, 2), table: "t"}
+	for in, want := range map[string]connectors.Value{"007.50": connectors.Decimal("7.50"), "-12.5": connectors.Decimal("-12.5"), "000": connectors.Decimal("0"), "1e5": nil} {
+		p := append([]byte{pktOK, 0, byte(len(in))}, in...)
+		p = append(p, 2, 'o', 'k')
+		row := make([]connectors.Value, 2)
+		err := q.decodeWireRow(p, wc, cols, row)
+		if want == nil {
+			if err == nil {
+				t.Errorf("%q read %#v, want an error", in, row[0])
+			}
+			continue
+		}
+		if err != nil || row[0] != want || row[1] != "ok" {
+			t.Errorf("%q read %#v, %v; want %#v and ok", in, row, err, want)
+		}
 	}
 }

@@ -143,8 +143,10 @@ func decodeFloat(b []byte) (connectors.Value, error) {
 
 // decodeDecimal keeps the text, scale included, dropping the leading zeros
 // a ZEROFILL column prints so that equal numbers are equal values.
-func decodeDecimal(b []byte) (connectors.Value, error) {
-	s := string(b)
+func decodeDecimal(b []byte) (connectors.Value, error) { return decimalOf(string(b)) }
+
+// decimalOf is decodeDecimal of a text the caller gives up.
+func decimalOf(s string) (connectors.Value, error) {
 	if _, _, ok := connectors.DecimalDigits(connectors.Decimal(s)); !ok {
 		return nil, fmt.Errorf("not a plain decimal number")
 	}
@@ -275,6 +277,9 @@ type querier struct {
 	// binary row's texts and byte strings are copied (rowText).
 	bytes []bool
 	arena []byte
+	// decimal marks the columns decoded by decodeDecimal, which binary
+	// rows cut from the arena too.
+	decimal []bool
 	// warnings: fail a batch the server read with warnings (select:
 	// sources, whose SQL is the user's: see noReadWarnings).
 	warnings bool
@@ -336,10 +341,12 @@ func newQuerier(conn *sql.Conn, counts *readerCounts, t *connectors.Table, key [
 		// A marked text (charset.go, enumzero.go) is not the text itself.
 		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText && checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
 	}
-	q.bytes = make([]bool, len(t.Columns))
+	q.bytes, q.decimal = make([]bool, len(t.Columns)), make([]bool, len(t.Columns))
 	for i := range t.Columns {
-		// As decoderFor chooses decodeBytes.
-		q.bytes[i] = t.Columns[i].Type.Kind == connectors.KindBytes && checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
+		// As decoderFor chooses decodeBytes and decodeDecimal.
+		plain := checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
+		q.bytes[i] = plain && t.Columns[i].Type.Kind == connectors.KindBytes
+		q.decimal[i] = plain && t.Columns[i].Type.Kind == connectors.KindDecimal
 	}
 	return q, nil
 }
