@@ -510,17 +510,20 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		}
 		return rep, err
 	}
+	// The package is sealed before report.json says how the run went: a
+	// run killed between the two leaves its "running" report, never a
+	// PASS beside a package in clear that was to be sealed.
+	if err := bk.holdLock(ctx, r.opts.Retry); err != nil {
+		return unfinished(err)
+	}
+	if err := r.seal(arcDir); err != nil {
+		return unfinished(err)
+	}
 	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {
 		return unfinished(err)
 	}
 	unitReportsWritten = true
 	if err := r.writeUnitReports(rep); err != nil {
-		return unfinished(err)
-	}
-	if err := bk.holdLock(ctx, r.opts.Retry); err != nil {
-		return unfinished(err)
-	}
-	if err := r.seal(arcDir); err != nil {
 		return unfinished(err)
 	}
 	if err := u.stage(stageFinished, rep.Pass); err != nil {
