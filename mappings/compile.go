@@ -249,6 +249,7 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 	ds = append(ds, checkUnitTranslation(files, target)...)
 	ds = append(ds, checkAccess(files, srcByName, target)...)
 	ds = append(ds, checkIdentities(files)...)
+	ds = append(ds, checkBornBy(files, srcByName)...)
 	for _, t := range target.Tables {
 		if !targetUsed[t.Name] {
 			ds.warn(target.DeclaredAt(t.Name), "M012", "receiving table %s gets no rows from any mapping", t.Name)

@@ -378,6 +378,11 @@ type flowWalker struct {
 	// numbers, when not nil, gathers the columns read as identity
 	// numbers: given to pnr(), pnr_kind() or pseudonym().
 	numbers map[string]bool
+	// unborn, when not nil, gathers the columns given to pnr(),
+	// pnr_kind() or pseudonym() without born_by (checkBornBy); bornBy
+	// says a call with born_by was walked.
+	unborn map[string]bool
+	bornBy bool
 }
 
 // number notes the columns f reads as identity numbers (numbers).
@@ -566,6 +571,7 @@ func (w *flowWalker) call(n *ast.CallNode) flow {
 		}
 		f := w.flow(n.Arguments[0])
 		w.number(f)
+		w.born(n, f)
 		return flow{pseudo: f.all()}
 	case "pnr":
 		if len(n.Arguments) == 0 {
@@ -573,10 +579,13 @@ func (w *flowWalker) call(n *ast.CallNode) flow {
 		}
 		f := w.flow(n.Arguments[0])
 		w.number(f)
+		w.born(n, f)
 		return f
 	case "pnr_kind":
 		if len(n.Arguments) > 0 {
-			w.number(w.flow(n.Arguments[0]))
+			f := w.flow(n.Arguments[0])
+			w.number(f)
+			w.born(n, f)
 		}
 		return flow{}
 	case "col":
@@ -611,6 +620,23 @@ func (w *flowWalker) call(n *ast.CallNode) flow {
 		}
 	}
 	return args(0)
+}
+
+// born notes whether a call of pnr(), pnr_kind() or pseudonym() reading
+// the number f gives born_by (a second argument, not nil) for
+// checkBornBy.
+func (w *flowWalker) born(n *ast.CallNode, f flow) {
+	if len(n.Arguments) >= 2 {
+		if _, null := n.Arguments[1].(*ast.NilNode); !null {
+			w.bornBy = true
+			return
+		}
+	}
+	if w.unborn != nil {
+		for _, c := range f.all() {
+			w.unborn[c] = true
+		}
+	}
 }
 
 // flowIn is an argument's flow in the caller's scope.
