@@ -95,6 +95,12 @@ type Outcome struct {
 	// is in the archive package), but it checks no other record of its
 	// registration either (a merge).
 	PersonUnread bool
+	// CenturyInferred says the record's identity number (its person:,
+	// or one given to pnr(), pnr_kind() or pseudonym()) was written with
+	// 10 digits, no '+' and no born_by: its century came from the
+	// reference date alone. Not a warning: the run counts such records
+	// per table as a note (verify.TableLedger.CenturyInferred).
+	CenturyInferred bool
 }
 
 // NullNote is one value a declared rule made NULL.
@@ -274,6 +280,7 @@ func (p *TableProgram) apply(row []connectors.Value) (o Outcome) {
 	unchecked := false
 	defer func() {
 		p.state.env.R = nil
+		o.CenturyInferred = p.env.warnings.centuryInferred()
 		if unchecked && o.Kind != Excluded {
 			o.Warnings = append(slices.Clip(o.Warnings), WarnPersonNotChecked)
 		}

@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -68,5 +69,44 @@ tables:
 				t.Errorf("%s: %v", c.columns, d)
 			}
 		}
+	}
+}
+
+// A record whose 10-digit identity number had its century read against
+// the reference date alone (no '+', no born_by) says so
+// (CenturyInferred), as a note, not a warning: with born_by, with a '+',
+// with twelve digits, or with nothing read, it does not.
+func TestOutcomeSaysCenturyInferred(t *testing.T) {
+	env := testEnv(t)
+	env.OptOut, env.Erasure = nil, nil // person: is read for the lists only
+	tp := personProgram(t, env, "personnr", `{expr: "pseudonym(personnr, datum)"}`)
+	visit := connectors.Date{Year: 2010, Month: 5, Day: 1}
+	for _, c := range []struct {
+		row  []connectors.Value
+		want bool
+	}{
+		{[]connectors.Value{int64(1), "121212-1212", nil}, true},
+		{[]connectors.Value{int64(8), "121212-1212", connectors.Date{Year: 2020, Month: 5, Day: 1}}, false},
+		{[]connectors.Value{int64(2), "1212121212", nil}, true},
+		{[]connectors.Value{int64(4), "121212+1212", nil}, false},
+		{[]connectors.Value{int64(5), "191212121212", nil}, false},
+		{[]connectors.Value{int64(6), "201212121212", nil}, false},
+		{[]connectors.Value{int64(7), nil, nil}, false},
+	} {
+		o := tp.Apply(c.row)
+		if o.CenturyInferred != c.want || o.Warnings != nil {
+			t.Errorf("%v: %v CenturyInferred %v warnings %v, want %v and no warning", c.row, o.Kind, o.CenturyInferred, o.Warnings, c.want)
+		}
+	}
+	// Resolved by born_by: a warning of its own, not inferred.
+	if o := tp.Apply([]connectors.Value{int64(3), "121212-1212", visit}); o.CenturyInferred || fmt.Sprint(o.Warnings) != "["+WarnCenturyResolved+"]" {
+		t.Errorf("resolved: CenturyInferred %v warnings %v", o.CenturyInferred, o.Warnings)
+	}
+	// A person: read for the lists counts too.
+	env2 := testEnv(t)
+	env2.OptOut = personList(t, ReasonOptOut, "194601010301")
+	tp2 := personProgram(t, env2, "personnr", `{expr: "pseudonym(personnr, datum)"}`)
+	if o := tp2.Apply([]connectors.Value{int64(1), "121212-1212", visit}); o.Kind != Migrated || !o.CenturyInferred {
+		t.Errorf("person: 121212-1212 against a list: %v CenturyInferred %v, want migrated and true", o.Kind, o.CenturyInferred)
 	}
 }

@@ -49,8 +49,26 @@ func (e *Env) forTable() *Env {
 	return &c
 }
 
-// warnings are the codes raised while applying one record, each once.
-type warnings struct{ codes []string }
+// warnings are the codes raised while applying one record, each once,
+// and whether the record's identity number had its century inferred
+// from the reference date alone (inferred: Outcome.CenturyInferred).
+type warnings struct {
+	codes    []string
+	inferred bool
+}
+
+// inferCentury notes a 10-digit identity number, s, whose century notes
+// say was inferred, read without born_by: unless it was written with a
+// '+', its century came from the reference date alone.
+func (w *warnings) inferCentury(s string, notes pnr.Notes, bornBy time.Time) {
+	if w != nil && notes.Has(pnr.NoteCentury) && bornBy.IsZero() && !strings.ContainsRune(s, '+') {
+		w.inferred = true
+	}
+}
+
+// centuryInferred says whether the record's number had its century
+// inferred (inferCentury).
+func (w *warnings) centuryInferred() bool { return w != nil && w.inferred }
 
 func (w *warnings) add(code string) {
 	if w == nil {
@@ -67,6 +85,7 @@ func (w *warnings) add(code string) {
 func (w *warnings) reset() {
 	if w != nil {
 		w.codes = w.codes[:0]
+		w.inferred = false
 	}
 }
 
@@ -228,6 +247,7 @@ func parsePNR(name string, env *Env, args []any) (pnr.Number, error) {
 	if notes.Has(pnr.NoteCenturyResolved) {
 		env.warnings.add(WarnCenturyResolved)
 	}
+	env.warnings.inferCentury(s, notes, bornBy)
 	return n, nil
 }
 

@@ -277,5 +277,8 @@ func reasonLines(t *verify.TableLedger) []string {
 			out = append(out, part.what+" "+k+": "+strconv.FormatInt(part.by[k], 10))
 		}
 	}
+	if t.CenturyInferred > 0 {
+		out = append(out, "note pnr_century_inferred (10 digits, century read against the reference date alone): "+strconv.FormatInt(t.CenturyInferred, 10))
+	}
 	return out
 }

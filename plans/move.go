@@ -126,6 +126,9 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 		}
 		tl.Warn(code)
 	}
+	if o.CenturyInferred {
+		tl.CenturyInferred++
+	}
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)
 	}

@@ -653,7 +653,11 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			Migrated: tl.Migrated, Archived: tl.Archived, Excluded: tl.Excluded,
 			ArchivedBy: nonEmpty(tl.ArchivedBy), ExcludedBy: nonEmpty(tl.ExcludedBy), InArchive: held[tl.Source],
 			ValuesArchivedBy: nonEmpty(tl.ValuesArchivedBy), ValuesNulledBy: nonEmpty(tl.ValuesNulledBy),
-			ValuesLostBy: nonEmpty(tl.ValuesLostBy), ValuesNotChosenBy: nonEmpty(tl.ValuesNotChosenBy), Warnings: nonEmpty(tl.Warnings)}
+			ValuesLostBy: nonEmpty(tl.ValuesLostBy), ValuesNotChosenBy: nonEmpty(tl.ValuesNotChosenBy), Warnings: nonEmpty(tl.Warnings),
+			CenturyInferred: tl.CenturyInferred}
+		if tl.CenturyInferred > 0 {
+			sum.Notes = append(sum.Notes, tl.Source+": "+verify.CenturyInferredNote(tl.CenturyInferred))
+		}
 		eq.OK = n == tl.Read && n == tl.Migrated+tl.Archived+tl.Excluded && held[tl.Source] == tl.Archived
 		if n != tl.Read || n != tl.Migrated+tl.Archived+tl.Excluded {
 			sum.Fail("source table %s: %d records, but the mappings read %d and give %d migrated + %d archived + %d excluded", tl.Source, n, tl.Read, tl.Migrated, tl.Archived, tl.Excluded)

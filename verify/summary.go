@@ -129,7 +129,19 @@ type TableEquation struct {
 	// declared choice left out (TableLedger.ValuesNotChosenBy).
 	ValuesNotChosenBy map[string]int64 `json:"values_not_chosen_by,omitempty"`
 	Warnings          map[string]int64 `json:"warnings,omitempty"`
-	OK                bool             `json:"ok"`
+	// CenturyInferred is TableLedger.CenturyInferred: a note.
+	CenturyInferred int64 `json:"pnr_century_inferred,omitempty"`
+	OK              bool  `json:"ok"`
+}
+
+// CenturyInferredNote says what TableLedger.CenturyInferred counts, for
+// the run's summary and the verification report's notes.
+func CenturyInferredNote(n int64) string {
+	word := "records"
+	if n == 1 {
+		word = "record"
+	}
+	return fmt.Sprintf("%d %s whose identity number was written with 10 digits (no '+', no born_by): its century was read against the reference date alone (pnr_century_inferred; a patient born 1912 written 121212-1212 reads as born 2012: give the record's own date, pseudonym(personnr, fodd))", n, word)
 }
 
 // ColumnEquation is a receiving column's values. Rows, NonNull,

@@ -47,6 +47,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  %s: %s\n", t.Source, reasons(t.ArchivedBy, t.ExcludedBy, t.ValuesArchivedBy, t.Warnings))
 	}
+	for _, t := range r.Tables {
+		if t.CenturyInferred > 0 {
+			fmt.Fprintf(w, "note: %s: %s\n", t.Source, CenturyInferredNote(t.CenturyInferred))
+		}
+	}
 	for _, t := range r.Targets {
 		mark := "ok"
 		if !t.OK {

@@ -108,6 +108,12 @@ type TableLedger struct {
 	// (pnr_century_resolved, exclusion_century_ambiguous): not outcomes,
 	// so outside the equation, but for the auditor to see.
 	Warnings map[string]int64 `json:"warnings,omitempty"`
+	// CenturyInferred counts records whose identity number was written
+	// with 10 digits, no '+' and no born_by, so that its century came
+	// from the reference date alone (mappings.Outcome.CenturyInferred): a
+	// patient born 1912 written 121212-1212 reads as born 2012. A note
+	// for the auditor, not a finding: nothing to acknowledge.
+	CenturyInferred int64 `json:"pnr_century_inferred,omitempty"`
 	// UnitColumn and Units account per reporting care unit (units.go).
 	UnitColumn string                 `json:"unit_column,omitempty"`
 	Units      map[string]*UnitCounts `json:"units,omitempty"`
