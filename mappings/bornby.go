@@ -49,14 +49,17 @@ func birthName(name string) bool {
 }
 
 // BirthDateColumns gives the columns of st that look like the person's
-// birth date: a date (or datetime) column named as one (birthName).
+// birth date: a date (or datetime) column named as one (birthName), or
+// a column so named of unknown type (NamedSource: plan check, which reads
+// no database, goes by the name alone).
 func BirthDateColumns(st *connectors.Table) []string {
 	if st == nil {
 		return nil
 	}
 	var out []string
 	for _, c := range st.Columns {
-		if (c.Type.Kind == connectors.KindDate || c.Type.Kind == connectors.KindDateTime) && birthName(c.Name) {
+		k := c.Type.Kind
+		if (k == connectors.KindDate || k == connectors.KindDateTime || k == connectors.KindInvalid) && birthName(c.Name) {
 			out = append(out, c.Name)
 		}
 	}

@@ -141,7 +141,7 @@ func CenturyInferredNote(n int64) string {
 	if n == 1 {
 		word = "record"
 	}
-	return fmt.Sprintf("%d %s whose identity number was written with 10 digits (no '+', no born_by): its century was read against the reference date alone (pnr_century_inferred; a patient born 1912 written 121212-1212 reads as born 2012: give the record's own date, pseudonym(personnr, fodd))", n, word)
+	return fmt.Sprintf("%d %s whose identity number was written with 10 digits (no '+', no born_by): its century was read against the reference date alone (pnr_century_inferred; a patient born 1912 so written without '+' reads as born 2012: give the record's own date, pseudonym(personnr, fodd))", n, word)
 }
 
 // ColumnEquation is a receiving column's values. Rows, NonNull,
