@@ -281,6 +281,9 @@ func (p *TableProgram) apply(row []connectors.Value) (o Outcome) {
 	defer func() {
 		p.state.env.R = nil
 		o.CenturyInferred = p.env.warnings.centuryInferred()
+		if p.birthBelies(row) && !slices.Contains(o.Warnings, WarnCenturyBirthDiffers) {
+			o.Warnings = append(slices.Clip(o.Warnings), WarnCenturyBirthDiffers)
+		}
 		if unchecked && o.Kind != Excluded {
 			o.Warnings = append(slices.Clip(o.Warnings), WarnPersonNotChecked)
 		}

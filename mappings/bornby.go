@@ -20,7 +20,8 @@ var birthWords = map[string]bool{
 
 // birthName says whether a column's name is one of birthWords, in any
 // case, with or without separators (Födelsedatum, birth_date,
-// Date_Of_Birth), alone or as the last word (pat_fodd).
+// Date_Of_Birth), alone or as the last words (pat_fodd,
+// patient_birth_date).
 func birthName(name string) bool {
 	var words []string
 	word := []rune{}
@@ -45,7 +46,12 @@ func birthName(name string) bool {
 	if len(words) == 0 {
 		return false
 	}
-	return birthWords[strings.Join(words, "")] || birthWords[words[len(words)-1]]
+	for i := range words {
+		if birthWords[strings.Join(words[i:], "")] {
+			return true
+		}
+	}
+	return false
 }
 
 // BirthDateColumns gives the columns of st that look like the person's
@@ -126,4 +132,55 @@ func checkBornBy(files []*File, source map[string]*connectors.Table) Diagnostics
 			tm.Source.Value, strings.Join(numbers, ", "), strings.Join(births, ", "), numbers[0], births[0], numbers[0], births[0])
 	})
 	return ds
+}
+
+// WarnCenturyBirthDiffers is counted for a record whose identity number,
+// written with 10 digits and no '+', names a birth on the month and day
+// of the record's own birth-date column (BirthDateColumns) but in
+// another century: the century was read wrong (against the reference
+// date, or moved back by a born_by that is a visit's date), and the
+// record carries the number and the pseudonym of another person, the one
+// born a century apart on the same day with the same last four (a
+// patient born 1912 written 121212-1212 becomes the one born 2012). A
+// warning the verification lists as a finding: give the birth date as
+// born_by, pseudonym(personnr, fodd). The record is judged alone, in
+// constant memory; its twin need not be in the registry.
+const WarnCenturyBirthDiffers = "pnr_century_birth_differs"
+
+// birthColumn is the index in st of its first birth-date column
+// (BirthDateColumns) whose type is known to be a date, -1 for none.
+func birthColumn(st *connectors.Table) int {
+	if st == nil {
+		return -1
+	}
+	for _, name := range BirthDateColumns(st) {
+		if i := st.ColumnIndex(name); i >= 0 && st.Columns[i].Type.Kind != connectors.KindInvalid {
+			return i
+		}
+	}
+	return -1
+}
+
+// birthBelies says whether the record's 10-digit number (warnings'
+// tenDigits) names its birth-date column's month and day in another year
+// a whole number of centuries away (WarnCenturyBirthDiffers). Another
+// month or day says nothing about the century: a typo, or a column that
+// is no birth date.
+func (p *TableProgram) birthBelies(row []connectors.Value) bool {
+	i := p.birthCol - 1
+	if i < 0 || i >= len(row) || p.env == nil || p.env.warnings == nil || p.env.warnings.tenDigits.IsZero() {
+		return false
+	}
+	var y, m, d int
+	switch v := row[i].(type) {
+	case connectors.Date:
+		y, m, d = v.Year, int(v.Month), v.Day
+	case connectors.LocalDateTime:
+		t := v.Time()
+		y, m, d = t.Year(), int(t.Month()), t.Day()
+	default:
+		return false
+	}
+	ny, nm, nd := p.env.warnings.tenDigits.BirthDate()
+	return ny != y && (ny-y)%100 == 0 && int(nm) == m && nd == d
 }

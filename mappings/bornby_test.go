@@ -2,8 +2,10 @@ package mappings
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -108,5 +110,77 @@ func TestOutcomeSaysCenturyInferred(t *testing.T) {
 	tp2 := personProgram(t, env2, "personnr", `{expr: "pseudonym(personnr, datum)"}`)
 	if o := tp2.Apply([]connectors.Value{int64(1), "121212-1212", visit}); o.Kind != Migrated || !o.CenturyInferred {
 		t.Errorf("person: 121212-1212 against a list: %v CenturyInferred %v, want migrated and true", o.Kind, o.CenturyInferred)
+	}
+}
+
+// A record whose 10-digit number names its own birth-date column's day
+// a century apart raises pnr_century_birth_differs: the patient born 1912
+// written 121212-1212 (read as 2012 against the reference date, or kept
+// at 2012 by a born_by that is a 2015 visit) would take the number and
+// pseudonym of the patient born 2012. A birth date that agrees, another
+// day (no evidence of the century), twelve digits or a '+' raise nothing.
+func TestCenturyBirthDiffers(t *testing.T) {
+	schema, ds := LoadSchema(writeTemp(t, `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: patient, type: varchar(32)}
+      - {name: fodd, type: date}
+`))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	date := connectors.Type{Kind: connectors.KindDate}
+	src := connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}, {Name: "personnr", Type: connectors.Type{Kind: connectors.KindText}},
+		{Name: "fodd", Type: date}, {Name: "besoksdatum", Type: date}}}
+	d := func(y, m, day int) connectors.Date { return connectors.Date{Year: y, Month: time.Month(m), Day: day} }
+	for _, expr := range []string{"pseudonym(personnr)", "pseudonym(personnr, besoksdatum)"} {
+		head := "    no_person: test\n"
+		if !strings.Contains(expr, "besoksdatum") {
+			head += "    drop: {besoksdatum: test}\n"
+		}
+		f := besokMapping(t, "", head, "      patient: {expr: \""+expr+"\"}\n      fodd: fodd\n")
+		env := testEnv(t)
+		prog, cds := Compile([]*File{f}, []connectors.Table{src}, schema, env)
+		if cds.Err() != nil {
+			t.Fatal(cds)
+		}
+		tp := prog.Tables[0]
+		for _, c := range []struct {
+			pnr   string
+			birth any
+			want  bool
+		}{
+			{"121212-1212", d(1912, 12, 12), true},
+			{"1212121212", d(1912, 12, 12), true},
+			{"121212-1212", d(2012, 12, 12), false},
+			{"121212-1212", d(1912, 12, 13), false},
+			{"121212-1212", nil, false},
+			{"191212121212", d(2012, 12, 12), false},
+			{"121212+1212", d(2012, 12, 12), false},
+		} {
+			o := tp.Apply([]connectors.Value{int64(1), c.pnr, c.birth, d(2015, 1, 1)})
+			if got := slices.Contains(o.Warnings, WarnCenturyBirthDiffers); got != c.want || o.Kind != Migrated {
+				t.Errorf("%s: %s born %v: %v %v, want %s %v", expr, c.pnr, c.birth, o.Kind, o.Warnings, WarnCenturyBirthDiffers, c.want)
+			}
+		}
+	}
+}
+
+// Birth-date columns are known by their names in any case, with or
+// without separators, alone or as the last words; a visit's or a
+// registration's date is not one.
+func TestBirthName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"fodd": true, "Födelsedatum": true, "FODELSEDAG": true, "birth_date": true, "BirthDate": true, "born": true,
+		"DOB": true, "Date_Of_Birth": true, "pat_fodd": true, "patient_birth_date": true,
+		"besoksdatum": false, "registrerad": false, "date": false, "birth_place": false, "stubborn": false, "": false,
+	} {
+		if got := birthName(name); got != want {
+			t.Errorf("birthName(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

@@ -19,6 +19,11 @@ type Program struct {
 // TableProgram applies one table mapping to rows of its source table.
 type TableProgram struct {
 	Mapping *TableMapping
+	// birthCol is one more than the index of the source column holding
+	// the person's birth date (BirthDateColumns, a date or datetime), 0
+	// for none (the zero TableProgram has none): a 10-digit number whose
+	// century disagrees with it raises WarnCenturyBirthDiffers.
+	birthCol int
 	// Source is the source table as the source catalogue describes it; rows
 	// passed to Apply have its columns in this order.
 	Source *connectors.Table
@@ -299,6 +304,7 @@ func (c *compiler) table(src map[string]*connectors.Table, target *Schema) *Tabl
 	c.st, c.used, c.eav, c.catalog = st, map[string]bool{}, eav, src
 	c.checkLookupSpecs(src)
 	tp := &TableProgram{Mapping: tm, Source: st, Target: tt, EAV: eav, env: c.env, ValueGranularity: tm.Granularity.Value == "value"}
+	tp.birthCol = birthColumn(st) + 1
 	if tm.Select.IsSet() {
 		tp.Select, _ = connectors.CheckSelect(tm.Select.Value)
 	}

@@ -55,14 +55,21 @@ func (e *Env) forTable() *Env {
 type warnings struct {
 	codes    []string
 	inferred bool
+	// tenDigits is the first number of the record written with 10
+	// digits and no '+', whose century was inferred (from the reference
+	// date, moved back by born_by or not), for checkBirth.
+	tenDigits pnr.Number
 }
 
 // inferCentury notes a 10-digit identity number, s, whose century notes
 // say was inferred, read without born_by: unless it was written with a
 // '+', its century came from the reference date alone.
-func (w *warnings) inferCentury(s string, notes pnr.Notes, bornBy time.Time) {
-	if w != nil && notes.Has(pnr.NoteCentury) && bornBy.IsZero() && !strings.ContainsRune(s, '+') {
-		w.inferred = true
+func (w *warnings) inferCentury(s string, n pnr.Number, notes pnr.Notes, bornBy time.Time) {
+	if w != nil && notes.Has(pnr.NoteCentury) && !strings.ContainsRune(s, '+') {
+		w.inferred = w.inferred || bornBy.IsZero()
+		if w.tenDigits.IsZero() {
+			w.tenDigits = n
+		}
 	}
 }
 
@@ -86,6 +93,7 @@ func (w *warnings) reset() {
 	if w != nil {
 		w.codes = w.codes[:0]
 		w.inferred = false
+		w.tenDigits = pnr.Number{}
 	}
 }
 
@@ -247,7 +255,7 @@ func parsePNR(name string, env *Env, args []any) (pnr.Number, error) {
 	if notes.Has(pnr.NoteCenturyResolved) {
 		env.warnings.add(WarnCenturyResolved)
 	}
-	env.warnings.inferCentury(s, notes, bornBy)
+	env.warnings.inferCentury(s, n, notes, bornBy)
 	return n, nil
 }
 

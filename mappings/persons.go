@@ -414,7 +414,7 @@ func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (
 		return o, true
 	}
 	written = written && !notes.Has(pnr.NoteCentury)
-	p.env.warnings.inferCentury(s, notes, time.Time{})
+	p.env.warnings.inferCentury(s, n, notes, time.Time{})
 	return p.askLists(n, written)
 }
 

@@ -20,15 +20,19 @@ import (
 // verify PASS. plan check warns of it (M088: a birth-date column beside
 // a number read without born_by), and the run's summary, report.json and
 // the verification report note how many records had their century read
-// against the reference date alone (pnr_century_inferred) — a note, so
-// both still PASS with nothing to acknowledge. With
-// pseudonym(personnr, fodd) neither appears. MariaDB to PostgreSQL.
+// against the reference date alone (pnr_century_inferred) — a note, with
+// nothing to acknowledge — and the record whose own birth date (1912)
+// belies the century read (2012) is a finding, pnr_century_birth_differs,
+// which fails the run until acknowledged. With pseudonym(personnr, fodd)
+// none appears. MariaDB to PostgreSQL.
 func TestCenturyInferredNotedMariaDBToPostgreSQL(t *testing.T) {
 	for _, c := range []struct {
 		name, expr, ack string
 		inferred        int64
 	}{
-		{"without born_by", "pseudonym(personnr)", "", 1},
+		// Row 1's birth date (1912) belies the century read (2012): a
+		// finding, pnr_century_birth_differs, to acknowledge.
+		{"without born_by", "pseudonym(personnr)", "verification: {acknowledge: {pnr_century_birth_differs.patient: \"checked by hand\"}}\n", 1},
 		// born_by resolves row 1 to 1912: pnr_century_resolved, a finding.
 		{"with born_by", "pseudonym(personnr, fodd)", "verification: {acknowledge: {pnr_century_resolved.patient: \"born 1912 and checked\"}}\n", 0},
 	} {
@@ -85,7 +89,7 @@ func TestCenturyInferredNotedMariaDBToPostgreSQL(t *testing.T) {
 					tl = tc
 				}
 			}
-			if tl.CenturyInferred != c.inferred || len(tl.Warnings) != 0 && c.inferred > 0 {
+			if tl.CenturyInferred != c.inferred || tl.Warnings["pnr_century_birth_differs"] != c.inferred {
 				t.Fatalf("run: pnr_century_inferred %d, want %d (warnings %v)", tl.CenturyInferred, c.inferred, tl.Warnings)
 			}
 			var text strings.Builder
@@ -104,10 +108,17 @@ func TestCenturyInferredNotedMariaDBToPostgreSQL(t *testing.T) {
 			if strings.Contains(notes, "patient: 1 record whose identity number was written with 10 digits") != (c.inferred > 0) {
 				t.Fatalf("verify notes (want the count %v):\n%s", c.inferred > 0, notes)
 			}
+			differs := false
 			for _, f := range sum.Findings {
 				if strings.Contains(f.ID, "inferred") {
 					t.Fatalf("a finding for the note: %+v", f)
 				}
+				if f.ID == "pnr_century_birth_differs.patient" {
+					differs = f.Count == 1 && f.Acknowledged
+				}
+			}
+			if differs != (c.inferred > 0) {
+				t.Fatalf("verify: pnr_century_birth_differs.patient (1, acknowledged) %v, want %v: %+v", differs, c.inferred > 0, sum.Findings)
 			}
 			for _, eq := range sum.Tables {
 				if eq.Source == "patient" && eq.CenturyInferred != c.inferred {
