@@ -135,13 +135,14 @@ type TableEquation struct {
 }
 
 // CenturyInferredNote says what TableLedger.CenturyInferred counts, for
-// the run's summary and the verification report's notes.
+// the run's summary and the verification report's notes (no '+' in it:
+// html/template writes it as &#43;).
 func CenturyInferredNote(n int64) string {
 	word := "records"
 	if n == 1 {
 		word = "record"
 	}
-	return fmt.Sprintf("%d %s whose identity number was written with 10 digits (no '+', no born_by): its century was read against the reference date alone (pnr_century_inferred; a patient born 1912 so written without '+' reads as born 2012: give the record's own date, pseudonym(personnr, fodd))", n, word)
+	return fmt.Sprintf("%d %s whose identity number was written with 10 digits, neither a plus sign nor born_by: its century was read against the reference date alone (pnr_century_inferred; a patient born 1912 so written reads as born 2012: give the record's birth date, pseudonym(personnr, fodd))", n, word)
 }
 
 // ColumnEquation is a receiving column's values. Rows, NonNull,
