@@ -13,8 +13,10 @@ import (
 type Locker interface {
 	// Lock takes the lock without waiting. It returns ErrLocked (wrapped)
 	// when another session holds it, and otherwise a function that
-	// releases it.
-	Lock(ctx context.Context, name string) (unlock func() error, err error)
+	// releases it. The release gives up when its ctx ends (and within
+	// the connector's cleanup bound in any case): the lock's connection
+	// is then closed, and the server releases the lock with the session.
+	Lock(ctx context.Context, name string) (unlock func(ctx context.Context) error, err error)
 }
 
 // ErrLocked says another session holds a lock.

@@ -800,7 +800,7 @@ func (e *LockedError) Error() string {
 func (e *LockedError) Unwrap() error { return e.Err }
 
 // lock takes the target's run lock, or says who holds it.
-func (r *runner) lock(ctx context.Context, tgt connectors.Target, bk *bookkeeping) (func() error, error) {
+func (r *runner) lock(ctx context.Context, tgt connectors.Target, bk *bookkeeping) (func(context.Context) error, error) {
 	l, ok := tgt.(connectors.Locker)
 	if !ok {
 		return nil, fmt.Errorf("this target cannot hold a run lock")
@@ -833,7 +833,7 @@ func (r *runner) lock(ctx context.Context, tgt connectors.Target, bk *bookkeepin
 type runLock struct {
 	tgt    connectors.Target
 	bk     *bookkeeping
-	unlock func() error
+	unlock func(context.Context) error
 	// runID is this run's row in regflytt_run, once written, and runs
 	// the number of rows there were then. Rows are counted, not their
 	// start times compared: two hosts' clocks need not agree.
@@ -899,10 +899,10 @@ func (l *runLock) retake(ctx context.Context, p wrap.Policy, lost error) error {
 	n, err := l.bk.runCount(ctx)
 	switch {
 	case err != nil:
-		unlock()
+		_ = unlock(ctx)
 		return &LockLostError{Why: fmt.Sprintf("whether another run started meanwhile could not be read (%v)", err), Err: lost}
 	case n != l.runs:
-		unlock()
+		_ = unlock(ctx)
 		who := "another run"
 		if h, _ := l.bk.lastRunBut(ctx, false, l.runID); h != nil {
 			who = fmt.Sprintf("another run (register %s, plan %s, process %d on host %s)", h.Register, h.Plan, h.PID, h.Host)
@@ -910,7 +910,7 @@ func (l *runLock) retake(ctx context.Context, p wrap.Policy, lost error) error {
 		return &LockLostError{Why: who + " started meanwhile and may have written the target", Err: lost}
 	}
 	// The old session is gone; releasing it only returns its connection.
-	_ = l.unlock()
+	_ = l.unlock(ctx)
 	l.unlock = unlock
 	l.log.Warn("the run lock was lost and is taken again: nobody held it and no other run started meanwhile", "cause", lost)
 	return nil
@@ -928,8 +928,17 @@ func (b *bookkeeping) holdLock(ctx context.Context, p wrap.Policy) error {
 	return err
 }
 
-// release releases the lock at the end of the run.
-func (l *runLock) release() error { return l.unlock() }
+// releaseLock is the watched operation that releases the run lock.
+const releaseLock = "release the run lock"
+
+// release releases the lock at the end of the run, however the run ended
+// (ctx's cancellation is not the release's), watched as any operation on
+// the target: a target that stops answering is warned of and, with a
+// stall limit, given up on there (see runner.stalled). It waited on the
+// connector's cleanup bound (30 s) without a word.
+func (l *runLock) release(ctx context.Context, w *wrap.Watchdog) error {
+	return w.Do(context.WithoutCancel(ctx), "target", releaseLock, "", l.unlock)
+}
 
 func newRunID() string {
 	var b [16]byte

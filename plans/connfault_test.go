@@ -234,7 +234,7 @@ func (k *keptTxTarget) Begin(ctx context.Context) (connectors.Tx, error) {
 	return &keptTx{Tx: tx, k: k}, nil
 }
 
-func (k *keptTxTarget) Lock(ctx context.Context, name string) (func() error, error) {
+func (k *keptTxTarget) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
 	return k.Target.(connectors.Locker).Lock(ctx, name)
 }
 

@@ -101,7 +101,7 @@ func TestRunStopsWhenTheTargetLostAnAnsweredCommit(t *testing.T) {
 // stops after its first checkpoint, as a restart killed there does.
 type noTruncate struct{ connectors.Target }
 
-func (n noTruncate) Lock(ctx context.Context, name string) (func() error, error) {
+func (n noTruncate) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
 	return n.Target.(connectors.Locker).Lock(ctx, name)
 }
 

@@ -87,7 +87,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		return nil, err
 	}
 	rl := &runLock{tgt: tgt, bk: bk, unlock: unlock, log: r.log}
-	defer func() { _ = rl.release() }()
+	defer func() { _ = rl.release(ctx, r.watch) }()
 	// Only a run that holds the target removes the unit reports an
 	// earlier one wrote: a second run refused by the lock changes nothing,
 	// and cannot remove the reports the first is writing.

@@ -186,7 +186,7 @@ func TestRunRefusedWhileAnotherHoldsTheTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer func() { _ = unlock(context.Background()) }()
 	before := targetDigest(t, tgt, demoTables)
 	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
 	var le *plans.LockedError
@@ -234,7 +234,7 @@ func (f *faultyTarget) Begin(ctx context.Context) (connectors.Tx, error) {
 }
 
 // Lock and Truncate reach the wrapped target's extras.
-func (f *faultyTarget) Lock(ctx context.Context, name string) (func() error, error) {
+func (f *faultyTarget) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
 	return f.Target.(connectors.Locker).Lock(ctx, name)
 }
 

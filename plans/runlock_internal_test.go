@@ -48,7 +48,7 @@ func TestRunLockRetakenOnlyWhenNoOtherRunStarted(t *testing.T) {
 
 	// Lost, nobody else: taken again.
 	l := take()
-	if err := l.unlock(); err != nil {
+	if err := l.unlock(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.retake(ctx, wrap.Policy{Base: time.Millisecond}, lost); err != nil {
@@ -60,11 +60,11 @@ func TestRunLockRetakenOnlyWhenNoOtherRunStarted(t *testing.T) {
 
 	// Lost, another run came and went (its start time equal to ours:
 	// clocks are not compared): not taken again, and left free.
-	if err := l.release(); err != nil {
+	if err := l.release(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	l = take()
-	if err := l.unlock(); err != nil {
+	if err := l.unlock(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := bk.addRun(ctx, runRow{RunID: "other", Register: "r2", Plan: "q.yaml", Host: "h", PID: 7, Started: now}); err != nil {
@@ -79,5 +79,5 @@ func TestRunLockRetakenOnlyWhenNoOtherRunStarted(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the refused retake kept the lock: %v", err)
 	}
-	unlock()
+	_ = unlock(ctx)
 }

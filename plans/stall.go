@@ -43,7 +43,12 @@ func (r *runner) stalled(s wrap.Stall) {
 	}
 	if s.Cancelled {
 		then := "its connection counts as lost, and the retries try again on a new one"
-		if r.checking != "" && (s.Side == "target" || !r.plan.SourceFrozen) {
+		switch {
+		case s.What == releaseLock:
+			// The server ends a session's advisory lock with the session,
+			// and the lock's connection is closed now.
+			then = "the run gave up releasing the run lock; the target releases it as it ends the lock's session, whose connection is closed now"
+		case r.checking != "" && (s.Side == "target" || !r.plan.SourceFrozen):
 			then = "the check stops (it reads the target at one moment); it can be done again"
 		}
 		r.log.Warn(fmt.Sprintf("%sstalled: no progress from the %s in %s%s for %v (the stall limit): cancelled; %s", in, s.Side, s.What, on, d, then),

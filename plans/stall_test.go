@@ -129,9 +129,52 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		tgt, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		work := filepath.Join(dir, "tgt-wait")
 		var log syncLog
+		// Frozen as the fifth batch's commit is sent, not at the fifth
+		// progress report: a loaded machine delivered that freeze after
+		// the move, at the unlock (see the unlock's subtests).
+		ft := &freezingCommits{n: 5, freeze: proxy.Freeze}
 		opts := stallOpts(src, viaProxy, work, 0, &log)
-		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
-		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "still waiting for the target"))
+		opts.WrapTarget = ft.wrap
+		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "still waiting for the target to commit batch"))
+		if ft.commits < 5 {
+			t.Fatalf("%d commits: the test froze none", ft.commits)
+		}
+		same(t, tgt, work)
+	})
+	// The target stops answering as the run releases its lock, after the
+	// move: without a limit the run says it waits, like any stalled
+	// operation, and goes on when the target answers; with one it gives
+	// up on the unlock (the server releases a session's lock with the
+	// session) and says so. It waited silently for the connector's
+	// cleanup bound (30 s).
+	t.Run("target frozen at the unlock, no limit: warns, goes on when it answers", func(t *testing.T) {
+		tgt, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
+		work := filepath.Join(dir, "tgt-unlock-wait")
+		var log syncLog
+		ft := &freezingCommits{unlocks: true, freeze: proxy.Freeze}
+		opts := stallOpts(src, viaProxy, work, 0, &log)
+		opts.WrapTarget = ft.wrap
+		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "still waiting for the target to release the run lock"))
+		if ft.commits != 1 {
+			t.Fatalf("%d unlocks frozen, want 1", ft.commits)
+		}
+		logSays(t, &log, "still waiting for the target to release the run lock", "no stall warning")
+		same(t, tgt, work)
+	})
+	t.Run("target frozen at the unlock, stall limit: gives up on it, saying so", func(t *testing.T) {
+		tgt, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
+		defer proxy.Thaw()
+		work := filepath.Join(dir, "tgt-unlock-limit")
+		var log syncLog
+		ft := &freezingCommits{unlocks: true, freeze: proxy.Freeze}
+		opts := stallOpts(src, viaProxy, work, stallLimit, &log)
+		opts.WrapTarget = ft.wrap
+		runPasses(t, p, opts, nil)
+		if ft.commits != 1 {
+			t.Fatalf("%d unlocks frozen, want 1", ft.commits)
+		}
+		logSays(t, &log, "gave up releasing the run lock", "no word of the unlock given up")
+		proxy.Thaw()
 		same(t, tgt, work)
 	})
 	t.Run("source declared frozen, stall limit: continues in a new snapshot", func(t *testing.T) {
@@ -228,7 +271,9 @@ type freezingCommits struct {
 	n          int
 	commits    int
 	lockChecks bool
-	freeze     func()
+	// unlocks freezes as the run lock is released instead (n unused).
+	unlocks bool
+	freeze  func()
 }
 
 // wrap is the run's WrapTarget: f around the target the run opened.
@@ -245,8 +290,18 @@ func (f *freezingCommits) Begin(ctx context.Context) (connectors.Tx, error) {
 	return &freezingTx{Tx: tx, f: f}, nil
 }
 
-func (f *freezingCommits) Lock(ctx context.Context, name string) (func() error, error) {
-	return f.Target.(connectors.Locker).Lock(ctx, name)
+func (f *freezingCommits) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
+	unlock, err := f.Target.(connectors.Locker).Lock(ctx, name)
+	if err != nil || !f.unlocks {
+		return unlock, err
+	}
+	return func(ctx context.Context) error {
+		f.mu.Lock()
+		f.commits++
+		f.mu.Unlock()
+		f.freeze()
+		return unlock(ctx)
+	}, nil
 }
 
 func (f *freezingCommits) CheckLock(ctx context.Context, name string) error {
@@ -260,6 +315,9 @@ func (f *freezingCommits) CheckLock(ctx context.Context, name string) error {
 func (f *freezingCommits) count() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.unlocks {
+		return
+	}
 	if f.commits++; f.commits == f.n {
 		f.freeze()
 	}

@@ -167,7 +167,7 @@ func TestRefusedRunKeepsTheUnitReports(t *testing.T) {
 	}
 	defer db.Close()
 	locker, ok := db.(interface {
-		Lock(context.Context, string) (func() error, error)
+		Lock(context.Context, string) (func(context.Context) error, error)
 	})
 	if !ok {
 		t.Fatalf("the SQLite target (%T) takes no lock", db)
@@ -176,7 +176,7 @@ func TestRefusedRunKeepsTheUnitReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer func() { _ = unlock(context.Background()) }()
 	_, err = plans.Run(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "second"), Restart: true, UnitReports: units})
 	if err == nil {
 		t.Fatal("a run into a target another holds was not refused")
@@ -225,7 +225,7 @@ func TestVerifyKeepsTheUnitReportsOfARunHoldingTheTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer func() { _ = unlock(context.Background()) }()
 	work := filepath.Join(dir, "first")
 	before := dirContents(t, units)
 	_, err = plans.VerifyWith(ctx, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}, plans.VerifyOptions{UnitReports: units})

@@ -473,7 +473,7 @@ func (r *runner) withRunLock(ctx context.Context, fn func(bk *bookkeeping) error
 	if err != nil {
 		return err
 	}
-	defer func() { _ = unlock() }()
+	defer func() { _ = r.watch.Do(context.WithoutCancel(ctx), "target", releaseLock, "", unlock) }()
 	return fn(bk)
 }
 

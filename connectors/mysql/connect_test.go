@@ -59,7 +59,7 @@ func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 		do   func() error
 	}{
 		{"close the snapshot", snap.Close},
-		{"release the lock", unlock},
+		{"release the lock", func() error { return unlock(context.Background()) }},
 	} {
 		if finished, _ := faultnet.Within(10*time.Second, step.do); !finished {
 			t.Fatalf("%s: still waiting after 10 s on a connection that stopped answering (bound 1 s)", step.what)

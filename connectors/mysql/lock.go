@@ -35,7 +35,7 @@ func (d *DB) lockName(name string) string {
 // Lock takes GET_LOCK on a connection of its own, held until unlock or
 // until the connection ends (with the process, or when it is killed: see
 // CheckLock).
-func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
+func (d *DB) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
 	if d.readOnly {
 		return nil, d.errorf("lock: %w", connectors.ErrReadOnly)
 	}
@@ -55,10 +55,10 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 	}
 	l := &heldLock{conn: conn, lock: lock}
 	d.locks.Set(name, l)
-	return func() error {
+	return func(ctx context.Context) error {
 		defer conn.Close()
 		d.locks.Drop(name, l)
-		ctx, cancel := cleanupContext(context.Background())
+		ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 		defer cancel()
 		if _, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK(?)", lock); err != nil {
 			return d.errorf("unlock: %w", err)

@@ -83,7 +83,7 @@ func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 	}{
 		{"roll the write transaction back", tx.Rollback, 10 * time.Second},
 		{"close the snapshot", snap.Close, 10 * time.Second},
-		{"release the lock", unlock, 10 * time.Second},
+		{"release the lock", func() error { return unlock(context.Background()) }, 10 * time.Second},
 		{"close the pool", tgt.Close, 30 * time.Second},
 	} {
 		if finished, _ := faultnet.Within(step.within, step.do); !finished {

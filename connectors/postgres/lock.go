@@ -36,7 +36,7 @@ func (d *DB) lockKey(name string) int64 {
 // Lock takes a session advisory lock on a connection of its own, held
 // until unlock or until the connection's session ends (with the process,
 // or when the session is terminated: see CheckLock).
-func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
+func (d *DB) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
 	if d.readOnly {
 		return nil, fmt.Errorf("%s: lock: %w", d.where, connectors.ErrReadOnly)
 	}
@@ -56,10 +56,10 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 	}
 	l := &heldLock{conn: conn, key: key}
 	d.locks.Set(name, l)
-	return func() error {
+	return func(ctx context.Context) error {
 		defer conn.Release()
 		d.locks.Drop(name, l)
-		ctx, cancel := cleanupContext()
+		ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 		defer cancel()
 		_, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", key)
 		if err != nil {

@@ -23,7 +23,7 @@ var heldLocks sync.Map // string -> *os.File
 // Lock takes an exclusive flock on a file beside the database
 // (<file>.<name>.lock): the kernel releases it when the process ends,
 // however it ends.
-func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
+func (d *DB) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
 	if d.readOnly {
 		return nil, fmt.Errorf("sqlite %s: lock: %w", d.path, connectors.ErrReadOnly)
 	}
@@ -40,7 +40,8 @@ func (d *DB) Lock(ctx context.Context, name string) (func() error, error) {
 	}
 	file := d.lockFile(name)
 	heldLocks.Store(file, f)
-	return func() error {
+	// A file's close asks no peer: the release needs no context.
+	return func(context.Context) error {
 		heldLocks.CompareAndDelete(file, f)
 		// The file stays: removing it would race with a run that opened it.
 		return f.Close()

@@ -343,12 +343,12 @@ func (t *target) Begin(ctx context.Context) (connectors.Tx, error) {
 }
 
 // Lock forwards to the wrapped target's Locker.
-func (t *target) Lock(ctx context.Context, name string) (func() error, error) {
+func (t *target) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
 	l, ok := t.inner.(connectors.Locker)
 	if !ok {
 		return nil, fmt.Errorf("%s targets cannot hold a run lock", t.inner.Dialect().Name())
 	}
-	var unlock func() error
+	var unlock func(context.Context) error
 	err := retry(ctx, t.p, "lock", func(ctx context.Context) (err error) {
 		unlock, err = l.Lock(ctx, name)
 		return err
