@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -217,6 +218,14 @@ func killedRunResumesInto(t *testing.T, c killCase) {
 	seed := time.Now().UnixNano()
 	t.Logf("%d kills, seed %d, a clean run takes %v (%v before its batches)", kills, seed, cleanTime, startup)
 	rng := rand.New(rand.NewSource(seed))
+	// goals[i] is the batch whose checkpoint the ith run waits for
+	// before its kill: one in the ith of kills equal slices of 1..total.
+	goals := make([]int64, kills)
+	for i := range goals {
+		lo, hi := 1+int64(i)*total/int64(kills), int64(i+1)*total/int64(kills)
+		goals[i] = lo + rng.Int63n(max(hi-lo, 0)+1)
+	}
+	t.Logf("kills at the checkpoints of batches %v (of %d)", goals, total)
 	work := filepath.Join(dir, "killed")
 	// The killed runs' temporary files: none may stay behind in the
 	// system's temporary directory, where nothing would ever remove them.
@@ -248,12 +257,18 @@ func killedRunResumesInto(t *testing.T, c killCase) {
 		done2 := make(chan struct{})
 		go func() { done <- cmd.Wait(); close(done2) }()
 		// One kill in five lands in a run's startup (checks, lock,
-		// resume); the others once the run has committed a random number
-		// of further batches (about its share of them), a random part of a
-		// batch later, so the kills spread over the whole migration: its
-		// batches, the archive's assembly and the verification. Waiting
-		// for checkpoints, not for a share of the clean run's time, keeps
-		// the kills spread on a loaded machine too.
+		// resume); the others once the target's checkpoints reach a batch
+		// chosen in advance, a random part of a batch later. The batches
+		// are drawn one in each of kills equal slices of the migration,
+		// so the kills spread over all of it (the last slice's may be
+		// its last batch: a kill in the archive's assembly or the
+		// verification) whatever the machine's speed: following the
+		// run's progress, not the clock, a slow run is killed at the
+		// same batches as a fast one. A kill that landed late (the look
+		// at the checkpoints lags on a loaded machine) moves no later
+		// kill's batch; a run is killed one batch after its resume at
+		// the earliest. Kills past the planned ones (no progress yet)
+		// wait for the next batch.
 		var killAt <-chan time.Time
 		if rng.Intn(5) == 0 && i < kills {
 			killAt = time.After(time.Duration(rng.Int63n(int64(startup))))
@@ -262,7 +277,11 @@ func killedRunResumesInto(t *testing.T, c killCase) {
 			if len(batches) > 0 {
 				last = batches[len(batches)-1]
 			}
-			goal := min(last+1+rng.Int63n(2*total/int64(kills)+1), total)
+			goal := last + 1
+			if i < kills {
+				goal = max(goal, goals[i])
+			}
+			goal = min(goal, total)
 			after := time.Duration(rng.Int63n(int64(perBatch) + 1))
 			if goal == total {
 				after = time.Duration(rng.Int63n(int64(cleanTime-startup)/4 + 1))
@@ -274,10 +293,13 @@ func killedRunResumesInto(t *testing.T, c killCase) {
 					select {
 					case <-done2:
 						return
-					case <-time.After(5 * time.Millisecond):
+					case <-time.After(2 * time.Millisecond):
 					}
 					if n, err := checkpointsNow(); err == nil && n >= goal {
-						time.Sleep(after)
+						// Seen past the goal: the look lagged, no more.
+						if n == goal {
+							time.Sleep(after)
+						}
 						ch <- time.Now()
 						return
 					}
@@ -544,17 +566,37 @@ func checkpointWatch(t *testing.T, url string) func() (int64, error) {
 	const q = "SELECT coalesce(max(seq), 0) FROM regflytt_checkpoint"
 	switch {
 	case strings.HasPrefix(url, "postgres"):
+		// One connection kept between looks (a new one each time took
+		// the server a process start, which lagged the kills behind the
+		// run on a loaded machine), made again after an error.
+		var mu sync.Mutex
+		var conn *pgx.Conn
+		t.Cleanup(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if conn != nil {
+				conn.Close(context.Background())
+			}
+		})
 		return func() (int64, error) {
+			mu.Lock()
+			defer mu.Unlock()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			conn, err := pgx.Connect(ctx, url)
-			if err != nil {
+			if conn == nil {
+				c, err := pgx.Connect(ctx, url)
+				if err != nil {
+					return 0, err
+				}
+				conn = c
+			}
+			var n int64
+			if err := conn.QueryRow(ctx, q).Scan(&n); err != nil {
+				conn.Close(ctx)
+				conn = nil
 				return 0, err
 			}
-			defer conn.Close(ctx)
-			var n int64
-			err = conn.QueryRow(ctx, q).Scan(&n)
-			return n, err
+			return n, nil
 		}
 	case strings.HasPrefix(url, "mysql") || strings.HasPrefix(url, "mariadb"):
 		db := mytest.Open(t, url)
