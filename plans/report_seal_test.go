@@ -22,7 +22,7 @@ type lockPeekingTarget struct {
 	peek func()
 }
 
-func (l *lockPeekingTarget) Lock(ctx context.Context, name string) (func() error, error) {
+func (l *lockPeekingTarget) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
 	return l.Target.(connectors.Locker).Lock(ctx, name)
 }
 

@@ -308,9 +308,9 @@ func (f *fakeTarget) Snapshot(context.Context) (connectors.Snapshot, error) {
 
 type fullTarget struct{ *fakeTarget }
 
-func (f *fullTarget) Lock(context.Context, string) (func() error, error) {
+func (f *fullTarget) Lock(context.Context, string) (func(context.Context) error, error) {
 	f.calls["Lock"]++
-	return func() error { return nil }, nil
+	return func(context.Context) error { return nil }, nil
 }
 func (f *fullTarget) CheckLock(context.Context, string) error { f.calls["CheckLock"]++; return nil }
 func (f *fullTarget) ReadAsWritten()                          { f.calls["ReadAsWritten"]++ }
