@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -454,6 +455,9 @@ func (q *querier) rowText(i int, raw []byte, left int) connectors.Value {
 	}
 	var v connectors.Value = q.arenaText(start)
 	q.prev[i] = v
+	if q.prevCut != nil {
+		q.prevCut[i] = true
+	}
 	return v
 }
 
@@ -586,6 +590,12 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 		// box it anew.
 		if q.text[i] {
 			if s, ok := q.prev[i].(string); ok && s == string(raw) {
+				if q.prevCut != nil && q.prevCut[i] {
+					// Cut from an earlier row's array (rowText): kept,
+					// it would pin that row. Copied once, the copy is
+					// given for this repeat and the next.
+					q.prev[i], q.prevCut[i] = strings.Clone(s), false
+				}
 				return q.prev[i], m + int(l), nil
 			}
 		}

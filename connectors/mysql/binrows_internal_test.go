@@ -11,8 +11,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -540,6 +542,43 @@ func TestWireRowDecimalsFromTheRowsArray(t *testing.T) {
 		}
 		if err != nil || row[0] != want || row[1] != "ok" {
 			t.Errorf("%q read %#v, %v; want %#v and ok", in, row, err, want)
+		}
+	}
+}
+
+// A text a binary row repeats from the row before is given as a value
+// of its own, not the previous row's, which is cut from that row's
+// array: kept, it would pin the whole earlier row (its BLOB too), where
+// a value kept pins its own row's bytes at most. Further repeats give
+// that value again, allocating nothing.
+func TestRepeatedWireTextPinsNoEarlierRow(t *testing.T) {
+	wc := []wireColumn{{typ: typeVarString}, {typ: typeBlob}}
+	cols := []connectors.Column{{Name: "a", Type: connectors.Type{Kind: connectors.KindText}}, {Name: "b", Type: connectors.Type{Kind: connectors.KindBytes}}}
+	q := &querier{decoders: []decoder{decodeText, decodeBytes}, text: []bool{true, false}, bytes: []bool{false, true},
+		decimal: make([]bool, 2), prev: make([]connectors.Value, 2), prevCut: make([]bool, 2), table: "t"}
+	packet := func(a, b string) []byte {
+		p := []byte{pktOK, 0, byte(len(a))}
+		p = append(p, a...)
+		p = append(p, byte(len(b)))
+		return append(p, b...)
+	}
+	first := make([]connectors.Value, 2)
+	if err := q.decodeWireRow(packet("K01", strings.Repeat("x", 200)), wc, cols, first); err != nil {
+		t.Fatal(err)
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(first[0].(string))))
+	blob := first[1].([]byte)
+	hi := uintptr(unsafe.Pointer(&blob[len(blob)-1]))
+	for n := range 3 {
+		row := make([]connectors.Value, 2)
+		if err := q.decodeWireRow(packet("K01", "y"), wc, cols, row); err != nil {
+			t.Fatal(err)
+		}
+		if row[0] != "K01" {
+			t.Fatalf("repeat %d read %#v", n, row[0])
+		}
+		if at := uintptr(unsafe.Pointer(unsafe.StringData(row[0].(string)))); at >= lo && at <= hi {
+			t.Fatalf("repeat %d of the text is cut from the first row's array: kept, it pins that row and its BLOB", n)
 		}
 	}
 }

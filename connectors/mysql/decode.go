@@ -273,6 +273,9 @@ type querier struct {
 	// value, given again for an equal text.
 	text []bool
 	prev []connectors.Value
+	// prevCut marks a prev cut from a binary row's array (rowText),
+	// copied before it is given for a later row (decodeWireValue).
+	prevCut []bool
 	// bytes marks the columns decoded by decodeBytes; arena is where a
 	// binary row's texts and byte strings are copied (rowText).
 	bytes []bool
@@ -341,7 +344,7 @@ func newQuerier(conn *sql.Conn, counts *readerCounts, t *connectors.Table, key [
 		// A marked text (charset.go, enumzero.go) is not the text itself.
 		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText && checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
 	}
-	q.bytes, q.decimal = make([]bool, len(t.Columns)), make([]bool, len(t.Columns))
+	q.bytes, q.decimal, q.prevCut = make([]bool, len(t.Columns)), make([]bool, len(t.Columns)), make([]bool, len(t.Columns))
 	for i := range t.Columns {
 		// As decoderFor chooses decodeBytes and decodeDecimal.
 		plain := checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
@@ -469,6 +472,9 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 				row[i] = v
 				if q.text[i] {
 					q.prev[i] = v
+					if q.prevCut != nil {
+						q.prevCut[i] = false
+					}
 				}
 			}
 			emit(row)
