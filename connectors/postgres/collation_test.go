@@ -116,13 +116,15 @@ func TestDescribeQueryCollations(t *testing.T) {
 		`CREATE DOMAIN code_num AS varchar(10) COLLATE num`,
 		`CREATE TABLE t (id integer PRIMARY KEY, k varchar(10) COLLATE num, d code_num, p char(3), plain text)`)
 	qs := snapshot(t, openSource(t, url)).(connectors.Querier)
-	cols, err := qs.DescribeQuery(ctx, `SELECT t.id, t.k, t.d, t.p, s.plain, lower(t.plain) AS computed FROM t JOIN (SELECT id, plain FROM t) s ON s.id = t.id`)
+	cols, err := qs.DescribeQuery(ctx, `SELECT t.id, t.k, t.d, t.p, s.plain, lower(t.plain) AS computed, lower(t.k) AS computed_k, t.k || '' AS computed_k2, 1 AS one FROM t JOIN (SELECT id, plain FROM t) s ON s.id = t.id`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
 		"id": "", "k": "num (nondeterministic, icu und-u-kn-true-ks-level2)", "d": "num (nondeterministic, icu und-u-kn-true-ks-level2)",
-		"p": "default (deterministic, pad space)", "plain": "default (deterministic)", "computed": "",
+		"p": "default (deterministic, pad space)", "plain": "default (deterministic)", "computed": "default (deterministic)",
+		// A computed column compares under the collation of what it reads.
+		"computed_k": "num (nondeterministic, icu und-u-kn-true-ks-level2)", "computed_k2": "num (nondeterministic, icu und-u-kn-true-ks-level2)", "one": "",
 	}
 	for _, c := range cols {
 		if c.Collation != want[c.Name] {

@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -49,8 +51,14 @@ func (s *snapshot) DescribeQuery(ctx context.Context, query string) ([]connector
 			return nil, s.db.errorf(err, "select: type of column %s", f.name)
 		}
 		cols[i] = connectors.Column{Name: f.name, Type: TypeOf(text), SourceType: text, Nullable: true}
-		if cols[i].Type.Kind == connectors.KindText && f.table != 0 {
-			coll, err := s.columnCollation(ctx, f.table, f.attnum)
+		if cols[i].Type.Kind == connectors.KindText {
+			var coll string
+			var err error
+			if f.table != 0 {
+				coll, err = s.columnCollation(ctx, f.table, f.attnum)
+			} else {
+				coll, err = s.computedCollation(ctx, q, len(fs), i, f.oid)
+			}
 			if err != nil {
 				return nil, s.db.errorf(err, "select: collation of column %s", f.name)
 			}
@@ -58,6 +66,45 @@ func (s *snapshot) DescribeQuery(ctx context.Context, query string) ([]connector
 		}
 	}
 	return cols, nil
+}
+
+// computedCollationQuery reads the collation PostgreSQL derives for
+// column %[3]s of the select %[1]s (whose columns %[2]s renames in
+// order), without reading a row: pg_collation_for names it, quoted and
+// schema-qualified when not visible (PostgreSQL 9.2 on).
+const computedCollationQuery = `SELECT coalesce(co.collname::text, ''),
+  coalesce((pg_catalog.to_jsonb(co) ->> 'collisdeterministic')::bool, true),
+  coalesce(co.collprovider::text, ''),
+  coalesce(nullif(pg_catalog.to_jsonb(co) ->> 'colliculocale', ''), nullif(pg_catalog.to_jsonb(co) ->> 'colllocale', ''), co.collcollate::text, ''),
+  coalesce(pg_catalog.to_jsonb(co) ->> 'collicurules', '') <> ''
+FROM (SELECT 1) AS regflytt_one
+LEFT JOIN (SELECT * FROM (%[1]s) AS regflytt_q LIMIT 0) AS regflytt_c(%[2]s) ON true
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = (
+  SELECT c.oid FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+  WHERE pg_catalog.pg_collation_for(regflytt_c.%[3]s) COLLATE "C" IN (pg_catalog.quote_ident(c.collname), pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.collname))
+    AND c.collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))
+  ORDER BY pg_catalog.pg_collation_is_visible(c.oid) DESC LIMIT 1)`
+
+// computedCollation is the Collation of a select:'s column i of n that
+// is no table's column as it is (lower(k), k || ”, a CASE): the one
+// PostgreSQL compares it under, which an expression takes from the
+// columns it reads. Named none, such a key over a nondeterministic
+// column (und-u-kn-true takes '01' for '1') was taken for untailored,
+// and a record its parent joins under the collation archived as an
+// orphan, run passing.
+func (s *snapshot) computedCollation(ctx context.Context, query string, n, i int, typ uint32) (string, error) {
+	names := make([]string, n)
+	for k := range names {
+		names[k] = "c" + strconv.Itoa(k+1)
+	}
+	var name string
+	var ci collationInfo
+	err := s.tx.QueryRow(ctx, fmt.Sprintf(computedCollationQuery, query, strings.Join(names, ", "), names[i])).
+		Scan(&name, &ci.deterministic, &ci.provider, &ci.locale, &ci.rules)
+	if err != nil {
+		return "", err
+	}
+	return collationOf(typ, name, ci), nil
 }
 
 // queryColumnCollationQuery reads the collation of a table's column, as
@@ -77,7 +124,7 @@ WHERE a.attrelid = $1 AND a.attnum = $2`
 // table's column as it is (the row description names the table): the
 // catalogue's, so that a key under a nondeterministic collation is read
 // as the table's would be (mappings.FoldLimitOf: und-u-kn-true takes
-// '01' for '1'). A computed column names no table and no collation.
+// '01' for '1'). A computed column's is read by computedCollation.
 func (s *snapshot) columnCollation(ctx context.Context, table uint32, attnum uint16) (string, error) {
 	var base uint32
 	var name string
