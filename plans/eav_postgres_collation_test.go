@@ -165,16 +165,19 @@ func TestRunEAVPostgresOrderOtherThanBytesStops(t *testing.T) {
 // the tables: their collation was not named, and every text key of a
 // select: was taken for untailored.
 func TestRunParentKeyPostgresSpelledAsTheCollationJoins(t *testing.T) {
-	for _, sel := range []bool{false, true} {
+	// sel: the tables read as they are, through a select: of their
+	// columns, or through one computing the keys (trim keeps the
+	// column's collation, and PostgreSQL joins under it).
+	for _, sel := range []string{"", "columns", "computed"} {
 		for _, optedOut := range []bool{true, false} {
 			for _, c := range pgFormCases {
-				t.Run(fmt.Sprintf("%s, opted out %v, select %v", c.name, optedOut, sel), func(t *testing.T) { testParentKeyPostgres(t, c, optedOut, sel) })
+				t.Run(fmt.Sprintf("%s, opted out %v, select %q", c.name, optedOut, sel), func(t *testing.T) { testParentKeyPostgres(t, c, optedOut, sel) })
 			}
 		}
 	}
 }
 
-func testParentKeyPostgres(t *testing.T, c pgFormCase, optedOut, sel bool) {
+func testParentKeyPostgres(t *testing.T, c pgFormCase, optedOut bool, sel string) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	u := pgtest.NewDatabase(t)
@@ -189,15 +192,19 @@ func testParentKeyPostgres(t *testing.T, c pgFormCase, optedOut, sel bool) {
 		t.Fatalf("PostgreSQL joins %d visits to the patient, want 2", n)
 	}
 	mariaLegacyFiles(t, dir)
-	if sel {
+	if sel != "" {
+		patientKey, visitKey := "id", "patient_id"
+		if sel == "computed" {
+			patientKey, visitKey = "trim(id) AS id", "trim(patient_id) AS patient_id"
+		}
 		m := filepath.Join(dir, "m.yaml")
 		b, err := os.ReadFile(m)
 		if err != nil {
 			t.Fatal(err)
 		}
 		write(t, m, strings.NewReplacer(
-			"source: patient\n", "source: {table: patient, select: 'SELECT id, personnr FROM patient'}\n",
-			"source: besok\n", "source: {table: besok, select: 'SELECT id, patient_id, datum FROM besok'}\n",
+			"source: patient\n", "source: {table: patient, select: 'SELECT "+patientKey+", personnr FROM patient'}\n",
+			"source: besok\n", "source: {table: besok, select: 'SELECT id, "+visitKey+", datum FROM besok'}\n",
 		).Replace(string(b)))
 	}
 	extra := "run: {reference_date: 2026-01-01}\nverification: {acknowledge: {archived_share.besok: visits of deleted patients}}\n"
