@@ -96,11 +96,15 @@ func VerifySealed(ctx context.Context, path string, ids []age.Identity, also fun
 		}
 		r.Problems = append(r.Problems, more...)
 	}
-	if b, err := os.ReadFile(path + ".sha512"); err == nil {
-		if want, _, _ := strings.Cut(string(b), " "); !strings.EqualFold(strings.TrimSpace(want), sum) {
-			beside = append(beside, Problem{File: "../" + filepath.Base(path) + ".sha512", Rule: RuleSealedFixity,
-				Detail: "the checksum does not name the sealed package read (replaced, or sealed again since?)"})
-		}
+	// archive encrypt writes the checksum beside every sealed package:
+	// without it (or unreadable) the ciphertext's fixity is held to
+	// nothing, and a package edited and sealed again would pass.
+	if b, err := os.ReadFile(path + ".sha512"); err != nil {
+		beside = append(beside, Problem{File: "../" + filepath.Base(path) + ".sha512", Rule: RuleSealedFixity,
+			Detail: "the checksum archive encrypt wrote beside the sealed package cannot be read, so its fixity is not checked: " + err.Error()})
+	} else if want, _, _ := strings.Cut(string(b), " "); !strings.EqualFold(strings.TrimSpace(want), sum) {
+		beside = append(beside, Problem{File: "../" + filepath.Base(path) + ".sha512", Rule: RuleSealedFixity,
+			Detail: "the checksum does not name the sealed package read (replaced, or sealed again since?)"})
 	}
 	r.Problems = append(beside, r.Problems...)
 	return r, nil

@@ -86,6 +86,15 @@ func TestVerifySealedRemovesItsClearCopy(t *testing.T) {
 	}
 	os.WriteFile(sealed+".sha512", sum, 0o600)
 
+	// No checksum file (archive encrypt always writes one): a package
+	// edited, sealed again and its checksum removed must not pass
+	// unheld.
+	os.Remove(sealed + ".sha512")
+	if r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, nil); err != nil || !hasProblem(r.Problems, "../pkg.tar.age.sha512", RuleSealedFixity) {
+		t.Fatalf("no checksum file: %v, %v", err, r.Problems)
+	}
+	os.WriteFile(sealed+".sha512", sum, 0o600)
+
 	// What a verification killed outright left.
 	left := sealed + sealedVerifyInfix + "123"
 	if err := os.Mkdir(left, 0o700); err != nil {
