@@ -225,7 +225,7 @@ func appendAccessLog(dir string, e Event) error {
 func loggedWhere(v string) string {
 	switch masked := connectors.MaskIdentityNumbers(v); {
 	case connectors.IdentityNumberShaped(v):
-		return masked + " " + digestNote(identityDigits(v))
+		return hideDigits(masked) + " " + digestNote(identityDigits(v))
 	case masked == v:
 		return digestNote(v)
 	default:
@@ -268,7 +268,7 @@ func textNaming(v, masked string) string {
 			start++
 		}
 		if digits := identityDigitsOf(v[start : k+4]); len(digits) >= 10 {
-			items = append(items, masked[start:k+4]+" "+digestNote(digits[len(digits)-10:]))
+			items = append(items, hideDigits(masked[start:k+4])+" "+digestNote(digits[len(digits)-10:]))
 		}
 		k += 3
 	}
@@ -279,6 +279,33 @@ func textNaming(v, masked string) string {
 }
 
 func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
+
+// hideDigits writes the birth date of a masked identity number as '*',
+// all but a written century (19121212-**** reads 19******-****,
+// 121212**** reads **********): beside its digest, the birth date the
+// mask shows would leave a thousand candidates for the last four (their
+// check digit rules out nine in ten), which a slow digest of 40 ms tries
+// in under a minute, so the log would hold the number. A century leaves
+// tens of millions, and tells two people a century apart apart
+// (Event.FilteredOn). The shape stays, so a reader sees that the filter
+// was an identity number.
+func hideDigits(masked string) string {
+	b := []byte(masked)
+	keep := 0
+	if n := len(identityDigitsOf(masked)); n == 8 {
+		keep = 2
+	}
+	for i, c := range b {
+		if isDigitByte(c) {
+			if keep > 0 {
+				keep--
+				continue
+			}
+			b[i] = '*'
+		}
+	}
+	return string(b)
+}
 
 // identityDigitsOf gives the digits of v.
 func identityDigitsOf(v string) string {

@@ -33,13 +33,15 @@ func TestExtractLogsNoIdentityNumber(t *testing.T) {
 	access, _ := os.ReadFile(AccessLogPath(dir))
 	events, _ := os.ReadFile(filepath.Join(dir, eventsName))
 	for _, log := range []string{string(access), string(events)} {
-		for _, v := range []string{"19121212-1212", "1212121212", "191212121212"} {
+		// Nor its birth date: beside the digest it would leave a thousand
+		// candidates for the last four, tried in under a minute.
+		for _, v := range []string{"19121212-1212", "1212121212", "191212121212", "121212"} {
 			sum := sha256.Sum256([]byte(v))
 			if strings.Contains(log, v) || strings.Contains(log, hex.EncodeToString(sum[:])) {
 				t.Errorf("the log names %s, or by its SHA-256:\n%s", v, log)
 			}
 		}
-		for _, want := range []string{`"where":"namn = 19121212-**** (digest $argon2id$v=19$m=19456,t=2,p=1$`, `"where":"namn = 121212**** (digest $argon2id$`, `"where":"id = (digest $argon2id$`} {
+		for _, want := range []string{`"where":"namn = 19******-**** (digest $argon2id$v=19$m=19456,t=2,p=1$`, `"where":"namn = ********** (digest $argon2id$`, `"where":"id = (digest $argon2id$`} {
 			if !strings.Contains(log, want) {
 				t.Errorf("the log lacks %s:\n%s", want, log)
 			}
@@ -156,12 +158,12 @@ func TestExtractOnAFreeTextLogsThePersonsItNames(t *testing.T) {
 	access, _ := os.ReadFile(AccessLogPath(dir))
 	events, _ := os.ReadFile(filepath.Join(dir, eventsName))
 	for _, log := range []string{string(access), string(events)} {
-		for _, v := range []string{"1212-1212", "1212121212", "1010101010", "Åsa", "ring"} {
+		for _, v := range []string{"1212-1212", "1212121212", "1010101010", "121212", "101010", "Åsa", "ring"} {
 			if strings.Contains(log, v) {
 				t.Errorf("the log holds %q of the text:\n%s", v, log)
 			}
 		}
-		for _, want := range []string{"19121212-**** (digest $argon2id$", "101010**** (digest $argon2id$"} {
+		for _, want := range []string{"19******-**** (digest $argon2id$", "********** (digest $argon2id$"} {
 			if !strings.Contains(log, want) {
 				t.Errorf("the log lacks %s:\n%s", want, log)
 			}

@@ -227,6 +227,16 @@ func TestWorkDirectoryInsideAPackageIsRefused(t *testing.T) {
 	}
 }
 
+// lineWith gives the line of s that holds sub, or "".
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
+
 // archive log --person-list answers the question the patient data law
 // lets a patient ask: who has accessed my records. It lists the extracts
 // filtered on a listed person's number, whatever shape either wrote it
@@ -282,7 +292,9 @@ func TestArchiveLogListsAPersonsAccesses(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("archive log: exit %d\n%s\n%s", code, out, errs)
 	}
-	if !strings.Contains(out, "case one") || !strings.Contains(out, numbers[0][:8]+"-****") {
+	// Logged with its birth date hidden, only the century written: the
+	// date beside the digest would leave a thousand candidates.
+	if !strings.Contains(out, "case one") || !strings.Contains(out, numbers[0][:2]+"******-****") || strings.Contains(lineWith(out, "case one"), numbers[0][2:8]) {
 		t.Errorf("the listed person's extract is not listed:\n%s", out)
 	}
 	if strings.Contains(out, "case two") {
