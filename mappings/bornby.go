@@ -23,29 +23,7 @@ var birthWords = map[string]bool{
 // Date_Of_Birth), alone or as the last words (pat_fodd,
 // patient_birth_date).
 func birthName(name string) bool {
-	var words []string
-	word := []rune{}
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			word = append(word, r)
-		case r == 'å' || r == 'ä':
-			word = append(word, 'a')
-		case r == 'ö':
-			word = append(word, 'o')
-		default:
-			if len(word) > 0 {
-				words = append(words, string(word))
-				word = word[:0]
-			}
-		}
-	}
-	if len(word) > 0 {
-		words = append(words, string(word))
-	}
-	if len(words) == 0 {
-		return false
-	}
+	words := nameWords(name)
 	for i := range words {
 		if birthWords[strings.Join(words[i:], "")] {
 			return true

@@ -257,23 +257,10 @@ func identityColumnsOf(walker func(*TableMapping) *flowWalker, is func(string) b
 	return out
 }
 
-// identityWords are the names Swedish registries give a personal
-// identity number's column, folded (identityName): personnummer and its
-// abbreviations, the co-ordination number, and the English names. Not
-// personal_id or personalnummer: "personal" is Swedish for staff.
-var identityWords = map[string]bool{
-	"personnummer": true, "personnr": true, "persnr": true, "pnr": true, "pnummer": true,
-	"samordningsnummer": true, "samordningsnr": true, "samnr": true,
-	"personnumber": true, "personalnumber": true, "personalidentitynumber": true, "ssn": true,
-}
-
-// identityName says whether a column's name is one an identity number's
-// column is given: one of identityWords, in any case, with or without
-// separators (PersNr, pers_nr), alone or as the last word (pat_pnr,
-// patient_personnummer). It is a name, not a proof: a number under
-// another name (nummer, id2) is not found, and what the mapping does to
-// a column (IdentityColumnsOf) is asked first.
-func identityName(name string) bool {
+// nameWords splits a column's name into its words, folded as the names
+// of identityWords and birthWords are: lower case, å and ä as a, ö as o,
+// anything but letters and digits a separator.
+func nameWords(name string) []string {
 	var words []string
 	word := []rune{}
 	for _, r := range strings.ToLower(name) {
@@ -294,6 +281,27 @@ func identityName(name string) bool {
 	if len(word) > 0 {
 		words = append(words, string(word))
 	}
+	return words
+}
+
+// identityWords are the names Swedish registries give a personal
+// identity number's column, folded (identityName): personnummer and its
+// abbreviations, the co-ordination number, and the English names. Not
+// personal_id or personalnummer: "personal" is Swedish for staff.
+var identityWords = map[string]bool{
+	"personnummer": true, "personnr": true, "persnr": true, "pnr": true, "pnummer": true,
+	"samordningsnummer": true, "samordningsnr": true, "samnr": true,
+	"personnumber": true, "personalnumber": true, "personalidentitynumber": true, "ssn": true,
+}
+
+// identityName says whether a column's name is one an identity number's
+// column is given: one of identityWords, in any case, with or without
+// separators (PersNr, pers_nr), alone or as the last word (pat_pnr,
+// patient_personnummer). It is a name, not a proof: a number under
+// another name (nummer, id2) is not found, and what the mapping does to
+// a column (IdentityColumnsOf) is asked first.
+func identityName(name string) bool {
+	words := nameWords(name)
 	if len(words) == 0 {
 		return false
 	}
