@@ -32,3 +32,22 @@ func TestUnitReportMarkdownKeepsTheUnitOneLine(t *testing.T) {
 		t.Errorf("the report does not say FAIL:\n%s", md)
 	}
 }
+
+// A unit's id (legacy data) in Markdown link syntax became a link in the
+// report sent to the care provider: "[Bekräfta här](https://…)" read as
+// the register's own instruction. Its brackets are escaped: text, not a
+// link or an image.
+func TestUnitReportMarkdownMakesNoLinkOfTheUnit(t *testing.T) {
+	unit := "[Bekräfta här](https://example.invalid/login) ![x](https://example.invalid/p.png)"
+	ur := UnitReport{Register: "demo", Unit: unit, ReceivingUnit: "[R7](https://example.invalid)",
+		Tables: []UnitCheck{{Unit: unit, Source: "besok", UnitCounts: UnitCounts{Read: 1, Migrated: 1}}}}
+	md := ur.Markdown()
+	for _, link := range []string{"[Bekräfta här](", "![x](", "[R7]("} {
+		if strings.Contains(md, link) {
+			t.Errorf("the unit's id makes a link or an image (%s) in its report:\n%s", link, md)
+		}
+	}
+	if !strings.Contains(md, `\[Bekräfta här\](https://example.invalid/login)`) {
+		t.Errorf("the unit's id is not in the report as text:\n%s", md)
+	}
+}

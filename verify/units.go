@@ -498,8 +498,8 @@ func (ur UnitReport) Markdown() string {
 // platform) or of the mapping (a table's name) into a unit report's
 // Markdown as one line of text: one with a line break or another control
 // character is written quoted (\n), so that it adds no line of its own
-// (a "PASS" under a FAIL), a | ends no table cell, and a < that could
-// open an HTML tag is &lt;.
+// (a "PASS" under a FAIL), a | ends no table cell, brackets make no link,
+// and a < that could open an HTML tag is &lt;.
 func mdValue(s string) string {
 	if strings.ContainsFunc(s, unicode.IsControl) {
 		s = strconv.Quote(s)
@@ -508,8 +508,12 @@ func mdValue(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c == '|':
-			b.WriteString(`\|`)
+		case c == '|' || c == '[' || c == ']':
+			// A | would end a table cell; brackets would make a link or
+			// an image of legacy data in a report sent to a care
+			// provider ([Bekräfta här](https://…)).
+			b.WriteByte('\\')
+			b.WriteByte(c)
 		case c == '<' && i+1 < len(s) && (s[i+1] == '/' || s[i+1] == '!' || s[i+1] == '?' || 'a' <= s[i+1] && s[i+1] <= 'z' || 'A' <= s[i+1] && s[i+1] <= 'Z'):
 			b.WriteString("&lt;")
 		default:
