@@ -273,13 +273,20 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := r.writeRunningReport(cp.WorkDir, cp.Started); err != nil {
 		return nil, err
 	}
+	// From here every stop writes its report (issue 15: every stop says
+	// how far it got); before the first commit unit it is the checkpoint
+	// the run started from. Later stops go through stopped, below.
+	early := func(err error) error {
+		r.writeStopReport(cp.WorkDir, started, cp, err)
+		return err
+	}
 	if err := bk.create(ctx); err != nil {
-		return nil, err
+		return nil, early(err)
 	}
 	host, _ := os.Hostname()
 	if err := bk.addRun(ctx, runRow{RunID: cp.RunID, Register: bk.register, Plan: r.plan.File, Host: host,
 		PID: int64(os.Getpid()), Started: started, WorkDir: cp.WorkDir}); err != nil {
-		return nil, err
+		return nil, early(err)
 	}
 	// The run's scratch files (parent links, merge spills, spilled keys)
 	// live under the work directory, not the system's temporary one: a
@@ -287,10 +294,10 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// does so here before it makes its own.
 	scratch := filepath.Join(cp.WorkDir, scratchDirName)
 	if err := clearScratch(scratch); err != nil {
-		return nil, err
+		return nil, early(err)
 	}
 	if err := os.MkdirAll(scratch, 0o700); err != nil {
-		return nil, fmt.Errorf("scratch directory: %w", err)
+		return nil, early(fmt.Errorf("scratch directory: %w", err))
 	}
 	r.scratch = scratch
 	defer func() {
@@ -301,21 +308,21 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// From the first commit unit on, each asks whether the run still
 	// holds the target.
 	if rl.runs, err = bk.runCount(ctx); err != nil {
-		return nil, err
+		return nil, early(err)
 	}
 	rl.runID, bk.lock = cp.RunID, rl
 	if resume == nil {
 		if err := tgt.Create(ctx, r.in.Schema.Tables); err != nil {
-			return nil, fmt.Errorf("create receiving tables: %w", err)
+			return nil, early(fmt.Errorf("create receiving tables: %w", err))
 		}
 	} else if !needsReplay(s.prog) {
 		if err := preloadKeys(ctx, tgt, s.prog, cp.Ledger.Written, r.keysOnResume()); err != nil {
-			return nil, err
+			return nil, early(err)
 		}
 	}
 	pp, err := openParts(filepath.Join(cp.WorkDir, partsDirName), cp.Seq)
 	if err != nil {
-		return nil, err
+		return nil, early(err)
 	}
 	defer pp.Close()
 	// The run's own end check takes its expected side from what this run
@@ -328,7 +335,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		// Both sides of the end check are hashed here, in this process:
 		// with a keyed hash, not SHA-256 (connectors.RowHasher).
 		if exp, err = r.newExpected(sourceRowsPerTarget(ctx, s), connectors.NewRunHasher()); err != nil {
-			return nil, err
+			return nil, early(err)
 		}
 		exp.ledger = cp.Ledger
 		arcs = &teeArchive{pp, exp.arc}
