@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"filippo.io/age"
-
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
 )
@@ -41,40 +39,7 @@ func (l *lockPeekingTarget) CheckLock(ctx context.Context, name string) error {
 func TestRunReportPassesOnlyOnceThePackageIsSealed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dir := t.TempDir()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: note, type: text}
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns:
-      visit_id: id
-      note: anteckning
-`)
-	plan := loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
-register: {id: test, name: Test register}
-system: {current: a, chosen: b}
-cpua: {current: A, future: B}
-rco: {current: A, future: B}
-target: {schema: schema.yaml}
-mappings: [m.yaml]
-archive: {dir: archive, encrypt_to: [`+id.Recipient().String()+`]}
-`))
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeTables(t, src, []connectors.Table{
-		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning")}},
-		{Name: "logg", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("text")}},
-	}, map[string][][]connectors.Value{"besok": {{int64(1), "x"}}, "logg": {{int64(1), "unmapped, so archived"}}})
+	dir, plan, src, _ := sealedPlanFixture(t)
 	work := filepath.Join(dir, "work")
 	sealed := filepath.Join(work, "archive"+plans.SealedSuffix)
 	var peeks, passed int

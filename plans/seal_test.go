@@ -19,40 +19,7 @@ import (
 // recipient's key opens a package that verifies.
 func TestRunSealsArchiveToPlanRecipients(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: note, type: text}
-`)
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    source: besok
-    columns:
-      visit_id: id
-      note: anteckning
-`)
-	plan := loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
-register: {id: test, name: Test register}
-system: {current: a, chosen: b}
-cpua: {current: A, future: B}
-rco: {current: A, future: B}
-target: {schema: schema.yaml}
-mappings: [m.yaml]
-archive: {dir: archive, encrypt_to: [`+id.Recipient().String()+`]}
-`))
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeTables(t, src, []connectors.Table{
-		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning")}},
-		{Name: "logg", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("text")}},
-	}, map[string][][]connectors.Value{"besok": {{int64(1), "x"}}, "logg": {{int64(1), "unmapped, so archived"}}})
+	dir, plan, src, id := sealedPlanFixture(t)
 	work := filepath.Join(dir, "work")
 	rep, err := plans.Run(ctx, plan, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "r.db"), WorkDir: work})
 	if err != nil || !rep.Pass {
@@ -82,4 +49,47 @@ archive: {dir: archive, encrypt_to: [`+id.Recipient().String()+`]}
 	if _, ds := plans.Load(bad); ds.Err() == nil || !strings.Contains(ds.Err().Error(), "P035") {
 		t.Fatalf("bad recipient: %v", ds.Err())
 	}
+}
+
+// sealedPlanFixture gives a plan whose archive is sealed to a fresh age
+// identity, over an SQLite source of one mapped table (besok) and one
+// unmapped (logg, archived whole), in a temporary directory.
+func sealedPlanFixture(t *testing.T) (dir string, plan *plans.Plan, src string, id *age.X25519Identity) {
+	t.Helper()
+	dir = t.TempDir()
+	var err error
+	id, err = age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: note, type: text}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      note: anteckning
+`)
+	plan = loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
+register: {id: test, name: Test register}
+system: {current: a, chosen: b}
+cpua: {current: A, future: B}
+rco: {current: A, future: B}
+target: {schema: schema.yaml}
+mappings: [m.yaml]
+archive: {dir: archive, encrypt_to: [`+id.Recipient().String()+`]}
+`))
+	src = "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, src, []connectors.Table{
+		{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("anteckning")}},
+		{Name: "logg", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("text")}},
+	}, map[string][][]connectors.Value{"besok": {{int64(1), "x"}}, "logg": {{int64(1), "unmapped, so archived"}}})
+	return dir, plan, src, id
 }
