@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -112,30 +111,7 @@ func makeSynthSQLite(t *testing.T, dir string, platform synth.Platform, patients
 	return src
 }
 
-// copyDemoPlan copies the demo plan (plans/demo) into dir with batches of
-// batch rows and gives dir.
+// copyDemoPlan is plantest.CopyDemoPlan of this package's demo plan.
 func copyDemoPlan(t *testing.T, dir string, batch int) string {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	files, err := filepath.Glob("../demo/*.yaml")
-	if err != nil || len(files) < 3 {
-		t.Fatalf("the demo plan's files: %v %v", files, err)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := string(b)
-		if filepath.Base(f) == "plan.yaml" {
-			if !strings.Contains(s, "batch_size: 5000") {
-				t.Fatal("the demo plan no longer says batch_size: 5000")
-			}
-			s = strings.Replace(s, "batch_size: 5000", "batch_size: "+strconv.Itoa(batch), 1)
-		}
-		write(t, filepath.Join(dir, filepath.Base(f)), s)
-	}
-	return dir
+	return plantest.CopyDemoPlan(t, "../demo", dir, batch)
 }

@@ -7,6 +7,7 @@ package plantest
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -41,4 +42,37 @@ func DemoCopy(t testing.TB, testdata string, edits ...string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// CopyDemoPlan copies the demo plan's files (plan, portfolio, schema,
+// mapping: demo/*.yaml of the plans package; demoDir is that folder
+// relative to the calling test's package) into dir with batches of
+// batch rows, so that a run of a few thousand patients has many commit
+// units, and returns dir.
+func CopyDemoPlan(t testing.TB, demoDir, dir string, batch int) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(demoDir, "*.yaml"))
+	if err != nil || len(files) < 3 {
+		t.Fatalf("the demo plan's files: %v %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if filepath.Base(f) == "plan.yaml" {
+			if !strings.Contains(s, "batch_size: 5000") {
+				t.Fatal("the demo plan no longer says batch_size: 5000")
+			}
+			s = strings.Replace(s, "batch_size: 5000", "batch_size: "+strconv.Itoa(batch), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
