@@ -293,15 +293,12 @@ func isASCIIAlnum(c byte) bool {
 	return isASCIIDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// excludeReservesAmong asks the lists with every reserve number s holds
-// among other text (ListedReservesAmong): a match excludes the record,
+// excludeReservesAmong asks the lists with every reserve number s, itself
+// none (askReserves), holds among other text (ListedReservesAmong): a match excludes the record,
 // flagged exclusion_by_digits, as a listed identity number beside a note
 // does. Every one is asked, so that each entry it names counts as
 // matched.
 func (p *TableProgram) excludeReservesAmong(s string) (Outcome, bool) {
-	if reserveShape(s) {
-		return Outcome{}, false // asked whole (askReserve)
-	}
 	var out Outcome
 	found := false
 	for _, r := range ListedReservesAmong(s) {
@@ -384,10 +381,7 @@ func (p *TableProgram) exclude(s string, written bool, row []connectors.Value) (
 		// A reserve number on a list excludes its records; one on none
 		// is no identity number: a rule archives it (no_national_id), or
 		// its shape does.
-		if o, ok := p.askReserve(s); ok {
-			return o, true
-		}
-		if o, ok := p.excludeReservesAmong(s); ok {
+		if o, ok := p.askReserves(s); ok {
 			return o, true
 		}
 		if o, ok := p.excludeByDigits(s); ok {
@@ -432,14 +426,20 @@ func (p *TableProgram) askLists(n pnr.Number, written bool) (Outcome, bool) {
 	return o, o.Kind != 0
 }
 
-// askReserve asks every list whether it names s as a reserve number
-// (MatchReserve), as askLists asks for an identity number. ok is false
-// for a text that is no reserve number.
-func (p *TableProgram) askReserve(s string) (Outcome, bool) {
-	r, ok := ReserveForm(s)
-	if !ok {
-		return Outcome{}, false
+// askReserves asks the lists about the reserve numbers s holds: s whole
+// when it is one (askReserve), else each among its other text
+// (excludeReservesAmong). ok says a list excluded the record.
+func (p *TableProgram) askReserves(s string) (Outcome, bool) {
+	if r, ok := ReserveForm(s); ok {
+		return p.askReserve(r)
 	}
+	return p.excludeReservesAmong(s)
+}
+
+// askReserve asks every list whether it names the reserve number r, in
+// normal form (ReserveForm, MatchReserve), as askLists asks for an
+// identity number.
+func (p *TableProgram) askReserve(r string) (Outcome, bool) {
 	var o Outcome
 	for _, l := range p.env.lists() {
 		m, amb, apart := l.matchReserveForm(r)
@@ -474,10 +474,7 @@ func (p *TableProgram) tally(o *Outcome, l *PersonList, m, amb, apart bool) {
 // (see excludeByDigits). It only excludes; a value that is no number and
 // on no list decides nothing.
 func (p *TableProgram) listedText(s string) (Outcome, bool) {
-	if o, ok := p.askReserve(s); ok {
-		return o, true
-	}
-	if o, ok := p.excludeReservesAmong(s); ok {
+	if o, ok := p.askReserves(s); ok {
 		return o, true
 	}
 	n, written, byDigits, _ := readListed(s, p.env.RefDate)
@@ -659,10 +656,7 @@ func (p *TableProgram) excludeReadsByDigits(row []connectors.Value) (Outcome, bo
 		if s, ok := numberText(row[r]); ok {
 			// An expression (pnr(…)) that failed on a listed reserve
 			// number.
-			if o, ok := p.askReserve(s); ok {
-				return o, true
-			}
-			if o, ok := p.excludeReservesAmong(s); ok {
+			if o, ok := p.askReserves(s); ok {
 				return o, true
 			}
 			if o, ok := p.excludeByDigits(s); ok {
