@@ -186,7 +186,7 @@ func icuTailoring(note string) (untailored, swedish, none bool) {
 	if len(rest) > 0 && len(rest[0]) == 4 && isAlpha(rest[0]) {
 		rest = rest[1:]
 	}
-	if len(rest) > 0 && (len(rest[0]) == 2 && isAlpha(rest[0]) || len(rest[0]) == 3 && isDigits(rest[0])) {
+	if len(rest) > 0 && (len(rest[0]) == 2 && isAlpha(rest[0]) || len(rest[0]) == 3 && allDigits(rest[0])) {
 		rest = rest[1:]
 	}
 	if len(rest) > 0 {
@@ -217,15 +217,6 @@ func icuTailoring(note string) (untailored, swedish, none bool) {
 func isAlpha(s string) bool {
 	for _, r := range s {
 		if r < 'a' || r > 'z' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
 			return false
 		}
 	}
