@@ -99,7 +99,9 @@ clear).`,
 				// beside it, and that its content is not checked.
 				probs = archive.Verify(dir)
 			default:
-				probs = archive.Verify(dir)
+				// VerifyEach gives the package it opened: no second Open.
+				r := archive.VerifyEach(dir, nil)
+				probs, pkg = r.Problems, r.Package
 				more, err := xsd(dir)
 				if err != nil {
 					return err
