@@ -250,8 +250,8 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 	if _, err := w.Close(req.At); err != nil {
 		return fail(err)
 	}
-	if probs := Verify(next); len(probs) > 0 {
-		return fail(fmt.Errorf("erase: the new version fails verification, the old is kept: %v", probs))
+	if err := VerifyEach(next, nil).Err(next); err != nil {
+		return fail(fmt.Errorf("erase: the new version fails verification, the old is kept: %w", err))
 	}
 	// The last moment to stop: past it the old version is replaced.
 	if ctx.Err() != nil {
