@@ -338,18 +338,17 @@ func newQuerier(conn *sql.Conn, counts *readerCounts, t *connectors.Table, key [
 		}
 	}
 	q.dest = make([]driver.Value, len(t.Columns))
-	q.text = make([]bool, len(t.Columns))
 	q.prev = make([]connectors.Value, len(t.Columns))
+	q.text, q.bytes, q.decimal, q.prevCut = make([]bool, len(t.Columns)), make([]bool, len(t.Columns)), make([]bool, len(t.Columns)), make([]bool, len(t.Columns))
 	for i := range t.Columns {
-		// A marked text (charset.go, enumzero.go) is not the text itself.
-		q.text[i] = t.Columns[i].Type.Kind == connectors.KindText && checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
-	}
-	q.bytes, q.decimal, q.prevCut = make([]bool, len(t.Columns)), make([]bool, len(t.Columns)), make([]bool, len(t.Columns))
-	for i := range t.Columns {
-		// As decoderFor chooses decodeBytes and decodeDecimal.
+		// A marked text (charset.go, enumzero.go) is not the text itself;
+		// bytes and decimals as decoderFor chooses decodeBytes and
+		// decodeDecimal.
 		plain := checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
-		q.bytes[i] = plain && t.Columns[i].Type.Kind == connectors.KindBytes
-		q.decimal[i] = plain && t.Columns[i].Type.Kind == connectors.KindDecimal
+		kind := t.Columns[i].Type.Kind
+		q.text[i] = plain && kind == connectors.KindText
+		q.bytes[i] = plain && kind == connectors.KindBytes
+		q.decimal[i] = plain && kind == connectors.KindDecimal
 	}
 	return q, nil
 }
