@@ -275,6 +275,11 @@ func (b *bookkeeping) scan(ctx context.Context, t *connectors.Table, each func(r
 			return nil
 		}
 	}
+	return scanIn(ctx, snap, t, each)
+}
+
+// scanIn calls each with every row of t in snap.
+func scanIn(ctx context.Context, snap connectors.Snapshot, t *connectors.Table, each func(row []connectors.Value) error) error {
 	rows, err := snap.Scan(ctx, t, connectors.ScanOptions{BatchSize: 1000})
 	if err != nil {
 		return fmt.Errorf("read %s: %w", t.Name, err)
@@ -285,22 +290,28 @@ func (b *bookkeeping) scan(ctx context.Context, t *connectors.Table, each func(r
 			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("read %s: %w", t.Name, err)
 	}
 	return nil
 }
 
+// lastCheckpointRow is a scan of checkpointTable that keeps in last the
+// encoded checkpoint of register's last row.
+func lastCheckpointRow(register string, last *[]byte) func(row []connectors.Value) error {
+	return func(row []connectors.Value) error {
+		if reg, _ := row[0].(string); reg == register {
+			s, _ := row[5].(string)
+			*last = []byte(s)
+		}
+		return nil
+	}
+}
+
 // latest returns the plan's last checkpoint, nil when it has none.
 func (b *bookkeeping) latest(ctx context.Context) (*checkpoint, error) {
 	var last []byte
-	err := b.scan(ctx, &checkpointTable, func(row []connectors.Value) error {
-		if reg, _ := row[0].(string); reg == b.register {
-			s, _ := row[5].(string)
-			last = []byte(s)
-		}
-		return nil
-	})
+	err := b.scan(ctx, &checkpointTable, lastCheckpointRow(b.register, &last))
 	if err != nil || last == nil {
 		return nil, err
 	}

@@ -1568,20 +1568,9 @@ func (r *runner) runDay(ctx context.Context, tsnap connectors.Snapshot, inTarget
 	register := r.bookkeeping(nil).register
 	var cp *checkpoint
 	if inTarget[checkpointTableName] != nil {
-		rows, err := tsnap.Scan(ctx, &checkpointTable, connectors.ScanOptions{BatchSize: 1000})
-		if err != nil {
-			return time.Time{}, "", "", fmt.Errorf("target: read %s: %w", checkpointTableName, err)
-		}
 		var last []byte
-		for rows.Next() {
-			row := rows.Row()
-			if reg, _ := row[0].(string); reg == register {
-				s, _ := row[5].(string)
-				last = []byte(s)
-			}
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return time.Time{}, "", "", fmt.Errorf("target: read %s: %w", checkpointTableName, err)
+		if err := scanIn(ctx, tsnap, &checkpointTable, lastCheckpointRow(register, &last)); err != nil {
+			return time.Time{}, "", "", fmt.Errorf("target: %w", err)
 		}
 		if last != nil {
 			if cp, err = decodeCheckpoint(last); err != nil {
