@@ -51,10 +51,8 @@ func selectTables(prog *mappings.Program, catalog []connectors.Table) map[string
 		if tp.Select == "" {
 			continue
 		}
-		for i := range catalog {
-			if catalog[i].Name == tp.Source.Name {
-				out[tp.Select] = selectOf{table: &catalog[i], key: tp.Key}
-			}
+		if t := connectors.FindTable(catalog, tp.Source.Name); t != nil {
+			out[tp.Select] = selectOf{table: t, key: tp.Key}
 		}
 	}
 	return out
