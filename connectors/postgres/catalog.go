@@ -42,12 +42,18 @@ ORDER BY c.relname COLLATE "C"`
 // and '1'), and its rules (PostgreSQL 16's icu_rules) may join anything:
 // both are read the same way, the locale from colliculocale (15, 16),
 // colllocale (17) or collcollate (before 15).
-const columnsQuery = `SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
-  a.atttypid, a.attnotnull, coalesce(co.collname::text, ''),
+// collationColumns are the columns a query reads of a collation co (its
+// name, whether it is deterministic, its provider, its ICU locale, and
+// whether it has ICU rules) into collationInfo: the catalogue's and a
+// select:'s columns read alike.
+const collationColumns = `coalesce(co.collname::text, ''),
   coalesce((pg_catalog.to_jsonb(co) ->> 'collisdeterministic')::bool, true),
   coalesce(co.collprovider::text, ''),
   coalesce(nullif(pg_catalog.to_jsonb(co) ->> 'colliculocale', ''), nullif(pg_catalog.to_jsonb(co) ->> 'colllocale', ''), co.collcollate::text, ''),
-  coalesce(pg_catalog.to_jsonb(co) ->> 'collicurules', '') <> ''
+  coalesce(pg_catalog.to_jsonb(co) ->> 'collicurules', '') <> ''`
+
+const columnsQuery = `SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
+  a.atttypid, a.attnotnull, ` + collationColumns + `
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

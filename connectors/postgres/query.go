@@ -72,11 +72,7 @@ func (s *snapshot) DescribeQuery(ctx context.Context, query string) ([]connector
 // column %[3]s of the select %[1]s (whose columns %[2]s renames in
 // order), without reading a row: pg_collation_for names it, quoted and
 // schema-qualified when not visible (PostgreSQL 9.2 on).
-const computedCollationQuery = `SELECT coalesce(co.collname::text, ''),
-  coalesce((pg_catalog.to_jsonb(co) ->> 'collisdeterministic')::bool, true),
-  coalesce(co.collprovider::text, ''),
-  coalesce(nullif(pg_catalog.to_jsonb(co) ->> 'colliculocale', ''), nullif(pg_catalog.to_jsonb(co) ->> 'colllocale', ''), co.collcollate::text, ''),
-  coalesce(pg_catalog.to_jsonb(co) ->> 'collicurules', '') <> ''
+const computedCollationQuery = `SELECT ` + collationColumns + `
 FROM (SELECT 1) AS regflytt_one
 LEFT JOIN (SELECT * FROM (%[1]s) AS regflytt_q LIMIT 0) AS regflytt_c(%[2]s) ON true
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = (
@@ -110,11 +106,7 @@ func (s *snapshot) computedCollation(ctx context.Context, query string, n, i int
 // queryColumnCollationQuery reads the collation of a table's column, as
 // columnsQuery does, with the base type of a domain (one level).
 const queryColumnCollationQuery = `SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
-  coalesce(co.collname::text, ''),
-  coalesce((pg_catalog.to_jsonb(co) ->> 'collisdeterministic')::bool, true),
-  coalesce(co.collprovider::text, ''),
-  coalesce(nullif(pg_catalog.to_jsonb(co) ->> 'colliculocale', ''), nullif(pg_catalog.to_jsonb(co) ->> 'colllocale', ''), co.collcollate::text, ''),
-  coalesce(pg_catalog.to_jsonb(co) ->> 'collicurules', '') <> ''
+  ` + collationColumns + `
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
