@@ -414,6 +414,7 @@ func (q *querier) decodeWireRow(p []byte, wc []wireColumn, cols []connectors.Col
 	mask, pos := p[1:nulls], nulls
 	// Each row's texts and bytes get one array of their own (q.arena).
 	q.arena = nil
+	q.bx.newRow()
 	for i := range wc {
 		if mask[(i+2)>>3]&(1<<((i+2)&7)) != 0 {
 			continue
@@ -453,7 +454,7 @@ func (q *querier) rowText(i int, raw []byte, left int) connectors.Value {
 		// A copy, never nil: an empty BLOB is not NULL.
 		return q.arena[start:len(q.arena):len(q.arena)]
 	}
-	var v connectors.Value = q.arenaText(start)
+	v := q.bx.str(stringType, q.arenaText(start))
 	q.prev[i] = v
 	if q.prevCut != nil {
 		q.prevCut[i] = true
@@ -536,7 +537,7 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 		}
 		f := math.Float32frombits(binary.LittleEndian.Uint32(b))
 		if kind == connectors.KindFloat {
-			return float64(f), 4, nil
+			return q.bx.float64(float64(f)), 4, nil
 		}
 		q.scratch = strconv.AppendFloat(q.scratch[:0], float64(f), 'g', -1, 32)
 		v, err := q.decoders[i](q.scratch)
@@ -547,7 +548,7 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 		}
 		f := math.Float64frombits(binary.LittleEndian.Uint64(b))
 		if kind == connectors.KindFloat {
-			return f, 8, nil
+			return q.bx.float64(f), 8, nil
 		}
 		q.scratch = strconv.AppendFloat(q.scratch[:0], f, 'g', -1, 64)
 		v, err := q.decoders[i](q.scratch)
@@ -558,7 +559,7 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 			return nil, 0, short()
 		}
 		src := b[m : m+int(l)]
-		if v, ok := directTemporal(kind, c.typ, c.decimals, src); ok {
+		if v, ok := directTemporal(kind, c.typ, c.decimals, src, &q.bx); ok {
 			return v, m + int(l), nil
 		}
 		var err error
@@ -603,8 +604,11 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 			return q.rowText(i, raw, len(b)), m + int(l), nil
 		}
 		if q.decimal[i] {
-			v, err := decimalOf(q.arenaString(raw, len(b)))
-			return v, m + int(l), err
+			d, err := plainDecimal(q.arenaString(raw, len(b)))
+			if err != nil {
+				return nil, m + int(l), err
+			}
+			return q.bx.str(decimalType, string(d)), m + int(l), nil
 		}
 		v, err := q.decoders[i](raw)
 		return v, m + int(l), err
@@ -612,7 +616,7 @@ func (q *querier) decodeWireValue(i int, c *wireColumn, kind connectors.Kind, b 
 		return nil, 0, protocolError("unknown column type %d", c.typ)
 	}
 	if kind == connectors.KindInt {
-		return iv, n, nil
+		return q.bx.int64(iv), n, nil
 	}
 	q.scratch = strconv.AppendInt(q.scratch[:0], iv, 10)
 	v, err := q.decoders[i](q.scratch)
@@ -771,7 +775,7 @@ var pow10 = [...]uint32{1, 10, 100, 1000, 10000, 100000, 1000000}
 // ok is false where it does not know that value (another pairing of kind
 // and wire type, a zero or impossible date, a malformed value): the
 // caller then prints and parses.
-func directTemporal(kind connectors.Kind, typ, decimals byte, src []byte) (v connectors.Value, ok bool) {
+func directTemporal(kind connectors.Kind, typ, decimals byte, src []byte, bx *boxes) (v connectors.Value, ok bool) {
 	digits, ok := fractionDigits(decimals)
 	if !ok {
 		return nil, false
@@ -816,7 +820,7 @@ func directTemporal(kind connectors.Kind, typ, decimals byte, src []byte) (v con
 	dateOnly := typ == typeDate || typ == typeNewDate
 	switch {
 	case kind == connectors.KindDate && dateOnly:
-		return date, true
+		return bx.date(date), true
 	case kind != connectors.KindDateTime && kind != connectors.KindTimestamp:
 		return nil, false
 	}
@@ -830,5 +834,5 @@ func directTemporal(kind connectors.Kind, typ, decimals byte, src []byte) (v con
 	if kind == connectors.KindTimestamp {
 		return dt.Time(), true
 	}
-	return dt, true
+	return bx.localDateTime(dt), true
 }

@@ -82,7 +82,7 @@ func TestDirectTemporalMatchesPrintAndParse(t *testing.T) {
 	for range 200000 {
 		kind, typ, dec := kinds[r.IntN(len(kinds))], types[r.IntN(len(types))], decimals[r.IntN(len(decimals))]
 		src := temporalSrc(r, typ)
-		v, ok := directTemporal(kind, typ, dec, src)
+		v, ok := directTemporal(kind, typ, dec, src, &boxes{})
 		if !ok {
 			continue
 		}

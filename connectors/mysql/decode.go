@@ -147,8 +147,17 @@ func decodeDecimal(b []byte) (connectors.Value, error) { return decimalOf(string
 
 // decimalOf is decodeDecimal of a text the caller gives up.
 func decimalOf(s string) (connectors.Value, error) {
+	d, err := plainDecimal(s)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// plainDecimal is decimalOf's decimal before it is boxed.
+func plainDecimal(s string) (connectors.Decimal, error) {
 	if _, _, ok := connectors.DecimalDigits(connectors.Decimal(s)); !ok {
-		return nil, fmt.Errorf("not a plain decimal number")
+		return "", fmt.Errorf("not a plain decimal number")
 	}
 	if len(s) > 1 && s[0] == '0' && s[1] != '.' {
 		t := strings.TrimLeft(s, "0")
@@ -280,6 +289,8 @@ type querier struct {
 	// binary row's texts and byte strings are copied (rowText).
 	bytes []bool
 	arena []byte
+	// bx boxes a binary row's values (boxes.go).
+	bx boxes
 	// decimal marks the columns decoded by decodeDecimal, which binary
 	// rows cut from the arena too.
 	decimal []bool
@@ -350,6 +361,11 @@ func newQuerier(conn *sql.Conn, counts *readerCounts, t *connectors.Table, key [
 		q.bytes[i] = plain && kind == connectors.KindBytes
 		q.decimal[i] = plain && kind == connectors.KindDecimal
 	}
+	kinds := make([]connectors.Kind, len(t.Columns))
+	for i := range t.Columns {
+		kinds[i] = t.Columns[i].Type.Kind
+	}
+	q.bx.wordsPerRow, q.bx.strsPerRow = sizeBoxes(kinds)
 	return q, nil
 }
 
