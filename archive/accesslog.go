@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -160,9 +163,10 @@ func namesNumber(masked, digest, number string) bool {
 // package still tells what was extracted. An entry in both counts once,
 // two alike in one (two whole-table extracts in one second) twice.
 //
-// A sealed package (a file) has its access log beside it and no event
-// log to read: its accesses are its log's, its decryptions (LogDecrypt)
-// and the extracts of the clear copies they made among them.
+// A sealed package (a file) has its access log beside it, and its event
+// log sealed inside, which Accesses does not read: its accesses are its
+// log's, its decryptions (LogDecrypt) and the extracts of the clear
+// copies they made among them. SealedAccesses reads both.
 func Accesses(dir string) ([]Event, error) {
 	logged, err := ReadAccessLog(dir)
 	if err != nil {
@@ -179,6 +183,31 @@ func Accesses(dir string) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	return mergeAccesses(logged, events), nil
+}
+
+// SealedAccesses gives the accesses of the sealed package at path (a
+// file, PKG.tar.age), opened with ids: those of the access log beside it
+// (its decryptions, and the extracts of the clear copies they made) and
+// the extracts its event log, sealed inside (SealedEvents), records:
+// those made of the package in clear before it was sealed, whose access
+// log stayed beside the clear folder, and went with it. Each once, as
+// Accesses gives a folder's.
+func SealedAccesses(ctx context.Context, path string, ids []age.Identity) ([]Event, error) {
+	logged, err := ReadAccessLog(path)
+	if err != nil {
+		return nil, err
+	}
+	events, err := SealedEvents(ctx, path, ids)
+	if err != nil {
+		return nil, err
+	}
+	return mergeAccesses(logged, events), nil
+}
+
+// mergeAccesses gives the entries of an access log (logged) and the
+// extracts of an event log (events), an extract in both once.
+func mergeAccesses(logged, events []Event) []Event {
 	type access struct {
 		event, at, who, purpose, table, where string
 		records                               int64
@@ -202,7 +231,7 @@ func Accesses(dir string) ([]Event, error) {
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out
 }
 
 // sealedFromNote begins the note of the "decrypted" event LogDecrypt

@@ -270,6 +270,12 @@ func checkEvents(dir string, add addFunc) {
 		add(eventsName, RuleMissing, "no event log")
 		return
 	}
+	checkEventChain(b, add)
+}
+
+// checkEventChain holds an event log's lines (b) to their hash chain:
+// each names the digest of the lines before it and its place.
+func checkEventChain(b []byte, add addFunc) {
 	var before []byte
 	for i, line := range bytes.SplitAfter(b, []byte{'\n'}) {
 		if len(line) == 0 {

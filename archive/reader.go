@@ -123,6 +123,11 @@ func (p *Package) Events() ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("archive %s: %w", p.Dir, err)
 	}
+	return parseEvents(p.Dir, b)
+}
+
+// parseEvents reads an event log's lines (b), of the package at where.
+func parseEvents(where string, b []byte) ([]Event, error) {
 	var out []Event
 	for i, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
 		if line == "" {
@@ -130,7 +135,7 @@ func (p *Package) Events() ([]Event, error) {
 		}
 		var e Event
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			return nil, fmt.Errorf("archive %s: %s line %d is not an event: %w", p.Dir, eventsName, i+1, err)
+			return nil, fmt.Errorf("archive %s: %s line %d is not an event: %w", where, eventsName, i+1, err)
 		}
 		out = append(out, e)
 	}

@@ -1,9 +1,14 @@
 package archive
 
 import (
+	"archive/tar"
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -108,4 +113,72 @@ func VerifySealed(ctx context.Context, path string, ids []age.Identity, also fun
 	}
 	r.Problems = append(beside, r.Problems...)
 	return r, nil
+}
+
+// SealedEvents reads the event log sealed inside the sealed package at
+// file (PKG.tar.age) with the identities that open it: the ciphertext is
+// decrypted as a stream and only the event log is kept, so nothing is
+// written in clear, and nothing beside the sealed package changes. It
+// reads to the ciphertext's end (age checks the last chunk's tag there)
+// and holds the log to its hash chain, as verify does: an event log
+// edited or cut before its last line is an error, not a shorter list.
+// A wrong key is ErrWrongKey. ctx stops it between the tar's entries.
+func SealedEvents(ctx context.Context, file string, ids []age.Identity) ([]Event, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 256<<10)
+	r, err := age.Decrypt(br, ids...)
+	var nomatch *age.NoIdentityMatchError
+	if errors.As(err, &nomatch) {
+		return nil, fmt.Errorf("event log sealed in %s: %w", file, ErrWrongKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
+	}
+	var log []byte
+	found := false
+	tr := tar.NewReader(r)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
+		}
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
+		}
+		if hdr.Typeflag != tar.TypeReg || path.Clean(hdr.Name) != eventsName {
+			continue
+		}
+		if found {
+			return nil, fmt.Errorf("event log sealed in %s: the sealed tar holds %s twice", file, eventsName)
+		}
+		found = true
+		if log, err = io.ReadAll(tr); err != nil {
+			return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
+		}
+	}
+	// The rest of the payload and the ciphertext's end: a sealed file
+	// cut short or edited fails here.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("event log sealed in %s: the sealed package holds no %s", file, eventsName)
+	}
+	var broken error
+	checkEventChain(log, func(_, rule, format string, args ...any) {
+		if broken == nil {
+			broken = fmt.Errorf("event log sealed in %s: %s: %s: %s", file, eventsName, rule, fmt.Sprintf(format, args...))
+		}
+	})
+	if broken != nil {
+		return nil, broken
+	}
+	return parseEvents(file, log)
 }

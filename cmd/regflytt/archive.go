@@ -266,9 +266,9 @@ the count. Access to personal data is logged and kept (PDL); archive log
 }
 
 func newArchiveLogCmd(g *globals) *cobra.Command {
-	var list string
+	var list, identity string
 	cmd := &cobra.Command{
-		Use:   "log PKG [--person-list FILE]",
+		Use:   "log PKG [--person-list FILE] [--identity KEYFILE]",
 		Short: "List the extracts of a package (who, when, why, what), or those of listed persons",
 		Long: `Lists the extracts of a package, as the access log beside it (PKG.access.jsonl)
 and its own event log record them (each once; a package copied without the file
@@ -284,27 +284,59 @@ extracts filtered on their number, checked against the digest the log keeps
 two people born a century apart share them). Then it lists the
 extracts not filtered on an identity number (a whole table, another column or
 value), which may hold any listed person's records: the log cannot rule them
-out. Of a sealed package (PKG.tar.age) it lists the access log beside it: its
-decryptions (every record read, listed with those) and the extracts of the
-clear copies they made. Each check costs about 40 ms (argon2id), for the entries that show the
-person's birth date.`,
+out. Each check costs about 40 ms (argon2id), for the entries that show the
+person's birth date.
+
+Of a sealed package (PKG.tar.age, a file) there are two logs: the access log
+beside it (PKG.tar.age.access.jsonl: its decryptions, every record read, listed
+with those, and the extracts of the clear copies they made), and its event log,
+sealed inside it, which holds the extracts made of the package in clear before
+it was sealed (their access log stayed beside the clear folder). With
+--identity KEYFILE both are read: the sealed package is decrypted as a stream
+and only its event log kept, nothing written in clear. Without the key the
+event log sealed inside is NOT read: archive log lists what lies beside it,
+says what it did not read, and exits 1.`,
 		Args: exactArgs(1, "one package directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			entries, err := archive.Accesses(args[0])
+			st, serr := os.Stat(args[0])
+			sealed := serr == nil && st.Mode().IsRegular()
+			if identity != "" && !sealed {
+				return usageError{fmt.Errorf("--identity opens a sealed package (a file, PKG.tar.age): %s is not one", args[0])}
+			}
+			var entries []archive.Event
+			var err error
+			if sealed && identity != "" {
+				ids, ierr := readIdentities(identity)
+				if ierr != nil {
+					return ierr
+				}
+				entries, err = archive.SealedAccesses(cmd.Context(), args[0], ids)
+			} else {
+				entries, err = archive.Accesses(args[0])
+			}
 			if err != nil {
 				return err
 			}
+			// What archive log did not read, said last, and the exit
+			// status 1: a list that looks complete is not.
+			var unread error
+			if sealed && identity == "" {
+				unread = fmt.Errorf("archive log %s is NOT complete: the event log sealed inside it, which holds the extracts made of the package in clear before it was sealed, was NOT read: give --identity KEYFILE (the package is decrypted as a stream, nothing written in clear)", args[0])
+			}
 			w := g.stdout
+			switch {
+			case sealed && identity != "":
+				fmt.Fprintf(w, "%d accesses logged in %s (decryptions, and extracts of the clear copies they made) and in the event log sealed inside it (extracts made before it was sealed)\n", len(entries), archive.AccessLogPath(args[0]))
+			case sealed:
+				fmt.Fprintf(w, "%d accesses logged in %s (decryptions, and extracts of the clear copies they made); the event log sealed inside it is NOT read without --identity\n", len(entries), archive.AccessLogPath(args[0]))
+			default:
+				fmt.Fprintf(w, "%d extracts logged in %s and the package's event log\n", len(entries), archive.AccessLogPath(args[0]))
+			}
 			if list == "" {
-				if st, err := os.Stat(args[0]); err == nil && st.Mode().IsRegular() {
-					fmt.Fprintf(w, "%d accesses (decryptions, and extracts of the clear copies they made) logged in %s; a sealed package's own event log is not read\n", len(entries), archive.AccessLogPath(args[0]))
-				} else {
-					fmt.Fprintf(w, "%d extracts logged in %s and the package's event log\n", len(entries), archive.AccessLogPath(args[0]))
-				}
 				for _, e := range entries {
 					printAccess(w, e)
 				}
-				return nil
+				return unread
 			}
 			persons, err := readLogPersons(list)
 			if err != nil {
@@ -332,10 +364,11 @@ person's birth date.`,
 			for _, e := range others {
 				printAccess(w, e)
 			}
-			return nil
+			return unread
 		},
 	}
 	cmd.Flags().StringVar(&list, "person-list", "", "file of identity numbers, one a line: list the extracts of their records")
+	cmd.Flags().StringVar(&identity, "identity", "", "for a sealed package (PKG.tar.age): file holding the age secret key, to read the event log sealed inside it too")
 	return cmd
 }
 

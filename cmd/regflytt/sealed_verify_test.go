@@ -209,15 +209,22 @@ func TestSealedPackageKeepsTheAccessesOfItsClearCopy(t *testing.T) {
 	}
 	os.Remove(archive.AccessLogPath(opened))
 
-	code, out, errs := cli(t, "archive", "log", sealed, "--person-list", personListFile(t, "19121212-1212"))
+	code, out, errs := cli(t, "archive", "log", sealed, "--person-list", personListFile(t, "19121212-1212"), "--identity", idFile)
 	if code != exitOK || !strings.Contains(out, "case one") || !strings.Contains(out, "19121212-****") {
 		t.Fatalf("archive log of the sealed package: exit %d, want the extract of 19121212-****\n%s\n%s", code, out, errs)
 	}
 	if !strings.Contains(out, "decrypted") {
 		t.Errorf("archive log of the sealed package does not list its decryption (every record read):\n%s", out)
 	}
+	// Without the key the log beside it is listed all the same, and
+	// the event log sealed inside named as not read (exit 1).
+	code, out2, errs2 := cli(t, "archive", "log", sealed, "--person-list", personListFile(t, "19121212-1212"))
+	if code != exitError || !strings.Contains(out2, "case one") || !strings.Contains(errs2, "NOT read") {
+		t.Errorf("archive log of the sealed package without --identity: exit %d, want the extract listed and exit 1 naming what was not read\n%s\n%s", code, out2, errs2)
+	}
+	out, errs = out+out2, errs+errs2
 	// Another person's list does not find the extract filtered on this one.
-	if code, out, errs := cli(t, "archive", "log", sealed, "--person-list", personListFile(t, "19460101-0301")); code != exitOK || strings.Contains(out, "case one (") {
+	if code, out, errs := cli(t, "archive", "log", sealed, "--person-list", personListFile(t, "19460101-0301"), "--identity", idFile); code != exitOK || strings.Contains(out, "case one (") {
 		t.Errorf("archive log for another person: exit %d\n%s\n%s", code, out, errs)
 	}
 	logged, _ := os.ReadFile(archive.AccessLogPath(sealed))

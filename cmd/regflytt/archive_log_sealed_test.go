@@ -1,0 +1,93 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/regflytt/regflytt/archive"
+	"github.com/regflytt/regflytt/connectors"
+)
+
+// sealedAfterExtract writes a two-patient package, extracts the first
+// patient's records from it in clear (purpose "before sealing"), seals
+// it, and removes the clear package and the access log beside it, as
+// archive encrypt's help asks once the sealed one is stored: the
+// extract is then logged only in the event log sealed inside.
+func sealedAfterExtract(t *testing.T) (sealed, idFile string, id *age.X25519Identity) {
+	t.Helper()
+	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}})
+	csv := filepath.Join(t.TempDir(), "before.csv")
+	if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", "before sealing"); code != exitOK {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	id, _ = age.GenerateX25519Identity()
+	idFile = filepath.Join(t.TempDir(), "id.txt")
+	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sealed = filepath.Join(t.TempDir(), "archive.tar.age")
+	if code, out, errs := cli(t, "archive", "encrypt", pkg, "--recipient", id.Recipient().String(), "--to", sealed); code != exitOK {
+		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	if err := os.RemoveAll(pkg); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(archive.AccessLogPath(pkg)); err != nil {
+		t.Fatal(err)
+	}
+	return sealed, idFile, id
+}
+
+// archive log of a sealed package read only the access log beside it
+// (its decryptions, and the extracts of the clear copies they made):
+// an extract made of the package in clear before it was sealed is
+// logged in the package's event log, sealed inside, and the access log
+// beside the clear folder, removed with it. The auditor asking who read
+// a person's records got "0 extracts filtered on their number", exit 0.
+// With --identity the event log sealed inside is read (streamed, no
+// clear copy written); without it, archive log says it was not read and
+// exits 1, having listed what it could read.
+func TestArchiveLogReadsTheEventLogSealedInside(t *testing.T) {
+	sealed, idFile, _ := sealedAfterExtract(t)
+	list := personListFile(t, "19121212-1212")
+
+	code, out, errs := cli(t, "archive", "log", sealed, "--person-list", list, "--identity", idFile)
+	if code != exitOK || !strings.Contains(lineWith(out, "before sealing"), "19******-****") {
+		t.Fatalf("archive log --identity of a package sealed after an extract: exit %d, want the extract made before sealing\n%s\n%s", code, out, errs)
+	}
+	if got := strings.Count(out, "before sealing"); got != 1 {
+		t.Errorf("the extract made before sealing is listed %d times, want once:\n%s", got, out)
+	}
+	if left := besideSealed(t, sealed); left != "archive.tar.age archive.tar.age.sha512" {
+		t.Errorf("archive log left beside the sealed package: %s", left)
+	}
+	// Another person's list finds no extract filtered on their number.
+	if code, out, errs := cli(t, "archive", "log", sealed, "--person-list", personListFile(t, "19460101-0301"), "--identity", idFile); code != exitOK || strings.Contains(out, "before sealing") {
+		t.Errorf("archive log for another person: exit %d\n%s\n%s", code, out, errs)
+	}
+
+	for _, args := range [][]string{{"archive", "log", sealed, "--person-list", list}, {"archive", "log", sealed}} {
+		code, out, errs = cli(t, args...)
+		if code == exitOK {
+			t.Errorf("%s without --identity: exit 0, as if the log were complete; the extract made before sealing is not read\n%s\n%s", strings.Join(args, " "), out, errs)
+		}
+		if !strings.Contains(out+errs, "NOT read") || !strings.Contains(out+errs, "--identity") {
+			t.Errorf("%s without --identity does not say that the event log sealed inside was not read:\n%s\n%s", strings.Join(args, " "), out, errs)
+		}
+	}
+	// A wrong key is an error, not an empty log.
+	other, _ := age.GenerateX25519Identity()
+	otherFile := filepath.Join(t.TempDir(), "other.txt")
+	os.WriteFile(otherFile, []byte(other.String()+"\n"), 0o600)
+	if code, out, errs := cli(t, "archive", "log", sealed, "--person-list", list, "--identity", otherFile); code == exitOK {
+		t.Errorf("archive log with a key that does not open the package: exit 0\n%s\n%s", out, errs)
+	}
+	// --identity is for a sealed package.
+	if code, _, _ := cli(t, "archive", "log", t.TempDir(), "--identity", idFile); code != exitUsage {
+		t.Errorf("archive log of a folder with --identity: exit %d, want %d", code, exitUsage)
+	}
+}
