@@ -405,6 +405,45 @@ func Holds(ctx context.Context, dir string, req EraseRequest) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("archive %s: %w", dir, err)
 	}
+	return p.holds(ctx, dir, req)
+}
+
+// ErasedCopy says whether the package at dir (a clear copy of a package
+// being erased) logs an erasure under req.Reference, and, when it does,
+// whether it still holds one of the persons req names (Holds: erased
+// under the same reference from another person list, it does). The
+// package is opened and read once (an ErasedUnder that opened it for
+// its event log, and then Holds, opened it twice). A package that cannot be opened is an error; one that logs no
+// such erasure is not searched (erased false, whether or not it
+// verifies); one that does and does not verify is an error, as Holds
+// gives it.
+func ErasedCopy(ctx context.Context, dir string, req EraseRequest) (erased, held bool, err error) {
+	if req.Identifies == nil {
+		return false, false, errors.New("a search for persons needs the persons")
+	}
+	r := VerifyEach(dir, nil)
+	if r.Package == nil {
+		if err := r.Err(dir); err != nil {
+			return false, false, fmt.Errorf("archive %s: %w", dir, err)
+		}
+		return false, false, fmt.Errorf("archive %s: it cannot be opened", dir)
+	}
+	events, err := r.Package.Events()
+	if err != nil {
+		return false, false, err
+	}
+	if !slices.ContainsFunc(events, func(e Event) bool { return e.Event == "erased" && e.Reference == req.Reference }) {
+		return false, false, nil
+	}
+	if err := r.Err(dir); err != nil {
+		return true, false, fmt.Errorf("archive %s: %w", dir, err)
+	}
+	held, err = r.Package.holds(ctx, dir, req)
+	return true, held, err
+}
+
+// holds is Holds of the package p, opened from dir and verified.
+func (p *Package) holds(ctx context.Context, dir string, req EraseRequest) (bool, error) {
 	f, err := p.find(ctx, dir, &req)
 	if err != nil {
 		return false, err
@@ -466,20 +505,6 @@ func Origin(dir string) (string, error) {
 		return "", fmt.Errorf("archive %s: %w", dir, err)
 	}
 	return line, nil
-}
-
-// ErasedUnder reports whether the package at dir logs an erasure under
-// the decision's reference.
-func ErasedUnder(dir, reference string) (bool, error) {
-	p, err := Open(dir)
-	if err != nil {
-		return false, err
-	}
-	events, err := p.Events()
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(events, func(e Event) bool { return e.Event == "erased" && e.Reference == reference }), nil
 }
 
 // EraseLeftovers lists what an interrupted or failed erasure of the

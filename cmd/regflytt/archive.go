@@ -902,19 +902,20 @@ func (s *sealedErasure) copiesErased(ctx context.Context, req archive.EraseReque
 	}
 	var erased []string
 	for _, c := range copies {
-		done, err := archive.ErasedUnder(c, req.Reference)
-		if err != nil {
-			return nil, fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of it: %w", s.sealed, c, err)
-		}
-		if !done {
-			return nil, fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of this sealed package (opened with archive decrypt, or the folder it was sealed from), not erased under reference %s, and would still hold the listed persons' records: erase it first (regflytt archive erase %s with this person list and reference) or remove it, then erase %s again", s.sealed, c, req.Reference, c, s.sealed)
-		}
 		m, err := matcher()
 		if err != nil {
 			return nil, err
 		}
 		req.Identifies, req.IdentifiesSplit, req.IdentifiesJoined = m.identifies, m.identifiesSplit, m.identifiesJoined
-		held, err := archive.Holds(ctx, c, req)
+		// One read of the copy: its event log, and, when it logs the
+		// erasure, its records searched for the listed persons.
+		done, held, err := archive.ErasedCopy(ctx, c, req)
+		if err != nil && !done {
+			return nil, fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of it: %w", s.sealed, c, err)
+		}
+		if !done {
+			return nil, fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of this sealed package (opened with archive decrypt, or the folder it was sealed from), not erased under reference %s, and would still hold the listed persons' records: erase it first (regflytt archive erase %s with this person list and reference) or remove it, then erase %s again", s.sealed, c, req.Reference, c, s.sealed)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("erase %s: nothing erased: %s beside it is a clear copy of it, which could not be searched for the listed persons: %w", s.sealed, c, err)
 		}
