@@ -314,3 +314,53 @@ func TestArchiveEraseSealedWithACopyErasedForAnotherPerson(t *testing.T) {
 		t.Errorf("beside the sealed package: %s, want it, its access log, its checksum and the copy", names)
 	}
 }
+
+// The refusal asks a clear copy beside a sealed package to log an
+// erasure under the same --reference, not only to hold none of the
+// listed persons: its report then says the copy was erased under that
+// decision, which a copy merely searched could not say. It does not
+// block a data subject's erasure the CPUA must carry out: a copy that
+// holds none of the listed persons (here a person archived in neither)
+// is erased under the reference all the same, nothing removed and the
+// erasure logged, and the sealed package's erasure then goes through.
+func TestArchiveEraseSealedCopyHoldingNoneOfThePersons(t *testing.T) {
+	sealed, idFile, recipient := sealedBeside(t)
+	clearCopy := filepath.Join(filepath.Dir(sealed), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", clearCopy); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	list := personListFile(t, "19811218-9876")
+	erase := func(pkg string, more ...string) (int, string, string) {
+		return cli(t, append([]string{"archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 77"}, more...)...)
+	}
+	if code, out, errs := erase(sealed, "--identity", idFile, "--recipient", recipient); code != exitError || !strings.Contains(errs, "not erased under reference Dnr 77") {
+		t.Fatalf("erasing the sealed package beside a copy not erased under the reference: exit %d, want %d naming it\n%s\n%s", code, exitError, out, errs)
+	}
+	code, out, errs := erase(clearCopy)
+	if code != exitOK || !strings.Contains(out, "1 persons listed, 1 found in no archived record") {
+		t.Fatalf("erase from the copy a person it does not hold: exit %d, want 0 and the person found in no record\n%s\n%s", code, out, errs)
+	}
+	p, err := archive.Open(clearCopy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := p.Events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := events[len(events)-1]; last.Event != "erased" || last.Reference != "Dnr 77" || last.Count["records_removed"] != 0 {
+		t.Fatalf("the copy's last event: %+v, want an erasure under Dnr 77 removing nothing", last)
+	}
+	wantRecords(t, clearCopy, "1 2")
+	if code, out, errs := erase(sealed, "--identity", idFile, "--recipient", recipient); code != exitOK || !strings.Contains(out, clearCopy) {
+		t.Fatalf("erase the sealed package once its copy logs the erasure: exit %d, want 0 naming the copy\n%s\n%s", code, out, errs)
+	}
+}
+
+// wantRecords fails unless the patient records left in pkg are ids.
+func wantRecords(t *testing.T, pkg, ids string) {
+	t.Helper()
+	if left := recordsLeft(t, pkg, "patient"); left != ids {
+		t.Fatalf("records left in %s: %q, want %q", pkg, left, ids)
+	}
+}
