@@ -248,6 +248,9 @@ const sealedFromNote = "a clear copy of the sealed package "
 // these, what was read through it was logged only beside it, and went
 // with it (PDL). An error leaves the copy for the caller to remove.
 func LogDecrypt(sealed, dir, who, purpose string, at time.Time) error {
+	if err := CheckLoggedText("purpose", purpose); err != nil {
+		return fmt.Errorf("decrypt: %w", err)
+	}
 	abs, err := filepath.Abs(sealed)
 	if err != nil {
 		return fmt.Errorf("decrypt: %w", err)

@@ -138,6 +138,9 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 	if req.Identifies == nil || strings.TrimSpace(req.Reference) == "" {
 		return nil, errors.New("an erasure needs the persons and the decision's reference")
 	}
+	if err := CheckLoggedText("reference", req.Reference); err != nil {
+		return nil, fmt.Errorf("erase: %w", err)
+	}
 	// A leftover of an interrupted erasure beside the package may hold
 	// the very records an earlier erasure removed: erasing again would
 	// report them gone while it keeps them.

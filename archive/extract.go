@@ -27,6 +27,21 @@ type ExtractRequest struct {
 	At                      time.Time
 }
 
+// ErrLoggedIdentity refuses a text logged as written (an extract's or a
+// decryption's purpose, an erasure's reference) that holds an identity
+// number or a reserve number: the logs never hold one in clear.
+var ErrLoggedIdentity = errors.New("it is logged as written, and holds what reads as an identity number or a reserve number (ten or twelve digits, with '-' or '+' before the last four, or a reserve number's date and serial): name the person by the filter (--where, logged masked and digested) or the person list, never in the text; a case number of ten or twelve digits is written with its digits grouped otherwise (2026/000123)")
+
+// CheckLoggedText refuses a text the logs keep as written (field names
+// it: "purpose", "reference") that holds an identity number or a reserve
+// number (ErrLoggedIdentity); the error names the field, not the text.
+func CheckLoggedText(field, text string) error {
+	if connectors.MaskIdentityNumbers(text) != text {
+		return fmt.Errorf("the %s: %w", field, ErrLoggedIdentity)
+	}
+	return nil
+}
+
 // AccessLogPath is the access log kept beside a package: one JSON line
 // per extract, appended and synced, outside the bag so that the package's
 // digests do not change with every access.
@@ -48,6 +63,9 @@ func AccessLogPath(dir string) string {
 func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 	if strings.TrimSpace(req.Purpose) == "" {
 		return 0, errors.New("an extract needs its purpose: access to personal data is logged with why")
+	}
+	if err := CheckLoggedText("purpose", req.Purpose); err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
 	}
 	t, err := p.table(req.Table)
 	if err != nil {

@@ -236,6 +236,9 @@ the count. Access to personal data is logged and kept (PDL); archive log
 			if table == "" || to == "" || strings.TrimSpace(purpose) == "" {
 				return usageError{fmt.Errorf("archive extract needs --table, --to and --purpose")}
 			}
+			if err := archive.CheckLoggedText("purpose", purpose); err != nil {
+				return usageError{fmt.Errorf("--purpose: %w", err)}
+			}
 			req := archive.ExtractRequest{Table: table, Purpose: purpose, Who: whoami(), At: time.Now()}
 			if where != "" {
 				col, val, ok := strings.Cut(where, "=")
@@ -498,6 +501,9 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if list == "" || strings.TrimSpace(reference) == "" {
 				return usageError{fmt.Errorf("archive erase needs --person-list and --reference")}
+			}
+			if err := archive.CheckLoggedText("reference", reference); err != nil {
+				return usageError{fmt.Errorf("--reference: %w", err)}
 			}
 			// A sealed package is opened into a clear copy beside it,
 			// erased there, sealed again and put in its place: erasing a
@@ -1109,6 +1115,10 @@ with the sealed package when the clear folder is removed (archive log FILE
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if identity == "" || to == "" {
 				return usageError{fmt.Errorf("archive decrypt needs --identity and --to")}
+			}
+			// Checked before anything is opened in clear.
+			if err := archive.CheckLoggedText("purpose", purpose); err != nil {
+				return usageError{fmt.Errorf("--purpose: %w", err)}
 			}
 			ids, err := readIdentities(identity)
 			if err != nil {

@@ -91,3 +91,39 @@ func TestArchiveLogReadsTheEventLogSealedInside(t *testing.T) {
 		t.Errorf("archive log of a folder with --identity: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// A clerk writes the patient's number in the purpose or the reference
+// ("PDL-begäran 19121212-1212"), which the logs keep as written: archive
+// extract, decrypt and erase refuse it (exit 2) before anything is read,
+// opened in clear or logged, and the refusal does not repeat the number.
+func TestArchiveCommandsRefuseAnIdentityNumberInLoggedText(t *testing.T) {
+	sealed, idFile, id := sealedPackage(t)
+	text := "PDL-begäran 19121212-1212"
+	opened := filepath.Join(filepath.Dir(sealed), "opened")
+	for _, args := range [][]string{
+		{"archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", text},
+		{"archive", "erase", sealed, "--person-list", personListFile(t, "19121212-1212"), "--reference", text, "--identity", idFile, "--recipient", id.Recipient().String()},
+	} {
+		code, out, errs := cli(t, args...)
+		if code != exitUsage || !strings.Contains(errs, "logged as written") {
+			t.Errorf("%s: exit %d, want %d refusing the text\n%s\n%s", args[1], code, exitUsage, out, errs)
+		}
+		if strings.Contains(out+errs, "1212-1212") {
+			t.Errorf("%s: the refusal repeats the number:\n%s\n%s", args[1], out, errs)
+		}
+	}
+	if names := besideSealed(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
+		t.Errorf("beside the sealed package after the refusals: %s", names)
+	}
+	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}})
+	csv := filepath.Join(t.TempDir(), "x.csv")
+	if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "patient", "--to", csv, "--purpose", text); code != exitUsage {
+		t.Errorf("extract: exit %d, want %d\n%s\n%s", code, exitUsage, out, errs)
+	}
+	if _, err := os.Stat(archive.AccessLogPath(pkg)); err == nil {
+		t.Error("the refused extract was logged")
+	}
+	if _, err := os.Stat(csv); err == nil {
+		t.Error("the refused extract was written")
+	}
+}
