@@ -19,7 +19,13 @@ import (
 // ReadAccessLog reads the access log beside a package (AccessLogPath):
 // one entry per extract, oldest first; none if nothing was extracted.
 func ReadAccessLog(dir string) ([]Event, error) {
-	f, err := os.Open(AccessLogPath(dir))
+	return readAccessLogFile(AccessLogPath(dir))
+}
+
+// readAccessLogFile reads the access log at path (ReadAccessLog); none
+// if there is none.
+func readAccessLogFile(path string) ([]Event, error) {
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -37,7 +43,7 @@ func ReadAccessLog(dir string) ([]Event, error) {
 		var e Event
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			// The line is not quoted: a damaged log can hold anything.
-			return nil, fmt.Errorf("access log %s: line %d is not an entry", AccessLogPath(dir), line)
+			return nil, fmt.Errorf("access log %s: line %d is not an entry", path, line)
 		}
 		out = append(out, e)
 	}
@@ -186,23 +192,83 @@ func Accesses(dir string) ([]Event, error) {
 	return mergeAccesses(logged, events), nil
 }
 
-// SealedAccesses gives the accesses of the sealed package at path (a
-// file, PKG.tar.age), opened with ids: those of the access log beside it
-// (its decryptions, and the extracts of the clear copies they made) and
-// the extracts its event log, sealed inside (SealedEvents), records:
-// those made of the package in clear before it was sealed, whose access
-// log stayed beside the clear folder, and went with it. Each once, as
-// Accesses gives a folder's.
-func SealedAccesses(ctx context.Context, path string, ids []age.Identity) ([]Event, error) {
-	logged, err := ReadAccessLog(path)
-	if err != nil {
-		return nil, err
+// SealedLogs says which access logs beside a sealed package were read
+// (SealedLoggedAccesses), and what suggests they are not all of them.
+type SealedLogs struct {
+	// Read lists the access logs read, those that exist: the package's
+	// own (AccessLogPath), and, where its checksum file names it by
+	// another name (renamed in its folder since it was sealed), the log
+	// under that name, beside it, where its decryptions until then were
+	// logged.
+	Read []string
+	// Unread says why the logs read may not be all there are, "" when
+	// nothing beside the package says so.
+	Unread string
+}
+
+// SealedLoggedAccesses gives the accesses the access logs beside the
+// sealed package at file record (its decryptions, and the extracts of
+// the clear copies they made), and which logs those are. A sealed
+// package renamed in its folder keeps its log under its former name,
+// which its checksum file (file.sha512, "hash  name", written when it
+// was sealed) still names: that log is read too. A sealed package with
+// neither an access log nor a checksum file beside it was copied or
+// moved without the files beside it, its decryptions logged beside the
+// original: SealedLogs.Unread says so. A copy kept with its checksum
+// file and without the access log cannot be told from a package never
+// opened.
+func SealedLoggedAccesses(file string) ([]Event, SealedLogs, error) {
+	var logs SealedLogs
+	var out []Event
+	read := func(path string) error {
+		if _, err := os.Stat(path); err != nil {
+			return nil
+		}
+		entries, err := readAccessLogFile(path)
+		if err != nil {
+			return err
+		}
+		logs.Read = append(logs.Read, path)
+		out = append(out, entries...)
+		return nil
 	}
-	events, err := SealedEvents(ctx, path, ids)
-	if err != nil {
-		return nil, err
+	if err := read(AccessLogPath(file)); err != nil {
+		return nil, logs, err
 	}
-	return mergeAccesses(logged, events), nil
+	sum, err := os.ReadFile(file + ".sha512")
+	if err != nil {
+		if len(logs.Read) == 0 {
+			logs.Unread = fmt.Sprintf("neither an access log (%s) nor the checksum file archive encrypt writes (%s) lies beside it: copied or moved without the files beside it? Its decryptions, and the extracts of the clear copies they made, are logged beside the sealed package they were made of (ORIGINAL.access.jsonl), which is not read: read that log too",
+				filepath.Base(AccessLogPath(file)), filepath.Base(file)+".sha512")
+		}
+		return out, logs, nil
+	}
+	_, name, _ := strings.Cut(strings.TrimSpace(string(sum)), "  ")
+	if name = strings.TrimPrefix(name, "*"); name != "" && name != filepath.Base(file) && filepath.Base(name) == name {
+		if err := read(AccessLogPath(filepath.Join(filepath.Dir(file), name))); err != nil {
+			return nil, logs, err
+		}
+	}
+	return out, logs, nil
+}
+
+// SealedAccesses gives the accesses of the sealed package at file (a
+// file, PKG.tar.age), opened with ids: those of the access logs beside it
+// (SealedLoggedAccesses: its decryptions, and the extracts of the clear
+// copies they made) and the extracts its event log, sealed inside
+// (SealedEvents), records: those made of the package in clear before it
+// was sealed, whose access log stayed beside the clear folder, and went
+// with it. Each once, as Accesses gives a folder's.
+func SealedAccesses(ctx context.Context, file string, ids []age.Identity) ([]Event, SealedLogs, error) {
+	logged, logs, err := SealedLoggedAccesses(file)
+	if err != nil {
+		return nil, logs, err
+	}
+	events, err := SealedEvents(ctx, file, ids)
+	if err != nil {
+		return nil, logs, err
+	}
+	return mergeAccesses(logged, events), logs, nil
 }
 
 // mergeAccesses gives the entries of an access log (logged) and the

@@ -307,14 +307,18 @@ says what it did not read, and exits 1.`,
 				return usageError{fmt.Errorf("--identity opens a sealed package (a file, PKG.tar.age): %s is not one", args[0])}
 			}
 			var entries []archive.Event
+			var logs archive.SealedLogs
 			var err error
-			if sealed && identity != "" {
+			switch {
+			case sealed && identity != "":
 				ids, ierr := readIdentities(identity)
 				if ierr != nil {
 					return ierr
 				}
-				entries, err = archive.SealedAccesses(cmd.Context(), args[0], ids)
-			} else {
+				entries, logs, err = archive.SealedAccesses(cmd.Context(), args[0], ids)
+			case sealed:
+				entries, logs, err = archive.SealedLoggedAccesses(args[0])
+			default:
 				entries, err = archive.Accesses(args[0])
 			}
 			if err != nil {
@@ -322,17 +326,29 @@ says what it did not read, and exits 1.`,
 			}
 			// What archive log did not read, said last, and the exit
 			// status 1: a list that looks complete is not.
-			var unread error
+			var notRead []string
 			if sealed && identity == "" {
-				unread = fmt.Errorf("archive log %s is NOT complete: the event log sealed inside it, which holds the extracts made of the package in clear before it was sealed, was NOT read: give --identity KEYFILE (the package is decrypted as a stream, nothing written in clear)", args[0])
+				notRead = append(notRead, "the event log sealed inside it, which holds the extracts made of the package in clear before it was sealed, was NOT read: give --identity KEYFILE (the package is decrypted as a stream, nothing written in clear)")
+			}
+			if logs.Unread != "" {
+				notRead = append(notRead, logs.Unread)
+			}
+			var unread error
+			if len(notRead) > 0 {
+				unread = fmt.Errorf("archive log %s is NOT complete: %s", args[0], strings.Join(notRead, "; and "))
 			}
 			w := g.stdout
-			switch {
-			case sealed && identity != "":
-				fmt.Fprintf(w, "%d accesses logged in %s (decryptions, and extracts of the clear copies they made) and in the event log sealed inside it (extracts made before it was sealed)\n", len(entries), archive.AccessLogPath(args[0]))
-			case sealed:
-				fmt.Fprintf(w, "%d accesses logged in %s (decryptions, and extracts of the clear copies they made); the event log sealed inside it is NOT read without --identity\n", len(entries), archive.AccessLogPath(args[0]))
-			default:
+			if sealed {
+				where := "no access log beside it"
+				if len(logs.Read) > 0 {
+					where = strings.Join(logs.Read, " and ")
+				}
+				inside := " and in the event log sealed inside it (extracts made before it was sealed)"
+				if identity == "" {
+					inside = "; the event log sealed inside it is NOT read without --identity"
+				}
+				fmt.Fprintf(w, "%d accesses logged in %s (decryptions, and extracts of the clear copies they made)%s\n", len(entries), where, inside)
+			} else {
 				fmt.Fprintf(w, "%d extracts logged in %s and the package's event log\n", len(entries), archive.AccessLogPath(args[0]))
 			}
 			if list == "" {

@@ -127,3 +127,60 @@ func TestArchiveCommandsRefuseAnIdentityNumberInLoggedText(t *testing.T) {
 		t.Error("the refused extract was written")
 	}
 }
+
+// A sealed package's decryptions, and the extracts of the clear copies
+// they made, are logged beside it under its name (PKG.tar.age.access.jsonl).
+// Renamed in its folder (with its checksum file, which still names the
+// name it was sealed under), archive log found no log under the new name
+// and listed no access, exit 0: the log under the former name, beside
+// it, is read too. Copied alone to another folder (no checksum file, no
+// access log: nothing beside it tells whether it was ever opened),
+// archive log says the log beside the original is not read, exit 1.
+func TestArchiveLogOfARenamedOrCopiedSealedPackage(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	opened := filepath.Join(t.TempDir(), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "case one"); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	csv := filepath.Join(t.TempDir(), "x.csv")
+	if code, out, errs := cli(t, "archive", "extract", opened, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", "case two"); code != exitOK {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	os.RemoveAll(opened)
+	os.Remove(archive.AccessLogPath(opened))
+
+	// A copy alone in another folder.
+	copied := filepath.Join(t.TempDir(), "archive.tar.age")
+	b, err := os.ReadFile(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copied, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := cli(t, "archive", "log", copied, "--person-list", personListFile(t, "19121212-1212"), "--identity", idFile)
+	if code == exitOK || !strings.Contains(errs, "NOT complete") || !strings.Contains(errs, ".sha512") {
+		t.Errorf("archive log of a sealed package copied alone: exit %d, want 1 saying the log beside the original is not read\n%s\n%s", code, out, errs)
+	}
+
+	// Renamed in its folder, with its checksum file.
+	renamed := filepath.Join(filepath.Dir(sealed), "register-2026.tar.age")
+	for _, suffix := range []string{"", ".sha512"} {
+		if err := os.Rename(sealed+suffix, renamed+suffix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"archive", "log", renamed, "--person-list", personListFile(t, "19121212-1212"), "--identity", idFile},
+		{"archive", "log", renamed, "--identity", idFile},
+	} {
+		code, out, errs = cli(t, args...)
+		if code != exitOK || !strings.Contains(out, "case one") || !strings.Contains(out, "case two") || !strings.Contains(out, filepath.Base(archive.AccessLogPath(sealed))) {
+			t.Errorf("%s: exit %d, want the decryption and the copy's extract logged under its former name, naming that log\n%s\n%s", strings.Join(args[3:], " "), code, out, errs)
+		}
+	}
+	// Without the key too, what lies beside it is listed.
+	if code, out, errs := cli(t, "archive", "log", renamed); code != exitError || !strings.Contains(out, "case one") {
+		t.Errorf("archive log of the renamed package without its key: exit %d, want 1 listing the decryption\n%s\n%s", code, out, errs)
+	}
+}
