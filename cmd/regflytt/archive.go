@@ -298,7 +298,14 @@ it was sealed (their access log stayed beside the clear folder). With
 --identity KEYFILE both are read: the sealed package is decrypted as a stream
 and only its event log kept, nothing written in clear. Without the key the
 event log sealed inside is NOT read: archive log lists what lies beside it,
-says what it did not read, and exits 1.`,
+says what it did not read, and exits 1. A sealed package renamed in its folder
+keeps its access log under the name it was sealed under, which its checksum
+file (PKG.tar.age.sha512) names: that log is read too. One with neither an
+access log nor a checksum file beside it was copied or moved without them: its
+decryptions are logged beside the original, which archive log says it did not
+read (exit 1). A copy kept with its checksum file but without its access log
+cannot be told from a package never opened: copy PKG.tar.age.access.jsonl with
+it.`,
 		Args: exactArgs(1, "one package directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, serr := os.Stat(args[0])
