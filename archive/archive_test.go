@@ -475,10 +475,10 @@ func TestExtractLogsAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Extract(out, ExtractRequest{Table: "besok", Who: "anna"}); err == nil {
+	if _, err := p.Extract(context.Background(), out, ExtractRequest{Table: "besok", Who: "anna"}); err == nil {
 		t.Fatal("an extract without a purpose ran")
 	}
-	n, err := p.Extract(out, ExtractRequest{Table: "besok", WhereColumn: "id", WhereValue: "2", Purpose: "research request 12", Who: "anna", At: created})
+	n, err := p.Extract(context.Background(), out, ExtractRequest{Table: "besok", WhereColumn: "id", WhereValue: "2", Purpose: "research request 12", Who: "anna", At: created})
 	if err != nil || n != 1 {
 		t.Fatalf("extract: %d, %v", n, err)
 	}

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -60,7 +61,12 @@ func AccessLogPath(dir string) string {
 // the CSV is text; the package keeps the exact bytes. NULL is \N, apart
 // from the empty text, and text that begins with a backslash gets one
 // more, so that neither reads as NULL or bytes.
-func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
+//
+// ctx stops it (Ctrl-C) until the access is logged: a stopped extract
+// leaves no file and no log entry, and gives ctx's error. Once the
+// access log has the entry the extract is finished, so that no file is
+// left that the log does not name, nor an entry for no file.
+func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) (int64, error) {
 	if strings.TrimSpace(req.Purpose) == "" {
 		return 0, errors.New("an extract needs its purpose: access to personal data is logged with why")
 	}
@@ -116,7 +122,10 @@ func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 	}
 	defer recs.Close()
 	var n int64
-	for recs.Next() {
+	for read := 0; recs.Next(); read++ {
+		if read%checkEvery == 0 && ctx.Err() != nil {
+			return 0, fmt.Errorf("extract: stopped, nothing written or logged: %w", ctx.Err())
+		}
 		rec := recs.Record()
 		if where >= 0 {
 			if s, ok := connectors.FormatValue(rec.Values[where]); !ok || s != req.WhereValue {
@@ -146,6 +155,10 @@ func (p *Package) Extract(path string, req ExtractRequest) (int64, error) {
 	}
 	if err := f.Close(); err != nil {
 		return 0, fmt.Errorf("extract: %w", err)
+	}
+	// The last moment to stop: past it the access is logged.
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("extract: stopped, nothing written or logged: %w", err)
 	}
 	e := Event{Event: "extracted", At: req.At.UTC().Format(time.RFC3339), Who: req.Who, Purpose: req.Purpose, Table: req.Table,
 		Count: map[string]int64{"records": n}}

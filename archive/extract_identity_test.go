@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -23,11 +24,11 @@ func TestExtractLogsNoIdentityNumber(t *testing.T) {
 	}
 	outs := t.TempDir()
 	for i, v := range []string{"19121212-1212", "1212121212"} {
-		if _, err := p.Extract(filepath.Join(outs, strconv.Itoa(i)+".csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: v, Purpose: "erasure check", Who: "anna", At: created}); err != nil {
+		if _, err := p.Extract(context.Background(), filepath.Join(outs, strconv.Itoa(i)+".csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: v, Purpose: "erasure check", Who: "anna", At: created}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := p.Extract(filepath.Join(outs, "id.csv"), ExtractRequest{Table: "besok", WhereColumn: "id", WhereValue: "2", Purpose: "p", Who: "anna", At: created}); err != nil {
+	if _, err := p.Extract(context.Background(), filepath.Join(outs, "id.csv"), ExtractRequest{Table: "besok", WhereColumn: "id", WhereValue: "2", Purpose: "p", Who: "anna", At: created}); err != nil {
 		t.Fatal(err)
 	}
 	access, _ := os.ReadFile(AccessLogPath(dir))
@@ -64,7 +65,7 @@ func TestAccessLogFindsAPersonsExtracts(t *testing.T) {
 	}
 	outs := t.TempDir()
 	for i, v := range []string{"19121212-1212", "1212121212", "19101010-1010", "2", "19121212-1212 and more"} {
-		if _, err := p.Extract(filepath.Join(outs, strconv.Itoa(i)+".csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: v, Purpose: "case " + strconv.Itoa(i), Who: "anna", At: created}); err != nil {
+		if _, err := p.Extract(context.Background(), filepath.Join(outs, strconv.Itoa(i)+".csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: v, Purpose: "case " + strconv.Itoa(i), Who: "anna", At: created}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -152,7 +153,7 @@ func TestExtractOnAFreeTextLogsThePersonsItNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := "ring Åsa 19121212-1212, om 1010101010"
-	if _, err := p.Extract(filepath.Join(t.TempDir(), "x.csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: text, Purpose: "note", Who: "anna", At: created}); err != nil {
+	if _, err := p.Extract(context.Background(), filepath.Join(t.TempDir(), "x.csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: text, Purpose: "note", Who: "anna", At: created}); err != nil {
 		t.Fatal(err)
 	}
 	access, _ := os.ReadFile(AccessLogPath(dir))
@@ -202,7 +203,7 @@ func TestExtractOnAReserveNumberLogsNoDigitsOfIt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := p.Extract(filepath.Join(t.TempDir(), "x.csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: where, Purpose: "note", Who: "anna", At: created}); err != nil {
+			if _, err := p.Extract(context.Background(), filepath.Join(t.TempDir(), "x.csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: where, Purpose: "note", Who: "anna", At: created}); err != nil {
 				t.Fatal(err)
 			}
 			entries, err := Accesses(dir)

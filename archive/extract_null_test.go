@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ func TestExtractKeepsNullEmptyAndBackslashApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out.csv")
-	if _, err := p.Extract(out, ExtractRequest{Table: "svar", Purpose: "test", Who: "t", At: created}); err != nil {
+	if _, err := p.Extract(context.Background(), out, ExtractRequest{Table: "svar", Purpose: "test", Who: "t", At: created}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(out)

@@ -28,7 +28,7 @@ func TestLoggedTextHoldingAnIdentityNumberIsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			csv := filepath.Join(t.TempDir(), "x.csv")
-			_, err = p.Extract(csv, ExtractRequest{Table: "besok", Purpose: text, Who: "anna", At: created})
+			_, err = p.Extract(context.Background(), csv, ExtractRequest{Table: "besok", Purpose: text, Who: "anna", At: created})
 			if !errors.Is(err, ErrLoggedIdentity) {
 				t.Errorf("an extract whose purpose holds an identity number: %v, want ErrLoggedIdentity", err)
 			}

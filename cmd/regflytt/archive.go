@@ -251,7 +251,7 @@ the count. Access to personal data is logged and kept (PDL); archive log
 			if err != nil {
 				return fmt.Errorf("%w (run regflytt archive verify %s for the list)", err, args[0])
 			}
-			n, err := pkg.Extract(to, req)
+			n, err := pkg.Extract(cmd.Context(), to, req)
 			if err != nil {
 				return err
 			}

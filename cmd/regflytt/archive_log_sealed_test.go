@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -182,5 +183,36 @@ func TestArchiveLogOfARenamedOrCopiedSealedPackage(t *testing.T) {
 	// Without the key too, what lies beside it is listed.
 	if code, out, errs := cli(t, "archive", "log", renamed); code != exitError || !strings.Contains(out, "case one") {
 		t.Errorf("archive log of the renamed package without its key: exit %d, want 1 listing the decryption\n%s\n%s", code, out, errs)
+	}
+}
+
+// Ctrl-C during archive extract was not seen: the extract read the
+// whole table, wrote the CSV, logged it and exited 0. An interrupted
+// extract writes nothing and logs nothing, and exits 130; so does an
+// interrupted archive log reading the event log sealed inside.
+func TestArchiveExtractInterrupted(t *testing.T) {
+	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}})
+	events, _ := os.ReadFile(filepath.Join(pkg, "regflytt", "events.jsonl"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	csv := filepath.Join(t.TempDir(), "x.csv")
+	var out, errs strings.Builder
+	if code := run(ctx, []string{"archive", "extract", pkg, "--table", "patient", "--to", csv, "--purpose", "case one"}, &out, &errs); code != exitInterrupted {
+		t.Errorf("an interrupted extract: exit %d, want %d\n%s\n%s", code, exitInterrupted, out.String(), errs.String())
+	}
+	for _, p := range []string{csv, csv + ".tmp", archive.AccessLogPath(pkg)} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("an interrupted extract left %s", p)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(pkg, "regflytt", "events.jsonl")); string(after) != string(events) {
+		t.Error("an interrupted extract was logged in the event log")
+	}
+
+	sealed, idFile, _ := sealedPackage(t)
+	out.Reset()
+	errs.Reset()
+	if code := run(ctx, []string{"archive", "log", sealed, "--identity", idFile}, &out, &errs); code != exitInterrupted {
+		t.Errorf("an interrupted archive log: exit %d, want %d\n%s\n%s", code, exitInterrupted, out.String(), errs.String())
 	}
 }
