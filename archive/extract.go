@@ -170,12 +170,17 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	}
 	// A clear copy of a sealed package is removed once used: the access
 	// is logged beside the sealed package too, where it stays. A sealed
-	// package no longer where it was opened from is not followed.
+	// package no longer where it was opened from is not followed, but
+	// the access log its decryption began there is (LogDecrypt): renamed
+	// in its folder, it reads that log by the name it was sealed under
+	// (SealedLoggedAccesses).
 	sealed, err := p.sealedFrom()
 	if err != nil {
 		return 0, err
 	}
-	if st, serr := os.Stat(sealed); sealed != "" && serr == nil && st.Mode().IsRegular() {
+	st, serr := os.Stat(sealed)
+	_, lerr := os.Stat(AccessLogPath(sealed))
+	if sealed != "" && (serr == nil && st.Mode().IsRegular() || lerr == nil) {
 		kept := e
 		kept.Note = "from a clear copy, " + filepath.Base(p.Dir)
 		if err := appendAccessLog(sealed, kept); err != nil {

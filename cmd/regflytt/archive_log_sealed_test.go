@@ -216,3 +216,33 @@ func TestArchiveExtractInterrupted(t *testing.T) {
 		t.Errorf("an interrupted archive log: exit %d, want %d\n%s\n%s", code, exitInterrupted, out.String(), errs.String())
 	}
 }
+
+// A clear copy's extract is logged beside the sealed package it was
+// opened from, at the path its decryption named. Renamed in its folder
+// after the copy was made, the sealed package was no longer there, and
+// the extract was logged only with the copy: removing the copy lost it,
+// and archive log of the renamed package missed it, exit 0. The access
+// log the decryption began beside it, under the former name, takes it.
+func TestClearCopyExtractAfterItsSealedPackageWasRenamed(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	opened := filepath.Join(t.TempDir(), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "case one"); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	renamed := filepath.Join(filepath.Dir(sealed), "register-2026.tar.age")
+	for _, suffix := range []string{"", ".sha512"} {
+		if err := os.Rename(sealed+suffix, renamed+suffix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csv := filepath.Join(t.TempDir(), "x.csv")
+	if code, out, errs := cli(t, "archive", "extract", opened, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", "case two"); code != exitOK {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	os.RemoveAll(opened)
+	os.Remove(archive.AccessLogPath(opened))
+	code, out, errs := cli(t, "archive", "log", renamed, "--person-list", personListFile(t, "19121212-1212"), "--identity", idFile)
+	if code != exitOK || !strings.Contains(lineWith(out, "case two"), "19******-****") {
+		t.Errorf("archive log of the renamed sealed package: exit %d, want the extract of its clear copy\n%s\n%s", code, out, errs)
+	}
+}
