@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -244,5 +245,38 @@ func TestClearCopyExtractAfterItsSealedPackageWasRenamed(t *testing.T) {
 	code, out, errs := cli(t, "archive", "log", renamed, "--person-list", personListFile(t, "19121212-1212"), "--identity", idFile)
 	if code != exitOK || !strings.Contains(lineWith(out, "case two"), "19******-****") {
 		t.Errorf("archive log of the renamed sealed package: exit %d, want the extract of its clear copy\n%s\n%s", code, out, errs)
+	}
+}
+
+// archive log --person-list reads a person list "as archive erase reads
+// it", but refused one holding a reserve number (19900101-T123), which
+// erase reads (exit 2, nothing listed): the auditor could not use the
+// erasure's list. A reserve number is listed by its line, masked, with
+// no extract found by it (an extract filtered on one is logged without
+// it, and is among those that may hold anyone's records), never shown.
+func TestArchiveLogPersonListWithAReserveNumber(t *testing.T) {
+	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19900101-T123"}})
+	for i, where := range []string{"ident=19121212-1212", "ident=19900101-T123"} {
+		csv := filepath.Join(t.TempDir(), "x.csv")
+		if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "patient", "--where", where, "--to", csv, "--purpose", fmt.Sprintf("case %d", i)); code != exitOK {
+			t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+		}
+	}
+	list := personListFile(t, "# PDL", "121212-1212", "19900101-T123")
+	code, out, errs := cli(t, "archive", "log", pkg, "--person-list", list)
+	if code != exitOK {
+		t.Fatalf("archive log with a reserve number in the list: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(lineWith(out, ":2 ("), "1 extracts") || !strings.Contains(lineWith(out, ":3 ("), "reserve number") {
+		t.Errorf("want the identity number's extract under line 2 and line 3 named a reserve number:\n%s", out)
+	}
+	if !strings.Contains(out, "case 1") {
+		t.Errorf("the extract filtered on the reserve number is not listed among those that may hold anyone's records:\n%s", out)
+	}
+	if strings.Contains(out+errs, "T123") || strings.Contains(out+errs, "1212-1212") {
+		t.Errorf("the output holds a number:\n%s\n%s", out, errs)
+	}
+	if code, out, errs := cli(t, "archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 9"); code != exitOK {
+		t.Errorf("archive erase of the same list: exit %d\n%s\n%s", code, out, errs)
 	}
 }
