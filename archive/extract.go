@@ -46,8 +46,19 @@ func CheckLoggedText(field, text string) error {
 // AccessLogPath is the access log kept beside a package: one JSON line
 // per extract, appended and synced, outside the bag so that the package's
 // digests do not change with every access.
+//
+// It is beside the package however its path is spelled: named "." from
+// inside it (or "..", "pkg/."), the name was "..access.jsonl" inside
+// the package, which then failed verification, and archive log of the
+// package by its name did not read it.
 func AccessLogPath(dir string) string {
-	return filepath.Clean(dir) + ".access.jsonl"
+	base := filepath.Clean(dir)
+	if b := filepath.Base(base); b == "." || b == ".." {
+		if abs, err := filepath.Abs(base); err == nil {
+			base = abs
+		}
+	}
+	return base + ".access.jsonl"
 }
 
 // Extract writes the records of one table, with their outcomes, as CSV to

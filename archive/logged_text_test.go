@@ -66,3 +66,29 @@ func TestLoggedTextHoldingAnIdentityNumberIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// A package named "." (archive extract . from inside it) had its access
+// log written as "..access.jsonl" inside the package, which then failed
+// verification (a file its tag manifest does not list), and archive log
+// of the package by its name did not read it. The log is beside the
+// package however its path is spelled, as an erasure's versions are.
+func TestAccessLogOfAPackageNamedDot(t *testing.T) {
+	dir := writePackage(t)
+	t.Chdir(dir)
+	p, err := Open(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Extract(context.Background(), filepath.Join(t.TempDir(), "x.csv"), ExtractRequest{Table: "besok", Purpose: "audit", Who: "anna", At: created}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := AccessLogPath("."), dir+".access.jsonl"; got != want {
+		t.Errorf("AccessLogPath(\".\") = %s, want %s", got, want)
+	}
+	if probs := Verify(dir); len(probs) > 0 {
+		t.Errorf("the package fails verification after an extract from inside it: %v", probs)
+	}
+	if logged, err := ReadAccessLog(dir); err != nil || len(logged) != 1 {
+		t.Errorf("the access log beside the package holds %d entries (%v), want the extract", len(logged), err)
+	}
+}
