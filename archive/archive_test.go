@@ -478,9 +478,9 @@ func TestExtractLogsAccess(t *testing.T) {
 	if _, err := p.Extract(context.Background(), out, ExtractRequest{Table: "besok", Who: "anna"}); err == nil {
 		t.Fatal("an extract without a purpose ran")
 	}
-	n, err := p.Extract(context.Background(), out, ExtractRequest{Table: "besok", WhereColumn: "id", WhereValue: "2", Purpose: "research request 12", Who: "anna", At: created})
-	if err != nil || n != 1 {
-		t.Fatalf("extract: %d, %v", n, err)
+	res, err := p.Extract(context.Background(), out, ExtractRequest{Table: "besok", WhereColumn: "id", WhereValue: "2", Purpose: "research request 12", Who: "anna", At: created})
+	if err != nil || res.Records != 1 {
+		t.Fatalf("extract: %d, %v", res.Records, err)
 	}
 	b, _ := os.ReadFile(out)
 	want := "id,datum,namn,outcome_reason,outcome_column,outcome_source_column,outcome_detail,care_unit\n2,2019-05-01,\\x4b6fff72c3,invalid_utf8,name,namn,,SU/Sahlgrenska\n"

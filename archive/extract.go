@@ -43,6 +43,19 @@ func CheckLoggedText(field, text string) error {
 	return nil
 }
 
+// ExtractResult is what an extract wrote.
+type ExtractResult struct {
+	// Records is how many records the CSV holds.
+	Records int64
+	// OtherShapes counts, for an extract filtered on an identity number,
+	// the records it left out whose column holds the same number written
+	// in another shape (with or without its century, '-' or '+'), by
+	// that shape, each digit written N: the filter keeps exactly its
+	// text, and a patient's number typed as they wrote it finds none of
+	// the records the source wrote otherwise.
+	OtherShapes map[string]int64
+}
+
 // AccessLogPath is the access log kept beside a package: one JSON line
 // per extract, appended and synced, outside the bag so that the package's
 // digests do not change with every access.
@@ -77,39 +90,39 @@ func AccessLogPath(dir string) string {
 // leaves no file and no log entry, and gives ctx's error. Once the
 // access log has the entry the extract is finished, so that no file is
 // left that the log does not name, nor an entry for no file.
-func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) (int64, error) {
+func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) (ExtractResult, error) {
 	if strings.TrimSpace(req.Purpose) == "" {
-		return 0, errors.New("an extract needs its purpose: access to personal data is logged with why")
+		return ExtractResult{}, errors.New("an extract needs its purpose: access to personal data is logged with why")
 	}
 	if err := CheckLoggedText("purpose", req.Purpose); err != nil {
-		return 0, fmt.Errorf("extract: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	}
 	t, err := p.table(req.Table)
 	if err != nil {
-		return 0, err
+		return ExtractResult{}, err
 	}
 	where := -1
 	if req.WhereColumn != "" {
 		if where = indexOf(t.Columns, req.WhereColumn); where < 0 {
-			return 0, fmt.Errorf("archive %s: table %s has no column %s", p.Dir, req.Table, req.WhereColumn)
+			return ExtractResult{}, fmt.Errorf("archive %s: table %s has no column %s", p.Dir, req.Table, req.WhereColumn)
 		}
 	}
 	// Inside a package (this one or another) the extract is no part of
 	// its manifests, and the package stops verifying.
 	if pkg, err := Enclosing(filepath.Dir(path)); err != nil {
-		return 0, fmt.Errorf("extract: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	} else if pkg != "" {
-		return 0, fmt.Errorf("extract: %s lies inside the archive package %s: write the extract outside it", path, pkg)
+		return ExtractResult{}, fmt.Errorf("extract: %s lies inside the archive package %s: write the extract outside it", path, pkg)
 	}
 	// The CSV is a new file: one that is there (an earlier extract, or
 	// anything else) is not replaced.
 	if err := CheckNew(path); err != nil {
-		return 0, fmt.Errorf("extract: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	}
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 	if err != nil {
-		return 0, fmt.Errorf("extract: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	}
 	done := false
 	defer func() {
@@ -125,21 +138,29 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	}
 	header = append(header, "outcome_reason", "outcome_column", "outcome_source_column", "outcome_detail", "care_unit")
 	if err := cw.Write(header); err != nil {
-		return 0, fmt.Errorf("extract: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	}
 	recs, err := p.Records(req.Table)
 	if err != nil {
-		return 0, err
+		return ExtractResult{}, err
 	}
 	defer recs.Close()
 	var n int64
+	var others map[string]int64
+	number := connectors.IdentityNumberShaped(req.WhereValue)
 	for read := 0; recs.Next(); read++ {
 		if read%checkEvery == 0 && ctx.Err() != nil {
-			return 0, fmt.Errorf("extract: stopped, nothing written or logged: %w", ctx.Err())
+			return ExtractResult{}, fmt.Errorf("extract: stopped, nothing written or logged: %w", ctx.Err())
 		}
 		rec := recs.Record()
 		if where >= 0 {
 			if s, ok := connectors.FormatValue(rec.Values[where]); !ok || s != req.WhereValue {
+				if ok && number && sameNumberOtherShape(s, req.WhereValue) {
+					if others == nil {
+						others = map[string]int64{}
+					}
+					others[shapeOf(s)]++
+				}
 				continue
 			}
 		}
@@ -150,26 +171,26 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 		o := rec.Outcome
 		line = append(line, o.Reason, o.Column, o.SourceColumn, o.Detail, o.CareUnit)
 		if err := cw.Write(line); err != nil {
-			return 0, fmt.Errorf("extract: %w", err)
+			return ExtractResult{}, fmt.Errorf("extract: %w", err)
 		}
 		n++
 	}
 	if err := recs.Err(); err != nil {
-		return 0, err
+		return ExtractResult{}, err
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return 0, fmt.Errorf("extract: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	}
 	if err := f.Sync(); err != nil {
-		return 0, fmt.Errorf("extract: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return 0, fmt.Errorf("extract: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	}
 	// The last moment to stop: past it the access is logged.
 	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("extract: stopped, nothing written or logged: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: stopped, nothing written or logged: %w", err)
 	}
 	e := Event{Event: "extracted", At: req.At.UTC().Format(time.RFC3339), Who: req.Who, Purpose: req.Purpose, Table: req.Table,
 		Count: map[string]int64{"records": n}}
@@ -177,7 +198,7 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 		e.Where = req.WhereColumn + " = " + loggedWhere(req.WhereValue)
 	}
 	if err := appendAccessLog(p.Dir, e); err != nil {
-		return 0, err
+		return ExtractResult{}, err
 	}
 	// A clear copy of a sealed package is removed once used: the access
 	// is logged beside the sealed package too, where it stays. A sealed
@@ -187,7 +208,7 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	// (SealedLoggedAccesses).
 	sealed, err := p.sealedFrom()
 	if err != nil {
-		return 0, err
+		return ExtractResult{}, err
 	}
 	st, serr := os.Stat(sealed)
 	_, lerr := os.Stat(AccessLogPath(sealed))
@@ -195,17 +216,43 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 		kept := e
 		kept.Note = "from a clear copy, " + filepath.Base(p.Dir)
 		if err := appendAccessLog(sealed, kept); err != nil {
-			return 0, err
+			return ExtractResult{}, err
 		}
 	}
 	if err := AppendEvent(p.Dir, e); err != nil {
-		return 0, err
+		return ExtractResult{}, err
 	}
 	if err := NewName(tmp, path); err != nil {
-		return 0, fmt.Errorf("extract: %w", err)
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	}
 	done = true
-	return n, nil
+	return ExtractResult{Records: n, OtherShapes: others}, nil
+}
+
+// sameNumberOtherShape says whether the text s is the identity number
+// filter (IdentityNumberShaped, both) written in another shape: the same
+// ten digits YYMMDDNNNN, and the same century where both write one.
+func sameNumberOtherShape(s, filter string) bool {
+	if s == filter || !connectors.IdentityNumberShaped(s) {
+		return false
+	}
+	a, b := identityDigitsOf(s), identityDigitsOf(filter)
+	if a[len(a)-10:] != b[len(b)-10:] {
+		return false
+	}
+	return len(a) != 12 || len(b) != 12 || a[:2] == b[:2]
+}
+
+// shapeOf writes an identity number's shape, each digit as N
+// (19121212-1212 reads NNNNNNNN-NNNN): how to type it, none of it.
+func shapeOf(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if isDigitByte(c) {
+			b[i] = 'N'
+		}
+	}
+	return string(b)
 }
 
 // csvText renders a value for the CSV: NULL as empty, text as itself when

@@ -251,12 +251,22 @@ the count. Access to personal data is logged and kept (PDL); archive log
 			if err != nil {
 				return fmt.Errorf("%w (run regflytt archive verify %s for the list)", err, args[0])
 			}
-			n, err := pkg.Extract(cmd.Context(), to, req)
+			res, err := pkg.Extract(cmd.Context(), to, req)
 			if err != nil {
 				return err
 			}
 			if !g.quiet {
-				fmt.Fprintf(g.stdout, "extracted %d records of %s to %s; logged in %s\n", n, table, to, archive.AccessLogPath(args[0]))
+				fmt.Fprintf(g.stdout, "extracted %d records of %s to %s; logged in %s\n", res.Records, table, to, archive.AccessLogPath(args[0]))
+			}
+			if len(res.OtherShapes) > 0 {
+				var total int64
+				var shapes []string
+				for shape, k := range res.OtherShapes {
+					total += k
+					shapes = append(shapes, fmt.Sprintf("%s %d", shape, k))
+				}
+				sort.Strings(shapes)
+				fmt.Fprintf(g.stderr, "regflytt: warning: %d records of %s hold the same identity number in %s written in another shape (%s), and are NOT in the extract: --where keeps exactly its text; extract with each shape to have them\n", total, table, req.WhereColumn, strings.Join(shapes, ", "))
 			}
 			return nil
 		},

@@ -280,3 +280,31 @@ func TestArchiveLogPersonListWithAReserveNumber(t *testing.T) {
 		t.Errorf("archive erase of the same list: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// --where keeps the records whose column holds exactly the value. A
+// clerk answering a patient's request types the number as the patient
+// wrote it (121212-1212) while the package holds it as the source did
+// (19121212-1212, or 191212121212 in another record): "extracted 0
+// records", exit 0, and the answer "we hold nothing of yours". An extract
+// filtered on an identity number says how many records hold the same
+// number written in another shape, and their shapes, which it left out;
+// never a digit of them.
+func TestArchiveExtractSaysWhatAnotherShapeHolds(t *testing.T) {
+	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"191212121212"}, {"19460101-0301"}})
+	csv := filepath.Join(t.TempDir(), "x.csv")
+	code, out, errs := cli(t, "archive", "extract", pkg, "--table", "patient", "--where", "ident=121212-1212", "--to", csv, "--purpose", "registerutdrag")
+	if code != exitOK || !strings.Contains(out, "extracted 0 records") {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "2 records") || !strings.Contains(errs, "NNNNNNNN-NNNN") || !strings.Contains(errs, "NNNNNNNNNNNN") {
+		t.Errorf("the extract does not say that 2 records hold the number in other shapes, and which:\n%s\n%s", out, errs)
+	}
+	if strings.Contains(out+errs, "1212-1212") || strings.Contains(out+errs, "191212") || strings.Contains(out+errs, "0301") {
+		t.Errorf("the output holds a number:\n%s\n%s", out, errs)
+	}
+	// Another person's number, or the exact shape of all, says nothing.
+	csv2 := filepath.Join(t.TempDir(), "y.csv")
+	if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "patient", "--where", "ident=19460101-0301", "--to", csv2, "--purpose", "registerutdrag"); code != exitOK || errs != "" {
+		t.Errorf("extract of a number held in one shape: exit %d, want no warning\n%s\n%s", code, out, errs)
+	}
+}
