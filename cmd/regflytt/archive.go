@@ -428,7 +428,10 @@ func printAccess(w io.Writer, e archive.Event) {
 	if table == "" {
 		table, where = "every table", "opened in clear"
 	}
-	fmt.Fprintf(w, "  %s %s %s %s (%s), %d records: %s\n", e.At, orDash(e.Who), e.Event, table, where, e.Count["records"], orDash(e.Purpose))
+	// A log written before archive extract refused a purpose holding an
+	// identity number may hold one: shown masked, as reports show one.
+	mask := connectors.MaskIdentityNumbers
+	fmt.Fprintf(w, "  %s %s %s %s (%s), %d records: %s\n", e.At, orDash(mask(e.Who)), e.Event, table, where, e.Count["records"], orDash(mask(e.Purpose)))
 }
 
 // logPerson is one entry of a person list: where it stands, its masked

@@ -308,3 +308,23 @@ func TestArchiveExtractSaysWhatAnotherShapeHolds(t *testing.T) {
 		t.Errorf("extract of a number held in one shape: exit %d, want no warning\n%s\n%s", code, out, errs)
 	}
 }
+
+// An access log written before archive extract refused a purpose
+// holding an identity number may hold one: archive log printed it as
+// logged. It is shown masked, as every report shows one.
+func TestArchiveLogMasksANumberInAnOlderPurpose(t *testing.T) {
+	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}})
+	old := `{"event":"extracted","at":"2025-01-01T00:00:00Z","who":"clerk 19460101-0301","purpose":"PDL-begäran 19121212-1212","table":"patient","count":{"records":1}}` + "\n"
+	if err := os.WriteFile(archive.AccessLogPath(pkg), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"archive", "log", pkg}, {"archive", "log", pkg, "--person-list", personListFile(t, "19121212-1212")}} {
+		code, out, errs := cli(t, args...)
+		if code != exitOK || !strings.Contains(out, "PDL-begäran 19121212-****") {
+			t.Errorf("%s: exit %d, want the older entry with its number masked\n%s\n%s", strings.Join(args[:2], " "), code, out, errs)
+		}
+		if strings.Contains(out+errs, "1212-1212") || strings.Contains(out+errs, "0101-0301") {
+			t.Errorf("archive log prints an identity number:\n%s", out)
+		}
+	}
+}
