@@ -214,7 +214,8 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	_, lerr := os.Stat(AccessLogPath(sealed))
 	if sealed != "" && (serr == nil && st.Mode().IsRegular() || lerr == nil) {
 		kept := e
-		kept.Note = "from a clear copy, " + filepath.Base(p.Dir)
+		// Masked: a clerk names a copy after the request it serves.
+		kept.Note = "from a clear copy, " + connectors.MaskIdentityNumbers(filepath.Base(p.Dir))
 		if err := appendAccessLog(sealed, kept); err != nil {
 			return ExtractResult{}, err
 		}

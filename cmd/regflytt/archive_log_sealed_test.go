@@ -328,3 +328,23 @@ func TestArchiveLogMasksANumberInAnOlderPurpose(t *testing.T) {
 		}
 	}
 }
+
+// A clear copy's extract is logged beside its sealed package with the
+// copy's folder name; a clerk names the folder after the request
+// ("utdrag-19121212-1212"), and the number was in the sealed package's
+// access log in clear. The name is logged masked.
+func TestClearCopyNameIsLoggedMasked(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	opened := filepath.Join(t.TempDir(), "utdrag-19121212-1212")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "registerutdrag"); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	csv := filepath.Join(t.TempDir(), "x.csv")
+	if code, out, errs := cli(t, "archive", "extract", opened, "--table", "patient", "--to", csv, "--purpose", "registerutdrag"); code != exitOK {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	logged, _ := os.ReadFile(archive.AccessLogPath(sealed))
+	if strings.Contains(string(logged), "1212-1212") || !strings.Contains(string(logged), "utdrag-19121212-****") {
+		t.Errorf("the sealed package's access log names the copy with its number in clear, or not at all:\n%s", logged)
+	}
+}
