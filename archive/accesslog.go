@@ -235,7 +235,7 @@ func SealedLoggedAccesses(file string) ([]Event, SealedLogs, error) {
 	if err := read(AccessLogPath(file)); err != nil {
 		return nil, logs, err
 	}
-	sum, err := os.ReadFile(file + ".sha512")
+	former, err := sealedUnder(file)
 	if err != nil {
 		if len(logs.Read) == 0 {
 			logs.Unread = fmt.Sprintf("neither an access log (%s) nor the checksum file archive encrypt writes (%s) lies beside it: copied or moved without the files beside it? Its decryptions, and the extracts of the clear copies they made, are logged beside the sealed package they were made of (ORIGINAL.access.jsonl), which is not read: read that log too",
@@ -243,13 +243,71 @@ func SealedLoggedAccesses(file string) ([]Event, SealedLogs, error) {
 		}
 		return out, logs, nil
 	}
-	_, name, _ := strings.Cut(strings.TrimSpace(string(sum)), "  ")
-	if name = strings.TrimPrefix(name, "*"); name != "" && name != filepath.Base(file) && filepath.Base(name) == name {
-		if err := read(AccessLogPath(filepath.Join(filepath.Dir(file), name))); err != nil {
+	if former != "" {
+		if err := read(AccessLogPath(former)); err != nil {
 			return nil, logs, err
 		}
 	}
 	return out, logs, nil
+}
+
+// sealedUnder gives the path, beside the sealed package at file, of the
+// name its checksum file (file.sha512, "hash  name") names when that is
+// not its own: the name it was sealed under, renamed since; "" when it
+// names its own. An error when there is no checksum file to read.
+func sealedUnder(file string) (string, error) {
+	sum, err := os.ReadFile(file + ".sha512")
+	if err != nil {
+		return "", err
+	}
+	_, name, _ := strings.Cut(strings.TrimSpace(string(sum)), "  ")
+	if name = strings.TrimPrefix(name, "*"); name != "" && name != filepath.Base(file) && filepath.Base(name) == name {
+		return filepath.Join(filepath.Dir(file), name), nil
+	}
+	return "", nil
+}
+
+// FormerAccessLog gives the access log the sealed package at file kept
+// under the name it was sealed under, renamed in its folder since
+// (SealedLoggedAccesses reads it), "" when there is none. Whatever
+// writes the checksum file anew, naming the package's own name, carries
+// it first (CarryAccessLog): archive log then no longer reads it.
+func FormerAccessLog(file string) string {
+	former, err := sealedUnder(file)
+	if err != nil || former == "" {
+		return ""
+	}
+	if _, err := os.Stat(AccessLogPath(former)); err != nil {
+		return ""
+	}
+	return AccessLogPath(former)
+}
+
+// CarryAccessLog appends the access log at from, as it is, to the access
+// log beside the sealed package at file (created 0600), synced: the
+// accesses logged under its former name (FormerAccessLog) stay with it.
+// from is left as it is.
+func CarryAccessLog(from, file string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return fmt.Errorf("access log: %w", err)
+	}
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		b = append(b, '\n')
+	}
+	f, err := os.OpenFile(AccessLogPath(file), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("access log: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("access log %s: %w", AccessLogPath(file), err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("access log %s: %w", AccessLogPath(file), err)
+	}
+	return f.Close()
 }
 
 // SealedAccesses gives the accesses of the sealed package at file (a

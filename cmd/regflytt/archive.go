@@ -1015,11 +1015,20 @@ func (s *sealedErasure) reseal(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("erase: stopped: the erasure is NOT in %s, which is as it was: %w", s.sealed, err)
 	}
+	// Renamed in its folder since it was sealed, it keeps the access log
+	// of its decryptions until then under its former name, which its
+	// checksum file names until the new one replaces it.
+	former := archive.FormerAccessLog(s.sealed)
 	if err := os.Rename(out, s.sealed); err != nil {
 		return "", fmt.Errorf("erase: the erasure is NOT in %s (the new version could not replace it): %w", s.sealed, err)
 	}
 	if err := os.Rename(out+".sha512", s.sealed+".sha512"); err != nil {
 		return "", fmt.Errorf("erase: %s is the new version, but its checksum could not be put beside it (its SHA-512 is %s): %w", s.sealed, sum, err)
+	}
+	if former != "" {
+		if err := archive.CarryAccessLog(former, s.sealed); err != nil {
+			return "", fmt.Errorf("erase: %s is the new version (SHA-512 %s), but the access log kept under its former name, %s, which archive log no longer reads, could not be added to %s: append it by hand: %w", s.sealed, sum, former, archive.AccessLogPath(s.sealed), err)
+		}
 	}
 	return sum, nil
 }

@@ -348,3 +348,31 @@ func TestClearCopyNameIsLoggedMasked(t *testing.T) {
 		t.Errorf("the sealed package's access log names the copy with its number in clear, or not at all:\n%s", logged)
 	}
 }
+
+// A sealed package renamed in its folder keeps its access log under its
+// former name, which archive log finds by the name its checksum file
+// names. An erasure writes the checksum file anew, naming the new name:
+// the decryptions logged under the former one were no longer listed,
+// exit 0. The erasure carries them into the log under the current name.
+func TestErasingARenamedSealedPackageKeepsItsFormerLog(t *testing.T) {
+	sealed, idFile, id := sealedPackage(t)
+	opened := filepath.Join(t.TempDir(), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "case one"); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	os.RemoveAll(opened)
+	renamed := filepath.Join(filepath.Dir(sealed), "register-2026.tar.age")
+	for _, suffix := range []string{"", ".sha512"} {
+		if err := os.Rename(sealed+suffix, renamed+suffix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out, errs := cli(t, "archive", "erase", renamed, "--person-list", personListFile(t, "19460101-0301"), "--reference", "Dnr 12",
+		"--identity", idFile, "--recipient", id.Recipient().String()); code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := cli(t, "archive", "log", renamed, "--identity", idFile)
+	if code != exitOK || strings.Count(out, "case one") != 1 {
+		t.Errorf("archive log of the renamed package after its erasure: exit %d, want its decryption under the former name once\n%s\n%s", code, out, errs)
+	}
+}
