@@ -610,11 +610,11 @@ func TestEncryptedPackageRoundTrips(t *testing.T) {
 		t.Fatal("the ciphertext holds clear text")
 	}
 	other, _ := age.GenerateX25519Identity()
-	if _, err := Decrypt(out, filepath.Join(t.TempDir(), "x"), other); !errors.Is(err, ErrWrongKey) {
+	if _, err := Decrypt(context.Background(), out, filepath.Join(t.TempDir(), "x"), other); !errors.Is(err, ErrWrongKey) {
 		t.Fatalf("a wrong key gives %v", err)
 	}
 	back := filepath.Join(t.TempDir(), "back")
-	p, err := Decrypt(out, back, id)
+	p, err := Decrypt(context.Background(), out, back, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -625,7 +625,7 @@ func TestEncryptedPackageRoundTrips(t *testing.T) {
 	// A flipped ciphertext byte fails, naming the file.
 	ct[len(ct)/2] ^= 1
 	os.WriteFile(out, ct, 0o600)
-	if _, err := Decrypt(out, filepath.Join(t.TempDir(), "y"), id); err == nil || !strings.Contains(err.Error(), out) {
+	if _, err := Decrypt(context.Background(), out, filepath.Join(t.TempDir(), "y"), id); err == nil || !strings.Contains(err.Error(), out) {
 		t.Fatalf("damaged ciphertext: %v", err)
 	}
 }

@@ -133,15 +133,19 @@ var ErrWrongKey = errors.New("none of the given keys opens this package (it was 
 
 // Decrypt opens an encrypted package into dir, which must not exist, and
 // verifies it. Files are written 0600, folders 0700. A wrong key is
-// ErrWrongKey; a damaged ciphertext an error naming the file.
-func Decrypt(in, dir string, identities ...age.Identity) (*Package, error) {
+// ErrWrongKey; a damaged ciphertext an error naming the file. ctx stops
+// it (Ctrl-C): dir is removed and ctx's error given.
+func Decrypt(ctx context.Context, in, dir string, identities ...age.Identity) (*Package, error) {
 	if _, err := os.Stat(dir); err == nil {
 		return nil, fmt.Errorf("decrypt: %s exists: choose a new folder", dir)
 	}
-	if _, err := unseal(context.Background(), in, dir, identities); err != nil {
+	if _, err := unseal(ctx, in, dir, identities); err != nil {
 		return nil, err
 	}
 	p, err := OpenVerified(dir)
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("decrypt %s: %w", in, err)

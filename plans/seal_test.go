@@ -33,7 +33,7 @@ func TestRunSealsArchiveToPlanRecipients(t *testing.T) {
 	if err != nil || len(strings.Fields(string(sum))[0]) != 128 {
 		t.Fatalf("no SHA-512 beside the sealed package: %v", err)
 	}
-	p, err := archive.Decrypt(sealed, filepath.Join(dir, "opened"), id)
+	p, err := archive.Decrypt(context.Background(), sealed, filepath.Join(dir, "opened"), id)
 	if err != nil {
 		t.Fatal(err)
 	}

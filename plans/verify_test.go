@@ -557,7 +557,7 @@ func TestVerifySealedArchive(t *testing.T) {
 		t.Fatalf("verify of a sealed package: %v", err)
 	}
 	clear := filepath.Join(dir, "clear")
-	if _, err := archive.Decrypt(filepath.Join(work, "archive"+plans.SealedSuffix), clear, id); err != nil {
+	if _, err := archive.Decrypt(context.Background(), filepath.Join(work, "archive"+plans.SealedSuffix), clear, id); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := plans.VerifyWith(context.Background(), p, opts, plans.VerifyOptions{ArchiveDir: clear})

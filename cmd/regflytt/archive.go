@@ -570,7 +570,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			var s *sealedErasure
 			var erasedCopies []string
 			if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
-				if s, err = openSealed(dir, identity, recipients, recipientsFile); err != nil {
+				if s, err = openSealed(cmd.Context(), dir, identity, recipients, recipientsFile); err != nil {
 					return err
 				}
 				defer s.close()
@@ -893,7 +893,7 @@ type sealedErasure struct {
 // openSealed opens the sealed package at path into a clear copy beside
 // it (PATH.erase-clear, 0700), once it knows the recipients to seal the
 // new version to.
-func openSealed(path, identity string, recipients []string, recipientsFile string) (*sealedErasure, error) {
+func openSealed(ctx context.Context, path, identity string, recipients []string, recipientsFile string) (*sealedErasure, error) {
 	if identity == "" || (len(recipients) == 0 && recipientsFile == "") {
 		return nil, usageError{fmt.Errorf("%s is a sealed package (a file, not a package folder): give --identity KEYFILE to open it and --recipient (or --recipients-file) to seal the new version to; the erasure then replaces it", path)}
 	}
@@ -913,7 +913,10 @@ func openSealed(path, identity string, recipients []string, recipientsFile strin
 	if left := append(archive.SealedEraseLeftovers(path), archive.SealedVerifyLeftovers(path)...); len(left) > 0 {
 		return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): it may hold personal data in clear: check it and remove it first", strings.Join(left, " and "))
 	}
-	if _, err := archive.Decrypt(path, s.clear, ids...); err != nil {
+	if _, err := archive.Decrypt(ctx, path, s.clear, ids...); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("erase %s: stopped, nothing erased (the sealed package is as it was, no clear copy left): %w", path, err)
+		}
 		return nil, err
 	}
 	return s, nil
@@ -1190,7 +1193,7 @@ with the sealed package when the clear folder is removed (archive log FILE
 			if err != nil {
 				return err
 			}
-			if _, err := archive.Decrypt(args[0], to, ids...); err != nil {
+			if _, err := archive.Decrypt(cmd.Context(), args[0], to, ids...); err != nil {
 				return err
 			}
 			// Reading a sealed package in clear is logged beside it; a

@@ -376,3 +376,23 @@ func TestErasingARenamedSealedPackageKeepsItsFormerLog(t *testing.T) {
 		t.Errorf("archive log of the renamed package after its erasure: exit %d, want its decryption under the former name once\n%s\n%s", code, out, errs)
 	}
 }
+
+// Ctrl-C during archive decrypt was not seen: the package was opened in
+// clear to its end, verified, logged, and the command exited 0. An
+// interrupted decryption leaves no clear copy and logs nothing (130).
+func TestArchiveDecryptInterrupted(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	opened := filepath.Join(t.TempDir(), "opened")
+	var out, errs strings.Builder
+	if code := run(ctx, []string{"archive", "decrypt", sealed, "--identity", idFile, "--to", opened}, &out, &errs); code != exitInterrupted {
+		t.Errorf("an interrupted decryption: exit %d, want %d\n%s\n%s", code, exitInterrupted, out.String(), errs.String())
+	}
+	if _, err := os.Stat(opened); err == nil {
+		t.Error("an interrupted decryption left its clear copy")
+	}
+	if names := besideSealed(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
+		t.Errorf("beside the sealed package after an interrupted decryption: %s", names)
+	}
+}

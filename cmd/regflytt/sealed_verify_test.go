@@ -134,7 +134,7 @@ func TestArchiveVerifySealedPackageWithItsKey(t *testing.T) {
 
 	// Edit a record and seal it again.
 	opened := filepath.Join(t.TempDir(), "opened")
-	if _, err := archive.Decrypt(sealed, opened, id); err != nil {
+	if _, err := archive.Decrypt(context.Background(), sealed, opened, id); err != nil {
 		t.Fatal(err)
 	}
 	edited := false
