@@ -398,6 +398,11 @@ func LogDecrypt(sealed, dir, who, purpose string, at time.Time) error {
 	return nil
 }
 
+// SealedFrom gives the sealed package the package is a clear copy of
+// (archive decrypt made it, LogDecrypt), as its event log names it when
+// it was opened: "" when it is none.
+func (p *Package) SealedFrom() (string, error) { return p.sealedFrom() }
+
 // sealedFrom gives the sealed package the package is a clear copy of
 // (LogDecrypt's latest "decrypted" event), "" when it is none.
 func (p *Package) sealedFrom() (string, error) {

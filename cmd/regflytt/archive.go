@@ -584,6 +584,16 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			if err != nil {
 				return err
 			}
+			if s == nil {
+				// A clear copy archive decrypt made: the sealed package
+				// it was opened from, the one kept, is not erased with
+				// it.
+				if from, err := pkg.SealedFrom(); err != nil {
+					return err
+				} else if from != "" {
+					fmt.Fprintf(g.stderr, "regflytt: warning: %s is a clear copy of the sealed package %s (archive decrypt made it): erasing the copy leaves that as it is, with the persons' records: erase it too (regflytt archive erase %s --identity KEYFILE --recipient AGE_PUBLIC_KEY, with this person list and reference)\n", dir, from, from)
+				}
+			}
 			if refDate == "" {
 				refDate = pkg.Summary.Meta.ReferenceDate
 			}

@@ -396,3 +396,21 @@ func TestArchiveDecryptInterrupted(t *testing.T) {
 		t.Errorf("beside the sealed package after an interrupted decryption: %s", names)
 	}
 }
+
+// Erasing a clear copy archive decrypt made (the folder the clerk has
+// open) said the erasure was done, exit 0, and nothing of the sealed
+// package it was opened from, the one kept, which still holds the
+// persons' records: only a folder named as the sealed package less
+// .tar.age was warned of. The copy's event log names the sealed package:
+// the erasure warns of it.
+func TestArchiveEraseOfAClearCopyWarnsOfItsSealedPackage(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	opened := filepath.Join(t.TempDir(), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := cli(t, "archive", "erase", opened, "--person-list", personListFile(t, "19121212-1212"), "--reference", "Dnr 5")
+	if code != exitOK || !strings.Contains(errs, "warning") || !strings.Contains(errs, sealed) {
+		t.Errorf("erase of a clear copy: exit %d, want 0 and a warning naming the sealed package %s\n%s\n%s", code, sealed, out, errs)
+	}
+}
