@@ -414,3 +414,45 @@ func TestArchiveEraseOfAClearCopyWarnsOfItsSealedPackage(t *testing.T) {
 		t.Errorf("erase of a clear copy: exit %d, want 0 and a warning naming the sealed package %s\n%s\n%s", code, sealed, out, errs)
 	}
 }
+
+// A sealed package with two clear copies beside it, each extracted from
+// for one person: archive log lists both extracts after the copies are
+// gone, and the erasure is refused naming the copy not yet erased, then
+// goes through naming both.
+func TestSealedPackageWithTwoClearCopies(t *testing.T) {
+	sealed, idFile, recipient := sealedBeside(t)
+	var copies []string
+	for i, name := range []string{"first", "second"} {
+		c := filepath.Join(filepath.Dir(sealed), name)
+		copies = append(copies, c)
+		if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", c, "--purpose", "audit"); code != exitOK {
+			t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+		}
+		csv := filepath.Join(t.TempDir(), "x.csv")
+		if code, out, errs := cli(t, "archive", "extract", c, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", fmt.Sprintf("case %d", i)); code != exitOK {
+			t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+		}
+	}
+	list := personListFile(t, "19121212-1212")
+	code, out, errs := cli(t, "archive", "log", sealed, "--person-list", list, "--identity", idFile)
+	if code != exitOK || !strings.Contains(out, "2 extracts filtered on their number") || !strings.Contains(out, "case 0") || !strings.Contains(out, "case 1") {
+		t.Errorf("archive log: exit %d, want both copies' extracts\n%s\n%s", code, out, errs)
+	}
+	erase := func(pkg string, more ...string) (int, string, string) {
+		return cli(t, append([]string{"archive", "erase", pkg, "--person-list", list, "--reference", "Dnr 8"}, more...)...)
+	}
+	if code, out, errs := erase(copies[0]); code != exitOK {
+		t.Fatalf("erase the first copy: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = erase(sealed, "--identity", idFile, "--recipient", recipient)
+	if code != exitError || !strings.Contains(errs, copies[1]) || strings.Contains(errs, copies[0]+" ") {
+		t.Fatalf("erase the sealed package with the second copy not erased: exit %d, want 1 naming only the second\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := erase(copies[1]); code != exitOK {
+		t.Fatalf("erase the second copy: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = erase(sealed, "--identity", idFile, "--recipient", recipient)
+	if code != exitOK || !strings.Contains(out, copies[0]) || !strings.Contains(out, copies[1]) {
+		t.Fatalf("erase the sealed package: exit %d, want 0 naming both copies\n%s\n%s", code, out, errs)
+	}
+}
