@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,44 +212,88 @@ type SealedLogs struct {
 // the clear copies they made), and which logs those are. A sealed
 // package renamed in its folder keeps its log under its former name,
 // which its checksum file (file.sha512, "hash  name", written when it
-// was sealed) still names: that log is read too. A sealed package with
-// neither an access log nor a checksum file beside it was copied or
-// moved without the files beside it, its decryptions logged beside the
-// original: SealedLogs.Unread says so. A copy kept with its checksum
-// file and without the access log cannot be told from a package never
-// opened.
+// was sealed) still names: that log is read too. So is the log of the
+// folder it is named after (PKG for PKG.tar.age, as a run and archive
+// encrypt leave it until it is removed), and that folder's event log
+// while it is there: an extract of the folder after it was sealed is
+// logged only there. A sealed package with neither an access log nor a
+// checksum file beside it was copied or moved without the files beside
+// it, its decryptions logged beside the original: SealedLogs.Unread says
+// so. A copy kept with its checksum file and without the access log
+// cannot be told from a package never opened.
 func SealedLoggedAccesses(file string) ([]Event, SealedLogs, error) {
-	var logs SealedLogs
-	var out []Event
-	read := func(path string) error {
+	b, err := sealedLogged(file)
+	if err != nil {
+		return nil, b.logs, err
+	}
+	return mergeAccesses(append(b.own, b.folderLogged...), b.folderEvents), b.logs, nil
+}
+
+// besideSealed is what lies beside a sealed package that logs its
+// accesses (sealedLogged).
+type besideSealed struct {
+	// own holds the entries of its access log and of the one under its
+	// former name, folderLogged those of the folder it is named after,
+	// folderEvents that folder's event log, when it is there.
+	own, folderLogged, folderEvents []Event
+	logs                            SealedLogs
+	// folderLog names the folder's access log when it was read.
+	folderLog string
+}
+
+// sealedSuffix ends a sealed package's name as a run names it beside its
+// folder (plans.SealedSuffix) and archive encrypt's help suggests.
+const sealedSuffix = ".tar.age"
+
+// sealedLogged reads the logs beside the sealed package at file
+// (SealedLoggedAccesses).
+func sealedLogged(file string) (besideSealed, error) {
+	var b besideSealed
+	read := func(path string) ([]Event, error) {
 		if _, err := os.Stat(path); err != nil {
-			return nil
+			return nil, nil
 		}
 		entries, err := readAccessLogFile(path)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		logs.Read = append(logs.Read, path)
-		out = append(out, entries...)
-		return nil
+		b.logs.Read = append(b.logs.Read, path)
+		return entries, nil
 	}
-	if err := read(AccessLogPath(file)); err != nil {
-		return nil, logs, err
-	}
-	former, err := sealedUnder(file)
+	own, err := read(AccessLogPath(file))
 	if err != nil {
-		if len(logs.Read) == 0 {
-			logs.Unread = fmt.Sprintf("neither an access log (%s) nor the checksum file archive encrypt writes (%s) lies beside it: copied or moved without the files beside it? Its decryptions, and the extracts of the clear copies they made, are logged beside the sealed package they were made of (ORIGINAL.access.jsonl), which is not read: read that log too",
+		return b, err
+	}
+	b.own = own
+	if former, err := sealedUnder(file); err != nil {
+		if len(b.logs.Read) == 0 {
+			b.logs.Unread = fmt.Sprintf("neither an access log (%s) nor the checksum file archive encrypt writes (%s) lies beside it: copied or moved without the files beside it? Its decryptions, and the extracts of the clear copies they made, are logged beside the sealed package they were made of (ORIGINAL.access.jsonl), which is not read: read that log too",
 				filepath.Base(AccessLogPath(file)), filepath.Base(file)+".sha512")
 		}
-		return out, logs, nil
+	} else if former != "" {
+		more, err := read(AccessLogPath(former))
+		if err != nil {
+			return b, err
+		}
+		b.own = append(b.own, more...)
 	}
-	if former != "" {
-		if err := read(AccessLogPath(former)); err != nil {
-			return nil, logs, err
+	if folder, ok := strings.CutSuffix(file, sealedSuffix); ok && folder != "" {
+		n := len(b.logs.Read)
+		if b.folderLogged, err = read(AccessLogPath(folder)); err != nil {
+			return b, err
+		}
+		if len(b.logs.Read) > n {
+			b.folderLog = AccessLogPath(folder)
+		}
+		if st, err := os.Stat(folder); err == nil && st.IsDir() {
+			if p, err := Open(folder); err == nil {
+				if b.folderEvents, err = p.Events(); err != nil {
+					return b, err
+				}
+			}
 		}
 	}
-	return out, logs, nil
+	return b, nil
 }
 
 // sealedUnder gives the path, beside the sealed package at file, of the
@@ -317,29 +362,74 @@ func CarryAccessLog(from, file string) error {
 // (SealedEvents), records: those made of the package in clear before it
 // was sealed, whose access log stayed beside the clear folder, and went
 // with it. Each once, as Accesses gives a folder's.
+//
+// The folder it is named after is read as its own only when its event
+// log begins as the one sealed inside (the same package, Origin): a
+// folder of another package by that name is left out, with its access
+// log. Without the key (SealedLoggedAccesses) that cannot be told, and
+// the folder's logs are read as the package's.
 func SealedAccesses(ctx context.Context, file string, ids []age.Identity) ([]Event, SealedLogs, error) {
-	logged, logs, err := SealedLoggedAccesses(file)
+	b, err := sealedLogged(file)
 	if err != nil {
-		return nil, logs, err
+		return nil, b.logs, err
 	}
 	events, err := SealedEvents(ctx, file, ids)
 	if err != nil {
-		return nil, logs, err
+		return nil, b.logs, err
 	}
-	return mergeAccesses(logged, events), logs, nil
+	if len(b.folderEvents) > 0 && (len(events) == 0 || !sameEvent(events[0], b.folderEvents[0])) {
+		// Another package by the folder's name: neither of its logs.
+		b.folderLogged, b.folderEvents = nil, nil
+		if b.folderLog != "" {
+			b.logs.Read = slices.DeleteFunc(b.logs.Read, func(p string) bool { return p == b.folderLog })
+		}
+	}
+	// The folder's event log and the one sealed inside share what was
+	// logged before it was sealed: an extract in both is one.
+	return mergeAccesses(append(b.own, b.folderLogged...), unionAccesses(events, b.folderEvents)), b.logs, nil
+}
+
+// sameEvent says whether two events are one (a package's first event
+// tells it and its copies from other packages, Origin).
+func sameEvent(a, b Event) bool {
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(x) == string(y)
+}
+
+// unionAccesses gives the events of a and those of b that a lacks: an
+// event in both (two logs of one history) once, two alike in one twice.
+func unionAccesses(a, b []Event) []Event {
+	have := map[accessKey]int{}
+	for _, e := range a {
+		have[keyOfAccess(e)]++
+	}
+	out := a[:len(a):len(a)]
+	for _, e := range b {
+		if k := keyOfAccess(e); have[k] > 0 {
+			have[k]--
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// accessKey is what tells two logged accesses apart.
+type accessKey struct {
+	event, at, who, purpose, table, where string
+	records                               int64
+}
+
+func keyOfAccess(e Event) accessKey {
+	return accessKey{e.Event, e.At, e.Who, e.Purpose, e.Table, e.Where, e.Count["records"]}
 }
 
 // mergeAccesses gives the entries of an access log (logged) and the
 // extracts of an event log (events), an extract in both once.
 func mergeAccesses(logged, events []Event) []Event {
-	type access struct {
-		event, at, who, purpose, table, where string
-		records                               int64
-	}
-	keyOf := func(e Event) access {
-		return access{e.Event, e.At, e.Who, e.Purpose, e.Table, e.Where, e.Count["records"]}
-	}
-	seen := map[access]int{}
+	keyOf := keyOfAccess
+	seen := map[accessKey]int{}
 	out := make([]Event, 0, len(logged))
 	for _, e := range logged {
 		seen[keyOf(e)]++

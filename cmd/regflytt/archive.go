@@ -363,15 +363,15 @@ it.`,
 			}
 			w := g.stdout
 			if sealed {
-				where := "no access log beside it"
+				where := "no access log beside it (" + archive.AccessLogPath(args[0]) + ")"
 				if len(logs.Read) > 0 {
 					where = strings.Join(logs.Read, " and ")
 				}
-				inside := " and in the event log sealed inside it (extracts made before it was sealed)"
+				inside := ", and the event log sealed inside it (extracts made before it was sealed)"
 				if identity == "" {
 					inside = "; the event log sealed inside it is NOT read without --identity"
 				}
-				fmt.Fprintf(w, "%d accesses logged in %s (decryptions, and extracts of the clear copies they made)%s\n", len(entries), where, inside)
+				fmt.Fprintf(w, "%d accesses: read %s (decryptions, the extracts of the clear copies they made, and of the folder it was sealed from)%s\n", len(entries), where, inside)
 			} else {
 				fmt.Fprintf(w, "%d extracts logged in %s and the package's event log\n", len(entries), archive.AccessLogPath(args[0]))
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -454,5 +455,66 @@ func TestSealedPackageWithTwoClearCopies(t *testing.T) {
 	code, out, errs = erase(sealed, "--identity", idFile, "--recipient", recipient)
 	if code != exitOK || !strings.Contains(out, copies[0]) || !strings.Contains(out, copies[1]) {
 		t.Fatalf("erase the sealed package: exit %d, want 0 naming both copies\n%s\n%s", code, out, errs)
+	}
+}
+
+// archive encrypt leaves the folder it sealed (PKG beside PKG.tar.age)
+// until the clerk removes it. An extract of the folder after it was
+// sealed is logged in the folder's event log and in PKG.access.jsonl
+// beside it, neither of which the sealed package's log holds: archive log
+// PKG.tar.age missed it, exit 0, and the folder removed (rm -r PKG), the
+// log left beside it went unread. The access log of the folder the
+// sealed package is named after is read too, each extract once, and,
+// with the folder there, its event log.
+func TestArchiveLogReadsTheLogOfTheFolderItWasSealedFrom(t *testing.T) {
+	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}})
+	extract := func(purpose string) {
+		t.Helper()
+		csv := filepath.Join(t.TempDir(), "x.csv")
+		if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", purpose); code != exitOK {
+			t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+		}
+	}
+	extract("before sealing")
+	id, _ := age.GenerateX25519Identity()
+	idFile := filepath.Join(t.TempDir(), "id.txt")
+	os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600)
+	sealed := pkg + ".tar.age"
+	if code, out, errs := cli(t, "archive", "encrypt", pkg, "--recipient", id.Recipient().String(), "--to", sealed); code != exitOK {
+		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	extract("after sealing")
+	list := personListFile(t, "19121212-1212")
+	check := func(when string) {
+		t.Helper()
+		code, out, errs := cli(t, "archive", "log", sealed, "--person-list", list, "--identity", idFile)
+		if code != exitOK || strings.Count(out, "after sealing") != 1 || strings.Count(out, "before sealing") != 1 || !strings.Contains(out, filepath.Base(archive.AccessLogPath(pkg))) {
+			t.Errorf("archive log of the sealed package, %s: exit %d, want each extract once, naming %s\n%s\n%s", when, code, filepath.Base(archive.AccessLogPath(pkg)), out, errs)
+		}
+	}
+	check("its folder beside it")
+	if err := os.RemoveAll(pkg); err != nil {
+		t.Fatal(err)
+	}
+	check("its folder removed")
+}
+
+// A folder named after a sealed package that holds another package (its
+// event log begins otherwise) is not the folder it was sealed from: with
+// the key, its extracts are not listed as the sealed package's.
+func TestArchiveLogLeavesOutAnotherPackageByTheFolderName(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	other := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}})
+	folder := strings.TrimSuffix(sealed, ".tar.age")
+	if err := exec.Command("cp", "-r", other, folder).Run(); err != nil {
+		t.Fatal(err)
+	}
+	csv := filepath.Join(t.TempDir(), "x.csv")
+	if code, out, errs := cli(t, "archive", "extract", folder, "--table", "patient", "--to", csv, "--purpose", "another package"); code != exitOK {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := cli(t, "archive", "log", sealed, "--identity", idFile)
+	if code != exitOK || strings.Contains(out, "another package") {
+		t.Errorf("archive log of the sealed package: exit %d, want the other package's extract left out\n%s\n%s", code, out, errs)
 	}
 }
