@@ -315,7 +315,9 @@ access log nor a checksum file beside it was copied or moved without them: its
 decryptions are logged beside the original, which archive log says it did not
 read (exit 1). A copy kept with its checksum file but without its access log
 cannot be told from a package never opened: copy PKG.tar.age.access.jsonl with
-it.`,
+it. The folder PKG it was sealed from, which archive encrypt leaves, logs its
+extracts in PKG.access.jsonl and its own event log: both are read too (with
+--identity, only when the folder's event log begins as the one sealed inside).`,
 		Args: exactArgs(1, "one package directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, serr := os.Stat(args[0])
