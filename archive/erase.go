@@ -415,29 +415,30 @@ func Holds(ctx context.Context, dir string, req EraseRequest) (bool, error) {
 // being erased) logs an erasure under req.Reference, and, when it does,
 // whether it still holds one of the persons req names (Holds: erased
 // under the same reference from another person list, it does). The
-// package is opened and read once (an ErasedUnder that opened it for
-// its event log, and then Holds, opened it twice). A package that cannot be opened is an error; one that logs no
-// such erasure is not searched (erased false, whether or not it
-// verifies); one that does and does not verify is an error, as Holds
-// gives it.
+// package is opened and read once (ErasedUnder opened it for its event
+// log, and Holds again to verify and search it): its event log is read
+// first, and a package that logs no such erasure is neither verified nor
+// searched (erased false); one that does is verified and searched in one
+// opening, and one that does not verify is an error, as Holds gives it.
+// A package without a readable event log is an error.
 func ErasedCopy(ctx context.Context, dir string, req EraseRequest) (erased, held bool, err error) {
 	if req.Identifies == nil {
 		return false, false, errors.New("a search for persons needs the persons")
 	}
-	r := VerifyEach(dir, nil)
-	if r.Package == nil {
-		if err := r.Err(dir); err != nil {
-			return false, false, fmt.Errorf("archive %s: %w", dir, err)
-		}
-		return false, false, fmt.Errorf("archive %s: it cannot be opened", dir)
+	// Its event log alone first: a copy not erased under the reference
+	// is refused without reading its records.
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(eventsName)))
+	if err != nil {
+		return false, false, fmt.Errorf("archive %s: %w", dir, err)
 	}
-	events, err := r.Package.Events()
+	events, err := parseEvents(dir, b)
 	if err != nil {
 		return false, false, err
 	}
 	if !slices.ContainsFunc(events, func(e Event) bool { return e.Event == "erased" && e.Reference == req.Reference }) {
 		return false, false, nil
 	}
+	r := VerifyEach(dir, nil)
 	if err := r.Err(dir); err != nil {
 		return true, false, fmt.Errorf("archive %s: %w", dir, err)
 	}
