@@ -197,10 +197,11 @@ func Accesses(dir string) ([]Event, error) {
 // (SealedLoggedAccesses), and what suggests they are not all of them.
 type SealedLogs struct {
 	// Read lists the access logs read, those that exist: the package's
-	// own (AccessLogPath), and, where its checksum file names it by
-	// another name (renamed in its folder since it was sealed), the log
-	// under that name, beside it, where its decryptions until then were
-	// logged.
+	// own (AccessLogPath); where its checksum file names it by another
+	// name (renamed in its folder since it was sealed), the log under
+	// that name, beside it, where its decryptions until then were
+	// logged; and the log of the folder it was sealed from (PKG for
+	// PKG.tar.age).
 	Read []string
 	// Unread says why the logs read may not be all there are, "" when
 	// nothing beside the package says so.
@@ -315,8 +316,9 @@ func sealedUnder(file string) (string, error) {
 // FormerAccessLog gives the access log the sealed package at file kept
 // under the name it was sealed under, renamed in its folder since
 // (SealedLoggedAccesses reads it), "" when there is none. Whatever
-// writes the checksum file anew, naming the package's own name, carries
-// it first (CarryAccessLog): archive log then no longer reads it.
+// writes the checksum file anew, naming the package's own name, asks
+// for it before and carries it (CarryAccessLog) once the new checksum
+// file is in place: archive log then no longer reads it.
 func FormerAccessLog(file string) string {
 	former, err := sealedUnder(file)
 	if err != nil || former == "" {
