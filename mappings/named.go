@@ -161,11 +161,18 @@ func (n *namedSource) column(t *connectors.Table, name string) {
 }
 
 // reads adds the columns a column mapping reads: its from, the
-// identifiers its expression reads as columns, its code-list version.
+// identifiers its expression and its null_when expression read as
+// columns (a null_when may read any column of the source row), its
+// code-list version.
 func (n *namedSource) reads(t *connectors.Table, cm *ColumnMapping) {
 	n.column(t, cm.From.Value)
 	for _, name := range columnIdentifiers(cm.Expr.Value) {
 		n.column(t, name)
+	}
+	if nw := cm.NullWhen; nw != nil {
+		for _, name := range columnIdentifiers(nw.Expr.Value) {
+			n.column(t, name)
+		}
 	}
 	if v := cm.CodeListVersion; v.IsSet() {
 		n.column(t, v.Value)
