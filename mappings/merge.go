@@ -1,7 +1,6 @@
 package mappings
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -207,12 +206,14 @@ func (m *MergeProgram) MergeKey(row []connectors.Value) ([]byte, bool, error) {
 }
 
 // ExcludedMergeKey gives the merge key (MergeKey) of a record of a merged
-// source that Apply excluded, whose target row it did not make: the
-// registration's other records are the excluded patient's too. False when
-// the program is not merged, or a merge column is NULL or fails for the
-// record (it then is a registration of its own). An error when the key
-// holds text folding is not sure of (UnsureMergeKeyError): the
-// registration's records spelled otherwise cannot be told.
+// source that Apply excluded or archived, whose target row it did not
+// make: the registration's other records are the excluded patient's too.
+// False when the program is not merged or a merge column is NULL (the
+// record then is a registration of its own). An error when the key holds
+// text folding is not sure of (UnsureMergeKeyError), or a merge column's
+// value fails for the record (MergeKeyError): the registration's records
+// cannot be told, which for an excluded record means an opted-out
+// patient's other records of it would migrate.
 func (p *TableProgram) ExcludedMergeKey(row []connectors.Value) ([]byte, bool, error) {
 	m := p.Merge
 	if m == nil {
@@ -227,22 +228,44 @@ func (p *TableProgram) ExcludedMergeKey(row []connectors.Value) ([]byte, bool, e
 		p.env.warnings.reset()
 	}()
 	out := make([]connectors.Value, len(p.cols))
-	for _, j := range m.KeyIndex {
+	for i, j := range m.KeyIndex {
 		if j >= len(p.cols) {
-			return nil, false, nil
+			return nil, false, fmt.Errorf("merge column %s: source %s maps no column %d (a defect: please report it)", m.Key[i], p.Source.Name, j)
 		}
-		v, err := p.value(&p.cols[j], row)
+		cp := &p.cols[j]
+		v, err := p.value(cp, row)
 		if err != nil {
-			return nil, false, nil
+			f := cp.named(p.failureOf(err))
+			return nil, false, &MergeKeyError{Column: m.Key[i], SourceColumn: p.sourceColumns(cp), Reason: f.reason, Detail: f.detail}
 		}
 		out[j] = v
 	}
 	k, ok, err := m.MergeKey(out)
-	var unsure *UnsureMergeKeyError
-	if errors.As(err, &unsure) {
+	if err != nil {
 		return nil, false, err
 	}
-	return k, ok && err == nil, nil
+	return k, ok, nil
+}
+
+// MergeKeyError says a merge column's value fails for a record (its own
+// mapping archives it for that, or it was excluded before): which
+// registration the record is of cannot be told. It names the column,
+// the source columns it reads and the reason, never a value.
+type MergeKeyError struct {
+	Column, SourceColumn string
+	Reason, Detail       string
+}
+
+func (e *MergeKeyError) Error() string {
+	from := ""
+	if e.SourceColumn != "" {
+		from = " (from " + e.SourceColumn + ")"
+	}
+	detail := ""
+	if e.Detail != "" {
+		detail = ": " + e.Detail
+	}
+	return fmt.Sprintf("merge column %s%s fails for the record with %s%s", e.Column, from, e.Reason, detail)
 }
 
 // UnsureMergeKeyError says a merge key holds text folding is not sure of

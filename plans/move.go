@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
@@ -139,10 +140,14 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	var hold []byte
 	if o.Kind == mappings.Archived && w.tp != nil && w.tp.Merge != nil && t.Name == w.tp.Source.Name {
 		mkey, ok, err := w.tp.ExcludedMergeKey(row)
-		if err != nil {
-			return fmt.Errorf("merge key of %s: %w", t.Name, err)
-		}
-		if ok {
+		var failed *mappings.MergeKeyError
+		switch {
+		case errors.As(err, &failed):
+			// Archived for its own reason, its key not known: a
+			// registration of its own, archived now.
+		case err != nil:
+			return fmt.Errorf("merge key of %s, record %s: %w", t.Name, safeKey(t, keyIdx, row), err)
+		case ok:
 			hold = mkey
 		}
 	}
@@ -205,8 +210,15 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 		tl.Exclude(o.Reason)
 		if w.tp != nil && w.tp.Merge != nil {
 			mkey, ok, err := w.tp.ExcludedMergeKey(row)
+			var failed *mappings.MergeKeyError
+			if errors.As(err, &failed) {
+				// Left out, the registration's other records (a
+				// sub-register's, with no identity number of their own)
+				// would migrate: an opted-out patient's data.
+				return fmt.Errorf("table %s, record %s, excluded (%s): %w, so the records of its registration in the other merged sources cannot be found and excluded with it; make the merge key valid in the source for this record, or map it alike in every source of the merge", t.Name, safeKey(t, keyIdx, row), o.Reason, err)
+			}
 			if err != nil {
-				return fmt.Errorf("merge key of %s: %w", t.Name, err)
+				return fmt.Errorf("merge key of %s, record %s: %w", t.Name, safeKey(t, keyIdx, row), err)
 			}
 			if ok {
 				if err := w.spill.exclude(w.ctx, w.tp, mkey, o.Reason); err != nil {
@@ -887,4 +899,21 @@ func (w *writer) classify(tp *mappings.TableProgram, t *connectors.Table, tl *ve
 		return "", err
 	}
 	return w.unitOf(tp, t, tl, row, o)
+}
+
+// safeKey names a source record by its key for a message: each key column
+// with its value as mappings.SafeCode shows it (an identity number in a
+// key is shown by its shape).
+func safeKey(t *connectors.Table, keyIdx []int, row []connectors.Value) string {
+	parts := make([]string, len(keyIdx))
+	for i, j := range keyIdx {
+		s, ok := connectors.FormatValue(row[j])
+		if ok {
+			s = mappings.SafeCode(s)
+		} else {
+			s = "NULL"
+		}
+		parts[i] = t.Columns[j].Name + "=" + s
+	}
+	return strings.Join(parts, ", ")
 }
