@@ -220,8 +220,9 @@ var Codes = map[string]string{
 	"P036": "archive: encrypt_to and unencrypted_reason exclude each other",
 	"P040": "verification: a share or tolerance is out of range",
 	"P041": "verification.acknowledge: a finding is acknowledged without a reason",
-	"P042": "verification.control_groups: a group is not a list of receiving columns",
-	"P043": "verification.source_groups: a group is not a list of source columns or year(<date column>)",
+	"P042": "verification.control_groups: a group is not a list of receiving columns, or names a table or column the receiving schema does not declare",
+	"P043": "verification.source_groups: a group is not a list of source columns or year(<date column>), or names a table the plan does not, or a column its mapping neither maps nor drops",
+	"P044": "verification.acknowledge: names no kind of finding, or a subject (table, column, code list, list) the plan does not have: it acknowledges nothing",
 	"P071": "run.jobs is not a whole number from 1 to 64",
 	"P072": "run.stall_timeout is not a duration of at least a second (or 0, none)",
 }

@@ -318,3 +318,8 @@ var ErrDiagnostics = errors.New("diagnostics")
 
 // Is lets errors.Is(err, ErrDiagnostics) find a list of diagnostics.
 func (ds Diagnostics) Is(target error) bool { return target == ErrDiagnostics }
+
+// Suggest proposes the closest of names for a name written wrong, as
+// " (did you mean "x"?)", or "" when none is close: the same proposal the
+// mapping checks make, for the plan's own checks.
+func Suggest(got string, names []string) string { return suggest(got, names) }

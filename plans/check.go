@@ -41,7 +41,20 @@ func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnos
 	if err := r.describeSelects(ctx, s.snap, env); err != nil {
 		return nil, err
 	}
-	var ds mappings.Diagnostics
+	// What plan check finds of the verification section's names, and
+	// what the run refuses before its first write about the source, map
+	// check finds too: a run is no place to learn either.
+	ds := p.planNames(r.in)
+	if ds.Err() == nil {
+		for _, check := range []func(*session) error{r.checkSourceGroupNames, checkScanKeys, r.checkUnmappedTables} {
+			if err := check(s); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkInheritance(ctx, s); err != nil {
+			return nil, err
+		}
+	}
 	_, cds := mappings.Compile(r.in.Mappings, s.catalog, r.in.Schema, env)
 	for _, d := range cds {
 		if d.Severity == mappings.Warning {

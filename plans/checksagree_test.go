@@ -3,6 +3,7 @@ package plans_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
@@ -86,4 +88,66 @@ func fourChecks(t *testing.T, path, srcURL, dir string) verdicts {
 		v.run = "FAIL: " + strings.Join(v.rep.Problems, "; ")
 	}
 	return v
+}
+
+// What plan check finds of the names the verification section uses, map
+// check, the dry run and the run find alike, at the same place with the
+// same code; what only the source can tell (a source group of a table no
+// mapping reads, unmapped_tables naming a table the source lacks) map
+// check, the dry run and the run refuse alike, the run before its first
+// write: before, a source group written wrong stopped the run after every
+// record moved, and map check passed a stale unmapped_tables entry the
+// run refused.
+func TestChecksAgreeOnVerificationNames(t *testing.T) {
+	cases := []struct {
+		name, extra string
+		plan, rest  string // rest: map check, dry run and run
+	}{
+		{"control group of no receiving table", "verification: {control_groups: {vissit: [weight]}}\n", "plan.yaml:11:33: error P042", "plan.yaml:11:33: error P042"},
+		{"control group of no column", "verification: {control_groups: {visit: [weigth]}}\n", "plan.yaml:11:41: error P042", "plan.yaml:11:41: error P042"},
+		{"source group of no table", "verification: {source_groups: {besk: [rok]}}\n", "plan.yaml:11:32: error P043", "plan.yaml:11:32: error P043"},
+		{"source group of no column", "verification: {source_groups: {besok: [rokk]}}\n", "plan.yaml:11:32: error P043", "plan.yaml:11:32: error P043"},
+		{"acknowledgement of no table", "verification: {acknowledge: {archived_share.besk: a typo}}\n", "plan.yaml:11:30: error P044", "plan.yaml:11:30: error P044"},
+		{"source group of an unmapped table's missing column", "unmapped_tables: {enhet: care units}\nverification: {source_groups: {enhet: [region2]}}\n", "",
+			"plan.yaml:12:32: verification.source_groups.enhet: source table enhet has no column region2"},
+		{"unmapped_tables names a table the source lacks", "unmapped_tables: {enhet: care units, enhett: a typo}\n", "",
+			"plan.yaml:11:46: unmapped_tables names enhett, which the source does not have"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+			writeTables(t, srcURL, []connectors.Table{
+				{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("vikt"), textCol("rok")}},
+				{Name: "enhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("region")}},
+			}, map[string][][]connectors.Value{"besok": {{int64(1), "70", "J"}, {int64(2), "-", "9"}}, "enhet": {{int64(1), "Norr"}}})
+			writeSchema(t, dir, "visit", "visit_id", "visit_id bigint", "weight text", "smoking text")
+			write(t, filepath.Join(dir, "m.yaml"), "tables:\n  - target: visit\n    source: besok\n    columns: {visit_id: id, weight: vikt, smoking: rok}\n")
+			v := fourChecks(t, writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {none: no patients}\n"+c.extra), srcURL, dir)
+			if v.plan != c.plan {
+				t.Errorf("plan check: %q, want %q", v.plan, c.plan)
+			}
+			for what, got := range map[string]string{"map check": v.mapCheck, "dry run": v.dry, "run": v.run} {
+				if !strings.Contains(got, c.rest) || (c.rest == "") != (got == "") {
+					t.Errorf("%s: %q, want %q", what, got, c.rest)
+				}
+			}
+			if v.run != "" && checkpointTables(t, "sqlite://"+filepath.Join(dir, "t.db")) > 0 {
+				t.Errorf("the run wrote before it refused")
+			}
+		})
+	}
+}
+
+// checkpointTables counts the tables of the database at url (0 when it
+// was never created).
+func checkpointTables(t *testing.T, url string) int {
+	t.Helper()
+	path := strings.TrimPrefix(url, "sqlite://")
+	if _, err := os.Stat(path); err != nil {
+		return 0
+	}
+	n := 0
+	inTarget(t, url, func(_ context.Context, _ connectors.Snapshot, tables []connectors.Table) { n = len(tables) })
+	return n
 }

@@ -73,6 +73,12 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 		return nil, err
 	}
 	defer s.Close()
+	if err := r.plan.planNames(r.in).Err(); err != nil {
+		return nil, err
+	}
+	if err := r.checkSourceGroupNames(s); err != nil {
+		return nil, err
+	}
 	if err := checkScanKeys(s); err != nil {
 		return nil, err
 	}

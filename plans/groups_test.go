@@ -92,9 +92,15 @@ func TestVerifySourceGroupsBalanceOnTheDemo(t *testing.T) {
 		t.Fatalf("year() of an integer column: %v", err)
 	}
 
-	// A group of a column the source table lacks fails clearly, naming it.
+	// A group of a column the source table lacks fails clearly, naming it:
+	// in plan check (P043, the mapping neither maps nor drops it) and in
+	// verify.
 	text = strings.Replace(text, "besok: [vardenhet_id]", "besok: [no_such_column]", 1)
-	p = loadPlan(t, write(t, filepath.Join(dir, "plan.yaml"), text))
+	path := write(t, filepath.Join(dir, "plan.yaml"), text)
+	if _, ds := plans.Check(path); ds.Err() == nil || !strings.Contains(ds.Err().Error(), "P043: verification.source_groups.besok: the mapping of source table besok neither maps nor drops a column no_such_column") {
+		t.Errorf("plan check of a group of no column: %v", ds)
+	}
+	p, _ = plans.Load(path)
 	if _, err := plans.Verify(context.Background(), p, opts); err == nil || !strings.Contains(err.Error(), "no_such_column") {
 		t.Fatalf("a group of no column: %v", err)
 	}

@@ -463,6 +463,7 @@ func Check(path string) (*Plan, mappings.Diagnostics) {
 	// check reports the problems of shape and of meaning together.
 	if in.Schema != nil && len(in.Mappings) == len(p.Mappings) {
 		ds = append(ds, compileWithoutSource(in)...)
+		ds = append(ds, p.planNames(in)...)
 	}
 	ds.Sort()
 	return p, ds

@@ -36,6 +36,12 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	if err := r.checkMappingTests(); err != nil {
 		return err
 	}
+	if err := r.plan.planNames(r.in).Err(); err != nil {
+		return fmt.Errorf("%s: %w (nothing was written)", r.plan.File, err)
+	}
+	if err := r.checkSourceGroupNames(s); err != nil {
+		return err
+	}
 	if err := checkScanKeys(s); err != nil {
 		return err
 	}

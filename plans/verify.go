@@ -53,6 +53,8 @@ type Verification struct {
 	// says).
 	FloatTolerance float64
 	Acknowledge    map[string]mappings.Str
+	// AcknowledgeAt is where the plan names each acknowledged finding.
+	AcknowledgeAt map[string]mappings.Pos
 	// ControlGroups names, per receiving table, the columns whose values
 	// make its control groups (a care unit, a year): each group's rows
 	// are counted on both sides.
@@ -109,6 +111,10 @@ func readVerification(f *mappings.Fields) Verification {
 	v.SourceGroups, v.SourceGroupsAt = readSourceGroups(f, vf)
 	keys, vals := vf.Pairs("acknowledge")
 	for i, k := range keys {
+		if v.AcknowledgeAt == nil {
+			v.AcknowledgeAt = map[string]mappings.Pos{}
+		}
+		v.AcknowledgeAt[k.Value] = mappings.PosOf(f.File(), k)
 		reason := mappings.Str{Value: vals[i].Value, Pos: mappings.PosOf(f.File(), vals[i])}
 		if vals[i].Value == "" {
 			*f.Diags() = append(*f.Diags(), mappings.Diagnostic{Pos: reason.Pos, Code: "P041", Message: "verification.acknowledge." + k.Value + " needs the reason the finding is acceptable"})
