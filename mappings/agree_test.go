@@ -44,6 +44,15 @@ tables:
     columns: {visit_id: id, visit_date: {expr: date(datum)}, height_cm: {from: langd, null_when: 'lookup("u", langd, "d") == "-"'}}
     drop: {vikt: x, personnr: x}
 `,
+		"null_when reads a lookup's unknown column": `    lookups: {u: {table: nokey, key: x}}
+    columns: {visit_id: id, visit_date: {expr: date(datum)}, height_cm: {from: langd, null_when: 'lookup("u", langd, "dd") == "-"'}}
+    drop: {vikt: x, personnr: x}
+`,
+		"valid: a rule reads a lookup's column": `    lookups: {u: {table: nokey, key: x}}
+    rules: [{when: 'lookup("u", src.langd, "d") == "-"', archive: odd}]
+    columns: {visit_id: id, visit_date: {expr: date(datum)}, height_cm: langd}
+    drop: {vikt: x, personnr: x}
+`,
 		"null_when reads an unknown function": `    columns: {visit_id: id, visit_date: {expr: date(datum)}, height_cm: {from: langd, null_when: 'blank(vikt)'}}
     drop: {personnr: x}
 `,

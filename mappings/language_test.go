@@ -249,6 +249,12 @@ func TestLookupDiagnostics(t *testing.T) {
 		{"tables:\n  - target: visit\n    source: besok\n    columns:\n      visit_id: id\n      visit_date: {expr: 'date(lookup(\"u\", langd, \"datum\"))'}\n", `error M018: lookup "u" is not declared`},
 		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: besok, key: id}}\n    columns:\n      visit_id: id\n      visit_date: {expr: 'date(lookup(\"u\", langd, \"datumm\"))'}\n", `error M018: lookup u: table besok has no column datumm`},
 		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: nope, key: id}}\n    columns:\n      visit_id: id\n      visit_date: {from: datum, cast: date}\n", "4:26: error M001: lookup table nope"},
+		// A null_when or a table rule reads lookup() as an expression
+		// does: written wrong, map check passed it and the run archived
+		// every record (expression_failed).
+		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: besok, key: id}}\n    columns:\n      visit_id: id\n      visit_date: {from: datum, cast: date, null_when: 'lookup(\"u\", langd, \"datumm\") == \"x\"'}\n    drop: {vikt: x, personnr: x}\n", `7:56: error M018: lookup u: table besok has no column datumm`},
+		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: besok, key: id}}\n    columns:\n      visit_id: id\n      visit_date: {from: datum, cast: date, null_when: 'lookup(\"v\", langd, \"datum\") == \"x\"'}\n    drop: {vikt: x, personnr: x}\n", `7:56: error M018: lookup "v" is not declared`},
+		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: besok, key: id}}\n    rules: [{when: 'lookup(\"u\", src.langd, \"datumm\") == \"x\"', archive: odd}]\n    columns:\n      visit_id: id\n      visit_date: {from: datum, cast: date}\n    drop: {vikt: x, personnr: x, langd: x}\n", `5:20: error M018: lookup u: table besok has no column datumm`},
 	}
 	for _, c := range cases {
 		_, ds := compile(t, c.mapping)

@@ -45,9 +45,20 @@ func NamedSource(files []*File) ([]connectors.Table, map[string][]connectors.Col
 		if tm.Person != nil {
 			cols = append(append([]*ColumnMapping{}, cols...), tm.Person)
 		}
-		// Columns read by lookup() land in the lookup's table.
+		// Columns read by lookup() land in the lookup's table: from an
+		// expression, a null_when or a table rule.
+		exprs := make([]string, 0, len(cols)+len(tm.Rules))
 		for _, cm := range cols {
-			for _, call := range lookupCalls(cm.Expr.Value) {
+			exprs = append(exprs, cm.Expr.Value)
+			if cm.NullWhen != nil {
+				exprs = append(exprs, cm.NullWhen.Expr.Value)
+			}
+		}
+		for _, r := range tm.Rules {
+			exprs = append(exprs, r.When.Value)
+		}
+		for _, src := range exprs {
+			for _, call := range lookupCalls(src) {
 				if l := lookups[call.name]; l != nil && call.column != "" {
 					n.column(n.table(l.Table.Value), call.column)
 				}
@@ -127,6 +138,10 @@ func SourceDiagnostic(d Diagnostic) bool {
 		// whole) is named by no mapping. The receiving side and the
 		// entry's own shape are the mapping's.
 		return strings.HasPrefix(d.Message, "legacy accounts table ")
+	case "M018":
+		// Which columns a lookup's table has only the source says; a
+		// lookup not declared is the mapping's own.
+		return strings.Contains(d.Message, " has no column ")
 	case "M082", "M057":
 		// Whether a column may be NULL, or is a form's entities column
 		// rather than one of its variables, only the source's catalogue

@@ -67,6 +67,7 @@ func (c *compiler) nullWhen(cm *ColumnMapping, cp *columnProgram) {
 		return
 	}
 	if nw.Expr.IsSet() {
+		c.checkLookups(nw.Expr, c.catalog)
 		ce, err := compileExprMode(nw.Expr, columnNames(c.st), c.env, exprMode{decimals: decimalColumns(nil, "", c.st)})
 		if err != nil {
 			c.ds.add(nw.Expr.Pos, "M013", "null_when: %v", err)

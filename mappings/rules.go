@@ -192,6 +192,7 @@ func (c *compiler) tableRules(tp *TableProgram) {
 		if !r.When.IsSet() {
 			continue
 		}
+		c.checkLookups(r.When, c.catalog)
 		ce, err := compileExprMode(r.When, names, c.env, exprMode{sourceMembers: true, nullFalse: true, decimals: decimals})
 		if err != nil {
 			c.ds.add(r.When.Pos, "M013", "rule %s: %v", r.Code().Value, err)
