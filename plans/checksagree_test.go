@@ -151,3 +151,33 @@ func checkpointTables(t *testing.T, url string) int {
 	inTarget(t, url, func(_ context.Context, _ connectors.Snapshot, tables []connectors.Table) { n = len(tables) })
 	return n
 }
+
+// A mapping whose own tests (tests:) fail is refused by the run before
+// its first write; map check and the dry run passed it, and the dry run
+// showed outcomes the run would never give. Now the three refuse it
+// alike, naming the failing test at its line.
+func TestChecksAgreeOnFailingMappingTests(t *testing.T) {
+	dir := t.TempDir()
+	srcURL := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, srcURL, []connectors.Table{{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("vikt")}}},
+		map[string][][]connectors.Value{"besok": {{int64(1), "70"}}})
+	writeSchema(t, dir, "visit", "visit_id", "visit_id bigint", "weight text")
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    source: besok
+    columns: {visit_id: id, weight: vikt}
+tests:
+  - name: the weight is kept
+    source: besok
+    rows:
+      - given: {id: 1, vikt: "70"}
+        migrated: {visit_id: 1, weight: "71"}
+`)
+	v := fourChecks(t, writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {none: no patients}\n"), srcURL, dir)
+	const want = `m.yaml:10:33: test "the weight is kept" row 1: column weight: want "71", got "70"`
+	for what, got := range map[string]string{"map check": v.mapCheck, "dry run": v.dry, "run": v.run} {
+		if !strings.Contains(got, want) || !strings.Contains(got, "the mappings' own tests fail") {
+			t.Errorf("%s: %q, want the failing test named: %s", what, got, want)
+		}
+	}
+}

@@ -73,6 +73,11 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 		return nil, err
 	}
 	defer s.Close()
+	// What the run refuses before its first write, the dry run refuses
+	// alike, in the same order.
+	if err := r.checkMappingTests(); err != nil {
+		return nil, err
+	}
 	if err := r.plan.planNames(r.in).Err(); err != nil {
 		return nil, err
 	}
