@@ -53,6 +53,11 @@ tables:
     columns: {visit_id: id, visit_date: {expr: date(datum)}, height_cm: langd}
     drop: {vikt: x, personnr: x}
 `,
+		"valid: a definition reads a lookup's column": `    lookups: {u: {table: nokey, key: x}}
+    columns: {visit_id: id, visit_date: {expr: date(datum)}, height_cm: {expr: 'f(langd)'}}
+    drop: {vikt: x, personnr: x}
+define: [{name: f, params: [k], expr: 'integer(lookup("u", k, "d")) ?? k'}]
+`,
 		"null_when reads an unknown function": `    columns: {visit_id: id, visit_date: {expr: date(datum)}, height_cm: {from: langd, null_when: 'blank(vikt)'}}
     drop: {personnr: x}
 `,

@@ -657,12 +657,19 @@ func functionNames(config *conf.Config) map[string]bool {
 // reads as values (not functions, not let variables), each once, and its
 // lookup() calls. A syntax error yields nothing; compiling reports it.
 func freeNames(src string) *resolver {
+	return freeNamesWith(src, nil)
+}
+
+// freeNamesWith is freeNames that follows calls of the definitions defs
+// into their bodies: a lookup() a definition makes is the calling
+// expression's.
+func freeNamesWith(src string, defs map[string]*Definition) *resolver {
 	config := exprConfig(&Env{}, nil)
 	tree, err := parser.ParseWithConfig(src, config)
 	if err != nil {
 		return &resolver{}
 	}
-	r := &resolver{funcs: functionNames(config), src: tree.Source, seen: map[string]bool{}}
+	r := &resolver{funcs: functionNames(config), src: tree.Source, seen: map[string]bool{}, defs: defs}
 	r.walk(&tree.Node, nil)
 	return r
 }

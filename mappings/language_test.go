@@ -254,6 +254,8 @@ func TestLookupDiagnostics(t *testing.T) {
 		// every record (expression_failed).
 		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: besok, key: id}}\n    columns:\n      visit_id: id\n      visit_date: {from: datum, cast: date, null_when: 'lookup(\"u\", langd, \"datumm\") == \"x\"'}\n    drop: {vikt: x, personnr: x}\n", `7:56: error M018: lookup u: table besok has no column datumm`},
 		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: besok, key: id}}\n    columns:\n      visit_id: id\n      visit_date: {from: datum, cast: date, null_when: 'lookup(\"v\", langd, \"datum\") == \"x\"'}\n    drop: {vikt: x, personnr: x}\n", `7:56: error M018: lookup "v" is not declared`},
+		// So does a definition an expression calls.
+		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: besok, key: id}}\n    columns:\n      visit_id: id\n      visit_date: {expr: 'f(langd, datum)'}\n    drop: {vikt: x, personnr: x}\ndefine: [{name: f, params: [k, d], expr: 'date(lookup(\"u\", k, \"datumm\") ?? d)'}]\n", `7:26: error M018: lookup u: table besok has no column datumm`},
 		{"tables:\n  - target: visit\n    source: besok\n    lookups: {u: {table: besok, key: id}}\n    rules: [{when: 'lookup(\"u\", src.langd, \"datumm\") == \"x\"', archive: odd}]\n    columns:\n      visit_id: id\n      visit_date: {from: datum, cast: date}\n    drop: {vikt: x, personnr: x, langd: x}\n", `5:20: error M018: lookup u: table besok has no column datumm`},
 	}
 	for _, c := range cases {

@@ -212,7 +212,7 @@ func (c *compiler) checkLookups(src Str, catalog map[string]*connectors.Table) {
 	for _, l := range c.tm.Lookups {
 		declared[l.Name.Value] = l
 	}
-	for _, call := range lookupCalls(src.Value) {
+	for _, call := range freeNamesWith(src.Value, c.env.defs).lookups {
 		l := declared[call.name]
 		if l == nil {
 			c.ds.add(src.Pos, "M018", "lookup %q is not declared under lookups: of this table mapping", call.name)

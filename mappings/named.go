@@ -32,6 +32,9 @@ func NamedSource(files []*File) ([]connectors.Table, map[string][]connectors.Col
 		table string
 	}
 	lookups := map[string]*LookupSpec{}
+	// A definition's lookup() is its caller's (its problems are
+	// Compile's to report).
+	defs := definitions(files, &Diagnostics{})
 	eachTable(files, func(tm *TableMapping) {
 		for _, l := range tm.Lookups {
 			lookups[l.Name.Value] = l
@@ -58,7 +61,7 @@ func NamedSource(files []*File) ([]connectors.Table, map[string][]connectors.Col
 			exprs = append(exprs, r.When.Value)
 		}
 		for _, src := range exprs {
-			for _, call := range lookupCalls(src) {
+			for _, call := range freeNamesWith(src, defs).lookups {
 				if l := lookups[call.name]; l != nil && call.column != "" {
 					n.column(n.table(l.Table.Value), call.column)
 				}
