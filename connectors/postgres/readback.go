@@ -383,38 +383,34 @@ func (p *copyParser) parse(data []byte) (int, error) {
 		if int(count) != p.width {
 			return 0, fmt.Errorf("a tuple of %d fields for %d columns", count, p.width)
 		}
-		// The whole tuple must be here before any of it is decoded.
-		end := off + 2
-		for j := 0; j < p.width; j++ {
-			if len(data)-end < 4 {
-				return off, nil
-			}
-			n := int32(binary.BigEndian.Uint32(data[end:]))
-			end += 4
-			if n == -1 {
-				continue
-			}
-			if n < 0 {
-				return 0, errors.New("a field of negative length")
-			}
-			if len(data)-end < int(n) {
-				return off, nil
-			}
-			end += int(n)
-		}
 		if p.cur == nil {
 			p.cur = <-p.free
 			p.cur.n, p.cur.enc, p.cur.ends = 0, p.cur.enc[:0], p.cur.ends[:0]
 		}
+		// Each field is decoded as it is reached, in one pass over the
+		// tuple (a tuple is one CopyData message, so it is nearly always
+		// whole); a tuple that is not all here yet is undone from the
+		// batch and decoded again, whole, by a later write.
 		b := p.cur
-		at := off + 2
+		encAt, endsAt := len(b.enc), len(b.ends)
+		end := off + 2
 		for j := 0; j < p.width; j++ {
-			n := int32(binary.BigEndian.Uint32(data[at:]))
-			at += 4
+			if len(data)-end < 4 {
+				b.enc, b.ends = b.enc[:encAt], b.ends[:endsAt]
+				return off, nil
+			}
+			n := int32(binary.BigEndian.Uint32(data[end:]))
+			end += 4
 			var src []byte
 			if n >= 0 {
-				src = data[at : at+int(n) : at+int(n)]
-				at += int(n)
+				if len(data)-end < int(n) {
+					b.enc, b.ends = b.enc[:encAt], b.ends[:endsAt]
+					return off, nil
+				}
+				src = data[end : end+int(n) : end+int(n)]
+				end += int(n)
+			} else if n != -1 {
+				return 0, errors.New("a field of negative length")
 			}
 			var err error
 			if b.enc, err = p.decs[j].appendEncoded(b.enc, src, &p.scratch); err != nil {
