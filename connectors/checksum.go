@@ -671,6 +671,18 @@ type EncodedRows interface {
 	Encoded() [][]byte
 }
 
+// EncodedSpans is an optional extra of EncodedRows whose current row's
+// encodings lie back to back: the hashing then copies a run of adjacent
+// columns at once, and builds no slice of a row's encodings (Encoded).
+type EncodedSpans interface {
+	EncodedRows
+	// EncodedEnds gives the current row's encodings, back to back in
+	// enc: column i's ends at ends[i] and begins where column i-1's ends
+	// (column 0's at start). What Encoded gives, concatenated; valid
+	// until the next call to Next.
+	EncodedEnds() (enc []byte, start int, ends []int)
+}
+
 // hashRows reads rows as wide as t.Columns and calls fn with the bucket,
 // the encoded key (valid during the call), the row hash and (when the
 // request names Floats, else nil; valid during the call too) the float
@@ -688,6 +700,9 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, nonNull []int64, fn func
 	var row rowEncoder = &valueRow{rows: rows, vals: make([]Value, max(len(key), len(cols), len(floats)))}
 	if er, ok := rows.(EncodedRows); ok {
 		row = &encodedRow{rows: er}
+		if sp, ok := rows.(EncodedSpans); ok {
+			row = &spanRow{rows: sp}
+		}
 	}
 	var kbuf, rbuf, fbuf []byte
 	var fhash RowHash // fn's, reused: one allocation, not one per row
@@ -806,6 +821,61 @@ func (r *encodedRow) appendFloatRecord(b, encodedKey []byte, idx []int, bits int
 	for i, c := range idx {
 		var err error
 		if b, err = appendRoundedEncoded(b, r.fields[c], bits); err != nil {
+			return nil, fmt.Errorf("value %d: %w", i, err)
+		}
+	}
+	return b, nil
+}
+
+// spanRow is encodedRow for rows whose encodings lie back to back
+// (EncodedSpans): a run of adjacent columns is one copy, and no slice of
+// a row's encodings is built.
+type spanRow struct {
+	rows  EncodedSpans
+	enc   []byte
+	start int
+	ends  []int
+}
+
+func (r *spanRow) load() { r.enc, r.start, r.ends = r.rows.EncodedEnds() }
+
+// span gives the encodings of columns from up to to, back to back.
+func (r *spanRow) span(from, to int) []byte {
+	start := r.start
+	if from > 0 {
+		start = r.ends[from-1]
+	}
+	return r.enc[start:r.ends[to-1]]
+}
+
+func (r *spanRow) countNonNull(counts []int64) {
+	start := r.start
+	for i, end := range r.ends {
+		if end-start != 1 || r.enc[start] != tagNull {
+			counts[i]++
+		}
+		start = end
+	}
+}
+
+func (r *spanRow) appendRow(b []byte, idx []int) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(idx)))
+	for i := 0; i < len(idx); {
+		j := i + 1
+		for j < len(idx) && idx[j] == idx[j-1]+1 {
+			j++
+		}
+		b = append(b, r.span(idx[i], idx[j-1]+1)...)
+		i = j
+	}
+	return b, nil
+}
+
+func (r *spanRow) appendFloatRecord(b, encodedKey []byte, idx []int, bits int) ([]byte, error) {
+	b = append(append(b, encodedKey...), 0)
+	for i, c := range idx {
+		var err error
+		if b, err = appendRoundedEncoded(b, r.span(c, c+1), bits); err != nil {
 			return nil, fmt.Errorf("value %d: %w", i, err)
 		}
 	}

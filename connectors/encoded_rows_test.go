@@ -85,10 +85,31 @@ func (r *encodedMemRows) Encoded() [][]byte {
 	return r.fields
 }
 
+// spanMemRows are encodedMemRows whose encodings lie back to back
+// (connectors.EncodedSpans), after bytes of an earlier row as in a
+// connector's batch.
+type spanMemRows struct {
+	encodedMemRows
+	buf  []byte
+	ends []int
+}
+
+func (r *spanMemRows) EncodedEnds() ([]byte, int, []int) {
+	r.buf = append(r.buf[:0], "an earlier row"...)
+	start := len(r.buf)
+	r.ends = r.ends[:0]
+	for _, f := range r.encodedMemRows.Encoded() {
+		r.buf = append(r.buf, f...)
+		r.ends = append(r.ends, len(r.buf))
+	}
+	return r.buf, start, r.ends
+}
+
 // Rows that give their encodings are hashed from them to the same
 // aggregates, float records and record hashes as from their values,
 // whatever the floats hold (NaN of any bits, ±Inf, -0, subnormals, NULL,
-// a value that is no float).
+// a value that is no float), and so are rows that give them back to back
+// (EncodedSpans: runs of adjacent columns copied at once).
 func TestEncodedRowsHashAsValues(t *testing.T) {
 	floats := []connectors.Value{nil, math.NaN(), math.Float64frombits(0x7ff8000000000001), math.Inf(1), math.Inf(-1),
 		math.Copysign(0, -1), 0.0, 5e-324, 1.0 / 3, -1e300, "not a float"}
@@ -117,6 +138,13 @@ func TestEncodedRowsHashAsValues(t *testing.T) {
 		if !slices.Equal(got.Sums, want.Sums) || !slices.Equal(got.Floats, want.Floats) || want.Total().Count == 0 ||
 			len(req.Floats) > 0 && len(want.Floats) == 0 {
 			t.Errorf("%+v: encoded rows sum to %+v, values to %+v", req, got, want)
+		}
+		spans, err := connectors.SumRows(recordTable, req, &spanMemRows{encodedMemRows: encodedMemRows{memRows: scanOf(snap)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(spans.Sums, want.Sums) || !slices.Equal(spans.Floats, want.Floats) || !maps.Equal(spans.NonNull, want.NonNull) {
+			t.Errorf("%+v: rows encoded back to back sum to %+v, values to %+v", req, spans, want)
 		}
 		// Each column's non-NULL values, counted from every row of a
 		// whole-table request, from values and encodings alike.
@@ -164,6 +192,13 @@ func TestEncodedRowsHashAsValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		spanRecs, err := connectors.RecordRows(recordTable, req, &spanMemRows{encodedMemRows: encodedMemRows{memRows: scanOf(snap)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.EqualFunc(spanRecs, wantRecs, func(a, b connectors.RecordHash) bool { return a.Hash == b.Hash && slices.Equal(a.Key, b.Key) }) {
+			t.Errorf("%+v: records from encodings back to back differ from those from values", req)
+		}
 		if len(gotRecs) != len(wantRecs) || len(wantRecs) == 0 {
 			t.Fatalf("%+v: %d records from encodings, %d from values", req, len(gotRecs), len(wantRecs))
 		}
@@ -179,6 +214,10 @@ func TestEncodedRowsHashAsValues(t *testing.T) {
 	bad := &encodedMemRows{memRows: scanOf(snap), bad: map[int][]byte{2: {0xff}}}
 	if _, err := connectors.SumRows(recordTable, req, bad); err == nil {
 		t.Error("an undecodable float encoding is hashed")
+	}
+	badSpans := &spanMemRows{encodedMemRows: encodedMemRows{memRows: scanOf(snap), bad: map[int][]byte{2: {0xff}}}}
+	if _, err := connectors.SumRows(recordTable, req, badSpans); err == nil {
+		t.Error("an undecodable float encoding back to back is hashed")
 	}
 }
 

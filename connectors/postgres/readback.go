@@ -447,7 +447,7 @@ type batchRows struct {
 	progress connectors.Progress
 }
 
-var _ connectors.EncodedRows = (*batchRows)(nil)
+var _ connectors.EncodedSpans = (*batchRows)(nil)
 
 func newBatchRows(cols []connectors.Column, in <-chan *rowBatch, free chan<- *rowBatch, done <-chan error) *batchRows {
 	return &batchRows{cols: cols, width: len(cols), in: in, free: free, done: done, fields: make([][]byte, len(cols))}
@@ -492,6 +492,16 @@ func (r *batchRows) Encoded() [][]byte {
 		start = end
 	}
 	return r.fields
+}
+
+// EncodedEnds gives the row's encodings as they lie in the batch, back
+// to back, and where each ends.
+func (r *batchRows) EncodedEnds() (enc []byte, start int, ends []int) {
+	at := r.i * r.width
+	if at > 0 {
+		start = r.cur.ends[at-1]
+	}
+	return r.cur.enc, start, r.cur.ends[at : at+r.width : at+r.width]
 }
 
 // Row decodes the row's encodings, for a caller that takes no encodings
