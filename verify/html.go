@@ -113,8 +113,10 @@ code { font-size: 0.9em; word-break: break-all; }
 {{if .SourceReads}}<h2>Source tables as read: the rows the connector read against the source database's own checksum</h2>
 <table id="source-reads">
 <tr><th>source table</th><th>rows read</th><th>rows in the database</th><th>buckets</th><th>read total</th><th>database total</th><th>columns (no floats)</th><th></th></tr>
-{{range .SourceReads}}<tr><td>{{.Table}}</td><td class="n">{{.RowsRead}}</td>{{with .Check}}<td class="n">{{.ActualRows}}</td><td class="n">{{.Buckets}}</td><td><code>{{.Expected.Sum1}} {{.Expected.Sum2}}</code></td><td><code>{{.Actual.Sum1}} {{.Actual.Sum2}}</code></td><td>{{range $i, $c := .HashedColumns}}{{if $i}}, {{end}}{{$c}}{{end}}</td>{{else}}<td colspan="5">not checked: {{.NotChecked}}</td>{{end}}<td class="{{if .OK}}pass{{else}}fail{{end}}">{{if not .Check}}not checked{{else if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
-{{end}}</table>{{end}}
+{{range $sr := .SourceReads}}<tr><td>{{.Table}}</td><td class="n">{{.RowsRead}}</td>{{with .Check}}<td class="n">{{.ActualRows}}</td><td class="n">{{.Buckets}}</td><td><code>{{.Expected.Sum1}} {{.Expected.Sum2}}</code></td><td><code>{{.Actual.Sum1}} {{.Actual.Sum2}}</code></td><td>{{range $i, $c := .HashedColumns}}{{if $i}}, {{end}}{{$c}}{{end}}</td>{{else}}<td colspan="5">not checked: {{.NotChecked}}</td>{{end}}<td class="{{if .OK}}pass{{else}}fail{{end}}">{{if not .Check}}{{if and .ByKey (not .OK)}}MISMATCH{{else}}not checked{{end}}{{else if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{with .ByKey}}<tr><td>{{$sr.Table}}</td><td colspan="6">its select:'s columns {{range $i, $c := .Columns}}{{if $i}}, {{end}}{{$c}}{{end}} held to the table's by key: {{.RowsSelected}} records selected, {{.RowsInTable}} in the table</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{end}}{{if .ColumnsNotChecked}}<tr><td>{{.Table}}</td><td colspan="7">its select:'s columns not held to the table: {{range $i, $c := .ColumnsNotChecked}}{{if $i}}, {{end}}{{$c}}{{end}}</td></tr>
+{{end}}{{end}}</table>{{end}}
 
 {{if .Groups}}<h2>Control groups</h2>
 <table id="groups">

@@ -378,7 +378,15 @@ func (s *Summary) WriteText(w io.Writer) error {
 			c.Table, c.ExpectedRows, c.ActualRows, c.Buckets, how, okMark(c.OK))
 	}
 	for _, r := range s.SourceReads {
+		var byKey string
+		if r.ByKey != nil {
+			byKey = "; " + r.ByKey.text()
+		}
 		if r.Check == nil {
+			if r.ByKey != nil {
+				fmt.Fprintf(w, "source table %s as its select: reads it: %s: %s\n", r.Table, r.ByKey.text(), okMark(r.OK))
+				continue
+			}
 			fmt.Fprintf(w, "source table %s as read: %d rows, not checked: %s\n", r.Table, r.RowsRead, r.NotChecked)
 			continue
 		}
@@ -387,7 +395,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 			if len(r.ColumnsNotChecked) > 0 {
 				left = " (not held to the table: " + strings.Join(r.ColumnsNotChecked, ", ") + ": a float, another kind in the select, or text read exactly only from the table)"
 			}
-			fmt.Fprintf(w, "source table %s as its select: reads it: %d rows read, %d in the database's own checksum of columns %s%s: %s\n", r.Table, r.RowsRead, r.Check.ActualRows, strings.Join(r.Check.HashedColumns, ", "), left, okMark(r.OK))
+			fmt.Fprintf(w, "source table %s as its select: reads it: %d rows read, %d in the database's own checksum of columns %s%s%s: %s\n", r.Table, r.RowsRead, r.Check.ActualRows, strings.Join(r.Check.HashedColumns, ", "), left, byKey, okMark(r.OK))
 			continue
 		}
 		fmt.Fprintf(w, "source table %s as read: %d rows read, %d in the database's own checksum: %s\n", r.Table, r.RowsRead, r.Check.ActualRows, okMark(r.OK))
