@@ -21,6 +21,8 @@ import (
 // (read side by side through the connector, compared by their text), and
 // a legitimate select — a computed column under a new name, the table's
 // column cast to text as it is, a join adding columns — still passes.
+// The run's own end check holds them so too: it said PASS where verify
+// failed.
 func TestVerifyHoldsASelectsComputedColumnsToItsTable(t *testing.T) {
 	for name, newSource := range serverDatabases(t) {
 		t.Run(name, func(t *testing.T) {
@@ -74,8 +76,21 @@ func testSelectComputedHeld(t *testing.T, src, sel string, pass bool, differ str
 `)
 	p := loadPlan(t, writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {none: no patients in this test}\nunmapped_tables: {unit: \"care units: no patient data\"}\nverification: {acknowledge: {archived_share.unit: the units are archived whole}}\n"))
 	opts := plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: filepath.Join(dir, "work")}
-	if _, err := plans.Run(ctx, p, opts); err != nil && !errors.Is(err, plans.ErrNotAccounted) {
-		t.Fatalf("run: %v", err)
+	// The run's own end check holds the select's columns to the table
+	// as verify does: a run that passes where verify fails would say
+	// PASS of values swapped.
+	rep, err := plans.Run(ctx, p, opts)
+	if pass && err != nil {
+		t.Fatalf("run of a legitimate select: %v", err)
+	}
+	if !pass {
+		if !errors.Is(err, plans.ErrNotAccounted) || rep == nil || rep.Pass {
+			t.Fatalf("run of a select giving a computed column under the table's name: %v, want its end check to fail", err)
+		}
+		problems := strings.Join(rep.Problems, "\n")
+		if !strings.Contains(problems, "select:") || !strings.Contains(problems, differ) {
+			t.Fatalf("the run's problems do not name the select and columns %s:\n%s", differ, problems)
+		}
 	}
 	sum, err := plans.Verify(ctx, p, opts)
 	if pass {
