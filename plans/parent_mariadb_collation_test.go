@@ -91,7 +91,7 @@ func TestRunParentKeyMariaDBSpelledAsTheCollationJoinsRefused(t *testing.T) {
 
 // parentSelects are the ways the legacy tables are read: as they are,
 // through a select: of their columns, through one computing the keys.
-var parentSelects = []string{""}
+var parentSelects = []string{"", "columns", "computed"}
 
 // mariaParentCases are the form store's cases and collations tailored
 // beyond case and accents, whose joins folding does not know: danish

@@ -15,7 +15,8 @@ var _ connectors.Querier = (*snapshot)(nil)
 // charset, no YEAR(2), no ENUM members): text is text, as the connection
 // converts it to UTF-8, so the exact reads Scan makes of a table's
 // columns (charset.go, year2.go, enumzero.go) are not made here (see the
-// package doc).
+// package doc). The collation of each text column is asked of the
+// server (queryCollations).
 func (s *snapshot) DescribeQuery(ctx context.Context, query string) ([]connectors.Column, error) {
 	q, err := checkQuery(query)
 	if err != nil {
@@ -51,7 +52,55 @@ func (s *snapshot) DescribeQuery(ctx context.Context, query string) ([]connector
 		}
 		cols[i] = connectors.Column{Name: ct.Name(), Type: TypeOf(name, ""), SourceType: name, Nullable: true}
 	}
-	return cols, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, s.db.errorf("select: %w", err)
+	}
+	rows.Close()
+	if err := s.queryCollations(ctx, q, cols); err != nil {
+		return nil, err
+	}
+	return cols, nil
+}
+
+// queryCollations names the collation of each text column of a select:'s
+// result, as MariaDB compares it: a column of a table as it is, or one
+// computed from it (trim(id), lower(k), concat(k)), carries the
+// collation it derives (COLLATION()), where the result metadata the
+// driver gives names none, and a key named none was taken for
+// untailored: under utf8mb4_danish_ci 'aab' joins 'åb', and a visit so
+// spelled was archived as an orphan of the patient the source joins it
+// to. COLLATION is asked of the select run to no row, joined to one row
+// so that an answer comes.
+func (s *snapshot) queryCollations(ctx context.Context, q string, cols []connectors.Column) error {
+	var exprs []string
+	var at []int
+	for i, c := range cols {
+		if c.Type.Kind != connectors.KindText {
+			continue
+		}
+		name, err := Dialect{}.QuoteIdent(c.Name)
+		if err != nil {
+			return s.db.errorf("select: column %s: %w", c.Name, err)
+		}
+		exprs = append(exprs, "COLLATION(regflytt_r."+name+")")
+		at = append(at, i)
+	}
+	if len(exprs) == 0 {
+		return nil
+	}
+	got := make([]any, len(exprs))
+	names := make([]string, len(exprs))
+	for i := range names {
+		got[i] = &names[i]
+	}
+	query := "SELECT " + strings.Join(exprs, ", ") + " FROM (SELECT 1) AS regflytt_one LEFT JOIN (SELECT * FROM (" + q + ") AS regflytt_q LIMIT 0) AS regflytt_r ON TRUE"
+	if err := s.conn.QueryRowContext(ctx, query).Scan(got...); err != nil {
+		return s.db.errorf("select: the collations of its result: %w", withoutValues(err))
+	}
+	for i, j := range at {
+		cols[j].Collation = names[i]
+	}
+	return nil
 }
 
 // checkQuery is connectors.CheckSelect plus one restriction: this package
