@@ -3,6 +3,8 @@ package plans_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,11 +25,19 @@ import (
 // column cast to text as it is, a join adding columns — still passes.
 // The run's own end check holds them so too: it said PASS where verify
 // failed.
+//
+// A source whose connector computes no checksum (SQLite) held nothing of
+// a select: to its table, not even two columns swapped by name: the by-key
+// comparison holds them there too.
 func TestVerifyHoldsASelectsComputedColumnsToItsTable(t *testing.T) {
-	for name, newSource := range serverDatabases(t) {
+	sources := map[string]func(t testing.TB) string{"sqlite": func(t testing.TB) string { return "sqlite://" + filepath.Join(t.TempDir(), "src.db") }}
+	if os.Getenv("REGFLYTT_TEST_MYSQL") != "" || os.Getenv("REGFLYTT_TEST_PG") != "" {
+		maps.Copy(sources, serverDatabases(t))
+	}
+	for name, newSource := range sources {
 		t.Run(name, func(t *testing.T) {
 			text := "CHAR"
-			if name == "postgres" {
+			if name != "mariadb" {
 				text = "text"
 			}
 			for _, c := range []struct {
@@ -35,6 +45,7 @@ func TestVerifyHoldsASelectsComputedColumnsToItsTable(t *testing.T) {
 				pass      bool
 				differ    string
 			}{
+				{"two columns swapped", "SELECT id, version AS reg_nr, reg_nr AS version, note, sign, note AS extra FROM reg", false, "reg_nr, version"},
 				{"swapped through a cast", "SELECT id, CAST(version AS " + text + ") AS reg_nr, CAST(reg_nr AS " + text + ") AS version, note, sign, note AS extra FROM reg", false, "reg_nr, version"},
 				{"swapped through trim", "SELECT id, reg_nr, version, trim(sign) AS note, trim(note) AS sign, note AS extra FROM reg", false, "note, sign"},
 				{"swapped through concat", "SELECT id, reg_nr, version, concat(sign, '') AS note, concat(note, '') AS sign, note AS extra FROM reg", false, "note, sign"},

@@ -3,11 +3,11 @@ package plans
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -32,30 +32,23 @@ func namedLikeTable(t *connectors.Table, qcols []connectors.Column) []string {
 	return out
 }
 
-// holdSelects holds every select: of the program to its table by key
-// (holdSelectByKey), all its columns named like the table's: the run's
-// own end check, which computes no checksum of the source. A select it
-// cannot hold so (no key, a key the table or its result does not have)
-// is listed as not checked, with the reason.
-func holdSelects(ctx context.Context, snap connectors.Snapshot, prog *mappings.Program, catalog []connectors.Table) ([]*verify.SourceReadCheck, error) {
-	const only = "the run's own end check computes no checksum of the source; regflytt verify holds the select's columns to it too"
+// holdSelects holds every select: of selects (selectTables) to its table
+// by key (holdSelectByKey), all its columns named like the table's: the
+// run's own end check, and verify where the source computes no checksum
+// (SQLite), neither of which holds a select to its table otherwise. A
+// select it cannot hold so (no key, a key the table or its result does
+// not have) is listed as not checked, with the reason; why says why the
+// checksum holds none.
+func holdSelects(ctx context.Context, snap connectors.Snapshot, selects map[string]selectOf, why string) ([]*verify.SourceReadCheck, error) {
 	var out []*verify.SourceReadCheck
-	seen := map[string]bool{}
-	for _, tp := range prog.Tables {
-		if tp.Select == "" || seen[tp.Select] {
-			continue
-		}
-		seen[tp.Select] = true
-		t := connectors.FindTable(catalog, tp.Source.Name)
-		if t == nil {
-			continue
-		}
-		so := selectOf{table: t, key: tp.Key}
+	for _, query := range slices.Sorted(maps.Keys(selects)) {
+		so := selects[query]
+		t := so.table
 		q, err := querierOf(snap)
 		if err != nil {
 			return nil, err
 		}
-		qcols, err := q.DescribeQuery(ctx, tp.Select)
+		qcols, err := q.DescribeQuery(ctx, query)
 		if err != nil {
 			return nil, fmt.Errorf("verify: source table %s: describe its select: %w", t.Name, err)
 		}
@@ -64,11 +57,11 @@ func holdSelects(ctx context.Context, snap connectors.Snapshot, prog *mappings.P
 				NotChecked: "a select: reads it, and its result does not name the table's key columns: its columns were not held to the table"})
 			continue
 		}
-		kc, err := holdSelectByKey(ctx, snap, so, tp.Select, qcols, namedLikeTable(t, qcols))
+		kc, err := holdSelectByKey(ctx, snap, so, query, qcols, namedLikeTable(t, qcols))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &verify.SourceReadCheck{Table: t.Name, RowsRead: kc.RowsSelected, BySelect: true, NotChecked: only, ByKey: kc, OK: kc.OK})
+		out = append(out, &verify.SourceReadCheck{Table: t.Name, RowsRead: kc.RowsSelected, BySelect: true, NotChecked: why, ByKey: kc, OK: kc.OK})
 	}
 	return out, nil
 }

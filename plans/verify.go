@@ -529,7 +529,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		// checksum of the source, but a select: giving another column
 		// under a table column's name is held to the table as verify
 		// holds it: by key, side by side, through the connector.
-		held, err := holdSelects(ctx, s.snap, s.prog, s.catalog)
+		held, err := holdSelects(ctx, s.snap, selectTables(s.prog, s.catalog), "the run's own end check computes no checksum of the source; regflytt verify holds the select's columns to it too")
 		if err != nil {
 			return nil, err
 		}
