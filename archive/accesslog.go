@@ -172,7 +172,7 @@ func namesNumber(masked, digest, number string) bool {
 //
 // A sealed package (a file) has its access log beside it, and its event
 // log sealed inside, which Accesses does not read: its accesses are its
-// log's, its decryptions (LogDecrypt) and the extracts of the clear
+// log's, its decryptions (DecryptLogged) and the extracts of the clear
 // copies they made among them. SealedAccesses reads both.
 func Accesses(dir string) ([]Event, error) {
 	logged, err := ReadAccessLog(dir)
@@ -227,7 +227,7 @@ func SealedLoggedAccesses(file string) ([]Event, SealedLogs, error) {
 	if err != nil {
 		return nil, b.logs, err
 	}
-	return mergeAccesses(append(b.own, b.folderLogged...), b.folderEvents), b.logs, nil
+	return FoldOpenings(mergeAccesses(append(b.own, b.folderLogged...), b.folderEvents)), b.logs, nil
 }
 
 // besideSealed is what lies beside a sealed package that logs its
@@ -388,7 +388,7 @@ func SealedAccesses(ctx context.Context, file string, ids []age.Identity) ([]Eve
 	}
 	// The folder's event log and the one sealed inside share what was
 	// logged before it was sealed: an extract in both is one.
-	return mergeAccesses(append(b.own, b.folderLogged...), unionAccesses(events, b.folderEvents)), b.logs, nil
+	return FoldOpenings(mergeAccesses(append(b.own, b.folderLogged...), unionAccesses(events, b.folderEvents))), b.logs, nil
 }
 
 // sameEvent says whether two events are one (a package's first event
@@ -450,53 +450,210 @@ func mergeAccesses(logged, events []Event) []Event {
 	return out
 }
 
-// sealedFromNote begins the note of the "decrypted" event LogDecrypt
+// sealedFromNote begins the note of the "decrypted" event DecryptLogged
 // appends to a clear copy's event log; the sealed package's path follows.
 const sealedFromNote = "a clear copy of the sealed package "
 
-// LogDecrypt records that the sealed package sealed was opened in clear
-// into the package dir (Decrypt) by who at at, and why (purpose, which
-// may be empty): an entry in the sealed
-// package's access log (AccessLogPath(sealed): every record was read),
-// and a "decrypted" event in the copy's event log naming the sealed
-// package, so that each extract of the copy is logged beside the sealed
-// package too (Extract). A clear copy is removed once used: without
-// these, what was read through it was logged only beside it, and went
-// with it (PDL). An error leaves the copy for the caller to remove.
-func LogDecrypt(sealed, dir, who, purpose string, at time.Time) error {
-	if err := CheckLoggedText("purpose", purpose); err != nil {
-		return fmt.Errorf("decrypt: %w", err)
-	}
-	abs, err := filepath.Abs(sealed)
+// Opening says who opens a sealed package in clear, when, and why: it is
+// logged beside the sealed package (AccessLogPath) before the first clear
+// byte is written (DecryptLogged, VerifySealed), so that every clear copy
+// that exists, also one a process killed outright (SIGKILL, a power cut)
+// left, has its entry.
+type Opening struct {
+	Who, Purpose string
+	At           time.Time
+}
+
+// The access log's entries for a sealed package opened in clear: one
+// EventOpening before the first clear byte, naming the clear copy (its
+// Note, clearCopyNote), and, at its end, one completing it with the same
+// time, who and copy: "decrypted" (archive decrypt's copy, kept for its
+// user) or EventClearRemoved (verify's copy, or a decryption that
+// stopped, its copy removed). An EventOpening none completes is an
+// opening that was killed, or still runs: its clear copy may be left.
+const (
+	EventOpening      = "decrypt-started"
+	EventClearRemoved = "clear-copy-removed"
+)
+
+// clearCopyNote names the clear copy an opening writes, its path absolute
+// and masked (a clerk names a copy after the request it serves).
+func clearCopyNote(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return fmt.Errorf("decrypt: %w", err)
+		return "", err
 	}
-	p, err := Open(dir)
+	return "clear copy " + connectors.MaskIdentityNumbers(abs), nil
+}
+
+// opening is an Opening of one sealed package into one clear copy, as
+// its access log records it.
+type opening struct {
+	sealed  string
+	started Event
+	// logged says the start is in the access log: every end is logged.
+	logged bool
+}
+
+// newOpening checks what o logs and gives the opening of sealed into
+// dir, not yet logged.
+func newOpening(sealed, dir string, o Opening) (*opening, error) {
+	if err := CheckLoggedText("purpose", o.Purpose); err != nil {
+		return nil, err
+	}
+	note, err := clearCopyNote(dir)
 	if err != nil {
+		return nil, err
+	}
+	return &opening{sealed: sealed, started: Event{Event: EventOpening, At: o.At.UTC().Format(time.RFC3339), Who: o.Who, Purpose: o.Purpose, Note: note}}, nil
+}
+
+// start logs the opening beside the sealed package, synced: called once
+// the key is known to open it, before any clear byte is written.
+func (o *opening) start(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var records int64
-	for _, t := range p.Tables() {
-		records += t.Records
+	if err := appendAccessLog(o.sealed, o.started); err != nil {
+		return err
 	}
-	stamp := at.UTC().Format(time.RFC3339)
-	if err := appendAccessLog(sealed, Event{Event: "decrypted", At: stamp, Who: who, Purpose: purpose, Note: "opened in clear, every table",
-		Count: map[string]int64{"records": records}}); err != nil {
-		return fmt.Errorf("decrypt: %w", err)
+	o.logged = true
+	return nil
+}
+
+// end logs how the opening ended (event: "decrypted" or
+// EventClearRemoved; what follows the copy's name in the note; records
+// read, < 0 when not known). Nothing is logged for an opening whose start
+// was not.
+func (o *opening) end(event, what string, records int64) error {
+	if !o.logged {
+		return nil
 	}
-	if err := AppendEvent(dir, Event{Event: "decrypted", At: stamp, Who: who, Note: sealedFromNote + abs}); err != nil {
-		return fmt.Errorf("decrypt: %w", err)
+	e := o.started
+	e.Event, e.Note = event, o.started.Note+": "+what
+	if records >= 0 {
+		e.Count = map[string]int64{"records": records}
+	}
+	return appendAccessLog(o.sealed, e)
+}
+
+// removed removes the clear copy (dir: what holds it) of an opening that
+// ends without it, and logs that it is gone, or that it could not be
+// removed; why says how the opening ended. The error is the logging's or
+// the removal's.
+func (o *opening) removed(dir, why string, records int64) error {
+	rerr := os.RemoveAll(dir)
+	what := why + "; the clear copy removed"
+	if _, err := os.Lstat(dir); err == nil || rerr != nil {
+		what = why + "; the clear copy could NOT be removed: remove it"
+	}
+	if err := o.end(EventClearRemoved, what, records); err != nil {
+		return errors.Join(rerr, fmt.Errorf("access log: %w", err))
+	}
+	if rerr != nil {
+		return fmt.Errorf("the clear copy %s: %w", dir, rerr)
 	}
 	return nil
 }
 
+// recordsOf counts the records of the package's tables.
+func recordsOf(p *Package) int64 {
+	var n int64
+	for _, t := range p.Tables() {
+		n += t.Records
+	}
+	return n
+}
+
+// DecryptLogged opens the sealed package in into the new folder dir as
+// Decrypt does, logging the access beside it (AccessLogPath(in)) as o
+// says who, when and why: before the first clear byte is written (once
+// the key is known to open it), an EventOpening naming the copy, synced;
+// once the copy is whole and verified, a "decrypted" entry (every record
+// read) completing it, and a "decrypted" event in the copy's event log
+// naming the sealed package, so that each extract of the copy is logged
+// beside the sealed package too (Extract). A clear copy is removed once
+// used: without these, what was read through it was logged only beside
+// it, and went with it (PDL). A process killed between the two entries
+// leaves its copy named by the first, which archive log shows as an
+// opening not finished.
+//
+// A purpose holding an identity number is refused (ErrLoggedIdentity)
+// before anything is read; a wrong key (ErrWrongKey) logs nothing. Any
+// later error, ctx's among them, removes the copy and logs that it did
+// (EventClearRemoved).
+func DecryptLogged(ctx context.Context, in, dir string, o Opening, ids ...age.Identity) (*Package, error) {
+	op, err := newOpening(in, dir, o)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return nil, fmt.Errorf("decrypt: %s exists: choose a new folder", dir)
+	}
+	abs, err := filepath.Abs(in)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	fail := func(err error) (*Package, error) {
+		if rerr := op.removed(dir, "stopped before it was done (an error or an interrupt)", -1); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		return nil, err
+	}
+	if _, err := unseal(ctx, in, dir, ids, func() error { return op.start(ctx) }); err != nil {
+		return fail(err)
+	}
+	p, err := OpenVerified(dir)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return fail(fmt.Errorf("decrypt %s: %w", in, err))
+	}
+	if err := op.end("decrypted", "opened in clear, every table", recordsOf(p)); err != nil {
+		return fail(fmt.Errorf("decrypt: access log: %w", err))
+	}
+	if err := AppendEvent(dir, Event{Event: "decrypted", At: op.started.At, Who: o.Who, Note: sealedFromNote + abs}); err != nil {
+		return fail(fmt.Errorf("decrypt: %w", err))
+	}
+	return p, nil
+}
+
+// FoldOpenings gives the entries of an access log with each EventOpening
+// that an entry completes (the same time, who, purpose and clear copy:
+// "decrypted" or EventClearRemoved) left out, the completing entry
+// telling it: an EventOpening left is an opening that did not finish
+// (killed, or still running), whose clear copy may be left.
+func FoldOpenings(entries []Event) []Event {
+	used := make([]bool, len(entries))
+	out := make([]Event, 0, len(entries))
+	for i, e := range entries {
+		if e.Event != EventOpening {
+			out = append(out, e)
+			continue
+		}
+		done := false
+		for j, c := range entries {
+			if used[j] || (c.Event != "decrypted" && c.Event != EventClearRemoved) || c.At != e.At || c.Who != e.Who || c.Purpose != e.Purpose || !strings.HasPrefix(c.Note, e.Note+": ") {
+				continue
+			}
+			used[j], done = true, true
+			break
+		}
+		if !done {
+			out = append(out, entries[i])
+		}
+	}
+	return out
+}
+
 // SealedFrom gives the sealed package the package is a clear copy of
-// (archive decrypt made it, LogDecrypt), as its event log names it when
+// (archive decrypt made it, DecryptLogged), as its event log names it when
 // it was opened: "" when it is none.
 func (p *Package) SealedFrom() (string, error) { return p.sealedFrom() }
 
 // sealedFrom gives the sealed package the package is a clear copy of
-// (LogDecrypt's latest "decrypted" event), "" when it is none.
+// (DecryptLogged's latest "decrypted" event), "" when it is none.
 func (p *Package) sealedFrom() (string, error) {
 	events, err := p.Events()
 	if err != nil {

@@ -127,6 +127,11 @@ func addToTar(tw *tar.Writer, dir, rel string) error {
 	return err
 }
 
+// afterClearCopy, when set (by tests), is called once a clear copy of a
+// sealed package is written whole, before anything else is done with it:
+// a test stops the process there (SIGKILL) to see what a crash leaves.
+var afterClearCopy func(dir string)
+
 // ErrWrongKey says none of the given identities opens an encrypted
 // package.
 var ErrWrongKey = errors.New("none of the given keys opens this package (it was encrypted to other recipients)")
@@ -139,7 +144,7 @@ func Decrypt(ctx context.Context, in, dir string, identities ...age.Identity) (*
 	if _, err := os.Stat(dir); err == nil {
 		return nil, fmt.Errorf("decrypt: %s exists: choose a new folder", dir)
 	}
-	if _, err := unseal(ctx, in, dir, identities); err != nil {
+	if _, err := unseal(ctx, in, dir, identities, nil); err != nil {
 		return nil, err
 	}
 	p, err := OpenVerified(dir)
@@ -156,8 +161,10 @@ func Decrypt(ctx context.Context, in, dir string, identities ...age.Identity) (*
 // unseal decrypts the sealed package in into dir (created, 0700; files
 // 0600), removing dir on any error, ctx's among them. It reads in to its
 // end and gives the SHA-512 of the ciphertext (hex). It does not verify
-// the package.
-func unseal(ctx context.Context, in, dir string, identities []age.Identity) (string, error) {
+// the package. before, when not nil, is called once the key is known to
+// open it and before dir is made or a clear byte written (the access is
+// logged there); its error stops it, nothing written.
+func unseal(ctx context.Context, in, dir string, identities []age.Identity, before func() error) (string, error) {
 	f, err := os.Open(in)
 	if err != nil {
 		return "", fmt.Errorf("decrypt: %w", err)
@@ -172,6 +179,11 @@ func unseal(ctx context.Context, in, dir string, identities []age.Identity) (str
 	}
 	if err != nil {
 		return "", fmt.Errorf("decrypt %s: %w", in, err)
+	}
+	if before != nil {
+		if err := before(); err != nil {
+			return "", fmt.Errorf("decrypt %s: %w", in, err)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("decrypt: %w", err)
@@ -228,6 +240,9 @@ func unseal(ctx context.Context, in, dir string, identities []age.Identity) (str
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return fail(err)
+	}
+	if afterClearCopy != nil {
+		afterClearCopy(dir)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

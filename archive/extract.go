@@ -203,7 +203,7 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	// A clear copy of a sealed package is removed once used: the access
 	// is logged beside the sealed package too, where it stays. A sealed
 	// package no longer where it was opened from is not followed, but
-	// the access log its decryption began there is (LogDecrypt): renamed
+	// the access log its decryption began there is (DecryptLogged): renamed
 	// in its folder, it reads that log by the name it was sealed under
 	// (SealedLoggedAccesses).
 	sealed, err := p.sealedFrom()

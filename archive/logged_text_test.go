@@ -43,7 +43,7 @@ func TestLoggedTextHoldingAnIdentityNumberIsRefused(t *testing.T) {
 
 			sealed := filepath.Join(t.TempDir(), "pkg.tar.age")
 			os.WriteFile(sealed, []byte("not read"), 0o600)
-			if err := LogDecrypt(sealed, dir, "anna", text, created); !errors.Is(err, ErrLoggedIdentity) {
+			if _, err := DecryptLogged(context.Background(), sealed, filepath.Join(t.TempDir(), "opened"), Opening{Who: "anna", Purpose: text, At: created}); !errors.Is(err, ErrLoggedIdentity) {
 				t.Errorf("a decryption whose purpose holds an identity number: %v, want ErrLoggedIdentity", err)
 			}
 

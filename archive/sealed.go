@@ -83,7 +83,7 @@ func VerifySealed(ctx context.Context, path string, ids []age.Identity, also fun
 	stop := context.AfterFunc(ctx, func() { os.RemoveAll(tmp) })
 	defer stop()
 	dir := filepath.Join(tmp, "package")
-	sum, err := unseal(ctx, path, dir, ids)
+	sum, err := unseal(ctx, path, dir, ids, nil)
 	if err != nil {
 		return Reading{}, err
 	}

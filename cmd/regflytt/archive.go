@@ -377,6 +377,9 @@ extracts in PKG.access.jsonl and its own event log: both are read too (with
 			} else {
 				fmt.Fprintf(w, "%d extracts logged in %s and the package's event log\n", len(entries), archive.AccessLogPath(args[0]))
 			}
+			if n := unfinishedOpenings(entries); n > 0 {
+				fmt.Fprintf(g.stderr, "regflytt: warning: %d opening(s) in clear of %s started and did not finish (killed, or still running): the clear copies they name may be left, holding every record: check them and remove them\n", n, args[0])
+			}
 			if list == "" {
 				for _, e := range entries {
 					printAccess(w, e)
@@ -419,6 +422,18 @@ extracts in PKG.access.jsonl and its own event log: both are read too (with
 	return cmd
 }
 
+// unfinishedOpenings counts the openings in clear logged as started and
+// not as ended (archive.FoldOpenings left them).
+func unfinishedOpenings(entries []archive.Event) int {
+	n := 0
+	for _, e := range entries {
+		if e.Event == archive.EventOpening {
+			n++
+		}
+	}
+	return n
+}
+
 // printAccess writes one access log entry; its filter is as logged, an
 // identity number masked and digested (archive.Extract).
 func printAccess(w io.Writer, e archive.Event) {
@@ -429,11 +444,25 @@ func printAccess(w io.Writer, e archive.Event) {
 	table := e.Table
 	if table == "" {
 		table, where = "every table", "opened in clear"
+		if e.Note != "" {
+			// The clear copy, and how its opening ended.
+			where = connectors.MaskIdentityNumbers(e.Note)
+		}
+		if e.Event == archive.EventOpening {
+			// Logged before the first clear byte, and nothing after.
+			where = "started, NOT finished (killed, or still running): " + where + " may be left, in clear"
+		}
 	}
 	// A log written before archive extract refused a purpose holding an
 	// identity number may hold one: shown masked, as reports show one.
 	mask := connectors.MaskIdentityNumbers
-	fmt.Fprintf(w, "  %s %s %s %s (%s), %d records: %s\n", e.At, orDash(mask(e.Who)), e.Event, table, where, e.Count["records"], orDash(mask(e.Purpose)))
+	records := fmt.Sprintf("%d records", e.Count["records"])
+	if _, ok := e.Count["records"]; !ok && e.Table == "" {
+		// An opening not finished, or stopped: how far it read is not
+		// known.
+		records = "records not counted"
+	}
+	fmt.Fprintf(w, "  %s %s %s %s (%s), %s: %s\n", e.At, orDash(mask(e.Who)), e.Event, table, where, records, orDash(mask(e.Purpose)))
 }
 
 // logPerson is one entry of a person list: where it stands, its masked
@@ -1191,7 +1220,11 @@ decryption is logged in the access log beside the sealed package
 log names the sealed package, so that every extract of the folder is logged
 beside the sealed package too: the record of who read a person's data stays
 with the sealed package when the clear folder is removed (archive log FILE
---person-list lists it).`,
+--person-list lists it). The opening is logged (decrypt-started, naming the
+folder) before the first clear byte is written, and its end once the folder
+verifies (decrypted), or that the folder was removed (clear-copy-removed: an
+error, Ctrl-C): a decryption killed outright leaves a folder its log names,
+which archive log shows as started, NOT finished.`,
 		Args: exactArgs(1, "one encrypted package"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if identity == "" || to == "" {
@@ -1205,14 +1238,11 @@ with the sealed package when the clear folder is removed (archive log FILE
 			if err != nil {
 				return err
 			}
-			if _, err := archive.Decrypt(cmd.Context(), args[0], to, ids...); err != nil {
+			// Reading a sealed package in clear is logged beside it
+			// before the first clear byte is written, and again once the
+			// copy is whole; a copy that cannot be logged is not left.
+			if _, err := archive.DecryptLogged(cmd.Context(), args[0], to, archive.Opening{Who: whoami(), Purpose: purpose, At: time.Now()}, ids...); err != nil {
 				return err
-			}
-			// Reading a sealed package in clear is logged beside it; a
-			// copy that cannot be logged is not left.
-			if err := archive.LogDecrypt(args[0], to, whoami(), purpose, time.Now()); err != nil {
-				os.RemoveAll(to)
-				return fmt.Errorf("%w: the clear copy %s is removed", err, to)
 			}
 			if !g.quiet {
 				fmt.Fprintf(g.stdout, "decrypted %s into %s; it verifies\n", args[0], to)
