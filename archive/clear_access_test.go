@@ -51,6 +51,8 @@ func TestKilledChild(t *testing.T) {
 	switch what {
 	case "decrypt":
 		err = openForTest(context.Background(), sealed, dir, id)
+	case "verify":
+		_, err = VerifySealed(context.Background(), sealed, []age.Identity{id}, Opening{Who: "anna", At: created}, nil)
 	}
 	t.Fatalf("not killed: %v", err)
 }
@@ -152,5 +154,37 @@ func TestDecryptLogsItsOpeningAndItsEnd(t *testing.T) {
 	b, _ := os.ReadFile(AccessLogPath(sealed))
 	if strings.Contains(string(b), "19121212-1212") || strings.Contains(string(b), "-1212") {
 		t.Errorf("the access log holds the number the copy is named after:\n%s", b)
+	}
+}
+
+// archive verify PKG.tar.age --identity opened the package into a clear
+// copy beside it and logged nothing: a verification killed outright left
+// every record in clear, and no log said who had opened it, or why. Its
+// opening is logged before the first clear byte (purpose "verify"), and
+// its end once the copy is removed.
+func TestVerifySealedLogsItsClearCopy(t *testing.T) {
+	sealed := killedAfterClearCopy(t, "verify", "")
+	left := SealedVerifyLeftovers(sealed)
+	if len(left) != 1 {
+		t.Fatalf("the killed verification left %v, want its clear copy", left)
+	}
+	got, _, err := SealedLoggedAccesses(sealed)
+	if err != nil || len(got) != 1 || got[0].Event != EventOpening || got[0].Purpose != "verify" || got[0].Who != "anna" ||
+		!strings.Contains(got[0].Note, connectors.MaskIdentityNumbers(left[0])) {
+		t.Fatalf("after a killed verification: %+v (%v), want its opening naming %s, not finished", got, err, left[0])
+	}
+	os.RemoveAll(left[0])
+
+	id, _ := age.GenerateX25519Identity()
+	sealed = filepath.Join(t.TempDir(), "pkg.tar.age")
+	if _, err := Encrypt(writePackage(t), sealed, id.Recipient()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, Opening{Who: "anna", At: created}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err = SealedLoggedAccesses(sealed)
+	if err != nil || len(got) != 1 || got[0].Event != EventClearRemoved || got[0].Purpose != "verify" || got[0].Count["records"] != 3 {
+		t.Errorf("after a verification: %+v (%v), want its clear copy removed, 3 records read", got, err)
 	}
 }

@@ -62,7 +62,19 @@ func SealedVerifyLeftovers(path string) []string {
 // beside the sealed file (an interrupted erasure's or verification's
 // clear copy: erase-leftover), and a checksum file (PKG.sha512) that does
 // not name the ciphertext read (sealed-fixity).
-func VerifySealed(ctx context.Context, path string, ids []age.Identity, also func(dir string) ([]Problem, error)) (Reading, error) {
+//
+// The copy holds every record in clear, so its opening is logged beside
+// the sealed package (AccessLogPath(path)) as o says who and when, with
+// the purpose "verify" unless o gives one: before its first clear byte
+// is written (EventOpening, naming the copy, synced), and once it is
+// removed (EventClearRemoved, with the records read). A verification
+// killed outright leaves its copy named by the first entry alone, which
+// archive log shows as an opening not finished. A wrong key logs
+// nothing: nothing was opened.
+func VerifySealed(ctx context.Context, path string, ids []age.Identity, o Opening, also func(dir string) ([]Problem, error)) (_ Reading, err error) {
+	if o.Purpose == "" {
+		o.Purpose = "verify"
+	}
 	if st, err := os.Stat(path); err != nil {
 		return Reading{}, fmt.Errorf("verify: %w", err)
 	} else if !st.Mode().IsRegular() {
@@ -73,21 +85,40 @@ func VerifySealed(ctx context.Context, path string, ids []age.Identity, also fun
 		beside = append(beside, Problem{File: "../" + filepath.Base(left), Rule: RuleEraseLeftover,
 			Detail: "left beside the sealed package by an interrupted or failed erasure or verification: it holds records in clear: check it and remove it"})
 	}
+	if err := CheckLoggedText("purpose", o.Purpose); err != nil {
+		return Reading{}, fmt.Errorf("verify: %w", err)
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(path), filepath.Base(path)+sealedVerifyInfix)
 	if err != nil {
 		return Reading{}, fmt.Errorf("verify %s: the temporary clear copy beside it (mode 0700, removed when done) cannot be made: %w", path, err)
 	}
-	defer os.RemoveAll(tmp)
+	op, err := newOpening(path, tmp, o)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return Reading{}, fmt.Errorf("verify: %w", err)
+	}
+	// The copy is removed on every way out, and its removal logged
+	// when its opening was: how the verification ended, and how many
+	// records it read.
+	ended, records := "stopped before it was done (an error or an interrupt)", int64(-1)
+	defer func() {
+		if rerr := op.removed(tmp, ended, records); rerr != nil && err == nil {
+			err = fmt.Errorf("verify %s: %w", path, rerr)
+		}
+	}()
 	// An interrupt removes the clear copy at once, under whatever still
 	// reads it: the verification then fails, and ctx's error is given.
 	stop := context.AfterFunc(ctx, func() { os.RemoveAll(tmp) })
 	defer stop()
 	dir := filepath.Join(tmp, "package")
-	sum, err := unseal(ctx, path, dir, ids, nil)
+	sum, err := unseal(ctx, path, dir, ids, func() error { return op.start(ctx) })
 	if err != nil {
 		return Reading{}, err
 	}
 	r := VerifyEach(dir, nil)
+	if r.Package != nil {
+		records = recordsOf(r.Package)
+	}
 	if err := ctx.Err(); err != nil {
 		return Reading{}, fmt.Errorf("verify %s: stopped, its clear copy removed: %w", path, err)
 	}
@@ -112,6 +143,7 @@ func VerifySealed(ctx context.Context, path string, ids []age.Identity, also fun
 			Detail: "the checksum does not name the sealed package read (replaced, or sealed again since?)"})
 	}
 	r.Problems = append(beside, r.Problems...)
+	ended = fmt.Sprintf("verified, %d problem(s)", len(r.Problems))
 	return r, nil
 }
 

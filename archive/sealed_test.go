@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"filippo.io/age"
@@ -28,16 +29,18 @@ func TestVerifySealedRemovesItsClearCopy(t *testing.T) {
 	alone := func(when string) {
 		t.Helper()
 		entries, _ := os.ReadDir(filepath.Dir(sealed))
+		// Its access log logs each opening in clear.
+		entries = slices.DeleteFunc(entries, func(e os.DirEntry) bool { return e.Name() == filepath.Base(AccessLogPath(sealed)) })
 		if len(entries) != 2 {
 			var names []string
 			for _, e := range entries {
 				names = append(names, e.Name())
 			}
-			t.Errorf("%s: beside the sealed package: %v, want only it and its checksum", when, names)
+			t.Errorf("%s: beside the sealed package: %v, want only it, its checksum and its access log", when, names)
 		}
 	}
 	var seen string
-	r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, func(clear string) ([]Problem, error) {
+	r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, Opening{Who: "anna", At: created}, func(clear string) ([]Problem, error) {
 		seen = clear
 		st, err := os.Stat(filepath.Dir(clear))
 		if err != nil || st.Mode().Perm() != 0o700 || filepath.Dir(filepath.Dir(clear)) != filepath.Dir(sealed) {
@@ -54,26 +57,26 @@ func TestVerifySealedRemovesItsClearCopy(t *testing.T) {
 	alone("after a pass")
 
 	// A check that fails, and an interrupt while the copy is read.
-	if r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, func(string) ([]Problem, error) {
+	if r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, Opening{Who: "anna", At: created}, func(string) ([]Problem, error) {
 		return []Problem{{File: "x", Rule: RuleRows}}, nil
 	}); err != nil || len(r.Problems) != 1 {
 		t.Fatalf("a failing check: %v, %v", err, r.Problems)
 	}
 	alone("after a FAIL")
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := VerifySealed(ctx, sealed, []age.Identity{id}, func(string) ([]Problem, error) {
+	if _, err := VerifySealed(ctx, sealed, []age.Identity{id}, Opening{Who: "anna", At: created}, func(string) ([]Problem, error) {
 		cancel()
 		return nil, nil
 	}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted: %v, want context.Canceled", err)
 	}
 	alone("after an interrupt")
-	if _, err := VerifySealed(ctx, sealed, []age.Identity{id}, nil); !errors.Is(err, context.Canceled) {
+	if _, err := VerifySealed(ctx, sealed, []age.Identity{id}, Opening{Who: "anna", At: created}, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted before: %v, want context.Canceled", err)
 	}
 	alone("after an interrupt before")
 	other, _ := age.GenerateX25519Identity()
-	if _, err := VerifySealed(context.Background(), sealed, []age.Identity{other}, nil); !errors.Is(err, ErrWrongKey) {
+	if _, err := VerifySealed(context.Background(), sealed, []age.Identity{other}, Opening{Who: "anna", At: created}, nil); !errors.Is(err, ErrWrongKey) {
 		t.Fatalf("a wrong key: %v", err)
 	}
 	alone("after a wrong key")
@@ -81,7 +84,7 @@ func TestVerifySealedRemovesItsClearCopy(t *testing.T) {
 	// A checksum file that names another ciphertext.
 	sum, _ := os.ReadFile(sealed + ".sha512")
 	os.WriteFile(sealed+".sha512", []byte("00"+string(sum[2:])), 0o600)
-	if r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, nil); err != nil || !hasProblem(r.Problems, "../pkg.tar.age.sha512", RuleSealedFixity) {
+	if r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, Opening{Who: "anna", At: created}, nil); err != nil || !hasProblem(r.Problems, "../pkg.tar.age.sha512", RuleSealedFixity) {
 		t.Fatalf("another checksum: %v, %v", err, r.Problems)
 	}
 	os.WriteFile(sealed+".sha512", sum, 0o600)
@@ -90,7 +93,7 @@ func TestVerifySealedRemovesItsClearCopy(t *testing.T) {
 	// edited, sealed again and its checksum removed must not pass
 	// unheld.
 	os.Remove(sealed + ".sha512")
-	if r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, nil); err != nil || !hasProblem(r.Problems, "../pkg.tar.age.sha512", RuleSealedFixity) {
+	if r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, Opening{Who: "anna", At: created}, nil); err != nil || !hasProblem(r.Problems, "../pkg.tar.age.sha512", RuleSealedFixity) {
 		t.Fatalf("no checksum file: %v, %v", err, r.Problems)
 	}
 	os.WriteFile(sealed+".sha512", sum, 0o600)
@@ -103,7 +106,7 @@ func TestVerifySealedRemovesItsClearCopy(t *testing.T) {
 	if probs := Verify(sealed); !hasProblem(probs, "../pkg.tar.age.verify-clear-123", RuleEraseLeftover) {
 		t.Errorf("Verify does not name the clear copy left: %v", probs)
 	}
-	if r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, nil); err != nil || !hasProblem(r.Problems, "../pkg.tar.age.verify-clear-123", RuleEraseLeftover) {
+	if r, err := VerifySealed(context.Background(), sealed, []age.Identity{id}, Opening{Who: "anna", At: created}, nil); err != nil || !hasProblem(r.Problems, "../pkg.tar.age.verify-clear-123", RuleEraseLeftover) {
 		t.Errorf("VerifySealed does not name the clear copy left: %v, %v", err, r.Problems)
 	}
 }

@@ -56,6 +56,11 @@ KEYFILE: it is opened into a temporary clear copy beside it (a 0700 folder,
 PKG.tar.age.verify-clear-…), checked as a folder is, and the copy removed on
 every way out (a FAIL, an error, Ctrl-C); its checksum file PKG.tar.age.sha512
 must name it (sealed-fixity). It gets no "verified" event: that would change it.
+The copy holds every record in clear: its opening is logged in the access log
+beside the sealed package (PKG.tar.age.access.jsonl: who, when, purpose
+"verify", the copy's name) before its first clear byte is written, and its
+removal once it is gone, so a copy a killed verify left is named there
+(archive log shows it as started, NOT finished).
 Without the key its content is NOT checked: it fails (sealed-package, exit 1),
 naming what an erasure or verification of it killed halfway left beside it
 (erase-leftover: PKG.tar.age.erase-clear or PKG.tar.age.verify-clear-…, in
@@ -89,7 +94,7 @@ clear).`,
 				if err != nil {
 					return err
 				}
-				r, err := archive.VerifySealed(cmd.Context(), dir, ids, xsd)
+				r, err := archive.VerifySealed(cmd.Context(), dir, ids, archive.Opening{Who: whoami(), At: time.Now()}, xsd)
 				if err != nil {
 					return err
 				}

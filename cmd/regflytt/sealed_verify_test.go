@@ -106,7 +106,8 @@ func reseal(t *testing.T, dir, sealed string, r age.Recipient) {
 // ciphertext) passed nothing before: verify could not read it. It fails.
 func TestArchiveVerifySealedPackageWithItsKey(t *testing.T) {
 	sealed, idFile, id := sealedPackage(t)
-	alone := "archive.tar.age archive.tar.age.sha512"
+	// Its access log logs each opening in clear (the verification's).
+	alone := "archive.tar.age archive.tar.age.access.jsonl archive.tar.age.sha512"
 
 	code, out, errs := cli(t, "archive", "verify", sealed)
 	if code == exitOK || strings.Contains(out+errs, "PASS") || !strings.Contains(errs, "--identity") || !strings.Contains(errs, "NOT") {
@@ -247,5 +248,51 @@ func TestArchiveVerifySealedInterrupted(t *testing.T) {
 	}
 	if got := besideSealed(t, sealed); got != "archive.tar.age archive.tar.age.sha512" {
 		t.Fatalf("beside the sealed package after an interrupted verify: %s", got)
+	}
+}
+
+// archive verify --identity opened the sealed package in clear beside it
+// and logged nothing; archive decrypt logged its decryption only once
+// the clear copy was written, so a process killed between the two left a
+// copy no log named. Both log the opening before the first clear byte,
+// and archive log shows one that did not finish, naming its copy, with a
+// warning. (A kill itself is in archive's TestDecryptKilledAfterItsClearCopyIsWritten;
+// here the log is cut back to what it leaves.)
+func TestArchiveLogShowsAnOpeningNotFinished(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	if code, out, errs := cli(t, "archive", "verify", sealed, "--identity", idFile); code != exitOK {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := cli(t, "archive", "log", sealed, "--identity", idFile)
+	if code != exitOK || !strings.Contains(out, "1 accesses") || !strings.Contains(out, archive.EventClearRemoved) || !strings.Contains(out, ": verify") || strings.Contains(out+errs, "NOT finished") {
+		t.Fatalf("archive log after a verification: exit %d, want its opening, ended, purpose verify\n%s\n%s", code, out, errs)
+	}
+	verified, err := os.ReadFile(archive.AccessLogPath(sealed))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	opened := filepath.Join(filepath.Dir(sealed), "utdrag-19121212-1212")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "audit"); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	b, err := os.ReadFile(archive.AccessLogPath(sealed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decrypt := strings.Split(strings.TrimPrefix(string(b), string(verified)), "\n")
+	if len(decrypt) != 3 || !strings.Contains(decrypt[0], archive.EventOpening) {
+		t.Fatalf("the decryption's entries: %q, want its opening and its end", decrypt)
+	}
+	// What a decryption killed once its copy is written leaves.
+	if err := os.WriteFile(archive.AccessLogPath(sealed), []byte(string(verified)+decrypt[0]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = cli(t, "archive", "log", sealed, "--identity", idFile)
+	if code != exitOK || !strings.Contains(out, "2 accesses") || !strings.Contains(out, "NOT finished") || !strings.Contains(out, connectors.MaskIdentityNumbers(filepath.Dir(sealed))+"/utdrag-19121212-****") || !strings.Contains(errs, "1 opening(s) in clear") {
+		t.Errorf("archive log after a decryption killed: exit %d, want its opening NOT finished, naming the copy, and a warning\n%s\n%s", code, out, errs)
+	}
+	if strings.Contains(out+errs+string(b), "-1212") {
+		t.Errorf("an identity number in the log or its output:\n%s\n%s\n%s", b, out, errs)
 	}
 }
