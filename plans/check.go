@@ -36,7 +36,7 @@ func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnos
 		}
 		return nil, err
 	}
-	defer s.Close()
+	defer s.Close(ctx)
 	env := &mappings.Env{}
 	if err := r.describeSelects(ctx, s.snap, env); err != nil {
 		return nil, err

@@ -72,7 +72,7 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	defer s.Close(ctx)
 	// What the run refuses before its first write, the dry run refuses
 	// alike, in the same order.
 	if err := r.checkMappingTests(); err != nil {

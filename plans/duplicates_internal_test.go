@@ -108,7 +108,7 @@ func TestDuplicatesSecondReadMustMatch(t *testing.T) {
 		arc := &countingArchive{values: map[unmappedKey]map[shownValue]int64{}}
 		ledger := verify.NewLedger()
 		err = r.move(ctx, s, &countingSink{written: map[string]int64{}}, arc, ledger)
-		s.Close()
+		s.Close(ctx)
 		switch {
 		case !reverse && err != nil:
 			t.Fatal(err)

@@ -63,7 +63,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	defer s.Close(ctx)
 
 	raw, err := all.OpenTarget(ctx, r.tgtURL)
 	if err != nil {
@@ -79,7 +79,10 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	pol.Watch = r.watch
 	r.opts.Retry = pol
 	tgt := wrap.Target(raw, pol)
-	defer tgt.Close()
+	// Watched, as every operation on the target: a pool that waits for
+	// a connection a frozen server holds hung the run after its report
+	// for ever, with nothing on screen.
+	defer wrap.CloseContext(ctx, tgt)
 
 	bk := r.bookkeeping(tgt)
 	unlock, err := r.lock(ctx, tgt, bk)

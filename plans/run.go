@@ -228,9 +228,13 @@ type session struct {
 	env     *mappings.Env
 }
 
-func (s *session) Close() {
+// Close ends the snapshot and closes the source's connections, each
+// watched for a stall (wrap.Watchdog.Close): a source that hangs on its
+// close is warned of, given up on at the stall limit, and not waited for
+// once ctx ends.
+func (s *session) Close(ctx context.Context) {
 	s.snap.Close()
-	s.src.Close()
+	wrap.CloseContext(ctx, s.src)
 }
 
 // open reads the source catalogue in a new snapshot and compiles the
@@ -257,13 +261,13 @@ func (r *runner) open(ctx context.Context) (*session, error) {
 	}
 	s := &session{src: src, snap: snap}
 	if s.catalog, err = snap.Tables(ctx); err != nil {
-		s.Close()
+		s.Close(ctx)
 		return nil, fmt.Errorf("source catalogue: %w", err)
 	}
 	sort.Slice(s.catalog, func(i, j int) bool { return s.catalog[i].Name < s.catalog[j].Name })
 	env, err := r.mappingEnv(ctx, snap, s.catalog)
 	if err != nil {
-		s.Close()
+		s.Close(ctx)
 		return nil, err
 	}
 	prog, ds := mappings.Compile(r.in.Mappings, s.catalog, r.in.Schema, env)
@@ -273,11 +277,11 @@ func (r *runner) open(ctx context.Context) (*session, error) {
 		}
 	}
 	if err := ds.Err(); err != nil {
-		s.Close()
+		s.Close(ctx)
 		return nil, err
 	}
 	if err := r.checkListTables(prog); err != nil {
-		s.Close()
+		s.Close(ctx)
 		return nil, err
 	}
 	s.prog, s.env = prog, env

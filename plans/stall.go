@@ -48,6 +48,10 @@ func (r *runner) stalled(s wrap.Stall) {
 			// The server ends a session's advisory lock with the session,
 			// and the lock's connection is closed now.
 			then = "the run gave up releasing the run lock; the target releases it as it ends the lock's session, whose connection is closed now"
+		case s.What == wrap.CloseConnections || s.What == wrap.EndSnapshot:
+			// Nothing waits on a close: what the run wrote is committed,
+			// and its report written or still to come.
+			then = "the run gave up closing them; they end with the process at the latest"
 		case r.checking != "" && (s.Side == "target" || !r.plan.SourceFrozen):
 			then = "the check stops (it reads the target at one moment); it can be done again"
 		}

@@ -315,7 +315,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	defer s.Close(ctx)
 	if err := checkScanKeys(s); err != nil {
 		return nil, err
 	}

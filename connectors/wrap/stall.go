@@ -150,6 +150,46 @@ func (d *Watchdog) Do(ctx context.Context, side, what, table string, f func(cont
 	return op.Err(f(ctx))
 }
 
+// CloseConnections and EndSnapshot are the watched operations that close
+// a source's or a target's connections and end a snapshot (Close).
+const (
+	CloseConnections = "close its connections"
+	EndSnapshot      = "end its snapshot"
+)
+
+// Close runs close, which no context stops (a pool's Close waits for
+// every connection it gave out, one that a frozen peer holds too; a
+// snapshot's ends its transaction on the server), watched as the
+// operation what of side: a stall is told of, and at the limit, or when
+// ctx ends (a second Ctrl-C), Close returns without waiting longer (a
+// *StalledError, or ctx's error) and leaves close to its goroutine: the
+// connections end with the process at the latest. Without a limit and
+// with a ctx that does not end, it waits as long as close does, warning.
+func (d *Watchdog) Close(ctx context.Context, side, what string, close func() error) error {
+	if d == nil && ctx.Done() == nil {
+		return close()
+	}
+	done := make(chan error, 1)
+	go func() { done <- close() }()
+	// Its own operation, never a part of one under way in ctx: a close
+	// is not the progress of what opened the connection.
+	wctx, op := d.Begin(context.Background(), side, what, "")
+	defer op.End()
+	select {
+	case err := <-done:
+		return err
+	case <-wctx.Done():
+		return op.Err(context.Cause(wctx))
+	case <-ctx.Done():
+		select {
+		case err := <-done:
+			return err
+		default:
+		}
+		return fmt.Errorf("%s: %s: %w", side, what, context.Cause(ctx))
+	}
+}
+
 // Observe starts watching work that no context stops (a file written
 // and synced): a stall of it is told of, and never cancelled.
 func (d *Watchdog) Observe(side, what, table string) *Op {

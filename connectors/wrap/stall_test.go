@@ -312,3 +312,46 @@ func TestTargetReadProgressesOrStalls(t *testing.T) {
 		t.Fatalf("got %v, want a lost target snapshot for a stall of the checksum of besok", err)
 	}
 }
+
+// A close that hangs (a pool waiting for a connection a frozen peer
+// holds) is warned of and given up on at the limit, or as soon as the
+// caller's context ends; one that returns gives its error, and without
+// a limit or a context that ends it is waited for.
+func TestWatchdogClose(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	hang := func() error { <-release; return nil }
+	var mu sync.Mutex
+	var told []wrap.Stall
+	d := &wrap.Watchdog{Warn: 20 * time.Millisecond, Limit: 200 * time.Millisecond, Stalled: func(s wrap.Stall) {
+		mu.Lock()
+		told = append(told, s)
+		mu.Unlock()
+	}}
+	err := d.Close(context.Background(), "target", wrap.CloseConnections, hang)
+	var se *wrap.StalledError
+	if !errors.As(err, &se) || se.What != wrap.CloseConnections || se.Side != "target" {
+		t.Fatalf("got %v, want a *StalledError of the target's close", err)
+	}
+	mu.Lock()
+	if len(told) < 2 || !told[len(told)-1].Cancelled {
+		t.Errorf("told %v, want warnings, then the close given up", told)
+	}
+	mu.Unlock()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if err := (&wrap.Watchdog{}).Close(ctx, "source", wrap.CloseConnections, hang); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the close given up when its context ended", err)
+	}
+
+	boom := errors.New("boom")
+	if err := d.Close(context.Background(), "source", wrap.EndSnapshot, func() error { return boom }); err != boom {
+		t.Fatalf("got %v, want the close's own error", err)
+	}
+	var nilDog *wrap.Watchdog
+	slow := func() error { time.Sleep(300 * time.Millisecond); return boom }
+	if err := nilDog.Close(context.Background(), "source", wrap.CloseConnections, slow); err != boom {
+		t.Fatalf("got %v, want a close without a watchdog waited for", err)
+	}
+}

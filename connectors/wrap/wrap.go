@@ -246,7 +246,29 @@ type source struct {
 }
 
 func (s *source) Dialect() connectors.Dialect { return s.inner.Dialect() }
-func (s *source) Close() error                { return s.inner.Close() }
+func (s *source) Close() error                { return s.CloseContext(context.Background()) }
+
+// CloseContext closes the source's connections watched for a stall
+// (Watchdog.Close): it returns at the stall limit, or when ctx ends,
+// whether or not they closed.
+func (s *source) CloseContext(ctx context.Context) error {
+	return s.p.Watch.Close(ctx, s.p.side, CloseConnections, s.inner.Close)
+}
+
+// ContextCloser is a connection closed with CloseContext: one that stops
+// waiting for its close when ctx ends.
+type ContextCloser interface {
+	CloseContext(ctx context.Context) error
+}
+
+// CloseContext closes c with its CloseContext when it has one (a wrapped
+// source or target), else with Close.
+func CloseContext(ctx context.Context, c io.Closer) error {
+	if cc, ok := c.(ContextCloser); ok {
+		return cc.CloseContext(ctx)
+	}
+	return c.Close()
+}
 
 // ReadAsWritten forwards to the wrapped source's AsWrittenReader; one
 // without it reads as it always does.
@@ -444,7 +466,9 @@ func (s *snapshot) Count(ctx context.Context, table string) (n int64, err error)
 	return n, err
 }
 
-func (s *snapshot) Close() error { return s.cur.Close() }
+func (s *snapshot) Close() error {
+	return s.p.Watch.Close(context.Background(), s.p.side, EndSnapshot, s.cur.Close)
+}
 
 // Position forwards to the current snapshot's Positioner, if any.
 func (s *snapshot) Position() string {
