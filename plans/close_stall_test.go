@@ -68,7 +68,7 @@ func runReturns(t *testing.T, p *plans.Plan, opts plans.Options, d time.Duration
 	case res := <-done:
 		return res.rep, res.err
 	case <-time.After(d):
-		t.Fatalf("the run has not returned after %v: it waits for ever on a connection's close", d)
+		t.Fatalf("the run has not returned after %v: it waits for ever", d)
 		return nil, nil
 	}
 }

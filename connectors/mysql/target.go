@@ -127,23 +127,53 @@ func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
 	if limit < 4096 {
 		limit = 4096
 	}
-	return &writeTx{tx: tx, db: d, maxStatement: int(min(limit, math.MaxInt32))}, nil
+	return &writeTx{tx: tx, ctx: ctx, db: d, maxStatement: int(min(limit, math.MaxInt32))}, nil
 }
 
 type writeTx struct {
-	tx           *sql.Tx
+	tx *sql.Tx
+	// ctx is Begin's: the transaction's commit is cancelled with it.
+	ctx          context.Context
 	db           *DB
 	maxStatement int // bytes
 	buf          []byte
 	done         bool
 }
 
+// Commit sends COMMIT as a statement under Begin's context, so that a
+// commit the server does not answer (a frozen server, a dropped flow) is
+// cancelled with it, by the stall limit or a second Ctrl-C: the driver
+// closes the connection, and the server either committed the whole
+// transaction or rolls it back as the session ends. sql.Tx.Commit takes
+// no context, and go-sql-driver/mysql's sends COMMIT without watching
+// one: a run waited on it for ever.
 func (w *writeTx) Commit() error {
 	w.done = true
-	if err := w.tx.Commit(); err != nil {
+	_, err := w.tx.ExecContext(w.ctx, "COMMIT")
+	w.endSQLTx()
+	if err != nil {
 		return w.db.errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// endSQLTx ends database/sql's transaction after a COMMIT sent as a
+// statement: a ROLLBACK with nothing left to undo (one round trip per
+// commit unit), or none on a connection the cancellation closed. It is
+// not waited for past Begin's context: the driver's ROLLBACK watches none
+// either, and a server that froze after answering the COMMIT would hold
+// the run at it; left to its goroutine, it holds a connection the pool's
+// Close does not wait for.
+func (w *writeTx) endSQLTx() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.tx.Rollback()
+	}()
+	select {
+	case <-done:
+	case <-w.ctx.Done():
+	}
 }
 
 func (w *writeTx) Rollback() error {
