@@ -53,6 +53,8 @@
 //	lc_time                      C         sv_SE, a select: source's to_char(d, 'TMMonth') was 'Januari'
 //	lc_numeric                   C         sv_SE, to_char's D and G wrote '1 234,5', to_number('1,234.5', '9G999D9') read 1.2
 //	default_text_search_config   pg_catalog.simple   to_tsvector(x) stemmed by the database's (english, swedish) configuration
+//	xmlbinary                    base64    hex, a select: source's xmlelement(name b, bytea) wrote <b>0102</b>, not <b>AQI=</b>
+//	xmloption                    content   document, a select: source's '<a/><b/>'::xml failed
 //	search_path                  schema first, then the URL's search_path   unqualified names (keyset queries, Create)
 //
 // A source's connections also set default_transaction_read_only, and a
@@ -95,8 +97,10 @@
 // ALTER DATABASE on a private server that could load sv_SE
 // (TestSelectSourceWhateverTheDatabaseLocale, whose locale cases skip on a
 // server without it). lc_messages changes only the text of errors.
-// xmlbinary (base64) changes what a select:'s xmlelement makes of bytea,
-// and is left as the DBA chose (not tried).
+// xmlbinary, xmloption, bytea_output, extra_float_digits, IntervalStyle,
+// DateStyle and TimeZone were each set with ALTER DATABASE under a
+// select: source that computes with them, and it read the same
+// (TestSelectSourceWhateverTheDatabaseLocale).
 //
 // Every session, a source's too, is checked for zero_damaged_pages and
 // ignore_checksum_failure (superuser only, for rescuing a damaged

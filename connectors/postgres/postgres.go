@@ -97,6 +97,13 @@ var sessionParams = map[string]string{
 	"lc_time":                    "C",
 	"lc_numeric":                 "C",
 	"default_text_search_config": "pg_catalog.simple",
+	// And the XML settings: under a database's xmlbinary hex a select:
+	// source's xmlelement(name b, bytea) wrote <b>0102</b>, not the
+	// default's <b>AQI=</b>, without a warning; under xmloption document
+	// its cast of a fragment ('<a/><b/>'::xml) failed the run that
+	// passed where it was tried. Both pinned to the built-in defaults.
+	"xmlbinary": "base64",
+	"xmloption": "content",
 }
 
 // defaultConnectTimeout bounds opening a connection when the URL does

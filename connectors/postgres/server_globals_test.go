@@ -772,8 +772,12 @@ func TestSelectSourceWhateverTheDatabaseLocale(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	pgtest.Exec(t, url, `CREATE TABLE t (id integer PRIMARY KEY)`, `INSERT INTO t VALUES (1)`)
 	const q = `SELECT id, to_char(date '2024-01-15', 'TMMonth TMDay') AS month, to_char(1234.5, 'FM9G999D9') AS num, ` +
-		`to_number('1,234.5', '9G999D9')::text AS parsed, to_tsvector('Running dogs')::text AS ts FROM t`
-	read := func() []string {
+		`to_number('1,234.5', '9G999D9')::text AS parsed, to_tsvector('Running dogs')::text AS ts, ` +
+		`xmlelement(name b, '\x0102'::bytea)::text AS xb, ('<a/><b/>'::xml)::text AS frag, ` +
+		`('\x0102'::bytea)::text AS bt, (1::float8 / 3)::text AS third, (interval '1 day 2 hours')::text AS iv, ` +
+		`(date '2024-01-15')::text AS d, (timestamptz '2024-01-15 12:00+00')::text AS tz FROM t`
+	read := func(t *testing.T) []string {
+		t.Helper()
 		ctx := context.Background()
 		qs := snapshot(t, openSource(t, url)).(connectors.Querier)
 		cols, err := qs.DescribeQuery(ctx, q)
@@ -795,8 +799,12 @@ func TestSelectSourceWhateverTheDatabaseLocale(t *testing.T) {
 		return out
 	}
 	// The pinned values: C's names and separators, simple's lexemes.
-	want := []string{fmt.Sprintf("%q", []connectors.Value{int64(1), "January Monday", "1,234.5", "1234.5", "'dogs':2 'running':1"})}
-	if got := read(); !reflect.DeepEqual(got, want) {
+	// And the built-in defaults of xmlbinary (base64: bytea in
+	// xmlelement) and xmloption (content: a fragment of two elements is
+	// xml), besides the other pinned ones a computed value's text shows.
+	want := []string{fmt.Sprintf("%q", []connectors.Value{int64(1), "January Monday", "1,234.5", "1234.5", "'dogs':2 'running':1",
+		"<b>AQI=</b>", "<a/><b/>", `\x0102`, "0.3333333333333333", "1 day 02:00:00", "2024-01-15", "2024-01-15 12:00:00+00"})}
+	if got := read(t); !reflect.DeepEqual(got, want) {
 		t.Fatalf("the select: source read %v under the database's defaults, want %v", got, want)
 	}
 	for _, g := range []serverGlobal{
@@ -804,13 +812,23 @@ func TestSelectSourceWhateverTheDatabaseLocale(t *testing.T) {
 		{"default_text_search_config", "'pg_catalog.swedish'", true},
 		{"lc_time", "'sv_SE.UTF-8'", true},
 		{"lc_numeric", "'sv_SE.UTF-8'", true},
+		// A select: source's xmlelement wrote a bytea as hex under a
+		// database's xmlbinary hex, and its fragment cast to xml failed
+		// under xmloption document.
+		{"xmlbinary", "hex", true},
+		{"xmloption", "document", true},
+		{"bytea_output", "escape", true},
+		{"extra_float_digits", "0", true},
+		{"intervalstyle", "'sql_standard'", true},
+		{"datestyle", "'SQL, DMY'", true},
+		{"timezone", "'Europe/Stockholm'", true},
 	} {
 		t.Run(g.name+"="+g.value, func(t *testing.T) {
 			if strings.HasPrefix(g.name, "lc_") && !canLoadLocale(t, url, g.name, strings.Trim(g.value, "'")) {
 				t.Skipf("the server cannot load locale %s (only C locales installed?)", g.value)
 			}
 			g.set(t, "", url)
-			if got := read(); !reflect.DeepEqual(got, want) {
+			if got := read(t); !reflect.DeepEqual(got, want) {
 				t.Errorf("with %s = %s the select: source read %v, want %v", g.name, g.value, got, want)
 			}
 		})
