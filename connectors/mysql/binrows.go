@@ -236,8 +236,32 @@ func (s wireStep) endStatus(p []byte) (uint16, bool) {
 	return binary.LittleEndian.Uint16(p[1+n+m:]), true
 }
 
-// queryWire runs one batch on w (see the top of this file).
+// endWarnings reads the warning count of the packet that ends a result
+// (see endStatus): the statement's, which @@warning_count gives after it.
+func (s wireStep) endWarnings(p []byte) (uint16, bool) {
+	if !s.w.sess.deprecateEOF() {
+		if len(p) < 5 {
+			return 0, false
+		}
+		return binary.LittleEndian.Uint16(p[1:]), true
+	}
+	_, _, n, ok := lenenc(p[1:])
+	if !ok {
+		return 0, false
+	}
+	_, _, m, ok := lenenc(p[1+n:])
+	if !ok || len(p) < 1+n+m+4 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint16(p[1+n+m+2:]), true
+}
+
+// queryWire runs one batch on w (see the top of this file). It sets
+// q.quiet when the server said the batch's prepare and execute left no
+// warning (the counts of their answers): the select: source's check of
+// the warnings (noReadWarnings) then needs no round trip of its own.
 func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []connectors.Column, emit func([]connectors.Value)) (err error) {
+	q.quiet = false
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -270,6 +294,9 @@ func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []c
 	id := binary.LittleEndian.Uint32(p[1:])
 	ncol := int(binary.LittleEndian.Uint16(p[5:]))
 	nparam := int(binary.LittleEndian.Uint16(p[7:]))
+	// COM_STMT_PREPARE_OK: status, id, columns, params, a filler byte,
+	// then the prepare's warning count.
+	prepWarnings := binary.LittleEndian.Uint16(p[10:])
 	if _, err := s.columns(nparam, nil); err != nil {
 		return err
 	}
@@ -370,6 +397,9 @@ func (q *querier) queryWire(ctx context.Context, w *wire, query string, cols []c
 			st, ok := s.endStatus(p)
 			if !ok || st&serverMoreResultsExist != 0 {
 				return protocolError("unexpected end of a result")
+			}
+			if n, ok := s.endWarnings(p); ok && n == 0 && prepWarnings == 0 {
+				q.quiet = true
 			}
 			return q.closeStmt(w, id, failed)
 		case p[0] == pktERR:

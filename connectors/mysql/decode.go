@@ -297,6 +297,9 @@ type querier struct {
 	// warnings: fail a batch the server read with warnings (select:
 	// sources, whose SQL is the user's: see noReadWarnings).
 	warnings bool
+	// quiet says the batch just read by binrows.go was answered with no
+	// warning: noReadWarnings need not ask.
+	quiet bool
 	// scratch holds a number's text for a decoder that reads text (the
 	// decoders copy what they keep).
 	scratch []byte
@@ -311,8 +314,9 @@ type querier struct {
 }
 
 // readerCounts counts the batches each reader read: binrows.go's on the
-// wire, or the driver's.
-type readerCounts struct{ wire, driver atomic.Int64 }
+// wire, or the driver's; and the batches whose warnings were asked for
+// with a round trip of their own (noReadWarnings).
+type readerCounts struct{ wire, driver, askedWarnings atomic.Int64 }
 
 // rowSlab is how many rows' values are allocated together: one allocation
 // per slab instead of one per row.
@@ -424,6 +428,7 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 	// Where the connection's session allows, the batch is read by
 	// binrows.go on the driver's connection instead, with less of
 	// regflytt's CPU: the same statement, the same values.
+	q.quiet = false
 	err := q.conn.Raw(func(dc any) error {
 		if w := wireOf(dc); w != nil && w.fast {
 			q.counts.wire.Add(1)
@@ -501,7 +506,10 @@ func (q *querier) QueryBatch(ctx context.Context, query string, args []connector
 	if tooLong != nil {
 		return tooLong
 	}
-	if q.warnings {
+	// A batch read by binrows.go whose answers counted no warning needs
+	// no @@warning_count: a round trip a batch less (the driver drops
+	// the count its answers carry, so its batches still ask).
+	if q.warnings && !q.quiet {
 		return q.noReadWarnings(ctx)
 	}
 	return nil
@@ -554,6 +562,9 @@ func (q *querier) sortedKeyLength(row []connectors.Value) error {
 func (q *querier) noReadWarnings(ctx context.Context) error {
 	const erWarnISSkippedTable = 1684
 	var n int64
+	if q.counts != nil {
+		q.counts.askedWarnings.Add(1)
+	}
 	if err := q.conn.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&n); err != nil {
 		return fmt.Errorf("read warnings: %w", err)
 	}

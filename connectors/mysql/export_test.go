@@ -75,6 +75,10 @@ func ReaderBatches(d *DB) (wire, driver int64) {
 	return d.reads.wire.Load(), d.reads.driver.Load()
 }
 
+// AskedWarnings says how many batches d read whose warnings it asked for
+// with a query of their own (SELECT @@warning_count).
+func AskedWarnings(d *DB) int64 { return d.reads.askedWarnings.Load() }
+
 // ResetVersioningAsOf replaces the statement with which a snapshot makes
 // its session read the current rows of system-versioned tables, standing
 // in for a server where it does not, until the returned function is

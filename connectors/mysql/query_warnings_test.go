@@ -109,3 +109,71 @@ func TestSelectSourceWarningsWhateverTheErrorCount(t *testing.T) {
 		t.Errorf("with max_error_count 0 in the snapshot: error %v, want the read refused for the warnings it cannot list", err)
 	}
 }
+
+// A select: source read by this package's own reader (binrows.go) takes
+// each batch's warning count from the server's answers, which carry it:
+// a batch without warnings costs no SELECT @@warning_count (a round trip
+// a batch), and one with them is refused as before. The driver's reader,
+// which drops the count, asks after every batch.
+func TestSelectSourceWarningsWithoutARoundTrip(t *testing.T) {
+	for _, reader := range []string{"wire", "driver"} {
+		t.Run(reader, func(t *testing.T) {
+			if reader == "driver" {
+				t.Setenv("REGFLYTT_MYSQL_READER", "driver")
+			}
+			dbURL := mytest.NewDatabase(t)
+			mytest.Exec(t, dbURL,
+				"CREATE TABLE patient (id int PRIMARY KEY, namn varchar(20))",
+				"CREATE TABLE besok (id int PRIMARY KEY, patient_ref varchar(10))",
+				"INSERT INTO patient VALUES (12, 'Tolvan')",
+				"INSERT INTO besok SELECT seq, '12' FROM seq_1_to_95",
+				"UPDATE besok SET patient_ref = '12abc' WHERE id = 77",
+			)
+			ctx := context.Background()
+			src := openSource(t, dbURL)
+			read := func(query string) (int, error) {
+				snap, err := src.Snapshot(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer snap.Close()
+				qs := snap.(connectors.Querier)
+				cols, err := qs.DescribeQuery(ctx, query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, err := qs.ScanQuery(ctx, query, cols, connectors.ScanOptions{Key: []string{"id"}, BatchSize: 10})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				n := 0
+				for rows.Next() {
+					n++
+				}
+				return n, rows.Err()
+			}
+			wire0, driver0 := mysql.ReaderBatches(src)
+			asked0 := mysql.AskedWarnings(src)
+			n, err := read("SELECT b.id, p.namn FROM besok b LEFT JOIN patient p ON CAST(p.id AS CHAR) = b.patient_ref")
+			if err != nil || n != 95 {
+				t.Fatalf("read %d rows, %v; want 95 without an error", n, err)
+			}
+			wire, driver := mysql.ReaderBatches(src)
+			asked := mysql.AskedWarnings(src) - asked0
+			batches := wire - wire0 + driver - driver0
+			t.Logf("%s reader: %d batches, %d asked for their warnings", reader, batches, asked)
+			switch {
+			case reader == "wire" && (wire-wire0 < 10 || asked != 0):
+				t.Errorf("the wire reader read %d batches and asked for the warnings of %d, want 10 or more and none", wire-wire0, asked)
+			case reader == "driver" && asked != batches:
+				t.Errorf("the driver's reader asked for the warnings of %d of %d batches, want each", asked, batches)
+			}
+			// Visit 77 ('12abc') converts with a warning, in the eighth
+			// batch: refused, by the code.
+			if n, err := read("SELECT b.id, p.namn FROM besok b LEFT JOIN patient p ON p.id = b.patient_ref"); err == nil || !strings.Contains(err.Error(), "1292") {
+				t.Fatalf("read %d rows, %v: want the warning 1292 refused", n, err)
+			}
+		})
+	}
+}
