@@ -168,7 +168,7 @@ func (d *DB) BeginLegacy(ctx context.Context) (connectors.Tx, error) {
 		return nil, d.errorf("begin legacy: read max_allowed_packet: %w", err)
 	}
 	limit := max(packet-packetSlack, 4096)
-	lt.writeTx = writeTx{tx: tx, db: d, maxStatement: int(min(limit, math.MaxInt32))}
+	lt.writeTx = writeTx{tx: tx, ctx: ctx, db: d, maxStatement: int(min(limit, math.MaxInt32))}
 	return lt, nil
 }
 

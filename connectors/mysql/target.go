@@ -149,6 +149,9 @@ type writeTx struct {
 // one: a run waited on it for ever.
 func (w *writeTx) Commit() error {
 	w.done = true
+	if w.ctx == nil {
+		w.ctx = context.Background()
+	}
 	_, err := w.tx.ExecContext(w.ctx, "COMMIT")
 	w.endSQLTx()
 	if err != nil {
