@@ -419,8 +419,16 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := os.RemoveAll(arcDir); err != nil {
 		return nil, stopped(fmt.Errorf("remove a half-assembled archive package: %w", err))
 	}
-	if err := os.RemoveAll(arcDir + SealedSuffix); err != nil {
-		return nil, stopped(fmt.Errorf("remove a half-sealed archive package: %w", err))
+	// And what its seal left: a resume after it seals again, and the
+	// seal replaces no file (a checksum left stopped every resume). Only
+	// a plan that seals: another's run made none of them, and a sealed
+	// package there is someone else's.
+	if len(r.plan.ArchiveEncryptTo) > 0 {
+		for _, p := range sealFiles(arcDir) {
+			if err := os.RemoveAll(p); err != nil {
+				return nil, stopped(fmt.Errorf("remove a half-sealed archive package: %w", err))
+			}
+		}
 	}
 	arc, err := archive.Create(arcDir, r.archiveMeta(cp.Started, fingerprint))
 	if err != nil {

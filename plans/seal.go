@@ -27,10 +27,26 @@ func (r *runner) checkSealable(arcDir string) error {
 		r.log.Warn("the archive package will hold the source's records in clear: name age recipients (archive.encrypt_to) or why it may stay in clear (archive.unencrypted_reason)")
 		return nil
 	}
-	if _, err := os.Stat(arcDir + SealedSuffix); err == nil {
-		return fmt.Errorf("%s exists: move the old sealed package away first (nothing was written)", arcDir+SealedSuffix)
+	// Its checksum and the encryption's temporary file too: Encrypt
+	// refuses to replace either, and a resume removes the ones there
+	// (sealFiles) as the run's own.
+	for _, p := range sealFiles(arcDir) {
+		if _, err := os.Stat(p); err == nil {
+			return fmt.Errorf("%s exists: move the old sealed package (and its checksum) away first (nothing was written)", p)
+		}
 	}
 	return nil
+}
+
+// sealFiles are the files sealing the package in arcDir writes: the
+// ciphertext, its checksum beside it, and the ciphertext while it is
+// written. A run killed as it sealed (or after, before its last
+// checkpoint) left some of them; Encrypt replaces none, so a resume
+// removes them all before it seals again. Before the run began none was
+// there (checkSealable): they are the run's own.
+func sealFiles(arcDir string) []string {
+	out := arcDir + SealedSuffix
+	return []string{out, out + ".sha512", out + ".tmp"}
 }
 
 // seal encrypts the finished archive package to the plan's recipients,
