@@ -613,10 +613,14 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 		}
 	}
 	if prev.ArchiveDir != "" {
-		if to, err := moveAside(prev.ArchiveDir, r.opts.Now()); err != nil {
-			return nil, err
-		} else if to != "" {
-			r.log.Warn("restart: the earlier run's archive package was moved aside", "to", to)
+		// Sealed or in clear: a sealed one left where the new run seals
+		// its own refused the run after the tables were emptied.
+		for _, p := range append([]string{prev.ArchiveDir}, sealFiles(prev.ArchiveDir)...) {
+			if to, err := moveAside(p, r.opts.Now()); err != nil {
+				return nil, err
+			} else if to != "" {
+				r.log.Warn("restart: the earlier run's archive package was moved aside", "to", to)
+			}
 		}
 	}
 	return next, nil

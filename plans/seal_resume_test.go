@@ -72,3 +72,31 @@ func TestRunResumesAfterAStopAtTheSeal(t *testing.T) {
 		})
 	}
 }
+
+// --restart moves the earlier run's archive package aside: a sealed one
+// too, with its checksum. It moved only a package in clear, so after
+// emptying the receiving tables the restarted run refused to start,
+// since the earlier sealed package was in the way ("move the old sealed
+// package away first (nothing was written)").
+func TestRestartMovesTheSealedPackageAside(t *testing.T) {
+	dir, plan, src, _ := sealedPlanFixture(t)
+	work := filepath.Join(dir, "work")
+	tgt := "sqlite://" + filepath.Join(dir, "r.db")
+	sealed := filepath.Join(work, "archive"+plans.SealedSuffix)
+	rep, err := runWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work})
+	mustPass(t, rep, err)
+	first, err := os.ReadFile(sealed + ".sha512")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = runWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true})
+	mustPass(t, rep, err)
+	aside, _ := filepath.Glob(sealed + "*.replaced-*")
+	if len(aside) != 2 {
+		t.Fatalf("moved aside: %v, want the earlier sealed package and its checksum", aside)
+	}
+	again, err := os.ReadFile(sealed + ".sha512")
+	if err != nil || string(again) == string(first) {
+		t.Fatalf("the restarted run's checksum %q, %v: want a new sealed package", again, err)
+	}
+}
