@@ -277,11 +277,18 @@ func stalledErr(ctx context.Context, err error) error {
 	return err
 }
 
-// watch looks at the operations every period, until none is left.
+// watch looks at the operations every period, until none is left. A
+// stall is told of before its operation is cancelled: the operation's
+// caller may return at once (a close given up on, and the process ends),
+// and the word of it must not come after, or never.
 func (d *Watchdog) watch() {
 	t := time.NewTicker(d.period())
 	defer t.Stop()
-	var tell []Stall
+	type told struct {
+		o *Op
+		s Stall
+	}
+	var tell []told
 	for now := range t.C {
 		tell = tell[:0]
 		d.mu.Lock()
@@ -292,20 +299,23 @@ func (d *Watchdog) watch() {
 		}
 		for o := range d.ops {
 			if s, ok := o.look(now); ok {
-				tell = append(tell, s)
+				tell = append(tell, told{o, s})
 			}
 		}
 		d.mu.Unlock()
-		if d.Stalled != nil {
-			for _, s := range tell {
-				d.Stalled(s)
+		for _, x := range tell {
+			if d.Stalled != nil {
+				d.Stalled(x.s)
+			}
+			if x.s.Cancelled {
+				x.o.cancel(&StalledError{Stall: x.s})
 			}
 		}
 	}
 }
 
-// look notes the operation's progress at now, cancels it past the limit,
-// and says whether a stall is to be told.
+// look notes the operation's progress at now, marks it cancelled past
+// the limit (watch cancels it), and says whether a stall is to be told.
 func (o *Op) look(now time.Time) (Stall, bool) {
 	d := o.d
 	if n := o.n.Load(); n != o.seen || o.paused.Load() {
@@ -320,7 +330,7 @@ func (o *Op) look(now time.Time) (Stall, bool) {
 	if d.Limit > 0 && s.For >= d.Limit && o.cancel != nil {
 		o.cancelled = true
 		s.Cancelled = true
-		o.cancel(&StalledError{Stall: s})
+		// Cancelled by watch, once told of.
 		return s, true
 	}
 	if s.For-o.warned >= d.warn() {
