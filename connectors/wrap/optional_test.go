@@ -83,6 +83,8 @@ var optional = []struct {
 	{"OwnedRows", typeOf[connectors.OwnedRows](), "rows", forwarded, ""},
 	{"EncodedRows", typeOf[connectors.EncodedRows](), "rows", notForwarded,
 		"only the rows PostgreSQL's Checksummer reads back and hashes inside the connector have it; hashing other rows encodes Row's values, to the same bytes"},
+	{"EncodedSpans", typeOf[connectors.EncodedSpans](), "rows", notForwarded,
+		"an extra of EncodedRows, which is not forwarded either: only the read-back's own batches, hashed inside the PostgreSQL connector, have it"},
 	{"AsyncCommitter", typeOf[connectors.AsyncCommitter](), "tx", passedThrough, ""},
 	{"RowDeleter", typeOf[connectors.RowDeleter](), "tx", passedThrough, ""},
 	{"CheckedWriter", typeOf[connectors.CheckedWriter](), "tx", passedThrough, ""},
