@@ -200,8 +200,9 @@ type SealedLogs struct {
 	// own (AccessLogPath); where its checksum file names it by another
 	// name (renamed in its folder since it was sealed), the log under
 	// that name, beside it, where its decryptions until then were
-	// logged; and the log of the folder it was sealed from (PKG for
-	// PKG.tar.age).
+	// logged, and, once an erasure has named it by its own, that log
+	// still (carriedLogs); and the log of the folder it was sealed from
+	// (PKG for PKG.tar.age).
 	Read []string
 	// Unread says why the logs read may not be all there are, "" when
 	// nothing beside the package says so.
@@ -278,6 +279,18 @@ func sealedLogged(file string) (besideSealed, error) {
 		}
 		b.own = append(b.own, more...)
 	}
+	carried, err := carriedLogs(file, b.own, b.logs.Read)
+	if err != nil {
+		return b, err
+	}
+	for _, path := range carried {
+		more, err := read(path)
+		if err != nil {
+			return b, err
+		}
+		// The entries carried are in its own log already: once.
+		b.own = unionAccesses(b.own, more)
+	}
 	if folder, ok := strings.CutSuffix(file, sealedSuffix); ok && folder != "" {
 		n := len(b.logs.Read)
 		if b.folderLogged, err = read(AccessLogPath(folder)); err != nil {
@@ -311,6 +324,71 @@ func sealedUnder(file string) (string, error) {
 		return filepath.Join(filepath.Dir(file), name), nil
 	}
 	return "", nil
+}
+
+// carriedLogs lists the access logs beside the sealed package at file
+// that an erasure carried into its own (CarryAccessLog), not in read: a
+// log whose package is no longer there (renamed) and whose first entry
+// the package's own log (own) holds. Once the erasure's checksum file
+// names the package's own name, nothing else names that log, and a clear
+// copy opened before the rename still logs its extracts there (Extract
+// follows the access log of the name it was opened from).
+func carriedLogs(file string, own []Event, read []string) ([]string, error) {
+	if len(own) == 0 {
+		return nil, nil
+	}
+	dir := filepath.Dir(file)
+	names, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("access logs beside %s: %w", file, err)
+	}
+	const suffix = ".access.jsonl"
+	var out []string
+	for _, n := range names {
+		pkg, ok := strings.CutSuffix(n.Name(), suffix)
+		if !ok || pkg == "" || !n.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(dir, n.Name())
+		if path == AccessLogPath(file) || slices.Contains(read, path) {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(dir, pkg)); !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		first, err := firstAccess(path)
+		if err != nil {
+			return nil, err
+		}
+		if first != nil && slices.ContainsFunc(own, func(e Event) bool { return sameEvent(e, *first) }) {
+			out = append(out, path)
+		}
+	}
+	return out, nil
+}
+
+// firstAccess is the first entry of the access log at path, nil when it
+// has none.
+func firstAccess(path string) (*Event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("access log %s: %w", path, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	if !sc.Scan() {
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("access log %s: %w", path, err)
+		}
+		return nil, nil
+	}
+	var e Event
+	if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+		// Another file by such a name: not a log carried.
+		return nil, nil
+	}
+	return &e, nil
 }
 
 // FormerAccessLog gives the access log the sealed package at file kept

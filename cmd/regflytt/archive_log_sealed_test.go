@@ -518,3 +518,38 @@ func TestArchiveLogLeavesOutAnotherPackageByTheFolderName(t *testing.T) {
 		t.Errorf("archive log of the sealed package: exit %d, want the other package's extract left out\n%s\n%s", code, out, errs)
 	}
 }
+
+// A clear copy opened before its sealed package was renamed logs its
+// extracts in the access log under the name the package was sealed
+// under, which archive log reads while the checksum file names it. An
+// erasure of the renamed package writes a checksum file naming its own
+// name, and carried that log into its own: an extract of the copy made
+// after the erasure still went to the former log, which archive log no
+// longer read (exit 0, the extract missing).
+func TestClearCopyExtractAfterItsRenamedSealedPackageWasErased(t *testing.T) {
+	sealed, idFile, id := sealedPackage(t)
+	opened := filepath.Join(t.TempDir(), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "case one"); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	renamed := filepath.Join(filepath.Dir(sealed), "register-2026.tar.age")
+	for _, suffix := range []string{"", ".sha512"} {
+		if err := os.Rename(sealed+suffix, renamed+suffix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out, errs := cli(t, "archive", "erase", renamed, "--person-list", personListFile(t, "19460101-0301"), "--reference", "Dnr 12",
+		"--identity", idFile, "--recipient", id.Recipient().String()); code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	csv := filepath.Join(t.TempDir(), "x.csv")
+	if code, out, errs := cli(t, "archive", "extract", opened, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", "case two"); code != exitOK {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	os.RemoveAll(opened)
+	os.Remove(archive.AccessLogPath(opened))
+	code, out, errs := cli(t, "archive", "log", renamed, "--identity", idFile)
+	if code != exitOK || strings.Count(out, "case one") != 1 || strings.Count(out, "case two") != 1 {
+		t.Errorf("archive log of the renamed package erased before its clear copy's extract: exit %d, want its decryption and the copy's extract once each\n%s\n%s", code, out, errs)
+	}
+}
