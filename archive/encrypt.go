@@ -192,7 +192,7 @@ func unseal(ctx context.Context, in, dir string, identities []age.Identity, befo
 		os.RemoveAll(dir)
 		return "", fmt.Errorf("decrypt %s: %w", in, err)
 	}
-	tr := tar.NewReader(r)
+	tr := tar.NewReader(ctxReader{ctx, r})
 	for {
 		if err := ctx.Err(); err != nil {
 			return fail(err)

@@ -154,7 +154,7 @@ func VerifySealed(ctx context.Context, path string, ids []age.Identity, o Openin
 // reads to the ciphertext's end (age checks the last chunk's tag there)
 // and holds the log to its hash chain, as verify does: an event log
 // edited or cut before its last line is an error, not a shorter list.
-// A wrong key is ErrWrongKey. ctx stops it between the tar's entries.
+// A wrong key is ErrWrongKey. ctx stops it (ctxReader).
 func SealedEvents(ctx context.Context, file string, ids []age.Identity) ([]Event, error) {
 	f, err := os.Open(file)
 	if err != nil {
@@ -172,6 +172,7 @@ func SealedEvents(ctx context.Context, file string, ids []age.Identity) ([]Event
 	}
 	var log []byte
 	found := false
+	r = ctxReader{ctx, r}
 	tr := tar.NewReader(r)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -213,4 +214,20 @@ func SealedEvents(ctx context.Context, file string, ids []age.Identity) ([]Event
 		return nil, broken
 	}
 	return parseEvents(file, log)
+}
+
+// ctxReader reads a sealed package's decrypted stream until ctx is done
+// (Ctrl-C), then gives ctx's error: a tar entry can be a table of
+// gigabytes, and a check between entries let it run to its end, the
+// signal caught (cmd/regflytt) and nothing else stopping it.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
