@@ -420,19 +420,7 @@ func CarryAccessLog(from, file string) error {
 	if len(b) > 0 && b[len(b)-1] != '\n' {
 		b = append(b, '\n')
 	}
-	f, err := os.OpenFile(AccessLogPath(file), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("access log: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("access log %s: %w", AccessLogPath(file), err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("access log %s: %w", AccessLogPath(file), err)
-	}
-	return f.Close()
+	return appendLog(AccessLogPath(file), b)
 }
 
 // SealedAccesses gives the accesses of the sealed package at file (a

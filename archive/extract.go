@@ -289,11 +289,18 @@ func appendAccessLog(dir string, e Event) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(AccessLogPath(dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	return appendLog(AccessLogPath(dir), append(line, '\n'))
+}
+
+// appendLog appends b, whole lines, to the access log at path (created
+// 0600), synced before it returns: an access is logged before it is
+// done.
+func appendLog(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("access log: %w", err)
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if _, err := f.Write(b); err != nil {
 		f.Close()
 		return fmt.Errorf("access log: %w", err)
 	}
@@ -301,7 +308,10 @@ func appendAccessLog(dir string, e Event) error {
 		f.Close()
 		return fmt.Errorf("access log: %w", err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("access log: %w", err)
+	}
+	return nil
 }
 
 // loggedWhere is how the access log names the value an extract was
