@@ -228,7 +228,7 @@ func SealedLoggedAccesses(file string) ([]Event, SealedLogs, error) {
 	if err != nil {
 		return nil, b.logs, err
 	}
-	return FoldOpenings(mergeAccesses(append(b.own, b.folderLogged...), b.folderEvents)), b.logs, nil
+	return FoldOpenings(mergeAccesses(unionAccesses(b.own, b.folderLogged), b.folderEvents)), b.logs, nil
 }
 
 // besideSealed is what lies beside a sealed package that logs its
@@ -236,7 +236,9 @@ func SealedLoggedAccesses(file string) ([]Event, SealedLogs, error) {
 type besideSealed struct {
 	// own holds the entries of its access log and of the one under its
 	// former name, folderLogged those of the folder it is named after,
-	// folderEvents that folder's event log, when it is there.
+	// folderEvents that folder's event log, when it is there. A clear
+	// copy opened as that folder (archive decrypt PKG.tar.age --to PKG)
+	// logs each extract in both own and folderLogged: read as one.
 	own, folderLogged, folderEvents []Event
 	logs                            SealedLogs
 	// folderLog names the folder's access log when it was read.
@@ -454,7 +456,7 @@ func SealedAccesses(ctx context.Context, file string, ids []age.Identity) ([]Eve
 	}
 	// The folder's event log and the one sealed inside share what was
 	// logged before it was sealed: an extract in both is one.
-	return FoldOpenings(mergeAccesses(append(b.own, b.folderLogged...), unionAccesses(events, b.folderEvents))), b.logs, nil
+	return FoldOpenings(mergeAccesses(unionAccesses(b.own, b.folderLogged), unionAccesses(events, b.folderEvents))), b.logs, nil
 }
 
 // sameEvent says whether two events are one (a package's first event

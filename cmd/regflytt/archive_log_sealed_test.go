@@ -553,3 +553,28 @@ func TestClearCopyExtractAfterItsRenamedSealedPackageWasErased(t *testing.T) {
 		t.Errorf("archive log of the renamed package erased before its clear copy's extract: exit %d, want its decryption and the copy's extract once each\n%s\n%s", code, out, errs)
 	}
 }
+
+// A clear copy opened beside its sealed package under the folder name it
+// is read as sealed from (archive decrypt PKG.tar.age --to PKG) logs an
+// extract in its own access log and, marked as the copy's, in the
+// sealed package's: archive log of the sealed package read both and
+// listed the one extract twice ("2 extracts filtered on their number"),
+// exit 0.
+func TestArchiveLogOfACopyOpenedUnderTheFolderName(t *testing.T) {
+	sealed, idFile, _ := sealedPackage(t)
+	opened := strings.TrimSuffix(sealed, ".tar.age")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "case one"); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	csv := filepath.Join(t.TempDir(), "x.csv")
+	if code, out, errs := cli(t, "archive", "extract", opened, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", "case two"); code != exitOK {
+		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
+	}
+	list := personListFile(t, "19121212-1212")
+	for _, args := range [][]string{{"--identity", idFile}, nil} {
+		_, out, errs := cli(t, append([]string{"archive", "log", sealed, "--person-list", list}, args...)...)
+		if strings.Count(out, "case two") != 1 || !strings.Contains(out, "1 extracts filtered on their number") && !strings.Contains(out, "1 extract filtered on their number") {
+			t.Errorf("archive log %v of the sealed package: want the copy's one extract once\n%s\n%s", args, out, errs)
+		}
+	}
+}
