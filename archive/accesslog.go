@@ -281,18 +281,6 @@ func sealedLogged(file string) (besideSealed, error) {
 		}
 		b.own = append(b.own, more...)
 	}
-	carried, err := carriedLogs(file, b.own, b.logs.Read)
-	if err != nil {
-		return b, err
-	}
-	for _, path := range carried {
-		more, err := read(path)
-		if err != nil {
-			return b, err
-		}
-		// The entries carried are in its own log already: once.
-		b.own = unionAccesses(b.own, more)
-	}
 	if folder, ok := strings.CutSuffix(file, sealedSuffix); ok && folder != "" {
 		n := len(b.logs.Read)
 		if b.folderLogged, err = read(AccessLogPath(folder)); err != nil {
@@ -308,6 +296,18 @@ func sealedLogged(file string) (besideSealed, error) {
 				}
 			}
 		}
+	}
+	carried, err := carriedLogs(file, b.own, b.logs.Read)
+	if err != nil {
+		return b, err
+	}
+	for _, path := range carried {
+		more, err := read(path)
+		if err != nil {
+			return b, err
+		}
+		// The entries carried are in its own log already: once.
+		b.own = unionAccesses(b.own, more)
 	}
 	return b, nil
 }
