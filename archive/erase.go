@@ -414,11 +414,10 @@ func Holds(ctx context.Context, dir string, req EraseRequest) (bool, error) {
 // ErasedCopy says whether the package at dir (a clear copy of a package
 // being erased) logs an erasure under req.Reference, and, when it does,
 // whether it still holds one of the persons req names (Holds: erased
-// under the same reference from another person list, it does). The
-// package is opened and read once (ErasedUnder opened it for its event
-// log, and Holds again to verify and search it): its event log is read
-// first, and a package that logs no such erasure is neither verified nor
-// searched (erased false); one that does is verified and searched in one
+// under the same reference from another person list, it does). Its
+// event log is read first, alone: a copy that logs no such erasure is
+// refused (erased false) without its records being read, the cost of a
+// verification spared; one that does is verified and searched in one
 // opening, and one that does not verify is an error, as Holds gives it.
 // A package without a readable event log is an error.
 func ErasedCopy(ctx context.Context, dir string, req EraseRequest) (erased, held bool, err error) {
