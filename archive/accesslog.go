@@ -380,9 +380,10 @@ func firstAccess(path string) (*Event, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	if !sc.Scan() {
-		if err := sc.Err(); err != nil {
+		if err := sc.Err(); err != nil && !errors.Is(err, bufio.ErrTooLong) {
 			return nil, fmt.Errorf("access log %s: %w", path, err)
 		}
+		// Empty, or a first line no entry is as long as: not a log.
 		return nil, nil
 	}
 	var e Event
