@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -152,8 +154,9 @@ func VerifySealed(ctx context.Context, path string, ids []age.Identity, o Openin
 // decrypted as a stream and only the event log is kept, so nothing is
 // written in clear, and nothing beside the sealed package changes. It
 // reads to the ciphertext's end (age checks the last chunk's tag there)
-// and holds the log to its hash chain, as verify does: an event log
-// edited or cut before its last line is an error, not a shorter list.
+// and holds the log to its hash chain and to the tag manifest's digest,
+// as verify does: an event log edited or cut is an error, not a shorter
+// list.
 // A wrong key is ErrWrongKey. ctx stops it (ctxReader).
 func SealedEvents(ctx context.Context, file string, ids []age.Identity) ([]Event, error) {
 	f, err := os.Open(file)
@@ -170,7 +173,7 @@ func SealedEvents(ctx context.Context, file string, ids []age.Identity) ([]Event
 	if err != nil {
 		return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
 	}
-	var log []byte
+	var log, tagManifest []byte
 	found := false
 	r = ctxReader{ctx, r}
 	tr := tar.NewReader(r)
@@ -184,6 +187,15 @@ func SealedEvents(ctx context.Context, file string, ids []age.Identity) ([]Event
 		}
 		if err != nil {
 			return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
+		}
+		if hdr.Typeflag == tar.TypeReg && path.Clean(hdr.Name) == tagManifestName {
+			if tagManifest != nil {
+				return nil, fmt.Errorf("event log sealed in %s: the sealed tar holds %s twice", file, tagManifestName)
+			}
+			if tagManifest, err = io.ReadAll(io.LimitReader(tr, 1<<20)); err != nil {
+				return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
+			}
+			continue
 		}
 		if hdr.Typeflag != tar.TypeReg || path.Clean(hdr.Name) != eventsName {
 			continue
@@ -203,6 +215,11 @@ func SealedEvents(ctx context.Context, file string, ids []age.Identity) ([]Event
 	}
 	if !found {
 		return nil, fmt.Errorf("event log sealed in %s: the sealed package holds no %s", file, eventsName)
+	}
+	// The chain holds a log cut after any line (the lines after it gone
+	// too): the tag manifest, as verify reads it, holds the whole log.
+	if err := listedDigest(tagManifest, eventsName, log); err != nil {
+		return nil, fmt.Errorf("event log sealed in %s: %s: %w", file, eventsName, err)
 	}
 	var broken error
 	checkEventChain(log, func(_, rule, format string, args ...any) {
@@ -230,4 +247,24 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// listedDigest checks b, the file rel, against its SHA-256 in the tag
+// manifest (tagManifestName, "hex  path" lines).
+func listedDigest(tagManifest []byte, rel string, b []byte) error {
+	if tagManifest == nil {
+		return fmt.Errorf("the sealed package holds no %s to check it against", tagManifestName)
+	}
+	for _, line := range strings.Split(string(tagManifest), "\n") {
+		sum, name, ok := strings.Cut(strings.TrimSuffix(line, "\r"), "  ")
+		if !ok || name != rel {
+			continue
+		}
+		got := sha256.Sum256(b)
+		if !strings.EqualFold(hex.EncodeToString(got[:]), sum) {
+			return fmt.Errorf("its digest differs from %s (edited or cut)", tagManifestName)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s does not list it", tagManifestName)
 }

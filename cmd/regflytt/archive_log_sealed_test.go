@@ -578,3 +578,50 @@ func TestArchiveLogOfACopyOpenedUnderTheFolderName(t *testing.T) {
 		}
 	}
 }
+
+// The event log sealed inside a package was held to its hash chain
+// alone: cut before the extract made in clear (the lines after it gone
+// too, so the chain still holds) and sealed again with the recipient's
+// public key, archive log --identity listed no extract of the person,
+// exit 0, while verify --identity failed the package (its tag manifest
+// no longer names the log). It is held to the tag manifest too.
+func TestArchiveLogRefusesACutSealedEventLog(t *testing.T) {
+	sealed, idFile, id := sealedAfterExtract(t)
+	opened := filepath.Join(t.TempDir(), "opened")
+	ids, err := readIdentities(idFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := archive.Decrypt(context.Background(), sealed, opened, ids...); err != nil {
+		t.Fatal(err)
+	}
+	events := filepath.Join(opened, "regflytt", "events.jsonl")
+	b, err := os.ReadFile(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, _, found := strings.Cut(string(b), `{"seq":`)
+	for rest := string(b); found; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		if strings.Contains(line, `"event":"extracted"`) {
+			break
+		}
+		cut += line + "\n"
+		found = rest != ""
+	}
+	if strings.Contains(cut, "extracted") || cut == "" {
+		t.Fatalf("the cut log still holds the extract, or nothing:\n%s", cut)
+	}
+	if err := os.WriteFile(events, []byte(cut), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reseal(t, opened, sealed, id.Recipient())
+	code, out, errs := cli(t, "archive", "log", sealed, "--person-list", personListFile(t, "19121212-1212"), "--identity", idFile)
+	if code == exitOK || !strings.Contains(errs, "tagmanifest-sha256.txt") {
+		t.Errorf("archive log of a sealed package whose event log was cut: exit %d, want an error naming the tag manifest\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "archive", "verify", sealed, "--identity", idFile); code == exitOK {
+		t.Errorf("verify of a sealed package whose event log was cut: exit 0\n%s\n%s", out, errs)
+	}
+}
