@@ -315,7 +315,9 @@ and only its event log kept, nothing written in clear. Without the key the
 event log sealed inside is NOT read: archive log lists what lies beside it,
 says what it did not read, and exits 1. A sealed package renamed in its folder
 keeps its access log under the name it was sealed under, which its checksum
-file (PKG.tar.age.sha512) names: that log is read too. One with neither an
+file (PKG.tar.age.sha512) names: that log is read too, and still once an
+erasure has named it by its new name (a clear copy opened before the rename
+logs its extracts there). One with neither an
 access log nor a checksum file beside it was copied or moved without them: its
 decryptions are logged beside the original, which archive log says it did not
 read (exit 1). A copy kept with its checksum file but without its access log
