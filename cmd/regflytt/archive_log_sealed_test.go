@@ -141,10 +141,7 @@ func TestArchiveCommandsRefuseAnIdentityNumberInLoggedText(t *testing.T) {
 // archive log says the log beside the original is not read, exit 1.
 func TestArchiveLogOfARenamedOrCopiedSealedPackage(t *testing.T) {
 	sealed, idFile, _ := sealedPackage(t)
-	opened := filepath.Join(t.TempDir(), "opened")
-	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "case one"); code != exitOK {
-		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
-	}
+	opened := decryptedCopy(t, sealed, idFile, "case one")
 	csv := filepath.Join(t.TempDir(), "x.csv")
 	if code, out, errs := cli(t, "archive", "extract", opened, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", "case two"); code != exitOK {
 		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
@@ -167,12 +164,7 @@ func TestArchiveLogOfARenamedOrCopiedSealedPackage(t *testing.T) {
 	}
 
 	// Renamed in its folder, with its checksum file.
-	renamed := filepath.Join(filepath.Dir(sealed), "register-2026.tar.age")
-	for _, suffix := range []string{"", ".sha512"} {
-		if err := os.Rename(sealed+suffix, renamed+suffix); err != nil {
-			t.Fatal(err)
-		}
-	}
+	renamed := renameSealed(t, sealed)
 	for _, args := range [][]string{
 		{"archive", "log", renamed, "--person-list", personListFile(t, "19121212-1212"), "--identity", idFile},
 		{"archive", "log", renamed, "--identity", idFile},
@@ -227,16 +219,8 @@ func TestArchiveExtractInterrupted(t *testing.T) {
 // log the decryption began beside it, under the former name, takes it.
 func TestClearCopyExtractAfterItsSealedPackageWasRenamed(t *testing.T) {
 	sealed, idFile, _ := sealedPackage(t)
-	opened := filepath.Join(t.TempDir(), "opened")
-	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "case one"); code != exitOK {
-		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
-	}
-	renamed := filepath.Join(filepath.Dir(sealed), "register-2026.tar.age")
-	for _, suffix := range []string{"", ".sha512"} {
-		if err := os.Rename(sealed+suffix, renamed+suffix); err != nil {
-			t.Fatal(err)
-		}
-	}
+	opened := decryptedCopy(t, sealed, idFile, "case one")
+	renamed := renameSealed(t, sealed)
 	csv := filepath.Join(t.TempDir(), "x.csv")
 	if code, out, errs := cli(t, "archive", "extract", opened, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", "case two"); code != exitOK {
 		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
@@ -357,17 +341,9 @@ func TestClearCopyNameIsLoggedMasked(t *testing.T) {
 // exit 0. The erasure carries them into the log under the current name.
 func TestErasingARenamedSealedPackageKeepsItsFormerLog(t *testing.T) {
 	sealed, idFile, id := sealedPackage(t)
-	opened := filepath.Join(t.TempDir(), "opened")
-	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "case one"); code != exitOK {
-		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
-	}
+	opened := decryptedCopy(t, sealed, idFile, "case one")
 	os.RemoveAll(opened)
-	renamed := filepath.Join(filepath.Dir(sealed), "register-2026.tar.age")
-	for _, suffix := range []string{"", ".sha512"} {
-		if err := os.Rename(sealed+suffix, renamed+suffix); err != nil {
-			t.Fatal(err)
-		}
-	}
+	renamed := renameSealed(t, sealed)
 	if code, out, errs := cli(t, "archive", "erase", renamed, "--person-list", personListFile(t, "19460101-0301"), "--reference", "Dnr 12",
 		"--identity", idFile, "--recipient", id.Recipient().String()); code != exitOK {
 		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
@@ -528,16 +504,8 @@ func TestArchiveLogLeavesOutAnotherPackageByTheFolderName(t *testing.T) {
 // longer read (exit 0, the extract missing).
 func TestClearCopyExtractAfterItsRenamedSealedPackageWasErased(t *testing.T) {
 	sealed, idFile, id := sealedPackage(t)
-	opened := filepath.Join(t.TempDir(), "opened")
-	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", "case one"); code != exitOK {
-		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
-	}
-	renamed := filepath.Join(filepath.Dir(sealed), "register-2026.tar.age")
-	for _, suffix := range []string{"", ".sha512"} {
-		if err := os.Rename(sealed+suffix, renamed+suffix); err != nil {
-			t.Fatal(err)
-		}
-	}
+	opened := decryptedCopy(t, sealed, idFile, "case one")
+	renamed := renameSealed(t, sealed)
 	if code, out, errs := cli(t, "archive", "erase", renamed, "--person-list", personListFile(t, "19460101-0301"), "--reference", "Dnr 12",
 		"--identity", idFile, "--recipient", id.Recipient().String()); code != exitOK {
 		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
@@ -624,4 +592,28 @@ func TestArchiveLogRefusesACutSealedEventLog(t *testing.T) {
 	if code, out, errs := cli(t, "archive", "verify", sealed, "--identity", idFile); code == exitOK {
 		t.Errorf("verify of a sealed package whose event log was cut: exit 0\n%s\n%s", out, errs)
 	}
+}
+
+// renameSealed renames the sealed package in its folder, with its
+// checksum file, and gives its new path.
+func renameSealed(t *testing.T, sealed string) string {
+	t.Helper()
+	renamed := filepath.Join(filepath.Dir(sealed), "register-2026.tar.age")
+	for _, suffix := range []string{"", ".sha512"} {
+		if err := os.Rename(sealed+suffix, renamed+suffix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return renamed
+}
+
+// decryptedCopy opens the sealed package into a clear copy in a folder
+// of its own (archive decrypt, logged with purpose) and gives its path.
+func decryptedCopy(t *testing.T, sealed, idFile, purpose string) string {
+	t.Helper()
+	opened := filepath.Join(t.TempDir(), "opened")
+	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened, "--purpose", purpose); code != exitOK {
+		t.Fatalf("decrypt: exit %d\n%s\n%s", code, out, errs)
+	}
+	return opened
 }
