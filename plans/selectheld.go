@@ -114,20 +114,6 @@ func holdSelectByKey(ctx context.Context, snap connectors.Snapshot, so selectOf,
 		selPos, tabPos = append(selPos, i), append(tabPos, j)
 		synth.Columns = append(synth.Columns, connectors.Column{Name: n, Type: text, Nullable: true})
 	}
-	n := verify.BucketsFor(t.RowEstimate)
-	sel, err := verify.NewContent(synth, n)
-	if err != nil {
-		return nil, fmt.Errorf("verify: source table %s: %w", t.Name, err)
-	}
-	tab, err := verify.NewContent(synth, n)
-	if err != nil {
-		return nil, fmt.Errorf("verify: source table %s: %w", t.Name, err)
-	}
-	// Both sides are hashed here, so a keyed hash drawn for this check
-	// serves (as in a run's own end check), not SHA-256, which took most
-	// of the time: nothing outside compares these sums.
-	sel.Hasher = connectors.NewRunHasher()
-	tab.Hasher = sel.Hasher
 	// The table is read by the select's key, which the run reads the
 	// select by (a table without a primary key is read so too).
 	scanTable := func() (connectors.Rows, error) {
@@ -159,17 +145,49 @@ func holdSelectByKey(ctx context.Context, snap connectors.Snapshot, so selectOf,
 		}
 		return nil
 	}
-	if err := each("its select:", scanSelect, selPos, sel.Add); err != nil {
-		return nil, err
+	// sums hashes both sides into n buckets by key. Both are hashed
+	// here, so a keyed hash drawn for this check serves (as in a run's
+	// own end check), not SHA-256, which took most of the time: nothing
+	// outside compares these sums.
+	sums := func(n uint32) (sel *verify.Content, diff []uint32, rows [2]int64, err error) {
+		sel, err = verify.NewContent(synth, n)
+		if err != nil {
+			return nil, nil, rows, fmt.Errorf("verify: source table %s: %w", t.Name, err)
+		}
+		tab, err := verify.NewContent(synth, n)
+		if err != nil {
+			return nil, nil, rows, fmt.Errorf("verify: source table %s: %w", t.Name, err)
+		}
+		sel.Hasher = connectors.NewRunHasher()
+		tab.Hasher = sel.Hasher
+		if err := each("its select:", scanSelect, selPos, sel.Add); err != nil {
+			return nil, nil, rows, err
+		}
+		if err := each("the table", scanTable, tabPos, tab.Add); err != nil {
+			return nil, nil, rows, err
+		}
+		diff, err = connectors.DiffBuckets(sel.Buckets(), tab.Buckets())
+		if err != nil {
+			return nil, nil, rows, fmt.Errorf("verify: source table %s: %w", t.Name, err)
+		}
+		return sel, diff, [2]int64{sel.Rows, tab.Rows}, nil
 	}
-	if err := each("the table", scanTable, tabPos, tab.Add); err != nil {
-		return nil, err
-	}
-	kc := &verify.SelectKeyCheck{Columns: cols, Key: so.key, RowsSelected: sel.Rows, RowsInTable: tab.Rows, Buckets: n}
-	diff, err := connectors.DiffBuckets(sel.Buckets(), tab.Buckets())
+	n := verify.BucketsFor(t.RowEstimate)
+	sel, diff, rows, err := sums(n)
 	if err != nil {
-		return nil, fmt.Errorf("verify: source table %s: %w", t.Name, err)
+		return nil, err
 	}
+	// A catalogue that estimates too few rows (SQLite's none) gave
+	// buckets too large for a drill-down to hold: where they differ,
+	// both sides are hashed again into as many buckets as the rows read
+	// call for, so that the drill-down holds about 64 records a bucket.
+	if fine := verify.BucketsFor(max(rows[0], rows[1])); len(diff) > 0 && fine > n {
+		n = fine
+		if sel, diff, rows, err = sums(n); err != nil {
+			return nil, err
+		}
+	}
+	kc := &verify.SelectKeyCheck{Columns: cols, Key: so.key, RowsSelected: rows[0], RowsInTable: rows[1], Buckets: n}
 	kc.DifferingBuckets, kc.OK = len(diff), len(diff) == 0
 	if kc.OK {
 		return kc, nil
