@@ -287,10 +287,16 @@ func keyString(key []connectors.Value) string {
 	return string(b)
 }
 
+// keyTexts names a record by its key as every check does: an identity
+// number in it masked (connectors.MaskIdentityNumbers), NULL as NULL.
 func keyTexts(key []connectors.Value) []string {
 	out := make([]string, len(key))
 	for i, v := range key {
-		out[i], _ = connectors.FormatValue(v)
+		s, ok := connectors.FormatValue(v)
+		if !ok {
+			s = "NULL"
+		}
+		out[i] = connectors.MaskIdentityNumbers(s)
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package plans
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -87,6 +88,63 @@ func TestHoldSelectByKeyBoundedWithoutRowEstimate(t *testing.T) {
 	for _, d := range kc.Differences[:3] {
 		if d.Kind != "changed" || len(d.Columns) != 2 {
 			t.Fatalf("difference %+v, want a and b changed", d)
+		}
+	}
+}
+
+// A select: keyed by an identity number named its differing records by
+// the number in clear, in verify's report and the run's problems, where
+// every other check masks it (connectors.MaskIdentityNumbers).
+func TestHoldSelectByKeyMasksIdentityNumbers(t *testing.T) {
+	ctx := context.Background()
+	url := "sqlite://" + filepath.Join(t.TempDir(), "s.db")
+	tbl := connectors.Table{Name: "patient", PrimaryKey: []string{"pnr"}, Columns: []connectors.Column{
+		{Name: "pnr", Type: connectors.Type{Kind: connectors.KindText}},
+		{Name: "a", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+		{Name: "b", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true}}}
+	tgt, err := all.OpenTarget(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Write(ctx, &tbl, [][]connectors.Value{{"19121212-1212", "x", "y"}, {"191212121212", "x", "y"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	tgt.Close()
+	src, err := all.OpenSource(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("%v %v", tables, err)
+	}
+	query := "SELECT pnr, b AS a, a AS b FROM patient"
+	checks, err := holdSelects(ctx, snap, map[string]selectOf{query: {table: &tables[0], key: []string{"pnr"}}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(checks) != 1 || checks[0].ByKey == nil || checks[0].OK || len(checks[0].ByKey.Differences) != 2 {
+		t.Fatalf("checks %+v", checks)
+	}
+	for _, d := range checks[0].ByKey.Differences {
+		if k := strings.Join(d.Key, ","); k == "19121212-1212" || k == "191212121212" || !strings.Contains(k, "****") {
+			t.Errorf("a difference names the record by its identity number in clear: %q", k)
 		}
 	}
 }
