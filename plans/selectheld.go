@@ -123,6 +123,7 @@ func holdSelectByKey(ctx context.Context, snap connectors.Snapshot, so selectOf,
 		return q.ScanQuery(ctx, query, qcols, connectors.ScanOptions{Key: so.key})
 	}
 	row := make([]connectors.Value, len(cols))
+	var buf []byte
 	each := func(what string, open func() (connectors.Rows, error), pos []int, fn func(row []connectors.Value) error) error {
 		rows, err := open()
 		if err != nil {
@@ -132,7 +133,7 @@ func holdSelectByKey(ctx context.Context, snap connectors.Snapshot, so selectOf,
 		for rows.Next() {
 			src := rows.Row()
 			for i, j := range pos {
-				if row[i], err = textOf(src[j]); err != nil {
+				if row[i], err = textOf(src[j], &buf); err != nil {
 					return fmt.Errorf("verify: source table %s: %s, column %s: %w", t.Name, what, cols[i], err)
 				}
 			}
@@ -268,17 +269,22 @@ func keyDifferences(table string, cols []string, nkey int, a, b map[string][][]c
 // textOf is a value's text as compared by holdSelectByKey: NULL stays
 // NULL, every other value its text form (an integer 100 and the text
 // '100' alike).
-func textOf(v connectors.Value) (connectors.Value, error) {
-	if v == nil {
+// A text is its own text (no copy); other values are printed into buf,
+// the caller's, reused.
+func textOf(v connectors.Value, buf *[]byte) (connectors.Value, error) {
+	switch x := v.(type) {
+	case nil:
 		return nil, nil
+	case string:
+		return v, nil // boxed already: x would be boxed again
+	case connectors.InvalidDate:
+		return "invalid date " + x.Raw, nil
 	}
-	if d, ok := v.(connectors.InvalidDate); ok {
-		return "invalid date " + d.Raw, nil
-	}
-	b, err := connectors.AppendText(nil, v)
+	b, err := connectors.AppendText((*buf)[:0], v)
 	if err != nil {
 		return nil, err
 	}
+	*buf = b
 	return string(b), nil
 }
 
