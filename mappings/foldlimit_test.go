@@ -96,3 +96,29 @@ func TestFoldLimitOfSQLServer(t *testing.T) {
 		}
 	}
 }
+
+// MariaDB's lithuanian and roman collations take printable ASCII for
+// other ASCII ('y' for 'i', 'j' for 'i'), so FoldLimit is sure of nothing
+// under them; romanian, whose name holds "roman", tailors only letters
+// with diacritics and is sure of printable ASCII as german2 and danish
+// are. It was taken for roman, and a key of plain ASCII under it refused.
+func TestFoldLimitOfMariaDBRomanAndRomanian(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		ascii bool
+	}{
+		{"utf8mb4_roman_ci", false},
+		{"utf8mb3_roman_ci", false},
+		{"utf8mb4_uca1400_roman_ai_ci", false},
+		{"utf8mb4_lithuanian_ci", false},
+		{"utf8mb4_uca1400_lithuanian_nopad_as_ci", false},
+		{"utf8mb4_romanian_ci", true},
+		{"utf8mb3_romanian_ci", true},
+		{"utf8mb4_uca1400_romanian_ai_ci", true},
+		{"utf8mb4_german2_ci", true},
+	} {
+		if got := FoldLimitOf(c.name).Sure("sa1"); got != c.ascii {
+			t.Errorf("%s: sure of %q %v, want %v", c.name, "sa1", got, c.ascii)
+		}
+	}
+}
