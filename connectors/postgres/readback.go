@@ -410,7 +410,7 @@ func (p *copyParser) parse(data []byte) (int, error) {
 				src = data[end : end+int(n) : end+int(n)]
 				end += int(n)
 			} else if n != -1 {
-				return 0, errors.New("a field of negative length")
+				return 0, errField(p.names[j], errors.New("a field of negative length"))
 			}
 			var err error
 			if b.enc, err = p.decs[j].appendEncoded(b.enc, src, &p.scratch); err != nil {

@@ -264,4 +264,14 @@ func TestReadBackParserRows(t *testing.T) {
 	if _, _, err := parseStream(decs, names, bad, 3); err == nil || !strings.Contains(err.Error(), "column amount: binary numeric of 3 bytes") {
 		t.Fatalf("a damaged numeric: %v", err)
 	}
+	// A field length below -1 (NULL) names its column too.
+	neg := copyStream([][][]byte{raw[0]})
+	neg = neg[:len(neg)-2]
+	neg = binary.BigEndian.AppendUint16(neg, 4)
+	neg = append(binary.BigEndian.AppendUint32(neg, 4), 0, 0, 0, 1)
+	neg = binary.BigEndian.AppendUint32(neg, 0xfffffffe)
+	neg = binary.BigEndian.AppendUint16(neg, 0xffff)
+	if _, _, err := parseStream(decs, names, neg, 3); err == nil || !strings.Contains(err.Error(), "column amount: a field of negative length") {
+		t.Fatalf("a field of negative length: %v", err)
+	}
 }
