@@ -607,22 +607,27 @@ func (o *opening) end(event, what string, records int64) error {
 }
 
 // removed removes the clear copy (dir: what holds it) of an opening that
-// ends without it, and logs that it is gone, or that it could not be
-// removed; why says how the opening ended. The error is the logging's or
-// the removal's.
-func (o *opening) removed(dir, why string, records int64) error {
-	rerr := os.RemoveAll(dir)
+// ends without it, and what was made of it beside it (beside: an
+// erasure's versions of it), and logs that they are gone, or that one
+// could not be removed; why says how the opening ended. The error is the
+// logging's or the removal's.
+func (o *opening) removed(dir, why string, records int64, beside ...string) error {
+	var rerr error
+	for _, p := range append(beside, dir) {
+		if err := os.RemoveAll(p); err != nil {
+			rerr = errors.Join(rerr, fmt.Errorf("the clear copy %s: %w", p, err))
+		} else if _, err := os.Lstat(p); err == nil {
+			rerr = errors.Join(rerr, fmt.Errorf("the clear copy %s is still there", p))
+		}
+	}
 	what := why + "; the clear copy removed"
-	if _, err := os.Lstat(dir); err == nil || rerr != nil {
+	if rerr != nil {
 		what = why + "; the clear copy could NOT be removed: remove it"
 	}
 	if err := o.end(EventClearRemoved, what, records); err != nil {
 		return errors.Join(rerr, fmt.Errorf("access log: %w", err))
 	}
-	if rerr != nil {
-		return fmt.Errorf("the clear copy %s: %w", dir, rerr)
-	}
-	return nil
+	return rerr
 }
 
 // recordsOf counts the records of the package's tables.
@@ -634,24 +639,29 @@ func recordsOf(p *Package) int64 {
 	return n
 }
 
-// DecryptLogged opens the sealed package in into the new folder dir as
-// Decrypt does, logging the access beside it (AccessLogPath(in)) as o
-// says who, when and why: before the first clear byte is written (once
-// the key is known to open it), an EventOpening naming the copy, synced;
-// once the copy is whole and verified, a "decrypted" entry (every record
-// read) completing it, and a "decrypted" event in the copy's event log
-// naming the sealed package, so that each extract of the copy is logged
-// beside the sealed package too (Extract). A clear copy is removed once
-// used: without these, what was read through it was logged only beside
-// it, and went with it (PDL). A process killed between the two entries
-// leaves its copy named by the first, which archive log shows as an
-// opening not finished.
+// ClearCopy is a sealed package opened in clear (OpenLogged) whose
+// opening is logged beside it: Remove removes it and logs its end.
+type ClearCopy struct {
+	// Dir holds the copy, Package is it opened and verified.
+	Dir     string
+	Package *Package
+	op      *opening
+}
+
+// OpenLogged opens the sealed package in into the new folder dir and
+// verifies it, logging the opening beside it (AccessLogPath(in)) as o
+// says who, when and why, before the first clear byte is written (once
+// the key is known to open it): an EventOpening naming the copy, synced.
+// The copy is the caller's: its end is logged by Remove, or, archive
+// decrypt's, kept for its user, by DecryptLogged. A process killed
+// before leaves its copy named by the opening alone, which archive log
+// shows as an opening not finished.
 //
 // A purpose holding an identity number is refused (ErrLoggedIdentity)
 // before anything is read; a wrong key (ErrWrongKey) logs nothing. Any
 // later error, ctx's among them, removes the copy and logs that it did
 // (EventClearRemoved).
-func DecryptLogged(ctx context.Context, in, dir string, o Opening, ids ...age.Identity) (*Package, error) {
+func OpenLogged(ctx context.Context, in, dir string, o Opening, ids ...age.Identity) (*ClearCopy, error) {
 	op, err := newOpening(in, dir, o)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt: %w", err)
@@ -659,33 +669,73 @@ func DecryptLogged(ctx context.Context, in, dir string, o Opening, ids ...age.Id
 	if _, err := os.Stat(dir); err == nil {
 		return nil, fmt.Errorf("decrypt: %s exists: choose a new folder", dir)
 	}
-	abs, err := filepath.Abs(in)
-	if err != nil {
-		return nil, fmt.Errorf("decrypt: %w", err)
-	}
-	fail := func(err error) (*Package, error) {
-		if rerr := op.removed(dir, "stopped before it was done (an error or an interrupt)", -1); rerr != nil {
-			return nil, errors.Join(err, rerr)
-		}
-		return nil, err
-	}
+	c := &ClearCopy{Dir: dir, op: op}
 	if _, err := unseal(ctx, in, dir, ids, func() error { return op.start(ctx) }); err != nil {
-		return fail(err)
+		return nil, c.fail(err)
 	}
 	p, err := OpenVerified(dir)
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err != nil {
-		return fail(fmt.Errorf("decrypt %s: %w", in, err))
+		return nil, c.fail(fmt.Errorf("decrypt %s: %w", in, err))
 	}
-	if err := op.end("decrypted", "opened in clear, every table", recordsOf(p)); err != nil {
-		return fail(fmt.Errorf("decrypt: access log: %w", err))
+	c.Package = p
+	return c, nil
+}
+
+// fail removes the copy of an opening that did not finish, logging that
+// it did, and gives err.
+func (c *ClearCopy) fail(err error) error {
+	return errors.Join(err, c.Remove("stopped before it was done (an error or an interrupt)"))
+}
+
+// Remove removes the clear copy, and what was made of it beside it
+// (beside: an erasure's versions of it, EraseLeftovers), and logs its
+// end beside the sealed package (EventClearRemoved): why says how what
+// opened it ended, and the records it opened in clear are counted. A
+// copy that could not be removed is logged as such, and an error.
+func (c *ClearCopy) Remove(why string, beside ...string) error {
+	records := int64(-1)
+	if c.Package != nil {
+		records = recordsOf(c.Package)
 	}
-	if err := AppendEvent(dir, Event{Event: "decrypted", At: op.started.At, Who: o.Who, Note: sealedFromNote + abs}); err != nil {
-		return fail(fmt.Errorf("decrypt: %w", err))
+	return c.op.removed(c.Dir, why, records, beside...)
+}
+
+// DecryptLogged opens the sealed package in into the new folder dir as
+// Decrypt does, logging the access beside it (AccessLogPath(in)) as o
+// says who, when and why (OpenLogged): before the first clear byte is
+// written, an EventOpening naming the copy, synced; once the copy is
+// whole and verified, a "decrypted" entry (every record read) completing
+// it, and a "decrypted" event in the copy's event log naming the sealed
+// package, so that each extract of the copy is logged beside the sealed
+// package too (Extract). A clear copy is removed once used: without
+// these, what was read through it was logged only beside it, and went
+// with it (PDL). A process killed between the two entries leaves its
+// copy named by the first, which archive log shows as an opening not
+// finished.
+//
+// A purpose holding an identity number is refused (ErrLoggedIdentity)
+// before anything is read; a wrong key (ErrWrongKey) logs nothing. Any
+// later error, ctx's among them, removes the copy and logs that it did
+// (EventClearRemoved).
+func DecryptLogged(ctx context.Context, in, dir string, o Opening, ids ...age.Identity) (*Package, error) {
+	abs, err := filepath.Abs(in)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
 	}
-	return p, nil
+	c, err := OpenLogged(ctx, in, dir, o, ids...)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.op.end("decrypted", "opened in clear, every table", recordsOf(c.Package)); err != nil {
+		return nil, c.fail(fmt.Errorf("decrypt: access log: %w", err))
+	}
+	if err := AppendEvent(dir, Event{Event: "decrypted", At: c.op.started.At, Who: o.Who, Note: sealedFromNote + abs}); err != nil {
+		return nil, c.fail(fmt.Errorf("decrypt: %w", err))
+	}
+	return c.Package, nil
 }
 
 // FoldOpenings gives the entries of an access log with each EventOpening

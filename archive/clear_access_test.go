@@ -188,3 +188,38 @@ func TestVerifySealedLogsItsClearCopy(t *testing.T) {
 		t.Errorf("after a verification: %+v (%v), want its clear copy removed, 3 records read", got, err)
 	}
 }
+
+// A clear copy its opener removes (archive erase's, OpenLogged) is
+// logged opened before its first clear byte and removed once it is
+// gone, with what was made of it beside it (an erasure's versions of
+// it), read as one access ending with the copy removed.
+func TestOpenLoggedRemoveLogsTheCopyGone(t *testing.T) {
+	id, _ := age.GenerateX25519Identity()
+	sealed := filepath.Join(t.TempDir(), "pkg.tar.age")
+	if _, err := Encrypt(writePackage(t), sealed, id.Recipient()); err != nil {
+		t.Fatal(err)
+	}
+	clear, _ := SealedErasePaths(sealed)
+	c, err := OpenLogged(context.Background(), sealed, clear, Opening{Who: "anna", Purpose: "erase, reference Dnr 1", At: created}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logged, _ := readAccessLogFile(AccessLogPath(sealed)); len(logged) != 1 || logged[0].Event != EventOpening {
+		t.Fatalf("once the copy is open: %+v, want its opening", logged)
+	}
+	beside := clear + ".erase-new"
+	if err := os.Mkdir(beside, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Remove("erased", beside); err != nil {
+		t.Fatal(err)
+	}
+	if left := SealedEraseLeftovers(sealed); len(left) != 0 {
+		t.Errorf("left beside the sealed package: %v", left)
+	}
+	got, _, err := SealedLoggedAccesses(sealed)
+	if err != nil || len(got) != 1 || got[0].Event != EventClearRemoved || got[0].Purpose != "erase, reference Dnr 1" ||
+		!strings.Contains(got[0].Note, "erased; the clear copy removed") || got[0].Count["records"] != 3 {
+		t.Errorf("after the copy is removed: %+v (%v), want one access, its copy removed, 3 records", got, err)
+	}
+}
