@@ -573,7 +573,12 @@ fours than erase joins (16384), whose number erase cannot rule out.
 A sealed package (PKG.tar.age, a file) is opened with --identity into a clear
 copy beside it, erased there, sealed again to the recipients of --recipient or
 --recipients-file, and put with its checksum (PKG.tar.age.sha512) in the old
-one's place; the clear copy is removed, also when the erasure fails. A folder
+one's place; the clear copy is removed, also when the erasure fails. The copy
+holds every record in clear: its opening is logged in the access log beside the
+sealed package (PKG.tar.age.access.jsonl: who, when, purpose "erase, reference
+REF", the copy's name) before its first clear byte is written, and its removal,
+with how the erasure ended, once it is gone, so a copy a killed erasure left is
+named there (archive log shows it as started, NOT finished). A folder
 beside it that is a clear copy of it (opened with archive decrypt --to, or the
 folder it was sealed from: a package whose event log begins as the sealed one's)
 holds the persons too: the erasure is refused, exit 1, nothing changed, naming
@@ -593,7 +598,7 @@ FILE has one identity number per line; blank lines and lines starting with #
 are skipped. Records linked to a person only through rows the package does not
 hold cannot be found here: the receiving platform's erasure covers those.`,
 		Args: exactArgs(1, "one package directory or sealed package"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (rerr error) {
 			if list == "" || strings.TrimSpace(reference) == "" {
 				return usageError{fmt.Errorf("archive erase needs --person-list and --reference")}
 			}
@@ -608,10 +613,14 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 			var s *sealedErasure
 			var erasedCopies []string
 			if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
-				if s, err = openSealed(cmd.Context(), dir, identity, recipients, recipientsFile); err != nil {
+				if s, err = openSealed(cmd.Context(), dir, identity, recipients, recipientsFile, reference); err != nil {
 					return err
 				}
-				defer s.close()
+				defer func() {
+					if err := s.close(); err != nil {
+						rerr = errors.Join(rerr, err)
+					}
+				}()
 				dir = s.clear
 			} else if st, err := os.Stat(strings.TrimRight(dir, "/") + plans.SealedSuffix); err == nil && st.Mode().IsRegular() {
 				// The sealed package a run left beside its folder, the
@@ -936,12 +945,21 @@ type sealedErasure struct {
 	recipients    []age.Recipient
 	// ids opened the old version; the new one must open with them too.
 	ids []age.Identity
+	// opened is the clear copy, its opening logged beside the sealed
+	// package; ended says how the erasure ended, logged with its
+	// removal (close).
+	opened *archive.ClearCopy
+	ended  string
 }
 
 // openSealed opens the sealed package at path into a clear copy beside
 // it (PATH.erase-clear, 0700), once it knows the recipients to seal the
-// new version to.
-func openSealed(ctx context.Context, path, identity string, recipients []string, recipientsFile string) (*sealedErasure, error) {
+// new version to. The copy holds every record in clear: its opening is
+// logged beside the sealed package before its first clear byte is
+// written (archive.OpenLogged: who, when, the purpose "erase, reference
+// REF", the copy's name, masked), and its removal (close) once it is
+// gone, so that a copy an erasure killed outright left is named there.
+func openSealed(ctx context.Context, path, identity string, recipients []string, recipientsFile, reference string) (*sealedErasure, error) {
 	if identity == "" || (len(recipients) == 0 && recipientsFile == "") {
 		return nil, usageError{fmt.Errorf("%s is a sealed package (a file, not a package folder): give --identity KEYFILE to open it and --recipient (or --recipients-file) to seal the new version to; the erasure then replaces it", path)}
 	}
@@ -954,19 +972,26 @@ func openSealed(ctx context.Context, path, identity string, recipients []string,
 		return nil, err
 	}
 	clear, _ := archive.SealedErasePaths(path)
-	s := &sealedErasure{sealed: path, clear: clear, recipients: rs, ids: ids}
+	s := &sealedErasure{sealed: path, clear: clear, recipients: rs, ids: ids,
+		ended: "stopped before it was done (an error or an interrupt): nothing erased, the sealed package as it was"}
 	// What an erasure killed halfway left: its clear working copy, the
 	// versions archive erase writes beside that, the new sealed version.
 	// A verification killed outright left a clear copy too.
 	if left := append(archive.SealedEraseLeftovers(path), archive.SealedVerifyLeftovers(path)...); len(left) > 0 {
 		return nil, fmt.Errorf("erase: %s exists (left by an interrupted erasure?): it may hold personal data in clear: check it and remove it first", strings.Join(left, " and "))
 	}
-	if _, err := archive.Decrypt(ctx, path, s.clear, ids...); err != nil {
+	purpose := "erase"
+	if r := strings.TrimSpace(reference); r != "" {
+		purpose = "erase, reference " + r
+	}
+	c, err := archive.OpenLogged(ctx, path, s.clear, archive.Opening{Who: whoami(), Purpose: purpose, At: time.Now()}, ids...)
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("erase %s: stopped, nothing erased (the sealed package is as it was, no clear copy left): %w", path, err)
 		}
 		return nil, err
 	}
+	s.opened = c
 	return s, nil
 }
 
@@ -1073,6 +1098,7 @@ func (s *sealedErasure) reseal(ctx context.Context) (string, error) {
 	if err := os.Rename(out, s.sealed); err != nil {
 		return "", fmt.Errorf("erase: the erasure is NOT in %s (the new version could not replace it): %w", s.sealed, err)
 	}
+	s.ended = "erased, sealed again in its place; what follows failed"
 	if err := os.Rename(out+".sha512", s.sealed+".sha512"); err != nil {
 		return "", fmt.Errorf("erase: %s is the new version, but its checksum could not be put beside it (its SHA-512 is %s): %w", s.sealed, sum, err)
 	}
@@ -1081,6 +1107,7 @@ func (s *sealedErasure) reseal(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("erase: %s is the new version (SHA-512 %s), but the access log kept under its former name, %s, which archive log no longer reads, could not be added to %s: append it by hand: %w", s.sealed, sum, former, archive.AccessLogPath(s.sealed), err)
 		}
 	}
+	s.ended = "erased, sealed again in its place"
 	return sum, nil
 }
 
@@ -1099,11 +1126,14 @@ func opens(path string, ids []age.Identity) error {
 
 // close removes the clear copy, and what a failed erasure of it left
 // beside it (the sealed package is replaced only once the erasure is
-// done, so each is a clear copy of a package still sealed).
-func (s *sealedErasure) close() {
-	for _, p := range append(archive.EraseLeftovers(s.clear), s.clear) {
-		os.RemoveAll(p)
+// done, so each is a clear copy of a package still sealed), and logs
+// beside the sealed package that it did, and how the erasure ended. A
+// copy that could not be removed is an error naming it.
+func (s *sealedErasure) close() error {
+	if err := s.opened.Remove(s.ended, archive.EraseLeftovers(s.clear)...); err != nil {
+		return fmt.Errorf("erase %s: its clear copy beside it: %w", s.sealed, err)
 	}
+	return nil
 }
 
 // readIdentities reads the age secret keys in a file.

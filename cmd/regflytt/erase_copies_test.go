@@ -154,9 +154,10 @@ func TestArchiveEraseSealedFailureLeavesNothingInClear(t *testing.T) {
 	if code != exitError {
 		t.Fatalf("a failed erasure: exit %d, want %d\n%s\n%s", code, exitError, out, errs)
 	}
-	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
-		t.Errorf("beside the sealed package after a failed erasure: %s, want only it and its checksum (no clear copy)", names)
+	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.access.jsonl archive.tar.age.sha512" {
+		t.Errorf("beside the sealed package after a failed erasure: %s, want only it, its access log and its checksum (no clear copy)", names)
 	}
+	wantClearCopyRemoved(t, sealed, "nothing erased")
 	if after, _ := os.ReadFile(sealed); string(after) != string(before) {
 		t.Error("the failed erasure changed the sealed package")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 )
 
@@ -67,9 +68,11 @@ func TestArchiveEraseSealedPackage(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != "archive.tar.age archive.tar.age.sha512" {
-		t.Errorf("beside the sealed package: %v, want only it and its checksum (no clear copy)", names)
+	// Its access log logs the erasure's clear copy, opened and removed.
+	if strings.Join(names, " ") != "archive.tar.age archive.tar.age.access.jsonl archive.tar.age.sha512" {
+		t.Errorf("beside the sealed package: %v, want only it, its access log and its checksum (no clear copy)", names)
 	}
+	wantClearCopyRemoved(t, sealed, "erased, sealed again")
 	opened := filepath.Join(t.TempDir(), "opened")
 	if code, out, errs := cli(t, "archive", "decrypt", sealed, "--identity", idFile, "--to", opened); code != exitOK {
 		t.Fatalf("decrypt the new version: exit %d\n%s\n%s", code, out, errs)
@@ -114,7 +117,20 @@ func TestArchiveEraseSealedRefusesAVersionItsIdentityCannotOpen(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != "archive.tar.age archive.tar.age.sha512" {
-		t.Errorf("beside the sealed package: %v, want only it and its checksum (no clear copy)", names)
+	if strings.Join(names, " ") != "archive.tar.age archive.tar.age.access.jsonl archive.tar.age.sha512" {
+		t.Errorf("beside the sealed package: %v, want only it, its access log and its checksum (no clear copy)", names)
+	}
+	wantClearCopyRemoved(t, sealed, "nothing erased")
+}
+
+// wantClearCopyRemoved checks that the access log beside the sealed
+// package holds one opening in clear, an erasure's, ended with its copy
+// removed, its note saying how (ended).
+func wantClearCopyRemoved(t *testing.T, sealed, ended string) {
+	t.Helper()
+	got, _, err := archive.SealedLoggedAccesses(sealed)
+	if err != nil || len(got) != 1 || got[0].Event != archive.EventClearRemoved || !strings.HasPrefix(got[0].Purpose, "erase, reference ") ||
+		!strings.Contains(got[0].Note, ended) || !strings.Contains(got[0].Note, "the clear copy removed") {
+		t.Errorf("the access log beside the sealed package: %+v (%v), want the erasure's clear copy, %s, removed", got, err, ended)
 	}
 }
