@@ -194,15 +194,23 @@ func lookupCalls(src string) []lookupCall {
 // columns and values-table columns that are neither read nor dropped.
 func (c *compiler) eavCoverage(tp *TableProgram) {
 	e, tm, ds := tp.EAV, c.tm, c.ds
+	structural := map[int]bool{e.Entity: true, e.Attribute: true, e.Value: true, e.Version: true}
+	// A values-table column named like a mapped entity column (both
+	// tables keyed by id) is what a drop: of that name can only mean.
+	valuesCol := map[string]bool{}
+	for i, col := range e.Values.Columns {
+		if !structural[i] {
+			valuesCol[col.Name] = true
+		}
+	}
 	for _, col := range e.Entities.Columns {
-		if c.used[col.Name] && tm.Drop[col.Name].IsSet() {
+		if c.used[col.Name] && tm.Drop[col.Name].IsSet() && !valuesCol[col.Name] {
 			ds.add(tm.DropPos[col.Name], "M010", "entity column %s is both mapped and dropped", col.Name)
 		}
 		if !c.used[col.Name] && tm.Drop[col.Name].Value == "" {
 			ds.add(tm.Source.Pos, "M010", "entity column %s.%s is neither mapped nor dropped: its values would not be migrated nor archived (map it, or list it under drop: with the reason it is left behind)", e.Entities.Name, col.Name)
 		}
 	}
-	structural := map[int]bool{e.Entity: true, e.Attribute: true, e.Value: true, e.Version: true}
 	for i, col := range e.Values.Columns {
 		if structural[i] || tm.Drop[col.Name].Value != "" {
 			continue

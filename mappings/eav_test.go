@@ -241,3 +241,51 @@ func TestApplyEntityDuplicateValueWithoutValuesKey(t *testing.T) {
 		t.Errorf("with a primary key the first row given is kept; kept %v", w)
 	}
 }
+
+// A values table whose own key has the name of a mapped entity column (both
+// tables keyed by id, as legacy form stores often are) is accounted for by
+// listing that name under drop:, which can only mean the values table's
+// column: the entity's is mapped. Before, the drop was "both mapped and
+// dropped" and its absence "neither read nor dropped": no mapping compiled.
+func TestEAVValuesKeyNamedLikeAMappedEntityColumn(t *testing.T) {
+	catalog := []connectors.Table{{
+		Name: "instans", PrimaryKey: []string{"id"},
+		Columns: []connectors.Column{col("id", "integer", false), col("datum", "varchar(10)", true)},
+	}, {
+		Name: "varde", PrimaryKey: []string{"id"},
+		Columns: []connectors.Column{col("id", "integer", false), col("instans_id", "integer", false),
+			col("variabel", "varchar(20)", false), col("varde", "text", true), col("ver", "integer", true)},
+	}}
+	mapping := `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde, version: ver}
+    columns:
+      registration_id: id
+      registered: {expr: date(datum)}
+      weight_kg: {expr: decimal(vikt)}
+      smoking: rok
+    drop: {id: the value row's own number}
+`
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", eavSchema))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	f, ds := ParseFile(writeFile(t, dir, "m.yaml", mapping))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	if _, ds := Compile([]*File{f}, catalog, schema, testEnv(t)); ds.Err() != nil {
+		t.Fatal(ds.Err())
+	}
+	// Not dropped, the values table's id is still left behind.
+	f, ds = ParseFile(writeFile(t, dir, "m2.yaml", strings.Replace(mapping, "    drop: {id: the value row's own number}\n", "", 1)))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	_, ds = Compile([]*File{f}, catalog, schema, testEnv(t))
+	if err := ds.Err(); err == nil || !strings.Contains(err.Error(), "values column varde.id is neither read nor dropped") {
+		t.Fatalf("got %v, want the values table's id left behind", err)
+	}
+}
