@@ -33,7 +33,7 @@ var ErrTargetDiffers = errors.New("existing receiving tables differ from the rec
 // checkBeforeWrite runs every check that needs no write, against the open
 // source session and target.
 func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connectors.Target, arcDir string) error {
-	if err := r.checkMappingTests(); err != nil {
+	if err := r.checkMappingTests(s.catalog); err != nil {
 		return err
 	}
 	if err := r.plan.planNames(r.in).Err(); err != nil {
@@ -334,8 +334,8 @@ func probeWrite(dir string) error {
 // regflytt would transform records otherwise than the reviewed plan says
 // (a test or the engine changed), and every record it migrates would be
 // checked against that other behaviour only.
-func (r *runner) checkMappingTests() error {
-	fails, err := mappingTestFailures(r.in, r.plan.ReferenceDate)
+func (r *runner) checkMappingTests(live []connectors.Table) error {
+	fails, err := mappingTestFailures(r.in, r.plan.ReferenceDate, live)
 	if err != nil {
 		return fmt.Errorf("%s: the mappings' own tests cannot run: %w (nothing was written)", r.plan.File, err)
 	}
@@ -346,9 +346,10 @@ func (r *runner) checkMappingTests() error {
 }
 
 // mappingTestFailures runs the mappings' tests and names each failure by
-// its place (at most five, and how many more).
-func mappingTestFailures(in *Inputs, refDate time.Time) ([]string, error) {
-	rep, ds := mappings.RunTests(in.Mappings, in.Schema, refDate)
+// its place (at most five, and how many more). The tests compile against
+// the live source's catalogue, as the run's mappings do.
+func mappingTestFailures(in *Inputs, refDate time.Time, live []connectors.Table) ([]string, error) {
+	rep, ds := mappings.RunTestsAgainst(in.Mappings, in.Schema, refDate, live)
 	if err := ds.Err(); err != nil {
 		return nil, err
 	}

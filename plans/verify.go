@@ -423,7 +423,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	// reviewed: the re-application below proves the target holds what
 	// this regflytt's mappings give, which means nothing to a reader if
 	// they no longer give what the reviewed examples say.
-	if fails, err := mappingTestFailures(r.in, p.ReferenceDate); err != nil {
+	if fails, err := mappingTestFailures(r.in, p.ReferenceDate, s.catalog); err != nil {
 		sum.Fail("the mappings' own tests cannot run: %v", err)
 	} else if len(fails) > 0 {
 		sum.Fail("the mappings' own tests fail, so the mappings do not give what the reviewed examples say: %s (regflytt map test %s)", strings.Join(fails, "; "), p.File)
