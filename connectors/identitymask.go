@@ -42,13 +42,14 @@ func MaskIdentityNumbers(s string) string {
 			b.WriteString(s[last : end-4])
 			b.WriteString("****")
 			last = end
-		} else if n := end - i; end == j && (n == 6 || n == 8) && spacedTail(s, end) && !inHex(s, i) {
-			// Written with a space for the separator (19121212 1212),
-			// which the number rules refuse and people still type.
-			b.WriteString(s[last : end+1])
+		} else if n, sep := end-i, separatorTail(s, end); end == j && (n == 6 || n == 8) && sep > 0 && !inHex(s, i) {
+			// Written with a space or another separator (19121212 1212,
+			// an en dash pasted from a document, 19121212_1212), which
+			// the number rules refuse and people still type.
+			b.WriteString(s[last : end+sep])
 			b.WriteString("****")
-			last = end + 5
-			j = end + 5
+			last = end + sep + 4
+			j = end + sep + 4
 		} else if at, ok := reserveSerial(s, i, end); ok {
 			// A reserve number (19900101-T123): its serial.
 			b.WriteString(s[last:at])
@@ -80,19 +81,36 @@ func MaskError(err error) error {
 	return err
 }
 
-// spacedTail says whether s holds, from at, one space and four digits
-// that end a number: the last four of an identity number written with a
-// space.
-func spacedTail(s string, at int) bool {
-	if at+5 > len(s) || s[at] != ' ' {
-		return false
-	}
-	for k := at + 1; k < at+5; k++ {
-		if !isDigit(s[k]) {
-			return false
+// tailSeparators are what else than '-' and '+' people write before the
+// last four of an identity number: a space, '_', '/', and the Unicode
+// dashes a word processor or a web form makes of '-' (hyphen, non-breaking
+// hyphen, figure dash, en dash, em dash, minus sign), which the exclusion
+// match reads too (exclusion_by_digits).
+var tailSeparators = []string{" ", "_", "/", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"}
+
+// separatorTail gives the length of the separator (tailSeparators) s
+// holds at at when one stands there followed by four digits that end a
+// number: the last four of an identity number so written; 0 for none.
+func separatorTail(s string, at int) int {
+	for _, sep := range tailSeparators {
+		if !strings.HasPrefix(s[at:], sep) {
+			continue
 		}
+		k := at + len(sep)
+		if k+4 > len(s) {
+			return 0
+		}
+		for m := k; m < k+4; m++ {
+			if !isDigit(s[m]) {
+				return 0
+			}
+		}
+		if k+4 == len(s) || !isDigit(s[k+4]) && s[k+4] != '-' && s[k+4] != '+' && !strings.HasPrefix(s[k+4:], sep) {
+			return len(sep)
+		}
+		return 0
 	}
-	return at+5 == len(s) || !isDigit(s[at+5]) && s[at+5] != '-' && s[at+5] != '+'
+	return 0
 }
 
 // reserveSerial says where the serial of a reserve number (reservnummer:
