@@ -129,8 +129,18 @@ func SourceDiagnostic(d Diagnostic) bool {
 		return true
 	case "M010":
 		// "neither mapped nor dropped" is about columns only the source
-		// has; "both mapped and dropped" is the mapping's own.
-		return strings.Contains(d.Message, "neither")
+		// has; "both mapped and dropped" is the mapping's own, but for a
+		// form store's variable: a name a column reads and drop: lists
+		// may be an entity column beside a values-table column of that
+		// name (both tables keyed by id), which only the source says.
+		return strings.Contains(d.Message, "neither") ||
+			strings.HasPrefix(d.Message, "variable ") && strings.HasSuffix(d.Message, " is both mapped and dropped")
+	case "M013":
+		// A rule's src.column no column reads exists or not as the
+		// source says: under a form store, one drop: lists may be an
+		// entity column (a soft-delete flag) or a variable. A plain
+		// table's never reaches here (NamedSource names it).
+		return strings.Contains(d.Message, ": no source column src.")
 	case "M080":
 		// A column named twice or with a direction is the mapping's own;
 		// whether it exists, and its type, only the source says.

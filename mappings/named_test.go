@@ -48,6 +48,21 @@ tables:
       unit: {from: enhet, codelist: {name: u, version: formver}}
       weight_kg: {from: vikt, codelist: {name: u, version: ver}}
 `, []string{"C005"}},
+		// A rule reading an entity column only drop: lists (a soft-delete
+		// flag), and a values-table key named like the entity's mapped
+		// key: which names are entity columns and which variables only the
+		// source says, and map check and run accept both against it, so
+		// plan check (and plan render, plan approve, map doc behind it)
+		// must not refuse them (it said M013 and M010).
+		{"form store rule and shared key name", `tables:
+  - target: visit
+    source: {eav: {entities: inst, values: varde, entity: inst_id, attribute: var, value: v}}
+    rules: [{when: "src.raderad == 1", archive: soft_deleted}]
+    columns:
+      visit_id: id
+      visit_date: {expr: date(datum)}
+    drop: {raderad: read by a rule, id: the value row's own number}
+`, nil},
 		{"unknown function and receiving column", `tables:
   - target: visit
     source: besok

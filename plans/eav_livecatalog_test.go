@@ -16,7 +16,8 @@ import (
 // the flag is no column (M013) and id a variable both mapped and dropped
 // (M010): the run was refused, exit 2, "the mappings' own tests cannot
 // run", for a mapping with no error. The tests compile against the live
-// catalogue now, as the run's mappings do.
+// catalogue now, as the run's mappings do, and plan check leaves what
+// only the source can settle to map check (mappings.SourceDiagnostic).
 func TestRunEAVRuleOnDroppedEntityColumnAndSharedKeyName(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -43,10 +44,9 @@ tests:
         given: {vikt: "72"}
         migrated: {registration_id: 1, registered: 2024-01-01, weight_kg: "72.0"}
 `)
-	p, ds := plans.Load(writePlan(t, dir, "optout: {none: test data}\nverification: {acknowledge: {archived_share.instans: a deleted form, archived_share.varde: its value}}\n"))
-	if err := ds.Err(); err != nil {
-		t.Fatal(err)
-	}
+	// plan check too (loadPlan), which compiles without the source: it
+	// said M013 and M010, refusing plan render and plan approve.
+	p := loadPlan(t, writePlan(t, dir, "optout: {none: test data}\nverification: {acknowledge: {archived_share.instans: a deleted form, archived_share.varde: its value}}\n"))
 	rep := runOnSQLite(t, p, src, dir, nil)
 	checkLedger(t, rep, false, map[string]string{
 		"instans": summary(1, 1, 0, map[string]int64{"soft_deleted": 1}),
