@@ -75,6 +75,31 @@ func (r *runner) checkUnmappedTables(s *session) error {
 			unmatched = append(unmatched, fmt.Sprintf("%s (%s; it holds the identity numbers %s, and its parent: %s is matched by no person:)", tp.Source.Name, m.Pos, strings.Join(ids, ", "), tp.Parent.Records.Name))
 		}
 	}
+	// A table declared to hold no patient's data is archived whole, each
+	// row as it is; one with a column named as an identity number (pnr,
+	// the old opt-out table an exported file replaced) would put a listed
+	// patient's number into the archive under PASS. The name contradicts
+	// the declaration, as it does for a mapped table (P011).
+	var named []string
+	for i := range s.catalog {
+		t := &s.catalog[i]
+		if _, ok := r.plan.UnmappedTables[t.Name]; !ok || read[t.Name] || r.plan.listTableReason(t.Name) != "" {
+			continue
+		}
+		var cols []string
+		for _, c := range t.Columns {
+			if mappings.IdentityName(c.Name) {
+				cols = append(cols, c.Name)
+			}
+		}
+		if len(cols) > 0 {
+			named = append(named, fmt.Sprintf("%s (%s: %s)", t.Name, r.plan.UnmappedTables[t.Name].Pos, strings.Join(cols, ", ")))
+		}
+	}
+	if len(named) > 0 {
+		sort.Strings(named)
+		return fmt.Errorf("%s: with an opt-out or erasure list, unmapped_tables declares %s to hold no patient's data, but their columns named as identity numbers say otherwise: archived whole, a listed patient's rows and number would be kept in the archive package; map each with person: or parent:, so that the lists take those rows out (P010)", r.plan.File, strings.Join(named, ", "))
+	}
 	if len(unmatched) > 0 {
 		return fmt.Errorf("%s: with an opt-out or erasure list, mapped source tables %s are matched against neither list: give each a person: (the identity number) or a parent: (the record it belongs to), or, if its records are no patient's, no_person: with the reason (P011)", r.plan.File, strings.Join(unmatched, ", "))
 	}
