@@ -46,7 +46,7 @@ func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnos
 	// check finds too: a run is no place to learn either.
 	ds := p.planNames(r.in)
 	if ds.Err() == nil {
-		if err := r.checkMappingTests(); err != nil {
+		if err := r.checkMappingTests(s.catalog); err != nil {
 			return nil, err
 		}
 		for _, check := range []func(*session) error{r.checkSourceGroupNames, checkScanKeys, r.checkUnmappedTables} {
