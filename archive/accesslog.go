@@ -88,7 +88,9 @@ func (e Event) FilteredOnIdentityNumber() bool {
 
 // FilteredOn says whether the extract was filtered on the identity number
 // whose digits are number: its ten YYMMDDNNNN (pnr.Key), or all twelve
-// where the century is known. The digest is of the ten, which do not hold
+// where the century is known; or on the reserve number number is the
+// normal form of (mappings.ReserveForm: 19900101T123, 900101T123),
+// matched likewise on its last six date digits and serial. The digest is of the ten, which do not hold
 // the century: two people born a century apart share them. Where both
 // number and the logged masked form write the century (19121212-****),
 // it must agree; where either does not, the entry may be either person's

@@ -334,8 +334,44 @@ func loggedWhere(v string) string {
 	case masked == v:
 		return digestNote(v)
 	default:
+		// A reserve number alone (19900101-T123) is logged as an
+		// identity number is: masked, with the digest of its key
+		// (reserveAt), so that archive log --person-list finds it.
+		if len(v) >= 4 && masked[len(v)-4:] == "****" {
+			if start, key, ok := reserveAt(v, len(v)-4); ok && start == 0 {
+				return hideDigits(masked) + " " + digestNote(key)
+			}
+		}
 		return textNaming(v, masked)
 	}
+}
+
+// reserveAt reads the reserve number (19900101-T123, 900101TF12) whose
+// serial MaskIdentityNumbers masked at v[k:k+4]: where it begins, and
+// its key, the last six digits of its date and its serial in upper case
+// (900101T123), the ten characters its digest is of. The key leaves the
+// century out as pnr.Key does, so that a list entry of 6 date digits finds
+// an extract on 8 (Event.FilteredOn), as a run's lists match reserve
+// numbers (mappings.ReserveForm); the masked form keeps a written
+// century, which tells two 8-digit dates apart. ok is false where
+// v[k:k+4] is an identity number's last four digits.
+func reserveAt(v string, k int) (start int, key string, ok bool) {
+	serial := v[k : k+4]
+	if identityDigitsOf(serial) == serial {
+		return 0, "", false
+	}
+	start = k
+	if start > 0 && (v[start-1] == '-' || v[start-1] == '+' || v[start-1] == ' ') {
+		start--
+	}
+	end := start
+	for start > 0 && isDigitByte(v[start-1]) {
+		start--
+	}
+	if n := end - start; n != 6 && n != 8 {
+		return 0, "", false
+	}
+	return start, v[end-6:end] + strings.ToUpper(serial), true
 }
 
 // textNamingOpen begins the logged filter of a text that holds identity
@@ -357,9 +393,12 @@ func textNaming(v, masked string) string {
 			continue
 		}
 		if identityDigitsOf(v[k:k+4]) != v[k:k+4] {
-			// A reserve number's serial (19900101-T123): no ten
-			// digits to digest, its date and the serial's digits are
-			// no one's identity number.
+			// A reserve number's serial (19900101-T123): its date and
+			// the serial's digits are no one's identity number; its
+			// key (reserveAt) is digested.
+			if start, key, ok := reserveAt(v, k); ok {
+				items = append(items, hideDigits(masked[start:k+4])+" "+digestNote(key))
+			}
 			k += 3
 			continue
 		}

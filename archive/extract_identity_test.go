@@ -219,6 +219,11 @@ func TestExtractOnAReserveNumberLogsNoDigitsOfIt(t *testing.T) {
 					t.Errorf("FilteredOn(%s): the reserve number's digits read as an identity number's (%s)", number, e.Where)
 				}
 			}
+			// Found by the reserve number's normal form, as archive log
+			// --person-list asks (mappings.ReserveForm), not another's.
+			if !e.FilteredOn("19900101T123") || !e.FilteredOn("900101T123") || e.FilteredOn("20900101T123") || e.FilteredOn("19900101T124") {
+				t.Errorf("FilteredOn does not tell the reserve number (%s)", e.Where)
+			}
 			if strings.HasPrefix(where, "1912") && !e.FilteredOn("1212121212") {
 				t.Errorf("the identity number beside it is not found: %s", e.Where)
 			}

@@ -294,8 +294,8 @@ beside it keeps them in its event log): per extract when, who, the purpose, the
 table, the filter and the count. It never prints an identity
 number: a filter on one shows it masked (19121212-****).
 
-With --person-list FILE (one identity number a line, in any shape, as archive
-erase reads it) it answers what the patient data law lets a patient ask, who
+With --person-list FILE (one identity number a line, in any shape, or a
+reserve number, 19900101-T123, as archive erase reads it) it answers what the patient data law lets a patient ask, who
 has accessed my records: per listed person, named by line and masked, the
 extracts filtered on their number, checked against the digest the log keeps
 (the ten digits decide where the list or the filter leaves out the century:
@@ -394,19 +394,17 @@ extracts in PKG.access.jsonl and its own event log: both are read too (with
 				return unread
 			}
 			for _, person := range persons {
-				if person.reserve {
-					// Logged without it (no digest of its digits,
-					// which are no one's identity number).
-					fmt.Fprintf(w, "%s (%s): a reserve number: an extract filtered on one is logged without it, so none is found by it: those not filtered on an identity number, below, may be theirs\n", person.where, person.masked)
-					continue
-				}
 				var found []archive.Event
 				for _, e := range entries {
 					if e.FilteredOn(person.digits) {
 						found = append(found, e)
 					}
 				}
-				fmt.Fprintf(w, "%s (%s): %d extracts filtered on their number\n", person.where, person.masked, len(found))
+				older := ""
+				if person.reserve {
+					older = " (a reserve number: an extract on one logged before regflytt logged its digest is among those not filtered on an identity number, below)"
+				}
+				fmt.Fprintf(w, "%s (%s): %d extracts filtered on their number%s\n", person.where, person.masked, len(found), older)
 				for _, e := range found {
 					printAccess(w, e)
 				}
@@ -475,11 +473,13 @@ func printAccess(w io.Writer, e archive.Event) {
 // logPerson is one entry of a person list: where it stands, its masked
 // form, and its digits: the ten the access log's digests are of (pnr.Key),
 // or twelve where the list writes the century, which tells two people
-// born a century apart.
+// born a century apart; a reserve number's normal form (19900101T123,
+// mappings.ReserveForm) likewise.
 type logPerson struct {
 	where, masked, digits string
 	// reserve marks a reserve number (19900101-T123), which archive
-	// erase reads too: it has no digits the log's digests are of.
+	// erase reads too: an extract filtered on one is found by its
+	// digest, but one logged before extracts logged it is not.
 	reserve bool
 }
 
@@ -494,13 +494,16 @@ func readLogPersons(path string) ([]logPerson, error) {
 	var out []logPerson
 	err = plans.EachListEntry(f, func(line int, s string) error {
 		k, century, err := pnr.ParseKey(s)
-		if _, reserve := mappings.ReserveForm(s); err != nil && reserve {
+		if r, reserve := mappings.ReserveForm(s); err != nil && reserve {
+			// A reserve number (19900101-T123), matched as the run's
+			// lists match it: separators and letter case aside, a
+			// 6-digit date finding an 8-digit one.
 			masked := connectors.MaskIdentityNumbers(strings.TrimSpace(s))
 			if masked == strings.TrimSpace(s) {
 				// A shape the mask does not know: not shown at all.
 				masked = "not shown"
 			}
-			out = append(out, logPerson{where: fmt.Sprintf("%s:%d", path, line), masked: masked, reserve: true})
+			out = append(out, logPerson{where: fmt.Sprintf("%s:%d", path, line), masked: masked, digits: r, reserve: true})
 			return nil
 		}
 		if err != nil {
