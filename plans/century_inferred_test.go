@@ -128,3 +128,94 @@ func TestCenturyInferredNotedMariaDBToPostgreSQL(t *testing.T) {
 		})
 	}
 }
+
+// centuryInferredOf gives each source table's pnr_century_inferred, of a
+// run's report and of its verification.
+func centuryInferredOf(rep *verify.Report, sum *verify.Summary) (run, verified map[string]int64) {
+	run, verified = map[string]int64{}, map[string]int64{}
+	for _, tc := range rep.Tables {
+		run[tc.Source] = tc.CenturyInferred
+	}
+	for _, eq := range sum.Tables {
+		verified[eq.Source] = eq.CenturyInferred
+	}
+	return run, verified
+}
+
+// A form store's form and a merged sub-register's record whose number
+// is written with 10 digits and no '+' have its century read against the
+// reference date alone, as a plain table's record has: run and verify
+// count them, pnr_century_inferred, per source table (the form's entity
+// table; each merged source). Before, a plain table's record was counted
+// and the others not: a registry kept as forms or merged from
+// sub-registers got no note of the patients born 1912 read as 2012.
+func TestCenturyInferredCountedForFormsAndMerges(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("REGFLYTT_TEST_CENTURY_KEY", "test key, never a real one, 32b")
+	t.Run("form store", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "legacy.db")
+		execSQLite(t, path,
+			`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL)`,
+			`CREATE TABLE varde (instans_id integer NOT NULL, variabel text NOT NULL, varde text, PRIMARY KEY (instans_id, variabel))`,
+			`INSERT INTO instans VALUES (1), (2), (3)`,
+			`INSERT INTO varde VALUES (1, 'personnr', '121212-1212'), (2, 'personnr', '19460101-0301'), (3, 'personnr', '4601010301')`)
+		writeSchema(t, dir, "registration", "registration_id", "registration_id bigint", "patient varchar(32)")
+		writeEAVMapping(t, dir, "    person: personnr\n    unit: {none: a test form store}\n    columns:\n      registration_id: id\n      patient: {expr: pseudonym(personnr)}\n")
+		plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {none: synthetic test data}\npseudonymisation: {key_env: REGFLYTT_TEST_CENTURY_KEY}\n")
+		opts := plans.Options{SourceURL: srcURL(path), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+		rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+		if err != nil || !rep.Pass {
+			t.Fatalf("run: %v %+v", err, rep)
+		}
+		sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
+		if err != nil || !sum.Pass {
+			t.Fatalf("verify: %v %+v", err, sum)
+		}
+		run, verified := centuryInferredOf(rep, sum)
+		if run["instans"] != 2 || verified["instans"] != 2 {
+			t.Errorf("pnr_century_inferred of the forms: run %v, verify %v, want instans 2 in both", run, verified)
+		}
+	})
+	t.Run("merge", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "legacy.db")
+		execSQLite(t, path,
+			`CREATE TABLE delreg_a (besok_id INTEGER PRIMARY KEY, personnr TEXT, vikt TEXT)`,
+			`CREATE TABLE delreg_b (besok_id INTEGER PRIMARY KEY, personnr TEXT, langd INTEGER)`,
+			`INSERT INTO delreg_a VALUES (1, '121212-1212', '70'), (2, '19460101-0301', '71')`,
+			`INSERT INTO delreg_b VALUES (1, '121212-1212', 180), (2, '4601010301', 181), (3, '5001010304', 182)`)
+		writeSchema(t, dir, "visit", "visit_id", "visit_id bigint", "patient varchar(32)", "weight_kg decimal(5,1)", "height_cm smallint")
+		write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: visit
+    merge: [visit_id]
+    sources:
+      - source: delreg_a
+        precedence: 1
+        person: personnr
+        unit: {none: a test register}
+        columns: {visit_id: besok_id, patient: {expr: pseudonym(personnr)}, weight_kg: {expr: decimal(vikt)}}
+      - source: delreg_b
+        precedence: 2
+        person: personnr
+        unit: {none: a test register}
+        columns: {visit_id: besok_id, patient: {expr: pseudonym(personnr)}, height_cm: langd}
+`)
+		plan := writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {none: synthetic test data}\npseudonymisation: {key_env: REGFLYTT_TEST_CENTURY_KEY}\n")
+		opts := plans.Options{SourceURL: srcURL(path), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}
+		rep, err := plans.Run(ctx, loadPlan(t, plan), opts)
+		if err != nil || !rep.Pass {
+			t.Fatalf("run: %v %+v", err, rep)
+		}
+		sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
+		if err != nil || !sum.Pass {
+			t.Fatalf("verify: %v %+v", err, sum)
+		}
+		run, verified := centuryInferredOf(rep, sum)
+		for table, want := range map[string]int64{"delreg_a": 1, "delreg_b": 3} {
+			if run[table] != want || verified[table] != want {
+				t.Errorf("pnr_century_inferred of %s: run %d, verify %d, want %d", table, run[table], verified[table], want)
+			}
+		}
+	})
+}
