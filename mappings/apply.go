@@ -12,6 +12,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/mappings/pnr"
 )
 
 // OutcomeKind is what happened to one source record.
@@ -101,7 +102,28 @@ type Outcome struct {
 	// reference date alone. Not a warning: the run counts such records
 	// per table as a note (verify.TableLedger.CenturyInferred).
 	CenturyInferred bool
+	// Centuries are what the run needs to find one patient's ten digits
+	// read in two centuries (pnr_century_pair): the record's first
+	// identity number given to pnr() or pseudonym() that another
+	// record's could differ from by a century. Zero for none.
+	Centuries CenturyReading
 }
+
+// CenturyReading is a record's identity numbers given to pnr() or
+// pseudonym() whose ten digits another record could read in another
+// century: Inferred, the first read against the reference date alone
+// (10 digits, no '+', no born_by); Written, the first whose century was
+// written (or given by born_by or a '+') and differs from the one the
+// reference date alone gives its ten digits (a birth 100 or more years
+// before it). A patient written 19121212-1212 in one record and
+// 121212-1212 in another is read as born 1912 and 2012: two numbers,
+// two pseudonyms. It holds identity numbers: never log it.
+type CenturyReading struct {
+	Inferred, Written pnr.Number
+}
+
+// IsZero says the record read neither kind.
+func (c CenturyReading) IsZero() bool { return c.Inferred.IsZero() && c.Written.IsZero() }
 
 // NullNote is one value a declared rule made NULL.
 type NullNote struct{ Column, Rule string }
@@ -281,6 +303,9 @@ func (p *TableProgram) apply(row []connectors.Value) (o Outcome) {
 	defer func() {
 		p.state.env.R = nil
 		o.CenturyInferred = p.env.warnings.centuryInferred()
+		if w := p.env.warnings; w != nil {
+			o.Centuries = w.centuries
+		}
 		if p.birthBelies(row) && !slices.Contains(o.Warnings, WarnCenturyBirthDiffers) {
 			o.Warnings = append(slices.Clip(o.Warnings), WarnCenturyBirthDiffers)
 		}

@@ -184,3 +184,43 @@ func TestBirthName(t *testing.T) {
 		}
 	}
 }
+
+// Outcome.Centuries gives the numbers a record gives pnr() or
+// pseudonym() that another record's could differ from by a century: the
+// one read against the reference date alone (Inferred), and one whose
+// written century (twelve digits, a '+', born_by) lies a century or more
+// before the reference date's reading of its ten digits (Written). A
+// number born within the last hundred years, written with its century,
+// is neither; nor is what pnr_kind() reads.
+func TestOutcomeGivesCenturyReadings(t *testing.T) {
+	env := testEnv(t)
+	env.OptOut, env.Erasure = nil, nil
+	tp := personProgram(t, env, "personnr", `{expr: "pseudonym(personnr, datum)"}`)
+	visit := connectors.Date{Year: 2010, Month: 5, Day: 1}
+	for _, c := range []struct {
+		row               []connectors.Value
+		inferred, written string
+	}{
+		{[]connectors.Value{int64(1), "121212-1212", nil}, "201212121212", ""},
+		{[]connectors.Value{int64(2), "121212+1212", nil}, "", "191212121212"},
+		{[]connectors.Value{int64(3), "19121212-1212", nil}, "", "191212121212"},
+		{[]connectors.Value{int64(4), "121212-1212", visit}, "", "191212121212"},
+		{[]connectors.Value{int64(5), "20121212-1212", nil}, "", ""},
+		{[]connectors.Value{int64(6), "19460101-0301", nil}, "", ""},
+		// Born 1926-01-01, a hundred years before the reference date:
+		// its ten digits alone read 2026-01-01.
+		{[]connectors.Value{int64(7), "19260101-0008", nil}, "", "192601010008"},
+		{[]connectors.Value{int64(8), "19260102-0007", nil}, "", ""},
+		{[]connectors.Value{int64(9), nil, nil}, "", ""},
+	} {
+		o := tp.Apply(c.row)
+		if got := o.Centuries; got.Inferred.String() != c.inferred || got.Written.String() != c.written {
+			t.Errorf("row %v: inferred %q written %q, want %q %q", c.row[0], got.Inferred.String(), got.Written.String(), c.inferred, c.written)
+		}
+	}
+	// pnr_kind() writes no number: none.
+	tp2 := personProgram(t, env, "personnr", `{expr: "pnr_kind(personnr)"}`)
+	if o := tp2.Apply([]connectors.Value{int64(1), "121212-1212", visit}); !o.Centuries.IsZero() {
+		t.Errorf("person: alone gives %+v", o.Centuries)
+	}
+}

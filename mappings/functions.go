@@ -59,6 +59,9 @@ type warnings struct {
 	// digits and no '+', whose century was inferred (from the reference
 	// date, moved back by born_by or not), for checkBirth.
 	tenDigits pnr.Number
+	// centuries are the record's numbers given to pnr() or pseudonym()
+	// that another record could read a century apart (readCentury).
+	centuries CenturyReading
 }
 
 // inferCentury notes a 10-digit identity number, s, whose century notes
@@ -70,6 +73,34 @@ func (w *warnings) inferCentury(s string, n pnr.Number, notes pnr.Notes, bornBy 
 		if w.tenDigits.IsZero() {
 			w.tenDigits = n
 		}
+	}
+}
+
+// readCentury notes a number s given to pnr() or pseudonym(), read as
+// n against ref, for Outcome.Centuries: the first whose century came
+// from the reference date alone, and the first whose century was
+// written (or born_by's) and lies a century or more before the one the
+// reference date alone gives its ten digits.
+func (w *warnings) readCentury(s string, n pnr.Number, notes pnr.Notes, bornBy, ref time.Time) {
+	if w == nil || n.IsZero() {
+		return
+	}
+	if notes.Has(pnr.NoteCentury) && !strings.ContainsRune(s, '+') && bornBy.IsZero() {
+		if w.centuries.Inferred.IsZero() {
+			w.centuries.Inferred = n
+		}
+		return
+	}
+	if !w.centuries.Written.IsZero() || ref.IsZero() {
+		return
+	}
+	// The reference date alone reads the ten digits as the latest such
+	// date on or before it: another century where the birth a hundred
+	// years on is on or before it too.
+	y, m, d := n.BirthDate()
+	ry, rm, rd := ref.Date()
+	if y+100 < ry || y+100 == ry && (m < rm || m == rm && d <= rd) {
+		w.centuries.Written = n
 	}
 }
 
@@ -94,6 +125,7 @@ func (w *warnings) reset() {
 		w.codes = w.codes[:0]
 		w.inferred = false
 		w.tenDigits = pnr.Number{}
+		w.centuries = CenturyReading{}
 	}
 }
 
@@ -256,6 +288,9 @@ func parsePNR(name string, env *Env, args []any) (pnr.Number, error) {
 		env.warnings.add(WarnCenturyResolved)
 	}
 	env.warnings.inferCentury(s, n, notes, bornBy)
+	if name != "pnr_kind" {
+		env.warnings.readCentury(s, n, notes, bornBy, env.RefDate)
+	}
 	return n, nil
 }
 

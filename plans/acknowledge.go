@@ -49,6 +49,7 @@ var findingSubjects = map[string]subjectKind{
 	mappings.WarnPersonNotChecked:         subjectSourceTable,
 	mappings.WarnExclusionByLeftOutValue:  subjectSourceTable,
 	mappings.WarnPersonCopiesUnjoined:     subjectSourceTable,
+	FindingCenturyPair:                    subjectSourceTable,
 	FindingLargeObjectsNotRead:            subjectSourceColumn,
 	"list_unmatched":                      subjectList,
 	"codes_never_seen":                    subjectCodeList,

@@ -32,7 +32,9 @@ func TestCenturyInferredNotedMariaDBToPostgreSQL(t *testing.T) {
 	}{
 		// Row 1's birth date (1912) belies the century read (2012): a
 		// finding, pnr_century_birth_differs, to acknowledge.
-		{"without born_by", "pseudonym(personnr)", "verification: {acknowledge: {pnr_century_birth_differs.patient: \"checked by hand\"}}\n", 1},
+		// Rows 1 and 3 are one ten digits read as 2012 and as 1912 ('+'):
+		// pnr_century_pair, acknowledged with it.
+		{"without born_by", "pseudonym(personnr)", "verification: {acknowledge: {pnr_century_birth_differs.patient: \"checked by hand\", pnr_century_pair.patient: \"the same patient, checked\"}}\n", 1},
 		// born_by resolves row 1 to 1912: pnr_century_resolved, a finding.
 		{"with born_by", "pseudonym(personnr, fodd)", "verification: {acknowledge: {pnr_century_resolved.patient: \"born 1912 and checked\"}}\n", 0},
 	} {

@@ -504,6 +504,11 @@ func (j *job) moveUnit(ctx context.Context, mu *moveUnit) error {
 // the same time.
 func (r *runner) move(ctx context.Context, s *session, sink rowSink, arc archiver, ledger *verify.Ledger) error {
 	defer func() { ledger.Lists = r.listLedgers(s) }()
+	r.centuries = newCenturyPairs()
+	defer func() {
+		ledger.CenturyPairs, ledger.CenturyPairsUnchecked = r.centuries.result()
+		r.centuries = nil
+	}()
 	check, _ := sink.Dialect().(connectors.ValueChecker)
 	keys := r.keysOnResume()
 	keys.forTarget(sink.Dialect())

@@ -138,6 +138,9 @@ type runner struct {
 	sourceRead map[string]inputSum
 	// keys are the receiving keys given so far (dupkeys.go).
 	keys *receivingKeys
+	// centuries finds ten digits read in two centuries during a move
+	// (centurypairs.go).
+	centuries *centuryPairs
 	// watch watches every operation on the source and the target for
 	// progress (stall.go).
 	watch *wrap.Watchdog

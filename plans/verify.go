@@ -1219,6 +1219,17 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mapp
 				Message: fmt.Sprintf("%d non-NULL values of %s become NULL by no declared rule and are not archived", tl.ValuesLost, tl.Source)})
 		}
 	}
+	for _, table := range sortedCodes(ledger.CenturyPairs) {
+		n, word := ledger.CenturyPairs[table], "numbers"
+		if n == 1 {
+			word = "number"
+		}
+		fs = append(fs, verify.Finding{Kind: FindingCenturyPair, Subject: table, Count: n,
+			Message: fmt.Sprintf("%d identity %s of %s, written with 10 digits and no '+', read against the reference date alone in another century than the same ten digits written with their century elsewhere in the source (121212-1212 read as born 2012 beside 19121212-1212): one patient gets two numbers and two pseudonyms, or two patients a century apart are told apart by the way they were written; give the record's birth date or visit date as born_by, pseudonym(personnr, besoksdatum), or acknowledge it", n, word, table)})
+	}
+	if n := ledger.CenturyPairsUnchecked; n > 0 {
+		sum.Notes = append(sum.Notes, fmt.Sprintf("%d identity numbers read were not checked for the same ten digits read in two centuries (%s): the run holds %d ten digits at most", n, FindingCenturyPair, maxCenturyKeys))
+	}
 	for _, l := range ledger.Lists {
 		if l.Unmatched == 0 {
 			continue

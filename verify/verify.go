@@ -41,6 +41,14 @@ type Ledger struct {
 	Written map[string]int64 `json:"written"`
 	// Lists account for the opt-out and erasure lists' entries.
 	Lists []ListLedger `json:"lists,omitempty"`
+	// CenturyPairs counts, per source table, the ten digits of identity
+	// numbers it read against the reference date alone that the run
+	// read in another century elsewhere (a patient written 121212-1212
+	// here and 19121212-1212 there: two numbers, two pseudonyms);
+	// CenturyPairsUnchecked the readings not checked for it, beyond what
+	// the run holds in memory.
+	CenturyPairs          map[string]int64 `json:"pnr_century_pairs,omitempty"`
+	CenturyPairsUnchecked int64            `json:"pnr_century_pairs_unchecked,omitempty"`
 }
 
 // ListLedger accounts for one exclusion list (opt-out, erasure): each
