@@ -28,10 +28,10 @@ import (
 // grows with the registry.
 type centuryPairs struct {
 	mu sync.Mutex
-	// seen holds per ten digits (packed, keyOf) which readings were
-	// seen, and the table of the first read from the reference date
-	// alone (centuryInferred … centuryTable).
-	seen    map[uint64]uint32
+	// seen holds per ten digits which readings were seen, and the table
+	// of the first read from the reference date alone (centuryInferred …
+	// centuryTable).
+	seen    map[pnr.Key]uint32
 	tables  []string
 	index   map[string]uint32
 	pairs   map[string]int64
@@ -57,7 +57,7 @@ const maxCenturyKeys = 450_000
 const FindingCenturyPair = "pnr_century_pair"
 
 func newCenturyPairs() *centuryPairs {
-	return &centuryPairs{seen: map[uint64]uint32{}, index: map[string]uint32{}, pairs: map[string]int64{}, max: maxCenturyKeys}
+	return &centuryPairs{seen: map[pnr.Key]uint32{}, index: map[string]uint32{}, pairs: map[string]int64{}, max: maxCenturyKeys}
 }
 
 // add notes the readings of one record of source table table.
@@ -68,28 +68,20 @@ func (c *centuryPairs) add(table string, r mappings.CenturyReading) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !r.Inferred.IsZero() {
-		c.note(table, keyOf(r.Inferred.Key()), true)
+		c.note(table, r.Inferred.Key(), true)
 	}
 	if !r.Written.IsZero() {
-		c.note(table, keyOf(r.Written.Key()), false)
+		c.note(table, r.Written.Key(), false)
 	}
 }
 
-// keyOf packs ten digits into a number.
-func keyOf(k pnr.Key) uint64 {
-	var v uint64
-	for _, c := range []byte(k.String()) {
-		v = v*10 + uint64(c-'0')
-	}
-	return v
-}
-
-func (c *centuryPairs) note(table string, k uint64, inferred bool) {
-	e, ok := c.seen[k]
+func (c *centuryPairs) note(table string, k pnr.Key, inferred bool) {
+	old, ok := c.seen[k]
 	if !ok && len(c.seen) >= c.max {
 		c.skipped++
 		return
 	}
+	e := old
 	switch {
 	case inferred && e&centuryInferred == 0:
 		i, ok := c.index[table]
@@ -106,7 +98,9 @@ func (c *centuryPairs) note(table string, k uint64, inferred bool) {
 		e |= centuryPaired
 		c.pairs[c.tables[e/centuryTable]]++
 	}
-	c.seen[k] = e
+	if !ok || e != old {
+		c.seen[k] = e
+	}
 }
 
 // result gives the pairs per source table (nil for none) and how many
