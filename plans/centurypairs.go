@@ -22,7 +22,7 @@ import (
 // with 10 digits cannot be told apart this way; both written with their
 // century are two people and no pair.
 //
-// It holds up to maxCenturyKeys ten digits (about 20 bytes each in the
+// It holds up to maxCenturyKeys ten digits (about 25 bytes each in the
 // map); beyond that, numbers not yet held are not checked, and the
 // verification says how many (a note), rather than hold memory that
 // grows with the registry.
@@ -47,7 +47,7 @@ const (
 	centuryTable
 )
 
-// maxCenturyKeys bounds the ten digits centuryPairs holds: about 9 MB
+// maxCenturyKeys bounds the ten digits centuryPairs holds: about 11 MB of heap
 // (seven eighths of 2^19, where the map would grow to twice its slots).
 const maxCenturyKeys = 450_000
 
