@@ -413,8 +413,12 @@ func TestRetriedCommitsCountChoicesSpellingsAndExclusionsOnce(t *testing.T) {
 		if _, err := plans.Run(context.Background(), p, opts); err != nil {
 			t.Fatalf("jobs %d: %v", jobs, err)
 		}
-		// Every third commit fails, so faults fall in the merge's batches too.
-		if ft.commits < 30 || merge.batches() < 3 {
+		// Every third commit fails, so faults fall in the merge's batches
+		// too. How many commits the batches take depends on how many wait
+		// to be committed together (unitsPerCommit), which the machine's
+		// speed decides: 29 were seen with two jobs on a quiet machine, and
+		// 20 still fail 7 of them.
+		if ft.commits < 20 || merge.batches() < 3 {
 			t.Fatalf("jobs %d: %d commits, %d of the merge: too few for faults to mean something", jobs, ft.commits, merge.batches())
 		}
 		if got := comparableReport(t, filepath.Join(work, "report.json")); got != want {
