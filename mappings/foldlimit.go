@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -25,8 +26,11 @@ import (
 // and Latin letters with accents, written composed or not, under the
 // untailored collations (general, unicode, unicode_520, uca1400) and the
 // Swedish ones (but 'ü', which they take for 'y'); other MariaDB
-// collations (german2, danish) are sure of printable ASCII only, but
-// lithuanian ('y' is 'i') and roman ('j' is 'i') of nothing.
+// collations (german2, danish, and every one of a character set other
+// than the UTF-8 ones and latin1, unmeasured) are sure of printable ASCII
+// only, Turkish and Azerbaijani ones of it less 'I' and 'i' (which they
+// keep apart: 'I' is the capital of 'ı'), lithuanian ('y' is 'i') and
+// roman ('j' is 'i') of nothing.
 //
 // A PostgreSQL nondeterministic collation is read by its ICU locale, as
 // the catalogue writes it after the name (see icuTailoring), measured on
@@ -67,6 +71,9 @@ func FoldLimitOf(collations ...string) FoldLimit {
 		if swedish && sqlServerName(strings.ToLower(c)) {
 			l.NotSure += "VWvw"
 		}
+		if turkic(c) {
+			l.NotSure += "Ii"
+		}
 		if l.Collation == "" {
 			l = FoldLimit{Collation: c, Accents: untailored || swedish, None: none, NotSure: l.NotSure}
 			if l.Collation == "" {
@@ -106,19 +113,34 @@ func tailoring(collation string) (untailored, swedish, none bool) {
 	if sqlServerName(c) {
 		return sqlServerTailoring(c)
 	}
+	for _, p := range asciiUnsure {
+		if strings.HasPrefix(c, p) {
+			return false, false, true
+		}
+	}
 	if strings.Contains(c, "swedish") {
 		return false, true, false
 	}
-	mariadb := false
+	mariadb, charset := false, ""
 	for _, cs := range mariaDBCharsets {
 		if strings.HasPrefix(c, cs+"_") {
-			mariadb = true
+			mariadb, charset = true, cs
 			c = strings.TrimPrefix(c, cs+"_")
 			break
 		}
 	}
 	if !mariadb {
 		return true, false, false
+	}
+	// The general ones of another character set (latin2, cp1250, koi8r)
+	// are not measured with accents: printable ASCII only.
+	if !slices.Contains(untailoredCharsets, charset) {
+		for _, w := range strings.Split(c, "_") {
+			if w == "lithuanian" || w == "roman" {
+				return false, false, true
+			}
+		}
+		return false, false, false
 	}
 	// Lithuanian takes 'y' for 'i' and 'ch' for 'c', roman 'j' for 'i'
 	// and 'v' for 'u': printable ASCII folding keeps apart
@@ -234,8 +256,41 @@ func isAlpha(s string) bool {
 	return s != ""
 }
 
-// mariaDBCharsets begin the names of MariaDB's and MySQL's collations.
-var mariaDBCharsets = []string{"utf8mb4", "utf8mb3", "utf8", "latin1", "latin2", "ucs2", "utf16", "utf16le", "utf32", "cp1250", "cp1252", "ascii", "binary"}
+// mariaDBCharsets begin the names of MariaDB's and MySQL's collations:
+// MariaDB 10.11's SHOW CHARACTER SET, and MySQL's utf8 and cp1252. A
+// name beginning with none of them is taken for untailored (tailoring).
+var mariaDBCharsets = []string{"utf8mb4", "utf8mb3", "utf8", "latin1", "latin2", "latin5", "latin7", "ucs2", "utf16", "utf16le", "utf32",
+	"cp1250", "cp1251", "cp1252", "cp1256", "cp1257", "cp850", "cp852", "cp866", "cp932", "ascii", "binary", "big5", "dec8", "hp8",
+	"koi8r", "koi8u", "swe7", "ujis", "sjis", "hebrew", "tis620", "euckr", "gb2312", "greek", "gbk", "armscii8", "keybcs2",
+	"macce", "macroman", "geostd8", "eucjpms"}
+
+// asciiUnsure begin the names of MariaDB's collations that join
+// printable ASCII folding keeps apart, or keep apart what it joins,
+// measured on MariaDB 10.11 (TestFoldLimitAgreesWithMariaDB): big5 takes
+// '`' for 'E', gb2312 and gbk '~' for 'Y', macce 'n' for 'm', dec8's
+// swedish '[' for 'Å', geostd8 '`' for '@', koi8u and cp1251_ukrainian
+// '`' for ' ', and latin7 and cp866 keep 't' and 'T', 'j' and 'J' apart:
+// sure of nothing.
+var asciiUnsure = []string{"big5_", "gb2312_", "gbk_", "macce_", "dec8_", "geostd8_", "koi8u_", "cp1251_ukrainian_", "latin7_", "cp866_"}
+
+// untailoredCharsets are the character sets whose general, unicode,
+// unicode_520 and uca1400 collations take Latin letters with accents for
+// their base letters, measured for utf8mb4 and latin1
+// (TestFoldLimitAgreesWithMariaDB).
+var untailoredCharsets = []string{"utf8mb4", "utf8mb3", "utf8", "latin1", "ucs2", "utf16", "utf16le", "utf32"}
+
+// turkic says whether a MariaDB or MySQL collation is Turkish or
+// Azerbaijani: 'I' is the capital of dotless 'ı' there, and 'İ' of 'i',
+// so 'SIV' and 'siv' are two keys that folding joins
+// (TestFoldLimitAgreesWithMariaDB, both ways).
+func turkic(collation string) bool {
+	for _, w := range strings.Split(strings.ToLower(collation), "_") {
+		if w == "turkish" || w == "azerbaijani" {
+			return true
+		}
+	}
+	return false
+}
 
 // Sure says whether folding joins every spelling of v the collation
 // joins: no text, or text of characters folding is sure of.

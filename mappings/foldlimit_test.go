@@ -122,3 +122,41 @@ func TestFoldLimitOfMariaDBRomanAndRomanian(t *testing.T) {
 		}
 	}
 }
+
+// MariaDB's Turkish and Azerbaijani collations keep 'I' and 'i' apart
+// ('I' is the capital of dotless 'ı', 'İ' of 'i'), which folding joins:
+// a key holding either is not sure, under any character set; other
+// printable ASCII is. A collation of a character set regflytt did not
+// list (latin5, cp1257, latin7, koi8r) was taken for untailored, sure of
+// Latin letters with accents too.
+func TestFoldLimitOfMariaDBTurkishAndOtherCharsets(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		sure       bool
+	}{
+		{"utf8mb4_turkish_ci", "SIV", false},
+		{"utf8mb4_turkish_ci", "siv", false},
+		{"utf8mb4_turkish_ci", "sab", true},
+		{"utf8mb3_turkish_ci", "siv", false},
+		{"latin5_turkish_ci", "SIV", false},
+		{"latin5_turkish_nopad_ci", "siv", false},
+		{"utf8mb4_uca1400_turkish_ai_ci", "SIV", false},
+		{"utf8mb4_uca1400_azerbaijani_nopad_as_ci", "siv", false},
+		{"utf8mb4_uca1400_azerbaijani_ai_ci", "sab", true},
+		{"cp1257_lithuanian_ci", "sab", false},
+		{"latin7_general_ci", "sab", false},
+		{"macce_general_ci", "sam", false},
+		{"dec8_swedish_ci", "s[b", false},
+		{"cp1251_ukrainian_ci", "sab", false},
+		{"cp1251_general_ci", "sab", true},
+		{"koi8r_general_ci", "s\u00e5b", false},
+		{"latin2_croatian_ci", "s\u00e5b", false},
+		{"latin2_croatian_ci", "sab", true},
+		{"utf8mb4_general_ci", "s\u00e5b", true},
+		{"latin1_general_ci", "s\u00e5b", true},
+	} {
+		if got := FoldLimitOf(c.name).Sure(c.text); got != c.sure {
+			t.Errorf("%s: sure of %q %v, want %v", c.name, c.text, got, c.sure)
+		}
+	}
+}
