@@ -218,42 +218,31 @@ func (s wireStep) eof() error {
 
 // endStatus reads the status flags of the packet that ends a result (an
 // EOF, or an OK with an 0xfe header under DEPRECATE_EOF).
-func (s wireStep) endStatus(p []byte) (uint16, bool) {
-	if !s.w.sess.deprecateEOF() {
-		if len(p) < 5 {
-			return 0, false
-		}
-		return binary.LittleEndian.Uint16(p[3:]), true
-	}
-	_, _, n, ok := lenenc(p[1:])
-	if !ok {
-		return 0, false
-	}
-	_, _, m, ok := lenenc(p[1+n:])
-	if !ok || len(p) < 1+n+m+2 {
-		return 0, false
-	}
-	return binary.LittleEndian.Uint16(p[1+n+m:]), true
-}
+func (s wireStep) endStatus(p []byte) (uint16, bool) { return s.endField(p, 3, 0) }
 
 // endWarnings reads the warning count of the packet that ends a result
 // (see endStatus): the statement's, which @@warning_count gives after it.
-func (s wireStep) endWarnings(p []byte) (uint16, bool) {
+func (s wireStep) endWarnings(p []byte) (uint16, bool) { return s.endField(p, 1, 2) }
+
+// endField reads a two-byte field of the packet that ends a result: at
+// eofAt in an EOF (header, warnings, status), or okAt bytes past the two
+// length-encoded integers of an OK under DEPRECATE_EOF (status, warnings).
+func (s wireStep) endField(p []byte, eofAt, okAt int) (uint16, bool) {
 	if !s.w.sess.deprecateEOF() {
 		if len(p) < 5 {
 			return 0, false
 		}
-		return binary.LittleEndian.Uint16(p[1:]), true
+		return binary.LittleEndian.Uint16(p[eofAt:]), true
 	}
 	_, _, n, ok := lenenc(p[1:])
 	if !ok {
 		return 0, false
 	}
 	_, _, m, ok := lenenc(p[1+n:])
-	if !ok || len(p) < 1+n+m+4 {
+	if !ok || len(p) < 1+n+m+okAt+2 {
 		return 0, false
 	}
-	return binary.LittleEndian.Uint16(p[1+n+m+2:]), true
+	return binary.LittleEndian.Uint16(p[1+n+m+okAt:]), true
 }
 
 // queryWire runs one batch on w (see the top of this file). It sets
