@@ -143,18 +143,16 @@ func decodeFloat(b []byte) (connectors.Value, error) {
 
 // decodeDecimal keeps the text, scale included, dropping the leading zeros
 // a ZEROFILL column prints so that equal numbers are equal values.
-func decodeDecimal(b []byte) (connectors.Value, error) { return decimalOf(string(b)) }
-
-// decimalOf is decodeDecimal of a text the caller gives up.
-func decimalOf(s string) (connectors.Value, error) {
-	d, err := plainDecimal(s)
+func decodeDecimal(b []byte) (connectors.Value, error) {
+	d, err := plainDecimal(string(b))
 	if err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-// plainDecimal is decimalOf's decimal before it is boxed.
+// plainDecimal is decodeDecimal's decimal, of a text the caller gives
+// up, before it is boxed.
 func plainDecimal(s string) (connectors.Decimal, error) {
 	if _, _, ok := connectors.DecimalDigits(connectors.Decimal(s)); !ok {
 		return "", fmt.Errorf("not a plain decimal number")
