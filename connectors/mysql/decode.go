@@ -353,19 +353,17 @@ func newQuerier(conn *sql.Conn, counts *readerCounts, t *connectors.Table, key [
 	q.dest = make([]driver.Value, len(t.Columns))
 	q.prev = make([]connectors.Value, len(t.Columns))
 	q.text, q.bytes, q.decimal, q.prevCut = make([]bool, len(t.Columns)), make([]bool, len(t.Columns)), make([]bool, len(t.Columns)), make([]bool, len(t.Columns))
+	kinds := make([]connectors.Kind, len(t.Columns))
 	for i := range t.Columns {
 		// A marked text (charset.go, enumzero.go) is not the text itself;
 		// bytes and decimals as decoderFor chooses decodeBytes and
 		// decodeDecimal.
 		plain := checkedCharset(&t.Columns[i]) == "" && !isEmptyMemberEnum(&t.Columns[i])
 		kind := t.Columns[i].Type.Kind
+		kinds[i] = kind
 		q.text[i] = plain && kind == connectors.KindText
 		q.bytes[i] = plain && kind == connectors.KindBytes
 		q.decimal[i] = plain && kind == connectors.KindDecimal
-	}
-	kinds := make([]connectors.Kind, len(t.Columns))
-	for i := range t.Columns {
-		kinds[i] = t.Columns[i].Type.Kind
 	}
 	q.bx.wordsPerRow, q.bx.strsPerRow = sizeBoxes(kinds)
 	return q, nil
