@@ -132,25 +132,20 @@ func tailoring(collation string) (untailored, swedish, none bool) {
 	if !mariadb {
 		return true, false, false
 	}
-	// The general ones of another character set (latin2, cp1250, koi8r)
-	// are not measured with accents: printable ASCII only.
-	if !slices.Contains(untailoredCharsets, charset) {
-		for _, w := range strings.Split(c, "_") {
-			if w == "lithuanian" || w == "roman" {
-				return false, false, true
-			}
-		}
-		return false, false, false
-	}
 	// Lithuanian takes 'y' for 'i' and 'ch' for 'c', roman 'j' for 'i'
 	// and 'v' for 'u': printable ASCII folding keeps apart
-	// (TestFoldLimitAgreesWithMariaDB, every collation of the server).
-	// By the locale's word in the name: romanian holds "roman" but
-	// tailors only letters with diacritics.
+	// (TestFoldLimitAgreesWithMariaDB, every collation of the server),
+	// whatever the character set. By the locale's word in the name:
+	// romanian holds "roman" but tailors only letters with diacritics.
 	for _, w := range strings.Split(c, "_") {
 		if w == "lithuanian" || w == "roman" {
 			return false, false, true
 		}
+	}
+	// The general ones of another character set (latin2, cp1250, koi8r)
+	// are not measured with accents: printable ASCII only.
+	if !slices.Contains(untailoredCharsets, charset) {
+		return false, false, false
 	}
 	for _, base := range []string{"general_", "unicode_", "unicode_520_", "uca1400_"} {
 		switch rest, ok := strings.CutPrefix(c, base); {
