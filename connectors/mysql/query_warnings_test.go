@@ -27,26 +27,11 @@ func TestSelectSourceRefusesRowsWithWarnings(t *testing.T) {
 	ctx := context.Background()
 	src := openSource(t, dbURL)
 	read := func(query string) ([][]connectors.Value, error) {
-		snap, err := src.Snapshot(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer snap.Close()
-		qs := snap.(connectors.Querier)
-		cols, err := qs.DescribeQuery(ctx, query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := qs.ScanQuery(ctx, query, cols, connectors.ScanOptions{Key: []string{"id"}, BatchSize: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
 		var out [][]connectors.Value
-		for rows.Next() {
-			out = append(out, append([]connectors.Value(nil), rows.Row()...))
-		}
-		return out, rows.Err()
+		err := scanSelect(ctx, t, src, query, func(row []connectors.Value) {
+			out = append(out, append([]connectors.Value(nil), row...))
+		})
+		return out, err
 	}
 	got, err := read("SELECT b.id, p.namn FROM besok b LEFT JOIN patient p ON p.id = b.patient_ref")
 	if err == nil {
@@ -132,26 +117,9 @@ func TestSelectSourceWarningsWithoutARoundTrip(t *testing.T) {
 			ctx := context.Background()
 			src := openSource(t, dbURL)
 			read := func(query string) (int, error) {
-				snap, err := src.Snapshot(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer snap.Close()
-				qs := snap.(connectors.Querier)
-				cols, err := qs.DescribeQuery(ctx, query)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rows, err := qs.ScanQuery(ctx, query, cols, connectors.ScanOptions{Key: []string{"id"}, BatchSize: 10})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer rows.Close()
 				n := 0
-				for rows.Next() {
-					n++
-				}
-				return n, rows.Err()
+				err := scanSelect(ctx, t, src, query, func([]connectors.Value) { n++ })
+				return n, err
 			}
 			wire0, driver0 := mysql.ReaderBatches(src)
 			asked0 := mysql.AskedWarnings(src)
@@ -176,4 +144,29 @@ func TestSelectSourceWarningsWithoutARoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// scanSelect reads a select: source's query keyed by id in batches of 10,
+// giving each row to each; the error is the read's, for the test to judge.
+func scanSelect(ctx context.Context, t *testing.T, src *mysql.DB, query string, each func([]connectors.Value)) error {
+	t.Helper()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	qs := snap.(connectors.Querier)
+	cols, err := qs.DescribeQuery(ctx, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := qs.ScanQuery(ctx, query, cols, connectors.ScanOptions{Key: []string{"id"}, BatchSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		each(rows.Row())
+	}
+	return rows.Err()
 }
