@@ -18,17 +18,7 @@ import (
 // 2012. Where every reading gives born_by, or no such column exists (a
 // visit's date is not one), or the column holds no date, there is none.
 func TestCompileWarnsOfBirthDateNotUsed(t *testing.T) {
-	schema, ds := LoadSchema(writeTemp(t, `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: patient, type: varchar(32)}
-`))
-	if ds.Err() != nil {
-		t.Fatal(ds)
-	}
+	schema := visitSchema(t, "")
 	date := connectors.Type{Kind: connectors.KindDate}
 	text := connectors.Type{Kind: connectors.KindText}
 	for _, c := range []struct {
@@ -120,18 +110,7 @@ func TestOutcomeSaysCenturyInferred(t *testing.T) {
 // pseudonym of the patient born 2012. A birth date that agrees, another
 // day (no evidence of the century), twelve digits or a '+' raise nothing.
 func TestCenturyBirthDiffers(t *testing.T) {
-	schema, ds := LoadSchema(writeTemp(t, `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: patient, type: varchar(32)}
-      - {name: fodd, type: date}
-`))
-	if ds.Err() != nil {
-		t.Fatal(ds)
-	}
+	schema := visitSchema(t, "      - {name: fodd, type: date}\n")
 	date := connectors.Type{Kind: connectors.KindDate}
 	src := connectors.Table{Name: "besok", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
 		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}}, {Name: "personnr", Type: connectors.Type{Kind: connectors.KindText}},

@@ -164,18 +164,7 @@ func TestDocumentShowsIdentityInClear(t *testing.T) {
 // it is a warning of its own (M086), at the copy; without pseudonym() in
 // the mappings, or without a copy, there is none.
 func TestCompileWarnsOfIdentityInClear(t *testing.T) {
-	schema, ds := LoadSchema(writeTemp(t, `platform: t
-tables:
-  - name: visit
-    primary_key: [visit_id]
-    columns:
-      - {name: visit_id, type: bigint}
-      - {name: patient, type: varchar(32)}
-      - {name: pnr_copy, type: varchar(13)}
-`))
-	if ds.Err() != nil {
-		t.Fatal(ds)
-	}
+	schema := visitSchema(t, "      - {name: pnr_copy, type: varchar(13)}\n")
 	for _, c := range []struct {
 		columns string
 		want    int // line of the warning, 0 for none
@@ -216,6 +205,24 @@ func TestIdentityName(t *testing.T) {
 			t.Errorf("identityName(%q) = %v, want %v", name, got, want)
 		}
 	}
+}
+
+// visitSchema loads a target schema of one table, visit (visit_id
+// bigint, patient varchar(32)), with the column lines extra after them.
+func visitSchema(t *testing.T, extra string) *Schema {
+	t.Helper()
+	schema, ds := LoadSchema(writeTemp(t, `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: patient, type: varchar(32)}
+`+extra))
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	return schema
 }
 
 // numbersMapping parses a mapping of besok into visit (person: personnr,
