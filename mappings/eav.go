@@ -185,11 +185,6 @@ func identifiers(src string) []string {
 	return freeNames(src).read
 }
 
-// lookupCalls lists an expression's lookup() calls with literal names.
-func lookupCalls(src string) []lookupCall {
-	return freeNames(src).lookups
-}
-
 // eavCoverage checks what a form-store mapping leaves behind: entity
 // columns and values-table columns that are neither read nor dropped.
 func (c *compiler) eavCoverage(tp *TableProgram) {
