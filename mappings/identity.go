@@ -300,10 +300,6 @@ var identityWords = map[string]bool{
 // patient_personnummer). It is a name, not a proof: a number under
 // another name (nummer, id2) is not found, and what the mapping does to
 // a column (IdentityColumnsOf) is asked first.
-// IdentityName is identityName for the plan's checks of tables no mapping
-// reads (unmapped_tables).
-func IdentityName(name string) bool { return identityName(name) }
-
 func identityName(name string) bool {
 	words := nameWords(name)
 	if len(words) == 0 {
@@ -311,6 +307,10 @@ func identityName(name string) bool {
 	}
 	return identityWords[strings.Join(words, "")] || identityWords[words[len(words)-1]]
 }
+
+// IdentityName is identityName for the plan's checks of tables no mapping
+// reads (unmapped_tables).
+func IdentityName(name string) bool { return identityName(name) }
 
 // partMax is the characters of an identity number a part may not hold:
 // ten are the digits of a number without its century.
