@@ -698,11 +698,11 @@ func hashRows(t *Table, req ChecksumRequest, rows Rows, nonNull []int64, fn func
 		return err
 	}
 	var row rowEncoder = &valueRow{rows: rows, vals: make([]Value, max(len(key), len(cols), len(floats)))}
-	if er, ok := rows.(EncodedRows); ok {
+	switch er := rows.(type) {
+	case EncodedSpans:
+		row = &spanRow{rows: er}
+	case EncodedRows:
 		row = &encodedRow{rows: er}
-		if sp, ok := rows.(EncodedSpans); ok {
-			row = &spanRow{rows: sp}
-		}
 	}
 	var kbuf, rbuf, fbuf []byte
 	var fhash RowHash // fn's, reused: one allocation, not one per row
