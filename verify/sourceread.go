@@ -147,7 +147,7 @@ func (sc *SourceReadCheck) Problem() string {
 				break
 			}
 			b.WriteString("; ")
-			b.WriteString(d.selectKeyText())
+			b.WriteString(d.recordText(selectKeyWords))
 		}
 	}
 	cc := sc.Check
@@ -170,37 +170,43 @@ func (sc *SourceReadCheck) Problem() string {
 			break
 		}
 		b.WriteString("; ")
-		b.WriteString(d.sourceReadText())
+		b.WriteString(d.recordText(sourceReadWords))
 	}
 	return b.String()
 }
 
-// selectKeyText names one differing record of a SelectKeyCheck by its
-// key and the columns that differ, never a value.
-func (d Difference) selectKeyText() string {
-	key := strings.Join(d.Key, ", ")
-	switch d.Kind {
-	case "missing":
-		return fmt.Sprintf("record (%s) is selected but the table has no such record", key)
-	case "foreign":
-		return fmt.Sprintf("record (%s) is in the table but the select gives none", key)
-	case "duplicate":
-		return fmt.Sprintf("record (%s) is selected %d times, the table holds it %d times", key, d.Expected, d.Actual)
-	}
-	return fmt.Sprintf("record (%s): column %s is not the table's", key, strings.Join(d.Columns, ", "))
+// recordWords is how one kind of check says what happened to a
+// differing record: the key stands for %s, the counts for %d.
+type recordWords struct {
+	missing, foreign, duplicate, changed string
 }
 
-// sourceReadText names one differing record of a source-read check by
-// its source key and the columns read differently, never a value.
-func (d Difference) sourceReadText() string {
+var (
+	selectKeyWords = recordWords{
+		missing:   "record (%s) is selected but the table has no such record",
+		foreign:   "record (%s) is in the table but the select gives none",
+		duplicate: "record (%s) is selected %d times, the table holds it %d times",
+		changed:   "record (%s): column %s is not the table's",
+	}
+	sourceReadWords = recordWords{
+		missing:   "record (%s) was read but the database's checksum has no such record",
+		foreign:   "record (%s) is in the database but was not read",
+		duplicate: "record (%s) was read %d times, the database holds it %d times",
+		changed:   "record (%s): column %s read differently",
+	}
+)
+
+// recordText names one differing record by its key and the columns
+// that differ, never a value.
+func (d Difference) recordText(w recordWords) string {
 	key := strings.Join(d.Key, ", ")
 	switch d.Kind {
 	case "missing":
-		return fmt.Sprintf("record (%s) was read but the database's checksum has no such record", key)
+		return fmt.Sprintf(w.missing, key)
 	case "foreign":
-		return fmt.Sprintf("record (%s) is in the database but was not read", key)
+		return fmt.Sprintf(w.foreign, key)
 	case "duplicate":
-		return fmt.Sprintf("record (%s) was read %d times, the database holds it %d times", key, d.Expected, d.Actual)
+		return fmt.Sprintf(w.duplicate, key, d.Expected, d.Actual)
 	}
-	return fmt.Sprintf("record (%s): column %s read differently", key, strings.Join(d.Columns, ", "))
+	return fmt.Sprintf(w.changed, key, strings.Join(d.Columns, ", "))
 }
