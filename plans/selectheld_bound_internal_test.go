@@ -26,42 +26,11 @@ func TestHoldSelectByKeyBoundedWithoutRowEstimate(t *testing.T) {
 		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
 		{Name: "a", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: true},
 		{Name: "b", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: true}}}
-	tgt, err := all.OpenTarget(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
-		t.Fatal(err)
-	}
 	rows := make([][]connectors.Value, 0, n)
 	for i := range n {
 		rows = append(rows, []connectors.Value{int64(i), int64(i), int64(-i)})
 	}
-	tx, err := tgt.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Write(ctx, &tbl, rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	tgt.Close()
-	src, err := all.OpenSource(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil || len(tables) != 1 {
-		t.Fatalf("%v %v", tables, err)
-	}
+	snap, tables := sqliteSnapshotOf(ctx, t, url, tbl, rows)
 	if tables[0].RowEstimate >= 0 {
 		t.Fatalf("the catalogue estimates %d rows: the test wants none", tables[0].RowEstimate)
 	}
@@ -102,38 +71,7 @@ func TestHoldSelectByKeyMasksIdentityNumbers(t *testing.T) {
 		{Name: "pnr", Type: connectors.Type{Kind: connectors.KindText}},
 		{Name: "a", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
 		{Name: "b", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true}}}
-	tgt, err := all.OpenTarget(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := tgt.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Write(ctx, &tbl, [][]connectors.Value{{"19121212-1212", "x", "y"}, {"191212121212", "x", "y"}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	tgt.Close()
-	src, err := all.OpenSource(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
-	tables, err := snap.Tables(ctx)
-	if err != nil || len(tables) != 1 {
-		t.Fatalf("%v %v", tables, err)
-	}
+	snap, tables := sqliteSnapshotOf(ctx, t, url, tbl, [][]connectors.Value{{"19121212-1212", "x", "y"}, {"191212121212", "x", "y"}})
 	query := "SELECT pnr, b AS a, a AS b FROM patient"
 	checks, err := holdSelects(ctx, snap, map[string]selectOf{query: {table: &tables[0], key: []string{"pnr"}}}, "test")
 	if err != nil {
@@ -147,4 +85,44 @@ func TestHoldSelectByKeyMasksIdentityNumbers(t *testing.T) {
 			t.Errorf("a difference names the record by its identity number in clear: %q", k)
 		}
 	}
+}
+
+// sqliteSnapshotOf writes rows into tbl of the SQLite database at url and
+// returns a snapshot of it, closed at the end of the test, and its one
+// table as the catalogue reads it.
+func sqliteSnapshotOf(ctx context.Context, t *testing.T, url string, tbl connectors.Table, rows [][]connectors.Value) (connectors.Snapshot, []connectors.Table) {
+	t.Helper()
+	tgt, err := all.OpenTarget(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := tgt.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Write(ctx, &tbl, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	tgt.Close()
+	src, err := all.OpenSource(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { snap.Close() })
+	tables, err := snap.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("%v %v", tables, err)
+	}
+	return snap, tables
 }
