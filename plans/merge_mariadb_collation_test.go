@@ -33,17 +33,7 @@ func TestRunMergeKeySpelledAsTheCollationJoinsRefused(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			src := mytest.NewDatabase(t)
-			col := "varchar(20) CHARACTER SET utf8mb4 COLLATE " + c.collation
-			mytest.Exec(t, src,
-				`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id `+col+` NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
-				`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id `+col+` NOT NULL, datum varchar(10) NOT NULL, langd int)`,
-				`INSERT INTO delreg_a VALUES (1, `+c.main+`, '2024-01-01', '70'), (2, 'xyz', '2024-01-01', '71')`,
-				`INSERT INTO delreg_b VALUES (1, `+c.sub+`, '2024-01-01', 180), (2, 'xyz', '2024-01-01', 181)`,
-			)
-			if n := countQuery(t, src, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`); n != 2 {
-				t.Fatalf("the source joins %d registrations, want 2: not the case the test means", n)
-			}
+			src := mariadbMergeSource(t, "utf8mb4", c.collation, c.main, c.sub, 2)
 			plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
 			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
 			if err == nil {
@@ -114,18 +104,8 @@ func TestRunMergeKeysTheCollationKeepsApartNotJoined(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			src := mytest.NewDatabase(t)
 			cs, _, _ := strings.Cut(c.collation, "_")
-			col := "varchar(20) CHARACTER SET " + cs + " COLLATE " + c.collation
-			mytest.Exec(t, src,
-				`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id `+col+` NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
-				`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id `+col+` NOT NULL, datum varchar(10) NOT NULL, langd int)`,
-				`INSERT INTO delreg_a VALUES (1, `+c.main+`, '2024-01-01', '70'), (2, 'xyz', '2024-01-01', '71')`,
-				`INSERT INTO delreg_b VALUES (1, `+c.sub+`, '2024-01-01', 180), (2, 'xyz', '2024-01-01', 181)`,
-			)
-			if n := countQuery(t, src, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`); n != 1 {
-				t.Fatalf("the source joins %d registrations, want 1: not the case the test means", n)
-			}
+			src := mariadbMergeSource(t, cs, c.collation, c.main, c.sub, 1)
 			plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
 			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
 			if err == nil {
@@ -143,4 +123,25 @@ func TestRunMergeKeysTheCollationKeepsApartNotJoined(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mariadbMergeSource makes a MariaDB database with a main register
+// delreg_a and its sub-register delreg_b keyed by patient_id under
+// charset and collation, main's and sub's first records spelled main and
+// sub (SQL literals), and fails the test unless the application's join
+// takes joined registrations from it.
+func mariadbMergeSource(t *testing.T, charset, collation, main, sub string, joined int) string {
+	t.Helper()
+	src := mytest.NewDatabase(t)
+	col := "varchar(20) CHARACTER SET " + charset + " COLLATE " + collation
+	mytest.Exec(t, src,
+		`CREATE TABLE delreg_a (id int PRIMARY KEY, patient_id `+col+` NOT NULL, datum varchar(10) NOT NULL, vikt varchar(10))`,
+		`CREATE TABLE delreg_b (id int PRIMARY KEY, patient_id `+col+` NOT NULL, datum varchar(10) NOT NULL, langd int)`,
+		`INSERT INTO delreg_a VALUES (1, `+main+`, '2024-01-01', '70'), (2, 'xyz', '2024-01-01', '71')`,
+		`INSERT INTO delreg_b VALUES (1, `+sub+`, '2024-01-01', 180), (2, 'xyz', '2024-01-01', 181)`,
+	)
+	if n := countQuery(t, src, `SELECT COUNT(*) FROM delreg_a a JOIN delreg_b b ON a.patient_id = b.patient_id AND a.datum = b.datum`); n != joined {
+		t.Fatalf("the source joins %d registrations, want %d: not the case the test means", n, joined)
+	}
+	return src
 }
