@@ -57,7 +57,7 @@ func holdSelects(ctx context.Context, snap connectors.Snapshot, selects map[stri
 				NotChecked: "a select: reads it, and its result does not name the table's key columns: its columns were not held to the table"})
 			continue
 		}
-		kc, err := holdSelectByKey(ctx, snap, so, query, qcols, namedLikeTable(t, qcols))
+		kc, err := holdSelectByKey(ctx, snap, &selectHold{so: so, query: query, qcols: qcols, names: namedLikeTable(t, qcols)})
 		if err != nil {
 			return nil, err
 		}
@@ -81,8 +81,8 @@ const maxHeldBuckets = 16
 // column cast to text as it is (CAST(reg_nr AS CHAR) AS reg_nr) agrees
 // with the table. Both sides are hashed into buckets by key (verify.Content)
 // and the records of differing buckets are read again and named.
-func holdSelectByKey(ctx context.Context, snap connectors.Snapshot, so selectOf, query string, qcols []connectors.Column, names []string) (*verify.SelectKeyCheck, error) {
-	t := so.table
+func holdSelectByKey(ctx context.Context, snap connectors.Snapshot, h *selectHold) (*verify.SelectKeyCheck, error) {
+	so, query, qcols, t := h.so, h.query, h.qcols, h.so.table
 	q, err := querierOf(snap)
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func holdSelectByKey(ctx context.Context, snap connectors.Snapshot, so selectOf,
 	// The compared columns: the key first, then the others, each at its
 	// position in the select's result and in the table's rows.
 	cols := append([]string(nil), so.key...)
-	for _, n := range names {
+	for _, n := range h.names {
 		if !slices.Contains(so.key, n) {
 			cols = append(cols, n)
 		}

@@ -299,7 +299,7 @@ func checkSourceReads(ctx context.Context, t *readTap, tables []string) (checks 
 		if h := t.held[name]; tt == nil && h != nil {
 			// The checksum could hold nothing of it: its key is of
 			// another kind in the select's result.
-			kc, err := holdSelectByKey(ctx, t.Snapshot, h.so, h.query, h.qcols, h.names)
+			kc, err := holdSelectByKey(ctx, t.Snapshot, h)
 			if err != nil {
 				return nil, "", err
 			}
@@ -338,7 +338,7 @@ func checkSourceReads(ctx context.Context, t *readTap, tables []string) (checks 
 			// What the checksum leaves out (another kind in the
 			// select's result, a float, text read exactly only from the
 			// table) is held to the table by key, by its text.
-			if sc.ByKey, err = holdSelectByKey(ctx, t.Snapshot, h.so, h.query, h.qcols, h.names); err != nil {
+			if sc.ByKey, err = holdSelectByKey(ctx, t.Snapshot, h); err != nil {
 				return nil, "", err
 			}
 			sc.ColumnsNotChecked = nil
