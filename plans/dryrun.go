@@ -75,22 +75,7 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 	defer s.Close(ctx)
 	// What the run refuses before its first write, the dry run refuses
 	// alike, in the same order.
-	if err := r.checkMappingTests(s.catalog); err != nil {
-		return nil, err
-	}
-	if err := r.plan.planNames(r.in).Err(); err != nil {
-		return nil, err
-	}
-	if err := r.checkSourceGroupNames(s); err != nil {
-		return nil, err
-	}
-	if err := checkScanKeys(s); err != nil {
-		return nil, err
-	}
-	if err := r.checkUnmappedTables(s); err != nil {
-		return nil, err
-	}
-	if err := checkInheritance(ctx, s); err != nil {
+	if err := r.checkBeforeMove(ctx, s); err != nil {
 		return nil, err
 	}
 	sink := &countingSink{written: map[string]int64{}}

@@ -30,9 +30,10 @@ import (
 // ones, would decide what is stored (a numeric(5,0) rounds 60.5 to 61).
 var ErrTargetDiffers = errors.New("existing receiving tables differ from the receiving schema")
 
-// checkBeforeWrite runs every check that needs no write, against the open
-// source session and target.
-func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connectors.Target, arcDir string) error {
+// checkBeforeMove runs the checks of the plan against the open source
+// session that the run and the dry run both refuse on before moving a
+// record, in the same order.
+func (r *runner) checkBeforeMove(ctx context.Context, s *session) error {
 	if err := r.checkMappingTests(s.catalog); err != nil {
 		return err
 	}
@@ -48,7 +49,13 @@ func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connector
 	if err := r.checkUnmappedTables(s); err != nil {
 		return err
 	}
-	if err := checkInheritance(ctx, s); err != nil {
+	return checkInheritance(ctx, s)
+}
+
+// checkBeforeWrite runs every check that needs no write, against the open
+// source session and target.
+func (r *runner) checkBeforeWrite(ctx context.Context, s *session, tgt connectors.Target, arcDir string) error {
+	if err := r.checkBeforeMove(ctx, s); err != nil {
 		return err
 	}
 	if err := checkValueEntities(ctx, s); err != nil {
