@@ -17,6 +17,13 @@ import (
 	"filippo.io/age"
 )
 
+// SealFiles are the files Encrypt writes for out: the ciphertext, its
+// checksum beside it, and the ciphertext while it is written. A process
+// killed as it sealed leaves some of them.
+func SealFiles(out string) []string {
+	return []string{out, out + ".sha512", out + ".tmp"}
+}
+
 // Encrypt serialises a package (a tar of the bag, files in sorted order)
 // and encrypts it with age to the recipients, into out (mode 0600,
 // complete or absent). It returns the SHA-512 of the ciphertext and
@@ -29,7 +36,8 @@ func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
 	}
 	// Both files are new: an earlier ciphertext or checksum is not
 	// replaced.
-	for _, p := range []string{out, out + ".sha512"} {
+	sealed := SealFiles(out)
+	for _, p := range sealed[:2] {
 		if err := CheckNew(p); err != nil {
 			return "", fmt.Errorf("encrypt: %w", err)
 		}
@@ -52,7 +60,7 @@ func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encrypt: %w", err)
 	}
-	tmp := out + ".tmp"
+	tmp := sealed[2]
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("encrypt: %w", err)

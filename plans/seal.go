@@ -38,15 +38,13 @@ func (r *runner) checkSealable(arcDir string) error {
 	return nil
 }
 
-// sealFiles are the files sealing the package in arcDir writes: the
-// ciphertext, its checksum beside it, and the ciphertext while it is
-// written. A run killed as it sealed (or after, before its last
-// checkpoint) left some of them; Encrypt replaces none, so a resume
+// sealFiles are the files sealing the package in arcDir writes
+// (archive.SealFiles). A run killed as it sealed (or after, before its
+// last checkpoint) left some of them; Encrypt replaces none, so a resume
 // removes them all before it seals again. Before the run began none was
 // there (checkSealable): they are the run's own.
 func sealFiles(arcDir string) []string {
-	out := arcDir + SealedSuffix
-	return []string{out, out + ".sha512", out + ".tmp"}
+	return archive.SealFiles(arcDir + SealedSuffix)
 }
 
 // seal encrypts the finished archive package to the plan's recipients,
