@@ -87,11 +87,9 @@ func (p *Plan) checkAcknowledgements(in *Inputs) mappings.Diagnostics {
 			codeLists = append(codeLists, cl.Name.Value)
 		}
 	}
-	targetTables := map[string]bool{}
 	var targets []string
 	if in.Schema != nil {
 		for _, t := range in.Schema.Tables {
-			targetTables[t.Name] = true
 			targets = append(targets, t.Name)
 		}
 	}
@@ -155,7 +153,7 @@ func (p *Plan) checkAcknowledgements(in *Inputs) mappings.Diagnostics {
 				bad("and the subject of %s is the word source", kind)
 			}
 		case subjectTargetTable:
-			if !targetTables[subject] {
+			if !slices.Contains(targets, subject) {
 				bad("and %s is no table of the receiving schema%s", subject, mappings.Suggest(subject, targets))
 			}
 		}

@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"maps"
 	"sync"
 
 	"github.com/regflytt/regflytt/mappings"
@@ -114,9 +115,5 @@ func (c *centuryPairs) result() (map[string]int64, int64) {
 	if len(c.pairs) == 0 {
 		return nil, c.skipped
 	}
-	out := make(map[string]int64, len(c.pairs))
-	for t, n := range c.pairs {
-		out[t] = n
-	}
-	return out, c.skipped
+	return maps.Clone(c.pairs), c.skipped
 }
