@@ -37,10 +37,7 @@ func TestRunMergeKeySpelledAsTheCollationJoinsRefused(t *testing.T) {
 			plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
 			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
 			if err == nil {
-				var rows []string
-				for _, r := range readRows(t, "sqlite://"+filepath.Join(dir, "t.db"), "visit") {
-					rows = append(rows, fmtRow([]any{r["patient"], r["weight_kg"], r["height_cm"]}))
-				}
+				rows := mergedVisits(t, dir)
 				t.Fatalf("a registration whose merge keys match only under %s was not refused: pass %v, rows %q, ledger %v", c.collation, rep.Pass, rows, ledgerOf(rep, false))
 			}
 			msg, _, _ := strings.Cut(err.Error(), "\n")
@@ -109,10 +106,7 @@ func TestRunMergeKeysTheCollationKeepsApartNotJoined(t *testing.T) {
 			plan := mergeFoldPlan(t, dir, "varchar(20)", "patient_id")
 			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
 			if err == nil {
-				var rows []string
-				for _, r := range readRows(t, "sqlite://"+filepath.Join(dir, "t.db"), "visit") {
-					rows = append(rows, fmtRow([]any{r["patient"], r["weight_kg"], r["height_cm"]}))
-				}
+				rows := mergedVisits(t, dir)
 				if len(rows) == 3 && ledgerOf(rep, false)["delreg_b"] == summary(2, 0, 0, map[string]int64{}) {
 					return // two registrations, as the source has them
 				}
@@ -144,4 +138,15 @@ func mariadbMergeSource(t *testing.T, charset, collation, main, sub string, join
 		t.Fatalf("the source joins %d registrations, want %d: not the case the test means", n, joined)
 	}
 	return src
+}
+
+// mergedVisits are the receiving visit rows of a merge run into dir's
+// t.db, each as patient, weight and height.
+func mergedVisits(t *testing.T, dir string) []string {
+	t.Helper()
+	var rows []string
+	for _, r := range readRows(t, "sqlite://"+filepath.Join(dir, "t.db"), "visit") {
+		rows = append(rows, fmtRow([]any{r["patient"], r["weight_kg"], r["height_cm"]}))
+	}
+	return rows
 }
