@@ -501,24 +501,13 @@ func keyOfAccess(e Event) accessKey {
 // mergeAccesses gives the entries of an access log (logged) and the
 // extracts of an event log (events), an extract in both once.
 func mergeAccesses(logged, events []Event) []Event {
-	keyOf := keyOfAccess
-	seen := map[accessKey]int{}
-	out := make([]Event, 0, len(logged))
-	for _, e := range logged {
-		seen[keyOf(e)]++
-		out = append(out, e)
-	}
+	var extracts []Event
 	for _, e := range events {
-		if e.Event != "extracted" {
-			continue
+		if e.Event == "extracted" {
+			extracts = append(extracts, e)
 		}
-		if k := keyOf(e); seen[k] > 0 {
-			seen[k]--
-			continue
-		}
-		out = append(out, e)
 	}
-	return out
+	return unionAccesses(logged, extracts)
 }
 
 // sealedFromNote begins the note of the "decrypted" event DecryptLogged
