@@ -166,6 +166,17 @@ func Decrypt(ctx context.Context, in, dir string, identities ...age.Identity) (*
 	return p, nil
 }
 
+// openAge begins decrypting the age ciphertext src with the identities:
+// none of them opening it is ErrWrongKey.
+func openAge(src io.Reader, identities []age.Identity) (io.Reader, error) {
+	r, err := age.Decrypt(src, identities...)
+	var nomatch *age.NoIdentityMatchError
+	if errors.As(err, &nomatch) {
+		return nil, ErrWrongKey
+	}
+	return r, err
+}
+
 // unseal decrypts the sealed package in into dir (created, 0700; files
 // 0600), removing dir on any error, ctx's among them. It reads in to its
 // end and gives the SHA-512 of the ciphertext (hex). It does not verify
@@ -180,11 +191,7 @@ func unseal(ctx context.Context, in, dir string, identities []age.Identity, befo
 	defer f.Close()
 	h := sha512.New()
 	br := bufio.NewReaderSize(io.TeeReader(f, h), 256<<10)
-	r, err := age.Decrypt(br, identities...)
-	var nomatch *age.NoIdentityMatchError
-	if errors.As(err, &nomatch) {
-		return "", fmt.Errorf("decrypt %s: %w", in, ErrWrongKey)
-	}
+	r, err := openAge(br, identities)
 	if err != nil {
 		return "", fmt.Errorf("decrypt %s: %w", in, err)
 	}

@@ -165,11 +165,7 @@ func SealedEvents(ctx context.Context, file string, ids []age.Identity) ([]Event
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 256<<10)
-	r, err := age.Decrypt(br, ids...)
-	var nomatch *age.NoIdentityMatchError
-	if errors.As(err, &nomatch) {
-		return nil, fmt.Errorf("event log sealed in %s: %w", file, ErrWrongKey)
-	}
+	r, err := openAge(br, ids)
 	if err != nil {
 		return nil, fmt.Errorf("event log sealed in %s: %w", file, err)
 	}
