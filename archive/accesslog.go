@@ -181,7 +181,7 @@ func Accesses(dir string) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
+	if isRegularFile(dir) {
 		return logged, nil
 	}
 	p, err := Open(dir)

@@ -138,7 +138,7 @@ func VerifyEach(dir string, each func(table string, rec ArchivedRecord)) Reading
 	// A sealed package (a file) cannot be read without its key; what an
 	// erasure of it killed halfway left beside it can be seen, and its
 	// working copy holds the persons it was erasing in clear.
-	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
+	if isRegularFile(dir) {
 		for _, left := range SealedEraseLeftovers(dir) {
 			add("../"+filepath.Base(left), RuleEraseLeftover, "left beside the sealed package by an interrupted or failed erasure: it may hold erased persons' records, in clear: check it and remove it")
 		}

@@ -210,9 +210,7 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	if err != nil {
 		return ExtractResult{}, err
 	}
-	st, serr := os.Stat(sealed)
-	_, lerr := os.Stat(AccessLogPath(sealed))
-	if sealed != "" && (serr == nil && st.Mode().IsRegular() || lerr == nil) {
+	if sealed != "" && (isRegularFile(sealed) || exists(AccessLogPath(sealed))) {
 		kept := e
 		// Masked: a clerk names a copy after the request it serves.
 		kept.Note = "from a clear copy, " + connectors.MaskIdentityNumbers(filepath.Base(p.Dir))
@@ -228,6 +226,18 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	}
 	done = true
 	return ExtractResult{Records: n, OtherShapes: others}, nil
+}
+
+// isRegularFile says whether path is a regular file (a sealed package).
+func isRegularFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// exists says whether something is at path.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // sameNumberOtherShape says whether the text s is the identity number
