@@ -27,15 +27,7 @@ func sealedAfterExtract(t *testing.T) (sealed, idFile string, id *age.X25519Iden
 	if code, out, errs := cli(t, "archive", "extract", pkg, "--table", "patient", "--where", "ident=19121212-1212", "--to", csv, "--purpose", "before sealing"); code != exitOK {
 		t.Fatalf("extract: exit %d\n%s\n%s", code, out, errs)
 	}
-	id, _ = age.GenerateX25519Identity()
-	idFile = filepath.Join(t.TempDir(), "id.txt")
-	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sealed = filepath.Join(t.TempDir(), "archive.tar.age")
-	if code, out, errs := cli(t, "archive", "encrypt", pkg, "--recipient", id.Recipient().String(), "--to", sealed); code != exitOK {
-		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
-	}
+	sealed, idFile, id = sealPackage(t, pkg)
 	if err := os.RemoveAll(pkg); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +57,7 @@ func TestArchiveLogReadsTheEventLogSealedInside(t *testing.T) {
 	if got := strings.Count(out, "before sealing"); got != 1 {
 		t.Errorf("the extract made before sealing is listed %d times, want once:\n%s", got, out)
 	}
-	if left := besideSealed(t, sealed); left != "archive.tar.age archive.tar.age.sha512" {
+	if left := namesBeside(t, sealed); left != "archive.tar.age archive.tar.age.sha512" {
 		t.Errorf("archive log left beside the sealed package: %s", left)
 	}
 	// Another person's list finds no extract filtered on their number.
@@ -115,7 +107,7 @@ func TestArchiveCommandsRefuseAnIdentityNumberInLoggedText(t *testing.T) {
 			t.Errorf("%s: the refusal repeats the number:\n%s\n%s", args[1], out, errs)
 		}
 	}
-	if names := besideSealed(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
+	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
 		t.Errorf("beside the sealed package after the refusals: %s", names)
 	}
 	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}})
@@ -368,7 +360,7 @@ func TestArchiveDecryptInterrupted(t *testing.T) {
 	if _, err := os.Stat(opened); err == nil {
 		t.Error("an interrupted decryption left its clear copy")
 	}
-	if names := besideSealed(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
+	if names := namesBeside(t, sealed); names != "archive.tar.age archive.tar.age.sha512" {
 		t.Errorf("beside the sealed package after an interrupted decryption: %s", names)
 	}
 }

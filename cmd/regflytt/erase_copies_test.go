@@ -49,17 +49,7 @@ func treeDigest(t *testing.T, dir string) string {
 // the identity and recipient that open and seal it.
 func sealedBeside(t *testing.T) (sealed, idFile, recipient string) {
 	t.Helper()
-	tbl := erasablePatients(nullableText("ident"))
-	pkg := erasablePackage(t, tbl, eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}})
-	id, _ := age.GenerateX25519Identity()
-	idFile = filepath.Join(t.TempDir(), "id.txt")
-	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sealed = filepath.Join(t.TempDir(), "archive.tar.age")
-	if code, out, errs := cli(t, "archive", "encrypt", pkg, "--recipient", id.Recipient().String(), "--to", sealed); code != exitOK {
-		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
-	}
+	sealed, idFile, id := sealedPackage(t)
 	return sealed, idFile, id.Recipient().String()
 }
 

@@ -23,7 +23,14 @@ import (
 // identity file and the key.
 func sealedPackage(t *testing.T) (sealed, idFile string, id *age.X25519Identity) {
 	t.Helper()
-	pkg := erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}})
+	return sealPackage(t, erasablePackage(t, erasablePatients(nullableText("ident")), eraseRef, "person_length", [][]connectors.Value{{"19121212-1212"}, {"19460101-0301"}}))
+}
+
+// sealPackage seals the package folder pkg to a new key with archive
+// encrypt: the sealed file (archive.tar.age, alone with its checksum in
+// its folder), the identity file and the key. pkg is left as it is.
+func sealPackage(t *testing.T, pkg string) (sealed, idFile string, id *age.X25519Identity) {
+	t.Helper()
 	id, _ = age.GenerateX25519Identity()
 	idFile = filepath.Join(t.TempDir(), "id.txt")
 	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
@@ -34,20 +41,6 @@ func sealedPackage(t *testing.T) (sealed, idFile string, id *age.X25519Identity)
 		t.Fatalf("encrypt: exit %d\n%s\n%s", code, out, errs)
 	}
 	return sealed, idFile, id
-}
-
-// besideSealed lists the folder of the sealed package.
-func besideSealed(t *testing.T, sealed string) string {
-	t.Helper()
-	entries, err := os.ReadDir(filepath.Dir(sealed))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return strings.Join(names, " ")
 }
 
 // reseal writes the folder dir as a tar sealed to r over sealed, with a
@@ -118,7 +111,7 @@ func TestArchiveVerifySealedPackageWithItsKey(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "PASS") || !strings.Contains(out, "2 records") {
 		t.Fatalf("verify --identity: exit %d, want PASS of its 2 records\n%s\n%s", code, out, errs)
 	}
-	if got := besideSealed(t, sealed); got != alone {
+	if got := namesBeside(t, sealed); got != alone {
 		t.Fatalf("beside the sealed package after verify: %s, want only %s", got, alone)
 	}
 
@@ -129,7 +122,7 @@ func TestArchiveVerifySealedPackageWithItsKey(t *testing.T) {
 	if code, out, errs := cli(t, "archive", "verify", sealed, "--identity", otherFile); code == exitOK || strings.Contains(out, "PASS") {
 		t.Fatalf("verify with another key: exit %d\n%s\n%s", code, out, errs)
 	}
-	if got := besideSealed(t, sealed); got != alone {
+	if got := namesBeside(t, sealed); got != alone {
 		t.Fatalf("beside the sealed package after a wrong key: %s, want only %s", got, alone)
 	}
 
@@ -161,7 +154,7 @@ func TestArchiveVerifySealedPackageWithItsKey(t *testing.T) {
 	if strings.Contains(out+errs, "19460101") {
 		t.Errorf("the output holds the edited identity number:\n%s\n%s", out, errs)
 	}
-	if got := besideSealed(t, sealed); got != alone {
+	if got := namesBeside(t, sealed); got != alone {
 		t.Fatalf("beside the sealed package after a failed verify: %s, want only %s", got, alone)
 	}
 }
@@ -246,7 +239,7 @@ func TestArchiveVerifySealedInterrupted(t *testing.T) {
 	if code := run(ctx, []string{"archive", "verify", sealed, "--identity", idFile}, &out, &errs); code != exitInterrupted || strings.Contains(out.String(), "PASS") {
 		t.Fatalf("an interrupted verify: exit %d, want %d\n%s\n%s", code, exitInterrupted, out.String(), errs.String())
 	}
-	if got := besideSealed(t, sealed); got != "archive.tar.age archive.tar.age.sha512" {
+	if got := namesBeside(t, sealed); got != "archive.tar.age archive.tar.age.sha512" {
 		t.Fatalf("beside the sealed package after an interrupted verify: %s", got)
 	}
 }
