@@ -148,6 +148,7 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	var n int64
 	var others map[string]int64
 	number := connectors.IdentityNumberShaped(req.WhereValue)
+	filterDigits := identityDigitsOf(req.WhereValue)
 	for read := 0; recs.Next(); read++ {
 		if read%checkEvery == 0 && ctx.Err() != nil {
 			return ExtractResult{}, fmt.Errorf("extract: stopped, nothing written or logged: %w", ctx.Err())
@@ -155,7 +156,7 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 		rec := recs.Record()
 		if where >= 0 {
 			if s, ok := connectors.FormatValue(rec.Values[where]); !ok || s != req.WhereValue {
-				if ok && number && sameNumberOtherShape(s, req.WhereValue) {
+				if ok && number && sameNumberOtherShape(s, req.WhereValue, filterDigits) {
 					if others == nil {
 						others = map[string]int64{}
 					}
@@ -243,11 +244,13 @@ func exists(path string) bool {
 // sameNumberOtherShape says whether the text s is the identity number
 // filter (IdentityNumberShaped, both) written in another shape: the same
 // ten digits YYMMDDNNNN, and the same century where both write one.
-func sameNumberOtherShape(s, filter string) bool {
+// b is the filter's digits (identityDigitsOf), read once per extract,
+// not once per record.
+func sameNumberOtherShape(s, filter, b string) bool {
 	if s == filter || !connectors.IdentityNumberShaped(s) {
 		return false
 	}
-	a, b := identityDigitsOf(s), identityDigitsOf(filter)
+	a := identityDigitsOf(s)
 	if a[len(a)-10:] != b[len(b)-10:] {
 		return false
 	}
