@@ -185,6 +185,18 @@ func CommitBatch(tx Tx, async bool) error {
 	return tx.Commit()
 }
 
+// OverlappingCommitter is implemented by dialects whose write
+// transactions may be open side by side, each on a connection of its
+// own, without waiting on each other's locks (PostgreSQL: rows inserted
+// by one transaction hold nothing another inserting its own rows waits
+// for). The runner then sends a commit unit's rows while the unit before
+// it commits; the commits themselves stay in order (plans/commit.go). A
+// dialect without it has one write transaction at a time: SQLite has one
+// writer per database file.
+type OverlappingCommitter interface {
+	OverlapsCommits() bool
+}
+
 // TrailingSpaceBlind is implemented by dialects whose receiving tables
 // compare text keys without their trailing spaces, whatever the
 // collation (SQL Server: 'a' = 'a '). Two source keys that differ only so

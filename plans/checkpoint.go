@@ -409,7 +409,7 @@ func (b *bookkeeping) commit(ctx context.Context, p wrap.Policy, t *connectors.T
 	if t != nil {
 		writes = []tableRows{{t, rows}}
 	}
-	return b.commitRow(ctx, p, writes, cp, c.Seq, c.Seq-1, true)
+	return b.commitRow(ctx, p, writes, cp, c.Seq, c.Seq-1, true, nil)
 }
 
 // tableRows are one batch's receiving rows, all of one table.
@@ -428,8 +428,11 @@ type tableRows struct {
 // transaction requires its checkpoint (commitOnce), so a commit the
 // server answered and then lost stops the run resumably instead of
 // leaving a gap, and every stage commits durably, which makes the
-// batches before it durable too.
-func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tableRows, cp []connectors.Value, seq, prev int64, durable bool) error {
+// batches before it durable too. before, when set, is waited for after
+// the unit's rows are written and before its checkpoint: the unit before
+// it committing on another connection (commit.go); its error ends the
+// unit, never retried.
+func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tableRows, cp []connectors.Value, seq, prev int64, durable bool, before func(context.Context) error) error {
 	attempts := p.Attempts
 	if attempts <= 0 {
 		attempts = 6
@@ -450,7 +453,7 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 		// lock check and commit (a stalled one is cancelled at the stall
 		// limit and counts as a lost connection).
 		err := p.Watch.Do(ctx, "target", fmt.Sprintf("commit batch %d", seq), writtenTables(writes), func(ctx context.Context) error {
-			return b.commitOnce(ctx, writes, cp, seq, prev, durable)
+			return b.commitOnce(ctx, writes, cp, seq, prev, durable, before)
 		})
 		if err == nil {
 			return nil
@@ -511,7 +514,7 @@ func writtenTables(writes []tableRows) string {
 	return strings.Join(names, ", ")
 }
 
-func (b *bookkeeping) commitOnce(ctx context.Context, writes []tableRows, cp []connectors.Value, seq, prev int64, durable bool) error {
+func (b *bookkeeping) commitOnce(ctx context.Context, writes []tableRows, cp []connectors.Value, seq, prev int64, durable bool, before func(context.Context) error) error {
 	tx, err := b.tgt.Begin(ctx)
 	if err != nil {
 		return err
@@ -526,6 +529,16 @@ func (b *bookkeeping) commitOnce(ctx context.Context, writes []tableRows, cp []c
 		if _, err := connectors.WriteChecked(ctx, tx, w.t, w.rows); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("write %s: %w", w.t.Name, err)
+		}
+	}
+	// The checkpoint, its predecessor check and the commit come after
+	// the unit before has committed: the predecessor's checkpoint must
+	// be there to be found, and units commit in their order, so that the
+	// target holds a prefix of them at any instant.
+	if before != nil {
+		if err := before(ctx); err != nil {
+			tx.Rollback()
+			return err
 		}
 	}
 	if _, err := tx.Write(ctx, &checkpointTable, [][]connectors.Value{cp}); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -148,6 +149,10 @@ type commitUnits struct {
 	// written: the expected side of the run's own end check (the run
 	// stops if a batch fails to commit, and nothing is compared then).
 	tap *hashingSink
+	// tapMu makes the expected side's hashing one group at a time: the
+	// groups in flight would take it side by side, and its sums do not
+	// depend on the order.
+	tapMu sync.Mutex
 }
 
 // pendingUnit is a batch handed to the writer.
@@ -178,22 +183,72 @@ type pendingUnit struct {
 // by CPU and the wall time rose with it.
 const unitsPerCommit = 2
 
-// startWriter starts the goroutine that commits the batches.
+// commitLanes is how many commit units are in flight at once on a
+// target whose transactions may overlap (connectors.OverlappingCommitter):
+// one unit's rows are sent on a connection of its own while the unit
+// before it finishes its COPY and commits on another. With one, the
+// server's backend finished each unit's COPY and committed while the
+// runner, its queue full, waited: on two cores shared by the three
+// processes, a core idled for a fifth of the move. Two, not more: a unit
+// in flight holds its rows, and a third found the cores busy already.
+const commitLanes = 2
+
+// lanes is how many commit units may be in flight at once.
+func (u *commitUnits) lanes() int {
+	if oc, ok := u.bk.tgt.Dialect().(connectors.OverlappingCommitter); ok && oc.OverlapsCommits() {
+		return commitLanes
+	}
+	return 1
+}
+
+// errUnitBefore ends a commit unit whose predecessor did not commit: the
+// run stops with the predecessor's error, and this unit's rows are
+// rolled back, so that the target never holds a unit without the one
+// before it.
+var errUnitBefore = errors.New("the commit unit before this one did not commit")
+
+// inFlightGroup is the batches one transaction commits, and its place in
+// the order of commits.
+type inFlightGroup struct {
+	units []*pendingUnit
+	// prev is the checkpoint the target holds before this group: the
+	// last batch of the group before.
+	prev int64
+	// before is closed once the group before has committed or failed;
+	// done is this group's, closed when it has.
+	before <-chan struct{}
+	done   chan struct{}
+}
+
+// startWriter starts the goroutine that hands the batches to commit
+// units, each committed by a goroutine of its own, lanes of them at a
+// time, in order.
 func (u *commitUnits) startWriter() {
+	lanes := u.lanes()
 	// The queue holds the batches one transaction takes besides the one
 	// the writer turns to (unitsPerCommit-1), or one per job when more
 	// jobs hand batches over.
 	u.queue = make(chan *pendingUnit, max(u.r.jobs(), unitsPerCommit-1))
-	u.free = make(chan [][]connectors.Value, cap(u.queue)+2)
+	u.free = make(chan [][]connectors.Value, cap(u.queue)+lanes*unitsPerCommit)
 	u.finished = make(chan struct{})
 	u.writerStarted = true
-	prev := u.start.Seq
 	go func() {
 		defer close(u.finished)
-		group := make([]*pendingUnit, 0, unitsPerCommit)
-		writes := make([]tableRows, 0, unitsPerCommit)
-		for p := range u.queue {
-			group = append(group[:0], p)
+		var inFlight sync.WaitGroup
+		defer inFlight.Wait()
+		// A lane is taken before a batch is, so that the batches waiting
+		// are in the queue, bounded, and not held here.
+		lane := make(chan struct{}, lanes)
+		prev := u.start.Seq
+		before := make(chan struct{})
+		close(before)
+		for {
+			lane <- struct{}{}
+			p, ok := <-u.queue
+			if !ok {
+				return
+			}
+			group := append(make([]*pendingUnit, 0, unitsPerCommit), p)
 		waiting:
 			for len(group) < unitsPerCommit {
 				select {
@@ -207,52 +262,88 @@ func (u *commitUnits) startWriter() {
 				}
 			}
 			if u.err() != nil {
+				// The run stops: what is left of the queue is drained.
+				<-lane
 				continue
 			}
-			writes = writes[:0]
-			for _, q := range group {
-				if q.target != nil {
-					writes = append(writes, tableRows{q.target, q.rows})
-				}
-			}
-			// The expected side is taken while the target stores the
-			// batches: the two read the rows and change none of them,
-			// and the target's backend, the run's slowest stage, does
-			// not wait for the hashing.
-			var tapped chan error
-			if u.tap != nil && len(writes) > 0 {
-				tapped = make(chan error, 1)
-				go func() {
-					var err error
-					for _, w := range writes {
-						if err = u.tap.Write(u.ctx, w.t, w.rows); err != nil {
-							break
-						}
-					}
-					tapped <- err
-				}()
-			}
-			last := group[len(group)-1]
-			err := u.bk.commitRow(u.ctx, u.r.opts.Retry, writes, last.cp, last.seq, prev, false)
-			if tapped != nil {
-				err = errors.Join(err, <-tapped)
-			}
-			if err != nil {
-				u.mu.Lock()
-				u.werr = err
-				u.mu.Unlock()
-				continue
-			}
-			prev = last.seq
-			u.mu.Lock()
-			u.committed = last.state
-			u.mu.Unlock()
-			for _, q := range group {
-				u.recycle(q)
-			}
-			clear(group)
+			g := &inFlightGroup{units: group, prev: prev, before: before, done: make(chan struct{})}
+			prev, before = group[len(group)-1].seq, g.done
+			inFlight.Add(1)
+			go func() {
+				defer inFlight.Done()
+				defer func() { <-lane }()
+				u.commitInOrder(g)
+			}()
 		}
 	}()
+}
+
+// commitInOrder commits a group's batches in one transaction, after the
+// group before it (g.before), and closes g.done when it has committed or
+// failed.
+func (u *commitUnits) commitInOrder(g *inFlightGroup) {
+	defer close(g.done)
+	writes := make([]tableRows, 0, len(g.units))
+	for _, q := range g.units {
+		if q.target != nil {
+			writes = append(writes, tableRows{q.target, q.rows})
+		}
+	}
+	// The expected side is taken while the target stores the batches:
+	// the two read the rows and change none of them, and the target's
+	// backend, the run's slowest stage, does not wait for the hashing.
+	var tapped chan error
+	if u.tap != nil && len(writes) > 0 {
+		tapped = make(chan error, 1)
+		go func() {
+			u.tapMu.Lock()
+			defer u.tapMu.Unlock()
+			var err error
+			for _, w := range writes {
+				if err = u.tap.Write(u.ctx, w.t, w.rows); err != nil {
+					break
+				}
+			}
+			tapped <- err
+		}()
+	}
+	// Waited for paused: the group before is watched itself, and this
+	// one is not stalled while it waits for that one's commit.
+	before := func(ctx context.Context) error {
+		op := wrap.OpOf(ctx)
+		op.Pause(true)
+		defer op.Pause(false)
+		select {
+		case <-g.before:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if u.err() != nil {
+			return errUnitBefore
+		}
+		return nil
+	}
+	last := g.units[len(g.units)-1]
+	err := u.bk.commitRow(u.ctx, u.r.opts.Retry, writes, last.cp, last.seq, g.prev, false, before)
+	if tapped != nil {
+		err = errors.Join(err, <-tapped)
+	}
+	if err != nil {
+		u.mu.Lock()
+		// The first failure is the run's: a group after it fails
+		// because of it (errUnitBefore).
+		if u.werr == nil {
+			u.werr = err
+		}
+		u.mu.Unlock()
+		return
+	}
+	u.mu.Lock()
+	u.committed = last.state
+	u.mu.Unlock()
+	for _, q := range g.units {
+		u.recycle(q)
+	}
 }
 
 // recycle offers a committed batch's row slice for reuse. The tap and the

@@ -16,6 +16,16 @@ var _ connectors.Dialect = Dialect{}
 // Name is "postgres".
 func (Dialect) Name() string { return "postgres" }
 
+// OverlapsCommits says a commit unit's rows may be sent on one connection
+// while the unit before commits on another (connectors.OverlappingCommitter):
+// a COPY into a table waits for no lock another inserting transaction
+// holds, and the two server backends ingest on two cores where one
+// backend alone left the second idle while it finished a unit's COPY and
+// committed.
+func (Dialect) OverlapsCommits() bool { return true }
+
+var _ connectors.OverlappingCommitter = Dialect{}
+
 // QuoteIdent quotes with double quotes, doubling any inside.
 func (Dialect) QuoteIdent(name string) (string, error) { return connectors.QuoteWith(name, '"', '"') }
 

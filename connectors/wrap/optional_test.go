@@ -93,6 +93,7 @@ var optional = []struct {
 	{"ValueChecker", typeOf[connectors.ValueChecker](), "dialect", passedThrough, ""},
 	{"ColumnValueChecker", typeOf[connectors.ColumnValueChecker](), "dialect", passedThrough, ""},
 	{"TrailingSpaceBlind", typeOf[connectors.TrailingSpaceBlind](), "dialect", passedThrough, ""},
+	{"OverlappingCommitter", typeOf[connectors.OverlappingCommitter](), "dialect", passedThrough, ""},
 	{"TableCreator", typeOf[connectors.TableCreator](), "dialect", passedThrough, ""},
 	{"ConstraintDDL", typeOf[connectors.ConstraintDDL](), "dialect", passedThrough, ""},
 	{"BatchQuerier", typeOf[connectors.BatchQuerier](), "none", notForwarded,

@@ -123,6 +123,14 @@ type Op struct {
 
 type opKey struct{}
 
+// OpOf is the watched operation ctx was given by Begin (or Do), nil when
+// none: for work inside an operation that waits on something other
+// than its connection for a while (Pause).
+func OpOf(ctx context.Context) *Op {
+	o, _ := ctx.Value(opKey{}).(*Op)
+	return o
+}
+
 // Begin starts watching an operation of side on table (either may be
 // ""), and gives the context to run it with. An operation begun within
 // another (ctx carries one) is the outer one's part, and not watched

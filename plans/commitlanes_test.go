@@ -1,0 +1,113 @@
+package plans_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/plans"
+)
+
+// openTxTarget is a prunedTarget that counts the write transactions open
+// at once.
+type openTxTarget struct {
+	prunedTarget
+	mu         sync.Mutex
+	open, most int
+}
+
+func (o *openTxTarget) Begin(ctx context.Context) (connectors.Tx, error) {
+	tx, err := o.prunedTarget.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	o.open++
+	o.most = max(o.most, o.open)
+	o.mu.Unlock()
+	return &openTx{prunedTx: tx.(prunedTx), o: o}, nil
+}
+
+type openTx struct {
+	prunedTx
+	o    *openTxTarget
+	once sync.Once
+}
+
+func (t *openTx) ended() { t.once.Do(func() { t.o.mu.Lock(); t.o.open--; t.o.mu.Unlock() }) }
+
+func (t *openTx) Commit() error   { defer t.ended(); return t.prunedTx.Commit() }
+func (t *openTx) Rollback() error { defer t.ended(); return t.prunedTx.Rollback() }
+
+// On PostgreSQL a commit unit's rows are sent while the unit before it
+// commits (two transactions open at once), and the commits stay in
+// order: when a unit fails for good, the unit after it, its rows sent
+// already, is rolled back, so that the target holds exactly the units
+// before the failure (report.json says so), and a plain run resumes from
+// there to what a clean run gives.
+func TestOverlappingCommitsStayInOrder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 200)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 20
+
+	clean := pgtest.NewDatabase(t)
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := resultDigest(t, clean, demoTables, filepath.Join(dir, "clean", "archive"))
+
+	tgt := pgtest.NewDatabase(t)
+	work := filepath.Join(dir, "w")
+	// Slow commits, so that the next unit is under way when one fails.
+	ft := &faultyTarget{failAt: map[int]string{7: "disk"}, delay: 20e6}
+	ot := &openTxTarget{}
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work,
+		WrapTarget: func(tg connectors.Target) connectors.Target {
+			ft.Target = tg
+			ot.prunedTarget = prunedTarget{ft}
+			return ot
+		}})
+	var se *plans.StoppedError
+	if !errors.As(err, &se) || se.NotResumable != "" {
+		t.Fatalf("got %v, want a resumable stop at the failed commit", err)
+	}
+	if ot.most < 2 {
+		t.Errorf("at most %d write transaction open at once: no unit was sent while another committed", ot.most)
+	}
+	if ft.commits < 7 {
+		t.Fatalf("only %d commits: the fault was never injected", ft.commits)
+	}
+	// What committed is a prefix of the units, in order.
+	if !slices.IsSorted(ft.held) {
+		t.Errorf("units committed out of order: %v", ft.held)
+	}
+	b, err := os.ReadFile(filepath.Join(work, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stop struct {
+		Batches int64 `json:"batches_committed"`
+	}
+	if err := json.Unmarshal(b, &stop); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ft.held); n == 0 || stop.Batches != ft.held[n-1] {
+		t.Errorf("report.json says %d batches committed, the target committed %v", stop.Batches, ft.held)
+	}
+
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}); err != nil {
+		t.Fatalf("the resume: %v", err)
+	}
+	if got := resultDigest(t, tgt, demoTables, filepath.Join(work, "archive")); got.String() != want.String() {
+		t.Errorf("the resumed run differs from a clean one:\n got %s\nwant %s", got, want)
+	}
+}
