@@ -67,11 +67,18 @@
 //	                                                  as 1, without a warning
 //	lc_time_names      en_US                          a select: source's DATE_FORMAT names: sv_SE read
 //	                                                  January as januari
+//	default_week_format 0                             WEEK(d) without a mode: 1 put the 15th of January
+//	                                                  2024 in week 3, not 2
+//	default_regex_flags (none; MariaDB)               a select: source's REGEXP: DOTALL let . match a
+//	                                                  newline
+//	check_constraint_checks 1 (MariaDB)               with 0 a row breaking a receiving table's CHECK
+//	                                                  constraint was written
 //	program_name       regflytt                       the platform's DBA sees who is reading
 //
-// These are sent with every new connection, so a DBA's global setting,
-// which every new session takes, does not reach them; the character set
-// (SET NAMES) the same way. A snapshot also sets
+// These are sent with every new connection, in one SET, so a DBA's
+// global setting, which every new session takes, does not reach them; the
+// character set (SET NAMES) the same way. MariaDB's own (marked) are in
+// a /*M! */ comment of that SET, which MySQL skips. A snapshot also sets
 //
 //	system_versioning_asof  DEFAULT (read back)       see Reading
 //	transaction isolation   REPEATABLE READ           one consistent snapshot whatever tx_isolation says
@@ -90,9 +97,12 @@
 // GROUP_CONCAT cut short warns, which refuses the read; the one the
 // connector reads, an existing foreign key's columns, only words its
 // difference), old_mode, tx_isolation, autocommit, big_tables and
-// completion_type. div_precision_increment and lc_time_names did not
-// change the connector's own reads, but a select: source's values
-// (TestSelectSourceWhateverTheServerGlobals), hence pinned.
+// completion_type. div_precision_increment, lc_time_names,
+// default_week_format and default_regex_flags did not change the
+// connector's own reads, but a select: source's values
+// (TestSelectSourceWhateverTheServerGlobals), hence pinned. old_mode's
+// ZERO_DATE_TIME_CAST makes a TIME cast to DATETIME NULL with warning
+// 1292 under the pinned sql_mode, which refuses the read.
 //
 // Written with each of these set globally, a target's edge values (by
 // LOAD DATA and by INSERTs) read back the same, rows repeating a unique
@@ -105,6 +115,7 @@
 // sql_notes, sql_mode (empty, the pieces above with
 // SIMULTANEOUS_ASSIGNMENT, ORACLE), time_zone, collation_connection,
 // character_set_results, div_precision_increment, lc_time_names,
+// check_constraint_checks (pinned: a row breaking a CHECK was written),
 // tx_isolation SERIALIZABLE, innodb_strict_mode, default_storage_engine
 // MyISAM (Create names InnoDB, and NO_ENGINE_SUBSTITUTION refuses a
 // server without it), explicit_defaults_for_timestamp (Create makes no

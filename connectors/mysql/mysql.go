@@ -61,6 +61,19 @@ const sortBufferAtLeast = "GREATEST(@@sort_buffer_size, 2097152)"
 // global 0 listed none, and rows read with a lossy conversion passed.
 const maxErrorCount = "65535"
 
+// mariadbOnly pins MariaDB's session variables that MySQL does not have
+// (an unknown one fails the whole SET, error 1193), in the same SET as
+// the rest: it is appended to one of the driver's Params values, and
+// MariaDB runs the text of a /*M!version … */ comment from that version
+// on, where MySQL and older MariaDB skip it as a comment.
+// default_regex_flags changes what REGEXP, REGEXP_SUBSTR and
+// REGEXP_REPLACE of a select: source match without a warning (DOTALL
+// lets . match a newline, EXTENDED drops a pattern's spaces): no flag is the
+// default, PCRE's own. check_constraint_checks = 0 writes a row breaking
+// a receiving table's CHECK constraint as foreign_key_checks = 0 does a
+// foreign key's.
+const mariadbOnly = " /*M!100011 , default_regex_flags = '' */ /*M!100201 , check_constraint_checks = 1 */"
+
 // connectionCollation compares literals with literals only; columns
 // compare by their own collation. Binary, so no two distinct strings of
 // regflytt's own are ever equal.
@@ -178,6 +191,10 @@ func Config(loc *connectors.Location) (*mysql.Config, error) {
 		// no warning. Both the servers' defaults.
 		"div_precision_increment": "4",
 		"lc_time_names":           "'en_US'",
+		// WEEK(d) without a mode counts weeks by it (1 from Monday put
+		// the 15th of January 2024 in week 3, not 2), with no warning;
+		// MariaDB's own settings of the kind follow in the value.
+		"default_week_format": "0" + mariadbOnly,
 	}
 	cfg.ConnectionAttributes = "program_name:regflytt"
 	cfg.Logger = driverLogger{secret: cfg.Passwd}

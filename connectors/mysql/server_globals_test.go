@@ -333,8 +333,9 @@ func TestSelectSourceWarningsWhateverTheGlobalErrorCount(t *testing.T) {
 // writeGlobalsFixture writes, through a target opened on url (whose
 // sessions take the server's globals as they are now), every conformance
 // edge value MariaDB keeps into a table Create makes, then rows into an
-// existing table with a unique secondary index and a foreign key: a row
-// repeating a unique value and one referring to no row must be refused.
+// existing table with a unique secondary index, a foreign key and a
+// CHECK constraint: a row repeating a unique value, one referring to no
+// row and one breaking the CHECK must be refused.
 // A unique index and a foreign key CreateConstraints adds over rows that
 // break them must be refused too. What was committed is read back on
 // sessions of their own. insert makes the writes INSERTs instead of LOAD
@@ -405,6 +406,7 @@ func writeGlobalsFixture(t *testing.T, url string, insert bool) []string {
 		{"two rows repeating a unique nr of their own", "1062", [][]connectors.Value{{int64(4), int64(7), int64(300)}, {int64(5), int64(7), int64(300)}}},
 		{"a row repeating the primary key", "1062", [][]connectors.Value{{int64(1), int64(7), int64(400)}}},
 		{"a row referring to no enhet", "1452", [][]connectors.Value{{int64(6), int64(99), int64(500)}}},
+		{"a row breaking the CHECK constraint", "4025", [][]connectors.Value{{int64(7), int64(7), int64(-1)}}},
 	} {
 		if err := write(&besok, bad.rows...); err == nil {
 			t.Errorf("%s was written without an error", bad.what)
@@ -435,7 +437,7 @@ func writeGlobalsFixture(t *testing.T, url string, insert bool) []string {
 var writeFixtureSetup = []string{
 	"CREATE TABLE enhet (id bigint NOT NULL PRIMARY KEY) ENGINE=InnoDB",
 	"CREATE TABLE besok (id bigint NOT NULL PRIMARY KEY, enhet_id bigint, nr bigint, UNIQUE KEY besok_nr (nr), " +
-		"CONSTRAINT fk_enhet FOREIGN KEY (enhet_id) REFERENCES enhet (id)) ENGINE=InnoDB",
+		"CONSTRAINT fk_enhet FOREIGN KEY (enhet_id) REFERENCES enhet (id), CONSTRAINT nr_positive CHECK (nr > 0)) ENGINE=InnoDB",
 	"CREATE TABLE dup (id bigint NOT NULL PRIMARY KEY, v bigint, ref bigint) ENGINE=InnoDB",
 	"INSERT INTO enhet VALUES (7)",
 	"INSERT INTO dup VALUES (1, 5, 7), (2, 5, 99)",
@@ -450,7 +452,9 @@ var writeFixtureSetup = []string{
 // foreign_key_checks off too it loads an empty table in bulk, reporting
 // a duplicate only at COMMIT; autocommit = 0 leaves what is not committed
 // explicitly uncommitted; completion_type chains a new transaction to
-// every COMMIT, or ends the session after it.
+// every COMMIT, or ends the session after it; MariaDB's
+// check_constraint_checks = 0 wrote a row breaking an existing table's
+// CHECK constraint.
 func TestWritesWhateverTheServerGlobals(t *testing.T) {
 	server := mytest.PrivateServerURL(t)
 	for _, insert := range []bool{false, true} {
@@ -485,6 +489,7 @@ func TestWritesWhateverTheServerGlobals(t *testing.T) {
 			{"explicit_defaults_for_timestamp", "0"},
 			{"sql_auto_is_null", "1"},
 			{"old_mode", "'ZERO_DATE_TIME_CAST,UTF8_IS_UTF8MB3'"},
+			{"check_constraint_checks", "0"},
 		} {
 			t.Run(path+"/"+g.name+"="+g.value, func(t *testing.T) {
 				url := mytest.NewDatabaseOn(t, server)
@@ -591,7 +596,12 @@ func readSelectSource(t *testing.T, url, q string) ([][]string, error) {
 // a division adds (0 read 1500 / 1000 as 1, not 1.5000), lc_time_names
 // the language of DATE_FORMAT's month and day names (januari for
 // January), both without a warning; the run and verify, reading the same
-// query the same way, agreed on the changed values. group_concat_max_len
+// query the same way, agreed on the changed values. So it was with
+// default_week_format (WEEK(d) without a mode: 1 counts weeks from
+// Monday, the 15th of January 2024 in week 3, not 2), MariaDB's
+// default_regex_flags (DOTALL lets . match a newline) and old_mode's
+// ZERO_DATE_TIME_CAST (a TIME cast to DATETIME is on 0000-00-00, not
+// today). group_concat_max_len
 // cuts GROUP_CONCAT, and max_recursive_iterations a recursive WITH, each
 // with a warning, which refuses the read. Each read is the values of the
 // server's defaults or an error.
@@ -601,14 +611,16 @@ func TestSelectSourceWhateverTheServerGlobals(t *testing.T) {
 	mytest.Exec(t, url,
 		"CREATE TABLE t (id int NOT NULL PRIMARY KEY, v int NOT NULL, d date NOT NULL, n varchar(20) NOT NULL)",
 		"INSERT INTO t VALUES (1, 1500, '2024-01-15', 'alfa'), (2, 7, '2024-05-05', 'beta')")
-	const q = "SELECT id, v / 1000 AS kg, DATE_FORMAT(d, '%M %W') AS dag, " +
+	const q = "SELECT id, v / 1000 AS kg, DATE_FORMAT(d, '%M %W') AS dag, WEEK(d) AS vecka, " +
+		"CONCAT(n, CHAR(10), '!') REGEXP 'a.!' AS rad, CAST(TIME'10:00:00' AS DATETIME) > '2000-01-01' AS idag, " +
 		"(SELECT GROUP_CONCAT(n ORDER BY n) FROM t) AS alla, " +
 		"(WITH RECURSIVE c AS (SELECT 1 AS k UNION ALL SELECT k + 1 FROM c WHERE k < 5) SELECT MAX(k) FROM c) AS djup FROM t"
 	want, err := readSelectSource(t, url, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(want) != 2 || want[0][1] != `connectors.Decimal:"1.5000"` || !strings.Contains(want[0][2], "January") {
+	if len(want) != 2 || want[0][1] != `connectors.Decimal:"1.5000"` || !strings.Contains(want[0][2], "January") ||
+		want[0][3] != `int64:"2"` || want[0][4] != `int64:"0"` || want[0][5] != `int64:"1"` {
 		t.Fatalf("the server's defaults read %v", want)
 	}
 	for _, g := range []struct{ name, value string }{
@@ -616,6 +628,9 @@ func TestSelectSourceWhateverTheServerGlobals(t *testing.T) {
 		{"lc_time_names", "'sv_SE'"},
 		{"group_concat_max_len", "4"},
 		{"max_recursive_iterations", "2"},
+		{"default_week_format", "1"},
+		{"default_regex_flags", "'DOTALL'"},
+		{"old_mode", "'ZERO_DATE_TIME_CAST,UTF8_IS_UTF8MB3'"},
 	} {
 		t.Run(g.name+"="+g.value, func(t *testing.T) {
 			setGlobal(t, server, g.name, g.value)
