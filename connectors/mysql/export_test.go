@@ -89,6 +89,16 @@ func ResetVersioningAsOf(stmt string) (restore func()) {
 	return func() { resetVersioningAsOf = old }
 }
 
+// WithoutNoteVerbosity makes write transactions ask for a variable no
+// server has instead of note_verbosity, standing in for MySQL and MariaDB
+// before 10.6.16, until the returned function is called; asked says
+// whether d has stopped asking for it.
+func WithoutNoteVerbosity() (asked func(d *DB) bool, restore func()) {
+	old := noteVerbosity
+	noteVerbosity = "@@regflytt_no_such_variable"
+	return func(d *DB) bool { return !d.noNoteVerbosity.Load() }, func() { noteVerbosity = old }
+}
+
 // TxQuery reads one string inside a write transaction.
 func TxQuery(ctx context.Context, tx connectors.Tx, query string) (string, error) {
 	w, ok := tx.(*writeTx)

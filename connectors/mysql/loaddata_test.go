@@ -102,15 +102,20 @@ func TestInsertRefusesWhatTheServerWouldChange(t *testing.T) {
 // The warnings checked after every load and INSERT count notes only where
 // sql_notes is on, and a rounded decimal is a note: on a server whose
 // global sql_notes is off (every new session takes it), the decimal
-// WriteChecked was wrongly handed was stored as 1.3 with no error. A
-// write transaction turns notes on for its session.
+// WriteChecked was wrongly handed was stored as 1.3 with no error. So it
+// was with MariaDB's note_verbosity without basic (10.6.16 and 10.11.6
+// on): the server then gives no note at all. A write transaction turns
+// notes on for its session.
 func TestWriteCountsNotesWhateverTheSession(t *testing.T) {
-	for _, insert := range []bool{false, true} {
-		name := "load"
-		if insert {
-			name = "insert"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, c := range []struct{ path, session string }{
+		{"load", "sql_notes = 0"},
+		{"insert", "sql_notes = 0"},
+		{"load", "note_verbosity = ''"},
+		{"insert", "note_verbosity = ''"},
+		{"load", "note_verbosity = 'explain', sql_notes = 0"},
+	} {
+		insert := c.path == "insert"
+		t.Run(c.path+"/"+c.session, func(t *testing.T) {
 			ctx := context.Background()
 			url := mytest.NewDatabase(t)
 			tgt := openTarget(t, url)
@@ -125,7 +130,7 @@ func TestWriteCountsNotesWhateverTheSession(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Every session the pool opens is as the server's default makes it.
-			if err := mysql.ExecOnOnlyConnection(ctx, tgt, "SET SESSION sql_notes = 0"); err != nil {
+			if err := mysql.ExecOnOnlyConnection(ctx, tgt, "SET SESSION "+c.session); err != nil {
 				t.Fatal(err)
 			}
 			tx, err := tgt.Begin(ctx)
@@ -148,6 +153,43 @@ func TestWriteCountsNotesWhateverTheSession(t *testing.T) {
 				t.Errorf("got %v, want a refusal naming note 1265", err)
 			}
 		})
+	}
+}
+
+// A server without note_verbosity (MySQL, MariaDB before 10.6.16)
+// refuses a query that names it (error 1193): the first write
+// transaction finds that out, and it and the later ones write and check
+// as before, without asking for it again.
+func TestWriteWithoutNoteVerbosity(t *testing.T) {
+	asked, restore := mysql.WithoutNoteVerbosity()
+	defer restore()
+	ctx := context.Background()
+	tgt := openTarget(t, mytest.NewDatabase(t))
+	tbl := connectors.Table{Name: "n", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+		{Name: "d", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, Nullable: true},
+	}}
+	if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		tx, err := tgt.Begin(ctx)
+		if err != nil {
+			t.Fatalf("begin %d: %v", i, err)
+		}
+		if _, err := tx.Write(ctx, &tbl, [][]connectors.Value{{int64(i), connectors.Decimal("1.2")}}); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		_, err = connectors.WriteChecked(ctx, tx, &tbl, [][]connectors.Value{{int64(10 + i), connectors.Decimal("1.25")}})
+		if err == nil || !strings.Contains(err.Error(), "1265") {
+			t.Errorf("write %d: a decimal the server rounds: got %v, want a refusal naming note 1265", i, err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if asked(tgt) {
+		t.Error("write transactions still ask for a variable the server does not have")
 	}
 }
 

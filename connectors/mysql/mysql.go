@@ -221,14 +221,17 @@ func (l driverLogger) Print(v ...any) {
 type DB struct {
 	// noLoad is set when the server refused LOAD DATA LOCAL INFILE:
 	// writes use INSERTs from then on.
-	noLoad   atomic.Bool
-	loads    atomic.Int64 // batches loaded, for tests
-	db       *sql.DB
-	loc      *connectors.Location
-	schema   string
-	readOnly bool
-	locks    heldLocks // run locks taken by Lock (lock.go)
-	reads    readerCounts
+	noLoad atomic.Bool
+	// noNoteVerbosity is set when the server has no note_verbosity
+	// (MySQL, MariaDB before 10.6.16): Begin stops asking for it.
+	noNoteVerbosity atomic.Bool
+	loads           atomic.Int64 // batches loaded, for tests
+	db              *sql.DB
+	loc             *connectors.Location
+	schema          string
+	readOnly        bool
+	locks           heldLocks // run locks taken by Lock (lock.go)
+	reads           readerCounts
 }
 
 var _ connectors.Target = (*DB)(nil)

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -105,20 +108,13 @@ func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
 	if err != nil {
 		return nil, d.errorf("begin: %w", err)
 	}
-	var packet int64
-	var notes, fkChecks bool
-	if err := tx.QueryRowContext(ctx, "SELECT @@max_allowed_packet, @@sql_notes, @@foreign_key_checks").Scan(&packet, &notes, &fkChecks); err != nil {
+	packet, set, err := d.writeSession(ctx, tx)
+	if err != nil {
 		tx.Rollback()
-		return nil, d.errorf("begin: read max_allowed_packet, sql_notes and foreign_key_checks: %w", err)
+		return nil, d.errorf("begin: read max_allowed_packet, sql_notes, note_verbosity and foreign_key_checks: %w", err)
 	}
-	// Every write is followed by @@warning_count, and a decimal the server
-	// rounds is only a note, which it counts only with sql_notes on; a
-	// foreign key of a table that exists holds for the rows written only
-	// with foreign_key_checks on. The connection turns both on (see
-	// Config); a session handed back by the pool may have turned them off
-	// since.
-	if !notes || !fkChecks {
-		if _, err := tx.ExecContext(ctx, "SET SESSION sql_notes = 1, foreign_key_checks = 1"); err != nil {
+	if set != "" {
+		if _, err := tx.ExecContext(ctx, "SET SESSION "+set); err != nil {
 			tx.Rollback()
 			return nil, d.errorf("begin: turn notes and foreign key checks on: %w", err)
 		}
@@ -128,6 +124,52 @@ func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
 		limit = 4096
 	}
 	return &writeTx{tx: tx, ctx: ctx, db: d, maxStatement: int(min(limit, math.MaxInt32))}, nil
+}
+
+// writeSession reads the session's max_allowed_packet and gives the
+// assignments (none, mostly) that make its writes checked. Every write is
+// followed by @@warning_count, and a decimal the server rounds is only a
+// note, which it counts only with sql_notes on and, on MariaDB from
+// 10.6.16 and 10.11.6, gives at all only with basic in note_verbosity; a
+// foreign key of a table that exists holds for the rows written only with
+// foreign_key_checks on. The connection turns sql_notes and the checks on
+// (see Config); a session handed back by the pool may have turned them
+// off since. note_verbosity is set here only: MariaDB versions without it
+// would refuse the connection's SET, and a version guard cannot tell
+// 10.11.5 from 10.11.6.
+//
+// noteVerbosity is the variable asked for; a variable so that a test can
+// stand in for a server without it.
+var noteVerbosity = "@@note_verbosity"
+
+func (d *DB) writeSession(ctx context.Context, tx *sql.Tx) (packet int64, set string, err error) {
+	var notes, fkChecks bool
+	verbosity := sql.NullString{String: "basic", Valid: true}
+	if !d.noNoteVerbosity.Load() {
+		err = tx.QueryRowContext(ctx, "SELECT @@max_allowed_packet, @@sql_notes, @@foreign_key_checks, "+noteVerbosity).Scan(&packet, &notes, &fkChecks, &verbosity)
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == errUnknownSystemVariable {
+			d.noNoteVerbosity.Store(true)
+		}
+	}
+	if d.noNoteVerbosity.Load() {
+		err = tx.QueryRowContext(ctx, "SELECT @@max_allowed_packet, @@sql_notes, @@foreign_key_checks").Scan(&packet, &notes, &fkChecks)
+	}
+	if err != nil {
+		return 0, "", err
+	}
+	var sets []string
+	if !notes {
+		sets = append(sets, "sql_notes = 1")
+	}
+	if !fkChecks {
+		sets = append(sets, "foreign_key_checks = 1")
+	}
+	if !slices.Contains(strings.Split(verbosity.String, ","), "basic") {
+		// The DBA's other flags stay; a leading comma is accepted.
+		sets = append(sets, "note_verbosity = CONCAT("+noteVerbosity+", ',basic')")
+	}
+	return packet, strings.Join(sets, ", "), nil
 }
 
 type writeTx struct {
