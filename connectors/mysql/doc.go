@@ -53,9 +53,9 @@
 //	                                                  none were listed and lossy rows passed
 //	sql_notes          1                              a write's warnings are checked after it, and a
 //	                                                  rounded decimal is only a note; set again by Begin
-//	note_verbosity     basic added (MariaDB, by Begin)  without basic (10.6.16/10.11.6 on) the server gave
-//	                                                  no note for a rounded decimal, which was written;
-//	                                                  set by Begin only, as older servers lack it
+//	note_verbosity     basic added by Begin           without basic (MariaDB 10.6.16/10.11.6 on) no
+//	                                                  note for a rounded decimal: it was written; set
+//	                                                  by Begin only, as older servers and MySQL lack it
 //	foreign_key_checks 1                              with the checks off a row breaking an existing
 //	                                                  foreign key is written, and one added after the
 //	                                                  load is not checked against the rows; set again
