@@ -177,7 +177,8 @@
 // connection. The values are the driver's path's, proven by differential
 // tests on every type of the legacy fixture. REGFLYTT_MYSQL_READER=driver
 // in the environment makes every new connection use the driver's reader
-// (for comparing the two, or should the package's ever misread).
+// (for comparing the two, or should the package's ever misread), and the
+// driver's LOAD DATA (see Writing).
 //
 // A select: source is read as the server converts its result: its
 // columns come without the catalogue's character set and column type,
@@ -208,13 +209,21 @@
 // INFILE from memory (loaddata.go), each field the literal an INSERT
 // would carry. With LOCAL the server turns errors into warnings
 // (duplicates skipped, values truncated) and rounds a decimal with only a
-// note, so every load is followed by @@warning_count: a batch with a
+// note, so every load's warning count is checked: a batch with a
 // warning, or with fewer rows loaded than sent, is rolled back to its
 // savepoint and refused, naming the first warning's code (1062 a
 // duplicate key, 1265 a value changed), never its message, which quotes
 // the value. Measured against multi-row INSERTs on 100k rows of 12
 // columns (BenchmarkWrite/load and /insert), the load was faster in
-// every run on a busy 2-core machine, up to twice as fast.
+// every run on a busy 2-core machine, up to twice as fast. The count is
+// the one the server's answer to the load carries (notes included, as
+// @@warning_count counts them): where the session is one the package
+// reads itself, the load runs on the driver's connection without the
+// driver (loadwire.go), which drops it, and no SELECT @@warning_count
+// follows (TestWriteLoadTakesWarningsFromTheServersAnswer); elsewhere
+// (TLS, compression) the driver loads and the query follows. Strict
+// sql_mode would not have spared the query: LOCAL makes its errors
+// warnings, and a rounded decimal is a note in every mode.
 //
 // A server with local_infile off gets multi-row INSERTs instead, from
 // the first refusal on: up to 1000 rows and 16 MiB (or

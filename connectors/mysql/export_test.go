@@ -99,6 +99,10 @@ func WithoutNoteVerbosity() (asked func(d *DB) bool, restore func()) {
 	return func(d *DB) bool { return !d.noNoteVerbosity.Load() }, func() { noteVerbosity = old }
 }
 
+// WriteWarningQueries says how many loads d followed with a SELECT
+// @@warning_count of their own.
+func WriteWarningQueries(d *DB) int64 { return d.writeWarningQueries.Load() }
+
 // TxQuery reads one string inside a write transaction.
 func TxQuery(ctx context.Context, tx connectors.Tx, query string) (string, error) {
 	w, ok := tx.(*writeTx)

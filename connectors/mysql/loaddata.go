@@ -3,6 +3,7 @@ package mysql
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +28,9 @@ import (
 //
 // LOCAL turns what strict mode refuses into warnings (the server cannot
 // stop the client's upload), and a rounded decimal is a note, so every
-// load is followed by @@warning_count: a batch with any warning, or with
+// load's warning count is checked (the server's answer to the load
+// carries it, loadwire.go; through the driver, which drops it, a SELECT
+// @@warning_count follows the load): a batch with any warning, or with
 // fewer rows than it sent, is rolled back to its savepoint and refused, as
 // an INSERT would have been. A server that refuses LOCAL INFILE
 // (local_infile=OFF) gets the INSERTs instead, from then on.
@@ -123,13 +126,10 @@ func (w *writeTx) load(ctx context.Context, t *connectors.Table, rows [][]connec
 	if err != nil {
 		return 0, err
 	}
-	data := w.buf
-	mysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(data) })
-	defer mysql.DeregisterReaderHandler(name)
 	if _, err := w.tx.ExecContext(ctx, "SAVEPOINT regflytt_write"); err != nil {
 		return 0, w.db.errorf("write %s: savepoint: %w", t.Name, err)
 	}
-	res, err := w.tx.ExecContext(ctx, stmt)
+	n, warnings, err := w.runLoad(ctx, stmt, name)
 	if err != nil {
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && (me.Number == 1148 || me.Number == 3948 || me.Number == 4166) ||
@@ -137,11 +137,6 @@ func (w *writeTx) load(ctx context.Context, t *connectors.Table, rows [][]connec
 			return 0, w.undo(ctx, true, errNoLocalInfile)
 		}
 		return 0, w.undo(ctx, true, w.db.errorf("load into %s, %d rows: %w", t.Name, len(rows), withoutValues(err)))
-	}
-	n, _ := res.RowsAffected()
-	var warnings int64
-	if err := w.tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&warnings); err != nil {
-		return 0, w.undo(ctx, true, w.db.errorf("load into %s: read its warnings: %w", t.Name, err))
 	}
 	if warnings > 0 || n != int64(len(rows)) {
 		// The first warning's code says what happened (1062 a duplicate
@@ -161,6 +156,63 @@ func (w *writeTx) load(ctx context.Context, t *connectors.Table, rows [][]connec
 	w.db.loads.Add(1)
 	return n, nil
 }
+
+// runLoad runs the load statement stmt, its file w.buf registered as
+// reader, and gives the rows loaded and the statement's warning count:
+// on the wire where the session allows (loadwire.go), where the server's
+// answer carries the count, otherwise through the driver and a SELECT
+// @@warning_count after it.
+func (w *writeTx) runLoad(ctx context.Context, stmt, reader string) (n, warnings int64, err error) {
+	onWire := false
+	if w.conn != nil {
+		var loadErr error
+		err = w.conn.Raw(func(dc any) error {
+			wr := wireOf(dc)
+			if wr == nil || !wr.fast {
+				return nil
+			}
+			onWire = true
+			var count uint16
+			n, count, loadErr = loadWire(ctx, wr, stmt, reader, w.buf, min(w.maxStatement, loadChunk))
+			warnings = int64(count)
+			if errors.Is(loadErr, driver.ErrBadConn) {
+				// The stream is out of step (or the socket's deadline
+				// past): closed, the driver's next statement on it, the
+				// transaction's rollback, fails as a bad connection,
+				// which the pool drops, instead of reading the rest of
+				// the load's answer. Not handed to Raw as bad: database/sql
+				// would then close the Conn, which waits for the
+				// transaction on it to end, and the transaction would
+				// wait for Raw (TestWriteLoadCancelledWhileTheServerWaits).
+				wr.Close()
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+		if onWire {
+			return n, warnings, loadErr
+		}
+	}
+	data := w.buf
+	mysql.RegisterReaderHandler(reader, func() io.Reader { return bytes.NewReader(data) })
+	defer mysql.DeregisterReaderHandler(reader)
+	res, err := w.tx.ExecContext(ctx, stmt)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, _ = res.RowsAffected()
+	w.db.writeWarningQueries.Add(1)
+	if err := w.tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&warnings); err != nil {
+		return 0, 0, fmt.Errorf("read its warnings: %w", err)
+	}
+	return n, warnings, nil
+}
+
+// loadChunk bounds the packets a load's file is sent in (and
+// max_allowed_packet, which the server holds each packet to).
+const loadChunk = 1 << 20
 
 // write checks rows (when check is set) and loads them, or inserts them
 // where loading is not possible.

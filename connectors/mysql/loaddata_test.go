@@ -2,8 +2,10 @@ package mysql_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/conformance"
@@ -64,6 +66,140 @@ func TestWriteLoadsAndRefusesWhatTheServerWouldChange(t *testing.T) {
 				t.Errorf("row %d column %s: read %v, wrote %v", i, tbl.Columns[j].Name, got[i][j], want)
 			}
 		}
+	}
+}
+
+// A load's warning count is the one the server's answer to the load
+// carries, read where the connection's session allows it: no SELECT
+// @@warning_count after a load. Read so or through the driver
+// (REGFLYTT_MYSQL_READER=driver, which asks), a decimal the server rounds
+// (a note), a text it truncates and a key it finds twice (warnings)
+// still refuse the batch, naming the code, and nothing of it is kept.
+func TestWriteLoadTakesWarningsFromTheServersAnswer(t *testing.T) {
+	for _, reader := range []string{"wire", "driver"} {
+		t.Run(reader, func(t *testing.T) {
+			if reader == "driver" {
+				t.Setenv("REGFLYTT_MYSQL_READER", "driver")
+			}
+			ctx := context.Background()
+			url := mytest.NewDatabase(t)
+			mytest.Exec(t, url, "CREATE TABLE w (id bigint NOT NULL PRIMARY KEY, d decimal(5,1), s varchar(3), l longtext) ENGINE=InnoDB")
+			tgt := openTarget(t, url)
+			tbl := connectors.Table{Name: "w", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+				{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+				{Name: "d", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, Nullable: true},
+				{Name: "s", Type: connectors.Type{Kind: connectors.KindText, Length: 3}, Nullable: true},
+				{Name: "l", Type: connectors.Type{Kind: connectors.KindText}, Nullable: true},
+			}}
+			tx, err := tgt.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			before := mysql.Loads(tgt)
+			// 3 MB: the file goes in several packets.
+			var good [][]connectors.Value
+			for i := range 3000 {
+				good = append(good, []connectors.Value{int64(i), connectors.Decimal("1.2"), strings.Repeat("å", 3), strings.Repeat("x\t\n'", 250)})
+			}
+			if n, err := tx.Write(ctx, &tbl, good); err != nil || n != int64(len(good)) {
+				t.Fatalf("Write = %d, %v", n, err)
+			}
+			for _, bad := range []struct {
+				what, code string
+				row        []connectors.Value
+			}{
+				{"a decimal the server rounds", "1265", []connectors.Value{int64(5000), connectors.Decimal("1.25"), nil, nil}},
+				{"a text the server truncates", "1265", []connectors.Value{int64(5001), nil, "abcd", nil}},
+				{"a key written twice", "1062", []connectors.Value{int64(7), nil, nil, nil}},
+			} {
+				_, err := connectors.WriteChecked(ctx, tx, &tbl, [][]connectors.Value{{int64(4999), nil, nil, nil}, bad.row})
+				if err == nil || !strings.Contains(err.Error(), bad.code) {
+					t.Errorf("%s: got %v, want a refusal naming %s", bad.what, err, bad.code)
+				}
+			}
+			if mysql.Loads(tgt) != before+1 {
+				t.Fatalf("%d batches loaded with LOAD DATA, want 1", mysql.Loads(tgt)-before)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			var rows, long int
+			var sum string
+			if err := mytest.Open(t, url).QueryRow("SELECT COUNT(*), SUM(d), SUM(l = ?) FROM w", good[0][3]).Scan(&rows, &sum, &long); err != nil {
+				t.Fatal(err)
+			}
+			if rows != len(good) || sum != "3600.0" || long != len(good) {
+				t.Errorf("the table holds %d rows summing to %s, %d of them with the long text, want the %d of the first batch (3600.0)", rows, sum, long, len(good))
+			}
+			asked := mysql.WriteWarningQueries(tgt)
+			if reader == "wire" && asked != 0 {
+				t.Errorf("%d loads asked for @@warning_count with a query of their own, want 0", asked)
+			}
+			if reader == "driver" && asked != 4 {
+				t.Errorf("%d loads through the driver asked for @@warning_count, want all 4", asked)
+			}
+		})
+	}
+}
+
+// A load whose context ends while the server holds it (here waiting for
+// a row lock another session holds) stops with the context's error, and
+// so does the transaction, whose connection the pool then drops; a new
+// transaction writes. Read on the wire, the load's connection is out of
+// step once interrupted: had it been handed back as bad while the
+// transaction held it, database/sql would have waited for the
+// transaction to end before closing it, and the write waited for ever.
+func TestWriteLoadCancelledWhileTheServerWaits(t *testing.T) {
+	for _, reader := range []string{"wire", "driver"} {
+		t.Run(reader, func(t *testing.T) {
+			if reader == "driver" {
+				t.Setenv("REGFLYTT_MYSQL_READER", "driver")
+			}
+			url := mytest.NewDatabase(t)
+			mytest.Exec(t, url, "CREATE TABLE c (id bigint NOT NULL PRIMARY KEY) ENGINE=InnoDB")
+			holder, err := mytest.Open(t, url).Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer holder.Rollback()
+			if _, err := holder.Exec("INSERT INTO c VALUES (1)"); err != nil {
+				t.Fatal(err)
+			}
+			tgt := openTarget(t, url)
+			tbl := connectors.Table{Name: "c", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+				{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+			}}
+			tx, err := tgt.Begin(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := tx.Write(ctx, &tbl, [][]connectors.Value{{int64(1)}})
+				tx.Rollback()
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("a load cancelled while the server waits: %v, want the context's error", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the load and its rollback still wait 20 s after the load's context ended")
+			}
+			holder.Rollback()
+			tx, err = tgt.Begin(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if _, err := tx.Write(context.Background(), &tbl, [][]connectors.Value{{int64(1)}}); err != nil {
+				t.Fatalf("a write after the cancelled one: %v", err)
+			}
+		})
 	}
 }
 

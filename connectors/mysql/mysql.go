@@ -226,12 +226,15 @@ type DB struct {
 	// (MySQL, MariaDB before 10.6.16): Begin stops asking for it.
 	noNoteVerbosity atomic.Bool
 	loads           atomic.Int64 // batches loaded, for tests
-	db              *sql.DB
-	loc             *connectors.Location
-	schema          string
-	readOnly        bool
-	locks           heldLocks // run locks taken by Lock (lock.go)
-	reads           readerCounts
+	// writeWarningQueries counts the loads followed by a SELECT
+	// @@warning_count (those through the driver), for tests.
+	writeWarningQueries atomic.Int64
+	db                  *sql.DB
+	loc                 *connectors.Location
+	schema              string
+	readOnly            bool
+	locks               heldLocks // run locks taken by Lock (lock.go)
+	reads               readerCounts
 }
 
 var _ connectors.Target = (*DB)(nil)

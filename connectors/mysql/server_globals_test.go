@@ -641,3 +641,45 @@ func TestSelectSourceWhateverTheServerGlobals(t *testing.T) {
 		})
 	}
 }
+
+// A server with local_infile off refuses LOAD DATA LOCAL before it asks
+// for the file: the write goes on as INSERTs, read on the wire or through
+// the driver alike, and a decimal the server rounds is still refused.
+func TestWriteWithoutLocalInfile(t *testing.T) {
+	server := mytest.PrivateServerURL(t)
+	for _, reader := range []string{"wire", "driver"} {
+		t.Run(reader, func(t *testing.T) {
+			if reader == "driver" {
+				t.Setenv("REGFLYTT_MYSQL_READER", "driver")
+			}
+			ctx := context.Background()
+			url := mytest.NewDatabaseOn(t, server)
+			setGlobal(t, server, "local_infile", "0")
+			tgt := openTarget(t, url)
+			tbl := connectors.Table{Name: "n", PrimaryKey: []string{"id"}, Columns: []connectors.Column{
+				{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}},
+				{Name: "d", Type: connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 1}, Nullable: true},
+			}}
+			if err := tgt.Create(ctx, []connectors.Table{tbl}); err != nil {
+				t.Fatal(err)
+			}
+			tx, err := tgt.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if n, err := tx.Write(ctx, &tbl, [][]connectors.Value{{int64(1), connectors.Decimal("1.2")}}); err != nil || n != 1 {
+				t.Fatalf("Write = %d, %v", n, err)
+			}
+			if mysql.Loads(tgt) != 0 {
+				t.Error("a batch was loaded with LOAD DATA on a server with local_infile off")
+			}
+			if _, err := connectors.WriteChecked(ctx, tx, &tbl, [][]connectors.Value{{int64(2), connectors.Decimal("1.25")}}); err == nil || !strings.Contains(err.Error(), "1265") {
+				t.Errorf("a decimal the server rounds: got %v, want a refusal naming 1265", err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -99,36 +99,47 @@ func (d *DB) notTables(ctx context.Context, tables []connectors.Table) error {
 
 // Begin starts a write transaction on one connection of the pool. The
 // session is strict (see sessionSQLMode): the server refuses what does not
-// fit instead of truncating it with a warning.
+// fit instead of truncating it with a warning. The transaction holds its
+// connection as a sql.Conn, so that a load can run on the driver's
+// connection (loadwire.go); it goes back to the pool when the
+// transaction ends.
 func (d *DB) Begin(ctx context.Context) (connectors.Tx, error) {
 	if d.readOnly {
 		return nil, d.errorf("begin: %w", connectors.ErrReadOnly)
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
+	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, d.errorf("begin: %w", err)
 	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, d.errorf("begin: %w", err)
+	}
+	fail := func(err error) (connectors.Tx, error) {
+		tx.Rollback()
+		conn.Close()
+		return nil, err
+	}
 	packet, set, err := d.writeSession(ctx, tx)
 	if err != nil {
-		tx.Rollback()
-		return nil, d.errorf("begin: read max_allowed_packet, sql_notes, note_verbosity and foreign_key_checks: %w", err)
+		return fail(d.errorf("begin: read max_allowed_packet, sql_notes, note_verbosity and foreign_key_checks: %w", err))
 	}
 	if set != "" {
 		if _, err := tx.ExecContext(ctx, "SET SESSION "+set); err != nil {
-			tx.Rollback()
-			return nil, d.errorf("begin: turn notes and foreign key checks on: %w", err)
+			return fail(d.errorf("begin: turn notes and foreign key checks on: %w", err))
 		}
 	}
 	limit := packet - packetSlack
 	if limit < 4096 {
 		limit = 4096
 	}
-	return &writeTx{tx: tx, ctx: ctx, db: d, maxStatement: int(min(limit, math.MaxInt32))}, nil
+	return &writeTx{tx: tx, conn: conn, ctx: ctx, db: d, maxStatement: int(min(limit, math.MaxInt32))}, nil
 }
 
 // writeSession reads the session's max_allowed_packet and gives the
-// assignments (none, mostly) that make its writes checked. Every write is
-// followed by @@warning_count, and a decimal the server rounds is only a
+// assignments (none, mostly) that make its writes checked. Every write's
+// warnings are checked after it, and a decimal the server rounds is only a
 // note, which it counts only with sql_notes on and, on MariaDB from
 // 10.6.16 and 10.11.6, gives at all only with basic in note_verbosity; a
 // foreign key of a table that exists holds for the rows written only with
@@ -174,6 +185,9 @@ func (d *DB) writeSession(ctx context.Context, tx *sql.Tx) (packet int64, set st
 
 type writeTx struct {
 	tx *sql.Tx
+	// conn is tx's connection, Begin's, closed (back to the pool) when
+	// the transaction ends; nil for BeginLegacy's, which has its own.
+	conn *sql.Conn
 	// ctx is Begin's: the transaction's commit is cancelled with it.
 	ctx          context.Context
 	db           *DB
@@ -211,9 +225,13 @@ func (w *writeTx) Commit() error {
 // Close does not wait for.
 func (w *writeTx) endSQLTx() {
 	done := make(chan struct{})
+	conn := w.conn
 	go func() {
 		defer close(done)
 		w.tx.Rollback()
+		if conn != nil {
+			conn.Close()
+		}
 	}()
 	select {
 	case <-done:
@@ -222,8 +240,15 @@ func (w *writeTx) endSQLTx() {
 }
 
 func (w *writeTx) Rollback() error {
+	ended := w.done
 	w.done = true
-	if err := w.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+	err := w.tx.Rollback()
+	// After a Commit, endSQLTx gives the connection back: it may still be
+	// ending database/sql's transaction, which a Close here would wait for.
+	if w.conn != nil && !ended {
+		w.conn.Close()
+	}
+	if err != nil && !errors.Is(err, sql.ErrTxDone) {
 		return w.db.errorf("rollback: %w", err)
 	}
 	return nil
