@@ -468,7 +468,7 @@ func (b *bookkeeping) commitRow(ctx context.Context, p wrap.Policy, writes []tab
 			if n >= attempts {
 				return fail(&LockLostError{Why: fmt.Sprintf("it was lost again each of %d times it was taken again", attempts-1), Err: err})
 			}
-			if rerr := b.lock.retake(ctx, p, err); rerr != nil {
+			if rerr := b.lock.retake(ctx, err); rerr != nil {
 				return fail(rerr)
 			}
 			continue
@@ -900,7 +900,7 @@ const (
 )
 
 // retake takes a lost lock again, when that is safe (see runLock).
-func (l *runLock) retake(ctx context.Context, p wrap.Policy, lost error) error {
+func (l *runLock) retake(ctx context.Context, lost error) error {
 	locker, ok := l.tgt.(connectors.Locker)
 	if !ok {
 		return &LockLostError{Why: "this target cannot take it again", Err: lost}
@@ -958,10 +958,10 @@ func (l *runLock) retake(ctx context.Context, p wrap.Policy, lost error) error {
 // unit, before work that writes the work directory without a checkpoint
 // (assembling and sealing the archive package), and takes a lost lock
 // again when that is safe.
-func (b *bookkeeping) holdLock(ctx context.Context, p wrap.Policy) error {
+func (b *bookkeeping) holdLock(ctx context.Context) error {
 	err := b.lock.check(ctx)
 	if errors.Is(err, connectors.ErrLockLost) {
-		return b.lock.retake(ctx, p, err)
+		return b.lock.retake(ctx, err)
 	}
 	return err
 }

@@ -410,7 +410,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// No commit unit asks for the lock until the run's last: a run that
 	// lost it must not assemble the package another run may be
 	// assembling.
-	if err := bk.holdLock(ctx, r.opts.Retry); err != nil {
+	if err := bk.holdLock(ctx); err != nil {
 		return nil, stopped(err)
 	}
 	// Every batch has committed: the package is assembled from the parts.
@@ -531,7 +531,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// The package is sealed before report.json says how the run went: a
 	// run killed between the two leaves its "running" report, never a
 	// PASS beside a package in clear that was to be sealed.
-	if err := bk.holdLock(ctx, r.opts.Retry); err != nil {
+	if err := bk.holdLock(ctx); err != nil {
 		return unfinished(err)
 	}
 	if err := r.seal(arcDir); err != nil {

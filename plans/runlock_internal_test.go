@@ -12,7 +12,6 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
-	"github.com/regflytt/regflytt/connectors/wrap"
 )
 
 // A lost run lock is taken again only when no other run recorded itself
@@ -51,7 +50,7 @@ func TestRunLockRetakenOnlyWhenNoOtherRunStarted(t *testing.T) {
 	if err := l.unlock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.retake(ctx, wrap.Policy{Base: time.Millisecond}, lost); err != nil {
+	if err := l.retake(ctx, lost); err != nil {
 		t.Fatalf("retake with no other run: %v", err)
 	}
 	if _, err := tgt.(connectors.Locker).Lock(ctx, lockName); !errors.Is(err, connectors.ErrLocked) {
@@ -70,7 +69,7 @@ func TestRunLockRetakenOnlyWhenNoOtherRunStarted(t *testing.T) {
 	if err := bk.addRun(ctx, runRow{RunID: "other", Register: "r2", Plan: "q.yaml", Host: "h", PID: 7, Started: now}); err != nil {
 		t.Fatal(err)
 	}
-	err = l.retake(ctx, wrap.Policy{Base: time.Millisecond}, lost)
+	err = l.retake(ctx, lost)
 	var le *LockLostError
 	if !errors.As(err, &le) || !strings.Contains(err.Error(), "started meanwhile") || !strings.Contains(err.Error(), "register r2") {
 		t.Fatalf("got %v, want a LockLostError naming the run that started meanwhile", err)
