@@ -341,6 +341,13 @@ func appendLog(path string, b []byte) error {
 // masked with the digest of its ten digits (textNaming), so that the
 // extract is found as an access of every person the text names.
 func loggedWhere(v string) string {
+	if f := connectors.FoldDigits(v); f != v && connectors.MaskIdentityNumbers(f) != f {
+		// A number in full-width or other digits (１９１２１２１２－１２１２)
+		// is logged as its ASCII form is, so that its digest is of the
+		// ten digits every shape shares; the masked text is then of v's
+		// length, as textNaming wants.
+		v = f
+	}
 	switch masked := connectors.MaskIdentityNumbers(v); {
 	case connectors.IdentityNumberShaped(v):
 		return hideDigits(masked) + " " + digestNote(identityDigits(v))

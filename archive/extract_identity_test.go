@@ -230,3 +230,41 @@ func TestExtractOnAReserveNumberLogsNoDigitsOfIt(t *testing.T) {
 		})
 	}
 }
+
+// An extract filtered on a number written in full-width digits, or with
+// its birth date's dashes, is logged as the number it is: masked, its
+// ten digits digested, so that the patient's accesses are found by their
+// number; never in clear, and never a crash on the masked form being
+// shorter than the text it masks.
+func TestExtractOnANumberInAnotherShapeLogsIt(t *testing.T) {
+	dir := writePackage(t)
+	p, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := t.TempDir()
+	values := []string{"１９１２１２１２－１２１２", "１２１２１２１２１２", "1912-12-12-1212", "besök １９１２１２１２１２１２"}
+	for i, v := range values {
+		if _, err := p.Extract(context.Background(), filepath.Join(outs, strconv.Itoa(i)+".csv"), ExtractRequest{Table: "besok", WhereColumn: "namn", WhereValue: v, Purpose: "case " + strconv.Itoa(i), Who: "anna", At: created}); err != nil {
+			t.Fatalf("extract on %q: %v", v, err)
+		}
+	}
+	entries, err := ReadAccessLog(dir)
+	if err != nil || len(entries) != len(values) {
+		t.Fatalf("%d access log entries (%v), want %d", len(entries), err, len(values))
+	}
+	for i, e := range entries {
+		if !e.FilteredOn("1212121212") || !e.FilteredOn("191212121212") {
+			t.Errorf("entry %d (%s) is not found by the number it was filtered on", i, e.Where)
+		}
+	}
+	access, _ := os.ReadFile(AccessLogPath(dir))
+	events, _ := os.ReadFile(filepath.Join(dir, eventsName))
+	for _, log := range []string{string(access), string(events)} {
+		for _, v := range []string{"１２１２", "1212121212", "12-12-1212", "121212"} {
+			if strings.Contains(log, v) {
+				t.Errorf("the log holds %s:\n%s", v, log)
+			}
+		}
+	}
+}

@@ -1,13 +1,20 @@
 package connectors
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // MaskIdentityNumbers returns s with the last four digits of every
 // Swedish identity number in it (personnummer, samordningsnummer: 12 or
 // 10 digits, with or without the '-' or '+', or a space, before the last
 // four) replaced by "****": 19121212-1212 reads 19121212-****,
 // 1212121212 121212****. A reserve number's serial is masked likewise:
-// 19900101-T123 reads 19900101-****.
+// 19900101-T123 reads 19900101-****. A birth date written with its
+// dashes counts as its digits do (1912-12-12-1212 reads 1912-12-12-****),
+// and digits of another script as ASCII ones (foldDigits: full-width
+// １９１２１２１２１２１２ reads １９１２１２１２****).
 //
 // Messages and reports name records by their key and accounts by their
 // id, and a registry may use an identity number as either: the masked
@@ -21,8 +28,31 @@ import "strings"
 // not a number: a pseudonym stays whole, so that a record can be found
 // by it.
 func MaskIdentityNumbers(s string) string {
+	f, at := foldDigits(s)
+	fours := maskedFours(f)
+	if len(fours) == 0 {
+		return s
+	}
 	var b strings.Builder
 	last := 0
+	for _, p := range fours {
+		lo, hi := p, p+4
+		if at != nil {
+			lo, hi = at[p], at[p+4]
+		}
+		b.WriteString(s[last:lo])
+		b.WriteString("****")
+		last = hi
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// maskedFours gives where, in s (ASCII digits, see foldDigits), each
+// four characters MaskIdentityNumbers masks begin, in order; nil for
+// none.
+func maskedFours(s string) []int {
+	var out []int
 	for i := 0; i < len(s); {
 		if !isDigit(s[i]) {
 			i++
@@ -38,32 +68,141 @@ func MaskIdentityNumbers(s string) string {
 		for !isDigit(s[end-1]) {
 			end--
 		}
-		if identityRun(s[i:end]) && !inHex(s, i) && !inHex(s, end-1) {
-			b.WriteString(s[last : end-4])
-			b.WriteString("****")
-			last = end
-		} else if n, sep := end-i, separatorTail(s, end); end == j && (n == 6 || n == 8) && sep > 0 && !inHex(s, i) {
+		if (identityRun(s[i:end]) || datedRun(s[i:end])) && !inHex(s, i) && !inHex(s, end-1) {
+			out = append(out, end-4)
+		} else if n, sep := end-i, separatorTail(s, end); end == j && (n == 6 || n == 8 || datedBirth(s[i:end])) && sep > 0 && !inHex(s, i) {
 			// Written with a space or another separator (19121212 1212,
-			// an en dash pasted from a document, 19121212_1212), which
-			// the number rules refuse and people still type.
-			b.WriteString(s[last : end+sep])
-			b.WriteString("****")
-			last = end + sep + 4
+			// an en dash pasted from a document, 19121212_1212,
+			// 1912-12-12 1212), which the number rules refuse and people
+			// still type.
+			out = append(out, end+sep)
 			j = end + sep + 4
 		} else if at, ok := reserveSerial(s, i, end); ok {
 			// A reserve number (19900101-T123): its serial.
-			b.WriteString(s[last:at])
-			b.WriteString("****")
-			last = at + 4
+			out = append(out, at)
 			j = at + 4
 		}
 		i = j
 	}
-	if last == 0 {
-		return s
+	return out
+}
+
+// FoldDigits gives s as MaskIdentityNumbers reads it (foldDigits): the
+// digits of any script as ASCII ones, the full-width forms of ASCII as
+// ASCII. A caller that places what the masker masked by byte offsets
+// (the masked text is shorter than s where s holds such characters)
+// reads the folded text instead.
+func FoldDigits(s string) string {
+	f, _ := foldDigits(s)
+	return f
+}
+
+// foldDigits gives s with what reads as an identity number's characters
+// in another script written in ASCII: a decimal digit of any script
+// (full-width １２, Arabic-Indic ١٢…) as its digit, the full-width forms
+// of ASCII (－, ＋, Ｔ) as their ASCII, and the ideographic space as a
+// space. An input method in East Asian mode, a web form or a word
+// processor writes a number so, the exclusion match reads it by its
+// digits (mappings.LooseNumber), and the masker must see it too. at maps
+// each byte of the folded text to where it begins in s, with len(s) at
+// the end; nil, and s itself, when nothing was folded: ASCII text, the
+// common case, costs a scan.
+func foldDigits(s string) (string, []int) {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
 	}
-	b.WriteString(s[last:])
-	return b.String()
+	if i == len(s) {
+		return s, nil
+	}
+	folds := false
+	for _, r := range s[i:] {
+		if _, ok := foldRune(r); ok {
+			folds = true
+			break
+		}
+	}
+	if !folds {
+		return s, nil
+	}
+	b := make([]byte, 0, len(s))
+	at := make([]int, 0, len(s)+1)
+	for k := 0; k < len(s); {
+		// A byte that is no UTF-8 reads as U+FFFD of width 1, folds to
+		// nothing and is copied as it is.
+		r, w := utf8.DecodeRuneInString(s[k:])
+		if c, ok := foldRune(r); ok {
+			b = append(b, c)
+			at = append(at, k)
+		} else {
+			for m := k; m < k+w; m++ {
+				b = append(b, s[m])
+				at = append(at, m)
+			}
+		}
+		k += w
+	}
+	return string(b), append(at, len(s))
+}
+
+// foldRune gives the ASCII character foldDigits writes for r, if any.
+func foldRune(r rune) (byte, bool) {
+	switch {
+	case r < utf8.RuneSelf:
+		return 0, false
+	case r >= 0xFF01 && r <= 0xFF5E:
+		// The full-width forms of '!' … '~'.
+		return byte(r - 0xFF01 + '!'), true
+	case r == 0x3000:
+		return ' ', true
+	case unicode.Is(unicode.Nd, r):
+		// Unicode's decimal digits come in runs of ten from a zero, and
+		// adjacent runs are whole: the value is the place in the run.
+		v := 0
+		for unicode.Is(unicode.Nd, r-rune(v)-1) {
+			v++
+		}
+		return byte('0' + v%10), true
+	}
+	return 0, false
+}
+
+// datedRun says whether r (digits, '-' and '+', starting and ending with
+// a digit) is an identity number with dashes in its date too: a birth
+// date of 8 or 6 digits written with its dashes (datedBirth), then '-'
+// or '+' and the last four: 1912-12-12-1212, 12-12-12-1212.
+func datedRun(r string) bool {
+	if len(r) < 13 || !isDigit(r[len(r)-4]) || r[len(r)-5] != '-' && r[len(r)-5] != '+' {
+		return false
+	}
+	for _, c := range []byte(r[len(r)-4:]) {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return datedBirth(r[:len(r)-5])
+}
+
+// datedBirth says whether r is a birth date written with dashes as an
+// identity number's (YYYY-MM-DD or YY-MM-DD): a month 01-12 and a day
+// 01-31, or 61-91 for a samordningsnummer, so that no other grouping of
+// digits (an order number 1234-56-78) reads as one.
+func datedBirth(r string) bool {
+	y := len(r) - 6
+	if y != 2 && y != 4 || r[y] != '-' || r[y+3] != '-' {
+		return false
+	}
+	for k := 0; k < len(r); k++ {
+		if k != y && k != y+3 && !isDigit(r[k]) {
+			return false
+		}
+	}
+	month := int(r[y+1]-'0')*10 + int(r[y+2]-'0')
+	day := int(r[y+4]-'0')*10 + int(r[y+5]-'0')
+	if day > 60 {
+		day -= 60
+	}
+	return month >= 1 && month <= 12 && day >= 1 && day <= 31
 }
 
 // MaskError returns err with the identity numbers in its text masked
