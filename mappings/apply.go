@@ -103,27 +103,53 @@ type Outcome struct {
 	// per table as a note (verify.TableLedger.CenturyInferred).
 	CenturyInferred bool
 	// Centuries are what the run needs to find one patient's ten digits
-	// read in two centuries (pnr_century_pair): the record's first
-	// identity number given to pnr() or pseudonym() that another
-	// record's could differ from by a century. Zero for none.
+	// read in two centuries (pnr_century_pair): every identity number
+	// the record gave pnr() or pseudonym() that another record's could
+	// differ from by a century, and how many it gave that could not be
+	// read. Zero for none.
 	Centuries CenturyReading
 }
 
 // CenturyReading is a record's identity numbers given to pnr() or
 // pseudonym() whose ten digits another record could read in another
-// century: Inferred, the first read against the reference date alone
-// (10 digits, no '+', no born_by); Written, the first whose century was
-// written (or given by born_by or a '+') and differs from the one the
-// reference date alone gives its ten digits (a birth 100 or more years
-// before it). A patient written 19121212-1212 in one record and
-// 121212-1212 in another is read as born 1912 and 2012: two numbers,
-// two pseudonyms. It holds identity numbers: never log it.
+// century: Inferred, those read against the reference date alone (10
+// digits, no '+', no born_by); Written, those whose century was written
+// (or given by born_by or a '+') and differs from the one the reference
+// date alone gives its ten digits (a birth 100 or more years before it).
+// A patient written 19121212-1212 in one record and 121212-1212 in
+// another is read as born 1912 and 2012: two numbers, two pseudonyms.
+// A record can give several (the patient's number and a relative's, a
+// mother's beside her child's): the first of each kind is in Inferred
+// and Written, any other, each once, in MoreInferred and MoreWritten
+// (nil for most records, so that the common one allocates nothing).
+// Unread counts the numbers, each once, that could not be read (a
+// pnr_… rule broken): checked for no pair. It holds identity numbers:
+// never log it.
 type CenturyReading struct {
-	Inferred, Written pnr.Number
+	Inferred, Written         pnr.Number
+	MoreInferred, MoreWritten []pnr.Number
+	Unread                    int
 }
 
-// IsZero says the record read neither kind.
-func (c CenturyReading) IsZero() bool { return c.Inferred.IsZero() && c.Written.IsZero() }
+// IsZero says the record read neither kind, and no number unread.
+func (c CenturyReading) IsZero() bool {
+	return c.Inferred.IsZero() && c.Written.IsZero() && c.Unread == 0
+}
+
+// note adds n to the readings of its kind (inferred or not), unless the
+// record gave it already.
+func (c *CenturyReading) note(n pnr.Number, inferred bool) {
+	first, more := &c.Written, &c.MoreWritten
+	if inferred {
+		first, more = &c.Inferred, &c.MoreInferred
+	}
+	switch {
+	case first.IsZero():
+		*first = n
+	case *first != n && !slices.Contains(*more, n):
+		*more = append(*more, n)
+	}
+}
 
 // NullNote is one value a declared rule made NULL.
 type NullNote struct{ Column, Rule string }

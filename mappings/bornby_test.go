@@ -202,4 +202,19 @@ func TestOutcomeGivesCenturyReadings(t *testing.T) {
 	if o := tp2.Apply([]connectors.Value{int64(1), "121212-1212", visit}); !o.Centuries.IsZero() {
 		t.Errorf("person: alone gives %+v", o.Centuries)
 	}
+	// A number pseudonym() cannot read is counted, not skipped: the run
+	// says how many numbers no pair check read. A NULL is no number, and
+	// pnr_kind() reads what it is, not a number to compare.
+	for _, c := range []struct {
+		tp     *TableProgram
+		pnr    connectors.Value
+		unread int
+	}{
+		{tp, "121212-1213", 1}, {tp, "1212121", 1}, {tp, "１２１２１２－１２１２", 1}, {tp, nil, 0}, {tp2, "121212-1213", 0},
+	} {
+		o := c.tp.Apply([]connectors.Value{int64(1), c.pnr, nil})
+		if got := o.Centuries.Unread; got != c.unread || o.Centuries.IsZero() != (c.unread == 0) {
+			t.Errorf("%q: %d numbers unread (zero %v), want %d", c.pnr, got, o.Centuries.IsZero(), c.unread)
+		}
+	}
 }

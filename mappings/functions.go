@@ -3,6 +3,7 @@ package mappings
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -62,6 +63,9 @@ type warnings struct {
 	// centuries are the record's numbers given to pnr() or pseudonym()
 	// that another record could read a century apart (readCentury).
 	centuries CenturyReading
+	// unread are the texts given to pnr() or pseudonym() that could not
+	// be read, for counting each once (unreadCentury).
+	unread []string
 }
 
 // inferCentury notes a 10-digit identity number, s, whose century notes
@@ -77,21 +81,20 @@ func (w *warnings) inferCentury(s string, n pnr.Number, notes pnr.Notes, bornBy 
 }
 
 // readCentury notes a number s given to pnr() or pseudonym(), read as
-// n against ref, for Outcome.Centuries: the first whose century came
-// from the reference date alone, and the first whose century was
+// n against ref, for Outcome.Centuries: every one whose century came
+// from the reference date alone, and every one whose century was
 // written (or born_by's) and lies a century or more before the one the
-// reference date alone gives its ten digits.
+// reference date alone gives its ten digits, whichever place it has
+// among the record's numbers.
 func (w *warnings) readCentury(s string, n pnr.Number, notes pnr.Notes, bornBy, ref time.Time) {
 	if w == nil || n.IsZero() {
 		return
 	}
 	if notes.Has(pnr.NoteCentury) && !strings.ContainsRune(s, '+') && bornBy.IsZero() {
-		if w.centuries.Inferred.IsZero() {
-			w.centuries.Inferred = n
-		}
+		w.centuries.note(n, true)
 		return
 	}
-	if !w.centuries.Written.IsZero() || ref.IsZero() {
+	if ref.IsZero() {
 		return
 	}
 	// The reference date alone reads the ten digits as the latest such
@@ -100,8 +103,19 @@ func (w *warnings) readCentury(s string, n pnr.Number, notes pnr.Notes, bornBy, 
 	y, m, d := n.BirthDate()
 	ry, rm, rd := ref.Date()
 	if y+100 < ry || y+100 == ry && (m < rm || m == rm && d <= rd) {
-		w.centuries.Written = n
+		w.centuries.note(n, false)
 	}
+}
+
+// unreadCentury notes a text given to pnr() or pseudonym() that is no
+// identity number (Outcome.Centuries.Unread), once per record: a column
+// read by both functions is one number.
+func (w *warnings) unreadCentury(s string) {
+	if w == nil || slices.Contains(w.unread, s) {
+		return
+	}
+	w.unread = append(w.unread, s)
+	w.centuries.Unread = len(w.unread)
 }
 
 // centuryInferred says whether the record's number had its century
@@ -126,6 +140,8 @@ func (w *warnings) reset() {
 		w.inferred = false
 		w.tenDigits = pnr.Number{}
 		w.centuries = CenturyReading{}
+		clear(w.unread)
+		w.unread = w.unread[:0]
 	}
 }
 
@@ -280,6 +296,9 @@ func parsePNR(name string, env *Env, args []any) (pnr.Number, error) {
 		}
 		var pe *pnr.Error
 		if errors.As(err, &pe) {
+			if name != "pnr_kind" {
+				env.warnings.unreadCentury(s)
+			}
 			return n, &reasonError{Reason: "pnr_" + string(pe.Rule), Detail: "identity number: " + string(pe.Rule)}
 		}
 		return n, err

@@ -3,7 +3,10 @@ package plans_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/plans"
@@ -111,3 +114,102 @@ func TestRunFindsTheSameTenDigitsReadInTwoCenturies(t *testing.T) {
 		})
 	}
 }
+
+// A record can carry more than one identity number (the patient's and a
+// relative's), and the pair is found whichever of them holds it: here
+// the patient table writes the century of two numbers in one record
+// (19000101-1238 first, 19121212-1212 second), the visit table reads
+// 121212-1212 second after a number of 1946, and the lab table reads
+// 1701011239 beside a patient record whose second number wrote 1917. A
+// number pnr() or pseudonym() cannot read (a wrong check digit) is
+// checked for nothing: it is counted, per table, and the report says so,
+// rather than leave the auditor to think every number was checked.
+func TestRunFindsACenturyPairInAnyOfARecordsNumbers(t *testing.T) {
+	t.Setenv("REGFLYTT_TEST_CENTURY_KEY", "test key, never a real one, 32b")
+	ctx := context.Background()
+	for _, jobs := range []int{1, 2} {
+		t.Run(fmt.Sprint(jobs, " jobs"), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "legacy.db")
+			execSQLite(t, path,
+				`CREATE TABLE patient (id INTEGER PRIMARY KEY, personnr TEXT, anhorig TEXT)`,
+				`CREATE TABLE besok (id INTEGER PRIMARY KEY, personnr TEXT, anhorig TEXT)`,
+				`CREATE TABLE lab (id INTEGER PRIMARY KEY, personnr TEXT)`,
+				`INSERT INTO patient VALUES (1, '19000101-1238', '19121212-1212'), (2, '19000101-1238', '19170101-1239'), (3, '19460101-0301', NULL)`,
+				`INSERT INTO besok VALUES (10, '4601010301', '121212-1212'), (11, '4601010301', '1212121213'), (12, '4601010301', NULL)`,
+				`INSERT INTO lab VALUES (20, '000101-1238'), (21, '1701011239')`)
+			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: patient
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+      - {name: patient, type: varchar(64)}
+      - {name: relative, type: varchar(64)}
+  - name: visit
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+      - {name: patient, type: varchar(64)}
+      - {name: relative, type: varchar(64)}
+  - name: lab
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+      - {name: patient, type: varchar(64)}
+`)
+			write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: patient
+    source: patient
+    person: personnr
+    unit: {none: a test register}
+    columns: {id: id, patient: {expr: pseudonym(personnr)}, relative: {expr: pseudonym(anhorig)}}
+  - target: visit
+    source: besok
+    person: personnr
+    unit: {none: a test register}
+    columns: {id: id, patient: {expr: pseudonym(personnr)}, relative: {expr: pseudonym(anhorig)}}
+  - target: lab
+    source: lab
+    person: personnr
+    unit: {none: a test register}
+    columns: {id: id, patient: {expr: pseudonym(personnr)}}
+`)
+			plan := writePlan(t, dir, fmt.Sprintf("run: {reference_date: 2026-01-01, jobs: %d}\n", jobs)+"optout: {none: synthetic test data}\npseudonymisation: {key_env: REGFLYTT_TEST_CENTURY_KEY}\n")
+			opts := plans.Options{SourceURL: srcURL(path), TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: filepath.Join(dir, "work")}
+			if _, err := plans.Run(ctx, loadPlan(t, plan), opts); err != nil {
+				t.Fatal(err)
+			}
+			sum, err := plans.Verify(ctx, loadPlan(t, plan), opts)
+			if sum == nil {
+				t.Fatal(err)
+			}
+			for table, want := range map[string]int64{"besok": 1, "lab": 2} {
+				if f, ok := findingOf(sum, FindingCenturyPairOf(table)); !ok || f.Count != want {
+					t.Errorf("%s: %+v (found %v), want %d numbers; findings %+v", FindingCenturyPairOf(table), f, ok, want, sum.Findings)
+				}
+			}
+			if f, _ := findingOf(sum, FindingCenturyPairOf("besok")); !strings.Contains(f.Message, "and 1 more of besok could not be read") {
+				t.Errorf("the finding of besok does not say a number of it was not read: %s", f.Message)
+			}
+			if f, ok := findingOf(sum, FindingCenturyPairOf("patient")); ok {
+				t.Errorf("the table that wrote the centuries has a finding: %+v", f)
+			}
+			unread := map[string]int64{}
+			for _, tq := range sum.Tables {
+				unread[tq.Source] = tq.CenturyUnread
+			}
+			if want := map[string]int64{"patient": 0, "besok": 1, "lab": 0}; !maps.Equal(unread, want) {
+				t.Errorf("numbers not read per table %v, want %v", unread, want)
+			}
+			if !slices.ContainsFunc(sum.Notes, func(n string) bool {
+				return strings.HasPrefix(n, "besok: 1 identity number ") && strings.Contains(n, plans.FindingCenturyPair)
+			}) {
+				t.Errorf("no note says besok's number was not read: %q", sum.Notes)
+			}
+		})
+	}
+}
+
+// FindingCenturyPairOf is the finding id of a table's century pairs.
+func FindingCenturyPairOf(table string) string { return plans.FindingCenturyPair + "." + table }

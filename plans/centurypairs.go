@@ -19,7 +19,10 @@ import (
 // reference date alone and of each written a century or more before that
 // reading (mappings.CenturyReading), and counts a pair, once per ten
 // digits, for the table that read the century from the reference date
-// alone (FindingCenturyPair). Two people a century apart both written
+// alone (FindingCenturyPair). A record can give several numbers (a
+// patient's and a relative's); each is held. A number pnr() or
+// pseudonym() could not read is checked for nothing: the table's ledger
+// counts it (verify.TableLedger.CenturyUnread) and the report says so. Two people a century apart both written
 // with 10 digits cannot be told apart this way; both written with their
 // century are two people and no pair.
 //
@@ -61,7 +64,10 @@ func newCenturyPairs() *centuryPairs {
 	return &centuryPairs{seen: map[pnr.Key]uint32{}, index: map[string]uint32{}, pairs: map[string]int64{}, max: maxCenturyKeys}
 }
 
-// add notes the readings of one record of source table table.
+// add notes the readings of one record of source table table: every
+// number it gave, not only the first of each kind, so that a pair is
+// found whichever of a record's numbers holds it. Its numbers that could
+// not be read are counted by the table's ledger (CenturyUnread).
 func (c *centuryPairs) add(table string, r mappings.CenturyReading) {
 	if c == nil || r.IsZero() {
 		return
@@ -71,8 +77,14 @@ func (c *centuryPairs) add(table string, r mappings.CenturyReading) {
 	if !r.Inferred.IsZero() {
 		c.note(table, r.Inferred.Key(), true)
 	}
+	for _, n := range r.MoreInferred {
+		c.note(table, n.Key(), true)
+	}
 	if !r.Written.IsZero() {
 		c.note(table, r.Written.Key(), false)
+	}
+	for _, n := range r.MoreWritten {
+		c.note(table, n.Key(), false)
 	}
 }
 

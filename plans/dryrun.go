@@ -276,5 +276,8 @@ func reasonLines(t *verify.TableLedger) []string {
 	if t.CenturyInferred > 0 {
 		out = append(out, "note pnr_century_inferred (10 digits, century read against the reference date alone): "+strconv.FormatInt(t.CenturyInferred, 10))
 	}
+	if t.CenturyUnread > 0 {
+		out = append(out, "note pnr_century_unread (identity numbers pnr() or pseudonym() could not read, checked for no pnr_century_pair): "+strconv.FormatInt(t.CenturyUnread, 10))
+	}
 	return out
 }

@@ -130,6 +130,7 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 	if o.CenturyInferred {
 		tl.CenturyInferred++
 	}
+	tl.CenturyUnread += int64(o.Centuries.Unread)
 	w.r.centuries.add(t.Name, o.Centuries)
 	if o.Kind == mappings.Migrated && o.Row != nil {
 		o = w.checkTarget(o)

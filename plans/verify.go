@@ -679,9 +679,12 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 			ArchivedBy: nonEmpty(tl.ArchivedBy), ExcludedBy: nonEmpty(tl.ExcludedBy), InArchive: held[tl.Source],
 			ValuesArchivedBy: nonEmpty(tl.ValuesArchivedBy), ValuesNulledBy: nonEmpty(tl.ValuesNulledBy),
 			ValuesLostBy: nonEmpty(tl.ValuesLostBy), ValuesNotChosenBy: nonEmpty(tl.ValuesNotChosenBy), Warnings: nonEmpty(tl.Warnings),
-			CenturyInferred: tl.CenturyInferred}
+			CenturyInferred: tl.CenturyInferred, CenturyUnread: tl.CenturyUnread}
 		if tl.CenturyInferred > 0 {
 			sum.Notes = append(sum.Notes, tl.Source+": "+verify.CenturyInferredNote(tl.CenturyInferred))
+		}
+		if tl.CenturyUnread > 0 {
+			sum.Notes = append(sum.Notes, tl.Source+": "+verify.CenturyUnreadNote(tl.CenturyUnread))
 		}
 		eq.OK = n == tl.Read && n == tl.Migrated+tl.Archived+tl.Excluded && held[tl.Source] == tl.Archived
 		if n != tl.Read || n != tl.Migrated+tl.Archived+tl.Excluded {
@@ -1224,8 +1227,16 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mapp
 		if n == 1 {
 			word = "number"
 		}
+		// The numbers of the table that could not be read are not in the
+		// count: the finding says so, beside the note.
+		unread := ""
+		for _, tl := range ledger.Tables {
+			if tl.Source == table && tl.CenturyUnread > 0 {
+				unread = fmt.Sprintf(" (and %d more of %s could not be read, so were not checked)", tl.CenturyUnread, table)
+			}
+		}
 		fs = append(fs, verify.Finding{Kind: FindingCenturyPair, Subject: table, Count: n,
-			Message: fmt.Sprintf("%d identity %s of %s, written with 10 digits and no '+', read against the reference date alone in another century than the same ten digits written with their century elsewhere in the source (121212-1212 read as born 2012 beside 19121212-1212): one patient gets two numbers and two pseudonyms, or two patients a century apart are told apart by the way they were written; give the record's birth date or visit date as born_by, pseudonym(personnr, besoksdatum), or acknowledge it", n, word, table)})
+			Message: fmt.Sprintf("%d identity %s of %s%s, written with 10 digits and no '+', read against the reference date alone in another century than the same ten digits written with their century elsewhere in the source (121212-1212 read as born 2012 beside 19121212-1212): one patient gets two numbers and two pseudonyms, or two patients a century apart are told apart by the way they were written; give the record's birth date or visit date as born_by, pseudonym(personnr, besoksdatum), or acknowledge it", n, word, table, unread)})
 	}
 	if n := ledger.CenturyPairsUnchecked; n > 0 {
 		sum.Notes = append(sum.Notes, fmt.Sprintf("%d identity numbers read were not checked for the same ten digits read in two centuries (%s): the run holds %d ten digits at most", n, FindingCenturyPair, maxCenturyKeys))

@@ -131,7 +131,9 @@ type TableEquation struct {
 	Warnings          map[string]int64 `json:"warnings,omitempty"`
 	// CenturyInferred is TableLedger.CenturyInferred: a note.
 	CenturyInferred int64 `json:"pnr_century_inferred,omitempty"`
-	OK              bool  `json:"ok"`
+	// CenturyUnread is TableLedger.CenturyUnread: a note.
+	CenturyUnread int64 `json:"pnr_century_unread,omitempty"`
+	OK            bool  `json:"ok"`
 }
 
 // CenturyInferredNote says what TableLedger.CenturyInferred counts, for
@@ -143,6 +145,17 @@ func CenturyInferredNote(n int64) string {
 		word = "record"
 	}
 	return fmt.Sprintf("%d %s whose identity number was written with 10 digits, neither a plus sign nor born_by: its century was read against the reference date alone (pnr_century_inferred; a patient born 1912 so written reads as born 2012: give the record's birth date, pseudonym(personnr, fodd))", n, word)
+}
+
+// CenturyUnreadNote says what TableLedger.CenturyUnread counts, for the
+// run's summary and the verification report's notes: the numbers no
+// pnr_century_pair finding speaks for.
+func CenturyUnreadNote(n int64) string {
+	word := "numbers"
+	if n == 1 {
+		word = "number"
+	}
+	return fmt.Sprintf("%d identity %s given to pnr() or pseudonym() could not be read (archived with the rule broken: pnr_checksum, pnr_length…), so not checked for the same ten digits read in two centuries (pnr_century_pair): the archive package holds them as written", n, word)
 }
 
 // ColumnEquation is a receiving column's values. Rows, NonNull,

@@ -51,6 +51,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		if t.CenturyInferred > 0 {
 			fmt.Fprintf(w, "note: %s: %s\n", t.Source, CenturyInferredNote(t.CenturyInferred))
 		}
+		if t.CenturyUnread > 0 {
+			fmt.Fprintf(w, "note: %s: %s\n", t.Source, CenturyUnreadNote(t.CenturyUnread))
+		}
 	}
 	for _, t := range r.Targets {
 		mark := "ok"

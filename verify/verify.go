@@ -122,6 +122,13 @@ type TableLedger struct {
 	// patient born 1912 written 121212-1212 reads as born 2012. A note
 	// for the auditor, not a finding: nothing to acknowledge.
 	CenturyInferred int64 `json:"pnr_century_inferred,omitempty"`
+	// CenturyUnread counts the identity numbers pnr() or pseudonym()
+	// could not read (each once per record; their records or values are
+	// archived with the rule they broke): checked for nothing, the same
+	// ten digits read in two centuries (pnr_century_pair) among them. A
+	// note for the auditor, so that "no pair" is not read as "every
+	// number checked".
+	CenturyUnread int64 `json:"pnr_century_unread,omitempty"`
 	// UnitColumn and Units account per reporting care unit (units.go).
 	UnitColumn string                 `json:"unit_column,omitempty"`
 	Units      map[string]*UnitCounts `json:"units,omitempty"`
