@@ -425,13 +425,52 @@ func (p *TableProgram) personOutcome(row []connectors.Value) (o Outcome, ok, unr
 		return o, true, false
 	}
 	if v == nil {
+		if o, ok := p.excludeLeftOutReads(row, ""); ok {
+			return o, true, false
+		}
 		return Outcome{}, false, true
 	}
 	s, _ := v.(string)
 	// A century counts as written only when the source wrote it: an
 	// expression's twelve digits may hold one inferred.
-	o, ok = p.exclude(s, p.person.src >= 0, row)
-	return o, ok, false
+	if o, ok = p.exclude(s, p.person.src >= 0, row); ok {
+		return o, ok, false
+	}
+	if lo, ok := p.excludeLeftOutReads(row, s); ok {
+		return lo, true, false
+	}
+	return o, false, false
+}
+
+// excludeLeftOutReads asks the lists with each source value an
+// expression person: reads from two or more columns, other than the
+// value it gave (chosen; "" for NULL): a patient known by a
+// samordningsnummer (day + 60) and later a personnummer, the registry
+// keeping both and person: taking one (coalesce(personnr, samnr)), is
+// the listed patient whichever of them the list names, and migrating
+// the record on the other brought an opted-out patient into the new
+// registry under PASS. A value naming a listed person, in any shape the
+// lists read (listedText), excludes the record, flagged
+// exclusion_by_left_out_value; one naming nobody listed decides nothing.
+func (p *TableProgram) excludeLeftOutReads(row []connectors.Value, chosen string) (Outcome, bool) {
+	reads := p.person.reads
+	if p.person.src >= 0 || len(reads) < 2 {
+		return Outcome{}, false
+	}
+	for _, r := range reads {
+		if r < 0 || r >= len(row) || row[r] == nil {
+			continue
+		}
+		s, ok := numberText(row[r])
+		if !ok || s == chosen {
+			continue
+		}
+		if o, ok := p.listedText(s); ok && o.Kind == Excluded {
+			o.Warnings = append(slices.Clip(o.Warnings), WarnExclusionByLeftOutValue)
+			return o, true
+		}
+	}
+	return Outcome{}, false
 }
 
 // sourceRule runs the table rules that read only the source row. With an

@@ -475,6 +475,9 @@ func Orphan(entityTable string) Outcome {
 // collation takes for the variable. Migrating the form on its first
 // value would bring a listed patient's form into the new registry, and
 // archiving the left-out value would keep their number in the archive.
+// So is a record of any table whose person: expression reads two or
+// more columns and gave another than the one naming a listed person
+// (coalesce(personnr, samordningsnr): excludeLeftOutReads).
 const WarnExclusionByLeftOutValue = "exclusion_by_left_out_value"
 
 // excludeByLeftOutPerson asks the lists with the values of the person's
