@@ -631,6 +631,39 @@ func fractionText(s string) bool {
 	return err == nil
 }
 
+// ExcludeByParentKey asks the lists with a record's key to its parent
+// that no parent record holds (an orphan's): a visit that names its
+// patient by the identity number, written in another shape than the
+// patient table's (121212-1212 beside 19121212-1212) or of a patient
+// whose record is gone, is that person's record, and archived as an
+// orphan it kept a listed patient's data in the archive package. Each
+// value is read as the lists read a person's text (listedText: any shape,
+// by its digits too); a key naming a listed person excludes the record
+// with the list's reason and the usual flags (exclusion_century_
+// ambiguous, exclusion_by_digits). An integer key, or a number on no
+// list, decides nothing. Safe only where Apply of p is not running
+// (it uses the program's warnings).
+func (p *TableProgram) ExcludeByParentKey(key []connectors.Value) (Outcome, bool) {
+	if p.env.OptOut == nil && p.env.Erasure == nil {
+		return Outcome{}, false
+	}
+	// The warnings a match raises belong to no record here.
+	defer p.env.warnings.reset()
+	for _, v := range key {
+		if v == nil {
+			continue
+		}
+		s, ok := numberText(v)
+		if !ok {
+			continue
+		}
+		if o, ok := p.listedText(s); ok && o.Kind == Excluded {
+			return o, true
+		}
+	}
+	return Outcome{}, false
+}
+
 // askByDigits asks the lists with a number read by its digits: its
 // century never written, a match flagged.
 func (p *TableProgram) askByDigits(n pnr.Number) (Outcome, bool) {

@@ -970,6 +970,13 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 				return mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}, nil
 			}
 		}
+		// A key that names a listed person (the patient's identity
+		// number in another shape than the parent table's, or of a
+		// patient whose record is gone) is that person's record: as an
+		// orphan it went into the archive package.
+		if lo, ok := w.tp.ExcludeByParentKey(key); ok {
+			return lo, nil
+		}
 		if len(near) > 0 && o.Kind == mappings.Migrated {
 			return o, fmt.Errorf("table %s: a record's key to %s (%s) matches no record byte for byte, but matches %d after folding case, trailing spaces and accents, as a case- or accent-blind collation compares: the source's collation joins them, regflytt does not; make the keys agree in the source or in the mapping",
 				w.tp.RecordsTable().Name, p.Records.Name, strings.Join(p.Key, ", "), len(near))
