@@ -34,8 +34,10 @@ const WarnCenturyAmbiguous = "exclusion_century_ambiguous"
 // WarnExclusionByDigits is counted when a record is excluded because its
 // person, in a shape no identity number has ("19121212 1212", an en dash,
 // full-width digits, a note after it), holds exactly the digits of a list
-// entry. Archiving it for its shape would keep a listed patient's record
-// in the archive.
+// entry, or those of one with the day 60 apart (a samordningsnummer typed
+// with its real day, which fails the check digit: daySixtyApart).
+// Archiving it for its shape would keep a listed patient's record in the
+// archive.
 const WarnExclusionByDigits = "exclusion_by_digits"
 
 // WarnListCenturyDiffers is counted when a record is kept (migrated, or
@@ -595,6 +597,11 @@ func looseNumbers(s string, ref time.Time) []pnr.Number {
 		return out
 	}
 	digits := decimalDigitsN(s, maxLooseDigits)
+	if len(out) == 0 && (len(digits) == 10 || len(digits) == 12) {
+		if n, ok := daySixtyApart(digits, ref); ok {
+			out = append(out, n)
+		}
+	}
 	if len(digits) < 11 {
 		return out
 	}
@@ -606,6 +613,34 @@ func looseNumbers(s string, ref time.Time) []pnr.Number {
 		}
 	}
 	return out
+}
+
+// daySixtyApart reads digits (10 or 12, a number's) that fail the
+// check digit with the day moved by 60: back for a day over 60, on for
+// one up to 31. A samordningsnummer's day has 60 added, and a legacy form
+// that refused day 72 had the real day typed (19121212-1219 for
+// 19121272-1219), or a personnummer was typed with it: the check digit,
+// which doubles the day's tens digit, then fails whatever the rest, and
+// the number moved back is the one meant. Only for asking the lists
+// (looseNumbers), never to migrate a number.
+func daySixtyApart(digits string, ref time.Time) (pnr.Number, bool) {
+	_, _, err := pnr.ParseNotes(digits, ref)
+	var pe *pnr.Error
+	if !errors.As(err, &pe) || pe.Rule != pnr.RuleChecksum {
+		return pnr.Number{}, false
+	}
+	b := []byte(digits)
+	at := len(b) - 6 // the day's tens digit: YY(YY)MMDDNNNC
+	switch d := b[at]; {
+	case d >= '6' && d <= '9':
+		b[at] -= 6
+	case d <= '3':
+		b[at] += 6
+	default:
+		return pnr.Number{}, false
+	}
+	n, _, err := pnr.ParseNotes(string(b), ref)
+	return n, err == nil
 }
 
 // withNote reports whether s holds anything beside digits (of any

@@ -348,3 +348,32 @@ tables:
 `, src, env)
 	return prog.ForSource("besok")
 }
+
+// A samordningsnummer has 60 added to the day (19121272-1219 for a
+// person born 1912-12-12), and a legacy form that refused day 72 had
+// the real day typed (19121212-1219); a personnummer typed with the 60
+// added is the same mistake the other way. Either fails the check digit
+// (the day's tens digit is doubled by the Luhn sum, so adding 6 to it
+// moves the sum by 3), and the listed patient's record was archived as
+// person_checksum, kept in the archive with all its data. Read with the
+// day moved back by 60, or on by 60, it is the listed number: excluded,
+// flagged exclusion_by_digits. Another person's number so mistyped stays
+// archived for its check digit.
+func TestApplyExcludesAListedNumberWithItsDaySixtyApart(t *testing.T) {
+	for _, c := range []struct{ listed, written string }{
+		{"19121272-1219", "19121212-1219"},
+		{"19121272-1219", "121212-1219"},
+		{"19121272-1219", "１９１２１２１２－１２１９"},
+		{"19121212-1212", "19121272-1212"},
+		{"19121212-1212", "1212721212"},
+	} {
+		tp, _ := listedPersonProgram(t, c.listed)
+		if !wantExcludedByDigits(t, tp, c.written) {
+			t.Logf("listed %s", c.listed)
+		}
+	}
+	tp, _ := listedPersonProgram(t, "19121212-1212")
+	if o := tp.Apply([]connectors.Value{int64(1), "19460161-0301", nil}); o.Kind != Archived || o.Reason != "person_checksum" {
+		t.Errorf("another person's number with its day 60 apart: got %v %q, want archived person_checksum", o.Kind, o.Reason)
+	}
+}
