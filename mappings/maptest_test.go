@@ -234,3 +234,43 @@ tests:
 		t.Errorf("uncovered:\n%s\nwant:\n%s", strings.Join(unc, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// An expected decimal is the value the column stores: 72 and 72.0 are one
+// value in a decimal(5,1) column (both are stored as 72.0), and a test
+// expecting 72 of a mapping that gives 72.0 passes; 72.1 still fails.
+func TestMapTestComparesDecimalsAsTheColumnStoresThem(t *testing.T) {
+	schema := `platform: t
+tables:
+  - name: weight
+    primary_key: [id]
+    columns:
+      - {name: id, type: bigint}
+      - {name: kg, type: "decimal(5,1)"}
+`
+	rep := runExample(t, schema, `version: 1
+tables:
+  - target: weight
+    source: vikt
+    columns:
+      id: id
+      kg: vikt
+tests:
+  - name: decimals
+    source: vikt
+    rows:
+      - given: {id: 1, vikt: 72.0}
+        migrated: {kg: 72}
+      - given: {id: 2, vikt: !decimal 72}
+        migrated: {kg: "72.0"}
+      - given: {id: 3, vikt: 72.0}
+        migrated: {kg: 72.1}
+`)
+	var got []string
+	for _, f := range rep.Failures {
+		got = append(got, fmt.Sprintf("%d: %s", f.Pos.Line, f.Message))
+	}
+	want := `17: column kg: want "72.1", got "72.0"`
+	if strings.Join(got, "\n") != want {
+		t.Errorf("failures:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}
