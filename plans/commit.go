@@ -72,7 +72,12 @@ type StoppedError struct {
 	// (the checkpoint's stage is moved): what is left is the end of the
 	// run, its end check first, which a resume does again.
 	Moved bool
-	Err   error
+	// Restarting says a restart (--restart) stopped before its first
+	// batch committed: the receiving tables earlier runs wrote are
+	// emptied, or being emptied, and a plain run goes on with the
+	// restart.
+	Restarting bool
+	Err        error
 }
 
 func (e *StoppedError) Error() string {
@@ -80,6 +85,10 @@ func (e *StoppedError) Error() string {
 	b.WriteString(e.Err.Error())
 	if e.Moved && e.NotResumable == "" {
 		fmt.Fprintf(&b, "\nthe run stopped after its move, every record moved: %d batches committed (each with its rows, archive part and checkpoint); what is left is the end of the run, its end check first. Run `regflytt run %s` again to resume where it stopped, or with --restart to start over: a resume moves nothing again and does the end check again, holding the target and the archive to the source re-read through the mappings", e.Batches, e.Plan)
+		return b.String()
+	}
+	if e.Restarting && e.NotResumable == "" {
+		fmt.Fprintf(&b, "\nthe restart stopped before its first batch: the receiving tables earlier runs of this plan wrote are emptied, or were being emptied, and nothing is moved yet. Run `regflytt run %s` again to go on with the restart (it empties them again and starts from the beginning)", e.Plan)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "\nthe run stopped with %d batches committed (each with its rows, archive part and checkpoint); ", e.Batches)
@@ -625,6 +634,9 @@ func (r *runner) writeStopReport(dir string, started time.Time, last *checkpoint
 		sr.Resume = "regflytt run " + r.plan.File
 	}
 	rep.Problems = []string{"the run stopped before it finished: nothing is verified yet"}
+	if last.Stage == stageRestarting {
+		rep.Problems = append(rep.Problems, "the restart stopped before its first batch: the receiving tables earlier runs of this plan wrote are emptied, or were being emptied; run the plan again to go on with the restart")
+	}
 	if werr := writeJSONFile(filepath.Join(dir, "report.json"), sr); werr != nil {
 		r.log.Warn("could not write report.json", "err", werr)
 	}

@@ -115,15 +115,25 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A restart that moved the earlier run's report.json aside has changed
+	// what that report said: from there on every stop writes its own
+	// (issue 15), this one until the run's "running" report is written,
+	// early and stopped (below) after it.
+	beforeRunning := func(err error) error { return err }
 	if prev != nil && (r.opts.Restart || prev.Stage == stageRestarting) {
-		if prev, err = r.restart(ctx, bk, tgt, prev); err != nil {
-			return nil, err
+		restarting, err := r.restart(ctx, bk, tgt, prev)
+		if restarting != nil {
+			// Starting over happens where the earlier run worked, unless
+			// --work says otherwise.
+			if !r.workGiven && restarting.WorkDir != "" {
+				r.opts.WorkDir, r.workGiven = restarting.WorkDir, true
+			}
+			beforeRunning = func(err error) error { return r.restartStopped(started, restarting, err) }
 		}
-		// Starting over happens where the earlier run worked, unless
-		// --work says otherwise.
-		if !r.workGiven && prev.WorkDir != "" {
-			r.opts.WorkDir, r.workGiven = prev.WorkDir, true
+		if err != nil {
+			return nil, beforeRunning(err)
 		}
+		prev = restarting
 	}
 	if prev == nil && !r.workGiven {
 		// A run killed before its first batch committed left no
@@ -228,29 +238,29 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	} else {
 		if !r.workGiven && r.opts.NewWorkDir != nil {
 			if r.opts.WorkDir, err = r.opts.NewWorkDir(); err != nil {
-				return nil, err
+				return nil, beforeRunning(err)
 			}
 		}
 		if r.opts.WorkDirChosen != nil {
 			r.opts.WorkDirChosen(r.opts.WorkDir)
 		}
 		if cp.WorkDir, err = absDir(r.opts.WorkDir); err != nil {
-			return nil, err
+			return nil, beforeRunning(err)
 		}
 		arcDir := r.plan.ArchiveDir.Value
 		if !filepath.IsAbs(arcDir) {
 			arcDir = filepath.Join(r.opts.WorkDir, arcDir)
 		}
 		if cp.ArchiveDir, err = filepath.Abs(arcDir); err != nil {
-			return nil, fmt.Errorf("archive directory: %w", err)
+			return nil, beforeRunning(fmt.Errorf("archive directory: %w", err))
 		}
 		cp.Started = started.UTC()
 		r.started = cp.Started
 		if err := r.checkBeforeWrite(ctx, s, tgt, arcDir); err != nil {
-			return nil, err
+			return nil, beforeRunning(err)
 		}
 		if err := r.checkSealable(arcDir); err != nil {
-			return nil, err
+			return nil, beforeRunning(err)
 		}
 		if !r.plan.hasOptOutList() && !r.plan.OptOutNone.IsSet() {
 			r.log.Warn(NoOptOutListWarning)
@@ -258,7 +268,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	}
 	fingerprint, err := r.plan.Fingerprint(r.in)
 	if err != nil {
-		return nil, err
+		return nil, beforeRunning(err)
 	}
 	cp.RunID = newRunID()
 	// The archive directory as the user gave it (relative to the work
@@ -269,12 +279,12 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	}
 
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
-		return nil, fmt.Errorf("work directory: %w (nothing was written)", err)
+		return nil, beforeRunning(fmt.Errorf("work directory: %w (nothing was written)", err))
 	}
 	// Before the target changes: a run killed from here on leaves a
 	// report that says it did not finish, not an earlier run's.
 	if err := r.writeRunningReport(cp.WorkDir, cp.Started); err != nil {
-		return nil, err
+		return nil, beforeRunning(err)
 	}
 	// From here every stop writes its report (issue 15: every stop says
 	// how far it got); before the first commit unit it is the checkpoint
@@ -363,7 +373,8 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		}
 		cancel()
 		r.writeStopReport(cp.WorkDir, started, last, err)
-		return &StoppedError{Batches: last.Seq, Plan: r.plan.File, NotResumable: last.NotResumable, Moved: last.Stage == stageMoved, Err: err}
+		return &StoppedError{Batches: last.Seq, Plan: r.plan.File, NotResumable: last.NotResumable, Moved: last.Stage == stageMoved,
+			Restarting: last.Stage == stageRestarting, Err: err}
 	}
 	if resume != nil {
 		if err := r.restoreMatches(s.env, resume.Matched); err != nil {
@@ -570,7 +581,10 @@ func (r *runner) keysOnResume() *receivingKeys {
 
 // restart empties what earlier runs of this plan wrote, after a
 // checkpoint that says a restart is under way (so that an interrupted
-// restart is finished by the next run), and returns that checkpoint.
+// restart is finished by the next run), and returns that checkpoint. It
+// returns it with its error too once the earlier run's report.json is
+// moved aside: the restart has changed what that report said, and its
+// stop writes its own (restartStopped).
 func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Target, prev *checkpoint) (*checkpoint, error) {
 	next, err := prev.clone()
 	if err != nil {
@@ -579,6 +593,9 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 	next.Stage = stageRestarting
 	next.Ledger = verify.NewLedger()
 	next.Done, next.Moving, next.Matched = nil, nil, nil
+	// What kept an earlier run from resuming is not the restart's: a
+	// plain run goes on with a stopped restart.
+	next.NotResumable = ""
 	// An interrupted restart's checkpoint is the last one: the restart
 	// goes on under its number, so that the next unit's follows it.
 	if prev.Stage != stageRestarting {
@@ -605,11 +622,11 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 	}
 	r.log.Warn("restart: emptying the receiving tables earlier runs of this plan wrote", "tables", tables)
 	if err := tr.Truncate(ctx, tables); err != nil {
-		return nil, fmt.Errorf("restart: %w", err)
+		return next, fmt.Errorf("restart: %w", err)
 	}
 	if prev.WorkDir != "" {
 		if err := os.RemoveAll(filepath.Join(prev.WorkDir, partsDirName)); err != nil {
-			return nil, fmt.Errorf("restart: %w", err)
+			return next, fmt.Errorf("restart: %w", err)
 		}
 	}
 	if prev.ArchiveDir != "" {
@@ -617,13 +634,32 @@ func (r *runner) restart(ctx context.Context, bk *bookkeeping, tgt connectors.Ta
 		// its own refused the run after the tables were emptied.
 		for _, p := range append([]string{prev.ArchiveDir}, sealFiles(prev.ArchiveDir)...) {
 			if to, err := moveAside(p, r.opts.Now()); err != nil {
-				return nil, err
+				return next, err
 			} else if to != "" {
 				r.log.Warn("restart: the earlier run's archive package was moved aside", "to", to)
 			}
 		}
 	}
 	return next, nil
+}
+
+// restartStopped writes the stop report of a restart that stopped before
+// the run's "running" report (as it emptied the tables, or in the checks
+// after), into the work directory the restart works in, and says how to
+// go on: a plain run finishes the restart.
+func (r *runner) restartStopped(started time.Time, restarting *checkpoint, err error) error {
+	dir, derr := absDir(r.opts.WorkDir)
+	if derr == nil {
+		// A new work directory (--work) the restart had not made yet: it
+		// changed the target, and says so there.
+		derr = os.MkdirAll(dir, 0o750)
+	}
+	if derr != nil {
+		r.log.Warn("could not write report.json", "err", derr)
+	} else {
+		r.writeStopReport(dir, started, restarting, err)
+	}
+	return &StoppedError{Batches: restarting.Seq, Plan: r.plan.File, Restarting: true, Err: err}
 }
 
 // archiveTables resolves the source tables named in the parts. A table
