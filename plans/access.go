@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -203,7 +204,7 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 	if err != nil {
 		return fmt.Errorf("access: target: %w", err)
 	}
-	defer tsnap.Close()
+	defer wrap.CloseContext(ctx, tsnap)
 	back := legacyUnits(prog, st.units)
 	receiving, err := r.receivingUnits(ctx, tsnap, st, back)
 	if err != nil {

@@ -260,7 +260,7 @@ func (b *bookkeeping) scan(ctx context.Context, t *connectors.Table, each func(r
 	if err != nil {
 		return fmt.Errorf("read %s: %w", t.Name, err)
 	}
-	defer snap.Close()
+	defer wrap.CloseContext(ctx, snap)
 	if !b.exists {
 		tables, err := snap.Tables(ctx)
 		if err != nil {
@@ -970,12 +970,17 @@ func (b *bookkeeping) holdLock(ctx context.Context) error {
 const releaseLock = "release the run lock"
 
 // release releases the lock at the end of the run, however the run ended
-// (ctx's cancellation is not the release's), watched as any operation on
-// the target: a target that stops answering is warned of and, with a
-// stall limit, given up on there (see runner.stalled). It waited on the
-// connector's cleanup bound (30 s) without a word.
+// (ctx's cancellation is not the release's: a stopped run releases it
+// too), watched as any operation on the target: a target that stops
+// answering is warned of and, with a stall limit, given up on there (see
+// runner.stalled). It waited on the connector's cleanup bound (30 s)
+// without a word. Once ctx ends (a second Ctrl-C) it is given stopGrace
+// more, not that bound: the server releases the lock with the session,
+// whose connection ends with the process.
 func (l *runLock) release(ctx context.Context, w *wrap.Watchdog) error {
-	return w.Do(context.WithoutCancel(ctx), "target", releaseLock, "", l.unlock)
+	rctx, cancel := graceAfter(ctx)
+	defer cancel()
+	return w.Do(rctx, "target", releaseLock, "", l.unlock)
 }
 
 func newRunID() string {
@@ -1024,7 +1029,7 @@ func preloadKeys(ctx context.Context, tgt connectors.Target, prog *mappings.Prog
 	if err != nil {
 		return fmt.Errorf("target: %w", err)
 	}
-	defer snap.Close()
+	defer wrap.CloseContext(ctx, snap)
 	for _, tp := range prog.Tables {
 		t := tp.Target
 		if seen[t.Name] || len(t.PrimaryKey) == 0 || written[t.Name] == 0 {

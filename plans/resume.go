@@ -366,12 +366,15 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		// commit it answered may have been lost since (LostCommitError),
 		// or one whose answer was lost may have gone through.
 		// Not longer than the stall limit: a run stopped by a stalled
-		// target waits no longer on it than the limit said.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.askBound(10*time.Second))
+		// target waits no longer on it than the limit said; nor, once
+		// ctx ended (a second Ctrl-C), than stopGrace.
+		gctx, cancelGrace := graceAfter(ctx)
+		rctx, cancel := context.WithTimeout(gctx, r.askBound(10*time.Second))
 		if held, lerr := bk.latest(rctx); lerr == nil && held != nil {
 			last = held
 		}
 		cancel()
+		cancelGrace()
 		r.writeStopReport(cp.WorkDir, started, last, err)
 		return &StoppedError{Batches: last.Seq, Plan: r.plan.File, NotResumable: last.NotResumable, Moved: last.Stage == stageMoved,
 			Restarting: last.Stage == stageRestarting, Err: err}

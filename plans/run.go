@@ -234,9 +234,10 @@ type session struct {
 // Close ends the snapshot and closes the source's connections, each
 // watched for a stall (wrap.Watchdog.Close): a source that hangs on its
 // close is warned of, given up on at the stall limit, and not waited for
-// once ctx ends.
+// once ctx ends (a second Ctrl-C). The snapshot's end waited for a
+// frozen source up to the connector's cleanup bound after it.
 func (s *session) Close(ctx context.Context) {
-	s.snap.Close()
+	wrap.CloseContext(ctx, s.snap)
 	wrap.CloseContext(ctx, s.src)
 }
 

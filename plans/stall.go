@@ -1,7 +1,9 @@
 package plans
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/regflytt/regflytt/connectors/wrap"
@@ -89,6 +91,35 @@ func stallAttrs(s wrap.Stall) []any {
 		return []any{"side", s.Side}
 	}
 	return []any{"side", s.Side, "table", s.Table}
+}
+
+// stopGrace is how long what a run still does with a peer as it stops (the
+// question what the target holds, the run lock's release) may take after
+// ctx ended, a second Ctrl-C: a peer that answers answers in far less,
+// and one that stopped answering is given up on, its connection closed
+// with the process at the latest, instead of the whole of its own bound.
+const stopGrace = time.Second
+
+// graceAfter gives a context that does not end with ctx but stopGrace
+// after it (and with cancel): for what a stopped run must still try.
+func graceAfter(ctx context.Context) (context.Context, context.CancelFunc) {
+	gctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	var mu sync.Mutex
+	var timer *time.Timer
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(stopGrace, func() { cancel(context.Cause(ctx)) })
+	})
+	return gctx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel(context.Canceled)
+	}
 }
 
 // askBound bounds a question to a peer at the end of a stopped run by the

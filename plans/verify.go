@@ -364,12 +364,14 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	}
 	pol.Watch = r.watch
 	tgt = wrap.TargetReads(tgt, pol)
-	defer tgt.Close()
+	// Ended and closed as the source's are (session.Close): not waited
+	// for once ctx ends, a second Ctrl-C.
+	defer wrap.CloseContext(ctx, tgt)
 	tsnap, err := tgt.Snapshot(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("target snapshot: %w", err)
 	}
-	defer tsnap.Close()
+	defer wrap.CloseContext(ctx, tsnap)
 	if verifyInGo {
 		tsnap = goOnlySnapshot{tsnap}
 	}

@@ -466,8 +466,14 @@ func (s *snapshot) Count(ctx context.Context, table string) (n int64, err error)
 	return n, err
 }
 
-func (s *snapshot) Close() error {
-	return s.p.Watch.Close(context.Background(), s.p.side, EndSnapshot, s.cur.Close)
+func (s *snapshot) Close() error { return s.CloseContext(context.Background()) }
+
+// CloseContext ends the snapshot watched for a stall (Watchdog.Close): it
+// returns at the stall limit, or when ctx ends (a second Ctrl-C), whether
+// or not the snapshot ended; the server ends its transaction with the
+// session at the latest.
+func (s *snapshot) CloseContext(ctx context.Context) error {
+	return s.p.Watch.Close(ctx, s.p.side, EndSnapshot, s.cur.Close)
 }
 
 // Position forwards to the current snapshot's Positioner, if any.
