@@ -3,8 +3,10 @@ package plans_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -40,5 +42,11 @@ func TestRunStoppedBeforeItsFirstBatchSaysSo(t *testing.T) {
 	}
 	if rep.Status != "failed" || rep.Pass || rep.Error == "" {
 		t.Errorf("report.json of a run that stopped (%v) says status %q, pass %v, error %q: want failed, with the error", err, rep.Status, rep.Pass, rep.Error)
+	}
+	// And the stop says how to go on, as a stop after a batch does: a
+	// second Ctrl-C here printed only what it interrupted.
+	var se *plans.StoppedError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "regflytt run "+plan.File+"` again") {
+		t.Errorf("the stop before the first batch does not say how to go on: %v", err)
 	}
 }

@@ -288,10 +288,13 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	}
 	// From here every stop writes its report (issue 15: every stop says
 	// how far it got); before the first commit unit it is the checkpoint
-	// the run started from. Later stops go through stopped, below.
+	// the run started from. Later stops go through stopped, below. Each
+	// says how to go on, as they do (a second Ctrl-C here printed only
+	// what it interrupted).
 	early := func(err error) error {
 		r.writeStopReport(cp.WorkDir, started, cp, err)
-		return err
+		return &StoppedError{Batches: cp.Seq, Plan: r.plan.File, NotResumable: cp.NotResumable, Moved: cp.Stage == stageMoved,
+			Restarting: prev != nil && prev.Stage == stageRestarting, Err: err}
 	}
 	if err := bk.create(ctx); err != nil {
 		return nil, early(err)
