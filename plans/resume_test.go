@@ -1,6 +1,7 @@
 package plans_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -188,7 +189,16 @@ func TestRunRefusedWhileAnotherHoldsTheTarget(t *testing.T) {
 	}
 	defer func() { _ = unlock(context.Background()) }()
 	before := targetDigest(t, tgt, demoTables)
-	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})
+	// The first run's report (its stop's): the refused run writes none
+	// over it, nor over the report of a run that holds the target.
+	firstReport, err := os.ReadFile(filepath.Join(dir, "w", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w")})
+	if b, rerr := os.ReadFile(filepath.Join(dir, "w", "report.json")); rerr != nil || !bytes.Equal(b, firstReport) {
+		t.Errorf("the refused run changed the first run's report.json (%v):\n%s", rerr, b)
+	}
 	var le *plans.LockedError
 	if !errors.As(err, &le) {
 		t.Fatalf("got %v, want a LockedError", err)
