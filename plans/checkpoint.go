@@ -880,6 +880,26 @@ func (e *LockLostError) Error() string {
 
 func (e *LockLostError) Unwrap() error { return e.Err }
 
+// tookOver gives the run that started after this one, working in dir,
+// when one did (nil when none did, or the target does not say): it could
+// only start once this run had lost its lock, and the report.json in dir
+// is that run's (its "running" one, or its PASS). A stop of this run,
+// for its lost lock or anything it failed at meanwhile (its archive
+// parts removed by the other run's end), writes none over it.
+func (l *runLock) tookOver(ctx context.Context, dir string) *runRow {
+	if l == nil || l.runID == "" {
+		return nil
+	}
+	if n, err := l.bk.runCount(ctx); err != nil || n == l.runs {
+		return nil
+	}
+	h, err := l.bk.lastRunBut(ctx, false, l.runID)
+	if err != nil || h == nil || h.WorkDir != dir {
+		return nil
+	}
+	return h
+}
+
 // check asks whether the run still holds the lock.
 func (l *runLock) check(ctx context.Context) error {
 	if l == nil {

@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // emptyingTarget is a target whose Truncate (a restart emptying the
@@ -155,4 +157,142 @@ func TestRestartInterruptedAfterItsFirstBatchSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDemoReport(t, rep, st)
+}
+
+// gatedLock is a target whose transactions and Lock (a run taking its
+// lock again) wait while gate is set: another run takes the target
+// meanwhile. pause sets the gate once the transactions under way have
+// ended, so that the other run reads a checkpoint no commit of this run
+// follows.
+type gatedLock struct {
+	connectors.Target
+	mu     sync.Mutex
+	gate   chan struct{}
+	active sync.WaitGroup
+}
+
+func (g *gatedLock) wait() {
+	g.mu.Lock()
+	gate := g.gate
+	g.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+}
+
+// pause sets the gate and waits for the transactions under way; resume
+// lifts it.
+func (g *gatedLock) pause() (resume func()) {
+	gate := make(chan struct{})
+	g.mu.Lock()
+	g.gate = gate
+	g.mu.Unlock()
+	g.active.Wait()
+	return func() { close(gate) }
+}
+
+// enter waits while the gate is set, and counts a transaction begun.
+func (g *gatedLock) enter() {
+	for {
+		g.mu.Lock()
+		gate := g.gate
+		open := gate == nil
+		if !open {
+			select {
+			case <-gate:
+				open = true
+			default:
+			}
+		}
+		if open {
+			g.active.Add(1)
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		<-gate
+	}
+}
+
+func (g *gatedLock) Begin(ctx context.Context) (connectors.Tx, error) {
+	g.enter()
+	tx, err := g.Target.Begin(ctx)
+	if err != nil {
+		g.active.Done()
+		return nil, err
+	}
+	return &gatedTx{Tx: tx, g: g}, nil
+}
+
+type gatedTx struct {
+	connectors.Tx
+	g    *gatedLock
+	once sync.Once
+}
+
+func (t *gatedTx) end()            { t.once.Do(t.g.active.Done) }
+func (t *gatedTx) Commit() error   { defer t.end(); return t.Tx.Commit() }
+func (t *gatedTx) Rollback() error { defer t.end(); return t.Tx.Rollback() }
+
+func (g *gatedLock) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
+	g.wait()
+	return g.Target.(connectors.Locker).Lock(ctx, name)
+}
+
+func (g *gatedLock) CheckLock(ctx context.Context, name string) error {
+	return g.Target.(connectors.LockChecker).CheckLock(ctx, name)
+}
+
+// A run that lost its run lock to another run of the plan, which resumed
+// in the same work directory and finished there, stops (LockLostError at
+// its next commit unit, or its archive parts gone with the other run's
+// end) without writing its stop report over the other run's report.json:
+// the work directory is the other run's now, and its PASS was replaced by
+// a report saying the run failed.
+func TestRunThatLostItsLockLeavesTheOtherRunsReport(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, st := makeDemoSQLite(t, dir, 300)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 40
+	db := filepath.Join(dir, "t.db")
+	tgt := "sqlite://" + db
+	work := filepath.Join(dir, "w")
+	g := &gatedLock{}
+	var otherErr error
+	var otherRan bool
+	k := &killAt{n: 3, kill: func() {
+		// The lock file goes (as a lock whose session ended), and another
+		// run of the plan takes the target, resumes and finishes, while
+		// this run cannot take its lock again.
+		defer g.pause()()
+		if err := os.Remove(db + ".regflytt_run.lock"); err != nil {
+			t.Errorf("remove the run's lock file: %v", err)
+			return
+		}
+		otherRan = true
+		var rep *verify.Report
+		rep, otherErr = plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Retry: wrapPolicyFast})
+		if otherErr == nil {
+			checkDemoReport(t, rep, st)
+		}
+	}}
+	_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: wrapPolicyFast,
+		WrapTarget: func(tg connectors.Target) connectors.Target { g.Target = tg; return g }})
+	if !otherRan {
+		t.Fatal("no other run took the target: the test looks at nothing")
+	}
+	if otherErr != nil {
+		t.Fatalf("the other run: %v", otherErr)
+	}
+	// Stopped for its lost lock, or for what the other run's end took
+	// from under it first (its archive parts): either way it stops.
+	var stopped *plans.StoppedError
+	if !errors.As(err, &stopped) {
+		t.Fatalf("got %v, want the run stopped", err)
+	}
+	status, _, _, pass := stopReportOf(t, work)
+	if status != "" || !pass {
+		t.Errorf("report.json in the work directory says status %q, pass %v: the run that lost its lock wrote over the report of the run that finished there (%v)", status, pass, err)
+	}
 }

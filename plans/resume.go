@@ -376,9 +376,14 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		if held, lerr := bk.latest(rctx); lerr == nil && held != nil {
 			last = held
 		}
+		other := rl.tookOver(rctx, cp.WorkDir)
 		cancel()
 		cancelGrace()
-		r.writeStopReport(cp.WorkDir, started, last, err)
+		if other != nil {
+			r.log.Warn("report.json is left to the run that took the target after this one lost its run lock: the work directory is that run's now", "work", cp.WorkDir, "pid", other.PID, "host", other.Host)
+		} else {
+			r.writeStopReport(cp.WorkDir, started, last, err)
+		}
 		return &StoppedError{Batches: last.Seq, Plan: r.plan.File, NotResumable: last.NotResumable, Moved: last.Stage == stageMoved,
 			Restarting: last.Stage == stageRestarting, Err: err}
 	}
