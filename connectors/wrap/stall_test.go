@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -353,5 +354,53 @@ func TestWatchdogClose(t *testing.T) {
 	slow := func() error { time.Sleep(300 * time.Millisecond); return boom }
 	if err := nilDog.Close(context.Background(), "source", wrap.CloseConnections, slow); err != boom {
 		t.Fatalf("got %v, want a close without a watchdog waited for", err)
+	}
+}
+
+// hangingEnd is a source whose snapshots' Close waits until release: a
+// rollback a frozen server never answers.
+type hangingEnd struct {
+	connectors.Source
+	release chan struct{}
+}
+
+func (h *hangingEnd) Snapshot(ctx context.Context) (connectors.Snapshot, error) {
+	s, err := h.Source.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &hangingEndSnap{Snapshot: s, release: h.release}, nil
+}
+
+type hangingEndSnap struct {
+	connectors.Snapshot
+	release chan struct{}
+}
+
+func (s *hangingEndSnap) Close() error { <-s.release; return s.Snapshot.Close() }
+
+// A wrapped snapshot's end is given up on when the context of its
+// CloseContext ends (a second Ctrl-C), as a connection's close is: with
+// no stall limit, its Close waited as long as the server did not answer.
+func TestSnapshotCloseContext(t *testing.T) {
+	src, _ := source(t, 1)
+	release := make(chan struct{})
+	defer close(release)
+	w := wrap.Source(&hangingEnd{Source: src, release: release}, wrap.Policy{Watch: &wrap.Watchdog{}})
+	snap, err := w.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() { done <- wrap.CloseContext(ctx, snap) }()
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the snapshot's end was waited for after its context ended")
+	}
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), wrap.EndSnapshot) {
+		t.Fatalf("got %v, want the snapshot's end given up when its context ended", err)
 	}
 }
