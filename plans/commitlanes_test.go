@@ -9,9 +9,11 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
+	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/plans"
 )
 
@@ -109,5 +111,41 @@ func TestOverlappingCommitsStayInOrder(t *testing.T) {
 	}
 	if got := resultDigest(t, tgt, demoTables, filepath.Join(work, "archive")); got.String() != want.String() {
 		t.Errorf("the resumed run differs from a clean one:\n got %s\nwant %s", got, want)
+	}
+}
+
+// A commit unit whose transaction fails and is tried again needs a
+// connection of the target's pool while the unit after it, its rows
+// sent, waits on another for that unit's commit: with pool_max_conns=2
+// (one for the run lock, one for a transaction) the retry waited for the
+// connection the waiting unit held, and the run hung until cancelled.
+func TestOverlappingCommitsWithTwoConnections(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, _ := makeDemoSQLite(t, dir, 200)
+	p := loadPlan(t, demoPlan)
+	p.BatchSize = 20
+
+	clean := pgtest.NewDatabase(t)
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	want := resultDigest(t, clean, demoTables, filepath.Join(dir, "clean", "archive"))
+
+	tgt := pgtest.NewDatabase(t)
+	// A failed commit, tried again, while the next unit is under way.
+	ft := &faultyTarget{failAt: map[int]string{3: "before"}, delay: 20e6}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	work := filepath.Join(dir, "w")
+	if _, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt + "&pool_max_conns=2", WorkDir: work, Retry: wrap.Policy{Base: 20e6, Max: 200e6},
+		WrapTarget: func(tg connectors.Target) connectors.Target {
+			ft.Target = tg
+			return prunedTarget{ft}
+		}}); err != nil {
+		t.Fatalf("with two connections: %v", err)
+	}
+	if got := resultDigest(t, tgt, demoTables, filepath.Join(work, "archive")); got.String() != want.String() {
+		t.Errorf("the run differs from a clean one:\n got %s\nwant %s", got, want)
 	}
 }

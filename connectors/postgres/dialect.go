@@ -26,6 +26,20 @@ func (Dialect) OverlapsCommits() bool { return true }
 
 var _ connectors.OverlappingCommitter = Dialect{}
 
+// overlapConns is the fewest connections a target's pool needs for
+// commit units to overlap: the run lock's, one per transaction in flight
+// (two), and one for a unit tried again, whose check of what committed
+// and new transaction need a connection while the unit after it holds
+// its own waiting for that one's commit. With pool_max_conns=2 that
+// retry waited for the waiting unit's connection, and the run hung.
+const overlapConns = 4
+
+// fewConnections is the dialect of a target whose pool has fewer than
+// overlapConns connections: its commit units commit one at a time.
+type fewConnections struct{ Dialect }
+
+func (fewConnections) OverlapsCommits() bool { return false }
+
 // QuoteIdent quotes with double quotes, doubling any inside.
 func (Dialect) QuoteIdent(name string) (string, error) { return connectors.QuoteWith(name, '"', '"') }
 

@@ -23,6 +23,9 @@ type DB struct {
 	secrets  []string // passwords (userinfo, ?password=), scrubbed from every error
 	readOnly bool
 	locks    heldLocks // run locks taken by Lock (lock.go)
+	// maxConns is the pool's size (pool_max_conns): too few for commit
+	// units to overlap makes Dialect say so (overlapConns).
+	maxConns int32
 }
 
 var _ connectors.Target = (*DB)(nil)
@@ -296,6 +299,7 @@ func open(ctx context.Context, loc *connectors.Location, readOnly bool) (*DB, er
 		secrets:  secrets(loc),
 		readOnly: readOnly,
 	}
+	d.maxConns = cfg.MaxConns
 	if d.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, d.errorf(err, "connect")
 	}
@@ -330,7 +334,12 @@ func (d *DB) errorf(err error, format string, args ...any) error {
 }
 
 // Dialect returns the PostgreSQL dialect.
-func (d *DB) Dialect() connectors.Dialect { return Dialect{} }
+func (d *DB) Dialect() connectors.Dialect {
+	if d.maxConns > 0 && d.maxConns < overlapConns {
+		return fewConnections{}
+	}
+	return Dialect{}
+}
 
 // Schema is the schema the catalogue reads and Create writes.
 func (d *DB) Schema() string { return d.schema }
