@@ -100,8 +100,8 @@ func FoldDigits(s string) string {
 // foldDigits gives s with what reads as an identity number's characters
 // in another script written in ASCII: a decimal digit of any script
 // (full-width １２, Arabic-Indic ١٢…) as its digit, the full-width forms
-// of ASCII (－, ＋, Ｔ) as their ASCII, and the ideographic space as a
-// space. An input method in East Asian mode, a web form or a word
+// of ASCII (－, ＋, Ｔ) as their ASCII, and a space of any kind (the
+// ideographic, a no-break) as a space. An input method in East Asian mode, a web form or a word
 // processor writes a number so, the exclusion match reads it by its
 // digits (mappings.LooseNumber), and the masker must see it too. at maps
 // each byte of the folded text to where it begins in s, with len(s) at
@@ -153,7 +153,10 @@ func foldRune(r rune) (byte, bool) {
 	case r >= 0xFF01 && r <= 0xFF5E:
 		// The full-width forms of '!' … '~'.
 		return byte(r - 0xFF01 + '!'), true
-	case r == 0x3000:
+	case unicode.Is(unicode.Zs, r):
+		// The ideographic space, and the no-break, narrow no-break,
+		// thin and figure spaces a word processor or a spreadsheet
+		// puts in a number: the exclusion match reads each as a space.
 		return ' ', true
 	case unicode.Is(unicode.Nd, r):
 		// Unicode's decimal digits come in runs of ten from a zero, and
@@ -221,11 +224,12 @@ func MaskError(err error) error {
 }
 
 // tailSeparators are what else than '-' and '+' people write before the
-// last four of an identity number: a space, '_', '/', and the Unicode
+// last four of an identity number: a space (any kind, foldDigits), a
+// tab (a spreadsheet's cells pasted), '_', '/', and the Unicode
 // dashes a word processor or a web form makes of '-' (hyphen, non-breaking
 // hyphen, figure dash, en dash, em dash, minus sign), which the exclusion
 // match reads too (exclusion_by_digits).
-var tailSeparators = []string{" ", "_", "/", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"}
+var tailSeparators = []string{" ", "\t", "_", "/", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"}
 
 // separatorTail gives the length of the separator (tailSeparators) s
 // holds at at when one stands there followed by four digits that end a

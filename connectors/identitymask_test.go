@@ -99,6 +99,18 @@ func TestMaskIdentityNumbers(t *testing.T) {
 		"１２１２－１２－１２１２":               "１２１２－１２－１２１２",
 		"９ｆ１２１２１２１２１２ａｂｃｄｅｆ":         "９ｆ１２１２１２１２１２ａｂｃｄｅｆ",
 		"summa １ ２３４ kr, 2021-03-04": "summa １ ２３４ kr, 2021-03-04",
+		// The blanks a word processor or a spreadsheet writes in a
+		// number (no-break, narrow no-break, thin, figure space) and a
+		// tab, which the exclusion match reads as a space: a listed
+		// number so written was excluded and still echoed in clear.
+		"19121212\u00a01212":           "19121212\u00a0****",
+		"191212\u202f1212, refused":    "191212\u202f****, refused",
+		"19121212\u20091212":           "19121212\u2009****",
+		"1912-12-12\u20071212":         "1912-12-12\u2007****",
+		"１９１２１２１２\u00a0１２１２":           "１９１２１２１２\u00a0****",
+		"19121212\t1212":               "19121212\t****",
+		"summa 1\u00a0234\u00a0567 kr": "summa 1\u00a0234\u00a0567 kr",
+		"2021-03-04\u00a012:34":        "2021-03-04\u00a012:34",
 	} {
 		if got := MaskIdentityNumbers(in); got != want {
 			t.Errorf("MaskIdentityNumbers(%q) = %q, want %q", in, got, want)
