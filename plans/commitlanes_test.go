@@ -149,3 +149,41 @@ func TestOverlappingCommitsWithTwoConnections(t *testing.T) {
 		t.Errorf("the run differs from a clean one:\n got %s\nwant %s", got, want)
 	}
 }
+
+// A receiving database whose default_transaction_isolation is repeatable
+// read or serializable (a DBA's ALTER DATABASE) gives each transaction
+// one snapshot, taken at its first statement: the unit sent while the
+// one before it commits did not see that one's checkpoint, which its
+// pruning and predecessor check read, and failed to serialize.
+func TestOverlappingCommitsWhateverTheIsolation(t *testing.T) {
+	t.Parallel()
+	for _, level := range []string{"repeatable read", "serializable"} {
+		t.Run(level, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			src, _ := makeDemoSQLite(t, dir, 200)
+			p := loadPlan(t, demoPlan)
+			p.BatchSize = 20
+			tgt := pgtest.NewDatabase(t)
+			pgtest.Exec(t, tgt, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation TO %L', current_database(), '`+level+`'); END $$`)
+			// Slow commits, so that each unit's rows are sent while the
+			// one before commits.
+			ft := &faultyTarget{delay: 20e6}
+			ot := &openTxTarget{}
+			_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"),
+				// No second attempt: a unit that fails once stops the run.
+				Retry: wrap.Policy{Attempts: 1},
+				WrapTarget: func(tg connectors.Target) connectors.Target {
+					ft.Target = tg
+					ot.prunedTarget = prunedTarget{ft}
+					return ot
+				}})
+			if err != nil {
+				t.Fatalf("under %s: %v", level, err)
+			}
+			if ot.most < 2 {
+				t.Errorf("at most %d write transaction open at once", ot.most)
+			}
+		})
+	}
+}
