@@ -204,10 +204,44 @@ const commitLanes = 2
 
 // lanes is how many commit units may be in flight at once.
 func (u *commitUnits) lanes() int {
-	if oc, ok := u.bk.tgt.Dialect().(connectors.OverlappingCommitter); ok && oc.OverlapsCommits() {
-		return commitLanes
+	oc, ok := u.bk.tgt.Dialect().(connectors.OverlappingCommitter)
+	if !ok || !oc.OverlapsCommits() || u.foreignKeysHeld() {
+		return 1
 	}
-	return 1
+	return commitLanes
+}
+
+// foreignKeysHeld says whether a receiving table holds a foreign key in
+// the target already: declared and made by an earlier run that a run
+// started over (--restart) loads again, or by whoever made the tables.
+// Its check does not see the rows of a transaction not yet committed
+// (PostgreSQL does not wait for them), so a child table's unit sent while
+// the unit before it, holding the parents it refers to, commits was
+// refused. Tables the run creates get their foreign keys after the load
+// (constraints.go). A catalogue that cannot be read says yes: one unit
+// at a time is always right.
+func (u *commitUnits) foreignKeysHeld() bool {
+	snap, err := u.bk.tgt.Snapshot(u.ctx)
+	if err != nil {
+		return true
+	}
+	defer snap.Close()
+	tables, err := snap.Tables(u.ctx)
+	if err != nil {
+		return true
+	}
+	declared := map[string]bool{}
+	if u.r.in != nil && u.r.in.Schema != nil {
+		for _, t := range u.r.in.Schema.Tables {
+			declared[t.Name] = true
+		}
+	}
+	for _, t := range tables {
+		if len(t.ForeignKeys) > 0 && (len(declared) == 0 || declared[t.Name]) {
+			return true
+		}
+	}
+	return false
 }
 
 // errUnitBefore ends a commit unit whose predecessor did not commit: the
