@@ -174,16 +174,26 @@ func numeric(k connectors.Kind) bool {
 	return k == connectors.KindInt || k == connectors.KindDecimal || k == connectors.KindFloat
 }
 
-// unitNumber reads a unit id as a whole number: digits, a sign, spaces
-// around them (a CHAR column's padding), leading zeros; a decimal's or a
-// float's text with nothing but zeros after its point ("7.00").
+// unitNumber reads a unit id as a whole number: digits, a sign, ASCII
+// white space around them (a CHAR column's padding), leading zeros; a
+// decimal's or a float's text with nothing but zeros after its point
+// ("7.00").
 func unitNumber(u string) (string, bool) {
-	u = strings.TrimSpace(u)
+	// Only what the databases' own text-to-number conversion skips
+	// (MariaDB, PostgreSQL, SQLite): a no-break or ideographic space
+	// leaves a text that is no number, and a grant naming unit 7 so
+	// reached no unit on the legacy platform. strings.TrimSpace took it
+	// for 7, and a grant carried to 7 passed as no wider than before.
+	u = strings.Trim(u, asciiSpace)
 	if whole, frac, ok := strings.Cut(u, "."); ok && frac != "" && strings.Trim(frac, "0") == "" {
 		u = whole
 	}
 	return integerKey(u)
 }
+
+// asciiSpace is the white space a database skips around a number it
+// reads from text.
+const asciiSpace = " \t\n\v\f\r"
 
 // checkAccess reads the grants of both platforms and adds the proof that
 // none widened to the report.
