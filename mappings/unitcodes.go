@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/regflytt/regflytt/connectors"
 )
 
@@ -173,7 +175,10 @@ func checkInjective(cl *CodeList, typ *connectors.Type, ds *Diagnostics) {
 // case-blind collation (MariaDB's defaults, PAD SPACE, citext) takes
 // "SE…-E1" and "se…-e1 " for one unit, and its care providers would read
 // each other's records, while every check here, comparing exact text,
-// sees two.
+// sees two. It is folded in its compatibility form (NFKC) first: MariaDB's
+// utf8mb4_unicode_ci, uca1400 and swedish_ci collations (and PostgreSQL's
+// ICU ones at level 1) take a full-width "ＳＥ" for "SE", a no-break space
+// for a space and "ﬁ" for "fi" too.
 func receivingUnitKey(code string, typ *connectors.Type) (string, bool) {
 	if typ != nil {
 		v, err := convert(code, *typ)
@@ -184,12 +189,12 @@ func receivingUnitKey(code string, typ *connectors.Type) (string, bool) {
 			return k, true
 		}
 		s, ok := connectors.FormatValue(v)
-		return FoldText(s), ok
+		return FoldText(norm.NFKC.String(s)), ok
 	}
 	if k, ok := numberKey(code); ok {
 		return k, true
 	}
-	return FoldText(code), true
+	return FoldText(norm.NFKC.String(code)), true
 }
 
 // UnitTranslation gives the receiving unit, as text, that a legacy unit

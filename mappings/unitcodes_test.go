@@ -230,6 +230,14 @@ func TestUnitTranslationRefusesIdsOneSpellingApart(t *testing.T) {
 	for name, codes := range map[string]string{
 		"case":            `{"1": SE2321000131-E000000000101, "2": se2321000131-e000000000101}`,
 		"trailing spaces": `{"1": SE2321000131-E000000000101, "2": "SE2321000131-E000000000101 "}`,
+		// MariaDB's utf8mb4_unicode_ci, uca1400 and swedish_ci (and an
+		// ICU collation of PostgreSQL at level 1) take a full-width
+		// letter for its ASCII one, a no-break space for a space and a
+		// ligature for its letters, as Unicode's compatibility forms
+		// (NFKC) do: one unit to them.
+		"full-width":       `{"1": SE2321000131-E000000000101, "2": "ＳＥ2321000131-E000000000101"}`,
+		"no-break space":   "{\"1\": SE2321000131-E000000000101, \"2\": \"SE2321000131-E000000000101\u00a0\"}",
+		"full-width digit": `{"1": SE2321000131-E000000000101, "2": "SE2321000131-E00000000010１"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			lists := "  - name: enheter\n    codes: " + codes + "\n"
