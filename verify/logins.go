@@ -43,8 +43,11 @@ func identity(s string) string { return strings.TrimRight(s, " ") }
 // loginKey is the text two accounts' identities are taken for one login
 // by: a platform may match a login case-insensitively, trimmed or in
 // either Unicode form, and two accounts reached by one person's login
-// must not hide behind a copy that differs only so.
-func loginKey(s string) string { return strings.ToLower(norm.NFC.String(strings.TrimSpace(s))) }
+// must not hide behind a copy that differs only so. The compatibility
+// form (NFKC), not NFC alone: MariaDB's utf8mb4_unicode_ci and uca1400
+// collations take a full-width "ＳＥ" for "SE" and a no-break space for
+// a space.
+func loginKey(s string) string { return strings.ToLower(norm.NFKC.String(strings.TrimSpace(s))) }
 
 // CheckLogins compares, for every account both platforms hold, its login
 // identities after with those before: each the receiving side gives it

@@ -110,7 +110,7 @@ func TestCheckLoginsColumns(t *testing.T) {
 func TestCheckLoginsSharedIdentity(t *testing.T) {
 	const hsaA, hsaB = "SE2321000016-000A", "SE2321000016-000B"
 	one := func(ids ...string) [][]string { return [][]string{ids} }
-	legacy := map[string][][]string{"1": one(hsaA), "2": one(hsaB), "3": one(hsaA), "4": one("åsa")}
+	legacy := map[string][][]string{"1": one(hsaA), "2": one(hsaB), "3": one(hsaA), "4": one("åsa"), "5": one("anna berg")}
 	for _, c := range []struct {
 		name    string
 		after   map[string][][]string
@@ -121,6 +121,10 @@ func TestCheckLoginsSharedIdentity(t *testing.T) {
 		{"lower case", map[string][][]string{"1": one(hsaA), "9": one(strings.ToLower(hsaA))}, []string{"9"}},
 		{"padded", map[string][][]string{"2": one(hsaB), "9": one(" " + hsaB + " ")}, []string{"9"}},
 		{"decomposed", map[string][][]string{"4": one("åsa"), "9": one("a\u030asa")}, []string{"9"}},
+		// MariaDB's utf8mb4_unicode_ci and uca1400 take a full-width
+		// letter for its ASCII one, a no-break space for a space.
+		{"full-width", map[string][][]string{"1": one(hsaA), "9": one("ＳＥ2321000016-000Ａ")}, []string{"9"}},
+		{"no-break space inside", map[string][][]string{"5": one("anna berg"), "9": one("anna\u00a0berg")}, []string{"9"}},
 		{"an account that had another", map[string][][]string{"1": one(hsaA), "2": one(hsaA)}, []string{"2"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
