@@ -428,6 +428,14 @@ type GrantTable struct {
 	// "appointment" (then Write says what it gives).
 	Basis string
 	Write bool
+	// Active is a column saying whether the grant row is in force, read
+	// as an account's active: is (one of Enabled, else true or a number
+	// other than 0; NULL revoked on the legacy side, in force on the
+	// receiving one). A platform may revoke a grant by a flag and keep
+	// its row: a revoked grant reaches nothing, and one carried as live
+	// regains its scope.
+	Active  Str
+	Enabled []Str
 }
 
 func parseAccess(path string, top *Fields, ds *Diagnostics) *AccessSpec {
@@ -490,6 +498,11 @@ func parseAccessSide(path string, n *yaml.Node, name string, ds *Diagnostics) Ac
 		g.Table, g.Account = gf.Required("table"), gf.Required("account")
 		g.Role, g.Unit, g.Region = gf.Str("role"), gf.Str("unit"), gf.Str("region")
 		g.ValidFrom, g.ValidTo = gf.Str("valid_from"), gf.Str("valid_to")
+		g.Active, g.Enabled = gf.Str("active"), gf.Strs("enabled")
+		if len(g.Enabled) > 0 && !g.Active.IsSet() {
+			ds.add(g.Enabled[0].Pos, "Y003", "grant table %s: enabled: lists the values of active: that mean in force: name that column (active: status, enabled: [...])", g.Table.Value)
+			g.Enabled = nil
+		}
 		if b := gf.Str("basis"); b.IsSet() {
 			g.Basis = b.Value
 			if b.Value != "role" && b.Value != "appointment" {
@@ -571,7 +584,8 @@ func parseAccounts(path string, n *yaml.Node, side string, ds *Diagnostics) *Acc
 //	      or login: columns on one side only, or not as many on both
 //	M067  (a warning) no legacy accounts: (or one without a state column), while the
 //	      grants' parent table or the accounts table has a column whose name says an
-//	      account may be disabled
+//	      account may be disabled; or a legacy grant table with such a column its
+//	      entry does not name as active:
 //	P014  (a warning) no login: columns on either side: accounts are compared by id
 //	      only, and one given another's login identity passes unseen
 //
@@ -619,6 +633,7 @@ func checkAccess(files []*File, source map[string]*connectors.Table, target *Sch
 			}
 		}
 		ds = append(ds, checkAccounts(files, a, source, target)...)
+		ds = append(ds, checkGrantStates(a, source)...)
 		if a.loginless() {
 			ds.warn(a.Pos, "P014", "access: names no login identity of the accounts: the access proof compares accounts by id only, so a mapping that gives one account another's HSA-id or user name passes, and whoever logs in with it reaches that account's grants; name the columns users log in with on both sides (accounts: {table: anvandare, key: id, login: hsa_id} under legacy:, and the receiving table's under receiving:)")
 		}
@@ -631,7 +646,7 @@ func checkAccess(files []*File, source map[string]*connectors.Table, target *Sch
 				ds.add(g.Table.Pos, "M062", "receiving grant table %s is not in the receiving schema", g.Table.Value)
 				continue
 			}
-			for _, c := range []Str{g.Account, g.Role, g.Unit, g.Region, g.ValidFrom, g.ValidTo} {
+			for _, c := range []Str{g.Account, g.Role, g.Unit, g.Region, g.ValidFrom, g.ValidTo, g.Active} {
 				if c.IsSet() && t.ColumnIndex(c.Value) < 0 {
 					ds.add(c.Pos, "M062", "receiving grant table %s has no column %s", g.Table.Value, c.Value)
 				}
@@ -698,6 +713,29 @@ func checkAccounts(files []*File, a *AccessSpec, source map[string]*connectors.T
 			if accountStateName(c.Name) {
 				ds.warn(a.Pos, "M067", "access: legacy: %s, but %s (%s) has a column %s that may say an account is disabled: the access proof reads every account as enabled, and one disabled before but carried enabled regains its grants unseen; name it (accounts: {table: %s, key: …, active: %s}, or disabled_from:/valid_to: for a date)",
 					names, t.Name, look[name], c.Name, t.Name, c.Name)
+				break
+			}
+		}
+	}
+	return ds
+}
+
+// checkGrantStates warns (M067) of a legacy grant table with a column
+// whose name says a grant may be revoked (aktiv, spärrad, …) that its
+// entry does not name as active:: the proof reads every row as in force,
+// and a revoked grant carried as live (its flag dropped) regains its
+// scope unseen. source is the source catalogue (empty: not read).
+func checkGrantStates(a *AccessSpec, source map[string]*connectors.Table) Diagnostics {
+	var ds Diagnostics
+	for _, g := range a.Legacy.Grants {
+		t := source[g.Table.Value]
+		if t == nil || g.Active.IsSet() {
+			continue
+		}
+		for _, c := range t.Columns {
+			if accountStateName(c.Name) {
+				ds.warn(g.Pos, "M067", "access: legacy grant table %s has a column %s that may say a grant is revoked: the access proof reads every grant row as in force, and one revoked before but carried as live regains its unit unseen; name it (grants: - {table: %s, …, active: %s})",
+					t.Name, c.Name, t.Name, c.Name)
 				break
 			}
 		}

@@ -396,7 +396,7 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 		if err != nil {
 			return nil, err
 		}
-		cols := []string{g.Account.Value, g.Role.Value, g.Unit.Value, g.Region.Value, g.ValidFrom.Value, g.ValidTo.Value}
+		cols := []string{g.Account.Value, g.Role.Value, g.Unit.Value, g.Region.Value, g.ValidFrom.Value, g.ValidTo.Value, g.Active.Value}
 		var unitKind connectors.Kind
 		if c := t.Column(g.Unit.Value); c != nil {
 			unitKind = c.Type.Kind
@@ -424,6 +424,15 @@ func readGrants(ctx context.Context, snap connectors.Snapshot, side mappings.Acc
 				if *bound, _, err = dayOf(v[4+i]); err != nil {
 					return fmt.Errorf("table %s (key %s), row %d in scan order, column %s: %w", t.Name, strings.Join(t.PrimaryKey, ", "), row, cols[4+i], err)
 				}
+			}
+			if g.Active.IsSet() {
+				// Read as an account's flag: NULL revoked on the legacy
+				// side, in force on the receiving one.
+				on, err := accountEnabled(v[6], g.Enabled, legacy != nil)
+				if err != nil {
+					return fmt.Errorf("table %s (key %s), row %d in scan order, column %s: %w", t.Name, strings.Join(t.PrimaryKey, ", "), row, g.Active.Value, err)
+				}
+				gr.Revoked = !on
 			}
 			reach := mappings.ReachScope
 			if g.Basis == verify.BasisRole {

@@ -46,6 +46,9 @@ type Grant struct {
 	AccountOff  bool      `json:"account_off,omitempty"`
 	AccountFrom time.Time `json:"account_from,omitzero"`
 	AccountTo   time.Time `json:"account_to,omitzero"`
+	// Revoked says the grant row itself is not in force (its platform's
+	// flag on it): it reaches nothing on any day.
+	Revoked bool `json:"revoked,omitempty"`
 }
 
 // The bases of a grant.
@@ -56,6 +59,9 @@ const (
 
 // ActiveOn says whether the grant is in force on day.
 func (g Grant) ActiveOn(day time.Time) bool {
+	if g.Revoked {
+		return false
+	}
 	if !g.ValidFrom.IsZero() && day.Before(g.ValidFrom) {
 		return false
 	}
@@ -263,8 +269,9 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 			judged = g.ValidFrom
 		}
 		if !g.ActiveOn(judged) {
-			// Ended before the reference date: it gives nothing now.
-			if g.Basis == BasisAppointment {
+			// Ended before the reference date (or revoked): it gives
+			// nothing now.
+			if g.Basis == BasisAppointment && !g.Revoked {
 				// Carried although it had ended: a dead appointment on the
 				// new platform is one edit away from an active grant.
 				expired[g.Account] = true
