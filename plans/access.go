@@ -39,7 +39,26 @@ type accessState struct {
 	// unitOf.
 	keyKind  connectors.Kind
 	byNumber map[string]string
-	day      time.Time
+	// folded gives the unit whose id folds (mappings.FoldText) to a
+	// text, "" when two do: see spelledAs.
+	folded map[string]string
+	day    time.Time
+}
+
+// spelledAs gives the unit whose id is u in another spelling (case,
+// accents, trailing spaces), which a case-blind collation joins with u:
+// the legacy platform's own join may have reached that unit by u, where
+// the receiving platform, and regflytt, compare ids exactly. Only for a
+// text key, and only when one unit is spelled so.
+func (st *accessState) spelledAs(u string) (string, bool) {
+	if numeric(st.keyKind) {
+		return "", false
+	}
+	if _, exact := st.units[u]; exact {
+		return "", false
+	}
+	unit := st.folded[mappings.FoldText(u)]
+	return unit, unit != ""
 }
 
 // access reads the care units once; nil when the plan has no access:.
@@ -74,6 +93,15 @@ func (r *runner) access(ctx context.Context, snap connectors.Snapshot) (*accessS
 	})
 	if err != nil {
 		return nil, err
+	}
+	// Built once here: writers of several tables ask spelledAs at once.
+	st.folded = map[string]string{}
+	for unit := range st.units {
+		k := mappings.FoldText(unit)
+		if prev, seen := st.folded[k]; seen && prev != unit {
+			unit = ""
+		}
+		st.folded[k] = unit
 	}
 	r.acc = st
 	return st, nil
@@ -125,6 +153,9 @@ func (w *writer) accessOutcome(t *connectors.Table, row []connectors.Value, o ma
 			if i := t.ColumnIndex(g.Unit.Value); i >= 0 && row[i] != nil {
 				if _, ok := st.unitOf(row[i], t.Columns[i].Type.Kind); !ok {
 					detail := "the grant's care unit is not in " + st.spec.Units.Table.Value
+					if as, ok := st.spelledAs(verify.UnitText(row[i])); ok && !numeric(t.Columns[i].Type.Kind) {
+						detail += fmt.Sprintf(" as it is spelled: it names unit %s in another spelling (case, accents or trailing spaces), which a case-blind collation (MariaDB's default) joins, so the account may have reached that unit on the legacy platform; the receiving platform compares unit ids exactly, and the grant loses it", as)
+					}
 					if numeric(t.Columns[i].Type.Kind) != numeric(st.keyKind) {
 						how := "a text names the unit of the whole number it writes, and this one writes none of them"
 						if numeric(t.Columns[i].Type.Kind) {

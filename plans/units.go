@@ -521,12 +521,25 @@ func (r *runner) unknownUnitFindings(ctx context.Context, snap connectors.Snapsh
 			continue
 		}
 		slices.Sort(unknown)
+		// A unit the table lists in another spelling is named with it:
+		// the legacy platform's case-blind join gave its care provider
+		// those records, which it loses, not a unit that is gone.
+		spelled := 0
+		for i, u := range unknown {
+			if as, ok := st.spelledAs(u); ok {
+				unknown[i] = u + " as " + as
+				spelled++
+			}
+		}
 		more := ""
 		if len(unknown) > 5 {
 			unknown, more = unknown[:5], fmt.Sprintf(" and %d more", len(unknown)-5)
 		}
-		out = append(out, verify.Finding{Kind: FindingUnitUnknown, Subject: tl.Source, Count: n, Of: tl.Migrated,
-			Message: fmt.Sprintf("%d migrated records of %s name a reporting unit that %s does not list (%s%s): no care provider's grant reaches them on the receiving platform", n, tl.Source, st.spec.Units.Table.Value, strings.Join(unknown, ", "), more)})
+		msg := fmt.Sprintf("%d migrated records of %s name a reporting unit that %s does not list (%s%s): no care provider's grant reaches them on the receiving platform", n, tl.Source, st.spec.Units.Table.Value, strings.Join(unknown, ", "), more)
+		if spelled > 0 {
+			msg += fmt.Sprintf("; %d of these units %s there in another spelling (case, accents or trailing spaces), which a case-blind collation (MariaDB's default) joins: on such a legacy platform that unit's care provider read the records, and loses them", spelled, map[bool]string{true: "is", false: "are"}[spelled == 1])
+		}
+		out = append(out, verify.Finding{Kind: FindingUnitUnknown, Subject: tl.Source, Count: n, Of: tl.Migrated, Message: msg})
 	}
 	return out, nil
 }
