@@ -638,7 +638,8 @@ func boundOf(x, y time.Time, later, wide bool) time.Time {
 }
 
 // accountEnabled reads an account's active: value: enabled when it is one
-// of enabled (compared as text; a boolean as true/1 or false/0), else when
+// of enabled (compared as text, on the receiving side blind to case and
+// trailing spaces; a boolean as true/1 or false/0), else when
 // it is true or a number other than 0. NULL is disabled on the legacy
 // side and enabled on the receiving one: read either way, it cannot hide
 // a widening. A value that is neither a boolean nor a number, with no
@@ -656,7 +657,11 @@ func accountEnabled(v connectors.Value, enabled []mappings.Str, legacy bool) (bo
 		}
 		for _, e := range enabled {
 			for _, s := range texts {
-				if s == e.Value {
+				// The receiving side reads a value as a case-blind PAD
+				// SPACE collation (MariaDB's default) may: "a" and "A "
+				// are "A" there, and read disabled they would hide a
+				// widening; the legacy side exactly, the narrower.
+				if s == e.Value || !legacy && mappings.FoldText(s) == mappings.FoldText(e.Value) {
 					return true, nil
 				}
 			}

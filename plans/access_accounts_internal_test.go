@@ -37,6 +37,14 @@ func TestAccountEnabled(t *testing.T) {
 		{"NULL on the receiving side", nil, nil, false, true, ""},
 		{"NULL with codes, receiving", nil, codes, false, true, ""},
 		{"a code", "A", codes, true, true, ""},
+		// A receiving platform on a case-blind collation with PAD SPACE
+		// (MariaDB's default) takes "a" and "A " for "A": read enabled
+		// there, as a widening must not hide behind them; the legacy side
+		// reads them exactly, as the narrower.
+		{"a code in lower case, receiving", "a", codes, false, true, ""},
+		{"a code padded, receiving", "A  ", codes, false, true, ""},
+		{"a code in lower case, legacy", "a", codes, true, false, ""},
+		{"a code padded, legacy", "A  ", codes, true, false, ""},
 		{"another code", "S", codes, false, false, ""},
 		{"a number among codes", int64(1), codes, true, true, ""},
 		{"true among codes", true, codes, true, true, ""},
