@@ -693,13 +693,20 @@ func accountEnabled(v connectors.Value, enabled []mappings.Str, legacy bool) (bo
 		return f != 0, nil
 	case string:
 		t := strings.TrimSpace(x)
+		if legacy {
+			// As the legacy database reads a number from text (aktiv =
+			// 1): around ASCII white space only, in decimal digits. A
+			// no-break space, NaN or a hexadecimal float is no 1 there,
+			// and read as enabled it would hide a widening.
+			t = strings.Trim(x, asciiSpace)
+		}
 		switch strings.ToLower(t) {
 		case "true":
 			return true, nil
 		case "false":
 			return false, nil
 		}
-		if f, err := strconv.ParseFloat(t, 64); err == nil {
+		if f, err := strconv.ParseFloat(t, 64); err == nil && (!legacy || !strings.ContainsAny(t, "xXnNiI_pP")) {
 			return f != 0, nil
 		}
 		return false, fmt.Errorf("an active flag that is neither a boolean nor a number (text of %d characters): list the values that mean enabled (accounts: {active: …, enabled: [...]})", len([]rune(x)))

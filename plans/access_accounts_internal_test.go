@@ -50,6 +50,13 @@ func TestAccountEnabled(t *testing.T) {
 		{"true among codes", true, codes, true, true, ""},
 		{"false among codes", false, codes, true, false, ""},
 		{"a code without codes", "JA", nil, true, false, "text of 2 characters"},
+		// MariaDB reads neither as 1 (aktiv = 1 is false): the legacy side
+		// must not read them enabled, which would hide a widening.
+		{"1 after a no-break space, legacy", "\u00a01", nil, true, false, "text of 2 characters"},
+		{"NaN, legacy", "NaN", nil, true, false, "text of 3 characters"},
+		{"a hexadecimal float, legacy", "0x1p0", nil, true, false, "text of 5 characters"},
+		{"1 padded, legacy", " 1 ", nil, true, true, ""},
+		{"NaN, receiving", "NaN", nil, false, true, ""},
 		{"a date", time.Time{}, nil, true, false, "a time.Time"},
 	}
 	for _, c := range cases {
