@@ -733,8 +733,8 @@ func checkGrantStates(a *AccessSpec, source map[string]*connectors.Table) Diagno
 			continue
 		}
 		for _, c := range t.Columns {
-			if accountStateName(c.Name) {
-				ds.warn(g.Pos, "M067", "access: legacy grant table %s has a column %s that may say a grant is revoked: the access proof reads every grant row as in force, and one revoked before but carried as live regains its unit unseen; name it (grants: - {table: %s, …, active: %s})",
+			if grantStateName(c.Name) {
+				ds.warn(g.Pos, "M067", "access: legacy grant table %s has a column %s that may say a grant is revoked: the access proof reads every grant row as in force, and one revoked before but carried as live regains its unit unseen; name it (grants: - {table: %s, …, active: %s}, or valid_to: for the last day of a date)",
 					t.Name, c.Name, t.Name, c.Name)
 				break
 			}
@@ -803,9 +803,25 @@ func (a *AccountTable) missingColumns(side string, t *connectors.Table) Diagnost
 // such a word. Whole words only (aktivitet is none); a last-active time
 // (last_active, senast_aktiv) says when, not whether, and does not count.
 func accountStateName(name string) bool {
-	// A lower-case letter followed by a capital starts a word too
-	// (isActive, kontoSparrad), as platforms written in Java or C# name
-	// their columns.
+	words, ok := stateWords(name)
+	if !ok {
+		return false
+	}
+	for _, w := range words {
+		switch w {
+		case "aktiv", "inaktiv", "active", "inactive", "enabled", "disabled", "sparrad", "spärrad", "sparr", "spärr", "locked", "blocked", "avstangd", "avstängd", "deaktiverad":
+			return true
+		}
+	}
+	return false
+}
+
+// stateWords splits a column name into its lower-case words (at _, - and
+// space, and before a capital that follows a small letter, as platforms
+// written in Java or C# name their columns: isActive, kontoSparrad);
+// false when a word says the column tells when, not whether (last_active,
+// senast_aktiv).
+func stateWords(name string) ([]string, bool) {
 	var b strings.Builder
 	prev := rune(0)
 	for _, r := range name {
@@ -816,12 +832,22 @@ func accountStateName(name string) bool {
 		prev = r
 	}
 	words := strings.FieldsFunc(strings.ToLower(b.String()), func(r rune) bool { return r == '_' || r == '-' || r == ' ' })
-	if slices.Contains(words, "last") || slices.Contains(words, "senast") {
+	return words, !slices.Contains(words, "last") && !slices.Contains(words, "senast")
+}
+
+// grantStateName says whether a column name reads as a grant row's state:
+// an account's (accountStateName), or revoked, deleted, cancelled.
+func grantStateName(name string) bool {
+	if accountStateName(name) {
+		return true
+	}
+	words, ok := stateWords(name)
+	if !ok {
 		return false
 	}
 	for _, w := range words {
 		switch w {
-		case "aktiv", "inaktiv", "active", "inactive", "enabled", "disabled", "sparrad", "spärrad", "sparr", "spärr", "locked", "blocked", "avstangd", "avstängd", "deaktiverad":
+		case "revoked", "aterkallad", "återkallad", "deleted", "borttagen", "makulerad", "cancelled", "canceled":
 			return true
 		}
 	}

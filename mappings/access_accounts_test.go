@@ -220,3 +220,16 @@ tests:
 		t.Fatalf("%d rows, failures %v; want the one row to pass", rep.Rows, rep.Failures)
 	}
 }
+
+// A grant row may also be revoked, deleted or cancelled by a flag or a
+// date: those names read as its state too (M067 of a grant table).
+func TestGrantStateNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		"aktiv": true, "aterkallad": true, "återkallad_datum": true, "revoked": true, "isDeleted": true,
+		"borttagen": true, "makulerad": true, "roll": false, "vardenhet_id": false, "last_revoked": false,
+	} {
+		if got := grantStateName(name); got != want {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+}
