@@ -465,7 +465,36 @@ func scriptOf(r rune) *unicode.RangeTable {
 			return t
 		}
 	}
+	return blockScript(r)
+}
+
+// blockScript gives the script of the block r stands in, for the blocks
+// from Hebrew to NKo, whose every character belongs to their script's
+// text: Unicode gives some of the Arabic block's no script of their own
+// (the comma, semicolon and question mark, the tatweel, the number mark
+// U+0605 and end of ayah U+06DD are Common; the harakat U+064B..U+0655
+// and U+0670 Inherited), and so they were taken for repaired text after
+// a Latin letter ("BØ…", D8 85, for U+0605; "OÙ’", D9 92, for a sukun).
+func blockScript(r rune) *unicode.RangeTable {
+	switch {
+	case r >= 0x590 && r <= 0x5FF:
+		return unicode.Hebrew
+	case r >= 0x600 && r <= 0x6FF, r >= 0x750 && r <= 0x77F:
+		return unicode.Arabic
+	case r >= 0x700 && r <= 0x74F:
+		return unicode.Syriac
+	case r >= 0x780 && r <= 0x7BF:
+		return unicode.Thaana
+	case r >= 0x7C0 && r <= 0x7FF:
+		return unicode.Nko
+	}
 	return nil
+}
+
+// inScript reports whether r is of the script t, or stands in a block of
+// it (blockScript).
+func inScript(t *unicode.RangeTable, r rune) bool {
+	return unicode.Is(t, r) || blockScript(r) == t
 }
 
 // plausible reports whether the repaired character pieces[i] is one real
@@ -483,10 +512,16 @@ func plausible(pieces []piece, i int) bool {
 	}
 	script := scriptOf(r)
 	if unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) {
-		if i == 0 || !unicode.IsLetter(pieces[i-1].r) {
+		// The letter it marks, past the marks stacked on it before
+		// (a shadda and a fatha, a macron and an acute).
+		j := i - 1
+		for j >= 0 && unicode.In(pieces[j].r, unicode.Mn, unicode.Me, unicode.Mc) {
+			j--
+		}
+		if j < 0 || !unicode.IsLetter(pieces[j].r) {
 			return false
 		}
-		return script == nil || unicode.Is(script, pieces[i-1].r)
+		return script == nil || inScript(script, pieces[j].r)
 	}
 	if script == nil {
 		return true
@@ -498,7 +533,7 @@ func plausible(pieces []piece, i int) bool {
 		}
 		q := pieces[j].r
 		switch {
-		case unicode.Is(script, q):
+		case inScript(script, q):
 			own = true
 		case unicode.IsLetter(q) && !unicode.Is(unicode.Common, q):
 			return false

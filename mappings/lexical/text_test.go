@@ -273,3 +273,53 @@ func TestRepairTextStepsSaysWhatItDid(t *testing.T) {
 		}
 	}
 }
+
+// Correct upper-case Latin text whose Ø, Ù or Û is followed by a
+// Windows-1252 symbol reverses to valid UTF-8 of a character of the Arabic
+// block that Unicode gives no script of its own: the number mark U+0605
+// and end-of-ayah U+06DD (Common, format), Arabic punctuation and the
+// tatweel (Common), and the harakat U+064B..U+0655 (Inherited, combining).
+// They stand only in Arabic text, as the Hebrew accent of "MALMÖ–LUND"
+// does in Hebrew, so "Till BØ…" is no garbled Arabic: it stays, and its
+// Windows-1252 bytes are Windows-1252, not UTF-8. (repair() made it
+// "Till B" and an invisible U+0605, and migrated that.) Garbled Arabic
+// text, with its comma and harakat, is still repaired.
+func TestRepairLeavesArabicBlockMarksBesideLatinText(t *testing.T) {
+	for _, s := range []string{
+		"Till BØ…",    // D8 85: U+0605 ARABIC NUMBER MARK ABOVE
+		"BØŒ 3",       // D8 8C: U+060C ARABIC COMMA
+		"SVAR: OÙ’",   // D9 92: U+0652 ARABIC SUKUN after a Latin letter
+		"OÙ‘ EST-IL",  // D9 91: U+0651 ARABIC SHADDA
+		"PRIS Ù€ 5",   // D9 80: U+0640 ARABIC TATWEEL
+		"KAP Û\u009d", // DB 9D read as ISO 8859-1: U+06DD END OF AYAH
+	} {
+		if got, err := RepairText(s); err != nil || got != s {
+			t.Errorf("RepairText(%q) = %q, %v; want it unchanged", s, got, err)
+		}
+		b := encodeSingleByte(t, s)
+		if got, err := DecodeUTF8OrWindows1252(b); err != nil || got != s {
+			t.Errorf("DecodeUTF8OrWindows1252(% x) = %q, %v; want %q", b, got, err, s)
+		}
+	}
+	for _, w := range []string{"مرحبًا، عالم", "شدّة؟", "كتاب؛ قلم", "شَدَّةً"} {
+		g := garble(w, DecodeWindows1252)
+		if got, err := RepairText(g); err != nil || got != w {
+			t.Errorf("RepairText(%q) = %q, %v; want %q", g, got, err, w)
+		}
+	}
+}
+
+// encodeSingleByte gives the Windows-1252 (or, for a C1 control, ISO
+// 8859-1) bytes of s, as a latin1 column stores it.
+func encodeSingleByte(t *testing.T, s string) []byte {
+	t.Helper()
+	var b []byte
+	for _, r := range s {
+		c, ok := singleByte(r)
+		if !ok {
+			t.Fatalf("%q has no single-byte form", s)
+		}
+		b = append(b, c)
+	}
+	return b
+}
