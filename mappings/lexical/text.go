@@ -468,6 +468,13 @@ func scriptOf(r rune) *unicode.RangeTable {
 	return blockScript(r)
 }
 
+// farScript reports whether r is a character UTF-8 writes in three or
+// four bytes of a script other than Latin, Greek and the ones every
+// script shares (Common, Inherited): Han, Hangul, Devanagari, Thai….
+func farScript(r rune) bool {
+	return r > 0x7FF && !unicode.In(r, unicode.Latin, unicode.Greek, unicode.Common, unicode.Inherited)
+}
+
 // blockScript gives the script of the block r stands in, for the blocks
 // from Hebrew to NKo, whose every character belongs to their script's
 // text: Unicode gives some of the Arabic block's no script of their own
@@ -521,7 +528,23 @@ func plausible(pieces []piece, i int) bool {
 		if j < 0 || !unicode.IsLetter(pieces[j].r) {
 			return false
 		}
+		if farScript(r) {
+			return farScript(pieces[j].r)
+		}
 		return script == nil || inScript(script, pieces[j].r)
+	}
+	if farScript(r) {
+		// Three and four bytes: a lower-case å, ä or é is a lead byte,
+		// and two symbols after it ("på", a no-break space and an en
+		// dash) reverse to a Han or Hangul character. Such a letter
+		// stands alone or beside its own, digits and spaces, never
+		// beside a Latin letter in one word.
+		for _, j := range []int{i - 1, i + 1} {
+			if j >= 0 && j < len(pieces) && unicode.Is(unicode.Latin, pieces[j].r) {
+				return false
+			}
+		}
+		return true
 	}
 	if script == nil {
 		return true

@@ -177,8 +177,9 @@ func TestRepairMojibakeProperties(t *testing.T) {
 }
 
 // cyrillicBesideLatin reports whether a Cyrillic letter stands beside a
-// letter of another script ("Жa", "ж한"): no word holds that, and a
-// repair does not take it for text (a correct "Ñ’" is no Cyrillic ђ).
+// letter of another script ("Жa", "ж한"), or a Han or Hangul one beside a
+// Latin one: no word holds that, and a repair does not take it for text
+// (a correct "Ñ’" is no Cyrillic ђ).
 func cyrillicBesideLatin(s string) bool {
 	rs := []rune(s)
 	script := func(x rune) string {
@@ -193,6 +194,11 @@ func cyrillicBesideLatin(s string) bool {
 	for i := 1; i < len(rs); i++ {
 		a, b := script(rs[i-1]), script(rs[i])
 		if a != "" && b != "" && a != b {
+			return true
+		}
+		// Nor a Han or Hangul letter beside a Latin one ("한ÿ"): a
+		// correct "på" and two symbols reverse to one.
+		if farScript(rs[i-1]) && unicode.Is(unicode.Latin, rs[i]) || unicode.Is(unicode.Latin, rs[i-1]) && farScript(rs[i]) {
 			return true
 		}
 	}
@@ -322,4 +328,33 @@ func encodeSingleByte(t *testing.T, s string) []byte {
 		b = append(b, c)
 	}
 	return b
+}
+
+// A lower-case å, ä or é is a three-byte UTF-8 lead: correct Swedish text
+// where one is followed by two Windows-1252 symbols (a no-break space and
+// an en dash, an ellipsis and a closing quote) reverses to a Han or Hangul
+// character, and repair() took "Kontroll på\u00a0– ok" for garbled "p堖":
+// a Chinese character between Latin letters is no text anyone wrote, as a
+// Hebrew accent in "MALMÖ" is none. Garbled Chinese, Japanese and Korean
+// text, beside spaces, digits and each other, is still repaired.
+func TestRepairLeavesLatinTextThatReversesToFarScripts(t *testing.T) {
+	for _, s := range []string{
+		"Kontroll på\u00a0– ok", // E5 A0 96: U+5816
+		"Kontroll på\u00a0\u00a0ok",
+		"Svar: nä…”",               // E4 85 94: U+4154
+		"Ring på”…",                // E5 94 85: U+5505
+		"Hb 120 g/l, ok på\u00a0±", // E5 A0 B1: U+5831
+		"Ré–…",                     // E9 96 85: U+9585
+		"Bë–¦x",                    // EB 96 A6: U+B5A6, Hangul
+	} {
+		if got, err := RepairText(s); err != nil || got != s {
+			t.Errorf("RepairText(%q) = %q, %v; want it unchanged", s, got, err)
+		}
+	}
+	for _, w := range []string{"日本", "日本語のテキスト", "Sony 日本 AB", "한국어 2024", "東京, 大阪", "価格 5 €"} {
+		g := garble(w, DecodeWindows1252)
+		if got, err := RepairText(g); err != nil || got != w {
+			t.Errorf("RepairText(%q) = %q, %v; want %q", g, got, err, w)
+		}
+	}
 }
