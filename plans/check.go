@@ -339,7 +339,11 @@ func checkEAV(ctx context.Context, snap connectors.Snapshot, tp *mappings.TableP
 	sort.Strings(names)
 	for _, v := range names {
 		msg := fmt.Sprintf("variable %s (%d values in %s) is neither mapped nor dropped: its values will be archived as variable_not_mapped (list it under drop: with a reason)", v, unmapped[v], e.Values.Name)
-		if to, ok := spelled[v]; ok {
+		if col := e.Entities.Column(v); col != nil && mappings.SafeName(v) == v {
+			// Never pivoted: a column's from: or expression and drop:
+			// name the entity column, and drop: of a mapped one is M010.
+			msg = fmt.Sprintf("variable %s (%d values in %s) has the name of entity column %s.%s, which columns and drop: name instead: no column can read the variable, so its values will be archived as variable_not_mapped while the form migrates with the entity column's value, which may differ (a mapping cannot yet name a variable apart from an entity column of its name)", v, unmapped[v], e.Values.Name, e.Entities.Name, col.Name)
+		} else if to, ok := spelled[v]; ok {
 			msg = fmt.Sprintf("variable %q (%d values in %s) is the mapped variable %s in another case or accent, with trailing spaces or in another Unicode form, as a case- or accent-blind source reads it: a form holding it and not %s is archived whole as variable_spelling (list it under drop: with a reason if it is a variable of its own)", v, unmapped[v], e.Values.Name, to, to)
 		} else if c, ok := unsure[v]; ok {
 			msg = fmt.Sprintf("variable %q (%d values in %s) is written in characters the collation %s may take for a mapped variable's name, which regflytt cannot tell: a form holding it while it lacks a mapped variable is archived whole as variable_spelling (list it under drop: with a reason if it is a variable of its own)", v, unmapped[v], e.Values.Name, c)

@@ -266,3 +266,36 @@ func TestMapCheckNamesAVariableTheFoldIsNotSureOf(t *testing.T) {
 		t.Errorf("map check lacks %q:\n%s", want, ds.Error())
 	}
 }
+
+// A variable named like an entity column (the form's own "datum" beside
+// the registration's) is never pivoted: columns and drop: read the
+// entity column by that name, and drop: of it is refused as both mapped
+// and dropped (M010). map check told the author to list it under drop:,
+// advice the mapping then refuses, and said nothing of why its values,
+// which may differ from the column's, are archived while the form
+// migrates with the column's.
+func TestMapCheckNamesAVariableNamedLikeAnEntityColumn(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "legacy.db")
+	execSQLite(t, path,
+		`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL, datum text)`,
+		`CREATE TABLE varde (instans_id integer NOT NULL, variabel text NOT NULL, varde text, PRIMARY KEY (instans_id, variabel))`,
+		`INSERT INTO instans VALUES (1, '2016-01-01')`,
+		`INSERT INTO varde VALUES (1, 'vikt', '70'), (1, 'datum', '2019-03-01')`)
+	writeRegistrationSchema(t, dir, false)
+	writeEAVMapping(t, dir, `    columns:
+      registration_id: id
+      weight_kg: {expr: decimal(vikt)}
+    drop: {datum: the registration's date is not migrated}
+`)
+	plan := writePlan(t, dir, "")
+	ds, err := plans.CheckMappings(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: srcURL(path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := ds.Error()
+	want := "warning M020: variable datum (1 values in varde) has the name of entity column instans.datum"
+	if !strings.Contains(text, want) || strings.Contains(text, "variable datum (1 values in varde) is neither mapped nor dropped") {
+		t.Errorf("map check lacks %q or gives the advice drop: cannot follow:\n%s", want, text)
+	}
+}
