@@ -350,6 +350,12 @@ func TestRepairLeavesLatinTextThatReversesToFarScripts(t *testing.T) {
 		if got, err := RepairText(s); err != nil || got != s {
 			t.Errorf("RepairText(%q) = %q, %v; want it unchanged", s, got, err)
 		}
+		// Its Windows-1252 bytes, in a column of bytes latin1() reads,
+		// are no UTF-8 of a Chinese character either.
+		b := encodeSingleByte(t, s)
+		if got, err := DecodeUTF8OrWindows1252(b); err != nil || got != s {
+			t.Errorf("DecodeUTF8OrWindows1252(% x) = %q, %v; want %q", b, got, err, s)
+		}
 	}
 	for _, w := range []string{"日本", "日本語のテキスト", "Sony 日本 AB", "한국어 2024", "東京, 大阪", "価格 5 €"} {
 		g := garble(w, DecodeWindows1252)
