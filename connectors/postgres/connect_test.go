@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +90,31 @@ func TestCleanupGivesUpOnAConnectionThatStoppedAnswering(t *testing.T) {
 		if finished, _ := faultnet.Within(step.within, step.do); !finished {
 			t.Fatalf("%s: still waiting after %v on a connection that stopped answering (bound 1 s)", step.what, step.within)
 		}
+	}
+}
+
+// A target whose pool holds one connection cannot run: the run lock holds
+// it for the whole run, and every write waits for a connection for ever
+// (a run so configured said only that it was "still waiting for the
+// target to open a snapshot", every minute). Lock refuses it, naming the
+// setting.
+func TestLockRefusesAPoolOfOneConnection(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	db := openTarget(t, url+sep+"pool_max_conns=1")
+	_, err := db.Lock(context.Background(), "regflytt_run")
+	if err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
+		t.Fatalf("got %v, want a refusal naming pool_max_conns", err)
+	}
+	two := openTarget(t, url+sep+"pool_max_conns=2")
+	unlock, err := two.Lock(context.Background(), "regflytt_run")
+	if err != nil {
+		t.Fatalf("two connections: %v", err)
+	}
+	if err := unlock(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -40,6 +40,11 @@ func (d *DB) Lock(ctx context.Context, name string) (func(context.Context) error
 	if d.readOnly {
 		return nil, fmt.Errorf("%s: lock: %w", d.where, connectors.ErrReadOnly)
 	}
+	// The lock holds its connection for the whole run: a pool of one
+	// would leave none for the writes, which would wait for ever.
+	if n := d.pool.Config().MaxConns; n < 2 {
+		return nil, fmt.Errorf("%s: lock %s: the target's pool_max_conns is %d, and a run needs 2 at least (one holds the run lock for the whole run, the others write): raise pool_max_conns in the target URL", d.where, name, n)
+	}
 	key := d.lockKey(name)
 	conn, err := d.pool.Acquire(ctx)
 	if err != nil {
