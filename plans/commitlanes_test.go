@@ -59,6 +59,17 @@ func (t *openTx) ended() { t.once.Do(func() { t.o.mu.Lock(); t.o.open--; t.o.mu.
 func (t *openTx) Commit() error   { defer t.ended(); return t.prunedTx.Commit() }
 func (t *openTx) Rollback() error { defer t.ended(); return t.prunedTx.Rollback() }
 
+// cleanPostgresDemoRun is cleanDemoRun into a new PostgreSQL database:
+// what the overlapping commits' runs are held to.
+func cleanPostgresDemoRun(t *testing.T, dir, src string, p *plans.Plan) digest {
+	t.Helper()
+	clean := pgtest.NewDatabase(t)
+	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+		t.Fatal(err)
+	}
+	return resultDigest(t, clean, demoTables, filepath.Join(dir, "clean", "archive"))
+}
+
 // On PostgreSQL a commit unit's rows are sent while the unit before it
 // commits (two transactions open at once), and the commits stay in
 // order: when a unit fails for good, the unit after it, its rows sent
@@ -72,11 +83,7 @@ func TestOverlappingCommitsStayInOrder(t *testing.T) {
 	p := loadPlan(t, demoPlan)
 	p.BatchSize = 20
 
-	clean := pgtest.NewDatabase(t)
-	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
-		t.Fatal(err)
-	}
-	want := resultDigest(t, clean, demoTables, filepath.Join(dir, "clean", "archive"))
+	want := cleanPostgresDemoRun(t, dir, src, p)
 
 	tgt := pgtest.NewDatabase(t)
 	work := filepath.Join(dir, "w")
@@ -137,11 +144,7 @@ func TestOverlappingCommitsWithTwoConnections(t *testing.T) {
 	p := loadPlan(t, demoPlan)
 	p.BatchSize = 20
 
-	clean := pgtest.NewDatabase(t)
-	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
-		t.Fatal(err)
-	}
-	want := resultDigest(t, clean, demoTables, filepath.Join(dir, "clean", "archive"))
+	want := cleanPostgresDemoRun(t, dir, src, p)
 
 	tgt := pgtest.NewDatabase(t)
 	// A failed commit, tried again, while the next unit is under way.
