@@ -2,7 +2,6 @@ package plans_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // openTxTarget is a prunedTarget that counts the write transactions open
@@ -110,18 +110,8 @@ func TestOverlappingCommitsStayInOrder(t *testing.T) {
 	if !slices.IsSorted(ft.held) {
 		t.Errorf("units committed out of order: %v", ft.held)
 	}
-	b, err := os.ReadFile(filepath.Join(work, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stop struct {
-		Batches int64 `json:"batches_committed"`
-	}
-	if err := json.Unmarshal(b, &stop); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(ft.held); n == 0 || stop.Batches != ft.held[n-1] {
-		t.Errorf("report.json says %d batches committed, the target committed %v", stop.Batches, ft.held)
+	if n, committed := len(ft.held), plantest.BatchesCommitted(t, work); n == 0 || committed != ft.held[n-1] {
+		t.Errorf("report.json says %d batches committed, the target committed %v", committed, ft.held)
 	}
 
 	if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}); err != nil {

@@ -2,15 +2,14 @@ package plans_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // prunedTarget is a faultyTarget whose transactions keep the wrapped
@@ -70,20 +69,10 @@ func TestRunStopsWhenTheTargetLostAnAnsweredCommit(t *testing.T) {
 	if !errors.As(err, &se) || se.NotResumable != "" {
 		t.Fatalf("got %v, want a resumable stop", err)
 	}
-	b, rerr := os.ReadFile(filepath.Join(work, "report.json"))
-	if rerr != nil {
-		t.Fatal(rerr)
-	}
-	var stop struct {
-		Batches int64 `json:"batches_committed"`
-	}
-	if err := json.Unmarshal(b, &stop); err != nil {
-		t.Fatal(err)
-	}
 	// The batch before the lost one, or, when the lost commit held
 	// several batches (commit.go), the last batch before them.
-	if held := lt.held[len(lt.held)-1]; stop.Batches != held {
-		t.Errorf("report.json says %d batches committed; the target holds %d", stop.Batches, held)
+	if held, committed := lt.held[len(lt.held)-1], plantest.BatchesCommitted(t, work); committed != held {
+		t.Errorf("report.json says %d batches committed; the target holds %d", committed, held)
 	}
 
 	rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt})

@@ -236,21 +236,38 @@ func RunBin(t testing.TB, bin string, args ...string) (int, string) {
 	return 0, string(out)
 }
 
-// ReportPass says whether the report.json in a run's work directory
-// passes.
-func ReportPass(t testing.TB, work string) bool {
+// readReport decodes the report.json in a run's work directory into v.
+func readReport(t testing.TB, work string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(work, "report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ReportPass says whether the report.json in a run's work directory
+// passes.
+func ReportPass(t testing.TB, work string) bool {
+	t.Helper()
 	var rep struct {
 		Pass bool `json:"pass"`
 	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	readReport(t, work, &rep)
 	return rep.Pass
+}
+
+// BatchesCommitted is what the stop report in a run's work directory
+// says committed (batches_committed).
+func BatchesCommitted(t testing.TB, work string) int64 {
+	t.Helper()
+	var stop struct {
+		Batches int64 `json:"batches_committed"`
+	}
+	readReport(t, work, &stop)
+	return stop.Batches
 }
 
 // Checkpoints gives the sequence number of the last checkpoint committed
