@@ -705,6 +705,7 @@ func (c *compiler) selectTable(src map[string]*connectors.Table) *connectors.Tab
 		ds.add(tm.Select.Pos, "M021", "the select was not described against the source (it needs a database)")
 		return nil
 	}
+	warnInstantComparisons(ds, tm.Select.Pos, q, src)
 	t := &connectors.Table{Name: records.Name, Columns: cols, PrimaryKey: records.PrimaryKey, RowEstimate: records.RowEstimate}
 	for _, k := range t.PrimaryKey {
 		if t.Column(k) == nil && len(tm.Key) == 0 {

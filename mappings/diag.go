@@ -150,6 +150,7 @@ var Codes = map[string]string{
 	"M019": "a form-store mapping reads a variable the source has no value of",
 	"M020": "a variable in the source is neither mapped nor dropped (its values will be archived)",
 	"M021": "a select: source is not one read-only SELECT, or could not be described",
+	"M022": "(a warning) a select compares an instant column (MariaDB TIMESTAMP, PostgreSQL timestamptz) with a wall-clock midnight, which a select, run in UTC, reads as midnight UTC",
 	"M030": "null_when does not apply to the column (a constant, or a list for an expression reading several columns)",
 	"M040": "a parent link names a table that is not mapped, or a merged source",
 	"M041": "parent links form a cycle",
