@@ -106,7 +106,9 @@ func isWordByte(c byte) bool {
 
 // midnightLiteral is a date, or a date and time at midnight: the way a
 // registry's day boundary is written as a wall clock.
-var midnightLiteral = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0+)?)?)?$`)
+// A year before 1900 is a lower bound that keeps zero dates out (as the
+// README's example does), not a day on which anything changed.
+var midnightLiteral = regexp.MustCompile(`^(19|2\d)\d{2}-\d{2}-\d{2}([ T]00:00(:00(\.0+)?)?)?$`)
 
 var comparisons = map[string]bool{"<": true, "<=": true, ">": true, ">=": true, "=": true, "<>": true, "!=": true}
 
@@ -218,6 +220,6 @@ func warnInstantComparisons(ds *Diagnostics, p Pos, q string, catalog map[string
 	if len(found) == 0 {
 		return
 	}
-	ds.warn(p, "M022", "%s", fmt.Sprintf("select: %s compares an instant (a MariaDB TIMESTAMP, a PostgreSQL timestamptz) with a wall-clock midnight, and a select runs in UTC: that is midnight UTC, 01:00 or 02:00 in Sweden, so a record of the day's first hours is read as of the day before (a code list's old version, under PASS); write the boundary in UTC ('2014-12-31 23:00:00' for Swedish midnight of 2015-01-01) or convert the column (PostgreSQL: col AT TIME ZONE 'Europe/Stockholm'; MariaDB: CONVERT_TZ(col, '+00:00', 'Europe/Stockholm'))",
+	ds.warn(p, "M022", "%s", fmt.Sprintf("select: an instant (a MariaDB TIMESTAMP, a PostgreSQL timestamptz) is compared with a wall-clock midnight (%s), and a select runs in UTC: that is midnight UTC, 01:00 or 02:00 in Sweden, so a record of the day's first hours is read as of the day before (a code list's old version, under PASS); write the boundary in UTC ('2014-12-31 23:00:00' for Swedish midnight of 2015-01-01) or convert the column (PostgreSQL: col AT TIME ZONE 'Europe/Stockholm'; MariaDB: CONVERT_TZ(col, '+00:00', 'Europe/Stockholm'))",
 		strings.Join(found, ", ")))
 }

@@ -22,7 +22,7 @@ func TestSelectComparingAnInstantWithMidnightWarns(t *testing.T) {
 		want    string // the "column 'literal'" pairs found, joined by "; "
 	}{
 		{"case on an instant", `SELECT id, CASE WHEN rapporterad >= '1000-01-01' AND rapporterad < '2015-01-01' THEN '1' WHEN rapporterad >= '2015-01-01 00:00:00' THEN '2' END AS ver FROM besok`,
-			"rapporterad '1000-01-01'; rapporterad '2015-01-01'; rapporterad '2015-01-01 00:00:00'"},
+			"rapporterad '2015-01-01'; rapporterad '2015-01-01 00:00:00'"},
 		{"qualified, quoted, typed literal", "SELECT b.id FROM `besok` b WHERE b.`rapporterad` < TIMESTAMP '2015-01-01'", "rapporterad '2015-01-01'"},
 		{"literal first", `SELECT id FROM besok WHERE '2015-01-01' <= rapporterad`, "rapporterad '2015-01-01'"},
 		{"between", `SELECT id FROM besok WHERE rapporterad BETWEEN '2014-01-01' AND '2015-01-01'`, "rapporterad '2014-01-01'; rapporterad '2015-01-01'"},
