@@ -40,6 +40,7 @@ var findingSubjects = map[string]subjectKind{
 	ReasonTableNotMapped:                  subjectSourceTable,
 	FindingUnitUnknown:                    subjectSourceTable,
 	FindingHistoryNotRead:                 subjectSourceTable,
+	FindingSourceWithoutSnapshot:          subjectSourceTable,
 	WarnExclusionParentKept:               subjectSourceTable,
 	mappings.WarnCenturyResolved:          subjectSourceTable,
 	mappings.WarnCenturyBirthDiffers:      subjectSourceTable,

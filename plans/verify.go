@@ -342,6 +342,19 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	var snapshotEngine string
+	engines, err := askSource(s.snap, func(c connectors.EngineChecker) (map[string]string, error) {
+		names := make([]string, len(s.catalog))
+		for i, t := range s.catalog {
+			names[i] = t.Name
+		}
+		m, engine, err := c.OtherEngines(ctx, names)
+		snapshotEngine = engine
+		return m, err
+	})
+	if err != nil {
+		return nil, err
+	}
 	tgt, err := all.OpenSource(ctx, r.tgtURL)
 	if err != nil {
 		return nil, fmt.Errorf("target: %w", err)
@@ -748,7 +761,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, fmt.Errorf("verify: reporting units: %w", err)
 	}
-	r.findings(sum, ledger, exp.codes, append(append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), largeObjectFindings(lobs)...), unitFs...))
+	r.findings(sum, ledger, exp.codes, append(append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), largeObjectFindings(lobs)...), append(snapshotFindings(engines, snapshotEngine, ledger), unitFs...)...))
 	stepDone("verify: control groups and findings")
 	sum.Finish(clock())
 	sum.EndCheck = vo.endCheck
@@ -1507,6 +1520,12 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 		if a.Kind == FindingSchemaNotRead || a.Kind == FindingHistoryNotRead || a.Kind == FindingCatalogueLimited || a.Kind == FindingLargeObjectsNotRead {
 			rep.Pass = false
 			rep.Problems = append(rep.Problems, "source records this run never read: "+a.ID+" (see its alarm)")
+		}
+		// Records read without a snapshot may be a cut the source never
+		// held; nothing this run checked could tell.
+		if a.Kind == FindingSourceWithoutSnapshot {
+			rep.Pass = false
+			rep.Problems = append(rep.Problems, "source records read without a snapshot: "+a.ID+" (see its alarm)")
 		}
 	}
 	for _, p := range sum.Failures() {

@@ -370,6 +370,8 @@ func findingText(id string, tr func(string, string) string) string {
 		plans.FindingSchemaNotRead: {"tabellerna i källans schema %s varken migreras, arkiveras eller undantas", "the tables of source schema %s neither migrated, archived nor excluded"},
 		plans.FindingHistoryNotRead: {"tidigare och raderade versioner av raderna i tabellen %s (systemversionering) varken migreras eller arkiveras",
 			"earlier and deleted versions of table %s's rows (system versioning) neither migrated nor archived"},
+		plans.FindingSourceWithoutSnapshot: {"tabellen %s lagras av en motor utan ögonblicksbild, så en skrivning under körningen kan finnas i vissa sidor och inte i andra utan att någon kontroll ser det",
+			"table %s is stored by an engine without a snapshot, so a write during the run may be in some pages and not in others, unseen by every check"},
 		plans.FindingLargeObjectsNotRead: {"innehållet i de stora objekten i kolumnen %s varken migreras eller arkiveras, bara deras nummer",
 			"the content of the large objects in column %s neither migrated nor archived, only their numbers"},
 		verify.FindingLoginShared: {"mottagande konton i tabellen %s som delar inloggningsidentitet (ett HSA-id, ett användarnamn) med ett annat konto där, som det gamla systemet inte gav dem, så att den som loggar in med den når båda kontonas behörigheter; en ändrad eller bytt identitet underkänns ändå",
