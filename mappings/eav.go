@@ -17,6 +17,10 @@ const (
 	// ReasonDuplicateValue archives a second value of the same variable
 	// for the same entity; the first, in key order, is the one migrated.
 	ReasonDuplicateValue = "duplicate_value"
+	// ReasonSupersededValue archives a value of a variable the form holds
+	// again with a greater latest_by value (a correction entered later):
+	// under eav: latest_by the greatest is the one migrated.
+	ReasonSupersededValue = "superseded_value"
 	// ReasonOrphan archives a value row whose entity does not exist.
 	ReasonOrphan = "orphan"
 	// ReasonVariableSpelling archives a form with a value row whose
@@ -37,6 +41,10 @@ type EAVProgram struct {
 	// Entity, Attribute, Value and Version are positions in a value row
 	// (Version -1 when there is none).
 	Entity, Attribute, Value, Version int
+	// LatestBy is the position in a value row of the column that decides
+	// which of a variable's rows in one form migrates (eav: latest_by),
+	// -1 when none does: the first in values-key order then.
+	LatestBy int
 	// ValuesKey orders the values table by entity first, so that it can be
 	// read alongside the entities in one pass.
 	ValuesKey []string
@@ -94,7 +102,7 @@ func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *
 	if ents == nil || vals == nil {
 		return nil, nil
 	}
-	p := &EAVProgram{Entities: ents, Values: vals, Version: -1, vars: map[string]int{}, versions: map[string]int{}, dropped: map[string]string{}}
+	p := &EAVProgram{Entities: ents, Values: vals, Version: -1, LatestBy: -1, vars: map[string]int{}, versions: map[string]int{}, dropped: map[string]string{}}
 	if len(ents.PrimaryKey) != 1 {
 		ds.add(e.Entities.Pos, "M009", "entities table %s needs a primary key of one column, the entity's id", ents.Name)
 		return nil, nil
@@ -112,6 +120,9 @@ func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *
 	}
 	p.Entity, p.Attribute, p.Value, p.Version = col(e.Entity), col(e.Attribute), col(e.Value), col(e.Version)
 	if p.Entity < 0 || p.Attribute < 0 || p.Value < 0 || (e.Version.IsSet() && p.Version < 0) {
+		return nil, nil
+	}
+	if !p.latestBy(e.LatestBy, ds) {
 		return nil, nil
 	}
 	p.attrLimit = FoldLimitOf(vals.Columns[p.Attribute].Collation)
@@ -177,6 +188,39 @@ func (c *compiler) pivot(src map[string]*connectors.Table) (*connectors.Table, *
 	return pivot, p
 }
 
+// latestBy resolves eav: latest_by, a column of the values table whose
+// values order a variable's rows in one form the same to every read:
+// numbers, dates and timestamps. Text is refused: which of two texts is
+// the greater depends on a collation the source and Go need not share
+// ('2024-1-9' and '2024-01-10'), and a float, bytes or a boolean has no
+// order a registry's correction would be dated by (M089, as order_by's
+// M080). false when the setting cannot be used.
+func (p *EAVProgram) latestBy(s Str, ds *Diagnostics) bool {
+	if !s.IsSet() {
+		return true
+	}
+	vals := p.Values
+	i := vals.ColumnIndex(s.Value)
+	if i < 0 {
+		ds.add(s.Pos, "M089", "latest_by: values table %s has no column %s%s", vals.Name, s.Value, suggest(s.Value, columnNames(vals)))
+		return false
+	}
+	switch k := vals.Columns[i].Type.Kind; k {
+	case connectors.KindInt, connectors.KindDecimal, connectors.KindDate, connectors.KindDateTime, connectors.KindTimestamp:
+	default:
+		ds.add(s.Pos, "M089", "latest_by: column %s.%s is %s (%s): it must be an integer, decimal, date or timestamp column, whose order the source and regflytt agree on (a registration or change time, a sequence number)", vals.Name, s.Value, k, vals.Columns[i].SourceType)
+		return false
+	}
+	for _, c := range []int{p.Entity, p.Attribute, p.Value} {
+		if c == i {
+			ds.add(s.Pos, "M089", "latest_by: column %s.%s is the form store's entity, attribute or value column: name the column that dates or numbers a value row", vals.Name, s.Value)
+			return false
+		}
+	}
+	p.LatestBy = i
+	return true
+}
+
 // identifiers lists the names an expression reads as values, each once:
 // the columns and variables it needs. Names called as functions and
 // variables declared with let are not among them. A syntax error yields
@@ -189,7 +233,7 @@ func identifiers(src string) []string {
 // columns and values-table columns that are neither read nor dropped.
 func (c *compiler) eavCoverage(tp *TableProgram) {
 	e, tm, ds := tp.EAV, c.tm, c.ds
-	structural := map[int]bool{e.Entity: true, e.Attribute: true, e.Value: true, e.Version: true}
+	structural := map[int]bool{e.Entity: true, e.Attribute: true, e.Value: true, e.Version: true, e.LatestBy: true}
 	// A values-table column named like a mapped entity column (both
 	// tables keyed by id) is what a drop: of that name can only mean.
 	valuesCol := map[string]bool{}
@@ -265,9 +309,20 @@ type EntityOutcome struct {
 // so this costs a sort of them, where ordering the read by every column
 // would sort the whole values table without an index to help.
 func (e *EAVProgram) valueOrder(values [][]connectors.Value) []int {
-	if !e.unkeyed || len(values) < 2 {
+	if len(values) < 2 {
 		return nil
 	}
+	if e.LatestBy >= 0 {
+		return e.latestOrder(values)
+	}
+	if !e.unkeyed {
+		return nil
+	}
+	return e.encodedOrder(values)
+}
+
+// encodedOrder orders an entity's value rows by their encoded values.
+func (e *EAVProgram) encodedOrder(values [][]connectors.Value) []int {
 	keys := make([][]byte, len(values))
 	order := make([]int, len(values))
 	for i, v := range values {
@@ -280,6 +335,52 @@ func (e *EAVProgram) valueOrder(values [][]connectors.Value) []int {
 		keys[i], order[i] = b, i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return bytes.Compare(keys[order[a]], keys[order[b]]) < 0 })
+	return order
+}
+
+// latestOrder is valueOrder under eav: latest_by: the value rows by
+// their latest_by value, greatest first, so that the one a column reads
+// is the latest. Ties go to the row later in values-key order (the
+// correction entered last; without a primary key, later in the order of
+// encoded values), as duplicates: {keep: latest} gives them to the
+// highest key. A value that has no place in the order (NULL, a zero
+// date, PostgreSQL's infinity) never wins over one that has. The rows of
+// one entity are in memory already, so the read stays in values-key
+// order: ordering the values table by latest_by would sort all of it.
+func (e *EAVProgram) latestOrder(values [][]connectors.Value) []int {
+	var base []int
+	if e.unkeyed {
+		base = e.encodedOrder(values)
+	} else {
+		base = make([]int, len(values))
+		for i := range base {
+			base[i] = i
+		}
+	}
+	pos := make([]int, len(values))
+	for n, i := range base {
+		pos[i] = n
+	}
+	known := func(v connectors.Value) bool {
+		c, ok := compare(v, v)
+		return v != nil && ok && c == 0
+	}
+	order := slices.Clone(base)
+	slices.SortFunc(order, func(a, b int) int {
+		va, vb := values[a][e.LatestBy], values[b][e.LatestBy]
+		ka, kb := known(va), known(vb)
+		switch {
+		case ka && !kb:
+			return -1
+		case kb && !ka:
+			return 1
+		case ka && kb:
+			if c, ok := compare(va, vb); ok && c != 0 {
+				return -c
+			}
+		}
+		return pos[b] - pos[a]
+	})
 	return order
 }
 
@@ -381,6 +482,9 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 				detail = "variable " + name + " is dropped: " + why
 			}
 			*vo = Outcome{Kind: Archived, Reason: ReasonVariableNotMapped, SourceColumn: e.Values.Columns[e.Attribute].Name, Detail: detail}
+		case f == -2 && e.LatestBy >= 0:
+			*vo = Outcome{Kind: Archived, Reason: ReasonSupersededValue, SourceColumn: e.Values.Columns[e.LatestBy].Name,
+				Detail: "the form holds this variable again with a greater " + e.Values.Columns[e.LatestBy].Name + " (or an equal one later in key order): that value migrates"}
 		case f == -2:
 			*vo = Outcome{Kind: Archived, Reason: ReasonDuplicateValue, Detail: "a second value of the same variable for this entity"}
 		case o.Kind == Archived:

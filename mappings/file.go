@@ -130,15 +130,22 @@ type LookupSpec struct {
 //	    attribute: variabel         # column of values naming the variable
 //	    value: varde                # column of values holding the value (text)
 //	    version: variabel_version   # optional: the variable's version
+//	    latest_by: registrerad      # optional: which of a variable's rows migrates
 //
 // Columns read entity columns and variables by name. A value row is a
 // source record of its own: it migrates with its entity, is archived
-// (variable_not_mapped, duplicate_value, orphan, or its entity's reason),
-// or is excluded with its patient.
+// (variable_not_mapped, duplicate_value, superseded_value, orphan, or its
+// entity's reason), or is excluded with its patient.
 type EAVSource struct {
 	Pos                               Pos
 	Entities, Values                  Str
 	Entity, Attribute, Value, Version Str
+	// LatestBy names a values column (a number, a date or a timestamp):
+	// of the value rows one form holds for one variable, the one with its
+	// greatest value migrates (a correction entered later) and the others
+	// are archived as superseded_value. Unset, the first in values-key
+	// order migrates and the others are duplicate_value.
+	LatestBy Str
 }
 
 // ColumnMapping gives one target column its value. The value goes through
@@ -382,6 +389,7 @@ func parseSource(tf *Fields, tm *TableMapping, ds *Diagnostics) {
 		e.Attribute = ef.Required("attribute")
 		e.Value = ef.Required("value")
 		e.Version = ef.Str("version")
+		e.LatestBy = ef.Str("latest_by")
 		ef.Done()
 		tm.EAV = e
 		tm.Source = e.Entities

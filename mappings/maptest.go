@@ -548,7 +548,7 @@ func applyEntityTest(tp *TableProgram, path string, r *TestRow, n int, ds *Diagn
 	eo := tp.ApplyEntity(entity, values)
 	alone := map[string]string{}
 	for i, vo := range eo.Values {
-		if vo.Reason == ReasonVariableNotMapped || vo.Reason == ReasonDuplicateValue {
+		if vo.Reason == ReasonVariableNotMapped || vo.Reason == ReasonDuplicateValue || vo.Reason == ReasonSupersededValue {
 			name, _ := connectors.FormatValue(values[i][e.Attribute])
 			alone[name] = vo.Reason
 		}

@@ -146,8 +146,8 @@ func tableBlocks(tm *TableMapping, schema *Schema, suffix string, clear map[*Col
 	switch {
 	case tm.EAV != nil:
 		e := tm.EAV
-		b.paras = append(b.paras, fmt.Sprintf("Source: the form store %s (one row per registration) with its values in %s: the variable named in %s, its value in %s%s. Every value row is a record of its own: it migrates with its registration, or is archived when no column reads its variable.",
-			e.Entities.Value, e.Values.Value, e.Attribute.Value, e.Value.Value, versionText(e)))
+		b.paras = append(b.paras, fmt.Sprintf("Source: the form store %s (one row per registration) with its values in %s: the variable named in %s, its value in %s%s. Every value row is a record of its own: it migrates with its registration, or is archived when no column reads its variable.%s",
+			e.Entities.Value, e.Values.Value, e.Attribute.Value, e.Value.Value, versionText(e), repeatText(e)))
 	case tm.Select.IsSet():
 		// The query's values are the records' values: a CASE or a
 		// function in it changes them before any step of the mapping,
@@ -235,6 +235,15 @@ func versionText(e *EAVSource) string {
 		return ", the variable's version in " + e.Version.Value
 	}
 	return ""
+}
+
+// repeatText says which of a variable's value rows in one registration
+// migrates, for the registry holder to see that a correction does.
+func repeatText(e *EAVSource) string {
+	if e.LatestBy.IsSet() {
+		return " Of a variable's value rows in one registration, the one with the greatest " + e.LatestBy.Value + " migrates (ties: the later in key order; an empty one never wins) and the others are archived as superseded_value."
+	}
+	return " Of a variable's value rows in one registration, the first in key order migrates and the others are archived as duplicate_value."
 }
 
 func sourceText(c *ColumnMapping) string {

@@ -55,7 +55,7 @@ var reasonCode = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 var builtinReasonList = []string{
 	"code_unmapped", "rule_required", "rule_range", "rule_pattern", "rule_enum",
 	ReasonExpressionRange, "expression_failed", ReasonValueLost, ReasonValuesDiffer, "lookup_missing",
-	ReasonVariableNotMapped, ReasonVariableSpelling, "duplicate_value", "orphan", "merge_conflict", ReasonKeySpelling, "parent_archived",
+	ReasonVariableNotMapped, ReasonVariableSpelling, "duplicate_value", ReasonSupersededValue, "orphan", "merge_conflict", ReasonKeySpelling, "parent_archived",
 	"duplicate_registration", "table_not_mapped", "duplicate_key", "opt_out", "erasure", "error",
 	ReasonUnitNotTranslated,
 }
