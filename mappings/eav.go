@@ -207,6 +207,9 @@ func (p *EAVProgram) latestBy(s Str, ds *Diagnostics) bool {
 	}
 	switch k := vals.Columns[i].Type.Kind; k {
 	case connectors.KindInt, connectors.KindDecimal, connectors.KindDate, connectors.KindDateTime, connectors.KindTimestamp:
+	case connectors.KindInvalid:
+		// A column of unknown type: plan check names the source
+		// without a database (NamedSource); map check and run see it.
 	default:
 		ds.add(s.Pos, "M089", "latest_by: column %s.%s is %s (%s): it must be an integer, decimal, date or timestamp column, whose order the source and regflytt agree on (a registration or change time, a sequence number)", vals.Name, s.Value, k, vals.Columns[i].SourceType)
 		return false

@@ -225,7 +225,7 @@ func (n *namedSource) eav(tm *TableMapping, cols []*ColumnMapping) {
 		}
 	}
 	vals := n.table(e.Values.Value)
-	for _, s := range []Str{e.Entity, e.Attribute, e.Value, e.Version} {
+	for _, s := range []Str{e.Entity, e.Attribute, e.Value, e.Version, e.LatestBy} {
 		n.column(vals, s.Value)
 	}
 }
