@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
@@ -51,12 +54,13 @@ func latestStore(t *testing.T, server, dir string) string {
 		row(13, 5, "pnr", listed, t1), row(14, 5, "pnr", pnr, t2), row(15, 5, "vikt", "50", t1), // a listed number, superseded
 		row(16, 6, "pnr", pnr, t1), row(17, 6, "vikt", "40", t1), row(18, 6, "vikt", "41", t1), // a tie: the later key
 		row(19, 7, "pnr", pnr, t1), row(20, 7, "langd", "180", t1),
+		row(21, 8, "pnr", corrected, t1), row(22, 8, "pnr", pnr, t2), row(23, 8, "vikt", "30", t1), row(24, 8, "vikt", "31", t2), // erased later
 	}
 	exec(t, src, append(pre,
 		`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL)`,
 		`CREATE TABLE varde (varde_id integer PRIMARY KEY NOT NULL, instans_id integer NOT NULL, variabel varchar(20) NOT NULL, varde varchar(40), andrad `+stamp+` NULL)`,
 		`CREATE INDEX varde_instans ON varde (instans_id, varde_id)`,
-		`INSERT INTO instans VALUES (1), (2), (3), (4), (5), (6), (7)`,
+		`INSERT INTO instans VALUES (1), (2), (3), (4), (5), (6), (7), (8)`,
 		`INSERT INTO varde VALUES `+strings.Join(values, ", "),
 	)...)
 	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
@@ -84,12 +88,16 @@ tables:
 	return src
 }
 
+// corrected is the identity number form 8 held before its correction:
+// a person erased from the archive later.
+const corrected = "19400404-0400"
+
 // latestWant is what latestStore's run gives: the values ledger and the
 // weight per registration.
 var (
-	latestValues   = summary(12, 5, 3, map[string]int64{mappings.ReasonSupersededValue: 5})
-	latestEntities = summary(6, 0, 1, map[string]int64{})
-	latestWeights  = "1=72.0 2=81.0 3=91.0 4=61.0 6=41.0 7=<nil>"
+	latestValues   = summary(14, 7, 3, map[string]int64{mappings.ReasonSupersededValue: 7})
+	latestEntities = summary(7, 0, 1, map[string]int64{})
+	latestWeights  = "1=72.0 2=81.0 3=91.0 4=61.0 6=41.0 7=<nil> 8=31.0"
 )
 
 // latestPlan is the plan's own part: the superseded values' share and
@@ -101,6 +109,37 @@ verification:
     archived_share.varde: corrections entered later supersede earlier values
     exclusion_by_left_out_value.instans: a corrected identity number was first entered as an opted-out patient's
 `
+
+// eraseCorrected erases, from the package a run of latestStore wrote,
+// the person whose number form 8 held before its correction: the
+// superseded value row naming them, and the form's other archived value
+// row with it (the package records that person: reads variable pnr, so
+// erase joins the form's archived rows); the other forms' stay.
+func eraseCorrected(t *testing.T, arc string) {
+	t.Helper()
+	pkg, err := archive.Open(arc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var form bool
+	for _, ts := range pkg.Tables() {
+		if ts.Person != nil && ts.Person.Form != nil && slices.Contains(ts.Person.Form.Variables, "pnr") {
+			form = true
+		}
+	}
+	if !form {
+		t.Fatalf("the package does not record that person: reads variable pnr: %+v", pkg.Tables())
+	}
+	req := archive.EraseRequest{Reference: "Dnr 7", Who: "test", At: time.Now(), Tool: "regflytt test",
+		Identifies: func(v connectors.Value) bool { return v == corrected }}
+	if _, err := archive.Erase(context.Background(), arc, req); err != nil {
+		t.Fatal(err)
+	}
+	left := archiveRecords(t, arc, "varde")
+	if _, ok := left["8,21"]; ok || len(left) != 5 {
+		t.Errorf("after erasing the corrected number: %v, want the 5 superseded values of other forms", left)
+	}
+}
 
 // weights reads registration's weights from the target, by id.
 func weights(t *testing.T, url string) string {
@@ -170,16 +209,22 @@ func TestRunEAVLatestBy(t *testing.T) {
 				t.Errorf("weights %s, want %s", got, latestWeights)
 			}
 			archived := archiveRecords(t, filepath.Join(opts.WorkDir, "archive"), "varde")
-			for _, k := range []string{"1,2", "2,6", "3,8", "4,11", "6,17"} { // instans_id, varde_id
+			for _, k := range []string{"1,2", "2,6", "3,8", "4,11", "6,17", "8,21", "8,23"} { // instans_id, varde_id
 				if !strings.HasPrefix(archived[k], mappings.ReasonSupersededValue+": ") {
 					t.Errorf("value row %s archived as %q, want superseded_value", k, archived[k])
 				}
 			}
-			if len(archived) != 5 {
-				t.Errorf("archived value rows %v, want the 5 superseded", archived)
+			if len(archived) != 7 {
+				t.Errorf("archived value rows %v, want the 7 superseded", archived)
 			}
 			if sum, err := plans.Verify(ctx, p, opts); err != nil || !sum.Pass {
 				t.Fatalf("verify: %v", err)
+			}
+			eraseCorrected(t, filepath.Join(opts.WorkDir, "archive"))
+			// archive erase --plan reads the form store from the plan,
+			// without a database, latest_by and all.
+			if _, forms, _, err := plans.PersonColumns(filepath.Join(dir, "plan.yaml")); err != nil || len(forms) != 1 || !slices.Contains(forms[0].Variables, "pnr") {
+				t.Errorf("the plan's person columns: %v %+v", err, forms)
 			}
 
 			for n := 1; n <= 12; n++ {
@@ -216,6 +261,62 @@ func TestRunEAVLatestBy(t *testing.T) {
 				if sum, err := plans.Verify(ctx, pr, opts); err != nil || !sum.Pass {
 					t.Fatalf("stop after %d: verify: %v", n, err)
 				}
+			}
+		})
+	}
+}
+
+// latest_by naming a text column of a MariaDB or PostgreSQL store (a
+// date kept as text orders by the collation, not by time) is M089 at the
+// mapping's line in map check, and the run refuses before it writes.
+func TestEAVLatestByTextColumnRefused(t *testing.T) {
+	for server, newDB := range serverDatabases(t) {
+		t.Run(server, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			src := newDB(t)
+			exec := pgtest.Exec
+			if server == "mariadb" {
+				exec = mytest.Exec
+			}
+			exec(t, src,
+				`CREATE TABLE instans (id integer PRIMARY KEY NOT NULL)`,
+				`CREATE TABLE varde (varde_id integer PRIMARY KEY NOT NULL, instans_id integer NOT NULL, variabel varchar(20) NOT NULL, varde varchar(40), andrad varchar(20) NULL)`,
+				`INSERT INTO instans VALUES (1)`,
+				`INSERT INTO varde VALUES (1, 1, 'vikt', '70', '2024-1-9'), (2, 1, 'vikt', '72', '2024-01-10')`,
+			)
+			write(t, filepath.Join(dir, "schema.yaml"), "platform: t\ntables:\n  - name: registration\n    primary_key: [registration_id]\n    columns:\n      - {name: registration_id, type: bigint}\n      - {name: weight_kg, type: \"decimal(5,1)\"}\n")
+			m := write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: registration
+    source:
+      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde,
+            latest_by: andrad}
+    no_person: a test form store without identities
+    unit: {none: a test form store without units}
+    columns:
+      registration_id: id
+      weight_kg: {expr: decimal(vikt)}
+    drop: {varde_id: the value row's own number}
+`)
+			p := loadPlan(t, writePlan(t, dir, "optout: {none: a test}\n"))
+			ds, err := plans.CheckMappings(ctx, p, plans.Options{SourceURL: src})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found bool
+			for _, d := range ds {
+				if d.Code == "M089" {
+					found = true
+					if want := m + ":5:24"; d.Pos.String() != want || !strings.Contains(d.Message, "varde.andrad is text") {
+						t.Errorf("%s: %s, want at %s naming varde.andrad as text", d.Pos, d.Message, want)
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("map check: no M089 in %v", ds)
+			}
+			if _, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir}); err == nil || !strings.Contains(err.Error(), "M089") {
+				t.Fatalf("run: %v, want the refusal M089", err)
 			}
 		})
 	}
