@@ -361,17 +361,17 @@ func (e *EAVProgram) latestOrder(values [][]connectors.Value) []int {
 		}
 	}
 	pos := make([]int, len(values))
+	known := make([]bool, len(values))
 	for n, i := range base {
 		pos[i] = n
-	}
-	known := func(v connectors.Value) bool {
+		v := values[i][e.LatestBy]
 		c, ok := compare(v, v)
-		return v != nil && ok && c == 0
+		known[i] = v != nil && ok && c == 0
 	}
 	order := slices.Clone(base)
 	slices.SortFunc(order, func(a, b int) int {
 		va, vb := values[a][e.LatestBy], values[b][e.LatestBy]
-		ka, kb := known(va), known(vb)
+		ka, kb := known[a], known[b]
 		switch {
 		case ka && !kb:
 			return -1

@@ -242,7 +242,7 @@ func sameKeyType(a, b connectors.Type) bool {
 func compileDuplicates(tp *TableProgram, s *DuplicatesSpec, ds *Diagnostics) *DuplicatesProgram {
 	switch {
 	case tp.EAV != nil:
-		ds.add(s.Pos, "M042", "duplicates: is not supported for a form store yet")
+		ds.add(s.Pos, "M042", "duplicates: is not supported for a form store yet (it decides between registrations; for a variable one form holds twice, eav: latest_by: COLUMN says which value row migrates)")
 		return nil
 	case tp.Merge != nil:
 		ds.add(s.Pos, "M042", "duplicates of merged sources are decided by merge:, not duplicates:")
