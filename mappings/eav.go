@@ -310,7 +310,8 @@ type EntityOutcome struct {
 // those are read in the order of their encoded values, which every read
 // of the source agrees on. The rows of one entity are in memory already,
 // so this costs a sort of them, where ordering the read by every column
-// would sort the whole values table without an index to help.
+// would sort the whole values table without an index to help. Under
+// eav: latest_by the rows are read latest first (latestOrder).
 func (e *EAVProgram) valueOrder(values [][]connectors.Value) []int {
 	if len(values) < 2 {
 		return nil
