@@ -23,7 +23,11 @@ import (
 // '+' is exactly one of the four shapes, so a date (2021-03-04), an
 // HSA-id (SE2321000016-1234) or a longer number pass unchanged; any ten
 // or twelve digits standing alone are masked, whether or not they are a
-// valid number, since a mistyped identity number is still one. Digits
+// valid number, since a mistyped identity number is still one. Looser
+// groups a person list still reads by their digits (19121212 - 1212,
+// 1912 12 12-1212, 1912-12-12 1212 refused: groupedNumber) count only
+// as a valid number, since counts and dates are written so too
+// (2024-01-05 1234 rows). Digits
 // inside a long hexadecimal text (a pseudonym, a digest) are part of it,
 // not a number: a pseudonym stays whole, so that a record can be found
 // by it.
@@ -70,15 +74,24 @@ func maskedFours(s string) []int {
 		}
 		if (identityRun(s[i:end]) || datedRun(s[i:end])) && !inHex(s, i) && !inHex(s, end-1) {
 			out = append(out, end-4)
-		} else if n, sep := end-i, separatorTail(s, end); end == j && (n == 6 || n == 8 || datedBirth(s[i:end])) && sep > 0 && !inHex(s, i) {
+		} else if n, sep := end-i, separatorTail(s, end, end-i == 6 || end-i == 8); end == j && (n == 6 || n == 8 || datedBirth(s[i:end])) && sep > 0 && !inHex(s, i) {
 			// Written with a space or another separator (19121212 1212,
 			// an en dash pasted from a document, 19121212_1212,
 			// 1912-12-12 1212), which the number rules refuse and people
-			// still type.
+			// still type; a run of digits whole, also before words
+			// (191212 1212 refused). A date written with its dashes
+			// before words (2024-01-05 1234 rows) is left to
+			// groupedNumber, which holds it to a valid number.
 			out = append(out, end+sep)
 			j = end + sep + 4
 		} else if at, ok := reserveSerial(s, i, end); ok {
 			// A reserve number (19900101-T123): its serial.
+			out = append(out, at)
+			j = at + 4
+		} else if at, ok := groupedNumber(s, i); ok && !inHex(s, i) {
+			// Written in looser groups (19121212 - 1212, 1912 12 12-1212,
+			// 191212 1212 refused), which a person list still reads by
+			// its digits.
 			out = append(out, at)
 			j = at + 4
 		}
@@ -234,7 +247,10 @@ var tailSeparators = []string{" ", "\t", "_", "/", "\u2010", "\u2011", "\u2012",
 // separatorTail gives the length of the separator (tailSeparators) s
 // holds at at when one stands there followed by four digits that end a
 // number: the last four of an identity number so written; 0 for none.
-func separatorTail(s string, at int) int {
+// The same separator after the four ends the number only when words
+// is true and no digit follows it (191212 1212 refused, not 191212 1212
+// 1212).
+func separatorTail(s string, at int, words bool) int {
 	for _, sep := range tailSeparators {
 		if !strings.HasPrefix(s[at:], sep) {
 			continue
@@ -250,6 +266,15 @@ func separatorTail(s string, at int) int {
 		}
 		if k+4 == len(s) || !isDigit(s[k+4]) && s[k+4] != '-' && s[k+4] != '+' && !strings.HasPrefix(s[k+4:], sep) {
 			return len(sep)
+		}
+		if words && strings.HasPrefix(s[k+4:], sep) {
+			e := k + 4
+			for strings.HasPrefix(s[e:], sep) {
+				e += len(sep)
+			}
+			if e < len(s) && !isDigit(s[e]) {
+				return len(sep)
+			}
 		}
 		return 0
 	}
@@ -339,3 +364,150 @@ func identityRun(r string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// groupedNumber says where the last four of an identity number begin
+// when s holds one at i written in looser groups, as people type it and
+// a person list still reads it by its digits alone (mappings.LooseNumber):
+// the birth date whole (6 or 8 digits) or in its three parts with the
+// same separator between them (1912 12 12, 1912-12-12, 12/12/12), then
+// a separator (a space, or '-', '+' or a Unicode dash with up to two
+// blanks either side: 19121212 - 1212), then the last four, which end
+// the number (no digit or letter after them, nor a separator and a
+// digit), whatever words follow (191212 1212 refused). Such groups are
+// also how counts, dates and times are written (2024-01-05 1234 rows),
+// so, unlike the four strict shapes, these count only as a list would
+// match them: a birth date (a month, a day or a samordningsnummer's)
+// and a valid check digit.
+func groupedNumber(s string, i int) (int, bool) {
+	k := i
+	for k < len(s) && isDigit(s[k]) {
+		k++
+	}
+	var date string
+	switch n := k - i; n {
+	case 6, 8:
+		date = s[k-6 : k]
+	case 2, 4:
+		sep := dateSeparator(s, k)
+		if sep == "" {
+			return 0, false
+		}
+		m := k + len(sep)
+		if !twoDigits(s, m) || !strings.HasPrefix(s[m+2:], sep) {
+			return 0, false
+		}
+		d := m + 2 + len(sep)
+		if !twoDigits(s, d) {
+			return 0, false
+		}
+		date = s[k-2:k] + s[m:m+2] + s[d:d+2]
+		k = d + 2
+	default:
+		return 0, false
+	}
+	g := lastSeparator(s, k)
+	if g == 0 {
+		return 0, false
+	}
+	at := k + g
+	if at+4 > len(s) {
+		return 0, false
+	}
+	for m := at; m < at+4; m++ {
+		if !isDigit(s[m]) {
+			return 0, false
+		}
+	}
+	if e := at + 4; e < len(s) {
+		if isDigit(s[e]) || isLetter(s[e]) {
+			return 0, false
+		}
+		if g := lastSeparator(s, e); g > 0 && e+g < len(s) && isDigit(s[e+g]) {
+			// More groups of digits: a longer number (191212 1212 1212).
+			return 0, false
+		}
+	}
+	if !birthDigits(date) || !luhn(date+s[at:at+4]) {
+		return 0, false
+	}
+	return at, true
+}
+
+// dateSeparator gives the separator (tailSeparators or '-') s holds at
+// at between a birth date's parts; "" for none.
+func dateSeparator(s string, at int) string {
+	if strings.HasPrefix(s[at:], "-") {
+		return "-"
+	}
+	for _, sep := range tailSeparators {
+		if strings.HasPrefix(s[at:], sep) {
+			return sep
+		}
+	}
+	return ""
+}
+
+// numberDashes are what stands before the last four, blanks around it
+// or not: '-', '+' and the Unicode dashes of tailSeparators.
+var numberDashes = []string{"-", "+", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"}
+
+// lastSeparator gives the length of the separator s holds at at before
+// an identity number's last four in groupedNumber: one blank, '_' or
+// '/', or a dash (numberDashes) with up to two blanks either side; 0 for
+// none.
+func lastSeparator(s string, at int) int {
+	blanks := func(k int) int {
+		n := 0
+		for k+n < len(s) && n < 2 && (s[k+n] == ' ' || s[k+n] == '\t') {
+			n++
+		}
+		return n
+	}
+	lead := blanks(at)
+	for _, d := range numberDashes {
+		if strings.HasPrefix(s[at+lead:], d) {
+			k := at + lead + len(d)
+			return k + blanks(k) - at
+		}
+	}
+	switch {
+	case lead == 1:
+		return 1
+	case lead == 0 && at < len(s) && (s[at] == '_' || s[at] == '/'):
+		return 1
+	}
+	return 0
+}
+
+// twoDigits says whether s holds two digits at at and no third after.
+func twoDigits(s string, at int) bool {
+	return at+2 <= len(s) && isDigit(s[at]) && isDigit(s[at+1]) && (at+2 == len(s) || !isDigit(s[at+2]))
+}
+
+// birthDigits says whether d (YYMMDD) is a birth date as an identity
+// number writes it: a month 01-12, a day 01-31 or a samordningsnummer's
+// 61-91.
+func birthDigits(d string) bool {
+	month := int(d[2]-'0')*10 + int(d[3]-'0')
+	day := int(d[4]-'0')*10 + int(d[5]-'0')
+	if day > 60 {
+		day -= 60
+	}
+	return month >= 1 && month <= 12 && day >= 1 && day <= 31
+}
+
+// luhn says whether the ten digits d end in their check digit (the
+// Luhn sum an identity number's last digit makes a multiple of ten).
+func luhn(d string) bool {
+	sum := 0
+	for k := 0; k < len(d); k++ {
+		v := int(d[k] - '0')
+		if k%2 == 0 {
+			if v *= 2; v > 9 {
+				v -= 9
+			}
+		}
+		sum += v
+	}
+	return sum%10 == 0
+}

@@ -111,6 +111,41 @@ func TestMaskIdentityNumbers(t *testing.T) {
 		"19121212\t1212":               "19121212\t****",
 		"summa 1\u00a0234\u00a0567 kr": "summa 1\u00a0234\u00a0567 kr",
 		"2021-03-04\u00a012:34":        "2021-03-04\u00a012:34",
+		// Shapes a person list reads by their digits (LooseNumber) and
+		// the masker left in clear: spaces around the dash, the date's
+		// parts apart, a word after a space-separated number. Masked
+		// when a list would match them: a birth date and a valid check
+		// digit.
+		"19121212 - 1212":                "19121212 - ****",
+		"key (121212 - 1212), row 3":     "key (121212 - ****), row 3",
+		"19121212 -1212":                 "19121212 -****",
+		"19121212- 1212":                 "19121212- ****",
+		"19121212 – 1212":                "19121212 – ****",
+		"1912 12 12-1212":                "1912 12 12-****",
+		"1912 12 12 1212":                "1912 12 12 ****",
+		"12 12 12-1212":                  "12 12 12-****",
+		"191212 1212 refused":            "191212 **** refused",
+		"19121212 1212 refused":          "19121212 **** refused",
+		"1912-12-12 1212 refused":        "1912-12-12 **** refused",
+		"1912-12-12 - 1212":              "1912-12-12 - ****",
+		"row 1912 12 12 - 1212 excluded": "row 1912 12 12 - **** excluded",
+		// Ordinary numbers in those shapes stay: no date, a wrong check
+		// digit, or more digits after.
+		"2024-01-05 1234 rows":        "2024-01-05 1234 rows",
+		"2024 01 05 1234 rows":        "2024 01 05 1234 rows",
+		"1 000 000 rows":              "1 000 000 rows",
+		"1 000 000 000 rows":          "1 000 000 000 rows",
+		"2024-01-05 12:00":            "2024-01-05 12:00",
+		"2024-01-05T12:00:00Z 1212":   "2024-01-05T12:00:00Z 1212",
+		"rows 1000 - 2000":            "rows 1000 - 2000",
+		"rows 19121212 - 19121300":    "rows 19121212 - 19121300",
+		"batch 12 of 1212":            "batch 12 of 1212",
+		"took 1912 ms, 12 12 batches": "took 1912 ms, 12 12 batches",
+		"1912 12 12 1212 1212":        "1912 12 12 1212 1212",
+		"191212 1212 1212 rows":       "191212 1212 1212 rows",
+		"1912 13 12 1212":             "1912 13 12 1212",
+		"1234 56 78-1212":             "1234 56 78-1212",
+		"1912 12-12 1212":             "1912 12-12 1212",
 	} {
 		if got := MaskIdentityNumbers(in); got != want {
 			t.Errorf("MaskIdentityNumbers(%q) = %q, want %q", in, got, want)
