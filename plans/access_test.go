@@ -2,6 +2,7 @@ package plans_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -131,6 +132,21 @@ func TestRoleMappingThatWidensFailsNamingTheAccount(t *testing.T) {
 	if !errors.Is(err, plans.ErrNotAccounted) || rep == nil || rep.Pass || rep.Access == nil || rep.Access.OK {
 		t.Fatalf("run: %v", err)
 	}
+	// Every record is accounted for: the error the terminal prints and
+	// the verdict of each report say it is access that failed.
+	saysAccess := func(where, s string) {
+		t.Helper()
+		if strings.Contains(s, "not every source record") || !strings.Contains(s, "access") {
+			t.Errorf("%s says %q, not that access failed with every record accounted for", where, s)
+		}
+	}
+	saysAccess("the run's error", err.Error())
+	saysAccess("the run's verdict", rep.VerdictLine())
+	var written struct{ Verdict string }
+	if b, rerr := os.ReadFile(filepath.Join(dir, "report.json")); rerr != nil || json.Unmarshal(b, &written) != nil {
+		t.Fatalf("report.json: %v", rerr)
+	}
+	saysAccess("report.json's verdict", written.Verdict)
 	// Exactly the accounts whose LAS role is scoped to a unit that shares
 	// its region with another unit gain read on that other unit.
 	region := map[string]string{}
@@ -191,6 +207,8 @@ func TestRoleMappingThatWidensFailsNamingTheAccount(t *testing.T) {
 	if !errors.Is(err, plans.ErrNotAccounted) || sum == nil || sum.Pass || sum.Access == nil || sum.Access.OK {
 		t.Fatalf("verify: %v", err)
 	}
+	saysAccess("verify's error", err.Error())
+	saysAccess("verify's verdict", sum.Verdict)
 	if strings.Join(sum.Access.Widened, ",") != strings.Join(rep.Access.Widened, ",") {
 		t.Errorf("verify: widened %v, the run %v", sum.Access.Widened, rep.Access.Widened)
 	}

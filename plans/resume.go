@@ -534,6 +534,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	unitReportsWritten := false
 	unfinished := func(err error) (*verify.Report, error) {
 		failed := !rep.Pass
+		verdict := rep.FailVerdict()
 		rep.Pass = false
 		rep.Unfinished = err.Error()
 		// Unit reports written already (some, when the step that failed
@@ -546,7 +547,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		}
 		err = stopped(err)
 		if failed {
-			err = errors.Join(err, ErrNotAccounted)
+			err = errors.Join(err, &VerdictError{Verdict: verdict})
 		}
 		return rep, err
 	}
@@ -573,7 +574,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		r.log.Warn("could not remove the archive parts", "dir", pp.dir, "err", err)
 	}
 	if !rep.Pass {
-		return rep, ErrNotAccounted
+		return rep, &VerdictError{Verdict: rep.FailVerdict()}
 	}
 	return rep, nil
 }

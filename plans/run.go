@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/regflytt/regflytt/archive"
@@ -98,6 +99,19 @@ const ReasonTableNotMapped = "table_not_mapped"
 // ErrNotAccounted is returned (wrapped) when a run finished but its
 // verification failed: not every source record is accounted for.
 var ErrNotAccounted = errors.New("not every source record is accounted for")
+
+// VerdictError is ErrNotAccounted saying what failed: the verdict of the
+// report it comes with (verify.Report.FailVerdict, verify.Summary's
+// Verdict). The bare sentinel's text sent whoever read the terminal
+// looking for a lost record when only access (who may see what) failed.
+type VerdictError struct{ Verdict string }
+
+func (e *VerdictError) Error() string {
+	return "verification FAILED: " + strings.TrimPrefix(e.Verdict, "FAIL: ")
+}
+
+// Is makes a VerdictError ErrNotAccounted (exit status 3).
+func (e *VerdictError) Is(target error) bool { return target == ErrNotAccounted }
 
 // Run executes a plan: it reads the source in one read-only snapshot,
 // migrates what the mappings can transform, archives the rest, and

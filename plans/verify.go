@@ -770,7 +770,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	// beside it, never 1 as if verification had not finished.
 	var errs []error
 	if !sum.Pass {
-		errs = append(errs, errVerificationFailed)
+		errs = append(errs, &VerdictError{Verdict: sum.Verdict})
 	}
 	reportWritten := false
 	if err := os.MkdirAll(r.opts.WorkDir, 0o750); err != nil {
@@ -798,10 +798,6 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	}
 	return sum, errors.Join(errs...)
 }
-
-// errVerificationFailed is VerifyWith's error when the verification
-// finished and FAILed, and nothing else went wrong.
-var errVerificationFailed = fmt.Errorf("verification FAILED: %w", ErrNotAccounted)
 
 // verifyInGo hides the target's Checksummer, so that the benchmark can
 // compare verification with and without pushdown.
@@ -1503,7 +1499,9 @@ func (r *runner) verifyContent(ctx context.Context, arcRead *verify.ArchiveReadi
 	opts.NewWorkDir, opts.WorkDirChosen, opts.Restart, opts.UnitReports = nil, nil, false, ""
 	opts.Progress = NoProgress{}
 	sum, err := VerifyWith(ctx, r.plan, opts, VerifyOptions{ArchiveDir: arcRead.Dir(), ownershipChecked: true, expected: exp, scratch: r.scratch, archiveRead: arcRead, readBack: true, sourceCounts: sourceCounts, endCheck: true})
-	if err != nil && err != errVerificationFailed {
+	// VerifyWith's error is a *VerdictError alone when the verification
+	// finished and FAILed, and nothing else went wrong.
+	if _, failedOnly := err.(*VerdictError); err != nil && !failedOnly {
 		return nil, fmt.Errorf("verify the run's content: %w", err)
 	}
 	if sum == nil {

@@ -283,8 +283,45 @@ func (s *Summary) Finish(now time.Time) {
 	if pass {
 		s.Verdict = "PASS: every source record is accounted for, and the target and archive hold exactly what the mappings give"
 	} else {
-		s.Verdict = "FAIL: see the problems, exceptions and findings"
+		s.Verdict = s.failVerdict()
 	}
+}
+
+// failVerdict says what failed in a summary that does not pass: the
+// records (a table's, a unit's or a control group's equation), access
+// (who may see what), both, or other checks (content, the archive,
+// findings), as the run's report does (Report.FailVerdict).
+func (s *Summary) failVerdict() string {
+	records := false
+	for _, t := range s.Tables {
+		records = records || !t.OK
+	}
+	for _, u := range s.Units {
+		records = records || !u.OK
+	}
+	for _, g := range s.SourceGroups {
+		records = records || !g.OK
+	}
+	access := s.Access != nil && !s.Access.OK
+	// Anything else that fails: a copy of Finish's conditions without
+	// the records and access.
+	other := len(s.Problems) > 0 || !s.Archive.OK || len(s.ArchiveExceptions) > 0
+	for _, c := range s.Contents {
+		other = other || !c.OK
+	}
+	for _, r := range s.SourceReads {
+		other = other || !r.OK
+	}
+	for _, g := range s.Groups {
+		other = other || !g.OK
+	}
+	for _, l := range s.Lists {
+		other = other || !l.OK
+	}
+	for _, f := range s.Findings {
+		other = other || f.Fails()
+	}
+	return failVerdict(records, access, other, ": see the problems, exceptions and findings", "FAIL: see the problems, exceptions and findings")
 }
 
 // WriteJSON writes the summary as indented JSON.

@@ -80,20 +80,58 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, a := range r.Alarms {
 		fmt.Fprintf(w, "alarm: %s (regflytt verify fails until the plan acknowledges %s)\n", a.Message, a.ID)
 	}
-	verdict := "PASS: every source record is accounted for"
-	switch {
-	case r.Unfinished != "":
-		verdict = "STOPPED: the run verified but did not finish (" + r.Unfinished + "); run it again to finish"
-	case !r.Pass && r.balanced():
-		// Every equation holds: what failed is among the problems (the
-		// content, the archive, an access widened), not a lost record.
-		verdict = "FAIL: every source record is accounted for, but see the problems above"
-	case !r.Pass:
-		verdict = "FAIL: not every source record is accounted for"
-	}
-	_, err := fmt.Fprintln(w, verdict)
+	_, err := fmt.Fprintln(w, r.VerdictLine())
 	return err
 }
+
+// VerdictLine is the report's verdict, the line an auditor reads first
+// (the text summary's last line, report.json's verdict): PASS, STOPPED,
+// or FAIL saying what failed (FailVerdict).
+func (r *Report) VerdictLine() string {
+	switch {
+	case r.Unfinished != "":
+		return "STOPPED: the run verified but did not finish (" + r.Unfinished + "); run it again to finish"
+	case !r.Pass:
+		return r.FailVerdict()
+	}
+	return "PASS: every source record is accounted for"
+}
+
+// FailVerdict says what failed in a report that does not pass: the
+// records (a table's or a unit's equation), access (who may see what),
+// both, or another check among the problems. A run that failed only on
+// access said "not every source record is accounted for", sending the
+// reader to look for a lost record.
+func (r *Report) FailVerdict() string {
+	access := r.Access != nil && !r.Access.OK
+	other := false
+	for _, p := range r.Problems {
+		if !strings.HasPrefix(p, "access: ") {
+			other = true
+		}
+	}
+	return failVerdict(!r.balanced(), access, other, ": see the problems above", "FAIL: every source record is accounted for, but see the problems above")
+}
+
+// failVerdict forms a FAIL verdict from what failed: records, access
+// (accessFailed), or only other checks (otherOnly is then the verdict);
+// see points at where the details are.
+func failVerdict(records, access, other bool, see, otherOnly string) string {
+	switch {
+	case records && access:
+		return "FAIL: not every source record is accounted for, and " + accessFailed + see
+	case records:
+		return "FAIL: not every source record is accounted for" + see
+	case access && other:
+		return "FAIL: every source record is accounted for, but " + accessFailed + ", and other checks failed" + see
+	case access:
+		return "FAIL: every source record is accounted for, but " + accessFailed + see
+	}
+	return otherOnly
+}
+
+// accessFailed is what a verdict says of a failed access check.
+const accessFailed = "access is not as on the legacy platform (who may see what)"
 
 // balanced says every table's and every reporting unit's equation holds.
 func (r *Report) balanced() bool {

@@ -270,6 +270,19 @@ type Report struct {
 	// archived share above the plan's, codes no record used): listed
 	// here, they fail `regflytt verify` until acknowledged, not the run.
 	Alarms []Finding `json:"alarms,omitempty"`
+	// Verdict is VerdictLine, written whenever the report is (MarshalJSON):
+	// the line the text summary ends with.
+	Verdict string `json:"verdict,omitempty"`
+}
+
+// MarshalJSON writes the report with its verdict as it stands
+// (VerdictLine), so that report.json and `run --json` say what the text
+// summary says.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	c := plain(*r)
+	c.Verdict = r.VerdictLine()
+	return json.Marshal(&c)
 }
 
 // TableCheck is the completeness equation for one source table:

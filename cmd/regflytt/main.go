@@ -37,8 +37,9 @@ const exitHelp = `Exit status:
   2    the command line is wrong (an unknown command, subcommand or flag
        too, or a flag given an empty value), or a plan, mapping or schema
        file is invalid
-  3    the run finished but verification FAILED: not every record is accounted for;
-       for map test: a test of the mappings failed
+  3    the run finished but verification FAILED (the verdict says what: records
+       not accounted for, access, or other checks); for map test: a test of
+       the mappings failed
   130  interrupted (Ctrl-C or SIGTERM)
 `
 
