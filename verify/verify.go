@@ -270,19 +270,11 @@ type Report struct {
 	// archived share above the plan's, codes no record used): listed
 	// here, they fail `regflytt verify` until acknowledged, not the run.
 	Alarms []Finding `json:"alarms,omitempty"`
-	// Verdict is VerdictLine, written whenever the report is (MarshalJSON):
-	// the line the text summary ends with.
+	// Verdict is VerdictLine as the report was written (WriteJSON, and
+	// `run --json`): the line the text summary ends with. A stop's
+	// report, which verified nothing, has none. (No MarshalJSON: the
+	// stop report embeds a *Report, and would be written as one.)
 	Verdict string `json:"verdict,omitempty"`
-}
-
-// MarshalJSON writes the report with its verdict as it stands
-// (VerdictLine), so that report.json and `run --json` say what the text
-// summary says.
-func (r *Report) MarshalJSON() ([]byte, error) {
-	type plain Report
-	c := plain(*r)
-	c.Verdict = r.VerdictLine()
-	return json.Marshal(&c)
 }
 
 // TableCheck is the completeness equation for one source table:
@@ -480,7 +472,9 @@ func lostColumns(by map[string]int64) string {
 
 // WriteJSON writes the report to path.
 func (r *Report) WriteJSON(path string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+	c := *r
+	c.Verdict = r.VerdictLine()
+	b, err := json.MarshalIndent(&c, "", "  ")
 	if err != nil {
 		return err
 	}

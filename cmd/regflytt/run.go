@@ -195,6 +195,8 @@ type runResult struct {
 }
 
 func newRunResult(rep *verify.Report, work string) runResult {
+	// The verdict report.json has (verify.Report.WriteJSON).
+	rep.Verdict = rep.VerdictLine()
 	return runResult{WorkDir: work, ReportFile: filepath.Join(work, "report.json"), ArchiveDir: rep.Archive.Dir, Pass: rep.Pass, Report: rep}
 }
 
