@@ -633,7 +633,11 @@ type stopReport struct {
 	Status  string `json:"status"`
 	Batches int64  `json:"batches_committed"`
 	Resume  string `json:"resume,omitempty"`
-	Error   string `json:"error"`
+	// ResumeRefused says why the last resume of the stopped run was
+	// refused (resumeRefused), when one was: Resume then says how to go
+	// on instead.
+	ResumeRefused string `json:"resume_refused,omitempty"`
+	Error         string `json:"error"`
 }
 
 // writeStopReport writes report.json for a run that stopped: the ledger

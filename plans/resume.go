@@ -176,6 +176,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 			return nil, fmt.Errorf("an earlier run of this plan stopped, and it cannot resume because %s: run `regflytt run --restart %s` to start over", prev.NotResumable, r.plan.File)
 		}
 		if err := compareInputs(prev, inputs); err != nil {
+			r.resumeRefused(prev, err)
 			return nil, err
 		}
 		resume = prev
@@ -765,4 +766,40 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// resumeRefused corrects the advice in the report.json the stopped run
+// left (prev's work directory), after a resume of it was refused
+// (refusal, a ChangedError): it said to resume with `regflytt run PLAN`,
+// which is refused again for as long as what changed stays changed. It
+// now says so, and how to go on: start over with --restart, or put back
+// what changed. What it says of the stop stays; the report of the next
+// run that gets going replaces it. A report that is no stop's (a
+// finished run's, none at all) is left alone, and one that cannot be
+// rewritten is warned of: the refusal itself is the answer.
+func (r *runner) resumeRefused(prev *checkpoint, refusal error) {
+	dir := prev.WorkDir
+	if dir == "" {
+		dir = r.opts.WorkDir
+	}
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, "report.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			r.log.Warn("could not read the stopped run's report.json to correct its advice", "err", err)
+		}
+		return
+	}
+	var sr stopReport
+	if err := json.Unmarshal(b, &sr); err != nil || sr.Report == nil || sr.Status == "" {
+		return
+	}
+	sr.Resume = fmt.Sprintf("regflytt run --restart %s (starts over, emptying what this plan wrote into the target), or put back what changed and run regflytt run %s", r.plan.File, r.plan.File)
+	sr.ResumeRefused = refusal.Error()
+	if err := writeJSONFile(path, sr); err != nil {
+		r.log.Warn("could not correct the stopped run's report.json after its resume was refused: it still advises to resume", "err", err)
+	}
 }

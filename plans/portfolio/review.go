@@ -30,6 +30,9 @@ type Reports struct {
 	// what committed, and nothing of it is verified. "" for a run that
 	// finished.
 	RunStopped string
+	// ResumeRefused is report.json's resume_refused: why resuming the
+	// stopped run was refused (the plan changed since), when it was.
+	ResumeRefused string
 	// Verify is regflytt verify's report of the run, when it was run.
 	Verify *verify.Summary
 	Dry    *plans.DryRunReport
@@ -59,12 +62,13 @@ func LoadReports(dir string) (Reports, error) {
 	}
 	var run struct {
 		verify.Report
-		Status string `json:"status"`
+		Status        string `json:"status"`
+		ResumeRefused string `json:"resume_refused"`
 	}
 	if ok, err := read("report.json", &run); err != nil {
 		return r, err
 	} else if ok {
-		r.Run, r.RunStopped = &run.Report, run.Status
+		r.Run, r.RunStopped, r.ResumeRefused = &run.Report, run.Status, run.ResumeRefused
 		// A run that verified but could not finish (verify.Report's
 		// Unfinished) stopped too, though its report carries no status.
 		if r.RunStopped == "" && run.Unfinished != "" {

@@ -230,6 +230,10 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 				if reps.RunStopped == "running" {
 					return false, "report.json is of a run that has not finished: it is running, or it stopped without writing its report; run the plan again to resume it, until it finishes"
 				}
+				if reps.ResumeRefused != "" {
+					// Resumed as it stands, it is refused again.
+					return false, fmt.Sprintf("report.json is of a run that stopped before it finished (%s), and resuming it was refused (%s): start over with regflytt run --restart, or put back what changed and resume it", reps.RunStopped, reps.ResumeRefused)
+				}
 				return false, fmt.Sprintf("report.json is of a run that stopped before it finished (%s): resume it with regflytt run until it finishes", reps.RunStopped)
 			}
 			// A rehearsal's report left in the work directory is not the

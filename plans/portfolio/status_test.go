@@ -226,6 +226,14 @@ func TestStatusNeedsAFinishedRunAndAPassingVerify(t *testing.T) {
 	if n := movedOut(); n != before-1 {
 		t.Errorf("a stopped run counts as moved out: %d registries moved out, want %d", n, before-1)
 	}
+	// A stopped run whose resume was refused (the plan changed since) is
+	// not to be resumed: resuming it is refused again.
+	writeRun(map[string]any{"status": "interrupted", "batches_committed": 3, "error": "interrupted", "pass": false,
+		"problems":       []string{"the run stopped before it finished: nothing is verified yet"},
+		"resume_refused": "cannot resume: changed since the interrupted run: plan/mapping.yaml (put them back as they were to resume, or start over with --restart)"})
+	if p := state("stopped run, resume refused"); !strings.Contains(strings.Join(p.Problems, ";"), "--restart") || strings.Contains(strings.Join(p.Problems, ";"), "resume it with regflytt run") {
+		t.Errorf("a stopped run whose resume was refused is to be resumed: %s %v", p.State, p.Problems)
+	}
 
 	alarm := []verify.Finding{{ID: "archived_share.visit", Kind: "archived_share", Subject: "visit", Count: 90, Of: 1000}}
 	writeRun(map[string]any{"pass": true, "alarms": alarm})
