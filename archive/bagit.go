@@ -3,6 +3,7 @@ package archive
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -47,7 +48,7 @@ type Event struct {
 	Prev      string           `json:"prev"`
 }
 
-func writeBag(dir string, sum *Summary, now time.Time, history []byte, closing *Event) error {
+func writeBag(ctx context.Context, dir string, sum *Summary, now time.Time, history []byte, closing *Event) error {
 	if err := writeFileAtomic(filepath.Join(dir, bagitName), []byte(bagitText)); err != nil {
 		return fmt.Errorf("archive bag: %w", err)
 	}
@@ -58,6 +59,11 @@ func writeBag(dir string, sum *Summary, now time.Time, history []byte, closing *
 	var octets int64
 	var m256, m512 strings.Builder
 	for _, rel := range files {
+		// The manifests are written after every payload file is hashed:
+		// stopped (ctx) before, the bag has none, and is no package.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("archive bag: %w", err)
+		}
 		sums, n, err := hashFile(filepath.Join(dir, filepath.FromSlash(rel)), sha256.New(), sha512.New())
 		if err != nil {
 			return err

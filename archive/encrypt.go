@@ -31,6 +31,15 @@ func SealFiles(out string) []string {
 // it), so the encrypted package's fixity can be checked without a key.
 // The package is verified first: only an intact package is sealed.
 func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
+	return EncryptContext(context.Background(), dir, out, recipients...)
+}
+
+// EncryptContext is Encrypt stopped by ctx (a second Ctrl-C): a package
+// of gigabytes took minutes to seal, every one of them after the signal.
+// Stopped, it writes neither out nor its checksum, removes what it had
+// written of the ciphertext, leaves the package in dir as it was, and
+// gives ctx's error.
+func EncryptContext(ctx context.Context, dir, out string, recipients ...age.Recipient) (string, error) {
 	if len(recipients) == 0 {
 		return "", errors.New("encrypt: no recipients")
 	}
@@ -43,6 +52,9 @@ func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
 		}
 	}
 	if _, err := OpenVerified(dir); err != nil {
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("encrypt: %w", err)
 	}
 	var files []string
@@ -75,7 +87,7 @@ func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
 	}
 	tw := tar.NewWriter(enc)
 	for _, rel := range files {
-		if err := addToTar(tw, dir, rel); err != nil {
+		if err := addToTar(ctx, tw, dir, rel); err != nil {
 			f.Close()
 			return "", fmt.Errorf("encrypt: %w", err)
 		}
@@ -97,6 +109,11 @@ func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("encrypt: %w", err)
 	}
+	// The last moment to stop: after it the sealed package is named as
+	// complete.
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("encrypt: %w", err)
+	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	if err := writeFileAtomic(out+".sha512", []byte(sum+"  "+filepath.Base(out)+"\n")); err != nil {
 		return "", fmt.Errorf("encrypt: %w", err)
@@ -111,7 +128,7 @@ func Encrypt(dir, out string, recipients ...age.Recipient) (string, error) {
 	return sum, nil
 }
 
-func addToTar(tw *tar.Writer, dir, rel string) error {
+func addToTar(ctx context.Context, tw *tar.Writer, dir, rel string) error {
 	p := filepath.Join(dir, filepath.FromSlash(rel))
 	st, err := os.Lstat(p)
 	if err != nil {
@@ -131,7 +148,8 @@ func addToTar(tw *tar.Writer, dir, rel string) error {
 		return err
 	}
 	defer f.Close()
-	_, err = io.Copy(tw, f)
+	// A table's file can be gigabytes: ctx is heeded within it.
+	_, err = io.Copy(tw, ctxReader{ctx: ctx, r: f})
 	return err
 }
 

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -521,6 +522,15 @@ func syncDir(dir string) error {
 // writes metadata.xml, the table schemas and the bag. The package is
 // complete only after Close returns nil.
 func (w *Writer) Close(now time.Time) (*Summary, error) {
+	return w.CloseContext(context.Background(), now)
+}
+
+// CloseContext is Close stopped by ctx (a second Ctrl-C): assembling and
+// bagging the tables of a large package took minutes after the signal.
+// Stopped, it gives ctx's error and leaves a package without its bag's
+// manifests, which no reader takes for complete (OpenVerified refuses
+// it); a run builds it again from its parts when it resumes.
+func (w *Writer) CloseContext(ctx context.Context, now time.Time) (*Summary, error) {
 	if w.closed {
 		return nil, errors.New("archive already closed")
 	}
@@ -535,7 +545,7 @@ func (w *Writer) Close(now time.Time) (*Summary, error) {
 			if t == nil {
 				continue
 			}
-			if err := w.assemble(t); err != nil {
+			if err := w.assemble(ctx, t); err != nil {
 				return nil, err
 			}
 		}
@@ -577,14 +587,17 @@ func (w *Writer) Close(now time.Time) (*Summary, error) {
 	if err := os.RemoveAll(filepath.Join(w.dir, partsDir)); err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
-	if err := writeBag(w.dir, sum, now, w.history, w.closing); err != nil {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	if err := writeBag(ctx, w.dir, sum, now, w.history, w.closing); err != nil {
 		return nil, err
 	}
 	return sum, nil
 }
 
 // assemble writes tableM.xml from the table's chunks, and tableM.xsd.
-func (w *Writer) assemble(t *siardTable) error {
+func (w *Writer) assemble(ctx context.Context, t *siardTable) error {
 	dir := filepath.Join(w.dir, filepath.FromSlash(tablePath(t.schema, t.folder)))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("archive %s: %w", t.name, err)
@@ -607,7 +620,7 @@ func (w *Writer) assemble(t *siardTable) error {
 			f.Close()
 			return fmt.Errorf("archive %s: %w", t.name, err)
 		}
-		_, err = io.Copy(bw, c)
+		_, err = io.Copy(bw, ctxReader{ctx: ctx, r: c})
 		c.Close()
 		if err != nil {
 			f.Close()

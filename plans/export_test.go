@@ -20,3 +20,19 @@ func SetMaxFoldOrphans(tb testing.TB, n int) {
 
 // UnitsPerCommit is how many batches one transaction commits at most.
 const UnitsPerCommit = unitsPerCommit
+
+// SetBeforeAssembly has f called as a run begins to assemble its archive
+// package from the parts, for one test.
+func SetBeforeAssembly(tb testing.TB, f func()) {
+	before := beforeAssembly
+	beforeAssembly = f
+	tb.Cleanup(func() { beforeAssembly = before })
+}
+
+// SetBeforeSeal has f called as a run begins to seal its archive
+// package, for one test.
+func SetBeforeSeal(tb testing.TB, f func()) {
+	before := beforeSeal
+	beforeSeal = f
+	tb.Cleanup(func() { beforeSeal = before })
+}

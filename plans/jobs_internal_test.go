@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"context"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -73,7 +74,7 @@ func TestPartsAssembleInUnitOrder(t *testing.T) {
 	rank := map[string]int{"u1": 0, "u2": 1}
 	reasons := func(order func(string) int, upTo int64) string {
 		var got recordingArchive
-		if err := replayPartsInOrder(dir, upTo, map[string]*connectors.Table{"t": tb}, &got, order); err != nil {
+		if err := replayPartsInOrder(context.Background(), dir, upTo, map[string]*connectors.Table{"t": tb}, &got, order); err != nil {
 			t.Fatal(err)
 		}
 		var rs []string

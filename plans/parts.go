@@ -2,6 +2,7 @@ package plans
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -224,15 +225,16 @@ func syncDir(dir string) error {
 // replayParts adds the entries of parts 1..upTo, in order, to the
 // archive. tables resolves the source tables by name.
 func replayParts(dir string, upTo int64, tables map[string]*connectors.Table, arc archiver) error {
-	return replayPartsInOrder(dir, upTo, tables, arc, nil)
+	return replayPartsInOrder(context.Background(), dir, upTo, tables, arc, nil)
 }
 
 // replayPartsInOrder is replayParts with the parts ordered by the rank of
 // their unit first (rank gives it; units it does not know come last),
 // then by number: the order a run of one job commits them in, whatever
 // order several jobs committed them in. Parts that name no unit (written
-// before parts did) keep the order of their numbers.
-func replayPartsInOrder(dir string, upTo int64, tables map[string]*connectors.Table, arc archiver, rank func(unit string) int) error {
+// before parts did) keep the order of their numbers. ctx (a second
+// Ctrl-C) stops it between parts and within one.
+func replayPartsInOrder(ctx context.Context, dir string, upTo int64, tables map[string]*connectors.Table, arc archiver, rank func(unit string) int) error {
 	all, err := listParts(dir)
 	if err != nil {
 		return err
@@ -264,7 +266,7 @@ func replayPartsInOrder(dir string, upTo int64, tables map[string]*connectors.Ta
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].rank < ps[j].rank })
 	}
 	for _, p := range ps {
-		if err := replayPart(filepath.Join(dir, partName(p.seq)), tables, arc); err != nil {
+		if err := replayPart(ctx, filepath.Join(dir, partName(p.seq)), tables, arc); err != nil {
 			return fmt.Errorf("archive part %d: %w", p.seq, err)
 		}
 	}
@@ -294,12 +296,21 @@ func partUnitOf(path string) (string, error) {
 	return string(b), nil
 }
 
-func replayPart(path string, tables map[string]*connectors.Table, arc archiver) error {
+func replayPart(ctx context.Context, path string, tables map[string]*connectors.Table, arc archiver) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	for {
+	for n := 1; ; n++ {
+		// A part holds a batch's archived records, thousands of them.
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if len(b) == 0 {
 			return io.ErrUnexpectedEOF
 		}

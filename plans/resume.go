@@ -439,6 +439,9 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	// Every batch has committed: the package is assembled from the parts.
 	// A package left half-assembled by an interruption is the run's own
 	// (the directory was empty when the run began) and is built again.
+	if beforeAssembly != nil {
+		beforeAssembly()
+	}
 	if err := os.RemoveAll(arcDir); err != nil {
 		return nil, stopped(fmt.Errorf("remove a half-assembled archive package: %w", err))
 	}
@@ -464,10 +467,13 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	arc.SetPersonForms(personFormsOf(s.prog))
 	// In the units' order, so that the package is the same whichever
 	// order several jobs committed their batches in.
-	if err := replayPartsInOrder(pp.dir, u.last.Seq, r.archiveTables(s, pp), arc, orderOf(moveUnits(s)).unit); err != nil {
+	// A second Ctrl-C (ctx) stops the assembly and the seal below as it
+	// stops the move: the package is left unfinished, which the resume
+	// removes and builds again.
+	if err := replayPartsInOrder(ctx, pp.dir, u.last.Seq, r.archiveTables(s, pp), arc, orderOf(moveUnits(s)).unit); err != nil {
 		return nil, stopped(fmt.Errorf("assemble the archive package: %w", err))
 	}
-	if _, err := arc.Close(r.opts.Now()); err != nil {
+	if _, err := arc.CloseContext(ctx, r.opts.Now()); err != nil {
 		return nil, stopped(fmt.Errorf("finish archive: %w", err))
 	}
 	stepDone("archive package assembled")
@@ -558,7 +564,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := bk.holdLock(ctx); err != nil {
 		return unfinished(err)
 	}
-	if err := r.seal(arcDir); err != nil {
+	if err := r.seal(ctx, arcDir); err != nil {
 		return unfinished(err)
 	}
 	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {

@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -47,12 +48,20 @@ func sealFiles(arcDir string) []string {
 	return archive.SealFiles(arcDir + SealedSuffix)
 }
 
+// beforeAssembly and beforeSeal, when set (by tests), are called as a
+// run begins to assemble its archive package from the parts and to seal
+// it: a test interrupts the run there.
+var beforeAssembly, beforeSeal func()
+
 // seal encrypts the finished archive package to the plan's recipients,
 // writes the ciphertext's SHA-512 beside it, and removes the package in
 // clear. Without recipients it does nothing.
-func (r *runner) seal(arcDir string) error {
+func (r *runner) seal(ctx context.Context, arcDir string) error {
 	if len(r.plan.ArchiveEncryptTo) == 0 {
 		return nil
+	}
+	if beforeSeal != nil {
+		beforeSeal()
 	}
 	var rs []age.Recipient
 	for _, s := range r.plan.ArchiveEncryptTo {
@@ -62,7 +71,9 @@ func (r *runner) seal(arcDir string) error {
 		}
 		rs = append(rs, rec)
 	}
-	sum, err := archive.Encrypt(arcDir, arcDir+SealedSuffix, rs...)
+	// ctx (a second Ctrl-C) stops the encryption, leaving no sealed
+	// package and the clear one as it was: the run resumes and seals.
+	sum, err := archive.EncryptContext(ctx, arcDir, arcDir+SealedSuffix, rs...)
 	if err != nil {
 		return fmt.Errorf("seal archive (the package stays in clear in %s): %w", arcDir, err)
 	}
