@@ -1080,7 +1080,7 @@ func (s *sealedErasure) reseal(ctx context.Context) (string, error) {
 	}
 	defer os.RemoveAll(stage)
 	out := filepath.Join(stage, filepath.Base(s.sealed))
-	sum, err := archive.Encrypt(s.clear, out, s.recipients...)
+	sum, err := archive.EncryptContext(ctx, s.clear, out, s.recipients...)
 	if err != nil {
 		return "", fmt.Errorf("erase: the erasure is NOT in %s (sealing the new version failed): %w", s.sealed, err)
 	}
@@ -1235,7 +1235,7 @@ encrypted one is stored.`,
 			if err != nil {
 				return err
 			}
-			sum, err := archive.Encrypt(args[0], to, rs...)
+			sum, err := archive.EncryptContext(cmd.Context(), args[0], to, rs...)
 			if err != nil {
 				return err
 			}
