@@ -112,3 +112,63 @@ func TestLatin1GivesTheMeantTextOrArchives(t *testing.T) {
 		}
 	}
 }
+
+// Correct text in capitals whose Å, Ä or É stands before a dash, an
+// ellipsis, a closing quote or a no-break space reverses to valid UTF-8
+// of a Latin Extended letter: repair() migrated "UMEÅ–SUNDSVALL" as
+// "UMEŖSUNDSVALL" and latin1() its Windows-1252 bytes the same, under
+// PASS (verify re-applies the same function), archived "KNÄ–HÖFTLED" and
+// "”UMEÅ”" as encoding_ambiguous, and repaired a garbled
+// "UMEÃ…â€“SUNDSVALL" one round too far, into "UMEŖSUNDSVALL". Now the
+// text comes through as written, garbled text of it is repaired exactly,
+// and garbled names of Latin Extended letters still are.
+func TestRepairKeepsCapitalsBeforePunctuation(t *testing.T) {
+	for in, want := range map[string]string{
+		"UMEÅ–SUNDSVALL": "UMEÅ–SUNDSVALL", "LULEÅ…": "LULEÅ…", "KNÄ–HÖFTLED": "KNÄ–HÖFTLED",
+		"”UMEÅ”": "”UMEÅ”", "UMEÅ\u00a0SJUKHUS": "UMEÅ\u00a0SJUKHUS", "CAFÉ–BAR": "CAFÉ–BAR",
+		"ÖREBRO-LÄN": "ÖREBRO-LÄN", "MÖLNDAL/ÅRE": "MÖLNDAL/ÅRE", "SJUKHUS Å": "SJUKHUS Å",
+		garbled("UMEÅ–SUNDSVALL", 1, false): "UMEÅ–SUNDSVALL",
+		garbled("UMEÅ–SUNDSVALL", 2, false): "UMEÅ–SUNDSVALL",
+		garbled("UMEÅ–SUNDSVALL", 1, true):  "UMEÅ–SUNDSVALL",
+		garbled("PETROVIĆ", 1, false):       "PETROVIĆ", garbled("Dąbrowski", 1, false): "Dąbrowski",
+		garbled("ŠIMON", 1, false): "ŠIMON", garbled("Jurgaitytė", 1, false): "Jurgaitytė",
+	} {
+		if got, reason := evalText(t, "repair(v)", in); reason != "" || got != want {
+			t.Errorf("repair(%q) = %q, archived %q; want %q", in, got, reason, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"UME\xc5\x96SUNDSVALL": "UMEÅ–SUNDSVALL", "LULE\xc5\x85": "LULEÅ…", "KN\xc4\x96H\xd6FTLED": "KNÄ–HÖFTLED",
+		"PETROVI\xc4\x86": "PETROVIĆ", "\xc5\xa0IMON": "ŠIMON",
+	} {
+		if got, reason := evalText(t, "latin1(v)", []byte(in)); reason != "" || got != want {
+			t.Errorf("latin1(% x) = %q, archived %q; want %q", in, got, reason, want)
+		}
+	}
+	// Garbled beside correct capitals: which was meant, a person says.
+	in := garbled("Göran", 1, false) + " UMEÅ–SUNDSVALL"
+	if got, reason := evalText(t, "repair(v)", in); reason != "encoding_ambiguous" {
+		t.Errorf("repair(%q) = %q, archived %q; want encoding_ambiguous", in, got, reason)
+	}
+}
+
+// latin1() decodes bytes; text a source has already decoded it keeps. A
+// MariaDB latin1 column holding C3 A5 (Latin-1 "Ã¥", itself UTF-8 of "å"
+// garbled) arrives as the text "Ã¥" and stays that (repair() makes it
+// "å"); the same two bytes in a column of bytes are UTF-8 and read "å",
+// as the documentation says, which is the text repair() makes of the
+// Latin-1 reading. Text a PostgreSQL LATIN1 database decoded, its C1
+// controls included, is not read again as bytes.
+func TestLatin1KeepsDecodedTextAndReadsUTF8Bytes(t *testing.T) {
+	for _, in := range []string{"Ã¥", "GÃ¶ran", "MAŠEK", "UMEŖSUNDSVALL", "Lund \u0096 Piteå", "Umeå"} {
+		if got, reason := evalText(t, "latin1(v)", in); reason != "" || got != in {
+			t.Errorf("latin1(%q as text) = %q, archived %q; want it kept", in, got, reason)
+		}
+	}
+	if got, reason := evalText(t, "latin1(v)", []byte{0xC3, 0xA5}); reason != "" || got != "å" {
+		t.Errorf("latin1(c3 a5) = %q, archived %q; want å", got, reason)
+	}
+	if got, reason := evalText(t, "repair(v)", "Ã¥"); reason != "" || got != "å" {
+		t.Errorf("repair(Ã¥) = %q, archived %q; want å", got, reason)
+	}
+}

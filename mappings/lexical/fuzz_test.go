@@ -251,11 +251,14 @@ func FuzzRepairMojibake(f *testing.F) {
 }
 
 // plausibleText reports whether every non-ASCII character of s is one
-// plausible takes for repaired text where it stands.
+// plausible takes for repaired text where it stands, garbled as
+// Windows-1252 reads its UTF-8.
 func plausibleText(s string) bool {
 	var pieces []piece
 	for _, r := range s {
-		pieces = append(pieces, piece{r, r >= 0x80})
+		b := utf8.AppendRune(nil, r)
+		first, last := win1252Rune(b[0]), win1252Rune(b[len(b)-1])
+		pieces = append(pieces, piece{r: r, first: first, last: last, repaired: r >= 0x80})
 	}
 	_, wrong, _ := judge(pieces, false)
 	return wrong == 0

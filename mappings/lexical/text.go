@@ -132,11 +132,15 @@ func singleByte(r rune) (byte, bool) {
 // which in Windows-1252 are symbols and a few foreign letters, never ASCII
 // and never a Swedish letter: "Åsa Öberg" and "smörgås" do not reverse to
 // valid UTF-8. Where they do ("MALMÖ–LUND": D6 96 is U+0596, a Hebrew
-// accent) the character they give is not one a Latin word holds. What can
-// still be misread is correct text whose every non-ASCII character pairs
-// up into a Latin letter ("Ã…" or "PÅ’S" meant literally); registry text
-// practically never has that shape, and nothing in the text tells it from
-// garbled text.
+// accent) the character they give is not one a Latin word holds; where a
+// capital Å, Ä or É before a dash, an ellipsis, a closing quote or a
+// no-break space gives a letter of Latin Extended ("UMEÅ–SUNDSVALL",
+// "UMEŖSUNDSVALL"), the text around says whether it is the end of a word
+// in capitals or a garbled letter inside one (see readsAsWritten). What
+// can still be misread is correct text whose every non-ASCII character
+// pairs up into a Latin letter inside a word ("Ã…" or "PÅ’S" meant
+// literally); registry text practically never has that shape, and
+// nothing in the text tells it from garbled text.
 //
 // Text that is not valid UTF-8 is returned unchanged. Nothing is
 // allocated unless s has a sequence that reverses to UTF-8.
@@ -211,6 +215,15 @@ func windows1252Controls(s string) string {
 
 func isC1(r rune) bool { return r >= 0x80 && r < 0xA0 }
 
+// asWindows1252 gives the Windows-1252 character of a C1 control's byte,
+// and any other rune as it is.
+func asWindows1252(r rune) rune {
+	if isC1(r) {
+		return win1252[r-0x80]
+	}
+	return r
+}
+
 // DecodeUTF8OrWindows1252 decodes bytes that are UTF-8 or Windows-1252
 // (MariaDB's latin1), as a legacy column holding both encodings has them:
 // bytes that are UTF-8 are read as UTF-8 and bytes with no UTF-8 sequence
@@ -278,10 +291,14 @@ func repairRound(s string) (string, verdict) {
 }
 
 // piece is one character of text as a repair reads it: a character a
-// garbled sequence decodes to (repaired), or one kept as it stood.
+// garbled sequence decodes to (repaired), or one kept as it stood. first
+// and last are the units it was read from as they stand in the text (for
+// a kept character, itself), so that a repair can ask what the text said
+// before it (see readsAsWritten).
 type piece struct {
-	r        rune
-	repaired bool
+	r           rune
+	first, last rune
+	repaired    bool
 }
 
 func build(pieces []piece) string {
@@ -313,7 +330,7 @@ func walkUnits(s string, bytes, collect bool, pieces []piece) (good, bad int, ou
 			if w.want != 0 {
 				w.cutShort()
 			}
-			w.keep(rune(c), false)
+			w.keep(rune(c), false, rune(c), rune(c))
 			i++
 			continue
 		}
@@ -334,7 +351,7 @@ func walkUnits(s string, bytes, collect bool, pieces []piece) (good, bad int, ou
 				w.cutShort()
 			}
 			w.bad++
-			w.keep(asIs, false)
+			w.keep(asIs, false, asIs, asIs)
 			i += size
 			continue
 		}
@@ -348,7 +365,7 @@ func walkUnits(s string, bytes, collect bool, pieces []piece) (good, bad int, ou
 				w.want = 4
 			default:
 				w.bad++
-				w.keep(asIs, false)
+				w.keep(asIs, false, asIs, asIs)
 				i += size
 				continue
 			}
@@ -374,7 +391,7 @@ func walkUnits(s string, bytes, collect bool, pieces []piece) (good, bad int, ou
 			}
 			r, _ := utf8.DecodeRune(w.seq[:w.have])
 			w.good++
-			w.keep(r, true)
+			w.keep(r, true, w.pend[0], w.pend[w.have-1])
 			w.have, w.want = 0, 0
 		}
 	}
@@ -395,9 +412,9 @@ type walker struct {
 	pieces    []piece
 }
 
-func (w *walker) keep(r rune, repaired bool) {
+func (w *walker) keep(r rune, repaired bool, first, last rune) {
 	if w.collect {
-		w.pieces = append(w.pieces, piece{r, repaired})
+		w.pieces = append(w.pieces, piece{r: r, first: first, last: last, repaired: repaired})
 	}
 }
 
@@ -405,7 +422,7 @@ func (w *walker) keep(r rune, repaired bool) {
 func (w *walker) cutShort() {
 	for k := range w.have {
 		w.bad++
-		w.keep(w.pend[k], false)
+		w.keep(w.pend[k], false, w.pend[k], w.pend[k])
 	}
 	w.have, w.want = 0, 0
 }
@@ -505,13 +522,17 @@ func inScript(t *unicode.RangeTable, r rune) bool {
 }
 
 // plausible reports whether the repaired character pieces[i] is one real
-// text holds there: an assigned character that is no control, private
+// text holds there, and the text it came from reads as no correct text
+// (see readsAsWritten): an assigned character that is no control, private
 // use or noncharacter; a combining mark only after a letter (of its own
 // script, if it has one); a letter of a script of twoByteScripts not
 // beside a letter of another script (no Hebrew point or Armenian letter
 // in "MALMÖ"), and, beyond Cyrillic, which also stands alone (a name's
 // initial), beside one of its own.
 func plausible(pieces []piece, i int) bool {
+	if readsAsWritten(pieces, i) {
+		return false
+	}
 	r := pieces[i].r
 	if !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z, unicode.Cf) ||
 		r >= 0xFDD0 && r <= 0xFDEF || r&0xFFFE == 0xFFFE {
@@ -563,6 +584,54 @@ func plausible(pieces []piece, i int) bool {
 		}
 	}
 	return own
+}
+
+// readsAsWritten reports whether the garbled sequence pieces[i] came from
+// reads as correct text: a capital letter ending a word and the
+// punctuation after it. A capital Ä, Å, Æ, Ç, È, É, Ê, Ë, Ì or Í is, as a
+// byte, a UTF-8 lead of Latin Extended and IPA letters and combining
+// marks, and the dashes, ellipsis, closing quotes and no-break space of
+// Windows-1252 are continuation bytes: a correct "UMEÅ–SUNDSVALL" reverses
+// to "UMEŖSUNDSVALL", "LULEÅ…" to "LULEŅ", "KNÄ–HÖFT" half to "KNĖ", and
+// every such letter is one a Latvian, Lithuanian or Polish name holds.
+// What tells them apart is the text around the sequence, read as it
+// stands: a garbled letter is part of a word ("DÄ…browski", "JurgaitytÄ—",
+// "Å imon", "Å»UKOWSKI"), while the capital letter and punctuation of
+// correct text stand after no lower-case letter and before no word going
+// on in lower case; a closing mark (… ’ ” ») is followed by no letter
+// at all, and a no-break space by a capital only after a word ("UMEÅ
+// SJUKHUS"). Ã and Â are not among the letters: their sequences are the
+// classic garbling of Swedish letters and of Latin-1 symbols ("GÃ–TEBORG",
+// "Â°"), which this reading would keep garbled. Where both readings fit
+// (a garbled capital Ė ending a Lithuanian name in capitals,
+// "KAZLAUSKIENÄ–", is a Swedish "KNÄ–" in shape), the text is taken as
+// written: a repair changes text only when the text says it is garbled.
+func readsAsWritten(pieces []piece, i int) bool {
+	p := pieces[i]
+	if p.first < 0xC4 || p.first > 0xCD {
+		return false
+	}
+	// A C1 control is the Windows-1252 character of its byte read as
+	// ISO 8859-1 (U+0096 is the en dash), as RepairText reads it.
+	before, after := rune(-1), rune(-1) // -1: the edge of the value
+	if i > 0 {
+		before = asWindows1252(pieces[i-1].last)
+	}
+	if i+1 < len(pieces) {
+		after = asWindows1252(pieces[i+1].first)
+	}
+	if unicode.IsLower(before) {
+		return false
+	}
+	switch asWindows1252(p.last) {
+	case '–', '—', '\u00ad': // dashes and a soft hyphen join words
+		return !unicode.IsLower(after)
+	case '\u00a0':
+		return !unicode.IsLetter(after) || unicode.IsLetter(before) && unicode.IsUpper(after)
+	case '…', '’', '”', '»':
+		return !unicode.IsLetter(after)
+	}
+	return false
 }
 
 // InvalidUTF8Offset gives the byte offset of the first byte of s that is

@@ -74,7 +74,7 @@ var swedish = []string{
 	"smörgås", "Åsa Öberg", "Malmö", "Göteborg", "Västra Götalandsregionen",
 	"Region Västerbotten", "Region Skåne", "Örebro", "Ängelholm", "Ångström",
 	"hjärt- och kärlsjukdom", "Svenska Korsbandsregistret – årsrapport",
-	"“citat”", "’s", "…", "€ 12,50", "100 %‰", "Š Ž š ž Œ œ Ÿ ƒ ˆ ˜ ™ • † ‡ ‹ ›",
+	"“citat”", "’s", "…", "€ 12,50", "100 %‰", "ŠŽšžŒœŸƒˆ˜™•†‡‹›",
 	"½ ¼ ¾ ° µg/l ± × ÷ § ¶ © ®", "Á Í Ï Ð Ý á í ï ð ý", "naïve café crème brûlée",
 	"ß", "Ø Æ ø æ", "\u00a0", "tab\tand\nnewline ö",
 	"日本", "Ελληνικά", "emoji 🙂", // multi-byte sequences of 3 and 4 bytes
@@ -164,7 +164,10 @@ func TestRepairMojibakeProperties(t *testing.T) {
 	mixed := append(append([]rune{}, alphabet...), garbling...)
 	for range 20000 {
 		s := randString(mixed)
-		if strings.IndexFunc(s, func(r rune) bool { return r >= 0x80 }) < 0 || cyrillicBesideLatin(s) {
+		// Text whose garbled form reads as correct text is left as
+		// it is (readsAsWritten): a lone "Š" garbled is "Å" and a
+		// no-break space, as a correct "SJUKHUS Å" followed by one.
+		if strings.IndexFunc(s, func(r rune) bool { return r >= 0x80 }) < 0 || cyrillicBesideLatin(s) || !plausibleText(s) {
 			continue
 		}
 		for _, dec := range []func([]byte) string{DecodeWindows1252, DecodeLatin1} {
