@@ -136,6 +136,7 @@ func columnFindings(table string, c *Column, valueCol, ref string) []Finding {
 			amb = append(amb, fmt.Sprintf("%d value(s) hold UTF-8 beside bytes that are not, or UTF-8 cut in a character: latin1() archives them as encoding_ambiguous", t.InvalidAmbiguous))
 		}
 		add("ambiguous_text", t.Ambiguous+t.InvalidAmbiguous, "%s; which text was meant, only a person can say", strings.Join(amb, "; "))
+		add("text_as_written", t.AsWritten, "%d text value(s) with a capital Å, Ä or É ending a word before a dash, an ellipsis, a closing quote or a no-break space (\"UMEÅ–SUNDSVALL\"): repair() keeps them as written, though the same text is what garbling makes of a Latin Extended letter (\"UMEŖSUNDSVALL\", a Lithuanian \"…IENĖ\"); a person who knows the values should look", t.AsWritten)
 		add("invalid_text", t.Invalid, "%d value(s) of bytes that are not UTF-8 (or UTF-8 of characters no text holds there): latin1() reads them as Windows-1252", t.Invalid)
 	}
 	if n := c.Numeric; n != nil {

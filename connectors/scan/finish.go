@@ -118,8 +118,8 @@ func (s *columnStat) report(key bool) *Column {
 	// A blob column's bytes are counted as text only when most of its
 	// values are UTF-8: latin1() is for text, not for images.
 	bytesText := kind != connectors.KindBytes || s.blobText*2 >= s.values
-	if s.garbled > 0 || s.controls > 0 || s.textAmbiguous > 0 || (s.invalidText > 0 || s.bytesAmbiguous > 0) && bytesText {
-		c.Text = &TextDamage{Garbled: s.garbled, GarbledTwice: s.garbledTwice, Controls: s.controls, Ambiguous: s.textAmbiguous}
+	if s.garbled > 0 || s.controls > 0 || s.textAmbiguous > 0 || s.asWritten > 0 || (s.invalidText > 0 || s.bytesAmbiguous > 0) && bytesText {
+		c.Text = &TextDamage{Garbled: s.garbled, GarbledTwice: s.garbledTwice, Controls: s.controls, Ambiguous: s.textAmbiguous, AsWritten: s.asWritten}
 		if bytesText {
 			c.Text.Invalid, c.Text.InvalidAmbiguous = s.invalidText, s.bytesAmbiguous
 		}

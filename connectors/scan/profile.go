@@ -50,10 +50,13 @@ type columnStat struct {
 	// repair() puts right (garbled, and of them garbledTwice garbled more
 	// than once), values whose C1 controls it makes Windows-1252
 	// characters (controls) and values it archives as encoding_ambiguous
-	// (textAmbiguous); values latin1() reads as Windows-1252 (invalidText)
-	// and archives (bytesAmbiguous); blob values that are UTF-8 (blobText).
-	garbled, garbledTwice, controls, textAmbiguous int64
-	invalidText, bytesAmbiguous, blobText          int64
+	// (textAmbiguous), and values it keeps only because a capital and
+	// punctuation in them read as written (asWritten: "UMEÅ–SUNDSVALL",
+	// which garbled would be "UMEŖSUNDSVALL"); values latin1() reads as
+	// Windows-1252 (invalidText) and archives (bytesAmbiguous); blob
+	// values that are UTF-8 (blobText).
+	garbled, garbledTwice, controls, textAmbiguous, asWritten int64
+	invalidText, bytesAmbiguous, blobText                     int64
 
 	// numbers in text
 	numbers, comma, notNumber int64
@@ -327,6 +330,9 @@ func (s *columnStat) repair(x string) {
 	}
 	if r.Controls {
 		s.controls++
+	}
+	if r.AsWritten {
+		s.asWritten++
 	}
 }
 

@@ -249,6 +249,8 @@ func TestTextFindingsSayWhatRepairWillDo(t *testing.T) {
 		"Lund \u0096 Piteå",       // a C1 control
 		"Göran Ã…berg", "SmÃ¶rgÃ", // garbled in part, cut short
 		w1252("Göran Ã…berg"), // garbled once over text garbled in part
+		"UMEÅ–SUNDSVALL",      // correct, or a garbled UMEŖSUNDSVALL
+		"KNÄ–HÖFTLED",         // correct: its lone Ö is no garbling
 	} {
 		text.add(v)
 	}
@@ -264,7 +266,7 @@ func TestTextFindingsSayWhatRepairWillDo(t *testing.T) {
 		}
 	}
 	want := map[string]int64{
-		"ort garbled_text": 2, "ort c1_controls": 1, "ort ambiguous_text": 3,
+		"ort garbled_text": 2, "ort c1_controls": 1, "ort ambiguous_text": 3, "ort text_as_written": 1,
 		"kod invalid_text": 2, "kod ambiguous_text": 1,
 	}
 	for k, n := range want {

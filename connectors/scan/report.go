@@ -175,6 +175,12 @@ type TextDamage struct {
 	// Ambiguous counts text repair() archives as encoding_ambiguous:
 	// garbled in part only, or a garbled character cut short.
 	Ambiguous int64 `json:"ambiguous"`
+	// AsWritten counts text repair() keeps as it is only because a
+	// capital Å, Ä or É in it ends a word before a dash, an ellipsis, a
+	// closing quote or a no-break space ("UMEÅ–SUNDSVALL"): garbled, the
+	// same text is a Latin Extended letter ("UMEŖSUNDSVALL", a
+	// Lithuanian "…IENĖ"), and nothing else in the value says which.
+	AsWritten int64 `json:"as_written,omitempty"`
 	// Invalid counts values latin1() reads as Windows-1252: bytes that
 	// are not UTF-8 (or UTF-8 of characters no text holds there), in
 	// text or in a blob that otherwise holds text.
@@ -221,7 +227,7 @@ type Finding struct {
 	// Code is stable: identity_numbers, identity_invalid,
 	// identity_ambiguous_century, zero_date, partial_date,
 	// impossible_date, future_date, garbled_text, c1_controls,
-	// ambiguous_text, invalid_text,
+	// ambiguous_text, text_as_written, invalid_text,
 	// decimal_comma, not_a_number, orphan_rows, eav_table, unfit_value,
 	// time_beyond_day, not_migrated, no_primary_key, catalogue_limited,
 	// large_objects.

@@ -298,6 +298,9 @@ func textMapping(s *columnStat, col, list string, used map[string]bool, lists *[
 			comment += fmt.Sprintf(", %d with C1 controls made Windows-1252 characters", s.controls)
 		}
 		comment += fmt.Sprintf("; %d archived as encoding_ambiguous (garbled in part only)", s.textAmbiguous)
+		if s.asWritten > 0 {
+			comment += fmt.Sprintf("; %d kept as written though garbled text has their shape (text_as_written)", s.asWritten)
+		}
 	case s.textAmbiguous > 0:
 		comment = fmt.Sprintf("%d value(s) garbled in part only: repair() would put none right and archive these as encoding_ambiguous; mapped as they are", s.textAmbiguous)
 	}

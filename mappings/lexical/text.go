@@ -171,10 +171,16 @@ func RepairText(s string) (string, error) {
 // Repair says what RepairTextSteps did to a value, for a caller that
 // counts it (regflytt scan tells the registry holder what repair() will
 // do before any mapping is written): Rounds of garbling undone, and
-// whether C1 controls became Windows-1252 characters.
+// whether C1 controls became Windows-1252 characters. AsWritten says that
+// the text it gave holds a capital letter and punctuation it read as
+// written (see readsAsWritten) where nothing else in the text says so:
+// read as garbled, the whole value would have been repaired
+// ("UMEÅ–SUNDSVALL" into "UMEŖSUNDSVALL"). The text is what it was; a
+// person may want to look at it.
 type Repair struct {
-	Rounds   int
-	Controls bool
+	Rounds    int
+	Controls  bool
+	AsWritten bool
 }
 
 // Changed reports whether the repaired text differs from the text read.
@@ -187,7 +193,8 @@ func RepairTextSteps(s string) (string, Repair, error) {
 	for {
 		out, v := repairRound(s)
 		switch v {
-		case unrepaired:
+		case unrepaired, keptAsWritten:
+			r.AsWritten = v == keptAsWritten
 			out = windows1252Controls(s)
 			r.Controls = out != s
 			return out, r, nil
@@ -257,6 +264,9 @@ const (
 	unrepaired verdict = iota // nothing garbled: the text stays
 	repaired                  // garbled as a whole: the repair is the text
 	mixed                     // garbled in part: nothing says which was meant
+	// keptAsWritten is unrepaired text that only readsAsWritten keeps:
+	// every other sequence in it would have been repaired.
+	keptAsWritten
 )
 
 // repairRound undoes one round of garbling (see RepairMojibake), and says
@@ -282,12 +292,25 @@ func repairRound(s string) (string, verdict) {
 		}
 	}
 	switch {
+	case ok == 0 && bad == 0 && wrong == countAsWritten(pieces):
+		return s, keptAsWritten
 	case ok == 0:
 		return s, unrepaired
 	case bad > 0 || wrong > 0:
 		return s, mixed
 	}
 	return build(pieces), repaired
+}
+
+// countAsWritten counts the sequences of pieces readsAsWritten keeps.
+func countAsWritten(pieces []piece) int {
+	n := 0
+	for i, p := range pieces {
+		if p.repaired && readsAsWritten(pieces, i) {
+			n++
+		}
+	}
+	return n
 }
 
 // piece is one character of text as a repair reads it: a character a

@@ -138,3 +138,28 @@ func TestRepairReadsCapitalAndPunctuationAsWritten(t *testing.T) {
 		t.Errorf("RepairText = %q, %v; want it refused as mixed", got, err)
 	}
 }
+
+// RepairTextSteps says when the text it kept is kept only because a
+// capital and punctuation read as written, so that scan can count what
+// repair() took for correct text where garbled text has the same shape.
+func TestRepairTextStepsSaysWhatItReadAsWritten(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Repair
+	}{
+		{"UMEÅ–SUNDSVALL", Repair{AsWritten: true}},
+		{"KAZLAUSKIENÄ–", Repair{AsWritten: true}},
+		{"UMEÅ–SUNDSVALL LULEÅ…", Repair{AsWritten: true}},
+		{"”UMEÅ” LULEÅ…", Repair{}}, // a lone ”: no UTF-8 garbled as a whole
+		{garble(garble("UMEÅ–SUNDSVALL", DecodeWindows1252), DecodeWindows1252), Repair{Rounds: 2, AsWritten: true}},
+		{"UMEÅ\u0096SUNDSVALL", Repair{Controls: true, AsWritten: true}}, // or Ŗ garbled by ISO 8859-1
+		{"KNÄ–HÖFTLED", Repair{}},                                        // a lone Ö: not garbled as a whole
+		{"MALMÖ–LUND", Repair{}},                                         // a Hebrew accent: no reading to weigh
+		{"Göteborg", Repair{}},
+		{garble("Petrović", DecodeWindows1252), Repair{Rounds: 1}},
+	} {
+		if _, r, err := RepairTextSteps(c.in); err != nil || r != c.want {
+			t.Errorf("RepairTextSteps(%q) = %+v, %v; want %+v", c.in, r, err, c.want)
+		}
+	}
+}
