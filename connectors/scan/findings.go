@@ -138,6 +138,7 @@ func columnFindings(table string, c *Column, valueCol, ref string) []Finding {
 		add("ambiguous_text", t.Ambiguous+t.InvalidAmbiguous, "%s; which text was meant, only a person can say", strings.Join(amb, "; "))
 		add("text_as_written", t.AsWritten, "%d text value(s) with a capital Å, Ä or É ending a word before a dash, an ellipsis, a closing quote or a no-break space (\"UMEÅ–SUNDSVALL\"): repair() keeps them as written, though the same text is what garbling makes of a Latin Extended letter (\"UMEŖSUNDSVALL\", a Lithuanian \"…IENĖ\"); a person who knows the values should look", t.AsWritten)
 		add("invalid_text", t.Invalid, "%d value(s) of bytes that are not UTF-8 (or UTF-8 of characters no text holds there): latin1() reads them as Windows-1252", t.Invalid)
+		add("utf8_beside_latin1", t.UTF8BesideInvalid, "%d value(s) beyond ASCII are UTF-8 beside the %d that are not: latin1() reads them as UTF-8, as a column holding both encodings needs; if the column holds Latin-1 only, they are Latin-1 text whose bytes happen to be UTF-8 (C3 A5 is \"Ã¥\", read as \"å\"): a person who knows the column should say which", t.UTF8BesideInvalid, t.Invalid)
 	}
 	if n := c.Numeric; n != nil {
 		add("decimal_comma", n.DecimalComma, "%d number(s) written with a decimal comma: decimal() reads them", n.DecimalComma)

@@ -122,6 +122,11 @@ func (s *columnStat) report(key bool) *Column {
 		c.Text = &TextDamage{Garbled: s.garbled, GarbledTwice: s.garbledTwice, Controls: s.controls, Ambiguous: s.textAmbiguous, AsWritten: s.asWritten}
 		if bytesText {
 			c.Text.Invalid, c.Text.InvalidAmbiguous = s.invalidText, s.bytesAmbiguous
+			if s.invalidText > 0 {
+				// UTF-8 beside bytes that are not: latin1() reads
+				// each value by itself, and these as UTF-8.
+				c.Text.UTF8BesideInvalid = s.utf8Text
+			}
 		}
 	}
 	if kind == connectors.KindText && s.numericText() {

@@ -53,10 +53,12 @@ type columnStat struct {
 	// (textAmbiguous), and values it keeps only because a capital and
 	// punctuation in them read as written (asWritten: "UMEÅ–SUNDSVALL",
 	// which garbled would be "UMEŖSUNDSVALL"); values latin1() reads as
-	// Windows-1252 (invalidText) and archives (bytesAmbiguous); blob
+	// Windows-1252 (invalidText) and archives (bytesAmbiguous), and
+	// values of bytes, or text, beyond ASCII that it reads as UTF-8
+	// (utf8Text: beside invalidText, a guess the report names); blob
 	// values that are UTF-8 (blobText).
 	garbled, garbledTwice, controls, textAmbiguous, asWritten int64
-	invalidText, bytesAmbiguous, blobText                     int64
+	invalidText, bytesAmbiguous, blobText, utf8Text           int64
 
 	// numbers in text
 	numbers, comma, notNumber int64
@@ -288,6 +290,10 @@ func (s *columnStat) text(x string) {
 		s.latin1([]byte(x))
 	} else {
 		s.repair(x)
+		if !isASCII(x) {
+			// latin1() keeps it as the text it is.
+			s.utf8Text++
+		}
 	}
 	t := strings.TrimFunc(x, unicode.IsSpace)
 	if t == "" {
@@ -355,7 +361,18 @@ func (s *columnStat) latin1(b []byte) {
 		s.bytesAmbiguous++
 	case out != string(b):
 		s.invalidText++
+	case !isASCII(out):
+		s.utf8Text++
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // textDate reads text that may be a date with the ISO layouts every

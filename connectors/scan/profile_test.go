@@ -255,11 +255,26 @@ func TestTextFindingsSayWhatRepairWillDo(t *testing.T) {
 		text.add(v)
 	}
 	blob := newColumnStat(connectors.Column{Name: "kod", Type: connectors.Type{Kind: connectors.KindBytes}}, testOpts(), 1000)
-	for _, v := range []string{"Lund", "Lund", "Ume\xe5", "MALM\xd6\x96LUND", "Sm\xc3\xb6rg\xc3"} {
+	for _, v := range []string{"Lund", "Lund", "Ume\xe5", "MALM\xd6\x96LUND", "Sm\xc3\xb6rg\xc3", "\xc3\xa5", "caf\xc3\xa9", "Lund"} {
 		blob.add([]byte(v))
 	}
+	// Text as SQLite keeps it: the bytes an application wrote, Latin-1
+	// beside UTF-8 (or Latin-1 whose bytes happen to be UTF-8).
+	raw := newColumnStat(connectors.Column{Name: "rad", Type: connectors.Type{Kind: connectors.KindText}}, testOpts(), 1000)
+	for _, v := range []string{"Ume\xe5", "\xc3\xa5", "Lund"} {
+		raw.add(v)
+	}
+	// A latin1 column the source decoded holds no bytes to weigh.
+	decoded := newColumnStat(connectors.Column{Name: "namn", Type: connectors.Type{Kind: connectors.KindText}}, testOpts(), 1000)
+	for _, v := range []string{"Umeå", "Ã¥ och Ã¶", "Lund"} {
+		decoded.add(v)
+	}
+	var findings []Finding
+	for _, s := range []*columnStat{text, blob, raw, decoded} {
+		findings = append(findings, columnFindings("besok", s.report(false), "", "2026-01-01")...)
+	}
 	got := map[string]int64{}
-	for _, f := range append(columnFindings("besok", text.report(false), "", "2026-01-01"), columnFindings("besok", blob.report(false), "", "2026-01-01")...) {
+	for _, f := range findings {
 		got[f.Column+" "+f.Code] = f.Count
 		if f.Code == "ambiguous_text" && !strings.Contains(f.Message, "encoding_ambiguous") {
 			t.Errorf("%s: %q does not name the reason a run archives with", f.Column, f.Message)
@@ -267,7 +282,8 @@ func TestTextFindingsSayWhatRepairWillDo(t *testing.T) {
 	}
 	want := map[string]int64{
 		"ort garbled_text": 2, "ort c1_controls": 1, "ort ambiguous_text": 3, "ort text_as_written": 1,
-		"kod invalid_text": 2, "kod ambiguous_text": 1,
+		"kod invalid_text": 2, "kod ambiguous_text": 1, "kod utf8_beside_latin1": 2,
+		"rad invalid_text": 1, "rad utf8_beside_latin1": 1, "rad unfit_value": 1, "namn garbled_text": 1,
 	}
 	for k, n := range want {
 		if got[k] != n {

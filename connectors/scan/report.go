@@ -189,6 +189,11 @@ type TextDamage struct {
 	// encoding_ambiguous: UTF-8 beside bytes that are not, or UTF-8 cut
 	// in a character.
 	InvalidAmbiguous int64 `json:"invalid_ambiguous"`
+	// UTF8BesideInvalid counts, in a column with values of Invalid,
+	// the values beyond ASCII latin1() reads as UTF-8: right where the
+	// column holds both encodings, Latin-1 text whose bytes happen to be
+	// UTF-8 where it holds Latin-1 only (C3 A5, "Ã¥", read as "å").
+	UTF8BesideInvalid int64 `json:"utf8_beside_invalid,omitempty"`
 }
 
 // NumericText counts numbers written as text.
@@ -227,7 +232,7 @@ type Finding struct {
 	// Code is stable: identity_numbers, identity_invalid,
 	// identity_ambiguous_century, zero_date, partial_date,
 	// impossible_date, future_date, garbled_text, c1_controls,
-	// ambiguous_text, text_as_written, invalid_text,
+	// ambiguous_text, text_as_written, invalid_text, utf8_beside_latin1,
 	// decimal_comma, not_a_number, orphan_rows, eav_table, unfit_value,
 	// time_beyond_day, not_migrated, no_primary_key, catalogue_limited,
 	// large_objects.
