@@ -189,6 +189,7 @@ func FuzzRepairMojibake(f *testing.F) {
 	for _, s := range []string{
 		"Ã¥", "smÃ¶rgÃ¥s", "â‚¬", "Åsa Öberg", "Ã", "SÃO", "Ã\u0081", "Â\u0085", "\xff",
 		"ÃƒÂ¥", "plain", "",
+		"UMEÅ–SUNDSVALL", "LULEÅ…", "Å\u00a0imon", "PetroviÄ‡", "KNÄ–HÖFTLED",
 	} {
 		f.Add(s)
 	}
