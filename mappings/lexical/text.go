@@ -609,8 +609,8 @@ func plausible(pieces []piece, i int) bool {
 	return own
 }
 
-// readsAsWritten reports whether the garbled sequence pieces[i] came from
-// reads as correct text: a capital letter ending a word and the
+// readsAsWritten reports whether the text the sequence pieces[i] was read
+// from reads as correct text: a capital letter ending a word and the
 // punctuation after it. A capital Ä, Å, Æ, Ç, È, É, Ê, Ë, Ì or Í is, as a
 // byte, a UTF-8 lead of Latin Extended and IPA letters and combining
 // marks, and the dashes, ellipsis, closing quotes and no-break space of

@@ -77,6 +77,12 @@ func TestRepairRestoresGarbledRegistryText(t *testing.T) {
 				t.Errorf("%s: RepairText(%q) = %q, %v; want %q", name, twice, got, err, w)
 			}
 		}
+		// ISO 8859-1 first, then Windows-1252: the middle state holds
+		// C1 controls.
+		mixed := garble(garble(w, DecodeLatin1), DecodeWindows1252)
+		if got, err := RepairText(mixed); err != nil || got != w {
+			t.Errorf("RepairText(%q) = %q, %v; want %q", mixed, got, err, w)
+		}
 		// UTF-8 bytes in a column of bytes latin1() reads.
 		if got, err := DecodeUTF8OrWindows1252([]byte(w)); err != nil || got != w {
 			t.Errorf("DecodeUTF8OrWindows1252(% x) = %q, %v; want %q", w, got, err, w)
