@@ -19,7 +19,7 @@
 //
 //	parameter            default       meaning
 //	schema               public        the schema the catalogue lists and Create writes; put first on search_path (regflytt's own, not sent to the server)
-//	search_path          (none)        more schemas to search after schema, for types and functions of extensions (regflytt's own: joined after schema)
+//	search_path          (none)        more schemas to search after schema, for types, functions and operators of extensions (regflytt's own: joined after schema); a key whose type's ordering operator lies outside the search path (citext installed in public, schema=reg) is refused, naming the schema to add
 //	sslmode              prefer        disable, allow, prefer, require, verify-ca, verify-full; use verify-full across networks
 //	sslrootcert          (none)        CA file for verify-ca/verify-full; sslcert and sslkey for client certificates, as libpq
 //	connect_timeout      10            seconds to wait for a connection (dial, TLS, login; PGCONNECT_TIMEOUT too); 0 waits for ever

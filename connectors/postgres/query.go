@@ -140,6 +140,9 @@ func (s *snapshot) ScanQuery(ctx context.Context, query string, cols []connector
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.checkQueryKeyOrder(ctx, q, opts.Key); err != nil {
+		return nil, err
+	}
 	return connectors.NewQueryRows(ctx, &querier{s: s}, cols, opts, func(columns, key []string, after bool, limit int) (string, error) {
 		return connectors.SelectFromQueryLimit(Dialect{}, q, columns, key, after, limit, connectors.BatchQuery{
 			RowValues:   true,

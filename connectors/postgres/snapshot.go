@@ -156,7 +156,17 @@ func (s *snapshot) Scan(ctx context.Context, t *connectors.Table, opts connector
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
-	if !connectors.StreamedScan(t, opts) {
+	streamed := connectors.StreamedScan(t, opts)
+	if !streamed || opts.After != nil {
+		key := opts.Key
+		if len(key) == 0 {
+			key = t.PrimaryKey
+		}
+		if err := s.checkTableKeyOrder(ctx, t.Name, key); err != nil {
+			return nil, err
+		}
+	}
+	if !streamed {
 		return connectors.NewKeysetRows(ctx, &querier{s: s}, Dialect{}, t, opts)
 	}
 	return s.cursor(ctx, t, opts)
