@@ -79,9 +79,17 @@ func proposeTypes(rep *Report, tables []connectors.Table) {
 		tr.proposals = make([]proposal, len(tr.stats))
 		for i, s := range tr.stats {
 			p := s.proposedType()
-			if !tr.Profiled && p.problem == "" && s.values == 0 {
-				// nothing observed: the declared type stands
-				p = proposal{typ: p.typ}
+			if !tr.Profiled && s.values == 0 {
+				// Nothing observed: the declared type stands, or its
+				// problem. A decimal too wide for the notation was
+				// narrowed to the digits of its values, of which there
+				// were none: numeric(1000,500) became decimal(1,0).
+				p = proposal{problem: p.problem}
+				if t, cast, err := connectors.ProposedType(s.col); err != nil {
+					p.problem = err.Error()
+				} else {
+					p.typ, p.cast = t, cast
+				}
 			}
 			tr.proposals[i] = p
 			if p.problem == "" {

@@ -272,3 +272,46 @@ func TestScanSaysWhatRepairWillDoOnMariaDB(t *testing.T) {
 		t.Errorf("ort's code list does not hold the repaired codes:\n%s", lists)
 	}
 }
+
+// A table without a primary key is not profiled, so the scan knows none
+// of its values: a numeric(1000,500) or numeric there was proposed as
+// decimal(1,0)
+// ("holds every value it holds", of none observed), and a run on the
+// proposed schema archived every value but 0 and NULL. Unobserved, the
+// column gets the catalogue's problem (declare decimal(38,s) or text),
+// as in regflytt schema; a profiled table's column is still narrowed to
+// the values it holds.
+func TestUnprofiledDecimalBeyond38IsNotNarrowed(t *testing.T) {
+	if os.Getenv(pgtest.EnvVar) == "" {
+		t.Skipf("%s is not set", pgtest.EnvVar)
+	}
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url,
+		"CREATE TABLE logg (belopp numeric(1000,500), summa numeric)",
+		"INSERT INTO logg VALUES (1.5, 1.5), (12345.25, 12345.25)",
+		"CREATE TABLE summa (id int PRIMARY KEY, belopp numeric)",
+		"INSERT INTO summa VALUES (1, 1.5), (2, 12345.25)",
+	)
+	rep := scanURL(t, url)
+	var b strings.Builder
+	if err := rep.WriteSchema(&b, "receiving", postgres.Dialect{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range rep.Tables {
+		for _, c := range tr.Columns {
+			switch tr.Name {
+			case "logg":
+				if c.Proposed != "" {
+					t.Errorf("unprofiled logg.%s proposed %s from no observed value", c.Name, c.Proposed)
+				}
+			case "summa":
+				if c.Name == "belopp" && c.Proposed != "decimal(7,2)" {
+					t.Errorf("profiled summa.belopp proposed %q, want decimal(7,2) from its values", c.Proposed)
+				}
+			}
+		}
+	}
+	if strings.Contains(b.String(), "decimal(1,0)") {
+		t.Errorf("schema proposes decimal(1,0) for a column none of whose values was read:\n%s", b.String())
+	}
+}
