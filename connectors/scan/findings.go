@@ -119,6 +119,7 @@ func columnFindings(table string, c *Column, valueCol, ref string) []Finding {
 		add("zero_date", d.Zero, "%d zero date(s) (0000-00-00)", d.Zero)
 		add("partial_date", d.Partial, "%d partial date(s) with day or month 00 (2019-05-00)", d.Partial)
 		add("impossible_date", d.Impossible, "%d date(s) no calendar holds (2023-02-30)", d.Impossible)
+		add("date_out_of_range", d.OutOfRange, "%d date(s) beyond every target's calendar (infinity, -infinity, BC, after 9999): a mapping archives them (invalid_date), or declares infinity NULL with open_ended: [infinity]", d.OutOfRange)
 		add("future_date", d.Future, "%d date(s) after the reference date %s", d.Future, ref)
 	}
 	if t := c.Text; t != nil {

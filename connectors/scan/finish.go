@@ -113,7 +113,7 @@ func (s *columnStat) report(key bool) *Column {
 		c.Identity = id
 	}
 	if kind == connectors.KindDate || kind == connectors.KindDateTime || kind == connectors.KindTimestamp || c.Class == ClassDate {
-		c.Dates = &Dates{Zero: s.zero, Partial: s.partial, Impossible: s.impossible, Future: s.future}
+		c.Dates = &Dates{Zero: s.zero, Partial: s.partial, Impossible: s.impossible, OutOfRange: s.outOfRange, Future: s.future}
 	}
 	// A blob column's bytes are counted as text only when most of its
 	// values are UTF-8: latin1() is for text, not for images.

@@ -42,7 +42,7 @@ type columnStat struct {
 	shapes                                        map[string]int64
 
 	// dates
-	dateLike, zero, partial, impossible, future int64
+	dateLike, zero, partial, impossible, outOfRange, future int64
 
 	// text, counted by the functions a mapping calls (mappings/lexical's
 	// RepairTextSteps for repair(), DecodeUTF8OrWindows1252 for
@@ -409,6 +409,10 @@ func (s *columnStat) textDate(t string) {
 // invalidDate sorts a stored date no calendar holds: all zero, a zero
 // day or month (a partial date), or a day the month does not have.
 func (s *columnStat) invalidDate(raw string) {
+	if beyondCalendar(raw) {
+		s.outOfRange++
+		return
+	}
 	var parts []int
 	cur, in := 0, false
 	for i := 0; i < len(raw) && len(parts) < 3; i++ {
@@ -441,6 +445,21 @@ func (s *columnStat) invalidDate(raw string) {
 	default:
 		s.impossible++
 	}
+}
+
+// beyondCalendar reports whether raw is PostgreSQL's text of a date or
+// timestamp outside years 1..9999 ("infinity", "-infinity", "… BC",
+// "10000-01-01"), which no target's calendar holds, rather than a date
+// with zero or impossible fields.
+func beyondCalendar(raw string) bool {
+	if strings.Contains(raw, "infinity") || strings.HasSuffix(raw, " BC") {
+		return true
+	}
+	i := 0
+	for i < len(raw) && raw[i] >= '0' && raw[i] <= '9' {
+		i++
+	}
+	return i > 4 && i < len(raw) && raw[i] == '-'
 }
 
 // integerIdentity looks at the digits of a positive integer that may be

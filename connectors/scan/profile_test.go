@@ -296,3 +296,20 @@ func TestTextFindingsSayWhatRepairWillDo(t *testing.T) {
 		}
 	}
 }
+
+// PostgreSQL's dates beyond every target's calendar (infinity, -infinity,
+// BC, year 10000 on) read as InvalidDate: they were counted as zero dates
+// ("0000-00-00") and as dates no calendar holds ("2023-02-30"), which
+// sends whoever reads the report looking for the wrong values. They have
+// a count and a finding of their own.
+func TestPostgresDatesBeyondTheCalendar(t *testing.T) {
+	s := newColumnStat(connectors.Column{Name: "d", SourceType: "date", Type: connectors.Type{Kind: connectors.KindDate}}, testOpts(), 1000)
+	for _, raw := range []string{"infinity", "-infinity", "0044-03-15 BC", "5874897-12-31", "10000-01-01 00:00:00", "0044-03-15 12:00:00+00 BC"} {
+		s.add(connectors.InvalidDate{Raw: raw})
+	}
+	s.add(connectors.InvalidDate{Raw: "0000-00-00"})
+	c := s.report(false)
+	if d := c.Dates; d == nil || *d != (Dates{Zero: 1, OutOfRange: 6}) {
+		t.Errorf("dates: %+v", c.Dates)
+	}
+}

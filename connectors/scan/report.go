@@ -158,7 +158,10 @@ type Dates struct {
 	Zero       int64 `json:"zero"`       // 0000-00-00
 	Partial    int64 `json:"partial"`    // 2019-05-00
 	Impossible int64 `json:"impossible"` // 2023-02-30
-	Future     int64 `json:"future"`     // after the reference date
+	// OutOfRange counts dates a PostgreSQL source holds beyond every
+	// target's calendar: infinity, -infinity, BC and years after 9999.
+	OutOfRange int64 `json:"out_of_range"`
+	Future     int64 `json:"future"` // after the reference date
 }
 
 // TextDamage counts damaged text values by what the mapping functions
@@ -231,7 +234,7 @@ type ObjectGroup struct {
 type Finding struct {
 	// Code is stable: identity_numbers, identity_invalid,
 	// identity_ambiguous_century, zero_date, partial_date,
-	// impossible_date, future_date, garbled_text, c1_controls,
+	// impossible_date, date_out_of_range, future_date, garbled_text, c1_controls,
 	// ambiguous_text, text_as_written, invalid_text, utf8_beside_latin1,
 	// decimal_comma, not_a_number, orphan_rows, eav_table, unfit_value,
 	// time_beyond_day, not_migrated, no_primary_key, catalogue_limited,
