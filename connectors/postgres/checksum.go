@@ -365,7 +365,7 @@ func encodeValueSQL(c *connectors.Column, ver int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var e string
+	e, isNull := "", " IS NULL"
 	switch typmod.ReplaceAllString(c.SourceType, "") {
 	case "smallint", "integer", "bigint":
 		e = tagLiteral(tagInt) + " || int8send(" + col + "::int8)"
@@ -413,12 +413,71 @@ func encodeValueSQL(c *connectors.Column, ver int) (string, error) {
 	case "json", "jsonb":
 		e = textSQL(tagJSON, col+"::text", c.Charset)
 	default:
-		return "", fmt.Errorf("%w: no exact encoding in SQL for this type", connectors.ErrNoPushdown)
+		if e, err = encodeByKindSQL(c, col, ver); err != nil {
+			return "", err
+		}
+		if c.Type.Kind == connectors.KindText {
+			// A composite whose fields are all NULL, '(,)', IS NULL
+			// but is a value Scan reads as its text.
+			isNull = " IS NOT DISTINCT FROM NULL"
+		}
 	}
 	if !c.Nullable {
 		return "(" + e + ")", nil
 	}
-	return "CASE WHEN " + col + " IS NULL THEN " + tagLiteral(tagNull) + " ELSE " + e + " END", nil
+	return "CASE WHEN " + col + isNull + " THEN " + tagLiteral(tagNull) + " ELSE " + e + " END", nil
+}
+
+// encodeByKindSQL encodes a column whose type encodeValueSQL does not
+// name: a domain, an enum, an array, an extension's type (citext), and
+// every other type Scan reads as its text (interval, timetz, money,
+// inet, bit, xml, ranges). Its Type is TypeOf of the base type, and each
+// kind but text has one base type (or, for int, three with one
+// encoding), so the base type's expression applies through the domain.
+// A text kind is Scan's text: the type's output function under the
+// session's pinned settings, which format('%s', …) calls (a cast to text
+// would not: inet's gives the mask length '/32', bpchar's drops the
+// padding). Without it every table holding one such column, common on
+// PostgreSQL, went unchecked as read.
+func encodeByKindSQL(c *connectors.Column, col string, ver int) (string, error) {
+	same := *c
+	switch c.Type.Kind {
+	case connectors.KindText:
+		return textSQL(tagText, "format('%s', "+col+")", c.Charset), nil
+	case connectors.KindInt:
+		same.SourceType = "bigint"
+	case connectors.KindBool:
+		same.SourceType = "boolean"
+	case connectors.KindBytes:
+		same.SourceType = "bytea"
+	case connectors.KindDecimal:
+		// numeric(p,s) holds no infinity; an unconstrained one may.
+		same.SourceType = "numeric(1,0)"
+		if c.Type.Precision == 0 {
+			same.SourceType = "numeric"
+		}
+	case connectors.KindDate:
+		same.SourceType = "date"
+	case connectors.KindDateTime:
+		same.SourceType = "timestamp without time zone"
+	case connectors.KindTimestamp:
+		same.SourceType = "timestamp with time zone"
+	case connectors.KindTime:
+		same.SourceType = "time without time zone"
+	case connectors.KindUUID:
+		same.SourceType = "uuid"
+	case connectors.KindJSON:
+		same.SourceType = "json"
+	default:
+		return "", fmt.Errorf("%w: no exact encoding in SQL for this type", connectors.ErrNoPushdown)
+	}
+	// Not nullable here: the caller adds the NULL test once.
+	same.Nullable = false
+	e, err := encodeValueSQL(&same, ver)
+	if err != nil {
+		return "", err
+	}
+	return e, nil
 }
 
 // packDate gives a date's year << 16 | month << 8 | day, the four bytes of

@@ -227,8 +227,9 @@ func TestChecksumReadBackLatin1(t *testing.T) {
 
 // Only a request that allows it is read back: a source-read check (no
 // ReadBack) gets the server's own encoding, never the connector's decoding
-// compared with itself. A domain column shows which ran: the pushdown
-// refuses it, the read-back decodes its base type.
+// compared with itself. The result says which ran (Buckets.ReadBack); a
+// domain column is encoded by both, the pushdown by its base type's SQL
+// and the read-back by decoding it.
 func TestChecksumReadBackOnlyWhenAllowed(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.NewDatabase(t)
@@ -241,25 +242,29 @@ func TestChecksumReadBackOnlyWhenAllowed(t *testing.T) {
 	}
 	cs := snap.(connectors.Checksummer)
 	req := connectors.ChecksumRequest{Columns: []string{"id", "p"}, Buckets: 4}
-	if _, err := cs.Checksum(ctx, &tables[0], req); !errors.Is(err, connectors.ErrNoPushdown) {
-		t.Fatalf("without ReadBack: %v, want the pushdown's ErrNoPushdown", err)
+	pushed, err := cs.Checksum(ctx, &tables[0], req)
+	if err != nil || pushed.ReadBack {
+		t.Fatalf("without ReadBack: read back %v, %v; want the pushdown", pushed.ReadBack, err)
 	}
 	req.ReadBack = true
 	got, err := cs.Checksum(ctx, &tables[0], req)
-	if err != nil {
-		t.Fatalf("with ReadBack: %v", err)
+	if err != nil || !got.ReadBack {
+		t.Fatalf("with ReadBack: read back %v, %v", got.ReadBack, err)
 	}
 	want, err := connectors.HashTable(ctx, snap, &tables[0], req)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if d, err := connectors.DiffBuckets(pushed, want); err != nil || len(d) > 0 || pushed.Total().Count != 2 {
+		t.Errorf("pushdown: buckets %v differ from Go (%v)", d, err)
 	}
 	if d, err := connectors.DiffBuckets(got, want); err != nil || len(d) > 0 || got.Total().Count != 2 {
 		t.Errorf("with ReadBack: buckets %v differ from Go (%v)", d, err)
 	}
 	// A drill-down is never read back.
 	req.Within, req.In = 2, []uint32{0, 1}
-	if _, err := cs.Checksum(ctx, &tables[0], req); !errors.Is(err, connectors.ErrNoPushdown) {
-		t.Fatalf("drill-down with ReadBack: %v, want the pushdown's ErrNoPushdown", err)
+	if drill, err := cs.Checksum(ctx, &tables[0], req); err != nil || drill.ReadBack {
+		t.Fatalf("drill-down with ReadBack: read back %v, %v; want the pushdown", drill.ReadBack, err)
 	}
 }
 
