@@ -397,7 +397,17 @@ func padScale(d connectors.Decimal, scale int) connectors.Decimal {
 // plainFloat writes a double as text the way databases print it: the
 // shortest digits that read back as it, in plain notation between 1e-4
 // and 1e21 (1234567, not Go's 1.234567e+06), with an exponent beyond.
+//
+// An infinity is written as PostgreSQL writes it ("Infinity",
+// "-Infinity"), which holds them in numeric, real and double columns:
+// Go's "+Inf" is no database's spelling, a text the source never showed.
 func plainFloat(f float64) string {
+	if math.IsInf(f, 0) {
+		if f > 0 {
+			return "Infinity"
+		}
+		return "-Infinity"
+	}
 	if a := math.Abs(f); a == 0 || a >= 1e-4 && a < 1e21 {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}

@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"math"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -58,6 +59,22 @@ func TestConvertDecimalScaleToDouble(t *testing.T) {
 	for _, in := range []connectors.Value{connectors.Decimal("123456789012345678.00"), connectors.Decimal("0.1000000000000000001")} {
 		if got, err := convert(in, double); err == nil {
 			t.Errorf("convert(%#v, double) = %v, want an error", in, got)
+		}
+	}
+}
+
+// A PostgreSQL numeric or double holding Infinity reads as a float64
+// infinity; cast to text (the usual home of an unbounded numeric) it
+// became Go's "+Inf", a text the source never held, under PASS. It is
+// written as PostgreSQL writes it, and string() agrees.
+func TestFloatInfinityAsTextIsPostgreSQLs(t *testing.T) {
+	text := connectors.Type{Kind: connectors.KindText}
+	for in, want := range map[float64]string{math.Inf(1): "Infinity", math.Inf(-1): "-Infinity", math.NaN(): "NaN", 1e300: "1e+300", math.Copysign(0, -1): "-0"} {
+		if got, err := convert(in, text); err != nil || got != want {
+			t.Errorf("convert(%v, text) = %#v, %v; want %q", in, got, err, want)
+		}
+		if got, err := checkedString(in); err != nil || got != want {
+			t.Errorf("string(%v) = %#v, %v; want %q", in, got, err, want)
 		}
 	}
 }
