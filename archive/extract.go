@@ -54,6 +54,11 @@ type ExtractResult struct {
 	// text, and a patient's number typed as they wrote it finds none of
 	// the records the source wrote otherwise.
 	OtherShapes map[string]int64
+	// ValuesAlone is how many values of the table the package holds
+	// archived alone (granularity: value, their records migrated): an
+	// extract holds archived records only, so these are not in it, and
+	// whoever reads it must be told so.
+	ValuesAlone int64
 }
 
 // AccessLogPath is the access log kept beside a package: one JSON line
@@ -226,7 +231,7 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 		return ExtractResult{}, fmt.Errorf("extract: %w", err)
 	}
 	done = true
-	return ExtractResult{Records: n, OtherShapes: others}, nil
+	return ExtractResult{Records: n, OtherShapes: others, ValuesAlone: t.Values}, nil
 }
 
 // isRegularFile says whether path is a regular file (a sealed package).

@@ -65,3 +65,24 @@ func TestExtractKeepsNullEmptyAndBackslashApart(t *testing.T) {
 		}
 	}
 }
+
+// An extract holds a table's archived records; its values archived alone
+// (granularity: value, whose records migrated) are not among them. The
+// extract said "extracted 0 records" of a table whose every archived
+// value was archived alone, and the researcher took the table for having
+// nothing archived: the result counts those values, so the command says
+// they are left out.
+func TestExtractCountsTheValuesItLeavesOut(t *testing.T) {
+	dir := writePackage(t)
+	p, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Extract(context.Background(), filepath.Join(t.TempDir(), "out.csv"), ExtractRequest{Table: besok.Name, Purpose: "test", Who: "t", At: created})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != 3 || res.ValuesAlone != 1 {
+		t.Errorf("extract: %d records, %d values archived alone; want 3 and 1", res.Records, res.ValuesAlone)
+	}
+}

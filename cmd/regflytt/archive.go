@@ -263,6 +263,9 @@ the count. Access to personal data is logged and kept (PDL); archive log
 			if !g.quiet {
 				fmt.Fprintf(g.stdout, "extracted %d records of %s to %s; logged in %s\n", res.Records, table, to, archive.AccessLogPath(args[0]))
 			}
+			if res.ValuesAlone > 0 {
+				fmt.Fprintf(g.stderr, "regflytt: warning: %s also has %d values archived alone (granularity: value, their records migrated), which are NOT in the extract: it holds archived records only; archive ls counts them, and a SIARD tool shows them in the package's schema2 tables\n", table, res.ValuesAlone)
+			}
 			if len(res.OtherShapes) > 0 {
 				var total int64
 				var shapes []string
