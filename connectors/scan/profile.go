@@ -254,7 +254,10 @@ func (s *columnStat) minMax(v connectors.Value) {
 	case connectors.InvalidDate, []byte, connectors.JSON, bool, connectors.UUID:
 		return
 	case float64:
-		if math.IsNaN(x) {
+		// A numeric's NaN and infinities read as floats among its
+		// decimals, which they do not compare with: the decimals make
+		// its range, and unfit_value counts them.
+		if math.IsNaN(x) || s.col.Type.Kind == connectors.KindDecimal {
 			return
 		}
 	case string:

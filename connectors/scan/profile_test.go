@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -311,5 +312,20 @@ func TestPostgresDatesBeyondTheCalendar(t *testing.T) {
 	c := s.report(false)
 	if d := c.Dates; d == nil || *d != (Dates{Zero: 1, OutOfRange: 6}) {
 		t.Errorf("dates: %+v", c.Dates)
+	}
+}
+
+// A PostgreSQL numeric holding NaN or ±Infinity reads them as float64
+// among its decimals, and min … max compared values of one kind only: the
+// first infinity became both ends ("+Inf … +Inf") whatever the decimals
+// were. The decimals make the range; the infinities are counted apart
+// (unfit_value, rule not_finite).
+func TestDecimalRangeLeavesInfinitiesOut(t *testing.T) {
+	s := newColumnStat(connectors.Column{Name: "lab", SourceType: "numeric", Type: connectors.Type{Kind: connectors.KindDecimal}}, testOpts(), 1000)
+	for _, v := range []connectors.Value{math.NaN(), math.Inf(1), connectors.Decimal("0.000000000000000000000000000001"), connectors.Decimal("-123.5"), math.Inf(-1), connectors.Decimal("7")} {
+		s.add(v)
+	}
+	if s.min != connectors.Decimal("-123.5") || s.max != connectors.Decimal("7") {
+		t.Errorf("range %v … %v, want -123.5 … 7", s.min, s.max)
 	}
 }
