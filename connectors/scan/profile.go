@@ -68,9 +68,13 @@ type columnStat struct {
 	textDateMin, textDateMax connectors.Value
 
 	// what the proposal needs
-	fitType          connectors.Type
-	fitOK            bool
-	unfit            map[connectors.Rule]int64
+	fitType connectors.Type
+	fitOK   bool
+	unfit   map[connectors.Rule]int64
+	// nonFinite counts a decimal column's NaN and infinities (a
+	// PostgreSQL numeric's, read as floats), which no receiving decimal
+	// holds.
+	nonFinite        int64
 	maxChars         int
 	hasUint64        bool
 	intDigits, scale int
@@ -124,6 +128,9 @@ func (s *columnStat) add(v connectors.Value) {
 	s.values++
 	s.distinct(v)
 	s.minMax(v)
+	if f, ok := v.(float64); ok && s.col.Type.Kind == connectors.KindDecimal && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		s.nonFinite++
+	}
 	if s.fitOK {
 		if err := s.fitType.Fit(v); err != nil {
 			if fe, ok := err.(*connectors.FitError); ok {

@@ -27,6 +27,12 @@ type proposal struct {
 // proposedType gives the receiving type for a column from its profile.
 func (s *columnStat) proposedType() proposal {
 	c := s.col
+	if c.Type.Kind == connectors.KindDecimal && s.nonFinite > 0 {
+		// No receiving decimal holds NaN or an infinity; text holds
+		// them and every decimal exactly.
+		return proposal{typ: connectors.Type{Kind: connectors.KindText}, cast: true,
+			note: fmt.Sprintf("declared %s holding NaN or infinities, which no receiving decimal holds: proposed as text", c.SourceType)}
+	}
 	t, cast, err := connectors.ProposedType(c)
 	if err != nil {
 		if c.Type.Kind == connectors.KindDecimal {

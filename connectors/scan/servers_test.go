@@ -315,3 +315,40 @@ func TestUnprofiledDecimalBeyond38IsNotNarrowed(t *testing.T) {
 		t.Errorf("schema proposes decimal(1,0) for a column none of whose values was read:\n%s", b.String())
 	}
 }
+
+// A decimal no receiving decimal holds (an unbounded numeric with NaN
+// or Infinity, a numeric(40,20)) was dropped by the skeleton, "no
+// receiving type holds it as it is", so the values of every record that
+// migrated reached neither the target nor the archive, and the run
+// passed; and an unbounded numeric whose finite values were few digits
+// was proposed as decimal(30,30), "holding every value", where its NaN
+// and Infinity were archived. The skeleton keeps both as text (a
+// lossless cast) instead.
+func TestSkeletonKeepsAWideDecimalAsText(t *testing.T) {
+	if os.Getenv(pgtest.EnvVar) == "" {
+		t.Skipf("%s is not set", pgtest.EnvVar)
+	}
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url,
+		"CREATE TABLE prov (id int PRIMARY KEY, lab numeric, lab2 numeric(40,20))",
+		"INSERT INTO prov VALUES (1, 'NaN', 12345678901234567890.12345678901234567890), (2, 'Infinity', 0.1), (3, 0.000000000000000000000000000001, NULL)",
+	)
+	rep := scanURL(t, url)
+	files := map[string]string{}
+	for _, f := range rep.Skeleton("receiving", postgres.Dialect{}) {
+		files[f.Name] = string(f.Data)
+	}
+	if strings.Contains(files["mapping.yaml"], "drop:") {
+		t.Errorf("the skeleton drops a decimal column:\n%s", files["mapping.yaml"])
+	}
+	for _, col := range []string{"lab", "lab2"} {
+		if !strings.Contains(files["mapping.yaml"], q(col)+`: {from: `+q(col)+`, cast: "text"}`) {
+			t.Errorf("mapping.yaml does not cast %s to text:\n%s", col, files["mapping.yaml"])
+		}
+		if !strings.Contains(files["schema.yaml"], `{name: `+q(col)+`, type: "text"`) {
+			t.Errorf("schema.yaml does not declare %s text:\n%s", col, files["schema.yaml"])
+		}
+	}
+}
+
+func q(s string) string { return `"` + s + `"` }

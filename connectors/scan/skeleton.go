@@ -132,6 +132,13 @@ func (r *Report) skeleton(target connectors.Dialect) ([]*skelTable, []skelCodeLi
 						st.person = q(c.Name)
 					}
 				}
+			case cp.Problem != "" && tr.stats[ci].col.Type.Kind == connectors.KindDecimal:
+				// Text holds every decimal exactly (NaN and infinities
+				// too), where a drop left the values of every migrated
+				// record in neither the target nor the archive.
+				st.columns = append(st.columns, skelColumn{name: c.Name, typ: "text", notNull: isKey,
+					mapping: "{from: " + q(c.Name) + ", cast: " + q("text") + "}",
+					comment: "kept as text, exactly: " + cp.Problem})
 			case cp.Problem != "":
 				st.drop[c.Name] = "no receiving type holds it as it is: " + cp.Problem
 			default:
