@@ -287,11 +287,18 @@ func (s *Summary) Finish(now time.Time) {
 	}
 }
 
-// failVerdict says what failed in a summary that does not pass: the
-// records (a table's, a unit's or a control group's equation), access
-// (who may see what), both, or other checks (content, the archive,
-// findings), as the run's report does (Report.FailVerdict).
+// failVerdict says what failed in a summary that does not pass (Failed),
+// as the run's report does (Report.FailVerdict).
 func (s *Summary) failVerdict() string {
+	return failVerdict(s.Failed(), ": see the problems, exceptions and findings", "FAIL: see the problems, exceptions and findings")
+}
+
+// Failed says what a summary that does not pass failed on: the records
+// (a table's, a unit's or a control group's equation), access (who may
+// see what), or other checks (content, the archive, findings); read from
+// the summary, so also of a verify-report.json written before it had a
+// verdict.
+func (s *Summary) Failed() Failed {
 	records := false
 	for _, t := range s.Tables {
 		records = records || !t.OK
@@ -321,7 +328,7 @@ func (s *Summary) failVerdict() string {
 	for _, f := range s.Findings {
 		other = other || f.Fails()
 	}
-	return failVerdict(records, access, other, ": see the problems, exceptions and findings", "FAIL: see the problems, exceptions and findings")
+	return Failed{Records: records, Access: access, Other: other}
 }
 
 // WriteJSON writes the summary as indented JSON.

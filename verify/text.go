@@ -103,29 +103,53 @@ func (r *Report) VerdictLine() string {
 // access said "not every source record is accounted for", sending the
 // reader to look for a lost record.
 func (r *Report) FailVerdict() string {
-	access := r.Access != nil && !r.Access.OK
-	other := false
+	return failVerdict(r.Failed(), ": see the problems above", "FAIL: every source record is accounted for, but see the problems above")
+}
+
+// Failed says what a report that does not pass failed on, for a reader
+// that words the verdict itself (the review document, in Swedish too).
+func (r *Report) Failed() Failed {
+	f := Failed{Records: !r.balanced(), Access: r.Access != nil && !r.Access.OK}
 	for _, p := range r.Problems {
 		if !strings.HasPrefix(p, "access: ") {
-			other = true
+			f.Other = true
 		}
 	}
-	return failVerdict(!r.balanced(), access, other, ": see the problems above", "FAIL: every source record is accounted for, but see the problems above")
+	return f
+}
+
+// Failed is what a verification that does not pass failed on: the
+// records (an equation: not every source record accounted for), access
+// (who may see what), other checks (content, the archive, lists,
+// findings), or several. The verdicts are formed from it, so a document
+// that words them in another language says what they say.
+type Failed struct {
+	Records, Access, Other bool
+}
+
+// Says is the verdict's words after "FAIL: " (without where to look):
+// "" when only other checks failed, which a verdict names by where its
+// details are.
+func (f Failed) Says() string {
+	switch {
+	case f.Records && f.Access:
+		return "not every source record is accounted for, and " + accessFailed
+	case f.Records:
+		return "not every source record is accounted for"
+	case f.Access && f.Other:
+		return "every source record is accounted for, but " + accessFailed + ", and other checks failed"
+	case f.Access:
+		return "every source record is accounted for, but " + accessFailed
+	}
+	return ""
 }
 
 // failVerdict forms a FAIL verdict from what failed: records, access
 // (accessFailed), or only other checks (otherOnly is then the verdict);
 // see points at where the details are.
-func failVerdict(records, access, other bool, see, otherOnly string) string {
-	switch {
-	case records && access:
-		return "FAIL: not every source record is accounted for, and " + accessFailed + see
-	case records:
-		return "FAIL: not every source record is accounted for" + see
-	case access && other:
-		return "FAIL: every source record is accounted for, but " + accessFailed + ", and other checks failed" + see
-	case access:
-		return "FAIL: every source record is accounted for, but " + accessFailed + see
+func failVerdict(f Failed, see, otherOnly string) string {
+	if says := f.Says(); says != "" {
+		return "FAIL: " + says + see
 	}
 	return otherOnly
 }

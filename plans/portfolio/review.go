@@ -505,7 +505,7 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 			verdict = tr("INAKTUELL: körningen gällde en annan version av planen (eller anger ingen), så dess resultat gäller inte denna version; kör planen som den nu lyder.",
 				"STALE: the run was of another version of the plan (or names none), so its outcome does not hold for this version; run the plan as it stands.")
 		default:
-			verdict = tr("Verifieringen: UNDERKÄND (FAIL).", "Verification: FAIL.")
+			verdict = failVerdict(reps, tr)
 		}
 		lines := []string{verdict, tr("Startad ", "Started ") + reps.Run.Started.UTC().Format("2006-01-02 15:04 UTC")}
 		if v := reps.laterVerify(); v != nil {
@@ -522,6 +522,40 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 		alarms = []string{tr("Inga öppna larm.", "No open alarms.")}
 	}
 	return append(bs, blk(2, tr("Öppna larm", "Open alarms"), alarms, nil, nil))
+}
+
+// failVerdict is the review's verdict line of a verification that
+// failed, saying what failed as regflytt verify's verdict does
+// (verify.Failed): the records, access, both, or other checks. Read from
+// verify's report when it is of the run, else from the run's. A bare
+// FAIL sent a registry holder looking for a lost record when access had
+// failed, and the reverse.
+func failVerdict(reps Reports, tr func(string, string) string) string {
+	var f verify.Failed
+	if v := reps.laterVerify(); v != nil {
+		f = v.Failed()
+	} else if reps.Run != nil {
+		f = reps.Run.Failed()
+	}
+	const accessSv = "behörigheterna är inte som i det gamla systemet (vem som får se vad)"
+	var sv string
+	switch {
+	case f.Records && f.Access:
+		sv = "inte varje källpost är redovisad, och " + accessSv
+	case f.Records:
+		sv = "inte varje källpost är redovisad"
+	case f.Access && f.Other:
+		sv = "varje källpost är redovisad, men " + accessSv + ", och andra kontroller underkändes"
+	case f.Access:
+		sv = "varje källpost är redovisad, men " + accessSv
+	}
+	en := f.Says()
+	if en == "" {
+		// Only other checks (content, the archive, the lists, findings)
+		// failed; the equations held.
+		sv, en = "varje källpost är redovisad, men andra kontroller underkändes", "every source record is accounted for, but other checks failed"
+	}
+	return tr("Verifieringen: UNDERKÄND (FAIL): "+sv+" (se Öppna larm).", "Verification: FAIL: "+en+" (see Open alarms).")
 }
 
 // Of checks that the reports are of the plan's register: a work directory
