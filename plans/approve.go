@@ -97,10 +97,8 @@ func addApproval(text, by, role, date, sum string) (string, error) {
 		return "", fmt.Errorf("%w: the plan is not a block mapping of fields", ErrApprovalsNotEditable)
 	}
 	root := doc.Content[0]
-	lines := strings.SplitAfter(text, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
+	// Lines as YAML counts them (yamlLines), which the nodes' lines are.
+	lines := yamlLines(text)
 	entry := func(indent string) []string {
 		pad := indent + "  "
 		return []string{

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -368,6 +369,39 @@ func Today() time.Time {
 // approval stale.
 var unhashedKeys = map[string]bool{"approvals": true, "progress": true}
 
+// yamlLines splits text after each line break YAML counts, so that line
+// n of a yaml.Node is element n-1: a newline, CR LF, and also a lone
+// carriage return, NEL, LS and PS, which yaml.v3 reads as breaks too.
+// Split at newlines only, such a break (a comment pasted from a word
+// processor) shifted every later line number by one, and a section cut
+// or edited by its nodes' lines was cut one line late.
+func yamlLines(text string) []string {
+	var lines []string
+	start := 0
+	for i := 0; i < len(text); {
+		n := 0
+		switch {
+		case strings.HasPrefix(text[i:], "\r\n"):
+			n = 2
+		case text[i] == '\r' || text[i] == '\n':
+			n = 1
+		case strings.HasPrefix(text[i:], "\u0085"), strings.HasPrefix(text[i:], "\u2028"), strings.HasPrefix(text[i:], "\u2029"):
+			_, n = utf8.DecodeRuneInString(text[i:])
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		i += n
+		lines = append(lines, text[start:i])
+		start = i
+	}
+	if start < len(text) {
+		lines = append(lines, text[start:])
+	}
+	return lines
+}
+
 // hashedText is the plan file's text with the lines of its approvals and
 // progress sections cut out: from the line of the key to the line before
 // the next top-level key (or the end of the file), comments in between
@@ -381,7 +415,7 @@ func hashedText(data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("the plan is not a mapping of fields")
 	}
 	root := doc.Content[0]
-	lines := strings.SplitAfter(string(data), "\n")
+	lines := yamlLines(string(data))
 	cut := make([]bool, len(lines)+1)
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k := root.Content[i]
