@@ -551,11 +551,15 @@ func failVerdict(reps Reports, tr func(string, string) string) string {
 	}
 	en := f.Says()
 	if en == "" {
-		// Only other checks (content, the archive, the lists, findings)
-		// failed; the equations held.
-		sv, en = "varje källpost är redovisad, men andra kontroller underkändes", "every source record is accounted for, but other checks failed"
+		// Only other checks failed: the contents, the target, the
+		// archive, the lists, findings. The equations held, but that is
+		// no "every record accounted for": a row missing from the target
+		// fails only the content check (as regflytt verify's verdict
+		// says no more than where to look).
+		sv, en = "andra kontroller än postbalansen och behörigheterna underkändes (innehållet, målet, arkivet, listorna eller fynd)",
+			"checks other than the record equations and access failed (the contents, the target, the archive, the lists or findings)"
 	}
-	return tr("Verifieringen: UNDERKÄND (FAIL): "+sv+" (se Öppna larm).", "Verification: FAIL: "+en+" (see Open alarms).")
+	return tr("Verifieringen: UNDERKÄND (FAIL): "+sv+"; se Öppna larm.", "Verification: FAIL: "+en+"; see Open alarms.")
 }
 
 // Of checks that the reports are of the plan's register: a work directory
