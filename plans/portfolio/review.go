@@ -549,17 +549,27 @@ func failVerdict(reps Reports, tr func(string, string) string) string {
 	case f.Access:
 		sv = "varje källpost är redovisad, men " + accessSv
 	}
-	en := f.Says()
-	if en == "" {
+	en := failedWords(f)
+	if f.Says() == "" {
 		// Only other checks failed: the contents, the target, the
 		// archive, the lists, findings. The equations held, but that is
 		// no "every record accounted for": a row missing from the target
 		// fails only the content check (as regflytt verify's verdict
 		// says no more than where to look).
-		sv, en = "andra kontroller än postbalansen och behörigheterna underkändes (innehållet, målet, arkivet, listorna eller fynd)",
-			"checks other than the record equations and access failed (the contents, the target, the archive, the lists or findings)"
+		sv = "andra kontroller än postbalansen och behörigheterna underkändes (innehållet, målet, arkivet, listorna eller fynd)"
 	}
 	return tr("Verifieringen: UNDERKÄND (FAIL): "+sv+"; se Öppna larm.", "Verification: FAIL: "+en+"; see Open alarms.")
+}
+
+// failedWords says in English what a verification failed on, as
+// regflytt verify's verdict does (verify.Failed), for the review and the
+// follow-up; when only other checks failed it says so without claiming
+// the records are accounted for (see failVerdict).
+func failedWords(f verify.Failed) string {
+	if s := f.Says(); s != "" {
+		return s
+	}
+	return "checks other than the record equations and access failed (the contents, the target, the archive, the lists or findings)"
 }
 
 // Of checks that the reports are of the plan's register: a work directory

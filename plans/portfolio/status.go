@@ -246,7 +246,7 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 		{"verified", func() (bool, string) {
 			if v := reps.laterVerify(); v != nil {
 				if !v.Pass {
-					return false, fmt.Sprintf("regflytt verify FAILED (%d problem(s) in %s)", len(v.Failures())+len(v.Alarms()), verify.JSONFile)
+					return false, fmt.Sprintf("regflytt verify FAILED: %s (%d problem(s) in %s)", failedWords(v.Failed()), len(v.Failures())+len(v.Alarms()), verify.JSONFile)
 				}
 				return done("verified"), ""
 			}
@@ -257,7 +257,7 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 				ignored = "; " + why
 			}
 			if reps.Run != nil && !reps.Run.Pass {
-				return false, fmt.Sprintf("verification FAILED (%d problem(s) in report.json)%s", len(reps.Run.Problems), ignored)
+				return false, fmt.Sprintf("verification FAILED: %s (%d problem(s) in report.json)%s", failedWords(reps.Run.Failed()), len(reps.Run.Problems), ignored)
 			}
 			if open := reps.openAlarms(); len(open) > 0 {
 				return false, fmt.Sprintf("report.json lists %d open alarm(s) (%s): regflytt verify fails until the plan acknowledges them; verify again once it does%s", len(open), strings.Join(open, ", "), ignored)
