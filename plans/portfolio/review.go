@@ -495,6 +495,12 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 				"Verification: the run passed with open alarms, which regflytt verify fails on until the plan acknowledges them.")
 		case "STOPPED":
 			verdict = tr("Körningen avbröts innan den var klar: inget är verifierat än.", "The run stopped before it finished: nothing is verified yet.")
+			if v := reps.laterVerify(); v != nil && v.Pass {
+				// verify passed what the stopped run wrote; the run has
+				// yet to finish (seal its archive, write its reports).
+				verdict = tr("Körningen avbröts innan den var klar: regflytt verify godkände det som fanns efteråt, men körningen ska återupptas tills den är klar (arkivpaketet förseglat, rapporterna skrivna); den är inte verifierad förrän dess.",
+					"The run stopped before it finished: regflytt verify passed what was there after it, but the run must be resumed until it finishes (its archive package sealed, its reports written); it is not verified until then.")
+			}
 			if reps.RunStopped == "running" {
 				// The report a run writes before it changes the target,
 				// left as it was by a run killed since.

@@ -408,14 +408,17 @@ func (r Reports) openProblems() []string {
 // PASS is not this version's; "" with no run.
 func (r Reports) verification() string {
 	switch v := r.laterVerify(); {
+	case r.Run != nil && r.RunStopped != "":
+		// Before verify's verdict: a run stopped after it wrote the
+		// target (interrupted as it sealed the archive, its unit reports
+		// not written) can PASS regflytt verify, and is not finished.
+		return "STOPPED"
 	case v != nil && v.Pass:
 		return "PASS"
 	case v != nil:
 		return "FAIL"
 	case r.Run == nil:
 		return ""
-	case r.RunStopped != "":
-		return "STOPPED"
 	case !r.Run.Pass:
 		return "FAIL"
 	case r.planHash == "" || r.Run.PlanHash != r.planHash:

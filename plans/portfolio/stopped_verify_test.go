@@ -1,0 +1,60 @@
+package portfolio
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// A run that stopped after it wrote the target (interrupted as it sealed
+// the archive, or unable to write its unit reports) can be verified, and
+// regflytt verify may PASS what is there. The run is still not finished:
+// its archive is not sealed, its unit reports not written. The follow-up
+// and the review showed it verified: PASS in the status's verify column,
+// and "Verification: PASS: every source record is accounted for." in the
+// review, which said nothing of the stop.
+func TestStoppedRunIsNotShownPassedByALaterVerify(t *testing.T) {
+	plansDir, reportsDir, ps := loadedFixture(t)
+	sum := fixtureHash(t, plansDir, "a-archived")
+	start := time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC)
+	const db = "postgres://db.example/prod"
+	for _, stop := range []struct{ status, unfinished string }{
+		{"interrupted", ""},
+		{"", "seal the archive package: no space left on device"},
+	} {
+		run := struct {
+			verify.Report
+			Status string `json:"status,omitempty"`
+		}{verify.Report{Version: 1, Register: "a-archived", Started: start, PlanHash: sum, Source: db, Target: db, Pass: true,
+			Unfinished: stop.unfinished}, stop.status}
+		b, _ := json.Marshal(run)
+		mustWrite(t, filepath.Join(reportsDir, "a-archived", "report.json"), string(b))
+		mustWriteJSON(t, filepath.Join(reportsDir, "a-archived", verify.JSONFile), &verify.Summary{Register: "a-archived",
+			Started: start.Add(2 * time.Hour), PlanHash: sum, Source: db, Target: db, Pass: true})
+		st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := st.Plans[0]; a.Verification == "PASS" || a.State == "verified" || a.State == "migrated" {
+			t.Errorf("a run stopped (%s%s) and verified after: %s %s %v", stop.status, stop.unfinished, a.State, a.Verification, a.Problems)
+		}
+		reps, err := LoadReports(filepath.Join(reportsDir, "a-archived"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps.planHash = sum
+		var md bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, outcomeBlocks(reps, func(_, e string) string { return e })); err != nil {
+			t.Fatal(err)
+		}
+		if s := md.String(); strings.Contains(s, "Verification: PASS") || !strings.Contains(s, "stopped before it finished") {
+			t.Errorf("the review of a run stopped (%s%s) and verified after reads:\n%s", stop.status, stop.unfinished, s)
+		}
+	}
+}
