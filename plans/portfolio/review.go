@@ -173,6 +173,7 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 		ref = fmt.Sprintf(tr("Körningen avgör århundradet för tiosiffriga identitetsnummer, vilka förordnanden och behörigheter som har upphört och regler som jämför med reference_date utifrån %s.",
 			"The run reads the century of 10-digit identity numbers, judges which appointments and grants have ended, and compares rules' reference_date by %s."), p.ReferenceDate.Format(time.DateOnly))
 	}
+	ref += referenceDateDistance(p, tr)
 	text(tr("Referensdatum", "Reference date"), ref)
 	cost := fmt.Sprintf("%s kr", groupDigits(t.CostSEK))
 	if t.CostNote.Value != "" {
@@ -390,6 +391,40 @@ func findingText(id string, tr func(string, string) string) string {
 		return kind
 	}
 	return kind + tr(" i ", " in ") + subject
+}
+
+// referenceDateDistance says how the plan's reference date stands to the
+// day the legacy system is frozen (done, else planned) and the cut-over:
+// the run judges appointments and grants on it, not on the day it runs,
+// and verification compares both sides on the same day, so one that
+// ended between the reference date and the freeze migrates as valid
+// under PASS, and one that begins between the cut-over and a later
+// reference date migrates as valid before it begins. The page showed
+// the date alone, leaving the registry holder to work that out. "" when
+// the reference date lies between the two, or either is unknown.
+func referenceDateDistance(p *plans.Plan, tr func(string, string) string) string {
+	rd := p.ReferenceDate
+	if rd.IsZero() {
+		return ""
+	}
+	t := &p.Template
+	day := func(m string) plans.Date {
+		if d := t.Progress[m]; d.IsSet() {
+			return d
+		}
+		return t.Timeline[m]
+	}
+	frozen, cut := day("legacy_frozen"), day("cut_over")
+	days := func(a, b time.Time) int { return int(b.Sub(a).Hours() / 24) }
+	switch {
+	case frozen.IsSet() && rd.Before(frozen.Time):
+		return fmt.Sprintf(tr(" OBS: det är %d dagar före den dag det gamla systemet fryses (%s): förordnanden och behörigheter som upphör däremellan bedöms som giltiga och migreras så, och verifieringen godkänner det.",
+			" NOTE: that is %d days before the legacy system is frozen (%s): appointments and grants that end in between are judged valid and migrate so, and verification passes them."), days(rd, frozen.Time), frozen)
+	case cut.IsSet() && rd.After(cut.Time):
+		return fmt.Sprintf(tr(" OBS: det är %d dagar efter övergången (%s): förordnanden och behörigheter som börjar däremellan bedöms som giltiga redan vid övergången, och verifieringen godkänner det.",
+			" NOTE: that is %d days after the cut-over (%s): appointments and grants that begin in between are judged valid at the cut-over already, and verification passes them."), days(cut.Time, rd), cut)
+	}
+	return ""
 }
 
 // percent writes a share as a percentage without trailing zeros: 0.05 as 5.
