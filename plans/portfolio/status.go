@@ -1,9 +1,12 @@
 package portfolio
 
 import (
+	"errors"
 	"fmt"
 	"html"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -269,6 +272,15 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 				return false, ""
 			}
 			dir := filepath.Join(work, p.ArchiveDir.Value)
+			if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+				if _, err := os.Stat(dir + plans.SealedSuffix); err == nil {
+					// The run sealed it (archive.encrypt_to) and removed the
+					// clear folder: its owner, register and run are inside,
+					// which only the key opens. Said so, rather than that
+					// the package fails verification for want of a folder.
+					return false, fmt.Sprintf("archive_handed_over is recorded, but the archive package is sealed (%s): portfolio status cannot read its owner, register and run without the key; regflytt archive verify %s --identity KEYFILE checks it", filepath.Base(dir)+plans.SealedSuffix, dir+plans.SealedSuffix)
+				}
+			}
 			sum, err := archive.Check(dir)
 			if err != nil {
 				return false, fmt.Sprintf("archive_handed_over is recorded, but the archive package does not check: %v", err)

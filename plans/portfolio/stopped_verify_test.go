@@ -3,12 +3,14 @@ package portfolio
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/plans"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -56,5 +58,27 @@ func TestStoppedRunIsNotShownPassedByALaterVerify(t *testing.T) {
 		if s := md.String(); strings.Contains(s, "Verification: PASS") || !strings.Contains(s, "stopped before it finished") {
 			t.Errorf("the review of a run stopped (%s%s) and verified after reads:\n%s", stop.status, stop.unfinished, s)
 		}
+	}
+}
+
+// A plan that seals its archive package (archive.encrypt_to) leaves
+// archive.tar.age and no folder: the follow-up said the package "fails
+// verification: bagit.txt: missing-file", as of a broken package. It says
+// the package is sealed and how to check it; it still does not count it
+// archived, since its owner and run are inside.
+func TestStatusNamesASealedArchive(t *testing.T) {
+	_, reportsDir, ps := loadedFixture(t)
+	dir := filepath.Join(reportsDir, "a-archived", "archive")
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, dir+plans.SealedSuffix, "age-encryption.org/v1\n")
+	st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := st.Plans[0]
+	if why := strings.Join(a.Problems, ";"); a.State != "verified" || !strings.Contains(why, "the archive package is sealed (archive.tar.age)") || strings.Contains(why, "missing-file") {
+		t.Errorf("a sealed archive package: %s %v", a.State, a.Problems)
 	}
 }
