@@ -149,14 +149,14 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 	text := func(heading, body string) {
 		bs = append(bs, blk(2, heading, []string{body}, nil, nil))
 	}
-	text(tr("Behov av stöd", "Support needed"), t.Support.Value)
-	text(tr("Registerspecifika praktikaliteter", "Register-specific practicalities"), t.Practicalities.Value)
-	text(tr("Strategiska åtgärder före migreringen", "Strategic measures before migrating"), t.Measures.Value)
+	text(tr("Behov av stöd", "Support needed"), shown(t.Support.Value))
+	text(tr("Registerspecifika praktikaliteter", "Register-specific practicalities"), shown(t.Practicalities.Value))
+	text(tr("Strategiska åtgärder före migreringen", "Strategic measures before migrating"), shown(t.Measures.Value))
 	bs = append(bs, blk(2, tr("Historiska data", "Historical data"), nil, []string{tr("uppgift", "item"), tr("plan", "plan")}, [][]string{
-		{tr("migreras", "migrates"), t.HistoryMigrates.Value},
-		{tr("arkiveras", "archived"), t.HistoryArchived.Value},
+		{tr("migreras", "migrates"), shown(t.HistoryMigrates.Value)},
+		{tr("arkiveras", "archived"), shown(t.HistoryArchived.Value)},
 		{tr("arkivets ägare", "archive owner"), t.ArchiveOwner.Value},
-		{tr("bevarande", "retention"), t.Retention.Value},
+		{tr("bevarande", "retention"), shown(t.Retention.Value)},
 		{tr("omprövas", "review date"), t.ReviewDate.String()},
 	}))
 	bs = append(bs, blk(2, tr("Personuppgifter: avstående, utplåning, pseudonymisering", "Personal data: opt-out, erasure, pseudonymisation"), nil,
@@ -177,7 +177,7 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 	text(tr("Referensdatum", "Reference date"), ref)
 	cost := fmt.Sprintf("%s kr", groupDigits(t.CostSEK))
 	if t.CostNote.Value != "" {
-		cost += ". " + t.CostNote.Value
+		cost += ". " + shown(t.CostNote.Value)
 	}
 	text(tr("Förväntad kostnad", "Expected cost"), cost)
 
@@ -206,6 +206,14 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 	return bs
 }
 
+// shown is a text of the plan or a report as the review shows it: with
+// each identity number masked (connectors.MaskIdentityNumbers). The page
+// is handed to the registry holder, the CPUA and the national follow-up;
+// a note in the template ("patient 19121212-1212 asked to be erased") or
+// a problem line of an older report put the number on it in clear, and
+// plan check passed it.
+func shown(s string) string { return connectors.MaskIdentityNumbers(s) }
+
 // privacyRows says how the plan keeps the legal rules on patients' data
 // (DOMAIN.md): whose records it excludes, whether identity numbers are
 // pseudonymised, and whether the archive is sealed. The registry holder
@@ -233,7 +241,7 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 	optout := list(p.OptOutTable, p.OptOutColumn, p.OptOutFile,
 		tr("INTE BESLUTAT: planen nämner ingen lista och inget skäl till att den saknas", "NOT DECIDED: the plan names no list and no reason for having none"))
 	if p.OptOutNone.IsSet() {
-		optout = tr("ingen lista: ", "no list: ") + p.OptOutNone.Value
+		optout = tr("ingen lista: ", "no list: ") + shown(p.OptOutNone.Value)
 	}
 	erasure := list(p.ErasureTable, p.ErasureColumn, p.ErasureFile, tr("ingen lista (ingen har begärt utplåning)", "no list (no one demanded erasure)"))
 	// Entries acknowledged to match nobody pass verification: a list
@@ -242,7 +250,7 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 		if a.Count == 0 {
 			return ""
 		}
-		return fmt.Sprintf(tr("; %d av dess poster godtas som att de inte matchar någon patient i källan: %s", "; %d of its entries accepted as matching no patient in the source: %s"), a.Count, a.Reason.Value)
+		return fmt.Sprintf(tr("; %d av dess poster godtas som att de inte matchar någon patient i källan: %s", "; %d of its entries accepted as matching no patient in the source: %s"), a.Count, shown(a.Reason.Value))
 	}
 	optout += unmatched(p.OptOutUnmatched)
 	erasure += unmatched(p.ErasureUnmatched)
@@ -298,7 +306,7 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 	}
 	sealed := fmt.Sprintf(tr("krypterat till %d mottagare (age)", "encrypted to %d recipients (age)"), len(p.ArchiveEncryptTo))
 	if len(p.ArchiveEncryptTo) == 0 {
-		sealed = tr("i klartext: ", "in clear: ") + p.ArchiveClearReason.Value
+		sealed = tr("i klartext: ", "in clear: ") + shown(p.ArchiveClearReason.Value)
 		if !p.ArchiveClearReason.IsSet() {
 			sealed = tr("i klartext, utan angivet skäl", "in clear, with no reason given")
 		}
@@ -325,7 +333,7 @@ func acceptedRows(p *plans.Plan, tr func(string, string) string) [][]string {
 	if len(p.UnmappedTables) > 0 {
 		var names []string
 		for name, why := range p.UnmappedTables {
-			names = append(names, name+" ("+why.Value+")")
+			names = append(names, name+" ("+shown(why.Value)+")")
 		}
 		sort.Strings(names)
 		whole = strings.Join(names, "; ") + tr(": varje post arkiveras i sin ursprungliga form, ingen migreras", ": every record archived in its source shape, none migrated")
@@ -348,7 +356,7 @@ func acceptedRows(p *plans.Plan, tr func(string, string) string) [][]string {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		rows = append(rows, []string{tr("godtaget larm: ", "alarm accepted: ") + id, findingText(id, tr) + ": " + v.Acknowledge[id].Value})
+		rows = append(rows, []string{tr("godtaget larm: ", "alarm accepted: ") + id, findingText(id, tr) + ": " + shown(v.Acknowledge[id].Value)})
 	}
 	if len(ids) == 0 {
 		rows = append(rows, []string{tr("godtagna larm", "alarms accepted"), tr("inga", "none")})
@@ -507,7 +515,7 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 		// What the dry run found would fail the run (an exclusion list's
 		// entries matching no one, unacknowledged).
 		for _, x := range reps.Dry.Problems {
-			lines = append(lines, tr("Problem: ", "Problem: ")+x)
+			lines = append(lines, tr("Problem: ", "Problem: ")+shown(x))
 		}
 		bs = append(bs, blk(2, tr("Senaste provkörning (dry run)", "Latest dry run"), lines, header, ledgerRows(reps.Dry.Tables, tr)))
 	} else {
@@ -559,6 +567,9 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 		bs = append(bs, blk(2, tr("Senaste körning och verifiering", "Latest run and verification"), []string{tr("Ingen rapport.", "No report.")}, nil, nil))
 	}
 	alarms := reps.openProblems()
+	for i, a := range alarms {
+		alarms[i] = shown(a)
+	}
 	if len(alarms) == 0 {
 		alarms = []string{tr("Inga öppna larm.", "No open alarms.")}
 	}

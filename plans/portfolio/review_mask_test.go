@@ -1,0 +1,49 @@
+package portfolio
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/regflytt/regflytt/mappings"
+)
+
+// The review is handed on: a template note or a reason holding an identity
+// number, and a report's problem line holding one (an older report, a
+// connector's message), are shown masked, in both languages. They were
+// printed in clear, and plan check passed the plan.
+func TestReviewMasksIdentityNumbers(t *testing.T) {
+	p, in, sum := reviewFixture(t)
+	const number = "19121212-1212"
+	p.Template.Practicalities.Value = "Patienten " + number + " har begärt utplåning och hanteras manuellt."
+	p.Template.CostNote.Value = "Inklusive 191212121212 i extra arbete."
+	p.Verification.Acknowledge = map[string]mappings.Str{"archived_share.besok": {Value: "besök av " + number + " är testdata"}}
+	base, err := LoadReports("testdata/review/reports/review")
+	if err != nil || base.Run == nil {
+		t.Fatal(err)
+	}
+	run := *base.Run
+	run.Problems = []string{"target table patient: key " + number + " missing"}
+	base.Run = &run
+	base.Dry.Problems = []string{"opt-out list entry " + number + " matches no one"}
+	for _, lang := range []string{Swedish, English} {
+		var md bytes.Buffer
+		if err := mappings.WriteMarkdown(&md, Review(p, in, sum, base, lang)); err != nil {
+			t.Fatal(err)
+		}
+		doc := md.String()
+		// The mapping document (appended in English) carries its own
+		// function examples; the plan's and reports' parts end before it.
+		if i := strings.Index(doc, "## Mapp"); i >= 0 {
+			doc = doc[:i]
+		}
+		for _, clear := range []string{number, "191212121212"} {
+			if strings.Contains(doc, clear) {
+				t.Errorf("%s: the review shows %s in clear:\n%s", lang, clear, doc)
+			}
+		}
+		if !strings.Contains(doc, "Patienten ") || !strings.Contains(doc, "key ") {
+			t.Errorf("%s: the masked texts are not shown at all:\n%s", lang, doc)
+		}
+	}
+}
