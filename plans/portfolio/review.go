@@ -164,7 +164,7 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 	bs = append(bs, blk(2, tr("Det som arkiveras helt eller godtas utan att verifieringen underkänner", "What is archived whole, or accepted without failing verification"), []string{
 		tr("Verifieringen (regflytt verify) godkänner en körning först när varje källpost är redovisad och varje larm är åtgärdat eller godtaget här. Det som står här godkänns med planen.",
 			"Verification (regflytt verify) passes a run only when every source record is accounted for and every alarm is dealt with or accepted here. What this section says is approved with the plan."),
-	}, []string{tr("uppgift", "item"), tr("plan", "plan")}, acceptedRows(p, tr)))
+	}, []string{tr("uppgift", "item"), tr("plan", "plan")}, acceptedRows(p, in, tr)))
 	// The reference date decides outcomes, not only dates on the page:
 	// which appointments have ended, a 10-digit number's century.
 	ref := tr("Planen anger inget referensdatum: förordnanden och behörigheter bedöms den dag körningen görs, och en regel som jämför med reference_date arkiverar posten (expression_failed).",
@@ -326,7 +326,7 @@ func privacyRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string
 // reason. An acknowledgement can leave records out of every outcome (a
 // table's history, a schema, large objects), so it is the holder's to
 // approve, not a technical detail.
-func acceptedRows(p *plans.Plan, tr func(string, string) string) [][]string {
+func acceptedRows(p *plans.Plan, in *plans.Inputs, tr func(string, string) string) [][]string {
 	v := p.Verification
 	whole := tr("inga namngivna: en källtabell som ingen mappning läser arkiveras hel, och verifieringen underkänner tills planen namnger den här med sitt skäl",
 		"none named: a source table no mapping reads is archived whole, and fails verification until the plan names it here with its reason")
@@ -345,6 +345,27 @@ func acceptedRows(p *plans.Plan, tr func(string, string) string) [][]string {
 	rows := [][]string{
 		{tr("källtabeller som arkiveras hela", "source tables archived whole"), whole},
 		{tr("andel arkiverade som ger larm", "archived share that raises an alarm"), share},
+	}
+	// A table rule's exclude: writes its records nowhere, not even to the
+	// archive, as an opt-out does, and verification counts them as
+	// excluded: the registry holder approves it here, not only in the
+	// mapping document's English tables.
+	if in != nil {
+		for _, f := range in.Mappings {
+			for _, tm := range f.Tables {
+				for _, r := range tm.Rules {
+					if !r.Exclude.IsSet() {
+						continue
+					}
+					what := fmt.Sprintf(tr("poster i tabellen %s där %s: skrivs ingenstans, inte ens till arkivet (skäl %s)", "records of table %s where %s: written nowhere, not even to the archive (reason %s)"),
+						tm.Source.Value, r.When.Value, r.Exclude.Value)
+					if r.Detail.IsSet() {
+						what += ": " + shown(r.Detail.Value)
+					}
+					rows = append(rows, []string{tr("undantas av en regel", "excluded by a rule"), what})
+				}
+			}
+		}
 	}
 	if v.FloatTolerance != verify.DefaultFloatTolerance {
 		rows = append(rows, []string{tr("flyttal som räknas som lika", "float values that count as equal"),
