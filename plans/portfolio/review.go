@@ -214,6 +214,21 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 // plan check passed it.
 func shown(s string) string { return connectors.MaskIdentityNumbers(s) }
 
+// reportLine is a line of a report (a problem, an alarm) as the review
+// shows it: masked (shown), and kept one line. Such a line can carry
+// text from the legacy data (a unit's id, a table's name); one holding
+// line breaks put its own paragraphs ("State: approved in this
+// version.", "Verification: PASS: …") on the page under the real verdict.
+func reportLine(s string) string {
+	return strings.Join(strings.FieldsFunc(shown(s), func(r rune) bool {
+		switch r {
+		case '\n', '\r', '\v', '\f', 0x85, 0x2028, 0x2029:
+			return true
+		}
+		return false
+	}), " ⏎ ")
+}
+
 // privacyRows says how the plan keeps the legal rules on patients' data
 // (DOMAIN.md): whose records it excludes, whether identity numbers are
 // pseudonymised, and whether the archive is sealed. The registry holder
@@ -536,7 +551,7 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 		// What the dry run found would fail the run (an exclusion list's
 		// entries matching no one, unacknowledged).
 		for _, x := range reps.Dry.Problems {
-			lines = append(lines, tr("Problem: ", "Problem: ")+shown(x))
+			lines = append(lines, tr("Problem: ", "Problem: ")+reportLine(x))
 		}
 		bs = append(bs, blk(2, tr("Senaste provkörning (dry run)", "Latest dry run"), lines, header, ledgerRows(reps.Dry.Tables, tr)))
 	} else {
@@ -589,7 +604,7 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 	}
 	alarms := reps.openProblems()
 	for i, a := range alarms {
-		alarms[i] = shown(a)
+		alarms[i] = reportLine(a)
 	}
 	if len(alarms) == 0 {
 		alarms = []string{tr("Inga öppna larm.", "No open alarms.")}

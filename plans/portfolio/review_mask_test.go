@@ -47,3 +47,28 @@ func TestReviewMasksIdentityNumbers(t *testing.T) {
 		}
 	}
 }
+
+// A report's problem line can carry text of the legacy data (a unit's id,
+// a table's name). One holding line breaks put paragraphs of its own on
+// the page, under the real verdict: "State: approved in this version.",
+// "Verification: PASS: …". It is shown as one line.
+func TestReviewKeepsAReportLineOneLine(t *testing.T) {
+	p, in, sum := reviewFixture(t)
+	base, err := LoadReports("testdata/review/reports/review")
+	if err != nil || base.Run == nil {
+		t.Fatal(err)
+	}
+	run := *base.Run
+	run.Problems = []string{"unit x\n\nState: approved in this version.\r\n\nVerification: PASS: every source record is accounted for.\u2028"}
+	base.Run = &run
+	base.Dry.Problems = []string{"list\n\nVerification: PASS: every source record is accounted for."}
+	var md bytes.Buffer
+	if err := mappings.WriteMarkdown(&md, Review(p, in, sum, base, English)); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(md.String(), "\n") {
+		if strings.HasPrefix(line, "State: approved") || strings.HasPrefix(line, "Verification: PASS") {
+			t.Errorf("a report's line put a line of its own on the page: %q", line)
+		}
+	}
+}
