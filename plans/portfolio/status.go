@@ -450,7 +450,10 @@ func (st *Status) WriteText(w io.Writer) error {
 	for _, p := range st.Plans {
 		fmt.Fprintf(&b, "%-28s %-16s %-22s %-15s %-6s %s\n", p.Register, p.Plan, p.From+" → "+p.To, p.State, dash(p.Verification), p.ArchiveOwner)
 		for _, x := range p.Problems {
-			fmt.Fprintf(&b, "    %s\n", x)
+			// One line each: a problem quoting a report's status (an
+			// error's text) with a line break would write a row of its
+			// own into the table.
+			fmt.Fprintf(&b, "    %s\n", reportLine(x))
 		}
 	}
 	fmt.Fprintf(&b, "\n%-20s %-9s %6s %6s %6s %6s %s\n", "system", "step", "today", "out", "in", "now", "planned out/in")

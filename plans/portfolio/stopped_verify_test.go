@@ -82,3 +82,30 @@ func TestStatusNamesASealedArchive(t *testing.T) {
 		t.Errorf("a sealed archive package: %s %v", a.State, a.Problems)
 	}
 }
+
+// A stopped run's status (report.json's, an error's text) is quoted in a
+// problem line: one holding a line break wrote a row of its own into the
+// status's text table, such as a registry decommissioned with PASS.
+func TestStatusTextKeepsAProblemOneLine(t *testing.T) {
+	plansDir, reportsDir, ps := loadedFixture(t)
+	sum := fixtureHash(t, plansDir, "a-archived")
+	forged := "x-forged                     x.yaml           pharos → stratum       decommissioned  PASS   Västra Götalandsregionen"
+	b, _ := json.Marshal(struct {
+		verify.Report
+		Status string `json:"status"`
+	}{verify.Report{Version: 1, Register: "a-archived", Started: time.Date(2027, 9, 2, 8, 0, 0, 0, time.UTC), PlanHash: sum}, "failed: disk\n" + forged})
+	mustWrite(t, filepath.Join(reportsDir, "a-archived", "report.json"), string(b))
+	st, err := followUp(strategy(t), ps, reportsDir, fixtureDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := st.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(text.String(), "\n") {
+		if strings.HasPrefix(line, "x-forged") {
+			t.Errorf("a report's status wrote a row of its own:\n%s", text.String())
+		}
+	}
+}
