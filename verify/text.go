@@ -103,7 +103,7 @@ func (r *Report) VerdictLine() string {
 // access said "not every source record is accounted for", sending the
 // reader to look for a lost record.
 func (r *Report) FailVerdict() string {
-	return failVerdict(r.Failed(), ": see the problems above", "FAIL: every source record is accounted for, but see the problems above")
+	return failVerdict(r.Failed(), ": see the problems above", "FAIL: the record counts balance, but see the problems above")
 }
 
 // Failed says what a report that does not pass failed on, for a reader
@@ -137,7 +137,10 @@ func (f Failed) Says() string {
 	case f.Records:
 		return "not every source record is accounted for"
 	case f.Access && f.Other:
-		return "every source record is accounted for, but " + accessFailed + ", and other checks failed"
+		// Other checks include the target's content: a migrated record
+		// missing there is counted as migrated, so the counts balance
+		// while the record is not accounted for.
+		return "the record counts balance, but " + accessFailed + ", and other checks failed"
 	case f.Access:
 		return "every source record is accounted for, but " + accessFailed
 	}

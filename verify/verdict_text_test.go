@@ -21,7 +21,15 @@ func TestWriteTextVerdictSaysWhatFailed(t *testing.T) {
 		{"a unit does not balance", &Report{Tables: []TableCheck{{OK: true}}, Units: []UnitCheck{{Unit: "1", OK: false}}, Problems: []string{"source table besok, reporting unit 1: …"}},
 			"FAIL: not every source record is accounted for", ""},
 		{"access widened", &Report{Tables: []TableCheck{{OK: true}}, Units: []UnitCheck{{Unit: "1", OK: true}}, Problems: []string{"access: account 2: access widened: write on unit 2, which it did not have before"}},
-			"FAIL: every source record is accounted for, but see the problems above", "not every source record"},
+			"FAIL: the record counts balance, but see the problems above", "not every source record"},
+		// A migrated record missing from the target balances the counts
+		// (it was counted migrated): the verdict said "every source record
+		// is accounted for" of a run whose target lacked one.
+		{"a target row missing", &Report{Tables: []TableCheck{{OK: true}}, Problems: []string{"target besok: 9 rows, 10 written"}},
+			"FAIL: the record counts balance, but see the problems above", "every source record is accounted for"},
+		{"a target row missing and access widened", &Report{Tables: []TableCheck{{OK: true}}, Access: &AccessCheck{OK: false},
+			Problems: []string{"target besok: 9 rows, 10 written", "access: account 2: access widened"}},
+			"FAIL: the record counts balance, but access", "every source record is accounted for"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b strings.Builder
