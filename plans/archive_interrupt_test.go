@@ -10,6 +10,7 @@ import (
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // A second Ctrl-C (the run's context cancelled) while the run assembles
@@ -67,8 +68,8 @@ func TestSecondInterruptStopsTheArchivesAssemblyAndSeal(t *testing.T) {
 			}
 			plans.SetBeforeAssembly(t, nil)
 			plans.SetBeforeSeal(t, nil)
-			rep, err := runWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt})
-			mustPass(t, rep, err)
+			rep, err := plantest.RunWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt})
+			plantest.MustPass(t, rep, err)
 			if _, err := archive.Decrypt(context.Background(), sealed, filepath.Join(dir, "opened"), id); err != nil {
 				t.Fatalf("the resumed run's sealed package: %v", err)
 			}

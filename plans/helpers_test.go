@@ -135,17 +135,11 @@ func checkLedger(t *testing.T, rep *verify.Report, byExcluded bool, want map[str
 	}
 }
 
-// checkpointRows counts the rows of the target's regflytt_checkpoint.
+// checkpointRows counts the rows of the target's regflytt_checkpoint
+// (plantest.CheckpointRows).
 func checkpointRows(t *testing.T, url string) int64 {
 	t.Helper()
-	var n int64
-	inTarget(t, url, func(ctx context.Context, snap connectors.Snapshot, _ []connectors.Table) {
-		var err error
-		if n, err = snap.Count(ctx, "regflytt_checkpoint"); err != nil {
-			t.Fatal(err)
-		}
-	})
-	return n
+	return plantest.CheckpointRows(t, url)
 }
 
 // withoutMappingTests takes the tests: section out of a mapping file's

@@ -6,28 +6,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 	"github.com/regflytt/regflytt/plans/synth"
 )
 
-// writeDemo writes the demo registry into a database through its
-// connector, as `regflytt synth` would.
+// writeDemo writes the demo registry (seed 7) into a database through
+// its connector, as `regflytt synth` would (plantest.WriteDemo).
 func writeDemo(t *testing.T, dbURL string, patients int) *synth.DemoStats {
 	t.Helper()
-	ctx := context.Background()
-	tgt, err := all.OpenTarget(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tgt.Close()
-	st, err := synth.Demo(ctx, tgt, synth.DemoConfig{Patients: patients, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return plantest.WriteDemo(t, dbURL, patients, 7)
 }
 
 // pgReadOnlyUser makes a role that may only SELECT in a PostgreSQL test

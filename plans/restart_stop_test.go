@@ -2,7 +2,6 @@ package plans_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -28,25 +28,6 @@ func (e *emptyingTarget) Lock(ctx context.Context, name string) (func(context.Co
 
 func (e *emptyingTarget) Truncate(ctx context.Context, tables []string) error {
 	return e.truncate(ctx, tables)
-}
-
-// stopReportOf reads the report.json a stopped run left in work.
-func stopReportOf(t *testing.T, work string) (status, resume, errText string, pass bool) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(work, "report.json"))
-	if err != nil {
-		t.Fatalf("no report.json in the work directory after the run stopped: %v", err)
-	}
-	var rep struct {
-		Status string `json:"status"`
-		Resume string `json:"resume"`
-		Error  string `json:"error"`
-		Pass   bool   `json:"pass"`
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
-	return rep.Status, rep.Resume, rep.Error, rep.Pass
 }
 
 // A --restart moves the earlier run's report.json aside before it empties
@@ -86,7 +67,7 @@ func TestRestartStoppedBeforeItsFirstBatchSaysSo(t *testing.T) {
 			p.BatchSize = 25
 			tgt := "sqlite://" + filepath.Join(dir, "t.db")
 			work := filepath.Join(dir, "w")
-			if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}); err != nil {
+			if _, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}); err != nil {
 				t.Fatal(err)
 			}
 			want := targetDigest(t, tgt, demoTables)
@@ -106,7 +87,7 @@ func TestRestartStoppedBeforeItsFirstBatchSaysSo(t *testing.T) {
 			if err == nil {
 				t.Fatal("the restart went through: the test looks at nothing")
 			}
-			status, resume, errText, pass := stopReportOf(t, work)
+			status, resume, errText, pass := plantest.StopReport(t, work)
 			if status != c.status || pass || errText == "" {
 				t.Errorf("report.json of the stopped restart (%v) says status %q, pass %v, error %q: want %s, with the error", err, status, pass, errText, c.status)
 			}
@@ -116,7 +97,7 @@ func TestRestartStoppedBeforeItsFirstBatchSaysSo(t *testing.T) {
 			if !strings.Contains(err.Error(), "regflytt run "+p.File) {
 				t.Errorf("the stopped restart does not say how to go on: %v", err)
 			}
-			rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt})
+			rep, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,20 +120,20 @@ func TestRestartInterruptedAfterItsFirstBatchSaysSo(t *testing.T) {
 	p.BatchSize = 25
 	tgt := "sqlite://" + filepath.Join(dir, "t.db")
 	work := filepath.Join(dir, "w")
-	if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}); err != nil {
+	if _, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work}); err != nil {
 		t.Fatal(err)
 	}
 	s := &stopAfter{n: 1, stop: make(chan struct{})}
-	_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true, Stop: s.stop, Progress: s})
+	_, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true, Stop: s.stop, Progress: s})
 	var se *plans.StoppedError
 	if !errors.Is(err, plans.ErrInterrupted) || !errors.As(err, &se) || se.Restarting {
 		t.Fatalf("got %v, want a restart interrupted after its first batch", err)
 	}
-	status, resume, _, pass := stopReportOf(t, work)
+	status, resume, _, pass := plantest.StopReport(t, work)
 	if status != "interrupted" || pass || resume != "regflytt run "+p.File {
 		t.Errorf("report.json of the interrupted restart says status %q, pass %v, resume %q", status, pass, resume)
 	}
-	rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt})
+	rep, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +242,7 @@ func TestRunThatLostItsLockLeavesTheOtherRunsReport(t *testing.T) {
 	g := &gatedLock{}
 	var otherErr error
 	var otherRan bool
-	k := &killAt{n: 3, kill: func() {
+	k := &plantest.KillAt{N: 3, Kill: func() {
 		// The lock file goes (as a lock whose session ended), and another
 		// run of the plan takes the target, resumes and finishes, while
 		// this run cannot take its lock again.
@@ -277,7 +258,7 @@ func TestRunThatLostItsLockLeavesTheOtherRunsReport(t *testing.T) {
 			checkDemoReport(t, rep, st)
 		}
 	}}
-	_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: wrapPolicyFast,
+	_, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: wrapPolicyFast,
 		WrapTarget: func(tg connectors.Target) connectors.Target { g.Target = tg; return g }})
 	if !otherRan {
 		t.Fatal("no other run took the target: the test looks at nothing")
@@ -291,7 +272,7 @@ func TestRunThatLostItsLockLeavesTheOtherRunsReport(t *testing.T) {
 	if !errors.As(err, &stopped) {
 		t.Fatalf("got %v, want the run stopped", err)
 	}
-	status, _, _, pass := stopReportOf(t, work)
+	status, _, _, pass := plantest.StopReport(t, work)
 	if status != "" || !pass {
 		t.Errorf("report.json in the work directory says status %q, pass %v: the run that lost its lock wrote over the report of the run that finished there (%v)", status, pass, err)
 	}

@@ -9,46 +9,27 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/all"
-	"github.com/regflytt/regflytt/connectors/sqlite"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 	"github.com/regflytt/regflytt/plans/synth"
 	"github.com/regflytt/regflytt/verify"
 )
 
 const demoPlan = "../testdata/plans/demo.yaml"
 
+// loadPlan is plantest.LoadPlan: it fails t on any diagnostic of plan
+// check too.
 func loadPlan(t *testing.T, path string) *plans.Plan {
 	t.Helper()
-	// Check, not only Load: every plan a test runs must also pass plan
-	// check, which compiles without a database (no false errors there).
-	p, ds := plans.Check(path)
-	if err := ds.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return plantest.LoadPlan(t, path)
 }
 
 // makeDemoSQLite writes the demo registry into a fresh SQLite file and
-// returns its URL and what was written.
+// returns its URL and what was written (plantest.DemoSQLite).
 func makeDemoSQLite(t *testing.T, dir string, patients int) (string, *synth.DemoStats) {
 	t.Helper()
-	url := "sqlite://" + filepath.Join(dir, "legacy.db")
-	loc, err := connectors.ParseLocation(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.OpenTarget(context.Background(), loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := synth.Demo(context.Background(), db, synth.DemoConfig{Patients: patients, Seed: 42})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	return url, st
+	return plantest.DemoSQLite(t, dir, patients)
 }
 
 // makeSynthSQLite generates a synthetic legacy platform (seed 5) into a
@@ -67,57 +48,13 @@ func makeSynthSQLite(t *testing.T, dir string, platform synth.Platform, patients
 	return src
 }
 
-// CheckDemoReport asserts that a demo run accounted for every row the
+// checkDemoReport asserts that a demo run accounted for every row the
 // generator wrote, and that every deliberate defect was archived with its
-// reason. Integration tests on real servers reuse it.
+// reason (plantest.CheckDemoReport). Integration tests on real servers
+// reuse it.
 func checkDemoReport(t *testing.T, rep *verify.Report, st *synth.DemoStats) {
 	t.Helper()
-	if !rep.Pass {
-		t.Fatalf("report FAIL: %v", rep.Problems)
-	}
-	if a := rep.Access; a == nil || !a.OK || a.Grants == 0 || len(rep.Units) == 0 {
-		t.Errorf("the demo's access proof or per-unit figures are missing: %+v, %d unit checks", a, len(rep.Units))
-	}
-	byTable := map[string]verify.TableCheck{}
-	for _, tc := range rep.Tables {
-		byTable[tc.Source] = tc
-	}
-	for table, n := range st.Rows {
-		tc, ok := byTable[table]
-		if !ok || tc.SourceRows != n || tc.Read != n {
-			t.Errorf("table %s: report has %+v, generator wrote %d rows", table, tc, n)
-		}
-	}
-	reasons := map[string]int64{}
-	for _, tc := range rep.Tables {
-		for r, n := range tc.ArchivedBy {
-			reasons[r] += n
-		}
-	}
-	want := map[string]int64{
-		"zero_date":                st.Defects["zero_date"],
-		"bad_decimal":              st.Defects["bad_decimal"],
-		"no_care_unit":             st.Defects["missing_care_unit"],
-		"implausible_height":       st.Defects["height_out_of_range"],
-		plans.ReasonTableNotMapped: st.Defects["log_rows"],
-		// Visits of archived patients, and the access tables' (units_test.go,
-		// access_test.go): the grants of a second account go with it.
-		"parent_archived":              st.Defects["visit_of_archived_patient"] + st.Defects["duplicate_account"],
-		"duplicate_registration":       st.Defects["duplicate_account"],
-		plans.ReasonUnitNotFound:       st.Defects["scope_unit_removed"],
-		plans.ReasonAppointmentExpired: st.Defects["appointment_expired"],
-	}
-	for r, n := range want {
-		if n == 0 {
-			t.Errorf("generator made no %s defects: the test would prove nothing", r)
-		}
-		if reasons[r] != n {
-			t.Errorf("archived %d records for %s, generator made %d", reasons[r], r, n)
-		}
-	}
-	if len(reasons) != len(want) {
-		t.Errorf("archive reasons %v, want exactly %v", reasons, want)
-	}
+	plantest.CheckDemoReport(t, rep, st)
 }
 
 func fileHash(t *testing.T, path string) [32]byte {

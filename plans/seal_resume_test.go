@@ -9,13 +9,14 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // beginFailsOnceSealed is a target whose transactions fail once the
 // sealed package exists: the run stops after its seal and before its
 // finished checkpoint, as one killed there does.
 type beginFailsOnceSealed struct {
-	*freezingCommits
+	*plantest.FreezingCommits
 	sealed string
 }
 
@@ -23,7 +24,7 @@ func (b *beginFailsOnceSealed) Begin(ctx context.Context) (connectors.Tx, error)
 	if _, err := os.Stat(b.sealed); err == nil {
 		return nil, errors.New("the test stops the run after its seal")
 	}
-	return b.freezingCommits.Begin(ctx)
+	return b.FreezingCommits.Begin(ctx)
 }
 
 // A run stopped (or killed) after it sealed the package and before its
@@ -41,9 +42,9 @@ func TestRunResumesAfterAStopAtTheSeal(t *testing.T) {
 			sealed := filepath.Join(work, "archive"+plans.SealedSuffix)
 			opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work,
 				WrapTarget: func(tg connectors.Target) connectors.Target {
-					return &beginFailsOnceSealed{freezingCommits: &freezingCommits{Target: tg}, sealed: sealed}
+					return &beginFailsOnceSealed{FreezingCommits: &plantest.FreezingCommits{Target: tg}, sealed: sealed}
 				}}
-			if _, err := runWithin(t, plan, opts); err == nil {
+			if _, err := plantest.RunWithin(t, plan, opts); err == nil {
 				t.Fatal("the run did not stop after its seal: the test proves nothing")
 			}
 			if _, err := os.Stat(sealed + ".sha512"); err != nil {
@@ -59,8 +60,8 @@ func TestRunResumesAfterAStopAtTheSeal(t *testing.T) {
 				}
 				write(t, sealed+".tmp", "age-encryption.org/v1\n-> X25519 cut short")
 			}
-			rep, err := runWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt})
-			mustPass(t, rep, err)
+			rep, err := plantest.RunWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt})
+			plantest.MustPass(t, rep, err)
 			for _, p := range []string{sealed, sealed + ".sha512"} {
 				if _, err := os.Stat(p); err != nil {
 					t.Errorf("the resumed run left no %s: %v", filepath.Base(p), err)
@@ -83,14 +84,14 @@ func TestRestartMovesTheSealedPackageAside(t *testing.T) {
 	work := filepath.Join(dir, "work")
 	tgt := "sqlite://" + filepath.Join(dir, "r.db")
 	sealed := filepath.Join(work, "archive"+plans.SealedSuffix)
-	rep, err := runWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work})
-	mustPass(t, rep, err)
+	rep, err := plantest.RunWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work})
+	plantest.MustPass(t, rep, err)
 	first, err := os.ReadFile(sealed + ".sha512")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err = runWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true})
-	mustPass(t, rep, err)
+	rep, err = plantest.RunWithin(t, plan, plans.Options{SourceURL: src, TargetURL: tgt, Restart: true})
+	plantest.MustPass(t, rep, err)
 	aside, _ := filepath.Glob(sealed + "*.replaced-*")
 	if len(aside) != 2 {
 		t.Fatalf("moved aside: %v, want the earlier sealed package and its checksum", aside)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // With the source's own checksums computed in a twin snapshot beside the
@@ -28,7 +29,7 @@ func testVerifyWithATwin(t *testing.T, name, src string) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	p := sourceReadFixture(t, src, dir)
-	twinned := func(log *syncLog) bool {
+	twinned := func(log *plantest.SyncLog) bool {
 		return !strings.Contains(log.String(), "the source's own checksums follow the re-application")
 	}
 
@@ -36,7 +37,7 @@ func testVerifyWithATwin(t *testing.T, name, src string) {
 	if _, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "sound")}); err != nil {
 		t.Fatal(err)
 	}
-	var log syncLog
+	var log plantest.SyncLog
 	sum, err := plans.Verify(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "sound"), Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil || !sum.Pass {
 		t.Fatalf("a sound connector failed: %v", err)
@@ -54,7 +55,7 @@ func testVerifyWithATwin(t *testing.T, name, src string) {
 	if rep, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt2, WorkDir: filepath.Join(dir, "misread"), WrapSource: miswrap}); err != nil || !rep.Pass {
 		t.Fatalf("the run cannot see its connector's misreading and should pass: %v", err)
 	}
-	log = syncLog{}
+	log = plantest.SyncLog{}
 	sum, err = plans.Verify(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt2, WorkDir: filepath.Join(dir, "misread"), WrapSource: miswrap, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err == nil || sum == nil || sum.Pass {
 		t.Fatalf("verify passed a migration of a value the source does not hold (err %v)", err)

@@ -3,10 +3,8 @@ package faulttest_test
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors"
@@ -57,42 +55,25 @@ func write(t testing.TB, path, text string) string {
 	return path
 }
 
+// dbName gives the name of the database a server URL names.
 func dbName(t *testing.T, raw string) string {
 	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimPrefix(u.Path, "/")
+	return plantest.DBName(t, raw)
 }
 
 // writeDemo fills the database at dbURL with the demo platform's
 // synthetic patients (seed 7).
 func writeDemo(t *testing.T, dbURL string, patients int) {
 	t.Helper()
-	writeDemoSeed(t, dbURL, patients, 7)
+	plantest.WriteDemo(t, dbURL, patients, 7)
 }
 
 // makeDemoSQLite writes the demo platform's synthetic patients (seed 42)
 // into dir/legacy.db and gives its URL.
 func makeDemoSQLite(t *testing.T, dir string, patients int) string {
 	t.Helper()
-	src := "sqlite://" + filepath.Join(dir, "legacy.db")
-	writeDemoSeed(t, src, patients, 42)
+	src, _ := plantest.DemoSQLite(t, dir, patients)
 	return src
-}
-
-func writeDemoSeed(t *testing.T, dbURL string, patients int, seed uint64) {
-	t.Helper()
-	ctx := context.Background()
-	tgt, err := all.OpenTarget(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tgt.Close()
-	if _, err := synth.Demo(ctx, tgt, synth.DemoConfig{Patients: patients, Seed: seed}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // makeSynthSQLite generates a synthetic legacy platform (seed 5) into a

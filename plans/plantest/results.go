@@ -259,6 +259,20 @@ func ReportPass(t testing.TB, work string) bool {
 	return rep.Pass
 }
 
+// StopReport reads the report.json a stopped run left in its work
+// directory: its status, how to resume, its error and whether it passes.
+func StopReport(t testing.TB, work string) (status, resume, errText string, pass bool) {
+	t.Helper()
+	var rep struct {
+		Status string `json:"status"`
+		Resume string `json:"resume"`
+		Error  string `json:"error"`
+		Pass   bool   `json:"pass"`
+	}
+	readReport(t, work, &rep)
+	return rep.Status, rep.Resume, rep.Error, rep.Pass
+}
+
 // BatchesCommitted is what the stop report in a run's work directory
 // says committed (batches_committed).
 func BatchesCommitted(t testing.TB, work string) int64 {
@@ -303,6 +317,19 @@ func Checkpoints(t testing.TB, url string) int64 {
 				t.Fatal(err)
 			}
 			return
+		}
+	})
+	return n
+}
+
+// CheckpointRows counts the rows of a target's regflytt_checkpoint.
+func CheckpointRows(t testing.TB, url string) int64 {
+	t.Helper()
+	var n int64
+	InTarget(t, url, func(ctx context.Context, snap connectors.Snapshot, _ []connectors.Table) {
+		var err error
+		if n, err = snap.Count(ctx, "regflytt_checkpoint"); err != nil {
+			t.Fatal(err)
 		}
 	})
 	return n

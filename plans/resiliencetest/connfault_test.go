@@ -1,13 +1,11 @@
-package plans_test
+package resiliencetest_test
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,71 +16,8 @@ import (
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/plans"
-	"github.com/regflytt/regflytt/verify"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
-
-// killAt calls kill when the run has committed n batches.
-//
-// A t.Fatal in kill (a server that refuses one more connection on a
-// loaded machine) must not end the goroutine the run calls Add from: with
-// --jobs that is one of the run's own, which the run would wait for, and
-// in the test's goroutine it unwinds the run through its deferred
-// cleanup mid-batch. kill runs in a goroutine of its own, whose end, by
-// FailNow or not, Add waits for; the test is failed all the same, and
-// the run goes on to its end.
-type killAt struct {
-	plans.NoProgress
-	n, calls int
-	kill     func()
-}
-
-func (k *killAt) Add(int) {
-	if k.calls++; k.calls == k.n {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			k.kill()
-		}()
-		<-done
-	}
-}
-
-// runDeadline bounds one run of TestRunSurvivesKilledConnections: one
-// takes some 3 s here, 5 s with two copies of the test beside two busy
-// loops on two cores. Its
-// context ends then, and whatever waits without heeding it (closing a
-// connection pool, a commit) fails the test a half-minute later with
-// every goroutine's stack, where the test waited for CI's limit with
-// nothing said (it hung once for 9 minutes so: a connection pool's Close
-// waited for a connection a failed commit kept).
-const runDeadline = time.Minute
-
-// runWithin runs plans.Run with a context that ends after runDeadline,
-// and ends the test binary with every goroutine's stack if the run has not
-// returned a half-minute after that.
-func runWithin(t *testing.T, p *plans.Plan, opts plans.Options) (*verify.Report, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
-	defer cancel()
-	name := t.Name()
-	watchdog := time.AfterFunc(runDeadline+30*time.Second, func() {
-		buf := make([]byte, 1<<22)
-		buf = buf[:runtime.Stack(buf, true)]
-		panic(fmt.Sprintf("%s: the run has not returned %v after it started, %v after its context ended: it waits on something that never comes; every goroutine:\n%s",
-			name, runDeadline+30*time.Second, 30*time.Second, buf))
-	})
-	defer watchdog.Stop()
-	return plans.Run(ctx, p, opts)
-}
-
-func dbName(t *testing.T, raw string) string {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimPrefix(u.Path, "/")
-}
 
 // killMariaDB kills every connection to a MariaDB database but the
 // killer's own.
@@ -97,7 +32,7 @@ func killMariaDB(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	n, err := killConnections(ctx, conn, dbName(t, dbURL))
+	n, err := killConnections(ctx, conn, plantest.DBName(t, dbURL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +72,7 @@ func killConnections(ctx context.Context, conn *sql.Conn, name string) (int, err
 // killPostgreSQL terminates every backend of a PostgreSQL database.
 func killPostgreSQL(t *testing.T, dbURL string) {
 	t.Helper()
-	pgtest.Exec(t, pgtest.AdminURL(t), fmt.Sprintf("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' AND pid <> pg_backend_pid()", dbName(t, dbURL)))
+	pgtest.Exec(t, pgtest.AdminURL(t), fmt.Sprintf("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' AND pid <> pg_backend_pid()", plantest.DBName(t, dbURL)))
 }
 
 // Connections killed mid-run, MariaDB to PostgreSQL: the run retries and
@@ -146,22 +81,22 @@ func killPostgreSQL(t *testing.T, dbURL string) {
 // and could not resume.
 func TestRunSurvivesKilledConnections(t *testing.T) {
 	src := mytest.NewDatabase(t)
-	writeDemo(t, src, 2000)
+	plantest.WriteDemo(t, src, 2000, 7)
 	dir := t.TempDir()
-	p := loadPlan(t, demoPlan)
+	p := plantest.LoadPlan(t, demoPlan)
 	p.BatchSize = 100
 	clean := pgtest.NewDatabase(t)
-	if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+	if _, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
 		t.Fatal(err)
 	}
-	want := targetDigest(t, clean, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(dir, "clean", "archive")) {
+	want := plantest.TargetDigest(t, clean, demoTables)
+	for k, v := range plantest.ArchiveDigest(t, filepath.Join(dir, "clean", "archive")) {
 		want[k] = v
 	}
 	same := func(t *testing.T, tgt, work string) {
 		t.Helper()
-		got := targetDigest(t, tgt, demoTables)
-		for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got := plantest.TargetDigest(t, tgt, demoTables)
+		for k, v := range plantest.ArchiveDigest(t, filepath.Join(work, "archive")) {
 			got[k] = v
 		}
 		if got.String() != want.String() {
@@ -172,14 +107,14 @@ func TestRunSurvivesKilledConnections(t *testing.T) {
 
 	t.Run("source killed, not frozen: stops resumably", func(t *testing.T) {
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "a")
-		k := &killAt{n: 5, kill: func() { killMariaDB(t, src) }}
-		_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
+		k := &plantest.KillAt{N: 5, Kill: func() { killMariaDB(t, src) }}
+		_, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
 		var lost *wrap.SnapshotLostError
 		var stopped *plans.StoppedError
 		if !errors.As(err, &lost) || !errors.As(err, &stopped) || !strings.Contains(err.Error(), "again to resume") {
 			t.Fatalf("got %v, want a stop that says the snapshot was lost and how to resume", err)
 		}
-		if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, Retry: fast}); err != nil {
+		if _, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, Retry: fast}); err != nil {
 			t.Fatal(err)
 		}
 		same(t, tgt, work)
@@ -188,8 +123,8 @@ func TestRunSurvivesKilledConnections(t *testing.T) {
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "b")
 		frozen := *p
 		frozen.SourceFrozen = true
-		k := &killAt{n: 5, kill: func() { killMariaDB(t, src) }}
-		rep, err := runWithin(t, &frozen, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
+		k := &plantest.KillAt{N: 5, Kill: func() { killMariaDB(t, src) }}
+		rep, err := plantest.RunWithin(t, &frozen, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,8 +135,8 @@ func TestRunSurvivesKilledConnections(t *testing.T) {
 	})
 	t.Run("target killed: retried", func(t *testing.T) {
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "c")
-		k := &killAt{n: 5, kill: func() { killPostgreSQL(t, tgt) }}
-		rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
+		k := &plantest.KillAt{N: 5, Kill: func() { killPostgreSQL(t, tgt) }}
+		rep, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k, Retry: fast})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,11 +208,11 @@ func (t *keptTx) CommitAsync() error {
 // pool's Close (PostgreSQL; SQLite here waits for its lock instead).
 func TestRunEndsATransactionWhoseCommitFailed(t *testing.T) {
 	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 200)
-	p := loadPlan(t, demoPlan)
+	src, _ := plantest.DemoSQLite(t, dir, 200)
+	p := plantest.LoadPlan(t, demoPlan)
 	p.BatchSize = 20
 	k := &keptTxTarget{}
-	_, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: filepath.Join(dir, "w"),
+	_, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: filepath.Join(dir, "w"),
 		Retry:      wrap.Policy{Base: time.Millisecond, Max: 10 * time.Millisecond},
 		WrapTarget: func(tg connectors.Target) connectors.Target { k.Target = tg; return k }})
 	if !k.failed {
@@ -299,28 +234,28 @@ func TestRunEndsATransactionWhoseCommitFailed(t *testing.T) {
 // report says PASS.
 func TestRunSurvivesKilledMariaDBTargetConnections(t *testing.T) {
 	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 1500)
-	p := loadPlan(t, demoPlan)
+	src, _ := plantest.DemoSQLite(t, dir, 1500)
+	p := plantest.LoadPlan(t, demoPlan)
 	p.BatchSize = 50
 	clean := mytest.NewDatabase(t)
-	if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
+	if _, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, "clean")}); err != nil {
 		t.Fatal(err)
 	}
-	want := resultDigest(t, clean, demoTables, filepath.Join(dir, "clean", "archive"))
+	want := plantest.ResultDigest(t, clean, demoTables, filepath.Join(dir, "clean", "archive"))
 
 	tgt, work := mytest.NewDatabase(t), filepath.Join(dir, "w")
 	// One connection, which watches the checkpoints and kills: it is the
 	// one connection to the target a kill spares.
 	killer := mytest.Open(t, tgt)
 	killer.SetMaxOpenConns(1)
-	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
+	ctx, cancel := context.WithTimeout(context.Background(), plantest.RunDeadline)
 	defer cancel()
 	conn, err := killer.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	name := dbName(t, tgt)
+	name := plantest.DBName(t, tgt)
 	// The kills land once the run has committed so many batches, a few
 	// milliseconds later (inside the next batch's work, or its commit).
 	at := []int64{3, 10, 20, 30}
@@ -350,7 +285,7 @@ func TestRunSurvivesKilledMariaDBTargetConnections(t *testing.T) {
 		}
 	}()
 	fast := wrap.Policy{Base: 20e6, Max: 200e6}
-	rep, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Retry: fast})
+	rep, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Retry: fast})
 	close(stop)
 	<-killed
 	if killErr != nil {
@@ -367,14 +302,14 @@ func TestRunSurvivesKilledMariaDBTargetConnections(t *testing.T) {
 			t.Fatalf("got %v, want a finished run or a stop that says how to resume", err)
 		}
 		t.Logf("the run stopped: %v", err)
-		if rep, err = runWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, Retry: fast}); err != nil {
+		if rep, err = plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: tgt, Retry: fast}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if !rep.Pass {
 		t.Errorf("report FAIL: %v", rep.Problems)
 	}
-	if got := resultDigest(t, tgt, demoTables, filepath.Join(work, "archive")); got.String() != want.String() {
+	if got := plantest.ResultDigest(t, tgt, demoTables, filepath.Join(work, "archive")); got.String() != want.String() {
 		t.Errorf("differs from a clean run:\n got %s\nwant %s", got, want)
 	}
 }

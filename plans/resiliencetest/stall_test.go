@@ -1,21 +1,19 @@
-package plans_test
+package resiliencetest_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/faultnet"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // Short stall settings: a test's freeze is seen in a fraction of a second
@@ -28,12 +26,12 @@ const (
 
 // thawOnWarning thaws p once the run's log warns of a stall on side, so
 // that the run can only go on if it waited out the stall.
-func thawOnWarning(t *testing.T, log *syncLog, p *faultnet.FreezingProxy, want string) <-chan struct{} {
+func thawOnWarning(t *testing.T, log *plantest.SyncLog, p *faultnet.FreezingProxy, want string) <-chan struct{} {
 	t.Helper()
 	thawed := make(chan struct{})
 	go func() {
 		defer close(thawed)
-		for end := time.Now().Add(runDeadline); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		for end := time.Now().Add(plantest.RunDeadline); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 			if strings.Contains(log.String(), want) {
 				p.Thaw()
 				return
@@ -50,17 +48,17 @@ var stallRetry = wrap.Policy{Base: 20e6, Max: 200e6, Attempts: 3}
 // and a work directory's archive end as that run's.
 func asCleanRun(t *testing.T, p *plans.Plan, src, clean, work string) func(t *testing.T, tgt, work string) {
 	t.Helper()
-	if _, err := runWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: work}); err != nil {
+	if _, err := plantest.RunWithin(t, p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: work}); err != nil {
 		t.Fatal(err)
 	}
-	want := targetDigest(t, clean, demoTables)
-	for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+	want := plantest.TargetDigest(t, clean, demoTables)
+	for k, v := range plantest.ArchiveDigest(t, filepath.Join(work, "archive")) {
 		want[k] = v
 	}
 	return func(t *testing.T, tgt, work string) {
 		t.Helper()
-		got := targetDigest(t, tgt, demoTables)
-		for k, v := range archiveDigest(t, filepath.Join(work, "archive")) {
+		got := plantest.TargetDigest(t, tgt, demoTables)
+		for k, v := range plantest.ArchiveDigest(t, filepath.Join(work, "archive")) {
 			got[k] = v
 		}
 		if got.String() != want.String() {
@@ -100,10 +98,10 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 	t.Run("source, stall limit: stops resumably", func(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, src)
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "src-limit")
-		var log syncLog
+		var log plantest.SyncLog
 		opts := stallOpts(viaProxy, tgt, work, stallLimit, &log)
-		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
-		_, err := runWithin(t, p, opts)
+		opts.Progress = &plantest.KillAt{N: 5, Kill: proxy.Freeze}
+		_, err := plantest.RunWithin(t, p, opts)
 		wantSourceStall(t, err)
 		logSays(t, &log, "still waiting for the source: table", "no warning before the limit")
 		proxy.Thaw()
@@ -116,11 +114,11 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 	t.Run("target, stall limit: retried or stops resumably", func(t *testing.T) {
 		_, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		work := filepath.Join(dir, "tgt-limit")
-		var log syncLog
+		var log plantest.SyncLog
 		opts := stallOpts(src, viaProxy, work, stallLimit, &log)
-		opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
+		opts.Progress = &plantest.KillAt{N: 5, Kill: proxy.Freeze}
 		thawed := thawWhenStopped(t, proxy, work)
-		_, err := runWithin(t, p, opts)
+		_, err := plantest.RunWithin(t, p, opts)
 		<-thawed
 		logSays(t, &log, "still waiting for the target", "no stall warning")
 		finish(t, err, src, viaProxy, work)
@@ -128,16 +126,16 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 	t.Run("target, no limit: warns, goes on when it answers", func(t *testing.T) {
 		tgt, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		work := filepath.Join(dir, "tgt-wait")
-		var log syncLog
+		var log plantest.SyncLog
 		// Frozen as the fifth batch's commit is sent, not at the fifth
 		// progress report: a loaded machine delivered that freeze after
 		// the move, at the unlock (see the unlock's subtests).
-		ft := &freezingCommits{n: 5, freeze: proxy.Freeze}
+		ft := &plantest.FreezingCommits{N: 5, Freeze: proxy.Freeze}
 		opts := stallOpts(src, viaProxy, work, 0, &log)
-		opts.WrapTarget = ft.wrap
+		opts.WrapTarget = ft.Wrap
 		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "still waiting for the target to commit batch"))
-		if ft.commits < 5 {
-			t.Fatalf("%d commits: the test froze none", ft.commits)
+		if ft.Commits() < 5 {
+			t.Fatalf("%d commits: the test froze none", ft.Commits())
 		}
 		same(t, tgt, work)
 	})
@@ -150,13 +148,13 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 	t.Run("target frozen at the unlock, no limit: warns, goes on when it answers", func(t *testing.T) {
 		tgt, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		work := filepath.Join(dir, "tgt-unlock-wait")
-		var log syncLog
-		ft := &freezingCommits{unlocks: true, freeze: proxy.Freeze}
+		var log plantest.SyncLog
+		ft := &plantest.FreezingCommits{Unlocks: true, Freeze: proxy.Freeze}
 		opts := stallOpts(src, viaProxy, work, 0, &log)
-		opts.WrapTarget = ft.wrap
+		opts.WrapTarget = ft.Wrap
 		runPasses(t, p, opts, thawOnWarning(t, &log, proxy, "still waiting for the target to release the run lock"))
-		if ft.commits != 1 {
-			t.Fatalf("%d unlocks frozen, want 1", ft.commits)
+		if ft.Commits() != 1 {
+			t.Fatalf("%d unlocks frozen, want 1", ft.Commits())
 		}
 		logSays(t, &log, "still waiting for the target to release the run lock", "no stall warning")
 		same(t, tgt, work)
@@ -165,13 +163,13 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		tgt, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		defer proxy.Thaw()
 		work := filepath.Join(dir, "tgt-unlock-limit")
-		var log syncLog
-		ft := &freezingCommits{unlocks: true, freeze: proxy.Freeze}
+		var log plantest.SyncLog
+		ft := &plantest.FreezingCommits{Unlocks: true, Freeze: proxy.Freeze}
 		opts := stallOpts(src, viaProxy, work, stallLimit, &log)
-		opts.WrapTarget = ft.wrap
+		opts.WrapTarget = ft.Wrap
 		runPasses(t, p, opts, nil)
-		if ft.commits != 1 {
-			t.Fatalf("%d unlocks frozen, want 1", ft.commits)
+		if ft.Commits() != 1 {
+			t.Fatalf("%d unlocks frozen, want 1", ft.Commits())
 		}
 		logSays(t, &log, "gave up releasing the run lock", "no word of the unlock given up")
 		proxy.Thaw()
@@ -182,11 +180,11 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		tgt, work := pgtest.NewDatabase(t), filepath.Join(dir, "src-frozen")
 		frozen := *p
 		frozen.SourceFrozen = true
-		var log syncLog
+		var log plantest.SyncLog
 		// The connections open then stop (a NAT that forgot them); a new
 		// one goes through.
 		opts := stallOpts(viaProxy, tgt, work, stallLimit, &log)
-		opts.Progress = &killAt{n: 5, kill: proxy.FreezeOpen}
+		opts.Progress = &plantest.KillAt{N: 5, Kill: proxy.FreezeOpen}
 		runPasses(t, &frozen, opts, nil)
 		if !strings.Contains(log.String(), "stalled: no progress from the source") || !strings.Contains(log.String(), "continuing in a new snapshot") {
 			t.Errorf("the read was not cancelled and continued:\n%s", log.String())
@@ -196,20 +194,20 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 	t.Run("target frozen in a batch's commit, stall limit: stops resumably", func(t *testing.T) {
 		_, proxy, viaProxy := proxiedTarget(t, pgtest.NewDatabase)
 		work := filepath.Join(dir, "tgt-commit")
-		var log syncLog
+		var log plantest.SyncLog
 		// The proxy freezes as the fifth batch's COMMIT is sent: the
 		// server holds the batch uncommitted, the COMMIT waits in the
 		// proxy, and reaches the server when it thaws, after the run
 		// gave up on it.
-		ft := &freezingCommits{n: 5, freeze: proxy.Freeze}
+		ft := &plantest.FreezingCommits{N: 5, Freeze: proxy.Freeze}
 		opts := stallOpts(src, viaProxy, work, stallLimit, &log)
-		opts.WrapTarget = ft.wrap
+		opts.WrapTarget = ft.Wrap
 		thawed := thawWhenStopped(t, proxy, work)
-		_, err := runWithin(t, p, opts)
+		_, err := plantest.RunWithin(t, p, opts)
 		<-thawed
 		t.Logf("the run: %v", err)
-		if ft.commits < 5 {
-			t.Fatalf("%d commits: the test froze none", ft.commits)
+		if ft.Commits() < 5 {
+			t.Fatalf("%d commits: the test froze none", ft.Commits())
 		}
 		logSays(t, &log, "still waiting for the target to commit batch", "no stall warning")
 		finish(t, err, src, viaProxy, work)
@@ -224,16 +222,16 @@ func TestRunSurvivesAStalledPeer(t *testing.T) {
 		// session holds, and stalls too. However the run ends, it says
 		// it stalled. A rollback of a transaction given up on does not
 		// wait on its frozen connection (it waited 30 s an attempt).
-		ft := &freezingCommits{n: 5, lockChecks: true, freeze: proxy.FreezeOpen}
+		ft := &plantest.FreezingCommits{N: 5, LockChecks: true, Freeze: proxy.FreezeOpen}
 		thawed := thawWhenStopped(t, proxy, work)
-		var log syncLog
+		var log plantest.SyncLog
 		opts := stallOpts(src, viaProxy, work, stallLimit, &log)
-		opts.WrapTarget = ft.wrap
-		_, err := runWithin(t, p, opts)
+		opts.WrapTarget = ft.Wrap
+		_, err := plantest.RunWithin(t, p, opts)
 		<-thawed
 		t.Logf("the run: %v\n%s", err, log.String())
-		if ft.commits < 5 {
-			t.Fatalf("%d lock checks: the test froze none", ft.commits)
+		if ft.Commits() < 5 {
+			t.Fatalf("%d lock checks: the test froze none", ft.Commits())
 		}
 		finish(t, err, src, viaProxy, work)
 	})
@@ -248,7 +246,7 @@ func thawWhenStopped(t *testing.T, p *faultnet.FreezingProxy, work string) <-cha
 	thawed := make(chan struct{})
 	go func() {
 		defer close(thawed)
-		for end := time.Now().Add(runDeadline); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		for end := time.Now().Add(plantest.RunDeadline); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 			// The report.json of a run under way says "running" (it is
 			// written before the target changes); the stop report does not.
 			if b, err := os.ReadFile(filepath.Join(work, "report.json")); err == nil && !strings.Contains(string(b), `"status": "running"`) {
@@ -258,116 +256,6 @@ func thawWhenStopped(t *testing.T, p *faultnet.FreezingProxy, work string) <-cha
 		p.Thaw()
 	}()
 	return thawed
-}
-
-// freezingCommits calls freeze just before the nth commit of a batch's
-// transaction is sent (with lockChecks, the nth question to the run
-// lock's session, the last before a batch's commit). Its transactions offer what the target's do (the
-// checked write, the asynchronous commit, the checkpoints' pruning), and
-// it the run lock, so that the run commits as it does unwrapped.
-type freezingCommits struct {
-	connectors.Target
-	mu         sync.Mutex
-	n          int
-	commits    int
-	lockChecks bool
-	// unlocks freezes as the run lock is released instead (n unused).
-	unlocks bool
-	freeze  func()
-}
-
-// wrap is the run's WrapTarget: f around the target the run opened.
-func (f *freezingCommits) wrap(tg connectors.Target) connectors.Target {
-	f.Target = tg
-	return f
-}
-
-func (f *freezingCommits) Begin(ctx context.Context) (connectors.Tx, error) {
-	tx, err := f.Target.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &freezingTx{Tx: tx, f: f}, nil
-}
-
-func (f *freezingCommits) Lock(ctx context.Context, name string) (func(context.Context) error, error) {
-	unlock, err := f.Target.(connectors.Locker).Lock(ctx, name)
-	if err != nil || !f.unlocks {
-		return unlock, err
-	}
-	return func(ctx context.Context) error {
-		f.mu.Lock()
-		f.commits++
-		f.mu.Unlock()
-		f.freeze()
-		return unlock(ctx)
-	}, nil
-}
-
-func (f *freezingCommits) CheckLock(ctx context.Context, name string) error {
-	if f.lockChecks {
-		f.count()
-	}
-	return f.Target.(connectors.LockChecker).CheckLock(ctx, name)
-}
-
-// count calls freeze at the nth call.
-func (f *freezingCommits) count() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.unlocks {
-		return
-	}
-	if f.commits++; f.commits == f.n {
-		f.freeze()
-	}
-}
-
-type freezingTx struct {
-	connectors.Tx
-	f *freezingCommits
-}
-
-func (t *freezingTx) committing() {
-	if !t.f.lockChecks {
-		t.f.count()
-	}
-}
-
-func (t *freezingTx) Commit() error { t.committing(); return t.Tx.Commit() }
-func (t *freezingTx) CommitAsync() error {
-	t.committing()
-	return connectors.CommitBatch(t.Tx, true)
-}
-func (t *freezingTx) WriteChecked(ctx context.Context, tb *connectors.Table, rows [][]connectors.Value) (int64, error) {
-	return connectors.WriteChecked(ctx, t.Tx, tb, rows)
-}
-func (t *freezingTx) DeleteBefore(ctx context.Context, table, match, value, seq string, before int64) (int64, error) {
-	return t.Tx.(connectors.RowDeleter).DeleteBefore(ctx, table, match, value, seq, before)
-}
-
-// run: {stall_timeout: D} in the plan: a duration of a second or more,
-// or 0/none for no limit; anything else is P072 at its line.
-func TestPlanStallTimeout(t *testing.T) {
-	dir := t.TempDir()
-	for extra, want := range map[string]time.Duration{
-		"run: {stall_timeout: 10m}\n":  10 * time.Minute,
-		"run: {stall_timeout: 90s}\n":  90 * time.Second,
-		"run: {stall_timeout: none}\n": 0,
-		"run: {stall_timeout: 0}\n":    0,
-		"":                             0,
-	} {
-		p, ds := plans.Load(writePlan(t, dir, extra))
-		if err := ds.Err(); err != nil || p.StallTimeout != want {
-			t.Errorf("%q: stall timeout %v, %v; want %v", extra, p.StallTimeout, err, want)
-		}
-	}
-	for _, extra := range []string{"run: {stall_timeout: 10}\n", "run: {stall_timeout: 500ms}\n", "run: {stall_timeout: -1m}\n", "run: {stall_timeout: soon}\n"} {
-		_, ds := plans.Load(writePlan(t, dir, extra))
-		if err := ds.Err(); err == nil || !strings.Contains(err.Error(), "plan.yaml:9:") || !strings.Contains(err.Error(), "error P072") {
-			t.Errorf("%q: %v, want P072 at its line", extra, err)
-		}
-	}
 }
 
 // A PostgreSQL source that stops answering mid-table (into MariaDB):
@@ -380,13 +268,13 @@ func TestRunSurvivesAStalledPostgreSQLSource(t *testing.T) {
 	t.Run("stall limit: stops resumably", func(t *testing.T) {
 		proxy, viaProxy := faultnet.ProxyURL(t, src)
 		tgt, work := mytest.NewDatabase(t), filepath.Join(dir, "limit")
-		k := &killAt{n: 5, kill: proxy.Freeze}
+		k := &plantest.KillAt{N: 5, Kill: proxy.Freeze}
 		// pgx ends a cancelled connection with a cancel request on a
 		// new one, which waits for the frozen proxy up to 15 s.
 		thawed := thawWhenStopped(t, proxy, work)
 		opts := stallOpts(viaProxy, tgt, work, stallLimit, nil)
 		opts.Progress = k
-		_, err := runWithin(t, p, opts)
+		_, err := plantest.RunWithin(t, p, opts)
 		wantSourceStall(t, err)
 		<-thawed
 		finish(t, err, viaProxy, tgt, work)

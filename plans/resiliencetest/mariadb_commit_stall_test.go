@@ -1,10 +1,11 @@
-package plans_test
+package resiliencetest_test
 
 import (
 	"path/filepath"
 	"testing"
 
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // A MariaDB target that stops answering while a batch's COMMIT is on
@@ -21,16 +22,16 @@ func TestRunSurvivesAFrozenMariaDBCommit(t *testing.T) {
 	finish := resumeAfterStall(p, same)
 	_, proxy, viaProxy := proxiedTarget(t, mytest.NewDatabase)
 	work := filepath.Join(dir, "tgt-commit")
-	var log syncLog
-	ft := &freezingCommits{n: 5, freeze: proxy.Freeze}
+	var log plantest.SyncLog
+	ft := &plantest.FreezingCommits{N: 5, Freeze: proxy.Freeze}
 	opts := stallOpts(src, viaProxy, work, stallLimit, &log)
-	opts.WrapTarget = ft.wrap
+	opts.WrapTarget = ft.Wrap
 	thawed := thawWhenStopped(t, proxy, work)
 	_, err := runReturns(t, p, opts, 30*stallLimit)
 	<-thawed
 	t.Logf("the run: %v", err)
-	if ft.commits < 5 {
-		t.Fatalf("%d commits: the test froze none", ft.commits)
+	if ft.Commits() < 5 {
+		t.Fatalf("%d commits: the test froze none", ft.Commits())
 	}
 	logSays(t, &log, "still waiting for the target to commit batch", "no stall warning")
 	finish(t, err, src, viaProxy, work)

@@ -1,4 +1,4 @@
-package plans_test
+package resiliencetest_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -35,14 +36,14 @@ func (h *hangingClose) hang() {
 }
 
 // hangingTarget is the run's target (its lock, its checked writes and
-// asynchronous commits forwarded by freezingCommits, which freezes
+// asynchronous commits forwarded by plantest.FreezingCommits, which freezes
 // nothing here) whose Close hangs.
 type hangingTarget struct {
-	*freezingCommits
+	*plantest.FreezingCommits
 	h *hangingClose
 }
 
-func (t *hangingTarget) Close() error { t.h.hang(); return t.freezingCommits.Close() }
+func (t *hangingTarget) Close() error { t.h.hang(); return t.FreezingCommits.Close() }
 
 type hangingSource struct {
 	connectors.Source
@@ -82,15 +83,15 @@ func TestRunGivesUpOnAHangingClose(t *testing.T) {
 	for _, side := range []string{"target", "source"} {
 		t.Run(side, func(t *testing.T) {
 			dir := t.TempDir()
-			src, _ := makeDemoSQLite(t, dir, 100)
-			p := loadPlan(t, demoPlan)
+			src, _ := plantest.DemoSQLite(t, dir, 100)
+			p := plantest.LoadPlan(t, demoPlan)
 			h := newHangingClose(t)
-			var log syncLog
+			var log plantest.SyncLog
 			work := filepath.Join(dir, "w")
 			opts := stallOpts(src, "sqlite://"+filepath.Join(dir, "t.db"), work, stallLimit, &log)
 			if side == "target" {
 				opts.WrapTarget = func(tg connectors.Target) connectors.Target {
-					return &hangingTarget{freezingCommits: &freezingCommits{Target: tg}, h: h}
+					return &hangingTarget{FreezingCommits: &plantest.FreezingCommits{Target: tg}, h: h}
 				}
 			} else {
 				opts.WrapSource = func(s connectors.Source) connectors.Source { return &hangingSource{Source: s, h: h} }
@@ -101,7 +102,7 @@ func TestRunGivesUpOnAHangingClose(t *testing.T) {
 			default:
 				t.Fatal("the run never closed the connection: the test proves nothing")
 			}
-			mustPass(t, rep, err)
+			plantest.MustPass(t, rep, err)
 			logSays(t, &log, "still waiting for the "+side+" to close its connections", "no stall warning for the close")
 			logSays(t, &log, "gave up closing", "no word of the close given up")
 			b, rerr := os.ReadFile(filepath.Join(work, "report.json"))

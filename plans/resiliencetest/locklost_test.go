@@ -1,7 +1,6 @@
-package plans_test
+package resiliencetest_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +20,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // lockServer is a target whose run lock a test can take from the run:
@@ -82,7 +81,7 @@ func postgresLockServer() lockServer {
 func mariaDBLockServer() lockServer {
 	// The run lock's name, as the connector makes it from the database.
 	lockName := func(t *testing.T, url string) string {
-		sum := sha256.Sum256([]byte(dbName(t, url) + "\x00regflytt_run"))
+		sum := sha256.Sum256([]byte(plantest.DBName(t, url) + "\x00regflytt_run"))
 		return "regflytt_" + hex.EncodeToString(sum[:20])
 	}
 	return lockServer{
@@ -120,24 +119,6 @@ func mariaDBLockServer() lockServer {
 	}
 }
 
-// syncLog is a log a run writes from several goroutines.
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A run whose lock-holding session is terminated mid-run (the retry seam
 // reconnects everything else): with nobody else waiting it takes the
 // lock again and ends like a clean run; with another session taking the
@@ -156,38 +137,38 @@ func TestRunNoticesALostRunLock(t *testing.T) {
 		t.Skip("needs REGFLYTT_TEST_PG or REGFLYTT_TEST_MYSQL")
 	}
 	dir := t.TempDir()
-	src, st := makeDemoSQLite(t, dir, 400)
-	p := loadPlan(t, demoPlan)
+	src, st := plantest.DemoSQLite(t, dir, 400)
+	p := plantest.LoadPlan(t, demoPlan)
 	p.BatchSize = 40
 	for _, srv := range servers {
 		clean := srv.newDB(t)
 		if _, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: clean, WorkDir: filepath.Join(dir, srv.name, "clean")}); err != nil {
 			t.Fatal(err)
 		}
-		want := targetDigest(t, clean, demoTables)
+		want := plantest.TargetDigest(t, clean, demoTables)
 		same := func(t *testing.T, tgt, work string) {
 			t.Helper()
-			if got := targetDigest(t, tgt, demoTables); got.String() != want.String() {
+			if got := plantest.TargetDigest(t, tgt, demoTables); got.String() != want.String() {
 				t.Errorf("differs from a clean run:\n got %s\nwant %s", got, want)
 			}
-			if arc, cleanArc := archiveDigest(t, filepath.Join(work, "archive")), archiveDigest(t, filepath.Join(dir, srv.name, "clean", "archive")); arc.String() != cleanArc.String() {
+			if arc, cleanArc := plantest.ArchiveDigest(t, filepath.Join(work, "archive")), plantest.ArchiveDigest(t, filepath.Join(dir, srv.name, "clean", "archive")); arc.String() != cleanArc.String() {
 				t.Errorf("archive differs from a clean run's")
 			}
 		}
 
 		t.Run(srv.name+": lost, nobody else: taken again", func(t *testing.T) {
 			tgt, work := srv.newDB(t), filepath.Join(dir, srv.name, "a")
-			var log syncLog
-			k := &killAt{n: 4, kill: func() { srv.kill(t, tgt) }}
+			var log plantest.SyncLog
+			k := &plantest.KillAt{N: 4, Kill: func() { srv.kill(t, tgt) }}
 			rep, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Progress: k,
 				Retry: wrapPolicyFast, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkDemoReport(t, rep, st)
+			plantest.CheckDemoReport(t, rep, st)
 			// Each checkpoint supersedes the one before, in this
 			// dialect too: one row after a run of many batches.
-			if n := checkpointRows(t, tgt); n != 1 {
+			if n := plantest.CheckpointRows(t, tgt); n != 1 {
 				t.Errorf("regflytt_checkpoint holds %d rows, want 1", n)
 			}
 			if !strings.Contains(log.String(), "the run lock was lost and is taken again") {
@@ -204,7 +185,7 @@ func TestRunNoticesALostRunLock(t *testing.T) {
 					release()
 				}
 			}()
-			k := &killAt{n: 4, kill: func() {
+			k := &plantest.KillAt{N: 4, Kill: func() {
 				var got <-chan struct{}
 				got, release = srv.wait(t, tgt)
 				srv.kill(t, tgt)
@@ -242,7 +223,7 @@ func TestRunNoticesALostRunLock(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				checkDemoReport(t, r, st)
+				plantest.CheckDemoReport(t, r, st)
 				break
 			}
 			same(t, tgt, work)
@@ -255,12 +236,12 @@ func TestRunNoticesALostRunLock(t *testing.T) {
 // stops before its next commit. The old runner went on writing.
 func TestRunNoticesAReplacedSQLiteLockFile(t *testing.T) {
 	dir := t.TempDir()
-	src, st := makeDemoSQLite(t, dir, 300)
-	p := loadPlan(t, demoPlan)
+	src, st := plantest.DemoSQLite(t, dir, 300)
+	p := plantest.LoadPlan(t, demoPlan)
 	p.BatchSize = 40
 	db := filepath.Join(dir, "t.db")
 	var other *os.File
-	k := &killAt{n: 3, kill: func() {
+	k := &plantest.KillAt{N: 3, Kill: func() {
 		// The replacement is locked before it takes the lock file's name
 		// (one rename), so the run, whose writer may look at any moment,
 		// never sees the path free.
@@ -292,7 +273,7 @@ func TestRunNoticesAReplacedSQLiteLockFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkDemoReport(t, rep, st)
+	plantest.CheckDemoReport(t, rep, st)
 }
 
 // A SQLite target whose file is removed under the run (another run's
@@ -304,12 +285,12 @@ func TestRunNoticesAReplacedSQLiteLockFile(t *testing.T) {
 // another run's database by then).
 func TestRunStopsWhenItsSQLiteFileIsRemoved(t *testing.T) {
 	dir := t.TempDir()
-	src, _ := makeDemoSQLite(t, dir, 300)
-	p := loadPlan(t, demoPlan)
+	src, _ := plantest.DemoSQLite(t, dir, 300)
+	p := plantest.LoadPlan(t, demoPlan)
 	p.BatchSize = 40
 	db := filepath.Join(dir, "t.db")
 	removed := false
-	k := &killAt{n: 3, kill: func() {
+	k := &plantest.KillAt{N: 3, Kill: func() {
 		for _, f := range []string{db, db + "-wal", db + "-shm", db + ".regflytt_run.lock"} {
 			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
 				t.Error(err)

@@ -1,4 +1,4 @@
-package plans_test
+package resiliencetest_test
 
 import (
 	"errors"
@@ -11,14 +11,14 @@ import (
 	"github.com/regflytt/regflytt/connectors/faultnet"
 	"github.com/regflytt/regflytt/connectors/wrap"
 	"github.com/regflytt/regflytt/plans"
-	"github.com/regflytt/regflytt/verify"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // stallOpts is a stall test's run from src into tgt with work as its work
 // directory: fast retries, the short stall warning, limit as the stall
 // limit (0 for none) and, with log, the run's log written there (a nil
 // log leaves the run's own logger).
-func stallOpts(src, tgt, work string, limit time.Duration, log *syncLog) plans.Options {
+func stallOpts(src, tgt, work string, limit time.Duration, log *plantest.SyncLog) plans.Options {
 	opts := plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work, Retry: stallRetry,
 		StallTimeout: limit, StallWarning: stallWarning}
 	if log != nil {
@@ -32,28 +32,16 @@ func stallOpts(src, tgt, work string, limit time.Duration, log *syncLog) plans.O
 // and fails t unless the run ended without error and its report passes.
 func runPasses(t *testing.T, p *plans.Plan, opts plans.Options, thawed <-chan struct{}) {
 	t.Helper()
-	rep, err := runWithin(t, p, opts)
+	rep, err := plantest.RunWithin(t, p, opts)
 	if thawed != nil {
 		<-thawed
 	}
-	mustPass(t, rep, err)
-}
-
-// mustPass fails t unless a run or a check ended without error and its
-// report passes.
-func mustPass(t *testing.T, rep *verify.Report, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Pass {
-		t.Fatalf("report FAIL: %v", rep.Problems)
-	}
+	plantest.MustPass(t, rep, err)
 }
 
 // logSays reports what is missing (a warning, a step) unless the run's
 // log holds want.
-func logSays(t *testing.T, log *syncLog, want, missing string) {
+func logSays(t *testing.T, log *plantest.SyncLog, want, missing string) {
 	t.Helper()
 	if !strings.Contains(log.String(), want) {
 		t.Errorf("%s:\n%s", missing, log.String())
@@ -75,9 +63,9 @@ func wantSourceStall(t *testing.T, err error) {
 // (asCleanRun).
 func stallDemo(t *testing.T, src string, batch int, clean string) (dir string, p *plans.Plan, same func(t *testing.T, tgt, work string)) {
 	t.Helper()
-	writeDemo(t, src, 2000)
+	plantest.WriteDemo(t, src, 2000, 7)
 	dir = t.TempDir()
-	p = loadPlan(t, demoPlan)
+	p = plantest.LoadPlan(t, demoPlan)
 	p.BatchSize = batch
 	return dir, p, asCleanRun(t, p, src, clean, filepath.Join(dir, "clean"))
 }
@@ -95,12 +83,12 @@ func proxiedTarget(t *testing.T, newTarget func(testing.TB) string) (tgt string,
 // proxy that freezes at the fifth batch, into tgt with work as its work
 // directory; the proxy thaws once the run's log says thawAt. The run must
 // pass and end as a clean run's (same). It gives the run's log.
-func waitsOutSourceStall(t *testing.T, p *plans.Plan, src, tgt, work, thawAt string, same func(t *testing.T, tgt, work string)) *syncLog {
+func waitsOutSourceStall(t *testing.T, p *plans.Plan, src, tgt, work, thawAt string, same func(t *testing.T, tgt, work string)) *plantest.SyncLog {
 	t.Helper()
 	proxy, viaProxy := faultnet.ProxyURL(t, src)
-	log := new(syncLog)
+	log := new(plantest.SyncLog)
 	opts := stallOpts(viaProxy, tgt, work, 0, log)
-	opts.Progress = &killAt{n: 5, kill: proxy.Freeze}
+	opts.Progress = &plantest.KillAt{N: 5, Kill: proxy.Freeze}
 	runPasses(t, p, opts, thawOnWarning(t, log, proxy, thawAt))
 	same(t, tgt, work)
 	return log

@@ -1,4 +1,4 @@
-package plans_test
+package resiliencetest_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -46,7 +47,7 @@ func TestSecondInterruptStopsTheEndOfARunAtOnce(t *testing.T) {
 				proxy, waitFor = sproxy, "still waiting for the source"
 			}
 			work := filepath.Join(dir, side)
-			var log syncLog
+			var log plantest.SyncLog
 			opts := stallOpts(viaSource, viaTarget, work, 0, nil)
 			opts.Logger = freezingLog(&log, checkOpened, proxy.FreezeOpen)
 			stop := make(chan struct{})
@@ -66,7 +67,7 @@ func TestSecondInterruptStopsTheEndOfARunAtOnce(t *testing.T) {
 			defer proxy.Thaw()
 			var res result
 			var waited time.Duration
-			for end := time.Now().Add(runDeadline); ; time.Sleep(20 * time.Millisecond) {
+			for end := time.Now().Add(plantest.RunDeadline); ; time.Sleep(20 * time.Millisecond) {
 				if time.Now().After(end) {
 					cancel()
 					t.Fatalf("the run never waited on the frozen %s at its end:\n%s", side, log.String())
@@ -108,7 +109,7 @@ func TestSecondInterruptStopsTheEndOfARunAtOnce(t *testing.T) {
 			if !strings.Contains(res.err.Error(), "regflytt run "+p.File) {
 				t.Errorf("the stop does not say how to resume: %v", res.err)
 			}
-			status, resume, _, pass := stopReportOf(t, work)
+			status, resume, _, pass := plantest.StopReport(t, work)
 			if status != "interrupted" || pass || resume != "regflytt run "+p.File {
 				t.Errorf("report.json of the interrupted run says status %q, pass %v, resume %q", status, pass, resume)
 			}

@@ -1,4 +1,4 @@
-package plans_test
+package resiliencetest_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // checkOpened is the step a verification (a run's end check, regflytt
@@ -31,7 +32,7 @@ type freezeAtLog struct {
 	freeze func()
 }
 
-func freezingLog(log *syncLog, at string, freeze func()) *slog.Logger {
+func freezingLog(log *plantest.SyncLog, at string, freeze func()) *slog.Logger {
 	return slog.New(freezeAtLog{Handler: slog.NewTextHandler(log, nil), at: at, once: new(sync.Once), freeze: freeze})
 }
 
@@ -62,7 +63,7 @@ func (f freezeAtLog) WithGroup(name string) slog.Handler {
 // table, and finishes when the target answers again. Into PostgreSQL
 // (whose check reads the rows back, progress batch by batch) and MariaDB
 // (a checksum in the server). The old runner opened the check's target
-// unwatched and waited for ever: the run's context ended at runDeadline.
+// unwatched and waited for ever: the run's context ended at plantest.RunDeadline.
 func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 	for _, c := range []struct {
 		name      string
@@ -78,7 +79,7 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 			t.Run("stall limit: stops after the move, a plain run checks again", func(t *testing.T) {
 				tgt, proxy, viaProxy := proxiedTarget(t, c.tgt)
 				work := filepath.Join(dir, "limit")
-				var log syncLog
+				var log plantest.SyncLog
 				// Thawed once the check was cancelled: what the run does after
 				// (its stop) waits on no frozen connection, and a PostgreSQL
 				// pool's close no 15 s on each.
@@ -86,7 +87,7 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 				started := time.Now()
 				opts := stallOpts(src, viaProxy, work, stallLimit, nil)
 				opts.Logger = freezingLog(&log, checkOpened, proxy.FreezeOpen)
-				_, err := runWithin(t, p, opts)
+				_, err := plantest.RunWithin(t, p, opts)
 				<-thawed
 				t.Logf("the run stopped after %v: %v", time.Since(started).Round(time.Millisecond), err)
 				var stopped *plans.StoppedError
@@ -105,7 +106,7 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 			t.Run("no limit: warns, finishes when the target answers", func(t *testing.T) {
 				tgt, proxy, viaProxy := proxiedTarget(t, c.tgt)
 				work := filepath.Join(dir, "wait")
-				var log syncLog
+				var log plantest.SyncLog
 				opts := stallOpts(src, viaProxy, work, 0, nil)
 				opts.Logger = freezingLog(&log, checkOpened, proxy.FreezeOpen)
 				runPasses(t, p, opts, thawOnWarning(t, &log, proxy, c.checkWarn))
@@ -115,9 +116,9 @@ func TestEndCheckSurvivesAStalledTarget(t *testing.T) {
 				// The clean run's target and work directory, verified through
 				// a proxy that freezes as verify has opened them.
 				proxy, viaProxy := faultnet.ProxyURL(t, clean)
-				var log syncLog
+				var log plantest.SyncLog
 				thawed := thawOnWarning(t, &log, proxy, "verify: stalled: no progress from the target")
-				ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
+				ctx, cancel := context.WithTimeout(context.Background(), plantest.RunDeadline)
 				defer cancel()
 				_, err := plans.VerifyWith(ctx, p, plans.Options{SourceURL: src, TargetURL: viaProxy, WorkDir: filepath.Join(dir, "clean"),
 					StallTimeout: stallLimit, StallWarning: stallWarning, Logger: freezingLog(&log, checkOpened, proxy.FreezeOpen)}, plans.VerifyOptions{})
