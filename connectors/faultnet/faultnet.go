@@ -2,9 +2,9 @@
 // service and a dialect or the runner must bound: a server that accepts
 // and never answers, and a proxy that stops forwarding while keeping its
 // connections open. It needs no database; the dialects' tests and the
-// runner's stall tests (plans) put it between a driver and the real
-// server, which is why it is not internal to connectors. It imports
-// testing: only tests import it.
+// runner's stall tests (plans/resiliencetest) put it between a driver and
+// the real server, which is why it is not internal to connectors. It
+// imports testing: only tests import it.
 package faultnet
 
 import (
