@@ -44,7 +44,7 @@ func TestSecondInterruptStopsTheEndOfARunAtOnce(t *testing.T) {
 			sproxy, viaSource := faultnet.ProxyURL(t, src)
 			proxy, waitFor := tproxy, "the end check: still waiting for the target"
 			if side == "source" {
-				proxy, waitFor = sproxy, "still waiting for the source"
+				proxy, waitFor = sproxy, "the end check: still waiting for the source"
 			}
 			work := filepath.Join(dir, side)
 			var log plantest.SyncLog
