@@ -537,6 +537,9 @@ func TestEraseRemovesEveryTrace(t *testing.T) {
 		}
 	}
 	w.AddValue(visit, Value{Key: []connectors.Value{int64(12)}, Column: "note", SourceColumn: "anteckning", Reason: "r", Value: "ring " + erased})
+	// A key that is not UTF-8 is held as its bytes' hex (KeyText): the
+	// number in it is found there too.
+	w.AddValue(patient, Value{Key: []connectors.Value{erased + "\xe5"}, Column: "note", SourceColumn: "personnr", Reason: "r", Value: "x"})
 	if _, err := w.Close(created); err != nil {
 		t.Fatal(err)
 	}
@@ -548,7 +551,7 @@ func TestEraseRemovesEveryTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Records["patient"] != 2 || res.Linked["besok"] != 1 || res.Values["besok"] != 1 {
+	if res.Records["patient"] != 2 || res.Linked["besok"] != 1 || res.Values["besok"] != 1 || res.Values["patient"] != 1 {
 		t.Fatalf("result %+v", res)
 	}
 	if probs := Verify(dir); len(probs) > 0 {

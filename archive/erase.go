@@ -3,6 +3,7 @@ package archive
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -990,6 +991,13 @@ func identifiesKey(keyText string, identifies func(connectors.Value) bool) bool 
 	for _, k := range key {
 		if k != nil && identifies(*k) {
 			return true
+		}
+		// A text that is not UTF-8 is rendered as its bytes (KeyText):
+		// its number is in those bytes.
+		if k != nil && strings.HasPrefix(*k, `\x`) {
+			if b, err := hex.DecodeString((*k)[2:]); err == nil && identifies(string(b)) {
+				return true
+			}
 		}
 	}
 	return false

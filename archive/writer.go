@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/regflytt/regflytt/connectors"
 )
@@ -255,7 +256,7 @@ func (w *Writer) Add(t *connectors.Table, r Record) error {
 	ob := append(st.outcome.buf[:0], "<row>"...)
 	ob = appendCell(ob, 1, strconv.FormatInt(row, 10))
 	if r.KeyText == "" {
-		r.KeyText = keyText(r.Key)
+		r.KeyText = KeyText(r.Key)
 	}
 	ob = appendCell(ob, 2, r.KeyText)
 	ob = appendOptional(ob, 3, r.Reason)
@@ -284,7 +285,7 @@ func (w *Writer) AddValue(t *connectors.Table, v Value) error {
 	}
 	b := append(st.values.buf[:0], "<row>"...)
 	if v.KeyText == "" {
-		v.KeyText = keyText(v.Key)
+		v.KeyText = KeyText(v.Key)
 	}
 	b = appendCell(b, 1, v.KeyText)
 	b = appendOptional(b, 2, v.Column)
@@ -311,11 +312,21 @@ func (w *Writer) AddValue(t *connectors.Table, v Value) error {
 	return w.writeRow(st.values, b)
 }
 
-// keyText renders a key for people reading the outcome table; the exact
-// key values are in the record's own cells.
-func keyText(key []connectors.Value) string {
+// KeyText renders a record's key as the outcome and values tables hold
+// it: a JSON array of each value's text, null for NULL. For a value
+// archived alone it is all the package says of its record, so it must
+// keep keys apart: a text that is not UTF-8 is written as its bytes, as
+// a byte-string key is ("\\xd631"). JSON carries no such text, and
+// json.Marshal wrote each bad byte as U+FFFD: the Latin-1 keys 'Ö1' and
+// 'Ä1' read the same, so their records' values archived alone could be
+// given to each other and verification, rendering both sides so, passed.
+// verify renders the expected side's keys with it.
+func KeyText(key []connectors.Value) string {
 	texts := make([]*string, len(key))
 	for i, v := range key {
+		if s, ok := v.(string); ok && !utf8.ValidString(s) {
+			v = []byte(s)
+		}
 		if s, ok := connectors.FormatValue(v); ok {
 			texts[i] = &s
 		}

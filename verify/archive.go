@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -292,19 +291,10 @@ func ValuesDrillDown(dir, table string, expected []ArchivedValueKey) ([]Differen
 	return shownKeys(out), nil
 }
 
-// KeyText renders a record key as the archive package's outcome table
-// does (a JSON array of the values' text, null for NULL), so that a
-// record named from the source and one named from the package compare.
-func KeyText(key []connectors.Value) string {
-	texts := make([]*string, len(key))
-	for i, v := range key {
-		if s, ok := connectors.FormatValue(v); ok {
-			texts[i] = &s
-		}
-	}
-	b, _ := json.Marshal(texts)
-	return string(b)
-}
+// KeyText renders a record key as the archive package's outcome and
+// values tables do (archive.KeyText), so that a record named from the
+// source and one named from the package compare.
+func KeyText(key []connectors.Value) string { return archive.KeyText(key) }
 
 // ArchiveResult is the archive package compared with the expected one.
 type ArchiveResult struct {
