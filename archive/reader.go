@@ -656,7 +656,11 @@ func (r *rowReader) bytesOf(c cell) ([]byte, error) {
 // cellValue reads a natural cell of a column of type t.
 func (r *rowReader) cellValue(t connectors.Type, c cell) (connectors.Value, error) {
 	if t.Kind == connectors.KindBytes {
-		return r.bytesOf(c)
+		b, err := r.bytesOf(c)
+		if err == nil && !holds(t, b) {
+			return nil, fmt.Errorf("cell c%d holds more bytes than its column's type: regflytt writes such a value raw", c.index)
+		}
+		return b, err
 	}
 	if c.file != "" {
 		return nil, fmt.Errorf("a LOB file in a column of kind %s", t.Kind)
@@ -668,7 +672,7 @@ func (r *rowReader) cellValue(t connectors.Type, c cell) (connectors.Value, erro
 	// Only in the form the writer gives the value: "+7", a space for the
 	// T or an offset for the Z read as the value written, and a cell
 	// edited so would pass as it.
-	if w, ok := naturalText(t.Kind, v); !ok || w != c.text {
+	if w, ok := naturalText(t, v); !ok || w != c.text {
 		return nil, fmt.Errorf("cell c%d is not in the form regflytt writes a %s value in", c.index, t.Kind)
 	}
 	return v, nil

@@ -305,8 +305,8 @@ func columnSQLType(t connectors.Type) sqlType {
 	case connectors.KindDecimal:
 		// decimalType is xs:decimal's lexical space as a pattern: libxml2's
 		// xs:decimal holds at most 24 digits, and DECIMAL(38) is common.
-		if t.Precision > 0 {
-			return sqlType{SQL: fmt.Sprintf("DECIMAL(%d,%d)", t.Precision, t.Scale), XSD: "decimalType"}
+		if p, s, ok := decimalBounds(t); ok {
+			return sqlType{SQL: fmt.Sprintf("DECIMAL(%d,%d)", p, s), XSD: "decimalType"}
 		}
 		return sqlType{SQL: "DECIMAL", XSD: "decimalType"}
 	case connectors.KindBool:
@@ -338,11 +338,87 @@ func columnSQLType(t connectors.Type) sqlType {
 	return sqlType{SQL: "CLOB", XSD: "clobType"}
 }
 
-// naturalText gives the SIARD lexical form of v in a column of kind k,
-// unescaped, or ok false when that form cannot hold v exactly. Bytes are
-// handled by the caller (hex or a LOB file).
-func naturalText(k connectors.Kind, v connectors.Value) (string, bool) {
-	switch k {
+// decimalBounds gives the SQL:2008 precision and scale of a DECIMAL that
+// holds every value of a bounded decimal type: its own, but for
+// PostgreSQL's negative scale (numeric(5,-2) holds 1234500, DECIMAL(7,0))
+// and a scale above the precision (numeric(2,5) holds 0.00012,
+// DECIMAL(5,5)), which SQL:2008 and metadata.xsd have no form for.
+// ok is false for an unbounded decimal.
+func decimalBounds(t connectors.Type) (p, s int, ok bool) {
+	if t.Precision <= 0 {
+		return 0, 0, false
+	}
+	s = max(t.Scale, 0)
+	return max(t.Precision-t.Scale, 0) + s, s, true
+}
+
+// holds says whether the SQL:2008 type metadata.xml declares for a column
+// of type t (columnSQLType) holds v, a value of t's kind. A SQLite column
+// holds what its declaration does not bound (VARCHAR(4) holds 'abcde',
+// NUMERIC(5,2) the integer 123456789, DATETIME(0) '10:00:00.5'): written
+// in its natural cell, a SIARD tool creates the column as declared and
+// truncates or refuses the value, where the package had passed every
+// check. Such a value is written raw.
+func holds(t connectors.Type, v connectors.Value) bool {
+	switch t.Kind {
+	case connectors.KindInt:
+		switch x := v.(type) {
+		case int64:
+			switch columnSQLType(t).SQL {
+			case "SMALLINT":
+				return x >= math.MinInt16 && x <= math.MaxInt16
+			case "INTEGER":
+				return x >= math.MinInt32 && x <= math.MaxInt32
+			}
+			return true
+		case uint64:
+			return columnSQLType(t).SQL == "DECIMAL(20)"
+		}
+	case connectors.KindDecimal:
+		x, _ := v.(connectors.Decimal)
+		intDigits, fracDigits, ok := connectors.DecimalDigits(x)
+		if p, s, bounded := decimalBounds(t); ok && bounded {
+			return intDigits <= p-s && fracDigits <= s
+		}
+		return ok
+	case connectors.KindText:
+		x, _ := v.(string)
+		return t.Length <= 0 || utf8.RuneCountInString(x) <= t.Length
+	case connectors.KindBytes:
+		x, _ := v.([]byte)
+		return t.Length <= 0 || len(x) <= t.Length
+	case connectors.KindDateTime:
+		x, _ := v.(connectors.LocalDateTime)
+		return x.Nanosecond%fracUnit(t.Precision) == 0
+	case connectors.KindTimestamp:
+		x, _ := v.(time.Time)
+		return x.Nanosecond()%fracUnit(t.Precision) == 0
+	case connectors.KindTime:
+		x, _ := v.(connectors.Duration)
+		return int64(x)%int64(fracUnit(t.Precision)) == 0
+	}
+	return true
+}
+
+// fracUnit is the nanoseconds of the last fractional-second digit of a
+// TIME(p) or TIMESTAMP(p).
+func fracUnit(p int) int {
+	unit := 1_000_000_000
+	for i := 0; i < min(max(p, 0), 9); i++ {
+		unit /= 10
+	}
+	return unit
+}
+
+// naturalText gives the SIARD lexical form of v in a column of type t,
+// unescaped, or ok false when that form, or the SQL:2008 type declared
+// for the column, cannot hold v exactly. Bytes are handled by the caller
+// (hex or a LOB file).
+func naturalText(t connectors.Type, v connectors.Value) (string, bool) {
+	if connectors.KindOf(v) == t.Kind && !holds(t, v) {
+		return "", false
+	}
+	switch k := t.Kind; k {
 	case connectors.KindInt:
 		switch x := v.(type) {
 		case int64:

@@ -207,7 +207,7 @@ func (w *Writer) Add(t *connectors.Table, r Record) error {
 		}
 		cell := i + 1
 		k := t.Columns[i].Type.Kind
-		if bs, ok := v.([]byte); ok && k == connectors.KindBytes {
+		if bs, ok := v.([]byte); ok && k == connectors.KindBytes && holds(t.Columns[i].Type, bs) {
 			typ := st.records.cols[i].typ
 			if typ.LOB && len(bs) > lobThreshold {
 				attrs, err := w.writeLOB(st.records, cell, row, bs)
@@ -222,7 +222,7 @@ func (w *Writer) Add(t *connectors.Table, r Record) error {
 			b = fmt.Appendf(b, "</c%d>", cell)
 			continue
 		}
-		if s, ok := naturalText(k, v); ok {
+		if s, ok := naturalText(t.Columns[i].Type, v); ok {
 			b = appendCell(b, cell, s)
 			continue
 		}
@@ -300,7 +300,7 @@ func (w *Writer) AddValue(t *connectors.Table, v Value) error {
 		}
 		raw, _ := rawBytes(v.Value)
 		b = appendCell(b, 7, kind)
-		if s, ok := naturalText(connectors.KindText, string(raw)); ok {
+		if s, ok := naturalText(connectors.Type{Kind: connectors.KindText}, string(raw)); ok {
 			b = appendCell(b, 8, s)
 		}
 		b = append(b, "<c9>"...)
