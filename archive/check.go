@@ -569,8 +569,17 @@ func (p *Package) checkMetadata(add addFunc) {
 	}
 	for _, t := range p.Summary.Tables {
 		var records []column
-		for _, c := range t.Columns {
-			records = append(records, column{name: c.Name, typeOriginal: c.SourceType, typ: columnSQLType(c.Type.Type()),
+		tm := p.tableMeta(schemaRecords, t.Folder)
+		for i, c := range t.Columns {
+			typ := columnSQLType(c.Type.Type())
+			// An unbounded decimal is declared the DECIMAL(p,s) its cells
+			// need; Reader holds each natural cell to it.
+			if tm != nil && i < len(tm.Columns) {
+				if _, _, ok := declaredDecimal(c.Type.Type(), tm.Columns[i].Type); ok {
+					typ.SQL = tm.Columns[i].Type
+				}
+			}
+			records = append(records, column{name: c.Name, typeOriginal: c.SourceType, typ: typ,
 				description: sourceColumnDescription(c.Nullable, c.Type.Type())})
 		}
 		for _, name := range t.Companions {

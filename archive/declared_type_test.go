@@ -39,6 +39,7 @@ func TestNaturalCellsHoldInTheirDeclaredType(t *testing.T) {
 		{"numeric_5_2_fits", connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: 2}, connectors.Decimal("-123.45")},
 		{"numeric_5_minus_2", connectors.Type{Kind: connectors.KindDecimal, Precision: 5, Scale: -2}, connectors.Decimal("1234500")},
 		{"numeric_2_5", connectors.Type{Kind: connectors.KindDecimal, Precision: 2, Scale: 5}, connectors.Decimal("0.00012")},
+		{"numeric_unbounded", connectors.Type{Kind: connectors.KindDecimal}, connectors.Decimal("-12.5")},
 		{"datetime_0_half_second", connectors.Type{Kind: connectors.KindDateTime}, ldt},
 		{"datetime_3_fits", connectors.Type{Kind: connectors.KindDateTime, Precision: 3}, ldt},
 		{"timestamptz_3_nanos", connectors.Type{Kind: connectors.KindTimestamp, Precision: 3}, time.Date(2019, 5, 1, 10, 0, 0, 123456789, time.UTC)},
@@ -189,4 +190,47 @@ func heldBy(sqlType, text string) string {
 		}
 	}
 	return ""
+}
+
+// PostgreSQL's numeric and SQLite's NUMERIC bound nothing, and were
+// declared DECIMAL, which SQL:2008 reads as scale 0: a SIARD tool created
+// the column so and rounded 12.5 to 13. The column is declared the
+// DECIMAL(p,s) its natural cells need, and a cell edited beyond it is
+// not what regflytt writes.
+func TestUnboundedDecimalIsDeclaredWhatItsCellsNeed(t *testing.T) {
+	tbl := &connectors.Table{Name: "lab", Columns: []connectors.Column{
+		{Name: "id", Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, SourceType: "bigint"},
+		{Name: "value", Type: connectors.Type{Kind: connectors.KindDecimal}, SourceType: "numeric", Nullable: true},
+		{Name: "none", Type: connectors.Type{Kind: connectors.KindDecimal}, SourceType: "numeric", Nullable: true},
+	}}
+	dir := filepath.Join(t.TempDir(), "pkg")
+	w, err := Create(dir, testMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range []connectors.Value{connectors.Decimal("123456.7"), connectors.Decimal("-0.00001"), nil} {
+		if err := w.Add(tbl, Record{Key: []connectors.Value{int64(i)}, Reason: "r", Values: []connectors.Value{int64(i), v, nil}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(created); err != nil {
+		t.Fatal(err)
+	}
+	if probs := Verify(dir); len(probs) > 0 {
+		t.Fatalf("Verify: %v", probs)
+	}
+	validateIfPossible(t, dir)
+	p, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := p.tableMeta(schemaRecords, 0).Columns
+	if cols[1].Type != "DECIMAL(11,5)" || cols[2].Type != "DECIMAL" {
+		t.Fatalf("declared %s and %s, want DECIMAL(11,5) and DECIMAL", cols[1].Type, cols[2].Type)
+	}
+	const records = "data/content/schema0/table0/table0.xml"
+	editAndRebag(t, dir, records, "<c2>-0.00001</c2>", "<c2>-0.000001</c2>")
+	if !hasProblem(Verify(dir), records, RuleRows) {
+		t.Errorf("a cell edited to six decimals under DECIMAL(11,5): want %s: %s, got %v", records, RuleRows, Verify(dir))
+	}
 }

@@ -206,8 +206,17 @@ func (p *Package) Records(table string) (*Records, error) {
 // newRecords is a table's records without their files opened.
 func (p *Package) newRecords(t *TableSummary) *Records {
 	r := &Records{p: p, t: t}
-	for _, c := range t.Columns {
-		r.types = append(r.types, c.Type.Type())
+	tm := p.tableMeta(schemaRecords, t.Folder)
+	for i, c := range t.Columns {
+		typ := c.Type.Type()
+		// An unbounded decimal's natural cells are held to the
+		// DECIMAL(p,s) metadata.xml declares it (declareDecimals).
+		if tm != nil && i < len(tm.Columns) {
+			if p, s, ok := declaredDecimal(typ, tm.Columns[i].Type); ok {
+				typ.Precision, typ.Scale = p, s
+			}
+		}
+		r.types = append(r.types, typ)
 	}
 	r.recordsAt = tablePath(schemaRecords, t.Folder)
 	return r

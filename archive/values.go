@@ -352,6 +352,26 @@ func decimalBounds(t connectors.Type) (p, s int, ok bool) {
 	return max(t.Precision-t.Scale, 0) + s, s, true
 }
 
+// declaredDecimal reads the DECIMAL(p,s) metadata.xml declares an
+// unbounded decimal column of type t (declareDecimals); ok is false for
+// any other column or declaration.
+func declaredDecimal(t connectors.Type, sql string) (p, s int, ok bool) {
+	if _, _, bounded := decimalBounds(t); bounded || t.Kind != connectors.KindDecimal {
+		return 0, 0, false
+	}
+	args, found := strings.CutPrefix(sql, "DECIMAL(")
+	if args, found = strings.CutSuffix(args, ")"); !found {
+		return 0, 0, false
+	}
+	ps, ss, _ := strings.Cut(args, ",")
+	p, err1 := strconv.Atoi(ps)
+	s, err2 := strconv.Atoi(ss)
+	if err1 != nil || err2 != nil || p < 1 || s < 0 || s > p || fmt.Sprintf("DECIMAL(%d,%d)", p, s) != sql {
+		return 0, 0, false
+	}
+	return p, s, true
+}
+
 // holds says whether the SQL:2008 type metadata.xml declares for a column
 // of type t (columnSQLType) holds v, a value of t's kind. A SQLite column
 // holds what its declaration does not bound (VARCHAR(4) holds 'abcde',

@@ -83,6 +83,10 @@ type sourceTable struct {
 	companion  map[int]int
 	companions []int
 	reasons    map[string]int64
+	// digits holds, per unbounded decimal column, the most integer and
+	// fraction digits of its natural cells, for the DECIMAL(p,s) it is
+	// declared (declareDecimals).
+	digits map[int][2]int
 }
 
 // column is one column of a SIARD table as metadata.xml declares it.
@@ -223,6 +227,9 @@ func (w *Writer) Add(t *connectors.Table, r Record) error {
 			continue
 		}
 		if s, ok := naturalText(t.Columns[i].Type, v); ok {
+			if d, isDec := v.(connectors.Decimal); isDec && k == connectors.KindDecimal {
+				st.countDigits(i, d)
+			}
 			b = appendCell(b, cell, s)
 			continue
 		}
@@ -310,6 +317,30 @@ func (w *Writer) AddValue(t *connectors.Table, v Value) error {
 	b = append(b, "</row>\n"...)
 	st.values.buf = b
 	return w.writeRow(st.values, b)
+}
+
+// countDigits notes a natural decimal of an unbounded column i.
+func (st *sourceTable) countDigits(i int, d connectors.Decimal) {
+	if _, _, bounded := decimalBounds(st.src.Columns[i].Type); bounded {
+		return
+	}
+	intDigits, fracDigits, _ := connectors.DecimalDigits(d)
+	if st.digits == nil {
+		st.digits = map[int][2]int{}
+	}
+	m := st.digits[i]
+	st.digits[i] = [2]int{max(m[0], intDigits), max(m[1], fracDigits)}
+}
+
+// declareDecimals declares each unbounded decimal column (PostgreSQL's
+// numeric, SQLite's NUMERIC) as the DECIMAL(p,s) its natural cells need.
+// SQL:2008 reads a bare DECIMAL as scale 0: a SIARD tool created the
+// column so and rounded 12.5 to 13. A column with no natural cell stays
+// DECIMAL.
+func (st *sourceTable) declareDecimals() {
+	for i, d := range st.digits {
+		st.records.cols[i].typ.SQL = fmt.Sprintf("DECIMAL(%d,%d)", max(d[0]+d[1], 1), d[1])
+	}
 }
 
 // KeyText renders a record's key as the outcome and values tables hold
@@ -591,6 +622,9 @@ func (w *Writer) CloseContext(ctx context.Context, now time.Time) (*Summary, err
 			ts.Person.Form = &form
 		}
 		sum.Tables = append(sum.Tables, ts)
+	}
+	for _, st := range w.order {
+		st.declareDecimals()
 	}
 	if err := w.writeMetadata(sum, now); err != nil {
 		return nil, err
