@@ -431,6 +431,15 @@ func TestEscapes(t *testing.T) {
 			t.Errorf("%q: got %q, %v", s, got, err)
 		}
 	}
+	// Only the escapes escapeText writes are read: an escaped surrogate
+	// read as U+FFFD (WriteRune's replacement), where a SIARD tool shows
+	// the surrogate; an escaped letter or lower-case digits are no form
+	// regflytt writes.
+	for _, s := range []string{`\uD800`, `\uDFFF`, `\u0041`, `\u001f`, `\u005c`, `\u0020`} {
+		if got, err := unescapeText(s); err == nil {
+			t.Errorf("%s reads as %q", s, got)
+		}
+	}
 }
 
 // BenchmarkWriter measures writing archived records (with a Sync every

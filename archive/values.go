@@ -631,6 +631,12 @@ func unescapeText(s string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("a bad \\uXXXX escape")
 		}
+		// Only what escapeText writes: an escaped surrogate (\uD800) was
+		// written as U+FFFD by WriteRune, and read as a text a SIARD tool
+		// does not show.
+		if r := rune(n); !needsEscape(r) || fmt.Sprintf("%04X", r) != s[i+2:i+6] {
+			return "", fmt.Errorf("a \\uXXXX escape regflytt does not write")
+		}
 		b.WriteRune(rune(n))
 		i += 5
 	}
