@@ -270,7 +270,7 @@ func (w *Writer) Add(t *connectors.Table, r Record) error {
 	ob = appendOptional(ob, 4, r.Column)
 	ob = appendOptional(ob, 5, r.SourceColumn)
 	ob = appendOptional(ob, 6, r.Detail)
-	ob = appendOptional(ob, 7, r.CareUnit)
+	ob = appendOptional(ob, 7, CareUnitText(r.CareUnit))
 	ob = append(ob, "</row>\n"...)
 	st.outcome.buf = ob
 	if err := w.writeRow(st.outcome, ob); err != nil {
@@ -299,7 +299,7 @@ func (w *Writer) AddValue(t *connectors.Table, v Value) error {
 	b = appendOptional(b, 3, v.SourceColumn)
 	b = appendOptional(b, 4, v.Reason)
 	b = appendOptional(b, 5, v.Detail)
-	b = appendOptional(b, 6, v.CareUnit)
+	b = appendOptional(b, 6, CareUnitText(v.CareUnit))
 	if v.Value != nil {
 		kind, err := valueKind(v.Value)
 		if err != nil {
@@ -341,6 +341,18 @@ func (st *sourceTable) declareDecimals() {
 	for i, d := range st.digits {
 		st.records.cols[i].typ.SQL = fmt.Sprintf("DECIMAL(%d,%d)", max(d[0]+d[1], 1), d[1])
 	}
+}
+
+// CareUnitText is a reporting unit as the outcome and values tables hold
+// it: the unit's text, or, where it is not UTF-8 (a legacy unit name in
+// Latin-1), its bytes as \x and hex, as KeyText writes such a key. The
+// cell made it valid UTF-8 with a U+FFFD for each bad byte, and the units
+// 'Malmö' and 'Malmä' in Latin-1 both read 'Malm\uFFFD'.
+func CareUnitText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return `\x` + hex.EncodeToString([]byte(s))
 }
 
 // KeyText renders a record's key as the outcome and values tables hold

@@ -70,7 +70,7 @@ func archivedBareHash(rec archive.Record) (connectors.RowHash, error) {
 
 func archivedRow(rec archive.Record, detail bool) []connectors.Value {
 	row := append(make([]connectors.Value, 0, len(rec.Values)+6), rec.Values...)
-	row = append(row, ArchivedKeyText(rec), outcomeText(rec.Reason), outcomeText(rec.Column), outcomeText(rec.SourceColumn), outcomeText(rec.CareUnit))
+	row = append(row, ArchivedKeyText(rec), outcomeText(rec.Reason), outcomeText(rec.Column), outcomeText(rec.SourceColumn), archive.CareUnitText(rec.CareUnit))
 	if detail {
 		row = append(row, comparedDetail(rec.Reason, rec.Detail))
 	}
@@ -161,7 +161,7 @@ func (a *ArchiveContent) Add(table string, rec archive.Record) error {
 // the care unit, the detail (as ArchivedHash) and the value.
 func valueHash(keyText string, v archive.Value) (connectors.RowHash, error) {
 	return connectors.HashRow([]connectors.Value{keyText, outcomeText(v.Column), outcomeText(v.SourceColumn), outcomeText(v.Reason),
-		outcomeText(v.CareUnit), comparedDetail(v.Reason, v.Detail), v.Value})
+		archive.CareUnitText(v.CareUnit), comparedDetail(v.Reason, v.Detail), v.Value})
 }
 
 // AddValue counts one value the mappings archive alone.
