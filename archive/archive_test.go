@@ -295,6 +295,23 @@ func TestLOBFiles(t *testing.T) {
 	if got := readAll(t, p, "bilaga"); !sameValue(got[0].Values[1], big) {
 		t.Fatal("LOB not read back")
 	}
+	// A cell naming another digest type than the SHA-256 its digest is,
+	// or holding text beside its file: regflytt read the file, a SIARD
+	// tool finds its digest wrong, or reads the text.
+	const rows = "data/content/schema0/table0/table0.xml"
+	for _, c := range []struct{ from, to string }{
+		{`digestType="SHA-256"`, `digestType="MD5"`},
+		{`"/>`, `">00FF</c2>`},
+	} {
+		copyDir := filepath.Join(t.TempDir(), "pkg")
+		if err := os.CopyFS(copyDir, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		editAndRebag(t, copyDir, rows, c.from, c.to)
+		if !hasProblem(Verify(copyDir), rows, RuleLOB) && !hasProblem(Verify(copyDir), rows, RuleRows) {
+			t.Errorf("%s: passes: %v", c.to, Verify(copyDir))
+		}
+	}
 	// A LOB file cut short fails as a LOB and as a digest, naming it.
 	os.WriteFile(filepath.Join(dir, lob), big[:10], 0o600)
 	if !hasProblem(Verify(dir), "data/content/schema0/table0/table0.xml", RuleLOB) || !hasProblem(Verify(dir), lob, RuleDigest) {

@@ -473,10 +473,10 @@ type cell struct {
 	index int
 	// text is the unescaped text content.
 	text string
-	// file, length and digest are a LOB's attributes.
-	file, digest string
-	length       int64
-	hasLength    bool
+	// file, length, digest and its type are a LOB's attributes.
+	file, digest, digestType string
+	length                   int64
+	hasLength                bool
 }
 
 // rowReader streams the rows of one table XML.
@@ -577,6 +577,8 @@ func (r *rowReader) next() ([]cell, bool) {
 							c.file = a.Value
 						case "digest":
 							c.digest = a.Value
+						case "digestType":
+							c.digestType = a.Value
 						case "length":
 							n, err := strconv.ParseInt(a.Value, 10, 64)
 							if err != nil {
@@ -643,6 +645,16 @@ func (r *rowReader) bytesOf(c cell) ([]byte, error) {
 			return nil, fmt.Errorf("cell c%d is not hex", c.index)
 		}
 		return b, nil
+	}
+	// What a SIARD tool reads of the cell: the file, checked by the
+	// digest type the cell names. Text beside the file, or another
+	// digest type, was read by regflytt as the file's SHA-256 bytes
+	// while a tool found the digest wrong or read the text.
+	if c.digestType != "SHA-256" {
+		return nil, fmt.Errorf("cell c%d: a LOB whose digest is not named SHA-256", c.index)
+	}
+	if c.text != "" {
+		return nil, fmt.Errorf("cell c%d: a LOB file with text beside it", c.index)
 	}
 	clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(c.file)))
 	if filepath.IsAbs(c.file) || strings.HasPrefix(clean, "../") || clean == ".." {
