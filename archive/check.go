@@ -719,6 +719,7 @@ func (p *Package) checkPair(t *TableSummary, rf, of tableFile, claimed, bad map[
 	defer rrR.Close()
 	defer rrO.Close()
 	recs := p.newRecords(t)
+	recs.holdTypes = true
 	doneR, doneO, stopped := false, false, false
 	for !doneR || !doneO {
 		var cR, cO []cell
@@ -774,6 +775,7 @@ func (p *Package) readRecords(t *TableSummary, each func(string, ArchivedRecord)
 		return 0, err
 	}
 	defer recs.Close()
+	recs.holdTypes = true
 	var n int64
 	for recs.Next() {
 		n++

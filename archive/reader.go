@@ -184,6 +184,11 @@ type Records struct {
 	cur       ArchivedRecord
 	err       error
 	recordsAt string
+	// holdTypes refuses a natural cell its column's declared type does
+	// not hold (Verify). Reading does not: a package written before the
+	// writer wrote such values raw (SQLite's 'abcde' in a VARCHAR(4))
+	// holds them so, and is still extracted and erased from.
+	holdTypes bool
 }
 
 // Records opens the records of a source table.
@@ -267,7 +272,7 @@ func (r *Records) decode(rows *rowReader, cells, ocells []cell) (ArchivedRecord,
 	for _, c := range cells {
 		switch {
 		case c.index <= n:
-			v, err := rows.cellValue(r.types[c.index-1], c)
+			v, err := rows.cellValue(r.types[c.index-1], c, r.holdTypes)
 			if err != nil {
 				return fail("column %s: %v", r.t.Columns[c.index-1].Name, err)
 			}
@@ -675,10 +680,10 @@ func (r *rowReader) bytesOf(c cell) ([]byte, error) {
 }
 
 // cellValue reads a natural cell of a column of type t.
-func (r *rowReader) cellValue(t connectors.Type, c cell) (connectors.Value, error) {
+func (r *rowReader) cellValue(t connectors.Type, c cell, holdTypes bool) (connectors.Value, error) {
 	if t.Kind == connectors.KindBytes {
 		b, err := r.bytesOf(c)
-		if err == nil && !holds(t, b) {
+		if err == nil && holdTypes && !holds(t, b) {
 			return nil, fmt.Errorf("cell c%d holds more bytes than its column's type: regflytt writes such a value raw", c.index)
 		}
 		return b, err
@@ -693,8 +698,11 @@ func (r *rowReader) cellValue(t connectors.Type, c cell) (connectors.Value, erro
 	// Only in the form the writer gives the value: "+7", a space for the
 	// T or an offset for the Z read as the value written, and a cell
 	// edited so would pass as it.
-	if w, ok := naturalText(t, v); !ok || w != c.text {
+	if w, ok := naturalForm(t.Kind, v); !ok || w != c.text {
 		return nil, fmt.Errorf("cell c%d is not in the form regflytt writes a %s value in", c.index, t.Kind)
+	}
+	if holdTypes && connectors.KindOf(v) == t.Kind && !holds(t, v) {
+		return nil, fmt.Errorf("cell c%d holds a value its column's declared type does not: regflytt writes such a value raw", c.index)
 	}
 	return v, nil
 }

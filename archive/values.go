@@ -438,7 +438,13 @@ func naturalText(t connectors.Type, v connectors.Value) (string, bool) {
 	if connectors.KindOf(v) == t.Kind && !holds(t, v) {
 		return "", false
 	}
-	switch k := t.Kind; k {
+	return naturalForm(t.Kind, v)
+}
+
+// naturalForm is naturalText without the declared type's bounds: the
+// lexical form of v in a column of kind k.
+func naturalForm(k connectors.Kind, v connectors.Value) (string, bool) {
+	switch k {
 	case connectors.KindInt:
 		switch x := v.(type) {
 		case int64:
