@@ -195,7 +195,7 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 		if len(o.Values) > 0 {
 			key = pick(row, keyIdx)
 		}
-		if err := w.values(t, tl, key, o); err != nil {
+		if err := w.values(t, tl, key, o, unit); err != nil {
 			return err
 		}
 	case mappings.Archived:
@@ -236,13 +236,14 @@ func (w *writer) record(t *connectors.Table, tl *verify.TableLedger, row []conne
 
 // values accounts for the values of a migrated record that did not
 // migrate as they were: archived alone, made NULL by a declared rule, or
-// lost (which fails the run).
-func (w *writer) values(t *connectors.Table, tl *verify.TableLedger, key []connectors.Value, o mappings.Outcome) error {
+// lost (which fails the run). unit is the record's reporting care unit,
+// whose the values are in the archive as its archived records are.
+func (w *writer) values(t *connectors.Table, tl *verify.TableLedger, key []connectors.Value, o mappings.Outcome, unit string) error {
 	if len(o.Values) > 0 {
 		tl.ValuesArchivedRecords++
 	}
 	for _, vn := range o.Values {
-		vr := archive.Value{Key: key, Column: vn.Column, SourceColumn: vn.SourceColumn, Reason: vn.Reason, Detail: vn.Detail, Value: vn.Value}
+		vr := archive.Value{Key: key, Column: vn.Column, SourceColumn: vn.SourceColumn, Reason: vn.Reason, Detail: vn.Detail, Value: vn.Value, CareUnit: unit}
 		if err := w.arc.AddValue(t, vr); err != nil {
 			return err
 		}
@@ -798,7 +799,7 @@ func (w *writer) merge(m *mappings.MergeProgram) error {
 			switch o.Kind {
 			case mappings.Migrated:
 				tl.Migrate()
-				if err := w.values(tp.Source, tl, c.key, c.notes); err != nil {
+				if err := w.values(tp.Source, tl, c.key, c.notes, unit); err != nil {
 					return err
 				}
 				continue
