@@ -491,11 +491,12 @@ func unionAccesses(a, b []Event) []Event {
 // accessKey is what tells two logged accesses apart.
 type accessKey struct {
 	event, at, who, purpose, table, where string
-	records                               int64
+	// values: an extract of the values archived alone counts no records.
+	records, values int64
 }
 
 func keyOfAccess(e Event) accessKey {
-	return accessKey{e.Event, e.At, e.Who, e.Purpose, e.Table, e.Where, e.Count["records"]}
+	return accessKey{e.Event, e.At, e.Who, e.Purpose, e.Table, e.Where, e.Count["records"], e.Count["values"]}
 }
 
 // mergeAccesses gives the entries of an access log (logged) and the

@@ -26,6 +26,11 @@ type ExtractRequest struct {
 	WhereColumn, WhereValue string
 	Purpose, Who            string
 	At                      time.Time
+	// Values extracts the table's values archived alone (granularity:
+	// value: their records migrated with those columns empty) instead of
+	// its records: one line each, with its record's key, the column, the
+	// reason and the value. A filter picks records, so it is refused.
+	Values bool
 }
 
 // ErrLoggedIdentity refuses a text logged as written (an extract's or a
@@ -59,6 +64,8 @@ type ExtractResult struct {
 	// extract holds archived records only, so these are not in it, and
 	// whoever reads it must be told so.
 	ValuesAlone int64
+	// Values is how many values archived alone a Values extract holds.
+	Values int64
 }
 
 // AccessLogPath is the access log kept beside a package: one JSON line
@@ -106,6 +113,9 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	if err != nil {
 		return ExtractResult{}, err
 	}
+	if req.Values && req.WhereColumn != "" {
+		return ExtractResult{}, fmt.Errorf("archive %s: a filter keeps records by a column's value, and values archived alone are no records: extract the values of %s whole", p.Dir, req.Table)
+	}
 	where := -1
 	if req.WhereColumn != "" {
 		if where = indexOf(t.Columns, req.WhereColumn); where < 0 {
@@ -137,6 +147,25 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 		}
 	}()
 	cw := csv.NewWriter(f)
+	if req.Values {
+		n, err := p.writeValues(ctx, cw, t.Table)
+		if err != nil {
+			return ExtractResult{}, err
+		}
+		if err := finishCSV(ctx, cw, f); err != nil {
+			return ExtractResult{}, err
+		}
+		e := Event{Event: "extracted", At: req.At.UTC().Format(time.RFC3339), Who: req.Who, Purpose: req.Purpose, Table: req.Table,
+			Count: map[string]int64{"values": n}}
+		if err := p.logExtract(e); err != nil {
+			return ExtractResult{}, err
+		}
+		if err := NewName(tmp, path); err != nil {
+			return ExtractResult{}, fmt.Errorf("extract: %w", err)
+		}
+		done = true
+		return ExtractResult{Values: n}, nil
+	}
 	header := make([]string, 0, len(t.Columns)+5)
 	for _, c := range t.Columns {
 		header = append(header, c.Name)
@@ -184,27 +213,78 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	if err := recs.Err(); err != nil {
 		return ExtractResult{}, err
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return ExtractResult{}, fmt.Errorf("extract: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return ExtractResult{}, fmt.Errorf("extract: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return ExtractResult{}, fmt.Errorf("extract: %w", err)
-	}
-	// The last moment to stop: past it the access is logged.
-	if err := ctx.Err(); err != nil {
-		return ExtractResult{}, fmt.Errorf("extract: stopped, nothing written or logged: %w", err)
+	if err := finishCSV(ctx, cw, f); err != nil {
+		return ExtractResult{}, err
 	}
 	e := Event{Event: "extracted", At: req.At.UTC().Format(time.RFC3339), Who: req.Who, Purpose: req.Purpose, Table: req.Table,
 		Count: map[string]int64{"records": n}}
 	if req.WhereColumn != "" {
 		e.Where = req.WhereColumn + " = " + loggedWhere(req.WhereValue)
 	}
-	if err := appendAccessLog(p.Dir, e); err != nil {
+	if err := p.logExtract(e); err != nil {
 		return ExtractResult{}, err
+	}
+	if err := NewName(tmp, path); err != nil {
+		return ExtractResult{}, fmt.Errorf("extract: %w", err)
+	}
+	done = true
+	return ExtractResult{Records: n, OtherShapes: others, ValuesAlone: t.Values}, nil
+}
+
+// finishCSV flushes and closes an extract's file; ctx stops it until
+// then, the last moment before the access is logged.
+func finishCSV(ctx context.Context, cw *csv.Writer, f *os.File) error {
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("extract: stopped, nothing written or logged: %w", err)
+	}
+	return nil
+}
+
+// writeValues writes the values archived alone of a table as CSV lines:
+// the record's key as archived (a JSON array of its values' text), the
+// receiving and source column, the reason, its detail, the care unit,
+// and the value as a records extract writes one.
+func (p *Package) writeValues(ctx context.Context, cw *csv.Writer, table string) (int64, error) {
+	if err := cw.Write([]string{"key", "column", "source_column", "reason", "detail", "care_unit", "value"}); err != nil {
+		return 0, fmt.Errorf("extract: %w", err)
+	}
+	var n int64
+	var werr error
+	err := p.eachValue(table, func(v ArchivedValue) {
+		if werr != nil {
+			return
+		}
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			werr = fmt.Errorf("extract: stopped, nothing written or logged: %w", ctx.Err())
+			return
+		}
+		werr = cw.Write([]string{v.KeyText, v.Column, v.SourceColumn, v.Reason, v.Detail, v.CareUnit, csvText(v.Value.Value)})
+		n++
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// logExtract logs an extract in the access log beside the package, beside
+// the sealed package it is a clear copy of, and in its event log.
+func (p *Package) logExtract(e Event) error {
+	if err := appendAccessLog(p.Dir, e); err != nil {
+		return err
 	}
 	// A clear copy of a sealed package is removed once used: the access
 	// is logged beside the sealed package too, where it stays. A sealed
@@ -214,24 +294,17 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 	// (SealedLoggedAccesses).
 	sealed, err := p.sealedFrom()
 	if err != nil {
-		return ExtractResult{}, err
+		return err
 	}
 	if sealed != "" && (isRegularFile(sealed) || exists(AccessLogPath(sealed))) {
 		kept := e
 		// Masked: a clerk names a copy after the request it serves.
 		kept.Note = "from a clear copy, " + connectors.MaskIdentityNumbers(filepath.Base(p.Dir))
 		if err := appendAccessLog(sealed, kept); err != nil {
-			return ExtractResult{}, err
+			return err
 		}
 	}
-	if err := AppendEvent(p.Dir, e); err != nil {
-		return ExtractResult{}, err
-	}
-	if err := NewName(tmp, path); err != nil {
-		return ExtractResult{}, fmt.Errorf("extract: %w", err)
-	}
-	done = true
-	return ExtractResult{Records: n, OtherShapes: others, ValuesAlone: t.Values}, nil
+	return AppendEvent(p.Dir, e)
 }
 
 // isRegularFile says whether path is a regular file (a sealed package).

@@ -226,8 +226,9 @@ func orDash(s string) string {
 
 func newArchiveExtractCmd(g *globals) *cobra.Command {
 	var table, where, to, purpose string
+	var values bool
 	cmd := &cobra.Command{
-		Use:   "extract PKG --table T --to out.csv --purpose \"…\" [--where column=value]",
+		Use:   "extract PKG --table T --to out.csv --purpose \"…\" [--where column=value | --values]",
 		Short: "Extract one table's archived records as CSV, logged with who and why",
 		Long: `Writes the archived records of one source table, with their outcomes, to a new CSV
 file (mode 0600). The package is verified first. Every extract is logged in the
@@ -235,7 +236,12 @@ package's event log and in the access log beside it (PKG.access.jsonl): who,
 when, the purpose, the table, the filter's column with a salted, slow digest of
 its value (argon2id; an identity number masked beside it, 19121212-****), and
 the count. Access to personal data is logged and kept (PDL); archive log
---person-list lists the extracts of a person's records.`,
+--person-list lists the extracts of a person's records.
+
+With --values it writes instead the table's values archived alone
+(granularity: value: their records migrated with those columns empty), one
+line each: the record's key, the column, the reason and the value. An
+extract of records says how many such values it leaves out.`,
 		Args: exactArgs(1, "one package directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if table == "" || to == "" || strings.TrimSpace(purpose) == "" {
@@ -244,7 +250,10 @@ the count. Access to personal data is logged and kept (PDL); archive log
 			if err := archive.CheckLoggedText("purpose", purpose); err != nil {
 				return usageError{fmt.Errorf("--purpose: %w", err)}
 			}
-			req := archive.ExtractRequest{Table: table, Purpose: purpose, Who: whoami(), At: time.Now()}
+			req := archive.ExtractRequest{Table: table, Purpose: purpose, Who: whoami(), At: time.Now(), Values: values}
+			if values && where != "" {
+				return usageError{fmt.Errorf("--where keeps records by a column's value, and --values extracts values archived alone, which are no records: give one of them")}
+			}
 			if where != "" {
 				col, val, ok := strings.Cut(where, "=")
 				if !ok || col == "" {
@@ -261,10 +270,14 @@ the count. Access to personal data is logged and kept (PDL); archive log
 				return err
 			}
 			if !g.quiet {
-				fmt.Fprintf(g.stdout, "extracted %d records of %s to %s; logged in %s\n", res.Records, table, to, archive.AccessLogPath(args[0]))
+				if values {
+					fmt.Fprintf(g.stdout, "extracted %d values archived alone of %s to %s; logged in %s\n", res.Values, table, to, archive.AccessLogPath(args[0]))
+				} else {
+					fmt.Fprintf(g.stdout, "extracted %d records of %s to %s; logged in %s\n", res.Records, table, to, archive.AccessLogPath(args[0]))
+				}
 			}
 			if res.ValuesAlone > 0 {
-				fmt.Fprintf(g.stderr, "regflytt: warning: %s also has %d values archived alone (granularity: value, their records migrated), which are NOT in the extract: it holds archived records only; archive ls counts them, and a SIARD tool shows them in the package's schema2 tables\n", table, res.ValuesAlone)
+				fmt.Fprintf(g.stderr, "regflytt: warning: %s also has %d values archived alone (granularity: value, their records migrated), which are NOT in the extract: it holds archived records only; extract them with --values (archive ls counts them, and a SIARD tool shows them in the package's schema2 tables)\n", table, res.ValuesAlone)
 			}
 			if len(res.OtherShapes) > 0 {
 				var total int64
@@ -283,6 +296,7 @@ the count. Access to personal data is logged and kept (PDL); archive log
 	cmd.Flags().StringVar(&where, "where", "", "keep records whose column holds exactly this value: column=value")
 	cmd.Flags().StringVar(&to, "to", "", "CSV file to create (must not exist)")
 	cmd.Flags().StringVar(&purpose, "purpose", "", "why the records are extracted (logged)")
+	cmd.Flags().BoolVar(&values, "values", false, "extract the table's values archived alone (granularity: value) instead of its records")
 	return cmd
 }
 
@@ -465,6 +479,10 @@ func printAccess(w io.Writer, e archive.Event) {
 	// identity number may hold one: shown masked, as reports show one.
 	mask := connectors.MaskIdentityNumbers
 	records := fmt.Sprintf("%d records", e.Count["records"])
+	if n, ok := e.Count["values"]; ok {
+		// archive extract --values: values archived alone, no records.
+		records = fmt.Sprintf("%d values archived alone", n)
+	}
 	if _, ok := e.Count["records"]; !ok && e.Table == "" {
 		// An opening not finished, or stopped: how far it read is not
 		// known.
