@@ -26,7 +26,93 @@ func (Dialect) ConstraintStatements(t *connectors.Table) ([]string, error) {
 }
 
 func constraintPhases(t *connectors.Table) (cols, idx, fks []string, err error) {
+	if err := checkPrimaryKey(t); err != nil {
+		return nil, nil, nil, err
+	}
 	return connectors.ConstraintPhases(t, constraintSQL)
+}
+
+// checkPrimaryKey refuses a primary key InnoDB cannot index whole, which
+// CREATE TABLE would fail on (error 1170 for a text or blob column, 1071
+// past 3072 bytes) once the tables before it in the schema were created:
+// Create calls constraintPhases for every table before it creates one.
+func checkPrimaryKey(t *connectors.Table) error {
+	if len(t.PrimaryKey) == 0 {
+		return nil
+	}
+	for _, cn := range t.PrimaryKey {
+		if c := t.Column(cn); c != nil && !indexable(c.Type) {
+			return fmt.Errorf("table %s: primary key column %s is %v, which MariaDB indexes only by a prefix (InnoDB keeps at most 3072 bytes of a key): declare it varchar(n) with n up to 768 (varbinary up to 3072)", t.Name, cn, c.Type)
+		}
+	}
+	if n := keyBytes(t, t.PrimaryKey); n > maxKeyBytes {
+		return fmt.Errorf("table %s: primary key (%s) holds up to %d bytes, more than the 3072 InnoDB keeps of a key (a varchar(n) takes 4n): declare its text columns shorter", t.Name, strings.Join(t.PrimaryKey, ", "), n)
+	}
+	return nil
+}
+
+// maxKeyBytes is what InnoDB keeps of one key (error 1071 beyond it).
+const maxKeyBytes = 3072
+
+// keyBytes is the most bytes an InnoDB key over the columns named takes
+// (of the columns indexable, see indexable), as the server counts them:
+// utf8mb4 text 4 bytes a character, numbers and dates their storage size.
+func keyBytes(t *connectors.Table, names []string) int {
+	n := 0
+	for _, cn := range names {
+		c := t.Column(cn)
+		if c == nil {
+			continue
+		}
+		switch ty := c.Type; ty.Kind {
+		case connectors.KindText:
+			n += 4 * ty.Length
+		case connectors.KindBytes:
+			n += ty.Length
+		case connectors.KindInt:
+			switch bits := ty.Bits; {
+			case bits <= 0 || bits > 32:
+				n += 8
+			case bits <= 8:
+				n++
+			case bits <= 16:
+				n += 2
+			case bits <= 24:
+				n += 3
+			default:
+				n += 4
+			}
+		case connectors.KindFloat:
+			if ty.Bits == 32 {
+				n += 4
+			} else {
+				n += 8
+			}
+		case connectors.KindDecimal:
+			n += decimalBytes(ty.Precision-ty.Scale) + decimalBytes(ty.Scale)
+		case connectors.KindBool:
+			n++
+		case connectors.KindDate:
+			n += 3
+		case connectors.KindDateTime, connectors.KindTimestamp:
+			n += 5 + (ty.Precision+1)/2
+		case connectors.KindTime:
+			n += 3 + (ty.Precision+1)/2
+		case connectors.KindUUID:
+			n += 16
+		}
+	}
+	return n
+}
+
+// decimalBytes is what MariaDB stores of a DECIMAL's digits on one side of
+// the point: 4 bytes for each 9, fewer for the rest.
+func decimalBytes(digits int) int {
+	rest := [9]int{0, 1, 1, 2, 2, 3, 3, 4, 4}
+	if digits < 0 {
+		digits = 0
+	}
+	return digits/9*4 + rest[digits%9]
 }
 
 // constraintSQL is what MariaDB writes its own way: its default literals,
@@ -73,6 +159,11 @@ var constraintSQL = connectors.ConstraintSQL{
 			if c := t.Column(cn); c != nil && !indexable(c.Type) {
 				return fmt.Errorf("table %s index %s: MariaDB indexes a %v column only by a prefix, which the notation cannot declare: declare it varchar(n) with n up to 768 (varbinary up to 3072), or drop the index", t.Name, ix.Name, c.Type)
 			}
+		}
+		// A unique index too long MariaDB makes as a hash (USING HASH);
+		// any other fails after the load, the rows written (error 1071).
+		if n := keyBytes(t, ix.Columns); !ix.Unique && n > maxKeyBytes {
+			return fmt.Errorf("table %s index %s: its columns (%s) hold up to %d bytes, more than the 3072 InnoDB keeps of a key (a varchar(n) takes 4n): declare them shorter, or drop the index", t.Name, ix.Name, strings.Join(ix.Columns, ", "), n)
 		}
 		return nil
 	},
