@@ -44,6 +44,12 @@ func (s *columnStat) proposedType() proposal {
 				return proposal{typ: connectors.Type{Kind: connectors.KindDecimal, Precision: p, Scale: s.scale},
 					note: fmt.Sprintf("declared %s: decimal(%d,%d) holds every value it holds", c.SourceType, p, s.scale)}
 			}
+			// No receiving decimal holds them: text keeps every digit
+			// (the mapping casts it). Without a proposal the skeleton
+			// dropped the column, its values neither migrated nor
+			// archived.
+			return proposal{typ: connectors.Type{Kind: connectors.KindText}, cast: true,
+				note: fmt.Sprintf("declared %s: values of up to %d integer digits and %d decimals, more than decimal(38,s) holds: proposed as text, which keeps every digit", c.SourceType, s.intDigits, s.scale)}
 		}
 		return proposal{problem: err.Error()}
 	}
