@@ -58,6 +58,13 @@ func findings(rep *Report) []Finding {
 				// an EAV value column's findings are the attributes'
 				out = append(out, columnFindings(tr.Name, c, "", rep.ReferenceDate)...)
 			}
+			if ci < len(tr.proposals) && tr.proposals[ci].problem != "" && tr.Profiled {
+				// The skeleton lists such a column under drop:: said here
+				// too, since its values would be neither migrated nor
+				// archived.
+				out = append(out, Finding{Code: "no_receiving_type", Table: tr.Name, Column: c.Name, Count: c.Values,
+					Message: "no receiving type holds it as it is (" + tr.proposals[ci].problem + "): the mapping skeleton lists it under drop:, its values neither migrated nor archived, until a mapping reads it"})
+			}
 			if ci < len(tr.proposals) && tr.proposals[ci].note != "" {
 				code := "proposal_note"
 				if strings.Contains(tr.proposals[ci].note, "24:00:00") {

@@ -41,3 +41,18 @@ func TestProposalKeepsADecimalWiderThanTheNotation(t *testing.T) {
 		t.Errorf("values that fit decimal(38,30): proposed %v (cast %v, problem %q)", p.typ, p.cast, p.problem)
 	}
 }
+
+// A column no receiving type holds as it is, which the skeleton lists
+// under drop:, is a finding of its own: the scan's report said nothing
+// of it.
+func TestFindingForAColumnNoTypeHolds(t *testing.T) {
+	tr := &Table{Name: "t", Profiled: true, Columns: []*Column{{Name: "odd", Values: 3}}}
+	tr.proposals = []proposal{{problem: `source type "odd" has no canonical type`}}
+	found := false
+	for _, f := range findings(&Report{Tables: []*Table{tr}}) {
+		found = found || f.Code == "no_receiving_type" && f.Column == "odd" && strings.Contains(f.Message, "drop:")
+	}
+	if !found {
+		t.Error("no no_receiving_type finding for a column no type holds")
+	}
+}

@@ -238,7 +238,7 @@ type Finding struct {
 	// ambiguous_text, text_as_written, invalid_text, utf8_beside_latin1,
 	// decimal_comma, not_a_number, orphan_rows, eav_table, unfit_value,
 	// time_beyond_day, not_migrated, no_primary_key, catalogue_limited,
-	// large_objects.
+	// large_objects, proposal_note, no_receiving_type.
 	Code      string `json:"code"`
 	Table     string `json:"table,omitempty"`
 	Column    string `json:"column,omitempty"`
