@@ -33,8 +33,8 @@ registry findings a mapping must decide about: identity numbers per format
 (invalid ones, co-ordination numbers, ambiguous centuries), zero, partial,
 impossible and future dates, garbled text, decimal commas, orphan rows of
 declared and inferred references, entity-attribute-value tables with a
-profile per attribute, and the views, triggers and routines a migration
-leaves behind.
+profile per attribute, and the views, triggers, routines, sequences and
+events a migration leaves behind.
 
 No personal data lands in the report: identity numbers and free text are
 shown as shapes and counts, and no value held by fewer than --min-cell rows

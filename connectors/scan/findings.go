@@ -10,6 +10,8 @@ var notCarried = map[string]string{
 	"view":           "a migration carries tables only; recreate or retire them on the receiving platform",
 	"trigger":        "a migration carries tables only; recreate or retire them on the receiving platform",
 	"routine":        "a migration carries tables only; recreate or retire them on the receiving platform",
+	"event":          "a migration carries tables only; recreate or retire them on the receiving platform",
+	"sequence":       "a migration carries tables only, not where a sequence has come to: numbering that goes on from it on the receiving platform must start past the last value it gave",
 	"foreign_key":    "the proposed receiving schema (--schema-out) declares them and a run creates them after the load; those it leaves out are commented there with the reason",
 	"index":          "the proposed receiving schema (--schema-out) declares those over plain columns and a run creates them after the load; prefix, full-text, partial and expression indexes are not carried",
 	"default":        "the proposed receiving schema (--schema-out) declares constant and current-time defaults; any other expression is not carried, and new rows need it recreated",

@@ -224,7 +224,8 @@ func toInt(v connectors.Value) (int64, error) {
 }
 
 // objectQueries are, per dialect, the catalogue queries that list what
-// a migration of tables does not carry: views, triggers and routines,
+// a migration of tables does not carry: views, triggers, routines,
+// sequences and (MariaDB) scheduled events,
 // and what the receiving-schema notation cannot declare (secondary and
 // unique indexes, column defaults, auto-increments). Each gives (kind,
 // name) rows, unique, names being table.object where objects are per
@@ -240,6 +241,12 @@ var objectQueries = map[string][]string{
 		`SELECT DISTINCT 'view'::text AS kind, table_name::text AS name FROM information_schema.views WHERE table_schema = current_schema()
 UNION SELECT 'trigger'::text, trigger_name::text FROM information_schema.triggers WHERE trigger_schema = current_schema()
 UNION SELECT 'routine'::text, routine_name::text FROM information_schema.routines WHERE routine_schema = current_schema()`,
+		// A sequence a serial or identity column owns is that column's
+		// auto_increment (below); another one numbers what the
+		// application asks it to.
+		`SELECT 'sequence'::text AS kind, c.relname::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind = 'S'
+AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))`,
 		`SELECT 'index'::text AS kind, (t.relname || '.' || i.relname)::text AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND NOT x.indisprimary`,
 		`SELECT CASE WHEN c.column_default LIKE 'nextval(%' OR c.is_identity = 'YES' THEN 'auto_increment' ELSE 'default' END::text AS kind,
@@ -250,7 +257,9 @@ WHERE c.table_schema = current_schema() AND (c.column_default IS NOT NULL OR c.i
 	"mysql": {
 		`SELECT CAST('view' AS CHAR(20)) AS kind, CAST(TABLE_NAME AS CHAR(200)) AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
 UNION SELECT CAST('trigger' AS CHAR(20)), CAST(TRIGGER_NAME AS CHAR(200)) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
-UNION SELECT CAST('routine' AS CHAR(20)), CAST(ROUTINE_NAME AS CHAR(200)) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()`,
+UNION SELECT CAST('routine' AS CHAR(20)), CAST(ROUTINE_NAME AS CHAR(200)) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()
+UNION SELECT CAST('sequence' AS CHAR(20)), CAST(TABLE_NAME AS CHAR(200)) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE'
+UNION SELECT CAST('event' AS CHAR(20)), CAST(EVENT_NAME AS CHAR(200)) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()`,
 		`SELECT DISTINCT CAST('index' AS CHAR(20)) AS kind, CAST(CONCAT(TABLE_NAME, '.', INDEX_NAME) AS CHAR(200)) AS name
 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY'`,
 		// MariaDB reports a column without a default as the text NULL
