@@ -463,11 +463,20 @@ type Difference struct {
 	// Expected and Actual count the records with this key on each side.
 	Expected int `json:"expected"`
 	Actual   int `json:"actual"`
+	// NoKey: the receiving table has no primary key, so its records are
+	// keyed by every hashed column, their values; Key is left empty, as
+	// a report names a record never by a value but its key.
+	NoKey bool `json:"no_key,omitempty"`
+	// valuesKey is the key NoKey leaves out, for the package's tests.
+	valuesKey []string
 }
 
 // String describes the difference for a person.
 func (d Difference) String() string {
 	key := strings.Join(d.Key, ", ")
+	if d.NoKey {
+		return d.keylessString()
+	}
 	switch d.Kind {
 	case "missing":
 		return fmt.Sprintf("%s key (%s): expected from the source, missing in the target", d.Table, key)
@@ -494,6 +503,21 @@ func (d Difference) String() string {
 		return fmt.Sprintf("archived %s record %s: its values or outcome (key, reason, column, care unit or detail) differ from what the mappings give", d.Table, key)
 	}
 	return fmt.Sprintf("%s key (%s): columns %s differ", d.Table, key, strings.Join(d.Columns, ", "))
+}
+
+// keylessString describes a difference of a receiving table without a
+// primary key, whose record has no key to name it by but its values.
+func (d Difference) keylessString() string {
+	what := fmt.Sprintf("%s, a record (the table has no primary key: its records are named by no value)", d.Table)
+	switch d.Kind {
+	case "missing":
+		return fmt.Sprintf("%s: expected from the source %d time(s), missing in the target", what, d.Expected)
+	case "foreign":
+		return fmt.Sprintf("%s: in the target %d time(s), but no source record gives it", what, d.Actual)
+	case "duplicate":
+		return fmt.Sprintf("%s: %d rows in the target, %d expected", what, d.Actual, d.Expected)
+	}
+	return fmt.Sprintf("%s: columns %s differ", what, strings.Join(d.Columns, ", "))
 }
 
 // CompareContent compares the expected content of a receiving table with
@@ -920,6 +944,14 @@ func DrillDown(ctx context.Context, tsnap connectors.Snapshot, tt *connectors.Ta
 		diffs = diffs[:maxDifferences]
 	}
 	cc.Differences = shownKeys(diffs)
+	if len(c.Table.PrimaryKey) == 0 {
+		// Keyed by every hashed column: the key is the record's values,
+		// a name, a birth date, a note, which no report shows.
+		for i := range cc.Differences {
+			d := &cc.Differences[i]
+			d.valuesKey, d.Key, d.NoKey = d.Key, nil, true
+		}
+	}
 	// The buckets that still differ: those whose row hashes differ, those
 	// with a named record, those beyond the drill-down, and those whose
 	// expected rows, read again, are not the ones c holds (compared with

@@ -147,7 +147,12 @@ func inDifferingBuckets(c *verify.Content, cc *verify.ContentCheck, rows [][]con
 func differencesText(cc *verify.ContentCheck) []string {
 	var out []string
 	for _, d := range cc.Differences {
-		out = append(out, fmt.Sprint(d.Key, " ", d.Kind, " ", d.Columns))
+		key := d.Key
+		if d.NoKey {
+			// Reports show none of it; the tests check which record.
+			key = verify.ValuesKeyForTest(d)
+		}
+		out = append(out, fmt.Sprint(key, " ", d.Kind, " ", d.Columns))
 	}
 	return out
 }

@@ -15,3 +15,8 @@ func SetMaxDrillBucketsForTest(n int) func() {
 	maxDrillBuckets = n
 	return func() { maxDrillBuckets = old }
 }
+
+// ValuesKeyForTest gives the key a difference of a table without a
+// primary key leaves out of reports (its values), so that tests can tell
+// which record it names.
+func ValuesKeyForTest(d Difference) []string { return d.valuesKey }

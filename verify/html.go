@@ -165,7 +165,7 @@ code { font-size: 0.9em; word-break: break-all; }
 {{if or .Exceptions .ArchiveExceptions}}<h2>Exceptions</h2>
 <table id="exceptions">
 <tr><th>receiving table</th><th>key</th><th>what</th><th>columns</th><th>expected</th><th>in target</th></tr>
-{{range .Exceptions}}<tr><td>{{.Table}}</td><td><code>{{range $i, $k := .Key}}{{if $i}}, {{end}}{{$k}}{{end}}</code></td><td>{{.Kind}}</td><td>{{range $i, $c := .Columns}}{{if $i}}, {{end}}{{$c}}{{end}}</td><td class="n">{{.Expected}}</td><td class="n">{{.Actual}}</td></tr>
+{{range .Exceptions}}<tr><td>{{.Table}}</td><td>{{if .NoKey}}no primary key: named by no value{{else}}<code>{{range $i, $k := .Key}}{{if $i}}, {{end}}{{$k}}{{end}}</code>{{end}}</td><td>{{.Kind}}</td><td>{{range $i, $c := .Columns}}{{if $i}}, {{end}}{{$c}}{{end}}</td><td class="n">{{.Expected}}</td><td class="n">{{.Actual}}</td></tr>
 {{end}}{{range .ArchiveExceptions}}<tr><td>{{.Table}} (archive)</td><td><code>{{range $i, $k := .Key}}{{if $i}}, {{end}}{{$k}}{{end}}</code></td><td>{{.Kind}}</td><td>{{range $i, $c := .Columns}}{{if $i}}, {{end}}{{$c}}{{end}}</td><td class="n">{{.Expected}}</td><td class="n">{{.Actual}}</td></tr>
 {{end}}</table>{{end}}
 
