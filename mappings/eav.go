@@ -406,10 +406,20 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 	// variable spelled otherwise (spelledVariables)
 	fate := make([]int, len(values))
 	order := e.valueOrder(values)
+	// Under latest_by, each row's place in the order and the row that
+	// filled each pivot column: a variable spelled otherwise is weighed
+	// against it (spelledVariables).
+	var rank, filler []int
+	if e.LatestBy >= 0 {
+		rank, filler = make([]int, len(values)), make([]int, len(p.Source.Columns))
+	}
 	for n := range values {
 		i := n
 		if order != nil {
 			i = order[n]
+		}
+		if rank != nil {
+			rank[i] = n
 		}
 		vr := values[i]
 		name, _ := connectors.FormatValue(vr[e.Attribute])
@@ -421,6 +431,9 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 			fate[i] = -2
 		default:
 			fate[i], filled[idx] = idx, true
+			if filler != nil {
+				filler[idx] = i
+			}
 			pivot[idx] = vr[e.Value]
 			if vi, ok := e.versions[name]; ok {
 				pivot[vi] = vr[e.Version]
@@ -438,7 +451,7 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 		}
 	}
 	if o.Kind == Migrated {
-		if detail, ok := e.spelledVariables(values, fate, filled); ok {
+		if detail, ok := e.spelledVariables(values, fate, filled, rank, filler); ok {
 			o = Outcome{Kind: Archived, Reason: ReasonVariableSpelling, SourceColumn: e.Values.Columns[e.Attribute].Name,
 				Detail: detail, Warnings: o.Warnings}
 		}
@@ -519,9 +532,12 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 // while a mapped variable is unfilled: it may be that variable to the
 // source. A name listed under drop: is a variable of its own, as the
 // mapping says; a variable the form also holds exactly makes the other
-// spelling a second value, archived as it was.
-func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, filled []bool) (string, bool) {
-	var first string
+// spelling a second value, archived as it was, unless under latest_by
+// it comes before the exactly named row in latestOrder (rank, filler:
+// nil without latest_by): to such a source it is the variable's latest
+// value, which the form would not migrate, so the form is archived.
+func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, filled []bool, rank, filler []int) (string, bool) {
+	var first, later string
 	unsure := false
 	for i, f := range fate {
 		if f != -1 {
@@ -533,7 +549,14 @@ func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, f
 		}
 		spelled := false
 		for _, v := range e.folded[foldVariable(name)] {
-			if filled[e.vars[v]] {
+			if idx := e.vars[v]; filled[idx] {
+				if rank != nil && rank[i] < rank[filler[idx]] {
+					fate[i], spelled = -3, true
+					if later == "" || v < later {
+						later = v
+					}
+					break
+				}
 				continue
 			}
 			fate[i], spelled = -3, true
@@ -547,6 +570,8 @@ func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, f
 		}
 	}
 	switch {
+	case later != "":
+		return "a value row names variable " + later + " in another case or accent, with trailing spaces or in another Unicode form, and is later by " + e.Values.Columns[e.LatestBy].Name + " than the one naming it exactly: a case- or accent-blind source takes it for the latest " + later + ", which the form would not migrate", true
 	case first != "":
 		return "a value row names variable " + first + " in another case or accent, with trailing spaces or in another Unicode form, and none names it exactly: a case- or accent-blind source takes it for the form's " + first, true
 	case unsure:

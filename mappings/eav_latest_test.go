@@ -238,3 +238,36 @@ func TestLatestByDiagnostics(t *testing.T) {
 		}
 	}
 }
+
+// A value row naming a mapped variable in another case (VIKT for vikt),
+// entered after the row naming it exactly, is to a case-blind source
+// (utf8mb4_general_ci, NOCASE) that variable's correction, the latest.
+// It was archived as variable_not_mapped and the superseded value
+// migrated under PASS: latest_by names the row the source reads, and
+// regflytt cannot tell which spelling the source's reader takes, so the
+// form is archived (variable_spelling). A variant entered before the
+// exact spelling is superseded as it was (variable_not_mapped), the
+// exact one being the latest either way.
+func TestApplyEntityLatestByLaterVariantSpelling(t *testing.T) {
+	tp, ds, _ := compileLatest(t, latestCatalog(true), "andrad")
+	if tp == nil {
+		t.Fatal(ds)
+	}
+	entity := []connectors.Value{int64(1), "2024-03-01"}
+	eo := tp.ApplyEntity(entity, [][]connectors.Value{lval(1, "vikt", "70", at(1, 8)), lval(2, "VIKT", "72", at(2, 8))})
+	if eo.Entity.Kind != Archived || eo.Entity.Reason != ReasonVariableSpelling {
+		t.Errorf("a later VIKT beside vikt: entity %v %s (row %v), want archived %s", eo.Entity.Kind, eo.Entity.Reason, eo.Entity.Row, ReasonVariableSpelling)
+	}
+	for i, vo := range eo.Values {
+		if vo.Kind != Archived {
+			t.Errorf("value row %d: %v %s, want archived with its form", i+1, vo.Kind, vo.Reason)
+		}
+	}
+	eo = tp.ApplyEntity(entity, [][]connectors.Value{lval(1, "VIKT", "70", at(1, 8)), lval(2, "vikt", "72", at(2, 8))})
+	if eo.Entity.Kind != Migrated || eo.Entity.Row[1] != connectors.Decimal("72.0") {
+		t.Errorf("an earlier VIKT beside vikt: entity %v %s, weight %v, want migrated 72.0", eo.Entity.Kind, eo.Entity.Reason, eo.Entity.Row)
+	}
+	if vo := eo.Values[0]; vo.Kind != Archived || vo.Reason != ReasonVariableNotMapped {
+		t.Errorf("the earlier VIKT: %v %s, want archived %s", vo.Kind, vo.Reason, ReasonVariableNotMapped)
+	}
+}
