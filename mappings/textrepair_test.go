@@ -125,7 +125,7 @@ func TestLatin1GivesTheMeantTextOrArchives(t *testing.T) {
 func TestRepairKeepsCapitalsBeforePunctuation(t *testing.T) {
 	for in, want := range map[string]string{
 		"UMEÅ–SUNDSVALL": "UMEÅ–SUNDSVALL", "LULEÅ…": "LULEÅ…", "KNÄ–HÖFTLED": "KNÄ–HÖFTLED",
-		"”UMEÅ”": "”UMEÅ”", "UMEÅ\u00a0SJUKHUS": "UMEÅ\u00a0SJUKHUS", "CAFÉ–BAR": "CAFÉ–BAR",
+		"”UMEÅ”": "”UMEÅ”", "UMEÅ\u00a0": "UMEÅ\u00a0", "CAFÉ–BAR": "CAFÉ–BAR",
 		"ÖREBRO-LÄN": "ÖREBRO-LÄN", "MÖLNDAL/ÅRE": "MÖLNDAL/ÅRE", "SJUKHUS Å": "SJUKHUS Å",
 		garbled("UMEÅ–SUNDSVALL", 1, false): "UMEÅ–SUNDSVALL",
 		garbled("UMEÅ–SUNDSVALL", 2, false): "UMEÅ–SUNDSVALL",
@@ -149,6 +149,17 @@ func TestRepairKeepsCapitalsBeforePunctuation(t *testing.T) {
 	in := garbled("Göran", 1, false) + " UMEÅ–SUNDSVALL"
 	if got, reason := evalText(t, "repair(v)", in); reason != "encoding_ambiguous" {
 		t.Errorf("repair(%q) = %q, archived %q; want encoding_ambiguous", in, got, reason)
+	}
+	// A capital and a no-break space inside a word in capitals: correct
+	// "UMEÅ<NBSP>SJUKHUS" or a garbled Š ("DUŠAN"); they migrated as
+	// they stood, the garbled name under PASS. A person says.
+	for _, in := range []string{"UMEÅ\u00a0SJUKHUS", garbled("DUŠAN", 1, false)} {
+		if got, reason := evalText(t, "repair(v)", in); reason != "encoding_ambiguous" {
+			t.Errorf("repair(%q) = %q, archived %q; want encoding_ambiguous", in, got, reason)
+		}
+	}
+	if got, reason := evalText(t, "latin1(v)", []byte("DU\xc5\xa0AN")); reason != "encoding_ambiguous" {
+		t.Errorf("latin1(UTF-8 DUŠAN) = %q, archived %q; want encoding_ambiguous", got, reason)
 	}
 }
 

@@ -163,6 +163,7 @@ const (
 	reasonLayoutTime     = "time fields in a date layout; read it with datetime()"
 	reasonMixedText      = "part of the text is UTF-8 read as Latin-1 and part is not (correct text beside it, or a character cut short); which text was meant, only a person can say"
 	reasonMixedBytes     = "part of the bytes are UTF-8 and part are not (Latin-1 beside them, or a character cut short); which text was meant, only a person can say"
+	reasonBothWays       = "a capital letter and a no-break space inside a word in capitals read as written (UMEÅ SJUKHUS) and as a garbled letter (Š in DUŠAN) alike; which text was meant, only a person can say"
 )
 
 // reasons lists every reason, for tests.
@@ -176,5 +177,5 @@ var reasons = []string{
 	reasonLayoutMonth, reasonLayoutDay, reasonLayoutHour, reasonLayoutMinute,
 	reasonLayoutSecond, reasonLayoutFrac, reasonLayoutTwice, reasonLayoutLetter,
 	reasonLayoutDigit, reasonLayoutNonASCII, reasonLayoutAdjacent, reasonLayoutMissing,
-	reasonLayoutOrder, reasonLayoutTime, reasonMixedText, reasonMixedBytes,
+	reasonLayoutOrder, reasonLayoutTime, reasonMixedText, reasonMixedBytes, reasonBothWays,
 }

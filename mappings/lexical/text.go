@@ -200,6 +200,8 @@ func RepairTextSteps(s string) (string, Repair, error) {
 			return out, r, nil
 		case mixed:
 			return "", r, &Error{Kind: KindMixedEncoding, Reason: reasonMixedText, Offset: -1}
+		case bothWays:
+			return "", r, &Error{Kind: KindMixedEncoding, Reason: reasonBothWays, Offset: -1}
 		}
 		r.Rounds++
 		s = out
@@ -249,6 +251,9 @@ func DecodeUTF8OrWindows1252(b []byte) (string, error) {
 	_, bad, pieces := walkUnits(s, true, true, make([]piece, 0, len(s)))
 	ok, wrong, _ := judge(pieces, false)
 	switch {
+	case ok == 0 && bad == 0 && readsBothWays(pieces):
+		// Every byte is UTF-8, and nothing else says which was meant.
+		return "", &Error{Kind: KindMixedEncoding, Reason: reasonBothWays, Offset: -1}
 	case ok == 0:
 		return DecodeWindows1252(b), nil
 	case bad > 0 || wrong > 0:
@@ -267,6 +272,9 @@ const (
 	// keptAsWritten is unrepaired text that only readsAsWritten keeps:
 	// every other sequence in it would have been repaired.
 	keptAsWritten
+	// bothWays is text that reads as written and as garbled alike
+	// (readsBothWays): nothing says which was meant.
+	bothWays
 )
 
 // repairRound undoes one round of garbling (see RepairMojibake), and says
@@ -293,6 +301,9 @@ func repairRound(s string) (string, verdict) {
 	}
 	switch {
 	case ok == 0 && bad == 0 && wrong == countAsWritten(pieces):
+		if readsBothWays(pieces) {
+			return s, bothWays
+		}
 		return s, keptAsWritten
 	case ok == 0:
 		return s, unrepaired
@@ -623,7 +634,8 @@ func plausible(pieces []piece, i int) bool {
 // correct text stand after no lower-case letter and before no word going
 // on in lower case; a closing mark (… ’ ” ») is followed by no letter
 // at all, and a no-break space by a capital only after a word ("UMEÅ
-// SJUKHUS"). Ã and Â are not among the letters: their sequences are the
+// SJUKHUS", which a garbled Š inside a name in capitals also is: see
+// readsBothWays, which refuses it). Ã and Â are not among the letters: their sequences are the
 // classic garbling of Swedish letters and of Latin-1 symbols ("GÃ–TEBORG",
 // "Â°"), which this reading would keep garbled. Where both readings fit
 // (a garbled capital Ė ending a Lithuanian name in capitals,
@@ -653,6 +665,30 @@ func readsAsWritten(pieces []piece, i int) bool {
 		return !unicode.IsLetter(after) || unicode.IsLetter(before) && unicode.IsUpper(after)
 	case '…', '’', '”', '»':
 		return !unicode.IsLetter(after)
+	}
+	return false
+}
+
+// readsBothWays reports whether a sequence of pieces is a capital Å, Ä,
+// É… and a no-break space inside a word in capitals: correct text with a
+// no-break space between two words ("UMEÅ<NBSP>SJUKHUS") and a garbled
+// capital Š inside a name ("DUŠAN" is "DUÅ<NBSP>AN": C5 A0 read as
+// Windows-1252) are the same text, and Š is a letter of many names in a
+// Swedish registry (Bosnian, Croatian, Serbian, Czech). Either reading
+// changes the other's text under PASS, so neither is taken when nothing
+// else in the value says which (a caller asks only then): the value is
+// ambiguous. At a word's start ("Å<NBSP>IMON") the no-break space stands
+// after no letter and is read as garbled; at its end ("UMEÅ<NBSP>", before
+// no letter) as written (readsAsWritten).
+func readsBothWays(pieces []piece) bool {
+	for i, p := range pieces {
+		if !p.repaired || p.first < 0xC4 || p.first > 0xCD || asWindows1252(p.last) != '\u00a0' || i == 0 || i+1 == len(pieces) {
+			continue
+		}
+		before, after := asWindows1252(pieces[i-1].last), asWindows1252(pieces[i+1].first)
+		if unicode.IsLetter(before) && !unicode.IsLower(before) && unicode.IsUpper(after) {
+			return true
+		}
 	}
 	return false
 }

@@ -17,7 +17,9 @@ var correctRegistryText = []string{
 	"UMEÅ–SUNDSVALL", "LULEÅ–KIRUNA", "UMEÅ—LULEÅ", "KNÄ–HÖFTLED", "KNÄ–HÖFT",
 	"AVD. Å–Ö", "REGISTER A–Å", "Å–Ö", "PITEÅ–", "ORT: UMEÅ–",
 	"LULEÅ…", "SVAR: NÄ…", "”UMEÅ”", "»LULEÅ»", "”Å”", "”Ä”", "’SKÅ’",
-	"UMEÅ\u00a0SJUKHUS", "SJUKHUS Å\u00a0", "UMEÅ\u00a0", "Å\u00a03", "VÄSTERÅ\u00adS",
+	// (UMEÅ<NBSP>SJUKHUS reads as a garbled Š too: refused,
+	// TestRepairRefusesCapitalAndNoBreakSpaceInsideAWord.)
+	"SJUKHUS Å\u00a0", "UMEÅ\u00a0", "Å\u00a03", "VÄSTERÅ\u00adS",
 	"CAFÉ–BAR", "ANDRÉ”", "JOSÉ…", "RENÉ\u00a0", "FRANÇ–", "ÆRØ–SKÆ–",
 	"LULEÅ–KIRUNA ”NORR”", "UMEÅ–SUNDSVALL (NUS)",
 	// The brief's suspects and their relatives.
@@ -41,7 +43,7 @@ var correctRegistryText = []string{
 // Windows-1252 or by ISO 8859-1.
 var garbledRegistryText = []string{
 	"UMEÅ–SUNDSVALL", "LULEÅ…", "SJUKHUS Å", "MÖLNDAL/ÅRE", "Smörgås", "Åsa Öberg", "ÅÄÖ",
-	"Hjärtkliniken – Mölndal", "”UMEÅ”", "UMEÅ\u00a0SJUKHUS", "Kl. 08.00–16.30",
+	"Hjärtkliniken – Mölndal", "”UMEÅ”", "UMEÅ\u00a0", "Kl. 08.00–16.30",
 	"§ 12 ½ tablett, 5 µg/l, 3 × 5 ± 2 °C",
 	// Names of other languages, whose letters garbled are a capital
 	// Ä or Å and a Windows-1252 symbol.
@@ -166,6 +168,47 @@ func TestRepairTextStepsSaysWhatItReadAsWritten(t *testing.T) {
 	} {
 		if _, r, err := RepairTextSteps(c.in); err != nil || r != c.want {
 			t.Errorf("RepairTextSteps(%q) = %+v, %v; want %+v", c.in, r, err, c.want)
+		}
+	}
+}
+
+// A capital Å and a no-break space inside a word in capitals read two
+// ways alike: correct Swedish text with a no-break space between words
+// ("UMEÅ<NBSP>SJUKHUS") and a garbled capital Š inside a name ("DUŠAN",
+// "KOŠICE": C5 A0 read as Windows-1252 is "Å" and a no-break space). Read
+// as written, every garbled Š in a name in capitals migrated garbled
+// ("DUÅ<NBSP>AN") under PASS; read as garbled, the correct text became
+// "UMEŠSJUKHUS". Neither is safe: the value is refused (archived as
+// encoding_ambiguous), as text (repair()) and as bytes (latin1()).
+func TestRepairRefusesCapitalAndNoBreakSpaceInsideAWord(t *testing.T) {
+	for _, s := range []string{"UMEÅ\u00a0SJUKHUS", "DUŠAN", "HAŠIM", "KOŠICE", "VIŠNJA", "LÄKARE DUŠAN"} {
+		text := s
+		if s != "UMEÅ\u00a0SJUKHUS" {
+			text = garble(s, DecodeWindows1252)
+		}
+		if got, err := RepairText(text); KindOf(err) != KindMixedEncoding {
+			t.Errorf("RepairText(%q) = %q, %v; want it refused as ambiguous", text, got, err)
+		}
+		b, ok := windows1252Bytes(text)
+		if !ok {
+			t.Fatalf("%q has no Windows-1252 bytes", text)
+		}
+		if got, err := DecodeUTF8OrWindows1252(b); KindOf(err) != KindMixedEncoding {
+			t.Errorf("DecodeUTF8OrWindows1252(% x) = %q, %v; want it refused as ambiguous", b, got, err)
+		}
+	}
+	// At a word's start a garbled Š is a letter of the word after it;
+	// at its end, the no-break space before no letter is written so.
+	for in, want := range map[string]string{
+		garble("ŠIMON", DecodeWindows1252): "ŠIMON",
+		garble("Dušan", DecodeWindows1252): "Dušan",
+		"UMEÅ\u00a0":                       "UMEÅ\u00a0",
+		"SJUKHUS Å\u00a0":                  "SJUKHUS Å\u00a0",
+		// A correct Ö beside it: the value is not garbled as a whole.
+		"UMEÅ\u00a0SJUKHUS, VÄXJÖ": "UMEÅ\u00a0SJUKHUS, VÄXJÖ",
+	} {
+		if got, err := RepairText(in); err != nil || got != want {
+			t.Errorf("RepairText(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 }
