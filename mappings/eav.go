@@ -535,7 +535,9 @@ func (p *TableProgram) ApplyEntity(entity []connectors.Value, values [][]connect
 // spelling a second value, archived as it was, unless under latest_by
 // it comes before the exactly named row in latestOrder (rank, filler:
 // nil without latest_by): to such a source it is the variable's latest
-// value, which the form would not migrate, so the form is archived.
+// value, which the form would not migrate, so the form is archived; so
+// is one with a row of a name folding is not sure of later than a row
+// that filled a variable (filledEarlier).
 func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, filled []bool, rank, filler []int) (string, bool) {
 	var first, later string
 	unsure := false
@@ -565,7 +567,7 @@ func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, f
 			}
 			break
 		}
-		if !spelled && !e.attrLimit.Sure(name) && e.unfilled(filled) {
+		if !spelled && !e.attrLimit.Sure(name) && (e.unfilled(filled) || rank != nil && filledEarlier(rank, filler, filled, rank[i])) {
 			fate[i], unsure = -3, true
 		}
 	}
@@ -578,6 +580,18 @@ func (e *EAVProgram) spelledVariables(values [][]connectors.Value, fate []int, f
 		return "a value row names a variable in characters (other than printable ASCII or, under some collations, Latin letters with accents) that the collation " + e.attrLimit.Collation + " may take for a mapped variable the form lacks: regflytt cannot tell which", true
 	}
 	return "", false
+}
+
+// filledEarlier says, under latest_by, whether a pivot column was filled
+// by a row after place n in latestOrder (rank, filler): a row at n that
+// the source may take for that variable is its latest value.
+func filledEarlier(rank, filler []int, filled []bool, n int) bool {
+	for idx, f := range filled {
+		if f && rank[filler[idx]] > n {
+			return true
+		}
+	}
+	return false
 }
 
 // unfilled says whether a mapped variable has no value row in the form.

@@ -271,3 +271,27 @@ func TestApplyEntityLatestByLaterVariantSpelling(t *testing.T) {
 		t.Errorf("the earlier VIKT: %v %s, want archived %s", vo.Kind, vo.Reason, ReasonVariableNotMapped)
 	}
 }
+
+// So is a form whose row names a variable in characters the attribute
+// column's collation may take for a mapped variable (utf8mb4_general_ci
+// takes 'vıkt' for 'vikt') when it is later than a row that filled a
+// variable: to the source it may be that variable's latest value.
+func TestApplyEntityLatestByLaterUnsureSpelling(t *testing.T) {
+	catalog := latestCatalog(true)
+	catalog[1].Columns[2].Collation = "utf8mb4_general_ci"
+	tp, ds, _ := compileLatest(t, catalog, "andrad")
+	if tp == nil {
+		t.Fatal(ds)
+	}
+	entity := []connectors.Value{int64(1), "2024-03-01"}
+	eo := tp.ApplyEntity(entity, [][]connectors.Value{lval(1, "rok", "J", at(1, 8)), lval(2, "vikt", "70", at(1, 8)), lval(3, "v\u0131kt", "72", at(2, 8))})
+	if eo.Entity.Kind != Archived || eo.Entity.Reason != ReasonVariableSpelling {
+		t.Errorf("a later vıkt beside vikt: entity %v %s (row %v), want archived %s", eo.Entity.Kind, eo.Entity.Reason, eo.Entity.Row, ReasonVariableSpelling)
+	}
+	// Earlier than every row that filled a variable (regflytt cannot
+	// tell which one the collation takes it for): superseded either way.
+	eo = tp.ApplyEntity(entity, [][]connectors.Value{lval(1, "rok", "J", at(3, 8)), lval(2, "vikt", "72", at(2, 8)), lval(3, "v\u0131kt", "70", at(1, 8))})
+	if eo.Entity.Kind != Migrated || eo.Entity.Row[1] != connectors.Decimal("72.0") {
+		t.Errorf("an earlier vıkt beside vikt: entity %v %s, weight %v, want migrated 72.0", eo.Entity.Kind, eo.Entity.Reason, eo.Entity.Row)
+	}
+}
