@@ -195,9 +195,13 @@ func instantComparisons(q string, catalog map[string]*connectors.Table) []string
 				}
 			}
 		}
-		// The literal first: '2015-01-01' <= col.
-		if i >= 2 && toks[i-1].kind == 'o' && comparisons[toks[i-1].text] {
-			j := i - 2
+		// The literal first: '2015-01-01' <= col, or <= b.col.
+		op := i - 1
+		if op >= 2 && toks[op].text == "." && toks[op-1].kind == 'i' {
+			op -= 2
+		}
+		if op >= 1 && toks[op].kind == 'o' && comparisons[toks[op].text] {
+			j := op - 1
 			if toks[j].kind == 's' && midnightLiteral.MatchString(strings.TrimSpace(toks[j].text)) {
 				add(t.text, toks[j].text)
 			}

@@ -25,6 +25,7 @@ func TestSelectComparingAnInstantWithMidnightWarns(t *testing.T) {
 			"rapporterad '2015-01-01'; rapporterad '2015-01-01 00:00:00'"},
 		{"qualified, quoted, typed literal", "SELECT b.id FROM `besok` b WHERE b.`rapporterad` < TIMESTAMP '2015-01-01'", "rapporterad '2015-01-01'"},
 		{"literal first", `SELECT id FROM besok WHERE '2015-01-01' <= rapporterad`, "rapporterad '2015-01-01'"},
+		{"literal first, qualified", `SELECT b.id FROM besok b WHERE '2015-01-01' <= b.rapporterad`, "rapporterad '2015-01-01'"},
 		{"between", `SELECT id FROM besok WHERE rapporterad BETWEEN '2014-01-01' AND '2015-01-01'`, "rapporterad '2014-01-01'; rapporterad '2015-01-01'"},
 		// What is not warned of:
 		{"a boundary written in UTC", `SELECT id FROM besok WHERE rapporterad >= '2014-12-31 23:00:00'`, ""},
