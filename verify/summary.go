@@ -248,14 +248,27 @@ func (s *Summary) Fail(format string, args ...any) {
 func (s *Summary) Finish(now time.Time) {
 	s.SchemaVersion = SchemaVersion
 	s.Finished = now.UTC()
+	s.Exceptions = nil
+	for _, c := range s.Contents {
+		s.Exceptions = append(s.Exceptions, c.Differences...)
+	}
+	pass := s.holds()
+	s.Pass = pass
+	if pass {
+		s.Verdict = "PASS: every source record is accounted for, and the target and archive hold exactly what the mappings give"
+	} else {
+		s.Verdict = s.failVerdict()
+	}
+}
+
+// holds is the rule Finish decides by, on what the summary lists.
+func (s *Summary) holds() bool {
 	pass := len(s.Problems) == 0
 	for _, t := range s.Tables {
 		pass = pass && t.OK
 	}
-	s.Exceptions = nil
 	for _, c := range s.Contents {
 		pass = pass && c.OK
-		s.Exceptions = append(s.Exceptions, c.Differences...)
 	}
 	pass = pass && s.Archive.OK && len(s.ArchiveExceptions) == 0
 	for _, r := range s.SourceReads {
@@ -279,12 +292,46 @@ func (s *Summary) Finish(now time.Time) {
 	for _, f := range s.Findings {
 		pass = pass && !f.Fails()
 	}
-	s.Pass = pass
-	if pass {
-		s.Verdict = "PASS: every source record is accounted for, and the target and archive hold exactly what the mappings give"
-	} else {
-		s.Verdict = s.failVerdict()
+	return pass
+}
+
+// Contradicted says why a summary read back from its file says PASS while
+// what it lists does not pass, "" when it says FAIL or what it lists
+// passes. regflytt never writes such a file: one was edited after
+// verification wrote it (its pass field, or a count whose ok flag was left
+// as it was), and whoever reads the file to show a verdict (the national
+// follow-up, the review document) must show no PASS for it. The counts
+// are held to their equations again, so that a raised count with its ok
+// left true is seen too.
+func (s *Summary) Contradicted() string {
+	if !s.Pass {
+		return ""
 	}
+	var why []string
+	// A summary with no archive section at all (zero) says nothing of the
+	// archive to contradict.
+	c := *s
+	if c.Archive == (ArchiveEquation{}) {
+		c.Archive.OK = true
+	}
+	if !c.holds() {
+		why = append(why, "what it lists fails (a problem, a table, a content check, the archive, a list or a finding)")
+	}
+	if len(s.Exceptions) > 0 {
+		why = append(why, fmt.Sprintf("it lists %d exceptions", len(s.Exceptions)))
+	}
+	for _, t := range s.Tables {
+		if t.SourceRecords != t.Read || t.SourceRecords != t.Migrated+t.Archived+t.Excluded || t.InArchive != t.Archived {
+			why = append(why, fmt.Sprintf("source table %s: %d records, %d read, %d migrated + %d archived + %d excluded, %d in the archive package",
+				t.Source, t.SourceRecords, t.Read, t.Migrated, t.Archived, t.Excluded, t.InArchive))
+		}
+	}
+	for _, c := range s.Columns {
+		if !c.balances() {
+			why = append(why, fmt.Sprintf("receiving column %s.%s: its value equation does not balance", c.Table, c.Column))
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // failVerdict says what failed in a summary that does not pass (Failed),

@@ -119,15 +119,26 @@ func (c *Content) CountTargetNonNull(ctx context.Context, tsnap connectors.Snaps
 	return counts, false, err
 }
 
-// Balance judges the column's value equation and says what is wrong, ""
-// when it holds (or is not counted).
-func (e *ColumnEquation) Balance() string {
-	var nulled int64
+// rightSide is the right-hand side of the column's value equation, with
+// the values its declared rules made NULL.
+func (e *ColumnEquation) rightSide() (nulled, right int64) {
 	for _, n := range e.NulledBy {
 		nulled += n
 	}
-	right := e.TargetNonNull - e.MadeWithoutSource + e.InArchiveAlone + nulled
-	e.OK = e.NotCounted != "" || e.SourceValues == right
+	return nulled, e.TargetNonNull - e.MadeWithoutSource + e.InArchiveAlone + nulled
+}
+
+// balances says the value equation holds, or is not counted.
+func (e *ColumnEquation) balances() bool {
+	_, right := e.rightSide()
+	return e.NotCounted != "" || e.SourceValues == right
+}
+
+// Balance judges the column's value equation and says what is wrong, ""
+// when it holds (or is not counted).
+func (e *ColumnEquation) Balance() string {
+	nulled, right := e.rightSide()
+	e.OK = e.balances()
 	if e.OK {
 		return ""
 	}

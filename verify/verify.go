@@ -277,6 +277,54 @@ type Report struct {
 	Verdict string `json:"verdict,omitempty"`
 }
 
+// Contradicted says why a run's report read back from its report.json
+// says PASS while what it lists does not pass, "" when it says FAIL or
+// what it lists passes (Summary.Contradicted: a run never writes such a
+// report; one was edited after the run wrote it). A table's and a target
+// table's counts are held to their equations again, so that a raised
+// count with its ok left true is seen too.
+func (r *Report) Contradicted() string {
+	if !r.Pass {
+		return ""
+	}
+	var why []string
+	if len(r.Problems) > 0 {
+		why = append(why, fmt.Sprintf("it lists %d problems", len(r.Problems)))
+	}
+	for _, t := range r.Tables {
+		if !t.OK || t.SourceRows != t.Read || t.SourceRows != t.Migrated+t.Archived+t.Excluded || t.ValuesLost > 0 {
+			why = append(why, fmt.Sprintf("source table %s: %d rows, %d read, %d migrated + %d archived + %d excluded",
+				t.Source, t.SourceRows, t.Read, t.Migrated, t.Archived, t.Excluded))
+		}
+	}
+	for _, t := range r.Targets {
+		if !t.OK || t.Rows != t.Written {
+			why = append(why, fmt.Sprintf("target table %s: %d rows, %d written", t.Table, t.Rows, t.Written))
+		}
+	}
+	// A report without the archive's check (none was read) has no Dir.
+	if r.Archive.Dir != "" && !r.Archive.OK {
+		why = append(why, "the archive package does not check")
+	}
+	ok := true
+	for _, l := range r.Lists {
+		ok = ok && l.OK
+	}
+	for _, u := range r.Units {
+		ok = ok && u.OK
+	}
+	for _, g := range r.SourceGroups {
+		ok = ok && g.OK
+	}
+	if r.Access != nil {
+		ok = ok && r.Access.OK
+	}
+	if !ok {
+		why = append(why, "a list, reporting unit, control group or the access check fails")
+	}
+	return strings.Join(why, "; ")
+}
+
 // TableCheck is the completeness equation for one source table:
 // SourceRows = Migrated + Archived + Excluded, and the run read them all.
 type TableCheck struct {

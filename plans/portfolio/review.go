@@ -36,6 +36,10 @@ type Reports struct {
 	// Verify is regflytt verify's report of the run, when it was run.
 	Verify *verify.Summary
 	Dry    *plans.DryRunReport
+	// Edited says what a report says PASS of while what it lists fails:
+	// regflytt writes no such report, so it was edited after it was
+	// written. Its pass is taken as FAIL (LoadReports).
+	Edited []string
 	// planHash is the plan's current hash, which the reports are judged
 	// against ("" when unknown).
 	planHash string
@@ -68,6 +72,12 @@ func LoadReports(dir string) (Reports, error) {
 	if ok, err := read("report.json", &run); err != nil {
 		return r, err
 	} else if ok {
+		if why := run.Report.Contradicted(); why != "" {
+			msg := fmt.Sprintf("report.json says PASS, but %s: it was edited after the run wrote it; run the plan again", why)
+			run.Pass = false
+			run.Problems = append(run.Problems, msg)
+			r.Edited = append(r.Edited, msg)
+		}
 		r.Run, r.RunStopped, r.ResumeRefused = &run.Report, run.Status, run.ResumeRefused
 		// A run that verified but could not finish (verify.Report's
 		// Unfinished) stopped too, though its report carries no status.
@@ -79,6 +89,13 @@ func LoadReports(dir string) (Reports, error) {
 	if ok, err := read(verify.JSONFile, &ver); err != nil {
 		return r, err
 	} else if ok {
+		if why := ver.Contradicted(); why != "" {
+			msg := fmt.Sprintf("%s says PASS, but %s: it was edited after regflytt verify wrote it; verify again", verify.JSONFile, why)
+			ver.Pass = false
+			ver.Verdict = "FAIL: " + msg
+			ver.Problems = append(ver.Problems, msg)
+			r.Edited = append(r.Edited, msg)
+		}
 		r.Verify = &ver
 	}
 	var dry plans.DryRunReport

@@ -177,6 +177,7 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 		if err := reps.Of(p); err != nil {
 			return s, err
 		}
+		s.Problems = append(s.Problems, reps.Edited...)
 	}
 	reps.planHash = sum
 	s.Verification = reps.verification()
