@@ -263,6 +263,11 @@ func (r *runner) checkAccess(ctx context.Context, snap connectors.Snapshot, tgt 
 	if err != nil {
 		return fmt.Errorf("access: %w", err)
 	}
+	if !r.verifyDay.IsZero() {
+		// Verify judged on the run's day as the run's records say it
+		// (no run.reference_date): see endedSinceFinding.
+		c.NoteEndedSince(after, st.day, r.verifyDay)
+	}
 	if legacyAccounts != nil && receivingAccounts != nil {
 		if err := c.CheckLogins(ctx, legacyAccounts.logins, receivingAccounts.logins); err != nil {
 			return fmt.Errorf("access: %w", err)
@@ -284,6 +289,29 @@ func acknowledgeShared(c *verify.AccessCheck, acks map[string]mappings.Str) {
 	if reason, ok := acks[verify.FindingLoginShared+"."+c.LoginTable]; ok {
 		c.AcknowledgeShared(reason.Value)
 	}
+}
+
+// FindingAppointmentEndedSince is the finding of receiving grants from
+// appointments in force on the day verification judged on, the run's
+// start as its checkpoint in the target and its archive package record
+// it (the plan names no run.reference_date), that have ended since,
+// before verification ran. The two records agree, but whoever writes the
+// target and the package (who carried expired appointments into the
+// target) can write both: moved back together to before the
+// appointments ended, they made verify pass them. A person checks the
+// run's day (or the plan gives run.reference_date, which neither can
+// move) and acknowledges it.
+const FindingAppointmentEndedSince = "appointment_ended_since"
+
+// endedSinceFinding is FindingAppointmentEndedSince of the access check,
+// subject "grants"; none when no such grant was carried.
+func endedSinceFinding(a *verify.AccessCheck) []verify.Finding {
+	if a == nil || len(a.EndedSince) == 0 {
+		return nil
+	}
+	return []verify.Finding{{Kind: FindingAppointmentEndedSince, Subject: "grants", Count: int64(len(a.EndedSince)), Of: int64(a.Accounts),
+		Message: fmt.Sprintf("%d accounts hold grants from appointments in force on %s, the day judged on (the run's start as its checkpoint in the target and its archive package say it), that ended before %s: check that the run started that day, as whoever writes the target and the package can move both; give the plan run.reference_date, which neither can move",
+			len(a.EndedSince), a.ReferenceDate, a.EndedSinceDay)}}
 }
 
 // loginSharedFinding is the finding, named login_shared.<receiving

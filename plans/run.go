@@ -139,6 +139,9 @@ type runner struct {
 	// records it (zero before the checkpoint is known, and outside a
 	// run): the day grants are judged on without run.reference_date.
 	started time.Time
+	// verifyDay is the day regflytt verify runs on (its clock, before the
+	// clock is set to the run's day); zero in a run.
+	verifyDay time.Time
 	// workGiven says the work directory was chosen for this run (--work),
 	// not defaulted; units is nil in a dry run.
 	workGiven bool

@@ -302,6 +302,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	referenceDay := ""
 	var pkgRun time.Time
 	if p.ReferenceDate.IsZero() {
+		r.verifyDay = started
 		if pkg, err := archive.Open(arcDir); err == nil {
 			if t, err := time.Parse("20060102T150405Z", pkg.Summary.Meta.Run); err == nil {
 				pkgRun = t
@@ -1273,6 +1274,7 @@ func (r *runner) findings(sum *verify.Summary, ledger *verify.Ledger, used *mapp
 	}
 	fs = append(fs, r.codesNeverSeen(used)...)
 	fs = append(fs, loginSharedFinding(sum.Access)...)
+	fs = append(fs, endedSinceFinding(sum.Access)...)
 	seen := map[string]bool{}
 	for i := range fs {
 		f := &fs[i]

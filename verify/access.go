@@ -131,7 +131,15 @@ type AccessCheck struct {
 	LoginShared       []string `json:"login_shared,omitempty"`
 	LoginTable        string   `json:"login_table,omitempty"`
 	LoginSharedReason string   `json:"login_shared_acknowledged,omitempty"`
-	OK                bool     `json:"ok"`
+	// EndedSince names the accounts given a grant from an appointment in
+	// force on the reference date that ended before verification ran
+	// (EndedSinceDay), when the day is the run's as its own records say
+	// it (no run.reference_date): whoever rewrote them could have moved
+	// the day back to carry expired appointments (plans'
+	// FindingAppointmentEndedSince asks a person).
+	EndedSince    []string `json:"ended_since,omitempty"`
+	EndedSinceDay string   `json:"ended_since_day,omitempty"`
+	OK            bool     `json:"ok"`
 	// Problems say, per account, what is wrong: unit ids and counts only.
 	Problems []string `json:"problems,omitempty"`
 	// shared are the problems of LoginShared, which an acknowledgement
@@ -570,5 +578,32 @@ func (r *Report) AddAccess(c AccessCheck) {
 		for _, p := range c.Problems {
 			r.Problems = append(r.Problems, "access: "+p)
 		}
+	}
+}
+
+// NoteEndedSince records in c the accounts of the receiving grants (after)
+// from appointments in force on day, the day the check judged on, that
+// ended before today: grants the check passed that would have failed had
+// it judged on today. nothing when today is not after day.
+func (c *AccessCheck) NoteEndedSince(after []Grant, day, today time.Time) {
+	today = today.UTC().Truncate(24 * time.Hour)
+	if !today.After(day) {
+		return
+	}
+	ended := map[string]bool{}
+	for _, g := range after {
+		if g.Basis != BasisAppointment || g.Revoked || g.ValidTo.IsZero() || !g.ValidTo.Before(today) {
+			continue
+		}
+		judged := day
+		if !g.ValidFrom.IsZero() && g.ValidFrom.After(day) {
+			judged = g.ValidFrom
+		}
+		if g.ActiveOn(judged) {
+			ended[g.Account] = true
+		}
+	}
+	if len(ended) > 0 {
+		c.EndedSince, c.EndedSinceDay = accountList(ended), today.Format(time.DateOnly)
 	}
 }
