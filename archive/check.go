@@ -611,7 +611,7 @@ func (p *Package) sameColumns(schema, folder int, table, description string, wan
 	}
 	for i, c := range tm.Columns {
 		if w := want[i]; c.Name != w.name || c.Type != w.typ.SQL || c.TypeOriginal != w.typeOriginal {
-			add("data/header/metadata.xml", RuleMetadata, "schema%d/table%d (%s) column %d is %q %s, %s has %q %s", schema, folder, table, i+1, c.Name, c.Type, packageName, w.name, w.typ.SQL)
+			add("data/header/metadata.xml", RuleMetadata, "schema%d/table%d (%s) column %d is %q %s (source type %q), %s has %q %s (source type %q)", schema, folder, table, i+1, c.Name, c.Type, c.TypeOriginal, packageName, w.name, w.typ.SQL, w.typeOriginal)
 		} else if c.Description != w.description || !c.Nullable {
 			add("data/header/metadata.xml", RuleMetadata, "schema%d/table%d (%s) column %d (%s) is described otherwise than %s's column, or declared NOT NULL", schema, folder, table, i+1, c.Name, packageName)
 		}

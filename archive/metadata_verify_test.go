@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,4 +229,36 @@ func TestVerifyRefusesARawValueOutOfItsForm(t *testing.T) {
 			t.Errorf("%s: want %s: %s, got %v", c.to, values, RuleRows, Verify(dir))
 		}
 	}
+}
+
+// A column whose source type metadata.xml gives otherwise than
+// package.json is named with both source types: the problem read
+// `column 1 is "id" INTEGER, package.json has "id" INTEGER`, the same
+// words on both sides, when only the type the source declared differed.
+func TestVerifyMetadataNamesAColumnsSourceTypeThatDiffers(t *testing.T) {
+	const metadata = "data/header/metadata.xml"
+	dir := writePackage(t)
+	p := filepath.Join(dir, metadata)
+	b, _ := os.ReadFile(p)
+	i := bytes.Index(b, []byte("<typeOriginal>"))
+	if i < 0 {
+		t.Fatal("no typeOriginal in metadata.xml")
+	}
+	j := i + len("<typeOriginal>")
+	k := bytes.Index(b[j:], []byte("</typeOriginal>"))
+	was := string(b[j : j+k])
+	edited := append(append(append([]byte(nil), b[:j]...), "edited(1)"...), b[j+k:]...)
+	if err := os.WriteFile(p, edited, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rebag(t, dir)
+	for _, pr := range Verify(dir) {
+		if pr.File == metadata && pr.Rule == RuleMetadata {
+			if !strings.Contains(pr.Detail, "edited(1)") || !strings.Contains(pr.Detail, was) {
+				t.Errorf("the problem does not name both source types (%s, edited(1)): %s", was, pr.Detail)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %s problem: %v", RuleMetadata, Verify(dir))
 }
