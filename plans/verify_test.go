@@ -746,7 +746,10 @@ func TestVerifyControlGroups(t *testing.T) {
 // A plan without a reference date judges grants on the day the run
 // started; verify judges on that day too (the archive package records
 // it), not on its own: an appointment valid to 2099 that a run in 2026
-// carried must not fail a verification in 2100.
+// carried is no difference in a verification in 2100. It is an alarm
+// (appointment_ended_since) until a person who checked the run's day
+// acknowledges it: the day comes from records whoever writes the target
+// can move (TestVerifyReferenceDayMovedInThePackageAndTheCheckpoint).
 func TestVerifyJudgesOnTheRunsDay(t *testing.T) {
 	dir := t.TempDir()
 	// Enough patients for appointments that are valid to 2099 (the
@@ -763,8 +766,16 @@ func TestVerifyJudgesOnTheRunsDay(t *testing.T) {
 	}
 	opts.Now = func() time.Time { return time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) }
 	sum, err := plans.Verify(context.Background(), p, opts)
+	if sum == nil {
+		t.Fatal(err)
+	}
+	if fs := sum.Failures(); len(fs) != 0 || len(sum.Alarms()) != 1 || sum.Alarms()[0].ID != plans.FindingAppointmentEndedSince+".grants" {
+		t.Fatalf("verify in 2100 of a run in 2026: failures %v, alarms %v, want only %s", fs, sum.Alarms(), plans.FindingAppointmentEndedSince)
+	}
+	acknowledgeEndedSince(p)
+	sum, err = plans.Verify(context.Background(), p, opts)
 	if err != nil {
-		t.Fatalf("verify in 2100 of a run in 2026: %v %v", err, exceptionKinds(sum))
+		t.Fatalf("verify in 2100 of a run in 2026, the run's day checked: %v %v", err, exceptionKinds(sum))
 	}
 	if !strings.HasPrefix(sum.ReferenceDay, "2026-03-04") || !sum.Finished.Equal(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("reference day %q, finished %v", sum.ReferenceDay, sum.Finished)
