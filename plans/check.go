@@ -57,6 +57,11 @@ func CheckMappings(ctx context.Context, p *Plan, opts Options) (mappings.Diagnos
 		if err := checkInheritance(ctx, s); err != nil {
 			return nil, err
 		}
+		more, err := checkReadKeys(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, more...)
 	}
 	_, cds := mappings.Compile(r.in.Mappings, s.catalog, r.in.Schema, env)
 	for _, d := range cds {

@@ -46,6 +46,13 @@ func (r *runner) checkBeforeMove(ctx context.Context, s *session) error {
 	if err := checkScanKeys(s); err != nil {
 		return err
 	}
+	ds, err := checkReadKeys(ctx, s)
+	if err != nil {
+		return err
+	}
+	if err := ds.Err(); err != nil {
+		return fmt.Errorf("%w (nothing was written)", err)
+	}
 	if err := r.checkUnmappedTables(s); err != nil {
 		return err
 	}

@@ -831,3 +831,41 @@ func (s *snapshot) Identity(ctx context.Context) (string, error) {
 		return i.Identity(ctx)
 	})
 }
+
+// CountKey forwards to the wrapped snapshot's connectors.KeyCounter,
+// retried as every read; one without it gives errors.ErrUnsupported.
+func (s *snapshot) CountKey(ctx context.Context, table string, key []string) (n connectors.KeyCount, err error) {
+	if _, ok := s.cur.(connectors.KeyCounter); !ok {
+		return n, fmt.Errorf("count the keys of %s: %w", table, errors.ErrUnsupported)
+	}
+	err = s.do(ctx, "count the keys", table, func(ctx context.Context, c connectors.Snapshot) error {
+		kc, ok := c.(connectors.KeyCounter)
+		if !ok {
+			return fmt.Errorf("count the keys of %s: the reopened snapshot cannot", table)
+		}
+		n, err = kc.CountKey(ctx, table, key)
+		return err
+	})
+	return n, err
+}
+
+// CheckKeyOrder forwards to the wrapped snapshot's
+// connectors.KeyOrderChecker; one without it has nothing to refuse.
+func (s *snapshot) CheckKeyOrder(ctx context.Context, table string, key []string) error {
+	return s.do(ctx, "check the key order", table, func(ctx context.Context, c connectors.Snapshot) error {
+		if kc, ok := c.(connectors.KeyOrderChecker); ok {
+			return kc.CheckKeyOrder(ctx, table, key)
+		}
+		return nil
+	})
+}
+
+// CheckQueryKeyOrder forwards as CheckKeyOrder does.
+func (s *snapshot) CheckQueryKeyOrder(ctx context.Context, query string, key []string) error {
+	return s.do(ctx, "check the key order", "", func(ctx context.Context, c connectors.Snapshot) error {
+		if kc, ok := c.(connectors.KeyOrderChecker); ok {
+			return kc.CheckQueryKeyOrder(ctx, query, key)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,33 @@
+package mysql
+
+import (
+	"context"
+
+	"github.com/regflytt/regflytt/connectors"
+)
+
+var _ connectors.KeyCounter = (*snapshot)(nil)
+
+// CountKey counts the table's rows, its rows with a NULL key and its
+// rows that repeat a key (as the columns' collations compare them), in
+// one query of the snapshot's transaction.
+func (s *snapshot) CountKey(ctx context.Context, table string, key []string) (connectors.KeyCount, error) {
+	if s.conn == nil {
+		return connectors.KeyCount{}, s.db.errorf("snapshot is closed")
+	}
+	qt, err := Dialect{}.QuoteIdent(table)
+	if err != nil {
+		return connectors.KeyCount{}, err
+	}
+	q, err := connectors.CountKeyQuery(Dialect{}, "COUNT", qt, key, func(e string) string {
+		return "CAST(COALESCE(SUM(" + e + "), 0) AS SIGNED)"
+	})
+	if err != nil {
+		return connectors.KeyCount{}, err
+	}
+	c, err := connectors.ScanKeyCount(s.conn.QueryRowContext(ctx, q).Scan)
+	if err != nil {
+		return c, s.db.errorf("count the keys of %s: %w", table, err)
+	}
+	return c, nil
+}
