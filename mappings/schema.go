@@ -89,6 +89,10 @@ func LoadSchema(path string) (*Schema, Diagnostics) {
 		s.pos[t.Name] = name.Pos
 		pk := tf.Strs("primary_key")
 		var extras []columnExtras
+		// folded holds each column's name as the platforms that compare
+		// column names without case (MariaDB, SQL Server, SQLite) and
+		// trailing spaces (MariaDB, SQL Server) see it.
+		folded := map[string]Str{}
 		for _, cn := range tf.Seq("columns") {
 			cf := ReadFields(path, cn, &ds, "a column")
 			cname := cf.Required("name")
@@ -113,6 +117,16 @@ func LoadSchema(path string) (*Schema, Diagnostics) {
 			key := t.Name + "." + col.Name
 			if _, dup := s.pos[key]; dup {
 				ds.add(cname.Pos, "S002", "column %s is declared twice in table %s", col.Name, t.Name)
+			} else if first, ok := folded[foldColumnName(cname.Value)]; ok && cname.IsSet() {
+				ds.add(cname.Pos, "S002", "column %q of table %s is column %q (at %s) to MariaDB, SQL Server and SQLite, which compare column names without case (MariaDB and SQL Server without trailing spaces too), so the table could not be created there: rename one of them", cname.Value, t.Name, first.Value, first.Pos)
+			}
+			if cname.IsSet() {
+				if _, ok := folded[foldColumnName(cname.Value)]; !ok {
+					folded[foldColumnName(cname.Value)] = cname
+				}
+				if strings.TrimRight(cname.Value, " ") != cname.Value {
+					ds.add(cname.Pos, "S001", "column name %q ends in a space, which MariaDB refuses (Incorrect column name) and SQL Server ignores: leave the space out", cname.Value)
+				}
 			}
 			s.pos[key] = cname.Pos
 			t.Columns = append(t.Columns, col)
@@ -370,4 +384,11 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// foldColumnName is a column name as MariaDB and SQL Server (default
+// collation) compare it: without case, and without trailing spaces.
+// SQLite compares column names without ASCII case.
+func foldColumnName(name string) string {
+	return strings.ToLower(strings.TrimRight(name, " "))
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
@@ -133,5 +134,52 @@ func TestKeyOrderOffTheSearchPathIsRefusedBeforeAnyWrite(t *testing.T) {
 	}
 	if _, err := plans.CheckMappings(context.Background(), p, plans.Options{SourceURL: src}); err == nil || !strings.Contains(err.Error(), "search_path=public") {
 		t.Errorf("map check: %v, want the refusal naming search_path=public", err)
+	}
+}
+
+// Receiving columns whose names differ only in case (Id, ID) are one
+// column to MariaDB: a run into MariaDB failed on them only when it
+// created its tables, with the server's "Duplicate column name". plan
+// check refuses them at the column's line (S002), and so does the run,
+// before anything is written.
+func TestColumnNamesOnlyCaseApartAreRefusedBeforeAnyWrite(t *testing.T) {
+	if os.Getenv("REGFLYTT_TEST_MYSQL") == "" {
+		t.Skip("REGFLYTT_TEST_MYSQL is not set")
+	}
+	dir := t.TempDir()
+	src := "sqlite://" + filepath.Join(dir, "legacy.db")
+	writeTables(t, src, []connectors.Table{{Name: "a", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("x")}}},
+		map[string][][]connectors.Value{"a": {{int64(1), "x"}}})
+	write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - name: a_out
+    primary_key: [Id]
+    columns:
+      - {name: Id, type: bigint}
+      - {name: ID, type: text}
+`)
+	write(t, filepath.Join(dir, "m.yaml"), `tables:
+  - target: a_out
+    source: a
+    no_person: synthetic test rows
+    columns:
+      Id: id
+      ID: x
+`)
+	plan := writePlan(t, dir, "")
+	if _, ds := plans.Check(plan); ds.Err() == nil || !strings.Contains(ds.Err().Error(), "schema.yaml:7:16: error S002") {
+		t.Errorf("plan check: %v, want S002 at schema.yaml:7:16", ds)
+	}
+	p, ds := plans.Load(plan)
+	if p == nil {
+		t.Fatal(ds)
+	}
+	tgt := mytest.NewDatabase(t)
+	_, err := plans.Run(context.Background(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "work")})
+	if err == nil || !strings.Contains(err.Error(), "S002") {
+		t.Errorf("run: %v, want the S002 refusal", err)
+	}
+	if names := targetTables(t, tgt); len(names) > 0 {
+		t.Errorf("run refused with tables %v in the target, want none written", names)
 	}
 }
