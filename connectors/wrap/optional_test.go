@@ -71,6 +71,8 @@ var optional = []struct {
 	{"Identifier", typeOf[connectors.Identifier](), "snapshot", forwarded, ""},
 	{"Twinner", typeOf[connectors.Twinner](), "snapshot", forwarded, ""},
 	{"NonNullCounter", typeOf[connectors.NonNullCounter](), "snapshot", conditional, ""},
+	{"KeyCounter", typeOf[connectors.KeyCounter](), "snapshot", forwarded, ""},
+	{"KeyOrderChecker", typeOf[connectors.KeyOrderChecker](), "snapshot", forwarded, ""},
 	{"ChecksumExplainer", typeOf[connectors.ChecksumExplainer](), "snapshot", notForwarded,
 		"the SQL a Checksummer runs, for a person or a benchmark, asked of a snapshot opened without the wrapper"},
 	{"AsWrittenReader", typeOf[connectors.AsWrittenReader](), "source", forwarded, ""},
@@ -395,6 +397,18 @@ func (s *fullSnap) ScanQuery(context.Context, string, []connectors.Column, conne
 func (s *fullSnap) CountNonNull(context.Context, string, []string) ([]int64, error) {
 	s.record("CountNonNull")
 	return nil, nil
+}
+func (s *fullSnap) CountKey(context.Context, string, []string) (connectors.KeyCount, error) {
+	s.record("CountKey")
+	return connectors.KeyCount{}, nil
+}
+func (s *fullSnap) CheckKeyOrder(context.Context, string, []string) error {
+	s.record("CheckKeyOrder")
+	return nil
+}
+func (s *fullSnap) CheckQueryKeyOrder(context.Context, string, []string) error {
+	s.record("CheckQueryKeyOrder")
+	return nil
 }
 func (s *fullSnap) Position() string { s.record("Position"); return "" }
 func (s *fullSnap) Identity(context.Context) (string, error) {
