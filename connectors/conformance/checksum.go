@@ -106,6 +106,7 @@ func RunChecksum(t *testing.T, tgt connectors.Target, caps Capabilities, noPushd
 	})
 	t.Run("floats", func(t *testing.T) { testChecksumFloats(t, tgt, caps) })
 	t.Run("non_null_counts", func(t *testing.T) { testNonNullCounts(t, snap, tbl) })
+	t.Run("key_counts", func(t *testing.T) { testKeyCounts(t, snap, tbl) })
 	t.Run("lengths", func(t *testing.T) { testChecksumLengths(t, tgt) })
 	t.Run("text_keys", func(t *testing.T) { testChecksumTextKeys(t, tgt, caps) })
 	t.Run("drill_down", func(t *testing.T) { testChecksumDrillDown(t, tgt) })
@@ -511,5 +512,60 @@ func testNonNullCounts(t *testing.T, snap connectors.Snapshot, tbl *connectors.T
 	}
 	if !slices.Equal(got, want) || want[0] < 2 {
 		t.Errorf("non-NULL counts %v, the rows hold %v", got, want)
+	}
+}
+
+// testKeyCounts holds a KeyCounter to the scanned rows: the primary key
+// is unique and never NULL, and the primary key with a nullable column
+// has as many rows with a NULL key as that column has NULLs, and no
+// repeated key.
+func testKeyCounts(t *testing.T, snap connectors.Snapshot, tbl *connectors.Table) {
+	kc, ok := snap.(connectors.KeyCounter)
+	if !ok {
+		t.Skip("no connectors.KeyCounter")
+	}
+	if len(tbl.PrimaryKey) == 0 {
+		t.Skip("the edge table has no primary key")
+	}
+	ctx := context.Background()
+	nullable := -1
+	for i, c := range tbl.Columns {
+		if c.Nullable && !slices.Contains(tbl.PrimaryKey, c.Name) {
+			nullable = i
+			break
+		}
+	}
+	if nullable < 0 {
+		t.Skip("the edge table has no nullable column")
+	}
+	var rowsN, nulls int64
+	rows, err := snap.Scan(ctx, tbl, connectors.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		rowsN++
+		if rows.Row()[nullable] == nil {
+			nulls++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := kc.CountKey(ctx, tbl.Name, tbl.PrimaryKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (connectors.KeyCount{Rows: rowsN}); got != want {
+		t.Errorf("primary key: %+v, want %+v", got, want)
+	}
+	key := append(slices.Clone(tbl.PrimaryKey), tbl.Columns[nullable].Name)
+	got, err = kc.CountKey(ctx, tbl.Name, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (connectors.KeyCount{Rows: rowsN, Null: nulls}); got != want || nulls == 0 {
+		t.Errorf("key %v: %+v, want %+v (with some NULLs)", key, got, want)
 	}
 }
