@@ -363,11 +363,12 @@ func csvText(v connectors.Value) string {
 }
 
 // csvString writes text as it is, unless it could be read as something
-// else: text that is not UTF-8 as \x and hex, text that begins with a
+// else: text that is not UTF-8, or holds a NUL (which ends a field for
+// many CSV readers, silently), as \x and hex, text that begins with a
 // backslash with one more (so "\N" and "\x41" stay text).
 func csvString(s string) string {
 	switch {
-	case !utf8.ValidString(s):
+	case !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0:
 		return `\x` + hex.EncodeToString([]byte(s))
 	case strings.HasPrefix(s, `\`):
 		return `\` + s
