@@ -287,7 +287,19 @@ func TestExactMariaDBSystemVersionedHistoryIsNamed(t *testing.T) {
 	)
 	// The acknowledged run's current rows migrate, keyed by the declared
 	// key alone (the server adds the period's end to it).
-	rep := unreadUntilAcknowledged(t, legacy, `platform: exact
+	rep := unreadUntilAcknowledged(t, legacy, threeTablesSchema,
+		"version: 1\ntables:\n  - target: besok\n    source: besok\n    columns: {id: id, vikt: vikt}\n  - target: enhet\n    source: enhet\n    columns: {id: id, namn: namn}\n  - target: logg\n    source: logg\n    key: [id]\n    columns: {id: id, handelse: handelse}\n",
+		map[string]int64{"history_not_read.besok": 4, "history_not_read.logg": 1},
+		"verification:\n  acknowledge:\n    history_not_read.besok: the earlier versions are the old platform's audit trail, kept in its backup\n    history_not_read.logg: the same\n")
+	exactCheckLedger(t, rep, "besok", 39, 0)
+	exactCheckLedger(t, rep, "enhet", 1, 0)
+	exactCheckLedger(t, rep, "logg", 1, 0)
+}
+
+// threeTablesSchema is the receiving schema of the source-finding tests
+// (history_not_read, source_without_snapshot): besok (id, vikt), enhet
+// (id, namn) and logg (id, handelse), each keyed by id.
+const threeTablesSchema = `platform: exact
 tables:
   - name: besok
     primary_key: [id]
@@ -304,11 +316,4 @@ tables:
     columns:
       - {name: id, type: integer}
       - {name: handelse, type: "varchar(20)"}
-`,
-		"version: 1\ntables:\n  - target: besok\n    source: besok\n    columns: {id: id, vikt: vikt}\n  - target: enhet\n    source: enhet\n    columns: {id: id, namn: namn}\n  - target: logg\n    source: logg\n    key: [id]\n    columns: {id: id, handelse: handelse}\n",
-		map[string]int64{"history_not_read.besok": 4, "history_not_read.logg": 1},
-		"verification:\n  acknowledge:\n    history_not_read.besok: the earlier versions are the old platform's audit trail, kept in its backup\n    history_not_read.logg: the same\n")
-	exactCheckLedger(t, rep, "besok", 39, 0)
-	exactCheckLedger(t, rep, "enhet", 1, 0)
-	exactCheckLedger(t, rep, "logg", 1, 0)
-}
+`

@@ -24,24 +24,7 @@ func TestSourceTableWithoutSnapshotIsNamed(t *testing.T) {
 		"CREATE TABLE enhet (id int NOT NULL PRIMARY KEY, namn varchar(20)) ENGINE=InnoDB",
 		"INSERT INTO enhet VALUES (1, 'Umeå')",
 	)
-	rep := unreadUntilAcknowledged(t, legacy, `platform: exact
-tables:
-  - name: besok
-    primary_key: [id]
-    columns:
-      - {name: id, type: integer}
-      - {name: vikt, type: "decimal(5,1)"}
-  - name: enhet
-    primary_key: [id]
-    columns:
-      - {name: id, type: integer}
-      - {name: namn, type: "varchar(20)"}
-  - name: logg
-    primary_key: [id]
-    columns:
-      - {name: id, type: integer}
-      - {name: handelse, type: "varchar(20)"}
-`,
+	rep := unreadUntilAcknowledged(t, legacy, threeTablesSchema,
 		"version: 1\ntables:\n  - target: besok\n    source: besok\n    columns: {id: id, vikt: vikt}\n  - target: enhet\n    source: enhet\n    columns: {id: id, namn: namn}\n  - target: logg\n    source: logg\n    columns: {id: id, handelse: handelse}\n",
 		map[string]int64{"source_without_snapshot.besok": 20, "source_without_snapshot.logg": 1},
 		"verification:\n  acknowledge:\n    source_without_snapshot.besok: the platform was stopped for the freeze window, no write reached it\n    source_without_snapshot.logg: the same\n")
