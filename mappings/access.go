@@ -155,11 +155,14 @@ func checkUnits(files []*File) Diagnostics {
 		var carried []*ColumnMapping
 		from := map[string]*ColumnMapping{}
 		for _, c := range tm.Columns {
-			if tm.carriesUnit(c, col) {
+			carries := tm.carriesUnit(c, col)
+			if carries || computedFromUnit(c, col) {
+				// derived: may name either: a column computed from the
+				// unit is held as the unit unless named so.
 				from[c.Target.Value] = c
-				if !u.derived(c.Target.Value) {
-					carried = append(carried, c)
-				}
+			}
+			if carries && !u.derived(c.Target.Value) {
+				carried = append(carried, c)
 			}
 		}
 		for _, d := range u.Derived {
@@ -240,17 +243,41 @@ type UnitCarrier struct {
 // column, and the receiving platform may read any of them as the
 // record's care provider, so each must hold the record's own unit, not
 // only the one UnitColumn names. A column with null_when or default is
-// left out: M052 refuses it.
+// left out: M052 refuses it. A column computed by an expression from the
+// unit column (computedFromUnit) is held as well, unless unit: names it
+// derived: it does not carry the unit (M051 wants a column that does),
+// but care_unit_id: {expr: 'vardenhet_id == 12 ? 5 : vardenhet_id'}
+// gives unit 12's records to unit 5 as surely as a code list does, and
+// held only through a code list, it PASSed beside a copy of the unit.
 func (tm *TableMapping) UnitColumns() (carriers []UnitCarrier, source string) {
 	if tm.Unit == nil || tm.Unit.Column.Value == "" {
 		return nil, ""
 	}
+	col := tm.Unit.Column.Value
 	for _, c := range tm.Columns {
-		if tm.carriesUnit(c, tm.Unit.Column.Value) && c.NullWhen == nil && c.Default == nil && !tm.Unit.derived(c.Target.Value) {
-			carriers = append(carriers, UnitCarrier{Target: c.Target.Value, Translated: tm.Unit.Translate.IsSet() && c.CodeList.Value == tm.Unit.Translate.Value})
+		if tm.Unit.derived(c.Target.Value) {
+			continue
+		}
+		switch {
+		case tm.carriesUnit(c, col):
+			if c.NullWhen == nil && c.Default == nil {
+				carriers = append(carriers, UnitCarrier{Target: c.Target.Value, Translated: tm.Unit.Translate.IsSet() && c.CodeList.Value == tm.Unit.Translate.Value})
+			}
+		case computedFromUnit(c, col):
+			// Held to the legacy unit, as a copy beside a translation is.
+			carriers = append(carriers, UnitCarrier{Target: c.Target.Value})
 		}
 	}
-	return carriers, tm.Unit.Column.Value
+	return carriers, col
+}
+
+// computedFromUnit reports whether a receiving column is made by an
+// expression that reads the unit column col: what it holds is computed
+// from the unit (a merged unit, a recoding, a size class), and the
+// receiving platform may read it as the care provider unless the mapping
+// says it is derived from the unit, not the unit.
+func computedFromUnit(c *ColumnMapping, col string) bool {
+	return c.Expr.Value != "" && slices.Contains(identifiers(c.Expr.Value), col)
 }
 
 // carriesUnit reports whether a receiving column carries source column

@@ -274,6 +274,10 @@ tables:
 		{"the unit as it is", "    unit: {column: vardenhet_id, derived: [care_unit_id]}\n" + cols, "M065 13"},
 		{"no such column", "    unit: {column: vardenhet_id, derived: [size]}\n" + cols, "M065 13"},
 		{"without column:", "    unit: {none: not reported, derived: [weight]}\n" + cols, "M065 13"},
+		// An expression that reads the unit is held as a carrier unless
+		// named derived (README: a code list or an expression).
+		{"an expression", "    unit: {column: vardenhet_id, derived: [weight]}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: {expr: \"vardenhet_id > 1 ? 'large' : 'small'\"}}\n", ""},
+		{"an expression of another column", "    unit: {column: vardenhet_id, derived: [weight]}\n    columns: {visit_id: id, care_unit_id: vardenhet_id, weight: {expr: \"id > 1 ? 'large' : 'small'\"}}\n", "M065 13"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
