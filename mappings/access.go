@@ -271,6 +271,23 @@ func (tm *TableMapping) UnitColumns() (carriers []UnitCarrier, source string) {
 	return carriers, col
 }
 
+// OnlySource gives the one source column a column mapping's value is
+// made from: its from:, or the only column its expression reads
+// (lookup("unit", enhet, "id"), enhet == 12 ? 5 : enhet); false when it
+// reads none or more than one.
+func (c *ColumnMapping) OnlySource() (string, bool) {
+	if c.From.IsSet() {
+		return c.From.Value, true
+	}
+	if c.Expr.Value == "" {
+		return "", false
+	}
+	if ids := identifiers(c.Expr.Value); len(ids) == 1 {
+		return ids[0], true
+	}
+	return "", false
+}
+
 // computedFromUnit reports whether a receiving column is made by an
 // expression that reads the unit column col: what it holds is computed
 // from the unit (a merged unit, a recoding, a size class), and the

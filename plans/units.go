@@ -198,7 +198,9 @@ func (w *writer) parentUnit(tp *mappings.TableProgram, t *connectors.Table, tl *
 // must be that source column's unit (through the plan's translation):
 // a code list or cast on it changed the record's owner, though the
 // ledger counts the record in its parent's unit. A column made by an
-// expression is not held (its source unit is not known).
+// expression that reads one source column is held to that column's unit
+// (an expression that merges units changes the owner as a code list
+// does); one that reads more is not held (its source unit is not known).
 func (w *writer) holdChildUnit(tp *mappings.TableProgram, t *connectors.Table, tl *verify.TableLedger, row []connectors.Value, o mappings.Outcome, own *ownership) {
 	if len(own.held) == 0 || t.Name != tp.Source.Name || o.Kind != mappings.Migrated || o.Row == nil || (tp.Merge != nil && !w.merged) {
 		return
@@ -213,8 +215,9 @@ func (w *writer) holdChildUnit(tp *mappings.TableProgram, t *connectors.Table, t
 }
 
 // childUnitColumn finds, for a child that takes its parent's unit, the
-// receiving column holdChildUnit holds: the one its root parent carries
-// the unit in, when the child maps it from: a source column.
+// receiving columns holdChildUnit holds: those its root parent carries
+// the unit in, when the child makes them from one source column (from:
+// it, or an expression that reads it alone).
 func childUnitColumn(tp *mappings.TableProgram, own *ownership) {
 	root := tp
 	for i := 0; root.Mapping != nil && root.Mapping.Unit != nil && root.Mapping.Unit.Parent && root.Parent != nil && i < 64; i++ {
@@ -226,13 +229,16 @@ func childUnitColumn(tp *mappings.TableProgram, own *ownership) {
 	carriers, _ := root.Mapping.UnitColumns()
 	for _, carrier := range carriers {
 		for _, c := range tp.Mapping.Columns {
-			if c.Target.Value == carrier.Target && c.From.IsSet() {
-				h := heldUnit{src: tp.Source.ColumnIndex(c.From.Value), tgt: tp.Target.ColumnIndex(carrier.Target), translated: carrier.Translated}
+			if c.Target.Value != carrier.Target {
+				continue
+			}
+			if from, ok := c.OnlySource(); ok {
+				h := heldUnit{src: tp.Source.ColumnIndex(from), tgt: tp.Target.ColumnIndex(carrier.Target), translated: carrier.Translated}
 				if h.src < 0 || h.tgt < 0 {
 					break
 				}
 				if len(own.held) == 0 {
-					own.src, own.column, own.root = h.src, c.From.Value, root
+					own.src, own.column, own.root = h.src, from, root
 				}
 				own.held = append(own.held, h)
 				break

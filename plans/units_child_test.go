@@ -78,15 +78,24 @@ func childUnitColumnsHeld(t *testing.T, edits func(visitUnit string) map[string]
 	if _, _, err, pass := run("same", "vardenhet_id"); err != nil || !pass {
 		t.Fatalf("visits carrying their own unit as it is: %v", err)
 	}
-	p, opts, err, pass := run("shifted", "{from: vardenhet_id, codelist: skift}")
-	if err == nil || pass {
-		t.Fatalf("every visit's receiving unit its neighbour's, and the run passed: %v", err)
-	}
-	sum, err := plans.Verify(context.Background(), p, opts)
-	if err == nil || sum == nil || sum.Pass {
-		t.Fatalf("verify passed: %v", err)
-	}
-	if !strings.Contains(strings.Join(sum.Failures(), "\n"), "besok: ") || !strings.Contains(strings.Join(sum.Failures(), "\n"), "carry another reporting unit") {
-		t.Errorf("verify does not name the visits' changed owners: %v", sum.Failures())
+	// Through a code list, or an expression that reads the visit's unit
+	// column (units merged on the receiving platform): an expression was
+	// not held, and the run and verify PASSed with the visits of units 3
+	// and up given to unit 1.
+	for _, tc := range []struct{ name, visitUnit string }{
+		{"shifted", "{from: vardenhet_id, codelist: skift}"},
+		{"merged_by_expression", "{expr: 'vardenhet_id > 2 ? 1 : vardenhet_id'}"},
+	} {
+		p, opts, err, pass := run(tc.name, tc.visitUnit)
+		if err == nil || pass {
+			t.Fatalf("%s: visits given another receiving unit, and the run passed: %v", tc.name, err)
+		}
+		sum, err := plans.Verify(context.Background(), p, opts)
+		if err == nil || sum == nil || sum.Pass {
+			t.Fatalf("%s: verify passed: %v", tc.name, err)
+		}
+		if !strings.Contains(strings.Join(sum.Failures(), "\n"), "besok: ") || !strings.Contains(strings.Join(sum.Failures(), "\n"), "carry another reporting unit") {
+			t.Errorf("%s: verify does not name the visits' changed owners: %v", tc.name, sum.Failures())
+		}
 	}
 }
