@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -722,6 +723,13 @@ func checkAccounts(files []*File, a *AccessSpec, source map[string]*connectors.T
 		ds = append(ds, acc.missingColumns("receiving", t)...)
 	}
 	ds = append(ds, a.loginSides()...)
+	if acc := a.Legacy.Accounts; acc != nil && source[acc.Table.Value] != nil {
+		// A lock date (disabled_from:) is the account's end too.
+		named := append([]Str{acc.Key, acc.Active, acc.ValidFrom, acc.ValidTo, acc.DisabledFrom}, acc.Login...)
+		ds = append(ds, unnamedValidity(acc.Pos, "accounts table", "an account", source[acc.Table.Value], named,
+			map[string]bool{"valid_from": acc.ValidFrom.IsSet(), "valid_to": acc.ValidTo.IsSet() || acc.DisabledFrom.IsSet()},
+			fmt.Sprintf("accounts: {table: %s, …", acc.Table.Value))...)
+	}
 	if acc := a.Legacy.Accounts; acc != nil && (acc.HasState() || len(acc.Login) == 0) || len(source) == 0 {
 		// One naming neither is refused already (M066).
 		return ds
@@ -773,7 +781,13 @@ func checkGrantStates(a *AccessSpec, source map[string]*connectors.Table) Diagno
 	var ds Diagnostics
 	for _, g := range a.Legacy.Grants {
 		t := source[g.Table.Value]
-		if t == nil || g.Active.IsSet() {
+		if t == nil {
+			continue
+		}
+		named := []Str{g.Account, g.Role, g.Unit, g.Region, g.ValidFrom, g.ValidTo, g.Active}
+		ds = append(ds, unnamedValidity(g.Pos, "grant table", "a grant", t, named, map[string]bool{"valid_from": g.ValidFrom.IsSet(), "valid_to": g.ValidTo.IsSet()},
+			fmt.Sprintf("grants: - {table: %s, …", t.Name))...)
+		if g.Active.IsSet() {
 			continue
 		}
 		for _, c := range t.Columns {
@@ -785,6 +799,59 @@ func checkGrantStates(a *AccessSpec, source map[string]*connectors.Table) Diagno
 		}
 	}
 	return ds
+}
+
+// unnamedValidity warns (M067) of the columns of legacy table t whose
+// names give the first or last day of a grant or an account (giltig_fran,
+// giltig_till, valid_to, slutdatum, expires: validityBound) where the
+// access section names no such bound (set says which it names) nor the
+// column otherwise (named): the proof reads every row as in force from
+// and to no day, so one that ended (or had not begun) on the reference
+// date, carried with its date dropped, reaches its scope unseen. what is
+// "grant table" or "accounts table", one "a grant" or "an account",
+// entry how the section's entry begins.
+func unnamedValidity(pos Pos, what, one string, t *connectors.Table, named []Str, set map[string]bool, entry string) Diagnostics {
+	var ds Diagnostics
+	warned := map[string]bool{}
+	for _, c := range t.Columns {
+		bound := validityBound(c.Name)
+		if bound == "" || set[bound] || warned[bound] || slices.ContainsFunc(named, func(n Str) bool { return n.Value == c.Name }) {
+			continue
+		}
+		warned[bound] = true
+		day, state := "last", "ended"
+		if bound == "valid_from" {
+			day, state = "first", "had not begun"
+		}
+		ds.warn(pos, "M067", "access: legacy %s %s has a column %s that may give %s's %s day: the access proof reads every row as in force on every day, and one that %s on the reference date, carried as live (its date dropped or not carried), reaches its scope unseen; name it (%s %s: %s})",
+			what, t.Name, c.Name, one, day, state, entry, bound, c.Name)
+	}
+	return ds
+}
+
+// validityBound says which bound of a grant's or an account's validity a
+// column's name reads as: "valid_to" for its last day (giltig_till,
+// giltig_t_o_m, valid_to, validUntil, slutdatum, expires, end_date),
+// "valid_from" for its first (giltig_fran, validFrom, startdatum); ""
+// for neither.
+func validityBound(name string) string {
+	words, _ := stateWords(name)
+	has := func(ws ...string) bool {
+		return slices.ContainsFunc(words, func(w string) bool { return slices.Contains(ws, w) })
+	}
+	valid := has("giltig", "giltigt", "valid", "giltighet")
+	day := has("date", "datum", "day", "dag")
+	switch {
+	case valid && has("till", "tom", "to", "until", "t"),
+		has("giltigtill", "giltigtom", "validto", "validuntil", "slutdatum", "slutdag", "utgangsdatum", "utgångsdatum", "upphor", "upphör", "upphordatum", "upphördatum", "expires", "expiry", "expiration"),
+		has("end", "ends", "slut") && day, has("tom") && day:
+		return "valid_to"
+	case valid && has("fran", "från", "from", "fom", "f"),
+		has("giltigfran", "giltigfrån", "validfrom", "startdatum", "startdag"),
+		has("start", "starts", "begin", "begins") && day, has("fom") && day:
+		return "valid_from"
+	}
+	return ""
 }
 
 // loginless says whether the section grants access but neither side

@@ -233,3 +233,19 @@ func TestGrantStateNames(t *testing.T) {
 		}
 	}
 }
+
+// validityBound reads the names legacy platforms give a grant's or an
+// account's first and last day (M067 warns of one the access section
+// does not name), and no other column.
+func TestValidityBoundNames(t *testing.T) {
+	for name, want := range map[string]string{
+		"giltig_till": "valid_to", "giltig_tom": "valid_to", "giltig_t_o_m": "valid_to", "validTo": "valid_to", "valid_until": "valid_to",
+		"slutdatum": "valid_to", "expires": "valid_to", "end_date": "valid_to", "tom_datum": "valid_to", "upphor": "valid_to",
+		"giltig_fran": "valid_from", "validFrom": "valid_from", "startdatum": "valid_from", "start_date": "valid_from", "giltig_f_o_m": "valid_from",
+		"sparrad_fran": "", "aktiv": "", "vardenhet_id": "", "roll": "", "region": "", "hsa_id": "", "utfardad_av": "", "senast_inloggad": "", "anstallning": "",
+	} {
+		if got := validityBound(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}

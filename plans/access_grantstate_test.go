@@ -165,3 +165,95 @@ tables:
 		})
 	}
 }
+
+// A legacy grant or account table with a column giving its last (or
+// first) day that the access section does not name: the proof reads every
+// row as in force with no end. A role grant that ended in 2024, its
+// giltig_till dropped by the mapping (the receiving grants keep no end),
+// was carried as live and the run PASSed with the account reading the
+// unit again (MariaDB to PostgreSQL, mainsub platform), with no word of
+// it. Like a state column, such a column is warned of (M067) until it is
+// named (valid_to:, valid_from:; for an account disabled_from: too).
+func TestValidityColumnNotNamedWarns(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, grantCol, grantEntry, accountCol, accountEntry string
+		warned                                               string
+	}{
+		{"grant end not named", "giltig_till", "", "", "", "behorighet giltig_till"},
+		{"grant end named", "giltig_till", ", valid_to: giltig_till", "", "", ""},
+		{"grant start not named", "validFrom", "", "", "", "behorighet validFrom"},
+		{"grant start named", "validFrom", ", valid_from: validFrom", "", "", ""},
+		{"account end not named", "", "", "slutdatum", "", "anvandare slutdatum"},
+		{"account end named", "", "", "slutdatum", ", valid_to: slutdatum", ""},
+		{"account lock date named", "", "", "slutdatum", ", disabled_from: slutdatum", ""},
+		{"no date", "", "", "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src := "sqlite://" + filepath.Join(dir, "legacy.db")
+			grants := []connectors.Column{intCol("id"), intCol("anvandare_id"), textCol("roll"), intCol("vardenhet_id")}
+			accounts := []connectors.Column{intCol("id"), textCol("hsa_id"), intCol("aktiv")}
+			grantDrop, accountDrop := "", ""
+			if tc.grantCol != "" {
+				grants = append(grants, textCol(tc.grantCol))
+				grantDrop = "    drop: {" + tc.grantCol + ": the receiving grants keep no dates}\n"
+			}
+			if tc.accountCol != "" {
+				accounts = append(accounts, textCol(tc.accountCol))
+				accountDrop = "    drop: {" + tc.accountCol + ": the receiving accounts keep no dates}\n"
+			}
+			writeTables(t, src, []connectors.Table{
+				{Name: "vardenhet", PrimaryKey: []string{"id"}, Columns: []connectors.Column{intCol("id"), textCol("region")}},
+				{Name: "anvandare", PrimaryKey: []string{"id"}, Columns: accounts},
+				{Name: "behorighet", PrimaryKey: []string{"id"}, Columns: grants},
+			}, nil)
+			write(t, filepath.Join(dir, "schema.yaml"), `platform: t
+tables:
+  - {name: care_unit, primary_key: [care_unit_id], columns: [{name: care_unit_id, type: bigint}, {name: region, type: text}]}
+  - {name: app_user, primary_key: [user_id], columns: [{name: user_id, type: bigint}, {name: hsa_id, type: text}, {name: active, type: bigint}]}
+  - {name: app_grant, primary_key: [grant_id], columns: [{name: grant_id, type: bigint}, {name: user_id, type: bigint}, {name: role, type: text}, {name: care_unit_id, type: bigint}]}
+`)
+			write(t, filepath.Join(dir, "m.yaml"), `access:
+  units: {table: vardenhet, key: id, region: region}
+  legacy:
+    roles: {LAK: {access: write}}
+    grants:
+      - {table: behorighet, account: anvandare_id, role: roll, unit: vardenhet_id`+tc.grantEntry+`}
+    accounts: {table: anvandare, key: id, active: aktiv, login: hsa_id`+tc.accountEntry+`}
+  receiving:
+    roles: {LAK: {access: write}}
+    grants:
+      - {table: app_grant, account: user_id, role: role, unit: care_unit_id}
+    accounts: {table: app_user, key: user_id, active: active, login: hsa_id}
+tables:
+  - {target: care_unit, source: vardenhet, columns: {care_unit_id: id, region: region}}
+  - target: app_user
+    source: anvandare
+`+accountDrop+`    columns: {user_id: id, hsa_id: hsa_id, active: aktiv}
+  - target: app_grant
+    source: behorighet
+    parent: {table: anvandare, key: [anvandare_id]}
+`+grantDrop+`    columns: {grant_id: id, user_id: anvandare_id, role: roll, care_unit_id: vardenhet_id}
+`)
+			plan := writePlan(t, dir, "optout: {none: synthetic test data}\n")
+			ds, err := plans.CheckMappings(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var warned []string
+			for _, d := range ds {
+				if d.Code == "M067" {
+					warned = append(warned, d.Message)
+				}
+			}
+			want := strings.Fields(tc.warned)
+			switch {
+			case len(want) == 0 && len(warned) > 0:
+				t.Errorf("M067 %q, want none", warned)
+			case len(want) > 0 && (len(warned) != 1 || !strings.Contains(warned[0], want[0]) || !strings.Contains(warned[0], want[1])):
+				t.Errorf("M067 %q, want one naming %s.%s (all diagnostics: %v)", warned, want[0], want[1], ds)
+			}
+		})
+	}
+}
