@@ -363,7 +363,11 @@ func CheckAccessAcross(ctx context.Context, units, receiving map[string]string, 
 				}
 				what, legacy := "an appointment", "the legacy one ended"
 				if g.Basis != BasisAppointment {
-					what, legacy = l.String()+" from a role", "the legacy "+l.String()+" (by appointment) ended"
+					by := "appointment"
+					if b.basis == BasisRole {
+						by = "a role"
+					}
+					what, legacy = l.String()+" from a role", "the legacy "+l.String()+" (by "+by+") ended"
 				}
 				if b.byAccount {
 					legacy = "the legacy account's last enabled day is"
@@ -458,6 +462,9 @@ type legacyOn struct {
 type bound struct {
 	end       time.Time
 	byAccount bool
+	// basis is the basis of the legacy grant that ends there: a role's
+	// end (valid_to on a role grant) is no appointment's.
+	basis string
 }
 
 // legacyGrantsOn reads the legacy grants in force on day.
@@ -515,7 +522,7 @@ func legacyGrantsOn(stop *stopCheck, units map[string]string, before []Grant, da
 			// A write grant reaches the unit for reading too.
 			for at := read; at <= lv; at++ {
 				if b, seen := l.until[g.Account][u][at]; !seen || (!b.end.IsZero() && (gEnd.IsZero() || gEnd.After(b.end))) {
-					l.until[g.Account][u][at] = bound{end: gEnd, byAccount: byAccount}
+					l.until[g.Account][u][at] = bound{end: gEnd, byAccount: byAccount, basis: g.Basis}
 				}
 			}
 		}

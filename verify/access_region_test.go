@@ -94,3 +94,29 @@ func TestCheckAccessAppointmentCarriedAsARoleOutlivesIt(t *testing.T) {
 		t.Errorf("a role on unit 1 without end, carried: %+v", got)
 	}
 }
+
+// A role grant that ends on the legacy platform (its valid_to named),
+// carried without its end, is widened; the problem named the legacy bound
+// as an appointment's ("the legacy write (by appointment) ended"), sending
+// the reader to look for an appointment the account never had. It names
+// the role.
+func TestCheckAccessRoleWithAnEndNamesTheRole(t *testing.T) {
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC)
+	units := map[string]string{"1": "Skåne", "2": "Skåne"}
+	before := []Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "LAK", Write: true, ValidTo: end}}
+	after := []Grant{{Account: "7", Unit: "1", Basis: BasisRole, Role: "reporter", Write: true}}
+	got := checkAccessNow(units, before, after, day)
+	if got.OK || len(got.Problems) != 1 {
+		t.Fatalf("a role carried without its end: %+v", got)
+	}
+	if p := got.Problems[0]; strings.Contains(p, "appointment") || !strings.Contains(p, "the legacy write (by a role) ended 2027-12-31") {
+		t.Errorf("problem %q, want it to name the legacy role's end", p)
+	}
+	// The legacy bound from an appointment is still named so.
+	before[0].Basis, before[0].Role = BasisAppointment, ""
+	before = append(before, Grant{Account: "7", Unit: "2", Basis: BasisRole, Role: "LAS"})
+	if got := checkAccessNow(units, before, after, day); len(got.Problems) != 1 || !strings.Contains(got.Problems[0], "the legacy write (by appointment) ended 2027-12-31") {
+		t.Errorf("an appointment carried as a role: %+v", got.Problems)
+	}
+}
