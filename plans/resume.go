@@ -456,7 +456,8 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 			}
 		}
 	}
-	arc, err := archive.Create(arcDir, r.archiveMeta(cp.Started, fingerprint))
+	meta := r.archiveMeta(cp.Started, fingerprint)
+	arc, err := archive.Create(arcDir, meta)
 	if err != nil {
 		return nil, stopped(err)
 	}
@@ -564,7 +565,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	if err := bk.holdLock(ctx); err != nil {
 		return unfinished(err)
 	}
-	if err := r.seal(ctx, arcDir); err != nil {
+	if err := r.seal(ctx, arcDir, meta, rep); err != nil {
 		return unfinished(err)
 	}
 	if err := rep.WriteJSON(filepath.Join(r.opts.WorkDir, "report.json")); err != nil {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
 
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/mappings"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // SealedSuffix names the encrypted archive package beside its folder.
@@ -55,8 +57,10 @@ var beforeAssembly, beforeSeal func()
 
 // seal encrypts the finished archive package to the plan's recipients,
 // writes the ciphertext's SHA-512 beside it, and removes the package in
-// clear. Without recipients it does nothing.
-func (r *runner) seal(ctx context.Context, arcDir string) error {
+// clear; it records in rep what it sealed (verify.SealedArchive), so that
+// the follow-up can tell the sealed package is this run's without its
+// key. Without recipients it does nothing.
+func (r *runner) seal(ctx context.Context, arcDir string, meta archive.Meta, rep *verify.Report) error {
 	if len(r.plan.ArchiveEncryptTo) == 0 {
 		return nil
 	}
@@ -80,6 +84,8 @@ func (r *runner) seal(ctx context.Context, arcDir string) error {
 	if err := os.RemoveAll(arcDir); err != nil {
 		return fmt.Errorf("archive sealed in %s, but the clear package in %s could not be removed: remove it: %w", arcDir+SealedSuffix, arcDir, err)
 	}
+	rep.Archive.Sealed = &verify.SealedArchive{File: filepath.Base(arcDir + SealedSuffix), SHA512: sum,
+		Register: meta.Register, Owner: meta.Owner, Run: meta.Run}
 	r.log.Info("archive sealed", "file", arcDir+SealedSuffix, "sha512", sum)
 	return nil
 }

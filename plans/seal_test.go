@@ -2,6 +2,7 @@ package plans_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/verify"
 )
 
 // A plan that names age recipients gets its archive package sealed: the
@@ -32,6 +34,15 @@ func TestRunSealsArchiveToPlanRecipients(t *testing.T) {
 	sum, err := os.ReadFile(sealed + ".sha512")
 	if err != nil || len(strings.Fields(string(sum))[0]) != 128 {
 		t.Fatalf("no SHA-512 beside the sealed package: %v", err)
+	}
+	// report.json names what the run sealed, so that the follow-up can
+	// tell the sealed package is the run's without its key.
+	var written verify.Report
+	if b, err := os.ReadFile(filepath.Join(work, "report.json")); err != nil || json.Unmarshal(b, &written) != nil {
+		t.Fatalf("report.json: %v", err)
+	}
+	if s := written.Archive.Sealed; s == nil || s.SHA512 != strings.Fields(string(sum))[0] || s.File != "archive"+plans.SealedSuffix || s.Register != "test" || s.Owner != "B" || s.Run == "" {
+		t.Errorf("report.json's archive.sealed: %+v", s)
 	}
 	p, err := archive.Decrypt(context.Background(), sealed, filepath.Join(dir, "opened"), id)
 	if err != nil {

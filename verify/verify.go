@@ -386,6 +386,24 @@ type ArchiveCheck struct {
 	Archived int64  `json:"archived"`
 	Manifest bool   `json:"manifest_ok"`
 	OK       bool   `json:"ok"`
+	// Sealed is the package as the run sealed it (archive.encrypt_to)
+	// once checked, nil when it stays in clear: its folder is removed, and
+	// without the key no one can read its owner, register or run again,
+	// while the ciphertext's SHA-512 tells that a sealed package is still
+	// the one this run checked and sealed.
+	Sealed *SealedArchive `json:"sealed,omitempty"`
+}
+
+// SealedArchive is a sealed archive package as the run that wrote it
+// sealed it: the file's name (beside Dir), the ciphertext's SHA-512, and
+// what its package.json says of whose it is.
+type SealedArchive struct {
+	File     string `json:"file"`
+	SHA512   string `json:"sha512"`
+	Register string `json:"register"`
+	Owner    string `json:"owner"`
+	// Run names the run that wrote the package (archive.Meta.Run).
+	Run string `json:"run"`
 }
 
 // Counts checks a ledger against independent counts: the source tables in

@@ -1,6 +1,8 @@
 package portfolio
 
 import (
+	"crypto/sha512"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
@@ -273,33 +275,43 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 				return false, ""
 			}
 			dir := filepath.Join(work, p.ArchiveDir.Value)
+			var meta archive.Meta
+			sealed := false
 			if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 				if _, err := os.Stat(dir + plans.SealedSuffix); err == nil {
 					// The run sealed it (archive.encrypt_to) and removed the
 					// clear folder: its owner, register and run are inside,
-					// which only the key opens. Said so, rather than that
-					// the package fails verification for want of a folder.
-					return false, fmt.Sprintf("archive_handed_over is recorded, but the archive package is sealed (%s): portfolio status cannot read its owner, register and run without the key; regflytt archive verify %s --identity KEYFILE checks it", filepath.Base(dir)+plans.SealedSuffix, dir+plans.SealedSuffix)
+					// which only the key opens. The run's report names the
+					// SHA-512 of what it checked and sealed, with those;
+					// the sealed package that still has it is the run's.
+					m, why := sealedOfRun(dir+plans.SealedSuffix, reps.Run)
+					if why != "" {
+						return false, why
+					}
+					meta, sealed = m, true
 				}
 			}
-			sum, err := archive.Check(dir)
-			if err != nil {
-				return false, fmt.Sprintf("archive_handed_over is recorded, but the archive package does not check: %v", err)
+			if !sealed {
+				sum, err := archive.Check(dir)
+				if err != nil {
+					return false, fmt.Sprintf("archive_handed_over is recorded, but the archive package does not check: %v", err)
+				}
+				meta = sum.Meta
 			}
-			if sum.Meta.Register != p.RegisterID.Value {
-				return false, fmt.Sprintf("the archive package is of register %q, not %q", sum.Meta.Register, p.RegisterID.Value)
+			if meta.Register != p.RegisterID.Value {
+				return false, fmt.Sprintf("the archive package is of register %q, not %q", meta.Register, p.RegisterID.Value)
 			}
-			if normName(sum.Meta.Owner) != normName(p.CPUAFuture.Value) {
-				return false, fmt.Sprintf("the archive package is owned by %q, not the future CPUA %q", sum.Meta.Owner, p.CPUAFuture.Value)
+			if normName(meta.Owner) != normName(p.CPUAFuture.Value) {
+				return false, fmt.Sprintf("the archive package is owned by %q, not the future CPUA %q", meta.Owner, p.CPUAFuture.Value)
 			}
 			// The package is the migration's: its run (the first attempt
 			// of the run in report.json) started once the legacy system
 			// was frozen, and not after that run. A rehearsal's package
 			// left at archive.dir passes its manifest with the same owner.
-			run, err := time.Parse("20060102T150405Z", sum.Meta.Run)
+			run, err := time.Parse("20060102T150405Z", meta.Run)
 			switch {
 			case err != nil:
-				return false, fmt.Sprintf("the archive package names no run (meta run %q): it cannot be told to be the migration's", sum.Meta.Run)
+				return false, fmt.Sprintf("the archive package names no run (meta run %q): it cannot be told to be the migration's", meta.Run)
 			case frozen.IsSet() && run.Before(frozen.Time):
 				return false, fmt.Sprintf("the archive package is of a run started %s, before the legacy system was frozen (%s): a rehearsal's, not the migration's", run.Format(time.DateOnly), frozen)
 			case run.After(reps.Run.Started.UTC()):
@@ -323,6 +335,42 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 }
 
 func normName(s string) string { return pfNorm(s) }
+
+// sealedOfRun is what package.json says of the sealed package at file,
+// as the run in report.json recorded it when it sealed the package, and
+// "" when the file is still what that run sealed (its SHA-512 the one
+// the report names); else why it cannot be told to be the run's.
+func sealedOfRun(file string, run *verify.Report) (archive.Meta, string) {
+	verifyIt := fmt.Sprintf("regflytt archive verify %s --identity KEYFILE checks it", file)
+	sealed := run.Archive.Sealed
+	if sealed == nil || sealed.File != filepath.Base(file) {
+		// A report of a regflytt that recorded no seal, or of a run that
+		// sealed none here.
+		return archive.Meta{}, fmt.Sprintf("archive_handed_over is recorded, but the archive package is sealed (%s) and report.json does not record the run sealing it: portfolio status cannot read its owner, register and run without the key; %s", filepath.Base(file), verifyIt)
+	}
+	sum, err := fileSHA512(file)
+	if err != nil {
+		return archive.Meta{}, fmt.Sprintf("archive_handed_over is recorded, but the sealed archive package cannot be read: %v", err)
+	}
+	if sum != strings.ToLower(sealed.SHA512) {
+		return archive.Meta{}, fmt.Sprintf("archive_handed_over is recorded, but the sealed archive package %s is not the one the run sealed (its SHA-512 %.16s…, report.json's %.16s…): it was altered or replaced after the run (an erasure, regflytt archive erase, seals it anew); %s", filepath.Base(file), sum, sealed.SHA512, verifyIt)
+	}
+	return archive.Meta{Register: sealed.Register, Owner: sealed.Owner, Run: sealed.Run}, ""
+}
+
+// fileSHA512 is the SHA-512 of the file's bytes, in lower-case hex.
+func fileSHA512(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha512.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", file, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
 
 // currentApproval is an approval of the plan as it stands (sum) that does
 // not approve it (plans.Plan.Approved): another role's, or one dated after
