@@ -606,9 +606,19 @@ const fileKeysPlanDir = "plan_dir"
 // planFile is a file the plan reads: its path as the plan names it (for
 // messages, and the key of checkpoints of older versions), its key, and
 // the SHA-256 of its bytes (an exclusion list's secret: listdigest.go).
+// The plan file's is of its text without its approvals and progress
+// (hashedText, as Plan.Hash takes it), and raw of its bytes, which a
+// checkpoint of an older version kept.
 type planFile struct {
 	path, key string
 	inputSum
+	raw string
+}
+
+// matchesKept says whether old, what a checkpoint kept of the file, is
+// this file's.
+func (f planFile) matchesKept(old string) bool {
+	return f.matches(old) || (f.raw != "" && old == f.raw)
 }
 
 // planFiles hashes each file the plan reads.
@@ -628,8 +638,21 @@ func (r *runner) planFiles() ([]planFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("fingerprint: %w", err)
 		}
-		sum := sha256.Sum256(b)
-		out = append(out, planFile{path: f, key: fileKey(dir, f), inputSum: inputSum{sum: hex.EncodeToString(sum[:]), secret: i >= reviewed}})
+		raw := sha256.Sum256(b)
+		pf := planFile{path: f, key: fileKey(dir, f), inputSum: inputSum{sum: hex.EncodeToString(raw[:]), secret: i >= reviewed}}
+		if i == 0 {
+			// A registry holder approving the plan while its run is
+			// stopped, or a milestone recorded done, changes nothing the
+			// run writes: the resume compares the plan as its hash
+			// does. An approval recorded meanwhile refused the resume.
+			text, err := hashedText(b)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			sum := sha256.Sum256(text)
+			pf.sum, pf.raw = hex.EncodeToString(sum[:]), pf.sum
+		}
+		out = append(out, pf)
 	}
 	return out, nil
 }
@@ -783,7 +806,7 @@ func compareInputs(prev *checkpoint, now runInputs) error {
 		switch {
 		case !ok:
 			changed = append(changed, f.path+" (new)")
-		case !f.matches(old):
+		case !f.matchesKept(old):
 			changed = append(changed, f.path)
 		}
 	}
