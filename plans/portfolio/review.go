@@ -43,11 +43,13 @@ type Reports struct {
 	// planHash is the plan's current hash, which the reports are judged
 	// against ("" when unknown).
 	planHash string
+	// dir is the work directory the reports were read from, "" for none.
+	dir string
 }
 
 // LoadReports reads the reports in dir; missing files are no error.
 func LoadReports(dir string) (Reports, error) {
-	var r Reports
+	r := Reports{dir: dir}
 	if dir == "" {
 		return r, nil
 	}
@@ -157,9 +159,20 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 			{"RCO", p.RCOCurrent.Value, p.RCOFuture.Value},
 		}))
 
+	// A milestone recorded done counts as portfolio status counts it:
+	// when the reports back it (a finished run of this version for the
+	// cut-over, a PASS for verified, the run's archive package for its
+	// handover), and every milestone before it counts.
+	today := plans.Today()
+	var followUp PlanStatus
+	followUp.evidence(p, sum, reps, today)
 	var rows [][]string
 	for _, m := range plans.Milestones {
-		rows = append(rows, []string{milestoneName(m, sv), t.Timeline[m].String(), t.Progress[m].String()})
+		done := t.Progress[m].String()
+		if why := followUp.Uncounted(p, m, today); why != "" {
+			done += tr(" – INTE räknad: ", " – NOT counted: ") + reportLine(why)
+		}
+		rows = append(rows, []string{milestoneName(m, sv), t.Timeline[m].String(), done})
 	}
 	bs = append(bs, blk(2, tr("Tidplan", "Timeline"), nil, []string{tr("milstolpe", "milestone"), tr("planerad", "planned"), tr("genomförd", "done")}, rows))
 

@@ -51,6 +51,9 @@ type PlanStatus struct {
 	Problems []string
 	// Planned and Done are the cut-over dates, for the chart.
 	Planned, Done time.Time
+	// blocked is why the plan is not in the state after State, when its
+	// evidence was looked for and did not hold.
+	blocked string
 	// second marks a plan of a register another plan is counted for;
 	// uncounted one of a registry the portfolio does not list on the
 	// plan's current system.
@@ -168,19 +171,35 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 	if sum == "" {
 		s.Problems = append(s.Problems, "its files cannot be read, so its hash cannot be computed (run plan check)")
 	}
-	work := ""
 	var reps Reports
 	if reports != "" {
-		work = filepath.Join(reports, p.RegisterID.Value)
 		var err error
-		if reps, err = LoadReports(work); err != nil {
+		if reps, err = LoadReports(filepath.Join(reports, p.RegisterID.Value)); err != nil {
 			return s, err
 		}
 		if err := reps.Of(p); err != nil {
 			return s, err
 		}
-		s.Problems = append(s.Problems, reps.Edited...)
 	}
+	s.evidence(p, sum, reps, today)
+	return s, nil
+}
+
+// milestoneState is the state each milestone recorded done puts a plan
+// in, once its evidence holds (legacy_frozen has none of its own).
+var milestoneState = map[string]string{
+	"plan_approved": "approved", "rehearsal": "rehearsed", "cut_over": "migrated", "verified": "verified",
+	"archive_handed_over": "archived", "legacy_decommissioned": "decommissioned",
+}
+
+// evidence puts s in the furthest state whose evidence holds, from the
+// plan p as it stands (its hash sum, "" when it cannot be computed) and
+// the reports of its work directory (reps, loaded from it: an archive
+// package is looked for there), on the day today.
+func (s *PlanStatus) evidence(p *plans.Plan, sum string, reps Reports, today time.Time) {
+	t := &p.Template
+	work := reps.dir
+	s.Problems = append(s.Problems, reps.Edited...)
 	reps.planHash = sum
 	s.Verification = reps.verification()
 	// A milestone recorded done on a day still to come is not done (plan
@@ -218,6 +237,9 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 		{"migrated", func() (bool, string) {
 			if !done("cut_over") {
 				return false, ""
+			}
+			if reps.Run == nil && work == "" {
+				return false, "cut_over is recorded, but no run's reports were given to judge it by (--reports DIR, the run's work directory)"
 			}
 			if reps.Run == nil {
 				return false, fmt.Sprintf("cut_over is recorded, but the reports hold no %s", filepath.Join(p.RegisterID.Value, "report.json"))
@@ -327,11 +349,36 @@ func planStatus(p *plans.Plan, reports string, today time.Time) (PlanStatus, err
 			s.Problems = append(s.Problems, why)
 		}
 		if !ok {
+			s.blocked = why
 			break
 		}
 		s.State = step.state
 	}
-	return s, nil
+}
+
+// Uncounted says why milestone m, recorded done, does not count: its
+// evidence (or an earlier milestone's) does not hold, or it is dated
+// after today; "" when it counts, or is not recorded done, or has no
+// evidence of its own (legacy_frozen).
+func (s *PlanStatus) Uncounted(p *plans.Plan, m string, today time.Time) string {
+	d := p.Template.Progress[m]
+	state, ok := milestoneState[m]
+	switch {
+	case !d.IsSet() || !ok:
+		return ""
+	case d.Time.After(today):
+		return "recorded done after today"
+	case stateIndex(s.State) >= stateIndex(state):
+		return ""
+	case stateIndex(state) == stateIndex(s.State)+1 && s.blocked != "":
+		return s.blocked
+	case stateIndex(state) == stateIndex(s.State)+1:
+		if m == "plan_approved" {
+			return "the plan as it stands has no registry holder's approval"
+		}
+		return "an earlier milestone is not recorded done"
+	}
+	return fmt.Sprintf("an earlier milestone is not counted (the follow-up's state is %s)", s.State)
 }
 
 func normName(s string) string { return pfNorm(s) }
