@@ -55,6 +55,10 @@ type Meta struct {
 	Plan         string `json:"plan"`
 	// PlanFingerprint is plans.Plan.Fingerprint: plan, schema and mappings.
 	PlanFingerprint string `json:"plan_fingerprint,omitempty"`
+	// PlanHash is plans.Plan.Hash, the version of the plan the registry
+	// holder approves: without its approvals and progress, which are
+	// recorded after the run without changing what it did.
+	PlanHash string `json:"plan_hash,omitempty"`
 	// Run names the run that wrote the package (its start, UTC).
 	Run string `json:"run,omitempty"`
 	// ReferenceDate is the plan's date 10-digit identity numbers are read

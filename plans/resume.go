@@ -456,7 +456,12 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 			}
 		}
 	}
+	planHash, err := r.plan.Hash(r.in)
+	if err != nil {
+		return nil, stopped(err)
+	}
 	meta := r.archiveMeta(cp.Started, fingerprint)
+	meta.PlanHash = planHash
 	arc, err := archive.Create(arcDir, meta)
 	if err != nil {
 		return nil, stopped(err)
@@ -479,10 +484,6 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 	}
 	stepDone("archive package assembled")
 
-	planHash, err := r.plan.Hash(r.in)
-	if err != nil {
-		return nil, stopped(err)
-	}
 	rep := &verify.Report{
 		Register:    r.plan.RegisterID.Value,
 		Plan:        r.plan.File,

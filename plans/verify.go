@@ -646,8 +646,15 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		// version gives it, and an acknowledgement or an erasure list
 		// added since the run is a rightful change), but an auditor
 		// reading a PASS is told that it is not of the plan that ran.
-		if m.PlanFingerprint != "" && m.PlanFingerprint != sum.PlanFingerprint {
-			sum.Notes = append(sum.Notes, fmt.Sprintf("archive package %s: written by the run of another version of the plan (its package.json's plan_fingerprint %.12s…, the plan verified %.12s…): the plan, its schema or a mapping changed since the run; what is verified is what the plan verified gives", arcDir, m.PlanFingerprint, sum.PlanFingerprint))
+		// By the plan's hash where the package records it: an approval
+		// or a milestone recorded since the run is no other version.
+		switch {
+		case m.PlanHash != "":
+			if m.PlanHash != sum.PlanHash {
+				sum.Notes = append(sum.Notes, fmt.Sprintf("archive package %s: written by the run of another version of the plan (its package.json's plan_hash %.12s…, the plan verified %.12s…): the plan, its schema or a mapping changed since the run; what is verified is what the plan verified gives", arcDir, m.PlanHash, sum.PlanHash))
+			}
+		case m.PlanFingerprint != "" && m.PlanFingerprint != sum.PlanFingerprint:
+			sum.Notes = append(sum.Notes, fmt.Sprintf("archive package %s: written by the run of another version of the plan (its package.json's plan_fingerprint %.12s…, the plan verified %.12s…): the plan, its schema or a mapping changed since the run (or its approvals or progress: the package was written before packages recorded the plan's hash); what is verified is what the plan verified gives", arcDir, m.PlanFingerprint, sum.PlanFingerprint))
 		}
 		if ares.Differs && m.ToolVersion != r.opts.ToolVersion {
 			sum.Fail("archive package: written by regflytt %s (its package.json), verified by regflytt %s: a difference above may be a rule or a detail's wording that changed between the two versions, not a change to the package: verify the run with the regflytt that ran it, or run it again", orUnnamed(m.ToolVersion), orUnnamed(r.opts.ToolVersion))

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regflytt/regflytt/plans"
 )
@@ -32,7 +33,32 @@ func TestVerifyNotesAnotherPlanVersionThanTheRuns(t *testing.T) {
 		t.Errorf("the run's own plan is noted as another version: %v", sum.Notes)
 	}
 
+	// The registry holder's approval and a milestone recorded done after
+	// the run change nothing the run did: the plan's hash leaves them
+	// out. Its fingerprint did not, and verify said the plan, its schema
+	// or a mapping changed since the run.
+	p := loadPlan(t, planPath)
+	in, ds := p.LoadInputs()
+	if ds.Err() != nil {
+		t.Fatal(ds)
+	}
+	if _, err := p.Approve(in, "Anna Andersson", "registerhållare", time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	b, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, planPath, strings.Replace(string(b), "\nstep: B\n", "\nstep: B\nprogress:\n  cut_over: "+plans.Today().Format(time.DateOnly)+"\n", 1))
+	sum, err = plans.Verify(context.Background(), loadPlan(t, planPath), opts)
+	if err != nil || sum == nil || !sum.Pass {
+		t.Fatalf("the run's own plan, approved since, does not verify: %v", err)
+	}
+	if strings.Contains(strings.Join(sum.Notes, "\n"), words) {
+		t.Errorf("the run's own plan, approved and its cut-over recorded since, is noted as another version: %v", sum.Notes)
+	}
+
+	b, err = os.ReadFile(planPath)
 	if err != nil {
 		t.Fatal(err)
 	}
