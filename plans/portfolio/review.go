@@ -230,8 +230,8 @@ func Review(p *plans.Plan, in *plans.Inputs, sum string, reps Reports, lang stri
 	sig = append(sig, []string{"", tr("registerhållare", "registry holder"), "", "", ""}, []string{"", "CPUA", "", "", ""})
 	bs = append(bs, blk(2, tr("Godkännande", "Approval"), []string{
 		tr("Den som godkänner planen godkänner versionen med SHA-256 ", "Whoever approves the plan approves the version with SHA-256 ") + sum +
-			tr(". Varje ändring av planen eller av filerna den nämner ger en annan summa och kräver nytt godkännande (regflytt plan approve).",
-				". Any change of the plan or of the files it names gives another sum and needs approving again (regflytt plan approve)."),
+			tr(". Varje ändring av planen eller av filerna den nämner ger en annan summa och kräver nytt godkännande (regflytt plan approve), utom att föra in ett godkännande eller en genomförd milstolpe, som inte ändrar summan.",
+				". Any change of the plan or of the files it names gives another sum and needs approving again (regflytt plan approve), except recording an approval or a milestone done, which changes no sum."),
 	}, []string{tr("namn", "name"), tr("roll", "role"), tr("datum", "date"), "SHA-256", tr("underskrift", "signature")}, sig))
 	return bs
 }

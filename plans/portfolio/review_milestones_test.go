@@ -52,6 +52,13 @@ func TestReviewTimelineSaysWhichMilestonesDoNotCount(t *testing.T) {
 		return ""
 	}
 
+	// The approval block says what needs approving again: not the
+	// approvals and milestones recorded since (the hash leaves them out).
+	reps, _ := LoadReports("")
+	if doc := reviewMarkdown(t, p, in, sum, reps); !strings.Contains(doc, "except recording an approval or a milestone done, which changes no sum") {
+		t.Errorf("the approval block says any change of the plan needs approving again:\n%s", doc[strings.Index(doc, "## Approval"):])
+	}
+
 	// No reports given (plan render without --reports).
 	if r := row(timeline(""), "cut-over"); !strings.Contains(r, "NOT counted") || !strings.Contains(r, "no run's reports were given") {
 		t.Errorf("a cut-over judged without reports: %s", r)
