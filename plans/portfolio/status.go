@@ -269,12 +269,18 @@ func (s *PlanStatus) evidence(p *plans.Plan, sum string, reps Reports, today tim
 			if started := reps.Run.Started.UTC(); frozen.IsSet() && started.Before(frozen.Time) {
 				return false, fmt.Sprintf("report.json is of a run started %s, before the legacy system was frozen (%s): a rehearsal, not the migration", started.Format(time.DateOnly), frozen)
 			}
+			if why := recordedBefore(t, "cut_over", reps.Run.Started, "the run in report.json started"); why != "" {
+				return false, why
+			}
 			return true, ""
 		}},
 		{"verified", func() (bool, string) {
 			if v := reps.laterVerify(); v != nil {
 				if !v.Pass {
 					return false, fmt.Sprintf("regflytt verify FAILED: %s (%d problem(s) in %s)", failedWords(v.Failed()), len(v.Failures())+len(v.Alarms()), verify.JSONFile)
+				}
+				if why := recordedBefore(t, "verified", v.Started, "the verification in "+verify.JSONFile+" started"); why != "" {
+					return false, why
 				}
 				return done("verified"), ""
 			}
@@ -289,6 +295,12 @@ func (s *PlanStatus) evidence(p *plans.Plan, sum string, reps Reports, today tim
 			}
 			if open := reps.openAlarms(); len(open) > 0 {
 				return false, fmt.Sprintf("report.json lists %d open alarm(s) (%s): regflytt verify fails until the plan acknowledges them; verify again once it does%s", len(open), strings.Join(open, ", "), ignored)
+			}
+			if reps.Run != nil {
+				// The run's end check verified it as it ended.
+				if why := recordedBefore(t, "verified", reps.Run.Started, "the run in report.json, whose end check verified it, started"); why != "" {
+					return false, why
+				}
 			}
 			return done("verified"), ""
 		}},
@@ -339,6 +351,9 @@ func (s *PlanStatus) evidence(p *plans.Plan, sum string, reps Reports, today tim
 			case run.After(reps.Run.Started.UTC()):
 				return false, fmt.Sprintf("the archive package is of a run started %s, after the run in report.json (%s)", run.Format(time.RFC3339), reps.Run.Started.UTC().Format(time.RFC3339))
 			}
+			if why := recordedBefore(t, "archive_handed_over", run, "the run that wrote the archive package started"); why != "" {
+				return false, why
+			}
 			return true, ""
 		}},
 		{"decommissioned", func() (bool, string) { return done("legacy_decommissioned"), "" }},
@@ -382,6 +397,24 @@ func (s *PlanStatus) Uncounted(p *plans.Plan, m string, today time.Time) string 
 }
 
 func normName(s string) string { return pfNorm(s) }
+
+// recordedBefore says why milestone m, recorded done, is not backed by
+// evidence that began at when (what names it): it is recorded done on a
+// day before that day (UTC; a plan's dates are Swedish days, which begin
+// before the UTC day does, so a milestone recorded the day its evidence
+// began is never taken for one before it). "" when it is not.
+func recordedBefore(t *plans.Template, m string, when time.Time, what string) string {
+	d := t.Progress[m]
+	if !d.IsSet() || when.IsZero() {
+		return ""
+	}
+	u := when.UTC()
+	day := time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+	if !d.Time.Before(day) {
+		return ""
+	}
+	return fmt.Sprintf("progress.%s is recorded done on %s, before %s (%s): it is not backed by it; record the day it was done", m, d, what, day.Format(time.DateOnly))
+}
 
 // sealedOfRun is what package.json says of the sealed package at file,
 // as the run in report.json recorded it when it sealed the package, and
