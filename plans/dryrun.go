@@ -34,7 +34,12 @@ type DryRunReport struct {
 	// unmatched entries the plan does not acknowledge would fail the run.
 	Lists    []verify.ListCheck `json:"lists,omitempty"`
 	Problems []string           `json:"problems,omitempty"`
-	Seconds  float64            `json:"seconds"`
+	// Alarms are the findings verification would raise on these
+	// outcomes and the plan does not accept (an archived share above its
+	// archived_share_max, unacknowledged): the run passes with them,
+	// regflytt verify fails until the plan acknowledges them.
+	Alarms  []verify.Finding `json:"alarms,omitempty"`
+	Seconds float64          `json:"seconds"`
 }
 
 // UnmappedValue is a value that archives records, with how many: the
@@ -98,6 +103,13 @@ func DryRun(ctx context.Context, p *Plan, opts Options) (*DryRunReport, error) {
 		}
 	}
 	rep.Problems = append(rep.Problems, r.unacknowledgedDoubts(ledger)...)
+	var found verify.Summary
+	r.findings(&found, ledger, s.env.CodesUsed, nil)
+	for _, f := range found.Findings {
+		if f.Fails() {
+			rep.Alarms = append(rep.Alarms, f)
+		}
+	}
 	rep.Seconds = r.opts.Now().Sub(started).Seconds()
 	return rep, nil
 }
@@ -223,6 +235,9 @@ func (d *DryRunReport) WriteText(w io.Writer, top int) error {
 	}
 	for _, p := range d.Problems {
 		fmt.Fprintf(w, "problem (the run would fail): %s\n", p)
+	}
+	for _, a := range d.Alarms {
+		fmt.Fprintf(w, "alarm (regflytt verify would fail until the plan acknowledges it under verification.acknowledge): %s: %s\n", a.ID, a.Message)
 	}
 	if len(d.Unmapped) > 0 {
 		fmt.Fprintln(w, "\nunmapped values (codes and variables no mapping covers):")

@@ -583,6 +583,11 @@ func outcomeBlocks(reps Reports, tr func(string, string) string) []mappings.DocB
 		for _, x := range reps.Dry.Problems {
 			lines = append(lines, tr("Problem: ", "Problem: ")+reportLine(x))
 		}
+		// What verification would raise on these outcomes and the plan
+		// does not accept: the run passes with it, verify does not.
+		for _, a := range reps.Dry.Alarms {
+			lines = append(lines, tr("Larm som verifieringen underkänner tills planen kvitterar det: ", "Alarm verification fails on until the plan acknowledges it: ")+reportLine(a.ID+": "+a.Message))
+		}
 		bs = append(bs, blk(2, tr("Senaste provkörning (dry run)", "Latest dry run"), lines, header, ledgerRows(reps.Dry.Tables, tr)))
 	} else {
 		bs = append(bs, blk(2, tr("Senaste provkörning (dry run)", "Latest dry run"), []string{tr("Ingen rapport.", "No report.")}, nil, nil))

@@ -304,6 +304,14 @@ func TestReviewDryRunOfThisVersion(t *testing.T) {
 	if s := section(stale); !strings.Contains(s, "STALE") {
 		t.Errorf("a dry run naming no version of the plan:\n%s", s)
 	}
+	// An alarm the dry run foresees, which the plan does not accept.
+	alarmed := *base.Dry
+	alarmed.Alarms = []verify.Finding{{ID: "archived_share.besok", Kind: "archived_share", Subject: "besok", Count: 90, Of: 1000, Message: "90 of 1000 records of besok archived, more than the plan's 5.0%"}}
+	withAlarm := base
+	withAlarm.Dry = &alarmed
+	if s := section(withAlarm); !strings.Contains(s, "until the plan acknowledges it: archived_share.besok: 90 of 1000 records") {
+		t.Errorf("a dry run foreseeing an alarm verification fails on reads as fine:\n%s", s)
+	}
 }
 
 // A mapping that pseudonymises the identity number in one column and
