@@ -144,8 +144,11 @@ func (r *resolver) column(node *ast.Node, name string) {
 		return
 	}
 	if name == refDateName {
-		if _, col := r.cols[name]; !col {
-			// The plan's reference date, unless a column is so named.
+		// The plan's reference date, unless a column is so named; in a
+		// definition's body always the plan's: a body reads no column by
+		// itself, so the calling table's own reference_date column must
+		// not take its place.
+		if _, col := r.cols[name]; !col || r.depth > 0 {
 			r.call(node, fnRefDate)
 			return
 		}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sqlitePlan writes a SQLite legacy database from stmts and a plan over it
+// with the given receiving schema and mapping, and gives the plan's path
+// and the source's URL.
+func sqlitePlan(t *testing.T, stmts []string, schema, mapping, extra string) (plan, src string) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "legacy.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	files := map[string]string{
+		"schema.yaml": schema,
+		"m.yaml":      mapping,
+		"plan.yaml": `plan: 1
+register: {id: p, name: Names}
+system: {current: a, chosen: b}
+cpua: {current: A, future: B}
+rco: {current: A, future: B}
+target: {schema: schema.yaml}
+mappings: [m.yaml]
+archive: {dir: archive, unencrypted_reason: test}
+optout: {none: "none"}
+` + extra,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "plan.yaml"), "sqlite://" + path
+}
+
+// A definition's body reads only its parameters and reference_date, the
+// plan's run.reference_date. A source column named reference_date in the
+// calling table took its place: late(date(datum)) compared each visit with
+// the row's own column, migrated the wrong answer and PASSed.
+func TestDefinitionBodyReadsThePlansReferenceDate(t *testing.T) {
+	plan, src := sqlitePlan(t, []string{
+		`CREATE TABLE besok (id INTEGER PRIMARY KEY, datum TEXT, reference_date TEXT)`,
+		`INSERT INTO besok VALUES (1, '2020-01-01', '1900-01-01'), (2, '2030-01-01', '2100-01-01')`,
+	}, `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: timing, type: varchar(10)}
+      - {name: own_date, type: varchar(10)}
+`, `define:
+  - {name: late, params: [d], expr: 'd > reference_date ? "late" : "ok"'}
+tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      timing: {expr: 'late(date(datum))'}
+      own_date: reference_date
+`, "run: {reference_date: 2026-01-01}\n")
+	if code, out, errs := cli(t, "map", "check", plan, "--source", src); code != 0 {
+		t.Fatalf("map check: exit %d\n%s%s", code, out, errs)
+	}
+	tgtPath := filepath.Join(t.TempDir(), "t.db")
+	if code, out, errs := cli(t, "run", plan, "--source", src, "--target", "sqlite://"+tgtPath, "--work", t.TempDir(), "--quiet"); code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+	}
+	if got := targetRows(t, tgtPath, "SELECT visit_id, timing, own_date FROM visit ORDER BY visit_id"); got != "1 ok 1900-01-01; 2 late 2100-01-01" {
+		t.Errorf("visit: %s, want 1 ok 1900-01-01; 2 late 2100-01-01 (the plan's reference date is 2026-01-01)", got)
+	}
+}
+
+// targetRows gives a query's rows as "a b; c d".
+func targetRows(t *testing.T, path, query string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		var fields []string
+		for _, v := range vals {
+			if !v.Valid {
+				fields = append(fields, "NULL")
+			} else {
+				fields = append(fields, v.String)
+			}
+		}
+		out = append(out, strings.Join(fields, " "))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, "; ")
+}
