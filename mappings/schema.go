@@ -75,6 +75,9 @@ func LoadSchema(path string) (*Schema, Diagnostics) {
 	}
 	f.Done()
 	var pendingFKs []pendingFK
+	// foldedTables holds each table's name as the platforms that compare
+	// table names without case see it (as folded does a table's columns).
+	foldedTables := map[string]Str{}
 	for _, tn := range tables {
 		tf := ReadFields(path, tn, &ds, "a table")
 		name := tf.Required("name")
@@ -85,6 +88,16 @@ func LoadSchema(path string) (*Schema, Diagnostics) {
 		}
 		if _, dup := s.pos[t.Name]; dup {
 			ds.add(name.Pos, "S002", "table %s is declared twice (first at %s)", t.Name, s.pos[t.Name])
+		} else if first, ok := foldedTables[foldColumnName(name.Value)]; ok && name.IsSet() {
+			ds.add(name.Pos, "S002", "table %q is table %q (at %s) to MariaDB with lower_case_table_names, SQL Server's default collation and SQLite, which compare table names without case (MariaDB and SQL Server without trailing spaces too), so the second could not be created there: rename one of them", name.Value, first.Value, first.Pos)
+		}
+		if name.IsSet() {
+			if _, ok := foldedTables[foldColumnName(name.Value)]; !ok {
+				foldedTables[foldColumnName(name.Value)] = name
+			}
+			if strings.TrimRight(name.Value, " ") != name.Value {
+				ds.add(name.Pos, "S001", "table name %q ends in a space, which MariaDB refuses (Incorrect table name) and SQL Server ignores: leave the space out", name.Value)
+			}
 		}
 		s.pos[t.Name] = name.Pos
 		pk := tf.Strs("primary_key")
