@@ -164,6 +164,8 @@ func PlanSchema(tables []Table, target Dialect) []TablePlan {
 // the scan calls it again after correcting types from the profile.
 func FinishPlans(plans []TablePlan, target Dialect) {
 	byName := map[string]*TablePlan{}
+	// tables holds the proposed tables' names as FoldedName sees them.
+	tables := map[string]string{}
 	for i := range plans {
 		tp := &plans[i]
 		byName[tp.Source.Name] = tp
@@ -171,11 +173,15 @@ func FinishPlans(plans []TablePlan, target Dialect) {
 		tp.PrimaryKey = nil
 		tp.Problem, tp.CreateSQL, tp.AfterLoad = "", "", nil
 		good := 0
+		folded := map[string]string{}
 		for ci := range tp.Columns {
 			cp := &tp.Columns[ci]
 			cp.DDL, cp.Default, cp.Identity = "", nil, false
 			if cp.Problem != "" && cp.Type.Kind != KindInvalid && strings.HasPrefix(cp.Problem, target.Name()+" cannot hold it") {
 				cp.Problem = "" // recomputed below
+			}
+			if cp.Problem == "" {
+				cp.Problem = nameProblem("column", cp.Source.Name, folded)
 			}
 			if cp.Problem != "" {
 				continue
@@ -195,6 +201,8 @@ func FinishPlans(plans []TablePlan, target Dialect) {
 		}
 		if good == 0 {
 			tp.Problem = "no column can be created on " + target.Name()
+		} else {
+			tp.Problem = nameProblem("table", tp.Source.Name, tables)
 		}
 		for ci := range tp.Columns {
 			tp.Columns[ci].carry(tp)
@@ -242,6 +250,31 @@ func FinishPlans(plans []TablePlan, target Dialect) {
 			tp.AfterLoad = stmts
 		}
 	}
+}
+
+// FoldedName is a table or column name as MariaDB (lower_case_table_names
+// for tables), SQL Server's default collation and SQLite compare it:
+// without case, and (MariaDB, SQL Server) without trailing spaces. Two
+// names that fold alike are one table or column there, so a receiving
+// schema may not declare both (mappings' S002).
+func FoldedName(name string) string {
+	return strings.ToLower(strings.TrimRight(name, " "))
+}
+
+// nameProblem says why a proposed table or column (what) cannot keep its
+// source name in a receiving schema, "" when it can: the name ends in a
+// space (MariaDB refuses it, SQL Server drops it), or folds like one
+// proposed before it, which seen holds (FoldedName to the name), and
+// which it then joins.
+func nameProblem(what, name string, seen map[string]string) string {
+	if strings.TrimRight(name, " ") != name {
+		return "the name ends in a space, which MariaDB refuses and SQL Server ignores: a receiving schema cannot declare it (S001); map it to a " + what + " named without the space"
+	}
+	if first, ok := seen[FoldedName(name)]; ok {
+		return fmt.Sprintf("%s %q is %s %q to MariaDB, SQL Server and SQLite, which compare names without case: a receiving schema cannot declare both (S002); map it to a %s of another name", what, name, what, first, what)
+	}
+	seen[FoldedName(name)] = name
+	return ""
 }
 
 // Declared is the receiving table the proposal declares: the columns the

@@ -403,5 +403,5 @@ func contains(list []string, s string) bool {
 // collation) compare it: without case, and without trailing spaces.
 // SQLite compares column names without ASCII case.
 func foldColumnName(name string) string {
-	return strings.ToLower(strings.TrimRight(name, " "))
+	return connectors.FoldedName(name)
 }

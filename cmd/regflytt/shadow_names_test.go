@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
 
 // sqlitePlan writes a SQLite legacy database from stmts and a plan over it
@@ -123,4 +125,38 @@ func targetRows(t *testing.T, path, query string) string {
 		t.Fatal(err)
 	}
 	return strings.Join(out, "; ")
+}
+
+// PostgreSQL keeps table and column names apart by case (and trailing
+// spaces); MariaDB, SQL Server and SQLite do not, so the receiving schema
+// refuses such pairs (S002). init proposed both of each pair, and its
+// files, which pass plan check by promise, failed it: the second of each
+// pair is left out with the reason, as a column the target cannot hold
+// is, and map check names it until the mapping decides.
+func TestInitLeavesOutNamesOneToSomePlatform(t *testing.T) {
+	if os.Getenv(pgtest.EnvVar) == "" {
+		t.Skipf("needs %s", pgtest.EnvVar)
+	}
+	src := pgtest.NewDatabase(t)
+	pgtest.Exec(t, src,
+		`CREATE TABLE "Besok" (id bigint PRIMARY KEY, datum date)`,
+		`CREATE TABLE besok (id bigint PRIMARY KEY, datum date)`,
+		`CREATE TABLE "patient " (id bigint PRIMARY KEY)`,
+		`CREATE TABLE patient (id bigint PRIMARY KEY, "Kod" text, kod text, "rok " text)`,
+	)
+	dir := filepath.Join(t.TempDir(), "reg")
+	if code, out, errs := cli(t, "init", dir, "--source", src, "--to", "postgres", "-q"); code != exitOK {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := cli(t, "plan", "check", filepath.Join(dir, "plan.yaml"))
+	if code != exitOK {
+		schema, _ := os.ReadFile(filepath.Join(dir, "schema.yaml"))
+		t.Fatalf("plan check of init's files: exit %d\n%s%s\n%s", code, out, errs, schema)
+	}
+	mapping, _ := os.ReadFile(filepath.Join(dir, "mapping.yaml"))
+	for _, want := range []string{`besok: no receiving table (table "besok" is table "Besok"`, `patient : no receiving table (the name ends in a space`, `kod is not mapped: column "kod" is column "Kod"`, `rok  is not mapped: the name ends in a space`} {
+		if !strings.Contains(string(mapping), want) {
+			t.Errorf("mapping.yaml does not say %q:\n%s", want, mapping)
+		}
+	}
 }
