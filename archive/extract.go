@@ -22,7 +22,8 @@ import (
 type ExtractRequest struct {
 	Table string
 	// WhereColumn and WhereValue, when set, keep only the records whose
-	// column holds exactly this text (connectors.FormatValue).
+	// column holds exactly this text (valueText: connectors.FormatValue,
+	// a double as the package writes it).
 	WhereColumn, WhereValue string
 	Purpose, Who            string
 	At                      time.Time
@@ -189,7 +190,7 @@ func (p *Package) Extract(ctx context.Context, path string, req ExtractRequest) 
 		}
 		rec := recs.Record()
 		if where >= 0 {
-			if s, ok := connectors.FormatValue(rec.Values[where]); !ok || s != req.WhereValue {
+			if s, ok := valueText(rec.Values[where]); !ok || s != req.WhereValue {
 				if ok && number && sameNumberOtherShape(s, req.WhereValue, filterDigits) {
 					if others == nil {
 						others = map[string]int64{}
@@ -358,8 +359,18 @@ func csvText(v connectors.Value) string {
 	case connectors.JSON:
 		return csvString(string(x))
 	}
-	s, _ := connectors.FormatValue(v)
+	s, _ := valueText(v)
 	return s
+}
+
+// valueText is a value's text in an extract and for its filter:
+// connectors.FormatValue, but a double as the package's cells write it
+// (INF, -INF, NaN: doubleText), not as Go prints it.
+func valueText(v connectors.Value) (string, bool) {
+	if x, ok := v.(float64); ok {
+		return doubleText(x), true
+	}
+	return connectors.FormatValue(v)
 }
 
 // csvString writes text as it is, unless it could be read as something

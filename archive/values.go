@@ -74,7 +74,7 @@ func rawBytes(v connectors.Value) ([]byte, error) {
 	case uint64:
 		return strconv.AppendUint(nil, x, 10), nil
 	case float64:
-		return strconv.AppendFloat(nil, x, 'g', -1, 64), nil
+		return []byte(doubleText(x)), nil
 	case bool:
 		return strconv.AppendBool(nil, x), nil
 	case string:
@@ -170,6 +170,11 @@ func decodeRaw(kind string, b []byte) (connectors.Value, error) {
 	}
 	w, werr := rawBytes(v)
 	k, kerr := valueKind(v)
+	if kind == "float" && goInfinity(b) {
+		// A package written before raw doubles were spelled as SIARD's
+		// xs:double (INF) holds Go's spelling: still the same value.
+		w = b
+	}
 	if werr != nil || kerr != nil || k != kind || !bytes.Equal(w, b) {
 		return nil, fmt.Errorf("raw value of kind %s is not in the form regflytt writes it in", kind)
 	}
@@ -259,6 +264,29 @@ func parseRaw(kind string, b []byte) (connectors.Value, error) {
 		return connectors.JSON(s), nil
 	}
 	return nil, fmt.Errorf("raw value of unknown kind %q", kind)
+}
+
+// doubleText writes a double as the content XML's xs:double cells, raw
+// cells and the CSV extract all do: the shortest digits that read back
+// as it (-0 keeps its sign), and SIARD's INF, -INF and NaN, not Go's
+// +Inf and -Inf, so that the package and an extract of it spell a value
+// alike and a filter names it one way.
+func doubleText(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "NaN"
+	case math.IsInf(x, 1):
+		return "INF"
+	case math.IsInf(x, -1):
+		return "-INF"
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// goInfinity reports Go's spelling of an infinite double, which raw cells
+// held before they were written as doubleText.
+func goInfinity(b []byte) bool {
+	return string(b) == "+Inf" || string(b) == "-Inf"
 }
 
 func isRangeErr(err error) bool {
@@ -458,15 +486,7 @@ func naturalForm(k connectors.Kind, v connectors.Value) (string, bool) {
 		}
 	case connectors.KindFloat:
 		if x, ok := v.(float64); ok {
-			switch {
-			case math.IsNaN(x):
-				return "NaN", true
-			case math.IsInf(x, 1):
-				return "INF", true
-			case math.IsInf(x, -1):
-				return "-INF", true
-			}
-			return strconv.FormatFloat(x, 'g', -1, 64), true
+			return doubleText(x), true
 		}
 	case connectors.KindDecimal:
 		if x, ok := v.(connectors.Decimal); ok {
