@@ -34,6 +34,9 @@ type ColumnPlan struct {
 	// declares them (nil, false when it cannot: see TablePlan.LeftOut).
 	Default  *Default
 	Identity bool
+	// Note says why Type is not what the catalogue alone proposes (a
+	// MariaDB TIME holding durations as text: BeyondDay), "" when it is.
+	Note string
 }
 
 // TablePlan is one source table as a receiving table on a target.
@@ -476,6 +479,8 @@ func WriteSchemaReport(w io.Writer, source string, plans []TablePlan, target Dia
 			if c.Problem != "" {
 				tgt = "-- " + c.Problem
 				problems++
+			} else if c.Note != "" {
+				tgt += " -- " + c.Note
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%v\t%s\n", c.Source.Name, src, null, c.Source.Type, tgt)
 		}
@@ -591,6 +596,9 @@ func WriteReceivingYAML(w io.Writer, platform, source string, plans []TablePlan,
 			prefix := indent + "    "
 			if c.Problem != "" && p.CreateSQL != "" {
 				prefix = indent + "    # "
+			}
+			if c.Note != "" {
+				fmt.Fprintf(&b, "%s# %s: %s\n", prefix, c.Source.Name, c.Note)
 			}
 			fmt.Fprintf(&b, "%s- %s\n", prefix, col)
 		}

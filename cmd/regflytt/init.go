@@ -35,9 +35,12 @@ missing), as a starting point for a register's migration:
                      (the proposal of "regflytt schema --yaml" for --to), and
                      a mapping that maps every column to itself
 
-The files pass "regflytt plan check". A source column the receiving dialect
-cannot hold exactly is left out of the schema and named in a comment of the
-mapping, unmapped: "regflytt map check" then refuses the plan until you map
+The files pass "regflytt plan check". A MariaDB TIME column holding values
+outside 00:00:00..24:00:00 (counted by one aggregate query per table) is
+proposed as text, with a note, as "regflytt scan" proposes it. A source
+column the receiving dialect cannot hold exactly, or whose name ends in a
+space or differs from another's only in case, is left out of the schema and
+named in a comment of the mapping, unmapped: "regflytt map check" then refuses the plan until you map
 it or drop it with a reason, so nothing is left behind without a decision.
 init overwrites nothing: if DIR holds any of the three files, it writes none.
 
@@ -70,7 +73,7 @@ Next: review the files, then map check, map dry-run and run (see the README).`,
 			if err := refuseStarterFiles(dir); err != nil {
 				return err
 			}
-			where, tables, err := readCatalog(cmd.Context(), source, false)
+			where, tables, beyond, err := readCatalog(cmd.Context(), source, false)
 			if err != nil {
 				return err
 			}
@@ -86,6 +89,10 @@ Next: review the files, then map check, map dry-run and run (see the README).`,
 			// pseudonyms, types from the values) but reads every row; init
 			// stays a catalogue read.
 			proposal := connectors.PlanSchema(tables, c.Dialect)
+			// A MariaDB TIME holding durations is proposed as text, as
+			// the scan proposes it: one aggregate query per table with a
+			// TIME column, so init agrees with scan without reading rows.
+			beyond.Apply(proposal, c.Dialect)
 			var schema bytes.Buffer
 			if err := connectors.WriteReceivingYAML(&schema, "receiving", where, proposal, c.Dialect); err != nil {
 				return err

@@ -56,11 +56,12 @@ The source may also be given as the only argument, as older versions took it.`,
 			if err != nil {
 				return err
 			}
-			where, tables, err := readCatalog(cmd.Context(), source, count)
+			where, tables, beyond, err := readCatalog(cmd.Context(), source, count)
 			if err != nil {
 				return err
 			}
 			plans := connectors.PlanSchema(tables, c.Dialect)
+			beyond.Apply(plans, c.Dialect)
 			switch {
 			case asYAML && g.json:
 				return usageError{fmt.Errorf("%s: --yaml and --json: choose one", cmd.CommandPath())}
@@ -106,33 +107,40 @@ func targetDialect(cmd *cobra.Command, to string) (all.Connector, error) {
 
 // readCatalog reads a source's tables in one read-only snapshot; where
 // names the source, redacted, for messages and files.
-func readCatalog(ctx context.Context, url string, count bool) (where string, tables []connectors.Table, err error) {
+//
+// beyond counts the values of time columns outside a day, where the
+// source's time is a duration (MariaDB): the proposal declares text for
+// them, as the scan does, not a time no other platform holds.
+func readCatalog(ctx context.Context, url string, count bool) (where string, tables []connectors.Table, beyond connectors.BeyondDay, err error) {
 	loc, err := connectors.ParseLocation(url)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	where = loc.String()
 	src, err := all.OpenSource(ctx, url)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	defer src.Close()
 	snap, err := src.Snapshot(ctx)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", where, err)
+		return "", nil, nil, fmt.Errorf("%s: %w", where, err)
 	}
 	defer snap.Close()
 	if tables, err = snap.Tables(ctx); err != nil {
-		return "", nil, fmt.Errorf("%s: catalogue: %w", where, err)
+		return "", nil, nil, fmt.Errorf("%s: catalogue: %w", where, err)
 	}
 	if count {
 		for i := range tables {
 			if tables[i].RowEstimate, err = snap.Count(ctx, tables[i].Name); err != nil {
-				return "", nil, fmt.Errorf("%s: %w", where, err)
+				return "", nil, nil, fmt.Errorf("%s: %w", where, err)
 			}
 		}
 	}
-	return where, tables, nil
+	if beyond, err = connectors.CountBeyondDay(ctx, snap, tables); err != nil {
+		return "", nil, nil, fmt.Errorf("%s: %w", where, err)
+	}
+	return where, tables, beyond, nil
 }
 
 // schemaResult is what schema --json prints.
@@ -170,6 +178,7 @@ type schemaColumnJSON struct {
 	Receiving  string `json:"receiving_type,omitempty"`
 	TargetDDL  string `json:"target_type,omitempty"`
 	Problem    string `json:"problem,omitempty"`
+	Note       string `json:"note,omitempty"`
 }
 
 func schemaJSON(where string, d connectors.Dialect, plans []connectors.TablePlan) schemaResult {
@@ -185,7 +194,7 @@ func schemaJSON(where string, d connectors.Dialect, plans []connectors.TablePlan
 		}
 		for _, c := range p.Columns {
 			col := schemaColumnJSON{Name: c.Source.Name, SourceType: c.Source.SourceType, Charset: c.Source.Charset, Nullable: c.Source.Nullable,
-				Canonical: c.Source.Type.String(), TargetDDL: c.DDL, Problem: c.Problem}
+				Canonical: c.Source.Type.String(), TargetDDL: c.DDL, Problem: c.Problem, Note: c.Note}
 			if c.Type.Kind != connectors.KindInvalid {
 				col.Receiving = c.Type.String()
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 )
 
@@ -158,5 +159,42 @@ func TestInitLeavesOutNamesOneToSomePlatform(t *testing.T) {
 		if !strings.Contains(string(mapping), want) {
 			t.Errorf("mapping.yaml does not say %q:\n%s", want, mapping)
 		}
+	}
+}
+
+// A MariaDB TIME is a duration (-838:59:59..838:59:59). scan proposes
+// text for a column holding values outside a day, saying why; init, from
+// the catalogue alone, proposed time, which PostgreSQL's time cannot hold,
+// so the run archived every such value. init now asks the source how many
+// there are, and proposes what scan does, with the note.
+func TestInitProposesWhatHoldsATimeBeyondADay(t *testing.T) {
+	if os.Getenv(mytest.EnvVar) == "" || os.Getenv(pgtest.EnvVar) == "" {
+		t.Skipf("needs %s and %s", mytest.EnvVar, pgtest.EnvVar)
+	}
+	src := mytest.NewDatabase(t)
+	mytest.Exec(t, src,
+		"CREATE TABLE pass (id int NOT NULL PRIMARY KEY, langd time, negativ time(6), dag time)",
+		"INSERT INTO pass VALUES (1, '838:59:59', '-00:00:00.000001', '08:30:00'), (2, '12:00:00', '01:00:00', '23:59:59'), (3, NULL, NULL, NULL)",
+	)
+	dir := filepath.Join(t.TempDir(), "reg")
+	if code, out, errs := cli(t, "init", dir, "--source", src, "--to", "postgres", "-q"); code != exitOK {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errs)
+	}
+	schema, _ := os.ReadFile(filepath.Join(dir, "schema.yaml"))
+	for _, want := range []string{`{name: langd, type: text`, `{name: negativ, type: text`, `{name: dag, type: time`, "# langd: 1 value(s) outside 00:00:00..24:00:00", "# negativ: 1 value(s) outside"} {
+		if !strings.Contains(string(schema), want) {
+			t.Errorf("schema.yaml lacks %q:\n%s", want, schema)
+		}
+	}
+	tgt := pgtest.NewDatabase(t)
+	t.Setenv("REGFLYTT_SOURCE", src)
+	t.Setenv("REGFLYTT_TARGET", tgt)
+	work := t.TempDir()
+	if code, out, errs := cli(t, "run", filepath.Join(dir, "plan.yaml"), "--work", work, "-q"); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+	}
+	res, _ := os.ReadFile(filepath.Join(work, "report.json"))
+	if !strings.Contains(string(res), `"migrated": 3`) || strings.Contains(string(res), `"archived_by"`) {
+		t.Errorf("not every row migrated:\n%s", res)
 	}
 }

@@ -78,7 +78,7 @@ func (s *columnStat) proposedType() proposal {
 			// The receiving notation has no interval; text keeps the
 			// duration exactly as [-]HHH:MM:SS[.ffffff].
 			return proposal{typ: connectors.Type{Kind: connectors.KindText}, cast: true,
-				note: "values outside 00:00:00..24:00:00 (a TIME duration): proposed as text, since the receiving notation has no interval type"}
+				note: connectors.TimeBeyondDayNote}
 		}
 	}
 	return proposal{typ: t}
