@@ -30,6 +30,15 @@ type KeyCounter interface {
 	CountKey(ctx context.Context, table string, key []string) (KeyCount, error)
 }
 
+// QueryKeyCounter is an optional extra of a Snapshot, found by type
+// assertion: CountKey over a select's result (select: in a mapping), the
+// query a derived table, so that map check names a select whose key
+// repeats or is NULL (a join to a one-to-many table) before a run's read
+// refuses it, after the tables before it.
+type QueryKeyCounter interface {
+	CountQueryKey(ctx context.Context, query string, key []string) (KeyCount, error)
+}
+
 // CountKeyQuery is the one query a KeyCounter runs: it groups the rows of
 // qtable by the key columns (as GROUP BY compares them, which is as the
 // keyset read's ORDER BY and ">" do) and sums the groups. sum gives the

@@ -34,7 +34,16 @@ func checkReadKeys(ctx context.Context, s *session) (mappings.Diagnostics, error
 	if !ok {
 		return nil, nil
 	}
+	qc, _ := s.snap.(connectors.QueryKeyCounter)
 	for _, tp := range s.prog.Tables {
+		if tp.Select != "" && tp.EAV == nil && tp.Mapping != nil && qc != nil && len(tp.Key) > 0 {
+			d, err := selectKeyDiagnostic(ctx, qc, tp)
+			if err != nil {
+				return nil, err
+			}
+			ds = append(ds, d...)
+			continue
+		}
 		if tp.EAV != nil || tp.Select != "" || tp.Mapping == nil || len(tp.Mapping.Key) == 0 || keyedByCatalog(tp.Source, tp.Key) {
 			continue
 		}
@@ -65,6 +74,40 @@ func checkReadKeys(ctx context.Context, s *session) (mappings.Diagnostics, error
 				strings.Join(tp.Key, ", "), tp.Source.Name, n.Rows, strings.Join(what, " and "))})
 	}
 	return ds, nil
+}
+
+// selectKeyDiagnostic counts a select: source's keys in one grouped
+// query of its result (connectors.QueryKeyCounter) and says, as M090 at
+// the select's line, when they do not identify its rows: the ordered
+// read refuses such a select only when it meets the repeat, after the
+// tables before it were written, and map check said nothing.
+func selectKeyDiagnostic(ctx context.Context, qc connectors.QueryKeyCounter, tp *mappings.TableProgram) (mappings.Diagnostics, error) {
+	n, err := qc.CountQueryKey(ctx, tp.Select, tp.Key)
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil, nil // the read refuses it, as before
+	}
+	if err != nil {
+		return nil, fmt.Errorf("source: select: of %s: %w", tp.Source.Name, err)
+	}
+	if n.Null == 0 && n.Repeated == 0 {
+		return nil, nil
+	}
+	var what []string
+	if n.Repeated > 0 {
+		what = append(what, fmt.Sprintf("%d %s a key value another row has", n.Repeated, plural(n.Repeated, "row repeats", "rows repeat")))
+	}
+	if n.Null > 0 {
+		what = append(what, fmt.Sprintf("%d %s a NULL in a key column", n.Null, plural(n.Null, "row has", "rows have")))
+	}
+	pos := tp.Mapping.Select.Pos
+	if len(tp.Mapping.Key) > 0 {
+		pos = tp.Mapping.Key[0].Pos
+	}
+	return mappings.Diagnostics{{Pos: pos, Code: "M090", Severity: mappings.Error,
+		Message: fmt.Sprintf("the select: of %s does not give each record once by its key [%s]: of its %d rows, %s (counted in one pass over its result, grouped by the key as the database compares it). "+
+			"A run reads a select in key order and refuses it at the first repeat, after the tables before it: a join that repeats or drops records (a one-to-many table), or a NULL key, would migrate a record twice or not at all. "+
+			"Join so that each record of %s is one row, or read the joined table as a mapping of its own",
+			tp.Source.Name, strings.Join(tp.Key, ", "), n.Rows, strings.Join(what, " and "), tp.Source.Name)}}, nil
 }
 
 // keyedByCatalog says whether the catalogue already guarantees that key

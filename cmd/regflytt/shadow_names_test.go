@@ -198,3 +198,47 @@ func TestInitProposesWhatHoldsATimeBeyondADay(t *testing.T) {
 		t.Errorf("not every row migrated:\n%s", res)
 	}
 }
+
+// A select: whose key repeats (a join to a one-to-many table) or is NULL
+// was refused only while a run or dry-run read it, after the tables
+// before it; map check said "mappings ok". It counts the select's keys in
+// one grouped query, as it counts a key: of a table (M090), and names the
+// mapping's line.
+func TestMapCheckNamesASelectsRepeatedKeys(t *testing.T) {
+	plan, src := sqlitePlan(t, []string{
+		`CREATE TABLE besok (id INTEGER PRIMARY KEY, datum TEXT)`,
+		`CREATE TABLE kontakt (id INTEGER PRIMARY KEY, besok_id INTEGER, enhet TEXT)`,
+		`INSERT INTO besok VALUES (1, '2024-01-01'), (2, '2024-01-02'), (3, '2024-01-03')`,
+		`INSERT INTO kontakt VALUES (1, 1, 'A'), (2, 1, 'B'), (3, 2, 'C')`,
+	}, `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: visit_date, type: date}
+      - {name: unit, type: text}
+  - name: contact
+    primary_key: [contact_id]
+    columns:
+      - {name: contact_id, type: bigint}
+`, `tables:
+  - target: visit
+    source:
+      table: besok
+      select: SELECT b.id, b.datum, k.enhet FROM besok b LEFT JOIN kontakt k ON k.besok_id = b.id
+    columns:
+      visit_id: id
+      visit_date: {expr: date(datum)}
+      unit: enhet
+  - target: contact
+    source: kontakt
+    columns:
+      contact_id: id
+    drop: {besok_id: in visit, enhet: in visit}
+`, "")
+	code, out, errs := cli(t, "map", "check", plan, "--source", src)
+	if code != exitUsage || !strings.Contains(errs, "m.yaml:5:15: error M090") || !strings.Contains(errs, "select: of besok") || !strings.Contains(errs, "1 row repeats a key value") {
+		t.Errorf("map check: exit %d, want %d and M090 at m.yaml:5:15 naming the select of besok\n%s%s", code, exitUsage, out, errs)
+	}
+}

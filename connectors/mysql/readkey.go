@@ -31,3 +31,29 @@ func (s *snapshot) CountKey(ctx context.Context, table string, key []string) (co
 	}
 	return c, nil
 }
+
+var _ connectors.QueryKeyCounter = (*snapshot)(nil)
+
+// CountQueryKey counts, as CountKey does a table's, the rows of a
+// select's result, those with a NULL key and those that repeat a key, in
+// one query of the snapshot's transaction: the select runs once, grouped.
+func (s *snapshot) CountQueryKey(ctx context.Context, query string, key []string) (connectors.KeyCount, error) {
+	if s.conn == nil {
+		return connectors.KeyCount{}, s.db.errorf("snapshot is closed")
+	}
+	sel, err := checkQuery(query)
+	if err != nil {
+		return connectors.KeyCount{}, err
+	}
+	q, err := connectors.CountKeyQuery(Dialect{}, "COUNT", "("+sel+") AS regflytt_q", key, func(e string) string {
+		return "CAST(COALESCE(SUM(" + e + "), 0) AS SIGNED)"
+	})
+	if err != nil {
+		return connectors.KeyCount{}, err
+	}
+	c, err := connectors.ScanKeyCount(s.conn.QueryRowContext(ctx, q).Scan)
+	if err != nil {
+		return c, s.db.errorf("count the keys of the select: %w", withoutValues(err))
+	}
+	return c, nil
+}

@@ -53,3 +53,29 @@ func (s *snapshot) CheckQueryKeyOrder(ctx context.Context, query string, key []s
 	}
 	return s.checkQueryKeyOrder(ctx, q, key)
 }
+
+var _ connectors.QueryKeyCounter = (*snapshot)(nil)
+
+// CountQueryKey counts, as CountKey does a table's, the rows of a
+// select's result, those with a NULL key and those that repeat a key, in
+// one query of the snapshot's transaction: the select runs once, grouped.
+func (s *snapshot) CountQueryKey(ctx context.Context, query string, key []string) (connectors.KeyCount, error) {
+	if err := s.load(ctx); err != nil {
+		return connectors.KeyCount{}, err
+	}
+	sel, err := connectors.CheckSelect(query)
+	if err != nil {
+		return connectors.KeyCount{}, err
+	}
+	q, err := connectors.CountKeyQuery(Dialect{}, "count", "("+sel+") AS regflytt_q", key, func(e string) string {
+		return "CAST(COALESCE(sum(" + e + "), 0) AS bigint)"
+	})
+	if err != nil {
+		return connectors.KeyCount{}, err
+	}
+	c, err := connectors.ScanKeyCount(s.tx.QueryRow(ctx, q).Scan)
+	if err != nil {
+		return c, s.db.errorf(err, "count the keys of the select")
+	}
+	return c, nil
+}

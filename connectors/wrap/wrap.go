@@ -849,6 +849,23 @@ func (s *snapshot) CountKey(ctx context.Context, table string, key []string) (n 
 	return n, err
 }
 
+// CountQueryKey forwards to the wrapped snapshot's
+// connectors.QueryKeyCounter, as CountKey does.
+func (s *snapshot) CountQueryKey(ctx context.Context, query string, key []string) (n connectors.KeyCount, err error) {
+	if _, ok := s.cur.(connectors.QueryKeyCounter); !ok {
+		return n, fmt.Errorf("count the keys of a select: %w", errors.ErrUnsupported)
+	}
+	err = s.do(ctx, "count the keys of a select", "", func(ctx context.Context, c connectors.Snapshot) error {
+		kc, ok := c.(connectors.QueryKeyCounter)
+		if !ok {
+			return fmt.Errorf("count the keys of a select: the reopened snapshot cannot")
+		}
+		n, err = kc.CountQueryKey(ctx, query, key)
+		return err
+	})
+	return n, err
+}
+
 // CheckKeyOrder forwards to the wrapped snapshot's
 // connectors.KeyOrderChecker; one without it has nothing to refuse.
 func (s *snapshot) CheckKeyOrder(ctx context.Context, table string, key []string) error {
