@@ -73,6 +73,8 @@ var optional = []struct {
 	{"NonNullCounter", typeOf[connectors.NonNullCounter](), "snapshot", conditional, ""},
 	{"KeyCounter", typeOf[connectors.KeyCounter](), "snapshot", forwarded, ""},
 	{"KeyOrderChecker", typeOf[connectors.KeyOrderChecker](), "snapshot", forwarded, ""},
+	{"QueryKeyCounter", typeOf[connectors.QueryKeyCounter](), "snapshot", forwarded, ""},
+	{"BeyondDayCounter", typeOf[connectors.BeyondDayCounter](), "snapshot", forwarded, ""},
 	{"ChecksumExplainer", typeOf[connectors.ChecksumExplainer](), "snapshot", notForwarded,
 		"the SQL a Checksummer runs, for a person or a benchmark, asked of a snapshot opened without the wrapper"},
 	{"AsWrittenReader", typeOf[connectors.AsWrittenReader](), "source", forwarded, ""},
@@ -401,6 +403,14 @@ func (s *fullSnap) CountNonNull(context.Context, string, []string) ([]int64, err
 func (s *fullSnap) CountKey(context.Context, string, []string) (connectors.KeyCount, error) {
 	s.record("CountKey")
 	return connectors.KeyCount{}, nil
+}
+func (s *fullSnap) CountQueryKey(context.Context, string, []string) (connectors.KeyCount, error) {
+	s.record("CountQueryKey")
+	return connectors.KeyCount{}, nil
+}
+func (s *fullSnap) CountBeyondDay(context.Context, string, []string) ([]int64, error) {
+	s.record("CountBeyondDay")
+	return nil, nil
 }
 func (s *fullSnap) CheckKeyOrder(context.Context, string, []string) error {
 	s.record("CheckKeyOrder")

@@ -866,6 +866,23 @@ func (s *snapshot) CountQueryKey(ctx context.Context, query string, key []string
 	return n, err
 }
 
+// CountBeyondDay forwards to the wrapped snapshot's
+// connectors.BeyondDayCounter, as CountKey does.
+func (s *snapshot) CountBeyondDay(ctx context.Context, table string, columns []string) (n []int64, err error) {
+	if _, ok := s.cur.(connectors.BeyondDayCounter); !ok {
+		return nil, fmt.Errorf("count time values beyond a day in %s: %w", table, errors.ErrUnsupported)
+	}
+	err = s.do(ctx, "count time values beyond a day", table, func(ctx context.Context, c connectors.Snapshot) error {
+		bc, ok := c.(connectors.BeyondDayCounter)
+		if !ok {
+			return fmt.Errorf("count time values beyond a day in %s: the reopened snapshot cannot", table)
+		}
+		n, err = bc.CountBeyondDay(ctx, table, columns)
+		return err
+	})
+	return n, err
+}
+
 // CheckKeyOrder forwards to the wrapped snapshot's
 // connectors.KeyOrderChecker; one without it has nothing to refuse.
 func (s *snapshot) CheckKeyOrder(ctx context.Context, table string, key []string) error {
