@@ -4,7 +4,7 @@ import "testing"
 
 // A PostgreSQL nondeterministic collation is read by the ICU locale the
 // catalogue writes after its name: only a locale FoldLimit has been
-// measured on (TestFoldLimitAgreesWithPostgreSQL in plans) keeps what
+// measured on (TestFoldLimitAgreesWithPostgreSQL in plans/foldtest) keeps what
 // folding is sure of; a numeric (kn) or punctuation-blind (ka-shifted)
 // one, another language, rules of its own, or no locale named is sure of
 // no text, not even 'sa1': every nondeterministic collation was taken for

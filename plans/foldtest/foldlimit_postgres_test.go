@@ -1,4 +1,4 @@
-package plans_test
+package foldtest_test
 
 import (
 	"context"
