@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/connectors"
-	"github.com/regflytt/regflytt/connectors/all"
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/connectors/wrap"
@@ -25,59 +24,28 @@ import (
 
 func write(t testing.TB, path, text string) string {
 	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return plantest.Write(t, path, text)
 }
 
 func intCol(name string) connectors.Column {
-	return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindInt, Bits: 64}, Nullable: name != "id"}
+	return plantest.IntCol(name)
 }
 
 func textCol(name string) connectors.Column {
-	return connectors.Column{Name: name, Type: connectors.Type{Kind: connectors.KindText}, Nullable: true}
+	return plantest.TextCol(name)
 }
 
 // writeTables creates tables in a database and fills them.
 func writeTables(t *testing.T, url string, tables []connectors.Table, rows map[string][][]connectors.Value) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := all.OpenTarget(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Create(ctx, tables); err != nil {
-		t.Fatal(err)
-	}
-	for i := range tables {
-		tx, err := db.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.Write(ctx, &tables[i], rows[tables[i].Name]); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	plantest.WriteTables(t, url, tables, rows)
 }
 
 // writePlan writes dir/plan.yaml over dir/schema.yaml and dir/m.yaml,
 // with extra lines (run:, optout: …) appended.
 func writePlan(t *testing.T, dir, extra string) string {
 	t.Helper()
-	return write(t, filepath.Join(dir, "plan.yaml"), `plan: 1
-register: {id: test, name: Test register}
-system: {current: a, chosen: b}
-cpua: {current: A, future: B}
-rco: {current: A, future: B}
-target: {schema: schema.yaml}
-mappings: [m.yaml]
-archive: {dir: archive, unencrypted_reason: synthetic test data}
-`+extra)
+	return plantest.WritePlan(t, dir, extra)
 }
 
 func summary(m, a, e int64, by map[string]int64) string {
@@ -190,24 +158,7 @@ func serverDatabases(t *testing.T) map[string]func(t testing.TB) string {
 // its columns, each "name type", or "name type not_null".
 func writeSchema(t *testing.T, dir, table, key string, cols ...string) {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("platform: t\ntables:\n  - name: " + table + "\n")
-	if key != "" {
-		b.WriteString("    primary_key: [" + key + "]\n")
-	}
-	b.WriteString("    columns:\n")
-	for _, c := range cols {
-		f := strings.Fields(c)
-		if len(f) < 2 || len(f) > 3 || len(f) == 3 && f[2] != "not_null" {
-			t.Fatalf("column %q: want \"name type\" or \"name type not_null\"", c)
-		}
-		fmt.Fprintf(&b, "      - {name: %s, type: %q", f[0], f[1])
-		if len(f) == 3 {
-			b.WriteString(", not_null: true")
-		}
-		b.WriteString("}\n")
-	}
-	write(t, filepath.Join(dir, "schema.yaml"), b.String())
+	plantest.WriteSchema(t, dir, table, key, cols...)
 }
 
 // writeRegistrationSchema writes dir/schema.yaml with the receiving table
@@ -215,11 +166,7 @@ func writeSchema(t *testing.T, dir, table, key string, cols ...string) {
 // registered when asked, weight_kg decimal(5,1)).
 func writeRegistrationSchema(t *testing.T, dir string, registered bool) {
 	t.Helper()
-	cols := []string{"registration_id bigint"}
-	if registered {
-		cols = append(cols, "registered date")
-	}
-	writeSchema(t, dir, "registration", "registration_id", append(cols, "weight_kg decimal(5,1)")...)
+	plantest.WriteRegistrationSchema(t, dir, registered)
 }
 
 // unreadPlan writes a plan of one source into dir (schema and mapping
@@ -292,5 +239,18 @@ func unreadUntilAcknowledged(t *testing.T, src, schema, mapping string, want map
 // indented as under the table.
 func writeEAVMapping(t *testing.T, dir, rest string) {
 	t.Helper()
-	write(t, filepath.Join(dir, "m.yaml"), "tables:\n  - target: registration\n    source:\n      eav: {entities: instans, values: varde, entity: instans_id, attribute: variabel, value: varde}\n"+rest)
+	plantest.WriteEAVMapping(t, dir, rest)
+}
+
+// execSQLite runs statements on a SQLite database file
+// (plantest.ExecSQLite).
+func execSQLite(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	plantest.ExecSQLite(t, path, stmts...)
+}
+
+// sqliteAfterChecks runs stmts in the SQLite database at path once the
+// run begins moving its first table (plantest.AfterChecks).
+func sqliteAfterChecks(path string, stmts ...string) *plantest.AfterChecks {
+	return plantest.SQLiteAfterChecks(path, stmts...)
 }

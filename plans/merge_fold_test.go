@@ -14,6 +14,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -185,21 +186,7 @@ func countQuery(t *testing.T, url, query string) int {
 // sub-register delreg_b (patient_id, datum, langd).
 func mergeFoldPlan(t *testing.T, dir, patientType, patientA string) string {
 	t.Helper()
-	writeSchema(t, dir, "visit", "patient, visit_date", "patient "+patientType, "visit_date date", "weight_kg decimal(5,1)", "height_cm smallint")
-	write(t, filepath.Join(dir, "m.yaml"), `tables:
-  - target: visit
-    merge: [patient, visit_date]
-    sources:
-      - source: delreg_a
-        precedence: 1
-        columns: {patient: `+patientA+`, visit_date: {expr: date(datum)}, weight_kg: {expr: decimal(vikt)}}
-        drop: {id: registration number of the main register}
-      - source: delreg_b
-        precedence: 2
-        columns: {patient: patient_id, visit_date: {expr: date(datum)}, height_cm: langd}
-        drop: {id: registration number of the sub-register}
-`)
-	return writePlan(t, dir, "verification: {acknowledge: {archived_share.delreg_b: a test of key spellings}}\n")
+	return plantest.MergeFoldPlan(t, dir, patientType, patientA)
 }
 
 // A main register keyed by an integer patient id and a sub-register by

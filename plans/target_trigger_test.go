@@ -58,8 +58,8 @@ tables:
 	sqliteExec(t, during, visit)
 	trigger := sqliteAfterChecks(during, scale)
 	rep, err := plans.Run(ctx, loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: "sqlite://" + during, WorkDir: filepath.Join(dir, "w1"), Progress: trigger})
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
+	if trigger.Err != nil {
+		t.Fatal(trigger.Err)
 	}
 	if err == nil && rep.Pass {
 		t.Fatalf("PASS with a trigger multiplying every weight by ten (ledger %v)", ledgerOf(rep, false))

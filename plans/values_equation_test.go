@@ -227,8 +227,8 @@ tables:
 	run := opts
 	run.Progress = trigger
 	rep, _ := plans.Run(ctx, p, run)
-	if trigger.err != nil {
-		t.Fatal(trigger.err)
+	if trigger.Err != nil {
+		t.Fatal(trigger.Err)
 	}
 	if rep == nil || rep.Pass {
 		t.Fatalf("a run into a table whose trigger NULLs values passes")

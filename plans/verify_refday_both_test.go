@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/regflytt/regflytt/archive"
-	"github.com/regflytt/regflytt/mappings"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 )
 
 // Without run.reference_date the day grants are judged on is the run's
@@ -73,10 +73,7 @@ func TestVerifyReferenceDayMovedInThePackageAndTheCheckpoint(t *testing.T) {
 }
 
 // acknowledgeEndedSince acknowledges FindingAppointmentEndedSince in p, as
-// a person who checked the run's day does.
+// a person who checked the run's day does (plantest.AcknowledgeEndedSince).
 func acknowledgeEndedSince(p *plans.Plan) {
-	if p.Verification.Acknowledge == nil {
-		p.Verification.Acknowledge = map[string]mappings.Str{}
-	}
-	p.Verification.Acknowledge[plans.FindingAppointmentEndedSince+".grants"] = mappings.Str{Value: "the run started on the day its checkpoint and package say"}
+	plantest.AcknowledgeEndedSince(p)
 }

@@ -1,10 +1,13 @@
 // Package plantest gives the tests of plans and of its subpackages
-// (faulttest, resiliencetest) the fixtures they share: DemoCopy on the
-// standard library only; the run digests, report reads and the built
-// command (results.go) on the connectors and the archive reader; the demo
-// registry's source, plan and report check (demo.go) and the in-process
-// runs a test interferes with (runs.go) on plans itself, which is why no
-// internal test of plans may use this package.
+// (faulttest, resiliencetest, verifytest) the fixtures they share:
+// DemoCopy on the standard library only; the run digests, report reads
+// and the built command (results.go) on the connectors and the archive
+// reader; the small legacy databases, schemas, mappings and plans a test
+// writes into a temporary folder and the statements run behind a run's
+// back (fixtures.go), the demo registry's source, plan and report check
+// (demo.go) and the in-process runs a test interferes with (runs.go) on
+// plans itself, which is why no internal test of plans may use this
+// package.
 package plantest
 
 import (

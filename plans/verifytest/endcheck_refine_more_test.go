@@ -1,4 +1,4 @@
-package plans_test
+package verifytest_test
 
 import (
 	"encoding/json"
@@ -98,7 +98,7 @@ END $$`},
 			url := mytest.NewDatabase(t)
 			createRefineTables(t, url)
 			db := mytest.Open(t, url)
-			return url, &afterChecks{run: func() error {
+			return url, &afterChecks{Run: func() error {
 				if _, err := db.Exec(fmt.Sprintf(`CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW SET
   NEW.note = IF(NEW.visit_id %% %d = 0, CONCAT(NEW.note, '!'), NEW.note),
   NEW.weight = IF(NEW.visit_id %% %d = 0, NEW.weight - 2.2737367544323206e-13, NEW.weight)`, every, nudge)); err != nil {

@@ -1,4 +1,4 @@
-package plans_test
+package verifytest_test
 
 import (
 	"context"
@@ -535,13 +535,13 @@ func TestVerifySealedArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"schema.yaml", "mapping.yaml"} {
-		b, err := os.ReadFile(filepath.Join("demo", name))
+		b, err := os.ReadFile(filepath.Join("..", "demo", name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		write(t, filepath.Join(dir, name), string(b))
 	}
-	b, err := os.ReadFile(filepath.Join("demo", "plan.yaml"))
+	b, err := os.ReadFile(filepath.Join("..", "demo", "plan.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -681,13 +681,13 @@ func TestVerifyControlGroups(t *testing.T) {
 	dir := t.TempDir()
 	srcURL, _ := makeDemoSQLite(t, dir, 30)
 	for _, name := range []string{"schema.yaml", "mapping.yaml"} {
-		b, err := os.ReadFile(filepath.Join("demo", name))
+		b, err := os.ReadFile(filepath.Join("..", "demo", name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		write(t, filepath.Join(dir, name), string(b))
 	}
-	b, err := os.ReadFile(filepath.Join("demo", "plan.yaml"))
+	b, err := os.ReadFile(filepath.Join("..", "demo", "plan.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

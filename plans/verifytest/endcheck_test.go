@@ -1,8 +1,7 @@
-package plans_test
+package verifytest_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/regflytt/regflytt/connectors/mysql/mytest"
 	"github.com/regflytt/regflytt/connectors/postgres/pgtest"
 	"github.com/regflytt/regflytt/plans"
+	"github.com/regflytt/regflytt/plans/plantest"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -242,8 +242,9 @@ func TestResumedRunEndCheckSeesTheEarlierRunsRows(t *testing.T) {
 	src, p := endCheckPlan(t, dir, 55)
 	tgtPath := filepath.Join(dir, "t.db")
 	tgt := "sqlite://" + tgtPath
-	s := &stopAfter{n: 3, stop: make(chan struct{})}
-	if _, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: s.stop, Progress: s}); !errors.Is(err, plans.ErrInterrupted) {
+	stop := make(chan struct{})
+	s := &plantest.KillAt{N: 3, Kill: func() { close(stop) }}
+	if _, err := plans.Run(ctx, p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: filepath.Join(dir, "w"), Stop: stop, Progress: s}); !errors.Is(err, plans.ErrInterrupted) {
 		t.Fatalf("got %v, want an interrupted run", err)
 	}
 	// Visit 2 was written in the first batch.
@@ -297,21 +298,6 @@ END $$`)
 	}
 }
 
-// execSQLite runs statements on a SQLite database file.
-func execSQLite(t *testing.T, path string, stmts ...string) {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, s := range stmts {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-}
-
 // A run's own end check hashes both sides with a hash keyed for the run
 // (connectors.RowHasher), computed in Go on every target: the target's
 // side by its read-back where it has one (PostgreSQL), else by a scan,
@@ -332,7 +318,7 @@ END $$`},
 			url := mytest.NewDatabase(t)
 			createNoteTable(t, url)
 			db := mytest.Open(t, url)
-			return url, &afterChecks{run: func() error {
+			return url, &afterChecks{Run: func() error {
 				_, err := db.Exec(`CREATE TRIGGER mark BEFORE INSERT ON visit FOR EACH ROW SET NEW.note = IF(NEW.visit_id % 7 = 0, CONCAT(NEW.note, '!'), NEW.note)`)
 				return err
 			}}

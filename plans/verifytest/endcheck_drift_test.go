@@ -1,4 +1,4 @@
-package plans_test
+package verifytest_test
 
 import (
 	"context"
