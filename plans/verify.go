@@ -400,12 +400,16 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	// The snapshots' positions, as they were opened: part of opening them.
 	pos := positions(ctx, s.src, tgt, s.snap, tsnap)
 	// The run's day, from the target's bookkeeping: part of opening it.
+	// The run's last checkpoint in the target: its day, and what it
+	// recorded (its ledger), which verify proves nothing by but tells
+	// the auditor where it differs from what verify finds.
+	runCP, err := r.runCheckpoint(ctx, tsnap, inTarget)
+	if err != nil {
+		return nil, err
+	}
 	var dayProblem string
 	if p.ReferenceDate.IsZero() {
-		day, why, problem, err := r.runDay(ctx, tsnap, inTarget, pkgRun, arcDir)
-		if err != nil {
-			return nil, err
-		}
+		day, why, problem := r.runDay(runCP.cp, pkgRun, arcDir)
 		if !day.IsZero() {
 			r.opts.Now = func() time.Time { return day }
 			referenceDay = day.Format(time.DateOnly) + " (" + why + ")"
@@ -618,6 +622,11 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	for _, p := range ares.Problems {
 		sum.Fail("%s", p)
 	}
+	if !vo.endCheck {
+		for _, p := range packageOfRun(runCP, ares, arcDir, dayProblem != "") {
+			sum.Fail("%s", p)
+		}
+	}
 	held := ares.Held
 	stepDone("verify: archive package compared")
 
@@ -777,7 +786,21 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if err != nil {
 		return nil, fmt.Errorf("verify: reporting units: %w", err)
 	}
-	r.findings(sum, ledger, exp.codes, append(append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), largeObjectFindings(lobs)...), append(snapshotFindings(engines, snapshotEngine, ledger), unitFs...)...))
+	more := append(append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), largeObjectFindings(lobs)...), append(snapshotFindings(engines, snapshotEngine, ledger), unitFs...)...)
+	if !vo.endCheck {
+		// Against the run's own record: a run's own end check is the run.
+		more = append(more, exclusionsSinceRun(runCP, ledger, sum.Tables, func(t string) bool { return r.plan.listTableReason(t) != "" })...)
+	}
+	declared := map[string]bool{}
+	for i := range r.in.Schema.Tables {
+		declared[r.in.Schema.Tables[i].Name] = true
+	}
+	undeclared, err := undeclaredTargetTables(ctx, tsnap, tcat, declared)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	more = append(more, undeclared...)
+	r.findings(sum, ledger, exp.codes, more)
 	stepDone("verify: control groups and findings")
 	sum.Finish(clock())
 	sum.EndCheck = vo.endCheck
@@ -1647,35 +1670,23 @@ const (
 // a plan with an access section whose target holds no checkpoint to
 // confirm the package's day (RuleReferenceDayUnconfirmed). problem is
 // "" when nothing fails; day is zero when neither side says.
-func (r *runner) runDay(ctx context.Context, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table, pkgRun time.Time, arcDir string) (day time.Time, why, problem string, err error) {
+func (r *runner) runDay(cp *checkpoint, pkgRun time.Time, arcDir string) (day time.Time, why, problem string) {
 	register := r.bookkeeping(nil).register
-	var cp *checkpoint
-	if inTarget[checkpointTableName] != nil {
-		var last []byte
-		if err := scanIn(ctx, tsnap, &checkpointTable, lastCheckpointRow(register, &last)); err != nil {
-			return time.Time{}, "", "", fmt.Errorf("target: %w", err)
-		}
-		if last != nil {
-			if cp, err = decodeCheckpoint(last); err != nil {
-				return time.Time{}, "", "", fmt.Errorf("target: %s of register %s: %w", checkpointTableName, register, err)
-			}
-		}
-	}
 	judged := r.in != nil && mappings.Access(r.in.Mappings) != nil
 	if cp == nil || cp.Started.IsZero() {
 		if pkgRun.IsZero() {
-			return time.Time{}, "", "", nil
+			return time.Time{}, "", ""
 		}
 		if judged {
 			problem = fmt.Sprintf("%s: the archive package %s says the run started %s, and the target holds no checkpoint of register %s (%s) to confirm it: grants are judged on that day without run.reference_date, and a package rewritten with another day would pass expired appointments; give the plan run.reference_date (the day the run judged on), or verify the target the run wrote",
 				RuleReferenceDayUnconfirmed, arcDir, pkgRun.Format(time.DateOnly), register, checkpointTableName)
 		}
-		return pkgRun, "the run's start, from the archive package", problem, nil
+		return pkgRun, "the run's start, from the archive package", problem
 	}
 	started := cp.Started.UTC().Truncate(time.Second)
 	if !pkgRun.IsZero() && !pkgRun.Equal(started) {
 		problem = fmt.Sprintf("%s: the archive package %s says the run started %s (package.json run %s), the target's %s of register %s says %s: grants are judged on the target's day; the package was rewritten or is another run's",
 			RuleReferenceDayDiffers, arcDir, pkgRun.Format(time.DateOnly), pkgRun.Format("20060102T150405Z"), checkpointTableName, register, started.Format("2006-01-02 (20060102T150405Z)"))
 	}
-	return started, "the run's start, from its checkpoint in the target", problem, nil
+	return started, "the run's start, from its checkpoint in the target", problem
 }

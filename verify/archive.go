@@ -321,6 +321,12 @@ type ArchiveResult struct {
 	Meta *archive.Meta
 	// Tables describe the package's source tables (package.json).
 	Tables []archive.TableSummary
+	// Created is package.json's created, when the package was last
+	// written (an erasure writes it anew); CreatedEvent the first event of
+	// its log, the package's creation, which every later version keeps
+	// (nil when the log does not begin with one).
+	Created      string
+	CreatedEvent *archive.Event
 	// Erasures are the "erased" events of the package's log: records
 	// regflytt archive erase removed, which the mappings archive until the
 	// plan's erasure list names their persons.
@@ -415,7 +421,12 @@ func CompareRead(ar *ArchiveReading, want *ArchiveContent) ArchiveResult {
 	}
 	meta := pkg.Summary.Meta
 	res.Meta, res.Tables = &meta, pkg.Tables()
+	res.Created = pkg.Summary.Created
 	if events, err := pkg.Events(); err == nil {
+		if len(events) > 0 && events[0].Event == "created" {
+			e := events[0]
+			res.CreatedEvent = &e
+		}
 		for _, e := range events {
 			if e.Event == "erased" {
 				res.Erasures = append(res.Erasures, e)

@@ -101,7 +101,7 @@ code { font-size: 0.9em; word-break: break-all; }
 <h2>Equations: source records = migrated + archived + excluded</h2>
 <table id="equations">
 <tr><th>source table</th><th>receiving table</th><th>source records</th><th>migrated</th><th>archived</th><th>excluded</th><th>in archive</th><th>reasons</th><th></th></tr>
-{{range .Tables}}<tr><td>{{.Source}}</td><td>{{.Target}}</td><td class="n">{{.SourceRecords}}</td><td class="n">{{.Migrated}}</td><td class="n">{{.Archived}}</td><td class="n">{{.Excluded}}</td><td class="n">{{.InArchive}}</td><td>{{counts .ArchivedBy}}{{if .ExcludedBy}}; excluded: {{counts .ExcludedBy}}{{end}}{{if .ValuesNulledBy}}; values nulled: {{counts .ValuesNulledBy}}{{end}}{{if .ValuesNotChosenBy}}; values not chosen: {{counts .ValuesNotChosenBy}}{{end}}{{if .ValuesLostBy}}; VALUES LOST: {{counts .ValuesLostBy}}{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{range .Tables}}<tr><td>{{.Source}}</td><td>{{.Target}}</td><td class="n">{{.SourceRecords}}</td><td class="n">{{.Migrated}}</td><td class="n">{{.Archived}}</td><td class="n">{{.Excluded}}{{if .ExcludedSinceRun}} ({{.ExcludedSinceRun}} not by the run){{end}}</td><td class="n">{{.InArchive}}</td><td>{{counts .ArchivedBy}}{{if .ExcludedBy}}; excluded: {{counts .ExcludedBy}}{{end}}{{if .ValuesNulledBy}}; values nulled: {{counts .ValuesNulledBy}}{{end}}{{if .ValuesNotChosenBy}}; values not chosen: {{counts .ValuesNotChosenBy}}{{end}}{{if .ValuesLostBy}}; VALUES LOST: {{counts .ValuesLostBy}}{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
 {{end}}</table>
 
 <h2>Content of the receiving tables</h2>

@@ -120,6 +120,10 @@ type TableEquation struct {
 	Excluded      int64            `json:"excluded"`
 	ArchivedBy    map[string]int64 `json:"archived_by,omitempty"`
 	ExcludedBy    map[string]int64 `json:"excluded_by,omitempty"`
+	// ExcludedSinceRun is how many of the Excluded the run that wrote the
+	// target did not exclude (its ledger): list entries added since the
+	// run, whose records the run migrated or archived.
+	ExcludedSinceRun int64 `json:"excluded_since_run,omitempty"`
 	// InArchive is how many records of the table the archive package holds.
 	InArchive        int64            `json:"in_archive"`
 	ValuesArchivedBy map[string]int64 `json:"values_archived_by,omitempty"`
@@ -469,6 +473,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "%-*s  %10s  %10s  %10s  %10s  %10s\n", nameW, "source table", "records", "migrated", "archived", "excluded", "")
 	for _, t := range s.Tables {
 		fmt.Fprintf(w, "%-*s  %10d  %10d  %10d  %10d  %10s\n", nameW, t.Source, t.SourceRecords, t.Migrated, t.Archived, t.Excluded, okMark(t.OK))
+		if t.ExcludedSinceRun > 0 {
+			fmt.Fprintf(w, "%-*s  %d of the %d excluded were not excluded by the run, which migrated or archived them (see finding excluded_since_run.%s)\n", nameW, "", t.ExcludedSinceRun, t.Excluded, t.Source)
+		}
 	}
 	for _, c := range s.Contents {
 		how := "in Go"

@@ -1,0 +1,243 @@
+package plans
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/regflytt/regflytt/connectors"
+	"github.com/regflytt/regflytt/verify"
+)
+
+// What verify holds to the run that wrote the target. verify proves the
+// target and the archive package from the source as it reads now; the
+// run's own record (its last checkpoint in the target: when it started,
+// when it last committed, its ledger) proves nothing, but where what
+// verify finds is not what the run did, a PASS read alone says the run
+// did it.
+const (
+	// FindingExcludedSinceRun is the finding of a source table whose
+	// records are excluded now by more than the run excluded (an
+	// opt-out or erasure list entry added since the run, the records'
+	// rows removed from the target or package after it):
+	// excluded_since_run.<source table> in verification.acknowledge.
+	FindingExcludedSinceRun = "excluded_since_run"
+	// FindingIncludedSinceRun is the finding of a source table with
+	// records the run excluded that are not excluded now (an entry
+	// removed from a list since the run): included_since_run.<source
+	// table>.
+	FindingIncludedSinceRun = "included_since_run"
+	// FindingTargetTableUndeclared is the finding of a table in the
+	// target that the receiving schema does not declare (and regflytt's
+	// bookkeeping is not): target_table_undeclared.<table>.
+	FindingTargetTableUndeclared = "target_table_undeclared"
+	// RulePackageOfAnotherRun: the archive package was not written by
+	// the run whose checkpoint the target holds.
+	RulePackageOfAnotherRun = "package_of_another_run"
+)
+
+// runRecord is the run's last checkpoint in the target (cp nil when it
+// holds none) and when it was committed.
+type runRecord struct {
+	cp *checkpoint
+	at time.Time
+}
+
+// runCheckpoint reads the plan's last checkpoint in the target.
+func (r *runner) runCheckpoint(ctx context.Context, tsnap connectors.Snapshot, inTarget map[string]*connectors.Table) (runRecord, error) {
+	register := r.bookkeeping(nil).register
+	var rec runRecord
+	if inTarget[checkpointTableName] == nil {
+		return rec, nil
+	}
+	var last []byte
+	err := scanIn(ctx, tsnap, &checkpointTable, func(row []connectors.Value) error {
+		if reg, _ := row[0].(string); reg == register {
+			s, _ := row[5].(string)
+			last = []byte(s)
+			rec.at, _ = row[3].(time.Time)
+		}
+		return nil
+	})
+	if err != nil {
+		return rec, fmt.Errorf("target: %w", err)
+	}
+	if last == nil {
+		return runRecord{}, nil
+	}
+	if rec.cp, err = decodeCheckpoint(last); err != nil {
+		return rec, fmt.Errorf("target: %s of register %s: %w", checkpointTableName, register, err)
+	}
+	return rec, nil
+}
+
+// runLabel names the run by its day and start, as package.json does.
+func (rec runRecord) runLabel() string {
+	s := rec.cp.Started.UTC()
+	return s.Format(time.DateOnly) + " (" + s.Format("20060102T150405Z") + ")"
+}
+
+// listWords names the list a reason code excludes by.
+func listWords(reason string) string {
+	switch reason {
+	case "opt_out":
+		return "opt-out"
+	case "erasure":
+		return "erasure"
+	}
+	return reason
+}
+
+// exclusionsSinceRun holds the exclusions verify's re-reading of the
+// source gives each table (ledger) to those the run's ledger recorded:
+// a list entry added after the run, with the records' rows then removed
+// from the target, balances every equation, and the report counted the
+// records as excluded as if the run had excluded them. Per table, the
+// records excluded now that the run did not exclude are a finding, and
+// so are those it excluded that are not excluded now. eqs get the count
+// of the former (TableEquation.ExcludedSinceRun).
+// A list's own table (skip) is left out: its rows count as excluded,
+// and one added since the run is the entry, whose records its data
+// tables' findings count.
+func exclusionsSinceRun(rec runRecord, ledger *verify.Ledger, eqs []verify.TableEquation, skip func(table string) bool) []verify.Finding {
+	if rec.cp == nil || rec.cp.Ledger == nil || ledger == nil {
+		return nil
+	}
+	ran := map[string]*verify.TableLedger{}
+	for _, tl := range rec.cp.Ledger.Tables {
+		ran[tl.Source] = tl
+	}
+	var out []verify.Finding
+	for _, tl := range ledger.Tables {
+		was := ran[tl.Source]
+		if was == nil || skip(tl.Source) {
+			continue
+		}
+		reasons := map[string]bool{}
+		for k := range tl.ExcludedBy {
+			reasons[k] = true
+		}
+		for k := range was.ExcludedBy {
+			reasons[k] = true
+		}
+		var more, fewer int64
+		var moreBy, fewerBy []string
+		for _, k := range sortedKeys(reasons) {
+			now, then := tl.ExcludedBy[k], was.ExcludedBy[k]
+			switch {
+			case now > then:
+				more += now - then
+				moreBy = append(moreBy, fmt.Sprintf("%d for %s (%s list: the run excluded %d, now %d)", now-then, k, listWords(k), then, now))
+			case now < then:
+				fewer += then - now
+				fewerBy = append(fewerBy, fmt.Sprintf("%d for %s (%s list: the run excluded %d, now %d)", then-now, k, listWords(k), then, now))
+			}
+		}
+		if more > 0 {
+			for i := range eqs {
+				if eqs[i].Source == tl.Source {
+					eqs[i].ExcludedSinceRun = more
+				}
+			}
+			out = append(out, verify.Finding{Kind: FindingExcludedSinceRun, Subject: tl.Source, Count: more, Of: tl.Read,
+				Message: fmt.Sprintf("%d %s of %s excluded now that the run of %s did not exclude: %s: entries added to the lists since the run; the run migrated or archived these records, and the target and archive package no longer hold them, so this verification balances with the lists as they read now, not as the run read them (the run's ledger, in the target's %s, excluded %d of %s in all)",
+					more, recordWord(more), tl.Source, rec.runLabel(), strings.Join(moreBy, ", "), checkpointTableName, was.Excluded, tl.Source)})
+		}
+		if fewer > 0 {
+			out = append(out, verify.Finding{Kind: FindingIncludedSinceRun, Subject: tl.Source, Count: fewer, Of: tl.Read,
+				Message: fmt.Sprintf("%d %s of %s that the run of %s excluded are not excluded now: %s: entries removed from the lists since the run; whatever the target or archive package holds of them was written after the run",
+					fewer, recordWord(fewer), tl.Source, rec.runLabel(), strings.Join(fewerBy, ", "))})
+		}
+	}
+	return out
+}
+
+// undeclaredTargetTables names the tables of the target that the
+// receiving schema does not declare, but regflytt's bookkeeping: a copy
+// of a receiving table, another tool's load. verify proves only the
+// declared tables, so a PASS said the target holds exactly what the
+// mappings give while such a table may hold records (a copy taken before
+// an opt-out's rows were removed) no equation accounts for. Whether one
+// is the receiving platform's own or a leak needs a person: an alarm,
+// acknowledged per table with the reason, not a failure of the run.
+func undeclaredTargetTables(ctx context.Context, tsnap connectors.Snapshot, tcat []connectors.Table, declared map[string]bool) ([]verify.Finding, error) {
+	var out []verify.Finding
+	names := make([]string, 0, len(tcat))
+	for i := range tcat {
+		names = append(names, tcat[i].Name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if declared[name] || name == runTableName || name == checkpointTableName {
+			continue
+		}
+		n, err := tsnap.Count(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("target: count %s: %w", name, err)
+		}
+		out = append(out, verify.Finding{Kind: FindingTargetTableUndeclared, Subject: name, Count: n,
+			Message: fmt.Sprintf("the target holds table %s (%d %s), which the receiving schema does not declare: verification proves nothing of it; if it holds the register's records (a copy, another tool's load), they are outside every equation", name, n, rowWord(n))})
+	}
+	return out, nil
+}
+
+func rowWord(n int64) string {
+	if n == 1 {
+		return "row"
+	}
+	return "rows"
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// packageOfRun holds the archive package to the run whose checkpoint
+// the target holds (RulePackageOfAnotherRun): its package.json names the
+// run by its start, and the first event of its log (the package's
+// creation, which an erasure's version keeps) falls within the run, from
+// its start to its last checkpoint when it finished. A package compared
+// by content alone passed when it was another run's (a rehearsal's kept
+// in the work directory, which archives the same records) or was written
+// again after the run (its content rebuilt, its run copied over).
+// Without run.reference_date runDay already fails a package whose run
+// differs (sameRunChecked). "" when it is the run's.
+func packageOfRun(rec runRecord, ares verify.ArchiveResult, arcDir string, sameRunChecked bool) []string {
+	if rec.cp == nil || rec.cp.Started.IsZero() || ares.Meta == nil {
+		return nil
+	}
+	var out []string
+	started := rec.cp.Started.UTC().Truncate(time.Second)
+	run := started.Format("20060102T150405Z")
+	if ares.Meta.Run != run && !sameRunChecked {
+		out = append(out, fmt.Sprintf("%s: the archive package %s is of the run started %s (package.json run %q), the target was written by the run started %s (its %s): the package is another run's",
+			RulePackageOfAnotherRun, arcDir, orUnnamed(ares.Meta.Run), ares.Meta.Run, run, checkpointTableName))
+	}
+	ev := ares.CreatedEvent
+	if ev == nil {
+		return out // the package's own check names a log without its creation
+	}
+	created, err := time.Parse(time.RFC3339, ev.At)
+	switch {
+	case err != nil:
+		out = append(out, fmt.Sprintf("%s: the archive package %s: its log's creation event is at %q, no RFC 3339 time, so it cannot be held to the run started %s", RulePackageOfAnotherRun, arcDir, ev.At, run))
+	case created.Before(started):
+		out = append(out, fmt.Sprintf("%s: the archive package %s was created %s (its log's first event), before the run started %s (the target's %s): the package is another run's",
+			RulePackageOfAnotherRun, arcDir, ev.At, run, checkpointTableName))
+	case rec.cp.Stage == stageFinished && !rec.at.IsZero() && created.After(rec.at.UTC()):
+		out = append(out, fmt.Sprintf("%s: the archive package %s was created %s (its log's first event), after the run started %s had finished (%s, its last checkpoint in the target): the package was written again after the run, not by it",
+			RulePackageOfAnotherRun, arcDir, ev.At, run, rec.at.UTC().Format(time.RFC3339)))
+	}
+	if c, cerr := time.Parse(time.RFC3339, ares.Created); err == nil && cerr == nil && created.After(c) {
+		out = append(out, fmt.Sprintf("%s: the archive package %s: package.json was created %s, before the creation its log records (%s): one of the two was replaced",
+			RulePackageOfAnotherRun, arcDir, ares.Created, ev.At))
+	}
+	return out
+}
