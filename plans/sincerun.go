@@ -29,6 +29,12 @@ const (
 	// removed from a list since the run): included_since_run.<source
 	// table>.
 	FindingIncludedSinceRun = "included_since_run"
+	// FindingSourceChangedSinceRun is the finding of a source table
+	// whose records verify reads are not those the run read: a record
+	// removed from (or added to) the source since the run, with its row
+	// removed from (or added to) the target alike, balances every
+	// equation: source_changed_since_run.<source table>.
+	FindingSourceChangedSinceRun = "source_changed_since_run"
 	// FindingTargetTableUndeclared is the finding of a table in the
 	// target that the receiving schema does not declare (and regflytt's
 	// bookkeeping is not): target_table_undeclared.<table>.
@@ -101,19 +107,41 @@ func listWords(reason string) string {
 // A list's own table (skip) is left out: its rows count as excluded,
 // and one added since the run is the entry, whose records its data
 // tables' findings count.
-func exclusionsSinceRun(rec runRecord, ledger *verify.Ledger, eqs []verify.TableEquation, skip func(table string) bool) []verify.Finding {
+//
+// An erasure after the run (regflytt archive erase, then the person on
+// the plan's erasure list) removes records the run archived from the
+// package and logs how many: that many records excluded now for
+// erasure are accounted for by the package's log (erased), and noted.
+func exclusionsSinceRun(rec runRecord, ledger *verify.Ledger, eqs []verify.TableEquation, skip func(table string) bool, erased int64) (fs []verify.Finding, notes []string) {
 	if rec.cp == nil || rec.cp.Ledger == nil || ledger == nil {
-		return nil
+		return nil, nil
 	}
 	ran := map[string]*verify.TableLedger{}
 	for _, tl := range rec.cp.Ledger.Tables {
 		ran[tl.Source] = tl
 	}
-	var out []verify.Finding
 	for _, tl := range ledger.Tables {
 		was := ran[tl.Source]
 		if was == nil || skip(tl.Source) {
 			continue
+		}
+		counts := func(tl *verify.TableLedger) string {
+			return fmt.Sprintf("%d migrated, %d archived, %d excluded", tl.Migrated, tl.Archived, tl.Excluded)
+		}
+		switch {
+		case tl.Read != was.Read:
+			n, how := tl.Read-was.Read, "added to"
+			if n < 0 {
+				n, how = -n, "removed from"
+			}
+			fs = append(fs, verify.Finding{Kind: FindingSourceChangedSinceRun, Subject: tl.Source, Count: n, Of: was.Read,
+				Message: fmt.Sprintf("the run of %s read %d records of %s (%s), verify reads %d (%s): %d %s %s the source since the run, and the target and archive package changed with the source, so every equation balances with the source as it is now, not with what the run migrated (the run's ledger, in the target's %s)",
+					rec.runLabel(), was.Read, tl.Source, counts(was), tl.Read, counts(tl), n, recordWord(n), how, checkpointTableName)})
+		case tl.Excluded == was.Excluded && tl.Migrated != was.Migrated:
+			n := max(tl.Migrated-was.Migrated, was.Migrated-tl.Migrated)
+			fs = append(fs, verify.Finding{Kind: FindingSourceChangedSinceRun, Subject: tl.Source, Count: n, Of: was.Read,
+				Message: fmt.Sprintf("the run of %s read %d records of %s (%s), verify reads as many (%s): %d %s moved between migrated and archived, so their source values changed since the run, and the target and archive package changed with them (the run's ledger, in the target's %s)",
+					rec.runLabel(), was.Read, tl.Source, counts(was), counts(tl), n, recordWord(n), checkpointTableName)})
 		}
 		reasons := map[string]bool{}
 		for k := range tl.ExcludedBy {
@@ -127,6 +155,14 @@ func exclusionsSinceRun(rec runRecord, ledger *verify.Ledger, eqs []verify.Table
 		for _, k := range sortedKeys(reasons) {
 			now, then := tl.ExcludedBy[k], was.ExcludedBy[k]
 			switch {
+			case now > then && k == "erasure" && erased > 0:
+				logged := min(now-then, erased)
+				erased -= logged
+				notes = append(notes, fmt.Sprintf("%s: %d %s excluded now for erasure that the run of %s archived were removed from the archive package by the erasures its log records", tl.Source, logged, recordWord(logged), rec.runLabel()))
+				if now-then > logged {
+					more += now - then - logged
+					moreBy = append(moreBy, fmt.Sprintf("%d for %s (%s list: the run excluded %d, now %d, %d of them erased from the archive package as its log records)", now-then-logged, k, listWords(k), then, now, logged))
+				}
 			case now > then:
 				more += now - then
 				moreBy = append(moreBy, fmt.Sprintf("%d for %s (%s list: the run excluded %d, now %d)", now-then, k, listWords(k), then, now))
@@ -141,17 +177,17 @@ func exclusionsSinceRun(rec runRecord, ledger *verify.Ledger, eqs []verify.Table
 					eqs[i].ExcludedSinceRun = more
 				}
 			}
-			out = append(out, verify.Finding{Kind: FindingExcludedSinceRun, Subject: tl.Source, Count: more, Of: tl.Read,
+			fs = append(fs, verify.Finding{Kind: FindingExcludedSinceRun, Subject: tl.Source, Count: more, Of: tl.Read,
 				Message: fmt.Sprintf("%d %s of %s excluded now that the run of %s did not exclude: %s: entries added to the lists since the run; the run migrated or archived these records, and the target and archive package no longer hold them, so this verification balances with the lists as they read now, not as the run read them (the run's ledger, in the target's %s, excluded %d of %s in all)",
 					more, recordWord(more), tl.Source, rec.runLabel(), strings.Join(moreBy, ", "), checkpointTableName, was.Excluded, tl.Source)})
 		}
 		if fewer > 0 {
-			out = append(out, verify.Finding{Kind: FindingIncludedSinceRun, Subject: tl.Source, Count: fewer, Of: tl.Read,
+			fs = append(fs, verify.Finding{Kind: FindingIncludedSinceRun, Subject: tl.Source, Count: fewer, Of: tl.Read,
 				Message: fmt.Sprintf("%d %s of %s that the run of %s excluded are not excluded now: %s: entries removed from the lists since the run; whatever the target or archive package holds of them was written after the run",
 					fewer, recordWord(fewer), tl.Source, rec.runLabel(), strings.Join(fewerBy, ", "))})
 		}
 	}
-	return out
+	return fs, notes
 }
 
 // undeclaredTargetTables names the tables of the target that the

@@ -789,7 +789,13 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	more := append(append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), largeObjectFindings(lobs)...), append(snapshotFindings(engines, snapshotEngine, ledger), unitFs...)...)
 	if !vo.endCheck {
 		// Against the run's own record: a run's own end check is the run.
-		more = append(more, exclusionsSinceRun(runCP, ledger, sum.Tables, func(t string) bool { return r.plan.listTableReason(t) != "" })...)
+		var erased int64
+		for _, e := range ares.Erasures {
+			erased += e.Count["records_removed"]
+		}
+		fs, notes := exclusionsSinceRun(runCP, ledger, sum.Tables, func(t string) bool { return r.plan.listTableReason(t) != "" }, erased)
+		more = append(more, fs...)
+		sum.Notes = append(sum.Notes, notes...)
 	}
 	declared := map[string]bool{}
 	for i := range r.in.Schema.Tables {
