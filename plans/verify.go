@@ -426,6 +426,11 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if dayProblem != "" {
 		sum.Fail("%s", dayProblem)
 	}
+	if runCP.cp == nil && !vo.endCheck {
+		// Nothing of the run to hold the target, the package and what
+		// verify reads to (sincerun.go): a PASS proves the content alone.
+		sum.Notes = append(sum.Notes, fmt.Sprintf("the target holds no checkpoint of register %s (%s): nothing ties the target or the archive package to a run of the plan, so neither is held to the run's start, finish or ledger; what is verified is that they hold what the mappings give the source as it is now", r.bookkeeping(nil).register, checkpointTableName))
+	}
 	if sum.PlanFingerprint, err = p.Fingerprint(r.in); err != nil {
 		return nil, err
 	}

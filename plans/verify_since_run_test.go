@@ -267,3 +267,23 @@ func TestVerifyNamesRecordsGoneFromTheSourceSinceTheRun(t *testing.T) {
 		t.Errorf("finding %+v: want besok, 1 record, the run's 4 read and 3 migrated", *f)
 	}
 }
+
+// A target without the run's checkpoint (the bookkeeping tables dropped,
+// or tables copied by another tool) holds nothing that ties it, or the
+// archive package, to a run: verify PASSed saying nothing of it, and
+// none of the checks against the run could be made. The report says so.
+func TestVerifyNotesATargetWithoutTheRunsCheckpoint(t *testing.T) {
+	src, tgt := sinceRunServers(t)
+	dir := t.TempDir()
+	plan := sinceRunRegistry(t, dir, "")
+	runSinceRun(t, plan, src, tgt, dir)
+	pgtest.Exec(t, tgt, `DROP TABLE regflytt_checkpoint`, `DROP TABLE regflytt_run`)
+
+	sum, err := plans.Verify(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	if sum == nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(sum.Notes, "\n"), "holds no checkpoint") {
+		t.Fatalf("no note says the target holds no checkpoint of the run:\n%s", verifyText(t, sum))
+	}
+}
