@@ -287,3 +287,32 @@ func TestVerifyNotesATargetWithoutTheRunsCheckpoint(t *testing.T) {
 		t.Fatalf("no note says the target holds no checkpoint of the run:\n%s", verifyText(t, sum))
 	}
 }
+
+// The run's own package passes as the run's into either server, with the
+// run's clock fixed or not: the run's start and its last checkpoint's
+// time are read back from the target as they were written (a MariaDB
+// target's DATETIME, PostgreSQL's timestamptz).
+func TestVerifyTakesTheRunsOwnPackageOnEitherTarget(t *testing.T) {
+	src, pg := sinceRunServers(t)
+	for name, c := range map[string]struct {
+		tgt string
+		now func() time.Time
+	}{
+		"mariadb, fixed clock": {mytest.NewDatabase(t), func() time.Time { return sinceRunDay }},
+		"mariadb, real clock":  {mytest.NewDatabase(t), nil},
+		"postgres, real clock": {pg, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			plan := sinceRunRegistry(t, dir, "")
+			rep, err := plans.Run(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: c.tgt, WorkDir: dir, Now: c.now})
+			if err != nil || !rep.Pass {
+				t.Fatalf("run: %v", err)
+			}
+			sum, err := plans.Verify(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: c.tgt, WorkDir: dir})
+			if sum == nil || err != nil || !sum.Pass {
+				t.Fatalf("verify of the run's own package: %v\n%s", err, verifyText(t, sum))
+			}
+		})
+	}
+}
