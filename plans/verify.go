@@ -426,6 +426,10 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	if dayProblem != "" {
 		sum.Fail("%s", dayProblem)
 	}
+	if c := runCP.cp; c != nil && !vo.endCheck {
+		sum.Run = fmt.Sprintf("started %s (package.json's run %s), last checkpoint %s, stage %s (the target's %s of register %s)",
+			c.Started.UTC().Format(time.RFC3339), c.Started.UTC().Format("20060102T150405Z"), runCP.at.UTC().Format(time.RFC3339), c.Stage, checkpointTableName, r.bookkeeping(nil).register)
+	}
 	if runCP.cp == nil && !vo.endCheck {
 		// Nothing of the run to hold the target, the package and what
 		// verify reads to (sincerun.go): a PASS proves the content alone.

@@ -78,6 +78,9 @@ code { font-size: 0.9em; word-break: break-all; }
 <tr><th>source</th><td>{{.Source}}</td></tr>
 <tr><th>target</th><td>{{.Target}}</td></tr>
 <tr><th>regflytt</th><td>{{.ToolVersion}}</td></tr>
+{{if .Run}}<tr><th>run held to (the target's checkpoint)</th><td>{{.Run}}</td></tr>
+{{end}}{{if .ReferenceDay}}<tr><th>reference day</th><td>{{.ReferenceDay}}</td></tr>
+{{end}}
 <tr><th>started</th><td>{{.Started.Format "2006-01-02 15:04:05 MST"}}</td></tr>
 <tr><th>finished</th><td>{{.Finished.Format "2006-01-02 15:04:05 MST"}}</td></tr>
 <tr><th>plan fingerprint (SHA-256)</th><td><code>{{.PlanFingerprint}}</code></td></tr>
@@ -154,7 +157,7 @@ code { font-size: 0.9em; word-break: break-all; }
 {{end}}</table>{{end}}
 
 <h2>Archive package</h2>
-<p>{{.Archive.Dir}}: {{.Archive.Expected}} records expected, {{.Archive.Records}} held, manifest {{if .Archive.Manifest}}ok{{else}}FAILED{{end}}.</p>
+<p>{{.Archive.Dir}}: {{.Archive.Expected}} records expected, {{.Archive.Records}} held, manifest {{if .Archive.Manifest}}ok{{else}}FAILED{{end}}, content {{if .Archive.OK}}ok{{else}}MISMATCH{{end}}.</p>
 
 {{if .Lists}}<h2>Opt-out and erasure lists: the entries that matched a person, whose records were excluded</h2>
 <table id="lists">

@@ -49,6 +49,10 @@ type Summary struct {
 	// ReferenceDay is the day the mappings judged dates on (grants'
 	// validity): the plan's reference date, else the run's start.
 	ReferenceDay string `json:"reference_day,omitempty"`
+	// Run names the run the target and the archive package were held
+	// to: its start and last checkpoint, as the target's bookkeeping
+	// records them ("" when the target holds none).
+	Run string `json:"run,omitempty"`
 	// HashAlgorithm names the row hash, aggregate and row encoding.
 	HashAlgorithm string `json:"hash_algorithm"`
 	// Tables are the equations per source table, Contents the content
@@ -466,6 +470,12 @@ func writeTemp(dir, name string, write func(io.Writer) error) (string, error) {
 // WriteText prints the summary for a terminal.
 func (s *Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "verification of %s (register %s)\n", s.Plan, s.Register)
+	if s.Run != "" {
+		fmt.Fprintf(w, "run held to: %s\n", s.Run)
+	}
+	if s.ReferenceDay != "" {
+		fmt.Fprintf(w, "reference day: %s\n", s.ReferenceDay)
+	}
 	nameW := len("source table")
 	for _, t := range s.Tables {
 		nameW = max(nameW, len(t.Source))
@@ -534,7 +544,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "access on %s: %d accounts with %d grants after, %d accounts with %d grants before: %s\n",
 			a.ReferenceDate, a.Accounts, a.Grants, a.LegacyAccounts, a.LegacyGrants, accessMark(a))
 	}
-	fmt.Fprintf(w, "archive %s: %d records expected, %d held, manifest %s\n", s.Archive.Dir, s.Archive.Expected, s.Archive.Records, okMark(s.Archive.Manifest))
+	fmt.Fprintf(w, "archive %s: %d records expected, %d held, manifest %s, content %s\n", s.Archive.Dir, s.Archive.Expected, s.Archive.Records, okMark(s.Archive.Manifest), okMark(s.Archive.OK))
 	// The lists as the run's summary shows them: whom the excluded
 	// column could hold, and which tables no entry could take a record of.
 	for _, l := range s.Lists {
