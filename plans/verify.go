@@ -399,8 +399,8 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	}
 	// The snapshots' positions, as they were opened: part of opening them.
 	pos := positions(ctx, s.src, tgt, s.snap, tsnap)
-	// The run's day, from the target's bookkeeping: part of opening it.
-	// The run's last checkpoint in the target: its day, and what it
+	// The run's last checkpoint in the target, part of opening it: its
+	// day, and what it
 	// recorded (its ledger), which verify proves nothing by but tells
 	// the auditor where it differs from what verify finds.
 	runCP, err := r.runCheckpoint(ctx, tsnap, inTarget)
