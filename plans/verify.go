@@ -430,6 +430,11 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		sum.Run = fmt.Sprintf("started %s (package.json's run %s), last checkpoint %s, stage %s (the target's %s of register %s)",
 			c.Started.UTC().Format(time.RFC3339), c.Started.UTC().Format("20060102T150405Z"), runCP.at.UTC().Format(time.RFC3339), c.Stage, checkpointTableName, r.bookkeeping(nil).register)
 	}
+	if c := runCP.cp; c != nil && c.Stage != stageFinished && !vo.endCheck {
+		// Its report.json is no PASS whatever the content: the run
+		// stopped before its end check, report or last checkpoint.
+		sum.Notes = append(sum.Notes, fmt.Sprintf("the run whose checkpoint the target holds (started %s) did not finish: its last checkpoint is at stage %s, and its report.json is no PASS; resume it (regflytt run) for its end check and report", c.Started.UTC().Format(time.RFC3339), c.Stage))
+	}
 	if runCP.cp == nil && !vo.endCheck {
 		// Nothing of the run to hold the target, the package and what
 		// verify reads to (sincerun.go): a PASS proves the content alone.

@@ -316,3 +316,23 @@ func TestVerifyTakesTheRunsOwnPackageOnEitherTarget(t *testing.T) {
 		})
 	}
 }
+
+// The run whose checkpoint the target holds did not finish (stopped after
+// its move; here its last checkpoint's stage is set back): its report.json
+// is no PASS, while verify, finding the content whole, said PASS with no
+// word of it. The report says the run did not finish.
+func TestVerifyNotesARunThatDidNotFinish(t *testing.T) {
+	src, tgt := sinceRunServers(t)
+	dir := t.TempDir()
+	plan := sinceRunRegistry(t, dir, "")
+	runSinceRun(t, plan, src, tgt, dir)
+	pgtest.Exec(t, tgt, `UPDATE regflytt_checkpoint SET stage = 'moved', state = replace(state, '"stage":"finished"', '"stage":"moved"')`)
+
+	sum, err := plans.Verify(context.Background(), loadPlan(t, plan), plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: dir})
+	if sum == nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(sum.Notes, "\n"), "did not finish") {
+		t.Fatalf("no note says the run did not finish:\n%s", verifyText(t, sum))
+	}
+}
