@@ -57,6 +57,7 @@ var findingSubjects = map[string]subjectKind{
 	FindingSchemaNotRead:                 subjectAny,
 	FindingExcludedSinceRun:              subjectSourceTable,
 	FindingIncludedSinceRun:              subjectSourceTable,
+	FindingSourceChangedSinceRun:         subjectSourceTable,
 	// A table of the target the schema does not declare: only the
 	// target knows it.
 	FindingTargetTableUndeclared:          subjectAny,

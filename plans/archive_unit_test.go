@@ -26,8 +26,12 @@ func rewriteArchive(t *testing.T, dir string, edit func(table string, o *archive
 
 // packageEdit says what rewritePackage changes: the package's
 // description, a source table's description, each record's outcome, each
-// value archived alone, which records it leaves out (nil: nothing).
+// value archived alone, which records it leaves out (nil: nothing), and
+// when the new package is closed: zero keeps the old package's creation
+// time, as whoever rewrites a package to pass it as the run's would
+// (verify holds a creation after the run to be another package's).
 type packageEdit struct {
+	closed time.Time
 	meta   func(*archive.Meta)
 	table  func(*connectors.Table)
 	record func(table string, o *archive.Record)
@@ -94,7 +98,13 @@ func rewritePackage(t *testing.T, dir string, edit packageEdit) {
 			}
 		}
 	}
-	if _, err := w.Close(time.Now()); err != nil {
+	closed := edit.closed
+	if closed.IsZero() {
+		if closed, err = time.Parse(time.RFC3339, old.Summary.Created); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(closed); err != nil {
 		t.Fatal(err)
 	}
 	if probs := archive.Verify(next); len(probs) > 0 {

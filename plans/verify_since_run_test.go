@@ -210,7 +210,7 @@ func TestVerifyRefusesAPackageOfAnotherRun(t *testing.T) {
 		"package rewritten after the run": func() string {
 			// The run's package, rewritten with its meta kept, closed now.
 			copyDir(t, filepath.Join(dir, "archive"), filepath.Join(dir, "rewritten"))
-			rewritePackage(t, filepath.Join(dir, "rewritten"), packageEdit{})
+			rewritePackage(t, filepath.Join(dir, "rewritten"), packageEdit{closed: time.Now()})
 			return filepath.Join(dir, "rewritten")
 		},
 	} {
