@@ -956,7 +956,7 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 				return o, nil
 			}
 			return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonOrphan,
-				Detail: fmt.Sprintf("its key to a record of %s (%s) is empty", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: uncheckedOf(o)}, nil
+				Detail: fmt.Sprintf("its key to a record of %s (%s) is empty", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: keptWarnings(o, true)}, nil
 		}
 	}
 	po, found, near, err := w.parentOf(key)
@@ -991,16 +991,15 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 			return o, nil
 		}
 		return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonOrphan,
-			Detail: fmt.Sprintf("no record of %s has the key in %s", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: uncheckedOf(o)}, nil
+			Detail: fmt.Sprintf("no record of %s has the key in %s", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: keptWarnings(o, true)}, nil
 	case po.kind == mappings.Excluded:
 		return mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}, nil
 	case po.kind == mappings.Archived && o.Kind == mappings.Migrated:
 		a := mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonParentArchived,
 			Detail: fmt.Sprintf("its parent record in %s is archived (%s)", p.Records.Name, strings.TrimSuffix(po.reason, uncheckedMark))}
-		if !checkedParent(p, po) {
-			// Into the archive package as unchecked as it came.
-			a.Warnings = uncheckedOf(o)
-		}
+		// Into the archive package as unchecked as it came, unless its
+		// parent was checked for it.
+		a.Warnings = keptWarnings(o, !checkedParent(p, po))
 		return a, nil
 	case checkedParent(p, po) && slices.Contains(o.Warnings, mappings.WarnPersonNotChecked):
 		// The record's own number is missing, but its parent's was asked
@@ -1052,13 +1051,20 @@ func checkedParent(p *mappings.ParentProgram, po parentOutcome) bool {
 	return matchedAgainstLists(p.Table) && po.reason != mappings.WarnPersonNotChecked && !strings.HasSuffix(po.reason, uncheckedMark)
 }
 
-// uncheckedOf gives the person_not_checked warning of o for an outcome
-// that replaces it (nil when o has none): the record stays as unchecked.
-func uncheckedOf(o mappings.Outcome) []string {
-	if slices.Contains(o.Warnings, mappings.WarnPersonNotChecked) {
-		return []string{mappings.WarnPersonNotChecked}
+// keptWarnings gives the warnings of o for an outcome that archives the
+// record instead (orphan, parent_archived, duplicate_registration): the
+// record is still kept, in the archive package with its number, so what
+// its person raised still holds. A list_century_differs dropped here let
+// a listed patient's visit, written in another century, into the archive
+// under PASS. person_not_checked stays only when unchecked says the
+// record remains so (its parent was not asked for it).
+func keptWarnings(o mappings.Outcome, unchecked bool) []string {
+	if len(o.Warnings) == 0 {
+		return nil
 	}
-	return nil
+	return slices.DeleteFunc(slices.Clone(o.Warnings), func(w string) bool {
+		return !unchecked && w == mappings.WarnPersonNotChecked
+	})
 }
 
 // parentOf looks up the parent record that a child's key (no value of
