@@ -676,14 +676,19 @@ func fractionText(s string) bool {
 // by its digits too); a key naming a listed person excludes the record
 // with the list's reason and the usual flags (exclusion_century_
 // ambiguous, exclusion_by_digits). An integer key, or a number on no
-// list, decides nothing. Safe only where Apply of p is not running
-// (it uses the program's warnings).
+// list, decides nothing. Not excluded, the outcome carries
+// list_century_differs where a key value has a list entry's ten digits
+// and another written century (20121212-1212 of the patient listed as
+// 19121212-1212): the orphan archived with it keeps the listed patient's
+// number unless the plan says they are two people. Safe only where Apply
+// of p is not running (it uses the program's warnings).
 func (p *TableProgram) ExcludeByParentKey(key []connectors.Value) (Outcome, bool) {
 	if p.env.OptOut == nil && p.env.Erasure == nil {
 		return Outcome{}, false
 	}
 	// The warnings a match raises belong to no record here.
 	defer p.env.warnings.reset()
+	apart := false
 	for _, v := range key {
 		if v == nil {
 			continue
@@ -695,6 +700,10 @@ func (p *TableProgram) ExcludeByParentKey(key []connectors.Value) (Outcome, bool
 		if o, ok := p.listedText(s); ok && o.Kind == Excluded {
 			return o, true
 		}
+		apart = apart || slices.Contains(p.env.warnings.take(), WarnListCenturyDiffers)
+	}
+	if apart {
+		return Outcome{Warnings: []string{WarnListCenturyDiffers}}, false
 	}
 	return Outcome{}, false
 }

@@ -974,9 +974,12 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 		// number in another shape than the parent table's, or of a
 		// patient whose record is gone) is that person's record: as an
 		// orphan it went into the archive package.
-		if lo, ok := w.tp.ExcludeByParentKey(key); ok {
+		lo, ok := w.tp.ExcludeByParentKey(key)
+		if ok {
 			return lo, nil
 		}
+		// What asking raised stays with the record, kept as an orphan.
+		o.Warnings = addWarnings(o.Warnings, lo.Warnings)
 		if len(near) > 0 && o.Kind == mappings.Migrated {
 			return o, fmt.Errorf("table %s: a record's key to %s (%s) matches no record byte for byte, but matches %d after folding case, trailing spaces and accents, as a case- or accent-blind collation compares: the source's collation joins them, regflytt does not; make the keys agree in the source or in the mapping",
 				w.tp.RecordsTable().Name, p.Records.Name, strings.Join(p.Key, ", "), len(near))
@@ -1049,6 +1052,16 @@ const uncheckedMark = "; " + mappings.WarnPersonNotChecked
 // person was read.
 func checkedParent(p *mappings.ParentProgram, po parentOutcome) bool {
 	return matchedAgainstLists(p.Table) && po.reason != mappings.WarnPersonNotChecked && !strings.HasSuffix(po.reason, uncheckedMark)
+}
+
+// addWarnings gives ws with those of more it does not hold.
+func addWarnings(ws, more []string) []string {
+	for _, m := range more {
+		if !slices.Contains(ws, m) {
+			ws = append(slices.Clip(ws), m)
+		}
+	}
+	return ws
 }
 
 // keptWarnings gives the warnings of o for an outcome that archives the
