@@ -338,6 +338,9 @@ func (p *TableProgram) apply(row []connectors.Value) (o Outcome) {
 		if unchecked && o.Kind != Excluded {
 			o.Warnings = append(slices.Clip(o.Warnings), WarnPersonNotChecked)
 		}
+		if o.Kind != Excluded && p.keepsListed(row, o.Kind) && !slices.Contains(o.Warnings, WarnListedNumberKept) {
+			o.Warnings = append(slices.Clip(o.Warnings), WarnListedNumberKept)
+		}
 	}()
 	p.env.warnings.reset()
 	if p.person != nil && (p.env.OptOut != nil || p.env.Erasure != nil) {

@@ -87,6 +87,11 @@ type TableProgram struct {
 	// each only fitted (applyPlain). sameOrder: and the target's column i
 	// is the source's column i, all of them.
 	plainRows, sameOrder bool
+	// otherIDs are the source columns holding identity numbers
+	// (IdentityColumnsOf) that person: does not read, mapped;
+	// otherIDsDropped those the mapping drops: a listed number in one
+	// of a kept record raises WarnListedNumberKept.
+	otherIDs, otherIDsDropped []int
 }
 
 // plainProgram says whether the program's rows are plain (plainRows)
@@ -199,11 +204,20 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 	}
 	sourceUsed := map[string]Pos{}
 	targetUsed := map[string]bool{}
+	var idWalker func(*TableMapping) *flowWalker
+	var idIs func(string) bool
+	if env.OptOut != nil || env.Erasure != nil {
+		idWalker = identityWalkers(files)
+		idIs = identityNumbers(files, idWalker)
+	}
 	add := func(tm *TableMapping) *TableProgram {
 		c := &compiler{tm: tm, lists: lists, env: env.forTable(), ds: &ds}
 		tp := c.table(srcByName, target)
 		if tp == nil {
 			return nil
+		}
+		if idWalker != nil {
+			tp.otherIDs, tp.otherIDsDropped = otherIdentities(identityColumnsOf(idWalker, idIs, tm), tm, tp)
 		}
 		copied := make([]bool, len(tp.Source.Columns))
 		for i := range tp.cols {
@@ -730,4 +744,23 @@ func SelectsNeeded(files []*File) ([]string, Diagnostics) {
 		}
 	})
 	return out, ds
+}
+
+// otherIdentities gives the indexes in tp's source of the identity
+// columns ids that its person: does not read (all of them for a table
+// linked to its patients by parent: alone), the mapped ones and the
+// dropped ones apart.
+func otherIdentities(ids []string, tm *TableMapping, tp *TableProgram) (mapped, dropped []int) {
+	for _, name := range ids {
+		i := slices.IndexFunc(tp.Source.Columns, func(c connectors.Column) bool { return c.Name == name })
+		if i < 0 || tp.person != nil && (i == tp.person.src || slices.Contains(tp.person.reads, i)) {
+			continue
+		}
+		if _, ok := tm.Drop[name]; ok {
+			dropped = append(dropped, i)
+		} else {
+			mapped = append(mapped, i)
+		}
+	}
+	return mapped, dropped
 }

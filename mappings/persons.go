@@ -49,6 +49,18 @@ const WarnExclusionByDigits = "exclusion_by_digits"
 // tell, so the run does not pass until the plan acknowledges it.
 const WarnListCenturyDiffers = "list_century_differs"
 
+// WarnListedNumberKept is counted for a record kept, migrated or
+// archived, whose person is on no list while another of its identity
+// numbers is: a column the mapping reads or names as one beside person:
+// (a mother's number in her child's record, mor_pnr). The listed person's
+// number then reaches the receiving platform (pseudonymised or not) or,
+// with the record archived, the archive package, which an opt-out or an
+// erasure keeps them out of. Whether the record is theirs too (a mother's
+// opt-out and her child's registration) only the registry holder can
+// tell, so the run does not pass until the plan acknowledges it. A column
+// the mapping drops counts only for an archived record, which keeps it.
+const WarnListedNumberKept = "listed_number_kept"
+
 // WarnPersonNotChecked is counted for a record kept, migrated or
 // archived, while its person: reads NULL (a NULL or declared-NULL number,
 // a form without its person's variable): there is no number to ask the
@@ -185,6 +197,93 @@ func (l *PersonList) match(n pnr.Number, written bool) (matched, ambiguous, apar
 		matched = true
 	}
 	return matched, ambiguous, apart
+}
+
+// holds reports whether an entry names n as match would, without
+// marking it: for a number beside the record's person
+// (listed_number_kept), which decides no exclusion.
+func (l *PersonList) holds(n pnr.Number, written bool) bool {
+	if l == nil {
+		return false
+	}
+	for _, i := range l.byKey[n.Key()] {
+		if e := &l.entries[i]; !(written && e.written && e.n != n) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsReserve is holds for a reserve number in normal form.
+func (l *PersonList) holdsReserve(r string) bool {
+	if l == nil {
+		return false
+	}
+	for _, i := range l.byReserve[reserveTail(r)] {
+		if e := &l.entries[i]; e.reserve == r || len(e.reserve) != len(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesListed reports whether a value names a listed person in any shape
+// the lists read a person's text (listedText: an identity number, its
+// digits among others, a reserve number), marking no entry.
+func (p *TableProgram) namesListed(v connectors.Value) bool {
+	s, ok := numberText(v)
+	if !ok {
+		return false
+	}
+	lists := p.env.lists()
+	reserves := ListedReservesAmong(s)
+	if r, ok := ReserveForm(s); ok {
+		reserves = append(reserves, r)
+	}
+	for _, r := range reserves {
+		for _, l := range lists {
+			if l.holdsReserve(r) {
+				return true
+			}
+		}
+	}
+	ask := func(n pnr.Number, written bool) bool {
+		for _, l := range lists {
+			if l.holds(n, written) {
+				return true
+			}
+		}
+		return false
+	}
+	n, written, byDigits, _ := readListed(s, p.env.RefDate)
+	if !n.IsZero() && !byDigits {
+		return ask(n, written)
+	}
+	for _, n := range looseNumbers(s, p.env.RefDate) {
+		if ask(n, false) {
+			return true
+		}
+	}
+	return false
+}
+
+// keepsListed reports whether a record kept as kind holds a listed
+// person's number in an identity column beside its person
+// (WarnListedNumberKept): a mapped one, or a dropped one when archived.
+func (p *TableProgram) keepsListed(row []connectors.Value, kind OutcomeKind) bool {
+	if p.env.OptOut == nil && p.env.Erasure == nil {
+		return false
+	}
+	cols := p.otherIDs
+	if kind == Archived {
+		cols = append(slices.Clip(cols), p.otherIDsDropped...)
+	}
+	for _, c := range cols {
+		if c < len(row) && row[c] != nil && p.namesListed(row[c]) {
+			return true
+		}
+	}
+	return false
 }
 
 // MatchReserve reports whether a record's person, s, is a reserve number

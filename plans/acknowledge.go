@@ -48,6 +48,7 @@ var findingSubjects = map[string]subjectKind{
 	mappings.WarnExclusionByDigits:       subjectSourceTable,
 	mappings.WarnListCenturyDiffers:      subjectSourceTable,
 	mappings.WarnPersonNotChecked:        subjectSourceTable,
+	mappings.WarnListedNumberKept:        subjectSourceTable,
 	mappings.WarnExclusionByLeftOutValue: subjectSourceTable,
 	mappings.WarnPersonCopiesUnjoined:    subjectSourceTable,
 	FindingCenturyPair:                   subjectSourceTable,

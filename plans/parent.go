@@ -1138,7 +1138,8 @@ func (w *writer) flagKeptParent(row []connectors.Value, o mappings.Outcome) (map
 // a verification finding (code.table): a warning alone let the run pass
 // with a listed patient's record migrated. map dry-run shows them. exclusion_parent_kept: a record a list excluded whose parent
 // record was kept; list_century_differs: a record kept (migrated or archived) whose number
-// has a list entry's ten digits with another written century. The
+// has a list entry's ten digits with another written century; listed_number_kept: a
+// record kept whose other identity column names a listed patient. The
 // message names the table and the count, never a number.
 func (r *runner) unacknowledgedDoubts(ledger *verify.Ledger) []string {
 	var out []string
@@ -1146,6 +1147,7 @@ func (r *runner) unacknowledgedDoubts(ledger *verify.Ledger) []string {
 		for _, w := range []struct{ code, what string }{
 			{WarnExclusionParentKept, "excluded by the opt-out or erasure list have their parent record kept (migrated or archived), with its identity number empty or another: that is the listed patient's record; correct the source"},
 			{mappings.WarnListCenturyDiffers, "kept (migrated or archived) with a list entry's ten digits and another written century: two people by their numbers, or the listed patient whose century a legacy system guessed wrong; correct the source"},
+			{mappings.WarnListedNumberKept, "kept (migrated or archived) while an identity number beside their person (a mother's number in her child's record) names a listed patient, whose number so reaches the receiving platform or the archive package; correct the source or the mapping (drop the column)"},
 		} {
 			n := tl.Warnings[w.code]
 			if n == 0 {
