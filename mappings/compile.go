@@ -216,7 +216,9 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 		if tp == nil {
 			return nil
 		}
-		if idWalker != nil {
+		// A table declared no_person: is matched against no list, by the
+		// plan's decision, which its review shows.
+		if idWalker != nil && !tm.NoPerson.IsSet() {
 			tp.otherIDs, tp.otherIDsDropped = otherIdentities(identityColumnsOf(idWalker, idIs, tm), tm, tp)
 		}
 		copied := make([]bool, len(tp.Source.Columns))
