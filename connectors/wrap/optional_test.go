@@ -81,6 +81,10 @@ var optional = []struct {
 	{"Locker", typeOf[connectors.Locker](), "target", forwarded, ""},
 	{"LockChecker", typeOf[connectors.LockChecker](), "target", forwarded, ""},
 	{"Truncater", typeOf[connectors.Truncater](), "target", forwarded, ""},
+	{"NativeSummer", typeOf[connectors.NativeSummer](), "target", forwarded, ""},
+	{"NativeSumReader", typeOf[connectors.NativeSumReader](), "snapshot", forwarded, ""},
+	{"NativeRowHasher", typeOf[connectors.NativeRowHasher](), "none", notForwarded,
+		"what a NativeSummer gives, held by the end check, not a value a connector hands out"},
 	{"ConstraintCreator", typeOf[connectors.ConstraintCreator](), "target", conditional, ""},
 	{"LegacyWriter", typeOf[connectors.LegacyWriter](), "target", notForwarded,
 		"builds rehearsal platforms (tools, the conformance suite) on a target opened without the wrapper"},
@@ -325,6 +329,10 @@ func (f *fullTarget) Truncate(context.Context, []string) error {
 	f.calls["Truncate"]++
 	return nil
 }
+func (f *fullTarget) NativeRowSum(context.Context, *connectors.Table, uint64) (connectors.NativeRowHasher, error) {
+	f.calls["NativeRowSum"]++
+	return nil, nil
+}
 func (f *fullTarget) CreateConstraints(context.Context, []connectors.Table) error {
 	f.calls["CreateConstraints"]++
 	return nil
@@ -375,6 +383,10 @@ func (s *fullSnap) OtherEngines(context.Context, []string) (map[string]string, s
 func (s *fullSnap) CheckExistingTables(context.Context, []string) ([]connectors.Difference, error) {
 	s.record("CheckExistingTables")
 	return nil, nil
+}
+func (s *fullSnap) NativeSums(context.Context, *connectors.Table, uint64) (connectors.NativeTotals, error) {
+	s.record("NativeSums")
+	return connectors.NativeTotals{}, nil
 }
 func (s *fullSnap) Checksum(context.Context, *connectors.Table, connectors.ChecksumRequest) (connectors.Buckets, error) {
 	s.record("Checksum")

@@ -400,6 +400,21 @@ func (t *target) Truncate(ctx context.Context, tables []string) error {
 // Unwrap returns the wrapped target.
 func (t *target) Unwrap() connectors.Target { return t.inner }
 
+// NativeRowSum forwards to the wrapped target's NativeSummer, retried as
+// a read; ErrNoNativeSum when it has none, so that the end check takes
+// its other path.
+func (t *target) NativeRowSum(ctx context.Context, tb *connectors.Table, seed uint64) (h connectors.NativeRowHasher, err error) {
+	ns, ok := t.inner.(connectors.NativeSummer)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s targets have none", connectors.ErrNoNativeSum, t.inner.Dialect().Name())
+	}
+	err = retry(ctx, t.p, "native row sum", func(ctx context.Context) (err error) {
+		h, err = ns.NativeRowSum(ctx, tb, seed)
+		return err
+	})
+	return h, err
+}
+
 // snapshot replaces its inner snapshot when it is lost (Policy.Reopen);
 // gen counts the replacements so that each open Rows notices it reads an
 // old one.
@@ -557,6 +572,20 @@ func (s *snapshot) Checksum(ctx context.Context, t *connectors.Table, req connec
 		return err
 	})
 	return b, err
+}
+
+// NativeSums forwards to the current snapshot's NativeSumReader, retried
+// as every read; ErrNoNativeSum when it has none.
+func (s *snapshot) NativeSums(ctx context.Context, t *connectors.Table, seed uint64) (n connectors.NativeTotals, err error) {
+	err = s.do(ctx, "native row sum", nameOf(t), func(ctx context.Context, c connectors.Snapshot) error {
+		nr, ok := c.(connectors.NativeSumReader)
+		if !ok {
+			return fmt.Errorf("%w: the snapshot has none", connectors.ErrNoNativeSum)
+		}
+		n, err = nr.NativeSums(ctx, t, seed)
+		return err
+	})
+	return n, err
 }
 
 // nameOf is a table's name for the watchdog, "" for none.
