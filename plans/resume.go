@@ -354,6 +354,7 @@ func (r *runner) run(ctx context.Context) (*verify.Report, error) {
 		if exp, err = r.newExpected(sourceRowsPerTarget(ctx, s), connectors.NewRunHasher()); err != nil {
 			return nil, early(err)
 		}
+		r.offerNative(ctx, tgt, exp)
 		exp.ledger = cp.Ledger
 		arcs = &teeArchive{pp, exp.arc}
 	}

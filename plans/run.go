@@ -66,6 +66,11 @@ type Options struct {
 	// verification) stops only when ctx is cancelled. The CLI tells a
 	// first Ctrl-C so, instead of promising a stop that never comes.
 	Moved func()
+	// EndCheckReadBack keeps a run's own end check on the target's
+	// read-back where the target could sum its rows natively
+	// (connectors.NativeSummer): to measure one against the other, and
+	// for the tests of the read-back's drill-down.
+	EndCheckReadBack bool
 	// Jobs is how many groups of receiving tables that do not depend on
 	// each other move at the same time (jobs.go); 0 takes the plan's
 	// run: {jobs: N}, and without one 1.

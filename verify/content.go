@@ -55,6 +55,20 @@ type Content struct {
 	// check, whose target side is then computed in Go, never pushed down.
 	// Set before the first Add.
 	Hasher *connectors.RowHasher
+	// Native, when set, hashes each expected row as the target database
+	// hashes it once stored (connectors.NativeRowHasher, seeded with
+	// NativeSeed): a run's own end check on a target that computes its
+	// side itself, so that no row crosses the wire (NativeCheck). Add then
+	// keeps the rows' native sum instead of the bucket aggregates, which
+	// stay empty: a difference is found, not located, and the end check
+	// names its records by re-reading the source through the mappings.
+	// Set before the first Add.
+	Native     connectors.NativeRowHasher
+	NativeSeed uint64
+	nativeSum  uint64
+	// nativeLost says a row held a value Native declined (one the
+	// target's writer sent another way): the native sum says nothing then.
+	nativeLost bool
 
 	key, hashed, floats []int
 	// sums holds, per bucket, the aggregate of the row hashes and that of
@@ -195,6 +209,18 @@ func (c *Content) keyOf(row []connectors.Value) (key []byte, bucket uint32, err 
 
 // Add adds one expected row (one value per column of Table).
 func (c *Content) Add(row []connectors.Value) error {
+	if c.Native != nil && c.within == 0 {
+		if len(row) != len(c.Table.Columns) {
+			return fmt.Errorf("receiving table %s: a row of %d values for %d columns", c.Table.Name, len(row), len(c.Table.Columns))
+		}
+		if h, ok := c.Native.HashRow(row); ok {
+			c.nativeSum += h
+		} else {
+			c.nativeLost = true
+		}
+		c.countRow(row)
+		return nil
+	}
 	if c.within != 0 {
 		// A refinement's: the rows of the coarse differing buckets only,
 		// the others unhashed.
@@ -213,13 +239,46 @@ func (c *Content) Add(row []connectors.Value) error {
 	s := &c.sums[b]
 	s.rows.Add(h)
 	c.addFloats(&s.floats, row)
+	c.countRow(row)
+	return nil
+}
+
+// countRow counts an expected row and its non-NULL values.
+func (c *Content) countRow(row []connectors.Value) {
 	c.Rows++
 	for i, v := range row {
 		if v != nil {
 			c.NonNull[i]++
 		}
 	}
-	return nil
+}
+
+// NativeLost says why c's native sum cannot be compared ("" when it
+// can): it has none, or a row held a value its hasher declined.
+func (c *Content) NativeLost() string {
+	switch {
+	case c.Native == nil:
+		return "no native row sum"
+	case c.nativeLost:
+		return "a row held a value the native row sum does not know the stored form of"
+	}
+	return ""
+}
+
+// NativeCheck compares c's native sum (NativeLost "") with the target
+// database's, got for the same seed. A check that is not OK has no
+// buckets to drill into: the records are named by comparing the target
+// with the source re-read through the mappings.
+func (c *Content) NativeCheck(got connectors.NativeTotals) *ContentCheck {
+	hex := func(x uint64) string { return fmt.Sprintf("%016x", x) }
+	ok := got.Rows == c.Rows && got.Sum == c.nativeSum
+	cc := &ContentCheck{Table: c.Table.Name, ExpectedRows: c.Rows, ActualRows: got.Rows, Buckets: 1,
+		Expected: HashTotal{Count: uint64(c.Rows), Sum1: hex(c.nativeSum)}, Actual: HashTotal{Count: uint64(max(got.Rows, 0)), Sum1: hex(got.Sum)},
+		Native: true, HashedColumns: columnNames(c.Table), KeyColumns: c.KeyNames, OK: ok, nonNull: got.NonNull}
+	if !ok {
+		cc.DifferingBuckets = 1
+	}
+	return cc
 }
 
 // DefaultFloatTolerance is the relative difference under which two float
@@ -395,6 +454,9 @@ type ContentCheck struct {
 	// it decodes them (a run's own end check on PostgreSQL).
 	Pushdown bool `json:"pushdown"`
 	ReadBack bool `json:"read_back,omitempty"`
+	// Native says the target computed a native row sum (Content.Native):
+	// the hash of each stored value's binary form, one total per table.
+	Native bool `json:"native,omitempty"`
 	// DifferingBuckets counts the buckets whose aggregates differ.
 	DifferingBuckets int          `json:"differing_buckets"`
 	HashedColumns    []string     `json:"hashed_columns"`

@@ -110,7 +110,7 @@ code { font-size: 0.9em; word-break: break-all; }
 <h2>Content of the receiving tables</h2>
 <table id="contents">
 <tr><th>receiving table</th><th>rows expected</th><th>rows in target</th><th>buckets</th><th>expected total</th><th>actual total</th><th>computed</th><th></th></tr>
-{{range .Contents}}<tr><td>{{.Table}}</td><td class="n">{{.ExpectedRows}}</td><td class="n">{{.ActualRows}}</td><td class="n">{{.Buckets}}</td><td><code>{{.Expected.Sum1}} {{.Expected.Sum2}}</code></td><td><code>{{.Actual.Sum1}} {{.Actual.Sum2}}</code></td><td>{{if .Pushdown}}in the database{{else if .ReadBack}}read back in Go{{else}}in Go{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
+{{range .Contents}}<tr><td>{{.Table}}</td><td class="n">{{.ExpectedRows}}</td><td class="n">{{.ActualRows}}</td><td class="n">{{.Buckets}}</td><td><code>{{.Expected.Sum1}} {{.Expected.Sum2}}</code></td><td><code>{{.Actual.Sum1}} {{.Actual.Sum2}}</code></td><td>{{if .Native}}native in the database{{else if .Pushdown}}in the database{{else if .ReadBack}}read back in Go{{else}}in Go{{end}}</td><td class="{{if .OK}}pass{{else}}fail{{end}}">{{if .OK}}ok{{else}}MISMATCH{{end}}</td></tr>
 {{end}}</table>
 
 {{if .SourceReads}}<h2>Source tables as read: the rows the connector read against the source database's own checksum</h2>

@@ -490,6 +490,8 @@ func (s *Summary) WriteText(w io.Writer) error {
 	for _, c := range s.Contents {
 		how := "in Go"
 		switch {
+		case c.Native:
+			how = "native in the database"
 		case c.Pushdown:
 			how = "in the database"
 		case c.ReadBack:

@@ -133,7 +133,7 @@ END $$`},
 			p := loadPlan(t, writePlan(t, dir, ""))
 			url, trigger := target.open(t, dir)
 			work := filepath.Join(dir, "w")
-			rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: work, Jobs: 2}, trigger)
+			rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: work, Jobs: 2, EndCheckReadBack: true}, trigger)
 			if err == nil || rep == nil || rep.Pass {
 				t.Fatalf("triggers changing notes and names: run %v", err)
 			}
@@ -329,7 +329,7 @@ func TestRunEndCheckRefinesATableWithoutKey(t *testing.T) {
 			p := loadPlan(t, writePlan(t, dir, ""))
 			url, trigger := target.open(t, dir)
 			work := filepath.Join(dir, "w")
-			rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: work}, trigger)
+			rep, err := runTriggered(t, p, plans.Options{SourceURL: src, TargetURL: url, WorkDir: work, EndCheckReadBack: true}, trigger)
 			if err == nil || rep == nil || rep.Pass {
 				t.Fatalf("a trigger changing notes: run %v", err)
 			}
