@@ -198,6 +198,10 @@ func (e *expected) hashVersion() string {
 // expected side from the run's stream (verifyContent).
 const RunExpectedNote = "the expected side is what this run mapped, wrote and archived (its own end check): it proves the target and the archive package hold exactly that; its row hash is keyed afresh for this run (hash algorithm), so its sums compare with nothing outside it; regflytt verify re-reads the source through the mappings for the proof from the source, with SHA-256"
 
+// RunNativeNote is the note of a run's own end check whose target summed
+// receiving tables natively (verify.Content.Native).
+const RunNativeNote = "receiving tables marked native were summed by the target database itself: each stored value's binary send form hashed with the server's hash_record_extended under a seed of this run, held to the same hash of the bytes this run sent (rows and sum compared per table, no row read back)"
+
 // expected is what the target and the archive package must hold: per
 // receiving table its content and control groups' counts, the archived
 // records, and the ledger of outcomes, with the codes the mappings used.
@@ -700,6 +704,12 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 		}
 	}
 
+	for _, cc := range sum.Contents {
+		if cc.Native {
+			sum.Notes = append(sum.Notes, RunNativeNote)
+			break
+		}
+	}
 	if len(native.problems) > 0 || len(native.why) > 0 {
 		// No buckets to drill into: the caller verifies again from the
 		// source, which names the records.

@@ -109,7 +109,10 @@ func nativeColumns(t *connectors.Table) ([]nativeCol, error) {
 // server stored, as it should.
 func numericAtScale(d connectors.Decimal, scale int) connectors.Decimal {
 	s := string(d)
-	ip, fp, _ := strings.Cut(s, ".")
+	ip, fp := s, ""
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		ip, fp = s[:i], s[i+1:]
+	}
 	switch {
 	case len(fp) == scale:
 		return d
