@@ -1,6 +1,14 @@
 package verifytest_test
 
-import "github.com/regflytt/regflytt/plans/plantest"
+import (
+	"flag"
+
+	"github.com/regflytt/regflytt/plans/plantest"
+)
+
+// update rewrites the golden files of this package (TestVerifyReportGolden
+// tells the user to refresh with it).
+var update = flag.Bool("update", false, "rewrite the golden files")
 
 // The demo plan, as the tests of plans name it, and the fixtures these
 // tests share with the tests of plans, by the names the tests of plans

@@ -429,10 +429,16 @@ func TestVerificationSectionErrors(t *testing.T) {
 // The verification report's format is guarded by a golden file: the demo
 // registry (seeded), verified with a fixed clock, its temporary paths
 // replaced by $WORK. A renamed or removed field, or a changed hash, shows
-// here; run `go test ./plans/ -run TestVerifyReportGolden -update` after
+// here; run `go test ./plans/verifytest -run TestVerifyReportGolden -update` after
 // a deliberate change (and change verify.SchemaVersion when a field is
 // renamed or removed).
 func TestVerifyReportGolden(t *testing.T) {
+	// The message below tells the user to refresh with -update: the
+	// flag must exist, or go test refuses it ("flag provided but not
+	// defined") and the golden cannot be refreshed as told.
+	if flag.Lookup("update") == nil {
+		t.Fatal("no -update flag is defined in plans/verifytest, so the golden cannot be refreshed as this test's message says")
+	}
 	dir := t.TempDir()
 	srcURL, _ := makeDemoSQLite(t, dir, 25)
 	p := loadPlan(t, demoPlan)
@@ -471,7 +477,7 @@ func TestVerifyReportGolden(t *testing.T) {
 	got := strings.ReplaceAll(string(b), dir, "$WORK")
 	got = regexp.MustCompile(`"(sha256|plan_fingerprint|plan_hash|sum1|sum2)": "[0-9a-f]+"`).ReplaceAllString(got, `"$1": "$$HEX"`)
 	golden := filepath.Join("testdata", "verify-report.golden.json")
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+	if *update {
 		if err := os.MkdirAll("testdata", 0o750); err != nil {
 			t.Fatal(err)
 		}
@@ -484,7 +490,7 @@ func TestVerifyReportGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got != string(want) {
-		t.Errorf("%s differs from the golden file %s (run with -update after a deliberate change):\n%s", verify.JSONFile, golden, got)
+		t.Errorf("%s differs from the golden file %s (go test ./plans/verifytest -run TestVerifyReportGolden -update after a deliberate change):\n%s", verify.JSONFile, golden, got)
 	}
 }
 
