@@ -8,6 +8,17 @@ import (
 	"github.com/regflytt/regflytt/mappings"
 )
 
+// PlanVersion names a version of a plan as a run records it in an
+// archive package's package.json.
+type PlanVersion struct {
+	// Fingerprint is Plan.Fingerprint: plan, schema and mappings, and
+	// the approvals and progress recorded in the plan.
+	Fingerprint string
+	// Hash is Plan.Hash: the version the registry holder approves, which
+	// an approval or a milestone recorded after the run leaves as it was.
+	Hash string
+}
+
 // PersonColumns gives, per source table the plan's mappings read, the
 // columns each table's person: reads, an empty list for a table whose
 // mapping declares none, read from the plan at path with no database:
@@ -15,17 +26,17 @@ import (
 // number split over two columns (a birth date and the last four). A
 // form store's person: reads variables, rows of its values table: forms
 // says which, and its entities table's columns are those of the entity
-// it reads. fingerprint is the plan's (Plan.Fingerprint), to compare
-// with the one the package was written under.
-func PersonColumns(path string) (cols map[string][]string, forms []archive.PersonForm, fingerprint string, err error) {
+// it reads. ver is the plan's version, to compare with the one the
+// package was written under.
+func PersonColumns(path string) (cols map[string][]string, forms []archive.PersonForm, ver PlanVersion, err error) {
 	p, ds := Load(path)
 	if p == nil {
-		return nil, nil, "", fmt.Errorf("plan %s: %w", path, ds)
+		return nil, nil, PlanVersion{}, fmt.Errorf("plan %s: %w", path, ds)
 	}
 	in, more := p.LoadInputs()
 	ds = append(ds, more...)
 	if err := ds.Err(); err != nil {
-		return nil, nil, "", fmt.Errorf("plan %s: %w", path, err)
+		return nil, nil, PlanVersion{}, fmt.Errorf("plan %s: %w", path, err)
 	}
 	catalog, selects := mappings.NamedSource(in.Mappings)
 	prog, cds := mappings.Compile(in.Mappings, catalog, in.Schema, &mappings.Env{Selects: selects})
@@ -38,15 +49,17 @@ func PersonColumns(path string) (cols map[string][]string, forms []archive.Perso
 	// A person: that does not compile reads no known columns: trusting
 	// the rest would leave its split numbers unsearched.
 	if err := own.Err(); err != nil {
-		return nil, nil, "", fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s): %w", path, path, err)
+		return nil, nil, PlanVersion{}, fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s): %w", path, path, err)
 	}
 	if prog == nil {
-		return nil, nil, "", fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s)", path, path)
+		return nil, nil, PlanVersion{}, fmt.Errorf("plan %s: its mappings do not compile (regflytt plan check %s)", path, path)
 	}
 	cols = personColumnsOf(prog)
-	fingerprint, err = p.Fingerprint(in)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("plan %s: %w", path, err)
+	if ver.Fingerprint, err = p.Fingerprint(in); err != nil {
+		return nil, nil, PlanVersion{}, fmt.Errorf("plan %s: %w", path, err)
+	}
+	if ver.Hash, err = p.Hash(in); err != nil {
+		return nil, nil, PlanVersion{}, fmt.Errorf("plan %s: %w", path, err)
 	}
 	forms = personFormsOf(prog)
 	for i := range forms {
@@ -56,7 +69,7 @@ func PersonColumns(path string) (cols map[string][]string, forms []archive.Perso
 		// package.
 		forms[i].EntityKey = ""
 	}
-	return cols, forms, fingerprint, nil
+	return cols, forms, ver, nil
 }
 
 // personColumnsOf gives, per source table a table mapping reads as

@@ -928,7 +928,7 @@ func erasePersonColumns(g *globals, pkg *archive.Package, planPath string, flags
 	var forms []archive.PersonForm
 	var notes []string
 	if planPath != "" {
-		planned, planForms, fingerprint, err := plans.PersonColumns(planPath)
+		planned, planForms, ver, err := plans.PersonColumns(planPath)
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -938,10 +938,21 @@ func erasePersonColumns(g *globals, pkg *archive.Package, planPath string, flags
 				cols[t.Table] = c
 			}
 		}
-		note := "person: columns from plan " + planPath + " (fingerprint " + fingerprint + ")"
-		if was := pkg.Summary.Meta.PlanFingerprint; was != "" && was != fingerprint {
-			fmt.Fprintf(g.stderr, "regflytt: warning: plan %s has changed since the package was written (fingerprint %s, the package's %s): its person: columns are searched as the plan names them now\n", planPath, fingerprint, was)
-			note += ", not the package's " + was
+		note := "person: columns from plan " + planPath + " (fingerprint " + ver.Fingerprint + ")"
+		// By the plan's hash where the package records it: an approval or
+		// a milestone recorded since the run changes the fingerprint, not
+		// the version of the plan. An older package records only the
+		// fingerprint.
+		meta := pkg.Summary.Meta
+		switch {
+		case meta.PlanHash != "":
+			if meta.PlanHash != ver.Hash {
+				fmt.Fprintf(g.stderr, "regflytt: warning: plan %s has changed since the package was written (plan_hash %s, the package's %s): its person: columns are searched as the plan names them now\n", planPath, ver.Hash, meta.PlanHash)
+				note += ", plan_hash " + ver.Hash + ", not the package's " + meta.PlanHash
+			}
+		case meta.PlanFingerprint != "" && meta.PlanFingerprint != ver.Fingerprint:
+			fmt.Fprintf(g.stderr, "regflytt: warning: plan %s has changed since the package was written (fingerprint %s, the package's %s; or only its approvals or progress: the package was written before packages recorded the plan's hash): its person: columns are searched as the plan names them now\n", planPath, ver.Fingerprint, meta.PlanFingerprint)
+			note += ", not the package's " + meta.PlanFingerprint
 		}
 		notes = append(notes, note)
 	}
