@@ -198,6 +198,13 @@ func (c *compiler) tableRules(tp *TableProgram) {
 			c.ds.add(r.When.Pos, "M013", "rule %s: %v", r.Code().Value, err)
 			continue
 		}
+		// A receiving column may be named src.x (a name may hold a dot),
+		// and src.x in a rule names the source column x too: whichever
+		// the rule read, its writer may have meant the other.
+		if name, ok := srcNamedReceiving(tp, ce.read); ok {
+			c.ds.add(r.When.Pos, "M013", "rule %s reads %s, which names both the receiving column %s of table %s and, as src. does in a rule, the source column %s of table %s: a rule cannot tell them apart; rename the receiving column in the schema", r.Code().Value, name, name, tp.Target.Name, strings.TrimPrefix(name, "src."), tp.Source.Name)
+			continue
+		}
 		// A source column a rule reads is not thereby migrated: it is
 		// still mapped or dropped with a reason (M010), like any other.
 		kind := Archived
@@ -212,6 +219,22 @@ func (c *compiler) tableRules(tp *TableProgram) {
 		}
 		tp.rules = append(tp.rules, compiledTableRule{rule: r, when: ce, kind: kind, before: before})
 	}
+}
+
+// srcNamedReceiving gives the first name a rule read that is a
+// receiving column named src.something.
+func srcNamedReceiving(tp *TableProgram, read []string) (string, bool) {
+	for _, name := range read {
+		if !strings.HasPrefix(name, "src.") {
+			continue
+		}
+		for _, c := range tp.Target.Columns {
+			if c.Name == name {
+				return name, true
+			}
+		}
+	}
+	return "", false
 }
 
 // ruleColumnNames are the names a table rule reads: the receiving

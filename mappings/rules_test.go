@@ -237,3 +237,65 @@ tests:
 		t.Errorf("%d rows, %d passed, want 4 and 4", rep.Rows, rep.Passed)
 	}
 }
+
+// A receiving column may be named with a dot (src.vikt), and a rule's
+// src.vikt then named both it and the source column vikt: the source
+// column won, and the rule read the source's value where its writer may
+// have meant the receiving row's, with map check saying mappings ok. A
+// rule that reads such a name is refused, naming the rule's place and
+// both columns; one that reads neither compiles as before.
+func TestRuleSrcNameOfAReceivingColumnIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	schema, ds := LoadSchema(writeFile(t, dir, "schema.yaml", `platform: test
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: src.vikt, type: text}
+      - {name: src.other, type: text}
+`))
+	if ds.Err() != nil {
+		t.Fatalf("schema: %v", ds)
+	}
+	for _, c := range []struct{ when, want string }{
+		{`src.vikt == "0"`, "M013"},
+		{`col("src.vikt") == "0"`, "M013"},
+		// No source column other: src.other read the receiving column.
+		{`src.other == "0"`, "M013"},
+		{`src.langd > 200`, ""},
+	} {
+		f, ds := ParseFile(writeFile(t, dir, "m.yaml", `tables:
+  - target: visit
+    source: besok
+    rules: [{when: '`+c.when+`', archive: odd}]
+    columns: {visit_id: id, "src.vikt": vikt, "src.other": datum}
+    drop: {langd: x, personnr: x}
+`))
+		if f == nil {
+			t.Fatal(ds)
+		}
+		_, more := Compile([]*File{f}, legacy(), schema, nil)
+		var got []string
+		for _, d := range more {
+			if d.Severity == Error {
+				got = append(got, d.Code)
+			}
+		}
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("%s: got %v, want %q", c.when, more, c.want)
+			continue
+		}
+		if c.want != "" {
+			msg := more.Err().Error()
+			for _, w := range []string{"m.yaml:4", "receiving column", "visit"} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("%s: the refusal does not name %q: %s", c.when, w, msg)
+				}
+				if testing.Verbose() {
+					t.Log(msg)
+				}
+			}
+		}
+	}
+}
