@@ -513,6 +513,9 @@ func (c *compiler) column(cm *ColumnMapping, tc *connectors.Column) columnProgra
 			ds.add(cm.Expr.Pos, "M013", "expression: %v", err)
 			return cp
 		}
+		if ce.refDateBesideColumn {
+			ds.warn(cm.Expr.Pos, "M091", "%s reads reference_date, the plan's run.reference_date, and %s has a column named reference_date too: the bare name is always the plan's date; read the column as col(\"reference_date\")", "the expression", "source table "+st.Name)
+		}
 		for _, name := range ce.read {
 			c.used[name] = true
 			cp.reads = append(cp.reads, st.ColumnIndex(name))

@@ -121,6 +121,9 @@ type resolver struct {
 	// ruleReads are the columns read by the calls of functions that give
 	// NULL by a documented rule (valueflow.go).
 	ruleReads []int
+	// refDateBesideColumn: the expression reads reference_date bare
+	// while a column it could read is so named.
+	refDateBesideColumn bool
 }
 
 func (r *resolver) fail(n ast.Node, format string, args ...any) {
@@ -144,14 +147,16 @@ func (r *resolver) column(node *ast.Node, name string) {
 		return
 	}
 	if name == refDateName {
-		// The plan's reference date, unless a column is so named; in a
-		// definition's body always the plan's: a body reads no column by
-		// itself, so the calling table's own reference_date column must
-		// not take its place.
-		if _, col := r.cols[name]; !col || r.depth > 0 {
-			r.call(node, fnRefDate)
-			return
+		// Always the plan's reference date, also where a column is so
+		// named (read as col("reference_date")): plan check, which
+		// knows no source, cannot tell, and the same mapping must mean
+		// the same to it, to map check and to the run. Map check warns
+		// of the column beside it (M091).
+		if _, col := r.cols[name]; col && r.depth == 0 {
+			r.refDateBesideColumn = true
 		}
+		r.call(node, fnRefDate)
+		return
 	}
 	if r.cols == nil {
 		r.readColumn(name)
@@ -504,6 +509,9 @@ type compiledExpr struct {
 	direct func([]any) (any, error)
 	arg    int
 	args   [1]any
+	// refDateBesideColumn: the expression reads reference_date, the
+	// plan's date, bare while a column it reads is so named (M091).
+	refDateBesideColumn bool
 }
 
 // exprConfig is expr-lang's configuration for mapping expressions: the
@@ -580,6 +588,7 @@ func compileExprMode(src Str, columns []string, env *Env, mode exprMode) (*compi
 		ce.partials = r.partials
 		ce.flow = r.flow()
 		ce.ruleReads = r.ruleReads
+		ce.refDateBesideColumn = r.refDateBesideColumn
 	}
 	if err == nil {
 		_, err = new(checker.Checker).PatchAndCheck(tree, config)

@@ -244,7 +244,9 @@ func columnIdentifiers(src string) []string {
 	ast.Walk(&tree.Node, callees)
 	var out []string
 	for _, name := range identifiers(src) {
-		if !callees[name] && name != refDateName {
+		// A bare reference_date is the plan's date and not among the
+		// names read; col("reference_date") is the column so named.
+		if !callees[name] {
 			out = append(out, name)
 		}
 	}

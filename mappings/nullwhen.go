@@ -73,6 +73,9 @@ func (c *compiler) nullWhen(cm *ColumnMapping, cp *columnProgram) {
 			c.ds.add(nw.Expr.Pos, "M013", "null_when: %v", err)
 			return
 		}
+		if ce.refDateBesideColumn {
+			c.ds.warn(nw.Expr.Pos, "M091", "%s reads reference_date, the plan's run.reference_date, and %s has a column named reference_date too: the bare name is always the plan's date; read the column as col(\"reference_date\")", "null_when", "source table "+c.st.Name)
+		}
 		for _, name := range ce.read {
 			c.used[name] = true
 		}

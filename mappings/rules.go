@@ -198,6 +198,9 @@ func (c *compiler) tableRules(tp *TableProgram) {
 			c.ds.add(r.When.Pos, "M013", "rule %s: %v", r.Code().Value, err)
 			continue
 		}
+		if ce.refDateBesideColumn {
+			c.ds.warn(r.When.Pos, "M091", "%s reads reference_date, the plan's run.reference_date, and %s has a column named reference_date too: the bare name is always the plan's date; read the column as col(\"reference_date\")", "rule "+r.Code().Value, "receiving table "+tp.Target.Name)
+		}
 		// A receiving column may be named src.x (a name may hold a dot),
 		// and src.x in a rule names the source column x too: whichever
 		// the rule read, its writer may have meant the other.

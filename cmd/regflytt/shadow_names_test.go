@@ -88,6 +88,54 @@ tables:
 	}
 }
 
+// A bare reference_date in a column's expression is the plan's
+// run.reference_date, in plan check (which has no source) as in map
+// check and the run: the run read a source column so named in its place,
+// so the same mapping meant the plan's date to plan check and the row's
+// column to the run. The column is read as col("reference_date"), and
+// map check warns (M091) where an expression reads the bare name while
+// the table has such a column.
+func TestBareReferenceDateIsThePlansWhereAColumnIsSoNamed(t *testing.T) {
+	plan, src := sqlitePlan(t, []string{
+		`CREATE TABLE besok (id INTEGER PRIMARY KEY, reference_date TEXT)`,
+		`INSERT INTO besok VALUES (1, '1900-01-01'), (2, '2100-01-01')`,
+	}, `platform: t
+tables:
+  - name: visit
+    primary_key: [visit_id]
+    columns:
+      - {name: visit_id, type: bigint}
+      - {name: plan_day, type: varchar(10)}
+      - {name: own_day, type: varchar(10)}
+`, `tables:
+  - target: visit
+    source: besok
+    columns:
+      visit_id: id
+      plan_day: {expr: 'string(reference_date)'}
+      own_day: {expr: 'col("reference_date")'}
+`, "run: {reference_date: 2026-01-01}\n")
+	code, out, errs := cli(t, "map", "check", plan, "--source", src)
+	if code != 0 {
+		t.Fatalf("map check: exit %d\n%s%s", code, out, errs)
+	}
+	if all := out + errs; !strings.Contains(all, "M091") || !strings.Contains(all, "m.yaml:6") || !strings.Contains(all, `col("reference_date")`) {
+		t.Errorf("map check does not warn (M091 at m.yaml:6, naming col(\"reference_date\")) of the bare reference_date beside a column so named:\n%s%s", out, errs)
+	}
+	// plan check, with no source, reads the mapping as map check does.
+	code, out, errs = cli(t, "plan", "check", plan)
+	if all := out + errs; code != 0 || !strings.Contains(all, "M091") || !strings.Contains(all, "m.yaml:6") {
+		t.Errorf("plan check: exit %d, want 0 and M091 at m.yaml:6 as map check gives:\n%s%s", code, out, errs)
+	}
+	tgtPath := filepath.Join(t.TempDir(), "t.db")
+	if code, out, errs := cli(t, "run", plan, "--source", src, "--target", "sqlite://"+tgtPath, "--work", t.TempDir(), "--quiet"); code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+	}
+	if got := targetRows(t, tgtPath, "SELECT visit_id, plan_day, own_day FROM visit ORDER BY visit_id"); got != "1 2026-01-01 1900-01-01; 2 2026-01-01 2100-01-01" {
+		t.Errorf("visit: %s, want 1 2026-01-01 1900-01-01; 2 2026-01-01 2100-01-01 (the plan's reference date is 2026-01-01)", got)
+	}
+}
+
 // targetRows gives a query's rows as "a b; c d".
 func targetRows(t *testing.T, path, query string) string {
 	t.Helper()
