@@ -1,7 +1,9 @@
-package plans_test
+package verifytest_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,7 +88,7 @@ func TestRunEndCheckNativeTamper(t *testing.T) {
 			var tamperErr error
 			work := filepath.Join(dir, "w")
 			rep, err := plans.Run(t.Context(), p, plans.Options{SourceURL: src, TargetURL: tgt, WorkDir: work,
-				Moved: func() { tamperErr = tamper.run() }})
+				Moved: func() { tamperErr = tamper.Run() }})
 			if tamperErr != nil {
 				t.Fatal(tamperErr)
 			}
@@ -144,6 +146,13 @@ func readNativeReport(t *testing.T, work string) []nativeCheck {
 	var r struct {
 		Contents []nativeCheck `json:"contents"`
 	}
-	readJSONFile(t, filepath.Join(work, "verify-report.json"), &r)
+	path := filepath.Join(work, "verify-report.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 	return r.Contents
 }
