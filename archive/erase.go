@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -71,6 +72,13 @@ type EraseRequest struct {
 	// the person's variables (case-, accent- and space-blind); nil
 	// compares names exactly.
 	FoldVariable func(string) string
+	// NamesPerson reports whether a value is some person's identity
+	// number, listed or not. In a table whose person: columns neither
+	// the package nor the caller names, a record holding a listed
+	// person's number and another person's refuses the erasure (an
+	// *UnknownPersonError): whose record it is erase cannot tell (a
+	// child's naming its mother). Nil: such a record is removed.
+	NamesPerson func(connectors.Value) bool
 	// Note is logged with the erased event (where PersonColumns came
 	// from); it must hold no identity.
 	Note string
@@ -96,6 +104,34 @@ type EraseResult struct {
 	// them to a record the package does not hold (it migrated): they
 	// hold no person of their own, so erase cannot tell whose they are.
 	ChildrenLeft map[string]int64
+	// Blanked counts the values erased (set to NULL) from records kept:
+	// the record is another person's (its person: columns name no
+	// listed person) and names one in another identity column, a
+	// mother's number in her child's record. Removing the record would
+	// erase the child's data with the mother's.
+	Blanked map[string]int64
+}
+
+// UnknownPersonError refuses an erasure: a table whose person: columns
+// neither the package nor the erasure names holds a listed person's
+// number, and erase cannot tell the record's own person from another
+// named in it (a mother's number in her child's record). Nothing was
+// changed; --plan (or --person-columns) names the columns.
+type UnknownPersonError struct {
+	Package string
+	// Columns counts, per table and column, the records whose value
+	// there named a listed person.
+	Columns map[string]map[string]int64
+}
+
+func (e *UnknownPersonError) Error() string {
+	var parts []string
+	for _, table := range slices.Sorted(maps.Keys(e.Columns)) {
+		for _, col := range slices.Sorted(maps.Keys(e.Columns[table])) {
+			parts = append(parts, fmt.Sprintf("%s.%s (%d records)", table, col, e.Columns[table][col]))
+		}
+	}
+	return fmt.Sprintf("erase %s: refused, nothing changed: %s hold a listed person's number beside another person's, and the package does not say which column is the record's own person (its person:): erasing would remove the records of other persons that merely name the listed one; give the plan (--plan PLAN) or the columns (--person-columns TABLE=COL)", e.Package, strings.Join(parts, ", "))
 }
 
 // parentArchived is the reason of a record archived because its parent
@@ -159,7 +195,7 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 	if err != nil {
 		return nil, err
 	}
-	removed, res, declared, forms := f.removed, f.res, f.declared, f.forms
+	removed, blank, res, declared, forms := f.removed, f.blank, f.res, f.declared, f.forms
 
 	holds := func(t *TableSummary) bool {
 		return len(declared[t.Table]) > 0 || slices.ContainsFunc(forms, func(f *erasureForm) bool { return f.ents == t && (len(f.Variables) > 0 || len(f.entCols) > 0) })
@@ -198,6 +234,12 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 			counts["records_removed"] += n
 		}
 	}
+	// Each value erased from a kept record is logged, by table (no
+	// identity): the package's log says why a kept record lacks it.
+	for table, n := range res.Blanked {
+		counts["values_blanked"] += n
+		counts["values_blanked."+table] = n
+	}
 	fail := func(err error) (*EraseResult, error) {
 		os.RemoveAll(next)
 		return nil, err
@@ -208,6 +250,13 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 	for i := range old.Summary.Tables {
 		t := &old.Summary.Tables[i]
 		tbl := t.connectorsTable()
+		for _, cols := range blank[t.Table] {
+			// An erased value is NULL: the column holds NULLs now,
+			// whatever the source declared.
+			for _, i := range cols {
+				tbl.Columns[i].Nullable = true
+			}
+		}
 		recs, err := old.Records(t.Table)
 		if err != nil {
 			return fail(err)
@@ -223,6 +272,12 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 			}
 			o := rec.Outcome
 			o.KeyText, o.Values = rec.KeyText, rec.Values
+			if cols := blank[t.Table][rec.Row]; len(cols) > 0 {
+				o.Values = slices.Clone(rec.Values)
+				for _, i := range cols {
+					o.Values[i] = nil
+				}
+			}
 			if err := w.Add(tbl, o); err != nil {
 				recs.Close()
 				return fail(err)
@@ -285,7 +340,10 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 type found struct {
 	// removed holds the row numbers to drop per table, and the dropped
 	// records' values, which the foreign keys are matched against.
-	removed  map[string]map[int64][]connectors.Value
+	removed map[string]map[int64][]connectors.Value
+	// blank holds, per table and row, the columns whose values erase
+	// sets to NULL in a record it keeps.
+	blank    map[string]map[int64][]int
 	res      *EraseResult
 	declared map[string][]int
 	forms    []*erasureForm
@@ -318,11 +376,15 @@ func (p *Package) find(ctx context.Context, dir string, req *EraseRequest) (*fou
 			return nil, many
 		}
 	}
-	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}, ValuesLeft: map[string]int64{}, ChildrenLeft: map[string]int64{}}
+	res := &EraseResult{Records: map[string]int64{}, Linked: map[string]int64{}, Values: map[string]int64{}, ValuesLeft: map[string]int64{}, ChildrenLeft: map[string]int64{}, Blanked: map[string]int64{}}
 	// removed holds the row numbers to drop per table, and the dropped
 	// records' values, which the foreign keys are matched against.
 	removed := map[string]map[int64][]connectors.Value{}
 	unplaced := &SplitNumberError{Package: dir}
+	unknown := &UnknownPersonError{Package: dir, Columns: map[string]map[string]int64{}}
+	// blank holds, per table and row, the columns of values to erase
+	// from records kept (another person's record naming a listed one).
+	blank := map[string]map[int64][]int{}
 	known := func(table string) bool {
 		if _, ok := declared[table]; ok {
 			return true
@@ -336,16 +398,32 @@ func (p *Package) find(ctx context.Context, dir string, req *EraseRequest) (*fou
 		if req.SplitPart != nil && !known(t.Table) {
 			noteKinds(kinds, t, rec.Values, req.SplitPart)
 		}
-		if formOfPerson(forms, t, rec.Values) || req.identifiesRecord(t, rec.Values, declared, unplaced) {
+		own := formOfPerson(forms, t, rec.Values)
+		var others []int
+		if !own {
+			own, others = req.identifiesRecord(t, rec.Values, declared, unplaced, unknown)
+		}
+		if own {
 			if removed[t.Table] == nil {
 				removed[t.Table] = map[int64][]connectors.Value{}
 			}
 			removed[t.Table][rec.Row] = rec.Values
 			res.Records[t.Table]++
+			return
+		}
+		if len(others) > 0 {
+			if blank[t.Table] == nil {
+				blank[t.Table] = map[int64][]int{}
+			}
+			blank[t.Table][rec.Row] = others
+			res.Blanked[t.Table] += int64(len(others))
 		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(unknown.Columns) > 0 {
+		return nil, unknown
 	}
 	if err := p.unplacedForms(ctx, req, kinds, unplaced); err != nil {
 		return nil, err
@@ -385,7 +463,19 @@ func (p *Package) find(ctx context.Context, dir string, req *EraseRequest) (*fou
 			return nil, err
 		}
 	}
-	return &found{removed: removed, res: res, declared: declared, forms: forms}, nil
+	// A record removed by a link is gone: nothing of it to blank.
+	for table, rows := range blank {
+		for row, cols := range rows {
+			if _, gone := removed[table][row]; gone {
+				res.Blanked[table] -= int64(len(cols))
+				delete(rows, row)
+			}
+		}
+		if res.Blanked[table] == 0 {
+			delete(res.Blanked, table)
+		}
+	}
+	return &found{removed: removed, blank: blank, res: res, declared: declared, forms: forms}, nil
 }
 
 // identifiesValue reports whether a value archived alone names one of
@@ -452,9 +542,11 @@ func (p *Package) holds(ctx context.Context, dir string, req EraseRequest) (bool
 	if err != nil {
 		return false, err
 	}
-	for _, n := range f.res.Records {
-		if n > 0 {
-			return true, nil
+	for _, m := range []map[string]int64{f.res.Records, f.res.Blanked} {
+		for _, n := range m {
+			if n > 0 {
+				return true, nil
+			}
 		}
 	}
 	for _, t := range p.Summary.Tables {
@@ -553,24 +645,51 @@ func SealedEraseLeftovers(path string) []string {
 // in unplaced, per table and pair of columns, and the record is not
 // (yet) erased: only the mapping's person: tells a split number from
 // two unrelated values.
-func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Value, declared map[string][]int, unplaced *SplitNumberError) bool {
-	for _, v := range vals {
-		if v != nil && req.Identifies(v) {
-			return true
-		}
-	}
-	if req.IdentifiesSplit == nil {
-		return false
-	}
+func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Value, declared map[string][]int, unplaced *SplitNumberError, unknown *UnknownPersonError) (own bool, others []int) {
 	cols, known := declared[t.Table]
-	if known {
+	if known && len(cols) > 0 {
+		// The record's person is in its person: columns: a listed
+		// number elsewhere in it (a mother's in her child's record) is
+		// another person's value, erased, and the record kept.
 		var parts []connectors.Value
 		for _, i := range cols {
 			if vals[i] != nil {
+				if req.Identifies(vals[i]) {
+					return true, nil
+				}
 				parts = append(parts, vals[i])
 			}
 		}
-		return req.identifiesJoined(parts)
+		if req.IdentifiesSplit != nil && req.identifiesJoined(parts) {
+			return true, nil
+		}
+		for i, v := range vals {
+			if v != nil && !slices.Contains(cols, i) && req.Identifies(v) {
+				others = append(others, i)
+			}
+		}
+		return false, others
+	}
+	for i, v := range vals {
+		if v != nil && req.Identifies(v) {
+			if !known && req.NamesPerson != nil && slices.ContainsFunc(vals, func(o connectors.Value) bool {
+				return o != nil && !req.Identifies(o) && req.NamesPerson(o)
+			}) {
+				// Whose record it is the package does not say, and it
+				// names another person besides the listed one.
+				if unknown.Columns[t.Table] == nil {
+					unknown.Columns[t.Table] = map[string]int64{}
+				}
+				unknown.Columns[t.Table][t.Columns[i].Name]++
+				return false, nil
+			}
+			// A table whose mapping declares no person: its records are
+			// the listed person's only through what they name.
+			return true, nil
+		}
+	}
+	if req.IdentifiesSplit == nil || known {
+		return false, nil
 	}
 	var parts []int
 	kinds := make([]int, len(vals))
@@ -591,11 +710,11 @@ func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Val
 			if i != j && (kinds[i] != kinds[j] || kinds[i] < 0) && req.IdentifiesSplit(vals[i], vals[j]) {
 				unplaced.note(t.Table, t.Columns[i].Name, t.Columns[j].Name)
 				// One pair names the record: counting it once.
-				return false
+				return false, nil
 			}
 		}
 	}
-	return false
+	return false, nil
 }
 
 // maxJoined is the most values a person: reads that are asked joined

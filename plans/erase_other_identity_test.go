@@ -20,7 +20,6 @@ import (
 // record's person. Another person's data was destroyed, and only a count
 // said so. The child's record must stay, her number erased from it.
 func TestEraseKeepsAnotherPersonsRecordNamingTheErased(t *testing.T) {
-	t.Skip("archive erase removes every record holding the erased number in any column (a mother's in her child's mor_pnr): not yet fixed")
 	for server, newDB := range serverDatabases(t) {
 		t.Run(server, func(t *testing.T) {
 			dir := t.TempDir()
@@ -89,7 +88,9 @@ tables:
 			if res.Records["mor"] != 1 || res.Records["barn"] != 1 {
 				t.Errorf("records removed %v, want her own two (one a table)", res.Records)
 			}
-			//BLANKED
+			if res.Blanked["barn"] != 1 {
+				t.Errorf("values blanked %v, want her number in her child's record", res.Blanked)
+			}
 			if err := archive.VerifyEach(arc, nil).Err(arc); err != nil {
 				t.Fatalf("the erased package does not verify: %v", err)
 			}
@@ -122,6 +123,25 @@ tables:
 				if v != nil && identifies(v) {
 					t.Errorf("child's record %v still holds the erased mother's number", child)
 				}
+			}
+
+			// The plan's erasure list names her: verify holds the erased
+			// package to the mappings, her number's erasure from her
+			// child's record logged in the package, noted and not flagged.
+			t.Run("verify", func(t *testing.T) {
+				t.Skip("verify flags the child's record whose erased value archive erase set to NULL (\"its values or outcome differ from what the mappings give\") and does not read values_blanked from the package's log: not yet fixed")
+			})
+			if true {
+				return
+			}
+			write(t, filepath.Join(dir, "erasure.txt"), "19800101-1231\n")
+			listedPlan := loadPlan(t, writePlan(t, dir, "run: {reference_date: 2026-01-01}\noptout: {none: no one opted out}\nerasure: {file: erasure.txt}\nverification:\n  archived_share_max: 0.99\n  acknowledge:\n    "+mappings.WarnListedNumberKept+".barn: the mother's erasure covers her records, not her child's\n"))
+			sum, err := plans.Verify(context.Background(), listedPlan, plans.Options{SourceURL: src, TargetURL: "sqlite://" + filepath.Join(dir, "t.db"), WorkDir: dir})
+			if err != nil || sum == nil || !sum.Pass {
+				if sum != nil {
+					t.Fatalf("verify of the erased package: %v %q %+v %+v", err, sum.Problems, sum.ArchiveExceptions, sum.Findings)
+				}
+				t.Fatalf("verify of the erased package: %v", err)
 			}
 		})
 	}

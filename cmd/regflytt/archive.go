@@ -697,7 +697,7 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 				}
 			}
 			m := &eraseMatcher{persons: persons, pseudonyms: pseudonyms, ref: ref}
-			req := archive.EraseRequest{Identifies: m.identifies, IdentifiesSplit: m.identifiesSplit, IdentifiesJoined: m.identifiesJoined,
+			req := archive.EraseRequest{Identifies: m.identifies, IdentifiesSplit: m.identifiesSplit, IdentifiesJoined: m.identifiesJoined, NamesPerson: m.namesPerson,
 				SplitPart: mappings.SplitPartOf, FoldVariable: mappings.FoldText, JoinCopies: joinCopies,
 				Reference: reference, Who: whoami(), At: time.Now(), Tool: "regflytt " + toolVersion()}
 			if req.PersonColumns, req.PersonForms, req.Note, err = erasePersonColumns(g, pkg, planPath, personCols); err != nil {
@@ -862,6 +862,14 @@ func (m *eraseMatcher) identifies(v connectors.Value) bool {
 // one among other text (mappings.ListedReservesAmong), as a run excludes
 // it. Every reserve number it holds is asked, so that each entry it
 // names counts as found.
+// namesPerson reports whether a value reads as some person's identity
+// number, listed or not: a record of a table whose person: erase was
+// not told that holds one beside a listed one is refused, not guessed.
+func (m *eraseMatcher) namesPerson(v connectors.Value) bool {
+	n, _, _ := mappings.ListedNumber(bytesAsText(v), m.ref)
+	return !n.IsZero()
+}
+
 func (m *eraseMatcher) listedReserve(v connectors.Value) bool {
 	s, ok := v.(string)
 	if !ok {
