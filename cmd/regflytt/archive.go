@@ -741,6 +741,9 @@ hold cannot be found here: the receiving platform's erasure covers those.`,
 					}
 					fmt.Fprintf(g.stdout, "  %s: %s\n", what.name, text)
 				}
+				if len(res.Blanked) > 0 {
+					fmt.Fprintf(g.stdout, "  values erased (set to NULL) from other persons' records kept, which named a listed person in another identity column (a mother's number in her child's record): %s\n", countsText(res.Blanked))
+				}
 				if len(res.ValuesLeft) > 0 {
 					fmt.Fprintf(g.stdout, "  values archived alone left, whose record migrated: %s (the package holds their record's key, not its person, so erase cannot tell whose they are: the keys of the records the receiving platform erases for the person name them)\n", countsText(res.ValuesLeft))
 				}
