@@ -672,9 +672,7 @@ func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Val
 	}
 	for i, v := range vals {
 		if v != nil && req.Identifies(v) {
-			if !known && req.NamesPerson != nil && slices.ContainsFunc(vals, func(o connectors.Value) bool {
-				return o != nil && !req.Identifies(o) && req.NamesPerson(o)
-			}) {
+			if !known && req.NamesPerson != nil && req.namesAnother(vals, i) {
 				// Whose record it is the package does not say, and it
 				// names another person besides the listed one.
 				if unknown.Columns[t.Table] == nil {
@@ -715,6 +713,20 @@ func (req *EraseRequest) identifiesRecord(t *TableSummary, vals []connectors.Val
 		}
 	}
 	return false, nil
+}
+
+// namesAnother reports whether a record names a person other than the
+// listed one its value at listed names: a value, in another column, that
+// is an identity number and no listed person's. NamesPerson is asked
+// first, so that Identifies (which counts its unresolved matches) is
+// asked only of identity numbers.
+func (req *EraseRequest) namesAnother(vals []connectors.Value, listed int) bool {
+	for j, o := range vals {
+		if j != listed && o != nil && req.NamesPerson(o) && !req.Identifies(o) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxJoined is the most values a person: reads that are asked joined
