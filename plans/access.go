@@ -571,6 +571,13 @@ func readAccounts(ctx context.Context, snap connectors.Snapshot, at *mappings.Ac
 	out.logins = verify.AccountLogins{Table: at.Table.Value, Of: map[string][][]string{}}
 	for _, l := range at.Login {
 		out.logins.Columns = append(out.logins.Columns, l.Value)
+		// The legacy column's collation says whether two identities
+		// apart only by case were two logins there (verify.CheckLogins).
+		collation := ""
+		if i := t.ColumnIndex(l.Value); i >= 0 && legacy {
+			collation = t.Columns[i].Collation
+		}
+		out.logins.Collations = append(out.logins.Collations, collation)
 	}
 	row := 0
 	err = scanColumns(ctx, snap, t, cols, func(v []connectors.Value) error {

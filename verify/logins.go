@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/regflytt/regflytt/connectors"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -30,6 +31,13 @@ type AccountLogins struct {
 	// the receiving side is compared with the i-th of the legacy side.
 	Table   string
 	Columns []string
+	// Collations gives, per column, the collation the platform compares
+	// it by (connectors.Column.Collation), "" when unknown. Read on the
+	// legacy side: one that compares case and accents (connectors.
+	// KeyBlindness) held two identities apart by them, and so did the
+	// legacy platform's login; an unknown one is taken as blind, as
+	// regflytt read every legacy login before.
+	Collations []string
 	// Of gives, per account id, per column (in Columns' order), the
 	// identities its rows hold: none when NULL or empty, more than one
 	// only when the table holds the account twice.
@@ -59,7 +67,10 @@ func loginKey(s string) string { return strings.ToLower(norm.NFKC.String(strings
 // no legacy basis and fail as such. But no receiving account may share a
 // login identity (loginKey) with another unless the legacy side gave it
 // that identity too: whoever logs in with it reaches either account, and
-// which one a platform picks is its own business. A receiving platform
+// which one a platform picks is its own business. Where the legacy login
+// column compares case (Collations), two accounts given spellings apart
+// only by case or Unicode form had two logins there, and share one now:
+// named shared too. A receiving platform
 // that already held the same person's account (from another registry)
 // shares it as expected: the plan acknowledges that (AcknowledgeShared).
 func (c *AccessCheck) CheckLogins(ctx context.Context, legacy, receiving AccountLogins) error {
@@ -207,17 +218,47 @@ func (c *AccessCheck) sharedLogins(stop *stopCheck, legacy, receiving AccountLog
 			}
 		}
 	}
-	had := func(a, k string) bool {
-		cols, ok := legacy.Of[a]
-		if !ok {
-			return false
-		}
-		for _, id := range cols[i] {
-			if loginKey(id) == k {
-				return true
+	// ids gives legacy account a's identities of key k.
+	ids := func(a, k string) []string {
+		var out []string
+		if cols, ok := legacy.Of[a]; ok {
+			for _, id := range cols[i] {
+				if loginKey(id) == k {
+					out = append(out, id)
+				}
 			}
 		}
-		return false
+		return out
+	}
+	exact := i < len(legacy.Collations) && legacy.Collations[i] != ""
+	if exact {
+		exact, _ = connectors.KeyBlindness(legacy.Collations[i])
+		exact = !exact
+	}
+	// apart names the other legacy holders of key k whose identity a
+	// legacy column comparing case and accents told apart from each of
+	// a's: two logins there, one on a receiving platform blind to case.
+	apart := func(a, k string, accounts []string) []string {
+		if !exact {
+			return nil
+		}
+		var out []string
+		for _, b := range accounts {
+			theirs := ids(b, k)
+			if b == a || len(theirs) == 0 {
+				continue
+			}
+			same := false
+			for _, x := range ids(a, k) {
+				for _, y := range theirs {
+					same = same || identity(x) == identity(y)
+				}
+			}
+			if !same {
+				out = append(out, b)
+			}
+		}
+		return out
 	}
 	is, was := receiving.Table+"."+receiving.Columns[i], legacy.Table+"."+legacy.Columns[i]
 	for k, accounts := range holders {
@@ -226,12 +267,23 @@ func (c *AccessCheck) sharedLogins(stop *stopCheck, legacy, receiving AccountLog
 		}
 		sort.Strings(accounts)
 		for _, a := range accounts {
-			if had(a, k) || failed[a] {
+			if failed[a] {
 				continue
 			}
+			var p string
 			whose := otherAccounts(a, accounts)
+			switch split := apart(a, k, accounts); {
+			case len(ids(a, k)) == 0:
+				p = fmt.Sprintf("account %s: login identity shared: receiving %s holds the identity %s holds there too (alike but for case, padding or Unicode form at most), which legacy %s did not give account %s: whoever logs in with it reaches either account's grants; this blocks the migration until the plan acknowledges %s.%s under verification.acknowledge with the reason (an account the platform already held for the same person)", shownAccount(a), is, whose, was, shownAccount(a), FindingLoginShared, receiving.Table)
+			case len(split) > 0:
+				// The legacy side gave it the identity, but in a spelling
+				// its column, comparing case, held apart from the other
+				// account's: one login on a platform blind to case.
+				p = fmt.Sprintf("account %s: login identity shared: receiving %s holds the identity %s holds there too, alike but for case or Unicode form; legacy %s, collation %s, compares case and held them apart as two logins: on a receiving platform blind to case whoever logs in with either reaches both accounts' grants; this blocks the migration until the plan acknowledges %s.%s under verification.acknowledge with the reason (the receiving platform matches logins by case)", shownAccount(a), is, otherAccounts(a, split), was, legacy.Collations[i], FindingLoginShared, receiving.Table)
+			default:
+				continue
+			}
 			shared[a] = true
-			p := fmt.Sprintf("account %s: login identity shared: receiving %s holds the identity %s holds there too (alike but for case, padding or Unicode form at most), which legacy %s did not give account %s: whoever logs in with it reaches either account's grants; this blocks the migration until the plan acknowledges %s.%s under verification.acknowledge with the reason (an account the platform already held for the same person)", shownAccount(a), is, whose, was, shownAccount(a), FindingLoginShared, receiving.Table)
 			if c.shared == nil {
 				c.shared = map[string]bool{}
 			}

@@ -199,3 +199,47 @@ func TestCheckLoginsSharedAcknowledged(t *testing.T) {
 		})
 	}
 }
+
+// Two legacy accounts whose identities differ only in case or Unicode
+// form were two logins where the legacy column compares them apart
+// (utf8mb4_bin, PostgreSQL's deterministic collations, SQLite's BINARY):
+// carried, a receiving platform blind to case joins them, and both are
+// named shared. Where the legacy column was blind to case (or its
+// collation is unknown), the legacy platform joined them already: carried
+// as it had them. Padding is no other login under a PAD SPACE collation.
+func TestCheckLoginsApartOnlyByCaseOnTheLegacySide(t *testing.T) {
+	one := func(ids ...string) [][]string { return [][]string{ids} }
+	for _, c := range []struct {
+		name, collation string
+		of              map[string][][]string
+		shared          []string
+	}{
+		{"binary", "utf8mb4_bin", map[string][][]string{"1": one("anna"), "2": one("Anna")}, []string{"1", "2"}},
+		{"deterministic", "default (deterministic)", map[string][][]string{"1": one("åsa"), "2": one("a\u030asa")}, []string{"1", "2"}},
+		{"sqlite binary", "BINARY", map[string][][]string{"1": one("anna"), "2": one("ANNA"), "3": one("ANNA")}, []string{"1", "2", "3"}},
+		{"binary, padding only", "utf8mb4_bin", map[string][][]string{"1": one("anna"), "2": one("anna  ")}, nil},
+		{"case-blind", "utf8mb4_general_ci", map[string][][]string{"1": one("anna"), "2": one("Anna")}, nil},
+		{"unknown", "", map[string][][]string{"1": one("anna"), "2": one("Anna")}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ac := AccessCheck{OK: true}
+			if err := ac.CheckLogins(context.Background(),
+				AccountLogins{Table: "anvandare", Columns: []string{"login"}, Collations: []string{c.collation}, Of: c.of},
+				AccountLogins{Table: "app_user", Columns: []string{"login"}, Of: c.of}); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(ac.LoginShared, ",") != strings.Join(c.shared, ",") || len(ac.LoginChanged) > 0 || ac.OK != (len(c.shared) == 0) {
+				t.Fatalf("shared %v, changed %v, ok %v, problems %q; want shared %v", ac.LoginShared, ac.LoginChanged, ac.OK, ac.Problems, c.shared)
+			}
+			for _, p := range ac.Problems {
+				if !strings.Contains(p, c.collation) || strings.Contains(strings.ToLower(p), "anna") {
+					t.Fatalf("a problem does not name the collation or shows an identity: %s", p)
+				}
+			}
+			ac.AcknowledgeShared("the receiving directory matches logins by case")
+			if !ac.OK {
+				t.Fatalf("acknowledged, still failing: %q", ac.Problems)
+			}
+		})
+	}
+}
