@@ -94,7 +94,7 @@ func parseUnit(path string, f *Fields, ds *Diagnostics) *UnitSpec {
 		// Kept (empty), so that the table does not count as undeclared too.
 		u.Column, u.None, u.Parent = Str{}, Str{}, false
 	}
-	if len(u.Derived) > 0 && u.Column.Value == "" {
+	if len(u.Derived) > 0 && u.Column.Value == "" && !u.Parent {
 		ds.add(u.Derived[0].Pos, "M065", "unit: derived: names columns derived from a unit column: give it with column: (unit: {column: vardenhet_id, derived: [%s]})", u.Derived[0].Value)
 		u.Derived = nil
 	}
@@ -147,6 +147,7 @@ func checkUnits(files []*File) Diagnostics {
 					ds.add(u.Pos, "M053", "table %s takes its reporting unit from its parent %s, which belongs to no unit (%s): name the child's unit column, or say unit: {none: why}", tm.Source.Value, pm.Source.Value, pm.Unit.Pos)
 				}
 			}
+			unheldChildUnits(tm, all, &ds)
 			continue
 		}
 		if u.Column.Value == "" {
@@ -192,6 +193,73 @@ func checkUnits(files []*File) Diagnostics {
 		}
 	}
 	return ds
+}
+
+// unheldChildUnits refuses (M091) a receiving unit column of a child
+// that takes its parent's unit (unit: {parent: true}) that the run
+// cannot hold to that unit: one named as a column its root parent
+// carries the unit in but made from no or two and more source columns
+// (the run holds one made from one, plans' childUnitColumn), and one
+// named otherwise but made from the root's legacy unit column. Either
+// the receiving platform may read as the record's care provider, and
+// through a code list or an expression it gave every record another
+// one, unseen: run and verify PASSed. A column unit: names derived
+// holds something other than the care provider, and passes.
+func unheldChildUnits(tm *TableMapping, all []*TableMapping, ds *Diagnostics) {
+	root := tm
+	for i := 0; root.Unit != nil && root.Unit.Parent && root.Parent != nil && i < 64; i++ {
+		var next *TableMapping
+		for _, pm := range all {
+			if pm.Source.Value == root.Parent.Table.Value {
+				next = pm
+				break
+			}
+		}
+		if next == nil {
+			return
+		}
+		root = next
+	}
+	carriers, col := root.UnitColumns()
+	if col == "" {
+		return
+	}
+	// A root whose unit is its own key (a care unit's own row, unit: id)
+	// shares the column's name with every child's own key: there the name
+	// says nothing of the unit, and only the carriers' names are held.
+	ownKey := col == "id" && len(root.Key) == 0
+	for _, k := range root.Key {
+		ownKey = ownKey || k.Value == col
+	}
+	carried := map[string]bool{}
+	for _, c := range carriers {
+		carried[c.Target] = true
+	}
+	for _, c := range tm.Columns {
+		if tm.Unit.derived(c.Target.Value) {
+			continue
+		}
+		from, one := c.OnlySource()
+		reads := from == col || c.Expr.Value != "" && slices.Contains(identifiers(c.Expr.Value), col)
+		switch {
+		case carried[c.Target.Value] && !one:
+			ds.add(c.Pos, "M092", "receiving column %s of %s is where %s carries the reporting unit, and %s takes its parent's unit (unit: {parent: true}), but it is made from %s: the run holds such a column to the parent's unit only when made from one source column, and the receiving platform may read this one as the record's care provider; make it from one column, or name it with unit: {parent: true, derived: [%s]} if it holds no care provider", c.Target.Value, tm.Target.Value, root.Target.Value, tm.Source.Value, map[bool]string{true: "more than one source column", false: "no source column"}[c.Expr.Value != "" && len(identifiers(c.Expr.Value)) > 1], c.Target.Value)
+		case !carried[c.Target.Value] && reads && !ownKey:
+			ds.add(c.Pos, "M092", "receiving column %s of %s is made from %s, the reporting unit column of %s, whose unit %s takes (unit: {parent: true}), but %s carries the unit in %s only: nothing holds %s to the parent's unit, and the receiving platform may read it as the record's care provider; name it as the parent's unit column, declare the table's own unit: %s, or name it with unit: {parent: true, derived: [%s]} if it holds no care provider", c.Target.Value, tm.Target.Value, col, root.Source.Value, tm.Source.Value, root.Target.Value, carrierNames(carriers), c.Target.Value, col, c.Target.Value)
+		}
+	}
+}
+
+// carrierNames lists receiving unit columns for a message.
+func carrierNames(carriers []UnitCarrier) string {
+	var names []string
+	for _, c := range carriers {
+		names = append(names, c.Target)
+	}
+	if len(names) == 0 {
+		return "no column"
+	}
+	return strings.Join(names, ", ")
 }
 
 // unitInEntities refuses, in a form store, a unit column that is not a

@@ -192,6 +192,7 @@ var Codes = map[string]string{
 	"M089": "eav: latest_by names no column of the values table, one that is not an integer, decimal, date or timestamp column (text orders by a collation, a float, bytes or a boolean by none a correction is dated by), or the entity, attribute or value column",
 	"M090": "a mapping's key: repeats values or holds NULLs in the source (map check and run count them): a run stopped and resumed there would skip records",
 	"M091": "an expression reads reference_date, always the plan's run.reference_date, where its table has a column so named (read it as col(\"reference_date\"))",
+	"M092": "a child that takes its parent's unit (unit: {parent: true}) makes a receiving unit column the run cannot hold to that unit: the parent's unit column made from no or several source columns, or another column made from the legacy unit column",
 	"M071": "a definition (define:) is malformed, named like a function, given twice, or reads a name that is not its parameter",
 	"M070": "a reason code the mapping names is not snake_case or takes a built-in reason's name",
 	"T001": "a test case of the mapping (tests:) is malformed",
