@@ -195,7 +195,7 @@ func checkUnits(files []*File) Diagnostics {
 	return ds
 }
 
-// unheldChildUnits refuses (M091) a receiving unit column of a child
+// unheldChildUnits refuses (M092) a receiving unit column of a child
 // that takes its parent's unit (unit: {parent: true}) that the run
 // cannot hold to that unit: one named as a column its root parent
 // carries the unit in but made from no or two and more source columns
