@@ -286,6 +286,20 @@ func (p *TableProgram) keepsListed(row []connectors.Value, kind OutcomeKind) boo
 	return false
 }
 
+// ArchivedWarnings gives ws, the warnings of a record the mapping kept,
+// for the record archived after all (plans: an orphan, with its archived
+// parent, a duplicate registration): the archive package takes the
+// whole source row, the identity columns the mapping drops with it, so
+// one naming a listed person raises WarnListedNumberKept as it does for
+// a record the mapping archives. A form store's entity row is not the
+// program's source row: its warnings stay as they are.
+func (p *TableProgram) ArchivedWarnings(row []connectors.Value, ws []string) []string {
+	if p.EAV != nil || slices.Contains(ws, WarnListedNumberKept) || !p.keepsListed(row, Archived) {
+		return ws
+	}
+	return append(slices.Clip(ws), WarnListedNumberKept)
+}
+
 // MatchReserve reports whether a record's person, s, is a reserve number
 // (ReserveForm) on the list, and marks every entry it matches as matched.
 // An entry matches the same reserve number, separators and letter case

@@ -326,7 +326,7 @@ func (dp *duplicates) decide(ctx context.Context, row []connectors.Value, o mapp
 	dp.count++
 	return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonDuplicateRegistration,
 		Detail:   fmt.Sprintf("the same registration (%s) as the record kept, %s (%s %s)", rule, archiveKey(tp.Key, kept), keep, by),
-		Warnings: keptWarnings(o, true)}, nil
+		Warnings: tp.ArchivedWarnings(row, keptWarnings(o, true))}, nil
 }
 
 // peek gives the next loser in read order, nil when there is none.

@@ -956,7 +956,7 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 				return o, nil
 			}
 			return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonOrphan,
-				Detail: fmt.Sprintf("its key to a record of %s (%s) is empty", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: keptWarnings(o, true)}, nil
+				Detail: fmt.Sprintf("its key to a record of %s (%s) is empty", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: w.tp.ArchivedWarnings(row, keptWarnings(o, true))}, nil
 		}
 	}
 	po, found, near, err := w.parentOf(key)
@@ -994,7 +994,7 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 			return o, nil
 		}
 		return mappings.Outcome{Kind: mappings.Archived, Reason: mappings.ReasonOrphan,
-			Detail: fmt.Sprintf("no record of %s has the key in %s", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: keptWarnings(o, true)}, nil
+			Detail: fmt.Sprintf("no record of %s has the key in %s", p.Records.Name, strings.Join(p.Key, ", ")), Warnings: w.tp.ArchivedWarnings(row, keptWarnings(o, true))}, nil
 	case po.kind == mappings.Excluded:
 		return mappings.Outcome{Kind: mappings.Excluded, Reason: po.reason}, nil
 	case po.kind == mappings.Archived && o.Kind == mappings.Migrated:
@@ -1002,7 +1002,7 @@ func (w *writer) followParent(row []connectors.Value, o mappings.Outcome) (mappi
 			Detail: fmt.Sprintf("its parent record in %s is archived (%s)", p.Records.Name, strings.TrimSuffix(po.reason, uncheckedMark))}
 		// Into the archive package as unchecked as it came, unless its
 		// parent was checked for it.
-		a.Warnings = keptWarnings(o, !checkedParent(p, po))
+		a.Warnings = w.tp.ArchivedWarnings(row, keptWarnings(o, !checkedParent(p, po)))
 		return a, nil
 	case checkedParent(p, po) && slices.Contains(o.Warnings, mappings.WarnPersonNotChecked):
 		// The record's own number is missing, but its parent's was asked
