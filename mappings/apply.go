@@ -268,15 +268,15 @@ func (p *TableProgram) ApplyKept(row []connectors.Value) Outcome {
 // fail: each value is fitted as columnValue fits it, once, with the
 // per-column steps that could not change it left out. ok is false
 // where it cannot say the outcome (the program is not plain, a list
-// asks for the person, source values are counted, a value does not
-// fit): apply then makes the record again from the start, as pure as
+// asks for the person or an identity column beside it, source values
+// are counted, a value does not fit): apply then makes the record again from the start, as pure as
 // this, so a failure is reported as it always was. kept allows the
 // outcome's Row to be row, when the target's columns are the source's
 // in order and no value changed (a decimal padded to its scale is a new
 // value, and then the row is copied).
 func (p *TableProgram) applyPlain(row []connectors.Value, kept bool) (Outcome, bool) {
 	if !p.plainRows || p.CountSourceValues || len(row) != len(p.Source.Columns) ||
-		(p.person != nil && (p.env.OptOut != nil || p.env.Erasure != nil)) {
+		((p.person != nil || len(p.otherIDs) > 0) && (p.env.OptOut != nil || p.env.Erasure != nil)) {
 		return Outcome{}, false
 	}
 	out, aliased := row, kept && p.sameOrder
