@@ -229,9 +229,14 @@ func Erase(ctx context.Context, dir string, req EraseRequest) (*EraseResult, err
 	}
 	w.SetPersonForms(keptForms)
 	counts := map[string]int64{}
+	// Per table too: verify attributes records excluded for erasure
+	// since the run to the table the erasure removed them from.
 	for _, m := range []map[string]int64{res.Records, res.Linked} {
-		for _, n := range m {
+		for table, n := range m {
 			counts["records_removed"] += n
+			if n > 0 {
+				counts["records_removed."+table] += n
+			}
 		}
 	}
 	// Each value erased from a kept record is logged, by table (no

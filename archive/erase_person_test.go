@@ -76,7 +76,7 @@ func TestEraseRefusesARecordOfUnknownPersonNamingAnother(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last := events[len(events)-1]; last.Event != "erased" || last.Count["values_blanked.barn"] != 1 {
-		t.Errorf("last event %+v, want the erasure logging the value blanked in barn", last)
+	if last := events[len(events)-1]; last.Event != "erased" || last.Count["values_blanked.barn"] != 1 || last.Count["records_removed.barn"] != 1 {
+		t.Errorf("last event %+v, want the erasure logging the value blanked in barn and the record removed from it", last)
 	}
 }

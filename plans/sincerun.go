@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regflytt/regflytt/archive"
 	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/verify"
 )
@@ -110,9 +111,13 @@ func listWords(reason string) string {
 //
 // An erasure after the run (regflytt archive erase, then the person on
 // the plan's erasure list) removes records the run archived from the
-// package and logs how many: that many records excluded now for
-// erasure are accounted for by the package's log (erased), and noted.
-func exclusionsSinceRun(rec runRecord, ledger *verify.Ledger, eqs []verify.TableEquation, skip func(table string) bool, erased int64) (fs []verify.Finding, notes []string) {
+// package and logs how many of each table (erased, by source table):
+// that many records of the table excluded now for erasure are accounted
+// for by the package's log, and noted. erased[""] counts the records of
+// erasures logged before the log said their tables: they are accounted
+// to a table only when it is the one table whose erasures grew, as a
+// count shared across tables could land on the wrong one.
+func exclusionsSinceRun(rec runRecord, ledger *verify.Ledger, eqs []verify.TableEquation, skip func(table string) bool, erased map[string]int64) (fs []verify.Finding, notes []string) {
 	if rec.cp == nil || rec.cp.Ledger == nil || ledger == nil {
 		return nil, nil
 	}
@@ -125,6 +130,12 @@ func exclusionsSinceRun(rec runRecord, ledger *verify.Ledger, eqs []verify.Table
 	ran := map[string]*verify.TableLedger{}
 	for _, tl := range rec.cp.Ledger.Tables {
 		ran[tl.Source] = tl
+	}
+	grown := 0
+	for _, tl := range ledger.Tables {
+		if was := ran[tl.Source]; was != nil && !skip(tl.Source) && tl.ExcludedBy["erasure"] > was.ExcludedBy["erasure"] {
+			grown++
+		}
 	}
 	for _, tl := range ledger.Tables {
 		was := ran[tl.Source]
@@ -161,9 +172,11 @@ func exclusionsSinceRun(rec runRecord, ledger *verify.Ledger, eqs []verify.Table
 		for _, k := range sortedKeys(reasons) {
 			now, then := tl.ExcludedBy[k], was.ExcludedBy[k]
 			switch {
-			case now > then && k == "erasure" && erased > 0:
-				logged := min(now-then, erased)
-				erased -= logged
+			case now > then && k == "erasure" && (erased[tl.Source] > 0 || grown == 1 && erased[""] > 0):
+				logged := min(now-then, erased[tl.Source])
+				if grown == 1 {
+					logged = min(now-then, erased[tl.Source]+erased[""])
+				}
 				notes = append(notes, fmt.Sprintf("%s: %d %s excluded now for erasure that the run of %s archived were removed from the archive package by the erasures its log records", tl.Source, logged, recordWord(logged), rec.runLabel()))
 				if now-then > logged {
 					more += now - then - logged
@@ -232,6 +245,26 @@ func undeclaredTargetTables(ctx context.Context, tsnap connectors.Snapshot, tcat
 			Message: fmt.Sprintf("the target holds table %s (%s), which the receiving schema does not declare: verification proves nothing of it; if it holds the register's records (a copy, another tool's load), they are outside every equation", name, held)})
 	}
 	return out, nil
+}
+
+// erasedPerTable counts the records the package's erasures removed, by
+// source table (records_removed.<table>); an erasure logged before its
+// log said the tables counts under "".
+func erasedPerTable(events []archive.Event) map[string]int64 {
+	out := map[string]int64{}
+	for _, e := range events {
+		perTable := false
+		for k, n := range e.Count {
+			if table, ok := strings.CutPrefix(k, "records_removed."); ok {
+				out[table] += n
+				perTable = true
+			}
+		}
+		if !perTable {
+			out[""] += e.Count["records_removed"]
+		}
+	}
+	return out
 }
 
 func rowWord(n int64) string {

@@ -21,7 +21,7 @@ func TestExclusionsSinceRunSkipsThePartialLedgerOfAnUnfinishedMove(t *testing.T)
 	now := sinceRunLedger(&verify.TableLedger{Source: "besok", Read: 100, Migrated: 100})
 	for _, stage := range []string{stageMoving, stageRestarting} {
 		rec := runRecord{cp: &checkpoint{Stage: stage, Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Ledger: partial}}
-		fs, notes := exclusionsSinceRun(rec, now, nil, func(string) bool { return false }, 0)
+		fs, notes := exclusionsSinceRun(rec, now, nil, func(string) bool { return false }, nil)
 		if len(fs) != 0 {
 			t.Errorf("stage %s: findings %+v against a partial ledger", stage, fs)
 		}
@@ -31,9 +31,40 @@ func TestExclusionsSinceRunSkipsThePartialLedgerOfAnUnfinishedMove(t *testing.T)
 	}
 	for _, stage := range []string{stageMoved, stageFinished} {
 		rec := runRecord{cp: &checkpoint{Stage: stage, Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Ledger: partial}}
-		fs, _ := exclusionsSinceRun(rec, now, nil, func(string) bool { return false }, 0)
+		fs, _ := exclusionsSinceRun(rec, now, nil, func(string) bool { return false }, nil)
 		if len(fs) != 1 || fs[0].Kind != FindingSourceChangedSinceRun {
 			t.Errorf("stage %s: findings %+v, want source_changed_since_run", stage, fs)
 		}
+	}
+}
+
+// The package's log erased 2 records of besok and none of diagnos; the
+// erasure list grew by 2 for each. The shared count went to besok and
+// diagnos alike by table order: diagnos's 2 must be a finding, besok's
+// a note.
+func TestExclusionsSinceRunAttributesErasuresPerTable(t *testing.T) {
+	ran := sinceRunLedger(
+		&verify.TableLedger{Source: "besok", Read: 10, Migrated: 10},
+		&verify.TableLedger{Source: "diagnos", Read: 10, Migrated: 10},
+		&verify.TableLedger{Source: "atgard", Read: 10, Migrated: 10},
+	)
+	now := sinceRunLedger(
+		&verify.TableLedger{Source: "atgard", Read: 10, Migrated: 8, Excluded: 2, ExcludedBy: map[string]int64{"erasure": 2}},
+		&verify.TableLedger{Source: "besok", Read: 10, Migrated: 8, Excluded: 2, ExcludedBy: map[string]int64{"erasure": 2}},
+		&verify.TableLedger{Source: "diagnos", Read: 10, Migrated: 8, Excluded: 2, ExcludedBy: map[string]int64{"erasure": 2}},
+	)
+	rec := runRecord{cp: &checkpoint{Stage: stageFinished, Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Ledger: ran}}
+	fs, notes := exclusionsSinceRun(rec, now, nil, func(string) bool { return false }, map[string]int64{"besok": 2})
+	var subjects []string
+	for _, f := range fs {
+		if f.Kind == FindingExcludedSinceRun {
+			subjects = append(subjects, f.Subject)
+		}
+	}
+	if strings.Join(subjects, ",") != "atgard,diagnos" {
+		t.Errorf("excluded_since_run on %q, want atgard,diagnos (besok's erasures are logged)", subjects)
+	}
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "besok:") {
+		t.Errorf("notes %q, want one for besok", notes)
 	}
 }

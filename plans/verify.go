@@ -900,10 +900,7 @@ func VerifyWith(ctx context.Context, p *Plan, opts Options, vo VerifyOptions) (*
 	more := append(append(append(append(schemaFindings(schemas), historyFindings(history)...), scopeFindings(limited)...), largeObjectFindings(lobs)...), append(snapshotFindings(engines, snapshotEngine, ledger), unitFs...)...)
 	if !vo.endCheck {
 		// Against the run's own record: a run's own end check is the run.
-		var erased int64
-		for _, e := range ares.Erasures {
-			erased += e.Count["records_removed"]
-		}
+		erased := erasedPerTable(ares.Erasures)
 		fs, notes := exclusionsSinceRun(runCP, ledger, sum.Tables, func(t string) bool { return r.plan.listTableReason(t) != "" }, erased)
 		more = append(more, fs...)
 		sum.Notes = append(sum.Notes, notes...)
