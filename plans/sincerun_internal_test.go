@@ -1,10 +1,12 @@
 package plans
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/regflytt/regflytt/connectors"
 	"github.com/regflytt/regflytt/verify"
 )
 
@@ -66,5 +68,55 @@ func TestExclusionsSinceRunAttributesErasuresPerTable(t *testing.T) {
 	}
 	if len(notes) != 1 || !strings.HasPrefix(notes[0], "besok:") {
 		t.Errorf("notes %q, want one for besok", notes)
+	}
+}
+
+// undeclaredCountSnapshot records the tables counted; its other methods are not
+// called by undeclaredTargetTables.
+type undeclaredCountSnapshot struct {
+	connectors.Snapshot
+	counted []string
+}
+
+func (s *undeclaredCountSnapshot) Count(_ context.Context, table string) (int64, error) {
+	s.counted = append(s.counted, table)
+	return 7, nil
+}
+
+// Every undeclared table got a COUNT(*) on each verify and each run's
+// end check: on a platform database with large tables of its own, a
+// full scan each. A table the catalogue estimates large is named by the
+// estimate ("about N rows"); a small one is counted, as that is cheap.
+func TestUndeclaredTargetTablesTakeTheCataloguesEstimateOfALargeTable(t *testing.T) {
+	snap := &undeclaredCountSnapshot{}
+	tcat := []connectors.Table{
+		{Name: "platform_log", RowEstimate: 5_000_000},
+		{Name: "visit_copy", RowEstimate: 12},
+		{Name: "never_analysed", RowEstimate: -1},
+	}
+	fs, err := undeclaredTargetTables(context.Background(), snap, tcat, map[string]bool{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(snap.counted, ",") != "never_analysed,visit_copy" {
+		t.Errorf("counted %q, want only the tables the catalogue does not estimate large", snap.counted)
+	}
+	if len(fs) != 3 {
+		t.Fatalf("findings %+v, want one per undeclared table", fs)
+	}
+	for _, f := range fs {
+		if f.Kind != FindingTargetTableUndeclared {
+			t.Errorf("finding %+v, want %s", f, FindingTargetTableUndeclared)
+		}
+		switch f.Subject {
+		case "platform_log":
+			if f.Count != 5_000_000 || !strings.Contains(f.Message, "about 5000000 rows") {
+				t.Errorf("platform_log: %+v, want about 5000000 rows", f)
+			}
+		case "visit_copy":
+			if f.Count != 7 || !strings.Contains(f.Message, "(7 rows)") {
+				t.Errorf("visit_copy: %+v, want its 7 rows counted", f)
+			}
+		}
 	}
 }
