@@ -219,7 +219,11 @@ func Compile(files []*File, source []connectors.Table, target *Schema, env *Env)
 		// A table declared no_person: is matched against no list, by the
 		// plan's decision, which its review shows.
 		if idWalker != nil && !tm.NoPerson.IsSet() {
-			tp.otherIDs, tp.otherIDsDropped = otherIdentities(identityColumnsOf(idWalker, idIs, tm), tm, tp)
+			ids := identityColumnsOf(idWalker, idIs, tm)
+			tp.otherIDs, tp.otherIDsDropped = otherIdentities(ids, tm, tp)
+			if tp.EAV != nil {
+				tp.EAV.otherIdentities(ids, tp)
+			}
 		}
 		copied := make([]bool, len(tp.Source.Columns))
 		for i := range tp.cols {

@@ -62,7 +62,13 @@ type EAVProgram struct {
 	personVars []string
 	// foldedPerson holds personVars folded (foldVariable).
 	foldedPerson map[string]bool
-	vars         map[string]int // variable -> pivot column
+	// otherIDCols are the entity columns, and otherIDVars the variables
+	// (folded), holding identity numbers beside the person's, mapped or
+	// dropped: a form archived whole (ArchivedFormWarnings) takes them
+	// into the archive package.
+	otherIDCols []int
+	otherIDVars map[string]bool
+	vars        map[string]int // variable -> pivot column
 	// folded maps each variable's folded name to the variables, sorted.
 	folded   map[string][]string
 	versions map[string]int // variable -> pivot column of its version
@@ -827,4 +833,26 @@ func (p *TableProgram) listedPersonValue(values [][]connectors.Value, ask func(i
 // form spelled it composed and matched the list).
 func (e *EAVProgram) personVariable(name string) bool {
 	return e.foldedPerson[foldVariable(name)]
+}
+
+// otherIdentities sorts the identity columns of a form-store mapping
+// (identityColumnsOf) that person: does not read into entity columns
+// (otherIDCols) and variables (otherIDVars, folded): a dropped variable
+// has no pivot column, so the pivot's otherIDs cannot hold it.
+func (e *EAVProgram) otherIdentities(ids []string, tp *TableProgram) {
+	for _, name := range ids {
+		if e.foldedPerson[foldVariable(name)] {
+			continue
+		}
+		if i := e.Entities.ColumnIndex(name); i >= 0 {
+			if tp.person == nil || i != tp.person.src && !slices.Contains(tp.person.reads, i) {
+				e.otherIDCols = append(e.otherIDCols, i)
+			}
+			continue
+		}
+		if e.otherIDVars == nil {
+			e.otherIDVars = map[string]bool{}
+		}
+		e.otherIDVars[foldVariable(name)] = true
+	}
 }

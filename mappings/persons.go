@@ -300,6 +300,51 @@ func (p *TableProgram) ArchivedWarnings(row []connectors.Value, ws []string) []s
 	return append(slices.Clip(ws), WarnListedNumberKept)
 }
 
+// ArchivedFormWarnings is ArchivedWarnings for a form-store record, its
+// entity row and value rows, kept by the mapping and archived after all
+// (plans: an orphan, with its archived parent): the archive package
+// takes the entity row and every value row, so an identity column of
+// the entity or a value row of an identity variable, mapped or dropped,
+// naming a listed person raises WarnListedNumberKept. Before, a form
+// store was left out, and an opted-out mother's number in an archived
+// form went in clear into the package under PASS.
+func (p *TableProgram) ArchivedFormWarnings(entity []connectors.Value, values [][]connectors.Value, ws []string) []string {
+	e := p.EAV
+	if e == nil || (p.env.OptOut == nil && p.env.Erasure == nil) || slices.Contains(ws, WarnListedNumberKept) {
+		return ws
+	}
+	if p.formKeepsListed(entity, values) {
+		return append(slices.Clip(ws), WarnListedNumberKept)
+	}
+	return ws
+}
+
+// formKeepsListed reports whether a form's entity row or value rows hold
+// a listed person's number in an identity column or variable beside its
+// person (otherIDCols, otherIDVars). A variable is known by its folded
+// name, as a case- or accent-blind collation names it.
+func (p *TableProgram) formKeepsListed(entity []connectors.Value, values [][]connectors.Value) bool {
+	e := p.EAV
+	for _, c := range e.otherIDCols {
+		if c < len(entity) && entity[c] != nil && p.namesListed(entity[c]) {
+			return true
+		}
+	}
+	if len(e.otherIDVars) == 0 {
+		return false
+	}
+	for _, vr := range values {
+		if e.Attribute >= len(vr) || e.Value >= len(vr) || vr[e.Value] == nil {
+			continue
+		}
+		name, ok := connectors.FormatValue(vr[e.Attribute])
+		if ok && e.otherIDVars[foldVariable(name)] && p.namesListed(vr[e.Value]) {
+			return true
+		}
+	}
+	return false
+}
+
 // MatchReserve reports whether a record's person, s, is a reserve number
 // (ReserveForm) on the list, and marks every entry it matches as matched.
 // An entry matches the same reserve number, separators and letter case

@@ -557,7 +557,7 @@ func (w *writer) entities() error {
 		// The parent first: a record its parent takes out of the
 		// target claims no receiving key.
 		if w.links != nil {
-			if eo, err = w.followParentEntity(entity, eo); err != nil {
+			if eo, err = w.followParentEntity(entity, group, eo); err != nil {
 				return err
 			}
 		}

@@ -1165,10 +1165,16 @@ func (r *runner) unacknowledgedDoubts(ledger *verify.Ledger) []string {
 
 // followParentEntity applies followParent to a form-store entity, and
 // its value rows follow the entity as ApplyEntity would have them.
-func (w *writer) followParentEntity(entity []connectors.Value, eo mappings.EntityOutcome) (mappings.EntityOutcome, error) {
+func (w *writer) followParentEntity(entity []connectors.Value, values [][]connectors.Value, eo mappings.EntityOutcome) (mappings.EntityOutcome, error) {
 	o, err := w.followParent(entity, eo.Entity)
 	if err != nil {
 		return eo, err
+	}
+	if o.Kind == mappings.Archived && eo.Entity.Kind != mappings.Archived {
+		// Archived for its parent, the form goes into the archive
+		// package whole, its entity and value rows: followParent asked
+		// the entity row alone, which is not the program's source row.
+		o.Warnings = w.tp.ArchivedFormWarnings(entity, values, o.Warnings)
 	}
 	if o.Kind == eo.Entity.Kind {
 		// The same outcome, its warnings perhaps one more.
