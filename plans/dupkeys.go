@@ -322,10 +322,34 @@ func (w *writer) claimKey(o mappings.Outcome, source *connectors.Table, row []co
 	if w.keys == nil || w.tp == nil || w.tp.Merge != nil || o.Kind != mappings.Migrated || o.Row == nil {
 		return o, nil
 	}
+	kept := o
 	if o = w.checkTarget(o); o.Kind != mappings.Migrated {
-		return o, nil
+		return w.archivedKept(kept, o, row), nil
 	}
-	return w.keys.claim(w.tp.Target, o, source.Name, pick(row, keyIdx))
+	o, err := w.keys.claim(w.tp.Target, o, source.Name, pick(row, keyIdx))
+	if err != nil {
+		return o, err
+	}
+	return w.archivedKept(kept, o, row), nil
+}
+
+// archivedKept gives o, the outcome of a record the mapping kept (kept)
+// and the receiving side archived (a taken key, a value the dialect
+// cannot hold), the warnings it still has: the record is in the archive
+// package with its number, so what its person raised still holds, and
+// its identity columns the mapping drops go there too (ArchivedWarnings).
+// Before, the archived outcome carried none of them: a listed mother's
+// number in a dropped column went into the package unflagged. A form
+// store's entity row is asked with its value rows by claimEntity.
+func (w *writer) archivedKept(kept, o mappings.Outcome, row []connectors.Value) mappings.Outcome {
+	if o.Kind != mappings.Archived || kept.Kind != mappings.Migrated {
+		return o
+	}
+	o.Warnings = keptWarnings(kept, true)
+	if w.tp.EAV == nil {
+		o.Warnings = w.tp.ArchivedWarnings(row, o.Warnings)
+	}
+	return o
 }
 
 // claimEntity is claimKey for a form-store entity: when the entity is
@@ -333,13 +357,14 @@ func (w *writer) claimKey(o mappings.Outcome, source *connectors.Table, row []co
 // hold), the value rows that would have migrated with it are archived with
 // it, each with the same reason and detail: a value row is never counted
 // migrated into a row that was not written.
-func (w *writer) claimEntity(eo *mappings.EntityOutcome, entity []connectors.Value, keyIdx []int) error {
+func (w *writer) claimEntity(eo *mappings.EntityOutcome, entity []connectors.Value, values [][]connectors.Value, keyIdx []int) error {
 	was := eo.Entity.Kind
 	o, err := w.claimKey(eo.Entity, w.tp.EAV.Entities, entity, keyIdx)
 	if err != nil {
 		return err
 	}
 	if was == mappings.Migrated && o.Kind == mappings.Archived {
+		o.Warnings = w.tp.ArchivedFormWarnings(entity, values, o.Warnings)
 		for i, vo := range eo.Values {
 			if vo.Kind == mappings.Migrated {
 				eo.Values[i] = mappings.Outcome{Kind: mappings.Archived, Reason: o.Reason, Column: o.Column, Detail: o.Detail}

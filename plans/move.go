@@ -561,7 +561,7 @@ func (w *writer) entities() error {
 				return err
 			}
 		}
-		if err := w.claimEntity(&eo, entity, entKey); err != nil {
+		if err := w.claimEntity(&eo, entity, group, entKey); err != nil {
 			return err
 		}
 		if err := w.record(e.Entities, etl, entity, entKey, eo.Entity); err != nil {
