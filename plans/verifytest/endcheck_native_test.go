@@ -96,10 +96,16 @@ func TestRunEndCheckNativeTamper(t *testing.T) {
 				if err != nil || rep == nil || !rep.Pass {
 					t.Fatalf("untouched: run %v, %v", err, rep)
 				}
-				for _, cc := range readNativeReport(t, work) {
+				contents, algorithm := readNativeReport(t, work)
+				for _, cc := range contents {
 					if cc.Table == "visit" && !cc.Native {
 						t.Errorf("visit was not summed natively: %+v", cc)
 					}
+				}
+				// The report's hash algorithm names every hash its sums are
+				// of: the native tables' too, not the keyed one alone.
+				if !strings.Contains(algorithm, "hash_record_extended") {
+					t.Errorf("the report's hash algorithm %q does not name the native row sum", algorithm)
 				}
 				return
 			}
@@ -111,7 +117,8 @@ func TestRunEndCheckNativeTamper(t *testing.T) {
 				t.Errorf("the native sum's difference is not among the problems:\n%s", all)
 			}
 			named := false
-			for _, cc := range readNativeReport(t, work) {
+			contents, _ := readNativeReport(t, work)
+			for _, cc := range contents {
 				for _, d := range cc.Differences {
 					if cc.Table != "visit" || strings.Join(d.Key, ",") != c.key {
 						continue
@@ -141,10 +148,11 @@ type nativeCheck struct {
 	} `json:"differences"`
 }
 
-func readNativeReport(t *testing.T, work string) []nativeCheck {
+func readNativeReport(t *testing.T, work string) ([]nativeCheck, string) {
 	t.Helper()
 	var r struct {
-		Contents []nativeCheck `json:"contents"`
+		Contents      []nativeCheck `json:"contents"`
+		HashAlgorithm string        `json:"hash_algorithm"`
 	}
 	path := filepath.Join(work, "verify-report.json")
 	b, err := os.ReadFile(path)
@@ -154,5 +162,5 @@ func readNativeReport(t *testing.T, work string) []nativeCheck {
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	return r.Contents
+	return r.Contents, r.HashAlgorithm
 }
